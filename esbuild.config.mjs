@@ -1,0 +1,71 @@
+// Builds one ESM bundle per handler (dist/handlers/<name>/index.mjs + a Lambda-ready zip) and the runbook CLI; prints sizes.
+import { build } from 'esbuild';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yazl from 'yazl';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+
+// ESM bundles of CommonJS dependencies need a require(); Lambda's Node runtime provides createRequire.
+const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // The SDK's ES module builds first: smaller and faster to import than esbuild's node default (CONVENTIONS.md).
+  mainFields: ['module', 'main'],
+  banner: { js: requireShim },
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+function zipFile(source, zipPath, nameInZip) {
+  return new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    // A fixed mtime keeps the zip byte-identical for identical code (stable CodeSha256 across builds).
+    zip.addFile(source, nameInZip, { mtime: new Date('2020-01-01T00:00:00Z'), mode: 0o644 });
+    zip.end();
+    zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve).on('error', reject);
+  });
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+export async function buildAll({ quiet = false } = {}) {
+  rmSync(join(dist, 'handlers'), { recursive: true, force: true });
+  const handlerNames = readdirSync(join(root, 'handlers'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+  const rows = [];
+  for (const name of handlerNames) {
+    const outdir = join(dist, 'handlers', name);
+    mkdirSync(outdir, { recursive: true });
+    const outfile = join(outdir, 'index.mjs');
+    const result = await build({ ...common, entryPoints: [join(root, 'handlers', `${name}.ts`)], outfile, minify: true });
+    writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+    const zipPath = join(outdir, 'function.zip');
+    await zipFile(outfile, zipPath, 'index.mjs');
+    const bytes = result.metafile.outputs[relative(root, outfile)]?.bytes ?? 0;
+    const inputs = Object.keys(result.metafile.inputs).length;
+    rows.push({ name, bytes, inputs });
+  }
+  // The CLI and sandbox are never part of a handler bundle; they import the handlers' built output at run time.
+  const cli = await build({ ...common, entryPoints: [join(root, 'cli', 'runbook.ts')], outfile: join(dist, 'cli', 'runbook.mjs'), minify: false, sourcemap: 'linked' });
+  writeFileSync(join(dist, 'cli', 'meta.json'), JSON.stringify(cli.metafile));
+  if (!quiet) {
+    console.log('handler bundles (minified ESM, esbuild metafile):');
+    for (const row of rows) console.log(`  ${row.name.padEnd(26)} ${kb(row.bytes).padStart(10)}  ${String(row.inputs).padStart(4)} modules  dist/handlers/${row.name}/{index.mjs,function.zip}`);
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (!existsSync(join(root, 'cli', 'runbook.ts'))) throw new Error('cli/runbook.ts is missing');
+  await buildAll();
+}

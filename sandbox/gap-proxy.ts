@@ -1,0 +1,525 @@
+// Loopback HTTP proxy in front of moto: answers the APIs moto lacks, injects AWS-shaped faults, records every call.
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
+import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
+
+export interface AwsOperation {
+  service: string;
+  operation: string;
+  /** The account moto will act in, when the request names it (sandbox access key or x-moto-account-id). */
+  accountId?: string;
+}
+
+export const faultRuleSchema = z
+  .object({
+    service: z.string().min(1).optional(),
+    operation: z.string().min(1).optional(),
+    /** Limit the fault to one account so concurrent test files on the shared proxy do not see it. */
+    accountId: z.string().regex(/^\d{12}$/).optional(),
+    /** Fail the first `times` matching calls, then pass through. */
+    times: z.number().int().min(0),
+    status: z.number().int().min(400).max(599),
+    code: z.string().min(1),
+    message: z.string().optional(),
+  })
+  .strict();
+export const faultRulesSchema = z.array(faultRuleSchema);
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+export interface GapProxy {
+  endpoint: string;
+  port: number;
+  calls: AwsOperation[];
+  setFaults(rules: FaultRule[]): void;
+  clearCalls(): void;
+  stop(): Promise<void>;
+}
+
+export interface IncomingAwsRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** How the request was serialised, which decides how an injected error must be shaped for the SDK to parse it. */
+type WireProtocol = 'json' | 'query' | 'ec2-query' | 'rest-json' | 'rpcv2-cbor';
+
+interface RequestDescription extends AwsOperation {
+  protocol: WireProtocol;
+  accessKeyId?: string;
+  region?: string;
+}
+
+/** Control channel for test workers that cannot reach the proxy object; never forwarded to moto. */
+export const CONTROL_PREFIX = '/__sandbox/';
+const MOTO_ACCOUNT_HEADER = 'x-moto-account-id';
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'expect']);
+
+function header(headers: IncomingAwsRequest['headers'], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value.join(',') : value;
+  }
+  return undefined;
+}
+
+function splitPath(path: string): { pathname: string; query: URLSearchParams } {
+  const at = path.indexOf('?');
+  return at < 0
+    ? { pathname: path, query: new URLSearchParams() }
+    : { pathname: path.slice(0, at), query: new URLSearchParams(path.slice(at + 1)) };
+}
+
+/** SigV4 credential scope, from the Authorization header or a presigned URL's X-Amz-Credential. */
+function credentialScope(req: IncomingAwsRequest): { accessKeyId: string; region: string; service: string } | undefined {
+  const scope =
+    /Credential=([^,\s]+)/.exec(header(req.headers, 'authorization') ?? '')?.[1] ??
+    splitPath(req.path).query.get('X-Amz-Credential') ??
+    undefined;
+  const parts = scope?.split('/');
+  if (!parts || parts.length !== 5 || parts[4] !== 'aws4_request') return undefined;
+  const [accessKeyId, , region, service] = parts;
+  if (!accessKeyId || !region || !service) return undefined;
+  return { accessKeyId, region, service };
+}
+
+type Route = readonly [method: string, pattern: RegExp, operation: string];
+const NAME = '[^/]+';
+function route(method: string, path: string, operation: string): Route {
+  return [method, new RegExp(`^${path.replaceAll('{}', NAME)}/?$`), operation];
+}
+
+// REST routes of the Lambda API (paths as the SDK's operation schemas send them).
+const LAMBDA_ROUTES: readonly Route[] = [
+  route('GET', '/2016-08-19/account-settings', 'GetAccountSettings'),
+  route('POST', '/2015-03-31/functions', 'CreateFunction'),
+  route('GET', '/2015-03-31/functions', 'ListFunctions'),
+  route('GET', '/2015-03-31/functions/{}', 'GetFunction'),
+  route('DELETE', '/2015-03-31/functions/{}', 'DeleteFunction'),
+  route('GET', '/2015-03-31/functions/{}/configuration', 'GetFunctionConfiguration'),
+  route('PUT', '/2015-03-31/functions/{}/configuration', 'UpdateFunctionConfiguration'),
+  route('PUT', '/2015-03-31/functions/{}/code', 'UpdateFunctionCode'),
+  route('POST', '/2015-03-31/functions/{}/invocations', 'Invoke'),
+  route('GET', '/2015-03-31/functions/{}/versions', 'ListVersionsByFunction'),
+  route('POST', '/2015-03-31/functions/{}/versions', 'PublishVersion'),
+  route('GET', '/2015-03-31/functions/{}/aliases', 'ListAliases'),
+  route('POST', '/2015-03-31/functions/{}/aliases', 'CreateAlias'),
+  route('GET', '/2015-03-31/functions/{}/aliases/{}', 'GetAlias'),
+  route('PUT', '/2015-03-31/functions/{}/aliases/{}', 'UpdateAlias'),
+  route('DELETE', '/2015-03-31/functions/{}/aliases/{}', 'DeleteAlias'),
+  route('GET', '/2015-03-31/functions/{}/policy', 'GetPolicy'),
+  route('POST', '/2015-03-31/functions/{}/policy', 'AddPermission'),
+  route('DELETE', '/2015-03-31/functions/{}/policy/{}', 'RemovePermission'),
+  route('PUT', '/2017-10-31/functions/{}/concurrency', 'PutFunctionConcurrency'),
+  route('DELETE', '/2017-10-31/functions/{}/concurrency', 'DeleteFunctionConcurrency'),
+  route('GET', '/2019-09-30/functions/{}/concurrency', 'GetFunctionConcurrency'),
+  route('GET', '/2019-09-30/functions/{}/provisioned-concurrency', 'GetProvisionedConcurrencyConfig'),
+  route('PUT', '/2019-09-30/functions/{}/provisioned-concurrency', 'PutProvisionedConcurrencyConfig'),
+  route('DELETE', '/2019-09-30/functions/{}/provisioned-concurrency', 'DeleteProvisionedConcurrencyConfig'),
+  route('POST', '/2015-03-31/event-source-mappings', 'CreateEventSourceMapping'),
+  route('GET', '/2015-03-31/event-source-mappings', 'ListEventSourceMappings'),
+  route('GET', '/2015-03-31/event-source-mappings/{}', 'GetEventSourceMapping'),
+  route('PUT', '/2015-03-31/event-source-mappings/{}', 'UpdateEventSourceMapping'),
+  route('DELETE', '/2015-03-31/event-source-mappings/{}', 'DeleteEventSourceMapping'),
+  route('GET', '/2017-03-31/tags/{}', 'ListTags'),
+  route('POST', '/2017-03-31/tags/{}', 'TagResource'),
+  route('DELETE', '/2017-03-31/tags/{}', 'UntagResource'),
+];
+
+// REST routes of EventBridge Scheduler.
+const SCHEDULER_ROUTES: readonly Route[] = [
+  route('GET', '/schedules', 'ListSchedules'),
+  route('GET', '/schedules/{}', 'GetSchedule'),
+  route('POST', '/schedules/{}', 'CreateSchedule'),
+  route('PUT', '/schedules/{}', 'UpdateSchedule'),
+  route('DELETE', '/schedules/{}', 'DeleteSchedule'),
+  route('GET', '/schedule-groups', 'ListScheduleGroups'),
+  route('GET', '/schedule-groups/{}', 'GetScheduleGroup'),
+  route('POST', '/schedule-groups/{}', 'CreateScheduleGroup'),
+  route('DELETE', '/schedule-groups/{}', 'DeleteScheduleGroup'),
+];
+
+const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = { lambda: LAMBDA_ROUTES, scheduler: SCHEDULER_ROUTES };
+
+function describeRequest(req: IncomingAwsRequest): RequestDescription {
+  const scope = credentialScope(req);
+  const service = scope?.service ?? 'unknown';
+  const accountId =
+    header(req.headers, MOTO_ACCOUNT_HEADER) ?? (scope ? accountIdFromAccessKeyId(scope.accessKeyId) : undefined);
+  const base = {
+    service,
+    ...(accountId ? { accountId } : {}),
+    ...(scope ? { accessKeyId: scope.accessKeyId, region: scope.region } : {}),
+  };
+  const { pathname, query } = splitPath(req.path);
+
+  const rpcv2 = /^\/service\/[^/]+\/operation\/([^/?]+)$/.exec(pathname);
+  if (rpcv2?.[1] && header(req.headers, 'smithy-protocol') === 'rpc-v2-cbor') {
+    return { ...base, operation: rpcv2[1], protocol: 'rpcv2-cbor' };
+  }
+  const target = header(req.headers, 'x-amz-target');
+  if (target) {
+    return { ...base, operation: target.slice(target.lastIndexOf('.') + 1), protocol: 'json' };
+  }
+  const isForm = (header(req.headers, 'content-type') ?? '').includes('application/x-www-form-urlencoded');
+  const action = query.get('Action') ?? (isForm ? new URLSearchParams(req.body).get('Action') : null);
+  if (action) {
+    return { ...base, operation: action, protocol: service === 'ec2' ? 'ec2-query' : 'query' };
+  }
+  const method = req.method.toUpperCase();
+  const matched = (REST_ROUTES[service] ?? []).find(([m, pattern]) => m === method && pattern.test(pathname));
+  return { ...base, operation: matched?.[2] ?? 'unknown', protocol: 'rest-json' };
+}
+
+/** Which AWS API a signed SDK request calls: service from the SigV4 scope, operation from the wire protocol. */
+export function identifyOperation(req: IncomingAwsRequest): AwsOperation {
+  const { service, operation, accountId } = describeRequest(req);
+  return accountId ? { service, operation, accountId } : { service, operation };
+}
+
+function xmlEscape(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// Smallest CBOR encoder that can write a map of text strings (RFC 8949 major types 3 and 5).
+function cborHead(major: number, length: number): Buffer {
+  if (length < 24) return Buffer.from([(major << 5) | length]);
+  if (length < 0x100) return Buffer.from([(major << 5) | 24, length]);
+  if (length < 0x10000) return Buffer.from([(major << 5) | 25, length >> 8, length & 0xff]);
+  const head = Buffer.alloc(5);
+  head[0] = (major << 5) | 26;
+  head.writeUInt32BE(length, 1);
+  return head;
+}
+function cborTextMap(map: Record<string, string>): Buffer {
+  const text = (s: string): Buffer[] => {
+    const bytes = Buffer.from(s, 'utf8');
+    return [cborHead(3, bytes.length), bytes];
+  };
+  const entries = Object.entries(map);
+  return Buffer.concat([cborHead(5, entries.length), ...entries.flatMap(([k, v]) => [...text(k), ...text(v)])]);
+}
+
+interface CannedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** An error response in the request's own wire protocol, so the SDK names the exception `code`. */
+function faultResponse(protocol: WireProtocol, rule: FaultRule): CannedResponse {
+  const requestId = randomUUID();
+  const message = rule.message ?? `Injected by the sandbox gap proxy: ${rule.code}`;
+  const sender = rule.status < 500;
+  // Read by awsQueryCompatible JSON clients (CloudWatch, SQS) in preference to __type; ignored by the others.
+  const queryError = `${rule.code};${sender ? 'Sender' : 'Receiver'}`;
+  switch (protocol) {
+    case 'json':
+      return {
+        status: rule.status,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-errortype': rule.code,
+          'x-amzn-query-error': queryError,
+          'x-amzn-requestid': requestId,
+        },
+        body: Buffer.from(JSON.stringify({ __type: rule.code, message })),
+      };
+    case 'rest-json':
+      return {
+        status: rule.status,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': rule.code, 'x-amzn-requestid': requestId },
+        body: Buffer.from(JSON.stringify({ Type: sender ? 'User' : 'Service', message })),
+      };
+    case 'query':
+      return {
+        status: rule.status,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+        body: Buffer.from(
+          `<ErrorResponse><Error><Type>${sender ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(rule.code)}</Code>` +
+            `<Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        ),
+      };
+    case 'ec2-query':
+      return {
+        status: rule.status,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+        body: Buffer.from(
+          `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${xmlEscape(rule.code)}</Code>` +
+            `<Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+        ),
+      };
+    case 'rpcv2-cbor':
+      return {
+        status: rule.status,
+        headers: {
+          'content-type': 'application/cbor',
+          'smithy-protocol': 'rpc-v2-cbor',
+          'x-amzn-query-error': queryError,
+          'x-amzn-requestid': requestId,
+        },
+        body: cborTextMap({ __type: rule.code, message }),
+      };
+  }
+}
+
+function jsonResponse(status: number, value: unknown): CannedResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() },
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
+
+function send(res: ServerResponse, canned: CannedResponse): void {
+  res.writeHead(canned.status, { ...canned.headers, 'content-length': String(canned.body.length) });
+  res.end(canned.body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** Starts the proxy on 127.0.0.1 (a free port unless given), forwarding to `upstream` (moto). */
+export async function startGapProxy(opts: { upstream: string; port?: number }): Promise<GapProxy> {
+  const upstream = new URL(opts.upstream);
+  const calls: AwsOperation[] = [];
+  let faults: { rule: FaultRule; remaining: number }[] = [];
+  const lambdaClients = new Map<string, LambdaClient>();
+
+  const setFaults = (rules: FaultRule[]): void => {
+    faults = faultRulesSchema.parse(rules).map((rule) => ({ rule, remaining: rule.times }));
+  };
+
+  const takeFault = (op: AwsOperation): FaultRule | undefined => {
+    const hit = faults.find(
+      ({ rule, remaining }) =>
+        remaining > 0 &&
+        (rule.service === undefined || rule.service === op.service) &&
+        (rule.operation === undefined || rule.operation === op.operation) &&
+        (rule.accountId === undefined || rule.accountId === op.accountId),
+    );
+    if (!hit) return undefined;
+    hit.remaining -= 1;
+    return hit.rule;
+  };
+
+  // Lambda client on moto itself, in the caller's account and region, for answers the proxy composes.
+  const lambdaFor = (described: RequestDescription): LambdaClient => {
+    const accessKeyId = described.accessKeyId ?? 'AKIAIOSFODNN7EXAMPLE';
+    const region = described.region ?? DEFAULT_REGION;
+    const key = `${accessKeyId}|${region}|${described.accountId ?? ''}`;
+    const cached = lambdaClients.get(key);
+    if (cached) return cached;
+    const client = new LambdaClient({
+      endpoint: upstream.origin,
+      region,
+      credentials: { accessKeyId, secretAccessKey: 'sandbox' },
+      maxAttempts: 1,
+    });
+    const accountId = described.accountId;
+    if (accountId) {
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers[MOTO_ACCOUNT_HEADER] = accountId;
+          return next(args);
+        },
+        { step: 'build', name: 'sandboxMotoAccountHeader' },
+      );
+    }
+    lambdaClients.set(key, client);
+    return client;
+  };
+
+  // moto 5.2.1 answers GetAccountSettings with 404. ListFunctions there returns every function in one page
+  // without Concurrency, so each function's reservation is read with GetFunctionConcurrency ({} when unset).
+  const lambdaAccountSettings = async (described: RequestDescription): Promise<CannedResponse> => {
+    const lambda = lambdaFor(described);
+    const functions: { name: string; codeSize: number }[] = [];
+    for await (const page of paginateListFunctions({ client: lambda }, {})) {
+      for (const fn of page.Functions ?? []) {
+        if (fn.FunctionName) functions.push({ name: fn.FunctionName, codeSize: fn.CodeSize ?? 0 });
+      }
+    }
+    const reserved = await Promise.all(
+      functions.map(async ({ name }) => {
+        const out = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
+        return out.ReservedConcurrentExecutions ?? 0;
+      }),
+    );
+    const reservedTotal = reserved.reduce((sum, n) => sum + n, 0);
+    // Default Lambda quotas (Lambda "Lambda quotas" page): 75 GB storage, 250 MB unzipped, 50 MB zipped upload.
+    return jsonResponse(200, {
+      AccountLimit: {
+        TotalCodeSize: 80530636800,
+        CodeSizeUnzipped: 262144000,
+        CodeSizeZipped: 52428800,
+        ConcurrentExecutions: LAMBDA_CONCURRENT_EXECUTIONS_QUOTA,
+        UnreservedConcurrentExecutions: LAMBDA_CONCURRENT_EXECUTIONS_QUOTA - reservedTotal,
+      },
+      AccountUsage: {
+        TotalCodeSize: functions.reduce((sum, fn) => sum + fn.codeSize, 0),
+        FunctionCount: functions.length,
+      },
+    });
+  };
+
+  const gapAnswer = (described: RequestDescription): Promise<CannedResponse> | undefined => {
+    if (described.service === 'lambda' && described.operation === 'GetAccountSettings') {
+      return lambdaAccountSettings(described);
+    }
+    return undefined;
+  };
+
+  const control = async (req: IncomingMessage, body: Buffer): Promise<CannedResponse> => {
+    const { pathname, query } = splitPath(req.url ?? '/');
+    const what = `${req.method ?? 'GET'} ${pathname.slice(CONTROL_PREFIX.length).replace(/\/$/, '')}`;
+    switch (what) {
+      case 'POST faults': {
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8') || '[]');
+        } catch (error) {
+          return jsonResponse(400, { message: `fault rules are not JSON: ${String(error)}` });
+        }
+        const parsed = faultRulesSchema.safeParse(json);
+        if (!parsed.success) return jsonResponse(400, { message: z.prettifyError(parsed.error) });
+        setFaults(parsed.data);
+        return jsonResponse(200, { faults: parsed.data.length });
+      }
+      case 'GET faults':
+        return jsonResponse(200, { faults: faults.map(({ rule, remaining }) => ({ ...rule, remaining })) });
+      case 'DELETE faults':
+        faults = [];
+        return jsonResponse(200, { faults: 0 });
+      case 'GET calls': {
+        const since = Number(query.get('since') ?? '0');
+        return jsonResponse(200, { total: calls.length, calls: calls.slice(Number.isInteger(since) && since > 0 ? since : 0) });
+      }
+      case 'DELETE calls':
+        calls.length = 0;
+        return jsonResponse(200, { total: 0 });
+      default:
+        return jsonResponse(404, { message: `unknown sandbox control request: ${what}` });
+    }
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined): void => {
+    const headers: string[] = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i] ?? '';
+      if (!HOP_BY_HOP.has(name.toLowerCase())) headers.push(name, req.rawHeaders[i + 1] ?? '');
+    }
+    // moto's only per-request account selector: see sandbox/credentials.ts.
+    if (accountId && req.headers[MOTO_ACCOUNT_HEADER] === undefined) headers.push(MOTO_ACCOUNT_HEADER, accountId);
+    if (req.headers['content-length'] === undefined) headers.push('content-length', String(body.length));
+
+    const upstreamReq = httpRequest(
+      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      (upstreamRes) => {
+        const responseHeaders: string[] = [];
+        const raw = upstreamRes.rawHeaders;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i] ?? '';
+          if (!HOP_BY_HOP.has(name.toLowerCase())) responseHeaders.push(name, raw[i + 1] ?? '');
+        }
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders);
+        upstreamRes.pipe(res);
+        upstreamRes.once('error', (error) => res.destroy(error));
+      },
+    );
+    upstreamReq.once('error', (error) => {
+      if (res.headersSent) {
+        res.destroy(error);
+        return;
+      }
+      send(res, jsonResponse(502, { message: `sandbox gap proxy: upstream ${upstream.origin} failed: ${error.message}` }));
+    });
+    upstreamReq.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req);
+    const path = req.url ?? '/';
+    if (path.startsWith(CONTROL_PREFIX)) {
+      send(res, await control(req, body));
+      return;
+    }
+    const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+    const described = describeRequest({
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body: isForm ? body.toString('utf8') : '',
+    });
+    const operation: AwsOperation = { service: described.service, operation: described.operation };
+    if (described.accountId) operation.accountId = described.accountId;
+    calls.push(operation);
+
+    const fault = takeFault(operation);
+    if (fault) {
+      send(res, faultResponse(described.protocol, fault));
+      return;
+    }
+    const answer = gapAnswer(described);
+    if (answer) {
+      send(res, await answer);
+      return;
+    }
+    forward(req, res, body, described.accountId);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // REST-JSON and JSON clients both read x-amzn-errortype; a 500 is retried by the SDK as a service fault.
+      send(res, {
+        status: 500,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' },
+        body: Buffer.from(JSON.stringify({ __type: 'ServiceException', Type: 'Service', message: `sandbox gap proxy: ${message}` })),
+      });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    calls,
+    setFaults,
+    clearCalls: () => {
+      calls.length = 0;
+    },
+    stop: async () => {
+      for (const client of lambdaClients.values()) client.destroy();
+      lambdaClients.clear();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// Loads and validates the configuration at start: defaults, optional JSON overrides, the environment and region to act in.
+import { z } from 'zod';
+import { ConfigurationError } from '../errors';
+import { defaultConfig } from './defaults';
+import {
+  automationConfigSchema,
+  environmentNameSchema,
+  type AutomationConfig,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  type MutationMode,
+} from './schema';
+
+/** Everything a handler needs to know about where it runs and what it may do. */
+export interface RuntimeConfig {
+  config: AutomationConfig;
+  environment: EnvironmentName;
+  region: string;
+  env: EnvironmentConfig;
+  mutationMode: MutationMode;
+  /** Set by DRY_RUN=true: every playbook runs everything but apply. */
+  dryRun: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge of JSON overrides onto defaults: objects merge, arrays and scalars replace. */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = mergeConfig(base[key], value);
+  return merged;
+}
+
+export function formatZodIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+}
+
+/** Validates a whole configuration document; a bad one fails with messages naming each field. */
+export function parseAutomationConfig(input: unknown): AutomationConfig {
+  const result = automationConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issues = formatZodIssues(result.error);
+    throw new ConfigurationError(`Invalid runbook configuration: ${issues.join('; ')}`, issues);
+  }
+  return result.data;
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (/^(true|1|yes|on)$/i.test(value)) return true;
+  if (/^(false|0|no|off)$/i.test(value)) return false;
+  throw new ConfigurationError(`Invalid runbook configuration: ${name}: expected true or false, got "${value}"`, [name]);
+}
+
+/**
+ * Reads RUNBOOK_ENVIRONMENT, AWS_REGION, DRY_RUN, RUNBOOK_CONFIG_JSON (overrides merged onto the seed defaults),
+ * STATE_TABLE_NAME and EVENT_BUS_NAME (set by infra), and validates the result.
+ */
+export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
+  let overrides: unknown = {};
+  if (env.RUNBOOK_CONFIG_JSON) {
+    try {
+      overrides = JSON.parse(env.RUNBOOK_CONFIG_JSON) as unknown;
+    } catch (error) {
+      throw new ConfigurationError(`Invalid runbook configuration: RUNBOOK_CONFIG_JSON is not valid JSON (${(error as Error).message})`, [
+        'RUNBOOK_CONFIG_JSON',
+      ]);
+    }
+  }
+  const named: Record<string, unknown> = {};
+  if (env.STATE_TABLE_NAME) named.stateTableName = env.STATE_TABLE_NAME;
+  if (env.EVENT_BUS_NAME) named.eventBusName = env.EVENT_BUS_NAME;
+  if (env.KILL_SWITCH_PARAMETER) named.killSwitchParameterName = env.KILL_SWITCH_PARAMETER;
+  const config = parseAutomationConfig(mergeConfig(mergeConfig(defaultConfig, overrides), named));
+
+  const environmentResult = environmentNameSchema.safeParse(env.RUNBOOK_ENVIRONMENT);
+  if (!environmentResult.success) {
+    throw new ConfigurationError(
+      `Invalid runbook configuration: RUNBOOK_ENVIRONMENT must be one of ${environmentNameSchema.options.join(', ')}, got "${env.RUNBOOK_ENVIRONMENT ?? ''}"`,
+      ['RUNBOOK_ENVIRONMENT'],
+    );
+  }
+  const environment = environmentResult.data;
+  const envConfig = config.environments[environment];
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new ConfigurationError('Invalid runbook configuration: AWS_REGION is not set', ['AWS_REGION']);
+  if (!envConfig.regions.includes(region)) {
+    throw new ConfigurationError(
+      `Invalid runbook configuration: environments.${environment}.regions: region ${region} is not one of ${envConfig.regions.join(', ')}`,
+      [`environments.${environment}.regions`],
+    );
+  }
+  return {
+    config,
+    environment,
+    region,
+    env: envConfig,
+    mutationMode: envConfig.mutationMode ?? (envConfig.autoScaling ? 'automatic' : 'report-only'),
+    dryRun: parseBoolean('DRY_RUN', env.DRY_RUN),
+  };
+}

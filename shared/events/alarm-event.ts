@@ -1,0 +1,465 @@
+// Strict parser for EventBridge "CloudWatch Alarm State Change" events into the AlarmStateChange the pipeline acts on.
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+
+export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+export type AlarmKind = 'metric' | 'metric-math' | 'anomaly-detection' | 'composite';
+
+export interface AlarmMetricSeries {
+  /** The metric's id in the alarm ("m1", "e1"); synthesised as "m1" for a single-metric alarm that has none. */
+  id: string;
+  namespace?: string;
+  metricName?: string;
+  dimensions: Record<string, string>;
+  stat?: string;
+  period?: number;
+  unit?: string;
+  /** Metric math, anomaly-detection band or Metrics Insights query. */
+  expression?: string;
+  label?: string;
+  returnData: boolean;
+}
+
+export interface AlarmState {
+  value: AlarmStateValue;
+  reason: string;
+  /** `reasonData` parsed from its JSON string; the raw string when it is not valid JSON. */
+  reasonData?: unknown;
+  timestamp: string;
+  actionsSuppressedBy?: string;
+  actionsSuppressedReason?: string;
+}
+
+export interface AlarmStateChange {
+  eventId: string;
+  account: string;
+  region: string;
+  time: string;
+  source: string;
+  detailType: 'CloudWatch Alarm State Change';
+  alarmArn: string;
+  alarmName: string;
+  kind: AlarmKind;
+  state: AlarmState;
+  previousState?: AlarmState;
+  metrics: AlarmMetricSeries[];
+  alarmRule?: string;
+  threshold?: number;
+  comparisonOperator?: string;
+  evaluationPeriods?: number;
+  treatMissingData?: string;
+  thresholdMetricId?: string;
+  description?: string;
+  /** Muted by an alarm mute rule (muteDetail) or actions suppressed (composite actionsSuppressedBy): recorded, never acted on. */
+  muted: boolean;
+  mutedReason?: string;
+  /** A stable key for this state change: `${alarmArn}#${state.timestamp}` */
+  incidentKey: string;
+}
+
+const SOURCE = 'aws.cloudwatch';
+const DETAIL_TYPE = 'CloudWatch Alarm State Change';
+const STATE_VALUES = ['ALARM', 'OK', 'INSUFFICIENT_DATA'] as const;
+
+// Limits from the CloudWatch API reference (PutMetricAlarm, Dimension, MetricAlarm) and quotas (30 dimensions per metric).
+const MAX_ALARM_NAME_CHARS = 255;
+const MAX_DESCRIPTION_CHARS = 1024;
+const MAX_DIMENSIONS = 30;
+const MAX_DIMENSION_NAME_CHARS = 255;
+const MAX_DIMENSION_VALUE_CHARS = 1024;
+// Our own bounds: no field of a real alarm event comes near them; anything beyond is not an alarm event.
+const MAX_STRING_BYTES = 10 * 1024;
+const MAX_DEPTH = 32;
+const MAX_FIELD_NAME_CHARS = 255;
+
+/** Error for a schema field: "required" when missing, the given expectation otherwise. */
+const expecting = (expectation: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : expectation;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+// CloudWatch writes offsets without a colon ("2019-10-02T17:04:40.989+0000"); that is still ISO 8601 (basic offset).
+const isIsoTimestamp = (value: string): boolean =>
+  isoDateTime.safeParse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).success;
+
+const timestamp = z
+  .string({ error: expecting('expected an ISO 8601 timestamp string') })
+  .refine(isIsoTimestamp, { error: 'expected an ISO 8601 timestamp' });
+
+const text = (expectation = 'expected a string') => z.string({ error: expecting(expectation) });
+const nonEmpty = (max?: number) => {
+  const s = text().min(1, { error: 'must not be empty' });
+  return max === undefined ? s : s.max(max, { error: `must be at most ${max} characters` });
+};
+
+const dimensionsSchema = z
+  .record(
+    z.string().min(1).max(MAX_DIMENSION_NAME_CHARS, { error: `dimension names are at most ${MAX_DIMENSION_NAME_CHARS} characters` }),
+    z
+      .string({ error: expecting('expected a string dimension value') })
+      .max(MAX_DIMENSION_VALUE_CHARS, { error: `dimension values are at most ${MAX_DIMENSION_VALUE_CHARS} characters` }),
+    { error: expecting('expected an object of dimension name to value') },
+  )
+  .refine((dimensions) => Object.keys(dimensions).length <= MAX_DIMENSIONS, {
+    error: `at most ${MAX_DIMENSIONS} dimensions per metric`,
+  });
+
+const metricSchema = z.looseObject(
+  {
+    id: nonEmpty(255).optional(),
+    metricStat: z
+      .looseObject(
+        {
+          metric: z.looseObject(
+            {
+              namespace: nonEmpty(255),
+              name: nonEmpty(255),
+              dimensions: dimensionsSchema.optional(),
+            },
+            { error: expecting('expected an object') },
+          ),
+          period: z.number({ error: expecting('expected a number of seconds') }).int().positive().optional(),
+          stat: nonEmpty().optional(),
+          unit: text().optional(),
+        },
+        { error: expecting('expected an object') },
+      )
+      .optional(),
+    expression: nonEmpty().optional(),
+    label: text().optional(),
+    returnData: z.boolean({ error: expecting('expected a boolean') }).optional(),
+    period: z.number({ error: expecting('expected a number of seconds') }).int().positive().optional(),
+  },
+  { error: expecting('expected an object') },
+);
+
+const configurationSchema = z.looseObject(
+  {
+    description: text().max(MAX_DESCRIPTION_CHARS, { error: `must be at most ${MAX_DESCRIPTION_CHARS} characters` }).optional(),
+    metrics: z.array(metricSchema, { error: expecting('expected an array') }).optional(),
+    alarmRule: nonEmpty().optional(),
+    threshold: z.number({ error: expecting('expected a number') }).optional(),
+    comparisonOperator: nonEmpty().optional(),
+    evaluationPeriods: z.number({ error: expecting('expected a number') }).int().positive().optional(),
+    treatMissingData: nonEmpty().optional(),
+    thresholdMetricId: nonEmpty(255).optional(),
+  },
+  { error: expecting('expected an object') },
+);
+
+const stateSchema = z.looseObject(
+  {
+    value: z.enum(STATE_VALUES, { error: expecting(`expected ${STATE_VALUES.join(' | ')}`) }),
+    reason: text(),
+    reasonData: text('expected a JSON string').optional(),
+    timestamp,
+    actionsSuppressedBy: nonEmpty().optional(),
+    actionsSuppressedReason: text().optional(),
+  },
+  { error: expecting('expected an object') },
+);
+
+// Alarm mute rules (2025): documented in the "Alarm events and EventBridge" examples as detail.muteDetail.
+const muteDetailSchema = z.looseObject(
+  {
+    mutedByArn: nonEmpty().optional(),
+    muteWindowStart: timestamp.optional(),
+    muteWindowEnd: timestamp.optional(),
+  },
+  { error: expecting('expected an object') },
+);
+
+const eventSchema = z.looseObject({
+  id: nonEmpty(),
+  'detail-type': z.literal(DETAIL_TYPE),
+  source: z.literal(SOURCE),
+  account: text().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }),
+  time: timestamp,
+  region: text().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' }),
+  resources: z.array(text(), { error: expecting('expected an array of ARNs') }).optional(),
+  detail: z.looseObject(
+    {
+      alarmName: nonEmpty(MAX_ALARM_NAME_CHARS),
+      state: stateSchema,
+      previousState: stateSchema.optional(),
+      configuration: configurationSchema,
+      muteDetail: muteDetailSchema.optional(),
+    },
+    { error: expecting('expected an object') },
+  ),
+});
+
+type RawEvent = z.infer<typeof eventSchema>;
+type RawMetric = z.infer<typeof metricSchema>;
+type RawState = z.infer<typeof stateSchema>;
+type Path = readonly PropertyKey[];
+
+const ALARM_ARN = /^arn:(aws[a-z-]*):cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/s;
+
+function formatPath(path: Path): string {
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}
+
+function reject(issues: readonly string[], cause?: unknown): never {
+  const [first = 'invalid alarm event'] = issues;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new InvalidInputError(`${first}${more}`, issues, cause === undefined ? undefined : { cause });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return typeof value;
+}
+
+/** Every string (and key) bounded in size and the nesting bounded in depth, unknown fields included. */
+function oversizedValues(value: unknown, path: PropertyKey[] = [], issues: string[] = []): string[] {
+  if (path.length > MAX_DEPTH) {
+    issues.push(`${formatPath(path)}: nested deeper than ${MAX_DEPTH} levels`);
+  } else if (typeof value === 'string') {
+    // UTF-8 is at most 3 bytes per UTF-16 code unit, so only long strings need measuring.
+    if (value.length * 3 > MAX_STRING_BYTES && new TextEncoder().encode(value).length > MAX_STRING_BYTES) {
+      issues.push(`${formatPath(path)}: string exceeds ${MAX_STRING_BYTES} bytes`);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => oversizedValues(item, [...path, i], issues));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.length > MAX_FIELD_NAME_CHARS) issues.push(`${formatPath(path)}: field name exceeds ${MAX_FIELD_NAME_CHARS} characters`);
+      else oversizedValues(item, [...path, key], issues);
+    }
+  }
+  return issues;
+}
+
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
+}
+
+function alarmArnOf(event: RawEvent, issues: string[]): string {
+  const { alarmName } = event.detail;
+  const arn = event.resources?.[0];
+  if (arn === undefined) return `arn:${partitionOf(event.region)}:cloudwatch:${event.region}:${event.account}:alarm:${alarmName}`;
+  const match = ALARM_ARN.exec(arn);
+  if (!match) {
+    issues.push(`resources[0]: expected a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>), got ${describeValue(arn)}`);
+  } else if (match[2] !== event.region || match[3] !== event.account || match[4] !== alarmName) {
+    issues.push(`resources[0]: alarm ARN ${describeValue(arn)} does not match the event's region, account and detail.alarmName`);
+  }
+  return arn;
+}
+
+const isAnomalyBand = (metric: RawMetric): boolean =>
+  metric.expression?.trim().toUpperCase().startsWith('ANOMALY_DETECTION_BAND') ?? false;
+
+function kindOf(configuration: RawEvent['detail']['configuration'], issues: string[]): AlarmKind {
+  const at = 'detail.configuration';
+  const metrics = configuration.metrics ?? [];
+  if (configuration.alarmRule !== undefined) {
+    if (metrics.length > 0) issues.push(`${at}: a composite alarm (alarmRule) cannot also have metrics`);
+    return 'composite';
+  }
+  if (metrics.length === 0) {
+    issues.push(`${at}: expected metrics (metric alarm) or alarmRule (composite alarm)`);
+    return 'metric';
+  }
+  metrics.forEach((metric, i) => {
+    // PutMetricAlarm: each MetricDataQuery has either MetricStat or Expression, never both.
+    if ((metric.metricStat === undefined) === (metric.expression === undefined)) {
+      issues.push(`${at}.metrics[${i}]: expected exactly one of metricStat or expression`);
+    }
+  });
+  const kind: AlarmKind =
+    configuration.thresholdMetricId !== undefined || metrics.some(isAnomalyBand)
+      ? 'anomaly-detection'
+      : metrics.some((metric) => metric.expression !== undefined)
+        ? 'metric-math'
+        : 'metric';
+  if (kind === 'metric' && metrics.length !== 1) {
+    issues.push(`${at}.metrics: a single-metric alarm has exactly one metric, got ${metrics.length}`);
+  }
+  if (kind !== 'metric') {
+    metrics.forEach((metric, i) => {
+      if (metric.id === undefined) issues.push(`${at}.metrics[${i}].id: required when an alarm has several metrics`);
+    });
+  }
+  return kind;
+}
+
+function toSeries(metric: RawMetric): AlarmMetricSeries {
+  const stat = metric.metricStat;
+  const series: AlarmMetricSeries = {
+    id: metric.id ?? 'm1',
+    // A copy with own properties only, so a dimension can never reach the prototype.
+    dimensions: Object.fromEntries(Object.entries(stat?.metric.dimensions ?? {})),
+    returnData: metric.returnData ?? true, // PutMetricAlarm: ReturnData defaults to true when omitted.
+  };
+  if (stat) {
+    series.namespace = stat.metric.namespace;
+    series.metricName = stat.metric.name;
+    if (stat.stat !== undefined) series.stat = stat.stat;
+    if (stat.unit !== undefined) series.unit = stat.unit;
+  }
+  const period = stat?.period ?? metric.period;
+  if (period !== undefined) series.period = period;
+  if (metric.expression !== undefined) series.expression = metric.expression;
+  if (metric.label !== undefined) series.label = metric.label;
+  return series;
+}
+
+function parseReasonData(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw; // Kept as text: the state change is still valid and the reason is still worth recording.
+  }
+}
+
+function toState(raw: RawState): AlarmState {
+  const state: AlarmState = { value: raw.value, reason: raw.reason, timestamp: raw.timestamp };
+  if (raw.reasonData !== undefined) state.reasonData = parseReasonData(raw.reasonData);
+  if (raw.actionsSuppressedBy !== undefined) state.actionsSuppressedBy = raw.actionsSuppressedBy;
+  if (raw.actionsSuppressedReason !== undefined) state.actionsSuppressedReason = raw.actionsSuppressedReason;
+  return state;
+}
+
+function mutedReasonOf(event: RawEvent): string | undefined {
+  const reasons: string[] = [];
+  const mute = event.detail.muteDetail;
+  if (mute) {
+    const window =
+      mute.muteWindowStart !== undefined && mute.muteWindowEnd !== undefined
+        ? ` (window ${mute.muteWindowStart} to ${mute.muteWindowEnd})`
+        : '';
+    reasons.push(`muted by alarm mute rule ${mute.mutedByArn ?? '(rule not named)'}${window}`);
+  }
+  const { actionsSuppressedBy, actionsSuppressedReason } = event.detail.state;
+  if (actionsSuppressedBy !== undefined) {
+    reasons.push(`actions suppressed by ${actionsSuppressedBy}${actionsSuppressedReason ? `: ${actionsSuppressedReason}` : ''}`);
+  }
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+function toObject(input: unknown): Record<string, unknown> {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch (error) {
+      reject([`event is not valid JSON: ${error instanceof Error ? error.message : String(error)}`], error);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject([`event must be a JSON object, got ${describeValue(value)}`]);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Parses an EventBridge "CloudWatch Alarm State Change" event (an object, or its JSON text such as an SQS body).
+ * Unknown fields are accepted and dropped; anything else out of shape throws InvalidInputError naming the reason,
+ * with one `path: problem` line per issue in `details`.
+ */
+export function parseAlarmEvent(input: unknown): AlarmStateChange {
+  const candidate = toObject(input);
+
+  // Source and detail-type first: another event on the bus is "not ours", whatever else is wrong with it.
+  if (candidate.source !== SOURCE) {
+    throw new InvalidInputError(`source must be ${SOURCE}`, [`source: got ${describeValue(candidate.source)}`]);
+  }
+  const detailType = candidate['detail-type'];
+  if (detailType !== DETAIL_TYPE) {
+    throw new InvalidInputError(
+      typeof detailType === 'string'
+        ? `unsupported detail-type ${describeValue(detailType)}: only "${DETAIL_TYPE}" is handled`
+        : `detail-type: required, only "${DETAIL_TYPE}" is handled`,
+      [`detail-type: got ${describeValue(detailType)}`],
+    );
+  }
+
+  const oversized = oversizedValues(candidate);
+  if (oversized.length > 0) reject(oversized);
+
+  const parsed = eventSchema.safeParse(candidate);
+  if (!parsed.success) {
+    reject(parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`), parsed.error);
+  }
+  const event = parsed.data;
+  const { detail } = event;
+  const { configuration } = detail;
+
+  const issues: string[] = [];
+  const alarmArn = alarmArnOf(event, issues);
+  const kind = kindOf(configuration, issues);
+  if (issues.length > 0) reject(issues);
+
+  const mutedReason = mutedReasonOf(event);
+  const state = toState(detail.state);
+  const result: AlarmStateChange = {
+    eventId: event.id,
+    account: event.account,
+    region: event.region,
+    time: event.time,
+    source: event.source,
+    detailType: event['detail-type'],
+    alarmArn,
+    alarmName: detail.alarmName,
+    kind,
+    state,
+    metrics: kind === 'composite' ? [] : (configuration.metrics ?? []).map(toSeries),
+    muted: mutedReason !== undefined,
+    incidentKey: `${alarmArn}#${state.timestamp}`,
+  };
+  if (detail.previousState) result.previousState = toState(detail.previousState);
+  if (configuration.alarmRule !== undefined) result.alarmRule = configuration.alarmRule;
+  if (configuration.threshold !== undefined) result.threshold = configuration.threshold;
+  if (configuration.comparisonOperator !== undefined) result.comparisonOperator = configuration.comparisonOperator;
+  if (configuration.evaluationPeriods !== undefined) result.evaluationPeriods = configuration.evaluationPeriods;
+  if (configuration.treatMissingData !== undefined) result.treatMissingData = configuration.treatMissingData;
+  if (configuration.thresholdMetricId !== undefined) result.thresholdMetricId = configuration.thresholdMetricId;
+  if (configuration.description !== undefined) result.description = configuration.description;
+  if (mutedReason !== undefined) result.mutedReason = mutedReason;
+  return result;
+}
+
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
+
+/** Ids of the series an expression reads, directly or through other expressions; METRICS() reads them all. */
+function referencedIds(roots: readonly AlarmMetricSeries[], all: readonly AlarmMetricSeries[]): Set<string> {
+  const byId = new Map(all.map((series) => [series.id, series]));
+  const seen = new Set<string>();
+  const pending = [...roots];
+  for (let series = pending.pop(); series !== undefined; series = pending.pop()) {
+    const expression = series.expression ?? '';
+    const ids = /\bMETRICS\s*\(/i.test(expression)
+      ? all.map((other) => other.id).filter((id) => id !== series?.id)
+      : (expression.match(IDENTIFIER) ?? []).filter((token) => byId.has(token));
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const next = byId.get(id);
+      if (next?.expression !== undefined) pending.push(next);
+    }
+  }
+  return seen;
+}
+
+/** The series whose dimensions identify the watched resource: single metric -> it; metric math / anomaly detection -> the metricStat series (prefer ones referenced by the returnData expression); composite -> undefined. */
+export function primaryMetric(event: AlarmStateChange): AlarmMetricSeries | undefined {
+  if (event.kind === 'composite') return undefined;
+  if (event.kind === 'metric') return event.metrics[0];
+  const stats = event.metrics.filter((series) => series.metricName !== undefined);
+  const returned = event.metrics.filter((series) => series.expression !== undefined && series.returnData);
+  const referenced = referencedIds(returned, event.metrics);
+  return (
+    stats.find((series) => referenced.has(series.id)) ??
+    stats.find((series) => series.returnData) ??
+    stats[0]
+  );
+}

@@ -1,0 +1,88 @@
+// Pure guardrails: environment policy, dry run, kill switch, cooldown and hourly budget decide whether a planned change may be applied.
+import type { RuntimeConfig } from '../config/load-config';
+import type { ResourceState } from '../state/incident-store';
+
+export type GuardVerdict =
+  | { action: 'apply' }
+  | { action: 'dry-run'; reason: string }
+  | { action: 'block'; guardrail: 'approval-required' | 'cooldown' | 'hourly-budget'; reason: string };
+
+export interface GuardInput {
+  direction: 'scale-up' | 'restore';
+  runtime: Pick<RuntimeConfig, 'environment' | 'mutationMode' | 'dryRun' | 'env'>;
+  resourceState: ResourceState | undefined;
+  nowSeconds: number;
+  killSwitch: { engaged: boolean; reason: string };
+  incidentKey: string;
+}
+
+const HOUR_SECONDS = 3600;
+
+export function recentChanges(state: ResourceState | undefined, nowSeconds: number): number[] {
+  return (state?.changeTimesSeconds ?? []).filter((t) => t > nowSeconds - HOUR_SECONDS);
+}
+
+export function evaluateGuardrails(input: GuardInput): GuardVerdict {
+  const { runtime, resourceState, nowSeconds, direction } = input;
+  if (runtime.mutationMode === 'report-only') {
+    return {
+      action: 'dry-run',
+      reason: `environment ${runtime.environment} is report-only (auto scaling is off there): planned, not applied`,
+    };
+  }
+  if (runtime.dryRun) return { action: 'dry-run', reason: 'DRY_RUN is set: planned, not applied' };
+  if (input.killSwitch.engaged) return { action: 'dry-run', reason: input.killSwitch.reason };
+  if (runtime.mutationMode === 'approval') {
+    return {
+      action: 'block',
+      guardrail: 'approval-required',
+      reason: `environment ${runtime.environment} requires approval for changes: run the SSM document instead`,
+    };
+  }
+  // A retry of the incident that reserved the last change is finishing that change, not making another.
+  if (resourceState?.lastIncidentKey === input.incidentKey) return { action: 'apply' };
+  const { cooldownSeconds, maxChangesPerHour } = runtime.env.guardrails;
+  const last = direction === 'scale-up' ? resourceState?.lastScaleUpAtSeconds : resourceState?.lastRestoreAtSeconds;
+  if (last !== undefined && nowSeconds - last < cooldownSeconds) {
+    const waited = nowSeconds - last;
+    return {
+      action: 'block',
+      guardrail: 'cooldown',
+      reason: `cooldown: last ${direction} of this resource was ${waited}s ago, cooldown is ${cooldownSeconds}s`,
+    };
+  }
+  // Restores return a resource to its recorded baseline: the budget only limits changes away from it.
+  if (direction === 'scale-up') {
+    const count = recentChanges(resourceState, nowSeconds).length;
+    if (count >= maxChangesPerHour) {
+      return {
+        action: 'block',
+        guardrail: 'hourly-budget',
+        reason: `hourly budget: ${count} changes to this resource in the last hour, limit is ${maxChangesPerHour}`,
+      };
+    }
+  }
+  return { action: 'apply' };
+}
+
+/** The resource's state after a change is applied: baseline kept or cleared, change time recorded. */
+export function nextResourceState(
+  state: ResourceState | undefined,
+  change: { direction: 'scale-up' | 'restore'; baseline?: Record<string, unknown>; clearsBaseline?: boolean },
+  nowSeconds: number,
+  incidentKey: string,
+): Omit<ResourceState, 'version'> {
+  if (state && state.lastIncidentKey === incidentKey) {
+    const { version: _version, ...unchanged } = state;
+    return unchanged;
+  }
+  const baseline = change.clearsBaseline ? undefined : (state?.baseline ?? change.baseline);
+  return {
+    ...(baseline ? { baseline } : {}),
+    ...(change.direction === 'scale-up'
+      ? { lastScaleUpAtSeconds: nowSeconds, lastRestoreAtSeconds: state?.lastRestoreAtSeconds }
+      : { lastScaleUpAtSeconds: state?.lastScaleUpAtSeconds, lastRestoreAtSeconds: nowSeconds }),
+    changeTimesSeconds: [...recentChanges(state, nowSeconds), nowSeconds],
+    lastIncidentKey: incidentKey,
+  };
+}

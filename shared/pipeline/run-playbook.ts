@@ -1,0 +1,256 @@
+// The playbook pipeline: parse -> claim -> re-read alarm -> observe -> plan -> guard -> apply -> verify -> record -> report.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { classifyAwsError, errorName } from '../aws/classify-error';
+import { staleReason, type AlarmStateReader } from '../aws/alarm-state-reader';
+import type { Clock } from '../clock';
+import type { RuntimeConfig } from '../config/load-config';
+import { InvalidInputError, TransientError } from '../errors';
+import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
+import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
+import type { KillSwitchState } from '../guard/kill-switch';
+import type { DecisionReporter } from '../report/decision-reporter';
+import type { IncidentStore } from '../state/incident-store';
+import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
+
+export interface PipelineServices {
+  store: IncidentStore;
+  reporter: DecisionReporter;
+  killSwitch: { read(): Promise<KillSwitchState> };
+  alarms: Pick<AlarmStateReader, 'current'>;
+}
+
+export interface PipelineDeps<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
+  playbook: Playbook<Clients, Target, Observation, Change>;
+  clients: Clients;
+  services: PipelineServices;
+  runtime: RuntimeConfig;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What the claim holder writes before applying, so a retry after a crash can finish instead of repeating. */
+interface Intent<Change> {
+  change: Change;
+  direction: 'scale-up' | 'restore';
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  summary: string;
+  blastRadius: string;
+}
+
+const MAX_LOGGED_EVENT_CHARS = 4000;
+
+function describeRaw(raw: unknown): string {
+  let text: string;
+  try {
+    text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  } catch {
+    text = String(raw);
+  }
+  return text === undefined ? String(raw) : text.slice(0, MAX_LOGGED_EVENT_CHARS);
+}
+
+export async function runPlaybook<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  raw: unknown,
+): Promise<Decision> {
+  const { playbook, runtime, clock, logger, services } = deps;
+  const started = clock.now();
+  const base = {
+    playbook: playbook.name,
+    environment: runtime.environment,
+    region: runtime.region,
+    dryRun: runtime.dryRun,
+  };
+  const decide = (fields: Omit<Decision, keyof typeof base | 'decidedAt'> & Partial<Decision>): Decision => ({
+    ...base,
+    ...fields,
+    decidedAt: clock.now().toISOString(),
+  });
+
+  // parse: bad input is rejected here, before any AWS call.
+  let event: AlarmStateChange;
+  let target: Target;
+  try {
+    event = parseAlarmEvent(raw);
+    logger.appendKeys({ alarmName: event.alarmName, incidentId: event.incidentKey, account: event.account, region: event.region });
+    if (event.muted) {
+      const decision = decide({ ...eventFields(event), outcome: 'skipped', reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}` });
+      await report(deps, decision, undefined);
+      return decision;
+    }
+    if (!playbook.actsOn.includes(event.state.value)) {
+      const decision = decide({
+        ...eventFields(event),
+        outcome: 'skipped',
+        reason: `${playbook.name} does not act on state ${event.state.value}`,
+      });
+      reportLocally(deps, decision);
+      return decision;
+    }
+    target = playbook.resolveTarget(event, runtime);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const decision = decide({ outcome: 'rejected', reason: error.message, ...(error.details.length ? { findings: [...error.details] } : {}) });
+    logger.warn('event rejected', { reason: error.message, details: error.details, event: describeRaw(raw) });
+    services.reporter.count(decision);
+    return decision;
+  }
+
+  const eventBase = { ...eventFields(event), resource: target.resource };
+  const claim = await services.store.claim(playbook.name, event.incidentKey, started);
+  if (!claim.claimed) {
+    const decision = decide({
+      ...eventBase,
+      outcome: 'skipped',
+      reason: `duplicate delivery: incident already ${claim.existing?.status === 'COMPLETED' ? `handled (${claim.existing.outcome ?? 'done'})` : 'being handled by another invocation'}`,
+    });
+    // The first delivery reports the incident; duplicates are logged and counted only.
+    reportLocally(deps, decision);
+    return decision;
+  }
+
+  let decision: Decision;
+  try {
+    decision = await decideAndAct(deps, event, target, claim.owner, claim.takenOver ? (claim.previousIntent as Intent<Change> | undefined) : undefined);
+  } catch (error) {
+    const classified = classifyAwsError(error, `${playbook.name}`);
+    if (classified instanceof TransientError) {
+      // Lambda / EventBridge retry; the claim's lease is expired so the retry takes it over and sees the intent.
+      logger.error('transient failure: the event will be retried', { error: classified });
+      await services.store.release(playbook.name, event.incidentKey, claim.owner).catch((releaseError: unknown) => {
+        logger.error('could not release the claim; the retry will wait for its lease to expire', { error: releaseError });
+      });
+      throw classified;
+    }
+    decision = decide({
+      ...eventBase,
+      outcome: 'escalate',
+      reason: `remediation failed: ${classified.message}`,
+      escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+    });
+  }
+
+  try {
+    await report(deps, decision, event);
+    await services.store.complete(playbook.name, event.incidentKey, claim.owner, decision.outcome, decision.reason);
+  } catch (error) {
+    const classified = classifyAwsError(error, 'record decision');
+    logger.error('could not record the decision: the event will be retried', { error: classified, decision });
+    await services.store.release(playbook.name, event.incidentKey, claim.owner).catch(() => undefined);
+    throw classified instanceof TransientError ? classified : new TransientError(classified.message, { cause: classified });
+  }
+  return decision;
+}
+
+function eventFields(event: AlarmStateChange): Pick<Decision, 'incidentKey' | 'alarmName' | 'alarmArn' | 'alarmState' | 'alarmTime' | 'account'> {
+  return {
+    incidentKey: event.incidentKey,
+    alarmName: event.alarmName,
+    alarmArn: event.alarmArn,
+    alarmState: event.state.value,
+    alarmTime: event.state.timestamp,
+    account: event.account,
+  };
+}
+
+async function decideAndAct<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  event: AlarmStateChange,
+  target: Target,
+  owner: string,
+  previousIntent: Intent<Change> | undefined,
+): Promise<Decision> {
+  const { playbook, runtime, clock, services } = deps;
+  const ctx: PlaybookContext<Clients> = { clients: deps.clients, clock, runtime };
+  const fields = { ...eventFields(event), resource: target.resource };
+  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => ({
+    playbook: playbook.name,
+    environment: runtime.environment,
+    region: runtime.region,
+    dryRun: runtime.dryRun,
+    ...fields,
+    ...rest,
+    decidedAt: clock.now().toISOString(),
+  });
+
+  const stale = staleReason(event.state, await services.alarms.current(event.alarmName));
+  if (stale) return decide({ outcome: 'skipped', reason: stale });
+
+  const observation = await playbook.observe(ctx, target);
+
+  // A retry after a crash between apply and record: the change is already there; finish recording it.
+  if (previousIntent && playbook.isApplied(observation, previousIntent.change)) {
+    const after = await playbook.verify(ctx, target, previousIntent.change);
+    return decide({
+      outcome: 'applied',
+      reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`,
+      before: previousIntent.before,
+      after,
+      blastRadius: previousIntent.blastRadius,
+    });
+  }
+
+  const resourceState = await services.store.getResourceState(target.resource.arn);
+  const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState });
+  if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
+  if (plan.kind === 'escalate') {
+    return decide({ outcome: 'escalate', reason: plan.reason, escalation: { cause: plan.cause }, ...(plan.findings ? { findings: plan.findings } : {}) });
+  }
+
+  const planned = { before: plan.before, after: plan.after, blastRadius: plan.blastRadius };
+  const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+  const verdict = evaluateGuardrails({
+    direction: plan.direction,
+    runtime,
+    resourceState,
+    nowSeconds,
+    killSwitch: await services.killSwitch.read(),
+    incidentKey: event.incidentKey,
+  });
+  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, dryRun: true });
+  if (verdict.action === 'block') {
+    return decide({
+      outcome: 'escalate',
+      reason: `${plan.summary} — blocked: ${verdict.reason}`,
+      escalation: { cause: 'guardrail', guardrail: verdict.guardrail },
+      ...planned,
+    });
+  }
+
+  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned };
+  await services.store.recordIntent(playbook.name, event.incidentKey, owner, intent);
+  await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));
+  await playbook.apply(ctx, target, plan.change);
+  const after = await playbook.verify(ctx, target, plan.change);
+  return decide({
+    outcome: 'applied',
+    reason: plan.summary,
+    before: plan.before,
+    after,
+    blastRadius: plan.blastRadius,
+    alarmToChangeMs: Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp)),
+  });
+}
+
+/** Log and metrics only: for rejections and duplicates, which must not cost AWS calls. */
+function reportLocally(deps: { services: PipelineServices }, decision: Decision): void {
+  deps.services.reporter.log(decision);
+  deps.services.reporter.count(decision);
+}
+
+/** Log, metrics, audit trail on the resource, and the decision event on the bus. */
+async function report(
+  deps: { services: PipelineServices; clock: Clock },
+  decision: Decision,
+  event: AlarmStateChange | undefined,
+): Promise<void> {
+  reportLocally(deps, decision);
+  if (decision.resource && event) {
+    await deps.services.store.appendAudit(
+      { resourceArn: decision.resource.arn, at: decision.decidedAt, incidentKey: event.incidentKey, decision: { ...decision } },
+      deps.clock.now(),
+    );
+  }
+  await deps.services.reporter.publish(decision);
+}

@@ -1,0 +1,100 @@
+// The contracts of the playbook pipeline: playbooks, plans, decisions.
+import type { AlarmStateChange, AlarmStateValue } from '../events/alarm-event';
+import type { Clock } from '../clock';
+import type { RuntimeConfig } from '../config/load-config';
+import type { ResourceState } from '../state/incident-store';
+
+/** What happened to one alarm event. `escalate` means a human must look: the escalation path takes it from here. */
+export type Outcome = 'applied' | 'dry-run' | 'skipped' | 'escalate' | 'rejected';
+
+export type EscalationCause =
+  | 'guardrail'
+  | 'failure'
+  | 'cap-reached'
+  | 'consumer-failing'
+  | 'approval-required'
+  | 'diagnosis'
+  | 'not-applicable';
+
+export interface ResourceRef {
+  type: string;
+  id: string;
+  arn: string;
+}
+
+export interface Decision {
+  playbook: string;
+  outcome: Outcome;
+  reason: string;
+  environment: string;
+  region: string;
+  account?: string;
+  incidentKey?: string;
+  alarmName?: string;
+  alarmArn?: string;
+  alarmState?: AlarmStateValue;
+  alarmTime?: string;
+  resource?: ResourceRef;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  blastRadius?: string;
+  findings?: string[];
+  escalation?: { cause: EscalationCause; guardrail?: string; error?: { name: string; message: string } };
+  dryRun: boolean;
+  decidedAt: string;
+  /** Alarm state change -> change applied, for "time from alarm to change". */
+  alarmToChangeMs?: number;
+}
+
+export type Plan<Change> =
+  | {
+      kind: 'change';
+      direction: 'scale-up' | 'restore';
+      change: Change;
+      summary: string;
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+      blastRadius: string;
+      /** Recorded on the resource the first time it leaves its baseline, restored when the alarm clears. */
+      baseline?: Record<string, unknown>;
+      /** The resource is back at its baseline after this change. */
+      clearsBaseline?: boolean;
+    }
+  | { kind: 'none'; reason: string; findings?: string[] }
+  | { kind: 'escalate'; cause: EscalationCause; reason: string; findings?: string[] };
+
+export interface PlanInput<Target, Observation> {
+  event: AlarmStateChange;
+  target: Target;
+  observation: Observation;
+  runtime: RuntimeConfig;
+  resourceState: ResourceState | undefined;
+}
+
+export interface PlaybookContext<Clients> {
+  clients: Clients;
+  clock: Clock;
+  runtime: RuntimeConfig;
+}
+
+/** One row of the troubleshooting table (CONVENTIONS.md "Shape"). */
+export interface Playbook<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
+  /** Handler name, e.g. scale-consumers. */
+  name: string;
+  /** Troubleshooting row id in the configuration, e.g. queue-backup. */
+  row: string;
+  /** Every AWS API action this playbook calls; infra derives IAM from this list. */
+  actions: readonly string[];
+  /** Alarm states this playbook acts on; other states are skipped with a reason. */
+  actsOn: readonly AlarmStateValue[];
+  /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */
+  resolveTarget(event: AlarmStateChange, runtime: RuntimeConfig): Target;
+  observe(ctx: PlaybookContext<Clients>, target: Target): Promise<Observation>;
+  /** Pure: observation + policy -> the change (or none, or escalate) and why. */
+  plan(input: PlanInput<Target, Observation>): Plan<Change>;
+  apply(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<void>;
+  /** Reads back after apply, waits for the resource to settle; returns the state as seen. */
+  verify(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<Record<string, unknown>>;
+  /** Pure: does the observation already show this change (a retry after a crash between apply and record)? */
+  isApplied(observation: Observation, change: Change): boolean;
+}

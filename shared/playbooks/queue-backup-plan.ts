@@ -1,0 +1,221 @@
+// Pure planning for Queue Backup -> scale consumers: raise the SQS event source mapping's MaximumConcurrency within every cap.
+import type { RuntimeConfig } from '../config/load-config';
+import type { AlarmStateValue } from '../events/alarm-event';
+import type { ResourceState } from '../state/incident-store';
+import type { Plan } from '../pipeline/types';
+
+/** Lambda's documented range for SQS event source mapping ScalingConfig.MaximumConcurrency. */
+export const AWS_MIN_MAXIMUM_CONCURRENCY = 2;
+export const AWS_MAX_MAXIMUM_CONCURRENCY = 1000;
+
+export interface ConsumerMapping {
+  uuid: string;
+  functionName: string;
+  state: string;
+  maximumConcurrency?: number;
+}
+
+export interface ConsumerFunction {
+  reservedConcurrency?: number;
+  errors?: number;
+  invocations?: number;
+}
+
+export interface QueueBackupObservation {
+  queueName: string;
+  queueDepth?: number;
+  mappings: ConsumerMapping[];
+  functions: Record<string, ConsumerFunction>;
+  /** Undefined when the account settings could not be read. */
+  account?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
+}
+
+export interface ConsumerScalingChange {
+  mappings: Array<{ uuid: string; functionName: string; from: number; to: number }>;
+  reservedConcurrency: Array<{ functionName: string; from: number | null; to: number | null }>;
+}
+
+export interface ConsumerBaseline {
+  mappings: Record<string, number>;
+  reservedConcurrency: Record<string, number | null>;
+  [key: string]: unknown;
+}
+
+export interface QueueBackupPlanInput {
+  state: AlarmStateValue;
+  observation: QueueBackupObservation;
+  policy: RuntimeConfig['env']['scaleConsumers'];
+  resourceState: ResourceState | undefined;
+}
+
+export function errorRatePercent(fn: ConsumerFunction | undefined): number | undefined {
+  if (!fn || fn.invocations === undefined || fn.invocations <= 0) return undefined;
+  return ((fn.errors ?? 0) / fn.invocations) * 100;
+}
+
+const isActive = (m: ConsumerMapping): boolean => m.state === 'Enabled' || m.state === 'Updating' || m.state === 'Enabling';
+
+function snapshot(observation: QueueBackupObservation, functionNames: string[]): Record<string, unknown> {
+  return {
+    queueDepth: observation.queueDepth ?? null,
+    maximumConcurrency: Object.fromEntries(observation.mappings.map((m) => [m.uuid, m.maximumConcurrency ?? null])),
+    reservedConcurrency: Object.fromEntries(functionNames.map((f) => [f, observation.functions[f]?.reservedConcurrency ?? null])),
+  };
+}
+
+export function planConsumerScaling(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  return input.state === 'OK' ? planRestore(input) : planScaleUp(input);
+}
+
+function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  const queue = observation.queueName;
+  const mappings = observation.mappings.filter(isActive);
+  if (mappings.length === 0) {
+    return { kind: 'escalate', cause: 'not-applicable', reason: `queue ${queue} has no enabled event source mapping: no consumer to scale` };
+  }
+  const functionNames = [...new Set(mappings.map((m) => m.functionName))];
+  for (const name of functionNames) {
+    const rate = errorRatePercent(observation.functions[name]);
+    if (rate !== undefined && rate > policy.consumerErrorRatePercent) {
+      const fn = observation.functions[name];
+      return {
+        kind: 'escalate',
+        cause: 'consumer-failing',
+        reason:
+          `consumer ${name} is failing (error rate ${rate.toFixed(1)}% > ${policy.consumerErrorRatePercent}% over ${policy.errorRateWindowMinutes} min): ` +
+          `not scaling, more consumers of poison messages only burn money`,
+        findings: [`${name}: ${fn?.errors ?? 0} errors / ${fn?.invocations ?? 0} invocations`],
+      };
+    }
+  }
+  const unset = mappings.filter((m) => m.maximumConcurrency === undefined);
+  if (unset.length > 0) {
+    return {
+      kind: 'escalate',
+      cause: 'cap-reached',
+      reason: `event source mapping ${unset.map((m) => m.uuid).join(', ')} has no MaximumConcurrency: its consumers already scale to the function's limit; raise reserved or account concurrency by hand`,
+    };
+  }
+
+  const cap = Math.min(policy.maxConcurrency, AWS_MAX_MAXIMUM_CONCURRENCY);
+  const targets = new Map<string, number>();
+  for (const m of mappings) targets.set(m.uuid, Math.max(AWS_MIN_MAXIMUM_CONCURRENCY, Math.min((m.maximumConcurrency ?? 0) + policy.stepConcurrency, cap)));
+
+  // Reserved concurrency binds when a function's mappings together may run more consumers than it reserves.
+  const reservedChanges: ConsumerScalingChange['reservedConcurrency'] = [];
+  let unreserved = observation.account?.unreservedConcurrentExecutions;
+  const notes: string[] = [];
+  for (const name of functionNames) {
+    const reserved = observation.functions[name]?.reservedConcurrency;
+    if (reserved === undefined) continue;
+    const own = mappings.filter((m) => m.functionName === name);
+    const needed = own.reduce((sum, m) => sum + (targets.get(m.uuid) ?? 0), 0);
+    if (needed <= reserved) continue;
+    const available = unreserved === undefined ? 0 : Math.max(0, unreserved - policy.minUnreservedConcurrency);
+    const raise = Math.min(needed - reserved, available);
+    if (raise < needed - reserved) {
+      // Give the mappings only what the reserved concurrency (plus what the account can spare) allows, never less than now.
+      let room = reserved + raise - own.reduce((sum, m) => sum + (m.maximumConcurrency ?? 0), 0);
+      for (const m of own) {
+        const current = m.maximumConcurrency ?? 0;
+        const granted = Math.max(0, Math.min((targets.get(m.uuid) ?? current) - current, room));
+        targets.set(m.uuid, current + granted);
+        room -= granted;
+      }
+      notes.push(
+        unreserved === undefined
+          ? `account concurrency could not be read: reserved concurrency of ${name} (${reserved}) is not raised`
+          : `raising reserved concurrency of ${name} beyond ${reserved + raise} would leave the account under ${policy.minUnreservedConcurrency} unreserved executions`,
+      );
+    }
+    if (raise > 0) {
+      reservedChanges.push({ functionName: name, from: reserved, to: reserved + raise });
+      if (unreserved !== undefined) unreserved -= raise;
+    }
+  }
+
+  const mappingChanges = mappings
+    .map((m) => ({ uuid: m.uuid, functionName: m.functionName, from: m.maximumConcurrency ?? 0, to: targets.get(m.uuid) ?? 0 }))
+    .filter((c) => c.to > c.from);
+  if (mappingChanges.length === 0) {
+    const atCap = mappings.every((m) => (m.maximumConcurrency ?? 0) >= cap);
+    return {
+      kind: 'escalate',
+      cause: 'cap-reached',
+      reason: atCap
+        ? `consumers of ${queue} are at the ${policy.maxConcurrency === cap ? 'environment' : 'AWS'} cap (MaximumConcurrency ${cap}): cannot scale further automatically`
+        : `consumers of ${queue} cannot scale: ${notes.join('; ')}`,
+      ...(notes.length ? { findings: notes } : {}),
+    };
+  }
+
+  const before = snapshot(observation, functionNames);
+  const change: ConsumerScalingChange = { mappings: mappingChanges, reservedConcurrency: reservedChanges };
+  const after = {
+    queueDepth: observation.queueDepth ?? null,
+    maximumConcurrency: Object.fromEntries(observation.mappings.map((m) => [m.uuid, targets.get(m.uuid) ?? m.maximumConcurrency ?? null])),
+    reservedConcurrency: Object.fromEntries(
+      functionNames.map((f) => [f, reservedChanges.find((r) => r.functionName === f)?.to ?? observation.functions[f]?.reservedConcurrency ?? null]),
+    ),
+  };
+  const delta = mappingChanges.reduce((sum, c) => sum + c.to - c.from, 0);
+  const blast = [
+    `${mappingChanges.map((c) => `mapping ${c.uuid} (${queue} -> ${c.functionName}) ${c.from} -> ${c.to}`).join('; ')}: up to ${delta} more concurrent consumer invocations`,
+    ...reservedChanges.map(
+      (r) => `reserved concurrency of ${r.functionName} ${r.from ?? 'unreserved'} -> ${r.to}, taken from the account's unreserved pool (${observation.account?.unreservedConcurrentExecutions ?? '?'} -> ${unreserved ?? '?'})`,
+    ),
+  ].join('; ');
+  return {
+    kind: 'change',
+    direction: 'scale-up',
+    change,
+    summary:
+      `scale consumers of ${queue}: MaximumConcurrency ${mappingChanges.map((c) => `${c.from} -> ${c.to}`).join(', ')}` +
+      (observation.queueDepth !== undefined ? ` (queue depth ${observation.queueDepth})` : '') +
+      (notes.length ? `; ${notes.join('; ')}` : ''),
+    before,
+    after,
+    blastRadius: blast,
+    baseline: {
+      mappings: Object.fromEntries(mappings.map((m) => [m.uuid, m.maximumConcurrency ?? 0])),
+      reservedConcurrency: Object.fromEntries(functionNames.map((f) => [f, observation.functions[f]?.reservedConcurrency ?? null])),
+    } satisfies ConsumerBaseline,
+  };
+}
+
+function isBaseline(value: unknown): value is ConsumerBaseline {
+  const v = value as ConsumerBaseline | undefined;
+  return typeof v === 'object' && v !== null && typeof v.mappings === 'object' && typeof v.reservedConcurrency === 'object';
+}
+
+function planRestore({ observation, resourceState }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  const queue = observation.queueName;
+  const baseline = resourceState?.baseline;
+  if (!isBaseline(baseline)) {
+    return { kind: 'none', reason: `nothing to restore: the automation has not scaled the consumers of ${queue}` };
+  }
+  const mappingChanges = observation.mappings
+    .filter((m) => baseline.mappings[m.uuid] !== undefined && m.maximumConcurrency !== baseline.mappings[m.uuid])
+    .map((m) => ({ uuid: m.uuid, functionName: m.functionName, from: m.maximumConcurrency ?? 0, to: baseline.mappings[m.uuid] ?? 0 }));
+  const reservedChanges = Object.entries(baseline.reservedConcurrency)
+    .filter(([name, value]) => (observation.functions[name]?.reservedConcurrency ?? null) !== value)
+    .map(([name, value]) => ({ functionName: name, from: observation.functions[name]?.reservedConcurrency ?? null, to: value }));
+  if (mappingChanges.length === 0 && reservedChanges.length === 0) {
+    return { kind: 'none', reason: `consumers of ${queue} are already at their baseline` };
+  }
+  const functionNames = Object.keys(baseline.reservedConcurrency);
+  return {
+    kind: 'change',
+    direction: 'restore',
+    change: { mappings: mappingChanges, reservedConcurrency: reservedChanges },
+    summary: `restore consumers of ${queue} to baseline: MaximumConcurrency ${mappingChanges.map((c) => `${c.from} -> ${c.to}`).join(', ') || 'unchanged'}`,
+    before: snapshot(observation, functionNames),
+    after: {
+      queueDepth: observation.queueDepth ?? null,
+      maximumConcurrency: { ...Object.fromEntries(observation.mappings.map((m) => [m.uuid, m.maximumConcurrency ?? null])), ...baseline.mappings },
+      reservedConcurrency: baseline.reservedConcurrency,
+    },
+    blastRadius: `${mappingChanges.map((c) => `mapping ${c.uuid} ${c.from} -> ${c.to}`).join('; ')}${reservedChanges.length ? `; reserved concurrency ${reservedChanges.map((r) => `${r.functionName} ${r.from} -> ${r.to ?? 'unreserved'}`).join(', ')}` : ''}: back to the recorded baseline`,
+    clearsBaseline: true,
+  };
+}

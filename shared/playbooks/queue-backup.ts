@@ -1,0 +1,225 @@
+// Queue Backup (Messages > 1000) -> scale consumers: the playbook module for handler scale-consumers.
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteFunctionConcurrencyCommand,
+  GetAccountSettingsCommand,
+  GetEventSourceMappingCommand,
+  GetFunctionConcurrencyCommand,
+  ListEventSourceMappingsCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateEventSourceMappingCommand,
+  type EventSourceMappingConfiguration,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { functionNameFromArn, partitionOf } from '../aws/arn';
+import { callAws, isTransientAwsError } from '../aws/classify-error';
+import { InvalidInputError, PermanentError } from '../errors';
+import { primaryMetric } from '../events/alarm-event';
+import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
+
+export interface QueueBackupClients {
+  sqs: SQSClient;
+  lambda: LambdaClient;
+  cloudWatch: CloudWatchClient;
+}
+
+export interface QueueTarget {
+  resource: ResourceRef;
+  queueName: string;
+  queueArn: string;
+  account: string;
+}
+
+type Ctx = PlaybookContext<QueueBackupClients>;
+
+const SETTLE_POLLS = 20;
+const SETTLE_INTERVAL_MS = 500;
+
+async function listMappings(ctx: Ctx, queueArn: string): Promise<EventSourceMappingConfiguration[]> {
+  const mappings: EventSourceMappingConfiguration[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws('Lambda ListEventSourceMappings', () =>
+      ctx.clients.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: queueArn, Marker: marker })),
+    );
+    mappings.push(...(page.EventSourceMappings ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return mappings;
+}
+
+async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<Record<string, { errors?: number; invocations?: number }>> {
+  if (functionNames.length === 0) return {};
+  const windowMinutes = ctx.runtime.env.scaleConsumers.errorRateWindowMinutes;
+  const end = ctx.clock.now();
+  const queries: MetricDataQuery[] = functionNames.flatMap((name, i) =>
+    (['Errors', 'Invocations'] as const).map((metric) => ({
+      Id: `${metric.toLowerCase()}${i}`,
+      MetricStat: {
+        Metric: { Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: name }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+      ReturnData: true,
+    })),
+  );
+  const result = await callAws('CloudWatch GetMetricData', () =>
+    ctx.clients.cloudWatch.send(
+      new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - windowMinutes * 60_000), EndTime: end }),
+    ),
+  );
+  const sums = new Map((result.MetricDataResults ?? []).map((r) => [r.Id, r.Values?.length ? r.Values.reduce((a, b) => a + b, 0) : undefined]));
+  return Object.fromEntries(functionNames.map((name, i) => [name, { errors: sums.get(`errors${i}`), invocations: sums.get(`invocations${i}`) }]));
+}
+
+async function waitForMapping(ctx: Ctx, uuid: string, expected: number): Promise<number | undefined> {
+  let last: EventSourceMappingConfiguration | undefined;
+  for (let poll = 0; poll < SETTLE_POLLS; poll += 1) {
+    last = await callAws('Lambda GetEventSourceMapping', () => ctx.clients.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid })));
+    if (last.State !== 'Updating' && last.ScalingConfig?.MaximumConcurrency === expected) return expected;
+    await ctx.clock.sleep(SETTLE_INTERVAL_MS);
+  }
+  throw new PermanentError(
+    `event source mapping ${uuid} did not settle at MaximumConcurrency ${expected} (state ${last?.State}, MaximumConcurrency ${last?.ScalingConfig?.MaximumConcurrency})`,
+  );
+}
+
+export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, QueueBackupObservation, ConsumerScalingChange> = {
+  name: 'scale-consumers',
+  row: 'queue-backup',
+  actsOn: ['ALARM', 'OK'],
+  actions: [
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:GetMetricData',
+    'sqs:GetQueueUrl',
+    'sqs:GetQueueAttributes',
+    'lambda:ListEventSourceMappings',
+    'lambda:GetEventSourceMapping',
+    'lambda:UpdateEventSourceMapping',
+    'lambda:GetFunctionConcurrency',
+    'lambda:PutFunctionConcurrency',
+    'lambda:DeleteFunctionConcurrency',
+    'lambda:GetAccountSettings',
+  ],
+
+  resolveTarget(event, runtime) {
+    const metric = primaryMetric(event);
+    if (!metric) {
+      throw new InvalidInputError(
+        `alarm "${event.alarmName}" is a ${event.kind} alarm without a metric: scale-consumers needs an AWS/SQS ApproximateNumberOfMessagesVisible alarm with a QueueName dimension`,
+      );
+    }
+    const queueName = metric.dimensions.QueueName;
+    if (metric.namespace !== 'AWS/SQS' || !queueName) {
+      throw new InvalidInputError(
+        `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'}: scale-consumers acts on AWS/SQS queue-depth alarms with a QueueName dimension`,
+      );
+    }
+    if (!runtime.env.resources.queues.includes(queueName)) {
+      throw new InvalidInputError(
+        `queue ${queueName} is not one of the ${runtime.environment} queues this automation owns (${runtime.env.resources.queues.join(', ') || 'none'})`,
+      );
+    }
+    const queueArn = `arn:${partitionOf(event.region)}:sqs:${event.region}:${event.account}:${queueName}`;
+    return { resource: { type: 'sqs-queue-consumers', id: queueName, arn: queueArn }, queueName, queueArn, account: event.account };
+  },
+
+  async observe(ctx, target) {
+    const { QueueUrl } = await callAws('SQS GetQueueUrl', () =>
+      ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.account })),
+    );
+    const attributes = await callAws('SQS GetQueueAttributes', () =>
+      ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
+    );
+    const depth = attributes.Attributes?.ApproximateNumberOfMessages;
+    const mappings = (await listMappings(ctx, target.queueArn)).map((m) => ({
+      uuid: m.UUID ?? '',
+      functionName: functionNameFromArn(m.FunctionArn ?? ''),
+      state: m.State ?? 'Unknown',
+      ...(m.ScalingConfig?.MaximumConcurrency !== undefined ? { maximumConcurrency: m.ScalingConfig.MaximumConcurrency } : {}),
+    }));
+    const functionNames = [...new Set(mappings.map((m) => m.functionName))];
+    const rates = await readErrorRates(ctx, functionNames);
+    const functions: QueueBackupObservation['functions'] = {};
+    for (const name of functionNames) {
+      const concurrency = await callAws('Lambda GetFunctionConcurrency', () =>
+        ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })),
+      );
+      functions[name] = {
+        ...rates[name],
+        ...(concurrency.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: concurrency.ReservedConcurrentExecutions } : {}),
+      };
+    }
+    let account: QueueBackupObservation['account'];
+    try {
+      const settings = await ctx.clients.lambda.send(new GetAccountSettingsCommand({}));
+      if (settings.AccountLimit?.ConcurrentExecutions !== undefined && settings.AccountLimit.UnreservedConcurrentExecutions !== undefined) {
+        account = {
+          concurrentExecutions: settings.AccountLimit.ConcurrentExecutions,
+          unreservedConcurrentExecutions: settings.AccountLimit.UnreservedConcurrentExecutions,
+        };
+      }
+    } catch (error) {
+      // Without account settings the plan never raises reserved concurrency; only a retryable failure stops the run.
+      if (isTransientAwsError(error)) throw error;
+    }
+    return {
+      queueName: target.queueName,
+      ...(depth !== undefined ? { queueDepth: Number(depth) } : {}),
+      mappings,
+      functions,
+      ...(account ? { account } : {}),
+    };
+  },
+
+  plan({ event, observation, runtime, resourceState }) {
+    return planConsumerScaling({ state: event.state.value, observation, policy: runtime.env.scaleConsumers, resourceState });
+  },
+
+  async apply(ctx, _target, change) {
+    const raises = change.reservedConcurrency.filter((r) => r.to === null || r.from === null || r.to > r.from);
+    const lowers = change.reservedConcurrency.filter((r) => !raises.includes(r));
+    const setReserved = async (r: ConsumerScalingChange['reservedConcurrency'][number]): Promise<void> => {
+      if (r.to === null) {
+        await callAws('Lambda DeleteFunctionConcurrency', () => ctx.clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: r.functionName })));
+      } else {
+        const to = r.to;
+        await callAws('Lambda PutFunctionConcurrency', () =>
+          ctx.clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: r.functionName, ReservedConcurrentExecutions: to })),
+        );
+      }
+    };
+    // Room first (reserved concurrency up), then consumers; on the way down the reverse, so no step throttles the consumer.
+    for (const r of raises) await setReserved(r);
+    for (const m of change.mappings) {
+      await callAws('Lambda UpdateEventSourceMapping', () =>
+        ctx.clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.uuid, ScalingConfig: { MaximumConcurrency: m.to } })),
+      );
+    }
+    for (const r of lowers) await setReserved(r);
+  },
+
+  async verify(ctx, _target, change) {
+    const maximumConcurrency: Record<string, number | undefined> = {};
+    for (const m of change.mappings) maximumConcurrency[m.uuid] = await waitForMapping(ctx, m.uuid, m.to);
+    const reservedConcurrency: Record<string, number | null> = {};
+    for (const r of change.reservedConcurrency) {
+      const read = await callAws('Lambda GetFunctionConcurrency', () =>
+        ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: r.functionName })),
+      );
+      const value = read.ReservedConcurrentExecutions ?? null;
+      if (value !== r.to) throw new PermanentError(`reserved concurrency of ${r.functionName} reads ${value}, expected ${r.to}`);
+      reservedConcurrency[r.functionName] = value;
+    }
+    return { maximumConcurrency, reservedConcurrency };
+  },
+
+  isApplied(observation, change) {
+    return (
+      change.mappings.every((c) => observation.mappings.find((m) => m.uuid === c.uuid)?.maximumConcurrency === c.to) &&
+      change.reservedConcurrency.every((r) => (observation.functions[r.functionName]?.reservedConcurrency ?? null) === r.to)
+    );
+  },
+};

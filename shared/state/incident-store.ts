@@ -1,0 +1,244 @@
+// Incident claims, per-resource change history and the audit trail, in one DynamoDB table (pk/sk, TTL on expiresAt).
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { callAws } from '../aws/classify-error';
+import { TransientError } from '../errors';
+
+export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED';
+
+export interface ClaimRecord {
+  status: ClaimStatus;
+  owner: string;
+  leaseExpiresAtSeconds: number;
+  /** The change this claim decided to make, written before apply so a retry after a crash can tell it was already made. */
+  intent?: unknown;
+  outcome?: string;
+  reason?: string;
+}
+
+export type ClaimResult =
+  | { claimed: true; owner: string; takenOver: boolean; previousIntent?: unknown }
+  | { claimed: false; existing: ClaimRecord | undefined };
+
+/** What the automation remembers about one resource: its baseline and recent changes. */
+export interface ResourceState {
+  /** Incremented on every write; writes are conditional on it (optimistic concurrency). */
+  version: number;
+  baseline?: Record<string, unknown>;
+  lastScaleUpAtSeconds?: number;
+  lastRestoreAtSeconds?: number;
+  /** Epoch seconds of changes in the last hour (for the hourly budget). */
+  changeTimesSeconds: number[];
+  /** The incident that made the last change: its own retry is not held back by cooldown or budget. */
+  lastIncidentKey?: string;
+}
+
+export interface AuditEntry {
+  resourceArn: string;
+  at: string;
+  incidentKey: string;
+  decision: Record<string, unknown>;
+}
+
+export interface IncidentStoreOptions {
+  tableName: string;
+  leaseSeconds: number;
+  retentionDays: number;
+}
+
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+function isConditionalFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException || (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+export class IncidentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly options: IncidentStoreOptions,
+  ) {}
+
+  private expiresAt(now: Date): number {
+    return epochSeconds(now) + this.options.retentionDays * 86400;
+  }
+
+  private claimKey(playbook: string, incidentKey: string): { pk: string; sk: string } {
+    return { pk: `INCIDENT#${incidentKey}`, sk: `CLAIM#${playbook}` };
+  }
+
+  /**
+   * Claims an incident with a conditional write: exactly one of any number of concurrent deliveries wins.
+   * A claim whose holder died (lease expired while IN_PROGRESS) can be taken over by a retry.
+   */
+  async claim(playbook: string, incidentKey: string, now: Date): Promise<ClaimResult> {
+    const owner = randomUUID();
+    const nowSeconds = epochSeconds(now);
+    try {
+      const result = await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...this.claimKey(playbook, incidentKey),
+            status: 'IN_PROGRESS',
+            owner,
+            leaseExpiresAtSeconds: nowSeconds + this.options.leaseSeconds,
+            claimedAt: now.toISOString(),
+            expiresAt: this.expiresAt(now),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :inProgress AND leaseExpiresAtSeconds < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': nowSeconds },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const previous = result.Attributes as ClaimRecord | undefined;
+      return { claimed: true, owner, takenOver: previous !== undefined, previousIntent: previous?.intent };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const existing = await callAws('DynamoDB GetItem', () =>
+        this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.claimKey(playbook, incidentKey), ConsistentRead: true })),
+      );
+      return { claimed: false, existing: existing.Item as ClaimRecord | undefined };
+    }
+  }
+
+  /** Writes the planned change onto the claim before it is applied. */
+  async recordIntent(playbook: string, incidentKey: string, owner: string, intent: unknown): Promise<void> {
+    await this.ownedUpdate(playbook, incidentKey, owner, 'SET intent = :intent', { ':intent': intent });
+  }
+
+  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string): Promise<void> {
+    await this.ownedUpdate(playbook, incidentKey, owner, 'SET #status = :completed, outcome = :outcome, reason = :reason', {
+      ':completed': 'COMPLETED',
+      ':outcome': outcome,
+      ':reason': reason,
+    });
+  }
+
+  /**
+   * Gives the claim back after a transient failure so the retry can take it at once. The lease is expired rather than
+   * the item deleted, so the retry still sees the intent this invocation may already have applied.
+   */
+  async release(playbook: string, incidentKey: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.claimKey(playbook, incidentKey),
+          UpdateExpression: 'SET leaseExpiresAtSeconds = :zero',
+          ConditionExpression: '#owner = :owner AND #status = :inProgress',
+          ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': owner, ':inProgress': 'IN_PROGRESS', ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  private async ownedUpdate(
+    playbook: string,
+    incidentKey: string,
+    owner: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.claimKey(playbook, incidentKey),
+          UpdateExpression: update,
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', ...(update.includes('#status') ? { '#status': 'status' } : {}) },
+          ExpressionAttributeValues: { ':owner': owner, ...values },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new TransientError(`claim on ${incidentKey} was taken over by another invocation`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private resourceKey(resourceArn: string): { pk: string; sk: string } {
+    return { pk: `RESOURCE#${resourceArn}`, sk: 'STATE' };
+  }
+
+  async getResourceState(resourceArn: string): Promise<ResourceState | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.options.tableName, Key: this.resourceKey(resourceArn), ConsistentRead: true }),
+    );
+    if (!result.Item) return undefined;
+    const item = result.Item as Partial<ResourceState>;
+    return {
+      version: item.version ?? 0,
+      baseline: item.baseline,
+      lastScaleUpAtSeconds: item.lastScaleUpAtSeconds,
+      lastRestoreAtSeconds: item.lastRestoreAtSeconds,
+      changeTimesSeconds: item.changeTimesSeconds ?? [],
+      lastIncidentKey: item.lastIncidentKey,
+    };
+  }
+
+  /**
+   * Writes the resource's next state if nobody else changed it since `expectedVersion` was read.
+   * Done before apply: the reservation is what makes cooldown and budget hold under concurrent incidents.
+   */
+  async reserveChange(resourceArn: string, expectedVersion: number | undefined, next: Omit<ResourceState, 'version'>): Promise<void> {
+    const version = (expectedVersion ?? 0) + 1;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...this.resourceKey(resourceArn), ...next, version },
+          ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(expectedVersion === undefined ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+          // Resource state carries baselines: it never expires.
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new TransientError(`resource ${resourceArn} was changed by another incident at the same time`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async appendAudit(entry: AuditEntry, now: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: `RESOURCE#${entry.resourceArn}`,
+          sk: `AUDIT#${entry.at}#${entry.incidentKey}`,
+          ...entry,
+          expiresAt: this.expiresAt(now),
+        },
+      }),
+    );
+  }
+
+  /** Most recent first. */
+  async history(resourceArn: string, limit = 50): Promise<AuditEntry[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
+        ExpressionAttributeValues: { ':pk': `RESOURCE#${resourceArn}`, ':audit': 'AUDIT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      resourceArn: String(item.resourceArn),
+      at: String(item.at),
+      incidentKey: String(item.incidentKey),
+      decision: item.decision as Record<string, unknown>,
+    }));
+  }
+}

@@ -1,0 +1,38 @@
+// Jest globalSetup for the integration project: one moto_server and one gap proxy shared by every test file.
+import { sandboxEnv } from '../../sandbox/credentials';
+import { startGapProxy, type GapProxy } from '../../sandbox/gap-proxy';
+import { startMotoServer, type MotoServer } from '../../sandbox/moto-server';
+
+export interface IntegrationSandbox {
+  moto: MotoServer;
+  proxy: GapProxy;
+}
+
+// globalSetup and globalTeardown run in the same process: the handles travel on globalThis.
+const holder = globalThis as { __notificationServiceSandbox?: IntegrationSandbox };
+
+export function takeIntegrationSandbox(): IntegrationSandbox | undefined {
+  const sandbox = holder.__notificationServiceSandbox;
+  delete holder.__notificationServiceSandbox;
+  return sandbox;
+}
+
+export default async function globalSetup(): Promise<void> {
+  // SANDBOX_DEBUG=1 shows moto's request log; otherwise moto_server's output only appears in start failures.
+  const onLog = process.env.SANDBOX_DEBUG ? (line: string): void => console.log(`[moto] ${line}`) : undefined;
+  // A MotoNotInstalledError propagates as is: its message says how to install moto.
+  const moto = await startMotoServer(onLog ? { onLog } : {});
+  let proxy: GapProxy;
+  try {
+    proxy = await startGapProxy({ upstream: moto.endpoint });
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+  holder.__notificationServiceSandbox = { moto, proxy };
+
+  // Set before Jest forks its workers, so every test file's SDK clients inherit them.
+  Object.assign(process.env, sandboxEnv({ endpoint: proxy.endpoint }));
+  process.env.MOTO_ENDPOINT = moto.endpoint;
+  process.env.SANDBOX_PROXY_CONTROL = proxy.endpoint;
+}

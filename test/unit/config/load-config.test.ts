@@ -1,0 +1,47 @@
+// Configuration: the seed defaults validate, and a bad configuration fails at start naming the field.
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { ConfigurationError } from '../../../shared/errors';
+
+const base = { RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' };
+
+describe('loadRuntimeConfig', () => {
+  it('loads the seed defaults for each environment with its mutation mode', () => {
+    expect(loadRuntimeConfig({ ...base }).mutationMode).toBe('automatic');
+    expect(loadRuntimeConfig({ ...base, RUNBOOK_ENVIRONMENT: 'staging' }).mutationMode).toBe('automatic');
+    expect(loadRuntimeConfig({ ...base, RUNBOOK_ENVIRONMENT: 'development' }).mutationMode).toBe('report-only');
+    expect(loadRuntimeConfig({ ...base }).env.dbInstanceClass).toBe('db.r6g.xlarge');
+  });
+
+  it('runs production in the us-west-2 DR region but not staging', () => {
+    expect(loadRuntimeConfig({ ...base, AWS_REGION: 'us-west-2' }).region).toBe('us-west-2');
+    expect(() => loadRuntimeConfig({ ...base, RUNBOOK_ENVIRONMENT: 'staging', AWS_REGION: 'us-west-2' })).toThrow(/environments\.staging\.regions/);
+  });
+
+  it.each([
+    ['a MaximumConcurrency cap above AWS 1000', { environments: { production: { scaleConsumers: { maxConcurrency: 5000 } } } }, 'environments.production.scaleConsumers.maxConcurrency'],
+    ['an unknown field', { environments: { staging: { autoScalling: true } } }, 'environments.staging'],
+    ['a bad kill switch name', { killSwitchParameterName: 'kill switch' }, 'killSwitchParameterName'],
+    ['a negative cooldown', { environments: { development: { guardrails: { cooldownSeconds: -1 } } } }, 'environments.development.guardrails.cooldownSeconds'],
+  ])('fails at start on %s, naming the field', (_name, overrides, field) => {
+    let error: unknown;
+    try {
+      loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(field);
+  });
+
+  it('rejects an unknown environment name and an invalid DRY_RUN', () => {
+    expect(() => loadRuntimeConfig({ ...base, RUNBOOK_ENVIRONMENT: 'prod' })).toThrow(/RUNBOOK_ENVIRONMENT/);
+    expect(() => loadRuntimeConfig({ ...base, DRY_RUN: 'maybe' })).toThrow(/DRY_RUN/);
+    expect(loadRuntimeConfig({ ...base, DRY_RUN: 'true' }).dryRun).toBe(true);
+  });
+
+  it('takes the table and bus names infra sets', () => {
+    const runtime = loadRuntimeConfig({ ...base, STATE_TABLE_NAME: 'state-tbl', EVENT_BUS_NAME: 'bus' });
+    expect(runtime.config.stateTableName).toBe('state-tbl');
+    expect(runtime.config.eventBusName).toBe('bus');
+  });
+});

@@ -1,0 +1,183 @@
+// identifyOperation against request shapes captured from the installed AWS SDK v3 clients.
+import { identifyOperation, type AwsOperation } from '../../../sandbox/gap-proxy';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+// Authorization header exactly as SDK v3 signs it; only the credential scope matters here.
+function sigv4(service: string, accessKeyId = 'AKIA111122223333MOTO', region = 'eu-west-1'): string {
+  return (
+    `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261125/${region}/${service}/aws4_request, ` +
+    'SignedHeaders=amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-user-agent, ' +
+    'Signature=1a978d863edf0a2aa48ac017a8515b245414c8c2fe16fd4547b7094a6d189ab0'
+  );
+}
+
+function restJson(service: string, method: string, path: string, body = ''): { method: string; path: string; headers: Headers; body: string } {
+  const headers: Headers = { host: '127.0.0.1:4566', authorization: sigv4(service), 'x-amz-date': '20261125T133341Z' };
+  if (body) headers['content-type'] = 'application/json';
+  return { method, path, headers, body };
+}
+
+function jsonRpc(service: string, target: string, contentType: string, body: string): { method: string; path: string; headers: Headers; body: string } {
+  return {
+    method: 'POST',
+    path: '/',
+    headers: { authorization: sigv4(service), 'content-type': contentType, 'x-amz-target': target },
+    body,
+  };
+}
+
+function query(service: string, body: string): { method: string; path: string; headers: Headers; body: string } {
+  return {
+    method: 'POST',
+    path: '/',
+    headers: { authorization: sigv4(service), 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body,
+  };
+}
+
+const account = { accountId: '111122223333' };
+
+describe('identifyOperation', () => {
+  it.each<[string, ReturnType<typeof restJson>, AwsOperation]>([
+    [
+      'Lambda UpdateEventSourceMapping raising an SQS consumer to 20 concurrent batches',
+      restJson('lambda', 'PUT', '/2015-03-31/event-source-mappings/a1b2c3d4-5678-90ab-cdef-11111EXAMPLE', '{"ScalingConfig":{"MaximumConcurrency":20}}'),
+      { service: 'lambda', operation: 'UpdateEventSourceMapping', ...account },
+    ],
+    [
+      'Lambda GetEventSourceMapping by UUID',
+      restJson('lambda', 'GET', '/2015-03-31/event-source-mappings/a1b2c3d4-5678-90ab-cdef-11111EXAMPLE'),
+      { service: 'lambda', operation: 'GetEventSourceMapping', ...account },
+    ],
+    [
+      'Lambda ListEventSourceMappings filtered by function',
+      restJson('lambda', 'GET', '/2015-03-31/event-source-mappings?FunctionName=notification-consumer'),
+      { service: 'lambda', operation: 'ListEventSourceMappings', ...account },
+    ],
+    [
+      'Lambda CreateEventSourceMapping for the notification queue',
+      restJson('lambda', 'POST', '/2015-03-31/event-source-mappings', '{"FunctionName":"notification-consumer"}'),
+      { service: 'lambda', operation: 'CreateEventSourceMapping', ...account },
+    ],
+    [
+      'Lambda GetAccountSettings before reserving concurrency',
+      restJson('lambda', 'GET', '/2016-08-19/account-settings'),
+      { service: 'lambda', operation: 'GetAccountSettings', ...account },
+    ],
+    [
+      'Lambda PutFunctionConcurrency reserving 100 for the consumer',
+      restJson('lambda', 'PUT', '/2017-10-31/functions/notification-consumer/concurrency', '{"ReservedConcurrentExecutions":100}'),
+      { service: 'lambda', operation: 'PutFunctionConcurrency', ...account },
+    ],
+    [
+      'Lambda GetFunctionConcurrency addressed by URL-encoded function ARN',
+      restJson('lambda', 'GET', '/2019-09-30/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A111122223333%3Afunction%3Anotification-consumer/concurrency'),
+      { service: 'lambda', operation: 'GetFunctionConcurrency', ...account },
+    ],
+    [
+      'Lambda GetFunction',
+      restJson('lambda', 'GET', '/2015-03-31/functions/notification-consumer'),
+      { service: 'lambda', operation: 'GetFunction', ...account },
+    ],
+    [
+      'Lambda GetFunctionConfiguration with a $LATEST qualifier',
+      restJson('lambda', 'GET', '/2015-03-31/functions/notification-consumer/configuration?Qualifier=%24LATEST'),
+      { service: 'lambda', operation: 'GetFunctionConfiguration', ...account },
+    ],
+    [
+      'Lambda UpdateFunctionConfiguration raising memory to 1024 MB',
+      restJson('lambda', 'PUT', '/2015-03-31/functions/notification-consumer/configuration', '{"MemorySize":1024}'),
+      { service: 'lambda', operation: 'UpdateFunctionConfiguration', ...account },
+    ],
+    [
+      'an unmapped Lambda REST path',
+      restJson('lambda', 'GET', '/2025-11-30/capacity-providers'),
+      { service: 'lambda', operation: 'unknown', ...account },
+    ],
+    [
+      'Scheduler CreateSchedule for a scale-down',
+      restJson('scheduler', 'POST', '/schedules/revert', '{"ScheduleExpression":"at(2026-01-01T00:00:00)"}'),
+      { service: 'scheduler', operation: 'CreateSchedule', ...account },
+    ],
+    [
+      'SQS GetQueueAttributes over the JSON protocol',
+      jsonRpc('sqs', 'AmazonSQS.GetQueueAttributes', 'application/x-amz-json-1.0', '{"QueueUrl":"http://127.0.0.1:4566/111122223333/q","AttributeNames":["All"]}'),
+      { service: 'sqs', operation: 'GetQueueAttributes', ...account },
+    ],
+    [
+      'CloudWatch DescribeAlarms over awsJson1_0 (the installed client default)',
+      jsonRpc('monitoring', 'GraniteServiceVersion20100801.DescribeAlarms', 'application/x-amz-json-1.0', '{"AlarmNames":["x"]}'),
+      { service: 'monitoring', operation: 'DescribeAlarms', ...account },
+    ],
+    [
+      'DynamoDB PutItem on the state table',
+      jsonRpc('dynamodb', 'DynamoDB_20120810.PutItem', 'application/x-amz-json-1.0', '{"TableName":"t"}'),
+      { service: 'dynamodb', operation: 'PutItem', ...account },
+    ],
+    [
+      'EventBridge PutEvents',
+      jsonRpc('events', 'AWSEvents.PutEvents', 'application/x-amz-json-1.1', '{"Entries":[]}'),
+      { service: 'events', operation: 'PutEvents', ...account },
+    ],
+    [
+      'SSM StartAutomationExecution',
+      jsonRpc('ssm', 'AmazonSSM.StartAutomationExecution', 'application/x-amz-json-1.1', '{"DocumentName":"d"}'),
+      { service: 'ssm', operation: 'StartAutomationExecution', ...account },
+    ],
+    [
+      'IAM CreateRole over the query protocol',
+      query('iam', 'Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument=%7B%7D'),
+      { service: 'iam', operation: 'CreateRole', ...account },
+    ],
+    [
+      'EC2 DescribeSecurityGroups over the EC2 query protocol',
+      query('ec2', 'Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=sg-1'),
+      { service: 'ec2', operation: 'DescribeSecurityGroups', ...account },
+    ],
+    [
+      'CloudWatch GetMetricData over smithy-rpcv2-cbor',
+      {
+        method: 'POST',
+        path: '/service/GraniteServiceVersion20100801/operation/GetMetricData',
+        headers: { authorization: sigv4('monitoring'), 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' },
+        body: '',
+      },
+      { service: 'monitoring', operation: 'GetMetricData', ...account },
+    ],
+  ])('identifies %s', (_name, request, expected) => {
+    expect(identifyOperation(request)).toEqual(expected);
+  });
+
+  it('reads the operation of a query-protocol GET from the URL', () => {
+    const op = identifyOperation({ method: 'GET', path: '/?Action=GetCallerIdentity&Version=2011-06-15', headers: { Authorization: sigv4('sts') }, body: '' });
+    expect(op).toEqual({ service: 'sts', operation: 'GetCallerIdentity', ...account });
+  });
+
+  it('reads the service and account of a presigned URL', () => {
+    const credential = encodeURIComponent('AKIA444455556666MOTO/20261125/us-east-1/sqs/aws4_request');
+    const op = identifyOperation({ method: 'GET', path: `/?Action=ListQueues&X-Amz-Credential=${credential}`, headers: {}, body: '' });
+    expect(op).toEqual({ service: 'sqs', operation: 'ListQueues', accountId: '444455556666' });
+  });
+
+  it('takes the account from an x-moto-account-id header over the access key', () => {
+    const request = restJson('lambda', 'GET', '/2016-08-19/account-settings');
+    request.headers['x-moto-account-id'] = '999988887777';
+    expect(identifyOperation(request).accountId).toBe('999988887777');
+  });
+
+  it('leaves the account out for an access key that does not name one', () => {
+    const request = jsonRpc('sqs', 'AmazonSQS.ListQueues', 'application/x-amz-json-1.0', '{}');
+    request.headers.authorization = sigv4('sqs', 'AKIAIOSFODNN7EXAMPLE');
+    expect(identifyOperation(request)).toEqual({ service: 'sqs', operation: 'ListQueues' });
+  });
+
+  it('reports an unsigned request as unknown', () => {
+    expect(identifyOperation({ method: 'GET', path: '/', headers: {}, body: '' })).toEqual({ service: 'unknown', operation: 'unknown' });
+  });
+
+  it('does not read an Action out of a JSON body', () => {
+    const request = restJson('lambda', 'POST', '/2015-03-31/functions/f/invocations', 'Action=DeleteFunction');
+    expect(identifyOperation(request).operation).toBe('Invoke');
+  });
+});
