@@ -293,12 +293,23 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Starts the proxy on 127.0.0.1 (a free port unless given), forwarding to `upstream` (moto). */
 export async function startGapProxy(opts: { upstream: string; port?: number }): Promise<GapProxy> {
   const upstream = new URL(opts.upstream);
+  // The sandbox must never relay signed requests off the machine.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(upstream.hostname)) {
+    throw new Error(`the gap proxy only forwards to a loopback upstream, got ${upstream.origin}`);
+  }
   const calls: AwsOperation[] = [];
   let faults: { rule: FaultRule; remaining: number }[] = [];
   const lambdaClients = new Map<string, LambdaClient>();
 
   const setFaults = (rules: FaultRule[]): void => {
     faults = faultRulesSchema.parse(rules).map((rule) => ({ rule, remaining: rule.times }));
+  };
+  // Test files share the proxy: one scoped to an account replaces only that account's rules.
+  const setAccountFaults = (accountId: string, rules: FaultRule[]): void => {
+    faults = [
+      ...faults.filter(({ rule }) => rule.accountId !== accountId),
+      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times })),
+    ];
   };
 
   const takeFault = (op: AwsOperation): FaultRule | undefined => {
@@ -385,6 +396,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const control = async (req: IncomingMessage, body: Buffer): Promise<CannedResponse> => {
     const { pathname, query } = splitPath(req.url ?? '/');
     const what = `${req.method ?? 'GET'} ${pathname.slice(CONTROL_PREFIX.length).replace(/\/$/, '')}`;
+    const accountId = query.get('accountId') ?? undefined;
+    if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+      return jsonResponse(400, { message: `accountId must be 12 digits, got "${accountId}"` });
+    }
     switch (what) {
       case 'POST faults': {
         let json: unknown;
@@ -395,14 +410,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         }
         const parsed = faultRulesSchema.safeParse(json);
         if (!parsed.success) return jsonResponse(400, { message: z.prettifyError(parsed.error) });
-        setFaults(parsed.data);
-        return jsonResponse(200, { faults: parsed.data.length });
+        if (accountId) setAccountFaults(accountId, parsed.data);
+        else setFaults(parsed.data);
+        return jsonResponse(200, { faults: faults.length });
       }
       case 'GET faults':
         return jsonResponse(200, { faults: faults.map(({ rule, remaining }) => ({ ...rule, remaining })) });
       case 'DELETE faults':
-        faults = [];
-        return jsonResponse(200, { faults: 0 });
+        if (accountId) setAccountFaults(accountId, []);
+        else faults = [];
+        return jsonResponse(200, { faults: faults.length });
       case 'GET calls': {
         const since = Number(query.get('since') ?? '0');
         return jsonResponse(200, { total: calls.length, calls: calls.slice(Number.isInteger(since) && since > 0 ? since : 0) });

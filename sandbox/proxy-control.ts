@@ -1,11 +1,18 @@
 // Client for the gap proxy's /__sandbox/ control channel, for test workers in other processes than the proxy.
+import { z } from 'zod';
 import type { AwsOperation, FaultRule } from './gap-proxy';
+
+const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional() });
+const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
+
+/** Restricts a fault change to one account, leaving the rules other test files set for theirs. */
+export interface FaultScope {
+  accountId: string;
+}
 
 async function call(endpoint: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const url = new URL(`/__sandbox/${path}`, endpoint);
-  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') {
-    throw new Error(`the sandbox control channel is loopback only, got ${url.origin}`);
-  }
+  if (url.hostname !== '127.0.0.1') throw new Error(`the sandbox control channel is on 127.0.0.1 only, got ${url.origin}`);
   const response = await fetch(url, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -15,26 +22,32 @@ async function call(endpoint: string, method: string, path: string, body?: unkno
   return JSON.parse(text) as unknown;
 }
 
-/** Replaces the proxy's fault rules; each fails its first `times` matching calls, then passes through. */
-export async function setProxyFaults(endpoint: string, rules: FaultRule[]): Promise<void> {
-  await call(endpoint, 'POST', 'faults', rules);
-}
-
-/** Removes every fault rule. */
-export async function clearProxyFaults(endpoint: string): Promise<void> {
-  await call(endpoint, 'DELETE', 'faults');
+function scopeQuery(scope?: FaultScope): string {
+  return scope ? `?accountId=${encodeURIComponent(scope.accountId)}` : '';
 }
 
 /**
- * The AWS calls recorded since `sinceIndex` (an earlier `.length` of the full list). The list is shared by every
+ * Sets fault rules; each fails its first `times` matching calls, then passes through. Without a scope it replaces
+ * every rule; with one it replaces that account's rules and pins the new ones to it.
+ */
+export async function setProxyFaults(endpoint: string, rules: FaultRule[], scope?: FaultScope): Promise<void> {
+  await call(endpoint, 'POST', `faults${scopeQuery(scope)}`, rules);
+}
+
+/** Removes the fault rules of one account, or all of them without a scope. */
+export async function clearProxyFaults(endpoint: string, scope?: FaultScope): Promise<void> {
+  await call(endpoint, 'DELETE', `faults${scopeQuery(scope)}`);
+}
+
+/**
+ * The AWS calls recorded from `sinceIndex` on (an earlier length of the full list). The list is shared by every
  * test file using the proxy: filter on `accountId` rather than clearing it.
  */
 export async function getProxyCalls(endpoint: string, sinceIndex = 0): Promise<AwsOperation[]> {
-  const result = (await call(endpoint, 'GET', `calls?since=${sinceIndex}`)) as { calls: AwsOperation[] };
-  return result.calls;
+  return callsResponseSchema.parse(await call(endpoint, 'GET', `calls?since=${sinceIndex}`)).calls;
 }
 
-/** Empties the recorded calls (of every account: avoid while other test files run). */
+/** Empties the recorded calls, of every account: avoid while other test files run. */
 export async function clearProxyCalls(endpoint: string): Promise<void> {
   await call(endpoint, 'DELETE', 'calls');
 }

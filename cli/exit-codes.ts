@@ -1,0 +1,12 @@
+// Exit codes scripts can rely on.
+export const EXIT = {
+  ok: 0,
+  /** AWS or the sandbox failed (retryable); the message says what. */
+  failure: 1,
+  /** The input was rejected (malformed event, unknown alarm): nothing was changed. */
+  rejected: 2,
+  /** Wrong usage or configuration. */
+  usage: 64,
+  /** A prerequisite is missing (moto_server, a built bundle). */
+  unavailable: 69,
+} as const;

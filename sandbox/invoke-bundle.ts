@@ -1,0 +1,85 @@
+// Runs a built handler bundle in this process as Lambda would: import dist/handlers/<name>/index.mjs once, call handler(event, context).
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export type BundleHandler = (event: unknown, context: Record<string, unknown>) => Promise<unknown>;
+
+export class BundleNotBuiltError extends Error {
+  constructor(readonly handlerName: string, path: string) {
+    super(`no built bundle for handler "${handlerName}" at ${path}: run npm run build`);
+    this.name = 'BundleNotBuiltError';
+  }
+}
+
+/** Where bundles live: RUNBOOK_DIST or ./dist relative to the working directory. */
+export function distDir(): string {
+  return resolve(process.env.RUNBOOK_DIST ?? join(process.cwd(), 'dist'));
+}
+
+export function bundlePath(handlerName: string): string {
+  return join(distDir(), 'handlers', handlerName, 'index.mjs');
+}
+
+export function isBundleBuilt(handlerName: string): boolean {
+  return existsSync(bundlePath(handlerName));
+}
+
+const loaded = new Map<string, Promise<BundleHandler>>();
+
+/** Imports the bundle once per process: module scope runs once, like a Lambda container's cold start. */
+export function loadBundle(handlerName: string): Promise<BundleHandler> {
+  if (!/^[a-z][a-z0-9-]*$/.test(handlerName)) return Promise.reject(new Error(`invalid handler name "${handlerName}"`));
+  const path = bundlePath(handlerName);
+  if (!existsSync(path)) return Promise.reject(new BundleNotBuiltError(handlerName, path));
+  let promise = loaded.get(handlerName);
+  if (!promise) {
+    // A real dynamic import (the CLI is an ES module): ts/jest must not rewrite it into require().
+    const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<{ handler?: BundleHandler }>;
+    promise = importModule(pathToFileURL(path).href).then((mod) => {
+      if (typeof mod.handler !== 'function') throw new Error(`${path} does not export a handler function`);
+      return mod.handler;
+    });
+    promise.catch(() => loaded.delete(handlerName));
+    loaded.set(handlerName, promise);
+  }
+  return promise;
+}
+
+/** A Lambda context object as the Node.js runtime passes it. */
+export function lambdaContext(handlerName: string, timeoutMs = 60_000): Record<string, unknown> {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: `notification-runbooks-${handlerName}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:123456789012:function:notification-runbooks-${handlerName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/notification-runbooks-${handlerName}`,
+    logStreamName: `local/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+/**
+ * Invokes a bundle, sending what it writes to stdout (its structured logs) to `logSink` instead,
+ * so a caller's own output stays readable.
+ */
+export async function invokeBundle(handlerName: string, event: unknown, logSink?: (chunk: string) => void): Promise<unknown> {
+  const handler = await loadBundle(handlerName);
+  if (!logSink) return handler(event, lambdaContext(handlerName));
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logSink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const callback = rest.find((r): r is () => void => typeof r === 'function');
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await handler(event, lambdaContext(handlerName));
+  } finally {
+    process.stdout.write = write;
+  }
+}
