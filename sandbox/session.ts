@@ -1,0 +1,67 @@
+// One running sandbox: moto + gap proxy, the provisioned topology, and the environment that points SDK clients at it.
+import { loadRuntimeConfig } from '../shared/config/load-config';
+import type { EnvironmentName } from '../shared/config/schema';
+import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, sandboxEnv } from './credentials';
+import { startGapProxy, type GapProxy } from './gap-proxy';
+import { startMotoServer, type MotoServer } from './moto-server';
+import { provisionSandbox, type SandboxClientConfig } from './provision';
+import type { Topology } from './topology';
+
+export interface SandboxSession {
+  /** What AWS_ENDPOINT_URL must say: the gap proxy in front of moto. */
+  endpoint: string;
+  env: Record<string, string>;
+  clientConfig: SandboxClientConfig;
+  topology: Topology;
+  moto: MotoServer;
+  proxy: GapProxy;
+  stop(): Promise<void>;
+}
+
+export interface StartSandboxOptions {
+  environment: EnvironmentName;
+  accountId?: string;
+  region?: string;
+  port?: number;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Starts moto on a free loopback port, puts the gap proxy in front of it, points this process's SDK at it
+ * (AWS_ENDPOINT_URL and fake credentials in process.env, so built handler bundles use it with no special code path)
+ * and provisions the Notification Service topology.
+ */
+export async function startSandbox(options: StartSandboxOptions): Promise<SandboxSession> {
+  const moto = await startMotoServer({ ...(options.port ? { port: options.port } : {}), ...(options.onLog ? { onLog: options.onLog } : {}) });
+  let proxy: GapProxy | undefined;
+  try {
+    proxy = await startGapProxy({ upstream: moto.endpoint });
+    const region = options.region ?? DEFAULT_REGION;
+    const env: Record<string, string> = { ...sandboxEnv({ endpoint: proxy.endpoint, accountId: options.accountId ?? DEFAULT_ACCOUNT_ID, region }), RUNBOOK_ENVIRONMENT: options.environment };
+    Object.assign(process.env, env);
+    const runtime = loadRuntimeConfig(process.env);
+    const clientConfig: SandboxClientConfig = {
+      endpoint: proxy.endpoint,
+      region,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+    };
+    const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment: options.environment });
+    const started = proxy;
+    return {
+      endpoint: proxy.endpoint,
+      env,
+      clientConfig,
+      topology,
+      moto,
+      proxy,
+      async stop() {
+        await started.stop().catch(() => undefined);
+        await moto.stop();
+      },
+    };
+  } catch (error) {
+    await proxy?.stop().catch(() => undefined);
+    await moto.stop();
+    throw error;
+  }
+}

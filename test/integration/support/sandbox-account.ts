@@ -1,0 +1,90 @@
+// Integration-test support: a fresh, isolated sandbox account with the Notification Service topology provisioned in it.
+import { randomInt } from 'node:crypto';
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { EnvironmentName } from '../../../shared/config/schema';
+import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
+import { sandboxEnv } from '../../../sandbox/credentials';
+import { provisionSandbox, type SandboxClientConfig } from '../../../sandbox/provision';
+import type { Topology } from '../../../sandbox/topology';
+
+export interface SandboxAccount {
+  accountId: string;
+  env: Record<string, string>;
+  clientConfig: SandboxClientConfig;
+  topology: Topology;
+  cloudWatch: CloudWatchClient;
+  lambda: LambdaClient;
+  sqs: SQSClient;
+  dynamo: DynamoDBDocumentClient;
+  /** Sets the alarm's state in the emulator and returns the event CloudWatch would emit for that change. */
+  transition(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', reason?: string): Promise<Record<string, unknown>>;
+}
+
+/** A random 12-digit account id: each test gets its own account on the shared moto server. */
+export function uniqueAccountId(): string {
+  return String(randomInt(200_000_000_000, 999_999_999_999));
+}
+
+/**
+ * Provisions the topology in its own account and points this process's SDK at it (AWS_ENDPOINT_URL comes from the
+ * jest global setup). Handlers created after this call act in that account.
+ */
+export async function provisionAccount(environment: EnvironmentName = 'production', extraEnv: Record<string, string> = {}): Promise<SandboxAccount> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) throw new Error('AWS_ENDPOINT_URL is not set: run integration tests through jest --selectProjects integration');
+  const accountId = uniqueAccountId();
+  const env: Record<string, string> = { ...sandboxEnv({ endpoint, accountId }), RUNBOOK_ENVIRONMENT: environment, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...extraEnv };
+  Object.assign(process.env, env);
+  const clientConfig: SandboxClientConfig = {
+    endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+  };
+  const runtime = loadRuntimeConfig(process.env);
+  const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment });
+  const cloudWatch = new CloudWatchClient(clientConfig);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
+  let previous: { value: string; reason: string; timestamp: string } = {
+    value: 'INSUFFICIENT_DATA',
+    reason: 'Unchecked: Initial alarm creation',
+    timestamp: new Date().toISOString(),
+  };
+  return {
+    accountId,
+    env,
+    clientConfig,
+    topology,
+    cloudWatch,
+    lambda: new LambdaClient(clientConfig),
+    sqs: new SQSClient(clientConfig),
+    dynamo,
+    async transition(alarmName, value, reason) {
+      const stateReason = reason ?? `Threshold Crossed: test moved ${alarmName} to ${value}`;
+      const reasonData = JSON.stringify({ version: '1.0', queryDate: new Date().toISOString(), statistic: 'Maximum', period: 60, recentDatapoints: [1500], threshold: 1000 });
+      await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: value, StateReason: stateReason, StateReasonData: reasonData }));
+      const described = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
+      const alarm = described.MetricAlarms?.[0] as MetricAlarm;
+      const timestamp = (alarm.StateUpdatedTimestamp ?? new Date()).toISOString();
+      const event = buildAlarmStateChangeEvent({
+        alarm,
+        account: accountId,
+        region: clientConfig.region,
+        previous,
+        current: { value, reason: stateReason, reasonData, timestamp },
+      });
+      previous = { value, reason: stateReason, timestamp };
+      return event;
+    },
+  };
+}
+
+export function queueAlarmName(topology: Topology): string {
+  const name = topology.alarmNamesByHandler['scale-consumers']?.[0];
+  if (!name) throw new Error('the topology has no scale-consumers alarm');
+  return name;
+}
