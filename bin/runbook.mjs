@@ -11,5 +11,7 @@ if (!existsSync(cli)) {
   process.exit(69);
 }
 process.env.RUNBOOK_DIST ??= join(root, 'dist');
+// The local CLI may run on Node 20; deployed handlers target a Node 22 Lambda runtime, where the SDK has no such warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { main } = await import(pathToFileURL(cli).href);
 process.exitCode = await main(process.argv);

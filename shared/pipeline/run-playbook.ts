@@ -13,8 +13,8 @@ import type { IncidentStore } from '../state/incident-store';
 import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
 
 export interface PipelineServices {
-  store: IncidentStore;
-  reporter: DecisionReporter;
+  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'>;
+  reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
   alarms: Pick<AlarmStateReader, 'current'>;
 }
@@ -248,7 +248,8 @@ async function report(
   reportLocally(deps, decision);
   if (decision.resource && event) {
     await deps.services.store.appendAudit(
-      { resourceArn: decision.resource.arn, at: decision.decidedAt, incidentKey: event.incidentKey, decision: { ...decision } },
+      // Keyed by the state change, not the decision time: a retry overwrites its own entry instead of adding one.
+      { resourceArn: decision.resource.arn, at: new Date(Date.parse(event.state.timestamp)).toISOString(), incidentKey: event.incidentKey, decision: { ...decision } },
       deps.clock.now(),
     );
   }

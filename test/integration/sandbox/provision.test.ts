@@ -33,6 +33,9 @@ import { startMotoServer, type MotoServer } from '../../../sandbox/moto-server';
 import { provisionSandbox, SandboxAlreadyProvisionedError, type SandboxClientConfig } from '../../../sandbox/provision';
 import type { Topology } from '../../../sandbox/topology';
 
+// The project-level testTimeout in jest.config.js is not applied (Jest reads it as a global option): 1100 sends take seconds.
+jest.setTimeout(60_000);
+
 const config = parseAutomationConfig(defaultConfig);
 const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
 const fixture = JSON.parse(
@@ -108,8 +111,12 @@ describe('provisionSandbox', () => {
     const ec2 = client(EC2Client);
     const groups = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [topology.vpc.securityGroupIds.lambda] }));
     const egress = groups.SecurityGroups?.[0]?.IpPermissionsEgress ?? [];
-    expect(egress.map((rule) => `${rule.IpProtocol}/${rule.FromPort}`).sort()).toEqual(['tcp/443', 'tcp/443', 'tcp/5432', 'tcp/6379'].sort());
-    expect(egress.some((rule) => rule.IpProtocol === '-1')).toBe(false);
+    // DescribeSecurityGroups groups rules by protocol and port: both 443 rules come back as one permission.
+    expect(egress.map((rule) => `${rule.IpProtocol}/${rule.FromPort}`).sort()).toEqual(['tcp/443', 'tcp/5432', 'tcp/6379']);
+    const https = egress.find((rule) => rule.FromPort === 443);
+    expect(https?.IpRanges?.map((range) => range.CidrIp)).toEqual(['0.0.0.0/0']);
+    expect(https?.UserIdGroupPairs?.map((pair) => pair.GroupId)).toEqual([topology.vpc.securityGroupIds.vpcEndpoint]);
+    expect(egress.find((rule) => rule.FromPort === 5432)?.UserIdGroupPairs?.map((pair) => pair.GroupId)).toEqual([topology.vpc.securityGroupIds.database]);
   });
 
   it('creates notification-service-db as PostgreSQL 14 at the production class, with its own parameter group, in the private subnets', async () => {

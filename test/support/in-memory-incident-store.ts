@@ -1,0 +1,60 @@
+// An in-memory stand-in for IncidentStore with the same claim / lease / version semantics, for unit tests and benchmarks.
+import { randomUUID } from 'node:crypto';
+import type { AuditEntry, ClaimRecord, ClaimResult, IncidentStore, ResourceState } from '../../shared/state/incident-store';
+import { TransientError } from '../../shared/errors';
+
+type StorePort = Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'>;
+
+export class InMemoryIncidentStore implements StorePort {
+  readonly claims = new Map<string, ClaimRecord>();
+  readonly resources = new Map<string, ResourceState>();
+  readonly audit: AuditEntry[] = [];
+
+  constructor(private readonly leaseSeconds = 300) {}
+
+  async claim(playbook: string, incidentKey: string, now: Date): Promise<ClaimResult> {
+    const key = `${incidentKey}#${playbook}`;
+    const existing = this.claims.get(key);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    if (existing && !(existing.status === 'IN_PROGRESS' && existing.leaseExpiresAtSeconds < nowSeconds)) {
+      return { claimed: false, existing: { ...existing } };
+    }
+    const owner = randomUUID();
+    this.claims.set(key, { status: 'IN_PROGRESS', owner, leaseExpiresAtSeconds: nowSeconds + this.leaseSeconds });
+    return { claimed: true, owner, takenOver: existing !== undefined, previousIntent: existing?.intent };
+  }
+
+  private owned(playbook: string, incidentKey: string, owner: string): ClaimRecord {
+    const claim = this.claims.get(`${incidentKey}#${playbook}`);
+    if (!claim || claim.owner !== owner) throw new TransientError(`claim on ${incidentKey} was taken over`);
+    return claim;
+  }
+
+  async recordIntent(playbook: string, incidentKey: string, owner: string, intent: unknown): Promise<void> {
+    this.owned(playbook, incidentKey, owner).intent = intent;
+  }
+
+  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string): Promise<void> {
+    Object.assign(this.owned(playbook, incidentKey, owner), { status: 'COMPLETED', outcome, reason });
+  }
+
+  async release(playbook: string, incidentKey: string, owner: string): Promise<void> {
+    const claim = this.claims.get(`${incidentKey}#${playbook}`);
+    if (claim && claim.owner === owner && claim.status === 'IN_PROGRESS') claim.leaseExpiresAtSeconds = 0;
+  }
+
+  async getResourceState(resourceArn: string): Promise<ResourceState | undefined> {
+    const state = this.resources.get(resourceArn);
+    return state ? structuredClone(state) : undefined;
+  }
+
+  async reserveChange(resourceArn: string, expectedVersion: number | undefined, next: Omit<ResourceState, 'version'>): Promise<void> {
+    const current = this.resources.get(resourceArn);
+    if ((current?.version ?? undefined) !== expectedVersion) throw new TransientError(`resource ${resourceArn} changed concurrently`);
+    this.resources.set(resourceArn, { ...structuredClone(next), version: (expectedVersion ?? 0) + 1 });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(entry);
+  }
+}

@@ -1,0 +1,232 @@
+// The pipeline's behaviour with stub services: rejection, duplicates, stale events, guardrails, failures and retries.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { PermanentError, TransientError } from '../../../shared/errors';
+import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
+import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as {
+  detail: { state: { value: string; timestamp: string }; alarmName: string };
+};
+
+function event(state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' = 'ALARM', timestamp = '2019-10-02T17:04:40.989+0000'): unknown {
+  const e = structuredClone(fixture);
+  e.detail.state.value = state;
+  e.detail.state.timestamp = timestamp;
+  return e;
+}
+
+interface Counter {
+  value: number;
+  applyCalls: number;
+  failApply?: Error;
+}
+
+type Target = { resource: ResourceRef };
+type Change = { from: number; to: number };
+
+function counterPlaybook(counter: Counter): Playbook<Counter, Target, { value: number }, Change> {
+  return {
+    name: 'test-playbook',
+    row: 'test',
+    actions: [],
+    actsOn: ['ALARM', 'OK'],
+    resolveTarget: () => ({ resource: { type: 'counter', id: 'c', arn: 'arn:aws:test:::counter/c' } }),
+    observe: async (ctx) => ({ value: ctx.clients.value }),
+    plan: ({ observation, event: e, resourceState }) => {
+      if (e.state.value === 'OK') {
+        const baseline = resourceState?.baseline?.value as number | undefined;
+        return baseline === undefined || baseline === observation.value
+          ? { kind: 'none', reason: 'at baseline' }
+          : { kind: 'change', direction: 'restore', change: { from: observation.value, to: baseline }, summary: `restore ${baseline}`, before: {}, after: {}, blastRadius: 'counter', clearsBaseline: true };
+      }
+      if (observation.value >= 3) return { kind: 'escalate', cause: 'cap-reached', reason: 'at cap 3' };
+      return {
+        kind: 'change',
+        direction: 'scale-up',
+        change: { from: observation.value, to: observation.value + 1 },
+        summary: `raise ${observation.value} -> ${observation.value + 1}`,
+        before: { value: observation.value },
+        after: { value: observation.value + 1 },
+        blastRadius: 'counter',
+        baseline: { value: observation.value },
+      };
+    },
+    apply: async (ctx, _t, change) => {
+      ctx.clients.applyCalls += 1;
+      if (ctx.clients.failApply) throw ctx.clients.failApply;
+      ctx.clients.value = change.to;
+    },
+    verify: async (ctx) => ({ value: ctx.clients.value }),
+    isApplied: (observation, change) => observation.value === change.to,
+  };
+}
+
+function setup(options: { alarmState?: string; environment?: string; killSwitch?: boolean } = {}) {
+  const counter: Counter = { value: 1, applyCalls: 0 };
+  const store = new InMemoryIncidentStore();
+  const published: Decision[] = [];
+  let nowMs = Date.parse('2019-10-02T17:05:00Z');
+  const awsCalls: string[] = [];
+  const services: PipelineServices = {
+    store,
+    reporter: { log: () => undefined, count: () => undefined, publish: async (d) => void published.push(d) },
+    killSwitch: { read: async () => ({ engaged: options.killSwitch ?? false, reason: 'kill switch test' }) },
+    alarms: {
+      current: async () => {
+        awsCalls.push('DescribeAlarms');
+        return { value: (options.alarmState ?? 'ALARM') as 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+      },
+    },
+  };
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: options.environment ?? 'production', AWS_REGION: 'us-east-1' });
+  const deps = {
+    playbook: counterPlaybook(counter),
+    clients: counter,
+    services,
+    runtime,
+    clock: { now: () => new Date(nowMs), sleep: async (ms: number) => void (nowMs += ms) },
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  return { counter, store, published, deps, awsCalls, advance: (s: number) => (nowMs += s * 1000) };
+}
+
+describe('runPlaybook', () => {
+  it('applies a planned change, records the baseline and publishes the decision', async () => {
+    const { deps, counter, store, published } = setup();
+    const decision = await runPlaybook(deps, event());
+    expect(decision).toMatchObject({ outcome: 'applied', before: { value: 1 }, after: { value: 2 } });
+    expect(counter.value).toBe(2);
+    expect(store.resources.get('arn:aws:test:::counter/c')?.baseline).toEqual({ value: 1 });
+    expect(store.audit).toHaveLength(1);
+    expect(published.map((d) => d.outcome)).toEqual(['applied']);
+  });
+
+  it.each([
+    ['a non-object', 42],
+    ['an unsupported detail-type', { ...(event() as object), 'detail-type': 'CloudWatch Alarm Configuration Change' }],
+    ['a missing state', { ...(event() as object), detail: { alarmName: 'x' } }],
+  ])('rejects %s with a reason and touches nothing', async (_name, input) => {
+    const { deps, counter, published, awsCalls, store } = setup();
+    const decision = await runPlaybook(deps, input);
+    expect(decision.outcome).toBe('rejected');
+    expect(decision.reason.length).toBeGreaterThan(5);
+    expect(counter.applyCalls).toBe(0);
+    expect(published).toEqual([]);
+    expect(awsCalls).toEqual([]);
+    expect(store.claims.size).toBe(0);
+  });
+
+  it('skips INSUFFICIENT_DATA without a claim or a published event', async () => {
+    const { deps, published, store } = setup();
+    expect(await runPlaybook(deps, event('INSUFFICIENT_DATA'))).toMatchObject({ outcome: 'skipped' });
+    expect(published).toEqual([]);
+    expect(store.claims.size).toBe(0);
+  });
+
+  it('records a muted alarm and does not act on it', async () => {
+    const { deps, counter, published } = setup();
+    const muted = event() as { detail: Record<string, unknown> };
+    muted.detail.muteDetail = {
+      mutedByArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:maintenance',
+      muteWindowStart: '2019-10-02T17:00:00.000+0000',
+      muteWindowEnd: '2019-10-02T18:00:00.000+0000',
+    };
+    expect(await runPlaybook(deps, muted)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('muted') });
+    expect(counter.applyCalls).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+
+  it('changes once when the same event is delivered many times', async () => {
+    const { deps, counter } = setup();
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => runPlaybook(deps, event())));
+    expect(decisions.filter((d) => d.outcome === 'applied')).toHaveLength(1);
+    expect(counter.value).toBe(2);
+  });
+
+  it('does nothing for an event whose alarm has since gone back to OK', async () => {
+    const { deps, counter } = setup({ alarmState: 'OK' });
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('stale') });
+    expect(counter.applyCalls).toBe(0);
+  });
+
+  it('plans but does not apply in development', async () => {
+    const { deps, counter } = setup({ environment: 'development' });
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', dryRun: true });
+    expect(counter.applyCalls).toBe(0);
+  });
+
+  it('plans but does not apply when the kill switch is engaged', async () => {
+    const { deps, counter } = setup({ killSwitch: true });
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch') });
+    expect(counter.applyCalls).toBe(0);
+  });
+
+  it('escalates when the plan says so', async () => {
+    const { deps, counter, published } = setup();
+    counter.value = 3;
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
+    expect(published[0]?.outcome).toBe('escalate');
+  });
+
+  it('blocks a second change inside the cooldown and escalates with the guardrail name', async () => {
+    const { deps, counter, advance } = setup();
+    await runPlaybook(deps, event('ALARM', '2019-10-02T17:04:40.989+0000'));
+    advance(60);
+    const later = event('ALARM', '2019-10-02T17:04:40.989+0000') as { detail: { alarmName: string } };
+    // A different incident (another alarm on the same resource) inside the cooldown.
+    later.detail.alarmName = 'ServerCpuTooHigh';
+    (later as { resources: string[] }).resources = ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh'];
+    const second = await runPlaybook(deps, { ...(later as object), detail: { ...later.detail, state: { ...(later.detail as { state: object }).state, timestamp: '2019-10-02T17:04:40.990+0000' } } });
+    expect(second).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'cooldown' } });
+    expect(counter.value).toBe(2);
+  });
+
+  it('escalates a permanent failure with the error and completes the claim', async () => {
+    const { deps, counter, store, published } = setup();
+    counter.failApply = new PermanentError('AccessDeniedException: not authorized to perform lambda:UpdateEventSourceMapping');
+    const decision = await runPlaybook(deps, event());
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure', error: { message: expect.stringContaining('lambda:UpdateEventSourceMapping') } } });
+    expect([...store.claims.values()][0]?.status).toBe('COMPLETED');
+    expect(published).toHaveLength(1);
+  });
+
+  it('throws a transient failure so Lambda retries, and the retry completes the change once', async () => {
+    const { deps, counter } = setup();
+    counter.failApply = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    await expect(runPlaybook(deps, event())).rejects.toBeInstanceOf(TransientError);
+    expect(counter.value).toBe(1);
+    counter.failApply = undefined;
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied' });
+    expect(counter.value).toBe(2);
+  });
+
+  it('finishes, without applying again, a change an earlier attempt applied before it died', async () => {
+    const { deps, counter, store } = setup();
+    // First attempt: apply succeeds, then publishing the decision fails transiently.
+    const publish = deps.services.reporter.publish;
+    deps.services.reporter.publish = async () => {
+      throw new TransientError('PutEvents throttled');
+    };
+    await expect(runPlaybook(deps, event())).rejects.toBeInstanceOf(TransientError);
+    expect(counter.value).toBe(2);
+    deps.services.reporter.publish = publish;
+    const retry = await runPlaybook(deps, event());
+    expect(retry).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('earlier attempt') });
+    expect(counter.applyCalls).toBe(1);
+    expect(counter.value).toBe(2);
+    expect([...store.claims.values()][0]?.status).toBe('COMPLETED');
+  });
+
+  it('restores the baseline on OK and clears it', async () => {
+    const { deps, counter, store } = setup({ alarmState: 'ALARM' });
+    await runPlaybook(deps, event());
+    deps.services.alarms = { current: async () => ({ value: 'OK', updatedAt: new Date('2019-10-02T17:10:00.000Z') }) };
+    expect(await runPlaybook(deps, event('OK', '2019-10-02T17:10:00.000+0000'))).toMatchObject({ outcome: 'applied' });
+    expect(counter.value).toBe(1);
+    expect(store.resources.get('arn:aws:test:::counter/c')?.baseline).toBeUndefined();
+  });
+});
