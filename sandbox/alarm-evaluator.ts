@@ -63,13 +63,15 @@ const QUEUE_DEPTH_METRIC = 'ApproximateNumberOfMessagesVisible';
 
 /** CloudWatch writes event timestamps with milliseconds and a "+0000" offset: 2019-10-02T17:04:40.989+0000. */
 function cloudWatchTimestamp(at: Date | string): string {
-  return typeof at === 'string' ? at : at.toISOString().replace('Z', '+0000');
+  const date = typeof at === 'string' ? new Date(Date.parse(at)) : at;
+  // A string that is not a date is passed through for the event parser to reject, not silently replaced.
+  return Number.isNaN(date.getTime()) ? String(at) : date.toISOString().replace('Z', '+0000');
 }
 
 /** EventBridge's envelope time has whole seconds: 2019-10-02T17:04:40Z. */
 function envelopeTime(at: Date | string): string {
   const date = typeof at === 'string' ? new Date(Date.parse(at)) : at;
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Number.isNaN(date.getTime()) ? String(at) : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** A stable UUID-shaped id (CloudWatch and EventBridge ids are UUIDs) from a seed string. */

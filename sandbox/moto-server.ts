@@ -32,6 +32,14 @@ const PORT_ATTEMPTS = 3;
 /** Lambda's default concurrent executions quota per account and region (Lambda quotas page). */
 export const LAMBDA_CONCURRENT_EXECUTIONS_QUOTA = 1000;
 
+/**
+ * The emulator's own environment: no AWS_* settings of ours. An empty AWS_PROFILE (which sandboxEnv sets to blank the
+ * SDK's profile) makes botocore inside moto look up a profile named "" and answer 500 ProfileNotFound.
+ */
+export function motoChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('AWS_')));
+}
+
 /** A port nobody listens on right now: listen on 127.0.0.1:0, read the port, close. */
 export async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -122,7 +130,7 @@ async function startOnPort(port: number, opts: StartMotoServerOptions): Promise<
   const child = spawn('moto_server', ['-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      ...motoChildEnv(process.env),
       PYTHONUNBUFFERED: '1',
       // Without it moto accepts any PutFunctionConcurrency; with it, moto refuses to leave fewer than 100 unreserved, like AWS.
       MOTO_LAMBDA_CONCURRENCY_QUOTA: process.env.MOTO_LAMBDA_CONCURRENCY_QUOTA ?? String(LAMBDA_CONCURRENT_EXECUTIONS_QUOTA),

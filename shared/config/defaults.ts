@@ -56,7 +56,7 @@ export const defaultConfig: AutomationConfigInput = {
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
       scaleConsumers: {
         stepConcurrency: 10,
-        maxConcurrency: 50,
+        maxConcurrency: 100,
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,

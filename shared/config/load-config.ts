@@ -1,5 +1,5 @@
 // Loads and validates the configuration at start: defaults, optional JSON overrides, the environment and region to act in.
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigurationError } from '../errors';
 import { defaultConfig } from './defaults';
 import {
@@ -36,7 +36,7 @@ export function mergeConfig(base: unknown, override: unknown): unknown {
   return merged;
 }
 
-export function formatZodIssues(error: z.ZodError): string[] {
+export function formatZodIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }
 

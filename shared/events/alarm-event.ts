@@ -1,6 +1,11 @@
 // Strict parser for EventBridge "CloudWatch Alarm State Change" events into the AlarmStateChange the pipeline acts on.
-import { z } from 'zod';
+// zod/mini, not classic zod: it tree-shakes, so the handler bundle carries only the validators used here.
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors';
+
+// zod/mini registers no locale: English, as classic zod sets it, for the issues without a message of our own.
+if (!z.config().localeError) z.config(en());
 
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'metric-math' | 'anomaly-detection' | 'composite';
@@ -83,65 +88,73 @@ const isIsoTimestamp = (value: string): boolean =>
 
 const timestamp = z
   .string({ error: expecting('expected an ISO 8601 timestamp string') })
-  .refine(isIsoTimestamp, { error: 'expected an ISO 8601 timestamp' });
+  .check(z.refine<string>(isIsoTimestamp, { error: 'expected an ISO 8601 timestamp' }));
 
 const text = (expectation = 'expected a string') => z.string({ error: expecting(expectation) });
-const nonEmpty = (max?: number) => {
-  const s = text().min(1, { error: 'must not be empty' });
-  return max === undefined ? s : s.max(max, { error: `must be at most ${max} characters` });
-};
+const nonEmpty = (max?: number) =>
+  max === undefined
+    ? text().check(z.minLength(1, { error: 'must not be empty' }))
+    : text().check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(max, { error: `must be at most ${max} characters` }));
+const seconds = () => z.number({ error: expecting('expected a number of seconds') }).check(z.int(), z.positive());
 
 const dimensionsSchema = z
   .record(
-    z.string().min(1).max(MAX_DIMENSION_NAME_CHARS, { error: `dimension names are at most ${MAX_DIMENSION_NAME_CHARS} characters` }),
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(MAX_DIMENSION_NAME_CHARS, { error: `dimension names are at most ${MAX_DIMENSION_NAME_CHARS} characters` }),
+    ),
     z
       .string({ error: expecting('expected a string dimension value') })
-      .max(MAX_DIMENSION_VALUE_CHARS, { error: `dimension values are at most ${MAX_DIMENSION_VALUE_CHARS} characters` }),
+      .check(z.maxLength(MAX_DIMENSION_VALUE_CHARS, { error: `dimension values are at most ${MAX_DIMENSION_VALUE_CHARS} characters` })),
     { error: expecting('expected an object of dimension name to value') },
   )
-  .refine((dimensions) => Object.keys(dimensions).length <= MAX_DIMENSIONS, {
-    error: `at most ${MAX_DIMENSIONS} dimensions per metric`,
-  });
+  .check(
+    z.refine<Record<string, string>>((dimensions) => Object.keys(dimensions).length <= MAX_DIMENSIONS, {
+      error: `at most ${MAX_DIMENSIONS} dimensions per metric`,
+    }),
+  );
 
 const metricSchema = z.looseObject(
   {
-    id: nonEmpty(255).optional(),
-    metricStat: z
-      .looseObject(
+    id: z.optional(nonEmpty(255)),
+    metricStat: z.optional(
+      z.looseObject(
         {
           metric: z.looseObject(
             {
               namespace: nonEmpty(255),
               name: nonEmpty(255),
-              dimensions: dimensionsSchema.optional(),
+              dimensions: z.optional(dimensionsSchema),
             },
             { error: expecting('expected an object') },
           ),
-          period: z.number({ error: expecting('expected a number of seconds') }).int().positive().optional(),
-          stat: nonEmpty().optional(),
-          unit: text().optional(),
+          period: z.optional(seconds()),
+          stat: z.optional(nonEmpty()),
+          unit: z.optional(text()),
         },
         { error: expecting('expected an object') },
-      )
-      .optional(),
-    expression: nonEmpty().optional(),
-    label: text().optional(),
-    returnData: z.boolean({ error: expecting('expected a boolean') }).optional(),
-    period: z.number({ error: expecting('expected a number of seconds') }).int().positive().optional(),
+      ),
+    ),
+    expression: z.optional(nonEmpty()),
+    label: z.optional(text()),
+    returnData: z.optional(z.boolean({ error: expecting('expected a boolean') })),
+    period: z.optional(seconds()),
   },
   { error: expecting('expected an object') },
 );
 
 const configurationSchema = z.looseObject(
   {
-    description: text().max(MAX_DESCRIPTION_CHARS, { error: `must be at most ${MAX_DESCRIPTION_CHARS} characters` }).optional(),
-    metrics: z.array(metricSchema, { error: expecting('expected an array') }).optional(),
-    alarmRule: nonEmpty().optional(),
-    threshold: z.number({ error: expecting('expected a number') }).optional(),
-    comparisonOperator: nonEmpty().optional(),
-    evaluationPeriods: z.number({ error: expecting('expected a number') }).int().positive().optional(),
-    treatMissingData: nonEmpty().optional(),
-    thresholdMetricId: nonEmpty(255).optional(),
+    description: z.optional(
+      text().check(z.maxLength(MAX_DESCRIPTION_CHARS, { error: `must be at most ${MAX_DESCRIPTION_CHARS} characters` })),
+    ),
+    metrics: z.optional(z.array(metricSchema, { error: expecting('expected an array') })),
+    alarmRule: z.optional(nonEmpty()),
+    threshold: z.optional(z.number({ error: expecting('expected a number') })),
+    comparisonOperator: z.optional(nonEmpty()),
+    evaluationPeriods: z.optional(z.number({ error: expecting('expected a number') }).check(z.int(), z.positive())),
+    treatMissingData: z.optional(nonEmpty()),
+    thresholdMetricId: z.optional(nonEmpty(255)),
   },
   { error: expecting('expected an object') },
 );
@@ -150,10 +163,10 @@ const stateSchema = z.looseObject(
   {
     value: z.enum(STATE_VALUES, { error: expecting(`expected ${STATE_VALUES.join(' | ')}`) }),
     reason: text(),
-    reasonData: text('expected a JSON string').optional(),
+    reasonData: z.optional(text('expected a JSON string')),
     timestamp,
-    actionsSuppressedBy: nonEmpty().optional(),
-    actionsSuppressedReason: text().optional(),
+    actionsSuppressedBy: z.optional(nonEmpty()),
+    actionsSuppressedReason: z.optional(text()),
   },
   { error: expecting('expected an object') },
 );
@@ -161,9 +174,9 @@ const stateSchema = z.looseObject(
 // Alarm mute rules (2025): documented in the "Alarm events and EventBridge" examples as detail.muteDetail.
 const muteDetailSchema = z.looseObject(
   {
-    mutedByArn: nonEmpty().optional(),
-    muteWindowStart: timestamp.optional(),
-    muteWindowEnd: timestamp.optional(),
+    mutedByArn: z.optional(nonEmpty()),
+    muteWindowStart: z.optional(timestamp),
+    muteWindowEnd: z.optional(timestamp),
   },
   { error: expecting('expected an object') },
 );
@@ -172,17 +185,17 @@ const eventSchema = z.looseObject({
   id: nonEmpty(),
   'detail-type': z.literal(DETAIL_TYPE),
   source: z.literal(SOURCE),
-  account: text().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }),
+  account: text().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })),
   time: timestamp,
-  region: text().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' }),
-  resources: z.array(text(), { error: expecting('expected an array of ARNs') }).optional(),
+  region: text().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' })),
+  resources: z.optional(z.array(text(), { error: expecting('expected an array of ARNs') })),
   detail: z.looseObject(
     {
       alarmName: nonEmpty(MAX_ALARM_NAME_CHARS),
       state: stateSchema,
-      previousState: stateSchema.optional(),
+      previousState: z.optional(stateSchema),
       configuration: configurationSchema,
-      muteDetail: muteDetailSchema.optional(),
+      muteDetail: z.optional(muteDetailSchema),
     },
     { error: expecting('expected an object') },
   ),

@@ -53,7 +53,8 @@ async function listMappings(ctx: Ctx, queueArn: string): Promise<EventSourceMapp
 async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<Record<string, { errors?: number; invocations?: number }>> {
   if (functionNames.length === 0) return {};
   const windowMinutes = ctx.runtime.env.scaleConsumers.errorRateWindowMinutes;
-  const end = ctx.clock.now();
+  // Periods aligned to whole minutes, the window ending at the next boundary so the current minute counts.
+  const end = new Date(Math.ceil((ctx.clock.now().getTime() + 1) / 60_000) * 60_000);
   const queries: MetricDataQuery[] = functionNames.flatMap((name, i) =>
     (['Errors', 'Invocations'] as const).map((metric) => ({
       Id: `${metric.toLowerCase()}${i}`,

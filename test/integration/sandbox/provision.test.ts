@@ -31,7 +31,7 @@ import { parseAlarmEvent } from '../../../shared/events/alarm-event';
 import { createAlarmEvaluator, type AlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { startMotoServer, type MotoServer } from '../../../sandbox/moto-server';
 import { provisionSandbox, SandboxAlreadyProvisionedError, type SandboxClientConfig } from '../../../sandbox/provision';
-import type { Topology } from '../../../sandbox/topology';
+import { sandboxTopology, type Topology } from '../../../sandbox/topology';
 
 // The project-level testTimeout in jest.config.js is not applied (Jest reads it as a global option): 1100 sends take seconds.
 jest.setTimeout(60_000);
@@ -71,6 +71,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await moto?.stop();
+});
+
+describe('sandboxTopology', () => {
+  it.each([
+    ['production', 'db.r6g.xlarge', true, 7],
+    ['staging', 'db.r6g.large', false, 3],
+    ['development', 'db.t3.medium', false, 1],
+  ] as const)('sizes the %s database from the seed environment matrix: %s, Multi-AZ %s, %i days of backups', (environment, instanceClass, multiAz, days) => {
+    const spec = sandboxTopology(config, environment);
+    expect(spec.database).toMatchObject({ instanceClass, multiAz, backupRetentionDays: days, engineVersion: '14', parameterGroupFamily: 'postgres14' });
+  });
+
+  it('names every alarm after the service, the symptom, the seed threshold and the watched resource', () => {
+    expect(sandboxTopology(config, 'production').alarms.map((alarm) => `${alarm.handler}: ${alarm.name}`)).toEqual([
+      'scale-consumers: NotificationService Queue Depth > 1000 (notification-service-queue)',
+      'raise-lambda-memory: NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)',
+      'inspect-security-groups: NotificationService API Gateway 5XXError > 0 (notification-service-api)',
+      'check-db-connections: NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)',
+      'scale-up-database: NotificationService RDS CPUUtilization > 70% (notification-service-db)',
+      'escalate: NotificationService Lambda Error Rate > 1% (notification-service-consumer)',
+    ]);
+  });
 });
 
 describe('provisionSandbox', () => {
