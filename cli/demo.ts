@@ -127,6 +127,7 @@ async function runQueueBackupScenario(session: SandboxSession, options: DemoOpti
   let alarmState = 'INSUFFICIENT_DATA';
   let cleared = false;
   let failures = 0;
+  let lastProgressAt = 0;
   for (let tick = 0; tick < options.maxTicks; tick += 1) {
     const processed = await consumer.tick();
     for (const t of await evaluator.evaluateOnce()) {
@@ -147,7 +148,8 @@ async function runQueueBackupScenario(session: SandboxSession, options: DemoOpti
     }
     const state = await readState();
     peak = Math.max(peak, state.maximumConcurrency);
-    if (tick % 5 === 0) {
+    if (Date.now() - lastProgressAt >= 3000) {
+      lastProgressAt = Date.now();
       line(
         `  t+${seconds(Date.now() - started)}  depth ${String(state.depth).padStart(5)} | consumers MaximumConcurrency ${String(state.maximumConcurrency).padStart(3)} | drained ${String(processed.processed).padStart(3)}/tick | alarm ${alarmState}`,
       );

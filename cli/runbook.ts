@@ -52,7 +52,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('the game-day demo on the local sandbox (what npm start runs): a queue backs up, the alarm fires, the consumers scale up and back')
     .addOption(environmentOption('production'))
     .option('--messages <n>', 'how many notifications arrive', positiveInt, 1500)
-    .option('--tick-ms <ms>', 'one evaluation period of the emulated alarm', positiveInt, 250)
+    .option('--tick-ms <ms>', 'pause between evaluation periods of the emulated alarm', positiveInt, 100)
     .option('--max-ticks <n>', 'give up after this many periods', positiveInt, 400)
     .option('--log-dir <dir>', 'where handler logs go', '.sandbox')
     .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string }) => {

@@ -91,10 +91,10 @@ const timestamp = z
   .check(z.refine<string>(isIsoTimestamp, { error: 'expected an ISO 8601 timestamp' }));
 
 const text = (expectation = 'expected a string') => z.string({ error: expecting(expectation) });
-const nonEmpty = (max?: number) =>
-  max === undefined
-    ? text().check(z.minLength(1, { error: 'must not be empty' }))
-    : text().check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(max, { error: `must be at most ${max} characters` }));
+const nonEmpty = (max?: number) => {
+  const s = text().check(z.minLength(1, { error: 'must not be empty' }));
+  return max === undefined ? s : s.check(z.maxLength(max, { error: `must be at most ${max} characters` }));
+};
 const seconds = () => z.number({ error: expecting('expected a number of seconds') }).check(z.int(), z.positive());
 
 const dimensionsSchema = z

@@ -11,6 +11,7 @@ import { provisionAccount, queueAlarmName, type SandboxAccount } from '../suppor
 function loadHandler(): AlarmHandler {
   let handler: AlarmHandler | undefined;
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
     handler = (require('../../../handlers/scale-consumers') as { handler: AlarmHandler }).handler;
   });
   if (!handler) throw new Error('handler did not load');

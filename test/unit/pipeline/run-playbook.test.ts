@@ -28,7 +28,7 @@ interface Counter {
 type Target = { resource: ResourceRef };
 type Change = { from: number; to: number };
 
-function counterPlaybook(counter: Counter): Playbook<Counter, Target, { value: number }, Change> {
+function counterPlaybook(): Playbook<Counter, Target, { value: number }, Change> {
   return {
     name: 'test-playbook',
     row: 'test',
@@ -84,7 +84,7 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
   };
   const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: options.environment ?? 'production', AWS_REGION: 'us-east-1' });
   const deps = {
-    playbook: counterPlaybook(counter),
+    playbook: counterPlaybook(),
     clients: counter,
     services,
     runtime,
@@ -176,11 +176,11 @@ describe('runPlaybook', () => {
     const { deps, counter, advance } = setup();
     await runPlaybook(deps, event('ALARM', '2019-10-02T17:04:40.989+0000'));
     advance(60);
-    const later = event('ALARM', '2019-10-02T17:04:40.989+0000') as { detail: { alarmName: string } };
     // A different incident (another alarm on the same resource) inside the cooldown.
-    later.detail.alarmName = 'ServerCpuTooHigh';
-    (later as { resources: string[] }).resources = ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh'];
-    const second = await runPlaybook(deps, { ...(later as object), detail: { ...later.detail, state: { ...(later.detail as { state: object }).state, timestamp: '2019-10-02T17:04:40.990+0000' } } });
+    const later = event('ALARM', '2019-10-02T17:04:40.990+0000') as { resources: string[]; detail: { alarmName: string } };
+    later.detail.alarmName = 'ServerCpuTooHighToo';
+    later.resources = ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHighToo'];
+    const second = await runPlaybook(deps, later);
     expect(second).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'cooldown' } });
     expect(counter.value).toBe(2);
   });
