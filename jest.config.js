@@ -1,4 +1,6 @@
-/** Jest projects: unit (pure + aws-sdk-client-mock) and integration (against moto_server). */
+/** Jest projects: unit (pure + aws-sdk-client-mock), integration (against moto_server), infra (CDK synth + assertions). */
+// The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 module.exports = {
   // Integration tests provision a whole topology in the emulator; a project-level testTimeout is ignored by jest.
@@ -14,9 +16,16 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Everything that talks to the emulator: handlers, sandbox, runbook rehearsals, reliability.
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/runbooks/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    {
+      displayName: 'infra',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
     },
   ],
 };

@@ -1,7 +1,7 @@
 // The on-call command line: `runbook sandbox`, `runbook invoke`, `runbook demo`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
-import { demoCommand } from './demo';
+import { demoCommand } from './demo/index';
 import { EXIT } from './exit-codes';
 import { invokeCommand } from './invoke';
 import { sandboxCommand } from './sandbox-command';
@@ -55,7 +55,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--tick-ms <ms>', 'pause between evaluation periods of the emulated alarm', positiveInt, 100)
     .option('--max-ticks <n>', 'give up after this many periods', positiveInt, 400)
     .option('--log-dir <dir>', 'where handler logs go', '.sandbox')
-    .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string }) => {
+    .option('--only <scenario...>', 'play only these scenarios (by name)', [])
+    .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[] }) => {
       setExit(await demoCommand(opts));
     });
 

@@ -1,0 +1,108 @@
+// Demo scenario, Queue Backup (Messages > 1000) -> scale consumers: 1500 notifications arrive, the alarm fires, the consumers scale up, drain the queue, and go back.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Decision } from '../../../shared/pipeline/types';
+import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
+import { createSimulatedConsumer } from '../../../sandbox/simulated-consumer';
+import { seconds, type DemoScenario } from '../context';
+
+export const queueBackupScenario: DemoScenario = {
+  name: 'queue-backup',
+  title: 'Queue Backup (Messages > 1000) -> scale consumers',
+  async run(ctx) {
+    const { topology, clientConfig } = ctx.session;
+    const { options, line } = ctx;
+    const sqs = new SQSClient(clientConfig);
+    const lambda = new LambdaClient(clientConfig);
+    const cloudWatch = new CloudWatchClient(clientConfig);
+    line(
+      `  queue ${topology.queue.name} -> consumer ${topology.consumer.functionName} ` +
+        `(MaximumConcurrency ${topology.consumer.maximumConcurrency}, reserved concurrency ${topology.consumer.reservedConcurrency})`,
+    );
+    const evaluator = createAlarmEvaluator({ clientConfig, topology });
+    const consumer = createSimulatedConsumer({
+      sqs,
+      lambda,
+      cloudWatch,
+      queueUrl: topology.queue.url,
+      mappingUuid: topology.consumer.mappingUuid,
+      functionName: topology.consumer.functionName,
+      messagesPerConsumerPerTick: 0.8,
+    });
+    const readState = async (): Promise<{ depth: number; maximumConcurrency: number; reserved: number | undefined }> => {
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: topology.queue.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      const mapping = await lambda.send(new GetEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid }));
+      const reserved = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: topology.consumer.functionName }));
+      return {
+        depth: Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0),
+        maximumConcurrency: mapping.ScalingConfig?.MaximumConcurrency ?? 0,
+        reserved: reserved.ReservedConcurrentExecutions,
+      };
+    };
+
+    for (let sent = 0; sent < options.messages; sent += 10) {
+      const count = Math.min(10, options.messages - sent);
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: topology.queue.url,
+          Entries: Array.from({ length: count }, (_, i) => ({ Id: String(i), MessageBody: JSON.stringify({ notification: sent + i, channel: 'email' }) })),
+        }),
+      );
+    }
+    const before = await readState();
+    line(`  ${options.messages} notifications arrive: queue depth ${before.depth}`);
+
+    const at = (): string => `t+${seconds(Date.now() - ctx.startedAt)}`;
+    const decisions: Decision[] = [];
+    let peak = before.maximumConcurrency;
+    let alarmState = 'INSUFFICIENT_DATA';
+    let fired = false;
+    let cleared = false;
+    let failures = 0;
+    let lastProgressAt = 0;
+    for (let tick = 0; tick < options.maxTicks; tick += 1) {
+      const drained = await consumer.tick();
+      for (const t of await evaluator.evaluateOnce()) {
+        alarmState = t.to;
+        if (t.to === 'ALARM') fired = true;
+        if (t.to === 'OK' && fired) cleared = true;
+        line(`  ${at()}  alarm "${t.alarmName}": ${t.from} -> ${t.to} (queue depth ${t.value})`);
+      }
+      const results = await ctx.router.pollOnce();
+      failures += results.filter((r) => r.error).length;
+      decisions.push(...ctx.report(results));
+      const state = await readState();
+      peak = Math.max(peak, state.maximumConcurrency);
+      if (Date.now() - lastProgressAt >= 3000) {
+        lastProgressAt = Date.now();
+        line(
+          `  ${at()}  depth ${String(state.depth).padStart(5)} | consumers MaximumConcurrency ${String(state.maximumConcurrency).padStart(3)} | drained ${String(drained.processed).padStart(3)}/period | alarm ${alarmState}`,
+        );
+      }
+      if (cleared && state.depth === 0 && state.maximumConcurrency === before.maximumConcurrency) break;
+      await new Promise((resolve) => setTimeout(resolve, options.tickMs));
+    }
+
+    const after = await readState();
+    const applied = decisions.filter((d) => d.outcome === 'applied');
+    const scaleUp = applied.find((d) => d.alarmState === 'ALARM');
+    const restore = applied.find((d) => d.alarmState === 'OK');
+    const summary = [
+      `queue depth                   ${before.depth} -> ${after.depth}`,
+      `consumers MaximumConcurrency  ${before.maximumConcurrency} -> ${peak} (scaled) -> ${after.maximumConcurrency} (restored)`,
+      `reserved concurrency          ${before.reserved ?? 'none'} -> ${after.reserved ?? 'none'}`,
+      `alarm                         fired ${fired ? 'yes' : 'no'}, cleared ${cleared ? 'yes' : 'no'}, now ${alarmState}`,
+      `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,
+      ...(scaleUp ? [`alarm -> change               ${scaleUp.alarmToChangeMs ?? '?'} ms`, `blast radius                  ${scaleUp.blastRadius ?? '?'}`] : []),
+    ];
+    if (options.environment === 'development') {
+      const planned = decisions.some((d) => d.outcome === 'dry-run');
+      summary.push(planned ? 'development is report-only: the plan was reported, nothing was changed' : 'no plan was reported');
+      return { ok: planned && peak === before.maximumConcurrency && failures === 0, summary };
+    }
+    const ok = Boolean(scaleUp) && Boolean(restore) && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && failures === 0;
+    summary.push(ok ? 'the backlog was absorbed automatically and the consumers are back at their baseline' : 'the scenario did not complete as expected (see above)');
+    return { ok, summary };
+  },
+};
