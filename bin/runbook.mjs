@@ -14,4 +14,5 @@ process.env.RUNBOOK_DIST ??= join(root, 'dist');
 // The local CLI may run on Node 20; deployed handlers target a Node 22 Lambda runtime, where the SDK has no such warning.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { main } = await import(pathToFileURL(cli).href);
-process.exitCode = await main(process.argv);
+// Exit explicitly: idle keep-alive sockets of the SDK's HTTP agents would otherwise hold the process open.
+process.exit(await main(process.argv));

@@ -1,0 +1,100 @@
+// The runbook command as a person runs it: a real process, against the emulator.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { provisionAccount, queueAlarmName } from '../support/sandbox-account';
+
+const root = join(__dirname, '../../..');
+const bin = join(root, 'bin/runbook.mjs');
+
+/** Runs the CLI asynchronously: the emulator's proxy may live in this very process (jest --runInBand). */
+function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe('runbook invoke', () => {
+  it('runs the built bundle against AWS_ENDPOINT_URL and prints the decision', async () => {
+    const account = await provisionAccount('production');
+    const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, JSON.stringify(event));
+    const { status, stdout } = await runCli(['invoke', 'scale-consumers', '--event', file], account.env);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'applied', playbook: 'scale-consumers' });
+    const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+    expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(100);
+  });
+
+  it.each([
+    ['not JSON at all', 'this is not an event'],
+    ['a configuration-change event', JSON.stringify({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm Configuration Change', detail: {} })],
+  ])('rejects %s with a clean message and exit code 2, never a stack trace', async (_name, body) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, body);
+    const { status, stderr } = await runCli(['invoke', 'scale-consumers', '--event', file, '-e', 'production'], {});
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/event rejected: /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says what to do when the environment is not given', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, '{}');
+    const { status, stderr } = await runCli(['invoke', 'scale-consumers', '--event', file], { RUNBOOK_ENVIRONMENT: '' });
+    expect(status).toBe(64);
+    expect(stderr).toMatch(/--environment/);
+  });
+});
+
+describe('runbook sandbox', () => {
+  it('prints AWS_ENDPOINT_URL, stays in the foreground, and leaves no emulator behind on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [bin, 'sandbox', '--log-dir', mkdtempSync(join(tmpdir(), 'runbook-'))], {
+      cwd: root,
+      env: { ...process.env, AWS_ENDPOINT_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no AWS_ENDPOINT_URL line in: ${out}`)), 50_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /^AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+        if (match?.[1] && out.includes('Ctrl-C')) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const answered = await fetch(`${endpoint}/moto-api/`).then((r) => r.status).catch(() => 0);
+    expect(answered).toBeGreaterThan(0);
+    const exitCode = await new Promise<number | null>((resolve) => {
+      child.on('exit', (code) => resolve(code));
+      child.kill('SIGINT');
+    });
+    expect(exitCode).toBe(0);
+    const after = await fetch(`${endpoint}/moto-api/`).then((r) => r.status).catch(() => 'refused');
+    expect(after).toBe('refused');
+  });
+});
+
+describe('runbook demo without moto', () => {
+  it('says how to install moto and exits 69', async () => {
+    const { status, stderr } = await runCli(['demo'], { PATH: dirname(process.execPath) });
+    expect(status).toBe(69);
+    expect(stderr).toContain('pip install "moto[server]"');
+  });
+});
