@@ -3,7 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { demoCommand } from './demo/index';
 import { EXIT } from './exit-codes';
+import { historyCommand } from './history';
 import { invokeCommand } from './invoke';
+import { listCommand } from './list';
+import { planCommand } from './plan';
 import { sandboxCommand } from './sandbox-command';
 
 function positiveInt(value: string): number {
@@ -58,6 +61,38 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--only <scenario...>', 'play only these scenarios (by name)', [])
     .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[] }) => {
       setExit(await demoCommand(opts));
+    });
+
+  program
+    .command('list')
+    .description('the troubleshooting table as configured: issue, symptom, alarm, automatic response per environment, SSM document, escalation tier')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => {
+      setExit(listCommand(opts));
+    });
+
+  program
+    .command('plan')
+    .description('what the automation would do now for an alarm, as a dry run that claims, changes and records nothing')
+    .option('--event <file>', 'an EventBridge alarm state change event (JSON file, or - for standard input)')
+    .option('--alarm <name>', "a CloudWatch alarm: its current state is planned for")
+    .option('--handler <name>', 'the playbook to ask (default: the one whose alarm it is)')
+    .addOption(environmentOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit codes: 0 planned (including "nothing to do" and "escalate"), 2 event rejected or no playbook handles it, 1 AWS failure, 64 usage.')
+    .action(async (opts: { event?: string; alarm?: string; handler?: string; environment?: string; json?: boolean }) => {
+      setExit(await planCommand(opts));
+    });
+
+  program
+    .command('history')
+    .description('what the automation decided and changed on a resource (an ARN, or a queue name): before -> after, when, why')
+    .argument('<resource>', 'resource ARN or queue name')
+    .addOption(environmentOption())
+    .option('--limit <n>', 'how many entries', positiveInt, 20)
+    .option('--json', 'machine-readable output')
+    .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean }) => {
+      setExit(await historyCommand(resource, opts));
     });
 
   return program;

@@ -14,7 +14,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { KillSwitch } from '../guard/kill-switch';
 import { DecisionReporter } from '../report/decision-reporter';
 import { IncidentStore } from '../state/incident-store';
-import { runPlaybook, type PipelineServices } from './run-playbook';
+import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
 import type { Decision, Playbook, ResourceRef } from './types';
 
 export const SERVICE_NAME = 'notification-runbooks';
@@ -26,8 +26,8 @@ export interface SharedClients {
 
 export interface AlarmHandlerOptions<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
   playbook: Playbook<Clients, Target, Observation, Change>;
-  /** Builds the playbook's own SDK clients (only those it uses, so the bundle carries no others). */
-  createClients(config: SdkClientConfig, shared: SharedClients): Clients;
+  /** Builds the playbook's own SDK clients; defaults to the playbook's createClients. */
+  createClients?(config: SdkClientConfig, shared: SharedClients): Clients;
   env?: Record<string, string | undefined>;
   clock?: Clock;
   /** Replace the pipeline services (tests). */
@@ -36,9 +36,14 @@ export interface AlarmHandlerOptions<Clients, Target extends { resource: Resourc
 
 export type AlarmHandler = (event: unknown, context?: Partial<Context>) => Promise<Decision>;
 
-export function createAlarmHandler<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+/** Everything one playbook's pipeline is made of, built once per container (or per CLI run). */
+export interface BuiltPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change> extends PipelineDeps<Clients, Target, Observation, Change> {
+  metrics: Metrics;
+}
+
+export function buildPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
   options: AlarmHandlerOptions<Clients, Target, Observation, Change>,
-): AlarmHandler & { runtime: RuntimeConfig } {
+): BuiltPipeline<Clients, Target, Observation, Change> {
   const runtime = loadRuntimeConfig(options.env ?? process.env);
   const clock = options.clock ?? systemClock;
   const logger = new Logger({
@@ -52,7 +57,9 @@ export function createAlarmHandler<Clients, Target extends { resource: ResourceR
   });
   const sdkConfig = clientConfig({ region: runtime.region });
   const cloudWatch = new CloudWatchClient(sdkConfig);
-  const clients = options.createClients(sdkConfig, { cloudWatch });
+  const createClients = options.createClients ?? options.playbook.createClients;
+  if (!createClients) throw new Error(`playbook ${options.playbook.name} declares no createClients and none was given`);
+  const clients = createClients(sdkConfig, { cloudWatch });
   const services: PipelineServices = {
     store:
       options.services?.store ??
@@ -67,15 +74,22 @@ export function createAlarmHandler<Clients, Target extends { resource: ResourceR
       new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
     alarms: options.services?.alarms ?? new AlarmStateReader(cloudWatch),
   };
+  return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics };
+}
 
+export function createAlarmHandler<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  options: AlarmHandlerOptions<Clients, Target, Observation, Change>,
+): AlarmHandler & { runtime: RuntimeConfig } {
+  const pipeline = buildPipeline(options);
+  const { logger, metrics } = pipeline;
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
-      return await runPlaybook({ playbook: options.playbook, clients, services, runtime, clock, logger }, event);
+      return await runPlaybook(pipeline, event);
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };
-  return Object.assign(handler, { runtime });
+  return Object.assign(handler, { runtime: pipeline.runtime });
 }

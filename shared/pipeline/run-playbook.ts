@@ -143,6 +143,32 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   return decision;
 }
 
+/**
+ * What the playbook would do with this event now, without claiming, changing, recording or reporting anything:
+ * the same parse, re-read, observe, plan and guard as a real run (`runbook plan`).
+ */
+export async function previewPlaybook<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  raw: unknown,
+): Promise<Decision> {
+  const { playbook, runtime, clock } = deps;
+  const base = { playbook: playbook.name, environment: runtime.environment, region: runtime.region, dryRun: true };
+  let event: AlarmStateChange;
+  let target: Target;
+  try {
+    event = parseAlarmEvent(raw);
+    if (event.muted) return { ...base, ...eventFields(event), outcome: 'skipped', reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, decidedAt: clock.now().toISOString() };
+    if (!playbook.actsOn.includes(event.state.value)) {
+      return { ...base, ...eventFields(event), outcome: 'skipped', reason: `${playbook.name} does not act on state ${event.state.value}`, decidedAt: clock.now().toISOString() };
+    }
+    target = playbook.resolveTarget(event, runtime);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    return { ...base, outcome: 'rejected', reason: error.message, ...(error.details.length ? { findings: [...error.details] } : {}), decidedAt: clock.now().toISOString() };
+  }
+  return decideAndAct(deps, event, target, undefined, undefined);
+}
+
 function eventFields(event: AlarmStateChange): Pick<Decision, 'incidentKey' | 'alarmName' | 'alarmArn' | 'alarmState' | 'alarmTime' | 'account'> {
   return {
     incidentKey: event.incidentKey,
@@ -158,7 +184,8 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   deps: PipelineDeps<Clients, Target, Observation, Change>,
   event: AlarmStateChange,
   target: Target,
-  owner: string,
+  /** The claim holder; undefined for a preview, which stops before anything is written or changed. */
+  owner: string | undefined,
   previousIntent: Intent<Change> | undefined,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
@@ -218,6 +245,9 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     });
   }
 
+  if (owner === undefined) {
+    return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, dryRun: true });
+  }
   const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned };
   await services.store.recordIntent(playbook.name, event.incidentKey, owner, intent);
   await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));

@@ -1,4 +1,6 @@
 // The contracts of the playbook pipeline: playbooks, plans, decisions.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SdkClientConfig } from '../aws/client-config';
 import type { AlarmStateChange, AlarmStateValue } from '../events/alarm-event';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
@@ -85,6 +87,11 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   row: string;
   /** Every AWS API action this playbook calls; infra derives IAM from this list. */
   actions: readonly string[];
+  /**
+   * Builds the SDK clients the playbook uses, and only those (so its handler bundle carries no others).
+   * `shared` holds the clients the pipeline itself already built.
+   */
+  createClients?(config: SdkClientConfig, shared: { cloudWatch: CloudWatchClient }): Clients;
   /** Alarm states this playbook acts on; other states are skipped with a reason. */
   actsOn: readonly AlarmStateValue[];
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */

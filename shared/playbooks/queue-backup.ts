@@ -8,10 +8,10 @@ import {
   ListEventSourceMappingsCommand,
   PutFunctionConcurrencyCommand,
   UpdateEventSourceMappingCommand,
+  LambdaClient,
   type EventSourceMappingConfiguration,
-  type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, isTransientAwsError } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
@@ -91,6 +91,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   name: 'scale-consumers',
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
+  createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: new LambdaClient(config), cloudWatch: shared.cloudWatch }),
   actions: [
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',

@@ -60,6 +60,48 @@ describe('runbook invoke', () => {
   });
 });
 
+describe('runbook plan and history', () => {
+  it('previews the change without making or claiming it, then history shows what the handler really did', async () => {
+    const account = await provisionAccount('production');
+    const alarmName = queueAlarmName(account.topology);
+    const event = await account.transition(alarmName, 'ALARM');
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, JSON.stringify(event));
+
+    const byAlarm = await runCli(['plan', '--alarm', alarmName, '--json'], account.env);
+    expect(byAlarm.status).toBe(0);
+    expect(JSON.parse(byAlarm.stdout)).toMatchObject({ outcome: 'dry-run', playbook: 'scale-consumers', after: { maximumConcurrency: expect.any(Object) } });
+    const byEvent = await runCli(['plan', '--event', file], account.env);
+    expect(byEvent.status).toBe(0);
+    expect(byEvent.stdout).toMatch(/MaximumConcurrency 50 -> 100/);
+    const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+    expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(50);
+
+    // The preview claimed nothing: the real delivery still acts.
+    const invoked = await runCli(['invoke', 'scale-consumers', '--event', file], account.env);
+    expect(JSON.parse(invoked.stdout)).toMatchObject({ outcome: 'applied' });
+
+    const history = await runCli(['history', account.topology.queue.name, '--json'], account.env);
+    expect(history.status).toBe(0);
+    const entries = (JSON.parse(history.stdout) as { entries: Array<{ decision: { outcome: string; before: unknown; after: unknown } }> }).entries;
+    expect(entries).toEqual([expect.objectContaining({ decision: expect.objectContaining({ outcome: 'applied' }) })]);
+  });
+
+  it('rejects an alarm no playbook handles, saying why each declined', async () => {
+    const account = await provisionAccount('production');
+    const cpuAlarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization')?.name ?? '';
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    const event = await account.transition(cpuAlarm, 'ALARM');
+    (event as { detail: { configuration: { metrics: Array<{ metricStat?: { metric: { namespace: string } } }> } } }).detail.configuration.metrics.forEach((m) => {
+      if (m.metricStat) m.metricStat.metric.namespace = 'Custom/Unknown';
+    });
+    writeFileSync(file, JSON.stringify(event));
+    const { status, stderr } = await runCli(['plan', '--event', file], account.env);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/no playbook handles alarm/);
+  });
+});
+
 describe('runbook sandbox', () => {
   it('prints AWS_ENDPOINT_URL, stays in the foreground, and leaves no emulator behind on Ctrl-C', async () => {
     const child = spawn(process.execPath, [bin, 'sandbox', '--log-dir', mkdtempSync(join(tmpdir(), 'runbook-'))], {

@@ -1,0 +1,103 @@
+// `runbook plan --event FILE | --alarm NAME`: what the automation would do now — a preview that claims, changes and records nothing.
+import { readFileSync } from 'node:fs';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig } from '../shared/aws/client-config';
+import { loadRuntimeConfig } from '../shared/config/load-config';
+import { InvalidInputError } from '../shared/errors';
+import { parseAlarmEvent } from '../shared/events/alarm-event';
+import { buildPipeline } from '../shared/pipeline/create-alarm-handler';
+import { previewPlaybook } from '../shared/pipeline/run-playbook';
+import type { Decision } from '../shared/pipeline/types';
+import { playbooks } from '../shared/playbooks/registry';
+import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
+import { EXIT } from './exit-codes';
+import { renderDecision } from './render';
+
+export interface PlanOptions {
+  event?: string;
+  alarm?: string;
+  handler?: string;
+  environment?: string;
+  json?: boolean;
+}
+
+type AnyPlaybook = (typeof playbooks)[keyof typeof playbooks];
+
+/** The event CloudWatch would send for the alarm's current state. */
+async function eventForAlarm(alarmName: string, region: string): Promise<unknown> {
+  const cloudWatch = new CloudWatchClient(clientConfig({ region }));
+  const described = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }));
+  const alarm = described.MetricAlarms?.[0];
+  if (!alarm) throw new InvalidInputError(`no metric alarm named "${alarmName}" in ${region}`);
+  const identity = await new STSClient(clientConfig({ region })).send(new GetCallerIdentityCommand({}));
+  const timestamp = alarm.StateUpdatedTimestamp ?? new Date();
+  return buildAlarmStateChangeEvent({
+    alarm,
+    account: identity.Account ?? alarm.AlarmArn?.split(':')[4] ?? '',
+    region,
+    previous: { value: 'OK', reason: 'unknown (reconstructed by runbook plan)', timestamp },
+    current: { value: alarm.StateValue ?? 'INSUFFICIENT_DATA', reason: alarm.StateReason ?? '', reasonData: alarm.StateReasonData ?? '{}', timestamp },
+  });
+}
+
+/** The playbook whose alarm this is: the one named, or the first that accepts the event's target. */
+function choosePlaybook(event: unknown, handler: string | undefined, runtime: ReturnType<typeof loadRuntimeConfig>): AnyPlaybook {
+  const all = Object.values(playbooks) as AnyPlaybook[];
+  if (handler) {
+    const named = all.find((p) => p.name === handler);
+    if (!named) throw new InvalidInputError(`no playbook named ${handler}; there are: ${all.map((p) => p.name).join(', ')}`);
+    return named;
+  }
+  const parsed = parseAlarmEvent(event);
+  const reasons: string[] = [];
+  for (const playbook of all) {
+    try {
+      playbook.resolveTarget(parsed, runtime);
+      return playbook;
+    } catch (error) {
+      reasons.push(`${playbook.name}: ${(error as Error).message}`);
+    }
+  }
+  throw new InvalidInputError(`no playbook handles alarm "${parsed.alarmName}"`, reasons);
+}
+
+export async function planCommand(options: PlanOptions): Promise<number> {
+  if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
+  if (!options.event === !options.alarm) {
+    console.error('runbook plan: give exactly one of --event FILE or --alarm NAME');
+    return EXIT.usage;
+  }
+  try {
+    const runtime = loadRuntimeConfig(process.env);
+    let event: unknown;
+    if (options.event) {
+      const raw = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
+      try {
+        event = JSON.parse(raw);
+      } catch {
+        event = raw;
+      }
+    } else {
+      event = await eventForAlarm(options.alarm ?? '', runtime.region);
+    }
+    const playbook = choosePlaybook(event, options.handler, runtime);
+    const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'] });
+    const decision: Decision = await previewPlaybook(pipeline, event);
+    console.log(options.json ? JSON.stringify(decision, null, 2) : renderDecision(decision));
+    return decision.outcome === 'rejected' ? EXIT.rejected : EXIT.ok;
+  } catch (error) {
+    const e = error as Error & { details?: string[] };
+    if (e instanceof InvalidInputError) {
+      console.error(`runbook plan: ${e.message}`);
+      for (const d of e.details) console.error(`  ${d}`);
+      return EXIT.rejected;
+    }
+    if (e.name === 'ConfigurationError') {
+      console.error(`runbook plan: ${e.message}`);
+      return EXIT.usage;
+    }
+    console.error(`runbook plan: ${e.name}: ${e.message}`);
+    return EXIT.failure;
+  }
+}
