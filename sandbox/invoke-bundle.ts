@@ -63,23 +63,44 @@ export function lambdaContext(handlerName: string, timeoutMs = 60_000): Record<s
   };
 }
 
+let captureDepth = 0;
+let captureSink: ((chunk: string) => void) | undefined;
+let restoreStreams: (() => void) | undefined;
+
+function installCapture(): () => void {
+  const originals = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captureSink?.(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      rest.find((r): r is () => void => typeof r === 'function')?.();
+      return true;
+    }) as typeof stream.write;
+    return { stream, write };
+  });
+  return () => {
+    for (const { stream, write } of originals) stream.write = write as typeof stream.write;
+  };
+}
+
 /**
- * Invokes a bundle, sending what it writes to stdout (its structured logs) to `logSink` instead,
- * so a caller's own output stays readable.
+ * Invokes a bundle, sending what it writes to stdout and stderr (its structured logs: Powertools writes warnings and
+ * errors to stderr) to `logSink` instead, so a caller's own output stays readable. Concurrent invocations share one
+ * capture, installed by the first and removed by the last.
  */
 export async function invokeBundle(handlerName: string, event: unknown, logSink?: (chunk: string) => void): Promise<unknown> {
   const handler = await loadBundle(handlerName);
   if (!logSink) return handler(event, lambdaContext(handlerName));
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logSink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const callback = rest.find((r): r is () => void => typeof r === 'function');
-    callback?.();
-    return true;
-  }) as typeof process.stdout.write;
+  captureSink = logSink;
+  if (captureDepth === 0) restoreStreams = installCapture();
+  captureDepth += 1;
   try {
     return await handler(event, lambdaContext(handlerName));
   } finally {
-    process.stdout.write = write;
+    captureDepth -= 1;
+    if (captureDepth === 0) {
+      restoreStreams?.();
+      restoreStreams = undefined;
+      captureSink = undefined;
+    }
   }
 }
