@@ -11,7 +11,7 @@ const dist = join(root, 'dist');
 // ESM bundles of CommonJS dependencies need a require(); Lambda's Node runtime provides createRequire.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-const common = {
+export const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -22,13 +22,19 @@ const common = {
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // What the SDK imports only on demand (the credential providers other than the environment's, which Lambda always
+  // sets) goes to chunks read only if used: about 100 KB less to load at every cold start.
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
 };
 
-function zipFile(source, zipPath, nameInZip) {
+/** files: [path on disk, name in the zip] */
+function zipFiles(files, zipPath) {
   return new Promise((resolve, reject) => {
     const zip = new yazl.ZipFile();
     // A fixed mtime keeps the zip byte-identical for identical code (stable CodeSha256 across builds).
-    zip.addFile(source, nameInZip, { mtime: new Date('2020-01-01T00:00:00Z'), mode: 0o644 });
+    for (const [source, nameInZip] of files) zip.addFile(source, nameInZip, { mtime: new Date('2020-01-01T00:00:00Z'), mode: 0o644 });
     zip.end();
     zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve).on('error', reject);
   });
@@ -47,20 +53,32 @@ export async function buildAll({ quiet = false } = {}) {
     const outdir = join(dist, 'handlers', name);
     mkdirSync(outdir, { recursive: true });
     const outfile = join(outdir, 'index.mjs');
-    const result = await build({ ...common, entryPoints: [join(root, 'handlers', `${name}.ts`)], outfile, minify: true });
+    const result = await build({ ...common, entryPoints: { index: join(root, 'handlers', `${name}.ts`) }, outdir, minify: true });
     writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-    const zipPath = join(outdir, 'function.zip');
-    await zipFile(outfile, zipPath, 'index.mjs');
-    const bytes = result.metafile.outputs[relative(root, outfile)]?.bytes ?? 0;
+    const outputs = Object.keys(result.metafile.outputs).sort();
+    await zipFiles(outputs.map((file) => [join(root, file), relative(outdir, join(root, file))]), join(outdir, 'function.zip'));
+    // Loaded at import: the entry and the chunks it imports statically; the rest loads only if the code path runs.
+    const initFiles = new Set();
+    const visit = (file) => {
+      if (initFiles.has(file)) return;
+      initFiles.add(file);
+      for (const imported of result.metafile.outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    };
+    visit(relative(root, outfile));
+    const bytesOf = (files) => files.reduce((sum, file) => sum + (result.metafile.outputs[file]?.bytes ?? 0), 0);
+    const bytes = bytesOf([...initFiles]);
+    const lazyBytes = bytesOf(outputs) - bytes;
     const inputs = Object.keys(result.metafile.inputs).length;
-    rows.push({ name, bytes, inputs });
+    rows.push({ name, bytes, lazyBytes, inputs });
   }
   // The CLI and sandbox are never part of a handler bundle; they import the handlers' built output at run time.
-  const cli = await build({ ...common, entryPoints: [join(root, 'cli', 'runbook.ts')], outfile: join(dist, 'cli', 'runbook.mjs'), minify: false, sourcemap: 'linked' });
+  const cli = await build({ ...common, splitting: false, entryPoints: [join(root, 'cli', 'runbook.ts')], outfile: join(dist, 'cli', 'runbook.mjs'), minify: false, sourcemap: 'linked' });
   writeFileSync(join(dist, 'cli', 'meta.json'), JSON.stringify(cli.metafile));
   if (!quiet) {
     console.log('handler bundles (minified ESM, esbuild metafile):');
-    for (const row of rows) console.log(`  ${row.name.padEnd(26)} ${kb(row.bytes).padStart(10)}  ${String(row.inputs).padStart(4)} modules  dist/handlers/${row.name}/{index.mjs,function.zip}`);
+    for (const row of rows) {
+      console.log(`  ${row.name.padEnd(26)} ${kb(row.bytes).padStart(10)} at init (+${kb(row.lazyBytes)} on demand)  ${String(row.inputs).padStart(4)} modules  dist/handlers/${row.name}/{index.mjs,chunks/,function.zip}`);
+    }
   }
   return rows;
 }

@@ -1,12 +1,16 @@
 // The on-call command line: `runbook sandbox`, `runbook invoke`, `runbook demo`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
+import { ackCommand } from './ack';
 import { demoCommand } from './demo/index';
 import { EXIT } from './exit-codes';
 import { historyCommand } from './history';
+import { incidentsCommand } from './incidents';
 import { invokeCommand } from './invoke';
+import { lintCommand } from './lint';
 import { listCommand } from './list';
 import { planCommand } from './plan';
+import { rehearseCommand } from './rehearse';
 import { sandboxCommand } from './sandbox-command';
 
 function positiveInt(value: string): number {
@@ -93,6 +97,55 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'machine-readable output')
     .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean }) => {
       setExit(await historyCommand(resource, opts));
+    });
+
+  program
+    .command('ack')
+    .description('acknowledge an escalation incident (the id in the notification): its escalation stops; it resolves when the alarm returns to OK')
+    .argument('<incident>', 'incident id, e.g. inc-3f2a9c1b7d44')
+    .option('--by <name>', 'who acknowledges (default: your user name)')
+    .addOption(environmentOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit codes: 0 acknowledged (or already acknowledged or resolved), 2 no such open incident, 1 AWS failure, 64 usage.')
+    .action(async (incident: string, opts: { by?: string; environment?: string; json?: boolean }) => {
+      setExit(await ackCommand(incident, opts));
+    });
+
+  program
+    .command('incidents')
+    .description('open incidents: status, the tier notified so far, when the next tier will be, the alarm and why')
+    .addOption(environmentOption())
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { environment?: string; json?: boolean }) => {
+      setExit(await incidentsCommand(opts));
+    });
+
+  program
+    .command('lint')
+    .description('check SSM Automation documents: structure, actions and inputs, step targets, references, AWS APIs, and that the automation role is granted every API they call')
+    .argument('[files...]', 'documents or directories (default: runbooks/)')
+    .option('--policy <file>', 'the IAM policy document the automation role is given (default: automation-role-policy.json beside each document)')
+    .option('--no-role-policy', 'skip the role check')
+    .option('--json', 'machine-readable output')
+    .option('-q, --quiet', 'errors only')
+    .addHelpText('after', '\nErrors are what AWS would refuse or what would fail at run time; warnings are style and risk.\nExit codes: 0 no errors (warnings allowed), 1 errors found, 64 usage.')
+    .action(async (files: string[], opts: { policy?: string; rolePolicy?: boolean; json?: boolean; quiet?: boolean }) => {
+      setExit(await lintCommand(files, opts));
+    });
+
+  program
+    .command('rehearse')
+    .description('run an SSM Automation document against the sandbox (AWS_ENDPOINT_URL): AWS APIs through the real SDK, automation Lambdas through the local bundles; shows each step and its outputs')
+    .argument('<document>', 'a document file, or a name in runbooks/ (e.g. NotificationService-ScaleConsumers)')
+    .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--approve', 'approve every aws:approve step')
+    .option('--reject', 'reject every aws:approve step')
+    .addOption(environmentOption())
+    .option('--logs', "print the handlers' structured logs on stderr")
+    .option('--json', 'machine-readable result')
+    .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).')
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; environment?: string; logs?: boolean; json?: boolean }) => {
+      setExit(await rehearseCommand(document, opts));
     });
 
   return program;

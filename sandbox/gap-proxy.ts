@@ -35,6 +35,14 @@ export interface GapProxy {
   port: number;
   calls: AwsOperation[];
   setFaults(rules: FaultRule[]): void;
+  /**
+   * The emulator goes away, as the SDK sees it: every AWS request's connection is cut without an answer until
+   * `endOutage()`. With `after`, the first matching request still reaches moto (its change is made) and only its
+   * answer is lost: the crash point between "AWS applied it" and "the caller heard back". moto keeps its state, as
+   * AWS would.
+   */
+  startOutage(options?: { after?: Partial<AwsOperation> }): void;
+  endOutage(): void;
   clearCalls(): void;
   stop(): Promise<void>;
 }
@@ -299,6 +307,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   }
   const calls: AwsOperation[] = [];
   let faults: { rule: FaultRule; remaining: number }[] = [];
+  let outage: { active: boolean; after?: Partial<AwsOperation> } = { active: false };
   const lambdaClients = new Map<string, LambdaClient>();
 
   const setFaults = (rules: FaultRule[]): void => {
@@ -390,6 +399,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (described.service === 'lambda' && described.operation === 'GetAccountSettings') {
       return lambdaAccountSettings(described);
     }
+    // moto 5.2.1 has no AddCommunicationToCase (it answers 500): accept it as AWS does, {"result": true}.
+    if (described.service === 'support' && described.operation === 'AddCommunicationToCase') {
+      return Promise.resolve(jsonResponse(200, { result: true }));
+    }
     return undefined;
   };
 
@@ -432,7 +445,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined, dropAnswer = false): void => {
     const headers: string[] = [];
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i] ?? '';
@@ -445,6 +458,11 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const upstreamReq = httpRequest(
       { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (upstreamRes) => {
+        if (dropAnswer) {
+          upstreamRes.resume();
+          res.destroy();
+          return;
+        }
         const responseHeaders: string[] = [];
         const raw = upstreamRes.rawHeaders;
         for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -484,6 +502,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (described.accountId) operation.accountId = described.accountId;
     calls.push(operation);
 
+    if (outage.active) {
+      res.destroy();
+      return;
+    }
+    const { after } = outage;
+    if (after && Object.entries(after).every(([key, value]) => operation[key as keyof AwsOperation] === value)) {
+      outage = { active: true };
+      forward(req, res, body, described.accountId, true);
+      return;
+    }
     const fault = takeFault(operation);
     if (fault) {
       send(res, faultResponse(described.protocol, fault));
@@ -527,6 +555,12 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     port,
     calls,
     setFaults,
+    startOutage: (options = {}) => {
+      outage = options.after ? { active: false, after: options.after } : { active: true };
+    },
+    endOutage: () => {
+      outage = { active: false };
+    },
     clearCalls: () => {
       calls.length = 0;
     },

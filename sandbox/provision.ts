@@ -39,6 +39,7 @@ import {
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -286,7 +287,8 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
   const dynamodb = new DynamoDBClient(sdk);
   const ssm = new SSMClient(sdk);
   const events = new EventBridgeClient(sdk);
-  const clients = [ec2, rds, sqs, iam, lambda, logs, cloudWatch, sns, dynamodb, ssm, events];
+  const scheduler = new SchedulerClient(sdk);
+  const clients = [ec2, rds, sqs, iam, lambda, logs, cloudWatch, sns, dynamodb, ssm, events, scheduler];
 
   try {
     await assertNotProvisioned(sqs, spec);
@@ -321,6 +323,10 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       alarmRoutes[route.handler] = await provisionRoute(events, sqs, route, undefined);
     }
     const decisionRoute = await provisionRoute(events, sqs, spec.decisionRoute, spec.decisionRoute.busName);
+    const alarmClearedRoute = await provisionRoute(events, sqs, spec.alarmClearedRoute, undefined);
+    const scheduleGroup = await step(`Scheduler CreateScheduleGroup ${spec.escalationScheduleGroup}`, () =>
+      scheduler.send(new CreateScheduleGroupCommand({ Name: spec.escalationScheduleGroup })),
+    );
 
     return {
       spec,
@@ -348,6 +354,8 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       killSwitch: spec.killSwitch,
       alarmRoutes,
       decisionRoute: { ...decisionRoute, busName: spec.decisionRoute.busName, source: spec.decisionRoute.source },
+      alarmClearedRoute,
+      escalationScheduleGroup: { name: spec.escalationScheduleGroup, arn: required(scheduleGroup.ScheduleGroupArn, 'ScheduleGroupArn') },
     };
   } finally {
     for (const client of clients) client.destroy();

@@ -1,47 +1,18 @@
 // Every name and setting of the sandbox's copy of the Notification Service (seed topology), derived from the configuration: pure data.
-import type { AutomationConfig, EnvironmentName, TroubleshootingRow } from '../shared/config/schema';
+import {
+  alarmSpecFor,
+  OUT_OF_MEMORY_FILTER_PATTERN,
+  outOfMemoryMetric,
+  pascalCase,
+  type AlarmContext,
+  type AlarmSpec,
+} from '../shared/config/alarm-specs';
+import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
+import { ESCALATION_SCHEDULE_GROUP } from '../shared/escalation/deployment';
 import { DECISION_SOURCE } from '../shared/report/decision-reporter';
 
-export type ComparisonOperator =
-  | 'GreaterThanThreshold'
-  | 'GreaterThanOrEqualToThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
-export type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
-export type Statistic = 'Average' | 'Sum' | 'Minimum' | 'Maximum' | 'SampleCount';
-
-export interface MetricSpec {
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, string>;
-  periodSeconds: number;
-}
-
-/** A single-metric alarm watches one statistic; a metric-math alarm returns one expression over its inputs. */
-export type AlarmMetricSpec =
-  | { kind: 'single'; metric: MetricSpec; statistic?: Statistic; extendedStatistic?: string }
-  | {
-      kind: 'math';
-      expressionId: string;
-      expression: string;
-      label: string;
-      periodSeconds: number;
-      inputs: Array<{ id: string; metric: MetricSpec; stat: Statistic }>;
-    };
-
-export interface AlarmSpec {
-  name: string;
-  /** The troubleshooting row (config.troubleshooting[].id) this alarm detects. */
-  rowId: string;
-  handler: string;
-  description: string;
-  comparisonOperator: ComparisonOperator;
-  threshold: number;
-  evaluationPeriods: number;
-  datapointsToAlarm: number;
-  treatMissingData: TreatMissingData;
-  metric: AlarmMetricSpec;
-}
+// The alarm data is shared with infra (shared/config/alarm-specs.ts): the sandbox watches what production deploys.
+export type { AlarmMetricSpec, AlarmSpec, ComparisonOperator, MetricSpec, Statistic, TreatMissingData } from '../shared/config/alarm-specs';
 
 export type SecurityGroupKey = 'lambda' | 'database' | 'cache' | 'vpcEndpoint';
 
@@ -143,6 +114,10 @@ export interface SandboxTopologySpec {
   alarmRoutes: Array<RouteSpec & { handler: string; alarmNames: string[] }>;
   /** The rule on the project's bus that collects runbook decisions. */
   decisionRoute: RouteSpec & { busName: string; source: string };
+  /** The rule on the default bus delivering every alarm's OK state change, which resolves its escalation incidents. */
+  alarmClearedRoute: RouteSpec;
+  /** The EventBridge Scheduler group holding the escalation timers. */
+  escalationScheduleGroup: string;
 }
 
 export interface ProvisionedQueue {
@@ -203,162 +178,16 @@ export interface Topology {
   /** handler -> the default-bus rule and the queue it delivers to */
   alarmRoutes: Record<string, ProvisionedRoute>;
   decisionRoute: ProvisionedRoute & { busName: string; source: string };
+  alarmClearedRoute: ProvisionedRoute;
+  escalationScheduleGroup: { name: string; arn: string };
 }
 
 const ALARM_STATE_CHANGE_PATTERN = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] } as const;
-
-/** "notification-service" -> "NotificationService", the prefix of every alarm name. */
-function pascalCase(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
-const COMPARISON_SYMBOL: Record<ComparisonOperator, string> = {
-  GreaterThanThreshold: '>',
-  GreaterThanOrEqualToThreshold: '>=',
-  LessThanThreshold: '<',
-  LessThanOrEqualToThreshold: '<=',
-};
-
-const UNIT_SUFFIX: Record<string, string> = { Percent: '%', Milliseconds: ' ms', Seconds: ' s' };
 
 function firstResource(list: readonly string[], what: string, environment: EnvironmentName): string {
   const [first] = list;
   if (first === undefined) throw new Error(`environments.${environment}.resources.${what} is empty: the sandbox needs one to provision`);
   return first;
-}
-
-interface AlarmContext {
-  queue: string;
-  functionName: string;
-  database: string;
-  apiName: string;
-}
-
-/** How each troubleshooting row is watched: its title in the alarm name, what it watches and how it is evaluated. */
-interface AlarmShape {
-  title: string;
-  target: (ctx: AlarmContext) => string;
-  metric: (row: TroubleshootingRow, ctx: AlarmContext) => AlarmMetricSpec;
-  evaluationPeriods: number;
-  datapointsToAlarm: number;
-  treatMissingData: TreatMissingData;
-}
-
-const single = (
-  row: TroubleshootingRow,
-  dimensions: Record<string, string>,
-  periodSeconds: number,
-  statistic: { statistic: Statistic } | { extendedStatistic: string },
-): AlarmMetricSpec => ({
-  kind: 'single',
-  metric: { namespace: row.detection.namespace, metricName: row.detection.metricName, dimensions, periodSeconds },
-  // No Unit on the alarm: CloudWatch would then ignore datapoints published in another unit (PutMetricAlarm Unit).
-  ...statistic,
-});
-
-// One line per seed troubleshooting row; thresholds and comparisons come from the configuration.
-const ALARM_SHAPES: Record<string, AlarmShape> = {
-  // SQS publishes queue metrics every minute; the seed acts at "Messages > 1000".
-  'queue-backup': {
-    title: 'Queue Depth',
-    target: (ctx) => ctx.queue,
-    metric: (row, ctx) => single(row, { QueueName: ctx.queue }, 60, { statistic: 'Maximum' }),
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: 'missing',
-  },
-  // Counted by the log metric filter below; a text pattern cannot carry dimensions, so the metric has none.
-  'memory-pressure': {
-    title: 'Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit)',
-    target: (ctx) => ctx.functionName,
-    metric: (row) => single(row, {}, 60, { statistic: 'Sum' }),
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: 'notBreaching',
-  },
-  'connection-timeout': {
-    title: 'API Gateway 5XXError',
-    target: (ctx) => ctx.apiName,
-    metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { statistic: 'Sum' }),
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: 'notBreaching',
-  },
-  'high-latency': {
-    title: 'API Gateway Latency p99',
-    target: (ctx) => ctx.apiName,
-    metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { extendedStatistic: 'p99' }),
-    evaluationPeriods: 5,
-    datapointsToAlarm: 3,
-    treatMissingData: 'missing',
-  },
-  'cpu-utilization': {
-    title: 'RDS CPUUtilization',
-    target: (ctx) => ctx.database,
-    metric: (row, ctx) => single(row, { DBInstanceIdentifier: ctx.database }, 60, { statistic: 'Average' }),
-    evaluationPeriods: 5,
-    datapointsToAlarm: 5,
-    treatMissingData: 'missing',
-  },
-  // Lambda publishes no error-rate metric: metric math over Errors and Invocations, only the expression returns data.
-  'error-rate': {
-    title: 'Lambda Error Rate',
-    target: (ctx) => ctx.functionName,
-    metric: (_row, ctx) => {
-      const metric = (metricName: string): MetricSpec => ({
-        namespace: 'AWS/Lambda',
-        metricName,
-        dimensions: { FunctionName: ctx.functionName },
-        periodSeconds: 60,
-      });
-      return {
-        kind: 'math',
-        expressionId: 'errorRate',
-        expression: 'errors / invocations * 100',
-        label: 'Error rate (%)',
-        periodSeconds: 60,
-        inputs: [
-          { id: 'errors', metric: metric('Errors'), stat: 'Sum' },
-          { id: 'invocations', metric: metric('Invocations'), stat: 'Sum' },
-        ],
-      };
-    },
-    evaluationPeriods: 5,
-    datapointsToAlarm: 3,
-    treatMissingData: 'notBreaching',
-  },
-};
-
-/** A row the table above does not know (a configuration extension): one alarm on its detection metric as written. */
-const GENERIC_SHAPE: AlarmShape = {
-  title: '',
-  target: (ctx) => ctx.functionName,
-  metric: (row) => single(row, {}, 60, { statistic: 'Average' }),
-  evaluationPeriods: 1,
-  datapointsToAlarm: 1,
-  treatMissingData: 'missing',
-};
-
-function alarmFor(row: TroubleshootingRow, ctx: AlarmContext, prefix: string): AlarmSpec {
-  const shape = ALARM_SHAPES[row.id] ?? { ...GENERIC_SHAPE, title: row.issue };
-  const { comparison, threshold, unit } = row.detection;
-  const name = `${prefix} ${shape.title} ${COMPARISON_SYMBOL[comparison]} ${threshold}${UNIT_SUFFIX[unit ?? ''] ?? ''} (${shape.target(ctx)})`;
-  return {
-    name,
-    rowId: row.id,
-    handler: row.handler,
-    description: `${row.issue}: ${row.symptom}. Automatic response (${row.handler}): ${row.response}.${row.runbook ? ` Manual runbook: ${row.runbook}.` : ''}`,
-    comparisonOperator: comparison,
-    threshold,
-    evaluationPeriods: shape.evaluationPeriods,
-    datapointsToAlarm: shape.datapointsToAlarm,
-    treatMissingData: shape.treatMissingData,
-    metric: shape.metric(row, ctx),
-  };
 }
 
 /** Seed "Networking" table: two private and two public /24s in two zones. */
@@ -386,9 +215,8 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
   const prefix = pascalCase(service);
   const logGroupName = `/aws/lambda/${functionName}`;
 
-  const alarms = config.troubleshooting.map((row) => alarmFor(row, ctx, prefix));
+  const alarms = config.troubleshooting.map((row) => alarmSpecFor(row, ctx, prefix));
   const handlers = [...new Set(config.troubleshooting.map((row) => row.handler))];
-  const oomRow = config.troubleshooting.find((row) => row.id === 'memory-pressure');
 
   return {
     environment,
@@ -486,11 +314,9 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
     oomMetricFilter: {
       name: `${functionName}-out-of-memory`,
       logGroupName,
-      // Any of the terms (CloudWatch Logs "?term" OR syntax; quoted because they hold spaces and punctuation):
       // Node's heap exhaustion, Lambda's runtime OOM error type, the kernel OOM kill, PHP's memory_limit fatal error.
-      pattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of"',
-      namespace: oomRow?.detection.namespace ?? pascalCase(service),
-      metricName: oomRow?.detection.metricName ?? 'OutOfMemoryErrors',
+      pattern: OUT_OF_MEMORY_FILTER_PATTERN,
+      ...outOfMemoryMetric(config),
     },
     alarms,
     escalationTopics: config.escalationPath.map(({ level, name, topicName }) => ({ level, name, topicName })),
@@ -514,5 +340,11 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
       queueName: 'runbook-decisions',
       eventPattern: { source: [DECISION_SOURCE] },
     },
+    alarmClearedRoute: {
+      ruleName: `${config.eventBusName}-alarm-cleared`,
+      queueName: 'runbook-events-alarm-cleared',
+      eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarms.map((alarm) => alarm.name), state: { value: ['OK'] } } },
+    },
+    escalationScheduleGroup: ESCALATION_SCHEDULE_GROUP,
   };
 }

@@ -45,15 +45,56 @@ export function isTransientAwsError(error: unknown): boolean {
   const e = error as SdkErrorShape;
   if (!e || typeof e !== 'object') return false;
   if (TRANSIENT_NAMES.has(e.name ?? '') || TRANSIENT_NAMES.has(e.code ?? '')) return true;
+  // The SDK's retry middleware replaces an error from another JavaScript realm (node:vm, Jest's sandbox) with
+  // "AWS SDK error wrapper for TimeoutError: socket hang up": the original name survives only in the message.
+  const wrapped = /^AWS SDK error wrapper for (\w+)/.exec(e.message ?? '')?.[1];
+  if (wrapped && TRANSIENT_NAMES.has(wrapped)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   return e.$fault === 'server';
 }
 
+/** Error codes AWS services answer when the caller's policy lacks a permission (403). */
+const ACCESS_DENIED_NAMES = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation', 'AuthorizationError', 'UnauthorizedException']);
+
+/** IAM service prefix of the service named in a callAws label ("Lambda UpdateEventSourceMapping"). */
+const IAM_PREFIXES: Readonly<Record<string, string>> = {
+  'CloudWatch Logs': 'logs',
+  CloudWatch: 'cloudwatch',
+  DynamoDB: 'dynamodb',
+  EC2: 'ec2',
+  ElastiCache: 'elasticache',
+  EventBridge: 'events',
+  IAM: 'iam',
+  Lambda: 'lambda',
+  RDS: 'rds',
+  Scheduler: 'scheduler',
+  SNS: 'sns',
+  SQS: 'sqs',
+  SSM: 'ssm',
+  STS: 'sts',
+  Support: 'support',
+};
+
+export function isAccessDenied(error: unknown): boolean {
+  const e = error as SdkErrorShape;
+  return ACCESS_DENIED_NAMES.has(e?.name ?? '') || ACCESS_DENIED_NAMES.has(e?.code ?? '');
+}
+
+/** "Lambda UpdateEventSourceMapping" -> "lambda:UpdateEventSourceMapping"; undefined when the label names no known service. */
+export function iamActionOf(operation: string): string | undefined {
+  const service = Object.keys(IAM_PREFIXES).find((name) => operation.startsWith(`${name} `));
+  const api = service === undefined ? undefined : /^[A-Z][A-Za-z0-9]+/.exec(operation.slice(service.length + 1))?.[0];
+  return service === undefined || api === undefined ? undefined : `${IAM_PREFIXES[service]}:${api}`;
+}
+
 /** Wraps an SDK error in TransientError or PermanentError, naming the operation, keeping the cause. */
 export function classifyAwsError(error: unknown, operation: string): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
-  const message = `${operation} failed: ${errorName(error)}: ${(error as SdkErrorShape)?.message ?? String(error)}`;
+  let message = `${operation} failed: ${errorName(error)}: ${(error as SdkErrorShape)?.message ?? String(error)}`;
+  // Some services' denials do not say which action was refused (SQS: "Access to the resource ... is denied"): name it.
+  const action = isAccessDenied(error) ? iamActionOf(operation) : undefined;
+  if (action) message += ` (missing permission: ${action})`;
   return isTransientAwsError(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
 }
 

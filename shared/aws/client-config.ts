@@ -1,4 +1,5 @@
 // Common SDK v3 client settings: region, retry mode, timeouts. The endpoint comes from the SDK's own AWS_ENDPOINT_URL.
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
 export interface ClientConfigOptions {
   region?: string;
@@ -9,6 +10,8 @@ export interface ClientConfigOptions {
 
 export interface SdkClientConfig {
   region?: string;
+  /** Unset: the SDK's default chain (the Lambda role). Set for a role assumed in another account (account-clients.ts). */
+  credentials?: AwsCredentialIdentityProvider;
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
   requestHandler: { connectionTimeout: number; requestTimeout: number };

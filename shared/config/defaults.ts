@@ -11,7 +11,9 @@ export const defaultConfig: AutomationConfigInput = {
   eventBusName: 'notification-runbooks',
   killSwitchParameterName: '/notification-runbooks/kill-switch',
   killSwitchCacheSeconds: 30,
-  claimLeaseSeconds: 300,
+  // Longer than a handler runs (its Lambda timeout must stay under it), shorter than Lambda's last asynchronous retry
+  // (3 minutes after the first attempt), so that retry can take over an incident whose holder died.
+  claimLeaseSeconds: 120,
   recordRetentionDays: 90,
   environments: {
     // Seed "Environment Configuration Matrix": instance size, Multi-AZ, backups, auto scaling.
@@ -21,6 +23,12 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: true,
       backupRetentionDays: 7,
       autoScaling: true,
+      // A DB class change is downtime (a Multi-AZ failover): production changes it only behind approval.
+      mutationModeByRow: { 'cpu-utilization': 'approval' },
+      // 3008 MB: the ceiling AWS applies to many accounts until raised ("'MemorySize' value failed to satisfy constraint").
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008 },
+      scaleUpDatabase: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'] },
+      alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
       scaleConsumers: {
         stepConcurrency: 50,
@@ -28,6 +36,17 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+      },
+      // Seed escalation path; AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel).
+      escalation: {
+        tiers: [
+          { level: 1, channels: ['chat', 'email'] },
+          { level: 2, channels: ['chat', 'email'] },
+          { level: 3, channels: ['email'] },
+          { level: 4, channels: ['email'] },
+        ],
+        supportCase: { enabled: true, severityCode: 'urgent' },
+        stillFiringAfterMinutes: 10,
       },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
@@ -37,6 +56,9 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: false,
       backupRetentionDays: 3,
       autoScaling: true,
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 2048 },
+      scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge'] },
+      alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
       scaleConsumers: {
         stepConcurrency: 25,
@@ -44,6 +66,16 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+      },
+      // "normal" = "System impaired" (Support API SeverityLevel); the service owner is not paged for staging.
+      escalation: {
+        tiers: [
+          { level: 1, channels: ['chat'], timeoutMinutes: 30 },
+          { level: 2, channels: ['chat', 'email'], timeoutMinutes: 60 },
+          { level: 3, channels: ['email'], timeoutMinutes: 120 },
+        ],
+        supportCase: { enabled: true, severityCode: 'normal' },
+        stillFiringAfterMinutes: 15,
       },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
@@ -53,6 +85,9 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: false,
       backupRetentionDays: 1,
       autoScaling: false,
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 1024 },
+      scaleUpDatabase: { ladder: ['db.t3.medium', 'db.t3.large'] },
+      alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
       scaleConsumers: {
         stepConcurrency: 10,
@@ -60,6 +95,15 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+      },
+      // Development stops at L2; a support case would be "low" = "General guidance", and is not opened.
+      escalation: {
+        tiers: [
+          { level: 1, channels: ['chat'], timeoutMinutes: 60 },
+          { level: 2, channels: ['email'], timeoutMinutes: 240 },
+        ],
+        supportCase: { enabled: false, severityCode: 'low' },
+        stillFiringAfterMinutes: 30,
       },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
@@ -116,15 +160,22 @@ export const defaultConfig: AutomationConfigInput = {
       issue: 'Error Rate',
       symptom: 'Errors > 1% of invocations',
       detection: { namespace: 'AWS/Lambda', metricName: 'ErrorRate', comparison: 'GreaterThanThreshold', threshold: 1, unit: 'Percent' },
-      handler: 'escalate',
-      response: 'Alert: enrich and escalate',
+      handler: 'alert-error-rate',
+      response: 'Alert: enrich with errors, invocations, rate and the most frequent error messages, and escalate',
     },
   ],
   // Seed "Support Escalation Path".
   escalationPath: [
     { level: 1, name: 'DevOps Team (L1)', topicName: 'notification-escalation-l1-devops', timeoutMinutes: 15 },
     { level: 2, name: 'Cloud Infrastructure Team (L2)', topicName: 'notification-escalation-l2-cloud-infrastructure', timeoutMinutes: 30 },
-    { level: 3, name: 'AWS Support (Enterprise)', topicName: 'notification-escalation-l3-aws-support', timeoutMinutes: 60 },
+    { level: 3, name: 'AWS Support (Enterprise)', topicName: 'notification-escalation-l3-aws-support', timeoutMinutes: 60, kind: 'aws-support' },
     { level: 4, name: 'Service Owner', topicName: 'notification-escalation-l4-service-owner', timeoutMinutes: 120 },
   ],
+  // 80% of max_connections and the seed's CPU > 70%; the replica-lag bound is ours (the seed names none).
+  checkDbConnections: { saturationPercent: 80, cpuPercent: 70, replicaLagSeconds: 30, windowMinutes: 5, saturationHoldMinutes: 15 },
+  // Seed architecture: API Gateway -> the service's function; ElastiCache Redis on 6379 behind its own security group.
+  dependencies: {
+    apis: [{ name: 'notification-service-api', functionName: consumerFunction }],
+    caches: [{ name: 'notification-service-cache', port: 6379, securityGroups: ['notification-service-cache'] }],
+  },
 };

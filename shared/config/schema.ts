@@ -38,6 +38,68 @@ export const guardrailPolicySchema = z.strictObject({
   maxChangesPerHour: z.number().check(z.int(), z.minimum(1), z.maximum(100)),
 });
 
+/** Memory Pressure -> raise-lambda-memory: one step per OOM alarm, within the environment's cap. */
+export const raiseLambdaMemoryPolicySchema = z.strictObject({
+  /** Next MemorySize = current x stepFactor, rounded up to a multiple of roundUpToMb. */
+  stepFactor: z.number().check(z.minimum(1.05), z.maximum(4)),
+  roundUpToMb: z.number().check(z.int(), z.minimum(1), z.maximum(1024)),
+  /** Environment cap; Lambda accepts 128..10240 MB (Lambda quotas, "Function memory allocation"). */
+  maxMemoryMb: z.number().check(z.int(), z.minimum(128), z.maximum(10240)),
+});
+
+const rdsInstanceClassSchema = z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large'));
+
+/** CPU Utilization -> scale-up-database: the classes the database may climb, smallest first; the last one is the cap. */
+export const scaleUpDatabasePolicySchema = z.strictObject({
+  ladder: z
+    .array(rdsInstanceClassSchema)
+    .check(z.minLength(1), z.refine<string[]>((ladder) => new Set(ladder).size === ladder.length, 'must not list a class twice')),
+});
+
+/** Error Rate -> alert-error-rate: what the alert is enriched with. */
+export const alertErrorRatePolicySchema = z.strictObject({
+  /** Errors, invocations and log messages are read over this window. */
+  windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  /** How many of the most frequent error messages the alert lists. */
+  topMessages: z.number().check(z.int(), z.minimum(1), z.maximum(20)),
+  /** At most this many log events are read (FilterLogEvents pages), so a flood of errors cannot stall the alert. */
+  maxLogEvents: z.number().check(z.int(), z.minimum(10), z.maximum(10000)),
+});
+
+/** How a tier is reached through its SNS topic: plain-text email, or an AWS Chatbot custom notification for chat. */
+export const escalationChannelSchema = z.enum(['email', 'chat']);
+export type EscalationChannel = z.infer<typeof escalationChannelSchema>;
+/** AWS Support API severity codes (SeverityLevel: low | normal | high | urgent | critical; critical needs Enterprise Support). */
+export const supportSeveritySchema = z.enum(['low', 'normal', 'high', 'urgent', 'critical']);
+
+/** Per environment: which tiers of the escalation path it goes up, through which channels, how long each may wait. */
+export const environmentEscalationSchema = z.strictObject({
+  tiers: z
+    .array(
+      z.strictObject({
+        /** A level of escalationPath. */
+        level: z.number().check(z.int(), z.minimum(1)),
+        channels: z.array(escalationChannelSchema).check(z.minLength(1)),
+        /** Overrides the path's timeout in this environment. */
+        timeoutMinutes: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1440))),
+      }),
+    )
+    .check(z.minLength(1)),
+  /** The aws-support tier opens an AWS Support case (CreateCase) where enabled; otherwise it notifies its topic. */
+  supportCase: z.strictObject({
+    enabled: z.boolean(),
+    severityCode: supportSeveritySchema,
+    /** DescribeServices / DescribeCategories codes; CreateCase accepts a case without them. */
+    serviceCode: z.optional(z.string().check(z.minLength(1))),
+    categoryCode: z.optional(z.string().check(z.minLength(1))),
+    /** CreateCase takes at most 10 CC addresses. */
+    ccEmailAddresses: z.optional(z.array(z.email()).check(z.maxLength(10))),
+  }),
+  /** After an automatic change (or a dry run), how long the alarm may keep firing before an incident opens. */
+  stillFiringAfterMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+});
+export type EnvironmentEscalationConfig = z.infer<typeof environmentEscalationSchema>;
+
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
   regions: z.array(regionSchema).check(z.minLength(1)),
@@ -48,8 +110,15 @@ export const environmentSchema = z.strictObject({
   autoScaling: z.boolean(),
   /** Derived from autoScaling unless set: automatic where the seed says auto scaling is on, report-only where it is off. */
   mutationMode: z.optional(mutationModeSchema),
+  /** Overrides mutationMode for single troubleshooting rows (by id): production scales consumers automatically, DB classes only with approval. */
+  mutationModeByRow: z.optional(z.record(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'must be a troubleshooting row id')), mutationModeSchema)),
+  raiseLambdaMemory: raiseLambdaMemoryPolicySchema,
+  scaleUpDatabase: scaleUpDatabasePolicySchema,
+  alertErrorRate: alertErrorRatePolicySchema,
   guardrails: guardrailPolicySchema,
   scaleConsumers: scaleConsumersPolicySchema,
+  /** Tiers, channels and timeouts of the escalation path here; without it: every tier, email only, no support case. */
+  escalation: z.optional(environmentEscalationSchema),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(80))), []),
@@ -64,6 +133,8 @@ export const escalationTierSchema = z.strictObject({
   name: z.string().check(z.minLength(1)),
   topicName: z.string().check(z.minLength(1), z.maxLength(256)),
   timeoutMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  /** "aws-support": opens an AWS Support case where the environment enables it. Default "team". */
+  kind: z.optional(z.enum(['team', 'aws-support'])),
 });
 
 export const troubleshootingRowSchema = z.strictObject({
@@ -83,6 +154,44 @@ export const troubleshootingRowSchema = z.strictObject({
 });
 export type TroubleshootingRow = z.infer<typeof troubleshootingRowSchema>;
 
+/** High Latency -> check-db-connections: when the database counts as the likely cause. */
+export const checkDbConnectionsPolicySchema = z.strictObject({
+  /** DatabaseConnections at or above this share of the effective max_connections is saturation. */
+  saturationPercent: z.number().check(z.minimum(1), z.maximum(100)),
+  /** CPUUtilization (average) at or above this names CPU as the cause. */
+  cpuPercent: z.number().check(z.minimum(1), z.maximum(100)),
+  /** ReplicaLag of a read replica at or above this names replica lag as the cause. */
+  replicaLagSeconds: z.number().check(z.minimum(1), z.maximum(86400)),
+  /** The metrics are read over this window, one datapoint a minute. */
+  windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
+  /** A saturation reading holds back playbooks that add connections (scale-consumers) this long, unless re-read sooner. */
+  saturationHoldMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+});
+
+const securityGroupRefSchema = z.string().check(z.minLength(1), z.maxLength(255));
+
+/** How the service's parts connect, where no AWS API the automation may call tells it. */
+export const serviceDependenciesSchema = z.strictObject({
+  /** Which function serves each API (the Lambda proxy integration), by the alarm's ApiName (REST) or ApiId (HTTP API). */
+  apis: z.array(
+    z.strictObject({
+      name: z.string().check(z.minLength(1), z.maxLength(1024)),
+      id: z.optional(z.string().check(z.regex(/^[a-z0-9]{10}$/, 'must be an API Gateway API id like a1b2c3d4e5'))),
+      functionName: z.string().check(z.minLength(1), z.maxLength(140)),
+    }),
+  ),
+  /** Caches the functions use (ElastiCache is not read through its API): their port and security groups (ids or names). */
+  caches: z.array(
+    z.strictObject({
+      name: z.string().check(z.minLength(1), z.maxLength(255)),
+      port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
+      securityGroups: z.array(securityGroupRefSchema).check(z.minLength(1)),
+      /** Subnet ids or CIDRs its nodes use; without them only group references can be proven. */
+      subnets: z.optional(z.array(z.string().check(z.minLength(1)))),
+    }),
+  ),
+});
+
 export const automationConfigSchema = z.strictObject({
   service: z.string().check(z.minLength(1)),
   stateTableName: z.string().check(z.minLength(3), z.maxLength(255)),
@@ -96,6 +205,8 @@ export const automationConfigSchema = z.strictObject({
   environments: z.record(environmentNameSchema, environmentSchema),
   troubleshooting: z.array(troubleshootingRowSchema).check(z.minLength(1)),
   escalationPath: z.array(escalationTierSchema).check(z.minLength(1)),
+  checkDbConnections: checkDbConnectionsPolicySchema,
+  dependencies: serviceDependenciesSchema,
 });
 export type AutomationConfig = z.infer<typeof automationConfigSchema>;
 export type AutomationConfigInput = z.input<typeof automationConfigSchema>;

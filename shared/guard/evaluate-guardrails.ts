@@ -1,5 +1,6 @@
 // Pure guardrails: environment policy, dry run, kill switch, cooldown and hourly budget decide whether a planned change may be applied.
 import type { RuntimeConfig } from '../config/load-config';
+import type { MutationMode } from '../config/schema';
 import type { ResourceState } from '../state/incident-store';
 
 export type GuardVerdict =
@@ -9,6 +10,8 @@ export type GuardVerdict =
 
 export interface GuardInput {
   direction: 'scale-up' | 'restore';
+  /** The troubleshooting row (config.troubleshooting[].id): the environment's mutationModeByRow may override its mode. */
+  row?: string;
   runtime: Pick<RuntimeConfig, 'environment' | 'mutationMode' | 'dryRun' | 'env'>;
   resourceState: ResourceState | undefined;
   nowSeconds: number;
@@ -22,21 +25,32 @@ export function recentChanges(state: ResourceState | undefined, nowSeconds: numb
   return (state?.changeTimesSeconds ?? []).filter((t) => t > nowSeconds - HOUR_SECONDS);
 }
 
+/** The mode for one row: its override in the environment, else the environment's own. */
+export function effectiveMutationMode(runtime: Pick<RuntimeConfig, 'mutationMode' | 'env'>, row: string | undefined): MutationMode {
+  return (row !== undefined ? runtime.env.mutationModeByRow?.[row] : undefined) ?? runtime.mutationMode;
+}
+
 export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   const { runtime, resourceState, nowSeconds, direction } = input;
-  if (runtime.mutationMode === 'report-only') {
+  const mode = effectiveMutationMode(runtime, input.row);
+  const overridden = mode !== runtime.mutationMode;
+  if (mode === 'report-only') {
     return {
       action: 'dry-run',
-      reason: `environment ${runtime.environment} is report-only (auto scaling is off there): planned, not applied`,
+      reason: overridden
+        ? `${input.row ?? 'this row'} is report-only in ${runtime.environment}: planned, not applied`
+        : `environment ${runtime.environment} is report-only (auto scaling is off there): planned, not applied`,
     };
   }
   if (runtime.dryRun) return { action: 'dry-run', reason: 'DRY_RUN is set: planned, not applied' };
   if (input.killSwitch.engaged) return { action: 'dry-run', reason: input.killSwitch.reason };
-  if (runtime.mutationMode === 'approval') {
+  if (mode === 'approval') {
     return {
       action: 'block',
       guardrail: 'approval-required',
-      reason: `environment ${runtime.environment} requires approval for changes: run the SSM document instead`,
+      reason: overridden
+        ? `${input.row ?? 'this row'} requires approval in ${runtime.environment}: run the SSM document instead`
+        : `environment ${runtime.environment} requires approval for changes: run the SSM document instead`,
     };
   }
   // A retry of the incident that reserved the last change is finishing that change, not making another.
@@ -79,6 +93,7 @@ export function nextResourceState(
   const baseline = change.clearsBaseline ? undefined : (state?.baseline ?? change.baseline);
   return {
     ...(baseline ? { baseline } : {}),
+    ...(state?.learned ? { learned: state.learned } : {}),
     ...(change.direction === 'scale-up'
       ? { lastScaleUpAtSeconds: nowSeconds, lastRestoreAtSeconds: state?.lastRestoreAtSeconds }
       : { lastScaleUpAtSeconds: state?.lastScaleUpAtSeconds, lastRestoreAtSeconds: nowSeconds }),

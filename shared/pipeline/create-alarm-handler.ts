@@ -3,10 +3,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, roleSessionName } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, type SdkClientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
@@ -39,12 +41,15 @@ export type AlarmHandler = (event: unknown, context?: Partial<Context>) => Promi
 /** Everything one playbook's pipeline is made of, built once per container (or per CLI run). */
 export interface BuiltPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change> extends PipelineDeps<Clients, Target, Observation, Change> {
   metrics: Metrics;
+  /** The playbook's clients and alarm reader per account: its own, or a remediation role's in the alarm's account. */
+  accounts: AccountClients<{ clients: Clients; alarms: AlarmStateReader }>;
 }
 
 export function buildPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
   options: AlarmHandlerOptions<Clients, Target, Observation, Change>,
 ): BuiltPipeline<Clients, Target, Observation, Change> {
-  const runtime = loadRuntimeConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const runtime = loadRuntimeConfig(env);
   const clock = options.clock ?? systemClock;
   const logger = new Logger({
     serviceName: SERVICE_NAME,
@@ -56,10 +61,19 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     defaultDimensions: { environment: runtime.environment, playbook: options.playbook.name },
   });
   const sdkConfig = clientConfig({ region: runtime.region });
-  const cloudWatch = new CloudWatchClient(sdkConfig);
   const createClients = options.createClients ?? options.playbook.createClients;
   if (!createClients) throw new Error(`playbook ${options.playbook.name} declares no createClients and none was given`);
-  const clients = createClients(sdkConfig, { cloudWatch });
+  const accounts = new AccountClients({
+    config: sdkConfig,
+    settings: crossAccountSettings(env),
+    sessionName: roleSessionName(options.playbook.name),
+    createSts: (config) => new STSClient(config),
+    build: (config) => {
+      const cloudWatch = new CloudWatchClient(config);
+      return { clients: createClients(config, { cloudWatch }), alarms: new AlarmStateReader(cloudWatch) };
+    },
+  });
+  const { clients } = accounts.ownClients();
   const services: PipelineServices = {
     store:
       options.services?.store ??
@@ -72,9 +86,9 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     killSwitch:
       options.services?.killSwitch ??
       new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
-    alarms: options.services?.alarms ?? new AlarmStateReader(cloudWatch),
+    alarms: options.services?.alarms ?? accounts.ownClients().alarms,
   };
-  return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics };
+  return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts };
 }
 
 export function createAlarmHandler<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
@@ -85,7 +99,10 @@ export function createAlarmHandler<Clients, Target extends { resource: ResourceR
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
-      return await runPlaybook(pipeline, event);
+      // Cross-account mode: act in the alarm's account through its remediation role (assumed on first use only).
+      const inAccount = pipeline.accounts.forAccount(accountOfRawEvent(event), accountOfArn(context?.invokedFunctionArn));
+      const services = options.services?.alarms ? pipeline.services : { ...pipeline.services, alarms: inAccount.alarms };
+      return await runPlaybook({ ...pipeline, clients: inAccount.clients, services }, event);
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();

@@ -4,7 +4,7 @@ import { classifyAwsError, errorName } from '../aws/classify-error';
 import { staleReason, type AlarmStateReader } from '../aws/alarm-state-reader';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
-import { InvalidInputError, TransientError } from '../errors';
+import { InvalidInputError, PermanentError, TransientError } from '../errors';
 import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
 import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
@@ -13,7 +13,8 @@ import type { IncidentStore } from '../state/incident-store';
 import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
 
 export interface PipelineServices {
-  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'>;
+  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'> &
+    Partial<Pick<IncidentStore, 'remember'>>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
   alarms: Pick<AlarmStateReader, 'current'>;
@@ -39,6 +40,14 @@ interface Intent<Change> {
 }
 
 const MAX_LOGGED_EVENT_CHARS = 4000;
+
+/**
+ * A duplicate that finds the incident still in progress this long after it was claimed is not a concurrent copy
+ * (those arrive within seconds) but a retry of an attempt that never finished: Lambda retries a failed asynchronous
+ * invocation after 1 and 3 minutes. It throws, so the retries go on until the claim's lease frees the incident,
+ * instead of ending as a "duplicate" while nobody finishes it.
+ */
+const LATE_DUPLICATE_SECONDS = 30;
 
 function describeRaw(raw: unknown): string {
   let text: string;
@@ -98,8 +107,19 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   }
 
   const eventBase = { ...eventFields(event), resource: target.resource };
-  const claim = await services.store.claim(playbook.name, event.incidentKey, started);
+  const claim = await services.store.claim(playbook.name, event.incidentKey, started).catch((error: unknown) => {
+    throw classifyAwsError(error, 'DynamoDB PutItem (incident claim)');
+  });
   if (!claim.claimed) {
+    const { existing } = claim;
+    const heldSeconds = existing?.status === 'IN_PROGRESS' && existing.claimedAt ? (started.getTime() - Date.parse(existing.claimedAt)) / 1000 : 0;
+    if (heldSeconds >= LATE_DUPLICATE_SECONDS) {
+      const late = new TransientError(
+        `incident ${event.incidentKey} has been in progress for ${Math.round(heldSeconds)} s without finishing: retry once its claim's lease expires`,
+      );
+      logger.warn('incident claimed by an attempt that has not finished: the event will be retried', { error: late });
+      throw late;
+    }
     const decision = decide({
       ...eventBase,
       outcome: 'skipped',
@@ -189,7 +209,15 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   previousIntent: Intent<Change> | undefined,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
-  const ctx: PlaybookContext<Clients> = { clients: deps.clients, clock, runtime };
+  // A preview records nothing, learned facts included.
+  const remember = owner !== undefined ? services.store.remember?.bind(services.store) : undefined;
+  const ctx: PlaybookContext<Clients> = {
+    clients: deps.clients,
+    clock,
+    runtime,
+    ...(remember ? { remember: (facts: Record<string, unknown>) => remember(target.resource.arn, facts) } : {}),
+    recall: async (resourceArn: string) => (await services.store.getResourceState(resourceArn))?.learned,
+  };
   const fields = { ...eventFields(event), resource: target.resource };
   const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => ({
     playbook: playbook.name,
@@ -222,26 +250,36 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState });
   if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
   if (plan.kind === 'escalate') {
-    return decide({ outcome: 'escalate', reason: plan.reason, escalation: { cause: plan.cause }, ...(plan.findings ? { findings: plan.findings } : {}) });
+    return decide({
+      outcome: 'escalate',
+      reason: plan.reason,
+      escalation: { cause: plan.cause },
+      ...(plan.findings ? { findings: plan.findings } : {}),
+      ...(plan.runbook ? { runbook: plan.runbook } : {}),
+    });
   }
 
   const planned = { before: plan.before, after: plan.after, blastRadius: plan.blastRadius };
+  const manual = plan.runbook ? { runbook: plan.runbook } : {};
   const nowSeconds = Math.floor(clock.now().getTime() / 1000);
   const verdict = evaluateGuardrails({
     direction: plan.direction,
+    row: playbook.row,
     runtime,
     resourceState,
     nowSeconds,
     killSwitch: await services.killSwitch.read(),
     incidentKey: event.incidentKey,
   });
-  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, dryRun: true });
+  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, dryRun: true });
   if (verdict.action === 'block') {
     return decide({
       outcome: 'escalate',
-      reason: `${plan.summary} — blocked: ${verdict.reason}`,
-      escalation: { cause: 'guardrail', guardrail: verdict.guardrail },
+      reason: `${plan.summary} — blocked: ${verdict.reason}${plan.runbook ? ` (${plan.runbook.documentName})` : ''}`,
+      // Approval is not a fault: the change is wanted, a person runs the document that makes it.
+      escalation: { cause: verdict.guardrail === 'approval-required' ? 'approval-required' : 'guardrail', guardrail: verdict.guardrail },
       ...planned,
+      ...manual,
     });
   }
 
@@ -251,7 +289,19 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned };
   await services.store.recordIntent(playbook.name, event.incidentKey, owner, intent);
   await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));
-  await playbook.apply(ctx, target, plan.change);
+  try {
+    await playbook.apply(ctx, target, plan.change);
+  } catch (error) {
+    // A permanent failure leaves the resource as it was (apply undoes its own earlier steps): give the reservation
+    // back, so no cooldown, budget or baseline is spent on a change that did not happen.
+    if (classifyAwsError(error, `${playbook.name} apply`) instanceof PermanentError) {
+      const { version: _version, ...previous } = resourceState ?? { version: 0, changeTimesSeconds: [] };
+      await services.store.reserveChange(target.resource.arn, (resourceState?.version ?? 0) + 1, previous).catch((giveBackError: unknown) => {
+        deps.logger.error('could not give back the reservation of a change that failed', { error: giveBackError });
+      });
+    }
+    throw error;
+  }
   const after = await playbook.verify(ctx, target, plan.change);
   return decide({
     outcome: 'applied',

@@ -16,7 +16,18 @@ export type EscalationCause =
   | 'consumer-failing'
   | 'approval-required'
   | 'diagnosis'
-  | 'not-applicable';
+  | 'not-applicable'
+  /** The function runs as a published version (alias): a configuration change reaches it only through a publish. */
+  | 'publish-required'
+  /** Another playbook's finding forbids this change now (scale-consumers while the database's connections are saturated). */
+  | 'cross-playbook';
+
+/** The SSM Automation document a person runs to make a change the automation may not make itself, parameters filled in. */
+export interface ManualRunbook {
+  documentName: string;
+  /** As StartAutomationExecution takes them. */
+  parameters: Record<string, string[]>;
+}
 
 export interface ResourceRef {
   type: string;
@@ -42,6 +53,8 @@ export interface Decision {
   blastRadius?: string;
   findings?: string[];
   escalation?: { cause: EscalationCause; guardrail?: string; error?: { name: string; message: string } };
+  /** The document that makes the planned change behind approval. */
+  runbook?: ManualRunbook;
   dryRun: boolean;
   decidedAt: string;
   /** Alarm state change -> change applied, for "time from alarm to change". */
@@ -61,9 +74,11 @@ export type Plan<Change> =
       baseline?: Record<string, unknown>;
       /** The resource is back at its baseline after this change. */
       clearsBaseline?: boolean;
+      /** How a person makes this change where the automation may not (approval-required). */
+      runbook?: ManualRunbook;
     }
   | { kind: 'none'; reason: string; findings?: string[] }
-  | { kind: 'escalate'; cause: EscalationCause; reason: string; findings?: string[] };
+  | { kind: 'escalate'; cause: EscalationCause; reason: string; findings?: string[]; runbook?: ManualRunbook };
 
 export interface PlanInput<Target, Observation> {
   event: AlarmStateChange;
@@ -77,6 +92,10 @@ export interface PlaybookContext<Clients> {
   clients: Clients;
   clock: Clock;
   runtime: RuntimeConfig;
+  /** Records facts learned about the target (e.g. an account's memory ceiling) on its resource state, for later plans. */
+  remember?(facts: Record<string, unknown>): Promise<void>;
+  /** Reads the facts recorded (remembered) on any resource, e.g. another playbook's reading of a database. */
+  recall?(resourceArn: string): Promise<Record<string, unknown> | undefined>;
 }
 
 /** One row of the troubleshooting table (CONVENTIONS.md "Shape"). */

@@ -3,6 +3,7 @@ import type { RuntimeConfig } from '../config/load-config';
 import type { AlarmStateValue } from '../events/alarm-event';
 import type { ResourceState } from '../state/incident-store';
 import type { Plan } from '../pipeline/types';
+import { describeConnections, type DbConnectionsReading } from './db-connections-reading';
 
 /** Lambda's documented range for SQS event source mapping ScalingConfig.MaximumConcurrency. */
 export const AWS_MIN_MAXIMUM_CONCURRENCY = 2;
@@ -28,6 +29,8 @@ export interface QueueBackupObservation {
   functions: Record<string, ConsumerFunction>;
   /** Undefined when the account settings could not be read. */
   account?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
+  /** A database the consumers use whose connections check-db-connections read as saturated, while that reading holds. */
+  dbSaturation?: DbConnectionsReading;
 }
 
 export interface ConsumerScalingChange {
@@ -87,6 +90,17 @@ function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<Consum
         findings: [`${name}: ${fn?.errors ?? 0} errors / ${fn?.invocations ?? 0} invocations`],
       };
     }
+  }
+  if (observation.dbSaturation) {
+    const db = observation.dbSaturation;
+    return {
+      kind: 'escalate',
+      cause: 'cross-playbook',
+      reason:
+        `not scaling consumers of ${queue}: database ${db.database} is saturated (${describeConnections(db)}, at or above ${db.thresholdPercent}%, ` +
+        `read by check-db-connections at ${db.observedAt}); more consumers would open more connections`,
+      findings: [`scale-consumers holds back until ${db.saturatedUntil ?? '?'}, or until check-db-connections reads ${db.database} below ${db.thresholdPercent}%`],
+    };
   }
   const unset = mappings.filter((m) => m.maximumConcurrency === undefined);
   if (unset.length > 0) {

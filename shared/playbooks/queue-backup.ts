@@ -17,6 +17,7 @@ import { callAws, isTransientAwsError } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { saturatedDatabase } from './consult-db-saturation';
 import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
 export interface QueueBackupClients {
@@ -167,12 +168,15 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       // Without account settings the plan never raises reserved concurrency; only a retryable failure stops the run.
       if (isTransientAwsError(error)) throw error;
     }
+    // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
+    const dbSaturation = await saturatedDatabase(ctx, target.account);
     return {
       queueName: target.queueName,
       ...(depth !== undefined ? { queueDepth: Number(depth) } : {}),
       mappings,
       functions,
       ...(account ? { account } : {}),
+      ...(dbSaturation ? { dbSaturation } : {}),
     };
   },
 
@@ -183,24 +187,44 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   async apply(ctx, _target, change) {
     const raises = change.reservedConcurrency.filter((r) => r.to === null || r.from === null || r.to > r.from);
     const lowers = change.reservedConcurrency.filter((r) => !raises.includes(r));
-    const setReserved = async (r: ConsumerScalingChange['reservedConcurrency'][number]): Promise<void> => {
-      if (r.to === null) {
-        await callAws('Lambda DeleteFunctionConcurrency', () => ctx.clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: r.functionName })));
+    const setReserved = async (functionName: string, to: number | null): Promise<void> => {
+      if (to === null) {
+        await callAws('Lambda DeleteFunctionConcurrency', () => ctx.clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: functionName })));
       } else {
-        const to = r.to;
         await callAws('Lambda PutFunctionConcurrency', () =>
-          ctx.clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: r.functionName, ReservedConcurrentExecutions: to })),
+          ctx.clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: functionName, ReservedConcurrentExecutions: to })),
         );
       }
     };
-    // Room first (reserved concurrency up), then consumers; on the way down the reverse, so no step throttles the consumer.
-    for (const r of raises) await setReserved(r);
-    for (const m of change.mappings) {
-      await callAws('Lambda UpdateEventSourceMapping', () =>
-        ctx.clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.uuid, ScalingConfig: { MaximumConcurrency: m.to } })),
+    const setMapping = (uuid: string, to: number): Promise<unknown> =>
+      callAws('Lambda UpdateEventSourceMapping', () =>
+        ctx.clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: to } })),
       );
+    const reserved = (r: ConsumerScalingChange['reservedConcurrency'][number]) => ({
+      what: `reserved concurrency of ${r.functionName} ${r.from ?? 'unreserved'} -> ${r.to ?? 'unreserved'}`,
+      run: () => setReserved(r.functionName, r.to),
+      undo: () => setReserved(r.functionName, r.from),
+    });
+    // Room first (reserved concurrency up), then consumers; on the way down the reverse, so no step throttles the consumer.
+    const steps = [
+      ...raises.map(reserved),
+      ...change.mappings.map((m) => ({ what: `mapping ${m.uuid} ${m.from} -> ${m.to}`, run: () => setMapping(m.uuid, m.to), undo: () => setMapping(m.uuid, m.from) })),
+      ...lowers.map(reserved),
+    ];
+    const done: typeof steps = [];
+    try {
+      for (const step of steps) {
+        await step.run();
+        done.push(step);
+      }
+    } catch (error) {
+      // A transient failure is finished by the retry (the intent is recorded); a permanent one must not leave half a change.
+      if (!(error instanceof PermanentError) || done.length === 0) throw error;
+      const stuck: string[] = [];
+      for (const step of done.reverse()) await step.undo().catch((undoError: unknown) => stuck.push(`${step.what} (${(undoError as Error).message})`));
+      if (stuck.length === 0) throw new PermanentError(`${error.message}; the steps already made were undone`, { cause: error });
+      throw new PermanentError(`${error.message}; could not undo, left changed: ${stuck.join('; ')}`, { cause: error });
     }
-    for (const r of lowers) await setReserved(r);
   },
 
   async verify(ctx, _target, change) {

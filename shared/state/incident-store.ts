@@ -11,6 +11,8 @@ export interface ClaimRecord {
   status: ClaimStatus;
   owner: string;
   leaseExpiresAtSeconds: number;
+  /** When the holder claimed it (ISO 8601): tells a concurrent duplicate from a retry of an attempt that never finished. */
+  claimedAt?: string;
   /** The change this claim decided to make, written before apply so a retry after a crash can tell it was already made. */
   intent?: unknown;
   outcome?: string;
@@ -32,6 +34,8 @@ export interface ResourceState {
   changeTimesSeconds: number[];
   /** The incident that made the last change: its own retry is not held back by cooldown or budget. */
   lastIncidentKey?: string;
+  /** Facts a playbook learned about the resource from AWS (e.g. memoryCeilingMb), kept across changes. */
+  learned?: Record<string, unknown>;
 }
 
 export interface AuditEntry {
@@ -53,6 +57,25 @@ function isConditionalFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException || (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'
   );
+}
+
+/**
+ * The claim a conditional PutItem was refused by (ConditionalCheckFailedException.Item with ALL_OLD), in DynamoDB's
+ * attribute-value form: only its scalar fields are read, which is all a duplicate needs.
+ */
+function claimOfRefusal(error: unknown): ClaimRecord | undefined {
+  const item = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
+  const status = item?.status?.S;
+  if (!item || (status !== 'IN_PROGRESS' && status !== 'COMPLETED')) return undefined;
+  const text = (name: string): string | undefined => item[name]?.S;
+  return {
+    status,
+    owner: text('owner') ?? '',
+    leaseExpiresAtSeconds: Number(item.leaseExpiresAtSeconds?.N ?? 0),
+    ...(text('claimedAt') ? { claimedAt: text('claimedAt') } : {}),
+    ...(text('outcome') ? { outcome: text('outcome') } : {}),
+    ...(text('reason') ? { reason: text('reason') } : {}),
+  };
 }
 
 export class IncidentStore {
@@ -92,12 +115,16 @@ export class IncidentStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': nowSeconds },
           ReturnValues: 'ALL_OLD',
+          // A duplicate learns who holds the incident from the refusal itself: one call instead of a PutItem and a GetItem.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const previous = result.Attributes as ClaimRecord | undefined;
       return { claimed: true, owner, takenOver: previous !== undefined, previousIntent: previous?.intent };
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
+      const refused = claimOfRefusal(error);
+      if (refused) return { claimed: false, existing: refused };
       const existing = await callAws('DynamoDB GetItem', () =>
         this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.claimKey(playbook, incidentKey), ConsistentRead: true })),
       );
@@ -182,7 +209,36 @@ export class IncidentStore {
       lastRestoreAtSeconds: item.lastRestoreAtSeconds,
       changeTimesSeconds: item.changeTimesSeconds ?? [],
       lastIncidentKey: item.lastIncidentKey,
+      ...(item.learned ? { learned: item.learned } : {}),
     };
+  }
+
+  /**
+   * Merges learned facts into the resource's state and bumps its version, so a concurrent reservation made from an
+   * older read fails (and retries) instead of writing the facts away.
+   */
+  async remember(resourceArn: string, facts: Record<string, unknown>): Promise<void> {
+    const key = this.resourceKey(resourceArn);
+    // A map attribute must exist before its keys can be set, and one expression cannot do both.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: key,
+        UpdateExpression: 'SET learned = if_not_exists(learned, :empty), changeTimesSeconds = if_not_exists(changeTimesSeconds, :none)',
+        ExpressionAttributeValues: { ':empty': {}, ':none': [] },
+      }),
+    );
+    const entries = Object.entries(facts);
+    if (entries.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: key,
+        UpdateExpression: `SET ${entries.map((_, i) => `learned.#k${i} = :v${i}`).join(', ')} ADD version :one`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#k${i}`, name])),
+        ExpressionAttributeValues: { ':one': 1, ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])) },
+      }),
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry, ClaimRecord, ClaimResult, IncidentStore, ResourceState } from '../../shared/state/incident-store';
 import { TransientError } from '../../shared/errors';
 
-type StorePort = Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'>;
+type StorePort = Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember'>;
 
 export class InMemoryIncidentStore implements StorePort {
   readonly claims = new Map<string, ClaimRecord>();
@@ -20,7 +20,7 @@ export class InMemoryIncidentStore implements StorePort {
       return { claimed: false, existing: { ...existing } };
     }
     const owner = randomUUID();
-    this.claims.set(key, { status: 'IN_PROGRESS', owner, leaseExpiresAtSeconds: nowSeconds + this.leaseSeconds });
+    this.claims.set(key, { status: 'IN_PROGRESS', owner, leaseExpiresAtSeconds: nowSeconds + this.leaseSeconds, claimedAt: now.toISOString() });
     return { claimed: true, owner, takenOver: existing !== undefined, previousIntent: existing?.intent };
   }
 
@@ -52,6 +52,11 @@ export class InMemoryIncidentStore implements StorePort {
     const current = this.resources.get(resourceArn);
     if ((current?.version ?? undefined) !== expectedVersion) throw new TransientError(`resource ${resourceArn} changed concurrently`);
     this.resources.set(resourceArn, { ...structuredClone(next), version: (expectedVersion ?? 0) + 1 });
+  }
+
+  async remember(resourceArn: string, facts: Record<string, unknown>): Promise<void> {
+    const current = this.resources.get(resourceArn) ?? { version: 0, changeTimesSeconds: [] };
+    this.resources.set(resourceArn, { ...current, learned: { ...current.learned, ...structuredClone(facts) }, version: current.version + 1 });
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -90,7 +90,7 @@ describe('sandboxTopology', () => {
       'inspect-security-groups: NotificationService API Gateway 5XXError > 0 (notification-service-api)',
       'check-db-connections: NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)',
       'scale-up-database: NotificationService RDS CPUUtilization > 70% (notification-service-db)',
-      'escalate: NotificationService Lambda Error Rate > 1% (notification-service-consumer)',
+      'alert-error-rate: NotificationService Lambda Error Rate > 1% (notification-service-consumer)',
     ]);
   });
 });
@@ -252,7 +252,7 @@ describe('provisionSandbox', () => {
     expect(killSwitch.Parameter?.Value).toBe('off');
   });
 
-  it.each(['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'escalate'])(
+  it.each(['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate'])(
     'routes the alarm state changes of %s from the default bus to its own queue',
     async (handler) => {
       const route = topology.alarmRoutes[handler];
@@ -393,7 +393,7 @@ describe('createAlarmEvaluator', () => {
     const parsed = parseAlarmEvent(messages[0]?.Body);
     expect(parsed).toMatchObject({ alarmName: QUEUE_ALARM, kind: 'metric', state: { value: 'ALARM' }, previousState: { value: 'INSUFFICIENT_DATA' } });
 
-    for (const handler of ['raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'escalate']) {
+    for (const handler of ['raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate']) {
       expect(await receiveAll(topology.alarmRoutes[handler]?.url ?? '')).toEqual([]);
     }
     await sqs.send(new PurgeQueueCommand({ QueueUrl: topology.alarmRoutes['scale-consumers']?.url }));

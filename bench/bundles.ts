@@ -1,0 +1,143 @@
+// Builds what the benchmark measures: the handler bundles (npm run build), each handler's SDK "floor" bundle, and the per-event variant.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+
+export const root = join(__dirname, '..');
+export const benchDist = join(root, 'dist', 'bench');
+
+interface EsbuildConfigModule {
+  common: BuildOptions;
+  buildAll(options: { quiet: boolean }): Promise<Array<{ name: string }>>;
+}
+
+/** esbuild.config.mjs: the same options the handler bundles are built with, so floor and variant differ from them in one thing only. */
+export async function esbuildConfig(): Promise<EsbuildConfigModule> {
+  return (await import(pathToFileURL(join(root, 'esbuild.config.mjs')).href)) as EsbuildConfigModule;
+}
+
+async function esbuild(): Promise<typeof import('esbuild')> {
+  return import('esbuild');
+}
+
+/** The handlers' options, written to a directory as index.mjs (+ chunks/ when the handlers' build splits). */
+async function optionsFor(outdir: string, entry: string): Promise<BuildOptions> {
+  const { common } = await esbuildConfig();
+  return { ...common, entryPoints: { index: entry }, outdir, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]', minify: !process.env.BENCH_NO_MINIFY, absWorkingDir: root };
+}
+
+export interface BundleSize {
+  /** Bytes loaded when the module is imported: the entry file and the chunks it imports statically. */
+  initBytes: number;
+  /** Every output file, lazily loaded chunks included. */
+  totalBytes: number;
+  files: number;
+}
+
+/** Sizes from a metafile: what loads at import (static imports, transitively) and everything written. */
+export function bundleSize(metafile: Metafile, entryFile: string): BundleSize {
+  const outputs = metafile.outputs;
+  const key = Object.keys(outputs).find((k) => k.endsWith(relative(root, entryFile)) || join(root, k) === entryFile) ?? '';
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || !outputs[file]) return;
+    seen.add(file);
+    for (const imported of outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(key);
+  const code = Object.entries(outputs).filter(([file]) => !file.endsWith('.map'));
+  return {
+    initBytes: [...seen].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0),
+    totalBytes: code.reduce((sum, [, out]) => sum + out.bytes, 0),
+    files: code.length,
+  };
+}
+
+export interface SdkClientRef {
+  /** e.g. @aws-sdk/client-sqs */
+  packageName: string;
+  /** e.g. SQSClient */
+  className: string;
+}
+
+/** The AWS SDK service clients a bundle contains: each client package's <Name>Client module that made it into the output. */
+export function sdkClientsOf(metafile: Metafile): SdkClientRef[] {
+  const found = new Map<string, SdkClientRef>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, used] of Object.entries(output.inputs)) {
+      const match = /node_modules\/(@aws-sdk\/client-[a-z0-9-]+)\/dist-es\/([A-Za-z0-9]+Client)\.js$/.exec(input);
+      if (match?.[1] && match[2] && used.bytesInOutput > 0) found.set(match[1], { packageName: match[1], className: match[2] });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.packageName.localeCompare(b.packageName));
+}
+
+export interface BuiltBundle {
+  file: string;
+  size: BundleSize;
+  metafile: Metafile;
+}
+
+function built(result: { metafile?: Metafile }, outdir: string): BuiltBundle {
+  if (!result.metafile) throw new Error('esbuild wrote no metafile: the handlers\' options must keep metafile: true');
+  const file = join(outdir, 'index.mjs');
+  return { file, size: bundleSize(result.metafile, file), metafile: result.metafile };
+}
+
+/**
+ * The floor: a bundle that only imports the same SDK clients and constructs them with the handlers' settings
+ * (shared/aws/client-config.ts), built with the handlers' esbuild options. No amount of our own work goes below it.
+ */
+export async function buildFloor(clients: SdkClientRef[], outdir: string): Promise<BuiltBundle> {
+  const { build } = await esbuild();
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const entry = join(outdir, 'entry.mjs');
+  writeFileSync(
+    entry,
+    [
+      ...clients.map((c) => `import { ${c.className} } from '${c.packageName}';`),
+      `const config = { region: process.env.AWS_REGION, maxAttempts: 4, retryMode: 'adaptive', requestHandler: { connectionTimeout: 2000, requestTimeout: 10000 } };`,
+      `export const clients = [${clients.map((c) => `new ${c.className}(config)`).join(', ')}];`,
+      '',
+    ].join('\n'),
+  );
+  return built(await build(await optionsFor(outdir, entry)), outdir);
+}
+
+/**
+ * Swaps the SDK's HTTP transport for bench/in-memory-transport.mjs and wraps the SDK's Client (bench/sdk-send-timer.mjs)
+ * to time each send; every other import resolves as in the real build.
+ */
+const inMemoryTransport: Plugin = {
+  name: 'bench-in-memory-transport',
+  setup(build) {
+    const standIns: Array<[RegExp, string]> = [
+      [/^@smithy\/node-http-handler$/, join(root, 'bench', 'in-memory-transport.mjs')],
+      [/^@smithy\/core\/client$/, join(root, 'bench', 'sdk-send-timer.mjs')],
+    ];
+    for (const [filter, stub] of standIns) build.onResolve({ filter }, (args) => (args.importer === stub ? undefined : { path: stub }));
+  },
+};
+
+/** The handler as built, with the in-memory transport: the per-event benchmark's subject. */
+export async function buildInMemoryVariant(handler: string, outdir: string): Promise<BuiltBundle> {
+  const { build } = await esbuild();
+  rmSync(outdir, { recursive: true, force: true });
+  const options = await optionsFor(outdir, join(root, 'handlers', `${handler}.ts`));
+  return built(await build({ ...options, plugins: [...(options.plugins ?? []), inMemoryTransport] }), outdir);
+}
+
+/** Bytes of a bundle's output by package (or our own top folder), largest first: where the bytes go. */
+export function bytesByPackage(metafile: Metafile): Array<{ name: string; bytes: number }> {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, used] of Object.entries(output.inputs)) {
+      const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      const name = inModules ?? input.split('/').slice(0, 2).join('/');
+      totals.set(name, (totals.get(name) ?? 0) + used.bytesInOutput);
+    }
+  }
+  return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}

@@ -1,0 +1,113 @@
+// Stands in for @smithy/node-http-handler in the per-event benchmark's bundles: records AWS's answers once, then answers from memory.
+// Everything else in the bundle is the handler as built (SDK middleware, serialisation, signing, parsing, our pipeline);
+// only the wire is replaced, so "AWS answered instantly" is literal and the time spent in here is counted as AWS time.
+import { NodeHttpHandler as RealNodeHttpHandler } from '@smithy/node-http-handler';
+import { HttpResponse } from '@smithy/core/protocols';
+import { Buffer } from 'node:buffer';
+import { Readable } from 'node:stream';
+
+export * from '@smithy/node-http-handler';
+
+/**
+ * The benchmark's control object, put on globalThis before the bundle is imported:
+ * { mode: 'record' | 'replay', recordings: Map<key, response[]>, position: Map<key, number>, awsNs: bigint, calls: string[], misses: number }
+ */
+const control = () => globalThis.__benchInMemoryTransport;
+
+function header(request, name) {
+  for (const [key, value] of Object.entries(request.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/** service + operation, from the SigV4 scope and the wire protocol (JSON target, RPCv2 CBOR path, query Action, REST method and path). */
+export function describeRequest(request) {
+  const service = /Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(header(request, 'authorization') ?? '')?.[1] ?? request.hostname ?? '?';
+  const target = header(request, 'x-amz-target');
+  if (target) return { service, operation: target.slice(target.lastIndexOf('.') + 1), exact: `${service} ${target}` };
+  const cbor = /\/operation\/([^/?]+)$/.exec(request.path ?? '');
+  if (cbor) return { service, operation: cbor[1], exact: `${service} ${request.path}` };
+  const action = typeof request.body === 'string' ? /(?:^|&)Action=([^&]+)/.exec(request.body)?.[1] : undefined;
+  if (action) return { service, operation: action, exact: `${service} ${action}` };
+  // REST: the path names resources; a name that changes per event (a schedule per incident) falls back to the
+  // first segment and the depth (POST /schedules/<name>).
+  const segments = (request.path ?? '/').split('/').filter(Boolean);
+  return {
+    service,
+    operation: `${request.method} /${segments.join('/')}`,
+    exact: `${service} ${request.method} /${segments.join('/')}`,
+    coarse: `${service} ${request.method} /${segments[0] ?? ''} #${segments.length}`,
+  };
+}
+
+async function collect(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+function respond(recorded) {
+  return new HttpResponse({ statusCode: recorded.statusCode, headers: { ...recorded.headers }, body: Readable.from([recorded.body]) });
+}
+
+export class NodeHttpHandler {
+  metadata = { handlerProtocol: 'http/1.1' };
+
+  static create(instanceOrOptions) {
+    if (typeof instanceOrOptions?.handle === 'function') return instanceOrOptions;
+    return new NodeHttpHandler(instanceOrOptions);
+  }
+
+  constructor(options) {
+    this.real = new RealNodeHttpHandler(options);
+  }
+
+  async handle(request, options) {
+    const bench = control();
+    if (!bench || bench.mode !== 'replay') {
+      const { response } = await this.real.handle(request, options);
+      const recorded = { statusCode: response.statusCode, headers: { ...response.headers }, body: await collect(response.body) };
+      if (bench) {
+        const what = describeRequest(request);
+        for (const key of [what.exact, what.coarse].filter(Boolean)) {
+          const list = bench.recordings.get(key) ?? [];
+          list.push(recorded);
+          bench.recordings.set(key, list);
+        }
+        bench.recorded.push(`${what.service}:${what.operation}`);
+      }
+      return { response: respond(recorded) };
+    }
+    const started = process.hrtime.bigint();
+    const what = describeRequest(request);
+    const key = bench.recordings.has(what.exact) ? what.exact : what.coarse;
+    const list = key ? bench.recordings.get(key) : undefined;
+    bench.calls.push(`${what.service}:${what.operation}`);
+    let response;
+    if (list) {
+      const position = bench.position.get(key) ?? 0;
+      bench.position.set(key, position + 1);
+      response = respond(list[Math.min(position, list.length - 1)]);
+    } else {
+      bench.misses += 1;
+      response = new HttpResponse({
+        statusCode: 400,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException' },
+        body: Readable.from([Buffer.from('{"message":"not recorded by the benchmark"}')]),
+      });
+    }
+    bench.awsNs += process.hrtime.bigint() - started;
+    return { response };
+  }
+
+  updateHttpClientConfig(key, value) {
+    this.real.updateHttpClientConfig(key, value);
+  }
+
+  httpHandlerConfigs() {
+    return this.real.httpHandlerConfigs();
+  }
+
+  destroy() {
+    this.real.destroy();
+  }
+}

@@ -1,0 +1,103 @@
+// Child process of the per-event benchmark: one handler's in-memory-transport bundle, one event recorded against the
+// emulator, then thousands of distinct incidents answered from memory; per event: wall time minus time inside the transport.
+import { pathToFileURL } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+
+/** The same state change at a later instant: a new incident (alarm ARN + state timestamp) that the pipeline handles in full. */
+function nthIncident(event, n) {
+  const copy = deserialize(serialize(event));
+  const detail = copy.detail ?? {};
+  const base = Date.parse(detail.state?.timestamp ?? copy.time ?? new Date().toISOString());
+  const at = new Date(base + n + 1);
+  if (detail.state) detail.state.timestamp = at.toISOString().replace('Z', '+0000');
+  // Only an EventBridge envelope has an id; a Scheduler timer's input is replayed as it is (its schema is strict).
+  if (typeof copy.id === 'string') copy.id = `${String(n).padStart(8, '0')}-bench-0000-0000-000000000000`;
+  return copy;
+}
+
+function lambdaContext(handler) {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: `notification-runbooks-${handler}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${process.env.BENCH_ACCOUNT_ID ?? '123456789012'}:function:notification-runbooks-${handler}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'bench-request',
+    logGroupName: `/aws/lambda/notification-runbooks-${handler}`,
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 60_000,
+  };
+}
+
+process.once('message', async (job) => {
+  try {
+    const transport = {
+      mode: 'record',
+      recordings: new Map(),
+      position: new Map(),
+      awsNs: 0n,
+      sendNs: 0n,
+      sendsInFlight: 0,
+      sendStarted: 0n,
+      calls: [],
+      recorded: [],
+      misses: 0,
+    };
+    globalThis.__benchInMemoryTransport = transport;
+    const { handler } = await import(pathToFileURL(job.bundle).href);
+    const context = lambdaContext(job.handler);
+
+    // Against the emulator, through the real transport: the answers to replay.
+    const recordedDecision = await handler(job.event, context);
+    transport.mode = 'replay';
+
+    const costsUs = [];
+    const awsUs = [];
+    const sdkUs = [];
+    const outcomes = {};
+    let callsPerEvent = 0;
+    let errors = 0;
+    let firstError;
+    for (let n = 0; n < job.warmup + job.events; n += 1) {
+      const event = nthIncident(job.event, n);
+      transport.position = new Map();
+      transport.awsNs = 0n;
+      transport.sendNs = 0n;
+      transport.calls = [];
+      const started = process.hrtime.bigint();
+      let outcome;
+      try {
+        const decision = await handler(event, context);
+        outcome = decision?.outcome ?? decision?.action ?? 'returned';
+      } catch (error) {
+        errors += 1;
+        firstError ??= String(error?.stack ?? error);
+        outcome = 'threw';
+      }
+      const totalNs = process.hrtime.bigint() - started;
+      if (n < job.warmup) continue;
+      costsUs.push(Number(totalNs - transport.awsNs) / 1000);
+      awsUs.push(Number(transport.awsNs) / 1000);
+      // The SDK's client-side work: time inside client.send that was not the transport's.
+      sdkUs.push(Number(transport.sendNs - transport.awsNs) / 1000);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      callsPerEvent = transport.calls.length;
+    }
+    process.send({
+      ok: true,
+      recordedOutcome: recordedDecision?.outcome ?? recordedDecision?.action ?? 'returned',
+      recordedReason: recordedDecision?.reason,
+      recordedCalls: transport.recorded,
+      callsPerEvent,
+      costsUs,
+      awsUs,
+      sdkUs,
+      outcomes,
+      errors,
+      firstError,
+      misses: transport.misses,
+    }, () => process.exit(0));
+  } catch (error) {
+    process.send({ ok: false, error: String(error?.stack ?? error) }, () => process.exit(1));
+  }
+});

@@ -1,0 +1,329 @@
+// `npm run bench`: bundle size and cold start against the SDK floor, per-event cost, the event storm, the demo's alarm-to-change time.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { TIMER_HANDLER } from '../shared/escalation/deployment';
+import { createSchedulerDriver } from '../sandbox/scheduler-driver';
+import { provisionBenchAccount, startBenchSandbox } from './bench-sandbox';
+import {
+  benchDist,
+  buildFloor,
+  buildInMemoryVariant,
+  bundleSize,
+  bytesByPackage,
+  esbuildConfig,
+  root,
+  sdkClientsOf,
+  type BuiltBundle,
+  type BundleSize,
+} from './bundles';
+import { measureInit, median } from './cold-start';
+import { runDemo, type DemoRow } from './demo-latency';
+import { alarmEventsFor, measurePerEvent, type PerEventResult } from './per-event';
+import { runStorm, type StormResult } from './storm';
+
+// The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const RESULTS = join(root, 'bench', 'results');
+const LATEST = join(RESULTS, 'latest.json');
+const BASELINE = join(RESULTS, 'baseline.json');
+
+/** The issue's targets (issue 8). */
+const TARGETS = { bundleRatio: 1.2, bundleBytes: 600 * 1024, initRatio: 1.25, perEventP99Us: 1000 };
+
+interface Options {
+  initRuns: number;
+  eventsPerHandler: number;
+  parallel: number;
+  storm: { lanes: number; flapsPerLane: number; copiesPerIncident: number } | undefined;
+  demo: boolean;
+  only: string[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const number = (flag: string, fallback: number): number => {
+    const raw = value(flag);
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive whole number, got ${raw}`);
+    return n;
+  };
+  return {
+    // The issue's minimums: 20 fresh processes per bundle, 10,000 events per handler, a 10,000-event storm.
+    initRuns: number('--init-runs', quick ? 5 : 21),
+    eventsPerHandler: number('--events', quick ? 1000 : 10_000),
+    parallel: number('--parallel', 2),
+    storm: argv.includes('--no-storm') ? undefined : { lanes: 5, flapsPerLane: quick ? 10 : 100, copiesPerIncident: 20 },
+    demo: argv.includes('--demo'),
+    only: (value('--only') ?? '').split(',').filter(Boolean),
+  };
+}
+
+interface HandlerFigures {
+  sdkClients: string[];
+  bundle: BundleSize;
+  floor: BundleSize;
+  bytesRatio: number;
+  init: { medianMs: number; floorMedianMs: number; ratio: number; runs: number };
+  perEvent?: PerEventResult;
+  perEventSkipped?: string;
+  /** Where the bundle's bytes go, largest first (top 12). */
+  topPackages: Array<{ name: string; bytes: number }>;
+}
+
+interface TargetCheck {
+  target: string;
+  subject: string;
+  value: number;
+  limit: number;
+  met: boolean;
+  note?: string;
+}
+
+interface Results {
+  version: 1;
+  measuredAt: string;
+  durationSeconds: number;
+  machine: { cpus: number; node: string; loadAverage1m: number };
+  options: Omit<Options, 'only'>;
+  handlers: Record<string, HandlerFigures>;
+  storm?: StormResult;
+  demo?: { rows: DemoRow[]; seconds: number; passed: boolean } | { skipped: string };
+  targets: TargetCheck[];
+}
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+const fixed = (n: number | undefined, digits = 0): string => (n === undefined ? '-' : n.toFixed(digits));
+
+async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next;
+        next += 1;
+        results[i] = await work(items[i] as T);
+      }
+    }),
+  );
+  return results;
+}
+
+function checkTargets(handlers: Record<string, HandlerFigures>, storm: StormResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const [name, h] of Object.entries(handlers)) {
+    checks.push({ target: 'bundle <= 1.2x floor', subject: name, value: h.bytesRatio, limit: TARGETS.bundleRatio, met: h.bytesRatio <= TARGETS.bundleRatio });
+    checks.push({ target: 'bundle <= 600 KB', subject: name, value: h.bundle.initBytes, limit: TARGETS.bundleBytes, met: h.bundle.initBytes <= TARGETS.bundleBytes });
+    checks.push({ target: 'init <= 1.25x floor', subject: name, value: h.init.ratio, limit: TARGETS.initRatio, met: h.init.ratio <= TARGETS.initRatio });
+    if (h.perEvent) {
+      checks.push({
+        target: 'per-event p99 <= 1 ms excluding AWS time',
+        subject: name,
+        value: h.perEvent.p99Us,
+        limit: TARGETS.perEventP99Us,
+        met: h.perEvent.p99Us <= TARGETS.perEventP99Us,
+        note: `of which the SDK's client-side work: p99 ${fixed(h.perEvent.sdkP99Us)} us; our pipeline alone: p99 ${fixed(h.perEvent.ownP99Us)} us`,
+      });
+    }
+  }
+  if (storm) {
+    const exact = storm.changesInEmulator === storm.uniqueIncidents && storm.appliedDecisions === storm.uniqueIncidents;
+    checks.push({ target: 'storm: one change per incident', subject: 'storm', value: storm.changesInEmulator, limit: storm.uniqueIncidents, met: exact });
+  }
+  return checks;
+}
+
+function printReport(results: Results, previous: Results | undefined, previousLabel: string): void {
+  const line = (text = ''): void => console.log(text);
+  line();
+  line(`Benchmarks (${results.measuredAt}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage1m.toFixed(1)}, ${results.machine.node}, ${results.durationSeconds.toFixed(0)} s)`);
+  line();
+  line('handler                    bundle (init)  floor     ratio | init ms  floor   ratio | per event us: median   p99  (SDK p99, ours p99) calls');
+  for (const [name, h] of Object.entries(results.handlers)) {
+    const p = h.perEvent;
+    const perEvent = p
+      ? `${fixed(p.medianUs).padStart(20)} ${fixed(p.p99Us).padStart(6)}  (${fixed(p.sdkP99Us)}, ${fixed(p.ownP99Us)})`.padEnd(45) + String(p.callsPerEvent).padStart(5)
+      : `  n/a: ${h.perEventSkipped ?? ''}`;
+    line(
+      `${name.padEnd(26)} ${kb(h.bundle.initBytes).padStart(10)} ${kb(h.floor.initBytes).padStart(10)} ${h.bytesRatio.toFixed(2).padStart(5)} |` +
+        ` ${h.init.medianMs.toFixed(1).padStart(6)} ${h.init.floorMedianMs.toFixed(1).padStart(6)} ${h.init.ratio.toFixed(2).padStart(6)} |${perEvent}`,
+    );
+  }
+  if (results.storm) {
+    const s = results.storm;
+    line();
+    line(
+      `storm: ${s.events} events (${s.uniqueIncidents} incidents, ${s.duplicates} duplicates, alarms flapping) in ${s.seconds.toFixed(1)} s = ` +
+        `${s.eventsPerSecond.toFixed(0)} events/s; changes: ${s.appliedDecisions} decided, ${s.changesInEmulator} in the emulator; ` +
+        `peak RSS ${s.peakRssMb.toFixed(0)} MB (${s.rssAfterImportMb.toFixed(0)} MB after import); outcomes ${JSON.stringify(s.outcomes)}`,
+    );
+  }
+  line();
+  if (results.demo && 'rows' in results.demo) {
+    line(`demo (${results.demo.seconds.toFixed(0)} s, ${results.demo.passed ? 'all scenarios passed' : 'a scenario failed'}): time from alarm to applied change`);
+    for (const row of results.demo.rows) line(`  ${row.playbook.padEnd(26)} ${row.alarmToChangeMs.map((ms) => `${ms} ms`).join(', ')}`);
+    if (results.demo.rows.length === 0) line('  no applied change was logged');
+  } else if (results.demo) {
+    line(`demo: ${results.demo.skipped}`);
+  }
+  line();
+  line('targets:');
+  for (const t of results.targets) {
+    const shown = t.target.startsWith('bundle <= 600') ? `${kb(t.value)} vs ${kb(t.limit)}` : `${fixed(t.value, t.target.includes('ratio') || t.target.includes('x floor') ? 2 : 0)} vs ${t.limit}`;
+    line(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target.padEnd(42)} ${t.subject.padEnd(26)} ${shown}${t.note && !t.met ? ` — ${t.note}` : ''}`);
+  }
+  if (previous) {
+    line();
+    line(`compared with ${previousLabel} (${previous.measuredAt}):`);
+    for (const [name, h] of Object.entries(results.handlers)) {
+      const before = previous.handlers[name];
+      if (!before) {
+        line(`  ${name.padEnd(26)} new`);
+        continue;
+      }
+      const delta = (now: number | undefined, then: number | undefined, unit: string, digits = 1): string =>
+        now === undefined || then === undefined ? '-' : `${now - then >= 0 ? '+' : ''}${(now - then).toFixed(digits)}${unit}`;
+      line(
+        `  ${name.padEnd(26)} bundle ${delta(h.bundle.initBytes / 1024, before.bundle.initBytes / 1024, ' KB')}, init ${delta(h.init.medianMs, before.init.medianMs, ' ms')}, ` +
+          `per-event p99 ${delta(h.perEvent?.p99Us, before.perEvent?.p99Us, ' us', 0)}`,
+      );
+    }
+    if (results.storm && previous.storm) {
+      line(`  storm                      ${(results.storm.eventsPerSecond - previous.storm.eventsPerSecond).toFixed(0)} events/s, peak RSS ${(results.storm.peakRssMb - previous.storm.peakRssMb).toFixed(0)} MB`);
+    }
+  }
+}
+
+function readResults(file: string): Results | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Results;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const previousLabel = existsSync(LATEST) ? 'the previous run (bench/results/latest.json)' : 'the baseline (bench/results/baseline.json)';
+  const previous = readResults(LATEST) ?? readResults(BASELINE);
+  const say = (text: string): void => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${text}`);
+
+  say('building the handler bundles (npm run build)...');
+  const { buildAll } = await esbuildConfig();
+  await buildAll({ quiet: true });
+  const handlerNames = readdirSync(join(root, 'dist', 'handlers'))
+    .filter((name) => existsSync(join(root, 'dist', 'handlers', name, 'index.mjs')))
+    .filter((name) => options.only.length === 0 || options.only.includes(name))
+    .sort();
+
+  say(`building the SDK floors and per-event variants of ${handlerNames.length} handlers...`);
+  const floors = new Map<string, BuiltBundle>();
+  const prepared = [];
+  for (const name of handlerNames) {
+    const metafile = JSON.parse(readFileSync(join(root, 'dist', 'handlers', name, 'meta.json'), 'utf8')) as Metafile;
+    const clients = sdkClientsOf(metafile);
+    const key = clients.map((c) => c.packageName).join('+');
+    let floor = floors.get(key);
+    if (!floor) {
+      floor = await buildFloor(clients, join(benchDist, 'floor', `${floors.size}`));
+      floors.set(key, floor);
+    }
+    const bundleFile = join(root, 'dist', 'handlers', name, 'index.mjs');
+    const variant = await buildInMemoryVariant(name, join(benchDist, 'variant', name));
+    prepared.push({ name, clients, metafile, bundleFile, bundle: bundleSize(metafile, bundleFile), floor, variant });
+  }
+
+  const handlers: Record<string, HandlerFigures> = {};
+  for (const p of prepared) {
+    say(`cold start: ${p.name}, ${options.initRuns} fresh processes each for the bundle and its floor...`);
+    const times = await measureInit(p.bundleFile, p.floor.file, options.initRuns);
+    const medianMs = median(times.handlerMs);
+    const floorMedianMs = median(times.floorMs);
+    handlers[p.name] = {
+      sdkClients: p.clients.map((c) => c.packageName),
+      bundle: p.bundle,
+      floor: p.floor.size,
+      bytesRatio: p.bundle.initBytes / p.floor.size.initBytes,
+      init: { medianMs, floorMedianMs, ratio: medianMs / floorMedianMs, runs: options.initRuns },
+      topPackages: bytesByPackage(p.metafile).slice(0, 12),
+    };
+  }
+
+  say('starting moto + the gap proxy and provisioning an account...');
+  const sandbox = await startBenchSandbox();
+  let storm: StormResult | undefined;
+  try {
+    const account = await provisionBenchAccount(sandbox, 'production');
+    say(`per-event cost: ${options.eventsPerHandler} events per handler, ${options.parallel} handlers at a time...`);
+    const events = await alarmEventsFor(prepared.map((p) => p.name), account);
+    const perEvent = await pool(prepared, options.parallel, async (p) => {
+      const result = await measurePerEvent(p.name, p.variant.file, account, options.eventsPerHandler, events.get(p.name));
+      say(`  ${p.name}: ${'skipped' in result ? `skipped (${result.skipped})` : `median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us, ${result.callsPerEvent} AWS calls`}`);
+      return result;
+    });
+    // escalation-timer runs on the Scheduler timer escalate's recorded event left behind (its Input is the timer's event).
+    const timerIndex = prepared.findIndex((p) => p.name === TIMER_HANDLER);
+    const timer = prepared[timerIndex];
+    if (timer && perEvent[timerIndex] && 'skipped' in (perEvent[timerIndex] ?? {})) {
+      const pending = await createSchedulerDriver({ scheduler: new SchedulerClient(account.clientConfig), invoke: async () => undefined }).pending();
+      if (pending[0]) {
+        const result = await measurePerEvent(timer.name, timer.variant.file, account, options.eventsPerHandler, pending[0].input);
+        say(`  ${timer.name}: ${'skipped' in result ? `skipped (${result.skipped})` : `median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us, ${result.callsPerEvent} AWS calls`}`);
+        perEvent[timerIndex] = result;
+      }
+    }
+    prepared.forEach((p, i) => {
+      const result = perEvent[i];
+      const figures = handlers[p.name];
+      if (!figures || !result) return;
+      if ('skipped' in result) figures.perEventSkipped = result.skipped;
+      else figures.perEvent = result;
+    });
+    if (options.storm) {
+      const s = options.storm;
+      say(`storm: ${s.lanes * s.flapsPerLane * s.copiesPerIncident} events against the emulator...`);
+      storm = await runStorm(sandbox, s);
+    }
+  } finally {
+    await sandbox.stop();
+  }
+
+  let demo: Results['demo'] = { skipped: 'not run (npm run bench -- --demo plays the whole game-day demo, a few minutes)' };
+  if (options.demo) {
+    say('demo: playing every scenario...');
+    const played = await runDemo();
+    demo = { rows: played.rows, seconds: played.seconds, passed: played.passed };
+  }
+
+  const results: Results = {
+    version: 1,
+    measuredAt: new Date().toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    machine: { cpus: cpus().length, node: process.version, loadAverage1m: loadavg()[0] ?? 0 },
+    options: { initRuns: options.initRuns, eventsPerHandler: options.eventsPerHandler, parallel: options.parallel, storm: options.storm, demo: options.demo },
+    handlers,
+    ...(storm ? { storm } : {}),
+    demo,
+    targets: checkTargets(handlers, storm),
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+  printReport(results, previous, previousLabel);
+  console.log(`\nwritten: bench/results/latest.json${process.argv.includes('--baseline') ? ' and bench/results/baseline.json' : ''}`);
+  if (process.argv.includes('--baseline')) writeFileSync(BASELINE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+// Child process of the storm: the real scale-consumers bundle, flapping alarms, every state change delivered many times at once.
+import { pathToFileURL } from 'node:url';
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
+import type { StormLane } from './storm';
+
+interface StormJob {
+  bundle: string;
+  lanes: StormLane[];
+  flapsPerLane: number;
+  copiesPerIncident: number;
+  account: string;
+  region: string;
+}
+
+type Handler = (event: unknown, context?: Record<string, unknown>) => Promise<{ outcome?: string }>;
+
+async function storm(job: StormJob): Promise<Record<string, unknown>> {
+  const { handler } = (await import(pathToFileURL(job.bundle).href)) as { handler: Handler };
+  const rssAfterImportKb = process.resourceUsage().maxRSS;
+  // CloudWatch's part (moto never evaluates alarms): set the state, read back its timestamp, build the event it emits.
+  const cloudWatch = new CloudWatchClient({ region: job.region });
+  const transition = async (lane: StormLane, value: 'ALARM' | 'OK', previous: { value: string; timestamp: string }) => {
+    const reason = `Threshold Crossed: storm flap to ${value}`;
+    const reasonData = JSON.stringify({ version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
+    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: lane.alarmName, StateValue: value, StateReason: reason, StateReasonData: reasonData }));
+    const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [lane.alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
+    const timestamp = (alarm.StateUpdatedTimestamp ?? new Date()).toISOString();
+    const event = buildAlarmStateChangeEvent({
+      alarm,
+      account: job.account,
+      region: job.region,
+      previous: { ...previous, reason: 'previous' },
+      current: { value, reason, reasonData, timestamp },
+    });
+    return { event, state: { value, timestamp } };
+  };
+
+  const outcomes: Record<string, number> = {};
+  let events = 0;
+  let redeliveries = 0;
+  const deliver = async (event: unknown): Promise<void> => {
+    events += 1;
+    // A thrown error is retried, as Lambda's asynchronous invocation would (it counts as one more delivery).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const decision = await handler(event);
+        const outcome = decision.outcome ?? 'returned';
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        return;
+      } catch {
+        if (attempt >= 3) {
+          outcomes.failed = (outcomes.failed ?? 0) + 1;
+          return;
+        }
+        redeliveries += 1;
+      }
+    }
+  };
+
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    job.lanes.map(async (lane) => {
+      let previous = { value: 'INSUFFICIENT_DATA', timestamp: new Date().toISOString() };
+      let lastEvent: unknown;
+      for (let flap = 0; flap < job.flapsPerLane; flap += 1) {
+        const { event, state } = await transition(lane, flap % 2 === 0 ? 'ALARM' : 'OK', previous);
+        previous = state;
+        // The state change and its duplicates arrive together; one late duplicate of the previous change arrives among them.
+        const copies = Array.from({ length: job.copiesPerIncident }, (_, i) => (i === job.copiesPerIncident - 1 && lastEvent ? lastEvent : event));
+        lastEvent = event;
+        await Promise.all(copies.map(deliver));
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  cloudWatch.destroy();
+  return { ok: true, events, seconds, outcomes, redeliveries, peakRssKb: process.resourceUsage().maxRSS, rssAfterImportKb };
+}
+
+process.once('message', (job: StormJob) => {
+  storm(job)
+    .then((reply) => process.send?.(reply, () => process.exit(0)))
+    .catch((error: unknown) => process.send?.({ ok: false, error: String((error as Error)?.stack ?? error) }, () => process.exit(1)));
+});

@@ -1,0 +1,242 @@
+// Demo scenario, the escalation path: one incident goes from L1 to L2 when nobody acknowledges it, another is acknowledged and stops.
+import { UpdateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { appendFileSync } from 'node:fs';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
+import type { EscalationResult } from '../../../shared/escalation/escalation-service';
+import { resolveEscalationPolicy } from '../../../shared/escalation/policy';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { createEscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
+import { createEventRouter, type RouteResult } from '../../../sandbox/event-router';
+import { invokeBundle } from '../../../sandbox/invoke-bundle';
+import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { ackCommand } from '../../ack';
+import { seconds, type DemoContext, type DemoScenario } from '../context';
+import { alarmOf, fireAlarm } from '../fire-alarm';
+
+const MINUTE_MS = 60_000;
+// EventBridge -> SQS is immediate in the emulator, but a busy machine can hold a delivery back for seconds.
+const WAIT_MS = 15_000;
+const POLL_INTERVAL_MS = 100;
+const QUEUE_HANDLER = 'scale-consumers';
+const BREACH = { version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [2480], threshold: 1000 };
+
+function describeResult(result: EscalationResult): string {
+  const delivered = result.delivered.map((d) => `${d.kind === 'resolve' ? 'resolution to' : 'notified'} ${d.tier} (${d.via})`).join('; ');
+  const id = result.incidentId ?? result.incidentIds?.join(', ') ?? '';
+  return `${result.action.toUpperCase()}${id ? ` ${id}` : ''}${delivered ? ` — ${delivered}` : ` — ${result.reason}`}`;
+}
+
+function summarizeInbox(messages: readonly InboxMessage[]): string[] {
+  const byTier = new Map<string, string[]>();
+  for (const m of messages) {
+    const key = `${m.tierName} <- ${m.kind}`;
+    byTier.set(key, [...(byTier.get(key) ?? []), m.channel]);
+  }
+  return [...byTier.entries()].map(([key, channels]) => `${key} (${channels.sort().join(' + ')})`);
+}
+
+export const escalationScenario: DemoScenario = {
+  name: 'escalation',
+  title: 'Escalation path: L1 -> L2 when nobody acknowledges; acknowledged incidents stop',
+  async run(ctx: DemoContext) {
+    const { topology, clientConfig } = ctx.session;
+    const { line } = ctx;
+    const at = (): string => `t+${seconds(Date.now() - ctx.startedAt)}`;
+    const runtime = loadRuntimeConfig(process.env);
+    const policy = resolveEscalationPolicy(runtime.config, runtime.environment);
+    const [first, second] = policy.tiers;
+    if (!first || !second) return { ok: false, summary: [`the ${runtime.environment} escalation path has fewer than two tiers`] };
+    line(
+      `  ${runtime.environment} path: ${policy.tiers
+        .map((t) => `${t.name} ${t.supportCase ? `[support case, ${t.supportCase.severityCode}]` : `[${t.channels.join('+')}]`} ${t.timeoutMinutes} min`)
+        .join(' -> ')}`,
+    );
+
+    const sqs = new SQSClient(clientConfig);
+    const lambda = new LambdaClient(clientConfig);
+    const scheduler = new SchedulerClient(clientConfig);
+    const log = (chunk: string): void => appendFileSync(ctx.logFile, chunk);
+    // Earlier scenarios' decisions and OKs stay out of this one: it starts from an empty inbox.
+    for (const url of [topology.decisionRoute.url, topology.alarmClearedRoute.url]) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+    const inbox = await createEscalationInbox(clientConfig, topology, 'demo-escalation-inbox');
+    line(`  an SQS queue subscribed to each tier's SNS topic shows what each tier receives`);
+
+    // One message per poll: invokeBundle redirects this process's stdout while a bundle runs, so bundles run one at a time.
+    const escalations = createEventRouter({
+      sqs,
+      routes: { escalate: topology.decisionRoute.url },
+      invoke: (handler, event) => invokeBundle(handler, event, log),
+      batchSize: 1,
+    });
+    const clearances = createEventRouter({
+      sqs,
+      routes: { escalate: topology.alarmClearedRoute.url },
+      invoke: (handler, event) => invokeBundle(handler, event, log),
+      batchSize: 1,
+    });
+    const clock = createSandboxClock();
+    const driver = createSchedulerDriver({
+      scheduler,
+      groupName: topology.escalationScheduleGroup.name,
+      invoke: (arn, input) => invokeBundle(handlerOfFunctionArn(arn) ?? 'unknown-target', input, log),
+    });
+    let failures = 0;
+    const report = (results: RouteResult[]): EscalationResult[] => {
+      const out: EscalationResult[] = [];
+      for (const r of results) {
+        if (r.error) {
+          failures += 1;
+          line(`  ${at()}  ${r.handler}: FAILED (${r.error.name}: ${r.error.message}) — retried`);
+        } else {
+          const result = r.result as EscalationResult;
+          out.push(result);
+          line(`  ${at()}  ${r.handler}: ${describeResult(result)}`);
+        }
+      }
+      return out;
+    };
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    /** Routes what is waiting on the queue, one message at a time, until it is empty (waiting for the first). */
+    const route = async (router: typeof escalations): Promise<EscalationResult[]> => {
+      const all: EscalationResult[] = [];
+      for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
+        const results = await router.pollOnce();
+        all.push(...report(results));
+        if (results.length === 0 && all.length > 0) break;
+        if (results.length === 0) await pause();
+      }
+      return all;
+    };
+    /** Routes alarm events to the playbooks until scale-consumers has decided on the alarm's `state`. */
+    const decided = async (state: 'ALARM' | 'OK'): Promise<void> => {
+      for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
+        const results = await ctx.router.pollOnce();
+        failures += results.filter((r) => r.error).length;
+        if (ctx.report(results).some((d) => d.playbook === QUEUE_HANDLER && d.alarmState === state)) return;
+        await pause();
+      }
+      failures += 1;
+      line(`  ${at()}  ${QUEUE_HANDLER} did not decide on ${state} within ${WAIT_MS / 1000} s`);
+    };
+    const jump = async (minutes: number): Promise<EscalationResult[]> => {
+      clock.advance(minutes * MINUTE_MS);
+      line(`  ${at()}  sandbox clock jumps ${minutes} min (now ${Math.round(clock.offsetMs() / MINUTE_MS)} min ahead): due escalation timers run`);
+      const fired = await driver.runDue(clock);
+      if (fired.length === 0) line(`  ${at()}  no timer due yet`);
+      const results: EscalationResult[] = [];
+      for (const f of fired) {
+        if (f.error) {
+          failures += 1;
+          line(`  ${at()}  timer ${f.name}: FAILED (${f.error.message})`);
+        } else {
+          results.push(f.result as EscalationResult);
+          line(`  ${at()}  timer ${f.name}: ${describeResult(f.result as EscalationResult)}`);
+        }
+      }
+      return results;
+    };
+    const delivered = async (): Promise<InboxMessage[]> => {
+      const messages = await inbox.read();
+      for (const s of summarizeInbox(messages)) line(`  ${at()}  inbox: ${s}`);
+      return messages;
+    };
+    const alarm = alarmOf(ctx, QUEUE_HANDLER);
+    const fire = async (to: 'ALARM' | 'OK'): Promise<void> => {
+      const fired = await fireAlarm(
+        ctx,
+        alarm,
+        to,
+        to === 'ALARM'
+          ? 'Threshold Crossed: 1 out of the last 1 datapoints [2480.0] was greater than the threshold (1000.0) (minimum 1 datapoint for OK -> ALARM transition).'
+          : 'Threshold Crossed: 1 out of the last 1 datapoints [12.0] was not greater than the threshold (1000.0) (minimum 1 datapoint for ALARM -> OK transition).',
+        { ...BREACH, recentDatapoints: [to === 'ALARM' ? 2480 : 12] },
+      );
+      line(`  ${at()}  alarm "${alarm}": ${fired.from} -> ${fired.to}`);
+    };
+
+    const cap = runtime.env.scaleConsumers.maxConcurrency;
+    const baseline = topology.consumer.maximumConcurrency;
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: cap } }));
+    line(`  the consumers already run at the ${runtime.environment} cap (MaximumConcurrency ${cap}): the automation cannot help, people must`);
+
+    const inboxes: Record<'a' | 'b', InboxMessage[]> = { a: [], b: [] };
+    let ackExit = -1;
+    let incidentA: string | undefined;
+    let incidentB: string | undefined;
+    try {
+      // Incident A: nobody acknowledges it.
+      line('');
+      line('  Incident A: nobody acknowledges');
+      await fire('ALARM');
+      await decided('ALARM');
+      incidentA = (await route(escalations)).find((r) => r.action === 'opened')?.incidentId;
+      const firstMessages = await delivered();
+      inboxes.a.push(...firstMessages);
+      const email = firstMessages.find((m) => m.channel === 'email');
+      if (email) {
+        line(`  ${first.name} email, subject "${email.subject ?? ''}":`);
+        for (const text of email.message.split('\n')) line(`      | ${text}`);
+      }
+      await jump(first.timeoutMinutes - 1);
+      inboxes.a.push(...(await delivered()));
+      await jump(2);
+      inboxes.a.push(...(await delivered()));
+      await fire('OK');
+      await decided('OK');
+      // The OK reaches the escalation twice: as the alarm's own state change and in scale-consumers' decision.
+      await route(clearances);
+      await route(escalations);
+      inboxes.a.push(...(await delivered()));
+
+      // Incident B: the on-call engineer acknowledges it.
+      line('');
+      line('  Incident B: acknowledged by the on-call engineer');
+      await fire('ALARM');
+      await decided('ALARM');
+      incidentB = (await route(escalations)).find((r) => r.action === 'opened')?.incidentId;
+      inboxes.b.push(...(await delivered()));
+      if (incidentB) {
+        line(`  ${at()}  $ runbook ack ${incidentB} --by "on-call engineer"`);
+        ackExit = await ackCommand(incidentB, { by: 'on-call engineer' });
+      }
+      await jump(first.timeoutMinutes + 1);
+      inboxes.b.push(...(await delivered()));
+      await fire('OK');
+      await decided('OK');
+      await route(clearances);
+      await route(escalations);
+      inboxes.b.push(...(await delivered()));
+    } finally {
+      await lambda.send(new UpdateEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: baseline } }));
+      lambda.destroy();
+      sqs.destroy();
+      scheduler.destroy();
+    }
+
+    const count = (messages: InboxMessage[], incident: string | undefined, level: number, kind: string): number =>
+      messages.filter((m) => m.incidentId === incident && m.level === level && m.kind === kind).length;
+    const channels = (level: number): number => policy.tiers.find((t) => t.level === level)?.channels.length ?? 0;
+    const aOk =
+      count(inboxes.a, incidentA, first.level, 'opened') === channels(first.level) &&
+      count(inboxes.a, incidentA, second.level, 'escalated') === channels(second.level) &&
+      count(inboxes.a, incidentA, first.level, 'resolved') === channels(first.level) &&
+      count(inboxes.a, incidentA, second.level, 'resolved') === channels(second.level);
+    const bOk =
+      ackExit === 0 &&
+      count(inboxes.b, incidentB, first.level, 'opened') === channels(first.level) &&
+      inboxes.b.every((m) => m.level === first.level) &&
+      count(inboxes.b, incidentB, first.level, 'resolved') === channels(first.level);
+    const ok = Boolean(incidentA && incidentB) && aOk && bOk && failures === 0 && (await driver.pending()).length === 0;
+    return {
+      ok,
+      summary: [
+        `incident A ${incidentA ?? '(not opened)'}: ${first.name} -> ${second.name} after ${first.timeoutMinutes} min unacknowledged; resolved on OK (one message per channel to each)`,
+        `incident B ${incidentB ?? '(not opened)'}: ${first.name} only; acknowledged, the timer stopped, ${second.name} never paged; resolved on OK`,
+        `timers: EventBridge Scheduler one-time schedules, driven by a sandbox clock ${Math.round(clock.offsetMs() / MINUTE_MS)} min ahead; none left pending`,
+        ok ? 'every tier heard exactly what it should, once' : 'the escalation did not go as expected (see above)',
+      ],
+    };
+  },
+};

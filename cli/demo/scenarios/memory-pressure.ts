@@ -1,0 +1,78 @@
+// Demo scenario, Memory Pressure (OOM errors) -> raise Lambda memory: the consumer runs out of memory, the OOM alarm fires, memory goes up one step.
+import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { alarmOf, awaitDecision, fireAlarm, printDetails } from '../fire-alarm';
+import type { DemoScenario } from '../context';
+
+const HANDLER = 'raise-lambda-memory';
+
+export const memoryPressureScenario: DemoScenario = {
+  name: 'memory-pressure',
+  title: 'Memory Pressure (OOM errors) -> raise Lambda memory',
+  async run(ctx) {
+    const { topology, clientConfig } = ctx.session;
+    const fn = topology.consumer.functionName;
+    const lambda = new LambdaClient(clientConfig);
+    const logs = new CloudWatchLogsClient(clientConfig);
+    const cloudWatch = new CloudWatchClient(clientConfig);
+    try {
+      const memory = async (): Promise<number | undefined> => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).MemorySize;
+      const before = await memory();
+      ctx.line(`  consumer ${fn}: ${before} MB; metric filter ${topology.oomMetricFilter.name} counts OOM lines in ${topology.oomMetricFilter.logGroupName}`);
+
+      // What a PHP 8.2 consumer prints when it exceeds memory_limit, three invocations in a row.
+      const logStreamName = `2024/03/05/[$LATEST]${Date.now().toString(16)}`;
+      await logs.send(new CreateLogStreamCommand({ logGroupName: topology.consumer.logGroupName, logStreamName }));
+      const now = Date.now();
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: topology.consumer.logGroupName,
+          logStreamName,
+          logEvents: [3, 2, 1].map((ago) => ({
+            timestamp: now - ago * 1000,
+            message: 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57',
+          })),
+        }),
+      );
+      // moto stores metric filters but does not run them: publish the count the filter would.
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: topology.oomMetricFilter.namespace,
+          MetricData: [{ MetricName: topology.oomMetricFilter.metricName, Value: 3, Unit: 'Count' }],
+        }),
+      );
+      ctx.line('  3 invocations die with "Allowed memory size of 536870912 bytes exhausted"');
+
+      const alarmName = alarmOf(ctx, HANDLER);
+      const fired = await fireAlarm(ctx, alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [3.0] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).', {
+        version: '1.0',
+        statistic: 'Sum',
+        period: 60,
+        recentDatapoints: [3.0],
+        threshold: 1.0,
+      });
+      ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to}`);
+      const { decision, failures } = await awaitDecision(ctx, HANDLER);
+      printDetails(ctx, decision);
+      const after = await memory();
+
+      const summary = [
+        `consumer memory               ${before} -> ${after} MB`,
+        `decision                      ${decision ? `${decision.outcome}${decision.escalation ? ` (${decision.escalation.cause})` : ''}` : 'none'}`,
+      ];
+      if (ctx.options.environment === 'development') {
+        const ok = decision?.outcome === 'dry-run' && after === before && failures === 0;
+        summary.push(ok ? 'development is report-only: the raise was planned and reported, memory is unchanged' : 'the scenario did not complete as expected (see above)');
+        return { ok, summary };
+      }
+      const ok = decision?.outcome === 'applied' && after !== undefined && before !== undefined && after > before && failures === 0;
+      summary.push(ok ? `memory raised one step; the decision names the drift: "memory ${before} -> ${after} MB: update your IaC"` : 'the scenario did not complete as expected (see above)');
+      return { ok, summary };
+    } finally {
+      lambda.destroy();
+      logs.destroy();
+      cloudWatch.destroy();
+    }
+  },
+};

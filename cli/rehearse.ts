@@ -1,0 +1,191 @@
+// `runbook rehearse <document> --param K=V ...`: runs an SSM Automation document against the sandbox and shows each step.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { systemClock, type Clock } from '../shared/clock';
+import { readRunbook } from '../shared/runbooks/document';
+import { lintRunbook } from '../shared/runbooks/lint/lint-runbook';
+import { formatFinding } from '../shared/runbooks/lint/lint-files';
+import {
+  rehearse,
+  UnsupportedActionError,
+  type ApprovalAnswer,
+  type ApprovalRequest,
+  type RehearsalReporter,
+  type RehearsalResult,
+} from '../sandbox/rehearsal/engine';
+import { FunctionNotRehearsableError, bundleInvoker, checkBundle } from '../sandbox/rehearsal/lambda-bundles';
+import { RehearsalInputError, parseParameterArguments, resolveParameters } from '../sandbox/rehearsal/parameters';
+import { createSdkCaller } from '../sandbox/rehearsal/sdk-caller';
+import { RehearsalStepError, asText } from '../sandbox/rehearsal/values';
+import { EXIT } from './exit-codes';
+
+export interface RehearseOptions {
+  param?: string[];
+  approve?: boolean;
+  reject?: boolean;
+  environment?: string;
+  json?: boolean;
+  logs?: boolean;
+  /** Tests: a clock that does not sleep, and a short poll. */
+  clock?: Clock;
+  pollIntervalMs?: number;
+  /** Tests: answers approvals instead of the prompt. */
+  approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+}
+
+const DOCUMENT_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** A path, or a document name looked up in runbooks/ (NotificationService-ScaleConsumers). */
+export function findDocument(document: string): string | undefined {
+  if (existsSync(document)) return document;
+  const directories = [join(process.cwd(), 'runbooks'), ...(process.env.RUNBOOK_DIST ? [join(process.env.RUNBOOK_DIST, '..', 'runbooks')] : [])];
+  for (const directory of directories) {
+    for (const extension of DOCUMENT_EXTENSIONS) {
+      const candidate = join(directory, `${document}${extension}`);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+const short = (value: unknown, max = 400): string => {
+  const text = asText(value);
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+};
+
+/** An automation Lambda's answer (a decision or an escalation result) in one line; anything else shortened. */
+function summarize(value: unknown, max = 400): string {
+  if (typeof value === 'string' && value.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(value) as { outcome?: unknown; action?: unknown; reason?: unknown; findings?: unknown };
+      const verdict = parsed.outcome ?? parsed.action;
+      if (typeof verdict === 'string' && typeof parsed.reason === 'string') {
+        const findings = Array.isArray(parsed.findings) ? ` (${parsed.findings.length} finding(s))` : '';
+        return `${verdict}: ${parsed.reason}${findings} [full JSON with --json]`;
+      }
+    } catch {
+      // Not JSON after all: shown as text.
+    }
+  }
+  return short(value, max);
+}
+
+function printingReporter(total: number): RehearsalReporter {
+  return {
+    stepStarted(step, position) {
+      console.log(`[${position}] ${step.name} (${step.action}) of ${total} steps...`);
+    },
+    stepFinished(result) {
+      const mark = result.status === 'Success' ? 'ok' : 'FAILED';
+      console.log(`    ${mark}${result.detail ? `: ${result.detail}` : ''}${result.attempts > 1 ? ` (attempt ${result.attempts})` : ''}`);
+      if (result.message) console.log(`    ${result.message}`);
+      for (const [name, value] of Object.entries(result.outputs)) {
+        if (name === 'OutputPayload') continue;
+        console.log(`    ${result.step}.${name} = ${summarize(value)}`);
+      }
+      if (result.next) console.log(`    next: ${result.next}`);
+    },
+    note(step, text) {
+      console.log(`    note (${step}): ${text}`);
+    },
+  };
+}
+
+function approvalFrom(options: RehearseOptions, who: string): (request: ApprovalRequest) => Promise<ApprovalAnswer> {
+  if (options.approver) return options.approver;
+  // With --json, standard output carries only the result: the approval request goes to standard error.
+  const say = options.json ? console.error : console.log;
+  return async (request) => {
+    say(`    approval requested from ${request.approvers.join(', ')}:`);
+    say(`    ${request.message}`);
+    if (options.approve) return { approved: true, approver: `${who} (--approve)` };
+    if (options.reject) return { approved: false, approver: `${who} (--reject)`, comment: 'rejected with --reject' };
+    if (!process.stdin.isTTY) {
+      throw new RehearsalStepError('this step needs an approval: answer it with --approve or --reject (no terminal to ask on)');
+    }
+    const prompt = createInterface({ input: process.stdin, output: options.json ? process.stderr : process.stdout });
+    try {
+      const answer = (await prompt.question('    Approve? [y/N] ')).trim().toLowerCase();
+      return answer === 'y' || answer === 'yes' ? { approved: true, approver: who } : { approved: false, approver: who, comment: 'rejected at the prompt' };
+    } finally {
+      prompt.close();
+    }
+  };
+}
+
+export async function rehearseCommand(document: string, options: RehearseOptions = {}): Promise<number> {
+  if (options.approve && options.reject) {
+    console.error('runbook rehearse: --approve and --reject exclude each other');
+    return EXIT.usage;
+  }
+  const file = findDocument(document);
+  if (!file) {
+    console.error(`runbook rehearse: no document ${document} (a file, or a name in runbooks/)`);
+    return EXIT.usage;
+  }
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) {
+    console.error('runbook rehearse: AWS_ENDPOINT_URL is not set. A rehearsal runs against the sandbox: start one with `runbook sandbox` and export the AWS_ENDPOINT_URL it prints.');
+    return EXIT.usage;
+  }
+  const runbook = readRunbook(file);
+  const errors = lintRunbook(runbook).filter((f) => f.severity === 'error');
+  if (errors.length > 0 || !runbook.model) {
+    for (const finding of errors) console.error(formatFinding(finding));
+    console.error(`runbook rehearse: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
+    return EXIT.rejected;
+  }
+  const model = runbook.model;
+  if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
+  if (model.steps.some((s) => s.action === 'aws:invokeLambdaFunction') && !process.env.RUNBOOK_ENVIRONMENT) {
+    console.error('runbook rehearse: this document runs automation Lambdas: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT');
+    return EXIT.usage;
+  }
+
+  let parameters: Record<string, unknown>;
+  try {
+    parameters = resolveParameters(model, parseParameterArguments(options.param ?? []));
+  } catch (error) {
+    if (!(error instanceof RehearsalInputError)) throw error;
+    console.error(`runbook rehearse: ${error.message}`);
+    return EXIT.usage;
+  }
+
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const aws = createSdkCaller({ region });
+  try {
+    const identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
+    const accountId = identity.Account ?? '000000000000';
+    if (!options.json) console.log(`Rehearsing ${file} against ${endpoint} (account ${accountId}, ${region})`);
+    let result: RehearsalResult;
+    try {
+      result = await rehearse(model, parameters, {
+        clock: options.clock ?? systemClock,
+        callAws: (service, api, input) => aws.call(service, api, input),
+        invokeFunction: bundleInvoker(options.logs ? (chunk) => process.stderr.write(chunk) : undefined),
+        checkFunction: checkBundle,
+        approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you'),
+        context: { accountId, region },
+        ...(options.json ? {} : { reporter: printingReporter(model.steps.length) }),
+        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      });
+    } catch (error) {
+      if (error instanceof UnsupportedActionError || error instanceof FunctionNotRehearsableError) {
+        console.error(`runbook rehearse: ${error.message}`);
+        return EXIT.unavailable;
+      }
+      throw error;
+    }
+    if (options.json) {
+      console.log(JSON.stringify(result, null, 2));
+    } else {
+      if (Object.keys(result.outputs).length > 0) console.log('Outputs:');
+      for (const [name, value] of Object.entries(result.outputs)) console.log(`  ${name} = ${summarize(value, 2000)}`);
+      console.log(result.status === 'Success' ? 'Success' : `Failed at step ${result.failure?.step}: ${result.failure?.message}`);
+    }
+    return result.status === 'Success' ? EXIT.ok : EXIT.failure;
+  } finally {
+    aws.destroy();
+  }
+}

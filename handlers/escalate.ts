@@ -1,0 +1,4 @@
+// Lambda entry point: "Runbook Decision" events and alarm state changes -> incidents up the escalation path (shared/escalation/).
+import { createEscalateHandler } from '../shared/escalation/create-escalation-handlers';
+
+export const handler = createEscalateHandler();

@@ -1,0 +1,75 @@
+// Builds the CDK app from context: the configuration the handlers read, the handlers in handlers/, the stacks the plan names.
+import { join } from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { defaultConfig } from '../../shared/config/defaults';
+import type { AutomationConfig } from '../../shared/config/schema';
+import { planDeployment, readContextRecord, type DeploymentContext, type StackPlan } from './deployment-plan';
+import { handlerCatalog, type HandlerSpec } from './handler-catalog';
+import { addNagChecks } from './nag';
+import { RemediationRolesStack } from './remediation-roles-stack';
+import { RunbookStack } from './runbook-stack';
+import { WorkloadStack } from './workload-stack';
+
+export interface RunbookAppOptions {
+  /** The repository root (handlers/, dist/, runbooks/). */
+  rootDir: string;
+  /** Run cdk-nag on synthesis (default true). Tests run the packs themselves to report every finding at once. */
+  nag?: boolean;
+  /** Replace the handler catalog (tests). */
+  handlers?: HandlerSpec[];
+}
+
+export interface RunbookApp {
+  config: AutomationConfig;
+  plans: StackPlan[];
+  handlers: HandlerSpec[];
+  stacks: Map<string, RunbookStack | WorkloadStack | RemediationRolesStack>;
+}
+
+function contextString(app: App, key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Reads the context, validates the configuration exactly as a handler would, and adds every planned stack to `app`. */
+export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookApp {
+  const overridesJson = contextString(app, 'config');
+  const config = parseAutomationConfig(mergeConfig(defaultConfig, overridesJson ? (JSON.parse(overridesJson) as unknown) : {}));
+  const operations = contextString(app, 'operationsAccount');
+  const context: DeploymentContext = {
+    ...(contextString(app, 'environment') ? { environment: contextString(app, 'environment') } : {}),
+    ...(contextString(app, 'region') ? { region: contextString(app, 'region') } : {}),
+    ...(contextString(app, 'account') ? { account: contextString(app, 'account') } : {}),
+    ...(readContextRecord(app.node.tryGetContext('accounts'), 'accounts') ? { accounts: readContextRecord(app.node.tryGetContext('accounts'), 'accounts') } : {}),
+    ...(operations ? { operationsAccount: readContextRecord(operations, 'operationsAccount') ?? operations } : {}),
+  };
+  const plans = planDeployment(config, context);
+  const handlers = options.handlers ?? handlerCatalog({ rootDir: options.rootDir });
+
+  const stacks = new Map<string, RunbookStack | WorkloadStack | RemediationRolesStack>();
+  for (const plan of plans) {
+    // Each environment's handlers must accept their region: the same check they make at start.
+    loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: plan.environment, AWS_REGION: plan.region, ...(overridesJson ? { RUNBOOK_CONFIG_JSON: overridesJson } : {}) });
+    const env = { region: plan.region, ...(plan.account ? { account: plan.account } : {}) };
+    const common = { env, deployment: plan, config, stackName: plan.stackName };
+    if (plan.kind === 'runbooks') {
+      stacks.set(
+        plan.stackName,
+        new RunbookStack(app, plan.stackName, {
+          ...common,
+          handlers,
+          runbooksDir: join(options.rootDir, 'runbooks'),
+          ...(overridesJson ? { configOverridesJson: overridesJson } : {}),
+        }),
+      );
+    } else if (plan.kind === 'workload') {
+      stacks.set(plan.stackName, new WorkloadStack(app, plan.stackName, common));
+    } else {
+      stacks.set(plan.stackName, new RemediationRolesStack(app, plan.stackName, { ...common, handlers }));
+    }
+  }
+  if (options.nag ?? true) addNagChecks(app);
+  return { config, plans, handlers, stacks };
+}

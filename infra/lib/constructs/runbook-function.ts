@@ -1,0 +1,85 @@
+// One handler as a Lambda function: its built bundle, its own role with exactly the declared actions, logs, DLQ destination.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HandlerSpec } from '../handler-catalog';
+import type { ScopedGrant } from '../iam/scoped-policy';
+import { acknowledge, acknowledgeWildcards } from '../nag';
+import { DELIVERY, sizingOf, type EnvironmentInfraSettings } from '../settings';
+
+export interface RunbookFunctionProps {
+  handler: HandlerSpec;
+  functionName: string;
+  roleName: string;
+  settings: EnvironmentInfraSettings;
+  environment: Record<string, string>;
+  /** The declared actions as scoped statements (infra/lib/iam/scoped-policy.ts). */
+  grant: ScopedGrant;
+  /** Where an asynchronous invocation goes after Lambda's retries fail. */
+  failureQueue: IQueue;
+  key: IKey;
+}
+
+/** Lambda runtime: Node.js 22 (the bundles target it: esbuild config, README), arm64 (Graviton: cheaper per GB-second). */
+export const HANDLER_RUNTIME = Runtime.NODEJS_22_X;
+
+export class RunbookFunction extends Construct {
+  readonly fn: LambdaFunction;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
+    super(scope, id);
+    const { handler, settings } = props;
+    const sizing = sizingOf(handler.name);
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: settings.logRetentionDays,
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    // Its own role, not AWSLambdaBasicExecutionRole: the managed policy lets a function write to every log group.
+    this.role = new Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.functionName}: the actions ${handler.declaredIn} declares, and nothing else`,
+    });
+    new Policy(this, 'DeclaredActions', { statements: props.grant.statements, roles: [this.role] });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+
+    this.fn = new LambdaFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: `Notification Service runbook automation: ${handler.name} (${handler.kind === 'playbook' ? `playbook ${handler.row}` : 'service handler'})`,
+      code: Code.fromAsset(handler.bundleZip),
+      handler: 'index.handler',
+      runtime: HANDLER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: sizing.memoryMb,
+      timeout: Duration.seconds(sizing.timeoutSeconds),
+      role: this.role,
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: props.environment,
+      environmentEncryption: props.key,
+      ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
+      onFailure: new SqsDestination(props.failureQueue),
+      retryAttempts: DELIVERY.asyncRetryAttempts,
+      maxEventAge: Duration.seconds(DELIVERY.asyncMaxEventAgeSeconds),
+    });
+
+    acknowledgeWildcards(this, [
+      ...props.grant.wildcards,
+      { resource: '*', reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions' },
+    ]);
+    acknowledge(this.fn, 'Serverless-LambdaDLQ', 'asynchronous failures go to an on-failure destination (an SQS queue), which records the request and the error; a DLQ as well would deliver each failure twice');
+    acknowledge(this.fn, 'AwsSolutions-L1', 'the handler bundles are built and tested for the Node.js 22 runtime (esbuild target, SDK support statement); moving to a newer runtime is a deliberate upgrade');
+    acknowledge(this.fn, 'Serverless-LambdaLatestVersion', 'the handler bundles are built and tested for the Node.js 22 runtime (esbuild target, SDK support statement); moving to a newer runtime is a deliberate upgrade');
+  }
+}

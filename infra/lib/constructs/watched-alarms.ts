@@ -1,0 +1,101 @@
+// The CloudWatch alarms on the service's resources at the seed's thresholds, and the log metric filters behind the OOM alarm.
+import { CfnAlarm, type CfnAlarmProps } from 'aws-cdk-lib/aws-cloudwatch';
+import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  alarmSpecs,
+  OUT_OF_MEMORY_FILTER_PATTERN,
+  outOfMemoryMetric,
+  watchedResources,
+  type AlarmSpec,
+} from '../../../shared/config/alarm-specs';
+import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+
+export interface WatchedAlarmsProps {
+  config: AutomationConfig;
+  environment: EnvironmentName;
+}
+
+const dimensions = (values: Record<string, string>): CfnAlarm.DimensionProperty[] => Object.entries(values).map(([name, value]) => ({ name, value }));
+
+/** The same alarm the sandbox creates with PutMetricAlarm (sandbox/provision.ts), as CloudFormation. */
+function alarmProperties(alarm: AlarmSpec): Omit<CfnAlarmProps, 'alarmName'> {
+  const common = {
+    alarmDescription: alarm.description,
+    actionsEnabled: true,
+    comparisonOperator: alarm.comparisonOperator,
+    threshold: alarm.threshold,
+    evaluationPeriods: alarm.evaluationPeriods,
+    datapointsToAlarm: alarm.datapointsToAlarm,
+    treatMissingData: alarm.treatMissingData,
+  };
+  const { metric } = alarm;
+  if (metric.kind === 'single') {
+    return {
+      ...common,
+      namespace: metric.metric.namespace,
+      metricName: metric.metric.metricName,
+      dimensions: dimensions(metric.metric.dimensions),
+      period: metric.metric.periodSeconds,
+      ...(metric.statistic !== undefined ? { statistic: metric.statistic } : {}),
+      ...(metric.extendedStatistic !== undefined ? { extendedStatistic: metric.extendedStatistic } : {}),
+    };
+  }
+  return {
+    ...common,
+    metrics: [
+      ...metric.inputs.map((input) => ({
+        id: input.id,
+        metricStat: {
+          metric: { namespace: input.metric.namespace, metricName: input.metric.metricName, dimensions: dimensions(input.metric.dimensions) },
+          period: input.metric.periodSeconds,
+          stat: input.stat,
+        },
+        returnData: false,
+      })),
+      { id: metric.expressionId, expression: metric.expression, label: metric.label, returnData: true },
+    ],
+  };
+}
+
+/**
+ * The watched resources are imported by name: the Notification Service's own stack owns them. EventBridge receives
+ * every alarm's state changes whatever its actions, so the alarms need none; the rules route them to the handlers.
+ */
+export class WatchedAlarms extends Construct {
+  readonly specs: AlarmSpec[];
+
+  constructor(scope: Construct, id: string, props: WatchedAlarmsProps) {
+    super(scope, id);
+    this.specs = alarmSpecs(props.config, props.environment);
+    const perRow = new Map<string, number>();
+    for (const spec of this.specs) {
+      const index = perRow.get(spec.rowId) ?? 0;
+      perRow.set(spec.rowId, index + 1);
+      new CfnAlarm(this, `${spec.rowId}-${index}`, { alarmName: spec.name, ...alarmProperties(spec) });
+    }
+    // The OOM count: a metric filter on each watched function's log group (created by Lambda or the service's stack).
+    const oom = outOfMemoryMetric(props.config);
+    if (this.specs.some((s) => s.rowId === 'memory-pressure')) {
+      watchedResources(props.config, props.environment).functions.forEach((functionName, index) => {
+        new MetricFilter(this, `OutOfMemory${index}`, {
+          logGroup: LogGroup.fromLogGroupName(this, `Logs${index}`, `/aws/lambda/${functionName}`),
+          filterName: `${functionName}-out-of-memory`,
+          filterPattern: FilterPattern.literal(OUT_OF_MEMORY_FILTER_PATTERN),
+          metricNamespace: oom.namespace,
+          metricName: oom.metricName,
+          metricValue: '1',
+        });
+      });
+    }
+  }
+
+  /** Names of the alarms whose troubleshooting row names this handler. */
+  alarmNamesFor(handler: string): string[] {
+    return this.specs.filter((s) => s.handler === handler).map((s) => s.name);
+  }
+
+  get alarmNames(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+}

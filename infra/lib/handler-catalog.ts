@@ -1,0 +1,63 @@
+// The Lambda handlers the app deploys: every handlers/<name>.ts, the IAM actions its code declares, and its bundle in dist/.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { playbooks } from '../../shared/playbooks/registry';
+import { SERVICE_HANDLER_ACTIONS } from './service-handlers';
+
+export interface HandlerSpec {
+  name: string;
+  /** playbook: an alarm handler on the shared pipeline (which adds its own actions); service: declares its whole list. */
+  kind: 'playbook' | 'service';
+  /** The troubleshooting row a playbook handles. */
+  row?: string;
+  /** The IAM actions its code declares (shared/playbooks/<row>.ts `actions`, or the service handler's declaration). */
+  actions: readonly string[];
+  declaredIn: string;
+  /** dist/handlers/<name>/function.zip, built by `npm run build`. */
+  bundleZip: string;
+}
+
+export class HandlerCatalogError extends Error {
+  override readonly name = 'HandlerCatalogError';
+}
+
+export interface HandlerCatalogOptions {
+  rootDir: string;
+  /** Declarations of the handlers that are not playbooks (defaults to SERVICE_HANDLER_ACTIONS). */
+  serviceHandlers?: Readonly<Record<string, { actions: readonly string[]; declaredIn: string }>>;
+}
+
+interface PlaybookDeclaration {
+  name: string;
+  row: string;
+  actions: readonly string[];
+}
+
+/** Every handler in handlers/, each with its declaration and bundle; fails naming what is missing. */
+export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
+  const serviceHandlers = options.serviceHandlers ?? SERVICE_HANDLER_ACTIONS;
+  const names = readdirSync(join(options.rootDir, 'handlers'))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .map((file) => file.slice(0, -'.ts'.length))
+    .sort();
+  const registered = Object.values(playbooks as Record<string, PlaybookDeclaration>);
+  for (const playbook of registered) {
+    if (!names.includes(playbook.name)) {
+      throw new HandlerCatalogError(`playbook ${playbook.name} is in shared/playbooks/registry.ts but handlers/${playbook.name}.ts does not exist`);
+    }
+  }
+  return names.map((name): HandlerSpec => {
+    const bundleZip = join(options.rootDir, 'dist', 'handlers', name, 'function.zip');
+    if (!existsSync(bundleZip)) {
+      throw new HandlerCatalogError(`${bundleZip} is missing: run \`npm run build\` before synthesizing (the app deploys the built bundles)`);
+    }
+    const playbook = registered.find((p) => p.name === name);
+    if (playbook) return { name, kind: 'playbook', row: playbook.row, actions: playbook.actions, declaredIn: `shared/playbooks/${playbook.row}.ts actions`, bundleZip };
+    const service = serviceHandlers[name];
+    if (service) return { name, kind: 'service', actions: service.actions, declaredIn: service.declaredIn, bundleZip };
+    throw new HandlerCatalogError(
+      `handlers/${name}.ts is neither a playbook in shared/playbooks/registry.ts nor declared in infra/lib/service-handlers.ts: ` +
+        'declare the IAM actions it calls (an `actions` export beside its code) so infra can grant exactly those',
+    );
+  });
+}

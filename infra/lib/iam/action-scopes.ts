@@ -1,0 +1,182 @@
+// Where each IAM action the code may declare is allowed to act: resource types from the Service Authorization Reference.
+
+/**
+ * The resources a statement can be scoped to. Each resolves to ARNs of the watched resources (named in the configuration,
+ * owned by the service's stack) or of this app's own resources (infra/lib/iam/scoped-policy.ts).
+ */
+export type ResourceKind =
+  | 'queue'
+  | 'function'
+  | 'function-log-group'
+  | 'event-source-mapping'
+  | 'db-instance'
+  | 'db-parameter-group'
+  | 'alarm'
+  | 'escalation-topic'
+  | 'state-table'
+  | 'event-bus'
+  | 'kill-switch'
+  | 'automation-definition'
+  | 'automation-execution'
+  | 'schedule'
+  | 'scheduler-role'
+  | 'remediation-role'
+  | 'runbook-function'
+  | 'security-group'
+  | 'prefix-list';
+
+/** Conditions that narrow a statement where the resource ARN alone cannot (unknown ids, shared resource types). */
+export type ConditionKind =
+  /** lambda:FunctionArn: an event source mapping is reachable only through the watched functions. */
+  | 'mapping-of-watched-function'
+  /** iam:PassedToService: the scheduler role can be handed to EventBridge Scheduler only. */
+  | 'passed-to-scheduler'
+  /** aws:ResourceTag/Environment: only resources the service's stack tagged with this environment. */
+  | 'environment-tag';
+
+export type ActionScope =
+  | { resources: readonly ResourceKind[]; condition?: ConditionKind }
+  /** The Service Authorization Reference lists no resource type for the action: "*" is the only valid Resource. */
+  | { anyResource: string };
+
+const NO_RESOURCE_TYPE = 'the Service Authorization Reference lists no resource type for this action, so "*" is the only valid Resource';
+const any = (why = NO_RESOURCE_TYPE): ActionScope => ({ anyResource: why });
+const on = (...resources: ResourceKind[]): ActionScope => ({ resources });
+
+/**
+ * Every action a playbook, the pipeline or a service handler may declare. An action missing here fails synth with a
+ * message naming it: add the resource types the Service Authorization Reference lists for it (or anyResource with why).
+ */
+export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
+  // CloudWatch
+  // Composite alarms are returned only to a DescribeAlarms permission scoped to "*" (CloudWatch DescribeAlarms API reference).
+  'cloudwatch:DescribeAlarms': any('composite alarms are returned only when cloudwatch:DescribeAlarms is scoped to "*" (CloudWatch API reference, DescribeAlarms)'),
+  'cloudwatch:DescribeAlarmHistory': any('composite alarm history is returned only when cloudwatch:DescribeAlarmHistory is scoped to "*" (CloudWatch permissions reference)'),
+  'cloudwatch:DescribeAlarmsForMetric': any(),
+  'cloudwatch:GetMetricData': any(),
+  'cloudwatch:GetMetricStatistics': any(),
+  'cloudwatch:ListMetrics': any(),
+  'cloudwatch:SetAlarmState': on('alarm'),
+  // CloudWatch Logs
+  'logs:FilterLogEvents': on('function-log-group'),
+  'logs:GetLogEvents': on('function-log-group'),
+  'logs:DescribeLogStreams': on('function-log-group'),
+  'logs:DescribeMetricFilters': on('function-log-group'),
+  'logs:StartQuery': on('function-log-group'),
+  'logs:GetQueryResults': any(),
+  'logs:StopQuery': any(),
+  'logs:DescribeLogGroups': any(),
+  // SQS
+  'sqs:GetQueueUrl': on('queue'),
+  'sqs:GetQueueAttributes': on('queue'),
+  'sqs:ListQueueTags': on('queue'),
+  'sqs:ListDeadLetterSourceQueues': on('queue'),
+  'sqs:ListQueues': any(),
+  // Lambda
+  'lambda:GetAccountSettings': any(),
+  'lambda:ListFunctions': any(),
+  'lambda:ListEventSourceMappings': any(),
+  'lambda:GetEventSourceMapping': on('event-source-mapping'),
+  'lambda:UpdateEventSourceMapping': { resources: ['event-source-mapping'], condition: 'mapping-of-watched-function' },
+  'lambda:GetFunction': on('function'),
+  'lambda:GetFunctionConfiguration': on('function'),
+  'lambda:UpdateFunctionConfiguration': on('function'),
+  'lambda:GetFunctionConcurrency': on('function'),
+  'lambda:PutFunctionConcurrency': on('function'),
+  'lambda:DeleteFunctionConcurrency': on('function'),
+  'lambda:GetAlias': on('function'),
+  'lambda:ListAliases': on('function'),
+  'lambda:ListVersionsByFunction': on('function'),
+  'lambda:GetPolicy': on('function'),
+  'lambda:ListTags': on('function'),
+  'lambda:GetFunctionEventInvokeConfig': on('function'),
+  'lambda:GetProvisionedConcurrencyConfig': on('function'),
+  'lambda:InvokeFunction': on('runbook-function'),
+  // RDS
+  'rds:DescribeDBInstances': on('db-instance'),
+  'rds:ModifyDBInstance': on('db-instance'),
+  'rds:RebootDBInstance': on('db-instance'),
+  'rds:DescribeDBLogFiles': on('db-instance'),
+  'rds:ListTagsForResource': on('db-instance'),
+  'rds:DescribeDBParameters': on('db-parameter-group'),
+  'rds:DescribeDBParameterGroups': on('db-parameter-group'),
+  'rds:DescribeOrderableDBInstanceOptions': any(),
+  'rds:DescribeDBEngineVersions': any(),
+  'rds:DescribeEvents': any(),
+  'rds:DescribePendingMaintenanceActions': any(),
+  // EC2: Describe* actions support no resource-level permissions.
+  'ec2:DescribeSecurityGroups': any(),
+  'ec2:DescribeSecurityGroupRules': any(),
+  'ec2:DescribeVpcEndpoints': any(),
+  'ec2:DescribeManagedPrefixLists': any(),
+  'ec2:DescribeNetworkInterfaces': any(),
+  'ec2:DescribeSubnets': any(),
+  'ec2:DescribeVpcs': any(),
+  'ec2:DescribeRouteTables': any(),
+  'ec2:DescribeNetworkAcls': any(),
+  'ec2:DescribePrefixLists': any(),
+  'ec2:GetManagedPrefixListEntries': on('prefix-list'),
+  // Only the SSM documents change rules, behind approval; the tag condition keeps them to the service's groups.
+  'ec2:AuthorizeSecurityGroupIngress': { resources: ['security-group'], condition: 'environment-tag' },
+  'ec2:AuthorizeSecurityGroupEgress': { resources: ['security-group'], condition: 'environment-tag' },
+  'ec2:RevokeSecurityGroupIngress': { resources: ['security-group'], condition: 'environment-tag' },
+  'ec2:RevokeSecurityGroupEgress': { resources: ['security-group'], condition: 'environment-tag' },
+  // The automation's own resources
+  'dynamodb:GetItem': on('state-table'),
+  'dynamodb:PutItem': on('state-table'),
+  'dynamodb:UpdateItem': on('state-table'),
+  'dynamodb:DeleteItem': on('state-table'),
+  'dynamodb:Query': on('state-table'),
+  'dynamodb:ConditionCheckItem': on('state-table'),
+  'dynamodb:BatchGetItem': on('state-table'),
+  'dynamodb:BatchWriteItem': on('state-table'),
+  'events:PutEvents': on('event-bus'),
+  'ssm:GetParameter': on('kill-switch'),
+  'ssm:PutParameter': on('kill-switch'),
+  'ssm:StartAutomationExecution': on('automation-definition'),
+  'ssm:GetAutomationExecution': on('automation-execution'),
+  'ssm:DescribeAutomationExecutions': any(),
+  'sns:Publish': on('escalation-topic'),
+  'sns:GetTopicAttributes': on('escalation-topic'),
+  'sns:ListSubscriptionsByTopic': on('escalation-topic'),
+  // EventBridge Scheduler: the escalation timers, in the project's schedule group.
+  'scheduler:CreateSchedule': on('schedule'),
+  'scheduler:UpdateSchedule': on('schedule'),
+  'scheduler:DeleteSchedule': on('schedule'),
+  'scheduler:GetSchedule': on('schedule'),
+  'iam:PassRole': { resources: ['scheduler-role'], condition: 'passed-to-scheduler' },
+  // AWS Support supports no resource-level permissions (Service Authorization Reference, AWS Support).
+  'support:CreateCase': any(),
+  'support:DescribeCases': any(),
+  'support:AddCommunicationToCase': any(),
+  'support:ResolveCase': any(),
+  'support:DescribeSeverityLevels': any(),
+  'support:DescribeServices': any(),
+  // STS
+  'sts:AssumeRole': on('remediation-role'),
+  'sts:GetCallerIdentity': any(),
+};
+
+export class UnscopedActionError extends Error {
+  override readonly name = 'UnscopedActionError';
+}
+
+/** A wildcard action ("*" or "service:*") is never granted, whatever declares it. */
+export function isWildcardAction(action: string): boolean {
+  return action.includes('*') || action.includes('?');
+}
+
+/** The scope of one declared action; fails with a message naming it and who declared it when none is known. */
+export function scopeOf(action: string, declaredBy: string): ActionScope {
+  if (isWildcardAction(action)) {
+    throw new UnscopedActionError(`${declaredBy} declares the wildcard action "${action}": declare each API it calls instead`);
+  }
+  const scope = ACTION_SCOPES[action];
+  if (!scope) {
+    throw new UnscopedActionError(
+      `${declaredBy} declares ${action}, for which no IAM scope is known: add it to infra/lib/iam/action-scopes.ts with the ` +
+        'resource types the Service Authorization Reference lists for it (or anyResource, saying why)',
+    );
+  }
+  return scope;
+}

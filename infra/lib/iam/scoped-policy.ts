@@ -1,0 +1,212 @@
+// Turns declared IAM actions into least-privilege policy statements scoped to the resources they act on.
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { WatchedResources } from '../../../shared/config/alarm-specs';
+import type { EnvironmentName } from '../../../shared/config/schema';
+import { scopeOf, type ConditionKind, type ResourceKind } from './action-scopes';
+
+/** Everything a statement can be scoped to, in the account and regions the actions act in. */
+export interface ScopeTargets {
+  partition: string;
+  /** The account that owns the watched resources (a token when the stack is account-agnostic). */
+  account: string;
+  /** Every region the actions act in (a remediation role serves all of an environment's regions). */
+  regions: readonly string[];
+  environment: EnvironmentName;
+  watched: WatchedResources;
+  alarmNames: readonly string[];
+  stateTableArn?: string;
+  eventBusArn?: string;
+  killSwitchParameterArn?: string;
+  escalationTopicArns?: readonly string[];
+  /** The KMS key the escalation topics are encrypted with: publishers need it too (SNS SSE). */
+  escalationKeyArn?: string;
+  automationDocumentNames?: readonly string[];
+  runbookFunctionArns?: readonly string[];
+  scheduleGroupName?: string;
+  schedulerRoleArn?: string;
+  remediationRoleArns?: readonly string[];
+}
+
+export interface WildcardResource {
+  resource: string;
+  reason: string;
+}
+
+export interface ScopedGrant {
+  statements: PolicyStatement[];
+  /** Resources with a wildcard, each with why it cannot be narrower (for the cdk-nag acknowledgement). */
+  wildcards: WildcardResource[];
+  /** Declared actions with nothing to act on here (e.g. no queue watched in this environment): not granted. */
+  ungranted: string[];
+}
+
+interface Resolved {
+  arn: string;
+  wildcardReason?: string;
+}
+
+function required<T>(value: T | undefined, kind: ResourceKind, declaredBy: string): T {
+  if (value === undefined) throw new Error(`${declaredBy} needs ${kind}, which this stack does not provide`);
+  return value;
+}
+
+function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): Resolved[] {
+  const p = t.partition;
+  const a = t.account;
+  const perRegion = (build: (region: string) => Resolved[]): Resolved[] => t.regions.flatMap(build);
+  switch (kind) {
+    case 'queue':
+      return perRegion((r) => t.watched.queues.map((q) => ({ arn: `arn:${p}:sqs:${r}:${a}:${q}` })));
+    case 'function':
+      return perRegion((r) =>
+        t.watched.functions.flatMap((f) => [
+          { arn: `arn:${p}:lambda:${r}:${a}:function:${f}` },
+          { arn: `arn:${p}:lambda:${r}:${a}:function:${f}:*`, wildcardReason: `the versions and aliases (qualified ARNs) of the watched function ${f}` },
+        ]),
+      );
+    case 'function-log-group':
+      return perRegion((r) =>
+        t.watched.functions.flatMap((f) => [
+          { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}` },
+          { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}:*`, wildcardReason: `the log streams of the watched function ${f}'s log group` },
+        ]),
+      );
+    case 'event-source-mapping':
+      return perRegion((r) => [
+        {
+          arn: `arn:${p}:lambda:${r}:${a}:event-source-mapping:*`,
+          wildcardReason:
+            'event source mapping UUIDs are assigned by Lambda in the service\'s own stack; where the action supports it, the lambda:FunctionArn condition binds them to the watched functions',
+        },
+      ]);
+    case 'db-instance':
+      return perRegion((r) => t.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
+    case 'db-parameter-group':
+      return perRegion((r) => [
+        { arn: `arn:${p}:rds:${r}:${a}:pg:*`, wildcardReason: 'the watched instance\'s parameter group is named by the service\'s stack; read-only actions' },
+      ]);
+    case 'alarm':
+      return perRegion((r) => t.alarmNames.map((n) => ({ arn: `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}` })));
+    case 'escalation-topic':
+      return required(t.escalationTopicArns, kind, declaredBy).map((arn) => ({ arn }));
+    case 'state-table':
+      return [{ arn: required(t.stateTableArn, kind, declaredBy) }];
+    case 'event-bus':
+      return [{ arn: required(t.eventBusArn, kind, declaredBy) }];
+    case 'kill-switch':
+      return [{ arn: required(t.killSwitchParameterArn, kind, declaredBy) }];
+    case 'automation-definition':
+      return perRegion((r) =>
+        (t.automationDocumentNames ?? []).map((name) => ({
+          arn: `arn:${p}:ssm:${r}:${a}:automation-definition/${name}:*`,
+          wildcardReason: `any version ($DEFAULT, $LATEST or a number) of the runbook document ${name}`,
+        })),
+      );
+    case 'automation-execution':
+      return perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:automation-execution/*`, wildcardReason: 'automation execution ids are assigned when a runbook starts' }]);
+    case 'schedule': {
+      const group = required(t.scheduleGroupName, kind, declaredBy);
+      return perRegion((r) => [
+        {
+          arn: `arn:${p}:scheduler:${r}:${a}:schedule/${group}/*`,
+          wildcardReason: `escalation timers are named per incident at run time, inside the project's schedule group ${group}`,
+        },
+      ]);
+    }
+    case 'scheduler-role':
+      return [{ arn: required(t.schedulerRoleArn, kind, declaredBy) }];
+    case 'remediation-role':
+      return required(t.remediationRoleArns, kind, declaredBy).map((arn) => ({ arn }));
+    case 'runbook-function':
+      return required(t.runbookFunctionArns, kind, declaredBy).map((arn) => ({ arn }));
+    case 'security-group':
+      return perRegion((r) => [
+        {
+          arn: `arn:${p}:ec2:${r}:${a}:security-group/*`,
+          wildcardReason: `security group ids are the service stack's; the aws:ResourceTag/Environment=${t.environment} condition limits the groups`,
+        },
+      ]);
+    case 'prefix-list':
+      return perRegion((r) => [
+        { arn: `arn:${p}:ec2:${r}:*:prefix-list/*`, wildcardReason: 'AWS-managed prefix lists are owned by AWS, not by the account; read only' },
+      ]);
+  }
+}
+
+function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Record<string, unknown>> {
+  switch (kind) {
+    case 'mapping-of-watched-function':
+      return {
+        ArnLike: {
+          'lambda:FunctionArn': t.regions.flatMap((r) =>
+            t.watched.functions.flatMap((f) => [`arn:${t.partition}:lambda:${r}:${t.account}:function:${f}`, `arn:${t.partition}:lambda:${r}:${t.account}:function:${f}:*`]),
+          ),
+        },
+      };
+    case 'passed-to-scheduler':
+      return { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } };
+    case 'environment-tag':
+      return { StringEquals: { 'aws:ResourceTag/Environment': t.environment } };
+  }
+}
+
+/** IAM statement ids are alphanumeric: "event-source-mapping mapping-of-watched-function" -> "EventSourceMappingMappingOfWatchedFunction". */
+const pascal = (text: string): string =>
+  text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * One statement per group of actions that share resources and condition, each scoped to those resources.
+ * Actions whose resources this environment does not have (no watched queue, say) are left out and reported.
+ */
+export function scopedStatements(actions: readonly string[], targets: ScopeTargets, declaredBy: string): ScopedGrant {
+  const groups = new Map<string, { actions: string[]; kinds: ResourceKind[]; condition?: ConditionKind; anyReasons?: string[] }>();
+  for (const action of [...new Set(actions)].sort()) {
+    const scope = scopeOf(action, declaredBy);
+    const key = 'anyResource' in scope ? '*' : `${[...scope.resources].sort().join('+')}|${scope.condition ?? ''}`;
+    const group = groups.get(key) ?? {
+      actions: [],
+      kinds: 'anyResource' in scope ? [] : [...scope.resources],
+      ...('anyResource' in scope ? { anyReasons: [] } : scope.condition ? { condition: scope.condition } : {}),
+    };
+    group.actions.push(action);
+    if ('anyResource' in scope) group.anyReasons?.push(`${action}: ${scope.anyResource}`);
+    groups.set(key, group);
+  }
+
+  const statements: PolicyStatement[] = [];
+  const wildcards: WildcardResource[] = [];
+  const ungranted: string[] = [];
+  for (const [key, group] of groups) {
+    if (key === '*') {
+      statements.push(new PolicyStatement({ sid: 'NoResourceLevelPermissions', actions: group.actions, resources: ['*'] }));
+      wildcards.push({ resource: '*', reason: (group.anyReasons ?? []).join('; ') });
+      continue;
+    }
+    const resolved = group.kinds.flatMap((kind) => resolveKind(kind, targets, declaredBy));
+    if (resolved.length === 0) {
+      ungranted.push(...group.actions);
+      continue;
+    }
+    statements.push(
+      new PolicyStatement({
+        sid: pascal(`${group.kinds.join(' ')} ${group.condition ?? ''}`),
+        actions: group.actions,
+        resources: resolved.map((r) => r.arn),
+        ...(group.condition ? { conditions: conditionFor(group.condition, targets) } : {}),
+      }),
+    );
+    for (const r of resolved) if (r.wildcardReason) wildcards.push({ resource: r.arn, reason: r.wildcardReason });
+  }
+
+  // Publishing to a KMS-encrypted topic needs the key too (SNS server-side encryption: kms:GenerateDataKey and kms:Decrypt).
+  if (targets.escalationKeyArn && actions.includes('sns:Publish') && targets.escalationTopicArns?.length) {
+    statements.push(
+      new PolicyStatement({ sid: 'EscalationTopicKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [targets.escalationKeyArn] }),
+    );
+  }
+  return { statements, wildcards, ungranted };
+}

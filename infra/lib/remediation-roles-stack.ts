@@ -1,0 +1,63 @@
+// Cross-account mode, workload side: one remediation role per playbook, assumable only by that handler's role in operations.
+import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { AccountPrincipal, Policy, Role } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import type { AutomationConfig } from '../../shared/config/schema';
+import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
+import type { StackPlan } from './deployment-plan';
+import type { HandlerSpec } from './handler-catalog';
+import { scopedStatements } from './iam/scoped-policy';
+import { acknowledgeWildcards } from './nag';
+import { executionRoleNameOf, NAME_PREFIX, remediationRoleNameOf } from './settings';
+
+export interface RemediationRolesStackProps extends StackProps {
+  deployment: StackPlan;
+  config: AutomationConfig;
+  handlers: readonly HandlerSpec[];
+}
+
+export class RemediationRolesStack extends Stack {
+  /** handler -> its remediation role. */
+  readonly roles = new Map<string, Role>();
+
+  constructor(scope: Construct, id: string, props: RemediationRolesStackProps) {
+    const { deployment, config } = props;
+    const crossAccount = deployment.crossAccount;
+    if (!crossAccount) throw new Error('RemediationRolesStack is the workload side of cross-account mode: its plan names no operations account');
+    super(scope, id, {
+      ...props,
+      description: `Notification Service runbook automation, ${deployment.environment}: the roles its handlers in ${crossAccount.operationsAccount} assume here`,
+    });
+    Tags.of(this).add('Service', config.service);
+    Tags.of(this).add('Environment', deployment.environment);
+    Tags.of(this).add('Component', NAME_PREFIX);
+    const alarms = alarmSpecs(config, deployment.environment);
+
+    for (const handler of props.handlers.filter((h) => h.kind === 'playbook')) {
+      // The handler's own execution roles (one per region) and nothing else in the operations account may assume it.
+      const callers = deployment.regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
+      const role = new Role(this, `Remediate-${handler.name}`, {
+        roleName: remediationRoleNameOf(handler.name),
+        description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.declaredIn} declares`,
+        assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions({ ArnEquals: { 'aws:PrincipalArn': callers } }),
+      });
+      // The playbook's actions and the pipeline's stale-alarm check, which reads the alarm where it lives.
+      const grant = scopedStatements(
+        [...handler.actions, ...PIPELINE_ACTIONS.alarms],
+        {
+          partition: this.partition,
+          account: this.account,
+          regions: deployment.regions,
+          environment: deployment.environment,
+          watched: watchedResources(config, deployment.environment),
+          alarmNames: alarms.map((a) => a.name),
+        },
+        `${handler.declaredIn} (remediation role)`,
+      );
+      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: grant.statements, roles: [role] });
+      acknowledgeWildcards(policy, grant.wildcards);
+      this.roles.set(handler.name, role);
+    }
+  }
+}

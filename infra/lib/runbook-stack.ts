@@ -1,0 +1,219 @@
+// The runbook automation of one environment in one region: handlers, rules, alarms, state, bus, topics, documents.
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
+import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../shared/aws/account-clients';
+import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import type { AutomationConfig } from '../../shared/config/schema';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/pipeline/create-alarm-handler';
+import { CROSS_ACCOUNT_ACTIONS, pipelineActions } from '../../shared/pipeline/pipeline-actions';
+import { DECISION_SOURCE } from '../../shared/report/decision-reporter';
+import type { StackPlan } from './deployment-plan';
+import type { HandlerSpec } from './handler-catalog';
+import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
+import { AlarmRouting } from './constructs/alarm-routing';
+import { DeadLetterQueue } from './constructs/dead-letter-queue';
+import { ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
+import { EscalationTopics } from './constructs/escalation-topics';
+import { ProjectKey } from './constructs/project-key';
+import { RunbookDocuments } from './constructs/runbook-documents';
+import { RunbookFunction } from './constructs/runbook-function';
+import { StateTable } from './constructs/state-table';
+import { WatchedAlarms } from './constructs/watched-alarms';
+import {
+  ENVIRONMENT_INFRA,
+  executionRoleNameOf,
+  functionNameOf,
+  NAME_PREFIX,
+  remediationRoleNameOf,
+} from './settings';
+
+export interface RunbookStackProps extends StackProps {
+  deployment: StackPlan;
+  config: AutomationConfig;
+  /** RUNBOOK_CONFIG_JSON for the handlers when the app was given overrides: they read the configuration infra used. */
+  configOverridesJson?: string;
+  handlers: readonly HandlerSpec[];
+  runbooksDir: string;
+}
+
+/** The seed's environment matrix in words, for the stack description. */
+function describeEnvironment(config: AutomationConfig, props: RunbookStackProps): string {
+  const { environment, region } = props.deployment;
+  const env = config.environments[environment];
+  const mode = env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
+  return (
+    `Notification Service runbook automation, ${environment} ${region}: RDS ${env.dbInstanceClass}, Multi-AZ ${env.multiAz ? 'yes' : 'no'}, ` +
+    `backups ${env.backupRetentionDays} d, auto scaling ${env.autoScaling ? 'on' : 'off'} (remediation ${mode})` +
+    (props.deployment.crossAccount ? `, operations account for workload ${props.deployment.crossAccount.workloadAccount}` : '')
+  );
+}
+
+export class RunbookStack extends Stack {
+  /** handler -> its deployed function. */
+  readonly functions = new Map<string, RunbookFunction>();
+  readonly projectBus: EventBus;
+
+  constructor(scope: Construct, id: string, props: RunbookStackProps) {
+    super(scope, id, { ...props, description: describeEnvironment(props.config, props) });
+    const { config, deployment } = props;
+    const { environment } = deployment;
+    const env = config.environments[environment];
+    const settings = ENVIRONMENT_INFRA[environment];
+    const crossAccount = deployment.crossAccount;
+    Tags.of(this).add('Service', config.service);
+    Tags.of(this).add('Environment', environment);
+    Tags.of(this).add('Component', NAME_PREFIX);
+
+    const key = new ProjectKey(this, 'Key', { alias: `alias/${NAME_PREFIX}`, retain: settings.retainData }).key;
+    const topics = new EscalationTopics(this, 'EscalationTopics', { config, key });
+    const table = new StateTable(this, 'State', {
+      tableName: config.stateTableName,
+      recoveryPeriodDays: env.backupRetentionDays,
+      retain: settings.retainData,
+    }).table;
+    // The stack writes "off" once; CloudFormation touches the value again only if this template's value changes, so an
+    // engaged switch survives later deployments.
+    const killSwitch = new StringParameter(this, 'KillSwitch', {
+      parameterName: config.killSwitchParameterName,
+      stringValue: 'off',
+      description: 'Runbook automation kill switch: "on" turns every handler into dry run within 30 s',
+    });
+    this.projectBus = new EventBus(this, 'ProjectBus', {
+      eventBusName: config.eventBusName,
+      description: 'Runbook decisions (audit) and escalation events of the Notification Service automation',
+    });
+    this.projectBus.archive('DecisionArchive', {
+      archiveName: `${NAME_PREFIX}-decisions`,
+      description: 'Every runbook decision, replayable',
+      eventPattern: { source: [DECISION_SOURCE] },
+      retention: Duration.days(config.recordRetentionDays),
+    });
+    const undelivered = new DeadLetterQueue(this, 'UndeliveredEvents', {
+      queueName: `${NAME_PREFIX}-undelivered-events`,
+      holds: 'Alarm and decision events EventBridge could not deliver to a handler',
+      alarmTopic: topics.firstTier,
+    });
+    const failed = new DeadLetterQueue(this, 'FailedInvocations', {
+      queueName: `${NAME_PREFIX}-failed-invocations`,
+      holds: "Handler invocations that still failed after Lambda's retries",
+      alarmTopic: topics.firstTier,
+    });
+
+    const alarms = alarmSpecs(config, environment);
+    // Single account: the alarms live here. Cross-account: in each workload account, which forwards their events here.
+    if (!crossAccount) new WatchedAlarms(this, 'WatchedAlarms', { config, environment });
+    const alarmBus = crossAccount ? this.projectBus : EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const sourceAccounts = crossAccount ? [crossAccount.workloadAccount] : undefined;
+    if (crossAccount) {
+      // The workload account may put its alarms' state changes here, and nothing else.
+      new CfnEventBusPolicy(this, 'WorkloadAlarms', {
+        eventBusName: this.projectBus.eventBusName,
+        statementId: `ForwardedAlarms${crossAccount.workloadAccount}`,
+        statement: new PolicyStatement({
+          sid: `ForwardedAlarms${crossAccount.workloadAccount}`,
+          principals: [new AccountPrincipal(crossAccount.workloadAccount)],
+          actions: ['events:PutEvents'],
+          resources: [this.projectBus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } },
+        }).toStatementJson(),
+      });
+    }
+
+    const names = new Set(props.handlers.map((h) => h.name));
+    const timers = names.has(TIMER_HANDLER) ? new EscalationTimers(this, 'EscalationTimers', { roleName: `${NAME_PREFIX}-escalation-scheduler-${this.region}`.slice(0, 64) }) : undefined;
+    const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
+
+    const ownTargets: ScopeTargets = {
+      partition: this.partition,
+      account: this.account,
+      regions: [this.region],
+      environment,
+      watched: watchedResources(config, environment),
+      alarmNames: alarms.map((a) => a.name),
+      stateTableArn: table.tableArn,
+      eventBusArn: this.projectBus.eventBusArn,
+      killSwitchParameterArn: killSwitch.parameterArn,
+      escalationTopicArns: topics.topics.map((t) => t.topicArn),
+      escalationKeyArn: key.keyArn,
+      ...(timers ? { scheduleGroupName: timers.scheduleGroupName, schedulerRoleArn: timers.schedulerRole.roleArn } : {}),
+    };
+
+    for (const handler of props.handlers) {
+      const environmentVariables: Record<string, string> = {
+        RUNBOOK_ENVIRONMENT: environment,
+        STATE_TABLE_NAME: table.tableName,
+        EVENT_BUS_NAME: this.projectBus.eventBusName,
+        KILL_SWITCH_PARAMETER: killSwitch.parameterName,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: settings.powertoolsLogLevel,
+        [OWN_ACCOUNT_ENV]: this.account,
+        ...(props.configOverridesJson ? { RUNBOOK_CONFIG_JSON: props.configOverridesJson } : {}),
+      };
+      let actions: string[];
+      let targets = ownTargets;
+      let declaredBy = handler.declaredIn;
+      if (handler.kind === 'playbook' && crossAccount) {
+        // The playbook acts in the workload account through its remediation role; here only the pipeline and STS.
+        const roleName = remediationRoleNameOf(handler.name);
+        environmentVariables[REMEDIATION_ROLE_ENV] = roleName;
+        actions = [...pipelineActions(), ...CROSS_ACCOUNT_ACTIONS];
+        targets = { ...ownTargets, remediationRoleArns: [`arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${roleName}`] };
+        declaredBy = 'shared/pipeline/pipeline-actions.ts';
+      } else if (handler.kind === 'playbook') {
+        actions = [...handler.actions, ...pipelineActions()];
+        declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts`;
+      } else {
+        actions = [...handler.actions];
+      }
+      if (timers && (handler.name === ESCALATE_HANDLER || handler.name === TIMER_HANDLER)) {
+        environmentVariables.ESCALATION_TIMER_ARN = functionArn(TIMER_HANDLER);
+        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.schedulerRole.roleArn;
+        environmentVariables.ESCALATION_SCHEDULE_GROUP = timers.scheduleGroupName;
+      }
+      const fn = new RunbookFunction(this, `Handler-${handler.name}`, {
+        handler,
+        functionName: functionNameOf(handler.name),
+        roleName: executionRoleNameOf(handler.name, this.region),
+        settings,
+        environment: environmentVariables,
+        grant: scopedStatements(actions, targets, declaredBy),
+        failureQueue: failed.queue,
+        key,
+      });
+      this.functions.set(handler.name, fn);
+    }
+
+    const functions = new Map<string, IFunction>([...this.functions].map(([name, f]) => [name, f.fn]));
+    const routing = new AlarmRouting(this, 'AlarmRouting', { alarms, functions, bus: alarmBus, deadLetterQueue: undelivered.queue, ...(sourceAccounts ? { sourceAccounts } : {}) });
+    const escalate = functions.get(ESCALATE_HANDLER);
+    if (escalate) {
+      new EscalationRouting(this, 'EscalationRouting', {
+        escalate,
+        projectBus: this.projectBus,
+        alarmBus,
+        alarmNames: alarms.map((a) => a.name),
+        routedToEscalate: routing.routes.get(ESCALATE_HANDLER) ?? [],
+        deadLetterQueue: undelivered.queue,
+        ...(sourceAccounts ? { sourceAccounts } : {}),
+      });
+    }
+    const timer = functions.get(TIMER_HANDLER);
+    if (timers && timer) timers.allowInvoke(timer);
+
+    new RunbookDocuments(this, 'Runbooks', {
+      runbooksDir: props.runbooksDir,
+      roleName: `${NAME_PREFIX}-automation-${this.region}`.slice(0, 64),
+      targets: ownTargets,
+      functionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
+    });
+
+    new CfnOutput(this, 'ProjectBusArn', { value: this.projectBus.eventBusArn, description: 'Runbook decisions are published here' });
+    new CfnOutput(this, 'StateTableName', { value: table.tableName });
+    new CfnOutput(this, 'KillSwitchParameter', { value: killSwitch.parameterName, description: 'Put "on" to turn every handler into dry run' });
+  }
+}

@@ -1,0 +1,463 @@
+// Runs an SSM Automation document against the sandbox the way Automation would, step by step, with its I/O injected.
+//
+// Supported: aws:executeAwsApi, aws:invokeLambdaFunction, aws:waitForAwsResourceProperty,
+// aws:assertAwsResourceProperty, aws:branch, aws:sleep, aws:approve. A document using any other action is refused
+// before its first step, naming the step and the action: a rehearsal that skipped a step would prove nothing.
+import { randomUUID } from 'node:crypto';
+import { partitionOf } from '../../shared/aws/arn';
+import type { Clock } from '../../shared/clock';
+import { evaluateCondition } from '../../shared/runbooks/conditions';
+import { allSteps, type RunbookModel, type StepModel } from '../../shared/runbooks/document';
+import { ACTIONS } from '../../shared/runbooks/actions';
+import { classifyReference, referencesIn } from '../../shared/runbooks/references';
+import { RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type Lookup } from './values';
+
+export const SUPPORTED_ACTIONS = [
+  'aws:executeAwsApi',
+  'aws:invokeLambdaFunction',
+  'aws:waitForAwsResourceProperty',
+  'aws:assertAwsResourceProperty',
+  'aws:branch',
+  'aws:sleep',
+  'aws:approve',
+] as const;
+
+export class UnsupportedActionError extends Error {
+  override readonly name = 'UnsupportedActionError';
+  constructor(readonly steps: ReadonlyArray<{ step: string; action: string }>) {
+    super(
+      `cannot rehearse this document: ${steps.map((s) => `step ${s.step} uses ${s.action}`).join('; ')}, which the rehearsal does not run ` +
+        `(it runs ${SUPPORTED_ACTIONS.join(', ')}); it refuses rather than skip a step`,
+    );
+  }
+}
+
+export interface LambdaResult {
+  /** What the handler returned (or, with functionError, the error object Lambda would return). */
+  payload: unknown;
+  functionError?: string;
+  /** The function's log output, for LogType Tail. */
+  logs?: string;
+}
+
+export interface ApprovalRequest {
+  step: string;
+  message: string;
+  approvers: string[];
+  minRequiredApprovals: number;
+}
+
+export interface ApprovalAnswer {
+  approved: boolean;
+  approver: string;
+  comment?: string;
+}
+
+export interface RehearsalContext {
+  accountId: string;
+  region: string;
+  executionId?: string;
+}
+
+export interface RehearsalDeps {
+  clock: Clock;
+  /** Calls Service/Api as executeAwsApi would; returns the response. */
+  callAws(service: string, api: string, input: Record<string, unknown>): Promise<unknown>;
+  invokeFunction(functionName: string, payload: unknown, options: { qualifier?: string; logTail: boolean }): Promise<LambdaResult>;
+  /** Throws when the function cannot be rehearsed (e.g. its bundle is not built): checked before the first step. */
+  checkFunction?(functionName: string): void;
+  approve(request: ApprovalRequest): Promise<ApprovalAnswer>;
+  reporter?: RehearsalReporter;
+  context: RehearsalContext;
+  /** Between polls of aws:waitForAwsResourceProperty (default 5 s, through the clock). */
+  pollIntervalMs?: number;
+}
+
+export interface StepResult {
+  step: string;
+  action: string;
+  status: 'Success' | 'Failed';
+  attempts: number;
+  outputs: Record<string, unknown>;
+  message?: string;
+  /** What ran: the API, the function, the condition that matched... */
+  detail?: string;
+  next?: string;
+}
+
+export interface RehearsalReporter {
+  stepStarted?(step: StepModel, position: number): void;
+  stepFinished?(result: StepResult): void;
+  note?(step: string, text: string): void;
+}
+
+export interface RehearsalResult {
+  status: 'Success' | 'Failed';
+  executionId: string;
+  steps: StepResult[];
+  /** The document's `outputs`, by "step.Output". */
+  outputs: Record<string, unknown>;
+  failure?: { step: string; message: string };
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 5000;
+// Automation's default step timeout is 3600 s for waits ("timeoutSeconds", actions reference).
+const DEFAULT_WAIT_TIMEOUT_SECONDS = 3600;
+const STEP_PREFIX = 'step:';
+
+/** Steps whose actions the rehearsal cannot run, loop bodies included. */
+export function unsupportedSteps(model: RunbookModel): Array<{ step: string; action: string }> {
+  return allSteps(model.steps)
+    .filter((s) => !(SUPPORTED_ACTIONS as readonly string[]).includes(s.action))
+    .map((s) => ({ step: s.name, action: s.action }));
+}
+
+class Execution {
+  readonly outputs = new Map<string, Record<string, unknown>>();
+  readonly executionId: string;
+  private readonly byName: Map<string, StepModel>;
+
+  constructor(
+    private readonly model: RunbookModel,
+    private readonly parameters: Record<string, unknown>,
+    private readonly deps: RehearsalDeps,
+    private readonly parameterStore: Map<string, unknown>,
+  ) {
+    this.executionId = deps.context.executionId ?? randomUUID();
+    this.byName = new Map(model.steps.map((s) => [s.name, s]));
+  }
+
+  readonly lookup: Lookup = (expression) => {
+    const target = classifyReference(expression);
+    const { context, clock } = this.deps;
+    switch (target.kind) {
+      case 'system': {
+        const now = clock.now();
+        const system: Record<string, string> = {
+          'global:ACCOUNT_ID': context.accountId,
+          'global:REGION': context.region,
+          'global:AWS_PARTITION': partitionOf(context.region),
+          'global:DATE': now.toISOString().slice(0, 10),
+          'global:DATE_TIME': automationDateTime(now),
+          'automation:EXECUTION_ID': this.executionId,
+          'automation:AUTOMATION_EXECUTION_ID': this.executionId,
+        };
+        const value = Object.entries(system).find(([k]) => k.toLowerCase() === expression.toLowerCase())?.[1];
+        if (value === undefined) throw new RehearsalStepError(`{{ ${expression} }} is not a system variable the rehearsal knows`);
+        return value;
+      }
+      case 'parameter-store':
+        if (!this.parameterStore.has(target.name)) throw new RehearsalStepError(`{{ ${expression} }}: Parameter Store value not loaded`);
+        return this.parameterStore.get(target.name);
+      case 'variable': {
+        const variable = this.model.variables[target.name];
+        if (!variable) throw new RehearsalStepError(`{{ ${expression} }}: no such document variable`);
+        return variable.default;
+      }
+      case 'parameter':
+        if (!(target.name in this.parameters)) throw new RehearsalStepError(`{{ ${expression} }} is not a parameter of this document`);
+        return this.parameters[target.name];
+      case 'step-output': {
+        const produced = this.outputs.get(target.step);
+        if (!produced) throw new RehearsalStepError(`{{ ${expression} }}: step ${target.step} has not run`);
+        if (!(target.output in produced)) {
+          throw new RehearsalStepError(`{{ ${expression} }}: step ${target.step} produced no output ${target.output} (its selector matched nothing)`);
+        }
+        return produced[target.output];
+      }
+    }
+  };
+
+  resolve(value: unknown): unknown {
+    return resolveValue(value, this.lookup);
+  }
+
+  async run(): Promise<RehearsalResult> {
+    const results: StepResult[] = [];
+    const { reporter } = this.deps;
+    // The first failure of a critical step: it makes the execution Failed even when a later step recovers.
+    let failure: RehearsalResult['failure'];
+    let current: StepModel | undefined = this.model.steps[0];
+    let position = 0;
+    while (current) {
+      position += 1;
+      reporter?.stepStarted?.(current, position);
+      const result = await this.runWithRetries(current);
+      results.push(result);
+      const step: StepModel = current;
+      let next: string | undefined;
+      if (result.status === 'Success') {
+        next = step.isEnd ? undefined : (result.next ?? step.nextStep ?? this.inOrderAfter(step));
+      } else {
+        const onFailure = step.onFailure ?? 'Abort';
+        // isCritical defaults to true, except with onFailure: Continue (actions reference, "isCritical").
+        const critical = step.isCritical ?? onFailure !== 'Continue';
+        const here = { step: step.name, message: result.message ?? 'failed' };
+        if (critical) failure ??= here;
+        if (onFailure === 'Abort' || step.isEnd) {
+          reporter?.stepFinished?.(result);
+          return this.finish(results, { status: 'Failed', failure: failure ?? here });
+        }
+        next = onFailure === 'Continue' ? (step.nextStep ?? this.inOrderAfter(step)) : onFailure.slice(STEP_PREFIX.length);
+      }
+      if (next !== undefined) result.next = next;
+      reporter?.stepFinished?.(result);
+      if (next === undefined) break;
+      current = this.byName.get(next);
+      if (!current) return this.finish(results, { status: 'Failed', failure: { step: step.name, message: `next step ${next} does not exist` } });
+    }
+    return this.finish(results, failure ? { status: 'Failed', failure } : { status: 'Success' });
+  }
+
+  private inOrderAfter(step: StepModel): string | undefined {
+    return this.model.steps[step.index + 1]?.name;
+  }
+
+  private finish(steps: StepResult[], end: Pick<RehearsalResult, 'status' | 'failure'>): RehearsalResult {
+    const outputs: Record<string, unknown> = {};
+    for (const name of this.model.outputs) {
+      const [step = '', output = ''] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+      const value = this.outputs.get(step)?.[output];
+      if (value !== undefined) outputs[name] = value;
+    }
+    return { ...end, executionId: this.executionId, steps, outputs };
+  }
+
+  private async runWithRetries(step: StepModel): Promise<StepResult> {
+    const maxAttempts = Math.max(1, step.maxAttempts ?? 1);
+    let last: StepResult | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      last = await this.runOnce(step, attempt);
+      if (last.status === 'Success' || step.action === 'aws:approve') return last;
+      if (attempt < maxAttempts) this.deps.reporter?.note?.(step.name, `attempt ${attempt} failed: ${last.message ?? ''}; retrying`);
+    }
+    return last as StepResult;
+  }
+
+  private async runOnce(step: StepModel, attempts: number): Promise<StepResult> {
+    const result: StepResult = { step: step.name, action: step.action, status: 'Success', attempts, outputs: {} };
+    try {
+      switch (step.action) {
+        case 'aws:executeAwsApi':
+          await this.executeAwsApi(step, result);
+          break;
+        case 'aws:invokeLambdaFunction':
+          await this.invokeLambda(step, result);
+          break;
+        case 'aws:assertAwsResourceProperty':
+          await this.assertProperty(step, result);
+          break;
+        case 'aws:waitForAwsResourceProperty':
+          await this.waitForProperty(step, result);
+          break;
+        case 'aws:branch':
+          this.branch(step, result);
+          break;
+        case 'aws:sleep':
+          await this.sleep(step, result);
+          break;
+        case 'aws:approve':
+          await this.approve(step, result);
+          break;
+        default:
+          throw new UnsupportedActionError([{ step: step.name, action: step.action }]);
+      }
+    } catch (error) {
+      if (error instanceof UnsupportedActionError) throw error;
+      result.status = 'Failed';
+      result.message = error instanceof RehearsalStepError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    this.outputs.set(step.name, result.outputs);
+    return result;
+  }
+
+  private apiCall(step: StepModel, exclude: readonly string[]): { service: string; api: string; input: Record<string, unknown> } {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    const service = asText(inputs.Service);
+    const api = asText(inputs.Api);
+    const input = Object.fromEntries(Object.entries(inputs).filter(([k]) => !exclude.includes(k)));
+    return { service, api, input };
+  }
+
+  private declaredOutputs(step: StepModel, response: unknown, result: StepResult): void {
+    for (const output of step.outputs) {
+      const value = typedOutput(response, output.selector, output.type, output.name);
+      if (value === undefined) this.deps.reporter?.note?.(step.name, `output ${output.name}: ${output.selector} matched nothing`);
+      else result.outputs[output.name] = value;
+    }
+  }
+
+  private async executeAwsApi(step: StepModel, result: StepResult): Promise<void> {
+    const { service, api, input } = this.apiCall(step, ['Service', 'Api']);
+    result.detail = `${service} ${api}`;
+    const response = normalizeResponse(await this.deps.callAws(service, api, input));
+    result.outputs.OutputPayload = JSON.stringify(response);
+    this.declaredOutputs(step, response, result);
+  }
+
+  private async readProperty(step: StepModel): Promise<{ actual: unknown; desired: unknown[]; selector: string; detail: string }> {
+    const { service, api, input } = this.apiCall(step, ['Service', 'Api', 'PropertySelector', 'DesiredValues']);
+    const resolved = this.resolve({ PropertySelector: step.inputs.PropertySelector, DesiredValues: step.inputs.DesiredValues }) as { PropertySelector: unknown; DesiredValues: unknown };
+    const selector = asText(resolved.PropertySelector);
+    const desired = Array.isArray(resolved.DesiredValues) ? resolved.DesiredValues : [resolved.DesiredValues];
+    const response = normalizeResponse(await this.deps.callAws(service, api, input));
+    const [actual] = select(response, selector);
+    return { actual, desired, selector, detail: `${service} ${api} ${selector}` };
+  }
+
+  private async assertProperty(step: StepModel, result: StepResult): Promise<void> {
+    const { actual, desired, selector, detail } = await this.readProperty(step);
+    result.detail = `${detail} = ${asText(actual) || '(nothing)'}`;
+    if (actual === undefined || !matchesDesired(actual, desired)) {
+      throw new RehearsalStepError(`${selector} is ${actual === undefined ? 'absent' : JSON.stringify(actual)}, expected ${desired.map((d) => JSON.stringify(d)).join(' or ')}`);
+    }
+  }
+
+  private async waitForProperty(step: StepModel, result: StepResult): Promise<void> {
+    const { clock } = this.deps;
+    const timeoutMs = (step.timeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS) * 1000;
+    const interval = this.deps.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const started = clock.now().getTime();
+    for (let polls = 1; ; polls += 1) {
+      const { actual, desired, selector, detail } = await this.readProperty(step);
+      result.detail = `${detail} = ${asText(actual) || '(nothing)'} after ${polls} poll(s)`;
+      if (actual !== undefined && matchesDesired(actual, desired)) return;
+      if (clock.now().getTime() - started + interval > timeoutMs) {
+        throw new RehearsalStepError(
+          `timed out after ${step.timeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS} s: ${selector} is ${actual === undefined ? 'absent' : JSON.stringify(actual)}, waiting for ${desired.map((d) => JSON.stringify(d)).join(' or ')}`,
+        );
+      }
+      await clock.sleep(interval);
+    }
+  }
+
+  private async invokeLambda(step: StepModel, result: StepResult): Promise<void> {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    const functionName = asText(inputs.FunctionName);
+    const qualifier = inputs.Qualifier === undefined ? undefined : asText(inputs.Qualifier);
+    const invocationType = asText(inputs.InvocationType ?? 'RequestResponse');
+    if (invocationType !== 'RequestResponse') throw new RehearsalStepError(`InvocationType ${invocationType}: the rehearsal only runs RequestResponse invocations`);
+    let payload: unknown = inputs.InputPayload;
+    if (payload === undefined && inputs.Payload !== undefined) {
+      // Payload is the JSON text of the event; Lambda hands the handler the parsed value.
+      payload = typeof inputs.Payload === 'string' ? safeJson(inputs.Payload) : inputs.Payload;
+    }
+    result.detail = functionName;
+    const invoked = await this.deps.invokeFunction(functionName, payload ?? {}, { ...(qualifier ? { qualifier } : {}), logTail: inputs.LogType === 'Tail' });
+    const payloadText = JSON.stringify(invoked.payload ?? null);
+    result.outputs.StatusCode = 200;
+    result.outputs.Payload = payloadText;
+    result.outputs.OutputPayload = payloadText;
+    result.outputs.ExecutedVersion = '$LATEST';
+    if (invoked.logs !== undefined && inputs.LogType === 'Tail') result.outputs.LogResult = Buffer.from(invoked.logs.slice(-4096)).toString('base64');
+    if (invoked.functionError) {
+      result.outputs.FunctionError = invoked.functionError;
+      throw new RehearsalStepError(`${functionName} failed (${invoked.functionError}): ${payloadText}`);
+    }
+    // Declared outputs select from the step's output, whose Payload is the function's (parsed) response.
+    const view = { StatusCode: 200, Payload: invoked.payload, ExecutedVersion: '$LATEST' };
+    for (const output of step.outputs) {
+      const value = typedOutput(view, output.selector, output.type, output.name) ?? typedOutput(invoked.payload, output.selector, output.type, output.name);
+      if (value === undefined) this.deps.reporter?.note?.(step.name, `output ${output.name}: ${output.selector} matched nothing`);
+      else result.outputs[output.name] = value;
+    }
+  }
+
+  private branch(step: StepModel, result: StepResult): void {
+    const choices = Array.isArray(step.inputs.Choices) ? step.inputs.Choices : [];
+    for (const [i, choice] of choices.entries()) {
+      if (evaluateCondition(choice, (value) => this.resolve(value))) {
+        result.next = asText((choice as { NextStep?: unknown }).NextStep);
+        result.detail = `choice ${i + 1} is true -> ${result.next}`;
+        return;
+      }
+    }
+    const fallback = typeof step.inputs.Default === 'string' ? step.inputs.Default : undefined;
+    if (fallback !== undefined) {
+      result.next = fallback;
+      result.detail = `no choice is true -> Default ${fallback}`;
+    } else {
+      result.detail = step.isEnd ? 'no choice is true -> end (isEnd)' : 'no choice is true -> the next step';
+    }
+  }
+
+  private async sleep(step: StepModel, result: StepResult): Promise<void> {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    let ms: number;
+    if (inputs.Duration !== undefined) {
+      ms = durationMs(asText(inputs.Duration));
+    } else {
+      const until = Date.parse(asText(inputs.Timestamp));
+      if (Number.isNaN(until)) throw new RehearsalStepError(`Timestamp ${JSON.stringify(inputs.Timestamp)} is not an ISO 8601 time`);
+      ms = Math.max(0, until - this.deps.clock.now().getTime());
+    }
+    result.detail = `${Math.round(ms / 1000)} s`;
+    await this.deps.clock.sleep(ms);
+  }
+
+  private async approve(step: StepModel, result: StepResult): Promise<void> {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    const approvers = (Array.isArray(inputs.Approvers) ? inputs.Approvers : [inputs.Approvers]).map(asText).filter((a) => a !== '');
+    if (approvers.length === 0) throw new RehearsalStepError('Approvers is empty: Automation needs at least one approver');
+    const request: ApprovalRequest = {
+      step: step.name,
+      message: asText(inputs.Message ?? ''),
+      approvers,
+      minRequiredApprovals: Number(inputs.MinRequiredApprovals ?? 1),
+    };
+    const answer = await this.deps.approve(request);
+    result.outputs.ApprovalStatus = answer.approved ? 'Approved' : 'Rejected';
+    result.outputs.ApproverDecisions = [{ approver: answer.approver, decision: answer.approved ? 'Approve' : 'Reject', ...(answer.comment ? { comment: answer.comment } : {}) }];
+    result.detail = `${answer.approved ? 'approved' : 'rejected'} by ${answer.approver}`;
+    if (!answer.approved) throw new RehearsalStepError(`rejected by ${answer.approver}${answer.comment ? `: ${answer.comment}` : ''}`);
+  }
+
+  /** Invoke steps whose FunctionName is known before running (parameters and system variables only). */
+  preflightFunctions(): string[] {
+    const names: string[] = [];
+    for (const step of allSteps(this.model.steps)) {
+      if (step.action !== 'aws:invokeLambdaFunction') continue;
+      const refs = referencesIn(step.inputs.FunctionName);
+      if (refs.some((r) => r.target.kind === 'step-output')) continue;
+      names.push(asText(this.resolve(step.inputs.FunctionName)));
+    }
+    return names;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Parameter Store references ({{ ssm:/name }}) anywhere in the document. */
+function parameterStoreNames(model: RunbookModel, parameters: Record<string, unknown>): string[] {
+  const refs = [...referencesIn(parameters), ...allSteps(model.steps).flatMap((s) => referencesIn(s.inputs))];
+  return [...new Set(refs.flatMap((r) => (r.target.kind === 'parameter-store' ? [r.target.name] : [])))];
+}
+
+/**
+ * Rehearses a document with typed parameter values (see resolveParameters). Refuses, before any step runs, a document
+ * with an action it does not run or a Lambda it cannot invoke; otherwise runs until the document ends or fails.
+ */
+export async function rehearse(model: RunbookModel, parameters: Record<string, unknown>, deps: RehearsalDeps): Promise<RehearsalResult> {
+  const unsupported = unsupportedSteps(model);
+  if (unsupported.length > 0) throw new UnsupportedActionError(unsupported);
+  const parameterStore = new Map<string, unknown>();
+  for (const name of parameterStoreNames(model, parameters)) {
+    const response = normalizeResponse(await deps.callAws('ssm', 'GetParameter', { Name: name })) as { Parameter?: { Value?: string } };
+    parameterStore.set(name, response.Parameter?.Value);
+  }
+  const values = { ...parameters };
+  const execution = new Execution(model, values, deps, parameterStore);
+  // {{ ssm:... }} defaults of parameters resolve like any reference.
+  for (const [name, value] of Object.entries(values)) values[name] = execution.resolve(value);
+  for (const name of execution.preflightFunctions()) deps.checkFunction?.(name);
+  return execution.run();
+}
+
+/** The actions the linter knows but the rehearsal does not run (for help texts). */
+export const UNSUPPORTED_ACTIONS = Object.keys(ACTIONS).filter((a) => !(SUPPORTED_ACTIONS as readonly string[]).includes(a));

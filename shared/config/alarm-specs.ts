@@ -1,0 +1,269 @@
+// The CloudWatch alarms that detect each troubleshooting row, derived from the configuration: pure data shared by infra and the sandbox.
+import type { AutomationConfig, EnvironmentName, TroubleshootingRow } from './schema';
+
+export type ComparisonOperator =
+  | 'GreaterThanThreshold'
+  | 'GreaterThanOrEqualToThreshold'
+  | 'LessThanThreshold'
+  | 'LessThanOrEqualToThreshold';
+export type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
+export type Statistic = 'Average' | 'Sum' | 'Minimum' | 'Maximum' | 'SampleCount';
+
+export interface MetricSpec {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  periodSeconds: number;
+}
+
+/** A single-metric alarm watches one statistic; a metric-math alarm returns one expression over its inputs. */
+export type AlarmMetricSpec =
+  | { kind: 'single'; metric: MetricSpec; statistic?: Statistic; extendedStatistic?: string }
+  | {
+      kind: 'math';
+      expressionId: string;
+      expression: string;
+      label: string;
+      periodSeconds: number;
+      inputs: Array<{ id: string; metric: MetricSpec; stat: Statistic }>;
+    };
+
+export interface AlarmSpec {
+  name: string;
+  /** The troubleshooting row (config.troubleshooting[].id) this alarm detects. */
+  rowId: string;
+  handler: string;
+  description: string;
+  comparisonOperator: ComparisonOperator;
+  threshold: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: TreatMissingData;
+  metric: AlarmMetricSpec;
+}
+
+/** The service's own resources an alarm can watch, by name (the service's stack owns them; the automation only watches). */
+export interface AlarmContext {
+  queue: string;
+  functionName: string;
+  database: string;
+  apiName: string;
+}
+
+/** Which kind of watched resource a row's alarm is about: one alarm per resource of that kind. */
+export type WatchedKind = 'queues' | 'functions' | 'databases' | 'apis' | 'shared';
+
+/** How each troubleshooting row is watched: its title in the alarm name, what it watches and how it is evaluated. */
+interface AlarmShape {
+  title: string;
+  watches: WatchedKind;
+  target: (ctx: AlarmContext) => string;
+  metric: (row: TroubleshootingRow, ctx: AlarmContext) => AlarmMetricSpec;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: TreatMissingData;
+}
+
+/** "notification-service" -> "NotificationService", the prefix of every alarm name. */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+const COMPARISON_SYMBOL: Record<ComparisonOperator, string> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+};
+
+const UNIT_SUFFIX: Record<string, string> = { Percent: '%', Milliseconds: ' ms', Seconds: ' s' };
+
+const single = (
+  row: TroubleshootingRow,
+  dimensions: Record<string, string>,
+  periodSeconds: number,
+  statistic: { statistic: Statistic } | { extendedStatistic: string },
+): AlarmMetricSpec => ({
+  kind: 'single',
+  metric: { namespace: row.detection.namespace, metricName: row.detection.metricName, dimensions, periodSeconds },
+  // No Unit on the alarm: CloudWatch would then ignore datapoints published in another unit (PutMetricAlarm Unit).
+  ...statistic,
+});
+
+// One line per seed troubleshooting row; thresholds and comparisons come from the configuration.
+const ALARM_SHAPES: Record<string, AlarmShape> = {
+  // SQS publishes queue metrics every minute; the seed acts at "Messages > 1000".
+  'queue-backup': {
+    title: 'Queue Depth',
+    watches: 'queues',
+    target: (ctx) => ctx.queue,
+    metric: (row, ctx) => single(row, { QueueName: ctx.queue }, 60, { statistic: 'Maximum' }),
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'missing',
+  },
+  // Counted by the log metric filter (outOfMemoryFilter); a text pattern cannot carry dimensions, so the metric has none.
+  'memory-pressure': {
+    title: 'Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit)',
+    watches: 'shared',
+    target: (ctx) => ctx.functionName,
+    metric: (row) => single(row, {}, 60, { statistic: 'Sum' }),
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'notBreaching',
+  },
+  'connection-timeout': {
+    title: 'API Gateway 5XXError',
+    watches: 'apis',
+    target: (ctx) => ctx.apiName,
+    metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { statistic: 'Sum' }),
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'notBreaching',
+  },
+  'high-latency': {
+    title: 'API Gateway Latency p99',
+    watches: 'apis',
+    target: (ctx) => ctx.apiName,
+    metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { extendedStatistic: 'p99' }),
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    treatMissingData: 'missing',
+  },
+  'cpu-utilization': {
+    title: 'RDS CPUUtilization',
+    watches: 'databases',
+    target: (ctx) => ctx.database,
+    metric: (row, ctx) => single(row, { DBInstanceIdentifier: ctx.database }, 60, { statistic: 'Average' }),
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    treatMissingData: 'missing',
+  },
+  // Lambda publishes no error-rate metric: metric math over Errors and Invocations, only the expression returns data.
+  'error-rate': {
+    title: 'Lambda Error Rate',
+    watches: 'functions',
+    target: (ctx) => ctx.functionName,
+    metric: (_row, ctx) => {
+      const metric = (metricName: string): MetricSpec => ({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensions: { FunctionName: ctx.functionName },
+        periodSeconds: 60,
+      });
+      return {
+        kind: 'math',
+        expressionId: 'errorRate',
+        expression: 'errors / invocations * 100',
+        label: 'Error rate (%)',
+        periodSeconds: 60,
+        inputs: [
+          { id: 'errors', metric: metric('Errors'), stat: 'Sum' },
+          { id: 'invocations', metric: metric('Invocations'), stat: 'Sum' },
+        ],
+      };
+    },
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    treatMissingData: 'notBreaching',
+  },
+};
+
+/** A row the table above does not know (a configuration extension): one alarm on its detection metric as written. */
+const GENERIC_SHAPE: AlarmShape = {
+  title: '',
+  watches: 'shared',
+  target: (ctx) => ctx.functionName,
+  metric: (row) => single(row, {}, 60, { statistic: 'Average' }),
+  evaluationPeriods: 1,
+  datapointsToAlarm: 1,
+  treatMissingData: 'missing',
+};
+
+function shapeOf(row: TroubleshootingRow): AlarmShape {
+  return ALARM_SHAPES[row.id] ?? { ...GENERIC_SHAPE, title: row.issue };
+}
+
+/** The alarm that detects one troubleshooting row on the resources named in `ctx`. */
+export function alarmSpecFor(row: TroubleshootingRow, ctx: AlarmContext, prefix: string): AlarmSpec {
+  const shape = shapeOf(row);
+  const { comparison, threshold, unit } = row.detection;
+  const name = `${prefix} ${shape.title} ${COMPARISON_SYMBOL[comparison]} ${threshold}${UNIT_SUFFIX[unit ?? ''] ?? ''} (${shape.target(ctx)})`;
+  return {
+    name,
+    rowId: row.id,
+    handler: row.handler,
+    description: `${row.issue}: ${row.symptom}. Automatic response (${row.handler}): ${row.response}.${row.runbook ? ` Manual runbook: ${row.runbook}.` : ''}`,
+    comparisonOperator: comparison,
+    threshold,
+    evaluationPeriods: shape.evaluationPeriods,
+    datapointsToAlarm: shape.datapointsToAlarm,
+    treatMissingData: shape.treatMissingData,
+    metric: shape.metric(row, ctx),
+  };
+}
+
+export interface WatchedResources {
+  queues: string[];
+  functions: string[];
+  databases: string[];
+  apis: string[];
+}
+
+/** The resources an environment's automation watches: the configuration's lists, and the service's API (`<service>-api`). */
+export function watchedResources(config: AutomationConfig, environment: EnvironmentName): WatchedResources {
+  const { resources } = config.environments[environment];
+  return { queues: [...resources.queues], functions: [...resources.functions], databases: [...resources.databases], apis: [`${config.service}-api`] };
+}
+
+/**
+ * Every alarm of an environment: each row's alarm on each watched resource of the kind it watches.
+ * A row whose metric has no per-resource dimension (the OOM count) gets one alarm, named after the first function.
+ */
+export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName): AlarmSpec[] {
+  const watched = watchedResources(config, environment);
+  const base: AlarmContext = {
+    queue: watched.queues[0] ?? '-',
+    functionName: watched.functions[0] ?? '-',
+    database: watched.databases[0] ?? '-',
+    apiName: watched.apis[0] ?? '-',
+  };
+  const prefix = pascalCase(config.service);
+  const slot: Record<Exclude<WatchedKind, 'shared'>, keyof AlarmContext> = {
+    queues: 'queue',
+    functions: 'functionName',
+    databases: 'database',
+    apis: 'apiName',
+  };
+  return config.troubleshooting.flatMap((row) => {
+    const { watches } = shapeOf(row);
+    if (watches === 'shared') return [alarmSpecFor(row, base, prefix)];
+    return watched[watches].map((resource) => alarmSpecFor(row, { ...base, [slot[watches]]: resource }, prefix));
+  });
+}
+
+/**
+ * What the out-of-memory log metric filter matches, as CloudWatch Logs "?term" OR syntax (quoted: the terms hold spaces
+ * and punctuation): Node's heap exhaustion, Lambda's runtime OOM error type, the kernel OOM kill, PHP's memory_limit error.
+ */
+export const OUT_OF_MEMORY_TERMS = ['JavaScript heap out of memory', 'Runtime.OutOfMemory', 'signal: killed', 'Allowed memory size of'] as const;
+export const OUT_OF_MEMORY_FILTER_PATTERN = OUT_OF_MEMORY_TERMS.map((term) => `?"${term}"`).join(' ');
+
+/** The metric the OOM filters publish (the memory-pressure row's detection metric) and that its alarm watches. */
+export function outOfMemoryMetric(config: AutomationConfig): { namespace: string; metricName: string } {
+  const row = config.troubleshooting.find((r) => r.id === 'memory-pressure');
+  return { namespace: row?.detection.namespace ?? pascalCase(config.service), metricName: row?.detection.metricName ?? 'OutOfMemoryErrors' };
+}
+
+/** The EventBridge pattern that matches state changes of the named alarms (CloudWatch's "CloudWatch Alarm State Change" events). */
+export function alarmStateChangePattern(alarmNames: readonly string[]): {
+  source: string[];
+  'detail-type': string[];
+  detail: { alarmName: string[] };
+} {
+  return { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [...alarmNames] } };
+}

@@ -1,0 +1,159 @@
+// Wires the escalation service once per container and returns the Lambda handlers: escalate (events) and escalation-timer.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SupportClient } from '@aws-sdk/client-support';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { callAws } from '../aws/classify-error';
+import { clientConfig } from '../aws/client-config';
+import { systemClock, type Clock } from '../clock';
+import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
+import { InvalidInputError } from '../errors';
+import { AlarmReader } from './alarm-reader';
+import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
+import { parseEscalateInput, parseTimerInput } from './escalation-events';
+import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
+import { EscalationStore } from './escalation-store';
+import { resolveEscalationPolicy } from './policy';
+import type { MessageView } from './message-view';
+import type { EscalationTier } from './policy';
+import { renderEmail } from './render-email';
+import { TierNotifier, type TierDelivery } from './tier-notifier';
+import { TimerScheduler } from './timer-scheduler';
+
+const SERVICE_NAME = 'notification-runbooks';
+const METRICS_NAMESPACE = 'NotificationService/Runbooks';
+
+/** Every AWS API action the escalation handlers call; infra derives their IAM policy from this list. */
+export const ESCALATION_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'cloudwatch:DescribeAlarms',
+  'sns:Publish',
+  'support:CreateCase',
+  'support:AddCommunicationToCase',
+  'scheduler:CreateSchedule',
+  'scheduler:DeleteSchedule',
+  'iam:PassRole',
+  'sts:GetCallerIdentity',
+] as const;
+
+export interface EscalationHandlerOptions {
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  /** Replace services (tests). */
+  services?: Partial<EscalationServices>;
+}
+
+export type EscalationHandler = ((event: unknown, context?: Partial<Context>) => Promise<EscalationResult>) & { runtime: RuntimeConfig };
+
+interface Wired {
+  service: EscalationService;
+  runtime: RuntimeConfig;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
+  const env = options.env ?? process.env;
+  const runtime = loadRuntimeConfig(env);
+  const policy = resolveEscalationPolicy(runtime.config, runtime.environment);
+  const clock = options.clock ?? systemClock;
+  const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
+  const sdkConfig = clientConfig({ region: runtime.region });
+  const sts = new STSClient(sdkConfig);
+
+  // The account the topics, timer function and scheduler role live in: this function's own, asked once per container.
+  let deployment: Promise<EscalationDeployment> | undefined;
+  const where = (): Promise<EscalationDeployment> => {
+    deployment ??= callAws('STS GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({}))).then((identity) =>
+      escalationDeployment(env, { region: runtime.region, account: identity.Account ?? '' }),
+    );
+    deployment.catch(() => {
+      deployment = undefined;
+    });
+    return deployment;
+  };
+
+  const services: EscalationServices = {
+    store:
+      options.services?.store ??
+      new EscalationStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
+        tableName: runtime.config.stateTableName,
+        retentionDays: runtime.config.recordRetentionDays,
+        leaseSeconds: runtime.config.claimLeaseSeconds,
+      }),
+    notifier:
+      options.services?.notifier ??
+      (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
+      new TierNotifier(new SNSClient(sdkConfig), new SupportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) }), async (tier) =>
+        (await where()).topicArn(tier.topicName),
+      ),
+    timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
+    alarms: options.services?.alarms ?? new AlarmReader(new CloudWatchClient(sdkConfig)),
+  };
+  const service = new EscalationService({
+    services,
+    policy,
+    rows: runtime.config.troubleshooting,
+    environment: runtime.environment,
+    region: runtime.region,
+    clock,
+    log: logger,
+    count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+  });
+  return { service, runtime, logger, metrics };
+}
+
+/** DRY_RUN=true: every message is rendered and logged, none is sent and no support case is opened. */
+function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
+  const log = (tier: EscalationTier, view: MessageView): TierDelivery => {
+    const email = renderEmail(view);
+    logger.info('dry run: message not sent', { tier: tier.name, subject: email.subject, text: email.text });
+    return { channels: (tier.supportCase ? ['support-case'] : tier.channels).map((c) => `dry-run:${c}`), messageIds: [] };
+  };
+  return { notify: async (tier, view) => log(tier, view), resolve: async (tier, view) => log(tier, view) };
+}
+
+function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {
+  const wired = wire(handlerName, options);
+  const handler = async (event: unknown, context?: Partial<Context>): Promise<EscalationResult> => {
+    if (context?.awsRequestId) wired.logger.addContext(context as Context);
+    try {
+      const result = await run(wired, event);
+      wired.logger.info(`escalation: ${result.action}`, { result });
+      return result;
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      // Rejected with a reason and no AWS call; no retry would make it valid.
+      wired.logger.warn('event rejected', { reason: error.message, details: error.details });
+      wired.metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+      return { action: 'rejected', reason: error.message, delivered: [] };
+    } finally {
+      // Publishing nothing only logs a warning: an invocation that counted nothing (a duplicate, a stop) stays quiet.
+      if (wired.metrics.hasStoredMetrics()) wired.metrics.publishStoredMetrics();
+      wired.logger.resetKeys();
+    }
+  };
+  return Object.assign(handler, { runtime: wired.runtime });
+}
+
+/** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions. */
+export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
+  return handlerFor('escalate', options, ({ service }, event) => service.handle(parseEscalateInput(event)));
+}
+
+/** The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops. */
+export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
+  return handlerFor('escalation-timer', options, ({ service }, event) => service.handleTimer(parseTimerInput(event)));
+}

@@ -1,0 +1,108 @@
+// Parses what reaches the escalation handlers: "Runbook Decision" events, alarm state changes, and timer inputs.
+// zod/mini, not classic zod: it tree-shakes, so the handler bundles carry only the validators used here.
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+import { InvalidInputError } from '../errors';
+import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../report/decision-reporter';
+import { isIncidentId } from './incident';
+import type { TimerInput } from './plan-timer';
+
+if (!z.config().localeError) z.config(en());
+
+const text = z.string();
+const resourceSchema = z.looseObject({ type: text, id: text, arn: text });
+
+/** The Decision contract (shared/pipeline/types.ts), loosely: other playbooks may add fields and causes. */
+const decisionSchema = z.looseObject({
+  playbook: text.check(z.minLength(1)),
+  outcome: z.enum(['applied', 'dry-run', 'skipped', 'escalate', 'rejected']),
+  reason: text,
+  environment: text,
+  region: text,
+  account: z.optional(text),
+  incidentKey: z.optional(text),
+  alarmName: z.optional(text),
+  alarmArn: z.optional(text),
+  alarmState: z.optional(text),
+  alarmTime: z.optional(text),
+  resource: z.optional(resourceSchema),
+  before: z.optional(z.record(z.string(), z.unknown())),
+  after: z.optional(z.record(z.string(), z.unknown())),
+  blastRadius: z.optional(text),
+  findings: z.optional(z.array(text)),
+  escalation: z.optional(
+    z.looseObject({
+      cause: text,
+      guardrail: z.optional(text),
+      error: z.optional(z.looseObject({ name: text, message: text })),
+    }),
+  ),
+  runbook: z.optional(z.looseObject({ documentName: text.check(z.minLength(1)), parameters: z.record(z.string(), z.array(text)) })),
+  dryRun: z.optional(z.boolean()),
+  decidedAt: text,
+});
+export type DecisionEventDetail = z.infer<typeof decisionSchema>;
+
+const decisionEventSchema = z.looseObject({
+  id: z.optional(text),
+  source: z.literal(DECISION_SOURCE),
+  'detail-type': z.literal(DECISION_DETAIL_TYPE),
+  account: z.optional(text),
+  region: z.optional(text),
+  detail: decisionSchema,
+});
+
+const timerInputSchema = z.union([
+  z.strictObject({ action: z.literal('check'), incidentId: text }),
+  // The level may come as text: SSM Automation's InputPayload (NotificationService-EscalateToNextTier) substitutes "{{ Level }}".
+  z.strictObject({
+    action: z.literal('escalate'),
+    incidentId: text,
+    level: z.union([z.number().check(z.int(), z.minimum(1)), text.check(z.regex(/^[1-9]\d{0,2}$/))]),
+  }),
+]);
+
+export type EscalateInput = { kind: 'decision'; decision: DecisionEventDetail; eventAccount?: string } | { kind: 'alarm'; event: AlarmStateChange };
+
+function toObject(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new InvalidInputError(`event is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+  }
+}
+
+function issues(error: z.core.$ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
+
+/** A "Runbook Decision" from the project's bus, or a "CloudWatch Alarm State Change"; anything else is rejected. */
+export function parseEscalateInput(raw: unknown): EscalateInput {
+  const value = toObject(raw);
+  const detailType = (value as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  if (detailType === DECISION_DETAIL_TYPE) {
+    const parsed = decisionEventSchema.safeParse(value);
+    if (!parsed.success) {
+      const found = issues(parsed.error);
+      throw new InvalidInputError(`invalid Runbook Decision event: ${found[0] ?? 'malformed'}`, found);
+    }
+    return { kind: 'decision', decision: parsed.data.detail, ...(parsed.data.account ? { eventAccount: parsed.data.account } : {}) };
+  }
+  if (detailType === 'CloudWatch Alarm State Change') return { kind: 'alarm', event: parseAlarmEvent(value) };
+  throw new InvalidInputError(
+    `the escalate handler takes "${DECISION_DETAIL_TYPE}" and "CloudWatch Alarm State Change" events, got detail-type ${JSON.stringify(detailType ?? null)}`,
+  );
+}
+
+/** The Input of an escalation timer's schedule. */
+export function parseTimerInput(raw: unknown): TimerInput {
+  const parsed = timerInputSchema.safeParse(toObject(raw));
+  if (!parsed.success) {
+    const found = issues(parsed.error);
+    throw new InvalidInputError(`invalid escalation timer input: ${found[0] ?? 'malformed'}`, found);
+  }
+  if (!isIncidentId(parsed.data.incidentId)) throw new InvalidInputError(`invalid incident id ${JSON.stringify(parsed.data.incidentId)}`);
+  return parsed.data.action === 'check' ? parsed.data : { ...parsed.data, level: Number(parsed.data.level) };
+}

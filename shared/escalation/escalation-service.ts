@@ -1,0 +1,469 @@
+// The escalation path at work: decisions and alarm changes open, update and resolve incidents; timers move them up the tiers.
+import { createHash } from 'node:crypto';
+import { classifyAwsError } from '../aws/classify-error';
+import type { Clock } from '../clock';
+import type { TroubleshootingRow } from '../config/schema';
+import { TransientError } from '../errors';
+import type { AlarmStateChange } from '../events/alarm-event';
+import type { AlarmSnapshot } from './alarm-reader';
+import type { DecisionEventDetail, EscalateInput } from './escalation-events';
+import type { EscalationStore } from './escalation-store';
+import { incidentIdFor, type DecisionSummary, type Incident, type SendKind } from './incident';
+import { buildMessageView, type MessageKind } from './message-view';
+import { planAlarmIntake, planDecisionIntake } from './plan-intake';
+import { nextEscalation, planTimer, type TimerInput } from './plan-timer';
+import { tierAt, type EscalationPolicy, type EscalationTier } from './policy';
+import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
+import type { TimerScheduler } from './timer-scheduler';
+
+export interface EscalationLog {
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
+}
+
+export interface EscalationServices {
+  store: Pick<
+    EscalationStore,
+    | 'get'
+    | 'create'
+    | 'promote'
+    | 'appendUpdate'
+    | 'claimSend'
+    | 'completeSend'
+    | 'recordDelivered'
+    | 'releaseSend'
+    | 'listSends'
+    | 'recordTierNotified'
+    | 'resolve'
+    | 'incidentsOfAlarm'
+    | 'forgetAlarmIncident'
+  >;
+  notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
+  timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
+  alarms: { read(alarmName: string): Promise<AlarmSnapshot | undefined> };
+}
+
+export interface EscalationContext {
+  services: EscalationServices;
+  policy: EscalationPolicy;
+  rows: readonly TroubleshootingRow[];
+  /** Where the handler runs: used when an event does not say. */
+  environment: string;
+  region: string;
+  clock: Clock;
+  log: EscalationLog;
+  count?(metric: string): void;
+}
+
+export interface Delivered {
+  kind: SendKind;
+  level: number;
+  tier: string;
+  via: string;
+}
+
+/** What one invocation did, for the log, the caller and the demo. */
+export interface EscalationResult {
+  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected';
+  reason: string;
+  incidentId?: string;
+  incidentIds?: string[];
+  delivered: Delivered[];
+}
+
+/** A stable key for a decision: the same decision delivered again, or replayed, has the same one. */
+export function decisionKey(decision: Pick<DecisionEventDetail, 'playbook' | 'incidentKey' | 'outcome' | 'decidedAt' | 'reason'>): string {
+  return createHash('sha256')
+    .update([decision.playbook, decision.incidentKey ?? '', decision.outcome, decision.decidedAt, decision.reason].join('\u0000'))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+export function summarizeDecision(decision: DecisionEventDetail): DecisionSummary {
+  return {
+    key: decisionKey(decision),
+    playbook: decision.playbook,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    decidedAt: decision.decidedAt,
+    dryRun: decision.dryRun ?? false,
+    ...(decision.escalation?.cause ? { cause: decision.escalation.cause } : {}),
+    ...(decision.escalation?.guardrail ? { guardrail: decision.escalation.guardrail } : {}),
+    ...(decision.escalation?.error ? { error: { name: decision.escalation.error.name, message: decision.escalation.error.message } } : {}),
+    ...(decision.resource ? { resource: { type: decision.resource.type, id: decision.resource.id, arn: decision.resource.arn } } : {}),
+    ...(decision.before ? { before: decision.before } : {}),
+    ...(decision.after ? { after: decision.after } : {}),
+    ...(decision.blastRadius ? { blastRadius: decision.blastRadius } : {}),
+    ...(decision.findings?.length ? { findings: decision.findings } : {}),
+    ...(decision.runbook ? { runbook: { documentName: decision.runbook.documentName, parameters: decision.runbook.parameters } } : {}),
+  };
+}
+
+interface OpenFacts {
+  incidentKey: string;
+  alarmArn: string;
+  alarmName: string;
+  alarmTime: string;
+  alarmState?: string;
+  alarmReason?: string;
+  account: string;
+  region: string;
+  environment: string;
+  cause: string;
+  reason: string;
+  decision?: DecisionSummary;
+}
+
+function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+export class EscalationService {
+  constructor(private readonly ctx: EscalationContext) {}
+
+  private now(): Date {
+    return this.ctx.clock.now();
+  }
+
+  /** The escalate handler: a "Runbook Decision" or an alarm state change. */
+  async handle(input: EscalateInput): Promise<EscalationResult> {
+    return input.kind === 'decision' ? this.handleDecision(input.decision, input.eventAccount) : this.handleAlarm(input.event);
+  }
+
+  async handleDecision(decision: DecisionEventDetail, eventAccount?: string): Promise<EscalationResult> {
+    const { store } = this.ctx.services;
+    const incidentId = decision.incidentKey ? incidentIdFor(decision.incidentKey) : undefined;
+    const existing = incidentId ? await store.get(incidentId) : undefined;
+    const plan = planDecisionIntake(decision, existing?.status, this.ctx.policy.stillFiringAfterMinutes);
+    const summary = summarizeDecision(decision);
+    switch (plan.kind) {
+      case 'ignore':
+        return { action: 'ignored', reason: plan.reason, ...(incidentId ? { incidentId } : {}), delivered: [] };
+      case 'update': {
+        const recorded = await store.appendUpdate(incidentId ?? '', summary);
+        // An incident whose first notification was interrupted is finished by whatever event comes next.
+        const first = this.ctx.policy.tiers[0];
+        const delivered = existing?.status === 'OPEN' && existing.level === 0 && first ? await this.notifyTier(existing, first, 'opened') : [];
+        return {
+          action: 'updated',
+          incidentId: incidentId ?? '',
+          reason: recorded ? `${decision.playbook} ${decision.outcome} recorded on the incident` : 'this decision is already recorded',
+          delivered,
+        };
+      }
+      case 'resolve':
+        return this.resolveAlarm(decision.alarmArn ?? '', plan.okTime, `${decision.playbook} reports the alarm OK: ${decision.reason}`);
+      case 'watch':
+      case 'open': {
+        const facts: OpenFacts = {
+          incidentKey: decision.incidentKey ?? '',
+          alarmArn: decision.alarmArn ?? '',
+          alarmName: decision.alarmName ?? '',
+          alarmTime: decision.alarmTime ?? '',
+          ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
+          account: decision.account ?? accountOfArn(decision.alarmArn ?? '') ?? eventAccount ?? '',
+          region: decision.region || this.ctx.region,
+          environment: decision.environment || this.ctx.environment,
+          cause: plan.kind === 'open' ? plan.cause : 'watching',
+          reason: plan.kind === 'open' ? plan.reason : decision.reason,
+          decision: summary,
+        };
+        return plan.kind === 'watch' ? this.watch(facts, plan.checkAfterMinutes) : this.open(facts, existing);
+      }
+    }
+  }
+
+  async handleAlarm(event: AlarmStateChange): Promise<EscalationResult> {
+    const incidentId = incidentIdFor(event.incidentKey);
+    const existing = event.state.value === 'OK' ? undefined : await this.ctx.services.store.get(incidentId);
+    const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp);
+    if (plan.kind === 'resolve') return this.resolveAlarm(event.alarmArn, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
+    if (plan.kind !== 'open') return { action: 'ignored', reason: plan.kind === 'ignore' ? plan.reason : plan.kind, incidentId, delivered: [] };
+    return this.open(
+      {
+        incidentKey: event.incidentKey,
+        alarmArn: event.alarmArn,
+        alarmName: event.alarmName,
+        alarmTime: event.state.timestamp,
+        alarmState: event.state.value,
+        alarmReason: event.state.reason,
+        account: event.account,
+        region: event.region,
+        environment: this.ctx.environment,
+        cause: plan.cause,
+        reason: plan.reason,
+      },
+      existing,
+    );
+  }
+
+  /** The escalation-timer handler. */
+  async handleTimer(input: TimerInput): Promise<EscalationResult> {
+    const { store, alarms } = this.ctx.services;
+    const incident = await store.get(input.incidentId);
+    const alarm = incident && incident.status !== 'RESOLVED' ? await alarms.read(incident.alarmName) : undefined;
+    const plan = planTimer(input, incident, alarm, this.ctx.policy);
+    const incidentId = input.incidentId;
+    switch (plan.kind) {
+      case 'stop':
+        this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
+        return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
+      case 'resolve': {
+        const { delivered } = await this.resolveIncident(incidentId, plan.reason);
+        return { action: 'resolved', incidentId, reason: plan.reason, delivered };
+      }
+      case 'open-still-firing': {
+        const promoted = await store.promote(incidentId, { cause: 'still-firing', reason: plan.reason, ...(alarm?.reason ? { alarmReason: alarm.reason } : {}) }, this.now());
+        const current = await store.get(incidentId);
+        if (!current || current.status !== 'OPEN') {
+          return { action: 'stopped', incidentId, reason: `incident is ${current?.status ?? 'gone'}`, delivered: [] };
+        }
+        if (promoted) this.ctx.count?.('IncidentsOpened');
+        const first = this.ctx.policy.tiers[0];
+        const delivered = first && current.level === 0 ? await this.notifyTier(current, first, 'opened') : [];
+        return { action: 'opened', incidentId, reason: plan.reason, delivered };
+      }
+      case 'escalate': {
+        if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
+        const delivered = await this.notifyTier(incident, plan.tier, 'escalated', plan.reason);
+        return {
+          action: delivered.length ? 'escalated' : 'stopped',
+          incidentId,
+          reason: delivered.length ? `${plan.tier.name} notified: ${plan.reason}` : `${plan.tier.name} was already notified or the incident changed`,
+          delivered,
+        };
+      }
+    }
+  }
+
+  private async watch(facts: OpenFacts, checkAfterMinutes: number): Promise<EscalationResult> {
+    const { store, timers } = this.ctx.services;
+    const now = this.now();
+    const incidentId = incidentIdFor(facts.incidentKey);
+    const { created, incident } = await store.create(this.newIncident(incidentId, facts, 'WATCHING', now), now);
+    if (!created && incident.status !== 'WATCHING') {
+      const recorded = facts.decision ? await store.appendUpdate(incidentId, facts.decision) : false;
+      return { action: 'updated', incidentId, reason: recorded ? 'decision recorded on the incident' : 'already recorded', delivered: [] };
+    }
+    // Scheduling again after a crash between create and schedule is a no-op: the schedule's name is the step's.
+    const at = new Date(now.getTime() + checkAfterMinutes * 60_000);
+    await timers.schedule({ action: 'check', incidentId }, at);
+    return {
+      action: 'watching',
+      incidentId,
+      reason: `${facts.decision?.playbook ?? 'the automation'} ${facts.decision?.outcome ?? 'acted'}: the alarm is checked again at ${at.toISOString()}`,
+      delivered: [],
+    };
+  }
+
+  private async open(facts: OpenFacts, existing: Incident | undefined): Promise<EscalationResult> {
+    const { store, alarms } = this.ctx.services;
+    const now = this.now();
+    const incidentId = incidentIdFor(facts.incidentKey);
+    let alarmReason = facts.alarmReason;
+    if (!alarmReason && facts.alarmName) alarmReason = (await alarms.read(facts.alarmName))?.reason;
+    const withReason = { ...facts, ...(alarmReason ? { alarmReason } : {}) };
+
+    let incident: Incident | undefined;
+    let opened: boolean;
+    if (existing?.status === 'WATCHING') {
+      opened = await store.promote(
+        incidentId,
+        {
+          cause: facts.cause,
+          reason: facts.reason,
+          ...(alarmReason ? { alarmReason } : {}),
+          ...(facts.decision ? { decision: facts.decision } : {}),
+          ...(existing.decision ? { previous: existing.decision } : {}),
+        },
+        now,
+      );
+      incident = await store.get(incidentId);
+    } else {
+      const result = await store.create(this.newIncident(incidentId, withReason, 'OPEN', now), now);
+      opened = result.created;
+      incident = result.incident;
+      if (!opened && incident.status === 'WATCHING') {
+        opened = await store.promote(incidentId, { cause: facts.cause, reason: facts.reason, ...(facts.decision ? { decision: facts.decision } : {}) }, now);
+        incident = await store.get(incidentId);
+      } else if (!opened && facts.decision && incident.decision?.key !== facts.decision.key) {
+        await store.appendUpdate(incidentId, facts.decision);
+      }
+    }
+    if (opened) this.ctx.count?.('IncidentsOpened');
+    if (!incident || incident.status !== 'OPEN') {
+      return { action: 'ignored', incidentId, reason: `incident is ${incident?.status ?? 'gone'}`, delivered: [] };
+    }
+    const first = this.ctx.policy.tiers[0];
+    // Every delivery tries the first tier: the send claim lets exactly one through, and finishes a crashed one.
+    const delivered = first ? await this.notifyTier(incident, first, 'opened') : [];
+    return {
+      action: 'opened',
+      incidentId,
+      reason: `${opened ? 'opened' : 'already open'}: ${facts.reason}`,
+      delivered,
+    };
+  }
+
+  private newIncident(incidentId: string, facts: OpenFacts, status: 'OPEN' | 'WATCHING', now: Date): Incident {
+    return {
+      incidentId,
+      incidentKey: facts.incidentKey,
+      alarmArn: facts.alarmArn,
+      alarmName: facts.alarmName,
+      alarmTime: facts.alarmTime,
+      ...(facts.alarmState ? { alarmState: facts.alarmState } : {}),
+      ...(facts.alarmReason ? { alarmReason: facts.alarmReason } : {}),
+      account: facts.account,
+      region: facts.region,
+      environment: facts.environment,
+      status,
+      cause: facts.cause,
+      reason: facts.reason,
+      ...(facts.decision ? { decision: facts.decision } : {}),
+      updates: [],
+      createdAt: now.toISOString(),
+      ...(status === 'OPEN' ? { openedAt: now.toISOString() } : {}),
+      level: 0,
+    };
+  }
+
+  /**
+   * Notifies one tier once: the send is claimed (conditional on the incident still being OPEN), delivered, recorded,
+   * and the next tier's timer is scheduled. A claim already SENT by an earlier, crashed run is finished instead.
+   */
+  private async notifyTier(incident: Incident, tier: EscalationTier, kind: MessageKind, because?: string): Promise<Delivered[]> {
+    const { store, notifier } = this.ctx.services;
+    const now = this.now();
+    const claim = await store.claimSend(incident.incidentId, 'notify', tier.level, tier.name, ['OPEN'], now);
+    const next = nextEscalation(this.ctx.policy, tier, now);
+    if (!claim.claimed) {
+      if (claim.reason === 'already-claimed' && incident.level < tier.level) {
+        const sent = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);
+        if (sent && sent.status !== 'IN_PROGRESS') await this.afterNotified(incident.incidentId, tier, next);
+      }
+      return [];
+    }
+    const sent = await store.listSends(incident.incidentId);
+    const view = buildMessageView({
+      kind,
+      incident,
+      tier,
+      sent,
+      policy: this.ctx.policy,
+      rows: this.ctx.rows,
+      now,
+      ...(next ? { nextEscalation: next } : {}),
+      ...(because ? { escalatedBecause: because } : {}),
+    });
+    const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim.owner, () =>
+      notifier.notify(tier, view, this.progress(incident.incidentId, 'notify', tier.level, claim)),
+    );
+    await this.afterNotified(incident.incidentId, tier, next);
+    this.ctx.count?.('TiersNotified');
+    this.ctx.log.info('tier notified', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, delivery, nextEscalation: next?.at.toISOString() });
+    return [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') }];
+  }
+
+  private async afterNotified(incidentId: string, tier: EscalationTier, next: { tier: EscalationTier; at: Date } | undefined): Promise<void> {
+    await this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined);
+    if (next) await this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level }, next.at);
+  }
+
+  private progress(incidentId: string, kind: SendKind, level: number, claim: { owner: string; delivered: Record<string, string> }): DeliveryProgress {
+    return {
+      delivered: claim.delivered,
+      record: (channel, id) => this.ctx.services.store.recordDelivered(incidentId, kind, level, claim.owner, channel, id),
+    };
+  }
+
+  /**
+   * Runs one delivery under its claim. Transient failure: the claim is released and the error thrown, so Lambda retries.
+   * Permanent failure (topic gone, no support plan): recorded as FAILED and logged; the path goes on to the next tier.
+   */
+  private async deliver(incidentId: string, kind: SendKind, tier: EscalationTier, owner: string, send: () => Promise<TierDelivery>): Promise<TierDelivery> {
+    const { store } = this.ctx.services;
+    try {
+      const delivery = await send();
+      await store.completeSend(incidentId, kind, tier.level, owner, { status: 'SENT', ...delivery }, this.now());
+      return delivery;
+    } catch (error) {
+      const classified = classifyAwsError(error, `${kind} ${tier.name}`);
+      if (classified instanceof TransientError) {
+        await store.releaseSend(incidentId, kind, tier.level, owner).catch(() => undefined);
+        throw classified;
+      }
+      this.ctx.log.error('could not reach a tier', { incidentId, tier: tier.name, kind, error: classified.message });
+      this.ctx.count?.('TierDeliveryFailed');
+      await store.completeSend(incidentId, kind, tier.level, owner, { status: 'FAILED', channels: [], messageIds: [], error: classified.message }, this.now());
+      return { channels: [], messageIds: [] };
+    }
+  }
+
+  /** Resolves every incident of the alarm whose state change came before the OK. */
+  private async resolveAlarm(alarmArn: string, okTime: string, reason: string): Promise<EscalationResult> {
+    const okMs = Date.parse(okTime);
+    const incidents = (await this.ctx.services.store.incidentsOfAlarm(alarmArn)).filter((i) => {
+      const at = Date.parse(i.alarmTime);
+      return Number.isNaN(at) || Number.isNaN(okMs) ? i.alarmTime < okTime : at < okMs;
+    });
+    const delivered: Delivered[] = [];
+    const resolved: string[] = [];
+    for (const { incidentId } of incidents) {
+      const outcome = await this.resolveIncident(incidentId, reason);
+      if (outcome.resolvedNow || outcome.delivered.length) resolved.push(incidentId);
+      delivered.push(...outcome.delivered);
+    }
+    return {
+      action: resolved.length ? 'resolved' : 'ignored',
+      reason: resolved.length ? reason : incidents.length ? 'already resolved' : 'no incident of this alarm to resolve',
+      ...(resolved.length ? { incidentIds: resolved } : {}),
+      delivered,
+    };
+  }
+
+  /**
+   * RESOLVED once (a conditional write), then one resolution message to every tier that was notified: each is its own
+   * claimed send, so a duplicate OK, a retry or the timer racing the OK event never sends a second one.
+   */
+  private async resolveIncident(incidentId: string, reason: string): Promise<{ resolvedNow: boolean; delivered: Delivered[] }> {
+    const { store, notifier, timers } = this.ctx.services;
+    const result = await store.resolve(incidentId, reason, this.now());
+    const incident = result.incident;
+    if (!incident || incident.status !== 'RESOLVED') return { resolvedNow: false, delivered: [] };
+    if (result.resolved) {
+      this.ctx.count?.('IncidentsResolved');
+      const pending = this.ctx.policy.tiers.filter((t) => t.level > incident.level);
+      await Promise.all([
+        timers.cancel({ action: 'check', incidentId }),
+        ...pending.map((t) => timers.cancel({ action: 'escalate', incidentId, level: t.level })),
+      ]).catch((error: unknown) => this.ctx.log.warn('could not delete a pending timer; it will find the incident resolved', { incidentId, error: String(error) }));
+    }
+    const sends = await store.listSends(incidentId);
+    const notified = sends.filter((s) => s.kind === 'notify' && s.status === 'SENT');
+    const delivered: Delivered[] = [];
+    for (const previous of notified) {
+      const tier = tierAt(this.ctx.policy, previous.level);
+      if (!tier) {
+        this.ctx.log.warn('a notified tier is no longer in the escalation path: no resolution message', { incidentId, tier: previous.tierName });
+        continue;
+      }
+      const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now());
+      if (!claim.claimed) continue;
+      const view = buildMessageView({ kind: 'resolved', incident, tier, sent: sends, policy: this.ctx.policy, rows: this.ctx.rows, now: this.now() });
+      const delivery = await this.deliver(incidentId, 'resolve', tier, claim.owner, () =>
+        notifier.resolve(tier, view, previous, this.progress(incidentId, 'resolve', tier.level, claim)),
+      );
+      delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
+    }
+    // Once every resolution message is out, later OKs of this alarm need not look at this incident again; while one is
+    // still in flight elsewhere, the index entry stays, so a retry of that sender's event can finish it.
+    const after = await store.listSends(incidentId);
+    const finished = notified.every((n) => after.some((s) => s.kind === 'resolve' && s.level === n.level && s.status !== 'IN_PROGRESS'));
+    if (finished) await store.forgetAlarmIncident(incident);
+    if (result.resolved || delivered.length) this.ctx.log.info('incident resolved', { incidentId, reason, resolutionMessages: delivered.length });
+    return { resolvedNow: result.resolved, delivered };
+  }
+}

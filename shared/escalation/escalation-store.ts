@@ -1,0 +1,467 @@
+// Incidents, their per-tier sends and an alarm index, in the state table (pk/sk, TTL on expiresAt), with conditional writes.
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { TransientError } from '../errors';
+import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
+
+/*
+ * Items (one table with the pipeline's claims and audit, see shared/state/incident-store.ts):
+ *   ESCALATION#<incidentId> / INCIDENT                the incident: status, cause, tier level, next escalation
+ *   ESCALATION#<incidentId> / SEND#<kind>#L<level>    one message to one tier: claimed, then SENT (or FAILED)
+ *   ESCALATION-ALARM#<alarmArn> / <alarmTime>#<id>    every incident of an alarm, for the OK that resolves them
+ * Writes that decide who notifies whom are conditional, so duplicates and concurrent deliveries notify a tier once.
+ */
+
+export interface EscalationStoreOptions {
+  tableName: string;
+  retentionDays: number;
+  /** How long a claimed send is held before a retry may take it over (the holder may have died). */
+  leaseSeconds: number;
+}
+
+/**
+ * A won claim carries what an earlier, interrupted holder already delivered (channel -> message or case id), so the
+ * retry sends only the rest.
+ */
+export type SendClaim = { claimed: true; owner: string; delivered: Record<string, string> } | { claimed: false; reason: 'incident-status' | 'already-claimed' };
+
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+const INCIDENT_FIELDS_EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'expiresAt']);
+
+function isConditionalFailure(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+function cancellationCodes(error: unknown): string[] | undefined {
+  const e = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> } | undefined;
+  if (e?.name !== 'TransactionCanceledException') return undefined;
+  return (e.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+function toIncident(item: Record<string, unknown>): Incident {
+  const incident = Object.fromEntries(Object.entries(item).filter(([key]) => !INCIDENT_FIELDS_EXCLUDED.has(key))) as unknown as Incident;
+  return { ...incident, updates: incident.updates ?? [], level: incident.level ?? 0 };
+}
+
+/** The partition listing every unresolved incident. */
+const OPEN_INCIDENTS_PK = 'ESCALATION-OPEN';
+
+export class EscalationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly options: EscalationStoreOptions,
+  ) {}
+
+  private expiresAt(now: Date): number {
+    return epochSeconds(now) + this.options.retentionDays * 86400;
+  }
+
+  private key(incidentId: string): { pk: string; sk: string } {
+    return { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' };
+  }
+
+  private sendKey(incidentId: string, kind: SendKind, level: number): { pk: string; sk: string } {
+    return { pk: `ESCALATION#${incidentId}`, sk: `SEND#${kind}#L${level}` };
+  }
+
+  async get(incidentId: string): Promise<Incident | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.key(incidentId), ConsistentRead: true }));
+    return result.Item ? toIncident(result.Item) : undefined;
+  }
+
+  /** Creates the incident unless it exists; either way returns what is stored now. */
+  async create(incident: Incident, now: Date): Promise<{ created: boolean; incident: Incident }> {
+    const expiresAt = this.expiresAt(now);
+    // The index first: an index entry without its incident is skipped by readers; the reverse would hide an incident from its OK.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { pk: `ESCALATION-ALARM#${incident.alarmArn}`, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
+      }),
+    );
+    // Every unresolved incident, across alarms, for `runbook incidents` (one small partition: incidents are few).
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { pk: OPEN_INCIDENTS_PK, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
+      }),
+    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...this.key(incident.incidentId),
+            ...incident,
+            ...(incident.decision ? { updateKeys: new Set([incident.decision.key]) } : {}),
+            expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, incident };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const stored = await this.get(incident.incidentId);
+      if (!stored) throw new Error(`incident ${incident.incidentId} exists and cannot be read`, { cause: error });
+      return { created: false, incident: stored };
+    }
+  }
+
+  /** WATCHING -> OPEN: the watch's decision stays (what the automation did); `decision`, when given, becomes the incident's. */
+  async promote(
+    incidentId: string,
+    fields: { cause: string; reason: string; alarmReason?: string; decision?: DecisionSummary; previous?: DecisionSummary },
+    now: Date,
+  ): Promise<boolean> {
+    const sets = ['#status = :open', '#cause = :cause', '#reason = :reason', '#openedAt = :now'];
+    const names: Record<string, string> = { '#status': 'status', '#cause': 'cause', '#reason': 'reason', '#openedAt': 'openedAt' };
+    const values: Record<string, unknown> = { ':open': 'OPEN', ':watching': 'WATCHING', ':cause': fields.cause, ':reason': fields.reason, ':now': now.toISOString() };
+    if (fields.alarmReason) {
+      sets.push('#alarmReason = :alarmReason');
+      names['#alarmReason'] = 'alarmReason';
+      values[':alarmReason'] = fields.alarmReason;
+    }
+    let add = '';
+    if (fields.decision) {
+      sets.push('#decision = :decision');
+      names['#decision'] = 'decision';
+      values[':decision'] = fields.decision;
+      add = ' ADD #updateKeys :keys';
+      names['#updateKeys'] = 'updateKeys';
+      values[':keys'] = new Set([fields.decision.key]);
+      if (fields.previous) {
+        sets.push('#updates = list_append(if_not_exists(#updates, :empty), :previous)');
+        names['#updates'] = 'updates';
+        values[':empty'] = [];
+        values[':previous'] = [fields.previous];
+      }
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: `SET ${sets.join(', ')}${add}`,
+          ConditionExpression: '#status = :watching',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records a later decision once (by its key) on an incident that is not resolved. */
+  async appendUpdate(incidentId: string, update: DecisionSummary): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #updates = list_append(if_not_exists(#updates, :empty), :update) ADD #updateKeys :keys',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :resolved AND NOT contains(#updateKeys, :key)',
+          ExpressionAttributeNames: { '#updates': 'updates', '#updateKeys': 'updateKeys', '#status': 'status' },
+          ExpressionAttributeValues: { ':empty': [], ':update': [update], ':keys': new Set([update.key]), ':key': update.key, ':resolved': 'RESOLVED' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the right to send one message to one tier, atomically with a check of the incident's status: an incident
+   * acknowledged or resolved a moment earlier is never escalated, and of concurrent claimers exactly one wins.
+   * A claim left IN_PROGRESS past its lease (the sender died) can be taken over.
+   */
+  async claimSend(incidentId: string, kind: SendKind, level: number, tierName: string, statuses: readonly IncidentStatus[], now: Date): Promise<SendClaim> {
+    const owner = randomUUID();
+    const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.sendKey(incidentId, kind, level), ConsistentRead: true }));
+    const previous = existing.Item ? { owner: String(existing.Item.owner), delivered: existing.Item.delivered as Record<string, string> | undefined } : undefined;
+    const statusValues = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]));
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.options.tableName,
+                Key: this.key(incidentId),
+                ConditionExpression: `#status IN (${Object.keys(statusValues).join(', ')})`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: statusValues,
+              },
+            },
+            {
+              Put: {
+                TableName: this.options.tableName,
+                // A takeover keeps what the previous holder delivered ("delivered" is only ever added to).
+                Item: {
+                  ...this.sendKey(incidentId, kind, level),
+                  delivered: previous?.delivered ?? {},
+                  kind,
+                  level,
+                  tierName,
+                  status: 'IN_PROGRESS',
+                  owner,
+                  leaseExpiresAtSeconds: epochSeconds(now) + this.options.leaseSeconds,
+                  channels: [],
+                  messageIds: [],
+                  expiresAt: this.expiresAt(now),
+                },
+                // The previous holder's progress must still be what was read, or another taker got there first.
+                ConditionExpression: previous
+                  ? '#status = :inProgress AND #lease < :now AND #owner = :previousOwner'
+                  : 'attribute_not_exists(pk) OR (#status = :inProgress AND #lease < :now)',
+                ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseExpiresAtSeconds', ...(previous ? { '#owner': 'owner' } : {}) },
+                ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': epochSeconds(now), ...(previous ? { ':previousOwner': previous.owner } : {}) },
+              },
+            },
+          ],
+        }),
+      );
+      return { claimed: true, owner, delivered: { ...(previous?.delivered ?? {}) } };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      if (codes[0] === 'ConditionalCheckFailed') return { claimed: false, reason: 'incident-status' };
+      if (codes[1] === 'ConditionalCheckFailed') return { claimed: false, reason: 'already-claimed' };
+      // TransactionConflict: another claim on the same items is in flight; the retry will see who won.
+      throw new TransientError(`send claim on ${incidentId} L${level} conflicted with a concurrent one (${codes.join(', ')})`, { cause: error });
+    }
+  }
+
+  async completeSend(
+    incidentId: string,
+    kind: SendKind,
+    level: number,
+    owner: string,
+    result: { status: 'SENT' | 'FAILED'; channels: string[]; messageIds: string[]; caseId?: string; error?: string },
+    now: Date,
+  ): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: this.sendKey(incidentId, kind, level),
+        UpdateExpression: `SET #status = :status, #sentAt = :now, #channels = :channels, #messageIds = :messageIds${result.caseId ? ', #caseId = :caseId' : ''}${result.error ? ', #error = :error' : ''}`,
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#sentAt': 'sentAt',
+          '#channels': 'channels',
+          '#messageIds': 'messageIds',
+          '#owner': 'owner',
+          ...(result.caseId ? { '#caseId': 'caseId' } : {}),
+          ...(result.error ? { '#error': 'error' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':status': result.status,
+          ':now': now.toISOString(),
+          ':channels': result.channels,
+          ':messageIds': result.messageIds,
+          ':owner': owner,
+          ...(result.caseId ? { ':caseId': result.caseId } : {}),
+          ...(result.error ? { ':error': result.error } : {}),
+        },
+      }),
+    );
+  }
+
+  /** Records one channel delivered under a claim, before the next is tried: a retry never sends it again. */
+  async recordDelivered(incidentId: string, kind: SendKind, level: number, owner: string, channel: string, id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: this.sendKey(incidentId, kind, level),
+        UpdateExpression: 'SET #delivered.#channel = :id',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#delivered': 'delivered', '#channel': channel, '#owner': 'owner' },
+        ExpressionAttributeValues: { ':id': id, ':owner': owner },
+      }),
+    );
+  }
+
+  /** Gives a claim back after a transient failure, so the retry can take it at once. */
+  async releaseSend(incidentId: string, kind: SendKind, level: number, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.sendKey(incidentId, kind, level),
+          UpdateExpression: 'SET #lease = :zero',
+          ConditionExpression: '#owner = :owner AND #status = :inProgress',
+          ExpressionAttributeNames: { '#lease': 'leaseExpiresAtSeconds', '#owner': 'owner', '#status': 'status' },
+          ExpressionAttributeValues: { ':zero': 0, ':owner': owner, ':inProgress': 'IN_PROGRESS' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  async listSends(incidentId: string): Promise<SentNotification[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :send)',
+        ExpressionAttributeValues: { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      kind: item.kind as SendKind,
+      level: Number(item.level),
+      tierName: String(item.tierName),
+      status: item.status as SentNotification['status'],
+      channels: (item.channels as string[] | undefined) ?? [],
+      messageIds: (item.messageIds as string[] | undefined) ?? [],
+      ...(item.sentAt ? { sentAt: String(item.sentAt) } : {}),
+      ...(item.caseId ? { caseId: String(item.caseId) } : {}),
+      ...(item.error ? { error: String(item.error) } : {}),
+    }));
+  }
+
+  /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */
+  async recordTierNotified(incidentId: string, level: number, next: { level: number; at: Date } | undefined): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: next ? 'SET #level = :level, #nextLevel = :nextLevel, #nextAt = :nextAt' : 'SET #level = :level REMOVE #nextLevel, #nextAt',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#level) OR #level < :level)',
+          ExpressionAttributeNames: { '#level': 'level', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt' },
+          ExpressionAttributeValues: { ':level': level, ...(next ? { ':nextLevel': next.level, ':nextAt': next.at.toISOString() } : {}) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * OPEN -> ACKNOWLEDGED. The same attributes the SSM document NotificationService-AcknowledgeIncident writes.
+   * Returns the incident as it is now, and whether this call acknowledged it.
+   */
+  async acknowledge(incidentId: string, by: string, via: string, now: Date): Promise<{ acknowledged: boolean; incident: Incident | undefined }> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #status = :acknowledged, #by = :by, #at = :at, #via = :via',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status', '#by': 'acknowledgedBy', '#at': 'acknowledgedAt', '#via': 'acknowledgedVia' },
+          ExpressionAttributeValues: { ':acknowledged': 'ACKNOWLEDGED', ':open': 'OPEN', ':by': by, ':at': now.toISOString(), ':via': via },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { acknowledged: true, incident: result.Attributes ? toIncident(result.Attributes) : undefined };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      return { acknowledged: false, incident: await this.get(incidentId) };
+    }
+  }
+
+  /** Any unresolved status -> RESOLVED, once. Returns the incident as it is now, and whether this call resolved it. */
+  async resolve(incidentId: string, reason: string, now: Date): Promise<{ resolved: boolean; incident: Incident | undefined }> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #status = :resolved, #at = :at, #resolution = :reason REMOVE #nextLevel, #nextAt',
+          ConditionExpression: '#status IN (:watching, :open, :acknowledged)',
+          ExpressionAttributeNames: { '#status': 'status', '#at': 'resolvedAt', '#resolution': 'resolution', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt' },
+          ExpressionAttributeValues: {
+            ':resolved': 'RESOLVED',
+            ':watching': 'WATCHING',
+            ':open': 'OPEN',
+            ':acknowledged': 'ACKNOWLEDGED',
+            ':at': now.toISOString(),
+            ':reason': reason,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { resolved: true, incident: result.Attributes ? toIncident(result.Attributes) : undefined };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      return { resolved: false, incident: await this.get(incidentId) };
+    }
+  }
+
+  /** Takes a resolved incident out of its alarm's index, so later OKs of the alarm do not look at it again. */
+  async forgetAlarmIncident(incident: Pick<Incident, 'alarmArn' | 'alarmTime' | 'incidentId'>): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({
+        TableName: this.options.tableName,
+        Key: { pk: `ESCALATION-ALARM#${incident.alarmArn}`, sk: `${incident.alarmTime}#${incident.incidentId}` },
+      }),
+    );
+    await this.db.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: { pk: OPEN_INCIDENTS_PK, sk: `${incident.alarmTime}#${incident.incidentId}` } }),
+    );
+  }
+
+  /** Every incident not yet resolved, oldest alarm first. */
+  async listUnresolved(): Promise<Incident[]> {
+    const incidents: Incident[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': OPEN_INCIDENTS_PK },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const incident = await this.get(String(item.incidentId));
+        // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
+        if (incident && incident.status !== 'RESOLVED') incidents.push(incident);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return incidents;
+  }
+
+  /** Every unresolved incident of an alarm (oldest first), for the OK state change that resolves them. */
+  async incidentsOfAlarm(alarmArn: string): Promise<Array<{ incidentId: string; alarmTime: string }>> {
+    const items: Array<{ incidentId: string; alarmTime: string }> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `ESCALATION-ALARM#${alarmArn}` },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const sk = String(item.sk);
+        items.push({ incidentId: String(item.incidentId), alarmTime: sk.slice(0, sk.lastIndexOf('#')) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

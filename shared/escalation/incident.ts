@@ -1,0 +1,92 @@
+// The incident an escalation is about: its record in the state table, what it keeps of decisions, and its id.
+import { createHash } from 'node:crypto';
+
+/**
+ * WATCHING: the automation acted and the alarm is given time to clear (nobody notified yet).
+ * OPEN: people are being notified up the path. ACKNOWLEDGED: someone owns it; escalation stops.
+ * RESOLVED: the alarm cleared (or the watch ended); everyone notified got one resolution message.
+ */
+export type IncidentStatus = 'WATCHING' | 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
+
+/** What an incident keeps of one "Runbook Decision". */
+export interface DecisionSummary {
+  /** Stable across redeliveries and replays of the same decision: duplicates are recognised by it. */
+  key: string;
+  playbook: string;
+  outcome: string;
+  reason: string;
+  decidedAt: string;
+  dryRun: boolean;
+  cause?: string;
+  guardrail?: string;
+  error?: { name: string; message: string };
+  resource?: { type: string; id: string; arn: string };
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  blastRadius?: string;
+  findings?: string[];
+  /** The SSM document that makes the change by hand, as the playbook named it. */
+  runbook?: { documentName: string; parameters: Record<string, string[]> };
+}
+
+export interface Incident {
+  incidentId: string;
+  /** `${alarmArn}#${state timestamp}`: the alarm state change this incident is about (decisions carry the same key). */
+  incidentKey: string;
+  alarmArn: string;
+  alarmName: string;
+  /** The alarm state change's timestamp. */
+  alarmTime: string;
+  alarmState?: string;
+  /** The alarm's own StateReason ("Threshold Crossed: ..."), read when the incident opened. */
+  alarmReason?: string;
+  account: string;
+  region: string;
+  environment: string;
+  status: IncidentStatus;
+  /** An EscalationCause of the decision, "still-firing" or "alarm" (a row whose response is "alert and escalate"). */
+  cause: string;
+  reason: string;
+  /** The decision that opened the incident or started the watch. */
+  decision?: DecisionSummary;
+  /** Later decisions about the same alarm state change. */
+  updates: DecisionSummary[];
+  createdAt: string;
+  openedAt?: string;
+  /** The highest tier level notified so far; 0 before the first. */
+  level: number;
+  nextLevel?: number;
+  nextEscalationAt?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  acknowledgedVia?: string;
+  resolvedAt?: string;
+  resolution?: string;
+}
+
+export type SendKind = 'notify' | 'resolve';
+
+/** One message (or support case) to one tier, as recorded once it went out. */
+export interface SentNotification {
+  kind: SendKind;
+  level: number;
+  tierName: string;
+  status: 'IN_PROGRESS' | 'SENT' | 'FAILED';
+  sentAt?: string;
+  /** "email", "chat", or "support-case". */
+  channels: string[];
+  messageIds: string[];
+  caseId?: string;
+  error?: string;
+}
+
+const INCIDENT_ID = /^inc-[0-9a-f]{12}$/;
+
+/** A short id a person can type (`runbook ack inc-3f2a9c1b7d44`), the same for every delivery of one state change. */
+export function incidentIdFor(incidentKey: string): string {
+  return `inc-${createHash('sha256').update(incidentKey).digest('hex').slice(0, 12)}`;
+}
+
+export function isIncidentId(value: string): boolean {
+  return INCIDENT_ID.test(value);
+}

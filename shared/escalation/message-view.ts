@@ -1,0 +1,203 @@
+// Pure: everything an escalation or resolution message says, as data; the email and chat renderers only lay it out.
+import type { TroubleshootingRow } from '../config/schema';
+import type { DecisionSummary, Incident, SentNotification } from './incident';
+import { acknowledgeStep, automationRun, runbookStep, type AutomationRun } from './next-step';
+import { causeLabel } from './plan-intake';
+import type { EscalationPolicy, EscalationTier } from './policy';
+
+export type MessageKind = 'opened' | 'escalated' | 'resolved';
+
+export interface NotifiedEntry {
+  level: number;
+  name: string;
+  at: string;
+  via: string;
+}
+
+export interface MessageView {
+  kind: MessageKind;
+  incidentId: string;
+  environment: string;
+  account: string;
+  region: string;
+  /** The tier this message goes to. */
+  tier: { level: number; name: string };
+  /** One line: what is wrong and why a person is needed. */
+  headline: string;
+  alarm: { name: string; arn: string; state: string; reason?: string; since: string };
+  /** The resource the automation acted on or looked at. */
+  resource?: { id: string; arn: string };
+  cause: { code: string; label: string; reason: string; guardrail?: string; error?: string };
+  /** What the automation observed and did (before -> after) or why it did not. */
+  automation:
+    | { playbook?: string; outcome?: string; reason: string; summary: string; changes: string[]; blastRadius?: string; dryRun: boolean }
+    | undefined;
+  findings: string[];
+  /** Later decisions about the same state change, one line each. */
+  updates: string[];
+  nextStep?: AutomationRun & { title: string };
+  acknowledge: AutomationRun & { cli: string };
+  /** Who has been notified, this tier included. */
+  notified: NotifiedEntry[];
+  /** The next tier and when, or why there is none. */
+  nextTier: { name: string; level: number; at: string; inMinutes: number } | { none: string };
+  /** For "escalated": why this tier now. */
+  escalatedBecause?: string;
+  acknowledged?: { by: string; at: string };
+  resolution?: { at: string; reason: string };
+}
+
+export interface MessageInput {
+  kind: MessageKind;
+  incident: Incident;
+  tier: EscalationTier;
+  /** Sent notifications of the incident so far (status SENT), this one not included. */
+  sent: readonly SentNotification[];
+  policy: EscalationPolicy;
+  rows: readonly TroubleshootingRow[];
+  now: Date;
+  /** When the next tier's timer is due, if there is a next tier. */
+  nextEscalation?: { tier: EscalationTier; at: Date };
+  escalatedBecause?: string;
+}
+
+const MAX_FINDINGS = 20;
+const MAX_CHANGE_LINES = 12;
+const MAX_UPDATES = 10;
+
+/** SSM Automation's {{ global:DATE_TIME }} (yyyy-MM-dd_HH.mm.ss, UTC), written by the acknowledge document. */
+const SSM_DATE_TIME = /^(\d{4}-\d\d-\d\d)_(\d\d)\.(\d\d)\.(\d\d)$/;
+
+/** "2026-11-25 14:07 UTC": minutes are what a person acts on. */
+export function formatTime(iso: string | Date): string {
+  const ssm = typeof iso === 'string' ? SSM_DATE_TIME.exec(iso) : null;
+  const text = ssm ? `${ssm[1]}T${ssm[2]}:${ssm[3]}:${ssm[4]}Z` : iso;
+  const date = typeof text === 'string' ? new Date(Date.parse(text)) : text;
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "DevOps Team (L1)" as configured, or "Service Owner (L4)" where the name does not say its level. */
+export function tierLabel(name: string, level: number): string {
+  return name.includes(`L${level}`) ? name : `${name} (L${level})`;
+}
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+function flatten(value: unknown, prefix: string, into: Map<string, unknown>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, into);
+  } else {
+    into.set(prefix, value);
+  }
+}
+
+/** before/after objects as "field: before -> after" lines (nested fields dotted); fields that did not change are left out. */
+export function changeLines(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+  const from = new Map<string, unknown>();
+  const to = new Map<string, unknown>();
+  if (before) flatten(before, '', from);
+  if (after) flatten(after, '', to);
+  const keys = [...new Set([...from.keys(), ...to.keys()])];
+  const lines = keys.flatMap((key) => {
+    if (!after) return [`${key}: ${formatValue(from.get(key))}`];
+    const a = formatValue(from.get(key));
+    const b = formatValue(to.get(key));
+    return a === b ? [] : [`${key}: ${a} -> ${b}`];
+  });
+  return lines.length > MAX_CHANGE_LINES ? [...lines.slice(0, MAX_CHANGE_LINES), `(${lines.length - MAX_CHANGE_LINES} more)`] : lines;
+}
+
+function automationOf(decision: DecisionSummary | undefined): MessageView['automation'] {
+  if (!decision) return undefined;
+  const verb: Record<string, string> = {
+    applied: 'changed',
+    'dry-run': 'planned (dry run, nothing changed)',
+    skipped: 'did nothing',
+    escalate: decision.before ? 'planned but did not change' : 'did not act',
+  };
+  return {
+    playbook: decision.playbook,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    summary: `${decision.playbook} ${verb[decision.outcome] ?? decision.outcome}: ${decision.reason}`,
+    changes: changeLines(decision.before, decision.after),
+    ...(decision.blastRadius ? { blastRadius: decision.blastRadius } : {}),
+    dryRun: decision.dryRun,
+  };
+}
+
+function sentVia(sent: SentNotification): string {
+  return sent.caseId ? `AWS Support case ${sent.caseId}` : sent.channels.join(', ');
+}
+
+function tierVia(tier: EscalationTier): string {
+  return tier.supportCase ? `AWS Support case (severity ${tier.supportCase.severityCode})` : tier.channels.join(', ');
+}
+
+export function buildMessageView(input: MessageInput): MessageView {
+  const { incident, tier, now, kind } = input;
+  const decision = incident.decision;
+  const cause = {
+    code: incident.cause,
+    label: causeLabel(incident.cause),
+    reason: incident.reason,
+    ...(decision?.guardrail ? { guardrail: decision.guardrail } : {}),
+    ...(decision?.error ? { error: `${decision.error.name}: ${decision.error.message}` } : {}),
+  };
+  const notified: NotifiedEntry[] = input.sent
+    .filter((s) => s.kind === 'notify' && s.status === 'SENT')
+    .sort((a, b) => a.level - b.level)
+    .map((s) => ({ level: s.level, name: s.tierName, at: s.sentAt ?? '', via: sentVia(s) }));
+  if (kind !== 'resolved' && !notified.some((n) => n.level === tier.level)) {
+    notified.push({ level: tier.level, name: tier.name, at: now.toISOString(), via: tierVia(tier) });
+  }
+  const next = input.nextEscalation;
+  const nextTier: MessageView['nextTier'] =
+    kind === 'resolved'
+      ? { none: 'resolved: no further escalation' }
+      : next
+        ? { name: next.tier.name, level: next.tier.level, at: next.at.toISOString(), inMinutes: Math.round((next.at.getTime() - now.getTime()) / 60_000) }
+        : { none: `${tierLabel(tier.name, tier.level)} is the last tier of the ${input.policy.environment} escalation path` };
+  // The runbook the playbook named for this situation, else its row's runbook for the target.
+  const named = [decision, ...[...incident.updates].reverse()].find((d) => d?.runbook)?.runbook;
+  const nextStep = named ? automationRun(named.documentName, named.parameters, incident.region) : runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region);
+  const findings = [...new Set([...(decision?.findings ?? []), ...incident.updates.flatMap((u) => u.findings ?? [])])].slice(0, MAX_FINDINGS);
+  const headline =
+    kind === 'resolved'
+      ? `Resolved: ${incident.alarmName} (${incident.resolution ?? 'the alarm cleared'})`
+      : `${incident.alarmName}: ${cause.label}`;
+  return {
+    kind,
+    incidentId: incident.incidentId,
+    environment: incident.environment,
+    account: incident.account,
+    region: incident.region,
+    tier: { level: tier.level, name: tier.name },
+    headline,
+    alarm: {
+      name: incident.alarmName,
+      arn: incident.alarmArn,
+      state: incident.alarmState ?? 'ALARM',
+      ...(incident.alarmReason ? { reason: incident.alarmReason } : {}),
+      since: incident.alarmTime,
+    },
+    ...(decision?.resource ? { resource: { id: decision.resource.id, arn: decision.resource.arn } } : {}),
+    cause,
+    automation: automationOf(decision),
+    findings,
+    updates: incident.updates.slice(-MAX_UPDATES).map((u) => `${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`),
+    ...(nextStep ? { nextStep: { ...nextStep, title: `Run ${nextStep.documentName}` } } : {}),
+    acknowledge: { ...acknowledgeStep(incident.incidentId, incident.region), cli: `runbook ack ${incident.incidentId}` },
+    notified,
+    nextTier,
+    ...(input.escalatedBecause ? { escalatedBecause: input.escalatedBecause } : {}),
+    ...(incident.acknowledgedBy && incident.acknowledgedAt ? { acknowledged: { by: incident.acknowledgedBy, at: incident.acknowledgedAt } } : {}),
+    ...(kind === 'resolved' ? { resolution: { at: incident.resolvedAt ?? now.toISOString(), reason: incident.resolution ?? 'the alarm cleared' } } : {}),
+  };
+}

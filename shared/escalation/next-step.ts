@@ -1,0 +1,104 @@
+// Pure: the next step of an incident as an SSM Automation run, both a ready-to-paste AWS CLI command and a console link.
+import type { TroubleshootingRow } from '../config/schema';
+
+/** The SSM document that acknowledges an incident (runbooks/NotificationService-AcknowledgeIncident.yaml). */
+export const ACKNOWLEDGE_DOCUMENT = 'NotificationService-AcknowledgeIncident';
+
+/** Parameter values as StartAutomationExecution takes them (a list each); a single string stands for a list of one. */
+export type AutomationParameters = Record<string, string | readonly string[]>;
+
+function asLists(parameters: AutomationParameters): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, typeof value === 'string' ? [value] : [...value]]));
+}
+
+export interface AutomationRun {
+  documentName: string;
+  parameters: Record<string, string[]>;
+  /** `aws ssm start-automation-execution ...`, quoted for a POSIX shell. */
+  command: string;
+  /** The Systems Manager console's "Execute automation" page for the document, parameters filled in. */
+  consoleUrl: string;
+}
+
+/** Single-quotes a word for a POSIX shell: 'it'\''s'. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The console host of a region's partition. */
+function consoleOrigin(region: string): string {
+  if (region.startsWith('cn-')) return `https://${region}.console.amazonaws.cn`;
+  if (region.startsWith('us-gov-')) return `https://${region}.console.amazonaws-us-gov.com`;
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+/**
+ * The console page that starts an automation: /systems-manager/automation/execute/<document>?region=<region>, with the
+ * parameters in the fragment (#Name=value&...), which the page reads to fill in its form.
+ */
+export function automationConsoleUrl(documentName: string, parameters: AutomationParameters, region: string): string {
+  const fragment = Object.entries(asLists(parameters))
+    .map(([name, values]) => `${encodeURIComponent(name)}=${encodeURIComponent(values.join(','))}`)
+    .join('&');
+  return `${consoleOrigin(region)}/systems-manager/automation/execute/${encodeURIComponent(documentName)}?region=${encodeURIComponent(region)}${fragment ? `#${fragment}` : ''}`;
+}
+
+/**
+ * `aws ssm start-automation-execution`, with --parameters as JSON (a map of name to list of values, as the API takes
+ * it): unlike the shorthand syntax, JSON needs no escaping of commas or equals signs in values.
+ */
+export function automationCommand(documentName: string, parameters: AutomationParameters, region: string): string {
+  const json = JSON.stringify(asLists(parameters));
+  return [
+    'aws ssm start-automation-execution',
+    `--region ${shellQuote(region)}`,
+    `--document-name ${shellQuote(documentName)}`,
+    ...(Object.keys(parameters).length ? [`--parameters ${shellQuote(json)}`] : []),
+  ].join(' ');
+}
+
+export function automationRun(documentName: string, parameters: AutomationParameters, region: string): AutomationRun {
+  return {
+    documentName,
+    parameters: asLists(parameters),
+    command: automationCommand(documentName, parameters, region),
+    consoleUrl: automationConsoleUrl(documentName, parameters, region),
+  };
+}
+
+/** The target's identifier under the parameter name the runbooks use for that kind of resource, from its ARN. */
+export function runbookParametersFor(resource: { id: string; arn: string } | undefined): Record<string, string> {
+  if (!resource) return {};
+  const service = resource.arn.split(':')[2];
+  switch (service) {
+    case 'sqs':
+      return { QueueName: resource.id };
+    case 'lambda':
+      return { FunctionName: resource.id };
+    case 'rds':
+      return { DBInstanceIdentifier: resource.id };
+    case 'apigateway':
+      return { ApiName: resource.id };
+    default:
+      return {};
+  }
+}
+
+/**
+ * The manual runbook of the playbook's troubleshooting row, for its target, when the row has one. Used when the
+ * decision does not name its runbook itself (Decision.runbook).
+ */
+export function runbookStep(
+  rows: readonly TroubleshootingRow[],
+  playbook: string | undefined,
+  resource: { id: string; arn: string } | undefined,
+  region: string,
+): AutomationRun | undefined {
+  const row = rows.find((r) => r.handler === playbook);
+  if (!row?.runbook) return undefined;
+  return automationRun(row.runbook, runbookParametersFor(resource), region);
+}
+
+export function acknowledgeStep(incidentId: string, region: string): AutomationRun {
+  return automationRun(ACKNOWLEDGE_DOCUMENT, { IncidentId: incidentId }, region);
+}

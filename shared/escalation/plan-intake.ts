@@ -1,0 +1,87 @@
+// Pure: what one decision or alarm state change does to the incident it is about (open, watch, update, resolve, nothing).
+import type { IncidentStatus } from './incident';
+
+export interface DecisionFacts {
+  playbook: string;
+  outcome: string;
+  reason: string;
+  incidentKey?: string;
+  alarmArn?: string;
+  alarmName?: string;
+  alarmState?: string;
+  alarmTime?: string;
+  escalation?: { cause: string; guardrail?: string };
+}
+
+export type IntakeAction =
+  /** Open the incident (or promote a watch to an incident) and notify the first tier. */
+  | { kind: 'open'; cause: string; reason: string }
+  /** The automation acted: give the alarm `checkAfterMinutes` to clear, then open an incident if it still fires. */
+  | { kind: 'watch'; checkAfterMinutes: number }
+  /** Record the decision on the incident; nobody is notified again. */
+  | { kind: 'update' }
+  /** The alarm is OK: resolve its incidents from state changes before `okTime`. */
+  | { kind: 'resolve'; okTime: string }
+  | { kind: 'ignore'; reason: string };
+
+const CAUSE_LABELS: Record<string, string> = {
+  guardrail: 'blocked by a guardrail',
+  failure: 'the remediation failed',
+  'cap-reached': 'a cap was reached',
+  'consumer-failing': 'the consumer is failing',
+  'approval-required': 'the change needs approval',
+  diagnosis: 'diagnosis only: a person decides',
+  'not-applicable': 'the automatic response does not apply',
+  'still-firing': 'the alarm is still firing after the automatic change',
+  alarm: 'the troubleshooting table says: alert and escalate',
+};
+
+/** A few words for an escalation cause, for subjects and titles. */
+export function causeLabel(cause: string): string {
+  return CAUSE_LABELS[cause] ?? cause;
+}
+
+/**
+ * A decision event -> what happens to its incident. `existing` is the incident's status when there is one.
+ * Escalations open (or join) the incident; applied and dry-run changes on a firing alarm start a watch, because only
+ * the alarm staying in ALARM tells whether they worked; a decision on an OK alarm resolves what came before it.
+ */
+export function planDecisionIntake(decision: DecisionFacts, existing: IncidentStatus | undefined, stillFiringAfterMinutes: number): IntakeAction {
+  if (!decision.incidentKey || !decision.alarmArn || !decision.alarmName || !decision.alarmTime) {
+    return { kind: 'ignore', reason: `decision of ${decision.playbook} names no alarm state change: nothing to escalate` };
+  }
+  if (decision.outcome === 'rejected') return { kind: 'ignore', reason: 'rejected events are not incidents' };
+  if (decision.outcome === 'escalate') {
+    if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
+    if (existing === 'ACKNOWLEDGED') return { kind: 'update' };
+    // Also for an incident already OPEN: opening is idempotent, and finishes a first notification a crash interrupted.
+    const cause = decision.escalation?.cause ?? 'failure';
+    return { kind: 'open', cause, reason: decision.reason };
+  }
+  if (decision.alarmState === 'OK') return { kind: 'resolve', okTime: decision.alarmTime };
+  if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
+  if (existing !== undefined) return { kind: 'update' };
+  if ((decision.outcome === 'applied' || decision.outcome === 'dry-run') && decision.alarmState === 'ALARM') {
+    return { kind: 'watch', checkAfterMinutes: stillFiringAfterMinutes };
+  }
+  return { kind: 'ignore', reason: `${decision.outcome}: ${decision.reason}` };
+}
+
+export interface AlarmFacts {
+  alarmName: string;
+  state: string;
+  muted: boolean;
+}
+
+/**
+ * An alarm state change delivered to the escalate handler. OK resolves; ALARM reaches it only for rows whose response
+ * is "alert and escalate" (the rule routes those alarms here), so it opens an incident at once.
+ */
+export function planAlarmIntake(alarm: AlarmFacts, existing: IncidentStatus | undefined, okTime: string): IntakeAction {
+  if (alarm.state === 'OK') return { kind: 'resolve', okTime };
+  if (alarm.muted) return { kind: 'ignore', reason: `alarm "${alarm.alarmName}" is muted: not escalated` };
+  if (alarm.state !== 'ALARM') return { kind: 'ignore', reason: `alarm "${alarm.alarmName}" is ${alarm.state}: nothing to escalate` };
+  if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
+  if (existing === 'ACKNOWLEDGED') return { kind: 'ignore', reason: 'duplicate delivery: the incident is already acknowledged' };
+  return { kind: 'open', cause: 'alarm', reason: `alarm "${alarm.alarmName}" is in ALARM` };
+}

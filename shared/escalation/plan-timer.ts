@@ -1,0 +1,90 @@
+// Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
+import type { Incident } from './incident';
+import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
+
+/** The Input of a timer's schedule: what the timer handler is asked to do. */
+export type TimerInput =
+  | { action: 'check'; incidentId: string }
+  | { action: 'escalate'; incidentId: string; level: number };
+
+export interface AlarmNow {
+  value: string;
+  updatedAt: Date;
+}
+
+export type TimerPlan =
+  | { kind: 'open-still-firing'; reason: string }
+  | { kind: 'escalate'; tier: EscalationTier; reason: string }
+  | { kind: 'resolve'; reason: string; quiet: boolean }
+  | { kind: 'stop'; reason: string };
+
+// CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
+const TIMESTAMP_SLACK_MS = 1000;
+
+/** The alarm has changed state since the incident's state change (a newer timestamp), whatever its value now. */
+function movedOn(incident: Pick<Incident, 'alarmTime'>, alarm: AlarmNow): boolean {
+  const since = Date.parse(incident.alarmTime);
+  return !Number.isNaN(since) && alarm.updatedAt.getTime() > since + TIMESTAMP_SLACK_MS;
+}
+
+/**
+ * The timer re-reads the incident and the alarm before doing anything: an acknowledged or resolved incident, or an
+ * alarm that is no longer in ALARM, stops the escalation. A check timer (after an automatic change) opens an incident
+ * only if the same ALARM state is still there.
+ */
+export function planTimer(input: TimerInput, incident: Incident | undefined, alarm: AlarmNow | undefined, policy: EscalationPolicy): TimerPlan {
+  if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
+  if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
+
+  if (input.action === 'check') {
+    // OPEN with nobody notified: this timer opened it and died before the first notification went out; finish it.
+    if (incident.status === 'OPEN' && incident.level === 0 && incident.cause === 'still-firing') {
+      return { kind: 'open-still-firing', reason: incident.reason };
+    }
+    if (incident.status !== 'WATCHING') return { kind: 'stop', reason: `incident ${incident.incidentId} is already ${incident.status}` };
+    if (!alarm) return { kind: 'resolve', quiet: true, reason: `alarm "${incident.alarmName}" no longer exists` };
+    if (alarm.value === 'ALARM' && !movedOn(incident, alarm)) {
+      return {
+        kind: 'open-still-firing',
+        reason: `alarm "${incident.alarmName}" is still in ALARM ${policy.stillFiringAfterMinutes} min after the automatic response (${incident.decision?.reason ?? incident.reason})`,
+      };
+    }
+    return {
+      kind: 'resolve',
+      quiet: true,
+      reason: alarm.value === 'ALARM' ? 'a newer state change of the alarm superseded this one' : `the alarm is ${alarm.value} after the automatic response`,
+    };
+  }
+
+  if (incident.status === 'ACKNOWLEDGED') {
+    return { kind: 'stop', reason: `acknowledged by ${incident.acknowledgedBy ?? 'someone'} at ${incident.acknowledgedAt ?? '?'}: escalation stopped` };
+  }
+  if (incident.status !== 'OPEN') return { kind: 'stop', reason: `incident ${incident.incidentId} is ${incident.status}, not open` };
+  if (incident.level >= input.level) return { kind: 'stop', reason: `tier L${input.level} was already notified` };
+  if (!alarm) return { kind: 'stop', reason: `alarm "${incident.alarmName}" no longer exists: escalation stopped` };
+  if (alarm.value === 'OK' && movedOn(incident, alarm)) {
+    return { kind: 'resolve', quiet: false, reason: `alarm "${incident.alarmName}" is OK since ${alarm.updatedAt.toISOString()}` };
+  }
+  if (alarm.value !== 'ALARM') return { kind: 'stop', reason: `alarm "${incident.alarmName}" is ${alarm.value}: escalation paused` };
+  if (movedOn(incident, alarm)) {
+    return { kind: 'resolve', quiet: false, reason: `superseded by a newer ALARM state change (${alarm.updatedAt.toISOString()}), which is its own incident` };
+  }
+  const tier = tierAt(policy, input.level);
+  if (!tier) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
+  const previous = policy.tiers.find((t) => t.level === incident.level);
+  // The timer asks for the tier after the one notified; anything else was asked by a person (EscalateToNextTier).
+  const onSchedule = tierAfter(policy, incident.level)?.level === input.level;
+  return {
+    kind: 'escalate',
+    tier,
+    reason: onSchedule
+      ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and the alarm is still in ALARM`
+      : `it was escalated on request from L${incident.level} to L${input.level}, and the alarm is still in ALARM`,
+  };
+}
+
+/** After notifying `tier` at `now`: the next tier and when its timer is due, or nothing at the end of the path. */
+export function nextEscalation(policy: EscalationPolicy, tier: EscalationTier, now: Date): { tier: EscalationTier; at: Date } | undefined {
+  const next = tierAfter(policy, tier.level);
+  return next ? { tier: next, at: new Date(now.getTime() + tier.timeoutMinutes * 60_000) } : undefined;
+}

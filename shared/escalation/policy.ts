@@ -1,0 +1,80 @@
+// The escalation path as one environment runs it: tiers in order, with their channels, timeouts and support-case setting. Pure.
+import { ConfigurationError } from '../errors';
+import type { AutomationConfig, EnvironmentName, EscalationChannel } from '../config/schema';
+
+export type SupportSeverity = 'low' | 'normal' | 'high' | 'urgent' | 'critical';
+
+export interface EscalationTier {
+  level: number;
+  name: string;
+  topicName: string;
+  channels: EscalationChannel[];
+  timeoutMinutes: number;
+  /** Set when this tier is reached by opening an AWS Support case instead of notifying its topic. */
+  supportCase?: {
+    severityCode: SupportSeverity;
+    serviceCode?: string;
+    categoryCode?: string;
+    ccEmailAddresses?: string[];
+  };
+}
+
+export interface EscalationPolicy {
+  environment: EnvironmentName;
+  /** In escalation order; tiers[0] is notified first. */
+  tiers: EscalationTier[];
+  stillFiringAfterMinutes: number;
+}
+
+const DEFAULT_STILL_FIRING_MINUTES = 10;
+
+/**
+ * The environment's tiers, in its order, joined with the path's names and topics. Without an `escalation` block:
+ * every tier of the path, email only, no support case. A level the path does not have fails at start, naming the field.
+ */
+export function resolveEscalationPolicy(config: AutomationConfig, environment: EnvironmentName): EscalationPolicy {
+  const path = new Map(config.escalationPath.map((tier) => [tier.level, tier]));
+  const env = config.environments[environment].escalation;
+  const chosen = env?.tiers ?? [...path.values()].sort((a, b) => a.level - b.level).map((tier) => ({ level: tier.level, channels: ['email' as const] }));
+  const seen = new Set<number>();
+  const tiers = chosen.map((choice, i): EscalationTier => {
+    const field = `environments.${environment}.escalation.tiers[${i}].level`;
+    const tier = path.get(choice.level);
+    if (!tier) {
+      throw new ConfigurationError(`Invalid runbook configuration: ${field}: level ${choice.level} is not in escalationPath`, [field]);
+    }
+    if (seen.has(choice.level)) throw new ConfigurationError(`Invalid runbook configuration: ${field}: level ${choice.level} appears twice`, [field]);
+    seen.add(choice.level);
+    const support = env?.supportCase;
+    return {
+      level: tier.level,
+      name: tier.name,
+      topicName: tier.topicName,
+      channels: [...new Set(choice.channels)],
+      timeoutMinutes: ('timeoutMinutes' in choice ? choice.timeoutMinutes : undefined) ?? tier.timeoutMinutes,
+      ...(tier.kind === 'aws-support' && support?.enabled
+        ? {
+            supportCase: {
+              severityCode: support.severityCode,
+              ...(support.serviceCode ? { serviceCode: support.serviceCode } : {}),
+              ...(support.categoryCode ? { categoryCode: support.categoryCode } : {}),
+              ...(support.ccEmailAddresses?.length ? { ccEmailAddresses: [...support.ccEmailAddresses] } : {}),
+            },
+          }
+        : {}),
+    };
+  });
+  return { environment, tiers, stillFiringAfterMinutes: env?.stillFiringAfterMinutes ?? DEFAULT_STILL_FIRING_MINUTES };
+}
+
+/** The tier at `level`, if this environment's path has it. */
+export function tierAt(policy: EscalationPolicy, level: number): EscalationTier | undefined {
+  return policy.tiers.find((tier) => tier.level === level);
+}
+
+/** The tier after `level` in this environment's order (the first tier for level 0), if any. */
+export function tierAfter(policy: EscalationPolicy, level: number): EscalationTier | undefined {
+  if (level <= 0) return policy.tiers[0];
+  const index = policy.tiers.findIndex((tier) => tier.level === level);
+  return index < 0 ? undefined : policy.tiers[index + 1];
+}

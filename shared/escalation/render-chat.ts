@@ -1,0 +1,110 @@
+// Pure: an escalation or resolution message as an AWS Chatbot (Amazon Q Developer in chat applications) custom notification.
+import { formatTime, tierLabel, type MessageView } from './message-view';
+
+/**
+ * The documented custom notification event ("Custom notifications", Chatbot administrator guide): version must be
+ * "1.0", source must be "custom"; client-markdown is the only textType; threadId groups updates into one thread.
+ */
+export interface ChatbotCustomNotification {
+  version: '1.0';
+  source: 'custom';
+  id?: string;
+  content: {
+    textType: 'client-markdown';
+    title: string;
+    description: string;
+    nextSteps?: string[];
+    keywords?: string[];
+  };
+  metadata?: {
+    threadId?: string;
+    summary?: string;
+    eventType?: string;
+    relatedResources?: string[];
+    additionalContext?: Record<string, string>;
+  };
+}
+
+export const CHAT_EVENT_TYPE = 'NotificationServiceEscalation';
+// Chat platforms cut long messages (a Slack section block holds 3000 characters): the description stays under that.
+const MAX_DESCRIPTION_CHARS = 2800;
+const MAX_TITLE_CHARS = 250;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Keeps user text from breaking the markdown around it. */
+function inline(text: string): string {
+  return text.replace(/`/g, "'").replace(/\s+/g, ' ').trim();
+}
+
+export function renderChatNotification(view: MessageView): ChatbotCustomNotification {
+  const tag = `L${view.tier.level}`;
+  const title =
+    view.kind === 'resolved'
+      ? `:white_check_mark: [${view.environment}] Resolved: ${view.alarm.name}`
+      : `:rotating_light: [${view.environment}] ${view.kind === 'escalated' ? 'Escalated' : 'Escalation'} to ${tierLabel(view.tier.name, view.tier.level)}: ${view.alarm.name}`;
+
+  const lines: string[] = [];
+  if (view.kind === 'resolved') {
+    lines.push(`*Resolved:* ${inline(view.resolution?.reason ?? 'the alarm cleared')} (${formatTime(view.resolution?.at ?? '')})`);
+  } else {
+    lines.push(`*Why a person is needed:* ${inline(view.cause.label)}: ${inline(view.cause.reason)}`);
+    if (view.escalatedBecause) lines.push(`*Escalated because* ${inline(view.escalatedBecause)}`);
+  }
+  lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${view.alarm.state} since ${formatTime(view.alarm.since)}`);
+  if (view.alarm.reason) lines.push(`*Reason:* ${inline(view.alarm.reason)}`);
+  lines.push(`*Where:* account ${view.account}, ${view.region}, ${view.environment}`);
+  if (view.automation) {
+    // The decision's reason is already the "why" line: say only what the playbook did.
+    const same = view.kind !== 'resolved' && view.automation.reason === view.cause.reason;
+    lines.push(`*Automation:* ${inline(same ? `${view.automation.playbook ?? 'the automation'}: ${view.automation.outcome ?? 'did not act'}` : view.automation.summary)}`);
+    for (const change of view.automation.changes) lines.push(`• \`${inline(change)}\``);
+  }
+  for (const finding of view.findings.slice(0, 5)) lines.push(`• ${inline(finding)}`);
+  if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${formatTime(view.acknowledged.at)}`);
+  lines.push(`*Notified:* ${view.notified.map((n) => `${tierLabel(n.name, n.level)} (${formatTime(n.at)}, ${n.via})`).join('; ')}`);
+  lines.push(
+    'none' in view.nextTier
+      ? `*Next tier:* ${inline(view.nextTier.none)}`
+      : `*Next tier:* ${tierLabel(view.nextTier.name, view.nextTier.level)} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
+  );
+  lines.push(`*Incident:* \`${view.incidentId}\``);
+
+  const nextSteps =
+    view.kind === 'resolved'
+      ? []
+      : [
+          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${view.nextStep.title}> or run \`${view.nextStep.command}\``] : []),
+          `Acknowledge: \`${view.acknowledge.cli}\` or <${view.acknowledge.consoleUrl}|${view.acknowledge.documentName}>`,
+        ];
+
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${view.incidentId}-${view.kind}-${tag.toLowerCase()}`,
+    content: {
+      textType: 'client-markdown',
+      title: clip(title, MAX_TITLE_CHARS),
+      description: clip(lines.join('\n'), MAX_DESCRIPTION_CHARS),
+      ...(nextSteps.length ? { nextSteps } : {}),
+      keywords: [view.environment, tag, view.kind === 'resolved' ? 'resolved' : view.cause.code, ...(view.automation?.playbook ? [view.automation.playbook] : [])],
+    },
+    metadata: {
+      threadId: view.incidentId,
+      summary: clip(`${view.kind === 'resolved' ? 'Resolved' : `${tag} escalation`}: ${view.alarm.name} (${view.environment})`, MAX_TITLE_CHARS),
+      eventType: CHAT_EVENT_TYPE,
+      relatedResources: [view.alarm.arn, ...(view.resource ? [view.resource.arn] : [])],
+      additionalContext: {
+        incidentId: view.incidentId,
+        environment: view.environment,
+        account: view.account,
+        region: view.region,
+        tier: tag,
+        kind: view.kind,
+        cause: view.cause.code,
+      },
+    },
+  };
+}

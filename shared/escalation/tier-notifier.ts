@@ -1,0 +1,126 @@
+// Delivers one message to one tier: SNS publishes per channel (email text, Chatbot JSON), or an AWS Support case.
+import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import { AddCommunicationToCaseCommand, CreateCaseCommand, type SupportClient } from '@aws-sdk/client-support';
+import { callAws } from '../aws/classify-error';
+import type { SentNotification } from './incident';
+import type { MessageView } from './message-view';
+import type { EscalationTier } from './policy';
+import { renderChatNotification } from './render-chat';
+import { renderEmail } from './render-email';
+
+export interface TierDelivery {
+  channels: string[];
+  messageIds: string[];
+  caseId?: string;
+}
+
+/**
+ * What an earlier, interrupted attempt already delivered (channel -> message or case id), and how to record each
+ * channel as it goes out: a retry sends only what is missing, so nobody gets the same message twice.
+ */
+export interface DeliveryProgress {
+  delivered: Readonly<Record<string, string>>;
+  record(channel: string, id: string): Promise<void>;
+}
+
+const NO_PROGRESS: DeliveryProgress = { delivered: {}, record: async () => undefined };
+
+/** CreateCase / AddCommunicationToCase: communicationBody is at most 8000 characters (AWS Support API reference). */
+const MAX_CASE_BODY_CHARS = 8000;
+
+function attributes(view: MessageView, channel: string): Record<string, MessageAttributeValue> {
+  // Subscriptions filter on "channel" (email subscribers {"channel":["email"]}, the Chatbot one {"channel":["chat"]}).
+  return {
+    channel: { DataType: 'String', StringValue: channel },
+    incidentId: { DataType: 'String', StringValue: view.incidentId },
+    kind: { DataType: 'String', StringValue: view.kind },
+    tier: { DataType: 'String', StringValue: `L${view.tier.level}` },
+    environment: { DataType: 'String', StringValue: view.environment },
+  };
+}
+
+export class TierNotifier {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly support: SupportClient,
+    private readonly topicArn: (tier: EscalationTier) => Promise<string>,
+  ) {}
+
+  /** The tier's channels, one publish each; or, for a support tier where cases are enabled, a new support case. */
+  async notify(tier: EscalationTier, view: MessageView, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
+    if (tier.supportCase) {
+      const opened = progress.delivered['support-case'];
+      if (opened) return { channels: ['support-case'], messageIds: [], caseId: opened };
+      const email = renderEmail(view);
+      const created = await callAws('Support CreateCase', () =>
+        this.support.send(
+          new CreateCaseCommand({
+            subject: email.subject,
+            communicationBody: email.text.slice(0, MAX_CASE_BODY_CHARS),
+            severityCode: tier.supportCase?.severityCode,
+            issueType: 'technical',
+            language: 'en',
+            ...(tier.supportCase?.serviceCode ? { serviceCode: tier.supportCase.serviceCode } : {}),
+            ...(tier.supportCase?.categoryCode ? { categoryCode: tier.supportCase.categoryCode } : {}),
+            ...(tier.supportCase?.ccEmailAddresses ? { ccEmailAddresses: tier.supportCase.ccEmailAddresses } : {}),
+          }),
+        ),
+      );
+      if (created.caseId) await progress.record('support-case', created.caseId);
+      return { channels: ['support-case'], messageIds: [], ...(created.caseId ? { caseId: created.caseId } : {}) };
+    }
+    return this.publish(tier, view, tier.channels, progress);
+  }
+
+  /** The resolution goes where the notification went: the same channels, or the support case as a new communication. */
+  async resolve(tier: EscalationTier, view: MessageView, notified: SentNotification, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
+    if (notified.caseId) {
+      const caseId = notified.caseId;
+      if (progress.delivered['support-case']) return { channels: ['support-case'], messageIds: [], caseId };
+      await callAws('Support AddCommunicationToCase', () =>
+        this.support.send(new AddCommunicationToCaseCommand({ caseId, communicationBody: renderEmail(view).text.slice(0, MAX_CASE_BODY_CHARS) })),
+      );
+      await progress.record('support-case', caseId);
+      return { channels: ['support-case'], messageIds: [], caseId };
+    }
+    const channels = notified.channels.filter((c): c is 'email' | 'chat' => c === 'email' || c === 'chat');
+    return this.publish(tier, view, channels.length ? channels : tier.channels, progress);
+  }
+
+  private async publish(tier: EscalationTier, view: MessageView, channels: readonly string[], progress: DeliveryProgress): Promise<TierDelivery> {
+    const topicArn = await this.topicArn(tier);
+    const messageIds: string[] = [];
+    for (const channel of channels) {
+      const earlier = progress.delivered[channel];
+      if (earlier) {
+        messageIds.push(earlier);
+        continue;
+      }
+      if (channel === 'email') {
+        const email = renderEmail(view);
+        const sent = await callAws('SNS Publish (email)', () =>
+          this.sns.send(
+            new PublishCommand({
+              TopicArn: topicArn,
+              Subject: email.subject,
+              // Per-protocol bodies: "default" is required and serves every protocol without its own key.
+              MessageStructure: 'json',
+              Message: JSON.stringify({ default: email.text, email: email.text }),
+              MessageAttributes: attributes(view, 'email'),
+            }),
+          ),
+        );
+        messageIds.push(sent.MessageId ?? '');
+        await progress.record(channel, sent.MessageId ?? 'sent');
+      } else if (channel === 'chat') {
+        const chat = renderChatNotification(view);
+        const sent = await callAws('SNS Publish (chat)', () =>
+          this.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(chat), MessageAttributes: attributes(view, 'chat') })),
+        );
+        messageIds.push(sent.MessageId ?? '');
+        await progress.record(channel, sent.MessageId ?? 'sent');
+      }
+    }
+    return { channels: [...channels], messageIds };
+  }
+}

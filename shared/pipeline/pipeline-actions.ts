@@ -1,0 +1,26 @@
+// The AWS actions the alarm pipeline itself calls in every handler, beside its playbook's: declared once, granted by infra.
+
+/**
+ * Keyed by the resource they act on, so infra can scope each group to it. Keep in step with the modules named:
+ * the IAM coverage test (test/infra) fails when a handler bundle calls an API that no declaration grants.
+ */
+export const PIPELINE_ACTIONS = {
+  /** shared/state/incident-store.ts: claims, resource state and the audit trail (GetCommand, PutCommand, UpdateCommand, QueryCommand). */
+  stateTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  /** shared/report/decision-reporter.ts: the decision event on the project's bus. */
+  eventBus: ['events:PutEvents'],
+  /** shared/guard/kill-switch.ts: GetParameter on the one kill-switch parameter. */
+  killSwitch: ['ssm:GetParameter'],
+  /** shared/aws/alarm-state-reader.ts: the alarm is re-read before acting; in the alarm's own account. */
+  alarms: ['cloudwatch:DescribeAlarms'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type PipelineResource = keyof typeof PIPELINE_ACTIONS;
+
+/** Only in cross-account mode (shared/aws/account-clients.ts): the remediation role in the alarm's account. */
+export const CROSS_ACCOUNT_ACTIONS = ['sts:AssumeRole'] as const;
+
+/** Every pipeline action, flat. */
+export function pipelineActions(): string[] {
+  return Object.values(PIPELINE_ACTIONS).flat();
+}

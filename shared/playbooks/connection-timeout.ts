@@ -1,0 +1,285 @@
+// Connection Timeout (504) -> inspect security groups: the playbook module for handler inspect-security-groups.
+import {
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  paginateDescribeSecurityGroups,
+  paginateDescribeVpcEndpoints,
+  paginateGetManagedPrefixListEntries,
+  type SecurityGroup,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { partitionOf } from '../aws/arn';
+import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { TransientError } from '../errors';
+import { parseCidr } from '../network/cidr';
+import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { planConnectionTimeoutDiagnosis, type ConnectionTimeoutObservation, type DependencyEndpoint } from './connection-timeout-plan';
+import { serviceFunctionOf } from './service-function';
+
+export interface ConnectionTimeoutClients {
+  lambda: LambdaClient;
+  ec2: EC2Client;
+  rds: RDSClient;
+}
+
+export interface ServiceFunctionTarget {
+  resource: ResourceRef;
+  functionName: string;
+  via: string;
+  apiName?: string;
+}
+
+type Ctx = PlaybookContext<ConnectionTimeoutClients>;
+
+/** Interface endpoints (PrivateLink) are reached over HTTPS. */
+const HTTPS_PORT = 443;
+/** VpcEndpoint State values of endpoints that carry no traffic. */
+const GONE_ENDPOINT_STATES = new Set(['deleting', 'deleted', 'rejected', 'failed', 'expired']);
+
+interface SubnetInfo {
+  vpcId?: string;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+async function describeSubnets(ctx: Ctx, subnetIds: readonly string[]): Promise<Map<string, SubnetInfo>> {
+  const ids = [...new Set(subnetIds)];
+  if (ids.length === 0) return new Map();
+  // A filter, not SubnetIds: a subnet that no longer exists is then left out instead of failing the whole read.
+  const result = await callAws('EC2 DescribeSubnets', () => ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: ids }] })));
+  return new Map(
+    (result.Subnets ?? []).map((subnet: Subnet) => [
+      subnet.SubnetId ?? '',
+      {
+        ...(subnet.VpcId ? { vpcId: subnet.VpcId } : {}),
+        ipv4: subnet.CidrBlock ? [subnet.CidrBlock] : [],
+        ipv6: (subnet.Ipv6CidrBlockAssociationSet ?? [])
+          .filter((a) => a.Ipv6CidrBlockState?.State === 'associated' && a.Ipv6CidrBlock)
+          .map((a) => a.Ipv6CidrBlock ?? ''),
+      },
+    ]),
+  );
+}
+
+function cidrsOf(subnets: Map<string, SubnetInfo>, ids: readonly string[], ipv6: boolean): string[] {
+  return ids.flatMap((id) => {
+    const subnet = subnets.get(id);
+    return subnet ? [...subnet.ipv4, ...(ipv6 ? subnet.ipv6 : [])] : [];
+  });
+}
+
+interface PendingDependency extends Omit<DependencyEndpoint, 'cidrs'> {
+  subnetIds: string[];
+  /** CIDRs given directly (cache configuration). */
+  cidrs: string[];
+  ipv6: boolean;
+}
+
+async function databaseDependencies(ctx: Ctx, notes: string[]): Promise<PendingDependency[]> {
+  const found: PendingDependency[] = [];
+  for (const identifier of ctx.runtime.env.resources.databases) {
+    let described;
+    try {
+      described = await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    } catch (error) {
+      if (errorName(error) !== 'DBInstanceNotFoundFault' && errorName(error) !== 'DBInstanceNotFound') throw classifyAwsError(error, 'RDS DescribeDBInstances');
+      notes.push(`RDS ${identifier}: not found in this account and region`);
+      continue;
+    }
+    const instance = described.DBInstances?.[0];
+    if (!instance) continue;
+    found.push({
+      kind: 'rds',
+      label: `RDS ${identifier}`,
+      port: instance.Endpoint?.Port ?? instance.DbInstancePort ?? 5432,
+      groupIds: (instance.VpcSecurityGroups ?? []).filter((g) => g.Status !== 'removing').flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
+      subnetIds: (instance.DBSubnetGroup?.Subnets ?? []).flatMap((s) => (s.SubnetIdentifier ? [s.SubnetIdentifier] : [])),
+      cidrs: [],
+      // Dual-stack instances (NetworkType DUAL) also answer on IPv6.
+      ipv6: instance.NetworkType === 'DUAL',
+    });
+  }
+  return found;
+}
+
+/** Caches come from configuration (no ElastiCache client here): groups by id, or by name within the function's VPC. */
+async function cacheDependencies(ctx: Ctx, vpcId: string | undefined, notes: string[]): Promise<PendingDependency[]> {
+  const found: PendingDependency[] = [];
+  for (const cache of ctx.runtime.config.dependencies.caches) {
+    const ids = cache.securityGroups.filter((g) => /^sg-[0-9a-f]+$/.test(g));
+    const names = cache.securityGroups.filter((g) => !ids.includes(g));
+    const groupIds = [...ids];
+    if (names.length > 0) {
+      const result = await callAws('EC2 DescribeSecurityGroups', () =>
+        ctx.clients.ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [{ Name: 'group-name', Values: names }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])],
+          }),
+        ),
+      );
+      const byName = new Map((result.SecurityGroups ?? []).map((g) => [g.GroupName, g.GroupId]));
+      for (const name of names) {
+        const id = byName.get(name);
+        if (id) groupIds.push(id);
+        else notes.push(`ElastiCache ${cache.name}: security group "${name}" not found${vpcId ? ` in ${vpcId}` : ''}`);
+      }
+    }
+    const subnets = cache.subnets ?? [];
+    found.push({
+      kind: 'cache',
+      label: `ElastiCache ${cache.name}`,
+      port: cache.port,
+      groupIds,
+      subnetIds: subnets.filter((s) => s.startsWith('subnet-')),
+      cidrs: subnets.filter((s) => parseCidr(s) !== undefined),
+      ipv6: true,
+    });
+  }
+  return found;
+}
+
+async function endpointDependencies(ctx: Ctx, vpcId: string | undefined): Promise<PendingDependency[]> {
+  if (!vpcId) return [];
+  const found: PendingDependency[] = [];
+  await callAws('EC2 DescribeVpcEndpoints', async () => {
+    const pages = paginateDescribeVpcEndpoints(
+      { client: ctx.clients.ec2 },
+      { Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] },
+    );
+    for await (const page of pages) {
+      for (const endpoint of page.VpcEndpoints ?? []) {
+        if (GONE_ENDPOINT_STATES.has((endpoint.State ?? '').toLowerCase())) continue;
+        found.push({
+          kind: 'vpc-endpoint',
+          label: `VPC endpoint ${endpoint.ServiceName ?? endpoint.VpcEndpointId ?? '?'}`,
+          port: HTTPS_PORT,
+          groupIds: (endpoint.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+          subnetIds: endpoint.SubnetIds ?? [],
+          cidrs: [],
+          ipv6: endpoint.IpAddressType === 'dualstack' || endpoint.IpAddressType === 'ipv6',
+        });
+      }
+    }
+  });
+  return found;
+}
+
+async function securityGroups(ctx: Ctx, groupIds: readonly string[]): Promise<SecurityGroup[]> {
+  const ids = [...new Set(groupIds)];
+  if (ids.length === 0) return [];
+  const groups: SecurityGroup[] = [];
+  // A filter, not GroupIds: a group that no longer exists is then missing from the answer instead of failing it.
+  await callAws('EC2 DescribeSecurityGroups', async () => {
+    for await (const page of paginateDescribeSecurityGroups({ client: ctx.clients.ec2 }, { Filters: [{ Name: 'group-id', Values: ids }] })) {
+      groups.push(...(page.SecurityGroups ?? []));
+    }
+  });
+  return groups;
+}
+
+async function prefixLists(ctx: Ctx, groups: readonly SecurityGroup[], notes: string[]): Promise<Record<string, string[]>> {
+  const ids = new Set(
+    groups.flatMap((g) => [...(g.IpPermissions ?? []), ...(g.IpPermissionsEgress ?? [])]).flatMap((p) => (p.PrefixListIds ?? []).flatMap((l) => (l.PrefixListId ? [l.PrefixListId] : []))),
+  );
+  const lists: Record<string, string[]> = {};
+  for (const id of ids) {
+    try {
+      const entries: string[] = [];
+      for await (const page of paginateGetManagedPrefixListEntries({ client: ctx.clients.ec2 }, { PrefixListId: id })) {
+        entries.push(...(page.Entries ?? []).flatMap((e) => (e.Cidr ? [e.Cidr] : [])));
+      }
+      lists[id] = entries;
+    } catch (error) {
+      const classified = classifyAwsError(error, `EC2 GetManagedPrefixListEntries ${id}`);
+      if (classified instanceof TransientError) throw classified;
+      // A list we may not read (shared from another account) cannot prove anything: judged as allowing nothing.
+      notes.push(`prefix list ${id}: entries not readable (${errorName(error)}): rules using it are judged as allowing nothing`);
+    }
+  }
+  return lists;
+}
+
+export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, ServiceFunctionTarget, ConnectionTimeoutObservation, never> = {
+  name: 'inspect-security-groups',
+  row: 'connection-timeout',
+  actsOn: ['ALARM'],
+  actions: [
+    'lambda:GetFunctionConfiguration',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeVpcEndpoints',
+    'ec2:GetManagedPrefixListEntries',
+    'rds:DescribeDBInstances',
+  ],
+  createClients: (config) => ({ lambda: new LambdaClient(config), ec2: new EC2Client(config), rds: new RDSClient(config) }),
+
+  resolveTarget(event, runtime) {
+    const fn = serviceFunctionOf(event, runtime, 'inspect-security-groups');
+    return {
+      resource: { type: 'lambda-function', id: fn.functionName, arn: `arn:${partitionOf(event.region)}:lambda:${event.region}:${event.account}:function:${fn.functionName}` },
+      functionName: fn.functionName,
+      via: fn.via,
+      ...(fn.apiName ? { apiName: fn.apiName } : {}),
+    };
+  },
+
+  async observe(ctx, target) {
+    const notes: string[] = [];
+    const configuration = await callAws('Lambda GetFunctionConfiguration', () =>
+      ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName })),
+    );
+    const vpcConfig = configuration.VpcConfig;
+    const subnetIds = vpcConfig?.SubnetIds ?? [];
+    if (subnetIds.length === 0) {
+      return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes };
+    }
+    const functionSubnets = await describeSubnets(ctx, subnetIds);
+    // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
+    const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
+    const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
+    const pending = [
+      ...(await databaseDependencies(ctx, notes)),
+      ...(await cacheDependencies(ctx, vpcId, notes)),
+      ...(await endpointDependencies(ctx, vpcId)),
+    ];
+    const dependencySubnets = await describeSubnets(ctx, pending.flatMap((d) => d.subnetIds));
+    const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
+      ...rest,
+      cidrs: [...cidrs, ...cidrsOf(dependencySubnets, ids, ipv6)],
+    }));
+    const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
+    const groups = await securityGroups(ctx, [...functionGroups, ...dependencies.flatMap((d) => d.groupIds)]);
+    return {
+      functionName: target.functionName,
+      vpc: {
+        ...(vpcId ? { vpcId } : {}),
+        subnetIds,
+        securityGroupIds: functionGroups,
+        cidrs: cidrsOf(functionSubnets, subnetIds, dualStack),
+      },
+      dependencies,
+      securityGroups: groups,
+      prefixLists: await prefixLists(ctx, groups, notes),
+      notes,
+    };
+  },
+
+  plan({ observation, runtime, target }) {
+    const runbookName = runtime.config.troubleshooting.find((row) => row.id === 'connection-timeout')?.runbook;
+    return planConnectionTimeoutDiagnosis({ observation, ...(runbookName ? { runbookName } : {}), ...(target.apiName ? { apiName: target.apiName } : {}) });
+  },
+
+  // Diagnosis only: widening network access is never automatic, so the plan never proposes a change.
+  async apply() {
+    throw new Error('inspect-security-groups changes no rule: its fix runs through the SSM document behind approval');
+  },
+  async verify() {
+    return {};
+  },
+  isApplied() {
+    return false;
+  },
+};

@@ -1,0 +1,126 @@
+// CPU Utilization > 70% -> scale up the database: the playbook module for handler scale-up-database.
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { partitionOf } from '../aws/arn';
+import { callAws } from '../aws/classify-error';
+import { InvalidInputError, PermanentError } from '../errors';
+import { primaryMetric } from '../events/alarm-event';
+import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { planDatabaseScaleUp, recentDatapoints, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
+
+export interface CpuUtilizationClients {
+  rds: RDSClient;
+}
+
+export interface DatabaseTarget {
+  resource: ResourceRef;
+  dbInstanceIdentifier: string;
+}
+
+type Ctx = PlaybookContext<CpuUtilizationClients>;
+
+const ROW = 'cpu-utilization';
+/**
+ * How long verify watches the class change. A real one takes minutes to tens of minutes; past this bound the
+ * decision reports the change as accepted and still in progress (RDS finishes it on its own) rather than failing.
+ */
+const SETTLE_POLLS = 40;
+const SETTLE_INTERVAL_MS = 15_000;
+
+async function describe(ctx: Ctx, id: string): Promise<DBInstance> {
+  const result = await callAws('RDS DescribeDBInstances', () => ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
+  const instance = result.DBInstances?.[0];
+  if (!instance) throw new PermanentError(`RDS DescribeDBInstances returned no instance ${id}`);
+  return instance;
+}
+
+function observationOf(id: string, db: DBInstance): DatabaseObservation {
+  return {
+    dbInstanceIdentifier: id,
+    instanceClass: db.DBInstanceClass ?? 'unknown',
+    status: db.DBInstanceStatus ?? 'unknown',
+    multiAz: db.MultiAZ ?? false,
+    ...(db.Engine ? { engine: db.Engine } : {}),
+    ...(db.PendingModifiedValues?.DBInstanceClass ? { pendingInstanceClass: db.PendingModifiedValues.DBInstanceClass } : {}),
+    readReplicas: db.ReadReplicaDBInstanceIdentifiers ?? [],
+    ...(db.DBClusterIdentifier ? { clusterIdentifier: db.DBClusterIdentifier } : {}),
+  };
+}
+
+export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTarget, DatabaseObservation, DatabaseClassChange> = {
+  name: 'scale-up-database',
+  row: ROW,
+  // Only on ALARM: scaling back down is downtime too, so a person decides when.
+  actsOn: ['ALARM'],
+  actions: ['cloudwatch:DescribeAlarms', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
+
+  resolveTarget(event, runtime) {
+    const metric = primaryMetric(event);
+    if (!metric) {
+      throw new InvalidInputError(
+        `alarm "${event.alarmName}" is a ${event.kind} alarm without a metric: scale-up-database needs an AWS/RDS CPUUtilization alarm with a DBInstanceIdentifier dimension`,
+      );
+    }
+    const id = metric.dimensions.DBInstanceIdentifier;
+    if (metric.namespace !== 'AWS/RDS' || !id) {
+      throw new InvalidInputError(
+        `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'} ` +
+          `${JSON.stringify(metric.dimensions)}: scale-up-database acts on AWS/RDS alarms with a DBInstanceIdentifier dimension` +
+          (metric.dimensions.DBClusterIdentifier ? ' (an Aurora cluster alarm names no instance to resize)' : ''),
+      );
+    }
+    const owned = runtime.env.resources.databases;
+    if (!owned.includes(id)) {
+      throw new InvalidInputError(`database ${id} is not one of the ${runtime.environment} databases this automation owns (${owned.join(', ') || 'none'})`);
+    }
+    return {
+      resource: { type: 'rds-db-instance', id, arn: `arn:${partitionOf(event.region)}:rds:${event.region}:${event.account}:db:${id}` },
+      dbInstanceIdentifier: id,
+    };
+  },
+
+  async observe(ctx, target) {
+    return observationOf(target.dbInstanceIdentifier, await describe(ctx, target.dbInstanceIdentifier));
+  },
+
+  plan({ event, observation, runtime }) {
+    const runbookName = runtime.config.troubleshooting.find((row) => row.id === ROW)?.runbook;
+    const cpu = recentDatapoints(event.state.reasonData);
+    return planDatabaseScaleUp({
+      observation,
+      policy: runtime.env.scaleUpDatabase,
+      environment: runtime.environment,
+      ...(cpu ? { recentCpuPercent: cpu } : {}),
+      ...(runbookName ? { runbookName } : {}),
+    });
+  },
+
+  async apply(ctx, _target, change) {
+    await callAws('RDS ModifyDBInstance', () =>
+      ctx.clients.rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: change.dbInstanceIdentifier, DBInstanceClass: change.toClass, ApplyImmediately: true }),
+      ),
+    );
+  },
+
+  async verify(ctx, _target, change) {
+    let seen = observationOf(change.dbInstanceIdentifier, await describe(ctx, change.dbInstanceIdentifier));
+    for (let poll = 1; poll < SETTLE_POLLS; poll += 1) {
+      if (seen.status === 'available' && seen.instanceClass === change.toClass && seen.pendingInstanceClass === undefined) break;
+      await ctx.clock.sleep(SETTLE_INTERVAL_MS);
+      seen = observationOf(change.dbInstanceIdentifier, await describe(ctx, change.dbInstanceIdentifier));
+    }
+    const settled = seen.status === 'available' && seen.instanceClass === change.toClass;
+    if (!settled && seen.instanceClass !== change.toClass && seen.pendingInstanceClass !== change.toClass && seen.status === 'available') {
+      throw new PermanentError(`${change.dbInstanceIdentifier} reads ${seen.instanceClass} (available) with no change pending: RDS did not take ${change.toClass}`);
+    }
+    return {
+      instanceClass: seen.instanceClass,
+      status: seen.status,
+      ...(settled ? {} : { pendingInstanceClass: change.toClass, note: `still ${seen.status} after ${(SETTLE_POLLS * SETTLE_INTERVAL_MS) / 60_000} min: RDS finishes the change on its own` }),
+    };
+  },
+
+  isApplied(observation, change) {
+    return observation.instanceClass === change.toClass || observation.pendingInstanceClass === change.toClass;
+  },
+};

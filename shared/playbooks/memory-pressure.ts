@@ -1,0 +1,206 @@
+// Memory Pressure (OOM errors) -> raise Lambda memory: the playbook module for handler raise-lambda-memory.
+import { paginateDescribeMetricFilters, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetFunctionConfigurationCommand,
+  paginateListAliases,
+  paginateListEventSourceMappings,
+  UpdateFunctionConfigurationCommand,
+  type AliasConfiguration,
+  type FunctionConfiguration,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { PermanentError, TransientError } from '../errors';
+import type { Playbook, PlaybookContext } from '../pipeline/types';
+import { resolveFunctionTarget, type FunctionTarget } from './function-target';
+import {
+  MEMORY_CEILING_FACT,
+  memoryCeilingFromRefusal,
+  planMemoryRaise,
+  type MemoryChange,
+  type MemoryObservation,
+  type PublishedInvocation,
+} from './memory-pressure-plan';
+
+export interface MemoryPressureClients {
+  lambda: LambdaClient;
+  logs: CloudWatchLogsClient;
+}
+
+type Ctx = PlaybookContext<MemoryPressureClients>;
+
+/** Bounds on waiting for a function update in progress: LastUpdateStatus InProgress usually clears within seconds. */
+const SETTLE_POLLS = 30;
+const SETTLE_INTERVAL_MS = 1000;
+/** Re-read-and-retry rounds after a concurrent update (PreconditionFailedException / ResourceConflictException). */
+const MAX_UPDATE_ATTEMPTS = 4;
+
+const ROW = 'memory-pressure';
+
+async function readConfiguration(ctx: Ctx, functionName: string): Promise<FunctionConfiguration> {
+  return callAws('Lambda GetFunctionConfiguration', () => ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })));
+}
+
+/** Reads the configuration until no update is in progress (the SDK does not wait on ResourceConflictException). */
+async function settledConfiguration(ctx: Ctx, functionName: string): Promise<FunctionConfiguration> {
+  let configuration = await readConfiguration(ctx, functionName);
+  for (let poll = 1; configuration.LastUpdateStatus === 'InProgress'; poll += 1) {
+    if (poll >= SETTLE_POLLS) {
+      throw new TransientError(`${functionName} still has an update in progress after ${(SETTLE_POLLS * SETTLE_INTERVAL_MS) / 1000} s`);
+    }
+    await ctx.clock.sleep(SETTLE_INTERVAL_MS);
+    configuration = await readConfiguration(ctx, functionName);
+  }
+  return configuration;
+}
+
+/** Aliases on published versions that an event source mapping invokes: a memory change on $LATEST would not reach them. */
+async function publishedInvocations(ctx: Ctx, target: FunctionTarget, functionArn: string): Promise<PublishedInvocation[]> {
+  const aliases: AliasConfiguration[] = await callAws('Lambda ListAliases', async () => {
+    const all: AliasConfiguration[] = [];
+    for await (const page of paginateListAliases({ client: ctx.clients.lambda }, { FunctionName: target.functionName })) all.push(...(page.Aliases ?? []));
+    return all;
+  });
+  const found: PublishedInvocation[] = [];
+  for (const alias of aliases) {
+    if (!alias.Name || !alias.FunctionVersion || alias.FunctionVersion === '$LATEST') continue;
+    const uuids = await callAws('Lambda ListEventSourceMappings', async () => {
+      const all: string[] = [];
+      for await (const page of paginateListEventSourceMappings({ client: ctx.clients.lambda }, { FunctionName: alias.AliasArn ?? `${functionArn}:${alias.Name}` })) {
+        all.push(...(page.EventSourceMappings ?? []).map((m) => m.UUID ?? '?'));
+      }
+      return all;
+    });
+    for (const uuid of uuids) found.push({ qualifier: alias.Name, version: alias.FunctionVersion, source: `event source mapping ${uuid}` });
+  }
+  const qualifier = target.qualifier;
+  if (qualifier !== undefined && qualifier !== '$LATEST') {
+    const alias = aliases.find((a) => a.Name === qualifier);
+    if (alias?.FunctionVersion !== '$LATEST') {
+      found.push({ qualifier, version: alias?.FunctionVersion ?? qualifier, source: 'the alarm (dimension Resource)' });
+    }
+  }
+  return found;
+}
+
+/** The alarm's metric must come from a filter on this function's log group, or the target was guessed wrong. */
+async function confirmMetricFilter(ctx: Ctx, target: FunctionTarget, configuration: FunctionConfiguration): Promise<void> {
+  const filter = target.metricFilter;
+  if (!filter) return;
+  // A function may log to a log group of its own choosing (LoggingConfig.LogGroup); /aws/lambda/<name> otherwise.
+  const logGroup = configuration.LoggingConfig?.LogGroup ?? `/aws/lambda/${target.functionName}`;
+  const groups = await callAws('CloudWatch Logs DescribeMetricFilters', async () => {
+    const all: string[] = [];
+    for await (const page of paginateDescribeMetricFilters(
+      { client: ctx.clients.logs },
+      { metricNamespace: filter.namespace, metricName: filter.metricName },
+    )) {
+      all.push(...(page.metricFilters ?? []).map((f) => f.logGroupName ?? '?'));
+    }
+    return all;
+  });
+  if (!groups.includes(logGroup)) {
+    throw new PermanentError(
+      `${filter.namespace}/${filter.metricName} is not counted from ${target.functionName}'s log group ${logGroup} ` +
+        `(metric filters publishing it: ${groups.join(', ') || 'none'}): not raising memory of a function the alarm may not be about`,
+    );
+  }
+}
+
+function isMemoryRefusal(error: unknown): boolean {
+  const name = errorName(error);
+  const message = (error as { message?: string }).message ?? '';
+  return (name === 'InvalidParameterValueException' || name === 'ValidationException') && /memory/i.test(message);
+}
+
+export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTarget, MemoryObservation, MemoryChange> = {
+  name: 'raise-lambda-memory',
+  row: ROW,
+  actsOn: ['ALARM'],
+  actions: [
+    'cloudwatch:DescribeAlarms',
+    'logs:DescribeMetricFilters',
+    'lambda:GetFunctionConfiguration',
+    'lambda:UpdateFunctionConfiguration',
+    'lambda:ListAliases',
+    'lambda:ListEventSourceMappings',
+  ],
+
+  resolveTarget(event, runtime) {
+    return resolveFunctionTarget(event, runtime, 'raise-lambda-memory');
+  },
+
+  async observe(ctx, target) {
+    const configuration = await readConfiguration(ctx, target.functionName);
+    await confirmMetricFilter(ctx, target, configuration);
+    const memoryMb = configuration.MemorySize;
+    if (memoryMb === undefined) throw new PermanentError(`GetFunctionConfiguration of ${target.functionName} returned no MemorySize`);
+    return {
+      functionName: target.functionName,
+      memoryMb,
+      ...(configuration.LastUpdateStatus ? { lastUpdateStatus: configuration.LastUpdateStatus } : {}),
+      invokedVia: await publishedInvocations(ctx, target, configuration.FunctionArn ?? target.resource.arn),
+    };
+  },
+
+  plan({ observation, runtime, resourceState }) {
+    const runbookName = runtime.config.troubleshooting.find((row) => row.id === ROW)?.runbook;
+    return planMemoryRaise({ observation, policy: runtime.env.raiseLambdaMemory, resourceState, ...(runbookName ? { runbookName } : {}) });
+  },
+
+  async apply(ctx, target, change) {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await settledConfiguration(ctx, change.functionName);
+      if (current.MemorySize === change.toMb) return;
+      if (current.MemorySize !== change.fromMb) {
+        throw new PermanentError(
+          `MemorySize of ${change.functionName} changed from ${change.fromMb} to ${current.MemorySize ?? '?'} MB while the automation decided (a deploy?): not overriding it`,
+        );
+      }
+      try {
+        // RevisionId: the update fails (PreconditionFailedException) if anything changed the function since this read.
+        await ctx.clients.lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: change.functionName,
+            MemorySize: change.toMb,
+            ...(current.RevisionId ? { RevisionId: current.RevisionId } : {}),
+          }),
+        );
+        return;
+      } catch (error) {
+        const name = errorName(error);
+        if (name === 'PreconditionFailedException' || name === 'ResourceConflictException') {
+          // Someone updated the function (a deploy) or an update is still running: re-read, wait, try again, bounded.
+          if (attempt < MAX_UPDATE_ATTEMPTS) continue;
+          throw new TransientError(`${change.functionName} kept changing under the update (${name} ${attempt} times): retry later`, { cause: error });
+        }
+        if (isMemoryRefusal(error)) {
+          const message = (error as { message?: string }).message ?? '';
+          const ceilingMb = memoryCeilingFromRefusal(change.toMb, message, ctx.runtime.env.raiseLambdaMemory.roundUpToMb);
+          await ctx.remember?.({ [MEMORY_CEILING_FACT]: ceilingMb, memoryCeilingReason: `${name}: ${message}`.slice(0, 500) });
+          throw new PermanentError(
+            `AWS refused MemorySize ${change.toMb} MB for ${target.functionName} (${name}: ${message}): this account's ceiling is ${ceilingMb} MB; ` +
+              'recorded, the next raise plans within it',
+            { cause: error },
+          );
+        }
+        throw classifyAwsError(error, 'Lambda UpdateFunctionConfiguration');
+      }
+    }
+  },
+
+  async verify(ctx, _target, change) {
+    const configuration = await settledConfiguration(ctx, change.functionName);
+    if (configuration.LastUpdateStatus === 'Failed') {
+      throw new PermanentError(`the memory update of ${change.functionName} failed: ${configuration.LastUpdateStatusReason ?? 'no reason given'}`);
+    }
+    if (configuration.MemorySize !== change.toMb) {
+      throw new PermanentError(`MemorySize of ${change.functionName} reads ${configuration.MemorySize ?? '?'} MB, expected ${change.toMb}`);
+    }
+    return { memoryMb: configuration.MemorySize, lastUpdateStatus: configuration.LastUpdateStatus ?? 'unknown' };
+  },
+
+  isApplied(observation, change) {
+    return observation.memoryMb === change.toMb;
+  },
+};

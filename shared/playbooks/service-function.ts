@@ -1,0 +1,54 @@
+// Pure: the function an API Gateway or Lambda alarm is about, through the configured API -> function mapping.
+import type { RuntimeConfig } from '../config/load-config';
+import { InvalidInputError } from '../errors';
+import { primaryMetric, type AlarmMetricSeries, type AlarmStateChange } from '../events/alarm-event';
+
+export interface ServiceFunction {
+  functionName: string;
+  /** How the alarm led to it: "behind API notification-service-api" or "function alarm". */
+  via: string;
+  /** The API (its configured name) when the alarm is an API Gateway one. */
+  apiName?: string;
+}
+
+/**
+ * API Gateway metrics carry ApiName (REST APIs) or ApiId (HTTP and WebSocket APIs); Lambda metrics carry FunctionName.
+ * The API's function comes from configuration (dependencies.apis), and it must be one the environment owns.
+ */
+export function serviceFunctionOf(event: AlarmStateChange, runtime: RuntimeConfig, playbook: string): ServiceFunction {
+  const metric = alarmMetric(event, playbook);
+  const owned = runtime.env.resources.functions;
+  const requireOwned = (functionName: string, via: string): ServiceFunction => {
+    if (!owned.includes(functionName)) {
+      throw new InvalidInputError(
+        `function ${functionName} (${via}) is not one of the ${runtime.environment} functions this automation owns (${owned.join(', ') || 'none'})`,
+      );
+    }
+    return { functionName, via };
+  };
+  if (metric.namespace === 'AWS/Lambda' && metric.dimensions.FunctionName) {
+    return requireOwned(metric.dimensions.FunctionName.split(':')[0] ?? metric.dimensions.FunctionName, 'function alarm');
+  }
+  const apiName = metric.dimensions.ApiName;
+  const apiId = metric.dimensions.ApiId;
+  if (metric.namespace !== 'AWS/ApiGateway' || (!apiName && !apiId)) {
+    throw new InvalidInputError(
+      `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'}: ${playbook} acts on AWS/ApiGateway alarms with an ApiName or ApiId dimension, or AWS/Lambda alarms with FunctionName`,
+    );
+  }
+  const api = runtime.config.dependencies.apis.find((a) => (apiName !== undefined && a.name === apiName) || (apiId !== undefined && a.id === apiId));
+  if (!api) {
+    throw new InvalidInputError(
+      `API ${apiName ?? apiId} is not in dependencies.apis (${runtime.config.dependencies.apis.map((a) => a.name).join(', ') || 'none'}): which function serves it is unknown`,
+    );
+  }
+  return { ...requireOwned(api.functionName, `behind API ${api.name}`), apiName: api.name };
+}
+
+export function alarmMetric(event: AlarmStateChange, playbook: string): AlarmMetricSeries {
+  const metric = primaryMetric(event);
+  if (!metric) {
+    throw new InvalidInputError(`alarm "${event.alarmName}" is a ${event.kind} alarm without a metric: ${playbook} needs a metric alarm naming its resource`);
+  }
+  return metric;
+}

@@ -1,0 +1,94 @@
+// aws:branch choices and aws:loop conditions: checking their shape (linter) and evaluating them (rehearsal). Pure.
+//
+// A condition is {Variable, <operator>: operand}, or And: [conditions], Or: [conditions], Not: condition
+// ("Using conditional statements in runbooks", Automation user guide).
+import { asBoolean } from './document';
+
+export const OPERATORS = {
+  StringEquals: 'string',
+  EqualsIgnoreCase: 'string',
+  StartsWith: 'string',
+  EndsWith: 'string',
+  Contains: 'string',
+  NumericEquals: 'number',
+  NumericGreater: 'number',
+  NumericLesser: 'number',
+  NumericGreaterOrEquals: 'number',
+  NumericLesserOrEquals: 'number',
+  BooleanEquals: 'boolean',
+} as const;
+
+export type Operator = keyof typeof OPERATORS;
+const OPERATOR_NAMES = Object.keys(OPERATORS) as Operator[];
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isReference = (value: unknown): boolean => typeof value === 'string' && /^\s*\{\{[^}]+\}\}\s*$/.test(value);
+
+/** Problems with one condition, as "where: what" lines; `where` is a dotted path under `at`. */
+export function conditionProblems(condition: unknown, at: string): string[] {
+  if (!isRecord(condition)) return [`${at}: a condition must be a map`];
+  const compound = ['And', 'Or', 'Not'].filter((k) => k in condition);
+  const operators = OPERATOR_NAMES.filter((op) => op in condition);
+  if (compound.length + operators.length === 0) {
+    return [`${at}: no condition (expected Variable with one of ${OPERATOR_NAMES.join(', ')}, or And / Or / Not)`];
+  }
+  if (compound.length + operators.length > 1) return [`${at}: more than one condition (${[...compound, ...operators].join(', ')}) in one place`];
+  if (compound[0] === 'Not') return conditionProblems(condition.Not, `${at}.Not`);
+  if (compound[0] === 'And' || compound[0] === 'Or') {
+    const items = condition[compound[0]];
+    if (!Array.isArray(items) || items.length === 0) return [`${at}.${compound[0]}: must be a non-empty list of conditions`];
+    return items.flatMap((item, i) => conditionProblems(item, `${at}.${compound[0]}[${i}]`));
+  }
+  const operator = operators[0] as Operator;
+  const problems: string[] = [];
+  if (!('Variable' in condition)) problems.push(`${at}: ${operator} needs a Variable`);
+  else if (typeof condition.Variable !== 'string' || !isReference(condition.Variable)) {
+    problems.push(`${at}.Variable: must be a {{ reference }} to a parameter or step output, got ${JSON.stringify(condition.Variable)}`);
+  }
+  const operand = condition[operator];
+  const kind = OPERATORS[operator];
+  if (!isReference(operand)) {
+    if (kind === 'number' && !(typeof operand === 'number' || (typeof operand === 'string' && operand.trim() !== '' && Number.isFinite(Number(operand))))) {
+      problems.push(`${at}.${operator}: must be a number, got ${JSON.stringify(operand)}`);
+    }
+    if (kind === 'boolean' && asBoolean(operand) === undefined) problems.push(`${at}.${operator}: must be true or false, got ${JSON.stringify(operand)}`);
+    if (kind === 'string' && (typeof operand === 'object' || operand === undefined)) problems.push(`${at}.${operator}: must be a string, got ${JSON.stringify(operand)}`);
+  }
+  return problems;
+}
+
+/** Evaluates a condition; `resolve` turns a value (usually a {{ reference }}) into its run-time value. */
+export function evaluateCondition(condition: unknown, resolve: (value: unknown) => unknown): boolean {
+  if (!isRecord(condition)) throw new Error('a condition must be a map');
+  if ('Not' in condition) return !evaluateCondition(condition.Not, resolve);
+  if ('And' in condition) return (condition.And as unknown[]).every((c) => evaluateCondition(c, resolve));
+  if ('Or' in condition) return (condition.Or as unknown[]).some((c) => evaluateCondition(c, resolve));
+  const operator = OPERATOR_NAMES.find((op) => op in condition);
+  if (!operator) throw new Error(`no operator in condition ${JSON.stringify(condition)}`);
+  const actual = resolve(condition.Variable);
+  const expected = resolve(condition[operator]);
+  const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+  switch (operator) {
+    case 'StringEquals':
+      return text(actual) === text(expected);
+    case 'EqualsIgnoreCase':
+      return text(actual).toLowerCase() === text(expected).toLowerCase();
+    case 'StartsWith':
+      return text(actual).startsWith(text(expected));
+    case 'EndsWith':
+      return text(actual).endsWith(text(expected));
+    case 'Contains':
+      return Array.isArray(actual) ? actual.map(text).includes(text(expected)) : text(actual).includes(text(expected));
+    case 'BooleanEquals':
+      return asBoolean(actual) === asBoolean(expected);
+    default: {
+      const a = Number(actual);
+      const b = Number(expected);
+      if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+      if (operator === 'NumericEquals') return a === b;
+      if (operator === 'NumericGreater') return a > b;
+      if (operator === 'NumericLesser') return a < b;
+      if (operator === 'NumericGreaterOrEquals') return a >= b;
+      return a <= b;
+    }
+  }
+}

@@ -1,0 +1,455 @@
+// Lints one SSM Automation document: structure (JSON Schema) and meaning (actions, flow, references, APIs, role).
+//
+// Errors are what AWS would refuse or what would fail at run time; warnings are style and risk. AWS-authored
+// documents (test/fixtures/ssm-documents/aws) lint with zero errors: anything AWS accepts must not be an error here.
+import type { ErrorObject } from 'ajv';
+import { ACTIONS, CURRENT_SCRIPT_RUNTIMES, RETIRED_SCRIPT_RUNTIMES } from '../actions';
+import { conditionProblems } from '../conditions';
+import { allSteps, type LoadedRunbook, type ParameterModel, type PathSegment, type RunbookModel, type StepModel } from '../document';
+import { canRunBefore, flowGraph, reachableFrom, stepTargets, type FlowGraph } from '../flow';
+import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } from '../references';
+import { sdkCatalog, type SdkCatalog } from '../sdk-catalog';
+import { automationSchemaValidator } from './automation-schema';
+import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  severity: Severity;
+  /** Stable id of the check, e.g. "missing-target". */
+  rule: string;
+  file: string;
+  step?: string;
+  line?: number;
+  message: string;
+}
+
+export interface LintOptions {
+  /** The IAM policy the automation's role is granted; without it the role check is skipped. */
+  policy?: { file: string; document: PolicyDocument };
+  catalog?: SdkCatalog;
+}
+
+const PARAMETER_TYPES = new Set(['String', 'StringList', 'Boolean', 'Integer', 'MapList', 'StringMap']);
+const ISO_8601_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+// Automation allows at most 100 iterations per aws:loop (aws:loop page of the actions reference).
+const MAX_LOOP_ITERATIONS = 100;
+
+const isReferenceOnly = (value: unknown): boolean => typeof value === 'string' && /^\s*\{\{[^}]+\}\}\s*$/.test(value);
+
+class Collector {
+  readonly findings: Finding[] = [];
+  constructor(private readonly runbook: LoadedRunbook) {}
+
+  add(severity: Severity, rule: string, message: string, at: { step?: StepModel | string; path?: readonly PathSegment[] } = {}): void {
+    const step = typeof at.step === 'string' ? at.step : at.step?.name;
+    const path = at.path ?? (typeof at.step === 'object' ? at.step.path : undefined);
+    const finding: Finding = { severity, rule, file: this.runbook.file, message };
+    if (step !== undefined) finding.step = step;
+    const line = path ? this.runbook.lineOf(path) : undefined;
+    if (line !== undefined) finding.line = line;
+    this.findings.push(finding);
+  }
+}
+
+/** "mainSteps/2/inputs/Steps/0/inputs" -> the innermost step it is inside, and the rest of the path. */
+function stepAt(model: RunbookModel | undefined, pointer: string): { step?: StepModel; rest: string } {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let steps = model?.steps ?? [];
+  let found: StepModel | undefined;
+  let consumed = 0;
+  for (let i = 0; i < segments.length; i += 1) {
+    const key = segments[i];
+    const isStepList = (i === 0 && key === 'mainSteps') || (found !== undefined && key === 'Steps' && segments[i - 1] === 'inputs');
+    if (isStepList && i + 1 < segments.length) {
+      const step = steps.find((s) => s.index === Number(segments[i + 1]));
+      if (!step) break;
+      found = step;
+      steps = step.loopSteps;
+      consumed = i + 2;
+      i += 1;
+    }
+  }
+  const rest = segments
+    .slice(found ? consumed : 0)
+    .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i === 0 ? '' : '.'}${s}`))
+    .join('');
+  return found ? { step: found, rest } : { rest };
+}
+
+function schemaMessage(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown property "${String(params.additionalProperty)}"`;
+    case 'required':
+      return `missing required property "${String(params.missingProperty)}"`;
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'anyOf':
+    case 'oneOf':
+      return 'is not one of the forms AWS accepts here';
+    default:
+      return error.message ?? error.keyword;
+  }
+}
+
+function checkSchema(runbook: LoadedRunbook, out: Collector): void {
+  const validate = automationSchemaValidator();
+  if (validate(runbook.content)) return;
+  const errors = validate.errors ?? [];
+  // An anyOf/oneOf failure stands for its branches' failures: report it once, not every branch.
+  const umbrellas = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (error.keyword === 'if') continue;
+    if (umbrellas.some((u) => error.schemaPath !== u && error.schemaPath.startsWith(`${u}/`))) continue;
+    const { step, rest } = stepAt(runbook.model, error.instancePath);
+    const where = rest === '' ? (step ? 'step' : 'document') : rest;
+    const message = `${where}: ${schemaMessage(error)}`;
+    const key = `${step?.name ?? ''}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const path = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    out.add('error', 'schema', message, { ...(step ? { step } : {}), path });
+  }
+}
+
+function checkDocument(model: RunbookModel, out: Collector): void {
+  if (!model.description?.trim()) {
+    out.add('warning', 'missing-description', 'the document has no description: say what it does, when to run it and what it changes', { path: [] });
+  }
+  if (model.assumeRole === undefined) {
+    out.add('warning', 'no-assume-role', 'no assumeRole: the automation runs with the permissions of whoever starts it', { path: [] });
+  }
+  if (model.steps.length === 0) out.add('error', 'no-steps', 'mainSteps is empty: AWS needs at least one step', { path: ['mainSteps'] });
+}
+
+function compilePattern(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function checkParameters(model: RunbookModel, out: Collector): void {
+  for (const parameter of Object.values(model.parameters)) {
+    const path = ['parameters', parameter.name];
+    if (!parameter.description?.trim()) out.add('warning', 'missing-description', `parameter ${parameter.name} has no description`, { path });
+    const stringLike = parameter.type === 'String' || parameter.type === 'StringList';
+    if (stringLike && parameter.allowedPattern === undefined && parameter.allowedValues === undefined) {
+      out.add('warning', 'unconstrained-parameter', `parameter ${parameter.name} accepts any text: add an allowedPattern or allowedValues`, { path });
+    }
+    if (parameter.allowedPattern !== undefined) {
+      const pattern = compilePattern(parameter.allowedPattern);
+      if (!pattern) {
+        out.add('warning', 'unchecked-pattern', `parameter ${parameter.name}: allowedPattern ${JSON.stringify(parameter.allowedPattern)} is not a regular expression this linter can run`, {
+          path: [...path, 'allowedPattern'],
+        });
+      } else if (parameter.hasDefault) {
+        checkDefault(parameter, pattern, out);
+      }
+    }
+  }
+}
+
+function checkDefault(parameter: ParameterModel, pattern: RegExp, out: Collector): void {
+  const values = Array.isArray(parameter.default) ? parameter.default : [parameter.default];
+  for (const value of values) {
+    if (typeof value !== 'string' || /\{\{[^}]+\}\}/.test(value)) continue;
+    if (!pattern.test(value)) {
+      out.add(
+        'warning',
+        'default-not-allowed',
+        `parameter ${parameter.name}: default ${JSON.stringify(value)} does not match its own allowedPattern, so starting without it fails`,
+        { path: ['parameters', parameter.name, 'default'] },
+      );
+    }
+  }
+}
+
+function checkSteps(model: RunbookModel, out: Collector): void {
+  const seen = new Map<string, StepModel>();
+  for (const step of allSteps(model.steps)) {
+    const first = seen.get(step.name);
+    if (first) out.add('error', 'duplicate-step', `step name ${step.name} is used twice (also at mainSteps position ${first.index + 1}): step names must be unique`, { step });
+    else seen.set(step.name, step);
+
+    const spec = ACTIONS[step.action];
+    if (!spec) {
+      out.add('error', 'unknown-action', `unknown action ${JSON.stringify(step.action)}: Automation actions are ${Object.keys(ACTIONS).join(', ')}`, {
+        step,
+        path: [...step.path, 'action'],
+      });
+      continue;
+    }
+    for (const input of spec.required) {
+      if (!(input in step.inputs)) out.add('error', 'missing-input', `${step.action} needs input ${input}`, { step, path: [...step.path, 'inputs'] });
+    }
+    for (const group of spec.oneOf ?? []) {
+      if (!group.some((input) => input in step.inputs)) {
+        out.add('error', 'missing-input', `${step.action} needs one of the inputs ${group.join(', ')}`, { step, path: [...step.path, 'inputs'] });
+      }
+    }
+    const outputNames = new Set<string>();
+    step.outputs.forEach((output, i) => {
+      const path = [...step.path, 'outputs', i];
+      if (outputNames.has(output.name)) out.add('error', 'duplicate-output', `output ${output.name} is declared twice`, { step, path });
+      outputNames.add(output.name);
+      if (!output.selector.trim().startsWith('$')) {
+        out.add('error', 'invalid-selector', `output ${output.name}: Selector ${JSON.stringify(output.selector)} is not a JSONPath (it must start with $)`, { step, path });
+      }
+      if (!PARAMETER_TYPES.has(output.type)) {
+        out.add('error', 'invalid-output-type', `output ${output.name}: Type ${output.type} is not one of ${[...PARAMETER_TYPES].join(', ')}`, { step, path });
+      }
+    });
+    checkActionInputs(step, out);
+  }
+}
+
+function checkActionInputs(step: StepModel, out: Collector): void {
+  const inputs = step.inputs;
+  const at = (key: string): { step: StepModel; path: PathSegment[] } => ({ step, path: [...step.path, 'inputs', key] });
+  switch (step.action) {
+    case 'aws:branch': {
+      const choices = Array.isArray(inputs.Choices) ? inputs.Choices : [];
+      choices.forEach((choice, i) => {
+        for (const problem of conditionProblems(choice, `inputs.Choices[${i}]`)) out.add('error', 'invalid-condition', problem, { step, path: [...step.path, 'inputs', 'Choices', i] });
+      });
+      break;
+    }
+    case 'aws:loop': {
+      if (inputs.LoopCondition !== undefined) {
+        for (const problem of conditionProblems(inputs.LoopCondition, 'inputs.LoopCondition')) out.add('error', 'invalid-condition', problem, at('LoopCondition'));
+      }
+      const max = typeof inputs.MaxIterations === 'number' ? inputs.MaxIterations : undefined;
+      if (max !== undefined && (max < 1 || max > MAX_LOOP_ITERATIONS)) {
+        out.add('error', 'loop-iterations', `inputs.MaxIterations: ${max} is outside 1..${MAX_LOOP_ITERATIONS}, the most aws:loop allows`, at('MaxIterations'));
+      }
+      break;
+    }
+    case 'aws:sleep': {
+      const duration = inputs.Duration;
+      if (typeof duration === 'string' && !isReferenceOnly(duration) && !ISO_8601_DURATION.test(duration)) {
+        out.add('error', 'invalid-duration', `inputs.Duration: ${JSON.stringify(duration)} is not an ISO 8601 duration such as PT5M`, at('Duration'));
+      }
+      break;
+    }
+    case 'aws:executeScript': {
+      const runtime = inputs.Runtime;
+      if (typeof runtime !== 'string' || isReferenceOnly(runtime)) break;
+      const retired = RETIRED_SCRIPT_RUNTIMES[runtime];
+      if (retired !== undefined) {
+        out.add('warning', 'retired-runtime', `inputs.Runtime: ${runtime} is retired for aws:executeScript (${retired}): use python3.11`, at('Runtime'));
+      } else if (!CURRENT_SCRIPT_RUNTIMES.includes(runtime)) {
+        out.add('warning', 'unknown-runtime', `inputs.Runtime: ${runtime} is not an aws:executeScript runtime this linter knows (${CURRENT_SCRIPT_RUNTIMES.join(', ')})`, at('Runtime'));
+      }
+      if (runtime.startsWith('python') && inputs.Handler === undefined) out.add('error', 'missing-input', 'a Python aws:executeScript needs input Handler', at('Runtime'));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function checkFlow(model: RunbookModel, graph: FlowGraph, out: Collector): void {
+  for (const step of allSteps(model.steps)) {
+    for (const target of stepTargets(step)) {
+      if (!graph.byName.has(target.target)) {
+        out.add('error', 'missing-target', `${target.field} names step ${JSON.stringify(target.target)}, which does not exist`, { step, path: target.path });
+      }
+    }
+  }
+  if (graph.entry === undefined) return;
+  const reachable = reachableFrom(graph, graph.entry);
+  for (const step of allSteps(model.steps)) {
+    if (!reachable.has(step.name)) {
+      out.add('warning', 'unreachable-step', `no path leads to this step (no nextStep, choice, onFailure or onCancel names it and the step before it ends the flow)`, { step });
+    }
+  }
+}
+
+interface ReferenceContext {
+  model: RunbookModel;
+  graph: FlowGraph;
+  /** The step the reference is in (undefined for document-level places). */
+  from?: StepModel;
+}
+
+function suggest(name: string, candidates: Iterable<string>): string {
+  const lower = name.toLowerCase();
+  const match = [...candidates].find((c) => c.toLowerCase() === lower);
+  return match ? ` (did you mean ${match}?)` : '';
+}
+
+function checkReference(ref: Reference, ctx: ReferenceContext, out: Collector, soft = false): void {
+  const { model, graph, from } = ctx;
+  const at = { ...(from ? { step: from } : {}), path: ref.path };
+  const severity: Severity = soft ? 'warning' : 'error';
+  const target = ref.target;
+  switch (target.kind) {
+    case 'system':
+      if (!SYSTEM_VARIABLES.some((v) => v.toLowerCase() === target.name.toLowerCase())) {
+        out.add('warning', 'unknown-system-variable', `{{ ${ref.expression} }} is not a documented Automation system variable (${SYSTEM_VARIABLES.join(', ')})`, at);
+      }
+      return;
+    case 'parameter-store':
+      return;
+    case 'variable':
+      if (!(target.name in model.variables)) out.add(severity, 'undefined-reference', `{{ ${ref.expression} }}: the document declares no variable ${target.name}`, at);
+      return;
+    case 'parameter':
+      if (target.name in model.parameters) return;
+      // Rate-controlled aws:runCommand substitutes each target's id for {{ RESOURCE_ID }} (aws:runCommand page).
+      if (target.name === 'RESOURCE_ID' && from?.action === 'aws:runCommand') return;
+      out.add(severity, 'undefined-reference', `{{ ${ref.expression} }} is not a parameter of this document${suggest(target.name, Object.keys(model.parameters))}`, at);
+      return;
+    case 'step-output': {
+      const step = graph.byName.get(target.step);
+      if (!step) {
+        const isParameter = target.step in model.parameters;
+        out.add(
+          severity,
+          'undefined-reference',
+          isParameter
+            ? `{{ ${ref.expression} }}: parameters have no fields; ${target.step} is a parameter`
+            : `{{ ${ref.expression} }} names step ${target.step}, which does not exist${suggest(target.step, graph.byName.keys())}`,
+          at,
+        );
+        return;
+      }
+      const declared = step.outputs.map((o) => o.name);
+      const implicit = ACTIONS[step.action]?.implicitOutputs ?? [];
+      if (!declared.includes(target.output) && !implicit.includes(target.output)) {
+        const known = [...declared, ...implicit];
+        out.add(
+          severity,
+          'unknown-output',
+          `{{ ${ref.expression} }}: step ${step.name} (${step.action}) has no output ${target.output}${known.length ? ` (it has ${known.join(', ')})` : ' (it has no outputs)'}`,
+          at,
+        );
+        return;
+      }
+      if (from && !canRunBefore(graph, step.name, from.name) && !(step.action === 'aws:loop' && from.parentLoop === step.name)) {
+        out.add(severity, 'output-not-yet-available', `{{ ${ref.expression} }}: step ${step.name} never runs before ${from.name}, so its output cannot be read here`, at);
+      }
+      return;
+    }
+  }
+}
+
+function checkReferences(model: RunbookModel, graph: FlowGraph, out: Collector): void {
+  for (const step of allSteps(model.steps)) {
+    const ctx: ReferenceContext = { model, graph, from: step };
+    const { Script, Steps, ...inputs } = step.inputs;
+    // A loop's body steps are checked as steps of their own.
+    const scanned = step.action === 'aws:loop' ? inputs : { ...inputs, ...(Steps !== undefined ? { Steps } : {}) };
+    for (const ref of referencesIn(scanned, [...step.path, 'inputs'])) checkReference(ref, ctx, out);
+    // Script text is code: a {{ }} there may be the script's own, so an unresolved one is only a warning.
+    if (typeof Script === 'string') for (const ref of referencesIn(Script, [...step.path, 'inputs', 'Script'])) checkReference(ref, ctx, out, true);
+  }
+  const documentLevel: ReferenceContext = { model, graph };
+  if (model.assumeRole !== undefined) for (const ref of referencesIn(model.assumeRole, ['assumeRole'])) checkReference(ref, documentLevel, out);
+  model.outputs.forEach((output, i) => {
+    const ref: Reference = { expression: output, target: classifyReference(output), path: ['outputs', i], whole: true };
+    if (ref.target.kind !== 'step-output') {
+      out.add('error', 'invalid-output', `outputs[${i}]: ${JSON.stringify(output)} must name a step output as StepName.OutputName`, { path: ref.path });
+    } else {
+      checkReference(ref, documentLevel, out);
+    }
+  });
+}
+
+function literal(value: unknown): string | undefined {
+  return typeof value === 'string' && !/\{\{/.test(value) ? value : undefined;
+}
+
+function checkApis(model: RunbookModel, catalog: SdkCatalog, out: Collector): void {
+  for (const step of allSteps(model.steps)) {
+    if (!ACTIONS[step.action]?.callsApi) continue;
+    const service = literal(step.inputs.Service);
+    const api = literal(step.inputs.Api);
+    if (service === undefined || api === undefined) continue;
+    const check = catalog.checkApi(service, api);
+    const at = { step, path: [...step.path, 'inputs', 'Api'] };
+    switch (check.status) {
+      case 'found':
+        break;
+      case 'unknown-api':
+        out.add(
+          'error',
+          'unknown-api',
+          `${service} has no API ${api} (checked against ${check.client.packageName} ${check.client.version})${check.suggestions.length ? `: did you mean ${check.suggestions.join(', ')}?` : ''}`,
+          at,
+        );
+        break;
+      case 'respelled':
+        out.add('warning', 'api-spelling', `Api ${api}: the operation is spelled ${check.operation} (${check.client.packageName})`, at);
+        break;
+      case 'unverifiable':
+        out.add('warning', 'unverifiable-api', `cannot verify ${service} ${api}: no AWS SDK v3 client for service "${service}" is installed to check against`, {
+          step,
+          path: [...step.path, 'inputs', 'Service'],
+        });
+        break;
+    }
+  }
+}
+
+/** The IAM actions a step's role needs, and what could not be worked out. */
+export function iamActionsOf(step: StepModel): { actions: string[]; unknown?: string } {
+  const spec = ACTIONS[step.action];
+  if (!spec) return { actions: [] };
+  const actions = spec.iamActions?.(step.inputs) ?? [];
+  if (spec.callsApi) {
+    const service = literal(step.inputs.Service);
+    const api = literal(step.inputs.Api);
+    if (service === undefined || api === undefined) return { actions, unknown: 'Service or Api comes from a parameter' };
+    actions.push(iamActionForApi(service, api));
+  }
+  return { actions };
+}
+
+function checkRole(model: RunbookModel, policy: NonNullable<LintOptions['policy']>, out: Collector): void {
+  for (const step of allSteps(model.steps)) {
+    const { actions, unknown } = iamActionsOf(step);
+    if (unknown) out.add('warning', 'role-unchecked', `cannot check the role for this step: ${unknown}`, { step });
+    for (const action of actions) {
+      const grant = isGranted(policy.document, action);
+      if (!grant.granted) {
+        out.add('error', 'role-missing-permission', `the automation role (${policy.file}) is not granted ${action}: ${grant.reason}`, { step });
+      }
+    }
+  }
+}
+
+export function lintRunbook(runbook: LoadedRunbook, options: LintOptions = {}): Finding[] {
+  const out = new Collector(runbook);
+  for (const error of runbook.syntaxErrors) {
+    out.findings.push({ severity: 'error', rule: 'syntax', file: runbook.file, message: error.message, ...(error.line !== undefined ? { line: error.line } : {}) });
+  }
+  if (runbook.syntaxErrors.length > 0) return out.findings;
+  if (!runbook.model) {
+    out.add('error', 'syntax', 'the document must be a YAML or JSON mapping (schemaVersion, parameters, mainSteps ...)');
+    return out.findings;
+  }
+  const model = runbook.model;
+  checkSchema(runbook, out);
+  checkDocument(model, out);
+  checkParameters(model, out);
+  checkSteps(model, out);
+  const graph = flowGraph(model);
+  checkFlow(model, graph, out);
+  checkReferences(model, graph, out);
+  checkApis(model, options.catalog ?? sdkCatalog(), out);
+  if (options.policy) checkRole(model, options.policy, out);
+  return out.findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}

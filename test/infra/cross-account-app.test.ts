@@ -1,0 +1,125 @@
+// Cross-account mode: a central operations account runs the handlers; the workload account forwards its alarms and
+// offers each playbook a remediation role. Synthesized once, offline, for production in both regions.
+import { Match } from 'aws-cdk-lib/assertions';
+import { alarmSpecs } from '../../shared/config/alarm-specs';
+import { pipelineActions } from '../../shared/pipeline/pipeline-actions';
+import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
+import { nagSuite } from './suites/nag';
+import { functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
+
+const OPERATIONS = '111111111111';
+const WORKLOAD = '222222222222';
+
+let synthesized: SynthesizedApp | undefined;
+const app = (): SynthesizedApp =>
+  (synthesized ??= synthesizeApp({ environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS }, { cfnValidation: false }));
+afterAll(() => synthesized?.dispose());
+
+const template = (name: string): CfnTemplate => {
+  const found = app().json.get(name);
+  if (!found) throw new Error(`no stack ${name}: ${[...app().json.keys()].join(', ')}`);
+  return found;
+};
+const playbooks = (): string[] => app().built.handlers.filter((h) => h.kind === 'playbook').map((h) => h.name);
+
+describe('cross-account mode (production)', () => {
+  it('puts the handlers in the operations account and the alarms and remediation roles in the workload account', () => {
+    expect(app().built.plans.map((p) => [p.stackName, p.account])).toEqual([
+      ['NotificationRunbooks-production-us-east-1', OPERATIONS],
+      ['NotificationRunbooksWorkload-production-us-east-1', WORKLOAD],
+      ['NotificationRunbooks-production-us-west-2', OPERATIONS],
+      ['NotificationRunbooksWorkload-production-us-west-2', WORKLOAD],
+      ['NotificationRunbooksRemediation-production', WORKLOAD],
+    ]);
+    expect(resourcesOfType(template('NotificationRunbooks-production-us-east-1'), 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties?.AlarmName)).not.toEqual(
+      expect.arrayContaining([alarmSpecs(app().built.config, 'production')[0]?.name]),
+    );
+    const watched = alarmSpecs(app().built.config, 'production').map((a) => a.name);
+    const inWorkload = resourcesOfType(template('NotificationRunbooksWorkload-production-us-east-1'), 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties?.AlarmName));
+    expect(inWorkload.filter((name) => watched.includes(name)).sort()).toEqual([...watched].sort());
+  });
+
+  it('lets only the workload account put alarm state changes on the central bus', () => {
+    app().templates.get('NotificationRunbooks-production-us-east-1')!.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({
+        Effect: 'Allow',
+        Principal: { AWS: Match.stringLikeRegexp(WORKLOAD) },
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } },
+      }),
+    });
+  });
+
+  it('forwards the workload alarms to the central bus in the same region, with a DLQ', () => {
+    app().templates.get('NotificationRunbooksWorkload-production-us-west-2')!.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }),
+      Targets: [
+        Match.objectLike({
+          Arn: Match.stringLikeRegexp(`arn:.*:events:us-west-2:${OPERATIONS}:event-bus/notification-runbooks`),
+          RoleArn: Match.anyValue(),
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it('routes only the workload account\'s alarm events to the playbooks on the central bus', () => {
+    const rules = resourcesOfType(template('NotificationRunbooks-production-us-east-1'), 'AWS::Events::Rule').filter(
+      ([, r]) => (r.Properties?.EventPattern as { source?: string[] }).source?.includes('aws.cloudwatch'),
+    );
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [, rule] of rules) {
+      expect(rule.Properties?.EventBusName).toBeDefined();
+      expect((rule.Properties?.EventPattern as { account?: string[] }).account).toEqual([WORKLOAD]);
+    }
+  });
+
+  it.each(['us-east-1', 'us-west-2'])('gives each playbook in %s the pipeline and STS on its own remediation role, and nothing on the workload\'s resources', (region) => {
+    const ops = template(`NotificationRunbooks-production-${region}`);
+    for (const handler of playbooks()) {
+      const { resource, roleId } = functionOf(ops, functionNameOf(handler));
+      expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS } });
+      const granted = grantedActions(ops, roleId);
+      for (const action of pipelineActions()) expect(granted).toContain(action);
+      const assume = statementsOfRole(ops, roleId).find((s) => s.Action === 'sts:AssumeRole');
+      expect(assume?.Resource).toEqual(`arn:aws:iam::${WORKLOAD}:role/${remediationRoleNameOf(handler)}`);
+      // The watched resources are reached only through the role: no statement here names them or the workload account.
+      const elsewhere = statementsOfRole(ops, roleId).filter((s) => s.Action !== 'sts:AssumeRole');
+      const { watched } = { watched: JSON.stringify(elsewhere.map((s) => s.Resource)) };
+      expect(watched).not.toContain(WORKLOAD);
+      expect(watched).not.toMatch(/notification-service-(queue|consumer|db)/);
+    }
+  });
+
+  it('lets each remediation role be assumed only by its handler\'s execution roles, and grants it the playbook\'s actions in both regions', () => {
+    const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
+    const json = template('NotificationRunbooksRemediation-production');
+    for (const handler of playbooks()) {
+      roles.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: remediationRoleNameOf(handler),
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Action: 'sts:AssumeRole',
+              Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
+              Condition: {
+                ArnEquals: {
+                  'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`),
+                },
+              },
+            }),
+          ],
+        },
+      });
+      const [roleId] = resourcesOfType(json, 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === remediationRoleNameOf(handler))!;
+      const spec = app().built.handlers.find((h) => h.name === handler)!;
+      const granted = grantedActions(json, roleId);
+      expect(spec.actions.filter((a) => !granted.has(a))).toEqual([]);
+      const resources = JSON.stringify(statementsOfRole(json, roleId).map((s) => s.Resource));
+      if (resources.includes(':us-east-1:')) expect(resources).toContain(':us-west-2:');
+      expect(resources).not.toContain(OPERATIONS);
+    }
+  });
+});
+
+describe('cdk-nag in cross-account mode', () => nagSuite(app));

@@ -1,0 +1,101 @@
+// Suite: every API a handler bundle can call is granted to that handler's role; a new call without a grant fails here.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { functionNameOf } from '../../../infra/lib/settings';
+import { REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import {
+  apiCallsOfHandler,
+  apiCallsOfMetafile,
+  readHandlerMetafile,
+  unexplainedCommandModules,
+  ungrantedCalls,
+  UnattributableCallError,
+  type ApiCall,
+} from '../support/sdk-calls';
+import { functionOf, grantedActions, ROOT_DIR, type SynthesizedApp } from '../support/synth';
+
+/** Calls the code makes only in a configuration infra grants them with (checked by the cross-account suite). */
+const CONDITIONAL_CALLS: Readonly<Record<string, { unlessEnv: string; why: string }>> = {
+  'sts:AssumeRole': { unlessEnv: REMEDIATION_ROLE_ENV, why: 'shared/aws/account-clients.ts assumes a role only when REMEDIATION_ROLE_NAME is set (cross-account mode)' },
+};
+
+/** Drops the calls the function's environment says it never makes. */
+function unconditional(calls: ApiCall[], env: Record<string, unknown>): ApiCall[] {
+  return calls.filter((call) => {
+    const conditional = CONDITIONAL_CALLS[call.operation];
+    return !conditional || env[conditional.unlessEnv] !== undefined;
+  });
+}
+
+const HANDLERS = readdirSync(join(ROOT_DIR, 'handlers'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+/** A copy of a real handler's metafile with one more module of ours in the bundle, calling what it imports. */
+function withExtraSource(handler: string, source: string, commandModules: string[]): { calls: () => ApiCall[]; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-coverage-'));
+  const file = join(dir, 'new-feature.ts');
+  writeFileSync(file, source);
+  const { metafile, outputPath } = readHandlerMetafile(ROOT_DIR, handler);
+  const output = metafile.outputs[outputPath]!;
+  const inputs = { ...output.inputs, [file]: { bytesInOutput: source.length } };
+  for (const module of commandModules) inputs[module] = { bytesInOutput: 60 };
+  const patched = { ...metafile, outputs: { ...metafile.outputs, [outputPath]: { ...output, inputs } } };
+  return { calls: () => apiCallsOfMetafile(ROOT_DIR, patched, outputPath), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function iamCoverageSuite(app: () => SynthesizedApp): void {
+  const runbookStacks = (): Array<[string, ReturnType<SynthesizedApp['json']['get']>]> =>
+    [...app().json].filter(([name]) => name.startsWith('NotificationRunbooks-'));
+
+  it('reads the calls of a bundle from the code that is in it (scale-consumers scales mappings, reads the queue)', () => {
+    const operations = apiCallsOfHandler(ROOT_DIR, 'scale-consumers').map((c) => c.operation);
+    expect(operations).toEqual(expect.arrayContaining(['lambda:UpdateEventSourceMapping', 'sqs:GetQueueAttributes', 'dynamodb:PutItem', 'events:PutEvents', 'ssm:GetParameter']));
+  });
+
+  it.each(HANDLERS)('grants %s every API its bundle can call, in every stack', (handler) => {
+    const calls = apiCallsOfHandler(ROOT_DIR, handler);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [stackName, template] of runbookStacks()) {
+      const { resource, roleId } = functionOf(template!, functionNameOf(handler));
+      const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      const missing = unconditional(ungrantedCalls(calls, grantedActions(template!, roleId)), env);
+      expect({ stackName, missing: missing.map((c) => `${c.operation} (${c.via})`) }).toEqual({ stackName, missing: [] });
+    }
+  });
+
+  it.each(HANDLERS)('finds in the %s bundle no SDK command that neither its code nor a known library accounts for', (handler) => {
+    const { metafile, outputPath } = readHandlerMetafile(ROOT_DIR, handler);
+    expect(unexplainedCommandModules(metafile, outputPath, apiCallsOfMetafile(ROOT_DIR, metafile, outputPath))).toEqual([]);
+  });
+
+  it('fails when a handler starts calling an API its policy lacks', () => {
+    const extra = withExtraSource(
+      'scale-consumers',
+      "import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';\nexport const raise = (m: number) => new UpdateFunctionConfigurationCommand({ FunctionName: 'f', MemorySize: m });\n",
+      ['node_modules/@aws-sdk/client-lambda/dist-es/commands/UpdateFunctionConfigurationCommand.js'],
+    );
+    try {
+      const [, template] = runbookStacks().find(([name]) => name === 'NotificationRunbooks-production-us-east-1')!;
+      const { roleId } = functionOf(template!, functionNameOf('scale-consumers'));
+      expect(unconditional(ungrantedCalls(extra.calls(), grantedActions(template!, roleId)), {}).map((c) => c.operation)).toEqual(['lambda:UpdateFunctionConfiguration']);
+    } finally {
+      extra.dispose();
+    }
+  });
+
+  it('ignores a command tree-shaking removed, and refuses imports it cannot attribute', () => {
+    const shaken = withExtraSource('scale-consumers', "import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';\nexport const x = DeleteFunctionCommand;\n", []);
+    const namespace = withExtraSource('scale-consumers', "import * as lambda from '@aws-sdk/client-lambda';\nexport const x = lambda;\n", []);
+    const aggregated = withExtraSource('scale-consumers', "import { Lambda } from '@aws-sdk/client-lambda';\nexport const x = new Lambda({});\n", []);
+    try {
+      expect(shaken.calls().map((c) => c.operation)).not.toContain('lambda:DeleteFunction');
+      expect(() => namespace.calls()).toThrow(UnattributableCallError);
+      expect(() => aggregated.calls()).toThrow(/aggregated client/);
+    } finally {
+      for (const fixture of [shaken, namespace, aggregated]) fixture.dispose();
+    }
+  });
+}

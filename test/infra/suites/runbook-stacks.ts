@@ -1,0 +1,255 @@
+// Suite: the synthesized stacks of every environment: rules to the right handlers, alarms at the seed's thresholds, least privilege.
+import { Match } from 'aws-cdk-lib/assertions';
+import { join } from 'node:path';
+import { alarmSpecs, OUT_OF_MEMORY_TERMS } from '../../../shared/config/alarm-specs';
+import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
+import { pipelineActions } from '../../../shared/pipeline/pipeline-actions';
+import { readRunbookDocuments } from '../../../infra/lib/constructs/runbook-documents';
+import { ENVIRONMENT_INFRA, functionNameOf } from '../../../infra/lib/settings';
+import {
+  allowedActionsAnywhere,
+  functionOf,
+  grantedActions,
+  resourcesOfType,
+  ROOT_DIR,
+  type CfnTemplate,
+  type SynthesizedApp,
+} from '../support/synth';
+
+const STACKS: Array<[EnvironmentName, string]> = [
+  ['production', 'us-east-1'],
+  ['production', 'us-west-2'],
+  ['staging', 'us-east-1'],
+  ['development', 'us-east-1'],
+];
+const stackName = (environment: string, region: string): string => `NotificationRunbooks-${environment}-${region}`;
+const templateOf = (synthesized: SynthesizedApp, environment: string, region: string): CfnTemplate => {
+  const found = synthesized.json.get(stackName(environment, region));
+  if (!found) throw new Error(`no stack ${stackName(environment, region)}`);
+  return found;
+};
+
+/** The default app (no context): every environment and region, account-agnostic, as `npx cdk synth` builds it. */
+export function runbookStacksSuite(app: () => SynthesizedApp): void {
+  let synthesized: SynthesizedApp;
+  beforeAll(() => {
+    synthesized = app();
+  });
+  const template = (environment: string, region: string): CfnTemplate => templateOf(synthesized, environment, region);
+
+  describe('synthesis without context', () => {
+    it('synthesizes one runbook stack per environment and region, offline and account-agnostic', () => {
+      expect([...synthesized.json.keys()].sort()).toEqual(STACKS.map(([e, r]) => stackName(e, r)).sort());
+      for (const plan of synthesized.built.plans) expect(plan.account).toBeUndefined();
+    });
+
+    it('deploys one function per handler in handlers/, named notification-runbooks-<handler>', () => {
+      const names = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName);
+      expect(names.sort()).toEqual(synthesized.built.handlers.map((h) => functionNameOf(h.name)).sort());
+      expect(synthesized.built.handlers.map((h) => h.name)).toContain('scale-consumers');
+    });
+  });
+
+  describe.each(STACKS)('%s %s', (environment, region) => {
+    const t = (): CfnTemplate => template(environment, region);
+    const assertions = () => synthesized.templates.get(stackName(environment, region))!;
+
+    it('routes each handler\'s alarms to that handler through one rule, with retries, a maximum age and a DLQ on the target', () => {
+      const specs = alarmSpecs(synthesized.built.config, environment);
+      const rules = resourcesOfType(t(), 'AWS::Events::Rule').filter(([, r]) => {
+        const pattern = r.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } };
+        return pattern.source?.includes('aws.cloudwatch') && !pattern.detail?.state;
+      });
+      const routed = new Map<string, string[]>();
+      for (const [, rule] of rules) {
+        const targets = rule.Properties?.Targets as Array<{ Arn: { 'Fn::GetAtt': [string, string] }; RetryPolicy?: unknown; DeadLetterConfig?: unknown }>;
+        expect(targets).toHaveLength(1);
+        const [target] = targets;
+        const fn = t().Resources[target!.Arn['Fn::GetAtt'][0]];
+        const handler = String(fn?.Properties?.FunctionName).replace(/^notification-runbooks-/, '');
+        expect(target).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }, DeadLetterConfig: { Arn: expect.anything() } });
+        routed.set(handler, (rule.Properties?.EventPattern as { detail: { alarmName: string[] } }).detail.alarmName);
+      }
+      for (const handler of synthesized.built.handlers.filter((h) => h.kind === 'playbook')) {
+        const expected = specs.filter((s) => s.handler === handler.name).map((s) => s.name);
+        if (expected.length > 0) expect(routed.get(handler.name)).toEqual(expected);
+      }
+    });
+
+    it.each([
+      ['queue-backup', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 1000],
+      ['memory-pressure', 'NotificationService', 'OutOfMemoryErrors', 'GreaterThanOrEqualToThreshold', 1],
+      ['connection-timeout', 'AWS/ApiGateway', '5XXError', 'GreaterThanThreshold', 0],
+      ['high-latency', 'AWS/ApiGateway', 'Latency', 'GreaterThanThreshold', 500],
+      ['cpu-utilization', 'AWS/RDS', 'CPUUtilization', 'GreaterThanThreshold', 70],
+    ])('alarms on %s: %s %s %s %d, as the seed says', (rowId, namespace, metricName, comparison, threshold) => {
+      const spec = alarmSpecs(synthesized.built.config, environment).find((s) => s.rowId === rowId);
+      assertions().hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: spec?.name,
+        Namespace: namespace,
+        MetricName: metricName,
+        ComparisonOperator: comparison,
+        Threshold: threshold,
+      });
+    });
+
+    it('measures latency at p99 and the error rate as errors / invocations * 100 over 1 %', () => {
+      assertions().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: 500 });
+      assertions().hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors', Namespace: 'AWS/Lambda' }) }), ReturnData: false }),
+          Match.objectLike({ Id: 'invocations', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Invocations' }) }), ReturnData: false }),
+          Match.objectLike({ Expression: 'errors / invocations * 100', ReturnData: true }),
+        ]),
+      });
+    });
+
+    it('counts out-of-memory exits with a metric filter on the consumer\'s log group for Node, Lambda, the kernel and PHP', () => {
+      const filters = resourcesOfType(t(), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties as { FilterPattern: string; LogGroupName: string });
+      expect(filters.map((f) => f.LogGroupName)).toEqual(['/aws/lambda/notification-service-consumer']);
+      for (const term of OUT_OF_MEMORY_TERMS) expect(filters[0]?.FilterPattern).toContain(`?"${term}"`);
+      assertions().hasResourceProperties('AWS::Logs::MetricFilter', {
+        MetricTransformations: [Match.objectLike({ MetricNamespace: 'NotificationService', MetricName: 'OutOfMemoryErrors', MetricValue: '1' })],
+      });
+    });
+
+    it('runs each handler on Node.js 22, arm64, with explicit memory, timeout, tracing, the Powertools settings and an on-failure destination', () => {
+      for (const handler of synthesized.built.handlers) {
+        const { id, resource } = functionOf(t(), functionNameOf(handler.name));
+        expect(resource.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: expect.any(Number),
+          Timeout: expect.any(Number),
+          TracingConfig: { Mode: 'Active' },
+          KmsKeyArn: expect.anything(),
+          LoggingConfig: { LogGroup: expect.anything() },
+          Environment: {
+            Variables: expect.objectContaining({
+              RUNBOOK_ENVIRONMENT: environment,
+              STATE_TABLE_NAME: expect.anything(),
+              EVENT_BUS_NAME: expect.anything(),
+              KILL_SWITCH_PARAMETER: expect.anything(),
+              POWERTOOLS_SERVICE_NAME: 'notification-runbooks',
+              POWERTOOLS_METRICS_NAMESPACE: 'NotificationService/Runbooks',
+              POWERTOOLS_LOG_LEVEL: ENVIRONMENT_INFRA[environment].powertoolsLogLevel,
+            }),
+          },
+        });
+        const reserved = ENVIRONMENT_INFRA[environment].reservedConcurrency;
+        expect(resource.Properties?.ReservedConcurrentExecutions).toBe(reserved);
+        assertions().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: { Ref: id },
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+        });
+      }
+      assertions().hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/lambda/notification-runbooks-scale-consumers',
+        RetentionInDays: ENVIRONMENT_INFRA[environment].logRetentionDays,
+      });
+    });
+
+    it('grants each handler every action its code declares (playbook + pipeline), and no wildcard action anywhere', () => {
+      for (const handler of synthesized.built.handlers) {
+        const { roleId } = functionOf(t(), functionNameOf(handler.name));
+        const granted = grantedActions(t(), roleId);
+        const declared = handler.kind === 'playbook' ? [...handler.actions, ...pipelineActions()] : [...handler.actions];
+        expect(declared.filter((action) => !granted.has(action))).toEqual([]);
+      }
+      const wildcards = allowedActionsAnywhere(t()).filter(({ action }) => action.includes('*'));
+      expect(wildcards).toEqual([]);
+    });
+
+    it('keeps state in an on-demand table with TTL on expiresAt, point-in-time recovery for the environment\'s backup retention', () => {
+      const retention = synthesized.built.config.environments[environment].backupRetentionDays;
+      assertions().hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: 'notification-runbooks-state',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }]),
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: retention },
+      });
+    });
+
+    it('has one KMS-encrypted, TLS-only SNS topic per escalation tier', () => {
+      const tiers = synthesized.built.config.escalationPath;
+      expect(resourcesOfType(t(), 'AWS::SNS::Topic')).toHaveLength(tiers.length);
+      for (const tier of tiers) {
+        assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: tier.topicName, KmsMasterKeyId: Match.anyValue() });
+      }
+      for (const [, policy] of resourcesOfType(t(), 'AWS::SNS::TopicPolicy')) {
+        expect((policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+      assertions().hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+
+    it('encrypts the dead-letter queues and refuses them anything but TLS', () => {
+      const queues = resourcesOfType(t(), 'AWS::SQS::Queue');
+      expect(queues.length).toBeGreaterThanOrEqual(2);
+      for (const [, queue] of queues) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      for (const [, policy] of resourcesOfType(t(), 'AWS::SQS::QueuePolicy')) {
+        expect((policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+    });
+
+    it('creates the kill switch off, the project bus with its decision archive, and the escalation path\'s rules', () => {
+      assertions().hasResourceProperties('AWS::SSM::Parameter', { Name: '/notification-runbooks/kill-switch', Value: 'off', Type: 'String' });
+      assertions().hasResourceProperties('AWS::Events::EventBus', { Name: 'notification-runbooks' });
+      assertions().hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['notification-service.runbooks'] } });
+      if (synthesized.built.handlers.some((h) => h.name === 'escalate')) {
+        assertions().hasResourceProperties('AWS::Events::Rule', {
+          EventBusName: Match.anyValue(),
+          EventPattern: { source: ['notification-service.runbooks'], 'detail-type': ['Runbook Decision'], detail: { outcome: Match.arrayWith(['escalate']) } },
+          Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+        });
+        assertions().hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: Match.objectLike({ source: ['aws.cloudwatch'], detail: Match.objectLike({ state: { value: ['OK'] } }) }),
+        });
+      }
+    });
+
+    it('creates one Automation document (YAML) per runbooks/*.yaml, named after its file, and the role they run as', () => {
+      const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks'));
+      expect(resourcesOfType(t(), 'AWS::SSM::Document')).toHaveLength(documents.length);
+      for (const doc of documents) {
+        assertions().hasResourceProperties('AWS::SSM::Document', { Name: doc.name, DocumentType: 'Automation', DocumentFormat: 'YAML', UpdateMethod: 'NewVersion' });
+      }
+      if (documents.length > 0) {
+        assertions().hasResourceProperties('AWS::IAM::Role', {
+          RoleName: `notification-runbooks-automation-${region}`,
+          AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ssm.amazonaws.com' } })] },
+        });
+      }
+    });
+  });
+
+  describe('the environments differ as the seed\'s matrix says', () => {
+    it.each(ENVIRONMENTS.map((e) => [e] as const))('%s: stack description carries its instance class, Multi-AZ, backups and auto scaling', (environment) => {
+      const env = synthesized.built.config.environments[environment];
+      const region = env.regions[0] ?? 'us-east-1';
+      const description = String(template(environment, region).Description);
+      expect(description).toContain(env.dbInstanceClass);
+      expect(description).toContain(`Multi-AZ ${env.multiAz ? 'yes' : 'no'}`);
+      expect(description).toContain(`backups ${env.backupRetentionDays} d`);
+      expect(description).toContain(`auto scaling ${env.autoScaling ? 'on' : 'off'}`);
+    });
+
+    it('keeps production\'s audit trail (retained, deletion-protected table) and lets development\'s go', () => {
+      const table = (environment: string): Record<string, unknown> => resourcesOfType(template(environment, 'us-east-1'), 'AWS::DynamoDB::Table')[0]![1] as Record<string, unknown>;
+      expect(table('production')).toMatchObject({ DeletionPolicy: 'Retain', Properties: expect.objectContaining({ DeletionProtectionEnabled: true }) });
+      expect(table('development')).toMatchObject({ DeletionPolicy: 'Delete' });
+    });
+  });
+}

@@ -1,0 +1,180 @@
+// check-db-connections through its real entry point and the real SDK, against the emulator: the cause named from the
+// metrics moto holds, the reading recorded on the database's state, nothing changed in RDS.
+import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../shared/pipeline/types';
+import { dbReading, latencyAlarm, publishRdsMetrics } from '../support/rds-figures';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+const DB = 'notification-service-db';
+
+function loadHandler(): AlarmHandler {
+  let handler: AlarmHandler | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
+    handler = (require('../../../handlers/check-db-connections') as { handler: AlarmHandler }).handler;
+  });
+  if (!handler) throw new Error('handler did not load');
+  return handler;
+}
+
+async function fire(account: SandboxAccount, handler: AlarmHandler): Promise<Decision> {
+  await account.transition(latencyAlarm(account), 'OK');
+  return handler(await account.transition(latencyAlarm(account), 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)'));
+}
+
+async function instanceClass(account: SandboxAccount): Promise<string | undefined> {
+  const rds = new RDSClient(account.clientConfig);
+  const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB }));
+  rds.destroy();
+  return described.DBInstances?.[0]?.DBInstanceClass;
+}
+
+describe('check-db-connections in production (db.r6g.xlarge)', () => {
+  it('names connection saturation with the figures, records it on the database and changes nothing', async () => {
+    const account = await provisionAccount('production');
+    const handler = loadHandler();
+    await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
+    const started = Date.now();
+    const decision = await fire(account, handler);
+    expect(decision).toMatchObject({
+      outcome: 'escalate',
+      playbook: 'check-db-connections',
+      escalation: { cause: 'diagnosis' },
+      resource: { type: 'rds-db-instance', id: DB },
+    });
+    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 3000 connections of max_connections ≈3505 (85.6%), at or above 80%`);
+    expect(decision.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('DatabaseConnections: 3000 now, peak 3000 over 5 min; max_connections ≈3505 (engine default LEAST({DBInstanceClassMemory/9531392},5000)'),
+        'CPUUtilization: 41.0% now, peak 41.0% (cause at 70%)',
+        'FreeableMemory: lowest 21.00 GiB (65.6% of 32 GiB)',
+        'ReadLatency 1.40 ms, WriteLatency 2.20 ms (latest)',
+        'ReplicaLag: no read replicas',
+        expect.stringMatching(/^scale-consumers holds back until .*: more consumers would open more connections$/),
+      ]),
+    );
+    const reading = await dbReading(account);
+    expect(reading).toMatchObject({ database: DB, connections: 3000, maxConnections: 3505, percent: 85.6, saturated: true, thresholdPercent: 80 });
+    const holdMs = Date.parse(String(reading?.saturatedUntil)) - started;
+    expect(holdMs).toBeGreaterThan(14 * 60_000);
+    expect(holdMs).toBeLessThanOrEqual(16 * 60_000);
+    expect(await instanceClass(account)).toBe('db.r6g.xlarge');
+  });
+
+  it('uses the parameter group max_connections when the DBA set one', async () => {
+    const account = await provisionAccount('production');
+    const rds = new RDSClient(account.clientConfig);
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: account.topology.database.parameterGroupName,
+        Parameters: [{ ParameterName: 'max_connections', ParameterValue: '1000', ApplyMethod: 'pending-reboot' }],
+      }),
+    );
+    rds.destroy();
+    await publishRdsMetrics(account, { connections: 850 });
+    const decision = await fire(account, loadHandler());
+    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 850 connections of max_connections 1000 (85.0%), at or above 80%`);
+    expect(decision.findings?.[0]).toContain('(parameter group value 1000)');
+  });
+
+  it('evaluates a formula the parameter group holds', async () => {
+    const account = await provisionAccount('production');
+    const rds = new RDSClient(account.clientConfig);
+    await rds.send(
+      new ModifyDBParameterGroupCommand({
+        DBParameterGroupName: account.topology.database.parameterGroupName,
+        Parameters: [{ ParameterName: 'max_connections', ParameterValue: 'LEAST({DBInstanceClassMemory/9531392},2000)', ApplyMethod: 'pending-reboot' }],
+      }),
+    );
+    rds.destroy();
+    await publishRdsMetrics(account, { connections: 1200 });
+    const decision = await fire(account, loadHandler());
+    expect(decision.reason).toContain('no database cause found');
+    expect(decision.reason).toContain('1200 connections of max_connections ≈2000 (60.0%)');
+    expect(await dbReading(account)).toMatchObject({ saturated: false, maxConnections: 2000 });
+  });
+
+  it('names CPU when connections are fine and CPU is not', async () => {
+    const account = await provisionAccount('production');
+    await publishRdsMetrics(account, { connections: 300, cpuPercent: 93 });
+    const decision = await fire(account, loadHandler());
+    expect(decision.reason).toBe(`likely cause: CPU on ${DB} — CPUUtilization 93.0% at or above 70%`);
+    expect(await dbReading(account)).toMatchObject({ saturated: false, connections: 300 });
+  });
+
+  it('names replica lag from the read replica, in the same single GetMetricData call', async () => {
+    const account = await provisionAccount('production');
+    const rds = new RDSClient(account.clientConfig);
+    await rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: `${DB}-replica`, SourceDBInstanceIdentifier: DB, DBInstanceClass: 'db.r6g.xlarge' }));
+    rds.destroy();
+    await publishRdsMetrics(account, { connections: 300, replicaLag: { [`${DB}-replica`]: 45 } });
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await fire(account, loadHandler());
+    expect(decision.reason).toBe(`likely cause: replica lag — ${DB}-replica is 45 s behind ${DB} (at or above 30 s)`);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId && c.operation === 'GetMetricData');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reports the figures on OK, and a healthy reading replaces a saturated one', async () => {
+    const account = await provisionAccount('production');
+    const handler = loadHandler();
+    // The saturated minute two minutes ago, a healthy one now: the latest datapoint is what counts.
+    await publishRdsMetrics(account, { connections: 3300, at: new Date(Date.now() - 120_000) });
+    expect(await fire(account, handler)).toMatchObject({ outcome: 'escalate', reason: expect.stringContaining('connection saturation') });
+    expect(await dbReading(account)).toMatchObject({ saturated: true });
+    await publishRdsMetrics(account, { connections: 400 });
+    const ok = await handler(await account.transition(latencyAlarm(account), 'OK'));
+    expect(ok).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('latency is back under its threshold; no database cause found') });
+    const reading = await dbReading(account);
+    expect(reading).toMatchObject({ saturated: false, connections: 400 });
+    expect(reading?.saturatedUntil).toBeUndefined();
+  });
+
+  it('rejects an alarm on a database it does not own, and a malformed event, with no AWS call', async () => {
+    const account = await provisionAccount('production');
+    const handler = loadHandler();
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const event = (await account.transition(latencyAlarm(account), 'ALARM')) as {
+      detail: { configuration: { metrics: Array<{ metricStat: { metric: { namespace: string; name: string; dimensions: Record<string, string> } } }> } };
+    };
+    const metric = event.detail.configuration.metrics[0];
+    if (metric) metric.metricStat.metric = { namespace: 'AWS/RDS', name: 'ReadLatency', dimensions: { DBInstanceIdentifier: 'billing-db' } };
+    const decisions = await Promise.all([handler(event), handler({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: {} }), handler(42)]);
+    for (const d of decisions) expect(d).toMatchObject({ outcome: 'rejected' });
+    expect(decisions[0]?.reason).toContain('database billing-db is not one of the production databases');
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    expect(calls.map((c) => `${c.service}:${c.operation}`).filter((c) => !/SetAlarmState|DescribeAlarms/.test(c))).toEqual([]);
+  });
+});
+
+describe('check-db-connections under DRY_RUN and the kill switch', () => {
+  afterAll(() => {
+    // provisionAccount put DRY_RUN into this process's environment: later handlers must not inherit it.
+    delete process.env.DRY_RUN;
+  });
+
+  it('still diagnoses and records its reading: neither changes anything in AWS', async () => {
+    const account = await provisionAccount('production', { DRY_RUN: 'true' });
+    const { SSMClient, PutParameterCommand } = await import('@aws-sdk/client-ssm');
+    const ssm = new SSMClient(account.clientConfig);
+    await ssm.send(new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: 'on', Type: 'String', Overwrite: true }));
+    ssm.destroy();
+    await publishRdsMetrics(account, { connections: 3100 });
+    const decision = await fire(account, loadHandler());
+    expect(decision).toMatchObject({ outcome: 'escalate', dryRun: true, escalation: { cause: 'diagnosis' }, reason: expect.stringContaining('connection saturation') });
+    expect(await dbReading(account)).toMatchObject({ saturated: true, connections: 3100 });
+  });
+});
+
+describe('check-db-connections in development (db.t3.medium)', () => {
+  it('diagnoses against the smaller class: 350 connections of ≈414 is saturation', async () => {
+    const account = await provisionAccount('development');
+    await publishRdsMetrics(account, { connections: 350, freeableGiB: 0.6 });
+    const decision = await fire(account, loadHandler());
+    expect(decision).toMatchObject({ outcome: 'escalate', environment: 'development', escalation: { cause: 'diagnosis' } });
+    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 350 connections of max_connections ≈414 (84.5%), at or above 80%`);
+    expect(decision.findings).toEqual(expect.arrayContaining(['FreeableMemory: lowest 0.60 GiB (15.0% of 4 GiB)']));
+  });
+});

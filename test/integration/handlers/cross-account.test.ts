@@ -1,0 +1,112 @@
+// Cross-account mode on the emulator: scale-consumers runs in an operations account and scales a workload account's
+// consumers through the remediation role it assumes there (moto issues AssumeRole keys that act in the role's account).
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+
+const ROLE_NAME = 'notification-runbooks-remediate-scale-consumers';
+
+/** Loads handlers/scale-consumers.ts fresh, as a new Lambda container would, with the current environment. */
+function loadHandler(): AlarmHandler {
+  let handler: AlarmHandler | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
+    handler = (require('../../../handlers/scale-consumers') as { handler: AlarmHandler }).handler;
+  });
+  if (!handler) throw new Error('handler did not load');
+  return handler;
+}
+
+async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
+  const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+  return mapping.ScalingConfig?.MaximumConcurrency;
+}
+
+async function auditEntries(account: SandboxAccount, resourceArn: string | undefined): Promise<number> {
+  const result = await account.dynamo.send(
+    new QueryCommand({
+      TableName: account.topology.stateTable.name,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :audit)',
+      ExpressionAttributeValues: { ':pk': `RESOURCE#${resourceArn}`, ':audit': 'AUDIT#' },
+    }),
+  );
+  return result.Items?.length ?? 0;
+}
+
+async function assumeRoleCalls(accountId: string, since = 0): Promise<number> {
+  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
+  return calls.filter((c) => c.accountId === accountId && c.service === 'sts' && c.operation === 'AssumeRole').length;
+}
+
+describe('scale-consumers in cross-account mode', () => {
+  let operations: SandboxAccount;
+  let workload: SandboxAccount;
+  let handler: AlarmHandler;
+
+  beforeAll(async () => {
+    operations = await provisionAccount('production');
+    workload = await provisionAccount('production');
+    // The workload account's remediation role, trusting the operations account (infra: RemediationRolesStack).
+    await new IAMClient(workload.clientConfig).send(
+      new CreateRoleCommand({
+        RoleName: ROLE_NAME,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    // The handler's container runs with the operations account's credentials, configured as infra configures it.
+    Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId });
+    handler = loadHandler();
+  });
+
+  afterAll(() => {
+    delete process.env[REMEDIATION_ROLE_ENV];
+    delete process.env[OWN_ACCOUNT_ENV];
+  });
+
+  it("scales the workload account's consumers, and keeps the claim, audit trail and decision in the operations account", async () => {
+    expect(await maximumConcurrency(workload)).toBe(50);
+    const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
+    expect(event).toMatchObject({ account: workload.accountId });
+
+    const decision = await handler(event);
+
+    expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId, playbook: 'scale-consumers' });
+    expect(decision.resource?.arn).toContain(`:${workload.accountId}:`);
+    expect(await maximumConcurrency(workload)).toBe(100);
+    expect(await maximumConcurrency(operations)).toBe(50);
+    expect(await auditEntries(operations, decision.resource?.arn)).toBe(1);
+    expect(await auditEntries(workload, decision.resource?.arn)).toBe(0);
+    expect(await assumeRoleCalls(operations.accountId)).toBe(1);
+  });
+
+  it('restores the workload baseline on OK with the role it already assumed', async () => {
+    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await handler(await workload.transition(queueAlarmName(workload.topology), 'OK'));
+    expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId });
+    expect(await maximumConcurrency(workload)).toBe(50);
+    expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
+  });
+
+  it('acts in its own account with its own credentials when the alarm is there', async () => {
+    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await handler(await operations.transition(queueAlarmName(operations.topology), 'ALARM'));
+    expect(decision).toMatchObject({ outcome: 'applied', account: operations.accountId });
+    expect(await maximumConcurrency(operations)).toBe(100);
+    expect(await maximumConcurrency(workload)).toBe(50);
+    expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
+  });
+
+  it('rejects a malformed event from another account without assuming any role', async () => {
+    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await handler({ account: workload.accountId, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: {} });
+    expect(decision).toMatchObject({ outcome: 'rejected' });
+    expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
+  });
+});

@@ -1,0 +1,387 @@
+// The escalation path through its real entry points (escalate, escalation-timer) and the real SDK, against the emulator:
+// an SQS queue subscribed to each tier's SNS topic shows what each tier received; the Scheduler driver plays the clock.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { parse as parseYaml } from 'yaml';
+import { ackCommand } from '../../../cli/ack';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
+import { incidentIdFor } from '../../../shared/escalation/incident';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
+import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
+import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+
+const MINUTE_MS = 60_000;
+
+/** Loads a handler module fresh, as a new Lambda container would, with the current environment. */
+function load<T>(path: string): T {
+  let handler: T | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
+    handler = (require(path) as { handler: T }).handler;
+  });
+  if (!handler) throw new Error(`${path} did not load`);
+  return handler;
+}
+
+interface Harness {
+  account: SandboxAccount;
+  inbox: EscalationInbox;
+  escalate: EscalationHandler;
+  timer: EscalationHandler;
+  scaleConsumers: AlarmHandler;
+  driver: SchedulerDriver;
+  scheduler: SchedulerClient;
+  alarmName: string;
+}
+
+async function harness(): Promise<Harness> {
+  const account = await provisionAccount('production');
+  const inbox = await createEscalationInbox(account.clientConfig, account.topology);
+  const timer = load<EscalationHandler>('../../../handlers/escalation-timer');
+  const scheduler = new SchedulerClient(account.clientConfig);
+  const driver = createSchedulerDriver({
+    scheduler,
+    groupName: account.topology.escalationScheduleGroup.name,
+    invoke: (arn, input) => {
+      if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
+      return timer(input);
+    },
+  });
+  return {
+    account,
+    inbox,
+    escalate: load<EscalationHandler>('../../../handlers/escalate'),
+    timer,
+    scaleConsumers: load<AlarmHandler>('../../../handlers/scale-consumers'),
+    driver,
+    scheduler,
+    alarmName: queueAlarmName(account.topology),
+  };
+}
+
+/** The consumers already at the production cap (400): scale-consumers escalates instead of scaling. */
+async function consumersAtCap(h: Harness): Promise<void> {
+  await h.account.lambda.send(
+    new UpdateEventSourceMappingCommand({ UUID: h.account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }),
+  );
+}
+
+/** The "Runbook Decision" events scale-consumers put on the project's bus, as EventBridge delivered them to the queue. */
+async function publishedDecisions(h: Harness): Promise<Array<Record<string, unknown> & { detail: Record<string, unknown> }>> {
+  const received = await h.account.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: h.account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  for (const m of received.Messages ?? []) {
+    await h.account.sqs.send(new DeleteMessageCommand({ QueueUrl: h.account.topology.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+  }
+  return (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown> & { detail: Record<string, unknown> });
+}
+
+/** The queue alarm fires; scale-consumers decides; returns the decision event it published. */
+async function alarmAndDecision(h: Harness): Promise<Record<string, unknown> & { detail: Record<string, unknown> }> {
+  const event = await h.account.transition(h.alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [1500.0 (25/11/26 14:00:00)] was greater than the threshold (1000.0)');
+  await h.scaleConsumers(event);
+  const [decision] = await publishedDecisions(h);
+  if (!decision) throw new Error('scale-consumers published no decision');
+  return decision;
+}
+
+function byTier(messages: readonly InboxMessage[]): Record<number, InboxMessage[]> {
+  const grouped: Record<number, InboxMessage[]> = {};
+  for (const m of messages) (grouped[m.level] ??= []).push(m);
+  return grouped;
+}
+
+function channelsOf(messages: readonly InboxMessage[] | undefined): string[] {
+  return (messages ?? []).map((m) => `${m.kind}:${m.channel}`).sort();
+}
+
+async function incidentItem(h: Harness, incidentId: string): Promise<Record<string, unknown> | undefined> {
+  const result = await h.account.dynamo.send(
+    new GetCommand({ TableName: h.account.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }),
+  );
+  return result.Item;
+}
+
+async function scheduleNames(h: Harness): Promise<string[]> {
+  const listed = await h.scheduler.send(new ListSchedulesCommand({ GroupName: h.account.topology.escalationScheduleGroup.name }));
+  return (listed.Schedules ?? []).map((s) => s.Name ?? '').sort();
+}
+
+describe('escalation along the support path (production)', () => {
+  let h: Harness;
+  let incidentId: string;
+  const clock = createSandboxClock();
+
+  beforeAll(async () => {
+    h = await harness();
+    await consumersAtCap(h);
+  });
+
+  it('notifies L1 once, by email and chat, when a remediation cannot close the incident', async () => {
+    const decision = await alarmAndDecision(h);
+    expect(decision.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
+
+    const result = await h.escalate(decision);
+    expect(result).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] });
+    incidentId = result.incidentId ?? '';
+    expect(incidentId).toMatch(/^inc-[0-9a-f]{12}$/);
+
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['1']);
+    expect(channelsOf(tiers[1])).toEqual(['opened:chat', 'opened:email']);
+
+    const email = tiers[1]?.find((m) => m.channel === 'email');
+    expect(email?.subject).toMatch(/^\[ESCALATION L1\]\[production\] NotificationService Queue Depth > 1000/);
+    expect(email?.subject?.length).toBeLessThanOrEqual(99);
+    expect(email?.message).toContain(`Alarm:       ${h.alarmName}`);
+    expect(email?.message).toContain('Reason:      Threshold Crossed');
+    expect(email?.message).toContain(`Account:     ${h.account.accountId}`);
+    expect(email?.message).toContain('Region:      us-east-1');
+    expect(email?.message).toContain('Environment: production');
+    expect(email?.message).toContain('a cap was reached (cap-reached)');
+    expect(email?.message).toContain('aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers');
+    expect(email?.message).toContain(`https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleConsumers?region=us-east-1#QueueName=notification-service-queue`);
+    expect(email?.message).toContain(`runbook ack ${incidentId}`);
+    expect(email?.message).toMatch(/- DevOps Team \(L1\) at .* via chat, email/);
+    expect(email?.message).toMatch(/Cloud Infrastructure Team \(L2\) at .* \(in 15 min\)/);
+
+    const chat = JSON.parse(tiers[1]?.find((m) => m.channel === 'chat')?.message ?? '{}') as Record<string, unknown>;
+    expect(chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: expect.stringContaining('DevOps Team (L1)'), description: expect.stringContaining('a cap was reached') },
+      metadata: { threadId: incidentId, eventType: 'NotificationServiceEscalation' },
+    });
+
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'OPEN', level: 1, nextLevel: 2, cause: 'cap-reached' });
+    const schedule = await h.scheduler.send(
+      new GetScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: h.account.topology.escalationScheduleGroup.name }),
+    );
+    expect(schedule).toMatchObject({ ActionAfterCompletion: 'DELETE', FlexibleTimeWindow: { Mode: 'OFF' }, ScheduleExpressionTimezone: 'UTC' });
+    expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
+    expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ action: 'escalate', incidentId, level: 2 });
+    expect(handlerOfFunctionArn(schedule.Target?.Arn ?? '')).toBe('escalation-timer');
+  });
+
+  it('escalates to L2 only once L1 has had its 15 minutes and the alarm is still in ALARM', async () => {
+    clock.advance(14 * MINUTE_MS);
+    expect(await h.driver.runDue(clock)).toEqual([]);
+    expect(await h.inbox.read()).toEqual([]);
+
+    clock.advance(2 * MINUTE_MS);
+    const fired = await h.driver.runDue(clock);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]?.result).toMatchObject({ action: 'escalated', delivered: [{ level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['2']);
+    expect(channelsOf(tiers[2])).toEqual(['escalated:chat', 'escalated:email']);
+    const email = tiers[2]?.find((m) => m.channel === 'email');
+    expect(email?.subject).toMatch(/^\[ESCALATED L2\]\[production\]/);
+    expect(email?.message).toContain('Escalated to you because DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM.');
+    expect(email?.message).toMatch(/- DevOps Team \(L1\) at .*\n {2}- Cloud Infrastructure Team \(L2\) at /);
+    expect(await scheduleNames(h)).toEqual([`escalation-${incidentId}-l3`]);
+  });
+
+  it('opens an AWS Support case for the Enterprise tier instead of notifying its topic', async () => {
+    clock.advance(31 * MINUTE_MS);
+    const fired = await h.driver.runDue(clock);
+    expect(fired[0]?.result).toMatchObject({ action: 'escalated', delivered: [{ level: 3, via: expect.stringMatching(/^support case /) }] });
+    expect(await h.inbox.read()).toEqual([]);
+    const cases = await new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' }).send(new DescribeCasesCommand({ includeResolvedCases: true }));
+    expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/)]);
+  });
+
+  it('resolves on OK: every notified tier gets exactly one resolution message, even when the OK arrives twice', async () => {
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const ok = await h.account.transition(h.alarmName, 'OK', 'Threshold Crossed: no datapoints were breaching');
+    const both = await Promise.all([h.escalate(ok), h.escalate(ok)]);
+    expect(both.map((r) => r.action)).toContain('resolved');
+    expect(both.flatMap((r) => r.delivered).map((d) => `L${d.level}`).sort()).toEqual(['L1', 'L2', 'L3']);
+
+    const tiers = byTier(await h.inbox.read());
+    expect(channelsOf(tiers[1])).toEqual(['resolved:chat', 'resolved:email']);
+    expect(channelsOf(tiers[2])).toEqual(['resolved:chat', 'resolved:email']);
+    expect(tiers[3]).toBeUndefined();
+    expect(tiers[4]).toBeUndefined();
+    expect(tiers[1]?.find((m) => m.channel === 'email')?.subject).toBe(`[RESOLVED][production] ${h.alarmName}`);
+    // The support case hears about it once, as a new communication on the case.
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === h.account.accountId);
+    expect(calls.filter((c) => c.operation === 'AddCommunicationToCase')).toHaveLength(1);
+
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'RESOLVED' });
+    expect(await scheduleNames(h)).toEqual([]);
+    clock.advance(240 * MINUTE_MS);
+    expect(await h.driver.runDue(clock)).toEqual([]);
+  });
+});
+
+describe('acknowledging an incident', () => {
+  let h: Harness;
+  const clock = createSandboxClock();
+
+  beforeAll(async () => {
+    h = await harness();
+    await consumersAtCap(h);
+  });
+
+  it('stops the escalation: the timer finds it acknowledged and L2 is never notified', async () => {
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:chat', 'opened:email']);
+
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await ackCommand(incidentId, { by: 'alice@example.com' })).toBe(0);
+      expect(log).toHaveBeenCalledWith(expect.stringContaining(`${incidentId} acknowledged by alice@example.com: escalation stopped. L2`));
+      // A second acknowledgement is fine for a script: it says who owns it.
+      expect(await ackCommand(incidentId, { by: 'bob' })).toBe(0);
+      expect(log).toHaveBeenLastCalledWith(expect.stringContaining('was already acknowledged by alice@example.com'));
+    } finally {
+      log.mockRestore();
+    }
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice@example.com', acknowledgedVia: 'runbook ack' });
+
+    clock.advance(16 * MINUTE_MS);
+    const fired = await h.driver.runDue(clock);
+    expect(fired).toHaveLength(1);
+    expect(fired[0]?.result).toMatchObject({ action: 'stopped', reason: expect.stringContaining('acknowledged by alice@example.com') });
+    expect(await h.inbox.read()).toEqual([]);
+    expect(await scheduleNames(h)).toEqual([]);
+
+    // Acknowledged is not resolved: the OK still tells L1, once.
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['1']);
+    expect(channelsOf(tiers[1])).toEqual(['resolved:chat', 'resolved:email']);
+  });
+
+  it('does the same through the SSM document NotificationService-AcknowledgeIncident (its UpdateItem, as written)', async () => {
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    await h.inbox.read();
+
+    const document = parseYaml(readFileSync(join(__dirname, '../../../runbooks/NotificationService-AcknowledgeIncident.yaml'), 'utf8')) as {
+      parameters: Record<string, { default?: string; allowedPattern: string }>;
+      mainSteps: Array<{ action: string; inputs: Record<string, unknown> }>;
+    };
+    const params: Record<string, string> = { IncidentId: incidentId, AcknowledgedBy: 'carol', StateTableName: h.account.topology.stateTable.name };
+    for (const [name, value] of Object.entries(params)) expect(value).toMatch(new RegExp(document.parameters[name]?.allowedPattern ?? '$^'));
+    const variables: Record<string, string> = { ...params, 'global:DATE_TIME': '2026-11-25_14.31.07', 'automation:EXECUTION_ID': '4105a4fc-f944-11e6-9d32-0a1b2EXAMPLE' };
+    const step = document.mainSteps[0];
+    expect(step?.action).toBe('aws:executeAwsApi');
+    const { Service, Api, ...inputs } = JSON.parse(
+      JSON.stringify(step?.inputs).replace(/\{\{\s*([\w:]+)\s*\}\}/g, (_m, name: string) => variables[name] ?? `{{${name}}}`),
+    ) as Record<string, unknown>;
+    expect([Service, Api]).toEqual(['dynamodb', 'UpdateItem']);
+    const dynamodb = new DynamoDBClient(h.account.clientConfig);
+    const updated = await dynamodb.send(new UpdateItemCommand(inputs as unknown as UpdateItemCommandInput));
+    expect(updated.Attributes?.status?.S).toBe('ACKNOWLEDGED');
+    // Run a second time, the condition fails: the document never overwrites who acknowledged.
+    await expect(dynamodb.send(new UpdateItemCommand(inputs as unknown as UpdateItemCommandInput))).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+
+    clock.advance(60 * MINUTE_MS);
+    const fired = await h.driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining('acknowledged by carol') })]);
+    expect(await h.inbox.read()).toEqual([]);
+  });
+});
+
+describe('duplicates and the alarm still firing after a remediation', () => {
+  let h: Harness;
+  const clock = createSandboxClock();
+
+  beforeAll(async () => {
+    h = await harness();
+  });
+
+  it('opens an incident when the alarm is still in ALARM after the automatic change, checked by a durable timer', async () => {
+    const decision = await alarmAndDecision(h);
+    expect(decision.detail).toMatchObject({ outcome: 'applied' });
+    const watching = await h.escalate(decision);
+    expect(watching).toMatchObject({ action: 'watching', delivered: [] });
+    expect(await h.inbox.read()).toEqual([]);
+
+    clock.advance(11 * MINUTE_MS);
+    const fired = await h.driver.runDue(clock);
+    expect(fired[0]?.result).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    const email = (await h.inbox.read()).find((m) => m.channel === 'email');
+    expect(email?.message).toContain('the alarm is still firing after the automatic change (still-firing)');
+    expect(email?.message).toContain('scale-consumers changed: scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100');
+    expect(email?.message).toMatch(/maximumConcurrency\.[0-9a-f-]+: 50 -> 100/);
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+  });
+
+  it('notifies L1 once when the same decision event arrives 10 times at once', async () => {
+    await consumersAtCap(h);
+    const decision = await alarmAndDecision(h);
+    const results = await Promise.all(Array.from({ length: 10 }, () => h.escalate(decision)));
+    expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
+    expect(results.flatMap((r) => r.delivered)).toHaveLength(1);
+
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['1']);
+    expect(channelsOf(tiers[1])).toEqual(['opened:chat', 'opened:email']);
+    const incidentId = results[0]?.incidentId ?? '';
+    expect(await scheduleNames(h)).toEqual([`escalation-${incidentId}-l2`]);
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'OPEN', level: 1, updates: [] });
+
+    // And the timer delivered twice (Scheduler is at-least-once) escalates once.
+    clock.advance(16 * MINUTE_MS);
+    const twice = await Promise.all([h.timer({ action: 'escalate', incidentId, level: 2 }), h.timer({ action: 'escalate', incidentId, level: 2 })]);
+    expect(twice.flatMap((r) => r.delivered)).toHaveLength(1);
+    expect(channelsOf(byTier(await h.inbox.read())[2])).toEqual(['escalated:chat', 'escalated:email']);
+  });
+
+  it('retries a throttled notification without sending any channel twice', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    const decision = await alarmAndDecision(h);
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: h.account.accountId };
+    // Every attempt the SDK makes at the first publish is throttled: the delivery fails and the event is retried.
+    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 4, status: 400, code: 'Throttling', message: 'Rate exceeded' }], scope);
+    try {
+      await expect(h.escalate(decision)).rejects.toMatchObject({ name: 'TransientError' });
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    expect(await h.inbox.read()).toEqual([]);
+    const incidentId = incidentIdFor(String(decision.detail.incidentKey));
+    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L1' };
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey }))).Item).toMatchObject({
+      status: 'IN_PROGRESS',
+      leaseExpiresAtSeconds: 0,
+    });
+    // As if the chat message of an earlier attempt had gone out before that attempt died: the retry sends the email only.
+    await h.account.dynamo.send(
+      new UpdateCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, UpdateExpression: 'SET delivered.chat = :id', ExpressionAttributeValues: { ':id': 'earlier-message' } }),
+    );
+    const retried = await h.escalate(decision);
+    expect(retried).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:email']);
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey }))).Item).toMatchObject({
+      status: 'SENT',
+      delivered: { chat: 'earlier-message', email: expect.any(String) },
+    });
+  });
+
+  it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    expect(await h.escalate({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} })).toMatchObject({ action: 'rejected' });
+    expect(await h.timer({ action: 'escalate', incidentId: '../../etc', level: 2 })).toMatchObject({ action: 'rejected' });
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === h.account.accountId);
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,209 @@
+// inspect-security-groups through its real entry point and the real SDK, against the emulator: it names the broken rule
+// and never changes one (assertions on the emulator's security groups before and after).
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../shared/pipeline/types';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+const RUNBOOK = 'NotificationService-TroubleshootConnectionTimeout';
+
+/** Loads handlers/inspect-security-groups.ts fresh, as a new Lambda container would, with the current environment. */
+function loadHandler(): AlarmHandler {
+  let handler: AlarmHandler | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
+    handler = (require('../../../handlers/inspect-security-groups') as { handler: AlarmHandler }).handler;
+  });
+  if (!handler) throw new Error('handler did not load');
+  return handler;
+}
+
+function timeoutAlarm(account: SandboxAccount): string {
+  const name = account.topology.alarmNamesByHandler['inspect-security-groups']?.[0];
+  if (!name) throw new Error('the topology has no inspect-security-groups alarm');
+  return name;
+}
+
+/** A fresh ALARM state change (OK first, so every test gets its own incident). */
+async function fire(account: SandboxAccount, handler: AlarmHandler): Promise<Decision> {
+  await account.transition(timeoutAlarm(account), 'OK');
+  return handler(await account.transition(timeoutAlarm(account), 'ALARM', 'Threshold Crossed: 37 504s in the last minute'));
+}
+
+async function groupsOf(ec2: EC2Client, account: SandboxAccount): Promise<SecurityGroup[]> {
+  const ids = Object.values(account.topology.vpc.securityGroupIds);
+  const result = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }));
+  return (result.SecurityGroups ?? []).sort((a, b) => (a.GroupId ?? '').localeCompare(b.GroupId ?? ''));
+}
+
+/** Removes the ingress rule on `port` of `groupId` that references `peer`, by its rule id. */
+async function revokeReference(ec2: EC2Client, groupId: string, port: number, peer: string): Promise<void> {
+  const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
+  const rule = rules.SecurityGroupRules?.find((r) => !r.IsEgress && r.FromPort === port && r.ReferencedGroupInfo?.GroupId === peer);
+  if (!rule?.SecurityGroupRuleId) throw new Error(`no ingress rule on ${port} from ${peer} in ${groupId}`);
+  await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [rule.SecurityGroupRuleId] }));
+}
+
+async function allowReference(ec2: EC2Client, groupId: string, port: number, peer: string): Promise<void> {
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: peer }] }] }));
+}
+
+describe('inspect-security-groups in production', () => {
+  let account: SandboxAccount;
+  let handler: AlarmHandler;
+  let ec2: EC2Client;
+  let sg: SandboxAccount['topology']['vpc']['securityGroupIds'];
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+    handler = loadHandler();
+    ec2 = new EC2Client(account.clientConfig);
+    sg = account.topology.vpc.securityGroupIds;
+  });
+
+  afterAll(() => ec2.destroy());
+
+  it('proves every path of the seed topology open and says the 504 is not a security-group problem', async () => {
+    const before = await groupsOf(ec2, account);
+    const decision = await fire(account, handler);
+    expect(decision).toMatchObject({
+      outcome: 'escalate',
+      playbook: 'inspect-security-groups',
+      escalation: { cause: 'diagnosis' },
+      resource: { type: 'lambda-function', id: 'notification-service-consumer' },
+    });
+    expect(decision.reason).toContain('security groups allow every path from Lambda notification-service-consumer');
+    for (const path of [
+      'RDS notification-service-db:5432',
+      'ElastiCache notification-service-cache:6379',
+      'VPC endpoint com.amazonaws.us-east-1.sqs:443',
+      'VPC endpoint com.amazonaws.us-east-1.ssm:443',
+      'VPC endpoint com.amazonaws.us-east-1.events:443',
+      'VPC endpoint com.amazonaws.us-east-1.monitoring:443',
+      'VPC endpoint com.amazonaws.us-east-1.logs:443',
+    ]) {
+      expect(decision.reason).toContain(path);
+    }
+    // The gateway endpoint (DynamoDB) has no security group and is not a path to judge.
+    expect(decision.reason).not.toContain('dynamodb');
+    expect(decision.runbook).toBeUndefined();
+    expect(await groupsOf(ec2, account)).toEqual(before);
+  });
+
+  it('names the missing database ingress and the runbook that adds it, and leaves the rule missing', async () => {
+    await revokeReference(ec2, sg.database, 5432, sg.lambda);
+    try {
+      const before = await groupsOf(ec2, account);
+      const decision = await fire(account, handler);
+      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+      expect(decision.reason).toContain(
+        `cannot reach RDS notification-service-db on tcp 5432: ${sg.database} (notification-service-db) allows no ingress on tcp 5432 from ${sg.lambda} (notification-service-lambda)`,
+      );
+      expect(decision.runbook).toEqual({
+        documentName: RUNBOOK,
+        parameters: {
+          ApiName: ['notification-service-api'],
+          SecurityGroupId: [sg.database],
+          SourceSecurityGroupId: [sg.lambda],
+          Port: ['5432'],
+          RuleDescription: [`${RUNBOOK}: Lambda notification-service-consumer to RDS notification-service-db`],
+        },
+      });
+      // It never changes a rule: the emulator's groups are exactly as they were.
+      expect(await groupsOf(ec2, account)).toEqual(before);
+
+      // The escalation went out on the project's bus with the findings and the runbook.
+      const published = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const details = (published.Messages ?? []).map((m) => (JSON.parse(m.Body ?? '{}') as { detail: Decision }).detail);
+      expect(details).toEqual(expect.arrayContaining([expect.objectContaining({ incidentKey: decision.incidentKey, runbook: decision.runbook })]));
+    } finally {
+      await allowReference(ec2, sg.database, 5432, sg.lambda);
+    }
+  });
+
+  it('flags 0.0.0.0/0 on the database port even though the function gets through', async () => {
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    try {
+      const decision = await fire(account, handler);
+      expect(decision.reason).toContain(`is open too widely: 0.0.0.0/0 open on tcp 5432 in ${sg.database} (notification-service-db)`);
+      expect(decision.findings).toEqual(
+        expect.arrayContaining([
+          `RDS notification-service-db tcp 5432: fix: RevokeSecurityGroupIngress {"GroupId":"${sg.database}","IpPermissions":[{"IpProtocol":"tcp","FromPort":5432,"ToPort":5432,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]}]}`,
+        ]),
+      );
+    } finally {
+      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    }
+  });
+
+  it('proves the path through a managed prefix list that holds the private subnets', async () => {
+    const list = await ec2.send(
+      new CreateManagedPrefixListCommand({ PrefixListName: 'notification-private-subnets', AddressFamily: 'IPv4', MaxEntries: 4, Entries: [{ Cidr: '10.0.1.0/24' }, { Cidr: '10.0.2.0/24' }] }),
+    );
+    const prefixListId = list.PrefixList?.PrefixListId ?? '';
+    await revokeReference(ec2, sg.database, 5432, sg.lambda);
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, PrefixListIds: [{ PrefixListId: prefixListId }] }] }));
+    try {
+      const decision = await fire(account, handler);
+      expect(decision.reason).toContain('security groups allow every path');
+      expect(decision.findings).toEqual(expect.arrayContaining([expect.stringContaining(`ingress tcp 5432 from ${prefixListId} (prefix list: 10.0.1.0/24)`)]));
+    } finally {
+      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, PrefixListIds: [{ PrefixListId: prefixListId }] }] }));
+      await allowReference(ec2, sg.database, 5432, sg.lambda);
+    }
+  });
+
+  it('names a VPC endpoint group that lost its HTTPS ingress', async () => {
+    await revokeReference(ec2, sg.vpcEndpoint, 443, sg.lambda);
+    try {
+      const decision = await fire(account, handler);
+      expect(decision.reason).toContain(`cannot reach VPC endpoint com.amazonaws.us-east-1.sqs on tcp 443`);
+      expect(decision.runbook?.parameters).toMatchObject({ SecurityGroupId: [sg.vpcEndpoint], SourceSecurityGroupId: [sg.lambda], Port: ['443'] });
+    } finally {
+      await allowReference(ec2, sg.vpcEndpoint, 443, sg.lambda);
+    }
+  });
+
+  it('rejects an alarm on an API it does not know, and makes no AWS call', async () => {
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const event = (await account.transition(timeoutAlarm(account), 'ALARM')) as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } } };
+    const metric = event.detail.configuration.metrics[0];
+    if (metric) metric.metricStat.metric.dimensions.ApiName = 'billing-api';
+    const decisions = await Promise.all([handler(event), handler('{"source":"aws.cloudwatch"'), handler({ ...event, source: 'aws.ec2' })]);
+    for (const d of decisions) expect(d).toMatchObject({ outcome: 'rejected' });
+    expect(decisions[0]?.reason).toContain('API billing-api is not in dependencies.apis');
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    expect(calls.map((c) => `${c.service}:${c.operation}`).filter((c) => !/SetAlarmState|DescribeAlarms/.test(c))).toEqual([]);
+  });
+
+  it('does nothing on OK: a cleared 504 alarm needs no inspection', async () => {
+    const decision = await handler(await account.transition(timeoutAlarm(account), 'OK'));
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: 'inspect-security-groups does not act on state OK' });
+  });
+});
+
+describe('inspect-security-groups elsewhere', () => {
+  it('diagnoses in development too (a diagnosis is not a mutation) and names the missing egress', async () => {
+    const account = await provisionAccount('development');
+    const handler = loadHandler();
+    const ec2 = new EC2Client(account.clientConfig);
+    const sg = account.topology.vpc.securityGroupIds;
+    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: sg.lambda, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: sg.cache, Description: 'Redis' }] }] }));
+    const decision = await fire(account, handler);
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' }, environment: 'development' });
+    expect(decision.reason).toContain(`cannot reach ElastiCache notification-service-cache on tcp 6379: ${sg.lambda} (notification-service-lambda) allows no egress on tcp 6379`);
+    expect(decision.reason).toContain('AuthorizeSecurityGroupEgress');
+    ec2.destroy();
+  });
+});

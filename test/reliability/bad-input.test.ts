@@ -1,0 +1,48 @@
+// Hostile events through the real handler against the emulator: rejected ones make no AWS call at all, none changes a resource.
+import fc from 'fast-check';
+import { getProxyCalls } from '../../sandbox/proxy-control';
+import { provisionAccount } from '../integration/support/sandbox-account';
+import { fixtureEvents, hostileEvents, type JsonObject } from '../support/alarm-event-arbitraries';
+import { isMutating, loadHandler, playbookCases } from './support/playbook-cases';
+
+const EVENTS = 200;
+/** The pipeline's own writes (incident claims, audit trail, decision events): expected for valid events, never a resource change. */
+const PIPELINE_SERVICES = new Set(['dynamodb', 'events']);
+
+describe.each(playbookCases.map((c) => [c.handler, c] as const))('%s under hostile input, against the emulator', (_name, playbook) => {
+  it(`makes no AWS call for any rejected event and changes no resource, over ${EVENTS} generated events`, async () => {
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const account = await provisionAccount(playbook.environment);
+    const handler = loadHandler(playbook.handler);
+    const alarmName = playbook.alarmName(account);
+    // Real events of this account as bases; the alarm ends OK, so a still-valid ALARM variant is stale and skipped.
+    const alarm = await account.transition(alarmName, 'ALARM');
+    const ok = await account.transition(alarmName, 'OK');
+    const knobBefore = await playbook.knob.read(account);
+    const tally = { rejected: 0, accepted: 0, resourceMutations: 0 };
+
+    await fc.assert(
+      fc.asyncProperty(hostileEvents([alarm as JsonObject, ok as JsonObject, ...fixtureEvents()]), async ({ input, how }) => {
+        const since = (await getProxyCalls(control)).length;
+        const decision = await handler(input);
+        const calls = (await getProxyCalls(control, since)).filter((c) => c.accountId === account.accountId);
+        const resourceMutations = calls.filter((c) => isMutating(c.operation) && !PIPELINE_SERVICES.has(c.service));
+        tally.resourceMutations += resourceMutations.length;
+        expect({ how, resourceMutations }).toEqual({ how, resourceMutations: [] });
+        if (decision.outcome === 'rejected') {
+          tally.rejected += 1;
+          expect({ how, reason: decision.reason.length > 0, calls }).toEqual({ how, reason: true, calls: [] });
+        } else {
+          tally.accepted += 1;
+        }
+      }),
+      { numRuns: EVENTS, endOnFailure: true },
+    );
+
+    console.log(
+      `bad input (emulator): ${EVENTS} generated events -> ${tally.rejected} rejected with 0 AWS calls, ${tally.accepted} accepted, ` +
+        `${tally.resourceMutations} mutating calls on resources; ${playbook.knob.name} ${knobBefore} -> ${await playbook.knob.read(account)}`,
+    );
+    expect(await playbook.knob.read(account)).toBe(knobBefore);
+  });
+});

@@ -1,0 +1,87 @@
+// Rehearsal tests' driver: `runbook rehearse` as a person runs it, a real process against the emulator, with the
+// account's environment; returns the exit status and the rehearsal's JSON result.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { RehearsalResult } from '../../../sandbox/rehearsal/engine';
+
+const root = join(__dirname, '../../..');
+const bin = join(root, 'bin/runbook.mjs');
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI asynchronously: the emulator's proxy may live in this very process (jest --runInBand). */
+export function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** "--param K=V" for each parameter (a list gives one --param per value, as for a StringList). */
+export function paramArgs(parameters: Record<string, string | number | readonly string[]>): string[] {
+  return Object.entries(parameters).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).flatMap((v: string | number) => ['--param', `${name}=${v}`]),
+  );
+}
+
+export interface Rehearsal extends CliRun {
+  result: RehearsalResult;
+}
+
+/** `runbook rehearse <document> --json ...`; fails the test with the CLI's own words if it printed no result. */
+export async function rehearseDocument(
+  document: string,
+  parameters: Record<string, string | number | readonly string[]>,
+  env: Record<string, string | undefined>,
+  extraArgs: readonly string[] = [],
+): Promise<Rehearsal> {
+  const run = await runCli(['rehearse', document, '--json', ...paramArgs(parameters), ...extraArgs], env);
+  let result: RehearsalResult;
+  try {
+    result = JSON.parse(run.stdout) as RehearsalResult;
+  } catch {
+    throw new Error(`runbook rehearse ${document} printed no JSON result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return { ...run, result };
+}
+
+/** A step's outputs by name, from a rehearsal's result. */
+export function stepOutputs(result: RehearsalResult, step: string): Record<string, unknown> {
+  const found = result.steps.find((s) => s.step === step);
+  if (!found) throw new Error(`step ${step} did not run (ran: ${result.steps.map((s) => s.step).join(', ')})`);
+  return found.outputs;
+}
+
+/** The automation Lambda's decision, parsed from an invoke step's Payload output. */
+export function decisionOf(result: RehearsalResult, step: string): Record<string, unknown> {
+  const payload = stepOutputs(result, step).Payload;
+  if (typeof payload !== 'string') throw new Error(`step ${step} has no Payload output`);
+  return JSON.parse(payload) as Record<string, unknown>;
+}
+
+/** The name of the alarm whose state changes go to `handler` (the sandbox topology's alarm routes). */
+export function alarmOf(topology: { alarmNamesByHandler: Record<string, string[]> }, handler: string): string {
+  const name = topology.alarmNamesByHandler[handler]?.[0];
+  if (!name) throw new Error(`the topology has no alarm for ${handler}`);
+  return name;
+}
+
+/** Fails the test with the rehearsal's own failure and standard error unless it succeeded. */
+export function expectSucceeded(run: Pick<Rehearsal, 'status' | 'result' | 'stderr'>): void {
+  if (run.status !== 0 || run.result.status !== 'Success') {
+    throw new Error(`the rehearsal failed (exit ${run.status}): ${JSON.stringify(run.result.failure)}\n${run.stderr}`);
+  }
+}

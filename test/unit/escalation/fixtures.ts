@@ -1,0 +1,74 @@
+// Real incident situations for the escalation unit tests: what the pipeline's decisions look like in the field.
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { Incident } from '../../../shared/escalation/incident';
+import { resolveEscalationPolicy, type EscalationPolicy } from '../../../shared/escalation/policy';
+
+export const ACCOUNT = '123456789012';
+export const ALARM_NAME = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
+export const ALARM_ARN = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${ALARM_NAME}`;
+export const ALARM_TIME = '2026-11-25T14:00:03.120+0000';
+export const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:notification-service-queue`;
+
+export function runtime(environment: 'production' | 'staging' | 'development' = 'production') {
+  return loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: environment, AWS_REGION: 'us-east-1' });
+}
+
+export function policy(environment: 'production' | 'staging' | 'development' = 'production'): EscalationPolicy {
+  return resolveEscalationPolicy(runtime(environment).config, environment);
+}
+
+/** The consumers are at the environment cap: scale-consumers escalated (cause cap-reached), nobody acted yet. */
+export function capReachedIncident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    incidentId: 'inc-3f2a9c1b7d44',
+    incidentKey: `${ALARM_ARN}#${ALARM_TIME}`,
+    alarmArn: ALARM_ARN,
+    alarmName: ALARM_NAME,
+    alarmTime: ALARM_TIME,
+    alarmState: 'ALARM',
+    alarmReason: 'Threshold Crossed: 1 out of the last 1 datapoints [1523.0 (25/11/26 13:59:00)] was greater than the threshold (1000.0) (minimum 1 datapoint for OK -> ALARM transition).',
+    account: ACCOUNT,
+    region: 'us-east-1',
+    environment: 'production',
+    status: 'OPEN',
+    cause: 'cap-reached',
+    reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400): cannot scale further automatically',
+    decision: {
+      key: 'k1',
+      playbook: 'scale-consumers',
+      outcome: 'escalate',
+      reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400): cannot scale further automatically',
+      decidedAt: '2026-11-25T14:00:04.512Z',
+      dryRun: false,
+      cause: 'cap-reached',
+      resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
+    },
+    updates: [],
+    createdAt: '2026-11-25T14:00:05.000Z',
+    openedAt: '2026-11-25T14:00:05.000Z',
+    level: 0,
+    ...overrides,
+  };
+}
+
+/** A scale-up was planned but the hourly budget guardrail blocked it: before/after are the planned change. */
+export function guardrailIncident(): Incident {
+  return capReachedIncident({
+    cause: 'guardrail',
+    reason: 'scale consumers of notification-service-queue: MaximumConcurrency 100 -> 150 (queue depth 4210) — blocked: 4 changes in the last hour (budget 4)',
+    decision: {
+      key: 'k2',
+      playbook: 'scale-consumers',
+      outcome: 'escalate',
+      reason: 'scale consumers of notification-service-queue: MaximumConcurrency 100 -> 150 (queue depth 4210) — blocked: 4 changes in the last hour (budget 4)',
+      decidedAt: '2026-11-25T14:00:04.512Z',
+      dryRun: false,
+      cause: 'guardrail',
+      guardrail: 'hourly-budget',
+      resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
+      before: { queueDepth: 4210, maximumConcurrency: { 'a1b2c3d4-esm': 100 }, reservedConcurrency: { 'notification-service-consumer': 150 } },
+      after: { queueDepth: 4210, maximumConcurrency: { 'a1b2c3d4-esm': 150 }, reservedConcurrency: { 'notification-service-consumer': 150 } },
+      blastRadius: 'mapping a1b2c3d4-esm (notification-service-queue -> notification-service-consumer) 100 -> 150: up to 50 more concurrent consumer invocations',
+    },
+  });
+}

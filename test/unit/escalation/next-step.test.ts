@@ -1,0 +1,84 @@
+// The next step as a ready-to-paste AWS CLI command and a console link with the SSM document's parameters filled in.
+import { automationCommand, automationConsoleUrl, runbookParametersFor, runbookStep, shellQuote } from '../../../shared/escalation/next-step';
+import { atExpression, timerScheduleName } from '../../../shared/escalation/timer-scheduler';
+import { parseAtExpression } from '../../../sandbox/scheduler-driver';
+import { runtime } from './fixtures';
+
+describe('automationCommand', () => {
+  it('passes parameters as JSON, quoted for a POSIX shell', () => {
+    expect(automationCommand('NotificationService-ScaleConsumers', { QueueName: 'notification-service-queue' }, 'us-east-1')).toBe(
+      `aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
+    );
+  });
+
+  it.each([
+    ['a single quote', "it's", `'it'\\''s'`],
+    ['spaces and a comparison', 'Queue Depth > 1000', `'Queue Depth > 1000'`],
+    ['a plain word', 'us-west-2', 'us-west-2'],
+  ])('quotes %s so the shell passes it unchanged', (_case, word, quoted) => {
+    expect(shellQuote(word)).toBe(quoted);
+  });
+
+  it('leaves --parameters out when the document needs none', () => {
+    expect(automationCommand('NotificationService-CheckDbConnections', {}, 'us-west-2')).toBe(
+      'aws ssm start-automation-execution --region us-west-2 --document-name NotificationService-CheckDbConnections',
+    );
+  });
+});
+
+describe('automationConsoleUrl', () => {
+  it.each([
+    ['us-east-1', 'https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=us-east-1#IncidentId=inc-3f2a9c1b7d44'],
+    ['us-west-2', 'https://us-west-2.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=us-west-2#IncidentId=inc-3f2a9c1b7d44'],
+    ['cn-north-1', 'https://cn-north-1.console.amazonaws.cn/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=cn-north-1#IncidentId=inc-3f2a9c1b7d44'],
+    ['us-gov-west-1', 'https://us-gov-west-1.console.amazonaws-us-gov.com/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=us-gov-west-1#IncidentId=inc-3f2a9c1b7d44'],
+  ])('opens the Execute automation page of the document in %s with its parameters filled in', (region, url) => {
+    expect(automationConsoleUrl('NotificationService-AcknowledgeIncident', { IncidentId: 'inc-3f2a9c1b7d44' }, region)).toBe(url);
+  });
+
+  it('encodes values with spaces and symbols in the fragment', () => {
+    expect(automationConsoleUrl('Doc', { AlarmName: 'Queue Depth > 1000 (q)', AcknowledgedBy: 'a&b' }, 'us-east-1')).toBe(
+      'https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/Doc?region=us-east-1#AlarmName=Queue%20Depth%20%3E%201000%20(q)&AcknowledgedBy=a%26b',
+    );
+  });
+});
+
+describe('runbookStep', () => {
+  const rows = runtime().config.troubleshooting;
+  it.each([
+    ['scale-consumers', { id: 'notification-service-queue', arn: 'arn:aws:sqs:us-east-1:123456789012:notification-service-queue' }, { QueueName: ['notification-service-queue'] }],
+    ['raise-lambda-memory', { id: 'notification-service-consumer', arn: 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer' }, { FunctionName: ['notification-service-consumer'] }],
+    ['scale-up-database', { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' }, { DBInstanceIdentifier: ['notification-service-db'] }],
+  ])('fills the %s runbook with its target', (playbook, resource, parameters) => {
+    const step = runbookStep(rows, playbook, resource, 'us-east-1');
+    expect(step?.documentName).toBe(rows.find((r) => r.handler === playbook)?.runbook);
+    expect(step?.parameters).toEqual(parameters);
+  });
+
+  it('has no runbook step for a playbook whose row has none', () => {
+    expect(runbookStep(rows, 'no-such-playbook', undefined, 'us-east-1')).toBeUndefined();
+    expect(runbookParametersFor(undefined)).toEqual({});
+  });
+});
+
+describe('timer schedules', () => {
+  it.each([
+    [new Date('2026-11-25T14:15:05.000Z'), 'at(2026-11-25T14:15:05)'],
+    [new Date('2026-11-25T14:15:05.001Z'), 'at(2026-11-25T14:15:06)'],
+    [new Date('2026-12-31T23:59:59.500Z'), 'at(2027-01-01T00:00:00)'],
+  ])('writes %s as the one-time expression %s (never earlier than asked)', (at, expression) => {
+    expect(atExpression(at)).toBe(expression);
+    expect(parseAtExpression(expression, 'UTC')?.getTime()).toBeGreaterThanOrEqual(at.getTime());
+  });
+
+  it('names each step of an incident uniquely within Scheduler limits (64 characters of [0-9a-zA-Z-_.])', () => {
+    const names = [timerScheduleName({ action: 'check', incidentId: 'inc-3f2a9c1b7d44' }), timerScheduleName({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 4 })];
+    expect(names).toEqual(['escalation-inc-3f2a9c1b7d44-check', 'escalation-inc-3f2a9c1b7d44-l4']);
+    for (const name of names) expect(name).toMatch(/^[0-9a-zA-Z\-_.]{1,64}$/);
+  });
+
+  it('reads only one-time expressions in UTC', () => {
+    expect(parseAtExpression('rate(5 minutes)', undefined)).toBeUndefined();
+    expect(() => parseAtExpression('at(2026-11-25T14:15:05)', 'Europe/Paris')).toThrow(/only understands UTC/);
+  });
+});

@@ -1,0 +1,73 @@
+// Table-driven tests of the durable timer's decision: next tier, open, resolve or stop, and when the next timer is due.
+import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from '../../../shared/escalation/plan-timer';
+import { ALARM_TIME, capReachedIncident, policy } from './fixtures';
+
+const firing: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME)) };
+const clearedLater: AlarmNow = { value: 'OK', updatedAt: new Date(Date.parse(ALARM_TIME) + 20 * 60_000) };
+const refiredLater: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME) + 40 * 60_000) };
+const noData: AlarmNow = { value: 'INSUFFICIENT_DATA', updatedAt: new Date(Date.parse(ALARM_TIME) + 5 * 60_000) };
+const toL2: TimerInput = { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 };
+const check: TimerInput = { action: 'check', incidentId: 'inc-3f2a9c1b7d44' };
+
+describe('planTimer', () => {
+  it.each([
+    ['L1 did not acknowledge and the alarm still fires', toL2, capReachedIncident({ level: 1 }), firing, { kind: 'escalate', tier: { level: 2 } }],
+    ['L1 acknowledged', toL2, capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'stop', reason: expect.stringContaining('alice') }],
+    ['the alarm cleared and the OK event was lost', toL2, capReachedIncident({ level: 1 }), clearedLater, { kind: 'resolve' }],
+    ['the alarm has no data', toL2, capReachedIncident({ level: 1 }), noData, { kind: 'stop', reason: expect.stringContaining('INSUFFICIENT_DATA') }],
+    ['Scheduler delivered the same timer twice', toL2, capReachedIncident({ level: 2 }), firing, { kind: 'stop', reason: expect.stringContaining('already notified') }],
+    ['the incident was resolved meanwhile', toL2, capReachedIncident({ level: 1, status: 'RESOLVED' }), firing, { kind: 'stop' }],
+    ['the alarm was deleted', toL2, capReachedIncident({ level: 1 }), undefined, { kind: 'stop' }],
+    ['the alarm cleared and fired again since', toL2, capReachedIncident({ level: 1 }), refiredLater, { kind: 'resolve', reason: expect.stringContaining('superseded') }],
+    ['the automatic change did not help', check, capReachedIncident({ status: 'WATCHING' }), firing, { kind: 'open-still-firing' }],
+    ['the automatic change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedLater, { kind: 'resolve' }],
+    ['an escalation opened the watched incident already', check, capReachedIncident({ level: 1 }), firing, { kind: 'stop' }],
+    ['a check that opened the incident died before notifying L1', check, capReachedIncident({ level: 0, cause: 'still-firing' }), firing, { kind: 'open-still-firing' }],
+  ] as const)('%s', (_situation, input, incident, alarm, expected) => {
+    expect(planTimer(input, incident, alarm, policy('production'))).toMatchObject(expected);
+  });
+
+  it('stops for an incident that does not exist', () => {
+    expect(planTimer(toL2, undefined, firing, policy('production'))).toEqual({ kind: 'stop', reason: 'incident inc-3f2a9c1b7d44 not found' });
+  });
+
+  it('says which tier did not acknowledge, and within how long', () => {
+    const plan = planTimer(toL2, capReachedIncident({ level: 1 }), firing, policy('production'));
+    expect(plan).toMatchObject({ reason: 'DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM' });
+  });
+
+  it('says so when a person escalates ahead of the path (L1 -> L3)', () => {
+    const plan = planTimer({ ...toL2, level: 3 }, capReachedIncident({ level: 1 }), firing, policy('production'));
+    expect(plan).toMatchObject({ kind: 'escalate', tier: { level: 3 }, reason: 'it was escalated on request from L1 to L3, and the alarm is still in ALARM' });
+  });
+
+  it('stops at a level the environment does not have (development ends at L2)', () => {
+    const plan = planTimer({ ...toL2, level: 3 }, capReachedIncident({ level: 2, environment: 'development' }), firing, policy('development'));
+    expect(plan).toMatchObject({ kind: 'stop', reason: expect.stringContaining('no tier L3') });
+  });
+});
+
+describe('nextEscalation', () => {
+  const at = new Date('2026-11-25T14:00:05.000Z');
+  it.each([
+    ['production', 1, 2, '2026-11-25T14:15:05.000Z'],
+    ['production', 3, 4, '2026-11-25T15:00:05.000Z'],
+    ['staging', 1, 2, '2026-11-25T14:30:05.000Z'],
+    ['development', 1, 2, '2026-11-25T15:00:05.000Z'],
+  ] as const)('in %s, after L%s comes L%s at %s', (environment, level, nextLevel, when) => {
+    const resolved = policy(environment);
+    const tier = resolved.tiers.find((t) => t.level === level);
+    if (!tier) throw new Error('no tier');
+    expect(nextEscalation(resolved, tier, at)).toMatchObject({ tier: { level: nextLevel }, at: new Date(when) });
+  });
+
+  it.each([
+    ['production', 4],
+    ['development', 2],
+  ] as const)('in %s nothing follows L%s', (environment, level) => {
+    const resolved = policy(environment);
+    const tier = resolved.tiers.find((t) => t.level === level);
+    if (!tier) throw new Error('no tier');
+    expect(nextEscalation(resolved, tier, at)).toBeUndefined();
+  });
+});

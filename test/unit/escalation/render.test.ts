@@ -1,0 +1,202 @@
+// The pure renderers: what an escalation, an escalation to the next tier and a resolution say, as email and as chat.
+import type { SentNotification } from '../../../shared/escalation/incident';
+import { buildMessageView, changeLines, formatTime, type MessageInput } from '../../../shared/escalation/message-view';
+import { renderChatNotification } from '../../../shared/escalation/render-chat';
+import { emailSubject, renderEmail } from '../../../shared/escalation/render-email';
+import { ALARM_ARN, ALARM_NAME, capReachedIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
+
+const now = new Date('2026-11-25T14:00:06.000Z');
+const production = policy('production');
+const [l1, l2, l3] = production.tiers;
+const rows = runtime().config.troubleshooting;
+const sentL1: SentNotification = { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', sentAt: '2026-11-25T14:00:06.000Z', channels: ['chat', 'email'], messageIds: ['m1', 'm2'] };
+const sentL2: SentNotification = { ...sentL1, level: 2, tierName: 'Cloud Infrastructure Team (L2)', sentAt: '2026-11-25T14:15:07.000Z' };
+
+function input(overrides: Partial<MessageInput>): MessageInput {
+  if (!l1 || !l2) throw new Error('production has L1 and L2');
+  return {
+    kind: 'opened',
+    incident: capReachedIncident(),
+    tier: l1,
+    sent: [],
+    policy: production,
+    rows,
+    now,
+    nextEscalation: { tier: l2, at: new Date(now.getTime() + 15 * 60_000) },
+    ...overrides,
+  };
+}
+
+describe('renderEmail', () => {
+  it('says what fired, why a person is needed, the next step and who is next, for the first tier', () => {
+    const { subject, text } = renderEmail(buildMessageView(input({})));
+    // The cause does not fit after this alarm name: the name is kept whole, the cause is the body's second line.
+    expect(subject).toBe('[ESCALATION L1][production] NotificationService Queue Depth > 1000 (notification-service-queue)');
+    expect(renderEmail(buildMessageView(input({ incident: capReachedIncident({ alarmName: 'NS Error Rate > 1%' }) }))).subject).toBe(
+      '[ESCALATION L1][production] NS Error Rate > 1%: a cap was reached',
+    );
+    expect(text).toContain(`Alarm:       ${ALARM_NAME}`);
+    expect(text).toContain('State:       ALARM since 2026-11-25 14:00 UTC');
+    expect(text).toContain('Reason:      Threshold Crossed: 1 out of the last 1 datapoints [1523.0');
+    expect(text).toContain('Account:     123456789012');
+    expect(text).toContain('Region:      us-east-1');
+    expect(text).toContain('Environment: production');
+    expect(text).toContain(`Resource:    notification-service-queue (${QUEUE_ARN})`);
+    expect(text).toContain('a cap was reached (cap-reached)');
+    expect(text).toContain('scale-consumers did not act: consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)');
+    expect(text).toContain(
+      `NEXT STEP: Run NotificationService-ScaleConsumers\n  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
+    );
+    expect(text).toContain('runbook ack inc-3f2a9c1b7d44');
+    expect(text).toContain('#IncidentId=inc-3f2a9c1b7d44');
+    expect(text).toContain('- DevOps Team (L1) at 2026-11-25 14:00 UTC via chat, email');
+    expect(text).toContain('Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min), unless acknowledged or the alarm clears.');
+  });
+
+  it('shows a blocked change as before -> after, with the guardrail and the blast radius', () => {
+    const text = renderEmail(buildMessageView(input({ incident: guardrailIncident() }))).text;
+    expect(text).toContain('blocked by a guardrail (guardrail)');
+    expect(text).toContain('Guardrail: hourly-budget');
+    expect(text).toContain('scale-consumers planned but did not change');
+    expect(text).toContain('    maximumConcurrency.a1b2c3d4-esm: 100 -> 150');
+    expect(text).not.toContain('queueDepth: 4210 -> 4210');
+    expect(text).toContain('Blast radius: mapping a1b2c3d4-esm');
+  });
+
+  it('offers the runbook the playbook named, parameters filled in, for a production change that needs approval', () => {
+    const base = capReachedIncident();
+    const incident = capReachedIncident({
+      cause: 'approval-required',
+      reason: 'scale up notification-service-db db.r6g.xlarge -> db.r6g.2xlarge needs approval in production',
+      decision: {
+        ...base.decision!,
+        playbook: 'scale-up-database',
+        cause: 'approval-required',
+        reason: 'scale up notification-service-db db.r6g.xlarge -> db.r6g.2xlarge needs approval in production',
+        runbook: { documentName: 'NotificationService-ScaleUpDatabase', parameters: { DBInstanceIdentifier: ['notification-service-db'], TargetInstanceClass: ['db.r6g.2xlarge'] } },
+      },
+    });
+    const { text } = renderEmail(buildMessageView(input({ incident })));
+    expect(text).toContain(
+      `aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleUpDatabase --parameters '{"DBInstanceIdentifier":["notification-service-db"],"TargetInstanceClass":["db.r6g.2xlarge"]}'`,
+    );
+    expect(text).toContain('/automation/execute/NotificationService-ScaleUpDatabase?region=us-east-1#DBInstanceIdentifier=notification-service-db&TargetInstanceClass=db.r6g.2xlarge');
+  });
+
+  it('tells the next tier why it is hearing about it and who already was', () => {
+    if (!l2 || !l3) throw new Error('tiers');
+    const { text } = renderEmail(
+      buildMessageView(
+        input({
+          kind: 'escalated',
+          incident: capReachedIncident({ level: 1 }),
+          tier: l2,
+          sent: [sentL1],
+          now: new Date('2026-11-25T14:15:07.000Z'),
+          nextEscalation: { tier: l3, at: new Date('2026-11-25T14:45:07.000Z') },
+          escalatedBecause: 'DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM',
+        }),
+      ),
+    );
+    expect(text.split('\n')[0]).toBe('ESCALATED to Cloud Infrastructure Team (L2): incident inc-3f2a9c1b7d44, production');
+    expect(text).toContain('Escalated to you because DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM.');
+    expect(text).toContain('- DevOps Team (L1) at 2026-11-25 14:00 UTC via chat, email\n  - Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC via chat, email');
+    expect(text).toContain('AWS Support (Enterprise) (L3) at 2026-11-25 14:45 UTC (in 30 min)');
+  });
+
+  it('says there is no next tier at the end of the path', () => {
+    const last = production.tiers.at(-1);
+    if (!last) throw new Error('tiers');
+    const { nextEscalation: _none, ...rest } = input({ tier: last, kind: 'escalated' });
+    expect(renderEmail(buildMessageView(rest)).text).toContain('Service Owner (L4) is the last tier of the production escalation path');
+  });
+
+  it('writes a resolution with no next step and no next tier', () => {
+    const incident = capReachedIncident({ level: 2, status: 'RESOLVED', resolvedAt: '2026-11-25T14:20:00.000Z', resolution: `alarm "${ALARM_NAME}" is OK: Threshold Crossed: no datapoints were breaching` });
+    if (!l2) throw new Error('tiers');
+    const { subject, text } = renderEmail(buildMessageView(input({ kind: 'resolved', incident, tier: l2, sent: [sentL1, sentL2] })));
+    expect(subject).toBe(`[RESOLVED][production] ${ALARM_NAME}`);
+    expect(text).toContain('You (Cloud Infrastructure Team (L2)) were notified about it');
+    expect(text).toContain('is OK: Threshold Crossed: no datapoints were breaching (2026-11-25 14:20 UTC)');
+    expect(text).not.toContain('NEXT STEP');
+    expect(text).not.toContain('ACKNOWLEDGE');
+    expect(text).toContain('resolved: no further escalation');
+  });
+
+  it.each([
+    ['a long alarm name', `[ESCALATION L1][production] ${'x'.repeat(200)}`],
+    ['an em dash and an emoji', '[ESCALATION L1][production] queue — backed up 🚨'],
+    ['a line break in an alarm name', '[ESCALATION L1][production] first line\nsecond line'],
+  ])('keeps the SNS subject under 100 printable ASCII characters on one line: %s', (_case, raw) => {
+    const subject = emailSubject(raw);
+    expect(subject.length).toBeLessThanOrEqual(99);
+    expect(subject).toMatch(/^[\x20-\x7E]+$/);
+  });
+});
+
+describe('renderChatNotification', () => {
+  it('is an AWS Chatbot custom notification: version 1.0, source custom, client-markdown, threaded by incident', () => {
+    const chat = renderChatNotification(buildMessageView(input({})));
+    expect(chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: `:rotating_light: [production] Escalation to DevOps Team (L1): ${ALARM_NAME}`,
+        keywords: ['production', 'L1', 'cap-reached', 'scale-consumers'],
+      },
+      metadata: {
+        threadId: 'inc-3f2a9c1b7d44',
+        eventType: 'NotificationServiceEscalation',
+        relatedResources: [ALARM_ARN, QUEUE_ARN],
+        additionalContext: { incidentId: 'inc-3f2a9c1b7d44', tier: 'L1', environment: 'production', cause: 'cap-reached' },
+      },
+    });
+    expect(chat.content.description).toContain('*Why a person is needed:* a cap was reached');
+    expect(chat.content.description).toContain('*Next tier:* Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min) unless acknowledged');
+    expect(chat.content.nextSteps).toEqual([
+      expect.stringMatching(/^<https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-ScaleConsumers\?region=us-east-1#QueueName=notification-service-queue\|Run NotificationService-ScaleConsumers> or run `aws ssm start-automation-execution /),
+      expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44` or <https:.*NotificationService-AcknowledgeIncident/),
+    ]);
+    // Every value of additionalContext is a string, as the schema requires.
+    expect(Object.values(chat.metadata?.additionalContext ?? {}).every((v) => typeof v === 'string')).toBe(true);
+  });
+
+  it('keeps a long description within what chat platforms show, and backticks in reasons from breaking the markdown', () => {
+    const findings = Array.from({ length: 40 }, (_, i) => `sg-0a1b2c3d4e5f${i} allows no ingress on 5432 from sg-lambda \`(rule ${i})\` ${'detail '.repeat(20)}`);
+    const incident = capReachedIncident({ decision: { ...capReachedIncident().decision!, findings, reason: 'reason with `code`' } });
+    const chat = renderChatNotification(buildMessageView(input({ incident })));
+    expect(chat.content.description.length).toBeLessThanOrEqual(2800);
+    expect(chat.content.description).toContain("reason with 'code'");
+  });
+
+  it('resolves in the same thread without next steps', () => {
+    const incident = capReachedIncident({ level: 1, status: 'RESOLVED', resolvedAt: '2026-11-25T14:20:00.000Z', resolution: 'alarm is OK' });
+    if (!l1) throw new Error('tiers');
+    const chat = renderChatNotification(buildMessageView(input({ kind: 'resolved', incident, tier: l1, sent: [sentL1] })));
+    expect(chat.content.title).toBe(`:white_check_mark: [production] Resolved: ${ALARM_NAME}`);
+    expect(chat.content.nextSteps).toBeUndefined();
+    expect(chat.metadata?.threadId).toBe('inc-3f2a9c1b7d44');
+    expect(chat.content.keywords).toContain('resolved');
+  });
+});
+
+describe('changeLines and formatTime', () => {
+  it.each([
+    ['a scale-up', { maximumConcurrency: { esm: 50 } }, { maximumConcurrency: { esm: 100 } }, ['maximumConcurrency.esm: 50 -> 100']],
+    ['memory raised outside IaC', { memoryMb: 512 }, { memoryMb: 768 }, ['memoryMb: 512 -> 768']],
+    ['reserved concurrency removed', { reservedConcurrency: { fn: 150 } }, { reservedConcurrency: { fn: null } }, ['reservedConcurrency.fn: 150 -> none']],
+    ['an observation with nothing planned', { connections: 412, maxConnections: 450 }, undefined, ['connections: 412', 'maxConnections: 450']],
+  ])('lists %s as field: before -> after', (_case, before, after, expected) => {
+    expect(changeLines(before, after)).toEqual(expected);
+  });
+
+  it.each([
+    ['2026-11-25T14:00:03.120+0000', '2026-11-25 14:00 UTC'],
+    ['2026-11-25T14:31:07.000Z', '2026-11-25 14:31 UTC'],
+    ['2026-11-25_14.31.07', '2026-11-25 14:31 UTC'],
+    ['not a time', 'not a time'],
+  ])('formats %s as %s', (value, expected) => {
+    expect(formatTime(value)).toBe(expected);
+  });
+});

@@ -1,0 +1,93 @@
+// What goes out to a tier: SNS publishes per channel (email with per-protocol bodies, Chatbot JSON for chat), or a support case.
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AddCommunicationToCaseCommand, CreateCaseCommand, SupportClient } from '@aws-sdk/client-support';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildMessageView } from '../../../shared/escalation/message-view';
+import { TierNotifier } from '../../../shared/escalation/tier-notifier';
+import { capReachedIncident, policy, runtime } from './fixtures';
+
+const sns = mockClient(SNSClient);
+const support = mockClient(SupportClient);
+const production = policy('production');
+const staging = policy('staging');
+
+function notifier(): TierNotifier {
+  return new TierNotifier(new SNSClient({ region: 'us-east-1' }), new SupportClient({ region: 'us-east-1' }), async (tier) => `arn:aws:sns:us-east-1:123456789012:${tier.topicName}`);
+}
+
+function view(tierLevel: number, environment = production) {
+  const tier = environment.tiers.find((t) => t.level === tierLevel);
+  if (!tier) throw new Error('tier');
+  return { tier, view: buildMessageView({ kind: 'opened', incident: capReachedIncident(), tier, sent: [], policy: environment, rows: runtime().config.troubleshooting, now: new Date('2026-11-25T14:00:06Z') }) };
+}
+
+beforeEach(() => {
+  sns.reset();
+  support.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+  support.on(CreateCaseCommand).resolves({ caseId: 'case-123456789012-muen-2026-1234' });
+  support.on(AddCommunicationToCaseCommand).resolves({ result: true });
+});
+
+describe('TierNotifier', () => {
+  it('publishes one email (Subject, MessageStructure json with default and email) and one Chatbot notification to the tier topic', async () => {
+    const { tier, view: message } = view(1);
+    const delivery = await notifier().notify(tier, message);
+    expect(delivery).toEqual({ channels: ['chat', 'email'], messageIds: ['msg-1', 'msg-1'] });
+
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    const email = calls.find((c) => c.MessageAttributes?.channel?.StringValue === 'email');
+    const chat = calls.find((c) => c.MessageAttributes?.channel?.StringValue === 'chat');
+    expect(email).toMatchObject({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:notification-escalation-l1-devops', MessageStructure: 'json' });
+    expect(email?.Subject?.length).toBeLessThanOrEqual(99);
+    const bodies = JSON.parse(email?.Message ?? '{}') as Record<string, string>;
+    expect(Object.keys(bodies).sort()).toEqual(['default', 'email']);
+    expect(bodies.email).toContain('WHAT FIRED');
+    expect(chat?.MessageStructure).toBeUndefined();
+    expect(JSON.parse(chat?.Message ?? '{}')).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+    expect(chat?.MessageAttributes).toMatchObject({ incidentId: { DataType: 'String', StringValue: 'inc-3f2a9c1b7d44' }, tier: { StringValue: 'L1' } });
+  });
+
+  it('sends only the channels an interrupted earlier attempt did not, recording each as it goes out', async () => {
+    const { tier, view: message } = view(1);
+    const recorded: string[] = [];
+    const delivery = await notifier().notify(tier, message, { delivered: { chat: 'earlier' }, record: async (channel, id) => void recorded.push(`${channel}=${id}`) });
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.channel?.StringValue)).toEqual(['email']);
+    expect(recorded).toEqual(['email=msg-1']);
+    expect(delivery).toEqual({ channels: ['chat', 'email'], messageIds: ['earlier', 'msg-1'] });
+  });
+
+  it('does not open a second support case when an earlier attempt opened one', async () => {
+    const { tier, view: message } = view(3);
+    const delivery = await notifier().notify(tier, message, { delivered: { 'support-case': 'case-earlier' }, record: async () => undefined });
+    expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+    expect(delivery.caseId).toBe('case-earlier');
+  });
+
+  it.each([
+    ['production', production, 'urgent'],
+    ['staging', staging, 'normal'],
+  ])('opens an AWS Support case in %s with severity %s instead of publishing', async (_env, environment, severity) => {
+    const { tier, view: message } = view(3, environment);
+    const delivery = await notifier().notify(tier, message);
+    expect(delivery).toEqual({ channels: ['support-case'], messageIds: [], caseId: 'case-123456789012-muen-2026-1234' });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    const input = support.commandCalls(CreateCaseCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ severityCode: severity, issueType: 'technical', language: 'en' });
+    expect(input?.subject).toMatch(/^\[ESCALATION L3\]/);
+    expect(input?.communicationBody?.length).toBeLessThanOrEqual(8000);
+  });
+
+  it('tells the support case about the resolution as a communication on it', async () => {
+    const { tier, view: message } = view(3);
+    await notifier().resolve(tier, { ...message, kind: 'resolved' }, { kind: 'notify', level: 3, tierName: tier.name, status: 'SENT', channels: ['support-case'], messageIds: [], caseId: 'case-1' });
+    expect(support.commandCalls(AddCommunicationToCaseCommand)[0]?.args[0].input).toMatchObject({ caseId: 'case-1' });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('sends the resolution through the channels the notification used', async () => {
+    const { tier, view: message } = view(1);
+    await notifier().resolve(tier, { ...message, kind: 'resolved' }, { kind: 'notify', level: 1, tierName: tier.name, status: 'SENT', channels: ['email'], messageIds: ['m'] });
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.channel?.StringValue)).toEqual(['email']);
+  });
+});

@@ -1,0 +1,282 @@
+// Property tests on the pure planners: for any configuration the schema accepts and any state AWS can report, no planned change passes AWS's limits or the environment's caps.
+import fc from 'fast-check';
+import type { Plan } from '../../../shared/pipeline/types';
+import { planDatabaseScaleUp, type DatabasePlanInput } from '../../../shared/playbooks/cpu-utilization-plan';
+import {
+  AWS_MAX_MEMORY_MB,
+  AWS_MIN_MEMORY_MB,
+  MEMORY_CEILING_FACT,
+  nextMemoryStepMb,
+  planMemoryRaise,
+  type MemoryPlanInput,
+} from '../../../shared/playbooks/memory-pressure-plan';
+import {
+  AWS_MAX_MAXIMUM_CONCURRENCY,
+  AWS_MIN_MAXIMUM_CONCURRENCY,
+  planConsumerScaling,
+  type ConsumerScalingChange,
+  type QueueBackupObservation,
+  type QueueBackupPlanInput,
+} from '../../../shared/playbooks/queue-backup-plan';
+
+const RUNS = 5000;
+
+/** A planned change's common promises: it says what it does, from what, to what, and how far it reaches. */
+function expectDescribed(plan: Plan<unknown>): void {
+  if (plan.kind !== 'change') return;
+  expect(plan.summary.length).toBeGreaterThan(0);
+  expect(plan.blastRadius.length).toBeGreaterThan(0);
+  expect(plan.before).toBeDefined();
+  expect(plan.after).toBeDefined();
+}
+
+// --- Queue Backup -> scale consumers ---------------------------------------------------------------------------
+
+const functionNames = ['consumer', 'consumer-b', 'consumer-c'];
+
+/** Any scaleConsumers policy shared/config/schema.ts accepts. */
+const consumerPolicy = fc.record({
+  stepConcurrency: fc.integer({ min: 1, max: 998 }),
+  maxConcurrency: fc.integer({ min: 2, max: 1000 }),
+  consumerErrorRatePercent: fc.double({ min: 0, max: 100, noNaN: true }),
+  errorRateWindowMinutes: fc.integer({ min: 1, max: 60 }),
+  minUnreservedConcurrency: fc.integer({ min: 100, max: 3000 }),
+});
+
+/** What Lambda can report: MaximumConcurrency 2..1000 or unset (possibly above the environment's cap, set by hand). */
+const consumerObservation: fc.Arbitrary<QueueBackupObservation> = fc
+  .record({
+    queueDepth: fc.option(fc.nat({ max: 10_000_000 }), { nil: undefined }),
+    mappings: fc.uniqueArray(
+      fc.record({
+        uuid: fc.uuid(),
+        functionName: fc.constantFrom(...functionNames),
+        state: fc.constantFrom('Enabled', 'Enabled', 'Updating', 'Enabling', 'Disabled', 'Disabling', 'Creating'),
+        maximumConcurrency: fc.option(fc.integer({ min: AWS_MIN_MAXIMUM_CONCURRENCY, max: AWS_MAX_MAXIMUM_CONCURRENCY }), { nil: undefined, freq: 20 }),
+      }),
+      { maxLength: 4, selector: (m) => m.uuid },
+    ),
+    reserved: fc.array(fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }), { minLength: functionNames.length, maxLength: functionNames.length }),
+    // Mostly healthy consumers, so most runs get as far as planning a change.
+    errors: fc.array(fc.option(fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat({ max: 1000 }) }), { nil: undefined }), {
+      minLength: 3,
+      maxLength: 3,
+    }),
+    invocations: fc.array(fc.option(fc.nat({ max: 100_000 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
+    // Lambda: the account limit is 1000 by default and can be raised; AWS itself keeps 100 unreserved.
+    account: fc.option(
+      fc.integer({ min: 1000, max: 20_000 }).chain((limit) =>
+        fc.integer({ min: 100, max: limit }).map((unreserved) => ({ concurrentExecutions: limit, unreservedConcurrentExecutions: unreserved })),
+      ),
+      { nil: undefined },
+    ),
+  })
+  .map(({ queueDepth, mappings, reserved, errors, invocations, account }) => ({
+    queueName: 'notification-service-queue',
+    ...(queueDepth !== undefined ? { queueDepth } : {}),
+    mappings: mappings.map(({ maximumConcurrency, ...m }) => ({ ...m, ...(maximumConcurrency !== undefined ? { maximumConcurrency } : {}) })),
+    functions: Object.fromEntries(
+      functionNames.map((name, i) => [
+        name,
+        {
+          ...(reserved[i] !== undefined ? { reservedConcurrency: reserved[i] } : {}),
+          ...(errors[i] !== undefined ? { errors: errors[i] } : {}),
+          ...(invocations[i] !== undefined ? { invocations: invocations[i] } : {}),
+        },
+      ]),
+    ),
+    ...(account ? { account } : {}),
+  }));
+
+/** A recorded baseline: what the mappings and reservations were before the automation first changed them. */
+function consumerInput(): fc.Arbitrary<QueueBackupPlanInput> {
+  return fc
+    .record({
+      state: fc.constantFrom('ALARM' as const, 'OK' as const),
+      observation: consumerObservation,
+      policy: consumerPolicy,
+      baselineValues: fc.array(fc.integer({ min: AWS_MIN_MAXIMUM_CONCURRENCY, max: AWS_MAX_MAXIMUM_CONCURRENCY }), { minLength: 4, maxLength: 4 }),
+      baselineReserved: fc.array(fc.option(fc.integer({ min: 0, max: 1000 }), { nil: null }), { minLength: 3, maxLength: 3 }),
+      hasBaseline: fc.boolean(),
+    })
+    .map(({ state, observation, policy, baselineValues, baselineReserved, hasBaseline }) => ({
+      state,
+      observation,
+      policy,
+      resourceState: hasBaseline
+        ? {
+            version: 1,
+            changeTimesSeconds: [],
+            baseline: {
+              mappings: Object.fromEntries(observation.mappings.map((m, i) => [m.uuid, baselineValues[i] ?? AWS_MIN_MAXIMUM_CONCURRENCY])),
+              reservedConcurrency: Object.fromEntries(functionNames.map((name, i) => [name, baselineReserved[i] ?? null])),
+            },
+          }
+        : undefined,
+    }));
+}
+
+function checkConsumerScaling(input: QueueBackupPlanInput, plan: Plan<ConsumerScalingChange>): void {
+  expectDescribed(plan);
+  if (plan.kind !== 'change') return;
+  const { observation, policy } = input;
+  const mappingOf = (uuid: string) => observation.mappings.find((m) => m.uuid === uuid);
+  for (const m of plan.change.mappings) {
+    // Lambda ScalingConfig.MaximumConcurrency: 2..1000, always.
+    expect(m.to).toBeGreaterThanOrEqual(AWS_MIN_MAXIMUM_CONCURRENCY);
+    expect(m.to).toBeLessThanOrEqual(AWS_MAX_MAXIMUM_CONCURRENCY);
+    expect(m.from).toBe(mappingOf(m.uuid)?.maximumConcurrency ?? 0);
+  }
+  if (plan.direction === 'restore') {
+    // Back to the recorded baseline, and nothing else.
+    const baseline = input.resourceState?.baseline as { mappings: Record<string, number>; reservedConcurrency: Record<string, number | null> };
+    for (const m of plan.change.mappings) expect(m.to).toBe(baseline.mappings[m.uuid]);
+    for (const r of plan.change.reservedConcurrency) expect(r.to).toBe(baseline.reservedConcurrency[r.functionName]);
+    return;
+  }
+  for (const m of plan.change.mappings) {
+    // Up by at most one step, never past the environment's cap.
+    expect(m.to).toBeGreaterThan(m.from);
+    expect(m.to - m.from).toBeLessThanOrEqual(policy.stepConcurrency);
+    expect(m.to).toBeLessThanOrEqual(policy.maxConcurrency);
+    expect(['Enabled', 'Updating', 'Enabling']).toContain(mappingOf(m.uuid)?.state);
+  }
+  // Reserved concurrency only goes up, only when the account's settings were read, and never leaves the account
+  // under its minimum of unreserved executions (AWS keeps 100; the policy may ask for more).
+  const raised = plan.change.reservedConcurrency.reduce((sum, r) => sum + ((r.to ?? 0) - (r.from ?? 0)), 0);
+  for (const r of plan.change.reservedConcurrency) {
+    expect(r.from).not.toBeNull();
+    expect(r.to ?? 0).toBeGreaterThan(r.from ?? 0);
+  }
+  if (raised > 0) {
+    expect(observation.account).toBeDefined();
+    expect((observation.account?.unreservedConcurrentExecutions ?? 0) - raised).toBeGreaterThanOrEqual(policy.minUnreservedConcurrency);
+  }
+  // Where a function reserves concurrency, its mappings are never given more than it reserves (their increase would only throttle).
+  for (const name of functionNames) {
+    const reserved = plan.change.reservedConcurrency.find((r) => r.functionName === name)?.to ?? observation.functions[name]?.reservedConcurrency;
+    if (reserved === undefined || reserved === null) continue;
+    const mine = observation.mappings.filter((m) => m.functionName === name && plan.change.mappings.some((c) => c.uuid === m.uuid));
+    const now = mine.reduce((sum, m) => sum + (m.maximumConcurrency ?? 0), 0);
+    const planned = mine.reduce((sum, m) => sum + (plan.change.mappings.find((c) => c.uuid === m.uuid)?.to ?? 0), 0);
+    expect(planned).toBeLessThanOrEqual(Math.max(reserved, now));
+  }
+}
+
+// --- Memory Pressure -> raise Lambda memory ----------------------------------------------------------------------
+
+/** Any raiseLambdaMemory policy the schema accepts, any MemorySize Lambda reports, any ceiling AWS revealed before. */
+const memoryInput: fc.Arbitrary<MemoryPlanInput> = fc
+  .record({
+    policy: fc.record({
+      stepFactor: fc.double({ min: 1.05, max: 4, noNaN: true }),
+      roundUpToMb: fc.integer({ min: 1, max: 1024 }),
+      maxMemoryMb: fc.integer({ min: AWS_MIN_MEMORY_MB, max: AWS_MAX_MEMORY_MB }),
+    }),
+    memoryMb: fc.integer({ min: AWS_MIN_MEMORY_MB, max: AWS_MAX_MEMORY_MB }),
+    lastUpdateStatus: fc.constantFrom('Successful', 'Failed', 'InProgress', undefined),
+    published: fc.boolean(),
+    ceiling: fc.option(fc.integer({ min: AWS_MIN_MEMORY_MB, max: AWS_MAX_MEMORY_MB }), { nil: undefined }),
+  })
+  .map(({ policy, memoryMb, lastUpdateStatus, published, ceiling }) => ({
+    policy,
+    observation: {
+      functionName: 'notification-service-consumer',
+      memoryMb,
+      ...(lastUpdateStatus ? { lastUpdateStatus } : {}),
+      invokedVia: published ? [{ qualifier: 'live', version: '7', source: 'event source mapping esm-1' }] : [],
+    },
+    resourceState: ceiling === undefined ? undefined : { version: 1, changeTimesSeconds: [], learned: { [MEMORY_CEILING_FACT]: ceiling } },
+    runbookName: 'NotificationService-RaiseLambdaMemory',
+  }));
+
+// --- CPU Utilization -> scale up the database ---------------------------------------------------------------------
+
+const rdsClasses = ['db.t3.medium', 'db.t4g.large', 'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r7g.8xlarge', 'db.m6i.large'];
+
+const databaseInput: fc.Arbitrary<DatabasePlanInput> = fc
+  .record({
+    ladder: fc.uniqueArray(fc.constantFrom(...rdsClasses), { minLength: 1, maxLength: 6 }),
+    instanceClass: fc.constantFrom(...rdsClasses),
+    status: fc.constantFrom('available', 'available', 'modifying', 'backing-up', 'rebooting', 'storage-full'),
+    // Mostly no class change pending, sometimes one (RDS PendingModifiedValues).
+    pending: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...rdsClasses) }),
+    multiAz: fc.boolean(),
+    recentCpuPercent: fc.option(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 5 }), { nil: undefined }),
+  })
+  .map(({ ladder, instanceClass, status, pending, multiAz, recentCpuPercent }) => ({
+    policy: { ladder },
+    environment: 'production',
+    observation: {
+      dbInstanceIdentifier: 'notification-service-db',
+      instanceClass,
+      status,
+      multiAz,
+      readReplicas: [],
+      ...(pending ? { pendingInstanceClass: pending } : {}),
+    },
+    ...(recentCpuPercent ? { recentCpuPercent } : {}),
+    runbookName: 'NotificationService-ScaleUpDatabase',
+  }));
+
+describe('planner caps under random configurations and observations', () => {
+  it(`planMemoryRaise never plans MemorySize outside 128..10240 MB, past the environment cap or a learned ceiling, nor more than one step (${RUNS} runs)`, () => {
+    const tally: Record<string, number> = {};
+    fc.assert(
+      fc.property(memoryInput, (input) => {
+        const plan = planMemoryRaise(input);
+        tally[plan.kind] = (tally[plan.kind] ?? 0) + 1;
+        expectDescribed(plan);
+        if (plan.kind !== 'change') return;
+        const { fromMb, toMb } = plan.change;
+        expect(fromMb).toBe(input.observation.memoryMb);
+        // Lambda: MemorySize 128..10240 MB.
+        expect(toMb).toBeGreaterThanOrEqual(AWS_MIN_MEMORY_MB);
+        expect(toMb).toBeLessThanOrEqual(AWS_MAX_MEMORY_MB);
+        expect(toMb).toBeLessThanOrEqual(input.policy.maxMemoryMb);
+        const ceiling = input.resourceState?.learned?.[MEMORY_CEILING_FACT] as number | undefined;
+        if (ceiling !== undefined) expect(toMb).toBeLessThanOrEqual(ceiling);
+        expect(toMb).toBeGreaterThan(fromMb);
+        expect(toMb).toBeLessThanOrEqual(nextMemoryStepMb(fromMb, input.policy));
+        // A published version or alias would not see $LATEST's memory: never changed automatically.
+        expect(input.observation.invokedVia).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+    console.log(`caps: planMemoryRaise, ${RUNS} random policies x observations -> ${JSON.stringify(tally)}, 0 past a limit`);
+  });
+
+  it(`planDatabaseScaleUp only ever climbs one rung of the environment's ladder, from an available instance (${RUNS} runs)`, () => {
+    const tally: Record<string, number> = {};
+    fc.assert(
+      fc.property(databaseInput, (input) => {
+        const plan = planDatabaseScaleUp(input);
+        tally[plan.kind] = (tally[plan.kind] ?? 0) + 1;
+        expectDescribed(plan);
+        if (plan.kind !== 'change') return;
+        const { ladder } = input.policy;
+        expect(plan.change.fromClass).toBe(input.observation.instanceClass);
+        expect(ladder).toContain(plan.change.toClass);
+        expect(ladder.indexOf(plan.change.toClass)).toBe(ladder.indexOf(plan.change.fromClass) + 1);
+        expect(input.observation.status).toBe('available');
+        expect([undefined, input.observation.instanceClass]).toContain(input.observation.pendingInstanceClass);
+      }),
+      { numRuns: RUNS },
+    );
+    console.log(`caps: planDatabaseScaleUp, ${RUNS} random ladders x instances -> ${JSON.stringify(tally)}, 0 off the ladder`);
+  });
+
+  it(`planConsumerScaling never plans MaximumConcurrency outside 2..1000, past the environment cap or one step, nor starves the account (${RUNS} runs)`, () => {
+    const tally: Record<string, number> = {};
+    fc.assert(
+      fc.property(consumerInput(), (input) => {
+        const plan = planConsumerScaling(input);
+        const key = plan.kind === 'change' ? plan.direction : plan.kind;
+        tally[key] = (tally[key] ?? 0) + 1;
+        checkConsumerScaling(input, plan);
+      }),
+      { numRuns: RUNS },
+    );
+    console.log(`caps: planConsumerScaling, ${RUNS} random policies x observations -> ${JSON.stringify(tally)}, 0 past a limit`);
+  });
+});

@@ -1,0 +1,200 @@
+// The rehearsal engine with its I/O faked: flow, waits and sleeps on an injected clock, approvals, refusals.
+import { stringify } from 'yaml';
+import { parseRunbook, type RunbookModel } from '../../../shared/runbooks/document';
+import { rehearse, UnsupportedActionError, type ApprovalAnswer, type RehearsalDeps, type RehearsalResult } from '../../../sandbox/rehearsal/engine';
+import { ManualClock } from '../../support/manual-clock';
+
+type Step = Record<string, unknown>;
+
+function model(steps: Step[], extra: Record<string, unknown> = {}): RunbookModel {
+  const parsed = parseRunbook('t.yaml', stringify({ schemaVersion: '0.3', description: 'd', parameters: {}, mainSteps: steps, ...extra }));
+  if (!parsed.model) throw new Error('no model');
+  return parsed.model;
+}
+
+interface Fakes {
+  deps: RehearsalDeps;
+  clock: ManualClock;
+  calls: Array<{ service: string; api: string; input: Record<string, unknown> }>;
+  invocations: Array<{ functionName: string; payload: unknown }>;
+}
+
+function fakes(options: { responses?: (api: string, call: number) => unknown; approve?: ApprovalAnswer; lambda?: unknown; lambdaError?: boolean; refuse?: string } = {}): Fakes {
+  const clock = new ManualClock(Date.parse('2026-11-25T14:00:00Z'));
+  const calls: Fakes['calls'] = [];
+  const invocations: Fakes['invocations'] = [];
+  const deps: RehearsalDeps = {
+    clock,
+    async callAws(service, api, input) {
+      calls.push({ service, api, input });
+      return options.responses?.(api, calls.filter((c) => c.api === api).length) ?? { $metadata: { httpStatusCode: 200 } };
+    },
+    async invokeFunction(functionName, payload) {
+      invocations.push({ functionName, payload });
+      return options.lambdaError ? { payload: { errorType: 'TransientError', errorMessage: 'throttled' }, functionError: 'Unhandled' } : { payload: options.lambda ?? { outcome: 'applied' } };
+    },
+    checkFunction(functionName) {
+      if (functionName === options.refuse) throw new Error(`bundle of ${functionName} is not built`);
+    },
+    async approve() {
+      return options.approve ?? { approved: true, approver: 'alice' };
+    },
+    context: { accountId: '123456789012', region: 'us-east-1', executionId: 'exec-1' },
+    pollIntervalMs: 10_000,
+  };
+  return { deps, clock, calls, invocations };
+}
+
+const path = (result: RehearsalResult): string[] => result.steps.map((s) => `${s.step}:${s.status}`);
+
+describe('rehearsing a document', () => {
+  it('passes typed parameters, system variables and step outputs into AWS calls, as Automation substitutes them', async () => {
+    const f = fakes({ responses: (api) => (api === 'DescribeDBInstances' ? { DBInstances: [{ DBInstanceClass: 'db.r6g.xlarge', AllocatedStorage: 100, MultiAZ: true }], $metadata: {} } : {}) });
+    const doc = model(
+      [
+        {
+          name: 'read',
+          action: 'aws:executeAwsApi',
+          inputs: { Service: 'rds', Api: 'DescribeDBInstances', DBInstanceIdentifier: '{{ Db }}' },
+          outputs: [
+            { Name: 'Class', Selector: '$.DBInstances[0].DBInstanceClass', Type: 'String' },
+            { Name: 'StorageGb', Selector: '$.DBInstances[0].AllocatedStorage', Type: 'Integer' },
+            { Name: 'MultiAZ', Selector: '$.DBInstances[0].MultiAZ', Type: 'Boolean' },
+          ],
+        },
+        {
+          name: 'modify',
+          action: 'aws:executeAwsApi',
+          inputs: { Service: 'rds', Api: 'ModifyDBInstance', DBInstanceIdentifier: 'arn:{{ global:AWS_PARTITION }}:rds:{{ global:REGION }}:{{ global:ACCOUNT_ID }}:db:{{ Db }}', AllocatedStorage: '{{ read.StorageGb }}', ApplyImmediately: '{{ Now }}' },
+        },
+      ],
+      { outputs: ['read.Class', 'read.MultiAZ'] },
+    );
+    const result = await rehearse(doc, { Db: 'db1', Now: true }, f.deps);
+    expect(result).toMatchObject({ status: 'Success', outputs: { 'read.Class': 'db.r6g.xlarge', 'read.MultiAZ': true } });
+    expect(f.calls[1]?.input).toEqual({ DBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:db1', AllocatedStorage: 100, ApplyImmediately: true });
+  });
+
+  it('sleeps on the injected clock: aws:sleep PT5M moves it five minutes and waits for nothing', async () => {
+    const f = fakes();
+    const result = await rehearse(model([{ name: 'pause', action: 'aws:sleep', inputs: { Duration: 'PT5M' } }]), {}, f.deps);
+    expect(result.status).toBe('Success');
+    expect(f.clock.now().toISOString()).toBe('2026-11-25T14:05:00.000Z');
+  });
+
+  it('polls aws:waitForAwsResourceProperty until the property has a desired value', async () => {
+    const states = ['modifying', 'modifying', 'available'];
+    const f = fakes({ responses: (_api, call) => ({ DBInstances: [{ DBInstanceStatus: states[Math.min(call, states.length) - 1] }] }) });
+    const doc = model([{ name: 'wait', action: 'aws:waitForAwsResourceProperty', inputs: { Service: 'rds', Api: 'DescribeDBInstances', PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: ['available'] } }]);
+    const result = await rehearse(doc, {}, f.deps);
+    expect(result.status).toBe('Success');
+    expect(f.calls).toHaveLength(3);
+    expect(f.clock.now().getTime() - Date.parse('2026-11-25T14:00:00Z')).toBe(20_000);
+  });
+
+  it('gives up a wait at the step timeout, saying what it last saw', async () => {
+    const f = fakes({ responses: () => ({ DBInstances: [{ DBInstanceStatus: 'modifying' }] }) });
+    const doc = model([{ name: 'wait', action: 'aws:waitForAwsResourceProperty', timeoutSeconds: 60, inputs: { Service: 'rds', Api: 'DescribeDBInstances', PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: ['available'] } }]);
+    const result = await rehearse(doc, {}, f.deps);
+    expect(result).toMatchObject({ status: 'Failed', failure: { step: 'wait', message: 'timed out after 60 s: $.DBInstances[0].DBInstanceStatus is "modifying", waiting for "available"' } });
+  });
+
+  it('fails an assertion naming the value it found, and compares booleans as Automation does (True / False)', async () => {
+    const f = fakes({ responses: () => ({ DBInstances: [{ DBInstanceStatus: 'backing-up', PubliclyAccessible: false }] }) });
+    const assert = (selector: string, desired: string[]): Step => ({ name: `a${desired[0]}`, action: 'aws:assertAwsResourceProperty', inputs: { Service: 'rds', Api: 'DescribeDBInstances', PropertySelector: selector, DesiredValues: desired } });
+    const result = await rehearse(model([assert('$.DBInstances[0].PubliclyAccessible', ['False']), assert('$.DBInstances[0].DBInstanceStatus', ['available'])]), {}, f.deps);
+    expect(path(result)).toEqual(['aFalse:Success', 'aavailable:Failed']);
+    expect(result.failure?.message).toBe('$.DBInstances[0].DBInstanceStatus is "backing-up", expected "available"');
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['the first true choice', { Env: 'production' }, ['decide:Success', 'approve:Success', 'change:Success']],
+    ['Default when no choice is true', { Env: 'staging' }, ['decide:Success', 'change:Success']],
+  ])('branches to %s', async (_case, parameters, expected) => {
+    const doc = model([
+      { name: 'decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'approve', Variable: '{{ Env }}', StringEquals: 'production' }], Default: 'change' } },
+      { name: 'approve', action: 'aws:approve', inputs: { Approvers: ['alice'] } },
+      { name: 'change', action: 'aws:executeAwsApi', inputs: { Service: 'rds', Api: 'ModifyDBInstance' }, isEnd: true },
+    ]);
+    expect(path(await rehearse(doc, parameters, fakes().deps))).toEqual(expected);
+  });
+
+  it('stops at a rejected approval: nothing after it runs', async () => {
+    const f = fakes({ approve: { approved: false, approver: 'bob', comment: 'not now' } });
+    const doc = model([
+      { name: 'approve', action: 'aws:approve', inputs: { Approvers: ['bob'], Message: 'resize?' } },
+      { name: 'change', action: 'aws:executeAwsApi', inputs: { Service: 'rds', Api: 'ModifyDBInstance' } },
+    ]);
+    const result = await rehearse(doc, {}, f.deps);
+    expect(result).toMatchObject({ status: 'Failed', failure: { step: 'approve', message: 'rejected by bob: not now' } });
+    expect(f.calls).toEqual([]);
+  });
+
+  it('refuses, by step and action name and before calling anything, a document with an action it does not run', async () => {
+    const f = fakes();
+    const doc = model([
+      { name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'rds', Api: 'DescribeDBInstances' } },
+      { name: 'patch', action: 'aws:runCommand', inputs: { DocumentName: 'AWS-RunPatchBaseline', InstanceIds: ['i-1'] } },
+    ]);
+    await expect(rehearse(doc, {}, f.deps)).rejects.toThrow(new UnsupportedActionError([{ step: 'patch', action: 'aws:runCommand' }]));
+    await expect(rehearse(doc, {}, f.deps)).rejects.toThrow(/step patch uses aws:runCommand/);
+    expect(f.calls).toEqual([]);
+  });
+
+  it('refuses before the first step when a Lambda the document runs cannot be rehearsed', async () => {
+    const f = fakes({ refuse: 'notification-runbooks-missing' });
+    const doc = model([
+      { name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'rds', Api: 'DescribeDBInstances' } },
+      { name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: '{{ Fn }}' } },
+    ]);
+    await expect(rehearse(doc, { Fn: 'notification-runbooks-missing' }, f.deps)).rejects.toThrow('bundle of notification-runbooks-missing is not built');
+    expect(f.calls).toEqual([]);
+  });
+
+  it("hands the Lambda its InputPayload and returns the function's answer as the Payload output", async () => {
+    const f = fakes({ lambda: { outcome: 'applied', reason: 'scaled' } });
+    const doc = model([{ name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'notification-runbooks-x', InputPayload: { level: '{{ Level }}', id: '{{ automation:EXECUTION_ID }}' } } }]);
+    const result = await rehearse(doc, { Level: 2 }, f.deps);
+    expect(f.invocations).toEqual([{ functionName: 'notification-runbooks-x', payload: { level: 2, id: 'exec-1' } }]);
+    expect(result.steps[0]?.outputs).toMatchObject({ StatusCode: 200, Payload: '{"outcome":"applied","reason":"scaled"}' });
+  });
+
+  it('fails the step when the Lambda throws, as a function error', async () => {
+    const result = await rehearse(model([{ name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'notification-runbooks-x' } }]), {}, fakes({ lambdaError: true }).deps);
+    expect(result).toMatchObject({ status: 'Failed', failure: { step: 'run', message: expect.stringContaining('failed (Unhandled)') } });
+    expect(result.steps[0]?.outputs.FunctionError).toBe('Unhandled');
+  });
+
+  describe('after a failure', () => {
+    const failing: Step = { name: 'assert', action: 'aws:assertAwsResourceProperty', inputs: { Service: 'ec2', Api: 'DescribeSecurityGroups', PropertySelector: '$.SecurityGroups[0].GroupId', DesiredValues: ['sg-1'] } };
+    const recover: Step = { name: 'recover', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeSecurityGroups' } };
+
+    it.each<[string, Step, string, string[]]>([
+      ['onFailure step:NAME with isCritical false recovers', { ...failing, onFailure: 'step:recover', isCritical: false }, 'Success', ['assert:Failed', 'recover:Success']],
+      ['onFailure step:NAME of a critical step still fails the execution', { ...failing, onFailure: 'step:recover' }, 'Failed', ['assert:Failed', 'recover:Success']],
+      ['onFailure Continue goes on and is not critical', { ...failing, onFailure: 'Continue' }, 'Success', ['assert:Failed', 'skipped:Success', 'recover:Success']],
+      ['Abort (the default) stops', failing, 'Failed', ['assert:Failed']],
+    ])('%s', async (_case, step, status, expected) => {
+      const doc = model([step, { name: 'skipped', action: 'aws:sleep', inputs: { Duration: 'PT1S' }, nextStep: 'recover' }, recover]);
+      const result = await rehearse(doc, {}, fakes({ responses: () => ({ SecurityGroups: [] }) }).deps);
+      expect(result.status).toBe(status);
+      expect(path(result)).toEqual(expected);
+    });
+
+    it('retries a step up to maxAttempts', async () => {
+      const f = fakes({ responses: (_api, call) => ({ SecurityGroups: call < 3 ? [] : [{ GroupId: 'sg-1' }] }) });
+      const result = await rehearse(model([{ ...failing, maxAttempts: 3 }]), {}, f.deps);
+      expect(result.status).toBe('Success');
+      expect(result.steps[0]?.attempts).toBe(3);
+    });
+
+    it('names the output a later step could not read', async () => {
+      const doc = model([
+        { name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeSecurityGroups' }, outputs: [{ Name: 'GroupId', Selector: '$.SecurityGroups[0].GroupId', Type: 'String' }] },
+        { name: 'use', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DeleteSecurityGroup', GroupId: '{{ read.GroupId }}' } },
+      ]);
+      const result = await rehearse(doc, {}, fakes({ responses: () => ({ SecurityGroups: [] }) }).deps);
+      expect(result.failure).toEqual({ step: 'use', message: '{{ read.GroupId }}: step read produced no output GroupId (its selector matched nothing)' });
+    });
+  });
+});
