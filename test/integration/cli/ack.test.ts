@@ -1,30 +1,10 @@
 // `runbook ack` as an on-call engineer runs it: a real process against the emulator's state table.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import type { Incident } from '../../../shared/escalation/incident';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
-
-const root = join(__dirname, '../../..');
-const bin = join(root, 'bin/runbook.mjs');
-
-function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { runCli } from '../../support/run-cli';
 
 describe('runbook ack', () => {
   let account: SandboxAccount;

@@ -5,26 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, queueAlarmName } from '../support/sandbox-account';
+import { runCli } from '../../support/run-cli';
 
 const root = join(__dirname, '../../..');
 const bin = join(root, 'bin/runbook.mjs');
-
-/** Runs the CLI asynchronously: the emulator's proxy may live in this very process (jest --runInBand). */
-function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('runbook invoke', () => {
   it('runs the built bundle against AWS_ENDPOINT_URL and prints the decision', async () => {

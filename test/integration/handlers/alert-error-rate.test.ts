@@ -6,19 +6,9 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-/** Loads handlers/alert-error-rate.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/alert-error-rate') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 function errorRateAlarm(account: SandboxAccount): string {
   const name = account.topology.alarmNamesByHandler['alert-error-rate']?.[0];
@@ -64,7 +54,7 @@ async function consumerLogs(account: SandboxAccount): Promise<void> {
 
 async function fresh(environment: 'production' | 'development' = 'production'): Promise<{ account: SandboxAccount; handler: AlarmHandler }> {
   const account = await provisionAccount(environment, { RUNBOOK_CONFIG_JSON: '' });
-  return { account, handler: loadHandler() };
+  return { account, handler: loadHandler('alert-error-rate') };
 }
 
 describe('alert-error-rate', () => {

@@ -6,18 +6,9 @@ import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler
 import type { Decision } from '../../../shared/pipeline/types';
 import { dbReading, latencyAlarm, publishRdsMetrics } from '../support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const DB = 'notification-service-db';
-
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/check-db-connections') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 async function fire(account: SandboxAccount, handler: AlarmHandler): Promise<Decision> {
   await account.transition(latencyAlarm(account), 'OK');
@@ -34,7 +25,7 @@ async function instanceClass(account: SandboxAccount): Promise<string | undefine
 describe('check-db-connections in production (db.r6g.xlarge)', () => {
   it('names connection saturation with the figures, records it on the database and changes nothing', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('check-db-connections');
     await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
     const started = Date.now();
     const decision = await fire(account, handler);
@@ -74,7 +65,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     );
     rds.destroy();
     await publishRdsMetrics(account, { connections: 850 });
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 850 connections of max_connections 1000 (85.0%), at or above 80%`);
     expect(decision.findings?.[0]).toContain('(parameter group value 1000)');
   });
@@ -90,7 +81,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     );
     rds.destroy();
     await publishRdsMetrics(account, { connections: 1200 });
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision.reason).toContain('no database cause found');
     expect(decision.reason).toContain('1200 connections of max_connections ≈2000 (60.0%)');
     expect(await dbReading(account)).toMatchObject({ saturated: false, maxConnections: 2000 });
@@ -99,7 +90,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
   it('names CPU when connections are fine and CPU is not', async () => {
     const account = await provisionAccount('production');
     await publishRdsMetrics(account, { connections: 300, cpuPercent: 93 });
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision.reason).toBe(`likely cause: CPU on ${DB} — CPUUtilization 93.0% at or above 70%`);
     expect(await dbReading(account)).toMatchObject({ saturated: false, connections: 300 });
   });
@@ -111,7 +102,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     rds.destroy();
     await publishRdsMetrics(account, { connections: 300, replicaLag: { [`${DB}-replica`]: 45 } });
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision.reason).toBe(`likely cause: replica lag — ${DB}-replica is 45 s behind ${DB} (at or above 30 s)`);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId && c.operation === 'GetMetricData');
     expect(calls).toHaveLength(1);
@@ -119,7 +110,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
 
   it('reports the figures on OK, and a healthy reading replaces a saturated one', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('check-db-connections');
     // The saturated minute two minutes ago, a healthy one now: the latest datapoint is what counts.
     await publishRdsMetrics(account, { connections: 3300, at: new Date(Date.now() - 120_000) });
     expect(await fire(account, handler)).toMatchObject({ outcome: 'escalate', reason: expect.stringContaining('connection saturation') });
@@ -134,7 +125,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
 
   it('rejects an alarm on a database it does not own, and a malformed event, with no AWS call', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('check-db-connections');
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     const event = (await account.transition(latencyAlarm(account), 'ALARM')) as {
       detail: { configuration: { metrics: Array<{ metricStat: { metric: { namespace: string; name: string; dimensions: Record<string, string> } } }> } };
@@ -162,7 +153,7 @@ describe('check-db-connections under DRY_RUN and the kill switch', () => {
     await ssm.send(new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: 'on', Type: 'String', Overwrite: true }));
     ssm.destroy();
     await publishRdsMetrics(account, { connections: 3100 });
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision).toMatchObject({ outcome: 'escalate', dryRun: true, escalation: { cause: 'diagnosis' }, reason: expect.stringContaining('connection saturation') });
     expect(await dbReading(account)).toMatchObject({ saturated: true, connections: 3100 });
   });
@@ -172,7 +163,7 @@ describe('check-db-connections in development (db.t3.medium)', () => {
   it('diagnoses against the smaller class: 350 connections of ≈414 is saturation', async () => {
     const account = await provisionAccount('development');
     await publishRdsMetrics(account, { connections: 350, freeableGiB: 0.6 });
-    const decision = await fire(account, loadHandler());
+    const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision).toMatchObject({ outcome: 'escalate', environment: 'development', escalation: { cause: 'diagnosis' } });
     expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 350 connections of max_connections ≈414 (84.5%), at or above 80%`);
     expect(decision.findings).toEqual(expect.arrayContaining(['FreeableMemory: lowest 0.60 GiB (15.0% of 4 GiB)']));

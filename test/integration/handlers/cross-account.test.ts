@@ -7,19 +7,9 @@ import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/accou
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const ROLE_NAME = 'notification-runbooks-remediate-scale-consumers';
-
-/** Loads handlers/scale-consumers.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/scale-consumers') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
@@ -62,7 +52,7 @@ describe('scale-consumers in cross-account mode', () => {
     );
     // The handler's container runs with the operations account's credentials, configured as infra configures it.
     Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId });
-    handler = loadHandler();
+    handler = loadHandler('scale-consumers');
   });
 
   afterAll(() => {

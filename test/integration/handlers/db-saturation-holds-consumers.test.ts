@@ -5,16 +5,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { dbReading, latencyAlarm, publishRdsMetrics } from '../support/rds-figures';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
-
-function load(name: 'check-db-connections' | 'scale-consumers'): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require(`../../../handlers/${name}`) as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error(`${name} did not load`);
-  return handler;
-}
+import { loadHandler } from '../../support/load-handler';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
@@ -33,8 +24,8 @@ describe('scale-consumers while the database is saturated', () => {
 
   beforeAll(async () => {
     account = await provisionAccount('production');
-    checkDb = load('check-db-connections');
-    scaleConsumers = load('scale-consumers');
+    checkDb = loadHandler('check-db-connections');
+    scaleConsumers = loadHandler('scale-consumers');
   });
 
   it('does not scale up after check-db-connections read 3000 of ≈3505 connections, and reports why', async () => {
@@ -78,9 +69,9 @@ describe('scale-consumers after a healthy reading', () => {
   it('scales when check-db-connections last read the database below 80%', async () => {
     const account = await provisionAccount('production');
     await publishRdsMetrics(account, { connections: 900 });
-    await load('check-db-connections')(await account.transition(latencyAlarm(account), 'ALARM'));
+    await loadHandler('check-db-connections')(await account.transition(latencyAlarm(account), 'ALARM'));
     expect(await dbReading(account)).toMatchObject({ saturated: false, connections: 900 });
-    const decision = await queueAlarm(account, load('scale-consumers'));
+    const decision = await queueAlarm(account, loadHandler('scale-consumers'));
     expect(decision).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(account)).toBe(100);
   });

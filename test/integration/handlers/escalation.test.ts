@@ -18,19 +18,9 @@ import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '
 import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const MINUTE_MS = 60_000;
-
-/** Loads a handler module fresh, as a new Lambda container would, with the current environment. */
-function load<T>(path: string): T {
-  let handler: T | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require(path) as { handler: T }).handler;
-  });
-  if (!handler) throw new Error(`${path} did not load`);
-  return handler;
-}
 
 interface Harness {
   account: SandboxAccount;
@@ -46,7 +36,7 @@ interface Harness {
 async function harness(): Promise<Harness> {
   const account = await provisionAccount('production');
   const inbox = await createEscalationInbox(account.clientConfig, account.topology);
-  const timer = load<EscalationHandler>('../../../handlers/escalation-timer');
+  const timer = loadHandler<EscalationHandler>('escalation-timer');
   const scheduler = new SchedulerClient(account.clientConfig);
   const driver = createSchedulerDriver({
     scheduler,
@@ -59,9 +49,9 @@ async function harness(): Promise<Harness> {
   return {
     account,
     inbox,
-    escalate: load<EscalationHandler>('../../../handlers/escalate'),
+    escalate: loadHandler<EscalationHandler>('escalate'),
     timer,
-    scaleConsumers: load<AlarmHandler>('../../../handlers/scale-consumers'),
+    scaleConsumers: loadHandler<AlarmHandler>('scale-consumers'),
     driver,
     scheduler,
     alarmName: queueAlarmName(account.topology),

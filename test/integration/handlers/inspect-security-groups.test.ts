@@ -15,19 +15,9 @@ import { getProxyCalls } from '../../../sandbox/proxy-control';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const RUNBOOK = 'NotificationService-TroubleshootConnectionTimeout';
-
-/** Loads handlers/inspect-security-groups.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/inspect-security-groups') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 function timeoutAlarm(account: SandboxAccount): string {
   const name = account.topology.alarmNamesByHandler['inspect-security-groups']?.[0];
@@ -67,7 +57,7 @@ describe('inspect-security-groups in production', () => {
 
   beforeAll(async () => {
     account = await provisionAccount('production');
-    handler = loadHandler();
+    handler = loadHandler('inspect-security-groups');
     ec2 = new EC2Client(account.clientConfig);
     sg = account.topology.vpc.securityGroupIds;
   });
@@ -196,7 +186,7 @@ describe('inspect-security-groups in production', () => {
 describe('inspect-security-groups elsewhere', () => {
   it('diagnoses in development too (a diagnosis is not a mutation) and names the missing egress', async () => {
     const account = await provisionAccount('development');
-    const handler = loadHandler();
+    const handler = loadHandler('inspect-security-groups');
     const ec2 = new EC2Client(account.clientConfig);
     const sg = account.topology.vpc.securityGroupIds;
     await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: sg.lambda, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: sg.cache, Description: 'Redis' }] }] }));

@@ -12,19 +12,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-/** Loads handlers/raise-lambda-memory.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/raise-lambda-memory') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 function oomAlarm(account: SandboxAccount): string {
   const name = account.topology.alarmNamesByHandler['raise-lambda-memory']?.[0];
@@ -50,7 +40,7 @@ async function resourceState(account: SandboxAccount, arn: string | undefined): 
 /** Each test its own account: the cooldown of one raise must not hold back the next test's. */
 async function freshAccount(environment: 'production' | 'staging' | 'development' = 'production', config?: object): Promise<{ account: SandboxAccount; handler: AlarmHandler }> {
   const account = await provisionAccount(environment, config ? { RUNBOOK_CONFIG_JSON: JSON.stringify(config) } : { RUNBOOK_CONFIG_JSON: '' });
-  return { account, handler: loadHandler() };
+  return { account, handler: loadHandler('raise-lambda-memory') };
 }
 
 describe('raise-lambda-memory in production', () => {

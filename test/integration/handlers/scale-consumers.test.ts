@@ -6,17 +6,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
-
-/** Loads handlers/scale-consumers.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/scale-consumers') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
+import { loadHandler } from '../../support/load-handler';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
@@ -40,7 +30,7 @@ describe('scale-consumers in production', () => {
 
   beforeAll(async () => {
     account = await provisionAccount('production');
-    handler = loadHandler();
+    handler = loadHandler('scale-consumers');
     alarmName = queueAlarmName(account.topology);
   });
 
@@ -117,7 +107,7 @@ describe('scale-consumers in production', () => {
 describe('scale-consumers under concurrency and guardrails', () => {
   it('scales once when the same ALARM event arrives 20 times at once', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('scale-consumers');
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const decisions = await Promise.all(Array.from({ length: 20 }, () => handler(event)));
     expect(decisions.filter((d) => d.outcome === 'applied')).toHaveLength(1);
@@ -127,7 +117,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
 
   it('plans and reports in development but never mutates', async () => {
     const account = await provisionAccount('development');
-    const handler = loadHandler();
+    const handler = loadHandler('scale-consumers');
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const decision = await handler(event);
     expect(decision).toMatchObject({ outcome: 'dry-run', dryRun: true, reason: expect.stringContaining('report-only') });
@@ -136,7 +126,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
 
   it('holds the environment cap: at the cap it escalates instead of changing', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('scale-consumers');
     await account.lambda.send(
       new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }),
     );
@@ -148,7 +138,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
 
   it('escalates instead of scaling a consumer that is failing', async () => {
     const account = await provisionAccount('production');
-    const handler = loadHandler();
+    const handler = loadHandler('scale-consumers');
     const dimensions = [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }];
     await account.cloudWatch.send(
       new PutMetricDataCommand({
@@ -171,7 +161,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
     await new SSMClient(account.clientConfig).send(
       new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: 'on', Type: 'String', Overwrite: true }),
     );
-    const handler = loadHandler();
+    const handler = loadHandler('scale-consumers');
     const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch') });
     expect(await maximumConcurrency(account)).toBe(50);

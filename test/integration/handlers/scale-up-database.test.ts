@@ -5,19 +5,9 @@ import type { EnvironmentName } from '../../../shared/config/schema';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-/** Loads handlers/scale-up-database.ts fresh, as a new Lambda container would, with the current environment. */
-function loadHandler(): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require('../../../handlers/scale-up-database') as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error('handler did not load');
-  return handler;
-}
 
 function cpuAlarm(account: SandboxAccount): string {
   const name = account.topology.alarmNamesByHandler['scale-up-database']?.[0];
@@ -40,7 +30,7 @@ async function instanceClass(account: SandboxAccount): Promise<string | undefine
 
 async function fresh(environment: EnvironmentName): Promise<{ account: SandboxAccount; handler: AlarmHandler }> {
   const account = await provisionAccount(environment, { RUNBOOK_CONFIG_JSON: '' });
-  return { account, handler: loadHandler() };
+  return { account, handler: loadHandler('scale-up-database') };
 }
 
 describe('scale-up-database in staging (automatic)', () => {
@@ -90,7 +80,7 @@ describe('scale-up-database guardrails', () => {
   it('only plans and reports under DRY_RUN, even where it is automatic', async () => {
     const account = await provisionAccount('staging', { RUNBOOK_CONFIG_JSON: '', DRY_RUN: 'true' });
     try {
-      const decision = await loadHandler()(await cpuAlarmFires(account));
+      const decision = await loadHandler('scale-up-database')(await cpuAlarmFires(account));
       expect(decision).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('DRY_RUN') });
       expect(await instanceClass(account)).toBe('db.r6g.large');
     } finally {

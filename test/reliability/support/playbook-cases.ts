@@ -87,16 +87,7 @@ export const scaleConsumersCase: PlaybookCase = {
 /** Every playbook the suite covers; add a row when a playbook's handler lands. */
 export const playbookCases: PlaybookCase[] = [scaleConsumersCase];
 
-/** Loads handlers/<name>.ts fresh, as a new Lambda container would, with the current environment. */
-export function loadHandler(name: string): AlarmHandler {
-  let handler: AlarmHandler | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require(`../../../handlers/${name}`) as { handler: AlarmHandler }).handler;
-  });
-  if (!handler) throw new Error(`handlers/${name} did not load`);
-  return handler;
-}
+export { loadHandler } from '../../support/load-handler';
 
 /** Operations that change something, by name (the proxy's call log names SigV4 service + API). */
 export function isMutating(operation: string): boolean {

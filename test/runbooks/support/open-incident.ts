@@ -8,16 +8,7 @@ import type { EscalationHandler } from '../../../shared/escalation/create-escala
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../../integration/support/sandbox-account';
-
-function load<T>(path: string): T {
-  let handler: T | undefined;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry per container, as Lambda loads it
-    handler = (require(path) as { handler: T }).handler;
-  });
-  if (!handler) throw new Error(`${path} did not load`);
-  return handler;
-}
+import { loadHandler } from '../../support/load-handler';
 
 export interface OpenIncident {
   account: SandboxAccount;
@@ -32,8 +23,8 @@ export async function openIncident(): Promise<OpenIncident> {
   const inbox = await createEscalationInbox(account.clientConfig, account.topology);
   // At the production cap (400), scale-consumers cannot act: it escalates (cause cap-reached).
   await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
-  const scaleConsumers = load<AlarmHandler>('../../../handlers/scale-consumers');
-  const escalate = load<EscalationHandler>('../../../handlers/escalate');
+  const scaleConsumers = loadHandler<AlarmHandler>('scale-consumers');
+  const escalate = loadHandler<EscalationHandler>('escalate');
   await scaleConsumers(await account.transition(queueAlarmName(account.topology), 'ALARM'));
 
   const queueUrl = account.topology.decisionRoute.url;

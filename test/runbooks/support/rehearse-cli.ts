@@ -1,34 +1,9 @@
 // Rehearsal tests' driver: `runbook rehearse` as a person runs it, a real process against the emulator, with the
 // account's environment; returns the exit status and the rehearsal's JSON result.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { RehearsalResult } from '../../../sandbox/rehearsal/engine';
+import { runCli, type CliRun } from '../../support/run-cli';
 
-const root = join(__dirname, '../../..');
-const bin = join(root, 'bin/runbook.mjs');
-
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI asynchronously: the emulator's proxy may live in this very process (jest --runInBand). */
-export function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+export { runCli, type CliRun };
 
 /** "--param K=V" for each parameter (a list gives one --param per value, as for a StringList). */
 export function paramArgs(parameters: Record<string, string | number | readonly string[]>): string[] {
