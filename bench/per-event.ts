@@ -66,6 +66,7 @@ export async function measurePerEvent(
 ): Promise<PerEventResult | { skipped: string }> {
   if (event === undefined) return { skipped: 'no alarm event drives it and no timer was pending' };
   const child = fork(join(root, 'bench', 'per-event-worker.mjs'), [], {
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names).
     execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, POWERTOOLS_SERVICE_NAME: 'bench' },

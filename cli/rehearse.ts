@@ -1,5 +1,5 @@
 // `runbook rehearse <document> --param K=V ...`: runs an SSM Automation document against the sandbox and shows each step.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { systemClock, type Clock } from '../shared/clock';
@@ -32,9 +32,20 @@ export interface RehearseOptions {
   pollIntervalMs?: number;
   /** Tests: answers approvals instead of the prompt. */
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+  /** `runbook exec` on the sandbox: its name in messages, exit 2 for an unknown document or bad parameters, says it is a rehearsal. */
+  invokedAs?: 'exec';
 }
 
 const DOCUMENT_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** The document names in runbooks/, for an error that says what exists. */
+function listDocumentNames(): string[] {
+  const directory = join(process.cwd(), 'runbooks');
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((f) => DOCUMENT_EXTENSIONS.some((e) => f.endsWith(e)) && !f.endsWith('-policy.json'))
+    .map((f) => f.replace(/\.(yaml|yml|json)$/, ''));
+}
 
 /** A path, or a document name looked up in runbooks/ (NotificationService-ScaleConsumers). */
 export function findDocument(document: string): string | undefined {
@@ -71,20 +82,48 @@ function summarize(value: unknown, max = 400): string {
   return short(value, max);
 }
 
+/** A step as `rehearse` and `exec` print it: a rehearsed step, or an SSM step execution (status TimedOut, Cancelled...). */
+export interface StepLines {
+  step: string;
+  status: string;
+  attempts?: number;
+  outputs: Record<string, unknown>;
+  message?: string;
+  detail?: string;
+  next?: string;
+}
+
+export function stepStartedLine(name: string, action: string, position: number, total?: number): string {
+  return `[${position}] ${name} (${action})${total === undefined ? '' : ` of ${total} steps`}...`;
+}
+
+export function stepFinishedLines(result: StepLines): string[] {
+  const mark = result.status === 'Success' ? 'ok' : result.status === 'Failed' ? 'FAILED' : result.status;
+  const lines = [`    ${mark}${result.detail ? `: ${result.detail}` : ''}${(result.attempts ?? 1) > 1 ? ` (attempt ${result.attempts})` : ''}`];
+  if (result.message) lines.push(`    ${result.message}`);
+  for (const [name, value] of Object.entries(result.outputs)) {
+    if (name === 'OutputPayload') continue;
+    lines.push(`    ${result.step}.${name} = ${summarize(value)}`);
+  }
+  if (result.next) lines.push(`    next: ${result.next}`);
+  return lines;
+}
+
+/** The document's outputs and how the run ended. */
+export function outcomeLines(status: string, outputs: Record<string, unknown>, failure?: { step: string; message: string }): string[] {
+  const lines = Object.keys(outputs).length > 0 ? ['Outputs:'] : [];
+  for (const [name, value] of Object.entries(outputs)) lines.push(`  ${name} = ${summarize(value, 2000)}`);
+  lines.push(status === 'Success' ? 'Success' : `${status}${failure ? ` at step ${failure.step}: ${failure.message}` : ''}`);
+  return lines;
+}
+
 function printingReporter(total: number): RehearsalReporter {
   return {
     stepStarted(step, position) {
-      console.log(`[${position}] ${step.name} (${step.action}) of ${total} steps...`);
+      console.log(stepStartedLine(step.name, step.action, position, total));
     },
     stepFinished(result) {
-      const mark = result.status === 'Success' ? 'ok' : 'FAILED';
-      console.log(`    ${mark}${result.detail ? `: ${result.detail}` : ''}${result.attempts > 1 ? ` (attempt ${result.attempts})` : ''}`);
-      if (result.message) console.log(`    ${result.message}`);
-      for (const [name, value] of Object.entries(result.outputs)) {
-        if (name === 'OutputPayload') continue;
-        console.log(`    ${result.step}.${name} = ${summarize(value)}`);
-      }
-      if (result.next) console.log(`    next: ${result.next}`);
+      for (const line of stepFinishedLines(result)) console.log(line);
     },
     note(step, text) {
       console.log(`    note (${step}): ${text}`);
@@ -115,14 +154,17 @@ function approvalFrom(options: RehearseOptions, who: string): (request: Approval
 }
 
 export async function rehearseCommand(document: string, options: RehearseOptions = {}): Promise<number> {
+  const me = `runbook ${options.invokedAs ?? 'rehearse'}`;
+  // exec promises scripts exit 2 for input AWS would refuse (an unknown document, bad parameters); rehearse keeps 64.
+  const badInput = options.invokedAs === 'exec' ? EXIT.rejected : EXIT.usage;
   if (options.approve && options.reject) {
-    console.error('runbook rehearse: --approve and --reject exclude each other');
+    console.error(`${me}: --approve and --reject exclude each other`);
     return EXIT.usage;
   }
   const file = findDocument(document);
   if (!file) {
-    console.error(`runbook rehearse: no document ${document} (a file, or a name in runbooks/)`);
-    return EXIT.usage;
+    console.error(`${me}: no document ${document} (a file, or a name in runbooks/: ${listDocumentNames().join(', ') || 'none found'})`);
+    return badInput;
   }
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) {
@@ -133,13 +175,13 @@ export async function rehearseCommand(document: string, options: RehearseOptions
   const errors = lintRunbook(runbook).filter((f) => f.severity === 'error');
   if (errors.length > 0 || !runbook.model) {
     for (const finding of errors) console.error(formatFinding(finding));
-    console.error(`runbook rehearse: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
+    console.error(`${me}: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
     return EXIT.rejected;
   }
   const model = runbook.model;
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   if (model.steps.some((s) => s.action === 'aws:invokeLambdaFunction') && !process.env.RUNBOOK_ENVIRONMENT) {
-    console.error('runbook rehearse: this document runs automation Lambdas: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT');
+    console.error(`${me}: this document runs automation Lambdas: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT`);
     return EXIT.usage;
   }
 
@@ -148,8 +190,8 @@ export async function rehearseCommand(document: string, options: RehearseOptions
     parameters = resolveParameters(model, parseParameterArguments(options.param ?? []));
   } catch (error) {
     if (!(error instanceof RehearsalInputError)) throw error;
-    console.error(`runbook rehearse: ${error.message}`);
-    return EXIT.usage;
+    console.error(`${me}: ${error.message}`);
+    return badInput;
   }
 
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -157,7 +199,12 @@ export async function rehearseCommand(document: string, options: RehearseOptions
   try {
     const identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
     const accountId = identity.Account ?? '000000000000';
-    if (!options.json) console.log(`Rehearsing ${file} against ${endpoint} (account ${accountId}, ${region})`);
+    if (options.invokedAs === 'exec') {
+      // Say so on every output: moto cannot run SSM Automation, so nothing here is an AWS execution.
+      (options.json ? console.error : console.log)(
+        `Rehearsal on the sandbox (${endpoint}, account ${accountId}, ${region}): ${file} runs here step by step, not as an SSM Automation execution`,
+      );
+    } else if (!options.json) console.log(`Rehearsing ${file} against ${endpoint} (account ${accountId}, ${region})`);
     let result: RehearsalResult;
     try {
       result = await rehearse(model, parameters, {
@@ -172,17 +219,15 @@ export async function rehearseCommand(document: string, options: RehearseOptions
       });
     } catch (error) {
       if (error instanceof UnsupportedActionError || error instanceof FunctionNotRehearsableError) {
-        console.error(`runbook rehearse: ${error.message}`);
+        console.error(`${me}: ${error.message}`);
         return EXIT.unavailable;
       }
       throw error;
     }
     if (options.json) {
-      console.log(JSON.stringify(result, null, 2));
+      console.log(JSON.stringify(options.invokedAs === 'exec' ? { mode: 'sandbox-rehearsal', document: file, ...result } : result, null, 2));
     } else {
-      if (Object.keys(result.outputs).length > 0) console.log('Outputs:');
-      for (const [name, value] of Object.entries(result.outputs)) console.log(`  ${name} = ${summarize(value, 2000)}`);
-      console.log(result.status === 'Success' ? 'Success' : `Failed at step ${result.failure?.step}: ${result.failure?.message}`);
+      for (const line of outcomeLines(result.status, result.outputs, result.failure)) console.log(line);
     }
     return result.status === 'Success' ? EXIT.ok : EXIT.failure;
   } finally {

@@ -1,8 +1,9 @@
-// The on-call command line: `runbook sandbox`, `runbook invoke`, `runbook demo`.
+// The on-call command line: `runbook sandbox`, `invoke`, `demo`, `list`, `plan`, `exec` and the other verbs below.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { ackCommand } from './ack';
 import { demoCommand } from './demo/index';
+import { execCommand } from './exec';
 import { EXIT } from './exit-codes';
 import { historyCommand } from './history';
 import { incidentsCommand } from './incidents';
@@ -146,6 +147,37 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).')
     .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; environment?: string; logs?: boolean; json?: boolean }) => {
       setExit(await rehearseCommand(document, opts));
+    });
+
+  program
+    .command('exec')
+    .description('start an SSM Automation runbook (StartAutomationExecution) and follow it step by step until it ends: progress, outputs, failures; answers an approval step. On the sandbox (AWS_ENDPOINT_URL on 127.0.0.1) it is rehearsed instead')
+    .argument('<document>', 'the Automation document name, e.g. NotificationService-ScaleConsumers (runbook list shows them)')
+    .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--approve', 'approve its aws:approve step (you must be one of its approvers)')
+    .option('--reject', 'reject its aws:approve step')
+    .option('--comment <text>', 'the comment sent with --approve / --reject')
+    .addOption(environmentOption())
+    .option('--logs', "sandbox: print the handlers' structured logs on stderr")
+    .option('--json', 'machine-readable summary: execution id, status, steps, outputs')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Against AWS it uses your usual credentials (AWS_PROFILE, AWS_REGION). Without --approve/--reject an approval is',
+        'asked at the prompt; with no terminal, exec prints the aws ssm send-automation-signal command for an approver and',
+        'keeps following. Ctrl-C stops following, not the execution.',
+        '',
+        'Examples:',
+        '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
+        '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge --approve',
+        '',
+        'Exit codes: 0 success, 1 the execution failed, timed out or was cancelled, or AWS failed, 2 unknown document or',
+        'bad --param, 64 usage, 69 sandbox only: an action or Lambda the rehearsal cannot run (e.g. a bundle not built).',
+      ].join('\n'),
+    )
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; logs?: boolean; json?: boolean }) => {
+      setExit(await execCommand(document, opts));
     });
 
   return program;

@@ -1,14 +1,21 @@
-// `runbook sandbox`: starts the emulator, provisions the topology, prints AWS_ENDPOINT_URL and routes alarm events to the handler bundles until stopped.
+// `runbook sandbox`: starts the emulator, provisions the topology, prints AWS_ENDPOINT_URL, routes alarm events to the handler bundles and
+// decisions to the escalation path, and fires due escalation timers, until stopped.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { systemClock } from '../shared/clock';
 import type { EnvironmentName } from '../shared/config/schema';
+import { handlerOfFunctionArn } from '../shared/escalation/deployment';
+import type { EscalationResult } from '../shared/escalation/escalation-service';
 import type { Decision } from '../shared/pipeline/types';
 import { createAlarmEvaluator } from '../sandbox/alarm-evaluator';
-import { createEventRouter } from '../sandbox/event-router';
+import { createEventRouter, type RouteResult } from '../sandbox/event-router';
 import { invokeBundle, isBundleBuilt } from '../sandbox/invoke-bundle';
 import { MotoNotInstalledError } from '../sandbox/moto-server';
+import { createSchedulerDriver } from '../sandbox/scheduler-driver';
 import { startSandbox } from '../sandbox/session';
+import { describeResult } from './demo/scenarios/escalation';
 import { EXIT } from './exit-codes';
 
 export interface SandboxOptions {
@@ -41,12 +48,28 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
   console.log(`# handler logs: ${logFile}. Ctrl-C stops the sandbox.`);
 
   const evaluator = createAlarmEvaluator({ clientConfig: session.clientConfig, topology });
+  const sqs = new SQSClient(session.clientConfig);
+  const log = (chunk: string): void => appendFileSync(logFile, chunk);
   const router = createEventRouter({
-    sqs: new SQSClient(session.clientConfig),
+    sqs,
     routes: Object.fromEntries(Object.entries(topology.alarmRoutes).map(([handler, route]) => [handler, route.url])),
     isAvailable: isBundleBuilt,
-    invoke: (handler, event) => invokeBundle(handler, event, (chunk) => appendFileSync(logFile, chunk)),
+    invoke: (handler, event) => invokeBundle(handler, event, log),
   });
+  // The escalation path, as in AWS: decisions on the project's bus and alarms returning to OK go to `escalate`
+  // (one message at a time: a bundle redirects this process's stdout while it runs, as the demo notes).
+  const escalations = [topology.decisionRoute.url, topology.alarmClearedRoute.url].map((url) =>
+    createEventRouter({ sqs, routes: { escalate: url }, isAvailable: isBundleBuilt, invoke: (handler, event) => invokeBundle(handler, event, log), batchSize: 1 }),
+  );
+  // moto stores Scheduler's one-time schedules but never fires them: the driver fires the escalation timers when due.
+  const scheduler = new SchedulerClient(session.clientConfig);
+  const timers = createSchedulerDriver({
+    scheduler,
+    groupName: topology.escalationScheduleGroup.name,
+    invoke: (arn, input) => invokeBundle(handlerOfFunctionArn(arn) ?? 'unknown-target', input, log),
+  });
+  const escalationLine = (r: RouteResult): string =>
+    r.error ? `escalate: FAILED ${r.error.name}: ${r.error.message} (will retry)` : `escalate: ${describeResult(r.result as EscalationResult)}`;
 
   let running = true;
   const stop = new Promise<void>((resolve) => {
@@ -67,11 +90,18 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
           console.log(`${new Date().toISOString()} ${d.playbook}: ${d.outcome} — ${d.reason}`);
         }
       }
+      for (const escalation of escalations) for (const r of await escalation.pollOnce()) console.log(`${new Date().toISOString()} ${escalationLine(r)}`);
+      for (const f of await timers.runDue(systemClock)) {
+        const what = f.error ? `FAILED ${f.error.message} (retried next round)` : describeResult(f.result as EscalationResult);
+        console.log(`${new Date().toISOString()} timer ${f.name}: ${what}`);
+      }
     } catch (error) {
       console.error(`sandbox loop: ${(error as Error).message}`);
     }
     await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, options.intervalMs))]);
   }
+  sqs.destroy();
+  scheduler.destroy();
   await session.stop();
   console.log('sandbox stopped');
   return EXIT.ok;

@@ -1,10 +1,5 @@
 // Lambda entry point: Memory Pressure (OOM) alarm -> raise the function's memory one step (shared/playbooks/memory-pressure.ts).
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createAlarmHandler } from '../shared/pipeline/create-alarm-handler';
 import { memoryPressurePlaybook } from '../shared/playbooks/memory-pressure';
 
-export const handler = createAlarmHandler({
-  playbook: memoryPressurePlaybook,
-  createClients: (config) => ({ lambda: new LambdaClient(config), logs: new CloudWatchLogsClient(config) }),
-});
+export const handler = createAlarmHandler({ playbook: memoryPressurePlaybook });

@@ -1,9 +1,5 @@
 // Lambda entry point: RDS CPUUtilization alarm -> next instance class on the environment's ladder (shared/playbooks/cpu-utilization.ts).
-import { RDSClient } from '@aws-sdk/client-rds';
 import { createAlarmHandler } from '../shared/pipeline/create-alarm-handler';
 import { cpuUtilizationPlaybook } from '../shared/playbooks/cpu-utilization';
 
-export const handler = createAlarmHandler({
-  playbook: cpuUtilizationPlaybook,
-  createClients: (config) => ({ rds: new RDSClient(config) }),
-});
+export const handler = createAlarmHandler({ playbook: cpuUtilizationPlaybook });

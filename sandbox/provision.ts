@@ -327,6 +327,9 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
     const scheduleGroup = await step(`Scheduler CreateScheduleGroup ${spec.escalationScheduleGroup}`, () =>
       scheduler.send(new CreateScheduleGroupCommand({ Name: spec.escalationScheduleGroup })),
     );
+    const verifyGroup = await step(`Scheduler CreateScheduleGroup ${spec.verifyScheduleGroup}`, () =>
+      scheduler.send(new CreateScheduleGroupCommand({ Name: spec.verifyScheduleGroup })),
+    );
 
     return {
       spec,
@@ -356,6 +359,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       decisionRoute: { ...decisionRoute, busName: spec.decisionRoute.busName, source: spec.decisionRoute.source },
       alarmClearedRoute,
       escalationScheduleGroup: { name: spec.escalationScheduleGroup, arn: required(scheduleGroup.ScheduleGroupArn, 'ScheduleGroupArn') },
+      verifyScheduleGroup: { name: spec.verifyScheduleGroup, arn: required(verifyGroup.ScheduleGroupArn, 'ScheduleGroupArn') },
     };
   } finally {
     for (const client of clients) client.destroy();

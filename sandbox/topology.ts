@@ -9,6 +9,7 @@ import {
 } from '../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import { ESCALATION_SCHEDULE_GROUP } from '../shared/escalation/deployment';
+import { VERIFY_SCHEDULE_GROUP } from '../shared/pipeline/verify-change-plan';
 import { DECISION_SOURCE } from '../shared/report/decision-reporter';
 
 // The alarm data is shared with infra (shared/config/alarm-specs.ts): the sandbox watches what production deploys.
@@ -118,6 +119,8 @@ export interface SandboxTopologySpec {
   alarmClearedRoute: RouteSpec;
   /** The EventBridge Scheduler group holding the escalation timers. */
   escalationScheduleGroup: string;
+  /** The group holding the health checks after a change (verify-change). */
+  verifyScheduleGroup: string;
 }
 
 export interface ProvisionedQueue {
@@ -180,6 +183,7 @@ export interface Topology {
   decisionRoute: ProvisionedRoute & { busName: string; source: string };
   alarmClearedRoute: ProvisionedRoute;
   escalationScheduleGroup: { name: string; arn: string };
+  verifyScheduleGroup: { name: string; arn: string };
 }
 
 const ALARM_STATE_CHANGE_PATTERN = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] } as const;
@@ -346,5 +350,6 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
       eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarms.map((alarm) => alarm.name), state: { value: ['OK'] } } },
     },
     escalationScheduleGroup: ESCALATION_SCHEDULE_GROUP,
+    verifyScheduleGroup: VERIFY_SCHEDULE_GROUP,
   };
 }

@@ -11,6 +11,8 @@ import type { AutomationConfig } from '../../shared/config/schema';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/pipeline/create-alarm-handler';
 import { CROSS_ACCOUNT_ACTIONS, pipelineActions } from '../../shared/pipeline/pipeline-actions';
 import { DECISION_SOURCE } from '../../shared/report/decision-reporter';
+import { VERIFY_HANDLER } from '../../shared/pipeline/verify-change-plan';
+import { VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../../shared/pipeline/verify-scheduler';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
@@ -139,7 +141,9 @@ export class RunbookStack extends Stack {
       killSwitchParameterArn: killSwitch.parameterArn,
       escalationTopicArns: topics.topics.map((t) => t.topicArn),
       escalationKeyArn: key.keyArn,
-      ...(timers ? { scheduleGroupName: timers.scheduleGroupName, schedulerRoleArn: timers.schedulerRole.roleArn } : {}),
+      ...(timers
+        ? { scheduleGroupName: timers.scheduleGroupName, verifyScheduleGroupName: timers.verifyScheduleGroupName, schedulerRoleArn: timers.schedulerRole.roleArn }
+        : {}),
     };
 
     for (const handler of props.handlers) {
@@ -175,6 +179,12 @@ export class RunbookStack extends Stack {
         environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.schedulerRole.roleArn;
         environmentVariables.ESCALATION_SCHEDULE_GROUP = timers.scheduleGroupName;
       }
+      if (timers && handler.kind === 'playbook' && names.has(VERIFY_HANDLER)) {
+        // The pipeline schedules the health check after a change: verify-change, invoked with the scheduler role.
+        environmentVariables[VERIFY_CHANGE_ARN_ENV] = functionArn(VERIFY_HANDLER);
+        environmentVariables[VERIFY_SCHEDULE_GROUP_ENV] = timers.verifyScheduleGroupName;
+        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.schedulerRole.roleArn;
+      }
       const fn = new RunbookFunction(this, `Handler-${handler.name}`, {
         handler,
         functionName: functionNameOf(handler.name),
@@ -204,6 +214,8 @@ export class RunbookStack extends Stack {
     }
     const timer = functions.get(TIMER_HANDLER);
     if (timers && timer) timers.allowInvoke(timer);
+    const verifier = functions.get(VERIFY_HANDLER);
+    if (timers && verifier) timers.allowInvoke(verifier, 'InvokeVerifyChange');
 
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,

@@ -1,5 +1,6 @@
 // Handlers that are not playbooks (escalation, timers): where each declares the IAM actions it calls.
 import { ESCALATION_ACTIONS } from '../../shared/escalation/create-escalation-handlers';
+import { VERIFY_CHANGE_ACTIONS } from '../../shared/pipeline/create-verify-change-handler';
 
 const ESCALATION_DECLARATION = { actions: ESCALATION_ACTIONS, declaredIn: 'shared/escalation/create-escalation-handlers.ts ESCALATION_ACTIONS' };
 
@@ -10,4 +11,5 @@ const ESCALATION_DECLARATION = { actions: ESCALATION_ACTIONS, declaredIn: 'share
 export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, { actions: readonly string[]; declaredIn: string }>> = {
   escalate: ESCALATION_DECLARATION,
   'escalation-timer': ESCALATION_DECLARATION,
+  'verify-change': { actions: VERIFY_CHANGE_ACTIONS, declaredIn: 'shared/pipeline/create-verify-change-handler.ts VERIFY_CHANGE_ACTIONS' },
 };

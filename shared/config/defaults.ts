@@ -37,6 +37,8 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
+      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      verifyChange: { verifyWindowMinutes: 10, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
       // Seed escalation path; AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel).
       escalation: {
         tiers: [
@@ -67,6 +69,8 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
+      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
       // "normal" = "System impaired" (Support API SeverityLevel); the service owner is not paged for staging.
       escalation: {
         tiers: [
@@ -96,6 +100,8 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
+      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
       // Development stops at L2; a support case would be "low" = "General guidance", and is not opened.
       escalation: {
         tiers: [

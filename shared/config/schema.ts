@@ -66,6 +66,22 @@ export const alertErrorRatePolicySchema = z.strictObject({
   maxLogEvents: z.number().check(z.int(), z.minimum(10), z.maximum(10000)),
 });
 
+/** After an applied change: how long its row's health signal is watched, and what counts as worse (revert + escalate). */
+export const verifyChangePolicySchema = z.strictObject({
+  /** The health check runs this long after the change, comparing the window after it with the window before. */
+  verifyWindowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  /** Worse: the error rate (Errors / Invocations) rose by more than this many percentage points. */
+  errorRateRisePercentPoints: z.number().check(z.minimum(0), z.maximum(100)),
+  /** ... judged only with at least this many invocations after the change (a handful of calls proves nothing). */
+  minInvocations: z.number().check(z.int(), z.minimum(1)),
+  /** Worse (memory): the average Duration rose by more than this share. */
+  durationRisePercent: z.number().check(z.minimum(0), z.maximum(1000)),
+  /** Worse (database): CPUUtilization did not fall by at least this many points (0: only a rise is worse). */
+  cpuImprovementPercentPoints: z.number().check(z.minimum(0), z.maximum(100)),
+  /** Worse (database): DatabaseConnections rose by more than this share. */
+  connectionsRisePercent: z.number().check(z.minimum(0), z.maximum(1000)),
+});
+
 /** How a tier is reached through its SNS topic: plain-text email, or an AWS Chatbot custom notification for chat. */
 export const escalationChannelSchema = z.enum(['email', 'chat']);
 export type EscalationChannel = z.infer<typeof escalationChannelSchema>;
@@ -117,6 +133,7 @@ export const environmentSchema = z.strictObject({
   alertErrorRate: alertErrorRatePolicySchema,
   guardrails: guardrailPolicySchema,
   scaleConsumers: scaleConsumersPolicySchema,
+  verifyChange: verifyChangePolicySchema,
   /** Tiers, channels and timeouts of the escalation path here; without it: every tier, email only, no support case. */
   escalation: z.optional(environmentEscalationSchema),
   /** Resources the automation owns here; it never touches anything else. */

@@ -16,6 +16,45 @@ export function atExpression(at: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
+/** One one-time schedule that invokes a Lambda function with `input`, deleted by Scheduler after it ran. */
+export interface OneTimeSchedule {
+  name: string;
+  groupName: string;
+  at: Date;
+  description: string;
+  functionArn: string;
+  schedulerRoleArn: string;
+  input: unknown;
+}
+
+/** Creates the schedule unless one of that name exists (ConflictException: created by an earlier attempt, a no-op). */
+export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule: OneTimeSchedule): Promise<{ name: string; created: boolean }> {
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: schedule.name,
+        GroupName: schedule.groupName,
+        ScheduleExpression: atExpression(schedule.at),
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Description: schedule.description,
+        Target: {
+          Arn: schedule.functionArn,
+          RoleArn: schedule.schedulerRoleArn,
+          Input: JSON.stringify(schedule.input),
+          // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        },
+      }),
+    );
+    return { name: schedule.name, created: true };
+  } catch (error) {
+    if (error instanceof ConflictException || (error as { name?: string }).name === 'ConflictException') return { name: schedule.name, created: false };
+    throw classifyAwsError(error, 'Scheduler CreateSchedule');
+  }
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ResourceNotFoundException';
 }
@@ -29,31 +68,15 @@ export class TimerScheduler {
   /** Creates the one-time schedule unless it exists; Scheduler deletes it after it ran (ActionAfterCompletion DELETE). */
   async schedule(input: TimerInput, at: Date): Promise<{ name: string; created: boolean }> {
     const target = await this.deployment();
-    const name = timerScheduleName(input);
-    try {
-      await this.scheduler.send(
-        new CreateScheduleCommand({
-          Name: name,
-          GroupName: target.scheduleGroup,
-          ScheduleExpression: atExpression(at),
-          ScheduleExpressionTimezone: 'UTC',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          ActionAfterCompletion: 'DELETE',
-          Description: input.action === 'check' ? `Is the alarm of ${input.incidentId} still firing?` : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
-          Target: {
-            Arn: target.timerFunctionArn,
-            RoleArn: target.schedulerRoleArn,
-            Input: JSON.stringify(input),
-            // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
-            RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
-          },
-        }),
-      );
-      return { name, created: true };
-    } catch (error) {
-      if (error instanceof ConflictException || (error as { name?: string }).name === 'ConflictException') return { name, created: false };
-      throw classifyAwsError(error, 'Scheduler CreateSchedule');
-    }
+    return createOneTimeSchedule(this.scheduler, {
+      name: timerScheduleName(input),
+      groupName: target.scheduleGroup,
+      at,
+      description: input.action === 'check' ? `Is the alarm of ${input.incidentId} still firing?` : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
+      functionArn: target.timerFunctionArn,
+      schedulerRoleArn: target.schedulerRoleArn,
+      input,
+    });
   }
 
   /** Deletes a pending timer that is no longer needed; one already gone is fine. */

@@ -1,5 +1,6 @@
-// The kill switch: one SSM parameter that turns all automation into dry run, read with GetParameter and kept for a short while.
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+// The kill switch: one SSM parameter that turns all automation into dry run, read through Powertools parameters with a short cache.
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { errorName } from '../aws/classify-error';
 
 export interface KillSwitchState {
@@ -11,37 +12,38 @@ export interface KillSwitchState {
 const ENGAGED = /^(on|true|1|yes|engaged|dry-?run)$/i;
 
 /**
- * One parameter, one cached answer: a plain GetParameter rather than Powertools parameters, whose provider brings
- * GetParameters, GetParametersByPath, transforms and its own copy of Powertools commons (about 14 KB per handler bundle)
- * for a feature we do not use (docs/decisions.md). "Not set" is cached too: an absent switch costs no call per event.
+ * Powertools' SSMProvider caches the value for `maxAgeSeconds`; it does not cache a failure, so "not set" is cached
+ * here for the same time: an absent switch costs no SSM call per event.
  */
 export class KillSwitch {
-  private cached: { state: KillSwitchState; atMs: number } | undefined;
+  private readonly provider: SSMProvider;
+  private notSetUntilMs = 0;
 
   constructor(
-    private readonly ssm: Pick<SSMClient, 'send'>,
+    ssm: SSMClient,
     private readonly parameterName: string,
     private readonly maxAgeSeconds: number,
     private readonly nowMs: () => number = Date.now,
-  ) {}
+  ) {
+    this.provider = new SSMProvider({ awsSdkV3Client: ssm });
+  }
 
   /** Fails safe: if the switch cannot be read (other than "not found"), automation runs as dry run, and asks again next time. */
   async read(): Promise<KillSwitchState> {
-    if (this.cached && this.nowMs() - this.cached.atMs < this.maxAgeSeconds * 1000) return this.cached.state;
-    let state: KillSwitchState;
+    if (this.nowMs() < this.notSetUntilMs) return { engaged: false, reason: `kill switch ${this.parameterName} is not set` };
     try {
-      const { Parameter } = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }));
-      const value = Parameter?.Value?.trim() ?? '';
-      state = ENGAGED.test(value)
+      const value = (await this.provider.get(this.parameterName, { maxAge: this.maxAgeSeconds }))?.trim() ?? '';
+      return ENGAGED.test(value)
         ? { engaged: true, reason: `kill switch ${this.parameterName} is "${value}": all automation is dry run` }
         : { engaged: false, reason: `kill switch ${this.parameterName} is off` };
     } catch (error) {
-      if (errorName(error) !== 'ParameterNotFound') {
-        return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(error)}): failing safe to dry run` };
+      // Powertools wraps the SDK's error in a GetParameterError whose cause is the original.
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      if (errorName(cause) === 'ParameterNotFound') {
+        this.notSetUntilMs = this.nowMs() + this.maxAgeSeconds * 1000;
+        return { engaged: false, reason: `kill switch ${this.parameterName} is not set` };
       }
-      state = { engaged: false, reason: `kill switch ${this.parameterName} is not set` };
+      return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)}): failing safe to dry run` };
     }
-    this.cached = { state, atMs: this.nowMs() };
-    return state;
   }
 }

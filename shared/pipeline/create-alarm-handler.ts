@@ -2,6 +2,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +19,7 @@ import { DecisionReporter } from '../report/decision-reporter';
 import { IncidentStore } from '../state/incident-store';
 import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
 import type { Decision, Playbook, ResourceRef } from './types';
+import { VerifyScheduler } from './verify-scheduler';
 
 export const SERVICE_NAME = 'notification-runbooks';
 export const METRICS_NAMESPACE = 'NotificationService/Runbooks';
@@ -87,6 +89,8 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
       options.services?.killSwitch ??
       new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
     alarms: options.services?.alarms ?? accounts.ownClients().alarms,
+    // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something.
+    ...(options.services?.verifier ? { verifier: options.services.verifier } : options.playbook.health ? { verifier: new VerifyScheduler(new SchedulerClient(sdkConfig), env, runtime.region) } : {}),
   };
   return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts };
 }

@@ -13,6 +13,8 @@ export const PIPELINE_ACTIONS = {
   killSwitch: ['ssm:GetParameter'],
   /** shared/aws/alarm-state-reader.ts: the alarm is re-read before acting; in the alarm's own account. */
   alarms: ['cloudwatch:DescribeAlarms'],
+  /** shared/pipeline/verify-scheduler.ts: the health check after a change, a one-time schedule run with the scheduler role. */
+  verifySchedule: ['scheduler:CreateSchedule', 'iam:PassRole'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PipelineResource = keyof typeof PIPELINE_ACTIONS;

@@ -9,8 +9,11 @@ import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
 import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
-import type { IncidentStore } from '../state/incident-store';
+import type { IncidentStore, ResourceState } from '../state/incident-store';
+import { metricWindow } from '../playbooks/metric-window';
 import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
+import type { VerifyChangeInput } from './verify-change-plan';
+import type { HealthCheckScheduler } from './verify-scheduler';
 
 export interface PipelineServices {
   store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'> &
@@ -18,6 +21,8 @@ export interface PipelineServices {
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
   alarms: Pick<AlarmStateReader, 'current'>;
+  /** Schedules the health check after an applied change (playbooks with `health`); none: no check (tests, previews). */
+  verifier?: HealthCheckScheduler;
 }
 
 export interface PipelineDeps<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
@@ -237,13 +242,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // A retry after a crash between apply and record: the change is already there; finish recording it.
   if (previousIntent && playbook.isApplied(observation, previousIntent.change)) {
     const after = await playbook.verify(ctx, target, previousIntent.change);
-    return decide({
-      outcome: 'applied',
-      reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`,
-      before: previousIntent.before,
-      after,
-      blastRadius: previousIntent.blastRadius,
-    });
+    const applied = { before: previousIntent.before, after, blastRadius: previousIntent.blastRadius };
+    // The attempt that applied it may have died before scheduling its health check: scheduling again is a no-op.
+    const checked = await withHealthCheck(deps, ctx, event, target, previousIntent.change, previousIntent.direction, previousIntent.summary);
+    if ('failed' in checked) return decide({ ...applied, ...checked.failed });
+    return decide({ outcome: 'applied', reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`, ...applied, ...checked });
   }
 
   const resourceState = await services.store.getResourceState(target.resource.arn);
@@ -293,24 +296,80 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     await playbook.apply(ctx, target, plan.change);
   } catch (error) {
     // A permanent failure leaves the resource as it was (apply undoes its own earlier steps): give the reservation
-    // back, so no cooldown, budget or baseline is spent on a change that did not happen.
+    // back, so no cooldown, budget or baseline is spent on a change that did not happen. What apply learned meanwhile
+    // (ctx.remember) is kept; a reservation someone else has since replaced is left alone.
     if (classifyAwsError(error, `${playbook.name} apply`) instanceof PermanentError) {
-      const { version: _version, ...previous } = resourceState ?? { version: 0, changeTimesSeconds: [] };
-      await services.store.reserveChange(target.resource.arn, (resourceState?.version ?? 0) + 1, previous).catch((giveBackError: unknown) => {
+      await giveBackReservation(services.store, target.resource.arn, resourceState, event.incidentKey).catch((giveBackError: unknown) => {
         deps.logger.error('could not give back the reservation of a change that failed', { error: giveBackError });
       });
     }
     throw error;
   }
   const after = await playbook.verify(ctx, target, plan.change);
-  return decide({
-    outcome: 'applied',
-    reason: plan.summary,
-    before: plan.before,
-    after,
-    blastRadius: plan.blastRadius,
-    alarmToChangeMs: Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp)),
-  });
+  const alarmToChangeMs = Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp));
+  const checked = await withHealthCheck(deps, ctx, event, target, plan.change, plan.direction, plan.summary);
+  if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...checked.failed });
+  return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...checked });
+}
+
+/**
+ * After an applied change (not a restore), for a row with a health signal: reads the signal over the window before the change and
+ * schedules verify-change one window later (a Lambda cannot wait that long). A transient failure is thrown (the retry
+ * finds the change applied and schedules again); any other failure escalates: a change nobody watches is not left silent.
+ */
+async function withHealthCheck<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  ctx: PlaybookContext<Clients>,
+  event: AlarmStateChange,
+  target: Target,
+  change: Change,
+  direction: 'scale-up' | 'restore',
+  summary: string,
+): Promise<Pick<Decision, 'healthCheck'> | { failed: Pick<Decision, 'outcome' | 'reason' | 'escalation'> }> {
+  const { playbook, services, runtime, clock } = deps;
+  // A restore puts back the recorded baseline, the state the resource was healthy in: it is not second-guessed.
+  if (!playbook.health || !services.verifier || direction === 'restore') return {};
+  try {
+    const windowMinutes = runtime.env.verifyChange.verifyWindowMinutes;
+    const now = clock.now();
+    const before = await playbook.health.read(ctx, target, change, metricWindow(now, windowMinutes));
+    const dueAt = new Date(now.getTime() + windowMinutes * 60_000);
+    const input: VerifyChangeInput = {
+      action: 'verify-change',
+      playbook: playbook.name,
+      incidentKey: event.incidentKey,
+      changedAt: now.toISOString(),
+      summary,
+      target: target as unknown as VerifyChangeInput['target'],
+      change: change as unknown as Record<string, unknown>,
+      before,
+      alarm: { account: event.account, region: event.region, name: event.alarmName, arn: event.alarmArn, state: event.state.value, time: event.state.timestamp },
+    };
+    const { name } = await services.verifier.schedule(input, dueAt);
+    return { healthCheck: { schedule: name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };
+  } catch (error) {
+    const classified = classifyAwsError(error, `${playbook.name} health check`);
+    if (classified instanceof TransientError) throw classified;
+    return {
+      failed: {
+        outcome: 'escalate',
+        reason: `${summary} — applied, but its health check could not be scheduled: ${classified.message}`,
+        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+      },
+    };
+  }
+}
+
+async function giveBackReservation(
+  store: PipelineServices['store'],
+  resourceArn: string,
+  before: ResourceState | undefined,
+  incidentKey: string,
+): Promise<void> {
+  const now = await store.getResourceState(resourceArn);
+  if (!now || now.lastIncidentKey !== incidentKey) return;
+  const { version: _version, ...previous } = before ?? { version: 0, changeTimesSeconds: [] };
+  await store.reserveChange(resourceArn, now.version, { ...previous, ...(now.learned ? { learned: now.learned } : {}) });
 }
 
 /** Log and metrics only: for rejections and duplicates, which must not cost AWS calls. */

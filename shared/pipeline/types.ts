@@ -20,7 +20,9 @@ export type EscalationCause =
   /** The function runs as a published version (alias): a configuration change reaches it only through a publish. */
   | 'publish-required'
   /** Another playbook's finding forbids this change now (scale-consumers while the database's connections are saturated). */
-  | 'cross-playbook';
+  | 'cross-playbook'
+  /** The health check after an applied change found the row's signal worse: the change was reverted (shared/pipeline/verify-change.ts). */
+  | 'made-worse';
 
 /** The SSM Automation document a person runs to make a change the automation may not make itself, parameters filled in. */
 export interface ManualRunbook {
@@ -59,6 +61,8 @@ export interface Decision {
   decidedAt: string;
   /** Alarm state change -> change applied, for "time from alarm to change". */
   alarmToChangeMs?: number;
+  /** An applied change's scheduled health check (shared/pipeline/verify-change.ts). */
+  healthCheck?: { schedule: string; dueAt: string; windowMinutes: number; signal: string; before: HealthReading };
 }
 
 export type Plan<Change> =
@@ -98,6 +102,31 @@ export interface PlaybookContext<Clients> {
   recall?(resourceArn: string): Promise<Record<string, unknown> | undefined>;
 }
 
+/** A row's health signal over one window, as figures (null: no datapoints). */
+export interface HealthReading {
+  /** Window start and end (ISO 8601), whole minutes. */
+  from: string;
+  to: string;
+  figures: Record<string, number | null>;
+}
+
+export type VerifyChangePolicy = RuntimeConfig['env']['verifyChange'];
+
+/**
+ * What a changing row watches after its change (the issue's "Verify" requirement). I/O in `read`, the judgement pure,
+ * the revert is the row's own `apply` + `verify` of `revertOf(change)`, so it has the same safety as the change.
+ */
+export interface HealthSignal<Clients, Target, Change> {
+  /** In a few words, for the decision: "consumer errors, invocations, throttles". */
+  signal: string;
+  /** The signal over [from, to). */
+  read(ctx: PlaybookContext<Clients>, target: Target, change: Change, window: { from: Date; to: Date }): Promise<HealthReading>;
+  /** Pure: why `after` is worse than `before` under the policy, or undefined when it is not. */
+  worse(before: HealthReading, after: HealthReading, policy: VerifyChangePolicy): string | undefined;
+  /** Pure: the change that puts the recorded starting point back. */
+  revertOf(change: Change): Change;
+}
+
 /** One row of the troubleshooting table (CONVENTIONS.md "Shape"). */
 export interface Playbook<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
   /** Handler name, e.g. scale-consumers. */
@@ -123,4 +152,6 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   verify(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<Record<string, unknown>>;
   /** Pure: does the observation already show this change (a retry after a crash between apply and record)? */
   isApplied(observation: Observation, change: Change): boolean;
+  /** Rows that change something: the signal watched for a window after the change, and reverted on when worse. */
+  health?: HealthSignal<Clients, Target, Change>;
 }

@@ -1,14 +1,19 @@
 // CPU Utilization > 70% -> scale up the database: the playbook module for handler scale-up-database.
-import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, revertClassChange } from './cpu-utilization-health';
+import { readWindowMetrics } from './metric-window';
 import { planDatabaseScaleUp, recentDatapoints, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
 
 export interface CpuUtilizationClients {
   rds: RDSClient;
+  /** The health check's reading after a change; observe, plan and apply do not need it. */
+  cloudWatch?: CloudWatchClient;
 }
 
 export interface DatabaseTarget {
@@ -23,7 +28,9 @@ const ROW = 'cpu-utilization';
  * How long verify watches the class change. A real one takes minutes to tens of minutes; past this bound the
  * decision reports the change as accepted and still in progress (RDS finishes it on its own) rather than failing.
  */
-const SETTLE_POLLS = 40;
+// 4 x 15 s keeps verify well inside the handler's 120 s Lambda timeout and the 120 s claim lease (infra/lib/settings.ts,
+// claimLeaseSeconds); the scheduled health check (verify-change) looks again once the window has passed.
+const SETTLE_POLLS = 4;
 const SETTLE_INTERVAL_MS = 15_000;
 
 async function describe(ctx: Ctx, id: string): Promise<DBInstance> {
@@ -51,7 +58,8 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   row: ROW,
   // Only on ALARM: scaling back down is downtime too, so a person decides when.
   actsOn: ['ALARM'],
-  actions: ['cloudwatch:DescribeAlarms', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
+  createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch }),
+  actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
 
   resolveTarget(event, runtime) {
     const metric = primaryMetric(event);
@@ -122,5 +130,15 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
 
   isApplied(observation, change) {
     return observation.instanceClass === change.toClass || observation.pendingInstanceClass === change.toClass;
+  },
+
+  health: {
+    signal: DATABASE_HEALTH_SIGNAL,
+    read(ctx, _target, change, window) {
+      if (!ctx.clients.cloudWatch) throw new PermanentError('scale-up-database was built without a CloudWatch client: its health cannot be read');
+      return readWindowMetrics(ctx.clients.cloudWatch, databaseHealthMetrics(change), window);
+    },
+    worse: databaseHealthWorse,
+    revertOf: revertClassChange,
   },
 };

@@ -1,18 +1,21 @@
 // Memory Pressure (OOM errors) -> raise Lambda memory: the playbook module for handler raise-lambda-memory.
-import { paginateDescribeMetricFilters, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, paginateDescribeMetricFilters } from '@aws-sdk/client-cloudwatch-logs';
 import {
   GetFunctionConfigurationCommand,
   paginateListAliases,
   paginateListEventSourceMappings,
+  LambdaClient,
   UpdateFunctionConfigurationCommand,
   type AliasConfiguration,
   type FunctionConfiguration,
-  type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { PermanentError, TransientError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
+import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, revertMemoryRaise } from './memory-pressure-health';
+import { readWindowMetrics } from './metric-window';
 import {
   MEMORY_CEILING_FACT,
   memoryCeilingFromRefusal,
@@ -25,6 +28,8 @@ import {
 export interface MemoryPressureClients {
   lambda: LambdaClient;
   logs: CloudWatchLogsClient;
+  /** The health check's reading after a change; observe, plan and apply do not need it. */
+  cloudWatch?: CloudWatchClient;
 }
 
 type Ctx = PlaybookContext<MemoryPressureClients>;
@@ -117,8 +122,10 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   name: 'raise-lambda-memory',
   row: ROW,
   actsOn: ['ALARM'],
+  createClients: (config, shared) => ({ lambda: new LambdaClient(config), logs: new CloudWatchLogsClient(config), cloudWatch: shared.cloudWatch }),
   actions: [
     'cloudwatch:DescribeAlarms',
+    'cloudwatch:GetMetricData',
     'logs:DescribeMetricFilters',
     'lambda:GetFunctionConfiguration',
     'lambda:UpdateFunctionConfiguration',
@@ -202,5 +209,15 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
 
   isApplied(observation, change) {
     return observation.memoryMb === change.toMb;
+  },
+
+  health: {
+    signal: MEMORY_HEALTH_SIGNAL,
+    read(ctx, _target, change, window) {
+      if (!ctx.clients.cloudWatch) throw new PermanentError('raise-lambda-memory was built without a CloudWatch client: its health cannot be read');
+      return readWindowMetrics(ctx.clients.cloudWatch, memoryHealthMetrics(change), window);
+    },
+    worse: memoryHealthWorse,
+    revertOf: revertMemoryRaise,
   },
 };

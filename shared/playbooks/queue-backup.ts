@@ -18,6 +18,8 @@ import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { saturatedDatabase } from './consult-db-saturation';
+import { readWindowMetrics } from './metric-window';
+import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, revertConsumerScaling } from './queue-backup-health';
 import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
 export interface QueueBackupClients {
@@ -247,5 +249,12 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       change.mappings.every((c) => observation.mappings.find((m) => m.uuid === c.uuid)?.maximumConcurrency === c.to) &&
       change.reservedConcurrency.every((r) => (observation.functions[r.functionName]?.reservedConcurrency ?? null) === r.to)
     );
+  },
+
+  health: {
+    signal: CONSUMER_HEALTH_SIGNAL,
+    read: (ctx, _target, change, window) => readWindowMetrics(ctx.clients.cloudWatch, consumerHealthMetrics(change), window),
+    worse: consumerHealthWorse,
+    revertOf: revertConsumerScaling,
   },
 };

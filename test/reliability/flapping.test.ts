@@ -67,6 +67,11 @@ function mostInAnyWindow(applied: Applied[], direction: Applied['direction'], wi
 }
 
 describe.each(playbookCases.map((c) => [c.handler, c] as const))('%s under a flapping alarm', (_name, playbook) => {
+  // provisionAccount puts the scenario's overrides into process.env: none may leak into the next scenario.
+  afterEach(() => {
+    delete process.env.RUNBOOK_CONFIG_JSON;
+  });
+
   it.each(scenarios.map((s) => [s.title, s] as const))(
     'makes at most one scale-up and one restore per cooldown window and never passes the cap: %s',
     async (_title, scenario) => {

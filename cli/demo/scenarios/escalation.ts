@@ -22,7 +22,8 @@ const POLL_INTERVAL_MS = 100;
 const QUEUE_HANDLER = 'scale-consumers';
 const BREACH = { version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [2480], threshold: 1000 };
 
-function describeResult(result: EscalationResult): string {
+/** One escalation result in one line (the demo and `runbook sandbox` print it). */
+export function describeResult(result: EscalationResult): string {
   const delivered = result.delivered.map((d) => `${d.kind === 'resolve' ? 'resolution to' : 'notified'} ${d.tier} (${d.via})`).join('; ');
   const id = result.incidentId ?? result.incidentIds?.join(', ') ?? '';
   return `${result.action.toUpperCase()}${id ? ` ${id}` : ''}${delivered ? ` — ${delivered}` : ` — ${result.reason}`}`;

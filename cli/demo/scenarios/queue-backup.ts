@@ -1,11 +1,16 @@
 // Demo scenario, Queue Backup (Messages > 1000) -> scale consumers: 1500 notifications arrive, the alarm fires, the consumers scale up, drain the queue, and go back.
+import { appendFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
+import { invokeBundle } from '../../../sandbox/invoke-bundle';
+import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { createSimulatedConsumer } from '../../../sandbox/simulated-consumer';
-import { seconds, type DemoScenario } from '../context';
+import { describeDecision, seconds, type DemoScenario } from '../context';
 
 export const queueBackupScenario: DemoScenario = {
   name: 'queue-backup',
@@ -96,6 +101,28 @@ export const queueBackupScenario: DemoScenario = {
       `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,
       ...(scaleUp ? [`alarm -> change               ${scaleUp.alarmToChangeMs ?? '?'} ms`, `blast radius                  ${scaleUp.blastRadius ?? '?'}`] : []),
     ];
+    if (scaleUp?.healthCheck) {
+      const check = scaleUp.healthCheck;
+      summary.push(`health check                  scheduled for ${check.dueAt.slice(11, 19)} UTC (${check.windowMinutes} min after the change): ${check.signal}`);
+      // Scheduler's part, played by the sandbox: the clock jumps past the window and the due health check runs now.
+      const clock = createSandboxClock();
+      clock.advance((check.windowMinutes + 1) * 60_000);
+      const driver = createSchedulerDriver({
+        scheduler: new SchedulerClient(clientConfig),
+        groupName: topology.verifyScheduleGroup.name,
+        invoke: (arn, input) => invokeBundle(handlerOfFunctionArn(arn) ?? 'unknown-target', input, (chunk) => appendFileSync(ctx.logFile, chunk)),
+      });
+      for (const fired of await driver.runDue(clock)) {
+        if (fired.error) {
+          failures += 1;
+          line(`  ${at()}  verify-change: FAILED (${fired.error.message})`);
+          continue;
+        }
+        const verdict = fired.result as Decision;
+        line(`  ${at()}  sandbox clock +${check.windowMinutes + 1} min: ${describeDecision(verdict)}`);
+        summary.push(`health check result           ${verdict.outcome === 'skipped' && /verified healthy/.test(verdict.reason) ? 'verified healthy' : `${verdict.outcome}: ${verdict.reason}`}`);
+      }
+    }
     if (options.environment === 'development') {
       const planned = decisions.some((d) => d.outcome === 'dry-run');
       summary.push(planned ? 'development is report-only: the plan was reported, nothing was changed' : 'no plan was reported');

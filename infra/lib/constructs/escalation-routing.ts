@@ -7,6 +7,7 @@ import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESCALATION_SCHEDULE_GROUP } from '../../../shared/escalation/deployment';
+import { VERIFY_SCHEDULE_GROUP } from '../../../shared/pipeline/verify-change-plan';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../../../shared/report/decision-reporter';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
@@ -17,23 +18,26 @@ export const TIMER_HANDLER = 'escalation-timer';
 /** The schedule group and the role EventBridge Scheduler invokes the timer handler with; built before the functions. */
 export class EscalationTimers extends Construct {
   readonly scheduleGroupName = ESCALATION_SCHEDULE_GROUP;
+  /** The health checks after a change (verify-change), in their own group. */
+  readonly verifyScheduleGroupName = VERIFY_SCHEDULE_GROUP;
   readonly schedulerRole: Role;
 
   constructor(scope: Construct, id: string, props: { roleName: string }) {
     super(scope, id);
     new CfnScheduleGroup(this, 'Group', { name: this.scheduleGroupName });
+    new CfnScheduleGroup(this, 'VerifyGroup', { name: this.verifyScheduleGroupName });
     const stack = Stack.of(this);
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       roleName: props.roleName,
-      description: 'EventBridge Scheduler invokes the escalation-timer handler with this role, and nothing else',
+      description: 'EventBridge Scheduler invokes the escalation-timer and verify-change handlers with this role, and nothing else',
       // Confused-deputy guard (EventBridge Scheduler execution role).
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
     });
   }
 
-  /** Lets the schedules invoke the timer function (once it exists). */
-  allowInvoke(timer: IFunction): void {
-    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ sid: 'InvokeEscalationTimer', actions: ['lambda:InvokeFunction'], resources: [timer.functionArn] }));
+  /** Lets the schedules invoke a timer target (escalation-timer, verify-change) once it exists. */
+  allowInvoke(timer: IFunction, sid = 'InvokeEscalationTimer'): void {
+    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ sid, actions: ['lambda:InvokeFunction'], resources: [timer.functionArn] }));
   }
 }
 

@@ -23,6 +23,8 @@ export interface ScopeTargets {
   automationDocumentNames?: readonly string[];
   runbookFunctionArns?: readonly string[];
   scheduleGroupName?: string;
+  /** The health checks' schedule group (shared/pipeline/verify-change-plan.ts), beside the escalation timers'. */
+  verifyScheduleGroupName?: string;
   schedulerRoleArn?: string;
   remediationRoleArns?: readonly string[];
 }
@@ -106,12 +108,13 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       return perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:automation-execution/*`, wildcardReason: 'automation execution ids are assigned when a runbook starts' }]);
     case 'schedule': {
       const group = required(t.scheduleGroupName, kind, declaredBy);
-      return perRegion((r) => [
-        {
-          arn: `arn:${p}:scheduler:${r}:${a}:schedule/${group}/*`,
-          wildcardReason: `escalation timers are named per incident at run time, inside the project's schedule group ${group}`,
-        },
-      ]);
+      const groups = [group, ...(t.verifyScheduleGroupName ? [t.verifyScheduleGroupName] : [])];
+      return perRegion((r) =>
+        groups.map((g) => ({
+          arn: `arn:${p}:scheduler:${r}:${a}:schedule/${g}/*`,
+          wildcardReason: `escalation timers and health checks are named per incident at run time, inside the project's schedule group ${g}`,
+        })),
+      );
     }
     case 'scheduler-role':
       return [{ arn: required(t.schedulerRoleArn, kind, declaredBy) }];

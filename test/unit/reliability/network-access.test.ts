@@ -20,7 +20,11 @@ const WIDENING = [
 
 // rds:ModifyDBInstance can make an instance publicly accessible; the database playbook may only change its class,
 // and only through its own reviewed call (shared/playbooks/cpu-utilization.ts): it is allowed here by name.
-const ALLOWED = new Map([['scale-up-database', new Set(['rds:ModifyDBInstance'])]]);
+// verify-change reverts a class change through that same call, to the class the change started from.
+const ALLOWED = new Map([
+  ['scale-up-database', new Set(['rds:ModifyDBInstance'])],
+  ['verify-change', new Set(['rds:ModifyDBInstance'])],
+]);
 
 const declarations: Array<[string, readonly string[]]> = [
   ...Object.values(playbooks).map((p): [string, readonly string[]] => [p.name, p.actions]),

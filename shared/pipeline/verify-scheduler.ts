@@ -1,0 +1,38 @@
+// The health check after a change as a durable timer: one EventBridge Scheduler one-time schedule invoking verify-change.
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { OWN_ACCOUNT_ENV } from '../aws/account-clients';
+import { escalationDeployment, FUNCTION_NAME_PREFIX, partitionOfRegion } from '../escalation/deployment';
+import { createOneTimeSchedule } from '../escalation/timer-scheduler';
+import { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, verifyScheduleName, type VerifyChangeInput } from './verify-change-plan';
+
+/** Infra sets these; without them the names follow the project's conventions in the handler's own account. */
+export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
+export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';
+
+export interface HealthCheckScheduler {
+  schedule(input: VerifyChangeInput, at: Date): Promise<{ name: string; created: boolean }>;
+}
+
+export class VerifyScheduler implements HealthCheckScheduler {
+  constructor(
+    private readonly scheduler: SchedulerClient,
+    private readonly env: Record<string, string | undefined>,
+    private readonly region: string,
+  ) {}
+
+  async schedule(input: VerifyChangeInput, at: Date): Promise<{ name: string; created: boolean }> {
+    // The function and the scheduler role live where this handler runs: its own account (infra), else the alarm's.
+    const account = this.env[OWN_ACCOUNT_ENV] || input.alarm.account;
+    const where = escalationDeployment(this.env, { region: this.region, account });
+    return createOneTimeSchedule(this.scheduler, {
+      name: verifyScheduleName(input.playbook, input.incidentKey),
+      groupName: this.env[VERIFY_SCHEDULE_GROUP_ENV] || VERIFY_SCHEDULE_GROUP,
+      at,
+      description: `Health check of ${input.playbook}'s change on ${input.target.resource.id}: revert and escalate if it made things worse`.slice(0, 512),
+      functionArn:
+        this.env[VERIFY_CHANGE_ARN_ENV] || `arn:${partitionOfRegion(this.region)}:lambda:${this.region}:${account}:function:${FUNCTION_NAME_PREFIX}${VERIFY_HANDLER}`,
+      schedulerRoleArn: where.schedulerRoleArn,
+      input,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+// Pure: CPU Utilization's health after a class change: the instance's CPU must fall, its connections must not climb.
+import { figure, relativeRise } from '../pipeline/health-figures';
+import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { DatabaseClassChange } from './cpu-utilization-plan';
+import type { WindowMetric } from './metric-window';
+
+export const DATABASE_HEALTH_SIGNAL = 'CPUUtilization and DatabaseConnections (AWS/RDS, average)';
+
+export function databaseHealthMetrics(change: DatabaseClassChange): WindowMetric[] {
+  const dimensions = { DBInstanceIdentifier: change.dbInstanceIdentifier };
+  return [
+    { figure: 'cpuPercent', namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions, stat: 'Average' },
+    { figure: 'connections', namespace: 'AWS/RDS', metricName: 'DatabaseConnections', dimensions, stat: 'Average' },
+  ];
+}
+
+/**
+ * Worse after moving to a bigger class: CPU did not come down by the policy's points (the class was not the bottleneck),
+ * or connections climbed (clients reconnecting in a storm after the failover). Without datapoints in either window
+ * nothing is judged.
+ */
+export function databaseHealthWorse(before: HealthReading, after: HealthReading, policy: VerifyChangePolicy): string | undefined {
+  const reasons: string[] = [];
+  const cpuBefore = figure(before, 'cpuPercent');
+  const cpuAfter = figure(after, 'cpuPercent');
+  if (cpuBefore !== null && cpuAfter !== null && cpuAfter > cpuBefore - policy.cpuImprovementPercentPoints) {
+    reasons.push(
+      `CPU ${Number(cpuBefore.toFixed(1))}% -> ${Number(cpuAfter.toFixed(1))}%: did not improve` +
+        (policy.cpuImprovementPercentPoints > 0 ? ` by ${policy.cpuImprovementPercentPoints} points` : ''),
+    );
+  }
+  const connections = relativeRise('connections', '', figure(before, 'connections') ?? undefined, figure(after, 'connections') ?? undefined, policy.connectionsRisePercent);
+  if (connections) reasons.push(connections);
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+export function revertClassChange(change: DatabaseClassChange): DatabaseClassChange {
+  return { dbInstanceIdentifier: change.dbInstanceIdentifier, fromClass: change.toClass, toClass: change.fromClass };
+}

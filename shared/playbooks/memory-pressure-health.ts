@@ -1,0 +1,48 @@
+// Pure: Memory Pressure's health after raising memory: the function's error rate (timeouts included) and its average duration.
+import { errorRateRise, figure, relativeRise } from '../pipeline/health-figures';
+import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { MemoryChange } from './memory-pressure-plan';
+import type { WindowMetric } from './metric-window';
+
+export const MEMORY_HEALTH_SIGNAL = 'function Errors / Invocations (timeouts included) and average Duration (AWS/Lambda)';
+
+/** Errors, Invocations and Duration (Sum): Duration's sum over Invocations' is the exact average over the window. */
+export function memoryHealthMetrics(change: MemoryChange): WindowMetric[] {
+  const dimensions = { FunctionName: change.functionName };
+  return (['Errors', 'Invocations', 'Duration'] as const).map((metricName) => ({
+    figure: metricName === 'Duration' ? 'durationSumMs' : metricName.toLowerCase(),
+    namespace: 'AWS/Lambda',
+    metricName,
+    dimensions,
+    stat: 'Sum' as const,
+  }));
+}
+
+function averageDurationMs(reading: HealthReading, minInvocations: number): number | undefined {
+  const invocations = figure(reading, 'invocations');
+  const sum = figure(reading, 'durationSumMs');
+  if (invocations === null || sum === null || invocations < minInvocations) return undefined;
+  return sum / invocations;
+}
+
+/**
+ * Worse after raising memory: more errors or timeouts (Lambda counts a timeout in Errors), or slower invocations.
+ * More memory also means more CPU, so a healthy raise keeps or lowers the duration; a rise points at something else.
+ */
+export function memoryHealthWorse(before: HealthReading, after: HealthReading, policy: VerifyChangePolicy): string | undefined {
+  const reasons = [
+    errorRateRise(
+      'function',
+      { errors: figure(before, 'errors'), invocations: figure(before, 'invocations') },
+      { errors: figure(after, 'errors'), invocations: figure(after, 'invocations') },
+      policy,
+    ),
+    // The average of a handful of invocations says little: both windows need minInvocations.
+    relativeRise('average duration', ' ms', averageDurationMs(before, policy.minInvocations), averageDurationMs(after, policy.minInvocations), policy.durationRisePercent),
+  ].filter((r): r is string => r !== undefined);
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+export function revertMemoryRaise(change: MemoryChange): MemoryChange {
+  return { functionName: change.functionName, fromMb: change.toMb, toMb: change.fromMb };
+}

@@ -1,0 +1,60 @@
+// `runbook exec` as an on-call engineer runs it on the sandbox: a real process, rehearsing the document against the emulator.
+import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { runCli } from '../../support/run-cli';
+
+async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
+  const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+  return mapping.ScalingConfig?.MaximumConcurrency;
+}
+
+describe('runbook exec on the sandbox', () => {
+  let account: SandboxAccount;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  it('rehearses NotificationService-ScaleConsumers step by step, says it is a rehearsal, and the consumers really scale', async () => {
+    expect(await maximumConcurrency(account)).toBe(50);
+    await account.transition(queueAlarmName(account.topology), 'ALARM');
+
+    const { status, stdout, stderr } = await runCli(['exec', 'NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`], account.env);
+
+    // The CLI's own words on failure, rather than a bare exit code.
+    if (status !== 0) throw new Error(`runbook exec exited ${status}:\n${stdout}\n${stderr}`);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^Rehearsal on the sandbox \(http:\/\/127\.0\.0\.1:\d+, account \d{12}, us-east-1\)/);
+    expect(stdout).toMatch(/\[3\] runScaleConsumers \(aws:invokeLambdaFunction\) of 4 steps\.\.\.\n {4}ok: notification-runbooks-scale-consumers/);
+    expect(stdout).toMatch(/\nOutputs:\n(.*\n)* {2}readConsumers\.MaximumConcurrency = 100\n(.*\n)*Success\n$/);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+
+  it('gives scripts a JSON summary with the status, steps and outputs', async () => {
+    await account.transition(queueAlarmName(account.topology), 'OK');
+
+    const { status, stdout } = await runCli(['exec', 'NotificationService-ScaleConsumers', '--json', '-p', `QueueName=${account.topology.queue.name}`], account.env);
+
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      mode: 'sandbox-rehearsal',
+      status: 'Success',
+      executionId: expect.any(String),
+      steps: [{ step: 'checkAlarmState' }, { step: 'readAlarm' }, { step: 'runScaleConsumers' }, { step: 'readConsumers' }],
+      outputs: { 'readConsumers.MaximumConcurrency': 50 },
+    });
+    expect(await maximumConcurrency(account)).toBe(50);
+  });
+
+  it.each([
+    ['a document that does not exist', ['exec', 'NotificationService-NoSuchRunbook'], /no document NotificationService-NoSuchRunbook .*NotificationService-ScaleConsumers/],
+    ['a parameter the document does not have', ['exec', 'NotificationService-ScaleConsumers', '--param', 'Queue=notification-service-queue'], /Queue: the document has no such parameter/],
+    ['a value outside its allowed pattern', ['exec', 'NotificationService-ScaleConsumers', '--param', 'QueueName=no spaces allowed'], /does not match/],
+  ])('rejects %s with exit 2, changing nothing', async (_case, args, message) => {
+    const { status, stderr } = await runCli(args, account.env);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(await maximumConcurrency(account)).toBe(50);
+  });
+});

@@ -1,0 +1,112 @@
+// The pipeline under the failures the reliability suite provokes: a retry that finds its incident held by a dead attempt, a permanent failure mid-apply.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { PermanentError, TransientError } from '../../../shared/errors';
+import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
+import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { ManualClock } from '../../support/manual-clock';
+
+const RESOURCE = 'arn:aws:test:::counter/c';
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as object;
+
+interface Counter {
+  value: number;
+  applyCalls: number;
+  failApply?: Error;
+}
+
+const playbook: Playbook<Counter, { resource: ResourceRef }, { value: number }, { to: number }> = {
+  name: 'test-playbook',
+  row: 'test',
+  actions: [],
+  actsOn: ['ALARM'],
+  resolveTarget: () => ({ resource: { type: 'counter', id: 'c', arn: RESOURCE } }),
+  observe: async (ctx) => ({ value: ctx.clients.value }),
+  plan: ({ observation }) => ({
+    kind: 'change',
+    direction: 'scale-up',
+    change: { to: observation.value + 1 },
+    summary: `raise ${observation.value} -> ${observation.value + 1}`,
+    before: { value: observation.value },
+    after: { value: observation.value + 1 },
+    blastRadius: 'counter',
+    baseline: { value: observation.value },
+  }),
+  apply: async (ctx, _target, change) => {
+    ctx.clients.applyCalls += 1;
+    if (ctx.clients.failApply) {
+      await ctx.remember?.({ ceiling: change.to - 1 });
+      throw ctx.clients.failApply;
+    }
+    ctx.clients.value = change.to;
+  },
+  verify: async (ctx) => ({ value: ctx.clients.value }),
+  isApplied: (observation, change) => observation.value === change.to,
+};
+
+function setup() {
+  const counter: Counter = { value: 1, applyCalls: 0 };
+  const store = new InMemoryIncidentStore(120);
+  const clock = new ManualClock(Date.parse('2019-10-02T17:05:00Z'));
+  const services: PipelineServices = {
+    store,
+    reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
+    killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
+    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) },
+  };
+  const deps = {
+    playbook,
+    clients: counter,
+    services,
+    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
+    clock,
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  return { counter, store, clock, deps };
+}
+
+describe('the pipeline recovering from failures', () => {
+  it.each([
+    ['skips a concurrent duplicate as a duplicate while the first delivery is still working', 5, 'skipped'],
+    ['throws for a late retry whose incident is still held, so Lambda keeps retrying until the lease frees it', 60, 'throws'],
+  ] as const)('%s', async (_name, secondsLater, expected) => {
+    const { deps, store, clock } = setup();
+    // A first attempt claimed the incident and died without releasing it.
+    await store.claim(playbook.name, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh#2019-10-02T17:04:40.989+0000', clock.now());
+    clock.advanceSeconds(secondsLater);
+    const run = runPlaybook(deps, fixture);
+    if (expected === 'throws') await expect(run).rejects.toBeInstanceOf(TransientError);
+    else await expect(run).resolves.toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
+  });
+
+  it('takes the incident over once the dead attempt\'s lease has expired, and makes the change once', async () => {
+    const { deps, store, clock, counter } = setup();
+    await store.claim(playbook.name, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh#2019-10-02T17:04:40.989+0000', clock.now());
+    clock.advanceSeconds(180);
+    expect(await runPlaybook(deps, fixture)).toMatchObject({ outcome: 'applied' });
+    expect(counter.value).toBe(2);
+  });
+
+  it('gives the reservation back after a permanent failure, keeping what apply learned, so the next incident is not held by a cooldown', async () => {
+    const { deps, store, counter } = setup();
+    counter.failApply = new PermanentError('AccessDeniedException (missing permission: test:Raise)');
+    expect(await runPlaybook(deps, fixture)).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+    const state = store.resources.get(RESOURCE);
+    expect(state).toMatchObject({ changeTimesSeconds: [], learned: { ceiling: 1 } });
+    expect(state?.baseline).toBeUndefined();
+    expect(state?.lastScaleUpAtSeconds).toBeUndefined();
+  });
+
+  it('keeps the reservation after a transient failure: the retry finishes the same change', async () => {
+    const { deps, store, counter } = setup();
+    counter.failApply = new TransientError('Rate exceeded');
+    await expect(runPlaybook(deps, fixture)).rejects.toBeInstanceOf(TransientError);
+    expect(store.resources.get(RESOURCE)).toMatchObject({ baseline: { value: 1 } });
+    counter.failApply = undefined;
+    expect(await runPlaybook(deps, fixture)).toMatchObject({ outcome: 'applied' });
+    expect(counter.value).toBe(2);
+  });
+});
