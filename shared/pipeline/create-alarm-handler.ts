@@ -1,11 +1,7 @@
 // Wires a playbook into the pipeline once per container and returns the Lambda handler for its alarm events.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -14,12 +10,10 @@ import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, type SdkClientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
-import { KillSwitch } from '../guard/kill-switch';
-import { DecisionReporter } from '../report/decision-reporter';
-import { IncidentStore } from '../state/incident-store';
 import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
 import type { Decision, Playbook, ResourceRef } from './types';
 import { VerifyScheduler } from './verify-scheduler';
+import { createRecordingServices } from './recording-services';
 
 export const SERVICE_NAME = 'notification-runbooks';
 export const METRICS_NAMESPACE = 'NotificationService/Runbooks';
@@ -77,17 +71,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
   });
   const { clients } = accounts.ownClients();
   const services: PipelineServices = {
-    store:
-      options.services?.store ??
-      new IncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
-        tableName: runtime.config.stateTableName,
-        leaseSeconds: runtime.config.claimLeaseSeconds,
-        retentionDays: runtime.config.recordRetentionDays,
-      }),
-    reporter: options.services?.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
-    killSwitch:
-      options.services?.killSwitch ??
-      new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+    ...createRecordingServices(runtime, sdkConfig, logger, metrics, options.services),
     alarms: options.services?.alarms ?? accounts.ownClients().alarms,
     // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something.
     ...(options.services?.verifier ? { verifier: options.services.verifier } : options.playbook.health ? { verifier: new VerifyScheduler(new SchedulerClient(sdkConfig), env, runtime.region) } : {}),

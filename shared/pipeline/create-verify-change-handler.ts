@@ -1,26 +1,20 @@
 // Wires verify-change once per container: the rows that change something, their clients, the store, bus and kill switch.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
-import { KillSwitch } from '../guard/kill-switch';
 import { cpuUtilizationPlaybook } from '../playbooks/cpu-utilization';
 import { memoryPressurePlaybook } from '../playbooks/memory-pressure';
 import { queueBackupPlaybook } from '../playbooks/queue-backup';
-import { DecisionReporter } from '../report/decision-reporter';
-import { IncidentStore } from '../state/incident-store';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './create-alarm-handler';
 import { PIPELINE_ACTIONS } from './pipeline-actions';
 import type { Decision } from './types';
 import { runVerifyChange, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
 import { VERIFY_HANDLER } from './verify-change-plan';
+import { createRecordingServices } from './recording-services';
 
 /** The rows that change something, imported one by one so the bundle carries only their clients. */
 const CHANGING_PLAYBOOKS = [queueBackupPlaybook, memoryPressurePlaybook, cpuUtilizationPlaybook] as const;
@@ -61,19 +55,8 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
     if (!create) throw new Error(`playbook ${playbook.name} declares no createClients`);
     playbooks[playbook.name] = { playbook: playbook as unknown as VerifiablePlaybook['playbook'], clients: create(sdkConfig, { cloudWatch }) };
   }
-  const services: VerifyChangeServices = {
-    store:
-      options.services?.store ??
-      new IncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
-        tableName: runtime.config.stateTableName,
-        leaseSeconds: runtime.config.claimLeaseSeconds,
-        retentionDays: runtime.config.recordRetentionDays,
-      }),
-    reporter: options.services?.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
-    killSwitch:
-      options.services?.killSwitch ??
-      new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
-  };
+  // Test doubles replace the real services; building the unused real ones does no I/O.
+  const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics), ...options.services };
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {

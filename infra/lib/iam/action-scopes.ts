@@ -40,7 +40,7 @@ export type ActionScope =
   | { anyResource: string };
 
 const NO_RESOURCE_TYPE = 'the Service Authorization Reference lists no resource type for this action, so "*" is the only valid Resource';
-const any = (why = NO_RESOURCE_TYPE): ActionScope => ({ anyResource: why });
+const anyResource = (why = NO_RESOURCE_TYPE): ActionScope => ({ anyResource: why });
 const on = (...resources: ResourceKind[]): ActionScope => ({ resources });
 
 /**
@@ -50,12 +50,12 @@ const on = (...resources: ResourceKind[]): ActionScope => ({ resources });
 export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   // CloudWatch
   // Composite alarms are returned only to a DescribeAlarms permission scoped to "*" (CloudWatch DescribeAlarms API reference).
-  'cloudwatch:DescribeAlarms': any('composite alarms are returned only when cloudwatch:DescribeAlarms is scoped to "*" (CloudWatch API reference, DescribeAlarms)'),
-  'cloudwatch:DescribeAlarmHistory': any('composite alarm history is returned only when cloudwatch:DescribeAlarmHistory is scoped to "*" (CloudWatch permissions reference)'),
-  'cloudwatch:DescribeAlarmsForMetric': any(),
-  'cloudwatch:GetMetricData': any(),
-  'cloudwatch:GetMetricStatistics': any(),
-  'cloudwatch:ListMetrics': any(),
+  'cloudwatch:DescribeAlarms': anyResource('composite alarms are returned only when cloudwatch:DescribeAlarms is scoped to "*" (CloudWatch API reference, DescribeAlarms)'),
+  'cloudwatch:DescribeAlarmHistory': anyResource('composite alarm history is returned only when cloudwatch:DescribeAlarmHistory is scoped to "*" (CloudWatch permissions reference)'),
+  'cloudwatch:DescribeAlarmsForMetric': anyResource(),
+  'cloudwatch:GetMetricData': anyResource(),
+  'cloudwatch:GetMetricStatistics': anyResource(),
+  'cloudwatch:ListMetrics': anyResource(),
   'cloudwatch:SetAlarmState': on('alarm'),
   // CloudWatch Logs
   'logs:FilterLogEvents': on('function-log-group'),
@@ -63,19 +63,19 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'logs:DescribeLogStreams': on('function-log-group'),
   'logs:DescribeMetricFilters': on('function-log-group'),
   'logs:StartQuery': on('function-log-group'),
-  'logs:GetQueryResults': any(),
-  'logs:StopQuery': any(),
-  'logs:DescribeLogGroups': any(),
+  'logs:GetQueryResults': anyResource(),
+  'logs:StopQuery': anyResource(),
+  'logs:DescribeLogGroups': anyResource(),
   // SQS
   'sqs:GetQueueUrl': on('queue'),
   'sqs:GetQueueAttributes': on('queue'),
   'sqs:ListQueueTags': on('queue'),
   'sqs:ListDeadLetterSourceQueues': on('queue'),
-  'sqs:ListQueues': any(),
+  'sqs:ListQueues': anyResource(),
   // Lambda
-  'lambda:GetAccountSettings': any(),
-  'lambda:ListFunctions': any(),
-  'lambda:ListEventSourceMappings': any(),
+  'lambda:GetAccountSettings': anyResource(),
+  'lambda:ListFunctions': anyResource(),
+  'lambda:ListEventSourceMappings': anyResource(),
   'lambda:GetEventSourceMapping': on('event-source-mapping'),
   'lambda:UpdateEventSourceMapping': { resources: ['event-source-mapping'], condition: 'mapping-of-watched-function' },
   'lambda:GetFunction': on('function'),
@@ -100,21 +100,21 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'rds:ListTagsForResource': on('db-instance'),
   'rds:DescribeDBParameters': on('db-parameter-group'),
   'rds:DescribeDBParameterGroups': on('db-parameter-group'),
-  'rds:DescribeOrderableDBInstanceOptions': any(),
-  'rds:DescribeDBEngineVersions': any(),
-  'rds:DescribeEvents': any(),
-  'rds:DescribePendingMaintenanceActions': any(),
+  'rds:DescribeOrderableDBInstanceOptions': anyResource(),
+  'rds:DescribeDBEngineVersions': anyResource(),
+  'rds:DescribeEvents': anyResource(),
+  'rds:DescribePendingMaintenanceActions': anyResource(),
   // EC2: Describe* actions support no resource-level permissions.
-  'ec2:DescribeSecurityGroups': any(),
-  'ec2:DescribeSecurityGroupRules': any(),
-  'ec2:DescribeVpcEndpoints': any(),
-  'ec2:DescribeManagedPrefixLists': any(),
-  'ec2:DescribeNetworkInterfaces': any(),
-  'ec2:DescribeSubnets': any(),
-  'ec2:DescribeVpcs': any(),
-  'ec2:DescribeRouteTables': any(),
-  'ec2:DescribeNetworkAcls': any(),
-  'ec2:DescribePrefixLists': any(),
+  'ec2:DescribeSecurityGroups': anyResource(),
+  'ec2:DescribeSecurityGroupRules': anyResource(),
+  'ec2:DescribeVpcEndpoints': anyResource(),
+  'ec2:DescribeManagedPrefixLists': anyResource(),
+  'ec2:DescribeNetworkInterfaces': anyResource(),
+  'ec2:DescribeSubnets': anyResource(),
+  'ec2:DescribeVpcs': anyResource(),
+  'ec2:DescribeRouteTables': anyResource(),
+  'ec2:DescribeNetworkAcls': anyResource(),
+  'ec2:DescribePrefixLists': anyResource(),
   'ec2:GetManagedPrefixListEntries': on('prefix-list'),
   // Only the SSM documents change rules, behind approval; the tag condition keeps them to the service's groups.
   'ec2:AuthorizeSecurityGroupIngress': { resources: ['security-group'], condition: 'environment-tag' },
@@ -135,7 +135,7 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'ssm:PutParameter': on('kill-switch'),
   'ssm:StartAutomationExecution': on('automation-definition'),
   'ssm:GetAutomationExecution': on('automation-execution'),
-  'ssm:DescribeAutomationExecutions': any(),
+  'ssm:DescribeAutomationExecutions': anyResource(),
   'sns:Publish': on('escalation-topic'),
   'sns:GetTopicAttributes': on('escalation-topic'),
   'sns:ListSubscriptionsByTopic': on('escalation-topic'),
@@ -146,15 +146,15 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'scheduler:GetSchedule': on('schedule'),
   'iam:PassRole': { resources: ['scheduler-role'], condition: 'passed-to-scheduler' },
   // AWS Support supports no resource-level permissions (Service Authorization Reference, AWS Support).
-  'support:CreateCase': any(),
-  'support:DescribeCases': any(),
-  'support:AddCommunicationToCase': any(),
-  'support:ResolveCase': any(),
-  'support:DescribeSeverityLevels': any(),
-  'support:DescribeServices': any(),
+  'support:CreateCase': anyResource(),
+  'support:DescribeCases': anyResource(),
+  'support:AddCommunicationToCase': anyResource(),
+  'support:ResolveCase': anyResource(),
+  'support:DescribeSeverityLevels': anyResource(),
+  'support:DescribeServices': anyResource(),
   // STS
   'sts:AssumeRole': on('remediation-role'),
-  'sts:GetCallerIdentity': any(),
+  'sts:GetCallerIdentity': anyResource(),
 };
 
 export class UnscopedActionError extends Error {

@@ -1,0 +1,37 @@
+// The services every handler that decides needs: the state table, the decision reporter and the kill switch, built once per container.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SdkClientConfig } from '../aws/client-config';
+import type { RuntimeConfig } from '../config/load-config';
+import { KillSwitch } from '../guard/kill-switch';
+import { DecisionReporter } from '../report/decision-reporter';
+import { IncidentStore } from '../state/incident-store';
+import type { PipelineServices } from './run-playbook';
+
+export type RecordingServices = Pick<PipelineServices, 'store' | 'reporter' | 'killSwitch'>;
+
+/** Builds what `overrides` (tests) does not provide. */
+export function createRecordingServices(
+  runtime: RuntimeConfig,
+  sdkConfig: SdkClientConfig,
+  logger: Logger,
+  metrics: Metrics,
+  overrides: Partial<RecordingServices> = {},
+): RecordingServices {
+  return {
+    store:
+      overrides.store ??
+      new IncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
+        tableName: runtime.config.stateTableName,
+        leaseSeconds: runtime.config.claimLeaseSeconds,
+        retentionDays: runtime.config.recordRetentionDays,
+      }),
+    reporter: overrides.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
+    killSwitch:
+      overrides.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+  };
+}
