@@ -55,10 +55,7 @@ export function accountOfRawEvent(raw: unknown): string | undefined {
 }
 
 /** arn:aws:lambda:us-east-1:123456789012:function:name -> 123456789012 */
-export function accountOfArn(arn: string | undefined): string | undefined {
-  const account = arn?.split(':')[4];
-  return account && ACCOUNT_ID.test(account) ? account : undefined;
-}
+export { accountOfArn } from './arn';
 
 /**
  * Credentials of a role assumed with STS, fetched on first use (so an event rejected before any AWS call costs no

@@ -1,5 +1,6 @@
 // The escalation path at work: decisions and alarm changes open, update and resolve incidents; timers move them up the tiers.
 import { createHash } from 'node:crypto';
+import { accountOfArn } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { TroubleshootingRow } from '../config/schema';
@@ -100,25 +101,11 @@ export function summarizeDecision(decision: DecisionEventDetail): DecisionSummar
   };
 }
 
-interface OpenFacts {
-  incidentKey: string;
-  alarmArn: string;
-  alarmName: string;
-  alarmTime: string;
-  alarmState?: string;
-  alarmReason?: string;
-  account: string;
-  region: string;
-  environment: string;
-  cause: string;
-  reason: string;
-  decision?: DecisionSummary;
-}
-
-function accountOfArn(arn: string): string | undefined {
-  const account = arn.split(':')[4];
-  return account && /^\d{12}$/.test(account) ? account : undefined;
-}
+/** What an incident is opened with: the alarm, where it fired, and why a person is needed. */
+type OpenFacts = Pick<
+  Incident,
+  'incidentKey' | 'alarmArn' | 'alarmName' | 'alarmTime' | 'alarmState' | 'alarmReason' | 'account' | 'region' | 'environment' | 'cause' | 'reason' | 'decision'
+>;
 
 export class EscalationService {
   constructor(private readonly ctx: EscalationContext) {}
@@ -163,7 +150,7 @@ export class EscalationService {
           alarmName: decision.alarmName ?? '',
           alarmTime: decision.alarmTime ?? '',
           ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
-          account: decision.account ?? accountOfArn(decision.alarmArn ?? '') ?? eventAccount ?? '',
+          account: decision.account ?? accountOfArn(decision.alarmArn) ?? eventAccount ?? '',
           region: decision.region || this.ctx.region,
           environment: decision.environment || this.ctx.environment,
           cause: plan.kind === 'open' ? plan.cause : 'watching',

@@ -64,6 +64,37 @@ function describeRaw(raw: unknown): string {
   return text === undefined ? String(raw) : text.slice(0, MAX_LOGGED_EVENT_CHARS);
 }
 
+/** The first stage, shared by a real run and a preview: parse, then which events a playbook does not act on, then its target. */
+type Admission<Target> =
+  | { kind: 'rejected'; error: InvalidInputError }
+  | { kind: 'skipped'; event: AlarmStateChange; reason: string; muted: boolean }
+  | { kind: 'admitted'; event: AlarmStateChange; target: Target };
+
+function admit<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  playbook: Playbook<Clients, Target, Observation, Change>,
+  runtime: RuntimeConfig,
+  raw: unknown,
+  onParsed: (event: AlarmStateChange) => void = () => undefined,
+): Admission<Target> {
+  try {
+    const event = parseAlarmEvent(raw);
+    onParsed(event);
+    if (event.muted) return { kind: 'skipped', event, reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, muted: true };
+    if (!playbook.actsOn.includes(event.state.value)) {
+      return { kind: 'skipped', event, reason: `${playbook.name} does not act on state ${event.state.value}`, muted: false };
+    }
+    return { kind: 'admitted', event, target: playbook.resolveTarget(event, runtime) };
+  } catch (error) {
+    if (error instanceof InvalidInputError) return { kind: 'rejected', error };
+    throw error;
+  }
+}
+
+const rejectionFields = (error: InvalidInputError): Pick<Decision, 'reason' | 'findings'> => ({
+  reason: error.message,
+  ...(error.details.length ? { findings: [...error.details] } : {}),
+});
+
 export async function runPlaybook<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
   deps: PipelineDeps<Clients, Target, Observation, Change>,
   raw: unknown,
@@ -83,33 +114,23 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   });
 
   // parse: bad input is rejected here, before any AWS call.
-  let event: AlarmStateChange;
-  let target: Target;
-  try {
-    event = parseAlarmEvent(raw);
-    logger.appendKeys({ alarmName: event.alarmName, incidentId: event.incidentKey, account: event.account, region: event.region });
-    if (event.muted) {
-      const decision = decide({ ...eventFields(event), outcome: 'skipped', reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}` });
-      await report(deps, decision, undefined);
-      return decision;
-    }
-    if (!playbook.actsOn.includes(event.state.value)) {
-      const decision = decide({
-        ...eventFields(event),
-        outcome: 'skipped',
-        reason: `${playbook.name} does not act on state ${event.state.value}`,
-      });
-      reportLocally(deps, decision);
-      return decision;
-    }
-    target = playbook.resolveTarget(event, runtime);
-  } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    const decision = decide({ outcome: 'rejected', reason: error.message, ...(error.details.length ? { findings: [...error.details] } : {}) });
-    logger.warn('event rejected', { reason: error.message, details: error.details, event: describeRaw(raw) });
+  const admission = admit(playbook, runtime, raw, (parsed) =>
+    logger.appendKeys({ alarmName: parsed.alarmName, incidentId: parsed.incidentKey, account: parsed.account, region: parsed.region }),
+  );
+  if (admission.kind === 'rejected') {
+    const decision = decide({ outcome: 'rejected', ...rejectionFields(admission.error) });
+    logger.warn('event rejected', { reason: admission.error.message, details: admission.error.details, event: describeRaw(raw) });
     services.reporter.count(decision);
     return decision;
   }
+  if (admission.kind === 'skipped') {
+    const decision = decide({ ...eventFields(admission.event), outcome: 'skipped', reason: admission.reason });
+    // A muted alarm is a decision worth recording; a state the playbook ignores is logged and counted only.
+    if (admission.muted) await report(deps, decision, undefined);
+    else reportLocally(deps, decision);
+    return decision;
+  }
+  const { event, target } = admission;
 
   const eventBase = { ...eventFields(event), resource: target.resource };
   const claim = await services.store.claim(playbook.name, event.incidentKey, started).catch((error: unknown) => {
@@ -178,19 +199,12 @@ export async function previewPlaybook<Clients, Target extends { resource: Resour
 ): Promise<Decision> {
   const { playbook, runtime, clock } = deps;
   const base = { playbook: playbook.name, environment: runtime.environment, region: runtime.region, dryRun: true };
-  let event: AlarmStateChange;
-  let target: Target;
-  try {
-    event = parseAlarmEvent(raw);
-    if (event.muted) return { ...base, ...eventFields(event), outcome: 'skipped', reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, decidedAt: clock.now().toISOString() };
-    if (!playbook.actsOn.includes(event.state.value)) {
-      return { ...base, ...eventFields(event), outcome: 'skipped', reason: `${playbook.name} does not act on state ${event.state.value}`, decidedAt: clock.now().toISOString() };
-    }
-    target = playbook.resolveTarget(event, runtime);
-  } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    return { ...base, outcome: 'rejected', reason: error.message, ...(error.details.length ? { findings: [...error.details] } : {}), decidedAt: clock.now().toISOString() };
+  const admission = admit(playbook, runtime, raw);
+  if (admission.kind === 'rejected') return { ...base, outcome: 'rejected', ...rejectionFields(admission.error), decidedAt: clock.now().toISOString() };
+  if (admission.kind === 'skipped') {
+    return { ...base, ...eventFields(admission.event), outcome: 'skipped', reason: admission.reason, decidedAt: clock.now().toISOString() };
   }
+  const { event, target } = admission;
   return decideAndAct(deps, event, target, undefined, undefined);
 }
 
