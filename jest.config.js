@@ -16,8 +16,9 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      // Everything that talks to the emulator: handlers, sandbox, runbook rehearsals, reliability.
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/runbooks/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'],
+      // Everything that talks to the emulator: handlers, sandbox, runbook rehearsals, reliability (test/integration/reliability;
+      // the pure reliability properties are test/unit/reliability).
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/runbooks/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

@@ -1,11 +1,11 @@
 // The playbooks the reliability suite runs against the emulator: one row per handler, so a new playbook is one more row.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import type { Clock } from '../../../shared/clock';
-import type { RuntimeConfig } from '../../../shared/config/load-config';
-import type { EnvironmentName } from '../../../shared/config/schema';
-import { createAlarmHandler, type AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { queueBackupPlaybook } from '../../../shared/playbooks/queue-backup';
-import type { SandboxAccount } from '../../integration/support/sandbox-account';
+import type { Clock } from '../../../../shared/clock';
+import type { RuntimeConfig } from '../../../../shared/config/load-config';
+import type { EnvironmentName } from '../../../../shared/config/schema';
+import { createAlarmHandler, type AlarmHandler } from '../../../../shared/pipeline/create-alarm-handler';
+import { queueBackupPlaybook } from '../../../../shared/playbooks/queue-backup';
+import type { SandboxAccount } from '../../support/sandbox-account';
 
 /** One AWS API as the gap proxy's call log names it (SigV4 service name + operation) and as IAM names it. */
 export interface ApiRef {
@@ -87,7 +87,7 @@ export const scaleConsumersCase: PlaybookCase = {
 /** Every playbook the suite covers; add a row when a playbook's handler lands. */
 export const playbookCases: PlaybookCase[] = [scaleConsumersCase];
 
-export { loadHandler } from '../../support/load-handler';
+export { loadHandler } from '../../../support/load-handler';
 
 /** Operations that change something, by name (the proxy's call log names SigV4 service + API). */
 export function isMutating(operation: string): boolean {

@@ -1,6 +1,6 @@
 // At-least-once delivery: 100 concurrent deliveries of one alarm event make exactly one change, checked in the emulator.
-import { loadRuntimeConfig } from '../../shared/config/load-config';
-import { provisionAccount } from '../integration/support/sandbox-account';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { provisionAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions } from './support/emulator-records';
 import { loadHandler, playbookCases } from './support/playbook-cases';
 

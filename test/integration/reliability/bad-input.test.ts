@@ -1,8 +1,8 @@
 // Hostile events through the real handler against the emulator: rejected ones make no AWS call at all, none changes a resource.
 import fc from 'fast-check';
-import { getProxyCalls } from '../../sandbox/proxy-control';
-import { provisionAccount } from '../integration/support/sandbox-account';
-import { fixtureEvents, hostileEvents, type JsonObject } from '../support/alarm-event-arbitraries';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { provisionAccount } from '../support/sandbox-account';
+import { fixtureEvents, hostileEvents, type JsonObject } from '../../support/alarm-event-arbitraries';
 import { isMutating, loadHandler, playbookCases } from './support/playbook-cases';
 
 const EVENTS = 200;

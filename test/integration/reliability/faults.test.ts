@@ -1,10 +1,10 @@
 // The emulator goes away in the middle of a remediation: the handler fails loudly, Lambda's retry completes it once.
 // A private moto + gap proxy, so the outage cannot reach other test files; moto keeps its state, as AWS would.
-import { loadRuntimeConfig } from '../../shared/config/load-config';
-import { startGapProxy, type AwsOperation, type GapProxy } from '../../sandbox/gap-proxy';
-import { startMotoServer, type MotoServer } from '../../sandbox/moto-server';
-import { provisionAccount } from '../integration/support/sandbox-account';
-import { ManualClock } from '../support/manual-clock';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { startGapProxy, type AwsOperation, type GapProxy } from '../../../sandbox/gap-proxy';
+import { startMotoServer, type MotoServer } from '../../../sandbox/moto-server';
+import { provisionAccount } from '../support/sandbox-account';
+import { ManualClock } from '../../support/manual-clock';
 import { auditEntries, publishedDecisions } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
 import { playbookCases, type PlaybookCase } from './support/playbook-cases';

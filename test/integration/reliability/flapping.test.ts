@@ -1,8 +1,8 @@
 // A flapping alarm (ALARM/OK over and over) is absorbed by cooldown, hourly budget and caps; time is an injected clock.
-import { loadRuntimeConfig } from '../../shared/config/load-config';
-import type { Decision } from '../../shared/pipeline/types';
-import { provisionAccount } from '../integration/support/sandbox-account';
-import { ManualClock } from '../support/manual-clock';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { Decision } from '../../../shared/pipeline/types';
+import { provisionAccount } from '../support/sandbox-account';
+import { ManualClock } from '../../support/manual-clock';
 import { playbookCases, type PlaybookCase } from './support/playbook-cases';
 
 interface FlapScenario {

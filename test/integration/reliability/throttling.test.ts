@@ -1,8 +1,8 @@
 // Throttling and conflicts injected by the gap proxy end in one change after bounded retries; a denial escalates and leaves nothing half-done.
-import { loadRuntimeConfig } from '../../shared/config/load-config';
-import type { FaultRule } from '../../sandbox/gap-proxy';
-import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../sandbox/proxy-control';
-import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { FaultRule } from '../../../sandbox/gap-proxy';
+import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
 import { loadHandler, playbookCases, type ApiRef, type PlaybookCase } from './support/playbook-cases';

@@ -1,7 +1,7 @@
 // How EventBridge hands an alarm event to a Lambda target (an asynchronous invocation), and how Lambda retries it.
-import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import type { Decision } from '../../../shared/pipeline/types';
-import type { ManualClock } from '../../support/manual-clock';
+import type { AlarmHandler } from '../../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../../shared/pipeline/types';
+import type { ManualClock } from '../../../support/manual-clock';
 
 /**
  * Lambda, "How Lambda handles errors and retries with asynchronous invocation": a function error is retried twice,

@@ -1,8 +1,8 @@
 // What the pipeline left in the emulator: audit entries in the state table and decision events on the project's bus.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Decision } from '../../../shared/pipeline/types';
-import type { SandboxAccount } from '../../integration/support/sandbox-account';
+import type { Decision } from '../../../../shared/pipeline/types';
+import type { SandboxAccount } from '../../support/sandbox-account';
 
 export async function auditEntries(account: SandboxAccount, resourceArn: string): Promise<Array<{ decision: Decision }>> {
   const result = await account.dynamo.send(
