@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
@@ -298,6 +299,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The one middleware-stack call the proxy's own clients make (every SDK client's stack has it). */
+interface BuildStep {
+  add(
+    middleware: (next: (args: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => Promise<unknown>,
+    options: { step: 'build'; name: string },
+  ): void;
+}
+
 /** Starts the proxy on 127.0.0.1 (a free port unless given), forwarding to `upstream` (moto). */
 export async function startGapProxy(opts: { upstream: string; port?: number }): Promise<GapProxy> {
   const upstream = new URL(opts.upstream);
@@ -308,7 +317,6 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const calls: AwsOperation[] = [];
   let faults: { rule: FaultRule; remaining: number }[] = [];
   let outage: { active: boolean; after?: Partial<AwsOperation> } = { active: false };
-  const lambdaClients = new Map<string, LambdaClient>();
 
   const setFaults = (rules: FaultRule[]): void => {
     faults = faultRulesSchema.parse(rules).map((rule) => ({ rule, remaining: rule.times }));
@@ -334,14 +342,19 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     return hit.rule;
   };
 
-  // Lambda client on moto itself, in the caller's account and region, for answers the proxy composes.
-  const lambdaFor = (described: RequestDescription): LambdaClient => {
+  // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
+  const motoClients = new Map<string, LambdaClient | ElastiCacheClient>();
+  const clientOn = <C extends LambdaClient | ElastiCacheClient>(
+    kind: string,
+    make: (config: ConstructorParameters<typeof LambdaClient>[0] & object) => C,
+    described: RequestDescription,
+  ): C => {
     const accessKeyId = described.accessKeyId ?? 'AKIAIOSFODNN7EXAMPLE';
     const region = described.region ?? DEFAULT_REGION;
-    const key = `${accessKeyId}|${region}|${described.accountId ?? ''}`;
-    const cached = lambdaClients.get(key);
-    if (cached) return cached;
-    const client = new LambdaClient({
+    const key = `${kind}|${accessKeyId}|${region}|${described.accountId ?? ''}`;
+    const cached = motoClients.get(key);
+    if (cached) return cached as C;
+    const client = make({
       endpoint: upstream.origin,
       region,
       credentials: { accessKeyId, secretAccessKey: 'sandbox' },
@@ -349,7 +362,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     });
     const accountId = described.accountId;
     if (accountId) {
-      client.middlewareStack.add(
+      (client.middlewareStack as unknown as BuildStep).add(
         (next) => async (args) => {
           const request = args.request as { headers?: Record<string, string> };
           if (request.headers) request.headers[MOTO_ACCOUNT_HEADER] = accountId;
@@ -358,9 +371,12 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         { step: 'build', name: 'sandboxMotoAccountHeader' },
       );
     }
-    lambdaClients.set(key, client);
+    motoClients.set(key, client);
     return client;
   };
+  const lambdaFor = (described: RequestDescription): LambdaClient => clientOn('lambda', (config) => new LambdaClient(config), described);
+  const elastiCacheFor = (described: RequestDescription): ElastiCacheClient =>
+    clientOn('elasticache', (config) => new ElastiCacheClient(config), described);
 
   // moto 5.2.1 answers GetAccountSettings with 404. ListFunctions there returns every function in one page
   // without Concurrency, so each function's reservation is read with GetFunctionConcurrency ({} when unset).
@@ -393,6 +409,42 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         FunctionCount: functions.length,
       },
     });
+  };
+
+  // moto 5.2.1, CreateReplicationGroup with cluster mode disabled: it ignores NumCacheClusters (one node unless
+  // ReplicasPerNodeGroup is given), and DescribeCacheClusters then knows none of the group's node clusters
+  // (CacheClusterNotFound). The request goes on with ReplicasPerNodeGroup = NumCacheClusters - 1, and each member the
+  // group reports is registered as its cache cluster (CreateCacheCluster with the group's id, type, engine, zone).
+  const elastiCacheReplicationGroup = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
+    const form = new URLSearchParams(body.toString('utf8'));
+    const numCacheClusters = Number(form.get('NumCacheClusters') ?? '');
+    if (Number.isInteger(numCacheClusters) && numCacheClusters > 1 && !form.has('ReplicasPerNodeGroup') && form.get('ClusterMode') !== 'enabled') {
+      form.set('ReplicasPerNodeGroup', String(numCacheClusters - 1));
+    }
+    const answer = await forwardBuffered(req, Buffer.from(form.toString(), 'utf8'), described.accountId);
+    if (answer.status !== 200) return answer;
+    const groupId = form.get('ReplicationGroupId') ?? '';
+    const elastiCache = elastiCacheFor(described);
+    const described0 = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: groupId }));
+    const group = described0.ReplicationGroups?.[0];
+    const securityGroupIds = [...form.entries()].filter(([name]) => /^SecurityGroupIds\.SecurityGroupId\.\d+$/.test(name)).map(([, id]) => id);
+    for (const member of (group?.NodeGroups ?? []).flatMap((g) => g.NodeGroupMembers ?? [])) {
+      if (!member.CacheClusterId) continue;
+      await elastiCache.send(
+        new CreateCacheClusterCommand({
+          CacheClusterId: member.CacheClusterId,
+          ReplicationGroupId: groupId,
+          CacheNodeType: group?.CacheNodeType,
+          Engine: form.get('Engine') ?? 'redis',
+          ...(form.get('EngineVersion') ? { EngineVersion: form.get('EngineVersion') ?? undefined } : {}),
+          ...(form.get('CacheSubnetGroupName') ? { CacheSubnetGroupName: form.get('CacheSubnetGroupName') ?? undefined } : {}),
+          ...(securityGroupIds.length ? { SecurityGroupIds: securityGroupIds } : {}),
+          ...(member.PreferredAvailabilityZone ? { PreferredAvailabilityZone: member.PreferredAvailabilityZone } : {}),
+          ...(group?.NodeGroups?.[0]?.PrimaryEndpoint?.Port ? { Port: group.NodeGroups[0].PrimaryEndpoint.Port } : {}),
+        }),
+      );
+    }
+    return answer;
   };
 
   const gapAnswer = (described: RequestDescription): Promise<CannedResponse> | undefined => {
@@ -484,6 +536,34 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     upstreamReq.end(body);
   };
 
+  /** Forwards a (possibly rewritten) request to moto and returns its whole answer, for gaps that act on it. */
+  const forwardBuffered = (req: IncomingMessage, body: Buffer, accountId: string | undefined): Promise<CannedResponse> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i] ?? '';
+        if (!HOP_BY_HOP.has(name.toLowerCase()) && name.toLowerCase() !== 'content-length') headers[name] = req.rawHeaders[i + 1] ?? '';
+      }
+      if (accountId && req.headers[MOTO_ACCOUNT_HEADER] === undefined) headers[MOTO_ACCOUNT_HEADER] = accountId;
+      headers['content-length'] = String(body.length);
+      const upstreamReq = httpRequest(
+        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        (upstreamRes) => {
+          readBody(upstreamRes)
+            .then((answer) => {
+              const responseHeaders: Record<string, string> = {};
+              for (const [name, value] of Object.entries(upstreamRes.headers)) {
+                if (value !== undefined && !HOP_BY_HOP.has(name) && name !== 'content-length') responseHeaders[name] = Array.isArray(value) ? value.join(',') : value;
+              }
+              resolve({ status: upstreamRes.statusCode ?? 502, headers: responseHeaders, body: answer });
+            })
+            .catch(reject);
+        },
+      );
+      upstreamReq.once('error', reject);
+      upstreamReq.end(body);
+    });
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
     const path = req.url ?? '/';
@@ -515,6 +595,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const fault = takeFault(operation);
     if (fault) {
       send(res, faultResponse(described.protocol, fault));
+      return;
+    }
+    if (described.service === 'elasticache' && described.operation === 'CreateReplicationGroup') {
+      send(res, await elastiCacheReplicationGroup(req, body, described));
       return;
     }
     const answer = gapAnswer(described);
@@ -565,8 +649,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       calls.length = 0;
     },
     stop: async () => {
-      for (const client of lambdaClients.values()) client.destroy();
-      lambdaClients.clear();
+      for (const client of motoClients.values()) client.destroy();
+      motoClients.clear();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

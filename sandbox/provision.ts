@@ -39,6 +39,7 @@ import {
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateCacheSubnetGroupCommand, CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -288,12 +289,14 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
   const ssm = new SSMClient(sdk);
   const events = new EventBridgeClient(sdk);
   const scheduler = new SchedulerClient(sdk);
-  const clients = [ec2, rds, sqs, iam, lambda, logs, cloudWatch, sns, dynamodb, ssm, events, scheduler];
+  const elastiCache = new ElastiCacheClient(sdk);
+  const clients = [ec2, rds, sqs, iam, lambda, logs, cloudWatch, sns, dynamodb, ssm, events, scheduler, elastiCache];
 
   try {
     await assertNotProvisioned(sqs, spec);
     const network = await provisionNetwork(ec2, spec, region);
     const database = await provisionDatabase(rds, spec, network.privateSubnetIds, network.securityGroupIds.database);
+    const cache = await provisionCache(elastiCache, spec, network.privateSubnetIds, network.securityGroupIds.cache);
     const queues = await provisionQueues(sqs, spec);
     const accountId = accountOfArn(queues.queue.arn);
     const consumer = await provisionConsumer({ iam, lambda, logs, sqs }, region, spec, network, queues);
@@ -338,13 +341,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       region,
       vpc: network,
       database,
-      cache: {
-        provisioned: false,
-        replicationGroupId: spec.cache.replicationGroupId,
-        reason:
-          'moto 5.2.1 emulates ElastiCache (CreateCacheSubnetGroup, CreateReplicationGroup), but the project has no ' +
-          '@aws-sdk/client-elasticache dependency; its security group (port 6379) is provisioned',
-      },
+      cache,
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
       consumer,
@@ -606,6 +603,58 @@ async function provisionDatabase(
     instanceClass: db.instanceClass,
     parameterGroupName: db.parameterGroupName,
     subnetGroupName: db.subnetGroupName,
+  };
+}
+
+/** Seed "ElastiCache": Redis, cache.r6g.large, 2 nodes (a primary and a replica), automatic failover, in the private subnets. */
+async function provisionCache(
+  elastiCache: ElastiCacheClient,
+  spec: SandboxTopologySpec,
+  privateSubnetIds: string[],
+  securityGroupId: string,
+): Promise<Topology['cache']> {
+  const cache = spec.cache;
+  await step(`ElastiCache CreateCacheSubnetGroup ${cache.subnetGroupName}`, () =>
+    elastiCache.send(
+      new CreateCacheSubnetGroupCommand({
+        CacheSubnetGroupName: cache.subnetGroupName,
+        CacheSubnetGroupDescription: `${cache.replicationGroupId} in the private subnets`,
+        SubnetIds: privateSubnetIds,
+      }),
+    ),
+  );
+  const created = await step(`ElastiCache CreateReplicationGroup ${cache.replicationGroupId}`, () =>
+    elastiCache.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: cache.replicationGroupId,
+        ReplicationGroupDescription: 'Notification Service cache (seed: cache.r6g.large, 2 nodes, automatic failover)',
+        Engine: cache.engine,
+        EngineVersion: cache.engineVersion,
+        CacheNodeType: cache.nodeType,
+        NumCacheClusters: cache.numCacheClusters,
+        AutomaticFailoverEnabled: cache.automaticFailover,
+        MultiAZEnabled: cache.automaticFailover,
+        CacheSubnetGroupName: cache.subnetGroupName,
+        SecurityGroupIds: [securityGroupId],
+        Port: cache.port,
+      }),
+    ),
+  );
+  const group = created.ReplicationGroup;
+  const members = (group?.NodeGroups ?? []).flatMap((nodeGroup) =>
+    (nodeGroup.NodeGroupMembers ?? []).map((member) => ({
+      cacheClusterId: required(member.CacheClusterId, 'CacheClusterId'),
+      cacheNodeId: required(member.CacheNodeId, 'CacheNodeId'),
+      role: member.CurrentRole === 'primary' ? ('primary' as const) : ('replica' as const),
+    })),
+  );
+  return {
+    provisioned: true,
+    replicationGroupId: cache.replicationGroupId,
+    arn: required(group?.ARN, 'ReplicationGroup ARN'),
+    subnetGroupName: cache.subnetGroupName,
+    securityGroupId,
+    members,
   };
 }
 

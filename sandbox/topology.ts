@@ -154,8 +154,16 @@ export interface Topology {
     vpcEndpointIds: Record<string, string>;
   };
   database: { identifier: string; arn: string; instanceClass: string; parameterGroupName: string; subnetGroupName: string };
-  /** Not created: see `reason`. The cache security group exists, so reachability to port 6379 can still be reasoned about. */
-  cache: { provisioned: false; reason: string; replicationGroupId: string };
+  /** The ElastiCache Redis replication group (seed "ElastiCache": cache.r6g.large, 2 nodes, automatic failover). */
+  cache: {
+    provisioned: true;
+    replicationGroupId: string;
+    arn: string;
+    subnetGroupName: string;
+    securityGroupId: string;
+    /** The node clusters, primary first, with the node id CloudWatch's CacheNodeId dimension carries. */
+    members: Array<{ cacheClusterId: string; cacheNodeId: string; role: 'primary' | 'replica' }>;
+  };
   queue: ProvisionedQueue;
   deadLetterQueue: ProvisionedQueue;
   consumer: {
