@@ -314,7 +314,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
           Name: spec.killSwitch.name,
           Value: spec.killSwitch.value,
           Type: 'String',
-          Description: 'Runbook automation kill switch: "on" turns every handler into dry run',
+          Description: 'Runbook automation kill switch: anything but exactly "off" turns every handler into dry run',
         }),
       ),
     );

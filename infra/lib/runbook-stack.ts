@@ -82,7 +82,7 @@ export class RunbookStack extends Stack {
     const killSwitch = new StringParameter(this, 'KillSwitch', {
       parameterName: config.killSwitchParameterName,
       stringValue: 'off',
-      description: 'Runbook automation kill switch: "on" turns every handler into dry run within 30 s',
+      description: 'Runbook automation kill switch: anything but exactly "off" turns every handler into dry run within 30 s',
     });
     this.projectBus = new EventBus(this, 'ProjectBus', {
       eventBusName: config.eventBusName,
@@ -226,6 +226,6 @@ export class RunbookStack extends Stack {
 
     new CfnOutput(this, 'ProjectBusArn', { value: this.projectBus.eventBusArn, description: 'Runbook decisions are published here' });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
-    new CfnOutput(this, 'KillSwitchParameter', { value: killSwitch.parameterName, description: 'Put "on" to turn every handler into dry run' });
+    new CfnOutput(this, 'KillSwitchParameter', { value: killSwitch.parameterName, description: 'Anything but exactly "off" turns every handler into dry run' });
   }
 }

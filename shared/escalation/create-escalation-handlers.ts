@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SupportClient } from '@aws-sdk/client-support';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +15,7 @@ import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
+import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
 import { AlarmReader } from './alarm-reader';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
 import { parseEscalateInput, parseTimerInput } from './escalation-events';
@@ -45,6 +47,8 @@ export const ESCALATION_ACTIONS = [
   'scheduler:DeleteSchedule',
   'iam:PassRole',
   'sts:GetCallerIdentity',
+  // shared/guard/kill-switch.ts: an engaged switch makes escalation a dry run too (rendered and logged, nothing sent).
+  'ssm:GetParameter',
 ] as const;
 
 export interface EscalationHandlerOptions {
@@ -52,6 +56,8 @@ export interface EscalationHandlerOptions {
   clock?: Clock;
   /** Replace services (tests). */
   services?: Partial<EscalationServices>;
+  /** Replace the kill switch (tests). */
+  killSwitch?: { read(): Promise<KillSwitchState> };
 }
 
 export type EscalationHandler = ((event: unknown, context?: Partial<Context>) => Promise<EscalationResult>) & { runtime: RuntimeConfig };
@@ -96,8 +102,13 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     notifier:
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
-      new TierNotifier(new SNSClient(sdkConfig), new SupportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) }), async (tier) =>
-        (await where()).topicArn(tier.topicName),
+      killSwitchGuarded(
+        new TierNotifier(new SNSClient(sdkConfig), new SupportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) }), async (tier) =>
+          (await where()).topicArn(tier.topicName),
+        ),
+        dryRunNotifier(logger),
+        options.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+        logger,
       ),
     timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
     alarms: options.services?.alarms ?? new AlarmReader(new CloudWatchClient(sdkConfig)),
@@ -123,6 +134,28 @@ function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
     return { channels: (tier.supportCase ? ['support-case'] : tier.channels).map((c) => `dry-run:${c}`), messageIds: [] };
   };
   return { notify: async (tier, view) => log(tier, view), resolve: async (tier, view) => log(tier, view) };
+}
+
+/**
+ * The kill switch makes escalation what DRY_RUN makes it: every message rendered and logged, none sent, no support case
+ * opened. It is read before each delivery (cached for killSwitchCacheSeconds), so it fails closed like the alarm handlers'.
+ */
+function killSwitchGuarded(
+  live: EscalationServices['notifier'],
+  dryRun: EscalationServices['notifier'],
+  killSwitch: { read(): Promise<KillSwitchState> },
+  logger: Logger,
+): EscalationServices['notifier'] {
+  const which = async (): Promise<EscalationServices['notifier']> => {
+    const state = await killSwitch.read();
+    if (!state.engaged) return live;
+    logger.warn('kill switch engaged: escalation is a dry run', { reason: state.reason });
+    return dryRun;
+  };
+  return {
+    notify: async (tier, view, progress) => (await which()).notify(tier, view, progress),
+    resolve: async (tier, view, previous, progress) => (await which()).resolve(tier, view, previous, progress),
+  };
 }
 
 function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {

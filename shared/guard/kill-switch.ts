@@ -8,16 +8,32 @@ export interface KillSwitchState {
   reason: string;
 }
 
-/** Values that engage the switch; anything else (including an absent parameter) leaves automation on. */
-const ENGAGED = /^(on|true|1|yes|engaged|dry-?run)$/i;
+/** The one value that leaves automation on: exactly "off" (surrounding whitespace ignored, case kept: "OFF" engages). */
+export const KILL_SWITCH_OFF = 'off';
 
 /**
- * Powertools' SSMProvider caches the value for `maxAgeSeconds`; it does not cache a failure, so "not set" is cached
- * here for the same time: an absent switch costs no SSM call per event.
+ * Fails closed: anything but exactly "off" engages the switch ("stop", "enabled", "kill", "OFF", "" ...). A value that
+ * merely looks like "on" is not needed: the stack writes "off", and any change to it means someone wants automation to stop.
+ */
+export function killSwitchStateOf(parameterName: string, value: string | undefined): KillSwitchState {
+  if (value === undefined) {
+    return { engaged: true, reason: `kill switch ${parameterName} does not exist: failing closed to dry run (the stack creates it as "${KILL_SWITCH_OFF}")` };
+  }
+  const trimmed = value.trim();
+  if (trimmed === KILL_SWITCH_OFF) return { engaged: false, reason: `kill switch ${parameterName} is off` };
+  return {
+    engaged: true,
+    reason: `kill switch ${parameterName} is ${JSON.stringify(trimmed.slice(0, 64))}: all automation is dry run (only exactly "${KILL_SWITCH_OFF}" turns it off)`,
+  };
+}
+
+/**
+ * Powertools' SSMProvider caches the value for `maxAgeSeconds`; it does not cache a failure, so "not found" is cached
+ * here for the same time: an absent switch (engaged) costs no SSM call per event.
  */
 export class KillSwitch {
   private readonly provider: SSMProvider;
-  private notSetUntilMs = 0;
+  private notFoundUntilMs = 0;
 
   constructor(
     ssm: SSMClient,
@@ -28,22 +44,20 @@ export class KillSwitch {
     this.provider = new SSMProvider({ awsSdkV3Client: ssm });
   }
 
-  /** Fails safe: if the switch cannot be read (other than "not found"), automation runs as dry run, and asks again next time. */
+  /** Fails closed: a missing parameter, a value other than "off" and a failed read all mean dry run; a failed read is asked again next time. */
   async read(): Promise<KillSwitchState> {
-    if (this.nowMs() < this.notSetUntilMs) return { engaged: false, reason: `kill switch ${this.parameterName} is not set` };
+    if (this.nowMs() < this.notFoundUntilMs) return killSwitchStateOf(this.parameterName, undefined);
     try {
-      const value = (await this.provider.get(this.parameterName, { maxAge: this.maxAgeSeconds }))?.trim() ?? '';
-      return ENGAGED.test(value)
-        ? { engaged: true, reason: `kill switch ${this.parameterName} is "${value}": all automation is dry run` }
-        : { engaged: false, reason: `kill switch ${this.parameterName} is off` };
+      const value = await this.provider.get(this.parameterName, { maxAge: this.maxAgeSeconds });
+      return killSwitchStateOf(this.parameterName, value ?? '');
     } catch (error) {
       // Powertools wraps the SDK's error in a GetParameterError whose cause is the original.
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (errorName(cause) === 'ParameterNotFound') {
-        this.notSetUntilMs = this.nowMs() + this.maxAgeSeconds * 1000;
-        return { engaged: false, reason: `kill switch ${this.parameterName} is not set` };
+        this.notFoundUntilMs = this.nowMs() + this.maxAgeSeconds * 1000;
+        return killSwitchStateOf(this.parameterName, undefined);
       }
-      return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)}): failing safe to dry run` };
+      return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)}): failing closed to dry run` };
     }
   }
 }

@@ -1,7 +1,7 @@
-// The kill switch read from SSM through Powertools parameters: engaged values, an absent parameter, failures that fail safe, and the short cache.
+// The kill switch read from SSM through Powertools parameters: only "off" leaves automation on; an absent parameter and failed reads fail closed; the short cache.
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { KillSwitch } from '../../../shared/guard/kill-switch';
+import { KillSwitch, killSwitchStateOf } from '../../../shared/guard/kill-switch';
 
 type Answer = { value: string } | { error: string };
 const NAME = '/notification-runbooks/kill-switch';
@@ -22,17 +22,43 @@ function ssmAnswering(...answers: Answer[]): { ssm: SSMClient; calls: () => numb
 afterEach(() => jest.useRealTimers());
 
 describe('KillSwitch', () => {
+  // Fails closed: only exactly "off" (whitespace around it ignored, case kept) leaves automation on.
   it.each([
-    ['engages on "on"', { value: 'on' }, true, 'is "on"'],
-    ['engages on "dry-run" with stray whitespace', { value: ' dry-run\n' }, true, 'is "dry-run"'],
     ['stays off on "off"', { value: 'off' }, false, 'is off'],
-    ['stays off for an unrecognised value', { value: 'maybe' }, false, 'is off'],
-    ['stays off when the parameter does not exist', { error: 'ParameterNotFound' }, false, 'is not set'],
-    ['fails safe to dry run when reading is denied', { error: 'AccessDeniedException' }, true, 'failing safe'],
-    ['fails safe to dry run when SSM throttles', { error: 'ThrottlingException' }, true, 'failing safe'],
+    ['stays off on "off" with stray whitespace and a newline', { value: ' off\n' }, false, 'is off'],
+    ['engages on "on"', { value: 'on' }, true, 'is "on"'],
+    ['engages on "stop"', { value: 'stop' }, true, 'is "stop"'],
+    ['engages on "enabled"', { value: 'enabled' }, true, 'is "enabled"'],
+    ['engages on "kill"', { value: 'kill' }, true, 'is "kill"'],
+    ['engages on "dry-run" with stray whitespace', { value: ' dry-run\n' }, true, 'is "dry-run"'],
+    ['engages on "OFF": the value is compared case-sensitively', { value: 'OFF' }, true, 'only exactly "off"'],
+    ['engages on "Off"', { value: 'Off' }, true, 'is "Off"'],
+    ['engages on "off." (anything but exactly off)', { value: 'off.' }, true, 'is "off."'],
+    ['engages on "false", which is not "off"', { value: 'false' }, true, 'is "false"'],
+    ['engages on "0"', { value: '0' }, true, 'is "0"'],
+    ['engages on an empty value', { value: '' }, true, 'is ""'],
+    ['engages on whitespace only', { value: '   ' }, true, 'is ""'],
+    ['engages on "of f"', { value: 'of f' }, true, 'is "of f"'],
+    ['engages when the parameter does not exist (fails closed)', { error: 'ParameterNotFound' }, true, 'does not exist'],
+    ['engages when reading is denied', { error: 'AccessDeniedException' }, true, 'failing closed'],
+    ['engages when SSM throttles', { error: 'ThrottlingException' }, true, 'failing closed'],
+    ['engages when SSM fails', { error: 'InternalServerError' }, true, 'failing closed'],
   ] as const)('%s', async (_name, answer, engaged, reason) => {
     const state = await new KillSwitch(ssmAnswering(answer).ssm, NAME, 30).read();
     expect(state).toEqual({ engaged, reason: expect.stringContaining(reason) });
+  });
+
+  it('turns automation off for no value but exactly "off", over 500 generated values', () => {
+    // Independent of the code: the expectation is a plain comparison with the trimmed text.
+    const alphabet = ['o', 'f', 'F', 'O', 'n', ' ', '\t', '\n', 'x', '-', '1', 'é'];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    const values = Array.from({ length: 500 }, () => Array.from({ length: next() % 6 }, () => alphabet[next() % alphabet.length]).join(''));
+    values.push('off', ' off ', '\toff\n');
+    const expectedOff = values.filter((v) => v.replace(/^\s+|\s+$/g, '') === 'off');
+    expect(expectedOff.length).toBeGreaterThanOrEqual(3);
+    expect(values.length - expectedOff.length).toBeGreaterThan(400);
+    for (const value of values) expect(killSwitchStateOf(NAME, value).engaged).toBe(!expectedOff.includes(value));
   });
 
   it('keeps an answer for the cache age, then asks SSM again', async () => {
@@ -48,16 +74,16 @@ describe('KillSwitch', () => {
     expect(calls()).toBe(2);
   });
 
-  it('keeps "not set" for the cache age too, so an absent switch costs no call per event', async () => {
+  it('keeps "not found" (engaged) for the cache age too, so an absent switch costs no call per event', async () => {
     let nowMs = 0;
-    const { ssm, calls } = ssmAnswering({ error: 'ParameterNotFound' }, { value: 'on' });
+    const { ssm, calls } = ssmAnswering({ error: 'ParameterNotFound' }, { value: 'off' });
     const killSwitch = new KillSwitch(ssm, NAME, 30, () => nowMs);
-    expect((await killSwitch.read()).engaged).toBe(false);
+    expect((await killSwitch.read()).engaged).toBe(true);
     nowMs = 29_999;
-    expect((await killSwitch.read()).engaged).toBe(false);
+    expect((await killSwitch.read()).engaged).toBe(true);
     expect(calls()).toBe(1);
     nowMs = 30_000;
-    expect((await killSwitch.read()).engaged).toBe(true);
+    expect((await killSwitch.read()).engaged).toBe(false);
     expect(calls()).toBe(2);
   });
 

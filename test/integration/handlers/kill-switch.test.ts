@@ -1,0 +1,195 @@
+// The kill switch set to "stop" (not "on": anything but exactly "off" engages it) makes every handler a dry run, through
+// the real entry points and the real SDK against the emulator: no handler changes the service's resources, verify-change
+// does not revert, escalation renders and logs but sends no message and opens no support case.
+import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
+import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../shared/pipeline/types';
+import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { loadHandler } from '../../support/load-handler';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+
+const MINUTE_MS = 60_000;
+const ALARM_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'inspect-security-groups', 'check-db-connections', 'alert-error-rate'] as const;
+/** The playbooks whose plan is a change: under the switch their outcome is "dry-run". The others only diagnose and escalate. */
+const CHANGING = new Set<string>(['scale-consumers', 'raise-lambda-memory', 'scale-up-database']);
+/** Reads, by operation name. */
+const READ = /^(Describe|Get|List|Query|Scan|BatchGet|Filter|Lookup)/;
+/** The automation's own records: the state table, its decision events. Nothing else may be written under the switch. */
+const OWN_RECORDS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|TransactWriteItems)$|^events:PutEvents$/;
+
+async function setKillSwitch(account: SandboxAccount, value: string): Promise<void> {
+  const ssm = new SSMClient(account.clientConfig);
+  await ssm.send(new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: value, Type: 'String', Overwrite: true }));
+  ssm.destroy();
+}
+
+async function callCount(): Promise<number> {
+  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+}
+
+/** The calls made in this account since `since`, as "service:Operation". */
+async function callsSince(account: SandboxAccount, since: number): Promise<string[]> {
+  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
+  return calls.filter((c) => c.accountId === account.accountId).map((c) => `${c.service}:${c.operation}`);
+}
+
+/** Calls that are neither reads nor the automation's own records: what would change the service. */
+function mutations(calls: readonly string[]): string[] {
+  return calls.filter((c) => !READ.test(c.slice(c.indexOf(':') + 1)) && !OWN_RECORDS.test(c));
+}
+
+/** Everything a handler could change in the service's resources. */
+async function serviceState(account: SandboxAccount): Promise<Record<string, unknown>> {
+  const { consumer, database, vpc } = account.topology;
+  const ec2 = new EC2Client(account.clientConfig);
+  const rds = new RDSClient(account.clientConfig);
+  const groups = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: Object.values(vpc.securityGroupIds) }));
+  const db = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database.identifier }));
+  const state = {
+    maximumConcurrency: (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency,
+    reservedConcurrency: (await account.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: consumer.functionName }))).ReservedConcurrentExecutions,
+    memoryMb: (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: consumer.functionName }))).MemorySize,
+    dbInstanceClass: db.DBInstances?.[0]?.DBInstanceClass,
+    pendingDbClass: db.DBInstances?.[0]?.PendingModifiedValues?.DBInstanceClass,
+    rules: (groups.SecurityGroups ?? []).map((g) => ({ id: g.GroupId, ingress: g.IpPermissions, egress: g.IpPermissionsEgress })),
+  };
+  ec2.destroy();
+  rds.destroy();
+  return state;
+}
+
+async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
+  const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
+    MetricName,
+    Value,
+    Unit: 'Count',
+    Timestamp: new Date(),
+    Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
+  }));
+  await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
+}
+
+/** The decisions on the project's bus, as EventBridge delivered them to the sandbox's queue (consumed). */
+async function publishedDecisions(account: SandboxAccount): Promise<Array<{ detail: Decision }>> {
+  const decisions: Array<{ detail: Decision }> = [];
+  for (;;) {
+    const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    if (!received.Messages?.length) return decisions;
+    for (const m of received.Messages) {
+      decisions.push(JSON.parse(m.Body ?? '{}') as { detail: Decision });
+      await account.sqs.send(new DeleteMessageCommand({ QueueUrl: account.topology.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+}
+
+describe('the kill switch set to "stop": every alarm handler is a dry run (production)', () => {
+  let account: SandboxAccount;
+  let before: Record<string, unknown>;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+    before = await serviceState(account);
+    await setKillSwitch(account, 'stop');
+  });
+
+  it.each(ALARM_HANDLERS)('%s changes nothing in AWS while its alarm fires', async (name) => {
+    const alarmName = account.topology.alarmNamesByHandler[name]?.[0];
+    if (!alarmName) throw new Error(`no alarm for ${name}`);
+    const handler = loadHandler<AlarmHandler>(name);
+    const event = await account.transition(alarmName, 'ALARM');
+    const since = await callCount();
+
+    const decision = await handler(event);
+
+    if (CHANGING.has(name)) {
+      expect(decision).toMatchObject({ playbook: name, outcome: 'dry-run', dryRun: true, reason: expect.stringContaining('kill switch') });
+      expect(decision.reason).toContain('"stop"');
+    } else {
+      // A diagnosis changes nothing either way; it escalates, and escalation is a dry run too (below).
+      expect(decision).toMatchObject({ playbook: name, outcome: expect.stringMatching(/^(escalate|skipped)$/) });
+    }
+    const calls = await callsSince(account, since);
+    // The handler ran (it published its decision), and a changing one asked the switch before deciding.
+    expect(calls.some((c) => c.endsWith(':PutEvents'))).toBe(true);
+    if (CHANGING.has(name)) expect(calls.some((c) => c.endsWith(':GetParameter'))).toBe(true);
+    expect(mutations(calls)).toEqual([]);
+    expect(await serviceState(account)).toEqual(before);
+  });
+});
+
+describe('the kill switch set to "stop": verify-change does not revert (production)', () => {
+  it('holds the revert of a change that made things worse and escalates instead, changing nothing', async () => {
+    const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
+    const driver = createSchedulerDriver({
+      scheduler: new SchedulerClient(account.clientConfig),
+      groupName: account.topology.verifyScheduleGroup.name,
+      invoke: () => Promise.reject(new Error('not run through the driver here')),
+    });
+    await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    const applied = await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    expect(applied).toMatchObject({ outcome: 'applied' });
+    const [pending] = await driver.pending();
+    expect(pending?.input).toBeDefined();
+    const changed = await serviceState(account);
+    expect(changed.maximumConcurrency).toBe(100);
+
+    await setKillSwitch(account, 'stop');
+    await putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    const since = await callCount();
+    const verdict = await loadHandler<VerifyChangeHandler>('verify-change')(pending?.input);
+
+    expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringContaining('kill switch') });
+    expect(mutations(await callsSince(account, since))).toEqual([]);
+    expect(await serviceState(account)).toEqual(changed);
+  });
+});
+
+describe('the kill switch set to "stop": escalation renders and logs, sends nothing (production)', () => {
+  it('opens the incident and climbs L1 -> L2 with no message on any tier and no support case', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-inbox');
+    // The consumers at the production cap: scale-consumers escalates (cap-reached) instead of scaling.
+    await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    await publishedDecisions(account);
+    await setKillSwitch(account, 'stop');
+    await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    const [decision] = await publishedDecisions(account);
+    expect(decision?.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
+
+    const timer = loadHandler<EscalationHandler>('escalation-timer');
+    const driver = createSchedulerDriver({
+      scheduler: new SchedulerClient(account.clientConfig),
+      groupName: account.topology.escalationScheduleGroup.name,
+      invoke: (arn, input) => {
+        if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
+        return timer(input);
+      },
+    });
+    const since = await callCount();
+    const opened = await loadHandler<EscalationHandler>('escalate')(decision);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    expect(JSON.stringify(opened.delivered)).toContain('dry-run:');
+
+    const clock = createSandboxClock();
+    clock.advance(16 * MINUTE_MS);
+    const fired = await driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toContainEqual(expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 2 })] }));
+    expect(JSON.stringify(fired.map((f) => f.result))).toContain('dry-run:');
+
+    const calls = await callsSince(account, since);
+    expect(calls.filter((c) => /:(Publish|CreateCase|AddCommunicationToCase)$/.test(c))).toEqual([]);
+    expect(calls.some((c) => c.endsWith(':GetParameter'))).toBe(true);
+    expect(await inbox.read()).toEqual([]);
+  });
+});
