@@ -52,7 +52,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ZipFile } from 'yazl';
-import { partitionOf } from '../shared/aws/arn';
+import { accountOfArn, partitionOf } from '../shared/aws/arn';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import {
   sandboxTopology,
@@ -216,10 +216,6 @@ function isQueueMissing(error: unknown): boolean {
   return name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue';
 }
 
-function accountOfArn(arn: string): string {
-  return required(arn.split(':')[4], `account id in ${arn}`);
-}
-
 function toDimensions(dimensions: Record<string, string>): Array<{ Name: string; Value: string }> {
   return Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
 }
@@ -298,7 +294,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
     const database = await provisionDatabase(rds, spec, network.privateSubnetIds, network.securityGroupIds.database);
     const cache = await provisionCache(elastiCache, spec, network.privateSubnetIds, network.securityGroupIds.cache);
     const queues = await provisionQueues(sqs, spec);
-    const accountId = accountOfArn(queues.queue.arn);
+    const accountId = required(accountOfArn(queues.queue.arn), `account id in ${queues.queue.arn}`);
     const consumer = await provisionConsumer({ iam, lambda, logs, sqs }, region, spec, network, queues);
     const alarms = await provisionAlarms(cloudWatch, spec.alarms);
     const escalationTopics = await Promise.all(
@@ -698,7 +694,7 @@ async function provisionConsumer(
     iam.send(new CreateRoleCommand({ RoleName: consumer.roleName, AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY })),
   );
   const roleArn = required(role.Role?.Arn, 'Role.Arn');
-  const accountId = accountOfArn(queues.queue.arn);
+  const accountId = required(accountOfArn(queues.queue.arn), `account id in ${queues.queue.arn}`);
   const logGroupArn = `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${consumer.logGroupName}`;
   await step(`IAM PutRolePolicy ${consumer.roleName}`, () =>
     iam.send(

@@ -5,14 +5,19 @@ import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../shared/aws/account-clients';
 import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import {
+  DECISION_SOURCE,
+  METRICS_NAMESPACE,
+  OWN_ACCOUNT_ENV,
+  REMEDIATION_ROLE_ENV,
+  SERVICE_NAME,
+  VERIFY_CHANGE_ARN_ENV,
+  VERIFY_HANDLER,
+  VERIFY_SCHEDULE_GROUP_ENV,
+} from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/pipeline/create-alarm-handler';
 import { CROSS_ACCOUNT_ACTIONS, pipelineActions } from '../../shared/pipeline/pipeline-actions';
-import { DECISION_SOURCE } from '../../shared/report/decision-reporter';
-import { VERIFY_HANDLER } from '../../shared/pipeline/verify-change-plan';
-import { VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../../shared/pipeline/verify-scheduler';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';

@@ -1,15 +1,13 @@
 // SDK clients for the account an alarm belongs to: the handler's own credentials, or a remediation role assumed there (STS).
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../config/names';
 import { ConfigurationError, PermanentError } from '../errors';
 import { partitionOf } from './arn';
 import { callAws } from './classify-error';
 import type { SdkClientConfig } from './client-config';
 
-/** Set by infra in cross-account mode: the role each workload account offers this handler. */
-export const REMEDIATION_ROLE_ENV = 'REMEDIATION_ROLE_NAME';
-/** Set by infra: the account the handler runs in (a Lambda environment names no account of its own). */
-export const OWN_ACCOUNT_ENV = 'RUNBOOK_ACCOUNT_ID';
+export { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../config/names';
 
 export interface CrossAccountSettings {
   ownAccountId?: string;

@@ -1,9 +1,23 @@
-// ARN helpers: partitions by region, names out of ARNs.
+// ARN helpers: partitions by region, names and accounts out of ARNs. The one copy; pure.
 
+/**
+ * The partition of each region family, by the region's prefix. From the SDK's partition table
+ * (@aws-sdk/core util-endpoints partitions.json, each partition's regionRegex): the more specific prefixes first, because
+ * "us-iso-", "us-isob-", "us-isof-" and "us-gov-" all start with "us-". A region no prefix matches is in "aws".
+ */
+const PARTITION_BY_REGION_PREFIX: ReadonlyArray<readonly [prefix: string, partition: string]> = [
+  ['us-gov-', 'aws-us-gov'],
+  ['us-isob-', 'aws-iso-b'],
+  ['us-isof-', 'aws-iso-f'],
+  ['us-iso-', 'aws-iso'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['eusc-', 'aws-eusc'],
+  ['cn-', 'aws-cn'],
+];
+
+/** The partition a region belongs to: us-east-1 -> aws, cn-north-1 -> aws-cn, us-isob-east-1 -> aws-iso-b, ... */
 export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return PARTITION_BY_REGION_PREFIX.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
 }
 
 /** arn:aws:lambda:us-east-1:123456789012:function:name[:qualifier] -> name. A bare name is returned as is. */

@@ -14,6 +14,7 @@ import { callAws } from '../aws/classify-error';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
 import { AlarmReader } from './alarm-reader';
@@ -28,28 +29,8 @@ import { renderEmail } from './render-email';
 import { TierNotifier, type TierDelivery } from './tier-notifier';
 import { TimerScheduler } from './timer-scheduler';
 
-const SERVICE_NAME = 'notification-runbooks';
-const METRICS_NAMESPACE = 'NotificationService/Runbooks';
-
-/** Every AWS API action the escalation handlers call; infra derives their IAM policy from this list. */
-export const ESCALATION_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-  'cloudwatch:DescribeAlarms',
-  'sns:Publish',
-  'support:CreateCase',
-  'support:AddCommunicationToCase',
-  'scheduler:CreateSchedule',
-  'scheduler:DeleteSchedule',
-  'iam:PassRole',
-  'sts:GetCallerIdentity',
-  // shared/guard/kill-switch.ts: an engaged switch makes escalation a dry run too (rendered and logged, nothing sent).
-  'ssm:GetParameter',
-] as const;
+/** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
+export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
 
 export interface EscalationHandlerOptions {
   env?: Record<string, string | undefined>;

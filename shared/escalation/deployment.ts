@@ -1,7 +1,9 @@
 // Pure: where the escalation's AWS resources are (topics, timer function, scheduler role and group), from env overrides or names.
 
-/** The Scheduler group that holds the escalation timers: IAM can be scoped to it, and the sandbox driver lists it. */
-export const ESCALATION_SCHEDULE_GROUP = 'notification-runbooks';
+import { partitionOf } from '../aws/arn';
+import { ESCALATION_SCHEDULE_GROUP } from '../config/names';
+
+export { ESCALATION_SCHEDULE_GROUP };
 /** Deployed function names are "<prefix><handler>" (the same names sandbox/invoke-bundle.ts gives its Lambda contexts). */
 export const FUNCTION_NAME_PREFIX = 'notification-runbooks-';
 export const TIMER_HANDLER = 'escalation-timer';
@@ -14,11 +16,8 @@ export interface EscalationDeployment {
   topicArn(topicName: string): string;
 }
 
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
+/** The partition of a region: the one implementation, shared/aws/arn.ts partitionOf. */
+export { partitionOf as partitionOfRegion } from '../aws/arn';
 
 /** The AWS Support API has one endpoint per partition: us-east-1 for aws (AWS Support API reference, "Endpoints"). */
 export function supportApiRegion(region: string): string {
@@ -32,7 +31,7 @@ export function supportApiRegion(region: string): string {
  * names follow the project's conventions in the handler's own account and region.
  */
 export function escalationDeployment(env: Record<string, string | undefined>, where: { region: string; account: string }): EscalationDeployment {
-  const partition = partitionOfRegion(where.region);
+  const partition = partitionOf(where.region);
   return {
     timerFunctionArn: env.ESCALATION_TIMER_ARN || `arn:${partition}:lambda:${where.region}:${where.account}:function:${FUNCTION_NAME_PREFIX}${TIMER_HANDLER}`,
     schedulerRoleArn: env.ESCALATION_SCHEDULER_ROLE_ARN || `arn:${partition}:iam::${where.account}:role/${SCHEDULER_ROLE_NAME}`,

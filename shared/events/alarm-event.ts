@@ -2,6 +2,7 @@
 // zod/mini, not classic zod: it tree-shakes, so the handler bundle carries only the validators used here.
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { partitionOf } from '../aws/arn';
 import { InvalidInputError } from '../errors';
 
 // zod/mini registers no locale: English, as classic zod sets it, for the issues without a message of our own.
@@ -245,14 +246,6 @@ function oversizedValues(value: unknown, path: PropertyKey[] = [], issues: strin
     }
   }
   return issues;
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  return 'aws';
 }
 
 function alarmArnOf(event: RawEvent, issues: string[]): string {

@@ -10,13 +10,12 @@ import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, type SdkClientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
 import type { Decision, Playbook, ResourceRef } from './types';
 import { VerifyScheduler } from './verify-scheduler';
 import { createRecordingServices } from './recording-services';
 
-export const SERVICE_NAME = 'notification-runbooks';
-export const METRICS_NAMESPACE = 'NotificationService/Runbooks';
 
 export interface SharedClients {
   cloudWatch: CloudWatchClient;

@@ -6,31 +6,12 @@ import type { Context } from 'aws-lambda';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
-import { cpuUtilizationPlaybook } from '../playbooks/cpu-utilization';
-import { memoryPressurePlaybook } from '../playbooks/memory-pressure';
-import { queueBackupPlaybook } from '../playbooks/queue-backup';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './create-alarm-handler';
-import { PIPELINE_ACTIONS } from './pipeline-actions';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
+import { CHANGING_PLAYBOOKS } from '../playbooks/changing-rows';
 import type { Decision } from './types';
 import { runVerifyChange, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
 import { VERIFY_HANDLER } from './verify-change-plan';
 import { createRecordingServices } from './recording-services';
-
-/** The rows that change something, imported one by one so the bundle carries only their clients. */
-const CHANGING_PLAYBOOKS = [queueBackupPlaybook, memoryPressurePlaybook, cpuUtilizationPlaybook] as const;
-
-/**
- * Every AWS action verify-change calls: the changing rows' own (it observes, applies and verifies their revert through
- * their code) and the state table, bus and kill switch. Infra grants exactly these.
- */
-export const VERIFY_CHANGE_ACTIONS: readonly string[] = [
-  ...new Set([
-    ...CHANGING_PLAYBOOKS.flatMap((p) => p.actions),
-    ...PIPELINE_ACTIONS.stateTable,
-    ...PIPELINE_ACTIONS.eventBus,
-    ...PIPELINE_ACTIONS.killSwitch,
-  ]),
-].sort();
 
 export interface VerifyChangeHandlerOptions {
   env?: Record<string, string | undefined>;

@@ -3,14 +3,13 @@
 import { createHash } from 'node:crypto';
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { VERIFY_HANDLER } from '../config/names';
 import { InvalidInputError } from '../errors';
 import type { HealthReading } from './types';
 
 if (!z.config().localeError) z.config(en());
 
-/** The Scheduler group of the health checks: apart from the escalation timers, so each driver and grant sees its own. */
-export const VERIFY_SCHEDULE_GROUP = 'notification-runbooks-verify';
-export const VERIFY_HANDLER = 'verify-change';
+export { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../config/names';
 
 const text = z.string();
 const readingSchema = z.strictObject({ from: text, to: text, figures: z.record(z.string(), z.nullable(z.number())) });

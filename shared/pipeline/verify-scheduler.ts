@@ -1,13 +1,12 @@
 // The health check after a change as a durable timer: one EventBridge Scheduler one-time schedule invoking verify-change.
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { OWN_ACCOUNT_ENV } from '../aws/account-clients';
+import { OWN_ACCOUNT_ENV, VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
 import { escalationDeployment, FUNCTION_NAME_PREFIX, partitionOfRegion } from '../escalation/deployment';
 import { createOneTimeSchedule } from '../escalation/timer-scheduler';
 import { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, verifyScheduleName, type VerifyChangeInput } from './verify-change-plan';
 
 /** Infra sets these; without them the names follow the project's conventions in the handler's own account. */
-export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
-export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';
+export { VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
 
 export interface HealthCheckScheduler {
   schedule(input: VerifyChangeInput, at: Date): Promise<{ name: string; created: boolean }>;

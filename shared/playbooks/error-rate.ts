@@ -1,7 +1,7 @@
 // Error Rate > 1% -> alert: the playbook module for handler alert-error-rate (enrich, then escalate; never changes anything).
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { callAws, errorName, isTransientAwsError } from '../aws/classify-error';
 import { PermanentError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
@@ -104,6 +104,7 @@ export const errorRatePlaybook: Playbook<ErrorRateClients, FunctionTarget, Error
   row: ROW,
   actsOn: ['ALARM'],
   actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'lambda:GetFunctionConfiguration', 'logs:FilterLogEvents'],
+  createClients: (config, shared) => ({ cloudWatch: shared.cloudWatch, lambda: new LambdaClient(config), logs: new CloudWatchLogsClient(config) }),
 
   resolveTarget(event, runtime) {
     return resolveFunctionTarget(event, runtime, 'alert-error-rate');

@@ -6,8 +6,9 @@ import { callAws } from '../aws/classify-error';
 import { TransientError } from '../errors';
 import type { Decision } from '../pipeline/types';
 
-export const DECISION_SOURCE = 'notification-service.runbooks';
-export const DECISION_DETAIL_TYPE = 'Runbook Decision';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../config/names';
+
+export { DECISION_DETAIL_TYPE, DECISION_SOURCE };
 
 /** EventBridge's PutEvents entry limit is 256 KB; findings are trimmed well below it. */
 const MAX_DETAIL_BYTES = 200_000;

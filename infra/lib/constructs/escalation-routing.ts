@@ -6,9 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESCALATION_SCHEDULE_GROUP } from '../../../shared/escalation/deployment';
-import { VERIFY_SCHEDULE_GROUP } from '../../../shared/pipeline/verify-change-plan';
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../../../shared/report/decision-reporter';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
 

@@ -1,0 +1,26 @@
+// The names the runtime and infra must agree on (service, metrics namespace, event source, schedule groups, environment
+// variables infra sets): defined once here, so infra reads configuration, never a handler factory or runtime module.
+
+/** Powertools service name of every handler's logs and metrics. */
+export const SERVICE_NAME = 'notification-runbooks';
+/** CloudWatch namespace of the automation's own metrics. */
+export const METRICS_NAMESPACE = 'NotificationService/Runbooks';
+
+/** The "Runbook Decision" events every handler publishes on the project's bus. */
+export const DECISION_SOURCE = 'notification-service.runbooks';
+export const DECISION_DETAIL_TYPE = 'Runbook Decision';
+
+/** The Scheduler group that holds the escalation timers: IAM can be scoped to it, and the sandbox driver lists it. */
+export const ESCALATION_SCHEDULE_GROUP = 'notification-runbooks';
+/** The Scheduler group of the health checks: apart from the escalation timers, so each driver and grant sees its own. */
+export const VERIFY_SCHEDULE_GROUP = 'notification-runbooks-verify';
+/** The handler that runs the health check one window after a change. */
+export const VERIFY_HANDLER = 'verify-change';
+
+/** Set by infra in cross-account mode: the role each workload account offers this handler. */
+export const REMEDIATION_ROLE_ENV = 'REMEDIATION_ROLE_NAME';
+/** Set by infra: the account the handler runs in (a Lambda environment names no account of its own). */
+export const OWN_ACCOUNT_ENV = 'RUNBOOK_ACCOUNT_ID';
+/** Set by infra for the rows that change something: verify-change's ARN and the health checks' schedule group. */
+export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
+export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';

@@ -1,0 +1,21 @@
+// The AWS API actions of the handlers that are not playbooks (escalate, escalation-timer): infra derives their IAM from it.
+
+/** Every AWS API action the escalation handlers call; infra derives their IAM policy from this list. */
+export const ESCALATION_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'cloudwatch:DescribeAlarms',
+  'sns:Publish',
+  'support:CreateCase',
+  'support:AddCommunicationToCase',
+  'scheduler:CreateSchedule',
+  'scheduler:DeleteSchedule',
+  'iam:PassRole',
+  'sts:GetCallerIdentity',
+  // shared/guard/kill-switch.ts: an engaged switch makes escalation a dry run too (rendered and logged, nothing sent).
+  'ssm:GetParameter',
+] as const;

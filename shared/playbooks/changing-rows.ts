@@ -1,0 +1,21 @@
+// The rows that change something, which verify-change watches and reverts, and the AWS actions verify-change therefore
+// calls: a declaration infra derives verify-change's IAM from. Imported one by one so a bundle carries only their clients.
+import { PIPELINE_ACTIONS } from '../pipeline/pipeline-actions';
+import { cpuUtilizationPlaybook } from './cpu-utilization';
+import { memoryPressurePlaybook } from './memory-pressure';
+import { queueBackupPlaybook } from './queue-backup';
+
+export const CHANGING_PLAYBOOKS = [queueBackupPlaybook, memoryPressurePlaybook, cpuUtilizationPlaybook] as const;
+
+/**
+ * Every AWS action verify-change calls: the changing rows' own (it observes, applies and verifies their revert through
+ * their code) and the state table, bus and kill switch. Infra grants exactly these.
+ */
+export const VERIFY_CHANGE_ACTIONS: readonly string[] = [
+  ...new Set([
+    ...CHANGING_PLAYBOOKS.flatMap((p) => p.actions),
+    ...PIPELINE_ACTIONS.stateTable,
+    ...PIPELINE_ACTIONS.eventBus,
+    ...PIPELINE_ACTIONS.killSwitch,
+  ]),
+].sort();

@@ -1,0 +1,160 @@
+// The architecture rules are enforced: ESLint with the project's own eslint.config.mjs fails on planted violations and
+// passes the real handlers and infra (docs/decisions.md 39).
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface Finding {
+  ruleId: string | null;
+  message: string;
+  line: number;
+}
+interface Planted {
+  /** Where the code is pretended to live, relative to the repository (an existing file: the TypeScript program has it). */
+  file: string;
+  /** The planted source, or null to lint the file as it is. */
+  code: string | null;
+}
+
+/**
+ * Lints every case in one ESLint process (the type-aware program is built once; slow on a loaded 2-core machine). ESLint
+ * runs outside jest because jest's VM cannot import the ESM config.
+ */
+function lint(cases: readonly Planted[]): Promise<Finding[][]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [path.join(__dirname, 'lint-planted.mjs')], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      else resolve((JSON.parse(stdout) as Array<{ messages: Finding[] }>).map((r) => r.messages));
+    });
+    child.stdin?.end(JSON.stringify(cases));
+  });
+}
+
+jest.setTimeout(900_000);
+const restrictedImport = (message: RegExp) => expect.objectContaining({ ruleId: 'no-restricted-imports', message: expect.stringMatching(message) });
+const lines = (...l: string[]): string => [...l, ''].join('\n');
+
+const CASES = {
+  sdkInPlanner: {
+    file: 'shared/playbooks/queue-backup-plan.ts',
+    code: lines(`import { LambdaClient } from '@aws-sdk/client-lambda';`, `export const client = new LambdaClient({});`),
+  },
+  sdkAndIoInEvaluator: {
+    file: 'shared/network/evaluate-reachability.ts',
+    code: lines(`import { EC2Client } from '@aws-sdk/client-ec2';`, `import { readFileSync } from 'node:fs';`, `export const x = [EC2Client, readFileSync];`),
+  },
+  sharedImportsOutward: {
+    file: 'shared/pipeline/run-playbook.ts',
+    code: lines(
+      `import { runCli } from '../cli/main';`,
+      `import { provision } from '../../sandbox/provision';`,
+      `import { handler } from '../../handlers/scale-consumers';`,
+      `export const x = [runCli, provision, handler];`,
+    ),
+  },
+  handlerBuildsClient: {
+    file: 'handlers/alert-error-rate.ts',
+    code: lines(
+      `import { LambdaClient } from '@aws-sdk/client-lambda';`,
+      `import { createAlarmHandler } from '../shared/pipeline/create-alarm-handler';`,
+      `import { errorRatePlaybook } from '../shared/playbooks/error-rate';`,
+      `export const handler = createAlarmHandler({ playbook: errorRatePlaybook, createClients: (c, s) => ({ cloudWatch: s.cloudWatch, logs: errorRatePlaybook.createClients!(c, s).logs, lambda: new LambdaClient(c) }) });`,
+    ),
+  },
+  infraImportsRuntime: {
+    file: 'infra/lib/service-handlers.ts',
+    code: lines(
+      `import { createAlarmHandler } from '../../shared/pipeline/create-alarm-handler';`,
+      `import { ESCALATION_ACTIONS } from '../../shared/escalation/create-escalation-handlers';`,
+      `import { DECISION_SOURCE } from '../../shared/report/decision-reporter';`,
+      `import { handler } from '../../handlers/escalate';`,
+      `export const x = [createAlarmHandler, ESCALATION_ACTIONS, DECISION_SOURCE, handler];`,
+    ),
+  },
+  infraImportsDeclarations: {
+    file: 'infra/lib/service-handlers.ts',
+    code: lines(
+      `import { SERVICE_NAME } from '../../shared/config/names';`,
+      `import { playbooks } from '../../shared/playbooks/registry';`,
+      `import { VERIFY_CHANGE_ACTIONS } from '../../shared/playbooks/changing-rows';`,
+      `import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';`,
+      `export const x = [SERVICE_NAME, playbooks, VERIFY_CHANGE_ACTIONS, PIPELINE_ACTIONS];`,
+    ),
+  },
+  floatingPromise: {
+    file: 'shared/report/decision-reporter.ts',
+    code: lines(
+      `async function publish(): Promise<void> {}`,
+      `export function decide(): void {`,
+      `  publish();`,
+      `  [1, 2].forEach(async () => publish());`,
+      `}`,
+      `export function fireAndForget(): void {`,
+      `  // The decision is already recorded; the metric flush may run on its own.`,
+      `  void publish();`,
+      `}`,
+    ),
+  },
+  realErrorRateHandler: { file: 'handlers/alert-error-rate.ts', code: null },
+  realServiceHandlers: { file: 'infra/lib/service-handlers.ts', code: null },
+  realRunbookStack: { file: 'infra/lib/runbook-stack.ts', code: null },
+  realEscalationRouting: { file: 'infra/lib/constructs/escalation-routing.ts', code: null },
+} satisfies Record<string, Planted>;
+
+type CaseName = keyof typeof CASES;
+let found: Record<CaseName, Finding[]>;
+
+beforeAll(async () => {
+  const names = Object.keys(CASES) as CaseName[];
+  const results = await lint(names.map((name) => CASES[name]));
+  found = Object.fromEntries(names.map((name, i) => [name, results[i] ?? []])) as Record<CaseName, Finding[]>;
+});
+
+const imports = (name: CaseName): Finding[] => found[name].filter((m) => m.ruleId === 'no-restricted-imports');
+
+describe('architecture rules in ESLint (eslint.config.mjs)', () => {
+  it('refuses an SDK import in a planner (*-plan.ts)', () => {
+    expect(found.sdkInPlanner).toEqual([restrictedImport(/imports no SDK/)]);
+  });
+
+  it('refuses an SDK import and a node I/O module in an evaluator', () => {
+    expect(found.sdkAndIoInEvaluator).toEqual([restrictedImport(/imports no SDK/), restrictedImport(/does no I\/O/)]);
+  });
+
+  it('refuses shared/ importing the CLI, the sandbox or a handler', () => {
+    expect(imports('sharedImportsOutward')).toEqual([
+      restrictedImport(/shared\/ never imports/),
+      restrictedImport(/shared\/ never imports/),
+      restrictedImport(/shared\/ never imports/),
+    ]);
+  });
+
+  it('refuses a handler that builds an SDK client', () => {
+    expect(imports('handlerBuildsClient')).toEqual([restrictedImport(/builds no SDK client/), restrictedImport(/imports only shared\//)]);
+  });
+
+  it('refuses infra importing a handler factory, a handler or runtime code', () => {
+    expect(imports('infraImportsRuntime')).toEqual([
+      restrictedImport(/never a handler factory or runtime code/),
+      restrictedImport(/never a handler factory or runtime code/),
+      restrictedImport(/never a handler factory or runtime code/),
+      restrictedImport(/never imports a handler/),
+    ]);
+  });
+
+  it('lets infra import configuration and the playbook declarations', () => {
+    expect(found.infraImportsDeclarations).toEqual([]);
+  });
+
+  it('refuses a floating promise and an async callback where a void one is expected, and accepts `void` with a reason', () => {
+    expect(found.floatingPromise.map((m) => [m.line, m.ruleId])).toEqual([
+      [3, '@typescript-eslint/no-floating-promises'],
+      [4, '@typescript-eslint/no-misused-promises'],
+    ]);
+  });
+
+  it('passes the fixed files: the error-rate handler and the infra that imported handler factories', () => {
+    expect([found.realErrorRateHandler, found.realServiceHandlers, found.realRunbookStack, found.realEscalationRouting]).toEqual([[], [], [], []]);
+  });
+});
