@@ -220,7 +220,8 @@ function toDimensions(dimensions: Record<string, string>): Array<{ Name: string;
   return Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
 }
 
-function putMetricAlarmInput(alarm: AlarmSpec): PutMetricAlarmCommandInput {
+/** The PutMetricAlarm call for one alarm spec: the same alarm infra declares (test/infra/alarm-definitions.test.ts). */
+export function putMetricAlarmInput(alarm: AlarmSpec): PutMetricAlarmCommandInput {
   const common = {
     AlarmName: alarm.name,
     AlarmDescription: alarm.description,

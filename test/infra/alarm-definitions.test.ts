@@ -1,0 +1,62 @@
+// The alarms are defined once (shared/config/alarm-specs.ts) and translated twice: to CloudFormation by infra
+// (infra/lib/constructs/watched-alarms.ts) and to PutMetricAlarm by the sandbox (sandbox/provision.ts). This proves both
+// translations produce the same alarms, field for field, for every environment.
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import { WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
+import { putMetricAlarmInput } from '../../sandbox/provision';
+import { sandboxTopology } from '../../sandbox/topology';
+import { defaultConfig } from '../../shared/config/defaults';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../../shared/config/schema';
+
+/** The AWS::CloudWatch::Alarm resources infra synthesizes, by alarm name. CloudFormation's properties are PutMetricAlarm's fields. */
+function infraAlarms(config: AutomationConfig, environment: EnvironmentName): Map<string, Record<string, unknown>> {
+  const stack = new Stack(new App(), 'Alarms');
+  new WatchedAlarms(stack, 'Watched', { config, environment });
+  const resources = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>;
+  return new Map(Object.values(resources).map(({ Properties }) => [String(Properties.AlarmName), Properties]));
+}
+
+/** The PutMetricAlarm inputs the sandbox sends, by alarm name, as JSON (no undefined fields, like a template). */
+function sandboxAlarms(config: AutomationConfig, environment: EnvironmentName): Map<string, Record<string, unknown>> {
+  const inputs: PutMetricAlarmCommandInput[] = sandboxTopology(config, environment).alarms.map(putMetricAlarmInput);
+  return new Map(inputs.map((input) => [String(input.AlarmName), JSON.parse(JSON.stringify(input)) as Record<string, unknown>]));
+}
+
+/** The fields that make an alarm fire when it should, compared one by one so a failure names the field. */
+const DEFINING_FIELDS = ['Namespace', 'MetricName', 'Dimensions', 'Statistic', 'ExtendedStatistic', 'Period', 'Metrics', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold', 'ComparisonOperator', 'TreatMissingData'];
+
+const defaults = parseAutomationConfig(defaultConfig);
+
+describe('alarm definitions: infra and the sandbox create the same alarms', () => {
+  it.each(ENVIRONMENTS)('%s: the same alarm names, each alarm with the same properties', (environment) => {
+    const infra = infraAlarms(defaults, environment);
+    const sandbox = sandboxAlarms(defaults, environment);
+    // One alarm per troubleshooting row (each environment watches one queue, function, database and API by default).
+    expect(infra.size).toBe(defaults.troubleshooting.length);
+    expect([...sandbox.keys()].sort()).toEqual([...infra.keys()].sort());
+    for (const [name, properties] of infra) {
+      const sent = sandbox.get(name) ?? {};
+      for (const field of DEFINING_FIELDS) expect({ name, field, value: sent[field] }).toEqual({ name, field, value: properties[field] });
+      expect(sent).toEqual(properties);
+    }
+  });
+
+  it('covers a single-metric alarm, an extended statistic and a metric-math alarm', () => {
+    const kinds = [...infraAlarms(defaults, 'production').values()].map((p) => (p.Metrics ? 'math' : p.ExtendedStatistic ? 'extended' : 'single'));
+    expect(new Set(kinds)).toEqual(new Set(['single', 'extended', 'math']));
+  });
+
+  it('with two watched queues, the sandbox alarms (first resource) are exactly infra alarms of the same names', () => {
+    const config = parseAutomationConfig(
+      mergeConfig(defaultConfig, { environments: { staging: { resources: { queues: ['notification-service-queue', 'notification-service-priority-queue'] } } } }),
+    );
+    const infra = infraAlarms(config, 'staging');
+    const sandbox = sandboxAlarms(config, 'staging');
+    expect(infra.size).toBe(config.troubleshooting.length + 1);
+    expect(sandbox.size).toBe(config.troubleshooting.length);
+    for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
+  });
+});
