@@ -1,5 +1,6 @@
 // Pure: everything an escalation or resolution message says, as data; the email and chat renderers only lay it out.
 import type { TroubleshootingRow } from '../config/schema';
+import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
 import { acknowledgeStep, automationRun, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
@@ -65,6 +66,22 @@ const MAX_FINDINGS = 20;
 const MAX_CHANGE_LINES = 12;
 const MAX_UPDATES = 10;
 
+/**
+ * Every field that can carry text from outside (an alarm's name and reason, a log line in a finding, an error message, a
+ * resource name) is masked, made one line and bounded here, once, for every channel (shared/report/safe-text.ts); the
+ * renderers then escape it for their markup. CloudWatch bounds alarm names at 255 and StateReason at 1023 characters.
+ */
+export const FIELD_LIMITS = {
+  name: 255,
+  alarmReason: 1023,
+  reason: 1000,
+  finding: 500,
+  line: 300,
+  arn: 512,
+  short: 128,
+} as const;
+const safe = safeField;
+
 /** SSM Automation's {{ global:DATE_TIME }} (yyyy-MM-dd_HH.mm.ss, UTC), written by the acknowledge document. */
 const SSM_DATE_TIME = /^(\d{4}-\d\d-\d\d)_(\d\d)\.(\d\d)\.(\d\d)$/;
 
@@ -110,7 +127,8 @@ export function changeLines(before: Record<string, unknown> | undefined, after: 
     const b = formatValue(to.get(key));
     return a === b ? [] : [`${key}: ${a} -> ${b}`];
   });
-  return lines.length > MAX_CHANGE_LINES ? [...lines.slice(0, MAX_CHANGE_LINES), `(${lines.length - MAX_CHANGE_LINES} more)`] : lines;
+  const shown = lines.map((line) => safe(line, FIELD_LIMITS.line));
+  return shown.length > MAX_CHANGE_LINES ? [...shown.slice(0, MAX_CHANGE_LINES), `(${shown.length - MAX_CHANGE_LINES} more)`] : shown;
 }
 
 function automationOf(decision: DecisionSummary | undefined): MessageView['automation'] {
@@ -121,39 +139,58 @@ function automationOf(decision: DecisionSummary | undefined): MessageView['autom
     skipped: 'did nothing',
     escalate: decision.before ? 'planned but did not change' : 'did not act',
   };
+  const playbook = safe(decision.playbook, FIELD_LIMITS.short);
+  const outcome = safe(decision.outcome, FIELD_LIMITS.short);
+  const reason = safe(decision.reason, FIELD_LIMITS.reason);
   return {
-    playbook: decision.playbook,
-    outcome: decision.outcome,
-    reason: decision.reason,
-    summary: `${decision.playbook} ${verb[decision.outcome] ?? decision.outcome}: ${decision.reason}`,
+    playbook,
+    outcome,
+    reason,
+    summary: `${playbook} ${verb[decision.outcome] ?? outcome}: ${reason}`,
     changes: changeLines(decision.before, decision.after),
-    ...(decision.blastRadius ? { blastRadius: decision.blastRadius } : {}),
+    ...(decision.blastRadius ? { blastRadius: safe(decision.blastRadius, FIELD_LIMITS.finding) } : {}),
     dryRun: decision.dryRun,
   };
 }
 
 function sentVia(sent: SentNotification): string {
-  return sent.caseId ? `AWS Support case ${sent.caseId}` : sent.channels.join(', ');
+  return safe(sent.caseId ? `AWS Support case ${sent.caseId}` : sent.channels.join(', '), FIELD_LIMITS.short);
 }
 
 function tierVia(tier: EscalationTier): string {
   return tier.supportCase ? `AWS Support case (severity ${tier.supportCase.severityCode})` : tier.channels.join(', ');
 }
 
+// SSM parameter names are alphanumeric; values are resource names, ARNs, classes, sizes and rule descriptions (the
+// characters NotificationService-TroubleshootConnectionTimeout's RuleDescription allows): no quote, backtick, < > or |.
+const PARAMETER_NAME = /^[A-Za-z0-9]{1,64}$/;
+const PARAMETER_VALUE = /^[\w .:/@+=,#()[\]&;{}!$*-]{0,512}$/;
+
+/**
+ * The next step is only ever one of the project's own documents (a troubleshooting row's runbook), with plain parameter
+ * values: the command and the console link around it are built here, never taken from a decision.
+ */
+export function isProjectRunbook(runbook: { documentName: string; parameters: Record<string, readonly string[]> }, rows: readonly TroubleshootingRow[]): boolean {
+  if (!rows.some((row) => row.runbook === runbook.documentName)) return false;
+  return Object.entries(runbook.parameters).every(
+    ([name, values]) => PARAMETER_NAME.test(name) && Array.isArray(values) && values.length <= 10 && values.every((v) => typeof v === 'string' && PARAMETER_VALUE.test(v)),
+  );
+}
+
 export function buildMessageView(input: MessageInput): MessageView {
   const { incident, tier, now, kind } = input;
   const decision = incident.decision;
   const cause = {
-    code: incident.cause,
-    label: causeLabel(incident.cause),
-    reason: incident.reason,
-    ...(decision?.guardrail ? { guardrail: decision.guardrail } : {}),
-    ...(decision?.error ? { error: `${decision.error.name}: ${decision.error.message}` } : {}),
+    code: safe(incident.cause, FIELD_LIMITS.short),
+    label: safe(causeLabel(incident.cause), FIELD_LIMITS.line),
+    reason: safe(incident.reason, FIELD_LIMITS.reason),
+    ...(decision?.guardrail ? { guardrail: safe(decision.guardrail, FIELD_LIMITS.short) } : {}),
+    ...(decision?.error ? { error: safe(`${decision.error.name}: ${decision.error.message}`, FIELD_LIMITS.finding) } : {}),
   };
   const notified: NotifiedEntry[] = input.sent
     .filter((s) => s.kind === 'notify' && s.status === 'SENT')
     .sort((a, b) => a.level - b.level)
-    .map((s) => ({ level: s.level, name: s.tierName, at: s.sentAt ?? '', via: sentVia(s) }));
+    .map((s) => ({ level: s.level, name: safe(s.tierName, FIELD_LIMITS.short), at: s.sentAt ?? '', via: sentVia(s) }));
   if (kind !== 'resolved' && !notified.some((n) => n.level === tier.level)) {
     notified.push({ level: tier.level, name: tier.name, at: now.toISOString(), via: tierVia(tier) });
   }
@@ -166,38 +203,43 @@ export function buildMessageView(input: MessageInput): MessageView {
         : { none: `${tierLabel(tier.name, tier.level)} is the last tier of the ${input.policy.environment} escalation path` };
   // The runbook the playbook named for this situation, else its row's runbook for the target.
   const named = [decision, ...[...incident.updates].reverse()].find((d) => d?.runbook)?.runbook;
-  const nextStep = named ? automationRun(named.documentName, named.parameters, incident.region) : runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region);
-  const findings = [...new Set([...(decision?.findings ?? []), ...incident.updates.flatMap((u) => u.findings ?? [])])].slice(0, MAX_FINDINGS);
-  const headline =
-    kind === 'resolved'
-      ? `Resolved: ${incident.alarmName} (${incident.resolution ?? 'the alarm cleared'})`
-      : `${incident.alarmName}: ${cause.label}`;
+  const own = named && isProjectRunbook(named, input.rows) ? named : undefined;
+  const nextStep = own ? automationRun(own.documentName, own.parameters, incident.region) : runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region);
+  const findings = [...new Set([...(decision?.findings ?? []), ...incident.updates.flatMap((u) => u.findings ?? [])].map((f) => safe(f, FIELD_LIMITS.finding)))]
+    .filter(Boolean)
+    .slice(0, MAX_FINDINGS);
+  const alarmName = safe(incident.alarmName, FIELD_LIMITS.name);
+  const resolution = safe(incident.resolution ?? 'the alarm cleared', FIELD_LIMITS.finding);
+  const headline = kind === 'resolved' ? `Resolved: ${alarmName} (${resolution})` : `${alarmName}: ${cause.label}`;
   return {
     kind,
     incidentId: incident.incidentId,
-    environment: incident.environment,
-    account: incident.account,
-    region: incident.region,
-    tier: { level: tier.level, name: tier.name },
+    environment: safe(incident.environment, FIELD_LIMITS.short),
+    account: safe(incident.account, FIELD_LIMITS.short),
+    region: safe(incident.region, FIELD_LIMITS.short),
+    tier: { level: tier.level, name: safe(tier.name, FIELD_LIMITS.short) },
     headline,
     alarm: {
-      name: incident.alarmName,
-      arn: incident.alarmArn,
-      state: incident.alarmState ?? 'ALARM',
-      ...(incident.alarmReason ? { reason: incident.alarmReason } : {}),
-      since: incident.alarmTime,
+      name: alarmName,
+      arn: safe(incident.alarmArn, FIELD_LIMITS.arn),
+      state: safe(incident.alarmState ?? 'ALARM', FIELD_LIMITS.short),
+      ...(incident.alarmReason ? { reason: safe(incident.alarmReason, FIELD_LIMITS.alarmReason) } : {}),
+      since: safe(incident.alarmTime, FIELD_LIMITS.short),
     },
-    ...(decision?.resource ? { resource: { id: decision.resource.id, arn: decision.resource.arn } } : {}),
+    ...(decision?.resource ? { resource: { id: safe(decision.resource.id, FIELD_LIMITS.name), arn: safe(decision.resource.arn, FIELD_LIMITS.arn) } } : {}),
     cause,
     automation: automationOf(decision),
     findings,
-    updates: incident.updates.slice(-MAX_UPDATES).map((u) => `${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`),
+    updates: incident.updates.slice(-MAX_UPDATES).map((u) => safe(`${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`, FIELD_LIMITS.line)),
     ...(nextStep ? { nextStep: { ...nextStep, title: `Run ${nextStep.documentName}` } } : {}),
     acknowledge: { ...acknowledgeStep(incident.incidentId, incident.region), cli: `runbook ack ${incident.incidentId}` },
     notified,
     nextTier,
-    ...(input.escalatedBecause ? { escalatedBecause: input.escalatedBecause } : {}),
-    ...(incident.acknowledgedBy && incident.acknowledgedAt ? { acknowledged: { by: incident.acknowledgedBy, at: incident.acknowledgedAt } } : {}),
-    ...(kind === 'resolved' ? { resolution: { at: incident.resolvedAt ?? now.toISOString(), reason: incident.resolution ?? 'the alarm cleared' } } : {}),
+    ...(input.escalatedBecause ? { escalatedBecause: safe(input.escalatedBecause, FIELD_LIMITS.finding) } : {}),
+    // Who acknowledged is the operator's own name (runbook ack --by), not log data: one line and bounded, not masked.
+    ...(incident.acknowledgedBy && incident.acknowledgedAt
+      ? { acknowledged: { by: bounded(oneLine(incident.acknowledgedBy), FIELD_LIMITS.short), at: safe(incident.acknowledgedAt, FIELD_LIMITS.short) } }
+      : {}),
+    ...(kind === 'resolved' ? { resolution: { at: incident.resolvedAt ?? now.toISOString(), reason: resolution } } : {}),
   };
 }

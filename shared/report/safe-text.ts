@@ -1,0 +1,81 @@
+// Pure: text from outside (alarm reasons, log lines, resource names) made safe to show: one line, bounded, secrets masked,
+// and escaped for the channel it goes to. Nothing here knows a message's layout; the renderers call it on every field.
+
+/** "…(N more characters)" is not added: a bounded field ends with "…", so a reader knows it was cut. */
+const ELLIPSIS = '…';
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators, and the invisible format characters that reorder or
+ * hide text (bidirectional overrides and isolates, "Trojan Source", CVE-2021-42574; zero-width spaces and joiners; BOM).
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** One line: every control or invisible character becomes a space, runs of white space one space, ends trimmed. */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL_OR_INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** At most `maxChars` characters (code points, so a cut never splits a surrogate pair), ending in "…" when cut. */
+export function bounded(text: string, maxChars: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= maxChars) return text;
+  return `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}${ELLIPSIS}`;
+}
+
+export const MASK = '****';
+
+/**
+ * Secrets and personal data that turn up in log lines and error messages, most specific first. Each keeps what helps a
+ * person read the line (the key's name, the URL's host, the email's domain) and masks the value.
+ */
+const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string)]> = [
+  // PEM private keys, whole block or the part that made it into one line.
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, `[private key ${MASK}]`],
+  // JSON Web Tokens: three base64url parts, the first two JSON objects ("eyJ").
+  [/\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g, `[jwt ${MASK}]`],
+  // Authorization headers and bearer / basic credentials.
+  [/\b(Bearer|Basic|Token)\s+[\w\-.~+/]{8,}=*/gi, `$1 ${MASK}`],
+  // AWS access key ids (long-term AKIA, temporary ASIA, and the other documented prefixes).
+  [/\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, `[aws key ${MASK}]`],
+  // Provider tokens with a recognisable prefix: Slack, GitHub, GitLab, Stripe, npm, Google API keys.
+  [/\b(?:xox[abposr]-[\w-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|glpat-[\w-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|npm_[A-Za-z0-9]{30,}|AIza[\w-]{35})\b/g, `[token ${MASK}]`],
+  // Credentials in a URL: scheme://user:password@host keeps the user and the host.
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, `$1:${MASK}@`],
+  // key=value and "key": "value" pairs whose key names a secret (connection strings, query strings, JSON, env dumps).
+  [
+    /((?:["']?)\b(?:aws_secret_access_key|aws_session_token|secret_?access_?key|session_?token|client_?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|x-api-key|token|secret|password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"',;&}]+)/gi,
+    `$1${MASK}`,
+  ],
+  // Email addresses: the domain stays (it says which system), the person does not.
+  [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, `${MASK}@$1`],
+];
+
+/** Masks secrets and personal data (tokens, AWS keys, passwords in URLs and connection strings, bearer tokens, emails). */
+export function maskSecrets(text: string): string {
+  let masked = text;
+  for (const [pattern, replacement] of MASKS) masked = masked.replace(pattern, replacement as string);
+  return masked;
+}
+
+/** What every field from outside gets before it goes anywhere: secrets masked, one line, bounded. */
+export function safeField(text: string | undefined, maxChars: number): string {
+  return bounded(oneLine(maskSecrets(text ?? '')), maxChars);
+}
+
+/**
+ * Slack mrkdwn (what AWS Chatbot's client-markdown becomes in Slack) and Teams markdown: "&", "<" and ">" are the only
+ * characters Slack asks to escape ("Escaping text", Slack API docs), which makes `<https://evil|Run this>` and
+ * `<!channel>` plain text. A bare @channel / @here / @everyone is broken with a word joiner so no client reads a
+ * mention, a Markdown link `[text](url)` loses the adjacency that makes it a link, and backticks cannot close the code
+ * span the text may sit in. Apply to text that is already one line (safeField).
+ */
+export function escapeChat(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/`/g, "'")
+    .replace(/\]\(/g, '] (')
+    .replace(/@(channel|here|everyone|all)\b/gi, '@\u2060$1');
+}

