@@ -10,14 +10,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { AccountClients, crossAccountSettings, roleSessionName } from '../aws/account-clients';
+import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { callAws } from '../aws/classify-error';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
+import { alarmSpecs } from '../config/alarm-specs';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
-import { AlarmReader } from './alarm-reader';
+import { AccountAlarmReader } from './alarm-lookup';
+import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
 import { parseEscalateInput, parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
@@ -31,6 +35,13 @@ import { TimerScheduler } from './timer-scheduler';
 
 /** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
 export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
+
+/**
+ * Cross-account mode (REMEDIATION_ROLE_NAME set): the escalation handlers read a workload's alarm through the role that
+ * workload offers them (shared/aws/account-clients.ts), so they also assume it, and that role grants only the read.
+ */
+export const ESCALATION_CROSS_ACCOUNT_ACTIONS = ['sts:AssumeRole'] as const;
+export const ESCALATION_WORKLOAD_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
 
 export interface EscalationHandlerOptions {
   env?: Record<string, string | undefined>;
@@ -59,6 +70,14 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
   const sdkConfig = clientConfig({ region: runtime.region });
   const sts = new STSClient(sdkConfig);
+  // One DescribeAlarms reader per account: the handler's own, or, for a workload's alarm, one with that workload's role.
+  const alarmAccounts = new AccountClients({
+    config: sdkConfig,
+    settings: crossAccountSettings(env),
+    sessionName: roleSessionName(handlerName),
+    createSts: () => sts,
+    build: (config) => new AlarmStateReader(new CloudWatchClient(config)),
+  });
 
   // The account the topics, timer function and scheduler role live in: this function's own, asked once per container.
   let deployment: Promise<EscalationDeployment> | undefined;
@@ -72,10 +91,11 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     return deployment;
   };
 
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
   const services: EscalationServices = {
     store:
       options.services?.store ??
-      new EscalationStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
+      new EscalationStore(db, {
         tableName: runtime.config.stateTableName,
         retentionDays: runtime.config.recordRetentionDays,
         leaseSeconds: runtime.config.claimLeaseSeconds,
@@ -92,7 +112,8 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
         logger,
       ),
     timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
-    alarms: options.services?.alarms ?? new AlarmReader(new CloudWatchClient(sdkConfig)),
+    alarms: options.services?.alarms ?? new AccountAlarmReader((account) => alarmAccounts.forAccount(account)),
+    records: options.services?.records ?? new DecisionRecords(db, runtime.config.stateTableName),
   };
   const service = new EscalationService({
     services,
@@ -100,6 +121,12 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     rows: runtime.config.troubleshooting,
     environment: runtime.environment,
     region: runtime.region,
+    trust: {
+      environment: runtime.environment,
+      region: runtime.region,
+      regions: runtime.config.environments[runtime.environment].regions,
+      watchedAlarms: new Set(alarmSpecs(runtime.config, runtime.environment).map((alarm) => alarm.name)),
+    },
     clock,
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),

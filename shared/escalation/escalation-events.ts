@@ -106,3 +106,13 @@ export function parseTimerInput(raw: unknown): TimerInput {
   if (!isIncidentId(parsed.data.incidentId)) throw new InvalidInputError(`invalid incident id ${JSON.stringify(parsed.data.incidentId)}`);
   return parsed.data.action === 'check' ? parsed.data : { ...parsed.data, level: Number(parsed.data.level) };
 }
+
+/** A decision as the pipeline recorded it in an audit entry, held to the same contract as the event's detail. */
+export function parseRecordedDecision(raw: unknown): DecisionEventDetail {
+  const parsed = decisionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const found = issues(parsed.error);
+    throw new InvalidInputError(`the recorded decision does not hold to the Decision contract: ${found[0] ?? 'malformed'}`, found);
+  }
+  return parsed.data;
+}

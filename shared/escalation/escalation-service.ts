@@ -4,10 +4,11 @@ import { accountOfArn } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { TroubleshootingRow } from '../config/schema';
-import { TransientError } from '../errors';
+import { InvalidInputError, TransientError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
-import type { AlarmSnapshot } from './alarm-reader';
-import type { DecisionEventDetail, EscalateInput } from './escalation-events';
+import type { AlarmObservation, EscalationAlarms } from './alarm-lookup';
+import type { DecisionRecords } from './decision-records';
+import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
 import type { EscalationStore } from './escalation-store';
 import { incidentIdFor, type DecisionSummary, type Incident, type SendKind } from './incident';
 import { buildMessageView, type MessageKind } from './message-view';
@@ -16,6 +17,7 @@ import { nextEscalation, planTimer, type TimerInput } from './plan-timer';
 import { tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
+import { alarmMovedOn, auditFrom, checkAlarm, matchRecordedDecision, precheckDecision, type TrustFacts } from './trust-decision';
 
 export interface EscalationLog {
   info(message: string, ...extra: Array<Record<string, unknown>>): void;
@@ -42,7 +44,10 @@ export interface EscalationServices {
   >;
   notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
-  alarms: { read(alarmName: string): Promise<AlarmSnapshot | undefined> };
+  /** Re-reads an alarm where it lives (the workload's role in cross-account mode). */
+  alarms: EscalationAlarms;
+  /** What the pipeline recorded: a decision event is acted on only when it matches (trust-decision.ts). */
+  records: Pick<DecisionRecords, 'claimsOf' | 'auditsOf'>;
 }
 
 export interface EscalationContext {
@@ -52,6 +57,8 @@ export interface EscalationContext {
   /** Where the handler runs: used when an event does not say. */
   environment: string;
   region: string;
+  /** The environment's regions and watched alarms: what a decision or an alarm event must name to be acted on. */
+  trust: TrustFacts;
   clock: Clock;
   log: EscalationLog;
   count?(metric: string): void;
@@ -66,7 +73,7 @@ export interface Delivered {
 
 /** What one invocation did, for the log, the caller and the demo. */
 export interface EscalationResult {
-  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected';
+  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected' | 'refused';
   reason: string;
   incidentId?: string;
   incidentIds?: string[];
@@ -116,15 +123,23 @@ export class EscalationService {
 
   /** The escalate handler: a "Runbook Decision" or an alarm state change. */
   async handle(input: EscalateInput): Promise<EscalationResult> {
-    return input.kind === 'decision' ? this.handleDecision(input.decision, input.eventAccount) : this.handleAlarm(input.event);
+    return input.kind === 'decision' ? this.handleDecision(input.decision) : this.handleAlarm(input.event);
   }
 
-  async handleDecision(decision: DecisionEventDetail, eventAccount?: string): Promise<EscalationResult> {
+  async handleDecision(claimed: DecisionEventDetail): Promise<EscalationResult> {
     const { store } = this.ctx.services;
-    const incidentId = decision.incidentKey ? incidentIdFor(decision.incidentKey) : undefined;
+    const incidentId = claimed.incidentKey ? incidentIdFor(claimed.incidentKey) : undefined;
     const existing = incidentId ? await store.get(incidentId) : undefined;
+    const firstLook = planDecisionIntake(claimed, existing?.status, this.ctx.policy.stillFiringAfterMinutes);
+    if (firstLook.kind === 'ignore') return { action: 'ignored', reason: firstLook.reason, ...(incidentId ? { incidentId } : {}), delivered: [] };
+
+    // Anyone allowed to put events on the bus could have sent this: act only on what the pipeline recorded.
+    const trusted = await this.trustDecision(claimed);
+    if (trusted.kind === 'refused') return this.refuse(trusted.reason, incidentId, { playbook: claimed.playbook, outcome: claimed.outcome, incidentKey: claimed.incidentKey });
+    const decision = trusted.decision;
     const plan = planDecisionIntake(decision, existing?.status, this.ctx.policy.stillFiringAfterMinutes);
     const summary = summarizeDecision(decision);
+    const alarm = trusted.alarm;
     switch (plan.kind) {
       case 'ignore':
         return { action: 'ignored', reason: plan.reason, ...(incidentId ? { incidentId } : {}), delivered: [] };
@@ -141,18 +156,18 @@ export class EscalationService {
         };
       }
       case 'resolve':
-        return this.resolveAlarm(decision.alarmArn ?? '', plan.okTime, `${decision.playbook} reports the alarm OK: ${decision.reason}`);
+        return this.resolveAlarm(alarm, plan.okTime, `${decision.playbook} reports the alarm OK: ${decision.reason}`);
       case 'watch':
       case 'open': {
         const facts: OpenFacts = {
           incidentKey: decision.incidentKey ?? '',
-          alarmArn: decision.alarmArn ?? '',
-          alarmName: decision.alarmName ?? '',
+          alarmArn: alarm.arn,
+          alarmName: alarm.name,
           alarmTime: decision.alarmTime ?? '',
           ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
-          account: decision.account ?? accountOfArn(decision.alarmArn) ?? eventAccount ?? '',
-          region: decision.region || this.ctx.region,
-          environment: decision.environment || this.ctx.environment,
+          account: alarm.account,
+          region: alarm.region,
+          environment: this.ctx.environment,
           cause: plan.kind === 'open' ? plan.cause : 'watching',
           reason: plan.kind === 'open' ? plan.reason : decision.reason,
           decision: summary,
@@ -162,11 +177,45 @@ export class EscalationService {
     }
   }
 
+  /**
+   * A decision event is a claim. It is acted on only when it names a watched alarm of this deployment and the state
+   * table holds the incident's claim by its playbook and an audit entry with the same decision; what is acted on is
+   * that recorded decision, so nothing the event adds (a link, a document, a finding) reaches anyone.
+   */
+  private async trustDecision(
+    claimed: DecisionEventDetail,
+  ): Promise<{ kind: 'trusted'; decision: DecisionEventDetail; alarm: { arn: string; name: string; account: string; region: string } } | { kind: 'refused'; reason: string }> {
+    const pre = precheckDecision(claimed, this.ctx.trust);
+    if (pre.kind === 'refused') return pre;
+    const { records } = this.ctx.services;
+    const incidentKey = claimed.incidentKey ?? '';
+    const [claims, audits] = await Promise.all([
+      records.claimsOf(incidentKey),
+      records.auditsOf(claimed.resource?.arn ?? '', incidentKey, auditFrom(claimed.alarmTime ?? '')),
+    ]);
+    const matched = matchRecordedDecision(claimed, claims, audits);
+    if (matched.kind === 'refused') return matched;
+    try {
+      return { kind: 'trusted', decision: parseRecordedDecision(matched.recorded), alarm: pre.alarm };
+    } catch (error) {
+      if (error instanceof InvalidInputError) return { kind: 'refused', reason: error.message };
+      throw error;
+    }
+  }
+
+  private refuse(reason: string, incidentId: string | undefined, about: Record<string, unknown>): EscalationResult {
+    this.ctx.log.warn('decision refused: nobody notified, nothing changed', { reason, ...about });
+    this.ctx.count?.('DecisionsRefused');
+    return { action: 'refused', reason, ...(incidentId ? { incidentId } : {}), delivered: [] };
+  }
+
   async handleAlarm(event: AlarmStateChange): Promise<EscalationResult> {
     const incidentId = incidentIdFor(event.incidentKey);
+    const watched = checkAlarm({ arn: event.alarmArn, name: event.alarmName, region: event.region }, this.ctx.trust);
+    if (watched.kind === 'refused') return this.refuse(watched.reason, incidentId, { alarmName: event.alarmName, state: event.state.value });
     const existing = event.state.value === 'OK' ? undefined : await this.ctx.services.store.get(incidentId);
     const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp);
-    if (plan.kind === 'resolve') return this.resolveAlarm(event.alarmArn, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
+    if (plan.kind === 'resolve') return this.resolveAlarm(watched.alarm, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
     if (plan.kind !== 'open') return { action: 'ignored', reason: plan.kind === 'ignore' ? plan.reason : plan.kind, incidentId, delivered: [] };
     return this.open(
       {
@@ -176,8 +225,8 @@ export class EscalationService {
         alarmTime: event.state.timestamp,
         alarmState: event.state.value,
         alarmReason: event.state.reason,
-        account: event.account,
-        region: event.region,
+        account: watched.alarm.account,
+        region: watched.alarm.region,
         environment: this.ctx.environment,
         cause: plan.cause,
         reason: plan.reason,
@@ -190,8 +239,10 @@ export class EscalationService {
   async handleTimer(input: TimerInput): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     const incident = await store.get(input.incidentId);
-    const alarm = incident && incident.status !== 'RESOLVED' ? await alarms.read(incident.alarmName) : undefined;
-    const plan = planTimer(input, incident, alarm, this.ctx.policy);
+    // Read where the alarm lives: in cross-account mode the operations account has no such alarm, and "not found"
+    // there must not stop the escalation or close a watch (trust-decision / alarm-lookup).
+    const alarm = incident && incident.status !== 'RESOLVED' ? await alarms.read(this.alarmLocation(incident)) : undefined;
+    const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy);
     const incidentId = input.incidentId;
     switch (plan.kind) {
       case 'stop':
@@ -202,7 +253,11 @@ export class EscalationService {
         return { action: 'resolved', incidentId, reason: plan.reason, delivered };
       }
       case 'open-still-firing': {
-        const promoted = await store.promote(incidentId, { cause: 'still-firing', reason: plan.reason, ...(alarm?.reason ? { alarmReason: alarm.reason } : {}) }, this.now());
+        const promoted = await store.promote(
+          incidentId,
+          { cause: 'still-firing', reason: plan.reason, ...(alarm?.kind === 'found' && alarm.reason ? { alarmReason: alarm.reason } : {}) },
+          this.now(),
+        );
         const current = await store.get(incidentId);
         if (!current || current.status !== 'OPEN') {
           return { action: 'stopped', incidentId, reason: `incident is ${current?.status ?? 'gone'}`, delivered: [] };
@@ -249,9 +304,17 @@ export class EscalationService {
     const { store, alarms } = this.ctx.services;
     const now = this.now();
     const incidentId = incidentIdFor(facts.incidentKey);
-    let alarmReason = facts.alarmReason;
-    if (!alarmReason && facts.alarmName) alarmReason = (await alarms.read(facts.alarmName))?.reason;
-    const withReason = { ...facts, ...(alarmReason ? { alarmReason } : {}) };
+    // The alarm is re-read before anyone is paged: its state change must still be the one this incident is about.
+    const alarm = await alarms.read({ name: facts.alarmName, account: facts.account });
+    if (alarm.kind === 'found' && alarm.value === 'OK' && facts.alarmState !== 'OK' && alarmMovedOn(alarm, { time: facts.alarmTime })) {
+      const reason = `alarm "${facts.alarmName}" is OK since ${alarm.updatedAt.toISOString()}: the state change of ${facts.alarmTime} cleared before anyone was paged`;
+      this.ctx.log.info('incident not opened: the alarm already cleared', { incidentId, reason });
+      return { action: 'ignored', incidentId, reason, delivered: [] };
+    }
+    // An alarm that cannot be read does not stop an escalation: it is named in the incident.
+    const unreadable = alarm.kind === 'unreadable' ? ` (re-reading the alarm: ${alarm.what})` : '';
+    const alarmReason = alarm.kind === 'found' ? (alarm.reason ?? facts.alarmReason) : facts.alarmReason;
+    const withReason = { ...facts, reason: `${facts.reason}${unreadable}`, ...(alarmReason ? { alarmReason } : {}) };
 
     let incident: Incident | undefined;
     let opened: boolean;
@@ -260,7 +323,7 @@ export class EscalationService {
         incidentId,
         {
           cause: facts.cause,
-          reason: facts.reason,
+          reason: withReason.reason,
           ...(alarmReason ? { alarmReason } : {}),
           ...(facts.decision ? { decision: facts.decision } : {}),
           ...(existing.decision ? { previous: existing.decision } : {}),
@@ -273,7 +336,7 @@ export class EscalationService {
       opened = result.created;
       incident = result.incident;
       if (!opened && incident.status === 'WATCHING') {
-        opened = await store.promote(incidentId, { cause: facts.cause, reason: facts.reason, ...(facts.decision ? { decision: facts.decision } : {}) }, now);
+        opened = await store.promote(incidentId, { cause: facts.cause, reason: withReason.reason, ...(facts.decision ? { decision: facts.decision } : {}) }, now);
         incident = await store.get(incidentId);
       } else if (!opened && facts.decision && incident.decision?.key !== facts.decision.key) {
         await store.appendUpdate(incidentId, facts.decision);
@@ -289,7 +352,7 @@ export class EscalationService {
     return {
       action: 'opened',
       incidentId,
-      reason: `${opened ? 'opened' : 'already open'}: ${facts.reason}`,
+      reason: `${opened ? 'opened' : 'already open'}: ${withReason.reason}`,
       delivered,
     };
   }
@@ -389,23 +452,44 @@ export class EscalationService {
     }
   }
 
-  /** Resolves every incident of the alarm whose state change came before the OK. */
-  private async resolveAlarm(alarmArn: string, okTime: string, reason: string): Promise<EscalationResult> {
+  /** Where an incident's alarm lives: the account of its ARN (the incident's own record as a fallback). */
+  private alarmLocation(incident: Pick<Incident, 'alarmName' | 'alarmArn' | 'account'>): { name: string; account?: string } {
+    const account = accountOfArn(incident.alarmArn) ?? (incident.account || undefined);
+    return { name: incident.alarmName, ...(account ? { account } : {}) };
+  }
+
+  /**
+   * Resolves every incident of the alarm whose state change came before the OK, once the alarm, re-read where it lives,
+   * confirms that state change is over. An alarm that cannot be read resolves nothing: its timers go on and say why.
+   */
+  private async resolveAlarm(alarm: { arn: string; name: string; account: string }, okTime: string, reason: string): Promise<EscalationResult> {
     const okMs = Date.parse(okTime);
-    const incidents = (await this.ctx.services.store.incidentsOfAlarm(alarmArn)).filter((i) => {
+    const incidents = (await this.ctx.services.store.incidentsOfAlarm(alarm.arn)).filter((i) => {
       const at = Date.parse(i.alarmTime);
       return Number.isNaN(at) || Number.isNaN(okMs) ? i.alarmTime < okTime : at < okMs;
     });
+    if (!incidents.length) return { action: 'ignored', reason: 'no incident of this alarm to resolve', delivered: [] };
+    const current = await this.ctx.services.alarms.read({ name: alarm.name, account: alarm.account });
     const delivered: Delivered[] = [];
     const resolved: string[] = [];
-    for (const { incidentId } of incidents) {
+    const kept: string[] = [];
+    for (const { incidentId, alarmTime } of incidents) {
+      // Incidents are about ALARM state changes (an OK resolves): the alarm has moved on once it is in another state
+      // or in a later state change than the incident's.
+      if (current.kind === 'unreadable' || !alarmMovedOn(current, { state: 'ALARM', time: alarmTime })) {
+        const why = current.kind === 'unreadable' ? current.what : `the alarm is still in ${current.value} since ${alarmTime}`;
+        this.ctx.log.warn('incident not resolved: the OK is not confirmed by the alarm', { incidentId, reason: why });
+        kept.push(`${incidentId}: ${why}`);
+        continue;
+      }
       const outcome = await this.resolveIncident(incidentId, reason);
       if (outcome.resolvedNow || outcome.delivered.length) resolved.push(incidentId);
       delivered.push(...outcome.delivered);
     }
+    if (!resolved.length && kept.length) return { action: 'ignored', reason: `not resolved: ${kept.join('; ')}`, delivered };
     return {
       action: resolved.length ? 'resolved' : 'ignored',
-      reason: resolved.length ? reason : incidents.length ? 'already resolved' : 'no incident of this alarm to resolve',
+      reason: resolved.length ? reason : 'already resolved',
       ...(resolved.length ? { incidentIds: resolved } : {}),
       delivered,
     };
@@ -453,4 +537,9 @@ export class EscalationService {
     if (result.resolved || delivered.length) this.ctx.log.info('incident resolved', { incidentId, reason, resolutionMessages: delivered.length });
     return { resolvedNow: result.resolved, delivered };
   }
+}
+
+/** The timer's view of an alarm: its state, or what could not be read. */
+function alarmNow(alarm: AlarmObservation): { value: string; updatedAt: Date } | { unreadable: string } {
+  return alarm.kind === 'found' ? { value: alarm.value, updatedAt: alarm.updatedAt } : { unreadable: alarm.what };
 }

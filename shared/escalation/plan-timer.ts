@@ -1,4 +1,5 @@
 // Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
+import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import type { Incident } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
@@ -12,6 +13,11 @@ export interface AlarmNow {
   updatedAt: Date;
 }
 
+/** The alarm could not be read where it lives (role not assumable, access denied, not found there): never "OK" or "gone". */
+export interface AlarmUnreadable {
+  unreadable: string;
+}
+
 export type TimerPlan =
   | { kind: 'open-still-firing'; reason: string }
   | { kind: 'escalate'; tier: EscalationTier; reason: string }
@@ -19,7 +25,7 @@ export type TimerPlan =
   | { kind: 'stop'; reason: string };
 
 // CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
-const TIMESTAMP_SLACK_MS = 1000;
+const TIMESTAMP_SLACK_MS = ALARM_TIMESTAMP_SLACK_MS;
 
 /** The alarm has changed state since the incident's state change (a newer timestamp), whatever its value now. */
 function movedOn(incident: Pick<Incident, 'alarmTime'>, alarm: AlarmNow): boolean {
@@ -32,7 +38,7 @@ function movedOn(incident: Pick<Incident, 'alarmTime'>, alarm: AlarmNow): boolea
  * alarm that is no longer in ALARM, stops the escalation. A check timer (after an automatic change) opens an incident
  * only if the same ALARM state is still there.
  */
-export function planTimer(input: TimerInput, incident: Incident | undefined, alarm: AlarmNow | undefined, policy: EscalationPolicy): TimerPlan {
+export function planTimer(input: TimerInput, incident: Incident | undefined, read: AlarmNow | AlarmUnreadable | undefined, policy: EscalationPolicy): TimerPlan {
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
   if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
 
@@ -42,7 +48,14 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, ala
       return { kind: 'open-still-firing', reason: incident.reason };
     }
     if (incident.status !== 'WATCHING') return { kind: 'stop', reason: `incident ${incident.incidentId} is already ${incident.status}` };
-    if (!alarm) return { kind: 'resolve', quiet: true, reason: `alarm "${incident.alarmName}" no longer exists` };
+    // Missing data is never "healthy": a watch whose alarm cannot be read opens, naming what could not be read.
+    if (!read || 'unreadable' in read) {
+      return {
+        kind: 'open-still-firing',
+        reason: `${read ? read.unreadable : `alarm "${incident.alarmName}" was not read`}: whether the automatic response worked cannot be told (${incident.decision?.reason ?? incident.reason})`,
+      };
+    }
+    const alarm = read;
     if (alarm.value === 'ALARM' && !movedOn(incident, alarm)) {
       return {
         kind: 'open-still-firing',
@@ -61,7 +74,13 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, ala
   }
   if (incident.status !== 'OPEN') return { kind: 'stop', reason: `incident ${incident.incidentId} is ${incident.status}, not open` };
   if (incident.level >= input.level) return { kind: 'stop', reason: `tier L${input.level} was already notified` };
-  if (!alarm) return { kind: 'stop', reason: `alarm "${incident.alarmName}" no longer exists: escalation stopped` };
+  const tierAsked = tierAt(policy, input.level);
+  if (!read || 'unreadable' in read) {
+    // An alarm that cannot be read is never taken as cleared: nobody acknowledged, so the path goes on, saying why.
+    if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
+    return { kind: 'escalate', tier: tierAsked, reason: `not acknowledged, and ${read ? read.unreadable : `alarm "${incident.alarmName}" was not read`}` };
+  }
+  const alarm = read;
   if (alarm.value === 'OK' && movedOn(incident, alarm)) {
     return { kind: 'resolve', quiet: false, reason: `alarm "${incident.alarmName}" is OK since ${alarm.updatedAt.toISOString()}` };
   }

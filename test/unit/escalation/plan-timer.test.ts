@@ -1,11 +1,14 @@
 // Table-driven tests of the durable timer's decision: next tier, open, resolve or stop, and when the next timer is due.
-import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from '../../../shared/escalation/plan-timer';
+import { nextEscalation, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from '../../../shared/escalation/plan-timer';
 import { ALARM_TIME, capReachedIncident, policy } from './fixtures';
 
 const firing: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME)) };
 const clearedLater: AlarmNow = { value: 'OK', updatedAt: new Date(Date.parse(ALARM_TIME) + 20 * 60_000) };
 const refiredLater: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME) + 40 * 60_000) };
 const noData: AlarmNow = { value: 'INSUFFICIENT_DATA', updatedAt: new Date(Date.parse(ALARM_TIME) + 5 * 60_000) };
+// Cross-account mode before issue 17: the operations account's own credentials found no such alarm.
+const notInThisAccount: AlarmUnreadable = { unreadable: 'alarm "NotificationService Queue Depth > 1000" was not found in account 111111111111' };
+const denied: AlarmUnreadable = { unreadable: 'alarm "NotificationService Queue Depth > 1000" in account 111111111111 could not be read: missing permission: sts:AssumeRole' };
 const toL2: TimerInput = { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 };
 const check: TimerInput = { action: 'check', incidentId: 'inc-3f2a9c1b7d44' };
 
@@ -17,7 +20,10 @@ describe('planTimer', () => {
     ['the alarm has no data', toL2, capReachedIncident({ level: 1 }), noData, { kind: 'stop', reason: expect.stringContaining('INSUFFICIENT_DATA') }],
     ['Scheduler delivered the same timer twice', toL2, capReachedIncident({ level: 2 }), firing, { kind: 'stop', reason: expect.stringContaining('already notified') }],
     ['the incident was resolved meanwhile', toL2, capReachedIncident({ level: 1, status: 'RESOLVED' }), firing, { kind: 'stop' }],
-    ['the alarm was deleted', toL2, capReachedIncident({ level: 1 }), undefined, { kind: 'stop' }],
+    ['the alarm is not found where it was read', toL2, capReachedIncident({ level: 1 }), notInThisAccount, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('was not found in account 111111111111') }],
+    ['the workload role cannot be assumed', toL2, capReachedIncident({ level: 1 }), denied, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('sts:AssumeRole') }],
+    ['the alarm was not read at all', toL2, capReachedIncident({ level: 1 }), undefined, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('was not read') }],
+    ['a watched alarm cannot be read: never closed quietly', check, capReachedIncident({ status: 'WATCHING' }), notInThisAccount, { kind: 'open-still-firing', reason: expect.stringContaining('cannot be told') }],
     ['the alarm cleared and fired again since', toL2, capReachedIncident({ level: 1 }), refiredLater, { kind: 'resolve', reason: expect.stringContaining('superseded') }],
     ['the automatic change did not help', check, capReachedIncident({ status: 'WATCHING' }), firing, { kind: 'open-still-firing' }],
     ['the automatic change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedLater, { kind: 'resolve' }],

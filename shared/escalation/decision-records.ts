@@ -1,0 +1,66 @@
+// Reads what the pipeline recorded about a decision: the incident's claims and the resource's audit entries (read only).
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { callAws } from '../aws/classify-error';
+import type { RecordedAudit, RecordedClaim } from './trust-decision';
+
+/** A resource's audit entries of one state change are few (the decision, a retry's overwrite, a health check): a bound, not a limit that bites. */
+const MAX_AUDIT_PAGES = 5;
+
+/**
+ * The keys are shared/state/incident-store.ts's (and shared/pipeline/verify-change.ts's): claims at INCIDENT#<incidentKey>
+ * / CLAIM#<name>, audit entries at RESOURCE#<resourceArn> / AUDIT#<at>#<incidentKey>, `at` being the state change's
+ * timestamp (the pipeline) or the change's time (verify-change), never earlier than the state change. Reads are
+ * consistent: the pipeline writes the audit entry before it publishes the decision.
+ */
+export class DecisionRecords {
+  constructor(
+    private readonly db: Pick<DynamoDBDocumentClient, 'send'>,
+    private readonly tableName: string,
+  ) {}
+
+  async claimsOf(incidentKey: string): Promise<RecordedClaim[]> {
+    const result = await callAws('DynamoDB Query (incident claims)', () =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
+          ExpressionAttributeValues: { ':pk': `INCIDENT#${incidentKey}`, ':claim': 'CLAIM#' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (result.Items ?? []).map((item) => ({
+      name: String(item.sk).slice('CLAIM#'.length),
+      ...(typeof item.status === 'string' ? { status: item.status } : {}),
+      ...(typeof item.outcome === 'string' ? { outcome: item.outcome } : {}),
+    }));
+  }
+
+  /** The resource's audit entries of `incidentKey` written at or after `fromIso`. */
+  async auditsOf(resourceArn: string, incidentKey: string, fromIso: string): Promise<RecordedAudit[]> {
+    const audits: RecordedAudit[] = [];
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < MAX_AUDIT_PAGES; page += 1) {
+      const result = await callAws('DynamoDB Query (audit trail)', () =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            FilterExpression: 'incidentKey = :incidentKey',
+            ExpressionAttributeValues: { ':pk': `RESOURCE#${resourceArn}`, ':from': `AUDIT#${fromIso}`, ':to': 'AUDIT#\uffff', ':incidentKey': incidentKey },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of result.Items ?? []) {
+        if (typeof item.incidentKey === 'string' && item.decision && typeof item.decision === 'object') {
+          audits.push({ incidentKey: item.incidentKey, decision: item.decision as Record<string, unknown> });
+        }
+      }
+      start = result.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return audits;
+  }
+}
