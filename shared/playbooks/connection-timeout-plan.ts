@@ -5,7 +5,28 @@ import {
   type SecurityGroupFix,
   type SecurityGroupLike,
 } from '../network/evaluate-reachability';
+import { evaluateDependencyStates, evaluateIntegrationTimeout, type DependencyState } from '../network/evaluate-dependency-state';
+import { evaluateCrossings, evaluateNetworkAclPath, EPHEMERAL_PORTS, networkAclOf, type AclCrossing, type SubnetEnd } from '../network/evaluate-network-acls';
+import { evaluateRoutes, routeTableOf, type InternetGatewayLike, type NatGatewayLike, type RouteTableLike, type VpcEndpointLike } from '../network/evaluate-routes';
+import type { NetworkAclLike } from '../network/evaluate-network-acls';
 import type { ManualRunbook, Plan } from '../pipeline/types';
+
+export interface VpcSubnetInfo {
+  subnetId: string;
+  availabilityZone?: string;
+  /** IPv4 CIDR, and associated IPv6 CIDRs. */
+  cidrs: string[];
+}
+
+/** Everything the ACL and route proofs need about one VPC, as EC2's Describe* calls return it. */
+export interface VpcNetwork {
+  subnets: VpcSubnetInfo[];
+  acls: NetworkAclLike[];
+  routeTables: RouteTableLike[];
+  natGateways: NatGatewayLike[];
+  internetGateways: InternetGatewayLike[];
+  endpoints: Array<VpcEndpointLike & { Groups?: Array<{ GroupId?: string }>; SubnetIds?: string[]; IpAddressType?: string }>;
+}
 
 export interface DependencyEndpoint {
   kind: 'rds' | 'cache' | 'vpc-endpoint';
@@ -15,6 +36,17 @@ export interface DependencyEndpoint {
   groupIds: string[];
   /** Its subnets' CIDRs; empty when unknown. */
   cidrs: string[];
+  /** Its subnets, where known (RDS DB subnet group, endpoint subnets): the network ACLs it sits behind. */
+  subnetIds?: string[];
+}
+
+/** What the function's timeout is raced against: the API's integration timeout. */
+export interface IntegrationTimeoutObservation {
+  functionTimeoutSeconds: number;
+  /** The integration's timeoutInMillis when read from API Gateway; undefined: the 29 s default. */
+  integrationTimeoutMs?: number;
+  /** "API notification-service-api". */
+  apiLabel: string;
 }
 
 export interface ConnectionTimeoutObservation {
@@ -32,6 +64,12 @@ export interface ConnectionTimeoutObservation {
   prefixLists: Record<string, string[]>;
   /** What could not be read, for the report (a cache group not found, a prefix list not readable). */
   notes: string[];
+  /** The VPC's network ACLs, route tables, NAT and internet gateways, endpoints and subnets (absent outside a VPC). */
+  network?: VpcNetwork;
+  /** The database's and the cache's status. */
+  dependencyStates?: DependencyState[];
+  /** Present when the alarm came from an API: the function's timeout against the integration's. */
+  timeout?: IntegrationTimeoutObservation;
 }
 
 export interface PathVerdict {
@@ -82,6 +120,110 @@ export function runbookFor(documentName: string, fix: SecurityGroupFix, apiName:
   };
 }
 
+/** Internet-bound calls (the notification providers) are HTTPS. */
+const INTERNET_PORT = 443;
+const INTERNET: SubnetEnd = { subnetId: 'internet', cidrs: ['0.0.0.0/0'], label: 'the internet (notification providers)' };
+
+export interface NetworkVerdict {
+  /** Findings that stop a path (ACL denials, broken routes, unavailable dependencies), each naming its fix. */
+  blocking: string[];
+  /** Findings that do not stop the path but are worth a person's look (endpoint policies, timeouts, usable states). */
+  other: string[];
+  /** What was proven, for the report. */
+  ok: string[];
+  /** The exact EC2 / Lambda calls, as "fix: Api {...}". */
+  fixes: string[];
+}
+
+/**
+ * Network ACLs of every path (dependency subnets, and the internet path through each subnet's NAT gateway), the
+ * function subnets' routes, the dependencies' states and the timeout race: what a person checks after security groups.
+ */
+export function evaluateNetwork(observation: ConnectionTimeoutObservation): NetworkVerdict {
+  const verdict: NetworkVerdict = { blocking: [], other: [], ok: [], fixes: [] };
+  const { vpc, network } = observation;
+  const fn = `Lambda ${observation.functionName}`;
+  if (vpc && network && vpc.vpcId) {
+    const vpcId = vpc.vpcId;
+    const subnetById = new Map(network.subnets.map((s) => [s.subnetId, s]));
+    const endOf = (subnetId: string, label: string): SubnetEnd => ({ subnetId, cidrs: subnetById.get(subnetId)?.cidrs ?? [], label });
+    const sources = vpc.subnetIds.map((id) => endOf(id, fn));
+    const crossings: AclCrossing[] = [];
+    const notes: string[] = [];
+    for (const dependency of observation.dependencies) {
+      const destinations = (dependency.subnetIds ?? []).map((id) => endOf(id, dependency.label));
+      if (destinations.length === 0) {
+        notes.push(`${dependency.label}: its subnets are unknown: only the function side of its network ACLs is judged`);
+        continue;
+      }
+      const path = evaluateNetworkAclPath({ sources, destinations, port: dependency.port, acls: network.acls, vpcId });
+      crossings.push(...path.verdicts.map((v) => v.crossing));
+      notes.push(...path.notes);
+    }
+    // The internet path: the function subnet's ACL toward any address, then the NAT subnet's ACL both ways.
+    for (const source of sources) {
+      const acl = networkAclOf(source.subnetId, network.acls, vpcId);
+      if (!acl) continue;
+      const service = { from: INTERNET_PORT, to: INTERNET_PORT };
+      crossings.push(
+        { acl, subnet: source, direction: 'egress', peer: INTERNET, ports: service, purpose: 'request' },
+        { acl, subnet: source, direction: 'ingress', peer: INTERNET, ports: EPHEMERAL_PORTS, purpose: 'return' },
+      );
+      const table = routeTableOf(source.subnetId, vpcId, network.routeTables);
+      const natId = table?.table.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0')?.NatGatewayId;
+      const natSubnet = network.natGateways.find((n) => n.NatGatewayId === natId)?.SubnetId;
+      const natAcl = natSubnet ? networkAclOf(natSubnet, network.acls, vpcId) : undefined;
+      if (!natSubnet || !natAcl || natSubnet === source.subnetId) continue;
+      const nat = endOf(natSubnet, `NAT gateway ${natId ?? '?'}`);
+      crossings.push(
+        { acl: natAcl, subnet: nat, direction: 'ingress', peer: source, ports: service, purpose: 'request' },
+        { acl: natAcl, subnet: nat, direction: 'egress', peer: INTERNET, ports: service, purpose: 'request' },
+        { acl: natAcl, subnet: nat, direction: 'ingress', peer: INTERNET, ports: EPHEMERAL_PORTS, purpose: 'return' },
+        { acl: natAcl, subnet: nat, direction: 'egress', peer: source, ports: EPHEMERAL_PORTS, purpose: 'return' },
+      );
+    }
+    const acls = evaluateCrossingsOnce(crossings);
+    verdict.blocking.push(...acls.findings);
+    verdict.fixes.push(...acls.fixes.map((f) => `fix: ${f.api} ${JSON.stringify(f.input)}`));
+    if (acls.findings.length === 0 && crossings.length > 0) verdict.ok.push(`network ACLs allow every path both ways (${crossings.length} crossings, replies on tcp ${EPHEMERAL_PORTS.from}-${EPHEMERAL_PORTS.to} included)`);
+    verdict.other.push(...[...new Set(notes)]);
+
+    const routes = evaluateRoutes({
+      vpcId,
+      functionSubnets: vpc.subnetIds.map((id) => ({ subnetId: id, ...(subnetById.get(id)?.availabilityZone ? { availabilityZone: subnetById.get(id)?.availabilityZone } : {}) })),
+      vpcSubnets: network.subnets.map((s) => ({ subnetId: s.subnetId, ...(s.availabilityZone ? { availabilityZone: s.availabilityZone } : {}) })),
+      routeTables: network.routeTables,
+      natGateways: network.natGateways,
+      internetGateways: network.internetGateways,
+      endpoints: network.endpoints,
+      label: fn,
+    });
+    // A broken way out blocks the internet path; an endpoint finding is a detour or a policy, not a timeout by itself.
+    for (const finding of routes.findings) (/blackhole|no way out|no route for 0\.0\.0\.0\/0|no public address|stop at the NAT/.test(finding) ? verdict.blocking : verdict.other).push(finding);
+    verdict.fixes.push(...routes.fixes.map((f) => `fix: ${f.api} ${JSON.stringify(f.input)}`));
+    verdict.ok.push(...routes.ok.map((text) => `route ${text}`));
+  }
+  for (const state of evaluateDependencyStates(observation.dependencyStates ?? [])) {
+    (state.blocking ? verdict.blocking : verdict.other).push(`${state.finding} — next: ${state.next}`);
+  }
+  if (observation.timeout) {
+    const race = evaluateIntegrationTimeout({ functionName: observation.functionName, ...observation.timeout });
+    if (race) {
+      verdict.other.push(race.finding);
+      verdict.fixes.push(`fix: ${race.fix.api} ${JSON.stringify(race.fix.input)}`);
+    }
+  }
+  return verdict;
+}
+
+function evaluateCrossingsOnce(crossings: readonly AclCrossing[]): { findings: string[]; fixes: Array<{ api: string; input: unknown }> } {
+  // Two paths can share a crossing (two dependencies in one subnet): judge each once.
+  const unique = new Map<string, AclCrossing>();
+  for (const c of crossings) unique.set(`${c.acl.NetworkAclId ?? '?'}#${c.subnet.subnetId}#${c.direction}#${c.peer.subnetId}#${c.ports.from}-${c.ports.to}`, c);
+  const verdicts = [...unique.values()];
+  return evaluateCrossings(verdicts);
+}
+
 function describeFix(fix: SecurityGroupFix): string {
   return `fix: ${fix.api} ${JSON.stringify(fix.input)}`;
 }
@@ -126,6 +268,8 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
   }
   findings.push(...observation.notes);
   if (paths.length > 0) findings.push('replies need no rule in either group: security groups are stateful');
+  const network = evaluateNetwork(observation);
+  findings.push(...network.blocking, ...network.other, ...network.fixes, ...network.ok);
 
   const blocked = paths.filter((p) => !p.result.reachable);
   const ipv6Blocked = paths.filter((p) => p.result.reachable && p.result.ipv6Reachable === false);
@@ -137,6 +281,8 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
   const noRunbook =
     firstFix && !runbook ? ` — fix by hand (${runbookName ?? 'the runbook'} adds ingress rules by group reference only): ${firstFix.api} ${JSON.stringify(firstFix.input)}` : '';
   const checked = paths.map((p) => `${p.dependency.label}:${p.dependency.port}`).join(', ') || 'no dependency';
+  const [firstNetwork] = network.blocking;
+  const networkFix = network.fixes.length > 0 ? ` (${network.fixes.length} fix${network.fixes.length === 1 ? '' : 'es'} in the findings, for a person to run)` : '';
 
   let reason: string;
   if (blocked.length > 0) {
@@ -145,12 +291,17 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
     reason =
       `Lambda ${fn} cannot reach ${blocked.map((p) => `${p.dependency.label} on tcp ${p.dependency.port}`).join(', ')}: ${why}` +
       (runbook ? ` — fix behind approval: ${runbook.documentName} (${applicable?.fix.api} on ${applicable?.fix.input.GroupId})` : noRunbook);
+  } else if (firstNetwork !== undefined) {
+    reason = `security groups allow every path from Lambda ${fn} (${checked}), but ${firstNetwork}${networkFix}`;
   } else if (ipv6Blocked.length > 0) {
     reason = `Lambda ${fn} reaches every dependency over IPv4, but IPv6 is blocked to ${ipv6Blocked.map((p) => p.dependency.label).join(', ')}`;
   } else if (broad.length > 0) {
     reason = `security groups allow every path from Lambda ${fn} (${checked}), but ${broad.map((p) => p.dependency.label).join(', ')} is open too widely: ${broad[0]?.result.findings.find((f) => f.includes(' open on ')) ?? ''}`;
   } else {
-    reason = `security groups allow every path from Lambda ${fn} (${checked}): the 504 is not a security-group problem; check DB connections and the function's timeout`;
+    const race = network.other.find((f) => f.includes(' waits '));
+    reason =
+      `security groups, network ACLs and routes allow every path from Lambda ${fn} (${checked}) and every dependency is available: the 504 is not a network problem; ` +
+      (race ? `${race} — check slow queries and DB connections` : "check DB connections and the function's duration");
   }
   return { kind: 'escalate', cause: 'diagnosis', reason, findings, ...(runbook ? { runbook } : {}) };
 }

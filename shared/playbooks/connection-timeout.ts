@@ -9,20 +9,24 @@ import {
   type SecurityGroup,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { TransientError } from '../errors';
 import { parseCidr } from '../network/cidr';
+import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
-import { planConnectionTimeoutDiagnosis, type ConnectionTimeoutObservation, type DependencyEndpoint } from './connection-timeout-plan';
+import { readCacheStates, readVpcNetwork } from './connection-timeout-network';
+import { planConnectionTimeoutDiagnosis, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
 
 export interface ConnectionTimeoutClients {
   lambda: LambdaClient;
   ec2: EC2Client;
   rds: RDSClient;
+  elastiCache: ElastiCacheClient;
 }
 
 export interface ServiceFunctionTarget {
@@ -78,7 +82,7 @@ interface PendingDependency extends Omit<DependencyEndpoint, 'cidrs'> {
   ipv6: boolean;
 }
 
-async function databaseDependencies(ctx: Ctx, notes: string[]): Promise<PendingDependency[]> {
+async function databaseDependencies(ctx: Ctx, notes: string[], states: DependencyState[]): Promise<PendingDependency[]> {
   const found: PendingDependency[] = [];
   for (const identifier of ctx.runtime.env.resources.databases) {
     let described;
@@ -91,6 +95,9 @@ async function databaseDependencies(ctx: Ctx, notes: string[]): Promise<PendingD
     }
     const instance = described.DBInstances?.[0];
     if (!instance) continue;
+    const pendingClass = instance.PendingModifiedValues?.DBInstanceClass;
+    const detail = [instance.MultiAZ ? 'Multi-AZ' : 'single-AZ', ...(pendingClass ? [`pending DBInstanceClass ${pendingClass}`] : [])].join(', ');
+    states.push({ kind: 'rds', label: `RDS ${identifier}`, status: instance.DBInstanceStatus ?? 'unknown', detail });
     found.push({
       kind: 'rds',
       label: `RDS ${identifier}`,
@@ -141,30 +148,18 @@ async function cacheDependencies(ctx: Ctx, vpcId: string | undefined, notes: str
   return found;
 }
 
-async function endpointDependencies(ctx: Ctx, vpcId: string | undefined): Promise<PendingDependency[]> {
-  if (!vpcId) return [];
-  const found: PendingDependency[] = [];
-  await callAws('EC2 DescribeVpcEndpoints', async () => {
-    const pages = paginateDescribeVpcEndpoints(
-      { client: ctx.clients.ec2 },
-      { Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'vpc-endpoint-type', Values: ['Interface'] }] },
-    );
-    for await (const page of pages) {
-      for (const endpoint of page.VpcEndpoints ?? []) {
-        if (GONE_ENDPOINT_STATES.has((endpoint.State ?? '').toLowerCase())) continue;
-        found.push({
-          kind: 'vpc-endpoint',
-          label: `VPC endpoint ${endpoint.ServiceName ?? endpoint.VpcEndpointId ?? '?'}`,
-          port: HTTPS_PORT,
-          groupIds: (endpoint.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
-          subnetIds: endpoint.SubnetIds ?? [],
-          cidrs: [],
-          ipv6: endpoint.IpAddressType === 'dualstack' || endpoint.IpAddressType === 'ipv6',
-        });
-      }
-    }
-  });
-  return found;
+function endpointDependencies(network: VpcNetwork | undefined): PendingDependency[] {
+  return (network?.endpoints ?? [])
+    .filter((endpoint) => endpoint.VpcEndpointType === 'Interface' && !GONE_ENDPOINT_STATES.has((endpoint.State ?? '').toLowerCase()))
+    .map((endpoint) => ({
+      kind: 'vpc-endpoint',
+      label: `VPC endpoint ${endpoint.ServiceName ?? endpoint.VpcEndpointId ?? '?'}`,
+      port: HTTPS_PORT,
+      groupIds: (endpoint.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+      subnetIds: endpoint.SubnetIds ?? [],
+      cidrs: [],
+      ipv6: endpoint.IpAddressType === 'dualstack' || endpoint.IpAddressType === 'ipv6',
+    }));
 }
 
 async function securityGroups(ctx: Ctx, groupIds: readonly string[]): Promise<SecurityGroup[]> {
@@ -213,8 +208,19 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'ec2:DescribeVpcEndpoints',
     'ec2:GetManagedPrefixListEntries',
     'rds:DescribeDBInstances',
+    // The rest of the path a person checks: network ACLs, routes, NAT and internet gateways, the cache's status.
+    'ec2:DescribeNetworkAcls',
+    'ec2:DescribeRouteTables',
+    'ec2:DescribeNatGateways',
+    'ec2:DescribeInternetGateways',
+    'elasticache:DescribeReplicationGroups',
   ],
-  createClients: (config) => ({ lambda: new LambdaClient(config), ec2: new EC2Client(config), rds: new RDSClient(config) }),
+  createClients: (config) => ({
+    lambda: new LambdaClient(config),
+    ec2: new EC2Client(config),
+    rds: new RDSClient(config),
+    elastiCache: new ElastiCacheClient(config),
+  }),
 
   resolveTarget(event, runtime) {
     const fn = serviceFunctionOf(event, runtime, 'inspect-security-groups');
@@ -240,15 +246,19 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
     const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
     const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
+    const network = vpcId ? await readVpcNetwork(ctx.clients.ec2, vpcId) : undefined;
+    const dependencyStates: DependencyState[] = [];
     const pending = [
-      ...(await databaseDependencies(ctx, notes)),
+      ...(await databaseDependencies(ctx, notes, dependencyStates)),
       ...(await cacheDependencies(ctx, vpcId, notes)),
-      ...(await endpointDependencies(ctx, vpcId)),
+      ...endpointDependencies(network),
     ];
+    dependencyStates.push(...(await readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), notes)));
     const dependencySubnets = await describeSubnets(ctx, pending.flatMap((d) => d.subnetIds));
     const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
       ...rest,
       cidrs: [...cidrs, ...cidrsOf(dependencySubnets, ids, ipv6)],
+      ...(ids.length > 0 ? { subnetIds: ids } : {}),
     }));
     const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
     const groups = await securityGroups(ctx, [...functionGroups, ...dependencies.flatMap((d) => d.groupIds)]);
@@ -264,6 +274,11 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
       securityGroups: groups,
       prefixLists: await prefixLists(ctx, groups, notes),
       notes,
+      ...(network ? { network } : {}),
+      dependencyStates,
+      ...(target.apiName && configuration.Timeout !== undefined
+        ? { timeout: { functionTimeoutSeconds: configuration.Timeout, apiLabel: `API ${target.apiName}` } }
+        : {}),
     };
   },
 

@@ -1,0 +1,120 @@
+// Pure: the states behind a 504 that are not rules or routes: a database or cache that is not available, and a function
+// whose timeout outlasts API Gateway's integration timeout.
+
+export interface DependencyState {
+  kind: 'rds' | 'cache';
+  /** "RDS notification-service-db", "ElastiCache notification-service-cache". */
+  label: string;
+  /** DBInstanceStatus / replication group Status as AWS reports it. */
+  status: string;
+  /** For RDS: MultiAZ, pending modified values, the secondary zone: what explains a status. */
+  detail?: string;
+}
+
+/** RDS DBInstanceStatus values during which connections are refused or hang ("Viewing DB instance status", RDS User Guide). */
+const RDS_WHY: Record<string, string> = {
+  'rebooting': 'a reboot (or a Multi-AZ failover) is in progress: connections drop and reconnect',
+  'modifying': 'a modification is being applied (a class change fails over a Multi-AZ instance)',
+  'upgrading': 'an engine upgrade is in progress: the instance is unavailable during it',
+  'maintenance': 'maintenance is being applied',
+  'backing-up': 'a backup is being taken (single-AZ instances can pause I/O briefly)',
+  'configuring-enhanced-monitoring': 'enhanced monitoring is being configured',
+  'storage-full': 'its storage is full: writes hang',
+  'storage-optimization': 'storage is being optimized (the instance stays usable)',
+  'starting': 'it is starting',
+  'stopping': 'it is stopping',
+  'stopped': 'it is stopped: nothing answers',
+  'failed': 'it has failed: RDS could not recover it',
+  'incompatible-network': 'its network is incompatible (subnet or IP address exhaustion)',
+  'incompatible-parameters': 'its parameter group is incompatible: it cannot start',
+  'inaccessible-encryption-credentials': 'its KMS key is not accessible',
+  'restore-error': 'a restore failed',
+};
+
+/** Statuses in which the instance keeps answering: worth saying, not the cause of a timeout. */
+const USABLE = new Set(['available', 'backing-up', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-log-exports']);
+
+export interface DependencyStateFinding {
+  label: string;
+  finding: string;
+  /** What a person runs next (read-only: what happened and when it ends). */
+  next: string;
+  /** The dependency cannot take connections now: a likely cause of the 504s. */
+  blocking: boolean;
+}
+
+/** A finding for each dependency that is not `available`, naming what the status means and where to look. */
+export function evaluateDependencyStates(states: readonly DependencyState[]): DependencyStateFinding[] {
+  return states.flatMap((dependency): DependencyStateFinding[] => {
+    const status = dependency.status.toLowerCase();
+    if (status === 'available') return [];
+    const detail = dependency.detail ? ` (${dependency.detail})` : '';
+    if (dependency.kind === 'rds') {
+      const identifier = dependency.label.replace(/^RDS /, '');
+      return [
+        {
+          label: dependency.label,
+          finding: `${dependency.label} is ${dependency.status}${detail}: ${RDS_WHY[status] ?? 'it is not available'}`,
+          next: `aws rds describe-events --source-type db-instance --source-identifier ${identifier} --duration 60`,
+          blocking: !USABLE.has(status),
+        },
+      ];
+    }
+    const id = dependency.label.replace(/^ElastiCache /, '');
+    // ElastiCache replication group statuses: creating, available, modifying, deleting, create-failed, snapshotting.
+    const why =
+      status === 'modifying'
+        ? 'a change (failover, scaling, engine upgrade) is being applied: connections may drop'
+        : status === 'snapshotting'
+          ? 'a snapshot is being taken (a replica keeps answering)'
+          : status === 'deleting' || status === 'create-failed'
+            ? 'it cannot serve connections'
+            : 'it is not available';
+    return [
+      {
+        label: dependency.label,
+        finding: `${dependency.label} is ${dependency.status}${detail}: ${why}`,
+        next: `aws elasticache describe-events --source-type replication-group --source-identifier ${id} --duration 60`,
+        blocking: status !== 'snapshotting',
+      },
+    ];
+  });
+}
+
+/** API Gateway's default integration timeout for REST and HTTP APIs: 29 s (API Gateway quotas). */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
+
+export interface TimeoutInput {
+  functionName: string;
+  /** The function's configured Timeout. */
+  functionTimeoutSeconds: number;
+  /** The integration's timeoutInMillis (API Gateway GetIntegration), else the 29 s default. */
+  integrationTimeoutMs?: number;
+  apiLabel: string;
+}
+
+export interface TimeoutFinding {
+  finding: string;
+  fix: { api: 'UpdateFunctionConfiguration'; input: { FunctionName: string; Timeout: number }; why: string };
+}
+
+/**
+ * A function allowed to run longer than the integration waits answers a slow request after API Gateway has already
+ * returned 504: the client sees a timeout and the function keeps its connections for nothing. Returns undefined when
+ * the function gives up first.
+ */
+export function evaluateIntegrationTimeout(input: TimeoutInput): TimeoutFinding | undefined {
+  const integrationMs = input.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
+  const functionMs = input.functionTimeoutSeconds * 1000;
+  if (functionMs < integrationMs) return undefined;
+  // One second under the integration timeout: the function fails fast with its own error before API Gateway's 504.
+  const timeout = Math.max(1, Math.ceil(integrationMs / 1000) - 1);
+  const source = input.integrationTimeoutMs === undefined ? " (API Gateway's default)" : '';
+  const finding =
+    `Lambda ${input.functionName} may run ${input.functionTimeoutSeconds} s but ${input.apiLabel} waits ${integrationMs / 1000} s for it${source}: ` +
+    `any invocation slower than ${integrationMs / 1000} s reaches the client as a 504 while the function keeps running (and holding its connections) up to ${input.functionTimeoutSeconds} s`;
+  return {
+    finding,
+    fix: { api: 'UpdateFunctionConfiguration', input: { FunctionName: input.functionName, Timeout: timeout }, why: finding },
+  };
+}
