@@ -323,11 +323,22 @@ export function evaluateNetworkAclPath(input: AclPathInput): AclPathResult {
 export function evaluateCrossings(crossings: readonly AclCrossing[]): AclPathResult {
   const verdicts: AclCrossingVerdict[] = [];
   const takenByAcl = new Map<string, Set<number>>();
+  const numberByEntry = new Map<string, number>();
   for (const crossing of crossings) {
     const key = `${crossing.acl.NetworkAclId ?? '?'}#${crossing.direction}`;
     const taken = takenByAcl.get(key) ?? new Set<number>();
     const verdict = evaluateAclCrossing(crossing, taken);
-    if (verdict.fix && !verdicts.some((v) => v.finding === verdict.finding)) taken.add(verdict.fix.input.RuleNumber);
+    if (verdict.fix) {
+      // The same entry for another subnet of the same ACL (two subnets sharing it) is one entry, under one number.
+      const { RuleNumber, ...rest } = verdict.fix.input;
+      const same = JSON.stringify(rest);
+      const earlier = numberByEntry.get(same);
+      if (earlier !== undefined) verdict.fix = { ...verdict.fix, input: { ...verdict.fix.input, RuleNumber: earlier } };
+      else {
+        numberByEntry.set(same, RuleNumber);
+        taken.add(RuleNumber);
+      }
+    }
     takenByAcl.set(key, taken);
     verdicts.push(verdict);
   }

@@ -219,7 +219,11 @@ export function evaluateNetwork(observation: ConnectionTimeoutObservation): Netw
 function evaluateCrossingsOnce(crossings: readonly AclCrossing[]): { findings: string[]; fixes: Array<{ api: string; input: unknown }> } {
   // Two paths can share a crossing (two dependencies in one subnet): judge each once.
   const unique = new Map<string, AclCrossing>();
-  for (const c of crossings) unique.set(`${c.acl.NetworkAclId ?? '?'}#${c.subnet.subnetId}#${c.direction}#${c.peer.subnetId}#${c.ports.from}-${c.ports.to}`, c);
+  for (const c of crossings) {
+    const key = `${c.acl.NetworkAclId ?? '?'}#${c.subnet.subnetId}#${c.direction}#${c.peer.subnetId}#${c.ports.from}-${c.ports.to}`;
+    // The first path named keeps its label (the database before the endpoints).
+    if (!unique.has(key)) unique.set(key, c);
+  }
   const verdicts = [...unique.values()];
   return evaluateCrossings(verdicts);
 }

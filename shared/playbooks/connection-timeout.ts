@@ -4,7 +4,6 @@ import {
   DescribeSubnetsCommand,
   EC2Client,
   paginateDescribeSecurityGroups,
-  paginateDescribeVpcEndpoints,
   paginateGetManagedPrefixListEntries,
   type SecurityGroup,
   type Subnet,

@@ -7,6 +7,7 @@ export const SDK_PACKAGE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/lib-dynamodb': 'dynamodb',
   '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-elasticache': 'elasticache',
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-lambda': 'lambda',

@@ -3,6 +3,14 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateManagedPrefixListCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNatGatewayCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkAclsCommand,
+  DescribeRouteTablesCommand,
+  ReplaceNetworkAclAssociationCommand,
+  ReplaceRouteCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -64,7 +72,7 @@ describe('inspect-security-groups in production', () => {
 
   afterAll(() => ec2.destroy());
 
-  it('proves every path of the seed topology open and says the 504 is not a security-group problem', async () => {
+  it('proves every path of the seed topology open (groups, ACLs, routes, states) and names the 30 s / 29 s timeout race', async () => {
     const before = await groupsOf(ec2, account);
     const decision = await fire(account, handler);
     expect(decision).toMatchObject({
@@ -73,7 +81,19 @@ describe('inspect-security-groups in production', () => {
       escalation: { cause: 'diagnosis' },
       resource: { type: 'lambda-function', id: 'notification-service-consumer' },
     });
-    expect(decision.reason).toContain('security groups allow every path from Lambda notification-service-consumer');
+    expect(decision.reason).toContain('security groups, network ACLs and routes allow every path from Lambda notification-service-consumer');
+    expect(decision.reason).toContain('and every dependency is available: the 504 is not a network problem');
+    // The seed's own figures: the consumer's 30 s timeout outlasts API Gateway's 29 s integration timeout.
+    expect(decision.reason).toContain("Lambda notification-service-consumer may run 30 s but API notification-service-api waits 29 s for it (API Gateway's default)");
+    expect(decision.findings).toEqual(
+      expect.arrayContaining([
+        'fix: UpdateFunctionConfiguration {"FunctionName":"notification-service-consumer","Timeout":28}',
+        expect.stringMatching(/^network ACLs allow every path both ways \(\d+ crossings, replies on tcp 1024-65535 included\)$/),
+        `route ${account.topology.vpc.privateSubnetIds[0]}: 0.0.0.0/0 -> ${account.topology.vpc.natGatewayIds[0]} (available, in ${account.topology.vpc.publicSubnetIds[0]}) -> ${account.topology.vpc.internetGatewayId} (attached)`,
+        `route ${account.topology.vpc.privateRouteTableIds[0]}: dynamodb through gateway endpoint ${account.topology.vpc.vpcEndpointIds.dynamodb}`,
+      ]),
+    );
+    expect(decision.findings?.filter((f) => /is (rebooting|modifying|creating|not found)|blackhole|denies/.test(f))).toEqual([]);
     for (const path of [
       'RDS notification-service-db:5432',
       'ElastiCache notification-service-cache:6379',
@@ -146,7 +166,7 @@ describe('inspect-security-groups in production', () => {
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, PrefixListIds: [{ PrefixListId: prefixListId }] }] }));
     try {
       const decision = await fire(account, handler);
-      expect(decision.reason).toContain('security groups allow every path');
+      expect(decision.reason).toContain('security groups, network ACLs and routes allow every path');
       expect(decision.findings).toEqual(expect.arrayContaining([expect.stringContaining(`ingress tcp 5432 from ${prefixListId} (prefix list: 10.0.1.0/24)`)]));
     } finally {
       await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.database, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, PrefixListIds: [{ PrefixListId: prefixListId }] }] }));
@@ -163,6 +183,86 @@ describe('inspect-security-groups in production', () => {
     } finally {
       await allowReference(ec2, sg.vpcEndpoint, 443, sg.lambda);
     }
+  });
+
+  it('names a network ACL that forgot the return ports (stateless) with the exact entry that fixes it, and changes no ACL', async () => {
+    const vpc = account.topology.vpc;
+    const [privateA, privateB] = vpc.privateSubnetIds;
+    // A hardened data-tier ACL on both private subnets: requests in from the VPC, replies in from anywhere, requests out
+    // on 5432 / 6379 / 443, and no egress to the ephemeral ports: the database's replies to the other subnet never leave.
+    const acl = (await ec2.send(new CreateNetworkAclCommand({ VpcId: vpc.id }))).NetworkAcl?.NetworkAclId ?? '';
+    const entry = (RuleNumber: number, Egress: boolean, CidrBlock: string, ports?: [number, number]) =>
+      ec2.send(
+        new CreateNetworkAclEntryCommand({
+          NetworkAclId: acl,
+          RuleNumber,
+          Egress,
+          CidrBlock,
+          RuleAction: 'allow',
+          Protocol: ports ? '6' : '-1',
+          ...(ports ? { PortRange: { From: ports[0], To: ports[1] } } : {}),
+        }),
+      );
+    await entry(100, false, '10.0.0.0/16');
+    await entry(110, false, '0.0.0.0/0', [1024, 65535]);
+    await entry(100, true, '10.0.0.0/16', [5432, 5432]);
+    await entry(110, true, '10.0.0.0/16', [6379, 6379]);
+    await entry(120, true, '0.0.0.0/0', [443, 443]);
+    const associations = async (): Promise<Map<string, { acl: string; association: string }>> => {
+      const acls = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc.id] }] }))).NetworkAcls ?? [];
+      return new Map(acls.flatMap((a) => (a.Associations ?? []).map((x) => [x.SubnetId ?? '', { acl: a.NetworkAclId ?? '', association: x.NetworkAclAssociationId ?? '' }] as const)));
+    };
+    const original = await associations();
+    for (const subnet of [privateA, privateB]) {
+      await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: original.get(subnet ?? '')?.association, NetworkAclId: acl }));
+    }
+    try {
+      const before = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [acl] }))).NetworkAcls;
+      const decision = await fire(account, handler);
+      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+      const finding = `${acl} of ${privateB} (RDS notification-service-db) denies egress of the replies on tcp 1024-65535 to Lambda notification-service-consumer (10.0.1.0/24): rule * deny all traffic (nothing else matched): network ACLs are stateless, the return traffic needs its own rule`;
+      expect(decision.reason).toContain(`security groups allow every path from Lambda notification-service-consumer`);
+      expect(decision.reason).toContain(`but ${finding}`);
+      expect(decision.findings).toEqual(
+        expect.arrayContaining([
+          finding,
+          `fix: CreateNetworkAclEntry {"NetworkAclId":"${acl}","RuleNumber":130,"Protocol":"6","RuleAction":"allow","Egress":true,"CidrBlock":"10.0.1.0/24","PortRange":{"From":1024,"To":65535}}`,
+          `fix: CreateNetworkAclEntry {"NetworkAclId":"${acl}","RuleNumber":140,"Protocol":"6","RuleAction":"allow","Egress":true,"CidrBlock":"10.0.2.0/24","PortRange":{"From":1024,"To":65535}}`,
+        ]),
+      );
+      // Widening stays with a person: no runbook for an ACL entry, and the ACL is exactly as it was.
+      expect(decision.runbook).toBeUndefined();
+      expect((await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [acl] }))).NetworkAcls).toEqual(before);
+    } finally {
+      const now = await associations();
+      for (const subnet of [privateA, privateB]) {
+        await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: now.get(subnet ?? '')?.association, NetworkAclId: original.get(subnet ?? '')?.acl }));
+      }
+    }
+  });
+
+  it('names the blackholed NAT route of a zone whose NAT gateway was deleted, with the route that fixes it', async () => {
+    const vpc = account.topology.vpc;
+    const [privateA] = vpc.privateSubnetIds;
+    const [natA, natB] = vpc.natGatewayIds;
+    const [tableA] = vpc.privateRouteTableIds;
+    await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: natA }));
+    const state = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [natA ?? ''] }))).NatGateways?.[0]?.State;
+    expect(state).toBe('deleted');
+    const routesBefore = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [tableA ?? ''] }))).RouteTables;
+    const decision = await fire(account, handler);
+    const finding = `route 0.0.0.0/0 -> ${natA} in ${tableA} (associated with ${privateA}) is a blackhole: NAT gateway ${natA} is deleted; internet-bound calls from ${privateA} (Lambda notification-service-consumer) time out`;
+    expect(decision.reason).toContain(`but ${finding}`);
+    const fix = `fix: ReplaceRoute {"RouteTableId":"${tableA}","DestinationCidrBlock":"0.0.0.0/0","NatGatewayId":"${natB}"}`;
+    expect(decision.findings).toEqual(expect.arrayContaining([expect.stringContaining(`${finding} — route through ${natB} (available, in another zone`), fix]));
+    // Nothing was rerouted by the automation.
+    expect((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [tableA ?? ''] }))).RouteTables).toEqual(routesBefore);
+
+    // A person runs the named fix; the next diagnosis finds the way out again.
+    await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableA, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natB }));
+    const after = await fire(account, handler);
+    expect(after.findings?.filter((f) => f.includes('blackhole'))).toEqual([]);
+    expect(after.findings).toEqual(expect.arrayContaining([`route ${privateA}: 0.0.0.0/0 -> ${natB} (available, in ${vpc.publicSubnetIds[1]}) -> ${vpc.internetGatewayId} (attached)`]));
   });
 
   it('rejects an alarm on an API it does not know, and makes no AWS call', async () => {

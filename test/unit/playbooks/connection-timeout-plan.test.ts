@@ -44,8 +44,8 @@ describe('planConnectionTimeoutDiagnosis', () => {
     const plan = escalation(planConnectionTimeoutDiagnosis({ observation: observation(), runbookName: RUNBOOK }));
     expect(plan.cause).toBe('diagnosis');
     expect(plan.reason).toBe(
-      'security groups allow every path from Lambda notification-service-consumer (RDS notification-service-db:5432, ElastiCache notification-service-cache:6379, ' +
-        "VPC endpoint com.amazonaws.us-east-1.sqs:443): the 504 is not a security-group problem; check DB connections and the function's timeout",
+      'security groups, network ACLs and routes allow every path from Lambda notification-service-consumer (RDS notification-service-db:5432, ElastiCache notification-service-cache:6379, ' +
+        "VPC endpoint com.amazonaws.us-east-1.sqs:443) and every dependency is available: the 504 is not a network problem; check DB connections and the function's duration",
     );
     expect(plan.runbook).toBeUndefined();
     expect(plan.findings?.[0]).toContain('RDS notification-service-db tcp 5432: allowed (egress sg-0a11ce (notification-service-lambda) egress tcp 5432 to sg-0db');
@@ -121,5 +121,91 @@ describe('planConnectionTimeoutDiagnosis', () => {
     const plan = escalation(planConnectionTimeoutDiagnosis({ observation: observation(groups({ db: { GroupId: G.db, IpPermissions: [] } })) }));
     expect(plan.runbook).toBeUndefined();
     expect(plan.reason).not.toContain('fix behind approval');
+  });
+});
+
+/** The seed VPC as EC2 describes it: default ACL, NAT per zone, public subnets routed to the internet gateway. */
+function seedNetwork(): NonNullable<ConnectionTimeoutObservation['network']> {
+  const all = (Egress: boolean, RuleAction: string, RuleNumber: number) => ({ RuleNumber, Egress, RuleAction, Protocol: '-1', CidrBlock: '0.0.0.0/0' });
+  return {
+    subnets: [
+      { subnetId: 'subnet-a', availabilityZone: 'us-east-1a', cidrs: ['10.0.1.0/24'] },
+      { subnetId: 'subnet-b', availabilityZone: 'us-east-1b', cidrs: ['10.0.2.0/24'] },
+      { subnetId: 'subnet-pub-a', availabilityZone: 'us-east-1a', cidrs: ['10.0.3.0/24'] },
+      { subnetId: 'subnet-pub-b', availabilityZone: 'us-east-1b', cidrs: ['10.0.4.0/24'] },
+    ],
+    acls: [{ NetworkAclId: 'acl-default', IsDefault: true, VpcId: 'vpc-1', Entries: [all(true, 'allow', 100), all(true, 'deny', 32767), all(false, 'allow', 100), all(false, 'deny', 32767)] }],
+    routeTables: [
+      { RouteTableId: 'rtb-pub', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1', State: 'active' }], Associations: [{ SubnetId: 'subnet-pub-a' }, { SubnetId: 'subnet-pub-b' }] },
+      { RouteTableId: 'rtb-a', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-a', State: 'active' }], Associations: [{ SubnetId: 'subnet-a' }] },
+      { RouteTableId: 'rtb-b', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-b', State: 'active' }], Associations: [{ SubnetId: 'subnet-b' }] },
+    ],
+    natGateways: [
+      { NatGatewayId: 'nat-a', State: 'available', SubnetId: 'subnet-pub-a', VpcId: 'vpc-1' },
+      { NatGatewayId: 'nat-b', State: 'available', SubnetId: 'subnet-pub-b', VpcId: 'vpc-1' },
+    ],
+    internetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [{ VpcId: 'vpc-1', State: 'available' }] }],
+    endpoints: [],
+  };
+}
+
+describe('planConnectionTimeoutDiagnosis: the rest of the path', () => {
+  const withRdsSubnets = observation(groups()).dependencies.map((d) => (d.kind === 'rds' ? { ...d, subnetIds: ['subnet-a', 'subnet-b'] } : d));
+
+  it.each<[string, Partial<ConnectionTimeoutObservation>, string, string | undefined]>([
+    ['the seed network: every crossing allowed, nothing to fix', { network: seedNetwork(), dependencies: withRdsSubnets }, 'security groups, network ACLs and routes allow every path', undefined],
+    [
+      "the public subnets' ACL drops the internet's replies to the NAT gateway",
+      {
+        network: {
+          ...seedNetwork(),
+          acls: [
+            ...seedNetwork().acls,
+            {
+              NetworkAclId: 'acl-public',
+              VpcId: 'vpc-1',
+              Entries: [
+                { RuleNumber: 100, Egress: true, RuleAction: 'allow', Protocol: '-1', CidrBlock: '0.0.0.0/0' },
+                { RuleNumber: 100, Egress: false, RuleAction: 'allow', Protocol: '6', CidrBlock: '10.0.0.0/16', PortRange: { From: 443, To: 443 } },
+              ],
+              Associations: [{ SubnetId: 'subnet-pub-a' }, { SubnetId: 'subnet-pub-b' }],
+            },
+          ],
+        },
+        dependencies: withRdsSubnets,
+      },
+      'but acl-public of subnet-pub-a (NAT gateway nat-a) denies ingress of the replies on tcp 1024-65535 from the internet (notification providers) (0.0.0.0/0)',
+      'fix: CreateNetworkAclEntry {"NetworkAclId":"acl-public","RuleNumber":110,"Protocol":"6","RuleAction":"allow","Egress":false,"CidrBlock":"0.0.0.0/0","PortRange":{"From":1024,"To":65535}}',
+    ],
+    [
+      'the database is failing over',
+      { network: seedNetwork(), dependencies: withRdsSubnets, dependencyStates: [{ kind: 'rds', label: 'RDS notification-service-db', status: 'rebooting', detail: 'Multi-AZ' }] },
+      'but RDS notification-service-db is rebooting (Multi-AZ): a reboot (or a Multi-AZ failover) is in progress',
+      undefined,
+    ],
+    [
+      "zone a's NAT gateway failed",
+      { network: { ...seedNetwork(), natGateways: [{ ...seedNetwork().natGateways[0], State: 'failed' }, ...seedNetwork().natGateways.slice(1)] }, dependencies: withRdsSubnets },
+      'but route 0.0.0.0/0 -> nat-a in rtb-a (associated with subnet-a) is a blackhole: NAT gateway nat-a is failed',
+      'fix: ReplaceRoute {"RouteTableId":"rtb-a","DestinationCidrBlock":"0.0.0.0/0","NatGatewayId":"nat-b"}',
+    ],
+  ])('%s', (_name, overrides, reason, fix) => {
+    const plan = escalation(planConnectionTimeoutDiagnosis({ observation: observation(groups(), overrides), runbookName: RUNBOOK }));
+    expect(plan.reason).toContain(reason);
+    // Network fixes are for a person to run: the runbook only adds security-group ingress by reference.
+    expect(plan.runbook).toBeUndefined();
+    const fixes = (plan.findings ?? []).filter((f) => f.startsWith('fix: '));
+    expect(fixes).toEqual(fix ? [fix] : []);
+  });
+
+  it('names the timeout race with both figures when the alarm came from the API', () => {
+    const plan = escalation(
+      planConnectionTimeoutDiagnosis({
+        observation: observation(groups(), { network: seedNetwork(), timeout: { functionTimeoutSeconds: 30, integrationTimeoutMs: 29_000, apiLabel: 'API notification-service-api' } }),
+        runbookName: RUNBOOK,
+      }),
+    );
+    expect(plan.reason).toContain('the 504 is not a network problem; Lambda notification-service-consumer may run 30 s but API notification-service-api waits 29 s for it');
+    expect(plan.findings).toContain('fix: UpdateFunctionConfiguration {"FunctionName":"notification-service-consumer","Timeout":28}');
   });
 });
