@@ -12,6 +12,7 @@ import { lintCommand } from './lint';
 import { listCommand } from './list';
 import { planCommand } from './plan';
 import { rehearseCommand } from './rehearse';
+import { reportCommand } from './report/index';
 import { sandboxCommand } from './sandbox-command';
 
 function positiveInt(value: string): number {
@@ -66,6 +67,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--only <scenario...>', 'play only these scenarios (by name)', [])
     .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[] }) => {
       setExit(await demoCommand(opts));
+    });
+
+  program
+    .command('report')
+    .description("render a game-day timeline (the JSON that runbook demo writes beside its report) as a self-contained HTML page")
+    .argument('<timeline>', 'the timeline JSON, e.g. .sandbox/game-day-2026-12-05T04-31-07Z.json')
+    .option('-o, --output <file>', 'where the page goes (default: beside the timeline, .html)')
+    .addHelpText('after', '\nExample: runbook report .sandbox/game-day-2026-12-05T04-31-07Z.json -o review.html\nExit codes: 0 written, 2 the timeline is empty, truncated or not a game-day timeline, 64 usage or an unreadable file.')
+    .action(async (timeline: string, opts: { output?: string }) => {
+      setExit(await reportCommand(timeline, opts));
     });
 
   program

@@ -6,6 +6,7 @@ import type { Decision } from '../../shared/pipeline/types';
 import { createEventRouter, type EventRouter, type RouteResult } from '../../sandbox/event-router';
 import { invokeBundle, isBundleBuilt } from '../../sandbox/invoke-bundle';
 import type { SandboxSession } from '../../sandbox/session';
+import type { TimelineRecorder } from './timeline-recorder';
 
 export interface DemoOptions {
   environment: EnvironmentName;
@@ -23,6 +24,8 @@ export interface DemoContext {
   logFile: string;
   router: EventRouter;
   startedAt: number;
+  /** What the game-day report is drawn from: alarms, samples, decisions and incidents, per scenario. */
+  timeline: TimelineRecorder;
   line(text?: string): void;
   /** Prints one routed event's outcome, and returns the decisions among them. */
   report(results: RouteResult[]): Decision[];
@@ -47,7 +50,7 @@ export function describeDecision(d: Decision): string {
   return `${d.playbook}: ${d.outcome.toUpperCase()}${detail} — ${d.reason}`;
 }
 
-export function createDemoContext(session: SandboxSession, options: DemoOptions, logFile: string): DemoContext {
+export function createDemoContext(session: SandboxSession, options: DemoOptions, logFile: string, timeline: TimelineRecorder): DemoContext {
   const startedAt = Date.now();
   const line = (text = ''): void => console.log(text);
   const router = createEventRouter({
@@ -62,6 +65,7 @@ export function createDemoContext(session: SandboxSession, options: DemoOptions,
     logFile,
     router,
     startedAt,
+    timeline,
     line,
     report(results) {
       const decisions: Decision[] = [];
@@ -73,6 +77,7 @@ export function createDemoContext(session: SandboxSession, options: DemoOptions,
         }
         const decision = routed.result as Decision;
         decisions.push(decision);
+        timeline.decision(decision);
         line(`  ${at}  ${describeDecision(decision)}`);
       }
       return decisions;

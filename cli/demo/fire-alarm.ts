@@ -59,7 +59,9 @@ export async function fireAlarm(
       }),
     );
     if ((put.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge refused the state change of "${alarmName}": ${put.Entries?.[0]?.ErrorMessage ?? '?'}`);
-    return { alarmName, from: before.StateValue ?? 'INSUFFICIENT_DATA', to };
+    const from = before.StateValue ?? 'INSUFFICIENT_DATA';
+    ctx.timeline.alarm(alarmName, from, to);
+    return { alarmName, from, to };
   } finally {
     cloudWatch.destroy();
     eventBridge.destroy();

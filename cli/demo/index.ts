@@ -5,7 +5,9 @@ import { isBundleBuilt } from '../../sandbox/invoke-bundle';
 import { MotoNotInstalledError } from '../../sandbox/moto-server';
 import { startSandbox, type SandboxSession } from '../../sandbox/session';
 import { EXIT } from '../exit-codes';
+import { writeGameDayReport } from '../report/index';
 import { createDemoContext, type DemoOptions } from './context';
+import { createTimelineRecorder } from './timeline-recorder';
 import { scenarios } from './scenarios';
 
 export type { DemoOptions } from './context';
@@ -43,14 +45,17 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
-  const ctx = createDemoContext(session, options, logFile);
+  const timeline = createTimelineRecorder(options.environment);
+  const ctx = createDemoContext(session, options, logFile, timeline);
   ctx.line(`  AWS_ENDPOINT_URL=${session.endpoint}   (handler logs: ${logFile})`);
   const results: Array<{ title: string; ok: boolean; summary: string[] }> = [];
   try {
     for (const scenario of selected) {
       ctx.line();
       ctx.line(`Scenario: ${scenario.title}`);
+      timeline.begin(scenario.name, scenario.title);
       const result = await scenario.run(ctx);
+      timeline.end(result);
       results.push({ title: scenario.title, ...result });
     }
   } finally {
@@ -65,5 +70,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     for (const s of r.summary) ctx.line(`        ${s}`);
   }
   ctx.line('Sandbox stopped; no emulator left running.');
+  const report = writeGameDayReport(timeline.timeline(), options.logDir);
+  ctx.line(`Game-day report: ${report.htmlPath}`);
+  ctx.line(`  (timeline: ${report.timelinePath}; render it again with: runbook report ${report.timelinePath})`);
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
 }

@@ -28,8 +28,14 @@ export const connectionTimeoutScenario: DemoScenario = {
     try {
       ctx.line(`  ${topology.consumer.functionName} runs in ${sg.lambda}; ${topology.database.identifier} sits behind ${sg.database} (tcp ${DB_PORT} from ${sg.lambda})`);
       const rule = await dbRule();
+      ctx.timeline.chart({ label: '5XXError', unit: 'per minute' }, { label: `ingress rules on tcp ${DB_PORT} from ${sg.lambda}`, unit: 'rules' });
+      ctx.timeline.sample({ resource: rule ? 1 : 0 });
       if (rule) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.database, SecurityGroupRuleIds: [rule] }));
       ctx.line(`  a deploy replaces ${sg.database}'s rules and drops "tcp ${DB_PORT} from ${sg.lambda}": the function's connections time out, the API answers 504`);
+      ctx.timeline.sample({ resource: (await dbRule()) ? 1 : 0 });
+      const minuteMs = 60_000;
+      const firedAt = Date.now();
+      FIVE_XX_PER_MINUTE.forEach((value, i) => ctx.timeline.sample({ metric: value }, firedAt - (FIVE_XX_PER_MINUTE.length - 1 - i) * minuteMs));
 
       const alarmName = alarmOf(ctx, HANDLER);
       const fired = await fireAlarm(ctx, alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [37.0] was greater than the threshold (0.0) (minimum 1 datapoint for OK -> ALARM transition).', {
@@ -43,6 +49,7 @@ export const connectionTimeoutScenario: DemoScenario = {
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
       const stillMissing = (await dbRule()) === undefined;
+      ctx.timeline.sample({ resource: stillMissing ? 0 : 1 });
 
       // What the approved runbook does, so the scenarios after this one find the sandbox as it was.
       const parameters = decision?.runbook?.parameters;
@@ -53,6 +60,7 @@ export const connectionTimeoutScenario: DemoScenario = {
         }),
       );
       ctx.line(`  an on-call engineer approves ${decision?.runbook?.documentName ?? 'the runbook'}: the rule is back`);
+      ctx.timeline.sample({ metric: 0, resource: (await dbRule()) ? 1 : 0 });
       const cleared = await fireAlarm(ctx, alarmName, 'OK', 'Threshold Crossed: 1 out of the last 1 datapoints [0.0] was not greater than the threshold (0.0) (minimum 1 datapoint for ALARM -> OK transition).', {
         version: '1.0',
         statistic: 'Sum',

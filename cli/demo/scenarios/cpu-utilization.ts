@@ -1,6 +1,7 @@
 // Demo scenario, CPU Utilization > 70% -> scale up the database: automatic in staging, behind approval in production, reported in development.
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { instanceClassMemoryGiB } from '../../../shared/rds/instance-class-memory';
 import { alarmOf, awaitDecision, fireAlarm, printDetails } from '../fire-alarm';
 import type { DemoScenario } from '../context';
 
@@ -20,13 +21,23 @@ export const cpuUtilizationScenario: DemoScenario = {
         (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]?.DBInstanceClass;
       const before = await instanceClass();
       ctx.line(`  database ${id}: ${before}`);
-      // What RDS publishes every minute while the notification backlog hammers the database.
+      ctx.timeline.chart({ label: 'CPUUtilization', unit: '%' }, { label: 'instance class memory', unit: 'GiB' });
+      // What RDS publishes every minute while the notification backlog hammers the database: the last five minutes.
+      const now = Date.now();
+      const minuteOf = (i: number): number => now - (CPU_PERCENT.length - 1 - i) * 60_000;
       await cloudWatch.send(
         new PutMetricDataCommand({
           Namespace: 'AWS/RDS',
-          MetricData: CPU_PERCENT.map((value) => ({ MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }], Value: value, Unit: 'Percent' })),
+          MetricData: CPU_PERCENT.map((value, i) => ({
+            MetricName: 'CPUUtilization',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }],
+            Value: value,
+            Unit: 'Percent',
+            Timestamp: new Date(minuteOf(i)),
+          })),
         }),
       );
+      CPU_PERCENT.forEach((value, i) => ctx.timeline.sample({ metric: value, ...(i === 0 && before ? { resource: instanceClassMemoryGiB(before) } : {}) }, minuteOf(i)));
       ctx.line(`  CPUUtilization over five minutes: ${CPU_PERCENT.join('%, ')}%`);
 
       const alarmName = alarmOf(ctx, HANDLER);
@@ -41,6 +52,7 @@ export const cpuUtilizationScenario: DemoScenario = {
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
       const after = await instanceClass();
+      if (after) ctx.timeline.sample({ resource: instanceClassMemoryGiB(after) });
 
       const summary = [
         `database instance class       ${before} -> ${after}`,

@@ -45,6 +45,8 @@ export const errorRateScenario: DemoScenario = {
       );
       ctx.line(`  consumer ${fn}: ${ERRORS} errors in ${INVOCATIONS} invocations; the mail provider times out`);
 
+      ctx.timeline.chart({ label: 'error rate', unit: '% of invocations' });
+      ctx.timeline.sample({ metric: (ERRORS / INVOCATIONS) * 100 });
       const alarmName = alarmOf(ctx, HANDLER);
       const fired = await fireAlarm(ctx, alarmName, 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (1.0) (minimum 3 datapoints for OK -> ALARM transition).', {
         version: '1.0',

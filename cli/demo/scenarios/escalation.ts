@@ -84,6 +84,19 @@ export const escalationScenario: DemoScenario = {
       invoke: (arn, input) => invokeBundle(handlerOfFunctionArn(arn) ?? 'unknown-target', input, log),
     });
     let failures = 0;
+    /** The incident's own timeline for the game-day report: each tier notified, each timer, the ack, the resolution. */
+    const recordIncident = (result: EscalationResult, timer?: string): void => {
+      const ahead = Math.round(clock.offsetMs() / MINUTE_MS);
+      for (const id of result.incidentId ? [result.incidentId] : (result.incidentIds ?? [])) {
+        if (timer) ctx.timeline.incident(id, { kind: 'timer', detail: `timer ${timer}: ${result.action} — ${result.reason}`, clockAheadMinutes: ahead });
+        if (result.action === 'opened' || result.action === 'resolved' || result.action === 'stopped' || result.action === 'escalated') {
+          if (!timer || result.action !== 'escalated') ctx.timeline.incident(id, { kind: result.action, detail: result.reason, clockAheadMinutes: ahead });
+        }
+        for (const d of result.delivered) {
+          ctx.timeline.incident(id, { kind: d.kind === 'resolve' ? 'resolved' : 'notified', tier: d.tier, detail: `${d.kind === 'resolve' ? 'resolution' : 'notification'} via ${d.via}`, clockAheadMinutes: ahead });
+        }
+      }
+    };
     const report = (results: RouteResult[]): EscalationResult[] => {
       const out: EscalationResult[] = [];
       for (const r of results) {
@@ -93,6 +106,7 @@ export const escalationScenario: DemoScenario = {
         } else {
           const result = r.result as EscalationResult;
           out.push(result);
+          recordIncident(result);
           line(`  ${at()}  ${r.handler}: ${describeResult(result)}`);
         }
       }
@@ -133,6 +147,7 @@ export const escalationScenario: DemoScenario = {
           line(`  ${at()}  timer ${f.name}: FAILED (${f.error.message})`);
         } else {
           results.push(f.result as EscalationResult);
+          recordIncident(f.result as EscalationResult, f.name);
           line(`  ${at()}  timer ${f.name}: ${describeResult(f.result as EscalationResult)}`);
         }
       }
@@ -201,6 +216,11 @@ export const escalationScenario: DemoScenario = {
       if (incidentB) {
         line(`  ${at()}  $ runbook ack ${incidentB} --by "on-call engineer"`);
         ackExit = await ackCommand(incidentB, { by: 'on-call engineer' });
+        ctx.timeline.incident(incidentB, {
+          kind: 'acknowledged',
+          detail: ackExit === 0 ? 'runbook ack --by "on-call engineer": the climb stops' : `runbook ack exited ${ackExit}`,
+          clockAheadMinutes: Math.round(clock.offsetMs() / MINUTE_MS),
+        });
       }
       await jump(first.timeoutMinutes + 1);
       inboxes.b.push(...(await delivered()));

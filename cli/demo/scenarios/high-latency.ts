@@ -44,6 +44,8 @@ export const highLatencyScenario: DemoScenario = {
         }),
       );
       ctx.line(`  ${db.identifier} (${db.instanceClass}): DatabaseConnections ${connections.join(' -> ')} over four minutes, CPU ${CPU_PERCENT.join('% -> ')}%`);
+      ctx.timeline.chart({ label: 'DatabaseConnections', unit: 'connections' }, { label: 'max_connections', unit: 'connections', sharesMetricAxis: true });
+      connections.forEach((value, i) => ctx.timeline.sample({ metric: value, resource: max }, now - (connections.length - 1 - i) * 60_000));
 
       const alarmName = alarmOf(ctx, HANDLER);
       const fired = await fireAlarm(ctx, alarmName, 'ALARM', `Threshold Crossed: 3 out of the last 5 datapoints [${P99_MS.join('.0, ')}.0] were greater than the threshold (500.0) (minimum 3 datapoints for OK -> ALARM transition).`, {

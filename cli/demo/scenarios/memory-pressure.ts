@@ -19,6 +19,8 @@ export const memoryPressureScenario: DemoScenario = {
     try {
       const memory = async (): Promise<number | undefined> => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).MemorySize;
       const before = await memory();
+      ctx.timeline.chart({ label: 'OOM errors', unit: 'per minute' }, { label: 'consumer memory', unit: 'MB' });
+      ctx.timeline.sample({ metric: 0, resource: before });
       ctx.line(`  consumer ${fn}: ${before} MB; metric filter ${topology.oomMetricFilter.name} counts OOM lines in ${topology.oomMetricFilter.logGroupName}`);
 
       // What a PHP 8.2 consumer prints when it exceeds memory_limit, three invocations in a row.
@@ -43,6 +45,7 @@ export const memoryPressureScenario: DemoScenario = {
         }),
       );
       ctx.line('  3 invocations die with "Allowed memory size of 536870912 bytes exhausted"');
+      ctx.timeline.sample({ metric: 3 });
 
       const alarmName = alarmOf(ctx, HANDLER);
       const fired = await fireAlarm(ctx, alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [3.0] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).', {
@@ -56,6 +59,7 @@ export const memoryPressureScenario: DemoScenario = {
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
       const after = await memory();
+      ctx.timeline.sample({ resource: after });
 
       const summary = [
         `consumer memory               ${before} -> ${after} MB`,

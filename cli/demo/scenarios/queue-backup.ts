@@ -57,6 +57,8 @@ export const queueBackupScenario: DemoScenario = {
     }
     const before = await readState();
     line(`  ${options.messages} notifications arrive: queue depth ${before.depth}`);
+    ctx.timeline.chart({ label: 'queue depth', unit: 'messages' }, { label: 'consumers MaximumConcurrency', unit: 'concurrent invocations' });
+    ctx.timeline.sample({ metric: before.depth, resource: before.maximumConcurrency });
 
     const at = (): string => `t+${seconds(Date.now() - ctx.startedAt)}`;
     const decisions: Decision[] = [];
@@ -70,6 +72,7 @@ export const queueBackupScenario: DemoScenario = {
       const drained = await consumer.tick();
       for (const t of await evaluator.evaluateOnce()) {
         alarmState = t.to;
+        ctx.timeline.alarm(t.alarmName, t.from, t.to);
         if (t.to === 'ALARM') fired = true;
         if (t.to === 'OK' && fired) cleared = true;
         line(`  ${at()}  alarm "${t.alarmName}": ${t.from} -> ${t.to} (queue depth ${t.value})`);
@@ -78,6 +81,7 @@ export const queueBackupScenario: DemoScenario = {
       failures += results.filter((r) => r.error).length;
       decisions.push(...ctx.report(results));
       const state = await readState();
+      ctx.timeline.sample({ metric: state.depth, resource: state.maximumConcurrency });
       peak = Math.max(peak, state.maximumConcurrency);
       if (Date.now() - lastProgressAt >= 3000) {
         lastProgressAt = Date.now();

@@ -1,0 +1,183 @@
+// The game-day report in a real browser: `runbook demo` (what npm start runs) plays every scenario on its own sandbox,
+// writes the timeline and the page, and Debian's Chromium (driven by playwright-core, never a downloaded browser)
+// opens the page with the network off and checks it against the timeline and the terminal's summary.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Timeline } from '../../../cli/report/timeline';
+import { runCli } from '../../support/run-cli';
+
+const ROOT = join(__dirname, '../../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The screenshot the README shows. */
+const SCREENSHOT = join(ROOT, 'docs', 'game-day-report.png');
+// The whole demo, with 1200 notifications instead of 1500 (the queue still backs up past the alarm's 1000): about a
+// minute and a half on an idle 2-core machine, several times that on a loaded one.
+const DEMO_TIMEOUT_MS = 600_000;
+
+/** The flags that keep Chromium off the network (no update checks, no sync, no component downloads). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+
+interface ChartSeen {
+  scenario: string;
+  labels: string[];
+  data: Array<Array<number | null>>;
+  canvasWidth: number;
+}
+
+describe('the game-day report from runbook demo', () => {
+  let workDir: string;
+  let demo: { status: number | null; stdout: string; stderr: string };
+  let htmlPath: string;
+  let timelinePath: string;
+  let timeline: Timeline;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH; .ci/run installs it`);
+    }
+    workDir = mkdtempSync(join(tmpdir(), 'game-day-'));
+    demo = await runCli(['demo', '--messages', '1200', '--log-dir', workDir], {}, DEMO_TIMEOUT_MS);
+    const match = /^Game-day report: (.+\.html)$/m.exec(demo.stdout);
+    if (!match?.[1]) throw new Error(`the demo printed no report path (exit ${demo.status}):\n${demo.stdout.slice(-3000)}\n${demo.stderr.slice(-2000)}`);
+    htmlPath = match[1];
+    timelinePath = htmlPath.replace(/\.html$/, '.json');
+    timeline = JSON.parse(readFileSync(timelinePath, 'utf8')) as Timeline;
+
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-profile-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(`file://${htmlPath}`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 30_000 });
+  }, DEMO_TIMEOUT_MS + 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('plays every scenario as expected and writes the page and its timeline', () => {
+    expect(demo.status).toBe(0);
+    expect(timeline.scenarios.map((s) => s.name)).toEqual(['queue-backup', 'memory-pressure', 'connection-timeout', 'high-latency', 'cpu-utilization', 'error-rate', 'escalation']);
+  });
+
+  it('renders with no console error and loads nothing but the page itself', () => {
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([`file://${htmlPath}`]);
+  });
+
+  it('draws one chart per charted scenario, with exactly the timeline\'s samples, alarm bands and decision markers', async () => {
+    const charts = await page.evaluate(() =>
+      (globalThis as unknown as { gameDayCharts: Array<{ scenario: string; chart: { data: Array<Array<number | null>>; series: Array<{ label?: string }>; ctx: { canvas: { width: number } } } }> }).gameDayCharts.map(
+        (c): ChartSeen => ({ scenario: c.scenario, labels: c.chart.series.map((s) => s.label ?? ''), data: c.chart.data, canvasWidth: c.chart.ctx.canvas.width }),
+      ),
+    );
+    const charted = timeline.scenarios.filter((s) => s.metric);
+    // Every scenario but the escalation's charts its metric.
+    expect(charts.map((c) => c.scenario)).toEqual(charted.map((s) => s.name));
+    expect(charted).toHaveLength(6);
+    for (const scenario of charted) {
+      const chart = charts.find((c) => c.scenario === scenario.name);
+      if (!chart || !scenario.metric) throw new Error(`no chart for ${scenario.name}`);
+      expect(chart.canvasWidth).toBeGreaterThan(0);
+      const xs = chart.data[0] ?? [];
+      const valueAt = (seriesIndex: number, t: number): number | null | undefined => chart.data[seriesIndex]?.[xs.indexOf(t)];
+      // The metric: every recorded point, at its time, with its value; and nothing else.
+      expect(scenario.metric.points.length).toBeGreaterThan(0);
+      for (const [t, value] of scenario.metric.points) expect(valueAt(1, t)).toBe(value);
+      expect(chart.data[1]?.filter((v) => v !== null)).toHaveLength(scenario.metric.points.length);
+      let next = 2;
+      if (scenario.resource) {
+        for (const [t, value] of scenario.resource.points) expect(valueAt(2, t)).toBe(value);
+        expect(chart.data[2]?.filter((v) => v !== null)).toHaveLength(scenario.resource.points.length);
+        next = 3;
+      }
+      // One marker series per outcome, one marker per decision.
+      const markers = chart.data.slice(next).reduce((sum, column) => sum + column.filter((v) => v !== null).length, 0);
+      expect(markers).toBe(scenario.decisions.length);
+      const outcomes = [...new Set(scenario.decisions.map((d) => d.outcome))];
+      expect(chart.labels.slice(next)).toEqual(outcomes.map((o) => `decision: ${o}`));
+    }
+    // The queue backup is the full story: the depth rose past 1000, the consumers scaled up and came back.
+    const queue = timeline.scenarios[0];
+    const depths = queue?.metric?.points.map(([, v]) => v) ?? [];
+    const concurrency = queue?.resource?.points.map(([, v]) => v) ?? [];
+    expect(Math.max(...depths)).toBeGreaterThan(1000);
+    expect(Math.max(...concurrency)).toBeGreaterThan(concurrency[0] ?? Infinity);
+    expect(concurrency[concurrency.length - 1]).toBe(concurrency[0]);
+    expect(queue?.alarms.map((a) => a.to)).toEqual(['ALARM', 'OK']);
+  });
+
+  it('shows the same PASS/FAIL lines as the terminal summary, with alarm -> change per row', async () => {
+    const summaryAt = demo.stdout.indexOf('\nSummary\n');
+    expect(summaryAt).toBeGreaterThan(0);
+    const terminal = [...demo.stdout.slice(summaryAt).matchAll(/^ {2}(PASS|FAIL) {2}(.+)$/gm)].map((m) => `${m[1]}  ${m[2]}`);
+    const rows = await page.$$eval('#summary tr.summary-row', (trs) =>
+      trs.map((tr) => ({
+        verdict: tr.querySelector('td.verdict')?.textContent ?? '',
+        title: tr.querySelector('td.title')?.textContent ?? '',
+        alarmToChange: tr.querySelector('td.alarm-to-change')?.textContent ?? '',
+      })),
+    );
+    expect(rows.map((r) => `${r.verdict}  ${r.title}`)).toEqual(terminal);
+    expect(terminal).toHaveLength(7);
+    const applied = timeline.scenarios[0]?.decisions.find((d) => d.outcome === 'applied');
+    expect(rows[0]?.alarmToChange).toBe(`${Math.round(applied?.alarmToChangeMs ?? NaN)} ms`);
+  });
+
+  it('shows one escalation timeline per incident: notified, timer, acknowledgement, resolution', async () => {
+    const incidents = await page.$$eval('.incident', (els) =>
+      els.map((el) => ({ id: el.getAttribute('data-incident'), kinds: [...el.querySelectorAll('tr.incident-event')].map((tr) => tr.children[2]?.textContent ?? '') })),
+    );
+    const recorded = timeline.scenarios.find((s) => s.name === 'escalation')?.incidents ?? [];
+    expect(incidents.map((i) => i.id)).toEqual(recorded.map((i) => i.incidentId));
+    expect(incidents).toHaveLength(2);
+    const [climbed, acknowledged] = incidents;
+    expect(climbed?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'timer', 'resolved']));
+    expect(acknowledged?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'acknowledged', 'resolved']));
+    expect(acknowledged?.kinds).not.toContain('escalated');
+  });
+
+  it('writes a screenshot of the report for the README', async () => {
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1280, height: 1250 } });
+    const png = readFileSync(SCREENSHOT);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+  });
+
+  it('renders the same page again from the timeline with runbook report', async () => {
+    const output = join(workDir, 'again.html');
+    const run = await runCli(['report', timelinePath, '-o', output], {});
+    expect(run.status).toBe(0);
+    // Compared as a boolean: a failure must not print two whole pages.
+    expect(readFileSync(output, 'utf8') === readFileSync(htmlPath, 'utf8')).toBe(true);
+  });
+
+  it.each([
+    ['an empty timeline', '', /is empty/],
+    ['a truncated timeline', () => readFileSync(timelinePath, 'utf8').slice(0, 900), /not complete JSON.*truncated/],
+  ])('refuses %s with a clear error (exit 2) and writes no page', async (_name, content, message) => {
+    const file = join(workDir, `bad-${Math.random().toString(16).slice(2)}.json`);
+    writeFileSync(file, typeof content === 'function' ? content() : content);
+    const output = join(workDir, 'bad.html');
+    const run = await runCli(['report', file, '-o', output], {});
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(output)).toBe(false);
+  });
+});
