@@ -69,12 +69,25 @@ const PURE_FILES = [
   'shared/config/**/*.ts',
 ];
 
+/** Pure code reads no clock, no environment and no randomness: the caller passes them in (a Clock, the RuntimeConfig). */
+const PURE_INPUTS_ONLY = {
+  'no-restricted-globals': ['error', { name: 'process', message: 'Pure code reads no environment or process: take the value as an argument (RuntimeConfig).' }],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Pure code reads no clock: take `now` from the caller (Clock).' },
+    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Pure code reads no clock: take `now` from the caller (Clock).' },
+    { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Pure code is deterministic: no Math.random.' },
+  ],
+};
+
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 const architecture = [
   { files: ['handlers/**/*.ts'], rules: restrict([HANDLER_SDK, HANDLER_ONLY_SHARED]) },
   { files: ['shared/**/*.ts'], rules: restrict([SHARED_OUTWARD]) },
   { files: PURE_FILES, rules: restrict([SHARED_OUTWARD, SDK, POWERTOOLS, NODE_IO]) },
+  // The configuration loader is the one pure-layer module that reads the environment (its default argument).
+  { files: PURE_FILES, ignores: ['shared/config/load-config.ts'], rules: PURE_INPUTS_ONLY },
   { files: ['infra/**/*.ts'], rules: restrict([INFRA_NO_HANDLERS, INFRA_SHARED_DECLARATIONS_ONLY, INFRA_NO_TOOLS]) },
 ];
 

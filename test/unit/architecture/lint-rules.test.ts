@@ -96,6 +96,16 @@ const CASES = {
       `}`,
     ),
   },
+  clockAndEnvInPlanner: {
+    file: 'shared/playbooks/memory-pressure-plan.ts',
+    code: lines(
+      `export const now = Date.now();`,
+      `export const today = new Date();`,
+      `export const env = process.env.RUNBOOK_ENVIRONMENT;`,
+      `export const jitter = Math.random();`,
+      `export const parsed = new Date('2026-12-05T00:00:00Z');`,
+    ),
+  },
   realErrorRateHandler: { file: 'handlers/alert-error-rate.ts', code: null },
   realServiceHandlers: { file: 'infra/lib/service-handlers.ts', code: null },
   realRunbookStack: { file: 'infra/lib/runbook-stack.ts', code: null },
@@ -120,6 +130,15 @@ describe('architecture rules in ESLint (eslint.config.mjs)', () => {
 
   it('refuses an SDK import and a node I/O module in an evaluator', () => {
     expect(found.sdkAndIoInEvaluator).toEqual([restrictedImport(/imports no SDK/), restrictedImport(/does no I\/O/)]);
+  });
+
+  it('refuses a clock, the environment and randomness in a planner, and accepts a date built from a value', () => {
+    expect(found.clockAndEnvInPlanner.map((m) => [m.line, m.ruleId])).toEqual([
+      [1, 'no-restricted-syntax'],
+      [2, 'no-restricted-syntax'],
+      [3, 'no-restricted-globals'],
+      [4, 'no-restricted-syntax'],
+    ]);
   });
 
   it('refuses shared/ importing the CLI, the sandbox or a handler', () => {
