@@ -11,6 +11,7 @@ import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { metricWindow } from '../playbooks/metric-window';
+import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
@@ -45,14 +46,6 @@ interface Intent<Change> {
 }
 
 const MAX_LOGGED_EVENT_CHARS = 4000;
-
-/**
- * A duplicate that finds the incident still in progress this long after it was claimed is not a concurrent copy
- * (those arrive within seconds) but a retry of an attempt that never finished: Lambda retries a failed asynchronous
- * invocation after 1 and 3 minutes. It throws, so the retries go on until the claim's lease frees the incident,
- * instead of ending as a "duplicate" while nobody finishes it.
- */
-const LATE_DUPLICATE_SECONDS = 30;
 
 function describeRaw(raw: unknown): string {
   let text: string;
@@ -100,7 +93,6 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   raw: unknown,
 ): Promise<Decision> {
   const { playbook, runtime, clock, logger, services } = deps;
-  const started = clock.now();
   const base = {
     playbook: playbook.name,
     environment: runtime.environment,
@@ -133,60 +125,30 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   const { event, target } = admission;
 
   const eventBase = { ...eventFields(event), resource: target.resource };
-  const claim = await services.store.claim(playbook.name, event.incidentKey, started).catch((error: unknown) => {
-    throw classifyAwsError(error, 'DynamoDB PutItem (incident claim)');
-  });
-  if (!claim.claimed) {
-    const { existing } = claim;
-    const heldSeconds = existing?.status === 'IN_PROGRESS' && existing.claimedAt ? (started.getTime() - Date.parse(existing.claimedAt)) / 1000 : 0;
-    if (heldSeconds >= LATE_DUPLICATE_SECONDS) {
-      const late = new TransientError(
-        `incident ${event.incidentKey} has been in progress for ${Math.round(heldSeconds)} s without finishing: retry once its claim's lease expires`,
-      );
-      logger.warn('incident claimed by an attempt that has not finished: the event will be retried', { error: late });
-      throw late;
-    }
-    const decision = decide({
-      ...eventBase,
-      outcome: 'skipped',
-      reason: `duplicate delivery: incident already ${claim.existing?.status === 'COMPLETED' ? `handled (${claim.existing.outcome ?? 'done'})` : 'being handled by another invocation'}`,
-    });
-    // The first delivery reports the incident; duplicates are logged and counted only.
-    reportLocally(deps, decision);
-    return decision;
-  }
-
-  let decision: Decision;
-  try {
-    decision = await decideAndAct(deps, event, target, claim.owner, claim.takenOver ? (claim.previousIntent as Intent<Change> | undefined) : undefined);
-  } catch (error) {
-    const classified = classifyAwsError(error, `${playbook.name}`);
-    if (classified instanceof TransientError) {
-      // Lambda / EventBridge retry; the claim's lease is expired so the retry takes it over and sees the intent.
-      logger.error('transient failure: the event will be retried', { error: classified });
-      await services.store.release(playbook.name, event.incidentKey, claim.owner).catch((releaseError: unknown) => {
-        logger.error('could not release the claim; the retry will wait for its lease to expire', { error: releaseError });
+  return runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
+    what: 'incident claim',
+    label: playbook.name,
+    duplicate: (existing) => {
+      const decision = decide({
+        ...eventBase,
+        outcome: 'skipped',
+        reason: `duplicate delivery: incident already ${existing?.status === 'COMPLETED' ? `handled (${existing.outcome ?? 'done'})` : 'being handled by another invocation'}`,
       });
-      throw classified;
-    }
-    decision = decide({
-      ...eventBase,
-      outcome: 'escalate',
-      reason: `remediation failed: ${classified.message}`,
-      escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
-    });
-  }
-
-  try {
-    await report(deps, decision, event);
-    await services.store.complete(playbook.name, event.incidentKey, claim.owner, decision.outcome, decision.reason);
-  } catch (error) {
-    const classified = classifyAwsError(error, 'record decision');
-    logger.error('could not record the decision: the event will be retried', { error: classified, decision });
-    await services.store.release(playbook.name, event.incidentKey, claim.owner).catch(() => undefined);
-    throw classified instanceof TransientError ? classified : new TransientError(classified.message, { cause: classified });
-  }
-  return decision;
+      // The first delivery reports the incident; duplicates are logged and counted only.
+      reportLocally(deps, decision);
+      return decision;
+    },
+    act: (claim) => decideAndAct(deps, event, target, claim, claim.previousIntent),
+    failed: (classified) =>
+      decide({
+        ...eventBase,
+        outcome: 'escalate',
+        reason: `remediation failed: ${classified.message}`,
+        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+      }),
+    record: (decision) => report(deps, decision, event),
+    outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
+  });
 }
 
 /**
@@ -223,13 +185,13 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   deps: PipelineDeps<Clients, Target, Observation, Change>,
   event: AlarmStateChange,
   target: Target,
-  /** The claim holder; undefined for a preview, which stops before anything is written or changed. */
-  owner: string | undefined,
+  /** The claim held; undefined for a preview, which stops before anything is written or changed. */
+  claim: HeldClaim<Intent<Change>> | undefined,
   previousIntent: Intent<Change> | undefined,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
   // A preview records nothing, learned facts included.
-  const remember = owner !== undefined ? services.store.remember?.bind(services.store) : undefined;
+  const remember = claim !== undefined ? services.store.remember?.bind(services.store) : undefined;
   const ctx: PlaybookContext<Clients> = {
     clients: deps.clients,
     clock,
@@ -300,11 +262,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     });
   }
 
-  if (owner === undefined) {
+  if (claim === undefined) {
     return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, dryRun: true });
   }
   const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned };
-  await services.store.recordIntent(playbook.name, event.incidentKey, owner, intent);
+  await claim.recordIntent(intent);
   await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));
   try {
     await playbook.apply(ctx, target, plan.change);

@@ -1,13 +1,14 @@
 // The health check after a change, run by a Scheduler timer: re-read the row's signal, judge it, revert and escalate if worse.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { classifyAwsError, errorName } from '../aws/classify-error';
+import { errorName } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
-import { InvalidInputError, TransientError } from '../errors';
+import { InvalidInputError } from '../errors';
 import type { KillSwitchState } from '../guard/kill-switch';
 import { metricWindow } from '../playbooks/metric-window';
 import type { DecisionReporter } from '../report/decision-reporter';
 import type { IncidentStore } from '../state/incident-store';
+import { runUnderClaim } from './incident-protocol';
 import type { Decision, Playbook, PlaybookContext, ResourceRef } from './types';
 import { decideHealthVerdict, describeReading, parseVerifyChangeInput, verifyClaimName, VERIFY_HANDLER, type VerifyChangeInput } from './verify-change-plan';
 
@@ -18,7 +19,7 @@ export interface VerifiablePlaybook {
 }
 
 export interface VerifyChangeServices {
-  store: Pick<IncidentStore, 'claim' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
+  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
 }
@@ -30,9 +31,6 @@ export interface VerifyChangeDeps {
   clock: Clock;
   logger: Logger;
 }
-
-/** As the alarm pipeline: a duplicate this long after the claim is a retry of an attempt that never finished. */
-const LATE_DUPLICATE_SECONDS = 30;
 
 /** "memoryMb 512, lastUpdateStatus Successful" from a verify() result. */
 function describeState(state: Record<string, unknown>, prefix = ''): string {
@@ -92,56 +90,34 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
   logger.appendKeys({ incidentId: input.incidentKey, checkedPlaybook: input.playbook });
 
   // The same schedule delivered twice (Scheduler and Lambda retry at least once) judges and reverts once.
-  const claimName = verifyClaimName(input.playbook);
-  const claim = await services.store.claim(claimName, input.incidentKey, clock.now()).catch((error: unknown) => {
-    throw classifyAwsError(error, 'DynamoDB PutItem (health check claim)');
+  return runUnderClaim<never, Decision>({ store: services.store, clock, logger }, verifyClaimName(input.playbook), input.incidentKey, {
+    what: 'health check claim',
+    label: `${input.playbook} health check`,
+    duplicate: (existing) => {
+      const duplicate = decisionOf(input, runtime, clock, {
+        outcome: 'skipped',
+        reason: `duplicate delivery: the health check of this change is already ${existing?.status === 'COMPLETED' ? `done (${existing.outcome ?? 'done'})` : 'running'}`,
+      });
+      services.reporter.log(duplicate);
+      services.reporter.count(duplicate);
+      return duplicate;
+    },
+    act: () => judge(deps, entry, input),
+    failed: (classified) =>
+      decisionOf(input, runtime, clock, {
+        outcome: 'escalate',
+        reason: `health check after "${input.summary}" failed: ${classified.message}`,
+        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+      }),
+    record: async (decision) => {
+      services.reporter.log(decision);
+      services.reporter.count(decision);
+      // Keyed by the change, not the check's time: a retry overwrites its own entry; the change's own entry stays.
+      await services.store.appendAudit({ resourceArn: input.target.resource.arn, at: input.changedAt, incidentKey: input.incidentKey, decision: { ...decision } }, clock.now());
+      await services.reporter.publish(decision);
+    },
+    outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
   });
-  if (!claim.claimed) {
-    const { existing } = claim;
-    const heldSeconds = existing?.status === 'IN_PROGRESS' && existing.claimedAt ? (clock.now().getTime() - Date.parse(existing.claimedAt)) / 1000 : 0;
-    if (heldSeconds >= LATE_DUPLICATE_SECONDS) {
-      // Not a concurrent copy but the retry of an attempt that died: keep retrying until the claim's lease frees it (decision 31).
-      throw new TransientError(`the health check of ${input.incidentKey} has been in progress for ${Math.round(heldSeconds)} s without finishing: retry once its claim's lease expires`);
-    }
-    const duplicate = decisionOf(input, runtime, clock, {
-      outcome: 'skipped',
-      reason: `duplicate delivery: the health check of this change is already ${claim.existing?.status === 'COMPLETED' ? `done (${claim.existing.outcome ?? 'done'})` : 'running'}`,
-    });
-    services.reporter.log(duplicate);
-    services.reporter.count(duplicate);
-    return duplicate;
-  }
-
-  let decision: Decision;
-  try {
-    decision = await judge(deps, entry, input);
-  } catch (error) {
-    const classified = classifyAwsError(error, `${input.playbook} health check`);
-    if (classified instanceof TransientError) {
-      logger.error('transient failure: the health check will be retried', { error: classified });
-      await services.store.release(claimName, input.incidentKey, claim.owner).catch(() => undefined);
-      throw classified;
-    }
-    decision = decisionOf(input, runtime, clock, {
-      outcome: 'escalate',
-      reason: `health check after "${input.summary}" failed: ${classified.message}`,
-      escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
-    });
-  }
-
-  try {
-    services.reporter.log(decision);
-    services.reporter.count(decision);
-    // Keyed by the change, not the check's time: a retry overwrites its own entry; the change's own entry stays.
-    await services.store.appendAudit({ resourceArn: input.target.resource.arn, at: input.changedAt, incidentKey: input.incidentKey, decision: { ...decision } }, clock.now());
-    await services.reporter.publish(decision);
-    await services.store.complete(claimName, input.incidentKey, claim.owner, decision.outcome, decision.reason);
-  } catch (error) {
-    const classified = classifyAwsError(error, 'record health check');
-    await services.store.release(claimName, input.incidentKey, claim.owner).catch(() => undefined);
-    throw classified instanceof TransientError ? classified : new TransientError(classified.message, { cause: classified });
-  }
-  return decision;
 }
 
 async function judge(deps: VerifyChangeDeps, entry: VerifiablePlaybook, input: VerifyChangeInput): Promise<Decision> {
