@@ -13,6 +13,11 @@ export interface AwsOperation {
   operation: string;
   /** The account moto will act in, when the request names it (sandbox access key or x-moto-account-id). */
   accountId?: string;
+  /**
+   * The form parameters of an STS query request (AssumeRole's RoleSessionName, SourceIdentity, Tags.member.N.*): moto
+   * accepts session tags and source identity but keeps neither where a test could read them back.
+   */
+  parameters?: Record<string, string>;
 }
 
 export const faultRuleSchema = z
@@ -580,6 +585,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     });
     const operation: AwsOperation = { service: described.service, operation: described.operation };
     if (described.accountId) operation.accountId = described.accountId;
+    if (described.service === 'sts' && described.protocol === 'query' && isForm) {
+      operation.parameters = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+    }
     calls.push(operation);
 
     if (outage.active) {

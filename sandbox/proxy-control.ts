@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AwsOperation, FaultRule } from './gap-proxy';
 
-const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional() });
+const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional(), parameters: z.record(z.string(), z.string()).optional() });
 const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
 
 /** Restricts a fault change to one account, leaving the rules other test files set for theirs. */

@@ -12,6 +12,11 @@ export interface HandlerSpec {
   row?: string;
   /** The IAM actions its code declares (shared/playbooks/<row>.ts `actions`, or the service handler's declaration). */
   actions: readonly string[];
+  /**
+   * A playbook that declares a health signal (`health`): the pipeline schedules verify-change after its changes, so it
+   * alone among the playbooks may create schedules (in the health checks' group) and pass their scheduler role.
+   */
+  schedulesHealthCheck?: boolean;
   declaredIn: string;
   /** dist/handlers/<name>/function.zip, built by `npm run build`. */
   bundleZip: string;
@@ -31,6 +36,7 @@ interface PlaybookDeclaration {
   name: string;
   row: string;
   actions: readonly string[];
+  health?: unknown;
 }
 
 /** Every handler in handlers/, each with its declaration and bundle; fails naming what is missing. */
@@ -52,7 +58,17 @@ export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
       throw new HandlerCatalogError(`${bundleZip} is missing: run \`npm run build\` before synthesizing (the app deploys the built bundles)`);
     }
     const playbook = registered.find((p) => p.name === name);
-    if (playbook) return { name, kind: 'playbook', row: playbook.row, actions: playbook.actions, declaredIn: `shared/playbooks/${playbook.row}.ts actions`, bundleZip };
+    if (playbook) {
+      return {
+        name,
+        kind: 'playbook',
+        row: playbook.row,
+        actions: playbook.actions,
+        schedulesHealthCheck: playbook.health !== undefined,
+        declaredIn: `shared/playbooks/${playbook.row}.ts actions`,
+        bundleZip,
+      };
+    }
     const service = serviceHandlers[name];
     if (service) return { name, kind: 'service', actions: service.actions, declaredIn: service.declaredIn, bundleZip };
     throw new HandlerCatalogError(

@@ -1,8 +1,9 @@
 // Cross-account mode, workload side: one remediation role per playbook, assumable only by that handler's role in operations.
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { AccountPrincipal, Policy, Role } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
 import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
@@ -42,6 +43,29 @@ export class RemediationRolesStack extends Stack {
         description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.declaredIn} declares`,
         assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions({ ArnEquals: { 'aws:PrincipalArn': callers } }),
       });
+      // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
+      // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
+      role.assumeRolePolicy?.addStatements(
+        new PolicyStatement({
+          sid: 'TagSessionWithTheIncident',
+          principals: [new AccountPrincipal(crossAccount.operationsAccount)],
+          actions: ['sts:TagSession'],
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': callers },
+            StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler.name },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident] },
+          },
+        }),
+        new PolicyStatement({
+          sid: 'SourceIdentityIsTheHandler',
+          principals: [new AccountPrincipal(crossAccount.operationsAccount)],
+          actions: ['sts:SetSourceIdentity'],
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': callers },
+            StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler.name) },
+          },
+        }),
+      );
       // The playbook's actions and the pipeline's stale-alarm check, which reads the alarm where it lives.
       const grant = scopedStatements(
         [...handler.actions, ...PIPELINE_ACTIONS.alarms],

@@ -1,6 +1,6 @@
 // The runbook automation of one environment in one region: handlers, rules, alarms, state, bus, topics, documents.
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
+import { CfnArchive, CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -17,7 +17,7 @@ import {
   VERIFY_SCHEDULE_GROUP_ENV,
 } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
-import { CROSS_ACCOUNT_ACTIONS, pipelineActions } from '../../shared/pipeline/pipeline-actions';
+import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
@@ -37,6 +37,14 @@ import {
   NAME_PREFIX,
   remediationRoleNameOf,
 } from './settings';
+
+/**
+ * The pipeline's actions a playbook handler is granted: all of them, except that only a playbook that schedules a
+ * health check (it declares `health`) may create schedules and pass the health checks' scheduler role.
+ */
+export function pipelineActionsOf(handler: Pick<HandlerSpec, 'schedulesHealthCheck'>): string[] {
+  return Object.entries(PIPELINE_ACTIONS).flatMap(([resource, actions]) => (resource === 'verifySchedule' && !handler.schedulesHealthCheck ? [] : [...actions]));
+}
 
 export interface RunbookStackProps extends StackProps {
   deployment: StackPlan;
@@ -75,7 +83,8 @@ export class RunbookStack extends Stack {
     Tags.of(this).add('Environment', environment);
     Tags.of(this).add('Component', NAME_PREFIX);
 
-    const key = new ProjectKey(this, 'Key', { alias: `alias/${NAME_PREFIX}`, retain: settings.retainData }).key;
+    const projectKey = new ProjectKey(this, 'Key', { alias: `alias/${NAME_PREFIX}`, retain: settings.retainData });
+    const key = projectKey.key;
     const topics = new EscalationTopics(this, 'EscalationTopics', { config, key });
     const table = new StateTable(this, 'State', {
       tableName: config.stateTableName,
@@ -93,12 +102,19 @@ export class RunbookStack extends Stack {
       eventBusName: config.eventBusName,
       description: 'Runbook decisions (audit) and escalation events of the Notification Service automation',
     });
-    this.projectBus.archive('DecisionArchive', {
+    // The decision archive (every decision, replayable), encrypted with the project's key. CfnArchive rather than
+    // bus.archive(): CDK's Archive would add "kms:ReEncrypt*" to the key policy, and no policy here allows a wildcard action.
+    projectKey.allowEventBridgeArchive(this.projectBus.eventBusArn);
+    const archive = new CfnArchive(this, 'DecisionArchive', {
       archiveName: `${NAME_PREFIX}-decisions`,
       description: 'Every runbook decision, replayable',
+      sourceArn: this.projectBus.eventBusArn,
       eventPattern: { source: [DECISION_SOURCE] },
-      retention: Duration.days(config.recordRetentionDays),
+      retentionDays: Duration.days(config.recordRetentionDays).toDays(),
+      kmsKeyIdentifier: key.keyArn,
     });
+    // EventBridge checks the key policy when the archive is created.
+    archive.node.addDependency(key);
     const undelivered = new DeadLetterQueue(this, 'UndeliveredEvents', {
       queueName: `${NAME_PREFIX}-undelivered-events`,
       holds: 'Alarm and decision events EventBridge could not deliver to a handler',
@@ -131,7 +147,13 @@ export class RunbookStack extends Stack {
     }
 
     const names = new Set(props.handlers.map((h) => h.name));
-    const timers = names.has(TIMER_HANDLER) ? new EscalationTimers(this, 'EscalationTimers', { roleName: `${NAME_PREFIX}-escalation-scheduler-${this.region}`.slice(0, 64) }) : undefined;
+    const timers =
+      names.has(TIMER_HANDLER) || names.has(VERIFY_HANDLER)
+        ? new EscalationTimers(this, 'EscalationTimers', {
+            escalationRoleName: `${NAME_PREFIX}-escalation-scheduler-${this.region}`.slice(0, 64),
+            verifyRoleName: `${NAME_PREFIX}-verify-scheduler-${this.region}`.slice(0, 64),
+          })
+        : undefined;
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
     const ownTargets: ScopeTargets = {
@@ -146,10 +168,10 @@ export class RunbookStack extends Stack {
       killSwitchParameterArn: killSwitch.parameterArn,
       escalationTopicArns: topics.topics.map((t) => t.topicArn),
       escalationKeyArn: key.keyArn,
-      ...(timers
-        ? { scheduleGroupName: timers.scheduleGroupName, verifyScheduleGroupName: timers.verifyScheduleGroupName, schedulerRoleArn: timers.schedulerRole.roleArn }
-        : {}),
     };
+    // Each handler that creates schedules does so in its own lane only (infra/lib/constructs/escalation-routing.ts).
+    const escalationLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.escalation.groupName, schedulerRoleArn: timers.escalation.role.roleArn } : {};
+    const verifyLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};
 
     for (const handler of props.handlers) {
       const environmentVariables: Record<string, string> = {
@@ -166,29 +188,32 @@ export class RunbookStack extends Stack {
       let actions: string[];
       let targets = ownTargets;
       let declaredBy = handler.declaredIn;
+      const schedulesHealthCheck = handler.kind === 'playbook' && handler.schedulesHealthCheck === true && timers !== undefined && names.has(VERIFY_HANDLER);
       if (handler.kind === 'playbook' && crossAccount) {
         // The playbook acts in the workload account through its remediation role; here only the pipeline and STS.
         const roleName = remediationRoleNameOf(handler.name);
         environmentVariables[REMEDIATION_ROLE_ENV] = roleName;
-        actions = [...pipelineActions(), ...CROSS_ACCOUNT_ACTIONS];
+        actions = [...pipelineActionsOf({ schedulesHealthCheck }), ...CROSS_ACCOUNT_ACTIONS];
         targets = { ...ownTargets, remediationRoleArns: [`arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${roleName}`] };
         declaredBy = 'shared/pipeline/pipeline-actions.ts';
       } else if (handler.kind === 'playbook') {
-        actions = [...handler.actions, ...pipelineActions()];
+        actions = [...handler.actions, ...pipelineActionsOf({ schedulesHealthCheck })];
         declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts`;
       } else {
         actions = [...handler.actions];
       }
       if (timers && (handler.name === ESCALATE_HANDLER || handler.name === TIMER_HANDLER)) {
         environmentVariables.ESCALATION_TIMER_ARN = functionArn(TIMER_HANDLER);
-        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.schedulerRole.roleArn;
-        environmentVariables.ESCALATION_SCHEDULE_GROUP = timers.scheduleGroupName;
+        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.escalation.role.roleArn;
+        environmentVariables.ESCALATION_SCHEDULE_GROUP = timers.escalation.groupName;
+        targets = { ...targets, ...escalationLane };
       }
-      if (timers && handler.kind === 'playbook' && names.has(VERIFY_HANDLER)) {
-        // The pipeline schedules the health check after a change: verify-change, invoked with the scheduler role.
+      if (timers && schedulesHealthCheck) {
+        // The pipeline schedules the health check after a change: verify-change, invoked with the health checks' role.
         environmentVariables[VERIFY_CHANGE_ARN_ENV] = functionArn(VERIFY_HANDLER);
-        environmentVariables[VERIFY_SCHEDULE_GROUP_ENV] = timers.verifyScheduleGroupName;
-        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.schedulerRole.roleArn;
+        environmentVariables[VERIFY_SCHEDULE_GROUP_ENV] = timers.verify.groupName;
+        environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.verify.role.roleArn;
+        targets = { ...targets, ...verifyLane };
       }
       const fn = new RunbookFunction(this, `Handler-${handler.name}`, {
         handler,
@@ -218,9 +243,9 @@ export class RunbookStack extends Stack {
       });
     }
     const timer = functions.get(TIMER_HANDLER);
-    if (timers && timer) timers.allowInvoke(timer);
+    if (timers && timer) timers.allowInvoke(timers.escalation, timer, 'InvokeEscalationTimer');
     const verifier = functions.get(VERIFY_HANDLER);
-    if (timers && verifier) timers.allowInvoke(verifier, 'InvokeVerifyChange');
+    if (timers && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
 
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,

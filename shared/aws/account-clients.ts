@@ -1,10 +1,12 @@
 // SDK clients for the account an alarm belongs to: the handler's own credentials, or a remediation role assumed there (STS).
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../config/names';
-import { ConfigurationError, PermanentError } from '../errors';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
+import { OWN_ACCOUNT_ENV, remediationSourceIdentity, REMEDIATION_ROLE_ENV, SESSION_TAG_KEYS } from '../config/names';
+import { ConfigurationError } from '../errors';
+import { incidentIdFor } from '../escalation/incident';
 import { partitionOf } from './arn';
-import { callAws } from './classify-error';
+import { classifyAwsError } from './classify-error';
 import type { SdkClientConfig } from './client-config';
 
 export { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../config/names';
@@ -18,8 +20,6 @@ export interface CrossAccountSettings {
 const ACCOUNT_ID = /^\d{12}$/;
 // IAM role names: 1-64 characters of [\w+=,.@-] (IAM CreateRole RoleName).
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-// Temporary credentials are refreshed this long before they expire, so no request is signed with dying keys.
-const REFRESH_MARGIN_MS = 5 * 60_000;
 // STS AssumeRole DurationSeconds: 900..43200, capped by the role's MaxSessionDuration (default 3600).
 const SESSION_SECONDS = 3600;
 
@@ -41,8 +41,54 @@ export function remediationRoleArn(account: string, roleName: string, region: st
 }
 
 /** An STS role session name (2-64 characters of [\w+=,.@-]) naming the handler, so CloudTrail shows who acted. */
-export function roleSessionName(handler: string): string {
-  return `notification-runbooks-${handler}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+export function roleSessionName(handler: string, incidentId?: string): string {
+  if (!incidentId) return remediationSourceIdentity(handler);
+  return `${handler}.${incidentId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/** Session tag keys the remediation roles' trust policies admit (infra/lib/remediation-roles-stack.ts). */
+export { SESSION_TAG_KEYS } from '../config/names';
+
+/** What an assumed-role session says about who acts and why: in CloudTrail, in the role's `aws:PrincipalTag`s. */
+export interface RemediationSession {
+  RoleSessionName: string;
+  /** Kept through role chaining and shown in CloudTrail as sourceIdentity: the handler's function name. */
+  SourceIdentity: string;
+  Tags: Array<{ Key: string; Value: string }>;
+}
+
+/**
+ * The session a handler opens in a workload account for one incident: its name carries handler and incident id
+ * (`scale-consumers.inc-3f2a9c1b7d44`), its source identity the handler's function name, its tags both.
+ * Without an incident (a caller that has none) the session names the handler only.
+ */
+export function remediationSession(handler: string, incidentKey?: string): RemediationSession {
+  const incidentId = incidentKey ? incidentIdFor(incidentKey) : undefined;
+  return {
+    RoleSessionName: roleSessionName(handler, incidentId),
+    SourceIdentity: remediationSourceIdentity(handler),
+    Tags: [
+      { Key: SESSION_TAG_KEYS.playbook, Value: handler },
+      ...(incidentId ? [{ Key: SESSION_TAG_KEYS.incident, Value: incidentId }] : []),
+    ],
+  };
+}
+
+/**
+ * The incident key of a raw alarm event (alarm ARN + state timestamp, as shared/events/alarm-event.ts builds it), read
+ * before parsing so the session can name it; undefined when the event does not look like one (the parser rejects it).
+ */
+export function incidentKeyOfRawEvent(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const event = raw as { resources?: unknown; region?: unknown; account?: unknown; detail?: { alarmName?: unknown; state?: { timestamp?: unknown } } };
+  const timestamp = event.detail?.state?.timestamp;
+  if (typeof timestamp !== 'string') return undefined;
+  const first = Array.isArray(event.resources) ? (event.resources[0] as unknown) : undefined;
+  if (typeof first === 'string') return `${first}#${timestamp}`;
+  const { region, account } = event;
+  const alarmName = event.detail?.alarmName;
+  if (typeof region !== 'string' || typeof account !== 'string' || typeof alarmName !== 'string') return undefined;
+  return `arn:${partitionOf(region)}:cloudwatch:${region}:${account}:alarm:${alarmName}#${timestamp}`;
 }
 
 /** The account of a raw event, read before parsing so the right clients can be chosen; the parser still validates it. */
@@ -56,39 +102,27 @@ export function accountOfRawEvent(raw: unknown): string | undefined {
 export { accountOfArn } from './arn';
 
 /**
- * Credentials of a role assumed with STS, fetched on first use (so an event rejected before any AWS call costs no
- * AssumeRole either), shared by every client of the account and refreshed before they expire.
+ * Credentials of a role assumed with STS (the SDK's fromTemporaryCredentials), fetched on first use (so an event rejected
+ * before any AWS call costs no AssumeRole either), shared by every client of the session (the SDK's own memoization,
+ * refreshed five minutes before expiry) and classified like any AWS failure: a refusal is permanent and names the role.
  */
-export function assumedRoleCredentials(
-  sts: Pick<STSClient, 'send'>,
-  roleArn: string,
-  sessionName: string,
-  nowMs: () => number = Date.now,
-): AwsCredentialIdentityProvider {
-  let cached: AwsCredentialIdentity | undefined;
-  let pending: Promise<AwsCredentialIdentity> | undefined;
-  const fetchCredentials = async (): Promise<AwsCredentialIdentity> => {
-    const { Credentials: credentials } = await callAws(`STS AssumeRole ${roleArn}`, () =>
-      sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: SESSION_SECONDS })),
-    );
-    if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
-      throw new PermanentError(`STS AssumeRole ${roleArn} returned no credentials`);
+export function assumedRoleCredentials(config: SdkClientConfig, roleArn: string, session: RemediationSession): AwsCredentialIdentityProvider {
+  const { credentials, ...stsConfig } = config;
+  const provider = fromTemporaryCredentials({
+    params: { RoleArn: roleArn, DurationSeconds: SESSION_SECONDS, ...session },
+    // The handler's own credentials (the environment's in Lambda) sign the AssumeRole, with the project's client settings.
+    ...(credentials ? { masterCredentials: credentials } : {}),
+    clientConfig: stsConfig,
+  });
+  const classified: AwsCredentialIdentityProvider = async (properties) => {
+    try {
+      return await provider(properties);
+    } catch (error) {
+      throw classifyAwsError(error, `STS AssumeRole ${roleArn} (session ${session.RoleSessionName})`);
     }
-    return {
-      accessKeyId: credentials.AccessKeyId,
-      secretAccessKey: credentials.SecretAccessKey,
-      ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
-      ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
-    };
   };
-  return async () => {
-    if (cached && (!cached.expiration || cached.expiration.getTime() - nowMs() > REFRESH_MARGIN_MS)) return cached;
-    pending ??= fetchCredentials().finally(() => {
-      pending = undefined;
-    });
-    cached = await pending;
-    return cached;
-  };
+  // Never undefined for a provider given; the type allows it for an unset one.
+  return memoizeIdentityProvider(classified, isIdentityExpired, doesIdentityRequireRefresh) as AwsCredentialIdentityProvider;
 }
 
 export interface AccountClientsOptions<T> {
@@ -96,16 +130,17 @@ export interface AccountClientsOptions<T> {
   build(config: SdkClientConfig): T;
   config: SdkClientConfig;
   settings: CrossAccountSettings;
-  sessionName: string;
-  /** The STS client that assumes the roles, with the handler's own credentials; built on first need. */
-  createSts(config: SdkClientConfig): Pick<STSClient, 'send'>;
+  /** The handler whose remediation role is assumed: it names the session. */
+  handler: string;
 }
 
-/** One set of clients per account, built once per container: the own account's eagerly, the others on first use. */
+/**
+ * One set of clients per account: the own account's built once per container, another account's per incident, since
+ * the session names the incident. Lambda runs one event at a time per container, so one session per account is kept.
+ */
 export class AccountClients<T> {
   private readonly own: T;
-  private readonly assumed = new Map<string, T>();
-  private sts: Pick<STSClient, 'send'> | undefined;
+  private readonly assumed = new Map<string, { sessionName: string; clients: T }>();
 
   constructor(private readonly options: AccountClientsOptions<T>) {
     this.own = options.build(options.config);
@@ -118,19 +153,18 @@ export class AccountClients<T> {
   /**
    * The clients that act in `account`: the handler's own unless cross-account mode is configured and the account is
    * another one (`ownAccountHint`, e.g. from the invoked function's ARN, stands in when RUNBOOK_ACCOUNT_ID is unset).
+   * `incidentKey` names the session (and tags it), so what the role did in the workload account is the incident's.
    */
-  forAccount(account: string | undefined, ownAccountHint?: string): T {
+  forAccount(account: string | undefined, ownAccountHint?: string, incidentKey?: string): T {
     const { settings } = this.options;
     const ownAccount = settings.ownAccountId ?? ownAccountHint;
     if (!settings.remediationRoleName || !account || account === ownAccount) return this.own;
-    let clients = this.assumed.get(account);
-    if (!clients) {
-      this.sts ??= this.options.createSts(this.options.config);
-      const roleArn = remediationRoleArn(account, settings.remediationRoleName, this.options.config.region ?? '');
-      const credentials = assumedRoleCredentials(this.sts, roleArn, this.options.sessionName);
-      clients = this.options.build({ ...this.options.config, credentials });
-      this.assumed.set(account, clients);
-    }
+    const session = remediationSession(this.options.handler, incidentKey);
+    const known = this.assumed.get(account);
+    if (known?.sessionName === session.RoleSessionName) return known.clients;
+    const roleArn = remediationRoleArn(account, settings.remediationRoleName, this.options.config.region ?? '');
+    const clients = this.options.build({ ...this.options.config, credentials: assumedRoleCredentials(this.options.config, roleArn, session) });
+    this.assumed.set(account, { sessionName: session.RoleSessionName, clients });
     return clients;
   }
 }

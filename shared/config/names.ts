@@ -24,3 +24,10 @@ export const OWN_ACCOUNT_ENV = 'RUNBOOK_ACCOUNT_ID';
 /** Set by infra for the rows that change something: verify-change's ARN and the health checks' schedule group. */
 export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
 export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';
+
+/** Session tag keys of a remediation role's sessions (shared/aws/account-clients.ts); its trust policy admits these only. */
+export const SESSION_TAG_KEYS = { incident: 'runbook-incident', playbook: 'runbook-playbook' } as const;
+/** The SourceIdentity a handler sets on the remediation role's sessions (kept through role chaining, shown in CloudTrail). */
+export function remediationSourceIdentity(handler: string): string {
+  return `notification-runbooks-${handler}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}

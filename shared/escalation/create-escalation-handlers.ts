@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { AccountClients, crossAccountSettings, roleSessionName } from '../aws/account-clients';
+import { AccountClients, crossAccountSettings } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { callAws } from '../aws/classify-error';
 import { clientConfig } from '../aws/client-config';
@@ -74,8 +74,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const alarmAccounts = new AccountClients({
     config: sdkConfig,
     settings: crossAccountSettings(env),
-    sessionName: roleSessionName(handlerName),
-    createSts: () => sts,
+    handler: handlerName,
     build: (config) => new AlarmStateReader(new CloudWatchClient(config)),
   });
 

@@ -1,11 +1,10 @@
 // Wires a playbook into the pipeline once per container and returns the Lambda handler for its alarm events.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, roleSessionName } from '../aws/account-clients';
+import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, incidentKeyOfRawEvent } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, type SdkClientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
@@ -61,8 +60,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
   const accounts = new AccountClients({
     config: sdkConfig,
     settings: crossAccountSettings(env),
-    sessionName: roleSessionName(options.playbook.name),
-    createSts: (config) => new STSClient(config),
+    handler: options.playbook.name,
     build: (config) => {
       const cloudWatch = new CloudWatchClient(config);
       return { clients: createClients(config, { cloudWatch }), alarms: new AlarmStateReader(cloudWatch) };
@@ -86,8 +84,9 @@ export function createAlarmHandler<Clients, Target extends { resource: ResourceR
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
-      // Cross-account mode: act in the alarm's account through its remediation role (assumed on first use only).
-      const inAccount = pipeline.accounts.forAccount(accountOfRawEvent(event), accountOfArn(context?.invokedFunctionArn));
+      // Cross-account mode: act in the alarm's account through its remediation role (assumed on first use only), in a
+      // session named and tagged after the incident.
+      const inAccount = pipeline.accounts.forAccount(accountOfRawEvent(event), accountOfArn(context?.invokedFunctionArn), incidentKeyOfRawEvent(event));
       const services = options.services?.alarms ? pipeline.services : { ...pipeline.services, alarms: inAccount.alarms };
       return await runPlaybook({ ...pipeline, clients: inAccount.clients, services }, event);
     } finally {

@@ -19,8 +19,11 @@ export const PIPELINE_ACTIONS = {
 
 export type PipelineResource = keyof typeof PIPELINE_ACTIONS;
 
-/** Only in cross-account mode (shared/aws/account-clients.ts): the remediation role in the alarm's account. */
-export const CROSS_ACCOUNT_ACTIONS = ['sts:AssumeRole'] as const;
+/**
+ * Only in cross-account mode (shared/aws/account-clients.ts): the remediation role in the alarm's account, in a session
+ * tagged with the incident and the playbook and carrying the handler as source identity.
+ */
+export const CROSS_ACCOUNT_ACTIONS = ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'] as const;
 
 /** Every pipeline action, flat. */
 export function pipelineActions(): string[] {

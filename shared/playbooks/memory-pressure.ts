@@ -88,26 +88,30 @@ async function publishedInvocations(ctx: Ctx, target: FunctionTarget, functionAr
   return found;
 }
 
-/** The alarm's metric must come from a filter on this function's log group, or the target was guessed wrong. */
+/**
+ * The alarm's metric must come from a filter on this function's log group, or the target was guessed wrong.
+ * DescribeMetricFilters is asked about that one log group (`logGroupName`): IAM authorizes it on the log group's ARN,
+ * which is what the role is granted. Asked by metric name and namespace alone it is an account-wide listing, which a
+ * log-group-scoped grant refuses (AccessDenied in real AWS, invisible on the emulator). The metric is matched here.
+ */
 async function confirmMetricFilter(ctx: Ctx, target: FunctionTarget, configuration: FunctionConfiguration): Promise<void> {
   const filter = target.metricFilter;
   if (!filter) return;
   // A function may log to a log group of its own choosing (LoggingConfig.LogGroup); /aws/lambda/<name> otherwise.
   const logGroup = configuration.LoggingConfig?.LogGroup ?? `/aws/lambda/${target.functionName}`;
-  const groups = await callAws('CloudWatch Logs DescribeMetricFilters', async () => {
+  const published = await callAws(`CloudWatch Logs DescribeMetricFilters ${logGroup}`, async () => {
     const all: string[] = [];
-    for await (const page of paginateDescribeMetricFilters(
-      { client: ctx.clients.logs },
-      { metricNamespace: filter.namespace, metricName: filter.metricName },
-    )) {
-      all.push(...(page.metricFilters ?? []).map((f) => f.logGroupName ?? '?'));
+    for await (const page of paginateDescribeMetricFilters({ client: ctx.clients.logs }, { logGroupName: logGroup })) {
+      for (const metricFilter of page.metricFilters ?? []) {
+        for (const t of metricFilter.metricTransformations ?? []) all.push(`${t.metricNamespace ?? '?'}/${t.metricName ?? '?'}`);
+      }
     }
     return all;
   });
-  if (!groups.includes(logGroup)) {
+  if (!published.includes(`${filter.namespace}/${filter.metricName}`)) {
     throw new PermanentError(
       `${filter.namespace}/${filter.metricName} is not counted from ${target.functionName}'s log group ${logGroup} ` +
-        `(metric filters publishing it: ${groups.join(', ') || 'none'}): not raising memory of a function the alarm may not be about`,
+        `(metrics its filters publish: ${[...new Set(published)].join(', ') || 'none'}): not raising memory of a function the alarm may not be about`,
     );
   }
 }

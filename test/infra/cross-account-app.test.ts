@@ -2,8 +2,9 @@
 // offers each playbook a remediation role. Synthesized once, offline, for production in both regions.
 import { Match } from 'aws-cdk-lib/assertions';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
-import { pipelineActions } from '../../shared/pipeline/pipeline-actions';
+import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
+import { iamSimulationSuite } from './suites/iam-simulation';
 import { nagSuite } from './suites/nag';
 import { functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
@@ -80,33 +81,47 @@ describe('cross-account mode (production)', () => {
       const { resource, roleId } = functionOf(ops, functionNameOf(handler));
       expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS } });
       const granted = grantedActions(ops, roleId);
-      for (const action of pipelineActions()) expect(granted).toContain(action);
-      const assume = statementsOfRole(ops, roleId).find((s) => s.Action === 'sts:AssumeRole');
-      expect(assume?.Resource).toEqual(`arn:aws:iam::${WORKLOAD}:role/${remediationRoleNameOf(handler)}`);
+      const spec = app().built.handlers.find((h) => h.name === handler)!;
+      for (const action of pipelineActionsOf(spec)) expect(granted).toContain(action);
+      // Only a playbook that schedules a health check may create schedules and pass a scheduler role.
+      expect(granted.has('scheduler:CreateSchedule')).toBe(spec.schedulesHealthCheck === true);
+      expect(granted.has('iam:PassRole')).toBe(spec.schedulesHealthCheck === true);
+      const assume = statementsOfRole(ops, roleId).find((s) => [s.Action].flat().includes('sts:AssumeRole'));
+      expect(assume).toMatchObject({
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+        Resource: `arn:aws:iam::${WORKLOAD}:role/${remediationRoleNameOf(handler)}`,
+      });
       // The watched resources are reached only through the role: no statement here names them or the workload account.
-      const elsewhere = statementsOfRole(ops, roleId).filter((s) => s.Action !== 'sts:AssumeRole');
+      const elsewhere = statementsOfRole(ops, roleId).filter((s) => s !== assume);
       const { watched } = { watched: JSON.stringify(elsewhere.map((s) => s.Resource)) };
       expect(watched).not.toContain(WORKLOAD);
       expect(watched).not.toMatch(/notification-service-(queue|consumer|db)/);
     }
   });
 
-  it('lets each remediation role be assumed only by its handler\'s execution roles, and grants it the playbook\'s actions in both regions', () => {
+  it('lets each remediation role be assumed only by its handler\'s execution roles, in sessions tagged with the incident and the handler as source identity, and grants it the playbook\'s actions in both regions', () => {
     const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
     const json = template('NotificationRunbooksRemediation-production');
     for (const handler of playbooks()) {
+      const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
       roles.hasResourceProperties('AWS::IAM::Role', {
         RoleName: remediationRoleNameOf(handler),
         AssumeRolePolicyDocument: {
           Statement: [
+            Match.objectLike({ Action: 'sts:AssumeRole', Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) }, Condition: { ArnEquals: callers } }),
             Match.objectLike({
-              Action: 'sts:AssumeRole',
+              Action: 'sts:TagSession',
               Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
               Condition: {
-                ArnEquals: {
-                  'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`),
-                },
+                ArnEquals: callers,
+                StringEquals: { 'aws:RequestTag/runbook-playbook': handler },
+                'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
               },
+            }),
+            Match.objectLike({
+              Action: 'sts:SetSourceIdentity',
+              Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
+              Condition: { ArnEquals: callers, StringEquals: { 'sts:SourceIdentity': `notification-runbooks-${handler}` } },
             }),
           ],
         },
@@ -123,3 +138,4 @@ describe('cross-account mode (production)', () => {
 });
 
 describe('cdk-nag in cross-account mode', () => nagSuite(app));
+describe('IAM simulation (cross-account)', () => iamSimulationSuite(app, { mode: 'cross-account' }));

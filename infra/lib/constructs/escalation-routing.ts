@@ -13,29 +13,48 @@ import { lambdaTarget } from './alarm-routing';
 export const ESCALATE_HANDLER = 'escalate';
 export const TIMER_HANDLER = 'escalation-timer';
 
-/** The schedule group and the role EventBridge Scheduler invokes the timer handler with; built before the functions. */
-export class EscalationTimers extends Construct {
-  readonly scheduleGroupName = ESCALATION_SCHEDULE_GROUP;
-  /** The health checks after a change (verify-change), in their own group. */
-  readonly verifyScheduleGroupName = VERIFY_SCHEDULE_GROUP;
-  readonly schedulerRole: Role;
+/** One kind of durable timer: its schedule group, and the role Scheduler invokes its one target with, from that group only. */
+export interface ScheduleLane {
+  groupName: string;
+  groupArn: string;
+  role: Role;
+}
 
-  constructor(scope: Construct, id: string, props: { roleName: string }) {
+/**
+ * The schedule groups and roles EventBridge Scheduler invokes the timer handlers with; built before the functions.
+ * Two lanes, never crossed: escalation timers (group notification-runbooks, invoking escalation-timer) and health checks
+ * (group notification-runbooks-verify, invoking verify-change). Each role trusts Scheduler only for schedules of its own
+ * group (aws:SourceArn is the schedule group's ARN) and may invoke only its own target, so a handler allowed to create
+ * health checks cannot make a schedule that fires an escalation timer, nor the reverse.
+ */
+export class EscalationTimers extends Construct {
+  readonly escalation: ScheduleLane;
+  readonly verify: ScheduleLane;
+
+  constructor(scope: Construct, id: string, props: { escalationRoleName: string; verifyRoleName: string }) {
     super(scope, id);
-    new CfnScheduleGroup(this, 'Group', { name: this.scheduleGroupName });
-    new CfnScheduleGroup(this, 'VerifyGroup', { name: this.verifyScheduleGroupName });
-    const stack = Stack.of(this);
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      roleName: props.roleName,
-      description: 'EventBridge Scheduler invokes the escalation-timer and verify-change handlers with this role, and nothing else',
-      // Confused-deputy guard (EventBridge Scheduler execution role).
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-    });
+    this.escalation = this.lane('', ESCALATION_SCHEDULE_GROUP, props.escalationRoleName, 'escalation-timer');
+    this.verify = this.lane('Verify', VERIFY_SCHEDULE_GROUP, props.verifyRoleName, 'verify-change');
   }
 
-  /** Lets the schedules invoke a timer target (escalation-timer, verify-change) once it exists. */
-  allowInvoke(timer: IFunction, sid = 'InvokeEscalationTimer'): void {
-    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ sid, actions: ['lambda:InvokeFunction'], resources: [timer.functionArn] }));
+  private lane(idPrefix: string, groupName: string, roleName: string, target: string): ScheduleLane {
+    const stack = Stack.of(this);
+    new CfnScheduleGroup(this, `${idPrefix}Group`, { name: groupName });
+    const groupArn = `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule-group/${groupName}`;
+    const role = new Role(this, `${idPrefix}SchedulerRole`, {
+      roleName,
+      description: `EventBridge Scheduler invokes the ${target} handler with this role, for schedules of the group ${groupName} only`,
+      // Confused-deputy guard (EventBridge Scheduler execution role): this account's schedules, of this group only.
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': groupArn } },
+      }),
+    });
+    return { groupName, groupArn, role };
+  }
+
+  /** Lets a lane's schedules invoke its target (escalation-timer, verify-change) once it exists. */
+  allowInvoke(lane: ScheduleLane, target: IFunction, sid: string): void {
+    lane.role.addToPrincipalPolicy(new PolicyStatement({ sid, actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }));
   }
 }
 

@@ -53,7 +53,7 @@ export class ProjectKey extends Construct {
     const account = Stack.of(this).account;
     this.key = new Key(this, 'Key', {
       alias: props.alias,
-      description: 'Notification Service runbook automation: escalation topics and handler environment variables',
+      description: 'Notification Service runbook automation: escalation topics, handler environment variables and the decision archive',
       enableKeyRotation: true,
       // KMS waits 7-30 days before deleting a key; the longest wait leaves time to notice a mistaken deletion.
       pendingWindow: Duration.days(30),
@@ -73,5 +73,25 @@ export class ProjectKey extends Construct {
         ],
       }),
     });
+  }
+
+  /**
+   * EventBridge encrypts an archive of `eventBusArn` with this key (EventBridge archive encryption with a customer-managed
+   * key): data keys bound to the bus by the encryption context, and DescribeKey. The actions are listed where CDK's
+   * Archive construct would grant "kms:ReEncrypt*": no policy in this app allows a wildcard action.
+   */
+  allowEventBridgeArchive(eventBusArn: string): void {
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'EventBridgeEncryptsTheDecisionArchive',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': eventBusArn } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new PolicyStatement({ sid: 'EventBridgeDescribesTheArchiveKey', principals: [new ServicePrincipal('events.amazonaws.com')], actions: ['kms:DescribeKey'], resources: ['*'] }),
+    );
   }
 }

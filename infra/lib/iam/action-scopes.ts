@@ -144,7 +144,8 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'sns:Publish': on('escalation-topic'),
   'sns:GetTopicAttributes': on('escalation-topic'),
   'sns:ListSubscriptionsByTopic': on('escalation-topic'),
-  // EventBridge Scheduler: the escalation timers, in the project's schedule group.
+  // EventBridge Scheduler: escalation timers and health checks, each handler in its own schedule group only (the
+  // group is part of the schedule's ARN); the scheduler role it may pass is that group's.
   'scheduler:CreateSchedule': on('schedule'),
   'scheduler:UpdateSchedule': on('schedule'),
   'scheduler:DeleteSchedule': on('schedule'),
@@ -159,6 +160,9 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'support:DescribeServices': anyResource(),
   // STS
   'sts:AssumeRole': on('remediation-role'),
+  // The session carries the incident: tags (incident, playbook) and the handler as source identity (attribution).
+  'sts:TagSession': on('remediation-role'),
+  'sts:SetSourceIdentity': on('remediation-role'),
   'sts:GetCallerIdentity': anyResource(),
 };
 

@@ -22,9 +22,9 @@ export interface ScopeTargets {
   escalationKeyArn?: string;
   automationDocumentNames?: readonly string[];
   runbookFunctionArns?: readonly string[];
+  /** The schedule group this handler's timers go in (escalation timers, or health checks): never both. */
   scheduleGroupName?: string;
-  /** The health checks' schedule group (shared/pipeline/verify-change-plan.ts), beside the escalation timers'. */
-  verifyScheduleGroupName?: string;
+  /** The role this handler may pass to Scheduler: its schedule group's. */
   schedulerRoleArn?: string;
   remediationRoleArns?: readonly string[];
 }
@@ -108,13 +108,12 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       return perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:automation-execution/*`, wildcardReason: 'automation execution ids are assigned when a runbook starts' }]);
     case 'schedule': {
       const group = required(t.scheduleGroupName, kind, declaredBy);
-      const groups = [group, ...(t.verifyScheduleGroupName ? [t.verifyScheduleGroupName] : [])];
-      return perRegion((r) =>
-        groups.map((g) => ({
-          arn: `arn:${p}:scheduler:${r}:${a}:schedule/${g}/*`,
-          wildcardReason: `escalation timers and health checks are named per incident at run time, inside the project's schedule group ${g}`,
-        })),
-      );
+      return perRegion((r) => [
+        {
+          arn: `arn:${p}:scheduler:${r}:${a}:schedule/${group}/*`,
+          wildcardReason: `timers are named per incident at run time, inside this handler's own schedule group ${group}`,
+        },
+      ]);
     }
     case 'scheduler-role':
       return [{ arn: required(t.schedulerRoleArn, kind, declaredBy) }];

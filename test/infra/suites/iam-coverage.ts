@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { functionNameOf } from '../../../infra/lib/settings';
 import { REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
 import {
   apiCallsOfHandler,
   apiCallsOfMetafile,
@@ -15,16 +16,19 @@ import {
 } from '../support/sdk-calls';
 import { functionOf, grantedActions, ROOT_DIR, type SynthesizedApp } from '../support/synth';
 
-/** Calls the code makes only in a configuration infra grants them with (checked by the cross-account suite). */
-const CONDITIONAL_CALLS: Readonly<Record<string, { unlessEnv: string; why: string }>> = {
-  'sts:AssumeRole': { unlessEnv: REMEDIATION_ROLE_ENV, why: 'shared/aws/account-clients.ts assumes a role only when REMEDIATION_ROLE_NAME is set (cross-account mode)' },
+/** Calls the code makes only in a configuration infra grants them with (the function's environment says which). */
+const CONDITIONAL_CALLS: Readonly<Record<string, { unlessEnv: readonly string[]; why: string }>> = {
+  'sts:AssumeRole': { unlessEnv: [REMEDIATION_ROLE_ENV], why: 'shared/aws/account-clients.ts assumes a role only when REMEDIATION_ROLE_NAME is set (cross-account mode)' },
+  // Every alarm handler bundles the pipeline's VerifyScheduler, but shared/pipeline/create-alarm-handler.ts builds it only
+  // for a playbook that declares `health`; infra gives exactly those the health checks' schedule group.
+  'scheduler:CreateSchedule': { unlessEnv: [VERIFY_SCHEDULE_GROUP_ENV, 'ESCALATION_SCHEDULE_GROUP'], why: 'the pipeline schedules a health check only after a change of a playbook that declares health' },
 };
 
 /** Drops the calls the function's environment says it never makes. */
 function unconditional(calls: ApiCall[], env: Record<string, unknown>): ApiCall[] {
   return calls.filter((call) => {
     const conditional = CONDITIONAL_CALLS[call.operation];
-    return !conditional || env[conditional.unlessEnv] !== undefined;
+    return !conditional || conditional.unlessEnv.some((name) => env[name] !== undefined);
   });
 }
 

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
-import { pipelineActions } from '../../../shared/pipeline/pipeline-actions';
+import { pipelineActionsOf } from '../../../infra/lib/runbook-stack';
 import { readRunbookDocuments } from '../../../infra/lib/constructs/runbook-documents';
 import { ENVIRONMENT_INFRA, functionNameOf } from '../../../infra/lib/settings';
 import {
@@ -157,7 +157,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       for (const handler of synthesized.built.handlers) {
         const { roleId } = functionOf(t(), functionNameOf(handler.name));
         const granted = grantedActions(t(), roleId);
-        const declared = handler.kind === 'playbook' ? [...handler.actions, ...pipelineActions()] : [...handler.actions];
+        const declared = handler.kind === 'playbook' ? [...handler.actions, ...pipelineActionsOf(handler)] : [...handler.actions];
         expect(declared.filter((action) => !granted.has(action))).toEqual([]);
       }
       const wildcards = allowedActionsAnywhere(t()).filter(({ action }) => action.includes('*'));
@@ -207,7 +207,25 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     it('creates the kill switch off, the project bus with its decision archive, and the escalation path\'s rules', () => {
       assertions().hasResourceProperties('AWS::SSM::Parameter', { Name: '/notification-runbooks/kill-switch', Value: 'off', Type: 'String' });
       assertions().hasResourceProperties('AWS::Events::EventBus', { Name: 'notification-runbooks' });
-      assertions().hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['notification-service.runbooks'] } });
+      // The decision archive is encrypted with the project's key, whose policy lets EventBridge use it for this bus only.
+      const [keyId] = resourcesOfType(t(), 'AWS::KMS::Key')[0]!;
+      const [busId] = resourcesOfType(t(), 'AWS::Events::EventBus')[0]!;
+      assertions().hasResourceProperties('AWS::Events::Archive', {
+        EventPattern: { source: ['notification-service.runbooks'] },
+        KmsKeyIdentifier: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
+      });
+      assertions().hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+              Condition: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': { 'Fn::GetAtt': [busId, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
       if (synthesized.built.handlers.some((h) => h.name === 'escalate')) {
         assertions().hasResourceProperties('AWS::Events::Rule', {
           EventBusName: Match.anyValue(),

@@ -50,6 +50,14 @@ const POWERTOOLS_SSM: Readonly<Record<string, string>> = {
   setParameter: 'PutParameter',
 };
 
+/**
+ * @aws-sdk/credential-providers entry points -> the STS call they make with the SDK's own STS client (nested-clients),
+ * loaded on demand into a chunk: counted when that command module is in the deployment package.
+ */
+const CREDENTIAL_PROVIDERS: Readonly<Record<string, { prefix: string; operation: string; module: string }>> = {
+  fromTemporaryCredentials: { prefix: 'sts', operation: 'AssumeRole', module: 'node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/commands/AssumeRoleCommand.js' },
+};
+
 function moduleDir(rootDir: string, pkg: string): string {
   return join(rootDir, 'node_modules', pkg, 'dist-es');
 }
@@ -92,7 +100,8 @@ function callsOfSource(rootDir: string, sourcePath: string, bundled: ReadonlySet
     if (!clause || clause.isTypeOnly) continue;
     const isSdk = pkg in SDK_PACKAGE_PREFIX;
     const isPowertoolsParameters = pkg.startsWith('@aws-lambda-powertools/parameters');
-    if (!isSdk && !isPowertoolsParameters) {
+    const isCredentialProviders = pkg === '@aws-sdk/credential-providers';
+    if (!isSdk && !isPowertoolsParameters && !isCredentialProviders) {
       if (pkg.startsWith('@aws-sdk/') && pkg !== '@aws-sdk/types') {
         throw new UnattributableCallError(`${sourcePath} imports ${pkg}: add its IAM prefix to SDK_PACKAGE_PREFIX (infra/lib/iam/api-actions.ts)`);
       }
@@ -107,6 +116,12 @@ function callsOfSource(rootDir: string, sourcePath: string, bundled: ReadonlySet
       if (element.isTypeOnly) continue;
       const name = (element.propertyName ?? element.name).text;
       const via = `${sourcePath} imports ${name} from ${pkg}`;
+      if (isCredentialProviders) {
+        const provider = CREDENTIAL_PROVIDERS[name];
+        if (!provider) throw new UnattributableCallError(`${via}: which STS API does it call? Add it to CREDENTIAL_PROVIDERS`);
+        if (inBundle(bundled, provider.module)) calls.push(toCall(provider.prefix, provider.operation, via, [provider.module]));
+        continue;
+      }
       if (isPowertoolsParameters) {
         const operation = POWERTOOLS_SSM[name];
         if (!operation) throw new UnattributableCallError(`${via}: which SSM API does it call? Add it to POWERTOOLS_SSM`);

@@ -4,6 +4,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -27,15 +28,35 @@ async function auditEntries(account: SandboxAccount, resourceArn: string | undef
   return result.Items?.length ?? 0;
 }
 
-async function assumeRoleCalls(accountId: string, since = 0): Promise<number> {
+/** The AssumeRole requests the operations account made, with their parameters as they reached STS (the proxy reads them). */
+async function assumeRoleRequests(accountId: string, since = 0): Promise<Array<Record<string, string>>> {
   const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
-  return calls.filter((c) => c.accountId === accountId && c.service === 'sts' && c.operation === 'AssumeRole').length;
+  return calls.filter((c) => c.accountId === accountId && c.service === 'sts' && c.operation === 'AssumeRole').map((c) => c.parameters ?? {});
+}
+
+async function assumeRoleCalls(accountId: string, since = 0): Promise<number> {
+  return (await assumeRoleRequests(accountId, since)).length;
+}
+
+/** The session an incident's AssumeRole must open: named and tagged after handler and incident (shared/aws/account-clients.ts). */
+function expectedSession(incidentKey: string, roleArn: string): Record<string, string> {
+  const id = incidentIdFor(incidentKey);
+  return expect.objectContaining({
+    RoleArn: roleArn,
+    RoleSessionName: `scale-consumers.${id}`,
+    SourceIdentity: 'notification-runbooks-scale-consumers',
+    'Tags.member.1.Key': 'runbook-playbook',
+    'Tags.member.1.Value': 'scale-consumers',
+    'Tags.member.2.Key': 'runbook-incident',
+    'Tags.member.2.Value': id,
+  }) as Record<string, string>;
 }
 
 describe('scale-consumers in cross-account mode', () => {
   let operations: SandboxAccount;
   let workload: SandboxAccount;
   let handler: AlarmHandler;
+  const roleArn = (): string => `arn:aws:iam::${workload.accountId}:role/${ROLE_NAME}`;
 
   beforeAll(async () => {
     operations = await provisionAccount('production');
@@ -46,7 +67,7 @@ describe('scale-consumers in cross-account mode', () => {
         RoleName: ROLE_NAME,
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole' }],
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'] }],
         }),
       }),
     );
@@ -60,7 +81,8 @@ describe('scale-consumers in cross-account mode', () => {
     delete process.env[OWN_ACCOUNT_ENV];
   });
 
-  it("scales the workload account's consumers, and keeps the claim, audit trail and decision in the operations account", async () => {
+  it("scales the workload account's consumers in a session named and tagged after the incident, and keeps the claim, audit trail and decision in the operations account", async () => {
+    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     expect(await maximumConcurrency(workload)).toBe(50);
     const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
     expect(event).toMatchObject({ account: workload.accountId });
@@ -73,15 +95,16 @@ describe('scale-consumers in cross-account mode', () => {
     expect(await maximumConcurrency(operations)).toBe(50);
     expect(await auditEntries(operations, decision.resource?.arn)).toBe(1);
     expect(await auditEntries(workload, decision.resource?.arn)).toBe(0);
-    expect(await assumeRoleCalls(operations.accountId)).toBe(1);
+    // One AssumeRole for all the incident's clients (alarm re-read, SQS, Lambda), its session the incident's.
+    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn())]);
   });
 
-  it('restores the workload baseline on OK with the role it already assumed', async () => {
+  it('restores the workload baseline on OK in a session of that state change\'s own incident', async () => {
     const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     const decision = await handler(await workload.transition(queueAlarmName(workload.topology), 'OK'));
     expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId });
     expect(await maximumConcurrency(workload)).toBe(50);
-    expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
+    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn())]);
   });
 
   it('acts in its own account with its own credentials when the alarm is there', async () => {

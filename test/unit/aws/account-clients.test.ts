@@ -1,5 +1,6 @@
-// Cross-account clients: own credentials for the handler's own account, a remediation role assumed (once) for another.
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+// Cross-account clients: own credentials for the handler's own account, a remediation role assumed per incident for another.
+// fromTemporaryCredentials signs AssumeRole with the SDK's own STS client (@aws-sdk/nested-clients), mocked here.
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AccountClients,
@@ -7,24 +8,32 @@ import {
   accountOfRawEvent,
   assumedRoleCredentials,
   crossAccountSettings,
+  incidentKeyOfRawEvent,
   remediationRoleArn,
+  remediationSession,
   roleSessionName,
   type CrossAccountSettings,
 } from '../../../shared/aws/account-clients';
 import { clientConfig, type SdkClientConfig } from '../../../shared/aws/client-config';
+import { incidentIdFor } from '../../../shared/escalation/incident';
 import { ConfigurationError, PermanentError } from '../../../shared/errors';
 
 const OWN = '111111111111';
 const WORKLOAD = '222222222222';
 const expiration = (msFromNow: number, now: number): Date => new Date(now + msFromNow);
 
-function accounts(settings: CrossAccountSettings, sts: STSClient = new STSClient({ region: 'us-east-1' })) {
+// The handler's own credentials, as Lambda's environment gives them: they sign the AssumeRole.
+const OWN_CREDENTIALS = { accessKeyId: 'AKIAOWN', secretAccessKey: 'own-secret' };
+const config = (): SdkClientConfig => ({ ...clientConfig({ region: 'us-west-2' }), credentials: async () => OWN_CREDENTIALS });
+const ALARM_ARN = `arn:aws:cloudwatch:us-west-2:${WORKLOAD}:alarm:NotificationService Queue Depth > 1000 (notification-service-queue)`;
+const INCIDENT_KEY = `${ALARM_ARN}#2026-01-01T00:00:00.000+0000`;
+
+function accounts(settings: CrossAccountSettings) {
   const built: SdkClientConfig[] = [];
-  const clients = new AccountClients({
-    config: clientConfig({ region: 'us-west-2' }),
+  const clients = new AccountClients<{ config: SdkClientConfig }>({
+    config: config(),
     settings,
-    sessionName: roleSessionName('scale-consumers'),
-    createSts: () => sts,
+    handler: 'scale-consumers',
     build: (config) => {
       built.push(config);
       return { config };
@@ -68,11 +77,45 @@ describe('naming', () => {
     expect(accountOfArn(undefined)).toBeUndefined();
   });
 
-  it('names the STS session after the handler, within STS limits', () => {
+  it('names the STS session after the handler and the incident, within STS limits', () => {
     expect(roleSessionName('inspect-security-groups')).toBe('notification-runbooks-inspect-security-groups');
+    expect(roleSessionName('inspect-security-groups', 'inc-3f2a9c1b7d44')).toBe('inspect-security-groups.inc-3f2a9c1b7d44');
     expect(roleSessionName('x'.repeat(80))).toHaveLength(64);
   });
+
+  it('tags the session with the playbook and the incident id escalation shows, and sets the handler as source identity', () => {
+    const id = incidentIdFor(INCIDENT_KEY);
+    expect(id).toMatch(/^inc-[0-9a-f]{12}$/);
+    expect(remediationSession('scale-consumers', INCIDENT_KEY)).toEqual({
+      RoleSessionName: `scale-consumers.${id}`,
+      SourceIdentity: 'notification-runbooks-scale-consumers',
+      Tags: [
+        { Key: 'runbook-playbook', Value: 'scale-consumers' },
+        { Key: 'runbook-incident', Value: id },
+      ],
+    });
+    expect(remediationSession('scale-consumers').Tags).toEqual([{ Key: 'runbook-playbook', Value: 'scale-consumers' }]);
+  });
+
+  it.each([
+    ['an alarm event with its alarm ARN', { resources: [ALARM_ARN], detail: { state: { timestamp: '2026-01-01T00:00:00.000+0000' } } }, INCIDENT_KEY],
+    [
+      'an alarm event without resources (the ARN built as the parser builds it)',
+      { region: 'us-west-2', account: WORKLOAD, detail: { alarmName: 'NotificationService Queue Depth > 1000 (notification-service-queue)', state: { timestamp: '2026-01-01T00:00:00.000+0000' } } },
+      INCIDENT_KEY,
+    ],
+    ['an event with no state timestamp', { resources: [ALARM_ARN], detail: {} }, undefined],
+    ['not an object', 'not json', undefined],
+  ])('reads the incident key of %s before parsing', (_name, raw, expected) => {
+    expect(incidentKeyOfRawEvent(raw)).toBe(expected);
+  });
 });
+
+const credentialsOf = (clients: { config: SdkClientConfig }) => {
+  const provider = clients.config.credentials;
+  if (!provider) throw new Error('no credentials were configured');
+  return provider;
+};
 
 describe('AccountClients', () => {
   const sts = mockClient(STSClient);
@@ -85,66 +128,85 @@ describe('AccountClients', () => {
 
   it('uses the handler\'s own clients when cross-account mode is off, whatever account the alarm is in', () => {
     const { clients } = accounts({});
-    expect(clients.forAccount(WORKLOAD, OWN)).toBe(clients.ownClients());
+    expect(clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY)).toBe(clients.ownClients());
     expect(sts.calls()).toHaveLength(0);
   });
 
   it('uses the own clients for an alarm in the handler\'s own account, or an event that names none', () => {
     const { clients } = accounts({ remediationRoleName: 'remediate', ownAccountId: OWN });
-    expect(clients.forAccount(OWN)).toBe(clients.ownClients());
+    expect(clients.forAccount(OWN, undefined, INCIDENT_KEY)).toBe(clients.ownClients());
     expect(clients.forAccount(undefined)).toBe(clients.ownClients());
   });
 
-  it('builds clients for another account once, with credentials of its remediation role, assumed on first use only', async () => {
+  it('assumes the remediation role on first use only, once for all of an incident\'s clients, in a session named and tagged after it', async () => {
     const { clients, built } = accounts({ remediationRoleName: 'notification-runbooks-remediate-scale-consumers' });
-    const workload = clients.forAccount(WORKLOAD, OWN);
-    expect(clients.forAccount(WORKLOAD, OWN)).toBe(workload);
+    const workload = clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY);
+    expect(clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY)).toBe(workload);
     expect(built).toHaveLength(2);
     expect(sts.calls()).toHaveLength(0);
 
-    const credentials = workload.config.credentials;
-    expect(credentials).toBeDefined();
-    await expect(credentials!()).resolves.toMatchObject({ accessKeyId: 'ASIAWORKLOAD', sessionToken: 'token' });
-    await credentials!();
+    const provider = credentialsOf(workload);
+    await expect(provider()).resolves.toMatchObject({ accessKeyId: 'ASIAWORKLOAD', sessionToken: 'token' });
+    await Promise.all([provider(), provider(), provider()]);
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+    const id = incidentIdFor(INCIDENT_KEY);
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toEqual({
       RoleArn: `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`,
-      RoleSessionName: 'notification-runbooks-scale-consumers',
+      RoleSessionName: `scale-consumers.${id}`,
+      SourceIdentity: 'notification-runbooks-scale-consumers',
+      Tags: [
+        { Key: 'runbook-playbook', Value: 'scale-consumers' },
+        { Key: 'runbook-incident', Value: id },
+      ],
       DurationSeconds: 3600,
     });
+  });
+
+  it('opens a new session for the next incident in the same account', async () => {
+    const { clients } = accounts({ remediationRoleName: 'remediate' });
+    const first = clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY);
+    const next = clients.forAccount(WORKLOAD, OWN, `${ALARM_ARN}#2026-01-01T00:10:00.000+0000`);
+    expect(next).not.toBe(first);
+    await credentialsOf(first)();
+    await credentialsOf(next)();
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleSessionName)).toEqual([
+      `scale-consumers.${incidentIdFor(INCIDENT_KEY)}`,
+      `scale-consumers.${incidentIdFor(`${ALARM_ARN}#2026-01-01T00:10:00.000+0000`)}`,
+    ]);
   });
 });
 
 describe('assumedRoleCredentials', () => {
   const sts = mockClient(STSClient);
   beforeEach(() => sts.reset());
+  const session = remediationSession('scale-consumers', INCIDENT_KEY);
 
   it('assumes the role again only when the credentials are within five minutes of expiring', async () => {
+    // The SDK's memoization reads Date.now(): the clock is injected there.
     let now = Date.parse('2026-01-01T00:00:00Z');
-    sts.on(AssumeRoleCommand).callsFake(() => ({
-      Credentials: { AccessKeyId: `ASIA${sts.calls().length}`, SecretAccessKey: 's', SessionToken: 't', Expiration: expiration(3_600_000, now) },
-    }));
-    const provider = assumedRoleCredentials(new STSClient({ region: 'us-east-1' }), 'arn:aws:iam::222222222222:role/r', 's', () => now);
-    expect((await provider()).accessKeyId).toBe('ASIA1');
-    now += 50 * 60_000;
-    expect((await provider()).accessKeyId).toBe('ASIA1');
-    now += 6 * 60_000;
-    expect((await provider()).accessKeyId).toBe('ASIA2');
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      sts.on(AssumeRoleCommand).callsFake(() => ({
+        Credentials: { AccessKeyId: `ASIA${sts.calls().length}`, SecretAccessKey: 's', SessionToken: 't', Expiration: expiration(3_600_000, now) },
+      }));
+      const provider = assumedRoleCredentials(config(), 'arn:aws:iam::222222222222:role/r', session);
+      expect((await provider()).accessKeyId).toBe('ASIA1');
+      now += 50 * 60_000;
+      expect((await provider()).accessKeyId).toBe('ASIA1');
+      now += 6 * 60_000;
+      expect((await provider()).accessKeyId).toBe('ASIA2');
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
-  it('asks STS once when many requests need credentials at the same moment', async () => {
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'A', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) } });
-    const provider = assumedRoleCredentials(new STSClient({ region: 'us-east-1' }), 'arn:aws:iam::222222222222:role/r', 's');
-    await Promise.all(Array.from({ length: 10 }, () => provider()));
-    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
-  });
-
-  it('turns a refused AssumeRole into a permanent error naming the role, and tries again on the next request', async () => {
+  it('turns a refused AssumeRole into a permanent error naming the role and session, and tries again on the next request', async () => {
     sts.on(AssumeRoleCommand).rejectsOnce(Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    const provider = assumedRoleCredentials(new STSClient({ region: 'us-east-1' }), 'arn:aws:iam::222222222222:role/r', 's');
+    const provider = assumedRoleCredentials(config(), 'arn:aws:iam::222222222222:role/r', session);
     const refused = provider();
     await expect(refused).rejects.toThrow(PermanentError);
-    await expect(refused).rejects.toThrow(/arn:aws:iam::222222222222:role\/r/);
+    await expect(refused).rejects.toThrow(/arn:aws:iam::222222222222:role\/r \(session scale-consumers\.inc-[0-9a-f]{12}\)/);
     sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'A', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) } });
     await expect(provider()).resolves.toMatchObject({ accessKeyId: 'A' });
   });

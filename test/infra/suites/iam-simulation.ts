@@ -1,0 +1,363 @@
+// Suite: IAM proven on the synthesized templates with a policy simulator (@cloud-copilot/iam-simulate, AGPL-3.0, tests only):
+// every policy is valid against AWS's Service Authorization Reference, every call each handler's code makes is allowed on
+// the service's real ARNs (cross-account: through the role it assumes), and no dangerous call is allowed to any of them.
+import { functionNameOf } from '../../../infra/lib/settings';
+import { PIPELINE_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
+import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
+import {
+  deployedEnvironment,
+  deployedResourcePolicies,
+  deployedRoles,
+  executionRoleOf,
+  type Deployed,
+  type DeployedRole,
+  type PolicyDocument,
+} from '../support/cfn-policies';
+import { editStatements, policyFindings, simulate, type JudgedPolicy, type SimulatedCall, type SimulationPrincipal } from '../support/iam-simulation';
+import { apiCallsOfHandler } from '../support/sdk-calls';
+import {
+  assumeRoleCalls,
+  callsOfAction,
+  dangerousCalls,
+  declaredActionsOf,
+  keyCalls,
+  sessionContext,
+  SIMULATED_INCIDENT_KEY,
+  type ServiceWorld,
+  type StackFacts,
+} from '../support/service-calls';
+import { ROOT_DIR, type CfnTemplate, type SynthesizedApp } from '../support/synth';
+import { remediationSession } from '../../../shared/aws/account-clients';
+
+/** The account an account-agnostic stack is simulated in. */
+const AGNOSTIC_ACCOUNT = '123456789012';
+
+/** One principal and the calls it must be allowed and refused, in one region. */
+export interface PrincipalCase {
+  label: string;
+  handler?: string;
+  principal: SimulationPrincipal;
+  region: string;
+  needed: SimulatedCall[];
+  dangerous: SimulatedCall[];
+  /** Rebuilds the case's calls for edited policies (fault planting). */
+  world?: ServiceWorld;
+}
+
+export interface SimulationPlan {
+  policies: JudgedPolicy[];
+  cases: PrincipalCase[];
+  /** handler -> its declared actions (the scan cross-check). */
+  declared: Map<string, { actions: Set<string>; schedules: boolean; crossAccount: boolean }>;
+}
+
+const roleByLogicalId = (roles: DeployedRole[], id: string): DeployedRole => {
+  const role = roles.find((r) => r.logicalId === id);
+  if (!role) throw new Error(`no role ${id}`);
+  return role;
+};
+
+const trustedService = (role: DeployedRole): string[] =>
+  role.trust.Statement.flatMap((s) => {
+    const principal = s.Principal as { Service?: string | string[] } | undefined;
+    return principal?.Service === undefined ? [] : [principal.Service].flat();
+  });
+
+function stackFacts(template: CfnTemplate, roles: DeployedRole[], d: Deployed): StackFacts {
+  const automation = roles.find((r) => trustedService(r).includes('ssm.amazonaws.com'));
+  return {
+    scheduleGroups: Object.values(template.Resources).filter((r) => r.Type === 'AWS::Scheduler::ScheduleGroup').map((r) => String(r.Properties?.Name)),
+    schedulerRoleArns: roles.filter((r) => trustedService(r).includes('scheduler.amazonaws.com')).map((r) => r.arn),
+    ...(automation ? { automationRoleArn: automation.arn } : {}),
+    ruleArn: `arn:${d.partition}:events:${d.region}:${d.account}:rule/notification-runbooks/notification-runbooks-escalate-decisions`,
+  };
+}
+
+async function neededCalls(actions: readonly string[], world: ServiceWorld): Promise<SimulatedCall[]> {
+  const calls = (await Promise.all(actions.map((action) => callsOfAction(action, world)))).flat();
+  return actions.includes('sns:Publish') ? [...calls, ...keyCalls(world)] : calls;
+}
+
+const principalOf = (role: DeployedRole): SimulationPrincipal => ({ arn: role.arn, roleArn: role.arn, account: role.account, policies: role.policies });
+
+/** Every role and resource policy, and every principal with its calls, of a synthesized app. */
+export async function simulationPlan(synthesized: SynthesizedApp, options: { workloadAccount?: string } = {}): Promise<SimulationPlan> {
+  const { built } = synthesized;
+  const policies: JudgedPolicy[] = [];
+  const cases: PrincipalCase[] = [];
+  const declared: SimulationPlan['declared'] = new Map();
+  const remediation = new Map<string, { role: DeployedRole; trust: PolicyDocument }>();
+
+  // The workload side first: the remediation roles the handlers assume.
+  for (const plan of built.plans.filter((p) => p.kind !== 'runbooks')) {
+    const template = synthesized.json.get(plan.stackName)!;
+    const d: Deployed = { partition: 'aws', region: plan.region, account: plan.account ?? AGNOSTIC_ACCOUNT };
+    for (const role of deployedRoles(template, d)) {
+      for (const p of role.policies) policies.push({ where: `${plan.stackName} role ${role.name} (${p.name})`, kind: 'identity', document: p.document });
+      policies.push({ where: `${plan.stackName} role ${role.name} trust`, kind: 'trust', document: role.trust });
+      if (plan.kind === 'remediation-roles') remediation.set(role.name, { role, trust: role.trust });
+    }
+    for (const rp of deployedResourcePolicies(template, d)) policies.push({ where: `${plan.stackName} ${rp.where}`, kind: 'resource', document: rp.document });
+  }
+
+  for (const plan of built.plans.filter((p) => p.kind === 'runbooks')) {
+    const template = synthesized.json.get(plan.stackName)!;
+    const d: Deployed = { partition: 'aws', region: plan.region, account: plan.account ?? AGNOSTIC_ACCOUNT };
+    const roles = deployedRoles(template, d);
+    const facts = stackFacts(template, roles, d);
+    const resourcePolicies = deployedResourcePolicies(template, d);
+    for (const role of roles) {
+      for (const p of role.policies) policies.push({ where: `${plan.stackName} role ${role.name} (${p.name})`, kind: 'identity', document: p.document });
+      policies.push({ where: `${plan.stackName} role ${role.name} trust`, kind: 'trust', document: role.trust });
+    }
+    for (const rp of resourcePolicies) policies.push({ where: `${plan.stackName} ${rp.where}`, kind: 'resource', document: rp.document });
+    const keyPolicy = resourcePolicies.find((rp) => rp.where.endsWith('key policy'));
+    const key = keyPolicy ? { arn: `arn:aws:kms:${d.region}:${d.account}:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`, policy: keyPolicy.document } : undefined;
+    const workloadAccount = plan.crossAccount?.workloadAccount ?? options.workloadAccount;
+
+    for (const handler of built.handlers) {
+      const functionName = functionNameOf(handler.name);
+      const role = roleByLogicalId(roles, executionRoleOf(template, functionName));
+      const env = deployedEnvironment(template, functionName, d);
+      const actions = declaredActionsOf(handler);
+      const crossAccount = handler.kind === 'playbook' && plan.crossAccount !== undefined;
+      declared.set(handler.name, { actions: new Set(actions), schedules: actions.includes('scheduler:CreateSchedule'), crossAccount });
+      const world: ServiceWorld = {
+        config: built.config,
+        environment: plan.environment,
+        partition: d.partition,
+        region: d.region,
+        serviceAccount: d.account,
+        ownAccount: d.account,
+        env,
+        ...(key ? { key } : {}),
+      };
+      const label = `${plan.stackName} ${handler.name}`;
+      if (!crossAccount || !workloadAccount) {
+        cases.push({ label, handler: handler.name, principal: principalOf(role), region: d.region, needed: await neededCalls(actions, world), dangerous: dangerousCalls(world, facts), world });
+        continue;
+      }
+      // Cross-account: the pipeline's own-account calls and the AssumeRole here; the playbook's calls through the role.
+      const remote = remediation.get(env.REMEDIATION_ROLE_NAME ?? '');
+      if (!remote) throw new Error(`${label}: no remediation role ${env.REMEDIATION_ROLE_NAME ?? '(unset)'} in the workload account`);
+      const inOwnAccount = actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a));
+      cases.push({
+        label,
+        handler: handler.name,
+        principal: principalOf(role),
+        region: d.region,
+        needed: [...(await neededCalls(inOwnAccount, world)), ...assumeRoleCalls(handler.name, remote.role.arn, workloadAccount, remote.trust)],
+        dangerous: dangerousCalls(world, facts),
+        world,
+      });
+      const remoteWorld: ServiceWorld = { ...world, serviceAccount: workloadAccount, ownAccount: workloadAccount };
+      const session = remediationSession(handler.name, SIMULATED_INCIDENT_KEY);
+      cases.push({
+        label: `${label} -> ${remote.role.name} (${d.region})`,
+        handler: handler.name,
+        principal: {
+          arn: `arn:aws:sts::${workloadAccount}:assumed-role/${remote.role.name}/${session.RoleSessionName}`,
+          roleArn: remote.role.arn,
+          account: workloadAccount,
+          policies: remote.role.policies,
+          context: sessionContext(handler.name),
+        },
+        region: d.region,
+        needed: await neededCalls([...new Set([...handler.actions, ...PIPELINE_ACTIONS.alarms])], remoteWorld),
+        dangerous: dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }),
+      });
+    }
+
+    // The scheduler roles: each invokes its own timer handler, and nothing else.
+    for (const role of roles.filter((r) => trustedService(r).includes('scheduler.amazonaws.com'))) {
+      const own = role.name.includes('verify') ? 'verify-change' : 'escalation-timer';
+      const fn = (handler: string): string => `arn:aws:lambda:${d.region}:${d.account}:function:${functionNameOf(handler)}`;
+      const invoke = (handler: string, why: string): SimulatedCall => ({ action: 'lambda:InvokeFunction', resource: fn(handler), resourceAccount: d.account, why });
+      cases.push({
+        label: `${plan.stackName} ${role.name}`,
+        principal: principalOf(role),
+        region: d.region,
+        needed: [invoke(own, 'the timer handler of its own schedule group')],
+        dangerous: ['verify-change', 'escalation-timer', 'scale-consumers', 'raise-lambda-memory'].filter((h) => h !== own).map((h) => invoke(h, `a schedule of ${role.name} runs ${h}`)),
+      });
+    }
+  }
+  return { policies, cases, declared };
+}
+
+export interface CaseResult {
+  label: string;
+  neededDenied: string[];
+  dangerousAllowed: string[];
+  needed: number;
+  dangerous: number;
+}
+
+const describeCall = (c: SimulatedCall, result: string): string => `${c.action} on ${c.resource} (${c.why}): ${result}`;
+
+export async function runCase(c: Pick<PrincipalCase, 'label' | 'principal' | 'region' | 'needed' | 'dangerous'>): Promise<CaseResult> {
+  const needed = await Promise.all(c.needed.map((call) => simulate(c.principal, call, c.region)));
+  const dangerous = await Promise.all(c.dangerous.map((call) => simulate(c.principal, call, c.region)));
+  return {
+    label: c.label,
+    neededDenied: needed.filter((o) => o.result !== 'Allowed').map((o) => describeCall(o.call, o.result)),
+    // A simulator error is no proof of a denial: it is reported as well.
+    dangerousAllowed: dangerous.filter((o) => o.result === 'Allowed' || o.result.startsWith('error')).map((o) => describeCall(o.call, o.result)),
+    needed: needed.length,
+    dangerous: dangerous.length,
+  };
+}
+
+/** Calls the bundle scan finds that the code makes only in a configuration the declarations already account for. */
+function explainedByConfiguration(operation: string, facts: { schedules: boolean; crossAccount: boolean }): boolean {
+  if (operation === 'sts:AssumeRole') return true; // only with REMEDIATION_ROLE_NAME set (cross-account mode): simulated there
+  if (operation === 'scheduler:CreateSchedule') return !facts.schedules; // the verifier is built only for a playbook with `health`
+  return false;
+}
+
+export function iamSimulationSuite(app: () => SynthesizedApp, options: { mode: 'single-account' | 'cross-account'; plantFaults?: boolean }): void {
+  let plan: SimulationPlan;
+  let results: CaseResult[];
+  beforeAll(async () => {
+    plan = await simulationPlan(app());
+    results = [];
+    for (const c of plan.cases) results.push(await runCase(c));
+  }, 600_000);
+
+  it('judges every role, trust and resource policy against the Service Authorization Reference: actions exist, resources fit a resource type the action accepts, condition keys are valid for their actions', async () => {
+    const findings = await policyFindings(plan.policies);
+    const statements = plan.policies.reduce((n, p) => n + p.document.Statement.length, 0);
+    console.log(`IAM (${options.mode}): ${plan.policies.length} policies, ${statements} statements judged against the Service Authorization Reference: ${findings.length} findings`);
+    expect(plan.policies.length).toBeGreaterThan(0);
+    expect(findings).toEqual([]);
+  });
+
+  it('allows every call each handler makes on the real resource ARNs and denies every dangerous call, to every handler role and every role it assumes', () => {
+    const needed = results.reduce((n, r) => n + r.needed, 0);
+    const dangerous = results.reduce((n, r) => n + r.dangerous, 0);
+    const denied = results.flatMap((r) => r.neededDenied.map((d) => `${r.label}: ${d}`));
+    const allowed = results.flatMap((r) => r.dangerousAllowed.map((d) => `${r.label}: ${d}`));
+    console.log(
+      `IAM simulation (${options.mode}): ${results.length} principals, ${needed + dangerous} calls simulated; ` +
+        `needed ${needed}: ${needed - denied.length} allowed, ${denied.length} denied; dangerous ${dangerous}: ${dangerous - allowed.length} denied, ${allowed.length} allowed`,
+    );
+    expect(results.length).toBe(plan.cases.length);
+    expect(needed).toBe(plan.cases.reduce((n, c) => n + c.needed.length, 0));
+    expect(dangerous).toBe(plan.cases.reduce((n, c) => n + c.dangerous.length, 0));
+    expect(needed).toBeGreaterThan(0);
+    expect(dangerous).toBeGreaterThan(0);
+    expect({ neededDenied: denied, dangerousAllowed: allowed }).toEqual({ neededDenied: [], dangerousAllowed: [] });
+  });
+
+  it('allows raise-lambda-memory and verify-change DescribeMetricFilters on the consumer\'s log group, the only way the code asks (issue 17 item 1)', () => {
+    const metricFilterCalls = plan.cases
+      .filter((c) => c.handler === 'raise-lambda-memory' || c.handler === 'verify-change')
+      .flatMap((c) => c.needed.filter((call) => call.action === 'logs:DescribeMetricFilters').map((call) => `${c.label}: ${call.resource}`));
+    expect(metricFilterCalls.length).toBeGreaterThan(0);
+    for (const call of metricFilterCalls) expect(call).toMatch(/:logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/lambda\/notification-service-consumer(:\*)?$/);
+    const denied = results.filter((r) => /(raise-lambda-memory|verify-change)/.test(r.label)).flatMap((r) => r.neededDenied);
+    expect(denied).toEqual([]);
+  });
+
+  it('finds in each built bundle no call that the code\'s declarations do not name (the bundle scan as a cross-check)', () => {
+    const unnamed: string[] = [];
+    for (const [handler, facts] of plan.declared) {
+      for (const call of apiCallsOfHandler(ROOT_DIR, handler)) {
+        if (call.actions.some((a) => facts.actions.has(a)) || explainedByConfiguration(call.operation, facts)) continue;
+        unnamed.push(`${handler}: ${call.operation} (${call.via})`);
+      }
+    }
+    expect(unnamed).toEqual([]);
+  });
+
+  if (options.plantFaults) faultSuite(() => plan);
+}
+
+/** Each planted fault is caught, exactly: a missing grant, a resource widened to "*", a dangerous action, PassRole to "*". */
+function faultSuite(plan: () => SimulationPlan): void {
+  const caseOf = (label: string): PrincipalCase => {
+    const found = plan().cases.find((c) => c.label === label);
+    if (!found) throw new Error(`no case ${label}`);
+    return found;
+  };
+  const STACK = 'NotificationRunbooks-production-us-east-1';
+  const withPolicies = (c: PrincipalCase, edit: Parameters<typeof editStatements>[1], extra: PolicyDocument['Statement'] = []): PrincipalCase => {
+    const policies = editStatements(c.principal.policies, edit);
+    if (extra.length > 0) policies.push({ name: 'Planted', document: { Version: '2012-10-17', Statement: extra } });
+    return { ...c, principal: { ...c.principal, policies } };
+  };
+  const actionsOf = (s: PolicyDocument['Statement'][number]): string[] => [s.Action ?? []].flat();
+
+  it('catches a missing grant: scale-consumers without lambda:UpdateEventSourceMapping', async () => {
+    const c = caseOf(`${STACK} scale-consumers`);
+    const planted = withPolicies(c, (s) => ({ ...s, Action: actionsOf(s).filter((a) => a !== 'lambda:UpdateEventSourceMapping') }));
+    expect((await runCase(c)).neededDenied).toEqual([]);
+    const result = await runCase(planted);
+    expect(result.neededDenied).toEqual([expect.stringMatching(/^lambda:UpdateEventSourceMapping on arn:aws:lambda:us-east-1:\d+:event-source-mapping:.*: ImplicitlyDenied$/)]);
+  });
+
+  it('catches a resource widened to "*": raise-lambda-memory may then change functions that are not the service\'s', async () => {
+    const c = caseOf(`${STACK} raise-lambda-memory`);
+    const planted = withPolicies(c, (s) => (actionsOf(s).includes('lambda:UpdateFunctionConfiguration') ? { ...s, Resource: '*' } : s));
+    expect((await runCase(c)).dangerousAllowed).toEqual([]);
+    const result = await runCase(planted);
+    expect(result.dangerousAllowed.map((d) => d.split(' (')[0])).toEqual([
+      'lambda:UpdateFunctionConfiguration on arn:aws:lambda:us-east-1:123456789012:function:billing-worker',
+      'lambda:UpdateFunctionConfiguration on arn:aws:lambda:us-east-1:123456789012:function:notification-runbooks-scale-consumers',
+    ]);
+  });
+
+  it('catches a dangerous action added: inspect-security-groups allowed to open a security group rule', async () => {
+    const c = caseOf(`${STACK} inspect-security-groups`);
+    const planted = withPolicies(c, (s) => s, [{ Effect: 'Allow', Action: 'ec2:AuthorizeSecurityGroupIngress', Resource: 'arn:aws:ec2:us-east-1:123456789012:security-group/*' }]);
+    const result = await runCase(planted);
+    expect(result.dangerousAllowed.map((d) => d.split(' (')[0])).toEqual(['ec2:AuthorizeSecurityGroupIngress on arn:aws:ec2:us-east-1:123456789012:security-group/sg-0db5e1c2a3b4c5d6e']);
+  });
+
+  it('catches PassRole to "*": scale-consumers could hand the escalation timers\' role to Scheduler, and with no condition any role to anything', async () => {
+    const c = caseOf(`${STACK} scale-consumers`);
+    const anyRole = withPolicies(c, (s) => (actionsOf(s).includes('iam:PassRole') ? { ...s, Resource: '*' } : s));
+    expect((await runCase(anyRole)).dangerousAllowed.map((d) => d.split(' (')[0])).toEqual([
+      'iam:PassRole on arn:aws:iam::123456789012:role/notification-runbooks-escalation-scheduler-us-east-1',
+    ]);
+    const anyRoleAnyService = withPolicies(c, (s) => {
+      if (!actionsOf(s).includes('iam:PassRole')) return s;
+      const { Condition: _dropped, ...rest } = s;
+      return { ...rest, Resource: '*' };
+    });
+    expect((await runCase(anyRoleAnyService)).dangerousAllowed.map((d) => d.split(' (')[0])).toEqual([
+      'iam:PassRole on arn:aws:iam::123456789012:role/Admin',
+      'iam:PassRole on arn:aws:iam::123456789012:role/notification-runbooks-automation-us-east-1',
+      'iam:PassRole on arn:aws:iam::123456789012:role/notification-runbooks-escalation-scheduler-us-east-1',
+      'iam:PassRole on arn:aws:iam::123456789012:role/notification-runbooks-verify-scheduler-us-east-1',
+      'iam:PassRole on arn:aws:iam::123456789012:role/notification-runbooks-escalation-scheduler-us-east-1',
+    ]);
+  });
+
+  it('catches a read-only handler given the health checks\' schedule group and scheduler role (issue 17 item 4)', async () => {
+    const c = caseOf(`${STACK} check-db-connections`);
+    expect(c.world?.env[VERIFY_SCHEDULE_GROUP_ENV]).toBeUndefined();
+    const planted = withPolicies(c, (s) => s, [
+      { Effect: 'Allow', Action: 'scheduler:CreateSchedule', Resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/notification-runbooks-verify/*' },
+    ]);
+    expect((await runCase(planted)).dangerousAllowed.map((d) => d.split(' (')[0])).toEqual([
+      'scheduler:CreateSchedule on arn:aws:scheduler:us-east-1:123456789012:schedule/notification-runbooks-verify/verify-3f2a9c1b7d44',
+    ]);
+  });
+
+  it('catches an action that does not exist, a resource of a type the action does not accept, and a condition key the action does not know', async () => {
+    const doc = (statement: PolicyDocument['Statement'][number]): JudgedPolicy => ({ where: 'planted', kind: 'identity', document: { Version: '2012-10-17', Statement: [statement] } });
+    expect(
+      await policyFindings([
+        doc({ Sid: 'NoSuchAction', Effect: 'Allow', Action: 'lambda:UpdateFunctionMemory', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f' }),
+        doc({ Sid: 'WrongType', Effect: 'Allow', Action: 'logs:DescribeMetricFilters', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f' }),
+        doc({ Sid: 'WrongKey', Effect: 'Allow', Action: 'sqs:GetQueueAttributes', Resource: 'arn:aws:sqs:us-east-1:123456789012:q', Condition: { ArnLike: { 'lambda:FunctionArn': 'arn:aws:lambda:*' } } }),
+        doc({ Sid: 'Fine', Effect: 'Allow', Action: 'lambda:UpdateEventSourceMapping', Resource: 'arn:aws:lambda:us-east-1:123456789012:event-source-mapping:*', Condition: { ArnLike: { 'lambda:FunctionArn': 'arn:aws:lambda:*' } } }),
+      ]),
+    ).toEqual([
+      'planted statement NoSuchAction: lambda:UpdateFunctionMemory is not an IAM action',
+      'planted statement WrongType: arn:aws:lambda:us-east-1:123456789012:function:f is not a resource type logs:DescribeMetricFilters accepts',
+      'planted statement WrongKey: condition key lambda:FunctionArn is not one sqs:GetQueueAttributes accepts',
+    ]);
+  });
+}
