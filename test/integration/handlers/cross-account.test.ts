@@ -74,7 +74,8 @@ describe('scale-consumers in cross-account mode', () => {
     // The handler's container runs with the operations account's credentials, configured as infra configures it.
     Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId });
     handler = loadHandler('scale-consumers');
-  });
+    // Two accounts' topologies: on a loaded machine this takes longer than jest's default hook timeout.
+  }, 240_000);
 
   afterAll(() => {
     delete process.env[REMEDIATION_ROLE_ENV];
