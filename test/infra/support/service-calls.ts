@@ -39,6 +39,7 @@ function serviceArns(w: ServiceWorld) {
   const fn = watched.functions[0] ?? 'notification-service-consumer';
   const db = watched.databases[0] ?? 'notification-service-db';
   const alarm = alarmSpecs(w.config, w.environment)[0]?.name ?? 'alarm';
+  const cache = w.config.dependencies?.caches?.[0]?.name ?? 'notification-service-cache';
   return {
     queue: `arn:${p}:sqs:${r}:${a}:${queue}`,
     function: `arn:${p}:lambda:${r}:${a}:function:${fn}`,
@@ -49,6 +50,7 @@ function serviceArns(w: ServiceWorld) {
     alarm: `arn:${p}:cloudwatch:${r}:${a}:alarm:${alarm}`,
     securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/sg-0db5e1c2a3b4c5d6e`,
     prefixList: `arn:${p}:ec2:${r}:${a}:prefix-list/pl-0a1b2c3d4e5f6a7b8`,
+    replicationGroup: `arn:${p}:elasticache:${r}:${a}:replicationgroup:${cache}`,
     // Not the service's: what a grant too wide would also reach.
     otherFunction: `arn:${p}:lambda:${r}:${a}:function:billing-worker`,
     otherDb: `arn:${p}:rds:${r}:${a}:db:billing-db`,
@@ -128,6 +130,7 @@ const CALLS: Readonly<Record<string, CallsOf>> = {
   'rds:DescribeDBParameters': onService((s) => s.parameterGroup, "the database's max_connections"),
   'rds:DescribeDBParameterGroups': onService((s) => s.parameterGroup, "the database's parameter group"),
   'ec2:GetManagedPrefixListEntries': onService((s) => s.prefixList, 'a prefix list a security group rule names'),
+  'elasticache:DescribeReplicationGroups': onService((s) => s.replicationGroup, "the cache's status (dependencies.caches)"),
   'dynamodb:GetItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:PutItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:UpdateItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
