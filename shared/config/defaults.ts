@@ -19,6 +19,8 @@ export const defaultConfig: AutomationConfigInput = {
     // Seed "Environment Configuration Matrix": instance size, Multi-AZ, backups, auto scaling.
     production: {
       regions: ['us-east-1', 'us-west-2'],
+      // From the document ("us-east-1 Primary", "us-west-2 DR"): the DR region holds the standby, which the automation watches, never scales.
+      regionRoles: { 'us-east-1': 'primary', 'us-west-2': 'dr' },
       dbInstanceClass: 'db.r6g.xlarge',
       multiAz: true,
       backupRetentionDays: 7,

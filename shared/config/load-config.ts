@@ -9,6 +9,7 @@ import {
   type EnvironmentConfig,
   type EnvironmentName,
   type MutationMode,
+  type RegionRole,
 } from './schema';
 
 /** Everything a handler needs to know about where it runs and what it may do. */
@@ -16,6 +17,8 @@ export interface RuntimeConfig {
   config: AutomationConfig;
   environment: EnvironmentName;
   region: string;
+  /** The region's role in this environment: in `dr` the automation never changes the standby (report-only, escalated). */
+  regionRole: RegionRole;
   env: EnvironmentConfig;
   mutationMode: MutationMode;
   /** Set by DRY_RUN=true: every playbook runs everything but apply. */
@@ -99,8 +102,33 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     config,
     environment,
     region,
+    regionRole: regionRoleOf(environment, envConfig, region),
     env: envConfig,
     mutationMode: envConfig.mutationMode ?? (envConfig.autoScaling ? 'automatic' : 'report-only'),
     dryRun: parseBoolean('DRY_RUN', env.DRY_RUN),
   };
+}
+
+/**
+ * The role of `region` in an environment. Without regionRoles every region is primary (one region, or several active);
+ * with it, a region it does not name is a configuration error rather than a silent primary, and so is a role for a region
+ * the environment does not run in, or a set without exactly one primary.
+ */
+export function regionRoleOf(environment: string, envConfig: Pick<EnvironmentConfig, 'regions' | 'regionRoles'>, region: string): RegionRole {
+  const roles = envConfig.regionRoles;
+  if (roles === undefined) return 'primary';
+  const field = `environments.${environment}.regionRoles`;
+  const strays = Object.keys(roles).filter((named) => !envConfig.regions.includes(named));
+  if (strays.length > 0) {
+    throw new ConfigurationError(`Invalid runbook configuration: ${field}: ${strays.join(', ')} not in regions (${envConfig.regions.join(', ')})`, [field]);
+  }
+  const primaries = Object.entries(roles).filter(([, role]) => role === 'primary').map(([named]) => named);
+  if (primaries.length !== 1) {
+    throw new ConfigurationError(`Invalid runbook configuration: ${field}: exactly one region must be primary, found ${primaries.length}`, [field]);
+  }
+  const role = roles[region];
+  if (role === undefined) {
+    throw new ConfigurationError(`Invalid runbook configuration: ${field}: region ${region} has no role (primary or dr)`, [field]);
+  }
+  return role;
 }

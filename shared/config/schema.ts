@@ -18,6 +18,13 @@ const accountIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit
 export const mutationModeSchema = z.enum(['automatic', 'approval', 'report-only']);
 export type MutationMode = z.infer<typeof mutationModeSchema>;
 
+/**
+ * What a region is to the service: `primary` serves traffic; `dr` holds the standby (cross-region replica, replicated
+ * queue) and the automation there never scales or resizes it as if it served traffic (shared/guard/evaluate-guardrails.ts).
+ */
+export const regionRoleSchema = z.enum(['primary', 'dr']);
+export type RegionRole = z.infer<typeof regionRoleSchema>;
+
 export const scaleConsumersPolicySchema = z.strictObject({
   /** Added to the event source mapping's MaximumConcurrency per step. */
   stepConcurrency: z.number().check(z.int(), z.minimum(1), z.maximum(998)),
@@ -119,6 +126,8 @@ export type EnvironmentEscalationConfig = z.infer<typeof environmentEscalationSc
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
   regions: z.array(regionSchema).check(z.minLength(1)),
+  /** Each region's role; when set, every region of `regions` must have one (checked at load). Unset: every region is primary. */
+  regionRoles: z.optional(z.record(regionSchema, regionRoleSchema)),
   /** Seed environment matrix. */
   dbInstanceClass: z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large')),
   multiAz: z.boolean(),

@@ -6,13 +6,13 @@ import type { ResourceState } from '../state/incident-store';
 export type GuardVerdict =
   | { action: 'apply' }
   | { action: 'dry-run'; reason: string }
-  | { action: 'block'; guardrail: 'approval-required' | 'cooldown' | 'hourly-budget'; reason: string };
+  | { action: 'block'; guardrail: 'dr-region' | 'approval-required' | 'cooldown' | 'hourly-budget'; reason: string };
 
 export interface GuardInput {
   direction: 'scale-up' | 'restore';
   /** The troubleshooting row (config.troubleshooting[].id): the environment's mutationModeByRow may override its mode. */
   row?: string;
-  runtime: Pick<RuntimeConfig, 'environment' | 'mutationMode' | 'dryRun' | 'env'>;
+  runtime: Pick<RuntimeConfig, 'environment' | 'region' | 'regionRole' | 'mutationMode' | 'dryRun' | 'env'>;
   resourceState: ResourceState | undefined;
   nowSeconds: number;
   killSwitch: { engaged: boolean; reason: string };
@@ -32,6 +32,15 @@ export function effectiveMutationMode(runtime: Pick<RuntimeConfig, 'mutationMode
 
 export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   const { runtime, resourceState, nowSeconds, direction } = input;
+  // The DR region's resources are the standby: they serve no traffic, so an alarm there is no reason to scale or resize
+  // them. Nothing is applied, whatever the mode, and a person is told why (a failover is a decision, not a reflex).
+  if (runtime.regionRole === 'dr') {
+    return {
+      action: 'block',
+      guardrail: 'dr-region',
+      reason: `${runtime.region} is the DR region of ${runtime.environment}: its resources are the standby and serve no traffic, so the automation does not ${direction === 'scale-up' ? 'scale or resize' : 'change'} them (report-only); a person decides`,
+    };
+  }
   const mode = effectiveMutationMode(runtime, input.row);
   const overridden = mode !== runtime.mutationMode;
   if (mode === 'report-only') {

@@ -11,7 +11,7 @@ function input(overrides: Partial<GuardInput> & { mode?: 'automatic' | 'approval
   const { mode, dryRun, ...rest } = overrides;
   return {
     direction: 'scale-up',
-    runtime: { environment: 'production', mutationMode: mode ?? 'automatic', dryRun: dryRun ?? false, env },
+    runtime: { environment: 'production', region: 'us-east-1', regionRole: 'primary', mutationMode: mode ?? 'automatic', dryRun: dryRun ?? false, env },
     resourceState: undefined,
     nowSeconds: now,
     killSwitch: { engaged: false, reason: 'off' },
