@@ -1,0 +1,160 @@
+// Issue 17 item 2 against the emulator, two accounts: the escalation runs in an operations account and reads the alarm
+// in the workload account through the role the workload offers it. The operations account holds a same-named alarm that
+// never fires, so only a read in the workload can find the alarm still in ALARM.
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
+import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { loadHandler } from '../../support/load-handler';
+
+const MINUTE_MS = 60_000;
+const roleOf = (handler: string): string => `notification-runbooks-remediate-${handler}`;
+
+/** The operations account's calls of one operation since `since` (calls made with assumed-role keys name no sandbox account). */
+async function operationsCalls(operations: SandboxAccount, operation: string, since: number): Promise<number> {
+  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
+  return calls.filter((c) => c.accountId === operations.accountId && c.operation === operation).length;
+}
+
+const callCount = async (): Promise<number> => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+
+function levels(messages: readonly InboxMessage[]): string[] {
+  return messages.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort();
+}
+
+describe('escalation in cross-account mode', () => {
+  let operations: SandboxAccount;
+  let workload: SandboxAccount;
+  let inbox: EscalationInbox;
+  let escalate: EscalationHandler;
+  let timer: EscalationHandler;
+  let driver: SchedulerDriver;
+  let incidentId: string;
+  let deleted: MetricAlarm | undefined;
+  const clock = createSandboxClock();
+
+  beforeAll(async () => {
+    operations = await provisionAccount('production');
+    workload = await provisionAccount('production');
+    // The workload's roles for the playbook and the two escalation handlers, trusting the operations account.
+    const iam = new IAMClient(workload.clientConfig);
+    for (const handler of ['scale-consumers', 'escalate', 'escalation-timer']) {
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: roleOf(handler),
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole' }],
+          }),
+        }),
+      );
+    }
+    await workload.lambda.send(new UpdateEventSourceMappingCommand({ UUID: workload.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    inbox = await createEscalationInbox(operations.clientConfig, operations.topology, 'cross-account-inbox');
+
+    // Each function's container runs with the operations account's credentials and its own role name, as infra configures it.
+    const load = <T>(handler: string): T => {
+      Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: roleOf(handler), [OWN_ACCOUNT_ENV]: operations.accountId });
+      return loadHandler<T>(handler);
+    };
+    const scaleConsumers = load<AlarmHandler>('scale-consumers');
+    escalate = load<EscalationHandler>('escalate');
+    timer = load<EscalationHandler>('escalation-timer');
+    driver = createSchedulerDriver({
+      scheduler: new SchedulerClient(operations.clientConfig),
+      groupName: operations.topology.escalationScheduleGroup.name,
+      invoke: (arn, input) => {
+        if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
+        return timer(input);
+      },
+    });
+
+    // The workload's alarm fires; scale-consumers (through its role) finds the consumers at the cap and escalates.
+    const alarmEvent = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
+    const decided = await scaleConsumers(alarmEvent);
+    expect(decided).toMatchObject({ outcome: 'escalate', account: workload.accountId, escalation: { cause: 'cap-reached' } });
+    const url = operations.topology.decisionRoute.url;
+    const received = await operations.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const m of received.Messages ?? []) await operations.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+    const [decision] = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+
+    const since = await callCount();
+    const opened = await escalate(decision);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    incidentId = opened.incidentId ?? '';
+    // escalate re-read the alarm through its role in the workload, not in the operations account.
+    expect(await operationsCalls(operations, 'AssumeRole', since)).toBe(1);
+    expect(await operationsCalls(operations, 'DescribeAlarms', since)).toBe(0);
+    expect(levels(await inbox.read())).toEqual(['opened:L1:chat', 'opened:L1:email']);
+    // Two whole topologies are provisioned on a shared 2-core machine.
+  }, 240_000);
+
+  afterAll(() => {
+    delete process.env[REMEDIATION_ROLE_ENV];
+    delete process.env[OWN_ACCOUNT_ENV];
+  });
+
+  it("climbs L1 -> L2 when nobody acknowledges, with the alarm read from the workload account", async () => {
+    // The operations account's alarm of the same name has never fired: read there, the escalation would pause.
+    const [own] = (await operations.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [queueAlarmName(operations.topology)] }))).MetricAlarms ?? [];
+    expect(own?.StateValue).not.toBe('ALARM');
+
+    const since = await callCount();
+    clock.advance(16 * MINUTE_MS);
+    const fired = await driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toEqual([
+      expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 2, tier: 'Cloud Infrastructure Team (L2)' })] }),
+    ]);
+    expect(levels(await inbox.read())).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    // The timer assumed its own role in the workload and made no DescribeAlarms with the operations account's credentials.
+    expect(await operationsCalls(operations, 'AssumeRole', since)).toBe(1);
+    expect(await operationsCalls(operations, 'DescribeAlarms', since)).toBe(0);
+    const incident = await operations.dynamo.send(
+      new GetCommand({ TableName: operations.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }),
+    );
+    expect(incident.Item).toMatchObject({ status: 'OPEN', level: 2, account: workload.accountId });
+  });
+
+  it('keeps escalating, naming what could not be read, when the alarm cannot be read in the workload', async () => {
+    [deleted] = (await workload.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [queueAlarmName(workload.topology)] }))).MetricAlarms ?? [];
+    await workload.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [queueAlarmName(workload.topology)] }));
+    clock.advance(31 * MINUTE_MS);
+    const fired = await driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toEqual([
+      expect.objectContaining({
+        action: 'escalated',
+        reason: expect.stringContaining(`was not found in account ${workload.accountId}`),
+        delivered: [expect.objectContaining({ level: 3, via: expect.stringMatching(/^support case /) })],
+      }),
+    ]);
+  });
+
+  it('resolves nothing on an OK it cannot confirm: the alarm is gone, so the incident stays open', async () => {
+    // The OK CloudWatch would have sent, had the alarm cleared before it was deleted.
+    const ok = buildAlarmStateChangeEvent({
+      alarm: deleted ?? {},
+      account: workload.accountId,
+      region: 'us-east-1',
+      previous: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: (deleted?.StateUpdatedTimestamp ?? new Date()).toISOString() },
+      current: { value: 'OK', reason: 'Threshold Crossed: no datapoints were breaching', reasonData: '{}', timestamp: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+    const result = await escalate(ok);
+    expect(result).toMatchObject({ action: 'ignored', delivered: [], reason: expect.stringContaining(`was not found in account ${workload.accountId}`) });
+    const incident = await operations.dynamo.send(
+      new GetCommand({ TableName: operations.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }),
+    );
+    expect(incident.Item).toMatchObject({ status: 'OPEN' });
+    expect(await inbox.read()).toEqual([]);
+  });
+});
