@@ -23,7 +23,7 @@ import type { HandlerSpec } from './handler-catalog';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
 import { AlarmRouting } from './constructs/alarm-routing';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
-import { ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
+import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
 import { RunbookDocuments } from './constructs/runbook-documents';
@@ -173,6 +173,7 @@ export class RunbookStack extends Stack {
     const escalationLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.escalation.groupName, schedulerRoleArn: timers.escalation.role.roleArn } : {};
     const verifyLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};
 
+    const decisionPublishers: string[] = [];
     for (const handler of props.handlers) {
       const environmentVariables: Record<string, string> = {
         RUNBOOK_ENVIRONMENT: environment,
@@ -215,6 +216,7 @@ export class RunbookStack extends Stack {
         environmentVariables.ESCALATION_SCHEDULER_ROLE_ARN = timers.verify.role.roleArn;
         targets = { ...targets, ...verifyLane };
       }
+      if (actions.includes('events:PutEvents')) decisionPublishers.push(`arn:${this.partition}:iam::${this.account}:role/${executionRoleNameOf(handler.name, this.region)}`);
       const fn = new RunbookFunction(this, `Handler-${handler.name}`, {
         handler,
         functionName: functionNameOf(handler.name),
@@ -227,6 +229,9 @@ export class RunbookStack extends Stack {
       });
       this.functions.set(handler.name, fn);
     }
+
+    // Forged decisions (issue 17): only the handlers that publish decisions may use the decision source on this bus.
+    new DecisionPublishersOnly(this, 'DecisionPublishers', { bus: this.projectBus, publisherRoleArns: decisionPublishers });
 
     const functions = new Map<string, IFunction>([...this.functions].map(([name, f]) => [name, f.fn]));
     const routing = new AlarmRouting(this, 'AlarmRouting', { alarms, functions, bus: alarmBus, deadLetterQueue: undelivered.queue, ...(sourceAccounts ? { sourceAccounts } : {}) });

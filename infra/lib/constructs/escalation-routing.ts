@@ -1,7 +1,7 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
 import { Stack } from 'aws-cdk-lib';
-import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -97,5 +97,38 @@ export class EscalationRouting extends Construct {
         },
       }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
     }
+  }
+}
+
+/** The statement id of the bus policy that keeps the decision source to the handlers that publish decisions. */
+export const DECISION_PUBLISHERS_SID = 'OnlyRunbookHandlersPublishDecisions';
+
+/**
+ * A "Runbook Decision" can page people, open a support case and resolve an incident: on the project's bus, only the
+ * execution roles of the handlers that publish decisions (those whose declared actions include events:PutEvents) may
+ * put events with the decision source. An explicit Deny in the bus policy holds against any principal, the account's
+ * own included, whatever its identity policy allows (the escalate handler still checks each decision against the state
+ * table: shared/escalation/trust-decision.ts).
+ */
+export class DecisionPublishersOnly extends Construct {
+  readonly policy: CfnEventBusPolicy;
+
+  constructor(scope: Construct, id: string, props: { bus: IEventBus; publisherRoleArns: readonly string[] }) {
+    super(scope, id);
+    this.policy = new CfnEventBusPolicy(this, 'Policy', {
+      eventBusName: props.bus.eventBusName,
+      statementId: DECISION_PUBLISHERS_SID,
+      statement: new PolicyStatement({
+        sid: DECISION_PUBLISHERS_SID,
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:source': DECISION_SOURCE },
+          ArnNotEquals: { 'aws:PrincipalArn': [...props.publisherRoleArns] },
+        },
+      }).toStatementJson(),
+    });
   }
 }
