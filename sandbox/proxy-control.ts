@@ -1,9 +1,10 @@
 // Client for the gap proxy's /__sandbox/ control channel, for test workers in other processes than the proxy.
 import { z } from 'zod';
-import type { AwsOperation, FaultRule } from './gap-proxy';
+import { faultRuleSchema, type AwsOperation, type FaultRule } from './gap-proxy';
 
 const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional(), parameters: z.record(z.string(), z.string()).optional() });
 const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
+const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number() })) });
 
 /** Restricts a fault change to one account, leaving the rules other test files set for theirs. */
 export interface FaultScope {
@@ -32,6 +33,15 @@ function scopeQuery(scope?: FaultScope): string {
  */
 export async function setProxyFaults(endpoint: string, rules: FaultRule[], scope?: FaultScope): Promise<void> {
   await call(endpoint, 'POST', `faults${scopeQuery(scope)}`, rules);
+}
+
+/** A fault rule as the proxy holds it: `times - remaining` is how often it fired. */
+export type ActiveFault = FaultRule & { remaining: number };
+
+/** The fault rules in force (of one account with a scope), with how many failures each has left to inject. */
+export async function getProxyFaults(endpoint: string, scope?: FaultScope): Promise<ActiveFault[]> {
+  const { faults } = faultsResponseSchema.parse(await call(endpoint, 'GET', 'faults'));
+  return scope ? faults.filter((f) => f.accountId === scope.accountId) : faults;
 }
 
 /** Removes the fault rules of one account, or all of them without a scope. */

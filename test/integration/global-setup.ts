@@ -1,7 +1,11 @@
 // Jest globalSetup for the integration project: one moto_server and one gap proxy shared by every test file.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sandboxEnv } from '../../sandbox/credentials';
 import { startGapProxy, type GapProxy } from '../../sandbox/gap-proxy';
 import { startMotoServer, type MotoServer } from '../../sandbox/moto-server';
+import { RESULTS_DIR_ENV } from './reliability/support/guarantee-table';
 
 export interface IntegrationSandbox {
   moto: MotoServer;
@@ -35,4 +39,6 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, sandboxEnv({ endpoint: proxy.endpoint }));
   process.env.MOTO_ENDPOINT = moto.endpoint;
   process.env.SANDBOX_PROXY_CONTROL = proxy.endpoint;
+  // Where the reliability tests (each in its own worker) record their playbook x guarantee cells for the teardown.
+  process.env[RESULTS_DIR_ENV] = mkdtempSync(join(tmpdir(), 'reliability-cells-'));
 }

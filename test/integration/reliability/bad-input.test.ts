@@ -3,18 +3,19 @@ import fc from 'fast-check';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount } from '../support/sandbox-account';
 import { fixtureEvents, hostileEvents, type JsonObject } from '../../support/alarm-event-arbitraries';
-import { isMutating, loadHandler, playbookCases } from './support/playbook-cases';
+import { alarmOf, entryPoint, isMutating, scaleConsumersCase } from './support/playbook-cases';
 
 const EVENTS = 200;
 /** The pipeline's own writes (incident claims, audit trail, decision events): expected for valid events, never a resource change. */
 const PIPELINE_SERVICES = new Set(['dynamodb', 'events']);
 
-describe.each(playbookCases.map((c) => [c.handler, c] as const))('%s under hostile input, against the emulator', (_name, playbook) => {
+// One playbook (scale-consumers) against the emulator; every handler is fuzzed in-process in test/unit/reliability/bad-input.test.ts.
+describe.each([[scaleConsumersCase.row, scaleConsumersCase] as const])('%s under hostile input, against the emulator', (_name, playbook) => {
   it(`makes no AWS call for any rejected event and changes no resource, over ${EVENTS} generated events`, async () => {
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
     const account = await provisionAccount(playbook.environment);
-    const handler = loadHandler(playbook.handler);
-    const alarmName = playbook.alarmName(account);
+    const handler = entryPoint(playbook);
+    const alarmName = alarmOf(account, playbook.handler);
     // Real events of this account as bases; the alarm ends OK, so a still-valid ALARM variant is stale and skipped.
     const alarm = await account.transition(alarmName, 'ALARM');
     const ok = await account.transition(alarmName, 'OK');

@@ -1,11 +1,13 @@
-// Throttling and conflicts injected by the gap proxy end in one change after bounded retries; a denial escalates and leaves nothing half-done.
+// Throttling and conflicts injected by the gap proxy on every service a row calls end in exactly one change after bounded
+// retries; each injected fault is proven to have fired (the proxy's fault counter), so no row passes without its fault.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import type { FaultRule } from '../../../sandbox/gap-proxy';
-import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
-import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { faultsFired } from '../../support/fault-evidence';
+import { provisionAccount } from '../support/sandbox-account';
+import { auditEntries, publishedDecisions } from './support/emulator-records';
+import { declareCell, recordCell } from './support/guarantee-table';
 import { deliverAsynchronously } from './support/lambda-delivery';
-import { loadHandler, playbookCases, type ApiRef, type PlaybookCase } from './support/playbook-cases';
+import { callsOf, entryPoint, playbookCases, type PlaybookCase, type Rule } from './support/playbook-cases';
 
 const control = (): string => {
   const endpoint = process.env.SANDBOX_PROXY_CONTROL;
@@ -15,156 +17,80 @@ const control = (): string => {
 
 interface TransientCase {
   title: string;
-  fault: (playbook: PlaybookCase) => Omit<FaultRule, 'accountId'>;
-  /** Deliveries (Lambda's asynchronous invocation: at most 3) the change may take. */
-  maxDeliveries: number;
+  faults: (playbook: PlaybookCase) => Rule[];
+  /** Lambda deliveries (asynchronous invocation: at most 3) the change takes, exactly. */
+  deliveries: number;
 }
 
-// Error codes, statuses and messages as the services document them (Lambda, DynamoDB, EventBridge, SQS API references).
 const transientCases: TransientCase[] = [
   {
-    title: "TooManyRequestsException (429) twice on the change: absorbed by the SDK's own retries",
-    fault: (p) => ({ service: p.apply.service, operation: p.apply.operation, times: 2, status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded' }),
-    maxDeliveries: 1,
+    title: "throttled once or twice on every service it calls: absorbed by the SDK's own retries",
+    faults: (p) => [...p.throttles],
+    deliveries: 1,
   },
   {
-    title: 'TooManyRequestsException (429) six times on the change: the SDK gives up after 4 attempts, the next delivery completes it',
-    fault: (p) => ({ service: p.apply.service, operation: p.apply.operation, times: 6, status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded' }),
-    maxDeliveries: 2,
+    title: 'the change throttled 6 times: the SDK gives up after 4 attempts, the next delivery completes it',
+    faults: (p) => [{ ...(p.throttles.find((t) => t.operation === p.changeCalls[0]?.operation && t.service === p.changeCalls[0]?.service) ?? p.conflict), times: 6 }],
+    deliveries: 2,
   },
   {
-    title: 'ResourceConflictException (409) on the change: not retried by the SDK, thrown as transient, the next delivery completes it',
-    fault: (p) => ({
-      service: p.apply.service,
-      operation: p.apply.operation,
-      times: 1,
-      status: 409,
-      code: 'ResourceConflictException',
-      message: 'The operation cannot be performed at this time. An update is in progress for resource.',
-    }),
-    maxDeliveries: 2,
+    title: 'a conflict on the change (an update in progress): not retried by the SDK, thrown as transient, the next delivery completes it',
+    faults: (p) => [p.conflict],
+    deliveries: 2,
   },
   {
-    title: 'DynamoDB ThrottlingException three times on the incident claim: absorbed by the SDK',
-    fault: () => ({ service: 'dynamodb', operation: 'PutItem', times: 3, status: 400, code: 'ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }),
-    maxDeliveries: 1,
-  },
-  {
-    title: 'EventBridge ThrottlingException five times on the decision report, after the change: the retry records it without a second change',
-    fault: () => ({ service: 'events', operation: 'PutEvents', times: 5, status: 400, code: 'ThrottlingException', message: 'Rate exceeded' }),
-    maxDeliveries: 2,
-  },
-  {
-    title: 'SQS ThrottlingException twice on a read before deciding: absorbed by the SDK',
-    fault: () => ({ service: 'sqs', operation: 'GetQueueAttributes', times: 2, status: 400, code: 'ThrottlingException', message: 'Rate exceeded' }),
-    maxDeliveries: 1,
+    title: 'the decision report throttled 5 times, after the change: the retry records it without a second change',
+    faults: () => [{ service: 'events', operation: 'PutEvents', times: 5, status: 400, code: 'ThrottlingException', message: 'Rate exceeded' }],
+    deliveries: 2,
   },
 ];
 
-async function callsSince(accountId: string, since: number, operation: string): Promise<number> {
-  return (await getProxyCalls(control(), since)).filter((c) => c.accountId === accountId && c.operation === operation).length;
-}
+for (const playbook of playbookCases) declareCell(playbook.row, 'throttling', transientCases.map((c) => c.title));
 
-/** A denial as the service writes it: most name the action; SQS's does not. */
-function accessDenied(api: ApiRef, account: SandboxAccount, handler: string): Omit<FaultRule, 'accountId'> {
-  if (api.service === 'sqs') {
-    return { service: api.service, operation: api.operation, times: 100, status: 403, code: 'AccessDenied', message: 'Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied.' };
-  }
-  const role = `arn:aws:sts::${account.accountId}:assumed-role/notification-runbooks-${handler}/notification-runbooks-${handler}`;
-  return {
-    service: api.service,
-    operation: api.operation,
-    times: 100,
-    status: 403,
-    code: 'AccessDeniedException',
-    message: `User: ${role} is not authorized to perform: ${api.iamAction} because no identity-based policy allows the ${api.iamAction} action`,
-  };
-}
-
-describe.each(playbookCases.map((c) => [c.handler, c] as const))('%s under throttling and conflicts', (_name, playbook) => {
+describe.each(playbookCases.map((c) => [c.row, c] as const))('%s under throttling and conflicts', (_row, playbook) => {
   it.each(transientCases.map((c) => [c.title, c] as const))('makes the change exactly once: %s', async (_title, testCase) => {
-    const account = await provisionAccount(playbook.environment);
+    const account = await provisionAccount(playbook.environment, { RUNBOOK_CONFIG_JSON: playbook.configJson ? JSON.stringify(playbook.configJson) : '' });
     const runtime = loadRuntimeConfig(process.env);
-    const handler = loadHandler(playbook.handler);
+    const event = await playbook.arrange(account);
+    await publishedDecisions(account);
+    const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const event = await account.transition(playbook.alarmName(account), 'ALARM');
-    const rule = testCase.fault(playbook);
+    const rules = testCase.faults(playbook);
     const since = (await getProxyCalls(control())).length;
-    await setProxyFaults(control(), [rule], { accountId: account.accountId });
+    await setProxyFaults(control(), rules, { accountId: account.accountId });
     let result;
+    let reported;
     try {
       result = await deliverAsynchronously(handler, event);
+      reported = await getProxyFaults(control(), { accountId: account.accountId });
     } finally {
       await clearProxyFaults(control(), { accountId: account.accountId });
     }
-    const calls = await callsSince(account.accountId, since, rule.operation ?? '');
+    // Every injected fault fired at least once: the test exercised what it names.
+    const fired = faultsFired(rules, reported);
+    const changeCallsMade = await callsOf(control(), account.accountId, since, playbook.changeCalls);
+    const changeFaults = fired.filter((f) => playbook.changeCalls.some((c) => c.service === f.rule.service && c.operation === f.rule.operation)).reduce((n, f) => n + f.fired, 0);
+    const changes = changeCallsMade - changeFaults;
+    const after = await playbook.knob.read(account);
+    const faults = fired.map((f) => `${f.rule.service}:${f.rule.operation} ${f.rule.code} fired ${f.fired}x`).join(', ');
     console.log(
-      `throttling: ${rule.code} x${rule.times} on ${rule.service}:${rule.operation} -> ${result.decision?.outcome ?? 'failed'} after ` +
-        `${result.attempts} deliver${result.attempts === 1 ? 'y' : 'ies'} (${calls} ${rule.operation} calls; errors: ${result.errors.map((e) => e.name).join(', ') || 'none'})`,
+      `throttling: ${playbook.row}: ${faults} -> ${result.decision?.outcome ?? 'failed'} after ${result.attempts} deliveries ` +
+        `(errors: ${result.errors.map((e) => e.name).join(', ') || 'none'}); ${changes} change (${playbook.knob.name} ${before} -> ${after})`,
     );
 
-    expect(result.decision?.outcome).toBe('applied');
-    expect(result.attempts).toBeLessThanOrEqual(testCase.maxDeliveries);
+    expect(playbook.made(result.decision)).toBe(true);
+    expect(result.attempts).toBe(testCase.deliveries);
     // Every failed delivery threw the pipeline's TransientError, so Lambda retried it.
-    for (const error of result.errors) expect(error.name).toBe('TransientError');
-    expect(await playbook.knob.read(account)).toBe(before + playbook.knob.step(runtime));
-    expect(await auditEntries(account, result.decision?.resource?.arn ?? '')).toHaveLength(1);
-    expect((await publishedDecisions(account)).filter((d) => d.outcome === 'applied')).toHaveLength(1);
+    expect(result.errors.map((e) => e.name)).toEqual(Array.from({ length: testCase.deliveries - 1 }, () => 'TransientError'));
+    expect(changes).toBe(1);
+    expect(after).toBe(playbook.knob.afterOneChange(account, runtime));
+    expect(await auditEntries(account, result.decision?.resource?.arn ?? '')).toHaveLength(playbook.auditEntries);
+    expect((await publishedDecisions(account)).map((d) => d.outcome)).toEqual([playbook.publishedOutcome]);
+    recordCell(
+      playbook.row,
+      'throttling',
+      testCase.title,
+      `${fired.length} fault(s) fired (${fired.reduce((n, f) => n + f.fired, 0)} failures), ${result.attempts} deliver${result.attempts === 1 ? 'y' : 'ies'}: ${changes} change`,
+    );
   });
-});
-
-interface DenialCase {
-  title: string;
-  api: (playbook: PlaybookCase) => ApiRef;
-  multiStep?: boolean;
-}
-
-const denialCases: DenialCase[] = [
-  { title: 'the change itself', api: (p) => p.apply },
-  { title: 'the change, after an earlier step of the same remediation succeeded', api: (p) => p.apply, multiStep: true },
-  { title: 'a read before deciding', api: (p) => p.observeRead },
-];
-
-describe.each(playbookCases.map((c) => [c.handler, c] as const))('%s without a permission it needs', (_name, playbook) => {
-  it.each(denialCases.map((c) => [c.title, c] as const))(
-    'escalates naming the missing permission and leaves no partial state when AWS denies %s',
-    async (_title, testCase) => {
-      if (testCase.multiStep && !playbook.prepareMultiStepChange) return;
-      const account = await provisionAccount(playbook.environment);
-      const runtime = loadRuntimeConfig(process.env);
-      const handler = loadHandler(playbook.handler);
-      if (testCase.multiStep) await playbook.prepareMultiStepChange?.(account);
-      const before = await playbook.snapshot(account);
-      const knobBefore = await playbook.knob.read(account);
-      const api = testCase.api(playbook);
-      const alarmName = playbook.alarmName(account);
-      const event = await account.transition(alarmName, 'ALARM');
-      await setProxyFaults(control(), [accessDenied(api, account, playbook.handler)], { accountId: account.accountId });
-      let result;
-      try {
-        result = await deliverAsynchronously(handler, event);
-      } finally {
-        await clearProxyFaults(control(), { accountId: account.accountId });
-      }
-      const decision = result.decision;
-      console.log(`access denied: ${api.iamAction} -> ${decision?.outcome}: ${decision?.reason}`);
-
-      // A permanent failure is decided once (no retry) and escalated with what is missing.
-      expect(result.attempts).toBe(1);
-      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
-      expect(decision?.reason).toContain(`missing permission: ${api.iamAction}`);
-      expect((await publishedDecisions(account)).map((d) => d.outcome)).toEqual(['escalate']);
-      // No partial state: the resource as it was, and no phantom change in the automation's memory.
-      expect(await playbook.snapshot(account)).toEqual(before);
-      const state = await resourceState(account, decision?.resource?.arn ?? '');
-      expect(state?.baseline).toBeUndefined();
-      expect(state?.changeTimesSeconds ?? []).toEqual([]);
-
-      // Once the permission is granted, the next ALARM acts at once: no cooldown was spent on the failed attempt.
-      await account.transition(alarmName, 'OK');
-      const next = await handler(await account.transition(alarmName, 'ALARM'));
-      expect(next.outcome).toBe('applied');
-      expect(await playbook.knob.read(account)).toBe(knobBefore + playbook.knob.step(runtime));
-    },
-  );
 });
