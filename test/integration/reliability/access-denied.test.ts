@@ -9,6 +9,9 @@ import { declareCell, recordCell } from './support/guarantee-table';
 import { deliverAsynchronously } from './support/lambda-delivery';
 import { entryPoint, playbookCases, type ApiRef, type Rule } from './support/playbook-cases';
 
+// Each test provisions a whole topology in the emulator; on 2 shared cores that alone can take most of a minute.
+jest.setTimeout(180_000);
+
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
 
 /** A denial as the service writes it: Lambda and most JSON services name the action and the role; RDS's query API too. */
@@ -55,7 +58,7 @@ describe('each mutating call denied', () => {
     const [fired] = faultsFired([rule], reported);
     const decision = result.decision;
     const after = await playbook.snapshot(account);
-    console.log(`access denied: ${playbook.row}: ${call.api.iamAction} (fired ${fired?.fired}x) -> ${decision?.outcome}: ${decision?.reason}`);
+    console.log(`access denied: ${playbook.row}: ${call.api.iamAction} (fired ${fired?.fired}x) -> ${decision?.outcome}: ${decision?.reason}; errors: ${result.errors.map((e) => `${e.name}: ${e.message}`).join(' | ')}`);
 
     // A permanent failure is decided once (no retry) and escalated with what is missing.
     expect(result.attempts).toBe(1);

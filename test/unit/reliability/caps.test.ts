@@ -6,7 +6,6 @@ import {
   AWS_MAX_MEMORY_MB,
   AWS_MIN_MEMORY_MB,
   MEMORY_CEILING_FACT,
-  nextMemoryStepMb,
   planMemoryRaise,
   type MemoryPlanInput,
 } from '../../../shared/playbooks/memory-pressure-plan';
@@ -20,6 +19,23 @@ import {
 } from '../../../shared/playbooks/queue-backup-plan';
 
 const RUNS = 5000;
+
+/**
+ * Not vacuous: a property that only checks change plans proves nothing unless the generator makes enough of them.
+ * Asserts each kind's share of the runs is at least `minShare` and returns the tally as printable text.
+ */
+function expectSpread(tally: Record<string, number>, minShare: Record<string, number>): string {
+  const total = Object.values(tally).reduce((a, b) => a + b, 0);
+  expect(total).toBe(RUNS);
+  for (const [kind, share] of Object.entries(minShare)) {
+    const count = tally[kind] ?? 0;
+    if (count < Math.ceil(RUNS * share)) throw new Error(`generator spread: ${count} "${kind}" plans of ${RUNS}, fewer than the ${share * 100}% the property needs`);
+  }
+  return Object.entries(tally)
+    .map(([kind, n]) => `${kind} ${n} (${((100 * n) / total).toFixed(1)}%)`)
+    .join(', ');
+}
+
 
 /** A planned change's common promises: it says what it does, from what, to what, and how far it reaches. */
 function expectDescribed(plan: Plan<unknown>): void {
@@ -195,15 +211,19 @@ const memoryInput: fc.Arbitrary<MemoryPlanInput> = fc
 const rdsClasses = ['db.t3.medium', 'db.t4g.large', 'db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r7g.8xlarge', 'db.m6i.large'];
 
 const databaseInput: fc.Arbitrary<DatabasePlanInput> = fc
-  .record({
-    ladder: fc.uniqueArray(fc.constantFrom(...rdsClasses), { minLength: 1, maxLength: 6 }),
-    instanceClass: fc.constantFrom(...rdsClasses),
+  .uniqueArray(fc.constantFrom(...rdsClasses), { minLength: 1, maxLength: 6 })
+  .chain((ladder) =>
+    fc.record({
+      ladder: fc.constant(ladder),
+      // Mostly a class on the ladder (the case that can climb), sometimes one set by hand off it.
+      instanceClass: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ladder) }, { weight: 1, arbitrary: fc.constantFrom(...rdsClasses) }),
     status: fc.constantFrom('available', 'available', 'modifying', 'backing-up', 'rebooting', 'storage-full'),
     // Mostly no class change pending, sometimes one (RDS PendingModifiedValues).
     pending: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...rdsClasses) }),
     multiAz: fc.boolean(),
     recentCpuPercent: fc.option(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 5 }), { nil: undefined }),
-  })
+    }),
+  )
   .map(({ ladder, instanceClass, status, pending, multiAz, recentCpuPercent }) => ({
     policy: { ladder },
     environment: 'production',
@@ -222,61 +242,84 @@ const databaseInput: fc.Arbitrary<DatabasePlanInput> = fc
 describe('planner caps under random configurations and observations', () => {
   it(`planMemoryRaise never plans MemorySize outside 128..10240 MB, past the environment cap or a learned ceiling, nor more than one step (${RUNS} runs)`, () => {
     const tally: Record<string, number> = {};
+    const figures = { changes: 0, heldAtCap: 0 };
     fc.assert(
       fc.property(memoryInput, (input) => {
         const plan = planMemoryRaise(input);
         tally[plan.kind] = (tally[plan.kind] ?? 0) + 1;
         expectDescribed(plan);
         if (plan.kind !== 'change') return;
+        figures.changes += 1;
         const { fromMb, toMb } = plan.change;
+        // Computed here from the documented rule, not with the planner's helpers: x stepFactor, rounded up to a
+        // multiple of roundUpToMb, held at the lowest of Lambda's 10240 MB, the environment cap and a learned ceiling.
+        const ceiling = input.resourceState?.learned?.[MEMORY_CEILING_FACT] as number | undefined;
+        const cap = Math.min(AWS_MAX_MEMORY_MB, input.policy.maxMemoryMb, ceiling ?? Infinity);
+        const oneStep = Math.ceil((fromMb * input.policy.stepFactor) / input.policy.roundUpToMb) * input.policy.roundUpToMb;
+        const expected = Math.max(AWS_MIN_MEMORY_MB, Math.min(oneStep, cap));
+        if (expected < oneStep) figures.heldAtCap += 1;
         expect(fromMb).toBe(input.observation.memoryMb);
+        expect(toMb).toBe(expected);
         // Lambda: MemorySize 128..10240 MB.
         expect(toMb).toBeGreaterThanOrEqual(AWS_MIN_MEMORY_MB);
         expect(toMb).toBeLessThanOrEqual(AWS_MAX_MEMORY_MB);
         expect(toMb).toBeLessThanOrEqual(input.policy.maxMemoryMb);
-        const ceiling = input.resourceState?.learned?.[MEMORY_CEILING_FACT] as number | undefined;
         if (ceiling !== undefined) expect(toMb).toBeLessThanOrEqual(ceiling);
         expect(toMb).toBeGreaterThan(fromMb);
-        expect(toMb).toBeLessThanOrEqual(nextMemoryStepMb(fromMb, input.policy));
         // A published version or alias would not see $LATEST's memory: never changed automatically.
         expect(input.observation.invokedVia).toEqual([]);
       }),
       { numRuns: RUNS },
     );
-    console.log(`caps: planMemoryRaise, ${RUNS} random policies x observations -> ${JSON.stringify(tally)}, 0 past a limit`);
+    const spread = expectSpread(tally, { change: 0.15, escalate: 0.15 });
+    expect(figures.changes).toBe(tally.change);
+    expect(figures.heldAtCap).toBeGreaterThan(0);
+    console.log(`caps: planMemoryRaise, ${RUNS} random policies x observations -> ${spread}; ${figures.changes} raises each exactly one step or held at the cap (${figures.heldAtCap} held), none past a limit`);
   });
 
   it(`planDatabaseScaleUp only ever climbs one rung of the environment's ladder, from an available instance (${RUNS} runs)`, () => {
     const tally: Record<string, number> = {};
+    const figures = { changes: 0, topRung: 0 };
     fc.assert(
       fc.property(databaseInput, (input) => {
         const plan = planDatabaseScaleUp(input);
         tally[plan.kind] = (tally[plan.kind] ?? 0) + 1;
         expectDescribed(plan);
-        if (plan.kind !== 'change') return;
         const { ladder } = input.policy;
+        const at = ladder.indexOf(input.observation.instanceClass);
+        // At the top of the ladder or off it, nothing is planned.
+        if (at === ladder.length - 1 || at < 0) {
+          if (at >= 0) figures.topRung += 1;
+          expect(plan.kind).not.toBe('change');
+        }
+        if (plan.kind !== 'change') return;
+        figures.changes += 1;
         expect(plan.change.fromClass).toBe(input.observation.instanceClass);
-        expect(ladder).toContain(plan.change.toClass);
-        expect(ladder.indexOf(plan.change.toClass)).toBe(ladder.indexOf(plan.change.fromClass) + 1);
+        expect(plan.change.toClass).toBe(ladder[at + 1]);
         expect(input.observation.status).toBe('available');
         expect([undefined, input.observation.instanceClass]).toContain(input.observation.pendingInstanceClass);
       }),
       { numRuns: RUNS },
     );
-    console.log(`caps: planDatabaseScaleUp, ${RUNS} random ladders x instances -> ${JSON.stringify(tally)}, 0 off the ladder`);
+    const spread = expectSpread(tally, { change: 0.1, escalate: 0.1 });
+    expect(figures.topRung).toBeGreaterThan(0);
+    console.log(`caps: planDatabaseScaleUp, ${RUNS} random ladders x instances -> ${spread}; ${figures.changes} changes each one rung up, ${figures.topRung} at the top rung held`);
   });
 
   it(`planConsumerScaling never plans MaximumConcurrency outside 2..1000, past the environment cap or one step, nor starves the account (${RUNS} runs)`, () => {
     const tally: Record<string, number> = {};
+    let mappingsChanged = 0;
     fc.assert(
       fc.property(consumerInput(), (input) => {
         const plan = planConsumerScaling(input);
         const key = plan.kind === 'change' ? plan.direction : plan.kind;
         tally[key] = (tally[key] ?? 0) + 1;
+        if (plan.kind === 'change') mappingsChanged += plan.change.mappings.length;
         checkConsumerScaling(input, plan);
       }),
       { numRuns: RUNS },
     );
-    console.log(`caps: planConsumerScaling, ${RUNS} random policies x observations -> ${JSON.stringify(tally)}, 0 past a limit`);
+    const spread = expectSpread(tally, { 'scale-up': 0.1, restore: 0.05 });
+    console.log(`caps: planConsumerScaling, ${RUNS} random policies x observations -> ${spread}; ${mappingsChanged} mapping changes checked, none past a limit`);
   });
 });
