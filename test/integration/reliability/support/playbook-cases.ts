@@ -63,7 +63,10 @@ export interface PlaybookCase {
     /** The value after exactly one change from the arranged state, from the configuration (not the planner). */
     afterOneChange(account: SandboxAccount, runtime: RuntimeConfig): KnobValue;
   };
-  /** The calls that change the resource: each one that reaches AWS is one change. */
+  /**
+   * The call each change makes exactly once (the change itself): each one that reaches AWS is one change. Further steps
+   * of the same change (scale-consumers raising reserved concurrency first) are not counted again.
+   */
   changeCalls: readonly ApiRef[];
   /** Faults on every service the row calls, each few enough for the SDK's own retries (4 attempts) to absorb. */
   throttles: readonly Rule[];
@@ -218,7 +221,7 @@ export const scaleConsumersCase: PlaybookCase = {
     read: maximumConcurrency,
     afterOneChange: (account, runtime) => concurrencySteps(account.topology.consumer.maximumConcurrency, runtime)[1] ?? NaN,
   },
-  changeCalls: [UPDATE_MAPPING, PUT_CONCURRENCY],
+  changeCalls: [UPDATE_MAPPING],
   throttles: [throttle('sqs', 'GetQueueAttributes', 2), throttle('lambda', 'GetFunctionConcurrency'), throttle('lambda', 'UpdateEventSourceMapping', 2), ...PIPELINE_THROTTLES],
   conflict: lambdaConflict('UpdateEventSourceMapping'),
   // Not retried by the SDK, thrown as transient: the next delivery completes it.
@@ -333,7 +336,7 @@ export const verifyChangeCase: PlaybookCase = {
     // Back to the value before the scale-up.
     afterOneChange: (account) => account.topology.consumer.maximumConcurrency,
   },
-  changeCalls: [UPDATE_MAPPING, PUT_CONCURRENCY],
+  changeCalls: [UPDATE_MAPPING],
   throttles: [
     throttle('dynamodb', 'PutItem', 2),
     throttle('monitoring', 'GetMetricData'),
