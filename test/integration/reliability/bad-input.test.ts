@@ -45,5 +45,9 @@ describe.each([[scaleConsumersCase.row, scaleConsumersCase] as const])('%s under
         `${tally.resourceMutations} mutating calls on resources; ${playbook.knob.name} ${knobBefore} -> ${await playbook.knob.read(account)}`,
     );
     expect(await playbook.knob.read(account)).toBe(knobBefore);
+    // The spread: both the rejection path and the accepted path ran.
+    expect(tally.rejected).toBeGreaterThan(0);
+    expect(tally.accepted).toBeGreaterThan(0);
+    expect(tally.rejected + tally.accepted).toBe(EVENTS);
   });
 });
