@@ -5,6 +5,9 @@ import { provisionAccount } from '../support/sandbox-account';
 import { fixtureEvents, hostileEvents, type JsonObject } from '../../support/alarm-event-arbitraries';
 import { alarmOf, entryPoint, isMutating, scaleConsumersCase } from './support/playbook-cases';
 
+// Provisioning and 200 handler runs against the emulator: most of a minute on a loaded machine.
+jest.setTimeout(180_000);
+
 const EVENTS = 200;
 /** The pipeline's own writes (incident claims, audit trail, decision events): expected for valid events, never a resource change. */
 const PIPELINE_SERVICES = new Set(['dynamodb', 'events']);
