@@ -3,7 +3,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { systemClock, type Clock } from '../shared/clock';
+import { partitionOf } from '../shared/aws/arn';
+import { ConfigurationError } from '../shared/errors';
+import { environmentNameSchema } from '../shared/config/schema';
+import { DeployValueError, hasDeployTokens } from '../shared/runbooks/deploy-values';
 import { readRunbook } from '../shared/runbooks/document';
+import { projectConfig, renderLoadedRunbook } from '../shared/runbooks/rendered-runbook';
 import { lintRunbook } from '../shared/runbooks/lint/lint-runbook';
 import { formatFinding } from '../shared/runbooks/lint/lint-files';
 import {
@@ -32,6 +37,11 @@ export interface RehearseOptions {
   pollIntervalMs?: number;
   /** Tests: answers approvals instead of the prompt. */
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+  /**
+   * --approve-as: the principals (IAM ARNs) who answer the approvals, in turn, with --approve / --reject. Without it
+   * the answer is yours (the caller's identity), which counts only if you are one of the configured approvers.
+   */
+  approveAs?: string[];
   /** `runbook exec` on the sandbox: its name in messages, exit 2 for an unknown document or bad parameters, says it is a rehearsal. */
   invokedAs?: 'exec';
 }
@@ -135,18 +145,22 @@ function approvalFrom(options: RehearseOptions, who: string): (request: Approval
   if (options.approver) return options.approver;
   // With --json, standard output carries only the result: the approval request goes to standard error.
   const say = options.json ? console.error : console.log;
+  const principals = options.approveAs?.length ? options.approveAs : [who];
+  let answered = 0;
   return async (request) => {
     say(`    approval requested from ${request.approvers.join(', ')}:`);
     say(`    ${request.message}`);
-    if (options.approve) return { approved: true, approver: `${who} (--approve)` };
-    if (options.reject) return { approved: false, approver: `${who} (--reject)`, comment: 'rejected with --reject' };
+    const approver = principals[Math.min(answered, principals.length - 1)] ?? who;
+    answered += 1;
+    if (options.approve) return { approved: true, approver, comment: 'approved with --approve' };
+    if (options.reject) return { approved: false, approver, comment: 'rejected with --reject' };
     if (!process.stdin.isTTY) {
       throw new RehearsalStepError('this step needs an approval: answer it with --approve or --reject (no terminal to ask on)');
     }
     const prompt = createInterface({ input: process.stdin, output: options.json ? process.stderr : process.stdout });
     try {
-      const answer = (await prompt.question('    Approve? [y/N] ')).trim().toLowerCase();
-      return answer === 'y' || answer === 'yes' ? { approved: true, approver: who } : { approved: false, approver: who, comment: 'rejected at the prompt' };
+      const answer = (await prompt.question(`    Approve as ${approver}? [y/N] `)).trim().toLowerCase();
+      return answer === 'y' || answer === 'yes' ? { approved: true, approver } : { approved: false, approver, comment: 'rejected at the prompt' };
     } finally {
       prompt.close();
     }
@@ -171,27 +185,14 @@ export async function rehearseCommand(document: string, options: RehearseOptions
     console.error('runbook rehearse: AWS_ENDPOINT_URL is not set. A rehearsal runs against the sandbox: start one with `runbook sandbox` and export the AWS_ENDPOINT_URL it prints.');
     return EXIT.usage;
   }
-  const runbook = readRunbook(file);
-  const errors = lintRunbook(runbook).filter((f) => f.severity === 'error');
-  if (errors.length > 0 || !runbook.model) {
-    for (const finding of errors) console.error(formatFinding(finding));
-    console.error(`${me}: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
-    return EXIT.rejected;
-  }
-  const model = runbook.model;
+  const raw = readRunbook(file);
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
-  if (model.steps.some((s) => s.action === 'aws:invokeLambdaFunction') && !process.env.RUNBOOK_ENVIRONMENT) {
-    console.error(`${me}: this document runs automation Lambdas: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT`);
+  const needsEnvironment = hasDeployTokens(raw.content) ? 'its approvers, ladders and caps are the environment\'s' : undefined;
+  const runsLambdas = raw.model?.steps.some((s) => s.action === 'aws:invokeLambdaFunction') ? 'this document runs automation Lambdas' : undefined;
+  const environment = environmentNameSchema.safeParse(process.env.RUNBOOK_ENVIRONMENT);
+  if ((needsEnvironment ?? runsLambdas) && !environment.success) {
+    console.error(`${me}: ${needsEnvironment ?? runsLambdas}: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT`);
     return EXIT.usage;
-  }
-
-  let parameters: Record<string, unknown>;
-  try {
-    parameters = resolveParameters(model, parseParameterArguments(options.param ?? []));
-  } catch (error) {
-    if (!(error instanceof RehearsalInputError)) throw error;
-    console.error(`${me}: ${error.message}`);
-    return badInput;
   }
 
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -199,6 +200,31 @@ export async function rehearseCommand(document: string, options: RehearseOptions
   try {
     const identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
     const accountId = identity.Account ?? '000000000000';
+    // The document as infra deploys it to this account: approvers, ladders and caps of the environment, never parameters.
+    let runbook = raw;
+    try {
+      if (environment.success) runbook = renderLoadedRunbook(raw, projectConfig(), environment.data, { account: accountId, partition: partitionOf(region) });
+    } catch (error) {
+      if (!(error instanceof DeployValueError || error instanceof ConfigurationError)) throw error;
+      console.error(`${me}: ${error.message}`);
+      return EXIT.usage;
+    }
+    const errors = lintRunbook(runbook).filter((f) => f.severity === 'error');
+    if (errors.length > 0 || !runbook.model) {
+      for (const finding of errors) console.error(formatFinding(finding));
+      console.error(`${me}: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
+      return EXIT.rejected;
+    }
+    const model = runbook.model;
+
+    let parameters: Record<string, unknown>;
+    try {
+      parameters = resolveParameters(model, parseParameterArguments(options.param ?? []));
+    } catch (error) {
+      if (!(error instanceof RehearsalInputError)) throw error;
+      console.error(`${me}: ${error.message}`);
+      return badInput;
+    }
     if (options.invokedAs === 'exec') {
       // Say so on every output: moto cannot run SSM Automation, so nothing here is an AWS execution.
       (options.json ? console.error : console.log)(

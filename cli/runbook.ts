@@ -152,11 +152,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--approve', 'approve every aws:approve step')
     .option('--reject', 'reject every aws:approve step')
+    .option(
+      '--approve-as <principal>',
+      'the IAM principal (ARN) who answers an approval, one per approval in turn (repeat); default: you. Only the approvers the document was deployed with count',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addOption(environmentOption())
     .option('--logs', "print the handlers' structured logs on stderr")
     .option('--json', 'machine-readable result')
-    .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).')
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; environment?: string; logs?: boolean; json?: boolean }) => {
+    .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).')
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; logs?: boolean; json?: boolean }) => {
       setExit(await rehearseCommand(document, opts));
     });
 

@@ -590,6 +590,8 @@ async function provisionDatabase(
         ManageMasterUserPassword: true,
         StorageEncrypted: true,
         PubliclyAccessible: false,
+        // The service stack tags its resources with their environment; the scale-up runbook reads this tag.
+        Tags: [{ Key: 'Environment', Value: spec.environment }],
         Port: db.port,
       }),
     ),

@@ -257,6 +257,8 @@ export class RunbookStack extends Stack {
       roleName: `${NAME_PREFIX}-automation-${this.region}`.slice(0, 64),
       targets: ownTargets,
       functionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
+      config,
+      environment,
     });
 
     new CfnOutput(this, 'ProjectBusArn', { value: this.projectBus.eventBusArn, description: 'Runbook decisions are published here' });

@@ -395,6 +395,11 @@ class Execution {
     await this.deps.clock.sleep(ms);
   }
 
+  /**
+   * As Automation does: only a listed approver's signal counts (a role ARN admits that role's sessions), and the step
+   * goes on after MinRequiredApprovals distinct approvers approve; one rejection rejects it. A signal from anyone else
+   * is refused, and the rehearsal fails the step rather than wait for the timeout.
+   */
   private async approve(step: StepModel, result: StepResult): Promise<void> {
     const inputs = this.resolve(step.inputs) as Record<string, unknown>;
     const approvers = (Array.isArray(inputs.Approvers) ? inputs.Approvers : [inputs.Approvers]).map(asText).filter((a) => a !== '');
@@ -405,11 +410,31 @@ class Execution {
       approvers,
       minRequiredApprovals: Number(inputs.MinRequiredApprovals ?? 1),
     };
-    const answer = await this.deps.approve(request);
-    result.outputs.ApprovalStatus = answer.approved ? 'Approved' : 'Rejected';
-    result.outputs.ApproverDecisions = [{ approver: answer.approver, decision: answer.approved ? 'Approve' : 'Reject', ...(answer.comment ? { comment: answer.comment } : {}) }];
-    result.detail = `${answer.approved ? 'approved' : 'rejected'} by ${answer.approver}`;
-    if (!answer.approved) throw new RehearsalStepError(`rejected by ${answer.approver}${answer.comment ? `: ${answer.comment}` : ''}`);
+    const decisions: Array<{ approver: string; decision: string; comment?: string }> = [];
+    const approvedBy = new Set<string>();
+    result.outputs.ApproverDecisions = decisions;
+    while (approvedBy.size < Math.max(1, request.minRequiredApprovals)) {
+      const answer = await this.deps.approve(request);
+      if (!isApprover(answer.approver, approvers)) {
+        result.outputs.ApprovalStatus = 'Waiting';
+        throw new RehearsalStepError(
+          `${answer.approver} is not an approver of this step (${approvers.join(', ')}): Automation refuses the signal and the step waits until it times out`,
+        );
+      }
+      decisions.push({ approver: answer.approver, decision: answer.approved ? 'Approve' : 'Reject', ...(answer.comment ? { comment: answer.comment } : {}) });
+      if (!answer.approved) {
+        result.outputs.ApprovalStatus = 'Rejected';
+        result.detail = `rejected by ${answer.approver}`;
+        throw new RehearsalStepError(`rejected by ${answer.approver}${answer.comment ? `: ${answer.comment}` : ''}`);
+      }
+      if (approvedBy.has(answer.approver)) {
+        result.outputs.ApprovalStatus = 'Waiting';
+        throw new RehearsalStepError(`${answer.approver} already approved: this step needs ${request.minRequiredApprovals} different approvers`);
+      }
+      approvedBy.add(answer.approver);
+    }
+    result.outputs.ApprovalStatus = 'Approved';
+    result.detail = `approved by ${[...approvedBy].join(', ')}`;
   }
 
   /** Invoke steps whose FunctionName is known before running (parameters and system variables only). */
@@ -423,6 +448,15 @@ class Execution {
     }
     return names;
   }
+}
+
+/** A listed principal: the same ARN, or a session of a listed role (arn:aws:sts::A:assumed-role/R/S for arn:aws:iam::A:role/[path/]R). */
+export function isApprover(principal: string, approvers: readonly string[]): boolean {
+  if (approvers.includes(principal)) return true;
+  const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(principal);
+  if (!session) return false;
+  const [, partition, account, role] = session;
+  return approvers.some((a) => new RegExp(`^arn:${partition}:iam::${account}:role/(.*/)?${role?.replace(/[.+]/g, '\\$&')}$`).test(a));
 }
 
 function safeJson(text: string): unknown {

@@ -52,6 +52,8 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: true, severityCode: 'urgent' },
         stillFiringAfterMinutes: 10,
       },
+      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
     staging: {
@@ -83,6 +85,8 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: true, severityCode: 'normal' },
         stillFiringAfterMinutes: 15,
       },
+      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
     development: {
@@ -113,6 +117,8 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: false, severityCode: 'low' },
         stillFiringAfterMinutes: 30,
       },
+      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
   },

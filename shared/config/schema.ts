@@ -123,6 +123,28 @@ export const environmentEscalationSchema = z.strictObject({
 });
 export type EnvironmentEscalationConfig = z.infer<typeof environmentEscalationSchema>;
 
+/**
+ * Who approves the SSM documents' aws:approve steps here, fixed at deploy time (infra writes them into the documents; no
+ * document takes approvers as a parameter). A principal is an IAM role or user ARN, or "role/<name>" / "user/<name>" for
+ * one in the environment's own account. aws:approve takes at most 10 approvers.
+ */
+export const runbookApproversSchema = z
+  .strictObject({
+    principals: z
+      .array(
+        z.string().check(
+          z.regex(
+            /^(arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}|(role|user)\/[\w+=,.@/-]{1,512})$/,
+            'must be an IAM role or user ARN, or role/<name> / user/<name> in the environment\'s own account',
+          ),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(10)),
+    minRequiredApprovals: z.number().check(z.int(), z.minimum(1), z.maximum(10)),
+  })
+  .check(z.refine((a) => a.minRequiredApprovals <= a.principals.length, 'minRequiredApprovals must not exceed the number of principals'));
+export type RunbookApproversConfig = z.infer<typeof runbookApproversSchema>;
+
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
   regions: z.array(regionSchema).check(z.minLength(1)),
@@ -145,6 +167,8 @@ export const environmentSchema = z.strictObject({
   verifyChange: verifyChangePolicySchema,
   /** Tiers, channels and timeouts of the escalation path here; without it: every tier, email only, no support case. */
   escalation: z.optional(environmentEscalationSchema),
+  /** Approvers of the runbook documents' aws:approve steps (see runbookApproversSchema); required to deploy the documents. */
+  runbookApprovers: z.optional(runbookApproversSchema),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(80))), []),

@@ -1,8 +1,15 @@
-// The SSM documents infra deploys: names from their files, and the role's actions from their steps.
+// The SSM documents infra deploys: names from their files, the role's actions from their steps, and the approvers,
+// ladder and caps written into their content from the configuration.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRunbookDocument } from '../../infra/lib/constructs/runbook-documents';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RunbookDocuments, readRunbookDocument } from '../../infra/lib/constructs/runbook-documents';
+import { watchedResources } from '../../shared/config/alarm-specs';
+import { defaultConfig } from '../../shared/config/defaults';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 
 let dir: string;
 beforeAll(() => {
@@ -57,5 +64,111 @@ describe('readRunbookDocument', () => {
     ['a name SSM refuses', 'ab'],
   ])('refuses a document file with %s as its name', (_why, name) => {
     expect(() => readRunbookDocument(document(name, '  - name: s\n    action: aws:sleep\n    inputs: { Duration: PT1S }\n'))).toThrow(/not a valid SSM document name/);
+  });
+});
+
+describe('the deployed documents carry the configured approvers, ladder and caps (template)', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const APPROVERS = ['arn:aws:iam::111111111111:role/DbaOnCall', 'role/ServiceOwner'];
+  // role/<name> is the stack's own account, in the stack's partition.
+  const DEPLOYED_APPROVERS = [
+    'arn:aws:iam::111111111111:role/DbaOnCall',
+    { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/ServiceOwner']] },
+  ];
+
+  function synth(environment: EnvironmentName, overrides: Record<string, unknown>, change?: (config: AutomationConfig) => void): Record<string, Record<string, unknown>> {
+    const config = parseAutomationConfig(mergeConfig(defaultConfig, overrides));
+    change?.(config);
+    const app = new App();
+    const stack = new Stack(app, 'Docs', { env: { account: '111111111111', region: 'us-east-1' } });
+    new RunbookDocuments(stack, 'Runbooks', {
+      runbooksDir: join(ROOT, 'runbooks'),
+      roleName: 'notification-runbooks-automation-us-east-1',
+      targets: {
+        partition: 'aws',
+        account: '111111111111',
+        regions: ['us-east-1'],
+        environment,
+        watched: watchedResources(config, environment),
+        alarmNames: [],
+        stateTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/notification-runbooks-state',
+      },
+      functionArns: new Map(),
+      config,
+      environment,
+    });
+    const documents = Template.fromStack(stack).findResources('AWS::SSM::Document');
+    return Object.fromEntries(Object.values(documents).map((d) => [String(d.Properties.Name), d.Properties.Content as Record<string, unknown>]));
+  }
+
+  type Step = { name: string; inputs: Record<string, unknown> };
+  const stepOf = (content: Record<string, unknown>, name: string): Step => {
+    const step = (content.mainSteps as Step[]).find((s) => s.name === name);
+    if (!step) throw new Error(`no step ${name}`);
+    return step;
+  };
+
+  it('production: ScaleUpDatabase takes no Environment or Approvers, allows only the ladder, always asks the configured approvers', () => {
+    const docs = synth('production', {
+      environments: {
+        production: {
+          runbookApprovers: { principals: APPROVERS, minRequiredApprovals: 2 },
+          scaleUpDatabase: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r6g.8xlarge'] },
+        },
+      },
+    });
+    const scaleUp = docs['NotificationService-ScaleUpDatabase'] as Record<string, unknown>;
+    const parameters = scaleUp.parameters as Record<string, Record<string, unknown>>;
+    expect(Object.keys(parameters).sort()).toEqual(['AutomationAssumeRole', 'DBInstanceIdentifier', 'TargetInstanceClass']);
+    expect(parameters.TargetInstanceClass?.allowedValues).toEqual(['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r6g.8xlarge']);
+    expect(stepOf(scaleUp, 'approveScaleUp').inputs).toMatchObject({
+      Approvers: DEPLOYED_APPROVERS,
+      MinRequiredApprovals: 2,
+    });
+    // Production changes DB classes only with approval: no choice skips it.
+    const approval = stepOf(scaleUp, 'chooseApproval').inputs as { Choices: Array<{ NextStep: string }>; Default: string };
+    expect(approval.Choices.map((c) => c.NextStep)).toEqual(['readDatabase']);
+    expect(approval.Default).toBe('approveScaleUp');
+    // Up the ladder only: 4 classes make 6 (current, target) pairs, each going on to the approval choice.
+    const ladder = stepOf(scaleUp, 'checkUpTheLadder').inputs as { Choices: Array<{ NextStep: string; And?: Array<{ StringEquals: string }> }>; Default: string };
+    const pairs = ladder.Choices.filter((c) => c.And).map((c) => c.And?.map((a) => a.StringEquals).join('>'));
+    expect(pairs).toEqual([
+      'db.r6g.xlarge>db.r6g.2xlarge',
+      'db.r6g.xlarge>db.r6g.4xlarge',
+      'db.r6g.xlarge>db.r6g.8xlarge',
+      'db.r6g.2xlarge>db.r6g.4xlarge',
+      'db.r6g.2xlarge>db.r6g.8xlarge',
+      'db.r6g.4xlarge>db.r6g.8xlarge',
+    ]);
+    expect(ladder.Default).toBe('refuseNotAnUpgrade');
+    expect(JSON.stringify(docs)).not.toContain('${Deploy.');
+  });
+
+  it('production: RaiseLambdaMemory sizes stop at the cap and the named change is approved; TroubleshootConnectionTimeout takes no Approvers', () => {
+    const docs = synth('production', { environments: { production: { runbookApprovers: { principals: APPROVERS, minRequiredApprovals: 1 } } } });
+    const memory = docs['NotificationService-RaiseLambdaMemory'] as Record<string, unknown>;
+    const sizes = (memory.parameters as Record<string, { allowedValues?: number[] }>).MemorySize?.allowedValues ?? [];
+    expect(sizes[0]).toBe(0);
+    expect(sizes[1]).toBe(128);
+    expect(sizes.at(-1)).toBe(3008);
+    expect(sizes).toHaveLength(1 + 3008 / 64 - 1);
+    expect(sizes.every((mb) => mb === 0 || (mb % 64 === 0 && mb >= 128 && mb <= 3008))).toBe(true);
+    expect(stepOf(memory, 'approveMemory').inputs).toMatchObject({ Approvers: DEPLOYED_APPROVERS });
+    const timeout = docs['NotificationService-TroubleshootConnectionTimeout'] as Record<string, unknown>;
+    expect(Object.keys(timeout.parameters as object)).not.toContain('Approvers');
+    expect(stepOf(timeout, 'approveRuleChange').inputs).toMatchObject({ Approvers: DEPLOYED_APPROVERS, MinRequiredApprovals: 1 });
+  });
+
+  it('staging: a class change skips approval only for a database tagged Environment=staging', () => {
+    const docs = synth('staging', {});
+    const scaleUp = docs['NotificationService-ScaleUpDatabase'] as Record<string, unknown>;
+    expect(stepOf(scaleUp, 'chooseApproval').inputs).toMatchObject({
+      Choices: [{ NextStep: 'readDatabase' }, { NextStep: 'modifyInstanceClass', Variable: '{{ describeDatabase.EnvironmentTag }}', StringEquals: 'staging' }],
+      Default: 'approveScaleUp',
+    });
+  });
+
+  it('refuses to synthesize documents with approvals when the environment has no configured approvers', () => {
+    expect(() => synth('staging', {}, (config) => delete config.environments.staging.runbookApprovers)).toThrow(/environments\.staging\.runbookApprovers is not configured/);
   });
 });

@@ -6,6 +6,8 @@ import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
+import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../../shared/runbooks/deploy-values';
 import { automationApiAction } from '../iam/api-actions';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
@@ -94,6 +96,22 @@ export interface RunbookDocumentsProps {
   targets: ScopeTargets;
   /** Our handlers by function name, for aws:invokeLambdaFunction. */
   functionArns: ReadonlyMap<string, string>;
+  /** The configuration and environment whose approvers, ladders and caps are written into the documents (`${Deploy.…}`). */
+  config: AutomationConfig;
+  environment: EnvironmentName;
+}
+
+/**
+ * The document as deployed to this stack: its `${Deploy.…}` tokens filled from the environment's configuration, with
+ * approvers given as role/<name> resolved in the stack's own account. Throws (failing synth) on a token it cannot fill.
+ */
+export function deployedContent(doc: RunbookDocument, config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): Record<string, unknown> {
+  if (!hasDeployTokens(doc.content)) return doc.content;
+  try {
+    return renderRunbookContent(doc.content, runbookDeployValues(config, environment, where));
+  } catch (error) {
+    throw new Error(`${doc.file}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export class RunbookDocuments extends Construct {
@@ -103,12 +121,13 @@ export class RunbookDocuments extends Construct {
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
     this.documents = readRunbookDocuments(props.runbooksDir);
+    const where = { account: Stack.of(this).account, partition: Stack.of(this).partition };
     for (const doc of this.documents) {
       new CfnDocument(this, doc.name, {
         name: doc.name,
         documentType: 'Automation',
         documentFormat: 'YAML',
-        content: doc.content,
+        content: deployedContent(doc, props.config, props.environment, where),
         // A changed document becomes a new default version instead of a replacement (which a fixed name would block).
         updateMethod: 'NewVersion',
       });

@@ -4,6 +4,8 @@ import { dirname, join, relative } from 'node:path';
 import { RunbookReadError, readRunbook } from '../document';
 import { parsePolicyDocument, type PolicyDocument } from './iam-policy';
 import { lintRunbook, type Finding, type LintOptions } from './lint-runbook';
+import { hasDeployTokens } from '../deploy-values';
+import { RENDERED_ENVIRONMENTS, projectConfig, renderLoadedRunbook } from '../rendered-runbook';
 
 /** The policy file beside the documents that the automation role is given (infra reads the same file). */
 export const ROLE_POLICY_FILE = 'automation-role-policy.json';
@@ -76,7 +78,7 @@ export function lintFiles(paths: readonly string[], options: LintFilesOptions = 
     let findings: Finding[];
     try {
       const lintOptions: LintOptions = { ...(options.catalog ? { catalog: options.catalog } : {}), ...(policy && policyFile ? { policy: { file: policyFile, document: policy } } : {}) };
-      findings = lintRunbook(readRunbook(file), lintOptions);
+      findings = lintLoaded(readRunbook(file), lintOptions);
     } catch (error) {
       if (!(error instanceof RunbookReadError)) throw error;
       findings = [{ severity: 'error', rule: 'read', file, message: error.message }];
@@ -86,6 +88,27 @@ export function lintFiles(paths: readonly string[], options: LintFilesOptions = 
   report.errors = report.findings.filter((f) => f.severity === 'error').length;
   report.warnings = report.findings.length - report.errors;
   return report;
+}
+
+/**
+ * A project document with `${Deploy.…}` tokens is linted as infra deploys it: rendered for each environment with the
+ * project's configuration (findings that differ by environment name it), never as the raw template.
+ */
+function lintLoaded(loaded: ReturnType<typeof readRunbook>, options: LintOptions): Finding[] {
+  if (!hasDeployTokens(loaded.content)) return lintRunbook(loaded, options);
+  const config = projectConfig();
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const environment of RENDERED_ENVIRONMENTS) {
+    const rendered = renderLoadedRunbook(loaded, config, environment, { account: '123456789012', partition: 'aws' });
+    for (const finding of lintRunbook(rendered, options)) {
+      const key = `${finding.rule}|${finding.step ?? ''}|${finding.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({ ...finding, message: `${finding.message} (rendered for ${environment})` });
+    }
+  }
+  return findings;
 }
 
 function siblingPolicy(file: string): string | undefined {

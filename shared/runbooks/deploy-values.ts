@@ -1,0 +1,153 @@
+// Values fixed in the runbook documents at deploy time (approvers, ladders, caps, the environment), and the substitution
+// of their `${Deploy.Name}` tokens: infra renders each environment's documents with them at synth, the rehearsal and the
+// linter render the same way. Pure: no I/O.
+//
+// `${Deploy.Name}` as a whole value becomes the value with its type (a list, a number); in a list, a whole token whose
+// value is a list is spliced in; inside longer text it becomes its text. `${Deploy.Rows.Field}` repeats the list item
+// that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item.
+import type { AutomationConfig, EnvironmentName } from '../config/schema';
+
+/** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
+export type DeployValue = string | number | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>>;
+export type DeployValues = Readonly<Record<string, DeployValue>>;
+
+export class DeployValueError extends Error {
+  override readonly name = 'DeployValueError';
+}
+
+const TOKEN = /\$\{Deploy\.([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9]*))?\}/g;
+const WHOLE_TOKEN = /^\$\{Deploy\.([A-Za-z][A-Za-z0-9]*)\}$/;
+// Lambda's memory range (Lambda quotas, "Function memory allocation").
+const LAMBDA_MIN_MEMORY_MB = 128;
+
+/** "role/<name>" / "user/<name>" in the environment's own account, else the ARN as configured. */
+function principalArn(principal: string, where: { account: string; partition: string }): string {
+  return principal.startsWith('arn:') ? principal : `arn:${where.partition}:iam::${where.account}:${principal}`;
+}
+
+/** Memory sizes a person may set by hand: multiples of the playbook's rounding from 128 MB up to the cap, and the cap. */
+export function memoryLadderMb(roundUpToMb: number, maxMemoryMb: number): number[] {
+  const sizes: number[] = [];
+  for (let mb = Math.ceil(LAMBDA_MIN_MEMORY_MB / roundUpToMb) * roundUpToMb; mb <= maxMemoryMb; mb += roundUpToMb) sizes.push(mb);
+  if (sizes.at(-1) !== maxMemoryMb) sizes.push(maxMemoryMb);
+  return sizes;
+}
+
+/**
+ * The values of one environment's documents. `where` is the account and partition they are deployed to: approvers given
+ * as role/<name> are that account's (a CDK token is fine there). Throws when the configuration cannot make safe documents.
+ */
+export function runbookDeployValues(config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): DeployValues {
+  const env = config.environments[environment];
+  if (!env) throw new DeployValueError(`the configuration has no environment ${environment}`);
+  const approvers = env.runbookApprovers;
+  if (!approvers) {
+    throw new DeployValueError(`environments.${environment}.runbookApprovers is not configured: the runbook documents' approvals need fixed approvers`);
+  }
+  const ladder = env.scaleUpDatabase.ladder;
+  const upgrades = ladder.flatMap((from, i) => ladder.slice(i + 1).map((to) => ({ From: from, To: to })));
+  if (upgrades.length === 0) {
+    throw new DeployValueError(`environments.${environment}.scaleUpDatabase.ladder has one class (${ladder.join(', ')}): the scale-up document needs a class to go up to`);
+  }
+  const dbMode = env.mutationModeByRow?.['cpu-utilization'] ?? env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
+  return {
+    Environment: environment,
+    Approvers: approvers.principals.map((p) => principalArn(p, where)),
+    MinRequiredApprovals: approvers.minRequiredApprovals,
+    InstanceClassLadder: ladder,
+    // Every (current, target) pair that goes up the ladder: the scale-up document's runtime check.
+    InstanceClassUpgrades: upgrades,
+    // Where a class change needs no approval: none where the environment changes DB classes only with approval.
+    ApprovalFreeEnvironments: dbMode === 'approval' ? [] : [{ Name: environment }],
+    MemorySizesMb: memoryLadderMb(env.raiseLambdaMemory.roundUpToMb, env.raiseLambdaMemory.maxMemoryMb),
+    MemoryMaxMb: env.raiseLambdaMemory.maxMemoryMb,
+  };
+}
+
+function isRows(value: DeployValue | undefined): value is ReadonlyArray<Readonly<Record<string, string>>> {
+  return Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null);
+}
+
+function lookup(values: DeployValues, name: string): DeployValue {
+  const value = values[name];
+  if (value === undefined) throw new DeployValueError(`\${Deploy.${name}} is not a deploy-time value (known: ${Object.keys(values).join(', ')})`);
+  return value;
+}
+
+/**
+ * The row lists an item's `${Deploy.List.Field}` tokens name (one list per item). Nested lists repeat their own items,
+ * except a branch condition's And / Or list, which belongs to its choice: the choice is what repeats.
+ */
+function rowListsIn(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (typeof value === 'string') {
+    for (const match of value.matchAll(TOKEN)) if (match[2] !== undefined && match[1] !== undefined) found.add(match[1]);
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      rowListsIn(key, found);
+      if (Array.isArray(item)) {
+        if (key === 'And' || key === 'Or') for (const condition of item) rowListsIn(condition, found);
+      } else {
+        rowListsIn(item, found);
+      }
+    }
+  }
+  return found;
+}
+
+function renderValue(value: unknown, values: DeployValues, row?: { list: string; fields: Readonly<Record<string, string>> }): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_TOKEN.exec(value);
+    if (whole?.[1] !== undefined) {
+      const found = lookup(values, whole[1]);
+      if (isRows(found)) throw new DeployValueError(`\${Deploy.${whole[1]}} is a list of rows: use it as \${Deploy.${whole[1]}.Field} inside a list item`);
+      return Array.isArray(found) ? [...found] : found;
+    }
+    return value.replace(TOKEN, (_token, name: string, field: string | undefined) => {
+      if (field !== undefined) {
+        if (!row || row.list !== name) throw new DeployValueError(`\${Deploy.${name}.${field}} is outside a list item that repeats over ${name}`);
+        const text = row.fields[field];
+        if (text === undefined) throw new DeployValueError(`\${Deploy.${name}.${field}}: the rows of ${name} have no field ${field}`);
+        return text;
+      }
+      const found = lookup(values, name);
+      if (typeof found === 'object') throw new DeployValueError(`\${Deploy.${name}} is a list: it can only be a whole value`);
+      return String(found);
+    });
+  }
+  if (Array.isArray(value)) return renderList(value, values, row);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [renderValue(key, values, row) as string, renderValue(item, values, row)]));
+  }
+  return value;
+}
+
+function renderList(list: readonly unknown[], values: DeployValues, row?: { list: string; fields: Readonly<Record<string, string>> }): unknown[] {
+  const out: unknown[] = [];
+  for (const item of list) {
+    const lists = [...rowListsIn(item)].filter((name) => name !== row?.list);
+    if (lists.length > 1) throw new DeployValueError(`one list item repeats over ${lists.join(' and ')}: one list per item`);
+    const [repeat] = lists;
+    if (repeat !== undefined) {
+      const rows = lookup(values, repeat);
+      if (!isRows(rows)) throw new DeployValueError(`\${Deploy.${repeat}.…}: ${repeat} is not a list of rows`);
+      for (const fields of rows) out.push(renderValue(item, values, { list: repeat, fields }));
+      continue;
+    }
+    // A whole token in a list whose value is a list is spliced into it: allowedValues: ['${Deploy.Ladder}'].
+    const whole = typeof item === 'string' ? WHOLE_TOKEN.exec(item) : null;
+    const rendered = renderValue(item, values, row);
+    if (whole && Array.isArray(rendered)) out.push(...(rendered as unknown[]));
+    else out.push(rendered);
+  }
+  return out;
+}
+
+/** The document with every `${Deploy.…}` token replaced; throws on a token it cannot fill, so nothing unrendered deploys. */
+export function renderRunbookContent<T>(content: T, values: DeployValues): T {
+  return renderValue(content, values) as T;
+}
+
+/** Does the document carry deploy-time tokens (so it must be rendered before it is deployed, linted or rehearsed)? */
+export function hasDeployTokens(content: unknown): boolean {
+  return JSON.stringify(content ?? null).includes('${Deploy.');
+}
