@@ -100,8 +100,9 @@ function ruleDescription(text: string): string {
 
 /**
  * The runbook run for a fix, when the document can apply it: NotificationService-TroubleshootConnectionTimeout adds one
- * ingress rule by group reference (SecurityGroupId, SourceSecurityGroupId, Port) after aws:approve. Approvers are the
- * operator's to give. Other fixes (egress, CIDR rules, revokes) are carried in the findings as exact EC2 calls.
+ * ingress rule by group reference (SecurityGroupId, SourceSecurityGroupId, Port) after aws:approve. Approvers are fixed
+ * in the deployed document; it adds only the rule its own re-inspection names. Other fixes (egress, CIDR rules, revokes)
+ * are carried in the findings as exact EC2 calls.
  */
 export function runbookFor(documentName: string, fix: SecurityGroupFix, apiName: string | undefined): ManualRunbook | undefined {
   if (fix.api !== 'AuthorizeSecurityGroupIngress') return undefined;

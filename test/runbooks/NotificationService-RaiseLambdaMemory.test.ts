@@ -1,7 +1,11 @@
-// NotificationService-RaiseLambdaMemory rehearsed against the emulator: the document runs the real raise-lambda-memory bundle.
+// NotificationService-RaiseLambdaMemory rehearsed against the emulator: the document runs the real raise-lambda-memory bundle;
+// a memory named by hand is within the environment's sizes, above the memory now, and set only after a configured approver approves.
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
+import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
+
+/** --approve-as the configured approver (shared/config/defaults.ts: role/NotificationServiceRunbookApprover in the account). */
+const approveAs = (account: SandboxAccount): string[] => ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`];
 
 const DOCUMENT = 'NotificationService-RaiseLambdaMemory';
 
@@ -43,11 +47,39 @@ describe(DOCUMENT, () => {
     expect(await memoryMb(account)).toBe(768);
   });
 
-  it('sets exactly the memory the escalation named when MemorySize is given, without the Lambda', async () => {
-    const { status, result, stderr } = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName, MemorySize: 1024 }, account.env);
+  it('refuses a MemorySize below the memory now (128 MB would be an outage) at run time, before the approval, changing nothing', async () => {
+    const { status, result } = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName, MemorySize: 128 }, account.env, [...approveAs(account), '--approve']);
+
+    expect(status).toBe(1);
+    expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'refuseNotARaise']);
+    expect(result.failure).toMatchObject({ step: 'refuseNotARaise', message: expect.stringContaining('768') });
+    expect(await memoryMb(account)).toBe(768);
+  });
+
+  it('refuses a MemorySize above the production cap (3008 MB) before any step', async () => {
+    const { status, stderr } = await runCli(['rehearse', DOCUMENT, '--json', ...approveAs(account), '--approve', ...paramArgs({ FunctionName: account.topology.consumer.functionName, MemorySize: 4096 })], account.env);
+
+    expect(status).toBe(64);
+    expect(stderr).toMatch(/MemorySize: 4096 is not one of 0, 128, 192, .*, 2944, 3008/);
+    expect(await memoryMb(account)).toBe(768);
+  });
+
+  it('cannot be approved by the requester: only the configured approvers count', async () => {
+    const { status, result } = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName, MemorySize: 1024 }, account.env, ['--approve']);
+
+    expect(status).toBe(1);
+    expect(result.failure).toMatchObject({ step: 'approveMemory', message: expect.stringContaining('is not an approver of this step') });
+    expect(await memoryMb(account)).toBe(768);
+  });
+
+  it('sets exactly the memory the escalation named once a configured approver approves, without the Lambda', async () => {
+    const { status, result, stderr } = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName, MemorySize: 1024 }, account.env, [
+      ...approveAs(account),
+      '--approve',
+    ]);
 
     expectSucceeded({ status, result, stderr });
-    expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
+    expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'approveMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
     expect(result.outputs).toMatchObject({ 'readCurrentMemory.MemorySize': 768, 'readFunction.MemorySize': 1024, 'readFunction.LastUpdateStatus': 'Successful' });
     expect(await memoryMb(account)).toBe(1024);
   });

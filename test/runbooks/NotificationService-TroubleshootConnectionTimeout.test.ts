@@ -1,7 +1,9 @@
 // NotificationService-TroubleshootConnectionTimeout rehearsed against the emulator: the real inspect-security-groups
-// bundle names the missing rule, and the rule is added only after approval.
+// bundle names the missing rule; only that rule is added, only after a configured approver approves, and a refused rule
+// fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
+import { clearProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
 
 const DOCUMENT = 'NotificationService-TroubleshootConnectionTimeout';
@@ -14,6 +16,12 @@ async function databaseReachable(ec2: EC2Client, account: SandboxAccount): Promi
   return (described.SecurityGroups?.[0]?.IpPermissions ?? []).some(
     (p) => p.IpProtocol === 'tcp' && p.FromPort === POSTGRES_PORT && (p.UserIdGroupPairs ?? []).some((pair) => pair.GroupId === lambda),
   );
+}
+
+/** Every ingress rule of the Notification Service's groups, to show that nothing was added. */
+async function ingressRules(ec2: EC2Client, account: SandboxAccount): Promise<unknown> {
+  const described = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: Object.values(account.topology.vpc.securityGroupIds) }));
+  return (described.SecurityGroups ?? []).map((g) => ({ id: g.GroupId, ingress: g.IpPermissions }));
 }
 
 /** The field situation: someone removed the database's ingress rule for the consumer, and the API returns 504s. */
@@ -32,6 +40,7 @@ describe(DOCUMENT, () => {
   let account: SandboxAccount;
   let ec2: EC2Client;
   let fix: Record<string, string | number | string[]>;
+  let approveAs: string[];
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -39,13 +48,37 @@ describe(DOCUMENT, () => {
     await breakDatabaseIngress(ec2, account);
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
     const { database, lambda } = account.topology.vpc.securityGroupIds;
-    fix = { SecurityGroupId: database, SourceSecurityGroupId: lambda, Port: POSTGRES_PORT, Approvers: ['arn:aws:iam::123456789012:role/NotificationServiceOnCall'] };
+    fix = { SecurityGroupId: database, SourceSecurityGroupId: lambda, Port: POSTGRES_PORT };
+    approveAs = ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`];
+  });
+
+  // Each run inspects a state change of its own: the inspection of a state change already inspected is a duplicate
+  // delivery and names no rule (see the last test).
+  beforeEach(async () => {
+    await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'OK');
+    await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
+  });
+
+  it.each([
+    ['another source group (the cache\'s)', () => ({ SourceSecurityGroupId: account.topology.vpc.securityGroupIds.cache })],
+    ['another destination (the cache\'s group)', () => ({ SecurityGroupId: account.topology.vpc.securityGroupIds.cache })],
+    ['another port (6379)', () => ({ Port: 6379 })],
+  ])('refuses a rule the inspection did not name: %s, before anyone is asked, adding nothing', async (_what, change) => {
+    const before = await ingressRules(ec2, account);
+
+    const { status, result } = await rehearseDocument(DOCUMENT, { ...fix, ...change() }, account.env, [...approveAs, '--approve']);
+
+    expect(status).toBe(1);
+    expect(result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
+    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'inspectSecurityGroups', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
+    expect(await ingressRules(ec2, account)).toEqual(before);
+    expect(await databaseReachable(ec2, account)).toBe(false);
   });
 
   it('changes no rule when the approver rejects, after the inspection names the missing rule', async () => {
     expect(await databaseReachable(ec2, account)).toBe(false);
 
-    const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, ['--reject']);
+    const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--reject']);
 
     expect(status).toBe(1);
     expect(result.failure).toMatchObject({ step: 'approveRuleChange', message: expect.stringContaining('rejected') });
@@ -56,14 +89,31 @@ describe(DOCUMENT, () => {
     expect(await databaseReachable(ec2, account)).toBe(false);
   });
 
-  it('adds the named ingress rule once approved, and verifies it', async () => {
-    const { status, result, stderr } = await rehearseDocument(DOCUMENT, fix, account.env, ['--approve']);
+  it('fails the execution when EC2 refuses the rule, instead of reporting success', async () => {
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    await setProxyFaults(control, [{ service: 'ec2', operation: 'AuthorizeSecurityGroupIngress', times: 1, status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' }], { accountId: account.accountId });
+    try {
+      const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
+
+      expect(status).toBe(1);
+      expect(result.status).toBe('Failed');
+      expect(result.failure).toMatchObject({ step: 'authorizeIngress', message: expect.stringContaining('UnauthorizedOperation') });
+      expect(result.steps.map((s) => s.step)).not.toContain('verifyIngress');
+      expect(await databaseReachable(ec2, account)).toBe(false);
+    } finally {
+      await clearProxyFaults(control, { accountId: account.accountId });
+    }
+  });
+
+  it('adds the named ingress rule once a configured approver approves, and verifies it', async () => {
+    const { status, result, stderr } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
 
     expectSucceeded({ status, result, stderr });
     expect(result.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
       'checkAlarmExists:Success',
       'readAlarm:Success',
       'inspectSecurityGroups:Success',
+      'checkRuleMatchesFinding:Success',
       'describeTargetGroup:Success',
       'describeSourceGroup:Success',
       'approveRuleChange:Success',
@@ -72,5 +122,18 @@ describe(DOCUMENT, () => {
     ]);
     expect(result.outputs['authorizeIngress.SecurityGroupRuleId']).toMatch(/^sgr-/);
     expect(await databaseReachable(ec2, account)).toBe(true);
+  });
+
+  it('refuses, naming no rule, when this state change was already inspected (a duplicate delivery names no finding)', async () => {
+    const first = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--reject']);
+    expect(decisionOf(first.result, 'inspectSecurityGroups')).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate' });
+    const before = await ingressRules(ec2, account);
+
+    const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
+
+    expect(status).toBe(1);
+    expect(decisionOf(result, 'inspectSecurityGroups')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
+    expect(result.failure).toMatchObject({ step: 'checkRuleMatchesFinding', message: expect.stringContaining('produced no output NamedGroupId') });
+    expect(await ingressRules(ec2, account)).toEqual(before);
   });
 });
