@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import { partitionOf } from '../shared/aws/arn';
 import { ConfigurationError } from '../shared/errors';
 import { environmentNameSchema } from '../shared/config/schema';
-import { DeployValueError, hasDeployTokens } from '../shared/runbooks/deploy-values';
+import { DeployValueError, hasDeployTokens } from '../shared/config/runbook-deploy-values';
 import { readRunbook } from '../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../shared/runbooks/rendered-runbook';
 import { lintRunbook } from '../shared/runbooks/lint/lint-runbook';

@@ -3,7 +3,7 @@ import { defaultConfig } from '../config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../config/load-config';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../config/schema';
 import { runbookModel, type LoadedRunbook } from './document';
-import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from './deploy-values';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../config/runbook-deploy-values';
 
 /** The project's configuration as RUNBOOK_CONFIG_JSON overrides it (the same merge the handlers and infra do). */
 export function projectConfig(env: Record<string, string | undefined> = process.env): AutomationConfig {

@@ -7,7 +7,7 @@ import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
-import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../../shared/runbooks/deploy-values';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';
 import { automationApiAction } from '../iam/api-actions';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { RunbookReadError, readRunbook } from '../document';
 import { parsePolicyDocument, type PolicyDocument } from './iam-policy';
 import { lintRunbook, type Finding, type LintOptions } from './lint-runbook';
-import { hasDeployTokens } from '../deploy-values';
+import { hasDeployTokens } from '../../config/runbook-deploy-values';
 import { RENDERED_ENVIRONMENTS, projectConfig, renderLoadedRunbook } from '../rendered-runbook';
 
 /** The policy file beside the documents that the automation role is given (infra reads the same file). */

@@ -5,7 +5,7 @@
 // `${Deploy.Name}` as a whole value becomes the value with its type (a list, a number); in a list, a whole token whose
 // value is a list is spliced in; inside longer text it becomes its text. `${Deploy.Rows.Field}` repeats the list item
 // that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item.
-import type { AutomationConfig, EnvironmentName } from '../config/schema';
+import type { AutomationConfig, EnvironmentName } from './schema';
 
 /** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
 export type DeployValue = string | number | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>>;
