@@ -11,6 +11,9 @@ export type ResourceKind =
   | 'event-source-mapping'
   | 'db-instance'
   | 'db-parameter-group'
+  /** A new instance restored from a watched one: <watched>-restore-* (runbooks/NotificationService-RestoreDatabase.yaml). */
+  | 'db-restore-target'
+  | 'db-subnet-group'
   | 'alarm'
   | 'escalation-topic'
   | 'state-table'
@@ -93,8 +96,11 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'lambda:GetProvisionedConcurrencyConfig': on('function'),
   'lambda:InvokeFunction': on('runbook-function'),
   // RDS
-  'rds:DescribeDBInstances': on('db-instance'),
+  // The watched instances, and new ones restored from them (RestoreDatabase reads its new instance back).
+  'rds:DescribeDBInstances': on('db-instance', 'db-restore-target'),
   'rds:ModifyDBInstance': on('db-instance'),
+  // Source and target instance, and the subnet group it is restored into (Service Authorization Reference: db, subgrp).
+  'rds:RestoreDBInstanceToPointInTime': on('db-instance', 'db-restore-target', 'db-subnet-group'),
   'rds:RebootDBInstance': on('db-instance'),
   'rds:DescribeDBLogFiles': on('db-instance'),
   'rds:ListTagsForResource': on('db-instance'),

@@ -83,6 +83,14 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       ]);
     case 'db-instance':
       return perRegion((r) => t.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
+    case 'db-restore-target':
+      return perRegion((r) =>
+        t.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}-restore-*`, wildcardReason: `new instances restored from ${d}, named <source>-restore-<suffix> by the RestoreDatabase document` })),
+      );
+    case 'db-subnet-group':
+      return perRegion((r) => [
+        { arn: `arn:${p}:rds:${r}:${a}:subgrp:*`, wildcardReason: 'the watched instance\'s subnet group is named by the service\'s stack; a restore goes into the source\'s group' },
+      ]);
     case 'db-parameter-group':
       return perRegion((r) => [
         { arn: `arn:${p}:rds:${r}:${a}:pg:*`, wildcardReason: 'the watched instance\'s parameter group is named by the service\'s stack; read-only actions' },
