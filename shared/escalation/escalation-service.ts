@@ -442,7 +442,15 @@ export class EscalationService {
     } catch (error) {
       const classified = classifyAwsError(error, `${kind} ${tier.name}`);
       if (classified instanceof TransientError) {
-        await store.releaseSend(incidentId, kind, tier.level, owner).catch(() => undefined);
+        // The transient failure is what Lambda retries on; a release that fails too is logged, and its lease frees the claim.
+        await store.releaseSend(incidentId, kind, tier.level, owner).catch((releaseError: unknown) => {
+          this.ctx.log.error('could not release the send claim after a transient failure: the retry waits for its lease', {
+            incidentId,
+            tier: tier.name,
+            kind,
+            error: releaseError instanceof Error ? releaseError.message : String(releaseError),
+          });
+        });
         throw classified;
       }
       this.ctx.log.error('could not reach a tier', { incidentId, tier: tier.name, kind, error: classified.message });
