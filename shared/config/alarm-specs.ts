@@ -94,9 +94,10 @@ const single = (
   ...statistic,
 });
 
-// One line per seed troubleshooting row; thresholds and comparisons come from the configuration.
+// One line per troubleshooting row; thresholds and comparisons come from the configuration. Statistics, periods and
+// evaluation periods below are project defaults (the service document gives none).
 const ALARM_SHAPES: Record<string, AlarmShape> = {
-  // SQS publishes queue metrics every minute; the seed acts at "Messages > 1000".
+  // SQS publishes queue metrics every minute; the document acts at "Messages > 1000" (project default: the first minute over).
   'queue-backup': {
     title: 'Queue Depth',
     watches: 'queues',
@@ -125,6 +126,7 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 1,
     treatMissingData: 'notBreaching',
   },
+  // Project default: p99, 3 of 5 minutes - a sustained slowdown, not one slow minute.
   'high-latency': {
     title: 'API Gateway Latency p99',
     watches: 'apis',
@@ -134,6 +136,7 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 3,
     treatMissingData: 'missing',
   },
+  // Project default: 5 of 5 minutes - a class change is costly, so only sustained load counts.
   'cpu-utilization': {
     title: 'RDS CPUUtilization',
     watches: 'databases',

@@ -1,22 +1,34 @@
-// The seed document's troubleshooting table, environment matrix and escalation path, as configuration data.
+// The automation's default configuration. Where each value comes from is said beside it:
+//   "document:" - from the service's infrastructure document (../shared/seed/notification-service-infrastructure.md):
+//                 its troubleshooting table, CloudWatch thresholds, environment matrix, accounts and regions, the four
+//                 escalation tiers in order, and the component sizes;
+//   "project default:" - a choice of this project, with its reason. The document gives no tier timeouts, channels or
+//                 AWS Support severities, no instance-class ladders, memory caps, concurrency steps or caps, no alarm
+//                 statistics or evaluation periods (shared/config/alarm-specs.ts), no resource names and no change window.
+// Every project default can be overridden per deployment (RUNBOOK_CONFIG_JSON / CDK context `config`).
 import type { AutomationConfigInput } from './schema';
 
+// Project default: resource names (the document names no resources); the service's own stack owns them.
 const consumerQueue = 'notification-service-queue';
 const consumerFunction = 'notification-service-consumer';
 const database = 'notification-service-db';
 
 export const defaultConfig: AutomationConfigInput = {
+  // Project default: names of the project's own resources (state table, bus, kill switch), prefixed for the service.
   service: 'notification-service',
   stateTableName: 'notification-runbooks-state',
   eventBusName: 'notification-runbooks',
   killSwitchParameterName: '/notification-runbooks/kill-switch',
+  // Project default: a handler re-reads the kill switch at most every 30 s (one SSM read per container per 30 s).
   killSwitchCacheSeconds: 30,
   // Longer than a handler runs (its Lambda timeout must stay under it), shorter than Lambda's last asynchronous retry
   // (3 minutes after the first attempt), so that retry can take over an incident whose holder died.
   claimLeaseSeconds: 120,
+  // Project default: audit and incident records are kept 90 days (a quarter's reviews), then expire by TTL.
   recordRetentionDays: 90,
   environments: {
-    // Seed "Environment Configuration Matrix": instance size, Multi-AZ, backups, auto scaling.
+    // document: "Environment Configuration Matrix" (instance size, Multi-AZ, backup retention, auto scaling) and
+    // "Account Structure" (regions) for every environment; everything else in an environment is a project default.
     production: {
       regions: ['us-east-1', 'us-west-2'],
       // From the document ("us-east-1 Primary", "us-west-2 DR"): the DR region holds the standby, which the automation watches, never scales.
@@ -25,13 +37,19 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: true,
       backupRetentionDays: 7,
       autoScaling: true,
-      // A DB class change is downtime (a Multi-AZ failover): production changes it only behind approval.
+      // Project default: a DB class change is downtime (a Multi-AZ failover): production changes it only behind approval.
       mutationModeByRow: { 'cpu-utilization': 'approval' },
-      // 3008 MB: the ceiling AWS applies to many accounts until raised ("'MemorySize' value failed to satisfy constraint").
+      // Project default: x1.5 rounded to 64 MB from the document's 512 MB (512 -> 768 -> 1152 ...); cap 3008 MB, the
+      // ceiling AWS applies to many accounts until raised ("'MemorySize' value failed to satisfy constraint").
       raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008 },
+      // First rung: the document's instance size; the rungs above it are a project default (the next two r6g sizes).
       scaleUpDatabase: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'] },
+      // Project default: errors over 15 minutes, the 5 most frequent messages from at most 1000 log events.
       alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
+      // Project default: 5 minutes between changes of one resource (a queue drains or a class settles), 4 changes an hour.
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
+      // Project default: steps of 50 up to 400 from the document's concurrency 100; the 5% failing-consumer bound and
+      // its 5-minute window are ours. minUnreservedConcurrency 100 is AWS's (Lambda quotas).
       scaleConsumers: {
         stepConcurrency: 50,
         maxConcurrency: 400,
@@ -39,9 +57,11 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
-      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      // Project default: health check after a change: error rate +1 point (the document's 1% alert), throttles, duration
+      // +25%, DB CPU not lower, connections +25%, over 10 minutes.
       verifyChange: { verifyWindowMinutes: 10, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
-      // Seed escalation path; AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel).
+      // document: the four tiers, in order. Project default: channels, the path's timeouts (escalationPath below), and the
+      // AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel), still-firing after 10 min.
       escalation: {
         tiers: [
           { level: 1, channels: ['chat', 'email'] },
@@ -52,8 +72,9 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: true, severityCode: 'urgent' },
         stillFiringAfterMinutes: 10,
       },
-      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
+      // Project default: the resource names above.
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
     staging: {
@@ -62,10 +83,13 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: false,
       backupRetentionDays: 3,
       autoScaling: true,
+      // Project default: staging's cap is below production's so a staging run cannot prove a size production never gets.
       raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 2048 },
+      // First rung: the document's staging size; the next (production's size) is a project default.
       scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge'] },
       alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
+      // Project default: half production's step and cap.
       scaleConsumers: {
         stepConcurrency: 25,
         maxConcurrency: 200,
@@ -73,9 +97,10 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
-      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      // Project default: production's health check, over 15 minutes (less traffic to judge by).
       verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
-      // "normal" = "System impaired" (Support API SeverityLevel); the service owner is not paged for staging.
+      // Project default: tiers' channels and timeouts (a person has longer in staging); "normal" = "System impaired"
+      // (Support API SeverityLevel); the service owner (document's L4) is not paged for staging.
       escalation: {
         tiers: [
           { level: 1, channels: ['chat'], timeoutMinutes: 30 },
@@ -85,7 +110,7 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: true, severityCode: 'normal' },
         stillFiringAfterMinutes: 15,
       },
-      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
@@ -95,10 +120,13 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: false,
       backupRetentionDays: 1,
       autoScaling: false,
+      // Project default: planned and reported only (auto scaling is off here, document), so these caps only shape plans.
       raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 1024 },
+      // First rung: the document's development size; db.t3.large is a project default.
       scaleUpDatabase: { ladder: ['db.t3.medium', 'db.t3.large'] },
       alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
       guardrails: { cooldownSeconds: 300, maxChangesPerHour: 4 },
+      // Project default: a fifth of production's step, a quarter of its cap.
       scaleConsumers: {
         stepConcurrency: 10,
         maxConcurrency: 100,
@@ -106,9 +134,10 @@ export const defaultConfig: AutomationConfigInput = {
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
       },
-      // Health check after a change: error rate +1 point, throttles, duration +25%, DB CPU not lower, connections +25%.
+      // Project default: production's health check, over 15 minutes (less traffic to judge by).
       verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
-      // Development stops at L2; a support case would be "low" = "General guidance", and is not opened.
+      // Project default: development stops at L2 with long timeouts; a support case would be "low" = "General guidance",
+      // and is not opened.
       escalation: {
         tiers: [
           { level: 1, channels: ['chat'], timeoutMinutes: 60 },
@@ -117,12 +146,16 @@ export const defaultConfig: AutomationConfigInput = {
         supportCase: { enabled: false, severityCode: 'low' },
         stillFiringAfterMinutes: 30,
       },
-      // Project default, not from the seed: the role whose sessions approve the runbooks' aws:approve steps here.
+      // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
   },
-  // Seed "Common Issues and Resolution" + "CloudWatch Metrics" thresholds.
+  // document: issue and symptom of "Common Issues and Resolution" (Queue Backup, Memory Pressure, Connection Timeout,
+  // High Latency) and of "CloudWatch Metrics" (CPU Utilization > 70% "Scale up", Error Rate > 1% "Alert"), with their
+  // thresholds: messages 1000, latency 500 ms, CPU 70%, error rate 1%. Project default: the OOM count threshold (>= 1:
+  // the document says only "OOM errors"), the 504 count threshold (> 0: "504 errors"), the metrics chosen for each row,
+  // the handlers, the responses' limits and the SSM document names.
   troubleshooting: [
     {
       id: 'queue-backup',
@@ -178,16 +211,19 @@ export const defaultConfig: AutomationConfigInput = {
       response: 'Alert: enrich with errors, invocations, rate and the most frequent error messages, and escalate',
     },
   ],
-  // Seed "Support Escalation Path".
+  // document: "Support Escalation Path", names and order. Project default: topic names, and the timeouts (15 / 30 / 60 /
+  // 120 min: the document gives none; each environment may override them, see environments.*.escalation).
   escalationPath: [
     { level: 1, name: 'DevOps Team (L1)', topicName: 'notification-escalation-l1-devops', timeoutMinutes: 15 },
     { level: 2, name: 'Cloud Infrastructure Team (L2)', topicName: 'notification-escalation-l2-cloud-infrastructure', timeoutMinutes: 30 },
     { level: 3, name: 'AWS Support (Enterprise)', topicName: 'notification-escalation-l3-aws-support', timeoutMinutes: 60, kind: 'aws-support' },
     { level: 4, name: 'Service Owner', topicName: 'notification-escalation-l4-service-owner', timeoutMinutes: 120 },
   ],
-  // 80% of max_connections and the seed's CPU > 70%; the replica-lag bound is ours (the seed names none).
+  // CPU 70%: the document's CPU threshold. Project default: 80% of max_connections, replica lag 30 s (the document
+  // names none), a 5-minute window and a 15-minute hold.
   checkDbConnections: { saturationPercent: 80, cpuPercent: 70, replicaLagSeconds: 30, windowMinutes: 5, saturationHoldMinutes: 15 },
-  // Seed architecture: API Gateway -> the service's function; ElastiCache Redis on 6379 behind its own security group.
+  // document: the architecture (API Gateway -> Lambda; ElastiCache Redis). Project default: the names and the cache's
+  // security group; 6379 is Redis's default port.
   dependencies: {
     apis: [{ name: 'notification-service-api', functionName: consumerFunction }],
     caches: [{ name: 'notification-service-cache', port: 6379, securityGroups: ['notification-service-cache'] }],

@@ -1,0 +1,138 @@
+// `runbook list` against the configuration, per environment: what each row does there (the expected value worked out
+// here from the raw configuration, not by the command's code), and each environment's own tiers and timeouts.
+import { listCommand } from '../../../cli/list';
+import { defaultConfig } from '../../../shared/config/defaults';
+
+interface ListedRow {
+  id: string;
+  modes: Record<string, string>;
+}
+interface ListedTier {
+  level: number;
+  name: string;
+  channels: string[];
+  timeoutMinutes: number;
+  supportCase: { severityCode: string } | null;
+}
+interface Listed {
+  troubleshooting: ListedRow[];
+  environments: Record<string, { regions: Array<{ region: string; role: string }>; escalation: ListedTier[] }>;
+}
+
+/** Raw configuration as the command reads it (defaults deep-merged with the overrides), without the schema's parse. */
+type RawEnv = {
+  autoScaling: boolean;
+  mutationMode?: string;
+  mutationModeByRow?: Record<string, string>;
+  regions: string[];
+  regionRoles?: Record<string, string>;
+  escalation?: { tiers: Array<{ level: number; channels: string[]; timeoutMinutes?: number }>; supportCase: { enabled: boolean; severityCode: string } };
+};
+type RawConfig = {
+  environments: Record<string, RawEnv>;
+  troubleshooting: Array<{ id: string }>;
+  escalationPath: Array<{ level: number; name: string; timeoutMinutes: number; kind?: string }>;
+};
+
+// The rows that only diagnose (README: "Changes nothing" for connection-timeout, high-latency, error-rate).
+const DIAGNOSE_ONLY = new Set(['connection-timeout', 'high-latency', 'error-rate']);
+const LABEL: Record<string, string> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
+
+function expectedMode(env: RawEnv, rowId: string): string {
+  if (DIAGNOSE_ONLY.has(rowId)) return 'diagnose';
+  const mode = env.mutationModeByRow?.[rowId] ?? env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
+  return LABEL[mode] ?? `unknown mode ${mode}`;
+}
+
+function expectedTiers(config: RawConfig, env: RawEnv): ListedTier[] {
+  return (env.escalation?.tiers ?? []).map((t) => {
+    const path = config.escalationPath.find((p) => p.level === t.level);
+    const support = path?.kind === 'aws-support' && env.escalation?.supportCase.enabled;
+    return {
+      level: t.level,
+      name: path?.name ?? 'missing',
+      channels: t.channels,
+      timeoutMinutes: t.timeoutMinutes ?? path?.timeoutMinutes ?? -1,
+      supportCase: support ? { severityCode: env.escalation?.supportCase.severityCode ?? 'missing' } : null,
+    };
+  });
+}
+
+function run(json: boolean, overrides?: unknown): string {
+  const lines: string[] = [];
+  const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+  const saved = process.env.RUNBOOK_CONFIG_JSON;
+  if (overrides === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
+  else process.env.RUNBOOK_CONFIG_JSON = JSON.stringify(overrides);
+  try {
+    expect(listCommand({ json })).toBe(0);
+  } finally {
+    spy.mockRestore();
+    if (saved === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
+    else process.env.RUNBOOK_CONFIG_JSON = saved;
+  }
+  return lines.join('\n');
+}
+
+const raw = defaultConfig as unknown as RawConfig;
+
+// An override that changes a mode per row, a mode per environment and the tiers, so a list that ignored the
+// configuration (or read one environment's for another) fails.
+const overrides = {
+  environments: {
+    staging: { mutationModeByRow: { 'memory-pressure': 'approval' } },
+    development: { escalation: { tiers: [{ level: 2, channels: ['email'], timeoutMinutes: 7 }], supportCase: { enabled: false, severityCode: 'low' }, stillFiringAfterMinutes: 30 } },
+  },
+};
+const rawOverridden: RawConfig = {
+  ...raw,
+  environments: {
+    ...raw.environments,
+    staging: { ...(raw.environments.staging as RawEnv), mutationModeByRow: { 'memory-pressure': 'approval' } },
+    development: { ...(raw.environments.development as RawEnv), escalation: overrides.environments.development.escalation },
+  },
+};
+
+describe('runbook list', () => {
+  it.each([
+    ['the defaults', undefined, raw],
+    ['overrides of a row mode and of the tiers', overrides, rawOverridden],
+  ])('lists, per environment, what each row does and the environment\'s own tiers and timeouts, as configured (%s)', (_name, given, config) => {
+    const listed = JSON.parse(run(true, given)) as Listed;
+    const envs = Object.keys(config.environments);
+    expect(envs).toEqual(['production', 'staging', 'development']);
+    expect(listed.troubleshooting.map((r) => r.id)).toEqual(config.troubleshooting.map((r) => r.id));
+    for (const row of listed.troubleshooting) {
+      expect(row.modes).toEqual(Object.fromEntries(envs.map((e) => [e, expectedMode(config.environments[e] as RawEnv, row.id)])));
+    }
+    for (const e of envs) {
+      const env = config.environments[e] as RawEnv;
+      expect(listed.environments[e]?.escalation).toEqual(expectedTiers(config, env));
+      expect(listed.environments[e]?.regions).toEqual(env.regions.map((region) => ({ region, role: env.regionRoles?.[region] ?? 'primary' })));
+    }
+  });
+
+  it("shows production's CPU row as approval-required, never automatic, and the rows that change nothing as diagnose", () => {
+    const listed = JSON.parse(run(true)) as Listed;
+    const modes = Object.fromEntries(listed.troubleshooting.map((r) => [r.id, r.modes]));
+    expect(modes['cpu-utilization']).toEqual({ production: 'approval-required', staging: 'automatic', development: 'report-only' });
+    expect(modes['queue-backup']).toEqual({ production: 'automatic', staging: 'automatic', development: 'report-only' });
+    for (const id of ['connection-timeout', 'high-latency', 'error-rate']) {
+      expect(modes[id]).toEqual({ production: 'diagnose', staging: 'diagnose', development: 'diagnose' });
+    }
+  });
+
+  it("prints each environment's tiers with their own timeouts, and production's DR region as changing nothing", () => {
+    const text = run(false);
+    const cpuLine = text.split('\n').find((l) => l.startsWith('CPU Utilization'));
+    expect(cpuLine?.split(/\s{2,}/).slice(4, 7)).toEqual(['approval-required', 'automatic', 'report-only']);
+    expect(text).toContain('production: us-east-1 (primary), us-west-2 (dr: changes nothing, escalates)');
+    // Written out from defaults.ts by hand: production takes the path's timeouts, staging and development their own.
+    expect(text).toContain(
+      '  escalation: DevOps Team (L1) [chat+email] 15 min -> Cloud Infrastructure Team (L2) [chat+email] 30 min -> AWS Support (Enterprise) [support case, severity urgent] 60 min -> Service Owner [email] 120 min',
+    );
+    expect(text).toContain('  escalation: DevOps Team (L1) [chat] 30 min -> Cloud Infrastructure Team (L2) [chat+email] 60 min -> AWS Support (Enterprise) [support case, severity normal] 120 min');
+    expect(text).toContain('  escalation: DevOps Team (L1) [chat] 60 min -> Cloud Infrastructure Team (L2) [email] 240 min');
+    expect(text).not.toMatch(/^CPU Utilization.*\bautomatic\b.*\bautomatic\b/m);
+  });
+});
