@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { ackCommand } from './ack';
+import { applyAwsTarget, AwsTargetError, withAwsTargetOptions, type AwsTargetFlags } from './aws-target';
 import { demoCommand } from './demo/index';
 import { execCommand } from './exec';
 import { EXIT } from './exit-codes';
@@ -26,6 +27,20 @@ const environmentOption = (fallback?: EnvironmentName): Option => {
   return fallback ? option.default(fallback) : option;
 };
 
+/** Applies --profile / --region (flag > environment > config) before a verb that calls AWS; a malformed one is usage. */
+async function targeted(flags: AwsTargetFlags, run: () => Promise<number>): Promise<number> {
+  try {
+    await applyAwsTarget(flags);
+  } catch (error) {
+    if (error instanceof AwsTargetError) {
+      console.error(`runbook: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  return run();
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('runbook')
     .description('Runbook automation for the Notification Service: remediations, runbooks and the local AWS sandbox.')
@@ -43,17 +58,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await sandboxCommand(opts));
     });
 
-  program
-    .command('invoke')
-    .description('run a built handler bundle locally as Lambda would, against whatever AWS_ENDPOINT_URL (or your AWS profile) says; prints the decision as JSON')
-    .argument('<handler>', 'handler name, e.g. scale-consumers')
-    .requiredOption('--event <file>', 'the EventBridge event (JSON file, or - for standard input)')
-    .addOption(environmentOption())
-    .option('--dry-run', 'plan and report, never apply')
-    .option('--logs', "print the handler's structured logs on stderr")
-    .addHelpText('after', '\nExit codes: 0 decided (applied, dry-run, skipped or escalated), 2 event rejected, 1 AWS failure (retryable), 64 usage, 69 bundle not built.')
-    .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; logs?: boolean }) => {
-      setExit(await invokeCommand(handler, opts));
+  withAwsTargetOptions(
+    program
+      .command('invoke')
+      .description('run a built handler bundle locally as Lambda would, against whatever AWS_ENDPOINT_URL (or your AWS profile) says; prints the decision as JSON')
+      .argument('<handler>', 'handler name, e.g. scale-consumers')
+      .requiredOption('--event <file>', 'the EventBridge event (JSON file, or - for standard input)')
+      .addOption(environmentOption())
+      .option('--dry-run', 'plan and report, never apply')
+      .option('--logs', "print the handler's structured logs on stderr")
+      .addHelpText('after', '\nExit codes: 0 decided (applied, dry-run, skipped or escalated), 2 event rejected, 1 AWS failure (retryable), 64 usage, 69 bundle not built.'),
+    'runbook invoke scale-consumers --event alarm.json -e production',
+  )
+    .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; logs?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => invokeCommand(handler, opts)));
     });
 
   program
@@ -87,49 +105,61 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(listCommand(opts));
     });
 
-  program
-    .command('plan')
-    .description('what the automation would do now for an alarm, as a dry run that claims, changes and records nothing')
-    .option('--event <file>', 'an EventBridge alarm state change event (JSON file, or - for standard input)')
-    .option('--alarm <name>', "a CloudWatch alarm: its current state is planned for")
-    .option('--handler <name>', 'the playbook to ask (default: the one whose alarm it is)')
-    .addOption(environmentOption())
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExit codes: 0 planned (including "nothing to do" and "escalate"), 2 event rejected or no playbook handles it, 1 AWS failure, 64 usage.')
-    .action(async (opts: { event?: string; alarm?: string; handler?: string; environment?: string; json?: boolean }) => {
-      setExit(await planCommand(opts));
+  withAwsTargetOptions(
+    program
+      .command('plan')
+      .description('what the automation would do now for an alarm, as a dry run that claims, changes and records nothing')
+      .option('--event <file>', 'an EventBridge alarm state change event (JSON file, or - for standard input)')
+      .option('--alarm <name>', "a CloudWatch alarm: its current state is planned for")
+      .option('--handler <name>', 'the playbook to ask (default: the one whose alarm it is)')
+      .addOption(environmentOption())
+      .option('--json', 'machine-readable output')
+      .addHelpText('after', '\nExit codes: 0 planned (including "nothing to do" and "escalate"), 2 event rejected or no playbook handles it, 1 AWS failure, 64 usage.'),
+    'runbook plan --alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" -e production',
+  )
+    .action(async (opts: { event?: string; alarm?: string; handler?: string; environment?: string; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => planCommand(opts)));
     });
 
-  program
-    .command('history')
-    .description('what the automation decided and changed on a resource (an ARN, or a queue name): before -> after, when, why')
-    .argument('<resource>', 'resource ARN or queue name')
-    .addOption(environmentOption())
-    .option('--limit <n>', 'how many entries', positiveInt, 20)
-    .option('--json', 'machine-readable output')
-    .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean }) => {
-      setExit(await historyCommand(resource, opts));
+  withAwsTargetOptions(
+    program
+      .command('history')
+      .description('what the automation decided and changed on a resource (an ARN, or a queue name): before -> after, when, why')
+      .argument('<resource>', 'resource ARN or queue name')
+      .addOption(environmentOption())
+      .option('--limit <n>', 'how many entries', positiveInt, 20)
+      .option('--json', 'machine-readable output'),
+    'runbook history notification-service-queue -e production',
+  )
+    .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => historyCommand(resource, opts)));
     });
 
-  program
-    .command('ack')
-    .description('acknowledge an escalation incident (the id in the notification): its escalation stops; it resolves when the alarm returns to OK')
-    .argument('<incident>', 'incident id, e.g. inc-3f2a9c1b7d44')
-    .option('--by <name>', 'who acknowledges (default: your user name)')
-    .addOption(environmentOption())
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExit codes: 0 acknowledged (or already acknowledged or resolved), 2 no such open incident, 1 AWS failure, 64 usage.')
-    .action(async (incident: string, opts: { by?: string; environment?: string; json?: boolean }) => {
-      setExit(await ackCommand(incident, opts));
+  withAwsTargetOptions(
+    program
+      .command('ack')
+      .description('acknowledge an escalation incident (the id in the notification): its escalation stops; it resolves when the alarm returns to OK')
+      .argument('<incident>', 'incident id, e.g. inc-3f2a9c1b7d44')
+      .option('--by <name>', 'who acknowledges (default: your user name)')
+      .addOption(environmentOption())
+      .option('--json', 'machine-readable output')
+      .addHelpText('after', '\nExit codes: 0 acknowledged (or already acknowledged or resolved), 2 no such open incident, 1 AWS failure, 64 usage.'),
+    'runbook ack inc-3f2a9c1b7d44 -e production',
+  )
+    .action(async (incident: string, opts: { by?: string; environment?: string; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => ackCommand(incident, opts)));
     });
 
-  program
-    .command('incidents')
-    .description('open incidents: status, the tier notified so far, when the next tier will be, the alarm and why')
-    .addOption(environmentOption())
-    .option('--json', 'machine-readable output')
-    .action(async (opts: { environment?: string; json?: boolean }) => {
-      setExit(await incidentsCommand(opts));
+  withAwsTargetOptions(
+    program
+      .command('incidents')
+      .description('open incidents: status, the tier notified so far, when the next tier will be, the alarm and why')
+      .addOption(environmentOption())
+      .option('--json', 'machine-readable output'),
+    'runbook incidents -e production',
+  )
+    .action(async (opts: { environment?: string; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => incidentsCommand(opts)));
     });
 
   program
@@ -145,56 +175,62 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await lintCommand(files, opts));
     });
 
-  program
-    .command('rehearse')
-    .description('run an SSM Automation document against the sandbox (AWS_ENDPOINT_URL): AWS APIs through the real SDK, automation Lambdas through the local bundles; shows each step and its outputs')
-    .argument('<document>', 'a document file, or a name in runbooks/ (e.g. NotificationService-ScaleConsumers)')
-    .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--approve', 'approve every aws:approve step')
-    .option('--reject', 'reject every aws:approve step')
-    .option(
-      '--approve-as <principal>',
-      'the IAM principal (ARN) who answers an approval, one per approval in turn (repeat); default: you. Only the approvers the document was deployed with count',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
-    )
-    .addOption(environmentOption())
-    .option('--logs', "print the handlers' structured logs on stderr")
-    .option('--json', 'machine-readable result')
-    .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).')
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; logs?: boolean; json?: boolean }) => {
-      setExit(await rehearseCommand(document, opts));
+  withAwsTargetOptions(
+    program
+      .command('rehearse')
+      .description('run an SSM Automation document against the sandbox (AWS_ENDPOINT_URL): AWS APIs through the real SDK, automation Lambdas through the local bundles; shows each step and its outputs')
+      .argument('<document>', 'a document file, or a name in runbooks/ (e.g. NotificationService-ScaleConsumers)')
+      .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+      .option('--approve', 'approve every aws:approve step')
+      .option('--reject', 'reject every aws:approve step')
+      .option(
+        '--approve-as <principal>',
+        'the IAM principal (ARN) who answers an approval, one per approval in turn (repeat); default: you. Only the approvers the document was deployed with count',
+        (value: string, previous: string[]) => [...previous, value],
+        [] as string[],
+      )
+      .addOption(environmentOption())
+      .option('--logs', "print the handlers' structured logs on stderr")
+      .option('--json', 'machine-readable result')
+      .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).'),
+    'runbook rehearse NotificationService-ScaleConsumers -p QueueName=notification-service-queue -e production',
+  )
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => rehearseCommand(document, opts)));
     });
 
-  program
-    .command('exec')
-    .description('start an SSM Automation runbook (StartAutomationExecution) and follow it step by step until it ends: progress, outputs, failures; answers an approval step. On the sandbox (AWS_ENDPOINT_URL on 127.0.0.1) it is rehearsed instead')
-    .argument('<document>', 'the Automation document name, e.g. NotificationService-ScaleConsumers (runbook list shows them)')
-    .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--approve', 'approve its aws:approve step (you must be one of its approvers)')
-    .option('--reject', 'reject its aws:approve step')
-    .option('--comment <text>', 'the comment sent with --approve / --reject')
-    .addOption(environmentOption())
-    .option('--logs', "sandbox: print the handlers' structured logs on stderr")
-    .option('--json', 'machine-readable summary: execution id, status, steps, outputs')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Against AWS it uses your usual credentials (AWS_PROFILE, AWS_REGION). Without --approve/--reject an approval is',
-        'asked at the prompt; with no terminal, exec prints the aws ssm send-automation-signal command for an approver and',
-        'keeps following. Ctrl-C stops following, not the execution.',
-        '',
-        'Examples:',
-        '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
-        '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge --approve',
-        '',
-        'Exit codes: 0 success, 1 the execution failed, timed out or was cancelled, or AWS failed, 2 unknown document or',
-        'bad --param, 64 usage, 69 sandbox only: an action or Lambda the rehearsal cannot run (e.g. a bundle not built).',
-      ].join('\n'),
-    )
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; logs?: boolean; json?: boolean }) => {
-      setExit(await execCommand(document, opts));
+  withAwsTargetOptions(
+    program
+      .command('exec')
+      .description('start an SSM Automation runbook (StartAutomationExecution) and follow it step by step until it ends: progress, outputs, failures; answers an approval step. On the sandbox (AWS_ENDPOINT_URL on 127.0.0.1) it is rehearsed instead')
+      .argument('<document>', 'the Automation document name, e.g. NotificationService-ScaleConsumers (runbook list shows them)')
+      .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+      .option('--approve', 'approve its aws:approve step (you must be one of its approvers)')
+      .option('--reject', 'reject its aws:approve step')
+      .option('--comment <text>', 'the comment sent with --approve / --reject')
+      .addOption(environmentOption())
+      .option('--logs', "sandbox: print the handlers' structured logs on stderr")
+      .option('--json', 'machine-readable summary: execution id, status, steps, outputs')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Against AWS it uses your usual credentials (AWS_PROFILE, AWS_REGION). Without --approve/--reject an approval is',
+          'asked at the prompt; with no terminal, exec prints the aws ssm send-automation-signal command for an approver and',
+          'keeps following. Ctrl-C stops following, not the execution.',
+          '',
+          'Examples:',
+          '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
+          '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge --approve',
+          '',
+          'Exit codes: 0 success, 1 the execution failed, timed out or was cancelled, or AWS failed, 2 unknown document or',
+          'bad --param, 64 usage, 69 sandbox only: an action or Lambda the rehearsal cannot run (e.g. a bundle not built).',
+        ].join('\n'),
+      ),
+    'runbook exec NotificationService-ScaleConsumers -p QueueName=notification-service-queue',
+  )
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => execCommand(document, opts)));
     });
 
   return program;
