@@ -3,6 +3,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
+import { AccountClients, accountOfArn, crossAccountSettings, roleSessionName } from '../aws/account-clients';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
@@ -11,7 +13,7 @@ import { CHANGING_PLAYBOOKS } from '../playbooks/changing-rows';
 import type { Decision } from './types';
 import { runVerifyChange, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
 import { VERIFY_HANDLER } from './verify-change-plan';
-import { createRecordingServices } from './recording-services';
+import { createIncidentStore, createRecordingServices } from './recording-services';
 
 export interface VerifyChangeHandlerOptions {
   env?: Record<string, string | undefined>;
@@ -29,19 +31,37 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: VERIFY_HANDLER, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, playbook: VERIFY_HANDLER } });
   const sdkConfig = clientConfig({ region: runtime.region });
-  const cloudWatch = new CloudWatchClient(sdkConfig);
   const playbooks: Record<string, VerifiablePlaybook> = {};
   for (const playbook of CHANGING_PLAYBOOKS) {
-    const create = playbook.createClients as ((config: typeof sdkConfig, shared: { cloudWatch: CloudWatchClient }) => unknown) | undefined;
-    if (!create) throw new Error(`playbook ${playbook.name} declares no createClients`);
-    playbooks[playbook.name] = { playbook: playbook as unknown as VerifiablePlaybook['playbook'], clients: create(sdkConfig, { cloudWatch }) };
+    if (!playbook.createClients) throw new Error(`playbook ${playbook.name} declares no createClients`);
+    playbooks[playbook.name] = playbook as unknown as VerifiablePlaybook;
   }
+  // Every playbook's clients per account: the own account's now, a workload account's (through its remediation role,
+  // cross-account mode) on first use. A change is read and reverted where it was made.
+  const accounts = new AccountClients<Record<string, unknown>>({
+    config: sdkConfig,
+    settings: crossAccountSettings(env),
+    sessionName: roleSessionName(VERIFY_HANDLER),
+    createSts: (config) => new STSClient(config),
+    build: (config) => {
+      const cloudWatch = new CloudWatchClient(config);
+      const clients: Record<string, unknown> = {};
+      for (const playbook of CHANGING_PLAYBOOKS) {
+        const create = playbook.createClients as ((c: typeof config, shared: { cloudWatch: CloudWatchClient }) => unknown) | undefined;
+        if (create) clients[playbook.name] = create(config, { cloudWatch });
+      }
+      return clients;
+    },
+  });
   // Test doubles replace the real services; building the unused real ones does no I/O.
-  const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics), ...options.services };
+  const recording = createRecordingServices(runtime, sdkConfig, logger, metrics);
+  const services: VerifyChangeServices = { ...recording, store: createIncidentStore(runtime, sdkConfig), ...options.services };
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
-      return await runVerifyChange({ playbooks, services, runtime, clock, logger }, event);
+      const ownAccountHint = accountOfArn(context?.invokedFunctionArn);
+      const clientsIn = (account: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint);
+      return await runVerifyChange({ playbooks, clientsIn, services, runtime, clock, logger }, event);
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();

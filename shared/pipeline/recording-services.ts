@@ -14,6 +14,15 @@ import type { PipelineServices } from './run-playbook';
 
 export type RecordingServices = Pick<PipelineServices, 'store' | 'reporter' | 'killSwitch'>;
 
+/** The state table's store, as every handler that decides builds it. */
+export function createIncidentStore(runtime: RuntimeConfig, sdkConfig: SdkClientConfig): IncidentStore {
+  return new IncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
+    tableName: runtime.config.stateTableName,
+    leaseSeconds: runtime.config.claimLeaseSeconds,
+    retentionDays: runtime.config.recordRetentionDays,
+  });
+}
+
 /** Builds what `overrides` (tests) does not provide. */
 export function createRecordingServices(
   runtime: RuntimeConfig,
@@ -23,13 +32,7 @@ export function createRecordingServices(
   overrides: Partial<RecordingServices> = {},
 ): RecordingServices {
   return {
-    store:
-      overrides.store ??
-      new IncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
-        tableName: runtime.config.stateTableName,
-        leaseSeconds: runtime.config.claimLeaseSeconds,
-        retentionDays: runtime.config.recordRetentionDays,
-      }),
+    store: overrides.store ?? createIncidentStore(runtime, sdkConfig),
     reporter: overrides.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
     killSwitch:
       overrides.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),

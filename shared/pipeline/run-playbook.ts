@@ -12,7 +12,7 @@ import type { DecisionReporter } from '../report/decision-reporter';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import type { Decision, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
+import type { Decision, HealthReading, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
 
@@ -35,7 +35,11 @@ export interface PipelineDeps<Clients, Target extends { resource: ResourceRef },
   logger: Logger;
 }
 
-/** What the claim holder writes before applying, so a retry after a crash can finish instead of repeating. */
+/**
+ * What the claim holder writes before applying, so a retry after a crash can finish instead of repeating. It is also
+ * the record verify-change judges and reverts from (verify-change-plan.ts `healthCheckOfRecord`): the target and the
+ * alarm, and, once the change is in place, the health check's starting point.
+ */
 interface Intent<Change> {
   change: Change;
   direction: 'scale-up' | 'restore';
@@ -43,6 +47,9 @@ interface Intent<Change> {
   after: Record<string, unknown>;
   summary: string;
   blastRadius: string;
+  target: { resource: ResourceRef };
+  alarm: { account: string; region: string; name: string; arn: string; state: string; time: string };
+  healthCheck?: { changedAt: string; before: HealthReading };
 }
 
 const MAX_LOGGED_EVENT_CHARS = 4000;
@@ -220,7 +227,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     const after = await playbook.verify(ctx, target, previousIntent.change);
     const applied = { before: previousIntent.before, after, blastRadius: previousIntent.blastRadius };
     // The attempt that applied it may have died before scheduling its health check: scheduling again is a no-op.
-    const checked = await withHealthCheck(deps, ctx, event, target, previousIntent.change, previousIntent.direction, previousIntent.summary);
+    const checked = await withHealthCheck(deps, ctx, claim, target, { ...previousIntent, target, alarm: alarmOf(event) });
     if ('failed' in checked) return decide({ ...applied, ...checked.failed });
     return decide({ outcome: 'applied', reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`, ...applied, ...checked });
   }
@@ -265,7 +272,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   if (claim === undefined) {
     return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, dryRun: true });
   }
-  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned };
+  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target, alarm: alarmOf(event) };
   await claim.recordIntent(intent);
   await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));
   try {
@@ -283,7 +290,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   }
   const after = await playbook.verify(ctx, target, plan.change);
   const alarmToChangeMs = Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp));
-  const checked = await withHealthCheck(deps, ctx, event, target, plan.change, plan.direction, plan.summary);
+  const checked = await withHealthCheck(deps, ctx, claim, target, intent);
   if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...checked.failed });
   return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...checked });
 }
@@ -296,32 +303,23 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
 async function withHealthCheck<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
   deps: PipelineDeps<Clients, Target, Observation, Change>,
   ctx: PlaybookContext<Clients>,
-  event: AlarmStateChange,
+  claim: HeldClaim<Intent<Change>> | undefined,
   target: Target,
-  change: Change,
-  direction: 'scale-up' | 'restore',
-  summary: string,
+  intent: Intent<Change>,
 ): Promise<Pick<Decision, 'healthCheck'> | { failed: Pick<Decision, 'outcome' | 'reason' | 'escalation'> }> {
   const { playbook, services, runtime, clock } = deps;
+  const { change, summary } = intent;
   // A restore puts back the recorded baseline, the state the resource was healthy in: it is not second-guessed.
-  if (!playbook.health || !services.verifier || direction === 'restore') return {};
+  if (!playbook.health || !services.verifier || !claim || intent.direction === 'restore') return {};
   try {
     const windowMinutes = runtime.env.verifyChange.verifyWindowMinutes;
     const now = clock.now();
     const before = await playbook.health.read(ctx, target, change, metricWindow(now, windowMinutes));
     const dueAt = new Date(now.getTime() + windowMinutes * 60_000);
-    const input: VerifyChangeInput = {
-      action: 'verify-change',
-      playbook: playbook.name,
-      incidentKey: event.incidentKey,
-      changedAt: now.toISOString(),
-      summary,
-      target: target as unknown as VerifyChangeInput['target'],
-      change: change as unknown as Record<string, unknown>,
-      before,
-      alarm: { account: event.account, region: event.region, name: event.alarmName, arn: event.alarmArn, state: event.state.value, time: event.state.timestamp },
-    };
-    const { name } = await services.verifier.schedule(input, dueAt);
+    // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key.
+    await claim.recordIntent({ ...intent, healthCheck: { changedAt: now.toISOString(), before } });
+    const input: VerifyChangeInput = { action: 'verify-change', playbook: playbook.name, incidentKey: claim.incidentKey };
+    const { name } = await services.verifier.schedule(input, dueAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` });
     return { healthCheck: { schedule: name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };
   } catch (error) {
     const classified = classifyAwsError(error, `${playbook.name} health check`);
@@ -334,6 +332,10 @@ async function withHealthCheck<Clients, Target extends { resource: ResourceRef }
       },
     };
   }
+}
+
+function alarmOf(event: AlarmStateChange): Intent<unknown>['alarm'] {
+  return { account: event.account, region: event.region, name: event.alarmName, arn: event.alarmArn, state: event.state.value, time: event.state.timestamp };
 }
 
 async function giveBackReservation(

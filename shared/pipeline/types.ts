@@ -22,7 +22,9 @@ export type EscalationCause =
   /** Another playbook's finding forbids this change now (scale-consumers while the database's connections are saturated). */
   | 'cross-playbook'
   /** The health check after an applied change found the row's signal worse: the change was reverted (shared/pipeline/verify-change.ts). */
-  | 'made-worse';
+  | 'made-worse'
+  /** The health check could not read the signal after a change (no datapoints): nothing judged, a person looks. */
+  | 'unverifiable';
 
 /** The SSM Automation document a person runs to make a change the automation may not make itself, parameters filled in. */
 export interface ManualRunbook {
@@ -125,6 +127,11 @@ export interface HealthSignal<Clients, Target, Change> {
   worse(before: HealthReading, after: HealthReading, policy: VerifyChangePolicy): string | undefined;
   /** Pure: the change that puts the recorded starting point back. */
   revertOf(change: Change): Change;
+  /**
+   * Pure: why the revert must not be applied (a value read back from the state table below the environment's floor or
+   * outside AWS's limits), or undefined when it may. Without it every revert is allowed.
+   */
+  refuseRevert?(revert: Change, runtime: RuntimeConfig): string | undefined;
 }
 
 /** One row of the troubleshooting table (CONVENTIONS.md "Shape"). */

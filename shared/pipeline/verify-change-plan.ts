@@ -14,29 +14,55 @@ export { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../config/names';
 const text = z.string();
 const readingSchema = z.strictObject({ from: text, to: text, figures: z.record(z.string(), z.nullable(z.number())) });
 
-/** What the schedule hands verify-change: enough to re-read, judge and revert without the alarm event. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * What the schedule hands verify-change: which record to judge, nothing more. The change, its target and its revert
+ * come from the state table (the intent the alarm pipeline recorded), never from the schedule's input, which anyone who
+ * can write a schedule in the group controls. Any other field is refused.
+ */
 const verifyChangeInputSchema = z.strictObject({
   action: z.literal('verify-change'),
-  playbook: text.check(z.minLength(1)),
-  incidentKey: text.check(z.minLength(1)),
-  /** When the change was verified in place (ISO 8601): the "after" window starts here. */
-  changedAt: text.check(z.minLength(1)),
+  /** The playbook whose claim on the incident holds the recorded change. */
+  playbook: text.check(z.minLength(1), z.maxLength(64), z.regex(/^[a-z][a-z0-9-]*$/, 'must be a playbook name')),
+  incidentKey: text.check(z.minLength(1), z.maxLength(2048)),
+});
+export type VerifyChangeInput = z.infer<typeof verifyChangeInputSchema>;
+
+/**
+ * What the alarm pipeline records on its claim before the health check is scheduled (run-playbook.ts): the intent (the
+ * change and its target) plus the health check's starting point. Read back from the table, so parsed like any input.
+ */
+const recordedChangeSchema = z.looseObject({
+  direction: z.literal('scale-up'),
   summary: text,
-  /** The playbook's target, as resolveTarget returned it. */
-  target: z.looseObject({ resource: z.looseObject({ type: text, id: text, arn: text }) }),
-  /** The change as applied: its `from` values are the recorded values a revert puts back. */
+  /** The change as applied: its `from` values are what a revert puts back (checked against the configuration). */
   change: z.record(z.string(), z.unknown()),
-  before: readingSchema,
+  /** The playbook's target, as resolveTarget returned it for the alarm. */
+  target: z.looseObject({ resource: z.strictObject({ type: text, id: text, arn: text }) }),
   alarm: z.strictObject({
-    account: text,
+    account: text.check(z.regex(ACCOUNT_ID, 'must be a 12-digit account id')),
     region: text,
     name: z.optional(text),
     arn: z.optional(text),
     state: z.optional(text),
     time: z.optional(text),
   }),
+  healthCheck: z.strictObject({
+    /** When the change was verified in place (ISO 8601): the "after" window starts here. */
+    changedAt: text.check(z.minLength(1)),
+    before: readingSchema,
+  }),
 });
-export type VerifyChangeInput = z.infer<typeof verifyChangeInputSchema>;
+export type RecordedChange = z.infer<typeof recordedChangeSchema>;
+
+/** One health check to run: the schedule's key plus the change as recorded. */
+export type HealthCheckJob = Pick<VerifyChangeInput, 'playbook' | 'incidentKey'> &
+  Pick<RecordedChange, 'summary' | 'change' | 'target' | 'alarm'> & { changedAt: string; before: HealthReading };
+
+function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
 
 export function parseVerifyChangeInput(raw: unknown): VerifyChangeInput {
   let value = raw;
@@ -49,10 +75,45 @@ export function parseVerifyChangeInput(raw: unknown): VerifyChangeInput {
   }
   const parsed = verifyChangeInputSchema.safeParse(value);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidInputError(`not a verify-change input: ${details.join('; ')}`, details);
+    const details = issuesOf(parsed.error);
+    throw new InvalidInputError(`not a verify-change input (it carries only action, playbook and incidentKey): ${details.join('; ')}`, details);
   }
   return parsed.data;
+}
+
+/**
+ * The health check the state table holds for this input: the playbook's claim on the incident must be completed as
+ * `applied`, with an intent that recorded the change, its target and the reading before it. Anything else is refused.
+ */
+export function healthCheckOfRecord(
+  input: VerifyChangeInput,
+  claim: { status?: unknown; outcome?: unknown; intent?: unknown } | undefined,
+  runtimeRegion: string,
+): HealthCheckJob {
+  const about = `${input.playbook} on incident ${input.incidentKey}`;
+  if (!claim) throw new InvalidInputError(`verify-change refused: the state table records no change by ${about}`);
+  if (claim.status !== 'COMPLETED' || claim.outcome !== 'applied') {
+    throw new InvalidInputError(`verify-change refused: the change by ${about} is not recorded as applied (${String(claim.status)}, ${String(claim.outcome ?? 'no outcome')})`);
+  }
+  const parsed = recordedChangeSchema.safeParse(claim.intent);
+  if (!parsed.success) {
+    const details = issuesOf(parsed.error);
+    throw new InvalidInputError(`verify-change refused: the recorded change by ${about} is not a watched change: ${details.join('; ')}`, details);
+  }
+  const recorded = parsed.data;
+  if (recorded.alarm.region !== runtimeRegion) {
+    throw new InvalidInputError(`verify-change refused: the change by ${about} was made in ${recorded.alarm.region}, this handler runs in ${runtimeRegion}`);
+  }
+  return {
+    playbook: input.playbook,
+    incidentKey: input.incidentKey,
+    summary: recorded.summary,
+    change: recorded.change,
+    target: recorded.target,
+    alarm: recorded.alarm,
+    changedAt: recorded.healthCheck.changedAt,
+    before: recorded.healthCheck.before,
+  };
 }
 
 /** One schedule per change (playbook + incident): scheduling it again after a retry is a ConflictException, a no-op. */
@@ -68,13 +129,26 @@ export function verifyClaimName(playbook: string): string {
 
 export type HealthVerdict =
   | { kind: 'healthy' }
+  /** The window after the change has no datapoints: nothing can be judged, and missing data is never "healthy". */
+  | { kind: 'unreadable'; figures: string[] }
   /** Worse, but the resource no longer shows the change (restored on OK, or changed by someone): nothing to revert. */
   | { kind: 'moved-on'; worse: string }
   /** Worse, and the kill switch or dry run forbids the revert: a person decides. */
   | { kind: 'held'; worse: string; why: string }
   | { kind: 'revert'; worse: string };
 
-export function decideHealthVerdict(input: { worse: string | undefined; stillApplied: boolean; held?: string }): HealthVerdict {
+/**
+ * The figures of a reading that had no datapoints, when none had any: a signal read in the wrong account or region, a
+ * metric never published, a resource with no traffic. Some figures missing is normal (no throttles published).
+ */
+export function unreadableFigures(reading: HealthReading): string[] {
+  const names = Object.keys(reading.figures).sort();
+  if (names.length === 0) return ['(no figure read)'];
+  return names.every((name) => reading.figures[name] === null) ? names : [];
+}
+
+export function decideHealthVerdict(input: { worse: string | undefined; stillApplied: boolean; held?: string; unreadable?: string[] }): HealthVerdict {
+  if (input.unreadable && input.unreadable.length > 0) return { kind: 'unreadable', figures: input.unreadable };
   if (input.worse === undefined) return { kind: 'healthy' };
   if (!input.stillApplied) return { kind: 'moved-on', worse: input.worse };
   if (input.held !== undefined) return { kind: 'held', worse: input.worse, why: input.held };

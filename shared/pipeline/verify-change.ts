@@ -1,6 +1,6 @@
 // The health check after a change, run by a Scheduler timer: re-read the row's signal, judge it, revert and escalate if worse.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { errorName } from '../aws/classify-error';
+import { classifyAwsError, errorName } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
@@ -10,22 +10,33 @@ import type { DecisionReporter } from '../report/decision-reporter';
 import type { IncidentStore } from '../state/incident-store';
 import { runUnderClaim } from './incident-protocol';
 import type { Decision, Playbook, PlaybookContext, ResourceRef } from './types';
-import { decideHealthVerdict, describeReading, parseVerifyChangeInput, verifyClaimName, VERIFY_HANDLER, type VerifyChangeInput } from './verify-change-plan';
+import {
+  decideHealthVerdict,
+  describeReading,
+  healthCheckOfRecord,
+  parseVerifyChangeInput,
+  unreadableFigures,
+  verifyClaimName,
+  VERIFY_HANDLER,
+  type HealthCheckJob,
+} from './verify-change-plan';
 
-/** A playbook with its clients, as verify-change holds it (method members are bivariant, so any playbook fits). */
-export interface VerifiablePlaybook {
-  playbook: Playbook<unknown, { resource: ResourceRef }, unknown, unknown>;
-  clients: unknown;
-}
+/** A row that changes something, as verify-change holds it (method members are bivariant, so any playbook fits). */
+export type VerifiablePlaybook = Playbook<unknown, { resource: ResourceRef }, unknown, unknown>;
 
 export interface VerifyChangeServices {
-  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
+  store: Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
 }
 
 export interface VerifyChangeDeps {
   playbooks: Readonly<Record<string, VerifiablePlaybook>>;
+  /**
+   * The playbooks' clients (by playbook name) that act in `account`: the handler's own, or in cross-account mode the
+   * workload account's remediation role, so the signal is read and the revert made where the change was made.
+   */
+  clientsIn(account: string): Readonly<Record<string, unknown>>;
   services: VerifyChangeServices;
   runtime: RuntimeConfig;
   clock: Clock;
@@ -42,59 +53,73 @@ function describeState(state: Record<string, unknown>, prefix = ''): string {
     .join(', ');
 }
 
-function decisionOf(input: VerifyChangeInput, runtime: RuntimeConfig, clock: Clock, rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision {
-  const { alarm } = input;
+function decisionOf(job: HealthCheckJob, runtime: RuntimeConfig, clock: Clock, rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision {
+  const { alarm } = job;
   return {
-    playbook: input.playbook,
+    playbook: job.playbook,
     environment: runtime.environment,
     region: alarm.region,
     account: alarm.account,
-    incidentKey: input.incidentKey,
+    incidentKey: job.incidentKey,
     ...(alarm.name ? { alarmName: alarm.name } : {}),
     ...(alarm.arn ? { alarmArn: alarm.arn } : {}),
     ...(alarm.state === 'ALARM' || alarm.state === 'OK' || alarm.state === 'INSUFFICIENT_DATA' ? { alarmState: alarm.state } : {}),
     ...(alarm.time ? { alarmTime: alarm.time } : {}),
-    resource: { type: input.target.resource.type, id: input.target.resource.id, arn: input.target.resource.arn },
+    resource: { type: job.target.resource.type, id: job.target.resource.id, arn: job.target.resource.arn },
     dryRun: runtime.dryRun,
     ...rest,
     decidedAt: clock.now().toISOString(),
   };
 }
 
+function refusal(deps: VerifyChangeDeps, error: InvalidInputError): Decision {
+  const { runtime, clock, services, logger } = deps;
+  const rejected: Decision = {
+    playbook: VERIFY_HANDLER,
+    outcome: 'rejected',
+    reason: error.message,
+    environment: runtime.environment,
+    region: runtime.region,
+    dryRun: runtime.dryRun,
+    decidedAt: clock.now().toISOString(),
+    ...(error.details.length ? { findings: [...error.details] } : {}),
+  };
+  logger.warn('verify-change input refused', { reason: error.message, details: error.details });
+  services.reporter.count(rejected);
+  return rejected;
+}
+
+/**
+ * The schedule names a record (playbook + incident); the change, its target and its revert come from that record in
+ * the state table. An input that is not just that key, or names no applied change, is refused: nothing is read or changed.
+ */
 export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Promise<Decision> {
   const { runtime, clock, services, logger } = deps;
-  let input: VerifyChangeInput;
-  let entry: VerifiablePlaybook | undefined;
+  let job: HealthCheckJob;
+  let playbook: VerifiablePlaybook | undefined;
   try {
-    input = parseVerifyChangeInput(raw);
-    entry = deps.playbooks[input.playbook];
-    if (!entry?.playbook.health) {
+    const input = parseVerifyChangeInput(raw);
+    playbook = deps.playbooks[input.playbook];
+    if (!playbook?.health) {
       throw new InvalidInputError(`verify-change has no health check for playbook "${input.playbook}" (it knows ${Object.keys(deps.playbooks).join(', ')})`);
     }
+    logger.appendKeys({ incidentId: input.incidentKey, checkedPlaybook: input.playbook });
+    const record = await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
+      throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
+    });
+    job = healthCheckOfRecord(input, record, runtime.region);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    const rejected: Decision = {
-      playbook: VERIFY_HANDLER,
-      outcome: 'rejected',
-      reason: error.message,
-      environment: runtime.environment,
-      region: runtime.region,
-      dryRun: runtime.dryRun,
-      decidedAt: clock.now().toISOString(),
-      ...(error.details.length ? { findings: [...error.details] } : {}),
-    };
-    logger.warn('verify-change input rejected', { reason: error.message, details: error.details });
-    services.reporter.count(rejected);
-    return rejected;
+    return refusal(deps, error);
   }
-  logger.appendKeys({ incidentId: input.incidentKey, checkedPlaybook: input.playbook });
+  const checked = playbook;
 
   // The same schedule delivered twice (Scheduler and Lambda retry at least once) judges and reverts once.
-  return runUnderClaim<never, Decision>({ store: services.store, clock, logger }, verifyClaimName(input.playbook), input.incidentKey, {
+  return runUnderClaim<never, Decision>({ store: services.store, clock, logger }, verifyClaimName(job.playbook), job.incidentKey, {
     what: 'health check claim',
-    label: `${input.playbook} health check`,
+    label: `${job.playbook} health check`,
     duplicate: (existing) => {
-      const duplicate = decisionOf(input, runtime, clock, {
+      const duplicate = decisionOf(job, runtime, clock, {
         outcome: 'skipped',
         reason: `duplicate delivery: the health check of this change is already ${existing?.status === 'COMPLETED' ? `done (${existing.outcome ?? 'done'})` : 'running'}`,
       });
@@ -102,53 +127,69 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
       services.reporter.count(duplicate);
       return duplicate;
     },
-    act: () => judge(deps, entry, input),
+    act: () => judge(deps, checked, job),
     failed: (classified) =>
-      decisionOf(input, runtime, clock, {
+      decisionOf(job, runtime, clock, {
         outcome: 'escalate',
-        reason: `health check after "${input.summary}" failed: ${classified.message}`,
+        reason: `health check after "${job.summary}" failed: ${classified.message}`,
         escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
       }),
     record: async (decision) => {
       services.reporter.log(decision);
       services.reporter.count(decision);
       // Keyed by the change, not the check's time: a retry overwrites its own entry; the change's own entry stays.
-      await services.store.appendAudit({ resourceArn: input.target.resource.arn, at: input.changedAt, incidentKey: input.incidentKey, decision: { ...decision } }, clock.now());
+      await services.store.appendAudit({ resourceArn: job.target.resource.arn, at: job.changedAt, incidentKey: job.incidentKey, decision: { ...decision } }, clock.now());
       await services.reporter.publish(decision);
     },
     outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
   });
 }
 
-async function judge(deps: VerifyChangeDeps, entry: VerifiablePlaybook, input: VerifyChangeInput): Promise<Decision> {
+async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: HealthCheckJob): Promise<Decision> {
   const { runtime, clock, services } = deps;
-  const { playbook, clients } = entry;
   const health = playbook.health;
   if (!health) throw new InvalidInputError(`${playbook.name} has no health check`);
+  // Where the change was made: the recorded alarm's account (never the input's), through that account's role.
   const ctx: PlaybookContext<unknown> = {
-    clients,
+    clients: deps.clientsIn(job.alarm.account)[playbook.name],
     clock,
     runtime,
     recall: async (resourceArn: string) => (await services.store.getResourceState(resourceArn))?.learned,
   };
-  const { target, change } = input;
+  const { target, change } = job;
   const policy = runtime.env.verifyChange;
-  const after = await health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(input.changedAt)));
-  const worse = health.worse(input.before, after, policy);
+  const after = await health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(job.changedAt)));
+  const unreadable = unreadableFigures(after);
+  const worse = unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
   // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
   const stillApplied = worse === undefined ? true : playbook.isApplied(await playbook.observe(ctx, target), change);
   const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
-  const held = runtime.dryRun ? 'DRY_RUN is set' : killSwitch?.engaged ? `kill switch: ${killSwitch.reason}` : undefined;
-  const verdict = decideHealthVerdict({ worse, stillApplied, ...(held ? { held } : {}) });
+  const revert = health.revertOf(change);
+  // The value put back comes from the state table: it is checked against the configuration like any input (decision 41).
+  const refused = worse !== undefined && stillApplied ? health.refuseRevert?.(revert, runtime) : undefined;
+  const held = runtime.dryRun
+    ? 'DRY_RUN is set'
+    : killSwitch?.engaged
+      ? `kill switch: ${killSwitch.reason}`
+      : refused !== undefined
+        ? `the recorded value is refused: ${refused}`
+        : undefined;
+  const verdict = decideHealthVerdict({ worse, stillApplied, unreadable, ...(held ? { held } : {}) });
   const figures = {
-    before: { health: input.before.figures, window: `${input.before.from}/${input.before.to}` },
+    before: { health: job.before.figures, window: `${job.before.from}/${job.before.to}` },
     after: { health: after.figures, window: `${after.from}/${after.to}` },
   };
-  const findings = [`before: ${describeReading(input.before)}`, `after: ${describeReading(after)}`];
-  const about = `health check of "${input.summary}" (${health.signal})`;
-  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(input, runtime, clock, { ...figures, findings, ...rest });
+  const findings = [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`];
+  const about = `health check of "${job.summary}" (${health.signal})`;
+  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(job, runtime, clock, { ...figures, findings, ...rest });
 
   switch (verdict.kind) {
+    case 'unreadable':
+      return decide({
+        outcome: 'escalate',
+        reason: `${about}: could not be judged, no datapoints after the change for ${verdict.figures.join(', ')} in account ${job.alarm.account}; missing data is not "healthy": nothing reverted, a person looks`,
+        escalation: { cause: 'unverifiable' },
+      });
     case 'healthy':
       return decide({ outcome: 'skipped', reason: `${about}: verified healthy, nothing worse after ${policy.verifyWindowMinutes} min` });
     case 'moved-on':
@@ -161,7 +202,6 @@ async function judge(deps: VerifyChangeDeps, entry: VerifiablePlaybook, input: V
       });
     case 'revert': {
       // The row's own apply and verify, on the inverse change: RevisionId, settle waits and "not overriding a deploy" hold.
-      const revert = health.revertOf(change);
       await playbook.apply(ctx, target, revert);
       const state = await playbook.verify(ctx, target, revert);
       return decide({

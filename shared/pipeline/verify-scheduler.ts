@@ -8,8 +8,9 @@ import { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, verifyScheduleName, type VerifyC
 /** Infra sets these; without them the names follow the project's conventions in the handler's own account. */
 export { VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
 
+/** `account`: the alarm's, where the function runs when RUNBOOK_ACCOUNT_ID is unset; `about`: the schedule's description. */
 export interface HealthCheckScheduler {
-  schedule(input: VerifyChangeInput, at: Date): Promise<{ name: string; created: boolean }>;
+  schedule(input: VerifyChangeInput, at: Date, context: { account: string; about: string }): Promise<{ name: string; created: boolean }>;
 }
 
 export class VerifyScheduler implements HealthCheckScheduler {
@@ -19,19 +20,20 @@ export class VerifyScheduler implements HealthCheckScheduler {
     private readonly region: string,
   ) {}
 
-  async schedule(input: VerifyChangeInput, at: Date): Promise<{ name: string; created: boolean }> {
+  async schedule(input: VerifyChangeInput, at: Date, context: { account: string; about: string }): Promise<{ name: string; created: boolean }> {
     // The function and the scheduler role live where this handler runs: its own account (infra), else the alarm's.
-    const account = this.env[OWN_ACCOUNT_ENV] || input.alarm.account;
+    const account = this.env[OWN_ACCOUNT_ENV] || context.account;
     const where = escalationDeployment(this.env, { region: this.region, account });
     return createOneTimeSchedule(this.scheduler, {
       name: verifyScheduleName(input.playbook, input.incidentKey),
       groupName: this.env[VERIFY_SCHEDULE_GROUP_ENV] || VERIFY_SCHEDULE_GROUP,
       at,
-      description: `Health check of ${input.playbook}'s change on ${input.target.resource.id}: revert and escalate if it made things worse`.slice(0, 512),
+      description: `Health check of ${context.about}: revert and escalate if it made things worse`.slice(0, 512),
       functionArn:
         this.env[VERIFY_CHANGE_ARN_ENV] || `arn:${partitionOfRegion(this.region)}:lambda:${this.region}:${account}:function:${FUNCTION_NAME_PREFIX}${VERIFY_HANDLER}`,
       schedulerRoleArn: where.schedulerRoleArn,
-      input,
+      // Only the key of the record: verify-change reads the change, its target and its revert from the state table.
+      input: { action: input.action, playbook: input.playbook, incidentKey: input.incidentKey },
     });
   }
 }

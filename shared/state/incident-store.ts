@@ -132,6 +132,14 @@ export class IncidentStore {
     }
   }
 
+  /** The claim as recorded (consistent read), intent included: what verify-change judges, never its schedule's input. */
+  async getClaim(playbook: string, incidentKey: string): Promise<ClaimRecord | undefined> {
+    const result = await callAws('DynamoDB GetItem', () =>
+      this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.claimKey(playbook, incidentKey), ConsistentRead: true })),
+    );
+    return result.Item as ClaimRecord | undefined;
+  }
+
   /** Writes the planned change onto the claim before it is applied. */
   async recordIntent(playbook: string, incidentKey: string, owner: string, intent: unknown): Promise<void> {
     await this.ownedUpdate(playbook, incidentKey, owner, 'SET intent = :intent', { ':intent': intent });

@@ -2,13 +2,14 @@
 // the real SDK against the emulator: the metrics are put with PutMetricData, the Scheduler driver plays the clock.
 import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createSandboxClock, createSchedulerDriver, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -143,6 +144,66 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     const h = await harness();
     expect(await h.verify({ action: 'verify-change', playbook: 'scale-consumers' })).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('incidentKey') });
     expect(await h.verify({ ...{ action: 'check', incidentId: 'inc-1' } })).toMatchObject({ outcome: 'rejected' });
+  });
+});
+
+/** Calls that change something in the account (anything but reads), made since `since`. */
+async function mutatingCalls(account: SandboxAccount, since: number): Promise<string[]> {
+  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
+  return calls
+    .filter((c) => c.accountId === account.accountId && !/^(Get|Describe|List|Query|Scan|BatchGet)/.test(c.operation))
+    .map((c) => `${c.service}:${c.operation}`);
+}
+
+describe('verify-change trusts the state table, not its schedule input', () => {
+  /** A schedule in the verify group, as anyone allowed to write there could create it, with an input of their choosing. */
+  async function plantSchedule(h: Harness, name: string, input: Record<string, unknown>): Promise<void> {
+    const scheduler = new SchedulerClient(h.account.clientConfig);
+    const { Target: target } = await scheduler.send(new GetScheduleCommand({ Name: (await h.driver.pending())[0]?.name, GroupName: h.account.topology.verifyScheduleGroup.name }));
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: h.account.topology.verifyScheduleGroup.name,
+        ScheduleExpression: `at(${new Date(Date.now() + 60_000).toISOString().slice(0, 19)})`,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: target?.Arn ?? '', RoleArn: target?.RoleArn ?? '', Input: JSON.stringify(input) },
+      }),
+    );
+  }
+
+  it('refuses tampered inputs (another target, a revert value, a database class, a made-up incident) and changes nothing', async () => {
+    const h = await harness();
+    const scale = loadHandler('scale-consumers');
+    await putLambdaMetrics(h.account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    const decision = await scale(await h.account.transition(queueAlarmName(h.account.topology), 'ALARM'));
+    expect(decision).toMatchObject({ outcome: 'applied' });
+    const [genuine] = await h.driver.pending();
+    // The schedule the pipeline wrote carries the record's key and nothing else.
+    expect(genuine?.input).toEqual({ action: 'verify-change', playbook: 'scale-consumers', incidentKey: decision.incidentKey });
+    const key = { action: 'verify-change', playbook: 'scale-consumers', incidentKey: decision.incidentKey };
+    const db = h.account.topology.database;
+    const tampered: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['another target', { ...key, target: { resource: { type: 'lambda-function', id: 'payments', arn: 'arn:aws:lambda:us-east-1:123456789012:function:payments' } } }, /not a verify-change input/],
+      ['a revert value', { ...key, change: { mappings: [{ uuid: h.account.topology.consumer.mappingUuid, functionName: 'x', from: 2, to: 100 }], reservedConcurrency: [] } }, /not a verify-change input/],
+      ['a database class', { ...key, playbook: 'scale-up-database', change: { dbInstanceIdentifier: db.identifier, fromClass: 'db.t3.micro', toClass: db.instanceClass } }, /not a verify-change input/],
+      ['a made-up incident', { ...key, incidentKey: `${decision.incidentKey}-forged` }, /verify-change refused: the state table records no change/],
+      ['another playbook on the real incident', { ...key, playbook: 'raise-lambda-memory' }, /verify-change refused: the state table records no change/],
+    ];
+    for (const [what, input] of tampered) await plantSchedule(h, `forged-${what.replace(/\W+/g, '-')}`, input);
+    // The consumers get worse, so a health check that believed its input would revert something.
+    await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    const memoryBefore = await memoryMb(h.account);
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+
+    const results: Decision[] = [];
+    for (const [, input] of tampered) results.push(await h.verify(input));
+
+    tampered.forEach(([, , reason], i) => expect(results[i]).toMatchObject({ outcome: 'rejected', playbook: 'verify-change', reason: expect.stringMatching(reason) }));
+    expect(await mutatingCalls(h.account, since)).toEqual([]);
+    expect(await maximumConcurrency(h.account)).toBe(100);
+    expect(await memoryMb(h.account)).toBe(memoryBefore);
+    expect(await publishedDecisions(h.account)).toEqual([expect.objectContaining({ outcome: 'applied', playbook: 'scale-consumers' })]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The health check's pure core: its verdict, its schedule name and its input.
 import { InvalidInputError } from '../../../shared/errors';
-import { decideHealthVerdict, parseVerifyChangeInput, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
+import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
 
 describe('decideHealthVerdict', () => {
   it.each([
@@ -8,6 +8,7 @@ describe('decideHealthVerdict', () => {
     ['worse and the change is still in place', { worse: 'throttles appeared: 0 -> 40', stillApplied: true }, 'revert'],
     ['worse but the alarm cleared and the baseline was already restored', { worse: 'throttles appeared: 0 -> 40', stillApplied: false }, 'moved-on'],
     ['worse while the kill switch is on', { worse: 'error rate 0.4% -> 12%', stillApplied: true, held: 'kill switch: on' }, 'held'],
+    ['no datapoints after the change (read in the wrong account)', { worse: undefined, stillApplied: true, unreadable: ['fn.errors', 'fn.invocations'] }, 'unreadable'],
   ])('decides %s', (_situation, input, kind) => {
     expect(decideHealthVerdict(input).kind).toBe(kind);
   });
@@ -27,24 +28,69 @@ describe('parseVerifyChangeInput', () => {
     action: 'verify-change',
     playbook: 'scale-consumers',
     incidentKey: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:q#2026-03-05T10:00:00.000+0000',
-    changedAt: '2026-03-05T10:00:05.000Z',
-    summary: 'scale consumers',
-    target: { resource: { type: 'sqs-queue-consumers', id: 'q', arn: 'arn:aws:sqs:us-east-1:123456789012:q' }, queueName: 'q' },
-    change: { mappings: [], reservedConcurrency: [] },
-    before: { from: '2026-03-05T09:51:00.000Z', to: '2026-03-05T10:01:00.000Z', figures: { 'fn.errors': 1, 'fn.throttles': null } },
-    alarm: { account: '123456789012', region: 'us-east-1' },
   };
 
-  it('takes the Input Scheduler delivers, as an object or as JSON text', () => {
-    expect(parseVerifyChangeInput(valid).playbook).toBe('scale-consumers');
-    expect(parseVerifyChangeInput(JSON.stringify(valid)).before.figures['fn.throttles']).toBeNull();
+  it('takes the Input Scheduler delivers, as an object or as JSON text: the record\'s key and nothing else', () => {
+    expect(parseVerifyChangeInput(valid)).toEqual(valid);
+    expect(parseVerifyChangeInput(JSON.stringify(valid)).incidentKey).toBe(valid.incidentKey);
   });
 
   it.each([
     ['an escalation timer input', { action: 'check', incidentId: 'inc-1' }],
-    ['a health check without its before reading', { ...valid, before: undefined }],
+    ['a key with a target of its own', { ...valid, target: { resource: { type: 'rds-instance', id: 'prod-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:prod-db' } } }],
+    ['a key with a change to revert to', { ...valid, change: { functionName: 'consumer', fromMb: 4096, toMb: 128 } }],
+    ['a key with a database class', { ...valid, TargetInstanceClass: 'db.t3.micro' }],
+    ['a playbook name that is not one', { ...valid, playbook: '../escalate' }],
     ['text that is not JSON', '{not json'],
   ])('rejects %s with a reason', (_situation, raw) => {
     expect(() => parseVerifyChangeInput(raw)).toThrow(InvalidInputError);
+  });
+});
+
+describe('healthCheckOfRecord', () => {
+  const input = { action: 'verify-change' as const, playbook: 'scale-consumers', incidentKey: 'inc-key' };
+  const intent = {
+    direction: 'scale-up',
+    summary: 'scale consumers',
+    change: { mappings: [{ uuid: 'esm-1', functionName: 'fn', from: 50, to: 100 }], reservedConcurrency: [] },
+    before: {},
+    after: {},
+    blastRadius: 'x',
+    target: { resource: { type: 'sqs-queue-consumers', id: 'q', arn: 'arn:aws:sqs:us-east-1:123456789012:q' }, queueName: 'q' },
+    alarm: { account: '123456789012', region: 'us-east-1', name: 'a', arn: 'arn:a', state: 'ALARM', time: '2026-03-05T10:00:00.000Z' },
+    healthCheck: { changedAt: '2026-03-05T10:00:05.000Z', before: { from: '2026-03-05T09:51:00.000Z', to: '2026-03-05T10:01:00.000Z', figures: { 'fn.errors': 1, 'fn.throttles': null } } },
+  };
+
+  it('takes the change, its target and its starting point from the applied record', () => {
+    const job = healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-east-1');
+    expect(job).toMatchObject({ playbook: 'scale-consumers', change: intent.change, target: intent.target, changedAt: intent.healthCheck.changedAt, alarm: { account: '123456789012' } });
+    expect(job.before.figures['fn.throttles']).toBeNull();
+  });
+
+  it.each([
+    ['no record at all (a made-up incident)', undefined, /records no change/],
+    ['a record still in progress', { status: 'IN_PROGRESS', intent }, /not recorded as applied/],
+    ['a record of an escalation', { status: 'COMPLETED', outcome: 'escalate', intent }, /not recorded as applied/],
+    ['a restore (not watched)', { status: 'COMPLETED', outcome: 'applied', intent: { ...intent, direction: 'restore' } }, /not a watched change/],
+    ['an intent recorded before its health check', { status: 'COMPLETED', outcome: 'applied', intent: { ...intent, healthCheck: undefined } }, /not a watched change/],
+    ['an account that is not an account id', { status: 'COMPLETED', outcome: 'applied', intent: { ...intent, alarm: { ...intent.alarm, account: 'x' } } }, /not a watched change/],
+  ])('refuses %s', (_situation, record, message) => {
+    expect(() => healthCheckOfRecord(input, record, 'us-east-1')).toThrow(message);
+  });
+
+  it('refuses a change made in another region than the handler runs in', () => {
+    expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-west-2')).toThrow(/made in us-east-1/);
+  });
+});
+
+describe('unreadableFigures', () => {
+  const reading = (figures: Record<string, number | null>) => ({ from: '2026-03-05T10:00:00.000Z', to: '2026-03-05T10:10:00.000Z', figures });
+  it.each([
+    ['every figure without datapoints', { 'fn.errors': null, 'fn.invocations': null }, ['fn.errors', 'fn.invocations']],
+    ['no figure at all', {}, ['(no figure read)']],
+    ['throttles missing but invocations read', { 'fn.invocations': 300, 'fn.throttles': null }, []],
+    ['every figure read, zeros included', { cpuPercent: 0, connections: 12 }, []],
+  ])('%s', (_situation, figures, expected) => {
+    expect(unreadableFigures(reading(figures))).toEqual(expected);
   });
 });
