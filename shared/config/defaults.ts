@@ -41,7 +41,8 @@ export const defaultConfig: AutomationConfigInput = {
       mutationModeByRow: { 'cpu-utilization': 'approval' },
       // Project default: x1.5 rounded to 64 MB from the document's 512 MB (512 -> 768 -> 1152 ...); cap 3008 MB, the
       // ceiling AWS applies to many accounts until raised ("'MemorySize' value failed to satisfy constraint").
-      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008 },
+      // minMemoryMb (project default): the document's 512 MB, the floor of any value read back from the state table.
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008, minMemoryMb: 512 },
       // First rung: the document's instance size; the rungs above it are a project default (the next two r6g sizes).
       scaleUpDatabase: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'] },
       // Project default: errors over 15 minutes, the 5 most frequent messages from at most 1000 log events.
@@ -56,6 +57,9 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+        // Floors of restored values (project defaults): the sandbox's MaximumConcurrency 50, the seed's concurrency 100.
+        minMaximumConcurrency: 50,
+        minReservedConcurrency: 100,
       },
       // Project default: health check after a change: error rate +1 point (the document's 1% alert), throttles, duration
       // +25%, DB CPU not lower, connections +25%, over 10 minutes.
@@ -83,8 +87,9 @@ export const defaultConfig: AutomationConfigInput = {
       multiAz: false,
       backupRetentionDays: 3,
       autoScaling: true,
-      // Project default: staging's cap is below production's so a staging run cannot prove a size production never gets.
-      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 2048 },
+      // Project default: staging's cap is below production's so a staging run cannot prove a size production never gets;
+      // minMemoryMb (project default) is the floor of any value read back from the state table.
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 2048, minMemoryMb: 256 },
       // First rung: the document's staging size; the next (production's size) is a project default.
       scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge'] },
       alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
@@ -96,6 +101,9 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+        // Project defaults: half of production's floors.
+        minMaximumConcurrency: 25,
+        minReservedConcurrency: 50,
       },
       // Project default: production's health check, over 15 minutes (less traffic to judge by).
       verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
@@ -121,7 +129,7 @@ export const defaultConfig: AutomationConfigInput = {
       backupRetentionDays: 1,
       autoScaling: false,
       // Project default: planned and reported only (auto scaling is off here, document), so these caps only shape plans.
-      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 1024 },
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 1024, minMemoryMb: 128 },
       // First rung: the document's development size; db.t3.large is a project default.
       scaleUpDatabase: { ladder: ['db.t3.medium', 'db.t3.large'] },
       alertErrorRate: { windowMinutes: 15, topMessages: 5, maxLogEvents: 1000 },
@@ -133,6 +141,9 @@ export const defaultConfig: AutomationConfigInput = {
         consumerErrorRatePercent: 5,
         errorRateWindowMinutes: 5,
         minUnreservedConcurrency: 100,
+        // Project defaults.
+        minMaximumConcurrency: 10,
+        minReservedConcurrency: 10,
       },
       // Project default: production's health check, over 15 minutes (less traffic to judge by).
       verifyChange: { verifyWindowMinutes: 15, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },

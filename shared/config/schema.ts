@@ -36,6 +36,12 @@ export const scaleConsumersPolicySchema = z.strictObject({
   errorRateWindowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
   /** AWS keeps at least 100 unreserved concurrent executions per account (Lambda quotas). */
   minUnreservedConcurrency: z.number().check(z.int(), z.minimum(100)),
+  /**
+   * Floors for values read back from the state table (a recorded baseline, a health check's revert): never restored
+   * below these. Without them: AWS's minimum for MaximumConcurrency (2) and at least 1 reserved execution (0 stops the consumer).
+   */
+  minMaximumConcurrency: z.optional(z.number().check(z.int(), z.minimum(2), z.maximum(1000))),
+  minReservedConcurrency: z.optional(z.number().check(z.int(), z.minimum(1))),
 });
 
 export const guardrailPolicySchema = z.strictObject({
@@ -52,6 +58,8 @@ export const raiseLambdaMemoryPolicySchema = z.strictObject({
   roundUpToMb: z.number().check(z.int(), z.minimum(1), z.maximum(1024)),
   /** Environment cap; Lambda accepts 128..10240 MB (Lambda quotas, "Function memory allocation"). */
   maxMemoryMb: z.number().check(z.int(), z.minimum(128), z.maximum(10240)),
+  /** Floor for a memory size read back from the state table (a health check's revert); without it Lambda's 128 MB. */
+  minMemoryMb: z.optional(z.number().check(z.int(), z.minimum(128), z.maximum(10240))),
 });
 
 const rdsInstanceClassSchema = z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large'));

@@ -74,16 +74,15 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
       reason: `cooldown: last ${direction} of this resource was ${waited}s ago, cooldown is ${cooldownSeconds}s`,
     };
   }
-  // Restores return a resource to its recorded baseline: the budget only limits changes away from it.
-  if (direction === 'scale-up') {
-    const count = recentChanges(resourceState, nowSeconds).length;
-    if (count >= maxChangesPerHour) {
-      return {
-        action: 'block',
-        guardrail: 'hourly-budget',
-        reason: `hourly budget: ${count} changes to this resource in the last hour, limit is ${maxChangesPerHour}`,
-      };
-    }
+  // Restores count too: their values come back from the state table, and a flapping alarm must not turn the resource
+  // up and down without end. A restore held back leaves the resource scaled up (never below its baseline) and escalates.
+  const count = recentChanges(resourceState, nowSeconds).length;
+  if (count >= maxChangesPerHour) {
+    return {
+      action: 'block',
+      guardrail: 'hourly-budget',
+      reason: `hourly budget: ${count} changes to this resource in the last hour, limit is ${maxChangesPerHour}; this ${direction} is not made`,
+    };
   }
   return { action: 'apply' };
 }

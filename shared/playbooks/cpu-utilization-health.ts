@@ -1,6 +1,7 @@
 // Pure: CPU Utilization's health after a class change: the instance's CPU must fall, its connections must not climb.
 import { figure, relativeRise } from '../pipeline/health-figures';
 import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { RuntimeConfig } from '../config/load-config';
 import type { DatabaseClassChange } from './cpu-utilization-plan';
 import type { WindowMetric } from './metric-window';
 
@@ -36,4 +37,10 @@ export function databaseHealthWorse(before: HealthReading, after: HealthReading,
 
 export function revertClassChange(change: DatabaseClassChange): DatabaseClassChange {
   return { dbInstanceIdentifier: change.dbInstanceIdentifier, fromClass: change.toClass, toClass: change.fromClass };
+}
+
+/** The class a revert puts back comes from the state table: only a class on the environment's ladder. */
+export function refuseClassRevert(revert: DatabaseClassChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
+  const { ladder } = runtime.env.scaleUpDatabase;
+  return ladder.includes(revert.toClass) ? undefined : `class ${JSON.stringify(revert.toClass)} for ${revert.dbInstanceIdentifier} is not on the environment's ladder (${ladder.join(', ')})`;
 }

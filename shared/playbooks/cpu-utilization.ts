@@ -6,7 +6,7 @@ import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
-import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, revertClassChange } from './cpu-utilization-health';
+import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, refuseClassRevert, revertClassChange } from './cpu-utilization-health';
 import { readWindowMetrics } from './metric-window';
 import { planDatabaseScaleUp, recentDatapoints, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
 
@@ -140,5 +140,6 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
     },
     worse: databaseHealthWorse,
     revertOf: revertClassChange,
+    refuseRevert: refuseClassRevert,
   },
 };

@@ -1,7 +1,8 @@
 // Pure: Memory Pressure's health after raising memory: the function's error rate (timeouts included) and its average duration.
 import { errorRateRise, figure, relativeRise } from '../pipeline/health-figures';
 import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
-import type { MemoryChange } from './memory-pressure-plan';
+import type { RuntimeConfig } from '../config/load-config';
+import { AWS_MAX_MEMORY_MB, AWS_MIN_MEMORY_MB, type MemoryChange } from './memory-pressure-plan';
 import type { WindowMetric } from './metric-window';
 
 export const MEMORY_HEALTH_SIGNAL = 'function Errors / Invocations (timeouts included) and average Duration (AWS/Lambda)';
@@ -45,4 +46,16 @@ export function memoryHealthWorse(before: HealthReading, after: HealthReading, p
 
 export function revertMemoryRaise(change: MemoryChange): MemoryChange {
   return { functionName: change.functionName, fromMb: change.toMb, toMb: change.fromMb };
+}
+
+/** The memory a revert puts back comes from the state table: never below the environment's floor or above its cap. */
+export function refuseMemoryRevert(revert: MemoryChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
+  const policy = runtime.env.raiseLambdaMemory;
+  const floor = Math.max(AWS_MIN_MEMORY_MB, policy.minMemoryMb ?? AWS_MIN_MEMORY_MB);
+  const cap = Math.min(AWS_MAX_MEMORY_MB, policy.maxMemoryMb);
+  const mb = revert.toMb as unknown;
+  if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < floor || mb > cap) {
+    return `memory ${JSON.stringify(mb)} MB for ${revert.functionName} is outside ${floor}..${cap} MB (the environment's floor and cap)`;
+  }
+  return undefined;
 }

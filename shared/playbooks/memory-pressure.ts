@@ -14,7 +14,7 @@ import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { PermanentError, TransientError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
-import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, revertMemoryRaise } from './memory-pressure-health';
+import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
 import {
   MEMORY_CEILING_FACT,
@@ -223,5 +223,6 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     },
     worse: memoryHealthWorse,
     revertOf: revertMemoryRaise,
+    refuseRevert: refuseMemoryRevert,
   },
 };

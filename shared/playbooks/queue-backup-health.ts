@@ -2,7 +2,8 @@
 import { countAppeared, errorRateRise, figure, readingMinutes } from '../pipeline/health-figures';
 import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
 import type { WindowMetric } from './metric-window';
-import type { ConsumerScalingChange } from './queue-backup-plan';
+import type { RuntimeConfig } from '../config/load-config';
+import { restoredValueProblems, type ConsumerScalingChange } from './queue-backup-plan';
 
 export const CONSUMER_HEALTH_SIGNAL = 'consumer Errors / Invocations and Throttles (AWS/Lambda, per function)';
 
@@ -51,4 +52,21 @@ export function revertConsumerScaling(change: ConsumerScalingChange): ConsumerSc
     mappings: change.mappings.map((m) => ({ ...m, from: m.to, to: m.from })),
     reservedConcurrency: change.reservedConcurrency.map((r) => ({ ...r, from: r.to, to: r.from })),
   };
+}
+
+/**
+ * A revert puts back values read from the state table (the recorded change's `from`): each must pass the environment's
+ * floors and caps, and reserved concurrency only on a function whose mapping the change scaled.
+ */
+export function refuseConsumerRevert(revert: ConsumerScalingChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
+  const consumers = new Set(revert.mappings.map((m) => m.functionName));
+  const problems = restoredValueProblems(
+    {
+      mappings: Object.fromEntries(revert.mappings.map((m) => [m.uuid, m.to])),
+      reservedConcurrency: Object.fromEntries(revert.reservedConcurrency.map((r) => [r.functionName, r.to])),
+    },
+    runtime.env.scaleConsumers,
+    consumers,
+  );
+  return problems.length > 0 ? problems.join('; ') : undefined;
 }

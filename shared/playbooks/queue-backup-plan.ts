@@ -199,14 +199,54 @@ function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<Consum
 
 function isBaseline(value: unknown): value is ConsumerBaseline {
   const v = value as ConsumerBaseline | undefined;
-  return typeof v === 'object' && v !== null && typeof v.mappings === 'object' && typeof v.reservedConcurrency === 'object';
+  return typeof v === 'object' && v !== null && typeof v.mappings === 'object' && v.mappings !== null && typeof v.reservedConcurrency === 'object' && v.reservedConcurrency !== null;
 }
 
-function planRestore({ observation, resourceState }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+/**
+ * Why values read back from the state table (a recorded baseline, a health check's revert) must not be applied: each
+ * MaximumConcurrency a whole number within the environment's floor and cap and AWS's 2..1000, each reserved concurrency
+ * unreserved (null) or a whole number at or above the floor, and only for the consumers observed on the queue. Empty: apply.
+ */
+export function restoredValueProblems(
+  values: { mappings: Record<string, unknown>; reservedConcurrency: Record<string, unknown> },
+  policy: QueueBackupPlanInput['policy'],
+  consumers: ReadonlySet<string>,
+): string[] {
+  const floor = Math.max(AWS_MIN_MAXIMUM_CONCURRENCY, policy.minMaximumConcurrency ?? AWS_MIN_MAXIMUM_CONCURRENCY);
+  const cap = Math.min(policy.maxConcurrency, AWS_MAX_MAXIMUM_CONCURRENCY);
+  // Reserved concurrency 0 stops the function: without a configured floor, at least 1.
+  const reservedFloor = policy.minReservedConcurrency ?? 1;
+  const problems: string[] = [];
+  for (const [uuid, value] of Object.entries(values.mappings)) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < floor || value > cap) {
+      problems.push(`MaximumConcurrency ${JSON.stringify(value)} for mapping ${uuid} is outside ${floor}..${cap} (the environment's floor and cap)`);
+    }
+  }
+  for (const [name, value] of Object.entries(values.reservedConcurrency)) {
+    if (!consumers.has(name)) problems.push(`function ${name} is not a consumer of this queue`);
+    else if (value !== null && (typeof value !== 'number' || !Number.isInteger(value) || value < reservedFloor)) {
+      problems.push(`reserved concurrency ${JSON.stringify(value)} for ${name} is below the environment's floor of ${reservedFloor}`);
+    }
+  }
+  return problems;
+}
+
+function planRestore({ observation, resourceState, policy }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
   const queue = observation.queueName;
   const baseline = resourceState?.baseline;
-  if (!isBaseline(baseline)) {
+  if (baseline === undefined) {
     return { kind: 'none', reason: `nothing to restore: the automation has not scaled the consumers of ${queue}` };
+  }
+  // The baseline comes back from the state table: checked like any input before anything is put back.
+  const consumers = new Set([...observation.mappings.map((m) => m.functionName), ...Object.keys(observation.functions)]);
+  const problems = isBaseline(baseline) ? restoredValueProblems(baseline, policy, consumers) : ['it is not a consumer baseline (mappings and reservedConcurrency)'];
+  if (!isBaseline(baseline) || problems.length > 0) {
+    return {
+      kind: 'escalate',
+      cause: 'guardrail',
+      reason: `restore of the consumers of ${queue} refused: the recorded baseline fails the environment's limits (${problems.join('; ')}); nothing restored, a person decides`,
+      findings: [`recorded baseline: ${JSON.stringify(baseline).slice(0, 500)}`, ...problems],
+    };
   }
   const mappingChanges = observation.mappings
     .filter((m) => baseline.mappings[m.uuid] !== undefined && m.maximumConcurrency !== baseline.mappings[m.uuid])

@@ -19,7 +19,7 @@ import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { saturatedDatabase } from './consult-db-saturation';
 import { readWindowMetrics } from './metric-window';
-import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, revertConsumerScaling } from './queue-backup-health';
+import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, refuseConsumerRevert, revertConsumerScaling } from './queue-backup-health';
 import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
 export interface QueueBackupClients {
@@ -256,5 +256,6 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     read: (ctx, _target, change, window) => readWindowMetrics(ctx.clients.cloudWatch, consumerHealthMetrics(change), window),
     worse: consumerHealthWorse,
     revertOf: revertConsumerScaling,
+    refuseRevert: refuseConsumerRevert,
   },
 };

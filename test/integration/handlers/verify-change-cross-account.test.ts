@@ -131,7 +131,7 @@ describe('verify-change in cross-account mode', () => {
       escalation: { cause: 'unverifiable' },
       reason: expect.stringContaining(`no datapoints after the change for ${fn}.errors, ${fn}.invocations, ${fn}.throttles in account ${workload.accountId}`),
     });
-    expect(verdict?.reason).not.toContain('healthy');
+    expect(verdict?.reason).not.toContain('verified healthy');
     expect(await maximumConcurrency(workload)).toBe(100);
   });
 });

@@ -40,6 +40,18 @@ describe('evaluateGuardrails', () => {
       'hourly-budget',
     ],
     [
+      'counts restores against the hourly budget: a restore past it is held back and escalated',
+      input({ direction: 'restore', resourceState: state({ lastScaleUpAtSeconds: now - 900, lastRestoreAtSeconds: now - 1500, changeTimesSeconds: [now - 3000, now - 2000, now - 1500, now - 900] }) }),
+      'block',
+      'hourly-budget',
+    ],
+    [
+      'lets a restore through under the budget',
+      input({ direction: 'restore', resourceState: state({ lastScaleUpAtSeconds: now - 900, changeTimesSeconds: [now - 2000, now - 900] }) }),
+      'apply',
+      undefined,
+    ],
+    [
       'forgets changes older than an hour for the budget',
       input({ resourceState: state({ lastScaleUpAtSeconds: now - 900, changeTimesSeconds: [now - 7200, now - 5000, now - 4000, now - 900] }) }),
       'apply',

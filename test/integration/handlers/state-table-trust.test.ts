@@ -1,0 +1,114 @@
+// Values read back from the state table are checked before they are applied, and restores count against the hourly
+// budget: scale-consumers through its real entry point against the emulator, with the table tampered as an attacker would.
+import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../shared/pipeline/types';
+import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { loadHandler } from '../../support/load-handler';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+
+async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
+  return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
+}
+
+async function reservedConcurrency(account: SandboxAccount): Promise<number | undefined> {
+  return (await account.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: account.topology.consumer.functionName }))).ReservedConcurrentExecutions;
+}
+
+/** Lambda calls that change something, made in the account since `since`. */
+async function lambdaChanges(account: SandboxAccount, since: number): Promise<string[]> {
+  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
+  return calls.filter((c) => c.accountId === account.accountId && c.service === 'lambda' && !/^(Get|List)/.test(c.operation)).map((c) => c.operation);
+}
+
+async function callCount(): Promise<number> {
+  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+}
+
+describe('scale-consumers does not trust the state table with destructive values (production)', () => {
+  async function scaledUp(): Promise<{ account: SandboxAccount; handler: AlarmHandler; decision: Decision; stateKey: { pk: string; sk: string } }> {
+    const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
+    const handler = loadHandler('scale-consumers');
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    expect(decision).toMatchObject({ outcome: 'applied' });
+    expect(await maximumConcurrency(account)).toBe(100);
+    const stateKey = { pk: `RESOURCE#${decision.resource?.arn}`, sk: 'STATE' };
+    const state = await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: stateKey }));
+    // What the pipeline recorded: the seed's reserved concurrency 100 and the sandbox's MaximumConcurrency 50.
+    expect(state.Item?.baseline).toEqual({ mappings: { [account.topology.consumer.mappingUuid]: 50 }, reservedConcurrency: { [account.topology.consumer.functionName]: 100 } });
+    return { account, handler, decision, stateKey };
+  }
+
+  it('refuses to restore a tampered baseline (MaximumConcurrency 2, reserved concurrency 0), escalates naming it, and changes nothing', async () => {
+    const { account, handler, stateKey } = await scaledUp();
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: stateKey,
+        UpdateExpression: 'SET baseline.mappings.#uuid = :two, baseline.reservedConcurrency.#fn = :zero',
+        ExpressionAttributeNames: { '#uuid': account.topology.consumer.mappingUuid, '#fn': account.topology.consumer.functionName },
+        ExpressionAttributeValues: { ':two': 2, ':zero': 0 },
+      }),
+    );
+    const since = await callCount();
+
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+
+    expect(decision).toMatchObject({
+      outcome: 'escalate',
+      escalation: { cause: 'guardrail' },
+      reason: expect.stringContaining('restore of the consumers of notification-service-queue refused'),
+    });
+    expect(decision.reason).toContain(`MaximumConcurrency 2 for mapping ${account.topology.consumer.mappingUuid} is outside 50..400`);
+    expect(decision.reason).toContain(`reserved concurrency 0 for ${account.topology.consumer.functionName} is below the environment's floor of 100`);
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
+    expect(await reservedConcurrency(account)).toBe(100);
+  });
+
+  it('refuses a baseline that names a function which is not a consumer of the queue', async () => {
+    const { account, handler, stateKey } = await scaledUp();
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: stateKey,
+        UpdateExpression: 'SET baseline.reservedConcurrency.#other = :hundred',
+        ExpressionAttributeNames: { '#other': 'payments-api' },
+        ExpressionAttributeValues: { ':hundred': 100 },
+      }),
+    );
+    const since = await callCount();
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    expect(decision).toMatchObject({ outcome: 'escalate', reason: expect.stringContaining('function payments-api is not a consumer of this queue') });
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+
+  it('counts a restore against the hourly budget: past it the restore is held back and escalated', async () => {
+    const { account, handler, stateKey } = await scaledUp();
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    // Four changes in the last hour (production's budget is 4), the scale-up among them; the baseline is genuine.
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: stateKey,
+        UpdateExpression: 'SET changeTimesSeconds = :times',
+        ExpressionAttributeValues: { ':times': [nowSeconds - 3000, nowSeconds - 2000, nowSeconds - 1000, nowSeconds - 5] },
+      }),
+    );
+    const since = await callCount();
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'hourly-budget' } });
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+
+  it('restores a genuine baseline within the budget', async () => {
+    const { account, handler } = await scaledUp();
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    expect(decision).toMatchObject({ outcome: 'applied' });
+    expect(await maximumConcurrency(account)).toBe(50);
+    expect(await reservedConcurrency(account)).toBe(100);
+  });
+});
