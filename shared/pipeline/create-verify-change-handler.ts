@@ -3,8 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { STSClient } from '@aws-sdk/client-sts';
-import { AccountClients, accountOfArn, crossAccountSettings, roleSessionName } from '../aws/account-clients';
+import { AccountClients, accountOfArn, crossAccountSettings } from '../aws/account-clients';
 import { clientConfig } from '../aws/client-config';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
@@ -41,8 +40,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   const accounts = new AccountClients<Record<string, unknown>>({
     config: sdkConfig,
     settings: crossAccountSettings(env),
-    sessionName: roleSessionName(VERIFY_HANDLER),
-    createSts: (config) => new STSClient(config),
+    handler: VERIFY_HANDLER,
     build: (config) => {
       const cloudWatch = new CloudWatchClient(config);
       const clients: Record<string, unknown> = {};
@@ -60,7 +58,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
       const ownAccountHint = accountOfArn(context?.invokedFunctionArn);
-      const clientsIn = (account: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint);
+      const clientsIn = (account: string, incidentKey: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint, incidentKey);
       return await runVerifyChange({ playbooks, clientsIn, services, runtime, clock, logger }, event);
     } finally {
       metrics.publishStoredMetrics();

@@ -36,7 +36,7 @@ export interface VerifyChangeDeps {
    * The playbooks' clients (by playbook name) that act in `account`: the handler's own, or in cross-account mode the
    * workload account's remediation role, so the signal is read and the revert made where the change was made.
    */
-  clientsIn(account: string): Readonly<Record<string, unknown>>;
+  clientsIn(account: string, incidentKey: string): Readonly<Record<string, unknown>>;
   services: VerifyChangeServices;
   runtime: RuntimeConfig;
   clock: Clock;
@@ -151,7 +151,7 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   if (!health) throw new InvalidInputError(`${playbook.name} has no health check`);
   // Where the change was made: the recorded alarm's account (never the input's), through that account's role.
   const ctx: PlaybookContext<unknown> = {
-    clients: deps.clientsIn(job.alarm.account)[playbook.name],
+    clients: deps.clientsIn(job.alarm.account, job.incidentKey)[playbook.name],
     clock,
     runtime,
     recall: async (resourceArn: string) => (await services.store.getResourceState(resourceArn))?.learned,
