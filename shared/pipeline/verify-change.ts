@@ -84,7 +84,7 @@ function refusal(deps: VerifyChangeDeps, error: InvalidInputError): Decision {
     decidedAt: clock.now().toISOString(),
     ...(error.details.length ? { findings: [...error.details] } : {}),
   };
-  logger.warn('verify-change input refused', { reason: error.message, details: error.details });
+  logger.warn('verify-change input rejected', { reason: error.message, details: error.details });
   services.reporter.count(rejected);
   return rejected;
 }

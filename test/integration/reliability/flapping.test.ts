@@ -44,7 +44,8 @@ interface Expected {
 /**
  * The rules as the README and configuration state them: a scale-up needs `cooldown` seconds since the last scale-up
  * and fewer than `budget` changes (either direction) in the last hour, and a step left below the cap; a restore (rows
- * that act on OK) needs something to restore and `cooldown` seconds since the last restore, and is not budgeted.
+ * that act on OK) needs something to restore, `cooldown` seconds since the last restore, and fewer than `budget` changes
+ * in the last hour too (restores count against the budget: decision 60).
  */
 function expectedChanges(events: readonly Delivered[], rules: { cooldown: number; budget: number; steps: number; actsOnOk: boolean }): Expected {
   let level = 0;
@@ -64,6 +65,7 @@ function expectedChanges(events: readonly Delivered[], rules: { cooldown: number
     } else if (rules.actsOnOk) {
       if (level === 0) continue;
       if (lastRestore !== undefined && atSeconds - lastRestore < rules.cooldown) continue;
+      if (changeTimes.filter((t) => t > atSeconds - 3600).length >= rules.budget) continue;
       level = 0;
       lastRestore = atSeconds;
       changeTimes.push(atSeconds);

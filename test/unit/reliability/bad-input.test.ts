@@ -90,22 +90,13 @@ function timerInputs(): JsonObject[] {
   ];
 }
 
-/** A health-check schedule's input as runPlaybook writes it (shared/pipeline/verify-change-plan.ts). */
+/**
+ * A health-check schedule's input as runPlaybook writes it (shared/pipeline/verify-scheduler.ts): only the key of the
+ * recorded change; the change itself is read from the state table (here the stub denies that read).
+ */
 function verifyInputs(): JsonObject[] {
   const alarmArn = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:notification-service-queue-depth';
-  return [
-    {
-      action: 'verify-change',
-      playbook: 'scale-consumers',
-      incidentKey: `${alarmArn}|ALARM|2026-12-05T05:00:00.000+0000`,
-      changedAt: '2026-12-05T05:00:02.000Z',
-      summary: 'scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100',
-      target: { resource: { type: 'sqs-queue', id: 'notification-service-queue', arn: 'arn:aws:sqs:us-east-1:123456789012:notification-service-queue' } },
-      change: { mappings: [{ uuid: 'esm-1', functionName: 'notification-service-consumer', from: 50, to: 100 }], reservedConcurrency: [] },
-      before: { from: '2026-12-05T04:50:00.000Z', to: '2026-12-05T05:01:00.000Z', figures: { 'notification-service-consumer.errors': 2, 'notification-service-consumer.invocations': 500 } },
-      alarm: { account: '123456789012', region: 'us-east-1', name: 'notification-service-queue-depth', arn: alarmArn, state: 'ALARM', time: '2026-12-05T05:00:00.000+0000' },
-    },
-  ];
+  return [{ action: 'verify-change', playbook: 'scale-consumers', incidentKey: `${alarmArn}|ALARM|2026-12-05T05:00:00.000+0000` }];
 }
 
 const alarmHandler = (name: string, minAccepted: number): FuzzedHandler => ({
