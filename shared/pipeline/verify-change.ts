@@ -165,7 +165,7 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   const stillApplied = worse === undefined ? true : playbook.isApplied(await playbook.observe(ctx, target), change);
   const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
   const revert = health.revertOf(change);
-  // The value put back comes from the state table: it is checked against the configuration like any input (decision 61).
+  // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
   const refused = worse !== undefined && stillApplied ? health.refuseRevert?.(revert, runtime) : undefined;
   const held = runtime.dryRun
     ? 'DRY_RUN is set'

@@ -45,7 +45,7 @@ interface Expected {
  * The rules as the README and configuration state them: a scale-up needs `cooldown` seconds since the last scale-up
  * and fewer than `budget` changes (either direction) in the last hour, and a step left below the cap; a restore (rows
  * that act on OK) needs something to restore, `cooldown` seconds since the last restore, and fewer than `budget` changes
- * in the last hour too (restores count against the budget: decision 61).
+ * in the last hour too (restores count against the budget: decision 62).
  */
 function expectedChanges(events: readonly Delivered[], rules: { cooldown: number; budget: number; steps: number; actsOnOk: boolean }): Expected {
   let level = 0;
