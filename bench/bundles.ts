@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+import type { FloorClient } from './floors';
 
 export const root = join(__dirname, '..');
 export const benchDist = join(root, 'dist', 'bench');
@@ -35,8 +36,8 @@ export interface BundleSize {
   files: number;
 }
 
-/** Sizes from a metafile: what loads at import (static imports, transitively) and everything written. */
-export function bundleSize(metafile: Metafile, entryFile: string): BundleSize {
+/** The output files read when the entry is imported: it and the chunks it imports statically, transitively. */
+export function initOutputs(metafile: Metafile, entryFile: string): Set<string> {
   const outputs = metafile.outputs;
   const key = Object.keys(outputs).find((k) => k.endsWith(relative(root, entryFile)) || join(root, k) === entryFile) ?? '';
   const seen = new Set<string>();
@@ -46,6 +47,13 @@ export function bundleSize(metafile: Metafile, entryFile: string): BundleSize {
     for (const imported of outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
   };
   visit(key);
+  return seen;
+}
+
+/** Sizes from a metafile: what loads at import (static imports, transitively) and everything written. */
+export function bundleSize(metafile: Metafile, entryFile: string): BundleSize {
+  const outputs = metafile.outputs;
+  const seen = initOutputs(metafile, entryFile);
   const code = Object.entries(outputs).filter(([file]) => !file.endsWith('.map'));
   return {
     initBytes: [...seen].reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0),
@@ -61,10 +69,15 @@ export interface SdkClientRef {
   className: string;
 }
 
-/** The AWS SDK service clients a bundle contains: each client package's <Name>Client module that made it into the output. */
-export function sdkClientsOf(metafile: Metafile): SdkClientRef[] {
+/**
+ * The AWS SDK service clients a bundle contains: each client package's <Name>Client module that made it into the output
+ * (with atInitOf: only into the files that load when that entry is imported).
+ */
+export function sdkClientsOf(metafile: Metafile, options: { atInitOf?: string } = {}): SdkClientRef[] {
   const found = new Map<string, SdkClientRef>();
-  for (const output of Object.values(metafile.outputs)) {
+  const initFiles = options.atInitOf ? initOutputs(metafile, options.atInitOf) : undefined;
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (initFiles && !initFiles.has(file)) continue;
     for (const [input, used] of Object.entries(output.inputs)) {
       const match = /node_modules\/(@aws-sdk\/client-[a-z0-9-]+)\/dist-es\/([A-Za-z0-9]+Client)\.js$/.exec(input);
       if (match?.[1] && match[2] && used.bytesInOutput > 0) found.set(match[1], { packageName: match[1], className: match[2] });
@@ -86,24 +99,43 @@ function built(result: { metafile?: Metafile }, outdir: string): BuiltBundle {
 }
 
 /**
- * The floor: a bundle that only imports the same SDK clients and constructs them with the handlers' settings
- * (shared/aws/client-config.ts), built with the handlers' esbuild options. No amount of our own work goes below it.
+ * The honest floor (bench/floors.ts): a bundle that imports exactly the SDK clients the handler's main path uses and
+ * constructs them as the handler does, with its settings (shared/aws/client-config.ts): at import, or, for a client
+ * the handler loads on first use, behind the same dynamic import() (a chunk the cold start does not read). Built with the
+ * handlers' esbuild options. No amount of our own work goes below it.
  */
-export async function buildFloor(clients: SdkClientRef[], outdir: string): Promise<BuiltBundle> {
+export async function buildFloor(clients: readonly FloorClient[], outdir: string): Promise<BuiltBundle> {
   const { build } = await esbuild();
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const entry = join(outdir, 'entry.mjs');
+  const eager = clients.filter((c) => !c.lazy);
+  const lazy = clients.filter((c) => c.lazy);
   writeFileSync(
     entry,
     [
-      ...clients.map((c) => `import { ${c.className} } from '${c.packageName}';`),
-      `const config = { region: process.env.AWS_REGION, maxAttempts: 4, retryMode: 'adaptive', requestHandler: { connectionTimeout: 2000, requestTimeout: 10000 } };`,
-      `export const clients = [${clients.map((c) => `new ${c.className}(config)`).join(', ')}];`,
+      `import { clientConfig } from ${JSON.stringify(join(root, 'shared', 'aws', 'client-config.ts'))};`,
+      ...eager.map((c) => `import { ${c.className} } from '${c.packageName}';`),
+      `const config = clientConfig({ region: process.env.AWS_REGION });`,
+      `export const clients = [${eager.map((c) => `new ${c.className}(config)`).join(', ')}];`,
+      `export const lazyClients = [${lazy.map((c) => `async () => new (await import('${c.packageName}')).${c.className}(config)`).join(', ')}];`,
       '',
     ].join('\n'),
   );
   return built(await build(await optionsFor(outdir, entry)), outdir);
+}
+
+/** Where a handler's bundle disagrees with its declared floor: a declared client missing, or loaded otherwise than declared. */
+export function floorMismatches(handler: string, metafile: Metafile, entryFile: string, floor: readonly FloorClient[]): string[] {
+  const atInit = new Set(sdkClientsOf(metafile, { atInitOf: entryFile }).map((c) => c.packageName));
+  const anywhere = new Set(sdkClientsOf(metafile).map((c) => c.packageName));
+  const problems: string[] = [];
+  for (const c of floor) {
+    if (!anywhere.has(c.packageName)) problems.push(`${handler}: the floor declares ${c.packageName}, which the bundle does not contain`);
+    else if (c.lazy && atInit.has(c.packageName)) problems.push(`${handler}: the floor loads ${c.packageName} on demand, the handler at init`);
+    else if (!c.lazy && !atInit.has(c.packageName)) problems.push(`${handler}: the floor loads ${c.packageName} at init, the handler on demand`);
+  }
+  return problems;
 }
 
 /**

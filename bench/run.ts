@@ -14,11 +14,13 @@ import {
   bundleSize,
   bytesByPackage,
   esbuildConfig,
+  floorMismatches,
   root,
   sdkClientsOf,
   type BuiltBundle,
   type BundleSize,
 } from './bundles';
+import { floorOf } from './floors';
 import { measureInit, median } from './cold-start';
 import { runDemo, type DemoRow } from './demo-latency';
 import { alarmEventsFor, measurePerEvent, type PerEventResult } from './per-event';
@@ -67,7 +69,11 @@ function parseOptions(argv: string[]): Options {
 }
 
 interface HandlerFigures {
+  /** Every SDK client package in the bundle (at init or on demand). */
   sdkClients: string[];
+  /** The honest floor's clients (bench/floors.ts): the main path's, loaded as the handler loads them. */
+  floorClients: string[];
+  floorMismatches?: string[];
   bundle: BundleSize;
   floor: BundleSize;
   bytesRatio: number;
@@ -232,15 +238,19 @@ async function main(): Promise<void> {
   for (const name of handlerNames) {
     const metafile = JSON.parse(readFileSync(join(root, 'dist', 'handlers', name, 'meta.json'), 'utf8')) as Metafile;
     const clients = sdkClientsOf(metafile);
-    const key = clients.map((c) => c.packageName).join('+');
+    const declared = floorOf(name);
+    const bundleFile = join(root, 'dist', 'handlers', name, 'index.mjs');
+    // The floor must load what the handler loads, as it loads it; a bundle that drifted from bench/floors.ts is said aloud.
+    const mismatches = floorMismatches(name, metafile, bundleFile, declared);
+    for (const mismatch of mismatches) say(`FLOOR MISMATCH ${mismatch}`);
+    const key = declared.map((c) => `${c.packageName}${c.lazy ? ' (lazy)' : ''}`).join('+');
     let floor = floors.get(key);
     if (!floor) {
-      floor = await buildFloor(clients, join(benchDist, 'floor', `${floors.size}`));
+      floor = await buildFloor(declared, join(benchDist, 'floor', `${floors.size}`));
       floors.set(key, floor);
     }
-    const bundleFile = join(root, 'dist', 'handlers', name, 'index.mjs');
     const variant = await buildInMemoryVariant(name, join(benchDist, 'variant', name));
-    prepared.push({ name, clients, metafile, bundleFile, bundle: bundleSize(metafile, bundleFile), floor, variant });
+    prepared.push({ name, clients, declared, mismatches, metafile, bundleFile, bundle: bundleSize(metafile, bundleFile), floor, variant });
   }
 
   const handlers: Record<string, HandlerFigures> = {};
@@ -251,6 +261,8 @@ async function main(): Promise<void> {
     const floorMedianMs = median(times.floorMs);
     handlers[p.name] = {
       sdkClients: p.clients.map((c) => c.packageName),
+      floorClients: p.declared.map((c) => `${c.packageName}${c.lazy ? ' (on demand)' : ''}`),
+      ...(p.mismatches.length ? { floorMismatches: p.mismatches } : {}),
       bundle: p.bundle,
       floor: p.floor.size,
       bytesRatio: p.bundle.initBytes / p.floor.size.initBytes,

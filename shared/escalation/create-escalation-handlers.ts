@@ -5,7 +5,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { SupportClient } from '@aws-sdk/client-support';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -14,6 +13,7 @@ import { AccountClients, crossAccountSettings } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { callAws } from '../aws/classify-error';
 import { clientConfig } from '../aws/client-config';
+import { lazy } from '../aws/lazy-client';
 import { systemClock, type Clock } from '../clock';
 import { alarmSpecs } from '../config/alarm-specs';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
@@ -103,7 +103,10 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
       killSwitchGuarded(
-        new TierNotifier(new SNSClient(sdkConfig), new SupportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) }), async (tier) =>
+        new TierNotifier(
+          new SNSClient(sdkConfig),
+          lazy(async () => (await import('./support-case')).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
+          async (tier) =>
           (await where()).topicArn(tier.topicName),
         ),
         dryRunNotifier(logger),

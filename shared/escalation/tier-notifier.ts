@@ -1,7 +1,8 @@
 // Delivers one message to one tier: SNS publishes per channel (email text, Chatbot JSON), or an AWS Support case.
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
-import { AddCommunicationToCaseCommand, CreateCaseCommand, type SupportClient } from '@aws-sdk/client-support';
+import type { SupportClient } from '@aws-sdk/client-support';
 import { callAws } from '../aws/classify-error';
+import { resolveLazy, type Lazy } from '../aws/lazy-client';
 import type { SentNotification } from './incident';
 import type { MessageView } from './message-view';
 import type { EscalationTier } from './policy';
@@ -25,9 +26,6 @@ export interface DeliveryProgress {
 
 const NO_PROGRESS: DeliveryProgress = { delivered: {}, record: async () => undefined };
 
-/** CreateCase / AddCommunicationToCase: communicationBody is at most 8000 characters (AWS Support API reference). */
-const MAX_CASE_BODY_CHARS = 8000;
-
 function attributes(view: MessageView, channel: string): Record<string, MessageAttributeValue> {
   // Subscriptions filter on "channel" (email subscribers {"channel":["email"]}, the Chatbot one {"channel":["chat"]}).
   return {
@@ -42,7 +40,8 @@ function attributes(view: MessageView, channel: string): Record<string, MessageA
 export class TierNotifier {
   constructor(
     private readonly sns: SNSClient,
-    private readonly support: SupportClient,
+    /** Given lazily by the handlers: only a support tier loads the Support SDK (./support-case.ts, a chunk of its own). */
+    private readonly support: SupportClient | Lazy<SupportClient>,
     private readonly topicArn: (tier: EscalationTier) => Promise<string>,
   ) {}
 
@@ -52,22 +51,10 @@ export class TierNotifier {
       const opened = progress.delivered['support-case'];
       if (opened) return { channels: ['support-case'], messageIds: [], caseId: opened };
       const email = renderEmail(view);
-      const created = await callAws('Support CreateCase', () =>
-        this.support.send(
-          new CreateCaseCommand({
-            subject: email.subject,
-            communicationBody: email.text.slice(0, MAX_CASE_BODY_CHARS),
-            severityCode: tier.supportCase?.severityCode,
-            issueType: 'technical',
-            language: 'en',
-            ...(tier.supportCase?.serviceCode ? { serviceCode: tier.supportCase.serviceCode } : {}),
-            ...(tier.supportCase?.categoryCode ? { categoryCode: tier.supportCase.categoryCode } : {}),
-            ...(tier.supportCase?.ccEmailAddresses ? { ccEmailAddresses: tier.supportCase.ccEmailAddresses } : {}),
-          }),
-        ),
-      );
-      if (created.caseId) await progress.record('support-case', created.caseId);
-      return { channels: ['support-case'], messageIds: [], ...(created.caseId ? { caseId: created.caseId } : {}) };
+      const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
+      const caseId = await cases.createSupportCase(support, tier, email);
+      if (caseId) await progress.record('support-case', caseId);
+      return { channels: ['support-case'], messageIds: [], ...(caseId ? { caseId } : {}) };
     }
     return this.publish(tier, view, tier.channels, progress);
   }
@@ -77,9 +64,8 @@ export class TierNotifier {
     if (notified.caseId) {
       const caseId = notified.caseId;
       if (progress.delivered['support-case']) return { channels: ['support-case'], messageIds: [], caseId };
-      await callAws('Support AddCommunicationToCase', () =>
-        this.support.send(new AddCommunicationToCaseCommand({ caseId, communicationBody: renderEmail(view).text.slice(0, MAX_CASE_BODY_CHARS) })),
-      );
+      const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
+      await cases.addCaseCommunication(support, caseId, renderEmail(view).text);
       await progress.record('support-case', caseId);
       return { channels: ['support-case'], messageIds: [], caseId };
     }

@@ -1,58 +1,17 @@
 // Durable escalation timers: EventBridge Scheduler one-time schedules (at(...)) that invoke the escalation-timer Lambda.
-import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { classifyAwsError } from '../aws/classify-error';
 import type { EscalationDeployment } from './deployment';
+import { createOneTimeSchedule } from './one-time-schedule';
 import type { TimerInput } from './plan-timer';
+
+// In a module of their own so the alarm handlers can load them (and Scheduler) only after a change.
+export { atExpression, createOneTimeSchedule, type OneTimeSchedule } from './one-time-schedule';
 
 /** The schedule's name: one per incident and step, so scheduling the same step twice is a no-op (ConflictException). */
 export function timerScheduleName(input: TimerInput): string {
   // Scheduler names: 1-64 characters of [0-9a-zA-Z-_.].
   return `escalation-${input.incidentId}-${input.action === 'check' ? 'check' : `l${input.level}`}`;
-}
-
-/** at(yyyy-mm-ddThh:mm:ss) in UTC, rounded up to the whole second (Scheduler's one-time expression has no fraction). */
-export function atExpression(at: Date): string {
-  const seconds = new Date(Math.ceil(at.getTime() / 1000) * 1000);
-  return `at(${seconds.toISOString().slice(0, 19)})`;
-}
-
-/** One one-time schedule that invokes a Lambda function with `input`, deleted by Scheduler after it ran. */
-export interface OneTimeSchedule {
-  name: string;
-  groupName: string;
-  at: Date;
-  description: string;
-  functionArn: string;
-  schedulerRoleArn: string;
-  input: unknown;
-}
-
-/** Creates the schedule unless one of that name exists (ConflictException: created by an earlier attempt, a no-op). */
-export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule: OneTimeSchedule): Promise<{ name: string; created: boolean }> {
-  try {
-    await scheduler.send(
-      new CreateScheduleCommand({
-        Name: schedule.name,
-        GroupName: schedule.groupName,
-        ScheduleExpression: atExpression(schedule.at),
-        ScheduleExpressionTimezone: 'UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Description: schedule.description,
-        Target: {
-          Arn: schedule.functionArn,
-          RoleArn: schedule.schedulerRoleArn,
-          Input: JSON.stringify(schedule.input),
-          // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
-          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
-        },
-      }),
-    );
-    return { name: schedule.name, created: true };
-  } catch (error) {
-    if (error instanceof ConflictException || (error as { name?: string }).name === 'ConflictException') return { name: schedule.name, created: false };
-    throw classifyAwsError(error, 'Scheduler CreateSchedule');
-  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,12 +1,12 @@
 // Wires a playbook into the pipeline once per container and returns the Lambda handler for its alarm events.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, incidentKeyOfRawEvent } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, type SdkClientConfig } from '../aws/client-config';
+import { lazy } from '../aws/lazy-client';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
@@ -71,7 +71,12 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     ...createRecordingServices(runtime, sdkConfig, logger, metrics, options.services),
     alarms: options.services?.alarms ?? accounts.ownClients().alarms,
     // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something.
-    ...(options.services?.verifier ? { verifier: options.services.verifier } : options.playbook.health ? { verifier: new VerifyScheduler(new SchedulerClient(sdkConfig), env, runtime.region) } : {}),
+    // Scheduler is needed only after a change: its client loads then (a chunk of its own), not at every cold start.
+    ...(options.services?.verifier
+      ? { verifier: options.services.verifier }
+      : options.playbook.health
+        ? { verifier: new VerifyScheduler(lazy(async () => (await import('../escalation/one-time-schedule')).schedulerClient(sdkConfig)), env, runtime.region) }
+        : {}),
   };
   return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts };
 }

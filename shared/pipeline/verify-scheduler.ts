@@ -1,8 +1,8 @@
 // The health check after a change as a durable timer: one EventBridge Scheduler one-time schedule invoking verify-change.
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { resolveLazy, type Lazy } from '../aws/lazy-client';
 import { OWN_ACCOUNT_ENV, VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
 import { escalationDeployment, FUNCTION_NAME_PREFIX, partitionOfRegion } from '../escalation/deployment';
-import { createOneTimeSchedule } from '../escalation/timer-scheduler';
 import { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, verifyScheduleName, type VerifyChangeInput } from './verify-change-plan';
 
 /** Infra sets these; without them the names follow the project's conventions in the handler's own account. */
@@ -15,7 +15,8 @@ export interface HealthCheckScheduler {
 
 export class VerifyScheduler implements HealthCheckScheduler {
   constructor(
-    private readonly scheduler: SchedulerClient,
+    /** Given lazily by the handlers: Scheduler and its commands load on the first change, not at init. */
+    private readonly scheduler: SchedulerClient | Lazy<SchedulerClient>,
     private readonly env: Record<string, string | undefined>,
     private readonly region: string,
   ) {}
@@ -24,7 +25,8 @@ export class VerifyScheduler implements HealthCheckScheduler {
     // The function and the scheduler role live where this handler runs: its own account (infra), else the alarm's.
     const account = this.env[OWN_ACCOUNT_ENV] || context.account;
     const where = escalationDeployment(this.env, { region: this.region, account });
-    return createOneTimeSchedule(this.scheduler, {
+    const [{ createOneTimeSchedule }, scheduler] = await Promise.all([import('../escalation/one-time-schedule'), resolveLazy(this.scheduler)]);
+    return createOneTimeSchedule(scheduler, {
       name: verifyScheduleName(input.playbook, input.incidentKey),
       groupName: this.env[VERIFY_SCHEDULE_GROUP_ENV] || VERIFY_SCHEDULE_GROUP,
       at,

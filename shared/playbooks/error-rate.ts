@@ -1,28 +1,24 @@
 // Error Rate > 1% -> alert: the playbook module for handler alert-error-rate (enrich, then escalate; never changes anything).
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { callAws, errorName, isTransientAwsError } from '../aws/classify-error';
+import { callAws, isTransientAwsError } from '../aws/classify-error';
+import { lazy, type Lazy } from '../aws/lazy-client';
 import { PermanentError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
-import { groupErrorMessages, planErrorRateAlert, type ErrorRateObservation, type NoChange } from './error-rate-plan';
+import { planErrorRateAlert, type ErrorRateObservation, type NoChange } from './error-rate-plan';
 
 export interface ErrorRateClients {
   cloudWatch: CloudWatchClient;
-  logs: CloudWatchLogsClient;
+  /** Loaded on first use: CloudWatch Logs serves only the enrichment (./error-rate-logs.ts, a chunk of its own). */
+  logs: Lazy<CloudWatchLogsClient>;
   lambda: LambdaClient;
 }
 
 type Ctx = PlaybookContext<ErrorRateClients>;
 
 const ROW = 'error-rate';
-/** FilterLogEvents returns at most 10,000 events per page (CloudWatch Logs API reference, limit). */
-const MAX_EVENTS_PER_PAGE = 10_000;
-// CloudWatch Logs filter syntax: "?term" alternatives, terms case-sensitive. Narrows the read on AWS; the lines are
-// classified again by errorMessageOf, which is the authority (moto ignores the pattern).
-const ERROR_FILTER_PATTERN = '?ERROR ?Error ?error ?Exception ?exception ?FATAL ?Fatal ?"Task timed out" ?Traceback';
-
 /** Period-aligned window ending at the next whole minute, so the current minute's datapoint is inside it. */
 function windowOf(now: Date, minutes: number): { start: Date; end: Date } {
   const end = new Date(Math.ceil((now.getTime() + 1) / 60_000) * 60_000);
@@ -68,43 +64,12 @@ async function logGroupOf(ctx: Ctx, functionName: string): Promise<string> {
   }
 }
 
-async function readErrorLines(ctx: Ctx, logGroupName: string, window: { start: Date; end: Date }): Promise<ErrorRateObservation['logs']> {
-  const maxEvents = ctx.runtime.env.alertErrorRate.maxLogEvents;
-  const lines: string[] = [];
-  let nextToken: string | undefined;
-  let truncated = false;
-  try {
-    do {
-      const page = await ctx.clients.logs.send(
-        new FilterLogEventsCommand({
-          logGroupName,
-          startTime: window.start.getTime(),
-          endTime: window.end.getTime(),
-          filterPattern: ERROR_FILTER_PATTERN,
-          limit: Math.min(MAX_EVENTS_PER_PAGE, maxEvents - lines.length),
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
-      for (const event of page.events ?? []) if (event.message !== undefined) lines.push(event.message);
-      nextToken = page.nextToken;
-      if (nextToken && lines.length >= maxEvents) truncated = true;
-    } while (nextToken && !truncated);
-  } catch (error) {
-    if (isTransientAwsError(error)) throw error;
-    const name = errorName(error);
-    if (name === 'ResourceNotFoundException') return { status: 'missing', reason: 'does not exist (the function has not logged yet, or logs elsewhere)' };
-    return { status: 'unavailable', reason: `could not be read (${name}: ${(error as { message?: string }).message ?? ''})` };
-  }
-  const grouped = groupErrorMessages(lines.slice(0, maxEvents));
-  return { status: 'read', eventsRead: Math.min(lines.length, maxEvents), errorLines: grouped.errorLines, truncated, messages: grouped.messages };
-}
-
 export const errorRatePlaybook: Playbook<ErrorRateClients, FunctionTarget, ErrorRateObservation, NoChange> = {
   name: 'alert-error-rate',
   row: ROW,
   actsOn: ['ALARM'],
   actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'lambda:GetFunctionConfiguration', 'logs:FilterLogEvents'],
-  createClients: (config, shared) => ({ cloudWatch: shared.cloudWatch, lambda: new LambdaClient(config), logs: new CloudWatchLogsClient(config) }),
+  createClients: (config, shared) => ({ cloudWatch: shared.cloudWatch, lambda: new LambdaClient(config), logs: lazy(async () => (await import('./error-rate-logs')).logsClient(config)) }),
 
   resolveTarget(event, runtime) {
     return resolveFunctionTarget(event, runtime, 'alert-error-rate');
@@ -113,9 +78,15 @@ export const errorRatePlaybook: Playbook<ErrorRateClients, FunctionTarget, Error
   async observe(ctx, target) {
     const windowMinutes = ctx.runtime.env.alertErrorRate.windowMinutes;
     const window = windowOf(ctx.clock.now(), windowMinutes);
-    const counts = await readCounts(ctx, target.functionName, window);
-    const logGroupName = await logGroupOf(ctx, target.functionName);
-    return { functionName: target.functionName, windowMinutes, ...counts, logGroupName, logs: await readErrorLines(ctx, logGroupName, window) };
+    // Independent reads at once: the counts, and the log group whose error lines are then read.
+    const [counts, logs] = await Promise.all([
+      readCounts(ctx, target.functionName, window),
+      logGroupOf(ctx, target.functionName).then(async (logGroupName) => {
+        const [{ readErrorLines }, client] = await Promise.all([import('./error-rate-logs'), ctx.clients.logs()]);
+        return { logGroupName, lines: await readErrorLines(client, ctx.runtime.env.alertErrorRate.maxLogEvents, logGroupName, window) };
+      }),
+    ]);
+    return { functionName: target.functionName, windowMinutes, ...counts, logGroupName: logs.logGroupName, logs: logs.lines };
   },
 
   plan({ event, observation, runtime }) {

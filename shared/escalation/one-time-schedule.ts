@@ -1,0 +1,54 @@
+// One-time EventBridge Scheduler schedules (at(...)) invoking a Lambda function: the escalation's timers and the health
+// check after a change. A module of its own: the alarm handlers import it (and the Scheduler client) with a dynamic
+// import() only after a change, so esbuild keeps it, and only it, in a chunk a cold start does not read.
+import { ConflictException, CreateScheduleCommand, SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
+import { classifyAwsError } from '../aws/classify-error';
+
+export function schedulerClient(config: SchedulerClientConfig): SchedulerClient {
+  return new SchedulerClient(config);
+}
+
+/** at(yyyy-mm-ddThh:mm:ss) in UTC, rounded up to the whole second (Scheduler's one-time expression has no fraction). */
+export function atExpression(at: Date): string {
+  const seconds = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+  return `at(${seconds.toISOString().slice(0, 19)})`;
+}
+
+/** One one-time schedule that invokes a Lambda function with `input`, deleted by Scheduler after it ran. */
+export interface OneTimeSchedule {
+  name: string;
+  groupName: string;
+  at: Date;
+  description: string;
+  functionArn: string;
+  schedulerRoleArn: string;
+  input: unknown;
+}
+
+/** Creates the schedule unless one of that name exists (ConflictException: created by an earlier attempt, a no-op). */
+export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule: OneTimeSchedule): Promise<{ name: string; created: boolean }> {
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: schedule.name,
+        GroupName: schedule.groupName,
+        ScheduleExpression: atExpression(schedule.at),
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Description: schedule.description,
+        Target: {
+          Arn: schedule.functionArn,
+          RoleArn: schedule.schedulerRoleArn,
+          Input: JSON.stringify(schedule.input),
+          // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        },
+      }),
+    );
+    return { name: schedule.name, created: true };
+  } catch (error) {
+    if (error instanceof ConflictException || (error as { name?: string }).name === 'ConflictException') return { name: schedule.name, created: false };
+    throw classifyAwsError(error, 'Scheduler CreateSchedule');
+  }
+}
