@@ -11,6 +11,7 @@ import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } fro
 import { sdkCatalog, type SdkCatalog } from '../sdk-catalog';
 import { automationSchemaValidator } from './automation-schema';
 import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
+import { describeSubstitutions, hasPlaceholder, substitute, weakest, type Substitution } from './placeholders';
 
 export type Severity = 'error' | 'warning';
 
@@ -94,9 +95,49 @@ function schemaMessage(error: ErrorObject): string {
   }
 }
 
-function checkSchema(runbook: LoadedRunbook, out: Collector): void {
+// Optional sections AWS treats as absent when they are present with no value (`outputs:` on a line of its own).
+const OPTIONAL_SECTIONS = ['parameters', 'outputs', 'files', 'variables'];
+const OPTIONAL_STEP_SECTIONS = ['outputs'];
+const isEmpty = (value: unknown): boolean => value === null || value === '';
+
+/** The document as AWS reads it: optional sections with no value removed, at the top and in every step. */
+export function withoutEmptySections(content: unknown): unknown {
+  if (!isRecord(content)) return content;
+  const copy: Record<string, unknown> = Object.fromEntries(Object.entries(content).filter(([key, value]) => !(OPTIONAL_SECTIONS.includes(key) && isEmpty(value))));
+  const withoutInSteps = (steps: unknown): unknown =>
+    Array.isArray(steps)
+      ? steps.map((step) => {
+          if (!isRecord(step)) return step;
+          const kept: Record<string, unknown> = Object.fromEntries(Object.entries(step).filter(([key, value]) => !(OPTIONAL_STEP_SECTIONS.includes(key) && isEmpty(value))));
+          if (isRecord(kept.inputs) && Array.isArray(kept.inputs.Steps)) kept.inputs = { ...kept.inputs, Steps: withoutInSteps(kept.inputs.Steps) };
+          return kept;
+        })
+      : steps;
+  if ('mainSteps' in copy) copy.mainSteps = withoutInSteps(copy.mainSteps);
+  return copy;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Keywords about which keys a map has: substituting values cannot change them.
+const STRUCTURAL_KEYWORDS = new Set(['required', 'additionalProperties']);
+const startsWith = (path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean => prefix.every((segment, i) => String(path[i]) === String(segment));
+
+/**
+ * Validates the document after Automation's substitution of `{{ placeholders }}` in the steps (AWS validates a
+ * step's inputs after substituting them). An error that depends on a placeholder is an error only when the value is
+ * known (the parameter's default); otherwise it cannot be decided statically and is a warning.
+ */
+function checkSchema(runbook: LoadedRunbook, content: unknown, out: Collector): void {
   const validate = automationSchemaValidator();
-  if (validate(runbook.content)) return;
+  let substitutions: Substitution[] = [];
+  let validated = content;
+  if (runbook.model && isRecord(content) && Array.isArray(content.mainSteps)) {
+    const substituted = substitute(content.mainSteps, runbook.model);
+    substitutions = substituted.substitutions.map((s) => ({ ...s, path: ['mainSteps', ...(s.path ?? [])] }));
+    validated = { ...content, mainSteps: substituted.value };
+  }
+  if (validate(validated)) return;
   const errors = validate.errors ?? [];
   // An anyOf/oneOf failure stands for its branches' failures: report it once, not every branch.
   const umbrellas = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
@@ -106,15 +147,18 @@ function checkSchema(runbook: LoadedRunbook, out: Collector): void {
     if (umbrellas.some((u) => error.schemaPath !== u && error.schemaPath.startsWith(`${u}/`))) continue;
     const { step, rest } = stepAt(runbook.model, error.instancePath);
     const where = rest === '' ? (step ? 'step' : 'document') : rest;
-    const message = `${where}: ${schemaMessage(error)}`;
-    const key = `${step?.name ?? ''}|${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
     const path = error.instancePath
       .split('/')
       .slice(1)
       .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    out.add('error', 'schema', message, { ...(step ? { step } : {}), path });
+    const involved = STRUCTURAL_KEYWORDS.has(error.keyword) ? [] : substitutions.filter((s) => startsWith(s.path ?? [], path) || startsWith(path, s.path ?? []));
+    const decided = weakest(involved) === 'known';
+    const found = `${where}: ${schemaMessage(error)}`;
+    const message = involved.length === 0 ? found : decided ? `${found} after substitution (${describeSubstitutions(involved)})` : `cannot be decided before run time: ${found} (${describeSubstitutions(involved)})`;
+    const key = `${step?.name ?? ''}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.add(decided ? 'error' : 'warning', decided ? 'schema' : 'undecidable-value', message, { ...(step ? { step } : {}), path });
   }
 }
 
@@ -211,35 +255,70 @@ function checkSteps(model: RunbookModel, out: Collector): void {
         out.add('error', 'invalid-output-type', `output ${output.name}: Type ${output.type} is not one of ${[...PARAMETER_TYPES].join(', ')}`, { step, path });
       }
     });
-    checkActionInputs(step, out);
+    checkActionInputs(model, step, out);
   }
 }
 
-function checkActionInputs(step: StepModel, out: Collector): void {
+/**
+ * Checks a typed value after substitution: an error when the value is decided (no placeholder, or the parameter's
+ * default), a warning when it is not (only a type, an allowedPattern sample, or nothing is known).
+ */
+function checkTyped(
+  model: RunbookModel,
+  raw: unknown,
+  at: { step: StepModel; path: PathSegment[] },
+  out: Collector,
+  rule: string,
+  problem: (value: unknown) => string | undefined,
+  skipKeys: readonly string[] = [],
+): void {
+  const { value, substitutions } = substitute(raw, model, skipKeys);
+  const found = problem(value);
+  if (found === undefined) return;
+  if (substitutions.length === 0) {
+    out.add('error', rule, found, at);
+  } else if (weakest(substitutions) === 'known') {
+    out.add('error', rule, `${found} after substitution (${describeSubstitutions(substitutions)})`, at);
+  } else {
+    out.add('warning', 'undecidable-value', `cannot be decided before run time: ${found} (${describeSubstitutions(substitutions)})`, at);
+  }
+}
+
+function checkActionInputs(model: RunbookModel, step: StepModel, out: Collector): void {
   const inputs = step.inputs;
   const at = (key: string): { step: StepModel; path: PathSegment[] } => ({ step, path: [...step.path, 'inputs', key] });
   switch (step.action) {
     case 'aws:branch': {
       const choices = Array.isArray(inputs.Choices) ? inputs.Choices : [];
       choices.forEach((choice, i) => {
-        for (const problem of conditionProblems(choice, `inputs.Choices[${i}]`)) out.add('error', 'invalid-condition', problem, { step, path: [...step.path, 'inputs', 'Choices', i] });
+        // The Variable is read at run time; the operands are checked after substitution.
+        for (const problem of conditionProblems(choice, `inputs.Choices[${i}]`)) {
+          if (!hasPlaceholderOperand(choice)) out.add('error', 'invalid-condition', problem, { step, path: [...step.path, 'inputs', 'Choices', i] });
+        }
+        if (hasPlaceholderOperand(choice)) {
+          checkTyped(model, choice, { step, path: [...step.path, 'inputs', 'Choices', i] }, out, 'invalid-condition', (value) => conditionProblems(value, `inputs.Choices[${i}]`)[0], ['Variable', 'NextStep']);
+        }
       });
       break;
     }
     case 'aws:loop': {
       if (inputs.LoopCondition !== undefined) {
-        for (const problem of conditionProblems(inputs.LoopCondition, 'inputs.LoopCondition')) out.add('error', 'invalid-condition', problem, at('LoopCondition'));
+        checkTyped(model, inputs.LoopCondition, at('LoopCondition'), out, 'invalid-condition', (value) => conditionProblems(value, 'inputs.LoopCondition')[0], ['Variable']);
       }
-      const max = typeof inputs.MaxIterations === 'number' ? inputs.MaxIterations : undefined;
-      if (max !== undefined && (max < 1 || max > MAX_LOOP_ITERATIONS)) {
-        out.add('error', 'loop-iterations', `inputs.MaxIterations: ${max} is outside 1..${MAX_LOOP_ITERATIONS}, the most aws:loop allows`, at('MaxIterations'));
+      if (inputs.MaxIterations !== undefined) {
+        checkTyped(model, inputs.MaxIterations, at('MaxIterations'), out, 'loop-iterations', (value) => {
+          const max = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : undefined;
+          if (max === undefined) return `inputs.MaxIterations: ${JSON.stringify(value)} is not a whole number`;
+          return max < 1 || max > MAX_LOOP_ITERATIONS ? `inputs.MaxIterations: ${max} is outside 1..${MAX_LOOP_ITERATIONS}, the most aws:loop allows` : undefined;
+        });
       }
       break;
     }
     case 'aws:sleep': {
-      const duration = inputs.Duration;
-      if (typeof duration === 'string' && !isReferenceOnly(duration) && !ISO_8601_DURATION.test(duration)) {
-        out.add('error', 'invalid-duration', `inputs.Duration: ${JSON.stringify(duration)} is not an ISO 8601 duration such as PT5M`, at('Duration'));
+      if (inputs.Duration !== undefined) {
+        checkTyped(model, inputs.Duration, at('Duration'), out, 'invalid-duration', (value) =>
+          typeof value === 'string' && !ISO_8601_DURATION.test(value) ? `inputs.Duration: ${JSON.stringify(value)} is not an ISO 8601 duration such as PT5M` : undefined,
+        );
       }
       break;
     }
@@ -258,6 +337,14 @@ function checkActionInputs(step: StepModel, out: Collector): void {
     default:
       break;
   }
+}
+
+/** Does a condition have a {{ placeholder }} anywhere but its Variable and NextStep? */
+function hasPlaceholderOperand(condition: unknown): boolean {
+  if (typeof condition === 'string') return hasPlaceholder(condition);
+  if (Array.isArray(condition)) return condition.some(hasPlaceholderOperand);
+  if (isRecord(condition)) return Object.entries(condition).some(([key, value]) => key !== 'Variable' && key !== 'NextStep' && hasPlaceholderOperand(value));
+  return false;
 }
 
 function checkFlow(model: RunbookModel, graph: FlowGraph, out: Collector): void {
@@ -442,7 +529,7 @@ export function lintRunbook(runbook: LoadedRunbook, options: LintOptions = {}): 
     return out.findings;
   }
   const model = runbook.model;
-  checkSchema(runbook, out);
+  checkSchema(runbook, withoutEmptySections(runbook.content), out);
   checkDocument(model, out);
   checkParameters(model, out);
   checkSteps(model, out);
