@@ -2,7 +2,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { playbooks } from '../../shared/playbooks/registry';
-import { SERVICE_HANDLER_ACTIONS } from './service-handlers';
+import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
+import { SERVICE_HANDLER_ACTIONS, type ServiceHandlerDeclaration } from './service-handlers';
 
 export interface HandlerSpec {
   name: string;
@@ -18,6 +19,8 @@ export interface HandlerSpec {
    */
   schedulesHealthCheck?: boolean;
   declaredIn: string;
+  /** A service handler that, in cross-account mode, acts on a workload's resources through a remediation role. */
+  crossAccount?: ServiceHandlerDeclaration['crossAccount'];
   /** dist/handlers/<name>/function.zip, built by `npm run build`. */
   bundleZip: string;
 }
@@ -29,7 +32,7 @@ export class HandlerCatalogError extends Error {
 export interface HandlerCatalogOptions {
   rootDir: string;
   /** Declarations of the handlers that are not playbooks (defaults to SERVICE_HANDLER_ACTIONS). */
-  serviceHandlers?: Readonly<Record<string, { actions: readonly string[]; declaredIn: string }>>;
+  serviceHandlers?: Readonly<Record<string, ServiceHandlerDeclaration>>;
 }
 
 interface PlaybookDeclaration {
@@ -70,10 +73,21 @@ export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
       };
     }
     const service = serviceHandlers[name];
-    if (service) return { name, kind: 'service', actions: service.actions, declaredIn: service.declaredIn, bundleZip };
+    if (service) {
+      return { name, kind: 'service', actions: service.actions, declaredIn: service.declaredIn, ...(service.crossAccount ? { crossAccount: service.crossAccount } : {}), bundleZip };
+    }
     throw new HandlerCatalogError(
       `handlers/${name}.ts is neither a playbook in shared/playbooks/registry.ts nor declared in infra/lib/service-handlers.ts: ` +
         'declare the IAM actions it calls (an `actions` export beside its code) so infra can grant exactly those',
     );
   });
+}
+
+/**
+ * Cross-account mode: the actions a handler's remediation role grants in the workload account (a playbook: its own and
+ * the pipeline's alarm re-read; a service handler: its declaration), or undefined for a handler that acts only at home.
+ */
+export function workloadRoleActionsOf(handler: Pick<HandlerSpec, 'kind' | 'actions' | 'crossAccount'>): string[] | undefined {
+  if (handler.kind === 'playbook') return [...new Set([...handler.actions, ...PIPELINE_ACTIONS.alarms])];
+  return handler.crossAccount ? [...handler.crossAccount.workloadRoleActions] : undefined;
 }

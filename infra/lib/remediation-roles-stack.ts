@@ -1,13 +1,13 @@
-// Cross-account mode, workload side: one remediation role per playbook, assumable only by that handler's role in operations.
+// Cross-account mode, workload side: one remediation role per handler that acts here (each playbook, escalate,
+// escalation-timer, verify-change), assumable only by that handler's role in operations.
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
 import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
-import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
-import type { HandlerSpec } from './handler-catalog';
+import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
 import { acknowledgeWildcards } from './nag';
 import { executionRoleNameOf, NAME_PREFIX, remediationRoleNameOf } from './settings';
@@ -35,12 +35,16 @@ export class RemediationRolesStack extends Stack {
     Tags.of(this).add('Component', NAME_PREFIX);
     const alarms = alarmSpecs(config, deployment.environment);
 
-    for (const handler of props.handlers.filter((h) => h.kind === 'playbook')) {
+    for (const handler of props.handlers) {
+      // The playbook's actions and the pipeline's stale-alarm check (the alarm read where it lives); for escalate and
+      // escalation-timer the alarm read; for verify-change the changing rows' actions (read, revert, verify).
+      const actions = workloadRoleActionsOf(handler);
+      if (!actions) continue;
       // The handler's own execution roles (one per region) and nothing else in the operations account may assume it.
       const callers = deployment.regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
       const role = new Role(this, `Remediate-${handler.name}`, {
         roleName: remediationRoleNameOf(handler.name),
-        description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.declaredIn} declares`,
+        description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.crossAccount?.declaredIn ?? handler.declaredIn} declares`,
         assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions({ ArnEquals: { 'aws:PrincipalArn': callers } }),
       });
       // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
@@ -66,9 +70,8 @@ export class RemediationRolesStack extends Stack {
           },
         }),
       );
-      // The playbook's actions and the pipeline's stale-alarm check, which reads the alarm where it lives.
       const grant = scopedStatements(
-        [...handler.actions, ...PIPELINE_ACTIONS.alarms],
+        actions,
         {
           partition: this.partition,
           account: this.account,
@@ -77,7 +80,7 @@ export class RemediationRolesStack extends Stack {
           watched: watchedResources(config, deployment.environment),
           alarmNames: alarms.map((a) => a.name),
         },
-        `${handler.declaredIn} (remediation role)`,
+        `${handler.crossAccount?.declaredIn ?? handler.declaredIn} (remediation role)`,
       );
       const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: grant.statements, roles: [role] });
       acknowledgeWildcards(policy, grant.wildcards);

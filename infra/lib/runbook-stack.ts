@@ -200,6 +200,13 @@ export class RunbookStack extends Stack {
       } else if (handler.kind === 'playbook') {
         actions = [...handler.actions, ...pipelineActionsOf({ schedulesHealthCheck })];
         declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts`;
+      } else if (handler.crossAccount && crossAccount) {
+        // escalate, escalation-timer, verify-change: the operations account's resources here; the workload's (the alarm,
+        // the changed resource and its metrics) only through the remediation role the workload offers this handler.
+        const roleName = remediationRoleNameOf(handler.name);
+        environmentVariables[REMEDIATION_ROLE_ENV] = roleName;
+        actions = [...handler.crossAccount.ownActions, ...CROSS_ACCOUNT_ACTIONS];
+        targets = { ...ownTargets, remediationRoleArns: [`arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${roleName}`] };
       } else {
         actions = [...handler.actions];
       }

@@ -1,15 +1,42 @@
 // Handlers that are not playbooks (escalation, timers): where each declares the IAM actions it calls.
-import { ESCALATION_ACTIONS } from '../../shared/config/service-handler-actions';
-import { VERIFY_CHANGE_ACTIONS } from '../../shared/playbooks/changing-rows';
+import { ESCALATION_ACTIONS, ESCALATION_WORKLOAD_ROLE_ACTIONS } from '../../shared/config/service-handler-actions';
+import { VERIFY_CHANGE_ACTIONS, VERIFY_CHANGE_OWN_ACTIONS, VERIFY_CHANGE_WORKLOAD_ROLE_ACTIONS } from '../../shared/playbooks/changing-rows';
 
-const ESCALATION_DECLARATION = { actions: ESCALATION_ACTIONS, declaredIn: 'shared/config/service-handler-actions.ts ESCALATION_ACTIONS' };
+export interface ServiceHandlerDeclaration {
+  actions: readonly string[];
+  declaredIn: string;
+  /**
+   * Cross-account mode: the handler acts on a workload's resources through the remediation role that workload offers it
+   * (shared/aws/account-clients.ts). `ownActions` stay in the operations account; `workloadRoleActions` are the role's.
+   */
+  crossAccount?: { ownActions: readonly string[]; workloadRoleActions: readonly string[]; declaredIn: string };
+}
+
+const ESCALATION_DECLARATION: ServiceHandlerDeclaration = {
+  actions: ESCALATION_ACTIONS,
+  declaredIn: 'shared/config/service-handler-actions.ts ESCALATION_ACTIONS',
+  // The alarm is re-read where it lives; everything else (table, topics, schedules, Support) is the operations account's.
+  crossAccount: {
+    ownActions: ESCALATION_ACTIONS,
+    workloadRoleActions: ESCALATION_WORKLOAD_ROLE_ACTIONS,
+    declaredIn: 'shared/config/service-handler-actions.ts ESCALATION_WORKLOAD_ROLE_ACTIONS',
+  },
+};
 
 /**
  * handler name -> the actions its code declares, and where. A non-playbook handler exports its `actions` beside its code
  * (the playbook convention, without the pipeline); infra grants exactly those, scoped by infra/lib/iam/action-scopes.ts.
  */
-export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, { actions: readonly string[]; declaredIn: string }>> = {
+export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, ServiceHandlerDeclaration>> = {
   escalate: ESCALATION_DECLARATION,
   'escalation-timer': ESCALATION_DECLARATION,
-  'verify-change': { actions: VERIFY_CHANGE_ACTIONS, declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS' },
+  'verify-change': {
+    actions: VERIFY_CHANGE_ACTIONS,
+    declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS',
+    crossAccount: {
+      ownActions: VERIFY_CHANGE_OWN_ACTIONS,
+      workloadRoleActions: VERIFY_CHANGE_WORKLOAD_ROLE_ACTIONS,
+      declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_WORKLOAD_ROLE_ACTIONS',
+    },
+  },
 };

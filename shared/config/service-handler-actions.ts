@@ -19,3 +19,10 @@ export const ESCALATION_ACTIONS = [
   // shared/guard/kill-switch.ts: an engaged switch makes escalation a dry run too (rendered and logged, nothing sent).
   'ssm:GetParameter',
 ] as const;
+
+/**
+ * Cross-account mode (shared/aws/account-clients.ts): escalate and escalation-timer read a workload's alarm through the
+ * remediation role that workload offers them; that role grants only this read (the alarm is re-read before an incident
+ * is opened, climbs or is resolved). The AssumeRole itself is shared/pipeline/pipeline-actions.ts CROSS_ACCOUNT_ACTIONS.
+ */
+export const ESCALATION_WORKLOAD_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;

@@ -38,10 +38,9 @@ export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
 
 /**
  * Cross-account mode (REMEDIATION_ROLE_NAME set): the escalation handlers read a workload's alarm through the role that
- * workload offers them (shared/aws/account-clients.ts), so they also assume it, and that role grants only the read.
+ * workload offers them (shared/aws/account-clients.ts); that role grants only the read. Declared beside ESCALATION_ACTIONS.
  */
-export const ESCALATION_CROSS_ACCOUNT_ACTIONS = ['sts:AssumeRole'] as const;
-export const ESCALATION_WORKLOAD_ROLE_ACTIONS = ['cloudwatch:DescribeAlarms'] as const;
+export { ESCALATION_WORKLOAD_ROLE_ACTIONS } from '../config/service-handler-actions';
 
 export interface EscalationHandlerOptions {
   env?: Record<string, string | undefined>;

@@ -19,3 +19,12 @@ export const VERIFY_CHANGE_ACTIONS: readonly string[] = [
     ...PIPELINE_ACTIONS.killSwitch,
   ]),
 ].sort();
+
+/** What verify-change calls on the automation's own resources (state table, bus, kill switch), wherever the change was. */
+export const VERIFY_CHANGE_OWN_ACTIONS: readonly string[] = [...new Set([...PIPELINE_ACTIONS.stateTable, ...PIPELINE_ACTIONS.eventBus, ...PIPELINE_ACTIONS.killSwitch])].sort();
+
+/**
+ * Cross-account mode: what verify-change calls on a workload's resources, through the remediation role that workload
+ * offers it (the changing rows' own actions: it reads their health signal, observes, reverts and verifies there).
+ */
+export const VERIFY_CHANGE_WORKLOAD_ROLE_ACTIONS: readonly string[] = [...new Set(CHANGING_PLAYBOOKS.flatMap((p) => p.actions))].sort();

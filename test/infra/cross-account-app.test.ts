@@ -2,6 +2,7 @@
 // offers each playbook a remediation role. Synthesized once, offline, for production in both regions.
 import { Match } from 'aws-cdk-lib/assertions';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
+import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
 import { iamSimulationSuite } from './suites/iam-simulation';
@@ -22,6 +23,9 @@ const template = (name: string): CfnTemplate => {
   return found;
 };
 const playbooks = (): string[] => app().built.handlers.filter((h) => h.kind === 'playbook').map((h) => h.name);
+/** Every handler that acts on the workload's resources: the playbooks, and escalate, escalation-timer, verify-change. */
+const actingInWorkload = (): string[] => app().built.handlers.filter((h) => workloadRoleActionsOf(h) !== undefined).map((h) => h.name);
+const SERVICE_HANDLERS_IN_WORKLOAD = ['escalate', 'escalation-timer', 'verify-change'];
 
 describe('cross-account mode (production)', () => {
   it('puts the handlers in the operations account and the alarms and remediation roles in the workload account', () => {
@@ -99,10 +103,35 @@ describe('cross-account mode (production)', () => {
     }
   });
 
-  it('lets each remediation role be assumed only by its handler\'s execution roles, in sessions tagged with the incident and the handler as source identity, and grants it the playbook\'s actions in both regions', () => {
+  it.each(['us-east-1', 'us-west-2'])(
+    'gives escalate, escalation-timer and verify-change in %s their own-account actions and STS on their own remediation role, and nothing on the workload\'s resources (issue 17 item 2)',
+    (region) => {
+      const ops = template(`NotificationRunbooks-production-${region}`);
+      expect(actingInWorkload().filter((h) => !playbooks().includes(h)).sort()).toEqual(SERVICE_HANDLERS_IN_WORKLOAD);
+      for (const handler of SERVICE_HANDLERS_IN_WORKLOAD) {
+        const { resource, roleId } = functionOf(ops, functionNameOf(handler));
+        expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS } });
+        const spec = app().built.handlers.find((h) => h.name === handler)!;
+        const granted = grantedActions(ops, roleId);
+        for (const action of spec.crossAccount?.ownActions ?? ['(none declared)']) expect(granted).toContain(action);
+        const assume = statementsOfRole(ops, roleId).find((s) => [s.Action].flat().includes('sts:AssumeRole'));
+        expect(assume).toMatchObject({
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+          Resource: `arn:aws:iam::${WORKLOAD}:role/${remediationRoleNameOf(handler)}`,
+        });
+        const elsewhere = JSON.stringify(statementsOfRole(ops, roleId).filter((s) => s !== assume).map((s) => s.Resource));
+        expect(elsewhere).not.toContain(WORKLOAD);
+        expect(elsewhere).not.toMatch(/notification-service-(queue|consumer|db)/);
+      }
+    },
+  );
+
+  it('lets each remediation role be assumed only by its handler\'s execution roles, in sessions tagged with the incident and the handler as source identity, and grants it the handler\'s workload actions in both regions', () => {
     const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
     const json = template('NotificationRunbooksRemediation-production');
-    for (const handler of playbooks()) {
+    expect(actingInWorkload()).toEqual(expect.arrayContaining([...playbooks(), ...SERVICE_HANDLERS_IN_WORKLOAD]));
+    expect(resourcesOfType(json, 'AWS::IAM::Role').map(([, r]) => r.Properties?.RoleName).sort()).toEqual(actingInWorkload().map(remediationRoleNameOf).sort());
+    for (const handler of actingInWorkload()) {
       const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
       roles.hasResourceProperties('AWS::IAM::Role', {
         RoleName: remediationRoleNameOf(handler),
@@ -129,7 +158,10 @@ describe('cross-account mode (production)', () => {
       const [roleId] = resourcesOfType(json, 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === remediationRoleNameOf(handler))!;
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       const granted = grantedActions(json, roleId);
-      expect(spec.actions.filter((a) => !granted.has(a))).toEqual([]);
+      const expected = workloadRoleActionsOf(spec) ?? [];
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.filter((a) => !granted.has(a))).toEqual([]);
+      expect([...granted].filter((a) => !expected.includes(a))).toEqual([]);
       const resources = JSON.stringify(statementsOfRole(json, roleId).map((s) => s.Resource));
       if (resources.includes(':us-east-1:')) expect(resources).toContain(':us-west-2:');
       expect(resources).not.toContain(OPERATIONS);

@@ -1,6 +1,7 @@
 // Suite: IAM proven on the synthesized templates with a policy simulator (@cloud-copilot/iam-simulate, AGPL-3.0, tests only):
 // every policy is valid against AWS's Service Authorization Reference, every call each handler's code makes is allowed on
 // the service's real ARNs (cross-account: through the role it assumes), and no dangerous call is allowed to any of them.
+import { workloadRoleActionsOf } from '../../../infra/lib/handler-catalog';
 import { functionNameOf } from '../../../infra/lib/settings';
 import { PIPELINE_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
 import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
@@ -120,7 +121,10 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
       const role = roleByLogicalId(roles, executionRoleOf(template, functionName));
       const env = deployedEnvironment(template, functionName, d);
       const actions = declaredActionsOf(handler);
-      const crossAccount = handler.kind === 'playbook' && plan.crossAccount !== undefined;
+      // Cross-account mode: every handler that acts on the workload's resources (each playbook, escalate, escalation-timer,
+      // verify-change) does so through the remediation role the workload offers it.
+      const remoteActions = workloadRoleActionsOf(handler);
+      const crossAccount = remoteActions !== undefined && plan.crossAccount !== undefined;
       declared.set(handler.name, { actions: new Set(actions), schedules: actions.includes('scheduler:CreateSchedule'), crossAccount });
       const world: ServiceWorld = {
         config: built.config,
@@ -133,14 +137,18 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
         ...(key ? { key } : {}),
       };
       const label = `${plan.stackName} ${handler.name}`;
-      if (!crossAccount || !workloadAccount) {
+      if (!crossAccount || !workloadAccount || !remoteActions) {
         cases.push({ label, handler: handler.name, principal: principalOf(role), region: d.region, needed: await neededCalls(actions, world), dangerous: dangerousCalls(world, facts), world });
         continue;
       }
-      // Cross-account: the pipeline's own-account calls and the AssumeRole here; the playbook's calls through the role.
+      // Cross-account: the own-account calls (a playbook's pipeline; a service handler's declared own actions) and the
+      // AssumeRole here; the calls on the workload's resources through the role.
       const remote = remediation.get(env.REMEDIATION_ROLE_NAME ?? '');
       if (!remote) throw new Error(`${label}: no remediation role ${env.REMEDIATION_ROLE_NAME ?? '(unset)'} in the workload account`);
-      const inOwnAccount = actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a));
+      const inOwnAccount =
+        handler.kind === 'playbook'
+          ? actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a))
+          : [...(handler.crossAccount?.ownActions ?? [])];
       cases.push({
         label,
         handler: handler.name,
@@ -163,7 +171,7 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
           context: sessionContext(handler.name),
         },
         region: d.region,
-        needed: await neededCalls([...new Set([...handler.actions, ...PIPELINE_ACTIONS.alarms])], remoteWorld),
+        needed: await neededCalls(remoteActions, remoteWorld),
         dangerous: dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }),
       });
     }
@@ -270,7 +278,84 @@ export function iamSimulationSuite(app: () => SynthesizedApp, options: { mode: '
     expect(unnamed).toEqual([]);
   });
 
+  if (options.mode === 'cross-account') crossAccountServiceHandlersSuite(() => plan, () => results);
   if (options.plantFaults) faultSuite(() => plan);
+}
+
+/**
+ * Cross-account mode: escalate, escalation-timer and verify-change read and change the workload's resources only through
+ * the remediation role each assumes (issue 17 item 2). What each must be able to do there, named independently of the
+ * declarations: the alarm re-read (escalation), the health signal, the observation and the revert (verify-change).
+ */
+const WORKLOAD_CALLS: Readonly<Record<string, readonly string[]>> = {
+  escalate: ['cloudwatch:DescribeAlarms'],
+  'escalation-timer': ['cloudwatch:DescribeAlarms'],
+  'verify-change': [
+    'cloudwatch:GetMetricData',
+    'lambda:GetEventSourceMapping',
+    'lambda:UpdateEventSourceMapping',
+    'lambda:GetFunctionConfiguration',
+    'lambda:UpdateFunctionConfiguration',
+    'logs:DescribeMetricFilters',
+    'rds:DescribeDBInstances',
+    'rds:ModifyDBInstance',
+  ],
+};
+
+function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: () => CaseResult[]): void {
+  const STACK = 'NotificationRunbooks-production-us-east-1';
+  const caseOf = (label: string): PrincipalCase => {
+    const found = plan().cases.find((c) => c.label === label);
+    if (!found) throw new Error(`no case ${label}: ${plan().cases.map((c) => c.label).join(', ')}`);
+    return found;
+  };
+
+  it.each(Object.keys(WORKLOAD_CALLS))('simulates %s through its remediation role: AssumeRole with its session tags at home, its reads and changes on the workload\'s real ARNs there', (handler) => {
+    const role = `notification-runbooks-remediate-${handler}`;
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const stack = `NotificationRunbooks-production-${region}`;
+      const home = caseOf(`${stack} ${handler}`);
+      const there = caseOf(`${stack} ${handler} -> ${role} (${region})`);
+      const workload = there.principal.account;
+      expect(workload).not.toBe(home.principal.account);
+      expect(there.principal.arn).toMatch(new RegExp(`^arn:aws:sts::${workload}:assumed-role/${role}/${handler}\\.inc-`));
+      // At home: the three STS calls on that role (sts:GetCallerIdentity is on "*"), and nothing on the workload's resources.
+      expect(home.needed.filter((c) => c.action.startsWith('sts:') && c.resource !== '*').map((c) => `${c.action} ${c.resource}`)).toEqual(
+        ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'].map((a) => `${a} arn:aws:iam::${workload}:role/${role}`),
+      );
+      expect(home.needed.filter((c) => !c.action.startsWith('sts:') && c.resourceAccount === workload)).toEqual([]);
+      // There: every call the handler makes on the workload, on the workload's ARNs.
+      const actions = new Set(there.needed.map((c) => c.action));
+      expect(WORKLOAD_CALLS[handler]!.filter((a) => !actions.has(a))).toEqual([]);
+      for (const call of there.needed) expect(call.resourceAccount).toBe(workload);
+      const judged = results().filter((r) => r.label === home.label || r.label === there.label);
+      expect(judged.map((r) => ({ label: r.label, neededDenied: r.neededDenied, dangerousAllowed: r.dangerousAllowed }))).toEqual(
+        [home, there].map((c) => ({ label: c.label, neededDenied: [], dangerousAllowed: [] })),
+      );
+    }
+  });
+
+  it('catches a remediation role that does not admit the session tags: verify-change cannot tag its session with the incident', async () => {
+    const home = caseOf(`${STACK} verify-change`);
+    const planted: PrincipalCase = {
+      ...home,
+      needed: home.needed.map((call) =>
+        call.resourcePolicy ? { ...call, resourcePolicy: { ...call.resourcePolicy, Statement: call.resourcePolicy.Statement.filter((st) => ![st.Action].flat().includes('sts:TagSession')) } } : call,
+      ),
+    };
+    expect((await runCase(home)).neededDenied).toEqual([]);
+    expect((await runCase(planted)).neededDenied.map((d) => d.split(' (')[0])).toEqual(['sts:TagSession on arn:aws:iam::222222222222:role/notification-runbooks-remediate-verify-change']);
+  });
+
+  it('catches a verify-change remediation role without the revert: rds:ModifyDBInstance denied on the workload\'s database', async () => {
+    const there = caseOf(`${STACK} verify-change -> notification-runbooks-remediate-verify-change (us-east-1)`);
+    const policies = editStatements(there.principal.policies, (st) => {
+      const kept = [st.Action ?? []].flat().filter((a) => a !== 'rds:ModifyDBInstance');
+      return kept.length > 0 ? { ...st, Action: kept } : null;
+    });
+    const result = await runCase({ ...there, principal: { ...there.principal, policies } });
+    expect(result.neededDenied.map((d) => d.split(' (')[0])).toEqual(['rds:ModifyDBInstance on arn:aws:rds:us-east-1:222222222222:db:notification-service-db']);
+  });
 }
 
 /** Each planted fault is caught, exactly: a missing grant, a resource widened to "*", a dangerous action, PassRole to "*". */
