@@ -2,10 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
+import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 
 export interface AwsOperation {
@@ -348,8 +351,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
-  const motoClients = new Map<string, LambdaClient | ElastiCacheClient>();
-  const clientOn = <C extends LambdaClient | ElastiCacheClient>(
+  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient;
+  const motoClients = new Map<string, MotoClient>();
+  const clientOn = <C extends MotoClient>(
     kind: string,
     make: (config: ConstructorParameters<typeof LambdaClient>[0] & object) => C,
     described: RequestDescription,
@@ -382,6 +386,44 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const lambdaFor = (described: RequestDescription): LambdaClient => clientOn('lambda', (config) => new LambdaClient(config), described);
   const elastiCacheFor = (described: RequestDescription): ElastiCacheClient =>
     clientOn('elasticache', (config) => new ElastiCacheClient(config), described);
+
+  // moto 5.2.1 stores metric filters but never applies them to PutLogEvents: CloudWatch Logs' part is played here for
+  // JSON patterns ("{ $.status = 504 }", see metric-filter-pattern.ts): each matching event becomes a datapoint (its
+  // metricValue, dimensions read from the event) at the event's timestamp. Text patterns are left alone.
+  const applyMetricFilters = async (body: Buffer, described: RequestDescription): Promise<void> => {
+    const input = JSON.parse(body.toString('utf8') || '{}') as { logGroupName?: string; logEvents?: Array<{ timestamp?: number; message?: string }> };
+    if (!input.logGroupName || !input.logEvents?.length) return;
+    const logs = clientOn('logs', (config) => new CloudWatchLogsClient(config), described);
+    const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName: input.logGroupName }))).metricFilters ?? [];
+    const byNamespace = new Map<string, MetricDatum[]>();
+    for (const filter of filters) {
+      const parsed = parseJsonFilterPattern(filter.filterPattern ?? '');
+      if (!parsed) continue;
+      for (const event of input.logEvents) {
+        const message = event.message ?? '';
+        if (!matchesJsonFilter(parsed, message)) continue;
+        for (const t of filter.metricTransformations ?? []) {
+          const dimensions = dimensionValues(t.dimensions, message);
+          if (!dimensions || !t.metricNamespace || !t.metricName) continue;
+          const value = Number(t.metricValue ?? '1');
+          const data = byNamespace.get(t.metricNamespace) ?? [];
+          data.push({
+            MetricName: t.metricName,
+            Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+            Value: Number.isFinite(value) ? value : 1,
+            Timestamp: new Date(event.timestamp ?? Date.now()),
+            ...(t.unit ? { Unit: t.unit } : {}),
+          });
+          byNamespace.set(t.metricNamespace, data);
+        }
+      }
+    }
+    const cloudWatch = clientOn('cloudwatch', (config) => new CloudWatchClient(config), described);
+    for (const [Namespace, data] of byNamespace) {
+      // PutMetricData takes at most 1000 datums per call.
+      for (let i = 0; i < data.length; i += 1000) await cloudWatch.send(new PutMetricDataCommand({ Namespace, MetricData: data.slice(i, i + 1000) }));
+    }
+  };
 
   // moto 5.2.1 answers GetAccountSettings with 404. ListFunctions there returns every function in one page
   // without Concurrency, so each function's reservation is read with GetFunctionConcurrency ({} when unset).
@@ -603,6 +645,15 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const fault = takeFault(operation);
     if (fault) {
       send(res, faultResponse(described.protocol, fault));
+      return;
+    }
+    if (described.service === 'logs' && described.operation === 'PutLogEvents') {
+      const answer = await forwardBuffered(req, body, described.accountId);
+      if (answer.status === 200) {
+        // The events are stored either way; a filter that cannot be applied is reported, not turned into a failed put.
+        await applyMetricFilters(body, described).catch((error: unknown) => console.error(`sandbox gap proxy: metric filters not applied: ${String(error)}`));
+      }
+      send(res, answer);
       return;
     }
     if (described.service === 'elasticache' && described.operation === 'CreateReplicationGroup') {

@@ -7,6 +7,16 @@ import {
   type MetricDataQuery,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  GetResourcesCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+  UpdateStageCommand,
+} from '@aws-sdk/client-api-gateway';
 import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -297,6 +307,9 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
     const queues = await provisionQueues(sqs, spec);
     const accountId = required(accountOfArn(queues.queue.arn), `account id in ${queues.queue.arn}`);
     const consumer = await provisionConsumer({ iam, lambda, logs, sqs }, region, spec, network, queues);
+    const apiGateway = new APIGatewayClient(sdk);
+    clients.push(apiGateway);
+    const api = await provisionApi(apiGateway, logs, region, spec, consumer.functionArn, accountId);
     const alarms = await provisionAlarms(cloudWatch, spec.alarms);
     const escalationTopics = await Promise.all(
       spec.escalationTopics.map(async (tier) => {
@@ -342,6 +355,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       queue: queues.queue,
       deadLetterQueue: queues.deadLetterQueue,
       consumer,
+      api,
       oomMetricFilter: spec.oomMetricFilter,
       alarms,
       alarmNamesByHandler: Object.fromEntries(spec.alarmRoutes.map((route) => [route.handler, route.alarmNames])),
@@ -777,6 +791,74 @@ async function provisionConsumer(
     maximumConcurrency: consumer.mapping.maximumConcurrency,
     batchSize: consumer.mapping.batchSize,
   };
+}
+
+/**
+ * The REST API in front of the consumer (seed: API Gateway -> Lambda): POST /notifications as a Lambda proxy integration,
+ * deployed to a stage whose JSON access log goes to its log group, where the 504 metric filter counts status 504.
+ */
+async function provisionApi(
+  apiGateway: APIGatewayClient,
+  logs: CloudWatchLogsClient,
+  region: string,
+  spec: SandboxTopologySpec,
+  functionArn: string,
+  accountId: string,
+): Promise<Topology['api']> {
+  const { api } = spec;
+  const filter = api.metricFilter;
+  await step(`Logs CreateLogGroup ${filter.logGroupName}`, () => logs.send(new CreateLogGroupCommand({ logGroupName: filter.logGroupName })));
+  await step(`Logs PutMetricFilter ${filter.filterName}`, () =>
+    logs.send(
+      new PutMetricFilterCommand({
+        logGroupName: filter.logGroupName,
+        filterName: filter.filterName,
+        filterPattern: filter.pattern,
+        metricTransformations: [{ metricNamespace: filter.namespace, metricName: filter.metricName, metricValue: '1', dimensions: filter.dimensions, unit: 'Count' }],
+      }),
+    ),
+  );
+  const created = await step(`API Gateway CreateRestApi ${api.name}`, () =>
+    apiGateway.send(new CreateRestApiCommand({ name: api.name, description: 'Notification Service API (sandbox)', endpointConfiguration: { types: ['REGIONAL'] } })),
+  );
+  const restApiId = required(created.id, 'RestApi id');
+  const resources = await step('API Gateway GetResources', () => apiGateway.send(new GetResourcesCommand({ restApiId })));
+  const rootId = required(resources.items?.find((r) => r.path === '/')?.id, 'root resource id');
+  const resource = await step(`API Gateway CreateResource /${api.pathPart}`, () =>
+    apiGateway.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: api.pathPart })),
+  );
+  const resourceId = required(resource.id, 'resource id');
+  await step('API Gateway PutMethod POST', () =>
+    apiGateway.send(new PutMethodCommand({ restApiId, resourceId, httpMethod: 'POST', authorizationType: 'AWS_IAM' })),
+  );
+  await step('API Gateway PutIntegration AWS_PROXY', () =>
+    apiGateway.send(
+      new PutIntegrationCommand({
+        restApiId,
+        resourceId,
+        httpMethod: 'POST',
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: `arn:${partitionOf(region)}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+        timeoutInMillis: api.integrationTimeoutMs,
+      }),
+    ),
+  );
+  await step(`API Gateway CreateDeployment ${api.stageName}`, () => apiGateway.send(new CreateDeploymentCommand({ restApiId, stageName: api.stageName })));
+  const logGroupArn = `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${filter.logGroupName}`;
+  await step(`API Gateway UpdateStage ${api.stageName} access log`, () =>
+    apiGateway.send(
+      new UpdateStageCommand({
+        restApiId,
+        stageName: api.stageName,
+        patchOperations: [
+          { op: 'replace', path: '/accessLogSettings/destinationArn', value: logGroupArn },
+          { op: 'replace', path: '/accessLogSettings/format', value: api.accessLogFormat },
+        ],
+      }),
+    ),
+  );
+  return { id: restApiId, name: api.name, stageName: api.stageName, accessLogGroupName: filter.logGroupName, accessLogGroupArn: logGroupArn };
 }
 
 async function provisionAlarms(cloudWatch: CloudWatchClient, alarms: AlarmSpec[]): Promise<Topology['alarms']> {

@@ -1,6 +1,8 @@
 // Every name and setting of the sandbox's copy of the Notification Service (seed topology), derived from the configuration: pure data.
 import {
   alarmSpecFor,
+  api504MetricFilter,
+  apiAccessLogFormat,
   OUT_OF_MEMORY_FILTER_PATTERN,
   outOfMemoryMetric,
   pascalCase,
@@ -105,6 +107,16 @@ export interface SandboxTopologySpec {
     mapping: { batchSize: number; maximumConcurrency: number };
   };
   apiName: string;
+  /** The REST API in front of the consumer: one resource, a Lambda proxy integration, a stage with a JSON access log. */
+  api: {
+    name: string;
+    stageName: string;
+    pathPart: string;
+    /** API Gateway's default (and, for most APIs, maximum) integration timeout. */
+    integrationTimeoutMs: number;
+    accessLogFormat: string;
+    metricFilter: ReturnType<typeof api504MetricFilter>;
+  };
   oomMetricFilter: { name: string; logGroupName: string; pattern: string; namespace: string; metricName: string };
   alarms: AlarmSpec[];
   escalationTopics: Array<{ level: number; name: string; topicName: string }>;
@@ -178,6 +190,8 @@ export interface Topology {
     maximumConcurrency: number;
     batchSize: number;
   };
+  /** The REST API and its stage (access log group and the 504 metric filter on it). */
+  api: { id: string; name: string; stageName: string; accessLogGroupName: string; accessLogGroupArn: string };
   oomMetricFilter: SandboxTopologySpec['oomMetricFilter'];
   alarms: Array<AlarmSpec & { arn: string }>;
   /** handler -> names of the alarms whose state changes its rule delivers */
@@ -323,6 +337,14 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
       mapping: { batchSize: 10, maximumConcurrency: 50 },
     },
     apiName,
+    api: {
+      name: apiName,
+      stageName: 'prod',
+      pathPart: 'notifications',
+      integrationTimeoutMs: 29_000,
+      accessLogFormat: apiAccessLogFormat(apiName),
+      metricFilter: api504MetricFilter(config, apiName),
+    },
     oomMetricFilter: {
       name: `${functionName}-out-of-memory`,
       logGroupName,

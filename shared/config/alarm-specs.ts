@@ -117,8 +117,9 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 1,
     treatMissingData: 'notBreaching',
   },
+  // 504s only: counted by api504MetricFilter on the API's JSON access log (5XXError would page on every 5xx).
   'connection-timeout': {
-    title: 'API Gateway 5XXError',
+    title: 'API 504 Errors',
     watches: 'apis',
     target: (ctx) => ctx.apiName,
     metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { statistic: 'Sum' }),
@@ -260,6 +261,48 @@ export const OUT_OF_MEMORY_FILTER_PATTERN = OUT_OF_MEMORY_TERMS.map((term) => `?
 export function outOfMemoryMetric(config: AutomationConfig): { namespace: string; metricName: string } {
   const row = config.troubleshooting.find((r) => r.id === 'memory-pressure');
   return { namespace: row?.detection.namespace ?? pascalCase(config.service), metricName: row?.detection.metricName ?? 'OutOfMemoryErrors' };
+}
+
+/**
+ * The API stage's access log format (JSON, one object per request; API Gateway "$context variables for access logging").
+ * `apiName` is a literal: $context has no API name, and the 504 metric's ApiName dimension is read from it.
+ */
+export function apiAccessLogFormat(apiName: string): string {
+  return JSON.stringify({
+    requestId: '$context.requestId',
+    apiName,
+    apiId: '$context.apiId',
+    stage: '$context.stage',
+    httpMethod: '$context.httpMethod',
+    resourcePath: '$context.resourcePath',
+    status: '$context.status',
+    integrationStatus: '$context.integration.status',
+    integrationLatency: '$context.integration.latency',
+    responseLatency: '$context.responseLatency',
+    errorMessage: '$context.error.message',
+  }).replace('"status":"$context.status"', '"status":$context.status');
+}
+
+/** Where the API's stage writes its access log (the service's stack creates it; the sandbox does likewise). */
+export function apiAccessLogGroupName(apiName: string): string {
+  return `/aws/apigateway/${apiName}/access`;
+}
+
+/** The metric filter counting 504s on an API's access log: the connection-timeout row's detection metric, by ApiName. */
+export function api504MetricFilter(
+  config: AutomationConfig,
+  apiName: string,
+): { filterName: string; logGroupName: string; pattern: string; namespace: string; metricName: string; dimensions: Record<string, string> } {
+  const row = config.troubleshooting.find((r) => r.id === 'connection-timeout');
+  return {
+    filterName: `${apiName}-504`,
+    logGroupName: apiAccessLogGroupName(apiName),
+    pattern: '{ $.status = 504 }',
+    namespace: row?.detection.namespace ?? pascalCase(config.service),
+    metricName: row?.detection.metricName ?? 'Api504Errors',
+    // A metric filter with dimensions may not have a default value (PutMetricFilter): no 504 means no datapoint.
+    dimensions: { ApiName: '$.apiName' },
+  };
 }
 
 /** The EventBridge pattern that matches state changes of the named alarms (CloudWatch's "CloudWatch Alarm State Change" events). */

@@ -31,7 +31,9 @@ export function serviceFunctionOf(event: AlarmStateChange, runtime: RuntimeConfi
   }
   const apiName = metric.dimensions.ApiName;
   const apiId = metric.dimensions.ApiId;
-  if (metric.namespace !== 'AWS/ApiGateway' || (!apiName && !apiId)) {
+  // The 504 count is the service's own metric (a metric filter on the API's access log), dimensioned by ApiName too.
+  const apiNamespace = metric.namespace === 'AWS/ApiGateway' || metric.namespace === connectionTimeoutNamespace(runtime);
+  if (!apiNamespace || (!apiName && !apiId)) {
     throw new InvalidInputError(
       `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'}: ${playbook} acts on AWS/ApiGateway alarms with an ApiName or ApiId dimension, or AWS/Lambda alarms with FunctionName`,
     );
@@ -43,6 +45,10 @@ export function serviceFunctionOf(event: AlarmStateChange, runtime: RuntimeConfi
     );
   }
   return { ...requireOwned(api.functionName, `behind API ${api.name}`), apiName: api.name };
+}
+
+function connectionTimeoutNamespace(runtime: RuntimeConfig): string | undefined {
+  return runtime.config.troubleshooting.find((row) => row.id === 'connection-timeout')?.detection.namespace;
 }
 
 export function alarmMetric(event: AlarmStateChange, playbook: string): AlarmMetricSeries {

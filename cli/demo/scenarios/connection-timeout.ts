@@ -11,7 +11,7 @@ import type { DemoScenario } from '../context';
 
 const HANDLER = 'inspect-security-groups';
 const DB_PORT = 5432;
-const FIVE_XX_PER_MINUTE = [0, 12, 37];
+const FIVE_O_FOUR_PER_MINUTE = [0, 12, 37];
 
 export const connectionTimeoutScenario: DemoScenario = {
   name: 'connection-timeout',
@@ -42,10 +42,10 @@ export const connectionTimeoutScenario: DemoScenario = {
         version: '1.0',
         statistic: 'Sum',
         period: 60,
-        recentDatapoints: FIVE_XX_PER_MINUTE.slice(-1),
+        recentDatapoints: FIVE_O_FOUR_PER_MINUTE.slice(-1),
         threshold: 0.0,
       });
-      ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to} (5XXError per minute: ${FIVE_XX_PER_MINUTE.join(', ')})`);
+      ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to} (504s per minute, counted from the access log: ${FIVE_O_FOUR_PER_MINUTE.join(', ')})`);
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
       const stillMissing = (await dbRule()) === undefined;

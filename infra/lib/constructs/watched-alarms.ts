@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import {
   alarmSpecs,
   OUT_OF_MEMORY_FILTER_PATTERN,
+  api504MetricFilter,
   outOfMemoryMetric,
   watchedResources,
   type AlarmSpec,
@@ -85,6 +86,21 @@ export class WatchedAlarms extends Construct {
           metricNamespace: oom.namespace,
           metricName: oom.metricName,
           metricValue: '1',
+        });
+      });
+    }
+    // The 504 count: a metric filter on each watched API's JSON access log (its stage logs there: apiAccessLogFormat).
+    if (this.specs.some((s) => s.rowId === 'connection-timeout')) {
+      watchedResources(props.config, props.environment).apis.forEach((apiName, index) => {
+        const filter = api504MetricFilter(props.config, apiName);
+        new MetricFilter(this, `Api504${index}`, {
+          logGroup: LogGroup.fromLogGroupName(this, `ApiAccessLogs${index}`, filter.logGroupName),
+          filterName: filter.filterName,
+          filterPattern: FilterPattern.literal(filter.pattern),
+          metricNamespace: filter.namespace,
+          metricName: filter.metricName,
+          metricValue: '1',
+          dimensions: filter.dimensions,
         });
       });
     }

@@ -79,7 +79,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     it.each([
       ['queue-backup', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 1000],
       ['memory-pressure', 'NotificationService', 'OutOfMemoryErrors', 'GreaterThanOrEqualToThreshold', 1],
-      ['connection-timeout', 'AWS/ApiGateway', '5XXError', 'GreaterThanThreshold', 0],
+      ['connection-timeout', 'NotificationService', 'Api504Errors', 'GreaterThanThreshold', 0],
       ['high-latency', 'AWS/ApiGateway', 'Latency', 'GreaterThanThreshold', 500],
       ['cpu-utilization', 'AWS/RDS', 'CPUUtilization', 'GreaterThanThreshold', 70],
     ])('alarms on %s: %s %s %s %d, as the seed says', (rowId, namespace, metricName, comparison, threshold) => {
@@ -107,8 +107,11 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('counts out-of-memory exits with a metric filter on the consumer\'s log group for Node, Lambda, the kernel and PHP', () => {
-      const filters = resourcesOfType(t(), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties as { FilterPattern: string; LogGroupName: string });
-      expect(filters.map((f) => f.LogGroupName)).toEqual(['/aws/lambda/notification-service-consumer']);
+      const all = resourcesOfType(t(), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties as { FilterPattern: string; LogGroupName: string });
+      // The other filter counts the API's 504s on its access log (connection-timeout row).
+      expect(all.map((f) => f.LogGroupName)).toEqual(['/aws/lambda/notification-service-consumer', '/aws/apigateway/notification-service-api/access']);
+      expect(all[1]?.FilterPattern).toBe('{ $.status = 504 }');
+      const filters = all.filter((f) => f.LogGroupName.startsWith('/aws/lambda/'));
       for (const term of OUT_OF_MEMORY_TERMS) expect(filters[0]?.FilterPattern).toContain(`?"${term}"`);
       assertions().hasResourceProperties('AWS::Logs::MetricFilter', {
         MetricTransformations: [Match.objectLike({ MetricNamespace: 'NotificationService', MetricName: 'OutOfMemoryErrors', MetricValue: '1' })],

@@ -87,7 +87,7 @@ describe('sandboxTopology', () => {
     expect(sandboxTopology(config, 'production').alarms.map((alarm) => `${alarm.handler}: ${alarm.name}`)).toEqual([
       'scale-consumers: NotificationService Queue Depth > 1000 (notification-service-queue)',
       'raise-lambda-memory: NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)',
-      'inspect-security-groups: NotificationService API Gateway 5XXError > 0 (notification-service-api)',
+      'inspect-security-groups: NotificationService API 504 Errors > 0 (notification-service-api)',
       'check-db-connections: NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)',
       'scale-up-database: NotificationService RDS CPUUtilization > 70% (notification-service-db)',
       'alert-error-rate: NotificationService Lambda Error Rate > 1% (notification-service-consumer)',
@@ -187,7 +187,7 @@ describe('provisionSandbox', () => {
     ['NotificationService Queue Depth > 1000 (notification-service-queue)', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 1000],
     ['NotificationService RDS CPUUtilization > 70% (notification-service-db)', 'AWS/RDS', 'CPUUtilization', 'GreaterThanThreshold', 70],
     ['NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)', 'AWS/ApiGateway', 'Latency', 'GreaterThanThreshold', 500],
-    ['NotificationService API Gateway 5XXError > 0 (notification-service-api)', 'AWS/ApiGateway', '5XXError', 'GreaterThanThreshold', 0],
+    ['NotificationService API 504 Errors > 0 (notification-service-api)', 'NotificationService', 'Api504Errors', 'GreaterThanThreshold', 0],
     [
       'NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)',
       'NotificationService',
