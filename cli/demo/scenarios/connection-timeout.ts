@@ -35,7 +35,7 @@ export const connectionTimeoutScenario: DemoScenario = {
       ctx.timeline.sample({ resource: (await dbRule()) ? 1 : 0 });
       const minuteMs = 60_000;
       const firedAt = Date.now();
-      FIVE_XX_PER_MINUTE.forEach((value, i) => ctx.timeline.sample({ metric: value }, firedAt - (FIVE_XX_PER_MINUTE.length - 1 - i) * minuteMs));
+      FIVE_O_FOUR_PER_MINUTE.forEach((value, i) => ctx.timeline.sample({ metric: value }, firedAt - (FIVE_O_FOUR_PER_MINUTE.length - 1 - i) * minuteMs));
 
       const alarmName = alarmOf(ctx, HANDLER);
       const fired = await fireAlarm(ctx, alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [37.0] was greater than the threshold (0.0) (minimum 1 datapoint for OK -> ALARM transition).', {
