@@ -28,7 +28,7 @@ export const connectionTimeoutScenario: DemoScenario = {
     try {
       ctx.line(`  ${topology.consumer.functionName} runs in ${sg.lambda}; ${topology.database.identifier} sits behind ${sg.database} (tcp ${DB_PORT} from ${sg.lambda})`);
       const rule = await dbRule();
-      ctx.timeline.chart({ label: '5XXError', unit: 'per minute' }, { label: `ingress rules on tcp ${DB_PORT} from ${sg.lambda}`, unit: 'rules' });
+      ctx.timeline.chart({ label: '504s (access log)', unit: 'per minute' }, { label: `ingress rules on tcp ${DB_PORT} from ${sg.lambda}`, unit: 'rules' });
       ctx.timeline.sample({ resource: rule ? 1 : 0 });
       if (rule) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.database, SecurityGroupRuleIds: [rule] }));
       ctx.line(`  a deploy replaces ${sg.database}'s rules and drops "tcp ${DB_PORT} from ${sg.lambda}": the function's connections time out, the API answers 504`);

@@ -308,6 +308,9 @@ describe('createAlarmEvaluator', () => {
     sqs = client(SQSClient);
   });
 
+  // moto 5.2.1's SendMessage reads queue.attributes (for ContentBasedDeduplication), which counts every message in the
+  // queue: each send costs O(depth), so filling the queue past the seed's 1000 is quadratic (measured: 35 s at load 3 on this
+  // 2-core machine, 57 s at load 13, against the file's 60 s). The seed's threshold stays; the test gets the time.
   it('moves the queue alarm to ALARM when 1100 messages wait, and delivers the state change to scale-consumers only', async () => {
     for (let batch = 0; batch < 110; batch++) {
       await sqs.send(
@@ -397,7 +400,7 @@ describe('createAlarmEvaluator', () => {
       expect(await receiveAll(topology.alarmRoutes[handler]?.url ?? '')).toEqual([]);
     }
     await sqs.send(new PurgeQueueCommand({ QueueUrl: topology.alarmRoutes['scale-consumers']?.url }));
-  });
+  }, 240_000);
 
   it('emits nothing while the queue stays above the threshold', async () => {
     expect(await evaluator.evaluateOnce()).toEqual([]);
