@@ -23,6 +23,15 @@ const TESTS: Record<string, (v: number, t: number) => boolean> = {
   LessThanOrEqualToThreshold: (v, t) => v <= t,
 };
 
+/**
+ * The end of the window read at `now`: at least one second after it, on a whole second. moto's GetMetricStatistics drops the
+ * milliseconds of EndTime (exclusive), so `now + 1 s` read at 995 ms past a second ended 5 ms after `now` and missed
+ * requests logged in the milliseconds after it.
+ */
+export function windowEnd(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / 1000) * 1000 + 2000);
+}
+
 /** One evaluation at `now` of a single-metric alarm with EvaluationPeriods 1 (missing data: treated as TreatMissingData says). */
 export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientConfig; topology: Topology; alarmName: string; now: Date }): Promise<MetricAlarmEvaluation> {
   const sdk = { endpoint: opts.clientConfig.endpoint, region: opts.clientConfig.region, credentials: opts.clientConfig.credentials };
@@ -41,7 +50,7 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
         MetricName: alarm.MetricName,
         Dimensions: alarm.Dimensions,
         StartTime: new Date(opts.now.getTime() - period * 1000),
-        EndTime: new Date(opts.now.getTime() + 1000),
+        EndTime: windowEnd(opts.now),
         Period: period,
         Statistics: [alarm.Statistic as Statistic],
       }),
