@@ -190,7 +190,8 @@ export const defaultConfig: AutomationConfigInput = {
       id: 'connection-timeout',
       issue: 'Connection Timeout',
       symptom: '504 errors',
-      // 504s counted from the API's JSON access log by a metric filter (api504MetricFilter): API Gateway's 5XXError counts every 5xx.
+      // Project default: 504s counted from the API's JSON access log by a metric filter (api504MetricFilter), since API
+      // Gateway's 5XXError counts every 5xx and the document's symptom is "504 errors".
       detection: { namespace: 'NotificationService', metricName: 'Api504Errors', comparison: 'GreaterThanThreshold', threshold: 0 },
       handler: 'inspect-security-groups',
       response: 'Check security groups: prove reachability Lambda -> RDS / cache / endpoints, name the missing rule',
