@@ -85,10 +85,49 @@ export function parseVerifyChangeInput(raw: unknown): VerifyChangeInput {
  * The health check the state table holds for this input: the playbook's claim on the incident must be completed as
  * `applied`, with an intent that recorded the change, its target and the reading before it. Anything else is refused.
  */
+/** The environment's own resources by kind (the configuration's `resources`): a recorded target must be one of them. */
+export interface OwnedResources {
+  queues: readonly string[];
+  functions: readonly string[];
+  databases: readonly string[];
+}
+
+// The changing rows' targets (resolveTarget in shared/playbooks/*): which resources they name, in which service's ARNs.
+const TARGET_KINDS: Readonly<Record<string, { kind: keyof OwnedResources; service: string }>> = {
+  'sqs-queue-consumers': { kind: 'queues', service: 'sqs' },
+  'lambda-function': { kind: 'functions', service: 'lambda' },
+  'rds-db-instance': { kind: 'databases', service: 'rds' },
+};
+// The fields of a target that name the resource the row's code acts on: each must be the resource's own.
+const NAME_FIELDS = ['queueName', 'functionName', 'dbInstanceIdentifier'] as const;
+
+/**
+ * Why a target read back from the state table is not one the automation may act on: a resource of a kind no changing row
+ * acts on, one the environment does not own, or an ARN or name that points elsewhere than the recorded alarm's account
+ * and region. Empty: the target is the environment's own.
+ */
+export function recordedTargetProblems(target: RecordedChange['target'], alarm: Pick<RecordedChange['alarm'], 'account' | 'region'>, owned: OwnedResources): string[] {
+  const { type, id, arn } = target.resource;
+  const expected = TARGET_KINDS[type];
+  if (!expected) return [`resource type ${type} is not one a changing row acts on (${Object.keys(TARGET_KINDS).join(', ')})`];
+  const problems: string[] = [];
+  if (!owned[expected.kind].includes(id)) problems.push(`${id} is not one of this environment's ${expected.kind} (${owned[expected.kind].join(', ') || 'none'})`);
+  const [prefix, , service, region, account, ...rest] = arn.split(':');
+  if (prefix !== 'arn' || service !== expected.service || region !== alarm.region || account !== alarm.account || rest.at(-1) !== id) {
+    problems.push(`ARN ${arn} is not ${expected.service} resource ${id} in account ${alarm.account}, ${alarm.region}`);
+  }
+  const fields = target as Record<string, unknown>;
+  for (const field of NAME_FIELDS) if (field in fields && fields[field] !== id) problems.push(`${field} ${JSON.stringify(fields[field])} is not ${id}`);
+  if ('queueArn' in fields && fields.queueArn !== arn) problems.push(`queueArn ${JSON.stringify(fields.queueArn)} is not ${arn}`);
+  if ('account' in fields && fields.account !== alarm.account) problems.push(`account ${JSON.stringify(fields.account)} is not the alarm's ${alarm.account}`);
+  return problems;
+}
+
 export function healthCheckOfRecord(
   input: VerifyChangeInput,
   claim: { status?: unknown; outcome?: unknown; intent?: unknown } | undefined,
   runtimeRegion: string,
+  owned: OwnedResources,
 ): HealthCheckJob {
   const about = `${input.playbook} on incident ${input.incidentKey}`;
   if (!claim) throw new InvalidInputError(`verify-change refused: the state table records no change by ${about}`);
@@ -103,6 +142,11 @@ export function healthCheckOfRecord(
   const recorded = parsed.data;
   if (recorded.alarm.region !== runtimeRegion) {
     throw new InvalidInputError(`verify-change refused: the change by ${about} was made in ${recorded.alarm.region}, this handler runs in ${runtimeRegion}`);
+  }
+  // The target is read back from the table too: only the environment's own resources, where the alarm is.
+  const problems = recordedTargetProblems(recorded.target, recorded.alarm, owned);
+  if (problems.length > 0) {
+    throw new InvalidInputError(`verify-change refused: the recorded target of ${about} is not this environment's own: ${problems.join('; ')}`, problems);
   }
   return {
     playbook: input.playbook,

@@ -1,10 +1,16 @@
 // Values read back from the state table are checked before they are applied, and restores count against the hourly
-// budget: scale-consumers through its real entry point against the emulator, with the table tampered as an attacker would.
+// budget: scale-consumers and verify-change through their real entry points against the emulator, with the table
+// tampered as an attacker would.
+import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -110,5 +116,83 @@ describe('scale-consumers does not trust the state table with destructive values
     expect(decision).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(account)).toBe(50);
     expect(await reservedConcurrency(account)).toBe(100);
+  });
+});
+
+describe('verify-change does not trust the recorded change it reverts (production)', () => {
+  async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
+    const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
+      MetricName,
+      Value,
+      Unit: 'Count',
+      Timestamp: new Date(),
+      Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
+    }));
+    await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
+  }
+
+  /**
+   * scale-consumers scales a healthy consumer up (its health check scheduled), `tamper` edits the recorded claim as someone
+   * with write access to the table would, the consumer gets worse, and the health check is delivered past its window.
+   */
+  async function tamperedHealthCheck(tamper: { update: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<{ account: SandboxAccount; verdict: Decision; since: number }> {
+    const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
+    const verify = loadHandler<VerifyChangeHandler>('verify-change');
+    const driver = createSchedulerDriver({
+      scheduler: new SchedulerClient(account.clientConfig),
+      groupName: account.topology.verifyScheduleGroup.name,
+      invoke: (arn, input) => {
+        if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
+        return verify(input);
+      },
+    });
+    await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    const applied = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    expect(applied).toMatchObject({ outcome: 'applied' });
+    expect(await maximumConcurrency(account)).toBe(100);
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: { pk: `INCIDENT#${applied.incidentKey}`, sk: 'CLAIM#scale-consumers' },
+        UpdateExpression: tamper.update,
+        ConditionExpression: 'attribute_exists(intent.healthCheck)',
+        ExpressionAttributeNames: tamper.names,
+        ExpressionAttributeValues: tamper.values,
+      }),
+    );
+    await putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    const since = await callCount();
+    const clock = createSandboxClock();
+    clock.advance(11 * 60_000);
+    const fired = await driver.runDue(clock);
+    expect(fired).toHaveLength(1);
+    if (fired[0]?.error) throw fired[0].error;
+    return { account, verdict: fired[0]?.result as Decision, since };
+  }
+
+  it('refuses to revert to a tampered recorded value (MaximumConcurrency 2): escalates made-worse "not reverted", naming it, and changes nothing', async () => {
+    const { account, verdict, since } = await tamperedHealthCheck({
+      update: 'SET intent.#change.mappings[0].#from = :two',
+      names: { '#change': 'change', '#from': 'from' },
+      values: { ':two': 2 },
+    });
+    expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(verdict.reason).toContain('not reverted: the recorded value is refused');
+    expect(verdict.reason).toContain(`MaximumConcurrency 2 for mapping ${account.topology.consumer.mappingUuid} is outside 50..400`);
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+
+  it('refuses a recorded target that is not the environment\'s own (another queue, in another account): rejected, nothing read or changed', async () => {
+    const { account, verdict, since } = await tamperedHealthCheck({
+      update: 'SET intent.target.#resource.id = :queue, intent.target.#resource.arn = :arn, intent.target.queueName = :queue, intent.target.queueArn = :arn',
+      names: { '#resource': 'resource' },
+      values: { ':queue': 'payments-queue', ':arn': 'arn:aws:sqs:us-east-1:999999999999:payments-queue' },
+    });
+    expect(verdict).toMatchObject({ outcome: 'rejected', playbook: 'verify-change' });
+    expect(verdict.reason).toContain("the recorded target of scale-consumers on incident");
+    expect(verdict.reason).toContain("payments-queue is not one of this environment's queues");
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
   });
 });

@@ -1,6 +1,6 @@
 // The health check's pure core: its verdict, its schedule name and its input.
 import { InvalidInputError } from '../../../shared/errors';
-import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
+import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, recordedTargetProblems, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
 
 describe('decideHealthVerdict', () => {
   it.each([
@@ -47,6 +47,8 @@ describe('parseVerifyChangeInput', () => {
   });
 });
 
+const OWNED = { queues: ['q'], functions: ['fn'], databases: ['prod-db'] };
+
 describe('healthCheckOfRecord', () => {
   const input = { action: 'verify-change' as const, playbook: 'scale-consumers', incidentKey: 'inc-key' };
   const intent = {
@@ -56,13 +58,13 @@ describe('healthCheckOfRecord', () => {
     before: {},
     after: {},
     blastRadius: 'x',
-    target: { resource: { type: 'sqs-queue-consumers', id: 'q', arn: 'arn:aws:sqs:us-east-1:123456789012:q' }, queueName: 'q' },
+    target: { resource: { type: 'sqs-queue-consumers', id: 'q', arn: 'arn:aws:sqs:us-east-1:123456789012:q' }, queueName: 'q', queueArn: 'arn:aws:sqs:us-east-1:123456789012:q', account: '123456789012' },
     alarm: { account: '123456789012', region: 'us-east-1', name: 'a', arn: 'arn:a', state: 'ALARM', time: '2026-03-05T10:00:00.000Z' },
     healthCheck: { changedAt: '2026-03-05T10:00:05.000Z', before: { from: '2026-03-05T09:51:00.000Z', to: '2026-03-05T10:01:00.000Z', figures: { 'fn.errors': 1, 'fn.throttles': null } } },
   };
 
   it('takes the change, its target and its starting point from the applied record', () => {
-    const job = healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-east-1');
+    const job = healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-east-1', OWNED);
     expect(job).toMatchObject({ playbook: 'scale-consumers', change: intent.change, target: intent.target, changedAt: intent.healthCheck.changedAt, alarm: { account: '123456789012' } });
     expect(job.before.figures['fn.throttles']).toBeNull();
   });
@@ -75,11 +77,36 @@ describe('healthCheckOfRecord', () => {
     ['an intent recorded before its health check', { status: 'COMPLETED', outcome: 'applied', intent: { ...intent, healthCheck: undefined } }, /not a watched change/],
     ['an account that is not an account id', { status: 'COMPLETED', outcome: 'applied', intent: { ...intent, alarm: { ...intent.alarm, account: 'x' } } }, /not a watched change/],
   ])('refuses %s', (_situation, record, message) => {
-    expect(() => healthCheckOfRecord(input, record, 'us-east-1')).toThrow(message);
+    expect(() => healthCheckOfRecord(input, record, 'us-east-1', OWNED)).toThrow(message);
   });
 
   it('refuses a change made in another region than the handler runs in', () => {
-    expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-west-2')).toThrow(/made in us-east-1/);
+    expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-west-2', OWNED)).toThrow(/made in us-east-1/);
+  });
+});
+
+describe('recordedTargetProblems: a target read back from the table must be the environment\'s own, where the alarm is', () => {
+  const alarm = { account: '123456789012', region: 'us-east-1' };
+  const queue = { resource: { type: 'sqs-queue-consumers', id: 'q', arn: 'arn:aws:sqs:us-east-1:123456789012:q' }, queueName: 'q', queueArn: 'arn:aws:sqs:us-east-1:123456789012:q', account: '123456789012' };
+  const fn = { resource: { type: 'lambda-function', id: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:fn' }, functionName: 'fn' };
+  const db = { resource: { type: 'rds-db-instance', id: 'prod-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:prod-db' }, dbInstanceIdentifier: 'prod-db' };
+
+  it.each([
+    ['the queue the alarm watched', queue],
+    ['the consumer function', fn],
+    ['the database', db],
+  ])('accepts %s', (_situation, target) => {
+    expect(recordedTargetProblems(target, alarm, OWNED)).toEqual([]);
+  });
+
+  it.each([
+    ['another function of the account (payments)', { resource: { ...fn.resource, id: 'payments', arn: 'arn:aws:lambda:us-east-1:123456789012:function:payments' }, functionName: 'payments' }, ["payments is not one of this environment's functions (fn)"]],
+    ['a resource type no changing row acts on', { resource: { type: 'iam-role', id: 'Admin', arn: 'arn:aws:iam::123456789012:role/Admin' } }, ['resource type iam-role is not one a changing row acts on (sqs-queue-consumers, lambda-function, rds-db-instance)']],
+    ['the owned name with an ARN in another account', { ...db, resource: { ...db.resource, arn: 'arn:aws:rds:us-east-1:999999999999:db:prod-db' } }, ['ARN arn:aws:rds:us-east-1:999999999999:db:prod-db is not rds resource prod-db in account 123456789012, us-east-1']],
+    ['the owned resource, but the name the code acts on is another', { ...db, dbInstanceIdentifier: 'billing-db' }, ['dbInstanceIdentifier "billing-db" is not prod-db']],
+    ['a queue target whose queueArn and account point elsewhere', { ...queue, queueArn: 'arn:aws:sqs:us-east-1:999999999999:q', account: '999999999999' }, ['queueArn "arn:aws:sqs:us-east-1:999999999999:q" is not arn:aws:sqs:us-east-1:123456789012:q', 'account "999999999999" is not the alarm\'s 123456789012']],
+  ])('refuses %s, naming each problem', (_situation, target, problems) => {
+    expect(recordedTargetProblems(target, alarm, OWNED)).toEqual(problems);
   });
 });
 
