@@ -3,12 +3,14 @@
 // Errors are what AWS would refuse or what would fail at run time; warnings are style and risk. AWS-authored
 // documents (test/fixtures/ssm-documents/aws) lint with zero errors: anything AWS accepts must not be an error here.
 import type { ErrorObject } from 'ajv';
-import { ACTIONS, CURRENT_SCRIPT_RUNTIMES, RETIRED_SCRIPT_RUNTIMES } from '../actions';
+import { ACTIONS, CURRENT_SCRIPT_RUNTIMES, PROPERTY_ACTION_INPUTS, RETIRED_SCRIPT_RUNTIMES } from '../actions';
 import { conditionProblems } from '../conditions';
 import { allSteps, type LoadedRunbook, type ParameterModel, type PathSegment, type RunbookModel, type StepModel } from '../document';
 import { canRunBefore, flowGraph, reachableFrom, stepTargets, type FlowGraph } from '../flow';
 import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } from '../references';
 import { sdkCatalog, type SdkCatalog } from '../sdk-catalog';
+import { sdkModels } from '../sdk-model';
+import { apiInputProblems, selectorProblem } from './api-inputs';
 import { automationSchemaValidator } from './automation-schema';
 import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
 import { describeSubstitutions, hasPlaceholder, substitute, weakest, type Substitution } from './placeholders';
@@ -469,6 +471,7 @@ function checkApis(model: RunbookModel, catalog: SdkCatalog, out: Collector): vo
     const at = { step, path: [...step.path, 'inputs', 'Api'] };
     switch (check.status) {
       case 'found':
+        checkApiShapes(model, step, service, check.operation, catalog, out);
         break;
       case 'unknown-api':
         out.add(
@@ -488,6 +491,41 @@ function checkApis(model: RunbookModel, catalog: SdkCatalog, out: Collector): vo
         });
         break;
     }
+  }
+}
+
+/**
+ * The step's inputs against the operation's input shape in the installed client's model (member names, required
+ * members, one value / list / map), and its selectors against the output shape.
+ */
+function checkApiShapes(model: RunbookModel, step: StepModel, service: string, api: string, catalog: SdkCatalog, out: Collector): void {
+  const operation = sdkModels(catalog).operation(service, api);
+  if (!operation) {
+    out.add('warning', 'unverifiable-inputs', `cannot verify the inputs of ${service} ${api}: the installed client has no model of the operation to check against`, {
+      step,
+      path: [...step.path, 'inputs', 'Api'],
+    });
+    return;
+  }
+  const source = `${operation.client.packageName} ${operation.client.version}`;
+  const ignore = step.action === 'aws:executeAwsApi' ? ['Service', 'Api'] : PROPERTY_ACTION_INPUTS;
+  for (const problem of apiInputProblems(operation, step.inputs, model, ignore, `${service} ${api}`)) {
+    out.add('error', 'api-input', `${problem.message} (the ${api} model in ${source})`, { step, path: [...step.path, 'inputs', ...problem.path] });
+  }
+  const selectors: Array<{ selector: string; path: PathSegment[]; what: string }> = [];
+  if (step.action === 'aws:executeAwsApi') {
+    step.outputs.forEach((output, i) => selectors.push({ selector: output.selector, path: [...step.path, 'outputs', i], what: `output ${output.name}: Selector` }));
+  } else if (typeof step.inputs.PropertySelector === 'string') {
+    selectors.push({ selector: step.inputs.PropertySelector, path: [...step.path, 'inputs', 'PropertySelector'], what: 'inputs.PropertySelector' });
+  }
+  for (const { selector, path, what } of selectors) {
+    if (hasPlaceholder(selector)) continue;
+    const problem = selectorProblem(selector, operation);
+    if (!problem) continue;
+    // A property action whose selector finds nothing can never see its desired value: it fails. An output whose
+    // Selector finds nothing is left empty (AWS-published runbooks ship such outputs and run), so that is a warning.
+    if (what.startsWith('inputs.')) out.add('error', 'api-selector', `${what} ${JSON.stringify(selector)} selects nothing in the ${api} response: ${problem} (${source})`, { step, path });
+    else out.add('warning', 'api-selector', `${what} ${JSON.stringify(selector)} selects nothing in the ${api} response, so the output is empty: ${problem} (${source})`, { step, path });
   }
 }
 

@@ -191,3 +191,44 @@ export function substitute(value: unknown, model: RunbookModel, skipKeys: readon
 export function describeSubstitutions(substitutions: readonly Substitution[]): string {
   return substitutions.map((s) => (s.certainty === 'unknown' ? `{{ ${s.expression} }} is ${s.basis}` : `{{ ${s.expression} }} = ${JSON.stringify(s.value)} (${s.basis})`)).join('; ');
 }
+
+/** What a value of an SSM type is, as Automation passes it: one value, a list or a map. */
+export type ValueKind = 'scalar' | 'list' | 'map';
+
+function kindOfType(type: string): ValueKind {
+  if (type === 'StringList' || type === 'MapList' || type.startsWith('List<')) return 'list';
+  if (type === 'StringMap') return 'map';
+  return 'scalar';
+}
+
+/**
+ * Whether a whole `{{ expression }}` is one value, a list or a map: from the parameter's or output's declared type,
+ * which does not depend on the value given at run time. Undefined when nothing declares it.
+ */
+export function placeholderKind(expression: string, model: RunbookModel): ValueKind | undefined {
+  const target = classifyReference(expression);
+  switch (target.kind) {
+    case 'system':
+      return 'scalar';
+    case 'parameter': {
+      const parameter = model.parameters[target.name];
+      return parameter ? kindOfType(parameter.type) : undefined;
+    }
+    case 'step-output': {
+      const step = [...allStepsOf(model)].find((s) => s.name === target.step);
+      const declared = step?.outputs.find((o) => o.name === target.output);
+      return declared ? kindOfType(declared.type) : undefined;
+    }
+    case 'variable': {
+      const variable = model.variables[target.name];
+      return variable ? kindOfType(variable.type) : undefined;
+    }
+    case 'parameter-store':
+      return undefined;
+  }
+}
+
+/** The expression of a value that is one whole placeholder, else undefined. */
+export function wholePlaceholder(value: unknown): string | undefined {
+  return typeof value === 'string' ? WHOLE.exec(value)?.[1] : undefined;
+}
