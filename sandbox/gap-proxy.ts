@@ -494,6 +494,54 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     return answer;
   };
 
+  // moto 5.2.1 PromoteReadReplica promotes anything, a standalone instance or one promoted already (RDS refuses both with
+  // InvalidDBInstanceState), and leaves ReadReplicaSourceDBInstanceIdentifier on the promoted instance (and it in its
+  // source's ReadReplicaDBInstanceIdentifiers), so a promoted instance still reads as a replica. The proxy refuses what
+  // RDS refuses, remembers each promotion it let through, and drops those links from RDS answers that carry them.
+  const promotedInstances = new Set<string>();
+  const promotedKey = (described: RequestDescription, id: string): string => `${described.accountId ?? ''}|${described.region ?? DEFAULT_REGION}|${id}`;
+  const promotedArns = new Set<string>();
+  const withoutPromotedLinks = (answer: CannedResponse, described: RequestDescription): CannedResponse => {
+    if (answer.status !== 200 || (promotedInstances.size === 0 && promotedArns.size === 0)) return answer;
+    let xml = answer.body.toString('utf8');
+    xml = xml.replace(/<DBInstance>([\s\S]*?)<\/DBInstance>/g, (block: string) => {
+      const id = /<DBInstanceIdentifier>([^<]*)<\/DBInstanceIdentifier>/.exec(block)?.[1] ?? '';
+      let out = promotedInstances.has(promotedKey(described, id))
+        ? block.replace(/<ReadReplicaSourceDBInstanceIdentifier>[^<]*<\/ReadReplicaSourceDBInstanceIdentifier>/g, '')
+        : block;
+      // The source's list of replicas (same-region ids, cross-region ARNs): a promoted instance is no longer one of them.
+      out = out.replace(/<ReadReplicaDBInstanceIdentifiers>([\s\S]*?)<\/ReadReplicaDBInstanceIdentifiers>/, (list: string, inner: string) =>
+        `<ReadReplicaDBInstanceIdentifiers>${inner.replace(/<(member|ReadReplicaDBInstanceIdentifier)>([^<]*)<\/\1>/g, (member: string, _tag: string, value: string) =>
+          promotedArns.has(value) || promotedInstances.has(promotedKey(described, value)) ? '' : member,
+        )}</ReadReplicaDBInstanceIdentifiers>`,
+      );
+      return out;
+    });
+    return { ...answer, body: Buffer.from(xml, 'utf8') };
+  };
+  const rdsPromotion = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
+    const form = new URLSearchParams(body.toString('utf8'));
+    const id = form.get('DBInstanceIdentifier') ?? '';
+    const read = await forwardBuffered(
+      req,
+      Buffer.from(new URLSearchParams({ Action: 'DescribeDBInstances', Version: form.get('Version') ?? '2014-10-31', DBInstanceIdentifier: id }).toString(), 'utf8'),
+      described.accountId,
+    );
+    // Not found (or any other refusal): moto's own answer to the promotion says so.
+    if (read.status !== 200) return forwardBuffered(req, body, described.accountId);
+    const isReplica = /<ReadReplicaSourceDBInstanceIdentifier>[^<]+<\/ReadReplicaSourceDBInstanceIdentifier>/.test(read.body.toString('utf8'));
+    if (!isReplica || promotedInstances.has(promotedKey(described, id))) {
+      return faultResponse(described.protocol, { times: 1, status: 400, code: 'InvalidDBInstanceState', message: `DB Instance ${id} is not a read replica.` });
+    }
+    const answer = await forwardBuffered(req, body, described.accountId);
+    if (answer.status === 200) {
+      promotedInstances.add(promotedKey(described, id));
+      const arn = /<DBInstanceArn>([^<]*)<\/DBInstanceArn>/.exec(answer.body.toString('utf8'))?.[1];
+      if (arn) promotedArns.add(arn);
+    }
+    return withoutPromotedLinks(answer, described);
+  };
+
   const gapAnswer = (described: RequestDescription): Promise<CannedResponse> | undefined => {
     if (described.service === 'lambda' && described.operation === 'GetAccountSettings') {
       return lambdaAccountSettings(described);
@@ -658,6 +706,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     if (described.service === 'elasticache' && described.operation === 'CreateReplicationGroup') {
       send(res, await elastiCacheReplicationGroup(req, body, described));
+      return;
+    }
+    if (described.service === 'rds' && described.operation === 'PromoteReadReplica') {
+      send(res, await rdsPromotion(req, body, described));
+      return;
+    }
+    if (described.service === 'rds' && described.operation === 'DescribeDBInstances' && (promotedInstances.size > 0 || promotedArns.size > 0)) {
+      send(res, withoutPromotedLinks(await forwardBuffered(req, body, described.accountId), described));
       return;
     }
     const answer = gapAnswer(described);

@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
   DECISION_SOURCE,
   METRICS_NAMESPACE,
@@ -259,10 +260,11 @@ export class RunbookStack extends Stack {
     const verifier = functions.get(VERIFY_HANDLER);
     if (timers && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
 
+    const drScope = disasterRecoveryScope(config, environment, this.region);
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
       roleName: `${NAME_PREFIX}-automation-${this.region}`.slice(0, 64),
-      targets: ownTargets,
+      targets: { ...ownTargets, ...(drScope ? { disasterRecovery: drScope } : {}) },
       functionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
       config,
       environment,

@@ -78,7 +78,14 @@ export const defaultConfig: AutomationConfigInput = {
       },
       // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
-      // Project default: the resource names above.
+      // Project default: names of the DR standby (the document shows a "Cross-Region Replica" and "Queue Replication" in
+      // the DR region, unnamed). The failover record name and hosted zone are the deployment's to set (no default domain).
+      disasterRecovery: {
+        replicaIdentifier: `${database}-replica`,
+        failbackReplicaIdentifier: `${database}-failback`,
+        endpointParameterName: '/notification-service/database/endpoint',
+      },
+      // Project default: the resource names at the top of this file.
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
     },
     staging: {

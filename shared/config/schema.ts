@@ -153,6 +153,26 @@ export const runbookApproversSchema = z
   .check(z.refine((a) => a.minRequiredApprovals <= a.principals.length, 'minRequiredApprovals must not exceed the number of principals'));
 export type RunbookApproversConfig = z.infer<typeof runbookApproversSchema>;
 
+const dbInstanceIdentifierSchema = z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'));
+
+/**
+ * Failover to the DR region and back (runbooks/NotificationService-FailoverToDR.yaml, -FailbackToPrimary.yaml): what the
+ * documents act on. Infra scopes the documents' role to exactly these (a requester passing another name is denied).
+ */
+export const disasterRecoverySchema = z.strictObject({
+  /** In the DR region: the cross-region read replica of the primary database, which FailoverToDR promotes. */
+  replicaIdentifier: dbInstanceIdentifierSchema,
+  /** In the primary region, for the way back: a read replica of the promoted DR database, which FailbackToPrimary promotes. */
+  failbackReplicaIdentifier: dbInstanceIdentifierSchema,
+  /** The SSM parameter (String) each region's consumers read their database endpoint from. */
+  endpointParameterName: z.string().check(z.regex(/^\/[\w.\-/]{1,1010}$/, 'must be an SSM parameter path like /notification-service/database/endpoint')),
+  /** The API's Route 53 failover record pair (CNAME, one per region, set identifier = region), fully qualified with the dot. */
+  failoverRecordName: z.optional(z.string().check(z.regex(/^([a-z0-9-]{1,63}\.)+[a-z]{2,63}\.$/, 'must be a lowercase domain name ending with a dot, like api.example.com.'))),
+  /** The hosted zone of that record; without it the documents' role may change that record name in any zone of the account. */
+  hostedZoneId: z.optional(z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'))),
+});
+export type DisasterRecoveryConfig = z.infer<typeof disasterRecoverySchema>;
+
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
   regions: z.array(regionSchema).check(z.minLength(1)),
@@ -177,6 +197,8 @@ export const environmentSchema = z.strictObject({
   escalation: z.optional(environmentEscalationSchema),
   /** Approvers of the runbook documents' aws:approve steps (see runbookApproversSchema); required to deploy the documents. */
   runbookApprovers: z.optional(runbookApproversSchema),
+  /** Failover and failback between the primary and the DR region (only where regionRoles names a dr region). */
+  disasterRecovery: z.optional(disasterRecoverySchema),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(80))), []),

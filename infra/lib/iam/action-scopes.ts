@@ -14,6 +14,12 @@ export type ResourceKind =
   /** A new instance restored from a watched one: <watched>-restore-* (runbooks/NotificationService-RestoreDatabase.yaml). */
   | 'db-restore-target'
   | 'db-subnet-group'
+  /** The DR replica this region's FailoverToDR / FailbackToPrimary may promote (environments.<env>.disasterRecovery). */
+  | 'dr-replica'
+  /** The SSM parameter the consumers read their database endpoint from (disasterRecovery.endpointParameterName). */
+  | 'endpoint-parameter'
+  /** The hosted zone of the API's failover record (disasterRecovery.hostedZoneId, else any zone of the account). */
+  | 'failover-hosted-zone'
   | 'alarm'
   | 'escalation-topic'
   | 'state-table'
@@ -35,7 +41,9 @@ export type ConditionKind =
   /** iam:PassedToService: the scheduler role can be handed to EventBridge Scheduler only. */
   | 'passed-to-scheduler'
   /** aws:ResourceTag/Environment: only resources the service's stack tagged with this environment. */
-  | 'environment-tag';
+  | 'environment-tag'
+  /** route53:ChangeResourceRecordSets*: only UPSERTs of CNAMEs named disasterRecovery.failoverRecordName. */
+  | 'failover-record';
 
 export type ActionScope =
   | { resources: readonly ResourceKind[]; condition?: ConditionKind }
@@ -97,7 +105,9 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'lambda:InvokeFunction': on('runbook-function'),
   // RDS
   // The watched instances, and new ones restored from them (RestoreDatabase reads its new instance back).
-  'rds:DescribeDBInstances': on('db-instance', 'db-restore-target'),
+  'rds:DescribeDBInstances': on('db-instance', 'db-restore-target', 'dr-replica'),
+  // Failover and failback promote the configured replica only (Service Authorization Reference: db).
+  'rds:PromoteReadReplica': on('dr-replica'),
   'rds:ModifyDBInstance': on('db-instance'),
   // Source and target instance, and the subnet group it is restored into (Service Authorization Reference: db, subgrp).
   'rds:RestoreDBInstanceToPointInTime': on('db-instance', 'db-restore-target', 'db-subnet-group'),
@@ -143,7 +153,13 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'dynamodb:BatchWriteItem': on('state-table'),
   'events:PutEvents': on('event-bus'),
   'ssm:GetParameter': on('kill-switch'),
-  'ssm:PutParameter': on('kill-switch'),
+  // Only the runbooks write a parameter: the consumers' database endpoint, at failover / failback. Nothing writes the
+  // kill switch (people do, by hand).
+  'ssm:PutParameter': on('endpoint-parameter'),
+  'ssm:GetParameters': on('endpoint-parameter'),
+  // Route 53 is global: hosted zones have no region or account in their ARN.
+  'route53:ListResourceRecordSets': on('failover-hosted-zone'),
+  'route53:ChangeResourceRecordSets': { resources: ['failover-hosted-zone'], condition: 'failover-record' },
   'ssm:StartAutomationExecution': on('automation-definition'),
   'ssm:GetAutomationExecution': on('automation-execution'),
   'ssm:DescribeAutomationExecutions': anyResource(),

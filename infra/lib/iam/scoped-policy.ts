@@ -2,6 +2,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { WatchedResources } from '../../../shared/config/alarm-specs';
 import type { EnvironmentName } from '../../../shared/config/schema';
+import type { DisasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { scopeOf, type ConditionKind, type ResourceKind } from './action-scopes';
 
 /** Everything a statement can be scoped to, in the account and regions the actions act in. */
@@ -27,6 +28,8 @@ export interface ScopeTargets {
   /** The role this handler may pass to Scheduler: its schedule group's. */
   schedulerRoleArn?: string;
   remediationRoleArns?: readonly string[];
+  /** What this region's failover / failback documents act on (shared/config/dr-scope.ts); none: they are granted nothing. */
+  disasterRecovery?: DisasterRecoveryScope;
 }
 
 export interface WildcardResource {
@@ -136,6 +139,19 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
           wildcardReason: `security group ids are the service stack's; the aws:ResourceTag/Environment=${t.environment} condition limits the groups`,
         },
       ]);
+    case 'dr-replica':
+      return perRegion((r) => (t.disasterRecovery?.promotableReplicas ?? []).map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
+    case 'endpoint-parameter':
+      return t.disasterRecovery
+        ? perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:parameter/${(t.disasterRecovery?.endpointParameterName ?? '').replace(/^\//, '')}` }])
+        : [];
+    case 'failover-hosted-zone': {
+      const dr = t.disasterRecovery;
+      if (!dr?.failoverRecordName) return [];
+      return dr.hostedZoneId
+        ? [{ arn: `arn:${p}:route53:::hostedzone/${dr.hostedZoneId}` }]
+        : [{ arn: `arn:${p}:route53:::hostedzone/*`, wildcardReason: `no disasterRecovery.hostedZoneId configured: any zone, but only UPSERTs of the CNAME ${dr.failoverRecordName}` }];
+    }
     case 'prefix-list':
       return perRegion((r) => [
         { arn: `arn:${p}:ec2:${r}:*:prefix-list/*`, wildcardReason: 'AWS-managed prefix lists are owned by AWS, not by the account; read only' },
@@ -157,6 +173,16 @@ function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Reco
       return { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } };
     case 'environment-tag':
       return { StringEquals: { 'aws:ResourceTag/Environment': t.environment } };
+    case 'failover-record':
+      // Route 53's normalized names are lowercase, without the final dot (Route 53 developer guide, "Using IAM policy
+      // conditions for fine-grained access control").
+      return {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [(t.disasterRecovery?.failoverRecordName ?? '').replace(/\.$/, '').toLowerCase()],
+          'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      };
   }
 }
 

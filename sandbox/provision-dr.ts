@@ -1,0 +1,182 @@
+// The DR standby of the sandbox's Notification Service, in the DR region of the same emulated account: the cross-region
+// read replica of the primary database, the replicated queue, the DR consumer with its mapping disabled, the endpoint
+// parameter each region's consumers read, and the API's Route 53 failover record pair (PRIMARY = primary region).
+import { CreateFunctionCommand, CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ZipFile } from 'yazl';
+import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
+import type { SandboxClientConfig } from './provision';
+import type { Topology } from './topology';
+
+export interface DrStandby {
+  primaryRegion: string;
+  drRegion: string;
+  replica: { identifier: string; arn: string; endpointAddress: string };
+  primaryEndpointAddress: string;
+  queue: { name: string; url: string; arn: string };
+  consumer: { functionName: string; mappingUuid: string };
+  endpointParameterName: string;
+  hostedZoneId: string;
+  /** Fully qualified, with the final dot. */
+  recordName: string;
+  /** What each region's record resolves to (its API's regional domain). */
+  recordValues: Record<string, string>;
+}
+
+export class DrProvisioningError extends Error {
+  override readonly name = 'DrProvisioningError';
+}
+
+function required<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new DrProvisioningError(`the emulator returned no ${what}`);
+  return value;
+}
+
+/** A deployment package moto stores and never runs (the consumer's code is not the point here). */
+function placeholderZip(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from('#!/bin/sh\n# DR consumer (sandbox placeholder: moto does not run it).\n'), 'bootstrap', { mode: 0o100755 });
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    zip.outputStream.once('error', reject);
+    zip.outputStream.once('end', () => resolve(Buffer.concat(chunks)));
+    zip.end();
+  });
+}
+
+/**
+ * Provisions the standby beside a primary topology. The domain is the sandbox's own (`notification.sandbox.test.`):
+ * the configuration names no domain, and the documents take the record as a parameter.
+ */
+export async function provisionDrStandby(opts: {
+  clientConfig: SandboxClientConfig;
+  config: AutomationConfig;
+  environment: EnvironmentName;
+  primary: Topology;
+}): Promise<DrStandby> {
+  const { config, environment, primary } = opts;
+  const env = config.environments[environment];
+  const drRegion = Object.entries(env.regionRoles ?? {}).find(([, role]) => role === 'dr')?.[0];
+  const dr = env.disasterRecovery;
+  if (!drRegion || !dr) throw new DrProvisioningError(`${environment} has no dr region or no disasterRecovery configuration`);
+  const at = (region: string) => ({ ...opts.clientConfig, region });
+  const rdsPrimary = new RDSClient(at(primary.region));
+  const rds = new RDSClient(at(drRegion));
+  const sqs = new SQSClient(at(drRegion));
+  const lambda = new LambdaClient(at(drRegion));
+  const route53 = new Route53Client(at(primary.region));
+  try {
+    const source = required((await rdsPrimary.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: primary.database.identifier }))).DBInstances?.[0], 'primary database');
+    // A parameter group is regional: the replica's region needs its own copy of the primary's.
+    await rds.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: primary.database.parameterGroupName,
+        DBParameterGroupFamily: primary.spec.database.parameterGroupFamily,
+        Description: `${primary.database.parameterGroupName}, in the DR region`,
+      }),
+    );
+    const created = await rds.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBParameterGroupName: primary.database.parameterGroupName,
+        DBInstanceIdentifier: dr.replicaIdentifier,
+        SourceDBInstanceIdentifier: primary.database.arn,
+        DBInstanceClass: primary.database.instanceClass,
+      }),
+    );
+    const replica = required(created.DBInstance, 'replica');
+
+    const queueName = primary.queue.name;
+    const makeQueue = async () => {
+      const url = required((await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl, 'QueueUrl');
+      const arn = required((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn, 'QueueArn');
+      return { url, arn };
+    };
+    const queue = await makeQueue();
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: primary.consumer.functionName,
+        Runtime: 'provided.al2023',
+        Handler: 'index.handler',
+        Role: primary.consumer.roleArn,
+        Code: { ZipFile: await placeholderZip() },
+        MemorySize: primary.consumer.memoryMb,
+        Timeout: primary.consumer.timeoutSeconds,
+        Description: 'Notification Service SQS consumer, DR standby',
+      }),
+    );
+    const mapping = await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: primary.consumer.functionName,
+        EventSourceArn: queue.arn,
+        BatchSize: primary.consumer.batchSize,
+        ScalingConfig: { MaximumConcurrency: primary.consumer.maximumConcurrency },
+        Enabled: false,
+      }),
+    );
+    // As for the primary (sandbox/provision.ts): a queue created again carries no mapping moto would poll, so messages
+    // wait for the simulated consumer instead of moto's Docker runner.
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
+    const again = await makeQueue();
+    if (again.arn !== queue.arn) throw new DrProvisioningError(`re-created queue ${queueName} changed identity: ${again.arn}`);
+
+    // Each region's consumers read the database endpoint here; before a failover both name the primary.
+    const primaryEndpointAddress = required(source.Endpoint?.Address, 'primary endpoint');
+    for (const region of [primary.region, drRegion]) {
+      await new SSMClient(at(region)).send(new PutParameterCommand({ Name: dr.endpointParameterName, Value: primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    }
+
+    const zoneName = 'notification.sandbox.test.';
+    const recordName = `api.${zoneName}`;
+    const zone = await route53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: `sandbox-${primary.accountId}` }));
+    const hostedZoneId = required(zone.HostedZone?.Id, 'HostedZone.Id').replace(/^\/hostedzone\//, '');
+    const recordValues: Record<string, string> = {
+      [primary.region]: `${primary.spec.apiName}.execute-api.${primary.region}.amazonaws.com`,
+      [drRegion]: `${primary.spec.apiName}.execute-api.${drRegion}.amazonaws.com`,
+    };
+    const changes = [];
+    for (const [region, failover] of [
+      [primary.region, 'PRIMARY'],
+      [drRegion, 'SECONDARY'],
+    ] as const) {
+      const value = recordValues[region] ?? '';
+      const check = await route53.send(
+        new CreateHealthCheckCommand({
+          CallerReference: `sandbox-${primary.accountId}-${region}`,
+          HealthCheckConfig: { Type: 'HTTPS', FullyQualifiedDomainName: value, ResourcePath: '/health', RequestInterval: 30, FailureThreshold: 3 },
+        }),
+      );
+      changes.push({
+        Action: 'CREATE' as const,
+        ResourceRecordSet: {
+          Name: recordName,
+          Type: 'CNAME' as const,
+          SetIdentifier: region,
+          Failover: failover,
+          TTL: 60,
+          HealthCheckId: required(check.HealthCheck?.Id, 'HealthCheck.Id'),
+          ResourceRecords: [{ Value: value }],
+        },
+      });
+    }
+    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: changes } }));
+
+    return {
+      primaryRegion: primary.region,
+      drRegion,
+      replica: { identifier: dr.replicaIdentifier, arn: required(replica.DBInstanceArn, 'replica ARN'), endpointAddress: required(replica.Endpoint?.Address, 'replica endpoint') },
+      primaryEndpointAddress,
+      queue: { name: queueName, ...again },
+      consumer: { functionName: primary.consumer.functionName, mappingUuid: required(mapping.UUID, 'mapping UUID') },
+      endpointParameterName: dr.endpointParameterName,
+      hostedZoneId,
+      recordName,
+      recordValues,
+    };
+  } finally {
+    for (const client of [rdsPrimary, rds, sqs, lambda, route53]) client.destroy();
+  }
+}

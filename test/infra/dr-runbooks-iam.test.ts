@@ -1,0 +1,126 @@
+// The role the failover / failback documents run as, per region, judged by the IAM policy simulator (moto enforces no
+// IAM): it may promote only its region's configured replica, write only the endpoint parameter, enable only the
+// consumer's mapping and UPSERT only the configured failover CNAME; everything next to those is denied.
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RunbookDocuments } from '../../infra/lib/constructs/runbook-documents';
+import { watchedResources } from '../../shared/config/alarm-specs';
+import { defaultConfig } from '../../shared/config/defaults';
+import { disasterRecoveryScope } from '../../shared/config/dr-scope';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import type { EnvironmentName } from '../../shared/config/schema';
+import { deployedRoles, type DeployedRole } from './support/cfn-policies';
+import { policyFindings, simulate, type SimulatedCall } from './support/iam-simulation';
+import type { CfnTemplate } from './support/synth';
+
+const ACCOUNT = '111111111111';
+const ZONE = 'Z0123456789ABCDEFGHIJ';
+const RECORD = 'api.notification.example.com.';
+const overrides = { environments: { production: { disasterRecovery: { failoverRecordName: RECORD, hostedZoneId: ZONE } } } };
+
+function automationRole(environment: EnvironmentName, region: string, given: unknown = overrides): DeployedRole {
+  const config = parseAutomationConfig(mergeConfig(defaultConfig, given));
+  const app = new App();
+  const stack = new Stack(app, 'Docs', { env: { account: ACCOUNT, region } });
+  const dr = disasterRecoveryScope(config, environment, region);
+  new RunbookDocuments(stack, 'Runbooks', {
+    runbooksDir: join(__dirname, '..', '..', 'runbooks'),
+    roleName: `notification-runbooks-automation-${region}`,
+    targets: {
+      partition: 'aws',
+      account: ACCOUNT,
+      regions: [region],
+      environment,
+      watched: watchedResources(config, environment),
+      alarmNames: [],
+      stateTableArn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/notification-runbooks-state`,
+      ...(dr ? { disasterRecovery: dr } : {}),
+    },
+    functionArns: new Map(),
+    config,
+    environment,
+  });
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const role = deployedRoles(template, { partition: 'aws', region, account: ACCOUNT }).find((r) => r.name === `notification-runbooks-automation-${region}`);
+  if (!role) throw new Error('no automation role');
+  return role;
+}
+
+const db = (region: string, name: string) => `arn:aws:rds:${region}:${ACCOUNT}:db:${name}`;
+const param = (region: string, name: string) => `arn:aws:ssm:${region}:${ACCOUNT}:parameter/${name}`;
+const mapping = (region: string) => `arn:aws:lambda:${region}:${ACCOUNT}:event-source-mapping:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
+const fn = (region: string, name: string) => `arn:aws:lambda:${region}:${ACCOUNT}:function:${name}`;
+const change = (names: string[], actions: string[], types: string[] = ['CNAME']) => ({
+  'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+  'route53:ChangeResourceRecordSetsActions': actions,
+  'route53:ChangeResourceRecordSetsRecordTypes': types,
+});
+
+function calls(region: string, own: 'replica' | 'failback'): { allowed: SimulatedCall[]; denied: SimulatedCall[] } {
+  const mine = own === 'replica' ? 'notification-service-db-replica' : 'notification-service-db-failback';
+  const other = own === 'replica' ? 'notification-service-db-failback' : 'notification-service-db-replica';
+  const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({
+    action,
+    resource,
+    resourceAccount: resource.startsWith('arn:aws:route53') ? '' : ACCOUNT,
+    why,
+    ...(context ? { context } : {}),
+  });
+  return {
+    allowed: [
+      call('rds:PromoteReadReplica', db(region, mine), 'promotes its region\'s replica'),
+      call('rds:DescribeDBInstances', db(region, mine), 'reads the replica'),
+      call('ssm:PutParameter', param(region, 'notification-service/database/endpoint'), 'points the service at the database'),
+      call('ssm:GetParameters', param(region, 'notification-service/database/endpoint'), 'reads the parameter back'),
+      call('lambda:UpdateEventSourceMapping', mapping(region), 'enables the consumers', { 'lambda:FunctionArn': fn(region, 'notification-service-consumer') }),
+      call('route53:ListResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'reads the failover pair'),
+      call('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'swaps the failover pair', change(['api.notification.example.com'], ['UPSERT'])),
+    ],
+    denied: [
+      call('rds:PromoteReadReplica', db(region, 'notification-service-db'), 'the primary database is never promoted'),
+      call('rds:PromoteReadReplica', db(region, other), 'the other region\'s replica name'),
+      call('rds:PromoteReadReplica', db(region, 'reporting-db-replica'), 'another replica'),
+      call('ssm:PutParameter', param(region, 'notification-runbooks/kill-switch'), 'the kill switch is never written'),
+      call('ssm:PutParameter', param(region, 'notification-service/database/password'), 'another parameter'),
+      call('lambda:UpdateEventSourceMapping', mapping(region), 'another function\'s mapping', { 'lambda:FunctionArn': fn(region, 'billing-consumer') }),
+      call('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'another record name', change(['www.notification.example.com'], ['UPSERT'])),
+      call('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'the record plus another in one batch', change(['api.notification.example.com', 'mail.notification.example.com'], ['UPSERT'])),
+      call('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'a DELETE of the record', change(['api.notification.example.com'], ['DELETE'])),
+      call('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`, 'an A record of that name', change(['api.notification.example.com'], ['UPSERT'], ['A'])),
+      call('route53:ChangeResourceRecordSets', 'arn:aws:route53:::hostedzone/ZOTHERZONE0000000000', 'another hosted zone', change(['api.notification.example.com'], ['UPSERT'])),
+    ],
+  };
+}
+
+describe('the failover / failback documents\' role (IAM policy simulation)', () => {
+  it.each([
+    ['us-west-2 (dr): FailoverToDR', 'us-west-2', 'replica' as const],
+    ['us-east-1 (primary): FailbackToPrimary', 'us-east-1', 'failback' as const],
+  ])('%s: allows exactly its own promotion, parameter, mapping and record, and denies the calls beside them', async (_name, region, own) => {
+    const role = automationRole('production', region);
+    const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+    const { allowed, denied } = calls(region, own);
+    const results = async (list: SimulatedCall[]) => Promise.all(list.map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} (${c.why})`));
+    expect(await results(allowed)).toEqual(allowed.map((c) => `Allowed: ${c.action} (${c.why})`));
+    expect(await results(denied)).toEqual(denied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    expect(await policyFindings(role.policies.map((p) => ({ where: p.name, kind: 'identity', document: p.document })))).toEqual([]);
+  });
+
+  it('grants no promotion, parameter write or record change in an environment without a DR region, nor without a configured record', async () => {
+    for (const [environment, given, region] of [
+      ['staging', overrides, 'us-east-1'],
+      ['production', {}, 'us-west-2'],
+    ] as const) {
+      const role = automationRole(environment, region, given);
+      const actions = role.policies.flatMap((p) => p.document.Statement.flatMap((s) => [s.Action ?? []].flat()));
+      expect(actions).not.toContain('route53:ChangeResourceRecordSets');
+      if (environment === 'staging') {
+        expect(actions).not.toContain('rds:PromoteReadReplica');
+        expect(actions).not.toContain('ssm:PutParameter');
+      } else {
+        expect(actions).toEqual(expect.arrayContaining(['rds:PromoteReadReplica', 'ssm:PutParameter']));
+      }
+    }
+  });
+});
