@@ -3,7 +3,7 @@
 // consumer's mapping and UPSERT only the configured failover CNAME; everything next to those is denied.
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RunbookDocuments } from '../../infra/lib/constructs/runbook-documents';
 import { watchedResources } from '../../shared/config/alarm-specs';
 import { defaultConfig } from '../../shared/config/defaults';
@@ -19,7 +19,7 @@ const ZONE = 'Z0123456789ABCDEFGHIJ';
 const RECORD = 'api.notification.example.com.';
 const overrides = { environments: { production: { disasterRecovery: { failoverRecordName: RECORD, hostedZoneId: ZONE } } } };
 
-function automationRole(environment: EnvironmentName, region: string, given: unknown = overrides): DeployedRole {
+function synthDocuments(environment: EnvironmentName, region: string, given: unknown): Stack {
   const config = parseAutomationConfig(mergeConfig(defaultConfig, given));
   const app = new App();
   const stack = new Stack(app, 'Docs', { env: { account: ACCOUNT, region } });
@@ -41,6 +41,11 @@ function automationRole(environment: EnvironmentName, region: string, given: unk
     config,
     environment,
   });
+  return stack;
+}
+
+function automationRole(environment: EnvironmentName, region: string, given: unknown = overrides): DeployedRole {
+  const stack = synthDocuments(environment, region, given);
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
   const role = deployedRoles(template, { partition: 'aws', region, account: ACCOUNT }).find((r) => r.name === `notification-runbooks-automation-${region}`);
   if (!role) throw new Error('no automation role');
@@ -122,5 +127,12 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
         expect(actions).toEqual(expect.arrayContaining(['rds:PromoteReadReplica', 'ssm:PutParameter']));
       }
     }
+  });
+
+  it('warns at synth, naming the field, when an environment with a DR region has no failover record configured (and not when it has one)', () => {
+    const warning = Match.stringLikeRegexp('environments\\.production\\.disasterRecovery\\.failoverRecordName is not set');
+    Annotations.fromStack(synthDocuments('production', 'us-west-2', {})).hasWarning('*', warning);
+    Annotations.fromStack(synthDocuments('production', 'us-west-2', overrides)).hasNoWarning('*', warning);
+    Annotations.fromStack(synthDocuments('staging', 'us-east-1', {})).hasNoWarning('*', Match.stringLikeRegexp('failoverRecordName'));
   });
 });

@@ -1,7 +1,7 @@
 // The SSM Automation documents from runbooks/*.yaml, and the role they run as, granted exactly the APIs the documents call.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -133,6 +133,13 @@ export class RunbookDocuments extends Construct {
       });
     }
     if (this.documents.length === 0) return;
+    const dr = props.targets.disasterRecovery;
+    if (dr && !dr.failoverRecordName && this.documents.some((d) => d.actions.includes('route53:ChangeResourceRecordSets'))) {
+      Annotations.of(this).addWarningV2(
+        '@notification-runbooks/failover-record-unset',
+        `environments.${props.environment}.disasterRecovery.failoverRecordName is not set: the failover documents are deployed, but their role may not change any Route 53 record, so their switchRecord step will be refused (AccessDenied)`,
+      );
+    }
 
     const stack = Stack.of(this);
     this.role = new Role(this, 'AutomationRole', {
