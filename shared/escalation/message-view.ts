@@ -1,5 +1,6 @@
 // Pure: everything an escalation or resolution message says, as data; the email and chat renderers only lay it out.
 import type { TroubleshootingRow } from '../config/schema';
+import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
 import { acknowledgeStep, automationRun, runbookStep, type AutomationRun } from './next-step';
@@ -161,21 +162,7 @@ function tierVia(tier: EscalationTier): string {
   return tier.supportCase ? `AWS Support case (severity ${tier.supportCase.severityCode})` : tier.channels.join(', ');
 }
 
-// SSM parameter names are alphanumeric; values are resource names, ARNs, classes, sizes and rule descriptions (the
-// characters NotificationService-TroubleshootConnectionTimeout's RuleDescription allows): no quote, backtick, < > or |.
-const PARAMETER_NAME = /^[A-Za-z0-9]{1,64}$/;
-const PARAMETER_VALUE = /^[\w .:/@+=,#()[\]&;{}!$*-]{0,512}$/;
-
-/**
- * The next step is only ever one of the project's own documents (a troubleshooting row's runbook), with plain parameter
- * values: the command and the console link around it are built here, never taken from a decision.
- */
-export function isProjectRunbook(runbook: { documentName: string; parameters: Record<string, readonly string[]> }, rows: readonly TroubleshootingRow[]): boolean {
-  if (!rows.some((row) => row.runbook === runbook.documentName)) return false;
-  return Object.entries(runbook.parameters).every(
-    ([name, values]) => PARAMETER_NAME.test(name) && Array.isArray(values) && values.length <= 10 && values.every((v) => typeof v === 'string' && PARAMETER_VALUE.test(v)),
-  );
-}
+export { isProjectRunbook } from '../report/project-runbook';
 
 export function buildMessageView(input: MessageInput): MessageView {
   const { incident, tier, now, kind } = input;

@@ -48,8 +48,8 @@ export interface ClaimedWork<Intent, Result> {
   failed(error: Error): Result;
   /** Reports and records the result (audit, bus); a failure here releases the claim and is retried. */
   record(result: Result): Promise<void>;
-  /** What the completed claim says about the result. */
-  outcome(result: Result): { outcome: string; reason: string };
+  /** What the completed claim says about the result (and the next step it named, for a later duplicate). */
+  outcome(result: Result): { outcome: string; reason: string; runbook?: unknown };
 }
 
 function heldSeconds(existing: ClaimRecord | undefined, now: Date): number {
@@ -116,8 +116,8 @@ export async function runUnderClaim<Intent, Result>(
 
   try {
     await work.record(result);
-    const { outcome, reason } = work.outcome(result);
-    await store.complete(claimName, incidentKey, owner, outcome, reason);
+    const { outcome, reason, runbook } = work.outcome(result);
+    await (runbook === undefined ? store.complete(claimName, incidentKey, owner, outcome, reason) : store.complete(claimName, incidentKey, owner, outcome, reason, runbook));
   } catch (error) {
     const classified = classifyAwsError(error, `record ${work.what}`);
     logger.error('could not record the decision: the event will be retried', { error: classified, claim: claimName, result });

@@ -9,10 +9,11 @@ import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
 import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
+import { isProjectRunbook } from '../report/project-runbook';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import type { Decision, HealthReading, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
+import type { Decision, HealthReading, ManualRunbook, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
 
@@ -136,10 +137,15 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
     what: 'incident claim',
     label: playbook.name,
     duplicate: (existing) => {
+      // The next step the first delivery named, as it recorded it (checked: one of the project's runbooks, plain
+      // parameters), so a runbook that re-runs the inspection on the same state change still learns the rule it named.
+      const recorded = existing?.status === 'COMPLETED' ? existing.runbook : undefined;
+      const runbook = recorded !== undefined && isProjectRunbook(recorded as ManualRunbook, runtime.config.troubleshooting) ? (recorded as ManualRunbook) : undefined;
       const decision = decide({
         ...eventBase,
         outcome: 'skipped',
         reason: `duplicate delivery: incident already ${existing?.status === 'COMPLETED' ? `handled (${existing.outcome ?? 'done'})` : 'being handled by another invocation'}`,
+        ...(runbook ? { runbook } : {}),
       });
       // The first delivery reports the incident; duplicates are logged and counted only.
       reportLocally(deps, decision);
@@ -154,7 +160,7 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
         escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
       }),
     record: (decision) => report(deps, decision, event),
-    outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
+    outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason, ...(decision.runbook ? { runbook: decision.runbook } : {}) }),
   });
 }
 

@@ -17,6 +17,8 @@ export interface ClaimRecord {
   intent?: unknown;
   outcome?: string;
   reason?: string;
+  /** The next step the decision named (a runbook and its parameters), recorded on completion; read back, it is checked. */
+  runbook?: unknown;
 }
 
 export type ClaimResult =
@@ -63,8 +65,18 @@ function isConditionalFailure(error: unknown): boolean {
  * The claim a conditional PutItem was refused by (ConditionalCheckFailedException.Item with ALL_OLD), in DynamoDB's
  * attribute-value form: only its scalar fields are read, which is all a duplicate needs.
  */
+type RawAttribute = { S?: string; N?: string; M?: Record<string, RawAttribute>; L?: RawAttribute[] };
+
+/** A recorded next step from its raw attribute (a map of documentName and lists of strings); its checks come later. */
+function runbookOfAttribute(value: RawAttribute | undefined): unknown {
+  const documentName = value?.M?.documentName?.S;
+  const parameters = value?.M?.parameters?.M;
+  if (documentName === undefined || parameters === undefined) return undefined;
+  return { documentName, parameters: Object.fromEntries(Object.entries(parameters).map(([name, list]) => [name, (list.L ?? []).map((v) => v.S)])) };
+}
+
 function claimOfRefusal(error: unknown): ClaimRecord | undefined {
-  const item = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
+  const item = (error as { Item?: Record<string, RawAttribute> }).Item;
   const status = item?.status?.S;
   if (!item || (status !== 'IN_PROGRESS' && status !== 'COMPLETED')) return undefined;
   const text = (name: string): string | undefined => item[name]?.S;
@@ -75,6 +87,7 @@ function claimOfRefusal(error: unknown): ClaimRecord | undefined {
     ...(text('claimedAt') ? { claimedAt: text('claimedAt') } : {}),
     ...(text('outcome') ? { outcome: text('outcome') } : {}),
     ...(text('reason') ? { reason: text('reason') } : {}),
+    ...(item.runbook ? { runbook: runbookOfAttribute(item.runbook) } : {}),
   };
 }
 
@@ -145,11 +158,12 @@ export class IncidentStore {
     await this.ownedUpdate(playbook, incidentKey, owner, 'SET intent = :intent', { ':intent': intent });
   }
 
-  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string): Promise<void> {
-    await this.ownedUpdate(playbook, incidentKey, owner, 'SET #status = :completed, outcome = :outcome, reason = :reason', {
+  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string, runbook?: unknown): Promise<void> {
+    await this.ownedUpdate(playbook, incidentKey, owner, `SET #status = :completed, outcome = :outcome, reason = :reason${runbook === undefined ? '' : ', runbook = :runbook'}`, {
       ':completed': 'COMPLETED',
       ':outcome': outcome,
       ':reason': reason,
+      ...(runbook === undefined ? {} : { ':runbook': runbook }),
     });
   }
 

@@ -53,7 +53,7 @@ describe(DOCUMENT, () => {
   });
 
   // Each run inspects a state change of its own: the inspection of a state change already inspected is a duplicate
-  // delivery and names no rule (see the last test).
+  // delivery and answers with the rule it recorded (see the last test).
   beforeEach(async () => {
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'OK');
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
@@ -124,16 +124,33 @@ describe(DOCUMENT, () => {
     expect(await databaseReachable(ec2, account)).toBe(true);
   });
 
-  it('refuses, naming no rule, when this state change was already inspected (a duplicate delivery names no finding)', async () => {
+  it('on a state change already inspected, holds to the rule the first inspection named: another rule refused, the named one added after approval', async () => {
+    // The rule missing (removed again if an earlier test added it, with the document's description); this state change
+    // is inspected once, its rule rejected.
+    const { database, lambda } = account.topology.vpc.securityGroupIds;
+    const [group] = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [database] }))).SecurityGroups ?? [];
+    const added = (group?.IpPermissions ?? []).filter((p) => p.FromPort === POSTGRES_PORT && (p.UserIdGroupPairs ?? []).some((pair) => pair.GroupId === lambda));
+    if (added.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: database, IpPermissions: added }));
+    expect(await databaseReachable(ec2, account)).toBe(false);
     const first = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--reject']);
     expect(decisionOf(first.result, 'inspectSecurityGroups')).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate' });
     const before = await ingressRules(ec2, account);
 
-    const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
-
-    expect(status).toBe(1);
-    expect(decisionOf(result, 'inspectSecurityGroups')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
-    expect(result.failure).toMatchObject({ step: 'checkRuleMatchesFinding', message: expect.stringContaining('produced no output NamedGroupId') });
+    // The same state change again: the inspection is a duplicate delivery and answers with the rule it recorded.
+    const other = await rehearseDocument(DOCUMENT, { ...fix, Port: 6379 }, account.env, [...approveAs, '--approve']);
+    expect(decisionOf(other.result, 'inspectSecurityGroups')).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('duplicate'),
+      runbook: { documentName: DOCUMENT, parameters: { SecurityGroupId: [fix.SecurityGroupId], SourceSecurityGroupId: [fix.SourceSecurityGroupId], Port: ['5432'] } },
+    });
+    expect(other.status).toBe(1);
+    expect(other.result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
     expect(await ingressRules(ec2, account)).toEqual(before);
+
+    const named = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
+    expect(decisionOf(named.result, 'inspectSecurityGroups')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
+    expectSucceeded(named);
+    expect(named.result.steps.map((s) => s.step)).toContain('authorizeIngress');
+    expect(await databaseReachable(ec2, account)).toBe(true);
   });
 });

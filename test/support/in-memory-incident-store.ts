@@ -34,8 +34,8 @@ export class InMemoryIncidentStore implements StorePort {
     this.owned(playbook, incidentKey, owner).intent = intent;
   }
 
-  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string): Promise<void> {
-    Object.assign(this.owned(playbook, incidentKey, owner), { status: 'COMPLETED', outcome, reason });
+  async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string, runbook?: unknown): Promise<void> {
+    Object.assign(this.owned(playbook, incidentKey, owner), { status: 'COMPLETED', outcome, reason, ...(runbook === undefined ? {} : { runbook: structuredClone(runbook) }) });
   }
 
   async release(playbook: string, incidentKey: string, owner: string): Promise<void> {

@@ -147,6 +147,55 @@ describe('runPlaybook', () => {
     expect(counter.value).toBe(2);
   });
 
+  describe('a duplicate of a completed incident answers with the next step the first delivery recorded', () => {
+    const ROW_RUNBOOK = 'NotificationService-TroubleshootConnectionTimeout';
+    const named = { documentName: ROW_RUNBOOK, parameters: { SecurityGroupId: ['sg-0db'], SourceSecurityGroupId: ['sg-0fn'], Port: ['5432'] } };
+    function namingPlaybook(): Playbook<Counter, Target, { value: number }, Change> {
+      return { ...counterPlaybook(), plan: () => ({ kind: 'escalate', cause: 'diagnosis', reason: 'missing ingress rule', runbook: named }) };
+    }
+
+    it('carries the recorded runbook and its parameters, with no change and nothing published', async () => {
+      const { deps, store, published, counter } = setup();
+      const withRunbook = { ...deps, playbook: namingPlaybook() };
+      const first = await runPlaybook(withRunbook, event());
+      expect(first).toMatchObject({ outcome: 'escalate', runbook: named });
+      expect([...store.claims.values()][0]).toMatchObject({ status: 'COMPLETED', outcome: 'escalate', runbook: named });
+
+      const again = await runPlaybook(withRunbook, event());
+
+      expect(again).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate delivery'), runbook: named });
+      expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+      expect(counter.applyCalls).toBe(0);
+    });
+
+    it.each([
+      ['a document that is not one of the project\'s runbooks', { ...named, documentName: 'AWS-RunShellScript' }],
+      ['a parameter value with markup', { ...named, parameters: { ...named.parameters, Port: ['<https://evil|5432>'] } }],
+      ['something that is not a runbook', 'run this'],
+    ])('drops a recorded runbook that was tampered in the table: %s', async (_what, tampered) => {
+      const { deps, store } = setup();
+      const withRunbook = { ...deps, playbook: namingPlaybook() };
+      await runPlaybook(withRunbook, event());
+      const [claim] = [...store.claims.values()];
+      if (!claim) throw new Error('no claim recorded');
+      claim.runbook = tampered;
+
+      const again = await runPlaybook(withRunbook, event());
+
+      expect(again).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate delivery') });
+      expect(again.runbook).toBeUndefined();
+    });
+
+    it('names no runbook while the first delivery is still in progress', async () => {
+      const { deps } = setup();
+      const withRunbook = { ...deps, playbook: namingPlaybook() };
+      const [a, b] = await Promise.all([runPlaybook(withRunbook, event()), runPlaybook(withRunbook, event())]);
+      const duplicate = [a, b].find((d) => d?.outcome === 'skipped');
+      expect(duplicate?.reason).toContain('being handled by another invocation');
+      expect(duplicate?.runbook).toBeUndefined();
+    });
+  });
+
   it('does nothing for an event whose alarm has since gone back to OK', async () => {
     const { deps, counter } = setup({ alarmState: 'OK' });
     expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('stale') });
