@@ -11,6 +11,7 @@ import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } fro
 import { sdkCatalog, type SdkCatalog } from '../sdk-catalog';
 import { sdkModels } from '../sdk-model';
 import { apiInputProblems, selectorProblem } from './api-inputs';
+import { approverProblems, approversFromParameters, isApprovalGated, ungatedChanges } from './approvals';
 import { automationSchemaValidator } from './automation-schema';
 import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
 import { describeSubstitutions, hasPlaceholder, substitute, weakest, type Substitution } from './placeholders';
@@ -366,6 +367,21 @@ function checkFlow(model: RunbookModel, graph: FlowGraph, out: Collector): void 
   }
 }
 
+function checkApprovals(model: RunbookModel, graph: FlowGraph, out: Collector): void {
+  for (const problem of approverProblems(model)) out.add(problem.severity, problem.rule, problem.message, { step: problem.step, path: problem.path });
+  if (!isApprovalGated(model)) return;
+  for (const { step, path, change } of ungatedChanges(model, graph)) {
+    const what = `${step.name} (${step.action}${typeof step.inputs.Api === 'string' ? ` ${String(step.inputs.Service)} ${step.inputs.Api}` : ''})`;
+    const route = path.join(' -> ');
+    if (change === 'yes') {
+      out.add('error', 'ungated-change', `the document declares itself approval-gated, but ${what} changes something and is reached without an approval: ${route}`, { step });
+    } else {
+      out.add('warning', 'possibly-ungated-change', `the document declares itself approval-gated, and ${what} may change something (the linter cannot tell) and is reached without an approval: ${route}`, { step });
+    }
+  }
+  for (const problem of approversFromParameters(model)) out.add(problem.severity, problem.rule, problem.message, { step: problem.step, path: problem.path });
+}
+
 interface ReferenceContext {
   model: RunbookModel;
   graph: FlowGraph;
@@ -573,6 +589,7 @@ export function lintRunbook(runbook: LoadedRunbook, options: LintOptions = {}): 
   checkSteps(model, out);
   const graph = flowGraph(model);
   checkFlow(model, graph, out);
+  checkApprovals(model, graph, out);
   checkReferences(model, graph, out);
   checkApis(model, options.catalog ?? sdkCatalog(), out);
   if (options.policy) checkRole(model, options.policy, out);
