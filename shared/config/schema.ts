@@ -246,6 +246,18 @@ export const checkDbConnectionsPolicySchema = z.strictObject({
   windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
   /** A saturation reading holds back playbooks that add connections (scale-consumers) this long, unless re-read sooner. */
   saturationHoldMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  /** RDS DiskQueueDepth (average) at or above this names the database's storage I/O as the cause. */
+  diskQueueDepth: z._default(z.number().check(z.minimum(1), z.maximum(10000)), 10),
+  /** RDS FreeStorageSpace (lowest) at or below this share of the allocated storage names storage as the cause. */
+  freeStoragePercent: z._default(z.number().check(z.minimum(1), z.maximum(99)), 10),
+  /** ElastiCache EngineCPUUtilization (the Redis thread) at or above this names the cache's CPU as the cause. */
+  cacheEngineCpuPercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 90),
+  /** ElastiCache CacheHitRate (average) below this names cache misses as the cause. */
+  cacheHitRatePercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 80),
+  /** ElastiCache CurrConnections at or above this share of Redis maxclients (65000 on ElastiCache) names cache connections. */
+  cacheConnectionsPercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 80),
+  /** ElastiCache ReplicationLag of a replica at or above this names cache replication as the cause. */
+  cacheReplicationLagSeconds: z._default(z.number().check(z.minimum(0.1), z.maximum(3600)), 5),
 });
 
 const securityGroupRefSchema = z.string().check(z.minLength(1), z.maxLength(255));
@@ -268,6 +280,8 @@ export const serviceDependenciesSchema = z.strictObject({
       securityGroups: z.array(securityGroupRefSchema).check(z.minLength(1)),
       /** Subnet ids or CIDRs its nodes use; without them only group references can be proven. */
       subnets: z.optional(z.array(z.string().check(z.minLength(1)))),
+      /** The ElastiCache replication group High Latency reads (DescribeReplicationGroups, its nodes' metrics); default: name. */
+      replicationGroupId: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an ElastiCache replication group id like notification-service-cache'))),
     }),
   ),
 });

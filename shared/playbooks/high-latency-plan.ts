@@ -1,4 +1,6 @@
-// Pure diagnosis for High Latency -> check DB connections: connections vs max_connections, CPU, replica lag; name the cause.
+// Pure diagnosis for High Latency: the database (connections vs max_connections, CPU, replica lag, storage), the cache
+// (ElastiCache Redis: engine CPU, hit rate, evictions, connections, replication lag, status) and the function itself
+// (its Duration); names the likely cause with its figures.
 import type { AutomationConfig } from '../config/schema';
 import type { AlarmStateValue } from '../events/alarm-event';
 import type { Plan } from '../pipeline/types';
@@ -39,10 +41,45 @@ export interface DbConnectionsObservation {
     writeLatencySeconds: MetricSeries;
     /** Per instance (the database if it is a replica, and its read replicas): RDS publishes ReplicaLag on replicas only. */
     replicaLagSeconds: Record<string, MetricSeries>;
+    /** RDS FreeStorageSpace (Minimum), bytes. */
+    freeStorageSpaceBytes: MetricSeries;
+    /** RDS DiskQueueDepth (Average): I/Os waiting for the volume. */
+    diskQueueDepth: MetricSeries;
   };
+  /** RDS AllocatedStorage (GiB), to judge FreeStorageSpace as a share. */
+  allocatedStorageGiB?: number;
+  /** The caches the service uses (dependencies.caches), each read through ElastiCache. */
+  caches: CacheObservation[];
+  /** The service's function and its Duration (AWS/Lambda, milliseconds), when the environment owns one. */
+  function?: { functionName: string; durationAverageMs: MetricSeries; durationMaximumMs: MetricSeries };
+  /** The row's latency threshold (ms): the document's "Response time > 500ms". */
+  latencyThresholdMs: number;
 }
 
-export type DbCause = 'connections' | 'cpu' | 'replica-lag' | 'none';
+/** One ElastiCache Redis replication group: its identity and status (Describe*), and each node's metrics. */
+export interface CacheObservation {
+  replicationGroupId: string;
+  /** Set when the group could not be described (not found): the cache cannot be judged. */
+  missing?: string;
+  status?: string;
+  nodeType?: string;
+  automaticFailover?: string;
+  nodes: Array<{
+    cacheClusterId: string;
+    role: 'primary' | 'replica';
+    /** DescribeCacheClusters CacheClusterStatus. */
+    status?: string;
+    engineCpuPercent: MetricSeries;
+    currConnections: MetricSeries;
+    /** Sum per minute. */
+    evictions: MetricSeries;
+    cacheHitRatePercent: MetricSeries;
+    /** Published on replicas only (seconds). */
+    replicationLagSeconds: MetricSeries;
+  }>;
+}
+
+export type DbCause = 'connections' | 'cpu' | 'replica-lag' | 'storage' | 'disk-queue' | 'none';
 
 export interface DbDiagnosis {
   /** The likely cause: the first that holds of connections, CPU, replica lag. */
@@ -57,6 +94,8 @@ export interface DbDiagnosis {
   replicaLag?: { instance: string; seconds: number };
   /** "likely cause: connection saturation on db — ..." */
   headline: string;
+  /** The headline of the likely cause alone, without "(also: ...)". */
+  primaryHeadline: string;
   findings: string[];
 }
 
@@ -125,12 +164,31 @@ export function diagnoseDatabase(observation: DbConnectionsObservation, policy: 
   else findings.push(`ReplicaLag: ${lags.map((l) => `${l.instance} ${fixed(l.seconds, 0)} s`).join(', ')} (cause at ${policy.replicaLagSeconds} s)`);
   if (worstLag && worstLag.seconds >= policy.replicaLagSeconds) causes.push('replica-lag');
 
+  const GIB = 1024 ** 3;
+  const freeStorage = lowest(metrics.freeStorageSpaceBytes);
+  const allocated = observation.allocatedStorageGiB;
+  const freePercent = freeStorage !== undefined && allocated ? (freeStorage / (allocated * GIB)) * 100 : undefined;
+  if (freeStorage === undefined) findings.push(`FreeStorageSpace: no datapoints in the last ${windowMinutes} min`);
+  else {
+    findings.push(
+      `FreeStorageSpace: lowest ${fixed(freeStorage / GIB)} GiB` +
+        (freePercent !== undefined ? ` (${fixed(freePercent)}% of ${allocated} GiB allocated; cause at ${policy.freeStoragePercent}% or less)` : ''),
+    );
+  }
+  if (freePercent !== undefined && freePercent <= policy.freeStoragePercent) causes.push('storage');
+  const queueDepth = latest(metrics.diskQueueDepth);
+  if (queueDepth === undefined) findings.push(`DiskQueueDepth: no datapoints in the last ${windowMinutes} min`);
+  else findings.push(`DiskQueueDepth: ${fixed(queueDepth)} now, peak ${fixed(peak(metrics.diskQueueDepth) ?? queueDepth)} (cause at ${policy.diskQueueDepth})`);
+  if (queueDepth !== undefined && queueDepth >= policy.diskQueueDepth) causes.push('disk-queue');
+
   const figures = describeConnections({ ...(connections !== undefined ? { connections } : {}), ...(max.value !== undefined ? { maxConnections: max.value } : {}), ...(percent !== undefined ? { percent } : {}) }, max.estimated);
   const cause = causes[0] ?? 'none';
   const headlines: Record<DbCause, string> = {
     connections: `likely cause: connection saturation on ${db} — ${figures}, at or above ${policy.saturationPercent}%`,
     cpu: `likely cause: CPU on ${db} — CPUUtilization ${fixed(cpu ?? 0)}% at or above ${policy.cpuPercent}%`,
     'replica-lag': `likely cause: replica lag — ${worstLag?.instance ?? '?'} is ${fixed(worstLag?.seconds ?? 0, 0)} s behind ${db} (at or above ${policy.replicaLagSeconds} s)`,
+    storage: `likely cause: storage on ${db} — FreeStorageSpace ${fixed((freeStorage ?? 0) / GIB)} GiB, ${fixed(freePercent ?? 0)}% of ${allocated ?? '?'} GiB (at or below ${policy.freeStoragePercent}%)`,
+    'disk-queue': `likely cause: storage I/O on ${db} — DiskQueueDepth ${fixed(queueDepth ?? 0)} (at or above ${policy.diskQueueDepth})`,
     none:
       `no database cause found on ${db} — ${figures}, CPU ${cpu !== undefined ? `${fixed(cpu)}%` : 'unknown'}, ` +
       `${worstLag ? `replica lag ${fixed(worstLag.seconds, 0)} s` : 'no replica lag'}: look at the function and the API integration`,
@@ -146,7 +204,198 @@ export function diagnoseDatabase(observation: DbConnectionsObservation, policy: 
     ...(cpu !== undefined ? { cpuPercent: cpu } : {}),
     ...(worstLag ? { replicaLag: worstLag } : {}),
     headline: `${headlines[cause]}${also.length ? ` (also: ${also.join(', ')})` : ''}`,
+    primaryHeadline: headlines[cause],
     findings,
+  };
+}
+
+/** ElastiCache (Redis OSS) maxclients: 65000, not modifiable (ElastiCache "Redis OSS-specific parameters"). */
+export const REDIS_MAX_CLIENTS = 65000;
+
+export type CacheCause = 'status' | 'engine-cpu' | 'hit-rate' | 'connections' | 'replication-lag';
+
+export interface CacheDiagnosis {
+  replicationGroupId: string;
+  /** Every cause that holds, in the order status, engine-cpu, hit-rate, connections, replication-lag. */
+  causes: CacheCause[];
+  /** The likely cause's headline, when there is one. */
+  primaryHeadline?: string;
+  /** False when the cache could not be described or reported no datapoints: "healthy" is never assumed. */
+  judged: boolean;
+  /** "hit rate 97.0%, engine CPU 12.0%" for the no-cause headline. */
+  summary: string;
+  findings: string[];
+}
+
+const sum = (series: MetricSeries): number => series.values.reduce((total, v) => total + v, 0);
+
+export function diagnoseCache(cache: CacheObservation, policy: DbConnectionsPolicy, windowMinutes: number): CacheDiagnosis {
+  const id = cache.replicationGroupId;
+  const label = `cache ${id}`;
+  if (cache.missing !== undefined) {
+    return { replicationGroupId: id, causes: [], judged: false, summary: `${label} not judged (${cache.missing})`, findings: [`ElastiCache ${id}: ${cache.missing}: the cache cannot be judged`] };
+  }
+  const findings: string[] = [
+    `ElastiCache ${id}: ${cache.status ?? 'status unknown'}, ${cache.nodeType ?? '?'}, ${cache.nodes.length} node(s), automatic failover ${cache.automaticFailover ?? 'unknown'}`,
+  ];
+  const headlines = new Map<CacheCause, string>();
+  const notAvailable = [
+    ...(cache.status !== undefined && cache.status !== 'available' ? [`the replication group is ${cache.status}`] : []),
+    ...cache.nodes.filter((n) => n.status !== undefined && n.status !== 'available').map((n) => `${n.cacheClusterId} is ${n.status ?? '?'}`),
+  ];
+  if (notAvailable.length) headlines.set('status', `likely cause: the cache ${id} — ${notAvailable.join(', ')}, not available (a failover, modification or maintenance in progress)`);
+
+  const worst = <T extends { value: number }>(items: T[], higher: boolean): T | undefined =>
+    items.reduce<T | undefined>((w, item) => (w === undefined || (higher ? item.value > w.value : item.value < w.value) ? item : w), undefined);
+  const perNode = (pick: (n: CacheObservation['nodes'][number]) => MetricSeries) =>
+    cache.nodes.flatMap((n) => {
+      const value = latest(pick(n));
+      return value === undefined ? [] : [{ node: n.cacheClusterId, value }];
+    });
+
+  const cpu = perNode((n) => n.engineCpuPercent);
+  const hit = perNode((n) => n.cacheHitRatePercent);
+  const conns = perNode((n) => n.currConnections);
+  const lag = cache.nodes.filter((n) => n.role === 'replica').flatMap((n) => {
+    const value = latest(n.replicationLagSeconds);
+    return value === undefined ? [] : [{ node: n.cacheClusterId, value }];
+  });
+  const evictions = cache.nodes.map((n) => ({ node: n.cacheClusterId, value: sum(n.evictions), points: n.evictions.values.length }));
+  const evictedTotal = evictions.reduce((total, e) => total + e.value, 0);
+  const anyData = cpu.length + hit.length + conns.length + lag.length + evictions.filter((e) => e.points > 0).length > 0;
+
+  for (const n of cache.nodes) {
+    const parts = [
+      `${n.role}`,
+      n.status ? n.status : undefined,
+      latest(n.engineCpuPercent) !== undefined ? `EngineCPUUtilization ${fixed(latest(n.engineCpuPercent) ?? 0)}%` : 'EngineCPUUtilization no data',
+      latest(n.cacheHitRatePercent) !== undefined ? `CacheHitRate ${fixed(latest(n.cacheHitRatePercent) ?? 0)}%` : 'CacheHitRate no data',
+      n.evictions.values.length ? `Evictions ${sum(n.evictions)} in ${windowMinutes} min` : 'Evictions no data',
+      latest(n.currConnections) !== undefined ? `CurrConnections ${latest(n.currConnections) ?? 0}` : 'CurrConnections no data',
+      ...(n.role === 'replica' ? [latest(n.replicationLagSeconds) !== undefined ? `ReplicationLag ${fixed(latest(n.replicationLagSeconds) ?? 0)} s` : 'ReplicationLag no data'] : []),
+    ].filter((p): p is string => p !== undefined);
+    findings.push(`  ${n.cacheClusterId}: ${parts.join(', ')}`);
+  }
+  if (!anyData) findings.push(`ElastiCache ${id}: no datapoints in the last ${windowMinutes} min: the cache cannot be judged from its metrics`);
+
+  const hotCpu = worst(cpu, true);
+  if (hotCpu && hotCpu.value >= policy.cacheEngineCpuPercent) {
+    headlines.set('engine-cpu', `likely cause: the cache ${id} — EngineCPUUtilization ${fixed(hotCpu.value)}% on ${hotCpu.node} (at or above ${policy.cacheEngineCpuPercent}%)`);
+  }
+  const lowHit = worst(hit, false);
+  if (lowHit && lowHit.value < policy.cacheHitRatePercent) {
+    headlines.set(
+      'hit-rate',
+      `likely cause: the cache ${id} — CacheHitRate ${fixed(lowHit.value)}% on ${lowHit.node} (below ${policy.cacheHitRatePercent}%), ` +
+        `${evictedTotal} evictions in ${windowMinutes} min: misses go to the database`,
+    );
+  }
+  const busy = worst(conns, true);
+  const busyPercent = busy ? (busy.value / REDIS_MAX_CLIENTS) * 100 : undefined;
+  if (busy && busyPercent !== undefined && busyPercent >= policy.cacheConnectionsPercent) {
+    headlines.set(
+      'connections',
+      `likely cause: the cache ${id} — CurrConnections ${busy.value} on ${busy.node}, ${fixed(busyPercent)}% of maxclients ${REDIS_MAX_CLIENTS} (at or above ${policy.cacheConnectionsPercent}%)`,
+    );
+  }
+  const behind = worst(lag, true);
+  if (behind && behind.value >= policy.cacheReplicationLagSeconds) {
+    headlines.set('replication-lag', `likely cause: the cache ${id} — ${behind.node} replicates ${fixed(behind.value)} s behind (at or above ${policy.cacheReplicationLagSeconds} s)`);
+  }
+  const order: CacheCause[] = ['status', 'engine-cpu', 'hit-rate', 'connections', 'replication-lag'];
+  const causes = order.filter((c) => headlines.has(c));
+  const summary = anyData
+    ? `cache ${id} CacheHitRate ${lowHit ? `${fixed(lowHit.value)}%` : 'unknown'}, EngineCPUUtilization ${hotCpu ? `${fixed(hotCpu.value)}%` : 'unknown'}, ${evictedTotal} evictions`
+    : `cache ${id} not judged (no datapoints)`;
+  const primary = causes[0];
+  return {
+    replicationGroupId: id,
+    causes,
+    ...(primary ? { primaryHeadline: headlines.get(primary) ?? '' } : {}),
+    judged: anyData || causes.includes('status'),
+    summary,
+    findings,
+  };
+}
+
+export type LatencyComponent = 'database' | 'cache' | 'function' | 'none';
+
+export interface LatencyDiagnosis {
+  /** Where the latency most likely comes from: the database first (the document's "Check DB connections"), then the cache, then the function itself. */
+  component: LatencyComponent;
+  headline: string;
+  findings: string[];
+  database: DbDiagnosis;
+  caches: CacheDiagnosis[];
+  /** The function's latest average Duration (ms), when read. */
+  functionDurationMs?: number;
+}
+
+/** Names the likely cause of High Latency among the database, the cache and the function, with its figures. */
+export function diagnoseLatency(observation: DbConnectionsObservation, policy: DbConnectionsPolicy): LatencyDiagnosis {
+  const database = diagnoseDatabase(observation, policy);
+  const caches = observation.caches.map((cache) => diagnoseCache(cache, policy, observation.windowMinutes));
+  const findings = [...database.findings, ...caches.flatMap((c) => c.findings)];
+
+  const fn = observation.function;
+  const durationMs = fn ? latest(fn.durationAverageMs) : undefined;
+  const slowFunction = durationMs !== undefined && durationMs >= observation.latencyThresholdMs;
+  if (fn) {
+    findings.push(
+      durationMs === undefined
+        ? `Duration of ${fn.functionName}: no datapoints in the last ${observation.windowMinutes} min`
+        : `Duration of ${fn.functionName}: ${fixed(durationMs, 0)} ms average now, maximum ${fixed(peak(fn.durationMaximumMs) ?? durationMs, 0)} ms over ${observation.windowMinutes} min ` +
+            `(latency threshold ${observation.latencyThresholdMs} ms)`,
+    );
+  } else {
+    findings.push('Duration: the environment owns no function to read');
+  }
+
+  const cacheCauses = caches.flatMap((c) => c.causes.map((cause) => ({ cache: c, cause })));
+  const others: string[] = [
+    ...database.causes.filter((c) => c !== 'none').map((c) => `database ${c}`),
+    ...cacheCauses.map(({ cache, cause }) => `cache ${cache.replicationGroupId} ${cause}`),
+    ...(slowFunction && fn ? [`function ${fn.functionName} duration`] : []),
+  ];
+  let component: LatencyComponent;
+  let primary: string;
+  if (database.cause !== 'none') {
+    component = 'database';
+    primary = database.primaryHeadline;
+  } else if (cacheCauses[0]) {
+    component = 'cache';
+    primary = cacheCauses[0].cache.primaryHeadline ?? '';
+  } else if (slowFunction && fn) {
+    component = 'function';
+    primary =
+      `likely cause: the function itself — ${fn.functionName} Duration ${fixed(durationMs ?? 0, 0)} ms average, at or above the ${observation.latencyThresholdMs} ms ` +
+      `latency threshold, while the database and the cache show no cause`;
+  } else {
+    component = 'none';
+    const unjudged = caches.filter((c) => !c.judged).map((c) => c.replicationGroupId);
+    primary =
+      `no cause found in the database, the cache or the function — ${describeConnections(
+        {
+          ...(database.connections !== undefined ? { connections: database.connections } : {}),
+          ...(database.maxConnections.value !== undefined ? { maxConnections: database.maxConnections.value } : {}),
+          ...(database.connectionsPercent !== undefined ? { percent: database.connectionsPercent } : {}),
+        },
+        database.maxConnections.estimated,
+      )}, CPU ${database.cpuPercent !== undefined ? `${fixed(database.cpuPercent)}%` : 'unknown'}` +
+      `${caches.map((c) => `, ${c.summary}`).join('')}` +
+      `${fn ? `, ${fn.functionName} Duration ${durationMs !== undefined ? `${fixed(durationMs, 0)} ms` : 'unknown'}` : ''}` +
+      `${unjudged.length ? ` (not judged: ${unjudged.join(', ')})` : ''}: look at the API Gateway integration`;
+  }
+  // The database's own other causes keep their short names ("also: cpu"); the first "other" is the likely cause itself.
+  const alsoText: string[] =
+    component === 'database' ? [...database.causes.slice(1), ...others.filter((o) => !o.startsWith('database '))] : others.slice(1);
+  return {
+    component,
+    headline: `${primary}${alsoText.length ? ` (also: ${alsoText.join(', ')})` : ''}`,
+    findings,
+    database,
+    caches,
+    ...(durationMs !== undefined ? { functionDurationMs: durationMs } : {}),
   };
 }
 
@@ -180,7 +429,8 @@ export interface DbConnectionsPlanInput {
 /** ALARM: name the cause and escalate (cause "diagnosis"); OK: nothing to do, the figures are reported. It never changes anything. */
 export function planDbConnectionsCheck(input: DbConnectionsPlanInput): Plan<never> {
   const { observation, policy } = input;
-  const diagnosis = diagnoseDatabase(observation, policy);
+  const latency = diagnoseLatency(observation, policy);
+  const diagnosis = { ...latency.database, headline: latency.headline, findings: latency.findings };
   const hold = diagnosis.saturated
     ? [`scale-consumers holds back until ${connectionsReading(observation, diagnosis, policy, '').saturatedUntil ?? '?'}: more consumers would open more connections`]
     : [];

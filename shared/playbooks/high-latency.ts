@@ -1,16 +1,27 @@
-// High Latency (response > 500 ms) -> check DB connections: the playbook module for handler check-db-connections.
+// High Latency (response > 500 ms) -> check DB connections, the cache and the function: the playbook module for handler
+// check-db-connections. One GetMetricData call reads the database, the cache's nodes and the function's Duration.
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, RDSClient, paginateDescribeDBParameters, type DBInstance } from '@aws-sdk/client-rds';
+import { classifyAwsError, errorName } from '../aws/classify-error';
 import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { DB_CONNECTIONS_FACT, rdsInstanceArn } from './db-connections-reading';
-import { connectionsReading, diagnoseDatabase, planDbConnectionsCheck, type DbConnectionsObservation, type MetricSeries } from './high-latency-plan';
+import {
+  connectionsReading,
+  diagnoseDatabase,
+  planDbConnectionsCheck,
+  type CacheObservation,
+  type DbConnectionsObservation,
+  type MetricSeries,
+} from './high-latency-plan';
 import { alarmMetric, serviceFunctionOf } from './service-function';
 
 export interface DbConnectionsClients {
   rds: RDSClient;
   cloudWatch: CloudWatchClient;
+  elastiCache: ElastiCacheClient;
 }
 
 export interface DatabaseTarget {
@@ -20,6 +31,8 @@ export interface DatabaseTarget {
   via: string;
   /** The incident the reading recorded on the database belongs to. */
   incidentKey: string;
+  /** The service's function whose Duration is read: the alarm's, else the one the environment owns. */
+  functionName?: string;
 }
 
 type Ctx = PlaybookContext<DbConnectionsClients>;
@@ -28,6 +41,7 @@ type Ctx = PlaybookContext<DbConnectionsClients>;
 const PERIOD_SECONDS = 60;
 
 type SeriesName = Exclude<keyof DbConnectionsObservation['metrics'], 'replicaLagSeconds'>;
+type CacheSeriesName = Exclude<keyof CacheObservation['nodes'][number], 'cacheClusterId' | 'role' | 'status'>;
 
 /** Each metric with the statistic that answers the question asked of it. */
 const INSTANCE_METRICS: ReadonlyArray<{ id: string; name: SeriesName; metric: string; stat: string }> = [
@@ -36,17 +50,81 @@ const INSTANCE_METRICS: ReadonlyArray<{ id: string; name: SeriesName; metric: st
   { id: 'freeableMemory', name: 'freeableMemoryBytes', metric: 'FreeableMemory', stat: 'Minimum' },
   { id: 'readLatency', name: 'readLatencySeconds', metric: 'ReadLatency', stat: 'Average' },
   { id: 'writeLatency', name: 'writeLatencySeconds', metric: 'WriteLatency', stat: 'Average' },
+  { id: 'freeStorage', name: 'freeStorageSpaceBytes', metric: 'FreeStorageSpace', stat: 'Minimum' },
+  { id: 'diskQueue', name: 'diskQueueDepth', metric: 'DiskQueueDepth', stat: 'Average' },
 ];
 
-function metricQuery(id: string, metric: string, instance: string, stat: string): MetricDataQuery {
+/** ElastiCache Redis node metrics (AWS/ElastiCache, dimensions CacheClusterId + CacheNodeId), each with its statistic. */
+const CACHE_METRICS: ReadonlyArray<{ id: string; name: CacheSeriesName; metric: string; stat: string; replicasOnly?: true }> = [
+  { id: 'engineCpu', name: 'engineCpuPercent', metric: 'EngineCPUUtilization', stat: 'Maximum' },
+  { id: 'currConnections', name: 'currConnections', metric: 'CurrConnections', stat: 'Maximum' },
+  { id: 'evictions', name: 'evictions', metric: 'Evictions', stat: 'Sum' },
+  { id: 'hitRate', name: 'cacheHitRatePercent', metric: 'CacheHitRate', stat: 'Average' },
+  // Published by replicas only.
+  { id: 'replicationLag', name: 'replicationLagSeconds', metric: 'ReplicationLag', stat: 'Maximum', replicasOnly: true },
+];
+
+function statQuery(id: string, namespace: string, metric: string, dimensions: Record<string, string>, stat: string): MetricDataQuery {
   return {
     Id: id,
     MetricStat: {
-      Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: instance }] },
+      Metric: { Namespace: namespace, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
       Period: PERIOD_SECONDS,
       Stat: stat,
     },
     ReturnData: true,
+  };
+}
+
+function metricQuery(id: string, metric: string, instance: string, stat: string): MetricDataQuery {
+  return statQuery(id, 'AWS/RDS', metric, { DBInstanceIdentifier: instance }, stat);
+}
+
+interface CacheIdentity {
+  replicationGroupId: string;
+  missing?: string;
+  status?: string;
+  nodeType?: string;
+  automaticFailover?: string;
+  nodes: Array<{ cacheClusterId: string; cacheNodeId: string; role: 'primary' | 'replica'; status?: string }>;
+}
+
+/** The replication group (DescribeReplicationGroups) and each node cluster's status (DescribeCacheClusters). */
+async function describeCache(ctx: Ctx, replicationGroupId: string): Promise<CacheIdentity> {
+  let group;
+  try {
+    const described = await ctx.clients.elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
+    group = described.ReplicationGroups?.[0];
+  } catch (error) {
+    // A cache that is gone is a finding, not a failure: the database and the function can still be judged.
+    if (errorName(error) === 'ReplicationGroupNotFoundFault') return { replicationGroupId, missing: 'replication group not found', nodes: [] };
+    throw classifyAwsError(error, `ElastiCache DescribeReplicationGroups ${replicationGroupId}`);
+  }
+  if (!group) return { replicationGroupId, missing: 'replication group not found', nodes: [] };
+  const members = (group.NodeGroups ?? []).flatMap((g) => g.NodeGroupMembers ?? []);
+  const nodes = await Promise.all(
+    members
+      .filter((m): m is typeof m & { CacheClusterId: string } => typeof m.CacheClusterId === 'string')
+      .map(async (m) => {
+        const cluster = await callAws(`ElastiCache DescribeCacheClusters ${m.CacheClusterId}`, () =>
+          ctx.clients.elastiCache.send(new DescribeCacheClustersCommand({ CacheClusterId: m.CacheClusterId })),
+        );
+        const status = cluster.CacheClusters?.[0]?.CacheClusterStatus;
+        return {
+          cacheClusterId: m.CacheClusterId,
+          // Cluster mode disabled: each node cluster holds one node, "0001".
+          cacheNodeId: m.CacheNodeId ?? '0001',
+          role: m.CurrentRole === 'primary' ? ('primary' as const) : ('replica' as const),
+          ...(status ? { status } : {}),
+        };
+      }),
+  );
+  return {
+    replicationGroupId,
+    ...(group.Status ? { status: group.Status } : {}),
+    ...(group.CacheNodeType ? { nodeType: group.CacheNodeType } : {}),
+    ...(group.AutomaticFailover ? { automaticFailover: group.AutomaticFailover } : {}),
+    nodes,
   };
 }
 
@@ -57,6 +135,11 @@ function toSeries(result: MetricDataResult | undefined): MetricSeries {
   const points = timestamps.map((t, i) => ({ at: t.getTime(), value: values[i] })).filter((p): p is { at: number; value: number } => p.value !== undefined);
   points.sort((a, b) => a.at - b.at);
   return { timestamps: points.map((p) => new Date(p.at).toISOString()), values: points.map((p) => p.value) };
+}
+
+/** The High Latency row's threshold (the document's "Response time > 500ms"); 500 ms if the row is configured away. */
+function latencyThresholdOf(rows: ReadonlyArray<{ id: string; detection: { threshold: number } }>): number {
+  return rows.find((row) => row.id === 'high-latency')?.detection.threshold ?? 500;
 }
 
 async function describeInstance(ctx: Ctx, identifier: string): Promise<DBInstance> {
@@ -81,14 +164,21 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
   name: 'check-db-connections',
   row: 'high-latency',
   actsOn: ['ALARM', 'OK'],
-  actions: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'cloudwatch:GetMetricData'],
-  createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch }),
+  actions: [
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBParameters',
+    'cloudwatch:GetMetricData',
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:DescribeCacheClusters',
+  ],
+  createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch, elastiCache: new ElastiCacheClient(config) }),
 
   resolveTarget(event, runtime) {
     const metric = alarmMetric(event, 'check-db-connections');
     const owned = runtime.env.resources.databases;
     let identifier: string;
     let via: string;
+    let functionName = runtime.env.resources.functions[0];
     if (metric.namespace === 'AWS/RDS' && metric.dimensions.DBInstanceIdentifier) {
       identifier = metric.dimensions.DBInstanceIdentifier;
       via = 'database alarm';
@@ -102,12 +192,14 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       if (database === undefined) throw new InvalidInputError(`the ${runtime.environment} environment owns no database to check`);
       identifier = database;
       via = `${fn.functionName} ${fn.via}`;
+      functionName = fn.functionName;
     }
     return {
       resource: { type: 'rds-db-instance', id: identifier, arn: rdsInstanceArn(event.region, event.account, identifier) },
       dbInstanceIdentifier: identifier,
       via,
       incidentKey: event.incidentKey,
+      ...(functionName !== undefined ? { functionName } : {}),
     };
   },
 
@@ -121,10 +213,24 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
     // Whole minutes, ending at the next boundary so the current minute's datapoint is in.
     const now = ctx.clock.now();
     const end = new Date(Math.ceil((now.getTime() + 1) / 60_000) * 60_000);
+    const caches = await Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, c.replicationGroupId ?? c.name)));
     // Plain MetricStat queries only: moto answers metric math with empty values, and none is needed here.
     const queries = [
       ...INSTANCE_METRICS.map((m) => metricQuery(m.id, m.metric, target.dbInstanceIdentifier, m.stat)),
       ...lagInstances.map((instanceId, i) => metricQuery(`replicaLag${i}`, 'ReplicaLag', instanceId, 'Maximum')),
+      ...caches.flatMap((cache, c) =>
+        cache.nodes.flatMap((node, n) =>
+          CACHE_METRICS.filter((m) => !m.replicasOnly || node.role === 'replica').map((m) =>
+            statQuery(`${m.id}C${c}N${n}`, 'AWS/ElastiCache', m.metric, { CacheClusterId: node.cacheClusterId, CacheNodeId: node.cacheNodeId }, m.stat),
+          ),
+        ),
+      ),
+      ...(target.functionName
+        ? [
+            statQuery('durationAverage', 'AWS/Lambda', 'Duration', { FunctionName: target.functionName }, 'Average'),
+            statQuery('durationMaximum', 'AWS/Lambda', 'Duration', { FunctionName: target.functionName }, 'Maximum'),
+          ]
+        : []),
     ];
     const data = await callAws('CloudWatch GetMetricData', () =>
       ctx.clients.cloudWatch.send(
@@ -148,6 +254,24 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       windowMinutes,
       observedAt: now.toISOString(),
       metrics: { ...series, replicaLagSeconds: Object.fromEntries(lagInstances.map((id, i) => [id, toSeries(byId.get(`replicaLag${i}`))])) },
+      ...(instance.AllocatedStorage !== undefined ? { allocatedStorageGiB: instance.AllocatedStorage } : {}),
+      caches: caches.map((cache, c) => ({
+        replicationGroupId: cache.replicationGroupId,
+        ...(cache.missing !== undefined ? { missing: cache.missing } : {}),
+        ...(cache.status !== undefined ? { status: cache.status } : {}),
+        ...(cache.nodeType !== undefined ? { nodeType: cache.nodeType } : {}),
+        ...(cache.automaticFailover !== undefined ? { automaticFailover: cache.automaticFailover } : {}),
+        nodes: cache.nodes.map((node, n) => ({
+          cacheClusterId: node.cacheClusterId,
+          role: node.role,
+          ...(node.status !== undefined ? { status: node.status } : {}),
+          ...(Object.fromEntries(CACHE_METRICS.map((m) => [m.name, toSeries(byId.get(`${m.id}C${c}N${n}`))])) as Record<CacheSeriesName, MetricSeries>),
+        })),
+      })),
+      ...(target.functionName
+        ? { function: { functionName: target.functionName, durationAverageMs: toSeries(byId.get('durationAverage')), durationMaximumMs: toSeries(byId.get('durationMaximum')) } }
+        : {}),
+      latencyThresholdMs: latencyThresholdOf(ctx.runtime.config.troubleshooting),
     };
     // The reading is a fact about the database other playbooks consult (scale-consumers holds back while it is
     // saturated): recorded whatever this run decides, dry run included, since it changes nothing in AWS.

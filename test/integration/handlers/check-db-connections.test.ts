@@ -4,7 +4,8 @@ import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyD
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { dbReading, latencyAlarm, publishRdsMetrics } from '../support/rds-figures';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { dbReading, latencyAlarm, publishCacheNodeMetrics, publishFunctionDuration, publishRdsMetrics } from '../support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -82,7 +83,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     rds.destroy();
     await publishRdsMetrics(account, { connections: 1200 });
     const decision = await fire(account, loadHandler('check-db-connections'));
-    expect(decision.reason).toContain('no database cause found');
+    expect(decision.reason).toContain('no cause found in the database, the cache or the function');
     expect(decision.reason).toContain('1200 connections of max_connections ≈2000 (60.0%)');
     expect(await dbReading(account)).toMatchObject({ saturated: false, maxConnections: 2000 });
   });
@@ -117,7 +118,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     expect(await dbReading(account)).toMatchObject({ saturated: true });
     await publishRdsMetrics(account, { connections: 400 });
     const ok = await handler(await account.transition(latencyAlarm(account), 'OK'));
-    expect(ok).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('latency is back under its threshold; no database cause found') });
+    expect(ok).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('latency is back under its threshold; no cause found in the database') });
     const reading = await dbReading(account);
     expect(reading).toMatchObject({ saturated: false, connections: 400 });
     expect(reading?.saturatedUntil).toBeUndefined();
@@ -138,6 +139,56 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     expect(decisions[0]?.reason).toContain('database billing-db is not one of the production databases');
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
     expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual([]);
+  });
+});
+
+describe('check-db-connections looks at the cache and the function too', () => {
+  const CACHE = 'notification-service-cache';
+
+  it('names the cache when its Redis thread is saturated and the database is healthy, from one GetMetricData call, changing nothing', async () => {
+    const account = await provisionAccount('production');
+    await publishRdsMetrics(account, { connections: 310, cpuPercent: 28 });
+    // A hot key: the primary's Redis thread at 97%, misses climbing, the replica keeping up.
+    await publishCacheNodeMetrics(account, `${CACHE}-001`, { engineCpuPercent: 97, currConnections: 1850, evictions: 0, cacheHitRatePercent: 91.5 });
+    await publishCacheNodeMetrics(account, `${CACHE}-002`, { engineCpuPercent: 22, currConnections: 420, evictions: 0, cacheHitRatePercent: 95.1, replicationLagSeconds: 0.04 });
+    await publishFunctionDuration(account, 1650);
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await fire(account, loadHandler('check-db-connections'));
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' }, resource: { type: 'rds-db-instance', id: DB } });
+    expect(decision.reason).toBe(
+      `likely cause: the cache ${CACHE} — EngineCPUUtilization 97.0% on ${CACHE}-001 (at or above 90%) (also: function notification-service-consumer duration)`,
+    );
+    expect(decision.findings).toEqual(
+      expect.arrayContaining([
+        `ElastiCache ${CACHE}: available, cache.r6g.large, 2 node(s), automatic failover enabled`,
+        `  ${CACHE}-001: primary, available, EngineCPUUtilization 97.0%, CacheHitRate 91.5%, Evictions 0 in 5 min, CurrConnections 1850`,
+        `  ${CACHE}-002: replica, available, EngineCPUUtilization 22.0%, CacheHitRate 95.1%, Evictions 0 in 5 min, CurrConnections 420, ReplicationLag 0.0 s`,
+        'Duration of notification-service-consumer: 1650 ms average now, maximum 1650 ms over 5 min (latency threshold 500 ms)',
+        'FreeStorageSpace: lowest 64.0 GiB (64.0% of 100 GiB allocated; cause at 10% or less)',
+        'DiskQueueDepth: 0.5 now, peak 0.5 (cause at 10)',
+      ]),
+    );
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    expect(calls.filter((c) => c.operation === 'GetMetricData')).toHaveLength(1);
+    expect(calls.filter((c) => c.service === 'elasticache').map((c) => c.operation).sort()).toEqual(['DescribeCacheClusters', 'DescribeCacheClusters', 'DescribeReplicationGroups']);
+    // Diagnosis only: the cache is as provisioned.
+    const elastiCache = new ElastiCacheClient(account.clientConfig);
+    const group = (await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: CACHE }))).ReplicationGroups?.[0];
+    elastiCache.destroy();
+    expect(group).toMatchObject({ Status: 'available', CacheNodeType: 'cache.r6g.large', MemberClusters: [`${CACHE}-001`, `${CACHE}-002`] });
+    expect(await dbReading(account)).toMatchObject({ saturated: false, connections: 310 });
+  });
+
+  it('names the function itself when the database and the cache are healthy and its Duration is over the threshold', async () => {
+    const account = await provisionAccount('production');
+    await publishRdsMetrics(account, { connections: 300, cpuPercent: 25 });
+    await publishCacheNodeMetrics(account, `${CACHE}-001`, { engineCpuPercent: 18, currConnections: 900, evictions: 0, cacheHitRatePercent: 97.4 });
+    await publishCacheNodeMetrics(account, `${CACHE}-002`, { engineCpuPercent: 12, currConnections: 300, evictions: 0, cacheHitRatePercent: 96.8, replicationLagSeconds: 0.02 });
+    await publishFunctionDuration(account, 2400);
+    const decision = await fire(account, loadHandler('check-db-connections'));
+    expect(decision.reason).toBe(
+      'likely cause: the function itself — notification-service-consumer Duration 2400 ms average, at or above the 500 ms latency threshold, while the database and the cache show no cause',
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-// Integration-test support: RDS figures as RDS would publish them, and the database reading check-db-connections records.
+// Integration-test support: RDS, ElastiCache and Lambda figures as AWS would publish them, and the database reading check-db-connections records.
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SandboxAccount } from './sandbox-account';
@@ -18,6 +18,8 @@ export interface RdsFigures {
   cpuPercent?: number;
   freeableGiB?: number;
   replicaLag?: Record<string, number>;
+  freeStorageGiB?: number;
+  diskQueueDepth?: number;
   at?: Date;
 }
 
@@ -34,6 +36,8 @@ export async function publishRdsMetrics(account: SandboxAccount, figures: RdsFig
         { MetricName: 'FreeableMemory', Dimensions: on(instance), Value: (figures.freeableGiB ?? 21) * GIB, Unit: 'Bytes', Timestamp: at },
         { MetricName: 'ReadLatency', Dimensions: on(instance), Value: 0.0014, Unit: 'Seconds', Timestamp: at },
         { MetricName: 'WriteLatency', Dimensions: on(instance), Value: 0.0022, Unit: 'Seconds', Timestamp: at },
+        { MetricName: 'FreeStorageSpace', Dimensions: on(instance), Value: (figures.freeStorageGiB ?? 64) * GIB, Unit: 'Bytes', Timestamp: at },
+        { MetricName: 'DiskQueueDepth', Dimensions: on(instance), Value: figures.diskQueueDepth ?? 0.5, Unit: 'Count', Timestamp: at },
         ...Object.entries(figures.replicaLag ?? {}).map(([replica, seconds]) => ({ MetricName: 'ReplicaLag', Dimensions: on(replica), Value: seconds, Unit: 'Seconds' as const, Timestamp: at })),
       ],
     }),
@@ -45,4 +49,47 @@ export async function dbReading(account: SandboxAccount): Promise<Record<string,
   const arn = `arn:aws:rds:${account.clientConfig.region}:${account.accountId}:db:${DB}`;
   const item = await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `RESOURCE#${arn}`, sk: 'STATE' }, ConsistentRead: true }));
   return (item.Item?.learned as Record<string, unknown> | undefined)?.dbConnections as Record<string, unknown> | undefined;
+}
+
+export interface CacheNodeFigures {
+  engineCpuPercent: number;
+  currConnections: number;
+  evictions: number;
+  cacheHitRatePercent: number;
+  /** Replicas only. */
+  replicationLagSeconds?: number;
+}
+
+/** What ElastiCache publishes every minute for one node (AWS/ElastiCache, CacheClusterId + CacheNodeId). */
+export async function publishCacheNodeMetrics(account: SandboxAccount, cacheClusterId: string, figures: CacheNodeFigures, at = new Date()): Promise<void> {
+  const on = [
+    { Name: 'CacheClusterId', Value: cacheClusterId },
+    { Name: 'CacheNodeId', Value: '0001' },
+  ];
+  await account.cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/ElastiCache',
+      MetricData: [
+        { MetricName: 'EngineCPUUtilization', Dimensions: on, Value: figures.engineCpuPercent, Unit: 'Percent', Timestamp: at },
+        { MetricName: 'CurrConnections', Dimensions: on, Value: figures.currConnections, Unit: 'Count', Timestamp: at },
+        { MetricName: 'Evictions', Dimensions: on, Value: figures.evictions, Unit: 'Count', Timestamp: at },
+        { MetricName: 'CacheHitRate', Dimensions: on, Value: figures.cacheHitRatePercent, Unit: 'Percent', Timestamp: at },
+        ...(figures.replicationLagSeconds !== undefined
+          ? [{ MetricName: 'ReplicationLag', Dimensions: on, Value: figures.replicationLagSeconds, Unit: 'Seconds' as const, Timestamp: at }]
+          : []),
+      ],
+    }),
+  );
+}
+
+/** The consumer's Duration as Lambda publishes it (AWS/Lambda, FunctionName), in milliseconds. */
+export async function publishFunctionDuration(account: SandboxAccount, durationMs: number, at = new Date()): Promise<void> {
+  await account.cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/Lambda',
+      MetricData: [
+        { MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }], Value: durationMs, Unit: 'Milliseconds', Timestamp: at },
+      ],
+    }),
+  );
 }

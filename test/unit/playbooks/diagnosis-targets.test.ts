@@ -70,6 +70,7 @@ describe('check-db-connections resolveTarget', () => {
       dbInstanceIdentifier: 'notification-service-db',
       via: 'notification-service-consumer behind API notification-service-api',
       incidentKey: event.incidentKey,
+      functionName: 'notification-service-consumer',
     });
   });
 

@@ -1,13 +1,27 @@
-// Table-driven tests of the High Latency diagnosis: which database figure is the likely cause, and what it records.
+// Table-driven tests of the High Latency diagnosis: which database, cache or function figure is the likely cause, and what it records.
 import {
   connectionsReading,
   diagnoseDatabase,
+  diagnoseLatency,
   planDbConnectionsCheck,
+  type CacheObservation,
   type DbConnectionsObservation,
   type MetricSeries,
 } from '../../../shared/playbooks/high-latency-plan';
 
-const policy = { saturationPercent: 80, cpuPercent: 70, replicaLagSeconds: 30, windowMinutes: 5, saturationHoldMinutes: 15 };
+const policy = {
+  saturationPercent: 80,
+  cpuPercent: 70,
+  replicaLagSeconds: 30,
+  windowMinutes: 5,
+  saturationHoldMinutes: 15,
+  diskQueueDepth: 10,
+  freeStoragePercent: 10,
+  cacheEngineCpuPercent: 90,
+  cacheHitRatePercent: 80,
+  cacheConnectionsPercent: 80,
+  cacheReplicationLagSeconds: 5,
+};
 const GIB = 1024 ** 3;
 
 /** One datapoint a minute ending at 12:05, oldest first, as the playbook hands them over. */
@@ -20,6 +34,41 @@ interface Figures {
   cpu?: number[];
   freeableGiB?: number[];
   replicaLag?: Record<string, number[]>;
+  freeStorageGiB?: number[];
+  diskQueue?: number[];
+  durationMs?: number[];
+  cache?: CacheObservation[];
+}
+
+interface NodeFigures {
+  status?: string;
+  engineCpu?: number[];
+  connections?: number[];
+  evictions?: number[];
+  hitRate?: number[];
+  lag?: number[];
+}
+
+/** The seed's cache: a primary and a replica (cache.r6g.large, automatic failover), healthy unless told otherwise. */
+function cache(primary: NodeFigures = {}, replica: NodeFigures = {}, group: Partial<CacheObservation> = {}): CacheObservation {
+  const node = (id: string, role: 'primary' | 'replica', f: NodeFigures): CacheObservation['nodes'][number] => ({
+    cacheClusterId: id,
+    role,
+    status: f.status ?? 'available',
+    engineCpuPercent: series(...(f.engineCpu ?? [18, 21])),
+    currConnections: series(...(f.connections ?? [1400, 1450])),
+    evictions: series(...(f.evictions ?? [0, 0])),
+    cacheHitRatePercent: series(...(f.hitRate ?? [96.5, 97.2])),
+    replicationLagSeconds: role === 'replica' ? series(...(f.lag ?? [0.02, 0.03])) : series(),
+  });
+  return {
+    replicationGroupId: 'notification-service-cache',
+    status: 'available',
+    nodeType: 'cache.r6g.large',
+    automaticFailover: 'enabled',
+    nodes: [node('notification-service-cache-001', 'primary', primary), node('notification-service-cache-002', 'replica', replica)],
+    ...group,
+  };
 }
 
 function observation(figures: Figures = {}, database: Partial<DbConnectionsObservation['database']> = {}, maxConnectionsParameter?: string): DbConnectionsObservation {
@@ -35,7 +84,17 @@ function observation(figures: Figures = {}, database: Partial<DbConnectionsObser
       readLatencySeconds: series(0.0012, 0.0015),
       writeLatencySeconds: series(0.002, 0.0021),
       replicaLagSeconds: Object.fromEntries(Object.entries(figures.replicaLag ?? {}).map(([id, values]) => [id, series(...values)])),
+      freeStorageSpaceBytes: series(...(figures.freeStorageGiB ?? [61.2, 61.1]).map((g) => g * GIB)),
+      diskQueueDepth: series(...(figures.diskQueue ?? [0.4, 0.6])),
     },
+    allocatedStorageGiB: 100,
+    caches: figures.cache ?? [cache()],
+    function: {
+      functionName: 'notification-service-consumer',
+      durationAverageMs: series(...(figures.durationMs ?? [140, 150])),
+      durationMaximumMs: series(...(figures.durationMs ?? [140, 150]).map((d) => d * 2)),
+    },
+    latencyThresholdMs: 500,
   };
 }
 
@@ -136,10 +195,119 @@ describe('planDbConnectionsCheck', () => {
   });
 
   it('escalates on ALARM even when the database is healthy: the latency still needs a person', () => {
-    expect(planDbConnectionsCheck({ state: 'ALARM', observation: observation(), policy })).toMatchObject({ kind: 'escalate', cause: 'diagnosis', reason: expect.stringContaining('look at the function') });
+    expect(planDbConnectionsCheck({ state: 'ALARM', observation: observation(), policy })).toMatchObject({
+      kind: 'escalate',
+      cause: 'diagnosis',
+      reason: expect.stringContaining('look at the API Gateway integration'),
+    });
   });
 
   it('reports the figures and changes nothing when the latency alarm returns to OK', () => {
     expect(planDbConnectionsCheck({ state: 'OK', observation: observation(), policy })).toMatchObject({ kind: 'none', reason: expect.stringContaining('latency is back under its threshold') });
+  });
+});
+
+describe('diagnoseLatency names the component: the database, the cache or the function itself', () => {
+  const C = 'notification-service-cache';
+  it.each<[string, DbConnectionsObservation, string, string]>([
+    [
+      'a hot Redis thread (EngineCPUUtilization 97% on the primary) while the database idles',
+      observation({ cache: [cache({ engineCpu: [88, 97] })], durationMs: [1500, 1900] }),
+      'cache',
+      `likely cause: the cache ${C} — EngineCPUUtilization 97.0% on ${C}-001 (at or above 90%) (also: function notification-service-consumer duration)`,
+    ],
+    [
+      'a cache that lost its working set: hit rate 41% after 5200 evictions',
+      observation({ cache: [cache({ hitRate: [63, 41], evictions: [2400, 2800] }, { hitRate: [70, 44] })] }),
+      'cache',
+      `likely cause: the cache ${C} — CacheHitRate 41.0% on ${C}-001 (below 80%), 5200 evictions in 5 min: misses go to the database`,
+    ],
+    [
+      'a failover in progress (the replica node is modifying)',
+      observation({ cache: [cache({}, { status: 'modifying' }, { status: 'modifying' })] }),
+      'cache',
+      `likely cause: the cache ${C} — the replication group is modifying, ${C}-002 is modifying, not available (a failover, modification or maintenance in progress)`,
+    ],
+    [
+      'a connection leak: 60000 clients of maxclients 65000',
+      observation({ cache: [cache({ connections: [58000, 60000] })] }),
+      'cache',
+      `likely cause: the cache ${C} — CurrConnections 60000 on ${C}-001, 92.3% of maxclients 65000 (at or above 80%)`,
+    ],
+    [
+      'a replica 12 s behind its primary',
+      observation({ cache: [cache({}, { lag: [3, 12] })] }),
+      'cache',
+      `likely cause: the cache ${C} — ${C}-002 replicates 12.0 s behind (at or above 5 s)`,
+    ],
+    [
+      'a slow function (1840 ms average) with a healthy database and cache',
+      observation({ durationMs: [1700, 1840] }),
+      'function',
+      'likely cause: the function itself — notification-service-consumer Duration 1840 ms average, at or above the 500 ms latency threshold, while the database and the cache show no cause',
+    ],
+    [
+      'nothing wrong anywhere: the API integration is left',
+      observation(),
+      'none',
+      `no cause found in the database, the cache or the function — 410 connections of max_connections ≈3505 (11.7%), CPU 24.0%, cache ${C} CacheHitRate 97.2%, EngineCPUUtilization 21.0%, 0 evictions, notification-service-consumer Duration 150 ms: look at the API Gateway integration`,
+    ],
+    [
+      'a saturated database and a hot cache: the database first, the cache named too',
+      observation({ connections: [3000], cache: [cache({ engineCpu: [95] })] }),
+      'database',
+      `likely cause: connection saturation on notification-service-db — 3000 connections of max_connections ≈3505 (85.6%), at or above 80% (also: cache ${C} engine-cpu)`,
+    ],
+    [
+      'a full disk queue (DiskQueueDepth 24)',
+      observation({ diskQueue: [18, 24] }),
+      'database',
+      'likely cause: storage I/O on notification-service-db — DiskQueueDepth 24.0 (at or above 10)',
+    ],
+    [
+      'storage nearly full (6.5 GiB of 100 GiB free)',
+      observation({ freeStorageGiB: [7.1, 6.5] }),
+      'database',
+      'likely cause: storage on notification-service-db — FreeStorageSpace 6.5 GiB, 6.5% of 100 GiB (at or below 10%)',
+    ],
+  ])('%s -> %s', (_situation, obs, component, headline) => {
+    const diagnosis = diagnoseLatency(obs, policy);
+    expect(diagnosis.component).toBe(component);
+    expect(diagnosis.headline).toBe(headline);
+  });
+
+  it('lists every node of the cache with its figures, and the database storage and function duration', () => {
+    const findings = diagnoseLatency(observation({ cache: [cache({ evictions: [10, 30] })] }), policy).findings;
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        `ElastiCache ${C}: available, cache.r6g.large, 2 node(s), automatic failover enabled`,
+        `  ${C}-001: primary, available, EngineCPUUtilization 21.0%, CacheHitRate 97.2%, Evictions 40 in 5 min, CurrConnections 1450`,
+        `  ${C}-002: replica, available, EngineCPUUtilization 21.0%, CacheHitRate 97.2%, Evictions 0 in 5 min, CurrConnections 1450, ReplicationLag 0.0 s`,
+        'Duration of notification-service-consumer: 150 ms average now, maximum 300 ms over 5 min (latency threshold 500 ms)',
+        'FreeStorageSpace: lowest 61.1 GiB (61.1% of 100 GiB allocated; cause at 10% or less)',
+        'DiskQueueDepth: 0.6 now, peak 0.6 (cause at 10)',
+      ]),
+    );
+  });
+
+  it('never calls a cache healthy that it could not read: not found, or no datapoints', () => {
+    const missing = diagnoseLatency(observation({ cache: [{ replicationGroupId: C, missing: 'replication group not found', nodes: [] }] }), policy);
+    expect(missing.component).toBe('none');
+    expect(missing.headline).toContain(`cache ${C} not judged (replication group not found)`);
+    expect(missing.headline).toContain(`(not judged: ${C})`);
+    expect(missing.findings).toContain(`ElastiCache ${C}: replication group not found: the cache cannot be judged`);
+    const healthy = cache();
+    const empty: CacheObservation = {
+      ...healthy,
+      nodes: healthy.nodes.map((n) => ({ ...n, engineCpuPercent: series(), currConnections: series(), evictions: series(), cacheHitRatePercent: series(), replicationLagSeconds: series() })),
+    };
+    const silent = diagnoseLatency(observation({ cache: [empty] }), policy);
+    expect(silent.caches[0]?.judged).toBe(false);
+    expect(silent.headline).toContain(`(not judged: ${C})`);
+  });
+
+  it('plans an escalation naming the cache as the cause on ALARM', () => {
+    const plan = planDbConnectionsCheck({ state: 'ALARM', observation: observation({ cache: [cache({ engineCpu: [97] })] }), policy });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'diagnosis', reason: `likely cause: the cache ${C} — EngineCPUUtilization 97.0% on ${C}-001 (at or above 90%)` });
   });
 });
