@@ -121,9 +121,8 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'rds:DescribeEvents': anyResource(),
   'rds:DescribePendingMaintenanceActions': anyResource(),
   // EC2: Describe* actions support no resource-level permissions.
-  // High Latency reads the cache's identity and status; the Reference lists replicationgroup / cluster resource types, but
-  // the scope table has no ElastiCache kind yet (ids come from dependencies.caches): read-only, "*" until it has one.
-  'elasticache:DescribeReplicationGroups': anyResource('read-only describe of the configured cache; no ElastiCache resource kind in the scope table yet'),
+  // High Latency reads the cache's node clusters' status; the Reference lists the cluster resource type, but the scope
+  // table has no ElastiCache kind yet (ids come from dependencies.caches): read-only, "*" until it has one.
   'elasticache:DescribeCacheClusters': anyResource('read-only describe of the configured cache\'s node clusters; no ElastiCache resource kind in the scope table yet'),
   'ec2:DescribeSecurityGroups': anyResource(),
   'ec2:DescribeSecurityGroupRules': anyResource(),
