@@ -43,7 +43,11 @@ const ESCALATION: FloorClient[] = [
 
 export const HANDLER_FLOORS: Readonly<Record<string, readonly FloorClient[]>> = {
   'alert-error-rate': [...PIPELINE, client('Lambda', 'lambda', 'the function\'s log group'), client('CloudWatchLogs', 'cloudwatch-logs', 'the error-rate enrichment (error lines)', true)],
-  'check-db-connections': [...PIPELINE, client('RDS', 'rds', 'instance and parameters')],
+  'check-db-connections': [
+    ...PIPELINE,
+    client('RDS', 'rds', 'instance and parameters'),
+    client('ElastiCache', 'elasticache', 'the cache\'s identity and status'),
+  ],
   escalate: ESCALATION,
   'escalation-timer': ESCALATION,
   'inspect-security-groups': [

@@ -137,7 +137,7 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'ec2:GetManagedPrefixListEntries': on('prefix-list'),
   'ec2:DescribeNatGateways': anyResource(),
   'ec2:DescribeInternetGateways': anyResource(),
-  // Connection Timeout reads the cache's status only; the replication group is named in dependencies.caches, which
+  // Connection Timeout and High Latency read the cache's status only; the replication group is named in dependencies.caches, which
   // infra does not turn into ARNs (the service's stack owns the cache).
   'elasticache:DescribeReplicationGroups': anyResource('read-only status of the caches named in dependencies.caches, whose ARNs the app does not know at synth'),
   // Only the SSM documents change rules, behind approval; the tag condition keeps them to the service's groups.
