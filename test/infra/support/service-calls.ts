@@ -51,6 +51,8 @@ function serviceArns(w: ServiceWorld) {
     securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/sg-0db5e1c2a3b4c5d6e`,
     prefixList: `arn:${p}:ec2:${r}:${a}:prefix-list/pl-0a1b2c3d4e5f6a7b8`,
     replicationGroup: `arn:${p}:elasticache:${r}:${a}:replicationgroup:${cache}`,
+    // A member cluster of the group, as ElastiCache names them (<group>-001).
+    cacheCluster: `arn:${p}:elasticache:${r}:${a}:cluster:${cache}-001`,
     // Not the service's: what a grant too wide would also reach.
     otherFunction: `arn:${p}:lambda:${r}:${a}:function:billing-worker`,
     otherDb: `arn:${p}:rds:${r}:${a}:db:billing-db`,
@@ -131,6 +133,7 @@ const CALLS: Readonly<Record<string, CallsOf>> = {
   'rds:DescribeDBParameterGroups': onService((s) => s.parameterGroup, "the database's parameter group"),
   'ec2:GetManagedPrefixListEntries': onService((s) => s.prefixList, 'a prefix list a security group rule names'),
   'elasticache:DescribeReplicationGroups': onService((s) => s.replicationGroup, "the cache's status (dependencies.caches)"),
+  'elasticache:DescribeCacheClusters': onService((s) => s.cacheCluster, "a node cluster of the cache (High Latency's per-node metrics)"),
   'dynamodb:GetItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:PutItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:UpdateItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
