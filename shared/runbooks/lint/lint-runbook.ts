@@ -136,7 +136,7 @@ function checkSchema(runbook: LoadedRunbook, content: unknown, out: Collector): 
   let substitutions: Substitution[] = [];
   let validated = content;
   if (runbook.model && isRecord(content) && Array.isArray(content.mainSteps)) {
-    const substituted = substitute(content.mainSteps, runbook.model);
+    const substituted = substitute(content.mainSteps, runbook.model, [], { scalarsAsText: true });
     substitutions = substituted.substitutions.map((s) => ({ ...s, path: ['mainSteps', ...(s.path ?? [])] }));
     validated = { ...content, mainSteps: substituted.value };
   }

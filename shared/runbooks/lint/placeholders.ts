@@ -150,7 +150,7 @@ function* allStepsOf(model: RunbookModel): Generator<RunbookModel['steps'][numbe
  * The value with every placeholder substituted. A value that is one whole placeholder becomes the typed value (a
  * number, a list); a placeholder inside text becomes its text. What could not be resolved stays as written.
  */
-export function substitute(value: unknown, model: RunbookModel, skipKeys: readonly string[] = []): Substituted {
+export function substitute(value: unknown, model: RunbookModel, skipKeys: readonly string[] = [], options: { scalarsAsText?: boolean } = {}): Substituted {
   const substitutions: Substitution[] = [];
   const walk = (node: unknown, path: PathSegment[]): unknown => {
     if (typeof node === 'string') {
@@ -158,7 +158,9 @@ export function substitute(value: unknown, model: RunbookModel, skipKeys: readon
       if (whole?.[1] !== undefined) {
         const resolved = { ...resolvePlaceholder(whole[1], model), path };
         substitutions.push(resolved);
-        return resolved.certainty === 'unknown' ? node : resolved.value;
+        if (resolved.certainty === 'unknown') return node;
+        // The schema types many inputs as text that Automation fills from an Integer or Boolean: the text is what counts.
+        return options.scalarsAsText && (typeof resolved.value === 'number' || typeof resolved.value === 'boolean') ? String(resolved.value) : resolved.value;
       }
       if (!hasPlaceholder(node)) return node;
       return node.replace(ANY, (text, expression: string) => {

@@ -182,3 +182,24 @@ describe('class 2: optional sections present with no value are absent, as AWS re
     expect(errors(lint({ ...parsed, outputs: 3 }))).toEqual([expect.stringContaining('schema: outputs: must be array')]);
   });
 });
+
+describe('class 3: where substitution must not make the schema stricter than AWS', () => {
+  // AWS-ASGEnterStandbyWithApproval.json starts a child automation by name; here its DocumentVersion and a command
+  // timeout come from Integer parameters, which Automation writes into those text inputs.
+  it('an Integer default substituted into an input the schema types as text is its text, not an error', () => {
+    const document = {
+      schemaVersion: '0.3',
+      description: 'Run a child automation and a command.',
+      parameters: {
+        Version: { type: 'Integer', description: 'Child document version.', default: 2 },
+        Timeout: { type: 'Integer', description: 'Command timeout.', default: 600 },
+      },
+      mainSteps: [
+        { name: 'child', action: 'aws:executeAutomation', inputs: { DocumentName: 'AWS-ASGEnterStandby', DocumentVersion: '{{ Version }}' } },
+        { name: 'command', action: 'aws:runCommand', inputs: { DocumentName: 'AWS-RunShellScript', InstanceIds: ['i-0123456789abcdef0'], TimeoutSeconds: '{{ Timeout }}', Parameters: { commands: ['uptime'] } } },
+      ],
+    };
+    expect(errors(lint(document))).toEqual([]);
+    expect(warnings(lint(document)).filter((w) => w.startsWith('undecidable-value'))).toEqual([]);
+  });
+});
