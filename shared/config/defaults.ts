@@ -66,6 +66,8 @@ export const defaultConfig: AutomationConfigInput = {
       verifyChange: { verifyWindowMinutes: 10, errorRateRisePercentPoints: 1, minInvocations: 20, durationRisePercent: 25, cpuImprovementPercentPoints: 0, connectionsRisePercent: 25 },
       // document: the four tiers, in order. Project default: channels, the path's timeouts (escalationPath below), and the
       // AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel), still-firing after 10 min.
+      // Project default: an error-rate incident opens a "high" ("Production system impaired") case, not "urgent": errors
+      // above 1% impair the service, they do not take it down.
       escalation: {
         tiers: [
           { level: 1, channels: ['chat', 'email'] },
@@ -73,7 +75,7 @@ export const defaultConfig: AutomationConfigInput = {
           { level: 3, channels: ['email'] },
           { level: 4, channels: ['email'] },
         ],
-        supportCase: { enabled: true, severityCode: 'urgent' },
+        supportCase: { enabled: true, severityCode: 'urgent', severityByRow: { 'error-rate': 'high' } },
         stillFiringAfterMinutes: 10,
       },
       // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.

@@ -120,6 +120,8 @@ export const environmentEscalationSchema = z.strictObject({
   supportCase: z.strictObject({
     enabled: z.boolean(),
     severityCode: supportSeveritySchema,
+    /** Per troubleshooting row (by id): the case severity for that row's incidents, instead of severityCode. */
+    severityByRow: z.optional(z.record(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'must be a troubleshooting row id')), supportSeveritySchema)),
     /** DescribeServices / DescribeCategories codes; CreateCase accepts a case without them. */
     serviceCode: z.optional(z.string().check(z.minLength(1))),
     categoryCode: z.optional(z.string().check(z.minLength(1))),

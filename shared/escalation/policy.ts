@@ -13,6 +13,8 @@ export interface EscalationTier {
   /** Set when this tier is reached by opening an AWS Support case instead of notifying its topic. */
   supportCase?: {
     severityCode: SupportSeverity;
+    /** Per playbook (the row's handler, from supportCase.severityByRow): the severity for that row's incidents. */
+    severityByPlaybook?: Record<string, SupportSeverity>;
     serviceCode?: string;
     categoryCode?: string;
     ccEmailAddresses?: string[];
@@ -56,6 +58,7 @@ export function resolveEscalationPolicy(config: AutomationConfig, environment: E
         ? {
             supportCase: {
               severityCode: support.severityCode,
+              ...(support.severityByRow ? { severityByPlaybook: severityByPlaybook(config, support.severityByRow) } : {}),
               ...(support.serviceCode ? { serviceCode: support.serviceCode } : {}),
               ...(support.categoryCode ? { categoryCode: support.categoryCode } : {}),
               ...(support.ccEmailAddresses?.length ? { ccEmailAddresses: [...support.ccEmailAddresses] } : {}),
@@ -65,6 +68,15 @@ export function resolveEscalationPolicy(config: AutomationConfig, environment: E
     };
   });
   return { environment, tiers, stillFiringAfterMinutes: env?.stillFiringAfterMinutes ?? DEFAULT_STILL_FIRING_MINUTES };
+}
+
+function severityByPlaybook(config: AutomationConfig, byRow: Record<string, SupportSeverity>): Record<string, SupportSeverity> {
+  return Object.fromEntries(config.troubleshooting.filter((row) => byRow[row.id] !== undefined).map((row) => [row.handler, byRow[row.id] as SupportSeverity]));
+}
+
+/** The case severity for an incident a playbook escalated: its row's, else the environment's. */
+export function supportSeverityOf(supportCase: NonNullable<EscalationTier['supportCase']>, playbook: string | undefined): SupportSeverity {
+  return (playbook !== undefined ? supportCase.severityByPlaybook?.[playbook] : undefined) ?? supportCase.severityCode;
 }
 
 /** The tier at `level`, if this environment's path has it. */

@@ -11,13 +11,19 @@ export function supportClient(config: SupportClientConfig): SupportClient {
   return new SupportClient(config);
 }
 
-export async function createSupportCase(support: SupportClient, tier: EscalationTier, email: { subject: string; text: string }): Promise<string | undefined> {
+/** Opens the tier's case at `severityCode`: the escalated row's own severity (supportSeverityOf), else the tier's. */
+export async function createSupportCase(
+  support: SupportClient,
+  tier: EscalationTier,
+  email: { subject: string; text: string },
+  severityCode: string,
+): Promise<string | undefined> {
   const created = await callAws('Support CreateCase', () =>
     support.send(
       new CreateCaseCommand({
         subject: email.subject,
         communicationBody: email.text.slice(0, MAX_CASE_BODY_CHARS),
-        severityCode: tier.supportCase?.severityCode,
+        severityCode,
         issueType: 'technical',
         language: 'en',
         ...(tier.supportCase?.serviceCode ? { serviceCode: tier.supportCase.serviceCode } : {}),

@@ -5,7 +5,7 @@ import { callAws } from '../aws/classify-error';
 import { resolveLazy, type Lazy } from '../aws/lazy-client';
 import type { SentNotification } from './incident';
 import type { MessageView } from './message-view';
-import type { EscalationTier } from './policy';
+import { supportSeverityOf, type EscalationTier } from './policy';
 import { renderChatNotification } from './render-chat';
 import { renderEmail } from './render-email';
 
@@ -47,12 +47,13 @@ export class TierNotifier {
 
   /** The tier's channels, one publish each; or, for a support tier where cases are enabled, a new support case. */
   async notify(tier: EscalationTier, view: MessageView, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
-    if (tier.supportCase) {
+    const supportCase = tier.supportCase;
+    if (supportCase) {
       const opened = progress.delivered['support-case'];
       if (opened) return { channels: ['support-case'], messageIds: [], caseId: opened };
       const email = renderEmail(view);
       const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
-      const caseId = await cases.createSupportCase(support, tier, email);
+      const caseId = await cases.createSupportCase(support, tier, email, supportSeverityOf(supportCase, view.automation?.playbook));
       if (caseId) await progress.record('support-case', caseId);
       return { channels: ['support-case'], messageIds: [], ...(caseId ? { caseId } : {}) };
     }

@@ -2,7 +2,7 @@
 import { defaultConfig } from '../../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../../shared/config/load-config';
 import { ConfigurationError } from '../../../shared/errors';
-import { resolveEscalationPolicy, tierAfter } from '../../../shared/escalation/policy';
+import { resolveEscalationPolicy, supportSeverityOf, tierAfter } from '../../../shared/escalation/policy';
 import { policy } from './fixtures';
 
 describe('resolveEscalationPolicy', () => {
@@ -24,6 +24,36 @@ describe('resolveEscalationPolicy', () => {
     expect(l3).toMatchObject({ name: 'AWS Support (Enterprise)', supportCase: { severityCode: 'urgent' } });
     expect(l4).toMatchObject({ name: 'Service Owner', channels: ['email'] });
     expect(l4?.supportCase).toBeUndefined();
+  });
+
+  it('opens an error-rate incident\'s production case as "high" (impaired), every other row\'s as "urgent" (down)', () => {
+    const l3 = policy('production').tiers.find((t) => t.level === 3);
+    const supportCase = l3?.supportCase;
+    if (!supportCase) throw new Error('production L3 opens no case');
+    // The row's handler, read from the raw configuration: the case is judged by the playbook that escalated.
+    const errorRateHandler = defaultConfig.troubleshooting.find((row) => row.id === 'error-rate')?.handler;
+    expect(errorRateHandler).toBe('alert-error-rate');
+    expect(supportCase.severityByPlaybook).toEqual({ 'alert-error-rate': 'high' });
+    expect(supportSeverityOf(supportCase, 'alert-error-rate')).toBe('high');
+    for (const row of defaultConfig.troubleshooting.filter((r) => r.id !== 'error-rate')) {
+      expect([row.handler, supportSeverityOf(supportCase, row.handler)]).toEqual([row.handler, 'urgent']);
+    }
+    expect(supportSeverityOf(supportCase, undefined)).toBe('urgent');
+  });
+
+  it('takes a per-row severity from the configuration, and refuses one the Support API does not have', () => {
+    const production = defaultConfig.environments.production.escalation;
+    const config = parseAutomationConfig(
+      mergeConfig(defaultConfig, { environments: { production: { escalation: { ...production, supportCase: { enabled: true, severityCode: 'urgent', severityByRow: { 'queue-backup': 'normal' } } } } } }),
+    );
+    const supportCase = resolveEscalationPolicy(config, 'production').tiers.find((t) => t.level === 3)?.supportCase;
+    // An override merges into the defaults: error-rate keeps its "high".
+    expect(supportCase?.severityByPlaybook).toEqual({ 'scale-consumers': 'normal', 'alert-error-rate': 'high' });
+    expect(() =>
+      parseAutomationConfig(
+        mergeConfig(defaultConfig, { environments: { production: { escalation: { ...production, supportCase: { enabled: true, severityCode: 'urgent', severityByRow: { 'error-rate': 'sev2' } } } } } }),
+      ),
+    ).toThrow(ConfigurationError);
   });
 
   it('notifies the support tier topic when support cases are disabled', () => {

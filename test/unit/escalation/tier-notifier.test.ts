@@ -78,6 +78,17 @@ describe('TierNotifier', () => {
     expect(input?.communicationBody?.length).toBeLessThanOrEqual(8000);
   });
 
+  it.each([
+    ['alert-error-rate', 'high'],
+    ['scale-consumers', 'urgent'],
+  ])('opens the production case of an incident %s escalated at that row\'s severity (%s)', async (playbook, severity) => {
+    const { tier, view: message } = view(3);
+    const automation = message.automation ? { ...message.automation, playbook } : undefined;
+    expect(automation).toBeDefined();
+    await notifier().notify(tier, { ...message, automation });
+    expect(support.commandCalls(CreateCaseCommand)[0]?.args[0].input.severityCode).toBe(severity);
+  });
+
   it('tells the support case about the resolution as a communication on it', async () => {
     const { tier, view: message } = view(3);
     await notifier().resolve(tier, { ...message, kind: 'resolved' }, { kind: 'notify', level: 3, tierName: tier.name, status: 'SENT', channels: ['support-case'], messageIds: [], caseId: 'case-1' });
