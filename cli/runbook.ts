@@ -12,6 +12,7 @@ import { invokeCommand } from './invoke';
 import { lintCommand } from './lint';
 import { listCommand } from './list';
 import { planCommand } from './plan';
+import { preflightCommand } from './preflight/index';
 import { rehearseCommand } from './rehearse';
 import { reportCommand } from './report/index';
 import { sandboxCommand } from './sandbox-command';
@@ -232,6 +233,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => execCommand(document, opts)));
     });
+
+  withAwsTargetOptions(
+    program
+      .command('preflight')
+      .description('before the first real alarm: is a deployed environment wired correctly? Read-only checks of the watched resources and the environment matrix, alarms and their routing, handlers and their roles (IAM policy simulation), kill switch, tier subscriptions, the Support API, SSM documents and Scheduler; one PASS / WARN / FAIL line each, with what to do')
+      .addOption(environmentOption().makeOptionMandatory())
+      .option('--json', 'machine-readable report')
+      .addHelpText('after', '\nExample: runbook preflight -e production\nExit codes: 0 nothing failed (warnings allowed), 1 a check failed, 64 usage or configuration.'),
+    'runbook preflight -e production',
+  ).action(async (opts: { environment: EnvironmentName; json?: boolean } & AwsTargetFlags) => {
+    setExit(await targeted(opts, () => preflightCommand(opts)));
+  });
 
   return program;
 }

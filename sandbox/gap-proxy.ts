@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
+import { describeSeverityLevels, rolePolicies, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
 
 export interface AwsOperation {
   service: string;
@@ -351,7 +353,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
-  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient;
+  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient;
   const motoClients = new Map<string, MotoClient>();
   const clientOn = <C extends MotoClient>(
     kind: string,
@@ -542,7 +544,25 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     return withoutPromotedLinks(answer, described);
   };
 
-  const gapAnswer = (described: RequestDescription): Promise<CannedResponse> | undefined => {
+  const iamFor = (described: RequestDescription): IAMClient => clientOn('iam', (config) => new IAMClient(config), described);
+
+  const reply = (described: RequestDescription, answer: GapReply): CannedResponse => {
+    if ('error' in answer) return faultResponse(described.protocol, { ...answer.error, status: answer.status, times: 0 });
+    if ('xml' in answer) return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, body: Buffer.from(answer.xml) };
+    return jsonResponse(200, answer.json);
+  };
+
+  const gapAnswer = (described: RequestDescription, body: Buffer): Promise<CannedResponse> | undefined => {
+    // runbook preflight's calls (sandbox/preflight-gaps.ts): moto 5.2.1 lacks all three.
+    if (described.service === 'iam' && described.operation === 'SimulatePrincipalPolicy') {
+      return simulatePrincipalPolicy(body.toString('utf8'), (role) => rolePolicies(iamFor(described), role)).then((answer) => reply(described, answer));
+    }
+    if (described.service === 'events' && described.operation === 'TestEventPattern') {
+      return Promise.resolve(reply(described, testEventPattern(body.toString('utf8'))));
+    }
+    if (described.service === 'support' && described.operation === 'DescribeSeverityLevels') {
+      return Promise.resolve(reply(described, describeSeverityLevels()));
+    }
     if (described.service === 'lambda' && described.operation === 'GetAccountSettings') {
       return lambdaAccountSettings(described);
     }
@@ -716,7 +736,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       send(res, withoutPromotedLinks(await forwardBuffered(req, body, described.accountId), described));
       return;
     }
-    const answer = gapAnswer(described);
+    const answer = gapAnswer(described, body);
     if (answer) {
       send(res, await answer);
       return;

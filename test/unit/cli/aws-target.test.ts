@@ -113,7 +113,7 @@ describe("resolveConfigRegion (the SDK's own region chain)", () => {
 });
 
 describe('the runbook command', () => {
-  const AWS_VERBS = ['invoke', 'plan', 'history', 'ack', 'incidents', 'rehearse', 'exec'];
+  const AWS_VERBS = ['invoke', 'plan', 'history', 'ack', 'incidents', 'rehearse', 'exec', 'preflight'];
   const LOCAL_VERBS = ['sandbox', 'demo', 'report', 'list', 'lint'];
 
   it.each(AWS_VERBS)('%s takes --profile and --region and shows an example of each in --help', (verb) => {

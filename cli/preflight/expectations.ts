@@ -1,0 +1,121 @@
+// Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
+// their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
+import { alarmSpecs, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
+import { resolveEscalationPolicy } from '../../shared/escalation/policy';
+import { executionRoleNameOf, functionNameOf, NAME_PREFIX } from '../../infra/lib/settings';
+
+/**
+ * The consumer function as the service document's "Lambda Functions" block gives it (memory 512MB, timeout 30s,
+ * concurrency 100), the same in every environment: document values, not project defaults.
+ */
+export const DOCUMENT_CONSUMER = { memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 100 } as const;
+
+/** The runtime the handler bundles are built for (infra/lib/constructs/runbook-function.ts HANDLER_RUNTIME). */
+export const HANDLER_RUNTIME = 'nodejs22.x';
+
+export interface HandlerDeclaration {
+  name: string;
+  kind: 'playbook' | 'service';
+  /** Every action its code declares, the pipeline's included for a playbook (as infra grants them). */
+  actions: readonly string[];
+  /** A playbook that schedules a health check (verify-change) after its changes. */
+  schedulesHealthCheck: boolean;
+}
+
+export interface ExpectedHandler extends HandlerDeclaration {
+  functionName: string;
+  roleName: string;
+  /** The rule on the alarm bus delivering its alarms' state changes; undefined for handlers no alarm reaches. */
+  ruleName?: string;
+  alarmNames: string[];
+  /** Environment variables infra sets that the handler cannot run correctly without. */
+  environment: Record<string, string>;
+  /** The schedule group whose schedules it creates, and the scheduler role it passes. */
+  scheduleGroup?: string;
+  schedulerRoleName?: string;
+}
+
+export interface ExpectedTier {
+  level: number;
+  name: string;
+  topicName: string;
+}
+
+export interface PreflightExpectations {
+  environment: EnvironmentName;
+  region: string;
+  watched: WatchedResources;
+  caches: string[];
+  matrix: { dbInstanceClass: string; multiAz: boolean; backupRetentionDays: number; memoryMb: number; timeoutSeconds: number; reservedConcurrency: number };
+  alarms: AlarmSpec[];
+  handlers: ExpectedHandler[];
+  killSwitchParameter: string;
+  tiers: ExpectedTier[];
+  support: { enabled: boolean; severityCode: string };
+  scheduleGroups: Array<{ name: string; roleName: string }>;
+  stateTableName: string;
+  eventBusName: string;
+}
+
+export const ESCALATION_HANDLERS = ['escalate', 'escalation-timer'] as const;
+
+export function escalationSchedulerRoleName(region: string): string {
+  return `${NAME_PREFIX}-escalation-scheduler-${region}`.slice(0, 64);
+}
+export function verifySchedulerRoleName(region: string): string {
+  return `${NAME_PREFIX}-verify-scheduler-${region}`.slice(0, 64);
+}
+
+export function preflightExpectations(
+  config: AutomationConfig,
+  environment: EnvironmentName,
+  region: string,
+  declarations: readonly HandlerDeclaration[],
+): PreflightExpectations {
+  const env = config.environments[environment];
+  const alarms = alarmSpecs(config, environment);
+  const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region) };
+  const verifyGroup = { name: VERIFY_SCHEDULE_GROUP, roleName: verifySchedulerRoleName(region) };
+  const handlers = declarations.map((declaration): ExpectedHandler => {
+    const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
+    const lane = (ESCALATION_HANDLERS as readonly string[]).includes(declaration.name) ? escalationGroup : declaration.schedulesHealthCheck ? verifyGroup : undefined;
+    return {
+      ...declaration,
+      functionName: functionNameOf(declaration.name),
+      roleName: executionRoleNameOf(declaration.name, region),
+      ...(alarmNames.length > 0 ? { ruleName: `${NAME_PREFIX}-${declaration.name}` } : {}),
+      alarmNames,
+      environment: {
+        RUNBOOK_ENVIRONMENT: environment,
+        STATE_TABLE_NAME: config.stateTableName,
+        EVENT_BUS_NAME: config.eventBusName,
+        KILL_SWITCH_PARAMETER: config.killSwitchParameterName,
+      },
+      ...(lane ? { scheduleGroup: lane.name, schedulerRoleName: lane.roleName } : {}),
+    };
+  });
+  const policy = resolveEscalationPolicy(config, environment);
+  const supportTier = policy.tiers.find((t) => t.supportCase);
+  return {
+    environment,
+    region,
+    watched: watchedResources(config, environment),
+    caches: config.dependencies.caches.map((c) => c.name),
+    matrix: {
+      dbInstanceClass: env.dbInstanceClass,
+      multiAz: env.multiAz,
+      backupRetentionDays: env.backupRetentionDays,
+      ...DOCUMENT_CONSUMER,
+    },
+    alarms,
+    handlers,
+    killSwitchParameter: config.killSwitchParameterName,
+    tiers: policy.tiers.map(({ level, name, topicName }) => ({ level, name, topicName })),
+    support: supportTier?.supportCase ? { enabled: true, severityCode: supportTier.supportCase.severityCode } : { enabled: false, severityCode: '' },
+    scheduleGroups: [escalationGroup, verifyGroup],
+    stateTableName: config.stateTableName,
+    eventBusName: config.eventBusName,
+  };
+}

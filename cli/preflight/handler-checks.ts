@@ -1,0 +1,209 @@
+// Preflight: each handler exists with the expected runtime, environment and failure queue, and its role can make the
+// calls its playbook declares on the real resource ARNs (iam:SimulatePrincipalPolicy: AWS's own simulator, which sees
+// SCPs and permission boundaries).
+import { paginateSimulatePrincipalPolicy, type ContextEntry } from '@aws-sdk/client-iam';
+import { GetFunctionCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { scopeOf, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
+import type { ExpectedHandler, PreflightExpectations } from './expectations';
+import type { DiscoveredResources } from './resource-checks';
+import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { HANDLER_RUNTIME } from './expectations';
+
+const REDEPLOY = 'deploy the runbook stack (npx cdk deploy -c environment=<env>)';
+
+export interface LiveHandler {
+  handler: ExpectedHandler;
+  configuration: FunctionConfiguration;
+}
+
+export async function checkHandlers(clients: PreflightClients, expected: PreflightExpectations): Promise<{ results: CheckResult[]; live: LiveHandler[] }> {
+  const results: CheckResult[] = [];
+  const live: LiveHandler[] = [];
+  for (const handler of expected.handlers) {
+    let configuration: FunctionConfiguration | undefined;
+    try {
+      configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: handler.functionName }))).Configuration;
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+    if (!configuration) {
+      results.push(fail('handlers', 'handler-exists', handler.functionName, `handler ${handler.functionName} does not exist`, REDEPLOY));
+      continue;
+    }
+    live.push({ handler, configuration });
+    const problems: string[] = [];
+    if (configuration.Runtime !== HANDLER_RUNTIME) problems.push(`runtime ${configuration.Runtime ?? 'unset'}, expected ${HANDLER_RUNTIME}`);
+    const variables = configuration.Environment?.Variables ?? {};
+    for (const [name, value] of Object.entries(handler.environment)) {
+      if (variables[name] !== value) problems.push(`${name}=${variables[name] ?? '(unset)'}, expected ${value}`);
+    }
+    let destination: string | undefined;
+    try {
+      const invokeConfig = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
+      destination = invokeConfig.DestinationConfig?.OnFailure?.Destination;
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+    if (!destination) {
+      problems.push('no on-failure destination: a failed asynchronous invocation would be lost');
+    } else if (destination.split(':')[2] === 'sqs') {
+      try {
+        await clients.sqs.send(new GetQueueUrlCommand({ QueueName: destination.split(':').pop() ?? '', QueueOwnerAWSAccountId: destination.split(':')[4] }));
+      } catch (error) {
+        if (!/QueueDoesNotExist|NonExistentQueue/.test(awsErrorName(error) ?? '')) throw error;
+        problems.push(`its failure queue ${destination} does not exist`);
+      }
+    }
+    results.push(
+      problems.length === 0
+        ? pass('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, failures to ${destination?.split(':').pop() ?? '?'}`)
+        : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, REDEPLOY),
+    );
+  }
+  return { results, live };
+}
+
+/** Everything the role simulation needs to turn an action's resource kinds into real ARNs. */
+export interface ArnContext {
+  target: PreflightTarget;
+  expected: PreflightExpectations;
+  found: DiscoveredResources;
+  alarmArns: string[];
+  handlerFunctionArns: string[];
+  automationDocuments: string[];
+}
+
+/** Pure: the real ARNs one resource kind names for a handler; undefined when preflight cannot know them here. */
+export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnContext): string[] | undefined {
+  const { partition: p, account: a, region: r } = c.target;
+  switch (kind) {
+    case 'queue':
+      return c.found.queueArns;
+    case 'function':
+      return c.found.functionArns;
+    case 'function-log-group':
+      return c.expected.watched.functions.map((f) => `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}:*`);
+    case 'event-source-mapping':
+      return c.found.mappingArns;
+    case 'db-instance':
+      return c.found.dbArns;
+    case 'db-restore-target':
+      return c.expected.watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}-restore-preflight`);
+    case 'db-subnet-group':
+      return c.found.dbSubnetGroups.map((g) => `arn:${p}:rds:${r}:${a}:subgrp:${g}`);
+    case 'db-parameter-group':
+      return c.found.dbParameterGroups.map((g) => `arn:${p}:rds:${r}:${a}:pg:${g}`);
+    case 'alarm':
+      return c.alarmArns;
+    case 'escalation-topic':
+      return c.expected.tiers.map((t) => `arn:${p}:sns:${r}:${a}:${t.topicName}`);
+    case 'state-table':
+      return [`arn:${p}:dynamodb:${r}:${a}:table/${c.expected.stateTableName}`];
+    case 'event-bus':
+      return [`arn:${p}:events:${r}:${a}:event-bus/${c.expected.eventBusName}`];
+    case 'kill-switch':
+      return [`arn:${p}:ssm:${r}:${a}:parameter${c.expected.killSwitchParameter.startsWith('/') ? '' : '/'}${c.expected.killSwitchParameter}`];
+    case 'automation-definition':
+      return c.automationDocuments.map((d) => `arn:${p}:ssm:${r}:${a}:automation-definition/${d}:$DEFAULT`);
+    case 'automation-execution':
+      return [`arn:${p}:ssm:${r}:${a}:automation-execution/preflight-probe`];
+    case 'schedule':
+      return handler.scheduleGroup ? [`arn:${p}:scheduler:${r}:${a}:schedule/${handler.scheduleGroup}/preflight-probe`] : undefined;
+    case 'scheduler-role':
+      return handler.schedulerRoleName ? [`arn:${p}:iam::${a}:role/${handler.schedulerRoleName}`] : undefined;
+    case 'runbook-function':
+      return c.handlerFunctionArns;
+    // Ids AWS or the service's stack assign: a probe ARN of the right shape stands for them.
+    case 'security-group':
+      return [`arn:${p}:ec2:${r}:${a}:security-group/sg-0preflight0probe0`];
+    case 'prefix-list':
+      return [`arn:${p}:ec2:${r}:${a}:prefix-list/pl-0preflight0probe0`];
+    case 'remediation-role':
+      return undefined;
+  }
+}
+
+/** Pure: the request context keys AWS sets for the condition infra puts on an action (infra/lib/iam/scoped-policy.ts). */
+export function contextFor(condition: ConditionKind | undefined, c: ArnContext): ContextEntry[] {
+  switch (condition) {
+    case 'mapping-of-watched-function':
+      return [{ ContextKeyName: 'lambda:FunctionArn', ContextKeyType: 'string', ContextKeyValues: c.found.functionArns.slice(0, 1) }];
+    case 'passed-to-scheduler':
+      return [{ ContextKeyName: 'iam:PassedToService', ContextKeyType: 'string', ContextKeyValues: ['scheduler.amazonaws.com'] }];
+    case 'environment-tag':
+      return [{ ContextKeyName: 'aws:ResourceTag/Environment', ContextKeyType: 'string', ContextKeyValues: [c.expected.environment] }];
+    case undefined:
+      return [];
+  }
+}
+
+interface SimulationGroup {
+  actions: string[];
+  resources: string[];
+  context: ContextEntry[];
+}
+
+/** Pure: the handler's declared actions grouped by the ARNs and context they are simulated on, and what cannot be. */
+export function simulationGroups(handler: ExpectedHandler, c: ArnContext): { groups: SimulationGroup[]; unresolved: string[] } {
+  const groups = new Map<string, SimulationGroup>();
+  const unresolved: string[] = [];
+  for (const action of [...handler.actions].sort()) {
+    const scope = scopeOf(action, handler.name);
+    let resources: string[];
+    let context: ContextEntry[] = [];
+    if ('anyResource' in scope) {
+      resources = ['*'];
+    } else {
+      const arns = scope.resources.map((kind) => arnsOf(kind, handler, c));
+      if (arns.some((list) => list === undefined || list.length === 0)) {
+        unresolved.push(action);
+        continue;
+      }
+      resources = [...new Set(arns.flatMap((list) => list ?? []))];
+      context = contextFor(scope.condition, c);
+    }
+    const key = `${resources.join(',')}|${JSON.stringify(context)}`;
+    const group = groups.get(key) ?? { actions: [], resources, context };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  return { groups: [...groups.values()], unresolved };
+}
+
+export async function checkRolePermissions(clients: PreflightClients, live: readonly LiveHandler[], c: ArnContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const { handler, configuration } of live) {
+    const roleArn = configuration.Role;
+    if (!roleArn) {
+      results.push(fail('permissions', 'role-permissions', handler.functionName, `handler ${handler.functionName} has no execution role`, REDEPLOY));
+      continue;
+    }
+    const { groups, unresolved } = simulationGroups(handler, c);
+    const denied: string[] = [];
+    let allowed = 0;
+    for (const group of groups) {
+      const pages = paginateSimulatePrincipalPolicy(
+        { client: clients.iam },
+        { PolicySourceArn: roleArn, ActionNames: group.actions, ...(group.resources[0] === '*' ? {} : { ResourceArns: group.resources }), ...(group.context.length ? { ContextEntries: group.context } : {}) },
+      );
+      for await (const page of pages) {
+        for (const r of page.EvaluationResults ?? []) {
+          if (r.EvalDecision === 'allowed') allowed += 1;
+          else denied.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
+        }
+      }
+    }
+    const role = roleArn.split('/').pop() ?? roleArn;
+    if (denied.length > 0) {
+      results.push(
+        fail('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName} is denied ${denied.length} declared call(s): ${denied.join('; ')}`, `grant them (infra derives the policy from the declared actions: ${REDEPLOY}); an explicit deny comes from an SCP or permission boundary: ask the account's administrators`),
+      );
+    } else if (unresolved.length > 0) {
+      results.push(warn('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: ${allowed} calls allowed; not simulated (no resource of that kind found): ${unresolved.join(', ')}`, 'check the resources these actions act on exist'));
+    } else {
+      results.push(pass('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: all ${allowed} declared calls allowed on the real ARNs (${handler.actions.length} actions)`));
+    }
+  }
+  return results;
+}

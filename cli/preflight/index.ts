@@ -1,0 +1,107 @@
+// `runbook preflight -e <environment>`: is a deployed environment wired correctly? Read-only; one line per check.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SupportClient } from '@aws-sdk/client-support';
+import { parse } from 'yaml';
+import { partitionOf } from '../../shared/aws/arn';
+import { clientConfig } from '../../shared/aws/client-config';
+import { loadRuntimeConfig } from '../../shared/config/load-config';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../shared/config/runbook-deploy-values';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
+import { EXIT } from '../exit-codes';
+import { handlerDeclarations } from './declarations';
+import { preflightExpectations } from './expectations';
+import type { ExpectedDocument } from './plumbing-checks';
+import { renderPreflight, runPreflight } from './run-preflight';
+import type { PreflightClients } from './types';
+
+export interface PreflightOptions {
+  environment: EnvironmentName;
+  json?: boolean;
+}
+
+/** The AWS Support API's endpoint region per partition (Support API reference, "Endpoints"). */
+const SUPPORT_REGION: Readonly<Record<string, string>> = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
+function runbooksDirectory(): string | undefined {
+  const candidates = [join(process.cwd(), 'runbooks'), ...(process.env.RUNBOOK_DIST ? [join(process.env.RUNBOOK_DIST, '..', 'runbooks')] : [])];
+  return candidates.find((d) => existsSync(d));
+}
+
+/** runbooks/*.yaml as infra registers them in this environment and account (their deploy tokens filled in). */
+export function expectedDocuments(directory: string, config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): ExpectedDocument[] {
+  return readdirSync(directory)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((file) => {
+      const content = parse(readFileSync(join(directory, file), 'utf8')) as unknown;
+      return {
+        name: file.replace(/\.ya?ml$/, ''),
+        content: hasDeployTokens(content) ? renderRunbookContent(content, runbookDeployValues(config, environment, where)) : content,
+      };
+    });
+}
+
+function buildClients(region: string): { clients: PreflightClients; destroy(): void } {
+  const config = clientConfig({ region });
+  const clients: PreflightClients = {
+    sqs: new SQSClient(config),
+    lambda: new LambdaClient(config),
+    rds: new RDSClient(config),
+    apiGateway: new APIGatewayClient(config),
+    elastiCache: new ElastiCacheClient(config),
+    cloudWatch: new CloudWatchClient(config),
+    events: new EventBridgeClient(config),
+    iam: new IAMClient(config),
+    ssm: new SSMClient(config),
+    sns: new SNSClient(config),
+    support: new SupportClient(clientConfig({ region: SUPPORT_REGION[partitionOf(region)] ?? 'us-east-1' })),
+    scheduler: new SchedulerClient(config),
+  };
+  return { clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
+}
+
+export async function preflightCommand(options: PreflightOptions): Promise<number> {
+  process.env.RUNBOOK_ENVIRONMENT = options.environment;
+  let runtime;
+  try {
+    runtime = loadRuntimeConfig(process.env);
+  } catch (error) {
+    console.error(`runbook preflight: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
+  const directory = runbooksDirectory();
+  const sts = new STSClient(clientConfig({ region: runtime.region }));
+  const { clients, destroy } = buildClients(runtime.region);
+  try {
+    let account: string;
+    try {
+      account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+    } catch (error) {
+      console.error(`runbook preflight: cannot tell which account the credentials are for (STS GetCallerIdentity: ${(error as Error).name}: ${(error as Error).message})`);
+      return EXIT.failure;
+    }
+    const target = { account, region: runtime.region, partition: partitionOf(runtime.region) };
+    const expected = preflightExpectations(runtime.config, runtime.environment, runtime.region, handlerDeclarations());
+    const documents = directory ? expectedDocuments(directory, runtime.config, runtime.environment, target) : [];
+    const report = await runPreflight(clients, expected, target, documents);
+    if (!directory) report.checks.push({ area: 'plumbing', check: 'ssm-document', subject: 'runbooks/', status: 'WARN', message: 'runbooks/ not found: SSM documents not checked', fix: 'run preflight from the project directory' });
+    console.log(options.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
+    return report.summary.fail === 0 ? EXIT.ok : EXIT.failure;
+  } finally {
+    sts.destroy();
+    destroy();
+  }
+}

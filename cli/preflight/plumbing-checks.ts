@@ -1,0 +1,154 @@
+// Preflight: the operations plumbing — kill switch, tier subscriptions, the Support API, SSM documents, Scheduler.
+import { createHash } from 'node:crypto';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
+import { paginateListSubscriptionsByTopic } from '@aws-sdk/client-sns';
+import { GetDocumentCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
+import { parse } from 'yaml';
+import type { PreflightExpectations } from './expectations';
+import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+
+export interface ExpectedDocument {
+  name: string;
+  /** The content as deployed to this environment (its `${Deploy.…}` tokens filled in). */
+  content: unknown;
+}
+
+/** Pure: JSON with object keys sorted, so the same document hashes the same whatever its serialization (YAML or JSON). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The content hash preflight compares: SHA-256 of the canonical JSON of the parsed document. */
+export function contentHash(content: unknown): string {
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+async function checkKillSwitch(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult> {
+  const name = expected.killSwitchParameter;
+  const putOff = `aws ssm put-parameter --name ${name} --value off --overwrite (after checking why it was engaged)`;
+  try {
+    const value = (await clients.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+    return value?.trim() === 'off'
+      ? pass('plumbing', 'kill-switch', name, `kill switch ${name} says "off": automation is on`)
+      : fail('plumbing', 'kill-switch', name, `kill switch ${name} says "${value ?? ''}": every handler is a dry run (anything but "off" engages it)`, putOff);
+  } catch (error) {
+    if (awsErrorName(error) !== 'ParameterNotFound') throw error;
+    return fail('plumbing', 'kill-switch', name, `kill switch ${name} does not exist: every handler is a dry run (a missing switch fails closed)`, 'deploy the runbook stack: it creates the switch as "off"');
+  }
+}
+
+async function checkTiers(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const tier of expected.tiers) {
+    const topicArn = `arn:${target.partition}:sns:${target.region}:${target.account}:${tier.topicName}`;
+    let confirmed = 0;
+    let pending = 0;
+    const protocols = new Set<string>();
+    try {
+      for await (const page of paginateListSubscriptionsByTopic({ client: clients.sns }, { TopicArn: topicArn })) {
+        for (const s of page.Subscriptions ?? []) {
+          if (s.SubscriptionArn?.startsWith('arn:')) {
+            confirmed += 1;
+            if (s.Protocol) protocols.add(s.Protocol);
+          } else if (s.SubscriptionArn === 'PendingConfirmation') pending += 1;
+        }
+      }
+    } catch (error) {
+      if (awsErrorName(error) !== 'NotFoundException' && awsErrorName(error) !== 'NotFound') throw error;
+      results.push(fail('plumbing', 'tier-topic', tier.name, `L${tier.level} ${tier.name}: topic ${tier.topicName} does not exist`, 'deploy the runbook stack: it creates one topic per tier'));
+      continue;
+    }
+    const subscribe = `subscribe the tier's people: aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint <address> --attributes '{"FilterPolicy":"{\\"channel\\":[\\"email\\"]}"}', and confirm it`;
+    results.push(
+      confirmed > 0
+        ? pass('plumbing', 'tier-subscription', tier.name, `L${tier.level} ${tier.name}: ${confirmed} confirmed subscription(s) (${[...protocols].sort().join(', ')})${pending ? `, ${pending} pending` : ''}`)
+        : fail('plumbing', 'tier-subscription', tier.name, `L${tier.level} ${tier.name}: no confirmed subscription on ${tier.topicName}${pending ? ` (${pending} pending confirmation)` : ''}: an escalation to this tier reaches nobody`, subscribe),
+    );
+  }
+  return results;
+}
+
+async function checkSupport(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult> {
+  const subject = 'AWS Support API';
+  if (!expected.support.enabled) return pass('plumbing', 'support-api', subject, `no AWS Support case is opened in ${expected.environment} (supportCase disabled): not needed`);
+  try {
+    const levels = (await clients.support.send(new DescribeSeverityLevelsCommand({ language: 'en' }))).severityLevels ?? [];
+    const codes = levels.map((l) => l.code ?? '');
+    return codes.includes(expected.support.severityCode)
+      ? pass('plumbing', 'support-api', subject, `DescribeSeverityLevels answers (${codes.join(', ')}): the support tier can open a case of severity ${expected.support.severityCode}`)
+      : fail('plumbing', 'support-api', subject, `severity ${expected.support.severityCode} is not offered (${codes.join(', ')}): "critical" needs Enterprise support`, 'lower supportCase.severityCode, or upgrade the support plan');
+  } catch (error) {
+    if (awsErrorName(error) !== 'SubscriptionRequiredException') throw error;
+    return fail(
+      'plumbing',
+      'support-api',
+      subject,
+      'DescribeSeverityLevels is refused (SubscriptionRequiredException): the AWS Support API needs a Business or Enterprise support plan, so the support tier cannot open a case',
+      `upgrade the account's support plan, or set environments.${expected.environment}.escalation.supportCase.enabled to false`,
+    );
+  }
+}
+
+async function checkDocuments(clients: PreflightClients, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const doc of documents) {
+    const want = contentHash(doc.content);
+    let got;
+    try {
+      got = await clients.ssm.send(new GetDocumentCommand({ Name: doc.name }));
+    } catch (error) {
+      if (awsErrorName(error) !== 'InvalidDocument') throw error;
+      results.push(fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} is not registered`, 'deploy the runbook stack: it registers runbooks/*.yaml'));
+      continue;
+    }
+    const live = got.DocumentFormat === 'JSON' ? (JSON.parse(got.Content ?? 'null') as unknown) : (parse(got.Content ?? '') as unknown);
+    const have = contentHash(live);
+    results.push(
+      have === want
+        ? pass('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} (version ${got.DocumentVersion ?? '?'}) at the expected content hash ${want.slice(0, 12)}`)
+        : fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys`, 'deploy the runbook stack so the default version is the reviewed one'),
+    );
+  }
+  return results;
+}
+
+async function checkScheduler(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const group of expected.scheduleGroups) {
+    try {
+      const got = await clients.scheduler.send(new GetScheduleGroupCommand({ Name: group.name }));
+      results.push(pass('plumbing', 'schedule-group', group.name, `Scheduler group ${group.name} exists (${got.State ?? '?'})`));
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      results.push(fail('plumbing', 'schedule-group', group.name, `Scheduler group ${group.name} does not exist: timers cannot be created`, 'deploy the runbook stack'));
+    }
+    try {
+      await clients.iam.send(new GetRoleCommand({ RoleName: group.roleName }));
+      results.push(pass('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists`));
+    } catch (error) {
+      if (awsErrorName(error) !== 'NoSuchEntityException' && awsErrorName(error) !== 'NoSuchEntity') throw error;
+      results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} does not exist: schedules in ${group.name} cannot invoke their target`, 'deploy the runbook stack'));
+    }
+  }
+  return results;
+}
+
+export async function checkPlumbing(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
+  return [
+    await checkKillSwitch(clients, expected),
+    ...(await checkTiers(clients, expected, target)),
+    await checkSupport(clients, expected),
+    ...(await checkDocuments(clients, documents)),
+    ...(await checkScheduler(clients, expected)),
+  ];
+}

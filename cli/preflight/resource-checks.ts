@@ -1,0 +1,162 @@
+// Preflight: the service's watched resources exist, and their live values match the document's environment matrix.
+import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import type { PreflightExpectations } from './expectations';
+import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+
+/** What the resource checks found, for the checks that need real ARNs (the role simulation). */
+export interface DiscoveredResources {
+  queueArns: string[];
+  functionArns: string[];
+  mappingArns: string[];
+  dbArns: string[];
+  dbParameterGroups: string[];
+  dbSubnetGroups: string[];
+}
+
+const DEPLOY = 'deploy the service stack that owns it, or fix the name in the configuration (environments.<env>.resources)';
+
+async function queueExists(clients: PreflightClients, name: string): Promise<string | undefined> {
+  try {
+    return (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (error) {
+    if (/QueueDoesNotExist|NonExistentQueue/.test(awsErrorName(error) ?? '')) return undefined;
+    throw error;
+  }
+}
+
+async function checkQueues(clients: PreflightClients, expected: PreflightExpectations, found: DiscoveredResources): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const name of expected.watched.queues) {
+    const url = await queueExists(clients, name);
+    if (!url) {
+      results.push(fail('resources', 'queue', name, `queue ${name} does not exist`, DEPLOY));
+      continue;
+    }
+    const attributes = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'RedrivePolicy'] }))).Attributes ?? {};
+    if (attributes.QueueArn) found.queueArns.push(attributes.QueueArn);
+    results.push(pass('resources', 'queue', name, `queue ${name} exists`));
+    const redrive = attributes.RedrivePolicy ? (JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string }) : undefined;
+    const dlqName = redrive?.deadLetterTargetArn?.split(':').pop();
+    if (!dlqName) {
+      results.push(fail('resources', 'dead-letter-queue', name, `queue ${name} has no dead-letter queue (no RedrivePolicy)`, `set a RedrivePolicy on ${name} so poison messages leave the queue`));
+    } else if (!(await queueExists(clients, dlqName))) {
+      results.push(fail('resources', 'dead-letter-queue', dlqName, `the dead-letter queue ${dlqName} that ${name} redrives to does not exist`, `create ${dlqName} or fix ${name}'s RedrivePolicy`));
+    } else {
+      results.push(pass('resources', 'dead-letter-queue', dlqName, `dead-letter queue ${dlqName} exists (${name} redrives after ${String(redrive?.maxReceiveCount ?? '?')} receives)`));
+    }
+  }
+  return results;
+}
+
+function drift(subject: string, what: string, live: string | number | boolean | undefined, want: string | number | boolean, fix: string): CheckResult {
+  const liveText = live === undefined ? 'unset' : String(live);
+  return live === want
+    ? pass('matrix', what.replace(/ /g, '-'), subject, `${what} ${liveText}, as the document's matrix says`)
+    : fail('matrix', what.replace(/ /g, '-'), subject, `drift: ${what} is ${liveText}, the document's matrix says ${String(want)}`, fix);
+}
+
+async function checkFunctions(clients: PreflightClients, expected: PreflightExpectations, found: DiscoveredResources): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const { matrix } = expected;
+  for (const name of expected.watched.functions) {
+    let configuration;
+    try {
+      configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration;
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      results.push(fail('resources', 'function', name, `consumer function ${name} does not exist`, DEPLOY));
+      continue;
+    }
+    if (configuration?.FunctionArn) found.functionArns.push(configuration.FunctionArn);
+    results.push(pass('resources', 'function', name, `consumer function ${name} exists`));
+    const iac = `put it back in the service's IaC and deploy, or update the document if the change was meant (a memory raise by raise-lambda-memory is drift the automation named)`;
+    results.push(drift(name, 'memory MB', configuration?.MemorySize, matrix.memoryMb, iac));
+    results.push(drift(name, 'timeout seconds', configuration?.Timeout, matrix.timeoutSeconds, iac));
+    const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
+    results.push(drift(name, 'reserved concurrency', concurrency.ReservedConcurrentExecutions, matrix.reservedConcurrency, iac));
+
+    const mappings = (await clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: name }))).EventSourceMappings ?? [];
+    const fromQueues = mappings.filter((m) => m.EventSourceArn && found.queueArns.includes(m.EventSourceArn));
+    for (const mapping of fromQueues) {
+      const arn = mapping.EventSourceMappingArn ?? (mapping.UUID && configuration?.FunctionArn ? `${configuration.FunctionArn.split(':function:')[0]}:event-source-mapping:${mapping.UUID}` : undefined);
+      if (arn) found.mappingArns.push(arn);
+    }
+    const enabled = fromQueues.find((m) => m.State === 'Enabled');
+    if (enabled) {
+      results.push(pass('resources', 'event-source-mapping', name, `event source mapping ${enabled.UUID ?? '?'} feeds ${name} from ${enabled.EventSourceArn?.split(':').pop() ?? '?'} (MaximumConcurrency ${enabled.ScalingConfig?.MaximumConcurrency ?? 'unset'})`));
+    } else {
+      const states = fromQueues.map((m) => `${m.UUID ?? '?'} ${m.State ?? '?'}`).join(', ');
+      results.push(
+        fail('resources', 'event-source-mapping', name, fromQueues.length ? `no enabled event source mapping from the watched queue to ${name} (${states})` : `no event source mapping from the watched queue to ${name}`, `create or enable the SQS event source mapping of ${name}: scale-consumers acts on it`),
+      );
+    }
+  }
+  return results;
+}
+
+async function checkDatabases(clients: PreflightClients, expected: PreflightExpectations, found: DiscoveredResources): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const { matrix } = expected;
+  for (const id of expected.watched.databases) {
+    let instance;
+    try {
+      instance = (await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+    } catch (error) {
+      if (awsErrorName(error) !== 'DBInstanceNotFoundFault' && awsErrorName(error) !== 'DBInstanceNotFound') throw error;
+    }
+    if (!instance) {
+      results.push(fail('resources', 'database', id, `database ${id} does not exist`, DEPLOY));
+      continue;
+    }
+    if (instance.DBInstanceArn) found.dbArns.push(instance.DBInstanceArn);
+    for (const group of instance.DBParameterGroups ?? []) if (group.DBParameterGroupName) found.dbParameterGroups.push(group.DBParameterGroupName);
+    if (instance.DBSubnetGroup?.DBSubnetGroupName) found.dbSubnetGroups.push(instance.DBSubnetGroup.DBSubnetGroupName);
+    results.push(pass('resources', 'database', id, `database ${id} exists (${instance.Engine ?? '?'} ${instance.EngineVersion ?? ''}, ${instance.DBInstanceStatus ?? '?'})`));
+    const fix = `modify ${id} (or its IaC) to the matrix value, or update the document`;
+    results.push(drift(id, 'instance class', instance.DBInstanceClass, matrix.dbInstanceClass, fix));
+    results.push(drift(id, 'Multi-AZ', instance.MultiAZ, matrix.multiAz, fix));
+    results.push(drift(id, 'backup retention days', instance.BackupRetentionPeriod, matrix.backupRetentionDays, fix));
+  }
+  return results;
+}
+
+async function checkApis(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {
+  const apis = (await clients.apiGateway.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
+  return expected.watched.apis.map((name) => {
+    const api = apis.find((a) => a.name === name);
+    return api
+      ? pass('resources', 'api', name, `API ${name} exists (${api.id ?? '?'})`)
+      : fail('resources', 'api', name, `no REST API named ${name}`, 'deploy the API, or fix dependencies.apis in the configuration');
+  });
+}
+
+async function checkCaches(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const id of expected.caches) {
+    try {
+      const group = (await clients.elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))).ReplicationGroups?.[0];
+      results.push(pass('resources', 'cache', id, `cache ${id} exists (${group?.Status ?? '?'}, ${group?.MemberClusters?.length ?? 0} nodes)`));
+    } catch (error) {
+      if (awsErrorName(error) !== 'ReplicationGroupNotFoundFault') throw error;
+      results.push(fail('resources', 'cache', id, `cache replication group ${id} does not exist`, 'deploy the cache, or fix dependencies.caches in the configuration'));
+    }
+  }
+  return results;
+}
+
+/** Every watched resource, in the order a person reads the architecture: queue, consumer, database, API, cache. */
+export async function checkResources(clients: PreflightClients, expected: PreflightExpectations, _target: PreflightTarget): Promise<{ results: CheckResult[]; found: DiscoveredResources }> {
+  const found: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
+  const results = [
+    ...(await checkQueues(clients, expected, found)),
+    ...(await checkFunctions(clients, expected, found)),
+    ...(await checkDatabases(clients, expected, found)),
+    ...(await checkApis(clients, expected)),
+    ...(await checkCaches(clients, expected)),
+  ];
+  return { results, found };
+}

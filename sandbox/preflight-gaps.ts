@@ -1,0 +1,132 @@
+// The gap proxy's answers for the APIs `runbook preflight` calls that moto 5.2.1 lacks: iam:SimulatePrincipalPolicy (from the
+// role's own policy documents in the emulator), events:TestEventPattern (moto answers an empty body) and
+// support:DescribeSeverityLevels (moto has none; the sandbox account answers as one on Business or Enterprise support).
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { eventPatternMatches, InvalidEventPatternError } from './event-pattern-match';
+import { simulatePolicies, UnsupportedPolicyError, type SimulatedPolicy } from './iam-policy-simulator';
+
+/** What the proxy sends back: a status and a JSON value or an XML text, or an AWS error in the request's protocol. */
+export type GapReply = { status: 200; json: unknown } | { status: 200; xml: string } | { status: number; error: { code: string; message: string } };
+
+/** AWS Support's severity levels (Support API DescribeSeverityLevels; "critical" needs Enterprise). */
+export const SUPPORT_SEVERITY_LEVELS = [
+  { code: 'low', name: 'Low' },
+  { code: 'normal', name: 'Normal' },
+  { code: 'high', name: 'High' },
+  { code: 'urgent', name: 'Urgent' },
+  { code: 'critical', name: 'Critical' },
+] as const;
+
+export function describeSeverityLevels(): GapReply {
+  return { status: 200, json: { severityLevels: SUPPORT_SEVERITY_LEVELS } };
+}
+
+/** events:TestEventPattern {EventPattern, Event} -> {Result}. */
+export function testEventPattern(body: string): GapReply {
+  try {
+    const input = JSON.parse(body) as { EventPattern?: unknown; Event?: unknown };
+    if (typeof input.EventPattern !== 'string' || typeof input.Event !== 'string') {
+      return { status: 400, error: { code: 'ValidationException', message: 'EventPattern and Event are required strings' } };
+    }
+    return { status: 200, json: { Result: eventPatternMatches(JSON.parse(input.EventPattern) as unknown, JSON.parse(input.Event) as unknown) } };
+  } catch (error) {
+    const invalid = error instanceof InvalidEventPatternError || error instanceof SyntaxError;
+    if (!invalid) throw error;
+    return { status: 400, error: { code: 'InvalidEventPatternException', message: `Event pattern is not valid: ${(error as Error).message}` } };
+  }
+}
+
+const xmlEscape = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** `Name.member.1`, `Name.member.2`, ... of a query request, in order. */
+function members(form: URLSearchParams, name: string): string[] {
+  const pattern = new RegExp(`^${name.replace(/\./g, '\\.')}\\.member\\.(\\d+)$`);
+  return [...form.entries()]
+    .map(([key, value]) => [Number(pattern.exec(key)?.[1] ?? NaN), value] as const)
+    .filter(([index]) => Number.isInteger(index))
+    .sort(([a], [b]) => a - b)
+    .map(([, value]) => value);
+}
+
+/** IAM returns policy documents URL-encoded; moto sometimes does not. */
+function policyJson(document: string | undefined): { Statement?: unknown } {
+  const text = document ?? '{}';
+  return JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+}
+
+/** Every identity policy of a role, inline and attached, as the emulator holds it. */
+export async function rolePolicies(iam: IAMClient, roleName: string): Promise<SimulatedPolicy[]> {
+  const policies: SimulatedPolicy[] = [];
+  const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+  for (const name of inline.PolicyNames ?? []) {
+    const got = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
+    policies.push({ name, document: policyJson(got.PolicyDocument) });
+  }
+  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+  for (const policy of attached.AttachedPolicies ?? []) {
+    const meta = await iam.send(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }));
+    const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: meta.Policy?.DefaultVersionId }));
+    policies.push({ name: policy.PolicyName ?? policy.PolicyArn ?? 'attached', document: policyJson(version.PolicyVersion?.Document) });
+  }
+  return policies;
+}
+
+/**
+ * iam:SimulatePrincipalPolicy for a role: every ActionNames x ResourceArns pair judged against the role's policies
+ * with the ContextEntries given. No SCP or permission boundary exists in the emulator, so none is applied.
+ */
+export async function simulatePrincipalPolicy(body: string, readPolicies: (roleName: string) => Promise<SimulatedPolicy[]>): Promise<GapReply> {
+  const form = new URLSearchParams(body);
+  const source = form.get('PolicySourceArn') ?? '';
+  const role = /^arn:[\w-]+:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(source)?.[1];
+  if (!role) return { status: 400, error: { code: 'InvalidInput', message: `the sandbox simulates IAM roles only; PolicySourceArn was "${source}"` } };
+  const actions = members(form, 'ActionNames');
+  if (actions.length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'ActionNames is required' } };
+  const resources = members(form, 'ResourceArns');
+  const context: Record<string, string[]> = {};
+  for (let i = 1; form.has(`ContextEntries.member.${i}.ContextKeyName`); i += 1) {
+    context[form.get(`ContextEntries.member.${i}.ContextKeyName`) ?? ''] = members(form, `ContextEntries.member.${i}.ContextKeyValues`);
+  }
+  let policies: SimulatedPolicy[];
+  try {
+    policies = await readPolicies(role);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchEntityException' || (error as { name?: string }).name === 'NoSuchEntity') {
+      return { status: 404, error: { code: 'NoSuchEntity', message: `The role with name ${role} cannot be found.` } };
+    }
+    throw error;
+  }
+  const results: string[] = [];
+  try {
+    for (const action of actions) {
+      for (const resource of resources.length > 0 ? resources : ['*']) {
+        const r = simulatePolicies(policies, { action, resource, context });
+        results.push(
+          '<member>' +
+            `<EvalActionName>${xmlEscape(action)}</EvalActionName><EvalResourceName>${xmlEscape(resource)}</EvalResourceName>` +
+            `<EvalDecision>${r.decision}</EvalDecision>` +
+            `<MatchedStatements>${r.matchedStatements.map((s) => `<member><SourcePolicyId>${xmlEscape(s)}</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member>`).join('')}</MatchedStatements>` +
+            `<MissingContextValues>${r.missingContextValues.map((k) => `<member>${xmlEscape(k)}</member>`).join('')}</MissingContextValues>` +
+            '</member>',
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof UnsupportedPolicyError) return { status: 400, error: { code: 'InvalidInput', message: error.message } };
+    throw error;
+  }
+  return {
+    status: 200,
+    xml:
+      '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>' +
+      `<IsTruncated>false</IsTruncated><EvaluationResults>${results.join('')}</EvaluationResults>` +
+      '</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>',
+  };
+}

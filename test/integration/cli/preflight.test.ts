@@ -1,0 +1,146 @@
+// `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
+// stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import type { PreflightReport } from '../../../cli/preflight/run-preflight';
+import { putMetricAlarmInput } from '../../../sandbox/provision';
+import { runCli } from '../../support/run-cli';
+import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+describe('runbook preflight -e production on the sandbox', () => {
+  let account: SandboxAccount;
+  let stack: DeployedRunbookStack;
+  let sns: SNSClient;
+
+  const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
+    const run = await runCli(['preflight', '-e', 'production', '--json'], account.env, 180_000);
+    if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
+    return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport };
+  };
+  const failures = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+    stack = await deployRunbookStack(account);
+    sns = new SNSClient(account.clientConfig);
+  }, 300_000);
+
+  afterAll(() => {
+    sns.destroy();
+    stack.iam.destroy();
+    stack.lambda.destroy();
+  });
+
+  it('passes every check on a correctly deployed environment, and exits 0', async () => {
+    const { status, report } = await preflight();
+    expect(failures(report)).toEqual([]);
+    expect(status).toBe(0);
+    // Every area ran: the spread of checks, figured from the configuration (6 alarms, 9 handlers, 4 tiers, 8 documents).
+    const areas = new Map<string, number>();
+    for (const c of report.checks) areas.set(c.area, (areas.get(c.area) ?? 0) + 1);
+    expect(report.checks.filter((c) => c.check === 'alarm-definition')).toHaveLength(6);
+    expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule')).toHaveLength(6);
+    expect(report.checks.filter((c) => c.check === 'role-permissions')).toHaveLength(stack.handlers.length);
+    expect(report.checks.filter((c) => c.check === 'tier-subscription')).toHaveLength(4);
+    expect(report.checks.filter((c) => c.check === 'ssm-document').length).toBeGreaterThanOrEqual(8);
+    expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
+    // The text form an operator reads: one line per check, and the totals.
+    const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
+    expect(text.status).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines.filter((l) => /^PASS /.test(l))).toHaveLength(report.summary.pass);
+    expect(lines.at(-1)).toBe(`${report.summary.pass} passed, 0 warnings, 0 failed`);
+    console.log(`preflight transcript (sandbox, all PASS):\n$ runbook preflight -e production\n${text.stdout}`);
+  });
+
+  it('names a missing alarm', async () => {
+    const alarm = account.topology.alarms.find((a) => a.rowId === 'error-rate');
+    if (!alarm) throw new Error('no error-rate alarm in the topology');
+    await account.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [alarm.name] }));
+    expect((await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm.name] }))).MetricAlarms).toEqual([]);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL alarm-exists ${alarm.name}`]);
+      expect(report.checks.find((c) => c.check === 'alarm-exists')?.message).toContain(`alarm "${alarm.name}" does not exist`);
+    } finally {
+      await account.cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(alarm)));
+    }
+  });
+
+  it('names a wrong threshold with the live and expected figures', async () => {
+    const alarm = account.topology.alarms.find((a) => a.rowId === 'queue-backup');
+    if (!alarm) throw new Error('no queue-backup alarm in the topology');
+    await account.cloudWatch.send(new PutMetricAlarmCommand({ ...putMetricAlarmInput(alarm), Threshold: 2000 }));
+    expect((await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm.name] }))).MetricAlarms?.[0]?.Threshold).toBe(2000);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL alarm-definition ${alarm.name}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(`alarm "${alarm.name}": threshold 2000, expected 1000`);
+    } finally {
+      await account.cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(alarm)));
+    }
+  });
+
+  it('names a tier nobody is subscribed to', async () => {
+    const tier = account.topology.escalationTopics.find((t) => t.level === 2);
+    if (!tier) throw new Error('no L2 topic');
+    const subscriptions = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: tier.arn }))).Subscriptions ?? [];
+    expect(subscriptions.length).toBeGreaterThan(0);
+    for (const s of subscriptions) await sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn }));
+    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: tier.arn }))).Subscriptions).toEqual([]);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL tier-subscription ${tier.name}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toContain(`L2 ${tier.name}: no confirmed subscription on ${tier.topicName}`);
+    } finally {
+      for (const s of subscriptions) await sns.send(new SubscribeCommand({ TopicArn: tier.arn, Protocol: s.Protocol, Endpoint: s.Endpoint }));
+    }
+  });
+
+  it("names the handler role's missing permission, with the action and the real ARN it was simulated on", async () => {
+    const handler = stack.handlers.find((h) => h.name === 'scale-consumers');
+    const policy = stack.policies.get('scale-consumers');
+    if (!handler || !policy) throw new Error('scale-consumers not deployed');
+    const without = {
+      ...policy,
+      Statement: policy.Statement.map((s) => ({ ...s, Action: ([] as string[]).concat(s.Action as string | string[]).filter((a) => a !== 'lambda:UpdateEventSourceMapping') })).filter(
+        (s) => s.Action.length > 0,
+      ),
+    };
+    await stack.iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(without) }));
+    const stored = (await stack.iam.send(new GetRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions' }))).PolicyDocument ?? '';
+    expect(JSON.stringify(policy)).toContain('lambda:UpdateEventSourceMapping');
+    expect(decodeURIComponent(stored)).not.toContain('lambda:UpdateEventSourceMapping');
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL role-permissions ${handler.functionName}`]);
+      const message = report.checks.find((c) => c.status === 'FAIL')?.message ?? '';
+      expect(message).toMatch(
+        new RegExp(`denied 1 declared call\\(s\\): lambda:UpdateEventSourceMapping on arn:aws:lambda:us-east-1:${account.accountId}:event-source-mapping:${account.topology.consumer.mappingUuid} \\(implicitDeny\\)`),
+      );
+    } finally {
+      await stack.iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(policy) }));
+    }
+  });
+
+  it("names the consumer's drifted memory size as drift from the document's matrix", async () => {
+    const name = account.topology.consumer.functionName;
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 768 }));
+    expect((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize).toBe(768);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL memory-MB ${name}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe("drift: memory MB is 768, the document's matrix says 512");
+    } finally {
+      await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
+    }
+  });
+});

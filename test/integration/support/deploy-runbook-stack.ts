@@ -1,0 +1,119 @@
+// Integration-test support: what `cdk deploy` of the runbook stack adds to a sandbox account, for `runbook preflight`.
+//
+// The sandbox provisions the service's topology and the automation's shared resources (alarms, rules, topics, state table,
+// kill switch, schedule groups); the handlers run in-process there, so it deploys no handler function or role. This adds
+// them as infra deploys them: each handler's function (Node.js 22, infra's environment variables, failures to an SQS
+// queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
+// (the same code the CDK app synthesizes), the rule targets, the scheduler roles, the SSM documents as deployed to the
+// environment, the service's API, and one confirmed (SQS) subscription per tier.
+import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
+import { EventBridgeClient, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { join } from 'node:path';
+import { ZipFile } from 'yazl';
+import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
+import { handlerDeclarations } from '../../../cli/preflight/declarations';
+import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler } from '../../../cli/preflight/expectations';
+import { expectedDocuments } from '../../../cli/preflight/index';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
+import type { SandboxAccount } from './sandbox-account';
+
+export interface DeployedRunbookStack {
+  handlers: ExpectedHandler[];
+  /** handler -> the inline policy document its role was given (infra's statements). */
+  policies: Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>;
+  inbox: EscalationInbox;
+  iam: IAMClient;
+  lambda: LambdaClient;
+}
+
+const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const SCHEDULER_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+function placeholderZip(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from('export const handler = async () => ({});\n'), 'index.mjs');
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    zip.outputStream.once('end', () => resolve(Buffer.concat(chunks)));
+    zip.outputStream.once('error', reject);
+    zip.end();
+  });
+}
+
+export async function deployRunbookStack(account: SandboxAccount): Promise<DeployedRunbookStack> {
+  const { clientConfig, topology, accountId } = account;
+  const region = clientConfig.region;
+  const runtime = loadRuntimeConfig(process.env);
+  const { config, environment } = runtime;
+  const iam = new IAMClient(clientConfig);
+  const lambda = new LambdaClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const ssm = new SSMClient(clientConfig);
+  const events = new EventBridgeClient(clientConfig);
+  const apiGateway = new APIGatewayClient(clientConfig);
+
+  const expected = preflightExpectations(config, environment, region, handlerDeclarations());
+  await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
+
+  const failedUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notification-runbooks-failed' }))).QueueUrl;
+  const failedArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failedUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+
+  const roleArn = (name: string): string => `arn:aws:iam::${accountId}:role/${name}`;
+  for (const group of expected.scheduleGroups) {
+    await iam.send(new CreateRoleCommand({ RoleName: group.roleName, AssumeRolePolicyDocument: SCHEDULER_TRUST }));
+  }
+
+  const documents = expectedDocuments(join(__dirname, '../../../runbooks'), config, environment, { account: accountId, partition: 'aws' });
+  for (const doc of documents) {
+    await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
+  }
+
+  const ownTargets: ScopeTargets = {
+    partition: 'aws',
+    account: accountId,
+    regions: [region],
+    environment,
+    watched: expected.watched,
+    alarmNames: expected.alarms.map((a) => a.name),
+    stateTableArn: topology.stateTable.arn,
+    eventBusArn: topology.eventBus.arn,
+    killSwitchParameterArn: `arn:aws:ssm:${region}:${accountId}:parameter${config.killSwitchParameterName}`,
+    escalationTopicArns: topology.escalationTopics.map((t) => t.arn),
+  };
+  const zip = await placeholderZip();
+  const policies = new Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>();
+  for (const handler of expected.handlers) {
+    const targets: ScopeTargets = {
+      ...ownTargets,
+      ...(handler.scheduleGroup && handler.schedulerRoleName ? { scheduleGroupName: handler.scheduleGroup, schedulerRoleArn: roleArn(handler.schedulerRoleName) } : {}),
+    };
+    const grant = scopedStatements(handler.actions, targets, `${handler.name} (sandbox deploy)`);
+    const policy = { Version: '2012-10-17', Statement: grant.statements.map((s) => s.toStatementJson() as Record<string, unknown>) };
+    policies.set(handler.name, policy);
+    await iam.send(new CreateRoleCommand({ RoleName: handler.roleName, AssumeRolePolicyDocument: LAMBDA_TRUST }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(policy) }));
+    const created = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: handler.functionName,
+        Runtime: HANDLER_RUNTIME,
+        Role: roleArn(handler.roleName),
+        Handler: 'index.handler',
+        Code: { ZipFile: zip },
+        Environment: { Variables: { ...handler.environment, RUNBOOK_ACCOUNT_ID: accountId } },
+      }),
+    );
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: failedArn } } }));
+    if (handler.ruleName) {
+      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '' }] }));
+    }
+  }
+  const inbox = await createEscalationInbox(clientConfig, topology, 'preflight-tier');
+  for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
+  return { handlers: expected.handlers, policies, inbox, iam, lambda };
+}
