@@ -119,7 +119,11 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
       return [`arn:${p}:ec2:${r}:${a}:security-group/sg-0preflight0probe0`];
     case 'prefix-list':
       return [`arn:${p}:ec2:${r}:${a}:prefix-list/pl-0preflight0probe0`];
+    // Cross-account and disaster-recovery resources: not part of a single-account, single-region preflight.
     case 'remediation-role':
+    case 'dr-replica':
+    case 'endpoint-parameter':
+    case 'failover-hosted-zone':
       return undefined;
   }
 }
