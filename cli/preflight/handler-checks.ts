@@ -137,6 +137,8 @@ export function contextFor(condition: ConditionKind | undefined, c: ArnContext):
       return [{ ContextKeyName: 'iam:PassedToService', ContextKeyType: 'string', ContextKeyValues: ['scheduler.amazonaws.com'] }];
     case 'environment-tag':
       return [{ ContextKeyName: 'aws:ResourceTag/Environment', ContextKeyType: 'string', ContextKeyValues: [c.expected.environment] }];
+    // Only the DR documents' Route 53 changes carry it; their resource kinds are not simulated here (arnsOf).
+    case 'failover-record':
     case undefined:
       return [];
   }
@@ -159,12 +161,13 @@ export function simulationGroups(handler: ExpectedHandler, c: ArnContext): { gro
     if ('anyResource' in scope) {
       resources = ['*'];
     } else {
-      const arns = scope.resources.map((kind) => arnsOf(kind, handler, c));
-      if (arns.some((list) => list === undefined || list.length === 0)) {
+      // An action scoped to several kinds is simulated on those found here (the DR replica is not, in a primary region).
+      const arns = scope.resources.flatMap((kind) => arnsOf(kind, handler, c) ?? []);
+      if (arns.length === 0) {
         unresolved.push(action);
         continue;
       }
-      resources = [...new Set(arns.flatMap((list) => list ?? []))];
+      resources = [...new Set(arns)];
       context = contextFor(scope.condition, c);
     }
     const key = `${resources.join(',')}|${JSON.stringify(context)}`;
