@@ -123,6 +123,16 @@ export function recordedTargetProblems(target: RecordedChange['target'], alarm: 
   return problems;
 }
 
+/**
+ * Why a change read back from the state table does not act on its recorded target: the resource names the row's apply
+ * and health read use (`functionName`, `dbInstanceIdentifier` on the change itself, not the target) must be the
+ * target's. Without this a tampered change with the target's values would revert, and read, another resource.
+ */
+export function recordedChangeProblems(change: Record<string, unknown>, target: RecordedChange['target']): string[] {
+  const { id } = target.resource;
+  return NAME_FIELDS.filter((field) => field in change && change[field] !== id).map((field) => `change.${field} ${JSON.stringify(change[field])} is not the target ${id}`);
+}
+
 export function healthCheckOfRecord(
   input: VerifyChangeInput,
   claim: { status?: unknown; outcome?: unknown; intent?: unknown } | undefined,
@@ -144,7 +154,7 @@ export function healthCheckOfRecord(
     throw new InvalidInputError(`verify-change refused: the change by ${about} was made in ${recorded.alarm.region}, this handler runs in ${runtimeRegion}`);
   }
   // The target is read back from the table too: only the environment's own resources, where the alarm is.
-  const problems = recordedTargetProblems(recorded.target, recorded.alarm, owned);
+  const problems = [...recordedTargetProblems(recorded.target, recorded.alarm, owned), ...recordedChangeProblems(recorded.change, recorded.target)];
   if (problems.length > 0) {
     throw new InvalidInputError(`verify-change refused: the recorded target of ${about} is not this environment's own: ${problems.join('; ')}`, problems);
   }

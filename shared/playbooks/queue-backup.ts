@@ -246,8 +246,13 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
 
   isApplied(observation, change) {
     return (
-      change.mappings.every((c) => observation.mappings.find((m) => m.uuid === c.uuid)?.maximumConcurrency === c.to) &&
-      change.reservedConcurrency.every((r) => (observation.functions[r.functionName]?.reservedConcurrency ?? null) === r.to)
+      // Only this queue's consumers: a mapping as observed (same function), and reserved concurrency of a function whose
+      // mapping reads this queue. A change naming anything else (read back from the state table) is not this queue's.
+      change.mappings.every((c) => {
+        const seen = observation.mappings.find((m) => m.uuid === c.uuid);
+        return seen !== undefined && seen.functionName === c.functionName && seen.maximumConcurrency === c.to;
+      }) &&
+      change.reservedConcurrency.every((r) => Object.hasOwn(observation.functions, r.functionName) && (observation.functions[r.functionName]?.reservedConcurrency ?? null) === r.to)
     );
   },
 

@@ -1,6 +1,6 @@
 // The health check's pure core: its verdict, its schedule name and its input.
 import { InvalidInputError } from '../../../shared/errors';
-import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, recordedTargetProblems, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
+import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, recordedChangeProblems, recordedTargetProblems, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
 
 describe('decideHealthVerdict', () => {
   it.each([
@@ -82,6 +82,39 @@ describe('healthCheckOfRecord', () => {
 
   it('refuses a change made in another region than the handler runs in', () => {
     expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-west-2', OWNED)).toThrow(/made in us-east-1/);
+  });
+});
+
+describe('a recorded change must act on its recorded target (apply and health read use the change\'s own names)', () => {
+  const alarm = { account: '123456789012', region: 'us-east-1', name: 'a', arn: 'arn:a', state: 'ALARM', time: '2026-03-05T10:00:00.000Z' };
+  const healthCheck = { changedAt: '2026-03-05T10:00:05.000Z', before: { from: '2026-03-05T09:51:00.000Z', to: '2026-03-05T10:01:00.000Z', figures: { x: 1 } } };
+  const fnTarget = { resource: { type: 'lambda-function', id: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:fn' }, functionName: 'fn' };
+  const dbTarget = { resource: { type: 'rds-db-instance', id: 'prod-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:prod-db' }, dbInstanceIdentifier: 'prod-db' };
+  const record = (playbook: string, target: object, change: Record<string, unknown>) => ({
+    input: { action: 'verify-change' as const, playbook, incidentKey: 'inc-key' },
+    claim: { status: 'COMPLETED', outcome: 'applied', intent: { direction: 'scale-up', summary: 's', change, target, alarm, healthCheck } },
+  });
+
+  it('accepts the change the row recorded: its names are the target\'s', () => {
+    const memory = record('raise-lambda-memory', fnTarget, { functionName: 'fn', fromMb: 512, toMb: 1024 });
+    const database = record('scale-up-database', dbTarget, { dbInstanceIdentifier: 'prod-db', fromClass: 'db.r6g.large', toClass: 'db.r6g.xlarge' });
+    expect(healthCheckOfRecord(memory.input, memory.claim, 'us-east-1', OWNED).change).toEqual({ functionName: 'fn', fromMb: 512, toMb: 1024 });
+    expect(healthCheckOfRecord(database.input, database.claim, 'us-east-1', OWNED).change).toMatchObject({ dbInstanceIdentifier: 'prod-db' });
+  });
+
+  it.each([
+    ['a memory change whose function is another one (the revert would resize payments)', record('raise-lambda-memory', fnTarget, { functionName: 'payments', fromMb: 512, toMb: 1024 }), 'change.functionName "payments" is not the target fn'],
+    ['a class change whose instance is another one (the revert would resize billing-db)', record('scale-up-database', dbTarget, { dbInstanceIdentifier: 'billing-db', fromClass: 'db.r6g.large', toClass: 'db.r6g.xlarge' }), 'change.dbInstanceIdentifier "billing-db" is not the target prod-db'],
+  ])('refuses %s, naming it', (_situation, { input, claim }, problem) => {
+    let thrown: unknown;
+    try {
+      healthCheckOfRecord(input, claim, 'us-east-1', OWNED);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidInputError);
+    expect((thrown as InvalidInputError).details).toEqual([problem]);
+    expect(recordedChangeProblems(claim.intent.change, claim.intent.target as never)).toEqual([problem]);
   });
 });
 
