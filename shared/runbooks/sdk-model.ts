@@ -8,6 +8,7 @@
 // models boto3's are generated from too, so member names and required members are what Automation's executeAwsApi
 // sends. Nothing is fetched: a client that is not installed, or too old to carry schemas, leaves the operation unknown.
 import { createRequire } from 'node:module';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { SdkCatalog, type SdkClientPackage } from './sdk-catalog';
 
 export type ShapeKind = 'structure' | 'list' | 'map' | 'string' | 'number' | 'boolean' | 'timestamp' | 'blob' | 'document' | 'unknown';
@@ -99,6 +100,18 @@ interface LoadedClient {
   NormalizedSchema: NormalizedSchemaClass;
 }
 
+/** The node_modules directories Node searches from this module (the linter's own installation). */
+function linterNodeModules(): string[] {
+  return (require.resolve.paths('@aws-sdk/client-sts') ?? []).map((d) => resolve(d));
+}
+
+/** `directory` is <one of the linter's node_modules>/@aws-sdk/<name>, and `entry` lies inside it. */
+export function isLinterOwnPackage(directory: string, entry: string, searched: readonly string[] = linterNodeModules()): boolean {
+  const modules = resolve(dirname(dirname(directory)));
+  const inside = relative(resolve(directory), resolve(entry));
+  return searched.map((d) => resolve(d)).includes(modules) && inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+}
+
 export class SdkModels {
   private readonly loaded = new Map<string, LoadedClient | undefined>();
 
@@ -109,7 +122,11 @@ export class SdkModels {
     if (this.loaded.has(client.packageName)) return this.loaded.get(client.packageName);
     let result: LoadedClient | undefined;
     try {
+      // Loading a package runs its code, and which package is loaded is the document's choice (its Service): only a
+      // client Node resolves from the linter itself, whose entry stays inside the package. The catalog also lists
+      // packages under the working directory's node_modules (names read, nothing run): those are never required.
       const entry = SdkCatalog.entryPoint(client);
+      if (!isLinterOwnPackage(client.directory, entry)) throw new Error(`${client.packageName} is not resolved from the linter`);
       const requireFromClient = createRequire(entry);
       const exports = requireFromClient(entry) as Record<string, unknown>;
       const schema = requireFromClient('@smithy/core/schema') as { NormalizedSchema?: NormalizedSchemaClass };
