@@ -113,6 +113,8 @@ export const environmentEscalationSchema = z.strictObject({
         channels: z.array(escalationChannelSchema).check(z.minLength(1)),
         /** Overrides the path's timeout in this environment. */
         timeoutMinutes: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1440))),
+        /** Email endpoints infra subscribes to the tier's topic, with the filter policy {"channel":["email"]}. */
+        emails: z.optional(z.array(z.email()).check(z.maxLength(50))),
       }),
     )
     .check(z.minLength(1)),

@@ -1,12 +1,15 @@
 // One SNS topic per tier of the seed's escalation path, encrypted with the project's KMS key, TLS only.
+import { Annotations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { AutomationConfig } from '../../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 
 export interface EscalationTopicsProps {
   config: AutomationConfig;
   key: IKey;
+  /** Whose tiers' email endpoints are subscribed (environments.<env>.escalation.tiers[].emails). */
+  environment: EnvironmentName;
 }
 
 export class EscalationTopics extends Construct {
@@ -23,6 +26,25 @@ export class EscalationTopics extends Construct {
         enforceSSL: true,
       });
       this.byLevel.set(tier.level, topic);
+    }
+    for (const tier of props.config.environments[props.environment]?.escalation?.tiers ?? []) {
+      const topic = this.byLevel.get(tier.level);
+      if (!topic) continue;
+      const emails = tier.channels.includes('email') ? (tier.emails ?? []) : [];
+      emails.forEach((endpoint, index) => {
+        new Subscription(this, `Level${tier.level}Email${index}`, {
+          topic,
+          protocol: SubscriptionProtocol.EMAIL,
+          endpoint,
+          filterPolicy: { channel: SubscriptionFilter.stringFilter({ allowlist: ['email'] }) },
+        });
+      });
+      if (emails.length === 0) {
+        Annotations.of(this).addWarningV2(
+          `escalation-tier-${tier.level}-no-subscriber`,
+          `escalation tier L${tier.level} (${topic.node.id}) has no email subscriber in ${props.environment}: set environments.${props.environment}.escalation.tiers[].emails, or subscribe the topic yourself, or nobody is notified`,
+        );
+      }
     }
   }
 
