@@ -8,7 +8,8 @@ import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 
 function synth(emailsByLevel: Record<number, string[]>): Stack {
-  const production = defaultConfig.environments.production.escalation;
+  const production = defaultConfig.environments.production?.escalation;
+  if (!production) throw new Error('the default configuration has no production escalation');
   const tiers = production.tiers.map((tier) => ({ ...tier, ...(emailsByLevel[tier.level] ? { emails: emailsByLevel[tier.level] } : {}) }));
   const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { production: { escalation: { ...production, tiers } } } }));
   const stack = new Stack(new App(), 'Topics');
