@@ -5,12 +5,15 @@ import { NodeHttpHandler as RealNodeHttpHandler } from '@smithy/node-http-handle
 import { HttpResponse } from '@smithy/core/protocols';
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers';
 
 export * from '@smithy/node-http-handler';
 
 /**
  * The benchmark's control object, put on globalThis before the bundle is imported:
- * { mode: 'record' | 'replay', recordings: Map<key, response[]>, position: Map<key, number>, awsNs: bigint, calls: string[], misses: number }
+ * { mode: 'record' | 'replay', recordings: Map<key, response[]>, position: Map<key, number>, awsNs: bigint, calls: string[], misses: number,
+ *   latencyMs: number (replay: each answer after this long), spans: Array<[startMs, endMs]> (replay: each call's interval),
+ *   plantSequentialCall: boolean (one more round trip per event, before its first call: a planted regression) }
  */
 const control = () => globalThis.__benchInMemoryTransport;
 
@@ -78,6 +81,13 @@ export class NodeHttpHandler {
       return { response: respond(recorded) };
     }
     const started = process.hrtime.bigint();
+    // A fault the bench can plant (bench --check's own test): one more round trip before the event's first call.
+    if (bench.plantSequentialCall && bench.calls.length === 0) {
+      bench.calls.push('planted:ExtraSequentialCall');
+      if (bench.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, bench.latencyMs));
+      bench.spans?.push([Number(started) / 1e6, Number(process.hrtime.bigint()) / 1e6]);
+    }
+    const callStarted = process.hrtime.bigint();
     const what = describeRequest(request);
     const key = bench.recordings.has(what.exact) ? what.exact : what.coarse;
     const list = key ? bench.recordings.get(key) : undefined;
@@ -95,6 +105,9 @@ export class NodeHttpHandler {
         body: Readable.from([Buffer.from('{"message":"not recorded by the benchmark"}')]),
       });
     }
+    // A fixed latency, as a regional API answers: the per-event bench's sequential round trips are wall time / latency.
+    if (bench.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, bench.latencyMs));
+    bench.spans?.push([Number(callStarted) / 1e6, Number(process.hrtime.bigint()) / 1e6]);
     bench.awsNs += process.hrtime.bigint() - started;
     return { response };
   }

@@ -1,5 +1,7 @@
 // Child process of the per-event benchmark: one handler's in-memory-transport bundle, one event recorded against the
 // emulator, then thousands of distinct incidents answered from memory; per event: wall time minus time inside the transport.
+import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 
@@ -42,6 +44,9 @@ process.once('message', async (job) => {
       calls: [],
       recorded: [],
       misses: 0,
+      latencyMs: 0,
+      spans: undefined,
+      plantSequentialCall: false,
     };
     globalThis.__benchInMemoryTransport = transport;
     const { handler } = await import(pathToFileURL(job.bundle).href);
@@ -50,6 +55,14 @@ process.once('message', async (job) => {
     // Against the emulator, through the real transport: the answers to replay.
     const recordedDecision = await handler(job.event, context);
     transport.mode = 'replay';
+
+    // Garbage collection is reported apart: each pause is attributed to the event it fell in.
+    const gcPauses = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const intervals = [];
 
     const costsUs = [];
     const awsUs = [];
@@ -65,6 +78,7 @@ process.once('message', async (job) => {
       transport.sendNs = 0n;
       transport.calls = [];
       const started = process.hrtime.bigint();
+      const startedMs = performance.now();
       let outcome;
       try {
         const decision = await handler(event, context);
@@ -76,6 +90,7 @@ process.once('message', async (job) => {
       }
       const totalNs = process.hrtime.bigint() - started;
       if (n < job.warmup) continue;
+      intervals.push([startedMs, performance.now()]);
       costsUs.push(Number(totalNs - transport.awsNs) / 1000);
       awsUs.push(Number(transport.awsNs) / 1000);
       // The SDK's client-side work: time inside client.send that was not the transport's.
@@ -83,8 +98,42 @@ process.once('message', async (job) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       callsPerEvent = transport.calls.length;
     }
+    // Let the observer deliver what it has, then attribute each pause to the event it fell in.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    for (const entry of gcObserver.takeRecords?.() ?? []) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+    gcObserver.disconnect();
+    const gcUs = intervals.map(([from, to]) => gcPauses.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(to, end) - Math.max(from, start)), 0) * 1000);
+
+    // Round trips: the same handler, each AWS answer after a fixed latency; every event a new incident.
+    const latency = [];
+    if (job.latencyMs > 0 && job.latencyEvents > 0) {
+      transport.latencyMs = job.latencyMs;
+      transport.plantSequentialCall = Boolean(job.plantSequentialCall);
+      for (let n = 0; n < job.latencyEvents; n += 1) {
+        const event = nthIncident(job.event, job.warmup + job.events + n);
+        transport.position = new Map();
+        transport.calls = [];
+        transport.spans = [];
+        const startedMs = performance.now();
+        let outcome;
+        try {
+          const decision = await handler(event, context);
+          outcome = decision?.outcome ?? decision?.action ?? 'returned';
+        } catch (error) {
+          errors += 1;
+          firstError ??= String(error?.stack ?? error);
+          outcome = 'threw';
+        }
+        latency.push({ wallMs: performance.now() - startedMs, outcome, calls: transport.calls, spans: transport.spans });
+      }
+      transport.latencyMs = 0;
+      transport.spans = undefined;
+    }
+
     process.send({
       ok: true,
+      gcUs,
+      latency,
       recordedOutcome: recordedDecision?.outcome ?? recordedDecision?.action ?? 'returned',
       recordedReason: recordedDecision?.reason,
       recordedCalls: transport.recorded,

@@ -4,6 +4,22 @@ import { join } from 'node:path';
 import type { BenchAccount } from './bench-sandbox';
 import { root } from './bundles';
 import { median, percentile } from './cold-start';
+import { sequentialRoundTrips, type Span } from './round-trips';
+
+/** The decision path with every AWS answer after a fixed latency: how many calls, how many of them one after another. */
+export interface RoundTripResult {
+  latencyMs: number;
+  decisions: number;
+  /** Calls of one decision (the last one; each decision of the run is the same path). */
+  callsPerDecision: number;
+  calls: string[];
+  /** The critical path in calls: the least over the decisions (a stall can only lengthen it). */
+  sequentialRoundTrips: number;
+  /** Wall time per decision, median, and the same divided by the latency (round trips as the issue defines them). */
+  wallMedianMs: number;
+  wallOverLatency: number;
+  outcomes: Record<string, number>;
+}
 
 export interface PerEventResult {
   events: number;
@@ -17,7 +33,13 @@ export interface PerEventResult {
   /** The cost without the SDK's share: our pipeline alone (parse, claim, plan, guard, record, report logic, logging). */
   ownMedianUs: number;
   ownP99Us: number;
+  /** Garbage collection, apart: pause time that fell inside an event (median, p99), and our pipeline's p99 without it. */
+  gcMedianUs: number;
+  gcP99Us: number;
+  eventsWithGc: number;
+  ownNoGcP99Us: number;
   callsPerEvent: number;
+  roundTrips?: RoundTripResult;
   recordedOutcome: string;
   recordedCalls: string[];
   outcomes: Record<string, number>;
@@ -39,21 +61,16 @@ interface WorkerReply {
   errors?: number;
   firstError?: string;
   misses?: number;
+  gcUs?: number[];
+  latency?: Array<{ wallMs: number; outcome: string; calls: string[]; spans: Span[] }>;
 }
 
-/**
- * The event each handler is measured with: its own alarm's ALARM state change, made once and before any measurement
- * (so no handler's transition makes another's event stale); escalate takes the queue alarm's; the others get none here.
- */
-export async function alarmEventsFor(handlers: readonly string[], account: BenchAccount): Promise<Map<string, unknown>> {
-  const events = new Map<string, unknown>();
-  for (const handler of handlers) {
-    const alarmName = account.topology.alarmNamesByHandler[handler]?.[0];
-    if (alarmName) events.set(handler, await account.transition(alarmName, 'ALARM'));
-  }
-  const anyAlarm = events.get('scale-consumers') ?? [...events.values()][0];
-  if (handlers.includes('escalate') && anyAlarm) events.set('escalate', anyAlarm);
-  return events;
+export interface PerEventOptions {
+  /** Each AWS answer after this long in the round-trip run (0: no such run). */
+  latencyMs: number;
+  latencyEvents: number;
+  /** One more sequential call per decision (the planted regression bench --check must catch). */
+  plantSequentialCall?: boolean;
 }
 
 /** `event`: what the handler gets, recorded once against the emulator and then replayed as new incidents. */
@@ -63,6 +80,7 @@ export async function measurePerEvent(
   account: BenchAccount,
   events: number,
   event: unknown,
+  options: PerEventOptions = { latencyMs: 0, latencyEvents: 0 },
 ): Promise<PerEventResult | { skipped: string }> {
   if (event === undefined) return { skipped: 'no alarm event drives it and no timer was pending' };
   const child = fork(join(root, 'bench', 'per-event-worker.mjs'), [], {
@@ -82,7 +100,16 @@ export async function measurePerEvent(
     child.once('message', (message) => resolve(message as WorkerReply));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`per-event worker for ${handler} exited with ${code}: ${stderr}`)));
-    child.send({ handler, bundle: variantFile, event, events, warmup: Math.min(500, Math.ceil(events / 10)) });
+    child.send({
+      handler,
+      bundle: variantFile,
+      event,
+      events,
+      warmup: Math.min(500, Math.ceil(events / 10)),
+      latencyMs: options.latencyMs,
+      latencyEvents: options.latencyEvents,
+      plantSequentialCall: options.plantSequentialCall ?? false,
+    });
   });
   // The worker exits by itself once it has answered (a CPU profile, when asked for, is written then).
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -92,6 +119,23 @@ export async function measurePerEvent(
   const costs = reply.costsUs ?? [];
   const sdk = reply.sdkUs ?? [];
   const own = costs.map((cost, i) => cost - (sdk[i] ?? 0));
+  const gc = reply.gcUs ?? [];
+  const ownNoGc = own.map((cost, i) => Math.max(0, cost - (gc[i] ?? 0)));
+  const latency = reply.latency ?? [];
+  const last = latency[latency.length - 1];
+  const roundTrips: RoundTripResult | undefined =
+    last && options.latencyMs > 0
+      ? {
+          latencyMs: options.latencyMs,
+          decisions: latency.length,
+          callsPerDecision: last.calls.length,
+          calls: last.calls,
+          sequentialRoundTrips: Math.min(...latency.map((l) => sequentialRoundTrips(l.spans))),
+          wallMedianMs: median(latency.map((l) => l.wallMs)),
+          wallOverLatency: median(latency.map((l) => l.wallMs)) / options.latencyMs,
+          outcomes: latency.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.outcome]: (acc[l.outcome] ?? 0) + 1 }), {}),
+        }
+      : undefined;
   return {
     events: costs.length,
     medianUs: median(costs),
@@ -101,7 +145,12 @@ export async function measurePerEvent(
     sdkP99Us: percentile(sdk, 99),
     ownMedianUs: median(own),
     ownP99Us: percentile(own, 99),
+    gcMedianUs: median(gc),
+    gcP99Us: percentile(gc, 99),
+    eventsWithGc: gc.filter((us) => us > 0).length,
+    ownNoGcP99Us: percentile(ownNoGc, 99),
     callsPerEvent: reply.callsPerEvent ?? 0,
+    ...(roundTrips ? { roundTrips } : {}),
     recordedOutcome: reply.recordedOutcome ?? '?',
     recordedCalls: reply.recordedCalls ?? [],
     outcomes: reply.outcomes ?? {},

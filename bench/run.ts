@@ -3,9 +3,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { TIMER_HANDLER } from '../shared/escalation/deployment';
-import { createSchedulerDriver } from '../sandbox/scheduler-driver';
 import { provisionBenchAccount, startBenchSandbox } from './bench-sandbox';
 import {
   benchDist,
@@ -23,7 +20,9 @@ import {
 import { floorOf } from './floors';
 import { measureInit, median } from './cold-start';
 import { runDemo, type DemoRow } from './demo-latency';
-import { alarmEventsFor, measurePerEvent, type PerEventResult } from './per-event';
+import { benchPaths, measuringOrder, PATH_SOURCES } from './paths';
+import { measurePerEvent, type PerEventResult } from './per-event';
+import { CHECK_TOLERANCE, checkFailed, compareFigures, figuresOf, type Figures, type HandlerCounts } from './check';
 import { runStorm, type StormResult } from './storm';
 
 // The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
@@ -40,6 +39,13 @@ interface Options {
   initRuns: number;
   eventsPerHandler: number;
   parallel: number;
+  /** The round-trip run: each AWS answer after latencyMs, latencyEvents decisions per handler. */
+  latencyMs: number;
+  latencyEvents: number;
+  /** --check: only the machine-independent figures, compared with the baseline; exit 1 on a regression. */
+  check: boolean;
+  /** One more sequential AWS call per decision (what --check must catch; its own test plants it). */
+  plantSequentialCall: boolean;
   storm: { lanes: number; flapsPerLane: number; copiesPerIncident: number } | undefined;
   demo: boolean;
   only: string[];
@@ -57,12 +63,23 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive whole number, got ${raw}`);
     return n;
   };
+  const check = argv.includes('--check');
   return {
     // The issue's minimums: 20 fresh processes per bundle, 10,000 events per handler, a 10,000-event storm.
     initRuns: number('--init-runs', quick ? 5 : 21),
-    eventsPerHandler: number('--events', quick ? 1000 : 10_000),
-    parallel: number('--parallel', 2),
-    storm: argv.includes('--no-storm') ? undefined : { lanes: 5, flapsPerLane: quick ? 10 : 100, copiesPerIncident: 20 },
+    eventsPerHandler: number('--events', check ? 1 : quick ? 1000 : 10_000),
+    // One lane: two on two cores measure the other lane as much as the handler (p99).
+    parallel: number('--parallel', 1),
+    latencyMs: number('--latency-ms', 20),
+    latencyEvents: number('--latency-events', check ? 3 : quick ? 10 : 30),
+    check,
+    plantSequentialCall: argv.includes('--plant-sequential-call'),
+    // --check's storm is small: changes per incident is a count, the same at any size.
+    storm: argv.includes('--no-storm')
+      ? undefined
+      : check
+        ? { lanes: 2, flapsPerLane: 2, copiesPerIncident: 5 }
+        : { lanes: 5, flapsPerLane: quick ? 10 : 100, copiesPerIncident: 20 },
     demo: argv.includes('--demo'),
     only: (value('--only') ?? '').split(',').filter(Boolean),
   };
@@ -98,8 +115,10 @@ interface Results {
   measuredAt: string;
   durationSeconds: number;
   machine: { cpus: number; node: string; loadAverage1m: number };
-  options: Omit<Options, 'only'>;
+  options: Pick<Options, 'initRuns' | 'eventsPerHandler' | 'parallel' | 'latencyMs' | 'latencyEvents' | 'storm' | 'demo'>;
   handlers: Record<string, HandlerFigures>;
+  /** The machine-independent figures `--check` compares (bench/check.ts). */
+  figures?: Figures;
   storm?: StormResult;
   demo?: { rows: DemoRow[]; seconds: number; passed: boolean } | { skipped: string };
   targets: TargetCheck[];
@@ -224,17 +243,31 @@ async function main(): Promise<void> {
   const previous = readResults(LATEST) ?? readResults(BASELINE);
   const say = (text: string): void => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${text}`);
 
-  say('building the handler bundles (npm run build)...');
-  const { buildAll } = await esbuildConfig();
-  await buildAll({ quiet: true });
+  // --check measures the bundles `npm run build` just wrote (npm test builds first); the full bench builds them itself.
+  const built = readdirSync(join(root, 'dist', 'handlers'), { withFileTypes: true }).filter((d) => d.isDirectory()).length > 0;
+  if (!options.check || !built) {
+    say('building the handler bundles (npm run build)...');
+    const { buildAll } = await esbuildConfig();
+    await buildAll({ quiet: true });
+  }
   const handlerNames = readdirSync(join(root, 'dist', 'handlers'))
     .filter((name) => existsSync(join(root, 'dist', 'handlers', name, 'index.mjs')))
     .filter((name) => options.only.length === 0 || options.only.includes(name))
     .sort();
 
-  say(`building the SDK floors and per-event variants of ${handlerNames.length} handlers...`);
+  say(`building the ${options.check ? '' : 'honest floors and '}per-event variants of ${handlerNames.length} handlers...`);
   const floors = new Map<string, BuiltBundle>();
-  const prepared = [];
+  const prepared: Array<{
+    name: string;
+    clients: ReturnType<typeof sdkClientsOf>;
+    declared: ReturnType<typeof floorOf>;
+    mismatches: string[];
+    metafile: Metafile;
+    bundleFile: string;
+    bundle: BundleSize;
+    floor: BuiltBundle | undefined;
+    variant: BuiltBundle;
+  }> = [];
   for (const name of handlerNames) {
     const metafile = JSON.parse(readFileSync(join(root, 'dist', 'handlers', name, 'meta.json'), 'utf8')) as Metafile;
     const clients = sdkClientsOf(metafile);
@@ -243,10 +276,10 @@ async function main(): Promise<void> {
     // The floor must load what the handler loads, as it loads it; a bundle that drifted from bench/floors.ts is said aloud.
     const mismatches = floorMismatches(name, metafile, bundleFile, declared);
     for (const mismatch of mismatches) say(`FLOOR MISMATCH ${mismatch}`);
-    const key = declared.map((c) => `${c.packageName}${c.lazy ? ' (lazy)' : ''}`).join('+');
-    let floor = floors.get(key);
-    if (!floor) {
-      floor = await buildFloor(declared, join(benchDist, 'floor', `${floors.size}`));
+    let floor: BuiltBundle | undefined;
+    if (!options.check) {
+      const key = declared.map((c) => `${c.packageName}${c.lazy ? ' (lazy)' : ''}`).join('+');
+      floor = floors.get(key) ?? (await buildFloor(declared, join(benchDist, 'floor', `${floors.size}`)));
       floors.set(key, floor);
     }
     const variant = await buildInMemoryVariant(name, join(benchDist, 'variant', name));
@@ -255,6 +288,7 @@ async function main(): Promise<void> {
 
   const handlers: Record<string, HandlerFigures> = {};
   for (const p of prepared) {
+    if (!p.floor) continue;
     say(`cold start: ${p.name}, ${options.initRuns} fresh processes each for the bundle and its floor...`);
     const times = await measureInit(p.bundleFile, p.floor.file, options.initRuns);
     const medianMs = median(times.handlerMs);
@@ -274,33 +308,44 @@ async function main(): Promise<void> {
   say('starting moto + the gap proxy and provisioning an account...');
   const sandbox = await startBenchSandbox();
   let storm: StormResult | undefined;
+  const perEventByHandler = new Map<string, PerEventResult | { skipped: string }>();
   try {
     const account = await provisionBenchAccount(sandbox, 'production');
-    say(`per-event cost: ${options.eventsPerHandler} events per handler, ${options.parallel} handlers at a time...`);
-    const events = await alarmEventsFor(prepared.map((p) => p.name), account);
-    const perEvent = await pool(prepared, options.parallel, async (p) => {
-      const result = await measurePerEvent(p.name, p.variant.file, account, options.eventsPerHandler, events.get(p.name));
-      say(`  ${p.name}: ${'skipped' in result ? `skipped (${result.skipped})` : `median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us, ${result.callsPerEvent} AWS calls`}`);
+    say(
+      `per-event: ${options.eventsPerHandler} events per handler answered at once, then ${options.latencyEvents} answered after ${options.latencyMs} ms per call; ` +
+        `${options.parallel} handler${options.parallel === 1 ? '' : 's'} at a time...`,
+    );
+    const perEventOptions = { latencyMs: options.latencyMs, latencyEvents: options.latencyEvents, plantSequentialCall: options.plantSequentialCall };
+    const measure = async (p: (typeof prepared)[number], event: unknown): Promise<PerEventResult | { skipped: string }> => {
+      const result = await measurePerEvent(p.name, p.variant.file, account, options.eventsPerHandler, event, perEventOptions);
+      const trips = 'skipped' in result ? undefined : result.roundTrips;
+      say(
+        `  ${p.name}: ${
+          'skipped' in result
+            ? `skipped (${result.skipped})`
+            : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us; ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
+              `${trips?.sequentialRoundTrips ?? '?'} sequential round trips, ${fixed(trips?.wallMedianMs, 1)} ms per decision at ${options.latencyMs} ms per call`
+        }`,
+      );
       return result;
+    };
+    const paths = await benchPaths(prepared.map((p) => p.name), account);
+    // A handler whose event another's recorded run leaves behind (a timer, a health check) goes after it, in its own lane.
+    const order = measuringOrder(prepared.map((p) => p.name));
+    const independent = prepared.filter((p) => !PATH_SOURCES[p.name]);
+    await pool(independent, options.parallel, async (p) => {
+      perEventByHandler.set(p.name, await measure(p, await paths.eventFor(p.name)));
     });
-    // escalation-timer runs on the Scheduler timer escalate's recorded event left behind (its Input is the timer's event).
-    const timerIndex = prepared.findIndex((p) => p.name === TIMER_HANDLER);
-    const timer = prepared[timerIndex];
-    if (timer && perEvent[timerIndex] && 'skipped' in (perEvent[timerIndex] ?? {})) {
-      const pending = await createSchedulerDriver({ scheduler: new SchedulerClient(account.clientConfig), invoke: async () => undefined }).pending();
-      if (pending[0]) {
-        const result = await measurePerEvent(timer.name, timer.variant.file, account, options.eventsPerHandler, pending[0].input);
-        say(`  ${timer.name}: ${'skipped' in result ? `skipped (${result.skipped})` : `median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us, ${result.callsPerEvent} AWS calls`}`);
-        perEvent[timerIndex] = result;
-      }
+    for (const name of order.filter((n) => PATH_SOURCES[n])) {
+      const p = prepared.find((candidate) => candidate.name === name);
+      if (p) perEventByHandler.set(p.name, await measure(p, await paths.eventFor(p.name)));
     }
-    prepared.forEach((p, i) => {
-      const result = perEvent[i];
-      const figures = handlers[p.name];
-      if (!figures || !result) return;
+    for (const [name, figures] of Object.entries(handlers)) {
+      const result = perEventByHandler.get(name);
+      if (!result) continue;
       if ('skipped' in result) figures.perEventSkipped = result.skipped;
       else figures.perEvent = result;
-    });
+    }
     if (options.storm) {
       const s = options.storm;
       say(`storm: ${s.lanes * s.flapsPerLane * s.copiesPerIncident} events against the emulator...`);
@@ -308,6 +353,35 @@ async function main(): Promise<void> {
     }
   } finally {
     await sandbox.stop();
+  }
+
+  const counts: Record<string, HandlerCounts> = {};
+  for (const p of prepared) {
+    const result = perEventByHandler.get(p.name);
+    const trips = result && !('skipped' in result) ? result.roundTrips : undefined;
+    counts[p.name] = {
+      initBytes: p.bundle.initBytes,
+      ...(trips ? { callsPerDecision: trips.callsPerDecision, sequentialRoundTrips: trips.sequentialRoundTrips } : {}),
+    };
+  }
+  const figures = figuresOf(counts, storm && storm.uniqueIncidents > 0 ? { changesPerIncident: storm.changesInEmulator / storm.uniqueIncidents } : undefined);
+  const mismatches = prepared.flatMap((p) => p.mismatches);
+
+  if (options.check) {
+    const baseline = readResults(BASELINE);
+    if (!baseline?.figures) throw new Error('bench/results/baseline.json has no figures: run the full bench with --baseline');
+    const wanted = options.only.length ? filterFigures(baseline.figures, options.only, Boolean(options.storm)) : baseline.figures;
+    const comparison = compareFigures(figures, wanted);
+    console.log(`\nbench --check: ${comparison.compared} machine-independent figures against bench/results/baseline.json (${baseline.measuredAt}), tolerance ${CHECK_TOLERANCE * 100}%`);
+    for (const line of comparison.regressions) console.log(`  REGRESSION ${line}`);
+    for (const line of comparison.missing) console.log(`  MISSING    ${line}`);
+    for (const line of mismatches) console.log(`  FLOOR      ${line}`);
+    for (const line of comparison.improvements) console.log(`  better     ${line} (commit a new baseline to keep it)`);
+    for (const line of comparison.added) console.log(`  new        ${line}`);
+    const failed = checkFailed(comparison) || mismatches.length > 0;
+    console.log(failed ? '\nbench --check: FAILED' : `\nbench --check: passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    process.exitCode = failed ? 1 : 0;
+    return;
   }
 
   let demo: Results['demo'] = { skipped: 'not run (npm run bench -- --demo plays the whole game-day demo, a few minutes)' };
@@ -322,8 +396,17 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
     machine: { cpus: cpus().length, node: process.version, loadAverage1m: loadavg()[0] ?? 0 },
-    options: { initRuns: options.initRuns, eventsPerHandler: options.eventsPerHandler, parallel: options.parallel, storm: options.storm, demo: options.demo },
+    options: {
+      initRuns: options.initRuns,
+      eventsPerHandler: options.eventsPerHandler,
+      parallel: options.parallel,
+      latencyMs: options.latencyMs,
+      latencyEvents: options.latencyEvents,
+      storm: options.storm,
+      demo: options.demo,
+    },
     handlers,
+    figures,
     ...(storm ? { storm } : {}),
     demo,
     targets: checkTargets(handlers, storm),
@@ -333,6 +416,11 @@ async function main(): Promise<void> {
   printReport(results, previous, previousLabel);
   console.log(`\nwritten: bench/results/latest.json${process.argv.includes('--baseline') ? ' and bench/results/baseline.json' : ''}`);
   if (process.argv.includes('--baseline')) writeFileSync(BASELINE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The baseline's figures for the handlers (and storm) a run limited with --only measures. */
+function filterFigures(figures: Figures, only: readonly string[], storm: boolean): Figures {
+  return Object.fromEntries(Object.entries(figures).filter(([name]) => only.some((h) => name.startsWith(`${h}: `)) || (storm && name.startsWith('storm: '))));
 }
 
 main().catch((error: unknown) => {
