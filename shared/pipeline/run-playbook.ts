@@ -203,13 +203,26 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   previousIntent: Intent<Change> | undefined,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
+  // The alarm re-read goes out first; the other independent reads go with it (below). Nothing is written before it
+  // says the incident is current: learned facts wait for it.
+  const alarmRead = services.alarms.current(event.alarmName);
+  const current = alarmRead.then(
+    (alarm) => !staleReason(event.state, alarm),
+    () => false,
+  );
   // A preview records nothing, learned facts included.
   const remember = claim !== undefined ? services.store.remember?.bind(services.store) : undefined;
   const ctx: PlaybookContext<Clients> = {
     clients: deps.clients,
     clock,
     runtime,
-    ...(remember ? { remember: (facts: Record<string, unknown>) => remember(target.resource.arn, facts) } : {}),
+    ...(remember
+      ? {
+          remember: async (facts: Record<string, unknown>) => {
+            if (await current) await remember(target.resource.arn, facts);
+          },
+        }
+      : {}),
     recall: async (resourceArn: string) => (await services.store.getResourceState(resourceArn))?.learned,
   };
   const fields = { ...eventFields(event), resource: target.resource };
@@ -223,10 +236,19 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     decidedAt: clock.now().toISOString(),
   });
 
-  const stale = staleReason(event.state, await services.alarms.current(event.alarmName));
+  // Independent reads at once (one round trip instead of four): the alarm re-read, the playbook's observation, the
+  // resource's state and the kill switch. All settle before anything is decided, so no read is left running; a stale
+  // alarm skips whatever the others found, and a failure is thrown in the order the reads were once made.
+  const [alarmNow, observed, stateRead, killSwitchRead] = await Promise.allSettled([
+    alarmRead,
+    playbook.observe(ctx, target),
+    services.store.getResourceState(target.resource.arn),
+    services.killSwitch.read(),
+  ]);
+  const stale = staleReason(event.state, settledValue(alarmNow));
   if (stale) return decide({ outcome: 'skipped', reason: stale });
 
-  const observation = await playbook.observe(ctx, target);
+  const observation = settledValue(observed);
 
   // A retry after a crash between apply and record: the change is already there; finish recording it.
   if (previousIntent && playbook.isApplied(observation, previousIntent.change)) {
@@ -238,7 +260,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     return decide({ outcome: 'applied', reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`, ...applied, ...checked });
   }
 
-  const resourceState = await services.store.getResourceState(target.resource.arn);
+  const resourceState = settledValue(stateRead);
   const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState });
   if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
   if (plan.kind === 'escalate') {
@@ -260,7 +282,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     runtime,
     resourceState,
     nowSeconds,
-    killSwitch: await services.killSwitch.read(),
+    killSwitch: settledValue(killSwitchRead),
     incidentKey: event.incidentKey,
   });
   if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, dryRun: true });
@@ -279,8 +301,17 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, dryRun: true });
   }
   const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target, alarm: alarmOf(event) };
-  await claim.recordIntent(intent);
-  await services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey));
+  // Intent and reservation are independent conditional writes, both made before the change: either failing throws
+  // and nothing is applied. An intent without its reservation, or a reservation without its intent, is what a crash
+  // between the two always left; the retry re-plans, and a reservation this incident made does not hold it back.
+  // The health signal's reading before the change goes with them (it is read now, settled after the change).
+  const healthBefore = settle(readHealthBefore(deps, ctx, target, intent));
+  settledValues(
+    await Promise.allSettled([
+      claim.recordIntent(intent),
+      services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey)),
+    ]),
+  );
   try {
     await playbook.apply(ctx, target, plan.change);
   } catch (error) {
@@ -294,9 +325,12 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     }
     throw error;
   }
-  const after = await playbook.verify(ctx, target, plan.change);
   const alarmToChangeMs = Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp));
-  const checked = await withHealthCheck(deps, ctx, claim, target, intent);
+  // The read-back and the health check at once. A health check scheduled for a change whose read-back then fails is
+  // refused when it fires: verify-change acts only on a claim completed as applied (verify-change-plan.ts).
+  const [verified, healthChecked] = await Promise.allSettled([playbook.verify(ctx, target, plan.change), withHealthCheck(deps, ctx, claim, target, intent, healthBefore)]);
+  const after = settledValue(verified);
+  const checked = settledValue(healthChecked);
   if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...checked.failed });
   return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...checked });
 }
@@ -312,21 +346,29 @@ async function withHealthCheck<Clients, Target extends { resource: ResourceRef }
   claim: HeldClaim<Intent<Change>> | undefined,
   target: Target,
   intent: Intent<Change>,
+  /** The reading taken just before the change was applied; without it (a retry finishing a change) it is read now. */
+  readBefore?: Promise<PromiseSettledResult<HealthReading | undefined>>,
 ): Promise<Pick<Decision, 'healthCheck'> | { failed: Pick<Decision, 'outcome' | 'reason' | 'escalation'> }> {
   const { playbook, services, runtime, clock } = deps;
-  const { change, summary } = intent;
+  const { summary } = intent;
   // A restore puts back the recorded baseline, the state the resource was healthy in: it is not second-guessed.
   if (!playbook.health || !services.verifier || !claim || intent.direction === 'restore') return {};
   try {
     const windowMinutes = runtime.env.verifyChange.verifyWindowMinutes;
+    const before = settledValue(await (readBefore ?? settle(readHealthBefore(deps, ctx, target, intent))));
+    if (!before) return {};
     const now = clock.now();
-    const before = await playbook.health.read(ctx, target, change, metricWindow(now, windowMinutes));
     const dueAt = new Date(now.getTime() + windowMinutes * 60_000);
-    // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key.
-    await claim.recordIntent({ ...intent, healthCheck: { changedAt: now.toISOString(), before } });
+    // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key, so
+    // the two are made at once: a schedule that fires finds the record, or (a failed write, retried) refuses.
     const input: VerifyChangeInput = { action: 'verify-change', playbook: playbook.name, incidentKey: claim.incidentKey };
-    const { name } = await services.verifier.schedule(input, dueAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` });
-    return { healthCheck: { schedule: name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };
+    const [, scheduled] = settledValues(
+      await Promise.allSettled([
+        claim.recordIntent({ ...intent, healthCheck: { changedAt: now.toISOString(), before } }),
+        services.verifier.schedule(input, dueAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` }),
+      ]),
+    );
+    return { healthCheck: { schedule: scheduled.name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };
   } catch (error) {
     const classified = classifyAwsError(error, `${playbook.name} health check`);
     if (classified instanceof TransientError) throw classified;
@@ -338,6 +380,37 @@ async function withHealthCheck<Clients, Target extends { resource: ResourceRef }
       },
     };
   }
+}
+
+/** The health signal over the window before the change; undefined where no health check follows (no signal, a restore, a preview). */
+async function readHealthBefore<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  ctx: PlaybookContext<Clients>,
+  target: Target,
+  intent: Intent<Change>,
+): Promise<HealthReading | undefined> {
+  const { playbook, services, runtime, clock } = deps;
+  if (!playbook.health || !services.verifier || intent.direction === 'restore') return undefined;
+  return playbook.health.read(ctx, target, intent.change, metricWindow(clock.now(), runtime.env.verifyChange.verifyWindowMinutes));
+}
+
+/** A promise's outcome, kept: no rejection goes unhandled while other work runs. */
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
+/** The value, or the failure thrown. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+/** Every value, or the first failure (in the order given) thrown once all have settled. */
+function settledValues<T extends readonly unknown[]>(results: { [K in keyof T]: PromiseSettledResult<T[K]> }): T {
+  return results.map((result) => settledValue(result as PromiseSettledResult<unknown>)) as unknown as T;
 }
 
 function alarmOf(event: AlarmStateChange): Intent<unknown>['alarm'] {
@@ -369,12 +442,18 @@ async function report(
   event: AlarmStateChange | undefined,
 ): Promise<void> {
   reportLocally(deps, decision);
-  if (decision.resource && event) {
-    await deps.services.store.appendAudit(
-      // Keyed by the state change, not the decision time: a retry overwrites its own entry instead of adding one.
-      { resourceArn: decision.resource.arn, at: new Date(Date.parse(event.state.timestamp)).toISOString(), incidentKey: event.incidentKey, decision: { ...decision } },
-      deps.clock.now(),
-    );
-  }
-  await deps.services.reporter.publish(decision);
+  // Audit entry and decision event at once; the claim completes only after both (runUnderClaim), so a failure of
+  // either is retried whole: the audit entry is overwritten, the event sent again (events were always at least once).
+  settledValues(
+    await Promise.allSettled([
+      decision.resource && event
+        ? deps.services.store.appendAudit(
+            // Keyed by the state change, not the decision time: a retry overwrites its own entry instead of adding one.
+            { resourceArn: decision.resource.arn, at: new Date(Date.parse(event.state.timestamp)).toISOString(), incidentKey: event.incidentKey, decision: { ...decision } },
+            deps.clock.now(),
+          )
+        : Promise.resolve(),
+      deps.services.reporter.publish(decision),
+    ]),
+  );
 }

@@ -132,46 +132,62 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   },
 
   async observe(ctx, target) {
-    const { QueueUrl } = await callAws('SQS GetQueueUrl', () =>
-      ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.account })),
-    );
-    const attributes = await callAws('SQS GetQueueAttributes', () =>
-      ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
-    );
-    const depth = attributes.Attributes?.ApproximateNumberOfMessages;
-    const mappings = (await listMappings(ctx, target.queueArn)).map((m) => ({
-      uuid: m.UUID ?? '',
-      functionName: functionNameFromArn(m.FunctionArn ?? ''),
-      state: m.State ?? 'Unknown',
-      ...(m.ScalingConfig?.MaximumConcurrency !== undefined ? { maximumConcurrency: m.ScalingConfig.MaximumConcurrency } : {}),
-    }));
-    const functionNames = [...new Set(mappings.map((m) => m.functionName))];
-    const rates = await readErrorRates(ctx, functionNames);
-    const functions: QueueBackupObservation['functions'] = {};
-    for (const name of functionNames) {
-      const concurrency = await callAws('Lambda GetFunctionConcurrency', () =>
-        ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })),
+    // Independent reads at once: the queue's depth, the mappings (then their functions' error rates and reserved
+    // concurrency, together), the account's concurrency and the database's saturation: two round trips in all.
+    const readDepth = async (): Promise<string | undefined> => {
+      const { QueueUrl } = await callAws('SQS GetQueueUrl', () =>
+        ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.account })),
       );
-      functions[name] = {
-        ...rates[name],
-        ...(concurrency.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: concurrency.ReservedConcurrentExecutions } : {}),
-      };
-    }
-    let account: QueueBackupObservation['account'];
-    try {
-      const settings = await ctx.clients.lambda.send(new GetAccountSettingsCommand({}));
-      if (settings.AccountLimit?.ConcurrentExecutions !== undefined && settings.AccountLimit.UnreservedConcurrentExecutions !== undefined) {
-        account = {
-          concurrentExecutions: settings.AccountLimit.ConcurrentExecutions,
-          unreservedConcurrentExecutions: settings.AccountLimit.UnreservedConcurrentExecutions,
-        };
+      const attributes = await callAws('SQS GetQueueAttributes', () =>
+        ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
+      );
+      return attributes.Attributes?.ApproximateNumberOfMessages;
+    };
+    const readConsumers = async (): Promise<Pick<QueueBackupObservation, 'mappings' | 'functions'>> => {
+      const mappings = (await listMappings(ctx, target.queueArn)).map((m) => ({
+        uuid: m.UUID ?? '',
+        functionName: functionNameFromArn(m.FunctionArn ?? ''),
+        state: m.State ?? 'Unknown',
+        ...(m.ScalingConfig?.MaximumConcurrency !== undefined ? { maximumConcurrency: m.ScalingConfig.MaximumConcurrency } : {}),
+      }));
+      const functionNames = [...new Set(mappings.map((m) => m.functionName))];
+      const [rates, concurrencies] = await Promise.all([
+        readErrorRates(ctx, functionNames),
+        Promise.all(
+          functionNames.map((name) =>
+            callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
+          ),
+        ),
+      ]);
+      const functions: QueueBackupObservation['functions'] = {};
+      functionNames.forEach((name, i) => {
+        const reserved = concurrencies[i]?.ReservedConcurrentExecutions;
+        functions[name] = { ...rates[name], ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}) };
+      });
+      return { mappings, functions };
+    };
+    const readAccount = async (): Promise<QueueBackupObservation['account']> => {
+      try {
+        const settings = await ctx.clients.lambda.send(new GetAccountSettingsCommand({}));
+        if (settings.AccountLimit?.ConcurrentExecutions !== undefined && settings.AccountLimit.UnreservedConcurrentExecutions !== undefined) {
+          return {
+            concurrentExecutions: settings.AccountLimit.ConcurrentExecutions,
+            unreservedConcurrentExecutions: settings.AccountLimit.UnreservedConcurrentExecutions,
+          };
+        }
+      } catch (error) {
+        // Without account settings the plan never raises reserved concurrency; only a retryable failure stops the run.
+        if (isTransientAwsError(error)) throw error;
       }
-    } catch (error) {
-      // Without account settings the plan never raises reserved concurrency; only a retryable failure stops the run.
-      if (isTransientAwsError(error)) throw error;
-    }
+      return undefined;
+    };
     // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
-    const dbSaturation = await saturatedDatabase(ctx, target.account);
+    const [depth, { mappings, functions }, account, dbSaturation] = await Promise.all([
+      readDepth(),
+      readConsumers(),
+      readAccount(),
+      saturatedDatabase(ctx, target.account),
+    ]);
     return {
       queueName: target.queueName,
       ...(depth !== undefined ? { queueDepth: Number(depth) } : {}),
