@@ -1,7 +1,9 @@
 // The event each handler is measured with: a realistic path through it, made once against the emulator before its
 // per-event run. Alarm handlers: their own alarm's ALARM state change. escalate: an alarm state change that opens an
 // incident. escalation-timer: the next tier's timer that escalate's recorded run left in Scheduler. verify-change: the
-// health check scale-consumers' recorded change left in Scheduler.
+// health check scale-consumers' recorded change left in Scheduler, on a healthy consumer (its Lambda metrics put in the
+// emulator first: missing data is never "healthy", decision 61).
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { TIMER_HANDLER } from '../shared/escalation/deployment';
 import { VERIFY_HANDLER } from '../shared/config/names';
@@ -41,10 +43,27 @@ export async function benchPaths(handlers: readonly string[], account: BenchAcco
     async eventFor(handler) {
       const source = PATH_SOURCES[handler];
       if (!source) return alarms.get(handler);
+      if (handler === VERIFY_HANDLER) await healthyConsumer(account);
       const pending = (await driver.pending()).filter((s) => s.name.startsWith(source.schedulePrefix));
       // The escalation's next-tier timers (…-l2), not its alarm checks (…-check).
       const chosen = handler === TIMER_HANDLER ? pending.filter((s) => /-l\d+$/.test(s.name)) : pending;
       return chosen.sort((a, b) => b.dueAt.getTime() - a.dueAt.getTime())[0]?.input;
     },
   };
+}
+
+/** The consumer after the change: invoked, no errors, no throttles (AWS/Lambda, this minute). */
+async function healthyConsumer(account: BenchAccount): Promise<void> {
+  const dimensions = [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }];
+  const now = new Date();
+  await new CloudWatchClient(account.clientConfig).send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/Lambda',
+      MetricData: [
+        { MetricName: 'Invocations', Dimensions: dimensions, Timestamp: now, Value: 500, Unit: 'Count' },
+        { MetricName: 'Errors', Dimensions: dimensions, Timestamp: now, Value: 0, Unit: 'Count' },
+        { MetricName: 'Throttles', Dimensions: dimensions, Timestamp: now, Value: 0, Unit: 'Count' },
+      ],
+    }),
+  );
 }

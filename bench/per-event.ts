@@ -41,6 +41,7 @@ export interface PerEventResult {
   callsPerEvent: number;
   roundTrips?: RoundTripResult;
   recordedOutcome: string;
+  recordedReason?: string;
   recordedCalls: string[];
   outcomes: Record<string, number>;
   errors: number;
@@ -52,6 +53,7 @@ interface WorkerReply {
   ok: boolean;
   error?: string;
   recordedOutcome?: string;
+  recordedReason?: string;
   recordedCalls?: string[];
   callsPerEvent?: number;
   costsUs?: number[];
@@ -152,6 +154,7 @@ export async function measurePerEvent(
     callsPerEvent: reply.callsPerEvent ?? 0,
     ...(roundTrips ? { roundTrips } : {}),
     recordedOutcome: reply.recordedOutcome ?? '?',
+    ...(reply.recordedReason ? { recordedReason: reply.recordedReason } : {}),
     recordedCalls: reply.recordedCalls ?? [],
     outcomes: reply.outcomes ?? {},
     errors: reply.errors ?? 0,

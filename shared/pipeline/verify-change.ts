@@ -138,8 +138,12 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
       services.reporter.log(decision);
       services.reporter.count(decision);
       // Keyed by the change, not the check's time: a retry overwrites its own entry; the change's own entry stays.
-      await services.store.appendAudit({ resourceArn: job.target.resource.arn, at: job.changedAt, incidentKey: job.incidentKey, decision: { ...decision } }, clock.now());
-      await services.reporter.publish(decision);
+      // Audit and event at once; the claim completes after both (a failure of either is retried whole).
+      const written = await Promise.allSettled([
+        services.store.appendAudit({ resourceArn: job.target.resource.arn, at: job.changedAt, incidentKey: job.incidentKey, decision: { ...decision } }, clock.now()),
+        services.reporter.publish(decision),
+      ]);
+      for (const result of written) if (result.status === 'rejected') throw result.reason;
     },
     outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
   });
