@@ -171,11 +171,16 @@ function printReport(results: Results, previous: Results | undefined, previousLa
   line();
   line(`Benchmarks (${results.measuredAt}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage1m.toFixed(1)}, ${results.machine.node}, ${results.durationSeconds.toFixed(0)} s)`);
   line();
-  line('handler                    bundle (init)  floor     ratio | init ms  floor   ratio | per event us: median   p99  (SDK p99, ours p99) calls');
+  line(
+    `handler                    bundle (init)  floor     ratio | init ms  floor   ratio | per event us: median   p99  (SDK p99, ours p99, GC p99) | ` +
+      `calls  sequential  ms/decision at ${results.options.latencyMs ?? '?'} ms per call`,
+  );
   for (const [name, h] of Object.entries(results.handlers)) {
     const p = h.perEvent;
+    const trips = p?.roundTrips;
     const perEvent = p
-      ? `${fixed(p.medianUs).padStart(20)} ${fixed(p.p99Us).padStart(6)}  (${fixed(p.sdkP99Us)}, ${fixed(p.ownP99Us)})`.padEnd(45) + String(p.callsPerEvent).padStart(5)
+      ? `${fixed(p.medianUs).padStart(20)} ${fixed(p.p99Us).padStart(6)}  (${fixed(p.sdkP99Us)}, ${fixed(p.ownP99Us)}, ${fixed(p.gcP99Us)})`.padEnd(52) +
+        ` | ${String(trips?.callsPerDecision ?? '-').padStart(5)} ${String(trips?.sequentialRoundTrips ?? '-').padStart(11)} ${fixed(trips?.wallMedianMs, 1).padStart(12)}  ${p.recordedOutcome}`
       : `  n/a: ${h.perEventSkipped ?? ''}`;
     line(
       `${name.padEnd(26)} ${kb(h.bundle.initBytes).padStart(10)} ${kb(h.floor.initBytes).padStart(10)} ${h.bytesRatio.toFixed(2).padStart(5)} |` +
