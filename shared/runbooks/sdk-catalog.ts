@@ -7,6 +7,7 @@
 // most services. So a boto3 service name matches a package by its package suffix, its signing name or its service id.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { editDistance } from './edit-distance';
 
 export interface SdkClientPackage {
   /** e.g. @aws-sdk/client-cloudwatch-logs */
@@ -142,18 +143,6 @@ function closest(name: string, candidates: readonly string[]): string[] {
     .sort((a, b) => a.distance - b.distance || b.prefix - a.prefix || a.candidate.localeCompare(b.candidate))
     .slice(0, 4)
     .map(({ candidate }) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 let shared: SdkCatalog | undefined;

@@ -8,6 +8,7 @@
 import type { PathSegment, RunbookModel } from '../document';
 import type { OperationModel, Shape } from '../sdk-model';
 import { placeholderKind, wholePlaceholder, type ValueKind } from './placeholders';
+import { editDistance } from '../edit-distance';
 
 export interface ApiProblem {
   /** Path below the step's inputs (for an input), or undefined for the step as a whole. */
@@ -35,18 +36,6 @@ function closeNames(name: string, candidates: readonly string[]): string[] {
     .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
     .slice(0, 3)
     .map(({ candidate }) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 const KIND_WORDS: Record<ValueKind, string> = { scalar: 'a single value', list: 'a list', map: 'a map' };
