@@ -1,7 +1,6 @@
 // The kill switch set to "stop" (not "on": anything but exactly "off" engages it) makes every handler a dry run, through
 // the real entry points and the real SDK against the emulator: no handler changes the service's resources, verify-change
 // does not revert, escalation renders and logs but sends no message and opens no support case.
-import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -17,7 +16,7 @@ import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 
 const MINUTE_MS = 60_000;
 const ALARM_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'inspect-security-groups', 'check-db-connections', 'alert-error-rate'] as const;
@@ -69,16 +68,6 @@ async function serviceState(account: SandboxAccount): Promise<Record<string, unk
   return state;
 }
 
-async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
-  const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
-    MetricName,
-    Value,
-    Unit: 'Count',
-    Timestamp: new Date(),
-    Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
-  }));
-  await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
-}
 
 /** The decisions on the project's bus, as EventBridge delivered them to the sandbox's queue (consumed). */
 async function publishedDecisions(account: SandboxAccount): Promise<Array<{ detail: Decision }>> {

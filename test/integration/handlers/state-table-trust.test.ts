@@ -1,7 +1,6 @@
 // Values read back from the state table are checked before they are applied, and restores count against the hourly
 // budget: scale-consumers and verify-change through their real entry points against the emulator, with the table
 // tampered as an attacker would.
-import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +11,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
@@ -120,16 +119,6 @@ describe('scale-consumers does not trust the state table with destructive values
 });
 
 describe('verify-change does not trust the recorded change it reverts (production)', () => {
-  async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
-    const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
-      MetricName,
-      Value,
-      Unit: 'Count',
-      Timestamp: new Date(),
-      Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
-    }));
-    await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
-  }
 
   /**
    * scale-consumers scales a healthy consumer up (its health check scheduled), `tamper` edits the recorded claim as someone

@@ -1,6 +1,5 @@
 // Cross-account mode on the emulator: scale-consumers changes a workload account's consumers through its remediation role,
 // and verify-change, running in the operations account, reads the workload's metrics and reverts there through its own.
-import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -12,7 +11,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 
 const SCALE_ROLE = 'notification-runbooks-remediate-scale-consumers';
 const VERIFY_ROLE = 'notification-runbooks-remediate-verify-change';
@@ -33,16 +32,6 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
 }
 
-async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
-  const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
-    MetricName,
-    Value,
-    Unit: 'Count',
-    Timestamp: new Date(),
-    Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
-  }));
-  await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
-}
 
 async function assumeRoleCalls(accountId: string, since: number): Promise<number> {
   const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);

@@ -1,6 +1,5 @@
 // The health check after a change, through the real entry points (scale-consumers, raise-lambda-memory, verify-change) and
 // the real SDK against the emulator: the metrics are put with PutMetricData, the Scheduler driver plays the clock.
-import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -11,7 +10,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { createSandboxClock, createSchedulerDriver, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 
 const MINUTE_MS = 60_000;
 
@@ -37,16 +36,6 @@ async function harness(): Promise<Harness> {
 }
 
 /** The consumer's AWS/Lambda figures for the current minute, as Lambda would publish them. */
-async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
-  const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
-    MetricName,
-    Value,
-    Unit: MetricName === 'Duration' ? 'Milliseconds' : 'Count',
-    Timestamp: new Date(),
-    Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
-  }));
-  await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
-}
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;

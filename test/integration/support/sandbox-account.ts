@@ -1,6 +1,6 @@
 // Integration-test support: a fresh, isolated sandbox account with the Notification Service topology provisioned in it.
 import { randomInt } from 'node:crypto';
-import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -87,4 +87,16 @@ export function queueAlarmName(topology: Topology): string {
   const name = topology.alarmNamesByHandler['scale-consumers']?.[0];
   if (!name) throw new Error('the topology has no scale-consumers alarm');
   return name;
+}
+
+/** Puts AWS/Lambda Count datapoints (Invocations, Errors, Throttles...) for the account's consumer function, timestamped now. */
+export async function putLambdaMetrics(account: SandboxAccount, figures: Record<string, number>): Promise<void> {
+  const data: MetricDatum[] = Object.entries(figures).map(([MetricName, Value]) => ({
+    MetricName,
+    Value,
+    Unit: 'Count',
+    Timestamp: new Date(),
+    Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
+  }));
+  await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
 }
