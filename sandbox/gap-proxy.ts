@@ -76,7 +76,7 @@ interface RequestDescription extends AwsOperation {
 
 /** Control channel for test workers that cannot reach the proxy object; never forwarded to moto. */
 export const CONTROL_PREFIX = '/__sandbox/';
-const MOTO_ACCOUNT_HEADER = 'x-moto-account-id';
+export const MOTO_ACCOUNT_HEADER = 'x-moto-account-id';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'expect']);
 
 function header(headers: IncomingAwsRequest['headers'], name: string): string | undefined {
