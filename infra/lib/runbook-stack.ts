@@ -86,7 +86,7 @@ export class RunbookStack extends Stack {
 
     const projectKey = new ProjectKey(this, 'Key', { alias: `alias/${NAME_PREFIX}`, retain: settings.retainData });
     const key = projectKey.key;
-    const topics = new EscalationTopics(this, 'EscalationTopics', { config, key, environment });
+    const topics = new EscalationTopics(this, 'EscalationTopics', { config, key, environment, region: deployment.region });
     const table = new StateTable(this, 'State', {
       tableName: config.stateTableName,
       recoveryPeriodDays: env.backupRetentionDays,

@@ -68,6 +68,8 @@ export const defaultConfig: AutomationConfigInput = {
       // AWS Support severity "urgent" = "Production system down" (Support API SeverityLevel), still-firing after 10 min.
       // Project default: an error-rate incident opens a "high" ("Production system impaired") case, not "urgent": errors
       // above 1% impair the service, they do not take it down.
+      // No email endpoints or Slack channels by default: they are the deployment's (tiers[].emails, tiers[].slack); a Slack
+      // channel's guardrail, logging level and user-role defaults are project defaults (shared/config/slack-channels.ts).
       escalation: {
         tiers: [
           { level: 1, channels: ['chat', 'email'] },

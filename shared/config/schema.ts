@@ -103,19 +103,65 @@ export type EscalationChannel = z.infer<typeof escalationChannelSchema>;
 /** AWS Support API severity codes (SeverityLevel: low | normal | high | urgent | critical; critical needs Enterprise Support). */
 export const supportSeveritySchema = z.enum(['low', 'normal', 'high', 'urgent', 'critical']);
 
+/**
+ * AWS managed policies that grant writes (or everything): never a Chatbot channel's guardrail. The guardrail is the
+ * ceiling of what anyone in the channel can do through Chatbot; AWS applies AdministratorAccess when none is set.
+ */
+const WRITING_MANAGED_POLICY = /:iam::aws:policy\/(.*\/)?(AdministratorAccess[\w-]*|PowerUserAccess|[\w-]*FullAccess[\w-]*)$/;
+
+/**
+ * An AWS Chatbot Slack channel (AWS::Chatbot::SlackChannelConfiguration) subscribed to a tier's topic: it receives the
+ * tier's chat publishes (the AWS Chatbot custom notification). The ids come from the Chatbot console after the Slack
+ * workspace is authorized there (AWS's own step, not something infra can do).
+ */
+export const slackChannelSchema = z.strictObject({
+  /** Slack team id, as Chatbot shows it: T (or E for Enterprise Grid) and upper-case letters and digits, e.g. T012ABCDEFG. */
+  workspaceId: z.string().check(z.regex(/^[TE][0-9A-Z]{8,254}$/, 'must be a Slack workspace (team) id like T012ABCDEFG, as the AWS Chatbot console shows it')),
+  /** Slack channel id (the end of the channel's link): C or G and upper-case letters and digits, e.g. C0123ABCDEF. */
+  channelId: z.string().check(z.regex(/^[CG][0-9A-Z]{8,254}$/, 'must be a Slack channel id like C0123ABCDEF (the end of the channel\'s link); direct messages are not channels')),
+  /**
+   * Channel guardrails: IAM managed policy ARNs (AWS managed or the account's own). Default (project default):
+   * CloudWatchReadOnlyAccess. A policy that writes (AdministratorAccess, PowerUserAccess, *FullAccess) is refused.
+   */
+  guardrailPolicies: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/, 'must be an IAM managed policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess'),
+          z.refine((arn) => !WRITING_MANAGED_POLICY.test(arn), 'must not grant writes: a guardrail is the ceiling of what the channel can do (use a read-only policy such as ReadOnlyAccess)'),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(10)),
+  ),
+  /** What Chatbot logs to CloudWatch Logs for this channel. Default (project default): ERROR, failed deliveries only. */
+  loggingLevel: z.optional(z.enum(['ERROR', 'INFO', 'NONE'])),
+  /** Require each Slack user's own IAM role (Chatbot user roles) for commands. Default (project default): false. */
+  userRoleRequired: z.optional(z.boolean()),
+});
+export type SlackChannelConfig = z.infer<typeof slackChannelSchema>;
+
 /** Per environment: which tiers of the escalation path it goes up, through which channels, how long each may wait. */
 export const environmentEscalationSchema = z.strictObject({
   tiers: z
     .array(
-      z.strictObject({
-        /** A level of escalationPath. */
-        level: z.number().check(z.int(), z.minimum(1)),
-        channels: z.array(escalationChannelSchema).check(z.minLength(1)),
-        /** Overrides the path's timeout in this environment. */
-        timeoutMinutes: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1440))),
-        /** Email endpoints infra subscribes to the tier's topic, with the filter policy {"channel":["email"]}. */
-        emails: z.optional(z.array(z.email()).check(z.maxLength(50))),
-      }),
+      z
+        .strictObject({
+          /** A level of escalationPath. */
+          level: z.number().check(z.int(), z.minimum(1)),
+          channels: z.array(escalationChannelSchema).check(z.minLength(1)),
+          /** Overrides the path's timeout in this environment. */
+          timeoutMinutes: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1440))),
+          /** Email endpoints infra subscribes to the tier's topic, with the filter policy {"channel":["email"]}. */
+          emails: z.optional(z.array(z.email()).check(z.maxLength(50))),
+          /** AWS Chatbot Slack channels infra configures on the tier's topic (one SlackChannelConfiguration per channel). */
+          slack: z.optional(z.array(slackChannelSchema).check(z.minLength(1), z.maxLength(10))),
+        })
+        .check(
+          z.refine((tier) => !tier.slack || tier.channels.includes('chat'), {
+            message: 'slack channels need "chat" among the tier\'s channels: only chat publishes reach them',
+            path: ['slack'],
+          }),
+        ),
     )
     .check(z.minLength(1)),
   /** The aws-support tier opens an AWS Support case (CreateCase) where enabled; otherwise it notifies its topic. */
@@ -132,7 +178,24 @@ export const environmentEscalationSchema = z.strictObject({
   }),
   /** After an automatic change (or a dry run), how long the alarm may keep firing before an incident opens. */
   stillFiringAfterMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
-});
+}).check(
+  z.refine((escalation) => slackSettingsAgree(escalation.tiers.flatMap((tier) => tier.slack ?? [])), {
+    message: 'a Slack channel named by several tiers must have the same guardrailPolicies, loggingLevel and userRoleRequired in each: it is one Chatbot configuration',
+    path: ['tiers'],
+  }),
+);
+
+/** One Chatbot configuration per Slack channel: the same channel under two tiers must not ask for two settings. */
+function slackSettingsAgree(channels: readonly SlackChannelConfig[]): boolean {
+  const seen = new Map<string, string>();
+  for (const { workspaceId, channelId, ...settings } of channels) {
+    const key = `${workspaceId}/${channelId}`;
+    const value = JSON.stringify([settings.guardrailPolicies ?? null, settings.loggingLevel ?? null, settings.userRoleRequired ?? null]);
+    if ((seen.get(key) ?? value) !== value) return false;
+    seen.set(key, value);
+  }
+  return true;
+}
 export type EnvironmentEscalationConfig = z.infer<typeof environmentEscalationSchema>;
 
 /**

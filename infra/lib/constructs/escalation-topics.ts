@@ -1,15 +1,22 @@
-// One SNS topic per tier of the seed's escalation path, encrypted with the project's KMS key, TLS only.
+// One SNS topic per tier of the seed's escalation path, encrypted with the project's KMS key, TLS only; the tiers'
+// configured email endpoints and AWS Chatbot Slack channels subscribed to it.
 import { Annotations } from 'aws-cdk-lib';
+import { LoggingLevel, SlackChannelConfiguration } from 'aws-cdk-lib/aws-chatbot';
+import { ManagedPolicy, Role, ServicePrincipal, type IManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+import { DEFAULT_SLACK_GUARDRAIL_POLICY, slackChannelPlans } from '../../../shared/config/slack-channels';
+import { NAME_PREFIX } from '../settings';
 
 export interface EscalationTopicsProps {
   config: AutomationConfig;
   key: IKey;
-  /** Whose tiers' email endpoints are subscribed (environments.<env>.escalation.tiers[].emails). */
+  /** Whose tiers' email endpoints and Slack channels are subscribed (environments.<env>.escalation.tiers[].emails / .slack). */
   environment: EnvironmentName;
+  /** The stack's region: Chatbot configuration names are per account, not per region, so each region's carry it. */
+  region: string;
 }
 
 export class EscalationTopics extends Construct {
@@ -27,6 +34,7 @@ export class EscalationTopics extends Construct {
       });
       this.byLevel.set(tier.level, topic);
     }
+    const slackLevels = this.slackChannels(props);
     for (const tier of props.config.environments[props.environment]?.escalation?.tiers ?? []) {
       const topic = this.byLevel.get(tier.level);
       if (!topic) continue;
@@ -39,13 +47,50 @@ export class EscalationTopics extends Construct {
           filterPolicy: { channel: SubscriptionFilter.stringFilter({ allowlist: ['email'] }) },
         });
       });
-      if (emails.length === 0) {
+      if (emails.length === 0 && !slackLevels.has(tier.level)) {
         Annotations.of(this).addWarningV2(
           `escalation-tier-${tier.level}-no-subscriber`,
-          `escalation tier L${tier.level} (${topic.node.id}) has no email subscriber in ${props.environment}: set environments.${props.environment}.escalation.tiers[].emails, or subscribe the topic yourself, or nobody is notified`,
+          `escalation tier L${tier.level} (${topic.node.id}) has no subscriber (email or Slack channel) in ${props.environment}: set environments.${props.environment}.escalation.tiers[].emails or .slack, or subscribe the topic yourself, or nobody is notified`,
         );
       }
     }
+  }
+
+  /**
+   * One AWS Chatbot Slack channel configuration per configured channel, subscribed to its tiers' topics. Its role has no
+   * permissions at all (a notification needs none) and its guardrail is read-only, so nothing typed in the channel can
+   * change anything through Chatbot. Returns the levels that have a channel.
+   */
+  private slackChannels(props: EscalationTopicsProps): Set<number> {
+    const plans = slackChannelPlans(props.config, props.environment);
+    if (plans.length === 0) return new Set();
+    const role = new Role(this, 'SlackChannelRole', {
+      assumedBy: new ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'AWS Chatbot channel role of the escalation tiers: no permissions (notifications need none)',
+    });
+    const defaultGuardrail = ManagedPolicy.fromAwsManagedPolicyName(DEFAULT_SLACK_GUARDRAIL_POLICY);
+    const levels = new Set<number>();
+    for (const plan of plans) {
+      const guardrails: IManagedPolicy[] = plan.guardrailPolicyArns
+        ? plan.guardrailPolicyArns.map((arn, index) => ManagedPolicy.fromManagedPolicyArn(this, `Slack${plan.workspaceId}${plan.channelId}Guardrail${index}`, arn))
+        : [defaultGuardrail];
+      new SlackChannelConfiguration(this, `Slack${plan.workspaceId}${plan.channelId}`, {
+        // ConfigurationName: [A-Za-z0-9-_], at most 128 (AWS::Chatbot::SlackChannelConfiguration); unique per account.
+        slackChannelConfigurationName: `${NAME_PREFIX}-${props.environment}-${props.region}-${plan.channelId}`.slice(0, 128),
+        slackWorkspaceId: plan.workspaceId,
+        slackChannelId: plan.channelId,
+        role,
+        guardrailPolicies: guardrails,
+        notificationTopics: plan.levels.flatMap((level) => {
+          const topic = this.byLevel.get(level);
+          return topic ? [topic] : [];
+        }),
+        loggingLevel: LoggingLevel[plan.loggingLevel],
+        userRoleRequired: plan.userRoleRequired,
+      });
+      plan.levels.forEach((level) => levels.add(level));
+    }
+    return levels;
   }
 
   get topics(): Topic[] {
