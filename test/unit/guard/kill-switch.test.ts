@@ -49,15 +49,27 @@ describe('KillSwitch', () => {
   });
 
   it('turns automation off for no value but exactly "off", over 500 generated values', () => {
-    // Independent of the code: the expectation is a plain comparison with the trimmed text.
+    // Independent of the code: the expectation is a plain comparison with the text trimmed of ASCII whitespace.
+    // Half the values are random text, half are "off" with random surrounding whitespace and random letters upper-cased,
+    // so the generator itself produces trimmed "off" values and case variants (the seed is fixed: the counts are exact).
     const alphabet = ['o', 'f', 'F', 'O', 'n', ' ', '\t', '\n', 'x', '-', '1', 'é'];
+    const whitespace = [' ', '\t', '\n', '\r'];
     let seed = 7;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
-    const values = Array.from({ length: 500 }, () => Array.from({ length: next() % 6 }, () => alphabet[next() % alphabet.length]).join(''));
-    values.push('off', ' off ', '\toff\n');
-    const expectedOff = values.filter((v) => v.replace(/^\s+|\s+$/g, '') === 'off');
-    expect(expectedOff.length).toBeGreaterThanOrEqual(3);
-    expect(values.length - expectedOff.length).toBeGreaterThan(400);
+    const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16);
+    const pick = (list: string[]): string => list[next() % list.length] ?? '';
+    const pad = (): string => Array.from({ length: next() % 3 }, () => pick(whitespace)).join('');
+    const values = Array.from({ length: 500 }, () =>
+      next() % 2 === 0
+        ? Array.from({ length: next() % 6 }, () => pick(alphabet)).join('')
+        : pad() + [...'off'].map((letter) => (next() % 4 === 0 ? letter.toUpperCase() : letter)).join('') + pad(),
+    );
+    const trimmed = (v: string): string => v.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+    const expectedOff = values.filter((v) => trimmed(v) === 'off');
+    // The spread of what was generated: exactly "off", "off" with whitespace around it, case variants, everything else.
+    expect(expectedOff).toHaveLength(98);
+    expect(expectedOff.filter((v) => v !== 'off')).toHaveLength(90);
+    expect(values.filter((v) => trimmed(v).toLowerCase() === 'off' && trimmed(v) !== 'off')).toHaveLength(174);
+    expect(values.filter((v) => trimmed(v).toLowerCase() !== 'off')).toHaveLength(228);
     for (const value of values) expect(killSwitchStateOf(NAME, value).engaged).toBe(!expectedOff.includes(value));
   });
 
