@@ -4,7 +4,10 @@ import { PIPELINE_ACTIONS, CROSS_ACCOUNT_ACTIONS } from '../../../shared/pipelin
 import { playbooks } from '../../../shared/playbooks/registry';
 import { SERVICE_HANDLER_ACTIONS } from '../../../infra/lib/service-handlers';
 
-/** IAM actions that open network paths: security group and NACL rules, routes, peering, public addresses, endpoint policies. */
+/**
+ * IAM actions that open network paths: security group and NACL rules, routes and route-table associations, internet and
+ * NAT gateways, peering, public addresses, network-interface and subnet attributes, endpoint policies.
+ */
 const WIDENING = [
   /^ec2:(Authorize|Modify|Update)SecurityGroup/,
   /^ec2:ModifySecurityGroupRules$/,
@@ -13,6 +16,12 @@ const WIDENING = [
   /^ec2:(Create|Accept)VpcPeeringConnection/,
   /^ec2:(AssociateAddress|AllocateAddress)$/,
   /^ec2:ModifyVpcEndpoint$/,
+  /^ec2:AttachInternetGateway$/,
+  /^ec2:CreateNatGateway$/,
+  /^ec2:AssociateRouteTable$/,
+  /^ec2:ReplaceRouteTableAssociation$/,
+  /^ec2:ModifyNetworkInterfaceAttribute$/,
+  /^ec2:ModifySubnetAttribute$/,
   /^ec2:\*$/,
   /^rds:ModifyDBInstance$/,
   /^\*$/,
@@ -33,9 +42,35 @@ const declarations: Array<[string, readonly string[]]> = [
   ['cross-account mode', CROSS_ACCOUNT_ACTIONS],
 ];
 
+function wideningIn(name: string, actions: readonly string[]): string[] {
+  return actions.filter((action) => WIDENING.some((pattern) => pattern.test(action)) && !ALLOWED.get(name)?.has(action));
+}
+
 describe('network access', () => {
   it.each(declarations)('%s declares no action that widens network access', (name, actions) => {
-    const widening = actions.filter((action) => WIDENING.some((pattern) => pattern.test(action)) && !ALLOWED.get(name)?.has(action));
-    expect(widening).toEqual([]);
+    expect(wideningIn(name, actions)).toEqual([]);
+  });
+
+  // The check itself must be able to fail: a planted declaration carrying each kind of widening action is refused.
+  it('refuses a planted declaration that widens network access in each way', () => {
+    const planted = [
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:ModifySecurityGroupRules',
+      'ec2:CreateNetworkAclEntry',
+      'ec2:CreateRoute',
+      'ec2:AcceptVpcPeeringConnection',
+      'ec2:AssociateAddress',
+      'ec2:ModifyVpcEndpoint',
+      'ec2:AttachInternetGateway',
+      'ec2:CreateNatGateway',
+      'ec2:AssociateRouteTable',
+      'ec2:ReplaceRouteTableAssociation',
+      'ec2:ModifyNetworkInterfaceAttribute',
+      'ec2:ModifySubnetAttribute',
+      'ec2:*',
+      'rds:ModifyDBInstance',
+      '*',
+    ];
+    expect(wideningIn('planted-handler', [...planted, 'ec2:DescribeSecurityGroups', 'lambda:UpdateFunctionConfiguration'])).toEqual(planted);
   });
 });
