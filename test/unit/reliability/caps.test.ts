@@ -132,9 +132,62 @@ function consumerInput(): fc.Arbitrary<QueueBackupPlanInput> {
     }));
 }
 
-function checkConsumerScaling(input: QueueBackupPlanInput, plan: Plan<ConsumerScalingChange>): void {
+/**
+ * The scale-up a queue backup should get, computed here from the documented rule rather than with the planner: each
+ * active mapping one step up, held at the lower of the environment cap and Lambda's 1000 (never under 2); where a
+ * function reserves concurrency and its mappings would need more, the reservation is raised by what the account can
+ * spare above its minimum of unreserved executions (functions in the order their mappings are listed, each raise taken
+ * from the pool), and the mappings share what remains in their listed order. Mappings that would not go up are left out.
+ */
+function expectedScaleUp(input: QueueBackupPlanInput): {
+  mappings: Map<string, number>;
+  reserved: Map<string, { from: number; to: number }>;
+  heldAtCap: number;
+  heldByReserved: number;
+} {
+  const { observation, policy } = input;
+  const active = observation.mappings.filter((m) => ['Enabled', 'Updating', 'Enabling'].includes(m.state));
+  const cap = Math.min(policy.maxConcurrency, 1000);
+  const to = new Map<string, number>();
+  let heldAtCap = 0;
+  for (const m of active) {
+    const from = m.maximumConcurrency ?? 0;
+    if (from + policy.stepConcurrency > cap && from < cap) heldAtCap += 1;
+    to.set(m.uuid, Math.max(2, Math.min(from + policy.stepConcurrency, cap)));
+  }
+  const reserved = new Map<string, { from: number; to: number }>();
+  let pool = observation.account?.unreservedConcurrentExecutions;
+  let heldByReserved = 0;
+  for (const name of [...new Set(active.map((m) => m.functionName))]) {
+    const reservation = observation.functions[name]?.reservedConcurrency;
+    if (reservation === undefined) continue;
+    const own = active.filter((m) => m.functionName === name);
+    const wanted = own.reduce((sum, m) => sum + (to.get(m.uuid) ?? 0), 0);
+    if (wanted <= reservation) continue;
+    const spare = pool === undefined ? 0 : Math.max(0, pool - policy.minUnreservedConcurrency);
+    const granted = Math.min(wanted - reservation, spare);
+    if (granted > 0) reserved.set(name, { from: reservation, to: reservation + granted });
+    if (pool !== undefined) pool -= granted;
+    if (granted === wanted - reservation) continue;
+    // The mappings together get no more than the (raised) reservation, and none goes down.
+    let left = reservation + granted - own.reduce((sum, m) => sum + (m.maximumConcurrency ?? 0), 0);
+    for (const m of own) {
+      const from = m.maximumConcurrency ?? 0;
+      const step = Math.max(0, Math.min((to.get(m.uuid) ?? from) - from, left));
+      if (from + step < (to.get(m.uuid) ?? 0)) heldByReserved += 1;
+      to.set(m.uuid, from + step);
+      left -= step;
+    }
+  }
+  for (const m of active) if ((to.get(m.uuid) ?? 0) <= (m.maximumConcurrency ?? 0)) to.delete(m.uuid);
+  return { mappings: to, reserved, heldAtCap, heldByReserved };
+}
+
+/** Checks a consumer-scaling plan; for a scale-up, returns how many mappings the cap and reserved concurrency held back. */
+function checkConsumerScaling(input: QueueBackupPlanInput, plan: Plan<ConsumerScalingChange>): { heldAtCap: number; heldByReserved: number } {
+  const none = { heldAtCap: 0, heldByReserved: 0 };
   expectDescribed(plan);
-  if (plan.kind !== 'change') return;
+  if (plan.kind !== 'change') return none;
   const { observation, policy } = input;
   const mappingOf = (uuid: string) => observation.mappings.find((m) => m.uuid === uuid);
   for (const m of plan.change.mappings) {
@@ -148,8 +201,12 @@ function checkConsumerScaling(input: QueueBackupPlanInput, plan: Plan<ConsumerSc
     const baseline = input.resourceState?.baseline as { mappings: Record<string, number>; reservedConcurrency: Record<string, number | null> };
     for (const m of plan.change.mappings) expect(m.to).toBe(baseline.mappings[m.uuid]);
     for (const r of plan.change.reservedConcurrency) expect(r.to).toBe(baseline.reservedConcurrency[r.functionName]);
-    return;
+    return none;
   }
+  // Exactly the expected figure for every mapping and reservation (the bounds below are the reasons for it).
+  const expected = expectedScaleUp(input);
+  expect(new Map(plan.change.mappings.map((m) => [m.uuid, m.to]))).toEqual(expected.mappings);
+  expect(new Map(plan.change.reservedConcurrency.map((r) => [r.functionName, { from: r.from, to: r.to }]))).toEqual(expected.reserved);
   for (const m of plan.change.mappings) {
     // Up by at most one step, never past the environment's cap.
     expect(m.to).toBeGreaterThan(m.from);
@@ -177,6 +234,7 @@ function checkConsumerScaling(input: QueueBackupPlanInput, plan: Plan<ConsumerSc
     const planned = mine.reduce((sum, m) => sum + (plan.change.mappings.find((c) => c.uuid === m.uuid)?.to ?? 0), 0);
     expect(planned).toBeLessThanOrEqual(Math.max(reserved, now));
   }
+  return { heldAtCap: expected.heldAtCap, heldByReserved: expected.heldByReserved };
 }
 
 // --- Memory Pressure -> raise Lambda memory ----------------------------------------------------------------------
@@ -308,18 +366,26 @@ describe('planner caps under random configurations and observations', () => {
 
   it(`planConsumerScaling never plans MaximumConcurrency outside 2..1000, past the environment cap or one step, nor starves the account (${RUNS} runs)`, () => {
     const tally: Record<string, number> = {};
-    let mappingsChanged = 0;
+    const figures = { mappingsChanged: 0, heldAtCap: 0, heldByReserved: 0 };
     fc.assert(
       fc.property(consumerInput(), (input) => {
         const plan = planConsumerScaling(input);
         const key = plan.kind === 'change' ? plan.direction : plan.kind;
         tally[key] = (tally[key] ?? 0) + 1;
-        if (plan.kind === 'change') mappingsChanged += plan.change.mappings.length;
-        checkConsumerScaling(input, plan);
+        if (plan.kind === 'change') figures.mappingsChanged += plan.change.mappings.length;
+        const held = checkConsumerScaling(input, plan);
+        figures.heldAtCap += held.heldAtCap;
+        figures.heldByReserved += held.heldByReserved;
       }),
       { numRuns: RUNS },
     );
     const spread = expectSpread(tally, { 'scale-up': 0.1, restore: 0.05 });
-    console.log(`caps: planConsumerScaling, ${RUNS} random policies x observations -> ${spread}; ${mappingsChanged} mapping changes checked, none past a limit`);
+    // Not vacuous: the generator reaches both limits, the cap and a function's reserved concurrency.
+    expect(figures.heldAtCap).toBeGreaterThan(0);
+    expect(figures.heldByReserved).toBeGreaterThan(0);
+    console.log(
+      `caps: planConsumerScaling, ${RUNS} random policies x observations -> ${spread}; ${figures.mappingsChanged} mapping changes each exactly as computed ` +
+        `(${figures.heldAtCap} held at the cap, ${figures.heldByReserved} held by reserved concurrency), none past a limit`,
+    );
   });
 });
