@@ -53,6 +53,26 @@ const CASES = {
       `export const x = [runCli, provision, handler];`,
     ),
   },
+  sharedImportsBenchOrInfra: {
+    file: 'shared/pipeline/run-playbook.ts',
+    code: lines(
+      `import { benchDist } from '../../bench/bundles';`,
+      `import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';`,
+      `export const x = [benchDist, SERVICE_HANDLER_ACTIONS];`,
+    ),
+  },
+  powertoolsInPlanner: {
+    file: 'shared/playbooks/queue-backup-plan.ts',
+    code: lines(`import { Logger } from '@aws-lambda-powertools/logger';`, `export const logger = new Logger();`),
+  },
+  sdkAndIoInRenderer: {
+    file: 'shared/escalation/render-chat.ts',
+    code: lines(`import { SNSClient } from '@aws-sdk/client-sns';`, `import { writeFileSync } from 'node:fs';`, `export const x = [SNSClient, writeFileSync];`),
+  },
+  sdkAndIoInConfig: {
+    file: 'shared/config/names.ts',
+    code: lines(`import { SSMClient } from '@aws-sdk/client-ssm';`, `import { readFileSync } from 'fs';`, `export const x = [SSMClient, readFileSync];`),
+  },
   handlerBuildsClient: {
     file: 'handlers/alert-error-rate.ts',
     code: lines(
@@ -147,6 +167,19 @@ describe('architecture rules in ESLint (eslint.config.mjs)', () => {
       restrictedImport(/shared\/ never imports/),
       restrictedImport(/shared\/ never imports/),
     ]);
+  });
+
+  it('refuses shared/ importing bench/ or infra/', () => {
+    expect(imports('sharedImportsBenchOrInfra')).toEqual([restrictedImport(/shared\/ never imports/), restrictedImport(/shared\/ never imports/)]);
+  });
+
+  it('refuses the Powertools runtime in a planner', () => {
+    expect(found.powertoolsInPlanner).toEqual([restrictedImport(/imports no Powertools/)]);
+  });
+
+  it('refuses an SDK import and a node I/O module in a renderer and in shared/config/', () => {
+    expect(found.sdkAndIoInRenderer).toEqual([restrictedImport(/imports no SDK/), restrictedImport(/does no I\/O/)]);
+    expect(found.sdkAndIoInConfig).toEqual([restrictedImport(/imports no SDK/), restrictedImport(/does no I\/O/)]);
   });
 
   it('refuses a handler that builds an SDK client', () => {
