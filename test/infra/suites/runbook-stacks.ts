@@ -70,10 +70,10 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
         expect(target).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }, DeadLetterConfig: { Arn: expect.anything() } });
         routed.set(handler, (rule.Properties?.EventPattern as { detail: { alarmName: string[] } }).detail.alarmName);
       }
-      for (const handler of synthesized.built.handlers.filter((h) => h.kind === 'playbook')) {
-        const expected = specs.filter((s) => s.handler === handler.name).map((s) => s.name);
-        if (expected.length > 0) expect(routed.get(handler.name)).toEqual(expected);
-      }
+      // Exactly the handlers that have alarms are routed, one rule each, and each gets exactly its own alarms.
+      expect(rules).toHaveLength(routed.size);
+      expect([...routed.keys()].sort()).toEqual([...new Set(specs.map((s) => s.handler))].sort());
+      for (const [handler, alarmNames] of routed) expect(alarmNames).toEqual(specs.filter((s) => s.handler === handler).map((s) => s.name));
     });
 
     it.each([
@@ -188,7 +188,10 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       for (const tier of tiers) {
         assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: tier.topicName, KmsMasterKeyId: Match.anyValue() });
       }
-      for (const [, policy] of resourcesOfType(t(), 'AWS::SNS::TopicPolicy')) {
+      // One TLS-only policy per topic: every topic is covered, none twice.
+      const policies = resourcesOfType(t(), 'AWS::SNS::TopicPolicy');
+      expect(policies.map(([, p]) => JSON.stringify(p.Properties?.Topics)).sort()).toEqual(resourcesOfType(t(), 'AWS::SNS::Topic').map(([id]) => JSON.stringify([{ Ref: id }])).sort());
+      for (const [, policy] of policies) {
         expect((policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         );
@@ -198,9 +201,13 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
 
     it('encrypts the dead-letter queues and refuses them anything but TLS', () => {
       const queues = resourcesOfType(t(), 'AWS::SQS::Queue');
-      expect(queues.length).toBeGreaterThanOrEqual(2);
+      // The two dead-letter queues of infra/lib/runbook-stack.ts: undelivered events and failed invocations.
+      expect(queues.map(([, q]) => q.Properties?.QueueName).sort()).toEqual(['notification-runbooks-failed-invocations', 'notification-runbooks-undelivered-events']);
       for (const [, queue] of queues) expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
-      for (const [, policy] of resourcesOfType(t(), 'AWS::SQS::QueuePolicy')) {
+      // One TLS-only policy per queue: every queue is covered, none twice.
+      const policies = resourcesOfType(t(), 'AWS::SQS::QueuePolicy');
+      expect(policies.map(([, p]) => JSON.stringify(p.Properties?.Queues)).sort()).toEqual(queues.map(([id]) => JSON.stringify([{ Ref: id }])).sort());
+      for (const [, policy] of policies) {
         expect((policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         );
