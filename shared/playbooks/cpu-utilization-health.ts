@@ -39,8 +39,21 @@ export function revertClassChange(change: DatabaseClassChange): DatabaseClassCha
   return { dbInstanceIdentifier: change.dbInstanceIdentifier, fromClass: change.toClass, toClass: change.fromClass };
 }
 
-/** The class a revert puts back comes from the state table: only a class on the environment's ladder. */
+/**
+ * The class a revert puts back comes from the state table: only a class on the environment's ladder, and only the rung
+ * immediately below the class the change moved to (a change climbs one rung: planDatabaseScaleUp). `revert.fromClass`
+ * is the change's `toClass`, which isApplied has matched against the instance; a forged `fromClass` further down the
+ * ladder would otherwise drop the database several rungs at once.
+ */
 export function refuseClassRevert(revert: DatabaseClassChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
   const { ladder } = runtime.env.scaleUpDatabase;
-  return ladder.includes(revert.toClass) ? undefined : `class ${JSON.stringify(revert.toClass)} for ${revert.dbInstanceIdentifier} is not on the environment's ladder (${ladder.join(', ')})`;
+  if (!ladder.includes(revert.toClass)) return `class ${JSON.stringify(revert.toClass)} for ${revert.dbInstanceIdentifier} is not on the environment's ladder (${ladder.join(', ')})`;
+  const below = ladder[ladder.indexOf(revert.fromClass) - 1];
+  if (below === undefined || revert.toClass !== below) {
+    return (
+      `class ${JSON.stringify(revert.toClass)} for ${revert.dbInstanceIdentifier} is not the rung immediately below ${JSON.stringify(revert.fromClass)} ` +
+      `on the environment's ladder (${ladder.join(', ')}): the change climbed one rung, its revert goes back one`
+    );
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@
 import { errorRateRise, figure, relativeRise } from '../pipeline/health-figures';
 import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
 import type { RuntimeConfig } from '../config/load-config';
-import { AWS_MAX_MEMORY_MB, AWS_MIN_MEMORY_MB, type MemoryChange } from './memory-pressure-plan';
+import { AWS_MAX_MEMORY_MB, AWS_MIN_MEMORY_MB, nextMemoryStepMb, type MemoryChange } from './memory-pressure-plan';
 import type { WindowMetric } from './metric-window';
 
 export const MEMORY_HEALTH_SIGNAL = 'function Errors / Invocations (timeouts included) and average Duration (AWS/Lambda)';
@@ -48,7 +48,13 @@ export function revertMemoryRaise(change: MemoryChange): MemoryChange {
   return { functionName: change.functionName, fromMb: change.toMb, toMb: change.fromMb };
 }
 
-/** The memory a revert puts back comes from the state table: never below the environment's floor or above its cap. */
+/**
+ * The memory a revert puts back comes from the state table: never below the environment's floor or above its cap, and
+ * never more than the one step the change made. `revert.fromMb` is the change's `toMb`, which isApplied has matched
+ * against the function; the change raised it one step from `toMb` here (planMemoryRaise: current x stepFactor, rounded
+ * up, or less where a cap held it), so `toMb` < `fromMb` <= nextMemoryStepMb(`toMb`). A forged `fromMb` at the floor
+ * under a function raised several times fails this.
+ */
 export function refuseMemoryRevert(revert: MemoryChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
   const policy = runtime.env.raiseLambdaMemory;
   const floor = Math.max(AWS_MIN_MEMORY_MB, policy.minMemoryMb ?? AWS_MIN_MEMORY_MB);
@@ -56,6 +62,14 @@ export function refuseMemoryRevert(revert: MemoryChange, runtime: Pick<RuntimeCo
   const mb = revert.toMb as unknown;
   if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < floor || mb > cap) {
     return `memory ${JSON.stringify(mb)} MB for ${revert.functionName} is outside ${floor}..${cap} MB (the environment's floor and cap)`;
+  }
+  const current = revert.fromMb as unknown;
+  const stepUp = nextMemoryStepMb(mb, policy);
+  if (typeof current !== 'number' || !(mb < current && current <= stepUp)) {
+    return (
+      `memory ${mb} MB for ${revert.functionName} is not one step below ${JSON.stringify(current)} MB (one step up from ${mb} MB is ${stepUp} MB): ` +
+      'the change raised memory one step, its revert goes back one'
+    );
   }
   return undefined;
 }

@@ -55,8 +55,45 @@ export function revertConsumerScaling(change: ConsumerScalingChange): ConsumerSc
 }
 
 /**
+ * Why a revert goes back further than the step the change made. `from` on each line of the revert is the change's
+ * `to`, which isApplied has matched against the emulator or AWS; `to` is the change's recorded `from`. A scale-up raises
+ * each mapping by at most stepConcurrency (less where a cap or reserved concurrency held it: planConsumerScaling), and
+ * raises a function's reserved concurrency by at most what its mappings were raised, where the reservation covered its
+ * mappings before (the plan raises it to what the mappings then need). A forged `from` at the floor fails this.
+ */
+export function consumerRevertStepProblems(revert: ConsumerScalingChange, policy: Pick<RuntimeConfig['env']['scaleConsumers'], 'stepConcurrency'>): string[] {
+  const problems: string[] = [];
+  const raisedBy = new Map<string, number>();
+  for (const m of revert.mappings) {
+    const current = m.from as unknown;
+    const back = m.to as unknown;
+    if (typeof current !== 'number' || typeof back !== 'number' || !(back < current && current - back <= policy.stepConcurrency)) {
+      problems.push(
+        `MaximumConcurrency ${JSON.stringify(back)} for mapping ${m.uuid} is not within one step (${policy.stepConcurrency}) below ${JSON.stringify(current)}: ` +
+          'the change raised it one step, its revert goes back one',
+      );
+      continue;
+    }
+    raisedBy.set(m.functionName, (raisedBy.get(m.functionName) ?? 0) + current - back);
+  }
+  for (const r of revert.reservedConcurrency) {
+    const current = r.from as unknown;
+    const back = r.to as unknown;
+    const step = raisedBy.get(r.functionName) ?? 0;
+    if (typeof current !== 'number' || typeof back !== 'number' || !(back < current && current - back <= step)) {
+      problems.push(
+        `reserved concurrency ${JSON.stringify(back)} for ${r.functionName} is not within the ${step} its mappings were raised below ${JSON.stringify(current)}: ` +
+          'the change raised it by what its consumers needed for one step, its revert goes back that much',
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * A revert puts back values read from the state table (the recorded change's `from`): each must pass the environment's
- * floors and caps, and reserved concurrency only on a function whose mapping the change scaled.
+ * floors and caps, reserved concurrency only on a function whose mapping the change scaled, and no value further back
+ * than the step the change made (consumerRevertStepProblems).
  */
 export function refuseConsumerRevert(revert: ConsumerScalingChange, runtime: Pick<RuntimeConfig, 'env'>): string | undefined {
   const consumers = new Set(revert.mappings.map((m) => m.functionName));
@@ -68,5 +105,7 @@ export function refuseConsumerRevert(revert: ConsumerScalingChange, runtime: Pic
     runtime.env.scaleConsumers,
     consumers,
   );
-  return problems.length > 0 ? problems.join('; ') : undefined;
+  if (problems.length > 0) return problems.join('; ');
+  const steps = consumerRevertStepProblems(revert, runtime.env.scaleConsumers);
+  return steps.length > 0 ? steps.join('; ') : undefined;
 }

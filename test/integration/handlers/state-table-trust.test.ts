@@ -1,7 +1,7 @@
 // Values read back from the state table are checked before they are applied, and restores count against the hourly
 // budget: scale-consumers and verify-change through their real entry points against the emulator, with the table
 // tampered as an attacker would.
-import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
@@ -183,5 +183,60 @@ describe('verify-change does not trust the recorded change it reverts (productio
     expect(verdict.reason).toContain("payments-queue is not one of this environment's queues");
     expect(await lambdaChanges(account, since)).toEqual([]);
     expect(await maximumConcurrency(account)).toBe(100);
+  });
+});
+
+describe('verify-change reverts no further than the step the change made (production)', () => {
+  async function memoryMb(account: SandboxAccount): Promise<number | undefined> {
+    return (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName }))).MemorySize;
+  }
+
+  it('refuses a forged fromMb at the floor under a raise from 1152 to 1728 MB: escalates naming it, and changes nothing', async () => {
+    const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
+    const verify = loadHandler<VerifyChangeHandler>('verify-change');
+    const driver = createSchedulerDriver({
+      scheduler: new SchedulerClient(account.clientConfig),
+      groupName: account.topology.verifyScheduleGroup.name,
+      invoke: (arn, input) => {
+        if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
+        return verify(input);
+      },
+    });
+    const functionName = account.topology.consumer.functionName;
+    // Raised twice already (512 -> 768 -> 1152): the next raise's genuine step starts at 1152.
+    await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: 1152 }));
+    await putLambdaMetrics(account, { Invocations: 400, Errors: 1, Duration: 400 * 120 });
+    const alarm = account.topology.alarmNamesByHandler['raise-lambda-memory']?.[0] ?? '';
+    const applied = await loadHandler('raise-lambda-memory')(await account.transition(alarm, 'ALARM'));
+    expect(applied).toMatchObject({ outcome: 'applied', before: { memoryMb: 1152 }, after: { memoryMb: 1728 } });
+    // The recorded starting point forged to production's floor (512 MB, within floor and cap, so only the step bound stands).
+    const claimKey = { pk: `INCIDENT#${applied.incidentKey}`, sk: 'CLAIM#raise-lambda-memory' };
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: claimKey,
+        UpdateExpression: 'SET intent.#change.fromMb = :floor',
+        ConditionExpression: 'intent.#change.fromMb = :genuine AND attribute_exists(intent.healthCheck)',
+        ExpressionAttributeNames: { '#change': 'change' },
+        ExpressionAttributeValues: { ':floor': 512, ':genuine': 1152 },
+      }),
+    );
+    expect((await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: claimKey }))).Item?.intent?.change?.fromMb).toBe(512);
+    // Worse after the raise: errors (timeouts) rose, so a revert is due.
+    await putLambdaMetrics(account, { Invocations: 200, Errors: 60, Duration: 200 * 120 });
+    const since = await callCount();
+    const clock = createSandboxClock();
+    clock.advance(11 * 60_000);
+
+    const fired = await driver.runDue(clock);
+
+    expect(fired).toHaveLength(1);
+    if (fired[0]?.error) throw fired[0].error;
+    const verdict = fired[0]?.result as Decision;
+    expect(verdict).toMatchObject({ outcome: 'escalate', playbook: 'raise-lambda-memory', escalation: { cause: 'made-worse' } });
+    expect(verdict.reason).toContain('not reverted: the recorded value is refused');
+    expect(verdict.reason).toContain(`memory 512 MB for ${functionName} is not one step below 1728 MB (one step up from 512 MB is 768 MB)`);
+    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(await memoryMb(account)).toBe(1728);
   });
 });
