@@ -156,6 +156,8 @@ export function planErrorRateAlert({ observation, thresholdPercent, topMessages 
     else findings.push('no error message found in the log lines of the window');
   } else {
     findings.push(`log group ${observation.logGroupName}: ${logs.reason}`);
+    // The alert goes out on the metric reading; the message says what it lacks, so nobody takes "no messages" for "no errors".
+    if (logs.status === 'unavailable') top = `; the log excerpt from ${observation.logGroupName} ${logs.reason}`;
   }
   return { kind: 'escalate', cause: 'diagnosis', reason: `${headline}${top}`, findings };
 }

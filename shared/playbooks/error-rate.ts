@@ -2,7 +2,7 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { callAws, isTransientAwsError } from '../aws/classify-error';
+import { callAws, errorName, isTransientAwsError } from '../aws/classify-error';
 import { lazy, type Lazy } from '../aws/lazy-client';
 import { PermanentError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
@@ -64,6 +64,31 @@ async function logGroupOf(ctx: Ctx, functionName: string): Promise<string> {
   }
 }
 
+/**
+ * The log excerpt is enrichment: the alert goes out on the metric reading without it. Whatever keeps it from being read
+ * (the Logs module or client failing to load, a throttled or refused FilterLogEvents, the log group lookup) is named in
+ * the observation, never thrown, so it cannot hold back or fail the alert.
+ */
+async function readLogExcerpt(ctx: Ctx, functionName: string, window: { start: Date; end: Date }): Promise<{ logGroupName: string; lines: ErrorRateObservation['logs'] }> {
+  let logGroupName = `/aws/lambda/${functionName}`;
+  let step = 'the log group lookup';
+  try {
+    logGroupName = await logGroupOf(ctx, functionName);
+    step = 'the CloudWatch Logs module';
+    const [{ readErrorLines }, client] = await Promise.all([import('./error-rate-logs'), ctx.clients.logs()]);
+    step = 'CloudWatch Logs FilterLogEvents';
+    return { logGroupName, lines: await readErrorLines(client, ctx.runtime.env.alertErrorRate.maxLogEvents, logGroupName, window) };
+  } catch (error) {
+    const message = oneLine((error as { message?: unknown }).message);
+    return { logGroupName, lines: { status: 'unavailable', reason: `could not be read: ${step} failed (${errorName(error)}${message ? `: ${message}` : ''})` } };
+  }
+}
+
+/** An error message on one line, bounded: it goes into the alert's findings. */
+function oneLine(value: unknown): string {
+  return typeof value === 'string' ? value.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+}
+
 export const errorRatePlaybook: Playbook<ErrorRateClients, FunctionTarget, ErrorRateObservation, NoChange> = {
   name: 'alert-error-rate',
   row: ROW,
@@ -78,14 +103,8 @@ export const errorRatePlaybook: Playbook<ErrorRateClients, FunctionTarget, Error
   async observe(ctx, target) {
     const windowMinutes = ctx.runtime.env.alertErrorRate.windowMinutes;
     const window = windowOf(ctx.clock.now(), windowMinutes);
-    // Independent reads at once: the counts, and the log group whose error lines are then read.
-    const [counts, logs] = await Promise.all([
-      readCounts(ctx, target.functionName, window),
-      logGroupOf(ctx, target.functionName).then(async (logGroupName) => {
-        const [{ readErrorLines }, client] = await Promise.all([import('./error-rate-logs'), ctx.clients.logs()]);
-        return { logGroupName, lines: await readErrorLines(client, ctx.runtime.env.alertErrorRate.maxLogEvents, logGroupName, window) };
-      }),
-    ]);
+    // Independent reads at once: the counts, and the log group whose error lines are then read (the enrichment, optional).
+    const [counts, logs] = await Promise.all([readCounts(ctx, target.functionName, window), readLogExcerpt(ctx, target.functionName, window)]);
     return { functionName: target.functionName, windowMinutes, ...counts, logGroupName: logs.logGroupName, logs: logs.lines };
   },
 
