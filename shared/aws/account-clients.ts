@@ -1,9 +1,9 @@
 // SDK clients for the account an alarm belongs to: the handler's own credentials, or a remediation role assumed there (STS).
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { OWN_ACCOUNT_ENV, remediationSourceIdentity, REMEDIATION_ROLE_ENV, SESSION_TAG_KEYS } from '../config/names';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, PermanentError } from '../errors';
 import { incidentIdFor } from '../escalation/incident';
 import { partitionOf } from './arn';
 import { classifyAwsError } from './classify-error';
@@ -101,6 +101,44 @@ export function accountOfRawEvent(raw: unknown): string | undefined {
 /** arn:aws:lambda:us-east-1:123456789012:function:name -> 123456789012 */
 export { accountOfArn } from './arn';
 
+// arn:aws:sts::222222222222:assumed-role/notification-runbooks-remediate-scale-consumers/scale-consumers.inc-3f2a9c1b7d44
+const ASSUMED_ROLE_ARN = /^arn:[\w-]+:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+
+/**
+ * Why an AssumeRole answer is not the session asked for, or undefined when it is: the assumed role's ARN
+ * (AssumedRoleUser.Arn) must name the account and role of `roleArn`. Credentials for any other account are refused
+ * before a client in that account signs anything with them, so a mis-routed role (a wrong account id, a trust or
+ * endpoint mistake) fails loudly instead of acting elsewhere.
+ */
+export function assumedIdentityProblem(roleArn: string, output: unknown): string | undefined {
+  const asked = /^arn:[\w-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  const arn = (output as { AssumedRoleUser?: { Arn?: unknown } } | undefined)?.AssumedRoleUser?.Arn;
+  if (typeof arn !== 'string') return `STS AssumeRole ${roleArn} answered without AssumedRoleUser.Arn: the credentials' account cannot be checked, refused`;
+  const got = ASSUMED_ROLE_ARN.exec(arn);
+  if (!asked || !got || got[1] !== asked[1] || got[2] !== asked[2]) {
+    return `STS AssumeRole ${roleArn} returned credentials for ${arn}, not role ${asked?.[2] ?? '?'} in account ${asked?.[1] ?? '?'}: refused, nothing is called with them`;
+  }
+  return undefined;
+}
+
+/** An STS client plugin that refuses an AssumeRole answer for another account or role (assumedIdentityProblem). */
+function assumedIdentityCheck(roleArn: string): Pluggable<object, object> {
+  return {
+    applyToStack: (stack) => {
+      stack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const problem = assumedIdentityProblem(roleArn, result.output);
+          if (problem) throw new PermanentError(problem);
+          return result;
+        },
+        // Added again on every refresh (fromTemporaryCredentials applies its plugins per call): replace, never stack up.
+        { step: 'initialize', name: 'assumedIdentityCheck', override: true },
+      );
+    },
+  };
+}
+
 /**
  * Credentials of a role assumed with STS (the SDK's fromTemporaryCredentials), fetched on first use (so an event rejected
  * before any AWS call costs no AssumeRole either), shared by every client of the session (the SDK's own memoization,
@@ -113,6 +151,8 @@ export function assumedRoleCredentials(config: SdkClientConfig, roleArn: string,
     // The handler's own credentials (the environment's in Lambda) sign the AssumeRole, with the project's client settings.
     ...(credentials ? { masterCredentials: credentials } : {}),
     clientConfig: stsConfig,
+    // fromTemporaryCredentials keeps only the Credentials of the answer: the identity is checked on the STS client.
+    clientPlugins: [assumedIdentityCheck(roleArn)],
   });
   const classified: AwsCredentialIdentityProvider = async (properties) => {
     try {
