@@ -203,7 +203,7 @@ export async function rehearseCommand(document: string, options: RehearseOptions
     // The document as infra deploys it to this account: approvers, ladders and caps of the environment, never parameters.
     let runbook = raw;
     try {
-      if (environment.success) runbook = renderLoadedRunbook(raw, projectConfig(), environment.data, { account: accountId, partition: partitionOf(region) });
+      if (environment.success) runbook = renderLoadedRunbook(raw, projectConfig(), environment.data, { account: accountId, partition: partitionOf(region), region });
     } catch (error) {
       if (!(error instanceof DeployValueError || error instanceof ConfigurationError)) throw error;
       console.error(`${me}: ${error.message}`);

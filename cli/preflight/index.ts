@@ -18,7 +18,7 @@ import { parse } from 'yaml';
 import { partitionOf } from '../../shared/aws/arn';
 import { clientConfig } from '../../shared/aws/client-config';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
-import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../shared/config/runbook-deploy-values';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../shared/config/runbook-deploy-values';
 import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import { EXIT } from '../exit-codes';
 import { handlerDeclarations } from './declarations';
@@ -41,7 +41,7 @@ function runbooksDirectory(): string | undefined {
 }
 
 /** runbooks/*.yaml as infra registers them in this environment and account (their deploy tokens filled in). */
-export function expectedDocuments(directory: string, config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): ExpectedDocument[] {
+export function expectedDocuments(directory: string, config: AutomationConfig, environment: EnvironmentName, where: DeployedWhere): ExpectedDocument[] {
   return readdirSync(directory)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
+  automationRoleNameOf,
   DECISION_SOURCE,
   METRICS_NAMESPACE,
   OWN_ACCOUNT_ENV,
@@ -263,7 +264,7 @@ export class RunbookStack extends Stack {
     const drScope = disasterRecoveryScope(config, environment, this.region);
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
-      roleName: `${NAME_PREFIX}-automation-${this.region}`.slice(0, 64),
+      roleName: automationRoleNameOf(this.region),
       targets: { ...ownTargets, ...(drScope ? { disasterRecovery: drScope } : {}) },
       functionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
       config,

@@ -31,3 +31,11 @@ export const SESSION_TAG_KEYS = { incident: 'runbook-incident', playbook: 'runbo
 export function remediationSourceIdentity(handler: string): string {
   return `notification-runbooks-${handler}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
+
+/**
+ * The role the runbook documents run as in one region (IAM is global: one per region, so two regional stacks never
+ * collide). Its ARN is fixed into the failover documents' AutomationAssumeRole at deploy time.
+ */
+export function automationRoleNameOf(region: string): string {
+  return `notification-runbooks-automation-${region}`.slice(0, 64);
+}

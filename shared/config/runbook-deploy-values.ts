@@ -5,6 +5,7 @@
 // `${Deploy.Name}` as a whole value becomes the value with its type (a list, a number); in a list, a whole token whose
 // value is a list is spliced in; inside longer text it becomes its text. `${Deploy.Rows.Field}` repeats the list item
 // that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item.
+import { automationRoleNameOf } from './names';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
 /** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
@@ -25,6 +26,22 @@ function principalArn(principal: string, where: { account: string; partition: st
   return principal.startsWith('arn:') ? principal : `arn:${where.partition}:iam::${where.account}:${principal}`;
 }
 
+/** Where a document is deployed: the account and partition, and the region (the automation role is one per region). */
+export interface DeployedWhere {
+  account: string;
+  partition: string;
+  region?: string;
+}
+
+/**
+ * A regular expression that matches exactly `arn`. Not escaped: the account and partition may be CDK tokens (resolved at
+ * deploy time) that escaping would break; the literal parts are checked to hold no regular-expression syntax instead.
+ */
+function exactly(arn: string, literal: string): string {
+  if (!/^[A-Za-z0-9:/-]+$/.test(literal)) throw new DeployValueError(`${literal} holds characters a pattern would have to escape`);
+  return `^${arn}$`;
+}
+
 /** Memory sizes a person may set by hand: multiples of the playbook's rounding from 128 MB up to the cap, and the cap. */
 export function memoryLadderMb(roundUpToMb: number, maxMemoryMb: number): number[] {
   const sizes: number[] = [];
@@ -37,7 +54,7 @@ export function memoryLadderMb(roundUpToMb: number, maxMemoryMb: number): number
  * The values of one environment's documents. `where` is the account and partition they are deployed to: approvers given
  * as role/<name> are that account's (a CDK token is fine there). Throws when the configuration cannot make safe documents.
  */
-export function runbookDeployValues(config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): DeployValues {
+export function runbookDeployValues(config: AutomationConfig, environment: EnvironmentName, where: DeployedWhere): DeployValues {
   const env = config.environments[environment];
   if (!env) throw new DeployValueError(`the configuration has no environment ${environment}`);
   const approvers = env.runbookApprovers;
@@ -61,7 +78,14 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ApprovalFreeEnvironments: dbMode === 'approval' ? [] : [{ Name: environment }],
     MemorySizesMb: memoryLadderMb(env.raiseLambdaMemory.roundUpToMb, env.raiseLambdaMemory.maxMemoryMb),
     MemoryMaxMb: env.raiseLambdaMemory.maxMemoryMb,
+    // The project's own automation role of this account and region: the only role a failover may run as (issue 17).
+    ...(where.region !== undefined ? automationRoleValues(where.partition, where.account, automationRoleNameOf(where.region)) : {}),
   };
+}
+
+function automationRoleValues(partition: string, account: string, roleName: string): DeployValues {
+  const arn = `arn:${partition}:iam::${account}:role/${roleName}`;
+  return { AutomationRoleArn: arn, AutomationRolePattern: exactly(arn, `:iam:::role/${roleName}`) };
 }
 
 function isRows(value: DeployValue | undefined): value is ReadonlyArray<Readonly<Record<string, string>>> {

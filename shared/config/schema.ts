@@ -235,7 +235,7 @@ export const disasterRecoverySchema = z.strictObject({
   endpointParameterName: z.string().check(z.regex(/^\/[\w.\-/]{1,1010}$/, 'must be an SSM parameter path like /notification-service/database/endpoint')),
   /** The API's Route 53 failover record pair (CNAME, one per region, set identifier = region), fully qualified with the dot. */
   failoverRecordName: z.optional(z.string().check(z.regex(/^([a-z0-9-]{1,63}\.)+[a-z]{2,63}\.$/, 'must be a lowercase domain name ending with a dot, like api.example.com.'))),
-  /** The hosted zone of that record; without it the documents' role may change that record name in any zone of the account. */
+  /** The hosted zone of that record; without it (or without the record name) the documents' role may change no Route 53 record. */
   hostedZoneId: z.optional(z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'))),
 });
 export type DisasterRecoveryConfig = z.infer<typeof disasterRecoverySchema>;

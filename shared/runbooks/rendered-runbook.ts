@@ -3,7 +3,7 @@ import { defaultConfig } from '../config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../config/load-config';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../config/schema';
 import { runbookModel, type LoadedRunbook } from './document';
-import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../config/runbook-deploy-values';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../config/runbook-deploy-values';
 
 /** The project's configuration as RUNBOOK_CONFIG_JSON overrides it (the same merge the handlers and infra do). */
 export function projectConfig(env: Record<string, string | undefined> = process.env): AutomationConfig {
@@ -16,7 +16,7 @@ export function renderLoadedRunbook(
   loaded: LoadedRunbook,
   config: AutomationConfig,
   environment: EnvironmentName,
-  where: { account: string; partition: string },
+  where: DeployedWhere,
 ): LoadedRunbook {
   if (!hasDeployTokens(loaded.content)) return loaded;
   const content = renderRunbookContent(loaded.content, runbookDeployValues(config, environment, where));

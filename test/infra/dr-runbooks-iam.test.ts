@@ -10,7 +10,7 @@ import { defaultConfig } from '../../shared/config/defaults';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import type { EnvironmentName } from '../../shared/config/schema';
-import { deployedRoles, type DeployedRole } from './support/cfn-policies';
+import { deployedRoles, resolveIntrinsics, type DeployedRole } from './support/cfn-policies';
 import { policyFindings, simulate, type SimulatedCall } from './support/iam-simulation';
 import type { CfnTemplate } from './support/synth';
 
@@ -141,10 +141,61 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
     }
   });
 
+  it('grants no Route 53 action in any hosted zone when the failover record is configured without its zone, and warns at synth naming hostedZoneId (issue 17)', async () => {
+    const noZone = { environments: { production: { disasterRecovery: { failoverRecordName: RECORD } } } };
+    const role = automationRole('production', 'us-west-2', noZone);
+    const statements = role.policies.flatMap((p) => p.document.Statement);
+    expect(statements.flatMap((s) => [s.Action ?? []].flat()).filter((a) => a.startsWith('route53:'))).toEqual([]);
+    expect(JSON.stringify(statements.map((s) => s.Resource))).not.toContain('route53');
+    // The promotion and the parameter stay: only the record switch is refused.
+    expect(statements.flatMap((s) => [s.Action ?? []].flat())).toEqual(expect.arrayContaining(['rds:PromoteReadReplica', 'ssm:PutParameter']));
+    const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+    const tried = [ZONE, 'ZOTHERZONE0000000000'].flatMap((zone) => [
+      { action: 'route53:ListResourceRecordSets', resource: `arn:aws:route53:::hostedzone/${zone}`, resourceAccount: '', why: `reads ${zone}` },
+      { action: 'route53:ChangeResourceRecordSets', resource: `arn:aws:route53:::hostedzone/${zone}`, resourceAccount: '', why: `UPSERTs the record in ${zone}`, context: change(['api.notification.example.com'], ['UPSERT']) },
+    ]);
+    expect(await Promise.all(tried.map(async (c) => (await simulate(principal, c, 'us-west-2')).result))).toEqual(tried.map(() => 'ImplicitlyDenied'));
+    const warning = Match.stringLikeRegexp('environments\\.production\\.disasterRecovery\\.hostedZoneId is not set');
+    Annotations.fromStack(synthDocuments('production', 'us-west-2', noZone)).hasWarning('*', warning);
+    Annotations.fromStack(synthDocuments('production', 'us-west-2', overrides)).hasNoWarning('*', warning);
+    // With neither set, the record's own warning says what to set first.
+    Annotations.fromStack(synthDocuments('production', 'us-west-2', {})).hasNoWarning('*', warning);
+  });
+
   it('warns at synth, naming the field, when an environment with a DR region has no failover record configured (and not when it has one)', () => {
     const warning = Match.stringLikeRegexp('environments\\.production\\.disasterRecovery\\.failoverRecordName is not set');
     Annotations.fromStack(synthDocuments('production', 'us-west-2', {})).hasWarning('*', warning);
     Annotations.fromStack(synthDocuments('production', 'us-west-2', overrides)).hasNoWarning('*', warning);
     Annotations.fromStack(synthDocuments('staging', 'us-east-1', {})).hasNoWarning('*', Match.stringLikeRegexp('failoverRecordName'));
+  });
+});
+
+describe('the failover / failback documents run only as the project\'s own automation role (issue 17)', () => {
+  it.each([
+    ['us-west-2', 'NotificationService-FailoverToDR'],
+    ['us-west-2', 'NotificationService-FailbackToPrimary'],
+    ['us-east-1', 'NotificationService-FailoverToDR'],
+    ['us-east-1', 'NotificationService-FailbackToPrimary'],
+  ])('%s %s: AutomationAssumeRole defaults to, and its allowedPattern admits only, the automation role of this account and region', (region, name) => {
+    const stack = synthDocuments('production', region, overrides);
+    const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+    const [, doc] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SSM::Document' && r.Properties?.Name === name) ?? [];
+    if (!doc) throw new Error(`no document ${name}`);
+    const content = resolveIntrinsics(doc.Properties?.Content, template, { partition: 'aws', region, account: ACCOUNT }) as { parameters: Record<string, { default?: unknown; allowedPattern?: string }> };
+    const parameter = content.parameters.AutomationAssumeRole;
+    const own = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-automation-${region}`;
+    expect(parameter?.default).toBe(own);
+    const pattern = new RegExp(parameter?.allowedPattern ?? '(no pattern)');
+    const other = region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
+    const tried: Record<string, string> = {
+      own,
+      'none (the caller\'s own permissions)': '',
+      'an administrator role': `arn:aws:iam::${ACCOUNT}:role/Admin`,
+      'the other region\'s automation role': `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-automation-${other}`,
+      'the same name in another account': `arn:aws:iam::999999999999:role/notification-runbooks-automation-${region}`,
+      'a longer name': `${own}-admin`,
+      'a path in front': `arn:aws:iam::${ACCOUNT}:role/x/notification-runbooks-automation-${region}`,
+    };
+    expect(Object.entries(tried).filter(([, arn]) => pattern.test(arn)).map(([why]) => why)).toEqual(['own']);
   });
 });

@@ -7,7 +7,7 @@ import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
-import { hasDeployTokens, renderRunbookContent, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';
+import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
 import { automationApiAction } from '../iam/api-actions';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
@@ -105,7 +105,7 @@ export interface RunbookDocumentsProps {
  * The document as deployed to this stack: its `${Deploy.…}` tokens filled from the environment's configuration, with
  * approvers given as role/<name> resolved in the stack's own account. Throws (failing synth) on a token it cannot fill.
  */
-export function deployedContent(doc: RunbookDocument, config: AutomationConfig, environment: EnvironmentName, where: { account: string; partition: string }): Record<string, unknown> {
+export function deployedContent(doc: RunbookDocument, config: AutomationConfig, environment: EnvironmentName, where: DeployedWhere): Record<string, unknown> {
   if (!hasDeployTokens(doc.content)) return doc.content;
   try {
     return renderRunbookContent(doc.content, runbookDeployValues(config, environment, where));
@@ -121,7 +121,7 @@ export class RunbookDocuments extends Construct {
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
     this.documents = readRunbookDocuments(props.runbooksDir);
-    const where = { account: Stack.of(this).account, partition: Stack.of(this).partition };
+    const where = { account: Stack.of(this).account, partition: Stack.of(this).partition, region: Stack.of(this).region };
     for (const doc of this.documents) {
       new CfnDocument(this, doc.name, {
         name: doc.name,
@@ -138,6 +138,11 @@ export class RunbookDocuments extends Construct {
       Annotations.of(this).addWarningV2(
         '@notification-runbooks/failover-record-unset',
         `environments.${props.environment}.disasterRecovery.failoverRecordName is not set: the failover documents are deployed, but their role may not change any Route 53 record, so their switchRecord step will be refused (AccessDenied)`,
+      );
+    } else if (dr?.failoverRecordName && !dr.hostedZoneId && this.documents.some((d) => d.actions.includes('route53:ChangeResourceRecordSets'))) {
+      Annotations.of(this).addWarningV2(
+        '@notification-runbooks/failover-zone-unset',
+        `environments.${props.environment}.disasterRecovery.hostedZoneId is not set: the failover documents are deployed, but their role is granted no Route 53 action in any hosted zone (never "any zone"), so their readRecords and switchRecord steps will be refused (AccessDenied); set the zone of ${dr.failoverRecordName}`,
       );
     }
 

@@ -18,7 +18,7 @@ export type ResourceKind =
   | 'dr-replica'
   /** The SSM parameter the consumers read their database endpoint from (disasterRecovery.endpointParameterName). */
   | 'endpoint-parameter'
-  /** The hosted zone of the API's failover record (disasterRecovery.hostedZoneId, else any zone of the account). */
+  /** The hosted zone of the API's failover record (disasterRecovery.hostedZoneId; without it, no Route 53 grant at all). */
   | 'failover-hosted-zone'
   | 'alarm'
   | 'escalation-topic'

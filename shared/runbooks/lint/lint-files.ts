@@ -100,7 +100,7 @@ function lintLoaded(loaded: ReturnType<typeof readRunbook>, options: LintOptions
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const environment of RENDERED_ENVIRONMENTS) {
-    const rendered = renderLoadedRunbook(loaded, config, environment, { account: '123456789012', partition: 'aws' });
+    const rendered = renderLoadedRunbook(loaded, config, environment, { account: '123456789012', partition: 'aws', region: config.environments[environment].regions[0] ?? 'us-east-1' });
     for (const finding of lintRunbook(rendered, options)) {
       const key = `${finding.rule}|${finding.step ?? ''}|${finding.message}`;
       if (seen.has(key)) continue;

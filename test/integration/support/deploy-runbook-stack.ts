@@ -69,7 +69,7 @@ export async function deployRunbookStack(account: SandboxAccount): Promise<Deplo
     await iam.send(new CreateRoleCommand({ RoleName: group.roleName, AssumeRolePolicyDocument: SCHEDULER_TRUST }));
   }
 
-  const documents = expectedDocuments(join(__dirname, '../../../runbooks'), config, environment, { account: accountId, partition: 'aws' });
+  const documents = expectedDocuments(join(__dirname, '../../../runbooks'), config, environment, { account: accountId, partition: 'aws', region });
   for (const doc of documents) {
     await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
   }
