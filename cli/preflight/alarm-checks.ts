@@ -72,6 +72,43 @@ export async function checkAlarms(clients: PreflightClients, expected: Preflight
   return { results, live };
 }
 
+/** Pure: the state-change event CloudWatch would send for this alarm going from one state to the other (a sample). */
+function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: 'OK' | 'ALARM', to: 'OK' | 'ALARM'): Record<string, unknown> {
+  const now = new Date();
+  return buildAlarmStateChangeEvent({
+    alarm,
+    account: target.account,
+    region: target.region,
+    previous: { value: from, reason: 'preflight sample', timestamp: now },
+    current: { value: to, reason: `preflight sample: the ${to} state change this alarm would send`, reasonData: '{}', timestamp: now },
+  });
+}
+
+/** A rule as deployed: its pattern and targets, or undefined when it does not exist. Read once per rule. */
+type LiveRule = { pattern: string | undefined; targets: string[] } | undefined;
+
+async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>): Promise<LiveRule> {
+  if (cache.has(name)) return cache.get(name);
+  let rule: LiveRule;
+  try {
+    const pattern = (await clients.events.send(new DescribeRuleCommand({ Name: name }))).EventPattern;
+    const targets = ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: name }))).Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : []));
+    rule = { pattern, targets };
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    rule = undefined;
+  }
+  cache.set(name, rule);
+  return rule;
+}
+
+async function matches(clients: PreflightClients, pattern: string | undefined, event: Record<string, unknown>): Promise<boolean> {
+  if (!pattern) return false;
+  return (await clients.events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result === true;
+}
+
+const targetsFunction = (targets: readonly string[], functionArn: string): boolean => targets.some((t) => t === functionArn || t.startsWith(`${functionArn}:`));
+
 export async function checkRouting(
   clients: PreflightClients,
   expected: PreflightExpectations,
@@ -80,40 +117,62 @@ export async function checkRouting(
   handlerFunctionArns: ReadonlyMap<string, string>,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const rules = new Map<string, LiveRule>();
+  const functionArnOf = (handler: string, functionName: string): string =>
+    handlerFunctionArns.get(handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${functionName}`;
   for (const handler of expected.handlers) {
     if (!handler.ruleName) continue;
-    let pattern: string | undefined;
-    try {
-      pattern = (await clients.events.send(new DescribeRuleCommand({ Name: handler.ruleName }))).EventPattern;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    const rule = await readRule(clients, handler.ruleName, rules);
+    if (!rule) {
       results.push(fail('routing', 'rule-exists', handler.ruleName, `rule ${handler.ruleName} does not exist: ${handler.name}'s alarms reach nobody`, REDEPLOY));
       continue;
     }
-    const targets = (await clients.events.send(new ListTargetsByRuleCommand({ Rule: handler.ruleName }))).Targets ?? [];
-    const functionArn = handlerFunctionArns.get(handler.name) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${handler.functionName}`;
-    if (!targets.some((t) => t.Arn === functionArn || t.Arn?.startsWith(`${functionArn}:`))) {
-      results.push(fail('routing', 'rule-target', handler.ruleName, `rule ${handler.ruleName} does not target ${handler.functionName} (targets: ${targets.map((t) => t.Arn).join(', ') || 'none'})`, REDEPLOY));
+    if (!targetsFunction(rule.targets, functionArnOf(handler.name, handler.functionName))) {
+      results.push(fail('routing', 'rule-target', handler.ruleName, `rule ${handler.ruleName} does not target ${handler.functionName} (targets: ${rule.targets.join(', ') || 'none'})`, REDEPLOY));
     }
     for (const alarmName of handler.alarmNames) {
       const alarm = live.get(alarmName);
       if (!alarm) continue; // already a FAIL of the alarm checks
-      const now = new Date();
-      const event = buildAlarmStateChangeEvent({
-        alarm,
-        account: target.account,
-        region: target.region,
-        previous: { value: 'OK', reason: 'preflight sample', timestamp: now },
-        current: { value: 'ALARM', reason: 'preflight sample: the state change this alarm would send', reasonData: '{}', timestamp: now },
-      });
-      const matched = pattern
-        ? (await clients.events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result === true
-        : false;
       results.push(
-        matched
+        (await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM')))
           ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" matches rule ${handler.ruleName} -> ${handler.functionName}`)
           : fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" does not match rule ${handler.ruleName}'s pattern: ${handler.name} never runs for it`, REDEPLOY),
       );
+    }
+  }
+  results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName))));
+  return results;
+}
+
+/**
+ * Each alarm's OK state change reaches escalate, which resolves its incident: through escalate's own alarm rule for an
+ * alarm escalate handles (every state change), else through the recoveries rule. Proven with TestEventPattern on an
+ * ALARM -> OK event built from the real alarm, and the rule must target escalate.
+ */
+async function checkOkRoute(
+  clients: PreflightClients,
+  expected: PreflightExpectations,
+  target: PreflightTarget,
+  live: ReadonlyMap<string, MetricAlarm>,
+  rules: Map<string, LiveRule>,
+  escalateArn: string,
+): Promise<CheckResult[]> {
+  const { okRoute } = expected;
+  const results: CheckResult[] = [];
+  for (const spec of expected.alarms) {
+    const alarm = live.get(spec.name);
+    if (!alarm) continue; // already a FAIL of the alarm checks
+    const ruleName = spec.handler === okRoute.handler ? expected.handlers.find((h) => h.name === okRoute.handler)?.ruleName ?? okRoute.recoveriesRule : okRoute.recoveriesRule;
+    const rule = await readRule(clients, ruleName, rules);
+    const unresolved = `an OK of "${spec.name}" never resolves its incident: the tiers already paged are not told and the escalation timers keep climbing`;
+    if (!rule) {
+      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not exist: ${unresolved}`, REDEPLOY));
+    } else if (!targetsFunction(rule.targets, escalateArn)) {
+      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not target ${okRoute.functionName} (targets: ${rule.targets.join(', ') || 'none'}): ${unresolved}`, REDEPLOY));
+    } else if (!(await matches(clients, rule.pattern, sampleEvent(alarm, target, 'ALARM', 'OK')))) {
+      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" does not match rule ${ruleName}'s pattern: ${unresolved}`, REDEPLOY));
+    } else {
+      results.push(pass('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" matches rule ${ruleName} -> ${okRoute.functionName}`));
     }
   }
   return results;

@@ -4,7 +4,7 @@ import { alarmSpecs, watchedResources, type AlarmSpec, type WatchedResources } f
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
-import { executionRoleNameOf, functionNameOf, NAME_PREFIX } from '../../infra/lib/settings';
+import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from '../../infra/lib/settings';
 
 /**
  * The consumer function as the service document's "Lambda Functions" block gives it (memory 512MB, timeout 30s,
@@ -22,6 +22,8 @@ export interface HandlerDeclaration {
   actions: readonly string[];
   /** A playbook that schedules a health check (verify-change) after its changes. */
   schedulesHealthCheck: boolean;
+  /** Cross-account mode: the actions of the remediation role the workload account offers it (infra workloadRoleActionsOf). */
+  workloadRoleActions?: readonly string[];
 }
 
 export interface ExpectedHandler extends HandlerDeclaration {
@@ -35,6 +37,8 @@ export interface ExpectedHandler extends HandlerDeclaration {
   /** The schedule group whose schedules it creates, and the scheduler role it passes. */
   scheduleGroup?: string;
   schedulerRoleName?: string;
+  /** Cross-account mode: the role it assumes in the workload account (infra remediationRoleNameOf). */
+  remediationRoleName?: string;
 }
 
 export interface ExpectedTier {
@@ -46,6 +50,8 @@ export interface ExpectedTier {
 export interface PreflightExpectations {
   environment: EnvironmentName;
   region: string;
+  /** environments.<env>.accountId: where the service runs; another account than preflight's is cross-account mode. */
+  workloadAccount?: string;
   watched: WatchedResources;
   caches: string[];
   matrix: { dbInstanceClass: string; multiAz: boolean; backupRetentionDays: number; memoryMb: number; timeoutSeconds: number; reservedConcurrency: number };
@@ -53,13 +59,24 @@ export interface PreflightExpectations {
   handlers: ExpectedHandler[];
   killSwitchParameter: string;
   tiers: ExpectedTier[];
-  support: { enabled: boolean; severityCode: string };
+  /**
+   * enabled: the environment opens AWS Support cases (its AWS Support tier with supportCase.enabled); tierIncluded: its
+   * tiers include the AWS Support tier at all (kind "aws-support"), case or not.
+   */
+  support: { enabled: boolean; severityCode: string; tierIncluded: boolean };
   scheduleGroups: Array<{ name: string; roleName: string }>;
   stateTableName: string;
   eventBusName: string;
+  /**
+   * Where an alarm's OK state change reaches escalate, which resolves the incident (infra EscalationRouting): the
+   * recoveries rule, or escalate's own alarm rule for an alarm escalate handles (it gets every state change).
+   */
+  okRoute: { handler: string; functionName: string; recoveriesRule: string };
 }
 
 export const ESCALATION_HANDLERS = ['escalate', 'escalation-timer'] as const;
+/** The handler an alarm's OK resolves the incident through (infra/lib/constructs/escalation-routing.ts ESCALATE_HANDLER). */
+export const ESCALATE_HANDLER = 'escalate';
 
 export function escalationSchedulerRoleName(region: string): string {
   return `${NAME_PREFIX}-escalation-scheduler-${region}`.slice(0, 64);
@@ -94,6 +111,7 @@ export function preflightExpectations(
         KILL_SWITCH_PARAMETER: config.killSwitchParameterName,
       },
       ...(lane ? { scheduleGroup: lane.name, schedulerRoleName: lane.roleName } : {}),
+      ...(declaration.workloadRoleActions ? { remediationRoleName: remediationRoleNameOf(declaration.name) } : {}),
     };
   });
   const policy = resolveEscalationPolicy(config, environment);
@@ -101,6 +119,7 @@ export function preflightExpectations(
   return {
     environment,
     region,
+    ...(env.accountId ? { workloadAccount: env.accountId } : {}),
     watched: watchedResources(config, environment),
     caches: config.dependencies.caches.map((c) => c.name),
     matrix: {
@@ -113,9 +132,13 @@ export function preflightExpectations(
     handlers,
     killSwitchParameter: config.killSwitchParameterName,
     tiers: policy.tiers.map(({ level, name, topicName }) => ({ level, name, topicName })),
-    support: supportTier?.supportCase ? { enabled: true, severityCode: supportTier.supportCase.severityCode } : { enabled: false, severityCode: '' },
+    support: {
+      ...(supportTier?.supportCase ? { enabled: true, severityCode: supportTier.supportCase.severityCode } : { enabled: false, severityCode: '' }),
+      tierIncluded: policy.tiers.some((t) => config.escalationPath.find((p) => p.level === t.level)?.kind === 'aws-support'),
+    },
     scheduleGroups: [escalationGroup, verifyGroup],
     stateTableName: config.stateTableName,
     eventBusName: config.eventBusName,
+    okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },
   };
 }

@@ -119,8 +119,10 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
       return [`arn:${p}:ec2:${r}:${a}:security-group/sg-0preflight0probe0`];
     case 'prefix-list':
       return [`arn:${p}:ec2:${r}:${a}:prefix-list/pl-0preflight0probe0`];
-    // Cross-account and disaster-recovery resources: not part of a single-account, single-region preflight.
+    // Cross-account mode: the role this handler assumes in the workload account (IAM is global: no region).
     case 'remediation-role':
+      return handler.remediationRoleName && c.expected.workloadAccount ? [`arn:${p}:iam::${c.expected.workloadAccount}:role/${handler.remediationRoleName}`] : undefined;
+    // Disaster-recovery resources: not part of a single-region preflight.
     case 'dr-replica':
     case 'endpoint-parameter':
     case 'failover-hosted-zone':
@@ -144,7 +146,7 @@ export function contextFor(condition: ConditionKind | undefined, c: ArnContext):
   }
 }
 
-interface SimulationGroup {
+export interface SimulationGroup {
   actions: string[];
   resources: string[];
   context: ContextEntry[];
@@ -178,6 +180,25 @@ export function simulationGroups(handler: ExpectedHandler, c: ArnContext): { gro
   return { groups: [...groups.values()], unresolved };
 }
 
+/** Simulates every group on one principal; "allowed" counts, anything else is named with its action, ARN and decision. */
+export async function simulateGroups(iam: PreflightClients['iam'], principalArn: string, groups: readonly SimulationGroup[]): Promise<{ allowed: number; denied: string[] }> {
+  const denied: string[] = [];
+  let allowed = 0;
+  for (const group of groups) {
+    const pages = paginateSimulatePrincipalPolicy(
+      { client: iam },
+      { PolicySourceArn: principalArn, ActionNames: group.actions, ...(group.resources[0] === '*' ? {} : { ResourceArns: group.resources }), ...(group.context.length ? { ContextEntries: group.context } : {}) },
+    );
+    for await (const page of pages) {
+      for (const r of page.EvaluationResults ?? []) {
+        if (r.EvalDecision === 'allowed') allowed += 1;
+        else denied.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
+      }
+    }
+  }
+  return { allowed, denied };
+}
+
 export async function checkRolePermissions(clients: PreflightClients, live: readonly LiveHandler[], c: ArnContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const { handler, configuration } of live) {
@@ -187,20 +208,7 @@ export async function checkRolePermissions(clients: PreflightClients, live: read
       continue;
     }
     const { groups, unresolved } = simulationGroups(handler, c);
-    const denied: string[] = [];
-    let allowed = 0;
-    for (const group of groups) {
-      const pages = paginateSimulatePrincipalPolicy(
-        { client: clients.iam },
-        { PolicySourceArn: roleArn, ActionNames: group.actions, ...(group.resources[0] === '*' ? {} : { ResourceArns: group.resources }), ...(group.context.length ? { ContextEntries: group.context } : {}) },
-      );
-      for await (const page of pages) {
-        for (const r of page.EvaluationResults ?? []) {
-          if (r.EvalDecision === 'allowed') allowed += 1;
-          else denied.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
-        }
-      }
-    }
+    const { allowed, denied } = await simulateGroups(clients.iam, roleArn, groups);
     const role = roleArn.split('/').pop() ?? roleArn;
     if (denied.length > 0) {
       results.push(

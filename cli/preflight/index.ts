@@ -14,6 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SupportClient } from '@aws-sdk/client-support';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { parse } from 'yaml';
 import { partitionOf } from '../../shared/aws/arn';
 import { clientConfig } from '../../shared/aws/client-config';
@@ -54,9 +55,9 @@ export function expectedDocuments(directory: string, config: AutomationConfig, e
     });
 }
 
-function buildClients(region: string): { clients: PreflightClients; destroy(): void } {
+function buildClients(region: string, sts: STSClient): { clients: PreflightClients; destroy(): void } {
   const config = clientConfig({ region });
-  const clients: PreflightClients = {
+  const clients: Omit<PreflightClients, 'sts' | 'iamWith'> = {
     sqs: new SQSClient(config),
     lambda: new LambdaClient(config),
     rds: new RDSClient(config),
@@ -70,7 +71,8 @@ function buildClients(region: string): { clients: PreflightClients; destroy(): v
     support: new SupportClient(clientConfig({ region: SUPPORT_REGION[partitionOf(region)] ?? 'us-east-1' })),
     scheduler: new SchedulerClient(config),
   };
-  return { clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
+  const iamWith = (credentials: AwsCredentialIdentity): IAMClient => new IAMClient({ ...config, credentials });
+  return { clients: { ...clients, sts, iamWith }, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
 }
 
 export async function preflightCommand(options: PreflightOptions): Promise<number> {
@@ -84,17 +86,23 @@ export async function preflightCommand(options: PreflightOptions): Promise<numbe
   }
   const directory = runbooksDirectory();
   const sts = new STSClient(clientConfig({ region: runtime.region }));
-  const { clients, destroy } = buildClients(runtime.region);
+  const { clients, destroy } = buildClients(runtime.region, sts);
   try {
     let account: string;
+    let caller: string | undefined;
     try {
-      account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      account = identity.Account ?? '';
+      caller = identity.Arn;
     } catch (error) {
       console.error(`runbook preflight: cannot tell which account the credentials are for (STS GetCallerIdentity: ${(error as Error).name}: ${(error as Error).message})`);
       return EXIT.failure;
     }
-    const target = { account, region: runtime.region, partition: partitionOf(runtime.region) };
-    const expected = preflightExpectations(runtime.config, runtime.environment, runtime.region, handlerDeclarations());
+    const target = { account, region: runtime.region, partition: partitionOf(runtime.region), ...(caller ? { caller } : {}) };
+    // The configuration's accountId is the workload's: preflight run from another account is in cross-account mode.
+    const workload = runtime.config.environments[runtime.environment].accountId;
+    const mode = workload && workload !== account ? 'cross-account' : 'single-account';
+    const expected = preflightExpectations(runtime.config, runtime.environment, runtime.region, handlerDeclarations(mode));
     const documents = directory ? expectedDocuments(directory, runtime.config, runtime.environment, target) : [];
     const report = await runPreflight(clients, expected, target, documents);
     if (!directory) report.checks.push({ area: 'plumbing', check: 'ssm-document', subject: 'runbooks/', status: 'WARN', message: 'runbooks/ not found: SSM documents not checked', fix: 'run preflight from the project directory' });

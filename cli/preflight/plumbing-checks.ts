@@ -8,7 +8,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
 import type { PreflightExpectations } from './expectations';
-import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface ExpectedDocument {
   name: string;
@@ -78,24 +78,37 @@ async function checkTiers(clients: PreflightClients, expected: PreflightExpectat
   return results;
 }
 
+/**
+ * DescribeSeverityLevels answers only on a Business or Enterprise support plan (SubscriptionRequiredException on Basic
+ * and Developer). Asked in every environment: without the plan, production (whose path the document gives with AWS
+ * Support in it) and any environment whose tiers include the AWS Support tier FAIL; another environment is warned.
+ */
 async function checkSupport(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult> {
   const subject = 'AWS Support API';
-  if (!expected.support.enabled) return pass('plumbing', 'support-api', subject, `no AWS Support case is opened in ${expected.environment} (supportCase disabled): not needed`);
+  const { environment, support } = expected;
   try {
     const levels = (await clients.support.send(new DescribeSeverityLevelsCommand({ language: 'en' }))).severityLevels ?? [];
     const codes = levels.map((l) => l.code ?? '');
-    return codes.includes(expected.support.severityCode)
-      ? pass('plumbing', 'support-api', subject, `DescribeSeverityLevels answers (${codes.join(', ')}): the support tier can open a case of severity ${expected.support.severityCode}`)
-      : fail('plumbing', 'support-api', subject, `severity ${expected.support.severityCode} is not offered (${codes.join(', ')}): "critical" needs Enterprise support`, 'lower supportCase.severityCode, or upgrade the support plan');
+    if (!support.enabled) {
+      return pass('plumbing', 'support-api', subject, `DescribeSeverityLevels answers (${codes.join(', ')}); no AWS Support case is opened in ${environment} (supportCase disabled or no AWS Support tier)`);
+    }
+    return codes.includes(support.severityCode)
+      ? pass('plumbing', 'support-api', subject, `DescribeSeverityLevels answers (${codes.join(', ')}): the support tier can open a case of severity ${support.severityCode}`)
+      : fail('plumbing', 'support-api', subject, `severity ${support.severityCode} is not offered (${codes.join(', ')}): "critical" needs Enterprise support`, 'lower supportCase.severityCode, or upgrade the support plan');
   } catch (error) {
     if (awsErrorName(error) !== 'SubscriptionRequiredException') throw error;
-    return fail(
-      'plumbing',
-      'support-api',
-      subject,
-      'DescribeSeverityLevels is refused (SubscriptionRequiredException): the AWS Support API needs a Business or Enterprise support plan, so the support tier cannot open a case',
-      `upgrade the account's support plan, or set environments.${expected.environment}.escalation.supportCase.enabled to false`,
-    );
+    const refused = 'DescribeSeverityLevels is refused (SubscriptionRequiredException): the account is on Basic or Developer support, and the AWS Support API needs a Business or Enterprise plan';
+    if (environment === 'production' || support.enabled || support.tierIncluded) {
+      const why = support.enabled ? 'the AWS Support tier cannot open a case' : support.tierIncluded ? 'its AWS Support tier reaches AWS by its topic only' : 'production has no AWS Support to escalate to';
+      return fail(
+        'plumbing',
+        'support-api',
+        subject,
+        `${refused}: ${why}`,
+        `upgrade the account's support plan to Business or Enterprise (AWS Support Center, "Change plan")${support.enabled ? `, or set environments.${environment}.escalation.supportCase.enabled to false` : ''}`,
+      );
+    }
+    return warn('plumbing', 'support-api', subject, `${refused}; ${environment}'s tiers do not include AWS Support, so nothing here needs it`, `before adding the AWS Support tier to ${environment}, upgrade the account's support plan to Business or Enterprise`);
   }
 }
 
@@ -143,12 +156,13 @@ async function checkScheduler(clients: PreflightClients, expected: PreflightExpe
   return results;
 }
 
+/** Each part guarded on its own: one refused read is a FAIL naming its permission, and the others still run. */
 export async function checkPlumbing(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   return [
-    await checkKillSwitch(clients, expected),
-    ...(await checkTiers(clients, expected, target)),
-    await checkSupport(clients, expected),
-    ...(await checkDocuments(clients, documents)),
-    ...(await checkScheduler(clients, expected)),
+    ...(await guardedCheck('plumbing', `kill switch ${expected.killSwitchParameter}`, ['ssm:GetParameter'], () => checkKillSwitch(clients, expected))),
+    ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic'], () => checkTiers(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
+    ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
+    ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected))),
   ];
 }

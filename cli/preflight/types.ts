@@ -10,11 +10,13 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { SupportClient } from '@aws-sdk/client-support';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
 
-export type CheckArea = 'resources' | 'matrix' | 'alarms' | 'routing' | 'handlers' | 'permissions' | 'plumbing';
+export type CheckArea = 'resources' | 'matrix' | 'alarms' | 'routing' | 'handlers' | 'permissions' | 'plumbing' | 'cross-account';
 
 export interface CheckResult {
   area: CheckArea;
@@ -42,6 +44,10 @@ export interface PreflightClients {
   /** The AWS Support API is served from us-east-1 (aws partition). */
   support: SupportClient;
   scheduler: SchedulerClient;
+  /** Cross-account mode: AssumeRole into the workload's remediation roles (the one call that is not a read). */
+  sts: STSClient;
+  /** An IAM client acting with an assumed role's credentials (in the workload account); the caller destroys it. */
+  iamWith(credentials: AwsCredentialIdentity): IAMClient;
 }
 
 /** Where the checks run: the caller's account (STS GetCallerIdentity) and region. */
@@ -49,6 +55,8 @@ export interface PreflightTarget {
   account: string;
   region: string;
   partition: string;
+  /** Who preflight runs as (STS GetCallerIdentity Arn), when known. */
+  caller?: string;
 }
 
 export const pass = (area: CheckArea, check: string, subject: string, message: string): CheckResult => ({ area, check, subject, status: 'PASS', message });
@@ -59,4 +67,41 @@ export const fail = (area: CheckArea, check: string, subject: string, message: s
 export function awsErrorName(error: unknown): string | undefined {
   const e = error as { name?: unknown; Code?: unknown };
   return typeof e?.name === 'string' ? e.name : typeof e?.Code === 'string' ? e.Code : undefined;
+}
+
+/** An AWS refusal for want of permission (IAM, an SCP, a resource policy), as opposed to a missing resource or a fault. */
+export function isAccessDenied(error: unknown): boolean {
+  return /AccessDenied|UnauthorizedOperation|AuthorizationError|NotAuthorized/i.test(awsErrorName(error) ?? '');
+}
+
+/**
+ * A check that could not read what it needs is a FAIL naming why, never a PASS and never a crash. For a refusal it
+ * names the permission: the one AWS's message names ("not authorized to perform: sns:ListSubscriptionsByTopic"), else
+ * the read-only actions the check calls.
+ */
+export function couldNotCheck(area: CheckArea, subject: string, error: unknown, actions: readonly string[]): CheckResult {
+  const name = awsErrorName(error) ?? 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  if (isAccessDenied(error)) {
+    const named = /perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
+    const missing = named ? [named] : [...actions];
+    return fail(
+      area,
+      'could-not-check',
+      subject,
+      `could not check ${subject}: ${name}: preflight is not allowed ${missing.join(', ')}`,
+      `grant the credentials preflight runs with ${missing.join(', ')} (read-only); an explicit deny comes from an SCP or permission boundary`,
+    );
+  }
+  return fail(area, 'could-not-check', subject, `could not check ${subject}: ${name}: ${message}`, 'retry; if it persists, check the credentials, the region and the network');
+}
+
+/** Runs one check; an AWS error becomes its could-not-check FAIL (the other checks still run). */
+export async function guardedCheck<T extends CheckResult | CheckResult[]>(area: CheckArea, subject: string, actions: readonly string[], run: () => Promise<T>): Promise<CheckResult[]> {
+  try {
+    const out = await run();
+    return Array.isArray(out) ? out : [out];
+  } catch (error) {
+    return [couldNotCheck(area, subject, error, actions)];
+  }
 }

@@ -1,14 +1,19 @@
 // `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
+import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
 import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+// Each run is a whole CLI process making some 150 calls; on a loaded machine one takes 40 s or more.
+jest.setTimeout(300_000);
 
 describe('runbook preflight -e production on the sandbox', () => {
   let account: SandboxAccount;
@@ -43,6 +48,10 @@ describe('runbook preflight -e production on the sandbox', () => {
     for (const c of report.checks) areas.set(c.area, (areas.get(c.area) ?? 0) + 1);
     expect(report.checks.filter((c) => c.check === 'alarm-definition')).toHaveLength(6);
     expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule')).toHaveLength(6);
+    // Each alarm's OK reaches escalate through the recoveries rule (no alarm of the defaults is escalate's own).
+    expect(report.checks.filter((c) => c.check === 'ok-reaches-escalate').map((c) => c.message)).toEqual(
+      account.topology.alarms.map((a) => `an OK state change of "${a.name}" matches rule notification-runbooks-escalate-recoveries -> notification-runbooks-escalate`),
+    );
     expect(report.checks.filter((c) => c.check === 'role-permissions')).toHaveLength(stack.handlers.length);
     expect(report.checks.filter((c) => c.check === 'tier-subscription')).toHaveLength(4);
     expect(report.checks.filter((c) => c.check === 'ssm-document').length).toBeGreaterThanOrEqual(8);
@@ -141,6 +150,47 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe("drift: memory MB is 768, the document's matrix says 512");
     } finally {
       await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
+    }
+  });
+  it("names an alarm whose OK would not reach escalate (the recoveries rule no longer lists it)", async () => {
+    const events = new EventBridgeClient(account.clientConfig);
+    const rule = 'notification-runbooks-escalate-recoveries';
+    const alarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization');
+    if (!alarm) throw new Error('no cpu-utilization alarm in the topology');
+    const original = (await events.send(new DescribeRuleCommand({ Name: rule }))).EventPattern ?? '';
+    const pattern = JSON.parse(original) as { detail: { alarmName: string[] } };
+    expect(pattern.detail.alarmName).toContain(alarm.name);
+    pattern.detail.alarmName = pattern.detail.alarmName.filter((n) => n !== alarm.name);
+    await events.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    expect((await events.send(new DescribeRuleCommand({ Name: rule }))).EventPattern).not.toContain(alarm.name);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL ok-reaches-escalate ${alarm.name}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `an OK state change of "${alarm.name}" does not match rule ${rule}'s pattern: an OK of "${alarm.name}" never resolves its incident: the tiers already paged are not told and the escalation timers keep climbing`,
+      );
+    } finally {
+      await events.send(new PutRuleCommand({ Name: rule, EventPattern: original, State: 'ENABLED' }));
+      events.destroy();
+    }
+  });
+
+  it('names a support plan without the Support API (SubscriptionRequiredException) as a FAIL in production', async () => {
+    const endpoint = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: account.accountId };
+    await setProxyFaults(endpoint, [{ service: 'support', operation: 'DescribeSeverityLevels', times: 1, status: 400, code: 'SubscriptionRequiredException', message: 'AWS Premium Support Subscription is required to use this service.' }], scope);
+    try {
+      const { status, report } = await preflight();
+      // The planted refusal was answered (and only once).
+      expect((await getProxyFaults(endpoint, scope)).map((f) => f.remaining)).toEqual([0]);
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual(['FAIL support-api AWS Support API']);
+      const check = report.checks.find((c) => c.status === 'FAIL');
+      expect(check?.message).toMatch(/^DescribeSeverityLevels is refused \(SubscriptionRequiredException\): the account is on Basic or Developer support.*: the AWS Support tier cannot open a case$/);
+      expect(check?.fix).toContain('upgrade the account\'s support plan to Business or Enterprise');
+    } finally {
+      await clearProxyFaults(endpoint, scope);
     }
   });
 });

@@ -7,7 +7,7 @@
 // (the same code the CDK app synthesizes), the rule targets, the scheduler roles, the SSM documents as deployed to the
 // environment, the service's API, and one confirmed (SQS) subscription per tier.
 import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
-import { EventBridgeClient, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -46,7 +46,15 @@ function placeholderZip(): Promise<Buffer> {
   });
 }
 
-export async function deployRunbookStack(account: SandboxAccount): Promise<DeployedRunbookStack> {
+export interface DeployOptions {
+  /**
+   * Cross-account mode (the configuration's accountId names this workload): the execution roles get what infra grants
+   * them there (the pipeline's or their own actions, plus AssumeRole on the handler's remediation role in the workload).
+   */
+  workloadAccount?: string;
+}
+
+export async function deployRunbookStack(account: SandboxAccount, options: DeployOptions = {}): Promise<DeployedRunbookStack> {
   const { clientConfig, topology, accountId } = account;
   const region = clientConfig.region;
   const runtime = loadRuntimeConfig(process.env);
@@ -58,7 +66,7 @@ export async function deployRunbookStack(account: SandboxAccount): Promise<Deplo
   const events = new EventBridgeClient(clientConfig);
   const apiGateway = new APIGatewayClient(clientConfig);
 
-  const expected = preflightExpectations(config, environment, region, handlerDeclarations());
+  const expected = preflightExpectations(config, environment, region, handlerDeclarations(options.workloadAccount ? 'cross-account' : 'single-account'));
   await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
 
   const failedUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notification-runbooks-failed' }))).QueueUrl;
@@ -91,6 +99,7 @@ export async function deployRunbookStack(account: SandboxAccount): Promise<Deplo
   for (const handler of expected.handlers) {
     const targets: ScopeTargets = {
       ...ownTargets,
+      ...(options.workloadAccount && handler.remediationRoleName ? { remediationRoleArns: [`arn:aws:iam::${options.workloadAccount}:role/${handler.remediationRoleName}`] } : {}),
       ...(handler.scheduleGroup && handler.schedulerRoleName ? { scheduleGroupName: handler.scheduleGroup, schedulerRoleArn: roleArn(handler.schedulerRoleName) } : {}),
     };
     const grant = scopedStatements(handler.actions, targets, `${handler.name} (sandbox deploy)`);
@@ -113,7 +122,47 @@ export async function deployRunbookStack(account: SandboxAccount): Promise<Deplo
       await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '' }] }));
     }
   }
+  // infra EscalationRouting's recoveries rule: the watched alarms escalate does not handle itself, back to OK -> escalate.
+  const escalate = expected.handlers.find((h) => h.name === expected.okRoute.handler);
+  const recovering = expected.alarms.filter((a) => a.handler !== expected.okRoute.handler).map((a) => a.name);
+  if (escalate && recovering.length > 0) {
+    const pattern = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: recovering, state: { value: ['OK'] } } };
+    await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
+  }
   const inbox = await createEscalationInbox(clientConfig, topology, 'preflight-tier');
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
   return { handlers: expected.handlers, policies, inbox, iam, lambda };
+}
+
+/**
+ * The workload side of cross-account mode, as infra's RemediationRolesStack deploys it: one remediation role per handler
+ * that acts there, with infra's own `scopedStatements` for its workload actions. Its trust admits the operations
+ * account's principals, so preflight run there may assume it; infra's own trust narrows that to the handlers' execution
+ * roles, which no operator is (the preflight cross-account test plants that trust as a fault).
+ */
+export async function deployRemediationRoles(workload: SandboxAccount, operationsAccount: string): Promise<Map<string, { roleName: string; policy: Record<string, unknown> }>> {
+  const { config, environment } = loadRuntimeConfig({ ...process.env, ...workload.env });
+  const region = workload.clientConfig.region;
+  const expected = preflightExpectations(config, environment, region, handlerDeclarations('cross-account'));
+  const iam = new IAMClient(workload.clientConfig);
+  const roles = new Map<string, { roleName: string; policy: Record<string, unknown> }>();
+  try {
+    for (const handler of expected.handlers) {
+      if (!handler.remediationRoleName || !handler.workloadRoleActions) continue;
+      const grant = scopedStatements(
+        handler.workloadRoleActions,
+        { partition: 'aws', account: workload.accountId, regions: [region], environment, watched: expected.watched, alarmNames: expected.alarms.map((a) => a.name) },
+        `${handler.name} (sandbox remediation role)`,
+      );
+      const policy = { Version: '2012-10-17', Statement: grant.statements.map((st) => st.toStatementJson() as Record<string, unknown>) };
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operationsAccount}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+      await iam.send(new CreateRoleCommand({ RoleName: handler.remediationRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: handler.remediationRoleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(policy) }));
+      roles.set(handler.name, { roleName: handler.remediationRoleName, policy });
+    }
+  } finally {
+    iam.destroy();
+  }
+  return roles;
 }

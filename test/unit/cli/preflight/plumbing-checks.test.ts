@@ -1,0 +1,186 @@
+// Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
+// Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeSeverityLevelsCommand, SupportClient } from '@aws-sdk/client-support';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
+import type { CheckResult } from '../../../../cli/preflight/types';
+import { awsError, clients, expectationsFor, TARGET } from './support';
+import type { EnvironmentName } from '../../../../shared/config/schema';
+
+const ssm = mockClient(SSMClient);
+const sns = mockClient(SNSClient);
+const support = mockClient(SupportClient);
+const scheduler = mockClient(SchedulerClient);
+const iam = mockClient(IAMClient);
+
+const LEVELS = ['low', 'normal', 'high', 'urgent', 'critical'].map((code) => ({ code, name: code }));
+
+/** Everything wired as deployed: the kill switch off, one confirmed subscription per tier, Business support, groups and roles. */
+function wiredCorrectly(): void {
+  ssm.reset();
+  sns.reset();
+  support.reset();
+  scheduler.reset();
+  iam.reset();
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
+  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'email' }] });
+  support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS });
+  scheduler.on(GetScheduleGroupCommand).resolves({ State: 'ACTIVE' });
+  iam.on(GetRoleCommand).resolves({});
+}
+
+const run = (environment: EnvironmentName = 'production', documents: Array<{ name: string; content: unknown }> = []): Promise<CheckResult[]> =>
+  checkPlumbing(clients(), expectationsFor(environment), TARGET, documents);
+const only = (results: CheckResult[], check: string): CheckResult[] => results.filter((r) => r.check === check);
+
+beforeEach(wiredCorrectly);
+
+describe('kill switch', () => {
+  it.each([
+    ['"off"', { Parameter: { Value: 'off' } }, 'PASS', 'says "off": automation is on'],
+    ['" off " (whitespace ignored)', { Parameter: { Value: ' off\n' } }, 'PASS', 'says "off"'],
+    ['"on"', { Parameter: { Value: 'on' } }, 'FAIL', 'says "on": every handler is a dry run'],
+    ['"OFF" (case kept)', { Parameter: { Value: 'OFF' } }, 'FAIL', 'says "OFF"'],
+  ])('%s', async (_case, answer, status, text) => {
+    ssm.on(GetParameterCommand).resolves(answer);
+    const [check] = only(await run(), 'kill-switch');
+    expect(check?.status).toBe(status);
+    expect(check?.message).toContain(text);
+  });
+
+  it('a missing parameter is a FAIL (a missing switch fails closed)', async () => {
+    ssm.on(GetParameterCommand).rejects(awsError('ParameterNotFound'));
+    const [check] = only(await run(), 'kill-switch');
+    expect(check).toMatchObject({ status: 'FAIL', message: expect.stringContaining('does not exist: every handler is a dry run') as string });
+  });
+
+  it('AccessDenied is a FAIL naming the permission, and every other plumbing check still runs', async () => {
+    ssm.on(GetParameterCommand).rejects(awsError('AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/ReadOnly/x is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:111122223333:parameter/notification-runbooks/kill-switch'));
+    const results = await run();
+    const denied = results.filter((r) => r.check === 'could-not-check');
+    expect(denied).toEqual([
+      expect.objectContaining({ status: 'FAIL', area: 'plumbing', subject: 'kill switch /notification-runbooks/kill-switch', message: 'could not check kill switch /notification-runbooks/kill-switch: AccessDeniedException: preflight is not allowed ssm:GetParameter' }),
+    ]);
+    expect(denied[0]?.fix).toContain('grant the credentials preflight runs with ssm:GetParameter');
+    // 4 tiers, the Support API, 2 schedule groups + 2 roles: still checked and passing.
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 4);
+  });
+});
+
+describe('tier subscriptions', () => {
+  it.each([
+    ['one confirmed', [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'email' }], 'PASS', '1 confirmed subscription(s) (email)'],
+    ['one confirmed, one pending', [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'sqs' }, { SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }], 'PASS', '1 confirmed subscription(s) (sqs), 1 pending'],
+    ['only pending', [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }], 'FAIL', 'no confirmed subscription on notification-escalation-l1-devops (1 pending confirmation)'],
+    ['none', [], 'FAIL', 'no confirmed subscription on notification-escalation-l1-devops: an escalation to this tier reaches nobody'],
+  ])('%s', async (_case, subscriptions, status, text) => {
+    sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
+    const tiers = only(await run(), 'tier-subscription');
+    expect(tiers.map((t) => t.status)).toEqual([status, status, status, status]);
+    expect(tiers[0]?.message).toContain(text);
+  });
+
+  it('a missing topic is a FAIL naming it', async () => {
+    sns.on(ListSubscriptionsByTopicCommand, { TopicArn: 'arn:aws:sns:us-east-1:111122223333:notification-escalation-l2-cloud-infrastructure' }).rejects(awsError('NotFoundException'));
+    const results = await run();
+    expect(only(results, 'tier-topic')).toEqual([expect.objectContaining({ status: 'FAIL', subject: 'Cloud Infrastructure Team (L2)', message: 'L2 Cloud Infrastructure Team (L2): topic notification-escalation-l2-cloud-infrastructure does not exist' })]);
+    expect(only(results, 'tier-subscription')).toHaveLength(3);
+  });
+});
+
+describe('the AWS Support API', () => {
+  // production: L1-L4 with the AWS Support tier opening cases; staging: L1-L3, the AWS Support tier opening cases
+  // (severity normal); development: L1-L2, no AWS Support tier (config defaults, shared/config/defaults.ts).
+  it.each([
+    ['production', 'PASS', 'the support tier can open a case of severity urgent'],
+    ['staging', 'PASS', 'the support tier can open a case of severity normal'],
+    ['development', 'PASS', 'no AWS Support case is opened in development'],
+  ] as const)('%s on Business or Enterprise support -> %s', async (environment, status, text) => {
+    const [check] = only(await run(environment), 'support-api');
+    expect(check?.status).toBe(status);
+    expect(check?.message).toContain(text);
+  });
+
+  it.each([
+    ['production', 'FAIL', 'the AWS Support tier cannot open a case', 'or set environments.production.escalation.supportCase.enabled to false'],
+    ['staging', 'FAIL', 'the AWS Support tier cannot open a case', 'or set environments.staging.escalation.supportCase.enabled to false'],
+    ['development', 'WARN', "development's tiers do not include AWS Support, so nothing here needs it", 'before adding the AWS Support tier to development'],
+  ] as const)('%s on Basic or Developer support (SubscriptionRequiredException) -> %s', async (environment, status, text, fix) => {
+    support.on(DescribeSeverityLevelsCommand).rejects(awsError('SubscriptionRequiredException', 'AWS Premium Support Subscription is required to use this service.'));
+    const [check] = only(await run(environment), 'support-api');
+    expect(check?.status).toBe(status);
+    expect(check?.message).toMatch(/^DescribeSeverityLevels is refused \(SubscriptionRequiredException\): the account is on Basic or Developer support/);
+    expect(check?.message).toContain(text);
+    expect(check?.fix).toContain(fix);
+    expect(check?.fix).toContain('Business or Enterprise');
+  });
+
+  it('production without the AWS Support tier still FAILs without the plan (the document puts AWS Support on its path)', async () => {
+    support.on(DescribeSeverityLevelsCommand).rejects(awsError('SubscriptionRequiredException'));
+    const expected = expectationsFor('production', 'single-account', { environments: { production: { escalation: { tiers: [{ level: 1, channels: ['email'] }], supportCase: { enabled: false, severityCode: 'low' } } } } });
+    expect(expected.support).toEqual({ enabled: false, severityCode: '', tierIncluded: false });
+    const [check] = only(await checkPlumbing(clients(), expected, TARGET, []), 'support-api');
+    expect(check).toMatchObject({ status: 'FAIL', message: expect.stringContaining('production has no AWS Support to escalate to') as string });
+  });
+
+  it('a severity the plan does not offer is a FAIL', async () => {
+    support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS.filter((l) => l.code !== 'urgent') });
+    const [check] = only(await run('production'), 'support-api');
+    expect(check).toMatchObject({ status: 'FAIL', message: 'severity urgent is not offered (low, normal, high, critical): "critical" needs Enterprise support' });
+  });
+
+  it('AccessDenied is a FAIL naming support:DescribeSeverityLevels, not a crash', async () => {
+    support.on(DescribeSeverityLevelsCommand).rejects(awsError('AccessDeniedException', 'not allowed'));
+    const results = await run('production');
+    expect(only(results, 'could-not-check')).toEqual([expect.objectContaining({ status: 'FAIL', subject: 'AWS Support API', message: 'could not check AWS Support API: AccessDeniedException: preflight is not allowed support:DescribeSeverityLevels' })]);
+  });
+});
+
+describe('SSM documents', () => {
+  const content = { schemaVersion: '0.3', description: 'd', mainSteps: [{ name: 'a', action: 'aws:sleep', inputs: { Duration: 'PT1S' } }] };
+  // The hash, figured independently: SHA-256 of the JSON with keys sorted at every level.
+  const sortedJson = '{"description":"d","mainSteps":[{"action":"aws:sleep","inputs":{"Duration":"PT1S"},"name":"a"}],"schemaVersion":"0.3"}';
+  const want = createHash('sha256').update(sortedJson).digest('hex');
+
+  it('hashes the canonical JSON, whatever the serialization', () => {
+    expect(contentHash(content)).toBe(want);
+    expect(contentHash(JSON.parse(JSON.stringify({ mainSteps: content.mainSteps, schemaVersion: '0.3', description: 'd' })) as unknown)).toBe(want);
+  });
+
+  it.each([
+    ['the same content in YAML', { Content: 'schemaVersion: "0.3"\ndescription: d\nmainSteps:\n  - name: a\n    action: aws:sleep\n    inputs:\n      Duration: PT1S\n', DocumentFormat: 'YAML' as const, DocumentVersion: '3' }, 'PASS', `(version 3) at the expected content hash ${want.slice(0, 12)}`],
+    ['another content', { Content: JSON.stringify({ ...content, description: 'edited by hand' }), DocumentFormat: 'JSON' as const, DocumentVersion: '4' }, 'FAIL', `expected ${want.slice(0, 12)}: it is not what runbooks/Doc.yaml deploys`],
+  ])('%s', async (_case, answer, status, text) => {
+    ssm.on(GetDocumentCommand).resolves(answer);
+    const [check] = only(await run('production', [{ name: 'Doc', content }]), 'ssm-document');
+    expect(check?.status).toBe(status);
+    expect(check?.message).toContain(text);
+  });
+
+  it('an unregistered document is a FAIL', async () => {
+    ssm.on(GetDocumentCommand).rejects(awsError('InvalidDocument'));
+    const [check] = only(await run('production', [{ name: 'Doc', content }]), 'ssm-document');
+    expect(check).toMatchObject({ status: 'FAIL', message: 'SSM document Doc is not registered' });
+  });
+});
+
+describe('Scheduler', () => {
+  it('a missing group and a missing role are each a FAIL naming them', async () => {
+    scheduler.on(GetScheduleGroupCommand, { Name: 'notification-runbooks-verify' }).rejects(awsError('ResourceNotFoundException'));
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-escalation-scheduler-us-east-1' }).rejects(awsError('NoSuchEntityException'));
+    const results = await run();
+    expect(results.filter((r) => (r.check === 'schedule-group' || r.check === 'scheduler-role') && r.status === 'FAIL').map((r) => r.subject)).toEqual([
+      'notification-runbooks-escalation-scheduler-us-east-1',
+      'notification-runbooks-verify',
+    ]);
+    expect(results.filter((r) => (r.check === 'schedule-group' || r.check === 'scheduler-role') && r.status === 'PASS').map((r) => r.subject)).toEqual([
+      'notification-runbooks',
+      'notification-runbooks-verify-scheduler-us-east-1',
+    ]);
+  });
+});
