@@ -6,11 +6,11 @@ import type { Clock } from '../clock';
 import type { TroubleshootingRow } from '../config/schema';
 import { InvalidInputError, TransientError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
-import type { AlarmObservation, EscalationAlarms } from './alarm-lookup';
+import type { AlarmLocation, AlarmObservation, EscalationAlarms } from './alarm-lookup';
 import type { DecisionRecords } from './decision-records';
 import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
 import type { EscalationStore } from './escalation-store';
-import { incidentIdFor, type DecisionSummary, type Incident, type SendKind } from './incident';
+import { incidentIdFor, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
 import { buildMessageView, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { nextEscalation, planTimer, type TimerInput } from './plan-timer';
@@ -106,6 +106,12 @@ export function summarizeDecision(decision: DecisionEventDetail): DecisionSummar
     ...(decision.findings?.length ? { findings: decision.findings } : {}),
     ...(decision.runbook ? { runbook: { documentName: decision.runbook.documentName, parameters: decision.runbook.parameters } } : {}),
   };
+}
+
+/** Reads started before the decision that needs them (EscalationService.readAhead). */
+interface ReadAhead {
+  sends: Promise<SentNotification[]>;
+  alarm?: Promise<AlarmObservation>;
 }
 
 /** What an incident is opened with: the alarm, where it fired, and why a person is needed. */
@@ -213,6 +219,9 @@ export class EscalationService {
     const incidentId = incidentIdFor(event.incidentKey);
     const watched = checkAlarm({ arn: event.alarmArn, name: event.alarmName, region: event.region }, this.ctx.trust);
     if (watched.kind === 'refused') return this.refuse(watched.reason, incidentId, { alarmName: event.alarmName, state: event.state.value });
+    // A state other than OK usually opens an incident: what opening reads (the alarm again, the incident's sends) is
+    // read together with the incident, not after it. Reads only; whatever the plan, nothing is written before it.
+    const ahead = event.state.value === 'OK' ? undefined : this.readAhead(incidentId, { name: event.alarmName, account: watched.alarm.account });
     const existing = event.state.value === 'OK' ? undefined : await this.ctx.services.store.get(incidentId);
     const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp);
     if (plan.kind === 'resolve') return this.resolveAlarm(watched.alarm, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
@@ -232,12 +241,26 @@ export class EscalationService {
         reason: plan.reason,
       },
       existing,
+      ahead,
     );
+  }
+
+  /**
+   * Starts reads a decision will probably need before it is known to need them: the alarm where it lives and the
+   * incident's sends. A read not used is dropped (its failure with it); a used one fails where it is awaited.
+   */
+  private readAhead(incidentId: string, alarm?: AlarmLocation): ReadAhead {
+    const { store, alarms } = this.ctx.services;
+    const ahead: ReadAhead = { sends: store.listSends(incidentId), ...(alarm ? { alarm: alarms.read(alarm) } : {}) };
+    for (const read of [ahead.sends, ahead.alarm]) read?.catch(() => undefined);
+    return ahead;
   }
 
   /** The escalation-timer handler. */
   async handleTimer(input: TimerInput): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
+    // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
+    const ahead = this.readAhead(input.incidentId);
     const incident = await store.get(input.incidentId);
     // Read where the alarm lives: in cross-account mode the operations account has no such alarm, and "not found"
     // there must not stop the escalation or close a watch (trust-decision / alarm-lookup).
@@ -264,12 +287,12 @@ export class EscalationService {
         }
         if (promoted) this.ctx.count?.('IncidentsOpened');
         const first = this.ctx.policy.tiers[0];
-        const delivered = first && current.level === 0 ? await this.notifyTier(current, first, 'opened') : [];
+        const delivered = first && current.level === 0 ? await this.notifyTier(current, first, 'opened', undefined, ahead.sends) : [];
         return { action: 'opened', incidentId, reason: plan.reason, delivered };
       }
       case 'escalate': {
         if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
-        const delivered = await this.notifyTier(incident, plan.tier, 'escalated', plan.reason);
+        const delivered = await this.notifyTier(incident, plan.tier, 'escalated', plan.reason, ahead.sends);
         return {
           action: delivered.length ? 'escalated' : 'stopped',
           incidentId,
@@ -300,12 +323,12 @@ export class EscalationService {
     };
   }
 
-  private async open(facts: OpenFacts, existing: Incident | undefined): Promise<EscalationResult> {
+  private async open(facts: OpenFacts, existing: Incident | undefined, ahead?: ReadAhead): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     const now = this.now();
     const incidentId = incidentIdFor(facts.incidentKey);
     // The alarm is re-read before anyone is paged: its state change must still be the one this incident is about.
-    const alarm = await alarms.read({ name: facts.alarmName, account: facts.account });
+    const alarm = await (ahead?.alarm ?? alarms.read({ name: facts.alarmName, account: facts.account }));
     if (alarm.kind === 'found' && alarm.value === 'OK' && facts.alarmState !== 'OK' && alarmMovedOn(alarm, { time: facts.alarmTime })) {
       const reason = `alarm "${facts.alarmName}" is OK since ${alarm.updatedAt.toISOString()}: the state change of ${facts.alarmTime} cleared before anyone was paged`;
       this.ctx.log.info('incident not opened: the alarm already cleared', { incidentId, reason });
@@ -348,7 +371,7 @@ export class EscalationService {
     }
     const first = this.ctx.policy.tiers[0];
     // Every delivery tries the first tier: the send claim lets exactly one through, and finishes a crashed one.
-    const delivered = first ? await this.notifyTier(incident, first, 'opened') : [];
+    const delivered = first ? await this.notifyTier(incident, first, 'opened', undefined, ahead?.sends) : [];
     return {
       action: 'opened',
       incidentId,
@@ -384,19 +407,22 @@ export class EscalationService {
    * Notifies one tier once: the send is claimed (conditional on the incident still being OPEN), delivered, recorded,
    * and the next tier's timer is scheduled. A claim already SENT by an earlier, crashed run is finished instead.
    */
-  private async notifyTier(incident: Incident, tier: EscalationTier, kind: MessageKind, because?: string): Promise<Delivered[]> {
+  private async notifyTier(incident: Incident, tier: EscalationTier, kind: MessageKind, because?: string, sendsRead?: Promise<SentNotification[]>): Promise<Delivered[]> {
     const { store, notifier } = this.ctx.services;
     const now = this.now();
-    const claim = await store.claimSend(incident.incidentId, 'notify', tier.level, tier.name, ['OPEN'], now);
+    // One consistent read of the incident's sends (made earlier by the caller, or now): the message lists the tiers
+    // already notified, and a send it does not hold is claimed as a new one without a read of its own (claimSend).
+    const sent = await (sendsRead ?? store.listSends(incident.incidentId));
+    const seenAbsent = !sent.some((s) => s.kind === 'notify' && s.level === tier.level);
+    const claim = await store.claimSend(incident.incidentId, 'notify', tier.level, tier.name, ['OPEN'], now, { seenAbsent });
     const next = nextEscalation(this.ctx.policy, tier, now);
     if (!claim.claimed) {
       if (claim.reason === 'already-claimed' && incident.level < tier.level) {
-        const sent = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);
-        if (sent && sent.status !== 'IN_PROGRESS') await this.afterNotified(incident.incidentId, tier, next);
+        const current = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);
+        if (current && current.status !== 'IN_PROGRESS') await this.afterNotified(incident.incidentId, tier, next);
       }
       return [];
     }
-    const sent = await store.listSends(incident.incidentId);
     const view = buildMessageView({
       kind,
       incident,
@@ -408,9 +434,7 @@ export class EscalationService {
       ...(next ? { nextEscalation: next } : {}),
       ...(because ? { escalatedBecause: because } : {}),
     });
-    const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim.owner, () =>
-      notifier.notify(tier, view, this.progress(incident.incidentId, 'notify', tier.level, claim)),
-    );
+    const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress));
     await this.afterNotified(incident.incidentId, tier, next);
     this.ctx.count?.('TiersNotified');
     this.ctx.log.info('tier notified', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, delivery, nextEscalation: next?.at.toISOString() });
@@ -418,28 +442,46 @@ export class EscalationService {
   }
 
   private async afterNotified(incidentId: string, tier: EscalationTier, next: { tier: EscalationTier; at: Date } | undefined): Promise<void> {
-    await this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined);
-    if (next) await this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level }, next.at);
+    // The level and the next tier's timer at once: either failing throws, and the retry (the send being SENT) does both
+    // again, each idempotent (a level is never lowered; a schedule of the same step is a no-op).
+    await Promise.all([
+      this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined),
+      next ? this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level }, next.at) : undefined,
+    ]);
   }
 
-  private progress(incidentId: string, kind: SendKind, level: number, claim: { owner: string; delivered: Record<string, string> }): DeliveryProgress {
-    return {
-      delivered: claim.delivered,
-      record: (channel, id) => this.ctx.services.store.recordDelivered(incidentId, kind, level, claim.owner, channel, id),
-    };
-  }
 
   /**
    * Runs one delivery under its claim. Transient failure: the claim is released and the error thrown, so Lambda retries.
    * Permanent failure (topic gone, no support plan): recorded as FAILED and logged; the path goes on to the next tier.
    */
-  private async deliver(incidentId: string, kind: SendKind, tier: EscalationTier, owner: string, send: () => Promise<TierDelivery>): Promise<TierDelivery> {
+  private async deliver(
+    incidentId: string,
+    kind: SendKind,
+    tier: EscalationTier,
+    claim: { owner: string; delivered: Record<string, string> },
+    send: (progress: DeliveryProgress) => Promise<TierDelivery>,
+  ): Promise<TierDelivery> {
     const { store } = this.ctx.services;
+    const { owner } = claim;
+    // Each channel is recorded under the claim as soon as it went out, so a retry never sends it again. Those records
+    // and the send's completion go out together: either one says durably what went out.
+    const records: Array<Promise<void>> = [];
+    const progress: DeliveryProgress = {
+      delivered: claim.delivered,
+      record: (channel, id) => {
+        const written = store.recordDelivered(incidentId, kind, tier.level, owner, channel, id);
+        written.catch(() => undefined);
+        records.push(written);
+      },
+    };
     try {
-      const delivery = await send();
-      await store.completeSend(incidentId, kind, tier.level, owner, { status: 'SENT', ...delivery }, this.now());
+      const delivery = await send(progress);
+      await Promise.all([store.completeSend(incidentId, kind, tier.level, owner, { status: 'SENT', ...delivery }, this.now()), Promise.allSettled(records)]);
       return delivery;
     } catch (error) {
+      // What went out is on record before the claim is given back: the retry sends only the rest.
+      await Promise.allSettled(records);
       const classified = classifyAwsError(error, `${kind} ${tier.name}`);
       if (classified instanceof TransientError) {
         // The transient failure is what Lambda retries on; a release that fails too is logged, and its lease frees the claim.
@@ -532,9 +574,7 @@ export class EscalationService {
       const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now());
       if (!claim.claimed) continue;
       const view = buildMessageView({ kind: 'resolved', incident, tier, sent: sends, policy: this.ctx.policy, rows: this.ctx.rows, now: this.now() });
-      const delivery = await this.deliver(incidentId, 'resolve', tier, claim.owner, () =>
-        notifier.resolve(tier, view, previous, this.progress(incidentId, 'resolve', tier.level, claim)),
-      );
+      const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress));
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
     }
     // Once every resolution message is out, later OKs of this alarm need not look at this incident again; while one is

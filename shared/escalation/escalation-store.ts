@@ -80,20 +80,23 @@ export class EscalationStore {
   /** Creates the incident unless it exists; either way returns what is stored now. */
   async create(incident: Incident, now: Date): Promise<{ created: boolean; incident: Incident }> {
     const expiresAt = this.expiresAt(now);
-    // The index first: an index entry without its incident is skipped by readers; the reverse would hide an incident from its OK.
-    await this.db.send(
-      new PutCommand({
-        TableName: this.options.tableName,
-        Item: { pk: `ESCALATION-ALARM#${incident.alarmArn}`, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
-      }),
-    );
-    // Every unresolved incident, across alarms, for `runbook incidents` (one small partition: incidents are few).
-    await this.db.send(
-      new PutCommand({
-        TableName: this.options.tableName,
-        Item: { pk: OPEN_INCIDENTS_PK, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
-      }),
-    );
+    // The indexes first: an index entry without its incident is skipped by readers; the reverse would hide an incident
+    // from its OK. The two entries are independent of each other and written at once.
+    await Promise.all([
+      this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { pk: `ESCALATION-ALARM#${incident.alarmArn}`, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
+        }),
+      ),
+      // Every unresolved incident, across alarms, for `runbook incidents` (one small partition: incidents are few).
+      this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { pk: OPEN_INCIDENTS_PK, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
+        }),
+      ),
+    ]);
     try {
       await this.db.send(
         new PutCommand({
@@ -187,11 +190,46 @@ export class EscalationStore {
    * Claims the right to send one message to one tier, atomically with a check of the incident's status: an incident
    * acknowledged or resolved a moment earlier is never escalated, and of concurrent claimers exactly one wins.
    * A claim left IN_PROGRESS past its lease (the sender died) can be taken over.
+   *
+   * `seenAbsent`: the caller's own consistent read of the incident's sends (listSends) found no such send. The claim is
+   * then a plain create, conditional on the send still not existing, with no read of its own; should one exist by now,
+   * the claim falls back to reading it and taking it over only on the terms above. A takeover is never decided on an
+   * earlier read.
    */
-  async claimSend(incidentId: string, kind: SendKind, level: number, tierName: string, statuses: readonly IncidentStatus[], now: Date): Promise<SendClaim> {
-    const owner = randomUUID();
+  async claimSend(
+    incidentId: string,
+    kind: SendKind,
+    level: number,
+    tierName: string,
+    statuses: readonly IncidentStatus[],
+    now: Date,
+    options: { seenAbsent?: boolean } = {},
+  ): Promise<SendClaim> {
+    if (options.seenAbsent) {
+      const created = await this.writeClaim(incidentId, kind, level, tierName, statuses, now, 'absent');
+      if (created.claimed || created.reason === 'incident-status') return created;
+    }
     const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.sendKey(incidentId, kind, level), ConsistentRead: true }));
     const previous = existing.Item ? { owner: String(existing.Item.owner), delivered: existing.Item.delivered as Record<string, string> | undefined } : undefined;
+    return this.writeClaim(incidentId, kind, level, tierName, statuses, now, previous ?? 'absent-or-expired');
+  }
+
+  /**
+   * The claim's transaction: the incident's status checked, the send written IN_PROGRESS under a new owner.
+   * 'absent': only if no such send exists; 'absent-or-expired': or one IN_PROGRESS past its lease; a previous holder:
+   * only if it still holds it, past its lease, and what it delivered is carried over.
+   */
+  private async writeClaim(
+    incidentId: string,
+    kind: SendKind,
+    level: number,
+    tierName: string,
+    statuses: readonly IncidentStatus[],
+    now: Date,
+    over: 'absent' | 'absent-or-expired' | { owner: string; delivered: Record<string, string> | undefined },
+  ): Promise<SendClaim> {
+    const owner = randomUUID();
+    const previous = typeof over === 'object' ? over : undefined;
     const statusValues = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]));
     try {
       await this.db.send(
@@ -224,11 +262,15 @@ export class EscalationStore {
                   expiresAt: this.expiresAt(now),
                 },
                 // The previous holder's progress must still be what was read, or another taker got there first.
-                ConditionExpression: previous
-                  ? '#status = :inProgress AND #lease < :now AND #owner = :previousOwner'
-                  : 'attribute_not_exists(pk) OR (#status = :inProgress AND #lease < :now)',
-                ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseExpiresAtSeconds', ...(previous ? { '#owner': 'owner' } : {}) },
-                ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': epochSeconds(now), ...(previous ? { ':previousOwner': previous.owner } : {}) },
+                ...(over === 'absent'
+                  ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                  : {
+                      ConditionExpression: previous
+                        ? '#status = :inProgress AND #lease < :now AND #owner = :previousOwner'
+                        : 'attribute_not_exists(pk) OR (#status = :inProgress AND #lease < :now)',
+                      ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseExpiresAtSeconds', ...(previous ? { '#owner': 'owner' } : {}) },
+                      ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': epochSeconds(now), ...(previous ? { ':previousOwner': previous.owner } : {}) },
+                    }),
               },
             },
           ],

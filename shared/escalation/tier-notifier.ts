@@ -16,15 +16,16 @@ export interface TierDelivery {
 }
 
 /**
- * What an earlier, interrupted attempt already delivered (channel -> message or case id), and how to record each
- * channel as it goes out: a retry sends only what is missing, so nobody gets the same message twice.
+ * What an earlier, interrupted attempt already delivered (channel -> message or case id), and where to report each
+ * channel the moment it went out: the caller records it under its claim (and waits for that record before it gives the
+ * claim back), so a retry sends only what is missing and nobody gets the same message twice.
  */
 export interface DeliveryProgress {
   delivered: Readonly<Record<string, string>>;
-  record(channel: string, id: string): Promise<void>;
+  record(channel: string, id: string): void;
 }
 
-const NO_PROGRESS: DeliveryProgress = { delivered: {}, record: async () => undefined };
+const NO_PROGRESS: DeliveryProgress = { delivered: {}, record: () => undefined };
 
 function attributes(view: MessageView, channel: string): Record<string, MessageAttributeValue> {
   // Subscriptions filter on "channel" (email subscribers {"channel":["email"]}, the Chatbot one {"channel":["chat"]}).
@@ -54,7 +55,7 @@ export class TierNotifier {
       const email = renderEmail(view);
       const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
       const caseId = await cases.createSupportCase(support, tier, email, supportSeverityOf(supportCase, view.automation?.playbook));
-      if (caseId) await progress.record('support-case', caseId);
+      if (caseId) progress.record('support-case', caseId);
       return { channels: ['support-case'], messageIds: [], ...(caseId ? { caseId } : {}) };
     }
     return this.publish(tier, view, tier.channels, progress);
@@ -67,7 +68,7 @@ export class TierNotifier {
       if (progress.delivered['support-case']) return { channels: ['support-case'], messageIds: [], caseId };
       const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
       await cases.addCaseCommunication(support, caseId, renderEmail(view).text);
-      await progress.record('support-case', caseId);
+      progress.record('support-case', caseId);
       return { channels: ['support-case'], messageIds: [], caseId };
     }
     const channels = notified.channels.filter((c): c is 'email' | 'chat' => c === 'email' || c === 'chat');
@@ -76,38 +77,44 @@ export class TierNotifier {
 
   private async publish(tier: EscalationTier, view: MessageView, channels: readonly string[], progress: DeliveryProgress): Promise<TierDelivery> {
     const topicArn = await this.topicArn(tier);
-    const messageIds: string[] = [];
-    for (const channel of channels) {
-      const earlier = progress.delivered[channel];
-      if (earlier) {
-        messageIds.push(earlier);
-        continue;
-      }
-      if (channel === 'email') {
-        const email = renderEmail(view);
-        const sent = await callAws('SNS Publish (email)', () =>
-          this.sns.send(
-            new PublishCommand({
-              TopicArn: topicArn,
-              Subject: email.subject,
-              // Per-protocol bodies: "default" is required and serves every protocol without its own key.
-              MessageStructure: 'json',
-              Message: JSON.stringify({ default: email.text, email: email.text }),
-              MessageAttributes: attributes(view, 'email'),
-            }),
-          ),
-        );
-        messageIds.push(sent.MessageId ?? '');
-        await progress.record(channel, sent.MessageId ?? 'sent');
-      } else if (channel === 'chat') {
-        const chat = renderChatNotification(view);
-        const sent = await callAws('SNS Publish (chat)', () =>
-          this.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(chat), MessageAttributes: attributes(view, 'chat') })),
-        );
-        messageIds.push(sent.MessageId ?? '');
-        await progress.record(channel, sent.MessageId ?? 'sent');
-      }
-    }
+    // One publish per channel, all at once (a channel does not wait for another's answer); each is reported the moment
+    // it went out. A failed one throws once the others have answered (and been reported), so the retry sends only it.
+    const sent = await Promise.allSettled(channels.map(async (channel) => this.publishOne(topicArn, view, channel, progress)));
+    const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const messageIds = sent.flatMap((result) => (result.status === 'fulfilled' && result.value !== undefined ? [result.value] : []));
     return { channels: [...channels], messageIds };
+  }
+
+  /** One channel's message: its id (an earlier attempt's, if that one already went out); undefined for a channel not known here. */
+  private async publishOne(topicArn: string, view: MessageView, channel: string, progress: DeliveryProgress): Promise<string | undefined> {
+    const earlier = progress.delivered[channel];
+    if (earlier) return earlier;
+    if (channel === 'email') {
+      const email = renderEmail(view);
+      const sent = await callAws('SNS Publish (email)', () =>
+        this.sns.send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Subject: email.subject,
+            // Per-protocol bodies: "default" is required and serves every protocol without its own key.
+            MessageStructure: 'json',
+            Message: JSON.stringify({ default: email.text, email: email.text }),
+            MessageAttributes: attributes(view, 'email'),
+          }),
+        ),
+      );
+      progress.record(channel, sent.MessageId ?? 'sent');
+      return sent.MessageId ?? '';
+    }
+    if (channel === 'chat') {
+      const chat = renderChatNotification(view);
+      const sent = await callAws('SNS Publish (chat)', () =>
+        this.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(chat), MessageAttributes: attributes(view, 'chat') })),
+      );
+      progress.record(channel, sent.MessageId ?? 'sent');
+      return sent.MessageId ?? '';
+    }
+    return undefined;
   }
 }

@@ -12,6 +12,7 @@ import {
 import { DescribeReplicationGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import type { DependencyState } from '../network/evaluate-dependency-state';
+import { settledAll } from '../settled';
 import type { VpcNetwork } from './connection-timeout-plan';
 
 async function collect<P, T>(what: string, pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
@@ -26,13 +27,16 @@ async function collect<P, T>(what: string, pages: AsyncIterable<P>, pick: (page:
 export async function readVpcNetwork(ec2: EC2Client, vpcId: string): Promise<VpcNetwork> {
   const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
   const client = { client: ec2 };
-  const subnets = await collect('EC2 DescribeSubnets', paginateDescribeSubnets(client, { Filters: inVpc }), (p) => p.Subnets);
-  const acls = await collect('EC2 DescribeNetworkAcls', paginateDescribeNetworkAcls(client, { Filters: inVpc }), (p) => p.NetworkAcls);
-  const routeTables = await collect('EC2 DescribeRouteTables', paginateDescribeRouteTables(client, { Filters: inVpc }), (p) => p.RouteTables);
-  const natGateways = await collect('EC2 DescribeNatGateways', paginateDescribeNatGateways(client, { Filter: inVpc }), (p) => p.NatGateways);
-  // Attached to this VPC; a detached gateway is listed too, as the one to attach back.
-  const internetGateways = await collect('EC2 DescribeInternetGateways', paginateDescribeInternetGateways(client, {}), (p) => p.InternetGateways);
-  const endpoints = await collect('EC2 DescribeVpcEndpoints', paginateDescribeVpcEndpoints(client, { Filters: inVpc }), (p) => p.VpcEndpoints);
+  // Six independent reads at once (one round trip, not six).
+  const [subnets, acls, routeTables, natGateways, internetGateways, endpoints] = await settledAll(
+    collect('EC2 DescribeSubnets', paginateDescribeSubnets(client, { Filters: inVpc }), (p) => p.Subnets),
+    collect('EC2 DescribeNetworkAcls', paginateDescribeNetworkAcls(client, { Filters: inVpc }), (p) => p.NetworkAcls),
+    collect('EC2 DescribeRouteTables', paginateDescribeRouteTables(client, { Filters: inVpc }), (p) => p.RouteTables),
+    collect('EC2 DescribeNatGateways', paginateDescribeNatGateways(client, { Filter: inVpc }), (p) => p.NatGateways),
+    // Attached to this VPC; a detached gateway is listed too, as the one to attach back.
+    collect('EC2 DescribeInternetGateways', paginateDescribeInternetGateways(client, {}), (p) => p.InternetGateways),
+    collect('EC2 DescribeVpcEndpoints', paginateDescribeVpcEndpoints(client, { Filters: inVpc }), (p) => p.VpcEndpoints),
+  );
   return {
     subnets: subnets.map((s) => ({
       subnetId: s.SubnetId ?? '',

@@ -17,6 +17,7 @@ import { TransientError } from '../errors';
 import { parseCidr } from '../network/cidr';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { settledAll } from '../settled';
 import { readCacheStates, readVpcNetwork } from './connection-timeout-network';
 import { planConnectionTimeoutDiagnosis, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
@@ -232,35 +233,53 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
   },
 
   async observe(ctx, target) {
-    const notes: string[] = [];
+    // Reads at once wherever one does not need another's answer: the function, its dependencies' descriptions and the
+    // caches' states; then the function's subnets; then the VPC's network and the caches' groups by name; then the
+    // dependencies' subnets and every security group. Notes and states keep the order of the reads made one by one.
+    const dbNotes: string[] = [];
+    const cacheNotes: string[] = [];
+    const stateNotes: string[] = [];
+    const dbStates: DependencyState[] = [];
+    const described = settledAll(
+      databaseDependencies(ctx, dbNotes, dbStates),
+      readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), stateNotes),
+    );
+    // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
+    const settled = described.then(
+      () => undefined,
+      () => undefined,
+    );
     const configuration = await callAws('Lambda GetFunctionConfiguration', () =>
       ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName })),
-    );
+    ).catch(async (error: unknown) => {
+      await settled;
+      throw error;
+    });
     const vpcConfig = configuration.VpcConfig;
     const subnetIds = vpcConfig?.SubnetIds ?? [];
     if (subnetIds.length === 0) {
-      return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes };
+      await settled;
+      return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes: [] };
     }
+    const [databases, cacheStates] = await described;
     const functionSubnets = await describeSubnets(ctx, subnetIds);
     // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
     const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
     const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
-    const network = vpcId ? await readVpcNetwork(ctx.clients.ec2, vpcId) : undefined;
-    const dependencyStates: DependencyState[] = [];
-    const pending = [
-      ...(await databaseDependencies(ctx, notes, dependencyStates)),
-      ...(await cacheDependencies(ctx, vpcId, notes)),
-      ...endpointDependencies(network),
-    ];
-    dependencyStates.push(...(await readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), notes)));
-    const dependencySubnets = await describeSubnets(ctx, pending.flatMap((d) => d.subnetIds));
+    const [network, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
+    const notes = [...dbNotes, ...cacheNotes, ...stateNotes];
+    const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
+    const pending = [...databases, ...caches, ...endpointDependencies(network)];
+    const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
+    const [dependencySubnets, groups] = await settledAll(
+      describeSubnets(ctx, pending.flatMap((d) => d.subnetIds)),
+      securityGroups(ctx, [...functionGroups, ...pending.flatMap((d) => d.groupIds)]),
+    );
     const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
       ...rest,
       cidrs: [...cidrs, ...cidrsOf(dependencySubnets, ids, ipv6)],
       ...(ids.length > 0 ? { subnetIds: ids } : {}),
     }));
-    const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
-    const groups = await securityGroups(ctx, [...functionGroups, ...dependencies.flatMap((d) => d.groupIds)]);
     return {
       functionName: target.functionName,
       vpc: {

@@ -7,6 +7,7 @@ import { classifyAwsError, errorName } from '../aws/classify-error';
 import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { settledAll } from '../settled';
 import { DB_CONNECTIONS_FACT, rdsInstanceArn } from './db-connections-reading';
 import {
   connectionsReading,
@@ -89,43 +90,52 @@ interface CacheIdentity {
   nodes: Array<{ cacheClusterId: string; cacheNodeId: string; role: 'primary' | 'replica'; status?: string }>;
 }
 
-/** The replication group (DescribeReplicationGroups) and each node cluster's status (DescribeCacheClusters). */
-async function describeCache(ctx: Ctx, replicationGroupId: string): Promise<CacheIdentity> {
+/**
+ * The replication group (DescribeReplicationGroups): its nodes, enough to read their metrics; `statuses` reads each
+ * node cluster's status (DescribeCacheClusters), which nothing else waits for.
+ */
+async function describeCache(ctx: Ctx, replicationGroupId: string): Promise<CacheIdentity & { statuses(): Promise<CacheIdentity> }> {
   let group;
   try {
     const described = await ctx.clients.elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
     group = described.ReplicationGroups?.[0];
   } catch (error) {
     // A cache that is gone is a finding, not a failure: the database and the function can still be judged.
-    if (errorName(error) === 'ReplicationGroupNotFoundFault') return { replicationGroupId, missing: 'replication group not found', nodes: [] };
+    if (errorName(error) === 'ReplicationGroupNotFoundFault') return missingCache(replicationGroupId);
     throw classifyAwsError(error, `ElastiCache DescribeReplicationGroups ${replicationGroupId}`);
   }
-  if (!group) return { replicationGroupId, missing: 'replication group not found', nodes: [] };
-  const members = (group.NodeGroups ?? []).flatMap((g) => g.NodeGroupMembers ?? []);
-  const nodes = await Promise.all(
-    members
-      .filter((m): m is typeof m & { CacheClusterId: string } => typeof m.CacheClusterId === 'string')
-      .map(async (m) => {
-        const cluster = await callAws(`ElastiCache DescribeCacheClusters ${m.CacheClusterId}`, () =>
-          ctx.clients.elastiCache.send(new DescribeCacheClustersCommand({ CacheClusterId: m.CacheClusterId })),
-        );
-        const status = cluster.CacheClusters?.[0]?.CacheClusterStatus;
-        return {
-          cacheClusterId: m.CacheClusterId,
-          // Cluster mode disabled: each node cluster holds one node, "0001".
-          cacheNodeId: m.CacheNodeId ?? '0001',
-          role: m.CurrentRole === 'primary' ? ('primary' as const) : ('replica' as const),
-          ...(status ? { status } : {}),
-        };
-      }),
-  );
-  return {
+  if (!group) return missingCache(replicationGroupId);
+  const members = (group.NodeGroups ?? []).flatMap((g) => g.NodeGroupMembers ?? []).filter((m): m is typeof m & { CacheClusterId: string } => typeof m.CacheClusterId === 'string');
+  const identity: CacheIdentity = {
     replicationGroupId,
     ...(group.Status ? { status: group.Status } : {}),
     ...(group.CacheNodeType ? { nodeType: group.CacheNodeType } : {}),
     ...(group.AutomaticFailover ? { automaticFailover: group.AutomaticFailover } : {}),
-    nodes,
+    nodes: members.map((m) => ({
+      cacheClusterId: m.CacheClusterId,
+      // Cluster mode disabled: each node cluster holds one node, "0001".
+      cacheNodeId: m.CacheNodeId ?? '0001',
+      role: m.CurrentRole === 'primary' ? ('primary' as const) : ('replica' as const),
+    })),
   };
+  const statuses = async (): Promise<CacheIdentity> => ({
+    ...identity,
+    nodes: await Promise.all(
+      identity.nodes.map(async (node) => {
+        const cluster = await callAws(`ElastiCache DescribeCacheClusters ${node.cacheClusterId}`, () =>
+          ctx.clients.elastiCache.send(new DescribeCacheClustersCommand({ CacheClusterId: node.cacheClusterId })),
+        );
+        const status = cluster.CacheClusters?.[0]?.CacheClusterStatus;
+        return { ...node, ...(status ? { status } : {}) };
+      }),
+    ),
+  });
+  return { ...identity, statuses };
+}
+
+function missingCache(replicationGroupId: string): CacheIdentity & { statuses(): Promise<CacheIdentity> } {
+  const identity: CacheIdentity = { replicationGroupId, missing: 'replication group not found', nodes: [] };
+  return { ...identity, statuses: async () => identity };
 }
 
 function toSeries(result: MetricDataResult | undefined): MetricSeries {
@@ -204,16 +214,20 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
   },
 
   async observe(ctx, target) {
-    const instance = await describeInstance(ctx, target.dbInstanceIdentifier);
+    // Two round trips before the metrics: the instance and the caches' groups at once; then, at once, the parameter
+    // group's max_connections, the cache nodes' statuses and the metrics (which need only the first two answers).
+    const [instance, groups] = await settledAll(
+      describeInstance(ctx, target.dbInstanceIdentifier),
+      Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, c.replicationGroupId ?? c.name))),
+    );
     const group = instance.DBParameterGroups?.[0];
-    const maxConnections = group?.DBParameterGroupName ? await maxConnectionsParameter(ctx, group.DBParameterGroupName) : undefined;
     const replicas = instance.ReadReplicaDBInstanceIdentifiers ?? [];
     const lagInstances = [...(instance.ReadReplicaSourceDBInstanceIdentifier ? [target.dbInstanceIdentifier] : []), ...replicas];
     const windowMinutes = ctx.runtime.config.checkDbConnections.windowMinutes;
     // Whole minutes, ending at the next boundary so the current minute's datapoint is in.
     const now = ctx.clock.now();
     const end = new Date(Math.ceil((now.getTime() + 1) / 60_000) * 60_000);
-    const caches = await Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, c.replicationGroupId ?? c.name)));
+    const caches: CacheIdentity[] = groups;
     // Plain MetricStat queries only: moto answers metric math with empty values, and none is needed here.
     const queries = [
       ...INSTANCE_METRICS.map((m) => metricQuery(m.id, m.metric, target.dbInstanceIdentifier, m.stat)),
@@ -232,10 +246,14 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
           ]
         : []),
     ];
-    const data = await callAws('CloudWatch GetMetricData', () =>
-      ctx.clients.cloudWatch.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - windowMinutes * 60_000), EndTime: end }),
+    const [data, maxConnections, described] = await settledAll(
+      callAws('CloudWatch GetMetricData', () =>
+        ctx.clients.cloudWatch.send(
+          new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - windowMinutes * 60_000), EndTime: end }),
+        ),
       ),
+      group?.DBParameterGroupName ? maxConnectionsParameter(ctx, group.DBParameterGroupName) : Promise.resolve(undefined),
+      Promise.all(groups.map((g) => g.statuses())),
     );
     const byId = new Map((data.MetricDataResults ?? []).map((r) => [r.Id, r]));
     const series = Object.fromEntries(INSTANCE_METRICS.map((m) => [m.name, toSeries(byId.get(m.id))])) as Record<SeriesName, MetricSeries>;
@@ -255,7 +273,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       observedAt: now.toISOString(),
       metrics: { ...series, replicaLagSeconds: Object.fromEntries(lagInstances.map((id, i) => [id, toSeries(byId.get(`replicaLag${i}`))])) },
       ...(instance.AllocatedStorage !== undefined ? { allocatedStorageGiB: instance.AllocatedStorage } : {}),
-      caches: caches.map((cache, c) => ({
+      caches: described.map((cache, c) => ({
         replicationGroupId: cache.replicationGroupId,
         ...(cache.missing !== undefined ? { missing: cache.missing } : {}),
         ...(cache.status !== undefined ? { status: cache.status } : {}),

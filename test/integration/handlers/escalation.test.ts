@@ -340,8 +340,9 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     const decision = await alarmAndDecision(h);
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
     const scope = { accountId: h.account.accountId };
-    // Every attempt the SDK makes at the first publish is throttled: the delivery fails and the event is retried.
-    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 4, status: 400, code: 'Throttling', message: 'Rate exceeded' }], scope);
+    // Every attempt the SDK makes (4 each) at the tier's two publishes, which go out at once, is throttled: the delivery
+    // fails and the event is retried.
+    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 8, status: 400, code: 'Throttling', message: 'Rate exceeded' }], scope);
     try {
       await expect(h.escalate(decision)).rejects.toMatchObject({ name: 'TransientError' });
     } finally {

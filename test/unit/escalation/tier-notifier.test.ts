@@ -51,7 +51,7 @@ describe('TierNotifier', () => {
   it('sends only the channels an interrupted earlier attempt did not, recording each as it goes out', async () => {
     const { tier, view: message } = view(1);
     const recorded: string[] = [];
-    const delivery = await notifier().notify(tier, message, { delivered: { chat: 'earlier' }, record: async (channel, id) => void recorded.push(`${channel}=${id}`) });
+    const delivery = await notifier().notify(tier, message, { delivered: { chat: 'earlier' }, record: (channel, id) => void recorded.push(`${channel}=${id}`) });
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.channel?.StringValue)).toEqual(['email']);
     expect(recorded).toEqual(['email=msg-1']);
     expect(delivery).toEqual({ channels: ['chat', 'email'], messageIds: ['earlier', 'msg-1'] });
@@ -59,7 +59,7 @@ describe('TierNotifier', () => {
 
   it('does not open a second support case when an earlier attempt opened one', async () => {
     const { tier, view: message } = view(3);
-    const delivery = await notifier().notify(tier, message, { delivered: { 'support-case': 'case-earlier' }, record: async () => undefined });
+    const delivery = await notifier().notify(tier, message, { delivered: { 'support-case': 'case-earlier' }, record: () => undefined });
     expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
     expect(delivery.caseId).toBe('case-earlier');
   });

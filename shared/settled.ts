@@ -1,0 +1,13 @@
+// Independent reads made at once, with the outcome of reads made one after another.
+
+/**
+ * Every value, once all have settled, so no read is left running unobserved; the first failure in the order given
+ * is thrown, as when the reads were made one after another.
+ */
+export async function settledAll<T extends readonly unknown[]>(...reads: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(reads);
+  return results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }) as unknown as T;
+}
