@@ -102,21 +102,22 @@ export function accountOfRawEvent(raw: unknown): string | undefined {
 export { accountOfArn } from './arn';
 
 // arn:aws:sts::222222222222:assumed-role/notification-runbooks-remediate-scale-consumers/scale-consumers.inc-3f2a9c1b7d44
-const ASSUMED_ROLE_ARN = /^arn:[\w-]+:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const ASSUMED_ROLE_ARN = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 
 /**
  * Why an AssumeRole answer is not the session asked for, or undefined when it is: the assumed role's ARN
- * (AssumedRoleUser.Arn) must name the account and role of `roleArn`. Credentials for any other account are refused
+ * (AssumedRoleUser.Arn) must name the partition, account and role of `roleArn`. Credentials for any other account are refused
  * before a client in that account signs anything with them, so a mis-routed role (a wrong account id, a trust or
  * endpoint mistake) fails loudly instead of acting elsewhere.
  */
 export function assumedIdentityProblem(roleArn: string, output: unknown): string | undefined {
-  const asked = /^arn:[\w-]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  const asked = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
   const arn = (output as { AssumedRoleUser?: { Arn?: unknown } } | undefined)?.AssumedRoleUser?.Arn;
   if (typeof arn !== 'string') return `STS AssumeRole ${roleArn} answered without AssumedRoleUser.Arn: the credentials' account cannot be checked, refused`;
   const got = ASSUMED_ROLE_ARN.exec(arn);
-  if (!asked || !got || got[1] !== asked[1] || got[2] !== asked[2]) {
-    return `STS AssumeRole ${roleArn} returned credentials for ${arn}, not role ${asked?.[2] ?? '?'} in account ${asked?.[1] ?? '?'}: refused, nothing is called with them`;
+  // Partition, account and role name must all be the ones asked for (STS drops a role's path from the session ARN).
+  if (!asked || !got || got[1] !== asked[1] || got[2] !== asked[2] || got[3] !== asked[3]) {
+    return `STS AssumeRole ${roleArn} returned credentials for ${arn}, not role ${asked?.[3] ?? '?'} in account ${asked?.[2] ?? '?'}: refused (partition ${asked?.[1] ?? '?'}, account and role must be the ones asked for), nothing is called with them`;
   }
   return undefined;
 }

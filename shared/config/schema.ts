@@ -104,10 +104,14 @@ export type EscalationChannel = z.infer<typeof escalationChannelSchema>;
 export const supportSeveritySchema = z.enum(['low', 'normal', 'high', 'urgent', 'critical']);
 
 /**
- * AWS managed policies that grant writes (or everything): never a Chatbot channel's guardrail. The guardrail is the
- * ceiling of what anyone in the channel can do through Chatbot; AWS applies AdministratorAccess when none is set.
+ * The AWS managed policies a Chatbot channel's guardrail may be: only AWS's read-only ones (ReadOnlyAccess,
+ * CloudWatchReadOnlyAccess, job-function/ViewOnlyAccess, ...). The guardrail is the ceiling of what anyone in the
+ * channel can do through Chatbot (AWS applies AdministratorAccess when none is set), so an allowlist, not a blocklist:
+ * write-capable managed policies such as job-function/SystemAdministrator or AWSSupportAccess match no "FullAccess"
+ * pattern. A customer managed policy (the account's own ARN) is the account's to judge and is accepted as written.
  */
-const WRITING_MANAGED_POLICY = /:iam::aws:policy\/(.*\/)?(AdministratorAccess[\w-]*|PowerUserAccess|[\w-]*FullAccess[\w-]*)$/;
+const AWS_MANAGED_POLICY = /:iam::aws:policy\//;
+const READ_ONLY_MANAGED_POLICY = /:iam::aws:policy\/(job-function\/)?[A-Za-z0-9]*(ReadOnly|ViewOnly)Access$/;
 
 /**
  * An AWS Chatbot Slack channel (AWS::Chatbot::SlackChannelConfiguration) subscribed to a tier's topic: it receives the
@@ -121,14 +125,17 @@ export const slackChannelSchema = z.strictObject({
   channelId: z.string().check(z.regex(/^[CG][0-9A-Z]{8,254}$/, 'must be a Slack channel id like C0123ABCDEF (the end of the channel\'s link); direct messages are not channels')),
   /**
    * Channel guardrails: IAM managed policy ARNs (AWS managed or the account's own). Default (project default):
-   * CloudWatchReadOnlyAccess. A policy that writes (AdministratorAccess, PowerUserAccess, *FullAccess) is refused.
+   * CloudWatchReadOnlyAccess. Of AWS's managed policies only the read-only ones are accepted (READ_ONLY_MANAGED_POLICY).
    */
   guardrailPolicies: z.optional(
     z
       .array(
         z.string().check(
           z.regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/, 'must be an IAM managed policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess'),
-          z.refine((arn) => !WRITING_MANAGED_POLICY.test(arn), 'must not grant writes: a guardrail is the ceiling of what the channel can do (use a read-only policy such as ReadOnlyAccess)'),
+          z.refine(
+            (arn) => !AWS_MANAGED_POLICY.test(arn) || READ_ONLY_MANAGED_POLICY.test(arn),
+            'must not grant writes: a guardrail is the ceiling of what the channel can do; of the AWS managed policies only the read-only ones (…ReadOnlyAccess, job-function/ViewOnlyAccess) are accepted',
+          ),
         ),
       )
       .check(z.minLength(1), z.maxLength(10)),

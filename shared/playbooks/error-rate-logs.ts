@@ -2,6 +2,7 @@
 // demand with the Logs client, so the alert-error-rate handler does not read the Logs SDK at every cold start.
 import { CloudWatchLogsClient, FilterLogEventsCommand, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import { errorName, isTransientAwsError } from '../aws/classify-error';
+import { safeField } from '../report/safe-text';
 import { groupErrorMessages, type ErrorRateObservation } from './error-rate-plan';
 
 export function logsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {
@@ -44,7 +45,8 @@ export async function readErrorLines(
     if (isTransientAwsError(error)) throw error;
     const name = errorName(error);
     if (name === 'ResourceNotFoundException') return { status: 'missing', reason: 'does not exist (the function has not logged yet, or logs elsewhere)' };
-    return { status: 'unavailable', reason: `could not be read (${name}: ${(error as { message?: string }).message ?? ''})` };
+    // The SDK's message can name principals and be long: one line, bounded, masked (it reaches the alert's headline).
+    return { status: 'unavailable', reason: `could not be read (${name}: ${safeField((error as { message?: string }).message ?? '', 200)})` };
   }
   const grouped = groupErrorMessages(lines.slice(0, maxEvents));
   return { status: 'read', eventsRead: Math.min(lines.length, maxEvents), errorLines: grouped.errorLines, truncated, messages: grouped.messages };

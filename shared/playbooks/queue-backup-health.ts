@@ -63,6 +63,15 @@ export function revertConsumerScaling(change: ConsumerScalingChange): ConsumerSc
  */
 export function consumerRevertStepProblems(revert: ConsumerScalingChange, policy: Pick<RuntimeConfig['env']['scaleConsumers'], 'stepConcurrency'>): string[] {
   const problems: string[] = [];
+  // Each mapping and each reservation once: a repeated line would count its step twice towards what a reservation may drop.
+  const repeated = (keys: unknown[]): unknown[] => keys.filter((k, i) => keys.indexOf(k) !== i);
+  for (const uuid of new Set(repeated(revert.mappings.map((m) => m.uuid as unknown)))) {
+    problems.push(`mapping ${JSON.stringify(uuid)} appears more than once in the recorded change: each mapping is scaled once`);
+  }
+  for (const fn of new Set(repeated(revert.reservedConcurrency.map((r) => r.functionName as unknown)))) {
+    problems.push(`reserved concurrency of ${JSON.stringify(fn)} appears more than once in the recorded change: each function's is set once`);
+  }
+  if (problems.length > 0) return problems;
   const raisedBy = new Map<string, number>();
   for (const m of revert.mappings) {
     const current = m.from as unknown;

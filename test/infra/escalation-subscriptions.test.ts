@@ -128,6 +128,10 @@ describe('AWS Chatbot Slack channels per tier', () => {
     ['a channel name instead of its id', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: '#oncall' }] } }, 'must be a Slack channel id'],
     ['AdministratorAccess as guardrail', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'] }] } }, 'must not grant writes'],
     ['a *FullAccess policy as guardrail', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['arn:aws:iam::aws:policy/AWSLambda_FullAccess'] }] } }, 'must not grant writes'],
+    // Write-capable AWS managed policies that no "FullAccess" or "Administrator" pattern would catch (reviewer finding).
+    ['job-function/SystemAdministrator as guardrail', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['arn:aws:iam::aws:policy/job-function/SystemAdministrator'] }] } }, 'must not grant writes'],
+    ['AWSSupportAccess as guardrail', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['arn:aws:iam::aws:policy/AWSSupportAccess'] }] } }, 'must not grant writes'],
+    ['AmazonSSMAutomationRole as guardrail', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole'] }] } }, 'must not grant writes'],
     ['a guardrail that is not a policy ARN', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: ['ReadOnlyAccess'] }] } }, 'must be an IAM managed policy ARN'],
     ['an unknown logging level', { 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, loggingLevel: 'DEBUG' }] } }, 'loggingLevel'],
     ['Slack on a tier without the chat channel', { 3: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL }] } }, 'slack channels need "chat"'],
@@ -142,6 +146,16 @@ describe('AWS Chatbot Slack channels per tier', () => {
   ] as Array<[string, Record<number, TierOverride>, string]>)('refuses %s, naming the problem', (_case, override, message) => {
     expect(() => synth(override)).toThrow(message);
   });
+
+  it.each(['arn:aws:iam::aws:policy/job-function/ViewOnlyAccess', 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess', 'arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess'])(
+    "accepts AWS's read-only managed policy %s as guardrail",
+    (arn) => {
+      Template.fromStack(synth({ 1: { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL, guardrailPolicies: [arn] }] } })).hasResourceProperties(
+        'AWS::Chatbot::SlackChannelConfiguration',
+        { GuardrailPolicies: [arn] },
+      );
+    },
+  );
 
   it('accepts a project policy of the account as guardrail, as given', () => {
     const template = Template.fromStack(

@@ -65,7 +65,7 @@ describe('assumed role credentials are checked against the account and role aske
 
   it.each([
     ['the role in its account', `arn:aws:sts::${WORKLOAD}:assumed-role/${ROLE}/s`, undefined],
-    ['the role in its account, in another partition', `arn:aws-us-gov:sts::${WORKLOAD}:assumed-role/${ROLE}/s`, undefined],
+    ['the role in its account, in another partition', `arn:aws-us-gov:sts::${WORKLOAD}:assumed-role/${ROLE}/s`, /refused/],
     ['an account id one digit off', `arn:aws:sts::22222222222:assumed-role/${ROLE}/s`, /refused/],
     ['an IAM user, not an assumed role', `arn:aws:iam::${WORKLOAD}:user/${ROLE}`, /refused/],
     ['a role whose name only starts like the one asked for', `arn:aws:sts::${WORKLOAD}:assumed-role/${ROLE}-x/s`, /refused/],

@@ -65,6 +65,18 @@ describe('a consumer revert goes back one step of the scaling (production: +50 p
       /reserved concurrency 100 for notification-service-consumer is not within the 50 its mappings were raised below 250/,
     ],
     ['a reservation "reverted" to unreserved (the plan never reserves from unreserved)', [mapping(150, 200)], [{ functionName: fn, from: null, to: 200 }], /reserved concurrency null .* below 200/],
+    [
+      'one mapping line repeated six times to let the reservation drop 400 -> 100 (reviewer: each copy counted its step)',
+      Array.from({ length: 6 }, () => mapping(150, 200)),
+      [{ functionName: fn, from: 100, to: 400 }],
+      /mapping "esm-1" appears more than once in the recorded change/,
+    ],
+    [
+      'one reservation line repeated',
+      [mapping(150, 200)],
+      [{ functionName: fn, from: 200, to: 250 }, { functionName: fn, from: 200, to: 250 }],
+      /reserved concurrency of "notification-service-consumer" appears more than once/,
+    ],
   ])('refuses %s', (_situation, mappings, reservedConcurrency, reason) => {
     expect(refuseConsumerRevert(revertConsumerScaling({ mappings, reservedConcurrency }), production)).toMatch(reason);
   });
