@@ -60,6 +60,7 @@ export const HANDLER_FLOORS: Readonly<Record<string, readonly FloorClient[]>> = 
   'raise-lambda-memory': [...PIPELINE, client('Lambda', 'lambda', 'memory configuration'), client('CloudWatchLogs', 'cloudwatch-logs', 'the memory metric filter'), AFTER_A_CHANGE],
   'scale-consumers': [...PIPELINE, client('Lambda', 'lambda', 'mappings, concurrency'), client('SQS', 'sqs', 'queue depth'), AFTER_A_CHANGE],
   'scale-up-database': [...PIPELINE, client('RDS', 'rds', 'instance class'), AFTER_A_CHANGE],
+  'watch-standby': [...PIPELINE, client('RDS', 'rds', 'the DR replica'), client('SQS', 'sqs', 'the replicated queue'), client('Lambda', 'lambda', 'the DR consumers\' mappings')],
   // verify-change reverts any changing row's change, so every changing playbook's clients are on its path.
   'verify-change': [
     ...PIPELINE,

@@ -3,7 +3,8 @@
 // regions and escalation tiers with their channels and timeouts.
 import { parseAutomationConfig, mergeConfig } from '../shared/config/load-config';
 import { defaultConfig } from '../shared/config/defaults';
-import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName, type MutationMode } from '../shared/config/schema';
+import { roleOfRegion } from '../shared/config/alarm-specs';
+import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName, type MutationMode, type TroubleshootingRow } from '../shared/config/schema';
 import { resolveEscalationPolicy } from '../shared/escalation/policy';
 import { effectiveMutationMode } from '../shared/guard/evaluate-guardrails';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
@@ -11,8 +12,12 @@ import { playbooks } from '../shared/playbooks/registry';
 import { EXIT } from './exit-codes';
 import { renderTable } from './render';
 
-/** What a row does in an environment: the guard's mode for rows that change something, else "diagnose". */
-export type RowAction = 'automatic' | 'approval-required' | 'report-only' | 'diagnose' | 'not automated yet';
+/**
+ * What a row does in an environment (or one of its regions): the guard's mode for rows that change something, else
+ * "diagnose"; "not deployed" where the row is watched in none of its regions' roles (`watchIn`: the DR region deploys no
+ * row that changes something, and a primary region no standby watch).
+ */
+export type RowAction = 'automatic' | 'approval-required' | 'report-only' | 'diagnose' | 'not automated yet' | 'not deployed';
 
 const MODE_LABEL: Record<MutationMode, RowAction> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
 
@@ -51,14 +56,24 @@ export function listCommand(options: { json?: boolean }): number {
   const implemented = new Set(Object.keys(playbooks));
   const changing = new Set<string>(CHANGING_PLAYBOOKS.map((p) => p.row));
   const environments = describeEnvironments(config);
+  const deployedIn = (row: TroubleshootingRow, env: EnvironmentName, region: string): boolean => (row.watchIn ?? ['primary']).includes(roleOfRegion(config, env, region));
+  const actionOf = (row: TroubleshootingRow, env: EnvironmentName): RowAction => {
+    if (!implemented.has(row.handler)) return 'not automated yet';
+    if (!changing.has(row.id)) return 'diagnose';
+    return MODE_LABEL[effectiveMutationMode({ mutationMode: environmentMode(config, env), env: config.environments[env] }, row.id)];
+  };
   const rows = config.troubleshooting.map((row) => {
+    const regions = Object.fromEntries(
+      ENVIRONMENTS.map((env): [EnvironmentName, Record<string, RowAction>] => [
+        env,
+        Object.fromEntries(config.environments[env].regions.map((region) => [region, deployedIn(row, env, region) ? actionOf(row, env) : 'not deployed'])),
+      ]),
+    );
     const modes = Object.fromEntries(
-      ENVIRONMENTS.map((env): [EnvironmentName, RowAction] => {
-        if (!implemented.has(row.handler)) return [env, 'not automated yet'];
-        if (!changing.has(row.id)) return [env, 'diagnose'];
-        const mode = effectiveMutationMode({ mutationMode: environmentMode(config, env), env: config.environments[env] }, row.id);
-        return [env, MODE_LABEL[mode]];
-      }),
+      ENVIRONMENTS.map((env): [EnvironmentName, RowAction] => [
+        env,
+        config.environments[env].regions.some((region) => deployedIn(row, env, region)) ? actionOf(row, env) : 'not deployed',
+      ]),
     );
     return {
       id: row.id,
@@ -68,6 +83,7 @@ export function listCommand(options: { json?: boolean }): number {
       handler: row.handler,
       response: row.response,
       modes,
+      regions,
       runbook: row.runbook ?? null,
     };
   });
@@ -84,11 +100,20 @@ export function listCommand(options: { json?: boolean }): number {
   for (const env of ENVIRONMENTS) {
     const e = environments[env];
     if (!e) continue;
-    const regions = e.regions.map((r) => (r.role === 'dr' ? `${r.region} (dr: changes nothing, escalates)` : `${r.region} (${r.role})`)).join(', ');
+    const regions = e.regions.map((r) => (r.role === 'dr' ? `${r.region} (dr: watches the standby, changes nothing)` : `${r.region} (${r.role})`)).join(', ');
+    // Per DR region: what runs there and what is not deployed (the rows that change something).
+    const drLines = e.regions
+      .filter((r) => r.role === 'dr')
+      .map((r) => {
+        const runs = rows.filter((row) => row.regions[env]?.[r.region] !== 'not deployed').map((row) => `${row.issue} (${row.regions[env]?.[r.region] ?? ''})`);
+        const absent = rows.filter((row) => row.regions[env]?.[r.region] === 'not deployed').map((row) => row.issue);
+        return `\n  ${r.region} (dr): ${runs.join(', ') || 'nothing'}; not deployed: ${absent.join(', ') || 'nothing'}`;
+      })
+      .join('');
     const tiers = e.escalation
       .map((t) => `${t.name} [${t.supportCase ? `support case, severity ${t.supportCase.severityCode}` : t.channels.join('+')}] ${t.timeoutMinutes} min`)
       .join(' -> ');
-    console.log(`\n${env}: ${regions}\n  escalation: ${tiers}`);
+    console.log(`\n${env}: ${regions}${drLines}\n  escalation: ${tiers}`);
   }
   return EXIT.ok;
 }

@@ -35,7 +35,7 @@ interface SnsEnvelope {
 }
 
 /** Subscribes one queue per tier topic: SNS -> SQS, raw message delivery off, so each message is the SNS JSON envelope. */
-export async function createEscalationInbox(clientConfig: SandboxClientConfig, topology: Topology, prefix = 'escalation-inbox'): Promise<EscalationInbox> {
+export async function createEscalationInbox(clientConfig: SandboxClientConfig, topology: Pick<Topology, 'escalationTopics'>, prefix = 'escalation-inbox'): Promise<EscalationInbox> {
   const sqs = new SQSClient(clientConfig);
   const sns = new SNSClient(clientConfig);
   const tiers: EscalationInbox['tiers'] = [];

@@ -7,9 +7,15 @@ import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHosted
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ZipFile } from 'yazl';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { alarmSpecs } from '../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
-import type { SandboxClientConfig } from './provision';
-import type { Topology } from './topology';
+import { provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
+import { sandboxTopology, type Topology } from './topology';
 
 export interface DrStandby {
   primaryRegion: string;
@@ -178,5 +184,61 @@ export async function provisionDrStandby(opts: {
     };
   } finally {
     for (const client of [rdsPrimary, rds, sqs, lambda, route53]) client.destroy();
+  }
+}
+
+/** The automation's own resources in the DR region, and the standby alarms it watches there. */
+export interface DrAutomation {
+  region: string;
+  /** The DR region's standby alarms (row dr-standby), as infra declares them (shared/config/alarm-specs.ts). */
+  alarms: Topology['alarms'];
+  escalationTopics: Topology['escalationTopics'];
+  stateTable: Topology['stateTable'];
+  eventBus: { name: string; arn: string };
+  /** The project bus's decisions, delivered by a real EventBridge rule to a queue (what the escalate handler's rule gets). */
+  decisionRoute: Topology['decisionRoute'];
+  escalationScheduleGroup: { name: string; arn: string };
+}
+
+/**
+ * What the DR region's stack deploys besides its handlers, for the standby watch to run there against the emulator: the
+ * state table, the kill switch (off), the project bus, one topic per escalation tier, the escalation schedule group, and
+ * the standby alarms (the replica's lag, the replicated queue's depth and oldest message) - no alarm of a row that
+ * changes something. The diagnose-only rows' alarms are not created here: the DR sandbox has no API.
+ */
+export async function provisionDrAutomation(opts: { clientConfig: SandboxClientConfig; config: AutomationConfig; environment: EnvironmentName; standby: DrStandby }): Promise<DrAutomation> {
+  const { config, environment, standby } = opts;
+  const at = { ...opts.clientConfig, region: standby.drRegion };
+  const spec = sandboxTopology(config, environment);
+  const cloudWatch = new CloudWatchClient(at);
+  const dynamodb = new DynamoDBClient(at);
+  const ssm = new SSMClient(at);
+  const events = new EventBridgeClient(at);
+  const sns = new SNSClient(at);
+  const scheduler = new SchedulerClient(at);
+  try {
+    const standbyAlarms = alarmSpecs(config, environment, standby.drRegion).filter((alarm) => alarm.rowId === 'dr-standby');
+    if (standbyAlarms.length === 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} has no standby alarms (row dr-standby)`);
+    const alarms = await provisionAlarms(cloudWatch, standbyAlarms);
+    const stateTable = await provisionStateTable(dynamodb, spec);
+    await ssm.send(new PutParameterCommand({ Name: spec.killSwitch.name, Value: spec.killSwitch.value, Type: 'String', Overwrite: true }));
+    const bus = await events.send(new CreateEventBusCommand({ Name: spec.eventBusName }));
+    const escalationTopics = await Promise.all(
+      spec.escalationTopics.map(async (tier) => ({ ...tier, arn: required((await sns.send(new CreateTopicCommand({ Name: tier.topicName }))).TopicArn, 'TopicArn') })),
+    );
+    const group = await scheduler.send(new CreateScheduleGroupCommand({ Name: spec.escalationScheduleGroup }));
+    const sqs = new SQSClient(at);
+    const decisionRoute = await provisionRoute(events, sqs, spec.decisionRoute, spec.decisionRoute.busName).finally(() => sqs.destroy());
+    return {
+      region: standby.drRegion,
+      alarms,
+      escalationTopics,
+      stateTable,
+      eventBus: { name: spec.eventBusName, arn: required(bus.EventBusArn, 'EventBusArn') },
+      decisionRoute: { ...decisionRoute, busName: spec.decisionRoute.busName, source: spec.decisionRoute.source },
+      escalationScheduleGroup: { name: spec.escalationScheduleGroup, arn: required(group.ScheduleGroupArn, 'ScheduleGroupArn') },
+    };
+  } finally {
+    for (const client of [cloudWatch, dynamodb, ssm, events, sns, scheduler]) client.destroy();
   }
 }

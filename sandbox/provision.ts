@@ -861,7 +861,7 @@ async function provisionApi(
   return { id: restApiId, name: api.name, stageName: api.stageName, accessLogGroupName: filter.logGroupName, accessLogGroupArn: logGroupArn };
 }
 
-async function provisionAlarms(cloudWatch: CloudWatchClient, alarms: AlarmSpec[]): Promise<Topology['alarms']> {
+export async function provisionAlarms(cloudWatch: CloudWatchClient, alarms: AlarmSpec[]): Promise<Topology['alarms']> {
   for (const alarm of alarms) {
     await step(`CloudWatch PutMetricAlarm "${alarm.name}"`, () => cloudWatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(alarm))));
     // CloudWatch starts a new alarm in INSUFFICIENT_DATA; moto starts it in OK.
@@ -876,7 +876,7 @@ async function provisionAlarms(cloudWatch: CloudWatchClient, alarms: AlarmSpec[]
   return alarms.map((alarm) => ({ ...alarm, arn: required(arnByName.get(alarm.name), `AlarmArn of "${alarm.name}"`) }));
 }
 
-async function provisionStateTable(dynamodb: DynamoDBClient, spec: SandboxTopologySpec): Promise<Topology['stateTable']> {
+export async function provisionStateTable(dynamodb: DynamoDBClient, spec: Pick<SandboxTopologySpec, 'stateTable'>): Promise<Topology['stateTable']> {
   const table = spec.stateTable;
   const created = await step(`DynamoDB CreateTable ${table.name}`, () =>
     dynamodb.send(
@@ -903,7 +903,7 @@ async function provisionStateTable(dynamodb: DynamoDBClient, spec: SandboxTopolo
 }
 
 /** A rule (on the default bus when busName is undefined) delivering to its own queue, which only that rule may write. */
-async function provisionRoute(events: EventBridgeClient, sqs: SQSClient, route: RouteSpec, busName: string | undefined): Promise<ProvisionedRoute> {
+export async function provisionRoute(events: EventBridgeClient, sqs: SQSClient, route: RouteSpec, busName: string | undefined): Promise<ProvisionedRoute> {
   const queue = await createQueue(sqs, route.queueName, {});
   const rule = await step(`EventBridge PutRule ${route.ruleName}`, () =>
     events.send(

@@ -1,6 +1,7 @@
 // Every name and setting of the sandbox's copy of the Notification Service (seed topology), derived from the configuration: pure data.
 import {
   alarmSpecFor,
+  rowsWatchedIn,
   api504MetricFilter,
   apiAccessLogFormat,
   OUT_OF_MEMORY_FILTER_PATTERN,
@@ -241,8 +242,10 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
   const prefix = pascalCase(service);
   const logGroupName = `/aws/lambda/${functionName}`;
 
-  const alarms = config.troubleshooting.map((row) => alarmSpecFor(row, ctx, prefix));
-  const handlers = [...new Set(config.troubleshooting.map((row) => row.handler))];
+  // The primary region's rows (watchIn): the DR region's standby watch is provisioned by sandbox/provision-dr.ts.
+  const rows = rowsWatchedIn(config, 'primary');
+  const alarms = rows.map((row) => alarmSpecFor(row, ctx, prefix));
+  const handlers = [...new Set(rows.map((row) => row.handler))];
 
   return {
     environment,

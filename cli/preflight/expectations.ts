@@ -92,7 +92,8 @@ export function preflightExpectations(
   declarations: readonly HandlerDeclaration[],
 ): PreflightExpectations {
   const env = config.environments[environment];
-  const alarms = alarmSpecs(config, environment);
+  // The region's alarms: in a DR region the standby watch's, and none of a row that changes something.
+  const alarms = alarmSpecs(config, environment, region);
   const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region) };
   const verifyGroup = { name: VERIFY_SCHEDULE_GROUP, roleName: verifySchedulerRoleName(region) };
   const handlers = declarations.map((declaration): ExpectedHandler => {

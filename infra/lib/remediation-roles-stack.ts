@@ -3,7 +3,8 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
+import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
@@ -33,7 +34,10 @@ export class RemediationRolesStack extends Stack {
     Tags.of(this).add('Service', config.service);
     Tags.of(this).add('Environment', deployment.environment);
     Tags.of(this).add('Component', NAME_PREFIX);
-    const alarms = alarmSpecs(config, deployment.environment);
+    // IAM is global: the roles serve every region of the environment, so the alarms of each (the DR region's standby watch too).
+    const alarms = deployment.regions.flatMap((region) => alarmSpecs(config, deployment.environment, region));
+    const drRegion = deployment.regions.find((region) => roleOfRegion(config, deployment.environment, region) === 'dr');
+    const drScope = drRegion ? disasterRecoveryScope(config, deployment.environment, drRegion) : undefined;
 
     for (const handler of props.handlers) {
       // The playbook's actions and the pipeline's stale-alarm check (the alarm read where it lives); for escalate and
@@ -79,6 +83,8 @@ export class RemediationRolesStack extends Stack {
           environment: deployment.environment,
           watched: watchedResources(config, deployment.environment),
           alarmNames: alarms.map((a) => a.name),
+          // The DR region's cross-region replica, which the standby watch reads (rds:DescribeDBInstances only).
+          ...(drScope ? { disasterRecovery: drScope } : {}),
         },
         `${handler.crossAccount?.declaredIn ?? handler.declaredIn} (remediation role)`,
       );

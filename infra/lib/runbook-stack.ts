@@ -5,7 +5,7 @@ import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { alarmSpecs, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, changingRowsWatchedInDr, roleOfRegion, rowsWatchedIn, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
   automationRoleNameOf,
@@ -18,7 +18,8 @@ import {
   VERIFY_HANDLER,
   VERIFY_SCHEDULE_GROUP_ENV,
 } from '../../shared/config/names';
-import type { AutomationConfig } from '../../shared/config/schema';
+import type { AutomationConfig, RegionRole } from '../../shared/config/schema';
+import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
 import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
@@ -46,6 +47,21 @@ import {
  */
 export function pipelineActionsOf(handler: Pick<HandlerSpec, 'schedulesHealthCheck'>): string[] {
   return Object.entries(PIPELINE_ACTIONS).flatMap(([resource, actions]) => (resource === 'verifySchedule' && !handler.schedulesHealthCheck ? [] : [...actions]));
+}
+
+/**
+ * The handlers a region of this role deploys: the playbooks of the rows watched there (`watchIn`), verify-change only
+ * where a deployed playbook schedules health checks, and the other service handlers (escalation) everywhere. A row
+ * that changes something watched in a dr region is refused: the DR region's standby is never scaled or resized.
+ */
+export function handlersForRegion(config: AutomationConfig, role: RegionRole, handlers: readonly HandlerSpec[]): HandlerSpec[] {
+  const refused = role === 'dr' ? changingRowsWatchedInDr(config, new Set(CHANGING_PLAYBOOKS.map((p) => p.row))) : undefined;
+  if (refused) throw new Error(refused);
+  const watched = rowsWatchedIn(config, role);
+  const rows = new Set(watched.map((row) => row.id));
+  const playbooks = handlers.filter((h) => h.kind === 'playbook' && h.row !== undefined && rows.has(h.row));
+  const healthChecked = playbooks.some((h) => h.schedulesHealthCheck === true);
+  return handlers.filter((h) => (h.kind === 'playbook' ? playbooks.includes(h) : h.name !== VERIFY_HANDLER || healthChecked));
 }
 
 export interface RunbookStackProps extends StackProps {
@@ -128,9 +144,11 @@ export class RunbookStack extends Stack {
       alarmTopic: topics.firstTier,
     });
 
-    const alarms = alarmSpecs(config, environment);
+    const regionRole = roleOfRegion(config, environment, deployment.region);
+    const handlers = handlersForRegion(config, regionRole, props.handlers);
+    const alarms = alarmSpecs(config, environment, deployment.region);
     // Single account: the alarms live here. Cross-account: in each workload account, which forwards their events here.
-    if (!crossAccount) new WatchedAlarms(this, 'WatchedAlarms', { config, environment });
+    if (!crossAccount) new WatchedAlarms(this, 'WatchedAlarms', { config, environment, region: deployment.region });
     const alarmBus = crossAccount ? this.projectBus : EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const sourceAccounts = crossAccount ? [crossAccount.workloadAccount] : undefined;
     if (crossAccount) {
@@ -148,16 +166,17 @@ export class RunbookStack extends Stack {
       });
     }
 
-    const names = new Set(props.handlers.map((h) => h.name));
+    const names = new Set(handlers.map((h) => h.name));
     const timers =
       names.has(TIMER_HANDLER) || names.has(VERIFY_HANDLER)
         ? new EscalationTimers(this, 'EscalationTimers', {
             escalationRoleName: `${NAME_PREFIX}-escalation-scheduler-${this.region}`.slice(0, 64),
-            verifyRoleName: `${NAME_PREFIX}-verify-scheduler-${this.region}`.slice(0, 64),
+            ...(names.has(VERIFY_HANDLER) ? { verifyRoleName: `${NAME_PREFIX}-verify-scheduler-${this.region}`.slice(0, 64) } : {}),
           })
         : undefined;
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
+    const drScope = disasterRecoveryScope(config, environment, this.region);
     const ownTargets: ScopeTargets = {
       partition: this.partition,
       account: this.account,
@@ -170,13 +189,15 @@ export class RunbookStack extends Stack {
       killSwitchParameterArn: killSwitch.parameterArn,
       escalationTopicArns: topics.topics.map((t) => t.topicArn),
       escalationKeyArn: key.keyArn,
+      // In the DR region the standby watch reads the cross-region replica (rds:DescribeDBInstances on it, nothing more).
+      ...(drScope && regionRole === 'dr' ? { disasterRecovery: drScope } : {}),
     };
     // Each handler that creates schedules does so in its own lane only (infra/lib/constructs/escalation-routing.ts).
     const escalationLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.escalation.groupName, schedulerRoleArn: timers.escalation.role.roleArn } : {};
-    const verifyLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};
+    const verifyLane: Partial<ScopeTargets> = timers?.verify ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};
 
     const decisionPublishers: string[] = [];
-    for (const handler of props.handlers) {
+    for (const handler of handlers) {
       const environmentVariables: Record<string, string> = {
         RUNBOOK_ENVIRONMENT: environment,
         STATE_TABLE_NAME: table.tableName,
@@ -218,7 +239,7 @@ export class RunbookStack extends Stack {
         environmentVariables.ESCALATION_SCHEDULE_GROUP = timers.escalation.groupName;
         targets = { ...targets, ...escalationLane };
       }
-      if (timers && schedulesHealthCheck) {
+      if (timers?.verify && schedulesHealthCheck) {
         // The pipeline schedules the health check after a change: verify-change, invoked with the health checks' role.
         environmentVariables[VERIFY_CHANGE_ARN_ENV] = functionArn(VERIFY_HANDLER);
         environmentVariables[VERIFY_SCHEDULE_GROUP_ENV] = timers.verify.groupName;
@@ -259,9 +280,8 @@ export class RunbookStack extends Stack {
     const timer = functions.get(TIMER_HANDLER);
     if (timers && timer) timers.allowInvoke(timers.escalation, timer, 'InvokeEscalationTimer');
     const verifier = functions.get(VERIFY_HANDLER);
-    if (timers && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
+    if (timers?.verify && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
 
-    const drScope = disasterRecoveryScope(config, environment, this.region);
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
       roleName: automationRoleNameOf(this.region),

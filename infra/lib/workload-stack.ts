@@ -29,7 +29,7 @@ export class WorkloadStack extends Stack {
     Tags.of(this).add('Environment', deployment.environment);
     Tags.of(this).add('Component', NAME_PREFIX);
 
-    const alarms = new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment });
+    const alarms = new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment, region: deployment.region });
     // The central bus is the project's bus in the operations account, same region; its policy admits this account.
     const central = EventBus.fromEventBusArn(
       this,

@@ -1,5 +1,5 @@
 // The CloudWatch alarms that detect each troubleshooting row, derived from the configuration: pure data shared by infra and the sandbox.
-import type { AutomationConfig, EnvironmentName, TroubleshootingRow } from './schema';
+import type { AutomationConfig, EnvironmentName, RegionRole, TroubleshootingRow } from './schema';
 
 export type ComparisonOperator =
   | 'GreaterThanThreshold'
@@ -177,6 +177,72 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
   },
 };
 
+/**
+ * The DR region's standby watch (row dr-standby): the row's detection (ReplicaLag) on the cross-region replica, and the
+ * replicated queue's depth and age of its oldest message (disasterRecovery.standbyWatch). Project defaults: the lag's
+ * Maximum over 5 of 5 minutes (a sustained lag, not one burst of writes), and missing lag data is breaching - a standby
+ * that reports no lag is not known to be replicating (missing data is never "healthy"); the queue's Maximum over one
+ * minute for the age (it only grows while nothing consumes) and 5 of 5 minutes for the depth.
+ */
+function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, environment: EnvironmentName, prefix: string): AlarmSpec[] {
+  const dr = config.environments[environment].disasterRecovery;
+  if (!dr) return [];
+  const { comparison, threshold } = row.detection;
+  const runbook = row.runbook ? ` Human step: ${row.runbook} (behind approval), if the primary region is lost.` : '';
+  const base = {
+    rowId: row.id,
+    handler: row.handler,
+  };
+  const queueMetric = (queue: string, metricName: string): AlarmMetricSpec => ({
+    kind: 'single',
+    metric: { namespace: 'AWS/SQS', metricName, dimensions: { QueueName: queue }, periodSeconds: 60 },
+    statistic: 'Maximum',
+  });
+  const lag: AlarmSpec = {
+    ...base,
+    name: `${prefix} DR Replica Lag ${COMPARISON_SYMBOL[comparison]} ${threshold} s (${dr.replicaIdentifier})`,
+    description: `${row.issue}: the cross-region replica ${dr.replicaIdentifier} lags its source by more than ${threshold} s (or reports no lag). ${row.handler} reports and escalates; it changes nothing.${runbook}`,
+    comparisonOperator: comparison,
+    threshold,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    treatMissingData: 'breaching',
+    metric: {
+      kind: 'single',
+      metric: { namespace: row.detection.namespace, metricName: row.detection.metricName, dimensions: { DBInstanceIdentifier: dr.replicaIdentifier }, periodSeconds: 60 },
+      statistic: 'Maximum',
+    },
+  };
+  const queues = watchedResources(config, environment).queues.flatMap((queue): AlarmSpec[] => [
+    {
+      ...base,
+      name: `${prefix} DR Replicated Queue Depth > ${dr.standbyWatch.queueMessages} (${queue})`,
+      description: `${row.issue}: the replicated queue ${queue} holds more than ${dr.standbyWatch.queueMessages} messages its consumers (disabled until a failover) would start with. ${row.handler} reports and escalates; it changes nothing.${runbook}`,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: dr.standbyWatch.queueMessages,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: 'missing',
+      metric: queueMetric(queue, 'ApproximateNumberOfMessagesVisible'),
+    },
+    {
+      ...base,
+      name: `${prefix} DR Replicated Queue Oldest Message > ${dr.standbyWatch.oldestMessageAgeSeconds} s (${queue})`,
+      description: `${row.issue}: the oldest message of the replicated queue ${queue} is more than ${dr.standbyWatch.oldestMessageAgeSeconds} s old. ${row.handler} reports and escalates; it changes nothing.${runbook}`,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: dr.standbyWatch.oldestMessageAgeSeconds,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: 'missing',
+      metric: queueMetric(queue, 'ApproximateAgeOfOldestMessage'),
+    },
+  ]);
+  return [lag, ...queues];
+}
+
+/** The rows whose own alarm shapes are several alarms, derived from more than the row (the DR standby watch). */
+const MULTI_ALARM_ROWS: Record<string, typeof standbyAlarmSpecs> = { 'dr-standby': standbyAlarmSpecs };
+
 /** A row the table above does not know (a configuration extension): one alarm on its detection metric as written. */
 const GENERIC_SHAPE: AlarmShape = {
   title: '',
@@ -224,11 +290,35 @@ export function watchedResources(config: AutomationConfig, environment: Environm
   return { queues: [...resources.queues], functions: [...resources.functions], databases: [...resources.databases], apis: [`${config.service}-api`] };
 }
 
+/** The role of `region` in an environment (unnamed or no roles: primary), without the load-time checks of regionRoleOf. */
+export function roleOfRegion(config: AutomationConfig, environment: EnvironmentName, region: string | undefined): RegionRole {
+  return (region !== undefined ? config.environments[environment].regionRoles?.[region] : undefined) ?? 'primary';
+}
+
+/** The rows watched in a region of that role (`watchIn`, default primary only). */
+export function rowsWatchedIn(config: AutomationConfig, role: RegionRole): TroubleshootingRow[] {
+  return config.troubleshooting.filter((row) => (row.watchIn ?? ['primary']).includes(role));
+}
+
 /**
- * Every alarm of an environment: each row's alarm on each watched resource of the kind it watches.
- * A row whose metric has no per-resource dimension (the OOM count) gets one alarm, named after the first function.
+ * The DR region's standby serves no traffic and is never scaled or resized: a row that changes something (`changingRows`,
+ * from shared/playbooks/changing-rows.ts) may not be watched there. Returns why, or undefined when the table is fine.
  */
-export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName): AlarmSpec[] {
+export function changingRowsWatchedInDr(config: AutomationConfig, changingRows: ReadonlySet<string>): string | undefined {
+  const refused = rowsWatchedIn(config, 'dr').filter((row) => changingRows.has(row.id));
+  if (refused.length === 0) return undefined;
+  return (
+    `troubleshooting rows ${refused.map((r) => r.id).join(', ')} change something and list "dr" in watchIn: ` +
+    "the DR region's standby serves no traffic and is never scaled or resized; remove \"dr\""
+  );
+}
+
+/**
+ * Every alarm of an environment in one region (default: its primary): each row watched in the region's role, on each
+ * watched resource of the kind it watches. A row whose metric has no per-resource dimension (the OOM count) gets one
+ * alarm, named after the first function.
+ */
+export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): AlarmSpec[] {
   const watched = watchedResources(config, environment);
   const base: AlarmContext = {
     queue: watched.queues[0] ?? '-',
@@ -243,7 +333,9 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
     databases: 'database',
     apis: 'apiName',
   };
-  return config.troubleshooting.flatMap((row) => {
+  return rowsWatchedIn(config, roleOfRegion(config, environment, region)).flatMap((row) => {
+    const multi = MULTI_ALARM_ROWS[row.id];
+    if (multi) return multi(row, config, environment, prefix);
     const { watches } = shapeOf(row);
     if (watches === 'shared') return [alarmSpecFor(row, base, prefix)];
     return watched[watches].map((resource) => alarmSpecFor(row, { ...base, [slot[watches]]: resource }, prefix));

@@ -88,6 +88,11 @@ export const defaultConfig: AutomationConfigInput = {
         replicaIdentifier: `${database}-replica`,
         failbackReplicaIdentifier: `${database}-failback`,
         endpointParameterName: '/notification-service/database/endpoint',
+        // Project defaults, not from the document (it gives no RPO, RTO or standby thresholds) - the DR region's standby
+        // watch (row dr-standby) pages when the replicated queue holds more than the document's Queue Backup threshold
+        // (1000: a failover would start with that backlog) or its oldest message is over an hour old (an hour of
+        // notifications a failover would deliver late); figures read over 15 minutes.
+        standbyWatch: { queueMessages: 1000, oldestMessageAgeSeconds: 3600, windowMinutes: 15 },
       },
       // Project default: the resource names at the top of this file.
       resources: { queues: [consumerQueue], functions: [consumerFunction], databases: [database] },
@@ -205,6 +210,8 @@ export const defaultConfig: AutomationConfigInput = {
       // Gateway's 5XXError counts every 5xx and the document's symptom is "504 errors".
       detection: { namespace: 'NotificationService', metricName: 'Api504Errors', comparison: 'GreaterThanThreshold', threshold: 0 },
       handler: 'inspect-security-groups',
+      // Project default: watched in the DR region too - it changes nothing, and it is there the moment a failover sends traffic.
+      watchIn: ['primary', 'dr'],
       response: 'Check security groups: prove reachability Lambda -> RDS / cache / endpoints, name the missing rule',
       runbook: 'NotificationService-TroubleshootConnectionTimeout',
     },
@@ -214,6 +221,8 @@ export const defaultConfig: AutomationConfigInput = {
       symptom: 'Response time > 500ms',
       detection: { namespace: 'AWS/ApiGateway', metricName: 'Latency', comparison: 'GreaterThanThreshold', threshold: 500, unit: 'Milliseconds' },
       handler: 'check-db-connections',
+      // Project default: watched in the DR region too - it changes nothing, and it is there the moment a failover sends traffic.
+      watchIn: ['primary', 'dr'],
       response: 'Check DB connections: connections vs max_connections, CPU, replica lag',
       runbook: 'NotificationService-CheckDbConnections',
     },
@@ -232,7 +241,23 @@ export const defaultConfig: AutomationConfigInput = {
       symptom: 'Errors > 1% of invocations',
       detection: { namespace: 'AWS/Lambda', metricName: 'ErrorRate', comparison: 'GreaterThanThreshold', threshold: 1, unit: 'Percent' },
       handler: 'alert-error-rate',
+      // Project default: watched in the DR region too - it changes nothing, and it is there the moment a failover sends traffic.
+      watchIn: ['primary', 'dr'],
       response: 'Alert: enrich with errors, invocations, rate and the most frequent error messages, and escalate',
+    },
+    {
+      // document: the DR region holds a "Cross-Region Replica" and "Queue Replication" (us-west-2 DR). Project default:
+      // the row itself (the document's table has no DR row), ReplicaLag > 300 s - five minutes of writes a failover at
+      // that moment would lose (the document gives no RPO) - and the queue's thresholds (disasterRecovery.standbyWatch).
+      // Watched in the DR region only, and diagnose-only: the standby serves no traffic, so nothing there is scaled.
+      id: 'dr-standby',
+      issue: 'DR Standby',
+      symptom: 'Replica lag > 300 s, or the replicated queue backing up',
+      detection: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', comparison: 'GreaterThanThreshold', threshold: 300, unit: 'Seconds' },
+      handler: 'watch-standby',
+      response: 'Watch the standby: report the replica lag, the replicated queue and the DR consumers, and escalate to L1; a failover is a person\'s decision',
+      runbook: 'NotificationService-FailoverToDR',
+      watchIn: ['dr'],
     },
   ],
   // document: "Support Escalation Path", names and order. Project default: topic names, and the timeouts (15 / 30 / 60 /

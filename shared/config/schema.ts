@@ -244,6 +244,22 @@ export const disasterRecoverySchema = z.strictObject({
   failoverRecordName: z.optional(z.string().check(z.regex(/^([a-z0-9-]{1,63}\.)+[a-z]{2,63}\.$/, 'must be a lowercase domain name ending with a dot, like api.example.com.'))),
   /** The hosted zone of that record; without it (or without the record name) the documents' role may change no Route 53 record. */
   hostedZoneId: z.optional(z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'))),
+  /**
+   * What the DR region's standby watch (row dr-standby, handler watch-standby) pages on besides the replica's lag (the
+   * row's detection threshold): the replicated queue, which the DR consumers leave alone until a failover enables them.
+   */
+  standbyWatch: z._default(
+    z.strictObject({
+      /** The replicated queue's ApproximateNumberOfMessagesVisible (Maximum) above this pages. */
+      queueMessages: z.number().check(z.int(), z.minimum(1)),
+      /** Its ApproximateAgeOfOldestMessage (Maximum) above this pages; SQS keeps a message at most 14 days (1209600 s). */
+      oldestMessageAgeSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(1209600)),
+      /** The playbook reads the lag and the queue's figures over this window, one datapoint a minute. */
+      windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
+    }),
+    // Project defaults (the document gives no RPO, RTO or standby thresholds); reasons in shared/config/defaults.ts.
+    { queueMessages: 1000, oldestMessageAgeSeconds: 3600, windowMinutes: 15 },
+  ),
 });
 export type DisasterRecoveryConfig = z.infer<typeof disasterRecoverySchema>;
 
@@ -305,6 +321,16 @@ export const troubleshootingRowSchema = z.strictObject({
   handler: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
   response: z.string().check(z.minLength(1)),
   runbook: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The region roles whose stacks deploy this row's alarms and handler (shared/config/alarm-specs.ts rowsWatchedIn).
+   * Unset: primary only (the troubleshooting table is about the region that serves traffic). A row whose playbook
+   * changes something must not list dr (alarm-specs.ts changingRowsWatchedInDr: infra refuses to synthesize it).
+   */
+  watchIn: z.optional(
+    z
+      .array(regionRoleSchema)
+      .check(z.minLength(1), z.refine<RegionRole[]>((roles) => new Set(roles).size === roles.length, 'must not list a role twice')),
+  ),
 });
 export type TroubleshootingRow = z.infer<typeof troubleshootingRowSchema>;
 

@@ -126,7 +126,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       environment: runtime.environment,
       region: runtime.region,
       regions: runtime.config.environments[runtime.environment].regions,
-      watchedAlarms: new Set(alarmSpecs(runtime.config, runtime.environment).map((alarm) => alarm.name)),
+      watchedAlarms: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).map((alarm) => alarm.name)),
     },
     clock,
     log: logger,

@@ -11,9 +11,11 @@
 //   check-db-connections      high-latency        shared/playbooks/high-latency.ts
 //   scale-up-database         cpu-utilization     shared/playbooks/cpu-utilization.ts
 //   alert-error-rate          error-rate          shared/playbooks/error-rate.ts
+//   watch-standby             dr-standby          shared/playbooks/dr-standby.ts   (DR region only: row watchIn)
 //
 // The handlers that run no row: SERVICE_HANDLERS below. test/unit/playbooks/registry.test.ts holds this table to the code.
 import { cpuUtilizationPlaybook } from './cpu-utilization';
+import { standbyPlaybook } from './dr-standby';
 import { connectionTimeoutPlaybook } from './connection-timeout';
 import { errorRatePlaybook } from './error-rate';
 import { highLatencyPlaybook } from './high-latency';
@@ -27,6 +29,7 @@ export const playbooks = {
   [errorRatePlaybook.name]: errorRatePlaybook,
   [connectionTimeoutPlaybook.name]: connectionTimeoutPlaybook,
   [highLatencyPlaybook.name]: highLatencyPlaybook,
+  [standbyPlaybook.name]: standbyPlaybook,
 } as const;
 
 export type PlaybookName = keyof typeof playbooks;

@@ -9,12 +9,13 @@ import { putMetricAlarmInput } from '../../sandbox/provision';
 import { sandboxTopology } from '../../sandbox/topology';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { alarmSpecs, rowsWatchedIn } from '../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../../shared/config/schema';
 
 /** The AWS::CloudWatch::Alarm resources infra synthesizes, by alarm name. CloudFormation's properties are PutMetricAlarm's fields. */
-function infraAlarms(config: AutomationConfig, environment: EnvironmentName): Map<string, Record<string, unknown>> {
+function infraAlarms(config: AutomationConfig, environment: EnvironmentName, region?: string): Map<string, Record<string, unknown>> {
   const stack = new Stack(new App(), 'Alarms');
-  new WatchedAlarms(stack, 'Watched', { config, environment });
+  new WatchedAlarms(stack, 'Watched', { config, environment, ...(region ? { region } : {}) });
   const resources = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>;
   return new Map(Object.values(resources).map(({ Properties }) => [String(Properties.AlarmName), Properties]));
 }
@@ -34,14 +35,30 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
   it.each(ENVIRONMENTS)('%s: the same alarm names, each alarm with the same properties', (environment) => {
     const infra = infraAlarms(defaults, environment);
     const sandbox = sandboxAlarms(defaults, environment);
-    // One alarm per troubleshooting row (each environment watches one queue, function, database and API by default).
-    expect(infra.size).toBe(defaults.troubleshooting.length);
+    // One alarm per troubleshooting row watched in the primary region (each environment watches one queue, function,
+    // database and API by default; the DR standby watch is the DR region's).
+    expect(infra.size).toBe(rowsWatchedIn(defaults, 'primary').length);
     expect([...sandbox.keys()].sort()).toEqual([...infra.keys()].sort());
     for (const [name, properties] of infra) {
       const sent = sandbox.get(name) ?? {};
       for (const field of DEFINING_FIELDS) expect({ name, field, value: sent[field] }).toEqual({ name, field, value: properties[field] });
       expect(sent).toEqual(properties);
     }
+  });
+
+  it('production us-west-2 (dr): the sandbox\'s standby alarms (sandbox/provision-dr.ts) are infra\'s, field for field, and no alarm of a row that changes something', () => {
+    const infra = infraAlarms(defaults, 'production', 'us-west-2');
+    const sandbox = new Map(
+      alarmSpecs(defaults, 'production', 'us-west-2')
+        .filter((spec) => spec.rowId === 'dr-standby')
+        .map(putMetricAlarmInput)
+        .map((input) => [String(input.AlarmName), JSON.parse(JSON.stringify(input)) as Record<string, unknown>]),
+    );
+    expect(sandbox.size).toBe(3);
+    for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
+    const metrics = [...infra.values()].map((p) => `${String(p.Namespace)} ${String(p.MetricName)}`);
+    for (const changing of ['AWS/RDS CPUUtilization', 'NotificationService OutOfMemoryErrors']) expect(metrics).not.toContain(changing);
+    expect([...infra.keys()].filter((name) => name.includes('Queue Depth') && !name.includes('DR Replicated'))).toEqual([]);
   });
 
   it('covers a single-metric alarm, an extended statistic and a metric-math alarm', () => {
@@ -55,8 +72,8 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     );
     const infra = infraAlarms(config, 'staging');
     const sandbox = sandboxAlarms(config, 'staging');
-    expect(infra.size).toBe(config.troubleshooting.length + 1);
-    expect(sandbox.size).toBe(config.troubleshooting.length);
+    expect(infra.size).toBe(rowsWatchedIn(config, 'primary').length + 1);
+    expect(sandbox.size).toBe(rowsWatchedIn(config, 'primary').length);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
   });
 });

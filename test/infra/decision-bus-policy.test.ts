@@ -3,7 +3,7 @@
 import { DECISION_SOURCE } from '../../shared/config/names';
 import { DECISION_PUBLISHERS_SID } from '../../infra/lib/constructs/escalation-routing';
 import { functionNameOf } from '../../infra/lib/settings';
-import { functionOf, grantedActions, resourcesOfType, synthesizeApp, type CfnResource, type CfnTemplate, type SynthesizedApp } from './support/synth';
+import { deployedHandlers, functionOf, grantedActions, resourcesOfType, synthesizeApp, type CfnResource, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
 /** CloudFormation's Fn::Join / Ref of the pseudo parameters, resolved as a deployment in `account` would resolve them. */
 function resolve(value: unknown, account: string): unknown {
@@ -63,12 +63,15 @@ function checkStack(synthesized: SynthesizedApp, stackName: string, account: str
   expect(statement.Resource).toEqual(resolve({ 'Fn::GetAtt': [busId, 'Arn'] }, account));
   expect(statement.Condition.StringEquals).toEqual({ 'events:source': DECISION_SOURCE });
   // ...unless the caller is the execution role of a handler that publishes decisions: exactly those, nothing else.
-  const { publishers, others } = publishersInTemplate(template, synthesized.built.handlers.map((h) => h.name));
+  const deployed = deployedHandlers(synthesized, stackName);
+  const { publishers, others } = publishersInTemplate(template, deployed);
   const allowed = statement.Condition.ArnNotEquals['aws:PrincipalArn'] ?? [];
   expect([...allowed].sort()).toEqual(publishers.map((name) => `arn:aws:iam::${account}:role/${name}`));
   // The handlers that act on decisions are not among them: escalate cannot page by publishing a decision to itself.
   expect(others).toEqual(expect.arrayContaining([expect.stringContaining('notification-runbooks-escalate-'), expect.stringContaining('notification-runbooks-escalation-timer-')]));
-  expect(publishers).toEqual(expect.arrayContaining([expect.stringContaining('notification-runbooks-scale-consumers-'), expect.stringContaining('notification-runbooks-verify-change-')]));
+  // Where rows change something (the primary region) scale-consumers and verify-change publish; in the DR region the standby watch.
+  const expectedPublishers = deployed.includes('scale-consumers') ? ['scale-consumers', 'verify-change'] : ['watch-standby', 'alert-error-rate'];
+  expect(publishers).toEqual(expect.arrayContaining(expectedPublishers.map((h) => expect.stringContaining(`notification-runbooks-${h}-`))));
   for (const name of others) expect(allowed).not.toContain(`arn:aws:iam::${account}:role/${name}`);
 }
 

@@ -29,12 +29,13 @@ export interface ScheduleLane {
  */
 export class EscalationTimers extends Construct {
   readonly escalation: ScheduleLane;
-  readonly verify: ScheduleLane;
+  /** Only where verify-change is deployed (a region with rows that change something; not a DR region). */
+  readonly verify: ScheduleLane | undefined;
 
-  constructor(scope: Construct, id: string, props: { escalationRoleName: string; verifyRoleName: string }) {
+  constructor(scope: Construct, id: string, props: { escalationRoleName: string; verifyRoleName?: string }) {
     super(scope, id);
     this.escalation = this.lane('', ESCALATION_SCHEDULE_GROUP, props.escalationRoleName, 'escalation-timer');
-    this.verify = this.lane('Verify', VERIFY_SCHEDULE_GROUP, props.verifyRoleName, 'verify-change');
+    this.verify = props.verifyRoleName !== undefined ? this.lane('Verify', VERIFY_SCHEDULE_GROUP, props.verifyRoleName, 'verify-change') : undefined;
   }
 
   private lane(idPrefix: string, groupName: string, roleName: string, target: string): ScheduleLane {

@@ -15,6 +15,8 @@ import type { AutomationConfig, EnvironmentName } from '../../../shared/config/s
 export interface WatchedAlarmsProps {
   config: AutomationConfig;
   environment: EnvironmentName;
+  /** The region whose alarms these are (its role picks the rows: shared/config/alarm-specs.ts rowsWatchedIn). */
+  region?: string;
 }
 
 const dimensions = (values: Record<string, string>): CfnAlarm.DimensionProperty[] => Object.entries(values).map(([name, value]) => ({ name, value }));
@@ -68,7 +70,7 @@ export class WatchedAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: WatchedAlarmsProps) {
     super(scope, id);
-    this.specs = alarmSpecs(props.config, props.environment);
+    this.specs = alarmSpecs(props.config, props.environment, props.region);
     const perRow = new Map<string, number>();
     for (const spec of this.specs) {
       const index = perRow.get(spec.rowId) ?? 0;

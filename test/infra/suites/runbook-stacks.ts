@@ -1,9 +1,11 @@
 // Suite: the synthesized stacks of every environment: rules to the right handlers, alarms at the seed's thresholds, least privilege.
 import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
-import { alarmSpecs, OUT_OF_MEMORY_TERMS } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
-import { pipelineActionsOf } from '../../../infra/lib/runbook-stack';
+import { ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { handlersForRegion, pipelineActionsOf } from '../../../infra/lib/runbook-stack';
+import type { HandlerSpec } from '../../../infra/lib/handler-catalog';
 import { readRunbookDocuments } from '../../../infra/lib/constructs/runbook-documents';
 import { ENVIRONMENT_INFRA, functionNameOf } from '../../../infra/lib/settings';
 import {
@@ -12,6 +14,7 @@ import {
   grantedActions,
   resourcesOfType,
   ROOT_DIR,
+  statementsOfRole,
   type CfnTemplate,
   type SynthesizedApp,
 } from '../support/synth';
@@ -36,6 +39,9 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     synthesized = app();
   });
   const template = (environment: string, region: string): CfnTemplate => templateOf(synthesized, environment, region);
+  /** The handlers a stack deploys: its region's rows (watchIn), verify-change where a row changes something, escalation. */
+  const deployedIn = (environment: EnvironmentName, region: string): HandlerSpec[] =>
+    handlersForRegion(synthesized.built.config, roleOfRegion(synthesized.built.config, environment, region), synthesized.built.handlers);
 
   describe('synthesis without context', () => {
     it('synthesizes one runbook stack per environment and region, offline and account-agnostic', () => {
@@ -43,10 +49,15 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       for (const plan of synthesized.built.plans) expect(plan.account).toBeUndefined();
     });
 
-    it('deploys one function per handler in handlers/, named notification-runbooks-<handler>', () => {
+    it('deploys one function per handler in handlers/, named notification-runbooks-<handler>, the standby watch only in the DR region', () => {
       const names = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName);
-      expect(names.sort()).toEqual(synthesized.built.handlers.map((h) => functionNameOf(h.name)).sort());
+      expect(names.sort()).toEqual(synthesized.built.handlers.filter((h) => h.name !== 'watch-standby').map((h) => functionNameOf(h.name)).sort());
       expect(synthesized.built.handlers.map((h) => h.name)).toContain('scale-consumers');
+      const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
+      // Written out by hand: the diagnose-only rows, the standby watch and the escalation handlers; nothing that changes something.
+      expect(dr.sort()).toEqual(
+        ['alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'watch-standby'].map(functionNameOf).sort(),
+      );
     });
   });
 
@@ -55,7 +66,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     const assertions = () => synthesized.templates.get(stackName(environment, region))!;
 
     it('routes each handler\'s alarms to that handler through one rule, with retries, a maximum age and a DLQ on the target', () => {
-      const specs = alarmSpecs(synthesized.built.config, environment);
+      const specs = alarmSpecs(synthesized.built.config, environment, region);
       const rules = resourcesOfType(t(), 'AWS::Events::Rule').filter(([, r]) => {
         const pattern = r.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } };
         return pattern.source?.includes('aws.cloudwatch') && !pattern.detail?.state;
@@ -74,6 +85,8 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(rules).toHaveLength(routed.size);
       expect([...routed.keys()].sort()).toEqual([...new Set(specs.map((s) => s.handler))].sort());
       for (const [handler, alarmNames] of routed) expect(alarmNames).toEqual(specs.filter((s) => s.handler === handler).map((s) => s.name));
+      // Every rule's handler is deployed here (a DR region deploys no row that changes something).
+      expect([...routed.keys()].filter((h) => !deployedIn(environment, region).some((d) => d.name === h))).toEqual([]);
     });
 
     it.each([
@@ -82,8 +95,14 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       ['connection-timeout', 'NotificationService', 'Api504Errors', 'GreaterThanThreshold', 0],
       ['high-latency', 'AWS/ApiGateway', 'Latency', 'GreaterThanThreshold', 500],
       ['cpu-utilization', 'AWS/RDS', 'CPUUtilization', 'GreaterThanThreshold', 70],
-    ])('alarms on %s: %s %s %s %d, as the seed says', (rowId, namespace, metricName, comparison, threshold) => {
-      const spec = alarmSpecs(synthesized.built.config, environment).find((s) => s.rowId === rowId);
+    ])('alarms on %s: %s %s %s %d, as the seed says (not in the DR region for a row that changes something)', (rowId, namespace, metricName, comparison, threshold) => {
+      const spec = alarmSpecs(synthesized.built.config, environment, region).find((s) => s.rowId === rowId);
+      if (roleOfRegion(synthesized.built.config, environment, region) === 'dr' && ['queue-backup', 'memory-pressure', 'cpu-utilization'].includes(rowId)) {
+        expect(spec).toBeUndefined();
+        const names = resourcesOfType(t(), 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties?.AlarmName));
+        expect(names.filter((name) => name === alarmSpecs(synthesized.built.config, environment).find((s) => s.rowId === rowId)?.name)).toEqual([]);
+        return;
+      }
       assertions().hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: spec?.name,
         Namespace: namespace,
@@ -108,6 +127,11 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
 
     it('counts out-of-memory exits with a metric filter on the consumer\'s log group for Node, Lambda, the kernel and PHP', () => {
       const all = resourcesOfType(t(), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties as { FilterPattern: string; LogGroupName: string });
+      if (roleOfRegion(synthesized.built.config, environment, region) === 'dr') {
+        // Memory Pressure changes something: not watched in the DR region; only the 504 count (connection-timeout) is.
+        expect(all.map((f) => f.LogGroupName)).toEqual(['/aws/apigateway/notification-service-api/access']);
+        return;
+      }
       // The other filter counts the API's 504s on its access log (connection-timeout row).
       expect(all.map((f) => f.LogGroupName)).toEqual(['/aws/lambda/notification-service-consumer', '/aws/apigateway/notification-service-api/access']);
       expect(all[1]?.FilterPattern).toBe('{ $.status = 504 }');
@@ -119,7 +143,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('runs each handler on Node.js 22, arm64, with explicit memory, timeout, tracing, the Powertools settings and an on-failure destination', () => {
-      for (const handler of synthesized.built.handlers) {
+      for (const handler of deployedIn(environment, region)) {
         const { id, resource } = functionOf(t(), functionNameOf(handler.name));
         expect(resource.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -151,13 +175,13 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
         });
       }
       assertions().hasResourceProperties('AWS::Logs::LogGroup', {
-        LogGroupName: '/aws/lambda/notification-runbooks-scale-consumers',
+        LogGroupName: '/aws/lambda/notification-runbooks-escalate',
         RetentionInDays: ENVIRONMENT_INFRA[environment].logRetentionDays,
       });
     });
 
     it('grants each handler every action its code declares (playbook + pipeline), and no wildcard action anywhere', () => {
-      for (const handler of synthesized.built.handlers) {
+      for (const handler of deployedIn(environment, region)) {
         const { roleId } = functionOf(t(), functionNameOf(handler.name));
         const granted = grantedActions(t(), roleId);
         const declared = handler.kind === 'playbook' ? [...handler.actions, ...pipelineActionsOf(handler)] : [...handler.actions];
@@ -260,6 +284,89 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
           AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ssm.amazonaws.com' } })] },
         });
       }
+    });
+  });
+
+  describe('production us-west-2 (dr): watches the standby, changes nothing', () => {
+    const dr = (): CfnTemplate => template('production', 'us-west-2');
+    const ruleTargets = (t: CfnTemplate): Map<string, string[]> => {
+      const routed = new Map<string, string[]>();
+      for (const [, rule] of resourcesOfType(t, 'AWS::Events::Rule')) {
+        const pattern = rule.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } };
+        if (!pattern.source?.includes('aws.cloudwatch') || pattern.detail?.state) continue;
+        for (const target of rule.Properties?.Targets as Array<{ Arn: { 'Fn::GetAtt': [string, string] } }>) {
+          const fn = String(t.Resources[target.Arn['Fn::GetAtt'][0]]?.Properties?.FunctionName).replace(/^notification-runbooks-/, '');
+          routed.set(fn, pattern.detail?.alarmName ?? []);
+        }
+      }
+      return routed;
+    };
+
+    it('has the standby alarms - the replica\'s lag, the replicated queue\'s depth and oldest message - routed to watch-standby', () => {
+      const alarms = new Map(resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.AlarmName), a.Properties ?? {}]));
+      // Written out from defaults.ts by hand.
+      expect(alarms.get('NotificationService DR Replica Lag > 300 s (notification-service-db-replica)')).toMatchObject({
+        Namespace: 'AWS/RDS',
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }],
+        Statistic: 'Maximum',
+        Threshold: 300,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'breaching',
+      });
+      expect(alarms.get('NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: 'notification-service-queue' }],
+        Threshold: 1000,
+      });
+      expect(alarms.get('NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: 3600,
+      });
+      expect(ruleTargets(dr()).get('watch-standby')).toEqual([
+        'NotificationService DR Replica Lag > 300 s (notification-service-db-replica)',
+        'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)',
+        'NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)',
+      ]);
+    });
+
+    it('deploys no row that changes something: no function, rule or alarm for scale-consumers, raise-lambda-memory, scale-up-database, verify-change', () => {
+      const functions = resourcesOfType(dr(), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
+      const changing = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change'];
+      expect(functions.filter((name) => changing.map(functionNameOf).includes(name))).toEqual([]);
+      expect([...ruleTargets(dr()).keys()].filter((h) => changing.includes(h))).toEqual([]);
+      const metrics = resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => `${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)} ${String(a.Properties?.Threshold)}`);
+      expect(metrics.filter((m) => ['AWS/RDS CPUUtilization 70', 'NotificationService OutOfMemoryErrors 1', 'AWS/SQS ApproximateNumberOfMessagesVisible 1000'].includes(m))).toEqual([
+        'AWS/SQS ApproximateNumberOfMessagesVisible 1000',
+      ]);
+      // That one is the replicated queue's standby alarm, routed to watch-standby (above), not to scale-consumers.
+      // No health checks are scheduled here: the escalation timers' group only, not verify-change's.
+      expect(resourcesOfType(dr(), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name)).toEqual([ESCALATION_SCHEDULE_GROUP]);
+      expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name)).toContain(VERIFY_SCHEDULE_GROUP);
+      // The primary region has no standby watch.
+      expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName)).not.toContain(functionNameOf('watch-standby'));
+    });
+
+    it('grants watch-standby reads only, RDS on the cross-region replica', () => {
+      const { roleId } = functionOf(dr(), functionNameOf('watch-standby'));
+      const granted = [...grantedActions(dr(), roleId)];
+      expect(granted.filter((a) => /^(rds|sqs|lambda):/.test(a)).sort()).toEqual([
+        'lambda:ListEventSourceMappings',
+        'rds:DescribeDBInstances',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+      // The one write: its failed invocations to the project's own dead-letter queue (the on-failure destination).
+      const writes = statementsOfRole(dr(), roleId).filter((st) => ([] as string[]).concat(st.Action as string | string[]).some((a) => /^(rds|sqs|lambda|ec2):(?!Describe|Get|List)/.test(a)));
+      expect(writes.map((st) => st.Action)).toEqual([['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']]);
+      expect(JSON.stringify(writes[0]?.Resource)).toMatch(/FailedInvocations/);
+      const describeDb = statementsOfRole(dr(), roleId).filter((st) => ([] as string[]).concat(st.Action as string | string[]).includes('rds:DescribeDBInstances'));
+      expect(JSON.stringify(describeDb.map((st) => st.Resource))).toContain(':db:notification-service-db-replica');
     });
   });
 

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildRunbookApp, type RunbookApp } from '../../../infra/lib/app';
+import { handlersForRegion } from '../../../infra/lib/runbook-stack';
+import { roleOfRegion } from '../../../shared/config/alarm-specs';
 
 export const ROOT_DIR = join(__dirname, '..', '..', '..');
 
@@ -103,3 +105,12 @@ export function allowedActionsAnywhere(node: unknown, found: Array<{ path: strin
   }
   return found;
 }
+
+/** The handlers a runbook stack deploys (infra/lib/runbook-stack.ts handlersForRegion): a DR region has no row that changes something. */
+export function deployedHandlers(synthesized: SynthesizedApp, stackName: string): string[] {
+  const plan = synthesized.built.plans.find((p) => p.stackName === stackName);
+  if (!plan) throw new Error(`no plan for ${stackName}`);
+  const role = roleOfRegion(synthesized.built.config, plan.environment, plan.region);
+  return handlersForRegion(synthesized.built.config, role, synthesized.built.handlers).map((h) => h.name);
+}
+

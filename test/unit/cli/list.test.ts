@@ -6,6 +6,7 @@ import { defaultConfig } from '../../../shared/config/defaults';
 interface ListedRow {
   id: string;
   modes: Record<string, string>;
+  regions: Record<string, Record<string, string>>;
 }
 interface ListedTier {
   level: number;
@@ -30,15 +31,22 @@ type RawEnv = {
 };
 type RawConfig = {
   environments: Record<string, RawEnv>;
-  troubleshooting: Array<{ id: string }>;
+  troubleshooting: Array<{ id: string; watchIn?: string[] }>;
   escalationPath: Array<{ level: number; name: string; timeoutMinutes: number; kind?: string }>;
 };
 
-// The rows that only diagnose (README: "Changes nothing" for connection-timeout, high-latency, error-rate).
-const DIAGNOSE_ONLY = new Set(['connection-timeout', 'high-latency', 'error-rate']);
+// The rows that only diagnose (README: "Changes nothing" for connection-timeout, high-latency, error-rate, dr-standby).
+const DIAGNOSE_ONLY = new Set(['connection-timeout', 'high-latency', 'error-rate', 'dr-standby']);
 const LABEL: Record<string, string> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
 
-function expectedMode(env: RawEnv, rowId: string): string {
+/** A row runs in a region whose role (regionRoles, else primary) its watchIn lists (else primary only). */
+function deployedIn(env: RawEnv, row: { watchIn?: string[] }, region: string): boolean {
+  return (row.watchIn ?? ['primary']).includes(env.regionRoles?.[region] ?? 'primary');
+}
+
+function expectedMode(env: RawEnv, row: { id: string; watchIn?: string[] }): string {
+  if (!env.regions.some((region) => deployedIn(env, row, region))) return 'not deployed';
+  const rowId = row.id;
   if (DIAGNOSE_ONLY.has(rowId)) return 'diagnose';
   const mode = env.mutationModeByRow?.[rowId] ?? env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
   return LABEL[mode] ?? `unknown mode ${mode}`;
@@ -103,7 +111,14 @@ describe('runbook list', () => {
     expect(envs).toEqual(['production', 'staging', 'development']);
     expect(listed.troubleshooting.map((r) => r.id)).toEqual(config.troubleshooting.map((r) => r.id));
     for (const row of listed.troubleshooting) {
-      expect(row.modes).toEqual(Object.fromEntries(envs.map((e) => [e, expectedMode(config.environments[e] as RawEnv, row.id)])));
+      const raw = config.troubleshooting.find((r) => r.id === row.id) ?? { id: row.id };
+      expect(row.modes).toEqual(Object.fromEntries(envs.map((e) => [e, expectedMode(config.environments[e] as RawEnv, raw)])));
+      for (const e of envs) {
+        const env = config.environments[e] as RawEnv;
+        expect(row.regions[e]).toEqual(
+          Object.fromEntries(env.regions.map((region) => [region, deployedIn(env, raw, region) ? expectedMode({ ...env, regions: [region] }, raw) : 'not deployed'])),
+        );
+      }
     }
     for (const e of envs) {
       const env = config.environments[e] as RawEnv;
@@ -122,11 +137,33 @@ describe('runbook list', () => {
     }
   });
 
+  it('lists the DR standby watch as diagnose in production\'s DR region only, and the rows that change something as not deployed there', () => {
+    const listed = JSON.parse(run(true)) as Listed;
+    const regions = Object.fromEntries(listed.troubleshooting.map((r) => [r.id, r.regions.production]));
+    const modes = Object.fromEntries(listed.troubleshooting.map((r) => [r.id, r.modes]));
+    // Written out from defaults.ts by hand.
+    expect(regions).toEqual({
+      'queue-backup': { 'us-east-1': 'automatic', 'us-west-2': 'not deployed' },
+      'memory-pressure': { 'us-east-1': 'automatic', 'us-west-2': 'not deployed' },
+      'connection-timeout': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
+      'high-latency': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
+      'cpu-utilization': { 'us-east-1': 'approval-required', 'us-west-2': 'not deployed' },
+      'error-rate': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
+      'dr-standby': { 'us-east-1': 'not deployed', 'us-west-2': 'diagnose' },
+    });
+    expect(modes['dr-standby']).toEqual({ production: 'diagnose', staging: 'not deployed', development: 'not deployed' });
+  });
+
   it("prints each environment's tiers with their own timeouts, and production's DR region as changing nothing", () => {
     const text = run(false);
     const cpuLine = text.split('\n').find((l) => l.startsWith('CPU Utilization'));
     expect(cpuLine?.split(/\s{2,}/).slice(4, 7)).toEqual(['approval-required', 'automatic', 'report-only']);
-    expect(text).toContain('production: us-east-1 (primary), us-west-2 (dr: changes nothing, escalates)');
+    expect(text).toContain('production: us-east-1 (primary), us-west-2 (dr: watches the standby, changes nothing)');
+    expect(text).toContain(
+      '  us-west-2 (dr): Connection Timeout (diagnose), High Latency (diagnose), Error Rate (diagnose), DR Standby (diagnose); not deployed: Queue Backup, Memory Pressure, CPU Utilization',
+    );
+    const standbyLine = text.split('\n').find((l) => l.startsWith('DR Standby'));
+    expect(standbyLine?.split(/\s{2,}/).slice(4, 7)).toEqual(['diagnose', 'not deployed', 'not deployed']);
     // Written out from defaults.ts by hand: production takes the path's timeouts, staging and development their own.
     expect(text).toContain(
       '  escalation: DevOps Team (L1) [chat+email] 15 min -> Cloud Infrastructure Team (L2) [chat+email] 30 min -> AWS Support (Enterprise) [support case, severity urgent] 60 min -> Service Owner [email] 120 min',

@@ -13,7 +13,7 @@ const source = (file: string): string => readFileSync(path.join(ROOT, file), 'ut
 describe('playbook registry: handler -> row -> playbook module', () => {
   it('names every handler file exactly once, as a playbook handler or a service handler', () => {
     const named = [...PLAYBOOK_HANDLERS.map((h) => h.handler), ...SERVICE_HANDLERS.map((h) => h.handler)];
-    expect(handlerFiles.length).toBe(9);
+    expect(handlerFiles.length).toBe(10);
     expect([...named].sort()).toEqual([...handlerFiles].sort());
   });
 

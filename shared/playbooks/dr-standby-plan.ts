@@ -1,0 +1,142 @@
+// Pure judgement of the DR region's standby (row dr-standby, handler watch-standby): what was observed, always escalated.
+import type { Plan } from '../pipeline/types';
+
+/** Which of the standby's alarms fired. */
+export type StandbyTrigger = 'replica-lag' | 'queue-depth' | 'queue-age';
+
+/** Maximum and latest of one metric over the window; undefined figures when it had no datapoints. */
+export interface MetricFigures {
+  latest?: number;
+  max?: number;
+  datapoints: number;
+}
+
+export interface StandbyObservation {
+  environment: string;
+  region: string;
+  windowMinutes: number;
+  replica:
+    | {
+        status: 'found';
+        identifier: string;
+        instanceStatus: string;
+        /** ReadReplicaSourceDBInstanceIdentifier: undefined once the replica was promoted (it is then no replica). */
+        source?: string;
+        lagSeconds: MetricFigures;
+      }
+    | { status: 'missing'; identifier: string; reason: string };
+  queues: Array<{
+    name: string;
+    /** GetQueueAttributes ApproximateNumberOfMessages now; undefined when the queue does not exist. */
+    visibleNow?: number;
+    missing?: string;
+    depth: MetricFigures;
+    oldestAgeSeconds: MetricFigures;
+    /** The DR consumers' event source mappings on it (Disabled until a failover enables them). */
+    mappings: Array<{ uuid: string; functionName: string; state: string }>;
+  }>;
+}
+
+export interface StandbyThresholds {
+  /** The row's detection threshold (ReplicaLag above it pages). */
+  replicaLagSeconds: number;
+  queueMessages: number;
+  oldestMessageAgeSeconds: number;
+}
+
+export interface StandbyPlanInput {
+  observation: StandbyObservation;
+  thresholds: StandbyThresholds;
+  trigger: StandbyTrigger;
+  /** The human step named in the decision (the row's runbook: NotificationService-FailoverToDR). */
+  runbookName?: string;
+}
+
+/** Nothing to plan: the standby watch never changes anything. */
+export type NoStandbyChange = never;
+
+const seconds = (value: number): string => `${Math.round(value)} s`;
+const figures = (f: MetricFigures, unit: (v: number) => string): string =>
+  f.datapoints === 0 ? 'no datapoints' : `latest ${unit(f.latest ?? 0)}, highest ${unit(f.max ?? 0)} (${f.datapoints} datapoint(s))`;
+
+/**
+ * Always escalates (cause diagnosis): the standby serves no traffic, so nothing about it is a reason to scale or resize
+ * it, and whether to fail over is a person's decision. The reason leads with what fired and names the human step.
+ */
+export function planStandbyWatch({ observation, thresholds, trigger, runbookName }: StandbyPlanInput): Plan<NoStandbyChange> {
+  const o = observation;
+  const window = `${o.windowMinutes} min`;
+  const findings: string[] = [];
+  const problems: Array<{ about: StandbyTrigger | 'replica'; text: string }> = [];
+
+  const r = o.replica;
+  if (r.status === 'missing') {
+    findings.push(`replica ${r.identifier}: ${r.reason}`);
+    problems.push({ about: 'replica', text: `the cross-region replica ${r.identifier} is missing (${r.reason})` });
+  } else {
+    const lag = r.lagSeconds;
+    findings.push(
+      `replica ${r.identifier} (${r.instanceStatus}${r.source ? `, replica of ${r.source}` : ', no replication source'}): ReplicaLag over the last ${window} ${figures(lag, seconds)}; pages above ${thresholds.replicaLagSeconds} s`,
+    );
+    if (!r.source) {
+      problems.push({ about: 'replica', text: `${r.identifier} is no longer a read replica (promoted: a failover was run, or started by hand), yet ${o.region} is still configured as the DR region` });
+    } else if (r.instanceStatus !== 'available') {
+      problems.push({ about: 'replica', text: `the replica ${r.identifier} is ${r.instanceStatus}, not available` });
+    }
+    if (lag.datapoints === 0) {
+      problems.push({ about: 'replica-lag', text: `${r.identifier} reported no ReplicaLag in the last ${window}: it is not known to be replicating` });
+    } else if ((lag.latest ?? 0) < 0) {
+      problems.push({ about: 'replica-lag', text: `${r.identifier} reports ReplicaLag ${lag.latest ?? 0}: replication is not active` });
+    } else if ((lag.latest ?? 0) > thresholds.replicaLagSeconds) {
+      problems.push({
+        about: 'replica-lag',
+        text: `the replica ${r.identifier} is ${seconds(lag.latest ?? 0)} behind its source (pages above ${thresholds.replicaLagSeconds} s): a failover now would lose about that much of the latest writes`,
+      });
+    } else if ((lag.max ?? 0) > thresholds.replicaLagSeconds) {
+      findings.push(`ReplicaLag is back at ${seconds(lag.latest ?? 0)}, under ${thresholds.replicaLagSeconds} s, after a peak of ${seconds(lag.max ?? 0)}: the lag may be catching up`);
+    }
+  }
+
+  for (const q of o.queues) {
+    if (q.missing !== undefined) {
+      findings.push(`replicated queue ${q.name}: ${q.missing}`);
+      problems.push({ about: 'queue-depth', text: `the replicated queue ${q.name} is missing (${q.missing})` });
+      continue;
+    }
+    findings.push(
+      `replicated queue ${q.name}: ${q.visibleNow ?? 'unknown'} message(s) visible now; depth over the last ${window} ${figures(q.depth, String)} (pages above ${thresholds.queueMessages}); ` +
+        `age of the oldest message ${figures(q.oldestAgeSeconds, seconds)} (pages above ${thresholds.oldestMessageAgeSeconds} s)`,
+    );
+    const depthNow = q.visibleNow ?? q.depth.latest;
+    if (depthNow !== undefined && depthNow > thresholds.queueMessages) {
+      problems.push({ about: 'queue-depth', text: `the replicated queue ${q.name} holds ${depthNow} messages (pages above ${thresholds.queueMessages}): a failover would start with that backlog` });
+    }
+    const age = q.oldestAgeSeconds.latest;
+    if (age !== undefined && age > thresholds.oldestMessageAgeSeconds) {
+      problems.push({ about: 'queue-age', text: `the oldest message of the replicated queue ${q.name} is ${seconds(age)} old (pages above ${thresholds.oldestMessageAgeSeconds} s)` });
+    }
+    if (q.mappings.length === 0) findings.push(`no event source mapping on ${q.name}: no DR consumer would take its messages after a failover`);
+    for (const m of q.mappings) {
+      const enabled = m.state !== 'Disabled' && m.state !== 'Disabling';
+      findings.push(`DR consumer ${m.functionName} (mapping ${m.uuid}): ${m.state}${enabled ? '' : ' - as expected on the standby, until a failover enables it'}`);
+      if (enabled) problems.push({ about: 'replica', text: `the DR consumer ${m.functionName}'s mapping on ${q.name} is ${m.state}: it takes messages, as only after a failover` });
+    }
+  }
+
+  // What fired leads; the rest follows in the order found.
+  const ordered = [...problems.filter((p) => p.about === trigger), ...problems.filter((p) => p.about !== trigger)];
+  const headline =
+    ordered.length > 0
+      ? ordered.map((p) => p.text).join('; ')
+      : `the ${trigger} alarm fired, but the standby reads within its thresholds now (the figures below): it may be recovering`;
+  const human = runbookName
+    ? `a person decides: if the primary region is lost, ${runbookName} (behind approval) promotes the replica and moves traffic here`
+    : 'a person decides whether to fail over';
+  findings.push(`nothing was changed: in the DR region the automation watches the standby and never scales or resizes it`);
+  return {
+    kind: 'escalate',
+    cause: 'diagnosis',
+    reason: `DR standby of ${o.environment} in ${o.region}: ${headline}. Nothing was changed; ${human}`,
+    findings,
+  };
+}
