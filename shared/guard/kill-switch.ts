@@ -1,6 +1,5 @@
-// The kill switch: one SSM parameter that turns all automation into dry run, read through Powertools parameters with a short cache.
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+// The kill switch: one SSM parameter that turns all automation into dry run, read with GetParameter and kept for a short time.
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { errorName } from '../aws/classify-error';
 
 export interface KillSwitchState {
@@ -28,36 +27,40 @@ export function killSwitchStateOf(parameterName: string, value: string | undefin
 }
 
 /**
- * Powertools' SSMProvider caches the value for `maxAgeSeconds`; it does not cache a failure, so "not found" is cached
- * here for the same time: an absent switch (engaged) costs no SSM call per event.
+ * The value read is kept for `maxAgeSeconds`, and so is "not found": an absent switch (engaged) costs no SSM call per
+ * event either. A failed read is not kept. (Decision 33 read it through Powertools' SSMProvider, which kept the value
+ * the same way; one GetParameter of our own keeps about 10 KB of the library out of every cold start: docs/decisions.md,
+ * "The kill switch is one GetParameter of our own".)
  */
 export class KillSwitch {
-  private readonly provider: SSMProvider;
-  private notFoundUntilMs = 0;
+  private kept: { value: string | undefined; untilMs: number } | undefined;
 
   constructor(
-    ssm: SSMClient,
+    private readonly ssm: SSMClient,
     private readonly parameterName: string,
     private readonly maxAgeSeconds: number,
-    private readonly nowMs: () => number = Date.now,
-  ) {
-    this.provider = new SSMProvider({ awsSdkV3Client: ssm });
-  }
+    private readonly nowMs: () => number = () => Date.now(),
+  ) {}
 
   /** Fails closed: a missing parameter, a value other than "off" and a failed read all mean dry run; a failed read is asked again next time. */
   async read(): Promise<KillSwitchState> {
-    if (this.nowMs() < this.notFoundUntilMs) return killSwitchStateOf(this.parameterName, undefined);
+    if (this.kept && this.nowMs() < this.kept.untilMs) return killSwitchStateOf(this.parameterName, this.kept.value);
     try {
-      const value = await this.provider.get(this.parameterName, { maxAge: this.maxAgeSeconds });
-      return killSwitchStateOf(this.parameterName, value ?? '');
+      const answer = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }));
+      const value = answer.Parameter?.Value ?? '';
+      this.keep(value);
+      return killSwitchStateOf(this.parameterName, value);
     } catch (error) {
-      // Powertools wraps the SDK's error in a GetParameterError whose cause is the original.
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (errorName(cause) === 'ParameterNotFound') {
-        this.notFoundUntilMs = this.nowMs() + this.maxAgeSeconds * 1000;
+        this.keep(undefined);
         return killSwitchStateOf(this.parameterName, undefined);
       }
       return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)}): failing closed to dry run` };
     }
+  }
+
+  private keep(value: string | undefined): void {
+    this.kept = { value, untilMs: this.nowMs() + this.maxAgeSeconds * 1000 };
   }
 }
