@@ -1,6 +1,7 @@
-// The DR region (production us-west-2) through the real scale-consumers handler and the real SDK against the emulator:
+// The DR region (production us-west-2) through the real handlers of the rows that change something and the real SDK:
 // the standby is never scaled; the decision escalates with the DR cause, and the emulator's mapping is unchanged.
-import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -41,5 +42,30 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     const lambdaWrites = calls.filter((c) => c.service === 'lambda' && MUTATIONS.test(c.operation));
     expect(calls.some((c) => c.service === 'lambda')).toBe(true);
     expect(lambdaWrites).toEqual([]);
+  });
+
+  // The other two rows that change something, each through its real handler in us-west-2: an alarm of theirs there (the
+  // topology below is the primary's, provisioned in the DR region) changes nothing. Infra deploys neither there at all
+  // (test/infra/suites/runbook-stacks.ts); this is the second line, the guard.
+  it.each([
+    ['raise-lambda-memory', 'the consumer\'s memory'],
+    ['scale-up-database', 'the database\'s class'],
+  ])('%s does not change %s in the DR region: escalates with the DR cause, and the emulator is unchanged', async (handlerName) => {
+    const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
+    const handler = loadHandler(handlerName);
+    const rds = new RDSClient(account.clientConfig);
+    const state = async () => ({
+      memoryMb: (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName }))).MemorySize,
+      instanceClass: (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: account.topology.database.identifier }))).DBInstances?.[0]?.DBInstanceClass,
+    });
+    const before = await state();
+    const alarm = account.topology.alarmNamesByHandler[handlerName]?.[0] ?? '';
+    const event = await account.transition(alarm, 'ALARM');
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await handler(event);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    expect(decision).toMatchObject({ outcome: 'escalate', region: 'us-west-2', dryRun: false, escalation: { cause: 'guardrail', guardrail: 'dr-region' } });
+    expect(calls.filter((c) => ['lambda', 'rds'].includes(c.service) && MUTATIONS.test(c.operation))).toEqual([]);
+    expect(await state()).toEqual(before);
   });
 });
