@@ -3,7 +3,8 @@
 // fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { clearProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { faultsFired } from '../support/fault-evidence';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
 
 const DOCUMENT = 'NotificationService-TroubleshootConnectionTimeout';
@@ -91,10 +92,13 @@ describe(DOCUMENT, () => {
 
   it('fails the execution when EC2 refuses the rule, instead of reporting success', async () => {
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    await setProxyFaults(control, [{ service: 'ec2', operation: 'AuthorizeSecurityGroupIngress', times: 1, status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' }], { accountId: account.accountId });
+    const refusal = { service: 'ec2', operation: 'AuthorizeSecurityGroupIngress', times: 1, status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' };
+    await setProxyFaults(control, [refusal], { accountId: account.accountId });
     try {
       const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
 
+      // The injected refusal is what failed the step, not something else with the same words.
+      expect(faultsFired([refusal], await getProxyFaults(control, { accountId: account.accountId }))).toEqual([{ rule: refusal, fired: 1 }]);
       expect(status).toBe(1);
       expect(result.status).toBe('Failed');
       expect(result.failure).toMatchObject({ step: 'authorizeIngress', message: expect.stringContaining('UnauthorizedOperation') });

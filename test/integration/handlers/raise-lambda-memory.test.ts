@@ -10,7 +10,8 @@ import {
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
+import { getProxyCalls, getProxyFaults, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
+import { faultsFired } from '../../support/fault-evidence';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -110,25 +111,26 @@ describe('raise-lambda-memory in production', () => {
 
   it('waits and retries when an update is already in progress (ResourceConflictException, which the SDK does not retry)', async () => {
     const { account, handler } = await freshAccount();
-    await setProxyFaults(
-      control(),
-      [
-        {
-          service: 'lambda',
-          operation: 'UpdateFunctionConfiguration',
-          times: 2,
-          status: 409,
-          code: 'ResourceConflictException',
-          message: 'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer',
-        },
-      ],
-      { accountId: account.accountId },
-    );
+    const conflict = {
+      service: 'lambda',
+      operation: 'UpdateFunctionConfiguration',
+      times: 2,
+      status: 409,
+      code: 'ResourceConflictException',
+      message: 'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer',
+    };
+    const since = (await getProxyCalls(control())).length;
+    await setProxyFaults(control(), [conflict], { accountId: account.accountId });
+    let reported;
     try {
       expect(await handler(await account.transition(oomAlarm(account), 'ALARM'))).toMatchObject({ outcome: 'applied' });
+      reported = await getProxyFaults(control(), { accountId: account.accountId });
     } finally {
       await clearProxyFaults(control(), { accountId: account.accountId });
     }
+    // Both conflicts were injected, then the third update went through.
+    expect(faultsFired([conflict], reported)).toEqual([{ rule: conflict, fired: 2 }]);
+    expect((await callsInAccount(account.accountId, since)).filter((c) => c === 'lambda:UpdateFunctionConfiguration')).toHaveLength(3);
     expect(await memoryMb(account)).toBe(768);
   });
 
