@@ -253,7 +253,13 @@ export const raiseLambdaMemoryCase: PlaybookCase = {
     afterOneChange: (account, runtime) => memorySteps(account.topology.consumer.memoryMb, runtime)[1] ?? NaN,
   },
   changeCalls: [UPDATE_FUNCTION],
-  throttles: [throttle('lambda', 'GetFunctionConfiguration'), throttle('lambda', 'ListAliases'), throttle('lambda', 'UpdateFunctionConfiguration', 2), ...PIPELINE_THROTTLES],
+  throttles: [
+    throttle('lambda', 'GetFunctionConfiguration'),
+    throttle('lambda', 'ListAliases'),
+    throttle('logs', 'DescribeMetricFilters'),
+    throttle('lambda', 'UpdateFunctionConfiguration', 2),
+    ...PIPELINE_THROTTLES,
+  ],
   conflict: lambdaConflict('UpdateFunctionConfiguration'),
   // The playbook itself waits for the update in progress and retries (memory-pressure.ts): one delivery.
   conflictDeliveries: 1,
