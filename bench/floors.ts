@@ -56,6 +56,7 @@ export const HANDLER_FLOORS: Readonly<Record<string, readonly FloorClient[]>> = 
     client('EC2', 'ec2', 'subnets, security groups, endpoints, routes'),
     client('RDS', 'rds', 'the database\'s reachability'),
     client('ElastiCache', 'elasticache', 'the cache\'s state'),
+    client('APIGateway', 'api-gateway', 'the API\'s stage and integration timeouts, loaded when an API alarm is diagnosed', true),
   ],
   'raise-lambda-memory': [...PIPELINE, client('Lambda', 'lambda', 'memory configuration'), client('CloudWatchLogs', 'cloudwatch-logs', 'the memory metric filter'), AFTER_A_CHANGE],
   'scale-consumers': [...PIPELINE, client('Lambda', 'lambda', 'mappings, concurrency'), client('SQS', 'sqs', 'queue depth'), AFTER_A_CHANGE],

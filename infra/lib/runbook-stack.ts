@@ -1,5 +1,5 @@
 // The runbook automation of one environment in one region: handlers, rules, alarms, state, bus, topics, documents.
-import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { CfnArchive, CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -192,6 +192,15 @@ export class RunbookStack extends Stack {
       // In the DR region the standby watch reads the cross-region replica (rds:DescribeDBInstances on it, nothing more).
       ...(drScope && regionRole === 'dr' ? { disasterRecovery: drScope } : {}),
     };
+    // An API found by name lets Connection Timeout read every REST API of the account (infra/lib/iam/scoped-policy.ts).
+    if (props.handlers.some((h) => h.actions.includes('apigateway:GET'))) {
+      for (const api of config.dependencies.apis.filter((a) => !a.id)) {
+        Annotations.of(this).addWarningV2(
+          `rest-api-without-id-${api.name}`,
+          `dependencies.apis has no id for ${api.name}: inspect-security-groups finds it by name, so apigateway:GET is granted on every REST API of the account; set dependencies.apis[].id to scope it to /restapis/<id>`,
+        );
+      }
+    }
     // Each handler that creates schedules does so in its own lane only (infra/lib/constructs/escalation-routing.ts).
     const escalationLane: Partial<ScopeTargets> = timers ? { scheduleGroupName: timers.escalation.groupName, schedulerRoleArn: timers.escalation.role.roleArn } : {};
     const verifyLane: Partial<ScopeTargets> = timers?.verify ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};

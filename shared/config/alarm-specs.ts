@@ -282,12 +282,20 @@ export interface WatchedResources {
   functions: string[];
   databases: string[];
   apis: string[];
+  /** The REST APIs in front of the functions (dependencies.apis), by name and, where configured, id: what Connection Timeout reads. */
+  restApis?: Array<{ name: string; id?: string }>;
 }
 
 /** The resources an environment's automation watches: the configuration's lists, and the service's API (`<service>-api`). */
 export function watchedResources(config: AutomationConfig, environment: EnvironmentName): WatchedResources {
   const { resources } = config.environments[environment];
-  return { queues: [...resources.queues], functions: [...resources.functions], databases: [...resources.databases], apis: [`${config.service}-api`] };
+  return {
+    queues: [...resources.queues],
+    functions: [...resources.functions],
+    databases: [...resources.databases],
+    apis: [`${config.service}-api`],
+    restApis: config.dependencies.apis.map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
+  };
 }
 
 /** The role of `region` in an environment (unnamed or no roles: primary), without the load-time checks of regionRoleOf. */

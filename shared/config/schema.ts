@@ -369,6 +369,8 @@ export const serviceDependenciesSchema = z.strictObject({
     z.strictObject({
       name: z.string().check(z.minLength(1), z.maxLength(1024)),
       id: z.optional(z.string().check(z.regex(/^[a-z0-9]{10}$/, 'must be an API Gateway API id like a1b2c3d4e5'))),
+      /** The REST API's stage whose access log and deployment Connection Timeout checks; unset: every stage. */
+      stageName: z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_]{1,128}$/, 'must be an API Gateway stage name like prod'))),
       functionName: z.string().check(z.minLength(1), z.maxLength(140)),
     }),
   ),

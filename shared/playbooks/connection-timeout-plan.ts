@@ -49,6 +49,36 @@ export interface IntegrationTimeoutObservation {
   apiLabel: string;
 }
 
+/** One integration of the API that invokes the function. */
+export interface ApiIntegrationTimeout {
+  /** "POST /notifications" */
+  method: string;
+  /** timeoutInMillis, or API Gateway's 29000 when the integration sets none. */
+  timeoutMs: number;
+  /** The integration sets timeoutInMillis itself. */
+  explicit: boolean;
+}
+
+/** A stage's access log, and whether the 504 metric filter reads it. */
+export interface ApiStageLog {
+  stageName: string;
+  destinationArn?: string;
+  /** Its destination is the filter's log group and its format carries a numeric "status". */
+  readByMetricFilter: boolean;
+  expectedLogGroup: string;
+}
+
+/** The REST API as API Gateway has it (GetRestApi(s), GetStage(s), GetResources with its methods). */
+export interface ApiObservation {
+  name: string;
+  id?: string;
+  /** A missing API or stage, an ambiguous name, a read that was denied: each said as a finding, nothing changed. */
+  problems: string[];
+  stages: ApiStageLog[];
+  /** The integrations that invoke the function. */
+  integrations: ApiIntegrationTimeout[];
+}
+
 export interface ConnectionTimeoutObservation {
   functionName: string;
   /** Undefined when the function is not attached to a VPC. */
@@ -70,6 +100,8 @@ export interface ConnectionTimeoutObservation {
   dependencyStates?: DependencyState[];
   /** Present when the alarm came from an API: the function's timeout against the integration's. */
   timeout?: IntegrationTimeoutObservation;
+  /** Present when the alarm came from an API: that API, read from API Gateway. */
+  api?: ApiObservation;
 }
 
 export interface PathVerdict {
@@ -207,14 +239,53 @@ export function evaluateNetwork(observation: ConnectionTimeoutObservation): Netw
   for (const state of evaluateDependencyStates(observation.dependencyStates ?? [])) {
     (state.blocking ? verdict.blocking : verdict.other).push(`${state.finding} — next: ${state.next}`);
   }
+  if (observation.api) judgeApi(observation.api, observation.functionName, verdict);
   if (observation.timeout) {
-    const race = evaluateIntegrationTimeout({ functionName: observation.functionName, ...observation.timeout });
+    const race = evaluateIntegrationTimeout({ functionName: observation.functionName, ...raceAgainst(observation.timeout, observation.api) });
     if (race) {
       verdict.other.push(race.finding);
       verdict.fixes.push(`fix: ${race.fix.api} ${JSON.stringify(race.fix.input)}`);
     }
   }
   return verdict;
+}
+
+const apiLabelOf = (api: ApiObservation): string => `API ${api.name}${api.id ? ` (${api.id})` : ''}`;
+
+/** The shortest integration timeout that invokes the function (the first to give up), as read from the API. */
+function raceAgainst(timeout: IntegrationTimeoutObservation, api: ApiObservation | undefined): IntegrationTimeoutObservation {
+  const shortest = api?.integrations.reduce<ApiIntegrationTimeout | undefined>((min, i) => (min === undefined || i.timeoutMs < min.timeoutMs ? i : min), undefined);
+  if (!api || !shortest) return timeout;
+  return {
+    functionTimeoutSeconds: timeout.functionTimeoutSeconds,
+    apiLabel: `${apiLabelOf(api)} ${shortest.method}`,
+    // An integration that sets no timeout waits API Gateway's default, said as such.
+    ...(shortest.explicit ? { integrationTimeoutMs: shortest.timeoutMs } : {}),
+  };
+}
+
+/** The API read from API Gateway: what is missing, the stages' access logs (the 504 metric's source), its integrations. */
+function judgeApi(api: ApiObservation, functionName: string, verdict: NetworkVerdict): void {
+  const label = apiLabelOf(api);
+  // A missing API or stage is not a network fault: a person's look, no change.
+  verdict.other.push(...api.problems);
+  if (!api.id) return;
+  for (const stage of api.stages) {
+    if (stage.readByMetricFilter) {
+      verdict.ok.push(`${label} stage ${stage.stageName} logs every request to ${stage.expectedLogGroup} (JSON with status): the 504 metric filter counts its 504s`);
+    } else {
+      verdict.other.push(
+        `${label} stage ${stage.stageName} ${stage.destinationArn ? `logs to ${stage.destinationArn}` : 'has no access log'}: the 504 metric filter reads ${stage.expectedLogGroup} (JSON with "status":$context.status), so 504s through this stage are not counted — ` +
+          `fix: UpdateStage ${JSON.stringify({ restApiId: api.id, stageName: stage.stageName, patchOperations: [{ op: 'replace', path: '/accessLogSettings/destinationArn', value: `arn:<partition>:logs:<region>:<account>:log-group:${stage.expectedLogGroup}` }] })}`,
+      );
+    }
+  }
+  if (api.problems.length === 0 && api.integrations.length === 0) {
+    verdict.other.push(`no integration of ${label} invokes Lambda ${functionName}: dependencies.apis says it serves this API, API Gateway does not`);
+  }
+  for (const integration of api.integrations) {
+    verdict.ok.push(`${label} ${integration.method} invokes Lambda ${functionName} with a ${integration.timeoutMs / 1000} s integration timeout${integration.explicit ? '' : " (API Gateway's default)"}`);
+  }
 }
 
 function evaluateCrossingsOnce(crossings: readonly AclCrossing[]): { findings: string[]; fixes: Array<{ api: string; input: unknown }> } {
@@ -249,11 +320,13 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
   const { observation } = input;
   const fn = observation.functionName;
   if (!observation.vpc) {
+    // No network to prove, but the API and the timeout race still say something.
+    const rest = evaluateNetwork(observation);
     return {
       kind: 'escalate',
       cause: 'diagnosis',
       reason: `Lambda ${fn} is not attached to a VPC: security groups play no part, and it cannot reach the private database, cache or interface endpoints`,
-      findings: observation.notes,
+      findings: [...observation.notes, ...rest.blocking, ...rest.other, ...rest.fixes, ...rest.ok],
     };
   }
   const paths = evaluatePaths(observation);

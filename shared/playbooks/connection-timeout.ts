@@ -8,18 +8,20 @@ import {
   type SecurityGroup,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { TransientError } from '../errors';
+import { lazy, resolveLazy, type Lazy } from '../aws/lazy-client';
 import { parseCidr } from '../network/cidr';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
 import { readCacheStates, readVpcNetwork } from './connection-timeout-network';
-import { planConnectionTimeoutDiagnosis, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
+import { planConnectionTimeoutDiagnosis, type ApiObservation, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
 
 export interface ConnectionTimeoutClients {
@@ -27,6 +29,8 @@ export interface ConnectionTimeoutClients {
   ec2: EC2Client;
   rds: RDSClient;
   elastiCache: ElastiCacheClient;
+  /** Loaded on first use (./connection-timeout-api.ts, a chunk of its own): only an API alarm reads the API. */
+  apiGateway: APIGatewayClient | Lazy<APIGatewayClient>;
 }
 
 export interface ServiceFunctionTarget {
@@ -34,6 +38,8 @@ export interface ServiceFunctionTarget {
   functionName: string;
   via: string;
   apiName?: string;
+  /** An HTTP API (ApiId alarm): not read, the REST API reads do not apply. */
+  httpApi?: true;
 }
 
 type Ctx = PlaybookContext<ConnectionTimeoutClients>;
@@ -197,6 +203,84 @@ async function prefixLists(ctx: Ctx, groups: readonly SecurityGroup[], notes: st
   return lists;
 }
 
+/** The API an API alarm is about, read from API Gateway (dependencies.apis gives its name, id and stage). */
+async function readTargetApi(ctx: Ctx, target: ServiceFunctionTarget): Promise<ApiObservation | undefined> {
+  // HTTP APIs (API Gateway v2) are not read: their race keeps API Gateway's default (decision 84).
+  if (!target.apiName || target.httpApi) return undefined;
+  const configured = ctx.runtime.config.dependencies.apis.find((a) => a.name === target.apiName);
+  if (!configured) return undefined;
+  const [{ readApi }, client] = await Promise.all([import('./connection-timeout-api'), resolveLazy(ctx.clients.apiGateway)]);
+  return readApi(client, configured, target.functionName);
+}
+
+async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<ConnectionTimeoutObservation> {
+  // Reads at once wherever one does not need another's answer: the function, its dependencies' descriptions and the
+  // caches' states; then the function's subnets; then the VPC's network and the caches' groups by name; then the
+  // dependencies' subnets and every security group. Notes and states keep the order of the reads made one by one.
+  const dbNotes: string[] = [];
+  const cacheNotes: string[] = [];
+  const stateNotes: string[] = [];
+  const dbStates: DependencyState[] = [];
+  const described = settledAll(
+    databaseDependencies(ctx, dbNotes, dbStates),
+    readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), stateNotes),
+  );
+  // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
+  const settled = described.then(
+    () => undefined,
+    () => undefined,
+  );
+  const configuration = await callAws('Lambda GetFunctionConfiguration', () =>
+    ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName })),
+  ).catch(async (error: unknown) => {
+    await settled;
+    throw error;
+  });
+  const vpcConfig = configuration.VpcConfig;
+  const subnetIds = vpcConfig?.SubnetIds ?? [];
+  const timeout =
+    target.apiName && configuration.Timeout !== undefined ? { timeout: { functionTimeoutSeconds: configuration.Timeout, apiLabel: `API ${target.apiName}` } } : {};
+  if (subnetIds.length === 0) {
+    await settled;
+    return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes: [], ...timeout };
+  }
+  const [databases, cacheStates] = await described;
+  const functionSubnets = await describeSubnets(ctx, subnetIds);
+  // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
+  const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
+  const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
+  const [network, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
+  const notes = [...dbNotes, ...cacheNotes, ...stateNotes];
+  const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
+  const pending = [...databases, ...caches, ...endpointDependencies(network)];
+  const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
+  const [dependencySubnets, groups] = await settledAll(
+    describeSubnets(ctx, pending.flatMap((d) => d.subnetIds)),
+    securityGroups(ctx, [...functionGroups, ...pending.flatMap((d) => d.groupIds)]),
+  );
+  const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
+    ...rest,
+    cidrs: [...cidrs, ...cidrsOf(dependencySubnets, ids, ipv6)],
+    ...(ids.length > 0 ? { subnetIds: ids } : {}),
+  }));
+  return {
+    functionName: target.functionName,
+    vpc: {
+      ...(vpcId ? { vpcId } : {}),
+      subnetIds,
+      securityGroupIds: functionGroups,
+      cidrs: cidrsOf(functionSubnets, subnetIds, dualStack),
+    },
+    dependencies,
+    securityGroups: groups,
+    prefixLists: await prefixLists(ctx, groups, notes),
+    notes,
+    ...(network ? { network } : {}),
+    dependencyStates,
+    ...timeout,
+  };
+}
+
 export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, ServiceFunctionTarget, ConnectionTimeoutObservation, never> = {
   name: 'inspect-security-groups',
   row: 'connection-timeout',
@@ -214,12 +298,16 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'ec2:DescribeNatGateways',
     'ec2:DescribeInternetGateways',
     'elasticache:DescribeReplicationGroups',
+    // The API in front of the function: its stage's access log and its integrations' timeouts (GetRestApi(s), GetStage(s),
+    // GetResources, GetIntegration are all apigateway:GET).
+    'apigateway:GET',
   ],
   createClients: (config) => ({
     lambda: new LambdaClient(config),
     ec2: new EC2Client(config),
     rds: new RDSClient(config),
     elastiCache: new ElastiCacheClient(config),
+    apiGateway: lazy(async () => (await import('./connection-timeout-api')).apiGatewayClient(config)),
   }),
 
   resolveTarget(event, runtime) {
@@ -229,75 +317,14 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
       functionName: fn.functionName,
       via: fn.via,
       ...(fn.apiName ? { apiName: fn.apiName } : {}),
+      ...(fn.httpApi ? { httpApi: true as const } : {}),
     };
   },
 
   async observe(ctx, target) {
-    // Reads at once wherever one does not need another's answer: the function, its dependencies' descriptions and the
-    // caches' states; then the function's subnets; then the VPC's network and the caches' groups by name; then the
-    // dependencies' subnets and every security group. Notes and states keep the order of the reads made one by one.
-    const dbNotes: string[] = [];
-    const cacheNotes: string[] = [];
-    const stateNotes: string[] = [];
-    const dbStates: DependencyState[] = [];
-    const described = settledAll(
-      databaseDependencies(ctx, dbNotes, dbStates),
-      readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), stateNotes),
-    );
-    // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
-    const settled = described.then(
-      () => undefined,
-      () => undefined,
-    );
-    const configuration = await callAws('Lambda GetFunctionConfiguration', () =>
-      ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName })),
-    ).catch(async (error: unknown) => {
-      await settled;
-      throw error;
-    });
-    const vpcConfig = configuration.VpcConfig;
-    const subnetIds = vpcConfig?.SubnetIds ?? [];
-    if (subnetIds.length === 0) {
-      await settled;
-      return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes: [] };
-    }
-    const [databases, cacheStates] = await described;
-    const functionSubnets = await describeSubnets(ctx, subnetIds);
-    // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
-    const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
-    const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
-    const [network, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
-    const notes = [...dbNotes, ...cacheNotes, ...stateNotes];
-    const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
-    const pending = [...databases, ...caches, ...endpointDependencies(network)];
-    const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
-    const [dependencySubnets, groups] = await settledAll(
-      describeSubnets(ctx, pending.flatMap((d) => d.subnetIds)),
-      securityGroups(ctx, [...functionGroups, ...pending.flatMap((d) => d.groupIds)]),
-    );
-    const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
-      ...rest,
-      cidrs: [...cidrs, ...cidrsOf(dependencySubnets, ids, ipv6)],
-      ...(ids.length > 0 ? { subnetIds: ids } : {}),
-    }));
-    return {
-      functionName: target.functionName,
-      vpc: {
-        ...(vpcId ? { vpcId } : {}),
-        subnetIds,
-        securityGroupIds: functionGroups,
-        cidrs: cidrsOf(functionSubnets, subnetIds, dualStack),
-      },
-      dependencies,
-      securityGroups: groups,
-      prefixLists: await prefixLists(ctx, groups, notes),
-      notes,
-      ...(network ? { network } : {}),
-      dependencyStates,
-      ...(target.apiName && configuration.Timeout !== undefined
-        ? { timeout: { functionTimeoutSeconds: configuration.Timeout, apiLabel: `API ${target.apiName}` } }
-        : {}),
-    };
+    // The API (an API alarm's) is read beside the function and its network: nothing of one waits for the other.
+    const [api, observation] = await settledAll(readTargetApi(ctx, target), observeNetwork(ctx, target));
+    return api ? { ...observation, api } : observation;
   },
 
   plan({ observation, runtime, target }) {

@@ -9,6 +9,8 @@ export interface ServiceFunction {
   via: string;
   /** The API (its configured name) when the alarm is an API Gateway one. */
   apiName?: string;
+  /** The alarm named the API by ApiId only: an HTTP or WebSocket API (API Gateway v2), not a REST API. */
+  httpApi?: true;
 }
 
 /**
@@ -44,7 +46,7 @@ export function serviceFunctionOf(event: AlarmStateChange, runtime: RuntimeConfi
       `API ${apiName ?? apiId} is not in dependencies.apis (${runtime.config.dependencies.apis.map((a) => a.name).join(', ') || 'none'}): which function serves it is unknown`,
     );
   }
-  return { ...requireOwned(api.functionName, `behind API ${api.name}`), apiName: api.name };
+  return { ...requireOwned(api.functionName, `behind API ${api.name}`), apiName: api.name, ...(apiName === undefined ? { httpApi: true as const } : {}) };
 }
 
 function connectionTimeoutNamespace(runtime: RuntimeConfig): string | undefined {

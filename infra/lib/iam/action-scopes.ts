@@ -32,7 +32,9 @@ export type ResourceKind =
   | 'remediation-role'
   | 'runbook-function'
   | 'security-group'
-  | 'prefix-list';
+  | 'prefix-list'
+  /** The REST APIs of dependencies.apis: /restapis/<id> and its sub-paths (stages, resources, methods, integrations). */
+  | 'rest-api';
 
 /** Conditions that narrow a statement where the resource ARN alone cannot (unknown ids, shared resource types). */
 export type ConditionKind =
@@ -140,6 +142,9 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   // Connection Timeout and High Latency read the cache's status only; the replication group is named in dependencies.caches, which
   // infra does not turn into ARNs (the service's stack owns the cache).
   'elasticache:DescribeReplicationGroups': anyResource('read-only status of the caches named in dependencies.caches, whose ARNs the app does not know at synth'),
+  // Connection Timeout reads the API in front of the consumer (GetRestApi(s), GetStage(s), GetResources, GetIntegration):
+  // all apigateway:GET on the API's resource paths, never a write verb.
+  'apigateway:GET': on('rest-api'),
   // Only the SSM documents change rules, behind approval; the tag condition keeps them to the service's groups.
   'ec2:AuthorizeSecurityGroupIngress': { resources: ['security-group'], condition: 'environment-tag' },
   'ec2:AuthorizeSecurityGroupEgress': { resources: ['security-group'], condition: 'environment-tag' },

@@ -152,6 +152,24 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       if (!dr?.failoverRecordName || !dr.hostedZoneId) return [];
       return [{ arn: `arn:${p}:route53:::hostedzone/${dr.hostedZoneId}` }];
     }
+    case 'rest-api':
+      // API Gateway ARNs have no account: arn:<partition>:apigateway:<region>::/restapis/<id>[/...].
+      return perRegion((r) =>
+        (t.watched.restApis ?? []).flatMap((api) =>
+          api.id
+            ? [
+                { arn: `arn:${p}:apigateway:${r}::/restapis/${api.id}` },
+                { arn: `arn:${p}:apigateway:${r}::/restapis/${api.id}/*`, wildcardReason: `the stages, resources, methods and integrations of the API ${api.name} (${api.id}), read only` },
+              ]
+            : [
+                { arn: `arn:${p}:apigateway:${r}::/restapis` },
+                {
+                  arn: `arn:${p}:apigateway:${r}::/restapis/*`,
+                  wildcardReason: `dependencies.apis has no id for ${api.name}: it is found by name (GetRestApis), so any REST API of the account is readable; set the id to scope the grant to that API`,
+                },
+              ],
+        ),
+      );
     case 'prefix-list':
       return perRegion((r) => [
         { arn: `arn:${p}:ec2:${r}:*:prefix-list/*`, wildcardReason: 'AWS-managed prefix lists are owned by AWS, not by the account; read only' },

@@ -49,6 +49,13 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       for (const plan of synthesized.built.plans) expect(plan.account).toBeUndefined();
     });
 
+    it('warns at synth that the API with no dependencies.apis[].id is found by name, so apigateway:GET reaches every REST API of the account', () => {
+      const messages = synthesized.app.synth().getStackByName(stackName('production', 'us-east-1')).messages.map((m) => String(m.entry.data));
+      expect(messages.filter((m) => m.startsWith('dependencies.apis has no id'))).toEqual([
+        'dependencies.apis has no id for notification-service-api: inspect-security-groups finds it by name, so apigateway:GET is granted on every REST API of the account; set dependencies.apis[].id to scope it to /restapis/<id> [ack: rest-api-without-id-notification-service-api]',
+      ]);
+    });
+
     it('deploys one function per handler in handlers/, named notification-runbooks-<handler>, the standby watch only in the DR region', () => {
       const names = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName);
       expect(names.sort()).toEqual(synthesized.built.handlers.filter((h) => h.name !== 'watch-standby').map((h) => functionNameOf(h.name)).sort());

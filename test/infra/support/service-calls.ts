@@ -51,6 +51,8 @@ function serviceArns(w: ServiceWorld) {
     securityGroup: `arn:${p}:ec2:${r}:${a}:security-group/sg-0db5e1c2a3b4c5d6e`,
     prefixList: `arn:${p}:ec2:${r}:${a}:prefix-list/pl-0a1b2c3d4e5f6a7b8`,
     replicationGroup: `arn:${p}:elasticache:${r}:${a}:replicationgroup:${cache}`,
+    // The REST API (API Gateway ARNs have no account): by its configured id, or one API Gateway would assign.
+    restApi: `arn:${p}:apigateway:${r}::/restapis/${w.config.dependencies.apis[0]?.id ?? 'k3l4m5n6o7'}`,
     // A member cluster of the group, as ElastiCache names them (<group>-001).
     cacheCluster: `arn:${p}:elasticache:${r}:${a}:cluster:${cache}-001`,
     // Not the service's: what a grant too wide would also reach.
@@ -133,6 +135,19 @@ const CALLS: Readonly<Record<string, CallsOf>> = {
   'rds:DescribeDBParameterGroups': onService((s) => s.parameterGroup, "the database's parameter group"),
   'ec2:GetManagedPrefixListEntries': onService((s) => s.prefixList, 'a prefix list a security group rule names'),
   'elasticache:DescribeReplicationGroups': onService((s) => s.replicationGroup, "the cache's status (dependencies.caches)"),
+  'apigateway:GET': (w) => {
+    const s = serviceArns(w);
+    const byName = w.config.dependencies.apis[0]?.id === undefined;
+    const call = (resource: string, why: string) => ({ resource, resourceAccount: w.serviceAccount, why });
+    return [
+      ...(byName ? [call(`arn:${w.partition}:apigateway:${w.region}::/restapis`, 'GetRestApis: the API found by name')] : []),
+      call(s.restApi, 'GetRestApi'),
+      call(`${s.restApi}/stages/prod`, "GetStage: the stage's access log"),
+      call(`${s.restApi}/stages`, 'GetStages'),
+      call(`${s.restApi}/resources`, 'GetResources?embed=methods: the integrations'),
+      call(`${s.restApi}/resources/a1b2c3/methods/POST/integration`, 'GetIntegration'),
+    ];
+  },
   'elasticache:DescribeCacheClusters': onService((s) => s.cacheCluster, "a node cluster of the cache (High Latency's per-node metrics)"),
   'dynamodb:GetItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:PutItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
@@ -244,6 +259,10 @@ export function dangerousCalls(w: ServiceWorld, stack: StackFacts): SimulatedCal
     onSvc('ec2:AuthorizeSecurityGroupEgress', s.securityGroup, "opens a rule in the service's security group", tagged),
     onSvc('ec2:RevokeSecurityGroupIngress', s.securityGroup, "removes a rule from the service's security group", tagged),
     onSvc('ec2:CreateRoute', `arn:${p}:ec2:${r}:${svc}:route-table/rtb-0a1b2c3d4e5f6a7b8`, 'adds a route'),
+    onSvc('apigateway:PATCH', `${s.restApi}/stages/prod`, "turns off the stage's access log (the 504 detection)"),
+    onSvc('apigateway:PUT', `${s.restApi}/resources/a1b2c3/methods/POST/integration`, "rewrites the consumer's integration"),
+    onSvc('apigateway:DELETE', s.restApi, 'deletes the API'),
+    onSvc('apigateway:POST', `${s.restApi}/resources`, 'adds a resource to the API'),
     onSvc('lambda:UpdateFunctionCode', s.function, "replaces the consumer's code"),
     onSvc('lambda:DeleteFunction', s.function, 'deletes the consumer'),
     onSvc('lambda:AddPermission', s.function, "widens the consumer's resource policy"),

@@ -1,9 +1,10 @@
 // The Connection Timeout row fires on 504s only: access log lines of the sandbox's REST API go through the stage's log
 // group, the 504 metric filter counts status 504 (played by the gap proxy, moto does not apply filters), CloudWatch's
 // evaluation (played by the sandbox) moves the alarm, its state change reaches inspect-security-groups through the real
-// EventBridge rule, and the handler diagnoses. Plain 500s light AWS/ApiGateway 5XXError but not the 504 row.
+// EventBridge rule, and the handler diagnoses. Plain 500s light AWS/ApiGateway 5XXError but not the 504 row. The
+// diagnosis reads the API from API Gateway: the integration timeout its owner set (10 s) is the one it names.
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { APIGatewayClient, GetStageCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { evaluateMetricAlarm, windowEnd } from '../../../sandbox/metric-alarm-evaluator';
 import { serveApiRequests } from '../../../sandbox/simulated-api';
@@ -67,6 +68,17 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const fired = await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: second });
     expect(fired).toMatchObject({ from: 'OK', to: 'ALARM', value: 7 });
 
+    // The API's owner had set the consumer's integration to give up after 10 s (PutIntegration replaces it as a whole).
+    const api = new APIGatewayClient(account.clientConfig);
+    const restApiId = account.topology.api.id;
+    const resource = (await api.send(new GetResourcesCommand({ restApiId }))).items?.find((r) => r.path === '/notifications');
+    const integration = await api.send(new GetIntegrationCommand({ restApiId, resourceId: resource?.id, httpMethod: 'POST' }));
+    expect(integration.timeoutInMillis).toBe(29_000);
+    await api.send(
+      new PutIntegrationCommand({ restApiId, resourceId: resource?.id, httpMethod: 'POST', type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: integration.uri, timeoutInMillis: 10_000 }),
+    );
+    const { $metadata: _before, ...stageBefore } = await api.send(new GetStageCommand({ restApiId, stageName: account.topology.api.stageName }));
+
     // The real rule delivered the state change to the handler's queue; the handler diagnoses it.
     const route = account.topology.alarmRoutes['inspect-security-groups'];
     const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: route?.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
@@ -75,6 +87,19 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(alarmEvents).toHaveLength(1);
     const decision = await handler(alarmEvents[0]);
     expect(decision).toMatchObject({ outcome: 'escalate', playbook: 'inspect-security-groups', escalation: { cause: 'diagnosis' }, resource: { id: 'notification-service-consumer' } });
-    expect(decision.reason).toContain('Lambda notification-service-consumer may run 30 s but API notification-service-api waits 29 s for it');
+    // The timeout race is judged against the integration read from the API (its id and method named), not a default.
+    expect(decision.reason).toContain(`Lambda notification-service-consumer may run 30 s but API notification-service-api (${restApiId}) POST /notifications waits 10 s for it`);
+    expect(decision.findings).toEqual(
+      expect.arrayContaining([
+        'fix: UpdateFunctionConfiguration {"FunctionName":"notification-service-consumer","Timeout":9}',
+        `API notification-service-api (${restApiId}) POST /notifications invokes Lambda notification-service-consumer with a 10 s integration timeout`,
+        `API notification-service-api (${restApiId}) stage ${account.topology.api.stageName} logs every request to /aws/apigateway/notification-service-api/access (JSON with status): the 504 metric filter counts its 504s`,
+      ]),
+    );
+    // A diagnosis only: the API, its stage and the consumer's timeout are as they were.
+    expect((await api.send(new GetIntegrationCommand({ restApiId, resourceId: resource?.id, httpMethod: 'POST' }))).timeoutInMillis).toBe(10_000);
+    const { $metadata: _after, ...stageAfter } = await api.send(new GetStageCommand({ restApiId, stageName: account.topology.api.stageName }));
+    expect(stageAfter).toEqual(stageBefore);
+    api.destroy();
   });
 });

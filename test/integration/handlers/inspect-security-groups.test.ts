@@ -83,8 +83,8 @@ describe('inspect-security-groups in production', () => {
     });
     expect(decision.reason).toContain('security groups, network ACLs and routes allow every path from Lambda notification-service-consumer');
     expect(decision.reason).toContain('and every dependency is available: the 504 is not a network problem');
-    // The seed's own figures: the consumer's 30 s timeout outlasts API Gateway's 29 s integration timeout.
-    expect(decision.reason).toContain("Lambda notification-service-consumer may run 30 s but API notification-service-api waits 29 s for it (API Gateway's default)");
+    // The seed's own figures: the consumer's 30 s timeout outlasts the 29 s integration timeout, read from the sandbox's API.
+    expect(decision.reason).toContain(`Lambda notification-service-consumer may run 30 s but API notification-service-api (${account.topology.api.id}) POST /notifications waits 29 s for it`);
     expect(decision.findings).toEqual(
       expect.arrayContaining([
         'fix: UpdateFunctionConfiguration {"FunctionName":"notification-service-consumer","Timeout":28}',
