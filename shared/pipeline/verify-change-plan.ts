@@ -170,6 +170,27 @@ export function healthCheckOfRecord(
   };
 }
 
+/**
+ * What verify-change records on its own claim before it reverts (intent -> revert -> complete, as the alarm pipeline
+ * does for a change): the judgement it acts on, so a retry after a crash finishes that revert instead of judging again
+ * and finding the change gone. It holds no value to apply: the revert is always recomputed from the recorded change.
+ */
+const revertIntentSchema = z.strictObject({
+  kind: z.literal('revert'),
+  /** Why the change made things worse, as judged. */
+  worse: text.check(z.minLength(1), z.maxLength(4000)),
+  /** The health reading after the change the judgement was made on. */
+  after: readingSchema,
+});
+export type RevertIntent = z.infer<typeof revertIntentSchema>;
+
+/** A revert intent read back from the claim (a takeover's previousIntent), or undefined when there is none or it is not one. */
+export function revertIntentOf(value: unknown): RevertIntent | undefined {
+  if (value === undefined) return undefined;
+  const parsed = revertIntentSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** One schedule per change (playbook + incident): scheduling it again after a retry is a ConflictException, a no-op. */
 export function verifyScheduleName(playbook: string, incidentKey: string): string {
   // Scheduler names: 1-64 characters of [0-9a-zA-Z-_.].

@@ -8,17 +8,19 @@ import type { KillSwitchState } from '../guard/kill-switch';
 import { metricWindow } from '../playbooks/metric-window';
 import type { DecisionReporter } from '../report/decision-reporter';
 import type { IncidentStore } from '../state/incident-store';
-import { runUnderClaim } from './incident-protocol';
+import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import type { Decision, Playbook, PlaybookContext, ResourceRef } from './types';
 import {
   decideHealthVerdict,
   describeReading,
   healthCheckOfRecord,
   parseVerifyChangeInput,
+  revertIntentOf,
   unreadableFigures,
   verifyClaimName,
   VERIFY_HANDLER,
   type HealthCheckJob,
+  type RevertIntent,
 } from './verify-change-plan';
 
 /** A row that changes something, as verify-change holds it (method members are bivariant, so any playbook fits). */
@@ -114,8 +116,9 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
   }
   const checked = playbook;
 
-  // The same schedule delivered twice (Scheduler and Lambda retry at least once) judges and reverts once.
-  return runUnderClaim<never, Decision>({ store: services.store, clock, logger }, verifyClaimName(job.playbook), job.incidentKey, {
+  // The same schedule delivered twice (Scheduler and Lambda retry at least once) judges and reverts once; the revert
+  // follows the pipeline's protocol on this claim: intent recorded, revert applied, claim completed.
+  return runUnderClaim<RevertIntent, Decision>({ store: services.store, clock, logger }, verifyClaimName(job.playbook), job.incidentKey, {
     what: 'health check claim',
     label: `${job.playbook} health check`,
     duplicate: (existing) => {
@@ -127,7 +130,7 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
       services.reporter.count(duplicate);
       return duplicate;
     },
-    act: () => judge(deps, checked, job),
+    act: (claim) => judge(deps, checked, job, claim),
     failed: (classified) =>
       decisionOf(job, runtime, clock, {
         outcome: 'escalate',
@@ -149,7 +152,7 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
   });
 }
 
-async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: HealthCheckJob): Promise<Decision> {
+async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: HealthCheckJob, claim: HeldClaim<RevertIntent>): Promise<Decision> {
   const { runtime, clock, services } = deps;
   const health = playbook.health;
   if (!health) throw new InvalidInputError(`${playbook.name} has no health check`);
@@ -162,13 +165,37 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   };
   const { target, change } = job;
   const policy = runtime.env.verifyChange;
-  const after = await health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(job.changedAt)));
-  const unreadable = unreadableFigures(after);
-  const worse = unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
-  // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
-  const stillApplied = worse === undefined ? true : playbook.isApplied(await playbook.observe(ctx, target), change);
-  const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
+  // An earlier attempt judged worse and recorded its intent to revert, then died: its judgement is finished, not redone
+  // (the change it reverted is gone by now, so judging again would report "no longer in place" and lose the escalation).
+  const previous = claim.takenOver ? revertIntentOf(claim.previousIntent) : undefined;
+  const after = previous ? previous.after : await health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(job.changedAt)));
+  const unreadable = previous ? [] : unreadableFigures(after);
+  const worse = previous ? previous.worse : unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
   const revert = health.revertOf(change);
+  // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
+  const observation = worse === undefined ? undefined : await playbook.observe(ctx, target);
+  const stillApplied = observation === undefined ? true : playbook.isApplied(observation, change);
+  const figures = {
+    before: { health: job.before.figures, window: `${job.before.from}/${job.before.to}` },
+    after: { health: after.figures, window: `${after.from}/${after.to}` },
+  };
+  const findings = [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`];
+  const about = `health check of "${job.summary}" (${health.signal})`;
+  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(job, runtime, clock, { ...figures, findings, ...rest });
+  const reverted = (state: Record<string, unknown>, note = ''): Decision =>
+    decide({
+      outcome: 'escalate',
+      reason: `${about}: made things worse (${worse ?? ''}); reverted to the recorded value: ${describeState(state)}${note}`,
+      escalation: { cause: 'made-worse' },
+      after: { ...figures.after, reverted: state },
+    });
+
+  // The revert an earlier attempt recorded reached AWS before it died: read it back and record it, nothing applied again.
+  if (previous && observation !== undefined && !stillApplied && playbook.isApplied(observation, revert)) {
+    return reverted(await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
+  }
+
+  const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
   // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
   const refused = worse !== undefined && stillApplied ? health.refuseRevert?.(revert, runtime) : undefined;
   const held = runtime.dryRun
@@ -179,13 +206,6 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         ? `the recorded value is refused: ${refused}`
         : undefined;
   const verdict = decideHealthVerdict({ worse, stillApplied, unreadable, ...(held ? { held } : {}) });
-  const figures = {
-    before: { health: job.before.figures, window: `${job.before.from}/${job.before.to}` },
-    after: { health: after.figures, window: `${after.from}/${after.to}` },
-  };
-  const findings = [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`];
-  const about = `health check of "${job.summary}" (${health.signal})`;
-  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(job, runtime, clock, { ...figures, findings, ...rest });
 
   switch (verdict.kind) {
     case 'unreadable':
@@ -205,15 +225,11 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         escalation: { cause: 'made-worse' },
       });
     case 'revert': {
+      // Intent before the revert (the pipeline's protocol): a retry after a crash from here on finishes this revert.
+      if (!previous) await claim.recordIntent({ kind: 'revert', worse: verdict.worse, after });
       // The row's own apply and verify, on the inverse change: RevisionId, settle waits and "not overriding a deploy" hold.
       await playbook.apply(ctx, target, revert);
-      const state = await playbook.verify(ctx, target, revert);
-      return decide({
-        outcome: 'escalate',
-        reason: `${about}: made things worse (${verdict.worse}); reverted to the recorded value: ${describeState(state)}`,
-        escalation: { cause: 'made-worse' },
-        after: { ...figures.after, reverted: state },
-      });
+      return reverted(await playbook.verify(ctx, target, revert));
     }
   }
 }

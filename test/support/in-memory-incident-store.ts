@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry, ClaimRecord, ClaimResult, IncidentStore, ResourceState } from '../../shared/state/incident-store';
 import { TransientError } from '../../shared/errors';
 
-type StorePort = Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember'>;
+type StorePort = Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember'>;
 
 export class InMemoryIncidentStore implements StorePort {
   readonly claims = new Map<string, ClaimRecord>();
@@ -28,6 +28,11 @@ export class InMemoryIncidentStore implements StorePort {
     const claim = this.claims.get(`${incidentKey}#${playbook}`);
     if (!claim || claim.owner !== owner) throw new TransientError(`claim on ${incidentKey} was taken over`);
     return claim;
+  }
+
+  async getClaim(playbook: string, incidentKey: string): Promise<ClaimRecord | undefined> {
+    const claim = this.claims.get(`${incidentKey}#${playbook}`);
+    return claim ? structuredClone(claim) : undefined;
   }
 
   async recordIntent(playbook: string, incidentKey: string, owner: string, intent: unknown): Promise<void> {

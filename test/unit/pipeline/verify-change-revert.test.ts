@@ -1,0 +1,186 @@
+// verify-change's revert follows the pipeline's exactly-once protocol on its own claim: intent recorded, revert applied,
+// claim completed. A retry after a crash finishes the revert the dead attempt judged (it does not judge again and find
+// the change gone); a duplicate delivery reverts nothing. Faults are injected into the row's apply, and each test
+// asserts its fault fired.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { TransientError } from '../../../shared/errors';
+import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import { runVerifyChange, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
+import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
+import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { ManualClock } from '../../support/manual-clock';
+
+const ACCOUNT = '123456789012';
+const FN = 'notification-service-consumer';
+const RESOURCE: ResourceRef = { type: 'lambda-function', id: FN, arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${FN}` };
+const INCIDENT = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T10:00:00.000+0000`;
+const PLAYBOOK = 'test-playbook';
+
+interface Knob {
+  value: number;
+  /** Calls to apply, and those that changed the value. */
+  applyCalls: number;
+  changes: number;
+  healthReads: number;
+  /** Injected once: the revert reaches the resource and its answer is lost, or the attempt dies before it. */
+  fault?: 'answer-lost' | 'dies-before-apply';
+  faultsFired: number;
+}
+
+type Change = { from: number; to: number };
+
+const reading = (errors: number): HealthReading => ({ from: '2026-03-05T10:00:00.000Z', to: '2026-03-05T10:10:00.000Z', figures: { errors } });
+
+const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> = {
+  name: PLAYBOOK,
+  row: 'test',
+  actions: [],
+  actsOn: ['ALARM'],
+  resolveTarget: () => ({ resource: RESOURCE }),
+  observe: async (ctx) => ({ value: ctx.clients.value }),
+  plan: () => ({ kind: 'none', reason: 'not used' }),
+  apply: async (ctx, _target, change) => {
+    const knob = ctx.clients;
+    knob.applyCalls += 1;
+    const fault = knob.fault;
+    knob.fault = undefined;
+    if (fault === 'dies-before-apply') {
+      knob.faultsFired += 1;
+      throw new TransientError('the container died before the revert was sent');
+    }
+    knob.value = change.to;
+    knob.changes += 1;
+    if (fault === 'answer-lost') {
+      knob.faultsFired += 1;
+      throw new TransientError('connection reset: the revert reached AWS, its answer did not come back');
+    }
+  },
+  verify: async (ctx) => ({ value: ctx.clients.value }),
+  isApplied: (observation, change) => observation.value === change.to,
+  health: {
+    signal: 'errors',
+    read: async (ctx) => {
+      ctx.clients.healthReads += 1;
+      return reading(50);
+    },
+    worse: (before, after) => ((after.figures.errors ?? 0) > (before.figures.errors ?? 0) ? `errors ${before.figures.errors} -> ${after.figures.errors}` : undefined),
+    revertOf: (change) => ({ from: change.to, to: change.from }),
+  },
+};
+
+/** The alarm pipeline's record of an applied change (2 -> 3), as run-playbook.ts leaves it on its claim. */
+async function recordedChange(store: InMemoryIncidentStore, clock: ManualClock): Promise<void> {
+  const claimed = await store.claim(PLAYBOOK, INCIDENT, clock.now());
+  if (!claimed.claimed) throw new Error('could not claim');
+  await store.recordIntent(PLAYBOOK, INCIDENT, claimed.owner, {
+    direction: 'scale-up',
+    summary: 'raise 2 -> 3',
+    change: { from: 2, to: 3 },
+    before: { value: 2 },
+    after: { value: 3 },
+    blastRadius: 'the knob',
+    target: { resource: RESOURCE },
+    alarm: { account: ACCOUNT, region: 'us-east-1', name: 'OOM', arn: INCIDENT.split('#')[0], state: 'ALARM', time: '2026-03-05T10:00:00.000+0000' },
+    healthCheck: { changedAt: '2026-03-05T10:00:00.000Z', before: reading(1) },
+  });
+  await store.complete(PLAYBOOK, INCIDENT, claimed.owner, 'applied', 'raise 2 -> 3');
+}
+
+async function setup(fault?: Knob['fault']) {
+  const knob: Knob = { value: 3, applyCalls: 0, changes: 0, healthReads: 0, faultsFired: 0, ...(fault ? { fault } : {}) };
+  const store = new InMemoryIncidentStore(120);
+  const clock = new ManualClock(Date.parse('2026-03-05T10:11:00Z'));
+  await recordedChange(store, clock);
+  const published: Decision[] = [];
+  const deps: VerifyChangeDeps = {
+    playbooks: { [PLAYBOOK]: playbook as unknown as VerifyChangeDeps['playbooks'][string] },
+    clientsIn: () => ({ [PLAYBOOK]: knob }),
+    services: {
+      store,
+      reporter: { log: () => undefined, count: () => undefined, publish: async (decision: Decision) => void published.push(decision) },
+      killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
+    },
+    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
+    clock,
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  const input = { action: 'verify-change', playbook: PLAYBOOK, incidentKey: INCIDENT };
+  const verifyClaim = () => store.claims.get(`${INCIDENT}#${verifyClaimName(PLAYBOOK)}`);
+  return { knob, store, deps, input, published, verifyClaim };
+}
+
+const REVERTED = /made things worse \(errors 1 -> 50\); reverted to the recorded value: value 2/;
+
+describe('verify-change reverts under the exactly-once protocol', () => {
+  it('records its intent on its own claim before the revert is applied, and completes the claim after', async () => {
+    const { knob, deps, input, verifyClaim } = await setup();
+    let intentAtApply: unknown;
+    const apply = playbook.apply;
+    const recorded = { ...playbook, apply: async (...args: Parameters<typeof apply>) => ((intentAtApply = verifyClaim()?.intent), apply(...args)) };
+    const decision = await runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: recorded as unknown as VerifyChangeDeps['playbooks'][string] } }, input);
+
+    expect(intentAtApply).toEqual({ kind: 'revert', worse: 'errors 1 -> 50', after: reading(50) });
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringMatching(REVERTED) });
+    expect(knob).toMatchObject({ value: 2, changes: 1 });
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it('the revert reached AWS and its answer was lost: the retry records that revert and publishes the escalation, applying nothing again', async () => {
+    const { knob, deps, input, published, verifyClaim } = await setup('answer-lost');
+
+    await expect(runVerifyChange(deps, input)).rejects.toThrow(TransientError);
+    // The fault fired: the revert is in place, nothing recorded or published, the claim given back with its intent.
+    expect(knob).toMatchObject({ faultsFired: 1, value: 2, changes: 1, applyCalls: 1, healthReads: 1 });
+    expect(published).toEqual([]);
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS', intent: { kind: 'revert' } });
+
+    const retried = await runVerifyChange(deps, input);
+
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringMatching(REVERTED) });
+    expect(retried.reason).toContain('applied by an earlier attempt, recorded on retry');
+    // Exactly one revert; the retry neither applied nor judged again.
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1, healthReads: 1 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it('the attempt died between its intent and the revert: the retry makes the revert once', async () => {
+    const { knob, deps, input, published, verifyClaim } = await setup('dies-before-apply');
+
+    await expect(runVerifyChange(deps, input)).rejects.toThrow(TransientError);
+    expect(knob).toMatchObject({ faultsFired: 1, value: 3, changes: 0 });
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS', intent: { kind: 'revert', worse: 'errors 1 -> 50' } });
+
+    const retried = await runVerifyChange(deps, input);
+
+    expect(retried).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(retried.reason).not.toContain('earlier attempt');
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 2, healthReads: 1 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it('a duplicate delivery, at once or after the revert completed, reverts nothing', async () => {
+    const { knob, deps, input, published } = await setup();
+    const together = await Promise.all([runVerifyChange(deps, input), runVerifyChange(deps, input)]);
+    expect(together.map((d) => d.outcome).sort()).toEqual(['escalate', 'skipped']);
+    const late = await runVerifyChange(deps, input);
+    expect(late).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('already done (escalate)') });
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it('a recorded revert intent that is not one (tampered) is not acted on: the retry judges afresh', async () => {
+    const { knob, deps, input, store, verifyClaim } = await setup();
+    const claimed = await store.claim(verifyClaimName(PLAYBOOK), INCIDENT, deps.clock.now());
+    if (!claimed.claimed) throw new Error('could not claim');
+    await store.recordIntent(verifyClaimName(PLAYBOOK), INCIDENT, claimed.owner, { kind: 'revert', worse: 'forged', after: reading(99), revert: { to: 0 } });
+    await store.release(verifyClaimName(PLAYBOOK), INCIDENT, claimed.owner);
+
+    const decision = await runVerifyChange(deps, input);
+
+    expect(decision).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(knob).toMatchObject({ value: 2, changes: 1, healthReads: 1 });
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED' });
+  });
+});
