@@ -11,6 +11,7 @@ import {
   type StepExecution,
 } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../shared/aws/client-config';
+import { OPERATIONS_DOCUMENTS } from '../shared/config/names';
 import { errorName, isAccessDenied, isTransientAwsError } from '../shared/aws/classify-error';
 import { systemClock, type Clock } from '../shared/clock';
 import { RehearsalInputError, parseParameterArguments } from '../sandbox/rehearsal/parameters';
@@ -301,7 +302,9 @@ function startErrorAdvice(error: unknown, document: string, region: string): { c
   if (name === 'AutomationDefinitionNotFoundException' || name === 'AutomationDefinitionVersionNotFoundException') {
     return {
       code: EXIT.rejected,
-      text: `no Automation document ${document} in this account and region (${region}): check the name (runbook list shows the documents) and AWS_REGION / AWS_PROFILE; the infra stack deploys them`,
+      text:
+        `no Automation document ${document} in this account and region (${region}): check the name (runbook list shows the documents) and AWS_REGION / AWS_PROFILE; the infra stack deploys them. ` +
+        `In cross-account mode ${OPERATIONS_DOCUMENTS.has(document) ? 'this document is in the operations account' : 'this document is in the workload account, where the resources are'}: use that account's profile`,
     };
   }
   if (START_REJECTED.has(name)) return { code: EXIT.rejected, text: `AWS refused to start ${document}: ${message} (${name})` };

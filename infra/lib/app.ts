@@ -65,10 +65,19 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
         }),
       );
     } else if (plan.kind === 'workload') {
-      stacks.set(plan.stackName, new WorkloadStack(app, plan.stackName, common));
+      stacks.set(plan.stackName, new WorkloadStack(app, plan.stackName, { ...common, runbooksDir: join(options.rootDir, 'runbooks') }));
     } else {
-      stacks.set(plan.stackName, new RemediationRolesStack(app, plan.stackName, { ...common, handlers }));
+      stacks.set(plan.stackName, new RemediationRolesStack(app, plan.stackName, { ...common, handlers, runbooksDir: join(options.rootDir, 'runbooks') }));
     }
+  }
+  // Cross-account deploy order (`cdk deploy --all`): the workload's IAM first (the operations functions' policies name its
+  // automation roles, and IAM refuses a principal that does not exist), then operations, then the workload's regions.
+  for (const plan of plans.filter((p) => p.kind === 'runbooks' && p.crossAccount)) {
+    const operations = stacks.get(plan.stackName);
+    const roles = plans.find((p) => p.kind === 'remediation-roles' && p.environment === plan.environment);
+    const workload = plans.find((p) => p.kind === 'workload' && p.environment === plan.environment && p.region === plan.region);
+    if (roles) operations?.addStackDependency(stacks.get(roles.stackName)!, 'its functions admit the workload automation roles');
+    if (workload && operations) stacks.get(workload.stackName)?.addStackDependency(operations, 'its alarms and documents reach the operations bus and functions');
   }
   if (options.nag ?? true) addNagChecks(app);
   return { config, plans, handlers, stacks };

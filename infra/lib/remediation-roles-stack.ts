@@ -1,27 +1,34 @@
-// Cross-account mode, workload side: one remediation role per handler that acts here (each playbook, escalate,
-// escalation-timer, verify-change), assumable only by that handler's role in operations.
+// Cross-account mode, workload side (IAM): one remediation role per handler that acts here (each playbook, escalate,
+// escalation-timer, verify-change), assumable only by that handler's role in operations; and the automation role of
+// each region, which the runbook documents deployed here run as.
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
-import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
+import { automationRoleNameOf, remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
 import { acknowledgeWildcards } from './nag';
-import { executionRoleNameOf, NAME_PREFIX, remediationRoleNameOf } from './settings';
+import { handlersForRegion } from './runbook-stack';
+import { addAutomationRole, documentsFor, readRunbookDocuments } from './constructs/runbook-documents';
+import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from './settings';
 
 export interface RemediationRolesStackProps extends StackProps {
   deployment: StackPlan;
   config: AutomationConfig;
   handlers: readonly HandlerSpec[];
+  /** runbooks/: the documents deployed here (WorkloadStack) run as this stack's automation roles. */
+  runbooksDir?: string;
 }
 
 export class RemediationRolesStack extends Stack {
   /** handler -> its remediation role. */
   readonly roles = new Map<string, Role>();
+  /** region -> the role the runbook documents deployed in that region of this account run as. */
+  readonly automationRoles = new Map<string, Role>();
 
   constructor(scope: Construct, id: string, props: RemediationRolesStackProps) {
     const { deployment, config } = props;
@@ -91,6 +98,37 @@ export class RemediationRolesStack extends Stack {
       const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: grant.statements, roles: [role] });
       acknowledgeWildcards(policy, grant.wildcards);
       this.roles.set(handler.name, role);
+    }
+
+    // The runbook documents that act on the service's resources run here, as this account's automation role of their
+    // region (IAM is global, the documents regional): scoped to this account's resources in that region, and allowed to
+    // invoke exactly the handlers those documents run, by their ARNs in the operations account (whose function policies
+    // admit this role). Deployed before the operations stacks, which name these roles in their function policies.
+    const documents = props.runbooksDir ? documentsFor(readRunbookDocuments(props.runbooksDir), 'workload') : [];
+    if (documents.length === 0) return;
+    for (const region of deployment.regions) {
+      const regionDr = disasterRecoveryScope(config, deployment.environment, region);
+      // Only the handlers the operations account deploys in this region (a dr region has no row that changes something).
+      const deployed = handlersForRegion(config, roleOfRegion(config, deployment.environment, region), props.handlers);
+      const scope = new Construct(this, `Runbooks-${region}`);
+      const role = addAutomationRole(scope, {
+        roleName: automationRoleNameOf(region),
+        documents,
+        targets: {
+          partition: this.partition,
+          account: this.account,
+          regions: [region],
+          environment: deployment.environment,
+          watched: watchedResources(config, deployment.environment),
+          alarmNames: alarms.map((a) => a.name),
+          ...(regionDr ? { disasterRecovery: regionDr } : {}),
+        },
+        handlerFunctionArns: new Map(
+          deployed.map((h) => [functionNameOf(h.name), `arn:${this.partition}:lambda:${region}:${crossAccount.operationsAccount}:function:${functionNameOf(h.name)}`]),
+        ),
+        environment: deployment.environment,
+      });
+      this.automationRoles.set(region, role);
     }
   }
 }

@@ -1,7 +1,7 @@
 // The runbook automation of one environment in one region: handlers, rules, alarms, state, bus, topics, documents.
 import { Annotations, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { CfnArchive, CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
-import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, ArnPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -29,7 +29,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
-import { RunbookDocuments } from './constructs/runbook-documents';
+import { documentsFor, invokedHandlerFunctions, readRunbookDocuments, RunbookDocuments } from './constructs/runbook-documents';
 import { RunbookFunction } from './constructs/runbook-function';
 import { StateTable } from './constructs/state-table';
 import { WatchedAlarms } from './constructs/watched-alarms';
@@ -291,14 +291,31 @@ export class RunbookStack extends Stack {
     const verifier = functions.get(VERIFY_HANDLER);
     if (timers?.verify && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
 
+    // Cross-account mode: only the documents on the automation's own incident state run here; the others, with their
+    // role, are deployed into the workload account (WorkloadStack, RemediationRolesStack), whose automation role may
+    // invoke exactly the handlers those documents run.
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
-      roleName: automationRoleNameOf(this.region),
-      targets: { ...ownTargets, ...(drScope ? { disasterRecovery: drScope } : {}) },
-      functionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
+      placement: crossAccount ? 'operations' : 'all',
+      role: {
+        create: {
+          roleName: automationRoleNameOf(this.region),
+          targets: { ...ownTargets, ...(drScope && !crossAccount ? { disasterRecovery: drScope } : {}) },
+          handlerFunctionArns: new Map([...this.functions].map(([name, f]) => [functionNameOf(name), f.fn.functionArn])),
+        },
+      },
       config,
       environment,
     });
+    if (crossAccount) {
+      const workloadDocuments = documentsFor(readRunbookDocuments(props.runbooksDir), 'workload');
+      const invoked = invokedHandlerFunctions(workloadDocuments, [...this.functions.keys()].map(functionNameOf));
+      const workloadRole = `arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${automationRoleNameOf(this.region)}`;
+      for (const [name, f] of this.functions) {
+        if (!invoked.includes(functionNameOf(name))) continue;
+        f.fn.addPermission('InvokedByWorkloadRunbooks', { principal: new ArnPrincipal(workloadRole), action: 'lambda:InvokeFunction' });
+      }
+    }
 
     new CfnOutput(this, 'ProjectBusArn', { value: this.projectBus.eventBusArn, description: 'Runbook decisions are published here' });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });

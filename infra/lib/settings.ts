@@ -73,3 +73,6 @@ export const DELIVERY = {
   /** SQS DLQ retention (max 14 days): long enough to notice and redrive after a long weekend. */
   dlqRetentionDays: 14,
 } as const;
+
+/** Which runbook documents stay in the operations account in cross-account mode (decided in shared/config/names.ts). */
+export { OPERATIONS_DOCUMENTS } from '../../shared/config/names';

@@ -1,4 +1,5 @@
-// Cross-account mode, workload side: the alarms on the service's resources, forwarded to the operations account's bus.
+// Cross-account mode, workload side (one region): the alarms on the service's resources, forwarded to the operations
+// account's bus, and the runbook documents that act on those resources.
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -8,12 +9,16 @@ import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { toEventPattern } from './constructs/alarm-routing';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
+import { RunbookDocuments } from './constructs/runbook-documents';
 import { WatchedAlarms } from './constructs/watched-alarms';
+import { automationRoleNameOf } from '../../shared/config/names';
 import { NAME_PREFIX } from './settings';
 
 export interface WorkloadStackProps extends StackProps {
   deployment: StackPlan;
   config: AutomationConfig;
+  /** runbooks/: the documents that act on the service's resources are registered here. */
+  runbooksDir?: string;
 }
 
 export class WorkloadStack extends Stack {
@@ -45,5 +50,19 @@ export class WorkloadStack extends Stack {
       description: `State changes of the watched alarms, to the runbook automation in ${crossAccount.operationsAccount}`,
       eventPattern: toEventPattern(alarmStateChangePattern(alarms.alarmNames)),
     }).addTarget(new EventBusTarget(central, { deadLetterQueue: undelivered.queue }));
+
+    // The runbook documents that act on the service's resources, here where the resources are (issue 17): they run as
+    // this account's automation role of this region (RemediationRolesStack) and invoke the handlers by their full ARN
+    // in the operations account. The documents on the incident state stay there (OPERATIONS_DOCUMENTS).
+    if (props.runbooksDir) {
+      new RunbookDocuments(this, 'Runbooks', {
+        runbooksDir: props.runbooksDir,
+        placement: 'workload',
+        role: { arn: `arn:${this.partition}:iam::${this.account}:role/${automationRoleNameOf(this.region)}` },
+        handlerAccount: crossAccount.operationsAccount,
+        config,
+        environment: deployment.environment,
+      });
+    }
   }
 }

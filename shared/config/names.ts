@@ -39,3 +39,10 @@ export function remediationSourceIdentity(handler: string): string {
 export function automationRoleNameOf(region: string): string {
   return `notification-runbooks-automation-${region}`.slice(0, 64);
 }
+
+/**
+ * The runbook documents that act on the automation's own incident state (the state table, the escalation timer): in
+ * cross-account mode they stay in the operations account with the handlers. Every other document acts on the service's
+ * resources, so it is deployed, with the role it runs as, into each workload account (docs/decisions.md 86).
+ */
+export const OPERATIONS_DOCUMENTS: ReadonlySet<string> = new Set(['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier']);

@@ -31,6 +31,8 @@ export interface DeployedWhere {
   account: string;
   partition: string;
   region?: string;
+  /** The account the handler functions run in (cross-account mode: the operations account); default: `account`. */
+  handlerAccount?: string;
 }
 
 /**
@@ -80,6 +82,9 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     MemoryMaxMb: env.raiseLambdaMemory.maxMemoryMb,
     // The project's own automation role of this account and region: the only role a failover may run as (issue 17).
     ...(where.region !== undefined ? automationRoleValues(where.partition, where.account, automationRoleNameOf(where.region)) : {}),
+    // The documents invoke the handlers by full ARN, in the account they run in: a name alone would be looked up in the
+    // account the document runs in, which in cross-account mode has no handler (issue 17).
+    ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   };
 }
 

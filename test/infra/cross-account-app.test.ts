@@ -5,6 +5,10 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
+import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
+import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
+import { editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
+import { dangerousCalls } from './support/service-calls';
 import { iamSimulationSuite } from './suites/iam-simulation';
 import { nagSuite } from './suites/nag';
 import { deployedHandlers, functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
@@ -136,7 +140,10 @@ describe('cross-account mode (production)', () => {
     const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
     const json = template('NotificationRunbooksRemediation-production');
     expect(actingInWorkload()).toEqual(expect.arrayContaining([...playbooks(), ...SERVICE_HANDLERS_IN_WORKLOAD]));
-    expect(resourcesOfType(json, 'AWS::IAM::Role').map(([, r]) => r.Properties?.RoleName).sort()).toEqual(actingInWorkload().map(remediationRoleNameOf).sort());
+    // The remediation roles, and the automation role of each region (the workload's runbook documents run as it).
+    expect(resourcesOfType(json, 'AWS::IAM::Role').map(([, r]) => String(r.Properties?.RoleName)).sort()).toEqual(
+      [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2'].sort(),
+    );
     for (const handler of actingInWorkload()) {
       const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
       roles.hasResourceProperties('AWS::IAM::Role', {
@@ -172,6 +179,222 @@ describe('cross-account mode (production)', () => {
       if (resources.includes(':us-east-1:')) expect(resources).toContain(':us-west-2:');
       expect(resources).not.toContain(OPERATIONS);
     }
+  });
+});
+
+describe('cross-account mode: the runbook documents act in the workload account (issue 17 item 2)', () => {
+  const REGIONS = ['us-east-1', 'us-west-2'] as const;
+  /** The documents that act on the service's resources: every runbook but the incident-state ones. */
+  const SERVICE_DOCUMENTS = [
+    'NotificationService-CheckDbConnections',
+    'NotificationService-FailbackToPrimary',
+    'NotificationService-FailoverToDR',
+    'NotificationService-RaiseLambdaMemory',
+    'NotificationService-RestoreDatabase',
+    'NotificationService-ScaleConsumers',
+    'NotificationService-ScaleUpDatabase',
+    'NotificationService-TroubleshootConnectionTimeout',
+  ];
+  /** The handlers those documents run (their RemediationFunctionName), named independently of infra. */
+  const INVOKED_FROM_WORKLOAD = ['check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers'];
+  /** Of those, the ones the operations account deploys in the region (us-west-2 is production's dr region: no changing row). */
+  const invokedIn = (region: string) => INVOKED_FROM_WORKLOAD.filter((h) => region === 'us-east-1' || !['raise-lambda-memory', 'scale-consumers'].includes(h));
+  const deployedIn = (region: string) => app().built.handlers.map((h) => h.name).filter((h) => resourcesOfType(template(`NotificationRunbooks-production-${region}`), 'AWS::Lambda::Function').some(([, r]) => r.Properties?.FunctionName === functionNameOf(h)));
+  const automationRoleName = (region: string) => `notification-runbooks-automation-${region}`;
+  const documentsIn = (stack: string) =>
+    new Map(resourcesOfType(template(stack), 'AWS::SSM::Document').map(([, r]) => [String(r.Properties?.Name), r.Properties?.Content as { parameters: Record<string, { default?: unknown }> }]));
+  const opsFunctionArn = (region: string, handler: string) => `arn:aws:lambda:${region}:${OPERATIONS}:function:${functionNameOf(handler)}`;
+
+  /** The workload's automation role of `region`, as AWS will hold it. */
+  const workloadAutomationRole = (region: string): DeployedRole => {
+    const role = deployedRoles(template('NotificationRunbooksRemediation-production'), { partition: 'aws', region, account: WORKLOAD }).find((r) => r.name === automationRoleName(region));
+    if (!role) throw new Error(`no ${automationRoleName(region)} in the workload account`);
+    return role;
+  };
+  /** A function's resource policy in the operations account, from its AWS::Lambda::Permission resources. */
+  const functionPolicy = (region: string, handler: string): PolicyDocument => {
+    const ops = template(`NotificationRunbooks-production-${region}`);
+    const d = { partition: 'aws', region, account: OPERATIONS };
+    const { id } = functionOf(ops, functionNameOf(handler));
+    const Statement = resourcesOfType(ops, 'AWS::Lambda::Permission')
+      .filter(([, r]) => JSON.stringify(r.Properties?.FunctionName).includes(`"${id}"`))
+      .map(([sid, r]): PolicyStatement => {
+        const principal = String(resolveIntrinsics(r.Properties?.Principal, ops, d));
+        const sourceArn = r.Properties?.SourceArn;
+        return {
+          Sid: sid,
+          Effect: 'Allow',
+          Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+          Action: String(r.Properties?.Action),
+          Resource: opsFunctionArn(region, handler),
+          ...(sourceArn ? { Condition: { ArnLike: { 'AWS:SourceArn': String(resolveIntrinsics(sourceArn, ops, d)) } } } : {}),
+        };
+      });
+    return { Version: '2012-10-17', Statement };
+  };
+
+  it('registers the incident-state documents in the operations account and every other document in each workload region, none twice', () => {
+    expect([...OPERATIONS_DOCUMENTS].sort()).toEqual(['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier']);
+    for (const region of REGIONS) {
+      expect([...documentsIn(`NotificationRunbooks-production-${region}`).keys()].sort()).toEqual([...OPERATIONS_DOCUMENTS].sort());
+      expect([...documentsIn(`NotificationRunbooksWorkload-production-${region}`).keys()].sort()).toEqual(SERVICE_DOCUMENTS);
+    }
+    expect(resourcesOfType(template('NotificationRunbooksRemediation-production'), 'AWS::SSM::Document')).toEqual([]);
+  });
+
+  it.each(REGIONS)('%s: the workload documents invoke the handlers by their full ARN in the operations account, and the failover documents run only as the workload\'s automation role', (region) => {
+    const docs = documentsIn(`NotificationRunbooksWorkload-production-${region}`);
+    const invoked = [...docs.values()].flatMap((c) => (c.parameters.RemediationFunctionName ? [String(c.parameters.RemediationFunctionName.default)] : []));
+    expect(invoked.sort()).toEqual(INVOKED_FROM_WORKLOAD.map((h) => opsFunctionArn(region, h)));
+    for (const name of ['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary']) {
+      expect(docs.get(name)?.parameters.AutomationAssumeRole).toMatchObject({
+        default: `arn:aws:iam::${WORKLOAD}:role/${automationRoleName(region)}`,
+        allowedPattern: `^arn:aws:iam::${WORKLOAD}:role/${automationRoleName(region)}$`,
+      });
+    }
+    // The operations account's own documents invoke its own escalation timer, by ARN too.
+    const escalate = documentsIn(`NotificationRunbooks-production-${region}`).get('NotificationService-EscalateToNextTier');
+    expect(resolveIntrinsics(escalate?.parameters.RemediationFunctionName?.default, template(`NotificationRunbooks-production-${region}`), { partition: 'aws', region, account: OPERATIONS })).toBe(
+      opsFunctionArn(region, 'escalation-timer'),
+    );
+  });
+
+  it.each(REGIONS)('%s: only the deployed handlers the workload documents run admit the workload\'s automation role of this region, and nothing else of that account', (region) => {
+    expect(deployedIn(region)).toEqual(expect.arrayContaining(invokedIn(region)));
+    for (const handler of deployedIn(region)) {
+      const crossAccount = functionPolicy(region, handler).Statement.filter((st) => JSON.stringify(st.Principal).includes(WORKLOAD));
+      expect({ handler, principals: crossAccount.map((st) => st.Principal) }).toEqual({
+        handler,
+        principals: invokedIn(region).includes(handler) ? [{ AWS: `arn:aws:iam::${WORKLOAD}:role/${automationRoleName(region)}` }] : [],
+      });
+    }
+  });
+
+  it('deploys the workload\'s IAM before the operations stacks, and those before the workload\'s regions (the function policies name the automation roles)', () => {
+    const assembly = app().app.synth();
+    const dependsOn = (name: string) => assembly.getStackByName(name).dependencies.map((d) => d.id).filter((id) => !id.endsWith('.assets')).sort();
+    for (const region of REGIONS) {
+      expect(dependsOn(`NotificationRunbooks-production-${region}`)).toEqual(['NotificationRunbooksRemediation-production']);
+      expect(dependsOn(`NotificationRunbooksWorkload-production-${region}`)).toEqual([`NotificationRunbooks-production-${region}`]);
+    }
+  });
+
+  describe('the workload automation role, judged by the IAM policy simulator', () => {
+    const ZONE_ARN = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
+    const call = (action: string, resource: string, why: string, extra: Partial<SimulatedCall> = {}): SimulatedCall => ({ action, resource, resourceAccount: WORKLOAD, why, ...extra });
+    /** What the documents must be able to do in the workload, on its real ARNs: named here from the documents' steps. */
+    const needed = (region: string): SimulatedCall[] => {
+      const w = (service: string, rest: string) => `arn:aws:${service}:${region}:${WORKLOAD}:${rest}`;
+      const consumer = w('lambda', 'function:notification-service-consumer');
+      const mapping = { context: { 'lambda:FunctionArn': consumer } };
+      const replica = region === 'us-west-2' ? 'notification-service-db-replica' : 'notification-service-db-failback';
+      return [
+        call('cloudwatch:DescribeAlarmsForMetric', '*', 'finds the alarm on the metric (every document that checks its alarm)'),
+        call('rds:DescribeDBInstances', w('rds', 'db:notification-service-db'), 'reads the database (ScaleUpDatabase, RestoreDatabase, CheckDbConnections)'),
+        call('rds:ModifyDBInstance', w('rds', 'db:notification-service-db'), 'resizes the database (ScaleUpDatabase)'),
+        call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db'), 'restores from the database (RestoreDatabase)'),
+        call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db-restore-20261205'), 'to a new instance (RestoreDatabase)'),
+        call('lambda:GetFunctionConfiguration', consumer, 'reads the consumer\'s memory (RaiseLambdaMemory)'),
+        call('lambda:UpdateFunctionConfiguration', consumer, 'sets the approved memory (RaiseLambdaMemory)'),
+        call('lambda:ListEventSourceMappings', '*', 'reads the consumers back (ScaleConsumers)'),
+        call('lambda:UpdateEventSourceMapping', w('lambda', 'event-source-mapping:6f3a2b1c-0d4e-4f5a-9b8c-7d6e5f4a3b2c'), 'enables the DR consumers (FailoverToDR)', mapping),
+        call('ec2:DescribeSecurityGroups', '*', 'reads the groups (TroubleshootConnectionTimeout)'),
+        call('ec2:AuthorizeSecurityGroupIngress', w('ec2', 'security-group/sg-0db5e1c2a3b4c5d6e'), 'adds the approved rule to the service\'s group (TroubleshootConnectionTimeout)', {
+          context: { 'aws:ResourceTag/Environment': 'production', 'ec2:ResourceTag/Environment': 'production' },
+        }),
+        call('rds:PromoteReadReplica', w('rds', `db:${replica}`), 'promotes this region\'s standby (FailoverToDR / FailbackToPrimary)'),
+        call('ssm:PutParameter', w('ssm', 'parameter/notification-service/database/endpoint'), 'points the service at its database'),
+        ...invokedIn(region).map((h) =>
+          call('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h} in the operations account (its function policy admits this role)`, {
+            resourceAccount: OPERATIONS,
+            resourcePolicy: functionPolicy(region, h),
+          }),
+        ),
+      ];
+    };
+    /** What the role must never do: the project's dangerous calls on the workload, and the operations account's own. */
+    const dangerous = (region: string): SimulatedCall[] => {
+      const world = { config: app().built.config, environment: 'production' as const, partition: 'aws', region, serviceAccount: WORKLOAD, ownAccount: WORKLOAD, env: {} };
+      const generic = dangerousCalls(world, { scheduleGroups: [], schedulerRoleArns: [], ruleArn: `arn:aws:events:${region}:${WORKLOAD}:rule/notification-runbooks-forward-alarms` })
+        // The one generic "dangerous" call this role is for: the approved ingress rule on the service's own (tagged) group.
+        .filter((c) => !(c.action === 'ec2:AuthorizeSecurityGroupIngress' && c.context?.['aws:ResourceTag/Environment'] === 'production'));
+      const o = (service: string, rest: string) => `arn:aws:${service}:${region}:${OPERATIONS}:${rest}`;
+      return [
+        ...generic,
+        call('ec2:AuthorizeSecurityGroupIngress', `arn:aws:ec2:${region}:${WORKLOAD}:security-group/sg-0aaaaaaaaaaaaaaaa`, 'opens a group of another environment', {
+          context: { 'aws:ResourceTag/Environment': 'staging', 'ec2:ResourceTag/Environment': 'staging' },
+        }),
+        call('rds:PromoteReadReplica', `arn:aws:rds:${region}:${WORKLOAD}:db:notification-service-db`, 'promotes the primary database'),
+        call('route53:ChangeResourceRecordSets', ZONE_ARN, 'changes a record with no zone configured'),
+        call('ssm:PutParameter', `arn:aws:ssm:${region}:${WORKLOAD}:parameter/notification-runbooks/kill-switch`, 'writes a kill switch parameter in the workload'),
+        ...['verify-change', 'escalate', 'escalation-timer', 'alert-error-rate'].filter((h) => deployedIn(region).includes(h)).map((h) =>
+          call('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h}, which no workload document runs`, { resourceAccount: OPERATIONS, resourcePolicy: functionPolicy(region, h) }),
+        ),
+        call('lambda:InvokeFunction', `arn:aws:lambda:${region}:${WORKLOAD}:function:notification-runbooks-scale-consumers`, 'a same-named function in the workload account'),
+        call('dynamodb:UpdateItem', o('dynamodb', 'table/notification-runbooks-state'), 'acknowledges incidents in the operations state table', { resourceAccount: OPERATIONS }),
+        call('sts:AssumeRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`, 'borrows a handler\'s remediation role'),
+      ];
+    };
+    const principalOf = (role: DeployedRole): SimulationPrincipal => ({ arn: role.arn, roleArn: role.arn, account: WORKLOAD, policies: role.policies });
+    const judge = async (principal: SimulationPrincipal, region: string, calls: SimulatedCall[]) =>
+      Promise.all(calls.map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} on ${c.resource} (${c.why})`));
+    const allowedOf = (results: string[]) => results.filter((r) => r.startsWith('Allowed') || r.startsWith('error'));
+
+    it.each(REGIONS)('%s: allows every call the workload documents make on the workload\'s ARNs and the operations handlers they run, and denies every dangerous call', async (region) => {
+      const role = workloadAutomationRole(region);
+      const need = needed(region);
+      const danger = dangerous(region);
+      const neededResults = await judge(principalOf(role), region, need);
+      const dangerousResults = await judge(principalOf(role), region, danger);
+      console.log(`IAM simulation (workload automation role ${region}): needed ${need.length}: ${neededResults.filter((r) => r.startsWith('Allowed')).length} allowed; dangerous ${danger.length}: ${allowedOf(dangerousResults).length} allowed`);
+      // 13 calls on the workload's resources, and the handlers the operations account runs in this region (4; 2 in the dr region).
+      expect(need.length).toBe(region === 'us-east-1' ? 17 : 15);
+      expect(danger.length).toBeGreaterThan(40);
+      expect(neededResults.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
+      expect(allowedOf(dangerousResults)).toEqual([]);
+      // Every resource the role names is the workload's, but the operations handlers it runs.
+      const named = role.policies.flatMap((p) => p.document.Statement.flatMap((st) => [st.Resource ?? []].flat()));
+      expect(named.filter((arn) => arn !== '*' && !arn.includes(`:${WORKLOAD}:`)).sort()).toEqual(invokedIn(region).map((h) => opsFunctionArn(region, h)));
+      // Only Systems Manager, for executions in the workload account, may assume it.
+      expect(role.trust.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'ssm.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${WORKLOAD}:automation-execution/*` } },
+        }),
+      ]);
+      expect(await policyFindings(role.policies.map((p) => ({ where: p.name, kind: 'identity' as const, document: p.document })))).toEqual([]);
+    });
+
+    it('catches a planted fault: the operations scale-consumers function policy without the workload role refuses the invoke, and a database grant widened to "*" lets the role resize any database', async () => {
+      const region = 'us-east-1';
+      const role = workloadAutomationRole(region);
+      const invoke = needed(region).find((c) => c.action === 'lambda:InvokeFunction' && c.resource.endsWith('notification-runbooks-scale-consumers'))!;
+      expect(allowedOf(await judge(principalOf(role), region, [invoke]))).toHaveLength(1);
+      const withoutGrant = { ...invoke, resourcePolicy: { ...invoke.resourcePolicy!, Statement: invoke.resourcePolicy!.Statement.filter((st) => !JSON.stringify(st.Principal).includes(WORKLOAD)) } };
+      expect(await judge(principalOf(role), region, [withoutGrant])).toEqual([`ImplicitlyDenied: lambda:InvokeFunction on ${invoke.resource} (${invoke.why})`]);
+      const widened = { ...principalOf(role), policies: editStatements(role.policies, (st) => ([st.Action ?? []].flat().includes('rds:ModifyDBInstance') ? { ...st, Resource: '*' } : st)) };
+      expect(allowedOf(await judge(widened, region, dangerous(region))).map((r) => r.split(' (')[0])).toEqual([`Allowed: rds:ModifyDBInstance on arn:aws:rds:${region}:${WORKLOAD}:db:billing-db`]);
+    });
+
+    it.each(REGIONS)('%s: the operations account\'s automation role runs only the incident-state documents: the state table and the escalation timer, nothing in the workload', async (region) => {
+      const ops = template(`NotificationRunbooks-production-${region}`);
+      const role = deployedRoles(ops, { partition: 'aws', region, account: OPERATIONS }).find((r) => r.name === automationRoleName(region))!;
+      const principal = { arn: role.arn, roleArn: role.arn, account: OPERATIONS, policies: role.policies };
+      const own = (action: string, resource: string, why: string): SimulatedCall => ({ action, resource, resourceAccount: OPERATIONS, why });
+      const allowed = await judge(principal, region, [
+        own('dynamodb:UpdateItem', `arn:aws:dynamodb:${region}:${OPERATIONS}:table/notification-runbooks-state`, 'AcknowledgeIncident'),
+        own('lambda:InvokeFunction', opsFunctionArn(region, 'escalation-timer'), 'EscalateToNextTier'),
+      ]);
+      expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
+      const refused = await judge(principal, region, [
+        ...needed(region).filter((c) => c.resourceAccount === WORKLOAD && c.resource !== '*'),
+        ...INVOKED_FROM_WORKLOAD.map((h) => own('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h}: a workload document's step`)),
+      ]);
+      expect(allowedOf(refused)).toEqual([]);
+      // 10 calls on the workload's named resources, and the 4 handlers the workload documents run.
+      expect(refused.length).toBe(14);
+    });
   });
 });
 

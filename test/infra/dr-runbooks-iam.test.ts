@@ -26,18 +26,22 @@ function synthDocuments(environment: EnvironmentName, region: string, given: unk
   const dr = disasterRecoveryScope(config, environment, region);
   new RunbookDocuments(stack, 'Runbooks', {
     runbooksDir: join(__dirname, '..', '..', 'runbooks'),
-    roleName: `notification-runbooks-automation-${region}`,
-    targets: {
-      partition: 'aws',
-      account: ACCOUNT,
-      regions: [region],
-      environment,
-      watched: watchedResources(config, environment),
-      alarmNames: [],
-      stateTableArn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/notification-runbooks-state`,
-      ...(dr ? { disasterRecovery: dr } : {}),
+    role: {
+      create: {
+        roleName: `notification-runbooks-automation-${region}`,
+        targets: {
+          partition: 'aws',
+          account: ACCOUNT,
+          regions: [region],
+          environment,
+          watched: watchedResources(config, environment),
+          alarmNames: [],
+          stateTableArn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/notification-runbooks-state`,
+          ...(dr ? { disasterRecovery: dr } : {}),
+        },
+        handlerFunctionArns: new Map(),
+      },
     },
-    functionArns: new Map(),
     config,
     environment,
   });

@@ -54,6 +54,18 @@ describe('readRunbookDocument', () => {
     expect(doc.invokesParameterizedFunction).toBe(false);
   });
 
+  it('takes the invoked function from the default of the parameter a step names (so the role invokes only that one), and leaves a parameter without a default open', () => {
+    const withDefault = (name: string, parameters: string) => {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, `schemaVersion: '0.3'\ndescription: test\nparameters:\n${parameters}mainSteps:\n  - name: run\n    action: aws:invokeLambdaFunction\n    inputs: { FunctionName: '{{ Fn }}' }\n`);
+      return readRunbookDocument(file);
+    };
+    const fixed = withDefault('NotificationService-Fixed', '  Fn: { type: String, default: "${Deploy.HandlerArnPrefix}notification-runbooks-scale-consumers" }\n');
+    expect([fixed.invokedFunctions, fixed.invokesParameterizedFunction]).toEqual([['notification-runbooks-scale-consumers'], false]);
+    const open = withDefault('NotificationService-Open', '  Fn: { type: String }\n');
+    expect([open.invokedFunctions, open.invokesParameterizedFunction]).toEqual([[], true]);
+  });
+
   it('names the step whose action it cannot derive IAM for, rather than granting less than it needs', () => {
     const file = document('NotificationService-Shell', '  - name: shell\n    action: aws:runCommand\n    inputs: { DocumentName: AWS-RunShellScript }\n');
     expect(() => readRunbookDocument(file)).toThrow(/step shell uses aws:runCommand/);
@@ -83,17 +95,21 @@ describe('the deployed documents carry the configured approvers, ladder and caps
     const stack = new Stack(app, 'Docs', { env: { account: '111111111111', region: 'us-east-1' } });
     new RunbookDocuments(stack, 'Runbooks', {
       runbooksDir: join(ROOT, 'runbooks'),
-      roleName: 'notification-runbooks-automation-us-east-1',
-      targets: {
-        partition: 'aws',
-        account: '111111111111',
-        regions: ['us-east-1'],
-        environment,
-        watched: watchedResources(config, environment),
-        alarmNames: [],
-        stateTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/notification-runbooks-state',
+      role: {
+        create: {
+          roleName: 'notification-runbooks-automation-us-east-1',
+          targets: {
+            partition: 'aws',
+            account: '111111111111',
+            regions: ['us-east-1'],
+            environment,
+            watched: watchedResources(config, environment),
+            alarmNames: [],
+            stateTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/notification-runbooks-state',
+          },
+          handlerFunctionArns: new Map(),
+        },
       },
-      functionArns: new Map(),
       config,
       environment,
     });

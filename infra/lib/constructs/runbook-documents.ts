@@ -7,6 +7,7 @@ import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+import { OPERATIONS_DOCUMENTS } from '../settings';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
 import { automationApiAction } from '../iam/api-actions';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
@@ -39,6 +40,20 @@ interface Step {
   inputs?: Record<string, unknown>;
 }
 
+const DEPLOY_TOKEN = /\$\{Deploy\.[A-Za-z0-9.]+\}/g;
+
+/**
+ * The function an aws:invokeLambdaFunction step runs: a literal name or ARN, or `{{ Parameter }}` with that parameter's
+ * default (`${Deploy.HandlerArnPrefix}notification-runbooks-<handler>`). The role may invoke only that function: another
+ * value given at start is refused by IAM. Undefined when the step names no function the document fixes.
+ */
+function functionOfStep(functionName: string, parameters: unknown): string | undefined {
+  const reference = /^\{\{\s*([A-Za-z0-9_]+)\s*\}\}$/.exec(functionName.trim());
+  const fixed = reference ? (parameters as Record<string, { default?: unknown }> | undefined)?.[reference[1] ?? '']?.default : functionName;
+  if (typeof fixed !== 'string' || fixed === '' || fixed.includes('{{')) return undefined;
+  return fixed.replace(DEPLOY_TOKEN, '').split(':').pop();
+}
+
 /** Reads and checks one document; the actions come from its steps, so the role and the documents cannot drift. */
 export function readRunbookDocument(file: string): RunbookDocument {
   const name = basename(file).replace(/\.ya?ml$/, '');
@@ -58,9 +73,9 @@ export function readRunbookDocument(file: string): RunbookDocument {
       actions.add(automationApiAction(String(inputs.Service), String(inputs.Api)));
     } else if (action === 'aws:invokeLambdaFunction') {
       actions.add('lambda:InvokeFunction');
-      const fn = String(inputs.FunctionName ?? '');
-      if (fn.includes('{{')) invokesParameterizedFunction = true;
-      else invokedFunctions.add(fn.split(':').pop() ?? fn);
+      const fn = functionOfStep(String(inputs.FunctionName ?? ''), (doc as { parameters?: unknown }).parameters);
+      if (fn === undefined) invokesParameterizedFunction = true;
+      else invokedFunctions.add(fn);
     } else if (action === 'aws:executeAutomation') {
       actions.add('ssm:StartAutomationExecution');
       actions.add('ssm:GetAutomationExecution');
@@ -89,13 +104,89 @@ export function readRunbookDocuments(runbooksDir: string): RunbookDocument[] {
     .map((f) => readRunbookDocument(join(runbooksDir, f)));
 }
 
-export interface RunbookDocumentsProps {
-  runbooksDir: string;
+/** Where a set of documents is deployed: one account's documents in single-account mode, or one side of cross-account mode. */
+export type DocumentPlacement = 'all' | 'operations' | 'workload';
+
+/** The documents of `placement`: in cross-account mode those of OPERATIONS_DOCUMENTS stay with the handlers. */
+export function documentsFor(documents: readonly RunbookDocument[], placement: DocumentPlacement): RunbookDocument[] {
+  if (placement === 'all') return [...documents];
+  return documents.filter((d) => OPERATIONS_DOCUMENTS.has(d.name) === (placement === 'operations'));
+}
+
+/** The handler functions (by name) the documents invoke; every handler when a step leaves its function open. */
+export function invokedHandlerFunctions(documents: readonly RunbookDocument[], handlerFunctions: readonly string[]): string[] {
+  if (documents.some((d) => d.invokesParameterizedFunction)) return [...handlerFunctions];
+  const invoked = new Set(documents.flatMap((d) => d.invokedFunctions));
+  return handlerFunctions.filter((name) => invoked.has(name));
+}
+
+export interface AutomationRoleProps {
   roleName: string;
+  /** The documents that run as this role: its actions are exactly theirs (plus the author's declaration, see below). */
+  documents: readonly RunbookDocument[];
+  /** runbooks/automation-role-policy.json's actions, added where their resources are here (single account, operations). */
+  declaredActions?: readonly string[];
   /** Where the documents' API calls act; automation documents and functions are filled in here. */
   targets: ScopeTargets;
-  /** Our handlers by function name, for aws:invokeLambdaFunction. */
-  functionArns: ReadonlyMap<string, string>;
+  /**
+   * Every handler function by name -> its ARN (in the operations account in cross-account mode): the role may invoke
+   * those the documents invoke, and no other.
+   */
+  handlerFunctionArns: ReadonlyMap<string, string>;
+  environment: EnvironmentName;
+}
+
+/**
+ * The role runbook documents run as (Automation's service role), added to `scope` as AutomationRole with its policy
+ * DocumentActions: assumable only by Systems Manager for executions in this account (confused-deputy guard), granted
+ * exactly the APIs the documents' steps call, on this account's resources.
+ */
+export function addAutomationRole(scope: Construct, props: AutomationRoleProps): Role {
+  const stack = Stack.of(scope);
+  const dr = props.targets.disasterRecovery;
+  const switchesRecords = props.documents.some((d) => d.actions.includes('route53:ChangeResourceRecordSets'));
+  if (dr && !dr.failoverRecordName && switchesRecords) {
+    Annotations.of(scope).addWarningV2(
+      '@notification-runbooks/failover-record-unset',
+      `environments.${props.environment}.disasterRecovery.failoverRecordName is not set: the failover documents are deployed, but their role may not change any Route 53 record, so their switchRecord step will be refused (AccessDenied)`,
+    );
+  } else if (dr?.failoverRecordName && !dr.hostedZoneId && switchesRecords) {
+    Annotations.of(scope).addWarningV2(
+      '@notification-runbooks/failover-zone-unset',
+      `environments.${props.environment}.disasterRecovery.hostedZoneId is not set: the failover documents are deployed, but their role is granted no Route 53 action in any hosted zone (never "any zone"), so their readRecords and switchRecord steps will be refused (AccessDenied); set the zone of ${dr.failoverRecordName}`,
+    );
+  }
+  const role = new Role(scope, 'AutomationRole', {
+    roleName: props.roleName,
+    description: 'Runs the Notification Service runbook documents: exactly the APIs their steps call',
+    assumedBy: new ServicePrincipal('ssm.amazonaws.com', {
+      // Confused-deputy guard (Systems Manager Automation service role setup).
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ssm:*:${stack.account}:automation-execution/*` },
+      },
+    }),
+  });
+  const actions = [...new Set([...props.documents.flatMap((d) => d.actions), ...(props.declaredActions ?? [])])];
+  const runbookFunctionArns = invokedHandlerFunctions(props.documents, [...props.handlerFunctionArns.keys()]).map((name) => props.handlerFunctionArns.get(name) ?? name);
+  const grant = scopedStatements(
+    actions,
+    { ...props.targets, automationDocumentNames: props.documents.map((d) => d.name), runbookFunctionArns },
+    `runbooks/*.yaml (${props.documents.length} documents)`,
+  );
+  if (grant.statements.length > 0) new Policy(scope, 'DocumentActions', { statements: grant.statements, roles: [role] });
+  acknowledgeWildcards(scope, grant.wildcards);
+  return role;
+}
+
+export interface RunbookDocumentsProps {
+  runbooksDir: string;
+  /** Which documents of runbooks/ this stack registers (default: all). */
+  placement?: DocumentPlacement;
+  /** Create the role they run as here (single account, operations), or name the one another stack created (workload). */
+  role: { create: Omit<AutomationRoleProps, 'documents' | 'environment' | 'declaredActions'> } | { arn: string };
+  /** The account the handler functions run in, for the documents' function ARNs (default: this stack's account). */
+  handlerAccount?: string;
   /** The configuration and environment whose approvers, ladders and caps are written into the documents (`${Deploy.…}`). */
   config: AutomationConfig;
   environment: EnvironmentName;
@@ -120,8 +211,15 @@ export class RunbookDocuments extends Construct {
 
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
-    this.documents = readRunbookDocuments(props.runbooksDir);
-    const where = { account: Stack.of(this).account, partition: Stack.of(this).partition, region: Stack.of(this).region };
+    const stack = Stack.of(this);
+    const placement = props.placement ?? 'all';
+    this.documents = documentsFor(readRunbookDocuments(props.runbooksDir), placement);
+    const where: DeployedWhere = {
+      account: stack.account,
+      partition: stack.partition,
+      region: stack.region,
+      ...(props.handlerAccount ? { handlerAccount: props.handlerAccount } : {}),
+    };
     for (const doc of this.documents) {
       new CfnDocument(this, doc.name, {
         name: doc.name,
@@ -133,44 +231,18 @@ export class RunbookDocuments extends Construct {
       });
     }
     if (this.documents.length === 0) return;
-    const dr = props.targets.disasterRecovery;
-    if (dr && !dr.failoverRecordName && this.documents.some((d) => d.actions.includes('route53:ChangeResourceRecordSets'))) {
-      Annotations.of(this).addWarningV2(
-        '@notification-runbooks/failover-record-unset',
-        `environments.${props.environment}.disasterRecovery.failoverRecordName is not set: the failover documents are deployed, but their role may not change any Route 53 record, so their switchRecord step will be refused (AccessDenied)`,
-      );
-    } else if (dr?.failoverRecordName && !dr.hostedZoneId && this.documents.some((d) => d.actions.includes('route53:ChangeResourceRecordSets'))) {
-      Annotations.of(this).addWarningV2(
-        '@notification-runbooks/failover-zone-unset',
-        `environments.${props.environment}.disasterRecovery.hostedZoneId is not set: the failover documents are deployed, but their role is granted no Route 53 action in any hosted zone (never "any zone"), so their readRecords and switchRecord steps will be refused (AccessDenied); set the zone of ${dr.failoverRecordName}`,
-      );
+    let roleArn: string;
+    if ('create' in props.role) {
+      // The author's declaration (runbooks/automation-role-policy.json) covers every document; a role that runs only the
+      // operations' documents gets the declared actions those documents call, nothing on the service's resources.
+      const declared = placement === 'all' ? declaredAutomationActions(props.runbooksDir) : [];
+      this.role = addAutomationRole(this, { ...props.role.create, documents: this.documents, declaredActions: declared, environment: props.environment });
+      roleArn = this.role.roleArn;
+    } else {
+      roleArn = props.role.arn;
     }
-
-    const stack = Stack.of(this);
-    this.role = new Role(this, 'AutomationRole', {
-      roleName: props.roleName,
-      description: 'Runs the Notification Service runbook documents: exactly the APIs their steps call',
-      assumedBy: new ServicePrincipal('ssm.amazonaws.com', {
-        // Confused-deputy guard (Systems Manager Automation service role setup).
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ssm:*:${stack.account}:automation-execution/*` },
-        },
-      }),
-    });
-    const invoked = new Set(this.documents.flatMap((d) => d.invokedFunctions));
-    const everyFunction = this.documents.some((d) => d.invokesParameterizedFunction);
-    const runbookFunctionArns = [...props.functionArns].filter(([name]) => everyFunction || invoked.has(name)).map(([, arn]) => arn);
-    const actions = [...new Set([...this.documents.flatMap((d) => d.actions), ...declaredAutomationActions(props.runbooksDir)])];
-    const grant = scopedStatements(
-      actions,
-      { ...props.targets, automationDocumentNames: this.documents.map((d) => d.name), runbookFunctionArns },
-      `runbooks/*.yaml (${this.documents.length} documents)`,
-    );
-    if (grant.statements.length > 0) new Policy(this, 'DocumentActions', { statements: grant.statements, roles: [this.role] });
-    acknowledgeWildcards(this, grant.wildcards);
     new CfnOutput(this, 'AutomationAssumeRole', {
-      value: this.role.roleArn,
+      value: roleArn,
       description: 'Pass as AutomationAssumeRole when starting a runbook document',
     });
   }

@@ -308,7 +308,7 @@ describe('runbook exec against AWS', () => {
   });
 
   it.each([
-    ['an unknown document', 'AutomationDefinitionNotFoundException', 2, /no Automation document NotificationService-ScaleUpDatabase .*runbook list/],
+    ['an unknown document', 'AutomationDefinitionNotFoundException', 2, /no Automation document NotificationService-ScaleUpDatabase .*runbook list.*In cross-account mode this document is in the workload account, where the resources are: use that account's profile/],
     ['parameters the document refuses', 'InvalidAutomationExecutionParametersException', 2, /AWS refused to start/],
     ['denied access', 'AccessDeniedException', 1, /ssm:StartAutomationExecution/],
   ])('answers %s from StartAutomationExecution with the exit code scripts expect and says what to do', async (_case, name, expected, message) => {

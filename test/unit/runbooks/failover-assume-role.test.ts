@@ -37,3 +37,17 @@ describe.each(['NotificationService-FailoverToDR', 'NotificationService-Failback
     expect(start).toThrow(/AutomationAssumeRole: .* does not match \^arn:aws:iam::210987654321:role\/notification-runbooks-automation-us-west-2\$/);
   });
 });
+
+describe('the documents invoke the handlers by their full ARN (issue 17)', () => {
+  const scaleConsumers = (where: { account: string; partition: string; region: string; handlerAccount?: string }) => {
+    const doc = renderLoadedRunbook(readRunbook(join(__dirname, '..', '..', '..', 'runbooks', 'NotificationService-ScaleConsumers.yaml')), config, 'production', where);
+    return doc.model?.parameters.RemediationFunctionName?.default;
+  };
+
+  it('names the handler in the account it runs in: its own in single-account mode, the operations account in cross-account mode', () => {
+    expect(scaleConsumers({ account: ACCOUNT, partition: 'aws', region: 'us-west-2' })).toBe(`arn:aws:lambda:us-west-2:${ACCOUNT}:function:notification-runbooks-scale-consumers`);
+    expect(scaleConsumers({ account: ACCOUNT, partition: 'aws', region: 'us-east-1', handlerAccount: '111111111111' })).toBe(
+      'arn:aws:lambda:us-east-1:111111111111:function:notification-runbooks-scale-consumers',
+    );
+  });
+});
