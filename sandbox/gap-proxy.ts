@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
-import { describeSeverityLevels, rolePolicies, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
+import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
 
 export interface AwsOperation {
   service: string;
@@ -735,6 +735,18 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (described.service === 'rds' && described.operation === 'DescribeDBInstances' && (promotedInstances.size > 0 || promotedArns.size > 0)) {
       send(res, withoutPromotedLinks(await forwardBuffered(req, body, described.accountId), described));
       return;
+    }
+    // moto issues AssumeRole credentials for any role, existing or not, whatever its trust (sandbox/preflight-gaps.ts).
+    if (described.service === 'sts' && described.operation === 'AssumeRole' && isForm) {
+      const caller = described.accountId ? { account: described.accountId, arn: sandboxCallerArn(described.accountId) } : undefined;
+      const refused = await judgeAssumeRole(body.toString('utf8'), caller, async (roleAccount, roleName) => {
+        const iam = iamFor({ ...described, accountId: roleAccount });
+        return (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.AssumeRolePolicyDocument;
+      });
+      if (refused) {
+        send(res, reply(described, refused));
+        return;
+      }
     }
     const answer = gapAnswer(described, body);
     if (answer) {

@@ -130,3 +130,67 @@ export async function simulatePrincipalPolicy(body: string, readPolicies: (roleN
       '</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>',
   };
 }
+
+/** The caller as moto names a sandbox access key's principal (STS GetCallerIdentity: `arn:aws:sts::ACCOUNT:user/moto`). */
+export function sandboxCallerArn(accountId: string): string {
+  return `arn:aws:sts::${accountId}:user/moto`;
+}
+
+/** Pure: does a trust statement's Principal name this caller (its ARN, its account, or anyone)? */
+export function principalAdmits(principal: unknown, caller: { account: string; arn: string }): boolean {
+  if (principal === '*') return true;
+  if (typeof principal !== 'object' || principal === null) return false;
+  const aws = (principal as { AWS?: unknown }).AWS;
+  const names = aws === undefined ? [] : Array.isArray(aws) ? aws.map(String) : [String(aws)];
+  return names.some((n) => n === '*' || n === caller.account || n === `arn:aws:iam::${caller.account}:root` || n === caller.arn);
+}
+
+/**
+ * sts:AssumeRole as AWS judges it, before moto answers (moto 5.2.1 issues credentials for any role ARN, existing or not,
+ * and enforces no trust policy): the role must exist in its account, and a statement of its trust policy whose
+ * Principal names the caller must allow sts:AssumeRole under the request's context (aws:PrincipalArn,
+ * aws:PrincipalAccount). The statements a session's tags and source identity need (sts:TagSession,
+ * sts:SetSourceIdentity) are not judged here. AWS answers both refusals alike: AccessDenied.
+ * `readTrust` reads the role's trust policy in the role's account, or throws NoSuchEntity.
+ */
+export async function judgeAssumeRole(
+  body: string,
+  caller: { account: string; arn: string } | undefined,
+  readTrust: (account: string, roleName: string) => Promise<string | undefined>,
+): Promise<GapReply | undefined> {
+  const form = new URLSearchParams(body);
+  const roleArn = form.get('RoleArn') ?? '';
+  const parsed = /^arn:[\w-]+:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(roleArn);
+  if (!parsed) return undefined; // moto validates the ARN itself
+  const [, account = '', roleName = ''] = parsed;
+  const denied: GapReply = {
+    status: 403,
+    error: { code: 'AccessDenied', message: `User: ${caller?.arn ?? 'the caller'} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}` },
+  };
+  let trust: string | undefined;
+  try {
+    trust = await readTrust(account, roleName);
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchEntityException' || name === 'NoSuchEntity') return denied;
+    throw error;
+  }
+  // A session opened with keys moto issued (role chaining) names no sandbox account: existence is all that is judged.
+  if (!caller) return undefined;
+  const statements = (() => {
+    const s = policyJson(trust).Statement;
+    return (s === undefined ? [] : Array.isArray(s) ? s : [s]) as Array<{ Principal?: unknown; Resource?: unknown } & Record<string, unknown>>;
+  })();
+  const admitting = statements.filter((s) => principalAdmits(s.Principal, caller)).map(({ Principal: _principal, ...rest }) => ({ ...rest, Resource: '*' }));
+  try {
+    const decision = simulatePolicies([{ name: 'trust', document: { Statement: admitting } }], {
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      context: { 'aws:PrincipalArn': [caller.arn], 'aws:PrincipalAccount': [caller.account] },
+    }).decision;
+    return decision === 'allowed' ? undefined : denied;
+  } catch (error) {
+    if (error instanceof UnsupportedPolicyError) return { status: 400, error: { code: 'InvalidInput', message: `the sandbox cannot judge ${roleArn}'s trust policy: ${error.message}` } };
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 // The sandbox's answers for runbook preflight: the IAM policy evaluator and the EventBridge pattern matcher, case by case.
 import { eventPatternMatches, InvalidEventPatternError } from '../../../sandbox/event-pattern-match';
 import { simulatePolicies, UnsupportedPolicyError, type SimulatedPolicy } from '../../../sandbox/iam-policy-simulator';
+import { judgeAssumeRole, sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 
 const ESM = 'arn:aws:lambda:us-east-1:111122223333:event-source-mapping:1b2c';
 const FN = 'arn:aws:lambda:us-east-1:111122223333:function:notification-service-consumer';
@@ -57,5 +58,41 @@ describe('eventPatternMatches (sandbox TestEventPattern)', () => {
 
   it('refuses a filter it does not know', () => {
     expect(() => eventPatternMatches({ source: [{ cidr: '10.0.0.0/8' }] }, event)).toThrow(InvalidEventPatternError);
+  });
+});
+
+describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role, whatever its trust)', () => {
+  const OPS = '111122223333';
+  const ROLE = 'arn:aws:iam::444455556666:role/notification-runbooks-remediate-scale-consumers';
+  const caller = { account: OPS, arn: sandboxCallerArn(OPS) };
+  const body = new URLSearchParams({ Action: 'AssumeRole', RoleArn: ROLE, RoleSessionName: 'preflight' }).toString();
+  const trustOf = (statement: Record<string, unknown>) => async (): Promise<string> => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }));
+  const opsRoot = { AWS: `arn:aws:iam::${OPS}:root` };
+
+  it.each([
+    ['the operations account root', { Effect: 'Allow', Principal: opsRoot, Action: 'sts:AssumeRole' }, 'admitted'],
+    ['the account id', { Effect: 'Allow', Principal: { AWS: OPS }, Action: ['sts:AssumeRole', 'sts:TagSession'] }, 'admitted'],
+    ['another account', { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sts:AssumeRole' }, 'refused'],
+    ['a service principal', { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }, 'refused'],
+    ['TagSession only', { Effect: 'Allow', Principal: opsRoot, Action: 'sts:TagSession' }, 'refused'],
+    ["infra's trust: the handler's execution role only", { Effect: 'Allow', Principal: opsRoot, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${OPS}:role/notification-runbooks-scale-consumers-us-east-1`] } } }, 'refused'],
+    ['a condition the caller meets', { Effect: 'Allow', Principal: opsRoot, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalAccount': OPS } } }, 'admitted'],
+  ])('a trust naming %s: %s', async (_case, statement, verdict) => {
+    const answer = await judgeAssumeRole(body, caller, trustOf(statement));
+    if (verdict === 'admitted') expect(answer).toBeUndefined();
+    else expect(answer).toEqual({ status: 403, error: { code: 'AccessDenied', message: `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${ROLE}` } });
+  });
+
+  it('a role that does not exist is refused as AWS refuses it (AccessDenied), reading its own account', async () => {
+    const read = jest.fn(() => Promise.reject(Object.assign(new Error('no role'), { name: 'NoSuchEntityException' })));
+    expect(await judgeAssumeRole(body, caller, read)).toMatchObject({ status: 403, error: { code: 'AccessDenied' } });
+    expect(read).toHaveBeenCalledWith('444455556666', 'notification-runbooks-remediate-scale-consumers');
+  });
+
+  it('judges only existence for a caller it cannot name (keys moto issued), and leaves malformed ARNs to moto', async () => {
+    expect(await judgeAssumeRole(body, undefined, trustOf({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sts:AssumeRole' }))).toBeUndefined();
+    const read = jest.fn(() => Promise.resolve(''));
+    expect(await judgeAssumeRole(new URLSearchParams({ RoleArn: 'not-an-arn' }).toString(), caller, read)).toBeUndefined();
+    expect(read).not.toHaveBeenCalled();
   });
 });

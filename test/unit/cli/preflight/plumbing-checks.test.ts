@@ -184,3 +184,16 @@ describe('Scheduler', () => {
     ]);
   });
 });
+
+describe('staging and development: what differs from production is the configuration', () => {
+  it.each([
+    ['production', { dbInstanceClass: 'db.r6g.xlarge', multiAz: true, backupRetentionDays: 7 }, 4, { enabled: true, severityCode: 'urgent', tierIncluded: true }],
+    ['staging', { dbInstanceClass: 'db.r6g.large', multiAz: false, backupRetentionDays: 3 }, 3, { enabled: true, severityCode: 'normal', tierIncluded: true }],
+    ['development', { dbInstanceClass: 'db.t3.medium', multiAz: false, backupRetentionDays: 1 }, 2, { enabled: false, severityCode: '', tierIncluded: false }],
+  ] as const)('%s', async (environment, matrix, tiers, supportExpected) => {
+    const expected = expectationsFor(environment);
+    expect(expected.matrix).toEqual({ ...matrix, memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 100 });
+    expect(expected.support).toEqual(supportExpected);
+    expect(only(await run(environment), 'tier-subscription')).toHaveLength(tiers);
+  });
+});

@@ -1,0 +1,92 @@
+// Preflight's alarm and routing checks against mocked CloudWatch and EventBridge: definitions, the ALARM route to each
+// handler and the OK route to escalate, each proven by TestEventPattern on an event built from the alarm.
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { checkAlarms, checkRouting } from '../../../../cli/preflight/alarm-checks';
+import { AREA_ACTIONS } from '../../../../cli/preflight/run-preflight';
+import { couldNotCheck } from '../../../../cli/preflight/types';
+import { putMetricAlarmInput } from '../../../../sandbox/provision';
+import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+
+const cloudWatch = mockClient(CloudWatchClient);
+const events = mockClient(EventBridgeClient);
+const expected = expectationsFor('production');
+const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+
+/** The alarms as infra defines them (the sandbox's PutMetricAlarm input from the same specs). */
+function liveAlarms(): Map<string, MetricAlarm> {
+  return new Map(expected.alarms.map((spec) => [spec.name, { ...(putMetricAlarmInput(spec) as MetricAlarm), AlarmArn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${spec.name}` }]));
+}
+
+/** Patterns by rule; TestEventPattern answers by a real check of alarm name and state, independent of the code's events. */
+function rules(patterns: Record<string, { alarms: string[]; states?: string[]; target: string } | undefined>): void {
+  events.reset();
+  events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => {
+    const rule = patterns[input.Name];
+    if (!rule) throw awsError('ResourceNotFoundException');
+    return { EventPattern: JSON.stringify({ alarms: rule.alarms, states: rule.states ?? null }) };
+  });
+  events.on(ListTargetsByRuleCommand).callsFake((input: { Rule: string }) => ({ Targets: [{ Id: 't', Arn: patterns[input.Rule]?.target }] }));
+  events.on(TestEventPatternCommand).callsFake((input: { EventPattern: string; Event: string }) => {
+    const p = JSON.parse(input.EventPattern) as { alarms: string[]; states: string[] | null };
+    const e = JSON.parse(input.Event) as { detail: { alarmName: string; state: { value: string } } };
+    return { Result: p.alarms.includes(e.detail.alarmName) && (p.states === null || p.states.includes(e.detail.state.value)) };
+  });
+}
+
+function deployed(): Record<string, { alarms: string[]; states?: string[]; target: string }> {
+  const out: Record<string, { alarms: string[]; states?: string[]; target: string }> = {};
+  for (const h of expected.handlers) if (h.ruleName) out[h.ruleName] = { alarms: h.alarmNames, target: fnArn(h.functionName) };
+  out['notification-runbooks-escalate-recoveries'] = { alarms: expected.alarms.map((a) => a.name), states: ['OK'], target: fnArn('notification-runbooks-escalate') };
+  return out;
+}
+
+const run = async (): Promise<ReturnType<typeof checkRouting>> => checkRouting(clients(), expected, TARGET, liveAlarms(), new Map());
+
+it('every alarm as defined, its ALARM reaching its handler and its OK reaching escalate: all PASS', async () => {
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [...liveAlarms().values()] });
+  const alarms = await checkAlarms(clients(), expected);
+  expect(alarms.results.map((r) => r.status)).toEqual(Array<string>(expected.alarms.length).fill('PASS'));
+  rules(deployed());
+  const results = await run();
+  expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+  expect(results.filter((r) => r.check === 'alarm-reaches-rule')).toHaveLength(expected.alarms.length);
+  expect(results.filter((r) => r.check === 'ok-reaches-escalate')).toHaveLength(expected.alarms.length);
+  // The OK route is tested with an OK event: a pattern for ALARM only would not pass it.
+  const okEvents = events.commandCalls(TestEventPatternCommand).map((c) => JSON.parse(c.args[0].input.Event ?? '{}') as { detail: { state: { value: string }; previousState: { value: string } } });
+  expect(okEvents.filter((e) => e.detail.state.value === 'OK' && e.detail.previousState.value === 'ALARM')).toHaveLength(expected.alarms.length);
+});
+
+it.each([
+  ['the recoveries rule misses the alarm', (r: ReturnType<typeof deployed>, name: string) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, alarms: r['notification-runbooks-escalate-recoveries']!.alarms.filter((a) => a !== name) } }), 1, 'does not match rule notification-runbooks-escalate-recoveries\'s pattern'],
+  ['the recoveries rule lets ALARM through only', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, states: ['ALARM'] } }), 6, 'does not match'],
+  ['the recoveries rule does not exist', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': undefined }), 6, 'rule notification-runbooks-escalate-recoveries does not exist'],
+  ['the recoveries rule targets another function', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, target: fnArn('other') } }), 6, 'does not target notification-runbooks-escalate'],
+])('%s: ok-reaches-escalate FAILs', async (_case, plant, failing, text) => {
+  const alarm = expected.alarms[0]?.name ?? '';
+  rules(plant(deployed(), alarm));
+  const failed = (await run()).filter((r) => r.status === 'FAIL');
+  expect(failed).toHaveLength(failing);
+  expect(failed.every((r) => r.check === 'ok-reaches-escalate' && r.message.includes(text) && r.message.includes('never resolves its incident'))).toBe(true);
+  expect(failed.map((r) => r.subject)).toContain(alarm);
+});
+
+it('an alarm with another threshold is a FAIL with both figures; a missing one names its row', async () => {
+  const live = [...liveAlarms().values()];
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ ...live[0], Threshold: 2000 }, ...live.slice(2)] });
+  const { results } = await checkAlarms(clients(), expected);
+  expect(results.filter((r) => r.status === 'FAIL').map((r) => r.check)).toEqual(['alarm-definition', 'alarm-exists']);
+  expect(results[0]?.message).toBe(`alarm "${expected.alarms[0]?.name ?? ''}": threshold 2000, expected ${expected.alarms[0]?.threshold ?? ''}`);
+  expect(results[1]?.message).toContain(`does not exist: ${expected.alarms[1]?.rowId ?? ''} goes undetected`);
+});
+
+it('AccessDenied on DescribeAlarms propagates to the area guard (run-preflight), which names the permission', async () => {
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).rejects(awsError('AccessDenied', 'User: x is not authorized to perform: cloudwatch:DescribeAlarms'));
+  const error = await checkAlarms(clients(), expected).then(() => undefined, (e: unknown) => e);
+  expect(error).toMatchObject({ name: 'AccessDenied' });
+  expect(couldNotCheck('alarms', 'alarms', error, AREA_ACTIONS.alarms)).toMatchObject({ status: 'FAIL', check: 'could-not-check', message: 'could not check alarms: AccessDenied: preflight is not allowed cloudwatch:DescribeAlarms' });
+});
