@@ -159,6 +159,12 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   verify(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<Record<string, unknown>>;
   /** Pure: does the observation already show this change (a retry after a crash between apply and record)? */
   isApplied(observation: Observation, change: Change): boolean;
+  /**
+   * Pure, optional: why a change that isApplied accepts is still not what the resource runs now, so a health check must
+   * not revert from it (an RDS class change still pending: a revert measured from the pending class would move the
+   * running instance further than the change did). Undefined when the change is in effect.
+   */
+  notInEffect?(observation: Observation, change: Change): string | undefined;
   /** Rows that change something: the signal watched for a window after the change, and reverted on when worse. */
   health?: HealthSignal<Clients, Target, Change>;
 }

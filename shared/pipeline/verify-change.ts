@@ -197,7 +197,10 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
 
   const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
   // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
-  const refused = worse !== undefined && stillApplied ? health.refuseRevert?.(revert, runtime) : undefined;
+  const refused =
+    worse !== undefined && stillApplied
+      ? ((observation !== undefined ? playbook.notInEffect?.(observation, change) : undefined) ?? health.refuseRevert?.(revert, runtime))
+      : undefined;
   const held = runtime.dryRun
     ? 'DRY_RUN is set'
     : killSwitch?.engaged

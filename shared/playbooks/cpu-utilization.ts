@@ -132,6 +132,16 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
     return observation.instanceClass === change.toClass || observation.pendingInstanceClass === change.toClass;
   },
 
+  notInEffect(observation, change) {
+    if (observation.instanceClass !== change.toClass) {
+      return `${change.dbInstanceIdentifier} runs ${observation.instanceClass}, not ${change.toClass} (still pending): a revert is measured from the class the instance runs`;
+    }
+    if (observation.pendingInstanceClass !== undefined) {
+      return `${change.dbInstanceIdentifier} has another class change pending (${observation.pendingInstanceClass}): a person decides`;
+    }
+    return undefined;
+  },
+
   health: {
     signal: DATABASE_HEALTH_SIGNAL,
     read(ctx, _target, change, window) {

@@ -7,6 +7,7 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { TransientError } from '../../../shared/errors';
 import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { runVerifyChange, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
+import { cpuUtilizationPlaybook } from '../../../shared/playbooks/cpu-utilization';
 import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
 import { ManualClock } from '../../support/manual-clock';
@@ -182,5 +183,37 @@ describe('verify-change reverts under the exactly-once protocol', () => {
     expect(decision).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
     expect(knob).toMatchObject({ value: 2, changes: 1, healthReads: 1 });
     expect(verifyClaim()).toMatchObject({ status: 'COMPLETED' });
+  });
+});
+
+describe('a change that is applied but not in effect is not reverted from', () => {
+  it("holds the revert and escalates naming why, when the playbook says the change is not what the resource runs", async () => {
+    const { knob, deps, input } = await setup();
+    const pending = { ...playbook, notInEffect: () => 'the knob runs 4, not 3 (still pending)' };
+    const decision = await runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: pending as unknown as VerifyChangeDeps['playbooks'][string] } }, input);
+
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(decision.reason).toContain('not reverted: the recorded value is refused: the knob runs 4, not 3 (still pending)');
+    expect(knob).toMatchObject({ value: 3, applyCalls: 0, changes: 0 });
+  });
+});
+
+describe('scale-up-database: a class change in effect', () => {
+  const change = { dbInstanceIdentifier: 'notification-service-db', fromClass: 'db.r6g.xlarge', toClass: 'db.r6g.2xlarge' };
+  const observed = (instanceClass: string, pendingInstanceClass?: string) =>
+    ({ dbInstanceIdentifier: 'notification-service-db', instanceClass, status: 'available', ...(pendingInstanceClass ? { pendingInstanceClass } : {}) }) as Parameters<
+      NonNullable<typeof cpuUtilizationPlaybook.notInEffect>
+    >[0];
+
+  it.each<[string, ReturnType<typeof observed>, RegExp | undefined]>([
+    ['running the class the change moved to', observed('db.r6g.2xlarge'), undefined],
+    // Reviewer: running 4xlarge with 2xlarge pending for the maintenance window; a forged {xlarge -> 2xlarge} passed
+    // isApplied and the step bound, and the revert took the running instance two rungs down at once.
+    ['running another class with the change only pending', observed('db.r6g.4xlarge', 'db.r6g.2xlarge'), /runs db\.r6g\.4xlarge, not db\.r6g\.2xlarge \(still pending\)/],
+    ['running the class with another change pending', observed('db.r6g.2xlarge', 'db.r6g.4xlarge'), /another class change pending \(db\.r6g\.4xlarge\)/],
+  ])('%s', (_situation, observation, expected) => {
+    // isApplied accepts all three (a pending class counts for the pipeline's own retry), hence notInEffect.
+    expect(cpuUtilizationPlaybook.isApplied(observation, change)).toBe(true);
+    expect(cpuUtilizationPlaybook.notInEffect?.(observation, change)).toEqual(expected === undefined ? undefined : expect.stringMatching(expected));
   });
 });
