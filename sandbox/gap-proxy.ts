@@ -163,7 +163,28 @@ const SCHEDULER_ROUTES: readonly Route[] = [
   route('DELETE', '/schedule-groups/{}', 'DeleteScheduleGroup'),
 ];
 
-const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = { lambda: LAMBDA_ROUTES, scheduler: SCHEDULER_ROUTES };
+// REST routes of API Gateway (v1, REST APIs): what the connection-timeout playbook, preflight and the sandbox call.
+const APIGATEWAY_ROUTES: readonly Route[] = [
+  route('GET', '/restapis', 'GetRestApis'),
+  route('POST', '/restapis', 'CreateRestApi'),
+  route('GET', '/restapis/{}', 'GetRestApi'),
+  route('DELETE', '/restapis/{}', 'DeleteRestApi'),
+  route('GET', '/restapis/{}/stages', 'GetStages'),
+  route('POST', '/restapis/{}/stages', 'CreateStage'),
+  route('GET', '/restapis/{}/stages/{}', 'GetStage'),
+  route('PATCH', '/restapis/{}/stages/{}', 'UpdateStage'),
+  route('GET', '/restapis/{}/resources', 'GetResources'),
+  route('POST', '/restapis/{}/resources/{}', 'CreateResource'),
+  route('GET', '/restapis/{}/resources/{}', 'GetResource'),
+  route('PUT', '/restapis/{}/resources/{}/methods/{}', 'PutMethod'),
+  route('GET', '/restapis/{}/resources/{}/methods/{}', 'GetMethod'),
+  route('PUT', '/restapis/{}/resources/{}/methods/{}/integration', 'PutIntegration'),
+  route('GET', '/restapis/{}/resources/{}/methods/{}/integration', 'GetIntegration'),
+  route('PATCH', '/restapis/{}/resources/{}/methods/{}/integration', 'UpdateIntegration'),
+  route('POST', '/restapis/{}/deployments', 'CreateDeployment'),
+];
+
+const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = { lambda: LAMBDA_ROUTES, scheduler: SCHEDULER_ROUTES, apigateway: APIGATEWAY_ROUTES };
 
 function describeRequest(req: IncomingAwsRequest): RequestDescription {
   const scope = credentialScope(req);

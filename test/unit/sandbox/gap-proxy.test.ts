@@ -60,6 +60,23 @@ describe('identifyOperation', () => {
       restJson('lambda', 'POST', '/2015-03-31/event-source-mappings', '{"FunctionName":"notification-consumer"}'),
       { service: 'lambda', operation: 'CreateEventSourceMapping', ...account },
     ],
+    // API Gateway (REST APIs), as the connection-timeout playbook reads the API: recorded by name, so a test that
+    // counts mutations does not see an unknown call (an unknown operation counts as one).
+    ['API Gateway GetRestApis, a page', restJson('apigateway', 'GET', '/restapis?limit=500'), { service: 'apigateway', operation: 'GetRestApis', ...account }],
+    ['API Gateway GetRestApi by id', restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5'), { service: 'apigateway', operation: 'GetRestApi', ...account }],
+    ['API Gateway GetStage', restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5/stages/prod'), { service: 'apigateway', operation: 'GetStage', ...account }],
+    ['API Gateway GetStages', restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5/stages'), { service: 'apigateway', operation: 'GetStages', ...account }],
+    ['API Gateway GetResources with methods', restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5/resources?embed=methods&limit=500'), { service: 'apigateway', operation: 'GetResources', ...account }],
+    [
+      'API Gateway GetIntegration',
+      restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5/resources/abc123/methods/POST/integration'),
+      { service: 'apigateway', operation: 'GetIntegration', ...account },
+    ],
+    [
+      'API Gateway UpdateIntegration (a write)',
+      restJson('apigateway', 'PATCH', '/restapis/a1b2c3d4e5/resources/abc123/methods/POST/integration', '{"patchOperations":[]}'),
+      { service: 'apigateway', operation: 'UpdateIntegration', ...account },
+    ],
     [
       'Lambda GetAccountSettings before reserving concurrency',
       restJson('lambda', 'GET', '/2016-08-19/account-settings'),
