@@ -73,6 +73,11 @@ describe('identifyOperation', () => {
       { service: 'apigateway', operation: 'GetIntegration', ...account },
     ],
     [
+      'Lambda GetFunctionEventInvokeConfig (preflight reads the failure destination)',
+      restJson('lambda', 'GET', '/2019-09-25/functions/notification-runbooks-scale-consumers/event-invoke-config'),
+      { service: 'lambda', operation: 'GetFunctionEventInvokeConfig', ...account },
+    ],
+    [
       'API Gateway UpdateIntegration (a write)',
       restJson('apigateway', 'PATCH', '/restapis/a1b2c3d4e5/resources/abc123/methods/POST/integration', '{"patchOperations":[]}'),
       { service: 'apigateway', operation: 'UpdateIntegration', ...account },
