@@ -8,14 +8,13 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 import { loadHandler } from '../../support/load-handler';
 
 const MINUTE_MS = 60_000;
@@ -71,14 +70,7 @@ describe('escalation in cross-account mode', () => {
     const scaleConsumers = load<AlarmHandler>('scale-consumers');
     escalate = load<EscalationHandler>('escalate');
     timer = load<EscalationHandler>('escalation-timer');
-    driver = createSchedulerDriver({
-      scheduler: new SchedulerClient(operations.clientConfig),
-      groupName: operations.topology.escalationScheduleGroup.name,
-      invoke: (arn, input) => {
-        if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
-        return timer(input);
-      },
-    });
+    driver = handlerScheduleDriver(operations, 'escalation-timer', timer);
 
     // The workload's alarm fires; scale-consumers (through its role) finds the consumers at the cap and escalates.
     const alarmEvent = await workload.transition(queueAlarmName(workload.topology), 'ALARM');

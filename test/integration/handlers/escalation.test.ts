@@ -16,8 +16,9 @@ import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
-import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 import { loadHandler } from '../../support/load-handler';
 
 const MINUTE_MS = 60_000;
@@ -38,14 +39,7 @@ async function harness(): Promise<Harness> {
   const inbox = await createEscalationInbox(account.clientConfig, account.topology);
   const timer = loadHandler<EscalationHandler>('escalation-timer');
   const scheduler = new SchedulerClient(account.clientConfig);
-  const driver = createSchedulerDriver({
-    scheduler,
-    groupName: account.topology.escalationScheduleGroup.name,
-    invoke: (arn, input) => {
-      if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
-      return timer(input);
-    },
-  });
+  const driver = handlerScheduleDriver(account, 'escalation-timer', timer);
   return {
     account,
     inbox,

@@ -8,7 +8,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
@@ -17,6 +16,7 @@ import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
 const ALARM_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'inspect-security-groups', 'check-db-connections', 'alert-error-rate'] as const;
@@ -157,14 +157,7 @@ describe('the kill switch set to "stop": escalation renders and logs, sends noth
     expect(decision?.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
 
     const timer = loadHandler<EscalationHandler>('escalation-timer');
-    const driver = createSchedulerDriver({
-      scheduler: new SchedulerClient(account.clientConfig),
-      groupName: account.topology.escalationScheduleGroup.name,
-      invoke: (arn, input) => {
-        if (handlerOfFunctionArn(arn) !== 'escalation-timer') throw new Error(`unexpected schedule target ${arn}`);
-        return timer(input);
-      },
-    });
+    const driver = handlerScheduleDriver(account, 'escalation-timer', timer);
     const since = await callCount();
     const opened = await loadHandler<EscalationHandler>('escalate')(decision);
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });

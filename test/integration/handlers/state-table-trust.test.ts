@@ -2,16 +2,15 @@
 // budget: scale-consumers and verify-change through their real entry points against the emulator, with the table
 // tampered as an attacker would.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
@@ -127,14 +126,7 @@ describe('verify-change does not trust the recorded change it reverts (productio
   async function tamperedHealthCheck(tamper: { update: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<{ account: SandboxAccount; verdict: Decision; since: number }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = createSchedulerDriver({
-      scheduler: new SchedulerClient(account.clientConfig),
-      groupName: account.topology.verifyScheduleGroup.name,
-      invoke: (arn, input) => {
-        if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
-        return verify(input);
-      },
-    });
+    const driver = handlerScheduleDriver(account, 'verify-change', verify);
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
     const applied = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied' });
@@ -194,14 +186,7 @@ describe('verify-change reverts no further than the step the change made (produc
   it('refuses a forged fromMb at the floor under a raise from 1152 to 1728 MB: escalates naming it, and changes nothing', async () => {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = createSchedulerDriver({
-      scheduler: new SchedulerClient(account.clientConfig),
-      groupName: account.topology.verifyScheduleGroup.name,
-      invoke: (arn, input) => {
-        if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
-        return verify(input);
-      },
-    });
+    const driver = handlerScheduleDriver(account, 'verify-change', verify);
     const functionName = account.topology.consumer.functionName;
     // Raised twice already (512 -> 768 -> 1152): the next raise's genuine step starts at 1152.
     await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: 1152 }));

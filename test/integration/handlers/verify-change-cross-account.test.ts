@@ -2,16 +2,15 @@
 // and verify-change, running in the operations account, reads the workload's metrics and reverts there through its own.
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { createSandboxClock, createSchedulerDriver, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const SCALE_ROLE = 'notification-runbooks-remediate-scale-consumers';
 const VERIFY_ROLE = 'notification-runbooks-remediate-verify-change';
@@ -62,14 +61,7 @@ describe('verify-change in cross-account mode', () => {
     scale = loadHandler('scale-consumers');
     Object.assign(process.env, { [REMEDIATION_ROLE_ENV]: VERIFY_ROLE });
     verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = createSchedulerDriver({
-      scheduler: new SchedulerClient(operations.clientConfig),
-      groupName: operations.topology.verifyScheduleGroup.name,
-      invoke: (arn, input) => {
-        if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
-        return verify(input);
-      },
-    });
+    const driver = handlerScheduleDriver(operations, 'verify-change', verify);
     return { workload, driver };
   }
 

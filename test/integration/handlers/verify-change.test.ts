@@ -3,14 +3,14 @@
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { createSandboxClock, createSchedulerDriver, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
+import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
 
@@ -24,14 +24,7 @@ interface Harness {
 async function harness(): Promise<Harness> {
   const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
   const verify = loadHandler<VerifyChangeHandler>('verify-change');
-  const driver = createSchedulerDriver({
-    scheduler: new SchedulerClient(account.clientConfig),
-    groupName: account.topology.verifyScheduleGroup.name,
-    invoke: (arn, input) => {
-      if (handlerOfFunctionArn(arn) !== 'verify-change') throw new Error(`unexpected schedule target ${arn}`);
-      return verify(input);
-    },
-  });
+  const driver = handlerScheduleDriver(account, 'verify-change', verify);
   return { account, verify, driver, clock: createSandboxClock() };
 }
 
