@@ -71,6 +71,17 @@ process.once('message', async (job) => {
     let callsPerEvent = 0;
     let errors = 0;
     let firstError;
+    /** One decision: its outcome, or 'threw' (counted, the first error kept). */
+    const invoke = async (event) => {
+      try {
+        const decision = await handler(event, context);
+        return decision?.outcome ?? decision?.action ?? 'returned';
+      } catch (error) {
+        errors += 1;
+        firstError ??= String(error?.stack ?? error);
+        return 'threw';
+      }
+    };
     for (let n = 0; n < job.warmup + job.events; n += 1) {
       const event = nthIncident(job.event, n);
       transport.position = new Map();
@@ -79,15 +90,7 @@ process.once('message', async (job) => {
       transport.calls = [];
       const started = process.hrtime.bigint();
       const startedMs = performance.now();
-      let outcome;
-      try {
-        const decision = await handler(event, context);
-        outcome = decision?.outcome ?? decision?.action ?? 'returned';
-      } catch (error) {
-        errors += 1;
-        firstError ??= String(error?.stack ?? error);
-        outcome = 'threw';
-      }
+      const outcome = await invoke(event);
       const totalNs = process.hrtime.bigint() - started;
       if (n < job.warmup) continue;
       intervals.push([startedMs, performance.now()]);
@@ -115,15 +118,7 @@ process.once('message', async (job) => {
         transport.calls = [];
         transport.spans = [];
         const startedMs = performance.now();
-        let outcome;
-        try {
-          const decision = await handler(event, context);
-          outcome = decision?.outcome ?? decision?.action ?? 'returned';
-        } catch (error) {
-          errors += 1;
-          firstError ??= String(error?.stack ?? error);
-          outcome = 'threw';
-        }
+        const outcome = await invoke(event);
         latency.push({ wallMs: performance.now() - startedMs, outcome, calls: transport.calls, spans: transport.spans });
       }
       transport.latencyMs = 0;

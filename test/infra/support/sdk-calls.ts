@@ -190,9 +190,6 @@ export const LIBRARY_COMMANDS: Readonly<Record<string, string>> = {
   '@aws-sdk/client-dynamodb/DescribeEndpoints': 'endpoint discovery, which DynamoDB clients leave off by default',
   '@aws-sdk/client-dynamodb/Scan': "lib-dynamodb's index re-exports its Scan paginator; the project never scans the state table",
   '@aws-sdk/lib-dynamodb/Scan': "lib-dynamodb's index re-exports its Scan paginator; the project never scans the state table",
-  '@aws-sdk/client-ssm/GetParameters': 'Powertools SSMProvider.getParametersByName; the kill switch reads one parameter with get()',
-  '@aws-sdk/client-ssm/GetParametersByPath': 'Powertools SSMProvider.getMultiple; the kill switch reads one parameter with get()',
-  '@aws-sdk/client-ssm/PutParameter': 'Powertools SSMProvider.set; the kill switch is never written by a handler',
 };
 
 const COMMAND_MODULE = /^node_modules\/(@aws-sdk\/[^/]+)\/dist-es\/(?:submodules\/[^/]+\/)?commands\/(\w+)Command\.js$/;
@@ -207,6 +204,24 @@ export function unexplainedCommandModules(metafile: EsbuildMetafile, outputPath:
     const [, pkg, operation] = match;
     return !(`${pkg}/*` in LIBRARY_COMMANDS) && !(`${pkg}/${operation}` in LIBRARY_COMMANDS);
   });
+}
+
+/**
+ * The LIBRARY_COMMANDS entries that explain no command module in any of the given bundles: stale (the library that
+ * brought the command left the bundles), so they would only hide a command our own code started to bring in.
+ */
+export function staleLibraryCommands(bundles: ReadonlyArray<{ metafile: EsbuildMetafile; outputPath: string }>): string[] {
+  const used = new Set<string>();
+  for (const { metafile, outputPath } of bundles) {
+    for (const path of bundledSources(metafile, outputPath).bundled) {
+      const match = COMMAND_MODULE.exec(path);
+      if (!match) continue;
+      const [, pkg, operation] = match;
+      if (`${pkg}/*` in LIBRARY_COMMANDS) used.add(`${pkg}/*`);
+      if (`${pkg}/${operation}` in LIBRARY_COMMANDS) used.add(`${pkg}/${operation}`);
+    }
+  }
+  return Object.keys(LIBRARY_COMMANDS).filter((key) => !used.has(key));
 }
 
 export function readHandlerMetafile(rootDir: string, handler: string): { metafile: EsbuildMetafile; outputPath: string } {
