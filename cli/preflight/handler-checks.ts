@@ -7,7 +7,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { scopeOf, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
 import type { DiscoveredResources } from './resource-checks';
-import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 import { HANDLER_RUNTIME } from './expectations';
 
 const REDEPLOY = 'deploy the runbook stack (npx cdk deploy -c environment=<env>)';
@@ -17,51 +17,57 @@ export interface LiveHandler {
   configuration: FunctionConfiguration;
 }
 
+/** The read-only actions one handler's checks call: named in its FAIL when AWS refuses one without naming it. */
+export const HANDLER_ACTIONS = ['lambda:GetFunction', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'] as const;
+
+/** Each handler is guarded on its own: a read AWS refuses is a FAIL naming that handler, and the others still run. */
 export async function checkHandlers(clients: PreflightClients, expected: PreflightExpectations): Promise<{ results: CheckResult[]; live: LiveHandler[] }> {
   const results: CheckResult[] = [];
   const live: LiveHandler[] = [];
   for (const handler of expected.handlers) {
-    let configuration: FunctionConfiguration | undefined;
-    try {
-      configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: handler.functionName }))).Configuration;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-    }
-    if (!configuration) {
-      results.push(fail('handlers', 'handler-exists', handler.functionName, `handler ${handler.functionName} does not exist`, REDEPLOY));
-      continue;
-    }
-    live.push({ handler, configuration });
-    const problems: string[] = [];
-    if (configuration.Runtime !== HANDLER_RUNTIME) problems.push(`runtime ${configuration.Runtime ?? 'unset'}, expected ${HANDLER_RUNTIME}`);
-    const variables = configuration.Environment?.Variables ?? {};
-    for (const [name, value] of Object.entries(handler.environment)) {
-      if (variables[name] !== value) problems.push(`${name}=${variables[name] ?? '(unset)'}, expected ${value}`);
-    }
-    let destination: string | undefined;
-    try {
-      const invokeConfig = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
-      destination = invokeConfig.DestinationConfig?.OnFailure?.Destination;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-    }
-    if (!destination) {
-      problems.push('no on-failure destination: a failed asynchronous invocation would be lost');
-    } else if (destination.split(':')[2] === 'sqs') {
-      try {
-        await clients.sqs.send(new GetQueueUrlCommand({ QueueName: destination.split(':').pop() ?? '', QueueOwnerAWSAccountId: destination.split(':')[4] }));
-      } catch (error) {
-        if (!/QueueDoesNotExist|NonExistentQueue/.test(awsErrorName(error) ?? '')) throw error;
-        problems.push(`its failure queue ${destination} does not exist`);
-      }
-    }
-    results.push(
-      problems.length === 0
-        ? pass('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, failures to ${destination?.split(':').pop() ?? '?'}`)
-        : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, REDEPLOY),
-    );
+    results.push(...(await guardedCheck('handlers', `handler ${handler.functionName}`, HANDLER_ACTIONS, () => checkHandler(clients, handler, live))));
   }
   return { results, live };
+}
+
+async function checkHandler(clients: PreflightClients, handler: ExpectedHandler, live: LiveHandler[]): Promise<CheckResult> {
+  let configuration: FunctionConfiguration | undefined;
+  try {
+    configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: handler.functionName }))).Configuration;
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+  }
+  if (!configuration) {
+    return fail('handlers', 'handler-exists', handler.functionName, `handler ${handler.functionName} does not exist`, REDEPLOY);
+  }
+  // Live once its configuration is read: its rule target and role are checked whatever else is wrong with it.
+  live.push({ handler, configuration });
+  const problems: string[] = [];
+  if (configuration.Runtime !== HANDLER_RUNTIME) problems.push(`runtime ${configuration.Runtime ?? 'unset'}, expected ${HANDLER_RUNTIME}`);
+  const variables = configuration.Environment?.Variables ?? {};
+  for (const [name, value] of Object.entries(handler.environment)) {
+    if (variables[name] !== value) problems.push(`${name}=${variables[name] ?? '(unset)'}, expected ${value}`);
+  }
+  let destination: string | undefined;
+  try {
+    const invokeConfig = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
+    destination = invokeConfig.DestinationConfig?.OnFailure?.Destination;
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+  }
+  if (!destination) {
+    problems.push('no on-failure destination: a failed asynchronous invocation would be lost');
+  } else if (destination.split(':')[2] === 'sqs') {
+    try {
+      await clients.sqs.send(new GetQueueUrlCommand({ QueueName: destination.split(':').pop() ?? '', QueueOwnerAWSAccountId: destination.split(':')[4] }));
+    } catch (error) {
+      if (!/QueueDoesNotExist|NonExistentQueue/.test(awsErrorName(error) ?? '')) throw error;
+      problems.push(`its failure queue ${destination} does not exist`);
+    }
+  }
+  return problems.length === 0
+    ? pass('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, failures to ${destination?.split(':').pop() ?? '?'}`)
+    : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, REDEPLOY);
 }
 
 /** Everything the role simulation needs to turn an action's resource kinds into real ARNs. */
@@ -210,17 +216,26 @@ export async function checkRolePermissions(clients: PreflightClients, live: read
       continue;
     }
     const { groups, unresolved } = simulationGroups(handler, c);
-    const { allowed, denied } = await simulateGroups(clients.iam, roleArn, groups);
     const role = roleArn.split('/').pop() ?? roleArn;
-    if (denied.length > 0) {
-      results.push(
-        fail('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName} is denied ${denied.length} declared call(s): ${denied.join('; ')}`, `grant them (infra derives the policy from the declared actions: ${REDEPLOY}); an explicit deny comes from an SCP or permission boundary: ask the account's administrators`),
-      );
-    } else if (unresolved.length > 0) {
-      results.push(warn('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: ${allowed} calls allowed; not simulated (no resource of that kind found): ${unresolved.join(', ')}`, 'check the resources these actions act on exist'));
-    } else {
-      results.push(pass('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: all ${allowed} declared calls allowed on the real ARNs (${handler.actions.length} actions)`));
-    }
+    // Each role is guarded on its own: a simulation AWS refuses is a FAIL naming that role, and the others still run.
+    results.push(
+      ...(await guardedCheck('permissions', `role ${role} of ${handler.functionName}`, ['iam:SimulatePrincipalPolicy'], async () => {
+        const { allowed, denied } = await simulateGroups(clients.iam, roleArn, groups);
+        if (denied.length > 0) {
+          return fail(
+            'permissions',
+            'role-permissions',
+            handler.functionName,
+            `role ${role} of ${handler.functionName} is denied ${denied.length} declared call(s): ${denied.join('; ')}`,
+            `grant them (infra derives the policy from the declared actions: ${REDEPLOY}); an explicit deny comes from an SCP or permission boundary: ask the account's administrators`,
+          );
+        }
+        if (unresolved.length > 0) {
+          return warn('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: ${allowed} calls allowed; not simulated (no resource of that kind found): ${unresolved.join(', ')}`, 'check the resources these actions act on exist');
+        }
+        return pass('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: all ${allowed} declared calls allowed on the real ARNs (${handler.actions.length} actions)`);
+      })),
+    );
   }
   return results;
 }

@@ -5,7 +5,7 @@ import { GetFunctionCommand, GetFunctionConcurrencyCommand, ListEventSourceMappi
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { PreflightExpectations } from './expectations';
-import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, guardedCheck, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** What the resource checks found, for the checks that need real ARNs (the role simulation). */
 export interface DiscoveredResources {
@@ -148,15 +148,28 @@ async function checkCaches(clients: PreflightClients, expected: PreflightExpecta
   return results;
 }
 
-/** Every watched resource, in the order a person reads the architecture: queue, consumer, database, API, cache. */
+/**
+ * Every watched resource, in the order a person reads the architecture: queue, consumer, database, API, cache. Each
+ * kind is guarded on its own: a read AWS refuses (denied, throttled) is a FAIL naming it, and the other kinds still run.
+ */
 export async function checkResources(clients: PreflightClients, expected: PreflightExpectations, _target: PreflightTarget): Promise<{ results: CheckResult[]; found: DiscoveredResources }> {
   const found: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
+  const { queues, functions, databases } = expected.watched;
   const results = [
-    ...(await checkQueues(clients, expected, found)),
-    ...(await checkFunctions(clients, expected, found)),
-    ...(await checkDatabases(clients, expected, found)),
-    ...(await checkApis(clients, expected)),
-    ...(await checkCaches(clients, expected)),
+    ...(await guardedCheck('resources', `queues ${queues.join(', ')}`, RESOURCE_ACTIONS.queues, () => checkQueues(clients, expected, found))),
+    ...(await guardedCheck('resources', `consumer functions ${functions.join(', ')}`, RESOURCE_ACTIONS.functions, () => checkFunctions(clients, expected, found))),
+    ...(await guardedCheck('resources', `databases ${databases.join(', ')}`, RESOURCE_ACTIONS.databases, () => checkDatabases(clients, expected, found))),
+    ...(await guardedCheck('resources', `APIs ${expected.watched.apis.join(', ')}`, RESOURCE_ACTIONS.apis, () => checkApis(clients, expected))),
+    ...(await guardedCheck('resources', `caches ${expected.caches.join(', ')}`, RESOURCE_ACTIONS.caches, () => checkCaches(clients, expected))),
   ];
   return { results, found };
 }
+
+/** The read-only actions each resource kind's check calls: named in its FAIL when AWS refuses one without naming it. */
+export const RESOURCE_ACTIONS = {
+  queues: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+  functions: ['lambda:GetFunction', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings'],
+  databases: ['rds:DescribeDBInstances'],
+  apis: ['apigateway:GET'],
+  caches: ['elasticache:DescribeReplicationGroups'],
+} as const;

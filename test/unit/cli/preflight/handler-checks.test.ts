@@ -1,0 +1,270 @@
+// Preflight's handler checks against mocked clients: each handler's function (runtime, infra's environment variables, an
+// on-failure queue that exists), and its role's declared calls simulated on the real ARNs (iam:SimulatePrincipalPolicy);
+// every FAIL names what was found against what was expected, and a refused read names the permission.
+import { IAMClient, SimulatePrincipalPolicyCommand, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
+import { GetFunctionCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
+import { arnsOf, checkHandlers, checkRolePermissions, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
+import type { CheckResult } from '../../../../cli/preflight/types';
+import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+
+const lambda = mockClient(LambdaClient);
+const sqs = mockClient(SQSClient);
+const iam = mockClient(IAMClient);
+
+const expected = expectationsFor('production');
+const FAILED_QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:notification-runbooks-failed`;
+const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+// infra's environment for every handler (project defaults, shared/config/defaults.ts), written out here.
+const INFRA_ENV = { RUNBOOK_ENVIRONMENT: 'production', STATE_TABLE_NAME: 'notification-runbooks-state', EVENT_BUS_NAME: 'notification-runbooks', KILL_SWITCH_PARAMETER: '/notification-runbooks/kill-switch' };
+
+type Deployed = Record<string, Partial<FunctionConfiguration> | undefined>;
+
+/** Every expected handler deployed as infra deploys it, failures to notification-runbooks-failed. */
+function deployedHandlers(): Deployed {
+  return Object.fromEntries(
+    expected.handlers.map((h) => [h.functionName, { FunctionArn: fnArn(h.functionName), Runtime: 'nodejs22.x', Role: `arn:aws:iam::${ACCOUNT}:role/${h.roleName}`, Environment: { Variables: { ...INFRA_ENV, POWERTOOLS_LOG_LEVEL: 'INFO' } } }]),
+  );
+}
+
+function deploy(functions: Deployed, destinations: Record<string, string | undefined> = {}, queues: string[] = ['notification-runbooks-failed']): void {
+  lambda.reset();
+  sqs.reset();
+  lambda.on(GetFunctionCommand).callsFake((input: { FunctionName: string }) => {
+    const configuration = functions[input.FunctionName];
+    if (!configuration) throw awsError('ResourceNotFoundException', `Function not found: ${fnArn(input.FunctionName)}`);
+    return { Configuration: { FunctionName: input.FunctionName, ...configuration } };
+  });
+  lambda.on(GetFunctionEventInvokeConfigCommand).callsFake((input: { FunctionName: string }) => {
+    const destination = input.FunctionName in destinations ? destinations[input.FunctionName] : FAILED_QUEUE;
+    if (destination === undefined) throw awsError('ResourceNotFoundException', `The function ${input.FunctionName} doesn't have an EventInvokeConfig`);
+    return { DestinationConfig: { OnFailure: { Destination: destination } } };
+  });
+  sqs.on(GetQueueUrlCommand).callsFake((input: { QueueName: string; QueueOwnerAWSAccountId?: string }) => {
+    if (!queues.includes(input.QueueName) || input.QueueOwnerAWSAccountId !== ACCOUNT) throw awsError('AWS.SimpleQueueService.NonExistentQueue');
+    return { QueueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${input.QueueName}` };
+  });
+}
+
+const line = (r: CheckResult): string => `${r.status} ${r.check} ${r.subject}: ${r.message}`;
+const notPassing = (results: CheckResult[]): string[] => results.filter((r) => r.status !== 'PASS').map(line);
+const ESCALATE = 'notification-runbooks-escalate';
+const SCALE = 'notification-runbooks-scale-consumers';
+
+describe('checkHandlers', () => {
+  it('every handler as infra deploys it: one PASS each, and each is live for the routing and role checks', async () => {
+    deploy(deployedHandlers());
+    const { results, live } = await checkHandlers(clients(), expected);
+    expect(results.map(line)).toEqual(expected.handlers.map((h) => `PASS handler-configuration ${h.functionName}: handler ${h.functionName}: nodejs22.x, environment production, failures to notification-runbooks-failed`));
+    expect(live.map((l) => l.configuration.FunctionArn)).toEqual(expected.handlers.map((h) => fnArn(h.functionName)));
+    // The spread: the playbooks and the service handlers alike.
+    expect(results.map((r) => r.subject)).toEqual(expect.arrayContaining([SCALE, ESCALATE, 'notification-runbooks-escalation-timer', 'notification-runbooks-verify-change']));
+  });
+
+  it.each([
+    ['a missing handler', (d: Deployed) => ({ ...d, [ESCALATE]: undefined }), {}, `FAIL handler-exists ${ESCALATE}: handler ${ESCALATE} does not exist`],
+    ['another runtime', (d: Deployed) => ({ ...d, [ESCALATE]: { ...d[ESCALATE], Runtime: 'nodejs20.x' } }), {}, `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: runtime nodejs20.x, expected nodejs22.x`],
+    [
+      'an environment variable with another value, and one unset',
+      (d: Deployed) => ({ ...d, [ESCALATE]: { ...d[ESCALATE], Environment: { Variables: { ...INFRA_ENV, STATE_TABLE_NAME: 'other-table', KILL_SWITCH_PARAMETER: undefined as unknown as string } } } }),
+      {},
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: STATE_TABLE_NAME=other-table, expected notification-runbooks-state; KILL_SWITCH_PARAMETER=(unset), expected /notification-runbooks/kill-switch`,
+    ],
+    [
+      'the environment of another environment',
+      (d: Deployed) => ({ ...d, [ESCALATE]: { ...d[ESCALATE], Environment: { Variables: { ...INFRA_ENV, RUNBOOK_ENVIRONMENT: 'staging' } } } }),
+      {},
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: RUNBOOK_ENVIRONMENT=staging, expected production`,
+    ],
+    ['no event invoke configuration', (d: Deployed) => d, { [ESCALATE]: undefined }, `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: no on-failure destination: a failed asynchronous invocation would be lost`],
+    [
+      'a failure queue that does not exist',
+      (d: Deployed) => d,
+      { [ESCALATE]: `arn:aws:sqs:us-east-1:${ACCOUNT}:gone-queue` },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: its failure queue arn:aws:sqs:us-east-1:${ACCOUNT}:gone-queue does not exist`,
+    ],
+    [
+      'two problems at once, both named',
+      (d: Deployed) => ({ ...d, [ESCALATE]: { ...d[ESCALATE], Runtime: 'python3.12' } }),
+      { [ESCALATE]: undefined },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: runtime python3.12, expected nodejs22.x; no on-failure destination: a failed asynchronous invocation would be lost`,
+    ],
+  ] as const)('%s is the one FAIL, naming it', async (_case, change, destinations, failure) => {
+    deploy(change(deployedHandlers()), destinations as Record<string, string | undefined>);
+    const { results, live } = await checkHandlers(clients(), expected);
+    expect(notPassing(results)).toEqual([failure]);
+    expect(results.find((r) => r.status === 'FAIL')?.fix).toBe('deploy the runbook stack (npx cdk deploy -c environment=<env>)');
+    expect(results).toHaveLength(expected.handlers.length);
+    // A handler that exists is still live (its route and role are checked); a missing one is not.
+    expect(live.some((l) => l.handler.functionName === ESCALATE)).toBe(!failure.startsWith('FAIL handler-exists'));
+  });
+
+  it('AccessDenied on one handler is a FAIL naming it and the permission; every other handler is still checked', async () => {
+    deploy(deployedHandlers());
+    lambda
+      .on(GetFunctionEventInvokeConfigCommand, { FunctionName: SCALE })
+      .rejects(awsError('AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/ReadOnly/op is not authorized to perform: lambda:GetFunctionEventInvokeConfig on resource: ${fnArn(SCALE)}`));
+    const { results, live } = await checkHandlers(clients(), expected);
+    expect(notPassing(results)).toEqual([`FAIL could-not-check handler ${SCALE}: could not check handler ${SCALE}: AccessDeniedException: preflight is not allowed lambda:GetFunctionEventInvokeConfig`]);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(expected.handlers.length - 1);
+    // Its configuration was read: its role is still simulated.
+    expect(live).toHaveLength(expected.handlers.length);
+  });
+});
+
+describe('checkRolePermissions', () => {
+  const MAPPING = `arn:aws:lambda:us-east-1:${ACCOUNT}:event-source-mapping:55ac5773`;
+  const CONSUMER = fnArn('notification-service-consumer');
+  const context = (): ArnContext => ({
+    target: TARGET,
+    expected,
+    found: {
+      queueArns: [`arn:aws:sqs:us-east-1:${ACCOUNT}:notification-service-queue`],
+      functionArns: [CONSUMER],
+      mappingArns: [MAPPING],
+      dbArns: [`arn:aws:rds:us-east-1:${ACCOUNT}:db:notification-service-db`],
+      dbParameterGroups: ['notification-service-pg'],
+      dbSubnetGroups: ['notification-service-subnets'],
+    },
+    alarmArns: expected.alarms.map((a) => `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${a.name}`),
+    handlerFunctionArns: expected.handlers.map((h) => fnArn(h.functionName)),
+    automationDocuments: ['NotificationService-ScaleConsumers'],
+  });
+  const handler = (name: string): ExpectedHandler => {
+    const found = expected.handlers.find((h) => h.name === name);
+    if (!found) throw new Error(`no ${name} expected`);
+    return found;
+  };
+  const liveOf = (...names: string[]): LiveHandler[] =>
+    names.map((name) => ({ handler: handler(name), configuration: { FunctionArn: fnArn(handler(name).functionName), Role: `arn:aws:iam::${ACCOUNT}:role/${handler(name).roleName}` } }));
+
+  /** The simulator: one result per action and ARN asked about, allowed unless listed as denied (action on ARN). */
+  let answered = 0;
+  function simulator(denied: Record<string, { decision: string; missing?: string[] }> = {}): void {
+    iam.reset();
+    answered = 0;
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => {
+      const results = (input.ActionNames ?? []).flatMap((action) =>
+        (input.ResourceArns ?? ['*']).map((resource) => {
+          const d = denied[`${action} ${resource}`];
+          answered += 1;
+          return { EvalActionName: action, EvalResourceName: resource, EvalDecision: d?.decision ?? 'allowed', ...(d?.missing ? { MissingContextValues: d.missing } : {}) };
+        }),
+      );
+      return { EvaluationResults: results, IsTruncated: false };
+    });
+  }
+  const calls = (): SimulatePrincipalPolicyCommandInput[] => iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
+
+  it('every declared call allowed: a PASS counting the calls simulated, on the real ARNs with the context AWS sets', async () => {
+    simulator();
+    const results = await checkRolePermissions(clients(), liveOf('scale-consumers'), context());
+    const scale = handler('scale-consumers');
+    expect(results.map(line)).toEqual([`PASS role-permissions ${SCALE}: role ${scale.roleName} of ${SCALE}: all ${answered} declared calls allowed on the real ARNs (${scale.actions.length} actions)`]);
+    expect(answered).toBeGreaterThan(scale.actions.length - 1);
+    // The principal is the function's own role; the mapping update is asked about on the real mapping, as the consumer's.
+    expect(new Set(calls().map((c) => c.PolicySourceArn))).toEqual(new Set([`arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-us-east-1`]));
+    const update = calls().find((c) => c.ActionNames?.includes('lambda:UpdateEventSourceMapping'));
+    expect(update?.ResourceArns).toEqual([MAPPING]);
+    expect(update?.ContextEntries).toEqual([{ ContextKeyName: 'lambda:FunctionArn', ContextKeyType: 'string', ContextKeyValues: [CONSUMER] }]);
+    // Every declared action was asked about.
+    expect(new Set(calls().flatMap((c) => c.ActionNames ?? []))).toEqual(new Set(scale.actions));
+  });
+
+  it('a denied call is a FAIL naming the action, the ARN and the decision', async () => {
+    simulator({ [`lambda:UpdateEventSourceMapping ${MAPPING}`]: { decision: 'implicitDeny' } });
+    const [result] = await checkRolePermissions(clients(), liveOf('scale-consumers'), context());
+    expect(result && line(result)).toBe(`FAIL role-permissions ${SCALE}: role notification-runbooks-scale-consumers-us-east-1 of ${SCALE} is denied 1 declared call(s): lambda:UpdateEventSourceMapping on ${MAPPING} (implicitDeny)`);
+    expect(result?.fix).toContain('an explicit deny comes from an SCP or permission boundary');
+  });
+
+  it('a call denied for want of a context value names the key; an explicit deny is named as such', async () => {
+    simulator({
+      [`lambda:UpdateEventSourceMapping ${MAPPING}`]: { decision: 'implicitDeny', missing: ['lambda:FunctionArn'] },
+      [`lambda:PutFunctionConcurrency ${CONSUMER}`]: { decision: 'explicitDeny' },
+    });
+    const [result] = await checkRolePermissions(clients(), liveOf('scale-consumers'), context());
+    expect(result?.status).toBe('FAIL');
+    expect(result?.message).toContain('is denied 2 declared call(s): ');
+    expect(result?.message).toContain(`lambda:PutFunctionConcurrency on ${CONSUMER} (explicitDeny)`);
+    expect(result?.message).toContain(`lambda:UpdateEventSourceMapping on ${MAPPING} (implicitDeny, missing lambda:FunctionArn)`);
+  });
+
+  it('an action whose resource was not found is not simulated on a made-up ARN: a WARN naming it', async () => {
+    simulator();
+    const c = context();
+    const [result] = await checkRolePermissions(clients(), liveOf('scale-consumers'), { ...c, found: { ...c.found, mappingArns: [] } });
+    expect(result?.status).toBe('WARN');
+    expect(result?.message).toBe(`role notification-runbooks-scale-consumers-us-east-1 of ${SCALE}: ${answered} calls allowed; not simulated (no resource of that kind found): lambda:GetEventSourceMapping, lambda:UpdateEventSourceMapping`);
+    expect(calls().flatMap((c2) => c2.ActionNames ?? [])).not.toContain('lambda:UpdateEventSourceMapping');
+  });
+
+  it('a function without a role is a FAIL', async () => {
+    simulator();
+    const [live] = liveOf('scale-consumers');
+    const results = await checkRolePermissions(clients(), [{ handler: live!.handler, configuration: { FunctionArn: fnArn(SCALE) } }], context());
+    expect(results.map(line)).toEqual([`FAIL role-permissions ${SCALE}: handler ${SCALE} has no execution role`]);
+    expect(calls()).toEqual([]);
+  });
+
+  it('AccessDenied on the simulation of one role is a FAIL naming iam:SimulatePrincipalPolicy; the other roles are still simulated', async () => {
+    simulator();
+    iam.on(SimulatePrincipalPolicyCommand, { PolicySourceArn: `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-us-east-1` }).rejects(awsError('AccessDenied', 'not authorized'));
+    const results = await checkRolePermissions(clients(), liveOf('scale-consumers', 'escalate'), context());
+    expect(results.map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([
+      `FAIL could-not-check role notification-runbooks-scale-consumers-us-east-1 of ${SCALE}`,
+      `PASS role-permissions ${ESCALATE}`,
+    ]);
+    expect(results[0]?.message).toBe(`could not check role notification-runbooks-scale-consumers-us-east-1 of ${SCALE}: AccessDenied: preflight is not allowed iam:SimulatePrincipalPolicy`);
+  });
+
+  it('every page of the simulation is read (a truncated answer is followed by its marker)', async () => {
+    iam.reset();
+    let page = 0;
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => {
+      const actions = input.ActionNames ?? [];
+      // The first answer of the first group is truncated; its second page denies the first action.
+      if (page++ === 0) return { EvaluationResults: [], IsTruncated: true, Marker: 'm1' };
+      const denied = input.Marker === 'm1';
+      return { EvaluationResults: actions.slice(0, 1).map((a) => ({ EvalActionName: a, EvalResourceName: 'r', EvalDecision: denied ? 'implicitDeny' : 'allowed' })), IsTruncated: false };
+    });
+    const [result] = await checkRolePermissions(clients(), liveOf('escalate'), context());
+    expect(result?.status).toBe('FAIL');
+    expect(result?.message).toMatch(/is denied 1 declared call\(s\): [a-z0-9]+:[A-Za-z]+ on r \(implicitDeny\)$/);
+    expect(calls()[1]?.Marker).toBe('m1');
+  });
+});
+
+describe('arnsOf: the real ARNs an action is simulated on', () => {
+  const c: ArnContext = {
+    target: TARGET,
+    expected,
+    found: { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: ['pg1'], dbSubnetGroups: ['sub1'] },
+    alarmArns: [],
+    handlerFunctionArns: [],
+    automationDocuments: ['NotificationService-ScaleConsumers'],
+  };
+  const escalate = expected.handlers.find((h) => h.name === 'escalate') as ExpectedHandler;
+  const scale = expected.handlers.find((h) => h.name === 'scale-consumers') as ExpectedHandler;
+  it.each([
+    ['escalation-topic', escalate, ['l1-devops', 'l2-cloud-infrastructure', 'l3-aws-support', 'l4-service-owner'].map((t) => `arn:aws:sns:us-east-1:${ACCOUNT}:notification-escalation-${t}`)],
+    ['kill-switch', escalate, [`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/notification-runbooks/kill-switch`]],
+    ['state-table', escalate, [`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/notification-runbooks-state`]],
+    ['event-bus', escalate, [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/notification-runbooks`]],
+    ['function-log-group', escalate, [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/notification-service-consumer:*`]],
+    ['db-parameter-group', escalate, [`arn:aws:rds:us-east-1:${ACCOUNT}:pg:pg1`]],
+    ['db-subnet-group', escalate, [`arn:aws:rds:us-east-1:${ACCOUNT}:subgrp:sub1`]],
+    ['automation-definition', escalate, [`arn:aws:ssm:us-east-1:${ACCOUNT}:automation-definition/NotificationService-ScaleConsumers:$DEFAULT`]],
+    // The escalation handlers schedule in the escalation lane, with its role; a playbook that schedules no timer, none.
+    ['schedule', escalate, [`arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/notification-runbooks/preflight-probe`]],
+    ['scheduler-role', escalate, [`arn:aws:iam::${ACCOUNT}:role/notification-runbooks-escalation-scheduler-us-east-1`]],
+    ['schedule', scale, [`arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/notification-runbooks-verify/preflight-probe`]],
+    ['scheduler-role', scale, [`arn:aws:iam::${ACCOUNT}:role/notification-runbooks-verify-scheduler-us-east-1`]],
+    // Single-account mode: no remediation role to simulate on.
+    ['remediation-role', escalate, undefined],
+  ] as const)('%s (%s)', (kind, h, arns) => {
+    expect(arnsOf(kind, h, c)).toEqual(arns);
+  });
+});

@@ -1,0 +1,238 @@
+// Preflight's resource checks against mocked clients: each watched resource found (PASS), missing (FAIL naming it), and
+// the document's matrix read back (drift named with the live and the expected value); a refused read is a FAIL naming
+// the permission, and the other resource kinds are still checked.
+import { APIGatewayClient, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { GetFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { checkResources } from '../../../../cli/preflight/resource-checks';
+import type { CheckResult } from '../../../../cli/preflight/types';
+import type { EnvironmentName } from '../../../../shared/config/schema';
+import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+
+const sqs = mockClient(SQSClient);
+const lambda = mockClient(LambdaClient);
+const rds = mockClient(RDSClient);
+const apiGateway = mockClient(APIGatewayClient);
+const elastiCache = mockClient(ElastiCacheClient);
+
+// The project's default names (shared/config/defaults.ts), written out here rather than read from the code under test.
+const QUEUE = 'notification-service-queue';
+const DLQ = 'notification-service-dlq';
+const CONSUMER = 'notification-service-consumer';
+const DB = 'notification-service-db';
+const API = 'notification-service-api';
+const CACHE = 'notification-service-cache';
+const url = (q: string): string => `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${q}`;
+const queueArn = (q: string): string => `arn:aws:sqs:us-east-1:${ACCOUNT}:${q}`;
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${CONSUMER}`;
+const MAPPING_UUID = '55ac5773-cff2-42ee-86ed-099ec84aae6e';
+const DB_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:db:${DB}`;
+
+interface World {
+  queues: Record<string, { RedrivePolicy?: string } | undefined>;
+  consumer?: { MemorySize?: number; Timeout?: number };
+  reserved?: number;
+  mappings: EventSourceMappingConfiguration[];
+  db?: Partial<DBInstance>;
+  apis: Array<{ name: string; id: string }>;
+  cache: boolean;
+}
+
+/** production's resources as deployed: the document's matrix (db.r6g.xlarge, Multi-AZ, 7 days; 512 MB, 30 s, 100). */
+function production(): World {
+  return {
+    queues: { [QUEUE]: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queueArn(DLQ), maxReceiveCount: 5 }) }, [DLQ]: {} },
+    consumer: { MemorySize: 512, Timeout: 30 },
+    reserved: 100,
+    mappings: [{ UUID: MAPPING_UUID, EventSourceArn: queueArn(QUEUE), State: 'Enabled', ScalingConfig: { MaximumConcurrency: 50 } }],
+    db: { DBInstanceClass: 'db.r6g.xlarge', MultiAZ: true, BackupRetentionPeriod: 7 },
+    apis: [{ name: API, id: 'jue1axba1m' }],
+    cache: true,
+  };
+}
+
+function deploy(world: World): void {
+  for (const m of [sqs, lambda, rds, apiGateway, elastiCache]) m.reset();
+  sqs.on(GetQueueUrlCommand).callsFake((input: { QueueName: string }) => {
+    if (!world.queues[input.QueueName]) throw awsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+    return { QueueUrl: url(input.QueueName) };
+  });
+  sqs.on(GetQueueAttributesCommand).callsFake((input: { QueueUrl: string }) => {
+    const name = input.QueueUrl.split('/').pop() ?? '';
+    return { Attributes: { QueueArn: queueArn(name), ...world.queues[name] } };
+  });
+  lambda.on(GetFunctionCommand).callsFake(() => {
+    if (!world.consumer) throw awsError('ResourceNotFoundException', `Function not found: ${FUNCTION_ARN}`);
+    return { Configuration: { FunctionName: CONSUMER, FunctionArn: FUNCTION_ARN, ...world.consumer } };
+  });
+  lambda.on(GetFunctionConcurrencyCommand).callsFake(() => (world.reserved === undefined ? {} : { ReservedConcurrentExecutions: world.reserved }));
+  lambda.on(ListEventSourceMappingsCommand).callsFake(() => ({ EventSourceMappings: world.mappings }));
+  rds.on(DescribeDBInstancesCommand).callsFake(() => {
+    if (!world.db) throw awsError('DBInstanceNotFoundFault', `DBInstance ${DB} not found.`);
+    return {
+      DBInstances: [
+        {
+          DBInstanceIdentifier: DB,
+          DBInstanceArn: DB_ARN,
+          Engine: 'postgres',
+          EngineVersion: '14',
+          DBInstanceStatus: 'available',
+          DBParameterGroups: [{ DBParameterGroupName: 'notification-service-pg' }],
+          DBSubnetGroup: { DBSubnetGroupName: 'notification-service-subnets' },
+          ...world.db,
+        },
+      ],
+    };
+  });
+  apiGateway.on(GetRestApisCommand).callsFake(() => ({ items: world.apis }));
+  elastiCache.on(DescribeReplicationGroupsCommand).callsFake(() => {
+    if (!world.cache) throw awsError('ReplicationGroupNotFoundFault', `ReplicationGroup ${CACHE} not found.`);
+    return { ReplicationGroups: [{ ReplicationGroupId: CACHE, Status: 'available', MemberClusters: [`${CACHE}-001`, `${CACHE}-002`] }] };
+  });
+}
+
+const run = (world: World, environment: EnvironmentName = 'production'): ReturnType<typeof checkResources> => {
+  deploy(world);
+  return checkResources(clients(), expectationsFor(environment), TARGET);
+};
+const line = (r: CheckResult): string => `${r.status} ${r.area} ${r.check} ${r.subject}: ${r.message}`;
+const notPassing = (results: CheckResult[]): string[] => results.filter((r) => r.status !== 'PASS').map(line);
+
+describe('every watched resource as deployed', () => {
+  it('is one PASS per resource and matrix value, and the real ARNs are handed on to the role simulation', async () => {
+    const { results, found } = await run(production());
+    expect(results.map(line)).toEqual([
+      `PASS resources queue ${QUEUE}: queue ${QUEUE} exists`,
+      `PASS resources dead-letter-queue ${DLQ}: dead-letter queue ${DLQ} exists (${QUEUE} redrives after 5 receives)`,
+      `PASS resources function ${CONSUMER}: consumer function ${CONSUMER} exists`,
+      `PASS matrix memory-MB ${CONSUMER}: memory MB 512, as the document's matrix says`,
+      `PASS matrix timeout-seconds ${CONSUMER}: timeout seconds 30, as the document's matrix says`,
+      `PASS matrix reserved-concurrency ${CONSUMER}: reserved concurrency 100, as the document's matrix says`,
+      `PASS resources event-source-mapping ${CONSUMER}: event source mapping ${MAPPING_UUID} feeds ${CONSUMER} from ${QUEUE} (MaximumConcurrency 50)`,
+      `PASS resources database ${DB}: database ${DB} exists (postgres 14, available)`,
+      `PASS matrix instance-class ${DB}: instance class db.r6g.xlarge, as the document's matrix says`,
+      `PASS matrix Multi-AZ ${DB}: Multi-AZ true, as the document's matrix says`,
+      `PASS matrix backup-retention-days ${DB}: backup retention days 7, as the document's matrix says`,
+      `PASS resources api ${API}: API ${API} exists (jue1axba1m)`,
+      `PASS resources cache ${CACHE}: cache ${CACHE} exists (available, 2 nodes)`,
+    ]);
+    expect(found).toEqual({
+      queueArns: [queueArn(QUEUE)],
+      functionArns: [FUNCTION_ARN],
+      // No EventSourceMappingArn in the answer: built from the function's ARN and the mapping's UUID.
+      mappingArns: [`arn:aws:lambda:us-east-1:${ACCOUNT}:event-source-mapping:${MAPPING_UUID}`],
+      dbArns: [DB_ARN],
+      dbParameterGroups: ['notification-service-pg'],
+      dbSubnetGroups: ['notification-service-subnets'],
+    });
+  });
+
+  it.each([
+    // staging: db.r6g.large, no Multi-AZ, 3 days; development: db.t3.medium, no Multi-AZ, 1 day (the document's matrix).
+    ['staging', { DBInstanceClass: 'db.r6g.large', MultiAZ: false, BackupRetentionPeriod: 3 }],
+    ['development', { DBInstanceClass: 'db.t3.medium', MultiAZ: false, BackupRetentionPeriod: 1 }],
+  ] as const)('%s: its own matrix passes, and production\'s is drift on all three values', async (environment, db) => {
+    expect(notPassing((await run({ ...production(), db }, environment)).results)).toEqual([]);
+    expect(notPassing((await run(production(), environment)).results)).toEqual([
+      `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.xlarge, the document's matrix says ${db.DBInstanceClass}`,
+      `FAIL matrix Multi-AZ ${DB}: drift: Multi-AZ is true, the document's matrix says false`,
+      `FAIL matrix backup-retention-days ${DB}: drift: backup retention days is 7, the document's matrix says ${db.BackupRetentionPeriod}`,
+    ]);
+  });
+});
+
+describe('drift from the document\'s matrix names the live and the expected value', () => {
+  it.each([
+    ['memory', { consumer: { MemorySize: 768, Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is 768, the document's matrix says 512`],
+    ['timeout', { consumer: { MemorySize: 512, Timeout: 60 } }, `FAIL matrix timeout-seconds ${CONSUMER}: drift: timeout seconds is 60, the document's matrix says 30`],
+    ['memory unset', { consumer: { Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is unset, the document's matrix says 512`],
+    ['reserved concurrency 50', { reserved: 50 }, `FAIL matrix reserved-concurrency ${CONSUMER}: drift: reserved concurrency is 50, the document's matrix says 100`],
+    ['no reserved concurrency', { reserved: undefined }, `FAIL matrix reserved-concurrency ${CONSUMER}: drift: reserved concurrency is unset, the document's matrix says 100`],
+    ['instance class', { db: { DBInstanceClass: 'db.r6g.2xlarge', MultiAZ: true, BackupRetentionPeriod: 7 } }, `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.2xlarge, the document's matrix says db.r6g.xlarge`],
+    ['Multi-AZ off', { db: { DBInstanceClass: 'db.r6g.xlarge', MultiAZ: false, BackupRetentionPeriod: 7 } }, `FAIL matrix Multi-AZ ${DB}: drift: Multi-AZ is false, the document's matrix says true`],
+    ['backup retention', { db: { DBInstanceClass: 'db.r6g.xlarge', MultiAZ: true, BackupRetentionPeriod: 1 } }, `FAIL matrix backup-retention-days ${DB}: drift: backup retention days is 1, the document's matrix says 7`],
+  ] as const)('%s', async (_case, change, failure) => {
+    const { results } = await run({ ...production(), ...change });
+    expect(notPassing(results)).toEqual([failure]);
+    expect(results.find((r) => r.status === 'FAIL')?.fix).toMatch(/IaC|modify notification-service-db/);
+  });
+});
+
+describe('a missing resource is a FAIL naming it', () => {
+  it.each([
+    [
+      'the queue (no dead-letter check then, and no mapping can read from it)',
+      { queues: { [DLQ]: {} } },
+      [`FAIL resources queue ${QUEUE}: queue ${QUEUE} does not exist`, `FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`],
+      12,
+    ],
+    ['the queue\'s RedrivePolicy', { queues: { [QUEUE]: {}, [DLQ]: {} } }, [`FAIL resources dead-letter-queue ${QUEUE}: queue ${QUEUE} has no dead-letter queue (no RedrivePolicy)`], 13],
+    [
+      'the dead-letter queue it redrives to',
+      { queues: { [QUEUE]: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queueArn(DLQ), maxReceiveCount: 5 }) } } },
+      [`FAIL resources dead-letter-queue ${DLQ}: the dead-letter queue ${DLQ} that ${QUEUE} redrives to does not exist`],
+      13,
+    ],
+    ['the consumer (no matrix or mapping lines then)', { consumer: undefined }, [`FAIL resources function ${CONSUMER}: consumer function ${CONSUMER} does not exist`], 9],
+    ['any mapping', { mappings: [] }, [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`], 13],
+    [
+      'an enabled mapping (the one there is disabled)',
+      { mappings: [{ UUID: MAPPING_UUID, EventSourceArn: queueArn(QUEUE), State: 'Disabled' }] },
+      [`FAIL resources event-source-mapping ${CONSUMER}: no enabled event source mapping from the watched queue to ${CONSUMER} (${MAPPING_UUID} Disabled)`],
+      13,
+    ],
+    [
+      'a mapping from the watched queue (the enabled one reads another queue)',
+      { mappings: [{ UUID: 'other', EventSourceArn: queueArn('another-queue'), State: 'Enabled' }] },
+      [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`],
+      13,
+    ],
+    ['the database (no matrix lines then)', { db: undefined }, [`FAIL resources database ${DB}: database ${DB} does not exist`], 10],
+    ['the API (another API of the account is not it)', { apis: [{ name: 'someone-elses-api', id: 'x1' }] }, [`FAIL resources api ${API}: no REST API named ${API}`], 13],
+    ['the cache', { cache: false }, [`FAIL resources cache ${CACHE}: cache replication group ${CACHE} does not exist`], 13],
+  ] as const)('%s', async (_case, change, failures, lines) => {
+    const { results } = await run({ ...production(), ...change } as World);
+    expect(notPassing(results)).toEqual(failures);
+    expect(results).toHaveLength(lines);
+  });
+
+  it('a resource that is missing hands no ARN on: its actions are not simulated on a made-up one', async () => {
+    const { found } = await run({ ...production(), db: undefined, mappings: [] });
+    expect(found.dbArns).toEqual([]);
+    expect(found.mappingArns).toEqual([]);
+    expect(found.functionArns).toEqual([FUNCTION_ARN]);
+  });
+});
+
+describe('a read AWS refuses', () => {
+  it('AccessDenied on RDS is a FAIL naming rds:DescribeDBInstances, and the queue, consumer, API and cache are still checked', async () => {
+    const world = production();
+    deploy(world);
+    rds.on(DescribeDBInstancesCommand).rejects(awsError('AccessDenied', `User: arn:aws:sts::${ACCOUNT}:assumed-role/ReadOnly/op is not authorized to perform: rds:DescribeDBInstances on resource: ${DB_ARN}`));
+    const { results, found } = await checkResources(clients(), expectationsFor('production'), TARGET);
+    expect(notPassing(results)).toEqual([`FAIL resources could-not-check databases ${DB}: could not check databases ${DB}: AccessDenied: preflight is not allowed rds:DescribeDBInstances`]);
+    expect(results.find((r) => r.status === 'FAIL')?.fix).toBe('grant the credentials preflight runs with rds:DescribeDBInstances (read-only); an explicit deny comes from an SCP or permission boundary');
+    expect(results.filter((r) => r.status === 'PASS').map((r) => r.check)).toEqual(['queue', 'dead-letter-queue', 'function', 'memory-MB', 'timeout-seconds', 'reserved-concurrency', 'event-source-mapping', 'api', 'cache']);
+    expect(found.dbArns).toEqual([]);
+  });
+
+  it('a refusal whose message names no action names every read of that kind', async () => {
+    deploy(production());
+    lambda.on(GetFunctionConcurrencyCommand).rejects(awsError('AccessDeniedException', 'denied'));
+    const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
+    expect(notPassing(results)).toEqual([
+      `FAIL resources could-not-check consumer functions ${CONSUMER}: could not check consumer functions ${CONSUMER}: AccessDeniedException: preflight is not allowed lambda:GetFunction, lambda:GetFunctionConcurrency, lambda:ListEventSourceMappings`,
+    ]);
+  });
+
+  it('a fault other than a refusal is a FAIL naming it (never a PASS), and the other kinds still run', async () => {
+    deploy(production());
+    apiGateway.on(GetRestApisCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded'));
+    const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
+    expect(notPassing(results)).toEqual([`FAIL resources could-not-check APIs ${API}: could not check APIs ${API}: TooManyRequestsException: Rate exceeded`]);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(12);
+  });
+});
