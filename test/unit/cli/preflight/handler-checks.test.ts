@@ -20,7 +20,7 @@ const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:fun
 // infra's environment for every handler (project defaults, shared/config/defaults.ts), written out here.
 const INFRA_ENV = { RUNBOOK_ENVIRONMENT: 'production', STATE_TABLE_NAME: 'notification-runbooks-state', EVENT_BUS_NAME: 'notification-runbooks', KILL_SWITCH_PARAMETER: '/notification-runbooks/kill-switch' };
 
-type Deployed = Record<string, Partial<FunctionConfiguration> | undefined>;
+type Deployed = Record<string, (Omit<Partial<FunctionConfiguration>, 'Runtime'> & { Runtime?: string }) | undefined>;
 
 /** Every expected handler deployed as infra deploys it, failures to notification-runbooks-failed. */
 function deployedHandlers(): Deployed {
@@ -92,7 +92,7 @@ describe('checkHandlers', () => {
       `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: runtime python3.12, expected nodejs22.x; no on-failure destination: a failed asynchronous invocation would be lost`,
     ],
   ] as const)('%s is the one FAIL, naming it', async (_case, change, destinations, failure) => {
-    deploy(change(deployedHandlers()), destinations as Record<string, string | undefined>);
+    deploy(change(deployedHandlers()) as Deployed, destinations as Record<string, string | undefined>);
     const { results, live } = await checkHandlers(clients(), expected);
     expect(notPassing(results)).toEqual([failure]);
     expect(results.find((r) => r.status === 'FAIL')?.fix).toBe('deploy the runbook stack (npx cdk deploy -c environment=<env>)');
