@@ -6,11 +6,12 @@ import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws
 import { Construct } from 'constructs';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
-import { automationRoleNameOf, remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
+import { automationRoleNameOf, OPERATIONS_DOCUMENTS } from '../../shared/config/names';
 import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
+import { DEFAULT_PREFLIGHT_PRINCIPALS, PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion } from './runbook-stack';
 import { addAutomationRole, documentsFor, readRunbookDocuments } from './constructs/runbook-documents';
@@ -29,6 +30,8 @@ export class RemediationRolesStack extends Stack {
   readonly roles = new Map<string, Role>();
   /** region -> the role the runbook documents deployed in that region of this account run as. */
   readonly automationRoles = new Map<string, Role>();
+  /** The read-only role `runbook preflight` assumes here (session "preflight"). */
+  readonly preflightRole: Role;
 
   constructor(scope: Construct, id: string, props: RemediationRolesStackProps) {
     const { deployment, config } = props;
@@ -53,33 +56,18 @@ export class RemediationRolesStack extends Stack {
       if (!actions) continue;
       // The handler's own execution roles (one per region) and nothing else in the operations account may assume it.
       const callers = deployment.regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
+      // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
+      // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
+      const [assume, ...session] = remediationRoleTrust(this.partition, crossAccount.operationsAccount, handler.name, callers);
       const role = new Role(this, `Remediate-${handler.name}`, {
         roleName: remediationRoleNameOf(handler.name),
         description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.crossAccount?.declaredIn ?? handler.declaredIn} declares`,
-        assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions({ ArnEquals: { 'aws:PrincipalArn': callers } }),
+        assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions(assume?.Condition ?? {}),
       });
-      // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
-      // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
       role.assumeRolePolicy?.addStatements(
-        new PolicyStatement({
-          sid: 'TagSessionWithTheIncident',
-          principals: [new AccountPrincipal(crossAccount.operationsAccount)],
-          actions: ['sts:TagSession'],
-          conditions: {
-            ArnEquals: { 'aws:PrincipalArn': callers },
-            StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler.name },
-            'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident] },
-          },
-        }),
-        new PolicyStatement({
-          sid: 'SourceIdentityIsTheHandler',
-          principals: [new AccountPrincipal(crossAccount.operationsAccount)],
-          actions: ['sts:SetSourceIdentity'],
-          conditions: {
-            ArnEquals: { 'aws:PrincipalArn': callers },
-            StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler.name) },
-          },
-        }),
+        ...session.map(
+          (st) => new PolicyStatement({ sid: st.Sid, principals: [new AccountPrincipal(crossAccount.operationsAccount)], actions: st.Action, ...(st.Condition ? { conditions: st.Condition } : {}) }),
+        ),
       );
       const grant = scopedStatements(
         actions,
@@ -99,6 +87,31 @@ export class RemediationRolesStack extends Stack {
       acknowledgeWildcards(policy, grant.wildcards);
       this.roles.set(handler.name, role);
     }
+
+    // The read-only role `runbook preflight` assumes here, from the configured principals of the operations account only:
+    // the trust, reads and simulation its cross-account checks need (infra/lib/iam/workload-roles.ts), nothing else.
+    const principals = preflightPrincipalArns(config.environments[deployment.environment].preflightPrincipals ?? DEFAULT_PREFLIGHT_PRINCIPALS, this.partition, crossAccount.operationsAccount);
+    const [preflightAssume] = preflightTrust(this.partition, crossAccount.operationsAccount, principals);
+    this.preflightRole = new Role(this, 'Preflight', {
+      roleName: PREFLIGHT_ROLE_NAME,
+      description: `runbook preflight from ${crossAccount.operationsAccount}: reads and simulates only (session "preflight")`,
+      assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions(preflightAssume?.Condition ?? {}),
+    });
+    const reads = preflightReads({
+      partition: this.partition,
+      account: this.account,
+      regions: deployment.regions,
+      watched: watchedResources(config, deployment.environment),
+      caches: config.dependencies.caches.map((c) => c.name),
+      alarmNames: [...new Set(alarms.map((a) => a.name))],
+      remediationHandlers: [...this.roles.keys()],
+      documentNames: props.runbooksDir ? readRunbookDocuments(props.runbooksDir).map((d) => d.name).filter((name) => !OPERATIONS_DOCUMENTS.has(name)) : [],
+    });
+    const preflightPolicy = new Policy(this, 'Preflight-Reads', {
+      statements: reads.statements.map((st) => new PolicyStatement({ sid: st.Sid, actions: st.Action, resources: st.Resource ?? [] })),
+      roles: [this.preflightRole],
+    });
+    acknowledgeWildcards(preflightPolicy, reads.wildcards);
 
     // The runbook documents that act on the service's resources run here, as this account's automation role of their
     // region (IAM is global, the documents regional): scoped to this account's resources in that region, and allowed to

@@ -289,6 +289,23 @@ export const environmentSchema = z.strictObject({
   runbookApprovers: z.optional(runbookApproversSchema),
   /** Failover and failback between the primary and the DR region (only where regionRoles names a dr region). */
   disasterRecovery: z.optional(disasterRecoverySchema),
+  /**
+   * Cross-account mode: who in the operations account may assume the workload's read-only preflight role
+   * (infra/lib/iam/preflight-role.ts): "role/<name>" / "user/<name>" of the operations account, or its full IAM ARN.
+   * Unset: the project default, role/NotificationServicePreflight in the operations account. Never a wildcard.
+   */
+  preflightPrincipals: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.regex(
+            /^(arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}|(role|user)\/[\w+=,.@/-]{1,512})$/,
+            'must be an IAM role or user ARN of the operations account, or role/<name> / user/<name> there (no wildcard)',
+          ),
+        ),
+      )
+      .check(z.minLength(1), z.maxLength(10)),
+  ),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(80))), []),

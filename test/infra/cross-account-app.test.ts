@@ -5,6 +5,7 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
+import { preflightPrincipalArns } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
 import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
 import { editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
@@ -142,7 +143,7 @@ describe('cross-account mode (production)', () => {
     expect(actingInWorkload()).toEqual(expect.arrayContaining([...playbooks(), ...SERVICE_HANDLERS_IN_WORKLOAD]));
     // The remediation roles, and the automation role of each region (the workload's runbook documents run as it).
     expect(resourcesOfType(json, 'AWS::IAM::Role').map(([, r]) => String(r.Properties?.RoleName)).sort()).toEqual(
-      [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2'].sort(),
+      [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2', 'notification-runbooks-preflight'].sort(),
     );
     for (const handler of actingInWorkload()) {
       const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
@@ -395,6 +396,142 @@ describe('cross-account mode: the runbook documents act in the workload account 
       // 10 calls on the workload's named resources, and the 4 handlers the workload documents run.
       expect(refused.length).toBe(14);
     });
+  });
+});
+
+describe('cross-account mode: the read-only preflight role in the workload account (issue 14)', () => {
+  const PREFLIGHT_ROLE = 'notification-runbooks-preflight';
+  /** The project default when environments.<env>.preflightPrincipals is unset: one named role of the operations account. */
+  const DEFAULT_PRINCIPAL = `arn:aws:iam::${OPERATIONS}:role/NotificationServicePreflight`;
+  const preflightRole = (region = 'us-east-1'): DeployedRole => {
+    const role = deployedRoles(template('NotificationRunbooksRemediation-production'), { partition: 'aws', region, account: WORKLOAD }).find((r) => r.name === PREFLIGHT_ROLE);
+    if (!role) throw new Error(`no ${PREFLIGHT_ROLE} in the workload account`);
+    return role;
+  };
+  const w = (service: string, region: string, rest: string) => `arn:aws:${service}:${region}:${WORKLOAD}:${rest}`;
+  const call = (action: string, resource: string, why: string, extra: Partial<SimulatedCall> = {}): SimulatedCall => ({ action, resource, resourceAccount: WORKLOAD, why, ...extra });
+  /** Every read preflight's cross-account checks make in the workload (cli/preflight), on its real ARNs, named here independently. */
+  const reads = (region: string): SimulatedCall[] => [
+    call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`, "reads a remediation role's trust"),
+    call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-verify-change`, "reads a remediation role's trust"),
+    call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-escalate`, "simulates a remediation role's calls"),
+    call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-queue'), 'finds the watched queue'),
+    call('sqs:GetQueueAttributes', w('sqs', region, 'notification-service-queue'), 'reads its ARN and redrive policy'),
+    call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-dlq'), 'finds the dead-letter queue its redrive policy names'),
+    call('lambda:GetFunction', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
+    call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
+    call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
+    call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db'), 'reads the database against the matrix'),
+    call('apigateway:GET', `arn:aws:apigateway:${region}::/restapis`, 'finds the API by name'),
+    call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'finds the cache'),
+    ...alarmSpecs(app().built.config, 'production', region).map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), 'reads a watched alarm')),
+    call('events:DescribeRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's pattern"),
+    call('events:ListTargetsByRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's target (the operations bus)"),
+    call('ssm:GetDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'reads a workload runbook document for its hash'),
+  ];
+  /** Writes on the very resources it reads, the remediation roles' powers, and the project's dangerous calls: all refused. */
+  const refused = (region: string): SimulatedCall[] => {
+    const world = { config: app().built.config, environment: 'production' as const, partition: 'aws', region, serviceAccount: WORKLOAD, ownAccount: WORKLOAD, env: {} };
+    const remediate = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`;
+    return [
+      ...dangerousCalls(world, { scheduleGroups: [], schedulerRoleArns: [], ruleArn: w('events', region, 'rule/notification-runbooks-forward-alarms') }),
+      call('sts:AssumeRole', remediate, "borrows a handler's remediation role"),
+      call('iam:UpdateAssumeRolePolicy', remediate, "rewrites a remediation role's trust"),
+      call('iam:PutRolePolicy', remediate, 'grants a remediation role more'),
+      call('iam:PassRole', remediate, 'hands a remediation role to a service'),
+      call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/OrganizationAccountAccessRole`, "reads a role that is not the automation's"),
+      call('sqs:SendMessage', w('sqs', region, 'notification-service-queue'), 'puts a message on the queue'),
+      call('sqs:ReceiveMessage', w('sqs', region, 'notification-service-queue'), 'reads the notifications themselves'),
+      call('sqs:GetQueueAttributes', w('sqs', region, 'billing-queue'), "reads a queue that is not the service's"),
+      call('lambda:UpdateFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's memory"),
+      call('lambda:PutFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's concurrency"),
+      call('lambda:GetFunction', w('lambda', region, 'function:billing-consumer'), "reads a function that is not the service's (its code location)"),
+      call('lambda:InvokeFunction', w('lambda', region, 'function:notification-service-consumer'), 'runs the consumer'),
+      call('rds:ModifyDBInstance', w('rds', region, 'db:notification-service-db'), 'resizes the database'),
+      call('rds:DescribeDBInstances', w('rds', region, 'db:billing-db'), "reads a database that is not the service's"),
+      call('apigateway:GET', `arn:aws:apigateway:${region}::/restapis/abc123/stages/prod`, "reads an API's stages (only the list of APIs is granted)"),
+      call('cloudwatch:PutMetricAlarm', w('cloudwatch', region, `alarm:${alarmSpecs(app().built.config, 'production', region)[0]?.name ?? '?'}`), 'rewrites a watched alarm'),
+      call('events:PutRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), 'rewrites the forwarding rule'),
+      call('events:PutTargets', w('events', region, 'rule/notification-runbooks-forward-alarms'), 'redirects the forwarded alarms'),
+      call('events:DescribeRule', w('events', region, 'rule/billing-rule'), "reads a rule that is not the automation's"),
+      call('ssm:UpdateDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'rewrites a runbook'),
+      call('ssm:StartAutomationExecution', w('ssm', region, 'automation-definition/NotificationService-ScaleConsumers:$DEFAULT'), 'runs a runbook'),
+      call('ssm:GetParameter', w('ssm', region, 'parameter/notification-service/database/endpoint'), "reads the service's parameters"),
+    ];
+  };
+  const principalOf = (role: DeployedRole): SimulationPrincipal => ({ arn: `arn:aws:sts::${WORKLOAD}:assumed-role/${role.name}/preflight`, roleArn: role.arn, account: WORKLOAD, policies: role.policies });
+  const judge = async (principal: SimulationPrincipal, region: string, calls: SimulatedCall[]) =>
+    Promise.all(calls.map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} on ${c.resource} (${c.why})`));
+
+  it('trusts only the configured principals of the operations account (the default: role/NotificationServicePreflight there), for AssumeRole alone', () => {
+    expect(preflightRole().trust.Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OPERATIONS}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': [DEFAULT_PRINCIPAL] } } },
+    ]);
+    expect(preflightPrincipalArns(['role/ops/Preflight', `arn:aws:iam::${OPERATIONS}:user/alice`], 'aws', OPERATIONS)).toEqual([`arn:aws:iam::${OPERATIONS}:role/ops/Preflight`, `arn:aws:iam::${OPERATIONS}:user/alice`]);
+    expect(() => preflightPrincipalArns([`arn:aws:iam::${WORKLOAD}:role/Admin`], 'aws', OPERATIONS)).toThrow(`preflightPrincipals names arn:aws:iam::${WORKLOAD}:role/Admin, which is not in the operations account ${OPERATIONS}`);
+  });
+
+  it('grants only reads and the IAM simulator, each on the workload\'s named resources (no write action, nothing of the operations account)', async () => {
+    const role = preflightRole();
+    const statements = role.policies.flatMap((p) => p.document.Statement);
+    const actions = [...new Set(statements.flatMap((st) => [st.Action ?? []].flat()))].sort();
+    expect(actions).toEqual([
+      'apigateway:GET',
+      'cloudwatch:DescribeAlarms',
+      'elasticache:DescribeReplicationGroups',
+      'events:DescribeRule',
+      'events:ListTargetsByRule',
+      'iam:GetRole',
+      'iam:SimulatePrincipalPolicy',
+      'lambda:GetFunction',
+      'lambda:GetFunctionConcurrency',
+      'lambda:ListEventSourceMappings',
+      'rds:DescribeDBInstances',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'ssm:GetDocument',
+    ]);
+    expect(statements.every((st) => st.Effect === 'Allow' && st.NotAction === undefined && st.NotResource === undefined)).toBe(true);
+    const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
+    expect(resources.filter((r) => r.includes(OPERATIONS))).toEqual([]);
+    // The only "*": ListEventSourceMappings (no resource type); the only account-wide pattern: GetQueueUrl, for the DLQ's name.
+    expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || String(r).endsWith(':*'))).map((st) => [st.Action].flat().join(','))).toEqual(['sqs:GetQueueUrl', 'lambda:ListEventSourceMappings']);
+    expect(await policyFindings(role.policies.map((p) => ({ where: `${role.name} ${p.name}`, kind: 'identity' as const, document: p.document })))).toEqual([]);
+  });
+
+  it.each(['us-east-1', 'us-west-2'])('%s: the IAM policy simulator allows every read preflight makes in the workload and refuses every write, the remediation roles\' powers and the project\'s dangerous calls', async (region) => {
+    const principal = principalOf(preflightRole(region));
+    const need = reads(region);
+    const deny = refused(region);
+    const allowed = await judge(principal, region, need);
+    const denied = await judge(principal, region, deny);
+    console.log(`IAM simulation (workload preflight role ${region}): needed ${need.length}: ${allowed.filter((r) => r.startsWith('Allowed')).length} allowed; refused ${deny.length}: ${denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error')).length} allowed`);
+    expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
+    expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
+    expect(need.length).toBe(15 + alarmSpecs(app().built.config, 'production', region).length);
+    expect(deny.length).toBeGreaterThan(50);
+  });
+
+  it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {
+    const trust = preflightRole().trust;
+    const roleArn = `arn:aws:iam::${WORKLOAD}:role/${PREFLIGHT_ROLE}`;
+    const caller = (account: string, role: string): SimulationPrincipal => ({
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/someone`,
+      roleArn: `arn:aws:iam::${account}:role/${role}`,
+      account,
+      // The caller's own policy allows every STS call on the role: the trust alone decides.
+      policies: [{ name: 'own', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: roleArn }] } }],
+    });
+    const assume = (action = 'sts:AssumeRole', context: Record<string, string | string[]> = {}): SimulatedCall => ({ action, resource: roleArn, resourceAccount: WORKLOAD, why: 'preflight session', resourcePolicy: trust, context });
+    const result = async (p: SimulationPrincipal, c: SimulatedCall) => (await simulate(p, c, 'us-east-1')).result;
+    expect(await result(caller(OPERATIONS, 'NotificationServicePreflight'), assume())).toBe('Allowed');
+    for (const p of [caller(OPERATIONS, executionRoleNameOf('scale-consumers', 'us-east-1')), caller(OPERATIONS, 'Admin'), caller(WORKLOAD, 'NotificationServicePreflight'), caller('333333333333', 'NotificationServicePreflight')]) {
+      expect(`${p.roleArn}: ${await result(p, assume())}`).toBe(`${p.roleArn}: ImplicitlyDenied`);
+    }
+    expect(await result(caller(OPERATIONS, 'NotificationServicePreflight'), assume('sts:TagSession', { 'aws:TagKeys': ['runbook-playbook'], 'aws:RequestTag/runbook-playbook': 'scale-consumers' }))).toBe('ImplicitlyDenied');
+    // Planted fault: the trust without its aws:PrincipalArn condition (the whole operations account) lets any role in.
+    const opened = { ...trust, Statement: trust.Statement.map(({ Condition: _condition, ...st }) => st) };
+    expect(await result(caller(OPERATIONS, 'Admin'), { ...assume(), resourcePolicy: opened })).toBe('Allowed');
   });
 });
 

@@ -1,0 +1,154 @@
+// Cross-account mode, the workload account's roles for the operations account (RemediationRolesStack): each remediation
+// role's trust, and the read-only role `runbook preflight` assumes there, its trust and its reads. Pure and CDK-free:
+// the stack, the CLI and the sandbox tests build from the same statements.
+import type { WatchedResources } from '../../../shared/config/alarm-specs';
+import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../../shared/config/names';
+import { NAME_PREFIX, remediationRoleNameOf } from '../settings';
+
+/** The role preflight assumes in each workload account (IAM is global: one per account, every region). */
+export const PREFLIGHT_ROLE_NAME = `${NAME_PREFIX}-preflight`;
+/** The RoleSessionName of preflight's session there: CloudTrail in the workload account shows it. */
+export const PREFLIGHT_SESSION_NAME = 'preflight';
+/** The workload's rule forwarding its alarms' state changes to the operations account's bus (WorkloadStack). */
+export const FORWARD_ALARMS_RULE = `${NAME_PREFIX}-forward-alarms`;
+
+/**
+ * Project default (no document value): who in the operations account may run preflight against a workload, when
+ * `environments.<env>.preflightPrincipals` is unset. One named role, which the organisation creates and whose own trust
+ * decides who may use it; until it exists, nobody can assume the preflight role. Never the whole account.
+ */
+export const DEFAULT_PREFLIGHT_PRINCIPALS: readonly string[] = ['role/NotificationServicePreflight'];
+
+export interface PolicyStatementJson {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource?: string[];
+  Principal?: { AWS: string };
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/**
+ * A remediation role's trust: the handler's own execution roles (one per region) and nothing else in the operations
+ * account may assume it (decision 25), tag the session with the incident and this playbook, and set the handler as
+ * source identity (decision 47). Statement order: AssumeRole, TagSession, SetSourceIdentity.
+ */
+export function remediationRoleTrust(partition: string, operationsAccount: string, handler: string, callerRoleArns: readonly string[]): PolicyStatementJson[] {
+  const principal = { AWS: `arn:${partition}:iam::${operationsAccount}:root` };
+  const callers = { 'aws:PrincipalArn': [...callerRoleArns] };
+  return [
+    { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole'], Condition: { ArnEquals: callers } },
+    {
+      Sid: 'TagSessionWithTheIncident',
+      Effect: 'Allow',
+      Principal: principal,
+      Action: ['sts:TagSession'],
+      Condition: {
+        ArnEquals: callers,
+        StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident] },
+      },
+    },
+    {
+      Sid: 'SourceIdentityIsTheHandler',
+      Effect: 'Allow',
+      Principal: principal,
+      Action: ['sts:SetSourceIdentity'],
+      Condition: { ArnEquals: callers, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
+    },
+  ];
+}
+
+/** "role/<name>" / "user/<name>" are the operations account's; a full ARN must be of that account (else throws). */
+export function preflightPrincipalArns(principals: readonly string[], partition: string, operationsAccount: string): string[] {
+  return principals.map((p) => {
+    if (!p.startsWith('arn:')) return `arn:${partition}:iam::${operationsAccount}:${p}`;
+    const account = p.split(':')[4];
+    if (account !== operationsAccount) {
+      throw new Error(`preflightPrincipals names ${p}, which is not in the operations account ${operationsAccount}: only the operations account's principals may run preflight against a workload`);
+    }
+    return p;
+  });
+}
+
+/**
+ * The preflight role's trust: the operations account, narrowed by aws:PrincipalArn to exactly the configured principals
+ * (a condition rather than the ARNs as Principal, so the stack deploys before those roles exist, as the remediation
+ * roles' trust does). AssumeRole only: no session tags, no source identity.
+ */
+export function preflightTrust(partition: string, operationsAccount: string, principalArns: readonly string[]): PolicyStatementJson[] {
+  if (principalArns.length === 0) throw new Error('the preflight role needs at least one principal');
+  return [
+    {
+      Sid: 'OperationsPreflightPrincipals',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:${partition}:iam::${operationsAccount}:root` },
+      Action: ['sts:AssumeRole'],
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [...principalArns] } },
+    },
+  ];
+}
+
+/** What preflight reads in one workload account: every name comes from the configuration and infra's naming rules. */
+export interface PreflightReadTargets {
+  partition: string;
+  account: string;
+  regions: readonly string[];
+  watched: WatchedResources;
+  caches: readonly string[];
+  /** Every watched alarm of every region. */
+  alarmNames: readonly string[];
+  /** The handlers that have a remediation role here. */
+  remediationHandlers: readonly string[];
+  /** The runbook documents registered here (every one but OPERATIONS_DOCUMENTS). */
+  documentNames: readonly string[];
+}
+
+export interface PreflightReads {
+  statements: PolicyStatementJson[];
+  /** Wildcard resources, each with why it cannot be narrower (cdk-nag acknowledgements). */
+  wildcards: Array<{ resource: string; reason: string }>;
+}
+
+/**
+ * The preflight role's identity policy: only Get/Describe/List reads and the IAM simulator, each on the resources the
+ * checks name (cli/preflight: resource-checks, alarm-checks, cross-account-checks, the workload's SSM documents).
+ */
+export function preflightReads(t: PreflightReadTargets): PreflightReads {
+  const { partition: p, account: a } = t;
+  const per = <T>(build: (region: string) => T[]): T[] => t.regions.flatMap(build);
+  const statements: PolicyStatementJson[] = [
+    {
+      Sid: 'RemediationRolesTrustAndSimulation',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'],
+      Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`),
+    },
+    { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => t.watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
+    { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
+    { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunction', 'lambda:GetFunctionConcurrency'], Resource: per((r) => t.watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
+    { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'] },
+    { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => t.watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
+    // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.
+    { Sid: 'RestApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/restapis`]) },
+    {
+      Sid: 'WatchedCaches',
+      Effect: 'Allow',
+      Action: ['elasticache:DescribeReplicationGroups'],
+      Resource: per((r) => t.caches.map((c) => `arn:${p}:elasticache:${r}:${a}:replicationgroup:${c}`)),
+    },
+    { Sid: 'WatchedAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: per((r) => t.alarmNames.map((n) => `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}`)) },
+    { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [`arn:${p}:events:${r}:${a}:rule/${FORWARD_ALARMS_RULE}`]) },
+    { Sid: 'RunbookDocuments', Effect: 'Allow', Action: ['ssm:GetDocument'], Resource: per((r) => t.documentNames.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`)) },
+  ].filter((s) => (s.Resource?.length ?? 0) > 0) as PolicyStatementJson[];
+  const wildcards = [
+    { resource: '*', reason: 'lambda:ListEventSourceMappings: the Service Authorization Reference lists no resource type for it, so "*" is the only valid Resource (read-only)' },
+    ...per((r) => [
+      {
+        resource: `arn:${p}:sqs:${r}:${a}:*`,
+        reason: "sqs:GetQueueUrl only: the watched queue's dead-letter queue is named in its RedrivePolicy by the service's stack, so preflight looks it up by that name; GetQueueUrl returns the URL and nothing else",
+      },
+    ]),
+  ];
+  return { statements, wildcards };
+}
