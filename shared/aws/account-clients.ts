@@ -1,5 +1,4 @@
 // SDK clients for the account an alarm belongs to: the handler's own credentials, or a remediation role assumed there (STS).
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { OWN_ACCOUNT_ENV, remediationSourceIdentity, REMEDIATION_ROLE_ENV, SESSION_TAG_KEYS } from '../config/names';
@@ -8,6 +7,10 @@ import { incidentIdFor } from '../escalation/incident';
 import { partitionOf } from './arn';
 import { classifyAwsError } from './classify-error';
 import type { SdkClientConfig } from './client-config';
+import { lazy } from './lazy-client';
+
+/** The STS credential provider, loaded the first time a role is assumed (never in a handler acting in its own account). */
+const temporaryCredentials = lazy(() => import('./temporary-credentials'));
 
 export { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../config/names';
 
@@ -141,22 +144,23 @@ function assumedIdentityCheck(roleArn: string): Pluggable<object, object> {
 }
 
 /**
- * Credentials of a role assumed with STS (the SDK's fromTemporaryCredentials), fetched on first use (so an event rejected
+ * Credentials of a role assumed with STS (the SDK's fromTemporaryCredentials, its module loaded then), fetched on first use (so an event rejected
  * before any AWS call costs no AssumeRole either), shared by every client of the session (the SDK's own memoization,
  * refreshed five minutes before expiry) and classified like any AWS failure: a refusal is permanent and names the role.
  */
 export function assumedRoleCredentials(config: SdkClientConfig, roleArn: string, session: RemediationSession): AwsCredentialIdentityProvider {
   const { credentials, ...stsConfig } = config;
-  const provider = fromTemporaryCredentials({
-    params: { RoleArn: roleArn, DurationSeconds: SESSION_SECONDS, ...session },
-    // The handler's own credentials (the environment's in Lambda) sign the AssumeRole, with the project's client settings.
-    ...(credentials ? { masterCredentials: credentials } : {}),
-    clientConfig: stsConfig,
-    // fromTemporaryCredentials keeps only the Credentials of the answer: the identity is checked on the STS client.
-    clientPlugins: [assumedIdentityCheck(roleArn)],
-  });
+  let provider: AwsCredentialIdentityProvider | undefined;
   const classified: AwsCredentialIdentityProvider = async (properties) => {
     try {
+      provider ??= (await temporaryCredentials()).fromTemporaryCredentials({
+        params: { RoleArn: roleArn, DurationSeconds: SESSION_SECONDS, ...session },
+        // The handler's own credentials (the environment's in Lambda) sign the AssumeRole, with the project's client settings.
+        ...(credentials ? { masterCredentials: credentials } : {}),
+        clientConfig: stsConfig,
+        // fromTemporaryCredentials keeps only the Credentials of the answer: the identity is checked on the STS client.
+        clientPlugins: [assumedIdentityCheck(roleArn)],
+      });
       return await provider(properties);
     } catch (error) {
       throw classifyAwsError(error, `STS AssumeRole ${roleArn} (session ${session.RoleSessionName})`);

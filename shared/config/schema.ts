@@ -1,10 +1,10 @@
 // The automation's configuration as one zod schema: the seed's troubleshooting table, environment matrix and escalation path.
 // zod/mini rather than classic zod: it tree-shakes, so a handler bundle carries only the validators used here.
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { englishErrors } from './zod-english';
 
-// zod/mini registers no locale: English, as classic zod sets it ("Too big: expected number to be <=1000").
-if (!z.config().localeError) z.config(en());
+// zod/mini registers no locale: English, worded as zod's en locale ("Too big: expected number to be <=1000"), shared/config/zod-english.ts.
+if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 export const environmentNameSchema = z.enum(ENVIRONMENTS);

@@ -1,14 +1,14 @@
 // Parses what reaches the escalation handlers: "Runbook Decision" events, alarm state changes, and timer inputs.
 // zod/mini, not classic zod: it tree-shakes, so the handler bundles carry only the validators used here.
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { englishErrors } from '../config/zod-english';
 import { InvalidInputError } from '../errors';
 import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../report/decision-reporter';
 import { isIncidentId } from './incident';
 import type { TimerInput } from './plan-timer';
 
-if (!z.config().localeError) z.config(en());
+if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 const text = z.string();
 const resourceSchema = z.looseObject({ type: text, id: text, arn: text });

@@ -1,12 +1,12 @@
 // Strict parser for EventBridge "CloudWatch Alarm State Change" events into the AlarmStateChange the pipeline acts on.
 // zod/mini, not classic zod: it tree-shakes, so the handler bundle carries only the validators used here.
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { englishErrors } from '../config/zod-english';
 import { partitionOf } from '../aws/arn';
 import { InvalidInputError } from '../errors';
 
-// zod/mini registers no locale: English, as classic zod sets it, for the issues without a message of our own.
-if (!z.config().localeError) z.config(en());
+// zod/mini registers no locale: English, worded as zod's en locale (shared/config/zod-english.ts), for the issues without a message of our own.
+if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 export type AlarmStateValue = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 export type AlarmKind = 'metric' | 'metric-math' | 'anomaly-detection' | 'composite';

@@ -1,13 +1,13 @@
 // Pure: the health check after an applied change — its schedule name, its input (parsed strictly) and what it decides.
 // zod/mini, not classic zod: the handler bundles carry only the validators used here.
 import { createHash } from 'node:crypto';
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { englishErrors } from '../config/zod-english';
 import { VERIFY_HANDLER } from '../config/names';
 import { InvalidInputError } from '../errors';
 import type { HealthReading } from './types';
 
-if (!z.config().localeError) z.config(en());
+if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 export { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../config/names';
 
