@@ -37,7 +37,9 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
   try {
     proxy = await startGapProxy({ upstream: moto.endpoint });
     const region = options.region ?? DEFAULT_REGION;
-    const env: Record<string, string> = { ...sandboxEnv({ endpoint: proxy.endpoint, accountId: options.accountId ?? DEFAULT_ACCOUNT_ID, region }), RUNBOOK_ENVIRONMENT: options.environment };
+    const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    // RUNBOOK_ACCOUNT_ID as infra sets it: the handlers act only on this account's alarms (shared/config/workload-account.ts).
+    const env: Record<string, string> = { ...sandboxEnv({ endpoint: proxy.endpoint, accountId, region }), RUNBOOK_ENVIRONMENT: options.environment, RUNBOOK_ACCOUNT_ID: accountId };
     Object.assign(process.env, env);
     const runtime = loadRuntimeConfig(process.env);
     const clientConfig: SandboxClientConfig = {

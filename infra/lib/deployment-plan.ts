@@ -84,6 +84,13 @@ export function planDeployment(config: AutomationConfig, context: DeploymentCont
       (selected ? context.account : undefined) || context.accounts?.[environment] || env.accountId,
       `the account of ${environment}`,
     );
+    // The handlers act only on events and records of the configured account (shared/config/workload-account.ts): a
+    // deployment to another account would refuse every alarm, so synth refuses it first.
+    if (env.accountId && account && account !== env.accountId) {
+      throw new DeploymentContextError(
+        `${environment}'s account ${account} (context) is not environments.${environment}.accountId ${env.accountId}: the handlers act only on the configured account's alarms; make them agree`,
+      );
+    }
     const operations =
       typeof context.operationsAccount === 'string' ? context.operationsAccount || undefined : context.operationsAccount?.[environment];
     const operationsAccount = checkAccount(operations, `operationsAccount (${environment})`);

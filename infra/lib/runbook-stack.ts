@@ -12,6 +12,7 @@ import {
   DECISION_SOURCE,
   METRICS_NAMESPACE,
   OWN_ACCOUNT_ENV,
+  WORKLOAD_ACCOUNT_ENV,
   REMEDIATION_ROLE_ENV,
   SERVICE_NAME,
   VERIFY_CHANGE_ARN_ENV,
@@ -216,6 +217,8 @@ export class RunbookStack extends Stack {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: settings.powertoolsLogLevel,
         [OWN_ACCOUNT_ENV]: this.account,
+        // The only account whose alarm events and recorded changes the handlers act on (shared/config/workload-account.ts).
+        ...(crossAccount ? { [WORKLOAD_ACCOUNT_ENV]: crossAccount.workloadAccount } : {}),
         ...(props.configOverridesJson ? { RUNBOOK_CONFIG_JSON: props.configOverridesJson } : {}),
       };
       let actions: string[];

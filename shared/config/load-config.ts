@@ -2,6 +2,7 @@
 import type * as z from 'zod/mini';
 import { ConfigurationError } from '../errors';
 import { defaultConfig } from './defaults';
+import { workloadAccountOf, type WorkloadAccount } from './workload-account';
 import {
   automationConfigSchema,
   environmentNameSchema,
@@ -23,6 +24,8 @@ export interface RuntimeConfig {
   mutationMode: MutationMode;
   /** Set by DRY_RUN=true: every playbook runs everything but apply. */
   dryRun: boolean;
+  /** The only account whose alarm events and recorded changes are acted on (shared/config/workload-account.ts); unset: unchecked. */
+  workloadAccount?: WorkloadAccount;
 }
 
 type Env = Record<string, string | undefined>;
@@ -106,6 +109,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     env: envConfig,
     mutationMode: envConfig.mutationMode ?? (envConfig.autoScaling ? 'automatic' : 'report-only'),
     dryRun: parseBoolean('DRY_RUN', env.DRY_RUN),
+    workloadAccount: workloadAccountOf(environment, envConfig.accountId, env),
   };
 }
 

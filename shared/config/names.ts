@@ -21,6 +21,8 @@ export const VERIFY_HANDLER = 'verify-change';
 export const REMEDIATION_ROLE_ENV = 'REMEDIATION_ROLE_NAME';
 /** Set by infra: the account the handler runs in (a Lambda environment names no account of its own). */
 export const OWN_ACCOUNT_ENV = 'RUNBOOK_ACCOUNT_ID';
+/** Set by infra in cross-account mode: the workload account whose alarms and resources the handlers act on. */
+export const WORKLOAD_ACCOUNT_ENV = 'RUNBOOK_WORKLOAD_ACCOUNT_ID';
 /** Set by infra for the rows that change something: verify-change's ARN and the health checks' schedule group. */
 export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
 export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';

@@ -127,6 +127,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       region: runtime.region,
       regions: runtime.config.environments[runtime.environment].regions,
       watchedAlarms: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).map((alarm) => alarm.name)),
+      ...(runtime.workloadAccount ? { workloadAccount: runtime.workloadAccount } : {}),
     },
     clock,
     log: logger,

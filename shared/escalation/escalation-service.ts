@@ -4,6 +4,7 @@ import { accountOfArn } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { TroubleshootingRow } from '../config/schema';
+import { foreignAccountProblem } from '../config/workload-account';
 import { InvalidInputError, TransientError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
 import type { AlarmLocation, AlarmObservation, EscalationAlarms } from './alarm-lookup';
@@ -262,9 +263,18 @@ export class EscalationService {
     // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
     const ahead = this.readAhead(input.incidentId);
     const incident = await store.get(input.incidentId);
+    // The incident is read back from the state table: the account it names is where the alarm would be re-read (through
+    // that account's role), so a record naming any account but the workload's is refused before anything else is called.
+    const location = incident ? this.alarmLocation(incident) : undefined;
+    const foreign = incident && location ? foreignAccountProblem(`incident ${input.incidentId} (state table)`, location.account, this.ctx.trust.workloadAccount) : undefined;
+    if (foreign) {
+      this.ctx.log.warn('escalation timer refused: nobody notified, nothing changed', { incidentId: input.incidentId, reason: foreign, alarmArn: incident?.alarmArn, timer: input });
+      this.ctx.count?.('TimersRefused');
+      return { action: 'refused', incidentId: input.incidentId, reason: foreign, delivered: [] };
+    }
     // Read where the alarm lives: in cross-account mode the operations account has no such alarm, and "not found"
     // there must not stop the escalation or close a watch (trust-decision / alarm-lookup).
-    const alarm = incident && incident.status !== 'RESOLVED' ? await alarms.read(this.alarmLocation(incident)) : undefined;
+    const alarm = incident && location && incident.status !== 'RESOLVED' ? await alarms.read(location) : undefined;
     const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy);
     const incidentId = input.incidentId;
     switch (plan.kind) {

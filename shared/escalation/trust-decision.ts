@@ -1,5 +1,6 @@
 // Pure: whether a "Runbook Decision" event is one the automation really made. An event is a claim; the state table is the record.
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
+import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 
 /** What the escalation knows without asking anyone: where it runs and which alarms it watches. */
 export interface TrustFacts {
@@ -10,6 +11,8 @@ export interface TrustFacts {
   regions: readonly string[];
   /** The names of the alarms the environment watches (shared/config/alarm-specs.ts). */
   watchedAlarms: ReadonlySet<string>;
+  /** The only account whose alarms this deployment acts on (shared/config/workload-account.ts); unset: unchecked. */
+  workloadAccount?: WorkloadAccount;
 }
 
 export interface ClaimedDecision {
@@ -67,6 +70,8 @@ export function checkAlarm(alarm: { arn?: string; name?: string; region?: string
   if (!facts.regions.includes(ref.region)) return { kind: 'refused', reason: `region ${ref.region} is not a region of the ${facts.environment} environment (${facts.regions.join(', ')})` };
   if (ref.region !== facts.region) return { kind: 'refused', reason: `alarm in ${ref.region} reached the escalation of ${facts.region}, which re-reads alarms in its own region only` };
   if (alarm.region !== undefined && alarm.region !== ref.region) return { kind: 'refused', reason: `region ${alarm.region} is not the alarm's (${ref.region})` };
+  const foreign = foreignAccountProblem(`alarm "${ref.name}"`, ref.account, facts.workloadAccount);
+  if (foreign) return { kind: 'refused', reason: foreign };
   return { kind: 'ok', alarm: ref };
 }
 

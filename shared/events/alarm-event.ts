@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
 import { partitionOf } from '../aws/arn';
+import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
 
 // zod/mini registers no locale: English, worded as zod's en locale (shared/config/zod-english.ts), for the issues without a message of our own.
@@ -432,6 +433,16 @@ export function parseAlarmEvent(input: unknown): AlarmStateChange {
   if (configuration.description !== undefined) result.description = configuration.description;
   if (mutedReason !== undefined) result.mutedReason = mutedReason;
   return result;
+}
+
+/**
+ * An alarm event is a claim about an account: one from any account but this deployment's workload account (the
+ * configuration's accountId; shared/config/workload-account.ts) is refused as input, before any AWS call. The parser
+ * has already made the alarm ARN's account the event's own.
+ */
+export function refuseForeignAccount(event: Pick<AlarmStateChange, 'account' | 'alarmName'>, workload: WorkloadAccount | undefined): void {
+  const problem = foreignAccountProblem(`alarm event for "${event.alarmName}"`, event.account, workload);
+  if (problem) throw new InvalidInputError(problem, [`account: ${event.account}`]);
 }
 
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;

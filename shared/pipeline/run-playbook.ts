@@ -5,7 +5,7 @@ import { staleReason, type AlarmStateReader } from '../aws/alarm-state-reader';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError, TransientError } from '../errors';
-import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
+import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
 import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
@@ -80,6 +80,7 @@ function admit<Clients, Target extends { resource: ResourceRef }, Observation, C
   try {
     const event = parseAlarmEvent(raw);
     onParsed(event);
+    refuseForeignAccount(event, runtime.workloadAccount);
     if (event.muted) return { kind: 'skipped', event, reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, muted: true };
     if (!playbook.actsOn.includes(event.state.value)) {
       return { kind: 'skipped', event, reason: `${playbook.name} does not act on state ${event.state.value}`, muted: false };

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
 import { VERIFY_HANDLER } from '../config/names';
+import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
 import type { HealthReading } from './types';
 
@@ -138,6 +139,7 @@ export function healthCheckOfRecord(
   claim: { status?: unknown; outcome?: unknown; intent?: unknown } | undefined,
   runtimeRegion: string,
   owned: OwnedResources,
+  workload?: WorkloadAccount,
 ): HealthCheckJob {
   const about = `${input.playbook} on incident ${input.incidentKey}`;
   if (!claim) throw new InvalidInputError(`verify-change refused: the state table records no change by ${about}`);
@@ -153,6 +155,9 @@ export function healthCheckOfRecord(
   if (recorded.alarm.region !== runtimeRegion) {
     throw new InvalidInputError(`verify-change refused: the change by ${about} was made in ${recorded.alarm.region}, this handler runs in ${runtimeRegion}`);
   }
+  // The recorded alarm's account is where the signal would be read and the revert made: only the workload's.
+  const foreign = foreignAccountProblem(`verify-change: the recorded change by ${about}`, recorded.alarm.account, workload);
+  if (foreign) throw new InvalidInputError(foreign, [`alarm.account: ${recorded.alarm.account}`]);
   // The target is read back from the table too: only the environment's own resources, where the alarm is.
   const problems = [...recordedTargetProblems(recorded.target, recorded.alarm, owned), ...recordedChangeProblems(recorded.change, recorded.target)];
   if (problems.length > 0) {

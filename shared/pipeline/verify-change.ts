@@ -109,7 +109,7 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
     const record = await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
       throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
     });
-    job = healthCheckOfRecord(input, record, runtime.region, runtime.env.resources);
+    job = healthCheckOfRecord(input, record, runtime.region, runtime.env.resources, runtime.workloadAccount);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     return refusal(deps, error);

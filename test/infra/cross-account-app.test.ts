@@ -91,7 +91,7 @@ describe('cross-account mode (production)', () => {
     expect(playbooks().filter((h) => here.includes(h)).includes('scale-consumers')).toBe(region === 'us-east-1');
     for (const handler of playbooks().filter((h) => here.includes(h))) {
       const { resource, roleId } = functionOf(ops, functionNameOf(handler));
-      expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS } });
+      expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS, RUNBOOK_WORKLOAD_ACCOUNT_ID: WORKLOAD } });
       const granted = grantedActions(ops, roleId);
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       for (const action of pipelineActionsOf(spec)) expect(granted).toContain(action);
@@ -121,7 +121,7 @@ describe('cross-account mode (production)', () => {
       expect(SERVICE_HANDLERS_IN_WORKLOAD.filter((h) => here.includes(h))).toEqual(region === 'us-east-1' ? SERVICE_HANDLERS_IN_WORKLOAD : ['escalate', 'escalation-timer']);
       for (const handler of SERVICE_HANDLERS_IN_WORKLOAD.filter((h) => here.includes(h))) {
         const { resource, roleId } = functionOf(ops, functionNameOf(handler));
-        expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS } });
+        expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS, RUNBOOK_WORKLOAD_ACCOUNT_ID: WORKLOAD } });
         const spec = app().built.handlers.find((h) => h.name === handler)!;
         const granted = grantedActions(ops, roleId);
         for (const action of spec.crossAccount?.ownActions ?? ['(none declared)']) expect(granted).toContain(action);

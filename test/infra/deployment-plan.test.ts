@@ -59,6 +59,16 @@ describe('planDeployment', () => {
     expect(() => planDeployment(config, context)).toThrow(message);
   });
 
+  it("refuses a context account that is not the configuration's accountId: the handlers would refuse every alarm of it", () => {
+    const named = parseAutomationConfig({ ...defaultConfig, environments: { ...defaultConfig.environments, staging: { ...defaultConfig.environments.staging, accountId: '222222222222' } } });
+    expect(planDeployment(named, { environment: 'staging' }).map((p) => p.account)).toEqual(['222222222222']);
+    expect(planDeployment(named, { environment: 'staging', account: '222222222222' }).map((p) => p.account)).toEqual(['222222222222']);
+    expect(() => planDeployment(named, { environment: 'staging', account: '333333333333' })).toThrow(
+      "staging's account 333333333333 (context) is not environments.staging.accountId 222222222222: the handlers act only on the configured account's alarms; make them agree",
+    );
+    expect(() => planDeployment(named, { environment: 'staging', accounts: { staging: '333333333333' }, operationsAccount: '999999999999' })).toThrow(/is not environments\.staging\.accountId/);
+  });
+
   it('reads JSON context given on the command line as a string, and ignores an empty value', () => {
     expect(readContextRecord('{"production":"111111111111"}', 'accounts')).toEqual({ production: '111111111111' });
     expect(readContextRecord({ staging: 222222222222 }, 'accounts')).toEqual({ staging: '222222222222' });

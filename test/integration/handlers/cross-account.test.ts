@@ -4,6 +4,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
@@ -72,7 +73,7 @@ describe('scale-consumers in cross-account mode', () => {
       }),
     );
     // The handler's container runs with the operations account's credentials, configured as infra configures it.
-    Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId });
+    Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId, [WORKLOAD_ACCOUNT_ENV]: workload.accountId });
     handler = loadHandler('scale-consumers');
     // Two accounts' topologies: on a loaded machine this takes longer than jest's default hook timeout.
   }, 240_000);
@@ -80,6 +81,7 @@ describe('scale-consumers in cross-account mode', () => {
   afterAll(() => {
     delete process.env[REMEDIATION_ROLE_ENV];
     delete process.env[OWN_ACCOUNT_ENV];
+    delete process.env[WORKLOAD_ACCOUNT_ENV];
   });
 
   it("scales the workload account's consumers in a session named and tagged after the incident, and keeps the claim, audit trail and decision in the operations account", async () => {
@@ -108,13 +110,16 @@ describe('scale-consumers in cross-account mode', () => {
     expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn())]);
   });
 
-  it('acts in its own account with its own credentials when the alarm is there', async () => {
+  it("refuses an alarm of the operations account itself: in cross-account mode only the workload's alarms are acted on (decision 90)", async () => {
+    const event = await operations.transition(queueAlarmName(operations.topology), 'ALARM');
     const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const decision = await handler(await operations.transition(queueAlarmName(operations.topology), 'ALARM'));
-    expect(decision).toMatchObject({ outcome: 'applied', account: operations.accountId });
-    expect(await maximumConcurrency(operations)).toBe(100);
+    const decision = await handler(event);
+    expect(decision).toMatchObject({ outcome: 'rejected', findings: [`account: ${operations.accountId}`] });
+    expect(decision.reason).toContain(`not this deployment's workload account ${workload.accountId} (RUNBOOK_WORKLOAD_ACCOUNT_ID)`);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', before)).filter((c) => c.accountId === operations.accountId || c.accountId === workload.accountId);
+    expect(calls).toEqual([]);
+    expect(await maximumConcurrency(operations)).toBe(50);
     expect(await maximumConcurrency(workload)).toBe(50);
-    expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
   });
 
   it('rejects a malformed event from another account without assuming any role', async () => {

@@ -7,6 +7,7 @@ import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
@@ -64,7 +65,7 @@ describe('escalation in cross-account mode', () => {
 
     // Each function's container runs with the operations account's credentials and its own role name, as infra configures it.
     const load = <T>(handler: string): T => {
-      Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: roleOf(handler), [OWN_ACCOUNT_ENV]: operations.accountId });
+      Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: roleOf(handler), [OWN_ACCOUNT_ENV]: operations.accountId, [WORKLOAD_ACCOUNT_ENV]: workload.accountId });
       return loadHandler<T>(handler);
     };
     const scaleConsumers = load<AlarmHandler>('scale-consumers');
@@ -95,6 +96,7 @@ describe('escalation in cross-account mode', () => {
   afterAll(() => {
     delete process.env[REMEDIATION_ROLE_ENV];
     delete process.env[OWN_ACCOUNT_ENV];
+    delete process.env[WORKLOAD_ACCOUNT_ENV];
   });
 
   it("climbs L1 -> L2 when nobody acknowledges, with the alarm read from the workload account", async () => {

@@ -3,6 +3,7 @@
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
+import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
@@ -49,6 +50,7 @@ describe('verify-change in cross-account mode', () => {
   afterEach(() => {
     delete process.env[REMEDIATION_ROLE_ENV];
     delete process.env[OWN_ACCOUNT_ENV];
+    delete process.env[WORKLOAD_ACCOUNT_ENV];
   });
 
   /** A fresh workload account with both roles; each handler's container configured as infra configures it. */
@@ -57,7 +59,7 @@ describe('verify-change in cross-account mode', () => {
     await createRemediationRole(workload, operations, SCALE_ROLE);
     await createRemediationRole(workload, operations, VERIFY_ROLE);
     // The handlers run with the operations account's credentials.
-    Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: SCALE_ROLE, [OWN_ACCOUNT_ENV]: operations.accountId });
+    Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: SCALE_ROLE, [OWN_ACCOUNT_ENV]: operations.accountId, [WORKLOAD_ACCOUNT_ENV]: workload.accountId });
     scale = loadHandler('scale-consumers');
     Object.assign(process.env, { [REMEDIATION_ROLE_ENV]: VERIFY_ROLE });
     verify = loadHandler<VerifyChangeHandler>('verify-change');

@@ -38,7 +38,8 @@ export async function provisionAccount(environment: EnvironmentName = 'productio
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) throw new Error('AWS_ENDPOINT_URL is not set: run integration tests through jest --selectProjects integration');
   const accountId = uniqueAccountId();
-  const env: Record<string, string> = { ...sandboxEnv({ endpoint, accountId }), RUNBOOK_ENVIRONMENT: environment, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...extraEnv };
+  // RUNBOOK_ACCOUNT_ID as infra sets it: the account the handlers run in, the workload account of a single-account deployment.
+  const env: Record<string, string> = { ...sandboxEnv({ endpoint, accountId }), RUNBOOK_ENVIRONMENT: environment, RUNBOOK_ACCOUNT_ID: accountId, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...extraEnv };
   Object.assign(process.env, env);
   const clientConfig: SandboxClientConfig = {
     endpoint,

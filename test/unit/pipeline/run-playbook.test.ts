@@ -65,7 +65,7 @@ function counterPlaybook(): Playbook<Counter, Target, { value: number }, Change>
   };
 }
 
-function setup(options: { alarmState?: string; environment?: string; killSwitch?: boolean } = {}) {
+function setup(options: { alarmState?: string; environment?: string; killSwitch?: boolean; env?: Record<string, string> } = {}) {
   const counter: Counter = { value: 1, applyCalls: 0 };
   const store = new InMemoryIncidentStore();
   const published: Decision[] = [];
@@ -82,7 +82,7 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
       },
     },
   };
-  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: options.environment ?? 'production', AWS_REGION: 'us-east-1' });
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: options.environment ?? 'production', AWS_REGION: 'us-east-1', ...options.env });
   const deps = {
     playbook: counterPlaybook(),
     clients: counter,
@@ -118,6 +118,36 @@ describe('runPlaybook', () => {
     expect(published).toEqual([]);
     expect(awsCalls).toEqual([]);
     expect(store.claims.size).toBe(0);
+  });
+
+  describe('the event\'s account', () => {
+    // The fixture's alarm fired in 123456789012 (its account and the account in its ARN).
+    it('acts on an event from the workload account', async () => {
+      const { deps, counter } = setup({ env: { RUNBOOK_ACCOUNT_ID: '123456789012' } });
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied', account: '123456789012' });
+      expect(counter.applyCalls).toBe(1);
+    });
+
+    it.each([
+      ['another account than the one the handler runs in', { RUNBOOK_ACCOUNT_ID: '999999999999' }, "not this deployment's workload account 999999999999 (RUNBOOK_ACCOUNT_ID)"],
+      ['another account than the configuration\'s accountId', { RUNBOOK_ACCOUNT_ID: '123456789012', RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: '111111111111' } } }) }, "not this deployment's workload account 111111111111 (environments.production.accountId)"],
+      ['the operations account in cross-account mode', { RUNBOOK_ACCOUNT_ID: '123456789012', REMEDIATION_ROLE_NAME: 'notification-runbooks-remediate-test', RUNBOOK_WORKLOAD_ACCOUNT_ID: '111111111111' }, "not this deployment's workload account 111111111111 (RUNBOOK_WORKLOAD_ACCOUNT_ID)"],
+      ['any account in cross-account mode with no workload account named', { RUNBOOK_ACCOUNT_ID: '999999999999', REMEDIATION_ROLE_NAME: 'notification-runbooks-remediate-test' }, 'names no workload account'],
+    ])('rejects an event from %s: logged with the event, no claim, no AWS call, nothing published', async (_name, env, expected) => {
+      const { deps, counter, published, awsCalls, store } = setup({ env });
+      const warnings: Array<[string, Record<string, unknown>]> = [];
+      deps.logger.warn = ((message: string, extra: Record<string, unknown>) => void warnings.push([message, extra])) as typeof deps.logger.warn;
+      const decision = await runPlaybook(deps, event());
+      expect(decision).toMatchObject({ outcome: 'rejected', findings: ['account: 123456789012'] });
+      expect(decision.reason).toContain('alarm event for "ServerCpuTooHigh"');
+      expect(decision.reason).toContain(expected);
+      expect(counter.applyCalls).toBe(0);
+      expect(awsCalls).toEqual([]);
+      expect(published).toEqual([]);
+      expect(store.claims.size).toBe(0);
+      // Nothing lost: the rejection is logged with its reason and the whole event.
+      expect(warnings).toEqual([['event rejected', expect.objectContaining({ reason: decision.reason, event: JSON.stringify(event()) })]]);
+    });
   });
 
   it('skips INSUFFICIENT_DATA without a claim or a published event', async () => {

@@ -83,6 +83,42 @@ describe('healthCheckOfRecord', () => {
   it('refuses a change made in another region than the handler runs in', () => {
     expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-west-2', OWNED)).toThrow(/made in us-east-1/);
   });
+
+  describe('the recorded account', () => {
+    const known = { kind: 'known', account: '123456789012', source: 'RUNBOOK_ACCOUNT_ID' } as const;
+    // A record naming another account, consistently: the alarm, the target's ARN and its account field all say 999999999999.
+    const elsewhere = {
+      ...intent,
+      target: { ...intent.target, resource: { ...intent.target.resource, arn: 'arn:aws:sqs:us-east-1:999999999999:q' }, queueArn: 'arn:aws:sqs:us-east-1:999999999999:q', account: '999999999999' },
+      alarm: { ...intent.alarm, account: '999999999999' },
+    };
+
+    it('takes a record of the workload account', () => {
+      expect(healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-east-1', OWNED, known).alarm.account).toBe('123456789012');
+    });
+
+    it('refuses a record naming another account, as input, naming both accounts', () => {
+      // Without the check the record is self-consistent and would be acted on (the revert made with the handler's own clients).
+      expect(healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent: elsewhere }, 'us-east-1', OWNED).alarm.account).toBe('999999999999');
+      let thrown: unknown;
+      try {
+        healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent: elsewhere }, 'us-east-1', OWNED, known);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidInputError);
+      expect((thrown as InvalidInputError).message).toBe(
+        "verify-change: the recorded change by scale-consumers on incident inc-key names account 999999999999, not this deployment's workload account 123456789012 (RUNBOOK_ACCOUNT_ID): refused, nothing read or changed there",
+      );
+      expect((thrown as InvalidInputError).details).toEqual(['alarm.account: 999999999999']);
+    });
+
+    it('refuses every record in cross-account mode with no workload account named', () => {
+      expect(() => healthCheckOfRecord(input, { status: 'COMPLETED', outcome: 'applied', intent }, 'us-east-1', OWNED, { kind: 'missing', why: 'no workload' })).toThrow(
+        'verify-change: the recorded change by scale-consumers on incident inc-key refused: no workload',
+      );
+    });
+  });
 });
 
 describe('a recorded change must act on its recorded target (apply and health read use the change\'s own names)', () => {
