@@ -129,6 +129,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       watchedAlarms: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).map((alarm) => alarm.name)),
       ...(runtime.workloadAccount ? { workloadAccount: runtime.workloadAccount } : {}),
     },
+    ...(crossAccountSettings(env).ownAccountId ? { operationsAccount: crossAccountSettings(env).ownAccountId } : {}),
     clock,
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),

@@ -60,6 +60,8 @@ export interface EscalationContext {
   region: string;
   /** The environment's regions and watched alarms: what a decision or an alarm event must name to be acted on. */
   trust: TrustFacts;
+  /** The account the escalation handlers run in (RUNBOOK_ACCOUNT_ID): messages name it for the incident-state documents. */
+  operationsAccount?: string;
   clock: Clock;
   log: EscalationLog;
   count?(metric: string): void;
@@ -443,6 +445,7 @@ export class EscalationService {
       now,
       ...(next ? { nextEscalation: next } : {}),
       ...(because ? { escalatedBecause: because } : {}),
+      ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
     });
     const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress));
     await this.afterNotified(incident.incidentId, tier, next);
@@ -583,7 +586,16 @@ export class EscalationService {
       }
       const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now());
       if (!claim.claimed) continue;
-      const view = buildMessageView({ kind: 'resolved', incident, tier, sent: sends, policy: this.ctx.policy, rows: this.ctx.rows, now: this.now() });
+      const view = buildMessageView({
+        kind: 'resolved',
+        incident,
+        tier,
+        sent: sends,
+        policy: this.ctx.policy,
+        rows: this.ctx.rows,
+        now: this.now(),
+        ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+      });
       const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress));
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
     }

@@ -3,7 +3,7 @@ import type { TroubleshootingRow } from '../config/schema';
 import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
-import { acknowledgeStep, automationRun, runbookStep, type AutomationRun } from './next-step';
+import { acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
@@ -37,8 +37,9 @@ export interface MessageView {
   findings: string[];
   /** Later decisions about the same state change, one line each. */
   updates: string[];
-  nextStep?: AutomationRun & { title: string };
-  acknowledge: AutomationRun & { cli: string };
+  /** `where`: the account and region to run the document in (documentLocation). */
+  nextStep?: AutomationRun & { title: string; where: string };
+  acknowledge: AutomationRun & { cli: string; where: string };
   /** Who has been notified, this tier included. */
   notified: NotifiedEntry[];
   /** The next tier and when, or why there is none. */
@@ -61,6 +62,8 @@ export interface MessageInput {
   /** When the next tier's timer is due, if there is a next tier. */
   nextEscalation?: { tier: EscalationTier; at: Date };
   escalatedBecause?: string;
+  /** The account the escalation handlers (and the incident-state documents) run in; unset: the incident's own (one account). */
+  operationsAccount?: string;
 }
 
 const MAX_FINDINGS = 20;
@@ -192,6 +195,9 @@ export function buildMessageView(input: MessageInput): MessageView {
   const named = [decision, ...[...incident.updates].reverse()].find((d) => d?.runbook)?.runbook;
   const own = named && isProjectRunbook(named, input.rows) ? named : undefined;
   const nextStep = own ? automationRun(own.documentName, own.parameters, incident.region) : runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region);
+  // The workload account is the alarm's (only the workload's alarms are acted on, docs/decisions.md 90).
+  const accounts = { workload: safe(incident.account, FIELD_LIMITS.short), operations: safe(input.operationsAccount ?? incident.account, FIELD_LIMITS.short) };
+  const region = safe(incident.region, FIELD_LIMITS.short);
   const findings = [...new Set([...(decision?.findings ?? []), ...incident.updates.flatMap((u) => u.findings ?? [])].map((f) => safe(f, FIELD_LIMITS.finding)))]
     .filter(Boolean)
     .slice(0, MAX_FINDINGS);
@@ -218,8 +224,11 @@ export function buildMessageView(input: MessageInput): MessageView {
     automation: automationOf(decision),
     findings,
     updates: incident.updates.slice(-MAX_UPDATES).map((u) => safe(`${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`, FIELD_LIMITS.line)),
-    ...(nextStep ? { nextStep: { ...nextStep, title: `Run ${nextStep.documentName}` } } : {}),
-    acknowledge: { ...acknowledgeStep(incident.incidentId, incident.region), cli: `runbook ack ${incident.incidentId}` },
+    ...(nextStep ? { nextStep: { ...nextStep, title: `Run ${nextStep.documentName}`, where: documentLocation(nextStep.documentName, accounts, region) } } : {}),
+    acknowledge: (() => {
+      const step = acknowledgeStep(incident.incidentId, incident.region);
+      return { ...step, cli: `runbook ack ${incident.incidentId}`, where: documentLocation(step.documentName, accounts, region) };
+    })(),
     notified,
     nextTier,
     ...(input.escalatedBecause ? { escalatedBecause: safe(input.escalatedBecause, FIELD_LIMITS.finding) } : {}),

@@ -1,4 +1,5 @@
 // Pure: the next step of an incident as an SSM Automation run, both a ready-to-paste AWS CLI command and a console link.
+import { OPERATIONS_DOCUMENTS } from '../config/names';
 import type { TroubleshootingRow } from '../config/schema';
 
 /** The SSM document that acknowledges an incident (runbooks/NotificationService-AcknowledgeIncident.yaml). */
@@ -101,4 +102,16 @@ export function runbookStep(
 
 export function acknowledgeStep(incidentId: string, region: string): AutomationRun {
   return automationRun(ACKNOWLEDGE_DOCUMENT, { IncidentId: incidentId }, region);
+}
+
+/**
+ * Where a document must be run (docs/decisions.md 86): with one account, that account; in cross-account mode the
+ * documents on the incident state (OPERATIONS_DOCUMENTS) in the operations account, every other one in the workload
+ * account, where it is registered with the role it runs as. The region is the incident's: documents are per region.
+ */
+export function documentLocation(documentName: string, accounts: { workload: string; operations: string }, region: string): string {
+  if (accounts.workload === accounts.operations) return `account ${accounts.workload}, ${region}`;
+  return OPERATIONS_DOCUMENTS.has(documentName)
+    ? `the operations account ${accounts.operations}, ${region}, where the incident state is kept`
+    : `the workload account ${accounts.workload}, ${region}, where the document is registered`;
 }

@@ -81,8 +81,8 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
       ? []
       : [
           // The links are ours (automationRun: the project's document, every parameter URL-encoded); only the text is escaped.
-          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${inline(view.nextStep.title)}> or run \`${inline(view.nextStep.command)}\``] : []),
-          `Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>`,
+          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${inline(view.nextStep.title)}> or run \`${inline(view.nextStep.command)}\`, in ${inline(view.nextStep.where)}`] : []),
+          `Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`,
         ];
 
   return {

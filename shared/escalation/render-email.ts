@@ -89,10 +89,11 @@ export function renderEmail(view: MessageView): EmailMessage {
   lines.push(...section('LATER UPDATES', view.updates.map((update) => `- ${update}`)));
   if (view.kind !== 'resolved') {
     if (view.nextStep) {
-      lines.push(...section(`NEXT STEP: ${view.nextStep.title}`, [view.nextStep.command, `Console: ${view.nextStep.consoleUrl}`]));
+      lines.push(...section(`NEXT STEP: ${view.nextStep.title}`, [`Run in ${view.nextStep.where}:`, view.nextStep.command, `Console: ${view.nextStep.consoleUrl}`]));
     }
     lines.push(
       ...section('ACKNOWLEDGE (stops the escalation)', [
+        `Run in ${view.acknowledge.where}:`,
         view.acknowledge.cli,
         `or: ${view.acknowledge.command}`,
         `Console: ${view.acknowledge.consoleUrl}`,

@@ -110,7 +110,12 @@ describe('escalation in cross-account mode', () => {
     expect(fired.map((f) => f.result)).toEqual([
       expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 2, tier: 'Cloud Infrastructure Team (L2)' })] }),
     ]);
-    expect(levels(await inbox.read())).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    const l2 = await inbox.read();
+    expect(levels(l2)).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    // The message says where each document runs: the service's in the workload account, the acknowledgement in operations.
+    const email = l2.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain(`NEXT STEP: Run NotificationService-ScaleConsumers\n  Run in the workload account ${workload.accountId}, us-east-1, where the document is registered:\n`);
+    expect(email).toContain(`ACKNOWLEDGE (stops the escalation)\n  Run in the operations account ${operations.accountId}, us-east-1, where the incident state is kept:\n`);
     // The timer assumed its own role in the workload and made no DescribeAlarms with the operations account's credentials.
     expect(await operationsCalls(operations, 'AssumeRole', since)).toBe(1);
     expect(await operationsCalls(operations, 'DescribeAlarms', since)).toBe(0);

@@ -45,12 +45,50 @@ describe('renderEmail', () => {
     expect(text).toContain('a cap was reached (cap-reached)');
     expect(text).toContain('scale-consumers did not act: consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)');
     expect(text).toContain(
-      `NEXT STEP: Run NotificationService-ScaleConsumers\n  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
+      `NEXT STEP: Run NotificationService-ScaleConsumers\n  Run in account 123456789012, us-east-1:\n  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
     );
     expect(text).toContain('runbook ack inc-3f2a9c1b7d44');
     expect(text).toContain('#IncidentId=inc-3f2a9c1b7d44');
     expect(text).toContain('- DevOps Team (L1) at 2026-11-25 14:00 UTC via chat, email');
     expect(text).toContain('Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min), unless acknowledged or the alarm clears.');
+  });
+
+  describe('names the account and region to run each document in (docs/decisions.md 86)', () => {
+    const workload = capReachedIncident({ account: '222222222222', alarmArn: ALARM_ARN.replace('123456789012', '222222222222') });
+    const section = (text: string, title: string): string => text.slice(text.indexOf(title)).split('\n\n')[0] ?? '';
+
+    it('in cross-account mode: the service document in the workload account, the acknowledgement in the operations account', () => {
+      const { text } = renderEmail(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
+      expect(section(text, 'NEXT STEP')).toBe(
+        [
+          'NEXT STEP: Run NotificationService-ScaleConsumers',
+          '  Run in the workload account 222222222222, us-east-1, where the document is registered:',
+          `  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
+          '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleConsumers?region=us-east-1#QueueName=notification-service-queue',
+        ].join('\n'),
+      );
+      expect(section(text, 'ACKNOWLEDGE')).toBe(
+        [
+          'ACKNOWLEDGE (stops the escalation)',
+          '  Run in the operations account 111111111111, us-east-1, where the incident state is kept:',
+          '  runbook ack inc-3f2a9c1b7d44',
+          '  or: aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-AcknowledgeIncident --parameters \'{"IncidentId":["inc-3f2a9c1b7d44"]}\'',
+          '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=us-east-1#IncidentId=inc-3f2a9c1b7d44',
+        ].join('\n'),
+      );
+      const chat = renderChatNotification(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
+      expect(chat.content.nextSteps?.[0]).toMatch(/`, in the workload account 222222222222, us-east-1, where the document is registered$/);
+      expect(chat.content.nextSteps?.[1]).toMatch(/NotificationService-AcknowledgeIncident>, in the operations account 111111111111, us-east-1, where the incident state is kept$/);
+    });
+
+    it('in one account: that account for both, in the incident\'s region', () => {
+      const dr = capReachedIncident({ region: 'us-west-2', alarmArn: ALARM_ARN.replace('us-east-1', 'us-west-2') });
+      for (const operationsAccount of [undefined, '123456789012']) {
+        const { text } = renderEmail(buildMessageView(input({ incident: dr, ...(operationsAccount ? { operationsAccount } : {}) })));
+        expect(section(text, 'NEXT STEP').split('\n')[1]).toBe('  Run in account 123456789012, us-west-2:');
+        expect(section(text, 'ACKNOWLEDGE').split('\n')[1]).toBe('  Run in account 123456789012, us-west-2:');
+      }
+    });
   });
 
   it('shows a blocked change as before -> after, with the guardrail and the blast radius', () => {
@@ -157,7 +195,7 @@ describe('renderChatNotification', () => {
     expect(chat.content.description).toContain('*Next tier:* Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min) unless acknowledged');
     expect(chat.content.nextSteps).toEqual([
       expect.stringMatching(/^<https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-ScaleConsumers\?region=us-east-1#QueueName=notification-service-queue\|Run NotificationService-ScaleConsumers> or run `aws ssm start-automation-execution /),
-      expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44` or <https:.*NotificationService-AcknowledgeIncident/),
+      expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44` or <https:.*NotificationService-AcknowledgeIncident>, in account 123456789012, us-east-1$/),
     ]);
     // Every value of additionalContext is a string, as the schema requires.
     expect(Object.values(chat.metadata?.additionalContext ?? {}).every((v) => typeof v === 'string')).toBe(true);
