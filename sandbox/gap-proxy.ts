@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
-import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
+import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulateCustomPolicy, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
 
 export interface AwsOperation {
   service: string;
@@ -577,9 +577,12 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   const gapAnswer = (described: RequestDescription, body: Buffer): Promise<CannedResponse> | undefined => {
-    // runbook preflight's calls (sandbox/preflight-gaps.ts): moto 5.2.1 lacks all three.
+    // runbook preflight's calls (sandbox/preflight-gaps.ts): moto 5.2.1 lacks all four.
     if (described.service === 'iam' && described.operation === 'SimulatePrincipalPolicy') {
       return simulatePrincipalPolicy(body.toString('utf8'), (role) => rolePolicies(iamFor(described), role)).then((answer) => reply(described, answer));
+    }
+    if (described.service === 'iam' && described.operation === 'SimulateCustomPolicy') {
+      return Promise.resolve(reply(described, simulateCustomPolicy(body.toString('utf8'))));
     }
     if (described.service === 'events' && described.operation === 'TestEventPattern') {
       return Promise.resolve(reply(described, testEventPattern(body.toString('utf8'))));

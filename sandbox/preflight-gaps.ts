@@ -1,5 +1,5 @@
 // The gap proxy's answers for the APIs `runbook preflight` calls that moto 5.2.1 lacks: iam:SimulatePrincipalPolicy (from the
-// role's own policy documents in the emulator), events:TestEventPattern (moto answers an empty body) and
+// role's own policy documents in the emulator), iam:SimulateCustomPolicy (from the documents given), events:TestEventPattern (moto answers an empty body) and
 // support:DescribeSeverityLevels (moto has none; the sandbox account answers as one on Business or Enterprise support).
 import {
   GetPolicyCommand,
@@ -78,31 +78,21 @@ export async function rolePolicies(iam: IAMClient, roleName: string): Promise<Si
   return policies;
 }
 
-/**
- * iam:SimulatePrincipalPolicy for a role: every ActionNames x ResourceArns pair judged against the role's policies
- * with the ContextEntries given. No SCP or permission boundary exists in the emulator, so none is applied.
- */
-export async function simulatePrincipalPolicy(body: string, readPolicies: (roleName: string) => Promise<SimulatedPolicy[]>): Promise<GapReply> {
-  const form = new URLSearchParams(body);
-  const source = form.get('PolicySourceArn') ?? '';
-  const role = /^arn:[\w-]+:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(source)?.[1];
-  if (!role) return { status: 400, error: { code: 'InvalidInput', message: `the sandbox simulates IAM roles only; PolicySourceArn was "${source}"` } };
-  const actions = members(form, 'ActionNames');
-  if (actions.length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'ActionNames is required' } };
-  const resources = members(form, 'ResourceArns');
+/** The ContextEntries of a query request: key -> values. */
+function contextEntries(form: URLSearchParams): Record<string, string[]> {
   const context: Record<string, string[]> = {};
   for (let i = 1; form.has(`ContextEntries.member.${i}.ContextKeyName`); i += 1) {
     context[form.get(`ContextEntries.member.${i}.ContextKeyName`) ?? ''] = members(form, `ContextEntries.member.${i}.ContextKeyValues`);
   }
-  let policies: SimulatedPolicy[];
-  try {
-    policies = await readPolicies(role);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchEntityException' || (error as { name?: string }).name === 'NoSuchEntity') {
-      return { status: 404, error: { code: 'NoSuchEntity', message: `The role with name ${role} cannot be found.` } };
-    }
-    throw error;
-  }
+  return context;
+}
+
+/** Every ActionNames x ResourceArns pair of the request judged against `policies`, as the simulate APIs answer it. */
+function simulationReply(form: URLSearchParams, policies: readonly SimulatedPolicy[], response: 'SimulatePrincipalPolicy' | 'SimulateCustomPolicy'): GapReply {
+  const actions = members(form, 'ActionNames');
+  if (actions.length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'ActionNames is required' } };
+  const resources = members(form, 'ResourceArns');
+  const context = contextEntries(form);
   const results: string[] = [];
   try {
     for (const action of actions) {
@@ -112,7 +102,7 @@ export async function simulatePrincipalPolicy(body: string, readPolicies: (roleN
           '<member>' +
             `<EvalActionName>${xmlEscape(action)}</EvalActionName><EvalResourceName>${xmlEscape(resource)}</EvalResourceName>` +
             `<EvalDecision>${r.decision}</EvalDecision>` +
-            `<MatchedStatements>${r.matchedStatements.map((s) => `<member><SourcePolicyId>${xmlEscape(s)}</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member>`).join('')}</MatchedStatements>` +
+            `<MatchedStatements>${r.matchedStatements.map((st) => `<member><SourcePolicyId>${xmlEscape(st)}</SourcePolicyId><SourcePolicyType>IAM Policy</SourcePolicyType></member>`).join('')}</MatchedStatements>` +
             `<MissingContextValues>${r.missingContextValues.map((k) => `<member>${xmlEscape(k)}</member>`).join('')}</MissingContextValues>` +
             '</member>',
         );
@@ -125,10 +115,51 @@ export async function simulatePrincipalPolicy(body: string, readPolicies: (roleN
   return {
     status: 200,
     xml:
-      '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>' +
+      `<${response}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><${response}Result>` +
       `<IsTruncated>false</IsTruncated><EvaluationResults>${results.join('')}</EvaluationResults>` +
-      '</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>',
+      `</${response}Result><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></${response}Response>`,
   };
+}
+
+/**
+ * iam:SimulatePrincipalPolicy for a role: every ActionNames x ResourceArns pair judged against the role's policies
+ * with the ContextEntries given. No SCP or permission boundary exists in the emulator, so none is applied.
+ */
+export async function simulatePrincipalPolicy(body: string, readPolicies: (roleName: string) => Promise<SimulatedPolicy[]>): Promise<GapReply> {
+  const form = new URLSearchParams(body);
+  const source = form.get('PolicySourceArn') ?? '';
+  const role = /^arn:[\w-]+:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(source)?.[1];
+  if (!role) return { status: 400, error: { code: 'InvalidInput', message: `the sandbox simulates IAM roles only; PolicySourceArn was "${source}"` } };
+  if (members(form, 'ActionNames').length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'ActionNames is required' } };
+  let policies: SimulatedPolicy[];
+  try {
+    policies = await readPolicies(role);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchEntityException' || (error as { name?: string }).name === 'NoSuchEntity') {
+      return { status: 404, error: { code: 'NoSuchEntity', message: `The role with name ${role} cannot be found.` } };
+    }
+    throw error;
+  }
+  return simulationReply(form, policies, 'SimulatePrincipalPolicy');
+}
+
+/**
+ * iam:SimulateCustomPolicy (moto 5.2.1 has none): every ActionNames x ResourceArns pair judged against the policies of
+ * PolicyInputList with the ContextEntries given. A ResourcePolicy is refused, as AWS refuses it without an IAM user as
+ * CallerArn; the sandbox has no such user, and preflight never sends one.
+ */
+export function simulateCustomPolicy(body: string): GapReply {
+  const form = new URLSearchParams(body);
+  if (form.has('ResourcePolicy')) return { status: 400, error: { code: 'InvalidInput', message: 'the sandbox simulates identity policies only: ResourcePolicy needs an IAM user as CallerArn' } };
+  const documents = members(form, 'PolicyInputList');
+  if (documents.length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'PolicyInputList is required' } };
+  let policies: SimulatedPolicy[];
+  try {
+    policies = documents.map((document, i) => ({ name: `PolicyInputList.${i + 1}`, document: JSON.parse(document) as { Statement?: unknown } }));
+  } catch (error) {
+    return { status: 400, error: { code: 'MalformedPolicyDocument', message: `PolicyInputList holds a document that is not JSON: ${(error as Error).message}` } };
+  }
+  return simulationReply(form, policies, 'SimulateCustomPolicy');
 }
 
 /** The caller as moto names a sandbox access key's principal (STS GetCallerIdentity: `arn:aws:sts::ACCOUNT:user/moto`). */

@@ -72,12 +72,24 @@ export async function checkAlarms(clients: PreflightClients, expected: Preflight
   return { results, live };
 }
 
+/**
+ * Where the alarms' state changes arrive. Single account: the default bus of the account preflight runs in. Cross-account
+ * mode: the workload's rule forwards them to the project's bus in the operations account (infra WorkloadStack), keeping
+ * the workload's account in the event, and the handlers' rules there match that account (infra AlarmRouting).
+ */
+export interface AlarmRoute {
+  /** The bus the handlers' rules are on; undefined: the default bus. */
+  eventBusName?: string;
+  /** The account the alarms live in (the event's `account`); undefined: the account preflight runs in. */
+  eventAccount?: string;
+}
+
 /** Pure: the state-change event CloudWatch would send for this alarm going from one state to the other (a sample). */
-function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: 'OK' | 'ALARM', to: 'OK' | 'ALARM'): Record<string, unknown> {
+export function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: 'OK' | 'ALARM', to: 'OK' | 'ALARM', account = target.account): Record<string, unknown> {
   const now = new Date();
   return buildAlarmStateChangeEvent({
     alarm,
-    account: target.account,
+    account,
     region: target.region,
     previous: { value: from, reason: 'preflight sample', timestamp: now },
     current: { value: to, reason: `preflight sample: the ${to} state change this alarm would send`, reasonData: '{}', timestamp: now },
@@ -85,14 +97,15 @@ function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: 'OK' | '
 }
 
 /** A rule as deployed: its pattern and targets, or undefined when it does not exist. Read once per rule. */
-type LiveRule = { pattern: string | undefined; targets: string[] } | undefined;
+export type LiveRule = { pattern: string | undefined; targets: string[] } | undefined;
 
-async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>): Promise<LiveRule> {
+export async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>, eventBusName?: string): Promise<LiveRule> {
   if (cache.has(name)) return cache.get(name);
   let rule: LiveRule;
+  const bus = eventBusName ? { EventBusName: eventBusName } : {};
   try {
-    const pattern = (await clients.events.send(new DescribeRuleCommand({ Name: name }))).EventPattern;
-    const targets = ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: name }))).Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : []));
+    const pattern = (await clients.events.send(new DescribeRuleCommand({ Name: name, ...bus }))).EventPattern;
+    const targets = ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : []));
     rule = { pattern, targets };
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
@@ -102,7 +115,7 @@ async function readRule(clients: PreflightClients, name: string, cache: Map<stri
   return rule;
 }
 
-async function matches(clients: PreflightClients, pattern: string | undefined, event: Record<string, unknown>): Promise<boolean> {
+export async function matches(clients: PreflightClients, pattern: string | undefined, event: Record<string, unknown>): Promise<boolean> {
   if (!pattern) return false;
   return (await clients.events.send(new TestEventPatternCommand({ EventPattern: pattern, Event: JSON.stringify(event) }))).Result === true;
 }
@@ -115,16 +128,18 @@ export async function checkRouting(
   target: PreflightTarget,
   live: ReadonlyMap<string, MetricAlarm>,
   handlerFunctionArns: ReadonlyMap<string, string>,
+  route: AlarmRoute = {},
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const rules = new Map<string, LiveRule>();
+  const onBus = route.eventBusName ? ` on bus ${route.eventBusName}` : '';
   const functionArnOf = (handler: string, functionName: string): string =>
     handlerFunctionArns.get(handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${functionName}`;
   for (const handler of expected.handlers) {
     if (!handler.ruleName) continue;
-    const rule = await readRule(clients, handler.ruleName, rules);
+    const rule = await readRule(clients, handler.ruleName, rules, route.eventBusName);
     if (!rule) {
-      results.push(fail('routing', 'rule-exists', handler.ruleName, `rule ${handler.ruleName} does not exist: ${handler.name}'s alarms reach nobody`, REDEPLOY));
+      results.push(fail('routing', 'rule-exists', handler.ruleName, `rule ${handler.ruleName} does not exist${onBus}: ${handler.name}'s alarms reach nobody`, REDEPLOY));
       continue;
     }
     if (!targetsFunction(rule.targets, functionArnOf(handler.name, handler.functionName))) {
@@ -134,13 +149,13 @@ export async function checkRouting(
       const alarm = live.get(alarmName);
       if (!alarm) continue; // already a FAIL of the alarm checks
       results.push(
-        (await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM')))
-          ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" matches rule ${handler.ruleName} -> ${handler.functionName}`)
+        (await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM', route.eventAccount)))
+          ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${handler.ruleName}${onBus} -> ${handler.functionName}`)
           : fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" does not match rule ${handler.ruleName}'s pattern: ${handler.name} never runs for it`, REDEPLOY),
       );
     }
   }
-  results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName))));
+  results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName), route)));
   return results;
 }
 
@@ -156,23 +171,25 @@ async function checkOkRoute(
   live: ReadonlyMap<string, MetricAlarm>,
   rules: Map<string, LiveRule>,
   escalateArn: string,
+  route: AlarmRoute,
 ): Promise<CheckResult[]> {
   const { okRoute } = expected;
+  const onBus = route.eventBusName ? ` on bus ${route.eventBusName}` : '';
   const results: CheckResult[] = [];
   for (const spec of expected.alarms) {
     const alarm = live.get(spec.name);
     if (!alarm) continue; // already a FAIL of the alarm checks
     const ruleName = spec.handler === okRoute.handler ? expected.handlers.find((h) => h.name === okRoute.handler)?.ruleName ?? okRoute.recoveriesRule : okRoute.recoveriesRule;
-    const rule = await readRule(clients, ruleName, rules);
+    const rule = await readRule(clients, ruleName, rules, route.eventBusName);
     const unresolved = `an OK of "${spec.name}" never resolves its incident: the tiers already paged are not told and the escalation timers keep climbing`;
     if (!rule) {
-      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not exist: ${unresolved}`, REDEPLOY));
+      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not exist${onBus}: ${unresolved}`, REDEPLOY));
     } else if (!targetsFunction(rule.targets, escalateArn)) {
       results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not target ${okRoute.functionName} (targets: ${rule.targets.join(', ') || 'none'}): ${unresolved}`, REDEPLOY));
-    } else if (!(await matches(clients, rule.pattern, sampleEvent(alarm, target, 'ALARM', 'OK')))) {
+    } else if (!(await matches(clients, rule.pattern, sampleEvent(alarm, target, 'ALARM', 'OK', route.eventAccount)))) {
       results.push(fail('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" does not match rule ${ruleName}'s pattern: ${unresolved}`, REDEPLOY));
     } else {
-      results.push(pass('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" matches rule ${ruleName} -> ${okRoute.functionName}`));
+      results.push(pass('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${ruleName}${onBus} -> ${okRoute.functionName}`));
     }
   }
   return results;

@@ -1,126 +1,280 @@
-// Preflight, cross-account mode: each remediation role a handler acts through can be assumed in the workload account
-// (sts:AssumeRole into it: the real proof, which no read of the operations account gives), and from inside the workload
-// account, on the role's own ARN, iam:SimulatePrincipalPolicy says it can make its playbook's calls there.
+// Preflight, cross-account mode: what only the workload account can say, read through the read-only role it offers
+// preflight (infra/lib/iam/workload-roles.ts, `notification-runbooks-preflight`, session "preflight").
 //
-// AssumeRole is the one call preflight makes that is not a read; it is read-only in effect: the session it opens is
-// named "preflight", lasts the minimum 15 minutes, and carries a session policy allowing iam:SimulatePrincipalPolicy on
-// the role and nothing else (AWS intersects it with the role's policies), so the session can change nothing.
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+// - The session: sts:AssumeRole into that role, the one call preflight makes that is not a read (the role can only read
+//   and simulate). Refused: one FAIL naming role, account and caller, and the workload's checks do not run.
+// - The alarms' way to the operations account: the workload's forwarding rule matches each alarm's ALARM and OK state
+//   changes (TestEventPattern on events built from the real alarms) and targets the operations account's bus.
+// - Each remediation role can be assumed by the handler that uses it. Both halves of a cross-account request must allow
+//   it (IAM User Guide, "Cross-account policy evaluation logic"): the handler's execution role's own policy (simulated in
+//   the operations account by the permissions check, sts:AssumeRole/TagSession/SetSourceIdentity on this role's ARN), and
+//   this role's trust policy, read here with iam:GetRole. AWS's simulator takes a resource policy only for an IAM user
+//   as caller (SimulatePrincipalPolicy / SimulateCustomPolicy: "CallerArn ... You can specify only the ARN of an IAM
+//   user"), so the trust is judged as AWS documents the Principal element: the statements whose Principal names the
+//   execution role, its account or anyone (a NotPrincipal that does not name it), stripped of Principal, go to
+//   iam:SimulateCustomPolicy with the context AWS sets on the handler's request (aws:PrincipalArn, aws:PrincipalAccount,
+//   its session tags, its source identity): AWS's own evaluation of every condition.
+// - Each remediation role's permissions: iam:SimulatePrincipalPolicy on the role, in the workload, on the workload's
+//   ARNs the resource checks found there.
+import { GetRoleCommand, paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { SESSION_TAG_KEYS } from '../../shared/config/names';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME } from '../../infra/lib/iam/workload-roles';
+import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
+import { CROSS_ACCOUNT_ACTIONS } from '../../shared/pipeline/pipeline-actions';
+import { matches, readRule, sampleEvent, type LiveRule } from './alarm-checks';
 import type { ExpectedHandler } from './expectations';
 import { simulateGroups, simulationGroups, type ArnContext } from './handler-checks';
-import { awsErrorName, couldNotCheck, fail, isAccessDenied, pass, warn, type CheckResult, type PreflightClients } from './types';
+import type { DiscoveredResources } from './resource-checks';
+import { awsErrorName, couldNotCheck, fail, guardedCheck, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
-/** The RoleSessionName of every preflight session: CloudTrail in the workload account shows it. */
-export const PREFLIGHT_SESSION_NAME = 'preflight';
+export { PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME };
 /** STS AssumeRole's minimum DurationSeconds. */
 const SESSION_SECONDS = 900;
+/** The incident tag's value in the simulated handler session (any `inc-…` id: the trust pins the tag key, not its value). */
+const PROBE_INCIDENT = 'inc-preflight-probe';
 
-/** Pure: the session policy that leaves the preflight session nothing but the simulation on the role itself. */
-export function preflightSessionPolicy(roleArn: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PreflightSimulatesOnly', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: roleArn }] });
+export type WorkloadClients = PreflightClients & { destroy(): void };
+
+const deployRemediation = (environment: string, workload: string, operations: string): string =>
+  `deploy the workload's roles in ${workload}: npx cdk deploy NotificationRunbooksRemediation-${environment} -c operationsAccount=${operations}`;
+
+/**
+ * Opens preflight's session in the workload: sts:AssumeRole into its read-only preflight role, session "preflight",
+ * 15 minutes, no tags, no source identity. Credentials for another account or role than asked for are refused
+ * (decision 79). Returns the check's line and, when it passed, the workload's clients.
+ */
+export async function openWorkloadSession(
+  clients: PreflightClients,
+  environment: string,
+  workload: string,
+  target: PreflightTarget,
+): Promise<{ result: CheckResult; workload?: WorkloadClients }> {
+  const roleArn = `arn:${target.partition}:iam::${workload}:role/${PREFLIGHT_ROLE_NAME}`;
+  const caller = target.caller ?? `account ${target.account}`;
+  const notChecked = `not checked in ${workload}: the service's resources and matrix, the alarms and their forwarding, the remediation roles, the workload's SSM documents`;
+  try {
+    const out = await clients.sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: PREFLIGHT_SESSION_NAME, DurationSeconds: SESSION_SECONDS }));
+    const k = out.Credentials;
+    if (!k?.AccessKeyId || !k.SecretAccessKey) throw new Error(`STS AssumeRole ${roleArn} answered without credentials`);
+    const assumed = out.AssumedRoleUser?.Arn ?? '';
+    const expected = `arn:${target.partition}:sts::${workload}:assumed-role/${PREFLIGHT_ROLE_NAME}/`;
+    if (!assumed.startsWith(expected)) {
+      return {
+        result: fail('cross-account', 'preflight-role', roleArn, `STS answered credentials for ${assumed || 'no ARN'}, not for ${roleArn}: refused; ${notChecked}`, 'check the STS endpoint and region preflight uses'),
+      };
+    }
+    const session = clients.withCredentials({ accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey, ...(k.SessionToken ? { sessionToken: k.SessionToken } : {}) });
+    return {
+      result: pass('cross-account', 'preflight-role', roleArn, `preflight role ${PREFLIGHT_ROLE_NAME} in workload account ${workload}: assumed by ${caller} (session "${PREFLIGHT_SESSION_NAME}", read-only)`),
+      workload: session,
+    };
+  } catch (error) {
+    if (!isAccessDenied(error)) return { result: { ...couldNotCheck('cross-account', roleArn, error, ['sts:AssumeRole']), check: 'preflight-role' } };
+    return {
+      result: fail(
+        'cross-account',
+        'preflight-role',
+        roleArn,
+        `preflight role ${PREFLIGHT_ROLE_NAME} in workload account ${workload} cannot be assumed by ${caller} (${awsErrorName(error) ?? 'AccessDenied'}): it does not exist there, or its trust does not name this caller; ${notChecked}`,
+        `${deployRemediation(environment, workload, target.account)}; run preflight as a principal named in environments.${environment}.preflightPrincipals (default: role/NotificationServicePreflight in ${target.account}), allowed sts:AssumeRole on ${roleArn}`,
+      ),
+    };
+  }
 }
 
 /**
- * Pure: the workload account's ARNs for the simulation, from the names infra scopes the remediation roles to (the
- * configuration's watched resources and alarms). Ids AWS assigns there (an event source mapping's UUID, the database's
- * parameter and subnet groups) stand as probes of the right shape: infra scopes those to `*` in the account.
+ * The workload's forwarding rule (its default bus) matches each alarm's ALARM and OK state changes and targets the
+ * project's bus in the operations account: without it no alarm of the workload reaches a handler. One line.
  */
-export function workloadArnContext(c: ArnContext, account: string): ArnContext {
+export async function checkAlarmForwarding(
+  workload: PreflightClients,
+  operations: PreflightClients,
+  c: { environment: string; eventBusName: string; workloadAccount: string; target: PreflightTarget },
+  live: ReadonlyMap<string, MetricAlarm>,
+): Promise<CheckResult[]> {
+  const { target, workloadAccount } = c;
+  const subject = `arn:${target.partition}:events:${target.region}:${workloadAccount}:rule/${FORWARD_ALARMS_RULE}`;
+  const bus = `arn:${target.partition}:events:${target.region}:${target.account}:event-bus/${c.eventBusName}`;
+  const redeploy = `deploy the workload's regional stack: npx cdk deploy NotificationRunbooksWorkload-${c.environment}-${target.region} -c operationsAccount=${target.account}`;
+  const rule: LiveRule = await readRule(workload, FORWARD_ALARMS_RULE, new Map());
+  const lost = `the workload's alarms never reach the handlers in ${target.account}`;
+  if (!rule) return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} does not exist in workload account ${workloadAccount}: ${lost}`, redeploy)];
+  if (!rule.targets.includes(bus)) {
+    return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} does not target the operations bus ${bus} (targets: ${rule.targets.join(', ') || 'none'}): ${lost}`, redeploy)];
+  }
+  const unmatched: string[] = [];
+  for (const alarm of live.values()) {
+    for (const [from, to] of [['OK', 'ALARM'], ['ALARM', 'OK']] as const) {
+      // TestEventPattern evaluates a pattern and an event given in the request: asked in the operations account.
+      if (!(await matches(operations, rule.pattern, sampleEvent(alarm, target, from, to, workloadAccount)))) unmatched.push(`${to} of "${alarm.AlarmName ?? '?'}"`);
+    }
+  }
+  return [
+    unmatched.length === 0
+      ? pass('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in workload account ${workloadAccount} forwards the ALARM and OK state changes of all ${live.size} alarms to ${bus}`)
+      : fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} does not forward: ${unmatched.join(', ')}: those state changes never reach the operations account`, redeploy),
+  ];
+}
+
+type TrustStatement = { Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown; Action?: unknown; NotAction?: unknown; Condition?: unknown; Sid?: unknown };
+
+/** Pure: does a Principal element name this caller: anyone, its account (id or root) or its own ARN (IAM User Guide, "Principal")? */
+export function principalNames(principal: unknown, caller: { account: string; arn: string; partition: string }): boolean {
+  if (principal === '*') return true;
+  if (typeof principal !== 'object' || principal === null) return false;
+  const aws = (principal as { AWS?: unknown }).AWS;
+  const names = aws === undefined ? [] : Array.isArray(aws) ? aws.map(String) : [String(aws)];
+  return names.some((n) => n === '*' || n === caller.account || n === `arn:${caller.partition}:iam::${caller.account}:root` || n === caller.arn);
+}
+
+/**
+ * Pure: the trust's statements that apply to this caller as identity-policy statements on the role (Principal / a
+ * NotPrincipal that leaves the caller out removed, Resource = the role), for iam:SimulateCustomPolicy, and the
+ * principals the trust names (for the message when none applies).
+ */
+export function trustStatementsFor(trust: string | undefined, roleArn: string, caller: { account: string; arn: string; partition: string }): { statements: Array<Record<string, unknown>>; named: string[] } {
+  const text = trust ?? '{}';
+  const document = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+  const all = (document.Statement === undefined ? [] : Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as TrustStatement[];
+  const named = [...new Set(all.flatMap((s) => [JSON.stringify(s.Principal ?? s.NotPrincipal ?? null)]))];
+  const statements = all
+    .filter((s) => (s.NotPrincipal !== undefined ? !principalNames(s.NotPrincipal, caller) : principalNames(s.Principal, caller)))
+    .map(({ Principal: _p, NotPrincipal: _n, ...rest }) => ({ ...rest, Resource: roleArn }));
+  return { statements, named };
+}
+
+/** The context AWS sets on the handler's AssumeRole (shared/aws/account-clients.ts remediationSession). */
+function handlerSessionContext(handler: string, callerRoleArn: string, operationsAccount: string): ContextEntry[] {
+  const s = (name: string, values: string[], type: 'string' | 'stringList' = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: values });
+  return [
+    s('aws:PrincipalArn', [callerRoleArn]),
+    s('aws:PrincipalAccount', [operationsAccount]),
+    s(`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`, [handler]),
+    s(`aws:RequestTag/${SESSION_TAG_KEYS.incident}`, [PROBE_INCIDENT]),
+    s('aws:TagKeys', [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident], 'stringList'),
+    s('sts:SourceIdentity', [remediationSourceIdentity(handler)]),
+  ];
+}
+
+/**
+ * Pure: the workload's ARNs for a remediation role's simulation: what the resource checks found there, else (a
+ * resource already reported missing) the configured names; ids AWS assigns that were not found (a mapping's UUID, the
+ * database's groups) as probes of the right shape, which infra scopes to `*` in the account.
+ */
+export function workloadArnContext(c: ArnContext, account: string, found: DiscoveredResources, alarmArns: readonly string[]): ArnContext {
   const { partition: p, region: r } = c.target;
   const { watched } = c.expected;
+  const or = (have: readonly string[], fallback: string[]): string[] => (have.length > 0 ? [...have] : fallback);
   return {
     target: { ...c.target, account },
     expected: c.expected,
     found: {
-      queueArns: watched.queues.map((q) => `arn:${p}:sqs:${r}:${account}:${q}`),
-      functionArns: watched.functions.map((f) => `arn:${p}:lambda:${r}:${account}:function:${f}`),
-      mappingArns: [`arn:${p}:lambda:${r}:${account}:event-source-mapping:preflight-probe`],
-      dbArns: watched.databases.map((d) => `arn:${p}:rds:${r}:${account}:db:${d}`),
-      dbParameterGroups: ['preflight-probe'],
-      dbSubnetGroups: ['preflight-probe'],
+      queueArns: or(found.queueArns, watched.queues.map((q) => `arn:${p}:sqs:${r}:${account}:${q}`)),
+      functionArns: or(found.functionArns, watched.functions.map((f) => `arn:${p}:lambda:${r}:${account}:function:${f}`)),
+      mappingArns: or(found.mappingArns, [`arn:${p}:lambda:${r}:${account}:event-source-mapping:preflight-probe`]),
+      dbArns: or(found.dbArns, watched.databases.map((d) => `arn:${p}:rds:${r}:${account}:db:${d}`)),
+      dbParameterGroups: or(found.dbParameterGroups, ['preflight-probe']),
+      dbSubnetGroups: or(found.dbSubnetGroups, ['preflight-probe']),
     },
-    alarmArns: c.expected.alarms.map((a) => `arn:${p}:cloudwatch:${r}:${account}:alarm:${a.name}`),
+    alarmArns: or(alarmArns, c.expected.alarms.map((a) => `arn:${p}:cloudwatch:${r}:${account}:alarm:${a.name}`)),
     handlerFunctionArns: [],
     automationDocuments: c.automationDocuments,
   };
 }
 
 export interface CrossAccountContext extends ArnContext {
-  /** Who preflight runs as (STS GetCallerIdentity Arn): the principal the role's trust must admit. */
-  caller: string;
+  workloadAccount: string;
+  /** handler -> its execution role's ARN in the operations account (the live function's Role, else infra's name). */
+  executionRoleArns: ReadonlyMap<string, string>;
+  /** What the resource and alarm checks found in the workload. */
+  workloadFound: DiscoveredResources;
+  workloadAlarmArns: readonly string[];
 }
 
-async function checkOne(clients: PreflightClients, handler: ExpectedHandler, roleName: string, workload: string, c: CrossAccountContext): Promise<CheckResult[]> {
-  const roleArn = `arn:${c.target.partition}:iam::${workload}:role/${roleName}`;
-  let credentials: AwsCredentialIdentity;
-  try {
-    const out = await clients.sts.send(
-      new AssumeRoleCommand({
-        RoleArn: roleArn,
-        RoleSessionName: PREFLIGHT_SESSION_NAME,
-        DurationSeconds: SESSION_SECONDS,
-        // The tag the trust admits for this handler's sessions (infra RemediationRolesStack TagSessionWithTheIncident).
-        Tags: [{ Key: SESSION_TAG_KEYS.playbook, Value: handler.name }],
-        Policy: preflightSessionPolicy(roleArn),
-      }),
-    );
-    const k = out.Credentials;
-    if (!k?.AccessKeyId || !k.SecretAccessKey) throw new Error(`STS AssumeRole ${roleArn} answered without credentials`);
-    credentials = { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey, ...(k.SessionToken ? { sessionToken: k.SessionToken } : {}) };
-  } catch (error) {
-    if (!isAccessDenied(error)) return [couldNotCheck('cross-account', roleArn, error, ['sts:AssumeRole'])];
-    return [
-      fail(
-        'cross-account',
-        'remediation-role-assumable',
-        roleArn,
-        `remediation role ${roleName} of ${handler.name} in workload account ${workload} cannot be assumed by ${c.caller} (${awsErrorName(error) ?? 'AccessDenied'}): it does not exist there, or its trust policy does not admit this caller; ${handler.name} cannot act in ${workload}`,
-        `deploy the remediation roles in ${workload} (npx cdk deploy NotificationRunbooksRemediation-${c.expected.environment} -c operationsAccount=${c.target.account}); their trust admits the handlers' execution roles in ${c.target.account}: run preflight as a principal the trust admits, and allow it sts:AssumeRole and sts:TagSession on ${roleArn}`,
-      ),
-    ];
+async function checkTrust(operations: PreflightClients, handler: ExpectedHandler, roleArn: string, trust: string | undefined, c: CrossAccountContext): Promise<CheckResult> {
+  const roleName = handler.remediationRoleName ?? roleArn;
+  const callerArn = c.executionRoleArns.get(handler.name) ?? `arn:${c.target.partition}:iam::${c.target.account}:role/${handler.roleName}`;
+  const callerName = callerArn.split('/').pop() ?? callerArn;
+  const fix = `${deployRemediation(c.expected.environment, c.workloadAccount, c.target.account)}: infra's trust names each handler's execution roles`;
+  const cannot = `${handler.name} cannot act in ${c.workloadAccount}`;
+  const { statements, named } = trustStatementsFor(trust, roleArn, { account: c.target.account, arn: callerArn, partition: c.target.partition });
+  if (statements.length === 0) {
+    return fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} names no principal that is ${callerName} (${handler.name}'s execution role in ${c.target.account}) or its account (it names ${named.join(', ') || 'nobody'}): ${cannot}`, fix);
   }
-  const results: CheckResult[] = [
-    pass('cross-account', 'remediation-role-assumable', roleArn, `remediation role ${roleName} of ${handler.name} in workload account ${workload}: assumed by ${c.caller} (session "${PREFLIGHT_SESSION_NAME}", simulation only)`),
-  ];
-  const iam = clients.iamWith(credentials);
-  try {
-    const inWorkload = workloadArnContext(c, workload);
-    const { groups, unresolved } = simulationGroups({ ...handler, actions: handler.workloadRoleActions ?? [] }, inWorkload);
-    const { allowed, denied } = await simulateGroups(iam, roleArn, groups);
-    const count = handler.workloadRoleActions?.length ?? 0;
-    if (denied.length > 0) {
-      results.push(
-        fail(
-          'cross-account',
-          'remediation-role-permissions',
-          roleArn,
-          `remediation role ${roleName} in ${workload} is denied ${denied.length} of ${handler.name}'s call(s) there: ${denied.join('; ')}`,
-          `deploy the remediation roles in ${workload} (infra derives their policies from the declared actions); an explicit deny comes from an SCP or permission boundary: ask that account's administrators`,
-        ),
-      );
-    } else if (unresolved.length > 0) {
-      results.push(warn('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${workload}: ${allowed} calls allowed; not simulated (no resource of that kind configured): ${unresolved.join(', ')}`, 'check the configuration names the resources these actions act on'));
-    } else {
-      results.push(pass('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${workload}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions)`));
+  const denied: string[] = [];
+  const pages = paginateSimulateCustomPolicy(
+    { client: operations.iam },
+    {
+      PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })],
+      ActionNames: [...CROSS_ACCOUNT_ACTIONS],
+      ResourceArns: [roleArn],
+      ContextEntries: handlerSessionContext(handler.name, callerArn, c.target.account),
+    },
+  );
+  let judged = 0;
+  for await (const page of pages) {
+    for (const r of page.EvaluationResults ?? []) {
+      judged += 1;
+      if (r.EvalDecision !== 'allowed') denied.push(`${r.EvalActionName ?? '?'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
     }
-  } catch (error) {
-    results.push(couldNotCheck('cross-account', `remediation role ${roleName} in ${workload}`, error, ['iam:SimulatePrincipalPolicy']));
-  } finally {
-    iam.destroy();
   }
-  return results;
+  if (judged !== CROSS_ACCOUNT_ACTIONS.length) denied.push(`the simulator judged ${judged} of ${CROSS_ACCOUNT_ACTIONS.length} actions`);
+  return denied.length === 0
+    ? pass(
+        'cross-account',
+        'remediation-role-trust',
+        roleArn,
+        `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook and incident tags and source identity ${remediationSourceIdentity(handler.name)} (iam:SimulateCustomPolicy)`,
+      )
+    : fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} does not admit ${callerName} (${handler.name}'s execution role) for ${denied.join('; ')}: ${cannot}`, fix);
 }
 
-/** Cross-account mode only (the configuration's accountId is another account than preflight's): one pair per role. */
-export async function checkRemediationRoles(clients: PreflightClients, c: CrossAccountContext): Promise<CheckResult[]> {
-  const workload = c.expected.workloadAccount;
-  if (!workload || workload === c.target.account) return [];
+async function checkPermissions(workload: PreflightClients, handler: ExpectedHandler, roleArn: string, c: CrossAccountContext): Promise<CheckResult> {
+  const roleName = handler.remediationRoleName ?? roleArn;
+  const inWorkload = workloadArnContext(c, c.workloadAccount, c.workloadFound, c.workloadAlarmArns);
+  const { groups, unresolved } = simulationGroups({ ...handler, actions: handler.workloadRoleActions ?? [] }, inWorkload);
+  const { allowed, denied } = await simulateGroups(workload.iam, roleArn, groups);
+  const count = handler.workloadRoleActions?.length ?? 0;
+  if (denied.length > 0) {
+    return fail(
+      'cross-account',
+      'remediation-role-permissions',
+      roleArn,
+      `remediation role ${roleName} in ${c.workloadAccount} is denied ${denied.length} of ${handler.name}'s call(s) there: ${denied.join('; ')}`,
+      `${deployRemediation(c.expected.environment, c.workloadAccount, c.target.account)} (infra derives their policies from the declared actions); an explicit deny comes from an SCP or permission boundary: ask that account's administrators`,
+    );
+  }
+  if (unresolved.length > 0) {
+    return warn('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: ${allowed} calls allowed; not simulated (no resource of that kind configured): ${unresolved.join(', ')}`, 'check the configuration names the resources these actions act on');
+  }
+  return pass('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions)`);
+}
+
+/**
+ * Per remediation role: it exists (iam:GetRole in the workload), its trust admits the handler's execution role, and it
+ * may make the handler's calls on the workload's ARNs. Each part guarded on its own: a refused read is a FAIL naming it.
+ */
+export async function checkRemediationRoles(operations: PreflightClients, workload: PreflightClients, c: CrossAccountContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const handler of c.expected.handlers) {
     if (!handler.remediationRoleName) continue;
-    results.push(...(await checkOne(clients, handler, handler.remediationRoleName, workload, c)));
+    const roleArn = `arn:${c.target.partition}:iam::${c.workloadAccount}:role/${handler.remediationRoleName}`;
+    let trust: string | undefined;
+    try {
+      trust = (await workload.iam.send(new GetRoleCommand({ RoleName: handler.remediationRoleName }))).Role?.AssumeRolePolicyDocument;
+    } catch (error) {
+      if (awsErrorName(error) === 'NoSuchEntityException' || awsErrorName(error) === 'NoSuchEntity') {
+        results.push(
+          fail('cross-account', 'remediation-role-exists', roleArn, `remediation role ${handler.remediationRoleName} of ${handler.name} does not exist in workload account ${c.workloadAccount}: ${handler.name} cannot act there`, deployRemediation(c.expected.environment, c.workloadAccount, c.target.account)),
+        );
+      } else {
+        results.push({ ...couldNotCheck('cross-account', roleArn, error, ['iam:GetRole']), check: 'remediation-role-exists' });
+      }
+      continue;
+    }
+    results.push(...(await guardedCheck('cross-account', `trust of ${roleArn}`, ['iam:SimulateCustomPolicy'], () => checkTrust(operations, handler, roleArn, trust, c))));
+    results.push(...(await guardedCheck('cross-account', `permissions of ${roleArn}`, ['iam:SimulatePrincipalPolicy'], () => checkPermissions(workload, handler, roleArn, c))));
   }
   return results;
 }

@@ -19,6 +19,7 @@ import { parse } from 'yaml';
 import { partitionOf } from '../../shared/aws/arn';
 import { clientConfig } from '../../shared/aws/client-config';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
+import { OPERATIONS_DOCUMENTS } from '../../shared/config/names';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../shared/config/runbook-deploy-values';
 import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import { EXIT } from '../exit-codes';
@@ -55,9 +56,10 @@ export function expectedDocuments(directory: string, config: AutomationConfig, e
     });
 }
 
-function buildClients(region: string, sts: STSClient): { clients: PreflightClients; destroy(): void } {
-  const config = clientConfig({ region });
-  const clients: Omit<PreflightClients, 'sts' | 'iamWith'> = {
+/** Every client preflight reads with, in one region; `credentials` for another account's session (the workload's). */
+function buildClients(region: string, sts: STSClient, credentials?: AwsCredentialIdentity): PreflightClients & { destroy(): void } {
+  const config = { ...clientConfig({ region }), ...(credentials ? { credentials } : {}) };
+  const own = {
     sqs: new SQSClient(config),
     lambda: new LambdaClient(config),
     rds: new RDSClient(config),
@@ -68,11 +70,36 @@ function buildClients(region: string, sts: STSClient): { clients: PreflightClien
     iam: new IAMClient(config),
     ssm: new SSMClient(config),
     sns: new SNSClient(config),
-    support: new SupportClient(clientConfig({ region: SUPPORT_REGION[partitionOf(region)] ?? 'us-east-1' })),
+    support: new SupportClient({ ...clientConfig({ region: SUPPORT_REGION[partitionOf(region)] ?? 'us-east-1' }), ...(credentials ? { credentials } : {}) }),
     scheduler: new SchedulerClient(config),
   };
-  const iamWith = (credentials: AwsCredentialIdentity): IAMClient => new IAMClient({ ...config, credentials });
-  return { clients: { ...clients, sts, iamWith }, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
+  return {
+    ...own,
+    sts,
+    withCredentials: (session: AwsCredentialIdentity) => buildClients(region, sts, session),
+    destroy: () => Object.values(own).forEach((c) => c.destroy()),
+  };
+}
+
+/**
+ * runbooks/*.yaml as infra registers them. Single account: every document in this account (no `account` named). Cross-account mode
+ * (decision 86): the incident-state documents (OPERATIONS_DOCUMENTS) with the handlers in the operations account; every
+ * other one in the workload, rendered for it (its approvers and automation role) and invoking the handlers by their full
+ * ARN in the operations account.
+ */
+export function deployedDocuments(
+  directory: string,
+  config: AutomationConfig,
+  environment: EnvironmentName,
+  where: { partition: string; region: string; account: string; workloadAccount?: string },
+): ExpectedDocument[] {
+  const own = { account: where.account, partition: where.partition, region: where.region };
+  const workload = where.workloadAccount && where.workloadAccount !== where.account ? where.workloadAccount : undefined;
+  if (!workload) return expectedDocuments(directory, config, environment, own);
+  const inWorkload = { account: workload, partition: where.partition, region: where.region, handlerAccount: where.account };
+  const operations = expectedDocuments(directory, config, environment, own).filter((d) => OPERATIONS_DOCUMENTS.has(d.name));
+  const service = expectedDocuments(directory, config, environment, inWorkload).filter((d) => !OPERATIONS_DOCUMENTS.has(d.name));
+  return [...operations.map((d) => ({ ...d, account: where.account })), ...service.map((d) => ({ ...d, account: workload }))].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function preflightCommand(options: PreflightOptions): Promise<number> {
@@ -86,7 +113,7 @@ export async function preflightCommand(options: PreflightOptions): Promise<numbe
   }
   const directory = runbooksDirectory();
   const sts = new STSClient(clientConfig({ region: runtime.region }));
-  const { clients, destroy } = buildClients(runtime.region, sts);
+  const clients = buildClients(runtime.region, sts);
   try {
     let account: string;
     let caller: string | undefined;
@@ -103,13 +130,13 @@ export async function preflightCommand(options: PreflightOptions): Promise<numbe
     const workload = runtime.config.environments[runtime.environment].accountId;
     const mode = workload && workload !== account ? 'cross-account' : 'single-account';
     const expected = preflightExpectations(runtime.config, runtime.environment, runtime.region, handlerDeclarations(mode));
-    const documents = directory ? expectedDocuments(directory, runtime.config, runtime.environment, target) : [];
+    const documents = directory ? deployedDocuments(directory, runtime.config, runtime.environment, { ...target, ...(mode === 'cross-account' && workload ? { workloadAccount: workload } : {}) }) : [];
     const report = await runPreflight(clients, expected, target, documents);
     if (!directory) report.checks.push({ area: 'plumbing', check: 'ssm-document', subject: 'runbooks/', status: 'WARN', message: 'runbooks/ not found: SSM documents not checked', fix: 'run preflight from the project directory' });
     console.log(options.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
     return report.summary.fail === 0 ? EXIT.ok : EXIT.failure;
   } finally {
     sts.destroy();
-    destroy();
+    clients.destroy();
   }
 }

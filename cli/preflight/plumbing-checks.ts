@@ -14,6 +14,8 @@ export interface ExpectedDocument {
   name: string;
   /** The content as deployed to this environment (its `${Deploy.…}` tokens filled in). */
   content: unknown;
+  /** The account it is registered in, when known (cross-account mode: the workload's documents are there). */
+  account?: string;
 }
 
 /** Pure: JSON with object keys sorted, so the same document hashes the same whatever its serialization (YAML or JSON). */
@@ -112,24 +114,26 @@ async function checkSupport(clients: PreflightClients, expected: PreflightExpect
   }
 }
 
-async function checkDocuments(clients: PreflightClients, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
+/** Each document at its expected content hash, read with `clients` (the account it is registered in). */
+export async function checkDocuments(clients: PreflightClients, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const doc of documents) {
     const want = contentHash(doc.content);
+    const where = doc.account ? ` in account ${doc.account}` : '';
     let got;
     try {
       got = await clients.ssm.send(new GetDocumentCommand({ Name: doc.name }));
     } catch (error) {
       if (awsErrorName(error) !== 'InvalidDocument') throw error;
-      results.push(fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} is not registered`, 'deploy the runbook stack: it registers runbooks/*.yaml'));
+      results.push(fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} is not registered${where}`, 'deploy the runbook stack: it registers runbooks/*.yaml'));
       continue;
     }
     const live = got.DocumentFormat === 'JSON' ? (JSON.parse(got.Content ?? 'null') as unknown) : (parse(got.Content ?? '') as unknown);
     const have = contentHash(live);
     results.push(
       have === want
-        ? pass('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} (version ${got.DocumentVersion ?? '?'}) at the expected content hash ${want.slice(0, 12)}`)
-        : fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys`, 'deploy the runbook stack so the default version is the reviewed one'),
+        ? pass('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) at the expected content hash ${want.slice(0, 12)}`)
+        : fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys`, 'deploy the runbook stack so the default version is the reviewed one'),
     );
   }
   return results;

@@ -1,12 +1,12 @@
 // Runs every preflight check against one account and region, read-only; a check that cannot read what it needs fails, naming why.
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting } from './alarm-checks';
-import { checkRemediationRoles } from './cross-account-checks';
+import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
-import { checkPlumbing, type ExpectedDocument } from './plumbing-checks';
+import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
 import { checkResources, type DiscoveredResources } from './resource-checks';
-import { couldNotCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface PreflightReport {
   environment: string;
@@ -28,7 +28,7 @@ export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
   handlers: ['lambda:GetFunction', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
   permissions: ['iam:SimulatePrincipalPolicy'],
   plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'scheduler:GetScheduleGroup', 'iam:GetRole'],
-  'cross-account': ['sts:AssumeRole', 'iam:SimulatePrincipalPolicy'],
+  'cross-account': ['sts:AssumeRole', 'iam:GetRole', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy'],
 };
 
 /** An area whose reads failed (denied, throttled past retries, unreachable) is a FAIL naming the error: never a PASS. */
@@ -41,6 +41,13 @@ async function guarded<T>(area: CheckArea, fallback: T, run: () => Promise<T>, s
   }
 }
 
+/**
+ * Single account: everything is read in the account preflight runs in. Cross-account mode (the configuration's
+ * accountId is another account): the handlers, their rules and the operations plumbing there; the service's resources,
+ * its alarms and their forwarding, the remediation roles and the workload's SSM documents in the workload, through the
+ * read-only preflight role it offers (session "preflight"). If that role cannot be assumed, one FAIL says so and names
+ * what was not checked.
+ */
 export async function runPreflight(
   clients: PreflightClients,
   expected: PreflightExpectations,
@@ -48,34 +55,65 @@ export async function runPreflight(
   documents: readonly ExpectedDocument[],
 ): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
-  const emptyFound: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
-  const resources = await guarded('resources', { results: [], found: emptyFound }, () => checkResources(clients, expected, target), checks);
-  checks.push(...resources.results);
-  const alarms = await guarded('alarms', { results: [], live: new Map<string, MetricAlarm>() }, () => checkAlarms(clients, expected), checks);
-  checks.push(...alarms.results);
-  const handlers = await guarded('handlers', { results: [], live: [] as LiveHandler[] }, () => checkHandlers(clients, expected), checks);
-  const functionArns = new Map(handlers.live.flatMap((h) => (h.configuration.FunctionArn ? [[h.handler.name, h.configuration.FunctionArn] as const] : [])));
-  checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns), checks)));
-  checks.push(...handlers.results);
-  const arnContext = {
-    target,
-    expected,
-    found: resources.found,
-    alarmArns: [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : [])),
-    handlerFunctionArns: [...functionArns.values()],
-    automationDocuments: documents.map((d) => d.name),
-  };
-  checks.push(...(await guarded('permissions', [], () => checkRolePermissions(clients, handlers.live, arnContext), checks)));
-  checks.push(...(await guarded('plumbing', [], () => checkPlumbing(clients, expected, target, documents), checks)));
-  checks.push(...(await guarded('cross-account', [], () => checkRemediationRoles(clients, { ...arnContext, caller: target.caller ?? `account ${target.account}` }), checks)));
-  const crossAccount = expected.workloadAccount !== undefined && expected.workloadAccount !== target.account;
+  const workloadAccount = expected.workloadAccount !== undefined && expected.workloadAccount !== target.account ? expected.workloadAccount : undefined;
+  let session: WorkloadClients | undefined;
+  try {
+    // Where the service lives: this account, or the workload through the preflight role.
+    let where: PreflightClients | undefined = clients;
+    if (workloadAccount) {
+      const opened = await openWorkloadSession(clients, expected.environment, workloadAccount, target);
+      checks.push(opened.result);
+      session = opened.workload;
+      where = session;
+    }
+    const serviceTarget = workloadAccount ? { ...target, account: workloadAccount } : target;
+    const emptyFound: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
+    const resources = where ? await guarded('resources', { results: [], found: emptyFound }, () => checkResources(where, expected, serviceTarget), checks) : { results: [], found: emptyFound };
+    checks.push(...resources.results);
+    const alarms = where ? await guarded('alarms', { results: [], live: new Map<string, MetricAlarm>() }, () => checkAlarms(where, expected), checks) : { results: [], live: new Map<string, MetricAlarm>() };
+    checks.push(...alarms.results);
+    const handlers = await guarded('handlers', { results: [], live: [] as LiveHandler[] }, () => checkHandlers(clients, expected), checks);
+    const functionArns = new Map(handlers.live.flatMap((h) => (h.configuration.FunctionArn ? [[h.handler.name, h.configuration.FunctionArn] as const] : [])));
+    if (where) {
+      // Cross-account: the workload forwards its alarms to the project's bus here, whose rules match the workload's account.
+      const route = workloadAccount ? { eventBusName: expected.eventBusName, eventAccount: workloadAccount } : {};
+      if (session && workloadAccount) {
+        const forwarding = { environment: expected.environment, eventBusName: expected.eventBusName, workloadAccount, target };
+        checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live))));
+      }
+      checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));
+    }
+    checks.push(...handlers.results);
+    const alarmArns = [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : []));
+    const arnContext = {
+      target,
+      expected,
+      found: resources.found,
+      alarmArns,
+      handlerFunctionArns: [...functionArns.values()],
+      automationDocuments: documents.map((d) => d.name),
+    };
+    checks.push(...(await guarded('permissions', [], () => checkRolePermissions(clients, handlers.live, arnContext), checks)));
+    // The documents registered where preflight runs; in cross-account mode the workload's are read there.
+    const here = documents.filter((d) => !workloadAccount || d.account === undefined || d.account === target.account);
+    const there = workloadAccount ? documents.filter((d) => d.account === workloadAccount) : [];
+    checks.push(...(await guarded('plumbing', [], () => checkPlumbing(clients, expected, target, here), checks)));
+    if (session && there.length > 0) checks.push(...(await guardedCheck('plumbing', `SSM documents in ${workloadAccount}`, ['ssm:GetDocument'], () => checkDocuments(session!, there))));
+    if (session && workloadAccount) {
+      const executionRoleArns = new Map(handlers.live.flatMap((h) => (h.configuration.Role ? [[h.handler.name, h.configuration.Role] as const] : [])));
+      const context = { ...arnContext, workloadAccount, executionRoleArns, workloadFound: resources.found, workloadAlarmArns: alarmArns };
+      checks.push(...(await guarded('cross-account', [], () => checkRemediationRoles(clients, session!, context), checks)));
+    }
+  } finally {
+    session?.destroy();
+  }
   const count = (status: CheckResult['status']): number => checks.filter((c) => c.status === status).length;
   return {
     environment: expected.environment,
     account: target.account,
     region: target.region,
-    mode: crossAccount ? 'cross-account' : 'single-account',
-    ...(crossAccount ? { workloadAccount: expected.workloadAccount } : {}),
+    mode: workloadAccount ? 'cross-account' : 'single-account',
+    ...(workloadAccount ? { workloadAccount } : {}),
     summary: { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL') },
     checks,
   };

@@ -44,10 +44,10 @@ export interface PreflightClients {
   /** The AWS Support API is served from us-east-1 (aws partition). */
   support: SupportClient;
   scheduler: SchedulerClient;
-  /** Cross-account mode: AssumeRole into the workload's remediation roles (the one call that is not a read). */
+  /** Cross-account mode: AssumeRole into the workload's read-only preflight role (the one call that is not a read). */
   sts: STSClient;
-  /** An IAM client acting with an assumed role's credentials (in the workload account); the caller destroys it. */
-  iamWith(credentials: AwsCredentialIdentity): IAMClient;
+  /** The same clients acting with other credentials (the workload's preflight role session); the caller destroys them. */
+  withCredentials(credentials: AwsCredentialIdentity): PreflightClients & { destroy(): void };
 }
 
 /** Where the checks run: the caller's account (STS GetCallerIdentity) and region. */

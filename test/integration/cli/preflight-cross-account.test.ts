@@ -1,27 +1,38 @@
 // `runbook preflight` in cross-account mode, as an operator runs it in the operations account (a real process, the real
-// SDK) against two sandbox accounts: each remediation role is assumed in the workload account (the gap proxy judges
-// AssumeRole as AWS does: the role must exist and its trust admit the caller; moto does neither) and, from inside the
-// workload, iam:SimulatePrincipalPolicy on the role's ARN says it can make its playbook's calls there.
-import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand, CreateRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+// SDK) against two sandbox accounts deployed as infra deploys them: the handlers, their rules on the project's bus and
+// the incident-state documents in operations; the alarms, the forwarding rule, the other documents, the remediation
+// roles (infra's trust: the handler's execution role only) and the read-only preflight role (trusting the operator
+// only) in the workload. Preflight assumes the preflight role (the gap proxy judges AssumeRole: moto does not), reads
+// the service there, judges each remediation role's trust with iam:SimulateCustomPolicy and simulates its calls on the
+// workload's ARNs (the gap proxy answers both simulators: moto has neither).
+import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
+import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
+import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
-import { deployRemediationRoles, deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
-// Each run is a whole CLI process making some 200 calls; on a loaded machine one takes a minute.
+// Each run is a whole CLI process making some 250 calls; on a loaded machine one takes a minute.
 jest.setTimeout(300_000);
 
 /** The handlers that act in the workload through a role there (infra workloadRoleActionsOf): every playbook, and the three service handlers that declare it. */
 const ACTING_IN_WORKLOAD = ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby', 'escalate', 'escalation-timer', 'verify-change'];
+/** The documents that stay with the handlers (decision 86); every other one is registered in the workload. */
+const OPERATIONS_DOCUMENTS = ['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier'];
 
 describe('runbook preflight -e production in cross-account mode on the sandbox', () => {
   let workload: SandboxAccount;
   let operations: SandboxAccount;
   let stack: DeployedRunbookStack;
-  let roles: Map<string, { roleName: string; policy: Record<string, unknown> }>;
+  let side: WorkloadSide;
   let workloadIam: IAMClient;
   const roleArn = (handler: string): string => `arn:aws:iam::${workload.accountId}:role/notification-runbooks-remediate-${handler}`;
+  const preflightRoleArn = (): string => `arn:aws:iam::${workload.accountId}:role/notification-runbooks-preflight`;
+  const executionRole = (handler: string): string => `arn:aws:iam::${operations.accountId}:role/notification-runbooks-${handler}-us-east-1`;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport; since: number }> => {
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
@@ -36,8 +47,12 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // The operations account's configuration names the workload: environments.production.accountId.
     operations = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: workload.accountId } } }) });
     stack = await deployRunbookStack(operations, { workloadAccount: workload.accountId });
-    roles = await deployRemediationRoles(workload, operations.accountId);
+    side = await deployWorkloadSide(workload, operations.accountId, sandboxCallerArn(operations.accountId));
     workloadIam = new IAMClient(workload.clientConfig);
+    // The sandbox provisions the service in every account; in cross-account mode the operations account has no alarm of
+    // the service. Deleting its copy of one proves preflight reads the alarms in the workload.
+    await operations.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [queueAlarmName(operations.topology)] }));
+    expect((await operations.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [queueAlarmName(operations.topology)] }))).MetricAlarms).toEqual([]);
   }, 600_000);
 
   afterAll(() => {
@@ -46,82 +61,129 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     stack.lambda.destroy();
   });
 
-  it('assumes every remediation role in the workload and simulates its calls there; all PASS, exit 0, and nothing but reads and AssumeRole', async () => {
-    expect([...roles.keys()].sort()).toEqual([...ACTING_IN_WORKLOAD].sort());
+  it('reads the workload through its preflight role, judges every remediation role there; all PASS, exit 0, and nothing but reads and one AssumeRole in the operations account', async () => {
+    expect([...side.roles.keys()].sort()).toEqual([...ACTING_IN_WORKLOAD].sort());
     const { status, report, since } = await preflight();
     expect(failures(report)).toEqual([]);
     expect(status).toBe(0);
     expect(report).toMatchObject({ account: operations.accountId, mode: 'cross-account', workloadAccount: workload.accountId });
-    const assumable = report.checks.filter((c) => c.check === 'remediation-role-assumable');
-    expect(assumable.map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
-    expect(assumable.every((c) => c.message.includes(`assumed by arn:aws:sts::${operations.accountId}:user/moto (session "preflight"`))).toBe(true);
-    const simulated = report.checks.filter((c) => c.check === 'remediation-role-permissions');
-    expect(simulated.map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
-    // scale-consumers' role: its playbook's calls plus the alarm re-read, each on the workload's ARNs.
-    const scale = simulated.find((c) => c.subject === roleArn('scale-consumers'));
-    const scaleActions = new Set((roles.get('scale-consumers')?.policy.Statement as Array<{ Action: string | string[] }>).flatMap((st) => ([] as string[]).concat(st.Action)));
-    expect(scale?.message).toMatch(new RegExp(`in ${workload.accountId}: all \\d+ of scale-consumers's calls there allowed on the workload's ARNs \\(${scaleActions.size} actions\\)`));
-    // The execution roles at home may assume them: sts:AssumeRole simulated on each remediation role's ARN.
-    expect(report.checks.filter((c) => c.check === 'role-permissions' && c.status === 'PASS')).toHaveLength(stack.handlers.length);
+    const of = (check: string) => report.checks.filter((c) => c.check === check);
+    expect(of('preflight-role').map((c) => c.message)).toEqual([
+      `preflight role notification-runbooks-preflight in workload account ${workload.accountId}: assumed by ${sandboxCallerArn(operations.accountId)} (session "preflight", read-only)`,
+    ]);
+    // The service, its alarms (the operations account's copy of the queue alarm is gone) and their forwarding, in the workload.
+    expect(of('queue').map((c) => c.status)).toEqual(['PASS']);
+    expect(of('alarm-definition')).toHaveLength(6);
+    expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks`,
+    ]);
+    // Routing in the operations account: the workload's events, on the project's bus.
+    expect(of('alarm-reaches-rule').every((c) => c.message.includes(`from ${workload.accountId} matches rule`) && c.message.includes('on bus notification-runbooks ->'))).toBe(true);
+    expect(of('ok-reaches-escalate')).toHaveLength(6);
+    // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
+    expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
+    expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(
+      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook and incident tags and source identity notification-runbooks-scale-consumers (iam:SimulateCustomPolicy)`,
+    );
+    expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
+    const scaleActions = new Set((side.roles.get('scale-consumers')?.policy.Statement as Array<{ Action: string | string[] }>).flatMap((st) => ([] as string[]).concat(st.Action)));
+    expect(of('remediation-role-permissions').find((c) => c.subject === roleArn('scale-consumers'))?.message).toMatch(
+      new RegExp(`in ${workload.accountId}: all \\d+ of scale-consumers's calls there allowed on the workload's ARNs \\(${scaleActions.size} actions\\)`),
+    );
+    // The documents where infra registers them: two in operations, the rest in the workload, rendered for it.
+    const documents = of('ssm-document');
+    expect(documents.filter((c) => !c.message.includes(`in account ${workload.accountId}`)).map((c) => c.subject).sort()).toEqual(OPERATIONS_DOCUMENTS);
+    expect(documents.filter((c) => c.message.includes(`in account ${workload.accountId}`)).length).toBe(documents.length - 2);
+    expect(documents.length).toBeGreaterThan(8);
+    // The execution roles at home may assume their remediation role: sts:AssumeRole etc. simulated on its ARN.
+    expect(of('role-permissions').filter((c) => c.status === 'PASS')).toHaveLength(stack.handlers.length);
 
-    // As the proxy saw them: one AssumeRole per role, from the operations account, named "preflight", tagged with the
-    // handler, restricted to the simulation by its session policy.
+    // As the proxy saw the operations account's calls: one AssumeRole, into the preflight role, named "preflight".
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === operations.accountId);
     const assumed = calls.filter((c) => c.service === 'sts' && c.operation === 'AssumeRole').map((c) => c.parameters ?? {});
-    expect(assumed.map((p) => p.RoleArn).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
-    for (const p of assumed) {
-      expect(p).toMatchObject({ RoleSessionName: 'preflight', DurationSeconds: '900', 'Tags.member.1.Key': 'runbook-playbook' });
-      expect(JSON.parse(p.Policy ?? '{}')).toEqual({ Version: '2012-10-17', Statement: [{ Sid: 'PreflightSimulatesOnly', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: p.RoleArn }] });
-    }
-    // Read-only apart from AssumeRole: the proxy names every call preflight makes (REST calls of Lambda and API Gateway
-    // included), and each is a read.
+    expect(assumed).toEqual([expect.objectContaining({ RoleArn: preflightRoleArn(), RoleSessionName: 'preflight', DurationSeconds: '900' })]);
+    expect(Object.keys(assumed[0] ?? {}).filter((k) => /^Tags|^Policy|^SourceIdentity/.test(k))).toEqual([]);
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
-    const notReads = calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole');
-    expect(notReads).toEqual([]);
-    expect([...new Set(calls.map((c) => c.service))]).toEqual(expect.arrayContaining(['sts', 'iam', 'events', 'support', 'lambda', 'apigateway']));
+    expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(ACTING_IN_WORKLOAD.length);
   });
 
-  it('names a remediation role that does not exist in the workload account, with the account and what to do', async () => {
-    const role = roles.get('scale-consumers');
-    if (!role) throw new Error('no scale-consumers role');
-    await workloadIam.send(new DeleteRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions' }));
-    await workloadIam.send(new DeleteRoleCommand({ RoleName: role.roleName }));
-    await expect(workloadIam.send(new GetRoleCommand({ RoleName: role.roleName }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+  it("names a remediation role whose trust no longer names its handler's execution role", async () => {
+    const role = side.roles.get('verify-change');
+    if (!role) throw new Error('no verify-change role');
+    // infra's trust, but naming scale-consumers' execution role instead of verify-change's.
+    const wrong = { Version: '2012-10-17', Statement: remediationRoleTrust('aws', operations.accountId, 'verify-change', [executionRole('scale-consumers')]) };
+    await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(wrong) }));
+    const held = decodeURIComponent((await workloadIam.send(new GetRoleCommand({ RoleName: role.roleName }))).Role?.AssumeRolePolicyDocument ?? '');
+    expect(held).toContain(executionRole('scale-consumers'));
+    expect(held).not.toContain(executionRole('verify-change'));
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
-      expect(failures(report)).toEqual([`FAIL remediation-role-assumable ${roleArn('scale-consumers')}`]);
-      const check = report.checks.find((c) => c.status === 'FAIL');
-      expect(check?.message).toBe(
-        `remediation role ${role.roleName} of scale-consumers in workload account ${workload.accountId} cannot be assumed by arn:aws:sts::${operations.accountId}:user/moto (AccessDenied): it does not exist there, or its trust policy does not admit this caller; scale-consumers cannot act in ${workload.accountId}`,
+      expect(failures(report)).toEqual([`FAIL remediation-role-trust ${roleArn('verify-change')}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `trust of notification-runbooks-remediate-verify-change in ${workload.accountId} does not admit notification-runbooks-verify-change-us-east-1 (verify-change's execution role) for sts:AssumeRole (implicitDeny); sts:TagSession (implicitDeny); sts:SetSourceIdentity (implicitDeny): verify-change cannot act in ${workload.accountId}`,
       );
-      expect(check?.fix).toContain(`deploy the remediation roles in ${workload.accountId}`);
-      // Nothing was simulated on a role that could not be assumed.
-      expect(report.checks.filter((c) => c.subject === roleArn('scale-consumers')).map((c) => c.check)).toEqual(['remediation-role-assumable']);
     } finally {
-      await workloadIam.send(new CreateRoleCommand({ RoleName: role.roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] }) }));
+      await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(role.trust) }));
+    }
+  });
+
+  it('names a remediation role missing a permission, with the action and the workload ARN it is denied on', async () => {
+    const role = side.roles.get('scale-consumers');
+    if (!role) throw new Error('no scale-consumers role');
+    const statements = role.policy.Statement as Array<{ Action: string | string[] } & Record<string, unknown>>;
+    const without = {
+      ...role.policy,
+      Statement: statements.map((st) => ({ ...st, Action: ([] as string[]).concat(st.Action).filter((a) => a !== 'lambda:UpdateEventSourceMapping') })).filter((st) => st.Action.length > 0),
+    };
+    await workloadIam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(without) }));
+    const held = decodeURIComponent((await workloadIam.send(new GetRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions' }))).PolicyDocument ?? '');
+    expect(held).not.toContain('lambda:UpdateEventSourceMapping');
+    const mapping = (await workload.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: workload.topology.consumer.functionName }))).EventSourceMappings?.[0];
+    const mappingArn = `arn:aws:lambda:us-east-1:${workload.accountId}:event-source-mapping:${mapping?.UUID ?? '?'}`;
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL remediation-role-permissions ${roleArn('scale-consumers')}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `remediation role notification-runbooks-remediate-scale-consumers in ${workload.accountId} is denied 1 of scale-consumers's call(s) there: lambda:UpdateEventSourceMapping on ${mappingArn} (implicitDeny)`,
+      );
+    } finally {
       await workloadIam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(role.policy) }));
     }
   });
 
-  it("names a role whose trust does not admit preflight's caller: infra's trust, which admits the handler's execution role only", async () => {
-    const role = roles.get('verify-change');
-    if (!role) throw new Error('no verify-change role');
-    const before = (await workloadIam.send(new GetRoleCommand({ RoleName: role.roleName }))).Role?.AssumeRolePolicyDocument ?? '';
-    const executionRole = `arn:aws:iam::${operations.accountId}:role/notification-runbooks-verify-change-us-east-1`;
-    const infraTrust = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': [executionRole] } } }],
-    };
-    await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(infraTrust) }));
-    expect(decodeURIComponent((await workloadIam.send(new GetRoleCommand({ RoleName: role.roleName }))).Role?.AssumeRolePolicyDocument ?? '')).toContain(executionRole);
+  it('names a missing preflight role, with the account, the caller and what was not checked', async () => {
+    const { roleName, policy, trust } = side.preflightRole;
+    await workloadIam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'preflight-reads' }));
+    await workloadIam.send(new DeleteRoleCommand({ RoleName: roleName }));
+    await expect(workloadIam.send(new GetRoleCommand({ RoleName: roleName }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
-      expect(failures(report)).toEqual([`FAIL remediation-role-assumable ${roleArn('verify-change')}`]);
-      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toContain(`cannot be assumed by arn:aws:sts::${operations.accountId}:user/moto (AccessDenied)`);
+      expect(failures(report)).toEqual([`FAIL preflight-role ${preflightRoleArn()}`]);
+      const check = report.checks.find((c) => c.status === 'FAIL');
+      expect(check?.message).toBe(
+        `preflight role notification-runbooks-preflight in workload account ${workload.accountId} cannot be assumed by ${sandboxCallerArn(operations.accountId)} (AccessDenied): it does not exist there, or its trust does not name this caller; not checked in ${workload.accountId}: the service's resources and matrix, the alarms and their forwarding, the remediation roles, the workload's SSM documents`,
+      );
+      expect(check?.fix).toContain(`npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${operations.accountId}`);
+      // Nothing of the workload was read: no resource, alarm or remediation line at all.
+      expect(report.checks.filter((c) => ['resources', 'matrix', 'alarms'].includes(c.area) || c.check.startsWith('remediation-role'))).toEqual([]);
     } finally {
-      await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: decodeURIComponent(before) }));
+      await workloadIam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+      await workloadIam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(policy) }));
     }
+  });
+
+  // Last: the alarm is not put back.
+  it("names a workload alarm that is missing, though the operations account's copy of the sandbox has it", async () => {
+    const name = workload.topology.alarmNamesByHandler['raise-lambda-memory']?.[0] ?? '';
+    expect((await operations.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms).toHaveLength(1);
+    await workload.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+    expect((await workload.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms).toEqual([]);
+    const { status, report } = await preflight();
+    expect(status).toBe(1);
+    expect(failures(report)).toEqual([`FAIL alarm-exists ${name}`]);
   });
 });

@@ -15,9 +15,11 @@ import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
+import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler } from '../../../cli/preflight/expectations';
-import { expectedDocuments } from '../../../cli/preflight/index';
+import { deployedDocuments } from '../../../cli/preflight/index';
+import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import type { SandboxAccount } from './sandbox-account';
@@ -77,7 +79,10 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await iam.send(new CreateRoleCommand({ RoleName: group.roleName, AssumeRolePolicyDocument: SCHEDULER_TRUST }));
   }
 
-  const documents = expectedDocuments(join(__dirname, '../../../runbooks'), config, environment, { account: accountId, partition: 'aws', region });
+  // Cross-account mode: only the incident-state documents are registered here; the others go to the workload (decision 86).
+  const documents = deployedDocuments(join(__dirname, '../../../runbooks'), config, environment, { account: accountId, partition: 'aws', region, ...(options.workloadAccount ? { workloadAccount: options.workloadAccount } : {}) }).filter(
+    (d) => d.account === undefined || d.account === accountId,
+  );
   for (const doc of documents) {
     await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
   }
@@ -95,6 +100,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     escalationTopicArns: topology.escalationTopics.map((t) => t.arn),
   };
   const zip = await placeholderZip();
+  // Single account: the alarms' rules are on the default bus (the sandbox topology's); cross-account: on the project's bus.
+  const onBus = options.workloadAccount ? { EventBusName: config.eventBusName } : {};
   const policies = new Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>();
   for (const handler of expected.handlers) {
     const targets: ScopeTargets = {
@@ -119,34 +126,56 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     );
     await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: failedArn } } }));
     if (handler.ruleName) {
-      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '' }] }));
+      if (options.workloadAccount) {
+        // infra AlarmRouting in cross-account mode: on the project's bus, the workload's alarms only (their events keep its account).
+        const pattern = { ...alarmStateChangePattern(handler.alarmNames), account: [options.workloadAccount] };
+        await events.send(new PutRuleCommand({ Name: handler.ruleName, EventBusName: config.eventBusName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+      }
+      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '' }] }));
     }
   }
   // infra EscalationRouting's recoveries rule: the watched alarms escalate does not handle itself, back to OK -> escalate.
   const escalate = expected.handlers.find((h) => h.name === expected.okRoute.handler);
   const recovering = expected.alarms.filter((a) => a.handler !== expected.okRoute.handler).map((a) => a.name);
   if (escalate && recovering.length > 0) {
-    const pattern = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: recovering, state: { value: ['OK'] } } };
-    await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
+    const pattern = {
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: recovering, state: { value: ['OK'] } },
+      ...(options.workloadAccount ? { account: [options.workloadAccount] } : {}),
+    };
+    await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
   }
   const inbox = await createEscalationInbox(clientConfig, topology, 'preflight-tier');
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
   return { handlers: expected.handlers, policies, inbox, iam, lambda };
 }
 
+export interface WorkloadSide {
+  /** handler -> its remediation role, with the inline policy and trust it was given (infra's). */
+  roles: Map<string, { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> }>;
+  /** The read-only preflight role, its trust naming `preflightCaller`. */
+  preflightRole: { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> };
+}
+
 /**
- * The workload side of cross-account mode, as infra's RemediationRolesStack deploys it: one remediation role per handler
- * that acts there, with infra's own `scopedStatements` for its workload actions. Its trust admits the operations
- * account's principals, so preflight run there may assume it; infra's own trust narrows that to the handlers' execution
- * roles, which no operator is (the preflight cross-account test plants that trust as a fault).
+ * The workload side of cross-account mode, as infra deploys it (RemediationRolesStack, WorkloadStack), from infra's own
+ * pure statements (infra/lib/iam/workload-roles.ts, scopedStatements): one remediation role per handler that acts
+ * there, trusted by that handler's execution role in the operations account only; the read-only preflight role, trusted
+ * by `preflightCaller` only (the sandbox's operator: moto names a sandbox key's caller arn:aws:sts::<account>:user/moto);
+ * the rule forwarding the alarms' state changes to the operations account's bus; the runbook documents that act on the
+ * service's resources, invoking the handlers by their ARN in the operations account.
  */
-export async function deployRemediationRoles(workload: SandboxAccount, operationsAccount: string): Promise<Map<string, { roleName: string; policy: Record<string, unknown> }>> {
+export async function deployWorkloadSide(workload: SandboxAccount, operationsAccount: string, preflightCaller: string): Promise<WorkloadSide> {
   const { config, environment } = loadRuntimeConfig({ ...process.env, ...workload.env });
   const region = workload.clientConfig.region;
   const expected = preflightExpectations(config, environment, region, handlerDeclarations('cross-account'));
   const iam = new IAMClient(workload.clientConfig);
-  const roles = new Map<string, { roleName: string; policy: Record<string, unknown> }>();
+  const events = new EventBridgeClient(workload.clientConfig);
+  const ssm = new SSMClient(workload.clientConfig);
+  const roles: WorkloadSide['roles'] = new Map();
+  const document = (statements: unknown[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement: statements });
   try {
     for (const handler of expected.handlers) {
       if (!handler.remediationRoleName || !handler.workloadRoleActions) continue;
@@ -155,14 +184,39 @@ export async function deployRemediationRoles(workload: SandboxAccount, operation
         { partition: 'aws', account: workload.accountId, regions: [region], environment, watched: expected.watched, alarmNames: expected.alarms.map((a) => a.name) },
         `${handler.name} (sandbox remediation role)`,
       );
-      const policy = { Version: '2012-10-17', Statement: grant.statements.map((st) => st.toStatementJson() as Record<string, unknown>) };
-      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operationsAccount}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] };
+      const policy = document(grant.statements.map((st) => st.toStatementJson() as Record<string, unknown>));
+      const trust = document(remediationRoleTrust('aws', operationsAccount, handler.name, [`arn:aws:iam::${operationsAccount}:role/${handler.roleName}`]));
       await iam.send(new CreateRoleCommand({ RoleName: handler.remediationRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
       await iam.send(new PutRolePolicyCommand({ RoleName: handler.remediationRoleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(policy) }));
-      roles.set(handler.name, { roleName: handler.remediationRoleName, policy });
+      roles.set(handler.name, { roleName: handler.remediationRoleName, policy, trust });
     }
+    const runbooks = join(__dirname, '../../../runbooks');
+    const documents = deployedDocuments(runbooks, config, environment, { account: operationsAccount, partition: 'aws', region, workloadAccount: workload.accountId }).filter((d) => d.account === workload.accountId);
+    const reads = preflightReads({
+      partition: 'aws',
+      account: workload.accountId,
+      regions: [region],
+      watched: expected.watched,
+      caches: expected.caches,
+      alarmNames: expected.alarms.map((a) => a.name),
+      remediationHandlers: [...roles.keys()],
+      documentNames: documents.map((d) => d.name),
+    });
+    const preflightRole = { roleName: PREFLIGHT_ROLE_NAME, policy: document(reads.statements), trust: document(preflightTrust('aws', operationsAccount, [preflightCaller])) };
+    await iam.send(new CreateRoleCommand({ RoleName: PREFLIGHT_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify(preflightRole.trust) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: PREFLIGHT_ROLE_NAME, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(preflightRole.policy) }));
+    // WorkloadStack's forwarding rule: every watched alarm's state changes, to the project's bus in the operations account.
+    await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
+    await events.send(
+      new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: `arn:aws:events:${region}:${operationsAccount}:event-bus/${config.eventBusName}` }] }),
+    );
+    for (const doc of documents) {
+      await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
+    }
+    return { roles, preflightRole };
   } finally {
     iam.destroy();
+    events.destroy();
+    ssm.destroy();
   }
-  return roles;
 }

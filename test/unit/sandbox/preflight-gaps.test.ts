@@ -1,7 +1,8 @@
 // The sandbox's answers for runbook preflight: the IAM policy evaluator and the EventBridge pattern matcher, case by case.
 import { eventPatternMatches, InvalidEventPatternError } from '../../../sandbox/event-pattern-match';
 import { simulatePolicies, UnsupportedPolicyError, type SimulatedPolicy } from '../../../sandbox/iam-policy-simulator';
-import { judgeAssumeRole, sandboxCallerArn } from '../../../sandbox/preflight-gaps';
+import { judgeAssumeRole, sandboxCallerArn, simulateCustomPolicy } from '../../../sandbox/preflight-gaps';
+import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 
 const ESM = 'arn:aws:lambda:us-east-1:111122223333:event-source-mapping:1b2c';
 const FN = 'arn:aws:lambda:us-east-1:111122223333:function:notification-service-consumer';
@@ -94,5 +95,51 @@ describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role
     const read = jest.fn(() => Promise.resolve(''));
     expect(await judgeAssumeRole(new URLSearchParams({ RoleArn: 'not-an-arn' }).toString(), caller, read)).toBeUndefined();
     expect(read).not.toHaveBeenCalled();
+  });
+});
+
+describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)', () => {
+  const OPS = '111122223333';
+  const ROLE = 'arn:aws:iam::444455556666:role/notification-runbooks-remediate-verify-change';
+  const own = `arn:aws:iam::${OPS}:role/notification-runbooks-verify-change-us-east-1`;
+  /** infra's trust of verify-change's remediation role, as preflight sends it: Principal removed, Resource the role. */
+  const statements = (callers: string[]) => remediationRoleTrust('aws', OPS, 'verify-change', callers).map(({ Principal: _p, ...st }) => ({ ...st, Resource: ROLE }));
+  const request = (callers: string[], context: Array<[string, string[]]>, extra: Record<string, string> = {}): string => {
+    const form = new URLSearchParams({ Action: 'SimulateCustomPolicy', 'PolicyInputList.member.1': JSON.stringify({ Version: '2012-10-17', Statement: statements(callers) }), 'ResourceArns.member.1': ROLE, ...extra });
+    ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'].forEach((a, i) => form.set(`ActionNames.member.${i + 1}`, a));
+    context.forEach(([key, values], i) => {
+      form.set(`ContextEntries.member.${i + 1}.ContextKeyName`, key);
+      values.forEach((v, j) => form.set(`ContextEntries.member.${i + 1}.ContextKeyValues.member.${j + 1}`, v));
+    });
+    return form.toString();
+  };
+  const session: Array<[string, string[]]> = [
+    ['aws:PrincipalArn', [own]],
+    ['aws:RequestTag/runbook-playbook', ['verify-change']],
+    ['aws:TagKeys', ['runbook-playbook', 'runbook-incident']],
+    ['sts:SourceIdentity', ['notification-runbooks-verify-change']],
+  ];
+  const decisions = (reply: ReturnType<typeof simulateCustomPolicy>): string[] => ('xml' in reply ? [...reply.xml.matchAll(/<EvalActionName>([^<]*)<\/EvalActionName>.*?<EvalDecision>([^<]*)</g)].map((m) => `${m[1]} ${m[2]}`) : [JSON.stringify(reply)]);
+
+  it("judges each action of infra's trust with the handler's session context: all allowed for its own execution role", () => {
+    expect(decisions(simulateCustomPolicy(request([own], session)))).toEqual(['sts:AssumeRole allowed', 'sts:TagSession allowed', 'sts:SetSourceIdentity allowed']);
+  });
+
+  it('denies each action to another role, a tag of another playbook, an extra tag key, another source identity', () => {
+    expect(decisions(simulateCustomPolicy(request([`arn:aws:iam::${OPS}:role/notification-runbooks-scale-consumers-us-east-1`], session)))).toEqual([
+      'sts:AssumeRole implicitDeny',
+      'sts:TagSession implicitDeny',
+      'sts:SetSourceIdentity implicitDeny',
+    ]);
+    const changed = (key: string, values: string[]) => session.map(([k, v]): [string, string[]] => [k, k === key ? values : v]);
+    expect(decisions(simulateCustomPolicy(request([own], changed('aws:RequestTag/runbook-playbook', ['scale-consumers']))))).toContain('sts:TagSession implicitDeny');
+    expect(decisions(simulateCustomPolicy(request([own], changed('aws:TagKeys', ['runbook-playbook', 'runbook-incident', 'owner']))))).toContain('sts:TagSession implicitDeny');
+    expect(decisions(simulateCustomPolicy(request([own], changed('sts:SourceIdentity', ['someone-else']))))).toEqual(['sts:AssumeRole allowed', 'sts:TagSession allowed', 'sts:SetSourceIdentity implicitDeny']);
+  });
+
+  it('refuses a ResourcePolicy (AWS needs an IAM user as CallerArn for one), no PolicyInputList, and a document that is not JSON', () => {
+    expect(simulateCustomPolicy(request([own], session, { ResourcePolicy: '{}' }))).toMatchObject({ status: 400, error: { code: 'InvalidInput' } });
+    expect(simulateCustomPolicy(new URLSearchParams({ 'ActionNames.member.1': 'sts:AssumeRole' }).toString())).toMatchObject({ status: 400, error: { code: 'InvalidInput', message: 'PolicyInputList is required' } });
+    expect(simulateCustomPolicy(new URLSearchParams({ 'PolicyInputList.member.1': '{', 'ActionNames.member.1': 'sts:AssumeRole' }).toString())).toMatchObject({ status: 400, error: { code: 'MalformedPolicyDocument' } });
   });
 });

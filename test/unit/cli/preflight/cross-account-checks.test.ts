@@ -1,128 +1,198 @@
-// Preflight in cross-account mode against mocked STS and IAM: each remediation role assumed in the workload account
-// (session "preflight", tagged, restricted to the simulation) and simulated there on the workload's ARNs.
-import { IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
+// Preflight in cross-account mode against mocked STS and IAM: the session in the workload's read-only preflight role,
+// each remediation role's trust judged for its handler's execution role (iam:SimulateCustomPolicy), its calls simulated
+// in the workload (iam:SimulatePrincipalPolicy), and the pure pieces (which trust statements apply to a caller).
+import { GetRoleCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkRemediationRoles, preflightSessionPolicy, workloadArnContext, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
+import { checkRemediationRoles, openWorkloadSession, trustStatementsFor, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
 import type { PreflightExpectations } from '../../../../cli/preflight/expectations';
+import { remediationRoleTrust } from '../../../../infra/lib/iam/workload-roles';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET, WORKLOAD } from './support';
 
 const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
 
 const CREDENTIALS = { AccessKeyId: 'ASIAWORKLOAD', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-12-05T12:00:00Z') };
+const PREFLIGHT_ROLE = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-preflight`;
 const roleArn = (handler: string): string => `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-${handler}`;
-
-function context(expected: PreflightExpectations): CrossAccountContext {
-  return { target: TARGET, expected, found: { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] }, alarmArns: [], handlerFunctionArns: [], automationDocuments: [], caller: TARGET.caller ?? '' };
-}
-
-/** Every simulated (action, resource) pair is answered with `decide`. */
-function simulateWith(decide: (action: string, resource: string) => EvaluationResult['EvalDecision']): void {
-  iam.on(SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[]; ResourceArns?: string[] }) => ({
-    EvaluationResults: input.ActionNames.flatMap((action) => (input.ResourceArns ?? ['*']).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: decide(action, resource) }))),
-  }));
-}
+const executionRole = (handler: string): string => `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-${handler}-us-east-1`;
+/** infra's trust for a handler, as IAM returns it (URL-encoded). */
+const infraTrust = (handler: string, callers = [executionRole(handler)]): string => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: remediationRoleTrust('aws', ACCOUNT, handler, callers) }));
 
 const cross = expectationsFor('production', 'cross-account', { environments: { production: { accountId: WORKLOAD } } });
 /** Independently of the code: the handlers that act in the workload through a role (every playbook, watch-standby included, escalate, escalation-timer, verify-change). */
 const ACTING = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'alert-error-rate', 'inspect-security-groups', 'check-db-connections', 'watch-standby', 'escalate', 'escalation-timer', 'verify-change'];
 
+function context(expected: PreflightExpectations): CrossAccountContext {
+  const none = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
+  return {
+    target: TARGET,
+    expected,
+    found: none,
+    alarmArns: [],
+    handlerFunctionArns: [],
+    automationDocuments: [],
+    workloadAccount: WORKLOAD,
+    executionRoleArns: new Map(ACTING.map((h) => [h, executionRole(h)])),
+    workloadFound: { ...none, queueArns: [`arn:aws:sqs:us-east-1:${WORKLOAD}:notification-service-queue`] },
+    workloadAlarmArns: [],
+  };
+}
+
+/** Every simulated (action, resource) pair of the given command answered with `decide`. */
+function answer(command: typeof SimulatePrincipalPolicyCommand | typeof SimulateCustomPolicyCommand, decide: (action: string, resource: string) => EvaluationResult['EvalDecision']): void {
+  iam.on(command as typeof SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[]; ResourceArns?: string[] }) => ({
+    EvaluationResults: input.ActionNames.flatMap((action) => (input.ResourceArns ?? ['*']).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: decide(action, resource) }))),
+  }));
+}
+
 beforeEach(() => {
   sts.reset();
   iam.reset();
-  sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS });
-  simulateWith(() => 'allowed');
+  sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS, AssumedRoleUser: { Arn: `arn:aws:sts::${WORKLOAD}:assumed-role/notification-runbooks-preflight/preflight`, AssumedRoleId: 'AROA:preflight' } });
+  iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { RoleName: input.RoleName, AssumeRolePolicyDocument: infraTrust(input.RoleName.replace('notification-runbooks-remediate-', '')) } }));
+  answer(SimulatePrincipalPolicyCommand, () => 'allowed');
+  answer(SimulateCustomPolicyCommand, () => 'allowed');
 });
 
-it('is silent in single-account mode, and when the configured account is the one preflight runs in', async () => {
-  expect(await checkRemediationRoles(clients(), context(expectationsFor('production')))).toEqual([]);
-  const same = expectationsFor('production', 'cross-account', { environments: { production: { accountId: ACCOUNT } } });
-  expect(await checkRemediationRoles(clients(), context(same))).toEqual([]);
-  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
-});
-
-it('assumes each role as "preflight" with the playbook tag and a session policy that allows the simulation only; all PASS', async () => {
-  const c = clients();
-  const results = await checkRemediationRoles(c, context(cross));
-  expect([...new Set(results.map((r) => r.subject))].sort()).toEqual(ACTING.map(roleArn).sort());
-  expect(results.map((r) => r.status)).toEqual(Array<string>(ACTING.length * 2).fill('PASS'));
-  const calls = sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input);
-  expect(calls).toHaveLength(ACTING.length);
-  const scale = calls.find((i) => i.RoleArn === roleArn('scale-consumers'));
-  expect(scale).toEqual({
-    RoleArn: roleArn('scale-consumers'),
-    RoleSessionName: 'preflight',
-    DurationSeconds: 900,
-    Tags: [{ Key: 'runbook-playbook', Value: 'scale-consumers' }],
-    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PreflightSimulatesOnly', Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: roleArn('scale-consumers') }] }),
-  });
-  expect(preflightSessionPolicy(roleArn('x'))).not.toMatch(/"Action":"\*"|Put|Update|Delete|Create/);
-  // The simulation ran in the workload (the assumed credentials), on the role itself, one client per role, each destroyed.
-  expect(c.created).toHaveLength(ACTING.length);
-  const sims = iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input);
-  expect(new Set(sims.map((s) => s.PolicySourceArn))).toEqual(new Set(ACTING.map(roleArn)));
-  // scale-consumers' calls are simulated on the workload's queue, function and mapping, never the operations account's.
-  const scaleResources = sims.filter((s) => s.PolicySourceArn === roleArn('scale-consumers')).flatMap((s) => s.ResourceArns ?? []);
-  expect(scaleResources.length).toBeGreaterThan(0);
-  expect(scaleResources.every((arn) => arn.includes(`:${WORKLOAD}:`))).toBe(true);
-  expect(scaleResources).toContain(`arn:aws:lambda:us-east-1:${WORKLOAD}:event-source-mapping:preflight-probe`);
-});
-
-it.each([
-  ['AccessDenied', 'AccessDenied'],
-  ['AccessDeniedException', 'AccessDeniedException'],
-])('a role that cannot be assumed (%s) is a FAIL naming role, account, caller and what to do; nothing is simulated on it', async (_case, name) => {
-  sts.on(AssumeRoleCommand, { RoleArn: roleArn('verify-change') }).rejects(awsError(name, `User: ${TARGET.caller ?? ''} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('verify-change')}`));
-  const results = await checkRemediationRoles(clients(), context(cross));
-  const failed = results.filter((r) => r.status !== 'PASS');
-  expect(failed).toEqual([
-    expect.objectContaining({
+describe('openWorkloadSession', () => {
+  it('assumes the workload\'s preflight role as "preflight" for 15 minutes, with no tag, source identity or session policy, and hands back that session\'s clients', async () => {
+    const c = clients();
+    const { result, workload } = await openWorkloadSession(c, 'production', WORKLOAD, TARGET);
+    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([{ RoleArn: PREFLIGHT_ROLE, RoleSessionName: 'preflight', DurationSeconds: 900 }]);
+    expect(result).toEqual({
       area: 'cross-account',
-      check: 'remediation-role-assumable',
-      subject: roleArn('verify-change'),
-      message: `remediation role notification-runbooks-remediate-verify-change of verify-change in workload account ${WORKLOAD} cannot be assumed by ${TARGET.caller ?? ''} (${name}): it does not exist there, or its trust policy does not admit this caller; verify-change cannot act in ${WORKLOAD}`,
-    }),
-  ]);
-  expect(failed[0]?.fix).toContain(`deploy the remediation roles in ${WORKLOAD} (npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT})`);
-  expect(results.filter((r) => r.subject === roleArn('verify-change'))).toHaveLength(1);
-  expect(iam.commandCalls(SimulatePrincipalPolicyCommand).some((call) => call.args[0].input.PolicySourceArn === roleArn('verify-change'))).toBe(false);
+      check: 'preflight-role',
+      subject: PREFLIGHT_ROLE,
+      status: 'PASS',
+      message: `preflight role notification-runbooks-preflight in workload account ${WORKLOAD}: assumed by ${TARGET.caller ?? ''} (session "preflight", read-only)`,
+    });
+    expect(c.created).toHaveLength(1);
+    expect(await workload?.iam.config.credentials()).toMatchObject({ accessKeyId: 'ASIAWORKLOAD', secretAccessKey: 's', sessionToken: 't' });
+  });
+
+  it('a refusal is one FAIL naming role, account, caller, what was not checked and what to do', async () => {
+    sts.on(AssumeRoleCommand).rejects(awsError('AccessDenied', `User: ${TARGET.caller ?? ''} is not authorized to perform: sts:AssumeRole on resource: ${PREFLIGHT_ROLE}`));
+    const { result, workload } = await openWorkloadSession(clients(), 'production', WORKLOAD, TARGET);
+    expect(workload).toBeUndefined();
+    expect(result.status).toBe('FAIL');
+    expect(result.message).toBe(
+      `preflight role notification-runbooks-preflight in workload account ${WORKLOAD} cannot be assumed by ${TARGET.caller ?? ''} (AccessDenied): it does not exist there, or its trust does not name this caller; not checked in ${WORKLOAD}: the service's resources and matrix, the alarms and their forwarding, the remediation roles, the workload's SSM documents`,
+    );
+    expect(result.fix).toBe(
+      `deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}; run preflight as a principal named in environments.production.preflightPrincipals (default: role/NotificationServicePreflight in ${ACCOUNT}), allowed sts:AssumeRole on ${PREFLIGHT_ROLE}`,
+    );
+  });
+
+  it('refuses credentials STS answers for another account or role, and an STS fault is a could-not-check FAIL', async () => {
+    sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS, AssumedRoleUser: { Arn: `arn:aws:sts::999999999999:assumed-role/notification-runbooks-preflight/preflight`, AssumedRoleId: 'x' } });
+    const c = clients();
+    const other = await openWorkloadSession(c, 'production', WORKLOAD, TARGET);
+    expect(other.workload).toBeUndefined();
+    expect(c.created).toHaveLength(0);
+    expect(other.result.message).toMatch(/^STS answered credentials for arn:aws:sts::999999999999:assumed-role\/notification-runbooks-preflight\/preflight, not for /);
+    sts.on(AssumeRoleCommand).rejects(awsError('RegionDisabledException', 'STS is not activated in this region'));
+    const fault = await openWorkloadSession(clients(), 'production', WORKLOAD, TARGET);
+    expect(fault.result).toMatchObject({ status: 'FAIL', check: 'preflight-role', message: `could not check ${PREFLIGHT_ROLE}: RegionDisabledException: STS is not activated in this region` });
+  });
 });
 
-it('an STS fault that is not a refusal is a could-not-check FAIL naming it, not a crash', async () => {
-  sts.on(AssumeRoleCommand, { RoleArn: roleArn('escalate') }).rejects(awsError('RegionDisabledException', 'STS is not activated in this region'));
-  const results = await checkRemediationRoles(clients(), context(cross));
-  expect(results.filter((r) => r.status !== 'PASS')).toEqual([
-    expect.objectContaining({ check: 'could-not-check', subject: roleArn('escalate'), message: `could not check ${roleArn('escalate')}: RegionDisabledException: STS is not activated in this region` }),
-  ]);
+describe('trustStatementsFor (pure)', () => {
+  const caller = { account: ACCOUNT, arn: executionRole('scale-consumers'), partition: 'aws' };
+  it("keeps the statements whose Principal is the caller's account, its ARN or anyone, without Principal and on the role", () => {
+    const { statements } = trustStatementsFor(infraTrust('scale-consumers'), roleArn('scale-consumers'), caller);
+    expect(statements.map((s) => [s.Sid, s.Action, s.Resource, 'Principal' in s])).toEqual([
+      ['TheHandlersExecutionRoles', ['sts:AssumeRole'], roleArn('scale-consumers'), false],
+      ['TagSessionWithTheIncident', ['sts:TagSession'], roleArn('scale-consumers'), false],
+      ['SourceIdentityIsTheHandler', ['sts:SetSourceIdentity'], roleArn('scale-consumers'), false],
+    ]);
+    const doc = (principal: unknown, key = 'Principal') => JSON.stringify({ Statement: [{ Effect: 'Allow', [key]: principal, Action: 'sts:AssumeRole' }] });
+    expect(trustStatementsFor(doc('*'), 'r', caller).statements).toHaveLength(1);
+    expect(trustStatementsFor(doc({ AWS: ACCOUNT }), 'r', caller).statements).toHaveLength(1);
+    expect(trustStatementsFor(doc({ AWS: [caller.arn] }), 'r', caller).statements).toHaveLength(1);
+    expect(trustStatementsFor(doc({ AWS: 'arn:aws:iam::999999999999:root' }), 'r', caller)).toEqual({ statements: [], named: ['{"AWS":"arn:aws:iam::999999999999:root"}'] });
+    expect(trustStatementsFor(doc({ Service: 'lambda.amazonaws.com' }), 'r', caller).statements).toEqual([]);
+    // IAM shows a deleted principal by its unique id: it names nobody.
+    expect(trustStatementsFor(doc({ AWS: 'AROAEXAMPLEID' }), 'r', caller).statements).toEqual([]);
+    expect(trustStatementsFor(doc({ AWS: caller.arn }, 'NotPrincipal'), 'r', caller).statements).toEqual([]);
+    expect(trustStatementsFor(doc({ AWS: 'arn:aws:iam::999999999999:root' }, 'NotPrincipal'), 'r', caller).statements).toHaveLength(1);
+  });
 });
 
-it('a call the role is denied in the workload is a FAIL naming the action and the ARN', async () => {
-  simulateWith((action) => (action === 'lambda:UpdateEventSourceMapping' ? 'implicitDeny' : 'allowed'));
-  const results = await checkRemediationRoles(clients(), context(cross));
-  const failed = results.filter((r) => r.status === 'FAIL');
-  // Two roles declare it: scale-consumers', and verify-change's (it reverts the changing rows).
-  expect(failed.map((r) => r.subject).sort()).toEqual([roleArn('scale-consumers'), roleArn('verify-change')].sort());
-  expect(failed.find((r) => r.subject === roleArn('scale-consumers'))?.message).toBe(
-    `remediation role notification-runbooks-remediate-scale-consumers in ${WORKLOAD} is denied 1 of scale-consumers's call(s) there: lambda:UpdateEventSourceMapping on arn:aws:lambda:us-east-1:${WORKLOAD}:event-source-mapping:preflight-probe (implicitDeny)`,
-  );
-});
+describe('checkRemediationRoles', () => {
+  it('per role: the trust judged for its handler\'s execution role with the session\'s context, the calls simulated in the workload; all PASS', async () => {
+    const c = clients();
+    const session = c.withCredentials({ accessKeyId: 'ASIAWORKLOAD', secretAccessKey: 's' });
+    const results = await checkRemediationRoles(c, session, context(cross));
+    expect(results.map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual(
+      cross.handlers.filter((h) => ACTING.includes(h.name)).flatMap((h) => [`PASS remediation-role-trust ${roleArn(h.name)}`, `PASS remediation-role-permissions ${roleArn(h.name)}`]),
+    );
+    expect(cross.handlers.filter((h) => ACTING.includes(h.name))).toHaveLength(ACTING.length);
+    // GetRole and SimulatePrincipalPolicy in the workload (the session's client); SimulateCustomPolicy in operations.
+    expect(iam.commandCalls(GetRoleCommand).every((call) => call.thisValue === session.iam)).toBe(true);
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand).every((call) => call.thisValue === session.iam && call.args[0].input.PolicySourceArn?.startsWith(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-`))).toBe(true);
+    const custom = iam.commandCalls(SimulateCustomPolicyCommand);
+    expect(custom).toHaveLength(ACTING.length);
+    expect(custom.every((call) => call.thisValue === c.iam)).toBe(true);
+    const scale = custom.map((call) => call.args[0].input).find((i) => i.ResourceArns?.[0] === roleArn('scale-consumers'));
+    expect(scale?.ActionNames).toEqual(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
+    expect(JSON.parse(scale?.PolicyInputList?.[0] ?? '{}')).toEqual({
+      Version: '2012-10-17',
+      Statement: remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', [executionRole('scale-consumers')]).map(({ Principal: _p, ...st }) => ({ ...st, Resource: roleArn('scale-consumers') })),
+    });
+    expect(scale?.ContextEntries).toEqual([
+      { ContextKeyName: 'aws:PrincipalArn', ContextKeyType: 'string', ContextKeyValues: [executionRole('scale-consumers')] },
+      { ContextKeyName: 'aws:PrincipalAccount', ContextKeyType: 'string', ContextKeyValues: [ACCOUNT] },
+      { ContextKeyName: 'aws:RequestTag/runbook-playbook', ContextKeyType: 'string', ContextKeyValues: ['scale-consumers'] },
+      { ContextKeyName: 'aws:RequestTag/runbook-incident', ContextKeyType: 'string', ContextKeyValues: ['inc-preflight-probe'] },
+      { ContextKeyName: 'aws:TagKeys', ContextKeyType: 'stringList', ContextKeyValues: ['runbook-playbook', 'runbook-incident'] },
+      { ContextKeyName: 'sts:SourceIdentity', ContextKeyType: 'string', ContextKeyValues: ['notification-runbooks-scale-consumers'] },
+    ]);
+    // The queue the resource checks found in the workload is what the role is simulated on.
+    const onQueue = iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input).filter((i) => i.ResourceArns?.some((r) => r.includes(':sqs:')));
+    expect(onQueue.flatMap((i) => i.ResourceArns ?? [])).toEqual(expect.arrayContaining([`arn:aws:sqs:us-east-1:${WORKLOAD}:notification-service-queue`]));
+  });
 
-it('the simulation refused inside the workload is a FAIL naming iam:SimulatePrincipalPolicy, after the role was assumed', async () => {
-  iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('AccessDenied', 'User: arn:aws:sts::444455556666:assumed-role/notification-runbooks-remediate-escalate/preflight is not authorized to perform: iam:SimulatePrincipalPolicy'));
-  const results = await checkRemediationRoles(clients(), context(cross));
-  const escalate = results.filter((r) => r.message.includes('notification-runbooks-remediate-escalate'));
-  expect(escalate.map((r) => [r.check, r.status])).toEqual([
-    ['remediation-role-assumable', 'PASS'],
-    ['could-not-check', 'FAIL'],
-  ]);
-  expect(escalate[1]?.message).toBe(`could not check remediation role notification-runbooks-remediate-escalate in ${WORKLOAD}: AccessDenied: preflight is not allowed iam:SimulatePrincipalPolicy`);
-});
+  it('a missing role is one FAIL, nothing simulated on it; an unreadable one names iam:GetRole; the others still run', async () => {
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-escalate' }).rejects(awsError('NoSuchEntityException', 'The role with name notification-runbooks-remediate-escalate cannot be found.'));
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-verify-change' }).rejects(awsError('AccessDenied', 'not authorized to perform: iam:GetRole'));
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    expect(results.filter((r) => r.status === 'FAIL').map((r) => `${r.check} ${r.subject}: ${r.message}`)).toEqual([
+      `remediation-role-exists ${roleArn('escalate')}: remediation role notification-runbooks-remediate-escalate of escalate does not exist in workload account ${WORKLOAD}: escalate cannot act there`,
+      `remediation-role-exists ${roleArn('verify-change')}: could not check ${roleArn('verify-change')}: AccessDenied: preflight is not allowed iam:GetRole`,
+    ]);
+    expect(results.filter((r) => r.subject === roleArn('escalate'))).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength((ACTING.length - 2) * 2);
+  });
 
-it('workloadArnContext names the workload account in every ARN it builds', () => {
-  const w = workloadArnContext(context(cross), WORKLOAD);
-  const arns = [...w.found.queueArns, ...w.found.functionArns, ...w.found.mappingArns, ...w.found.dbArns, ...w.alarmArns];
-  expect(arns).toHaveLength(cross.watched.queues.length + cross.watched.functions.length + 1 + cross.watched.databases.length + cross.alarms.length);
-  expect(arns.every((a) => a.split(':')[4] === WORKLOAD)).toBe(true);
-  expect(w.target).toEqual({ ...TARGET, account: WORKLOAD });
+  it("a trust that does not admit the handler's execution role names the denied actions; one naming nobody of the account says whom it names", async () => {
+    answer(SimulateCustomPolicyCommand, (action) => (action === 'sts:TagSession' ? 'implicitDeny' : 'allowed'));
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-alert-error-rate' }).resolves({
+      Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] }) },
+    });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const trust = results.filter((r) => r.check === 'remediation-role-trust');
+    expect(trust.every((r) => r.status === 'FAIL')).toBe(true);
+    expect(trust.find((r) => r.subject === roleArn('scale-consumers'))?.message).toBe(
+      `trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} does not admit notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role) for sts:TagSession (implicitDeny): scale-consumers cannot act in ${WORKLOAD}`,
+    );
+    expect(trust.find((r) => r.subject === roleArn('alert-error-rate'))?.message).toBe(
+      `trust of notification-runbooks-remediate-alert-error-rate in ${WORKLOAD} names no principal that is notification-runbooks-alert-error-rate-us-east-1 (alert-error-rate's execution role in ${ACCOUNT}) or its account (it names {"AWS":"arn:aws:iam::999999999999:root"}): alert-error-rate cannot act in ${WORKLOAD}`,
+    );
+    // Simulated for every role but the one whose trust names nobody here.
+    expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(ACTING.length - 1);
+  });
+
+  it('a role denied a call in the workload is a FAIL naming the action, the ARN and the decision', async () => {
+    answer(SimulatePrincipalPolicyCommand, (action, resource) => (action === 'sqs:GetQueueAttributes' && resource.includes(WORKLOAD) ? 'explicitDeny' : 'allowed'));
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const scale = results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('scale-consumers'));
+    expect(scale?.status).toBe('FAIL');
+    expect(scale?.message).toBe(
+      `remediation role notification-runbooks-remediate-scale-consumers in ${WORKLOAD} is denied 1 of scale-consumers's call(s) there: sqs:GetQueueAttributes on arn:aws:sqs:us-east-1:${WORKLOAD}:notification-service-queue (explicitDeny)`,
+    );
+  });
 });

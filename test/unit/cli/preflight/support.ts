@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SupportClient } from '@aws-sdk/client-support';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { handlerDeclarations, type AccountMode } from '../../../../cli/preflight/declarations';
 import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
 import type { PreflightClients, PreflightTarget } from '../../../../cli/preflight/types';
@@ -29,31 +30,35 @@ export function expectationsFor(environment: EnvironmentName, mode: AccountMode 
   return preflightExpectations(config, environment, REGION, handlerDeclarations(mode));
 }
 
-const config = { region: REGION, credentials: { accessKeyId: 'AKIDUNITTEST', secretAccessKey: 'unit' }, maxAttempts: 1 };
+const config: { region: string; credentials: AwsCredentialIdentity; maxAttempts: number } = { region: REGION, credentials: { accessKeyId: 'AKIDUNITTEST', secretAccessKey: 'unit' }, maxAttempts: 1 };
 
-/** Fresh clients; every call goes to the class-wide mocks the test installs. */
-export function clients(): PreflightClients & { created: IAMClient[] } {
+/** Fresh clients; every call goes to the class-wide mocks the test installs. `created`: the IAM clients of each session opened. */
+export function clients(settings: typeof config & { credentials: AwsCredentialIdentity } = config): PreflightClients & { created: IAMClient[]; destroy(): void } {
   const created: IAMClient[] = [];
+  const own = {
+    sqs: new SQSClient(settings),
+    lambda: new LambdaClient(settings),
+    rds: new RDSClient(settings),
+    apiGateway: new APIGatewayClient(settings),
+    elastiCache: new ElastiCacheClient(settings),
+    cloudWatch: new CloudWatchClient(settings),
+    events: new EventBridgeClient(settings),
+    iam: new IAMClient(settings),
+    ssm: new SSMClient(settings),
+    sns: new SNSClient(settings),
+    support: new SupportClient(settings),
+    scheduler: new SchedulerClient(settings),
+  };
   return {
-    sqs: new SQSClient(config),
-    lambda: new LambdaClient(config),
-    rds: new RDSClient(config),
-    apiGateway: new APIGatewayClient(config),
-    elastiCache: new ElastiCacheClient(config),
-    cloudWatch: new CloudWatchClient(config),
-    events: new EventBridgeClient(config),
-    iam: new IAMClient(config),
-    ssm: new SSMClient(config),
-    sns: new SNSClient(config),
-    support: new SupportClient(config),
-    scheduler: new SchedulerClient(config),
-    sts: new STSClient(config),
-    iamWith: (credentials) => {
-      const client = new IAMClient({ ...config, credentials });
-      created.push(client);
-      return client;
+    ...own,
+    sts: new STSClient(settings),
+    withCredentials: (credentials: AwsCredentialIdentity) => {
+      const session = clients({ ...config, credentials });
+      created.push(session.iam);
+      return session;
     },
     created,
+    destroy: () => Object.values(own).forEach((c) => c.destroy()),
   };
 }
 
