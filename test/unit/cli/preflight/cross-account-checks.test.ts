@@ -1,16 +1,22 @@
 // Preflight in cross-account mode against mocked STS and IAM: the session in the workload's read-only preflight role,
 // each remediation role's trust judged for its handler's execution role (iam:SimulateCustomPolicy), its calls simulated
 // in the workload (iam:SimulatePrincipalPolicy), and the pure pieces (which trust statements apply to a caller).
+import { join } from 'node:path';
+import { type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkRemediationRoles, openWorkloadSession, trustStatementsFor, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
+import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, trustStatementsFor, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
+import { deployedDocuments } from '../../../../cli/preflight/index';
+import { loadRuntimeConfig } from '../../../../shared/config/load-config';
 import type { PreflightExpectations } from '../../../../cli/preflight/expectations';
 import { remediationRoleTrust } from '../../../../infra/lib/iam/workload-roles';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET, WORKLOAD } from './support';
 
 const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
+const events = mockClient(EventBridgeClient);
 
 const CREDENTIALS = { AccessKeyId: 'ASIAWORKLOAD', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-12-05T12:00:00Z') };
 const PREFLIGHT_ROLE = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-preflight`;
@@ -194,5 +200,84 @@ describe('checkRemediationRoles', () => {
     expect(scale?.message).toBe(
       `remediation role notification-runbooks-remediate-scale-consumers in ${WORKLOAD} is denied 1 of scale-consumers's call(s) there: sqs:GetQueueAttributes on arn:aws:sqs:us-east-1:${WORKLOAD}:notification-service-queue (explicitDeny)`,
     );
+  });
+});
+
+describe('checkAlarmForwarding', () => {
+  const BUS = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/notification-runbooks`;
+  const RULE = `arn:aws:events:us-east-1:${WORKLOAD}:rule/notification-runbooks-forward-alarms`;
+  const alarms = new Map<string, MetricAlarm>(cross.alarms.map((a) => [a.name, { AlarmName: a.name, AlarmArn: `arn:aws:cloudwatch:us-east-1:${WORKLOAD}:alarm:${a.name}` }]));
+  const forwarding = { environment: 'production', eventBusName: 'notification-runbooks', workloadAccount: WORKLOAD, target: TARGET };
+  /** The rule as deployed: its alarms, its target; TestEventPattern answers by alarm name and the event's account, independently of the code. */
+  function rule(found: { alarms: string[]; target: string } | undefined): void {
+    events.reset();
+    events.on(DescribeRuleCommand).callsFake(() => {
+      if (!found) throw awsError('ResourceNotFoundException', 'Rule notification-runbooks-forward-alarms does not exist.');
+      return { EventPattern: JSON.stringify({ alarms: found.alarms }) };
+    });
+    events.on(ListTargetsByRuleCommand).resolves({ Targets: found ? [{ Id: 'operations-bus', Arn: found.target }] : [] });
+    events.on(TestEventPatternCommand).callsFake((input: { EventPattern: string; Event: string }) => {
+      const e = JSON.parse(input.Event) as { account: string; detail: { alarmName: string } };
+      return { Result: e.account === WORKLOAD && (JSON.parse(input.EventPattern) as { alarms: string[] }).alarms.includes(e.detail.alarmName) };
+    });
+  }
+  const run = async () => {
+    const c = clients();
+    const session = c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' });
+    const results = await checkAlarmForwarding(session, c, forwarding, alarms);
+    return { results, c, session };
+  };
+
+  it("PASS when the rule targets the operations bus and matches every alarm's ALARM and OK, read in the workload, tested in operations", async () => {
+    rule({ alarms: [...alarms.keys()], target: BUS });
+    const { results, c, session } = await run();
+    expect(results).toEqual([
+      { area: 'routing', check: 'alarms-forwarded', subject: RULE, status: 'PASS', message: `rule notification-runbooks-forward-alarms in workload account ${WORKLOAD} forwards the ALARM and OK state changes of all ${alarms.size} alarms to ${BUS}` },
+    ]);
+    expect(events.commandCalls(DescribeRuleCommand).map((call) => [call.thisValue === session.events, call.args[0].input])).toEqual([[true, { Name: 'notification-runbooks-forward-alarms' }]]);
+    expect(events.commandCalls(TestEventPatternCommand)).toHaveLength(alarms.size * 2);
+    expect(events.commandCalls(TestEventPatternCommand).every((call) => call.thisValue === c.events)).toBe(true);
+    expect(alarms.size).toBe(6);
+  });
+
+  it('FAIL for a missing rule, a rule that targets another bus, and an alarm the pattern leaves out (both its state changes named)', async () => {
+    rule(undefined);
+    expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
+      `FAIL rule notification-runbooks-forward-alarms does not exist in workload account ${WORKLOAD}: the workload's alarms never reach the handlers in ${ACCOUNT}`,
+    ]);
+    rule({ alarms: [...alarms.keys()], target: 'arn:aws:events:us-east-1:999999999999:event-bus/elsewhere' });
+    expect((await run()).results[0]?.message).toBe(
+      `rule notification-runbooks-forward-alarms in ${WORKLOAD} does not target the operations bus ${BUS} (targets: arn:aws:events:us-east-1:999999999999:event-bus/elsewhere): the workload's alarms never reach the handlers in ${ACCOUNT}`,
+    );
+    const [left, ...kept] = [...alarms.keys()];
+    rule({ alarms: kept, target: BUS });
+    const { results } = await run();
+    expect(results[0]?.status).toBe('FAIL');
+    expect(results[0]?.message).toBe(`rule notification-runbooks-forward-alarms in ${WORKLOAD} does not forward: ALARM of "${left ?? ''}", OK of "${left ?? ''}": those state changes never reach the operations account`);
+  });
+});
+
+describe('deployedDocuments', () => {
+  const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' });
+  const runbooks = join(__dirname, '../../../../runbooks');
+  const where = { partition: 'aws', region: 'us-east-1', account: ACCOUNT };
+  const defaults = (content: unknown): Record<string, unknown> =>
+    Object.fromEntries(Object.entries((content as { parameters?: Record<string, { default?: unknown }> }).parameters ?? {}).map(([k, v]) => [k, v.default]));
+
+  it('cross-account: the incident-state documents in operations, every other one in the workload, invoking the handlers in operations and run as the workload\'s automation role', () => {
+    const docs = deployedDocuments(runbooks, config, 'production', { ...where, workloadAccount: WORKLOAD });
+    expect(docs.filter((d) => d.account === ACCOUNT).map((d) => d.name)).toEqual(['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier']);
+    expect(docs.filter((d) => d.account === WORKLOAD).length).toBe(docs.length - 2);
+    const scale = docs.find((d) => d.name === 'NotificationService-ScaleConsumers');
+    expect(scale?.account).toBe(WORKLOAD);
+    expect(defaults(scale?.content).RemediationFunctionName).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:notification-runbooks-scale-consumers`);
+    const failover = docs.find((d) => d.name === 'NotificationService-FailoverToDR');
+    expect(defaults(failover?.content).AutomationAssumeRole).toBe(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-automation-us-east-1`);
+  });
+
+  it('single account: every document in the account, no account named, the handlers there', () => {
+    const docs = deployedDocuments(runbooks, config, 'production', where);
+    expect(docs.every((d) => d.account === undefined)).toBe(true);
+    expect(defaults(docs.find((d) => d.name === 'NotificationService-ScaleConsumers')?.content).RemediationFunctionName).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:notification-runbooks-scale-consumers`);
   });
 });
