@@ -78,11 +78,29 @@ export function remediationSession(handler: string, incidentKey?: string): Remed
 }
 
 /**
+ * A raw event as the alarm parser reads it: an object, or its JSON text (an SQS body, a test invoke). The account and
+ * incident key must be read from the same event the parser validates, or JSON text would pick the handler's own
+ * credentials while the parser accepts the workload's account (attacker review, decision 90).
+ */
+function rawEventObject(raw: unknown): object | undefined {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      return undefined; // The parser rejects it, naming the reason.
+    }
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+}
+
+/**
  * The incident key of a raw alarm event (alarm ARN + state timestamp, as shared/events/alarm-event.ts builds it), read
  * before parsing so the session can name it; undefined when the event does not look like one (the parser rejects it).
  */
-export function incidentKeyOfRawEvent(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
+export function incidentKeyOfRawEvent(input: unknown): string | undefined {
+  const raw = rawEventObject(input);
+  if (raw === undefined) return undefined;
   const event = raw as { resources?: unknown; region?: unknown; account?: unknown; detail?: { alarmName?: unknown; state?: { timestamp?: unknown } } };
   const timestamp = event.detail?.state?.timestamp;
   if (typeof timestamp !== 'string') return undefined;
@@ -95,8 +113,9 @@ export function incidentKeyOfRawEvent(raw: unknown): string | undefined {
 }
 
 /** The account of a raw event, read before parsing so the right clients can be chosen; the parser still validates it. */
-export function accountOfRawEvent(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
+export function accountOfRawEvent(input: unknown): string | undefined {
+  const raw = rawEventObject(input);
+  if (raw === undefined) return undefined;
   const account = (raw as { account?: unknown }).account;
   return typeof account === 'string' && ACCOUNT_ID.test(account) ? account : undefined;
 }

@@ -73,6 +73,10 @@ describe('naming', () => {
     expect(accountOfRawEvent({ account: WORKLOAD })).toBe(WORKLOAD);
     expect(accountOfRawEvent({ account: 'not-an-account' })).toBeUndefined();
     expect(accountOfRawEvent('not json')).toBeUndefined();
+    // JSON text, which the alarm parser accepts: the account is the one the parser will validate, not "none" (which
+    // would pick the handler's own credentials for a workload account's alarm).
+    expect(accountOfRawEvent(JSON.stringify({ account: WORKLOAD }))).toBe(WORKLOAD);
+    expect(accountOfRawEvent(JSON.stringify([{ account: WORKLOAD }]))).toBeUndefined();
     expect(accountOfArn(`arn:aws:lambda:us-east-1:${OWN}:function:notification-runbooks-scale-consumers`)).toBe(OWN);
     expect(accountOfArn(undefined)).toBeUndefined();
   });
@@ -106,6 +110,7 @@ describe('naming', () => {
     ],
     ['an event with no state timestamp', { resources: [ALARM_ARN], detail: {} }, undefined],
     ['not an object', 'not json', undefined],
+    ['its JSON text, as the parser accepts it', JSON.stringify({ resources: [ALARM_ARN], detail: { state: { timestamp: '2026-01-01T00:00:00.000+0000' } } }), INCIDENT_KEY],
   ])('reads the incident key of %s before parsing', (_name, raw, expected) => {
     expect(incidentKeyOfRawEvent(raw)).toBe(expected);
   });
