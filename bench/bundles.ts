@@ -173,3 +173,76 @@ export function bytesByPackage(metafile: Metafile): Array<{ name: string; bytes:
   }
   return [...totals.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
+
+/** What a byte of a bundle is, for the "above the floor" breakdown: the project's conventions, ours, or the SDK's. */
+export type ByteKind = 'powertools' | 'zod' | 'ours' | 'sdk' | 'other';
+
+export function byteKindOf(input: string): { kind: ByteKind; name: string } {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+  if (!pkg) return { kind: 'ours', name: input };
+  if (pkg.startsWith('@aws-lambda-powertools/')) return { kind: 'powertools', name: pkg };
+  if (pkg === 'zod') return { kind: 'zod', name: pkg };
+  if (/^@(aws-sdk|smithy|aws-crypto|aws)\//.test(pkg) || ['tslib', 'fast-xml-parser', 'strnum', 'bowser', 'mnemonist', 'obliterator'].includes(pkg)) return { kind: 'sdk', name: pkg };
+  return { kind: 'other', name: pkg };
+}
+
+/** Bytes loaded at init, per input module (the entry and the chunks it imports statically). */
+export function initBytesByInput(metafile: Metafile, entryFile: string): Map<string, number> {
+  const bytes = new Map<string, number>();
+  for (const file of initOutputs(metafile, entryFile)) {
+    for (const [input, used] of Object.entries(metafile.outputs[file]?.inputs ?? {})) bytes.set(input, (bytes.get(input) ?? 0) + used.bytesInOutput);
+  }
+  return bytes;
+}
+
+export interface AboveFloor {
+  /** Bundle minus floor, bytes at init. */
+  total: number;
+  /** The same, by kind: Powertools and zod are whole (the floor has none); ours whole; the SDK's is the bundle's SDK bytes minus the floor's. */
+  byKind: Record<ByteKind, number>;
+  /** The SDK packages (and others) the bundle loads at init beyond the floor's, largest first. */
+  sdkBeyondFloor: Array<{ name: string; bytes: number }>;
+  /** Our own modules at init, largest first (top 10). */
+  largestOfOurs: Array<{ name: string; bytes: number }>;
+}
+
+/**
+ * Where a bundle's bytes at init above its floor go. The floor is only SDK code (and the client settings of ours it
+ * imports), so Powertools, zod and our modules count whole (less the floor's own entry and client-config) and the SDK
+ * counts by package, bundle minus floor. The kinds add up to the total but for esbuild's glue between modules and chunks
+ * (the banner, chunk imports and exports: 1-2 KB), which belongs to no module.
+ */
+export function aboveFloor(bundle: { metafile: Metafile; file: string }, floor: { metafile: Metafile; file: string }): AboveFloor {
+  const byPackage = (metafile: Metafile, file: string): Map<string, { kind: ByteKind; bytes: number }> => {
+    const totals = new Map<string, { kind: ByteKind; bytes: number }>();
+    for (const [input, bytes] of initBytesByInput(metafile, file)) {
+      const { kind, name } = byteKindOf(input);
+      const key = kind === 'ours' ? 'ours' : name;
+      const known = totals.get(key) ?? { kind, bytes: 0 };
+      totals.set(key, { kind, bytes: known.bytes + bytes });
+    }
+    return totals;
+  };
+  const mine = byPackage(bundle.metafile, bundle.file);
+  const floors = byPackage(floor.metafile, floor.file);
+  const byKind: Record<ByteKind, number> = { powertools: 0, zod: 0, ours: 0, sdk: 0, other: 0 };
+  const sdkBeyondFloor: Array<{ name: string; bytes: number }> = [];
+  for (const [name, { kind, bytes }] of mine) {
+    const beyond = bytes - (floors.get(name)?.bytes ?? 0);
+    byKind[kind] += beyond;
+    if ((kind === 'sdk' || kind === 'other') && beyond !== 0) sdkBeyondFloor.push({ name, bytes: beyond });
+  }
+  for (const [name, { kind, bytes }] of floors) {
+    if (mine.has(name)) continue;
+    byKind[kind] -= bytes;
+    if (kind === 'sdk' || kind === 'other') sdkBeyondFloor.push({ name, bytes: -bytes });
+  }
+  const ours = [...initBytesByInput(bundle.metafile, bundle.file)].filter(([input]) => byteKindOf(input).kind === 'ours');
+  const total = bundleSize(bundle.metafile, bundle.file).initBytes - bundleSize(floor.metafile, floor.file).initBytes;
+  return {
+    total,
+    byKind,
+    sdkBeyondFloor: sdkBeyondFloor.sort((a, b) => b.bytes - a.bytes),
+    largestOfOurs: ours.map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 10),
+  };
+}

@@ -22,7 +22,7 @@ function lambdaContext(handler) {
     callbackWaitsForEmptyEventLoop: true,
     functionName: `notification-runbooks-${handler}`,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${process.env.BENCH_ACCOUNT_ID ?? '123456789012'}:function:notification-runbooks-${handler}`,
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:${process.env.BENCH_ACCOUNT_ID ?? '123456789012'}:function:notification-runbooks-${handler}`,
     memoryLimitInMB: '256',
     awsRequestId: 'bench-request',
     logGroupName: `/aws/lambda/notification-runbooks-${handler}`,

@@ -73,6 +73,8 @@ export interface PerEventOptions {
   latencyEvents: number;
   /** One more sequential call per decision (the planted regression bench --check must catch). */
   plantSequentialCall?: boolean;
+  /** Set in the handler's environment over the account's (watch-standby runs in the DR region). */
+  env?: Record<string, string>;
 }
 
 /** `event`: what the handler gets, recorded once against the emulator and then replayed as new incidents. */
@@ -89,7 +91,7 @@ export async function measurePerEvent(
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names).
     execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, POWERTOOLS_SERVICE_NAME: 'bench' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench' },
     // The handler's structured logs and metrics go where Lambda would send them: out of the process, unread.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

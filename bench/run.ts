@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { provisionBenchAccount, startBenchSandbox } from './bench-sandbox';
 import {
+  aboveFloor,
   benchDist,
   buildFloor,
   buildInMemoryVariant,
@@ -14,13 +15,14 @@ import {
   floorMismatches,
   root,
   sdkClientsOf,
+  type AboveFloor,
   type BuiltBundle,
   type BundleSize,
 } from './bundles';
 import { floorOf } from './floors';
 import { measureInit, median } from './cold-start';
 import { runDemo, type DemoRow } from './demo-latency';
-import { benchPaths, measuringOrder, PATH_SOURCES } from './paths';
+import { benchPaths, benchSubjects, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject } from './paths';
 import { measurePerEvent, type PerEventResult } from './per-event';
 import { CHECK_TOLERANCE, checkFailed, compareFigures, figuresOf, type Figures, type HandlerCounts } from './check';
 import { runStorm, type StormResult } from './storm';
@@ -32,7 +34,7 @@ const RESULTS = join(root, 'bench', 'results');
 const LATEST = join(RESULTS, 'latest.json');
 const BASELINE = join(RESULTS, 'baseline.json');
 
-/** The issue's targets (issue 8). */
+/** The issue's targets (issues 8 and 15); the per-event one is our pipeline's p99 (the SDK's client-side work and AWS apart). */
 const TARGETS = { bundleRatio: 1.2, bundleBytes: 600 * 1024, initRatio: 1.25, perEventP99Us: 1000 };
 
 interface Options {
@@ -91,14 +93,25 @@ interface HandlerFigures {
   /** The honest floor's clients (bench/floors.ts): the main path's, loaded as the handler loads them. */
   floorClients: string[];
   floorMismatches?: string[];
+  /** Set on a second path's row (e.g. "verify-change (revert)"): the handler whose bundle it is; bytes and init are that row's. */
+  handler?: string;
   bundle: BundleSize;
   floor: BundleSize;
   bytesRatio: number;
+  /** Where the bytes at init above the floor go: Powertools and zod (the conventions), ours, the SDK beyond the floor's. */
+  aboveFloor?: AboveFloor;
   init: { medianMs: number; floorMedianMs: number; ratio: number; runs: number };
   perEvent?: PerEventResult;
   perEventSkipped?: string;
   /** Where the bundle's bytes go, largest first (top 12). */
   topPackages: Array<{ name: string; bytes: number }>;
+}
+
+interface BytesAtInit {
+  initBytes: number;
+  floorInitBytes: number;
+  ratio: number;
+  aboveFloor: AboveFloor;
 }
 
 interface TargetCheck {
@@ -121,6 +134,8 @@ interface Results {
   figures?: Figures;
   /** Set when `--check --write-figures` re-measured the figures after the full run. */
   figuresMeasuredAt?: string;
+  /** Bytes at init against the floor, per handler, as `--check --write-figures` last re-measured them (machine-independent). */
+  bytesAtInit?: Record<string, BytesAtInit>;
   storm?: StormResult;
   demo?: { rows: DemoRow[]; seconds: number; passed: boolean } | { skipped: string };
   targets: TargetCheck[];
@@ -147,17 +162,22 @@ async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => 
 function checkTargets(handlers: Record<string, HandlerFigures>, storm: StormResult | undefined): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const [name, h] of Object.entries(handlers)) {
-    checks.push({ target: 'bundle <= 1.2x floor', subject: name, value: h.bytesRatio, limit: TARGETS.bundleRatio, met: h.bytesRatio <= TARGETS.bundleRatio });
-    checks.push({ target: 'bundle <= 600 KB', subject: name, value: h.bundle.initBytes, limit: TARGETS.bundleBytes, met: h.bundle.initBytes <= TARGETS.bundleBytes });
-    checks.push({ target: 'init <= 1.25x floor', subject: name, value: h.init.ratio, limit: TARGETS.initRatio, met: h.init.ratio <= TARGETS.initRatio });
+    // A second path of a handler has the handler's bundle: its bytes and init are checked once, on the handler's row.
+    if (!h.handler) {
+      checks.push({ target: 'bundle <= 1.2x floor', subject: name, value: h.bytesRatio, limit: TARGETS.bundleRatio, met: h.bytesRatio <= TARGETS.bundleRatio });
+      checks.push({ target: 'bundle <= 600 KB', subject: name, value: h.bundle.initBytes, limit: TARGETS.bundleBytes, met: h.bundle.initBytes <= TARGETS.bundleBytes });
+      checks.push({ target: 'init <= 1.25x floor', subject: name, value: h.init.ratio, limit: TARGETS.initRatio, met: h.init.ratio <= TARGETS.initRatio });
+    }
     if (h.perEvent) {
       checks.push({
-        target: 'per-event p99 <= 1 ms excluding AWS time',
+        target: 'our pipeline p99 <= 1 ms (SDK, AWS apart)',
         subject: name,
-        value: h.perEvent.p99Us,
+        value: h.perEvent.ownP99Us,
         limit: TARGETS.perEventP99Us,
-        met: h.perEvent.p99Us <= TARGETS.perEventP99Us,
-        note: `of which the SDK's client-side work: p99 ${fixed(h.perEvent.sdkP99Us)} us; our pipeline alone: p99 ${fixed(h.perEvent.ownP99Us)} us`,
+        met: h.perEvent.ownP99Us <= TARGETS.perEventP99Us,
+        note:
+          `whole event p99 ${fixed(h.perEvent.p99Us)} us, of which the SDK's client-side work p99 ${fixed(h.perEvent.sdkP99Us)} us; ` +
+          `GC p99 ${fixed(h.perEvent.gcP99Us)} us (${h.perEvent.eventsWithGc} of ${h.perEvent.events} events had a pause); ours without GC p99 ${fixed(h.perEvent.ownNoGcP99Us)} us`,
       });
     }
   }
@@ -234,6 +254,19 @@ function printReport(results: Results, previous: Results | undefined, previousLa
   }
 }
 
+/** Bytes at init against the floor, and where the bytes above it go: the conventions (Powertools, zod), ours, the SDK's. */
+function printBytesAtInit(bytes: Record<string, BytesAtInit>): void {
+  console.log('\nbytes at init above the floor (KB): total = Powertools + zod + ours + SDK beyond the floor\'s (largest SDK extras)');
+  for (const [name, b] of Object.entries(bytes)) {
+    const k = b.aboveFloor.byKind;
+    const extras = b.aboveFloor.sdkBeyondFloor.filter((x) => x.bytes >= 512).slice(0, 4).map((x) => `${x.name} ${kb(x.bytes)}`).join(', ');
+    console.log(
+      `  ${name.padEnd(26)} ${kb(b.initBytes).padStart(10)} / ${kb(b.floorInitBytes).padStart(10)} = ${b.ratio.toFixed(2)}x; above: ${kb(b.aboveFloor.total)} = ` +
+        `${kb(k.powertools)} + ${kb(k.zod)} + ${kb(k.ours)} + ${kb(k.sdk + k.other)} (${extras})`,
+    );
+  }
+}
+
 function readResults(file: string): Results | undefined {
   if (!existsSync(file)) return undefined;
   try {
@@ -245,6 +278,7 @@ function readResults(file: string): Results | undefined {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const writeFigures = options.check && process.argv.includes('--write-figures') && options.only.length === 0;
   const started = Date.now();
   const previousLabel = existsSync(LATEST) ? 'the previous run (bench/results/latest.json)' : 'the baseline (bench/results/baseline.json)';
   const previous = readResults(LATEST) ?? readResults(BASELINE);
@@ -262,7 +296,9 @@ async function main(): Promise<void> {
     .filter((name) => options.only.length === 0 || options.only.includes(name))
     .sort();
 
-  say(`building the ${options.check ? '' : 'honest floors and '}per-event variants of ${handlerNames.length} handlers...`);
+  // --check --write-figures re-measures the floors too: bytes at init against the floor are counts, the same on any machine.
+  const buildFloors = !options.check || writeFigures;
+  say(`building the ${buildFloors ? 'honest floors and ' : ''}per-event variants of ${handlerNames.length} handlers...`);
   const floors = new Map<string, BuiltBundle>();
   const prepared: Array<{
     name: string;
@@ -284,7 +320,7 @@ async function main(): Promise<void> {
     const mismatches = floorMismatches(name, metafile, bundleFile, declared);
     for (const mismatch of mismatches) say(`FLOOR MISMATCH ${mismatch}`);
     let floor: BuiltBundle | undefined;
-    if (!options.check) {
+    if (buildFloors) {
       const key = declared.map((c) => `${c.packageName}${c.lazy ? ' (lazy)' : ''}`).join('+');
       floor = floors.get(key) ?? (await buildFloor(declared, join(benchDist, 'floor', `${floors.size}`)));
       floors.set(key, floor);
@@ -293,9 +329,19 @@ async function main(): Promise<void> {
     prepared.push({ name, clients, declared, mismatches, metafile, bundleFile, bundle: bundleSize(metafile, bundleFile), floor, variant });
   }
 
-  const handlers: Record<string, HandlerFigures> = {};
+  const bytesAtInit: Record<string, BytesAtInit> = {};
   for (const p of prepared) {
     if (!p.floor) continue;
+    bytesAtInit[p.name] = {
+      initBytes: p.bundle.initBytes,
+      floorInitBytes: p.floor.size.initBytes,
+      ratio: p.bundle.initBytes / p.floor.size.initBytes,
+      aboveFloor: aboveFloor({ metafile: p.metafile, file: p.bundleFile }, p.floor),
+    };
+  }
+  const handlers: Record<string, HandlerFigures> = {};
+  for (const p of prepared) {
+    if (!p.floor || options.check) continue;
     say(`cold start: ${p.name}, ${options.initRuns} fresh processes each for the bundle and its floor...`);
     const times = await measureInit(p.bundleFile, p.floor.file, options.initRuns);
     const medianMs = median(times.handlerMs);
@@ -307,6 +353,7 @@ async function main(): Promise<void> {
       bundle: p.bundle,
       floor: p.floor.size,
       bytesRatio: p.bundle.initBytes / p.floor.size.initBytes,
+      ...(bytesAtInit[p.name] ? { aboveFloor: bytesAtInit[p.name]?.aboveFloor } : {}),
       init: { medianMs, floorMedianMs, ratio: medianMs / floorMedianMs, runs: options.initRuns },
       topPackages: bytesByPackage(p.metafile).slice(0, 12),
     };
@@ -315,7 +362,7 @@ async function main(): Promise<void> {
   say('starting moto + the gap proxy and provisioning an account...');
   const sandbox = await startBenchSandbox();
   let storm: StormResult | undefined;
-  const perEventByHandler = new Map<string, PerEventResult | { skipped: string }>();
+  const perEventBySubject = new Map<string, PerEventResult | { skipped: string }>();
   try {
     const account = await provisionBenchAccount(sandbox, 'production');
     say(
@@ -323,33 +370,38 @@ async function main(): Promise<void> {
         `${options.parallel} handler${options.parallel === 1 ? '' : 's'} at a time...`,
     );
     const perEventOptions = { latencyMs: options.latencyMs, latencyEvents: options.latencyEvents, plantSequentialCall: options.plantSequentialCall };
-    const measure = async (p: (typeof prepared)[number], event: unknown): Promise<PerEventResult | { skipped: string }> => {
-      const result = await measurePerEvent(p.name, p.variant.file, account, options.eventsPerHandler, event, perEventOptions);
+    const measure = async (subject: BenchSubject, path: BenchPath): Promise<PerEventResult | { skipped: string }> => {
+      const p = prepared.find((candidate) => candidate.name === subject.handler);
+      if (!p) return { skipped: `${subject.handler} was not built` };
+      const result = await measurePerEvent(subject.handler, p.variant.file, account, options.eventsPerHandler, path.event, { ...perEventOptions, ...(path.env ? { env: path.env } : {}) });
       const trips = 'skipped' in result ? undefined : result.roundTrips;
       say(
-        `  ${p.name}: ${
+        `  ${subject.name}: ${
           'skipped' in result
             ? `skipped (${result.skipped})`
-            : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us; ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
-              `${trips?.sequentialRoundTrips ?? '?'} sequential round trips, ${fixed(trips?.wallMedianMs, 1)} ms per decision at ${options.latencyMs} ms per call`
+            : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us (ours ${fixed(result.ownP99Us)} us); ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
+              `${trips?.sequentialRoundTrips ?? '?'} sequential round trips, ${fixed(trips?.wallMedianMs, 1)} ms per decision at ${options.latencyMs} ms per call` +
+              // The paths made of another handler's leftovers or in another region say what they decided.
+              (PATH_SOURCES[subject.name] || path.env ? `; recorded: ${(result.recordedReason ?? '').slice(0, 160)}` : '')
         }`,
       );
       return result;
     };
-    const paths = await benchPaths(prepared.map((p) => p.name), account);
-    // A handler whose event another's recorded run leaves behind (a timer, a health check) goes after it, in its own lane.
-    const order = measuringOrder(prepared.map((p) => p.name));
-    const independent = prepared.filter((p) => !PATH_SOURCES[p.name]);
-    await pool(independent, options.parallel, async (p) => {
-      perEventByHandler.set(p.name, await measure(p, await paths.eventFor(p.name)));
+    const subjects = benchSubjects(prepared.map((p) => p.name));
+    const paths = await benchPaths(subjects, account);
+    // A subject whose event another's recorded run leaves behind (a timer, a health check) goes after it, in its own lane.
+    await pool(subjects.filter((subject) => !PATH_SOURCES[subject.name]), options.parallel, async (subject) => {
+      perEventBySubject.set(subject.name, await measure(subject, await paths.pathFor(subject.name)));
     });
-    for (const name of order.filter((n) => PATH_SOURCES[n])) {
-      const p = prepared.find((candidate) => candidate.name === name);
-      if (p) perEventByHandler.set(p.name, await measure(p, await paths.eventFor(p.name)));
+    for (const subject of measuringOrder(subjects).filter((candidate) => PATH_SOURCES[candidate.name])) {
+      perEventBySubject.set(subject.name, await measure(subject, await paths.pathFor(subject.name)));
     }
-    for (const [name, figures] of Object.entries(handlers)) {
-      const result = perEventByHandler.get(name);
-      if (!result) continue;
+    for (const subject of subjects) {
+      const result = perEventBySubject.get(subject.name);
+      const own = handlers[subject.handler];
+      if (!result || !own) continue;
+      // A second path's row: the handler's bundle, floor and init, its own per-event figures.
+      const figures = subject.name === subject.handler ? own : (handlers[subject.name] = { ...own, handler: subject.handler, perEvent: undefined, perEventSkipped: undefined });
       if ('skipped' in result) figures.perEventSkipped = result.skipped;
       else figures.perEvent = result;
     }
@@ -363,22 +415,20 @@ async function main(): Promise<void> {
   }
 
   const counts: Record<string, HandlerCounts> = {};
-  for (const p of prepared) {
-    const result = perEventByHandler.get(p.name);
-    const trips = result && !('skipped' in result) ? result.roundTrips : undefined;
-    counts[p.name] = {
-      initBytes: p.bundle.initBytes,
-      ...(trips ? { callsPerDecision: trips.callsPerDecision, sequentialRoundTrips: trips.sequentialRoundTrips } : {}),
-    };
+  for (const p of prepared) counts[p.name] = { initBytes: p.bundle.initBytes };
+  for (const [name, result] of perEventBySubject) {
+    const trips = 'skipped' in result ? undefined : result.roundTrips;
+    if (trips) counts[name] = { ...counts[name], callsPerDecision: trips.callsPerDecision, sequentialRoundTrips: trips.sequentialRoundTrips };
   }
   const figures = figuresOf(counts, storm && storm.uniqueIncidents > 0 ? { changesPerIncident: storm.changesInEmulator / storm.uniqueIncidents } : undefined);
   const mismatches = prepared.flatMap((p) => p.mismatches);
 
   if (options.check) {
     const baseline = readResults(BASELINE);
-    if (baseline && process.argv.includes('--write-figures') && options.only.length === 0) {
-      // The counts re-measured on this code, the timing figures left as the full run measured them.
-      writeFileSync(BASELINE, `${JSON.stringify({ ...baseline, figures, figuresMeasuredAt: new Date().toISOString() }, null, 2)}\n`);
+    if (baseline && writeFigures) {
+      // The counts (and bytes at init against the floor) re-measured on this code, the timing figures left as the full run measured them.
+      writeFileSync(BASELINE, `${JSON.stringify({ ...baseline, figures, bytesAtInit, figuresMeasuredAt: new Date().toISOString() }, null, 2)}\n`);
+      printBytesAtInit(bytesAtInit);
       console.log(`bench --check --write-figures: ${Object.keys(figures).length} figures written to bench/results/baseline.json`);
       return;
     }
@@ -420,6 +470,7 @@ async function main(): Promise<void> {
     },
     handlers,
     figures,
+    bytesAtInit,
     ...(storm ? { storm } : {}),
     demo,
     targets: checkTargets(handlers, storm),
@@ -427,13 +478,14 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
   printReport(results, previous, previousLabel);
+  printBytesAtInit(bytesAtInit);
   console.log(`\nwritten: bench/results/latest.json${process.argv.includes('--baseline') ? ' and bench/results/baseline.json' : ''}`);
   if (process.argv.includes('--baseline')) writeFileSync(BASELINE, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** The baseline's figures for the handlers (and storm) a run limited with --only measures. */
 function filterFigures(figures: Figures, only: readonly string[], storm: boolean): Figures {
-  return Object.fromEntries(Object.entries(figures).filter(([name]) => only.some((h) => name.startsWith(`${h}: `)) || (storm && name.startsWith('storm: '))));
+  return Object.fromEntries(Object.entries(figures).filter(([name]) => only.some((h) => name.startsWith(`${h}: `) || name.startsWith(`${h} (`)) || (storm && name.startsWith('storm: '))));
 }
 
 main().catch((error: unknown) => {
