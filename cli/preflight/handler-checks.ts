@@ -2,7 +2,7 @@
 // calls its playbook declares on the real resource ARNs (iam:SimulatePrincipalPolicy: AWS's own simulator, which sees
 // SCPs and permission boundaries).
 import { paginateSimulatePrincipalPolicy, type ContextEntry } from '@aws-sdk/client-iam';
-import { GetFunctionCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { scopeOf, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
@@ -18,7 +18,7 @@ export interface LiveHandler {
 }
 
 /** The read-only actions one handler's checks call: named in its FAIL when AWS refuses one without naming it. */
-export const HANDLER_ACTIONS = ['lambda:GetFunction', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'] as const;
+export const HANDLER_ACTIONS = ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'] as const;
 
 /** Each handler is guarded on its own: a read AWS refuses is a FAIL naming that handler, and the others still run. */
 export async function checkHandlers(clients: PreflightClients, expected: PreflightExpectations): Promise<{ results: CheckResult[]; live: LiveHandler[] }> {
@@ -33,7 +33,8 @@ export async function checkHandlers(clients: PreflightClients, expected: Preflig
 async function checkHandler(clients: PreflightClients, handler: ExpectedHandler, live: LiveHandler[]): Promise<CheckResult> {
   let configuration: FunctionConfiguration | undefined;
   try {
-    configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: handler.functionName }))).Configuration;
+    // GetFunctionConfiguration, not GetFunction: that one also returns a pre-signed URL to the code package.
+    configuration = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: handler.functionName }));
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
   }

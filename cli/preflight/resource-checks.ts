@@ -1,7 +1,7 @@
 // Preflight: the service's watched resources exist, and their live values match the document's environment matrix.
 import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
-import { GetFunctionCommand, GetFunctionConcurrencyCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { PreflightExpectations } from './expectations';
@@ -65,7 +65,8 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
   for (const name of expected.watched.functions) {
     let configuration;
     try {
-      configuration = (await clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration;
+      // GetFunctionConfiguration, not GetFunction: that one also returns a pre-signed URL to the code package.
+      configuration = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
       results.push(fail('resources', 'function', name, `consumer function ${name} does not exist`, DEPLOY));
@@ -168,7 +169,7 @@ export async function checkResources(clients: PreflightClients, expected: Prefli
 /** The read-only actions each resource kind's check calls: named in its FAIL when AWS refuses one without naming it. */
 export const RESOURCE_ACTIONS = {
   queues: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
-  functions: ['lambda:GetFunction', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings'],
+  functions: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings'],
   databases: ['rds:DescribeDBInstances'],
   apis: ['apigateway:GET'],
   caches: ['elasticache:DescribeReplicationGroups'],

@@ -21,11 +21,11 @@ export interface PreflightReport {
 
 /** The read-only actions each area calls: named in its FAIL when AWS refuses one without naming it. */
 export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
-  resources: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'lambda:GetFunction', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings', 'rds:DescribeDBInstances', 'apigateway:GET', 'elasticache:DescribeReplicationGroups'],
-  matrix: ['lambda:GetFunction', 'lambda:GetFunctionConcurrency', 'rds:DescribeDBInstances'],
+  resources: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings', 'rds:DescribeDBInstances', 'apigateway:GET', 'elasticache:DescribeReplicationGroups'],
+  matrix: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'rds:DescribeDBInstances'],
   alarms: ['cloudwatch:DescribeAlarms'],
   routing: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'],
-  handlers: ['lambda:GetFunction', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
+  handlers: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
   permissions: ['iam:SimulatePrincipalPolicy'],
   plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'scheduler:GetScheduleGroup', 'iam:GetRole'],
   'cross-account': ['sts:AssumeRole', 'iam:GetRole', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy'],

@@ -418,7 +418,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-queue'), 'finds the watched queue'),
     call('sqs:GetQueueAttributes', w('sqs', region, 'notification-service-queue'), 'reads its ARN and redrive policy'),
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-dlq'), 'finds the dead-letter queue its redrive policy names'),
-    call('lambda:GetFunction', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
+    call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
     call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db'), 'reads the database against the matrix'),
@@ -445,7 +445,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('sqs:GetQueueAttributes', w('sqs', region, 'billing-queue'), "reads a queue that is not the service's"),
       call('lambda:UpdateFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's memory"),
       call('lambda:PutFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's concurrency"),
-      call('lambda:GetFunction', w('lambda', region, 'function:billing-consumer'), "reads a function that is not the service's (its code location)"),
+      call('lambda:GetFunction', w('lambda', region, 'function:notification-service-consumer'), "GetFunction hands out a pre-signed URL to the consumer's code package"),
+      call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:billing-consumer'), "reads a function that is not the service's"),
       call('lambda:InvokeFunction', w('lambda', region, 'function:notification-service-consumer'), 'runs the consumer'),
       call('rds:ModifyDBInstance', w('rds', region, 'db:notification-service-db'), 'resizes the database'),
       call('rds:DescribeDBInstances', w('rds', region, 'db:billing-db'), "reads a database that is not the service's"),
@@ -469,6 +470,10 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     ]);
     expect(preflightPrincipalArns(['role/ops/Preflight', `arn:aws:iam::${OPERATIONS}:user/alice`], 'aws', OPERATIONS)).toEqual([`arn:aws:iam::${OPERATIONS}:role/ops/Preflight`, `arn:aws:iam::${OPERATIONS}:user/alice`]);
     expect(() => preflightPrincipalArns([`arn:aws:iam::${WORKLOAD}:role/Admin`], 'aws', OPERATIONS)).toThrow(`preflightPrincipals names arn:aws:iam::${WORKLOAD}:role/Admin, which is not in the operations account ${OPERATIONS}`);
+    // ArnEquals honours "*" and "?": a wildcard would admit every principal it matches, whatever validated the configuration.
+    for (const wildcard of ['role/*', `arn:aws:iam::${OPERATIONS}:role/*`, 'role/a?c']) {
+      expect(() => preflightPrincipalArns([wildcard], 'aws', OPERATIONS)).toThrow(`preflightPrincipals names ${wildcard}, a wildcard`);
+    }
   });
 
   it('grants only reads and the IAM simulator, each on the workload\'s named resources (no write action, nothing of the operations account)', async () => {
@@ -483,8 +488,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'events:ListTargetsByRule',
       'iam:GetRole',
       'iam:SimulatePrincipalPolicy',
-      'lambda:GetFunction',
       'lambda:GetFunctionConcurrency',
+      'lambda:GetFunctionConfiguration',
       'lambda:ListEventSourceMappings',
       'rds:DescribeDBInstances',
       'sqs:GetQueueAttributes',

@@ -59,9 +59,16 @@ export function remediationRoleTrust(partition: string, operationsAccount: strin
   ];
 }
 
-/** "role/<name>" / "user/<name>" are the operations account's; a full ARN must be of that account (else throws). */
+/**
+ * "role/<name>" / "user/<name>" are the operations account's; a full ARN must be of that account (else throws). A "*" or
+ * "?" throws too: the trust's ArnEquals honours them as wildcards (`role/*` would admit every role there), and this is
+ * the last gate before the trust whatever validated the configuration.
+ */
 export function preflightPrincipalArns(principals: readonly string[], partition: string, operationsAccount: string): string[] {
   return principals.map((p) => {
+    if (/[*?]/.test(p)) {
+      throw new Error(`preflightPrincipals names ${p}, a wildcard: ArnEquals would admit every principal it matches; name each role or user of the operations account`);
+    }
     if (!p.startsWith('arn:')) return `arn:${partition}:iam::${operationsAccount}:${p}`;
     const account = p.split(':')[4];
     if (account !== operationsAccount) {
@@ -126,7 +133,8 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     },
     { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => t.watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
     { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
-    { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunction', 'lambda:GetFunctionConcurrency'], Resource: per((r) => t.watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
+    // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
+    { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => t.watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
     { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'] },
     { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => t.watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.

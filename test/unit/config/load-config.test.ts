@@ -45,3 +45,21 @@ describe('loadRuntimeConfig', () => {
     expect(runtime.config.eventBusName).toBe('bus');
   });
 });
+
+describe('environments.<env>.preflightPrincipals (the workload preflight role\'s trust)', () => {
+  const load = (principals: string[]) => () =>
+    loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { preflightPrincipals: principals } } }) });
+
+  it('takes a role or user of the operations account, by name or ARN', () => {
+    expect(load(['role/ops/Preflight', 'user/alice', 'arn:aws:iam::111111111111:role/NotificationServicePreflight'])().config.environments.production.preflightPrincipals).toEqual([
+      'role/ops/Preflight',
+      'user/alice',
+      'arn:aws:iam::111111111111:role/NotificationServicePreflight',
+    ]);
+  });
+
+  it.each(['role/*', 'arn:aws:iam::111111111111:role/*', 'role/a?c'])('refuses the wildcard %s, naming the field', (principal) => {
+    expect(load([principal])).toThrow(ConfigurationError);
+    expect(load([principal])).toThrow(/environments\.production\.preflightPrincipals/);
+  });
+});

@@ -2,7 +2,7 @@
 // on-failure queue that exists), and its role's declared calls simulated on the real ARNs (iam:SimulatePrincipalPolicy);
 // every FAIL names what was found against what was expected, and a refused read names the permission.
 import { IAMClient, SimulatePrincipalPolicyCommand, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
-import { GetFunctionCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
@@ -32,10 +32,10 @@ function deployedHandlers(): Deployed {
 function deploy(functions: Deployed, destinations: Record<string, string | undefined> = {}, queues: string[] = ['notification-runbooks-failed']): void {
   lambda.reset();
   sqs.reset();
-  lambda.on(GetFunctionCommand).callsFake((input: { FunctionName: string }) => {
+  lambda.on(GetFunctionConfigurationCommand).callsFake((input: { FunctionName: string }) => {
     const configuration = functions[input.FunctionName];
     if (!configuration) throw awsError('ResourceNotFoundException', `Function not found: ${fnArn(input.FunctionName)}`);
-    return { Configuration: { FunctionName: input.FunctionName, ...configuration } };
+    return { FunctionName: input.FunctionName, ...configuration };
   });
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake((input: { FunctionName: string }) => {
     const destination = input.FunctionName in destinations ? destinations[input.FunctionName] : FAILED_QUEUE;

@@ -3,7 +3,7 @@
 // the permission, and the other resource kinds are still checked.
 import { APIGatewayClient, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { GetFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -64,9 +64,9 @@ function deploy(world: World): void {
     const name = input.QueueUrl.split('/').pop() ?? '';
     return { Attributes: { QueueArn: queueArn(name), ...world.queues[name] } };
   });
-  lambda.on(GetFunctionCommand).callsFake(() => {
+  lambda.on(GetFunctionConfigurationCommand).callsFake(() => {
     if (!world.consumer) throw awsError('ResourceNotFoundException', `Function not found: ${FUNCTION_ARN}`);
-    return { Configuration: { FunctionName: CONSUMER, FunctionArn: FUNCTION_ARN, ...world.consumer } };
+    return { FunctionName: CONSUMER, FunctionArn: FUNCTION_ARN, ...world.consumer };
   });
   lambda.on(GetFunctionConcurrencyCommand).callsFake(() => (world.reserved === undefined ? {} : { ReservedConcurrentExecutions: world.reserved }));
   lambda.on(ListEventSourceMappingsCommand).callsFake(() => ({ EventSourceMappings: world.mappings }));
@@ -224,7 +224,7 @@ describe('a read AWS refuses', () => {
     lambda.on(GetFunctionConcurrencyCommand).rejects(awsError('AccessDeniedException', 'denied'));
     const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
     expect(notPassing(results)).toEqual([
-      `FAIL resources could-not-check consumer functions ${CONSUMER}: could not check consumer functions ${CONSUMER}: AccessDeniedException: preflight is not allowed lambda:GetFunction, lambda:GetFunctionConcurrency, lambda:ListEventSourceMappings`,
+      `FAIL resources could-not-check consumer functions ${CONSUMER}: could not check consumer functions ${CONSUMER}: AccessDeniedException: preflight is not allowed lambda:GetFunctionConfiguration, lambda:GetFunctionConcurrency, lambda:ListEventSourceMappings`,
     ]);
   });
 

@@ -73,7 +73,7 @@ describe('runPreflight with credentials that may read nothing', () => {
     expect(message('routing')).toBe('could not check routing: AccessDenied: preflight is not allowed events:DescribeRule, events:ListTargetsByRule, events:TestEventPattern');
     expect(message('queues notification-service-queue')).toBe('could not check queues notification-service-queue: AccessDenied: preflight is not allowed sqs:GetQueueUrl, sqs:GetQueueAttributes');
     expect(message('handler notification-runbooks-escalate')).toBe(
-      'could not check handler notification-runbooks-escalate: AccessDenied: preflight is not allowed lambda:GetFunction, lambda:GetFunctionEventInvokeConfig, sqs:GetQueueUrl',
+      'could not check handler notification-runbooks-escalate: AccessDenied: preflight is not allowed lambda:GetFunctionConfiguration, lambda:GetFunctionEventInvokeConfig, sqs:GetQueueUrl',
     );
     expect(report.checks.find((c) => c.subject === 'alarms')?.fix).toBe('grant the credentials preflight runs with cloudwatch:DescribeAlarms (read-only); an explicit deny comes from an SCP or permission boundary');
   });
