@@ -1,7 +1,8 @@
 // The DR standby of the sandbox's Notification Service, in the DR region of the same emulated account: the cross-region
-// read replica of the primary database, the replicated queue, the DR consumer with its mapping disabled, the endpoint
+// read replica of the primary database, the replicated queue (with its dead-letter queue, as the primary's), the DR
+// consumer (the document's reserved concurrency) with its mapping disabled, the endpoint
 // parameter each region's consumers read, and the API's Route 53 failover record pair (PRIMARY = primary region).
-import { CreateFunctionCommand, CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, CreateEventSourceMappingCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceReadReplicaCommand, CreateDBParameterGroupCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -96,8 +97,15 @@ export async function provisionDrStandby(opts: {
     const replica = required(created.DBInstance, 'replica');
 
     const queueName = primary.queue.name;
+    // The replicated queue redrives to its own dead-letter queue, as the primary's does (it is the live queue after a failover).
+    const dlqUrl = required((await sqs.send(new CreateQueueCommand({ QueueName: primary.spec.deadLetterQueue.name, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }))).QueueUrl, 'QueueUrl');
+    const dlqArn = required((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn, 'QueueArn');
+    const queueAttributes = {
+      VisibilityTimeout: String(primary.spec.queue.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: primary.spec.deadLetterQueue.maxReceiveCount }),
+    };
     const makeQueue = async () => {
-      const url = required((await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl, 'QueueUrl');
+      const url = required((await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: queueAttributes }))).QueueUrl, 'QueueUrl');
       const arn = required((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn, 'QueueArn');
       return { url, arn };
     };
@@ -114,6 +122,8 @@ export async function provisionDrStandby(opts: {
         Description: 'Notification Service SQS consumer, DR standby',
       }),
     );
+    // The document's Lambda block (reserved concurrency 100) holds for the standby's consumer too: it takes the load at a failover.
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: primary.consumer.functionName, ReservedConcurrentExecutions: primary.consumer.reservedConcurrency }));
     const mapping = await lambda.send(
       new CreateEventSourceMappingCommand({
         FunctionName: primary.consumer.functionName,

@@ -19,6 +19,7 @@ export function handlerDeclarations(mode: AccountMode = 'single-account'): Handl
     return {
       name: p.name,
       kind: 'playbook',
+      row: p.row,
       actions: [...new Set(own)],
       schedulesHealthCheck,
       ...(cross ? { workloadRoleActions: workloadRoleActionsOf({ kind: 'playbook', actions: p.actions }) ?? [] } : {}),

@@ -1,9 +1,10 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
-import { alarmSpecs, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
-import { ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
-import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
+import { alarmSpecs, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
+import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
+import { handlersForRegion } from '../../infra/lib/region-handlers';
 import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from '../../infra/lib/settings';
 
 /**
@@ -18,6 +19,8 @@ export const HANDLER_RUNTIME = 'nodejs22.x';
 export interface HandlerDeclaration {
   name: string;
   kind: 'playbook' | 'service';
+  /** The troubleshooting row a playbook handles: which regions deploy it (the row's watchIn). */
+  row?: string;
   /** Every action its code declares, the pipeline's included for a playbook (as infra grants them). */
   actions: readonly string[];
   /** A playbook that schedules a health check (verify-change) after its changes. */
@@ -50,6 +53,13 @@ export interface ExpectedTier {
 export interface PreflightExpectations {
   environment: EnvironmentName;
   region: string;
+  /** The region's role (environments.<env>.regionRoles; unnamed: primary): what its runbook stack deploys. */
+  regionRole: RegionRole;
+  /**
+   * In a dr region: the standby the region's alarms watch in place of the primary's database, the cross-region read
+   * replica of the watched databases (disasterRecovery.replicaIdentifier); its consumers' mapping waits disabled.
+   */
+  standby?: { replicaIdentifier: string; sourceDatabases: string[] };
   /** environments.<env>.accountId: where the service runs; another account than preflight's is cross-account mode. */
   workloadAccount?: string;
   watched: WatchedResources;
@@ -92,13 +102,23 @@ export function preflightExpectations(
   declarations: readonly HandlerDeclaration[],
 ): PreflightExpectations {
   const env = config.environments[environment];
+  const regionRole = roleOfRegion(config, environment, region);
   // The region's alarms: in a DR region the standby watch's, and none of a row that changes something.
   const alarms = alarmSpecs(config, environment, region);
+  // Exactly the handlers the region's runbook stack deploys (infra handlersForRegion): in a dr region the playbooks of the
+  // rows watched there (the standby watch and the diagnose-only rows) and the escalation handlers, no verify-change.
+  const deployed = handlersForRegion(config, regionRole, declarations);
+  const deploys = (name: string): boolean => deployed.some((d) => d.name === name);
   const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region) };
   const verifyGroup = { name: VERIFY_SCHEDULE_GROUP, roleName: verifySchedulerRoleName(region) };
-  const handlers = declarations.map((declaration): ExpectedHandler => {
+  // infra EscalationTimers: the escalation lane where the timer handlers are deployed, the health checks' where verify-change is.
+  const scheduleGroups = [
+    ...(ESCALATION_HANDLERS.some(deploys) ? [escalationGroup] : []),
+    ...(deploys(VERIFY_HANDLER) ? [verifyGroup] : []),
+  ];
+  const handlers = deployed.map((declaration): ExpectedHandler => {
     const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
-    const lane = (ESCALATION_HANDLERS as readonly string[]).includes(declaration.name) ? escalationGroup : declaration.schedulesHealthCheck ? verifyGroup : undefined;
+    const lane = (ESCALATION_HANDLERS as readonly string[]).includes(declaration.name) ? escalationGroup : declaration.schedulesHealthCheck && deploys(VERIFY_HANDLER) ? verifyGroup : undefined;
     return {
       ...declaration,
       functionName: functionNameOf(declaration.name),
@@ -117,12 +137,16 @@ export function preflightExpectations(
   });
   const policy = resolveEscalationPolicy(config, environment);
   const supportTier = policy.tiers.find((t) => t.supportCase);
+  const dr = regionRole === 'dr' ? env.disasterRecovery : undefined;
   return {
     environment,
     region,
+    regionRole,
+    ...(dr ? { standby: { replicaIdentifier: dr.replicaIdentifier, sourceDatabases: [...env.resources.databases] } } : {}),
     ...(env.accountId ? { workloadAccount: env.accountId } : {}),
     watched: watchedResources(config, environment),
-    caches: config.dependencies.caches.map((c) => c.name),
+    // The document's DR region holds the replica and the replicated queue; no alarm watches a cache there.
+    caches: regionRole === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
     matrix: {
       dbInstanceClass: env.dbInstanceClass,
       multiAz: env.multiAz,
@@ -137,7 +161,7 @@ export function preflightExpectations(
       ...(supportTier?.supportCase ? { enabled: true, severityCode: supportTier.supportCase.severityCode } : { enabled: false, severityCode: '' }),
       tierIncluded: policy.tiers.some((t) => config.escalationPath.find((p) => p.level === t.level)?.kind === 'aws-support'),
     },
-    scheduleGroups: [escalationGroup, verifyGroup],
+    scheduleGroups,
     stateTableName: config.stateTableName,
     eventBusName: config.eventBusName,
     okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },

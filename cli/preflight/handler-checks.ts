@@ -131,8 +131,10 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
     // Cross-account mode: the role this handler assumes in the workload account (IAM is global: no region).
     case 'remediation-role':
       return handler.remediationRoleName && c.expected.workloadAccount ? [`arn:${p}:iam::${c.expected.workloadAccount}:role/${handler.remediationRoleName}`] : undefined;
-    // Disaster-recovery resources: not part of a single-region preflight.
+    // In a dr region, the cross-region replica found there (the standby watch reads it); none in a primary region.
     case 'dr-replica':
+      return c.found.drReplicaArns ?? [];
+    // The failover documents' resources: no handler acts on them.
     case 'endpoint-parameter':
     case 'failover-hosted-zone':
       return undefined;

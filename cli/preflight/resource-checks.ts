@@ -5,7 +5,7 @@ import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEve
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { PreflightExpectations } from './expectations';
-import { awsErrorName, fail, guardedCheck, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** What the resource checks found, for the checks that need real ARNs (the role simulation). */
 export interface DiscoveredResources {
@@ -13,6 +13,8 @@ export interface DiscoveredResources {
   functionArns: string[];
   mappingArns: string[];
   dbArns: string[];
+  /** In a dr region: the cross-region replica found there (what the standby watch and the DR documents act on). */
+  drReplicaArns?: string[];
   dbParameterGroups: string[];
   dbSubnetGroups: string[];
 }
@@ -87,19 +89,76 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
       if (arn) found.mappingArns.push(arn);
     }
     const enabled = fromQueues.find((m) => m.State === 'Enabled');
-    if (enabled) {
+    if (expected.standby && fromQueues.length > 0) {
+      // The DR region's consumers wait: their mapping exists, disabled, until a person fails over (FailoverToDR).
+      const [mapping] = fromQueues;
+      const feeds = `event source mapping ${mapping?.UUID ?? '?'} of ${name} from ${mapping?.EventSourceArn?.split(':').pop() ?? '?'}`;
+      results.push(
+        enabled
+          ? warn(
+              'resources',
+              'event-source-mapping',
+              name,
+              `${enabled.UUID ?? '?'}: the standby's consumers are consuming the replicated queue (Enabled): right after a failover, otherwise they process what the primary processes`,
+              `if no failover is under way, disable the mapping (aws lambda update-event-source-mapping --uuid ${enabled.UUID ?? '<uuid>'} --no-enabled --region ${expected.region})`,
+            )
+          : pass('resources', 'event-source-mapping', name, `${feeds} waits for a failover (${mapping?.State ?? '?'}, MaximumConcurrency ${mapping?.ScalingConfig?.MaximumConcurrency ?? 'unset'})`),
+      );
+    } else if (enabled) {
       results.push(pass('resources', 'event-source-mapping', name, `event source mapping ${enabled.UUID ?? '?'} feeds ${name} from ${enabled.EventSourceArn?.split(':').pop() ?? '?'} (MaximumConcurrency ${enabled.ScalingConfig?.MaximumConcurrency ?? 'unset'})`));
     } else {
       const states = fromQueues.map((m) => `${m.UUID ?? '?'} ${m.State ?? '?'}`).join(', ');
       results.push(
-        fail('resources', 'event-source-mapping', name, fromQueues.length ? `no enabled event source mapping from the watched queue to ${name} (${states})` : `no event source mapping from the watched queue to ${name}`, `create or enable the SQS event source mapping of ${name}: scale-consumers acts on it`),
+        expected.standby
+          ? fail('resources', 'event-source-mapping', name, `no event source mapping from the replicated queue to ${name}: after a failover nothing would consume it`, `create the SQS event source mapping of ${name} in ${expected.region}, disabled until a failover`)
+          : fail('resources', 'event-source-mapping', name, fromQueues.length ? `no enabled event source mapping from the watched queue to ${name} (${states})` : `no event source mapping from the watched queue to ${name}`, `create or enable the SQS event source mapping of ${name}: scale-consumers acts on it`),
       );
     }
   }
   return results;
 }
 
+/**
+ * The DR region's database is the cross-region read replica of the watched one: it must exist, replicate that database,
+ * and be of the matrix's class (a failover promotes it to carry the primary's load). Multi-AZ and backup retention are
+ * the primary's until a promotion, so they are not asked of the replica.
+ */
+async function checkReplica(clients: PreflightClients, expected: PreflightExpectations, standby: NonNullable<PreflightExpectations['standby']>, found: DiscoveredResources): Promise<CheckResult[]> {
+  const id = standby.replicaIdentifier;
+  const sources = standby.sourceDatabases.join(', ');
+  let instance;
+  try {
+    instance = (await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (error) {
+    if (awsErrorName(error) !== 'DBInstanceNotFoundFault' && awsErrorName(error) !== 'DBInstanceNotFound') throw error;
+  }
+  if (!instance) {
+    return [
+      fail(
+        'resources',
+        'database',
+        id,
+        `cross-region replica ${id} does not exist in ${expected.region}: a failover has no database to promote`,
+        `create the cross-region read replica of ${sources} in ${expected.region} (the service's DR stack), or fix environments.${expected.environment}.disasterRecovery.replicaIdentifier`,
+      ),
+    ];
+  }
+  if (instance.DBInstanceArn) (found.drReplicaArns ??= []).push(instance.DBInstanceArn);
+  for (const group of instance.DBParameterGroups ?? []) if (group.DBParameterGroupName) found.dbParameterGroups.push(group.DBParameterGroupName);
+  if (instance.DBSubnetGroup?.DBSubnetGroupName) found.dbSubnetGroups.push(instance.DBSubnetGroup.DBSubnetGroupName);
+  const source = instance.ReadReplicaSourceDBInstanceIdentifier;
+  const replicates = source !== undefined && standby.sourceDatabases.some((d) => source === d || source.endsWith(`:db:${d}`));
+  const results = [
+    replicates
+      ? pass('resources', 'database', id, `cross-region replica ${id} exists (${instance.Engine ?? '?'} ${instance.EngineVersion ?? ''}, ${instance.DBInstanceStatus ?? '?'}), replicating ${source}`)
+      : fail('resources', 'database', id, `${id} is not a read replica of ${sources} (source: ${source ?? 'none'}): a failover would promote the wrong data`, `re-create ${id} as a cross-region read replica of ${sources}`),
+  ];
+  results.push(drift(id, 'instance class', instance.DBInstanceClass, expected.matrix.dbInstanceClass, `modify ${id} to the matrix class: a failover promotes it to carry the primary's load`));
+  return results;
+}
+
 async function checkDatabases(clients: PreflightClients, expected: PreflightExpectations, found: DiscoveredResources): Promise<CheckResult[]> {
+  if (expected.standby) return checkReplica(clients, expected, expected.standby, found);
   const results: CheckResult[] = [];
   const { matrix } = expected;
   for (const id of expected.watched.databases) {
@@ -154,14 +213,15 @@ async function checkCaches(clients: PreflightClients, expected: PreflightExpecta
  * kind is guarded on its own: a read AWS refuses (denied, throttled) is a FAIL naming it, and the other kinds still run.
  */
 export async function checkResources(clients: PreflightClients, expected: PreflightExpectations, _target: PreflightTarget): Promise<{ results: CheckResult[]; found: DiscoveredResources }> {
-  const found: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
-  const { queues, functions, databases } = expected.watched;
+  const found: DiscoveredResources = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], drReplicaArns: [], dbParameterGroups: [], dbSubnetGroups: [] };
+  const { queues, functions } = expected.watched;
+  const databases = expected.standby ? [expected.standby.replicaIdentifier] : expected.watched.databases;
   const results = [
     ...(await guardedCheck('resources', `queues ${queues.join(', ')}`, RESOURCE_ACTIONS.queues, () => checkQueues(clients, expected, found))),
     ...(await guardedCheck('resources', `consumer functions ${functions.join(', ')}`, RESOURCE_ACTIONS.functions, () => checkFunctions(clients, expected, found))),
     ...(await guardedCheck('resources', `databases ${databases.join(', ')}`, RESOURCE_ACTIONS.databases, () => checkDatabases(clients, expected, found))),
     ...(await guardedCheck('resources', `APIs ${expected.watched.apis.join(', ')}`, RESOURCE_ACTIONS.apis, () => checkApis(clients, expected))),
-    ...(await guardedCheck('resources', `caches ${expected.caches.join(', ')}`, RESOURCE_ACTIONS.caches, () => checkCaches(clients, expected))),
+    ...(expected.caches.length > 0 ? await guardedCheck('resources', `caches ${expected.caches.join(', ')}`, RESOURCE_ACTIONS.caches, () => checkCaches(clients, expected)) : []),
   ];
   return { results, found };
 }

@@ -5,7 +5,7 @@ import { AccountPrincipal, ArnPrincipal, PolicyStatement } from 'aws-cdk-lib/aws
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { alarmSpecs, changingRowsWatchedInDr, roleOfRegion, rowsWatchedIn, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
   automationRoleNameOf,
@@ -19,8 +19,7 @@ import {
   VERIFY_HANDLER,
   VERIFY_SCHEDULE_GROUP_ENV,
 } from '../../shared/config/names';
-import type { AutomationConfig, RegionRole } from '../../shared/config/schema';
-import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
+import type { AutomationConfig } from '../../shared/config/schema';
 import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
@@ -30,6 +29,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
+import { handlersForRegion } from './region-handlers';
 import { documentsFor, invokedHandlerFunctions, readRunbookDocuments, RunbookDocuments } from './constructs/runbook-documents';
 import { RunbookFunction } from './constructs/runbook-function';
 import { StateTable } from './constructs/state-table';
@@ -50,20 +50,8 @@ export function pipelineActionsOf(handler: Pick<HandlerSpec, 'schedulesHealthChe
   return Object.entries(PIPELINE_ACTIONS).flatMap(([resource, actions]) => (resource === 'verifySchedule' && !handler.schedulesHealthCheck ? [] : [...actions]));
 }
 
-/**
- * The handlers a region of this role deploys: the playbooks of the rows watched there (`watchIn`), verify-change only
- * where a deployed playbook schedules health checks, and the other service handlers (escalation) everywhere. A row
- * that changes something watched in a dr region is refused: the DR region's standby is never scaled or resized.
- */
-export function handlersForRegion(config: AutomationConfig, role: RegionRole, handlers: readonly HandlerSpec[]): HandlerSpec[] {
-  const refused = role === 'dr' ? changingRowsWatchedInDr(config, new Set(CHANGING_PLAYBOOKS.map((p) => p.row))) : undefined;
-  if (refused) throw new Error(refused);
-  const watched = rowsWatchedIn(config, role);
-  const rows = new Set(watched.map((row) => row.id));
-  const playbooks = handlers.filter((h) => h.kind === 'playbook' && h.row !== undefined && rows.has(h.row));
-  const healthChecked = playbooks.some((h) => h.schedulesHealthCheck === true);
-  return handlers.filter((h) => (h.kind === 'playbook' ? playbooks.includes(h) : h.name !== VERIFY_HANDLER || healthChecked));
-}
+/** The handlers a region of this role deploys (CDK-free, shared with `runbook preflight`: infra/lib/region-handlers.ts). */
+export { handlersForRegion };
 
 export interface RunbookStackProps extends StackProps {
   deployment: StackPlan;

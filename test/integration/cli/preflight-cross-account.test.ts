@@ -19,8 +19,12 @@ import { provisionAccount, queueAlarmName, type SandboxAccount } from '../suppor
 // Each run is a whole CLI process making some 250 calls; on a loaded machine one takes a minute.
 jest.setTimeout(300_000);
 
-/** The handlers that act in the workload through a role there (infra workloadRoleActionsOf): every playbook, and the three service handlers that declare it. */
-const ACTING_IN_WORKLOAD = ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby', 'escalate', 'escalation-timer', 'verify-change'];
+/**
+ * The handlers that act in the workload through a role there (infra workloadRoleActionsOf): every playbook us-east-1
+ * deploys (production's primary: watch-standby only in the DR region, infra handlersForRegion), and the three service
+ * handlers that declare it.
+ */
+const ACTING_IN_WORKLOAD = ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'escalate', 'escalation-timer', 'verify-change'];
 /** The documents that stay with the handlers (decision 86); every other one is registered in the workload. */
 const OPERATIONS_DOCUMENTS = ['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier'];
 

@@ -5,9 +5,12 @@
 // them as infra deploys them: each handler's function (Node.js 22, infra's environment variables, failures to an SQS
 // queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
 // (the same code the CDK app synthesizes), the rule targets, the scheduler roles, the SSM documents as deployed to the
-// environment, the service's API, and one confirmed (SQS) subscription per tier.
+// environment, the service's API, and one confirmed (SQS) subscription per tier. With `dr` it deploys the DR region's
+// stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
+// there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,11 +20,14 @@ import { ZipFile } from 'yazl';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
 import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
-import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler } from '../../../cli/preflight/expectations';
+import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
+import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
+import { provisionAlarms } from '../../../sandbox/provision';
+import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
 
 export interface DeployedRunbookStack {
@@ -54,12 +60,44 @@ export interface DeployOptions {
    * them there (the pipeline's or their own actions, plus AssumeRole on the handler's remediation role in the workload).
    */
   workloadAccount?: string;
+  /**
+   * The DR region's stack instead of the primary's: its shared resources as sandbox/provision-dr.ts provisions them
+   * (state table, bus, tier topics, the standby alarms); this adds the rest of what the region's stack deploys.
+   */
+  dr?: DrAutomation;
+}
+
+/** Creates the region's alarms that do not exist yet, and each alarm handler's rule (default bus) that does not. */
+async function deployDrAlarmsAndRules(clientConfig: SandboxAccount['clientConfig'], events: EventBridgeClient, expected: PreflightExpectations): Promise<void> {
+  const cloudWatch = new CloudWatchClient(clientConfig);
+  try {
+    const present = new Set(((await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: expected.alarms.map((a) => a.name) }))).MetricAlarms ?? []).map((a) => a.AlarmName));
+    const missing = expected.alarms.filter((a) => !present.has(a.name));
+    if (missing.length > 0) await provisionAlarms(cloudWatch, missing);
+  } finally {
+    cloudWatch.destroy();
+  }
+  for (const handler of expected.handlers) {
+    if (!handler.ruleName) continue;
+    const exists = await events.send(new DescribeRuleCommand({ Name: handler.ruleName })).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as Error).name === 'ResourceNotFoundException') return false;
+        throw error;
+      },
+    );
+    if (!exists) await events.send(new PutRuleCommand({ Name: handler.ruleName, EventPattern: JSON.stringify(alarmStateChangePattern(handler.alarmNames)), State: 'ENABLED' }));
+  }
 }
 
 export async function deployRunbookStack(account: SandboxAccount, options: DeployOptions = {}): Promise<DeployedRunbookStack> {
-  const { clientConfig, topology, accountId } = account;
+  const { topology, accountId } = account;
+  const { dr } = options;
+  const clientConfig = dr ? { ...account.clientConfig, region: dr.region } : account.clientConfig;
   const region = clientConfig.region;
-  const runtime = loadRuntimeConfig(process.env);
+  // What the region's stack shares with its handlers: the primary topology's, or the DR region's.
+  const shared = dr ?? { stateTable: topology.stateTable, eventBus: topology.eventBus, escalationTopics: topology.escalationTopics };
+  const runtime = loadRuntimeConfig({ ...process.env, AWS_REGION: region });
   const { config, environment } = runtime;
   const iam = new IAMClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
@@ -70,6 +108,9 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
 
   const expected = preflightExpectations(config, environment, region, handlerDeclarations(options.workloadAccount ? 'cross-account' : 'single-account'));
   await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
+  // The DR region's alarms the sandbox did not create (infra WatchedAlarms: the diagnose-only rows'), and the rule of each
+  // handler an alarm reaches there (infra AlarmRouting): sandbox/provision-dr.ts provisions the standby alarms only.
+  if (dr) await deployDrAlarmsAndRules(clientConfig, events, expected);
 
   const failedUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notification-runbooks-failed' }))).QueueUrl;
   const failedArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failedUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
@@ -87,6 +128,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
   }
 
+  // As infra's stack: in the DR region every role may read the cross-region replica (the standby watch does).
+  const disasterRecovery = expected.regionRole === 'dr' ? disasterRecoveryScope(config, environment, region) : undefined;
   const ownTargets: ScopeTargets = {
     partition: 'aws',
     account: accountId,
@@ -94,10 +137,11 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     environment,
     watched: expected.watched,
     alarmNames: expected.alarms.map((a) => a.name),
-    stateTableArn: topology.stateTable.arn,
-    eventBusArn: topology.eventBus.arn,
+    stateTableArn: shared.stateTable.arn,
+    eventBusArn: shared.eventBus.arn,
     killSwitchParameterArn: `arn:aws:ssm:${region}:${accountId}:parameter${config.killSwitchParameterName}`,
-    escalationTopicArns: topology.escalationTopics.map((t) => t.arn),
+    escalationTopicArns: shared.escalationTopics.map((t) => t.arn),
+    ...(disasterRecovery ? { disasterRecovery } : {}),
   };
   const zip = await placeholderZip();
   // Single account: the alarms' rules are on the default bus (the sandbox topology's); cross-account: on the project's bus.
@@ -147,7 +191,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
   }
-  const inbox = await createEscalationInbox(clientConfig, topology, 'preflight-tier');
+  const inbox = await createEscalationInbox(clientConfig, shared, 'preflight-tier');
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
   return { handlers: expected.handlers, policies, inbox, iam, lambda };
 }

@@ -26,8 +26,11 @@ const executionRole = (handler: string): string => `arn:aws:iam::${ACCOUNT}:role
 const infraTrust = (handler: string, callers = [executionRole(handler)]): string => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: remediationRoleTrust('aws', ACCOUNT, handler, callers) }));
 
 const cross = expectationsFor('production', 'cross-account', { environments: { production: { accountId: WORKLOAD } } });
-/** Independently of the code: the handlers that act in the workload through a role (every playbook, watch-standby included, escalate, escalation-timer, verify-change). */
-const ACTING = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'alert-error-rate', 'inspect-security-groups', 'check-db-connections', 'watch-standby', 'escalate', 'escalation-timer', 'verify-change'];
+/**
+ * Independently of the code: the handlers us-east-1 (production's primary) deploys that act in the workload through a
+ * role (every playbook but watch-standby, which only the DR region deploys; escalate, escalation-timer, verify-change).
+ */
+const ACTING = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'alert-error-rate', 'inspect-security-groups', 'check-db-connections', 'escalate', 'escalation-timer', 'verify-change'];
 
 function context(expected: PreflightExpectations): CrossAccountContext {
   const none = { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] };

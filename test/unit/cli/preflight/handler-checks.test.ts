@@ -264,7 +264,14 @@ describe('arnsOf: the real ARNs an action is simulated on', () => {
     ['scheduler-role', scale, [`arn:aws:iam::${ACCOUNT}:role/notification-runbooks-verify-scheduler-us-east-1`]],
     // Single-account mode: no remediation role to simulate on.
     ['remediation-role', escalate, undefined],
+    // A primary region has no cross-region replica: nothing to simulate on.
+    ['dr-replica', escalate, []],
   ] as const)('%s (%s)', (kind, h, arns) => {
     expect(arnsOf(kind, h, c)).toEqual(arns);
+  });
+
+  it('dr-replica: in the DR region, the replica the resource checks found there', () => {
+    const replica = `arn:aws:rds:us-west-2:${ACCOUNT}:db:notification-service-db-replica`;
+    expect(arnsOf('dr-replica', escalate, { ...c, found: { ...c.found, drReplicaArns: [replica] } })).toEqual([replica]);
   });
 });

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { checkResources } from '../../../../cli/preflight/resource-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import type { EnvironmentName } from '../../../../shared/config/schema';
-import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, expectationsIn, TARGET } from './support';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -125,6 +125,7 @@ describe('every watched resource as deployed', () => {
       // No EventSourceMappingArn in the answer: built from the function's ARN and the mapping's UUID.
       mappingArns: [`arn:aws:lambda:us-east-1:${ACCOUNT}:event-source-mapping:${MAPPING_UUID}`],
       dbArns: [DB_ARN],
+      drReplicaArns: [],
       dbParameterGroups: ['notification-service-pg'],
       dbSubnetGroups: ['notification-service-subnets'],
     });
@@ -234,5 +235,75 @@ describe('a read AWS refuses', () => {
     const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
     expect(notPassing(results)).toEqual([`FAIL resources could-not-check APIs ${API}: could not check APIs ${API}: TooManyRequestsException: Rate exceeded`]);
     expect(results.filter((r) => r.status === 'PASS')).toHaveLength(12);
+  });
+});
+
+describe("production's DR region (us-west-2): the standby in place of the primary's database", () => {
+  const REPLICA = 'notification-service-db-replica';
+  const REPLICA_ARN = `arn:aws:rds:us-west-2:${ACCOUNT}:db:${REPLICA}`;
+  const PRIMARY_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:db:${DB}`;
+  const DR_TARGET = { ...TARGET, region: 'us-west-2' };
+  /** The standby as the service's DR stack holds it: the replicated queue and its DLQ, the consumer waiting, the replica. */
+  function standby(): World {
+    return {
+      ...production(),
+      mappings: [{ UUID: MAPPING_UUID, EventSourceArn: queueArn(QUEUE), State: 'Disabled', ScalingConfig: { MaximumConcurrency: 50 } }],
+      db: { DBInstanceIdentifier: REPLICA, DBInstanceArn: REPLICA_ARN, ReadReplicaSourceDBInstanceIdentifier: PRIMARY_ARN, DBInstanceClass: 'db.r6g.xlarge', MultiAZ: false, BackupRetentionPeriod: 0 },
+      apis: [{ name: API, id: 'drapi12345' }],
+      cache: false,
+    };
+  }
+  const runDr = (world: World): ReturnType<typeof checkResources> => {
+    deploy(world);
+    return checkResources(clients(), expectationsIn('production', 'us-west-2'), DR_TARGET);
+  };
+
+  it('all PASS: the replica of the primary at the matrix class (Multi-AZ and backups not asked of a replica), the mapping disabled, no cache', async () => {
+    const { results, found } = await runDr(standby());
+    expect(results.map(line)).toEqual([
+      `PASS resources queue ${QUEUE}: queue ${QUEUE} exists`,
+      `PASS resources dead-letter-queue ${DLQ}: dead-letter queue ${DLQ} exists (${QUEUE} redrives after 5 receives)`,
+      `PASS resources function ${CONSUMER}: consumer function ${CONSUMER} exists`,
+      `PASS matrix memory-MB ${CONSUMER}: memory MB 512, as the document's matrix says`,
+      `PASS matrix timeout-seconds ${CONSUMER}: timeout seconds 30, as the document's matrix says`,
+      `PASS matrix reserved-concurrency ${CONSUMER}: reserved concurrency 100, as the document's matrix says`,
+      `PASS resources event-source-mapping ${CONSUMER}: event source mapping ${MAPPING_UUID} of ${CONSUMER} from ${QUEUE} waits for a failover (Disabled, MaximumConcurrency 50)`,
+      `PASS resources database ${REPLICA}: cross-region replica ${REPLICA} exists (postgres 14, available), replicating ${PRIMARY_ARN}`,
+      `PASS matrix instance-class ${REPLICA}: instance class db.r6g.xlarge, as the document's matrix says`,
+      `PASS resources api ${API}: API ${API} exists (drapi12345)`,
+    ]);
+    // The replica is asked for by its name; no cache is looked for in the DR region.
+    expect(rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual([REPLICA]);
+    expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)).toEqual([]);
+    expect(found.drReplicaArns).toEqual([REPLICA_ARN]);
+    expect(found.dbArns).toEqual([]);
+  });
+
+  it.each([
+    ['the replica missing', { db: undefined }, [`FAIL resources database ${REPLICA}: cross-region replica ${REPLICA} does not exist in us-west-2: a failover has no database to promote`]],
+    [
+      'an instance that replicates nothing',
+      { db: { DBInstanceIdentifier: REPLICA, DBInstanceArn: REPLICA_ARN, DBInstanceClass: 'db.r6g.xlarge' } },
+      [`FAIL resources database ${REPLICA}: ${REPLICA} is not a read replica of ${DB} (source: none): a failover would promote the wrong data`],
+    ],
+    [
+      'a replica of another database',
+      { db: { DBInstanceIdentifier: REPLICA, DBInstanceArn: REPLICA_ARN, ReadReplicaSourceDBInstanceIdentifier: `arn:aws:rds:us-east-1:${ACCOUNT}:db:other-db`, DBInstanceClass: 'db.r6g.xlarge' } },
+      [`FAIL resources database ${REPLICA}: ${REPLICA} is not a read replica of ${DB} (source: arn:aws:rds:us-east-1:${ACCOUNT}:db:other-db): a failover would promote the wrong data`],
+    ],
+    [
+      'a replica smaller than the matrix',
+      { db: { DBInstanceIdentifier: REPLICA, DBInstanceArn: REPLICA_ARN, ReadReplicaSourceDBInstanceIdentifier: PRIMARY_ARN, DBInstanceClass: 'db.r6g.large' } },
+      [`FAIL matrix instance-class ${REPLICA}: drift: instance class is db.r6g.large, the document's matrix says db.r6g.xlarge`],
+    ],
+    ['no mapping from the replicated queue', { mappings: [] }, [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the replicated queue to ${CONSUMER}: after a failover nothing would consume it`]],
+    [
+      'the standby consuming (mapping enabled)',
+      { mappings: [{ UUID: MAPPING_UUID, EventSourceArn: queueArn(QUEUE), State: 'Enabled' }] },
+      [`WARN resources event-source-mapping ${CONSUMER}: ${MAPPING_UUID}: the standby's consumers are consuming the replicated queue (Enabled): right after a failover, otherwise they process what the primary processes`],
+    ],
+  ] as const)('%s', async (_case, change, failures) => {
+    const { results } = await runDr({ ...standby(), ...change } as World);
+    expect(notPassing(results)).toEqual(failures);
   });
 });

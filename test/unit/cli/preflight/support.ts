@@ -66,3 +66,9 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
 export function awsError(name: string, message = `${name} (unit test)`): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
+
+/** The expectations of an environment in one of its regions (production's us-west-2 is its DR region). */
+export function expectationsIn(environment: EnvironmentName, region: string): PreflightExpectations {
+  const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: environment, AWS_REGION: region });
+  return preflightExpectations(config, environment, region, handlerDeclarations());
+}

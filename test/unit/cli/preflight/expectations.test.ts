@@ -1,0 +1,72 @@
+// Preflight expects exactly what each region's runbook stack deploys: the handlers, their alarms and rules, the schedule
+// groups, and in the DR region the standby (the cross-region replica) in place of the primary's database. The lists are
+// written out here from the configuration's defaults (decision 82, `runbook list`), not read from the code under test.
+import { expectationsIn } from './support';
+
+const PRIMARY_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate', 'escalate', 'escalation-timer', 'verify-change'];
+// us-west-2 (dr): Connection Timeout, High Latency, Error Rate and DR Standby are watched there; not deployed: Queue
+// Backup, Memory Pressure, CPU Utilization; no verify-change (no playbook there schedules a health check).
+const DR_HANDLERS = ['inspect-security-groups', 'check-db-connections', 'alert-error-rate', 'watch-standby', 'escalate', 'escalation-timer'];
+
+describe('production us-east-1 (primary)', () => {
+  const expected = expectationsIn('production', 'us-east-1');
+
+  it('expects every handler but the standby watch, which only the DR region deploys', () => {
+    expect(expected.regionRole).toBe('primary');
+    expect(expected.handlers.map((h) => h.name).sort()).toEqual([...PRIMARY_HANDLERS].sort());
+  });
+
+  it('expects both schedule groups, the primary database and the cache, and no standby', () => {
+    expect(expected.scheduleGroups).toEqual([
+      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-east-1' },
+      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-east-1' },
+    ]);
+    expect(expected.standby).toBeUndefined();
+    expect(expected.watched.databases).toEqual(['notification-service-db']);
+    expect(expected.caches).toEqual(['notification-service-cache']);
+    // The playbooks that change something schedule their health check in the verify lane.
+    expect(expected.handlers.find((h) => h.name === 'scale-consumers')).toMatchObject({ scheduleGroup: 'notification-runbooks-verify', schedulerRoleName: 'notification-runbooks-verify-scheduler-us-east-1' });
+  });
+});
+
+describe('production us-west-2 (dr)', () => {
+  const expected = expectationsIn('production', 'us-west-2');
+
+  it('expects exactly the handlers the DR stack deploys: the standby watch, the diagnose-only rows and escalation', () => {
+    expect(expected.regionRole).toBe('dr');
+    expect(expected.handlers.map((h) => h.name).sort()).toEqual([...DR_HANDLERS].sort());
+    // Their roles and schedule lanes are the region's.
+    expect(expected.handlers.find((h) => h.name === 'watch-standby')).toMatchObject({ functionName: 'notification-runbooks-watch-standby', roleName: 'notification-runbooks-watch-standby-us-west-2', ruleName: 'notification-runbooks-watch-standby' });
+    expect(expected.handlers.find((h) => h.name === 'escalation-timer')).toMatchObject({ scheduleGroup: 'notification-runbooks', schedulerRoleName: 'notification-runbooks-escalation-scheduler-us-west-2' });
+  });
+
+  it("expects the region's alarms, each with its handler's rule: the three standby alarms on watch-standby's", () => {
+    const byHandler = Object.fromEntries(expected.handlers.map((h) => [h.name, h.alarmNames.length]));
+    expect(byHandler).toEqual({ 'inspect-security-groups': 1, 'check-db-connections': 1, 'alert-error-rate': 1, 'watch-standby': 3, escalate: 0, 'escalation-timer': 0 });
+    expect(expected.alarms.map((a) => a.rowId).sort()).toEqual(['connection-timeout', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency']);
+    const standby = expected.alarms.filter((a) => a.rowId === 'dr-standby');
+    // The row's threshold (300 s) and disasterRecovery.standbyWatch's (1000 messages, 3600 s): project defaults.
+    expect(standby.map((a) => a.threshold).sort((x, y) => x - y)).toEqual([300, 1000, 3600]);
+    expect(expected.handlers.filter((h) => h.ruleName).map((h) => h.ruleName).sort()).toEqual(
+      ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'watch-standby'].map((h) => `notification-runbooks-${h}`),
+    );
+  });
+
+  it('expects the escalation lane only, the cross-region replica in place of the database, and no cache', () => {
+    expect(expected.scheduleGroups).toEqual([{ name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2' }]);
+    expect(expected.standby).toEqual({ replicaIdentifier: 'notification-service-db-replica', sourceDatabases: ['notification-service-db'] });
+    expect(expected.caches).toEqual([]);
+    expect(expected.watched.queues).toEqual(['notification-service-queue']);
+    expect(expected.watched.functions).toEqual(['notification-service-consumer']);
+  });
+});
+
+describe.each(['staging', 'development'] as const)('%s us-east-1 (one region, primary)', (environment) => {
+  it('expects the primary set of handlers and both schedule groups', () => {
+    const expected = expectationsIn(environment, 'us-east-1');
+    expect(expected.regionRole).toBe('primary');
+    expect(expected.handlers.map((h) => h.name).sort()).toEqual([...PRIMARY_HANDLERS].sort());
+    expect(expected.scheduleGroups.map((g) => g.name)).toEqual(['notification-runbooks', 'notification-runbooks-verify']);
+    expect(expected.standby).toBeUndefined();
+  });
+});
