@@ -53,12 +53,16 @@ const decisionEventSchema = z.looseObject({
   detail: decisionSchema,
 });
 
+// The incident's alarm, as the timer's creator wrote it: a CloudWatch alarm name (1-255 characters) and a 12-digit account.
+const timerAlarmSchema = z.strictObject({ name: text.check(z.minLength(1), z.maxLength(255)), account: z.optional(text.check(z.regex(/^\d{12}$/))) });
+
 const timerInputSchema = z.union([
-  z.strictObject({ action: z.literal('check'), incidentId: text }),
+  z.strictObject({ action: z.literal('check'), incidentId: text, alarm: z.optional(timerAlarmSchema) }),
   // The level may come as text: SSM Automation's InputPayload (NotificationService-EscalateToNextTier) substitutes "{{ Level }}".
   z.strictObject({
     action: z.literal('escalate'),
     incidentId: text,
+    alarm: z.optional(timerAlarmSchema),
     level: z.union([z.number().check(z.int(), z.minimum(1)), text.check(z.regex(/^[1-9]\d{0,2}$/))]),
   }),
 ]);

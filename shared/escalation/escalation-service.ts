@@ -263,8 +263,14 @@ export class EscalationService {
   async handleTimer(input: TimerInput): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
-    const ahead = this.readAhead(input.incidentId);
+    // So is the alarm the timer names, when it is one this deployment watches in its workload account (the check the
+    // incident's own record gets below, so nothing is called into an account before it is checked): the incident is
+    // still the authority, and a timer whose alarm is not the incident's is refused below (the read made ahead dropped).
+    const named = input.alarm;
+    const readAhead = named && this.ctx.trust.watchedAlarms.has(named.name) && !foreignAccountProblem('the timer', named.account, this.ctx.trust.workloadAccount) ? named : undefined;
+    const ahead = this.readAhead(input.incidentId, readAhead);
     const incident = await store.get(input.incidentId);
+    const incidentId = input.incidentId;
     // The incident is read back from the state table: the account it names is where the alarm would be re-read (through
     // that account's role), so a record naming any account but the workload's is refused before anything else is called.
     const location = incident ? this.alarmLocation(incident) : undefined;
@@ -274,11 +280,18 @@ export class EscalationService {
       this.ctx.count?.('TimersRefused');
       return { action: 'refused', incidentId: input.incidentId, reason: foreign, delivered: [] };
     }
+    if (location && named && (location.name !== named.name || (location.account ?? '') !== (named.account ?? ''))) {
+      return this.refuse(
+        `the timer names alarm "${named.name}"${named.account ? ` in account ${named.account}` : ''}, but incident ${incidentId} is about alarm "${location.name}"${location.account ? ` in account ${location.account}` : ''}: nothing done`,
+        incidentId,
+        { action: input.action },
+      );
+    }
     // Read where the alarm lives: in cross-account mode the operations account has no such alarm, and "not found"
-    // there must not stop the escalation or close a watch (trust-decision / alarm-lookup).
-    const alarm = incident && location && incident.status !== 'RESOLVED' ? await alarms.read(location) : undefined;
+    // there must not stop the escalation or close a watch (trust-decision / alarm-lookup). The read made ahead is of
+    // this same alarm (checked just above).
+    const alarm = incident && location && incident.status !== 'RESOLVED' ? await (ahead.alarm ?? alarms.read(location)) : undefined;
     const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy);
-    const incidentId = input.incidentId;
     switch (plan.kind) {
       case 'stop':
         this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
@@ -326,7 +339,7 @@ export class EscalationService {
     }
     // Scheduling again after a crash between create and schedule is a no-op: the schedule's name is the step's.
     const at = new Date(now.getTime() + checkAfterMinutes * 60_000);
-    await timers.schedule({ action: 'check', incidentId }, at);
+    await timers.schedule({ action: 'check', incidentId, alarm: this.alarmLocation(incident) }, at);
     return {
       action: 'watching',
       incidentId,
@@ -431,7 +444,7 @@ export class EscalationService {
     if (!claim.claimed) {
       if (claim.reason === 'already-claimed' && incident.level < tier.level) {
         const current = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);
-        if (current && current.status !== 'IN_PROGRESS') await this.afterNotified(incident.incidentId, tier, next);
+        if (current && current.status !== 'IN_PROGRESS') await this.afterNotified(incident, tier, next);
       }
       return [];
     }
@@ -448,18 +461,20 @@ export class EscalationService {
       ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
     });
     const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress));
-    await this.afterNotified(incident.incidentId, tier, next);
+    await this.afterNotified(incident, tier, next);
     this.ctx.count?.('TiersNotified');
     this.ctx.log.info('tier notified', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, delivery, nextEscalation: next?.at.toISOString() });
     return [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') }];
   }
 
-  private async afterNotified(incidentId: string, tier: EscalationTier, next: { tier: EscalationTier; at: Date } | undefined): Promise<void> {
+  private async afterNotified(incident: Incident, tier: EscalationTier, next: { tier: EscalationTier; at: Date } | undefined): Promise<void> {
+    const { incidentId } = incident;
     // The level and the next tier's timer at once: either failing throws, and the retry (the send being SENT) does both
-    // again, each idempotent (a level is never lowered; a schedule of the same step is a no-op).
+    // again, each idempotent (a level is never lowered; a schedule of the same step is a no-op). The timer names the
+    // incident's alarm, so it can re-read the alarm with the incident (handleTimer).
     await Promise.all([
       this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined),
-      next ? this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level }, next.at) : undefined,
+      next ? this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level, alarm: this.alarmLocation(incident) }, next.at) : undefined,
     ]);
   }
 

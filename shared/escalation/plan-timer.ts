@@ -3,10 +3,21 @@ import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import type { Incident } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
-/** The Input of a timer's schedule: what the timer handler is asked to do. */
+/**
+ * The Input of a timer's schedule: what the timer handler is asked to do. `alarm`, set where the timer is created, names
+ * the incident's alarm so it can be re-read at once with the incident; the incident stays the authority (a timer whose
+ * alarm is not the incident's is refused). A timer without it (one a person asks for through
+ * NotificationService-EscalateToNextTier, or one created before it existed) reads the alarm after the incident.
+ */
 export type TimerInput =
-  | { action: 'check'; incidentId: string }
-  | { action: 'escalate'; incidentId: string; level: number };
+  | { action: 'check'; incidentId: string; alarm?: TimerAlarm }
+  | { action: 'escalate'; incidentId: string; level: number; alarm?: TimerAlarm };
+
+/** Where the incident's alarm lives: its name and, from its ARN, its account (shared/escalation/alarm-lookup.ts). */
+export interface TimerAlarm {
+  name: string;
+  account?: string;
+}
 
 export interface AlarmNow {
   value: string;

@@ -153,8 +153,19 @@ describe('escalation along the support path (production)', () => {
     );
     expect(schedule).toMatchObject({ ActionAfterCompletion: 'DELETE', FlexibleTimeWindow: { Mode: 'OFF' }, ScheduleExpressionTimezone: 'UTC' });
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
-    expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ action: 'escalate', incidentId, level: 2 });
+    // The timer names the incident's alarm, so escalation-timer re-reads it at once with the incident (decision 88).
+    expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ action: 'escalate', incidentId, level: 2, alarm: { name: h.alarmName, account: h.account.accountId } });
     expect(handlerOfFunctionArn(schedule.Target?.Arn ?? '')).toBe('escalation-timer');
+  });
+
+  it('refuses a timer that names another alarm than its incident: nobody notified, the incident unchanged', async () => {
+    const other = { name: 'NotificationService Error Rate > 1% (notification-service-consumer)', account: h.account.accountId };
+    const result = await h.timer({ action: 'escalate', incidentId, level: 2, alarm: other });
+    expect(result).toMatchObject({ action: 'refused', delivered: [] });
+    expect(result.reason).toContain(`incident ${incidentId} is about alarm "${h.alarmName}" in account ${h.account.accountId}`);
+    expect(await h.inbox.read()).toEqual([]);
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'OPEN', level: 1, nextLevel: 2 });
+    expect(await scheduleNames(h)).toEqual([`escalation-${incidentId}-l2`]);
   });
 
   it('escalates to L2 only once L1 has had its 15 minutes and the alarm is still in ALARM', async () => {

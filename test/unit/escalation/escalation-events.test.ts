@@ -62,6 +62,11 @@ describe('parseTimerInput', () => {
     [{ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: '3' }, { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 3 }],
     [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44' }, { action: 'check', incidentId: 'inc-3f2a9c1b7d44' }],
     ['{"action":"check","incidentId":"inc-3f2a9c1b7d44"}', { action: 'check', incidentId: 'inc-3f2a9c1b7d44' }],
+    [
+      { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: { name: 'Queue Depth', account: '123456789012' } },
+      { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: { name: 'Queue Depth', account: '123456789012' } },
+    ],
+    [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44', alarm: { name: 'Queue Depth' } }, { action: 'check', incidentId: 'inc-3f2a9c1b7d44', alarm: { name: 'Queue Depth' } }],
   ])('reads the schedule Input %j', (raw, expected) => {
     expect(parseTimerInput(raw)).toEqual(expected);
   });
@@ -72,6 +77,11 @@ describe('parseTimerInput', () => {
     [{ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 'two' }],
     [{ action: 'delete', incidentId: 'inc-3f2a9c1b7d44' }],
     [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44', extra: true }],
+    [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44', alarm: { name: '' } }],
+    [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44', alarm: { name: 'x'.repeat(256) } }],
+    [{ action: 'check', incidentId: 'inc-3f2a9c1b7d44', alarm: { name: 'Queue Depth', account: '1234' } }],
+    [{ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: { name: 'Queue Depth', extra: true } }],
+    [{ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: 'Queue Depth' }],
   ])('rejects %j', (raw) => {
     expect(() => parseTimerInput(raw)).toThrow(InvalidInputError);
   });

@@ -87,6 +87,8 @@ function timerInputs(): JsonObject[] {
     { action: 'check', incidentId },
     { action: 'escalate', incidentId, level: 2 },
     { action: 'escalate', incidentId, level: '3' },
+    // As the escalation writes them: naming the incident's alarm (escalation-service.ts afterNotified).
+    { action: 'escalate', incidentId, level: 2, alarm: { name: 'NotificationService Queue Depth > 1000 (notification-service-queue)', account: '123456789012' } },
   ];
 }
 
