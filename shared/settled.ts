@@ -11,3 +11,9 @@ export async function settledAll<T extends readonly unknown[]>(...reads: { [K in
     return result.value;
   }) as unknown as T;
 }
+
+/** One read's value once it has settled, or its failure thrown (reads made at once, judged one after another). */
+export function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { PermanentError, TransientError } from '../errors';
+import { settledAll, settledValue } from '../settled';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
 import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise } from './memory-pressure-health';
@@ -59,25 +60,34 @@ async function settledConfiguration(ctx: Ctx, functionName: string): Promise<Fun
   return configuration;
 }
 
-/** Aliases on published versions that an event source mapping invokes: a memory change on $LATEST would not reach them. */
-async function publishedInvocations(ctx: Ctx, target: FunctionTarget, functionArn: string): Promise<PublishedInvocation[]> {
-  const aliases: AliasConfiguration[] = await callAws('Lambda ListAliases', async () => {
+/** The function's aliases (ListAliases needs only its name, so it is read with the configuration). */
+async function listAliases(ctx: Ctx, functionName: string): Promise<AliasConfiguration[]> {
+  return callAws('Lambda ListAliases', async () => {
     const all: AliasConfiguration[] = [];
-    for await (const page of paginateListAliases({ client: ctx.clients.lambda }, { FunctionName: target.functionName })) all.push(...(page.Aliases ?? []));
+    for await (const page of paginateListAliases({ client: ctx.clients.lambda }, { FunctionName: functionName })) all.push(...(page.Aliases ?? []));
     return all;
   });
+}
+
+/** Aliases on published versions that an event source mapping invokes: a memory change on $LATEST would not reach them. */
+async function publishedInvocations(ctx: Ctx, target: FunctionTarget, aliases: readonly AliasConfiguration[], functionArn: string): Promise<PublishedInvocation[]> {
+  const onVersions = aliases.filter((alias) => alias.Name && alias.FunctionVersion && alias.FunctionVersion !== '$LATEST');
+  // Each alias's mappings at once (independent reads); the findings keep the aliases' order.
+  const mappings = await settledAll(
+    ...onVersions.map((alias) =>
+      callAws('Lambda ListEventSourceMappings', async () => {
+        const all: string[] = [];
+        for await (const page of paginateListEventSourceMappings({ client: ctx.clients.lambda }, { FunctionName: alias.AliasArn ?? `${functionArn}:${alias.Name}` })) {
+          all.push(...(page.EventSourceMappings ?? []).map((m) => m.UUID ?? '?'));
+        }
+        return all;
+      }),
+    ),
+  );
   const found: PublishedInvocation[] = [];
-  for (const alias of aliases) {
-    if (!alias.Name || !alias.FunctionVersion || alias.FunctionVersion === '$LATEST') continue;
-    const uuids = await callAws('Lambda ListEventSourceMappings', async () => {
-      const all: string[] = [];
-      for await (const page of paginateListEventSourceMappings({ client: ctx.clients.lambda }, { FunctionName: alias.AliasArn ?? `${functionArn}:${alias.Name}` })) {
-        all.push(...(page.EventSourceMappings ?? []).map((m) => m.UUID ?? '?'));
-      }
-      return all;
-    });
-    for (const uuid of uuids) found.push({ qualifier: alias.Name, version: alias.FunctionVersion, source: `event source mapping ${uuid}` });
-  }
+  onVersions.forEach((alias, i) => {
+    for (const uuid of mappings[i] ?? []) found.push({ qualifier: alias.Name ?? '', version: alias.FunctionVersion ?? '', source: `event source mapping ${uuid}` });
+  });
   const qualifier = target.qualifier;
   if (qualifier !== undefined && qualifier !== '$LATEST') {
     const alias = aliases.find((a) => a.Name === qualifier);
@@ -89,17 +99,13 @@ async function publishedInvocations(ctx: Ctx, target: FunctionTarget, functionAr
 }
 
 /**
- * The alarm's metric must come from a filter on this function's log group, or the target was guessed wrong.
- * DescribeMetricFilters is asked about that one log group (`logGroupName`): IAM authorizes it on the log group's ARN,
- * which is what the role is granted. Asked by metric name and namespace alone it is an account-wide listing, which a
- * log-group-scoped grant refuses (AccessDenied in real AWS, invisible on the emulator). The metric is matched here.
+ * The metrics a log group's filters publish (namespace/name). DescribeMetricFilters is asked about that one log group
+ * (`logGroupName`): IAM authorizes it on the log group's ARN, which is what the role is granted. Asked by metric name
+ * and namespace alone it is an account-wide listing, which a log-group-scoped grant refuses (AccessDenied in real AWS,
+ * invisible on the emulator). The metric is matched by confirmMetricFilter.
  */
-async function confirmMetricFilter(ctx: Ctx, target: FunctionTarget, configuration: FunctionConfiguration): Promise<void> {
-  const filter = target.metricFilter;
-  if (!filter) return;
-  // A function may log to a log group of its own choosing (LoggingConfig.LogGroup); /aws/lambda/<name> otherwise.
-  const logGroup = configuration.LoggingConfig?.LogGroup ?? `/aws/lambda/${target.functionName}`;
-  const published = await callAws(`CloudWatch Logs DescribeMetricFilters ${logGroup}`, async () => {
+async function metricsCountedFrom(ctx: Ctx, logGroup: string): Promise<string[]> {
+  return callAws(`CloudWatch Logs DescribeMetricFilters ${logGroup}`, async () => {
     const all: string[] = [];
     for await (const page of paginateDescribeMetricFilters({ client: ctx.clients.logs }, { logGroupName: logGroup })) {
       for (const metricFilter of page.metricFilters ?? []) {
@@ -108,6 +114,12 @@ async function confirmMetricFilter(ctx: Ctx, target: FunctionTarget, configurati
     }
     return all;
   });
+}
+
+/** The alarm's metric must come from a filter on this function's log group, or the target was guessed wrong. */
+function confirmMetricFilter(target: FunctionTarget, logGroup: string, published: readonly string[]): void {
+  const filter = target.metricFilter;
+  if (!filter) return;
   if (!published.includes(`${filter.namespace}/${filter.metricName}`)) {
     throw new PermanentError(
       `${filter.namespace}/${filter.metricName} is not counted from ${target.functionName}'s log group ${logGroup} ` +
@@ -142,15 +154,28 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   },
 
   async observe(ctx, target) {
-    const configuration = await readConfiguration(ctx, target.functionName);
-    await confirmMetricFilter(ctx, target, configuration);
+    // Independent reads at once: the configuration, the aliases and the metric filters of /aws/lambda/<name>, the log
+    // group a function logs to unless its configuration names one of its own (LoggingConfig.LogGroup): then that group's
+    // filters are read once the configuration says so, and the first read is dropped. Failures are thrown in the order
+    // the reads were once made one after another: configuration, metric filter, aliases.
+    const defaultLogGroup = `/aws/lambda/${target.functionName}`;
+    const [configured, defaultFilters, aliasesRead] = await Promise.allSettled([
+      readConfiguration(ctx, target.functionName),
+      target.metricFilter ? metricsCountedFrom(ctx, defaultLogGroup) : Promise.resolve([]),
+      listAliases(ctx, target.functionName),
+    ]);
+    const configuration = settledValue(configured);
+    if (target.metricFilter) {
+      const logGroup = configuration.LoggingConfig?.LogGroup ?? defaultLogGroup;
+      confirmMetricFilter(target, logGroup, logGroup === defaultLogGroup ? settledValue(defaultFilters) : await metricsCountedFrom(ctx, logGroup));
+    }
     const memoryMb = configuration.MemorySize;
     if (memoryMb === undefined) throw new PermanentError(`GetFunctionConfiguration of ${target.functionName} returned no MemorySize`);
     return {
       functionName: target.functionName,
       memoryMb,
       ...(configuration.LastUpdateStatus ? { lastUpdateStatus: configuration.LastUpdateStatus } : {}),
-      invokedVia: await publishedInvocations(ctx, target, configuration.FunctionArn ?? target.resource.arn),
+      invokedVia: await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn),
     };
   },
 

@@ -37,15 +37,50 @@ beforeEach(() => {
 });
 
 describe('raise-lambda-memory observe', () => {
-  it.each([
-    ['the default log group', undefined, `/aws/lambda/${fn}`],
-    ['the log group its LoggingConfig names', '/custom/consumer', '/custom/consumer'],
-  ])('asks DescribeMetricFilters about %s only (a log-group-scoped grant allows it), never account-wide', async (_case, configured, logGroup) => {
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512, ...(configured ? { LoggingConfig: { LogGroup: configured } } : {}) });
-    logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(logGroup)] });
+  it('asks DescribeMetricFilters about the default log group only (a log-group-scoped grant allows it), never account-wide', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+    logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
     const observation = await memoryPressurePlaybook.observe(context(), target);
     expect(observation.memoryMb).toBe(512);
-    expect(logsMock.commandCalls(DescribeMetricFiltersCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: logGroup }]);
+    expect(logsMock.commandCalls(DescribeMetricFiltersCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: `/aws/lambda/${fn}` }]);
+  });
+
+  it('for a function whose LoggingConfig names its own log group, judges by that group: the default group, read ahead, is dropped', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512, LoggingConfig: { LogGroup: '/custom/consumer' } });
+    logsMock.on(DescribeMetricFiltersCommand, { logGroupName: `/aws/lambda/${fn}` }).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+    logsMock.on(DescribeMetricFiltersCommand, { logGroupName: '/custom/consumer' }).resolves({ metricFilters: [oomFilter('/custom/consumer', 'Timeouts')] });
+    await expect(memoryPressurePlaybook.observe(context(), target)).rejects.toThrow(
+      `NotificationService/OutOfMemoryErrors is not counted from ${fn}'s log group /custom/consumer (metrics its filters publish: NotificationService/Timeouts)`,
+    );
+    // One log group per call, never account-wide: the default one (read with the configuration), then the named one.
+    expect(logsMock.commandCalls(DescribeMetricFiltersCommand).map((c) => c.args[0].input.logGroupName)).toEqual([`/aws/lambda/${fn}`, '/custom/consumer']);
+  });
+
+  it('reads the configuration, the aliases and the default log group\'s filters at once', async () => {
+    const started: string[] = [];
+    let answer: () => void = () => undefined;
+    const configurationHeld = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(async () => {
+      started.push('configuration');
+      await configurationHeld;
+      return { MemorySize: 512 };
+    });
+    lambdaMock.on(ListAliasesCommand).callsFake(async () => {
+      started.push('aliases');
+      return { Aliases: [] };
+    });
+    logsMock.on(DescribeMetricFiltersCommand).callsFake(async () => {
+      started.push('filters');
+      return { metricFilters: [oomFilter(`/aws/lambda/${fn}`)] };
+    });
+    const observed = memoryPressurePlaybook.observe(context(), target);
+    await new Promise((resolve) => setImmediate(resolve));
+    // All three asked while the configuration has not answered yet.
+    expect([...started].sort()).toEqual(['aliases', 'configuration', 'filters']);
+    answer();
+    expect((await observed).memoryMb).toBe(512);
   });
 
   it('refuses when the log group\'s filters publish other metrics only, naming what they publish', async () => {
