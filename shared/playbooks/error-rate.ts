@@ -68,20 +68,40 @@ async function logGroupOf(ctx: Ctx, functionName: string): Promise<string> {
  * The log excerpt is enrichment: the alert goes out on the metric reading without it. Whatever keeps it from being read
  * (the Logs module or client failing to load, a throttled or refused FilterLogEvents, the log group lookup) is named in
  * the observation, never thrown, so it cannot hold back or fail the alert.
+ * The lines of /aws/lambda/<name> are read at once with the lookup of the function's log group: it is where a function
+ * logs unless its LoggingConfig names a group of its own, and then that group is read once the lookup says so (one more
+ * round trip) and the first read is dropped.
  */
 async function readLogExcerpt(ctx: Ctx, functionName: string, window: { start: Date; end: Date }): Promise<{ logGroupName: string; lines: ErrorRateObservation['logs'] }> {
-  let logGroupName = `/aws/lambda/${functionName}`;
-  let step = 'the log group lookup';
+  const defaultLogGroup = `/aws/lambda/${functionName}`;
+  const ahead = readLogLines(ctx, defaultLogGroup, window);
+  let logGroupName: string;
   try {
     logGroupName = await logGroupOf(ctx, functionName);
-    step = 'the CloudWatch Logs module';
+  } catch (error) {
+    // Nothing is left running: the read made ahead settles (it never throws) before the excerpt is given up.
+    await ahead;
+    return { logGroupName: defaultLogGroup, lines: unavailable('the log group lookup', error) };
+  }
+  const lines = await ahead;
+  return { logGroupName, lines: logGroupName === defaultLogGroup ? lines : await readLogLines(ctx, logGroupName, window) };
+}
+
+/** A log group's error lines, or what kept them from being read (never thrown). */
+async function readLogLines(ctx: Ctx, logGroupName: string, window: { start: Date; end: Date }): Promise<ErrorRateObservation['logs']> {
+  let step = 'the CloudWatch Logs module';
+  try {
     const [{ readErrorLines }, client] = await Promise.all([import('./error-rate-logs'), ctx.clients.logs()]);
     step = 'CloudWatch Logs FilterLogEvents';
-    return { logGroupName, lines: await readErrorLines(client, ctx.runtime.env.alertErrorRate.maxLogEvents, logGroupName, window) };
+    return await readErrorLines(client, ctx.runtime.env.alertErrorRate.maxLogEvents, logGroupName, window);
   } catch (error) {
-    const message = oneLine((error as { message?: unknown }).message);
-    return { logGroupName, lines: { status: 'unavailable', reason: `could not be read: ${step} failed (${errorName(error)}${message ? `: ${message}` : ''})` } };
+    return unavailable(step, error);
   }
+}
+
+function unavailable(step: string, error: unknown): ErrorRateObservation['logs'] {
+  const message = oneLine((error as { message?: unknown }).message);
+  return { status: 'unavailable', reason: `could not be read: ${step} failed (${errorName(error)}${message ? `: ${message}` : ''})` };
 }
 
 /** An error message on one line, bounded: it goes into the alert's findings. */

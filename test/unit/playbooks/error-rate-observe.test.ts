@@ -89,6 +89,39 @@ describe('alert-error-rate observe: the log excerpt is optional', () => {
     expect(plan(observation)).toMatchObject({ reason: expect.stringContaining('most frequent: "SMTP timeout" (2x)') });
   });
 
+  it('reads the default log group at once with the configuration', async () => {
+    const started: string[] = [];
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(async () => {
+      started.push('configuration');
+      await held;
+      return { FunctionName: fn };
+    });
+    logsMock.on(FilterLogEventsCommand).callsFake(async (input: { logGroupName?: string }) => {
+      started.push(`lines of ${input.logGroupName ?? '?'}`);
+      return { events: [] };
+    });
+    const observed = errorRatePlaybook.observe(context(loadedLogs()), target);
+    for (let i = 0; i < 5 && started.length < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    // Both asked while the configuration has not answered yet.
+    expect([...started].sort()).toEqual(['configuration', `lines of /aws/lambda/${fn}`]);
+    answer();
+    expect((await observed).logs).toMatchObject({ status: 'read', eventsRead: 0 });
+  });
+
+  it('for a function whose LoggingConfig names its own log group, reads the excerpt from that group: the default one, read ahead, is dropped', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ FunctionName: fn, LoggingConfig: { LogGroup: '/custom/consumer' } });
+    logsMock.on(FilterLogEventsCommand, { logGroupName: `/aws/lambda/${fn}` }).resolves({ events: [{ message: '{"level":"ERROR","message":"stale default group"}' }] });
+    logsMock.on(FilterLogEventsCommand, { logGroupName: '/custom/consumer' }).resolves({ events: [{ message: '{"level":"ERROR","message":"SMTP timeout"}' }] });
+    const observation = await errorRatePlaybook.observe(context(loadedLogs()), target);
+    expect(observation.logGroupName).toBe('/custom/consumer');
+    expect(observation.logs).toEqual({ status: 'read', eventsRead: 1, errorLines: 1, truncated: false, messages: [{ message: 'SMTP timeout', count: 1 }] });
+    expect(logsMock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input.logGroupName)).toEqual([`/aws/lambda/${fn}`, '/custom/consumer']);
+  });
+
   it('still fails the reading when the metric itself cannot be read: the rate is the alert', async () => {
     cloudWatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
