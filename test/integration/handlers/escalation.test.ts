@@ -153,7 +153,7 @@ describe('escalation along the support path (production)', () => {
     );
     expect(schedule).toMatchObject({ ActionAfterCompletion: 'DELETE', FlexibleTimeWindow: { Mode: 'OFF' }, ScheduleExpressionTimezone: 'UTC' });
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
-    // The timer names the incident's alarm, so escalation-timer re-reads it at once with the incident (decision 88).
+    // The timer names the incident's alarm, so escalation-timer re-reads it at once with the incident (decision 96).
     expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ action: 'escalate', incidentId, level: 2, alarm: { name: h.alarmName, account: h.account.accountId } });
     expect(handlerOfFunctionArn(schedule.Target?.Arn ?? '')).toBe('escalation-timer');
   });
