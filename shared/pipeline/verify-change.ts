@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors';
 import type { KillSwitchState } from '../guard/kill-switch';
 import { metricWindow } from '../playbooks/metric-window';
 import type { DecisionReporter } from '../report/decision-reporter';
+import { settledValue } from '../settled';
 import type { IncidentStore } from '../state/incident-store';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import type { Decision, Playbook, PlaybookContext, ResourceRef } from './types';
@@ -173,7 +174,10 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   const worse = previous ? previous.worse : unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
   const revert = health.revertOf(change);
   // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
-  const observation = worse === undefined ? undefined : await playbook.observe(ctx, target);
+  // The kill switch is read with the observation (one round trip instead of two) and used only for a change still in
+  // place; a failure is thrown observation first, the kill switch's only where it is used.
+  const [observed, killSwitchRead] = worse === undefined ? [] : await Promise.allSettled([playbook.observe(ctx, target), services.killSwitch.read()]);
+  const observation = observed === undefined ? undefined : settledValue(observed);
   const stillApplied = observation === undefined ? true : playbook.isApplied(observation, change);
   const figures = {
     before: { health: job.before.figures, window: `${job.before.from}/${job.before.to}` },
@@ -195,7 +199,7 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
     return reverted(await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
   }
 
-  const killSwitch = worse !== undefined && stillApplied ? await services.killSwitch.read() : undefined;
+  const killSwitch = worse !== undefined && stillApplied && killSwitchRead ? settledValue(killSwitchRead) : undefined;
   // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
   const refused =
     worse !== undefined && stillApplied

@@ -186,6 +186,53 @@ describe('verify-change reverts under the exactly-once protocol', () => {
   });
 });
 
+describe('the revert path reads the resource and the kill switch at once', () => {
+  it('asks the kill switch while the observation has not answered yet', async () => {
+    const { deps, input, knob } = await setup();
+    const started: string[] = [];
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const slowObserve = {
+      ...playbook,
+      observe: async (ctx: { clients: Knob }) => {
+        started.push('observe');
+        await held;
+        return { value: ctx.clients.value };
+      },
+    };
+    const killSwitch = {
+      read: async () => {
+        started.push('kill switch');
+        return { engaged: false, reason: 'off' };
+      },
+    };
+    const running = runVerifyChange(
+      { ...deps, services: { ...deps.services, killSwitch }, playbooks: { [PLAYBOOK]: slowObserve as unknown as VerifyChangeDeps['playbooks'][string] } },
+      input,
+    );
+    for (let i = 0; i < 20 && started.length < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect([...started].sort()).toEqual(['kill switch', 'observe']);
+    answer();
+    expect(await running).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(knob).toMatchObject({ value: 2, changes: 1 });
+  });
+
+  it('an unreadable kill switch stops the revert (thrown, retried) but not the judgement of a change no longer in place', async () => {
+    const unreadable = { read: async () => Promise.reject(new TransientError('SSM GetParameter throttled')) };
+    const inPlace = await setup();
+    await expect(runVerifyChange({ ...inPlace.deps, services: { ...inPlace.deps.services, killSwitch: unreadable } }, inPlace.input)).rejects.toThrow('SSM GetParameter throttled');
+    expect(inPlace.knob).toMatchObject({ value: 3, applyCalls: 0 });
+
+    const movedOn = await setup();
+    movedOn.knob.value = 2;
+    const decision = await runVerifyChange({ ...movedOn.deps, services: { ...movedOn.deps.services, killSwitch: unreadable } }, movedOn.input);
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('the change is no longer in place') });
+    expect(movedOn.knob).toMatchObject({ value: 2, applyCalls: 0 });
+  });
+});
+
 describe('a change that is applied but not in effect is not reverted from', () => {
   it("holds the revert and escalates naming why, when the playbook says the change is not what the resource runs", async () => {
     const { knob, deps, input } = await setup();
