@@ -8,6 +8,7 @@ import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCach
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
+import { dynamoTransactionGates } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
@@ -639,6 +640,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
   };
 
+  const dynamoGate = dynamoTransactionGates();
+
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined, dropAnswer = false): void => {
     const headers: string[] = [];
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -778,6 +781,13 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const answer = gapAnswer(described, body);
     if (answer) {
       send(res, await answer);
+      return;
+    }
+    // moto rolls a failed TransactWriteItems back by restoring a copy of the table, erasing concurrent writes: one runs
+    // alone per account (sandbox/dynamodb-gate.ts).
+    if (described.service === 'dynamodb') {
+      const exclusive = described.operation === 'TransactWriteItems';
+      send(res, await dynamoGate(described.accountId).run(exclusive, () => forwardBuffered(req, body, described.accountId)));
       return;
     }
     forward(req, res, body, described.accountId);
