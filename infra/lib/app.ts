@@ -65,7 +65,7 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
         }),
       );
     } else if (plan.kind === 'workload') {
-      stacks.set(plan.stackName, new WorkloadStack(app, plan.stackName, { ...common, runbooksDir: join(options.rootDir, 'runbooks') }));
+      stacks.set(plan.stackName, new WorkloadStack(app, plan.stackName, { ...common, handlers, runbooksDir: join(options.rootDir, 'runbooks') }));
     } else {
       stacks.set(plan.stackName, new RemediationRolesStack(app, plan.stackName, { ...common, handlers, runbooksDir: join(options.rootDir, 'runbooks') }));
     }

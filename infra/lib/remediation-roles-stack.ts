@@ -13,8 +13,8 @@ import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
 import { DEFAULT_PREFLIGHT_PRINCIPALS, PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
-import { handlersForRegion } from './runbook-stack';
-import { addAutomationRole, documentsFor, readRunbookDocuments } from './constructs/runbook-documents';
+import { handlersForRegion, regionDocuments } from './runbook-stack';
+import { addAutomationRole, documentsFor, documentsForRegion, readRunbookDocuments } from './constructs/runbook-documents';
 import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from './settings';
 
 export interface RemediationRolesStackProps extends StackProps {
@@ -126,7 +126,8 @@ export class RemediationRolesStack extends Stack {
       const scope = new Construct(this, `Runbooks-${region}`);
       const role = addAutomationRole(scope, {
         roleName: automationRoleNameOf(region),
-        documents,
+        // The documents the workload stack of this region registers: the role runs those and is granted their calls only.
+        documents: documentsForRegion(documents, regionDocuments(config, deployment.environment, region, props.handlers)),
         targets: {
           partition: this.partition,
           account: this.account,

@@ -5,7 +5,7 @@ import { AccountPrincipal, ArnPrincipal, PolicyStatement } from 'aws-cdk-lib/aws
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, runbooksNotRegisteredIn, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
   automationRoleNameOf,
@@ -19,7 +19,8 @@ import {
   VERIFY_HANDLER,
   VERIFY_SCHEDULE_GROUP_ENV,
 } from '../../shared/config/names';
-import type { AutomationConfig } from '../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
+import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
 import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
@@ -30,7 +31,7 @@ import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, Escalation
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
 import { handlersForRegion } from './region-handlers';
-import { documentsFor, invokedHandlerFunctions, readRunbookDocuments, RunbookDocuments } from './constructs/runbook-documents';
+import { documentsFor, documentsForRegion, invokedHandlerFunctions, readRunbookDocuments, RunbookDocuments, type RegionDocuments } from './constructs/runbook-documents';
 import { RunbookFunction } from './constructs/runbook-function';
 import { StateTable } from './constructs/state-table';
 import { WatchedAlarms } from './constructs/watched-alarms';
@@ -52,6 +53,18 @@ export function pipelineActionsOf(handler: Pick<HandlerSpec, 'schedulesHealthChe
 
 /** The handlers a region of this role deploys (CDK-free, shared with `runbook preflight`: infra/lib/region-handlers.ts). */
 export { handlersForRegion };
+
+/**
+ * What one region of an environment registers of runbooks/: only documents whose handlers are deployed there (by the
+ * operations account in cross-account mode) and none of a row that changes something not watched there.
+ */
+export function regionDocuments(config: AutomationConfig, environment: EnvironmentName, region: string, handlers: readonly HandlerSpec[]): RegionDocuments {
+  const role = roleOfRegion(config, environment, region);
+  return {
+    deployedFunctions: handlersForRegion(config, role, handlers).map((h) => functionNameOf(h.name)),
+    notRegistered: runbooksNotRegisteredIn(config, role, new Set(CHANGING_PLAYBOOKS.map((p) => p.row))),
+  };
+}
 
 export interface RunbookStackProps extends StackProps {
   deployment: StackPlan;
@@ -288,6 +301,7 @@ export class RunbookStack extends Stack {
     new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
       placement: crossAccount ? 'operations' : 'all',
+      region: regionDocuments(config, environment, this.region, props.handlers),
       role: {
         create: {
           roleName: automationRoleNameOf(this.region),
@@ -299,7 +313,7 @@ export class RunbookStack extends Stack {
       environment,
     });
     if (crossAccount) {
-      const workloadDocuments = documentsFor(readRunbookDocuments(props.runbooksDir), 'workload');
+      const workloadDocuments = documentsForRegion(documentsFor(readRunbookDocuments(props.runbooksDir), 'workload'), regionDocuments(config, environment, this.region, props.handlers));
       const invoked = invokedHandlerFunctions(workloadDocuments, [...this.functions.keys()].map(functionNameOf));
       const workloadRole = `arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${automationRoleNameOf(this.region)}`;
       for (const [name, f] of this.functions) {

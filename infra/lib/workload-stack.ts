@@ -12,6 +12,8 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { RunbookDocuments } from './constructs/runbook-documents';
 import { WatchedAlarms } from './constructs/watched-alarms';
 import { automationRoleNameOf } from '../../shared/config/names';
+import type { HandlerSpec } from './handler-catalog';
+import { regionDocuments } from './runbook-stack';
 import { NAME_PREFIX } from './settings';
 
 export interface WorkloadStackProps extends StackProps {
@@ -19,6 +21,8 @@ export interface WorkloadStackProps extends StackProps {
   config: AutomationConfig;
   /** runbooks/: the documents that act on the service's resources are registered here. */
   runbooksDir?: string;
+  /** The handler catalog: a document is registered only where the operations account deploys the handlers it runs. */
+  handlers: readonly HandlerSpec[];
 }
 
 export class WorkloadStack extends Stack {
@@ -58,6 +62,7 @@ export class WorkloadStack extends Stack {
       new RunbookDocuments(this, 'Runbooks', {
         runbooksDir: props.runbooksDir,
         placement: 'workload',
+        region: regionDocuments(config, deployment.environment, this.region, props.handlers),
         role: { arn: `arn:${this.partition}:iam::${this.account}:role/${automationRoleNameOf(this.region)}` },
         handlerAccount: crossAccount.operationsAccount,
         config,

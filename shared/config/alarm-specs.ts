@@ -322,6 +322,21 @@ export function changingRowsWatchedInDr(config: AutomationConfig, changingRows: 
 }
 
 /**
+ * The runbook documents a region of this role does not register: those of rows that change something (`changingRows`)
+ * and are not watched there (no handler, alarm or resource of theirs is in that region: the DR region's standby is never
+ * scaled or resized), unless another row watched there names the same document.
+ */
+export function runbooksNotRegisteredIn(config: AutomationConfig, role: RegionRole, changingRows: ReadonlySet<string>): Set<string> {
+  const watched = new Set(rowsWatchedIn(config, role).map((row) => row.id));
+  const kept = new Set(config.troubleshooting.filter((row) => watched.has(row.id) && row.runbook).map((row) => row.runbook));
+  return new Set(
+    config.troubleshooting
+      .filter((row) => changingRows.has(row.id) && !watched.has(row.id) && row.runbook !== undefined && !kept.has(row.runbook))
+      .map((row) => row.runbook ?? ''),
+  );
+}
+
+/**
  * Every alarm of an environment in one region (default: its primary): each row watched in the region's role, on each
  * watched resource of the kind it watches. A row whose metric has no per-resource dimension (the OOM count) gets one
  * alarm, named after the first function.

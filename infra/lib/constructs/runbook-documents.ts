@@ -113,6 +113,21 @@ export function documentsFor(documents: readonly RunbookDocument[], placement: D
   return documents.filter((d) => OPERATIONS_DOCUMENTS.has(d.name) === (placement === 'operations'));
 }
 
+/** What a region has of the automation: its deployed handler functions (by name) and the documents it does not take. */
+export interface RegionDocuments {
+  deployedFunctions: readonly string[];
+  /** shared/config/alarm-specs.ts runbooksNotRegisteredIn: the runbooks of rows that change something not watched there. */
+  notRegistered: ReadonlySet<string>;
+}
+
+/**
+ * The documents registered in a region: none whose handler is not deployed there (a step that runs it would fail) and
+ * none of a row that changes something not watched there (its resources are not there: decision 82).
+ */
+export function documentsForRegion(documents: readonly RunbookDocument[], region: RegionDocuments): RunbookDocument[] {
+  return documents.filter((d) => !region.notRegistered.has(d.name) && d.invokedFunctions.every((fn) => region.deployedFunctions.includes(fn)));
+}
+
 /** The handler functions (by name) the documents invoke; every handler when a step leaves its function open. */
 export function invokedHandlerFunctions(documents: readonly RunbookDocument[], handlerFunctions: readonly string[]): string[] {
   if (documents.some((d) => d.invokesParameterizedFunction)) return [...handlerFunctions];
@@ -183,6 +198,8 @@ export interface RunbookDocumentsProps {
   runbooksDir: string;
   /** Which documents of runbooks/ this stack registers (default: all). */
   placement?: DocumentPlacement;
+  /** The region's handlers and excluded rows: only the documents that can run there are registered (default: every one). */
+  region?: RegionDocuments;
   /** Create the role they run as here (single account, operations), or name the one another stack created (workload). */
   role: { create: Omit<AutomationRoleProps, 'documents' | 'environment' | 'declaredActions'> } | { arn: string };
   /** The account the handler functions run in, for the documents' function ARNs (default: this stack's account). */
@@ -213,7 +230,8 @@ export class RunbookDocuments extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const placement = props.placement ?? 'all';
-    this.documents = documentsFor(readRunbookDocuments(props.runbooksDir), placement);
+    const placed = documentsFor(readRunbookDocuments(props.runbooksDir), placement);
+    this.documents = props.region ? documentsForRegion(placed, props.region) : placed;
     const where: DeployedWhere = {
       account: stack.account,
       partition: stack.partition,
@@ -235,7 +253,10 @@ export class RunbookDocuments extends Construct {
     if ('create' in props.role) {
       // The author's declaration (runbooks/automation-role-policy.json) covers every document; a role that runs only the
       // operations' documents gets the declared actions those documents call, nothing on the service's resources.
-      const declared = placement === 'all' ? declaredAutomationActions(props.runbooksDir) : [];
+      // Less what only the documents not registered in this region call (props.region): none of their calls is granted here.
+      const registered = new Set(this.documents.flatMap((d) => d.actions));
+      const elsewhereOnly = new Set(placed.filter((d) => !this.documents.includes(d)).flatMap((d) => d.actions).filter((a) => !registered.has(a)));
+      const declared = placement === 'all' ? declaredAutomationActions(props.runbooksDir).filter((a) => !elsewhereOnly.has(a)) : [];
       this.role = addAutomationRole(this, { ...props.role.create, documents: this.documents, declaredActions: declared, environment: props.environment });
       roleArn = this.role.roleArn;
     } else {

@@ -26,6 +26,8 @@ const STACKS: Array<[EnvironmentName, string]> = [
   ['development', 'us-east-1'],
 ];
 const stackName = (environment: string, region: string): string => `NotificationRunbooks-${environment}-${region}`;
+/** The documents of the rows that change something, whose handlers and resources the DR region does not have: named here by hand. */
+const NOT_IN_DR = ['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase'];
 const templateOf = (synthesized: SynthesizedApp, environment: string, region: string): CfnTemplate => {
   const found = synthesized.json.get(stackName(environment, region));
   if (!found) throw new Error(`no stack ${stackName(environment, region)}`);
@@ -279,9 +281,11 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       }
     });
 
-    it('creates one Automation document (YAML) per runbooks/*.yaml, named after its file, and the role they run as', () => {
-      const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks'));
-      expect(resourcesOfType(t(), 'AWS::SSM::Document')).toHaveLength(documents.length);
+    it('creates one Automation document (YAML) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
+      // Production's DR region runs no row that changes something (decision 82): their documents are not registered there.
+      const notHere = environment === 'production' && region === 'us-west-2' ? NOT_IN_DR : [];
+      const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks')).filter((d) => !notHere.includes(d.name));
+      expect(resourcesOfType(t(), 'AWS::SSM::Document').map(([, r]) => r.Properties?.Name).sort()).toEqual(documents.map((d) => d.name).sort());
       for (const doc of documents) {
         assertions().hasResourceProperties('AWS::SSM::Document', { Name: doc.name, DocumentType: 'Automation', DocumentFormat: 'YAML', UpdateMethod: 'NewVersion' });
       }
@@ -356,6 +360,31 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name)).toContain(VERIFY_SCHEDULE_GROUP);
       // The primary region has no standby watch.
       expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName)).not.toContain(functionNameOf('watch-standby'));
+    });
+
+    it('registers no document whose handler or resources are not here, and its automation role can make none of their calls (decision 97)', () => {
+      const names = resourcesOfType(dr(), 'AWS::SSM::Document').map(([, r]) => String(r.Properties?.Name)).sort();
+      expect(names).toEqual([
+        'NotificationService-AcknowledgeIncident',
+        'NotificationService-CheckDbConnections',
+        'NotificationService-EscalateToNextTier',
+        'NotificationService-FailbackToPrimary',
+        'NotificationService-FailoverToDR',
+        'NotificationService-RestoreDatabase',
+        'NotificationService-TroubleshootConnectionTimeout',
+      ]);
+      const [roleId] = resourcesOfType(dr(), 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === 'notification-runbooks-automation-us-west-2') ?? [];
+      const granted = grantedActions(dr(), roleId ?? '');
+      // ScaleUpDatabase's resize and RaiseLambdaMemory's memory change: granted in the primary region only.
+      expect(['rds:ModifyDBInstance', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunctionConfiguration'].filter((a) => granted.has(a))).toEqual([]);
+      const [primaryRoleId] = resourcesOfType(template('production', 'us-east-1'), 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === 'notification-runbooks-automation-us-east-1') ?? [];
+      expect(['rds:ModifyDBInstance', 'lambda:UpdateFunctionConfiguration'].filter((a) => grantedActions(template('production', 'us-east-1'), primaryRoleId ?? '').has(a))).toHaveLength(2);
+      // The role invokes only handlers deployed here (the documents' steps): never scale-consumers or raise-lambda-memory.
+      const invoked = statementsOfRole(dr(), roleId ?? '').filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+      // The functions are named by their logical ids here (HandlercheckdbconnectionsFunction...): compared on letters only.
+      const letters = JSON.stringify(invoked).toLowerCase().replace(/[^a-z]/g, '');
+      expect(letters).not.toMatch(/scaleconsumers|raiselambdamemory/);
+      expect(letters).toMatch(/checkdbconnections/);
     });
 
     it('grants watch-standby reads only, RDS on the cross-region replica', () => {
