@@ -18,10 +18,12 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { parse } from 'yaml';
 import { partitionOf } from '../../shared/aws/arn';
 import { clientConfig } from '../../shared/aws/client-config';
+import { roleOfRegion, runbooksNotRegisteredIn } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { OPERATIONS_DOCUMENTS } from '../../shared/config/names';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../shared/config/runbook-deploy-values';
 import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
+import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
 import { EXIT } from '../exit-codes';
 import { handlerDeclarations } from './declarations';
 import { preflightExpectations } from './expectations';
@@ -82,7 +84,9 @@ function buildClients(region: string, sts: STSClient, credentials?: AwsCredentia
 }
 
 /**
- * runbooks/*.yaml as infra registers them. Single account: every document in this account (no `account` named). Cross-account mode
+ * runbooks/*.yaml as infra registers them in `where.region` (decision 97: a region takes no document of a row that changes
+ * something not watched there, as infra's documentsForRegion; test/infra/preflight-documents.test.ts holds the two equal
+ * for every environment and region). Single account: every document in this account (no `account` named). Cross-account mode
  * (decision 86): the incident-state documents (OPERATIONS_DOCUMENTS) with the handlers in the operations account; every
  * other one in the workload, rendered for it (its approvers and automation role) and invoking the handlers by their full
  * ARN in the operations account.
@@ -94,11 +98,13 @@ export function deployedDocuments(
   where: { partition: string; region: string; account: string; workloadAccount?: string },
 ): ExpectedDocument[] {
   const own = { account: where.account, partition: where.partition, region: where.region };
+  const notHere = runbooksNotRegisteredIn(config, roleOfRegion(config, environment, where.region), new Set(CHANGING_PLAYBOOKS.map((p) => p.row)));
+  const registeredHere = (w: DeployedWhere): ExpectedDocument[] => expectedDocuments(directory, config, environment, w).filter((d) => !notHere.has(d.name));
   const workload = where.workloadAccount && where.workloadAccount !== where.account ? where.workloadAccount : undefined;
-  if (!workload) return expectedDocuments(directory, config, environment, own);
+  if (!workload) return registeredHere(own);
   const inWorkload = { account: workload, partition: where.partition, region: where.region, handlerAccount: where.account };
-  const operations = expectedDocuments(directory, config, environment, own).filter((d) => OPERATIONS_DOCUMENTS.has(d.name));
-  const service = expectedDocuments(directory, config, environment, inWorkload).filter((d) => !OPERATIONS_DOCUMENTS.has(d.name));
+  const operations = registeredHere(own).filter((d) => OPERATIONS_DOCUMENTS.has(d.name));
+  const service = registeredHere(inWorkload).filter((d) => !OPERATIONS_DOCUMENTS.has(d.name));
   return [...operations.map((d) => ({ ...d, account: where.account })), ...service.map((d) => ({ ...d, account: workload }))].sort((a, b) => a.name.localeCompare(b.name));
 }
 
