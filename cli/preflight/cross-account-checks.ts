@@ -13,7 +13,9 @@
 //   user"), so the trust is judged as AWS documents the Principal element: the statements whose Principal names the
 //   execution role, its account or anyone (a NotPrincipal that does not name it), stripped of Principal, go to
 //   iam:SimulateCustomPolicy with the context AWS sets on the handler's request (aws:PrincipalArn, aws:PrincipalAccount,
-//   its session tags, its source identity): AWS's own evaluation of every condition.
+//   its session tags, its source identity): AWS's own evaluation of every condition. Then the same for a role of the
+//   operations account that is not the handler's, with the handler's tags and source identity: a trust that admits it
+//   (widened to the whole account) is a FAIL.
 // - Each remediation role's permissions: iam:SimulatePrincipalPolicy on the role, in the workload, on the workload's
 //   ARNs the resource checks found there.
 import { GetRoleCommand, paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
@@ -192,6 +194,32 @@ export interface CrossAccountContext extends ArnContext {
   workloadAlarmArns: readonly string[];
 }
 
+/**
+ * A role of the operations account that is no handler's execution role: the trust must refuse it whatever tags and source
+ * identity it brings (it may set the handler's own), or anyone there who may call sts:AssumeRole acts as the handler.
+ */
+export const notTheHandlerProbe = (partition: string, operationsAccount: string): string => `arn:${partition}:iam::${operationsAccount}:role/runbook-preflight-probe-not-a-handler`;
+
+/** iam:SimulateCustomPolicy of the trust's statements that apply to `callerArn`, with the handler session's context; the actions not allowed and how many were judged. */
+async function simulateTrust(operations: PreflightClients, statements: Array<Record<string, unknown>>, roleArn: string, context: ContextEntry[]): Promise<{ denied: string[]; allowed: string[] }> {
+  const denied: string[] = [];
+  const allowed: string[] = [];
+  const pages = paginateSimulateCustomPolicy(
+    { client: operations.iam },
+    { PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: [...CROSS_ACCOUNT_ACTIONS], ResourceArns: [roleArn], ContextEntries: context },
+  );
+  let judged = 0;
+  for await (const page of pages) {
+    for (const r of page.EvaluationResults ?? []) {
+      judged += 1;
+      if (r.EvalDecision === 'allowed') allowed.push(r.EvalActionName ?? '?');
+      else denied.push(`${r.EvalActionName ?? '?'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
+    }
+  }
+  if (judged !== CROSS_ACCOUNT_ACTIONS.length) denied.push(`the simulator judged ${judged} of ${CROSS_ACCOUNT_ACTIONS.length} actions`);
+  return { denied, allowed };
+}
+
 async function checkTrust(operations: PreflightClients, handler: ExpectedHandler, roleArn: string, trust: string | undefined, c: CrossAccountContext): Promise<CheckResult> {
   const roleName = handler.remediationRoleName ?? roleArn;
   const callerArn = c.executionRoleArns.get(handler.name) ?? `arn:${c.target.partition}:iam::${c.target.account}:role/${handler.roleName}`;
@@ -202,32 +230,30 @@ async function checkTrust(operations: PreflightClients, handler: ExpectedHandler
   if (statements.length === 0) {
     return fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} names no principal that is ${callerName} (${handler.name}'s execution role in ${c.target.account}) or its account (it names ${named.join(', ') || 'nobody'}): ${cannot}`, fix);
   }
-  const denied: string[] = [];
-  const pages = paginateSimulateCustomPolicy(
-    { client: operations.iam },
-    {
-      PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })],
-      ActionNames: [...CROSS_ACCOUNT_ACTIONS],
-      ResourceArns: [roleArn],
-      ContextEntries: handlerSessionContext(handler.name, callerArn, c.target.account),
-    },
-  );
-  let judged = 0;
-  for await (const page of pages) {
-    for (const r of page.EvaluationResults ?? []) {
-      judged += 1;
-      if (r.EvalDecision !== 'allowed') denied.push(`${r.EvalActionName ?? '?'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
-    }
+  const { denied } = await simulateTrust(operations, statements, roleArn, handlerSessionContext(handler.name, callerArn, c.target.account));
+  if (denied.length > 0) {
+    return fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} does not admit ${callerName} (${handler.name}'s execution role) for ${denied.join('; ')}: ${cannot}`, fix);
   }
-  if (judged !== CROSS_ACCOUNT_ACTIONS.length) denied.push(`the simulator judged ${judged} of ${CROSS_ACCOUNT_ACTIONS.length} actions`);
-  return denied.length === 0
-    ? pass(
-        'cross-account',
-        'remediation-role-trust',
-        roleArn,
-        `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook and incident tags and source identity ${remediationSourceIdentity(handler.name)} (iam:SimulateCustomPolicy)`,
-      )
-    : fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} does not admit ${callerName} (${handler.name}'s execution role) for ${denied.join('; ')}: ${cannot}`, fix);
+  // Admitting the handler is half of it: another role of the operations account, with the handler's own tags and source
+  // identity, must be refused (a trust widened to the whole account admits it).
+  const probeArn = notTheHandlerProbe(c.target.partition, c.target.account);
+  const forProbe = trustStatementsFor(trust, roleArn, { account: c.target.account, arn: probeArn, partition: c.target.partition }).statements;
+  const widened = forProbe.length === 0 ? [] : (await simulateTrust(operations, forProbe, roleArn, handlerSessionContext(handler.name, probeArn, c.target.account))).allowed;
+  if (widened.length > 0) {
+    return fail(
+      'cross-account',
+      'remediation-role-trust',
+      roleArn,
+      `trust of ${roleName} in ${c.workloadAccount} also admits ${probeArn.split('/').pop() ?? probeArn}, a role of ${c.target.account} that is not ${handler.name}'s execution role, for ${widened.join(', ')} (iam:SimulateCustomPolicy): any principal there allowed sts:AssumeRole can act as ${handler.name} in ${c.workloadAccount}`,
+      fix,
+    );
+  }
+  return pass(
+    'cross-account',
+    'remediation-role-trust',
+    roleArn,
+    `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook and incident tags and source identity ${remediationSourceIdentity(handler.name)}, and refuses another role of ${c.target.account} with the same (iam:SimulateCustomPolicy)`,
+  );
 }
 
 async function checkPermissions(workload: PreflightClients, handler: ExpectedHandler, roleArn: string, c: CrossAccountContext): Promise<CheckResult> {

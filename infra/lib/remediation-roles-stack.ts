@@ -2,7 +2,7 @@
 // escalation-timer, verify-change), assumable only by that handler's role in operations; and the automation role of
 // each region, which the runbook documents deployed here run as.
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
@@ -11,7 +11,7 @@ import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
-import { DEFAULT_PREFLIGHT_PRINCIPALS, PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust } from './iam/workload-roles';
+import { DEFAULT_PREFLIGHT_PRINCIPALS, PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
 import { addAutomationRole, documentsFor, documentsForRegion, readRunbookDocuments } from './constructs/runbook-documents';
@@ -23,6 +23,15 @@ export interface RemediationRolesStackProps extends StackProps {
   handlers: readonly HandlerSpec[];
   /** runbooks/: the documents deployed here (WorkloadStack) run as this stack's automation roles. */
   runbooksDir?: string;
+}
+
+/**
+ * The role's trust is exactly `statements`, the shared module's (Sid, Principal, Action, Condition as they are), as the
+ * sandbox deploys them (test/integration/support/deploy-runbook-stack.ts): a change to any part of them reaches both.
+ * CDK's Role insists on an assumedBy; its statement is replaced wholesale in the template.
+ */
+function trustExactly(role: Role, statements: readonly PolicyStatementJson[]): void {
+  (role.node.defaultChild as CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement', statements.map((st) => ({ ...st })));
 }
 
 export class RemediationRolesStack extends Stack {
@@ -58,17 +67,12 @@ export class RemediationRolesStack extends Stack {
       const callers = deployment.regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
       // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
       // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
-      const [assume, ...session] = remediationRoleTrust(this.partition, crossAccount.operationsAccount, handler.name, callers);
       const role = new Role(this, `Remediate-${handler.name}`, {
         roleName: remediationRoleNameOf(handler.name),
         description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.crossAccount?.declaredIn ?? handler.declaredIn} declares`,
-        assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions(assume?.Condition ?? {}),
+        assumedBy: new AccountPrincipal(crossAccount.operationsAccount),
       });
-      role.assumeRolePolicy?.addStatements(
-        ...session.map(
-          (st) => new PolicyStatement({ sid: st.Sid, principals: [new AccountPrincipal(crossAccount.operationsAccount)], actions: st.Action, ...(st.Condition ? { conditions: st.Condition } : {}) }),
-        ),
-      );
+      trustExactly(role, remediationRoleTrust(this.partition, crossAccount.operationsAccount, handler.name, callers));
       const grant = scopedStatements(
         actions,
         {
@@ -91,12 +95,12 @@ export class RemediationRolesStack extends Stack {
     // The read-only role `runbook preflight` assumes here, from the configured principals of the operations account only:
     // the trust, reads and simulation its cross-account checks need (infra/lib/iam/workload-roles.ts), nothing else.
     const principals = preflightPrincipalArns(config.environments[deployment.environment].preflightPrincipals ?? DEFAULT_PREFLIGHT_PRINCIPALS, this.partition, crossAccount.operationsAccount);
-    const [preflightAssume] = preflightTrust(this.partition, crossAccount.operationsAccount, principals);
     this.preflightRole = new Role(this, 'Preflight', {
       roleName: PREFLIGHT_ROLE_NAME,
       description: `runbook preflight from ${crossAccount.operationsAccount}: reads and simulates only (session "preflight")`,
-      assumedBy: new AccountPrincipal(crossAccount.operationsAccount).withConditions(preflightAssume?.Condition ?? {}),
+      assumedBy: new AccountPrincipal(crossAccount.operationsAccount),
     });
+    trustExactly(this.preflightRole, preflightTrust(this.partition, crossAccount.operationsAccount, principals));
     const reads = preflightReads({
       partition: this.partition,
       account: this.account,

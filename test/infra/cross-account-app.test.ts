@@ -5,7 +5,7 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
-import { preflightPrincipalArns } from '../../infra/lib/iam/workload-roles';
+import { preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
 import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
 import { editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
@@ -151,9 +151,9 @@ describe('cross-account mode (production)', () => {
         RoleName: remediationRoleNameOf(handler),
         AssumeRolePolicyDocument: {
           Statement: [
-            Match.objectLike({ Action: 'sts:AssumeRole', Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) }, Condition: { ArnEquals: callers } }),
+            Match.objectLike({ Action: ['sts:AssumeRole'], Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) }, Condition: { ArnEquals: callers } }),
             Match.objectLike({
-              Action: 'sts:TagSession',
+              Action: ['sts:TagSession'],
               Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
               Condition: {
                 ArnEquals: callers,
@@ -162,7 +162,7 @@ describe('cross-account mode (production)', () => {
               },
             }),
             Match.objectLike({
-              Action: 'sts:SetSourceIdentity',
+              Action: ['sts:SetSourceIdentity'],
               Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
               Condition: { ArnEquals: callers, StringEquals: { 'sts:SourceIdentity': `notification-runbooks-${handler}` } },
             }),
@@ -170,6 +170,10 @@ describe('cross-account mode (production)', () => {
         },
       });
       const [roleId] = resourcesOfType(json, 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === remediationRoleNameOf(handler))!;
+      // The deployed trust is the shared module's statements exactly (Sid, Principal, Action, Condition), as the sandbox
+      // deploys them: a change to any part of them reaches both.
+      const deployed = deployedRoles(json, { partition: 'aws', region: 'us-east-1', account: WORKLOAD }).find((r) => r.name === remediationRoleNameOf(handler))!;
+      expect(deployed.trust.Statement).toEqual(remediationRoleTrust('aws', OPERATIONS, handler, callers['aws:PrincipalArn']));
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       const granted = grantedActions(json, roleId);
       const expected = workloadRoleActionsOf(spec) ?? [];
@@ -480,8 +484,10 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     Promise.all(calls.map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} on ${c.resource} (${c.why})`));
 
   it('trusts only the configured principals of the operations account (the default: role/NotificationServicePreflight there), for AssumeRole alone', () => {
+    // The shared module's statements exactly, as the sandbox deploys them (Sid included).
+    expect(preflightRole().trust.Statement).toEqual(preflightTrust('aws', OPERATIONS, [DEFAULT_PRINCIPAL]));
     expect(preflightRole().trust.Statement).toEqual([
-      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OPERATIONS}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': [DEFAULT_PRINCIPAL] } } },
+      { Sid: 'OperationsPreflightPrincipals', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OPERATIONS}:root` }, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': [DEFAULT_PRINCIPAL] } } },
     ]);
     expect(preflightPrincipalArns(['role/ops/Preflight', `arn:aws:iam::${OPERATIONS}:user/alice`], 'aws', OPERATIONS)).toEqual([`arn:aws:iam::${OPERATIONS}:role/ops/Preflight`, `arn:aws:iam::${OPERATIONS}:user/alice`]);
     expect(() => preflightPrincipalArns([`arn:aws:iam::${WORKLOAD}:role/Admin`], 'aws', OPERATIONS)).toThrow(`preflightPrincipals names arn:aws:iam::${WORKLOAD}:role/Admin, which is not in the operations account ${OPERATIONS}`);

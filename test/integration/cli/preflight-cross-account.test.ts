@@ -87,7 +87,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(
-      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook and incident tags and source identity notification-runbooks-scale-consumers (iam:SimulateCustomPolicy)`,
+      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook and incident tags and source identity notification-runbooks-scale-consumers, and refuses another role of ${operations.accountId} with the same (iam:SimulateCustomPolicy)`,
     );
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     const scaleActions = new Set((side.roles.get('scale-consumers')?.policy.Statement as Array<{ Action: string | string[] }>).flatMap((st) => ([] as string[]).concat(st.Action)));
@@ -109,7 +109,8 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(Object.keys(assumed[0] ?? {}).filter((k) => /^Tags|^Policy|^SourceIdentity/.test(k))).toEqual([]);
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(ACTING_IN_WORKLOAD.length);
+    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94).
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length);
   });
 
   it("names a remediation role whose trust no longer names its handler's execution role", async () => {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { GetRoleCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -55,13 +56,29 @@ function answer(command: typeof SimulatePrincipalPolicyCommand | typeof Simulate
   }));
 }
 
+/** SimulateCustomPolicy as AWS evaluates it: the documents given, under the context given (the sandbox's evaluator). */
+function evaluateCustomPolicy(): void {
+  iam.on(SimulateCustomPolicyCommand).callsFake((input: { PolicyInputList: string[]; ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: Array<{ ContextKeyName: string; ContextKeyValues: string[] }> }) => {
+    const policies = input.PolicyInputList.map((document, i) => ({ name: `input${i + 1}`, document: JSON.parse(document) as { Statement?: unknown } }));
+    const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName, e.ContextKeyValues]));
+    return {
+      EvaluationResults: input.ActionNames.flatMap((action) =>
+        (input.ResourceArns ?? ['*']).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: simulatePolicies(policies, { action, resource, context }).decision })),
+      ),
+    };
+  });
+}
+const principalArnOf = (input: { ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }): string | undefined =>
+  input.ContextEntries?.find((e) => e.ContextKeyName === 'aws:PrincipalArn')?.ContextKeyValues?.[0];
+const PROBE = `arn:aws:iam::${ACCOUNT}:role/runbook-preflight-probe-not-a-handler`;
+
 beforeEach(() => {
   sts.reset();
   iam.reset();
   sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS, AssumedRoleUser: { Arn: `arn:aws:sts::${WORKLOAD}:assumed-role/notification-runbooks-preflight/preflight`, AssumedRoleId: 'AROA:preflight' } });
   iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { RoleName: input.RoleName, AssumeRolePolicyDocument: infraTrust(input.RoleName.replace('notification-runbooks-remediate-', '')) } }));
   answer(SimulatePrincipalPolicyCommand, () => 'allowed');
-  answer(SimulateCustomPolicyCommand, () => 'allowed');
+  evaluateCustomPolicy();
 });
 
 describe('openWorkloadSession', () => {
@@ -141,7 +158,8 @@ describe('checkRemediationRoles', () => {
     expect(iam.commandCalls(GetRoleCommand).every((call) => call.thisValue === session.iam)).toBe(true);
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand).every((call) => call.thisValue === session.iam && call.args[0].input.PolicySourceArn?.startsWith(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-`))).toBe(true);
     const custom = iam.commandCalls(SimulateCustomPolicyCommand);
-    expect(custom).toHaveLength(ACTING.length);
+    // Per role: its handler's execution role (admitted), then another role of the operations account (refused).
+    expect(custom.map((call) => principalArnOf(call.args[0].input))).toEqual(ACTING.flatMap((h) => [executionRole(h), PROBE]));
     expect(custom.every((call) => call.thisValue === c.iam)).toBe(true);
     const scale = custom.map((call) => call.args[0].input).find((i) => i.ResourceArns?.[0] === roleArn('scale-consumers'));
     expect(scale?.ActionNames).toEqual(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
@@ -192,6 +210,24 @@ describe('checkRemediationRoles', () => {
     );
     // Simulated for every role but the one whose trust names nobody here.
     expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(ACTING.length - 1);
+  });
+
+  it('a trust widened to the whole operations account admits the handler but another role too: FAIL naming what it admits', async () => {
+    // Planted fault: scale-consumers' trust without its aws:PrincipalArn conditions (any role of the account, with the tags and source identity).
+    const widened = remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', [executionRole('scale-consumers')]).map((st) => {
+      const { ArnEquals: _callers, ...rest } = st.Condition ?? {};
+      return { ...st, Condition: rest };
+    });
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({
+      Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: widened }) },
+    });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    expect(results.filter((r) => r.status === 'FAIL').map((r) => `${r.check} ${r.subject}: ${r.message}`)).toEqual([
+      `remediation-role-trust ${roleArn('scale-consumers')}: trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} also admits runbook-preflight-probe-not-a-handler, a role of ${ACCOUNT} that is not scale-consumers's execution role, for sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity (iam:SimulateCustomPolicy): any principal there allowed sts:AssumeRole can act as scale-consumers in ${WORKLOAD}`,
+    ]);
+    // Every other role's trust (infra's, naming its handler's execution roles) refuses the same probe: PASS.
+    expect(results.filter((r) => r.check === 'remediation-role-trust' && r.status === 'PASS')).toHaveLength(ACTING.length - 1);
   });
 
   it('a role denied a call in the workload is a FAIL naming the action, the ARN and the decision', async () => {
