@@ -46,6 +46,41 @@ export function measuringOrder(subjects: readonly BenchSubject[]): BenchSubject[
   return [...subjects.filter((s) => !PATH_SOURCES[s.name]), ...subjects.filter((s) => PATH_SOURCES[s.name])];
 }
 
+/**
+ * What each path must decide (the README's Benchmarks table, column "path"): `--check` fails on any other outcome, so a
+ * path that stops doing its work (an event rejected, a healthy check that no longer judges) cannot pass on lower counts.
+ * `reasonIncludes`: text the recorded reason must contain (the verdict, or the region the decision was made in).
+ */
+export interface ExpectedOutcome {
+  outcome: string;
+  reasonIncludes?: string[];
+}
+
+/** The expected outcome of every subject; watch-standby's names the DR region of `environment` (from the configuration). */
+export function expectedOutcomes(drRegion: string, environment = 'production'): Readonly<Record<string, ExpectedOutcome>> {
+  return {
+    'alert-error-rate': { outcome: 'escalate' },
+    'check-db-connections': { outcome: 'escalate' },
+    escalate: { outcome: 'opened' },
+    [TIMER_HANDLER]: { outcome: 'escalated', reasonIncludes: ['(L2) notified'] },
+    'inspect-security-groups': { outcome: 'escalate' },
+    'raise-lambda-memory': { outcome: 'applied' },
+    'scale-consumers': { outcome: 'applied' },
+    'scale-up-database': { outcome: 'escalate' },
+    [VERIFY_HANDLER]: { outcome: 'skipped', reasonIncludes: ['verified healthy'] },
+    [VERIFY_REVERT_SUBJECT]: { outcome: 'escalate', reasonIncludes: ['made things worse', 'reverted to the recorded value'] },
+    [WATCH_STANDBY_HANDLER]: { outcome: 'escalate', reasonIncludes: [`DR standby of ${environment} in ${drRegion}:`] },
+  };
+}
+
+/** The DR region of `environment` in the configuration the bench account runs with (watch-standby's expected region). */
+export function drRegionOf(account: Pick<BenchAccount, 'env'>, environment: 'production' = 'production'): string {
+  const { config } = loadRuntimeConfig(account.env);
+  const region = Object.entries(config.environments[environment].regionRoles ?? {}).find(([, role]) => role === 'dr')?.[0];
+  if (!region) throw new Error(`${environment} has no DR region in the configuration`);
+  return region;
+}
+
 export interface BenchPath {
   event: unknown;
   /** Environment the handler runs with beside the account's (the DR region for watch-standby). */

@@ -22,9 +22,9 @@ import {
 import { floorOf } from './floors';
 import { measureInit, median } from './cold-start';
 import { runDemo, type DemoRow } from './demo-latency';
-import { benchPaths, benchSubjects, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject } from './paths';
+import { benchPaths, benchSubjects, drRegionOf, expectedOutcomes, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject, type ExpectedOutcome } from './paths';
 import { measurePerEvent, type PerEventResult } from './per-event';
-import { CHECK_TOLERANCE, checkFailed, compareFigures, figuresOf, type Figures, type HandlerCounts } from './check';
+import { CHECK_TOLERANCE, checkFailed, checkOutcomes, compareFigures, figuresOf, type Figures, type HandlerCounts, type RecordedOutcome } from './check';
 import { runStorm, type StormResult } from './storm';
 
 // The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
@@ -363,8 +363,10 @@ async function main(): Promise<void> {
   const sandbox = await startBenchSandbox();
   let storm: StormResult | undefined;
   const perEventBySubject = new Map<string, PerEventResult | { skipped: string }>();
+  let expected: Readonly<Record<string, ExpectedOutcome>> = {};
   try {
     const account = await provisionBenchAccount(sandbox, 'production');
+    expected = expectedOutcomes(drRegionOf(account));
     say(
       `per-event: ${options.eventsPerHandler} events per handler answered at once, then ${options.latencyEvents} answered after ${options.latencyMs} ms per call; ` +
         `${options.parallel} handler${options.parallel === 1 ? '' : 's'} at a time...`,
@@ -381,8 +383,8 @@ async function main(): Promise<void> {
             ? `skipped (${result.skipped})`
             : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us (ours ${fixed(result.ownP99Us)} us); ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
               `${trips?.sequentialRoundTrips ?? '?'} sequential round trips, ${fixed(trips?.wallMedianMs, 1)} ms per decision at ${options.latencyMs} ms per call` +
-              // The paths made of another handler's leftovers or in another region say what they decided.
-              (PATH_SOURCES[subject.name] || path.env ? `; recorded: ${(result.recordedReason ?? '').slice(0, 160)}` : '')
+              // The paths made of another handler's leftovers or in another region say what they decided, verdict included (whole).
+              (PATH_SOURCES[subject.name] || path.env ? `; recorded: ${result.recordedReason ?? ''}` : '')
         }`,
       );
       return result;
@@ -425,6 +427,17 @@ async function main(): Promise<void> {
 
   if (options.check) {
     const baseline = readResults(BASELINE);
+    const recorded = new Map<string, RecordedOutcome>(
+      [...perEventBySubject].map(([name, r]) => [name, 'skipped' in r ? r : { outcome: r.recordedOutcome, ...(r.recordedReason ? { reason: r.recordedReason } : {}) }]),
+    );
+    const outcomeFailures = checkOutcomes(recorded, expected);
+    if (baseline && writeFigures && outcomeFailures.length > 0) {
+      // Figures of a path that decided something else are not written as the baseline.
+      for (const line of outcomeFailures) console.log(`  OUTCOME    ${line}`);
+      console.log('\nbench --check --write-figures: FAILED, nothing written');
+      process.exitCode = 1;
+      return;
+    }
     if (baseline && writeFigures) {
       // The counts (and bytes at init against the floor) re-measured on this code, the timing figures left as the full run measured them.
       writeFileSync(BASELINE, `${JSON.stringify({ ...baseline, figures, bytesAtInit, figuresMeasuredAt: new Date().toISOString() }, null, 2)}\n`);
@@ -436,12 +449,14 @@ async function main(): Promise<void> {
     const wanted = options.only.length ? filterFigures(baseline.figures, options.only, Boolean(options.storm)) : baseline.figures;
     const comparison = compareFigures(figures, wanted);
     console.log(`\nbench --check: ${comparison.compared} machine-independent figures against bench/results/baseline.json (${baseline.measuredAt}), tolerance ${CHECK_TOLERANCE * 100}%`);
+    for (const line of outcomeFailures) console.log(`  OUTCOME    ${line}`);
     for (const line of comparison.regressions) console.log(`  REGRESSION ${line}`);
+    for (const line of comparison.drops) console.log(`  LOWER      ${line}`);
     for (const line of comparison.missing) console.log(`  MISSING    ${line}`);
     for (const line of mismatches) console.log(`  FLOOR      ${line}`);
     for (const line of comparison.improvements) console.log(`  better     ${line} (commit a new baseline to keep it)`);
     for (const line of comparison.added) console.log(`  new        ${line}`);
-    const failed = checkFailed(comparison) || mismatches.length > 0;
+    const failed = checkFailed(comparison, outcomeFailures) || mismatches.length > 0;
     console.log(failed ? '\nbench --check: FAILED' : `\nbench --check: passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     process.exitCode = failed ? 1 : 0;
     return;
