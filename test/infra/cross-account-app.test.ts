@@ -535,7 +535,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
     expect(need.length).toBe(15 + alarmSpecs(app().built.config, 'production', region).length);
-    // dangerousCalls' list and the calls named here: 70 per region (README, decision 93); a call dropped from either fails this.
+    // dangerousCalls' list and the calls named here: 70 per region (README, decision 94); a call dropped from either fails this.
     expect(deny.length).toBe(70);
   });
 
