@@ -141,7 +141,10 @@ describe('the game-day report from runbook demo', () => {
 
   it('shows one escalation timeline per incident: notified, timer, acknowledgement, resolution', async () => {
     const incidents = await page.$$eval('.incident', (els) =>
-      els.map((el) => ({ id: el.getAttribute('data-incident'), kinds: [...el.querySelectorAll('tr.incident-event')].map((tr) => tr.children[2]?.textContent ?? '') })),
+      els.map((el) => {
+        const rows = [...el.querySelectorAll('tr.incident-event')].map((tr) => ({ kind: tr.children[2]?.textContent ?? '', tier: tr.children[3]?.textContent ?? '', detail: tr.children[4]?.textContent ?? '' }));
+        return { id: el.getAttribute('data-incident'), kinds: rows.map((r) => r.kind), rows };
+      }),
     );
     const recorded = timeline.scenarios.find((s) => s.name === 'escalation')?.incidents ?? [];
     expect(incidents.map((i) => i.id)).toEqual(recorded.map((i) => i.incidentId));
@@ -150,6 +153,16 @@ describe('the game-day report from runbook demo', () => {
     expect(climbed?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'timer', 'resolved']));
     expect(acknowledged?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'acknowledged', 'resolved']));
     expect(acknowledged?.kinds).not.toContain('escalated');
+    // The climbing incident climbed: its timer escalated it and L2 was notified after L1, in that order; the acknowledged
+    // one reached L1 only.
+    // Tier cells read "<team> (L<n>)", the escalation path's names (seed document: L1 DevOps, L2 Cloud Infrastructure).
+    const notifiedTiers = (rows: { kind: string; tier: string }[] | undefined) => (rows ?? []).filter((r) => r.kind === 'notified').map((r) => /\((L\d)\)$/.exec(r.tier)?.[1] ?? r.tier);
+    expect(notifiedTiers(climbed?.rows)).toEqual(['L1', 'L2']);
+    expect(notifiedTiers(acknowledged?.rows)).toEqual(['L1']);
+    const climbedRows = climbed?.rows ?? [];
+    const escalatingTimer = climbedRows.findIndex((r) => r.kind === 'timer' && /: escalated — /.test(r.detail));
+    expect(escalatingTimer).toBeGreaterThan(-1);
+    expect(climbedRows.findIndex((r) => r.kind === 'notified' && r.tier.endsWith('(L2)'))).toBeGreaterThan(escalatingTimer);
   });
 
   it('writes a screenshot of the report for the README', async () => {
