@@ -2,7 +2,7 @@
 import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { PreflightExpectations } from './expectations';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -118,6 +118,16 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
   return results;
 }
 
+/** One DB instance by identifier, or undefined when RDS says it does not exist; any other error is the caller's. */
+async function describeDbInstance(clients: PreflightClients, id: string): Promise<DBInstance | undefined> {
+  try {
+    return (await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (error) {
+    if (awsErrorName(error) !== 'DBInstanceNotFoundFault' && awsErrorName(error) !== 'DBInstanceNotFound') throw error;
+    return undefined;
+  }
+}
+
 /**
  * The DR region's database is the cross-region read replica of the watched one: it must exist, replicate that database,
  * and be of the matrix's class (a failover promotes it to carry the primary's load). Multi-AZ and backup retention are
@@ -126,12 +136,7 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
 async function checkReplica(clients: PreflightClients, expected: PreflightExpectations, standby: NonNullable<PreflightExpectations['standby']>, found: DiscoveredResources): Promise<CheckResult[]> {
   const id = standby.replicaIdentifier;
   const sources = standby.sourceDatabases.join(', ');
-  let instance;
-  try {
-    instance = (await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (error) {
-    if (awsErrorName(error) !== 'DBInstanceNotFoundFault' && awsErrorName(error) !== 'DBInstanceNotFound') throw error;
-  }
+  const instance = await describeDbInstance(clients, id);
   if (!instance) {
     return [
       fail(
@@ -162,12 +167,7 @@ async function checkDatabases(clients: PreflightClients, expected: PreflightExpe
   const results: CheckResult[] = [];
   const { matrix } = expected;
   for (const id of expected.watched.databases) {
-    let instance;
-    try {
-      instance = (await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-    } catch (error) {
-      if (awsErrorName(error) !== 'DBInstanceNotFoundFault' && awsErrorName(error) !== 'DBInstanceNotFound') throw error;
-    }
+    const instance = await describeDbInstance(clients, id);
     if (!instance) {
       results.push(fail('resources', 'database', id, `database ${id} does not exist`, DEPLOY));
       continue;
