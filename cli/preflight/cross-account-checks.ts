@@ -79,7 +79,7 @@ export async function openWorkloadSession(
         'preflight-role',
         roleArn,
         `preflight role ${PREFLIGHT_ROLE_NAME} in workload account ${workload} cannot be assumed by ${caller} (${awsErrorName(error) ?? 'AccessDenied'}): it does not exist there, or its trust does not name this caller; ${notChecked}`,
-        `${deployRemediation(environment, workload, target.account)}; run preflight as a principal named in environments.${environment}.preflightPrincipals (default: role/NotificationServicePreflight in ${target.account}), allowed sts:AssumeRole on ${roleArn}`,
+        `${deployRemediation(environment, workload, target.account)}; set environments.${environment}.preflightPrincipals to the role(s) or user(s) of ${target.account} that run preflight (unset, no preflight role is deployed) and run preflight as one of them, allowed sts:AssumeRole on ${roleArn}`,
       ),
     };
   }

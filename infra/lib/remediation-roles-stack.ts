@@ -1,7 +1,7 @@
 // Cross-account mode, workload side (IAM): one remediation role per handler that acts here (each playbook, escalate,
 // escalation-timer, verify-change), assumable only by that handler's role in operations; and the automation role of
 // each region, which the runbook documents deployed here run as.
-import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
@@ -11,7 +11,7 @@ import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
-import { DEFAULT_PREFLIGHT_PRINCIPALS, PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
+import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
 import { addAutomationRole, documentsFor, documentsForRegion, readRunbookDocuments } from './constructs/runbook-documents';
@@ -39,8 +39,8 @@ export class RemediationRolesStack extends Stack {
   readonly roles = new Map<string, Role>();
   /** region -> the role the runbook documents deployed in that region of this account run as. */
   readonly automationRoles = new Map<string, Role>();
-  /** The read-only role `runbook preflight` assumes here (session "preflight"). */
-  readonly preflightRole: Role;
+  /** The read-only role `runbook preflight` assumes here (session "preflight"); only where environments.<env>.preflightPrincipals names who may (decision 94). */
+  readonly preflightRole?: Role;
 
   constructor(scope: Construct, id: string, props: RemediationRolesStackProps) {
     const { deployment, config } = props;
@@ -94,28 +94,15 @@ export class RemediationRolesStack extends Stack {
 
     // The read-only role `runbook preflight` assumes here, from the configured principals of the operations account only:
     // the trust, reads and simulation its cross-account checks need (infra/lib/iam/workload-roles.ts), nothing else.
-    const principals = preflightPrincipalArns(config.environments[deployment.environment].preflightPrincipals ?? DEFAULT_PREFLIGHT_PRINCIPALS, this.partition, crossAccount.operationsAccount);
-    this.preflightRole = new Role(this, 'Preflight', {
-      roleName: PREFLIGHT_ROLE_NAME,
-      description: `runbook preflight from ${crossAccount.operationsAccount}: reads and simulates only (session "preflight")`,
-      assumedBy: new AccountPrincipal(crossAccount.operationsAccount),
-    });
-    trustExactly(this.preflightRole, preflightTrust(this.partition, crossAccount.operationsAccount, principals));
-    const reads = preflightReads({
-      partition: this.partition,
-      account: this.account,
-      regions: deployment.regions,
-      watched: watchedResources(config, deployment.environment),
-      caches: config.dependencies.caches.map((c) => c.name),
-      alarmNames: [...new Set(alarms.map((a) => a.name))],
-      remediationHandlers: [...this.roles.keys()],
-      documentNames: props.runbooksDir ? readRunbookDocuments(props.runbooksDir).map((d) => d.name).filter((name) => !OPERATIONS_DOCUMENTS.has(name)) : [],
-    });
-    const preflightPolicy = new Policy(this, 'Preflight-Reads', {
-      statements: reads.statements.map((st) => new PolicyStatement({ sid: st.Sid, actions: st.Action, resources: st.Resource ?? [] })),
-      roles: [this.preflightRole],
-    });
-    acknowledgeWildcards(preflightPolicy, reads.wildcards);
+    // No default principal: a role name the operations account has not created could be created by anyone allowed
+    // iam:CreateRole there and be admitted (attacker review). Unset, no preflight role is deployed, and synthesis says so.
+    const configured = config.environments[deployment.environment].preflightPrincipals;
+    if (configured) this.preflightRole = this.deployPreflightRole(config, deployment, crossAccount.operationsAccount, alarms.map((a) => a.name), configured, props.runbooksDir);
+    else
+      Annotations.of(this).addWarningV2(
+        'preflight-principals-unset',
+        `environments.${deployment.environment}.preflightPrincipals is unset: no ${PREFLIGHT_ROLE_NAME} role is deployed in ${this.account}, and runbook preflight's cross-account checks FAIL until it names the operations account's role(s) or user(s) that run preflight`,
+      );
 
     // The runbook documents that act on the service's resources run here, as this account's automation role of their
     // region (IAM is global, the documents regional): scoped to this account's resources in that region, and allowed to
@@ -148,5 +135,32 @@ export class RemediationRolesStack extends Stack {
       });
       this.automationRoles.set(region, role);
     }
+  }
+
+  /** The preflight role: trusted by `principals` of the operations account only, allowed preflight's reads here. */
+  private deployPreflightRole(config: AutomationConfig, deployment: StackPlan, operationsAccount: string, alarmNames: readonly string[], configured: readonly string[], runbooksDir: string | undefined): Role {
+    const principals = preflightPrincipalArns(configured, this.partition, operationsAccount);
+    const role = new Role(this, 'Preflight', {
+      roleName: PREFLIGHT_ROLE_NAME,
+      description: `runbook preflight from ${operationsAccount}: reads and simulates only (session "preflight")`,
+      assumedBy: new AccountPrincipal(operationsAccount),
+    });
+    trustExactly(role, preflightTrust(this.partition, operationsAccount, principals));
+    const reads = preflightReads({
+      partition: this.partition,
+      account: this.account,
+      regions: deployment.regions,
+      watched: watchedResources(config, deployment.environment),
+      caches: config.dependencies.caches.map((c) => c.name),
+      alarmNames: [...new Set(alarmNames)],
+      remediationHandlers: [...this.roles.keys()],
+      documentNames: runbooksDir ? readRunbookDocuments(runbooksDir).map((d) => d.name).filter((name) => !OPERATIONS_DOCUMENTS.has(name)) : [],
+    });
+    const preflightPolicy = new Policy(this, 'Preflight-Reads', {
+      statements: reads.statements.map((st) => new PolicyStatement({ sid: st.Sid, actions: st.Action, resources: st.Resource ?? [] })),
+      roles: [role],
+    });
+    acknowledgeWildcards(preflightPolicy, reads.wildcards);
+    return role;
   }
 }

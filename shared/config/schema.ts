@@ -292,7 +292,8 @@ export const environmentSchema = z.strictObject({
   /**
    * Cross-account mode: who in the operations account may assume the workload's read-only preflight role
    * (infra/lib/iam/preflight-role.ts): "role/<name>" / "user/<name>" of the operations account, or its full IAM ARN.
-   * Unset: the project default, role/NotificationServicePreflight in the operations account. Never a wildcard.
+   * Unset: no preflight role is deployed (a synth warning says so) and preflight's cross-account checks FAIL; there is
+   * no default name, which anyone allowed iam:CreateRole in the operations account could claim. Never a wildcard.
    */
   preflightPrincipals: z.optional(
     z

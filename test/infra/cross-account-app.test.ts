@@ -1,6 +1,6 @@
 // Cross-account mode: a central operations account runs the handlers; the workload account forwards its alarms and
 // offers each playbook a remediation role. Synthesized once, offline, for production in both regions.
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
@@ -19,7 +19,11 @@ const WORKLOAD = '222222222222';
 
 let synthesized: SynthesizedApp | undefined;
 const app = (): SynthesizedApp =>
-  (synthesized ??= synthesizeApp({ environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS }, { cfnValidation: false }));
+  (synthesized ??= synthesizeApp(
+    // preflightPrincipals configured: without it no preflight role is deployed (decision 94; asserted below on a second synthesis).
+    { environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS, config: JSON.stringify({ environments: { production: { preflightPrincipals: ['role/NotificationServicePreflight'] } } }) },
+    { cfnValidation: false },
+  ));
 afterAll(() => synthesized?.dispose());
 
 const template = (name: string): CfnTemplate => {
@@ -420,8 +424,8 @@ describe('cross-account mode: the runbook documents act in the workload account 
 
 describe('cross-account mode: the read-only preflight role in the workload account (issue 14)', () => {
   const PREFLIGHT_ROLE = 'notification-runbooks-preflight';
-  /** The project default when environments.<env>.preflightPrincipals is unset: one named role of the operations account. */
-  const DEFAULT_PRINCIPAL = `arn:aws:iam::${OPERATIONS}:role/NotificationServicePreflight`;
+  /** environments.production.preflightPrincipals of this suite's configuration (there is no default: decision 94). */
+  const CONFIGURED_PRINCIPAL = `arn:aws:iam::${OPERATIONS}:role/NotificationServicePreflight`;
   const preflightRole = (region = 'us-east-1'): DeployedRole => {
     const role = deployedRoles(template('NotificationRunbooksRemediation-production'), { partition: 'aws', region, account: WORKLOAD }).find((r) => r.name === PREFLIGHT_ROLE);
     if (!role) throw new Error(`no ${PREFLIGHT_ROLE} in the workload account`);
@@ -483,11 +487,29 @@ describe('cross-account mode: the read-only preflight role in the workload accou
   const judge = async (principal: SimulationPrincipal, region: string, calls: SimulatedCall[]) =>
     Promise.all(calls.map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} on ${c.resource} (${c.why})`));
 
-  it('trusts only the configured principals of the operations account (the default: role/NotificationServicePreflight there), for AssumeRole alone', () => {
+  it('is not deployed, and synthesis warns, when preflightPrincipals is unset: no default name anyone could create and be admitted', () => {
+    const unset = synthesizeApp({ environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS }, { cfnValidation: false });
+    try {
+      const name = 'NotificationRunbooksRemediation-production';
+      const template = unset.json.get(name);
+      const stack = unset.built.stacks.get(name);
+      if (!template || !stack) throw new Error(`no ${name}`);
+      const roleNames = resourcesOfType(template, 'AWS::IAM::Role').map(([, r]) => String(r.Properties?.RoleName));
+      expect(roleNames).not.toContain(PREFLIGHT_ROLE);
+      expect(roleNames).toContain(remediationRoleNameOf('scale-consumers'));
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('environments\\.production\\.preflightPrincipals is unset: no notification-runbooks-preflight role is deployed'));
+      // The configured app has the role and no such warning.
+      expect(preflightRole().name).toBe(PREFLIGHT_ROLE);
+    } finally {
+      unset.dispose();
+    }
+  });
+
+  it('trusts only the configured principals of the operations account (here role/NotificationServicePreflight there), for AssumeRole alone', () => {
     // The shared module's statements exactly, as the sandbox deploys them (Sid included).
-    expect(preflightRole().trust.Statement).toEqual(preflightTrust('aws', OPERATIONS, [DEFAULT_PRINCIPAL]));
+    expect(preflightRole().trust.Statement).toEqual(preflightTrust('aws', OPERATIONS, [CONFIGURED_PRINCIPAL]));
     expect(preflightRole().trust.Statement).toEqual([
-      { Sid: 'OperationsPreflightPrincipals', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OPERATIONS}:root` }, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': [DEFAULT_PRINCIPAL] } } },
+      { Sid: 'OperationsPreflightPrincipals', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OPERATIONS}:root` }, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': [CONFIGURED_PRINCIPAL] } } },
     ]);
     expect(preflightPrincipalArns(['role/ops/Preflight', `arn:aws:iam::${OPERATIONS}:user/alice`], 'aws', OPERATIONS)).toEqual([`arn:aws:iam::${OPERATIONS}:role/ops/Preflight`, `arn:aws:iam::${OPERATIONS}:user/alice`]);
     expect(() => preflightPrincipalArns([`arn:aws:iam::${WORKLOAD}:role/Admin`], 'aws', OPERATIONS)).toThrow(`preflightPrincipals names arn:aws:iam::${WORKLOAD}:role/Admin, which is not in the operations account ${OPERATIONS}`);

@@ -12,13 +12,6 @@ export const PREFLIGHT_SESSION_NAME = 'preflight';
 /** The workload's rule forwarding its alarms' state changes to the operations account's bus (WorkloadStack). */
 export const FORWARD_ALARMS_RULE = `${NAME_PREFIX}-forward-alarms`;
 
-/**
- * Project default (no document value): who in the operations account may run preflight against a workload, when
- * `environments.<env>.preflightPrincipals` is unset. One named role, which the organisation creates and whose own trust
- * decides who may use it; until it exists, nobody can assume the preflight role. Never the whole account.
- */
-export const DEFAULT_PREFLIGHT_PRINCIPALS: readonly string[] = ['role/NotificationServicePreflight'];
-
 export interface PolicyStatementJson {
   Sid: string;
   Effect: 'Allow';

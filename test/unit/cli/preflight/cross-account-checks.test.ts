@@ -106,7 +106,7 @@ describe('openWorkloadSession', () => {
       `preflight role notification-runbooks-preflight in workload account ${WORKLOAD} cannot be assumed by ${TARGET.caller ?? ''} (AccessDenied): it does not exist there, or its trust does not name this caller; not checked in ${WORKLOAD}: the service's resources and matrix, the alarms and their forwarding, the remediation roles, the workload's SSM documents`,
     );
     expect(result.fix).toBe(
-      `deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}; run preflight as a principal named in environments.production.preflightPrincipals (default: role/NotificationServicePreflight in ${ACCOUNT}), allowed sts:AssumeRole on ${PREFLIGHT_ROLE}`,
+      `deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}; set environments.production.preflightPrincipals to the role(s) or user(s) of ${ACCOUNT} that run preflight (unset, no preflight role is deployed) and run preflight as one of them, allowed sts:AssumeRole on ${PREFLIGHT_ROLE}`,
     );
   });
 
