@@ -5,24 +5,14 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
+import { callMark, callsSince } from '../support/proxy-calls';
 import { provisionAccount, putLambdaMetrics, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 const OTHER = '999999999999';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
-}
-
-async function callCount(): Promise<number> {
-  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-}
-
-/** Every call made since `since` in the test's account or the other one (other test files use accounts of their own). */
-async function callsSince(account: SandboxAccount, since: number): Promise<string[]> {
-  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
-  return calls.filter((c) => c.accountId === account.accountId || c.accountId === OTHER).map((c) => `${c.service}:${c.operation}`);
 }
 
 /** The same text with every occurrence of the account id replaced: a record or event that names another account throughout. */
@@ -48,7 +38,7 @@ describe('the workload account (production, one account: RUNBOOK_ACCOUNT_ID as i
     // The same alarm state change, as another account's: its account and the alarm ARN in resources agree with each other.
     const forged = inAccount(event, account.accountId, OTHER);
     expect((forged as { account: string }).account).toBe(OTHER);
-    const since = await callCount();
+    const since = await callMark();
 
     const rejected = await scale(forged);
 
@@ -56,7 +46,7 @@ describe('the workload account (production, one account: RUNBOOK_ACCOUNT_ID as i
     expect(rejected.reason).toBe(
       `alarm event for "${queueAlarmName(account.topology)}" names account ${OTHER}, not this deployment's workload account ${account.accountId} (RUNBOOK_ACCOUNT_ID): refused, nothing read or changed there`,
     );
-    expect(await callsSince(account, since)).toEqual([]);
+    expect(await callsSince(since, [account.accountId, OTHER])).toEqual([]);
     expect(await maximumConcurrency(account)).toBe(50);
 
     // The check is what refused it: the genuine event, otherwise the same, scales the consumers.
@@ -76,7 +66,7 @@ describe('the workload account (production, one account: RUNBOOK_ACCOUNT_ID as i
     // The consumer got worse after the change: without the account check verify-change judges it on the record's word
     // (reads the metrics and the consumers with its own clients; seen when the check is removed: a `skipped` verdict).
     await putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 });
-    const since = await callCount();
+    const since = await callMark();
 
     const verdict = await verify({ action: 'verify-change', playbook: 'scale-consumers', incidentKey: applied.incidentKey });
 
@@ -84,7 +74,7 @@ describe('the workload account (production, one account: RUNBOOK_ACCOUNT_ID as i
     expect(verdict.reason).toBe(
       `verify-change: the recorded change by scale-consumers on incident ${applied.incidentKey} names account ${OTHER}, not this deployment's workload account ${account.accountId} (RUNBOOK_ACCOUNT_ID): refused, nothing read or changed there`,
     );
-    expect(await callsSince(account, since)).toEqual(['dynamodb:GetItem']);
+    expect(await callsSince(since, [account.accountId, OTHER])).toEqual(['dynamodb:GetItem']);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 });

@@ -6,9 +6,9 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
+import { beyondStateTableReads, callsDuring, writes } from '../support/proxy-calls';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
@@ -20,17 +20,39 @@ async function reservedConcurrency(account: SandboxAccount): Promise<number | un
   return (await account.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: account.topology.consumer.functionName }))).ReservedConcurrentExecutions;
 }
 
-/** Lambda calls that change something, made in the account since `since`. */
-async function lambdaChanges(account: SandboxAccount, since: number): Promise<string[]> {
-  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
-  return calls.filter((c) => c.accountId === account.accountId && c.service === 'lambda' && !/^(Get|List)/.test(c.operation)).map((c) => c.operation);
-}
+/** An account no test provisions, named by a forged record. */
+const FOREIGN = '999999999999';
 
-async function callCount(): Promise<number> {
-  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+/**
+ * The writes an alarm handler or a health check makes when it refuses a value read back from the state table and
+ * escalates: its claim (PutItem) and the claim's completion (UpdateItem), the audit entry (PutItem) and the escalation on
+ * the bus (PutEvents). Nothing else: no change to the resource, no reservation of the hourly budget or cooldown (a
+ * third PutItem), no health check scheduled (Scheduler), no revert intent recorded (a second UpdateItem).
+ */
+const REFUSED_AND_ESCALATED = ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents'];
+
+/**
+ * verify-change as the Scheduler driver delivers it, with the calls of each delivery (in the test's account and the
+ * account a forged record names) kept apart from the driver's own Scheduler calls around it.
+ */
+function watchedHealthChecks(account: SandboxAccount, verify: VerifyChangeHandler): { driver: ReturnType<typeof handlerScheduleDriver>; calls: string[][] } {
+  const calls: string[][] = [];
+  const driver = handlerScheduleDriver(account, 'verify-change', async (input) => {
+    const { result, calls: made } = await callsDuring([account.accountId, FOREIGN], () => verify(input));
+    calls.push(made);
+    return result;
+  });
+  return { driver, calls };
 }
 
 describe('scale-consumers does not trust the state table with destructive values (production)', () => {
+  /** The automation's record of the resource (baseline, change times): a refused restore leaves it as it was. */
+  async function resourceStateItem(account: SandboxAccount, stateKey: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    return (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: stateKey, ConsistentRead: true }))).Item;
+  }
+
+  /** The queue alarm cleared in the emulator, and the event CloudWatch emits for it (made before the calls are counted). */
+  const okEvent = (account: SandboxAccount) => account.transition(queueAlarmName(account.topology), 'OK');
   async function scaledUp(): Promise<{ account: SandboxAccount; handler: AlarmHandler; decision: Decision; stateKey: { pk: string; sk: string } }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const handler = loadHandler('scale-consumers');
@@ -55,9 +77,10 @@ describe('scale-consumers does not trust the state table with destructive values
         ExpressionAttributeValues: { ':two': 2, ':zero': 0 },
       }),
     );
-    const since = await callCount();
+    const stateBefore = await resourceStateItem(account, stateKey);
 
-    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    const ok = await okEvent(account);
+    const { result: decision, calls } = await callsDuring([account.accountId], () => handler(ok));
 
     expect(decision).toMatchObject({
       outcome: 'escalate',
@@ -66,7 +89,8 @@ describe('scale-consumers does not trust the state table with destructive values
     });
     expect(decision.reason).toContain(`MaximumConcurrency 2 for mapping ${account.topology.consumer.mappingUuid} is outside 50..400`);
     expect(decision.reason).toContain(`reserved concurrency 0 for ${account.topology.consumer.functionName} is below the environment's floor of 100`);
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
+    expect(await resourceStateItem(account, stateKey)).toEqual(stateBefore);
     expect(await maximumConcurrency(account)).toBe(100);
     expect(await reservedConcurrency(account)).toBe(100);
   });
@@ -82,10 +106,12 @@ describe('scale-consumers does not trust the state table with destructive values
         ExpressionAttributeValues: { ':hundred': 100 },
       }),
     );
-    const since = await callCount();
-    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    const stateBefore = await resourceStateItem(account, stateKey);
+    const ok = await okEvent(account);
+    const { result: decision, calls } = await callsDuring([account.accountId], () => handler(ok));
     expect(decision).toMatchObject({ outcome: 'escalate', reason: expect.stringContaining('function payments-api is not a consumer of this queue') });
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
+    expect(await resourceStateItem(account, stateKey)).toEqual(stateBefore);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 
@@ -101,10 +127,13 @@ describe('scale-consumers does not trust the state table with destructive values
         ExpressionAttributeValues: { ':times': [nowSeconds - 3000, nowSeconds - 2000, nowSeconds - 1000, nowSeconds - 5] },
       }),
     );
-    const since = await callCount();
-    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    const stateBefore = await resourceStateItem(account, stateKey);
+    const ok = await okEvent(account);
+    const { result: decision, calls } = await callsDuring([account.accountId], () => handler(ok));
     expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'hourly-budget' } });
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(decision.reason).toContain('hourly budget: 4 changes to this resource in the last hour, limit is 4; this restore is not made');
+    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
+    expect(await resourceStateItem(account, stateKey)).toEqual(stateBefore);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 
@@ -123,10 +152,10 @@ describe('verify-change does not trust the recorded change it reverts (productio
    * scale-consumers scales a healthy consumer up (its health check scheduled), `tamper` edits the recorded claim as someone
    * with write access to the table would, the consumer gets worse, and the health check is delivered past its window.
    */
-  async function tamperedHealthCheck(tamper: { update: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<{ account: SandboxAccount; verdict: Decision; since: number }> {
+  async function tamperedHealthCheck(tamper: { update: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<{ account: SandboxAccount; verdict: Decision; calls: string[] }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = handlerScheduleDriver(account, 'verify-change', verify);
+    const { driver, calls } = watchedHealthChecks(account, verify);
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
     const applied = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied' });
@@ -142,17 +171,17 @@ describe('verify-change does not trust the recorded change it reverts (productio
       }),
     );
     await putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 });
-    const since = await callCount();
     const clock = createSandboxClock();
     clock.advance(11 * 60_000);
     const fired = await driver.runDue(clock);
     expect(fired).toHaveLength(1);
     if (fired[0]?.error) throw fired[0].error;
-    return { account, verdict: fired[0]?.result as Decision, since };
+    expect(calls).toHaveLength(1);
+    return { account, verdict: fired[0]?.result as Decision, calls: calls[0] ?? [] };
   }
 
   it('refuses to revert to a tampered recorded value (MaximumConcurrency 2): escalates made-worse "not reverted", naming it, and changes nothing', async () => {
-    const { account, verdict, since } = await tamperedHealthCheck({
+    const { account, verdict, calls } = await tamperedHealthCheck({
       update: 'SET intent.#change.mappings[0].#from = :two',
       names: { '#change': 'change', '#from': 'from' },
       values: { ':two': 2 },
@@ -160,20 +189,22 @@ describe('verify-change does not trust the recorded change it reverts (productio
     expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
     expect(verdict.reason).toContain('not reverted: the recorded value is refused');
     expect(verdict.reason).toContain(`MaximumConcurrency 2 for mapping ${account.topology.consumer.mappingUuid} is outside 50..400`);
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 
   it('refuses a recorded target that is not the environment\'s own (another queue, in another account): rejected, nothing read or changed', async () => {
-    const { account, verdict, since } = await tamperedHealthCheck({
+    const { account, verdict, calls } = await tamperedHealthCheck({
       update: 'SET intent.target.#resource.id = :queue, intent.target.#resource.arn = :arn, intent.target.queueName = :queue, intent.target.queueArn = :arn',
       names: { '#resource': 'resource' },
-      values: { ':queue': 'payments-queue', ':arn': 'arn:aws:sqs:us-east-1:999999999999:payments-queue' },
+      values: { ':queue': 'payments-queue', ':arn': `arn:aws:sqs:us-east-1:${FOREIGN}:payments-queue` },
     });
     expect(verdict).toMatchObject({ outcome: 'rejected', playbook: 'verify-change' });
     expect(verdict.reason).toContain("the recorded target of scale-consumers on incident");
     expect(verdict.reason).toContain("payments-queue is not one of this environment's queues");
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    // The record's read, then nothing: no claim, no read of either queue or the metrics, no event, no schedule.
+    expect(calls).toEqual(['dynamodb:GetItem']);
+    expect(beyondStateTableReads(calls)).toEqual([]);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 });
@@ -186,7 +217,7 @@ describe('verify-change reverts no further than the step the change made (produc
   it('refuses a forged fromMb at the floor under a raise from 1152 to 1728 MB: escalates naming it, and changes nothing', async () => {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = handlerScheduleDriver(account, 'verify-change', verify);
+    const { driver, calls } = watchedHealthChecks(account, verify);
     const functionName = account.topology.consumer.functionName;
     // Raised twice already (512 -> 768 -> 1152): the next raise's genuine step starts at 1152.
     await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: 1152 }));
@@ -209,7 +240,6 @@ describe('verify-change reverts no further than the step the change made (produc
     expect((await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: claimKey }))).Item?.intent?.change?.fromMb).toBe(512);
     // Worse after the raise: errors (timeouts) rose, so a revert is due.
     await putLambdaMetrics(account, { Invocations: 200, Errors: 60, Duration: 200 * 120 });
-    const since = await callCount();
     const clock = createSandboxClock();
     clock.advance(11 * 60_000);
 
@@ -221,7 +251,8 @@ describe('verify-change reverts no further than the step the change made (produc
     expect(verdict).toMatchObject({ outcome: 'escalate', playbook: 'raise-lambda-memory', escalation: { cause: 'made-worse' } });
     expect(verdict.reason).toContain('not reverted: the recorded value is refused');
     expect(verdict.reason).toContain(`memory 512 MB for ${functionName} is not one step below 1728 MB (one step up from 512 MB is 768 MB)`);
-    expect(await lambdaChanges(account, since)).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(writes(calls[0] ?? []).sort()).toEqual(REFUSED_AND_ESCALATED);
     expect(await memoryMb(account)).toBe(1728);
   });
 });

@@ -7,12 +7,14 @@ import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
+import { callsDuring } from '../support/proxy-calls';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
+/** An account no test provisions, named by a forged input. */
+const FOREIGN = '123456789012';
 
 interface Harness {
   account: SandboxAccount;
@@ -122,20 +124,17 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(await maximumConcurrency(h.account)).toBe(50);
   });
 
-  it('rejects an input that is not a health check, with a reason', async () => {
+  it('rejects an input that is not a health check, with a reason, and calls nothing in AWS', async () => {
     const h = await harness();
-    expect(await h.verify({ action: 'verify-change', playbook: 'scale-consumers' })).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('incidentKey') });
-    expect(await h.verify({ ...{ action: 'check', incidentId: 'inc-1' } })).toMatchObject({ outcome: 'rejected' });
+    const noKey = await callsDuring([h.account.accountId], () => h.verify({ action: 'verify-change', playbook: 'scale-consumers' }));
+    expect(noKey.result).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('incidentKey') });
+    // Malformed: refused before the state table is even read.
+    expect(noKey.calls).toEqual([]);
+    const other = await callsDuring([h.account.accountId], () => h.verify({ ...{ action: 'check', incidentId: 'inc-1' } }));
+    expect(other.result).toMatchObject({ outcome: 'rejected' });
+    expect(other.calls).toEqual([]);
   });
 });
-
-/** Calls that change something in the account (anything but reads), made since `since`. */
-async function mutatingCalls(account: SandboxAccount, since: number): Promise<string[]> {
-  const calls = await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since);
-  return calls
-    .filter((c) => c.accountId === account.accountId && !/^(Get|Describe|List|Query|Scan|BatchGet)/.test(c.operation))
-    .map((c) => `${c.service}:${c.operation}`);
-}
 
 describe('verify-change trusts the state table, not its schedule input', () => {
   /** A schedule in the verify group, as anyone allowed to write there could create it, with an input of their choosing. */
@@ -165,24 +164,27 @@ describe('verify-change trusts the state table, not its schedule input', () => {
     expect(genuine?.input).toEqual({ action: 'verify-change', playbook: 'scale-consumers', incidentKey: decision.incidentKey });
     const key = { action: 'verify-change', playbook: 'scale-consumers', incidentKey: decision.incidentKey };
     const db = h.account.topology.database;
-    const tampered: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['another target', { ...key, target: { resource: { type: 'lambda-function', id: 'payments', arn: 'arn:aws:lambda:us-east-1:123456789012:function:payments' } } }, /not a verify-change input/],
-      ['a revert value', { ...key, change: { mappings: [{ uuid: h.account.topology.consumer.mappingUuid, functionName: 'x', from: 2, to: 100 }], reservedConcurrency: [] } }, /not a verify-change input/],
-      ['a database class', { ...key, playbook: 'scale-up-database', change: { dbInstanceIdentifier: db.identifier, fromClass: 'db.t3.micro', toClass: db.instanceClass } }, /not a verify-change input/],
-      ['a made-up incident', { ...key, incidentKey: `${decision.incidentKey}-forged` }, /verify-change refused: the state table records no change/],
-      ['another playbook on the real incident', { ...key, playbook: 'raise-lambda-memory' }, /verify-change refused: the state table records no change/],
+    // Each with what it may call before it is refused: a malformed input nothing at all, a well-formed one only the
+    // state table's read of the record it names (no read of the service, no write, no schedule, no event).
+    const tampered: Array<[string, Record<string, unknown>, RegExp, string[]]> = [
+      ['another target', { ...key, target: { resource: { type: 'lambda-function', id: 'payments', arn: `arn:aws:lambda:us-east-1:${FOREIGN}:function:payments` } } }, /not a verify-change input/, []],
+      ['a revert value', { ...key, change: { mappings: [{ uuid: h.account.topology.consumer.mappingUuid, functionName: 'x', from: 2, to: 100 }], reservedConcurrency: [] } }, /not a verify-change input/, []],
+      ['a database class', { ...key, playbook: 'scale-up-database', change: { dbInstanceIdentifier: db.identifier, fromClass: 'db.t3.micro', toClass: db.instanceClass } }, /not a verify-change input/, []],
+      ['a made-up incident', { ...key, incidentKey: `${decision.incidentKey}-forged` }, /verify-change refused: the state table records no change/, ['dynamodb:GetItem']],
+      ['another playbook on the real incident', { ...key, playbook: 'raise-lambda-memory' }, /verify-change refused: the state table records no change/, ['dynamodb:GetItem']],
     ];
     for (const [what, input] of tampered) await plantSchedule(h, `forged-${what.replace(/\W+/g, '-')}`, input);
     // The consumers get worse, so a health check that believed its input would revert something.
     await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
     const memoryBefore = await memoryMb(h.account);
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
 
-    const results: Decision[] = [];
-    for (const [, input] of tampered) results.push(await h.verify(input));
+    const results: Array<{ result: Decision; calls: string[] }> = [];
+    for (const [, input] of tampered) results.push(await callsDuring([h.account.accountId, FOREIGN], () => h.verify(input)));
 
-    tampered.forEach(([, , reason], i) => expect(results[i]).toMatchObject({ outcome: 'rejected', playbook: 'verify-change', reason: expect.stringMatching(reason) }));
-    expect(await mutatingCalls(h.account, since)).toEqual([]);
+    tampered.forEach(([what, , reason, calls], i) => {
+      expect({ what, ...results[i]?.result }).toMatchObject({ what, outcome: 'rejected', playbook: 'verify-change', reason: expect.stringMatching(reason) });
+      expect({ what, calls: results[i]?.calls }).toEqual({ what, calls });
+    });
     expect(await maximumConcurrency(h.account)).toBe(100);
     expect(await memoryMb(h.account)).toBe(memoryBefore);
     expect(await publishedDecisions(h.account)).toEqual([expect.objectContaining({ outcome: 'applied', playbook: 'scale-consumers' })]);
