@@ -6,13 +6,33 @@ import { englishErrors } from './zod-english';
 // zod/mini registers no locale: English, worded as zod's en locale ("Too big: expected number to be <=1000"), shared/config/zod-english.ts.
 if (!z.config().localeError) z.config({ localeError: englishErrors });
 
+// Built once and shared by the fields below. The configuration schema is constructed at every cold start, and zod/mini's
+// `.check()` returns a new schema: written per field, `z.string().check(...)` builds a base it throws away, and each
+// repeated check or leaf schema is one more schema built. Shared, the validation and its messages are the same and a
+// handler constructs 518 -> fewer schemas at init (decision 99).
+const string = z.string();
+const number = z.number();
+const int = z.int();
+const email = z.email();
+/** Strings and arrays alike. */
+const nonEmptyLength = z.minLength(1);
+const atLeast1 = z.minimum(1);
+const nonEmptyString = string.check(nonEmptyLength);
+const positiveInt = number.check(int, atLeast1);
+const minutesUpToADay = number.check(int, atLeast1, z.maximum(1440));
+const minutesUpToAnHour = number.check(int, atLeast1, z.maximum(60));
+const percent = number.check(z.minimum(0), z.maximum(100));
+const percentFromOne = number.check(atLeast1, z.maximum(100));
+const kebabName = string.check(z.regex(/^[a-z][a-z0-9-]*$/));
+const rowIdKey = string.check(z.regex(/^[a-z][a-z0-9-]*$/, 'must be a troubleshooting row id'));
+
 export const ENVIRONMENTS = ['production', 'staging', 'development'] as const;
 export const environmentNameSchema = z.enum(ENVIRONMENTS);
 export type EnvironmentName = z.infer<typeof environmentNameSchema>;
 
 /** AWS region code, e.g. us-east-1. */
-const regionSchema = z.string().check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code like us-east-1'));
-const accountIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
+const regionSchema = string.check(z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region code like us-east-1'));
+const accountIdSchema = string.check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
 
 /** What the automation may do in an environment. */
 export const mutationModeSchema = z.enum(['automatic', 'approval', 'report-only']);
@@ -27,74 +47,74 @@ export type RegionRole = z.infer<typeof regionRoleSchema>;
 
 export const scaleConsumersPolicySchema = z.strictObject({
   /** Added to the event source mapping's MaximumConcurrency per step. */
-  stepConcurrency: z.number().check(z.int(), z.minimum(1), z.maximum(998)),
+  stepConcurrency: number.check(int, atLeast1, z.maximum(998)),
   /** Environment cap; AWS allows 2..1000 for MaximumConcurrency (Lambda SQS ScalingConfig). */
-  maxConcurrency: z.number().check(z.int(), z.minimum(2), z.maximum(1000)),
+  maxConcurrency: number.check(int, z.minimum(2), z.maximum(1000)),
   /** A consumer whose error rate is above this is failing: escalate instead of scaling. */
-  consumerErrorRatePercent: z.number().check(z.minimum(0), z.maximum(100)),
+  consumerErrorRatePercent: percent,
   /** Window over which the consumer's error rate is measured. */
-  errorRateWindowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
+  errorRateWindowMinutes: minutesUpToAnHour,
   /** AWS keeps at least 100 unreserved concurrent executions per account (Lambda quotas). */
-  minUnreservedConcurrency: z.number().check(z.int(), z.minimum(100)),
+  minUnreservedConcurrency: number.check(int, z.minimum(100)),
   /**
    * Floors for values read back from the state table (a recorded baseline, a health check's revert): never restored
    * below these. Without them: AWS's minimum for MaximumConcurrency (2) and at least 1 reserved execution (0 stops the consumer).
    */
-  minMaximumConcurrency: z.optional(z.number().check(z.int(), z.minimum(2), z.maximum(1000))),
-  minReservedConcurrency: z.optional(z.number().check(z.int(), z.minimum(1))),
+  minMaximumConcurrency: z.optional(number.check(int, z.minimum(2), z.maximum(1000))),
+  minReservedConcurrency: z.optional(positiveInt),
 });
 
 export const guardrailPolicySchema = z.strictObject({
   /** No second change to the same resource within this many seconds. */
-  cooldownSeconds: z.number().check(z.int(), z.minimum(0), z.maximum(86400)),
+  cooldownSeconds: number.check(int, z.minimum(0), z.maximum(86400)),
   /** At most this many changes per resource per rolling hour; past it: stop and escalate. */
-  maxChangesPerHour: z.number().check(z.int(), z.minimum(1), z.maximum(100)),
+  maxChangesPerHour: number.check(int, atLeast1, z.maximum(100)),
 });
 
 /** Memory Pressure -> raise-lambda-memory: one step per OOM alarm, within the environment's cap. */
 export const raiseLambdaMemoryPolicySchema = z.strictObject({
   /** Next MemorySize = current x stepFactor, rounded up to a multiple of roundUpToMb. */
-  stepFactor: z.number().check(z.minimum(1.05), z.maximum(4)),
-  roundUpToMb: z.number().check(z.int(), z.minimum(1), z.maximum(1024)),
+  stepFactor: number.check(z.minimum(1.05), z.maximum(4)),
+  roundUpToMb: number.check(int, atLeast1, z.maximum(1024)),
   /** Environment cap; Lambda accepts 128..10240 MB (Lambda quotas, "Function memory allocation"). */
-  maxMemoryMb: z.number().check(z.int(), z.minimum(128), z.maximum(10240)),
+  maxMemoryMb: number.check(int, z.minimum(128), z.maximum(10240)),
   /** Floor for a memory size read back from the state table (a health check's revert); without it Lambda's 128 MB. */
-  minMemoryMb: z.optional(z.number().check(z.int(), z.minimum(128), z.maximum(10240))),
+  minMemoryMb: z.optional(number.check(int, z.minimum(128), z.maximum(10240))),
 });
 
-const rdsInstanceClassSchema = z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large'));
+const rdsInstanceClassSchema = string.check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large'));
 
 /** CPU Utilization -> scale-up-database: the classes the database may climb, smallest first; the last one is the cap. */
 export const scaleUpDatabasePolicySchema = z.strictObject({
   ladder: z
     .array(rdsInstanceClassSchema)
-    .check(z.minLength(1), z.refine<string[]>((ladder) => new Set(ladder).size === ladder.length, 'must not list a class twice')),
+    .check(nonEmptyLength, z.refine<string[]>((ladder) => new Set(ladder).size === ladder.length, 'must not list a class twice')),
 });
 
 /** Error Rate -> alert-error-rate: what the alert is enriched with. */
 export const alertErrorRatePolicySchema = z.strictObject({
   /** Errors, invocations and log messages are read over this window. */
-  windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  windowMinutes: minutesUpToADay,
   /** How many of the most frequent error messages the alert lists. */
-  topMessages: z.number().check(z.int(), z.minimum(1), z.maximum(20)),
+  topMessages: number.check(int, atLeast1, z.maximum(20)),
   /** At most this many log events are read (FilterLogEvents pages), so a flood of errors cannot stall the alert. */
-  maxLogEvents: z.number().check(z.int(), z.minimum(10), z.maximum(10000)),
+  maxLogEvents: number.check(int, z.minimum(10), z.maximum(10000)),
 });
 
 /** After an applied change: how long its row's health signal is watched, and what counts as worse (revert + escalate). */
 export const verifyChangePolicySchema = z.strictObject({
   /** The health check runs this long after the change, comparing the window after it with the window before. */
-  verifyWindowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  verifyWindowMinutes: minutesUpToADay,
   /** Worse: the error rate (Errors / Invocations) rose by more than this many percentage points. */
-  errorRateRisePercentPoints: z.number().check(z.minimum(0), z.maximum(100)),
+  errorRateRisePercentPoints: percent,
   /** ... judged only with at least this many invocations after the change (a handful of calls proves nothing). */
-  minInvocations: z.number().check(z.int(), z.minimum(1)),
+  minInvocations: positiveInt,
   /** Worse (memory): the average Duration rose by more than this share. */
-  durationRisePercent: z.number().check(z.minimum(0), z.maximum(1000)),
+  durationRisePercent: number.check(z.minimum(0), z.maximum(1000)),
   /** Worse (database): CPUUtilization did not fall by at least this many points (0: only a rise is worse). */
-  cpuImprovementPercentPoints: z.number().check(z.minimum(0), z.maximum(100)),
+  cpuImprovementPercentPoints: percent,
   /** Worse (database): DatabaseConnections rose by more than this share. */
-  connectionsRisePercent: z.number().check(z.minimum(0), z.maximum(1000)),
+  connectionsRisePercent: number.check(z.minimum(0), z.maximum(1000)),
 });
 
 /** How a tier is reached through its SNS topic: plain-text email, or an AWS Chatbot custom notification for chat. */
@@ -120,9 +140,9 @@ const READ_ONLY_MANAGED_POLICY = /:iam::aws:policy\/(job-function\/)?[A-Za-z0-9]
  */
 export const slackChannelSchema = z.strictObject({
   /** Slack team id, as Chatbot shows it: T (or E for Enterprise Grid) and upper-case letters and digits, e.g. T012ABCDEFG. */
-  workspaceId: z.string().check(z.regex(/^[TE][0-9A-Z]{8,254}$/, 'must be a Slack workspace (team) id like T012ABCDEFG, as the AWS Chatbot console shows it')),
+  workspaceId: string.check(z.regex(/^[TE][0-9A-Z]{8,254}$/, 'must be a Slack workspace (team) id like T012ABCDEFG, as the AWS Chatbot console shows it')),
   /** Slack channel id (the end of the channel's link): C or G and upper-case letters and digits, e.g. C0123ABCDEF. */
-  channelId: z.string().check(z.regex(/^[CG][0-9A-Z]{8,254}$/, 'must be a Slack channel id like C0123ABCDEF (the end of the channel\'s link); direct messages are not channels')),
+  channelId: string.check(z.regex(/^[CG][0-9A-Z]{8,254}$/, 'must be a Slack channel id like C0123ABCDEF (the end of the channel\'s link); direct messages are not channels')),
   /**
    * Channel guardrails: IAM managed policy ARNs (AWS managed or the account's own). Default (project default):
    * CloudWatchReadOnlyAccess. Of AWS's managed policies only the read-only ones are accepted (READ_ONLY_MANAGED_POLICY).
@@ -130,7 +150,7 @@ export const slackChannelSchema = z.strictObject({
   guardrailPolicies: z.optional(
     z
       .array(
-        z.string().check(
+        string.check(
           z.regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/, 'must be an IAM managed policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess'),
           z.refine(
             (arn) => !AWS_MANAGED_POLICY.test(arn) || READ_ONLY_MANAGED_POLICY.test(arn),
@@ -138,7 +158,7 @@ export const slackChannelSchema = z.strictObject({
           ),
         ),
       )
-      .check(z.minLength(1), z.maxLength(10)),
+      .check(nonEmptyLength, z.maxLength(10)),
   ),
   /** What Chatbot logs to CloudWatch Logs for this channel. Default (project default): ERROR, failed deliveries only. */
   loggingLevel: z.optional(z.enum(['ERROR', 'INFO', 'NONE'])),
@@ -154,14 +174,14 @@ export const environmentEscalationSchema = z.strictObject({
       z
         .strictObject({
           /** A level of escalationPath. */
-          level: z.number().check(z.int(), z.minimum(1)),
-          channels: z.array(escalationChannelSchema).check(z.minLength(1)),
+          level: positiveInt,
+          channels: z.array(escalationChannelSchema).check(nonEmptyLength),
           /** Overrides the path's timeout in this environment. */
-          timeoutMinutes: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1440))),
+          timeoutMinutes: z.optional(minutesUpToADay),
           /** Email endpoints infra subscribes to the tier's topic, with the filter policy {"channel":["email"]}. */
-          emails: z.optional(z.array(z.email()).check(z.maxLength(50))),
+          emails: z.optional(z.array(email).check(z.maxLength(50))),
           /** AWS Chatbot Slack channels infra configures on the tier's topic (one SlackChannelConfiguration per channel). */
-          slack: z.optional(z.array(slackChannelSchema).check(z.minLength(1), z.maxLength(10))),
+          slack: z.optional(z.array(slackChannelSchema).check(nonEmptyLength, z.maxLength(10))),
         })
         .check(
           z.refine((tier) => !tier.slack || tier.channels.includes('chat'), {
@@ -170,21 +190,21 @@ export const environmentEscalationSchema = z.strictObject({
           }),
         ),
     )
-    .check(z.minLength(1)),
+    .check(nonEmptyLength),
   /** The aws-support tier opens an AWS Support case (CreateCase) where enabled; otherwise it notifies its topic. */
   supportCase: z.strictObject({
     enabled: z.boolean(),
     severityCode: supportSeveritySchema,
     /** Per troubleshooting row (by id): the case severity for that row's incidents, instead of severityCode. */
-    severityByRow: z.optional(z.record(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'must be a troubleshooting row id')), supportSeveritySchema)),
+    severityByRow: z.optional(z.record(rowIdKey, supportSeveritySchema)),
     /** DescribeServices / DescribeCategories codes; CreateCase accepts a case without them. */
-    serviceCode: z.optional(z.string().check(z.minLength(1))),
-    categoryCode: z.optional(z.string().check(z.minLength(1))),
+    serviceCode: z.optional(nonEmptyString),
+    categoryCode: z.optional(nonEmptyString),
     /** CreateCase takes at most 10 CC addresses. */
-    ccEmailAddresses: z.optional(z.array(z.email()).check(z.maxLength(10))),
+    ccEmailAddresses: z.optional(z.array(email).check(z.maxLength(10))),
   }),
   /** After an automatic change (or a dry run), how long the alarm may keep firing before an incident opens. */
-  stillFiringAfterMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  stillFiringAfterMinutes: minutesUpToADay,
 }).check(
   z.refine((escalation) => slackSettingsAgree(escalation.tiers.flatMap((tier) => tier.slack ?? [])), {
     message: 'a Slack channel named by several tiers must have the same guardrailPolicies, loggingLevel and userRoleRequired in each: it is one Chatbot configuration',
@@ -214,20 +234,20 @@ export const runbookApproversSchema = z
   .strictObject({
     principals: z
       .array(
-        z.string().check(
+        string.check(
           z.regex(
             /^(arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}|(role|user)\/[\w+=,.@/-]{1,512})$/,
             'must be an IAM role or user ARN, or role/<name> / user/<name> in the environment\'s own account',
           ),
         ),
       )
-      .check(z.minLength(1), z.maxLength(10)),
-    minRequiredApprovals: z.number().check(z.int(), z.minimum(1), z.maximum(10)),
+      .check(nonEmptyLength, z.maxLength(10)),
+    minRequiredApprovals: number.check(int, atLeast1, z.maximum(10)),
   })
   .check(z.refine((a) => a.minRequiredApprovals <= a.principals.length, 'minRequiredApprovals must not exceed the number of principals'));
 export type RunbookApproversConfig = z.infer<typeof runbookApproversSchema>;
 
-const dbInstanceIdentifierSchema = z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'));
+const dbInstanceIdentifierSchema = string.check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'must be an RDS DB instance identifier'));
 
 /**
  * Failover to the DR region and back (runbooks/NotificationService-FailoverToDR.yaml, -FailbackToPrimary.yaml): what the
@@ -239,11 +259,11 @@ export const disasterRecoverySchema = z.strictObject({
   /** In the primary region, for the way back: a read replica of the promoted DR database, which FailbackToPrimary promotes. */
   failbackReplicaIdentifier: dbInstanceIdentifierSchema,
   /** The SSM parameter (String) each region's consumers read their database endpoint from. */
-  endpointParameterName: z.string().check(z.regex(/^\/[\w.\-/]{1,1010}$/, 'must be an SSM parameter path like /notification-service/database/endpoint')),
+  endpointParameterName: string.check(z.regex(/^\/[\w.\-/]{1,1010}$/, 'must be an SSM parameter path like /notification-service/database/endpoint')),
   /** The API's Route 53 failover record pair (CNAME, one per region, set identifier = region), fully qualified with the dot. */
-  failoverRecordName: z.optional(z.string().check(z.regex(/^([a-z0-9-]{1,63}\.)+[a-z]{2,63}\.$/, 'must be a lowercase domain name ending with a dot, like api.example.com.'))),
+  failoverRecordName: z.optional(string.check(z.regex(/^([a-z0-9-]{1,63}\.)+[a-z]{2,63}\.$/, 'must be a lowercase domain name ending with a dot, like api.example.com.'))),
   /** The hosted zone of that record; without it (or without the record name) the documents' role may change no Route 53 record. */
-  hostedZoneId: z.optional(z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'))),
+  hostedZoneId: z.optional(string.check(z.regex(/^[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ'))),
   /**
    * What the DR region's standby watch (row dr-standby, handler watch-standby) pages on besides the replica's lag (the
    * row's detection threshold): the replicated queue, which the DR consumers leave alone until a failover enables them.
@@ -251,11 +271,11 @@ export const disasterRecoverySchema = z.strictObject({
   standbyWatch: z._default(
     z.strictObject({
       /** The replicated queue's ApproximateNumberOfMessagesVisible (Maximum) above this pages. */
-      queueMessages: z.number().check(z.int(), z.minimum(1)),
+      queueMessages: positiveInt,
       /** Its ApproximateAgeOfOldestMessage (Maximum) above this pages; SQS keeps a message at most 14 days (1209600 s). */
-      oldestMessageAgeSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(1209600)),
+      oldestMessageAgeSeconds: number.check(int, z.minimum(60), z.maximum(1209600)),
       /** The playbook reads the lag and the queue's figures over this window, one datapoint a minute. */
-      windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
+      windowMinutes: minutesUpToAnHour,
     }),
     // Project defaults (the document gives no RPO, RTO or standby thresholds); reasons in shared/config/defaults.ts.
     { queueMessages: 1000, oldestMessageAgeSeconds: 3600, windowMinutes: 15 },
@@ -265,18 +285,18 @@ export type DisasterRecoveryConfig = z.infer<typeof disasterRecoverySchema>;
 
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
-  regions: z.array(regionSchema).check(z.minLength(1)),
+  regions: z.array(regionSchema).check(nonEmptyLength),
   /** Each region's role; when set, every region of `regions` must have one (checked at load). Unset: every region is primary. */
   regionRoles: z.optional(z.record(regionSchema, regionRoleSchema)),
   /** Seed environment matrix. */
-  dbInstanceClass: z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class like db.r6g.large')),
+  dbInstanceClass: rdsInstanceClassSchema,
   multiAz: z.boolean(),
-  backupRetentionDays: z.number().check(z.int(), z.minimum(0), z.maximum(35)),
+  backupRetentionDays: number.check(int, z.minimum(0), z.maximum(35)),
   autoScaling: z.boolean(),
   /** Derived from autoScaling unless set: automatic where the seed says auto scaling is on, report-only where it is off. */
   mutationMode: z.optional(mutationModeSchema),
   /** Overrides mutationMode for single troubleshooting rows (by id): production scales consumers automatically, DB classes only with approval. */
-  mutationModeByRow: z.optional(z.record(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/, 'must be a troubleshooting row id')), mutationModeSchema)),
+  mutationModeByRow: z.optional(z.record(rowIdKey, mutationModeSchema)),
   raiseLambdaMemory: raiseLambdaMemoryPolicySchema,
   scaleUpDatabase: scaleUpDatabasePolicySchema,
   alertErrorRate: alertErrorRatePolicySchema,
@@ -298,47 +318,47 @@ export const environmentSchema = z.strictObject({
   preflightPrincipals: z.optional(
     z
       .array(
-        z.string().check(
+        string.check(
           z.regex(
             /^(arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}|(role|user)\/[\w+=,.@/-]{1,512})$/,
             'must be an IAM role or user ARN of the operations account, or role/<name> / user/<name> there (no wildcard)',
           ),
         ),
       )
-      .check(z.minLength(1), z.maxLength(10)),
+      .check(nonEmptyLength, z.maxLength(10)),
   ),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
-    queues: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(80))), []),
-    functions: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(140))), []),
-    databases: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(63))), []),
+    queues: z._default(z.array(string.check(nonEmptyLength, z.maxLength(80))), []),
+    functions: z._default(z.array(string.check(nonEmptyLength, z.maxLength(140))), []),
+    databases: z._default(z.array(string.check(nonEmptyLength, z.maxLength(63))), []),
   }),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
 export const escalationTierSchema = z.strictObject({
-  level: z.number().check(z.int(), z.minimum(1)),
-  name: z.string().check(z.minLength(1)),
-  topicName: z.string().check(z.minLength(1), z.maxLength(256)),
-  timeoutMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  level: positiveInt,
+  name: nonEmptyString,
+  topicName: string.check(nonEmptyLength, z.maxLength(256)),
+  timeoutMinutes: minutesUpToADay,
   /** "aws-support": opens an AWS Support case where the environment enables it. Default "team". */
   kind: z.optional(z.enum(['team', 'aws-support'])),
 });
 
 export const troubleshootingRowSchema = z.strictObject({
-  id: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
-  issue: z.string().check(z.minLength(1)),
-  symptom: z.string().check(z.minLength(1)),
+  id: kebabName,
+  issue: nonEmptyString,
+  symptom: nonEmptyString,
   detection: z.strictObject({
-    namespace: z.string().check(z.minLength(1)),
-    metricName: z.string().check(z.minLength(1)),
+    namespace: nonEmptyString,
+    metricName: nonEmptyString,
     comparison: z.enum(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold']),
-    threshold: z.number(),
-    unit: z.optional(z.string()),
+    threshold: number,
+    unit: z.optional(string),
   }),
-  handler: z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)),
-  response: z.string().check(z.minLength(1)),
-  runbook: z.optional(z.string().check(z.minLength(1))),
+  handler: kebabName,
+  response: nonEmptyString,
+  runbook: z.optional(nonEmptyString),
   /**
    * The region roles whose stacks deploy this row's alarms and handler (shared/config/alarm-specs.ts rowsWatchedIn).
    * Unset: primary only (the troubleshooting table is about the region that serves traffic). A row whose playbook
@@ -347,7 +367,7 @@ export const troubleshootingRowSchema = z.strictObject({
   watchIn: z.optional(
     z
       .array(regionRoleSchema)
-      .check(z.minLength(1), z.refine<RegionRole[]>((roles) => new Set(roles).size === roles.length, 'must not list a role twice')),
+      .check(nonEmptyLength, z.refine<RegionRole[]>((roles) => new Set(roles).size === roles.length, 'must not list a role twice')),
   ),
 });
 export type TroubleshootingRow = z.infer<typeof troubleshootingRowSchema>;
@@ -355,70 +375,70 @@ export type TroubleshootingRow = z.infer<typeof troubleshootingRowSchema>;
 /** High Latency -> check-db-connections: when the database counts as the likely cause. */
 export const checkDbConnectionsPolicySchema = z.strictObject({
   /** DatabaseConnections at or above this share of the effective max_connections is saturation. */
-  saturationPercent: z.number().check(z.minimum(1), z.maximum(100)),
+  saturationPercent: percentFromOne,
   /** CPUUtilization (average) at or above this names CPU as the cause. */
-  cpuPercent: z.number().check(z.minimum(1), z.maximum(100)),
+  cpuPercent: percentFromOne,
   /** ReplicaLag of a read replica at or above this names replica lag as the cause. */
-  replicaLagSeconds: z.number().check(z.minimum(1), z.maximum(86400)),
+  replicaLagSeconds: number.check(atLeast1, z.maximum(86400)),
   /** The metrics are read over this window, one datapoint a minute. */
-  windowMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(60)),
+  windowMinutes: minutesUpToAnHour,
   /** A saturation reading holds back playbooks that add connections (scale-consumers) this long, unless re-read sooner. */
-  saturationHoldMinutes: z.number().check(z.int(), z.minimum(1), z.maximum(1440)),
+  saturationHoldMinutes: minutesUpToADay,
   /** RDS DiskQueueDepth (average) at or above this names the database's storage I/O as the cause. */
-  diskQueueDepth: z._default(z.number().check(z.minimum(1), z.maximum(10000)), 10),
+  diskQueueDepth: z._default(number.check(atLeast1, z.maximum(10000)), 10),
   /** RDS FreeStorageSpace (lowest) at or below this share of the allocated storage names storage as the cause. */
-  freeStoragePercent: z._default(z.number().check(z.minimum(1), z.maximum(99)), 10),
+  freeStoragePercent: z._default(number.check(atLeast1, z.maximum(99)), 10),
   /** ElastiCache EngineCPUUtilization (the Redis thread) at or above this names the cache's CPU as the cause. */
-  cacheEngineCpuPercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 90),
+  cacheEngineCpuPercent: z._default(percentFromOne, 90),
   /** ElastiCache CacheHitRate (average) below this names cache misses as the cause. */
-  cacheHitRatePercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 80),
+  cacheHitRatePercent: z._default(percentFromOne, 80),
   /** ElastiCache CurrConnections at or above this share of Redis maxclients (65000 on ElastiCache) names cache connections. */
-  cacheConnectionsPercent: z._default(z.number().check(z.minimum(1), z.maximum(100)), 80),
+  cacheConnectionsPercent: z._default(percentFromOne, 80),
   /** ElastiCache ReplicationLag of a replica at or above this names cache replication as the cause. */
-  cacheReplicationLagSeconds: z._default(z.number().check(z.minimum(0.1), z.maximum(3600)), 5),
+  cacheReplicationLagSeconds: z._default(number.check(z.minimum(0.1), z.maximum(3600)), 5),
 });
 
-const securityGroupRefSchema = z.string().check(z.minLength(1), z.maxLength(255));
+const securityGroupRefSchema = string.check(nonEmptyLength, z.maxLength(255));
 
 /** How the service's parts connect, where no AWS API the automation may call tells it. */
 export const serviceDependenciesSchema = z.strictObject({
   /** Which function serves each API (the Lambda proxy integration), by the alarm's ApiName (REST) or ApiId (HTTP API). */
   apis: z.array(
     z.strictObject({
-      name: z.string().check(z.minLength(1), z.maxLength(1024)),
-      id: z.optional(z.string().check(z.regex(/^[a-z0-9]{10}$/, 'must be an API Gateway API id like a1b2c3d4e5'))),
+      name: string.check(nonEmptyLength, z.maxLength(1024)),
+      id: z.optional(string.check(z.regex(/^[a-z0-9]{10}$/, 'must be an API Gateway API id like a1b2c3d4e5'))),
       /** The REST API's stage whose access log and deployment Connection Timeout checks; unset: every stage. */
-      stageName: z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_]{1,128}$/, 'must be an API Gateway stage name like prod'))),
-      functionName: z.string().check(z.minLength(1), z.maxLength(140)),
+      stageName: z.optional(string.check(z.regex(/^[a-zA-Z0-9_]{1,128}$/, 'must be an API Gateway stage name like prod'))),
+      functionName: string.check(nonEmptyLength, z.maxLength(140)),
     }),
   ),
   /** Caches the functions use (ElastiCache is not read through its API): their port and security groups (ids or names). */
   caches: z.array(
     z.strictObject({
-      name: z.string().check(z.minLength(1), z.maxLength(255)),
-      port: z.number().check(z.int(), z.minimum(1), z.maximum(65535)),
-      securityGroups: z.array(securityGroupRefSchema).check(z.minLength(1)),
+      name: string.check(nonEmptyLength, z.maxLength(255)),
+      port: number.check(int, atLeast1, z.maximum(65535)),
+      securityGroups: z.array(securityGroupRefSchema).check(nonEmptyLength),
       /** Subnet ids or CIDRs its nodes use; without them only group references can be proven. */
-      subnets: z.optional(z.array(z.string().check(z.minLength(1)))),
+      subnets: z.optional(z.array(nonEmptyString)),
       /** The ElastiCache replication group High Latency reads (DescribeReplicationGroups, its nodes' metrics); default: name. */
-      replicationGroupId: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an ElastiCache replication group id like notification-service-cache'))),
+      replicationGroupId: z.optional(string.check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be an ElastiCache replication group id like notification-service-cache'))),
     }),
   ),
 });
 
 export const automationConfigSchema = z.strictObject({
-  service: z.string().check(z.minLength(1)),
-  stateTableName: z.string().check(z.minLength(3), z.maxLength(255)),
-  eventBusName: z.string().check(z.minLength(1), z.maxLength(256)),
-  killSwitchParameterName: z.string().check(z.regex(/^\/[\w.\-/]+$/, 'must be an SSM parameter path like /runbooks/kill-switch')),
-  killSwitchCacheSeconds: z.number().check(z.int(), z.minimum(0), z.maximum(300)),
+  service: nonEmptyString,
+  stateTableName: string.check(z.minLength(3), z.maxLength(255)),
+  eventBusName: string.check(nonEmptyLength, z.maxLength(256)),
+  killSwitchParameterName: string.check(z.regex(/^\/[\w.\-/]+$/, 'must be an SSM parameter path like /runbooks/kill-switch')),
+  killSwitchCacheSeconds: number.check(int, z.minimum(0), z.maximum(300)),
   /** How long a claimed incident is held by one invocation before a retry may take it over. */
-  claimLeaseSeconds: z.number().check(z.int(), z.minimum(30), z.maximum(3600)),
+  claimLeaseSeconds: number.check(int, z.minimum(30), z.maximum(3600)),
   /** How long incident and audit records are kept (DynamoDB TTL). */
-  recordRetentionDays: z.number().check(z.int(), z.minimum(1), z.maximum(3650)),
+  recordRetentionDays: number.check(int, atLeast1, z.maximum(3650)),
   environments: z.record(environmentNameSchema, environmentSchema),
-  troubleshooting: z.array(troubleshootingRowSchema).check(z.minLength(1)),
-  escalationPath: z.array(escalationTierSchema).check(z.minLength(1)),
+  troubleshooting: z.array(troubleshootingRowSchema).check(nonEmptyLength),
+  escalationPath: z.array(escalationTierSchema).check(nonEmptyLength),
   checkDbConnections: checkDbConnectionsPolicySchema,
   dependencies: serviceDependenciesSchema,
 });

@@ -92,12 +92,23 @@ const timestamp = z
   .string({ error: expecting('expected an ISO 8601 timestamp string') })
   .check(z.refine<string>(isIsoTimestamp, { error: 'expected an ISO 8601 timestamp' }));
 
-const text = (expectation = 'expected a string') => z.string({ error: expecting(expectation) });
-const nonEmpty = (max?: number) => {
-  const s = text().check(z.minLength(1, { error: 'must not be empty' }));
-  return max === undefined ? s : s.check(z.maxLength(max, { error: `must be at most ${max} characters` }));
-};
-const seconds = () => z.number({ error: expecting('expected a number of seconds') }).check(z.int(), z.positive());
+// Each factory below builds its schema once per argument and hands the same one to every field that asks for it: the
+// event schema is constructed at every cold start, and a schema per field would be the same checks, the same messages,
+// built again (decision 99).
+function sharedBy<K, T>(build: (key: K) => T): (key: K) => T {
+  const built = new Map<K, T>();
+  return (key) => {
+    if (!built.has(key)) built.set(key, build(key));
+    return built.get(key) as T;
+  };
+}
+const textExpecting = sharedBy((expectation: string) => z.string({ error: expecting(expectation) }));
+const text = (expectation = 'expected a string') => textExpecting(expectation);
+const nonEmptyText = text().check(z.minLength(1, { error: 'must not be empty' }));
+const nonEmptyUpTo = sharedBy((max: number) => nonEmptyText.check(z.maxLength(max, { error: `must be at most ${max} characters` })));
+const nonEmpty = (max?: number) => (max === undefined ? nonEmptyText : nonEmptyUpTo(max));
+const secondsSchema = z.number({ error: expecting('expected a number of seconds') }).check(z.int(), z.positive());
+const seconds = () => secondsSchema;
 
 const dimensionsSchema = z
   .record(

@@ -1,6 +1,5 @@
-// Pure: the health check after an applied change — its schedule name, its input (parsed strictly) and what it decides.
+// Pure: the health check after an applied change — its schedule name (verify-schedule-name.ts), its input (parsed strictly) and what it decides.
 // zod/mini, not classic zod: the handler bundles carry only the validators used here.
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
 import { VERIFY_HANDLER } from '../config/names';
@@ -196,11 +195,7 @@ export function revertIntentOf(value: unknown): RevertIntent | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** One schedule per change (playbook + incident): scheduling it again after a retry is a ConflictException, a no-op. */
-export function verifyScheduleName(playbook: string, incidentKey: string): string {
-  // Scheduler names: 1-64 characters of [0-9a-zA-Z-_.].
-  return `verify-${createHash('sha256').update(`${playbook}\u0000${incidentKey}`).digest('hex').slice(0, 32)}`;
-}
+export { verifyScheduleName } from './verify-schedule-name';
 
 /** The claim verify-change takes on the incident (beside the playbook's own), so a schedule fired twice reverts once. */
 export function verifyClaimName(playbook: string): string {

@@ -1,9 +1,10 @@
 // The health check after a change as a durable timer: one EventBridge Scheduler one-time schedule invoking verify-change.
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { resolveLazy, type Lazy } from '../aws/lazy-client';
-import { OWN_ACCOUNT_ENV, VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
+import { OWN_ACCOUNT_ENV, VERIFY_CHANGE_ARN_ENV, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
 import { escalationDeployment, FUNCTION_NAME_PREFIX, partitionOfRegion } from '../escalation/deployment';
-import { VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP, verifyScheduleName, type VerifyChangeInput } from './verify-change-plan';
+import type { VerifyChangeInput } from './verify-change-plan';
+import { verifyScheduleName } from './verify-schedule-name';
 
 /** Infra sets these; without them the names follow the project's conventions in the handler's own account. */
 export { VERIFY_CHANGE_ARN_ENV, VERIFY_SCHEDULE_GROUP_ENV } from '../config/names';
