@@ -94,7 +94,7 @@ const timestamp = z
 
 // Each factory below builds its schema once per argument and hands the same one to every field that asks for it: the
 // event schema is constructed at every cold start, and a schema per field would be the same checks, the same messages,
-// built again (decision 99).
+// built again (decision 100).
 function sharedBy<K, T>(build: (key: K) => T): (key: K) => T {
   const built = new Map<K, T>();
   return (key) => {
