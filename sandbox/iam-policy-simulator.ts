@@ -28,6 +28,12 @@ export interface SimulationInput {
   resource: string;
   /** Context keys (case-insensitive in IAM) and their values. */
   context: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The keys given as multivalued (ContextKeyType `stringList` etc.; lower case). Such a key needs a set operator
+   * (ForAllValues / ForAnyValue): a plain operator on it matches nothing (IAM User Guide, "Single-valued vs. multivalued
+   * context keys": "Multivalued context keys require a condition set operator").
+   */
+  multivalued?: ReadonlySet<string>;
 }
 
 export interface SimulationResult {
@@ -87,7 +93,7 @@ function contextValues(context: SimulationInput['context'], key: string): readon
 }
 
 /** One condition block: every operator, every key in it must hold (AND); values of one key are ORed. */
-function conditionHolds(condition: unknown, context: SimulationInput['context'], missing: Set<string>): boolean {
+function conditionHolds(condition: unknown, context: SimulationInput['context'], missing: Set<string>, multivalued: ReadonlySet<string> = new Set()): boolean {
   if (condition === undefined) return true;
   if (typeof condition !== 'object' || condition === null) throw new UnsupportedPolicyError('a Condition must be an object');
   return Object.entries(condition as Record<string, unknown>).every(([rawOperator, keys]) => {
@@ -111,6 +117,7 @@ function conditionHolds(condition: unknown, context: SimulationInput['context'],
         missing.add(key);
         return false;
       }
+      if (!setPrefix && multivalued.has(key.toLowerCase())) return false;
       const anyMatch = (value: string): boolean => expected.some((e) => compare(e, value));
       const matched = setPrefix === 'ForAllValues' ? actual.every(anyMatch) : actual.some(anyMatch);
       return negatedOf ? !matched : matched;
@@ -135,7 +142,7 @@ function applies(statement: SimulatedStatement, input: SimulationInput, missing:
       ? strings(statement.Resource).some((p) => globMatches(p, input.resource))
       : statement.NotResource !== undefined && !strings(statement.NotResource).some((p) => globMatches(p, input.resource));
   if (!resourceOk) return false;
-  return conditionHolds(statement.Condition, input.context, missing);
+  return conditionHolds(statement.Condition, input.context, missing, input.multivalued);
 }
 
 /** IAM's order: an explicit Deny wins, then any Allow, else the implicit deny. */

@@ -78,13 +78,16 @@ export async function rolePolicies(iam: IAMClient, roleName: string): Promise<Si
   return policies;
 }
 
-/** The ContextEntries of a query request: key -> values. */
-function contextEntries(form: URLSearchParams): Record<string, string[]> {
+/** The ContextEntries of a query request: key -> values, and the keys given as multivalued (a `...List` ContextKeyType; lower case). */
+function contextEntries(form: URLSearchParams): { context: Record<string, string[]>; multivalued: Set<string> } {
   const context: Record<string, string[]> = {};
+  const multivalued = new Set<string>();
   for (let i = 1; form.has(`ContextEntries.member.${i}.ContextKeyName`); i += 1) {
-    context[form.get(`ContextEntries.member.${i}.ContextKeyName`) ?? ''] = members(form, `ContextEntries.member.${i}.ContextKeyValues`);
+    const name = form.get(`ContextEntries.member.${i}.ContextKeyName`) ?? '';
+    context[name] = members(form, `ContextEntries.member.${i}.ContextKeyValues`);
+    if (/List$/.test(form.get(`ContextEntries.member.${i}.ContextKeyType`) ?? '')) multivalued.add(name.toLowerCase());
   }
-  return context;
+  return { context, multivalued };
 }
 
 /** Every ActionNames x ResourceArns pair of the request judged against `policies`, as the simulate APIs answer it. */
@@ -92,12 +95,12 @@ function simulationReply(form: URLSearchParams, policies: readonly SimulatedPoli
   const actions = members(form, 'ActionNames');
   if (actions.length === 0) return { status: 400, error: { code: 'InvalidInput', message: 'ActionNames is required' } };
   const resources = members(form, 'ResourceArns');
-  const context = contextEntries(form);
+  const { context, multivalued } = contextEntries(form);
   const results: string[] = [];
   try {
     for (const action of actions) {
       for (const resource of resources.length > 0 ? resources : ['*']) {
-        const r = simulatePolicies(policies, { action, resource, context });
+        const r = simulatePolicies(policies, { action, resource, context, multivalued });
         results.push(
           '<member>' +
             `<EvalActionName>${xmlEscape(action)}</EvalActionName><EvalResourceName>${xmlEscape(resource)}</EvalResourceName>` +

@@ -97,7 +97,8 @@ export function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: '
 }
 
 /** A rule as deployed: its pattern and targets, or undefined when it does not exist. Read once per rule. */
-export type LiveRule = { pattern: string | undefined; targets: string[] } | undefined;
+/** A rule as read: its pattern, its targets' ARNs, and the role each target is invoked with (target ARN -> RoleArn). */
+export type LiveRule = { pattern: string | undefined; targets: string[]; targetRoles: Record<string, string> } | undefined;
 
 export async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>, eventBusName?: string): Promise<LiveRule> {
   if (cache.has(name)) return cache.get(name);
@@ -105,8 +106,9 @@ export async function readRule(clients: PreflightClients, name: string, cache: M
   const bus = eventBusName ? { EventBusName: eventBusName } : {};
   try {
     const pattern = (await clients.events.send(new DescribeRuleCommand({ Name: name, ...bus }))).EventPattern;
-    const targets = ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : []));
-    rule = { pattern, targets };
+    const listed = (await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? [];
+    const targets = listed.flatMap((t) => (t.Arn ? [t.Arn] : []));
+    rule = { pattern, targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     rule = undefined;

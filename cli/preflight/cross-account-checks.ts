@@ -94,12 +94,13 @@ export async function checkAlarmForwarding(
   operations: PreflightClients,
   c: { environment: string; eventBusName: string; workloadAccount: string; target: PreflightTarget },
   live: ReadonlyMap<string, MetricAlarm>,
+  rules: Map<string, LiveRule> = new Map(),
 ): Promise<CheckResult[]> {
   const { target, workloadAccount } = c;
   const subject = `arn:${target.partition}:events:${target.region}:${workloadAccount}:rule/${FORWARD_ALARMS_RULE}`;
   const bus = `arn:${target.partition}:events:${target.region}:${target.account}:event-bus/${c.eventBusName}`;
   const redeploy = `deploy the workload's regional stack: npx cdk deploy NotificationRunbooksWorkload-${c.environment}-${target.region} -c operationsAccount=${target.account}`;
-  const rule: LiveRule = await readRule(workload, FORWARD_ALARMS_RULE, new Map());
+  const rule: LiveRule = await readRule(workload, FORWARD_ALARMS_RULE, rules);
   const lost = `the workload's alarms never reach the handlers in ${target.account}`;
   if (!rule) return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} does not exist in workload account ${workloadAccount}: ${lost}`, redeploy)];
   if (!rule.targets.includes(bus)) {

@@ -1,6 +1,7 @@
 // Runs every preflight check against one account and region, read-only; a check that cannot read what it needs fails, naming why.
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { checkAlarms, checkRouting } from './alarm-checks';
+import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
+import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
@@ -79,7 +80,10 @@ export async function runPreflight(
       const route = workloadAccount ? { eventBusName: expected.eventBusName, eventAccount: workloadAccount } : {};
       if (session && workloadAccount) {
         const forwarding = { environment: expected.environment, eventBusName: expected.eventBusName, workloadAccount, target };
-        checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live))));
+        const workloadRules = new Map<string, LiveRule>();
+        checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live, workloadRules))));
+        // ...and the project's bus here must admit what that rule puts on it (its resource policy; decision 101).
+        checks.push(...(await guardedCheck('routing', `policy of bus ${expected.eventBusName}`, BUS_POLICY_ACTIONS, () => checkBusPolicy(session!, clients, forwarding, workloadRules))));
       }
       checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));
     }

@@ -1,7 +1,7 @@
 // The runbook automation of one environment in one region: handlers, rules, alarms, state, bus, topics, documents.
 import { Annotations, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { CfnArchive, CfnEventBusPolicy, EventBus } from 'aws-cdk-lib/aws-events';
-import { AccountPrincipal, ArnPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -24,6 +24,7 @@ import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
 import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
+import { forwardedAlarmsSid, forwardedAlarmsStatement } from './iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
 import { AlarmRouting } from './constructs/alarm-routing';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
@@ -157,14 +158,8 @@ export class RunbookStack extends Stack {
       // The workload account may put its alarms' state changes here, and nothing else.
       new CfnEventBusPolicy(this, 'WorkloadAlarms', {
         eventBusName: this.projectBus.eventBusName,
-        statementId: `ForwardedAlarms${crossAccount.workloadAccount}`,
-        statement: new PolicyStatement({
-          sid: `ForwardedAlarms${crossAccount.workloadAccount}`,
-          principals: [new AccountPrincipal(crossAccount.workloadAccount)],
-          actions: ['events:PutEvents'],
-          resources: [this.projectBus.eventBusArn],
-          conditions: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } },
-        }).toStatementJson(),
+        statementId: forwardedAlarmsSid(crossAccount.workloadAccount),
+        statement: forwardedAlarmsStatement(this.partition, crossAccount.workloadAccount, this.projectBus.eventBusArn),
       });
     }
 

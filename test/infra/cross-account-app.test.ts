@@ -59,7 +59,11 @@ describe('cross-account mode (production)', () => {
         Effect: 'Allow',
         Principal: { AWS: Match.stringLikeRegexp(WORKLOAD) },
         Action: 'events:PutEvents',
-        Condition: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } },
+        // Multivalued keys, so a set operator (decision 101); the keys present.
+        Condition: {
+          'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
       }),
     });
   });

@@ -26,7 +26,7 @@ interface BusStatement {
   Principal: unknown;
   Action: unknown;
   Resource: unknown;
-  Condition: { StringEquals: Record<string, string>; ArnNotEquals: Record<string, string[]> };
+  Condition: { 'ForAnyValue:StringEquals': Record<string, string>; ArnNotEquals: Record<string, string[]> } & Record<string, unknown>;
 }
 
 function decisionPolicies(template: CfnTemplate): CfnResource[] {
@@ -61,7 +61,9 @@ function checkStack(synthesized: SynthesizedApp, stackName: string, account: str
   expect(statement).toMatchObject({ Sid: DECISION_PUBLISHERS_SID, Effect: 'Deny', Principal: { AWS: '*' }, Action: 'events:PutEvents' });
   expect(policy?.Properties?.EventBusName).toEqual({ Ref: busId });
   expect(statement.Resource).toEqual(resolve({ 'Fn::GetAtt': [busId, 'Arn'] }, account));
-  expect(statement.Condition.StringEquals).toEqual({ 'events:source': DECISION_SOURCE });
+  // events:source is multivalued (one value per PutEvents entry): a set operator, or the Deny never applies (decision 101).
+  expect(statement.Condition['ForAnyValue:StringEquals']).toEqual({ 'events:source': DECISION_SOURCE });
+  expect(Object.keys(statement.Condition).sort()).toEqual(['ArnNotEquals', 'ForAnyValue:StringEquals']);
   // ...unless the caller is the execution role of a handler that publishes decisions: exactly those, nothing else.
   const deployed = deployedHandlers(synthesized, stackName);
   const { publishers, others } = publishersInTemplate(template, deployed);
@@ -102,7 +104,10 @@ describe('the project bus admits "Runbook Decision" events only from the handler
         .map(([, r]) => resolve(r.Properties?.Statement, '111111111111') as BusStatement)
         .filter((s) => s.Effect === 'Allow');
       expect(forwarded).toHaveLength(1);
-      expect(forwarded[0]?.Condition).toEqual({ StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } });
+      expect(forwarded[0]?.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      });
     });
   });
 });

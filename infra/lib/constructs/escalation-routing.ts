@@ -1,12 +1,13 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
 import { Stack } from 'aws-cdk-lib';
 import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { DECISION_PUBLISHERS_SID, decisionPublishersStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
 
@@ -101,8 +102,7 @@ export class EscalationRouting extends Construct {
   }
 }
 
-/** The statement id of the bus policy that keeps the decision source to the handlers that publish decisions. */
-export const DECISION_PUBLISHERS_SID = 'OnlyRunbookHandlersPublishDecisions';
+export { DECISION_PUBLISHERS_SID };
 
 /**
  * A "Runbook Decision" can page people, open a support case and resolve an incident: on the project's bus, only the
@@ -119,17 +119,7 @@ export class DecisionPublishersOnly extends Construct {
     this.policy = new CfnEventBusPolicy(this, 'Policy', {
       eventBusName: props.bus.eventBusName,
       statementId: DECISION_PUBLISHERS_SID,
-      statement: new PolicyStatement({
-        sid: DECISION_PUBLISHERS_SID,
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        actions: ['events:PutEvents'],
-        resources: [props.bus.eventBusArn],
-        conditions: {
-          StringEquals: { 'events:source': DECISION_SOURCE },
-          ArnNotEquals: { 'aws:PrincipalArn': [...props.publisherRoleArns] },
-        },
-      }).toStatementJson(),
+      statement: decisionPublishersStatement(props.bus.eventBusArn, props.publisherRoleArns),
     });
   }
 }

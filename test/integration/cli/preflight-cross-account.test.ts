@@ -7,13 +7,15 @@
 // workload's ARNs (the gap proxy answers both simulators: moto has neither).
 import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
+import { forwardedAlarmsStatement } from '../../../infra/lib/iam/bus-policy';
 import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
-import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
+import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 // Each run is a whole CLI process making some 250 calls; on a loaded machine one takes a minute.
@@ -27,6 +29,8 @@ jest.setTimeout(300_000);
 const ACTING_IN_WORKLOAD = ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'escalate', 'escalation-timer', 'verify-change'];
 /** The documents that stay with the handlers (decision 86); every other one is registered in the workload. */
 const OPERATIONS_DOCUMENTS = ['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier'];
+/** An account the configuration does not name. */
+const OTHER_ACCOUNT = '777777777777';
 
 describe('runbook preflight -e production in cross-account mode on the sandbox', () => {
   let workload: SandboxAccount;
@@ -37,6 +41,8 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
   const roleArn = (handler: string): string => `arn:aws:iam::${workload.accountId}:role/notification-runbooks-remediate-${handler}`;
   const preflightRoleArn = (): string => `arn:aws:iam::${workload.accountId}:role/notification-runbooks-preflight`;
   const executionRole = (handler: string): string => `arn:aws:iam::${operations.accountId}:role/notification-runbooks-${handler}-us-east-1`;
+  const BUS = (): string => `arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks`;
+  let operationsEvents: EventBridgeClient;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport; since: number }> => {
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
@@ -53,6 +59,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     stack = await deployRunbookStack(operations, { workloadAccount: workload.accountId });
     side = await deployWorkloadSide(workload, operations.accountId, sandboxCallerArn(operations.accountId));
     workloadIam = new IAMClient(workload.clientConfig);
+    operationsEvents = new EventBridgeClient(operations.clientConfig);
     // The sandbox provisions the service in every account; in cross-account mode the operations account has no alarm of
     // the service. Deleting its copy of one proves preflight reads the alarms in the workload.
     await operations.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [queueAlarmName(operations.topology)] }));
@@ -60,6 +67,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
   }, 600_000);
 
   afterAll(() => {
+    operationsEvents.destroy();
     workloadIam.destroy();
     stack.iam.destroy();
     stack.lambda.destroy();
@@ -109,8 +117,18 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(Object.keys(assumed[0] ?? {}).filter((k) => /^Tags|^Policy|^SourceIdentity/.test(k))).toEqual([]);
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
-    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94).
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length);
+    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94); and
+    // the bus policy for the workload's forwarding role (the probe account: only the decision-source Deny names it).
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length + 1);
+    expect(calls.filter((c) => c.operation === 'DescribeEventBus')).toHaveLength(1);
+    // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
+    // returns what PutPermission put: no gap there), judged for the role the forwarding rule's target uses.
+    const held = JSON.parse((await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '{}') as { Statement?: Array<{ Sid?: string }> };
+    expect(held.Statement?.map((st) => st.Sid)).toEqual([`ForwardedAlarms${workload.accountId}`, 'OnlyRunbookHandlersPublishDecisions']);
+    expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
+      `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
+    ]);
+    expect(side.forwardingRoleArn).toBe(`arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`);
   });
 
   it("names a remediation role whose trust no longer names its handler's execution role", async () => {
@@ -178,6 +196,48 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     } finally {
       await workloadIam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
       await workloadIam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(policy) }));
+    }
+  });
+
+  it("names an operations bus whose policy admits another account's forwarded alarms, not the workload's", async () => {
+    const policy = stack.busPolicy;
+    if (!policy) throw new Error('no bus policy deployed');
+    const ours = `ForwardedAlarms${workload.accountId}`;
+    // infra's statement, for another account, in place of the workload's.
+    await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', StatementId: ours }));
+    await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', OTHER_ACCOUNT, BUS())] }) }));
+    const held = (await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '';
+    expect(held).toContain(`arn:aws:iam::${OTHER_ACCOUNT}:root`);
+    expect(held).not.toContain(`arn:aws:iam::${workload.accountId}:root`);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL bus-policy ${BUS()}`]);
+      const check = report.checks.find((c) => c.status === 'FAIL');
+      expect(check?.message).toBe(
+        `policy of bus notification-runbooks in ${operations.accountId} names no principal that is role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role) or its account (it names {"AWS":"*"}, {"AWS":"arn:aws:iam::${OTHER_ACCOUNT}:root"}): EventBridge drops the workload's forwarded alarms, silently: no handler runs for an alarm of ${workload.accountId}`,
+      );
+      expect(check?.fix).toContain(`it writes statement ${ours}: events:PutEvents from ${workload.accountId}`);
+    } finally {
+      await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', RemoveAllPermissions: true }));
+      await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
+    }
+  });
+
+  it('names an operations bus with no policy at all', async () => {
+    const policy = stack.busPolicy;
+    if (!policy) throw new Error('no bus policy deployed');
+    await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', RemoveAllPermissions: true }));
+    expect((await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy).toBeUndefined();
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL bus-policy ${BUS()}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `bus notification-runbooks in ${operations.accountId} has no resource policy: events:PutEvents from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role) is refused; EventBridge drops the workload's forwarded alarms, silently: no handler runs for an alarm of ${workload.accountId}`,
+      );
+    } finally {
+      await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
     }
   });
 

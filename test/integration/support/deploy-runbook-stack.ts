@@ -10,13 +10,14 @@
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
+import { decisionPublishersStatement, forwardedAlarmsStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
 import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
@@ -37,7 +38,11 @@ export interface DeployedRunbookStack {
   inbox: EscalationInbox;
   iam: IAMClient;
   lambda: LambdaClient;
+  /** Cross-account mode: the project bus's resource policy as put (infra's statements). */
+  busPolicy?: BusPolicy;
 }
+
+export type BusPolicy = { Version: string; Statement: BusPolicyStatement[] };
 
 const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const SCHEDULER_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -191,9 +196,17 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
   }
+  // infra's bus policy (RunbookStack, EscalationRouting), statement for statement: in cross-account mode the workload may
+  // put its alarms' state changes on the project's bus; and only the decision publishers' roles the decision source.
+  let busPolicy: BusPolicy | undefined;
+  if (options.workloadAccount) {
+    const publishers = expected.handlers.filter((h) => h.actions.includes('events:PutEvents')).map((h) => roleArn(h.roleName));
+    busPolicy = { Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', options.workloadAccount, shared.eventBus.arn), decisionPublishersStatement(shared.eventBus.arn, publishers)] };
+    await events.send(new PutPermissionCommand({ EventBusName: config.eventBusName, Policy: JSON.stringify(busPolicy) }));
+  }
   const inbox = await createEscalationInbox(clientConfig, shared, 'preflight-tier');
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
-  return { handlers: expected.handlers, policies, inbox, iam, lambda };
+  return { handlers: expected.handlers, policies, inbox, iam, lambda, ...(busPolicy ? { busPolicy } : {}) };
 }
 
 export interface WorkloadSide {
@@ -201,7 +214,13 @@ export interface WorkloadSide {
   roles: Map<string, { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> }>;
   /** The read-only preflight role, its trust naming `preflightCaller`. */
   preflightRole: { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> };
+  /** The role the forwarding rule's target puts the alarm events on the operations bus with. */
+  forwardingRoleArn: string;
 }
+
+/** The sandbox's name for the role CDK creates for the forwarding rule's EventBus target. */
+export const FORWARDING_ROLE_NAME = 'notification-runbooks-forward-alarms-events';
+const EVENTS_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 /**
  * The workload side of cross-account mode, as infra deploys it (RemediationRolesStack, WorkloadStack), from infra's own
@@ -249,15 +268,19 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
     const preflightRole = { roleName: PREFLIGHT_ROLE_NAME, policy: document(reads.statements), trust: document(preflightTrust('aws', operationsAccount, [preflightCaller])) };
     await iam.send(new CreateRoleCommand({ RoleName: PREFLIGHT_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify(preflightRole.trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: PREFLIGHT_ROLE_NAME, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(preflightRole.policy) }));
-    // WorkloadStack's forwarding rule: every watched alarm's state changes, to the project's bus in the operations account.
+    // WorkloadStack's forwarding rule: every watched alarm's state changes, to the project's bus in the operations account,
+    // put there by the role CDK's EventBus target creates (trusted by EventBridge, events:PutEvents on that bus; its name
+    // is CloudFormation's in AWS, this one the sandbox's).
+    const busArn = `arn:aws:events:${region}:${operationsAccount}:event-bus/${config.eventBusName}`;
+    const forwardingRole = await iam.send(new CreateRoleCommand({ RoleName: FORWARDING_ROLE_NAME, AssumeRolePolicyDocument: EVENTS_TRUST }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(document([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }])) }));
+    const forwardingRoleArn = forwardingRole.Role?.Arn ?? '';
     await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
-    await events.send(
-      new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: `arn:aws:events:${region}:${operationsAccount}:event-bus/${config.eventBusName}` }] }),
-    );
+    await events.send(new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: busArn, RoleArn: forwardingRoleArn }] }));
     for (const doc of documents) {
       await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
     }
-    return { roles, preflightRole };
+    return { roles, preflightRole, forwardingRoleArn };
   } finally {
     iam.destroy();
     events.destroy();

@@ -137,6 +137,26 @@ describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)
     expect(decisions(simulateCustomPolicy(request([own], changed('sts:SourceIdentity', ['someone-else']))))).toEqual(['sts:AssumeRole allowed', 'sts:TagSession allowed', 'sts:SetSourceIdentity implicitDeny']);
   });
 
+  it('a key given as multivalued (ContextKeyType stringList) matches only under a set operator, as IAM requires; the same key given as a string matches a plain operator', () => {
+    const BUS = `arn:aws:events:us-east-1:${OPS}:event-bus/notification-runbooks`;
+    const put = (condition: Record<string, unknown>, type: string): string =>
+      new URLSearchParams({
+        Action: 'SimulateCustomPolicy',
+        'PolicyInputList.member.1': JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS, Condition: condition }] }),
+        'ActionNames.member.1': 'events:PutEvents',
+        'ResourceArns.member.1': BUS,
+        'ContextEntries.member.1.ContextKeyName': 'events:source',
+        'ContextEntries.member.1.ContextKeyType': type,
+        'ContextEntries.member.1.ContextKeyValues.member.1': 'aws.cloudwatch',
+      }).toString();
+    const plain = { StringEquals: { 'events:source': 'aws.cloudwatch' } };
+    const set = { 'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch' } };
+    expect(decisions(simulateCustomPolicy(put(plain, 'stringList')))).toEqual(['events:PutEvents implicitDeny']);
+    expect(decisions(simulateCustomPolicy(put(set, 'stringList')))).toEqual(['events:PutEvents allowed']);
+    expect(decisions(simulateCustomPolicy(put({ 'ForAnyValue:StringEquals': { 'events:source': 'aws.cloudwatch' } }, 'stringList')))).toEqual(['events:PutEvents allowed']);
+    expect(decisions(simulateCustomPolicy(put(plain, 'string')))).toEqual(['events:PutEvents allowed']);
+  });
+
   it('refuses a ResourcePolicy (AWS needs an IAM user as CallerArn for one), no PolicyInputList, and a document that is not JSON', () => {
     expect(simulateCustomPolicy(request([own], session, { ResourcePolicy: '{}' }))).toMatchObject({ status: 400, error: { code: 'InvalidInput' } });
     expect(simulateCustomPolicy(new URLSearchParams({ 'ActionNames.member.1': 'sts:AssumeRole' }).toString())).toMatchObject({ status: 400, error: { code: 'InvalidInput', message: 'PolicyInputList is required' } });
