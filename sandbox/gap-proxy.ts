@@ -20,8 +20,9 @@ export interface AwsOperation {
   /** The account moto will act in, when the request names it (sandbox access key or x-moto-account-id). */
   accountId?: string;
   /**
-   * The form parameters of an STS query request (AssumeRole's RoleSessionName, SourceIdentity, Tags.member.N.*): moto
-   * accepts session tags and source identity but keeps neither where a test could read them back.
+   * The form parameters of an STS or RDS query request: STS's AssumeRole RoleSessionName, SourceIdentity and
+   * Tags.member.N.* (moto accepts session tags and source identity but keeps neither where a test could read them back);
+   * RDS's DBInstanceIdentifier (which instance a handler read, in a log that has no region).
    */
   parameters?: Record<string, string>;
 }
@@ -725,7 +726,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     });
     const operation: AwsOperation = { service: described.service, operation: described.operation };
     if (described.accountId) operation.accountId = described.accountId;
-    if (described.service === 'sts' && described.protocol === 'query' && isForm) {
+    if ((described.service === 'sts' || described.service === 'rds') && described.protocol === 'query' && isForm) {
       operation.parameters = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
     }
     calls.push(operation);

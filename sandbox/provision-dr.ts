@@ -200,7 +200,7 @@ export async function provisionDrStandby(opts: {
 /** The automation's own resources in the DR region, and the standby alarms it watches there. */
 export interface DrAutomation {
   region: string;
-  /** The DR region's standby alarms (row dr-standby), as infra declares them (shared/config/alarm-specs.ts). */
+  /** The DR region's standby alarms (row dr-standby), and those of `alsoRows`, as infra declares them (shared/config/alarm-specs.ts). */
   alarms: Topology['alarms'];
   escalationTopics: Topology['escalationTopics'];
   stateTable: Topology['stateTable'];
@@ -214,9 +214,17 @@ export interface DrAutomation {
  * What the DR region's stack deploys besides its handlers, for the standby watch to run there against the emulator: the
  * state table, the kill switch (off), the project bus, one topic per escalation tier, the escalation schedule group, and
  * the standby alarms (the replica's lag, the replicated queue's depth and oldest message) - no alarm of a row that
- * changes something. The diagnose-only rows' alarms are not created here: the DR sandbox has no API.
+ * changes something. The diagnose-only rows' alarms (`alsoRows`, e.g. high-latency) only when asked: the DR sandbox has
+ * no API, so only what a playbook reads without one can run on them.
  */
-export async function provisionDrAutomation(opts: { clientConfig: SandboxClientConfig; config: AutomationConfig; environment: EnvironmentName; standby: DrStandby }): Promise<DrAutomation> {
+export async function provisionDrAutomation(opts: {
+  clientConfig: SandboxClientConfig;
+  config: AutomationConfig;
+  environment: EnvironmentName;
+  standby: DrStandby;
+  /** Rows watched in the DR region whose alarms are created too, beside the standby's. */
+  alsoRows?: readonly string[];
+}): Promise<DrAutomation> {
   const { config, environment, standby } = opts;
   const at = { ...opts.clientConfig, region: standby.drRegion };
   const spec = sandboxTopology(config, environment);
@@ -227,9 +235,13 @@ export async function provisionDrAutomation(opts: { clientConfig: SandboxClientC
   const sns = new SNSClient(at);
   const scheduler = new SchedulerClient(at);
   try {
-    const standbyAlarms = alarmSpecs(config, environment, standby.drRegion).filter((alarm) => alarm.rowId === 'dr-standby');
+    const regionAlarms = alarmSpecs(config, environment, standby.drRegion);
+    const standbyAlarms = regionAlarms.filter((alarm) => alarm.rowId === 'dr-standby');
     if (standbyAlarms.length === 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} has no standby alarms (row dr-standby)`);
-    const alarms = await provisionAlarms(cloudWatch, standbyAlarms);
+    const alsoAlarms = regionAlarms.filter((alarm) => opts.alsoRows?.includes(alarm.rowId));
+    const missingRows = (opts.alsoRows ?? []).filter((row) => !alsoAlarms.some((alarm) => alarm.rowId === row));
+    if (missingRows.length > 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} watches no alarm of row(s) ${missingRows.join(', ')}`);
+    const alarms = await provisionAlarms(cloudWatch, [...standbyAlarms, ...alsoAlarms]);
     const stateTable = await provisionStateTable(dynamodb, spec);
     await ssm.send(new PutParameterCommand({ Name: spec.killSwitch.name, Value: spec.killSwitch.value, Type: 'String', Overwrite: true }));
     const bus = await events.send(new CreateEventBusCommand({ Name: spec.eventBusName }));

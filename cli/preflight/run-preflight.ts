@@ -82,7 +82,7 @@ export async function runPreflight(
         const forwarding = { environment: expected.environment, eventBusName: expected.eventBusName, workloadAccount, target };
         const workloadRules = new Map<string, LiveRule>();
         checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live, workloadRules))));
-        // ...and the project's bus here must admit what that rule puts on it (its resource policy; decision 101).
+        // ...and the project's bus here must admit what that rule puts on it (its resource policy; decision 102).
         checks.push(...(await guardedCheck('routing', `policy of bus ${expected.eventBusName}`, BUS_POLICY_ACTIONS, () => checkBusPolicy(session!, clients, forwarding, workloadRules))));
       }
       checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));

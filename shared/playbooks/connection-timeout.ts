@@ -21,6 +21,7 @@ import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
 import { readCacheStates, readVpcNetwork } from './connection-timeout-network';
+import { regionDatabases } from './region-databases';
 import { planConnectionTimeoutDiagnosis, type ApiObservation, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
 
@@ -90,7 +91,7 @@ interface PendingDependency extends Omit<DependencyEndpoint, 'cidrs'> {
 
 async function databaseDependencies(ctx: Ctx, notes: string[], states: DependencyState[]): Promise<PendingDependency[]> {
   const found: PendingDependency[] = [];
-  for (const identifier of ctx.runtime.env.resources.databases) {
+  for (const identifier of regionDatabases(ctx.runtime)) {
     let described;
     try {
       described = await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));

@@ -17,6 +17,7 @@ import {
   type DbConnectionsObservation,
   type MetricSeries,
 } from './high-latency-plan';
+import { regionDatabases, regionDatabasesLabel } from './region-databases';
 import { alarmMetric, serviceFunctionOf } from './service-function';
 
 export interface DbConnectionsClients {
@@ -185,7 +186,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
 
   resolveTarget(event, runtime) {
     const metric = alarmMetric(event, 'check-db-connections');
-    const owned = runtime.env.resources.databases;
+    const owned = regionDatabases(runtime);
     let identifier: string;
     let via: string;
     let functionName = runtime.env.resources.functions[0];
@@ -193,13 +194,19 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       identifier = metric.dimensions.DBInstanceIdentifier;
       via = 'database alarm';
       if (!owned.includes(identifier)) {
-        throw new InvalidInputError(`database ${identifier} is not one of the ${runtime.environment} databases this automation owns (${owned.join(', ') || 'none'})`);
+        throw new InvalidInputError(`database ${identifier} is not one of ${regionDatabasesLabel(runtime)} this automation owns (${owned.join(', ') || 'none'})`);
       }
     } else {
       const fn = serviceFunctionOf(event, runtime, 'check-db-connections');
       // The seed's service has one database; a function -> database mapping would be configuration if it had more.
       const [database] = owned;
-      if (database === undefined) throw new InvalidInputError(`the ${runtime.environment} environment owns no database to check`);
+      if (database === undefined) {
+        throw new InvalidInputError(
+          runtime.regionRole === 'dr'
+            ? `${regionDatabasesLabel(runtime)}: none configured, so the ${runtime.environment} environment owns no database to check here`
+            : `the ${runtime.environment} environment owns no database to check`,
+        );
+      }
       identifier = database;
       via = `${fn.functionName} ${fn.via}`;
       functionName = fn.functionName;

@@ -59,7 +59,7 @@ describe('cross-account mode (production)', () => {
         Effect: 'Allow',
         Principal: { AWS: Match.stringLikeRegexp(WORKLOAD) },
         Action: 'events:PutEvents',
-        // Multivalued keys, so a set operator (decision 101); the keys present.
+        // Multivalued keys, so a set operator (decision 102); the keys present.
         Condition: {
           'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' },
           Null: { 'events:source': 'false', 'events:detail-type': 'false' },

@@ -61,7 +61,7 @@ function checkStack(synthesized: SynthesizedApp, stackName: string, account: str
   expect(statement).toMatchObject({ Sid: DECISION_PUBLISHERS_SID, Effect: 'Deny', Principal: { AWS: '*' }, Action: 'events:PutEvents' });
   expect(policy?.Properties?.EventBusName).toEqual({ Ref: busId });
   expect(statement.Resource).toEqual(resolve({ 'Fn::GetAtt': [busId, 'Arn'] }, account));
-  // events:source is multivalued (one value per PutEvents entry): a set operator, or the Deny never applies (decision 101).
+  // events:source is multivalued (one value per PutEvents entry): a set operator, or the Deny never applies (decision 102).
   expect(statement.Condition['ForAnyValue:StringEquals']).toEqual({ 'events:source': DECISION_SOURCE });
   expect(Object.keys(statement.Condition).sort()).toEqual(['ArnNotEquals', 'ForAnyValue:StringEquals']);
   // ...unless the caller is the execution role of a handler that publishes decisions: exactly those, nothing else.

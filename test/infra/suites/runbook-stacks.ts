@@ -404,6 +404,21 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       const describeDb = statementsOfRole(dr(), roleId).filter((st) => ([] as string[]).concat(st.Action as string | string[]).includes('rds:DescribeDBInstances'));
       expect(JSON.stringify(describeDb.map((st) => st.Resource))).toContain(':db:notification-service-db-replica');
     });
+
+    // In us-west-2 the diagnose-only playbooks read the cross-region replica, the database that is there (decision 99):
+    // their roles must be able to describe it, in that region.
+    it.each(['check-db-connections', 'inspect-security-groups'])('grants %s rds:DescribeDBInstances on the cross-region replica in us-west-2', (handler) => {
+      const { roleId } = functionOf(dr(), functionNameOf(handler));
+      const describeDb = statementsOfRole(dr(), roleId).filter((st) => ([] as string[]).concat(st.Action as string | string[]).includes('rds:DescribeDBInstances'));
+      // Each ARN as text, the account's Ref written as <account>.
+      const arns = describeDb
+        .flatMap((st) => ([] as unknown[]).concat(st.Resource))
+        .map((r) => {
+          const join = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+          return join ? join[1].map((part) => (typeof part === 'string' ? part : '<account>')).join(join[0]) : String(r);
+        });
+      expect(arns).toContain('arn:aws:rds:us-west-2:<account>:db:notification-service-db-replica');
+    });
   });
 
   describe('the environments differ as the seed\'s matrix says', () => {

