@@ -17,3 +17,11 @@ export function settledValue<T>(result: PromiseSettledResult<T>): T {
   if (result.status === 'rejected') throw result.reason;
   return result.value;
 }
+
+/** A read's outcome once it has settled, never a rejection: a read made ahead, judged later or dropped. */
+export function settle<T>(read: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return read.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}

@@ -5,10 +5,11 @@ import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-la
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionNameFromArn, partitionOf } from '../aws/arn';
-import { callAws, errorName, isTransientAwsError } from '../aws/classify-error';
+import { callAws, classifyAwsError, errorName, isTransientAwsError } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/alarm-event';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { settle, settledAll, settledValue } from '../settled';
 import { metricWindow } from './metric-window';
 import { planStandbyWatch, type MetricFigures, type NoStandbyChange, type StandbyObservation, type StandbyTrigger } from './dr-standby-plan';
 
@@ -39,13 +40,17 @@ const QUEUE_TRIGGERS: Readonly<Record<string, StandbyTrigger>> = {
 
 const NOT_FOUND = new Set(['DBInstanceNotFound', 'DBInstanceNotFoundFault', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
 
-/** A read whose "not found" is news for the decision (the standby is missing), any other failure the pipeline's. */
-async function orMissing<T>(operation: string, call: () => Promise<T>): Promise<{ value: T } | { missing: string }> {
+/**
+ * A read whose "not found" is news for the decision (the standby is missing), any other failure the pipeline's
+ * (classified as callAws does). The SDK's error is judged before it is classified: callAws's PermanentError carries the
+ * name only in its cause, so a "not found" judged after it was never seen and the missing standby failed the run.
+ */
+async function orMissing<T>(operation: string, send: () => Promise<T>): Promise<{ value: T } | { missing: string }> {
   try {
-    return { value: await call() };
+    return { value: await send() };
   } catch (error) {
     if (!isTransientAwsError(error) && NOT_FOUND.has(errorName(error))) return { missing: `${operation}: ${errorName(error)}` };
-    throw error;
+    throw classifyAwsError(error, operation);
   }
 }
 
@@ -91,6 +96,20 @@ async function readMaxima(ctx: Ctx, series: readonly SeriesQuery[], window: { fr
     figures.set(s.key, { latest: latest.value, max: Math.max(...list.map((p) => p.value)), datapoints: list.length });
   });
   return figures;
+}
+
+/** The event source mappings reading from one queue (paged). */
+async function listMappings(ctx: Ctx, eventSourceArn: string): Promise<Array<{ uuid: string; functionName: string; state: string }>> {
+  const mappings = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws('Lambda ListEventSourceMappings', () =>
+      ctx.clients.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: eventSourceArn, Marker: marker })),
+    );
+    for (const m of page.EventSourceMappings ?? []) mappings.push({ uuid: m.UUID ?? '', functionName: functionNameFromArn(m.FunctionArn ?? ''), state: m.State ?? 'Unknown' });
+    marker = page.NextMarker;
+  } while (marker);
+  return mappings;
 }
 
 export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObservation, NoStandbyChange> = {
@@ -151,31 +170,37 @@ export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObs
       ]),
     ];
     const readReplica = () =>
-      orMissing('RDS DescribeDBInstances', () =>
-        callAws('RDS DescribeDBInstances', () => ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.replicaIdentifier }))),
-      );
+      orMissing('RDS DescribeDBInstances', () => ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: target.replicaIdentifier })));
     const readQueue = async (name: string) => {
-      const url = await orMissing('SQS GetQueueUrl', () =>
-        callAws('SQS GetQueueUrl', () => ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: target.account }))),
-      );
-      if ('missing' in url) return { name, missing: url.missing };
-      const attributes = await callAws('SQS GetQueueAttributes', () =>
-        ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url.value.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'QueueArn'] })),
-      );
-      const arn = attributes.Attributes?.QueueArn;
-      if (!arn) throw new PermanentError(`SQS GetQueueAttributes returned no QueueArn for ${name}`);
-      const mappings = [];
-      let marker: string | undefined;
-      do {
-        const page = await callAws('Lambda ListEventSourceMappings', () => ctx.clients.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arn, Marker: marker })));
-        for (const m of page.EventSourceMappings ?? []) mappings.push({ uuid: m.UUID ?? '', functionName: functionNameFromArn(m.FunctionArn ?? ''), state: m.State ?? 'Unknown' });
-        marker = page.NextMarker;
-      } while (marker);
-      const visible = attributes.Attributes?.ApproximateNumberOfMessages;
+      // The mappings' read needs only the queue's ARN, which its name, account and region give (SQS's own form, as
+      // resolveTarget builds it): it starts with GetQueueUrl instead of after GetQueueAttributes (two round trips, not three). SQS's
+      // answer stays the authority: a queue whose QueueArn is another has its mappings read again by that one (the read
+      // made ahead dropped, failure included), and a missing queue drops it. Nothing is left running: the read made
+      // ahead settles (it never throws) before anything is returned or thrown. Failures are thrown in the order the reads
+      // were once made one after another: GetQueueUrl, GetQueueAttributes, ListEventSourceMappings.
+      const builtArn = `arn:${partitionOf(ctx.runtime.region)}:sqs:${ctx.runtime.region}:${target.account}:${name}`;
+      const ahead = settle(listMappings(ctx, builtArn));
+      let arn: string;
+      let visible: string | undefined;
+      try {
+        const url = await orMissing('SQS GetQueueUrl', () => ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: target.account })));
+        if ('missing' in url) return { name, missing: url.missing };
+        const attributes = await callAws('SQS GetQueueAttributes', () =>
+          ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url.value.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'QueueArn'] })),
+        );
+        const queueArn = attributes.Attributes?.QueueArn;
+        if (!queueArn) throw new PermanentError(`SQS GetQueueAttributes returned no QueueArn for ${name}`);
+        arn = queueArn;
+        visible = attributes.Attributes?.ApproximateNumberOfMessages;
+      } finally {
+        await ahead;
+      }
+      const mappings = arn === builtArn ? settledValue(await ahead) : await listMappings(ctx, arn);
       return { name, ...(visible !== undefined ? { visibleNow: Number(visible) } : {}), mappings };
     };
-    // Independent reads at once: the metrics, the replica, each queue (then its mappings).
-    const [maxima, replica, queues] = await Promise.all([readMaxima(ctx, series, window), readReplica(), Promise.all(target.queues.map(readQueue))]);
+    // Independent reads at once: the metrics, the replica, each queue (its URL, then its attributes) with its mappings.
+    // All settle before anything is returned or thrown; the first failure in that order is thrown.
+    const [maxima, replica, queues] = await settledAll(readMaxima(ctx, series, window), readReplica(), settledAll(...target.queues.map(readQueue)));
     const none: MetricFigures = { datapoints: 0 };
     const instance = 'value' in replica ? replica.value.DBInstances?.[0] : undefined;
     return {

@@ -149,6 +149,9 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
     // It read the replica, the queue, the mapping and the metrics; it called nothing that changes them.
     const reads = calls.filter((c) => STANDBY_SERVICES.has(c.service)).map((c) => `${c.service}:${c.operation}`);
     expect(reads).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'sqs:GetQueueAttributes', 'lambda:ListEventSourceMappings']));
+    // The mappings were read once, ahead of the queue's attributes, by the ARN the queue's name, account and region give:
+    // the QueueArn SQS answered was that one (another would have been read again), and the mapping above was found by it.
+    expect(reads.filter((r) => r === 'lambda:ListEventSourceMappings')).toHaveLength(1);
     expect(calls.filter((c) => STANDBY_SERVICES.has(c.service) && MUTATION.test(c.operation))).toEqual([]);
     expect(await standbyState()).toEqual(before);
 
