@@ -173,10 +173,26 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   const unreadable = previous ? [] : unreadableFigures(after);
   const worse = previous ? previous.worse : unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
   const revert = health.revertOf(change);
+  // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
+  const refusedValue = worse !== undefined ? health.refuseRevert?.(revert, runtime) : undefined;
+  // Intent before the revert (the pipeline's protocol): a retry after a crash from here on finishes this revert instead
+  // of judging again. It needs only the judgement, so it is written with the observation (one round trip instead of
+  // two), wherever a revert can still follow: not under dry run, not for a recorded value that is refused, not when an
+  // earlier attempt's intent is being finished. Should the observation then show the change gone, or the kill switch
+  // hold the revert, the claim completes with that outcome over it; a retry before that finishes as decision 85 says
+  // (observe, and revert only a change still in place, the kill switch and the value checks applied again).
+  const intending = worse !== undefined && !previous && !runtime.dryRun && refusedValue === undefined;
   // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
-  // The kill switch is read with the observation (one round trip instead of two) and used only for a change still in
-  // place; a failure is thrown observation first, the kill switch's only where it is used.
-  const [observed, killSwitchRead] = worse === undefined ? [] : await Promise.allSettled([playbook.observe(ctx, target), services.killSwitch.read()]);
+  // The kill switch is read with the observation and used only for a change still in place; a failure is thrown
+  // observation first, then the kill switch's and the intent's, each only where it is used (the revert).
+  const [observed, killSwitchRead, intentWritten] =
+    worse === undefined
+      ? []
+      : await Promise.allSettled([
+          playbook.observe(ctx, target),
+          services.killSwitch.read(),
+          intending ? claim.recordIntent({ kind: 'revert', worse, after }) : Promise.resolve(),
+        ]);
   const observation = observed === undefined ? undefined : settledValue(observed);
   const stillApplied = observation === undefined ? true : playbook.isApplied(observation, change);
   const figures = {
@@ -200,11 +216,7 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   }
 
   const killSwitch = worse !== undefined && stillApplied && killSwitchRead ? settledValue(killSwitchRead) : undefined;
-  // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
-  const refused =
-    worse !== undefined && stillApplied
-      ? ((observation !== undefined ? playbook.notInEffect?.(observation, change) : undefined) ?? health.refuseRevert?.(revert, runtime))
-      : undefined;
+  const refused = worse !== undefined && stillApplied ? ((observation !== undefined ? playbook.notInEffect?.(observation, change) : undefined) ?? refusedValue) : undefined;
   const held = runtime.dryRun
     ? 'DRY_RUN is set'
     : killSwitch?.engaged
@@ -213,6 +225,10 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         ? `the recorded value is refused: ${refused}`
         : undefined;
   const verdict = decideHealthVerdict({ worse, stillApplied, unreadable, ...(held ? { held } : {}) });
+  if (verdict.kind !== 'revert' && intentWritten?.status === 'rejected') {
+    // Written ahead for a revert that is not made: its failure changes nothing (the completion is owner-conditioned too).
+    deps.logger.warn('the revert intent written ahead was not recorded; nothing is reverted, so it is not needed', { error: intentWritten.reason as unknown });
+  }
 
   switch (verdict.kind) {
     case 'unreadable':
@@ -232,8 +248,13 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         escalation: { cause: 'made-worse' },
       });
     case 'revert': {
-      // Intent before the revert (the pipeline's protocol): a retry after a crash from here on finishes this revert.
-      if (!previous) await claim.recordIntent({ kind: 'revert', worse: verdict.worse, after });
+      // The intent is on the claim before the revert is sent: written with the observation above (its failure is thrown
+      // here, nothing reverted), or by the earlier attempt being finished. A revert verdict implies `intending`; the
+      // write below only keeps that true should the conditions above ever part.
+      if (!previous) {
+        if (intending && intentWritten) settledValue(intentWritten);
+        else await claim.recordIntent({ kind: 'revert', worse: verdict.worse, after });
+      }
       // The row's own apply and verify, on the inverse change: RevisionId, settle waits and "not overriding a deploy" hold.
       await playbook.apply(ctx, target, revert);
       return reverted(await playbook.verify(ctx, target, revert));

@@ -264,3 +264,107 @@ describe('scale-up-database: a class change in effect', () => {
     expect(cpuUtilizationPlaybook.notInEffect?.(observation, change)).toEqual(expected === undefined ? undefined : expect.stringMatching(expected));
   });
 });
+
+describe('the revert path writes its intent with the observation (one round trip instead of two)', () => {
+  /** Wraps the store's recordIntent for verify-change's claim: counts the writes, and fails the first `failures` of them. */
+  function interceptIntent(store: InMemoryIncidentStore, failures = 0) {
+    const seen = { writes: 0, faultsFired: 0 };
+    const original = store.recordIntent.bind(store);
+    store.recordIntent = async (claimName, incidentKey, owner, intent) => {
+      if (claimName !== verifyClaimName(PLAYBOOK)) return original(claimName, incidentKey, owner, intent);
+      seen.writes += 1;
+      if (seen.faultsFired < failures) {
+        seen.faultsFired += 1;
+        throw new TransientError('DynamoDB UpdateItem throttled (revert intent)');
+      }
+      return original(claimName, incidentKey, owner, intent);
+    };
+    return seen;
+  }
+
+  it('the intent is on the claim while the observation has not answered yet, and the revert waits for both', async () => {
+    const { deps, input, knob, verifyClaim } = await setup();
+    let observing = false;
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const slowObserve = {
+      ...playbook,
+      observe: async (ctx: { clients: Knob }) => {
+        observing = true;
+        await held;
+        return { value: ctx.clients.value };
+      },
+    };
+    const running = runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: slowObserve as unknown as VerifyChangeDeps['playbooks'][string] } }, input);
+    for (let i = 0; i < 20 && !(observing && verifyClaim()?.intent); i += 1) await new Promise((resolve) => setImmediate(resolve));
+
+    expect(observing).toBe(true);
+    expect(verifyClaim()?.intent).toEqual({ kind: 'revert', worse: 'errors 1 -> 50', after: reading(50) });
+    expect(knob.applyCalls).toBe(0);
+    answer();
+    expect(await running).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
+  });
+
+  it('an intent that could not be written stops the revert (thrown, retried); the retry judges again and reverts once', async () => {
+    const { deps, input, knob, store, published, verifyClaim } = await setup();
+    const intent = interceptIntent(store, 1);
+
+    await expect(runVerifyChange(deps, input)).rejects.toThrow('DynamoDB UpdateItem throttled (revert intent)');
+    expect(intent).toEqual({ writes: 1, faultsFired: 1 });
+    expect(knob).toMatchObject({ value: 3, applyCalls: 0, changes: 0 });
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS' });
+    expect(verifyClaim()?.intent).toBeUndefined();
+
+    const retried = await runVerifyChange(deps, input);
+    expect(retried).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    // No intent was recorded, so the retry judged afresh (a second health read) and reverted once.
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1, healthReads: 2 });
+    expect(intent.writes).toBe(2);
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it("the observation's failure is thrown before the intent's, as when the intent followed the observation", async () => {
+    const { deps, input, knob, store } = await setup();
+    const intent = interceptIntent(store, 1);
+    const failingObserve = { ...playbook, observe: async () => Promise.reject(new TransientError('Lambda GetFunctionConfiguration throttled')) };
+
+    await expect(
+      runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: failingObserve as unknown as VerifyChangeDeps['playbooks'][string] } }, input),
+    ).rejects.toThrow('Lambda GetFunctionConfiguration throttled');
+    expect(intent.faultsFired).toBe(1);
+    expect(knob).toMatchObject({ applyCalls: 0, changes: 0 });
+  });
+
+  it('a change no longer in place reverts nothing; the intent written ahead is not needed, so its failure is not thrown', async () => {
+    const { deps, input, knob, store, verifyClaim } = await setup();
+    knob.value = 2;
+    const intent = interceptIntent(store, 1);
+
+    const decision = await runVerifyChange(deps, input);
+
+    expect(intent).toEqual({ writes: 1, faultsFired: 1 });
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('the change is no longer in place') });
+    expect(knob).toMatchObject({ value: 2, applyCalls: 0 });
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'skipped' });
+  });
+
+  it.each([
+    ['under dry run', { DRY_RUN: 'true' }, undefined, 'not reverted: DRY_RUN is set'],
+    ['for a recorded value the configuration refuses', {}, 'value 2 is below the floor', 'not reverted: the recorded value is refused: value 2 is below the floor'],
+  ])('writes no intent where no revert can follow: %s', async (_case, env, refusal, expected) => {
+    const { deps, input, knob, store } = await setup();
+    const intent = interceptIntent(store);
+    const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', ...env });
+    const refusing = { ...playbook, health: { ...playbook.health, ...(refusal ? { refuseRevert: () => refusal } : {}) } };
+
+    const decision = await runVerifyChange({ ...deps, runtime, playbooks: { [PLAYBOOK]: refusing as unknown as VerifyChangeDeps['playbooks'][string] } }, input);
+
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(decision.reason).toContain(expected);
+    expect(intent.writes).toBe(0);
+    expect(knob).toMatchObject({ value: 3, applyCalls: 0 });
+  });
+});
