@@ -4,7 +4,7 @@ import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DB
 import { partitionOf } from '../aws/arn';
 import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
-import { primaryMetric } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, refuseClassRevert, revertClassChange } from './cpu-utilization-health';
 import { readWindowMetrics } from './metric-window';

@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName, isTransientAwsError } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
-import { primaryMetric } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settle, settledAll, settledValue } from '../settled';
 import { metricWindow } from './metric-window';

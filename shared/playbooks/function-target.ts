@@ -2,7 +2,8 @@
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
-import { primaryMetric, type AlarmStateChange } from '../events/alarm-event';
+import type { AlarmStateChange } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
 import type { ResourceRef } from '../pipeline/types';
 
 export interface FunctionTarget {

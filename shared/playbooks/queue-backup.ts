@@ -15,7 +15,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, isTransientAwsError } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
-import { primaryMetric } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { saturatedDatabase } from './consult-db-saturation';
 import { readWindowMetrics } from './metric-window';

@@ -1,7 +1,8 @@
 // Pure: the function an API Gateway or Lambda alarm is about, through the configured API -> function mapping.
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
-import { primaryMetric, type AlarmMetricSeries, type AlarmStateChange } from '../events/alarm-event';
+import type { AlarmMetricSeries, AlarmStateChange } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
 
 export interface ServiceFunction {
   functionName: string;
