@@ -1,0 +1,76 @@
+// What each handler loads at init among the modules that build zod schemas at load (decision 100): a handler constructs
+// the schemas of the input it parses, never another handler's. Resolved with esbuild (our modules only) as the build does.
+import { build, type Metafile } from 'esbuild';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..', '..');
+const ALARM_EVENT = 'shared/events/alarm-event.ts';
+const VERIFY_CHANGE_PLAN = 'shared/pipeline/verify-change-plan.ts';
+const CONFIG_SCHEMA = 'shared/config/schema.ts';
+
+/** Our modules in the handler's output at init: the entry and the chunks it imports statically, as esbuild.config.mjs counts. */
+async function modulesAtInit(handler: string): Promise<Set<string>> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { index: join('handlers', `${handler}.ts`) },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    outdir: join(root, 'dist', 'schemas-at-init-test'),
+    write: false,
+    metafile: true,
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  const outputs: Metafile['outputs'] = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => outputs[file]?.entryPoint === `handlers/${handler}.ts`);
+  if (!entry) throw new Error(`no output for handlers/${handler}.ts`);
+  const atInit = new Set<string>();
+  const visit = (file: string): void => {
+    if (atInit.has(file)) return;
+    atInit.add(file);
+    for (const imported of outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  return new Set([...atInit].flatMap((file) => Object.keys(outputs[file]?.inputs ?? {})));
+}
+
+const handlers = readdirSync(join(root, 'handlers'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .sort();
+const ESCALATION = ['escalate', 'escalation-timer'];
+const alarmHandlers = handlers.filter((name) => !ESCALATION.includes(name) && name !== 'verify-change');
+
+describe('schemas built at init', () => {
+  let loaded: Map<string, Set<string>>;
+  beforeAll(async () => {
+    loaded = new Map(await Promise.all(handlers.map(async (name) => [name, await modulesAtInit(name)] as const)));
+  });
+
+  it('covers every handler: the seven alarm handlers, the two escalation handlers and verify-change', () => {
+    expect(alarmHandlers).toHaveLength(7);
+    expect(handlers).toHaveLength(10);
+  });
+
+  it('every handler builds the configuration schema at init: it parses the configuration there', () => {
+    for (const name of handlers) expect([name, loaded.get(name)?.has(CONFIG_SCHEMA)]).toEqual([name, true]);
+  });
+
+  it("the alarm handlers build the alarm event's schemas and not verify-change's, which they only schedule", () => {
+    for (const name of alarmHandlers) {
+      expect([name, loaded.get(name)?.has(ALARM_EVENT), loaded.get(name)?.has(VERIFY_CHANGE_PLAN)]).toEqual([name, true, false]);
+    }
+  });
+
+  it("verify-change builds its input's schemas and not the alarm event's: it parses no alarm event", () => {
+    expect(loaded.get('verify-change')?.has(VERIFY_CHANGE_PLAN)).toBe(true);
+    expect(loaded.get('verify-change')?.has(ALARM_EVENT)).toBe(false);
+  });
+
+  it('the escalation handlers build the alarm event schema, one of the inputs they parse', () => {
+    for (const name of ESCALATION) expect([name, loaded.get(name)?.has(ALARM_EVENT)]).toEqual([name, true]);
+  });
+});
