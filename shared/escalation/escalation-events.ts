@@ -11,6 +11,8 @@ import type { TimerInput } from './plan-timer';
 if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 const text = z.string();
+// One optional string for every optional text field: built once per cold start, not once per field (decision 100).
+const optionalText = z.optional(text);
 const resourceSchema = z.looseObject({ type: text, id: text, arn: text });
 
 /** The Decision contract (shared/pipeline/types.ts), loosely: other playbooks may add fields and causes. */
@@ -20,21 +22,21 @@ const decisionSchema = z.looseObject({
   reason: text,
   environment: text,
   region: text,
-  account: z.optional(text),
-  incidentKey: z.optional(text),
-  alarmName: z.optional(text),
-  alarmArn: z.optional(text),
-  alarmState: z.optional(text),
-  alarmTime: z.optional(text),
+  account: optionalText,
+  incidentKey: optionalText,
+  alarmName: optionalText,
+  alarmArn: optionalText,
+  alarmState: optionalText,
+  alarmTime: optionalText,
   resource: z.optional(resourceSchema),
   before: z.optional(z.record(z.string(), z.unknown())),
   after: z.optional(z.record(z.string(), z.unknown())),
-  blastRadius: z.optional(text),
+  blastRadius: optionalText,
   findings: z.optional(z.array(text)),
   escalation: z.optional(
     z.looseObject({
       cause: text,
-      guardrail: z.optional(text),
+      guardrail: optionalText,
       error: z.optional(z.looseObject({ name: text, message: text })),
     }),
   ),
@@ -45,11 +47,11 @@ const decisionSchema = z.looseObject({
 export type DecisionEventDetail = z.infer<typeof decisionSchema>;
 
 const decisionEventSchema = z.looseObject({
-  id: z.optional(text),
+  id: optionalText,
   source: z.literal(DECISION_SOURCE),
   'detail-type': z.literal(DECISION_DETAIL_TYPE),
-  account: z.optional(text),
-  region: z.optional(text),
+  account: optionalText,
+  region: optionalText,
   detail: decisionSchema,
 });
 
