@@ -230,13 +230,15 @@ const EVENTS_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effec
  * the rule forwarding the alarms' state changes to the operations account's bus; the runbook documents that act on the
  * service's resources, invoking the handlers by their ARN in the operations account.
  */
-export async function deployWorkloadSide(workload: SandboxAccount, operationsAccount: string, preflightCaller: string): Promise<WorkloadSide> {
-  const { config, environment } = loadRuntimeConfig({ ...process.env, ...workload.env });
-  const region = workload.clientConfig.region;
+export async function deployWorkloadSide(workload: SandboxAccount, operationsAccount: string, preflightCaller: string, options: { region?: string } = {}): Promise<WorkloadSide> {
+  // `region`: the workload's stacks of another region than the account's (the DR region); the roles are scoped to it.
+  const region = options.region ?? workload.clientConfig.region;
+  const clientConfig = { ...workload.clientConfig, region };
+  const { config, environment } = loadRuntimeConfig({ ...process.env, ...workload.env, AWS_REGION: region });
   const expected = preflightExpectations(config, environment, region, handlerDeclarations('cross-account'));
-  const iam = new IAMClient(workload.clientConfig);
-  const events = new EventBridgeClient(workload.clientConfig);
-  const ssm = new SSMClient(workload.clientConfig);
+  const iam = new IAMClient(clientConfig);
+  const events = new EventBridgeClient(clientConfig);
+  const ssm = new SSMClient(clientConfig);
   const roles: WorkloadSide['roles'] = new Map();
   const document = (statements: unknown[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement: statements });
   try {

@@ -1,0 +1,120 @@
+// `runbook preflight` in cross-account mode in production's DR region (us-west-2; decision 95 left it untested): an
+// operator in the operations account (a real process, the real SDK) against two sandbox accounts, each with the DR
+// region's side as infra deploys it there: in operations the region's handlers, their rules on the project's bus (the
+// workload's account in their patterns) and that bus's policy (infra's statements); in the workload the standby
+// (sandbox/provision-dr.ts: replica, queue, consumer), the region's alarms, the rule forwarding them to the operations
+// bus of the same region (with a role), the region's documents, the remediation roles and the preflight role.
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
+import { DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
+import { handlerDeclarations } from '../../../cli/preflight/declarations';
+import { preflightExpectations } from '../../../cli/preflight/expectations';
+import type { PreflightReport } from '../../../cli/preflight/run-preflight';
+import { forwardedAlarmsStatement } from '../../../infra/lib/iam/bus-policy';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { provisionAlarms } from '../../../sandbox/provision';
+import { provisionDrAutomation, provisionDrStandby } from '../../../sandbox/provision-dr';
+import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
+import { runCli } from '../../support/run-cli';
+import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+// Each run is a whole CLI process making some 200 calls; on a loaded machine one takes a minute.
+jest.setTimeout(300_000);
+
+const DR = 'us-west-2';
+/** An account the configuration does not name. */
+const OTHER_ACCOUNT = '777777777777';
+
+describe('runbook preflight -e production in cross-account mode in the DR region (us-west-2) on the sandbox', () => {
+  let workload: SandboxAccount;
+  let operations: SandboxAccount;
+  let stack: DeployedRunbookStack;
+  let side: WorkloadSide;
+  let operationsEvents: EventBridgeClient;
+  const BUS = (): string => `arn:aws:events:${DR}:${operations.accountId}:event-bus/notification-runbooks`;
+
+  const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
+    const run = await runCli(['preflight', '-e', 'production', '--json'], { ...operations.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR }, 240_000);
+    if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
+    return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport };
+  };
+  const failures = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
+
+  beforeAll(async () => {
+    workload = await provisionAccount('production');
+    const { config } = loadRuntimeConfig({ ...process.env, AWS_REGION: DR });
+    // The workload's standby and the region's alarms on it (WorkloadStack's WatchedAlarms), and the API there.
+    const standby = await provisionDrStandby({ clientConfig: workload.clientConfig, config, environment: 'production', primary: workload.topology });
+    await provisionDrAutomation({ clientConfig: workload.clientConfig, config, environment: 'production', standby });
+    const expected = preflightExpectations(config, 'production', DR, handlerDeclarations('cross-account'));
+    const cloudWatch = new CloudWatchClient({ ...workload.clientConfig, region: DR });
+    const apiGateway = new APIGatewayClient({ ...workload.clientConfig, region: DR });
+    try {
+      const present = new Set(((await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: expected.alarms.map((a) => a.name) }))).MetricAlarms ?? []).map((a) => a.AlarmName));
+      await provisionAlarms(cloudWatch, expected.alarms.filter((a) => !present.has(a.name)));
+      await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
+    } finally {
+      cloudWatch.destroy();
+      apiGateway.destroy();
+    }
+    // The operations account names the workload (environments.production.accountId); its DR region's shared resources.
+    operations = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: workload.accountId } } }) });
+    const opsStandby = await provisionDrStandby({ clientConfig: operations.clientConfig, config, environment: 'production', primary: operations.topology });
+    const dr = await provisionDrAutomation({ clientConfig: operations.clientConfig, config, environment: 'production', standby: opsStandby });
+    stack = await deployRunbookStack(operations, { dr, workloadAccount: workload.accountId });
+    side = await deployWorkloadSide(workload, operations.accountId, sandboxCallerArn(operations.accountId), { region: DR });
+    operationsEvents = new EventBridgeClient({ ...operations.clientConfig, region: DR });
+  }, 600_000);
+
+  afterAll(() => {
+    operationsEvents.destroy();
+    stack.iam.destroy();
+    stack.lambda.destroy();
+  });
+
+  it("passes every check in us-west-2, the workload's standby read through the preflight role and the bus there admitting its forwarded alarms; exit 0", async () => {
+    const { status, report } = await preflight();
+    expect(failures(report)).toEqual([]);
+    expect(status).toBe(0);
+    expect(report).toMatchObject({ account: operations.accountId, region: DR, mode: 'cross-account', workloadAccount: workload.accountId });
+    const of = (check: string) => report.checks.filter((c) => c.check === check);
+    // The region's six alarms read in the workload, forwarded to the operations bus of the same region.
+    expect(of('alarm-definition')).toHaveLength(6);
+    expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to ${BUS()}`,
+    ]);
+    expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
+      `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
+    ]);
+    // The standby in the workload: the replica in place of the primary's database.
+    expect(of('database').map((c) => c.message)).toEqual([expect.stringMatching(new RegExp(`^cross-region replica \\S+ exists .*replicating arn:aws:rds:us-east-1:${workload.accountId}:db:`))]);
+    // Each remediation role the region's handlers use, judged in the workload.
+    const roleArns = [...side.roles.values()].map((r) => `arn:aws:iam::${workload.accountId}:role/${r.roleName}`).sort();
+    expect(roleArns.length).toBeGreaterThan(0);
+    expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(roleArns);
+    expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(roleArns);
+    expect(of('preflight-role').map((c) => c.status)).toEqual(['PASS']);
+  });
+
+  it("names the DR region's bus when its policy admits another account's forwarded alarms, not the workload's: the only FAIL", async () => {
+    const policy = stack.busPolicy;
+    if (!policy) throw new Error('no bus policy deployed');
+    await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', StatementId: `ForwardedAlarms${workload.accountId}` }));
+    await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', OTHER_ACCOUNT, BUS())] }) }));
+    const held = (await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '';
+    expect(held).toContain(`arn:aws:iam::${OTHER_ACCOUNT}:root`);
+    expect(held).not.toContain(`arn:aws:iam::${workload.accountId}:root`);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL bus-policy ${BUS()}`]);
+      const check = report.checks.find((c) => c.status === 'FAIL');
+      expect(check?.message).toContain(`policy of bus notification-runbooks in ${operations.accountId} names no principal that is role ${FORWARDING_ROLE_NAME} of ${workload.accountId}`);
+      expect(check?.fix).toContain(`npx cdk deploy NotificationRunbooks-production-${DR} -c operationsAccount=${operations.accountId}`);
+    } finally {
+      await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', RemoveAllPermissions: true }));
+      await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
+    }
+  });
+});
