@@ -11,7 +11,7 @@ import type { TimerInput } from './plan-timer';
 if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 const text = z.string();
-// One optional string for every optional text field: built once per cold start, not once per field (decision 104).
+// One optional string for every optional text field: built once per cold start, not once per field (decision 106).
 const optionalText = z.optional(text);
 const resourceSchema = z.looseObject({ type: text, id: text, arn: text });
 

@@ -94,7 +94,7 @@ const timestamp = z
 
 // Each factory below builds its schema once per argument and hands the same one to every field that asks for it: the
 // event schema is constructed at every cold start, and a schema per field would be the same checks, the same messages,
-// built again (decision 104).
+// built again (decision 106).
 function sharedBy<K, T>(build: (key: K) => T): (key: K) => T {
   const built = new Map<K, T>();
   return (key) => {
@@ -456,5 +456,5 @@ export function refuseForeignAccount(event: Pick<AlarmStateChange, 'account' | '
   if (problem) throw new InvalidInputError(problem, [`account: ${event.account}`]);
 }
 
-/** Re-exported: the playbooks import it from its own module, which builds no schema (decision 104). */
+/** Re-exported: the playbooks import it from its own module, which builds no schema (decision 106). */
 export { primaryMetric } from './primary-metric';

@@ -1,4 +1,4 @@
-// What each handler loads at init among the modules that build zod schemas at load (decision 104): a handler constructs
+// What each handler loads at init among the modules that build zod schemas at load (decision 106): a handler constructs
 // the schemas of the input it parses, never another handler's. Resolved with esbuild (our modules only) as the build does.
 import { build, type Metafile } from 'esbuild';
 import { readdirSync } from 'node:fs';
