@@ -10,6 +10,7 @@ import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } fr
 import { z } from 'zod';
 import { dynamoTransactionGates } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
+import { LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulateCustomPolicy, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
@@ -643,6 +644,31 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
 
   const dynamoGate = dynamoTransactionGates();
 
+  // moto keeps no RevisionId on a function and ignores one on an update: kept here (sandbox/lambda-revisions.ts).
+  const lambdaRevisions = new LambdaRevisions();
+  const revisionOfRequest = (req: IncomingMessage, described: RequestDescription) => {
+    const { pathname, query } = splitPath(req.url ?? '/');
+    return lambdaRevisions.functionOf({ operation: described.operation, accountId: described.accountId, region: described.region, pathname, qualifier: query.get('Qualifier') });
+  };
+  const lambdaRevision = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse | undefined> => {
+    const fn = revisionOfRequest(req, described);
+    if (!fn) return undefined;
+    if (fn.kind === 'update') {
+      let sent: { RevisionId?: unknown } = {};
+      try {
+        sent = JSON.parse(body.toString('utf8') || '{}') as { RevisionId?: unknown };
+      } catch {
+        // Not JSON: moto answers it as it would.
+      }
+      const stale = lambdaRevisions.staleRevision(fn.key, sent.RevisionId);
+      if (stale) return faultResponse(described.protocol, { times: 0, status: 412, code: 'PreconditionFailedException', message: stale });
+    }
+    const answer = await forwardBuffered(req, body, described.accountId);
+    if (answer.status < 200 || answer.status >= 300) return answer;
+    if (fn.kind !== 'read') lambdaRevisions.renew(fn.key);
+    return fn.kind === 'delete' ? answer : { ...answer, body: withRevision(described.operation, answer.body, lambdaRevisions.revisionOf(fn.key)) };
+  };
+
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined, dropAnswer = false): void => {
     const headers: string[] = [];
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -738,6 +764,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const { after } = outage;
     if (after && Object.entries(after).every(([key, value]) => operation[key as keyof AwsOperation] === value)) {
       outage = { active: true };
+      // The update reaches moto, only its answer is lost: the function's revision is renewed all the same.
+      const updated = described.service === 'lambda' ? revisionOfRequest(req, described) : undefined;
+      if (updated && updated.kind !== 'read') lambdaRevisions.renew(updated.key);
       forward(req, res, body, described.accountId, true);
       return;
     }
@@ -783,6 +812,13 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (answer) {
       send(res, await answer);
       return;
+    }
+    if (described.service === 'lambda') {
+      const revised = await lambdaRevision(req, body, described);
+      if (revised) {
+        send(res, revised);
+        return;
+      }
     }
     // moto rolls a failed TransactWriteItems back by restoring a copy of the table, erasing concurrent writes: one runs
     // alone per account (sandbox/dynamodb-gate.ts).

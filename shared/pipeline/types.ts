@@ -154,7 +154,12 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   observe(ctx: PlaybookContext<Clients>, target: Target): Promise<Observation>;
   /** Pure: observation + policy -> the change (or none, or escalate) and why. */
   plan(input: PlanInput<Target, Observation>): Plan<Change>;
-  apply(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<void>;
+  /**
+   * Makes the change. `observed`, when given, is the observation the change was decided on, read moments before: a row
+   * whose update is conditioned on a revision (RevisionId) may start from it instead of reading again, since a change
+   * made since still fails the update.
+   */
+  apply(ctx: PlaybookContext<Clients>, target: Target, change: Change, observed?: Observation): Promise<void>;
   /** Reads back after apply, waits for the resource to settle; returns the state as seen. */
   verify(ctx: PlaybookContext<Clients>, target: Target, change: Change): Promise<Record<string, unknown>>;
   /** Pure: does the observation already show this change (a retry after a crash between apply and record)? */

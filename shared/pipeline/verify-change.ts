@@ -256,7 +256,8 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         else await claim.recordIntent({ kind: 'revert', worse: verdict.worse, after });
       }
       // The row's own apply and verify, on the inverse change: RevisionId, settle waits and "not overriding a deploy" hold.
-      await playbook.apply(ctx, target, revert);
+      // apply may start from the observation just read (a row conditioned on a revision: a change since still fails it).
+      await playbook.apply(ctx, target, revert, observation);
       return reverted(await playbook.verify(ctx, target, revert));
     }
   }

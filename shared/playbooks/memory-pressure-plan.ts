@@ -22,6 +22,8 @@ export interface MemoryObservation {
   memoryMb: number;
   /** GetFunctionConfiguration LastUpdateStatus: Successful | Failed | InProgress. */
   lastUpdateStatus?: string;
+  /** GetFunctionConfiguration RevisionId: an update made from this observation is conditioned on it. */
+  revisionId?: string;
   invokedVia: PublishedInvocation[];
 }
 

@@ -175,6 +175,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
       functionName: target.functionName,
       memoryMb,
       ...(configuration.LastUpdateStatus ? { lastUpdateStatus: configuration.LastUpdateStatus } : {}),
+      ...(configuration.RevisionId ? { revisionId: configuration.RevisionId } : {}),
       invokedVia: await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn),
     };
   },
@@ -184,9 +185,16 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     return planMemoryRaise({ observation, policy: runtime.env.raiseLambdaMemory, resourceState, ...(runbookName ? { runbookName } : {}) });
   },
 
-  async apply(ctx, target, change) {
+  async apply(ctx, target, change, observed) {
+    // The configuration just observed stands in for the first read when it names a revision and no update in progress:
+    // the update is conditioned on that RevisionId, so anything changed since fails it and is re-read below.
+    let first: FunctionConfiguration | undefined =
+      observed?.functionName === change.functionName && observed.revisionId !== undefined && observed.lastUpdateStatus !== 'InProgress'
+        ? { MemorySize: observed.memoryMb, RevisionId: observed.revisionId }
+        : undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const current = await settledConfiguration(ctx, change.functionName);
+      const current = first ?? (await settledConfiguration(ctx, change.functionName));
+      first = undefined;
       if (current.MemorySize === change.toMb) return;
       if (current.MemorySize !== change.fromMb) {
         throw new PermanentError(

@@ -105,6 +105,35 @@ describe('raise-lambda-memory apply', () => {
     expect(remembered).toEqual([expect.objectContaining({ memoryCeilingMb: 3008 })]);
   });
 
+  const observed = (overrides: Record<string, unknown> = {}) => ({ functionName: fn, memoryMb: 512, lastUpdateStatus: 'Successful', revisionId: 'rev-0', invokedVia: [], ...overrides });
+
+  it('starts from the observation just read: the update is conditioned on its RevisionId, with no read of its own', async () => {
+    lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({ MemorySize: 768 });
+    await memoryPressurePlaybook.apply(context(), target, change, observed());
+    expect(updates()).toEqual([{ FunctionName: fn, MemorySize: 768, RevisionId: 'rev-0' }]);
+    expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['an update in progress', { lastUpdateStatus: 'InProgress' }],
+    ['no RevisionId', { revisionId: undefined }],
+    ['another function', { functionName: 'another-function' }],
+  ])('reads the configuration itself when the observation shows %s', async (_case, overrides) => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512, RevisionId: 'rev-1', LastUpdateStatus: 'Successful' });
+    lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({ MemorySize: 768 });
+    await memoryPressurePlaybook.apply(context(), target, change, observed(overrides));
+    expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(1);
+    expect(updates()).toEqual([{ FunctionName: fn, MemorySize: 768, RevisionId: 'rev-1' }]);
+  });
+
+  it('a deploy since the observation fails the update on its RevisionId; the re-read leaves alone the memory size it set', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 1024, RevisionId: 'rev-1', LastUpdateStatus: 'Successful' });
+    lambdaMock.on(UpdateFunctionConfigurationCommand).rejects(sdkError('PreconditionFailedException', 'The Revision Id provided does not match', 412));
+    await expect(memoryPressurePlaybook.apply(context(), target, change, observed())).rejects.toThrow(/changed from 512 to 1024 MB.*not overriding/);
+    expect(updates()).toEqual([{ FunctionName: fn, MemorySize: 768, RevisionId: 'rev-0' }]);
+    expect(lambdaMock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(1);
+  });
+
   it('treats a function already at the target size as done (a retry after a crash)', async () => {
     lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 768, RevisionId: 'rev-2', LastUpdateStatus: 'Successful' });
     await memoryPressurePlaybook.apply(context(), target, change);
