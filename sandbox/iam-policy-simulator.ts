@@ -112,6 +112,15 @@ function conditionHolds(condition: unknown, context: SimulationInput['context'],
       const compare = POSITIVE[negatedOf ?? operator];
       if (!compare) throw new UnsupportedPolicyError(`condition operator ${rawOperator} is not supported by the sandbox's IAM simulator`);
       if (actual === undefined || actual.length === 0) {
+        // A set operator on a missing key decides before IfExists or negation (IAM User Guide, "Single-valued vs.
+        // multivalued context keys": ForAllValues "also returns true if there are no context keys in the request";
+        // ForAnyValue is false without the key), so ForAllValues:StringEquals on an absent key holds and
+        // ForAnyValue:StringNotEquals does not (it used to: an allow, failing open). iam-simulate answers the same.
+        if (setPrefix === 'ForAllValues') return true;
+        if (setPrefix === 'ForAnyValue') {
+          missing.add(key);
+          return false;
+        }
         if (ifExists) return true;
         if (negatedOf) return true;
         missing.add(key);

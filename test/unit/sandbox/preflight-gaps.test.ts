@@ -1,4 +1,5 @@
 // The sandbox's answers for runbook preflight: the IAM policy evaluator and the EventBridge pattern matcher, case by case.
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { eventPatternMatches, InvalidEventPatternError } from '../../../sandbox/event-pattern-match';
 import { simulatePolicies, UnsupportedPolicyError, type SimulatedPolicy } from '../../../sandbox/iam-policy-simulator';
 import { judgeAssumeRole, sandboxCallerArn, simulateCustomPolicy } from '../../../sandbox/preflight-gaps';
@@ -34,6 +35,36 @@ describe('simulatePolicies (sandbox SimulatePrincipalPolicy)', () => {
 
   it('names the context key that was missing', () => {
     expect(simulatePolicies([policy], { action: 'lambda:UpdateEventSourceMapping', resource: ESM, context: {} }).missingContextValues).toEqual(['lambda:FunctionArn']);
+  });
+
+  describe('a set operator on a key the request lacks: ForAllValues holds, ForAnyValue does not, negated or not (IAM User Guide, "Multivalued context keys")', () => {
+    const BUS = 'arn:aws:events:us-east-1:111122223333:event-bus/notification-runbooks';
+    const PRINCIPAL = 'arn:aws:iam::111122223333:role/caller';
+    /** The oracle: @cloud-copilot/iam-simulate on the same identity policy, same request (no events:source). */
+    async function oracle(document: SimulatedPolicy['document']): Promise<string> {
+      const r = await runSimulation(
+        {
+          request: { principal: PRINCIPAL, action: 'events:PutEvents', resource: { resource: BUS, accountId: '111122223333' }, contextVariables: { 'aws:PrincipalArn': PRINCIPAL } },
+          identityPolicies: [{ name: 'id', policy: { Version: '2012-10-17', ...document } }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      if (r.resultType === 'error') throw new Error(JSON.stringify(r.errors));
+      return ({ Allowed: 'allowed', ImplicitlyDenied: 'implicitDeny', ExplicitlyDenied: 'explicitDeny' } as Record<string, string>)[r.overallResult] ?? r.overallResult;
+    }
+    const allowWhen = (condition: Record<string, unknown>): SimulatedPolicy => ({ name: 'set', document: { Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS, Condition: condition }] } });
+    // Before the fix the sandbox answered implicitDeny (ForAllValues) and allowed (ForAnyValue negated: fail open).
+    it.each([
+      ['ForAllValues:StringEquals, events:source absent', { 'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch' } }, 'allowed'],
+      ['ForAnyValue:StringNotEquals, events:source absent', { 'ForAnyValue:StringNotEquals': { 'events:source': 'notification-service.runbooks' } }, 'implicitDeny'],
+    ])('%s -> %s, as iam-simulate answers', async (_case, condition, expected) => {
+      const policy = allowWhen(condition);
+      const sandbox = simulatePolicies([policy], { action: 'events:PutEvents', resource: BUS, context: { 'aws:PrincipalArn': [PRINCIPAL] } }).decision;
+      expect(await oracle(policy.document)).toBe(expected);
+      expect(sandbox).toBe(expected);
+    });
   });
 
   it('refuses a condition operator it does not know rather than allowing', () => {
