@@ -6,6 +6,7 @@ import { sandboxEnv } from '../../sandbox/credentials';
 import { startGapProxy, type GapProxy } from '../../sandbox/gap-proxy';
 import { startMotoServer, type MotoServer } from '../../sandbox/moto-server';
 import { RESULTS_DIR_ENV } from './reliability/support/guarantee-table';
+import { staleBuilds } from './support/stale-build';
 
 export interface IntegrationSandbox {
   moto: MotoServer;
@@ -22,6 +23,9 @@ export function takeIntegrationSandbox(): IntegrationSandbox | undefined {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // The CLI, demo and bench tests run the built bundles: a build older than the code would test code that is gone.
+  const stale = staleBuilds(join(__dirname, '..', '..'));
+  if (stale.length > 0) throw new Error(`the build is older than the code: run npm run build first (${stale.join('; ')})`);
   // SANDBOX_DEBUG=1 shows moto's request log; otherwise moto_server's output only appears in start failures.
   const onLog = process.env.SANDBOX_DEBUG ? (line: string): void => console.log(`[moto] ${line}`) : undefined;
   // A MotoNotInstalledError propagates as is: its message says how to install moto.

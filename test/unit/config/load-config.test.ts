@@ -46,6 +46,37 @@ describe('loadRuntimeConfig', () => {
   });
 });
 
+// The shared leaf schemas (decision 106 builds each once and shares it between fields): each bound, per field that uses
+// it, accepted at the edge and refused just past it, naming the field.
+describe('bounds of the shared leaf schemas, per field', () => {
+  const prod = (fields: Record<string, unknown>) => ({ environments: { production: fields } });
+  const refusedWith = (overrides: unknown): string => {
+    try {
+      loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it.each<[string, unknown, unknown, string]>([
+    ['the account id (12 digits)', prod({ accountId: '123456789012' }), prod({ accountId: '1234567890' }), 'environments.production.accountId'],
+    ['the account id (digits only)', prod({ accountId: '123456789012' }), prod({ accountId: '12345678901a' }), 'environments.production.accountId'],
+    ['consumerErrorRatePercent (0-100)', prod({ scaleConsumers: { consumerErrorRatePercent: 100 } }), prod({ scaleConsumers: { consumerErrorRatePercent: 101 } }), 'environments.production.scaleConsumers.consumerErrorRatePercent'],
+    ['consumerErrorRatePercent (not negative)', prod({ scaleConsumers: { consumerErrorRatePercent: 0 } }), prod({ scaleConsumers: { consumerErrorRatePercent: -1 } }), 'environments.production.scaleConsumers.consumerErrorRatePercent'],
+    ['errorRateRisePercentPoints (0-100)', prod({ verifyChange: { errorRateRisePercentPoints: 100 } }), prod({ verifyChange: { errorRateRisePercentPoints: 101 } }), 'environments.production.verifyChange.errorRateRisePercentPoints'],
+    ['cpuImprovementPercentPoints (0-100)', prod({ verifyChange: { cpuImprovementPercentPoints: 100 } }), prod({ verifyChange: { cpuImprovementPercentPoints: 101 } }), 'environments.production.verifyChange.cpuImprovementPercentPoints'],
+    ['saturationPercent (1-100)', { checkDbConnections: { saturationPercent: 100 } }, { checkDbConnections: { saturationPercent: 101 } }, 'checkDbConnections.saturationPercent'],
+    ['saturationPercent (at least 1)', { checkDbConnections: { saturationPercent: 1 } }, { checkDbConnections: { saturationPercent: 0 } }, 'checkDbConnections.saturationPercent'],
+    ['cpuPercent (1-100)', { checkDbConnections: { cpuPercent: 100 } }, { checkDbConnections: { cpuPercent: 101 } }, 'checkDbConnections.cpuPercent'],
+    ['cacheHitRatePercent (1-100)', { checkDbConnections: { cacheHitRatePercent: 100 } }, { checkDbConnections: { cacheHitRatePercent: 101 } }, 'checkDbConnections.cacheHitRatePercent'],
+  ])('%s: accepted at the edge, refused past it naming the field', (_bound, edge, past, field) => {
+    expect(refusedWith(edge)).toBe('accepted');
+    expect(refusedWith(past)).toContain(field);
+  });
+});
+
 describe('environments.<env>.preflightPrincipals (the workload preflight role\'s trust)', () => {
   const load = (principals: string[]) => () =>
     loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { preflightPrincipals: principals } } }) });

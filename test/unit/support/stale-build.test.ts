@@ -1,0 +1,47 @@
+// The integration setup's stale-build guard (test/integration/support/stale-build.ts) on a throwaway tree: a bundle older
+// than one of the project's sources it was built from is named; node_modules inputs and a current build are not.
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { staleBuilds } from '../../integration/support/stale-build';
+
+let root: string;
+const at = (path: string, seconds: number, content = ''): void => {
+  mkdirSync(join(root, path, '..'), { recursive: true });
+  writeFileSync(join(root, path), content);
+  utimesSync(join(root, path), seconds, seconds);
+};
+
+function tree(sourceSeconds: number, moduleSeconds: number): void {
+  const meta = { inputs: { 'shared/a.ts': {}, 'node_modules/x/index.js': {} }, outputs: { 'dist/cli/runbook.mjs': {}, 'dist/cli/runbook.mjs.map': {} } };
+  at('dist/cli/meta.json', 1000, JSON.stringify(meta));
+  at('dist/cli/runbook.mjs', 1000);
+  at('shared/a.ts', sourceSeconds);
+  at('node_modules/x/index.js', moduleSeconds);
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'stale-build-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('staleBuilds', () => {
+  it('names the bundle and the newer source', () => {
+    tree(2000, 500);
+    expect(staleBuilds(root)).toEqual(['dist/cli/runbook.mjs is older than shared/a.ts']);
+  });
+
+  it('says nothing of a current build, nor of a newer dependency in node_modules (npm ci, not the code)', () => {
+    tree(500, 2000);
+    expect(staleBuilds(root)).toEqual([]);
+  });
+
+  it('judges each handler bundle too, and skips what was never built', () => {
+    tree(500, 500);
+    at('dist/handlers/h/meta.json', 1000, JSON.stringify({ inputs: { 'handlers/h.ts': {} }, outputs: { 'dist/handlers/h/index.mjs': {} } }));
+    at('dist/handlers/h/index.mjs', 1000);
+    at('handlers/h.ts', 3000);
+    mkdirSync(join(root, 'dist', 'handlers', 'never-built'), { recursive: true });
+    expect(staleBuilds(root)).toEqual(['dist/handlers/h/index.mjs is older than handlers/h.ts']);
+  });
+});
