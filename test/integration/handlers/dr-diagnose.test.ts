@@ -2,14 +2,14 @@
 // real SDK, against the emulator: the primary topology in us-east-1 and its cross-region read replica in us-west-2
 // (sandbox/provision-dr.ts), with the DR region's High Latency alarm. There the configured identifier names the primary's
 // instance, which is not in us-west-2: the database checked is the replica (shared/playbooks/region-databases.ts, decision 101).
-import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { Decision } from '../../../shared/pipeline/types';
-import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
+import { fireAlarm } from '../support/fire-alarm';
 import { publishRdsMetrics } from '../support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -22,24 +22,11 @@ let standby: DrStandby;
 let dr: DrAutomation;
 const at = (region: string) => ({ ...account.clientConfig, region });
 
-/** Sets the DR High Latency alarm to ALARM in the emulator (moto does not evaluate alarms) and returns CloudWatch's event. */
+/** Sets the DR region's High Latency alarm to ALARM in the emulator and returns CloudWatch's event. */
 async function fireHighLatency(): Promise<Record<string, unknown>> {
   const alarmName = dr.alarms.find((a) => a.name.includes('Latency p99'))?.name;
   if (!alarmName) throw new Error(`no DR latency alarm (row high-latency): ${dr.alarms.map((a) => a.name).join(', ')}`);
-  const cloudWatch = new CloudWatchClient(at(DR));
-  const before = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-  const reason = 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)';
-  const data = JSON.stringify({ version: '1.0', queryDate: new Date().toISOString(), period: 60, threshold: before.Threshold, statistic: 'Average', recentDatapoints: [640, 710, 820] });
-  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: reason, StateReasonData: data }));
-  const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-  cloudWatch.destroy();
-  return buildAlarmStateChangeEvent({
-    alarm,
-    account: account.accountId,
-    region: DR,
-    previous: { value: before.StateValue ?? 'INSUFFICIENT_DATA', reason: before.StateReason ?? '', timestamp: before.StateUpdatedTimestamp ?? new Date() },
-    current: { value: 'ALARM', reason, reasonData: data, timestamp: alarm.StateUpdatedTimestamp ?? new Date() },
-  });
+  return fireAlarm({ clientConfig: account.clientConfig, accountId: account.accountId, region: DR, alarmName, reasonData: { statistic: 'Average', recentDatapoints: [640, 710, 820] } });
 }
 
 beforeAll(async () => {

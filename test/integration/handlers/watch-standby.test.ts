@@ -2,18 +2,18 @@
 // real SDK, against the emulator: the primary topology in us-east-1, its cross-region read replica, the replicated queue
 // and the DR consumer (mapping disabled) in us-west-2 (sandbox/provision-dr.ts), and the DR region's own state table,
 // bus, tier topics and standby alarms. A lagging replica pages L1; nothing in either region is changed.
-import { DescribeAlarmsCommand, CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
+import { fireAlarm } from '../support/fire-alarm';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 const DR = 'us-west-2';
@@ -45,22 +45,9 @@ async function standbyState() {
   };
 }
 
-/** Sets a DR alarm's state in the emulator (moto does not evaluate alarms) and returns the event CloudWatch would emit. */
-async function fire(alarmName: string, reasonData: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const cloudWatch = new CloudWatchClient(at(DR));
-  const before = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-  const reason = `Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (${String(before.Threshold)})`;
-  const data = JSON.stringify({ version: '1.0', queryDate: new Date().toISOString(), period: 60, threshold: before.Threshold, ...reasonData });
-  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: reason, StateReasonData: data }));
-  const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-  return buildAlarmStateChangeEvent({
-    alarm,
-    account: account.accountId,
-    region: DR,
-    previous: { value: before.StateValue ?? 'INSUFFICIENT_DATA', reason: before.StateReason ?? '', timestamp: before.StateUpdatedTimestamp ?? new Date() },
-    current: { value: 'ALARM', reason, reasonData: data, timestamp: alarm.StateUpdatedTimestamp ?? new Date() },
-  });
-}
+/** Sets a DR alarm's state in the emulator and returns the event CloudWatch would emit. */
+const fire = (alarmName: string, reasonData: Record<string, unknown>): Promise<Record<string, unknown>> =>
+  fireAlarm({ clientConfig: account.clientConfig, accountId: account.accountId, region: DR, alarmName, reasonData });
 
 const alarmNamed = (part: string): string => {
   const found = dr.alarms.find((a) => a.name.includes(part));
