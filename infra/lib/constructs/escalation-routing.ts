@@ -7,7 +7,7 @@ import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
-import { DECISION_PUBLISHERS_SID, decisionPublishersStatement } from '../iam/bus-policy';
+import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
 
@@ -102,7 +102,7 @@ export class EscalationRouting extends Construct {
   }
 }
 
-export { DECISION_PUBLISHERS_SID };
+export { DECISION_PUBLISHERS_SID, SOURCE_ABSENT_SID };
 
 /**
  * A "Runbook Decision" can page people, open a support case and resolve an incident: on the project's bus, only the
@@ -113,6 +113,7 @@ export { DECISION_PUBLISHERS_SID };
  */
 export class DecisionPublishersOnly extends Construct {
   readonly policy: CfnEventBusPolicy;
+  readonly sourceAbsentPolicy: CfnEventBusPolicy;
 
   constructor(scope: Construct, id: string, props: { bus: IEventBus; publisherRoleArns: readonly string[] }) {
     super(scope, id);
@@ -121,5 +122,13 @@ export class DecisionPublishersOnly extends Construct {
       statementId: DECISION_PUBLISHERS_SID,
       statement: decisionPublishersStatement(props.bus.eventBusArn, props.publisherRoleArns),
     });
+    // The Deny's fail-closed half (a request without events:source); one bus policy statement per resource, written
+    // after the first so CloudFormation does not update the bus's policy twice at once (decision 107).
+    this.sourceAbsentPolicy = new CfnEventBusPolicy(this, 'SourceAbsentPolicy', {
+      eventBusName: props.bus.eventBusName,
+      statementId: SOURCE_ABSENT_SID,
+      statement: sourceAbsentStatement(props.bus.eventBusArn, props.publisherRoleArns),
+    });
+    this.sourceAbsentPolicy.addDependency(this.policy);
   }
 }

@@ -6,6 +6,12 @@ import { DECISION_SOURCE } from '../../../shared/config/names';
 /** The statement id of the bus policy that keeps the decision source to the handlers that publish decisions. */
 export const DECISION_PUBLISHERS_SID = 'OnlyRunbookHandlersPublishDecisions';
 
+/**
+ * The statement id of the bus policy's fail-closed half: a PutEvents whose request carries no events:source is refused
+ * to everyone but the publishing handlers' roles (decision 107).
+ */
+export const SOURCE_ABSENT_SID = 'NoSourcelessEventsButRunbookPublishers';
+
 /** What a forwarded alarm event carries: EventBridge sets events:source / events:detail-type from the event's fields. */
 export const FORWARDED_ALARM_EVENT = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
 
@@ -59,5 +65,23 @@ export function decisionPublishersStatement(busArn: string, publisherRoleArns: r
     // ForAnyValue: events:source is multivalued (see above); a plain StringEquals would make this Deny never apply, and
     // one decision entry among others must be refused too.
     Condition: { 'ForAnyValue:StringEquals': { 'events:source': DECISION_SOURCE }, ArnNotEquals: { 'aws:PrincipalArn': [...publisherRoleArns] } },
+  };
+}
+
+/**
+ * The Deny above holds only when the request carries events:source: ForAnyValue on an absent key is false (IAM User
+ * Guide, "Single-valued vs. multivalued context keys"), so a request without the key would pass it. This one fails
+ * closed: no events:source, refused to everyone but the same publishing roles. Nothing the project puts on the bus
+ * lacks a Source (every PutEvents entry has one, and the workload's grant requires the key with Null false), so no
+ * legitimate event meets it.
+ */
+export function sourceAbsentStatement(busArn: string, publisherRoleArns: readonly string[]): BusPolicyStatement {
+  return {
+    Sid: SOURCE_ABSENT_SID,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 'events:PutEvents',
+    Resource: busArn,
+    Condition: { Null: { 'events:source': 'true' }, ArnNotEquals: { 'aws:PrincipalArn': [...publisherRoleArns] } },
   };
 }

@@ -17,7 +17,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
-import { decisionPublishersStatement, forwardedAlarmsStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
+import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
 import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
@@ -201,7 +201,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   let busPolicy: BusPolicy | undefined;
   if (options.workloadAccount) {
     const publishers = expected.handlers.filter((h) => h.actions.includes('events:PutEvents')).map((h) => roleArn(h.roleName));
-    busPolicy = { Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', options.workloadAccount, shared.eventBus.arn), decisionPublishersStatement(shared.eventBus.arn, publishers)] };
+    busPolicy = { Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', options.workloadAccount, shared.eventBus.arn), decisionPublishersStatement(shared.eventBus.arn, publishers), sourceAbsentStatement(shared.eventBus.arn, publishers)] };
     await events.send(new PutPermissionCommand({ EventBusName: config.eventBusName, Policy: JSON.stringify(busPolicy) }));
   }
   const inbox = await createEscalationInbox(clientConfig, shared, 'preflight-tier');

@@ -11,7 +11,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { mockClient } from 'aws-sdk-client-mock';
 import { busStatementsFor, checkBusPolicy, forwardingPrincipal } from '../../../../cli/preflight/bus-policy-checks';
 import type { LiveRule } from '../../../../cli/preflight/alarm-checks';
-import { decisionPublishersStatement, forwardedAlarmsStatement } from '../../../../infra/lib/iam/bus-policy';
+import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement } from '../../../../infra/lib/iam/bus-policy';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { ACCOUNT, awsError, clients, TARGET, WORKLOAD } from './support';
 
@@ -31,8 +31,8 @@ const forwarding = { environment: 'production', eventBusName: 'notification-runb
 const publisher = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-us-east-1`;
 
 const policyOf = (...statements: unknown[]): Record<string, unknown> => ({ Version: '2012-10-17', Statement: statements });
-/** infra's policy: the workload's grant and the decision-source Deny (infra/lib/iam/bus-policy.ts). */
-const INFRA = policyOf(forwardedAlarmsStatement('aws', WORKLOAD, BUS), decisionPublishersStatement(BUS, [publisher]));
+/** infra's policy: the workload's grant and the decision-source Deny with its fail-closed half (infra/lib/iam/bus-policy.ts). */
+const INFRA = policyOf(forwardedAlarmsStatement('aws', WORKLOAD, BUS), decisionPublishersStatement(BUS, [publisher]), sourceAbsentStatement(BUS, [publisher]));
 /** Alarm state changes only, with a set operator (events:source / events:detail-type are multivalued keys). */
 const ALARM_EVENT = { 'ForAllValues:StringEquals': { 'events:source': 'aws.cloudwatch', 'events:detail-type': 'CloudWatch Alarm State Change' } };
 
@@ -145,6 +145,7 @@ describe('checkBusPolicy: the operations bus admits the forwarded alarms, and on
     expect(sent.Statement.map((st) => [st.Sid, 'Principal' in st || 'NotPrincipal' in st])).toEqual([
       [`ForwardedAlarms${WORKLOAD}`, false],
       ['OnlyRunbookHandlersPublishDecisions', false],
+      ['NoSourcelessEventsButRunbookPublishers', false],
     ]);
   });
 
