@@ -124,7 +124,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
     // returns what PutPermission put: no gap there), judged for the role the forwarding rule's target uses.
     const held = JSON.parse((await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '{}') as { Statement?: Array<{ Sid?: string }> };
-    expect(held.Statement?.map((st) => st.Sid)).toEqual([`ForwardedAlarms${workload.accountId}`, 'OnlyRunbookHandlersPublishDecisions']);
+    expect(held.Statement?.map((st) => st.Sid)).toEqual([`ForwardedAlarms${workload.accountId}`, 'OnlyRunbookHandlersPublishDecisions', 'NoSourcelessEventsButRunbookPublishers']);
     expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
     ]);
