@@ -15,8 +15,9 @@
 // iam:SimulateCustomPolicy with the context EventBridge's PutEvents of a forwarded alarm carries: aws:PrincipalArn,
 // aws:PrincipalAccount, aws:SourceAccount, aws:SourceArn (the forwarding rule: AWS's example policies restrict a bus to
 // named rules with it), events:source and events:detail-type (the alarm event's own). AWS evaluates every condition and
-// Deny; only the Principal match is preflight's. Then the same for a role of an account that is not configured (a
-// probe, as decision 94 probes each trust): admitted, the bus takes alarm events from anyone.
+// Deny; only the Principal match is preflight's. Then the same for an account that is not configured (a probe, as
+// decision 94 probes each trust): a role there with the forwarding role's own path and name, and its root (decision
+// 107); either admitted, the bus takes alarm events from anyone.
 // aws:PrincipalOrgID: preflight does not know the workload's organization (that needs organizations:DescribeOrganization
 // there, which the read-only preflight role does not have), so a policy that admits it only through its organization
 // is a WARN naming the organization, never a PASS.
@@ -56,10 +57,24 @@ export function probeAccount(...configured: readonly string[]): string {
   return ['999999999999', '999999999998', '999999999997'].find((a) => !configured.includes(a)) ?? '999999999996';
 }
 
-/** Pure: a role in an account nobody configured, forwarding through a rule of the same name there. */
-export function probeForwarder(partition: string, region: string, ...configured: readonly string[]): Forwarder {
+/** The probe role's name when the forwarding rule's target names no role. */
+const PROBE_ROLE_NAME = 'runbook-preflight-probe-forwarder';
+
+/**
+ * Pure: the principals of an account nobody configured that must be refused, forwarding through a rule of the same
+ * name there: a role with the forwarding role's own path and name (a policy matching the role by name, e.g.
+ * `ArnLike aws:PrincipalArn arn:aws:iam::*:role/NotificationRunbooksWorkload-*`, admits it in any account), and the
+ * account's root (no role). Decision 107.
+ */
+export function probeForwarders(forwarder: Forwarder, partition: string, region: string, ...configured: readonly string[]): Forwarder[] {
   const account = probeAccount(...configured);
-  return { arn: `arn:${partition}:iam::${account}:role/runbook-preflight-probe-forwarder`, account, viaRole: true, ruleArn: `arn:${partition}:events:${region}:${account}:rule/${FORWARD_ALARMS_RULE}` };
+  const ruleArn = `arn:${partition}:events:${region}:${account}:rule/${FORWARD_ALARMS_RULE}`;
+  const roleAt = forwarder.viaRole ? forwarder.arn.indexOf(':role/') : -1;
+  const pathAndName = roleAt >= 0 ? forwarder.arn.slice(roleAt + ':role/'.length) : PROBE_ROLE_NAME;
+  return [
+    { arn: `arn:${partition}:iam::${account}:role/${pathAndName}`, account, viaRole: true, ruleArn },
+    { arn: `arn:${partition}:iam::${account}:root`, account, viaRole: false, ruleArn },
+  ];
 }
 
 /** Pure: a policy document as EventBridge or IAM returns it (JSON text, sometimes URL-encoded). */
@@ -171,17 +186,20 @@ export async function checkBusPolicy(
     return fail('routing', 'bus-policy', busArn, `policy of ${bus} ${whom}: ${lost}`, fix);
   }
 
-  const probe = probeForwarder(target.partition, target.region, w, target.account);
-  const stranger = await judge(operations, policy, busArn, probe, target.partition);
-  if (stranger.verdict === 'allowed') {
+  const probes = probeForwarders(forwarder, target.partition, target.region, w, target.account);
+  for (const probe of probes) {
+    const stranger = await judge(operations, policy, busArn, probe, target.partition);
+    if (stranger.verdict !== 'allowed') continue;
+    const probeWho = probe.viaRole ? `role ${probe.arn.split(':role/').pop() ?? probe.arn} of ${probe.account}` : `the root of ${probe.account}`;
     return fail(
       'routing',
       'bus-policy',
       busArn,
-      `policy of ${bus} also admits events:PutEvents of an alarm state change from ${probe.account}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
-      `narrow the policy to the workload account: a Principal of ${w} (or its forwarding role), not "*" or another account; ${fix}`,
+      `policy of ${bus} also admits events:PutEvents of an alarm state change from ${probeWho}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
+      `narrow the policy to the workload account: a Principal of ${w} (or its forwarding role), not "*" or another account, and no condition on the role's name alone; ${fix}`,
     );
   }
+  const probe = probes[0] ?? forwarder;
   const refusesStranger = `refuses the same from ${probe.account}, an account not configured`;
   if (admitted.verdict === 'organization') {
     const orgs = admitted.organizations.join(', ') || 'the one its condition names';

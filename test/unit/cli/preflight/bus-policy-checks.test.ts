@@ -25,7 +25,11 @@ const FORWARDING_ROLE = `arn:aws:iam::${WORKLOAD}:role/NotificationRunbooksWorkl
 const OTHER = '777777777777';
 /** The probe account preflight uses (written here independently: neither configured account). */
 const PROBE = '999999999999';
-const PROBE_ROLE = `arn:aws:iam::${PROBE}:role/runbook-preflight-probe-forwarder`;
+/** The probe's role: the forwarding role's own name, in the probe account (decision 107); and the probe account's root. */
+const PROBE_ROLE = `arn:aws:iam::${PROBE}:role/NotificationRunbooksWorkload-ForwardAlarmsEventsRole-1A2B3C`;
+const PROBE_ROOT = `arn:aws:iam::${PROBE}:root`;
+/** The probe before decision 107: a fixed role name, whatever the forwarding role's. */
+const OLD_PROBE_ROLE = `arn:aws:iam::${PROBE}:role/runbook-preflight-probe-forwarder`;
 const ORG = 'o-a1b2c3d4e5';
 const forwarding = { environment: 'production', eventBusName: 'notification-runbooks', workloadAccount: WORKLOAD, target: TARGET };
 const publisher = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-us-east-1`;
@@ -186,10 +190,44 @@ describe('checkBusPolicy: the operations bus admits the forwarded alarms, and on
     const { result } = await run();
     expect(result.status).toBe('FAIL');
     expect(result.message).toBe(
-      `policy of bus notification-runbooks in ${ACCOUNT} also admits events:PutEvents of an alarm state change from ${PROBE}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
+      `policy of bus notification-runbooks in ${ACCOUNT} also admits events:PutEvents of an alarm state change from role NotificationRunbooksWorkload-ForwardAlarmsEventsRole-1A2B3C of ${PROBE}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
     );
     expect(result.fix).toContain(`a Principal of ${WORKLOAD} (or its forwarding role), not "*" or another account`);
     expect(simulatedAccounts()).toEqual([WORKLOAD, PROBE]);
+  });
+
+  it("a wildcard principal admitting any account's role named like the forwarding role (ArnLike aws:PrincipalArn arn:aws:iam::*:role/NotificationRunbooksWorkload-*): FAIL, the probe is a role of that name in the probe account", async () => {
+    const byName = policyOf({ Sid: 'ForwardingRolesByName', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: BUS, Condition: { ...ALARM_EVENT, ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/NotificationRunbooksWorkload-*' } } });
+    expect(await awsWouldAllow(byName, FORWARDING_ROLE, WORKLOAD)).toBe(true);
+    // AWS admits the same name in any account; the old fixed-name probe was refused, so preflight said PASS.
+    expect(await awsWouldAllow(byName, `arn:aws:iam::${PROBE}:role/NotificationRunbooksWorkload-evil`, PROBE)).toBe(true);
+    expect(await awsWouldAllow(byName, OLD_PROBE_ROLE, PROBE)).toBe(false);
+    expect(await awsWouldAllow(byName, PROBE_ROLE, PROBE)).toBe(true);
+    deployment(byName);
+    const { result } = await run();
+    expect([result.status, result.message]).toEqual([
+      'FAIL',
+      `policy of bus notification-runbooks in ${ACCOUNT} also admits events:PutEvents of an alarm state change from role NotificationRunbooksWorkload-ForwardAlarmsEventsRole-1A2B3C of ${PROBE}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
+    ]);
+    const principals = iam.commandCalls(SimulateCustomPolicyCommand).map((call) => call.args[0].input.ContextEntries?.find((e) => e.ContextKeyName === 'aws:PrincipalArn')?.ContextKeyValues?.[0]);
+    expect(principals).toEqual([FORWARDING_ROLE, PROBE_ROLE]);
+  });
+
+  it("a policy admitting any account but no role (and the workload's forwarding role): FAIL, the probe account itself (its root, no role) is probed too", async () => {
+    const roots = policyOf(
+      { Sid: 'ForwardingRole', Effect: 'Allow', Principal: { AWS: FORWARDING_ROLE }, Action: 'events:PutEvents', Resource: BUS, Condition: ALARM_EVENT },
+      { Sid: 'AnyAccountNoRole', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: BUS, Condition: { ...ALARM_EVENT, ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/*' } } },
+    );
+    expect(await awsWouldAllow(roots, FORWARDING_ROLE, WORKLOAD)).toBe(true);
+    expect(await awsWouldAllow(roots, PROBE_ROLE, PROBE)).toBe(false);
+    expect(await awsWouldAllow(roots, PROBE_ROOT, PROBE)).toBe(true);
+    deployment(roots);
+    const { result } = await run();
+    expect([result.status, result.message]).toEqual([
+      'FAIL',
+      `policy of bus notification-runbooks in ${ACCOUNT} also admits events:PutEvents of an alarm state change from the root of ${PROBE}, an account not configured (iam:SimulateCustomPolicy): any account can put alarm events on the handlers' bus`,
+    ]);
+    expect(simulatedAccounts()).toEqual([WORKLOAD, PROBE, PROBE]);
   });
 
   it('a wildcard principal under aws:PrincipalOrgID refuses the probe and admits the workload only as a member: WARN naming the organization, never PASS', async () => {
