@@ -56,15 +56,20 @@ export function forwardedAlarmsStatement(partition: string, workloadAccount: str
  * Deny holds against any principal, the account's own included, whatever its identity policy allows.
  */
 export function decisionPublishersStatement(busArn: string, publisherRoleArns: readonly string[]): BusPolicyStatement {
+  // ForAnyValue: events:source is multivalued (see above); a plain StringEquals would make this Deny never apply, and
+  // one decision entry among others must be refused too.
+  return publishersOnlyDeny(DECISION_PUBLISHERS_SID, busArn, publisherRoleArns, { 'ForAnyValue:StringEquals': { 'events:source': DECISION_SOURCE } });
+}
+
+/** A PutEvents Deny on the bus, for everyone but the publishing handlers' roles, where `condition` holds. */
+function publishersOnlyDeny(sid: string, busArn: string, publisherRoleArns: readonly string[], condition: Record<string, Record<string, string>>): BusPolicyStatement {
   return {
-    Sid: DECISION_PUBLISHERS_SID,
+    Sid: sid,
     Effect: 'Deny',
     Principal: { AWS: '*' },
     Action: 'events:PutEvents',
     Resource: busArn,
-    // ForAnyValue: events:source is multivalued (see above); a plain StringEquals would make this Deny never apply, and
-    // one decision entry among others must be refused too.
-    Condition: { 'ForAnyValue:StringEquals': { 'events:source': DECISION_SOURCE }, ArnNotEquals: { 'aws:PrincipalArn': [...publisherRoleArns] } },
+    Condition: { ...condition, ArnNotEquals: { 'aws:PrincipalArn': [...publisherRoleArns] } },
   };
 }
 
@@ -76,12 +81,5 @@ export function decisionPublishersStatement(busArn: string, publisherRoleArns: r
  * legitimate event meets it.
  */
 export function sourceAbsentStatement(busArn: string, publisherRoleArns: readonly string[]): BusPolicyStatement {
-  return {
-    Sid: SOURCE_ABSENT_SID,
-    Effect: 'Deny',
-    Principal: { AWS: '*' },
-    Action: 'events:PutEvents',
-    Resource: busArn,
-    Condition: { Null: { 'events:source': 'true' }, ArnNotEquals: { 'aws:PrincipalArn': [...publisherRoleArns] } },
-  };
+  return publishersOnlyDeny(SOURCE_ABSENT_SID, busArn, publisherRoleArns, { Null: { 'events:source': 'true' } });
 }

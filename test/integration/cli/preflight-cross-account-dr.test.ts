@@ -6,16 +6,16 @@
 // bus of the same region (with a role), the region's documents, the remediation roles and the preflight role.
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
-import { DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations } from '../../../cli/preflight/expectations';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
-import { forwardedAlarmsStatement } from '../../../infra/lib/iam/bus-policy';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { provisionAlarms } from '../../../sandbox/provision';
 import { provisionDrAutomation, provisionDrStandby } from '../../../sandbox/provision-dr';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { runCli } from '../../support/run-cli';
+import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
 import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -100,11 +100,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
   it("names the DR region's bus when its policy admits another account's forwarded alarms, not the workload's: the only FAIL", async () => {
     const policy = stack.busPolicy;
     if (!policy) throw new Error('no bus policy deployed');
-    await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', StatementId: `ForwardedAlarms${workload.accountId}` }));
-    await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', OTHER_ACCOUNT, BUS())] }) }));
-    const held = (await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '';
-    expect(held).toContain(`arn:aws:iam::${OTHER_ACCOUNT}:root`);
-    expect(held).not.toContain(`arn:aws:iam::${workload.accountId}:root`);
+    await grantForwardedAlarmsToAnother(operationsEvents, { busName: 'notification-runbooks', busArn: BUS(), workloadAccount: workload.accountId, otherAccount: OTHER_ACCOUNT });
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
@@ -113,8 +109,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
       expect(check?.message).toContain(`policy of bus notification-runbooks in ${operations.accountId} names no principal that is role ${FORWARDING_ROLE_NAME} of ${workload.accountId}`);
       expect(check?.fix).toContain(`npx cdk deploy NotificationRunbooks-production-${DR} -c operationsAccount=${operations.accountId}`);
     } finally {
-      await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', RemoveAllPermissions: true }));
-      await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
+      await restoreBusPolicy(operationsEvents, 'notification-runbooks', policy);
     }
   });
 });

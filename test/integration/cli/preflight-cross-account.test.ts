@@ -10,11 +10,11 @@ import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePoli
 import { DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
-import { forwardedAlarmsStatement } from '../../../infra/lib/iam/bus-policy';
 import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
+import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
 import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -204,11 +204,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     if (!policy) throw new Error('no bus policy deployed');
     const ours = `ForwardedAlarms${workload.accountId}`;
     // infra's statement, for another account, in place of the workload's.
-    await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', StatementId: ours }));
-    await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', OTHER_ACCOUNT, BUS())] }) }));
-    const held = (await operationsEvents.send(new DescribeEventBusCommand({ Name: 'notification-runbooks' }))).Policy ?? '';
-    expect(held).toContain(`arn:aws:iam::${OTHER_ACCOUNT}:root`);
-    expect(held).not.toContain(`arn:aws:iam::${workload.accountId}:root`);
+    await grantForwardedAlarmsToAnother(operationsEvents, { busName: 'notification-runbooks', busArn: BUS(), workloadAccount: workload.accountId, otherAccount: OTHER_ACCOUNT });
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
@@ -219,8 +215,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
       );
       expect(check?.fix).toContain(`it writes statement ${ours}: events:PutEvents from ${workload.accountId}`);
     } finally {
-      await operationsEvents.send(new RemovePermissionCommand({ EventBusName: 'notification-runbooks', RemoveAllPermissions: true }));
-      await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
+      await restoreBusPolicy(operationsEvents, 'notification-runbooks', policy);
     }
   });
 
