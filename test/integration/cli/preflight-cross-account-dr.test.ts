@@ -14,7 +14,7 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { provisionAlarms } from '../../../sandbox/provision';
 import { provisionDrAutomation, provisionDrStandby } from '../../../sandbox/provision-dr';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
-import { runCli } from '../../support/run-cli';
+import { notPassing, runPreflight } from '../support/run-preflight';
 import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
 import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
@@ -35,11 +35,9 @@ describe('runbook preflight -e production in cross-account mode in the DR region
   const BUS = (): string => `arn:aws:events:${DR}:${operations.accountId}:event-bus/notification-runbooks`;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
-    const run = await runCli(['preflight', '-e', 'production', '--json'], { ...operations.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR }, 240_000);
-    if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
-    return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport };
+    return runPreflight('production', { ...operations.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR }, 240_000);
   };
-  const failures = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
+  const failures = notPassing;
 
   beforeAll(async () => {
     workload = await provisionAccount('production');

@@ -13,7 +13,7 @@ import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { runCli } from '../../support/run-cli';
+import { notPassing, runPreflight } from '../support/run-preflight';
 import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
 import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -46,11 +46,9 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport; since: number }> => {
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const run = await runCli(['preflight', '-e', 'production', '--json'], operations.env, 240_000);
-    if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
-    return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport, since };
+    return { ...(await runPreflight('production', operations.env, 240_000)), since };
   };
-  const failures = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
+  const failures = notPassing;
 
   beforeAll(async () => {
     workload = await provisionAccount('production');

@@ -11,7 +11,7 @@ import type { EnvironmentName } from '../../../shared/config/schema';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
-import { runCli } from '../../support/run-cli';
+import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -19,11 +19,8 @@ import { provisionAccount, type SandboxAccount } from '../support/sandbox-accoun
 jest.setTimeout(300_000);
 
 const preflight = async (environment: EnvironmentName, env: Record<string, string>): Promise<{ status: number | null; report: PreflightReport }> => {
-  const run = await runCli(['preflight', '-e', environment, '--json'], env, 180_000);
-  if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
-  return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport };
+  return runPreflight(environment, env, 180_000);
 };
-const notPassing = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
 const subjects = (report: PreflightReport, check: string): string[] => report.checks.filter((c) => c.check === check).map((c) => c.subject);
 
 // Written out from the configuration's defaults (shared/config/defaults.ts), not read from the code under test.

@@ -9,6 +9,7 @@ import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
+import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -21,11 +22,9 @@ describe('runbook preflight -e production on the sandbox', () => {
   let sns: SNSClient;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
-    const run = await runCli(['preflight', '-e', 'production', '--json'], account.env, 180_000);
-    if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
-    return { status: run.status, report: JSON.parse(run.stdout) as PreflightReport };
+    return runPreflight('production', account.env, 180_000);
   };
-  const failures = (report: PreflightReport): string[] => report.checks.filter((c) => c.status !== 'PASS').map((c) => `${c.status} ${c.check} ${c.subject}`);
+  const failures = notPassing;
 
   beforeAll(async () => {
     account = await provisionAccount('production');
