@@ -16,14 +16,15 @@ const BITS: Record<AddressFamily, number> = { ipv4: 32, ipv6: 128 };
 function parseIpv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
-  let value = 0n;
+  // Whole octets in a Number (at most 2^32 - 1, exact), one BigInt at the end: the same value without a BigInt shift per octet.
+  let value = 0;
   for (const part of parts) {
     if (!/^\d{1,3}$/.test(part)) return undefined;
     const octet = Number(part);
     if (octet > 255) return undefined;
-    value = (value << 8n) | BigInt(octet);
+    value = value * 256 + octet;
   }
-  return value;
+  return BigInt(value);
 }
 
 function parseIpv6(text: string): bigint | undefined {
@@ -51,8 +52,24 @@ function parseIpv6(text: string): bigint | undefined {
   return value;
 }
 
+/**
+ * Parsed CIDRs by the text given, per container: the same ranges (a VPC's subnets, its rules) are parsed many times per
+ * decision and again at every decision. The values are frozen (nothing changes a Cidr; a spread copies it), and the
+ * cache is emptied when it reaches its bound, so texts from outside cannot grow it without limit.
+ */
+const PARSED = new Map<string, Cidr | undefined>();
+const MAX_PARSED = 4096;
+
 /** Parses "10.0.1.0/24" or "2600:1f18::/56"; a bare address is a /32 or /128. Host bits are cleared, as EC2 does. */
 export function parseCidr(text: string): Cidr | undefined {
+  if (PARSED.has(text)) return PARSED.get(text);
+  const cidr = parseCidrText(text);
+  if (PARSED.size >= MAX_PARSED) PARSED.clear();
+  PARSED.set(text, cidr === undefined ? undefined : Object.freeze(cidr));
+  return PARSED.get(text);
+}
+
+function parseCidrText(text: string): Cidr | undefined {
   const trimmed = text.trim();
   const [address = '', prefix, extra] = trimmed.split('/');
   if (extra !== undefined) return undefined;
@@ -65,10 +82,21 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family, network: value & mask(family, prefixLength), prefixLength, text: trimmed };
 }
 
-function mask(family: AddressFamily, prefixLength: number): bigint {
+/** Every prefix length's mask, per family, built once: containment asks for one at every comparison. */
+const MASKS: Record<AddressFamily, readonly bigint[]> = {
+  ipv4: Array.from({ length: BITS.ipv4 + 1 }, (_, prefixLength) => maskOf('ipv4', prefixLength)),
+  ipv6: Array.from({ length: BITS.ipv6 + 1 }, (_, prefixLength) => maskOf('ipv6', prefixLength)),
+};
+
+function maskOf(family: AddressFamily, prefixLength: number): bigint {
   const bits = BigInt(BITS[family]);
   const all = (1n << bits) - 1n;
   return prefixLength === 0 ? 0n : (all << (bits - BigInt(prefixLength))) & all;
+}
+
+/** The mask of a prefix length (0 to the family's bits; the parser admits no other). */
+export function mask(family: AddressFamily, prefixLength: number): bigint {
+  return MASKS[family][prefixLength] ?? maskOf(family, prefixLength);
 }
 
 /** True when every address of `inner` is in `outer`. */

@@ -191,9 +191,13 @@ function freeRuleNumber(acl: NetworkAclLike, direction: 'egress' | 'ingress', be
  * Judges one crossing: every address of the peer and every port of the range must be allowed by its first matching rule.
  * `taken`: rule numbers other fixes already claim in this ACL and direction, so two fixes never share one.
  */
-export function evaluateAclCrossing(crossing: AclCrossing, taken: ReadonlySet<number> = new Set()): AclCrossingVerdict {
+export function evaluateAclCrossing(
+  crossing: AclCrossing,
+  taken: ReadonlySet<number> = new Set(),
+  rulesFor: (acl: NetworkAclLike, direction: 'egress' | 'ingress') => readonly Rule[] = rulesOf,
+): AclCrossingVerdict {
   const { acl, direction, ports } = crossing;
-  const rules = rulesOf(acl, direction);
+  const rules = rulesFor(acl, direction);
   const via = new Set<string>();
   const deniedBy = new Map<string, number>();
   const blockedCidrs = new Set<string>();
@@ -288,8 +292,9 @@ export interface AclPathResult {
 /**
  * Every subnet pair of a path, four crossings each: the source's egress and the destination's ingress on the port,
  * the destination's egress and the source's ingress on the ephemeral ports. Same-subnet pairs cross no ACL.
+ * Not judged here: a caller that judges several paths' crossings together (connection-timeout-plan.ts) judges each once.
  */
-export function evaluateNetworkAclPath(input: AclPathInput): AclPathResult {
+export function aclPathCrossings(input: AclPathInput): { crossings: AclCrossing[]; notes: string[] } {
   const crossings: AclCrossing[] = [];
   const notes: string[] = [];
   const aclFor = (end: SubnetEnd): NetworkAclLike | undefined => {
@@ -312,6 +317,12 @@ export function evaluateNetworkAclPath(input: AclPathInput): AclPathResult {
       );
     }
   }
+  return { crossings, notes };
+}
+
+/** A path's crossings (aclPathCrossings), judged. */
+export function evaluateNetworkAclPath(input: AclPathInput): AclPathResult {
+  const { crossings, notes } = aclPathCrossings(input);
   const result = evaluateCrossings(crossings);
   return { ...result, notes: [...new Set([...notes, ...result.notes])] };
 }
@@ -324,10 +335,17 @@ export function evaluateCrossings(crossings: readonly AclCrossing[]): AclPathRes
   const verdicts: AclCrossingVerdict[] = [];
   const takenByAcl = new Map<string, Set<number>>();
   const numberByEntry = new Map<string, number>();
+  // Each ACL's rules of a direction, parsed and sorted once for this call: every subnet pair crosses the same ACLs.
+  const rulesByAcl = new Map<NetworkAclLike, Partial<Record<'egress' | 'ingress', readonly Rule[]>>>();
+  const rulesFor = (acl: NetworkAclLike, direction: 'egress' | 'ingress'): readonly Rule[] => {
+    const known = rulesByAcl.get(acl) ?? {};
+    rulesByAcl.set(acl, known);
+    return (known[direction] ??= rulesOf(acl, direction));
+  };
   for (const crossing of crossings) {
     const key = `${crossing.acl.NetworkAclId ?? '?'}#${crossing.direction}`;
     const taken = takenByAcl.get(key) ?? new Set<number>();
-    const verdict = evaluateAclCrossing(crossing, taken);
+    const verdict = evaluateAclCrossing(crossing, taken, rulesFor);
     if (verdict.fix) {
       // The same entry for another subnet of the same ACL (two subnets sharing it) is one entry, under one number.
       const { RuleNumber, ...rest } = verdict.fix.input;

@@ -6,7 +6,7 @@ import {
   type SecurityGroupLike,
 } from '../network/evaluate-reachability';
 import { evaluateDependencyStates, evaluateIntegrationTimeout, type DependencyState } from '../network/evaluate-dependency-state';
-import { evaluateCrossings, evaluateNetworkAclPath, EPHEMERAL_PORTS, networkAclOf, type AclCrossing, type SubnetEnd } from '../network/evaluate-network-acls';
+import { aclPathCrossings, evaluateCrossings, EPHEMERAL_PORTS, networkAclOf, type AclCrossing, type SubnetEnd } from '../network/evaluate-network-acls';
 import { evaluateRoutes, routeTableOf, type InternetGatewayLike, type NatGatewayLike, type RouteTableLike, type VpcEndpointLike } from '../network/evaluate-routes';
 import type { NetworkAclLike } from '../network/evaluate-network-acls';
 import type { ManualRunbook, Plan } from '../pipeline/types';
@@ -189,8 +189,9 @@ export function evaluateNetwork(observation: ConnectionTimeoutObservation): Netw
         notes.push(`${dependency.label}: its subnets are unknown: only the function side of its network ACLs is judged`);
         continue;
       }
-      const path = evaluateNetworkAclPath({ sources, destinations, port: dependency.port, acls: network.acls, vpcId });
-      crossings.push(...path.verdicts.map((v) => v.crossing));
+      // The path's crossings, judged once below with the internet path's (not judged here first: the same verdicts twice).
+      const path = aclPathCrossings({ sources, destinations, port: dependency.port, acls: network.acls, vpcId });
+      crossings.push(...path.crossings);
       notes.push(...path.notes);
     }
     // The internet path: the function subnet's ACL toward any address, then the NAT subnet's ACL both ways.

@@ -1,5 +1,5 @@
 // Table-driven tests of the CIDR arithmetic behind security-group reachability.
-import { cidrContains, cidrCoveredBy, parseCidr, type Cidr } from '../../../shared/network/cidr';
+import { cidrContains, cidrCoveredBy, mask, parseCidr, type Cidr } from '../../../shared/network/cidr';
 
 function cidr(text: string): Cidr {
   const parsed = parseCidr(text);
@@ -60,5 +60,69 @@ describe('cidrCoveredBy (union coverage)', () => {
     ['an IPv4 rule never covers IPv6', '2600:1f18:abcd:1201::/64', ['0.0.0.0/0'], false],
   ])('%s: %s covered by %j is %s', (_case, block, cover, expected) => {
     expect(cidrCoveredBy(cidr(block), cover.map(cidr))).toBe(expected);
+  });
+});
+
+// Decision 108: parseCidr keeps what it parsed per container (frozen), and the masks are a table built once. What must not
+// change is the value: each case below is computed here, from the text, without the module's arithmetic.
+describe('parseCidr and mask: the same values from the cache and the table (decision 108)', () => {
+  /** A seeded generator (mulberry32), so the cases are the same on every run. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  /** The network address of an IPv4 CIDR, bit by bit from its text. */
+  function expectedIpv4Network(address: string, prefixLength: number): bigint {
+    const bits = address
+      .split('.')
+      .map((octet) => Number(octet).toString(2).padStart(8, '0'))
+      .join('');
+    return BigInt(`0b${bits.slice(0, prefixLength).padEnd(32, '0')}`);
+  }
+
+  it('every prefix length of both families has the mask of that many leading ones', () => {
+    for (const [family, bits] of [['ipv4', 32], ['ipv6', 128]] as const) {
+      for (let prefixLength = 0; prefixLength <= bits; prefixLength += 1) {
+        const expected = BigInt(`0b0${'1'.repeat(prefixLength)}${'0'.repeat(bits - prefixLength)}`);
+        expect(mask(family, prefixLength)).toBe(expected);
+      }
+    }
+  });
+
+  it('2000 generated IPv4 CIDRs parse to the network their text gives, the same the second time, frozen', () => {
+    const next = random(108);
+    const prefixes = new Set<number>();
+    let withHostBits = 0;
+    for (let i = 0; i < 2000; i += 1) {
+      const octets = Array.from({ length: 4 }, () => Math.floor(next() * 256));
+      const prefixLength = Math.floor(next() * 33);
+      prefixes.add(prefixLength);
+      const address = octets.join('.');
+      const text = `${address}/${prefixLength}`;
+      const network = expectedIpv4Network(address, prefixLength);
+      if (network !== expectedIpv4Network(address, 32)) withHostBits += 1;
+      const first = parseCidr(text);
+      expect(first).toEqual({ family: 'ipv4', network, prefixLength, text });
+      expect(parseCidr(text)).toEqual(first);
+      expect(Object.isFrozen(first)).toBe(true);
+    }
+    // The spread generated: every prefix length from 0 to 32, and most addresses with host bits to clear.
+    expect(prefixes.size).toBe(33);
+    expect(withHostBits).toBeGreaterThan(1500);
+  });
+
+  it('past the cache bound (4096 texts) every text still parses to its own value, and bad text stays undefined', () => {
+    for (let i = 0; i < 5000; i += 1) {
+      const address = `10.${(i >> 8) & 255}.${i & 255}.0`;
+      expect(parseCidr(`${address}/24`)).toEqual({ family: 'ipv4', network: expectedIpv4Network(address, 24), prefixLength: 24, text: `${address}/24` });
+    }
+    expect(parseCidr('10.0.1.256/24')).toBeUndefined();
+    expect(parseCidr('10.0.1.256/24')).toBeUndefined();
+    expect(parseCidr(' 10.0.1.7/16 ')).toEqual({ family: 'ipv4', network: expectedIpv4Network('10.0.0.0', 16), prefixLength: 16, text: '10.0.1.7/16' });
   });
 });

@@ -1,6 +1,8 @@
 // Table-driven tests of the network-ACL evaluator: stateless rules behind a 504 from Lambda to RDS, first match wins.
 import {
+  aclPathCrossings,
   evaluateAclCrossing,
+  evaluateCrossings,
   evaluateNetworkAclPath,
   networkAclOf,
   type NetworkAclEntryLike,
@@ -199,5 +201,49 @@ describe('networkAclOf', () => {
     ['any other subnet uses the default ACL', 'subnet-0a', 'acl-default'],
   ])('%s', (_name, subnet, expected) => {
     expect(networkAclOf(subnet, [DEFAULT_ACL, dataAcl([])], 'vpc-1')?.NetworkAclId).toBe(expected);
+  });
+});
+
+// Decision 108: connection-timeout-plan.ts takes each path's crossings from aclPathCrossings and judges them once, and
+// evaluateCrossings parses each ACL's rules once per call. The verdicts must be those of judging every crossing alone.
+describe('aclPathCrossings and the rules parsed once per call (decision 108)', () => {
+  const blocking = dataAcl([deny(50, false, '10.0.1.0/24'), allow(100, false, '10.0.0.0/16', [5432, 5432]), deny(90, true, '10.0.2.128/25', [1024, 65535]), allow(100, true, '10.0.0.0/16', [1024, 65535])]);
+  const input = { sources: [LAMBDA_A, LAMBDA_B], destinations: [DATA_C, DB_B], port: 5432, acls: [DEFAULT_ACL, blocking], vpcId: 'vpc-1' };
+
+  it('are exactly the crossings, in order, and the notes that evaluateNetworkAclPath judges', () => {
+    const { crossings, notes } = aclPathCrossings(input);
+    const judged = evaluateNetworkAclPath(input);
+    // 2 sources x 2 destinations, less the same-subnet pair (subnet-0b), four crossings each.
+    expect(crossings).toHaveLength(12);
+    expect(crossings).toEqual(judged.verdicts.map((v) => v.crossing));
+    expect(notes).toEqual([]);
+    // Without the default ACL three subnets have none: a note per subnet end met (repeats included), which
+    // evaluateNetworkAclPath and connection-timeout-plan.ts both say once each, in the order first met.
+    const missing = { ...input, acls: [blocking] };
+    expect(aclPathCrossings(missing).notes).toEqual([
+      'subnet-0a (Lambda notification-service-consumer): no network ACL found for it: not judged',
+      'subnet-0a (Lambda notification-service-consumer): no network ACL found for it: not judged',
+      'subnet-0b (RDS notification-service-db): no network ACL found for it: not judged',
+      'subnet-0b (Lambda notification-service-consumer): no network ACL found for it: not judged',
+    ]);
+    expect(evaluateNetworkAclPath(missing).notes).toEqual([...new Set(aclPathCrossings(missing).notes)]);
+    expect(evaluateNetworkAclPath(missing).notes).toHaveLength(3);
+  });
+
+  it('judged together, each crossing of a shared ACL gets the verdict it gets alone (rules, denials, findings)', () => {
+    const together = evaluateCrossings(aclPathCrossings(input).crossings);
+    const blockedCrossings = together.verdicts.filter((v) => !v.allowed);
+    // The case covers both: crossings of the blocking ACL that pass and that do not, in both directions.
+    expect(blockedCrossings.map((v) => `${v.crossing.subnet.subnetId} ${v.crossing.direction}`)).toEqual(['subnet-0c ingress', 'subnet-0c egress']);
+    expect(together.verdicts.filter((v) => v.crossing.acl === blocking && v.allowed).length).toBe(2);
+    for (const verdict of together.verdicts) {
+      const alone = evaluateAclCrossing(verdict.crossing);
+      expect({ allowed: verdict.allowed, via: verdict.via, deniedBy: verdict.deniedBy, finding: verdict.finding }).toEqual({
+        allowed: alone.allowed,
+        via: alone.via,
+        deniedBy: alone.deniedBy,
+        finding: alone.finding,
+      });
+    }
   });
 });
