@@ -62,7 +62,8 @@ interface Wired {
 
 function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const env = options.env ?? process.env;
-  const runtime = loadRuntimeConfig(env);
+  // Its own environment and everything that is not an environment's: the whole document was validated at synth (decision 108).
+  const runtime = loadRuntimeConfig(env, { environments: 'running' });
   const policy = resolveEscalationPolicy(runtime.config, runtime.environment);
   const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });

@@ -43,7 +43,8 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
   options: AlarmHandlerOptions<Clients, Target, Observation, Change>,
 ): BuiltPipeline<Clients, Target, Observation, Change> {
   const env = options.env ?? process.env;
-  const runtime = loadRuntimeConfig(env);
+  // Its own environment and everything that is not an environment's: the whole document was validated at synth (decision 108).
+  const runtime = loadRuntimeConfig(env, { environments: 'running' });
   const clock = options.clock ?? systemClock;
   const logger = new Logger({
     serviceName: SERVICE_NAME,

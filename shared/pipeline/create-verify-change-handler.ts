@@ -25,7 +25,8 @@ export type VerifyChangeHandler = ((event: unknown, context?: Partial<Context>) 
 
 export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = {}): VerifyChangeHandler {
   const env = options.env ?? process.env;
-  const runtime = loadRuntimeConfig(env);
+  // Its own environment and everything that is not an environment's: the whole document was validated at synth (decision 108).
+  const runtime = loadRuntimeConfig(env, { environments: 'running' });
   const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: VERIFY_HANDLER, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, playbook: VERIFY_HANDLER } });
