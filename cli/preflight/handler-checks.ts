@@ -128,6 +128,8 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
       return [`arn:${p}:ec2:${r}:${a}:prefix-list/pl-0preflight0probe0`];
     case 'rest-api':
       return (c.expected.watched.restApis ?? []).map((api) => `arn:${p}:apigateway:${r}::/restapis/${api.id ?? 'preflight1'}`);
+    case 'http-api':
+      return (c.expected.watched.httpApis ?? []).map((api) => `arn:${p}:apigateway:${r}::/apis/${api.id ?? 'preflight1'}`);
     // Cross-account mode: the role this handler assumes in the workload account (IAM is global: no region).
     case 'remediation-role':
       return handler.remediationRoleName && c.expected.workloadAccount ? [`arn:${p}:iam::${c.expected.workloadAccount}:role/${handler.remediationRoleName}`] : undefined;

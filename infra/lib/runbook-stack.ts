@@ -189,12 +189,14 @@ export class RunbookStack extends Stack {
       // In the DR region the standby watch reads the cross-region replica (rds:DescribeDBInstances on it, nothing more).
       ...(drScope && regionRole === 'dr' ? { disasterRecovery: drScope } : {}),
     };
-    // An API found by name lets Connection Timeout read every REST API of the account (infra/lib/iam/scoped-policy.ts).
+    // An API found by name lets Connection Timeout read every REST (or HTTP) API of the account (infra/lib/iam/scoped-policy.ts).
     if (props.handlers.some((h) => h.actions.includes('apigateway:GET'))) {
       for (const api of config.dependencies.apis.filter((a) => !a.id)) {
         Annotations.of(this).addWarningV2(
-          `rest-api-without-id-${api.name}`,
-          `dependencies.apis has no id for ${api.name}: inspect-security-groups finds it by name, so apigateway:GET is granted on every REST API of the account; set dependencies.apis[].id to scope it to /restapis/<id>`,
+          api.type === 'http' ? `http-api-without-id-${api.name}` : `rest-api-without-id-${api.name}`,
+          api.type === 'http'
+            ? `dependencies.apis has no id for the HTTP API ${api.name}: inspect-security-groups finds it by name, so apigateway:GET is granted on every HTTP API of the account; set dependencies.apis[].id to scope it to /apis/<id>`
+            : `dependencies.apis has no id for ${api.name}: inspect-security-groups finds it by name, so apigateway:GET is granted on every REST API of the account; set dependencies.apis[].id to scope it to /restapis/<id>`,
         );
       }
     }

@@ -284,6 +284,8 @@ export interface WatchedResources {
   apis: string[];
   /** The REST APIs in front of the functions (dependencies.apis), by name and, where configured, id: what Connection Timeout reads. */
   restApis?: Array<{ name: string; id?: string }>;
+  /** The HTTP APIs (API Gateway v2) in front of the functions (dependencies.apis with type http), likewise. */
+  httpApis?: Array<{ name: string; id?: string }>;
 }
 
 /** The resources an environment's automation watches: the configuration's lists, and the service's API (`<service>-api`). */
@@ -294,7 +296,8 @@ export function watchedResources(config: AutomationConfig, environment: Environm
     functions: [...resources.functions],
     databases: [...resources.databases],
     apis: [`${config.service}-api`],
-    restApis: config.dependencies.apis.map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
+    restApis: config.dependencies.apis.filter((api) => api.type !== 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
+    httpApis: config.dependencies.apis.filter((api) => api.type === 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
   };
 }
 

@@ -407,8 +407,13 @@ export const serviceDependenciesSchema = z.strictObject({
     z.strictObject({
       name: string.check(nonEmptyLength, z.maxLength(1024)),
       id: z.optional(string.check(z.regex(/^[a-z0-9]{10}$/, 'must be an API Gateway API id like a1b2c3d4e5'))),
-      /** The REST API's stage whose access log and deployment Connection Timeout checks; unset: every stage. */
-      stageName: z.optional(string.check(z.regex(/^[a-zA-Z0-9_]{1,128}$/, 'must be an API Gateway stage name like prod'))),
+      /**
+       * Which API Gateway API it is: a REST API (API Gateway v1, /restapis) or an HTTP API (v2, /apis); Connection Timeout
+       * reads it with that API. Default: rest (what decision 84 assumed).
+       */
+      type: z._default(z.enum(['rest', 'http']), 'rest'),
+      /** The stage whose access log (and, for a REST API, deployment) Connection Timeout checks; unset: every stage. */
+      stageName: z.optional(string.check(z.regex(/^(\$default|[a-zA-Z0-9_]{1,128})$/, 'must be an API Gateway stage name like prod (or $default, an HTTP API\'s default stage)'))),
       functionName: string.check(nonEmptyLength, z.maxLength(140)),
     }),
   ),

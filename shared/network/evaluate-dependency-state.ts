@@ -81,16 +81,25 @@ export function evaluateDependencyStates(states: readonly DependencyState[]): De
   });
 }
 
-/** API Gateway's default integration timeout for REST and HTTP APIs: 29 s (API Gateway quotas). */
+/** API Gateway's default integration timeout for REST APIs: 29 s (API Gateway quotas). */
 export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
+/**
+ * An HTTP API's (API Gateway v2) integration timeout when the integration sets none, and its maximum: 30 s ("Quotas for
+ * configuring and running an HTTP API": maximum integration timeout 30 seconds, not increasable; API Gateway v2 API
+ * reference, Integration.TimeoutInMillis: "between 50 and 30,000 milliseconds for HTTP APIs. The default timeout is
+ * [...] 30 seconds for HTTP APIs").
+ */
+export const HTTP_API_INTEGRATION_TIMEOUT_MS = 30_000;
 
 export interface TimeoutInput {
   functionName: string;
   /** The function's configured Timeout. */
   functionTimeoutSeconds: number;
-  /** The integration's timeoutInMillis (API Gateway GetIntegration), else the 29 s default. */
+  /** The integration's timeoutInMillis (API Gateway GetIntegration), else the default: 29 s, or 30 s for an HTTP API. */
   integrationTimeoutMs?: number;
   apiLabel: string;
+  /** The API is an HTTP API (API Gateway v2): its default is 30 s, not 29 s. */
+  httpApi?: boolean;
 }
 
 export interface TimeoutFinding {
@@ -104,12 +113,12 @@ export interface TimeoutFinding {
  * the function gives up first.
  */
 export function evaluateIntegrationTimeout(input: TimeoutInput): TimeoutFinding | undefined {
-  const integrationMs = input.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
+  const integrationMs = input.integrationTimeoutMs ?? (input.httpApi ? HTTP_API_INTEGRATION_TIMEOUT_MS : API_GATEWAY_INTEGRATION_TIMEOUT_MS);
   const functionMs = input.functionTimeoutSeconds * 1000;
   if (functionMs < integrationMs) return undefined;
   // One second under the integration timeout: the function fails fast with its own error before API Gateway's 504.
   const timeout = Math.max(1, Math.ceil(integrationMs / 1000) - 1);
-  const source = input.integrationTimeoutMs === undefined ? " (API Gateway's default)" : '';
+  const source = input.integrationTimeoutMs === undefined ? ` (API Gateway's default${input.httpApi ? ' for HTTP APIs' : ''})` : '';
   const finding =
     `Lambda ${input.functionName} may run ${input.functionTimeoutSeconds} s but ${input.apiLabel} waits ${integrationMs / 1000} s for it${source}: ` +
     `any invocation slower than ${integrationMs / 1000} s reaches the client as a 504 while the function keeps running (and holding its connections) up to ${input.functionTimeoutSeconds} s`;

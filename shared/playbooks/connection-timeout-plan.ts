@@ -10,6 +10,7 @@ import { aclPathCrossings, evaluateCrossings, EPHEMERAL_PORTS, networkAclOf, typ
 import { evaluateRoutes, routeTableOf, type InternetGatewayLike, type NatGatewayLike, type RouteTableLike, type VpcEndpointLike } from '../network/evaluate-routes';
 import type { NetworkAclLike } from '../network/evaluate-network-acls';
 import type { ManualRunbook, Plan } from '../pipeline/types';
+import { apiAccessLogFormat } from '../config/alarm-specs';
 
 export interface VpcSubnetInfo {
   subnetId: string;
@@ -43,17 +44,19 @@ export interface DependencyEndpoint {
 /** What the function's timeout is raced against: the API's integration timeout. */
 export interface IntegrationTimeoutObservation {
   functionTimeoutSeconds: number;
-  /** The integration's timeoutInMillis when read from API Gateway; undefined: the 29 s default. */
+  /** The integration's timeoutInMillis when read from API Gateway; undefined: the default (29 s; 30 s for an HTTP API). */
   integrationTimeoutMs?: number;
   /** "API notification-service-api". */
   apiLabel: string;
+  /** The API is configured as an HTTP API (API Gateway v2): its default integration timeout is 30 s. */
+  httpApi?: true;
 }
 
 /** One integration of the API that invokes the function. */
 export interface ApiIntegrationTimeout {
   /** "POST /notifications" */
   method: string;
-  /** timeoutInMillis, or API Gateway's 29000 when the integration sets none. */
+  /** timeoutInMillis, or API Gateway's default when the integration sets none (29000; 30000 for an HTTP API). */
   timeoutMs: number;
   /** The integration sets timeoutInMillis itself. */
   explicit: boolean;
@@ -68,9 +71,14 @@ export interface ApiStageLog {
   expectedLogGroup: string;
 }
 
-/** The REST API as API Gateway has it (GetRestApi(s), GetStage(s), GetResources with its methods). */
+/**
+ * The API as API Gateway has it: a REST API (GetRestApi(s), GetStage(s), GetResources with its methods) or an HTTP API
+ * (GetApi(s), GetStage(s), GetIntegrations and GetRoutes).
+ */
 export interface ApiObservation {
   name: string;
+  /** An HTTP API (API Gateway v2); absent: a REST API. */
+  http?: true;
   id?: string;
   /** A missing API or stage, an ambiguous name, a read that was denied: each said as a finding, nothing changed. */
   problems: string[];
@@ -260,24 +268,35 @@ function raceAgainst(timeout: IntegrationTimeoutObservation, api: ApiObservation
   return {
     functionTimeoutSeconds: timeout.functionTimeoutSeconds,
     apiLabel: `${apiLabelOf(api)} ${shortest.method}`,
+    ...(timeout.httpApi ? { httpApi: true as const } : {}),
     // An integration that sets no timeout waits API Gateway's default, said as such.
     ...(shortest.explicit ? { integrationTimeoutMs: shortest.timeoutMs } : {}),
   };
 }
 
 /** The API read from API Gateway: what is missing, the stages' access logs (the 504 metric's source), its integrations. */
+/** The stage's access log pointed at the 504 metric filter's log group: a REST API's UpdateStage, or an HTTP API's. */
+function accessLogFix(api: ApiObservation & { id: string }, stage: ApiStageLog): string {
+  const destinationArn = `arn:<partition>:logs:<region>:<account>:log-group:${stage.expectedLogGroup}`;
+  // An HTTP API's AccessLogSettings are given whole: the destination with the format the filter reads.
+  const input = api.http
+    ? { ApiId: api.id, StageName: stage.stageName, AccessLogSettings: { DestinationArn: destinationArn, Format: apiAccessLogFormat(api.name) } }
+    : { restApiId: api.id, stageName: stage.stageName, patchOperations: [{ op: 'replace', path: '/accessLogSettings/destinationArn', value: destinationArn }] };
+  return `fix: UpdateStage ${JSON.stringify(input)}`;
+}
+
 function judgeApi(api: ApiObservation, functionName: string, verdict: NetworkVerdict): void {
   const label = apiLabelOf(api);
   // A missing API or stage is not a network fault: a person's look, no change.
   verdict.other.push(...api.problems);
   if (!api.id) return;
+  const read = { ...api, id: api.id };
   for (const stage of api.stages) {
     if (stage.readByMetricFilter) {
       verdict.ok.push(`${label} stage ${stage.stageName} logs every request to ${stage.expectedLogGroup} (JSON with status): the 504 metric filter counts its 504s`);
     } else {
       verdict.other.push(
-        `${label} stage ${stage.stageName} ${stage.destinationArn ? `logs to ${stage.destinationArn}` : 'has no access log'}: the 504 metric filter reads ${stage.expectedLogGroup} (JSON with "status":$context.status), so 504s through this stage are not counted — ` +
-          `fix: UpdateStage ${JSON.stringify({ restApiId: api.id, stageName: stage.stageName, patchOperations: [{ op: 'replace', path: '/accessLogSettings/destinationArn', value: `arn:<partition>:logs:<region>:<account>:log-group:${stage.expectedLogGroup}` }] })}`,
+        `${label} stage ${stage.stageName} ${stage.destinationArn ? `logs to ${stage.destinationArn}` : 'has no access log'}: the 504 metric filter reads ${stage.expectedLogGroup} (JSON with "status":$context.status), so 504s through this stage are not counted — ${accessLogFix(read, stage)}`,
       );
     }
   }
@@ -285,7 +304,7 @@ function judgeApi(api: ApiObservation, functionName: string, verdict: NetworkVer
     verdict.other.push(`no integration of ${label} invokes Lambda ${functionName}: dependencies.apis says it serves this API, API Gateway does not`);
   }
   for (const integration of api.integrations) {
-    verdict.ok.push(`${label} ${integration.method} invokes Lambda ${functionName} with a ${integration.timeoutMs / 1000} s integration timeout${integration.explicit ? '' : " (API Gateway's default)"}`);
+    verdict.ok.push(`${label} ${integration.method} invokes Lambda ${functionName} with a ${integration.timeoutMs / 1000} s integration timeout${integration.explicit ? '' : ` (API Gateway's default${api.http ? ' for HTTP APIs' : ''})`}`);
   }
 }
 

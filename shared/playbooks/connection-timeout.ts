@@ -9,6 +9,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -30,8 +31,10 @@ export interface ConnectionTimeoutClients {
   ec2: EC2Client;
   rds: RDSClient;
   elastiCache: ElastiCacheClient;
-  /** Loaded on first use (./connection-timeout-api.ts, a chunk of its own): only an API alarm reads the API. */
+  /** Loaded on first use (./connection-timeout-api.ts, a chunk of its own): only a REST API's alarm reads the API. */
   apiGateway: APIGatewayClient | Lazy<APIGatewayClient>;
+  /** Loaded on first use (./connection-timeout-http-api.ts, a chunk of its own): only an HTTP API's alarm reads it. */
+  apiGatewayV2: ApiGatewayV2Client | Lazy<ApiGatewayV2Client>;
 }
 
 export interface ServiceFunctionTarget {
@@ -39,7 +42,7 @@ export interface ServiceFunctionTarget {
   functionName: string;
   via: string;
   apiName?: string;
-  /** An HTTP API (ApiId alarm): not read, the REST API reads do not apply. */
+  /** The alarm named the API by ApiId (an HTTP or WebSocket API's metrics): read only if configured as an HTTP API. */
   httpApi?: true;
 }
 
@@ -204,12 +207,32 @@ async function prefixLists(ctx: Ctx, groups: readonly SecurityGroup[], notes: st
   return lists;
 }
 
-/** The API an API alarm is about, read from API Gateway (dependencies.apis gives its name, id and stage). */
+const configuredApiOf = (ctx: Ctx, target: ServiceFunctionTarget) =>
+  target.apiName === undefined ? undefined : ctx.runtime.config.dependencies.apis.find((a) => a.name === target.apiName);
+
+/**
+ * The API an API alarm is about, read from API Gateway (dependencies.apis gives its name, type, id and stage): a REST
+ * API with the API Gateway client, an HTTP API with the ApiGatewayV2 client; each client and reader is a chunk loaded
+ * only here.
+ */
 async function readTargetApi(ctx: Ctx, target: ServiceFunctionTarget): Promise<ApiObservation | undefined> {
-  // HTTP APIs (API Gateway v2) are not read: their race keeps API Gateway's default (decision 84).
-  if (!target.apiName || target.httpApi) return undefined;
-  const configured = ctx.runtime.config.dependencies.apis.find((a) => a.name === target.apiName);
+  const configured = configuredApiOf(ctx, target);
   if (!configured) return undefined;
+  if (configured.type === 'http') {
+    const [{ readHttpApi }, client] = await Promise.all([import('./connection-timeout-http-api'), resolveLazy(ctx.clients.apiGatewayV2)]);
+    return readHttpApi(client, configured, target.functionName);
+  }
+  // REST APIs' metrics carry ApiName, HTTP and WebSocket APIs' ApiId: an ApiId alarm is not about a REST API.
+  if (target.httpApi) {
+    return {
+      name: configured.name,
+      problems: [
+        `the alarm names API ${configured.name} by ApiId, a dimension only HTTP and WebSocket APIs' metrics carry, but dependencies.apis[].type is "rest": not read as a REST API; set type "http" if it is an HTTP API`,
+      ],
+      stages: [],
+      integrations: [],
+    };
+  }
   const [{ readApi }, client] = await Promise.all([import('./connection-timeout-api'), resolveLazy(ctx.clients.apiGateway)]);
   return readApi(client, configured, target.functionName);
 }
@@ -239,8 +262,9 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   });
   const vpcConfig = configuration.VpcConfig;
   const subnetIds = vpcConfig?.SubnetIds ?? [];
+  const http = configuredApiOf(ctx, target)?.type === 'http' ? { httpApi: true as const } : {};
   const timeout =
-    target.apiName && configuration.Timeout !== undefined ? { timeout: { functionTimeoutSeconds: configuration.Timeout, apiLabel: `API ${target.apiName}` } } : {};
+    target.apiName && configuration.Timeout !== undefined ? { timeout: { functionTimeoutSeconds: configuration.Timeout, apiLabel: `API ${target.apiName}`, ...http } } : {};
   if (subnetIds.length === 0) {
     await settled;
     return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes: [], ...timeout };
@@ -299,8 +323,9 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'ec2:DescribeNatGateways',
     'ec2:DescribeInternetGateways',
     'elasticache:DescribeReplicationGroups',
-    // The API in front of the function: its stage's access log and its integrations' timeouts (GetRestApi(s), GetStage(s),
-    // GetResources, GetIntegration are all apigateway:GET).
+    // The API in front of the function: its stage's access log and its integrations' timeouts. A REST API's GetRestApi(s),
+    // GetStage(s), GetResources, GetIntegration and an HTTP API's GetApi(s), GetStage(s), GetIntegrations, GetRoutes are
+    // all apigateway:GET (on /restapis/... and /apis/... respectively).
     'apigateway:GET',
   ],
   createClients: (config) => ({
@@ -309,6 +334,7 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     rds: new RDSClient(config),
     elastiCache: new ElastiCacheClient(config),
     apiGateway: lazy(async () => (await import('./connection-timeout-api')).apiGatewayClient(config)),
+    apiGatewayV2: lazy(async () => (await import('./connection-timeout-http-api')).apiGatewayV2Client(config)),
   }),
 
   resolveTarget(event, runtime) {

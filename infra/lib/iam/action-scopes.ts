@@ -34,7 +34,9 @@ export type ResourceKind =
   | 'security-group'
   | 'prefix-list'
   /** The REST APIs of dependencies.apis: /restapis/<id> and its sub-paths (stages, resources, methods, integrations). */
-  | 'rest-api';
+  | 'rest-api'
+  /** The HTTP APIs of dependencies.apis (type http): /apis/<id> and its sub-paths (stages, integrations, routes). */
+  | 'http-api';
 
 /** Conditions that narrow a statement where the resource ARN alone cannot (unknown ids, shared resource types). */
 export type ConditionKind =
@@ -144,7 +146,7 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'elasticache:DescribeReplicationGroups': anyResource('read-only status of the caches named in dependencies.caches, whose ARNs the app does not know at synth'),
   // Connection Timeout reads the API in front of the consumer (GetRestApi(s), GetStage(s), GetResources, GetIntegration):
   // all apigateway:GET on the API's resource paths, never a write verb.
-  'apigateway:GET': on('rest-api'),
+  'apigateway:GET': on('rest-api', 'http-api'),
   // Only the SSM documents change rules, behind approval; the tag condition keeps them to the service's groups.
   'ec2:AuthorizeSecurityGroupIngress': { resources: ['security-group'], condition: 'environment-tag' },
   'ec2:AuthorizeSecurityGroupEgress': { resources: ['security-group'], condition: 'environment-tag' },

@@ -170,6 +170,24 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
               ],
         ),
       );
+    case 'http-api':
+      // API Gateway v2 shares the apigateway service and its verbs: arn:<partition>:apigateway:<region>::/apis/<id>[/...].
+      return perRegion((r) =>
+        (t.watched.httpApis ?? []).flatMap((api) =>
+          api.id
+            ? [
+                { arn: `arn:${p}:apigateway:${r}::/apis/${api.id}` },
+                { arn: `arn:${p}:apigateway:${r}::/apis/${api.id}/*`, wildcardReason: `the stages, integrations and routes of the HTTP API ${api.name} (${api.id}), read only` },
+              ]
+            : [
+                { arn: `arn:${p}:apigateway:${r}::/apis` },
+                {
+                  arn: `arn:${p}:apigateway:${r}::/apis/*`,
+                  wildcardReason: `dependencies.apis has no id for the HTTP API ${api.name}: it is found by name (GetApis), so any HTTP API of the account is readable; set the id to scope the grant to that API`,
+                },
+              ],
+        ),
+      );
     case 'prefix-list':
       return perRegion((r) => [
         { arn: `arn:${p}:ec2:${r}:*:prefix-list/*`, wildcardReason: 'AWS-managed prefix lists are owned by AWS, not by the account; read only' },

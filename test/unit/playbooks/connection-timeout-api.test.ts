@@ -196,7 +196,7 @@ describe('inspect-security-groups observe', () => {
     expect(plan.findings).toContainEqual(expect.stringContaining(`may run 30 s but API ${API} (${ID}) POST /notifications waits 10 s for it`));
   });
 
-  it('reads no API for a function alarm, nor for an HTTP API', async () => {
+  it('reads no API for a function alarm, and no REST API for an alarm naming the API by ApiId (a finding instead)', async () => {
     lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: FN, Timeout: 30 });
     const ctx = {
       clients: { lambda: new LambdaClient({ region: 'us-east-1' }), apiGateway: client() },
@@ -205,9 +205,15 @@ describe('inspect-security-groups observe', () => {
     } as unknown as PlaybookContext<ConnectionTimeoutClients>;
     const observation = await connectionTimeoutPlaybook.observe(ctx, { resource: { type: 'lambda-function', id: FN, arn: 'arn' }, functionName: FN, via: 'function alarm' });
     expect(observation.api).toBeUndefined();
-    // An HTTP API (the alarm named it by ApiId) is not a REST API: not looked up as one.
+    // An ApiId alarm is about an HTTP or WebSocket API, while the configuration (type defaulted to rest) says REST: not
+    // looked up as a REST API; the contradiction is a finding (before decision 108 it was silently not read).
     const http = await connectionTimeoutPlaybook.observe(ctx, { resource: { type: 'lambda-function', id: FN, arn: 'arn' }, functionName: FN, via: `behind API ${API}`, apiName: API, httpApi: true });
-    expect(http.api).toBeUndefined();
+    expect(http.api).toEqual({
+      name: API,
+      problems: [`the alarm names API ${API} by ApiId, a dimension only HTTP and WebSocket APIs' metrics carry, but dependencies.apis[].type is "rest": not read as a REST API; set type "http" if it is an HTTP API`],
+      stages: [],
+      integrations: [],
+    });
     expect(http.timeout).toEqual({ functionTimeoutSeconds: 30, apiLabel: `API ${API}` });
     expect(apiGateway.calls()).toHaveLength(0);
   });
