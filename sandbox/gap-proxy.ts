@@ -190,11 +190,44 @@ const APIGATEWAY_ROUTES: readonly Route[] = [
   route('POST', '/restapis/{}/deployments', 'CreateDeployment'),
 ];
 
-const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = { lambda: LAMBDA_ROUTES, scheduler: SCHEDULER_ROUTES, apigateway: APIGATEWAY_ROUTES };
+// REST routes of API Gateway v2 (HTTP APIs, /v2/...): what the connection-timeout playbook and its tests call. They are
+// signed as "apigateway" like v1, so the log names them "apigatewayv2" (by the /v2/ path, as moto's server tells sesv2
+// from ses) to keep v2's GetStage apart from v1's. moto 5.2.1 answers each itself; the proxy only names them, so a fault
+// can target them and a test counting mutations does not see an unknown call.
+const APIGATEWAYV2_ROUTES: readonly Route[] = [
+  route('GET', '/v2/apis', 'GetApis'),
+  route('POST', '/v2/apis', 'CreateApi'),
+  route('GET', '/v2/apis/{}', 'GetApi'),
+  route('PATCH', '/v2/apis/{}', 'UpdateApi'),
+  route('DELETE', '/v2/apis/{}', 'DeleteApi'),
+  route('GET', '/v2/apis/{}/stages', 'GetStages'),
+  route('POST', '/v2/apis/{}/stages', 'CreateStage'),
+  route('GET', '/v2/apis/{}/stages/{}', 'GetStage'),
+  route('PATCH', '/v2/apis/{}/stages/{}', 'UpdateStage'),
+  route('DELETE', '/v2/apis/{}/stages/{}', 'DeleteStage'),
+  route('GET', '/v2/apis/{}/integrations', 'GetIntegrations'),
+  route('POST', '/v2/apis/{}/integrations', 'CreateIntegration'),
+  route('GET', '/v2/apis/{}/integrations/{}', 'GetIntegration'),
+  route('PATCH', '/v2/apis/{}/integrations/{}', 'UpdateIntegration'),
+  route('DELETE', '/v2/apis/{}/integrations/{}', 'DeleteIntegration'),
+  route('GET', '/v2/apis/{}/routes', 'GetRoutes'),
+  route('POST', '/v2/apis/{}/routes', 'CreateRoute'),
+  route('GET', '/v2/apis/{}/routes/{}', 'GetRoute'),
+  route('PATCH', '/v2/apis/{}/routes/{}', 'UpdateRoute'),
+  route('DELETE', '/v2/apis/{}/routes/{}', 'DeleteRoute'),
+];
+
+const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = {
+  lambda: LAMBDA_ROUTES,
+  scheduler: SCHEDULER_ROUTES,
+  apigateway: APIGATEWAY_ROUTES,
+  apigatewayv2: APIGATEWAYV2_ROUTES,
+};
 
 function describeRequest(req: IncomingAwsRequest): RequestDescription {
   const scope = credentialScope(req);
-  const service = scope?.service ?? 'unknown';
+  const signedAs = scope?.service ?? 'unknown';
+  const service = signedAs === 'apigateway' && req.path.startsWith('/v2/') ? 'apigatewayv2' : signedAs;
   const accountId =
     header(req.headers, MOTO_ACCOUNT_HEADER) ?? (scope ? accountIdFromAccessKeyId(scope.accessKeyId) : undefined);
   const base = {

@@ -72,6 +72,19 @@ describe('identifyOperation', () => {
       restJson('apigateway', 'GET', '/restapis/a1b2c3d4e5/resources/abc123/methods/POST/integration'),
       { service: 'apigateway', operation: 'GetIntegration', ...account },
     ],
+    // API Gateway v2 (HTTP APIs) is signed as "apigateway" too: named apigatewayv2 by its /v2/ path, so v2's GetStage is
+    // not v1's and a fault can target it.
+    ['API Gateway v2 GetApis, a page', restJson('apigateway', 'GET', '/v2/apis?nextToken=p2'), { service: 'apigatewayv2', operation: 'GetApis', ...account }],
+    ['API Gateway v2 GetApi by id', restJson('apigateway', 'GET', '/v2/apis/h1t2t3p4a5'), { service: 'apigatewayv2', operation: 'GetApi', ...account }],
+    ['API Gateway v2 GetStage $default', restJson('apigateway', 'GET', '/v2/apis/h1t2t3p4a5/stages/%24default'), { service: 'apigatewayv2', operation: 'GetStage', ...account }],
+    ['API Gateway v2 GetStages', restJson('apigateway', 'GET', '/v2/apis/h1t2t3p4a5/stages'), { service: 'apigatewayv2', operation: 'GetStages', ...account }],
+    ['API Gateway v2 GetIntegrations', restJson('apigateway', 'GET', '/v2/apis/h1t2t3p4a5/integrations'), { service: 'apigatewayv2', operation: 'GetIntegrations', ...account }],
+    ['API Gateway v2 GetRoutes', restJson('apigateway', 'GET', '/v2/apis/h1t2t3p4a5/routes'), { service: 'apigatewayv2', operation: 'GetRoutes', ...account }],
+    [
+      'API Gateway v2 UpdateIntegration (a write: the owner sets the timeout)',
+      restJson('apigateway', 'PATCH', '/v2/apis/h1t2t3p4a5/integrations/int1', '{"timeoutInMillis":12000}'),
+      { service: 'apigatewayv2', operation: 'UpdateIntegration', ...account },
+    ],
     [
       'Lambda GetFunctionEventInvokeConfig (preflight reads the failure destination)',
       restJson('lambda', 'GET', '/2019-09-25/functions/notification-runbooks-scale-consumers/event-invoke-config'),
