@@ -3,6 +3,8 @@
 /** SDK v3 packages the project uses -> IAM service prefix (the prefix is not always the package's or signing name). */
 export const SDK_PACKAGE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-api-gateway': 'apigateway',
+  // API Gateway V2 (HTTP APIs) shares the prefix and its verbs (Service Authorization Reference, API Gateway Management V2).
+  '@aws-sdk/client-apigatewayv2': 'apigateway',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -36,7 +38,7 @@ const RENAMED_ACTIONS: Readonly<Record<string, string>> = {
 
 export function iamActionFor(prefix: string, operation: string): string {
   // API Gateway's management API is authorized by HTTP verb on the resource path: every Get* read is apigateway:GET
-  // (Service Authorization Reference, Amazon API Gateway Management).
+  // (Service Authorization Reference, Amazon API Gateway Management, and Management V2 for HTTP APIs).
   if (prefix === 'apigateway' && operation.startsWith('Get')) return 'apigateway:GET';
   const action = `${prefix}:${operation}`;
   return RENAMED_ACTIONS[action] ?? action;
