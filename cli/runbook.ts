@@ -23,6 +23,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function accountId(value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be 12 digits');
+  return value;
+}
+
 const environmentOption = (fallback?: EnvironmentName): Option => {
   const option = new Option('-e, --environment <name>', 'which environment policy applies').choices([...ENVIRONMENTS]);
   return fallback ? option.default(fallback) : option;
@@ -84,7 +89,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-ticks <n>', 'give up after this many periods', positiveInt, 400)
     .option('--log-dir <dir>', 'where handler logs go', '.sandbox')
     .option('--only <scenario...>', 'play only these scenarios (by name)', [])
-    .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[] }) => {
+    .option('--endpoint <url>', 'play on an emulator already running at this loopback endpoint (the gap proxy\'s, as runbook sandbox prints it) instead of starting one; it is left running')
+    .option('--account <id>', 'with --endpoint: the 12-digit account to provision in (default: a random one)', accountId)
+    .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[]; endpoint?: string; account?: string }) => {
       setExit(await demoCommand(opts));
     });
 

@@ -16,7 +16,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { alarmSpecs } from '../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import { provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
-import { sandboxTopology, type Topology } from './topology';
+import { alarmRouteSpecs, sandboxTopology, type Topology } from './topology';
 
 export interface DrStandby {
   primaryRegion: string;
@@ -262,5 +262,34 @@ export async function provisionDrAutomation(opts: {
     };
   } finally {
     for (const client of [cloudWatch, dynamodb, ssm, events, sns, scheduler]) client.destroy();
+  }
+}
+
+/** The DR region's default-bus rules for its alarms, each delivering to a queue: what the DR stack's alarm rules feed. */
+export interface DrAlarmRoutes {
+  /** handler -> the rule and the queue it delivers to (watch-standby; the `alsoRows` handlers when their alarms exist). */
+  alarmRoutes: Topology['alarmRoutes'];
+  /** Their OK state changes, for the escalation (an incident resolves when its alarm clears). */
+  alarmClearedRoute: Topology['alarmClearedRoute'];
+}
+
+/**
+ * The rules that carry the DR region's alarm state changes (rule per handler, and OK to the escalation), built from the
+ * same specs as the primary's (sandbox/topology.ts alarmRouteSpecs): the game-day demo fires the standby's alarm through
+ * them. Separate from provisionDrAutomation, whose callers invoke the handlers directly.
+ */
+export async function provisionDrAlarmRoutes(opts: { clientConfig: SandboxClientConfig; config: AutomationConfig; automation: DrAutomation }): Promise<DrAlarmRoutes> {
+  const at = { ...opts.clientConfig, region: opts.automation.region };
+  const events = new EventBridgeClient(at);
+  const sqs = new SQSClient(at);
+  try {
+    const specs = alarmRouteSpecs(opts.config, opts.automation.alarms);
+    const alarmRoutes: DrAlarmRoutes['alarmRoutes'] = {};
+    for (const route of specs.alarmRoutes) alarmRoutes[route.handler] = await provisionRoute(events, sqs, route, undefined);
+    const alarmClearedRoute = await provisionRoute(events, sqs, specs.alarmClearedRoute, undefined);
+    return { alarmRoutes, alarmClearedRoute };
+  } finally {
+    events.destroy();
+    sqs.destroy();
   }
 }

@@ -1,4 +1,5 @@
 // One running sandbox: moto + gap proxy, the provisioned topology, and the environment that points SDK clients at it.
+import { randomInt } from 'node:crypto';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import type { EnvironmentName } from '../shared/config/schema';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION, sandboxEnv } from './credentials';
@@ -66,4 +67,33 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
     await moto.stop();
     throw error;
   }
+}
+
+/** What the demo plays on: a sandbox it started (startSandbox), or an emulator already running (attachSandbox). */
+export type PlayableSandbox = Pick<SandboxSession, 'endpoint' | 'env' | 'clientConfig' | 'topology' | 'stop'> & {
+  /** The account the topology was provisioned in. */
+  accountId: string;
+  /** True when the emulator was already running and stop() leaves it so. */
+  attached: boolean;
+};
+
+/**
+ * Provisions the topology on an emulator that is already running (the gap proxy's endpoint, as `runbook sandbox` or the
+ * integration tests' global setup run it), in an account of its own (`accountId`, else a random 12-digit one), and points
+ * this process's SDK at it. stop() leaves the emulator running: what the demo did there can be read afterwards.
+ * provisionSandbox refuses any endpoint but a loopback one.
+ */
+export async function attachSandbox(options: { endpoint: string; environment: EnvironmentName; accountId?: string; region?: string }): Promise<PlayableSandbox> {
+  const region = options.region ?? DEFAULT_REGION;
+  const accountId = options.accountId ?? String(randomInt(200_000_000_000, 999_999_999_999));
+  const env: Record<string, string> = { ...sandboxEnv({ endpoint: options.endpoint, accountId, region }), RUNBOOK_ENVIRONMENT: options.environment, RUNBOOK_ACCOUNT_ID: accountId };
+  Object.assign(process.env, env);
+  const runtime = loadRuntimeConfig(process.env);
+  const clientConfig: SandboxClientConfig = {
+    endpoint: options.endpoint,
+    region,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+  };
+  const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment: options.environment });
+  return { endpoint: options.endpoint, env, clientConfig, topology, accountId, attached: true, stop: () => Promise.resolve() };
 }

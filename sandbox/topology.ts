@@ -230,6 +230,31 @@ const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 const HTTPS_PORT = 443;
 
+/**
+ * The default-bus rules of one region's alarms, as infra deploys them: one per handler delivering its alarms' state
+ * changes, and one delivering their OK state changes to the escalation (the primary's, and the DR region's standby).
+ */
+export function alarmRouteSpecs(config: AutomationConfig, alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>): Pick<SandboxTopologySpec, 'alarmRoutes' | 'alarmClearedRoute'> {
+  const handlers = [...new Set(alarms.map((alarm) => alarm.handler))];
+  return {
+    alarmRoutes: handlers.map((handler) => {
+      const alarmNames = alarms.filter((alarm) => alarm.handler === handler).map((alarm) => alarm.name);
+      return {
+        handler,
+        ruleName: `${config.eventBusName}-${handler}`,
+        queueName: `runbook-events-${handler}`,
+        alarmNames,
+        eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarmNames } },
+      };
+    }),
+    alarmClearedRoute: {
+      ruleName: `${config.eventBusName}-alarm-cleared`,
+      queueName: 'runbook-events-alarm-cleared',
+      eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarms.map((alarm) => alarm.name), state: { value: ['OK'] } } },
+    },
+  };
+}
+
 /** The sandbox's copy of the seed topology for one environment of the configuration. */
 export function sandboxTopology(config: AutomationConfig, environment: EnvironmentName): SandboxTopologySpec {
   const env = config.environments[environment];
@@ -245,7 +270,6 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
   // The primary region's rows (watchIn): the DR region's standby watch is provisioned by sandbox/provision-dr.ts.
   const rows = rowsWatchedIn(config, 'primary');
   const alarms = rows.map((row) => alarmSpecFor(row, ctx, prefix));
-  const handlers = [...new Set(rows.map((row) => row.handler))];
 
   return {
     environment,
@@ -360,27 +384,13 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
     stateTable: { name: config.stateTableName, partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' },
     eventBusName: config.eventBusName,
     killSwitch: { name: config.killSwitchParameterName, value: 'off' },
-    alarmRoutes: handlers.map((handler) => {
-      const alarmNames = alarms.filter((alarm) => alarm.handler === handler).map((alarm) => alarm.name);
-      return {
-        handler,
-        ruleName: `${config.eventBusName}-${handler}`,
-        queueName: `runbook-events-${handler}`,
-        alarmNames,
-        eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarmNames } },
-      };
-    }),
+    ...alarmRouteSpecs(config, alarms),
     decisionRoute: {
       busName: config.eventBusName,
       source: DECISION_SOURCE,
       ruleName: `${config.eventBusName}-decisions`,
       queueName: 'runbook-decisions',
       eventPattern: { source: [DECISION_SOURCE] },
-    },
-    alarmClearedRoute: {
-      ruleName: `${config.eventBusName}-alarm-cleared`,
-      queueName: 'runbook-events-alarm-cleared',
-      eventPattern: { ...ALARM_STATE_CHANGE_PATTERN, detail: { alarmName: alarms.map((alarm) => alarm.name), state: { value: ['OK'] } } },
     },
     escalationScheduleGroup: ESCALATION_SCHEDULE_GROUP,
     verifyScheduleGroup: VERIFY_SCHEDULE_GROUP,

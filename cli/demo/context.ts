@@ -5,7 +5,8 @@ import type { EnvironmentName } from '../../shared/config/schema';
 import type { Decision } from '../../shared/pipeline/types';
 import { createEventRouter, type EventRouter, type RouteResult } from '../../sandbox/event-router';
 import { invokeBundle, isBundleBuilt } from '../../sandbox/invoke-bundle';
-import type { SandboxSession } from '../../sandbox/session';
+import type { PlayableSandbox } from '../../sandbox/session';
+import type { AutomationConfig } from '../../shared/config/schema';
 import type { TimelineRecorder } from './timeline-recorder';
 
 export interface DemoOptions {
@@ -16,10 +17,14 @@ export interface DemoOptions {
   logDir: string;
   /** Only these scenarios (by name); all when empty. */
   only: string[];
+  /** Play on this emulator, already running (the gap proxy's loopback endpoint), instead of starting one; it is left running. */
+  endpoint?: string;
+  /** With `endpoint`: the account to provision in (default: a random one). */
+  account?: string;
 }
 
 export interface DemoContext {
-  session: SandboxSession;
+  session: PlayableSandbox;
   options: DemoOptions;
   logFile: string;
   router: EventRouter;
@@ -40,6 +45,8 @@ export interface ScenarioResult {
 export interface DemoScenario {
   name: string;
   title: string;
+  /** Why the scenario cannot be played in this environment (printed, and the scenario left out); undefined when it can. */
+  notPlayable?(config: AutomationConfig, environment: EnvironmentName): string | undefined;
   run(ctx: DemoContext): Promise<ScenarioResult>;
 }
 
@@ -50,7 +57,7 @@ export function describeDecision(d: Decision): string {
   return `${d.playbook}: ${d.outcome.toUpperCase()}${detail} — ${d.reason}`;
 }
 
-export function createDemoContext(session: SandboxSession, options: DemoOptions, logFile: string, timeline: TimelineRecorder): DemoContext {
+export function createDemoContext(session: PlayableSandbox, options: DemoOptions, logFile: string, timeline: TimelineRecorder): DemoContext {
   const startedAt = Date.now();
   const line = (text = ''): void => console.log(text);
   const router = createEventRouter({

@@ -3,6 +3,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type Met
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Decision } from '../../shared/pipeline/types';
 import { buildAlarmStateChangeEvent } from '../../sandbox/alarm-evaluator';
+import type { SandboxClientConfig } from '../../sandbox/provision';
 import type { DemoContext } from './context';
 
 export interface FiredAlarm {
@@ -21,9 +22,16 @@ async function describe(cloudWatch: CloudWatchClient, alarmName: string): Promis
   return alarm;
 }
 
+/** Another region of the sandbox's account than the primary topology's (the DR region's standby alarms). */
+export interface AlarmRegion {
+  region: string;
+  clientConfig: SandboxClientConfig;
+}
+
 /**
  * The alarm changes state as CloudWatch would change it (moto never evaluates alarms) and its "CloudWatch Alarm State
- * Change" event goes on the default bus, so it reaches the handler through the real EventBridge rule and queue.
+ * Change" event goes on the default bus (of `inRegion`'s region when given), so it reaches the handler through the real
+ * EventBridge rule and queue.
  */
 export async function fireAlarm(
   ctx: DemoContext,
@@ -31,8 +39,10 @@ export async function fireAlarm(
   to: 'ALARM' | 'OK',
   reason: string,
   reasonData: Record<string, unknown>,
+  inRegion?: AlarmRegion,
 ): Promise<FiredAlarm> {
-  const { clientConfig, topology } = ctx.session;
+  const { topology } = ctx.session;
+  const clientConfig = inRegion?.clientConfig ?? ctx.session.clientConfig;
   const cloudWatch = new CloudWatchClient(clientConfig);
   const eventBridge = new EventBridgeClient(clientConfig);
   try {
@@ -44,7 +54,7 @@ export async function fireAlarm(
     const event = buildAlarmStateChangeEvent({
       alarm: after,
       account: topology.accountId,
-      region: topology.region,
+      region: inRegion?.region ?? topology.region,
       previous: {
         value: before.StateValue ?? 'INSUFFICIENT_DATA',
         reason: before.StateReason ?? '',

@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBundleBuilt } from '../../sandbox/invoke-bundle';
 import { MotoNotInstalledError } from '../../sandbox/moto-server';
-import { startSandbox, type SandboxSession } from '../../sandbox/session';
+import { attachSandbox, startSandbox, type PlayableSandbox } from '../../sandbox/session';
+import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { EXIT } from '../exit-codes';
 import { writeGameDayReport } from '../report/index';
 import { createDemoContext, type DemoOptions } from './context';
@@ -17,9 +18,24 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     console.error('runbook demo: the handler bundles are not built: run npm run build (npm start does it for you)');
     return EXIT.unavailable;
   }
-  const selected = options.only.length ? scenarios.filter((s) => options.only.includes(s.name)) : scenarios;
-  if (selected.length === 0) {
+  const named = options.only.length ? scenarios.filter((s) => options.only.includes(s.name)) : scenarios;
+  if (named.length === 0) {
     console.error(`runbook demo: no scenario named ${options.only.join(', ')}; there are: ${scenarios.map((s) => s.name).join(', ')}`);
+    return EXIT.usage;
+  }
+  if (options.account !== undefined && options.endpoint === undefined) {
+    console.error('runbook demo: --account is for --endpoint (an emulator already running); the demo\'s own emulator uses its default account');
+    return EXIT.usage;
+  }
+  // The DR scenario needs a DR region: staging and development configure none.
+  const config = projectConfig(process.env);
+  const notPlayed = named.flatMap((s) => {
+    const reason = s.notPlayable?.(config, options.environment);
+    return reason ? [`${s.name}: ${reason}`] : [];
+  });
+  const selected = named.filter((s) => !s.notPlayable?.(config, options.environment));
+  if (selected.length === 0) {
+    console.error(`runbook demo: nothing to play in ${options.environment}: ${notPlayed.join('; ')}`);
     return EXIT.usage;
   }
   mkdirSync(options.logDir, { recursive: true });
@@ -27,10 +43,18 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   writeFileSync(logFile, '');
 
   console.log(`Game day: Notification Service, ${options.environment}, on the local AWS sandbox`);
-  console.log('Starting moto_server on 127.0.0.1 and provisioning the seed topology...');
-  let session: SandboxSession;
+  for (const line of notPlayed) console.log(`  not played: ${line}`);
+  let session: PlayableSandbox;
   try {
-    session = await startSandbox({ environment: options.environment });
+    if (options.endpoint !== undefined) {
+      console.log(`Provisioning the seed topology on the emulator already running at ${options.endpoint}...`);
+      session = await attachSandbox({ endpoint: options.endpoint, environment: options.environment, ...(options.account !== undefined ? { accountId: options.account } : {}) });
+      console.log(`  in account ${session.accountId}; the emulator is left running`);
+    } else {
+      console.log('Starting moto_server on 127.0.0.1 and provisioning the seed topology...');
+      const started = await startSandbox({ environment: options.environment });
+      session = { ...started, accountId: started.topology.accountId, attached: false };
+    }
   } catch (error) {
     if (error instanceof MotoNotInstalledError) {
       console.error(`runbook demo: ${error.message}`);
@@ -69,7 +93,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     ctx.line(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.title}`);
     for (const s of r.summary) ctx.line(`        ${s}`);
   }
-  ctx.line('Sandbox stopped; no emulator left running.');
+  ctx.line(session.attached ? `Done; the emulator at ${session.endpoint} keeps running (account ${session.accountId}).` : 'Sandbox stopped; no emulator left running.');
   const report = writeGameDayReport(timeline.timeline(), options.logDir);
   ctx.line(`Game-day report: ${report.htmlPath}`);
   ctx.line(`  (timeline: ${report.timelinePath}; render it again with: runbook report ${report.timelinePath})`);

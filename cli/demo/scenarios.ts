@@ -2,10 +2,11 @@
 import type { DemoScenario } from './context';
 import { connectionTimeoutScenario } from './scenarios/connection-timeout';
 import { cpuUtilizationScenario } from './scenarios/cpu-utilization';
+import { drStandbyScenario } from './scenarios/dr-standby';
 import { errorRateScenario } from './scenarios/error-rate';
 import { escalationScenario } from './scenarios/escalation';
 import { highLatencyScenario } from './scenarios/high-latency';
 import { memoryPressureScenario } from './scenarios/memory-pressure';
 import { queueBackupScenario } from './scenarios/queue-backup';
 
-export const scenarios: DemoScenario[] = [queueBackupScenario, memoryPressureScenario, connectionTimeoutScenario, highLatencyScenario, cpuUtilizationScenario, errorRateScenario, escalationScenario];
+export const scenarios: DemoScenario[] = [queueBackupScenario, memoryPressureScenario, connectionTimeoutScenario, highLatencyScenario, cpuUtilizationScenario, errorRateScenario, escalationScenario, drStandbyScenario];

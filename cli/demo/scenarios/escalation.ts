@@ -29,7 +29,7 @@ export function describeResult(result: EscalationResult): string {
   return `${result.action.toUpperCase()}${id ? ` ${id}` : ''}${delivered ? ` — ${delivered}` : ` — ${result.reason}`}`;
 }
 
-function summarizeInbox(messages: readonly InboxMessage[]): string[] {
+export function summarizeInbox(messages: readonly InboxMessage[]): string[] {
   const byTier = new Map<string, string[]>();
   for (const m of messages) {
     const key = `${m.tierName} <- ${m.kind}`;

@@ -72,7 +72,7 @@ describe('the game-day report from runbook demo', () => {
 
   it('plays every scenario as expected and writes the page and its timeline', () => {
     expect(demo.status).toBe(0);
-    expect(timeline.scenarios.map((s) => s.name)).toEqual(['queue-backup', 'memory-pressure', 'connection-timeout', 'high-latency', 'cpu-utilization', 'error-rate', 'escalation']);
+    expect(timeline.scenarios.map((s) => s.name)).toEqual(['queue-backup', 'memory-pressure', 'connection-timeout', 'high-latency', 'cpu-utilization', 'error-rate', 'escalation', 'dr-standby']);
   });
 
   it('renders with no console error and loads nothing but the page itself', () => {
@@ -89,7 +89,7 @@ describe('the game-day report from runbook demo', () => {
     const charted = timeline.scenarios.filter((s) => s.metric);
     // Every scenario but the escalation's charts its metric.
     expect(charts.map((c) => c.scenario)).toEqual(charted.map((s) => s.name));
-    expect(charted).toHaveLength(6);
+    expect(charted).toHaveLength(7);
     for (const scenario of charted) {
       const chart = charts.find((c) => c.scenario === scenario.name);
       if (!chart || !scenario.metric) throw new Error(`no chart for ${scenario.name}`);
@@ -134,13 +134,13 @@ describe('the game-day report from runbook demo', () => {
       })),
     );
     expect(rows.map((r) => `${r.verdict}  ${r.title}`)).toEqual(terminal);
-    expect(terminal).toHaveLength(7);
+    expect(terminal).toHaveLength(8);
     const applied = timeline.scenarios[0]?.decisions.find((d) => d.outcome === 'applied');
     expect(rows[0]?.alarmToChange).toBe(`${Math.round(applied?.alarmToChangeMs ?? NaN)} ms`);
   });
 
   it('shows one escalation timeline per incident: notified, timer, acknowledgement, resolution', async () => {
-    const incidents = await page.$$eval('.incident', (els) =>
+    const incidents = await page.$$eval('#scenario-escalation .incident', (els) =>
       els.map((el) => {
         const rows = [...el.querySelectorAll('tr.incident-event')].map((tr) => ({ kind: tr.children[2]?.textContent ?? '', tier: tr.children[3]?.textContent ?? '', detail: tr.children[4]?.textContent ?? '' }));
         return { id: el.getAttribute('data-incident'), kinds: rows.map((r) => r.kind), rows };
@@ -163,6 +163,22 @@ describe('the game-day report from runbook demo', () => {
     const escalatingTimer = climbedRows.findIndex((r) => r.kind === 'timer' && /: escalated — /.test(r.detail));
     expect(escalatingTimer).toBeGreaterThan(-1);
     expect(climbedRows.findIndex((r) => r.kind === 'notified' && r.tier.endsWith('(L2)'))).toBeGreaterThan(escalatingTimer);
+  });
+
+  it('shows the DR scenario\'s incident in the DR region\'s escalation path: L1 paged, resolved when the lag recovered', async () => {
+    const incidents = await page.$$eval('#scenario-dr-standby .incident', (els) =>
+      els.map((el) => ({
+        id: el.getAttribute('data-incident'),
+        rows: [...el.querySelectorAll('tr.incident-event')].map((tr) => `${tr.children[2]?.textContent ?? ''} ${tr.children[3]?.textContent ?? ''}`.trim()),
+      })),
+    );
+    const recorded = timeline.scenarios.find((s) => s.name === 'dr-standby')?.incidents ?? [];
+    expect(incidents.map((i) => i.id)).toEqual(recorded.map((i) => i.incidentId));
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.rows).toEqual(['opened', 'notified DevOps Team (L1)', 'resolved', 'resolved DevOps Team (L1)']);
+    // Its decision names the failover document as a person's step behind approval, and the page shows it.
+    const decisions = await page.$$eval('#scenario-dr-standby li.decision', (els) => els.map((el) => el.textContent ?? ''));
+    expect(decisions.filter((d) => d.includes('NotificationService-FailoverToDR (behind approval)'))).toHaveLength(1);
   });
 
   it('writes a screenshot of the report for the README', async () => {
