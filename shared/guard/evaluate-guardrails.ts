@@ -87,7 +87,21 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   return { action: 'apply' };
 }
 
-/** The resource's state after a change is applied: baseline kept or cleared, change time recorded. */
+/**
+ * The state an incident plans from: the state table's, except where the incident's own earlier attempt already reserved
+ * its change (a retry): then the state that reservation replaced, with the facts learned since. A restore's reservation
+ * clears the baseline it restores to, so a retry planning from it found nothing to restore (decision 110).
+ */
+export function planningState(state: ResourceState | undefined, incidentKey: string): ResourceState | undefined {
+  if (!state || state.lastIncidentKey !== incidentKey || !state.reservedFrom) return state;
+  const { learned: _learned, ...before } = state.reservedFrom;
+  return { ...before, ...(state.learned ? { learned: state.learned } : {}), version: state.version };
+}
+
+/**
+ * The resource's state after a change is applied: baseline kept or cleared, change time recorded, and the state it
+ * replaces kept beside it (reservedFrom) for a retry of the same incident to plan from.
+ */
 export function nextResourceState(
   state: ResourceState | undefined,
   change: { direction: 'scale-up' | 'restore'; baseline?: Record<string, unknown>; clearsBaseline?: boolean },
@@ -98,8 +112,10 @@ export function nextResourceState(
     const { version: _version, ...unchanged } = state;
     return unchanged;
   }
+  const { version: _version, reservedFrom: _older, ...replaced } = state ?? { version: 0, changeTimesSeconds: [] };
   const baseline = change.clearsBaseline ? undefined : (state?.baseline ?? change.baseline);
   return {
+    reservedFrom: replaced,
     ...(baseline ? { baseline } : {}),
     ...(state?.learned ? { learned: state.learned } : {}),
     ...(change.direction === 'scale-up'

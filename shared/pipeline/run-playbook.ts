@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError, TransientError } from '../errors';
 import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
-import { evaluateGuardrails, nextResourceState } from '../guard/evaluate-guardrails';
+import { evaluateGuardrails, nextResourceState, planningState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { isProjectRunbook } from '../report/project-runbook';
@@ -262,7 +262,9 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   }
 
   const resourceState = settledValue(stateRead);
-  const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState });
+  // A retry whose earlier attempt reserved the change plans from what that attempt planned from (decision 110).
+  const plannedFrom = planningState(resourceState, event.incidentKey);
+  const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState: plannedFrom });
   if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
   if (plan.kind === 'escalate') {
     return decide({
@@ -320,7 +322,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     // back, so no cooldown, budget or baseline is spent on a change that did not happen. What apply learned meanwhile
     // (ctx.remember) is kept; a reservation someone else has since replaced is left alone.
     if (classifyAwsError(error, `${playbook.name} apply`) instanceof PermanentError) {
-      await giveBackReservation(services.store, target.resource.arn, resourceState, event.incidentKey).catch((giveBackError: unknown) => {
+      await giveBackReservation(services.store, target.resource.arn, plannedFrom, event.incidentKey).catch((giveBackError: unknown) => {
         deps.logger.error('could not give back the reservation of a change that failed', { error: giveBackError });
       });
     }

@@ -38,6 +38,12 @@ export interface ResourceState {
   lastIncidentKey?: string;
   /** Facts a playbook learned about the resource from AWS (e.g. memoryCeilingMb), kept across changes. */
   learned?: Record<string, unknown>;
+  /**
+   * The state lastIncidentKey's reservation replaced (without its version): what that incident planned from. A retry
+   * of the incident plans from it again, not from its own reservation (a restore's reservation clears the baseline it
+   * restores to: planned from it, the retry found "nothing to restore" and the change was lost; decision 110).
+   */
+  reservedFrom?: Omit<ResourceState, 'version' | 'reservedFrom'>;
 }
 
 export interface AuditEntry {
@@ -232,6 +238,7 @@ export class IncidentStore {
       changeTimesSeconds: item.changeTimesSeconds ?? [],
       lastIncidentKey: item.lastIncidentKey,
       ...(item.learned ? { learned: item.learned } : {}),
+      ...(item.reservedFrom ? { reservedFrom: item.reservedFrom } : {}),
     };
   }
 

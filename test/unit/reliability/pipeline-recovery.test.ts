@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { CurrentAlarmState } from '../../../shared/aws/alarm-state-reader';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
@@ -46,6 +47,35 @@ const playbook: Playbook<Counter, { resource: ResourceRef }, { value: number }, 
   verify: async (ctx) => ({ value: ctx.clients.value }),
   isApplied: (observation, change) => observation.value === change.to,
 };
+
+/** The same counter, put back to its recorded baseline when the alarm returns to OK (a restore clears the baseline). */
+const restoring: typeof playbook = {
+  ...playbook,
+  actsOn: ['ALARM', 'OK'],
+  plan: (input) => {
+    if (input.event.state.value !== 'OK') return playbook.plan(input);
+    const baseline = input.resourceState?.baseline as { value: number } | undefined;
+    if (!baseline) return { kind: 'none', reason: 'nothing to restore: no baseline recorded' };
+    return {
+      kind: 'change',
+      direction: 'restore',
+      change: { to: baseline.value },
+      summary: `restore ${input.observation.value} -> ${baseline.value}`,
+      before: { value: input.observation.value },
+      after: { value: baseline.value },
+      blastRadius: 'counter',
+      clearsBaseline: true,
+    };
+  },
+};
+
+const OK_AT = '2019-10-02T17:10:00.000+0000';
+const okEvent = (() => {
+  const event = structuredClone(fixture) as { detail: { previousState: Record<string, unknown>; state: Record<string, unknown> } };
+  event.detail.previousState = { ...event.detail.state };
+  event.detail.state = { ...event.detail.state, value: 'OK', reason: 'Threshold Crossed: back under', timestamp: OK_AT };
+  return event;
+})();
 
 function setup() {
   const counter: Counter = { value: 1, applyCalls: 0 };
@@ -108,5 +138,34 @@ describe('the pipeline recovering from failures', () => {
     counter.failApply = undefined;
     expect(await runPlaybook(deps, fixture)).toMatchObject({ outcome: 'applied' });
     expect(counter.value).toBe(2);
+  });
+
+  it('a restore whose first attempt reserved it and then failed transiently is made by the retry (its reservation cleared the baseline)', async () => {
+    const { deps, store, counter, clock } = setup();
+    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+    const restoreDeps = { ...deps, playbook: restoring, services: { ...deps.services, alarms: { current: async () => alarm } } };
+    expect(await runPlaybook(restoreDeps, fixture)).toMatchObject({ outcome: 'applied' });
+    expect({ value: counter.value, baseline: store.resources.get(RESOURCE)?.baseline }).toEqual({ value: 2, baseline: { value: 1 } });
+
+    // The alarm clears; the restore's apply is throttled past the SDK's retries: the delivery throws, Lambda retries it.
+    clock.advanceSeconds(320);
+    Object.assign(alarm, { value: 'OK', updatedAt: new Date('2019-10-02T17:10:00.000Z') });
+    counter.failApply = new TransientError('Rate exceeded');
+    await expect(runPlaybook(restoreDeps, okEvent)).rejects.toBeInstanceOf(TransientError);
+    // The fault fired after the reservation: the state table already holds the restore, its baseline cleared.
+    expect(counter.applyCalls).toBe(2);
+    expect(store.resources.get(RESOURCE)).toMatchObject({ lastIncidentKey: expect.stringContaining('#2019-10-02T17:10:00.000+0000'), reservedFrom: { baseline: { value: 1 } } });
+    expect(store.resources.get(RESOURCE)?.baseline).toBeUndefined();
+
+    counter.failApply = undefined;
+    clock.advanceSeconds(60);
+    const retried = await runPlaybook(restoreDeps, okEvent);
+    expect({ outcome: retried.outcome, reason: retried.reason }).toEqual({ outcome: 'applied', reason: 'restore 2 -> 1' });
+    // Exactly one more apply (the restore), the counter back at its baseline, the baseline cleared once.
+    expect({ value: counter.value, applyCalls: counter.applyCalls }).toEqual({ value: 1, applyCalls: 3 });
+    expect(store.resources.get(RESOURCE)?.baseline).toBeUndefined();
+    // A later duplicate of the restore is a duplicate: no fourth apply.
+    expect(await runPlaybook(restoreDeps, okEvent)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
+    expect(counter.applyCalls).toBe(3);
   });
 });
