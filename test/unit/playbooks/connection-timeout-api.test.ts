@@ -206,7 +206,7 @@ describe('inspect-security-groups observe', () => {
     const observation = await connectionTimeoutPlaybook.observe(ctx, { resource: { type: 'lambda-function', id: FN, arn: 'arn' }, functionName: FN, via: 'function alarm' });
     expect(observation.api).toBeUndefined();
     // An ApiId alarm is about an HTTP or WebSocket API, while the configuration (type defaulted to rest) says REST: not
-    // looked up as a REST API; the contradiction is a finding (before decision 108 it was silently not read).
+    // looked up as a REST API; the contradiction is a finding (before decision 111 it was silently not read).
     const http = await connectionTimeoutPlaybook.observe(ctx, { resource: { type: 'lambda-function', id: FN, arn: 'arn' }, functionName: FN, via: `behind API ${API}`, apiName: API, httpApi: true });
     expect(http.api).toEqual({
       name: API,
