@@ -18,6 +18,8 @@ export function oneLine(text: string): string {
 
 /** At most `maxChars` characters (code points, so a cut never splits a surrogate pair), ending in "…" when cut. */
 export function bounded(text: string, maxChars: number): string {
+  // A string has at least as many UTF-16 units as code points: one no longer than the bound in units is within it.
+  if (text.length <= maxChars) return text;
   const chars = Array.from(text);
   if (chars.length <= maxChars) return text;
   return `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}${ELLIPSIS}`;
@@ -29,11 +31,11 @@ export const MASK = '****';
  * Secrets and personal data that turn up in log lines and error messages, most specific first. Each keeps what helps a
  * person read the line (the key's name, the URL's host, the email's domain) and masks the value.
  */
-const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string)]> = [
+const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string), string?]> = [
   // PEM private keys, whole block or the part that made it into one line.
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, `[private key ${MASK}]`],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, `[private key ${MASK}]`, '-----BEGIN '],
   // JSON Web Tokens: three base64url parts, the first two JSON objects ("eyJ").
-  [/\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g, `[jwt ${MASK}]`],
+  [/\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g, `[jwt ${MASK}]`, 'eyJ'],
   // Authorization headers and bearer / basic credentials.
   [/\b(Bearer|Basic|Token)\s+[\w\-.~+/]{8,}=*/gi, `$1 ${MASK}`],
   // AWS access key ids (long-term AKIA, temporary ASIA, and the other documented prefixes).
@@ -41,20 +43,24 @@ const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string)]>
   // Provider tokens with a recognisable prefix: Slack, GitHub, GitLab, Stripe, npm, Google API keys.
   [/\b(?:xox[abposr]-[\w-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|glpat-[\w-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|npm_[A-Za-z0-9]{30,}|AIza[\w-]{35})\b/g, `[token ${MASK}]`],
   // Credentials in a URL: scheme://user:password@host keeps the user and the host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, `$1:${MASK}@`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, `$1:${MASK}@`, '@'],
   // key=value and "key": "value" pairs whose key names a secret (connection strings, query strings, JSON, env dumps).
   [
     /((?:["']?)\b(?:aws_secret_access_key|aws_session_token|secret_?access_?key|session_?token|client_?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|x-api-key|token|secret|password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"',;&}]+)/gi,
     `$1${MASK}`,
   ],
   // Email addresses: the domain stays (it says which system), the person does not.
-  [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, `${MASK}@$1`],
+  [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, `${MASK}@$1`, '@'],
 ];
 
 /** Masks secrets and personal data (tokens, AWS keys, passwords in URLs and connection strings, bearer tokens, emails). */
 export function maskSecrets(text: string): string {
   let masked = text;
-  for (const [pattern, replacement] of MASKS) masked = masked.replace(pattern, replacement as string);
+  // The third element, where there is one, is text every match of the pattern contains (the same case): without it in
+  // the line, the pattern cannot match and its scan is skipped. Every field of every message passes here.
+  for (const [pattern, replacement, required] of MASKS) {
+    if (required === undefined || masked.includes(required)) masked = masked.replace(pattern, replacement as string);
+  }
   return masked;
 }
 

@@ -110,3 +110,79 @@ describe('escapeChat', () => {
     }
   });
 });
+
+// Decision 108: maskSecrets skips a pattern whose required text is not in the line, and bounded returns a string no
+// longer than the bound in UTF-16 units without splitting it. The reference below is the code before that change, word
+// for word: every generated line must come out the same through both.
+describe('maskSecrets and bounded give what they gave before their fast paths (decision 108)', () => {
+  const REFERENCE_MASKS: ReadonlyArray<[RegExp, string]> = [
+    [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key ****]'],
+    [/\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g, '[jwt ****]'],
+    [/\b(Bearer|Basic|Token)\s+[\w\-.~+/]{8,}=*/gi, '$1 ****'],
+    [/\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}\b/g, '[aws key ****]'],
+    [/\b(?:xox[abposr]-[\w-]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|glpat-[\w-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|npm_[A-Za-z0-9]{30,}|AIza[\w-]{35})\b/g, '[token ****]'],
+    [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, '$1:****@'],
+    [
+      /((?:["']?)\b(?:aws_secret_access_key|aws_session_token|secret_?access_?key|session_?token|client_?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|x-api-key|token|secret|password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"',;&}]+)/gi,
+      '$1****',
+    ],
+    [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, '****@$1'],
+  ];
+  const referenceMask = (text: string): string => REFERENCE_MASKS.reduce((masked, [pattern, replacement]) => masked.replace(pattern, replacement), text);
+  const referenceBounded = (text: string, maxChars: number): string => {
+    const chars = Array.from(text);
+    return chars.length <= maxChars ? text : `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}…`;
+  };
+  const FRAGMENTS = [
+    'Threshold Crossed: 1 datapoint [1523.0] > 1000.0',
+    'arn:aws:sqs:us-east-1:123456789012:notification-service-queue',
+    'postgres://notify_app:S3cr3t!pw@db.example.com:5432/notify',
+    'jane.doe+alerts@example.org',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_part',
+    'eyJ-not-a-token',
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
+    '-----BEGIN CERTIFICATE-----',
+    'Authorization: Bearer abc.def-ghi_jkl123456',
+    'AKIAIOSFODNN7EXAMPLE',
+    'password=hunter2;',
+    'user@host',
+    'a @ sign',
+    '🚨 pager',
+    '\u202Eeulav\u202C',
+    ' ',
+    '\n',
+  ];
+
+  it('600 generated lines mask the same as the reference, whether or not they hold "@", "eyJ" or "-----BEGIN "', () => {
+    let seed = 108;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const seen = { at: [0, 0], jwt: [0, 0], pem: [0, 0], changed: 0 };
+    for (let i = 0; i < 600; i += 1) {
+      const line = Array.from({ length: 1 + next(5) }, () => FRAGMENTS[next(FRAGMENTS.length)]).join(next(2) ? ' ' : '');
+      seen.at[Number(line.includes('@'))] += 1;
+      seen.jwt[Number(line.includes('eyJ'))] += 1;
+      seen.pem[Number(line.includes('-----BEGIN '))] += 1;
+      const expected = referenceMask(line);
+      if (expected !== line) seen.changed += 1;
+      expect(maskSecrets(line)).toBe(expected);
+      for (const bound of [1, 5, 40, 80]) expect(bounded(line, bound)).toBe(referenceBounded(line, bound));
+    }
+    // Both sides of every skip were generated, and most lines had something masked.
+    for (const [absent, present] of [seen.at, seen.jwt, seen.pem]) {
+      expect(absent).toBeGreaterThan(50);
+      expect(present).toBeGreaterThan(50);
+    }
+    expect(seen.changed).toBeGreaterThan(300);
+  });
+
+  it('bounded at exactly the length in UTF-16 units, and one below, with astral characters', () => {
+    const text = 'ab🚨🚨';
+    expect(text.length).toBe(6);
+    expect(bounded(text, 6)).toBe(text);
+    expect(bounded(text, 4)).toBe(text);
+    expect(bounded(text, 3)).toBe('ab…');
+  });
+});
