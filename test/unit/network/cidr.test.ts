@@ -63,9 +63,9 @@ describe('cidrCoveredBy (union coverage)', () => {
   });
 });
 
-// Decision 108: parseCidr keeps what it parsed per container (frozen), and the masks are a table built once. What must not
+// Decision 112: parseCidr keeps what it parsed per container (frozen), and the masks are a table built once. What must not
 // change is the value: each case below is computed here, from the text, without the module's arithmetic.
-describe('parseCidr and mask: the same values from the cache and the table (decision 108)', () => {
+describe('parseCidr and mask: the same values from the cache and the table (decision 112)', () => {
   /** A seeded generator (mulberry32), so the cases are the same on every run. */
   function random(seed: number): () => number {
     let a = seed;

@@ -204,9 +204,9 @@ describe('networkAclOf', () => {
   });
 });
 
-// Decision 108: connection-timeout-plan.ts takes each path's crossings from aclPathCrossings and judges them once, and
+// Decision 112: connection-timeout-plan.ts takes each path's crossings from aclPathCrossings and judges them once, and
 // evaluateCrossings parses each ACL's rules once per call. The verdicts must be those of judging every crossing alone.
-describe('aclPathCrossings and the rules parsed once per call (decision 108)', () => {
+describe('aclPathCrossings and the rules parsed once per call (decision 112)', () => {
   const blocking = dataAcl([deny(50, false, '10.0.1.0/24'), allow(100, false, '10.0.0.0/16', [5432, 5432]), deny(90, true, '10.0.2.128/25', [1024, 65535]), allow(100, true, '10.0.0.0/16', [1024, 65535])]);
   const input = { sources: [LAMBDA_A, LAMBDA_B], destinations: [DATA_C, DB_B], port: 5432, acls: [DEFAULT_ACL, blocking], vpcId: 'vpc-1' };
 

@@ -111,10 +111,10 @@ describe('escapeChat', () => {
   });
 });
 
-// Decision 108: maskSecrets skips a pattern whose required text is not in the line, and bounded returns a string no
+// Decision 112: maskSecrets skips a pattern whose required text is not in the line, and bounded returns a string no
 // longer than the bound in UTF-16 units without splitting it. The reference below is the code before that change, word
 // for word: every generated line must come out the same through both.
-describe('maskSecrets and bounded give what they gave before their fast paths (decision 108)', () => {
+describe('maskSecrets and bounded give what they gave before their fast paths (decision 112)', () => {
   const REFERENCE_MASKS: ReadonlyArray<[RegExp, string]> = [
     [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key ****]'],
     [/\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g, '[jwt ****]'],
