@@ -1,5 +1,6 @@
 // Wires verify-change once per container: the rows that change something, their clients, the store, bus and kill switch.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -43,18 +44,21 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
     settings: crossAccountSettings(env),
     handler: VERIFY_HANDLER,
     build: (config) => {
-      const cloudWatch = new CloudWatchClient(config);
+      // One client per service for all the playbooks, as the floor has (bench/floors.ts): queue-backup and
+      // memory-pressure both read and revert Lambda through the same one (decision 113).
+      const shared = { cloudWatch: new CloudWatchClient(config), lambda: new LambdaClient(config) };
       const clients: Record<string, unknown> = {};
       for (const playbook of CHANGING_PLAYBOOKS) {
-        const create = playbook.createClients as ((c: typeof config, shared: { cloudWatch: CloudWatchClient }) => unknown) | undefined;
-        if (create) clients[playbook.name] = create(config, { cloudWatch });
+        const create = playbook.createClients as ((c: typeof config, s: typeof shared) => unknown) | undefined;
+        if (create) clients[playbook.name] = create(config, shared);
       }
       return clients;
     },
   });
-  // Test doubles replace the real services; building the unused real ones does no I/O.
-  const recording = createRecordingServices(runtime, sdkConfig, logger, metrics);
-  const services: VerifyChangeServices = { ...recording, store: createIncidentStore(runtime, sdkConfig), ...options.services };
+  // Test doubles replace the real services; building the unused real ones does no I/O. One store (one DynamoDB client),
+  // as the floor has: it was built twice, the recording services' then another (decision 113).
+  const store = createIncidentStore(runtime, sdkConfig);
+  const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics, { store }), store, ...options.services };
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {

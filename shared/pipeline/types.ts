@@ -1,5 +1,6 @@
 // The contracts of the playbook pipeline: playbooks, plans, decisions.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SdkClientConfig } from '../aws/client-config';
 import type { AlarmStateChange, AlarmStateValue } from '../events/alarm-event';
 import type { Clock } from '../clock';
@@ -144,9 +145,10 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   actions: readonly string[];
   /**
    * Builds the SDK clients the playbook uses, and only those (so its handler bundle carries no others).
-   * `shared` holds the clients the pipeline itself already built.
+   * `shared` holds the clients the pipeline itself already built; `lambda` where several playbooks share one handler
+   * (verify-change builds one Lambda client for all of theirs: decision 113).
    */
-  createClients?(config: SdkClientConfig, shared: { cloudWatch: CloudWatchClient }): Clients;
+  createClients?(config: SdkClientConfig, shared: { cloudWatch: CloudWatchClient; lambda?: LambdaClient }): Clients;
   /** Alarm states this playbook acts on; other states are skipped with a reason. */
   actsOn: readonly AlarmStateValue[];
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */

@@ -138,7 +138,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   name: 'raise-lambda-memory',
   row: ROW,
   actsOn: ['ALARM'],
-  createClients: (config, shared) => ({ lambda: new LambdaClient(config), logs: new CloudWatchLogsClient(config), cloudWatch: shared.cloudWatch }),
+  createClients: (config, shared) => ({ lambda: shared.lambda ?? new LambdaClient(config), logs: new CloudWatchLogsClient(config), cloudWatch: shared.cloudWatch }),
   actions: [
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',

@@ -94,7 +94,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   name: 'scale-consumers',
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
-  createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: new LambdaClient(config), cloudWatch: shared.cloudWatch }),
+  createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: shared.lambda ?? new LambdaClient(config), cloudWatch: shared.cloudWatch }),
   actions: [
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',
