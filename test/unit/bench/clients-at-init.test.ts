@@ -25,6 +25,7 @@ function mockCounting(packageName: string): Record<string, unknown> {
 }
 
 jest.mock('@aws-sdk/client-api-gateway', () => mockCounting('@aws-sdk/client-api-gateway'));
+jest.mock('@aws-sdk/client-apigatewayv2', () => mockCounting('@aws-sdk/client-apigatewayv2'));
 jest.mock('@aws-sdk/client-cloudwatch', () => mockCounting('@aws-sdk/client-cloudwatch'));
 jest.mock('@aws-sdk/client-cloudwatch-logs', () => mockCounting('@aws-sdk/client-cloudwatch-logs'));
 jest.mock('@aws-sdk/client-dynamodb', () => mockCounting('@aws-sdk/client-dynamodb'));
