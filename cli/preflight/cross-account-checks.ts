@@ -4,7 +4,8 @@
 // - The session: sts:AssumeRole into that role, the one call preflight makes that is not a read (the role can only read
 //   and simulate). Refused: one FAIL naming role, account and caller, and the workload's checks do not run.
 // - The alarms' way to the operations account: the workload's forwarding rule matches each alarm's ALARM and OK state
-//   changes (TestEventPattern on events built from the real alarms) and targets the operations account's bus.
+//   changes (TestEventPattern on events built from the real alarms) and targets the operations account's bus with
+//   infra's forwarding role (whose own side forwarding-role-checks.ts judges).
 // - Each remediation role can be assumed by the handler that uses it. Both halves of a cross-account request must allow
 //   it (IAM User Guide, "Cross-account policy evaluation logic"): the handler's execution role's own policy (simulated in
 //   the operations account by the permissions check, sts:AssumeRole/TagSession/SetSourceIdentity on this role's ARN), and
@@ -21,7 +22,7 @@
 import { GetRoleCommand, paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME } from '../../infra/lib/iam/workload-roles';
+import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME } from '../../infra/lib/iam/workload-roles';
 import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import { CROSS_ACCOUNT_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { matches, readRule, sampleEvent, type LiveRule } from './alarm-checks';
@@ -106,6 +107,16 @@ export async function checkAlarmForwarding(
   if (!rule.targets.includes(bus)) {
     return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} does not target the operations bus ${bus} (targets: ${rule.targets.join(', ') || 'none'}): ${lost}`, redeploy)];
   }
+  // The target puts the events on the bus with infra's forwarding role, the one whose trust and permissions preflight
+  // checks (forwarding-role-checks.ts; the preflight role may read that role only): another role, or none, is drift.
+  const role = `arn:${target.partition}:iam::${workloadAccount}:role/${forwardingRoleNameOf(target.region)}`;
+  const used = rule.targetRoles[bus];
+  if (used !== role) {
+    const why = used
+      ? `whether that role may put events on the bus preflight does not judge (it reads the forwarding role only): the alarms may never reach the handlers in ${target.account}`
+      : `EventBridge needs a role to put events on a bus in another account: ${lost}`;
+    return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} targets the operations bus ${bus} with ${used ? `role ${used}` : 'no role'}, not with the forwarding role ${role}; ${why}`, redeploy)];
+  }
   const unmatched: string[] = [];
   for (const alarm of live.values()) {
     for (const [from, to] of [['OK', 'ALARM'], ['ALARM', 'OK']] as const) {
@@ -115,7 +126,7 @@ export async function checkAlarmForwarding(
   }
   return [
     unmatched.length === 0
-      ? pass('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in workload account ${workloadAccount} forwards the ALARM and OK state changes of all ${live.size} alarms to ${bus}`)
+      ? pass('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in workload account ${workloadAccount} forwards the ALARM and OK state changes of all ${live.size} alarms to ${bus} with role ${forwardingRoleNameOf(target.region)}`)
       : fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} does not forward: ${unmatched.join(', ')}: those state changes never reach the operations account`, redeploy),
   ];
 }

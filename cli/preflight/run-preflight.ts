@@ -2,6 +2,7 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
 import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
+import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
@@ -84,6 +85,8 @@ export async function runPreflight(
         checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live, workloadRules))));
         // ...and the project's bus here must admit what that rule puts on it (its resource policy; decision 102).
         checks.push(...(await guardedCheck('routing', `policy of bus ${expected.eventBusName}`, BUS_POLICY_ACTIONS, () => checkBusPolicy(session!, clients, forwarding, workloadRules))));
+        // ...and the forwarding role's own side: EventBridge may assume it, and it may put events on that bus (decision 108).
+        checks.push(...(await guardedCheck('routing', `forwarding role in ${workloadAccount}`, FORWARDING_ROLE_ACTIONS, () => checkForwardingRole(session!, clients, forwarding))));
       }
       checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));
     }

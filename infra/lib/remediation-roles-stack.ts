@@ -28,9 +28,9 @@ export interface RemediationRolesStackProps extends StackProps {
 /**
  * The role's trust is exactly `statements`, the shared module's (Sid, Principal, Action, Condition as they are), as the
  * sandbox deploys them (test/integration/support/deploy-runbook-stack.ts): a change to any part of them reaches both.
- * CDK's Role insists on an assumedBy; its statement is replaced wholesale in the template.
+ * (WorkloadStack's forwarding role too.) CDK's Role insists on an assumedBy; its statement is replaced wholesale in the template.
  */
-function trustExactly(role: Role, statements: readonly PolicyStatementJson[]): void {
+export function trustExactly(role: Role, statements: readonly PolicyStatementJson[]): void {
   (role.node.defaultChild as CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement', statements.map((st) => ({ ...st })));
 }
 

@@ -3,6 +3,7 @@
 import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyDocument, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { alarmStateChangePattern } from '../../shared/config/alarm-specs';
 import type { AutomationConfig } from '../../shared/config/schema';
@@ -13,6 +14,8 @@ import { RunbookDocuments } from './constructs/runbook-documents';
 import { WatchedAlarms } from './constructs/watched-alarms';
 import { automationRoleNameOf } from '../../shared/config/names';
 import type { HandlerSpec } from './handler-catalog';
+import { forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, FORWARD_ALARMS_RULE } from './iam/workload-roles';
+import { trustExactly } from './remediation-roles-stack';
 import { regionDocuments } from './runbook-stack';
 import { NAME_PREFIX } from './settings';
 
@@ -49,11 +52,24 @@ export class WorkloadStack extends Stack {
       queueName: `${NAME_PREFIX}-undelivered-alarm-events`,
       holds: 'Alarm events EventBridge could not forward to the operations account',
     });
+    // The role EventBridge puts the events on that bus with (a bus in another account needs one): named, trusted by
+    // EventBridge for this rule only, allowed events:PutEvents on that bus only; the statements are infra's pure ones
+    // (infra/lib/iam/workload-roles.ts), which the sandbox deploys too and preflight checks (decision 108). Handed to the
+    // target without policy updates, so CDK adds no statement of its own beside them.
+    const forwardingRole = new Role(this, 'ForwardAlarmsRole', {
+      roleName: forwardingRoleNameOf(this.region),
+      description: `EventBridge puts the watched alarms' state changes on the runbook automation's bus in ${crossAccount.operationsAccount} with this role`,
+      assumedBy: new ServicePrincipal('events.amazonaws.com'),
+      inlinePolicies: {
+        PutOnOperationsBus: PolicyDocument.fromJson({ Version: '2012-10-17', Statement: forwardingRolePolicy(this.partition, this.region, crossAccount.operationsAccount, config.eventBusName) }),
+      },
+    });
+    trustExactly(forwardingRole, forwardingRoleTrust(this.partition, this.account, this.region));
     new Rule(this, 'ForwardAlarms', {
-      ruleName: `${NAME_PREFIX}-forward-alarms`,
+      ruleName: FORWARD_ALARMS_RULE,
       description: `State changes of the watched alarms, to the runbook automation in ${crossAccount.operationsAccount}`,
       eventPattern: toEventPattern(alarmStateChangePattern(alarms.alarmNames)),
-    }).addTarget(new EventBusTarget(central, { deadLetterQueue: undelivered.queue }));
+    }).addTarget(new EventBusTarget(central, { deadLetterQueue: undelivered.queue, role: forwardingRole.withoutPolicyUpdates() }));
 
     // The runbook documents that act on the service's resources, here where the resources are (issue 17): they run as
     // this account's automation role of this region (RemediationRolesStack) and invoke the handlers by their full ARN

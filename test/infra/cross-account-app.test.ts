@@ -1,11 +1,13 @@
 // Cross-account mode: a central operations account runs the handlers; the workload account forwards its alarms and
 // offers each playbook a remediation role. Synthesized once, offline, for production in both regions.
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { forwardedAlarmsStatement } from '../../infra/lib/iam/bus-policy';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
-import { preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
+import { forwardingRolePolicy, forwardingRoleTrust, preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
 import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
 import { editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
@@ -78,6 +80,95 @@ describe('cross-account mode (production)', () => {
           DeadLetterConfig: Match.anyValue(),
         }),
       ],
+    });
+  });
+
+  describe('the forwarding role of each region (decision 108): EventBridge, for the forwarding rule only; events:PutEvents on that region\'s operations bus only', () => {
+    const forwardingRole = (region: string): DeployedRole & { ruleRoleArn: unknown } => {
+      const name = `NotificationRunbooksWorkload-production-${region}`;
+      const t = template(name);
+      const role = deployedRoles(t, { partition: 'aws', region, account: WORKLOAD }).find((r) => r.name === `notification-runbooks-forward-alarms-${region}`);
+      if (!role) throw new Error(`no forwarding role in ${name}`);
+      const rule = resourcesOfType(t, 'AWS::Events::Rule').find(([, r]) => r.Properties?.Name === 'notification-runbooks-forward-alarms');
+      const targets = (rule?.[1].Properties?.Targets ?? []) as Array<{ RoleArn?: unknown }>;
+      return { ...role, ruleRoleArn: resolveIntrinsics(targets[0]?.RoleArn, t, { partition: 'aws', region, account: WORKLOAD }) };
+    };
+    const bus = (region: string) => `arn:aws:events:${region}:${OPERATIONS}:event-bus/notification-runbooks`;
+    const ruleArn = (region: string, account = WORKLOAD) => `arn:aws:events:${region}:${account}:rule/notification-runbooks-forward-alarms`;
+
+    it.each(['us-east-1', 'us-west-2'])('%s: the rule targets the bus with the named role, whose trust and policy are infra\'s pure statements exactly (no CDK statement beside them)', (region) => {
+      const role = forwardingRole(region);
+      expect(role.ruleRoleArn).toBe(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`);
+      expect(role.trust.Statement).toEqual(forwardingRoleTrust('aws', WORKLOAD, region));
+      expect(role.trust.Statement).toEqual([
+        {
+          Sid: 'EventBridgeForTheForwardingRule',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['sts:AssumeRole'],
+          Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD }, ArnEquals: { 'aws:SourceArn': ruleArn(region) } },
+        },
+      ]);
+      expect(role.policies.map((p) => p.document.Statement)).toEqual([[{ Sid: 'PutOnTheOperationsBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: bus(region) }]]);
+      expect(forwardingRolePolicy('aws', region, OPERATIONS, 'notification-runbooks')).toEqual([{ Sid: 'PutOnTheOperationsBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [bus(region)] }]);
+    });
+
+    it.each(['us-east-1', 'us-west-2'])('%s: simulated, EventBridge may assume it for the forwarding rule and not for another rule or account; the role may put an alarm event on its bus and nowhere else', async (region) => {
+      const role = forwardingRole(region);
+      const assume = async (account: string, rule: string) => {
+        const r = await runSimulation(
+          {
+            request: { principal: 'events.amazonaws.com', action: 'sts:AssumeRole', resource: { resource: role.arn, accountId: WORKLOAD }, contextVariables: { 'aws:SourceAccount': account, 'aws:SourceArn': rule } },
+            identityPolicies: [],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: role.trust,
+          },
+          {},
+        );
+        return r.resultType === 'error' ? `error ${JSON.stringify(r.errors)}` : r.overallResult;
+      };
+      const other = region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
+      expect([
+        await assume(WORKLOAD, ruleArn(region)),
+        await assume('333333333333', ruleArn(region, '333333333333')),
+        await assume(WORKLOAD, `arn:aws:events:${region}:${WORKLOAD}:rule/some-other-rule`),
+        await assume(WORKLOAD, ruleArn(other)),
+      ]).toEqual(['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+      // Cross-account PutEvents: the bus's grant to the workload (infra's statement) admits it, so the role's own policy decides.
+      const principal: SimulationPrincipal = { arn: `arn:aws:sts::${WORKLOAD}:assumed-role/${role.name}/events`, roleArn: role.arn, account: WORKLOAD, policies: role.policies };
+      const alarmEvent = { 'events:source': ['aws.cloudwatch'], 'events:detail-type': ['CloudWatch Alarm State Change'] };
+      const put = (resource: string, account: string, why: string): SimulatedCall => ({
+        action: 'events:PutEvents',
+        resource,
+        resourceAccount: account,
+        why,
+        context: alarmEvent,
+        resourcePolicy: { Version: '2012-10-17', Statement: [forwardedAlarmsStatement('aws', WORKLOAD, resource) as unknown as PolicyStatement] },
+      });
+      const results = await Promise.all(
+        [
+          put(bus(region), OPERATIONS, "this region's operations bus"),
+          put(bus(other), OPERATIONS, "the other region's operations bus"),
+          put(`arn:aws:events:${region}:${OPERATIONS}:event-bus/default`, OPERATIONS, "the operations account's default bus"),
+          put(`arn:aws:events:${region}:333333333333:event-bus/notification-runbooks`, '333333333333', 'a same-named bus in another account'),
+        ].map(async (c) => `${(await simulate(principal, c, region)).result}: ${c.why}`),
+      );
+      expect(results).toEqual([
+        "Allowed: this region's operations bus",
+        "ImplicitlyDenied: the other region's operations bus",
+        "ImplicitlyDenied: the operations account's default bus",
+        'ImplicitlyDenied: a same-named bus in another account',
+      ]);
+      const own = (action: string, resource: string): SimulatedCall => ({ action, resource, resourceAccount: WORKLOAD, why: action });
+      const refused = await Promise.all(
+        [own('events:PutEvents', `arn:aws:events:${region}:${WORKLOAD}:event-bus/default`), own('events:PutRule', ruleArn(region)), own('events:PutTargets', ruleArn(region)), own('iam:PassRole', role.arn)].map(
+          async (c) => `${(await simulate(principal, c, region)).result}: ${c.action} on ${c.resource}`,
+        ),
+      );
+      expect(refused.filter((r) => !r.startsWith('ImplicitlyDenied'))).toEqual([]);
+      expect(refused).toHaveLength(4);
+      expect(await policyFindings(role.policies.map((p) => ({ where: `${role.name} ${p.name}`, kind: 'identity' as const, document: p.document })))).toEqual([]);
     });
   });
 
@@ -454,6 +545,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     ...alarmSpecs(app().built.config, 'production', region).map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), 'reads a watched alarm')),
     call('events:DescribeRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's pattern"),
     call('events:ListTargetsByRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's target (the operations bus)"),
+    call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "reads the forwarding role's trust (decision 108)"),
+    call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "simulates the forwarding role's PutEvents on the operations bus"),
     call('ssm:GetDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'reads a workload runbook document for its hash'),
   ];
   /** Writes on the very resources it reads, the remediation roles' powers, and the project's dangerous calls: all refused. */
@@ -467,6 +560,10 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('iam:PutRolePolicy', remediate, 'grants a remediation role more'),
       call('iam:PassRole', remediate, 'hands a remediation role to a service'),
       call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/OrganizationAccountAccessRole`, "reads a role that is not the automation's"),
+      call('iam:UpdateAssumeRolePolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "rewrites the forwarding role's trust"),
+      call('iam:PutRolePolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, 'grants the forwarding role more'),
+      call('iam:PassRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, 'hands the forwarding role to another rule'),
+      call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-copy`, 'simulates a role that is not the forwarding role (the grant names the role, not a prefix)'),
       call('sqs:SendMessage', w('sqs', region, 'notification-service-queue'), 'puts a message on the queue'),
       call('sqs:ReceiveMessage', w('sqs', region, 'notification-service-queue'), 'reads the notifications themselves'),
       call('sqs:GetQueueAttributes', w('sqs', region, 'billing-queue'), "reads a queue that is not the service's"),
@@ -560,9 +657,12 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     console.log(`IAM simulation (workload preflight role ${region}): needed ${need.length}: ${allowed.filter((r) => r.startsWith('Allowed')).length} allowed; refused ${deny.length}: ${denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error')).length} allowed`);
     expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
-    expect(need.length).toBe(15 + alarmSpecs(app().built.config, 'production', region).length);
-    // dangerousCalls' list and the calls named here: 70 per region (README, decision 94); a call dropped from either fails this.
-    expect(deny.length).toBe(70);
+    // 15 reads before decision 108, plus the forwarding role's GetRole and SimulatePrincipalPolicy.
+    expect(need.length).toBe(17 + alarmSpecs(app().built.config, 'production', region).length);
+    // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 108 added 4 on the
+    // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
+    // it); a call dropped from either fails this.
+    expect(deny.length).toBe(74);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

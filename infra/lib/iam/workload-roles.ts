@@ -11,13 +11,19 @@ export const PREFLIGHT_ROLE_NAME = `${NAME_PREFIX}-preflight`;
 export const PREFLIGHT_SESSION_NAME = 'preflight';
 /** The workload's rule forwarding its alarms' state changes to the operations account's bus (WorkloadStack). */
 export const FORWARD_ALARMS_RULE = `${NAME_PREFIX}-forward-alarms`;
+/**
+ * The role that rule's target puts the events on the operations bus with (EventBridge needs one for a bus in another
+ * account), one per region (IAM names are global, the rule and bus regional). Named, not CloudFormation's name, so the
+ * preflight role's reads of it name exactly this role (decision 108).
+ */
+export const forwardingRoleNameOf = (region: string): string => `${NAME_PREFIX}-forward-alarms-${region}`;
 
 export interface PolicyStatementJson {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
   Resource?: string[];
-  Principal?: { AWS: string };
+  Principal?: { AWS: string } | { Service: string };
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -50,6 +56,31 @@ export function remediationRoleTrust(partition: string, operationsAccount: strin
       Condition: { ArnEquals: callers, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
     },
   ];
+}
+
+/** The forwarding rule's ARN in one region of the workload (a rule on the default bus: no bus name in it). */
+export const forwardingRuleArn = (partition: string, account: string, region: string): string => `arn:${partition}:events:${region}:${account}:rule/${FORWARD_ALARMS_RULE}`;
+
+/**
+ * The forwarding role's trust: EventBridge, for this account's forwarding rule in this region only. aws:SourceArn and
+ * aws:SourceAccount are what EventBridge sets when it acts for a rule's target ("For EventBridge event bus rule targets,
+ * the value of aws:SourceArn must be the rule ARN": EventBridge User Guide, "Cross-service confused deputy prevention").
+ */
+export function forwardingRoleTrust(partition: string, account: string, region: string): PolicyStatementJson[] {
+  return [
+    {
+      Sid: 'EventBridgeForTheForwardingRule',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['sts:AssumeRole'],
+      Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnEquals: { 'aws:SourceArn': forwardingRuleArn(partition, account, region) } },
+    },
+  ];
+}
+
+/** The forwarding role's identity policy: events:PutEvents on the operations account's bus of the same region, nothing else. */
+export function forwardingRolePolicy(partition: string, region: string, operationsAccount: string, eventBusName: string): PolicyStatementJson[] {
+  return [{ Sid: 'PutOnTheOperationsBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [`arn:${partition}:events:${region}:${operationsAccount}:event-bus/${eventBusName}`] }];
 }
 
 /**
@@ -112,7 +143,8 @@ export interface PreflightReads {
 
 /**
  * The preflight role's identity policy: only Get/Describe/List reads and the IAM simulator, each on the resources the
- * checks name (cli/preflight: resource-checks, alarm-checks, cross-account-checks, the workload's SSM documents).
+ * checks name (cli/preflight: resource-checks, alarm-checks, cross-account-checks, forwarding-role-checks, the workload's
+ * SSM documents).
  */
 export function preflightReads(t: PreflightReadTargets): PreflightReads {
   const { partition: p, account: a } = t;
@@ -139,7 +171,9 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
       Resource: per((r) => t.caches.map((c) => `arn:${p}:elasticache:${r}:${a}:replicationgroup:${c}`)),
     },
     { Sid: 'WatchedAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: per((r) => t.alarmNames.map((n) => `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}`)) },
-    { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [`arn:${p}:events:${r}:${a}:rule/${FORWARD_ALARMS_RULE}`]) },
+    { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [forwardingRuleArn(p, a, r)]) },
+    // The forwarding role of each region: its trust (GetRole) and its events:PutEvents on the operations bus (simulated).
+    { Sid: 'AlarmForwardingRole', Effect: 'Allow', Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'], Resource: per((r) => [`arn:${p}:iam::${a}:role/${forwardingRoleNameOf(r)}`]) },
     { Sid: 'RunbookDocuments', Effect: 'Allow', Action: ['ssm:GetDocument'], Resource: per((r) => t.documentNames.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`)) },
   ].filter((s) => (s.Resource?.length ?? 0) > 0) as PolicyStatementJson[];
   const wildcards = [

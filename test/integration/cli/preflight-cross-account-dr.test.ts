@@ -7,6 +7,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations } from '../../../cli/preflight/expectations';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
@@ -16,7 +17,7 @@ import { provisionDrAutomation, provisionDrStandby } from '../../../sandbox/prov
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
-import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
+import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 // Each run is a whole CLI process making some 200 calls; on a loaded machine one takes a minute.
@@ -25,6 +26,8 @@ jest.setTimeout(300_000);
 const DR = 'us-west-2';
 /** An account the configuration does not name. */
 const OTHER_ACCOUNT = '777777777777';
+/** infra's forwarding role of us-west-2 (infra/lib/iam/workload-roles.ts forwardingRoleNameOf), written out here. */
+const FORWARDING_ROLE_NAME = 'notification-runbooks-forward-alarms-us-west-2';
 
 describe('runbook preflight -e production in cross-account mode in the DR region (us-west-2) on the sandbox', () => {
   let workload: SandboxAccount;
@@ -80,7 +83,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     // The region's six alarms read in the workload, forwarded to the operations bus of the same region.
     expect(of('alarm-definition')).toHaveLength(6);
     expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
-      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to ${BUS()}`,
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to ${BUS()} with role ${FORWARDING_ROLE_NAME}`,
     ]);
     expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
@@ -93,6 +96,36 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(roleArns);
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(roleArns);
     expect(of('preflight-role').map((c) => c.status)).toEqual(['PASS']);
+    // The region's forwarding role, its own side (decision 108): trusted by EventBridge for this region's rule, allowed
+    // events:PutEvents on this region's operations bus.
+    const roleArn = `arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`;
+    expect(side.forwardingRoleArn).toBe(roleArn);
+    expect(of('forwarding-role-trust').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${roleArn}`]);
+    expect(of('forwarding-role-trust')[0]?.message).toContain(`admits events.amazonaws.com for rule notification-runbooks-forward-alarms (aws:SourceAccount ${workload.accountId}, aws:SourceArn the rule), and refuses it for`);
+    expect(of('forwarding-role-permissions').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
+      `PASS ${roleArn} forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} may events:PutEvents the workload's alarm state changes on ${BUS()} (iam:SimulatePrincipalPolicy)`,
+    ]);
+  });
+
+  it("names the DR region's forwarding role when it may put events on the primary region's bus only (us-east-1's, not us-west-2's): the only FAIL", async () => {
+    const iam = new IAMClient({ ...workload.clientConfig, region: DR });
+    const primaryBus = `arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks`;
+    const wrong = { Version: '2012-10-17', Statement: [{ Sid: 'PutOnTheOperationsBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [primaryBus] }] };
+    await iam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(wrong) }));
+    const held = decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus' }))).PolicyDocument ?? '');
+    expect(held).toContain(primaryBus);
+    expect(held).not.toContain(BUS());
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL forwarding-role-permissions arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`]);
+      const check = report.checks.find((c) => c.status === 'FAIL');
+      expect(check?.message).toContain(`forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} is not allowed events:PutEvents on the operations bus ${BUS()} (implicitDeny, iam:SimulatePrincipalPolicy)`);
+      expect(check?.fix).toContain(`npx cdk deploy NotificationRunbooksWorkload-production-${DR} -c operationsAccount=${operations.accountId}`);
+    } finally {
+      await iam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(side.forwardingRole.policy) }));
+      iam.destroy();
+    }
   });
 
   it("names the DR region's bus when its policy admits another account's forwarded alarms, not the workload's: the only FAIL", async () => {

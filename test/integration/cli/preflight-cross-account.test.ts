@@ -6,8 +6,8 @@
 // the service there, judges each remediation role's trust with iam:SimulateCustomPolicy and simulates its calls on the
 // workload's ARNs (the gap proxy answers both simulators: moto has neither).
 import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeEventBusCommand, EventBridgeClient, ListTargetsByRuleCommand, PutPermissionCommand, PutTargetsCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
@@ -15,7 +15,7 @@ import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
-import { deployRunbookStack, deployWorkloadSide, FORWARDING_ROLE_NAME, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
+import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 // Each run is a whole CLI process making some 250 calls; on a loaded machine one takes a minute.
@@ -31,6 +31,8 @@ const ACTING_IN_WORKLOAD = ['alert-error-rate', 'check-db-connections', 'inspect
 const OPERATIONS_DOCUMENTS = ['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier'];
 /** An account the configuration does not name. */
 const OTHER_ACCOUNT = '777777777777';
+/** infra's forwarding role of us-east-1 (infra/lib/iam/workload-roles.ts forwardingRoleNameOf), written out here. */
+const FORWARDING_ROLE_NAME = 'notification-runbooks-forward-alarms-us-east-1';
 
 describe('runbook preflight -e production in cross-account mode on the sandbox', () => {
   let workload: SandboxAccount;
@@ -85,7 +87,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(of('queue').map((c) => c.status)).toEqual(['PASS']);
     expect(of('alarm-definition')).toHaveLength(6);
     expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
-      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks`,
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks with role ${FORWARDING_ROLE_NAME}`,
     ]);
     // Routing in the operations account: the workload's events, on the project's bus.
     expect(of('alarm-reaches-rule').every((c) => c.message.includes(`from ${workload.accountId} matches rule`) && c.message.includes('on bus notification-runbooks ->'))).toBe(true);
@@ -115,9 +117,10 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(Object.keys(assumed[0] ?? {}).filter((k) => /^Tags|^Policy|^SourceIdentity/.test(k))).toEqual([]);
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
-    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94); and
-    // the bus policy for the workload's forwarding role (the probe account: only the decision-source Deny names it).
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length + 1);
+    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94); the
+    // bus policy for the workload's forwarding role (the probe account: only the decision-source Deny names it); the
+    // forwarding role's trust for EventBridge acting for its rule, for the probe account's and for another rule (decision 108).
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length + 1 + 3);
     expect(calls.filter((c) => c.operation === 'DescribeEventBus')).toHaveLength(1);
     // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
     // returns what PutPermission put: no gap there), judged for the role the forwarding rule's target uses.
@@ -127,6 +130,15 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
     ]);
     expect(side.forwardingRoleArn).toBe(`arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`);
+    // The forwarding role's own side (decision 108): EventBridge may assume it for the forwarding rule only, and it may put
+    // the alarm events on the operations bus. Read and simulated in the workload through the preflight role.
+    expect(of('forwarding-role-trust').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
+      `PASS ${side.forwardingRoleArn} trust of forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} admits events.amazonaws.com for rule notification-runbooks-forward-alarms (aws:SourceAccount ${workload.accountId}, aws:SourceArn the rule), and refuses it for rule notification-runbooks-forward-alarms of 999999999999, an account not configured and for rule runbook-preflight-probe-not-the-forwarder of ${workload.accountId}, not the forwarding rule (iam:SimulateCustomPolicy)`,
+    ]);
+    expect(of('forwarding-role-permissions').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
+      `PASS ${side.forwardingRoleArn} forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} may events:PutEvents the workload's alarm state changes on ${BUS()} (iam:SimulatePrincipalPolicy)`,
+    ]);
+    expect(of('forwarding-role-exists')).toEqual([]);
   });
 
   it("names a remediation role whose trust no longer names its handler's execution role", async () => {
@@ -232,6 +244,117 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     } finally {
       await operationsEvents.send(new PutPermissionCommand({ EventBusName: 'notification-runbooks', Policy: JSON.stringify(policy) }));
     }
+  });
+
+  describe("the forwarding role's own side (decision 108): each planted fault the only FAIL", () => {
+    const workloadEvents = (): EventBridgeClient => new EventBridgeClient(workload.clientConfig);
+    /** The role's inline policy as the emulator holds it now. */
+    const heldPolicy = async (): Promise<string> => {
+      const names = (await workloadIam.send(new ListRolePoliciesCommand({ RoleName: FORWARDING_ROLE_NAME }))).PolicyNames ?? [];
+      const documents = await Promise.all(names.map(async (n) => decodeURIComponent((await workloadIam.send(new GetRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: n }))).PolicyDocument ?? '')));
+      return documents.join('\n');
+    };
+    const restorePolicy = async (): Promise<void> => {
+      await workloadIam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(side.forwardingRole.policy) }));
+    };
+    /** The forwarding rule's targets as the emulator holds them: "<bus> <role>". */
+    const heldTargets = async (events: EventBridgeClient): Promise<string[]> =>
+      ((await events.send(new ListTargetsByRuleCommand({ Rule: 'notification-runbooks-forward-alarms' }))).Targets ?? []).map((t) => `${t.Arn ?? '?'} ${t.RoleArn ?? 'no role'}`);
+
+    it('names a forwarding role whose identity policy allows no events:PutEvents at all (its policy deleted)', async () => {
+      await workloadIam.send(new DeleteRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus' }));
+      expect(await heldPolicy()).toBe('');
+      try {
+        const { status, report } = await preflight();
+        expect(status).toBe(1);
+        expect(failures(report)).toEqual([`FAIL forwarding-role-permissions ${side.forwardingRoleArn}`]);
+        const check = report.checks.find((c) => c.status === 'FAIL');
+        expect(check?.message).toBe(
+          `forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} is not allowed events:PutEvents on the operations bus ${BUS()} (implicitDeny, iam:SimulatePrincipalPolicy): EventBridge's delivery fails whatever the bus's policy says; the alarms go to the workload's undelivered-alarm-events queue and no handler runs`,
+        );
+        expect(check?.fix).toContain(`npx cdk deploy NotificationRunbooksWorkload-production-us-east-1 -c operationsAccount=${operations.accountId} (its policy: events:PutEvents on ${BUS()})`);
+      } finally {
+        await restorePolicy();
+      }
+    });
+
+    it('names a forwarding role allowed events:PutEvents on another bus only (the operations account\'s default bus)', async () => {
+      const elsewhere = `arn:aws:events:us-east-1:${operations.accountId}:event-bus/default`;
+      const wrong = { Version: '2012-10-17', Statement: [{ Sid: 'PutOnTheOperationsBus', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [elsewhere] }] };
+      await workloadIam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(wrong) }));
+      const held = await heldPolicy();
+      expect(held).toContain(elsewhere);
+      expect(held).not.toContain(BUS());
+      try {
+        const { status, report } = await preflight();
+        expect(status).toBe(1);
+        expect(failures(report)).toEqual([`FAIL forwarding-role-permissions ${side.forwardingRoleArn}`]);
+        expect(report.checks.find((c) => c.status === 'FAIL')?.message).toContain(`is not allowed events:PutEvents on the operations bus ${BUS()} (implicitDeny, iam:SimulatePrincipalPolicy)`);
+      } finally {
+        await restorePolicy();
+      }
+    });
+
+    it('names a forwarding role whose trust does not name events.amazonaws.com (Lambda in its place, infra\'s conditions kept)', async () => {
+      const statements = side.forwardingRole.trust.Statement as Array<Record<string, unknown>>;
+      const wrong = { ...side.forwardingRole.trust, Statement: statements.map((st) => ({ ...st, Principal: { Service: 'lambda.amazonaws.com' } })) };
+      await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyDocument: JSON.stringify(wrong) }));
+      const held = decodeURIComponent((await workloadIam.send(new GetRoleCommand({ RoleName: FORWARDING_ROLE_NAME }))).Role?.AssumeRolePolicyDocument ?? '');
+      expect(held).toContain('lambda.amazonaws.com');
+      expect(held).not.toContain('events.amazonaws.com');
+      try {
+        const { status, report } = await preflight();
+        expect(status).toBe(1);
+        expect(failures(report)).toEqual([`FAIL forwarding-role-trust ${side.forwardingRoleArn}`]);
+        expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+          `trust of forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} names no events.amazonaws.com (it names {"Service":"lambda.amazonaws.com"}): EventBridge cannot assume it for rule notification-runbooks-forward-alarms: every forwarded alarm fails delivery (to the workload's undelivered-alarm-events queue) and no handler runs`,
+        );
+      } finally {
+        await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyDocument: JSON.stringify(side.forwardingRole.trust) }));
+      }
+    });
+
+    it('names a forwarding rule that targets the operations bus with another role of the workload (one with the same trust and policy)', async () => {
+      const events = workloadEvents();
+      const copy = 'notification-runbooks-forward-alarms-copy';
+      const created = await workloadIam.send(new CreateRoleCommand({ RoleName: copy, AssumeRolePolicyDocument: JSON.stringify(side.forwardingRole.trust) }));
+      await workloadIam.send(new PutRolePolicyCommand({ RoleName: copy, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(side.forwardingRole.policy) }));
+      const copyArn = created.Role?.Arn ?? '';
+      await events.send(new PutTargetsCommand({ Rule: 'notification-runbooks-forward-alarms', Targets: [{ Id: 'operations-bus', Arn: BUS(), RoleArn: copyArn }] }));
+      expect(await heldTargets(events)).toEqual([`${BUS()} ${copyArn}`]);
+      try {
+        const { status, report } = await preflight();
+        expect(status).toBe(1);
+        expect(failures(report)).toEqual([`FAIL alarms-forwarded arn:aws:events:us-east-1:${workload.accountId}:rule/notification-runbooks-forward-alarms`]);
+        expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+          `rule notification-runbooks-forward-alarms in ${workload.accountId} targets the operations bus ${BUS()} with role ${copyArn}, not with the forwarding role ${side.forwardingRoleArn}; whether that role may put events on the bus preflight does not judge (it reads the forwarding role only): the alarms may never reach the handlers in ${operations.accountId}`,
+        );
+      } finally {
+        await events.send(new PutTargetsCommand({ Rule: 'notification-runbooks-forward-alarms', Targets: [{ Id: 'operations-bus', Arn: BUS(), RoleArn: side.forwardingRoleArn }] }));
+        await workloadIam.send(new DeleteRolePolicyCommand({ RoleName: copy, PolicyName: 'put-on-operations-bus' }));
+        await workloadIam.send(new DeleteRoleCommand({ RoleName: copy }));
+        events.destroy();
+      }
+    });
+
+    it("names a forwarding rule that targets another bus (the operations account's default bus), with the forwarding role", async () => {
+      const events = workloadEvents();
+      const elsewhere = `arn:aws:events:us-east-1:${operations.accountId}:event-bus/default`;
+      await events.send(new PutTargetsCommand({ Rule: 'notification-runbooks-forward-alarms', Targets: [{ Id: 'operations-bus', Arn: elsewhere, RoleArn: side.forwardingRoleArn }] }));
+      expect(await heldTargets(events)).toEqual([`${elsewhere} ${side.forwardingRoleArn}`]);
+      try {
+        const { status, report } = await preflight();
+        expect(status).toBe(1);
+        expect(failures(report)).toEqual([`FAIL alarms-forwarded arn:aws:events:us-east-1:${workload.accountId}:rule/notification-runbooks-forward-alarms`]);
+        expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+          `rule notification-runbooks-forward-alarms in ${workload.accountId} does not target the operations bus ${BUS()} (targets: ${elsewhere}): the workload's alarms never reach the handlers in ${operations.accountId}`,
+        );
+      } finally {
+        await events.send(new PutTargetsCommand({ Rule: 'notification-runbooks-forward-alarms', Targets: [{ Id: 'operations-bus', Arn: BUS(), RoleArn: side.forwardingRoleArn }] }));
+        expect(await heldTargets(events)).toEqual([`${BUS()} ${side.forwardingRoleArn}`]);
+        events.destroy();
+      }
+    });
   });
 
   // Last: the alarm is not put back.

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
-import { FORWARD_ALARMS_RULE, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
+import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
@@ -216,11 +216,11 @@ export interface WorkloadSide {
   preflightRole: { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> };
   /** The role the forwarding rule's target puts the alarm events on the operations bus with. */
   forwardingRoleArn: string;
+  /** That role (infra's name for the region), with the inline policy (`put-on-operations-bus`) and trust it was given (infra's). */
+  forwardingRole: { roleName: string; policy: Record<string, unknown>; trust: Record<string, unknown> };
+  /** The operations bus the forwarding rule targets. */
+  busArn: string;
 }
-
-/** The sandbox's name for the role CDK creates for the forwarding rule's EventBus target. */
-export const FORWARDING_ROLE_NAME = 'notification-runbooks-forward-alarms-events';
-const EVENTS_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 /**
  * The workload side of cross-account mode, as infra deploys it (RemediationRolesStack, WorkloadStack), from infra's own
@@ -271,18 +271,22 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
     await iam.send(new CreateRoleCommand({ RoleName: PREFLIGHT_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify(preflightRole.trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: PREFLIGHT_ROLE_NAME, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(preflightRole.policy) }));
     // WorkloadStack's forwarding rule: every watched alarm's state changes, to the project's bus in the operations account,
-    // put there by the role CDK's EventBus target creates (trusted by EventBridge, events:PutEvents on that bus; its name
-    // is CloudFormation's in AWS, this one the sandbox's).
+    // put there by infra's forwarding role of the region (trusted by EventBridge for this rule, events:PutEvents on that bus).
     const busArn = `arn:aws:events:${region}:${operationsAccount}:event-bus/${config.eventBusName}`;
-    const forwardingRole = await iam.send(new CreateRoleCommand({ RoleName: FORWARDING_ROLE_NAME, AssumeRolePolicyDocument: EVENTS_TRUST }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: FORWARDING_ROLE_NAME, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(document([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }])) }));
-    const forwardingRoleArn = forwardingRole.Role?.Arn ?? '';
+    const forwarding = {
+      roleName: forwardingRoleNameOf(region),
+      policy: document(forwardingRolePolicy('aws', region, operationsAccount, config.eventBusName)),
+      trust: document(forwardingRoleTrust('aws', workload.accountId, region)),
+    };
+    const created = await iam.send(new CreateRoleCommand({ RoleName: forwarding.roleName, AssumeRolePolicyDocument: JSON.stringify(forwarding.trust) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: forwarding.roleName, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(forwarding.policy) }));
+    const forwardingRoleArn = created.Role?.Arn ?? '';
     await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: busArn, RoleArn: forwardingRoleArn }] }));
     for (const doc of documents) {
       await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
     }
-    return { roles, preflightRole, forwardingRoleArn };
+    return { roles, preflightRole, forwardingRoleArn, forwardingRole: forwarding, busArn };
   } finally {
     iam.destroy();
     events.destroy();

@@ -247,14 +247,17 @@ describe('checkAlarmForwarding', () => {
   const RULE = `arn:aws:events:us-east-1:${WORKLOAD}:rule/notification-runbooks-forward-alarms`;
   const alarms = new Map<string, MetricAlarm>(cross.alarms.map((a) => [a.name, { AlarmName: a.name, AlarmArn: `arn:aws:cloudwatch:us-east-1:${WORKLOAD}:alarm:${a.name}` }]));
   const forwarding = { environment: 'production', eventBusName: 'notification-runbooks', workloadAccount: WORKLOAD, target: TARGET };
-  /** The rule as deployed: its alarms, its target; TestEventPattern answers by alarm name and the event's account, independently of the code. */
-  function rule(found: { alarms: string[]; target: string } | undefined): void {
+  /** infra's forwarding role of us-east-1 (written out here). */
+  const ROLE = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-us-east-1`;
+  /** The rule as deployed: its alarms, its target and the target's role; TestEventPattern answers by alarm name and the event's account, independently of the code. */
+  function rule(found: { alarms: string[]; target: string; role?: string | null } | undefined): void {
     events.reset();
     events.on(DescribeRuleCommand).callsFake(() => {
       if (!found) throw awsError('ResourceNotFoundException', 'Rule notification-runbooks-forward-alarms does not exist.');
       return { EventPattern: JSON.stringify({ alarms: found.alarms }) };
     });
-    events.on(ListTargetsByRuleCommand).resolves({ Targets: found ? [{ Id: 'operations-bus', Arn: found.target }] : [] });
+    const role = found?.role === undefined ? ROLE : found.role;
+    events.on(ListTargetsByRuleCommand).resolves({ Targets: found ? [{ Id: 'operations-bus', Arn: found.target, ...(role ? { RoleArn: role } : {}) }] : [] });
     events.on(TestEventPatternCommand).callsFake((input: { EventPattern: string; Event: string }) => {
       const e = JSON.parse(input.Event) as { account: string; detail: { alarmName: string } };
       return { Result: e.account === WORKLOAD && (JSON.parse(input.EventPattern) as { alarms: string[] }).alarms.includes(e.detail.alarmName) };
@@ -267,11 +270,17 @@ describe('checkAlarmForwarding', () => {
     return { results, c, session };
   };
 
-  it("PASS when the rule targets the operations bus and matches every alarm's ALARM and OK, read in the workload, tested in operations", async () => {
+  it("PASS when the rule targets the operations bus with the forwarding role and matches every alarm's ALARM and OK, read in the workload, tested in operations", async () => {
     rule({ alarms: [...alarms.keys()], target: BUS });
     const { results, c, session } = await run();
     expect(results).toEqual([
-      { area: 'routing', check: 'alarms-forwarded', subject: RULE, status: 'PASS', message: `rule notification-runbooks-forward-alarms in workload account ${WORKLOAD} forwards the ALARM and OK state changes of all ${alarms.size} alarms to ${BUS}` },
+      {
+        area: 'routing',
+        check: 'alarms-forwarded',
+        subject: RULE,
+        status: 'PASS',
+        message: `rule notification-runbooks-forward-alarms in workload account ${WORKLOAD} forwards the ALARM and OK state changes of all ${alarms.size} alarms to ${BUS} with role notification-runbooks-forward-alarms-us-east-1`,
+      },
     ]);
     expect(events.commandCalls(DescribeRuleCommand).map((call) => [call.thisValue === session.events, call.args[0].input])).toEqual([[true, { Name: 'notification-runbooks-forward-alarms' }]]);
     expect(events.commandCalls(TestEventPatternCommand)).toHaveLength(alarms.size * 2);
@@ -279,7 +288,7 @@ describe('checkAlarmForwarding', () => {
     expect(alarms.size).toBe(6);
   });
 
-  it('FAIL for a missing rule, a rule that targets another bus, and an alarm the pattern leaves out (both its state changes named)', async () => {
+  it('FAIL for a missing rule, a rule that targets another bus, the bus with another role or none, and an alarm the pattern leaves out (both its state changes named)', async () => {
     rule(undefined);
     expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
       `FAIL rule notification-runbooks-forward-alarms does not exist in workload account ${WORKLOAD}: the workload's alarms never reach the handlers in ${ACCOUNT}`,
@@ -288,6 +297,19 @@ describe('checkAlarmForwarding', () => {
     expect((await run()).results[0]?.message).toBe(
       `rule notification-runbooks-forward-alarms in ${WORKLOAD} does not target the operations bus ${BUS} (targets: arn:aws:events:us-east-1:999999999999:event-bus/elsewhere): the workload's alarms never reach the handlers in ${ACCOUNT}`,
     );
+    // The operations bus with another role of the workload, or with none: infra's role is the one preflight judges.
+    const other = `arn:aws:iam::${WORKLOAD}:role/NotificationRunbooksWorkload-ForwardAlarmsEventsRole-1A2B3C`;
+    rule({ alarms: [...alarms.keys()], target: BUS, role: other });
+    expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
+      `FAIL rule notification-runbooks-forward-alarms in ${WORKLOAD} targets the operations bus ${BUS} with role ${other}, not with the forwarding role ${ROLE}; whether that role may put events on the bus preflight does not judge (it reads the forwarding role only): the alarms may never reach the handlers in ${ACCOUNT}`,
+    ]);
+    rule({ alarms: [...alarms.keys()], target: BUS, role: null });
+    expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
+      `FAIL rule notification-runbooks-forward-alarms in ${WORKLOAD} targets the operations bus ${BUS} with no role, not with the forwarding role ${ROLE}; EventBridge needs a role to put events on a bus in another account: the workload's alarms never reach the handlers in ${ACCOUNT}`,
+    ]);
+    // The forwarding role of the other region is not this region's.
+    rule({ alarms: [...alarms.keys()], target: BUS, role: `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-us-west-2` });
+    expect((await run()).results.map((r) => r.status)).toEqual(['FAIL']);
     const [left, ...kept] = [...alarms.keys()];
     rule({ alarms: kept, target: BUS });
     const { results } = await run();
