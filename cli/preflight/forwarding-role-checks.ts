@@ -1,4 +1,4 @@
-// Preflight, cross-account mode: the workload's forwarding role, its own side (decision 108). The operations bus's policy
+// Preflight, cross-account mode: the workload's forwarding role, its own side (decision 114). The operations bus's policy
 // admitting the role (bus-policy-checks.ts) is half of a cross-account PutEvents; the other half is the role's own
 // identity policy, and before either EventBridge must be able to assume the role at all (IAM User Guide, "Cross-account
 // policy evaluation logic"). If either is wrong EventBridge cannot deliver: the alarms land in the workload's

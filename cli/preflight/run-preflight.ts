@@ -85,7 +85,7 @@ export async function runPreflight(
         checks.push(...(await guardedCheck('routing', `alarm forwarding in ${workloadAccount}`, ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'], () => checkAlarmForwarding(session!, clients, forwarding, alarms.live, workloadRules))));
         // ...and the project's bus here must admit what that rule puts on it (its resource policy; decision 102).
         checks.push(...(await guardedCheck('routing', `policy of bus ${expected.eventBusName}`, BUS_POLICY_ACTIONS, () => checkBusPolicy(session!, clients, forwarding, workloadRules))));
-        // ...and the forwarding role's own side: EventBridge may assume it, and it may put events on that bus (decision 108).
+        // ...and the forwarding role's own side: EventBridge may assume it, and it may put events on that bus (decision 114).
         checks.push(...(await guardedCheck('routing', `forwarding role in ${workloadAccount}`, FORWARDING_ROLE_ACTIONS, () => checkForwardingRole(session!, clients, forwarding))));
       }
       checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));

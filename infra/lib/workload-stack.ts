@@ -54,7 +54,7 @@ export class WorkloadStack extends Stack {
     });
     // The role EventBridge puts the events on that bus with (a bus in another account needs one): named, trusted by
     // EventBridge for this rule only, allowed events:PutEvents on that bus only; the statements are infra's pure ones
-    // (infra/lib/iam/workload-roles.ts), which the sandbox deploys too and preflight checks (decision 108). Handed to the
+    // (infra/lib/iam/workload-roles.ts), which the sandbox deploys too and preflight checks (decision 114). Handed to the
     // target without policy updates, so CDK adds no statement of its own beside them.
     const forwardingRole = new Role(this, 'ForwardAlarmsRole', {
       roleName: forwardingRoleNameOf(this.region),

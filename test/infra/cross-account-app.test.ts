@@ -83,7 +83,7 @@ describe('cross-account mode (production)', () => {
     });
   });
 
-  describe('the forwarding role of each region (decision 108): EventBridge, for the forwarding rule only; events:PutEvents on that region\'s operations bus only', () => {
+  describe('the forwarding role of each region (decision 114): EventBridge, for the forwarding rule only; events:PutEvents on that region\'s operations bus only', () => {
     const forwardingRole = (region: string): DeployedRole & { ruleRoleArn: unknown } => {
       const name = `NotificationRunbooksWorkload-production-${region}`;
       const t = template(name);
@@ -545,7 +545,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     ...alarmSpecs(app().built.config, 'production', region).map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), 'reads a watched alarm')),
     call('events:DescribeRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's pattern"),
     call('events:ListTargetsByRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's target (the operations bus)"),
-    call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "reads the forwarding role's trust (decision 108)"),
+    call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "reads the forwarding role's trust (decision 114)"),
     call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "simulates the forwarding role's PutEvents on the operations bus"),
     call('ssm:GetDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'reads a workload runbook document for its hash'),
   ];
@@ -657,9 +657,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     console.log(`IAM simulation (workload preflight role ${region}): needed ${need.length}: ${allowed.filter((r) => r.startsWith('Allowed')).length} allowed; refused ${deny.length}: ${denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error')).length} allowed`);
     expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
-    // 15 reads before decision 108, plus the forwarding role's GetRole and SimulatePrincipalPolicy.
+    // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy.
     expect(need.length).toBe(17 + alarmSpecs(app().built.config, 'production', region).length);
-    // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 108 added 4 on the
+    // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it); a call dropped from either fails this.
     expect(deny.length).toBe(74);

@@ -14,7 +14,7 @@ export const FORWARD_ALARMS_RULE = `${NAME_PREFIX}-forward-alarms`;
 /**
  * The role that rule's target puts the events on the operations bus with (EventBridge needs one for a bus in another
  * account), one per region (IAM names are global, the rule and bus regional). Named, not CloudFormation's name, so the
- * preflight role's reads of it name exactly this role (decision 108).
+ * preflight role's reads of it name exactly this role (decision 114).
  */
 export const forwardingRoleNameOf = (region: string): string => `${NAME_PREFIX}-forward-alarms-${region}`;
 

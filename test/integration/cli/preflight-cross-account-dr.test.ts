@@ -96,7 +96,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(roleArns);
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(roleArns);
     expect(of('preflight-role').map((c) => c.status)).toEqual(['PASS']);
-    // The region's forwarding role, its own side (decision 108): trusted by EventBridge for this region's rule, allowed
+    // The region's forwarding role, its own side (decision 114): trusted by EventBridge for this region's rule, allowed
     // events:PutEvents on this region's operations bus.
     const roleArn = `arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`;
     expect(side.forwardingRoleArn).toBe(roleArn);

@@ -119,7 +119,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
     // Per remediation role: its handler's execution role, then another role of the operations account (decision 94); the
     // bus policy for the workload's forwarding role (the probe account: only the decision-source Deny names it); the
-    // forwarding role's trust for EventBridge acting for its rule, for the probe account's and for another rule (decision 108).
+    // forwarding role's trust for EventBridge acting for its rule, for the probe account's and for another rule (decision 114).
     expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length + 1 + 3);
     expect(calls.filter((c) => c.operation === 'DescribeEventBus')).toHaveLength(1);
     // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
@@ -130,7 +130,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
     ]);
     expect(side.forwardingRoleArn).toBe(`arn:aws:iam::${workload.accountId}:role/${FORWARDING_ROLE_NAME}`);
-    // The forwarding role's own side (decision 108): EventBridge may assume it for the forwarding rule only, and it may put
+    // The forwarding role's own side (decision 114): EventBridge may assume it for the forwarding rule only, and it may put
     // the alarm events on the operations bus. Read and simulated in the workload through the preflight role.
     expect(of('forwarding-role-trust').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${side.forwardingRoleArn} trust of forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} admits events.amazonaws.com for rule notification-runbooks-forward-alarms (aws:SourceAccount ${workload.accountId}, aws:SourceArn the rule), and refuses it for rule notification-runbooks-forward-alarms of 999999999999, an account not configured and for rule runbook-preflight-probe-not-the-forwarder of ${workload.accountId}, not the forwarding rule (iam:SimulateCustomPolicy)`,
@@ -246,7 +246,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     }
   });
 
-  describe("the forwarding role's own side (decision 108): each planted fault the only FAIL", () => {
+  describe("the forwarding role's own side (decision 114): each planted fault the only FAIL", () => {
     const workloadEvents = (): EventBridgeClient => new EventBridgeClient(workload.clientConfig);
     /** The role's inline policy as the emulator holds it now. */
     const heldPolicy = async (): Promise<string> => {

@@ -1,4 +1,4 @@
-// Preflight's judgement of the workload's forwarding role, its own side (cross-account mode, decision 108): EventBridge may
+// Preflight's judgement of the workload's forwarding role, its own side (cross-account mode, decision 114): EventBridge may
 // assume it for the forwarding rule (and no other rule), and it may put events on the operations bus.
 // The mocked simulators are answered by the sandbox's evaluator on what preflight sends (the trust's statements stripped of
 // Principal, the role's own policy). Each case's expectation comes from another evaluator: @cloud-copilot/iam-simulate
