@@ -25,7 +25,7 @@ import { runDemo, type DemoRow } from './demo-latency';
 import { benchPaths, benchSubjects, drRegionOf, expectedOutcomes, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject, type ExpectedOutcome } from './paths';
 import { measurePerEvent, type PerEventResult } from './per-event';
 import { CHECK_TOLERANCE, checkFailed, checkOutcomes, compareFigures, figuresOf, type Figures, type HandlerCounts, type RecordedOutcome } from './check';
-import { runStorm, type StormResult } from './storm';
+import { describeIncident, runStorm, stormIncidentProblems, stormIncidents, type StormResult } from './storm';
 
 // The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -136,7 +136,8 @@ interface Results {
   figuresMeasuredAt?: string;
   /** Bytes at init against the floor, per handler, as `--check --write-figures` last re-measured them (machine-independent). */
   bytesAtInit?: Record<string, BytesAtInit>;
-  storm?: StormResult;
+  /** The storm's figures; its per-delivery records are not kept (10,000 of them), only the incidents without exactly one change. */
+  storm?: Omit<StormResult, 'deliveries'> & { incidentProblems: string[] };
   demo?: { rows: DemoRow[]; seconds: number; passed: boolean } | { skipped: string };
   targets: TargetCheck[];
 }
@@ -411,6 +412,7 @@ async function main(): Promise<void> {
       const s = options.storm;
       say(`storm: ${s.lanes * s.flapsPerLane * s.copiesPerIncident} events against the emulator...`);
       storm = await runStorm(sandbox, s);
+      say(`  storm: ${storm.changesInEmulator} changes in the emulator for ${storm.uniqueIncidents} incidents; outcomes ${JSON.stringify(storm.outcomes)}, ${storm.redeliveries} redeliveries`);
     }
   } finally {
     await sandbox.stop();
@@ -423,6 +425,14 @@ async function main(): Promise<void> {
     if (trips) counts[name] = { ...counts[name], callsPerDecision: trips.callsPerDecision, sequentialRoundTrips: trips.sequentialRoundTrips };
   }
   const figures = figuresOf(counts, storm && storm.uniqueIncidents > 0 ? { changesPerIncident: storm.changesInEmulator / storm.uniqueIncidents } : undefined);
+  // The storm explains its figure per incident: each must end in exactly one applied decision (what each delivery of an
+  // incident that did not recorded, errors included); and when the emulator's count is off, every incident is shown.
+  const incidents = storm && options.storm ? stormIncidents(storm.deliveries, storm.lanes, options.storm.flapsPerLane) : [];
+  const stormFailures = stormIncidentProblems(incidents);
+  const stormDetails =
+    storm && storm.changesInEmulator !== storm.uniqueIncidents
+      ? [`the emulator received ${storm.changesInEmulator} UpdateEventSourceMapping calls for ${storm.uniqueIncidents} incidents (account ${storm.accountId})`, ...incidents.filter((i) => i.applied === 1).map(describeIncident)]
+      : [];
   const mismatches = prepared.flatMap((p) => p.mismatches);
 
   if (options.check) {
@@ -431,9 +441,10 @@ async function main(): Promise<void> {
       [...perEventBySubject].map(([name, r]) => [name, 'skipped' in r ? r : { outcome: r.recordedOutcome, ...(r.recordedReason ? { reason: r.recordedReason } : {}) }]),
     );
     const outcomeFailures = checkOutcomes(recorded, expected ?? {});
-    if (baseline && writeFigures && outcomeFailures.length > 0) {
-      // Figures of a path that decided something else are not written as the baseline.
+    if (baseline && writeFigures && (outcomeFailures.length > 0 || stormFailures.length > 0)) {
+      // Figures of a path that decided something else (or a storm incident without exactly one change) are not written as the baseline.
       for (const line of outcomeFailures) console.log(`  OUTCOME    ${line}`);
+      for (const line of stormFailures) console.log(`  STORM      ${line}`);
       console.log('\nbench --check --write-figures: FAILED, nothing written');
       process.exitCode = 1;
       return;
@@ -450,13 +461,15 @@ async function main(): Promise<void> {
     const comparison = compareFigures(figures, wanted);
     console.log(`\nbench --check: ${comparison.compared} machine-independent figures against bench/results/baseline.json (${baseline.measuredAt}), tolerance ${CHECK_TOLERANCE * 100}%`);
     for (const line of outcomeFailures) console.log(`  OUTCOME    ${line}`);
+    for (const line of stormFailures) console.log(`  STORM      ${line}`);
+    for (const line of stormDetails) console.log(`  storm      ${line}`);
     for (const line of comparison.regressions) console.log(`  REGRESSION ${line}`);
     for (const line of comparison.drops) console.log(`  LOWER      ${line}`);
     for (const line of comparison.missing) console.log(`  MISSING    ${line}`);
     for (const line of mismatches) console.log(`  FLOOR      ${line}`);
     for (const line of comparison.improvements) console.log(`  better     ${line} (commit a new baseline to keep it)`);
     for (const line of comparison.added) console.log(`  new        ${line}`);
-    const failed = checkFailed(comparison, outcomeFailures) || mismatches.length > 0;
+    const failed = checkFailed(comparison, [...outcomeFailures, ...stormFailures]) || mismatches.length > 0;
     console.log(failed ? '\nbench --check: FAILED' : `\nbench --check: passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     process.exitCode = failed ? 1 : 0;
     return;
@@ -486,16 +499,23 @@ async function main(): Promise<void> {
     handlers,
     figures,
     bytesAtInit,
-    ...(storm ? { storm } : {}),
+    ...(storm ? { storm: { ...withoutDeliveries(storm), incidentProblems: stormFailures } } : {}),
     demo,
     targets: checkTargets(handlers, storm),
   };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
   printReport(results, previous, previousLabel);
+  for (const line of stormFailures) console.log(`  STORM      ${line}`);
+  for (const line of stormDetails) console.log(`  storm      ${line}`);
   printBytesAtInit(bytesAtInit);
   console.log(`\nwritten: bench/results/latest.json${process.argv.includes('--baseline') ? ' and bench/results/baseline.json' : ''}`);
   if (process.argv.includes('--baseline')) writeFileSync(BASELINE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function withoutDeliveries(storm: StormResult): Omit<StormResult, 'deliveries'> {
+  const { deliveries: _deliveries, ...rest } = storm;
+  return rest;
 }
 
 /** The baseline's figures for the handlers (and storm) a run limited with --only measures. */

@@ -13,7 +13,20 @@ interface StormJob {
   region: string;
 }
 
-type Handler = (event: unknown, context?: Record<string, unknown>) => Promise<{ outcome?: string }>;
+type Handler = (event: unknown, context?: Record<string, unknown>) => Promise<{ outcome?: string; reason?: string; incidentKey?: string }>;
+
+/** What one delivery of one state change got: its lane, flap and copy, each attempt's error, the decision it ended with. */
+export interface DeliveryRecord {
+  lane: number;
+  flap: number;
+  copy: number;
+  /** The state change this copy carries: its lane's flap (a late duplicate carries the previous flap). */
+  ofFlap: number;
+  incidentKey?: string;
+  outcome: string;
+  reason?: string;
+  errors: string[];
+}
 
 async function storm(job: StormJob): Promise<Record<string, unknown>> {
   const { handler } = (await import(pathToFileURL(job.bundle).href)) as { handler: Handler };
@@ -39,18 +52,23 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
   const outcomes: Record<string, number> = {};
   let events = 0;
   let redeliveries = 0;
-  const deliver = async (event: unknown): Promise<void> => {
+  const deliveries: DeliveryRecord[] = [];
+  const deliver = async (event: unknown, where: Omit<DeliveryRecord, 'outcome' | 'errors'>): Promise<void> => {
     events += 1;
+    const errors: string[] = [];
     // A thrown error is retried, as Lambda's asynchronous invocation would (it counts as one more delivery).
     for (let attempt = 1; ; attempt += 1) {
       try {
         const decision = await handler(event);
         const outcome = decision.outcome ?? 'returned';
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        deliveries.push({ ...where, incidentKey: decision.incidentKey, outcome, reason: decision.reason, errors });
         return;
-      } catch {
+      } catch (error) {
+        errors.push(`${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
         if (attempt >= 3) {
           outcomes.failed = (outcomes.failed ?? 0) + 1;
+          deliveries.push({ ...where, outcome: 'failed', errors });
           return;
         }
         redeliveries += 1;
@@ -60,7 +78,7 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
 
   const started = process.hrtime.bigint();
   await Promise.all(
-    job.lanes.map(async (lane) => {
+    job.lanes.map(async (lane, laneIndex) => {
       let previous = { value: 'INSUFFICIENT_DATA', timestamp: new Date().toISOString() };
       let lastEvent: unknown;
       for (let flap = 0; flap < job.flapsPerLane; flap += 1) {
@@ -69,13 +87,15 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
         // The state change and its duplicates arrive together; one late duplicate of the previous change arrives among them.
         const copies = Array.from({ length: job.copiesPerIncident }, (_, i) => (i === job.copiesPerIncident - 1 && lastEvent ? lastEvent : event));
         lastEvent = event;
-        await Promise.all(copies.map(deliver));
+        await Promise.all(
+          copies.map((copy, i) => deliver(copy, { lane: laneIndex, flap, copy: i, ofFlap: copy === event ? flap : flap - 1 })),
+        );
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   cloudWatch.destroy();
-  return { ok: true, events, seconds, outcomes, redeliveries, peakRssKb: process.resourceUsage().maxRSS, rssAfterImportKb };
+  return { ok: true, events, seconds, outcomes, redeliveries, deliveries, peakRssKb: process.resourceUsage().maxRSS, rssAfterImportKb };
 }
 
 process.once('message', (job: StormJob) => {

@@ -6,6 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { join } from 'node:path';
 import { provisionBenchAccount, type BenchSandbox } from './bench-sandbox';
 import { root } from './bundles';
+import type { DeliveryRecord } from './storm-worker';
 
 export const STORM_HANDLER = 'scale-consumers';
 
@@ -38,6 +39,10 @@ export interface StormResult {
   peakRssMb: number;
   rssAfterImportMb: number;
   finalMaximumConcurrency: number[];
+  /** Every delivery's decision (or its errors), per lane, flap and copy. */
+  deliveries: DeliveryRecord[];
+  lanes: StormLane[];
+  accountId: string;
 }
 
 interface WorkerReply {
@@ -49,6 +54,7 @@ interface WorkerReply {
   redeliveries?: number;
   peakRssKb?: number;
   rssAfterImportKb?: number;
+  deliveries?: DeliveryRecord[];
 }
 
 /**
@@ -106,12 +112,19 @@ export async function runStorm(sandbox: BenchSandbox, plan: StormPlan): Promise<
     cwd: root,
     execArgv: ['--import', 'tsx'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // STORM_LOG=<file>: the handler's own log lines (decisions, the errors it retried on) appended there, to diagnose a run.
+    stdio: ['ignore', process.env.STORM_LOG ? 'pipe' : 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
+  if (process.env.STORM_LOG) {
+    const { createWriteStream } = await import('node:fs');
+    const log = createWriteStream(process.env.STORM_LOG, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const reply = await new Promise<WorkerReply>((resolve, reject) => {
     child.once('message', (message) => resolve(message as WorkerReply));
@@ -154,5 +167,48 @@ export async function runStorm(sandbox: BenchSandbox, plan: StormPlan): Promise<
     peakRssMb: (reply.peakRssKb ?? 0) / 1024,
     rssAfterImportMb: (reply.rssAfterImportKb ?? 0) / 1024,
     finalMaximumConcurrency,
+    deliveries: reply.deliveries ?? [],
+    lanes,
+    accountId: account.accountId,
   };
+}
+
+/** One incident of the storm (a lane's flap) and what every delivery of it decided. */
+export interface StormIncident {
+  lane: number;
+  flap: number;
+  state: 'ALARM' | 'OK';
+  queueName: string;
+  /** Deliveries that ended applied: exactly one is the product's promise (one change per incident). */
+  applied: number;
+  deliveries: DeliveryRecord[];
+}
+
+/** Groups the deliveries by the incident their copy carries (a late duplicate counts for the flap it repeats). */
+export function stormIncidents(deliveries: readonly DeliveryRecord[], lanes: readonly Pick<StormLane, 'queueName'>[], flapsPerLane: number): StormIncident[] {
+  const incidents: StormIncident[] = [];
+  lanes.forEach((lane, laneIndex) => {
+    for (let flap = 0; flap < flapsPerLane; flap += 1) {
+      const own = deliveries.filter((d) => d.lane === laneIndex && d.ofFlap === flap).sort((a, b) => a.flap - b.flap || a.copy - b.copy);
+      incidents.push({ lane: laneIndex, flap, state: flap % 2 === 0 ? 'ALARM' : 'OK', queueName: lane.queueName, applied: own.filter((d) => d.outcome === 'applied').length, deliveries: own });
+    }
+  });
+  return incidents;
+}
+
+/** One line per incident that did not end in exactly one applied decision, with what each of its deliveries recorded. */
+export function stormIncidentProblems(incidents: readonly StormIncident[]): string[] {
+  return incidents.filter((incident) => incident.applied !== 1).map(describeIncident);
+}
+
+export function describeIncident(incident: StormIncident): string {
+  const copies = incident.deliveries.map(
+    (d) =>
+      `copy ${d.copy}${d.flap !== incident.flap ? ' (late, with the next flap)' : ''}: ${d.outcome}${d.reason ? `: ${d.reason}` : ''}` +
+      (d.errors.length ? ` [after ${d.errors.length} failed attempt${d.errors.length === 1 ? '' : 's'}: ${d.errors.join(' | ')}]` : ''),
+  );
+  return (
+    `lane ${incident.lane} (${incident.queueName}) flap ${incident.flap} (${incident.state}): ${incident.applied} applied decision${incident.applied === 1 ? '' : 's'} ` +
+    `of ${incident.deliveries.length} deliveries; ${copies.join('; ') || 'no delivery recorded'}`
+  );
 }

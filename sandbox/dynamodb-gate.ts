@@ -2,10 +2,21 @@
 // starts and, when a condition fails, puts those copies back, undoing every write another request made to those tables
 // in the meantime (moto/dynamodb/models/__init__.py transact_write_items). Two send claims racing on the state table
 // (escalation-store.ts claimSend) then both "win": the loser's rollback erases the winner's claim. Real DynamoDB
-// cancels the loser and keeps the winner. The gap proxy closes that gap per account: a TransactWriteItems runs alone,
-// every other DynamoDB request may run alongside the others (a readers-writer gate, first come first served).
+// cancels the loser and keeps the winner. Nor is a single-item conditional write atomic: moto serves requests on threads
+// and its PutItem reads the item, evaluates the condition, then writes, with no lock (moto/dynamodb/models/table.py
+// put_item; UpdateItem likewise), so two concurrent `attribute_not_exists` claims on one key can both succeed (measured:
+// 14 of 300 rounds of 5 concurrent claims at load ~18; both deliveries of one incident then held its claim, decision
+// 110). DynamoDB applies each write to an item atomically. The gap proxy closes both gaps per account: every DynamoDB
+// write runs alone (runsAlone), reads run alongside each other (a readers-writer gate, first come first served).
 
 type Waiter = { exclusive: boolean; go: () => void };
+
+/** DynamoDB operations that write (or may, PartiQL): each runs alone in its account; every other operation reads. */
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction']);
+
+export function runsAlone(operation: string): boolean {
+  return WRITES.has(operation);
+}
 
 export class DynamoTransactionGate {
   private shared = 0;

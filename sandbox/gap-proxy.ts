@@ -8,7 +8,7 @@ import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCach
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { dynamoTransactionGates } from './dynamodb-gate';
+import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
@@ -853,11 +853,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         return;
       }
     }
-    // moto rolls a failed TransactWriteItems back by restoring a copy of the table, erasing concurrent writes: one runs
-    // alone per account (sandbox/dynamodb-gate.ts).
+    // moto rolls a failed TransactWriteItems back by restoring a copy of the table, erasing concurrent writes, and checks
+    // a conditional write's condition and writes without a lock: a write runs alone per account (sandbox/dynamodb-gate.ts).
     if (described.service === 'dynamodb') {
-      const exclusive = described.operation === 'TransactWriteItems';
-      send(res, await dynamoGate(described.accountId).run(exclusive, () => forwardBuffered(req, body, described.accountId)));
+      send(res, await dynamoGate(described.accountId).run(runsAlone(described.operation), () => forwardBuffered(req, body, described.accountId)));
       return;
     }
     forward(req, res, body, described.accountId);

@@ -1,6 +1,7 @@
-// The gap proxy's DynamoDB gate: a TransactWriteItems runs alone per account (moto's rollback restores a copy of the
-// table and would erase a concurrent write); everything else runs alongside, first come first served.
-import { DynamoTransactionGate, dynamoTransactionGates } from '../../../sandbox/dynamodb-gate';
+// The gap proxy's DynamoDB gate: a write runs alone per account (moto's rollback of a TransactWriteItems restores a copy of
+// the table and would erase a concurrent write; its conditional PutItem/UpdateItem check and write without a lock);
+// reads run alongside, first come first served.
+import { DynamoTransactionGate, dynamoTransactionGates, runsAlone } from '../../../sandbox/dynamodb-gate';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
@@ -11,6 +12,17 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('which DynamoDB requests run alone', () => {
+  it('every write (the state table\'s claims and reservations are conditional PutItems and UpdateItems) and no read', () => {
+    const writes = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction'];
+    const reads = ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems', 'DescribeTable', 'ListTables'];
+    expect(Object.fromEntries([...writes, ...reads].map((op) => [op, runsAlone(op)]))).toEqual({
+      ...Object.fromEntries(writes.map((op) => [op, true])),
+      ...Object.fromEntries(reads.map((op) => [op, false])),
+    });
+  });
+});
 
 describe('DynamoTransactionGate', () => {
   it('runs plain requests together, a transaction alone, and what came after the transaction after it', async () => {
