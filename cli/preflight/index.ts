@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -66,6 +67,7 @@ function buildClients(region: string, sts: STSClient, credentials?: AwsCredentia
     lambda: new LambdaClient(config),
     rds: new RDSClient(config),
     apiGateway: new APIGatewayClient(config),
+    apiGatewayV2: new ApiGatewayV2Client(config),
     elastiCache: new ElastiCacheClient(config),
     cloudWatch: new CloudWatchClient(config),
     events: new EventBridgeClient(config),

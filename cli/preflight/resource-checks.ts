@@ -1,5 +1,6 @@
 // Preflight: the service's watched resources exist, and their live values match the document's environment matrix.
-import { GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { GetRestApisCommand, type RestApi } from '@aws-sdk/client-api-gateway';
+import { GetApisCommand, type Api } from '@aws-sdk/client-apigatewayv2';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
@@ -184,14 +185,71 @@ async function checkDatabases(clients: PreflightClients, expected: PreflightExpe
   return results;
 }
 
+/** Every page of a listing (GetRestApis pages by `position`, GetApis by `NextToken`). */
+async function everyPage<T>(read: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await read(token);
+    all.push(...page.items);
+    token = page.next;
+  } while (token);
+  return all;
+}
+
+/** An API preflight looks for: a configured one (dependencies.apis, with its type and id) or an alarm's API name (REST). */
+interface ApiToFind {
+  name: string;
+  id?: string;
+  http: boolean;
+}
+
+/**
+ * Each API is looked for in its own listing: a REST API in GetRestApis, an HTTP API (dependencies.apis[].type http) in
+ * API Gateway v2's GetApis, every page of either. A configured id must be an API of that name; without one the name
+ * must be one API's (names are not unique). Only the listings are read (the preflight role's grant is /restapis and,
+ * with an HTTP API configured, /apis).
+ */
+export function judgeApi(api: ApiToFind, listed: ReadonlyArray<{ id?: string; name?: string; protocolType?: string }>): CheckResult {
+  const label = api.http ? 'HTTP API' : 'REST API';
+  const fix = 'deploy the API, or fix dependencies.apis (name, id, type) in the configuration';
+  const ofType = listed.filter((a) => !api.http || a.protocolType === undefined || a.protocolType === 'HTTP');
+  if (api.id) {
+    const byId = listed.find((a) => a.id === api.id);
+    if (!byId) return fail('resources', 'api', api.name, `no ${label} with id ${api.id} (dependencies.apis names ${api.name})`, fix);
+    if (byId.name !== api.name) return fail('resources', 'api', api.name, `${label} ${api.id} is named "${byId.name ?? '?'}", not "${api.name}"`, fix);
+    if (!ofType.includes(byId)) return fail('resources', 'api', api.name, `API ${api.name} (${api.id}) is a ${byId.protocolType ?? '?'} API, not an HTTP API`, fix);
+    return pass('resources', 'api', api.name, `${api.http ? 'HTTP API' : 'API'} ${api.name} exists (${api.id})`);
+  }
+  const named = ofType.filter((a) => a.name === api.name);
+  if (named.length === 0) return fail('resources', 'api', api.name, `no ${label} named ${api.name}`, fix);
+  if (named.length > 1) {
+    return fail('resources', 'api', api.name, `${named.length} ${label}s are named ${api.name} (${named.map((a) => a.id ?? '?').join(', ')})`, 'set dependencies.apis[].id to say which one');
+  }
+  return pass('resources', 'api', api.name, `${api.http ? 'HTTP API' : 'API'} ${api.name} exists (${named[0]?.id ?? '?'})`);
+}
+
 async function checkApis(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {
-  const apis = (await clients.apiGateway.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
-  return expected.watched.apis.map((name) => {
-    const api = apis.find((a) => a.name === name);
-    return api
-      ? pass('resources', 'api', name, `API ${name} exists (${api.id ?? '?'})`)
-      : fail('resources', 'api', name, `no REST API named ${name}`, 'deploy the API, or fix dependencies.apis in the configuration');
-  });
+  const { watched } = expected;
+  const configured: ApiToFind[] = [
+    ...(watched.restApis ?? []).map((api) => ({ ...api, http: false })),
+    ...(watched.httpApis ?? []).map((api) => ({ ...api, http: true })),
+  ];
+  // The alarms' API names that no dependencies.apis entry describes are looked for as REST APIs, by name.
+  const toFind = [...configured, ...watched.apis.filter((name) => !configured.some((api) => api.name === name)).map((name) => ({ name, http: false }))];
+  const rest = toFind.some((api) => !api.http)
+    ? await everyPage(async (position) => {
+        const page = await clients.apiGateway.send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) }));
+        return { items: (page.items ?? []).map((a: RestApi) => ({ id: a.id, name: a.name })), next: page.position };
+      })
+    : [];
+  const http = toFind.some((api) => api.http)
+    ? await everyPage(async (NextToken) => {
+        const page = await clients.apiGatewayV2.send(new GetApisCommand({ ...(NextToken ? { NextToken } : {}) }));
+        return { items: (page.Items ?? []).map((a: Api) => ({ id: a.ApiId, name: a.Name, protocolType: a.ProtocolType })), next: page.NextToken };
+      })
+    : [];
+  return toFind.map((api) => judgeApi(api, api.http ? http : rest));
 }
 
 async function checkCaches(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {

@@ -1,5 +1,6 @@
 // The shape of a preflight check's answer, and the clients the checks read with (all read-only calls).
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -35,6 +36,8 @@ export interface PreflightClients {
   lambda: LambdaClient;
   rds: RDSClient;
   apiGateway: APIGatewayClient;
+  /** API Gateway v2: the HTTP APIs of dependencies.apis (type http). */
+  apiGatewayV2: ApiGatewayV2Client;
   elastiCache: ElastiCacheClient;
   cloudWatch: CloudWatchClient;
   events: EventBridgeClient;

@@ -164,6 +164,10 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => t.watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.
     { Sid: 'RestApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/restapis`]) },
+    // GetApis (API Gateway v2) is GET /apis: the list only, and only where dependencies.apis has an HTTP API.
+    ...((t.watched.httpApis ?? []).length > 0
+      ? [{ Sid: 'HttpApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/apis`]) }]
+      : []),
     {
       Sid: 'WatchedCaches',
       Effect: 'Allow',

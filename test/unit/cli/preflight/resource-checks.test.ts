@@ -6,8 +6,9 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/cl
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkResources } from '../../../../cli/preflight/resource-checks';
+import { checkResources, judgeApi } from '../../../../cli/preflight/resource-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import type { EnvironmentName } from '../../../../shared/config/schema';
 import { ACCOUNT, awsError, clients, expectationsFor, expectationsIn, TARGET } from './support';
@@ -305,5 +306,50 @@ describe("production's DR region (us-west-2): the standby in place of the primar
   ] as const)('%s', async (_case, change, failures) => {
     const { results } = await runDr({ ...standby(), ...change } as World);
     expect(notPassing(results)).toEqual(failures);
+  });
+});
+
+describe('each configured API is looked for in its own listing (REST: GetRestApis; HTTP, type http: API Gateway v2 GetApis)', () => {
+  const apiGatewayV2 = mockClient(ApiGatewayV2Client);
+  afterEach(() => apiGatewayV2.reset());
+  const line = (r: CheckResult): string => `${r.status} ${r.message}`;
+
+  it.each([
+    ['a REST API found by name', { name: API, http: false }, [{ id: 'r1', name: API }], `PASS API ${API} exists (r1)`],
+    ['a REST API missing', { name: API, http: false }, [{ id: 'r1', name: 'other' }], `FAIL no REST API named ${API}`],
+    ['two REST APIs of that name (names are not unique)', { name: API, http: false }, [{ id: 'r1', name: API }, { id: 'r2', name: API }], `FAIL 2 REST APIs are named ${API} (r1, r2)`],
+    ['an HTTP API found by its configured id', { name: API, id: 'h1', http: true }, [{ id: 'h0', name: API, protocolType: 'HTTP' }, { id: 'h1', name: API, protocolType: 'HTTP' }], `PASS HTTP API ${API} exists (h1)`],
+    ['a configured id that is another API', { name: API, id: 'h1', http: true }, [{ id: 'h1', name: 'renamed', protocolType: 'HTTP' }], `FAIL HTTP API h1 is named "renamed", not "${API}"`],
+    ['a configured id that is not there', { name: API, id: 'h9', http: true }, [{ id: 'h1', name: API, protocolType: 'HTTP' }], `FAIL no HTTP API with id h9 (dependencies.apis names ${API})`],
+    ['a WebSocket API where an HTTP API is configured (by id)', { name: API, id: 'w1', http: true }, [{ id: 'w1', name: API, protocolType: 'WEBSOCKET' }], `FAIL API ${API} (w1) is a WEBSOCKET API, not an HTTP API`],
+    ['a WebSocket API of that name is not the HTTP API (by name)', { name: API, http: true }, [{ id: 'w1', name: API, protocolType: 'WEBSOCKET' }], `FAIL no HTTP API named ${API}`],
+    ['two HTTP APIs of that name', { name: API, http: true }, [{ id: 'h1', name: API, protocolType: 'HTTP' }, { id: 'h2', name: API, protocolType: 'HTTP' }], `FAIL 2 HTTP APIs are named ${API} (h1, h2)`],
+  ] as const)('%s', (_case, api, listed, expected) => {
+    expect(line(judgeApi(api, listed))).toBe(expected);
+  });
+
+  it('an HTTP API in dependencies.apis is found through every page of GetApis, and no REST listing is read for it', async () => {
+    const world = production();
+    deploy(world);
+    const expected = expectationsFor('production');
+    const withHttp = { ...expected, watched: { ...expected.watched, restApis: [], httpApis: [{ name: API }] } };
+    apiGatewayV2.on(GetApisCommand, {}).resolves({ Items: [{ ApiId: 'h0', Name: 'another-api', ProtocolType: 'HTTP', RouteSelectionExpression: '$request.method $request.path' }], NextToken: 'page2' });
+    apiGatewayV2.on(GetApisCommand, { NextToken: 'page2' }).resolves({ Items: [{ ApiId: 'h1', Name: API, ProtocolType: 'HTTP', RouteSelectionExpression: '$request.method $request.path' }] });
+    const { results } = await checkResources(clients(), withHttp, TARGET);
+    expect(results.filter((r) => r.check === 'api').map(line)).toEqual([`PASS HTTP API ${API} exists (h1)`]);
+    expect(apiGatewayV2.commandCalls(GetApisCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'page2']);
+    expect(apiGateway.commandCalls(GetRestApisCommand)).toHaveLength(0);
+  });
+
+  it('a REST API on the second page of GetRestApis is found (the listing is read to its end)', async () => {
+    const world = production();
+    deploy(world);
+    apiGateway.reset();
+    apiGateway.on(GetRestApisCommand, {}).resolves({ items: [{ id: 'r0', name: 'another-api' }], position: 'p2' });
+    apiGateway.on(GetRestApisCommand, { position: 'p2' }).resolves({ items: [{ id: 'r1', name: API }] });
+    const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
+    expect(results.filter((r) => r.check === 'api').map(line)).toEqual([`PASS API ${API} exists (r1)`]);
+    expect(apiGateway.commandCalls(GetRestApisCommand).map((c) => c.args[0].input.position)).toEqual([undefined, 'p2']);
+    expect(apiGatewayV2.commandCalls(GetApisCommand)).toHaveLength(0);
   });
 });

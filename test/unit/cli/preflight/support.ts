@@ -1,6 +1,7 @@
 // Unit-test support for the preflight checks: the expectations of a real environment from the project's configuration,
 // and a set of SDK clients the tests mock with aws-sdk-client-mock (class-wide, so any instance is mocked).
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -40,6 +41,7 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
     lambda: new LambdaClient(settings),
     rds: new RDSClient(settings),
     apiGateway: new APIGatewayClient(settings),
+    apiGatewayV2: new ApiGatewayV2Client(settings),
     elastiCache: new ElastiCacheClient(settings),
     cloudWatch: new CloudWatchClient(settings),
     events: new EventBridgeClient(settings),
