@@ -142,6 +142,12 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
     'eyJ-not-a-token',
     '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
     '-----BEGIN CERTIFICATE-----',
+    // A JWT whose header starts {"typ" (eyJ0eXAi…), not {"alg" (eyJhbGci…), and the private keys that are not RSA:
+    // the prefilter's required text must be 'eyJ' and '-----BEGIN ', not anything longer.
+    'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1Njc4In0.typ_sig',
+    '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG\n-----END PRIVATE KEY-----',
+    '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAbcdEFGh\n-----END EC PRIVATE KEY-----',
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----',
     'Authorization: Bearer abc.def-ghi_jkl123456',
     'AKIAIOSFODNN7EXAMPLE',
     'password=hunter2;',
@@ -160,6 +166,8 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
       return seed % n;
     };
     const seen = { at: { absent: 0, present: 0 }, jwt: { absent: 0, present: 0 }, pem: { absent: 0, present: 0 }, changed: 0 };
+    const kinds = ['eyJ0eXAi', '-----BEGIN PRIVATE KEY-----', '-----BEGIN EC PRIVATE KEY-----', '-----BEGIN OPENSSH PRIVATE KEY-----'];
+    const linesWith = new Map(kinds.map((kind) => [kind, 0]));
     const count = (side: { absent: number; present: number }, present: boolean): void => {
       if (present) side.present += 1;
       else side.absent += 1;
@@ -169,17 +177,22 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
       count(seen.at, line.includes('@'));
       count(seen.jwt, line.includes('eyJ'));
       count(seen.pem, line.includes('-----BEGIN '));
+      for (const kind of kinds) if (line.includes(kind)) linesWith.set(kind, (linesWith.get(kind) ?? 0) + 1);
       const expected = referenceMask(line);
       if (expected !== line) seen.changed += 1;
       expect(maskSecrets(line)).toBe(expected);
       for (const bound of [1, 5, 40, 80]) expect(bounded(line, bound)).toBe(referenceBounded(line, bound));
     }
     // Both sides of every skip were generated, and most lines had something masked.
-    for (const { absent, present } of [seen.at, seen.jwt, seen.pem]) {
-      expect(absent).toBeGreaterThan(50);
-      expect(present).toBeGreaterThan(50);
-    }
-    expect(seen.changed).toBeGreaterThan(300);
+    // Both sides of every skip were generated, and most lines had something masked (exact: the generator is seeded).
+    expect(seen).toEqual({ at: { absent: 326, present: 274 }, jwt: { absent: 375, present: 225 }, pem: { absent: 287, present: 313 }, changed: 466 });
+    // Every JWT header and private-key kind that a longer required text would let through was generated.
+    expect([...linesWith]).toEqual([
+      ['eyJ0eXAi', 74],
+      ['-----BEGIN PRIVATE KEY-----', 70],
+      ['-----BEGIN EC PRIVATE KEY-----', 76],
+      ['-----BEGIN OPENSSH PRIVATE KEY-----', 89],
+    ]);
   });
 
   it('bounded at exactly the length in UTF-16 units, and one below, with astral characters', () => {
