@@ -28,6 +28,24 @@ export interface StartSandboxOptions {
 }
 
 /**
+ * Points this process's SDK at the emulator behind `endpoint` (AWS_ENDPOINT_URL and fake credentials in process.env, and
+ * RUNBOOK_ACCOUNT_ID as infra sets it: the handlers act only on this account's alarms, shared/config/workload-account.ts)
+ * and provisions the topology there.
+ */
+async function pointAtAndProvision(at: { endpoint: string; environment: EnvironmentName; accountId: string; region: string }): Promise<Pick<SandboxSession, 'env' | 'clientConfig' | 'topology'>> {
+  const env: Record<string, string> = { ...sandboxEnv({ endpoint: at.endpoint, accountId: at.accountId, region: at.region }), RUNBOOK_ENVIRONMENT: at.environment, RUNBOOK_ACCOUNT_ID: at.accountId };
+  Object.assign(process.env, env);
+  const runtime = loadRuntimeConfig(process.env);
+  const clientConfig: SandboxClientConfig = {
+    endpoint: at.endpoint,
+    region: at.region,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+  };
+  const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment: at.environment });
+  return { env, clientConfig, topology };
+}
+
+/**
  * Starts moto on a free loopback port, puts the gap proxy in front of it, points this process's SDK at it
  * (AWS_ENDPOINT_URL and fake credentials in process.env, so built handler bundles use it with no special code path)
  * and provisions the Notification Service topology.
@@ -37,18 +55,12 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Sandbo
   let proxy: GapProxy | undefined;
   try {
     proxy = await startGapProxy({ upstream: moto.endpoint });
-    const region = options.region ?? DEFAULT_REGION;
-    const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-    // RUNBOOK_ACCOUNT_ID as infra sets it: the handlers act only on this account's alarms (shared/config/workload-account.ts).
-    const env: Record<string, string> = { ...sandboxEnv({ endpoint: proxy.endpoint, accountId, region }), RUNBOOK_ENVIRONMENT: options.environment, RUNBOOK_ACCOUNT_ID: accountId };
-    Object.assign(process.env, env);
-    const runtime = loadRuntimeConfig(process.env);
-    const clientConfig: SandboxClientConfig = {
+    const { env, clientConfig, topology } = await pointAtAndProvision({
       endpoint: proxy.endpoint,
-      region,
-      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
-    };
-    const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment: options.environment });
+      environment: options.environment,
+      accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
+      region: options.region ?? DEFAULT_REGION,
+    });
     const started = proxy;
     return {
       endpoint: proxy.endpoint,
@@ -84,16 +96,7 @@ export type PlayableSandbox = Pick<SandboxSession, 'endpoint' | 'env' | 'clientC
  * provisionSandbox refuses any endpoint but a loopback one.
  */
 export async function attachSandbox(options: { endpoint: string; environment: EnvironmentName; accountId?: string; region?: string }): Promise<PlayableSandbox> {
-  const region = options.region ?? DEFAULT_REGION;
   const accountId = options.accountId ?? String(randomInt(200_000_000_000, 999_999_999_999));
-  const env: Record<string, string> = { ...sandboxEnv({ endpoint: options.endpoint, accountId, region }), RUNBOOK_ENVIRONMENT: options.environment, RUNBOOK_ACCOUNT_ID: accountId };
-  Object.assign(process.env, env);
-  const runtime = loadRuntimeConfig(process.env);
-  const clientConfig: SandboxClientConfig = {
-    endpoint: options.endpoint,
-    region,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
-  };
-  const topology = await provisionSandbox({ clientConfig, config: runtime.config, environment: options.environment });
+  const { env, clientConfig, topology } = await pointAtAndProvision({ endpoint: options.endpoint, environment: options.environment, accountId, region: options.region ?? DEFAULT_REGION });
   return { endpoint: options.endpoint, env, clientConfig, topology, accountId, attached: true, stop: () => Promise.resolve() };
 }
