@@ -5,6 +5,8 @@
 // undelivered-alarm-events queue and no handler runs.
 //
 // - The role exists (iam:GetRole in the workload, through the preflight role: infra grants it on this role only).
+// - Its trust admits nobody but EventBridge: an Allow statement naming any other principal (AWS, `*`, Federated, another
+//   service) or using NotPrincipal is a FAIL naming it (foreignTrustPrincipals), nothing simulated.
 // - Its trust admits EventBridge for the forwarding rule: the statements whose Principal names events.amazonaws.com,
 //   stripped of Principal, go to iam:SimulateCustomPolicy (asked in the operations account, like the other trusts) for
 //   sts:AssumeRole on the role with the context EventBridge sets for a rule's target: aws:SourceAccount (the workload)
@@ -58,6 +60,38 @@ export function serviceTrustStatements(trust: string | undefined, roleArn: strin
   return { statements, named };
 }
 
+/**
+ * Pure: what the trust's Allow statements admit besides `service` (decision 114, reviewer's finding): every principal of
+ * an Allow statement's Principal that is not the service principal (`*`, AWS accounts / roles / `*`, Federated,
+ * CanonicalUser, other services), and every Allow statement using NotPrincipal (it admits everyone it does not name).
+ * Each entry names the statement (Sid, else its position) and the principal. Deny statements admit nobody.
+ */
+export function foreignTrustPrincipals(trust: string | undefined, service: string): string[] {
+  const text = trust ?? '{}';
+  const document = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+  const all = (document.Statement === undefined ? [] : Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as TrustStatement[];
+  const found: string[] = [];
+  all.forEach((s, i) => {
+    if (s.Effect !== 'Allow') return;
+    const where = `statement ${typeof s.Sid === 'string' && s.Sid !== '' ? s.Sid : `#${i + 1}`}`;
+    if (s.NotPrincipal !== undefined) {
+      found.push(`${where}: NotPrincipal ${JSON.stringify(s.NotPrincipal)} (everyone it does not name)`);
+      return;
+    }
+    const principal = s.Principal;
+    if (principal === undefined) return;
+    if (typeof principal !== 'object' || principal === null) {
+      found.push(`${where}: Principal ${JSON.stringify(principal)}`);
+      return;
+    }
+    for (const [kind, value] of Object.entries(principal as Record<string, unknown>)) {
+      const values = Array.isArray(value) ? value.map(String) : [String(value)];
+      for (const v of values) if (!(kind === 'Service' && v === service)) found.push(`${where}: ${kind} ${v}`);
+    }
+  });
+  return found;
+}
+
 /** Pure: the context EventBridge's AssumeRole of a rule target's role carries (the rule and its account). */
 export function ruleTargetContext(account: string, ruleArn: string): ContextEntry[] {
   return [
@@ -95,6 +129,18 @@ async function checkTrust(operations: PreflightClients, c: ForwardingContext, ro
   const { statements, named } = serviceTrustStatements(trust, roleArn, EVENTS_SERVICE);
   if (statements.length === 0) {
     return fail('routing', 'forwarding-role-trust', roleArn, `trust of forwarding role ${role} in ${w} names no ${EVENTS_SERVICE} (it names ${named.join(', ') || 'nobody'}): ${undelivered}`, fix);
+  }
+  // The trust must admit EventBridge and nobody else: another principal allowed to assume the role may put events on
+  // the operations bus as the workload (the bus policy admits this role), whatever the simulation below says.
+  const foreign = foreignTrustPrincipals(trust, EVENTS_SERVICE);
+  if (foreign.length > 0) {
+    return fail(
+      'routing',
+      'forwarding-role-trust',
+      roleArn,
+      `trust of forwarding role ${role} in ${w} admits principals other than ${EVENTS_SERVICE}: ${foreign.join('; ')}: they may assume the role and put events on the operations bus as the workload's alarms`,
+      `${fix} (its trust admits ${EVENTS_SERVICE} only)`,
+    );
   }
   const own = await simulateAssume(operations, statements, roleArn, ruleTargetContext(w, rule));
   if (!own.startsWith('allowed')) {

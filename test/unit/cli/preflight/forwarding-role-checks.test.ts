@@ -7,7 +7,7 @@
 import { GetRoleCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkForwardingRole, principalNamesService, serviceTrustStatements } from '../../../../cli/preflight/forwarding-role-checks';
+import { checkForwardingRole, foreignTrustPrincipals, principalNamesService, serviceTrustStatements } from '../../../../cli/preflight/forwarding-role-checks';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement } from '../../../../infra/lib/iam/bus-policy';
 import { forwardingRolePolicy, forwardingRoleTrust } from '../../../../infra/lib/iam/workload-roles';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
@@ -50,6 +50,27 @@ async function eventBridgeMayAssume(trust: Doc, account: string, ruleArn: string
         contextVariables: { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn },
       },
       identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trust,
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
+  return response.overallResult === 'Allowed';
+}
+
+/** The oracle, another principal: may an attacker's role in `account` (its own policy allowing sts:AssumeRole on the role) assume it? */
+async function attackerMayAssume(trust: Doc, account: string): Promise<boolean> {
+  const response = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:iam::${account}:role/attacker`,
+        action: 'sts:AssumeRole',
+        resource: { resource: ROLE, accountId: WORKLOAD },
+        contextVariables: {},
+      },
+      identityPolicies: [{ name: 'assume-anything', policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }) }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: trust,
@@ -275,6 +296,48 @@ describe('checkForwardingRole: EventBridge may assume the forwarding role for it
     expect(results[0]?.fix).toBe(`${FIX} (its trust: events.amazonaws.com with StringEquals aws:SourceAccount ${WORKLOAD} and ArnEquals aws:SourceArn ${RULE})`);
   });
 
+  // Reviewer's finding on decision 114: the statements not naming EventBridge were dropped unread, so infra's statement plus
+  // one admitting anybody else PASSed (only infra's statement was simulated). Each trust below still admits EventBridge for
+  // the forwarding rule (the oracle says so); the check FAILs on the extra principal, naming it, nothing simulated.
+  it.each([
+    ['AWS "*" (any AWS principal)', { Sid: 'Anyone', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }, 'statement Anyone: AWS *', PROBE],
+    ["another account's root", { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROBE}:root` }, Action: 'sts:AssumeRole' }, `statement #2: AWS arn:aws:iam::${PROBE}:root`, PROBE],
+    [
+      'a Federated principal (an OIDC provider)',
+      { Sid: 'Ci', Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${WORKLOAD}:oidc-provider/token.actions.githubusercontent.com` }, Action: 'sts:AssumeRoleWithWebIdentity' },
+      `statement Ci: Federated arn:aws:iam::${WORKLOAD}:oidc-provider/token.actions.githubusercontent.com`,
+      undefined,
+    ],
+    [
+      'an Allow with NotPrincipal (everyone but Lambda)',
+      { Sid: 'AllBut', Effect: 'Allow', NotPrincipal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      'statement AllBut: NotPrincipal {"Service":"lambda.amazonaws.com"} (everyone it does not name)',
+      PROBE,
+    ],
+  ])("FAIL forwarding-role-trust for infra's trust plus %s, naming it", async (_case, extra, named, attacker) => {
+    const trust = doc(...INFRA_TRUST.Statement, extra);
+    deployment({ trust, policy: INFRA_POLICY });
+    expect(await eventBridgeMayAssume(trust, WORKLOAD, RULE)).toBe(true);
+    // Where the other principal is an AWS role the oracle judges it may assume the role (a Federated one needs a web identity).
+    if (attacker !== undefined) expect(await attackerMayAssume(trust, attacker)).toBe(true);
+    const { results } = await run();
+    expect(lines(results)).toEqual(['FAIL forwarding-role-trust', 'PASS forwarding-role-permissions']);
+    expect(results[0]).toEqual({
+      area: 'routing',
+      check: 'forwarding-role-trust',
+      subject: ROLE,
+      status: 'FAIL',
+      message: `trust of forwarding role ${ROLE_NAME} in ${WORKLOAD} admits principals other than events.amazonaws.com: ${named}: they may assume the role and put events on the operations bus as the workload's alarms`,
+      fix: `${FIX} (its trust admits events.amazonaws.com only)`,
+    });
+    expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(0);
+  });
+
+  it("infra's trust admits no other principal; the oracle refuses an attacker's role (so the cases above differ from it only in the extra statement)", async () => {
+    expect(foreignTrustPrincipals(JSON.stringify(INFRA_TRUST), 'events.amazonaws.com')).toEqual([]);
+    expect(await attackerMayAssume(INFRA_TRUST, PROBE)).toBe(false);
+  });
+
   it('FAIL forwarding-role-exists, and nothing simulated, when the role does not exist', async () => {
     deployment(undefined);
     const { results } = await run();
@@ -331,5 +394,18 @@ describe('serviceTrustStatements / principalNamesService', () => {
       { Sid: 'C', Effect: 'Deny', Action: 'sts:AssumeRole', Resource: ROLE },
     ]);
     expect(named).toEqual(['{"Service":"events.amazonaws.com"}', `{"AWS":"arn:aws:iam::${ACCOUNT}:root"}`, '{"Service":"lambda.amazonaws.com"}']);
+  });
+
+  it('foreignTrustPrincipals: every principal of an Allow but the service, every Allow NotPrincipal; Deny statements none', () => {
+    const trust = JSON.stringify(
+      doc(
+        { Sid: 'A', Effect: 'Allow', Principal: { Service: ['events.amazonaws.com', 'lambda.amazonaws.com'] }, Action: 'sts:AssumeRole' },
+        { Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' },
+        { Sid: 'C', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' },
+        { Sid: 'D', Effect: 'Deny', NotPrincipal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        { Sid: 'E', Effect: 'Allow', Principal: { CanonicalUser: 'abc' }, Action: 'sts:AssumeRole' },
+      ),
+    );
+    expect(foreignTrustPrincipals(trust, 'events.amazonaws.com')).toEqual(['statement A: Service lambda.amazonaws.com', 'statement #2: Principal "*"', 'statement E: CanonicalUser abc']);
   });
 });
