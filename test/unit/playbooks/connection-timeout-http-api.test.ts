@@ -144,6 +144,12 @@ describe('readHttpApi', () => {
       { name: API, id: ID },
       `API ${API} (${ID}) is a WEBSOCKET API, not an HTTP API (dependencies.apis[].type is "http"): not read as that API`,
     ],
+    [
+      'a name that is a WebSocket API',
+      () => v2.on(GetApisCommand).resolves({ Items: [{ ApiId: ID, Name: API, ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }] }),
+      { name: API },
+      `API ${API} (${ID}) is a WEBSOCKET API, not an HTTP API (dependencies.apis[].type is "http"): not read as that API`,
+    ],
     ['a GetApi that is denied', () => v2.on(GetApiCommand).rejects(sdkError('AccessDeniedException', 403)), { name: API, id: ID }, `HTTP API ${API} (${ID}) not readable: AccessDeniedException (missing permission: apigateway:GET)`],
     ['a name no API has', () => v2.on(GetApisCommand).resolves({ Items: [{ ApiId: 'b1l2l3i4n5', Name: 'billing-api', ProtocolType: 'HTTP', RouteSelectionExpression: 'x' }] }), { name: API }, `HTTP API ${API} not found in this account and region: deleted or renamed (dependencies.apis)`],
     [
