@@ -13,7 +13,8 @@ export * from '@smithy/node-http-handler';
  * The benchmark's control object, put on globalThis before the bundle is imported:
  * { mode: 'record' | 'replay', recordings: Map<key, response[]>, position: Map<key, number>, awsNs: bigint, calls: string[], misses: number,
  *   latencyMs: number (replay: each answer after this long), spans: Array<[startMs, endMs]> (replay: each call's interval),
- *   plantSequentialCall: boolean (one more round trip per event, before its first call: a planted regression) }
+ *   plantSequentialCall: boolean (one more round trip per event, before its first call: a planted regression),
+ *   virtualMs: number (replay: the worker's Date.now() offset, advanced by latencyMs per answer) }
  */
 const control = () => globalThis.__benchInMemoryTransport;
 
@@ -85,6 +86,7 @@ export class NodeHttpHandler {
     if (bench.plantSequentialCall && bench.calls.length === 0) {
       bench.calls.push('planted:ExtraSequentialCall');
       if (bench.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, bench.latencyMs));
+      bench.virtualMs = (bench.virtualMs ?? 0) + bench.latencyMs;
       bench.spans?.push([Number(started) / 1e6, Number(process.hrtime.bigint()) / 1e6]);
     }
     const callStarted = process.hrtime.bigint();
@@ -107,6 +109,8 @@ export class NodeHttpHandler {
     }
     // A fixed latency, as a regional API answers: the per-event bench's sequential round trips are wall time / latency.
     if (bench.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, bench.latencyMs));
+    // The worker's Date.now() in replay: each answer advances it by the modelled latency, not by the machine's speed.
+    bench.virtualMs = (bench.virtualMs ?? 0) + bench.latencyMs;
     bench.spans?.push([Number(callStarted) / 1e6, Number(process.hrtime.bigint()) / 1e6]);
     bench.awsNs += process.hrtime.bigint() - started;
     return { response };

@@ -55,6 +55,13 @@ process.once('message', async (job) => {
     // Against the emulator, through the real transport: the answers to replay.
     const recordedDecision = await handler(job.event, context);
     transport.mode = 'replay';
+    // The handler's Date.now() is the bench's from here on (decision 115): frozen at the start of the replay and advanced
+    // by each answer's fixed latency, so a wall-clock cache (the kill switch's killSwitchCacheSeconds) expires after the
+    // same answered calls on any machine at any load, never because the machine was slow. A read whose cache is shorter
+    // than the modelled time still shows as a call; `new Date()` and timers keep the real clock.
+    const replayStartedMs = Date.now();
+    transport.virtualMs = 0;
+    Date.now = () => replayStartedMs + transport.virtualMs;
 
     // Garbage collection is reported apart: each pause is attributed to the event it fell in.
     const gcPauses = [];
