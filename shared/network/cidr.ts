@@ -60,6 +60,11 @@ function parseIpv6(text: string): bigint | undefined {
 const PARSED = new Map<string, Cidr | undefined>();
 const MAX_PARSED = 4096;
 
+/** How many texts the parse cache holds now (never more than its bound, 4096): for the test of that bound. */
+export function parsedCidrCount(): number {
+  return PARSED.size;
+}
+
 /** Parses "10.0.1.0/24" or "2600:1f18::/56"; a bare address is a /32 or /128. Host bits are cleared, as EC2 does. */
 export function parseCidr(text: string): Cidr | undefined {
   if (PARSED.has(text)) return PARSED.get(text);

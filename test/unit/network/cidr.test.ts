@@ -113,7 +113,7 @@ describe('parseCidr and mask: the same values from the cache and the table (deci
     }
     // The spread generated: every prefix length from 0 to 32, and most addresses with host bits to clear.
     expect(prefixes.size).toBe(33);
-    expect(withHostBits).toBeGreaterThan(1500);
+    expect(withHostBits).toBe(1888);
   });
 
   it('past the cache bound (4096 texts) every text still parses to its own value, and bad text stays undefined', () => {
@@ -124,5 +124,26 @@ describe('parseCidr and mask: the same values from the cache and the table (deci
     expect(parseCidr('10.0.1.256/24')).toBeUndefined();
     expect(parseCidr('10.0.1.256/24')).toBeUndefined();
     expect(parseCidr(' 10.0.1.7/16 ')).toEqual({ family: 'ipv4', network: expectedIpv4Network('10.0.0.0', 16), prefixLength: 16, text: '10.0.1.7/16' });
+  });
+
+  it('the parse cache holds at most 4096 texts: 5000 distinct texts from a fresh container leave exactly 904 (emptied once, at the 4097th)', () => {
+    jest.isolateModules(() => {
+      // A fresh module, as a new container has: the cache is empty, whatever other tests here parsed.
+      const fresh = jest.requireActual<typeof import('../../../shared/network/cidr')>('../../../shared/network/cidr');
+      expect(fresh.parsedCidrCount()).toBe(0);
+      let largest = 0;
+      for (let i = 0; i < 5000; i += 1) {
+        fresh.parseCidr(`10.${(i >> 8) & 255}.${i & 255}.0/24`);
+        largest = Math.max(largest, fresh.parsedCidrCount());
+      }
+      expect(largest).toBe(4096);
+      // 4096 texts fill it; the 4097th empties it and is kept; 903 more follow.
+      expect(fresh.parsedCidrCount()).toBe(5000 - 4096);
+      // A text seen again is served from the cache and does not grow it; bad text is cached as undefined.
+      fresh.parseCidr('10.19.135.0/24');
+      expect(fresh.parsedCidrCount()).toBe(904);
+      expect(fresh.parseCidr('10.0.1.256/24')).toBeUndefined();
+      expect(fresh.parsedCidrCount()).toBe(905);
+    });
   });
 });
