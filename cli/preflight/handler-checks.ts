@@ -126,10 +126,13 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
       return [`arn:${p}:ec2:${r}:${a}:security-group/sg-0preflight0probe0`];
     case 'prefix-list':
       return [`arn:${p}:ec2:${r}:${a}:prefix-list/pl-0preflight0probe0`];
+    // The API and the sub-paths the playbook reads (decision 111): REST GetRestApi, GetStage(s) (/stages[/<name>]),
+    // GetResources with their methods' integrations (/resources[/...]); HTTP GetApi, GetStage(s), GetIntegrations,
+    // GetRoutes. A role granting /<id> without /<id>/* would pass on the API alone yet be denied the reads at run time.
     case 'rest-api':
-      return (c.expected.watched.restApis ?? []).map((api) => `arn:${p}:apigateway:${r}::/restapis/${api.id ?? 'preflight1'}`);
+      return (c.expected.watched.restApis ?? []).flatMap((api) => ['', '/stages', '/resources'].map((sub) => `arn:${p}:apigateway:${r}::/restapis/${api.id ?? 'preflight1'}${sub}`));
     case 'http-api':
-      return (c.expected.watched.httpApis ?? []).map((api) => `arn:${p}:apigateway:${r}::/apis/${api.id ?? 'preflight1'}`);
+      return (c.expected.watched.httpApis ?? []).flatMap((api) => ['', '/stages', '/integrations', '/routes'].map((sub) => `arn:${p}:apigateway:${r}::/apis/${api.id ?? 'preflight1'}${sub}`));
     // Cross-account mode: the role this handler assumes in the workload account (IAM is global: no region).
     case 'remediation-role':
       return handler.remediationRoleName && c.expected.workloadAccount ? [`arn:${p}:iam::${c.expected.workloadAccount}:role/${handler.remediationRoleName}`] : undefined;

@@ -237,6 +237,54 @@ describe('checkRolePermissions', () => {
   });
 });
 
+describe('checkRolePermissions: the API reads of an HTTP API configured in dependencies.apis (type http, decision 111)', () => {
+  const withHttp = expectationsFor('production', 'single-account', { dependencies: { apis: [{ name: 'notification-service-api', functionName: 'notification-service-consumer', id: 'h1ttpapi01', type: 'http' }] } });
+  const reader = withHttp.handlers.find((h) => h.actions.includes('apigateway:GET'));
+  const gw = 'arn:aws:apigateway:us-east-1::';
+  const context = (): ArnContext => ({
+    target: TARGET,
+    expected: withHttp,
+    found: { queueArns: [], functionArns: [], mappingArns: [], dbArns: [], dbParameterGroups: [], dbSubnetGroups: [] },
+    alarmArns: [],
+    handlerFunctionArns: [],
+    automationDocuments: [],
+  });
+  /** The simulator: allowed on the API itself, denied on its sub-paths (a role granting /apis/<id> without /apis/<id>/*). */
+  function roleWithoutSubPaths(): void {
+    iam.reset();
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => ({
+      EvaluationResults: (input.ActionNames ?? []).flatMap((action) =>
+        (input.ResourceArns ?? ['*']).map((resource) => ({
+          EvalActionName: action,
+          EvalResourceName: resource,
+          EvalDecision: action === 'apigateway:GET' && resource.startsWith(`${gw}/apis/h1ttpapi01/`) ? 'implicitDeny' : 'allowed',
+        })),
+      ),
+      IsTruncated: false,
+    }));
+  }
+
+  it('the configuration reads as one HTTP API and no REST API, and a handler reads it', () => {
+    expect(withHttp.watched.httpApis).toEqual([{ name: 'notification-service-api', id: 'h1ttpapi01' }]);
+    expect(withHttp.watched.restApis).toEqual([]);
+    expect(reader).toBeDefined();
+  });
+
+  it('FAIL role-permissions naming the stages, integrations and routes when the role has /apis/<id> but not /apis/<id>/*', async () => {
+    roleWithoutSubPaths();
+    const h = reader as ExpectedHandler;
+    const live: LiveHandler[] = [{ handler: h, configuration: { FunctionArn: fnArn(h.functionName), Role: `arn:aws:iam::${ACCOUNT}:role/${h.roleName}` } }];
+    const results = await checkRolePermissions(clients(), live, context());
+    expect(results.map((r) => `${r.status} ${r.check}`)).toEqual(['FAIL role-permissions']);
+    for (const sub of ['stages', 'integrations', 'routes']) expect(results[0]?.message).toContain(`apigateway:GET on ${gw}/apis/h1ttpapi01/${sub} (implicitDeny)`);
+    expect(results[0]?.message).not.toContain('/restapis/');
+    // The API itself was asked about, and allowed: only the sub-paths are named.
+    const asked = iam.commandCalls(SimulatePrincipalPolicyCommand).flatMap((c) => (c.args[0].input.ActionNames?.includes('apigateway:GET') ? (c.args[0].input.ResourceArns ?? []) : []));
+    expect(asked).toContain(`${gw}/apis/h1ttpapi01`);
+    expect(results[0]?.message).not.toContain(`${gw}/apis/h1ttpapi01 (`);
+  });
+});
+
 describe('arnsOf: the real ARNs an action is simulated on', () => {
   const c: ArnContext = {
     target: TARGET,
@@ -268,6 +316,25 @@ describe('arnsOf: the real ARNs an action is simulated on', () => {
     ['dr-replica', escalate, []],
   ] as const)('%s (%s)', (kind, h, arns) => {
     expect(arnsOf(kind, h, c)).toEqual(arns);
+  });
+
+  // Decision 111, reviewer's finding: the API alone was probed, so a role without /<id>/* passed yet was denied the
+  // stages, integrations and routes at run time. Each API is probed with the sub-paths its playbook reads, an HTTP API
+  // (dependencies.apis type http) under /apis, a REST API under /restapis; an API with no id configured, a probe id.
+  it('rest-api / http-api: the API and the sub-paths the playbook reads, each API in its own path', () => {
+    const apis = { ...c, expected: { ...expected, watched: { ...expected.watched, restApis: [{ name: 'rest', id: 'r1' }], httpApis: [{ name: 'http', id: 'h1' }, { name: 'other' }] } } };
+    const gw = 'arn:aws:apigateway:us-east-1::';
+    expect(arnsOf('rest-api', escalate, apis)).toEqual([`${gw}/restapis/r1`, `${gw}/restapis/r1/stages`, `${gw}/restapis/r1/resources`]);
+    expect(arnsOf('http-api', escalate, apis)).toEqual([
+      `${gw}/apis/h1`,
+      `${gw}/apis/h1/stages`,
+      `${gw}/apis/h1/integrations`,
+      `${gw}/apis/h1/routes`,
+      `${gw}/apis/preflight1`,
+      `${gw}/apis/preflight1/stages`,
+      `${gw}/apis/preflight1/integrations`,
+      `${gw}/apis/preflight1/routes`,
+    ]);
   });
 
   it('dr-replica: in the DR region, the replica the resource checks found there', () => {
