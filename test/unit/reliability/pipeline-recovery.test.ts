@@ -168,4 +168,42 @@ describe('the pipeline recovering from failures', () => {
     expect(await runPlaybook(restoreDeps, okEvent)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
     expect(counter.applyCalls).toBe(3);
   });
+
+  it("a retry whose apply then fails permanently gives back the state the incident planned from (decision 110), not the first attempt's reservation", async () => {
+    const { deps, store, counter, clock } = setup();
+    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+    const restoreDeps = { ...deps, playbook: restoring, services: { ...deps.services, alarms: { current: async () => alarm } } };
+    expect(await runPlaybook(restoreDeps, fixture)).toMatchObject({ outcome: 'applied' });
+    // What the scale-up left: the state the restore's reservation replaces.
+    // (A reservation keeps what it replaced without that state's own reservedFrom: nextResourceState.)
+    const { version: _version, reservedFrom: _older, ...afterScaleUp } = store.resources.get(RESOURCE) ?? { version: 0 };
+    expect(afterScaleUp).toEqual({
+      baseline: { value: 1 },
+      changeTimesSeconds: [Date.parse('2019-10-02T17:05:00Z') / 1000],
+      lastScaleUpAtSeconds: Date.parse('2019-10-02T17:05:00Z') / 1000,
+      lastRestoreAtSeconds: undefined,
+      lastIncidentKey: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh#2019-10-02T17:04:40.989+0000',
+    });
+
+    // The alarm clears; the restore's first attempt reserves, then is throttled: the delivery throws, Lambda retries.
+    clock.advanceSeconds(320);
+    Object.assign(alarm, { value: 'OK', updatedAt: new Date('2019-10-02T17:10:00.000Z') });
+    counter.failApply = new TransientError('Rate exceeded');
+    await expect(runPlaybook(restoreDeps, okEvent)).rejects.toBeInstanceOf(TransientError);
+    const reserved = store.resources.get(RESOURCE);
+    // The fault fired after the reservation: the state table holds the restore (baseline cleared, a second change).
+    expect(counter.applyCalls).toBe(2);
+    expect(reserved).toMatchObject({ lastIncidentKey: expect.stringContaining('#2019-10-02T17:10:00.000+0000'), reservedFrom: { baseline: { value: 1 } } });
+    expect(reserved?.baseline).toBeUndefined();
+    expect(reserved?.changeTimesSeconds).toHaveLength(2);
+
+    // The retry's apply fails permanently: the reservation goes back to what it replaced (the scale-up's state), keeping
+    // only what apply learned; not to the first attempt's reservation, which the retry read.
+    counter.failApply = new PermanentError('AccessDeniedException (missing permission: test:Raise)');
+    clock.advanceSeconds(60);
+    expect(await runPlaybook(restoreDeps, okEvent)).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+    expect(counter.applyCalls).toBe(3);
+    const { version: _after, ...givenBack } = store.resources.get(RESOURCE) ?? { version: 0 };
+    expect(givenBack).toEqual({ ...afterScaleUp, learned: { ceiling: 0 } });
+  });
 });
