@@ -8,7 +8,7 @@
 // environment, the service's API, and one confirmed (SQS) subscription per tier. With `dr` it deploys the DR region's
 // stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
-import { APIGatewayClient, CreateRestApiCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -112,7 +112,11 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   const apiGateway = new APIGatewayClient(clientConfig);
 
   const expected = preflightExpectations(config, environment, region, handlerDeclarations(options.workloadAccount ? 'cross-account' : 'single-account'));
-  await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
+  // The service's API, once: the sandbox's provisioning already made it where it provisions the topology (a second of the
+  // same name is an ambiguity preflight and the Connection Timeout playbook both refuse to guess through).
+  const apiName = expected.watched.apis[0] ?? `${config.service}-api`;
+  const existing = (await apiGateway.send(new GetRestApisCommand({ limit: 500 }))).items ?? [];
+  if (!existing.some((api) => api.name === apiName)) await apiGateway.send(new CreateRestApiCommand({ name: apiName }));
   // The DR region's alarms the sandbox did not create (infra WatchedAlarms: the diagnose-only rows'), and the rule of each
   // handler an alarm reaches there (infra AlarmRouting): sandbox/provision-dr.ts provisions the standby alarms only.
   if (dr) await deployDrAlarmsAndRules(clientConfig, events, expected);
