@@ -5,6 +5,7 @@ import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { everyPage } from '../../shared/aws/every-page';
 import type { PreflightExpectations } from './expectations';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -183,18 +184,6 @@ async function checkDatabases(clients: PreflightClients, expected: PreflightExpe
     results.push(drift(id, 'backup retention days', instance.BackupRetentionPeriod, matrix.backupRetentionDays, fix));
   }
   return results;
-}
-
-/** Every page of a listing (GetRestApis pages by `position`, GetApis by `NextToken`). */
-async function everyPage<T>(read: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await read(token);
-    all.push(...page.items);
-    token = page.next;
-  } while (token);
-  return all;
 }
 
 /** An API preflight looks for: a configured one (dependencies.apis, with its type and id) or an alarm's API name (REST). */

@@ -19,21 +19,13 @@ import {
 import { HTTP_API_INTEGRATION_TIMEOUT_MS } from '../network/evaluate-dependency-state';
 import { invokesFunction, readApiWith, type ApiReads, type ConfiguredApi, type FoundApi, type StageRead } from './connection-timeout-api-read';
 import type { ApiIntegrationTimeout, ApiObservation } from './connection-timeout-plan';
+import { everyPage, type ListedPage } from '../aws/every-page';
+
+/** A v2 list call's page (`Items`, `NextToken`) as the shared pager reads it. */
+const v2Page = <T>(page: { Items?: T[]; NextToken?: string }): ListedPage<T> => ({ items: page.Items, next: page.NextToken });
 
 export function apiGatewayV2Client(config: ApiGatewayV2ClientConfig): ApiGatewayV2Client {
   return new ApiGatewayV2Client(config);
-}
-
-/** Every page of a v2 list call (the SDK has no paginator for these): NextToken until there is none. */
-async function allPages<T>(read: (nextToken: string | undefined) => Promise<{ Items?: T[]; NextToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await read(nextToken);
-    items.push(...(page.Items ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return items;
 }
 
 const foundApi = (api: Partial<Pick<Api, 'ApiId' | 'Name' | 'ProtocolType'>>): FoundApi => ({
@@ -70,17 +62,17 @@ export function httpApiReads(client: ApiGatewayV2Client): ApiReads {
     operations: { get: 'GetApi', list: 'GetApis', stages: 'GetStage', integrations: 'GetIntegrations' },
     getById: async (ApiId) => foundApi(await client.send(new GetApiCommand({ ApiId }))),
     async listNamed(name) {
-      const apis = await allPages((NextToken) => client.send(new GetApisCommand({ ...(NextToken ? { NextToken } : {}) })));
+      const apis = await everyPage(async (NextToken) => v2Page(await client.send(new GetApisCommand({ ...(NextToken ? { NextToken } : {}) }))));
       return apis.filter((a) => a.Name === name).map(foundApi);
     },
     async stages(ApiId, StageName) {
       if (StageName) return [stageRead(await client.send(new GetStageCommand({ ApiId, StageName })))];
-      return (await allPages((NextToken) => client.send(new GetStagesCommand({ ApiId, ...(NextToken ? { NextToken } : {}) })))).map(stageRead);
+      return (await everyPage(async (NextToken) => v2Page(await client.send(new GetStagesCommand({ ApiId, ...(NextToken ? { NextToken } : {}) }))))).map(stageRead);
     },
     async integrations(ApiId, functionName) {
       const [integrations, routes] = await Promise.all([
-        allPages((NextToken) => client.send(new GetIntegrationsCommand({ ApiId, ...(NextToken ? { NextToken } : {}) }))),
-        allPages((NextToken) => client.send(new GetRoutesCommand({ ApiId, ...(NextToken ? { NextToken } : {}) }))),
+        everyPage(async (NextToken) => v2Page(await client.send(new GetIntegrationsCommand({ ApiId, ...(NextToken ? { NextToken } : {}) })))),
+        everyPage(async (NextToken) => v2Page(await client.send(new GetRoutesCommand({ ApiId, ...(NextToken ? { NextToken } : {}) })))),
       ]);
       return integrationTimeouts(integrations, routes, functionName);
     },
