@@ -1,4 +1,5 @@
 // The CloudWatch alarms that detect each troubleshooting row, derived from the configuration: pure data shared by infra and the sandbox.
+import { ConfigurationError } from '../errors';
 import type { AutomationConfig, EnvironmentName, RegionRole, TroubleshootingRow } from './schema';
 
 export type ComparisonOperator =
@@ -42,12 +43,22 @@ export interface AlarmSpec {
   metric: AlarmMetricSpec;
 }
 
+/**
+ * Which API Gateway API an API alarm watches (dependencies.apis[].type, default rest). AWS/ApiGateway metrics of a REST API
+ * carry ApiName; an HTTP API's carry ApiId (and ApiId + Stage), never ApiName (API Gateway developer guide, "Amazon API
+ * Gateway dimensions and metrics" and "Monitor CloudWatch metrics for HTTP APIs"), so its alarm needs the id; `field` is
+ * where the configuration says it (or must).
+ */
+export type WatchedApi = { type: 'rest' } | { type: 'http'; id?: string; field: string };
+
 /** The service's own resources an alarm can watch, by name (the service's stack owns them; the automation only watches). */
 export interface AlarmContext {
   queue: string;
   functionName: string;
   database: string;
   apiName: string;
+  /** How the API named `apiName` is watched; unset: a REST API (the schema's default type). */
+  api?: WatchedApi;
 }
 
 /** Which kind of watched resource a row's alarm is about: one alarm per resource of that kind. */
@@ -62,6 +73,31 @@ interface AlarmShape {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: TreatMissingData;
+}
+
+/**
+ * The dimensions of an API's AWS/ApiGateway metric, API-wide (every stage): ApiName for a REST API, ApiId for an HTTP
+ * API. An HTTP API's id cannot be looked up at synth (CloudFormation has no lookup of an API by name), so an HTTP API
+ * watched without a configured id is a configuration error naming the field.
+ */
+export function apiMetricDimensions(ctx: Pick<AlarmContext, 'apiName' | 'api'>): Record<string, string> {
+  const api = ctx.api ?? { type: 'rest' };
+  if (api.type === 'rest') return { ApiName: ctx.apiName };
+  if (api.id === undefined) {
+    throw new ConfigurationError(
+      `Invalid runbook configuration: ${api.field}: HTTP API ${ctx.apiName} (type http) is watched by API Gateway's Latency, which HTTP APIs publish by ApiId only, never ApiName; set its id (CloudFormation cannot look an API up by name)`,
+      [api.field],
+    );
+  }
+  return { ApiId: api.id };
+}
+
+/** How the API of that name is watched: its dependencies.apis entry's type and id (no entry: a REST API, the default). */
+export function watchedApiOf(config: AutomationConfig, apiName: string): WatchedApi {
+  const index = config.dependencies.apis.findIndex((api) => api.name === apiName);
+  const entry = config.dependencies.apis[index];
+  if (!entry || entry.type !== 'http') return { type: 'rest' };
+  return { type: 'http', field: `dependencies.apis.${index}.id`, ...(entry.id !== undefined ? { id: entry.id } : {}) };
 }
 
 /** "notification-service" -> "NotificationService", the prefix of every alarm name. */
@@ -117,7 +153,8 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 1,
     treatMissingData: 'notBreaching',
   },
-  // 504s only: counted by api504MetricFilter on the API's JSON access log (5XXError would page on every 5xx).
+  // 504s only: counted by api504MetricFilter on the API's JSON access log (5XXError would page on every 5xx). The metric
+  // is the service's own, dimensioned by the API's name the access log carries as a literal: the same for an HTTP API.
   'connection-timeout': {
     title: 'API 504 Errors',
     watches: 'apis',
@@ -127,12 +164,13 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 1,
     treatMissingData: 'notBreaching',
   },
-  // Project default: p99, 3 of 5 minutes - a sustained slowdown, not one slow minute.
+  // Project default: p99, 3 of 5 minutes - a sustained slowdown, not one slow minute. API Gateway's own metric: by
+  // ApiName for a REST API, by ApiId for an HTTP API (apiMetricDimensions).
   'high-latency': {
     title: 'API Gateway Latency p99',
     watches: 'apis',
     target: (ctx) => ctx.apiName,
-    metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { extendedStatistic: 'p99' }),
+    metric: (row, ctx) => single(row, apiMetricDimensions(ctx), 60, { extendedStatistic: 'p99' }),
     evaluationPeriods: 5,
     datapointsToAlarm: 3,
     treatMissingData: 'missing',
@@ -364,6 +402,7 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
     if (multi) return multi(row, config, environment, prefix);
     const { watches } = shapeOf(row);
     if (watches === 'shared') return [alarmSpecFor(row, base, prefix)];
+    if (watches === 'apis') return watched.apis.map((apiName) => alarmSpecFor(row, { ...base, apiName, api: watchedApiOf(config, apiName) }, prefix));
     return watched[watches].map((resource) => alarmSpecFor(row, { ...base, [slot[watches]]: resource }, prefix));
   });
 }
@@ -382,17 +421,20 @@ export function outOfMemoryMetric(config: AutomationConfig): { namespace: string
 }
 
 /**
- * The API stage's access log format (JSON, one object per request; API Gateway "$context variables for access logging").
- * `apiName` is a literal: $context has no API name, and the 504 metric's ApiName dimension is read from it.
+ * The API stage's access log format (JSON, one object per request). `apiName` is a literal: $context has no API name, and
+ * the 504 metric's ApiName dimension is read from it. The variables differ by API type: a REST API's ("$context variables
+ * for data models, authorizers, mapping templates, and access logging") have $context.resourcePath; an HTTP API's
+ * ("Customize HTTP API access logs") have no resourcePath but $context.routeKey ("POST /notifications"). Every other
+ * variable here is in both lists.
  */
-export function apiAccessLogFormat(apiName: string): string {
+export function apiAccessLogFormat(apiName: string, type: 'rest' | 'http' = 'rest'): string {
   return JSON.stringify({
     requestId: '$context.requestId',
     apiName,
     apiId: '$context.apiId',
     stage: '$context.stage',
     httpMethod: '$context.httpMethod',
-    resourcePath: '$context.resourcePath',
+    ...(type === 'http' ? { routeKey: '$context.routeKey' } : { resourcePath: '$context.resourcePath' }),
     status: '$context.status',
     integrationStatus: '$context.integration.status',
     integrationLatency: '$context.integration.latency',

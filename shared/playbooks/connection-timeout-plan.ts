@@ -280,7 +280,7 @@ function accessLogFix(api: ApiObservation & { id: string }, stage: ApiStageLog):
   const destinationArn = `arn:<partition>:logs:<region>:<account>:log-group:${stage.expectedLogGroup}`;
   // An HTTP API's AccessLogSettings are given whole: the destination with the format the filter reads.
   const input = api.http
-    ? { ApiId: api.id, StageName: stage.stageName, AccessLogSettings: { DestinationArn: destinationArn, Format: apiAccessLogFormat(api.name) } }
+    ? { ApiId: api.id, StageName: stage.stageName, AccessLogSettings: { DestinationArn: destinationArn, Format: apiAccessLogFormat(api.name, 'http') } }
     : { restApiId: api.id, stageName: stage.stageName, patchOperations: [{ op: 'replace', path: '/accessLogSettings/destinationArn', value: destinationArn }] };
   return `fix: UpdateStage ${JSON.stringify(input)}`;
 }

@@ -183,11 +183,12 @@ describe('apigateway:GET of inspect-security-groups on an HTTP API (API Gateway 
     expect(statement?.Resource).toEqual([restApi(ID), restApi(ID, '/*'), httpApi(OTHER), httpApi(OTHER, '/*')]);
   });
 
+  // Not the service's own API: an HTTP API the alarms watch needs its id (their ApiId dimension; test/infra/http-api-alarms.test.ts).
   describe('the app synthesized with an HTTP API and no id (production, us-east-1)', () => {
     let synthesized: SynthesizedApp;
     beforeAll(() => {
       synthesized = synthesizeApp(
-        { environment: 'production', region: REGION, account: ACCOUNT, config: JSON.stringify({ dependencies: { apis: [HTTP_API] } }) },
+        { environment: 'production', region: REGION, account: ACCOUNT, config: JSON.stringify({ dependencies: { apis: [{ ...HTTP_API, name: 'notification-service-http' }] } }) },
         { cfnValidation: false },
       );
     });
@@ -197,7 +198,7 @@ describe('apigateway:GET of inspect-security-groups on an HTTP API (API Gateway 
       const stack = `NotificationRunbooks-production-${REGION}`;
       const messages = synthesized.app.synth().getStackByName(stack).messages.map((m) => String(m.entry.data));
       expect(messages.filter((m) => m.startsWith('dependencies.apis has no id'))).toEqual([
-        'dependencies.apis has no id for the HTTP API notification-service-api: inspect-security-groups finds it by name, so apigateway:GET is granted on every HTTP API of the account; set dependencies.apis[].id to scope it to /apis/<id> [ack: http-api-without-id-notification-service-api]',
+        'dependencies.apis has no id for the HTTP API notification-service-http: inspect-security-groups finds it by name, so apigateway:GET is granted on every HTTP API of the account; set dependencies.apis[].id to scope it to /apis/<id> [ack: http-api-without-id-notification-service-http]',
       ]);
       const template = synthesized.json.get(stack);
       if (!template) throw new Error(`no stack ${stack}`);

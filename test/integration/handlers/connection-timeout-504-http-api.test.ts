@@ -78,7 +78,7 @@ describe('Connection Timeout on an HTTP API (dependencies.apis[].type http)', ()
     const integrationId = integration.IntegrationId ?? '';
     await v2.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'POST /notifications', Target: `integrations/${integrationId}` }));
     await v2.send(
-      new CreateStageCommand({ ApiId: apiId, StageName: STAGE, AutoDeploy: true, AccessLogSettings: { DestinationArn: account.topology.api.accessLogGroupArn, Format: apiAccessLogFormat(API) } }),
+      new CreateStageCommand({ ApiId: apiId, StageName: STAGE, AutoDeploy: true, AccessLogSettings: { DestinationArn: account.topology.api.accessLogGroupArn, Format: apiAccessLogFormat(API, 'http') } }),
     );
     return { apiId, integrationId };
   };

@@ -1,7 +1,8 @@
 // The alarms infra deploys and the sandbox provisions, from one source: the configuration's rows and watched resources.
-import { alarmSpecs, alarmStateChangePattern, OUT_OF_MEMORY_FILTER_PATTERN, watchedResources } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, alarmStateChangePattern, api504MetricFilter, apiAccessLogFormat, OUT_OF_MEMORY_FILTER_PATTERN, watchedResources } from '../../../shared/config/alarm-specs';
 import { defaultConfig } from '../../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../../shared/config/load-config';
+import { ConfigurationError } from '../../../shared/errors';
 
 const seed = parseAutomationConfig(defaultConfig);
 
@@ -34,5 +35,73 @@ describe('alarmSpecs', () => {
 
   it('routes alarm state changes by alarm name, as EventBridge emits them', () => {
     expect(alarmStateChangePattern(['a'])).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['a'] } });
+  });
+});
+
+describe('the API alarms per API type (dependencies.apis[].type)', () => {
+  const API = 'notification-service-api';
+  const FN = 'notification-service-consumer';
+  const withApis = (apis: Array<Record<string, unknown>>) => parseAutomationConfig(mergeConfig(defaultConfig, { dependencies: { apis } }));
+  const apiAlarms = (config: ReturnType<typeof withApis>) => alarmSpecs(config, 'production').filter((s) => s.rowId === 'high-latency' || s.rowId === 'connection-timeout');
+
+  it('watches a REST API (the default type) by ApiName: API Gateway Latency p99 and the 504 count', () => {
+    const [timeout, latency] = apiAlarms(seed);
+    expect(latency?.metric).toEqual({ kind: 'single', metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: { ApiName: API }, periodSeconds: 60 }, extendedStatistic: 'p99' });
+    expect(timeout?.metric).toEqual({ kind: 'single', metric: { namespace: 'NotificationService', metricName: 'Api504Errors', dimensions: { ApiName: API }, periodSeconds: 60 }, statistic: 'Sum' });
+  });
+
+  it('watches an HTTP API\'s Latency by ApiId alone (HTTP APIs publish no ApiName), its 504 count still by the name its access log carries', () => {
+    const config = withApis([{ name: API, type: 'http', id: 'a1b2c3d4e5', functionName: FN }]);
+    const [timeout, latency] = apiAlarms(config);
+    expect(latency?.name).toBe(`NotificationService API Gateway Latency p99 > 500 ms (${API})`);
+    expect(latency?.metric).toEqual({ kind: 'single', metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: { ApiId: 'a1b2c3d4e5' }, periodSeconds: 60 }, extendedStatistic: 'p99' });
+    expect(timeout?.metric).toEqual({ kind: 'single', metric: { namespace: 'NotificationService', metricName: 'Api504Errors', dimensions: { ApiName: API }, periodSeconds: 60 }, statistic: 'Sum' });
+    // The filter that publishes the 504 count reads the name from the log line, for either type.
+    expect(api504MetricFilter(config, API).dimensions).toEqual({ ApiName: '$.apiName' });
+  });
+
+  it('refuses an HTTP API without its id, naming the field: the alarm\'s ApiId cannot be looked up at synth', () => {
+    const config = withApis([{ name: 'other-api', functionName: FN }, { name: API, type: 'http', functionName: FN }]);
+    let thrown: unknown;
+    try {
+      alarmSpecs(config, 'production');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    expect((thrown as ConfigurationError).issues).toEqual(['dependencies.apis.1.id']);
+    expect((thrown as ConfigurationError).message).toBe(
+      `Invalid runbook configuration: dependencies.apis.1.id: HTTP API ${API} (type http) is watched by API Gateway's Latency, which HTTP APIs publish by ApiId only, never ApiName; set its id (CloudFormation cannot look an API up by name)`,
+    );
+  });
+
+  it('keeps watching the service\'s API by ApiName when only another API is an HTTP API', () => {
+    const config = withApis([{ name: 'partner-api', type: 'http', functionName: FN }, { name: API, functionName: FN }]);
+    expect(apiAlarms(config)[1]?.metric).toMatchObject({ metric: { dimensions: { ApiName: API } } });
+  });
+});
+
+describe('apiAccessLogFormat per API type', () => {
+  // Each $context variable the format uses must be one AWS lists for that API type. From the API Gateway developer guide:
+  // "Customize HTTP API access logs" (no $context.resourcePath there) and the REST API access-logging variables.
+  const HTTP_API_VARIABLES = ['requestId', 'apiId', 'stage', 'httpMethod', 'routeKey', 'path', 'status', 'integration.status', 'integration.latency', 'responseLatency', 'error.message'];
+  const REST_API_VARIABLES = ['requestId', 'apiId', 'stage', 'httpMethod', 'resourcePath', 'path', 'status', 'integration.status', 'integration.latency', 'responseLatency', 'error.message'];
+  const variables = (format: string) => [...format.matchAll(/\$context\.([a-zA-Z.]+)/g)].map((m) => m[1]);
+
+  it.each([
+    ['rest', REST_API_VARIABLES, '"resourcePath":"$context.resourcePath"'],
+    ['http', HTTP_API_VARIABLES, '"routeKey":"$context.routeKey"'],
+  ] as const)('a %s API\'s stage logs only variables that API type has, as JSON with a numeric status the 504 filter reads', (type, allowed, path) => {
+    const format = apiAccessLogFormat('notification-service-api', type);
+    expect(variables(format)).toHaveLength(10);
+    expect(variables(format).filter((v) => !allowed.includes(v ?? ''))).toEqual([]);
+    expect(format).toContain(path);
+    expect(format).toContain('"status":$context.status');
+    expect(format).toContain('"apiName":"notification-service-api"');
+  });
+
+  it('defaults to a REST API\'s format, and an HTTP API\'s has no REST resource path', () => {
+    expect(apiAccessLogFormat('x')).toBe(apiAccessLogFormat('x', 'rest'));
+    expect(apiAccessLogFormat('x', 'http')).not.toContain('resourcePath');
   });
 });

@@ -256,6 +256,9 @@ describe('the planner with an HTTP API read', () => {
     expect(fix.AccessLogSettings.DestinationArn).toBe(`arn:<partition>:logs:<region>:<account>:log-group:${LOG_GROUP}`);
     expect(fix.AccessLogSettings.Format).toContain('"status":$context.status');
     expect(fix.AccessLogSettings.Format).toContain(`"apiName":"${API}"`);
+    // An HTTP API's variables ("Customize HTTP API access logs"): the route key, never a REST API's resource path.
+    expect(fix.AccessLogSettings.Format).toContain('"routeKey":"$context.routeKey"');
+    expect(fix.AccessLogSettings.Format).not.toContain('$context.resourcePath');
   });
 });
 
