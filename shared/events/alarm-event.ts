@@ -25,6 +25,8 @@ export interface AlarmMetricSeries {
   expression?: string;
   label?: string;
   returnData: boolean;
+  /** The account whose metric this series reads (MetricDataQuery AccountId), when the event names one. */
+  accountId?: string;
 }
 
 export interface AlarmState {
@@ -127,6 +129,8 @@ const dimensionsSchema = z
     }),
   );
 
+const accountIdSchema = text().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }));
+
 const metricSchema = z.looseObject(
   {
     id: z.optional(nonEmpty(255)),
@@ -152,6 +156,7 @@ const metricSchema = z.looseObject(
     label: z.optional(text()),
     returnData: z.optional(z.boolean({ error: expecting('expected a boolean') })),
     period: z.optional(seconds()),
+    accountId: z.optional(accountIdSchema),
   },
   { error: expecting('expected an object') },
 );
@@ -198,7 +203,7 @@ const eventSchema = z.looseObject({
   id: nonEmpty(),
   'detail-type': z.literal(DETAIL_TYPE),
   source: z.literal(SOURCE),
-  account: text().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })),
+  account: accountIdSchema,
   time: timestamp,
   region: text().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' })),
   resources: z.optional(z.array(text(), { error: expecting('expected an array of ARNs') })),
@@ -328,6 +333,7 @@ function toSeries(metric: RawMetric): AlarmMetricSeries {
   if (period !== undefined) series.period = period;
   if (metric.expression !== undefined) series.expression = metric.expression;
   if (metric.label !== undefined) series.label = metric.label;
+  if (metric.accountId !== undefined) series.accountId = metric.accountId;
   return series;
 }
 
@@ -392,6 +398,13 @@ export function parseAlarmEvent(input: unknown): AlarmStateChange {
     throw new InvalidInputError(`source must be ${SOURCE}`, [`source: got ${describeValue(candidate.source)}`]);
   }
   const detailType = candidate['detail-type'];
+  if (detailType === undefined && 'alarmData' in candidate) {
+    // CloudWatch's payload when an alarm action invokes a function directly ("Invoke a Lambda function from an alarm").
+    throw new InvalidInputError(
+      `a CloudWatch alarm action payload (alarmData), not an EventBridge "${DETAIL_TYPE}" event: the runbooks take alarms through EventBridge rules, not as alarm actions`,
+      ['detail-type: missing; alarmData: present (alarm action payload)'],
+    );
+  }
   if (detailType !== DETAIL_TYPE) {
     throw new InvalidInputError(
       typeof detailType === 'string'
@@ -451,9 +464,21 @@ export function parseAlarmEvent(input: unknown): AlarmStateChange {
  * configuration's accountId; shared/config/workload-account.ts) is refused as input, before any AWS call. The parser
  * has already made the alarm ARN's account the event's own.
  */
-export function refuseForeignAccount(event: Pick<AlarmStateChange, 'account' | 'alarmName'>, workload: WorkloadAccount | undefined): void {
+export function refuseForeignAccount(
+  event: Pick<AlarmStateChange, 'account' | 'alarmName'> & { metrics?: readonly Pick<AlarmMetricSeries, 'id' | 'accountId'>[] },
+  workload: WorkloadAccount | undefined,
+): void {
   const problem = foreignAccountProblem(`alarm event for "${event.alarmName}"`, event.account, workload);
   if (problem) throw new InvalidInputError(problem, [`account: ${event.account}`]);
+  // A playbook acts on the resource its alarm's dimensions name, in the alarm's account: an alarm that reads another
+  // account's metric (MetricDataQuery AccountId, cross-account observability) names a resource that is not there.
+  const foreign = (event.metrics ?? []).filter((series) => series.accountId !== undefined && series.accountId !== event.account);
+  if (foreign.length > 0) {
+    throw new InvalidInputError(
+      `alarm "${event.alarmName}" of account ${event.account} reads another account's metrics (${foreign.map((s) => `${s.id}: ${s.accountId ?? ''}`).join(', ')}): a playbook acts only on resources in the alarm's own account`,
+      foreign.map((series) => `metrics.${series.id}.accountId: ${series.accountId ?? ''}`),
+    );
+  }
 }
 
 /** Re-exported: the playbooks import it from its own module, which builds no schema (decision 106). */

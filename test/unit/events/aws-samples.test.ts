@@ -1,0 +1,306 @@
+// AWS's own event samples through the real parsers: what CloudWatch, EventBridge and Scheduler send, not what we wrote.
+// Each sample in test/unit/events/aws-samples/ names its source and what was adapted (nothing, for a verbatim one);
+// test/unit/events/aws-samples/fixtures-sources.json does the same for the events in test/fixtures/events.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { InvalidInputError } from '../../../shared/errors';
+import { parseEscalateInput, parseTimerInput } from '../../../shared/escalation/escalation-events';
+import { TimerScheduler } from '../../../shared/escalation/timer-scheduler';
+import { parseAlarmEvent, primaryMetric, refuseForeignAccount, type AlarmStateChange } from '../../../shared/events/alarm-event';
+import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-plan';
+import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
+import { playbooks } from '../../../shared/playbooks/registry';
+
+const SAMPLES = join(__dirname, 'aws-samples');
+/** Characters as CloudWatch counts them (code points), not UTF-16 units as `length` does. */
+const characterCount = (text: string): number => [...text].length;
+const FIXTURES = join(__dirname, '../../fixtures/events');
+
+interface Sample {
+  source: Record<string, unknown>;
+  retrieved: string;
+  adapted: string[];
+  /** The event as delivered: an object, or `text` when it arrived as JSON text (an SQS body). */
+  event?: Record<string, unknown>;
+  text?: string;
+}
+
+const sampleFiles = readdirSync(SAMPLES).filter((name) => name.endsWith('.json') && name !== 'fixtures-sources.json');
+function sample(name: string): Sample {
+  return JSON.parse(readFileSync(join(SAMPLES, `${name}.json`), 'utf8')) as Sample;
+}
+/** What the handler receives: the event object, or the JSON text it came as. */
+function delivered(name: string): unknown {
+  const { event, text } = sample(name);
+  return event ?? text;
+}
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, unknown>;
+}
+function rejection(parse: () => unknown): InvalidInputError {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidInputError');
+}
+
+describe('the samples say where they come from', () => {
+  it('every sample names its source, when it was read and what was adapted, and holds an event or its text', () => {
+    expect(sampleFiles.length).toBe(9);
+    for (const file of sampleFiles) {
+      const { source, retrieved, adapted, event, text } = sample(file.replace(/\.json$/, ''));
+      expect(typeof source.document).toBe('string');
+      expect(retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(Array.isArray(adapted)).toBe(true);
+      // A sample named "adapted-" says what it changed; any other is as published or captured.
+      expect(adapted.length > 0).toBe(file.startsWith('adapted-'));
+      expect([event, text].filter((x) => x !== undefined)).toHaveLength(1);
+    }
+  });
+
+  it('every event in test/fixtures/events has its source listed', () => {
+    const listed = Object.keys((JSON.parse(readFileSync(join(SAMPLES, 'fixtures-sources.json'), 'utf8')) as { fixtures: Record<string, string> }).fixtures);
+    expect(listed.sort()).toEqual(readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort());
+  });
+});
+
+type Accepted = { kind: AlarmStateChange['kind']; state: string; previous: string | undefined; muted: boolean; primary: string | undefined };
+
+describe('parseAlarmEvent on what AWS sends', () => {
+  // Published by AWS (test/fixtures/events, see fixtures-sources.json) and the samples in aws-samples/.
+  it.each<[string, unknown, Accepted]>([
+    ['single-metric alarm (2019 example)', fixture('alarm-state-change-single-metric'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    ['single-metric alarm under a mute rule (current example)', fixture('alarm-state-change-muted'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: true, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    ['metric-math alarm, previousState INSUFFICIENT_DATA without reasonData', fixture('alarm-state-change-metric-math'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: 'm1' }],
+    ['anomaly-detection alarm (ANOMALY_DETECTION_BAND, no thresholdMetricId in the example)', fixture('alarm-state-change-anomaly-detection'), { kind: 'anomaly-detection', state: 'ALARM', previous: 'OK', muted: false, primary: 'm1' }],
+    ['composite alarm whose actions are suppressed (actionsSuppressedBy WaitPeriod)', fixture('alarm-state-change-composite-suppressed'), { kind: 'composite', state: 'ALARM', previous: 'OK', muted: true, primary: undefined }],
+    ['composite alarm, suppressed and under a mute rule (current example)', fixture('alarm-state-change-composite-suppressed-muted'), { kind: 'composite', state: 'ALARM', previous: 'OK', muted: true, primary: undefined }],
+    ['Metrics Insights (multi time series) alarm', fixture('alarm-state-change-metrics-insights'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: undefined }],
+    ['real delivery as an SQS body: 20 s period, evaluatedDatapoints, previousState INSUFFICIENT_DATA with reasonData', delivered('captured-sqs-body-high-resolution'), { kind: 'metric', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: 'e6ceefb7-f504-ebf4-035d-e13798e92d3f' }],
+    ['state INSUFFICIENT_DATA now (adapted)', delivered('adapted-insufficient-data-now'), { kind: 'metric', state: 'INSUFFICIENT_DATA', previous: 'ALARM', muted: false, primary: 'e6ceefb7-f504-ebf4-035d-e13798e92d3f' }],
+    ['alarm name with spaces, CJK and symbols (adapted)', delivered('adapted-unicode-alarm-name'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    ['alarm name of 255 characters, 243 of them emoji (adapted)', delivered('adapted-255-character-emoji-alarm-name'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    ['metric-math alarm over our queue (adapted)', delivered('adapted-queue-depth-metric-math'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: 'm1' }],
+    ['composite alarm over our alarms (adapted)', delivered('adapted-composite-over-our-alarms'), { kind: 'composite', state: 'ALARM', previous: 'OK', muted: false, primary: undefined }],
+  ])('accepts the %s', (_what, input, expected) => {
+    const event = parseAlarmEvent(input);
+    expect({
+      kind: event.kind,
+      state: event.state.value,
+      previous: event.previousState?.value,
+      muted: event.muted,
+      primary: primaryMetric(event)?.id,
+    }).toEqual(expected);
+    // The incident key is the alarm ARN, as sent, and the state's own timestamp: nothing re-encoded.
+    const raw = (typeof input === 'string' ? JSON.parse(input) : input) as { resources: string[]; detail: { state: { timestamp: string } } };
+    expect(event.incidentKey).toBe(`${raw.resources[0]}#${raw.detail.state.timestamp}`);
+  });
+
+  it('keeps the reasonData of a real INSUFFICIENT_DATA state: no datapoints, the evaluated timestamps', () => {
+    expect(parseAlarmEvent(delivered('adapted-insufficient-data-now')).state).toMatchObject({
+      reason: 'Insufficient Data: 1 datapoint was unknown.',
+      reasonData: { recentDatapoints: [], evaluatedDatapoints: [{ timestamp: '2026-05-12T20:54:58.000+0000' }], period: 20 },
+    });
+  });
+
+  it('keeps a previousState without reasonData as one without it', () => {
+    const event = parseAlarmEvent(fixture('alarm-state-change-metric-math'));
+    expect(event.previousState).toEqual({ value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: '2019-10-02T17:20:03.642+0000' });
+  });
+
+  // zod 4.6's maxLength counts a string's code points once its length is over the bound (checked: 250 emoji, 500
+  // units, pass maxLength(255)); this holds that, for the alarm name and for the timer that carries it.
+  it('takes an alarm name of 255 characters that JavaScript counts as 498 code units', () => {
+    const event = parseAlarmEvent(delivered('adapted-255-character-emoji-alarm-name'));
+    expect(event.alarmName.length).toBe(498);
+    expect(characterCount(event.alarmName)).toBe(255);
+    expect(event.alarmArn.endsWith(`:alarm:${event.alarmName}`)).toBe(true);
+  });
+
+  it('still refuses 256 characters, however they are encoded', () => {
+    const base = sample('adapted-255-character-emoji-alarm-name').event as { detail: { alarmName: string }; resources: string[] };
+    const name = `${base.detail.alarmName}🔥`;
+    const event = { ...base, detail: { ...base.detail, alarmName: name }, resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`] };
+    expect(rejection(() => parseAlarmEvent(event)).message).toBe('detail.alarmName: must be at most 255 characters');
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a Metrics Insights contributor state change', fixture('alarm-contributor-state-change'), /^unsupported detail-type "CloudWatch Alarm Contributor State Change"/],
+    ['an alarm configuration change (update)', fixture('alarm-configuration-change-update'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    ['an alarm configuration change (create, composite)', delivered('configuration-change-create-composite'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    ['an alarm configuration change (delete, its region "us-east-*" as published)', delivered('configuration-change-delete-metric-math'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    // Fails on the code before decision 116, which said only "detail-type: required".
+    [
+      'the payload of an alarm action that invokes a function directly',
+      delivered('lambda-alarm-action-metric'),
+      /^a CloudWatch alarm action payload \(alarmData\), not an EventBridge "CloudWatch Alarm State Change" event: the runbooks take alarms through EventBridge rules/,
+    ],
+  ])('rejects %s, naming why', (_what, input, message) => {
+    const error = rejection(() => parseAlarmEvent(input));
+    expect(error.message).toMatch(message);
+    expect(error.details.length).toBeGreaterThan(0);
+  });
+});
+
+describe('an alarm forwarded from the workload account to the operations bus', () => {
+  // EventBridge delivers a forwarded event unchanged: account and resources stay the workload account's.
+  const workload = (account: string) => ({ kind: 'known' as const, account, source: 'environments.production.accountId' });
+
+  it.each<[string, unknown]>([
+    ['single-metric', fixture('alarm-state-change-single-metric')],
+    ['metric-math', fixture('alarm-state-change-metric-math')],
+    ['composite', fixture('alarm-state-change-composite')],
+    ['captured SQS body (account 204772699175)', delivered('captured-sqs-body-high-resolution')],
+  ])('is taken when the workload account is the event account (%s)', (_what, input) => {
+    const event = parseAlarmEvent(input);
+    expect(() => refuseForeignAccount(event, workload(event.account))).not.toThrow();
+  });
+
+  it.each<[string, unknown]>([
+    ['single-metric', fixture('alarm-state-change-single-metric')],
+    ['captured SQS body', delivered('captured-sqs-body-high-resolution')],
+  ])('is refused when the event names another account than the configured workload (%s)', (_what, input) => {
+    const event = parseAlarmEvent(input);
+    expect(rejection(() => refuseForeignAccount(event, workload('111122223333'))).message).toBe(
+      `alarm event for "${event.alarmName}" names account ${event.account}, not this deployment's workload account 111122223333 (environments.production.accountId): refused, nothing read or changed there`,
+    );
+  });
+
+  // Not a published sample: the documented metric-math example with MetricDataQuery's AccountId on m1, the field a
+  // cross-account (observability) alarm carries. Fails on the code before decision 116, which took it and let the
+  // playbook act on a same-named resource in the alarm's own account.
+  it('refuses an alarm whose metric is another account\'s, even when the alarm is the workload account\'s', () => {
+    const raw = fixture('alarm-state-change-metric-math') as { detail: { configuration: { metrics: Array<Record<string, unknown>> } } };
+    (raw.detail.configuration.metrics[1] as Record<string, unknown>).accountId = '444455556666';
+    const event = parseAlarmEvent(raw);
+    expect(event.metrics.map((series) => series.accountId)).toEqual([undefined, '444455556666', undefined]);
+    const error = rejection(() => refuseForeignAccount(event, workload('123456789012')));
+    expect(error.message).toBe(
+      'alarm "TotalNetworkTrafficTooHigh" of account 123456789012 reads another account\'s metrics (m1: 444455556666): a playbook acts only on resources in the alarm\'s own account',
+    );
+    expect(error.details).toEqual(['metrics.m1.accountId: 444455556666']);
+  });
+
+  it('takes a metric whose accountId is the alarm\'s own', () => {
+    const raw = fixture('alarm-state-change-metric-math') as { detail: { configuration: { metrics: Array<Record<string, unknown>> } } };
+    (raw.detail.configuration.metrics[1] as Record<string, unknown>).accountId = '123456789012';
+    expect(() => refuseForeignAccount(parseAlarmEvent(raw), workload('123456789012'))).not.toThrow();
+  });
+});
+
+describe('the alarm handlers\' targets on AWS samples', () => {
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '{}' });
+  const byName = playbooks as unknown as Record<string, { resolveTarget: (event: AlarmStateChange, config: typeof runtime) => unknown }>;
+  const names = Object.keys(byName);
+  const resolve = (name: string, event: AlarmStateChange): unknown => {
+    const playbook = byName[name];
+    if (!playbook) throw new Error(`no playbook ${name}`);
+    return playbook.resolveTarget(event, runtime);
+  };
+
+  it('knows the seven alarm handlers', () => {
+    expect(names.sort()).toEqual(['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby']);
+  });
+
+  // AWS's examples watch an EC2 instance, a DynamoDB query or other alarms: none names a resource of ours, so every
+  // handler refuses them as input (logged, no AWS call: the handler's resolveTarget runs before any client is used).
+  it.each<[string, unknown]>([
+    ['single-metric (EC2 CPUUtilization)', fixture('alarm-state-change-single-metric')],
+    ['metric-math (EC2 NetworkIn + NetworkOut)', fixture('alarm-state-change-metric-math')],
+    ['anomaly-detection (EC2 CPUUtilization band)', fixture('alarm-state-change-anomaly-detection')],
+    ['composite', fixture('alarm-state-change-composite')],
+    ['Metrics Insights', fixture('alarm-state-change-metrics-insights')],
+    ['composite over our alarms (adapted)', delivered('adapted-composite-over-our-alarms')],
+  ])('every handler refuses the %s example as naming none of its resources', (_what, input) => {
+    const event = parseAlarmEvent(input);
+    for (const name of names) {
+      expect(() => resolve(name, event)).toThrow(InvalidInputError);
+    }
+  });
+
+  it('scale-consumers finds the queue in the metric-math alarm over it, the series its expression reads', () => {
+    const event = parseAlarmEvent(delivered('adapted-queue-depth-metric-math'));
+    expect(resolve('scale-consumers', event)).toMatchObject({ queueName: 'notification-service-queue' });
+  });
+});
+
+describe('parseEscalateInput on what AWS sends', () => {
+  it.each<[string, unknown]>([
+    ['single-metric', fixture('alarm-state-change-single-metric')],
+    ['composite', fixture('alarm-state-change-composite-suppressed-muted')],
+    ['captured SQS body', delivered('captured-sqs-body-high-resolution')],
+    ['INSUFFICIENT_DATA now', delivered('adapted-insufficient-data-now')],
+    ['255-character emoji alarm name', delivered('adapted-255-character-emoji-alarm-name')],
+  ])('takes the %s state change as an alarm', (_what, input) => {
+    expect(parseEscalateInput(input)).toMatchObject({ kind: 'alarm', event: { detailType: 'CloudWatch Alarm State Change' } });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a configuration change', delivered('configuration-change-create-composite'), /got detail-type "CloudWatch Alarm Configuration Change"$/],
+    ['a contributor state change', fixture('alarm-contributor-state-change'), /got detail-type "CloudWatch Alarm Contributor State Change"$/],
+    ['an alarm action payload', delivered('lambda-alarm-action-metric'), /got detail-type null$/],
+  ])('rejects %s', (_what, input, message) => {
+    expect(rejection(() => parseEscalateInput(input)).message).toMatch(message);
+  });
+});
+
+describe('EventBridge Scheduler hands the Lambda target exactly the Input we set', () => {
+  // Scheduler's Lambda Invoke target passes the schedule's Input as the invocation payload; Lambda's Node.js runtime
+  // hands the function the parsed JSON. Context attributes (<aws.scheduler.scheduled-time>, ...) are substituted only
+  // where the Input contains them, and ours contain none of those keywords. So: Input -> JSON.parse -> our parser.
+  const scheduler = mockClient(SchedulerClient);
+  beforeEach(() => scheduler.reset());
+
+  function inputsSent(): unknown[] {
+    return scheduler.commandCalls(CreateScheduleCommand).map((call) => JSON.parse(call.args[0].input.Target?.Input ?? 'null') as unknown);
+  }
+
+  const alarmNames = [
+    'ServerCpuTooHigh',
+    'EC2 CPU Utilization Anomaly',
+    (sample('adapted-unicode-alarm-name').event as { detail: { alarmName: string } }).detail.alarmName,
+    (sample('adapted-255-character-emoji-alarm-name').event as { detail: { alarmName: string } }).detail.alarmName,
+  ];
+
+  // A timer refused as input would be an escalation lost: the 255-character emoji name must come back whole.
+  it.each(alarmNames.map((name) => [name.length > 40 ? `${name.slice(0, 20)}… (${characterCount(name)} characters)` : name, name]))(
+    'escalation timers round-trip for the alarm "%s"',
+    async (_label, name) => {
+      scheduler.on(CreateScheduleCommand).resolves({});
+      const timers = new TimerScheduler(scheduler as unknown as SchedulerClient, async () => ({
+        timerFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notification-runbooks-escalation-timer',
+        schedulerRoleArn: 'arn:aws:iam::123456789012:role/notification-runbooks-scheduler',
+        scheduleGroup: 'notification-runbooks',
+      }));
+      const check = { action: 'check' as const, incidentId: 'inc-3f2a9c1b7d44', alarm: { name, account: '123456789012' } };
+      const escalate = { action: 'escalate' as const, incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: { name, account: '123456789012' } };
+      await timers.schedule(check, new Date('2026-12-05T12:00:00Z'));
+      await timers.schedule(escalate, new Date('2026-12-05T12:15:00Z'));
+      expect(inputsSent().map((input) => parseTimerInput(input))).toEqual([check, escalate]);
+    },
+  );
+
+  it.each<[string, unknown]>([
+    ['single-metric', fixture('alarm-state-change-single-metric')],
+    ['anomaly-detection (spaces in the name)', fixture('alarm-state-change-anomaly-detection')],
+    ['unicode name (adapted)', delivered('adapted-unicode-alarm-name')],
+    ['255-character emoji name (adapted)', delivered('adapted-255-character-emoji-alarm-name')],
+    ['metric-math over our queue (adapted)', delivered('adapted-queue-depth-metric-math')],
+  ])('verify-change\'s health check round-trips for the %s incident', async (_what, raw) => {
+    scheduler.on(CreateScheduleCommand).resolves({});
+    const event = parseAlarmEvent(raw);
+    const verify = new VerifyScheduler(scheduler as unknown as SchedulerClient, {}, 'us-east-1');
+    const input = { action: 'verify-change' as const, playbook: 'scale-consumers', incidentKey: event.incidentKey };
+    await verify.schedule(input, new Date('2026-12-05T12:10:00Z'), { account: event.account, about: event.alarmName });
+    const [sent] = inputsSent();
+    expect(parseVerifyChangeInput(sent)).toEqual(input);
+    // And as the text Scheduler stored, had the runtime handed it over unparsed.
+    expect(parseVerifyChangeInput(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.Input)).toEqual(input);
+  });
+});
