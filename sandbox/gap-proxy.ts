@@ -224,6 +224,28 @@ const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = {
   apigatewayv2: APIGATEWAYV2_ROUTES,
 };
 
+/**
+ * moto 5.2.1 gives an HTTP API an id of 8 lowercase letters; AWS's are 10 characters ([a-z0-9]{10}), the form
+ * dependencies.apis[].id accepts (and an HTTP API's alarm needs, by ApiId). The proxy widens every API id moto answers
+ * with by this fixed suffix and narrows it back in the request paths it forwards, so an id read through the proxy is
+ * one the configuration takes, and works in every later call. Stateless: an id without the suffix is passed on as sent.
+ */
+export const HTTP_API_ID_SUFFIX = '00';
+const MOTO_API_ID = '[a-z]{8}';
+
+/** "/v2/apis/abcdefgh00/stages" -> "/v2/apis/abcdefgh/stages": the id moto knows. */
+export function narrowHttpApiIdPath(path: string): string {
+  return path.replace(new RegExp(`^/v2/apis/(${MOTO_API_ID})${HTTP_API_ID_SUFFIX}(?=[/?]|$)`), '/v2/apis/$1');
+}
+
+/** moto's answer with each API id widened: apiId fields, the API's endpoint host, a not-found message naming the id. */
+export function widenHttpApiIds(body: string): string {
+  return body
+    .replace(new RegExp(`("apiId"\\s*:\\s*")(${MOTO_API_ID})"`, 'g'), `$1$2${HTTP_API_ID_SUFFIX}"`)
+    .replace(new RegExp(`(https://)(${MOTO_API_ID})(\\.execute-api\\.)`, 'g'), `$1$2${HTTP_API_ID_SUFFIX}$3`)
+    .replace(new RegExp(`(Invalid API identifier specified )(${MOTO_API_ID})\\b`, 'g'), `$1$2${HTTP_API_ID_SUFFIX}`);
+}
+
 function describeRequest(req: IncomingAwsRequest): RequestDescription {
   const scope = credentialScope(req);
   const signedAs = scope?.service ?? 'unknown';
@@ -742,7 +764,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   /** Forwards a (possibly rewritten) request to moto and returns its whole answer, for gaps that act on it. */
-  const forwardBuffered = (req: IncomingMessage, body: Buffer, accountId: string | undefined): Promise<CannedResponse> =>
+  const forwardBuffered = (req: IncomingMessage, body: Buffer, accountId: string | undefined, path = req.url): Promise<CannedResponse> =>
     new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
       for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -752,7 +774,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       if (accountId && req.headers[MOTO_ACCOUNT_HEADER] === undefined) headers[MOTO_ACCOUNT_HEADER] = accountId;
       headers['content-length'] = String(body.length);
       const upstreamReq = httpRequest(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers },
         (upstreamRes) => {
           readBody(upstreamRes)
             .then((answer) => {
@@ -852,6 +874,11 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         send(res, revised);
         return;
       }
+    }
+    if (described.service === 'apigatewayv2') {
+      const answer = await forwardBuffered(req, body, described.accountId, narrowHttpApiIdPath(path));
+      send(res, { ...answer, body: Buffer.from(widenHttpApiIds(answer.body.toString('utf8'))) });
+      return;
     }
     // moto rolls a failed TransactWriteItems back by restoring a copy of the table, erasing concurrent writes, and checks
     // a conditional write's condition and writes without a lock: a write runs alone per account (sandbox/dynamodb-gate.ts).

@@ -19,7 +19,7 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { parse } from 'yaml';
 import { partitionOf } from '../../shared/aws/arn';
 import { clientConfig } from '../../shared/aws/client-config';
-import { roleOfRegion, runbooksNotRegisteredIn } from '../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, runbooksNotRegisteredIn } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { OPERATIONS_DOCUMENTS } from '../../shared/config/names';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../shared/config/runbook-deploy-values';
@@ -115,6 +115,9 @@ export async function preflightCommand(options: PreflightOptions): Promise<numbe
   let runtime;
   try {
     runtime = loadRuntimeConfig(process.env);
+    // The alarms preflight expects come from the configuration: one it cannot define (an HTTP API watched without its
+    // id, the alarm's ApiId) is refused here, naming the field, before any AWS call.
+    alarmSpecs(runtime.config, runtime.environment, runtime.region);
   } catch (error) {
     console.error(`runbook preflight: ${(error as Error).message}`);
     return EXIT.usage;

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
 import { putMetricAlarmInput } from '../../sandbox/provision';
+import { httpApiAlarmSpecs, withHttpApi } from '../../sandbox/provision-http-api';
 import { sandboxTopology } from '../../sandbox/topology';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
@@ -64,6 +65,15 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
   it('covers a single-metric alarm, an extended statistic and a metric-math alarm', () => {
     const kinds = [...infraAlarms(defaults, 'production').values()].map((p) => (p.Metrics ? 'math' : p.ExtendedStatistic ? 'extended' : 'single'));
     expect(new Set(kinds)).toEqual(new Set(['single', 'extended', 'math']));
+  });
+
+  it('an HTTP API: the alarm the sandbox puts again for it (sandbox/provision-http-api.ts) is infra\'s for that id, field for field', () => {
+    const id = 'a1b2c3d4e5';
+    const config = withHttpApi(defaults, 'notification-service-api', id, 'notification-service-consumer');
+    const infra = infraAlarms(config, 'production');
+    const sandbox = httpApiAlarmSpecs(config, 'production', sandboxTopology(defaults, 'production').alarms).map(putMetricAlarmInput);
+    expect(sandbox.map((input) => [input.AlarmName, input.Dimensions])).toEqual([['NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)', [{ Name: 'ApiId', Value: id }]]]);
+    for (const input of sandbox) expect(infra.get(String(input.AlarmName))).toEqual(JSON.parse(JSON.stringify(input)));
   });
 
   it('with two watched queues, the sandbox alarms (first resource) are exactly infra alarms of the same names', () => {

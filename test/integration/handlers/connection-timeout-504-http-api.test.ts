@@ -130,8 +130,10 @@ describe('Connection Timeout on an HTTP API (dependencies.apis[].type http)', ()
 
     // The HTTP API's $default stage serves a minute with 7 timeouts: its access log lines go where the 504 filter reads.
     const at = lateInItsSecond(Date.now() - 60_000);
-    const stage = { ...account.topology, api: { ...account.topology.api, id: apiId, stageName: STAGE } };
-    await serveApiRequests(account.clientConfig, stage, [...Array<{ status: number }>(7).fill({ status: 504 }), ...Array<{ status: number }>(3).fill({ status: 200 })], at);
+    // Served as an HTTP API serves them: its access log format (route key, no resource path), its metrics by ApiId.
+    await serveApiRequests(account.clientConfig, account.topology, [...Array<{ status: number }>(7).fill({ status: 504 }), ...Array<{ status: number }>(3).fill({ status: 200 })], at, {
+      httpApi: { id: apiId, stageName: STAGE, routeKey: 'POST /notifications' },
+    });
     const stats = await account.cloudWatch.send(
       new GetMetricStatisticsCommand({
         Namespace: 'NotificationService',

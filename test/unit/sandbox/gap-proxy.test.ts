@@ -1,5 +1,5 @@
 // identifyOperation against request shapes captured from the installed AWS SDK v3 clients.
-import { identifyOperation, type AwsOperation } from '../../../sandbox/gap-proxy';
+import { identifyOperation, narrowHttpApiIdPath, widenHttpApiIds, type AwsOperation } from '../../../sandbox/gap-proxy';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -214,5 +214,42 @@ describe('identifyOperation', () => {
   it('does not read an Action out of a JSON body', () => {
     const request = restJson('lambda', 'POST', '/2015-03-31/functions/f/invocations', 'Action=DeleteFunction');
     expect(identifyOperation(request).operation).toBe('Invoke');
+  });
+});
+
+describe('HTTP API ids: moto\'s 8 letters widened to AWS\'s 10 characters, narrowed back on the way in', () => {
+  it.each([
+    ['/v2/apis/abcdefgh00', '/v2/apis/abcdefgh'],
+    ['/v2/apis/abcdefgh00/stages/%24default', '/v2/apis/abcdefgh/stages/%24default'],
+    ['/v2/apis/abcdefgh00?x=1', '/v2/apis/abcdefgh?x=1'],
+    // Not an id the proxy widened: passed on as sent (moto answers it as it would).
+    ['/v2/apis/a1b2c3d4e5/routes', '/v2/apis/a1b2c3d4e5/routes'],
+    ['/v2/apis/abcdefgh/routes', '/v2/apis/abcdefgh/routes'],
+    ['/v2/apis/abcdefgh001', '/v2/apis/abcdefgh001'],
+    ['/v2/apis', '/v2/apis'],
+  ])('%s -> %s', (sent, forwarded) => {
+    expect(narrowHttpApiIdPath(sent)).toBe(forwarded);
+  });
+
+  it('widens every apiId, the endpoint host and a not-found message, and nothing else that is 8 letters', () => {
+    const moto = JSON.stringify({
+      items: [
+        { apiId: 'abcdefgh', apiEndpoint: 'https://abcdefgh.execute-api.us-east-1.amazonaws.com', name: 'notifica', protocolType: 'HTTP' },
+        { apiId: 'qwertyui', apiEndpoint: 'https://qwertyui.execute-api.us-east-1.amazonaws.com', name: 'x' },
+      ],
+      integrationId: 'zxcvbnml',
+      message: 'Invalid API identifier specified abcdefgh',
+    });
+    expect(JSON.parse(widenHttpApiIds(moto))).toEqual({
+      items: [
+        { apiId: 'abcdefgh00', apiEndpoint: 'https://abcdefgh00.execute-api.us-east-1.amazonaws.com', name: 'notifica', protocolType: 'HTTP' },
+        { apiId: 'qwertyui00', apiEndpoint: 'https://qwertyui00.execute-api.us-east-1.amazonaws.com', name: 'x' },
+      ],
+      integrationId: 'zxcvbnml',
+      message: 'Invalid API identifier specified abcdefgh00',
+    });
+    // A widened id is one dependencies.apis[].id accepts, and narrows back to moto's.
+    expect(narrowHttpApiIdPath(`/v2/apis/${'abcdefgh00'}`)).toBe('/v2/apis/abcdefgh');
+    expect('abcdefgh00').toMatch(/^[a-z0-9]{10}$/);
   });
 });

@@ -4,6 +4,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarms, checkRouting } from '../../../../cli/preflight/alarm-checks';
+import { preflightCommand } from '../../../../cli/preflight';
+import { EXIT } from '../../../../cli/exit-codes';
 import { AREA_ACTIONS } from '../../../../cli/preflight/run-preflight';
 import { couldNotCheck } from '../../../../cli/preflight/types';
 import { putMetricAlarmInput } from '../../../../sandbox/provision';
@@ -89,4 +91,43 @@ it('AccessDenied on DescribeAlarms propagates to the area guard (run-preflight),
   const error = await checkAlarms(clients(), expected).then(() => undefined, (e: unknown) => e);
   expect(error).toMatchObject({ name: 'AccessDenied' });
   expect(couldNotCheck('alarms', 'alarms', error, AREA_ACTIONS.alarms)).toMatchObject({ status: 'FAIL', check: 'could-not-check', message: 'could not check alarms: AccessDenied: preflight is not allowed cloudwatch:DescribeAlarms' });
+});
+
+describe('an HTTP API configured (dependencies.apis[].type http): the High Latency alarm expected by ApiId', () => {
+  const ID = 'a1b2c3d4e5';
+  const http = expectationsFor('production', 'single-account', { dependencies: { apis: [{ name: 'notification-service-api', type: 'http', id: ID, functionName: 'notification-service-consumer' }] } });
+  const latencyName = 'NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)';
+  const latency = http.alarms.find((a) => a.name === latencyName);
+
+  it('PASSes the alarm on Latency by ApiId, and FAILs one still watching ApiName (a metric an HTTP API never publishes)', async () => {
+    expect(latency?.metric).toMatchObject({ metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: { ApiId: ID } } });
+    const live = http.alarms.map((spec) => putMetricAlarmInput(spec) as MetricAlarm);
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: live });
+    expect((await checkAlarms(clients(), http)).results.filter((r) => r.status !== 'PASS')).toEqual([]);
+    const restShaped = live.map((alarm) => (alarm.AlarmName === latencyName ? { ...alarm, Dimensions: [{ Name: 'ApiName', Value: 'notification-service-api' }] } : alarm));
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: restShaped });
+    const failed = (await checkAlarms(clients(), http)).results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => [r.subject, r.message])).toEqual([
+      [latencyName, `alarm "${latencyName}": dimensions [{"Name":"ApiName","Value":"notification-service-api"}], expected {"ApiId":"${ID}"}`],
+    ]);
+  });
+
+  it('refuses to start without the HTTP API\'s id, naming the field, before any AWS call', async () => {
+    const saved = { ...process.env };
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((message: string) => void errors.push(message));
+    cloudWatch.reset();
+    try {
+      process.env.RUNBOOK_CONFIG_JSON = JSON.stringify({ dependencies: { apis: [{ name: 'notification-service-api', type: 'http', functionName: 'notification-service-consumer' }] } });
+      process.env.AWS_REGION = 'us-east-1';
+      expect(await preflightCommand({ environment: 'production' })).toBe(EXIT.usage);
+    } finally {
+      spy.mockRestore();
+      process.env = saved;
+    }
+    expect(errors).toEqual([expect.stringContaining('runbook preflight: Invalid runbook configuration: dependencies.apis.0.id: HTTP API notification-service-api (type http)')]);
+    expect(cloudWatch.calls()).toHaveLength(0);
+  });
 });

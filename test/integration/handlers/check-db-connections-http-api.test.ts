@@ -1,0 +1,140 @@
+// High Latency on an HTTP API (API Gateway v2), through check-db-connections' real entry point and the real SDK against
+// moto (one playbook). The sandbox provisions the service's API as an HTTP API (sandbox/provision-http-api.ts) and puts
+// the High Latency alarm again on API Gateway's Latency by the API's ApiId (HTTP APIs publish no ApiName). A slow minute
+// served by that API lands in exactly the series the alarm reads; the alarm's state change reaches check-db-connections,
+// which finds the function behind the API by its ApiId (dependencies.apis) and names the database's saturation.
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { ApiGatewayV2Client, GetApiCommand, GetStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { windowEnd } from '../../../sandbox/metric-alarm-evaluator';
+import { provisionHttpApi, type ProvisionedHttpApi } from '../../../sandbox/provision-http-api';
+import { serveApiRequests } from '../../../sandbox/simulated-api';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import { loadHandler } from '../../support/load-handler';
+import { callsDuring, writes } from '../support/proxy-calls';
+import { latencyAlarm, publishFunctionDuration, publishRdsMetrics } from '../support/rds-figures';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+const API = 'notification-service-api';
+const FN = 'notification-service-consumer';
+const DB = 'notification-service-db';
+
+describe('High Latency on an HTTP API (dependencies.apis[].type http, by its ApiId)', () => {
+  let account: SandboxAccount;
+  let httpApi: ProvisionedHttpApi;
+  let handler: AlarmHandler;
+  let alarmName: string;
+  let previousConfig: string | undefined;
+
+  beforeAll(async () => {
+    previousConfig = process.env.RUNBOOK_CONFIG_JSON;
+    account = await provisionAccount('production');
+    httpApi = await provisionHttpApi({ clientConfig: account.clientConfig, topology: account.topology, config: loadRuntimeConfig(process.env).config });
+    // The deployment's configuration learns the id moto gave, as dependencies.apis[].id (the handlers read it at start).
+    process.env.RUNBOOK_CONFIG_JSON = JSON.stringify({ dependencies: { apis: httpApi.config.dependencies.apis } });
+    handler = loadHandler('check-db-connections');
+    alarmName = latencyAlarm(account);
+  });
+
+  afterAll(() => {
+    if (previousConfig === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
+    else process.env.RUNBOOK_CONFIG_JSON = previousConfig;
+  });
+
+  const describeAlarm = async (name: string): Promise<MetricAlarm | undefined> =>
+    (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
+
+  it('gives the HTTP API an id of 10 characters (the gap proxy widens moto\'s 8 letters) that reads it back, with its $default stage logging where the 504 filter reads', async () => {
+    expect(httpApi.id).toMatch(/^[a-z0-9]{10}$/);
+    const v2 = new ApiGatewayV2Client(account.clientConfig);
+    try {
+      const api = await v2.send(new GetApiCommand({ ApiId: httpApi.id }));
+      expect({ id: api.ApiId, name: api.Name, protocol: api.ProtocolType }).toEqual({ id: httpApi.id, name: API, protocol: 'HTTP' });
+      const stage = await v2.send(new GetStageCommand({ ApiId: httpApi.id, StageName: '$default' }));
+      expect(stage.AccessLogSettings?.DestinationArn).toBe(account.topology.api.accessLogGroupArn);
+      expect(stage.AccessLogSettings?.Format).toContain('"routeKey":"$context.routeKey"');
+      expect(stage.AccessLogSettings?.Format).not.toContain('$context.resourcePath');
+    } finally {
+      v2.destroy();
+    }
+  });
+
+  it('watches exactly AWS/ApiGateway Latency p99 by that ApiId, and only that alarm changed', async () => {
+    expect(httpApi.alarms.map((a) => a.name)).toEqual([alarmName]);
+    const alarm = await describeAlarm(alarmName);
+    expect({ namespace: alarm?.Namespace, metric: alarm?.MetricName, dimensions: alarm?.Dimensions, statistic: alarm?.ExtendedStatistic }).toEqual({
+      namespace: 'AWS/ApiGateway',
+      metric: 'Latency',
+      dimensions: [{ Name: 'ApiId', Value: httpApi.id }],
+      statistic: 'p99',
+    });
+    // The 504 count stays the service's own metric, by the name the access log carries.
+    const timeouts = await describeAlarm(account.topology.alarmNamesByHandler['inspect-security-groups']?.[0] ?? '');
+    expect(timeouts?.Dimensions).toEqual([{ Name: 'ApiName', Value: API }]);
+  });
+
+  it('reads the slow minute the HTTP API served in the very series the alarm watches; none is published by ApiName', async () => {
+    const at = new Date(Date.now() - 60_000);
+    // 10 requests whose integration took 900 ms: API Gateway's Latency adds its own 5 ms (sandbox/simulated-api.ts).
+    await serveApiRequests(account.clientConfig, account.topology, Array.from({ length: 10 }, () => ({ status: 200, integrationLatencyMs: 900 })), at, {
+      httpApi: { id: httpApi.id, stageName: httpApi.stageName, routeKey: httpApi.routeKey },
+    });
+    const alarm = await describeAlarm(alarmName);
+    const read = async (dimensions: MetricAlarm['Dimensions']) =>
+      (
+        await account.cloudWatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: alarm?.Namespace,
+            MetricName: alarm?.MetricName,
+            Dimensions: dimensions,
+            StartTime: new Date(at.getTime() - 60_000),
+            EndTime: windowEnd(at),
+            Period: 60,
+            Statistics: ['Maximum', 'SampleCount'],
+          }),
+        )
+      ).Datapoints ?? [];
+    const watched = await read(alarm?.Dimensions);
+    expect(watched.map((d) => [d.Maximum, d.SampleCount])).toEqual([[905, 10]]);
+    expect(await read([{ Name: 'ApiName', Value: API }])).toEqual([]);
+  });
+
+  it('its ALARM reaches check-db-connections, which finds the consumer behind the API by ApiId, names the saturation and changes nothing', async () => {
+    await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
+    await publishFunctionDuration(account, 640);
+    await account.transition(alarmName, 'OK');
+    const event = await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)');
+    expect((event.detail as { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } }).configuration.metrics[0]?.metricStat.metric.dimensions).toEqual({
+      ApiId: httpApi.id,
+    });
+    const { result: decision, calls } = await callsDuring([account.accountId], () => handler(event));
+    expect(decision).toMatchObject({ outcome: 'escalate', playbook: 'check-db-connections', escalation: { cause: 'diagnosis' }, resource: { type: 'rds-db-instance', id: DB } });
+    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 3000 connections of max_connections ≈3505 (85.6%), at or above 80%`);
+    expect(decision.findings).toContain(`Duration of ${FN}: 640 ms average now, maximum 640 ms over 5 min (latency threshold 500 ms)`);
+    expect(writes(calls).filter((c) => /^(rds|lambda|apigateway|apigatewayv2):/.test(c))).toEqual([]);
+  });
+
+  it('rejects an alarm naming an ApiId the configuration does not hold, with no AWS call', async () => {
+    const stranger = `NotificationService API Gateway Latency p99 > 500 ms (stranger)`;
+    const alarm = await describeAlarm(alarmName);
+    await account.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: stranger,
+        Namespace: alarm?.Namespace,
+        MetricName: alarm?.MetricName,
+        Dimensions: [{ Name: 'ApiId', Value: 'zzzzzzzz00' }],
+        ExtendedStatistic: 'p99',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+        Threshold: 500,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    const event = await account.transition(stranger, 'ALARM');
+    const { result: decision, calls } = await callsDuring([account.accountId], () => handler(event));
+    expect(decision).toMatchObject({ outcome: 'rejected' });
+    expect(decision.reason).toContain('API zzzzzzzz00 is not in dependencies.apis');
+    expect(calls).toEqual([]);
+  });
+});
