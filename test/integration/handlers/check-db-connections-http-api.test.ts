@@ -1,10 +1,14 @@
 // High Latency on an HTTP API (API Gateway v2), through check-db-connections' real entry point and the real SDK against
 // moto (one playbook). The sandbox provisions the service's API as an HTTP API (sandbox/provision-http-api.ts) and puts
 // the High Latency alarm again on API Gateway's Latency by the API's ApiId (HTTP APIs publish no ApiName). A slow minute
-// served by that API lands in exactly the series the alarm reads; the alarm's state change reaches check-db-connections,
-// which finds the function behind the API by its ApiId (dependencies.apis) and names the database's saturation.
+// served by that API lands in exactly the series the alarm reads; the alarm's state change, put on the default bus, goes
+// through the real EventBridge rule to check-db-connections, which finds the function behind the API by its ApiId
+// (dependencies.apis) and names the database's saturation. The alarm's state is set by the test (moto evaluates no
+// alarm, and the sandbox's evaluator plays one-period alarms only, not p99 over 3 of 5 minutes).
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { ApiGatewayV2Client, GetApiCommand, GetStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { windowEnd } from '../../../sandbox/metric-alarm-evaluator';
 import { provisionHttpApi, type ProvisionedHttpApi } from '../../../sandbox/provision-http-api';
 import { serveApiRequests } from '../../../sandbox/simulated-api';
@@ -94,8 +98,11 @@ describe('High Latency on an HTTP API (dependencies.apis[].type http, by its Api
           }),
         )
       ).Datapoints ?? [];
-    const watched = await read(alarm?.Dimensions);
-    expect(watched.map((d) => [d.Maximum, d.SampleCount])).toEqual([[905, 10]]);
+    // moto 5.2.1 answers a query by [ApiId] with every series that carries ApiId (the stage's as well), where CloudWatch
+    // answers the API-wide series alone: the maximum is the same either way, the sample count is not, so it is read from
+    // the stage's own series (ApiId + Stage), which no other series contains.
+    expect((await read(alarm?.Dimensions)).map((d) => d.Maximum)).toEqual([905]);
+    expect((await read([...(alarm?.Dimensions ?? []), { Name: 'Stage', Value: '$default' }])).map((d) => [d.Maximum, d.SampleCount])).toEqual([[905, 10]]);
     expect(await read([{ Name: 'ApiName', Value: API }])).toEqual([]);
   });
 
@@ -103,13 +110,26 @@ describe('High Latency on an HTTP API (dependencies.apis[].type http, by its Api
     await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
     await publishFunctionDuration(account, 640);
     await account.transition(alarmName, 'OK');
-    const event = await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)');
-    expect((event.detail as { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } }).configuration.metrics[0]?.metricStat.metric.dimensions).toEqual({
+    const changed = await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)');
+    // The state change goes on the default bus as CloudWatch puts it; the real rule delivers it to the handler's queue.
+    const events = new EventBridgeClient(account.clientConfig);
+    const put = await events.send(
+      new PutEventsCommand({ Entries: [{ Source: 'aws.cloudwatch', DetailType: 'CloudWatch Alarm State Change', Resources: changed.resources as string[], Detail: JSON.stringify(changed.detail) }] }),
+    );
+    events.destroy();
+    expect(put.FailedEntryCount ?? 0).toBe(0);
+    const route = account.topology.alarmRoutes['check-db-connections'];
+    const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: route?.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+    const delivered = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as { detail: { alarmName: string; state: { value: string } } });
+    expect(delivered.map((e) => [e.detail.alarmName, e.detail.state.value])).toEqual([[alarmName, 'ALARM']]);
+    const [event] = delivered;
+    expect((event?.detail as { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } }).configuration.metrics[0]?.metricStat.metric.dimensions).toEqual({
       ApiId: httpApi.id,
     });
     const { result: decision, calls } = await callsDuring([account.accountId], () => handler(event));
     expect(decision).toMatchObject({ outcome: 'escalate', playbook: 'check-db-connections', escalation: { cause: 'diagnosis' }, resource: { type: 'rds-db-instance', id: DB } });
-    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 3000 connections of max_connections ≈3505 (85.6%), at or above 80%`);
+    // The function judged is the one dependencies.apis maps the ApiId to: its Duration, over the row's 500 ms, is named too.
+    expect(decision.reason).toBe(`likely cause: connection saturation on ${DB} — 3000 connections of max_connections ≈3505 (85.6%), at or above 80% (also: function ${FN} duration)`);
     expect(decision.findings).toContain(`Duration of ${FN}: 640 ms average now, maximum 640 ms over 5 min (latency threshold 500 ms)`);
     expect(writes(calls).filter((c) => /^(rds|lambda|apigateway|apigatewayv2):/.test(c))).toEqual([]);
   });
