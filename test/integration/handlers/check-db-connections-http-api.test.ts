@@ -120,10 +120,11 @@ describe('High Latency on an HTTP API (dependencies.apis[].type http, by its Api
     expect(put.FailedEntryCount ?? 0).toBe(0);
     const route = account.topology.alarmRoutes['check-db-connections'];
     const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: route?.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
-    const delivered = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as { detail: { alarmName: string; state: { value: string } } });
+    type Delivered = { detail: { alarmName: string; state: { value: string }; configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } } };
+    const delivered = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Delivered);
     expect(delivered.map((e) => [e.detail.alarmName, e.detail.state.value])).toEqual([[alarmName, 'ALARM']]);
     const [event] = delivered;
-    expect((event?.detail as { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } }).configuration.metrics[0]?.metricStat.metric.dimensions).toEqual({
+    expect(event?.detail.configuration.metrics[0]?.metricStat.metric.dimensions).toEqual({
       ApiId: httpApi.id,
     });
     const { result: decision, calls } = await callsDuring([account.accountId], () => handler(event));
