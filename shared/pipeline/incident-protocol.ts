@@ -103,7 +103,8 @@ export async function runUnderClaim<Intent, Result>(
 
   let result: Result;
   try {
-    result = await work.act(held);
+    // A replaced claim that is not one the automation writes is escalated, never acted on (decision 118).
+    result = await (claim.refusedRecord ? Promise.reject(claim.refusedRecord) : work.act(held));
   } catch (error) {
     const classified = classifyAwsError(error, work.label);
     if (classified instanceof TransientError) {

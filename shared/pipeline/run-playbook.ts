@@ -11,6 +11,7 @@ import type { KillSwitchState } from '../guard/kill-switch';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { isProjectRunbook } from '../report/project-runbook';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
+import { claimKeyOf, parseChangeIntent } from '../state/state-records';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import type { Decision, HealthReading, ManualRunbook, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
@@ -152,7 +153,12 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
       reportLocally(deps, decision);
       return decision;
     },
-    act: (claim) => decideAndAct(deps, event, target, claim, claim.previousIntent),
+    act: async (claim) => {
+      // What the attempt before recorded it was about to do comes back from the state table: parsed before it is
+      // finished; a forged or corrupted one throws and the incident escalates instead (decision 118).
+      if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, event.incidentKey), claim.previousIntent);
+      return decideAndAct(deps, event, target, claim, claim.previousIntent);
+    },
     failed: (classified) =>
       decide({
         ...eventBase,

@@ -4,6 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { callAws } from '../aws/classify-error';
 import { TransientError } from '../errors';
+import { claimKeyOf, parseAuditItem, parseClaimItem, parseResourceStateItem, StateRecordError, type StateKey, type StoredClaim } from './state-records';
 
 export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED';
 
@@ -22,7 +23,17 @@ export interface ClaimRecord {
 }
 
 export type ClaimResult =
-  | { claimed: true; owner: string; takenOver: boolean; previousIntent?: unknown }
+  | {
+      claimed: true;
+      owner: string;
+      takenOver: boolean;
+      previousIntent?: unknown;
+      /**
+       * The record this claim replaced is not one the automation writes: the claim is held (its PutItem replaced the
+       * record), and the holder escalates this instead of acting, so nothing is planned from, or finished after, it.
+       */
+      refusedRecord?: StateRecordError;
+    }
   | { claimed: false; existing: ClaimRecord | undefined };
 
 /** What the automation remembers about one resource: its baseline and recent changes. */
@@ -71,7 +82,7 @@ function isConditionalFailure(error: unknown): boolean {
  * The claim a conditional PutItem was refused by (ConditionalCheckFailedException.Item with ALL_OLD), in DynamoDB's
  * attribute-value form: only its scalar fields are read, which is all a duplicate needs.
  */
-type RawAttribute = { S?: string; N?: string; M?: Record<string, RawAttribute>; L?: RawAttribute[] };
+type RawAttribute = { S?: string; N?: string; BOOL?: boolean; NULL?: boolean; M?: Record<string, RawAttribute>; L?: RawAttribute[] };
 
 /** A recorded next step from its raw attribute (a map of documentName and lists of strings); its checks come later. */
 function runbookOfAttribute(value: RawAttribute | undefined): unknown {
@@ -81,20 +92,31 @@ function runbookOfAttribute(value: RawAttribute | undefined): unknown {
   return { documentName, parameters: Object.fromEntries(Object.entries(parameters).map(([name, list]) => [name, (list.L ?? []).map((v) => v.S)])) };
 }
 
-function claimOfRefusal(error: unknown): ClaimRecord | undefined {
+/** The claim as the rest of the pipeline sees it: the item's own fields, without its key and TTL. */
+function claimRecordOf(stored: StoredClaim): ClaimRecord {
+  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...record } = stored;
+  return record;
+}
+
+/**
+ * The refusing claim, parsed like any read (decision 118). Its attribute values are converted as DocumentClient would:
+ * strings, numbers, maps and lists; anything else is carried as it came, so the schema names it.
+ */
+function claimOfRefusal(error: unknown, key: StateKey): ClaimRecord | undefined {
   const item = (error as { Item?: Record<string, RawAttribute> }).Item;
-  const status = item?.status?.S;
-  if (!item || (status !== 'IN_PROGRESS' && status !== 'COMPLETED')) return undefined;
-  const text = (name: string): string | undefined => item[name]?.S;
-  return {
-    status,
-    owner: text('owner') ?? '',
-    leaseExpiresAtSeconds: Number(item.leaseExpiresAtSeconds?.N ?? 0),
-    ...(text('claimedAt') ? { claimedAt: text('claimedAt') } : {}),
-    ...(text('outcome') ? { outcome: text('outcome') } : {}),
-    ...(text('reason') ? { reason: text('reason') } : {}),
-    ...(item.runbook ? { runbook: runbookOfAttribute(item.runbook) } : {}),
+  if (!item) return undefined;
+  const plain = (value: RawAttribute): unknown => {
+    if (value.S !== undefined) return value.S;
+    if (value.N !== undefined) return Number(value.N);
+    if (value.BOOL !== undefined) return value.BOOL;
+    if (value.NULL) return null;
+    if (value.M !== undefined) return Object.fromEntries(Object.entries(value.M).map(([name, inner]) => [name, plain(inner)]));
+    if (value.L !== undefined) return value.L.map(plain);
+    return value;
   };
+  const { runbook, ...rest } = item;
+  const record = Object.fromEntries(Object.entries(rest).map(([name, value]) => [name, plain(value)]));
+  return claimRecordOf(parseClaimItem(key, { ...record, ...(runbook ? { runbook: runbookOfAttribute(runbook) } : {}) }));
 }
 
 export class IncidentStore {
@@ -107,8 +129,8 @@ export class IncidentStore {
     return epochSeconds(now) + this.options.retentionDays * 86400;
   }
 
-  private claimKey(playbook: string, incidentKey: string): { pk: string; sk: string } {
-    return { pk: `INCIDENT#${incidentKey}`, sk: `CLAIM#${playbook}` };
+  private claimKey(playbook: string, incidentKey: string): StateKey {
+    return claimKeyOf(playbook, incidentKey);
   }
 
   /**
@@ -138,25 +160,27 @@ export class IncidentStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const previous = result.Attributes as ClaimRecord | undefined;
-      return { claimed: true, owner, takenOver: previous !== undefined, previousIntent: previous?.intent };
+      // A takeover finishes what the previous holder recorded: its record is parsed before its intent is believed.
+      if (!result.Attributes) return { claimed: true, owner, takenOver: false };
+      try {
+        return { claimed: true, owner, takenOver: true, previousIntent: parseClaimItem(this.claimKey(playbook, incidentKey), result.Attributes).intent };
+      } catch (error) {
+        if (!(error instanceof StateRecordError)) throw error;
+        return { claimed: true, owner, takenOver: true, refusedRecord: error };
+      }
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
-      const refused = claimOfRefusal(error);
+      const refused = claimOfRefusal(error, this.claimKey(playbook, incidentKey));
       if (refused) return { claimed: false, existing: refused };
-      const existing = await callAws('DynamoDB GetItem', () =>
-        this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.claimKey(playbook, incidentKey), ConsistentRead: true })),
-      );
-      return { claimed: false, existing: existing.Item as ClaimRecord | undefined };
+      return { claimed: false, existing: await this.getClaim(playbook, incidentKey) };
     }
   }
 
   /** The claim as recorded (consistent read), intent included: what verify-change judges, never its schedule's input. */
   async getClaim(playbook: string, incidentKey: string): Promise<ClaimRecord | undefined> {
-    const result = await callAws('DynamoDB GetItem', () =>
-      this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.claimKey(playbook, incidentKey), ConsistentRead: true })),
-    );
-    return result.Item as ClaimRecord | undefined;
+    const key = this.claimKey(playbook, incidentKey);
+    const result = await callAws('DynamoDB GetItem', () => this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true })));
+    return result.Item ? claimRecordOf(parseClaimItem(key, result.Item)) : undefined;
   }
 
   /** Writes the planned change onto the claim before it is applied. */
@@ -225,11 +249,11 @@ export class IncidentStore {
   }
 
   async getResourceState(resourceArn: string): Promise<ResourceState | undefined> {
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.options.tableName, Key: this.resourceKey(resourceArn), ConsistentRead: true }),
-    );
+    const key = this.resourceKey(resourceArn);
+    const result = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
     if (!result.Item) return undefined;
-    const item = result.Item as Partial<ResourceState>;
+    // Every field, reservedFrom's included, is the shape a reservation writes, or nothing is planned from it (decision 118).
+    const item = parseResourceStateItem(key, result.Item);
     return {
       version: item.version ?? 0,
       baseline: item.baseline,
@@ -319,11 +343,9 @@ export class IncidentStore {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      resourceArn: String(item.resourceArn),
-      at: String(item.at),
-      incidentKey: String(item.incidentKey),
-      decision: item.decision as Record<string, unknown>,
-    }));
+    return (result.Items ?? []).map((item) => {
+      const { resourceArn: arn, at, incidentKey, decision } = parseAuditItem({ pk: String(item.pk), sk: String(item.sk) }, item);
+      return { resourceArn: arn, at, incidentKey, decision };
+    });
   }
 }
