@@ -4,7 +4,9 @@
 //
 // `${Deploy.Name}` as a whole value becomes the value with its type (a list, a number); in a list, a whole token whose
 // value is a list is spliced in; inside longer text it becomes its text. `${Deploy.Rows.Field}` repeats the list item
-// that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item.
+// that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item. A whole token as a map's
+// key becomes its text (a parameter or dimension named at deploy time); it must be text, and no two keys may become one.
+import { apiMetricDimensions, watchedApiOf } from './alarm-specs';
 import { automationRoleNameOf } from './names';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
@@ -84,8 +86,29 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ...(where.region !== undefined ? automationRoleValues(where.partition, where.account, automationRoleNameOf(where.region)) : {}),
     // The documents invoke the handlers by full ARN, in the account they run in: a name alone would be looked up in the
     // account the document runs in, which in cross-account mode has no handler (issue 17).
+    ...latencyApiValues(config),
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   };
+}
+
+// What the API parameter of NotificationService-CheckDbConnections accepts: a REST API's name (API Gateway's name rule,
+// as the document had it), an HTTP API's id (the schema's dependencies.apis[].id form).
+const API_NAME_PATTERN = '^[\\w .:/+=@-]{1,128}$';
+const API_ID_PATTERN = '^[a-z0-9]{10}$';
+
+/**
+ * The dimension the High Latency alarm watches the service's API by (decision 117, the one definition infra's alarm is
+ * built from): a REST API's `ApiName`, an HTTP API's `ApiId` (its configured id). NotificationService-CheckDbConnections
+ * names its API parameter, finds the alarm and builds the handler's event with it (decision 118). An HTTP API without
+ * its id throws the alarms' own ConfigurationError.
+ */
+function latencyApiValues(config: AutomationConfig): DeployValues {
+  const apiName = `${config.service}-api`;
+  const dimensions = Object.entries(apiMetricDimensions({ apiName, api: watchedApiOf(config, apiName) }));
+  const [only] = dimensions;
+  if (dimensions.length !== 1 || only === undefined) throw new DeployValueError(`the Latency alarm of ${apiName} has ${dimensions.length} dimensions: the documents expect one`);
+  const [dimension, value] = only;
+  return { LatencyApiDimension: dimension, LatencyApiDefault: value, LatencyApiPattern: dimension === 'ApiId' ? API_ID_PATTERN : API_NAME_PATTERN };
 }
 
 function automationRoleValues(partition: string, account: string, roleName: string): DeployValues {
@@ -145,7 +168,15 @@ function renderValue(value: unknown, values: DeployValues, row?: { list: string;
   }
   if (Array.isArray(value)) return renderList(value, values, row);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [renderValue(key, values, row) as string, renderValue(item, values, row)]));
+    const names = new Set<string>();
+    const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
+      const name = renderValue(key, values, row);
+      if (typeof name !== 'string') throw new DeployValueError(`the key ${key} renders to ${JSON.stringify(name)}: a key must be text`);
+      if (names.has(name)) throw new DeployValueError(`the key ${key} renders to ${name}, which the map already has`);
+      names.add(name);
+      return [name, renderValue(item, values, row)];
+    });
+    return Object.fromEntries(entries);
   }
   return value;
 }

@@ -1,8 +1,14 @@
 // NotificationService-CheckDbConnections rehearsed against the emulator: the document runs the real
-// check-db-connections bundle, which records its diagnosis and publishes it on the project's bus.
+// check-db-connections bundle, which records its diagnosis and publishes it on the project's bus. Its API parameter,
+// the alarm it looks up and the event's dimension are the High Latency alarm's, fixed at deploy time (decision 118): a
+// REST API's ApiName (as before), an HTTP API's ApiId (the sandbox provisions one, sandbox/provision-http-api.ts).
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { provisionHttpApi, type ProvisionedHttpApi } from '../../sandbox/provision-http-api';
+import { loadRuntimeConfig } from '../../shared/config/load-config';
+import { publishFunctionDuration, publishRdsMetrics } from '../integration/support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
+import { alarmOf, decisionOf, expectSucceeded, rehearseDocument, stepOutputs } from './support/rehearse-cli';
 
 const DOCUMENT = 'NotificationService-CheckDbConnections';
 
@@ -31,5 +37,51 @@ describe(DOCUMENT, () => {
     expect(result.outputs['describeDatabase.DBInstanceClass']).toBe(account.topology.database.instanceClass);
     expect(result.outputs['describeDatabase.ParameterGroupName']).toBe(account.topology.database.parameterGroupName);
     expect(await publishedDecisions(account)).toEqual([expect.objectContaining({ playbook: 'check-db-connections', incidentKey: diagnosis.incidentKey })]);
+  });
+
+  describe('for an HTTP API (dependencies.apis[].type http, its id configured)', () => {
+    let httpApi: ProvisionedHttpApi;
+    let alarmName: string;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      httpApi = await provisionHttpApi({ clientConfig: account.clientConfig, topology: account.topology, config: loadRuntimeConfig(account.env).config });
+      // The deployment's configuration holds the id moto gave: the rehearsal renders the document with it, and the
+      // bundle it invokes reads the same configuration.
+      env = { ...account.env, RUNBOOK_CONFIG_JSON: JSON.stringify({ dependencies: { apis: httpApi.config.dependencies.apis } }) };
+      alarmName = alarmOf(account.topology, 'check-db-connections');
+    });
+
+    it('finds the Latency alarm by the ApiId it watches, hands its state change to the Lambda, and the decision names the database and the function', async () => {
+      // The latency alarm was put again by ApiId (decision 117): the document must find this one, not a REST alarm.
+      const alarm = (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0];
+      expect(alarm?.Dimensions).toEqual([{ Name: 'ApiId', Value: httpApi.id }]);
+      await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
+      await publishFunctionDuration(account, 640);
+      await account.transition(alarmName, 'OK');
+      await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (500.0)');
+
+      // No API parameter given: its default is the deployment's ApiId, as for the command an escalation message prints.
+      const { status, result, stderr } = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier }, env);
+
+      expectSucceeded({ status, result, stderr });
+      expect(stepOutputs(result, 'readAlarm')).toMatchObject({ AlarmName: alarmName, AlarmArn: alarm?.AlarmArn, StateValue: 'ALARM' });
+      const diagnosis = decisionOf(result, 'checkDbConnections');
+      const db = account.topology.database.identifier;
+      const fn = account.topology.consumer.functionName;
+      expect(diagnosis).toMatchObject({
+        playbook: 'check-db-connections',
+        outcome: 'escalate',
+        alarmName,
+        alarmArn: alarm?.AlarmArn,
+        alarmState: 'ALARM',
+        resource: { type: 'rds-db-instance', id: db },
+      });
+      expect(diagnosis.reason).toBe(`likely cause: connection saturation on ${db} — 3000 connections of max_connections ≈3505 (85.6%), at or above 80% (also: function ${fn} duration)`);
+      expect(result.outputs['describeDatabase.DBInstanceClass']).toBe(account.topology.database.instanceClass);
+      expect((await publishedDecisions(account)).filter((d) => d.incidentKey === diagnosis.incidentKey)).toEqual([
+        expect.objectContaining({ playbook: 'check-db-connections', alarmName }),
+      ]);
+    });
   });
 });

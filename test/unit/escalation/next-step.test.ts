@@ -55,6 +55,16 @@ describe('runbookStep', () => {
     expect(step?.parameters).toEqual(parameters);
   });
 
+  it('gives CheckDbConnections only the database: the API parameter keeps its deploy-time default, ApiName or an HTTP API\'s ApiId (decision 118)', () => {
+    const db = { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' };
+    const step = runbookStep(rows, 'check-db-connections', db, 'us-east-1');
+    expect(step?.documentName).toBe('NotificationService-CheckDbConnections');
+    expect(step?.parameters).toEqual({ DBInstanceIdentifier: ['notification-service-db'] });
+    expect(step?.command).toBe(
+      `aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-CheckDbConnections --parameters '{"DBInstanceIdentifier":["notification-service-db"]}'`,
+    );
+  });
+
   it('has no runbook step for a playbook whose row has none', () => {
     expect(runbookStep(rows, 'no-such-playbook', undefined, 'us-east-1')).toBeUndefined();
     expect(runbookParametersFor(undefined)).toEqual({});

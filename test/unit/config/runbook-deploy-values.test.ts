@@ -1,0 +1,107 @@
+// Deploy-time values and their rendering: a whole token as a map's key (decision 118), and the High Latency alarm's API
+// dimension that NotificationService-CheckDbConnections is rendered with, per API type (decision 117's alarm).
+import { join } from 'node:path';
+import { DeployValueError, renderRunbookContent, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';
+import type { AutomationConfig } from '../../../shared/config/schema';
+import { ConfigurationError } from '../../../shared/errors';
+import { readRunbook } from '../../../shared/runbooks/document';
+import { loadPolicy } from '../../../shared/runbooks/lint/lint-files';
+import { lintRunbook } from '../../../shared/runbooks/lint/lint-runbook';
+import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
+
+const RUNBOOKS = join(__dirname, '../../../runbooks');
+const WHERE = { account: '123456789012', partition: 'aws', region: 'us-east-1' };
+const API = 'notification-service-api';
+const API_ID = 'a1b2c3d4e5';
+
+function withApi(entry: Record<string, unknown>): AutomationConfig {
+  return projectConfig({ RUNBOOK_CONFIG_JSON: JSON.stringify({ dependencies: { apis: [{ name: API, functionName: 'notification-service-consumer', ...entry }] } }) });
+}
+
+describe('renderRunbookContent: a token as a map key', () => {
+  const values = { Dimension: 'ApiId', Other: 'ApiName', Count: 3, List: ['a', 'b'] };
+
+  it('renders a whole-token key to its text and a token inside a key as text; values beside it render as ever', () => {
+    expect(renderRunbookContent({ dimensions: { '${Deploy.Dimension}': '{{ ${Deploy.Dimension} }}', 'x-${Deploy.Other}': 'kept' } }, values)).toEqual({
+      dimensions: { ApiId: '{{ ApiId }}', 'x-ApiName': 'kept' },
+    });
+  });
+
+  it.each([
+    ['a number', { '${Deploy.Count}': 1 }, /renders to 3: a key must be text/],
+    ['a list', { '${Deploy.List}': 1 }, /renders to \["a","b"\]: a key must be text/],
+    ['a key the map already has', { ApiId: 1, '${Deploy.Dimension}': 2 }, /renders to ApiId, which the map already has/],
+    ['an unknown value', { '${Deploy.Nope}': 1 }, /\$\{Deploy\.Nope\} is not a deploy-time value/],
+  ])('refuses a key token whose value is %s', (_case, content, message) => {
+    expect(() => renderRunbookContent(content, values)).toThrow(DeployValueError);
+    expect(() => renderRunbookContent(content, values)).toThrow(message);
+  });
+});
+
+describe('runbookDeployValues: the High Latency alarm\'s API dimension', () => {
+  it('a REST API (the default configuration): ApiName, the service\'s API name, the name pattern the document had', () => {
+    const values = runbookDeployValues(projectConfig({}), 'production', WHERE);
+    expect({ d: values.LatencyApiDimension, v: values.LatencyApiDefault, p: values.LatencyApiPattern }).toEqual({ d: 'ApiName', v: API, p: '^[\\w .:/+=@-]{1,128}$' });
+  });
+
+  it('an HTTP API with its id: ApiId, that id, the id pattern', () => {
+    const values = runbookDeployValues(withApi({ type: 'http', id: API_ID }), 'production', WHERE);
+    expect({ d: values.LatencyApiDimension, v: values.LatencyApiDefault, p: values.LatencyApiPattern }).toEqual({ d: 'ApiId', v: API_ID, p: '^[a-z0-9]{10}$' });
+  });
+
+  it('an HTTP API without its id: refused with the alarms\' own error naming the field', () => {
+    expect(() => runbookDeployValues(withApi({ type: 'http' }), 'production', WHERE)).toThrow(ConfigurationError);
+    expect(() => runbookDeployValues(withApi({ type: 'http' }), 'production', WHERE)).toThrow(/dependencies\.apis\.0\.id/);
+  });
+});
+
+describe('NotificationService-CheckDbConnections rendered per API type', () => {
+  const loaded = readRunbook(join(RUNBOOKS, 'NotificationService-CheckDbConnections.yaml'));
+  type Doc = {
+    parameters: Record<string, { default?: string; allowedPattern?: string }>;
+    mainSteps: Array<{ name: string; inputs: Record<string, unknown> }>;
+  };
+  const render = (config: AutomationConfig) => renderLoadedRunbook(loaded, config, 'production', WHERE);
+  // What the document asks of the API and where the answer goes: the parameter, both lookups' dimensions, the event's.
+  const apiUse = (content: unknown) => {
+    const doc = content as Doc;
+    const step = (name: string) => doc.mainSteps.find((s) => s.name === name)?.inputs ?? {};
+    const payload = step('checkDbConnections').InputPayload as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: unknown } } }> } } };
+    return {
+      parameters: Object.keys(doc.parameters).filter((p) => p.startsWith('Api')),
+      default: doc.parameters.ApiName?.default ?? doc.parameters.ApiId?.default,
+      checkAlarmExists: step('checkAlarmExists').Dimensions,
+      readAlarm: step('readAlarm').Dimensions,
+      event: payload.detail.configuration.metrics[0]?.metricStat.metric.dimensions,
+    };
+  };
+
+  it('for a REST API: ApiName throughout, as the document was before deploy-time dimensions', () => {
+    expect(apiUse(render(projectConfig({})).content)).toEqual({
+      parameters: ['ApiName'],
+      default: API,
+      checkAlarmExists: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
+      readAlarm: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
+      event: { ApiName: '{{ ApiName }}' },
+    });
+  });
+
+  it('for an HTTP API: ApiId throughout, its default the configured id, which its pattern accepts and an API name does not', () => {
+    const content = render(withApi({ type: 'http', id: API_ID })).content as Doc;
+    expect(apiUse(content)).toEqual({
+      parameters: ['ApiId'],
+      default: API_ID,
+      checkAlarmExists: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
+      readAlarm: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
+      event: { ApiId: '{{ ApiId }}' },
+    });
+    const pattern = new RegExp(content.parameters.ApiId?.allowedPattern ?? '(?!)');
+    expect([API_ID, API].map((v) => pattern.test(v))).toEqual([true, false]);
+  });
+
+  it('for an HTTP API: the rendered document lints clean with the automation role\'s policy, as the linter checks the REST rendering', () => {
+    const policyFile = join(RUNBOOKS, 'automation-role-policy.json');
+    const findings = lintRunbook(render(withApi({ type: 'http', id: API_ID })), { policy: { file: policyFile, document: loadPolicy(policyFile) } });
+    expect(findings).toEqual([]);
+  });
+});
