@@ -52,8 +52,11 @@ describe(DOCUMENT, () => {
       alarmName = alarmOf(account.topology, 'check-db-connections');
     });
 
-    it('finds the Latency alarm by the ApiId it watches, hands its state change to the Lambda, and the decision names the database and the function', async () => {
-      // The latency alarm was put again by ApiId (decision 117): the document must find this one, not a REST alarm.
+    // moto 5.2.1's DescribeAlarmsForMetric filters by namespace and metric name only (it ignores Dimensions), so this
+    // case cannot tell which dimension the document asked by: that the rendered document asks by ApiId is proven by
+    // test/unit/config/runbook-deploy-values.test.ts and test/infra/check-db-connections-document.test.ts.
+    it('runs rendered for the HTTP API: the ApiId alarm\'s state change reaches the Lambda, whose decision names the database and the function', async () => {
+      // The latency alarm was put again by ApiId (decision 117): the alarm the document reads and hands on.
       const alarm = (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0];
       expect(alarm?.Dimensions).toEqual([{ Name: 'ApiId', Value: httpApi.id }]);
       await publishRdsMetrics(account, { connections: 3000, cpuPercent: 41 });
