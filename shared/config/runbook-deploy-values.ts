@@ -99,7 +99,7 @@ const API_ID_PATTERN = '^[a-z0-9]{10}$';
 /**
  * The dimension the High Latency alarm watches the service's API by (decision 117, the one definition infra's alarm is
  * built from): a REST API's `ApiName`, an HTTP API's `ApiId` (its configured id). NotificationService-CheckDbConnections
- * names its API parameter, finds the alarm and builds the handler's event with it (decision 118). An HTTP API without
+ * names its API parameter, finds the alarm and builds the handler's event with it (decision 120). An HTTP API without
  * its id throws the alarms' own ConfigurationError.
  */
 function latencyApiValues(config: AutomationConfig): DeployValues {

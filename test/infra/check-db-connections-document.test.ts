@@ -1,4 +1,4 @@
-// NotificationService-CheckDbConnections as infra deploys it, per API type (decision 118): its API parameter, the alarm
+// NotificationService-CheckDbConnections as infra deploys it, per API type (decision 120): its API parameter, the alarm
 // lookups' dimension and the event's dimension are the High Latency alarm's (decision 117), rendered at synth: a REST
 // API's ApiName, an HTTP API's ApiId with the configured id as its default. The document is registered where its
 // function is: the app is built with its handlers (the bundles in dist/).

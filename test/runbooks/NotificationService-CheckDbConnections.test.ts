@@ -1,6 +1,6 @@
 // NotificationService-CheckDbConnections rehearsed against the emulator: the document runs the real
 // check-db-connections bundle, which records its diagnosis and publishes it on the project's bus. Its API parameter,
-// the alarm it looks up and the event's dimension are the High Latency alarm's, fixed at deploy time (decision 118): a
+// the alarm it looks up and the event's dimension are the High Latency alarm's, fixed at deploy time (decision 120): a
 // REST API's ApiName (as before), an HTTP API's ApiId (the sandbox provisions one, sandbox/provision-http-api.ts).
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';

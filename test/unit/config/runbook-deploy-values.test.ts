@@ -1,4 +1,4 @@
-// Deploy-time values and their rendering: a whole token as a map's key (decision 118), and the High Latency alarm's API
+// Deploy-time values and their rendering: a whole token as a map's key (decision 120), and the High Latency alarm's API
 // dimension that NotificationService-CheckDbConnections is rendered with, per API type (decision 117's alarm).
 import { join } from 'node:path';
 import { DeployValueError, renderRunbookContent, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';

@@ -55,7 +55,7 @@ describe('runbookStep', () => {
     expect(step?.parameters).toEqual(parameters);
   });
 
-  it('gives CheckDbConnections only the database: the API parameter keeps its deploy-time default, ApiName or an HTTP API\'s ApiId (decision 118)', () => {
+  it('gives CheckDbConnections only the database: the API parameter keeps its deploy-time default, ApiName or an HTTP API\'s ApiId (decision 120)', () => {
     const db = { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' };
     const step = runbookStep(rows, 'check-db-connections', db, 'us-east-1');
     expect(step?.documentName).toBe('NotificationService-CheckDbConnections');
