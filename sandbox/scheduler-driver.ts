@@ -6,6 +6,7 @@ import {
   type GetScheduleCommandOutput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 
 export interface FiredSchedule {
@@ -44,6 +45,29 @@ export function parseAtExpression(expression: string | undefined, timezone: stri
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
+/** What Scheduler puts in place of its context keywords when it invokes a target (moto fires nothing, so nothing does). */
+export interface SchedulerContext {
+  scheduleArn: string;
+  scheduledTime: Date;
+  executionId: string;
+  attemptNumber: number;
+}
+
+/**
+ * The Input as Scheduler delivers it: each context keyword replaced wherever it occurs in the text ("Adding context
+ * attributes", EventBridge Scheduler User Guide), then parsed as JSON when it is JSON.
+ */
+export function deliveredInput(input: string | undefined, context: SchedulerContext): unknown {
+  if (input === undefined) return {};
+  const values: Record<string, string> = {
+    'schedule-arn': context.scheduleArn,
+    'scheduled-time': context.scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'execution-id': context.executionId,
+    'attempt-number': String(context.attemptNumber),
+  };
+  return parseInput(input.replace(/<aws\.scheduler\.([a-z-]+)>/g, (keyword, name: string) => values[name] ?? keyword));
+}
+
 function parseInput(input: string | undefined): unknown {
   if (input === undefined) return {};
   try {
@@ -57,6 +81,8 @@ export function createSchedulerDriver(options: SchedulerDriverOptions): Schedule
   const { scheduler } = options;
   // A one-time schedule kept after completion (ActionAfterCompletion NONE) still never fires twice.
   const completed = new Set<string>();
+  // Scheduler's attempt number per schedule: a failed invocation is attempted again on a later run.
+  const attempts = new Map<string, number>();
 
   async function oneTimeSchedules(): Promise<Array<{ name: string; groupName: string; dueAt: Date; schedule: GetScheduleCommandOutput }>> {
     const found: Array<{ name: string; groupName: string; dueAt: Date; schedule: GetScheduleCommandOutput }> = [];
@@ -84,7 +110,14 @@ export function createSchedulerDriver(options: SchedulerDriverOptions): Schedule
       for (const { name, groupName, dueAt, schedule } of await oneTimeSchedules()) {
         if (dueAt.getTime() > now) continue;
         const targetArn = schedule.Target?.Arn ?? '';
-        const input = parseInput(schedule.Target?.Input);
+        const attempt = (attempts.get(`${groupName}/${name}`) ?? 0) + 1;
+        attempts.set(`${groupName}/${name}`, attempt);
+        const input = deliveredInput(schedule.Target?.Input, {
+          scheduleArn: schedule.Arn ?? `arn:aws:scheduler:::schedule/${groupName}/${name}`,
+          scheduledTime: dueAt,
+          executionId: randomBytes(8).toString('hex'),
+          attemptNumber: attempt,
+        });
         try {
           const result = await options.invoke(targetArn, input);
           completed.add(`${groupName}/${name}@${schedule.ScheduleExpression}`);

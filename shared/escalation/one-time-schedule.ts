@@ -14,6 +14,17 @@ export function atExpression(at: Date): string {
   return `at(${seconds.toISOString().slice(0, 19)})`;
 }
 
+/**
+ * The schedule's Input: `input` as JSON with every `<` written `\u003c`. Scheduler replaces its context keywords
+ * (`<aws.scheduler.schedule-arn>`, `<aws.scheduler.scheduled-time>`, `<aws.scheduler.execution-id>`,
+ * `<aws.scheduler.attempt-number>`, and any `<aws.scheduler.…>` it adds later) anywhere in the Input text ("Adding
+ * context attributes", EventBridge Scheduler User Guide), so an alarm name holding one would reach the target altered.
+ * `<` only ever occurs inside a JSON string, where `\u003c` is the same character: the target parses the same value.
+ */
+export function schedulerInputText(input: unknown): string {
+  return JSON.stringify(input).replaceAll('<', '\\u003c');
+}
+
 /** One one-time schedule that invokes a Lambda function with `input`, deleted by Scheduler after it ran. */
 export interface OneTimeSchedule {
   name: string;
@@ -40,7 +51,7 @@ export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule
         Target: {
           Arn: schedule.functionArn,
           RoleArn: schedule.schedulerRoleArn,
-          Input: JSON.stringify(schedule.input),
+          Input: schedulerInputText(schedule.input),
           // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
           RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
         },

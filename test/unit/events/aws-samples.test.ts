@@ -8,11 +8,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { InvalidInputError } from '../../../shared/errors';
 import { parseEscalateInput, parseTimerInput } from '../../../shared/escalation/escalation-events';
+import { schedulerInputText } from '../../../shared/escalation/one-time-schedule';
 import { TimerScheduler } from '../../../shared/escalation/timer-scheduler';
 import { parseAlarmEvent, primaryMetric, refuseForeignAccount, type AlarmStateChange } from '../../../shared/events/alarm-event';
 import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-plan';
 import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
 import { playbooks } from '../../../shared/playbooks/registry';
+import { deliveredInput } from '../../../sandbox/scheduler-driver';
 
 const SAMPLES = join(__dirname, 'aws-samples');
 /** Characters as CloudWatch counts them (code points), not UTF-16 units as `length` does. */
@@ -39,6 +41,14 @@ function delivered(name: string): unknown {
 }
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, unknown>;
+}
+/** The event with its alarm renamed, in its name and in its ARN (resources[0]). */
+function renamed(event: Record<string, unknown>, name: string): Record<string, unknown> {
+  const copy = structuredClone(event) as { detail: { alarmName: string }; resources: string[] };
+  const old = copy.detail.alarmName;
+  copy.detail.alarmName = name;
+  copy.resources = copy.resources.map((arn) => arn.replace(`:alarm:${old}`, `:alarm:${name}`));
+  return copy;
 }
 function rejection(parse: () => unknown): InvalidInputError {
   try {
@@ -252,20 +262,40 @@ describe('parseEscalateInput on what AWS sends', () => {
 
 describe('EventBridge Scheduler hands the Lambda target exactly the Input we set', () => {
   // Scheduler's Lambda Invoke target passes the schedule's Input as the invocation payload; Lambda's Node.js runtime
-  // hands the function the parsed JSON. Context attributes (<aws.scheduler.scheduled-time>, ...) are substituted only
-  // where the Input contains them, and ours contain none of those keywords. So: Input -> JSON.parse -> our parser.
+  // hands the function the parsed JSON. Scheduler first replaces its context keywords (<aws.scheduler.scheduled-time>,
+  // ...) wherever they occur in the Input text, an alarm's name included: deliveredInput (the sandbox's Scheduler) does
+  // that, then parses. So: Input -> keywords replaced -> JSON.parse -> our parser.
   const scheduler = mockClient(SchedulerClient);
   beforeEach(() => scheduler.reset());
+  const schedulerContext = { scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/notification-runbooks/x', scheduledTime: new Date('2026-12-05T12:15:00Z'), executionId: 'd32c5kddcf5bb8c3', attemptNumber: 1 };
 
   function inputsSent(): unknown[] {
-    return scheduler.commandCalls(CreateScheduleCommand).map((call) => JSON.parse(call.args[0].input.Target?.Input ?? 'null') as unknown);
+    return scheduler.commandCalls(CreateScheduleCommand).map((call) => deliveredInput(call.args[0].input.Target?.Input, schedulerContext));
   }
+
+  it('the sandbox replaces Scheduler\'s context keywords wherever they are in the Input text, as Scheduler does', () => {
+    const raw = '{"a":"<aws.scheduler.attempt-number>","b":"x <aws.scheduler.execution-id> <aws.scheduler.scheduled-time>","c":"<aws.scheduler.schedule-arn>","d":"<b>"}';
+    expect(deliveredInput(raw, { ...schedulerContext, attemptNumber: 3 })).toEqual({ a: '3', b: 'x d32c5kddcf5bb8c3 2026-12-05T12:15:00Z', c: schedulerContext.scheduleArn, d: '<b>' });
+  });
+
+  it('an Input carries no `<`, so no keyword, whatever the alarm is named; it parses to the same value', () => {
+    const input = { action: 'escalate', alarm: { name: 'q <aws.scheduler.execution-id> < <aws.scheduler.attempt-number>' } };
+    const text = schedulerInputText(input);
+    expect(text).not.toContain('<');
+    expect(text).toContain('\\u003caws.scheduler.execution-id>');
+    expect(JSON.parse(text)).toEqual(input);
+  });
 
   const alarmNames = [
     'ServerCpuTooHigh',
     'EC2 CPU Utilization Anomaly',
     (sample('adapted-unicode-alarm-name').event as { detail: { alarmName: string } }).detail.alarmName,
     (sample('adapted-255-character-emoji-alarm-name').event as { detail: { alarmName: string } }).detail.alarmName,
+    // Names holding Scheduler's keywords (CloudWatch refuses only control characters in an alarm name): unescaped, the
+    // timer would name another alarm than its incident and be refused, an escalation lost.
+    'Queue <aws.scheduler.execution-id> depth',
+    '<aws.scheduler.scheduled-time>',
+    'p99 < 500 ms <aws.scheduler.attempt-number> <aws.scheduler.schedule-arn>',
   ];
 
   // A timer refused as input would be an escalation lost: the 255-character emoji name must come back whole.
@@ -292,6 +322,7 @@ describe('EventBridge Scheduler hands the Lambda target exactly the Input we set
     ['unicode name (adapted)', delivered('adapted-unicode-alarm-name')],
     ['255-character emoji name (adapted)', delivered('adapted-255-character-emoji-alarm-name')],
     ['metric-math over our queue (adapted)', delivered('adapted-queue-depth-metric-math')],
+    ['single-metric renamed to hold Scheduler keywords (adapted)', renamed(fixture('alarm-state-change-single-metric'), 'cpu <aws.scheduler.execution-id> <aws.scheduler.scheduled-time>')],
   ])('verify-change\'s health check round-trips for the %s incident', async (_what, raw) => {
     scheduler.on(CreateScheduleCommand).resolves({});
     const event = parseAlarmEvent(raw);
