@@ -1,6 +1,7 @@
 // Reads what the pipeline recorded about a decision: the incident's claims and the resource's audit entries (read only).
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { callAws } from '../aws/classify-error';
+import { parseAuditItem, parseClaimItem } from '../state/state-records';
 import type { RecordedAudit, RecordedClaim } from './trust-decision';
 
 /** A resource's audit entries of one state change are few (the decision, a retry's overwrite, a health check): a bound, not a limit that bites. */
@@ -29,11 +30,12 @@ export class DecisionRecords {
         }),
       ),
     );
-    return (result.Items ?? []).map((item) => ({
-      name: String(item.sk).slice('CLAIM#'.length),
-      ...(typeof item.status === 'string' ? { status: item.status } : {}),
-      ...(typeof item.outcome === 'string' ? { outcome: item.outcome } : {}),
-    }));
+    // Parsed as the incident store writes them (decision 118): a forged claim throws StateRecordError naming it, and the
+    // decision is retried into the failure queue rather than trusted or dropped on its word.
+    return (result.Items ?? []).map((item) => {
+      const claim = parseClaimItem({ pk: String(item.pk), sk: String(item.sk) }, item);
+      return { name: claim.sk.slice('CLAIM#'.length), status: claim.status, ...(claim.outcome !== undefined ? { outcome: claim.outcome } : {}) };
+    });
   }
 
   /** The resource's audit entries of `incidentKey` written at or after `fromIso`. */
@@ -54,9 +56,8 @@ export class DecisionRecords {
         ),
       );
       for (const item of result.Items ?? []) {
-        if (typeof item.incidentKey === 'string' && item.decision && typeof item.decision === 'object') {
-          audits.push({ incidentKey: item.incidentKey, decision: item.decision as Record<string, unknown> });
-        }
+        const audit = parseAuditItem({ pk: String(item.pk), sk: String(item.sk) }, item);
+        audits.push({ incidentKey: audit.incidentKey, decision: audit.decision });
       }
       start = result.LastEvaluatedKey;
       if (!start) break;

@@ -10,6 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
+import { parseIncidentItem, parseIndexItem, parseSendItem } from './escalation-records';
 import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
 
 /*
@@ -34,7 +35,6 @@ export interface EscalationStoreOptions {
 export type SendClaim = { claimed: true; owner: string; delivered: Record<string, string> } | { claimed: false; reason: 'incident-status' | 'already-claimed' };
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
-const INCIDENT_FIELDS_EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'expiresAt']);
 
 function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
@@ -46,10 +46,15 @@ function cancellationCodes(error: unknown): string[] | undefined {
   return (e.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }
 
+/**
+ * Every item read back is parsed as the store writes it (escalation-records.ts, decision 118): a forged or corrupted one
+ * throws StateRecordError naming its key and field, and nobody is notified on its word.
+ */
 function toIncident(item: Record<string, unknown>): Incident {
-  const incident = Object.fromEntries(Object.entries(item).filter(([key]) => !INCIDENT_FIELDS_EXCLUDED.has(key))) as unknown as Incident;
-  return { ...incident, updates: incident.updates ?? [], level: incident.level ?? 0 };
+  return parseIncidentItem({ pk: String(item.pk), sk: String(item.sk) }, item);
 }
+
+const keyOf = (item: Record<string, unknown>): { pk: string; sk: string } => ({ pk: String(item.pk), sk: String(item.sk) });
 
 /** The partition listing every unresolved incident. */
 const OPEN_INCIDENTS_PK = 'ESCALATION-OPEN';
@@ -209,8 +214,11 @@ export class EscalationStore {
       const created = await this.writeClaim(incidentId, kind, level, tierName, statuses, now, 'absent');
       if (created.claimed || created.reason === 'incident-status') return created;
     }
-    const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: this.sendKey(incidentId, kind, level), ConsistentRead: true }));
-    const previous = existing.Item ? { owner: String(existing.Item.owner), delivered: existing.Item.delivered as Record<string, string> | undefined } : undefined;
+    const key = this.sendKey(incidentId, kind, level);
+    const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
+    // What a takeover carries over (who held it, what it delivered) is read back: parsed before it is believed.
+    const send = existing.Item ? parseSendItem(key, existing.Item) : undefined;
+    const previous = send ? { owner: send.owner, delivered: send.delivered } : undefined;
     return this.writeClaim(incidentId, kind, level, tierName, statuses, now, previous ?? 'absent-or-expired');
   }
 
@@ -364,17 +372,10 @@ export class EscalationStore {
         ConsistentRead: true,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      kind: item.kind as SendKind,
-      level: Number(item.level),
-      tierName: String(item.tierName),
-      status: item.status as SentNotification['status'],
-      channels: (item.channels as string[] | undefined) ?? [],
-      messageIds: (item.messageIds as string[] | undefined) ?? [],
-      ...(item.sentAt ? { sentAt: String(item.sentAt) } : {}),
-      ...(item.caseId ? { caseId: String(item.caseId) } : {}),
-      ...(item.error ? { error: String(item.error) } : {}),
-    }));
+    return (result.Items ?? []).map((item): SentNotification => {
+      const { owner: _owner, delivered: _delivered, ...send } = parseSendItem(keyOf(item), item);
+      return send;
+    });
   }
 
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */
@@ -475,7 +476,7 @@ export class EscalationStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        const incident = await this.get(String(item.incidentId));
+        const incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
         // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
         if (incident && incident.status !== 'RESOLVED') incidents.push(incident);
       }
@@ -499,8 +500,9 @@ export class EscalationStore {
         }),
       );
       for (const item of page.Items ?? []) {
+        const { incidentId } = parseIndexItem(keyOf(item), item);
         const sk = String(item.sk);
-        items.push({ incidentId: String(item.incidentId), alarmTime: sk.slice(0, sk.lastIndexOf('#')) });
+        items.push({ incidentId, alarmTime: sk.slice(0, sk.lastIndexOf('#')) });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -33,13 +33,13 @@ export class StateRecordError extends PermanentError {
 }
 
 /** 9999-12-31T23:59:59Z: any epoch-seconds field beyond it is not a time this automation wrote. */
-const MAX_EPOCH_SECONDS = 253402300799;
+export const MAX_EPOCH_SECONDS = 253402300799;
 /** nextResourceState keeps the last hour's change times plus one; the hourly budget's schema caps it far below this. */
 export const MAX_CHANGE_TIMES = 1000;
 /** DynamoDB keys are at most 2048 bytes (partition key); an incident key is part of one. */
-const MAX_KEY_CHARS = 2048;
-/** Summaries, reasons and outcomes the automation writes are sentences, bounded well below DynamoDB's 400 KB item. */
-const MAX_TEXT_CHARS = 8192;
+export const MAX_KEY_CHARS = 2048;
+/** Summaries, reasons and outcomes: a sentence or a list of findings; bounded only by DynamoDB's 400 KB item. */
+export const MAX_TEXT_CHARS = 400 * 1024;
 
 /*
  * Built once, on the first read (not at init: a handler that never reads the table builds none), and shared by every
@@ -145,7 +145,8 @@ function issuesOf(
   });
 }
 
-function parseWith<T>(schema: z.ZodMiniType<T>, key: StateKey, item: unknown, under: readonly PropertyKey[] = []): T {
+/** Parses one record read back from the table with `schema`; a failure throws StateRecordError naming the key and fields. */
+export function parseStateRecord<T>(schema: z.ZodMiniType<T>, key: StateKey, item: unknown, under: readonly PropertyKey[] = []): T {
   const parsed = schema.safeParse(item);
   if (!parsed.success) throw new StateRecordError(key, issuesOf(parsed.error, under));
   return parsed.data;
@@ -153,12 +154,12 @@ function parseWith<T>(schema: z.ZodMiniType<T>, key: StateKey, item: unknown, un
 
 /** A resource's state item (RESOURCE#<arn> / STATE) as the automation writes it; anything else throws StateRecordError. */
 export function parseResourceStateItem(key: StateKey, item: unknown): StoredResourceState {
-  return parseWith(schemas().resourceState, key, item);
+  return parseStateRecord(schemas().resourceState, key, item);
 }
 
 /** A claim item (INCIDENT#<key> / CLAIM#<name>) as the automation writes it; anything else throws StateRecordError. */
 export function parseClaimItem(key: StateKey, item: unknown): StoredClaim {
-  return parseWith(schemas().claim, key, item);
+  return parseStateRecord(schemas().claim, key, item);
 }
 
 /**
@@ -166,10 +167,10 @@ export function parseClaimItem(key: StateKey, item: unknown): StoredClaim {
  * StateRecordError naming the claim's key and `intent.<field>`, and the retry escalates instead of finishing it.
  */
 export function parseChangeIntent(key: StateKey, intent: unknown): void {
-  parseWith(schemas().changeIntent, key, intent, ['intent']);
+  parseStateRecord(schemas().changeIntent, key, intent, ['intent']);
 }
 
 /** An audit entry (RESOURCE#<arn> / AUDIT#<at>#<incidentKey>); anything else throws StateRecordError. */
 export function parseAuditItem(key: StateKey, item: unknown): StoredAudit {
-  return parseWith(schemas().audit, key, item);
+  return parseStateRecord(schemas().audit, key, item);
 }

@@ -1,0 +1,125 @@
+// The shapes of the escalation items the escalation store writes to the state table, parsed on the way back in (decision 118).
+// zod/mini, not classic zod: the handler bundles carry only the validators used here.
+import * as z from 'zod/mini';
+import { MAX_EPOCH_SECONDS, MAX_KEY_CHARS, MAX_TEXT_CHARS, parseStateRecord, type StateKey } from '../state/state-records';
+import type { Incident, SentNotification } from './incident';
+
+/** An incident's tier level: the escalation path has four tiers (seed); a configured path stays far below this bound. */
+const MAX_TIER_LEVEL = 100;
+/** Later decisions kept on one incident: one per decision key; far more than an incident sees. */
+const MAX_UPDATES = 1000;
+
+/* Built once, on the first read (not at init), and shared by every read after it (as shared/state/state-records.ts). */
+function buildSchemas() {
+  const string = z.string();
+  const number = z.number();
+  const keyText = string.check(z.minLength(1), z.maxLength(MAX_KEY_CHARS));
+  const text = string.check(z.maxLength(MAX_TEXT_CHARS));
+  const optionalText = z.optional(text);
+  const epochSeconds = number.check(z.int(), z.minimum(0), z.maximum(MAX_EPOCH_SECONDS));
+  const level = number.check(z.int(), z.minimum(0), z.maximum(MAX_TIER_LEVEL));
+  const isoTime = z.iso.datetime({ offset: true });
+  const incidentId = string.check(z.regex(/^inc-[0-9a-f]{12}$/, 'must be an incident id (inc- and 12 hex digits)'));
+  const plainObject = z.record(string, z.unknown());
+
+  /** What an incident keeps of a decision (summarizeDecision in escalation-service.ts). */
+  const decisionSummary = z.strictObject({
+    key: keyText,
+    playbook: keyText,
+    outcome: keyText,
+    reason: text,
+    decidedAt: text,
+    dryRun: z.boolean(),
+    cause: optionalText,
+    guardrail: optionalText,
+    error: z.optional(z.strictObject({ name: text, message: text })),
+    resource: z.optional(z.strictObject({ type: keyText, id: keyText, arn: keyText })),
+    before: z.optional(plainObject),
+    after: z.optional(plainObject),
+    blastRadius: optionalText,
+    findings: z.optional(z.array(text)),
+    // The next step: rendered only if it is one of the project's runbooks (the renderers check it against the configuration).
+    runbook: z.optional(z.strictObject({ documentName: keyText, parameters: z.record(string, z.array(text)) })),
+  });
+
+  const incident = z.strictObject({
+    pk: keyText,
+    sk: z.literal('INCIDENT'),
+    incidentId,
+    incidentKey: keyText,
+    alarmArn: keyText,
+    alarmName: keyText,
+    alarmTime: keyText,
+    alarmState: optionalText,
+    alarmReason: optionalText,
+    account: string.check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')),
+    region: keyText,
+    environment: keyText,
+    status: z.enum(['WATCHING', 'OPEN', 'ACKNOWLEDGED', 'RESOLVED']),
+    cause: keyText,
+    reason: text,
+    decision: z.optional(decisionSummary),
+    updates: z.optional(z.array(decisionSummary).check(z.maxLength(MAX_UPDATES))),
+    updateKeys: z.optional(z.set(keyText)),
+    createdAt: text,
+    openedAt: optionalText,
+    level: z.optional(level),
+    nextLevel: z.optional(level),
+    nextEscalationAt: z.optional(isoTime),
+    acknowledgedBy: optionalText,
+    // The SSM document writes {{ global:DATE_TIME }} (not ISO 8601): shown as written, never computed with.
+    acknowledgedAt: optionalText,
+    acknowledgedVia: optionalText,
+    resolvedAt: optionalText,
+    resolution: optionalText,
+    expiresAt: z.optional(epochSeconds),
+  });
+
+  const send = z.strictObject({
+    pk: keyText,
+    sk: keyText,
+    kind: z.enum(['notify', 'resolve']),
+    level,
+    tierName: keyText,
+    status: z.enum(['IN_PROGRESS', 'SENT', 'FAILED']),
+    owner: keyText,
+    leaseExpiresAtSeconds: epochSeconds,
+    /** Channel -> message or case id, delivered under the claim: a takeover sends only the rest. */
+    delivered: z.optional(z.record(keyText, keyText)),
+    channels: z.array(keyText),
+    messageIds: z.array(keyText),
+    sentAt: z.optional(isoTime),
+    caseId: optionalText,
+    error: optionalText,
+    expiresAt: z.optional(epochSeconds),
+  });
+
+  /** ESCALATION-ALARM#<alarmArn> / <alarmTime>#<id> and ESCALATION-OPEN / <alarmTime>#<id>: which incident, nothing else. */
+  const indexEntry = z.strictObject({ pk: keyText, sk: keyText, incidentId, expiresAt: z.optional(epochSeconds) });
+  return { incident, send, indexEntry };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+const schemas = (): Schemas => (built ??= buildSchemas());
+
+const EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'expiresAt']);
+
+/** The incident item (ESCALATION#<id> / INCIDENT), as the store hands it on; anything else throws StateRecordError. */
+export function parseIncidentItem(key: StateKey, item: unknown): Incident {
+  const parsed = parseStateRecord(schemas().incident, key, item);
+  const incident = Object.fromEntries(Object.entries(parsed).filter(([name]) => !EXCLUDED.has(name))) as Omit<Incident, 'updates' | 'level'> &
+    Partial<Pick<Incident, 'updates' | 'level'>>;
+  return { ...incident, updates: incident.updates ?? [], level: incident.level ?? 0 };
+}
+
+/** One send item (ESCALATION#<id> / SEND#<kind>#L<level>); anything else throws StateRecordError. */
+export function parseSendItem(key: StateKey, item: unknown): SentNotification & { owner: string; delivered: Record<string, string> | undefined } {
+  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, leaseExpiresAtSeconds: _lease, ...send } = parseStateRecord(schemas().send, key, item);
+  return { ...send, delivered: send.delivered };
+}
+
+/** An index entry naming an incident; anything else throws StateRecordError. */
+export function parseIndexItem(key: StateKey, item: unknown): { incidentId: string } {
+  return { incidentId: parseStateRecord(schemas().indexEntry, key, item).incidentId };
+}

@@ -1,0 +1,237 @@
+// Escalation items read back from the state table are parsed before anyone is notified on their word (decision 118): the
+// real EscalationStore and DecisionRecords over a table held in memory; what the store writes reads back, and each item
+// forged as anyone who can write the table would is refused, naming its key and field.
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DecisionRecords } from '../../../shared/escalation/decision-records';
+import { EscalationStore } from '../../../shared/escalation/escalation-store';
+import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
+import { StateRecordError } from '../../../shared/state/state-records';
+
+const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
+const INCIDENT_KEY = `${ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
+const ID = incidentIdFor(INCIDENT_KEY);
+const INCIDENT_ITEM_KEY = { pk: `ESCALATION#${ID}`, sk: 'INCIDENT' };
+const NOW = new Date('2026-12-05T22:01:00.000Z');
+
+/** A deep copy of this realm's plain objects, keeping Sets (DocumentClient hands a string set back as a Set). */
+function copy<T>(value: T): T {
+  if (value instanceof Set) return new Set([...value].map(copy)) as T;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+  return value;
+}
+
+/** DynamoDB as far as these reads and the writes that make their items go (conditions are not this test's subject). */
+class Table {
+  readonly items = new Map<string, Record<string, unknown>>();
+  private static id(key: { pk: unknown; sk: unknown }): string {
+    return `${String(key.pk)}|${String(key.sk)}`;
+  }
+  forge(item: Record<string, unknown>): void {
+    this.items.set(Table.id(item as { pk: unknown; sk: unknown }), copy(item));
+  }
+  get(key: { pk: string; sk: string }): Record<string, unknown> | undefined {
+    return this.items.get(Table.id(key));
+  }
+  readonly client = {
+    send: async (command: unknown): Promise<unknown> => {
+      if (command instanceof GetCommand) {
+        const found = this.items.get(Table.id(command.input.Key as { pk: string; sk: string }));
+        return { Item: found ? copy(found) : undefined };
+      }
+      if (command instanceof PutCommand) {
+        this.forge(command.input.Item as Record<string, unknown>);
+        return {};
+      }
+      if (command instanceof TransactWriteCommand) {
+        for (const write of command.input.TransactItems ?? []) if (write.Put) this.forge(write.Put.Item as Record<string, unknown>);
+        return {};
+      }
+      if (command instanceof QueryCommand) {
+        const values = command.input.ExpressionAttributeValues ?? {};
+        const prefix = (values[':send'] ?? values[':claim'] ?? values[':from'] ?? '') as string;
+        const items = [...this.items.values()].filter((item) => item.pk === values[':pk'] && String(item.sk).startsWith(prefix.startsWith('AUDIT#') ? 'AUDIT#' : prefix));
+        return { Items: items.map(copy) };
+      }
+      throw new Error(`the test table does not answer ${(command as object).constructor.name}`);
+    },
+  };
+}
+
+const storeOver = (table: Table): EscalationStore =>
+  new EscalationStore(table.client as unknown as DynamoDBDocumentClient, { tableName: 'state', retentionDays: 30, leaseSeconds: 120 });
+
+function incident(): Incident {
+  return {
+    incidentId: ID,
+    incidentKey: INCIDENT_KEY,
+    alarmArn: ALARM_ARN,
+    alarmName: 'notification-service-queue-backup',
+    alarmTime: '2026-12-05T22:00:00.000+0000',
+    alarmState: 'ALARM',
+    alarmReason: 'Threshold Crossed: 1 datapoint [1500.0] was greater than the threshold (1000.0).',
+    account: '111111111111',
+    region: 'us-east-1',
+    environment: 'production',
+    status: 'OPEN',
+    cause: 'cap-reached',
+    reason: 'consumers at cap 400',
+    decision: {
+      key: 'scale-consumers#k',
+      playbook: 'scale-consumers',
+      outcome: 'escalate',
+      reason: 'consumers at cap 400',
+      decidedAt: '2026-12-05T22:00:30.000Z',
+      dryRun: false,
+      cause: 'cap-reached',
+      resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: 'arn:aws:sqs:us-east-1:111111111111:notification-service-queue' },
+      findings: ['MaximumConcurrency 400 (cap 400)'],
+      runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['notification-service-queue'] } },
+    },
+    updates: [],
+    createdAt: '2026-12-05T22:00:31.000Z',
+    openedAt: '2026-12-05T22:00:31.000Z',
+    level: 0,
+  };
+}
+
+async function refused(read: Promise<unknown>): Promise<StateRecordError> {
+  const error = await read.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StateRecordError);
+  return error as StateRecordError;
+}
+
+describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
+  it('reads back what create wrote, and what an acknowledgement by the SSM document adds (its DATE_TIME is not ISO 8601)', async () => {
+    const table = new Table();
+    await storeOver(table).create(incident(), NOW);
+    expect(await storeOver(table).get(ID)).toEqual(incident());
+    table.forge({ ...table.get(INCIDENT_ITEM_KEY), status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', acknowledgedAt: '2026-12-05_22.05.00', acknowledgedVia: 'ssm:abc' });
+    expect(await storeOver(table).get(ID)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedAt: '2026-12-05_22.05.00' });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an unknown status', { status: 'CLOSED' }, 'status: Invalid option: expected one of "WATCHING"|"OPEN"|"ACKNOWLEDGED"|"RESOLVED"'],
+    ['a negative tier level', { level: -1 }, 'level: Too small: expected number to be >=0'],
+    ['a fractional tier level', { level: 2.5 }, 'level: Invalid input: expected int, received number'],
+    ['a tier level that is text (skipping to the service owner)', { level: 'L4' }, 'level: Invalid input: expected number, received string'],
+    ['a tier level of 1000', { level: 1000 }, 'level: Too big: expected number to be <=100'],
+    ['a next escalation that is not ISO 8601', { nextEscalationAt: 'never' }, 'nextEscalationAt: Invalid ISO datetime'],
+    ['an account that is not 12 digits', { account: '12345' }, 'account: must be a 12-digit account id'],
+    ['an incident id that is not one', { incidentId: '../inc' }, 'incidentId: must be an incident id (inc- and 12 hex digits)'],
+    ['updates that are not a list', { updates: 'none' }, 'updates: Invalid input: expected array, received string'],
+    ['a decision without its key', { decision: { ...incident().decision, key: undefined } }, 'decision.key: Invalid input: expected string, received undefined'],
+    ['a next step whose parameters are not lists', { decision: { ...incident().decision, runbook: { documentName: 'D', parameters: { QueueName: 'q' } } } }, 'decision.runbook.parameters.QueueName: Invalid input: expected array, received string'],
+    ['a decision with a link of its own', { decision: { ...incident().decision, consoleUrl: 'https://evil.example' } }, 'decision.consoleUrl: not a field the automation writes'],
+    ['a field no version writes', { pageNobody: true }, 'pageNobody: not a field the automation writes'],
+  ])('get refuses %s, naming the key and field', async (_forgery, forged, issue) => {
+    const table = new Table();
+    await storeOver(table).create(incident(), NOW);
+    table.forge(JSON.parse(JSON.stringify({ ...table.get(INCIDENT_ITEM_KEY), updateKeys: undefined, ...forged })) as Record<string, unknown>);
+    const error = await refused(storeOver(table).get(ID));
+    expect(error.key).toEqual(INCIDENT_ITEM_KEY);
+    expect(error.issues).toEqual([issue]);
+  });
+
+  it('listUnresolved refuses an index entry naming something that is not an incident id', async () => {
+    const table = new Table();
+    await storeOver(table).create(incident(), NOW);
+    table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: 'inc-../../x' });
+    const error = await refused(storeOver(table).listUnresolved());
+    expect(error.key).toEqual({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' });
+    expect(error.issues).toEqual(['incidentId: must be an incident id (inc- and 12 hex digits)']);
+  });
+
+  it("incidentsOfAlarm reads the alarm's index as create wrote it, and refuses a forged entry", async () => {
+    const table = new Table();
+    await storeOver(table).create(incident(), NOW);
+    expect(await storeOver(table).incidentsOfAlarm(ALARM_ARN)).toEqual([{ incidentId: ID, alarmTime: '2026-12-05T22:00:00.000+0000' }]);
+    table.forge({ pk: `ESCALATION-ALARM#${ALARM_ARN}`, sk: `x#${ID}`, incidentId: ID, resolveAll: true });
+    const error = await refused(storeOver(table).incidentsOfAlarm(ALARM_ARN));
+    expect(error.issues).toEqual(['resolveAll: not a field the automation writes']);
+  });
+});
+
+describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
+  const sendKey = { pk: `ESCALATION#${ID}`, sk: 'SEND#notify#L1' };
+
+  async function claimed(table: Table): Promise<Record<string, unknown>> {
+    const store = storeOver(table);
+    await store.create(incident(), NOW);
+    const claim = await store.claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW, { seenAbsent: true });
+    expect(claim).toMatchObject({ claimed: true });
+    const item = table.get(sendKey);
+    if (!item) throw new Error('the claim wrote nothing');
+    return item;
+  }
+
+  it('reads back what a claim wrote, and what its completion adds', async () => {
+    const table = new Table();
+    const item = await claimed(table);
+    expect(await storeOver(table).listSends(ID)).toEqual([{ kind: 'notify', level: 1, tierName: 'DevOps Team', status: 'IN_PROGRESS', channels: [], messageIds: [] }]);
+    table.forge({ ...item, status: 'SENT', sentAt: '2026-12-05T22:01:02.000Z', channels: ['email'], messageIds: ['m-1'], delivered: { email: 'm-1' } });
+    expect(await storeOver(table).listSends(ID)).toEqual([{ kind: 'notify', level: 1, tierName: 'DevOps Team', status: 'SENT', sentAt: '2026-12-05T22:01:02.000Z', channels: ['email'], messageIds: ['m-1'] }]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an unknown kind', { kind: 'page' }, 'kind: Invalid option: expected one of "notify"|"resolve"'],
+    ['an unknown status', { status: 'DONE' }, 'status: Invalid option: expected one of "IN_PROGRESS"|"SENT"|"FAILED"'],
+    ['a level that is text', { level: 'one' }, 'level: Invalid input: expected number, received string'],
+    ['channels that are a string', { channels: 'email' }, 'channels: Invalid input: expected array, received string'],
+    ['a lease that is text', { leaseExpiresAtSeconds: 'soon' }, 'leaseExpiresAtSeconds: Invalid input: expected number, received string'],
+    ['a delivered message id that is a number', { delivered: { email: 7 } }, 'delivered.email: Invalid input: expected string, received number'],
+  ])('listSends and a takeover refuse %s, naming the key and field', async (_forgery, forged, issue) => {
+    const table = new Table();
+    const item = await claimed(table);
+    table.forge({ ...item, leaseExpiresAtSeconds: 0, ...forged });
+    const listed = await refused(storeOver(table).listSends(ID));
+    expect(listed.key).toEqual(sendKey);
+    expect(listed.issues).toEqual([issue]);
+    // A takeover reads the send before it carries over what it delivered: refused, nothing written.
+    const before = copy(table.get(sendKey));
+    const takeover = await refused(storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW));
+    expect(takeover.issues).toEqual([issue]);
+    expect(table.get(sendKey)).toEqual(before);
+  });
+});
+
+describe('the records a decision is trusted on (DecisionRecords: claims and audit entries)', () => {
+  const resourceArn = 'arn:aws:sqs:us-east-1:111111111111:notification-service-queue';
+  const claimItem = { pk: `INCIDENT#${INCIDENT_KEY}`, sk: 'CLAIM#scale-consumers', status: 'COMPLETED', owner: 'o-1', leaseExpiresAtSeconds: 1, outcome: 'escalate', reason: 'r' };
+  const auditItem = {
+    pk: `RESOURCE#${resourceArn}`,
+    sk: `AUDIT#2026-12-05T22:00:00.000Z#${INCIDENT_KEY}`,
+    resourceArn,
+    at: '2026-12-05T22:00:00.000Z',
+    incidentKey: INCIDENT_KEY,
+    decision: { outcome: 'escalate' },
+  };
+  const records = (table: Table): DecisionRecords => new DecisionRecords(table.client as unknown as DynamoDBDocumentClient, 'state');
+
+  it('reads back a genuine claim and audit entry', async () => {
+    const table = new Table();
+    table.forge(claimItem);
+    table.forge(auditItem);
+    expect(await records(table).claimsOf(INCIDENT_KEY)).toEqual([{ name: 'scale-consumers', status: 'COMPLETED', outcome: 'escalate' }]);
+    expect(await records(table).auditsOf(resourceArn, INCIDENT_KEY, '2026-12-05T22:00:00.000Z')).toEqual([{ incidentKey: INCIDENT_KEY, decision: { outcome: 'escalate' } }]);
+  });
+
+  it('refuses a claim with an unknown status, naming it', async () => {
+    const table = new Table();
+    table.forge({ ...claimItem, status: 'APPROVED' });
+    const error = await refused(records(table).claimsOf(INCIDENT_KEY));
+    expect(error.key).toEqual({ pk: claimItem.pk, sk: claimItem.sk });
+    expect(error.issues).toEqual(['status: Invalid option: expected one of "IN_PROGRESS"|"COMPLETED"']);
+  });
+
+  it('refuses an audit entry whose decision is a string, naming it', async () => {
+    const table = new Table();
+    table.forge({ ...auditItem, decision: 'escalate to nobody' });
+    const error = await refused(records(table).auditsOf(resourceArn, INCIDENT_KEY, '2026-12-05T22:00:00.000Z'));
+    expect(error.key).toEqual({ pk: auditItem.pk, sk: auditItem.sk });
+    expect(error.issues).toEqual(['decision: Invalid input: expected record, received string']);
+  });
+});
