@@ -122,6 +122,9 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
     ['a next escalation that is not ISO 8601', { nextEscalationAt: 'never' }, 'nextEscalationAt: Invalid ISO datetime'],
     ['an account that is not 12 digits', { account: '12345' }, 'account: must be a 12-digit account id'],
     ['an incident id that is not one', { incidentId: '../inc' }, 'incidentId: must be an incident id (inc- and 12 hex digits)'],
+    // Ids that hold a genuine one: only an anchored pattern refuses them.
+    ['an incident id with a prefix before a genuine one', { incidentId: `x/${ID}` }, 'incidentId: must be an incident id (inc- and 12 hex digits)'],
+    ['an incident id with a suffix after a genuine one', { incidentId: `${ID}/../x` }, 'incidentId: must be an incident id (inc- and 12 hex digits)'],
     ['updates that are not a list', { updates: 'none' }, 'updates: Invalid input: expected array, received string'],
     ['a decision without its key', { decision: { ...incident().decision, key: undefined } }, 'decision.key: Invalid input: expected string, received undefined'],
     ['a next step whose parameters are not lists', { decision: { ...incident().decision, runbook: { documentName: 'D', parameters: { QueueName: 'q' } } } }, 'decision.runbook.parameters.QueueName: Invalid input: expected array, received string'],
@@ -140,6 +143,18 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
     const table = new Table();
     await storeOver(table).create(incident(), NOW);
     table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: 'inc-../../x' });
+    const error = await refused(storeOver(table).listUnresolved());
+    expect(error.key).toEqual({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' });
+    expect(error.issues).toEqual(['incidentId: must be an incident id (inc- and 12 hex digits)']);
+  });
+
+  it.each([
+    ['a prefix', `x/${ID}`],
+    ['a suffix', `${ID}/../x`],
+  ])('listUnresolved refuses an index entry whose incident id is a genuine one with %s', async (_what, forgedId) => {
+    const table = new Table();
+    await storeOver(table).create(incident(), NOW);
+    table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: forgedId });
     const error = await refused(storeOver(table).listUnresolved());
     expect(error.key).toEqual({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' });
     expect(error.issues).toEqual(['incidentId: must be an incident id (inc- and 12 hex digits)']);
@@ -195,6 +210,17 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     const takeover = await refused(storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW));
     expect(takeover.issues).toEqual([issue]);
     expect(table.get(sendKey)).toEqual(before);
+  });
+
+  it('a takeover of an expired claim carries over what its holder delivered: returned to the sender and kept on the send', async () => {
+    const table = new Table();
+    const item = await claimed(table);
+    table.forge({ ...item, owner: 'earlier-owner', leaseExpiresAtSeconds: 0, delivered: { email: 'm-1' } });
+    const claim = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
+    // Without it the sender would notify email a second time (a review's plant: `delivered: undefined` in parseSendItem).
+    expect(claim).toMatchObject({ claimed: true, delivered: { email: 'm-1' } });
+    expect(table.get(sendKey)).toMatchObject({ status: 'IN_PROGRESS', delivered: { email: 'm-1' } });
+    expect(table.get(sendKey)?.owner).not.toBe('earlier-owner');
   });
 });
 
