@@ -71,7 +71,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     throw new DeployValueError(`environments.${environment}.scaleUpDatabase.ladder has one class (${ladder.join(', ')}): the scale-up document needs a class to go up to`);
   }
   const dbMode = env.mutationModeByRow?.['cpu-utilization'] ?? env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
-  return {
+  return refuseSsmReferences({
     Environment: environment,
     Approvers: approvers.principals.map((p) => principalArn(p, where)),
     MinRequiredApprovals: approvers.minRequiredApprovals,
@@ -88,7 +88,21 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     // account the document runs in, which in cross-account mode has no handler (issue 17).
     ...latencyApiValues(config),
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
-  };
+  });
+}
+
+/**
+ * A deploy value is text fixed in the document: `{{` or `}}` in it would make Automation read a parameter or an SSM
+ * reference (`{{ ssm:/secret }}`) where the configuration meant text, so none may carry them (decision 120).
+ */
+function refuseSsmReferences(values: DeployValues): DeployValues {
+  const texts = (value: DeployValue): string[] =>
+    typeof value === 'string' ? [value] : typeof value === 'number' ? [] : (value as readonly unknown[]).flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'object' && v !== null ? Object.values(v as Record<string, string>) : []));
+  for (const [name, value] of Object.entries(values)) {
+    const bad = texts(value).find((text) => text.includes('{{') || text.includes('}}'));
+    if (bad !== undefined) throw new DeployValueError(`the deploy value ${name} ${JSON.stringify(bad)} holds {{ or }}: Automation would read it as a parameter or SSM reference`);
+  }
+  return values;
 }
 
 // What the API parameter of NotificationService-CheckDbConnections accepts: a REST API's name (API Gateway's name rule,
@@ -104,11 +118,19 @@ const API_ID_PATTERN = '^[a-z0-9]{10}$';
  */
 function latencyApiValues(config: AutomationConfig): DeployValues {
   const apiName = `${config.service}-api`;
-  const dimensions = Object.entries(apiMetricDimensions({ apiName, api: watchedApiOf(config, apiName) }));
+  const api = watchedApiOf(config, apiName);
+  const dimensions = Object.entries(apiMetricDimensions({ apiName, api }));
   const [only] = dimensions;
   if (dimensions.length !== 1 || only === undefined) throw new DeployValueError(`the Latency alarm of ${apiName} has ${dimensions.length} dimensions: the documents expect one`);
   const [dimension, value] = only;
-  return { LatencyApiDimension: dimension, LatencyApiDefault: value, LatencyApiPattern: dimension === 'ApiId' ? API_ID_PATTERN : API_NAME_PATTERN };
+  const pattern = dimension === 'ApiId' ? API_ID_PATTERN : API_NAME_PATTERN;
+  // The default must pass the parameter's own allowedPattern, or the document deploys with a default it refuses (or, with
+  // `{{ }}` in it, one Automation resolves as a reference before any pattern is checked).
+  if (!new RegExp(pattern).test(value)) {
+    const field = api.type === 'http' ? api.field : 'service';
+    throw new DeployValueError(`LatencyApiDefault ${JSON.stringify(value)} (from ${field}) does not match its allowedPattern ${pattern}`);
+  }
+  return { LatencyApiDimension: dimension, LatencyApiDefault: value, LatencyApiPattern: pattern };
 }
 
 function automationRoleValues(partition: string, account: string, roleName: string): DeployValues {

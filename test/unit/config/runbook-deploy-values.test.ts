@@ -105,3 +105,43 @@ describe('NotificationService-CheckDbConnections rendered per API type', () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe('runbookDeployValues: no deploy value carries an SSM or parameter reference (review finding, decision 120)', () => {
+  const withService = (service: string) => projectConfig({ RUNBOOK_CONFIG_JSON: JSON.stringify({ service }) });
+
+  it('a service name with {{ ssm:... }} in it: refused, naming LatencyApiDefault and the service field, not rendered', () => {
+    const config = withService('x{{ ssm:/secret }}');
+    expect(() => runbookDeployValues(config, 'production', WHERE)).toThrow(DeployValueError);
+    expect(() => runbookDeployValues(config, 'production', WHERE)).toThrow(/LatencyApiDefault "x\{\{ ssm:\/secret \}\}-api" \(from service\) does not match its allowedPattern/);
+    const loaded = readRunbook(join(RUNBOOKS, 'NotificationService-CheckDbConnections.yaml'));
+    expect(() => renderLoadedRunbook(loaded, config, 'production', WHERE)).toThrow(DeployValueError);
+  });
+
+  it('a service name outside the API name rule (a character the pattern refuses): refused the same way', () => {
+    expect(() => runbookDeployValues(withService('bad#name'), 'production', WHERE)).toThrow(/LatencyApiDefault "bad#name-api" \(from service\) does not match its allowedPattern \^\[\\w \.:\/\+=@-\]\{1,128\}\$/);
+  });
+
+  // The schema already refuses braces in approvers; the check is on what runbookDeployValues is handed (a config built in
+  // code, the deploy target's account), so the config is edited after parsing here.
+  it.each([
+    ['{{', 'role/a{{b'],
+    ['}}', 'role/a}}b'],
+  ])('an approver with %s in it: refused naming Approvers', (_marker, principal) => {
+    const config = projectConfig({});
+    const production = config.environments.production;
+    if (!production?.runbookApprovers) throw new Error('the default configuration has production approvers');
+    production.runbookApprovers = { ...production.runbookApprovers, principals: [principal] };
+    expect(() => runbookDeployValues(config, 'production', WHERE)).toThrow(DeployValueError);
+    expect(() => runbookDeployValues(config, 'production', WHERE)).toThrow(/the deploy value Approvers ".*" holds \{\{ or \}\}/);
+  });
+
+  it('a deploy target whose account is an SSM reference: refused (the first value carrying it, Approvers, named)', () => {
+    expect(() => runbookDeployValues(projectConfig({}), 'production', { ...WHERE, account: '{{ ssm:/account }}' })).toThrow(
+      /the deploy value Approvers "arn:aws:iam::\{\{ ssm:\/account \}\}:.*" holds \{\{ or \}\}/,
+    );
+  });
+
+  it('the default configuration passes both checks (so the refusals above are the checks, not every config)', () => {
+    expect(runbookDeployValues(projectConfig({}), 'production', WHERE).LatencyApiDefault).toBe(API);
+  });
+});
