@@ -41,10 +41,21 @@ export function serviceFunctionOf(event: AlarmStateChange, runtime: RuntimeConfi
       `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'}: ${playbook} acts on AWS/ApiGateway alarms with an ApiName or ApiId dimension, or AWS/Lambda alarms with FunctionName`,
     );
   }
-  const api = runtime.config.dependencies.apis.find((a) => (apiName !== undefined && a.name === apiName) || (apiId !== undefined && a.id === apiId));
+  const apis = runtime.config.dependencies.apis;
+  const byName = apiName !== undefined ? apis.find((a) => a.name === apiName) : undefined;
+  const byId = apiId !== undefined ? apis.find((a) => a.id === apiId) : undefined;
+  // Both dimensions must name the same configured entry: else the first entry matching either would win, and an alarm on
+  // one API could reach another API's function.
+  if (apiName !== undefined && apiId !== undefined && (byName === undefined || byId === undefined || byName !== byId)) {
+    const named = (entry: typeof byName) => (entry ? `dependencies.apis entry ${entry.name}` : 'no dependencies.apis entry');
+    throw new InvalidInputError(
+      `alarm "${event.alarmName}" names ApiName ${apiName} (${named(byName)}) and ApiId ${apiId} (${named(byId)}): both must name the same configured API`,
+    );
+  }
+  const api = byName ?? byId;
   if (!api) {
     throw new InvalidInputError(
-      `API ${apiName ?? apiId} is not in dependencies.apis (${runtime.config.dependencies.apis.map((a) => a.name).join(', ') || 'none'}): which function serves it is unknown`,
+      `API ${apiName ?? apiId} is not in dependencies.apis (${apis.map((a) => a.name).join(', ') || 'none'}): which function serves it is unknown`,
     );
   }
   return { ...requireOwned(api.functionName, `behind API ${api.name}`), apiName: api.name, ...(apiName === undefined ? { httpApi: true as const } : {}) };

@@ -74,6 +74,55 @@ describe('inspect-security-groups resolveTarget', () => {
   });
 });
 
+describe('an alarm carrying both ApiName and ApiId (review finding, decision 117)', () => {
+  // Two configured APIs, each served by a function the environment owns: a REST one by name, an HTTP one by id.
+  const twoApis = () =>
+    runtime({
+      dependencies: {
+        apis: [
+          { name: 'notification-service-api', type: 'rest', functionName: 'notification-service-consumer' },
+          { name: 'other-api', type: 'http', id: 'a1b2c3d4e5', functionName: 'other-fn' },
+        ],
+      },
+      environments: { production: { resources: { functions: ['notification-service-consumer', 'other-fn'] } } },
+    });
+
+  it('the configuration owns both functions, and each API alone resolves to its own (so the refusals below are the pairing)', () => {
+    const config = twoApis();
+    expect(config.env.resources.functions).toEqual(['notification-service-consumer', 'other-fn']);
+    expect(connectionTimeoutPlaybook.resolveTarget(alarm('AWS/ApiGateway', '5XXError', { ApiName: 'notification-service-api' }), config)).toMatchObject({
+      functionName: 'notification-service-consumer',
+    });
+    expect(connectionTimeoutPlaybook.resolveTarget(alarm('AWS/ApiGateway', '5xx', { ApiId: 'a1b2c3d4e5' }), config)).toMatchObject({ functionName: 'other-fn' });
+    expect(connectionTimeoutPlaybook.resolveTarget(alarm('AWS/ApiGateway', '5xx', { ApiName: 'other-api', ApiId: 'a1b2c3d4e5' }), config)).toMatchObject({
+      functionName: 'other-fn',
+    });
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'ApiName of one API and ApiId of another',
+      { ApiName: 'notification-service-api', ApiId: 'a1b2c3d4e5' },
+      'names ApiName notification-service-api (dependencies.apis entry notification-service-api) and ApiId a1b2c3d4e5 (dependencies.apis entry other-api): both must name the same configured API',
+    ],
+    [
+      'a configured ApiName and an ApiId nothing is configured with',
+      { ApiName: 'other-api', ApiId: 'zzzzzzzzzz' },
+      'names ApiName other-api (dependencies.apis entry other-api) and ApiId zzzzzzzzzz (no dependencies.apis entry): both must name the same configured API',
+    ],
+    [
+      'an ApiName nothing is configured with and a configured ApiId',
+      { ApiName: 'billing-api', ApiId: 'a1b2c3d4e5' },
+      'names ApiName billing-api (no dependencies.apis entry) and ApiId a1b2c3d4e5 (dependencies.apis entry other-api): both must name the same configured API',
+    ],
+  ])('refuses %s, naming both', (_situation, dimensions, message) => {
+    const event = alarm('AWS/ApiGateway', '5xx', dimensions);
+    expect(() => connectionTimeoutPlaybook.resolveTarget(event, twoApis())).toThrow(InvalidInputError);
+    expect(() => connectionTimeoutPlaybook.resolveTarget(event, twoApis())).toThrow(message);
+    expect(() => highLatencyPlaybook.resolveTarget(event, twoApis())).toThrow(message);
+  });
+});
+
 describe('check-db-connections resolveTarget', () => {
   it('goes from the API latency alarm to the service database', () => {
     const event = parseAlarmEvent(fixture('alarm-state-change-api-gateway-latency-p99.json'));
