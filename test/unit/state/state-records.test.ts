@@ -288,6 +288,45 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   });
 });
 
+describe('the bounds on the text a claim holds (2048 characters for a key text, 400 KiB for a text)', () => {
+  // The bounds as state-records.ts sets them (MAX_KEY_CHARS: DynamoDB's partition key limit; MAX_TEXT_CHARS: its item limit).
+  const KEY_CHARS = 2048;
+  const TEXT_CHARS = 400 * 1024;
+
+  it.each<[string, number, (length: number) => Record<string, unknown>]>([
+    ['an owner (key text)', KEY_CHARS, (n) => ({ ...genuineClaim(), owner: 'o'.repeat(n) })],
+    ['a reason (text)', TEXT_CHARS, (n) => ({ ...genuineClaim(), status: 'COMPLETED', outcome: 'applied', reason: 'r'.repeat(n) })],
+    ['an outcome (text)', TEXT_CHARS, (n) => ({ ...genuineClaim(), status: 'COMPLETED', outcome: 'o'.repeat(n) })],
+  ])('getClaim accepts %s at its bound and refuses it one character over', async (_field, bound, forge) => {
+    const table = new Table();
+    table.forge(forge(bound));
+    const read = (await storeOver(table).getClaim('scale-consumers', INCIDENT)) as Record<string, unknown> | undefined;
+    expect(Object.values(read ?? {}).filter((value) => typeof value === 'string' && value.length === bound)).toHaveLength(1);
+    table.forge(forge(bound + 1));
+    const error = await refusal(storeOver(table).getClaim('scale-consumers', INCIDENT));
+    expect(error.key).toEqual(CLAIM_KEY);
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]).toMatch(new RegExp(`^(owner|reason|outcome): Too big: expected string to have <=${bound} characters$`));
+  });
+
+  it.each<[string, number, (intent: Record<string, unknown>, length: number) => unknown]>([
+    ["an intent's summary (text)", TEXT_CHARS, (g, n) => ({ ...g, summary: 's'.repeat(n) })],
+    ["an intent's target resource id (key text)", KEY_CHARS, (g, n) => ({ ...g, target: { resource: { type: 'sqs-queue-consumers', id: 'q'.repeat(n), arn: ARN } } })],
+  ])('parseChangeIntent accepts %s at its bound and refuses it one character over', (_field, bound, forge) => {
+    const genuine = genuineClaim().intent as Record<string, unknown>;
+    expect(() => parseChangeIntent(CLAIM_KEY, forge(genuine, bound))).not.toThrow();
+    let error: unknown;
+    try {
+      parseChangeIntent(CLAIM_KEY, forge(genuine, bound + 1));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StateRecordError);
+    expect((error as StateRecordError).issues).toHaveLength(1);
+    expect((error as StateRecordError).issues[0]).toMatch(new RegExp(`^intent\\.(summary|target\\.resource\\.id): Too big: expected string to have <=${bound} characters$`));
+  });
+});
+
 describe('the protocol escalates a claim it took over from a forged record instead of acting', () => {
   it('does not act, records the refusal as the result and completes the claim', async () => {
     const refused = new StateRecordError(CLAIM_KEY, ['intent.direction: Invalid option: expected one of "scale-up"|"restore"']);
