@@ -300,6 +300,28 @@ describe('runPlaybook', () => {
     expect([...store.claims.values()][0]?.status).toBe('COMPLETED');
   });
 
+  it('escalates, applying nothing, a takeover of a claim whose recorded intent is forged (decision 118)', async () => {
+    const { deps, counter, store, published } = setup();
+    // First attempt: it records its intent, then applying fails transiently and the claim is released for the retry.
+    counter.failApply = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    await expect(runPlaybook(deps, event())).rejects.toBeInstanceOf(TransientError);
+    counter.failApply = undefined;
+    const [claim] = [...store.claims.values()];
+    expect(claim?.status).toBe('IN_PROGRESS');
+    expect(claim?.intent).toMatchObject({ direction: 'scale-up', change: { from: 1, to: 2 } });
+    // Whoever can write the table rewrites that intent: a change to 1000 in no direction the automation plans.
+    claim!.intent = { ...(claim!.intent as Record<string, unknown>), direction: 'sideways', change: { from: 1, to: 1000 } };
+    const retry = await runPlaybook(deps, event());
+    expect(retry).toMatchObject({
+      outcome: 'escalate',
+      escalation: { cause: 'failure', error: { message: expect.stringMatching(/^state table record INCIDENT#.+ \/ CLAIM#test-playbook is not one the automation writes, refused: intent\.direction: Invalid option/) } },
+    });
+    expect(counter.applyCalls).toBe(1);
+    expect(counter.value).toBe(1);
+    expect([...store.claims.values()][0]?.status).toBe('COMPLETED');
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
   it('restores the baseline on OK and clears it', async () => {
     const { deps, counter, store } = setup({ alarmState: 'ALARM' });
     await runPlaybook(deps, event());
