@@ -344,6 +344,12 @@ describe('parseAlarmEvent', () => {
       ['rejects an unknown field over 10 KB', changed('alarm-state-change-single-metric', [['detail', 'notes'], [long]]), /^detail\.notes\[0\]: string exceeds 10240 bytes$/],
       ['rejects a state reason over 10 KB of multi-byte text', changed('alarm-state-change-single-metric', [['detail', 'state', 'reason'], 'é'.repeat(5121)]), /^detail\.state\.reason: string exceeds 10240 bytes$/],
       ['rejects an account id that is not 12 digits', changed('alarm-state-change-single-metric', [['account'], '1234567890']), /^account: expected a 12-digit AWS account id$/],
+      // Review finding (decision 116): the account id checks are whole-value checks, on the event and on a metric's accountId.
+      ['rejects an account id of 13 digits', changed('alarm-state-change-single-metric', [['account'], '1234567890123']), /^account: expected a 12-digit AWS account id$/],
+      ['rejects an account id with letters around 12 digits', changed('alarm-state-change-single-metric', [['account'], 'x123456789012y']), /^account: expected a 12-digit AWS account id$/],
+      ['rejects a metric accountId of 11 digits', changed('alarm-state-change-metric-math', [[...metricsPath, 1, 'accountId'], '12345678901']), /^detail\.configuration\.metrics\[1\]\.accountId: expected a 12-digit AWS account id$/],
+      ['rejects a metric accountId with a space after its 12 digits', changed('alarm-state-change-metric-math', [[...metricsPath, 1, 'accountId'], '123456789012 ']), /^detail\.configuration\.metrics\[1\]\.accountId: expected a 12-digit AWS account id$/],
+      ['rejects a metric accountId given as a number', changed('alarm-state-change-metric-math', [[...metricsPath, 1, 'accountId'], 123456789012]), /^detail\.configuration\.metrics\[1\]\.accountId: expected a string$/],
       ['rejects a region that is not an AWS region', changed('alarm-state-change-single-metric', [['region'], 'us-east-*']), /^region: expected an AWS region/],
       ['rejects an event without an id', changed('alarm-state-change-single-metric', [['id'], REMOVE]), /^id: required$/],
       ['rejects a first resource that is not a CloudWatch alarm ARN', changed('alarm-state-change-single-metric', [['resources'], ['arn:aws:sns:us-east-1:123456789012:alerts']]), /^resources\[0\]: expected a CloudWatch alarm ARN/],
