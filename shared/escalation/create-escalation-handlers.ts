@@ -20,6 +20,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
+import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
@@ -179,7 +180,15 @@ function handlerFor(handlerName: string, options: EscalationHandlerOptions, run:
       wired.logger.info(`escalation: ${result.action}`, { result });
       return result;
     } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
+      if (!(error instanceof InvalidInputError)) {
+        // Thrown on, so Lambda retries the event and then hands it to the failure destination (nothing lost); said here
+        // with what failed, and for a record of the state table that is not one the automation writes, its key and fields.
+        wired.logger.error('escalation failed: the event will be retried, then kept by the failure destination', {
+          error: error as Error,
+          ...(error instanceof StateRecordError ? { record: error.key, issues: error.issues } : {}),
+        });
+        throw error;
+      }
       // Rejected with a reason and no AWS call; no retry would make it valid.
       wired.logger.warn('event rejected', { reason: error.message, details: error.details });
       wired.metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
