@@ -2,12 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsForMetricCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
+import { alarmsForMetric, alarmsForMetricAnswer, AlarmsForMetricRequestError, readAlarmsForMetricRequest } from './alarms-for-metric';
 import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
@@ -626,6 +627,31 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     return withoutPromotedLinks(answer, described);
   };
 
+  // moto 5.2.1's DescribeAlarmsForMetric matches the namespace and metric name only: the alarms moto finds on them are
+  // filtered as CloudWatch filters them (Dimensions as an exact set, Statistic, ExtendedStatistic, Period, Unit:
+  // sandbox/alarms-for-metric.ts) and answered in the request's own protocol (Query, JSON or CBOR, which moto lacks).
+  const describeAlarmsForMetric = async (req: IncomingMessage, body: Buffer, described: RequestDescription & { protocol: 'query' | 'json' | 'rpcv2-cbor' }): Promise<CannedResponse> => {
+    let query;
+    try {
+      query = readAlarmsForMetricRequest(described.protocol, body, splitPath(req.url ?? '/').query);
+    } catch (error) {
+      if (!(error instanceof AlarmsForMetricRequestError)) throw error;
+      return faultResponse(described.protocol, { times: 0, status: 400, code: error.code, message: error.message });
+    }
+    const cloudWatch = clientOn('cloudwatch', (config) => new CloudWatchClient(config), described);
+    let onMetric;
+    try {
+      onMetric = await cloudWatch.send(new DescribeAlarmsForMetricCommand({ Namespace: query.Namespace, MetricName: query.MetricName }));
+    } catch (error) {
+      // moto's own refusal, passed on in the caller's protocol.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (!(error instanceof Error) || status === undefined || status < 400 || status > 599) throw error;
+      return faultResponse(described.protocol, { times: 0, status, code: error.name, message: error.message });
+    }
+    const answer = alarmsForMetricAnswer(described.protocol, alarmsForMetric(onMetric.MetricAlarms ?? [], query), randomUUID());
+    return { status: 200, ...answer };
+  };
+
   const iamFor = (described: RequestDescription): IAMClient => clientOn('iam', (config) => new IAMClient(config), described);
 
   const reply = (described: RequestDescription, answer: GapReply): CannedResponse => {
@@ -862,6 +888,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         send(res, reply(described, refused));
         return;
       }
+    }
+    if (described.service === 'monitoring' && described.operation === 'DescribeAlarmsForMetric' && (described.protocol === 'query' || described.protocol === 'json' || described.protocol === 'rpcv2-cbor')) {
+      send(res, await describeAlarmsForMetric(req, body, { ...described, protocol: described.protocol }));
+      return;
     }
     const answer = gapAnswer(described, body);
     if (answer) {

@@ -2,7 +2,7 @@
 // check-db-connections bundle, which records its diagnosis and publishes it on the project's bus. Its API parameter,
 // the alarm it looks up and the event's dimension are the High Latency alarm's, fixed at deploy time (decision 120): a
 // REST API's ApiName (as before), an HTTP API's ApiId (the sandbox provisions one, sandbox/provision-http-api.ts).
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { provisionHttpApi, type ProvisionedHttpApi } from '../../sandbox/provision-http-api';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
@@ -52,9 +52,9 @@ describe(DOCUMENT, () => {
       alarmName = alarmOf(account.topology, 'check-db-connections');
     });
 
-    // moto 5.2.1's DescribeAlarmsForMetric filters by namespace and metric name only (it ignores Dimensions), so this
-    // case cannot tell which dimension the document asked by: that the rendered document asks by ApiId is proven by
-    // test/unit/config/runbook-deploy-values.test.ts and test/infra/check-db-connections-document.test.ts.
+    // moto 5.2.1's DescribeAlarmsForMetric filters by namespace and metric name only (it ignores Dimensions); the gap
+    // proxy filters its answer as CloudWatch does (sandbox/alarms-for-metric.ts), so the document's lookup by the wrong
+    // dimension finds no alarm (the last two cases below).
     it('runs rendered for the HTTP API: the ApiId alarm\'s state change reaches the Lambda, whose decision names the database and the function', async () => {
       // The latency alarm was put again by ApiId (decision 117): the alarm the document reads and hands on.
       const alarm = (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0];
@@ -85,6 +85,38 @@ describe(DOCUMENT, () => {
       expect((await publishedDecisions(account)).filter((d) => d.incidentKey === diagnosis.incidentKey)).toEqual([
         expect.objectContaining({ playbook: 'check-db-connections', alarmName }),
       ]);
+    });
+
+    it('DescribeAlarmsForMetric through the SDK finds the alarm by the HTTP API\'s ApiId only, as CloudWatch does', async () => {
+      const lookup = async (Dimensions: Dimension[], more: { ExtendedStatistic?: string; Statistic?: 'Average'; Period?: number } = {}) =>
+        ((await account.cloudWatch.send(new DescribeAlarmsForMetricCommand({ Namespace: 'AWS/ApiGateway', MetricName: 'Latency', Dimensions, ...more }))).MetricAlarms ?? []).map(
+          (a) => a.AlarmName,
+        );
+      const byId = [{ Name: 'ApiId', Value: httpApi.id }];
+      expect(await lookup(byId)).toEqual([alarmName]);
+      expect(await lookup(byId, { ExtendedStatistic: 'p99', Period: 60 })).toEqual([alarmName]);
+      // The REST dimension (the API's name, and its id as the value), another API's id, the stage's set, another statistic.
+      expect(await lookup([{ Name: 'ApiName', Value: account.topology.api.name }])).toEqual([]);
+      expect(await lookup([{ Name: 'ApiName', Value: httpApi.id }])).toEqual([]);
+      expect(await lookup([{ Name: 'ApiId', Value: 'zzzzzzzz00' }])).toEqual([]);
+      expect(await lookup([...byId, { Name: 'Stage', Value: '$default' }])).toEqual([]);
+      expect(await lookup(byId, { Statistic: 'Average' })).toEqual([]);
+      expect(await lookup(byId, { Period: 300 })).toEqual([]);
+    });
+
+    it.each([
+      ['rendered for a REST API (asks by ApiName), the alarm now watching ApiId', () => ({ env: account.env, parameters: {} })],
+      ['rendered for the HTTP API, given another API\'s id', () => ({ env, parameters: { ApiId: 'zzzzzzzz00' } })],
+    ])('the document %s finds no alarm: it stops at checkAlarmExists and invokes nothing', async (_case, given) => {
+      const { env: runEnv, parameters } = given();
+
+      const { status, result } = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier, ...parameters }, runEnv);
+
+      expect(status).not.toBe(0);
+      expect(result.status).toBe('Failed');
+      expect(result.failure).toMatchObject({ step: 'checkAlarmExists', message: expect.stringContaining('$.MetricAlarms[0].StateValue is absent') });
+      // Nothing after the failed lookup ran: no alarm read, no Lambda invoked.
+      expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists']);
     });
   });
 });
