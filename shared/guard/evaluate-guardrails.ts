@@ -2,6 +2,7 @@
 import type { RuntimeConfig } from '../config/load-config';
 import type { MutationMode } from '../config/schema';
 import type { ResourceState } from '../state/incident-store';
+import type { RegionServing } from './region-serving';
 
 export type GuardVerdict =
   | { action: 'apply' }
@@ -17,6 +18,11 @@ export interface GuardInput {
   nowSeconds: number;
   killSwitch: { engaged: boolean; reason: string };
   incidentKey: string;
+  /**
+   * In a DR region: whether it serves now (shared/guard/region-serving.ts, read in that region at run time). Missing
+   * counts as not serving. Ignored in a primary region.
+   */
+  regionServing?: RegionServing;
 }
 
 const HOUR_SECONDS = 3600;
@@ -32,13 +38,16 @@ export function effectiveMutationMode(runtime: Pick<RuntimeConfig, 'mutationMode
 
 export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   const { runtime, resourceState, nowSeconds, direction } = input;
-  // The DR region's resources are the standby: they serve no traffic, so an alarm there is no reason to scale or resize
-  // them. Nothing is applied, whatever the mode, and a person is told why (a failover is a decision, not a reflex).
-  if (runtime.regionRole === 'dr') {
+  // The DR region's resources are the standby until a failover: while they serve no traffic an alarm there is no reason
+  // to scale or resize them, and nothing is applied, whatever the mode; a person is told why (a failover is a decision,
+  // not a reflex). Once FailoverToDR has run there (read in that region, failing closed: decision 122) the region serves,
+  // and the rules below apply as in the primary.
+  if (runtime.regionRole === 'dr' && input.regionServing?.serving !== true) {
+    const why = input.regionServing?.reason ?? 'not serving: whether it serves was not read';
     return {
       action: 'block',
       guardrail: 'dr-region',
-      reason: `${runtime.region} is the DR region of ${runtime.environment}: its resources are the standby and serve no traffic, so the automation does not ${direction === 'scale-up' ? 'scale or resize' : 'change'} them (report-only); a person decides`,
+      reason: `${runtime.region} is the DR region of ${runtime.environment} and ${why}: its resources are the standby and serve no traffic, so the automation does not ${direction === 'scale-up' ? 'scale or resize' : 'change'} them (report-only); a person decides`,
     };
   }
   const mode = effectiveMutationMode(runtime, input.row);

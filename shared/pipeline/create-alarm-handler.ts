@@ -14,6 +14,7 @@ import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-pla
 import type { Decision, Playbook, ResourceRef } from './types';
 import { VerifyScheduler } from './verify-scheduler';
 import { createRecordingServices } from './recording-services';
+import type { RegionServingSource } from './region-serving-source';
 
 
 export interface SharedClients {
@@ -36,7 +37,7 @@ export type AlarmHandler = (event: unknown, context?: Partial<Context>) => Promi
 export interface BuiltPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change> extends PipelineDeps<Clients, Target, Observation, Change> {
   metrics: Metrics;
   /** The playbook's clients and alarm reader per account: its own, or a remediation role's in the alarm's account. */
-  accounts: AccountClients<{ clients: Clients; alarms: AlarmStateReader }>;
+  accounts: AccountClients<{ clients: Clients; alarms: AlarmStateReader; serving?: RegionServingSource }>;
 }
 
 export function buildPipeline<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
@@ -64,13 +65,18 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     handler: options.playbook.name,
     build: (config) => {
       const cloudWatch = new CloudWatchClient(config);
-      return { clients: createClients(config, { cloudWatch }), alarms: new AlarmStateReader(cloudWatch) };
+      // A changing row in a DR region reads whether it serves where the alarm's resources are (decision 122); a primary
+      // region, or a row that changes nothing, does not.
+      const serving = options.playbook.regionServing?.(config, runtime);
+      return { clients: createClients(config, { cloudWatch }), alarms: new AlarmStateReader(cloudWatch), ...(serving ? { serving } : {}) };
     },
   });
   const { clients } = accounts.ownClients();
+  const ownServing = options.services?.regionServing ?? accounts.ownClients().serving;
   const services: PipelineServices = {
     ...createRecordingServices(runtime, sdkConfig, logger, metrics, options.services),
     alarms: options.services?.alarms ?? accounts.ownClients().alarms,
+    ...(ownServing ? { regionServing: ownServing } : {}),
     // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something.
     // Scheduler is needed only after a change: its client loads then (a chunk of its own), not at every cold start.
     ...(options.services?.verifier
@@ -93,7 +99,12 @@ export function createAlarmHandler<Clients, Target extends { resource: ResourceR
       // Cross-account mode: act in the alarm's account through its remediation role (assumed on first use only), in a
       // session named and tagged after the incident.
       const inAccount = pipeline.accounts.forAccount(accountOfRawEvent(event), accountOfArn(context?.invokedFunctionArn), incidentKeyOfRawEvent(event));
-      const services = options.services?.alarms ? pipeline.services : { ...pipeline.services, alarms: inAccount.alarms };
+      const inAccountServing = options.services?.regionServing ?? inAccount.serving;
+      const services = {
+        ...pipeline.services,
+        ...(options.services?.alarms ? {} : { alarms: inAccount.alarms }),
+        ...(inAccountServing ? { regionServing: inAccountServing } : {}),
+      };
       return await runPlaybook({ ...pipeline, clients: inAccount.clients, services }, event);
     } finally {
       metrics.publishStoredMetrics();

@@ -14,6 +14,7 @@ import type { Decision } from './types';
 import { runVerifyChange, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
 import { VERIFY_HANDLER } from './verify-change-plan';
 import { createIncidentStore, createRecordingServices } from './recording-services';
+import { regionServingSource, type RegionServingSource } from './region-serving-source';
 
 export interface VerifyChangeHandlerOptions {
   env?: Record<string, string | undefined>;
@@ -39,7 +40,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   }
   // Every playbook's clients per account: the own account's now, a workload account's (through its remediation role,
   // cross-account mode) on first use. A change is read and reverted where it was made.
-  const accounts = new AccountClients<Record<string, unknown>>({
+  const accounts = new AccountClients<{ clients: Record<string, unknown>; serving?: RegionServingSource }>({
     config: sdkConfig,
     settings: crossAccountSettings(env),
     handler: VERIFY_HANDLER,
@@ -52,7 +53,9 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
         const create = playbook.createClients as ((c: typeof config, s: typeof shared) => unknown) | undefined;
         if (create) clients[playbook.name] = create(config, shared);
       }
-      return clients;
+      // In a DR region a revert is a change there too: it is made only while the region serves (decision 122).
+      const serving = regionServingSource(config, runtime);
+      return { clients, ...(serving ? { serving } : {}) };
     },
   });
   // Test doubles replace the real services; building the unused real ones does no I/O. One store (one DynamoDB client),
@@ -63,8 +66,10 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
       const ownAccountHint = accountOfArn(context?.invokedFunctionArn);
-      const clientsIn = (account: string, incidentKey: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint, incidentKey);
-      return await runVerifyChange({ playbooks, clientsIn, services, runtime, clock, logger }, event);
+      const clientsIn = (account: string, incidentKey: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint, incidentKey).clients;
+      const servingIn = (account: string, incidentKey: string): RegionServingSource | undefined =>
+        options.services?.regionServing ?? accounts.forAccount(account, ownAccountHint, incidentKey).serving;
+      return await runVerifyChange({ playbooks, clientsIn, servingIn, services, runtime, clock, logger }, event);
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();

@@ -8,6 +8,7 @@ import { InvalidInputError, PermanentError, TransientError } from '../errors';
 import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
 import { evaluateGuardrails, nextResourceState, planningState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
+import type { RegionServing } from '../guard/region-serving';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { isProjectRunbook } from '../report/project-runbook';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
@@ -26,6 +27,11 @@ export interface PipelineServices {
   alarms: Pick<AlarmStateReader, 'current'>;
   /** Schedules the health check after an applied change (playbooks with `health`); none: no check (tests, previews). */
   verifier?: HealthCheckScheduler;
+  /**
+   * A DR region's "this region serves now" (shared/guard/region-serving-reader.ts), read in the alarm's account with the
+   * other reads. Unset in a DR region: not serving (the guard blocks). Not read in a primary region.
+   */
+  regionServing?: { read(account: string): Promise<RegionServing> };
 }
 
 export interface PipelineDeps<Clients, Target extends { resource: ResourceRef }, Observation, Change> {
@@ -246,11 +252,13 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // Independent reads at once (one round trip instead of four): the alarm re-read, the playbook's observation, the
   // resource's state and the kill switch. All settle before anything is decided, so no read is left running; a stale
   // alarm skips whatever the others found, and a failure is thrown in the order the reads were once made.
-  const [alarmNow, observed, stateRead, killSwitchRead] = await Promise.allSettled([
+  // A DR region also reads whether it serves now (decision 122): with the others, never thrown (fails closed).
+  const [alarmNow, observed, stateRead, killSwitchRead, servingRead] = await Promise.allSettled([
     alarmRead,
     playbook.observe(ctx, target),
     services.store.getResourceState(target.resource.arn),
     services.killSwitch.read(),
+    runtime.regionRole === 'dr' ? readRegionServing(services, event.account) : Promise.resolve(undefined),
   ]);
   const stale = staleReason(event.state, settledValue(alarmNow));
   if (stale) return decide({ outcome: 'skipped', reason: stale });
@@ -293,8 +301,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     nowSeconds,
     killSwitch: settledValue(killSwitchRead),
     incidentKey: event.incidentKey,
+    ...(servingRead.status === 'fulfilled' && servingRead.value ? { regionServing: servingRead.value } : {}),
   });
-  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, dryRun: true });
+  // In a DR region that serves, what said so goes with the decision (a change there is the failover's consequence).
+  const serving = runtime.regionRole === 'dr' && servingRead.status === 'fulfilled' && servingRead.value?.serving ? { findings: [`${runtime.region} (DR region) ${servingRead.value.reason}`] } : {};
+  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, dryRun: true });
   if (verdict.action === 'block') {
     return decide({
       outcome: 'escalate',
@@ -303,11 +314,12 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
       escalation: { cause: verdict.guardrail === 'approval-required' ? 'approval-required' : 'guardrail', guardrail: verdict.guardrail },
       ...planned,
       ...manual,
+      ...serving,
     });
   }
 
   if (claim === undefined) {
-    return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, dryRun: true });
+    return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, ...serving, dryRun: true });
   }
   const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target, alarm: alarmOf(event) };
   // Intent and reservation are independent conditional writes, both made before the change: either failing throws
@@ -340,8 +352,18 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   const [verified, healthChecked] = await Promise.allSettled([playbook.verify(ctx, target, plan.change), withHealthCheck(deps, ctx, claim, target, intent, healthBefore)]);
   const after = settledValue(verified);
   const checked = settledValue(healthChecked);
-  if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...checked.failed });
-  return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...checked });
+  if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...serving, ...checked.failed });
+  return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...serving, ...checked });
+}
+
+/** The DR region's serving signal, never rejected: no reader, or a reader that throws, is "not serving" (fails closed). */
+async function readRegionServing(services: PipelineServices, account: string): Promise<RegionServing> {
+  if (!services.regionServing) return { serving: false, reason: 'not serving: this handler has no reader of whether its region serves' };
+  try {
+    return await services.regionServing.read(account);
+  } catch (error) {
+    return { serving: false, reason: `not serving: whether this region serves could not be read (${errorName(error)})` };
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { SdkClientConfig } from '../aws/client-config';
 import type { AlarmStateChange, AlarmStateValue } from '../events/alarm-event';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
+import type { RegionServing } from '../guard/region-serving';
 import type { ResourceState } from '../state/incident-store';
 
 /** What happened to one alarm event. `escalate` means a human must look: the escalation path takes it from here. */
@@ -149,6 +150,13 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
    * (verify-change builds one Lambda client for all of theirs: decision 113).
    */
   createClients?(config: SdkClientConfig, shared: { cloudWatch: CloudWatchClient; lambda?: LambdaClient }): Clients;
+  /**
+   * A row that changes something: in a DR region its changes wait for that region to serve (decision 122). Builds, per
+   * account, the reader of "this region serves now" (shared/pipeline/region-serving-source.ts; undefined outside a DR
+   * region). Declared here, not in the pipeline, so only the changing rows' bundles carry the reader; infra grants its
+   * calls (REGION_SERVING_ACTIONS) to their roles in a DR region only.
+   */
+  regionServing?(config: SdkClientConfig, runtime: RuntimeConfig): { read(account: string): Promise<RegionServing> } | undefined;
   /** Alarm states this playbook acts on; other states are skipped with a reason. */
   actsOn: readonly AlarmStateValue[];
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */

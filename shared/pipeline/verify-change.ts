@@ -5,7 +5,9 @@ import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
 import type { KillSwitchState } from '../guard/kill-switch';
+import type { RegionServing } from '../guard/region-serving';
 import { metricWindow } from '../playbooks/metric-window';
+import { regionDatabases } from '../playbooks/region-databases';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { settledValue } from '../settled';
 import type { IncidentStore } from '../state/incident-store';
@@ -31,6 +33,8 @@ export interface VerifyChangeServices {
   store: Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
+  /** Tests: the DR region's serving signal for every account (else `servingIn`'s). */
+  regionServing?: { read(account: string): Promise<RegionServing> };
 }
 
 export interface VerifyChangeDeps {
@@ -40,6 +44,11 @@ export interface VerifyChangeDeps {
    * workload account's remediation role, so the signal is read and the revert made where the change was made.
    */
   clientsIn(account: string, incidentKey: string): Readonly<Record<string, unknown>>;
+  /**
+   * In a DR region: whether it serves now, read in `account` (shared/guard/region-serving-reader.ts). A revert there is a
+   * change, made only while the region serves; unset or failing: not serving, the revert held (decision 122).
+   */
+  servingIn?(account: string, incidentKey: string): { read(account: string): Promise<RegionServing> } | undefined;
   services: VerifyChangeServices;
   runtime: RuntimeConfig;
   clock: Clock;
@@ -110,7 +119,8 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
     const record = await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
       throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
     });
-    job = healthCheckOfRecord(input, record, runtime.region, runtime.env.resources, runtime.workloadAccount);
+    // The databases owned where it runs: in the DR region the promoted replica, never the primary's (decision 122).
+    job = healthCheckOfRecord(input, record, runtime.region, { ...runtime.env.resources, databases: regionDatabases(runtime) }, runtime.workloadAccount);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     return refusal(deps, error);
@@ -185,14 +195,17 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
   // The kill switch is read with the observation and used only for a change still in place; a failure is thrown
   // observation first, then the kill switch's and the intent's, each only where it is used (the revert).
-  const [observed, killSwitchRead, intentWritten] =
+  const [observed, killSwitchRead, intentWritten, servingRead] =
     worse === undefined
       ? []
       : await Promise.allSettled([
           playbook.observe(ctx, target),
           services.killSwitch.read(),
           intending ? claim.recordIntent({ kind: 'revert', worse, after }) : Promise.resolve(),
+          runtime.regionRole === 'dr' ? servingOf(deps, job) : Promise.resolve(undefined),
         ]);
+  // Never rejected (servingOf fails closed); undefined in a primary region.
+  const serving = servingRead?.status === 'fulfilled' ? servingRead.value : undefined;
   const observation = observed === undefined ? undefined : settledValue(observed);
   const stillApplied = observation === undefined ? true : playbook.isApplied(observation, change);
   const figures = {
@@ -223,7 +236,9 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
       ? `kill switch: ${killSwitch.reason}`
       : refused !== undefined
         ? `the recorded value is refused: ${refused}`
-        : undefined;
+        : runtime.regionRole === 'dr' && worse !== undefined && stillApplied && serving?.serving !== true
+          ? `${runtime.region} is the DR region of ${runtime.environment} and ${serving?.reason ?? 'not serving: whether it serves was not read'}`
+          : undefined;
   const verdict = decideHealthVerdict({ worse, stillApplied, unreadable, ...(held ? { held } : {}) });
   if (verdict.kind !== 'revert' && intentWritten?.status === 'rejected') {
     // Written ahead for a revert that is not made: its failure changes nothing (the completion is owner-conditioned too).
@@ -260,5 +275,16 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
       await playbook.apply(ctx, target, revert, observation);
       return reverted(await playbook.verify(ctx, target, revert));
     }
+  }
+}
+
+/** The DR region's serving signal where the change was made (the recorded alarm's account); fails closed, never rejected. */
+async function servingOf(deps: VerifyChangeDeps, job: HealthCheckJob): Promise<RegionServing> {
+  const source = deps.services.regionServing ?? deps.servingIn?.(job.alarm.account, job.incidentKey);
+  if (!source) return { serving: false, reason: 'not serving: this handler has no reader of whether its region serves' };
+  try {
+    return await source.read(job.alarm.account);
+  } catch (error) {
+    return { serving: false, reason: `not serving: whether this region serves could not be read (${errorName(error)})` };
   }
 }

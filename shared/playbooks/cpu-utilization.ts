@@ -8,6 +8,9 @@ import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, refuseClassRevert, revertClassChange } from './cpu-utilization-health';
 import { readWindowMetrics } from './metric-window';
+import { regionDatabases, regionDatabasesLabel } from './region-databases';
+import { refuseAlarmOfAnotherRegion } from './region-target';
+import { regionServingSource } from '../pipeline/region-serving-source';
 import { planDatabaseScaleUp, recentDatapoints, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
 
 export interface CpuUtilizationClients {
@@ -59,9 +62,12 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   // Only on ALARM: scaling back down is downtime too, so a person decides when.
   actsOn: ['ALARM'],
   createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch }),
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  regionServing: regionServingSource,
   actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
 
   resolveTarget(event, runtime) {
+    refuseAlarmOfAnotherRegion(event, runtime, 'scale-up-database');
     const metric = primaryMetric(event);
     if (!metric) {
       throw new InvalidInputError(
@@ -76,9 +82,10 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
           (metric.dimensions.DBClusterIdentifier ? ' (an Aurora cluster alarm names no instance to resize)' : ''),
       );
     }
-    const owned = runtime.env.resources.databases;
+    // In the DR region the database there is the promoted replica (regionDatabases, decision 101), never the primary's.
+    const owned = regionDatabases(runtime);
     if (!owned.includes(id)) {
-      throw new InvalidInputError(`database ${id} is not one of the ${runtime.environment} databases this automation owns (${owned.join(', ') || 'none'})`);
+      throw new InvalidInputError(`database ${id} is not one of ${regionDatabasesLabel(runtime)} this automation owns (${owned.join(', ') || 'none'})`);
     }
     return {
       resource: { type: 'rds-db-instance', id, arn: `arn:${partitionOf(event.region)}:rds:${event.region}:${event.account}:db:${id}` },

@@ -15,6 +15,8 @@ import { PermanentError, TransientError } from '../errors';
 import { settledAll, settledValue } from '../settled';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
+import { refuseAlarmOfAnotherRegion } from './region-target';
+import { regionServingSource } from '../pipeline/region-serving-source';
 import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
 import {
@@ -139,6 +141,8 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   row: ROW,
   actsOn: ['ALARM'],
   createClients: (config, shared) => ({ lambda: shared.lambda ?? new LambdaClient(config), logs: new CloudWatchLogsClient(config), cloudWatch: shared.cloudWatch }),
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  regionServing: regionServingSource,
   actions: [
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',
@@ -150,6 +154,8 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   ],
 
   resolveTarget(event, runtime) {
+    // In the DR region: the DR consumer, by its configured name there (decision 122).
+    refuseAlarmOfAnotherRegion(event, runtime, 'raise-lambda-memory');
     return resolveFunctionTarget(event, runtime, 'raise-lambda-memory');
   },
 

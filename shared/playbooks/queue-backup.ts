@@ -19,6 +19,8 @@ import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { saturatedDatabase } from './consult-db-saturation';
 import { readWindowMetrics } from './metric-window';
+import { refuseAlarmOfAnotherRegion } from './region-target';
+import { regionServingSource } from '../pipeline/region-serving-source';
 import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, refuseConsumerRevert, revertConsumerScaling } from './queue-backup-health';
 import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
@@ -95,6 +97,8 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
   createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: shared.lambda ?? new LambdaClient(config), cloudWatch: shared.cloudWatch }),
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  regionServing: regionServingSource,
   actions: [
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',
@@ -110,6 +114,8 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   ],
 
   resolveTarget(event, runtime) {
+    // In the DR region: that region's replicated queue and its DR consumers, by the configured names (decision 122).
+    refuseAlarmOfAnotherRegion(event, runtime, 'scale-consumers');
     const metric = primaryMetric(event);
     if (!metric) {
       throw new InvalidInputError(

@@ -53,6 +53,17 @@ function withExtraSource(handler: string, source: string, commandModules: string
   return { calls: () => apiCallsOfMetafile(ROOT_DIR, patched, outputPath), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+const REGION_SERVING_READER = 'shared/guard/region-serving-reader.ts';
+
+/** The calls of a handler's bundle as if one of our source modules were not in it. */
+function callsWithout(handler: string, source: string): ApiCall[] {
+  const { metafile, outputPath } = readHandlerMetafile(ROOT_DIR, handler);
+  const outputs = Object.fromEntries(
+    Object.entries(metafile.outputs).map(([file, output]) => [file, { ...output, inputs: Object.fromEntries(Object.entries(output.inputs).filter(([input]) => input !== source)) }]),
+  );
+  return apiCallsOfMetafile(ROOT_DIR, { ...metafile, outputs }, outputPath);
+}
+
 export function iamCoverageSuite(app: () => SynthesizedApp): void {
   const runbookStacks = (): Array<[string, ReturnType<SynthesizedApp['json']['get']>]> =>
     [...app().json].filter(([name]) => name.startsWith('NotificationRunbooks-'));
@@ -75,15 +86,36 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
     for (const handler of HANDLERS) expect({ handler, stacks: stacksDeploying(handler).length > 0 }).toEqual({ handler, stacks: true });
   });
 
+  /** The role of the region a runbook stack deploys to. */
+  const roleOfStack = (stackName: string) => {
+    const plan = app().built.plans.find((p) => p.stackName === stackName);
+    if (!plan) throw new Error(`no plan for ${stackName}`);
+    return roleOfRegion(app().built.config, plan.environment, plan.region);
+  };
+
   it.each(HANDLERS)('grants %s every API its bundle can call, in every stack that deploys it', (handler) => {
     const calls = apiCallsOfHandler(ROOT_DIR, handler);
     expect(calls.length).toBeGreaterThan(0);
+    // The DR serving signal's reader (decision 122) is loaded only in a DR region (shared/pipeline/region-serving-source.ts
+    // builds none elsewhere: test/unit/pipeline/dr-serving.test.ts): a primary region's stack must grant the bundle's
+    // other calls, the reader's excepted; a DR region's must grant them all.
+    const outsideDr = callsWithout(handler, REGION_SERVING_READER);
     for (const [stackName, template] of stacksDeploying(handler)) {
       const { resource, roleId } = functionOf(template!, functionNameOf(handler));
       const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-      const missing = unconditional(ungrantedCalls(calls, grantedActions(template!, roleId)), env);
+      const missing = unconditional(ungrantedCalls(roleOfStack(stackName) === 'dr' ? calls : outsideDr, grantedActions(template!, roleId)), env);
       expect({ stackName, missing: missing.map((c) => `${c.operation} (${c.via})`) }).toEqual({ stackName, missing: [] });
     }
+  });
+
+  it('carries the DR serving reader in exactly the changing rows\' bundles and verify-change\'s, and its calls are only the reader\'s there', () => {
+    const carrying = HANDLERS.filter((handler) => Object.keys(readHandlerMetafile(ROOT_DIR, handler).metafile.inputs).includes(REGION_SERVING_READER));
+    expect(carrying).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
+    // Without the reader, scale-consumers calls no RDS API: its DescribeDBInstances is the reader's alone (so a primary
+    // stack need not grant it, and a DR stack must).
+    const operations = (calls: ApiCall[]) => calls.map((c) => c.operation);
+    expect(operations(apiCallsOfHandler(ROOT_DIR, 'scale-consumers'))).toContain('rds:DescribeDBInstances');
+    expect(operations(callsWithout('scale-consumers', REGION_SERVING_READER))).not.toContain('rds:DescribeDBInstances');
   });
 
   it.each(HANDLERS)('finds in the %s bundle no SDK command that neither its code nor a known library accounts for', (handler) => {
@@ -119,7 +151,9 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
     try {
       const [, template] = runbookStacks().find(([name]) => name === 'NotificationRunbooks-production-us-east-1')!;
       const { roleId } = functionOf(template!, functionNameOf('scale-consumers'));
-      expect(unconditional(ungrantedCalls(extra.calls(), grantedActions(template!, roleId)), {}).map((c) => c.operation)).toEqual(['lambda:UpdateFunctionConfiguration']);
+      // In a primary region the DR serving reader's calls are not made (decision 122): the plant is judged without them.
+      const calls = extra.calls().filter((c) => !c.via.startsWith(`${REGION_SERVING_READER} `));
+      expect(unconditional(ungrantedCalls(calls, grantedActions(template!, roleId)), {}).map((c) => c.operation)).toEqual(['lambda:UpdateFunctionConfiguration']);
     } finally {
       extra.dispose();
     }

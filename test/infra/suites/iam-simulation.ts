@@ -5,7 +5,7 @@ import { workloadRoleActionsOf } from '../../../infra/lib/handler-catalog';
 import { handlersForRegion } from '../../../infra/lib/runbook-stack';
 import { roleOfRegion } from '../../../shared/config/alarm-specs';
 import { functionNameOf } from '../../../infra/lib/settings';
-import { PIPELINE_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
+import { PIPELINE_ACTIONS, REGION_SERVING_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
 import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
 import {
   deployedEnvironment,
@@ -220,6 +220,8 @@ export async function runCase(c: Pick<PrincipalCase, 'label' | 'principal' | 're
 }
 
 /** Calls the bundle scan finds that the code makes only in a configuration the declarations already account for. */
+const REGION_SERVING_READER = 'shared/guard/region-serving-reader.ts';
+
 function explainedByConfiguration(operation: string, facts: { schedules: boolean; crossAccount: boolean }): boolean {
   if (operation === 'sts:AssumeRole') return true; // only with REMEDIATION_ROLE_NAME set (cross-account mode): simulated there
   if (operation === 'scheduler:CreateSchedule') return !facts.schedules; // the verifier is built only for a playbook with `health`
@@ -275,6 +277,9 @@ export function iamSimulationSuite(app: () => SynthesizedApp, options: { mode: '
     for (const [handler, facts] of plan.declared) {
       for (const call of apiCallsOfHandler(ROOT_DIR, handler)) {
         if (call.actions.some((a) => facts.actions.has(a)) || explainedByConfiguration(call.operation, facts)) continue;
+        // The DR serving signal's reader (decision 122): its calls are declared once, REGION_SERVING_ACTIONS, and made only
+        // in a DR region (shared/pipeline/region-serving-source.ts), where infra grants them.
+        if (call.via.startsWith(`${REGION_SERVING_READER} `) && (REGION_SERVING_ACTIONS as readonly string[]).includes(call.operation)) continue;
         unnamed.push(`${handler}: ${call.operation} (${call.via})`);
       }
     }

@@ -1,0 +1,78 @@
+// Whether the DR region serves now (FailoverToDR has run there), judged from what that region itself says. Pure.
+import type { RuntimeConfig } from '../config/load-config';
+
+/**
+ * What a DR region's handler read there, at run time, to know whether the region serves (shared/guard/region-serving-reader.ts):
+ * the cross-region replica (RDS DescribeDBInstances) and the event source mappings of the configured consumers on the
+ * configured queues of this region (Lambda ListEventSourceMappings). A read that failed is kept as failed, never guessed.
+ */
+export interface RegionServingReading {
+  /** disasterRecovery.replicaIdentifier; undefined: the environment configures no DR. */
+  replicaIdentifier: string | undefined;
+  replica:
+    | { read: 'found'; status?: string; replicationSource?: string }
+    | { read: 'missing' }
+    | { read: 'failed'; error: string }
+    | { read: 'not-read' };
+  mappings: { read: 'ok'; list: ReadonlyArray<{ uuid: string; functionName: string; queueName: string; state: string }> } | { read: 'failed'; error: string } | { read: 'not-read' };
+}
+
+export interface RegionServing {
+  serving: boolean;
+  /** Why, with what was read: goes into the decision (blocked or applied). */
+  reason: string;
+}
+
+/**
+ * Fails closed: the DR region serves only when both of what FailoverToDR leaves there are read and agree:
+ * - the replica is promoted: it exists here and has no replication source (FailoverToDR steps 6-7);
+ * - the DR consumers consume: at least one mapping of a configured consumer on a configured queue here, and every one of
+ *   them `Enabled` (step 9; `Enabling`, `Updating`, `Disabling`, ... say nothing certain, so they count as not serving).
+ * Anything else (a read failed, the replica missing or still replicating, no mapping, a mapping not Enabled, the two
+ * disagreeing) is "not serving" with the reason. Route 53 is not asked: its control plane is served from us-east-1,
+ * the region a failover leaves (decision 122).
+ */
+export function judgeRegionServing(reading: RegionServingReading): RegionServing {
+  const replicaId = reading.replicaIdentifier;
+  if (replicaId === undefined) {
+    return { serving: false, reason: 'no disasterRecovery.replicaIdentifier is configured, so nothing says this region serves' };
+  }
+  const problems: string[] = [];
+  let promoted = false;
+  const { replica } = reading;
+  if (replica.read === 'failed') problems.push(`the replica ${replicaId} could not be read (${replica.error})`);
+  else if (replica.read === 'not-read') problems.push(`the replica ${replicaId} was not read`);
+  else if (replica.read === 'missing') problems.push(`the replica ${replicaId} does not exist here`);
+  else if (replica.replicationSource !== undefined && replica.replicationSource !== '') {
+    problems.push(`the replica ${replicaId} still replicates ${replica.replicationSource} (not promoted)`);
+  } else promoted = true;
+
+  const { mappings } = reading;
+  let enabled: string[] = [];
+  if (mappings.read === 'failed') problems.push(`the DR consumers' event source mappings could not be read (${mappings.error})`);
+  else if (mappings.read === 'not-read') problems.push("the DR consumers' event source mappings were not read");
+  else if (mappings.list.length === 0) problems.push("no event source mapping of the configured consumers reads the configured queues here");
+  else {
+    const notEnabled = mappings.list.filter((m) => m.state !== 'Enabled');
+    if (notEnabled.length > 0) {
+      problems.push(`the DR consumers' mapping ${notEnabled.map((m) => `${m.uuid} (${m.functionName} on ${m.queueName}) is ${m.state}`).join(', ')}`);
+    } else enabled = mappings.list.map((m) => `${m.uuid} (${m.functionName} on ${m.queueName})`);
+  }
+  if (problems.length > 0) {
+    const half = promoted ? `; the replica ${replicaId} is promoted, but that alone is not a failover` : enabled.length > 0 ? '; the mapping is Enabled, but that alone is not a failover' : '';
+    return { serving: false, reason: `not serving: ${problems.join('; ')}${half}` };
+  }
+  return {
+    serving: true,
+    reason: `serving since a failover: the replica ${replicaId} is promoted (no replication source) and the DR consumers' mapping ${enabled.join(', ')} is Enabled`,
+  };
+}
+
+/** The configured pieces the reading needs, from the runtime (pure). */
+export function regionServingScope(runtime: Pick<RuntimeConfig, 'env'>): { replicaIdentifier: string | undefined; queues: string[]; consumers: string[] } {
+  return {
+    replicaIdentifier: runtime.env.disasterRecovery?.replicaIdentifier,
+    queues: [...runtime.env.resources.queues],
+    consumers: [...runtime.env.resources.functions],
+  };
+}
