@@ -40,7 +40,7 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   const { runtime, resourceState, nowSeconds, direction } = input;
   // The DR region's resources are the standby until a failover: while they serve no traffic an alarm there is no reason
   // to scale or resize them, and nothing is applied, whatever the mode; a person is told why (a failover is a decision,
-  // not a reflex). Once FailoverToDR has run there (read in that region, failing closed: decision 122) the region serves,
+  // not a reflex). Once FailoverToDR has run there (read in that region, failing closed: decision 123) the region serves,
   // and the rules below apply as in the primary.
   if (runtime.regionRole === 'dr' && input.regionServing?.serving !== true) {
     const why = input.regionServing?.reason ?? 'not serving: whether it serves was not read';

@@ -30,7 +30,7 @@ export interface RegionServing {
  *   them `Enabled` (step 9; `Enabling`, `Updating`, `Disabling`, ... say nothing certain, so they count as not serving).
  * Anything else (a read failed, the replica missing or still replicating, no mapping, a mapping not Enabled, the two
  * disagreeing) is "not serving" with the reason. Route 53 is not asked: its control plane is served from us-east-1,
- * the region a failover leaves (decision 122).
+ * the region a failover leaves (decision 123).
  */
 export function judgeRegionServing(reading: RegionServingReading): RegionServing {
   const replicaId = reading.replicaIdentifier;

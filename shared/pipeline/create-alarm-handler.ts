@@ -65,7 +65,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     handler: options.playbook.name,
     build: (config) => {
       const cloudWatch = new CloudWatchClient(config);
-      // A changing row in a DR region reads whether it serves where the alarm's resources are (decision 122); a primary
+      // A changing row in a DR region reads whether it serves where the alarm's resources are (decision 123); a primary
       // region, or a row that changes nothing, does not.
       const serving = options.playbook.regionServing?.(config, runtime);
       return { clients: createClients(config, { cloudWatch }), alarms: new AlarmStateReader(cloudWatch), ...(serving ? { serving } : {}) };

@@ -53,7 +53,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
         const create = playbook.createClients as ((c: typeof config, s: typeof shared) => unknown) | undefined;
         if (create) clients[playbook.name] = create(config, shared);
       }
-      // In a DR region a revert is a change there too: it is made only while the region serves (decision 122).
+      // In a DR region a revert is a change there too: it is made only while the region serves (decision 123).
       const serving = regionServingSource(config, runtime);
       return { clients, ...(serving ? { serving } : {}) };
     },

@@ -22,7 +22,7 @@ export type PipelineResource = keyof typeof PIPELINE_ACTIONS;
 /**
  * Only in a DR region, only by the rows that change something (their playbooks declare `regionServing`): whether the
  * region serves now, read there before a change (shared/guard/region-serving-reader.ts: the replica, the DR consumers'
- * mappings; decision 122). Infra grants them to those handlers in a DR region only, the replica's read scoped to it.
+ * mappings; decision 123). Infra grants them to those handlers in a DR region only, the replica's read scoped to it.
  */
 export const REGION_SERVING_ACTIONS = ['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings'] as const;
 

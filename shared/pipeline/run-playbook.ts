@@ -252,7 +252,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // Independent reads at once (one round trip instead of four): the alarm re-read, the playbook's observation, the
   // resource's state and the kill switch. All settle before anything is decided, so no read is left running; a stale
   // alarm skips whatever the others found, and a failure is thrown in the order the reads were once made.
-  // A DR region also reads whether it serves now (decision 122): with the others, never thrown (fails closed).
+  // A DR region also reads whether it serves now (decision 123): with the others, never thrown (fails closed).
   const [alarmNow, observed, stateRead, killSwitchRead, servingRead] = await Promise.allSettled([
     alarmRead,
     playbook.observe(ctx, target),

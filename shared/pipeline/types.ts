@@ -151,7 +151,7 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
    */
   createClients?(config: SdkClientConfig, shared: { cloudWatch: CloudWatchClient; lambda?: LambdaClient }): Clients;
   /**
-   * A row that changes something: in a DR region its changes wait for that region to serve (decision 122). Builds, per
+   * A row that changes something: in a DR region its changes wait for that region to serve (decision 123). Builds, per
    * account, the reader of "this region serves now" (shared/pipeline/region-serving-source.ts; undefined outside a DR
    * region). Declared here, not in the pipeline, so only the changing rows' bundles carry the reader; infra grants its
    * calls (REGION_SERVING_ACTIONS) to their roles in a DR region only.

@@ -46,7 +46,7 @@ export interface VerifyChangeDeps {
   clientsIn(account: string, incidentKey: string): Readonly<Record<string, unknown>>;
   /**
    * In a DR region: whether it serves now, read in `account` (shared/guard/region-serving-reader.ts). A revert there is a
-   * change, made only while the region serves; unset or failing: not serving, the revert held (decision 122).
+   * change, made only while the region serves; unset or failing: not serving, the revert held (decision 123).
    */
   servingIn?(account: string, incidentKey: string): { read(account: string): Promise<RegionServing> } | undefined;
   services: VerifyChangeServices;
@@ -119,7 +119,7 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
     const record = await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
       throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
     });
-    // The databases owned where it runs: in the DR region the promoted replica, never the primary's (decision 122).
+    // The databases owned where it runs: in the DR region the promoted replica, never the primary's (decision 123).
     job = healthCheckOfRecord(input, record, runtime.region, { ...runtime.env.resources, databases: regionDatabases(runtime) }, runtime.workloadAccount);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

@@ -62,7 +62,7 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   // Only on ALARM: scaling back down is downtime too, so a person decides when.
   actsOn: ['ALARM'],
   createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch }),
-  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).
   regionServing: regionServingSource,
   actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
 

@@ -141,7 +141,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   row: ROW,
   actsOn: ['ALARM'],
   createClients: (config, shared) => ({ lambda: shared.lambda ?? new LambdaClient(config), logs: new CloudWatchLogsClient(config), cloudWatch: shared.cloudWatch }),
-  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).
   regionServing: regionServingSource,
   actions: [
     'cloudwatch:DescribeAlarms',
@@ -154,7 +154,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   ],
 
   resolveTarget(event, runtime) {
-    // In the DR region: the DR consumer, by its configured name there (decision 122).
+    // In the DR region: the DR consumer, by its configured name there (decision 123).
     refuseAlarmOfAnotherRegion(event, runtime, 'raise-lambda-memory');
     return resolveFunctionTarget(event, runtime, 'raise-lambda-memory');
   },

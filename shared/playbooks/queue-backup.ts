@@ -97,7 +97,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
   createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: shared.lambda ?? new LambdaClient(config), cloudWatch: shared.cloudWatch }),
-  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 122).
+  // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).
   regionServing: regionServingSource,
   actions: [
     'cloudwatch:DescribeAlarms',
@@ -114,7 +114,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   ],
 
   resolveTarget(event, runtime) {
-    // In the DR region: that region's replicated queue and its DR consumers, by the configured names (decision 122).
+    // In the DR region: that region's replicated queue and its DR consumers, by the configured names (decision 123).
     refuseAlarmOfAnotherRegion(event, runtime, 'scale-consumers');
     const metric = primaryMetric(event);
     if (!metric) {

@@ -96,7 +96,7 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
   it.each(HANDLERS)('grants %s every API its bundle can call, in every stack that deploys it', (handler) => {
     const calls = apiCallsOfHandler(ROOT_DIR, handler);
     expect(calls.length).toBeGreaterThan(0);
-    // The DR serving signal's reader (decision 122) is loaded only in a DR region (shared/pipeline/region-serving-source.ts
+    // The DR serving signal's reader (decision 123) is loaded only in a DR region (shared/pipeline/region-serving-source.ts
     // builds none elsewhere: test/unit/pipeline/dr-serving.test.ts): a primary region's stack must grant the bundle's
     // other calls, the reader's excepted; a DR region's must grant them all.
     const outsideDr = callsWithout(handler, REGION_SERVING_READER);
@@ -151,7 +151,7 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
     try {
       const [, template] = runbookStacks().find(([name]) => name === 'NotificationRunbooks-production-us-east-1')!;
       const { roleId } = functionOf(template!, functionNameOf('scale-consumers'));
-      // In a primary region the DR serving reader's calls are not made (decision 122): the plant is judged without them.
+      // In a primary region the DR serving reader's calls are not made (decision 123): the plant is judged without them.
       const calls = extra.calls().filter((c) => !c.via.startsWith(`${REGION_SERVING_READER} `));
       expect(unconditional(ungrantedCalls(calls, grantedActions(template!, roleId)), {}).map((c) => c.operation)).toEqual(['lambda:UpdateFunctionConfiguration']);
     } finally {

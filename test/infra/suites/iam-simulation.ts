@@ -277,7 +277,7 @@ export function iamSimulationSuite(app: () => SynthesizedApp, options: { mode: '
     for (const [handler, facts] of plan.declared) {
       for (const call of apiCallsOfHandler(ROOT_DIR, handler)) {
         if (call.actions.some((a) => facts.actions.has(a)) || explainedByConfiguration(call.operation, facts)) continue;
-        // The DR serving signal's reader (decision 122): its calls are declared once, REGION_SERVING_ACTIONS, and made only
+        // The DR serving signal's reader (decision 123): its calls are declared once, REGION_SERVING_ACTIONS, and made only
         // in a DR region (shared/pipeline/region-serving-source.ts), where infra grants them.
         if (call.via.startsWith(`${REGION_SERVING_READER} `) && (REGION_SERVING_ACTIONS as readonly string[]).includes(call.operation)) continue;
         unnamed.push(`${handler}: ${call.operation} (${call.via})`);

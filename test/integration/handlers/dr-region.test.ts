@@ -32,7 +32,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
       region: 'us-west-2',
       dryRun: false,
       escalation: { cause: 'guardrail', guardrail: 'dr-region' },
-      reason: expect.stringContaining('us-west-2 is the DR region of production'),
+      reason: expect.stringContaining('us-west-2 is the DR region of production and not serving'),
     });
     // The plan was made (the figures a person needs), and not applied.
     expect(decision.before).toMatchObject({ maximumConcurrency: { [account.topology.consumer.mappingUuid]: 50 } });
@@ -45,12 +45,14 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
   });
 
   // The other two rows that change something, each through its real handler in us-west-2: an alarm of theirs there (the
-  // topology below is the primary's, provisioned in the DR region) changes nothing. Infra deploys neither there at all
-  // (test/infra/suites/runbook-stacks.ts); this is the second line, the guard.
+  // topology below is the primary's, provisioned in the DR region, with no promoted replica or enabled DR mapping: the
+  // region does not serve, decision 123) changes nothing. raise-lambda-memory escalates with the DR cause; scale-up-database's
+  // alarm names the primary's database identifier, which in the DR region is refused as input (its database there is
+  // the replica, decision 123), before any change.
   it.each([
-    ['raise-lambda-memory', 'the consumer\'s memory'],
-    ['scale-up-database', 'the database\'s class'],
-  ])('%s does not change %s in the DR region: escalates with the DR cause, and the emulator is unchanged', async (handlerName) => {
+    ['raise-lambda-memory', 'the consumer\'s memory', { outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'dr-region' } }],
+    ['scale-up-database', 'the database\'s class', { outcome: 'rejected', reason: expect.stringContaining('is not one of the production databases in us-west-2') }],
+  ])('%s does not change %s in the DR region, and the emulator is unchanged', async (handlerName, _what, expected) => {
     const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
     const handler = loadHandler(handlerName);
     const rds = new RDSClient(account.clientConfig);
@@ -64,7 +66,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     const decision = await handler(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
-    expect(decision).toMatchObject({ outcome: 'escalate', region: 'us-west-2', dryRun: false, escalation: { cause: 'guardrail', guardrail: 'dr-region' } });
+    expect(decision).toMatchObject({ region: 'us-west-2', dryRun: false, ...expected });
     expect(calls.filter((c) => ['lambda', 'rds'].includes(c.service) && MUTATIONS.test(c.operation))).toEqual([]);
     expect(await state()).toEqual(before);
   });

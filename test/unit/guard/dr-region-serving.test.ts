@@ -1,4 +1,4 @@
-// "This DR region serves now" (decision 122): judged from the replica and the DR consumers' mapping, read in the region,
+// "This DR region serves now" (decision 123): judged from the replica and the DR consumers' mapping, read in the region,
 // failing closed; and the guard that lets the changing rows act there only while it serves.
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';

@@ -1,4 +1,4 @@
-// The pipeline and verify-change in a DR region (decision 122): a change is applied only when the region's own serving
+// The pipeline and verify-change in a DR region (decision 123): a change is applied only when the region's own serving
 // signal says it serves; not serving, unreadable or missing -> escalated as dr-region, nothing applied. A primary region
 // never reads the signal.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The rows that change something, run in the DR region (decision 122): they resolve that region's resources (the
+// The rows that change something, run in the DR region (decision 123): they resolve that region's resources (the
 // replicated queue and its consumers, the DR consumer, the promoted replica), never the primary's, and refuse an alarm of
 // another region. The primary region resolves as before.
 import { readFileSync } from 'node:fs';
