@@ -1,11 +1,12 @@
 // Escalation items read back from the state table are parsed before anyone is notified on their word (decision 118): the
 // real EscalationStore and DecisionRecords over a table held in memory; what the store writes reads back, and each item
 // forged as anyone who can write the table would is refused, naming its key and field.
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DecisionRecords } from '../../../shared/escalation/decision-records';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
 import { StateRecordError } from '../../../shared/state/state-records';
+import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 
 const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
 const INCIDENT_KEY = `${ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
@@ -13,52 +14,7 @@ const ID = incidentIdFor(INCIDENT_KEY);
 const INCIDENT_ITEM_KEY = { pk: `ESCALATION#${ID}`, sk: 'INCIDENT' };
 const NOW = new Date('2026-12-05T22:01:00.000Z');
 
-/** A deep copy of this realm's plain objects, keeping Sets (DocumentClient hands a string set back as a Set). */
-function copy<T>(value: T): T {
-  if (value instanceof Set) return new Set([...value].map(copy)) as T;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
-  return value;
-}
-
-/** DynamoDB as far as these reads and the writes that make their items go (conditions are not this test's subject). */
-class Table {
-  readonly items = new Map<string, Record<string, unknown>>();
-  private static id(key: { pk: unknown; sk: unknown }): string {
-    return `${String(key.pk)}|${String(key.sk)}`;
-  }
-  forge(item: Record<string, unknown>): void {
-    this.items.set(Table.id(item as { pk: unknown; sk: unknown }), copy(item));
-  }
-  get(key: { pk: string; sk: string }): Record<string, unknown> | undefined {
-    return this.items.get(Table.id(key));
-  }
-  readonly client = {
-    send: async (command: unknown): Promise<unknown> => {
-      if (command instanceof GetCommand) {
-        const found = this.items.get(Table.id(command.input.Key as { pk: string; sk: string }));
-        return { Item: found ? copy(found) : undefined };
-      }
-      if (command instanceof PutCommand) {
-        this.forge(command.input.Item as Record<string, unknown>);
-        return {};
-      }
-      if (command instanceof TransactWriteCommand) {
-        for (const write of command.input.TransactItems ?? []) if (write.Put) this.forge(write.Put.Item as Record<string, unknown>);
-        return {};
-      }
-      if (command instanceof QueryCommand) {
-        const values = command.input.ExpressionAttributeValues ?? {};
-        const prefix = (values[':send'] ?? values[':claim'] ?? values[':from'] ?? '') as string;
-        const items = [...this.items.values()].filter((item) => item.pk === values[':pk'] && String(item.sk).startsWith(prefix.startsWith('AUDIT#') ? 'AUDIT#' : prefix));
-        return { Items: items.map(copy) };
-      }
-      throw new Error(`the test table does not answer ${(command as object).constructor.name}`);
-    },
-  };
-}
-
-const storeOver = (table: Table): EscalationStore =>
+const storeOver = (table: InMemoryDynamoTable): EscalationStore =>
   new EscalationStore(table.client as unknown as DynamoDBDocumentClient, { tableName: 'state', retentionDays: 30, leaseSeconds: 120 });
 
 function incident(): Incident {
@@ -106,7 +62,7 @@ async function refused(read: Promise<unknown>): Promise<StateRecordError> {
 
 describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
   it('reads back what create wrote, and what an acknowledgement by the SSM document adds (its DATE_TIME is not ISO 8601)', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     expect(await storeOver(table).get(ID)).toEqual(incident());
     table.forge({ ...table.get(INCIDENT_ITEM_KEY), status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', acknowledgedAt: '2026-12-05_22.05.00', acknowledgedVia: 'ssm:abc' });
@@ -131,7 +87,7 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
     ['a decision with a link of its own', { decision: { ...incident().decision, consoleUrl: 'https://evil.example' } }, 'decision.consoleUrl: not a field the automation writes'],
     ['a field no version writes', { pageNobody: true }, 'pageNobody: not a field the automation writes'],
   ])('get refuses %s, naming the key and field', async (_forgery, forged, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     table.forge(JSON.parse(JSON.stringify({ ...table.get(INCIDENT_ITEM_KEY), updateKeys: undefined, ...forged })) as Record<string, unknown>);
     const error = await refused(storeOver(table).get(ID));
@@ -140,7 +96,7 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
   });
 
   it('listUnresolved refuses an index entry naming something that is not an incident id', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: 'inc-../../x' });
     const error = await refused(storeOver(table).listUnresolved());
@@ -152,7 +108,7 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
     ['a prefix', `x/${ID}`],
     ['a suffix', `${ID}/../x`],
   ])('listUnresolved refuses an index entry whose incident id is a genuine one with %s', async (_what, forgedId) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: forgedId });
     const error = await refused(storeOver(table).listUnresolved());
@@ -161,7 +117,7 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
   });
 
   it("incidentsOfAlarm reads the alarm's index as create wrote it, and refuses a forged entry", async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     expect(await storeOver(table).incidentsOfAlarm(ALARM_ARN)).toEqual([{ incidentId: ID, alarmTime: '2026-12-05T22:00:00.000+0000' }]);
     table.forge({ pk: `ESCALATION-ALARM#${ALARM_ARN}`, sk: `x#${ID}`, incidentId: ID, resolveAll: true });
@@ -173,7 +129,7 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
 describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
   const sendKey = { pk: `ESCALATION#${ID}`, sk: 'SEND#notify#L1' };
 
-  async function claimed(table: Table): Promise<Record<string, unknown>> {
+  async function claimed(table: InMemoryDynamoTable): Promise<Record<string, unknown>> {
     const store = storeOver(table);
     await store.create(incident(), NOW);
     const claim = await store.claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW, { seenAbsent: true });
@@ -184,7 +140,7 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
   }
 
   it('reads back what a claim wrote, and what its completion adds', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     const item = await claimed(table);
     expect(await storeOver(table).listSends(ID)).toEqual([{ kind: 'notify', level: 1, tierName: 'DevOps Team', status: 'IN_PROGRESS', channels: [], messageIds: [] }]);
     table.forge({ ...item, status: 'SENT', sentAt: '2026-12-05T22:01:02.000Z', channels: ['email'], messageIds: ['m-1'], delivered: { email: 'm-1' } });
@@ -199,7 +155,7 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     ['a lease that is text', { leaseExpiresAtSeconds: 'soon' }, 'leaseExpiresAtSeconds: Invalid input: expected number, received string'],
     ['a delivered message id that is a number', { delivered: { email: 7 } }, 'delivered.email: Invalid input: expected string, received number'],
   ])('listSends and a takeover refuse %s, naming the key and field', async (_forgery, forged, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     const item = await claimed(table);
     table.forge({ ...item, leaseExpiresAtSeconds: 0, ...forged });
     const listed = await refused(storeOver(table).listSends(ID));
@@ -213,7 +169,7 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
   });
 
   it('a takeover of an expired claim carries over what its holder delivered: returned to the sender and kept on the send', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     const item = await claimed(table);
     table.forge({ ...item, owner: 'earlier-owner', leaseExpiresAtSeconds: 0, delivered: { email: 'm-1' } });
     const claim = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
@@ -235,10 +191,10 @@ describe('the records a decision is trusted on (DecisionRecords: claims and audi
     incidentKey: INCIDENT_KEY,
     decision: { outcome: 'escalate' },
   };
-  const records = (table: Table): DecisionRecords => new DecisionRecords(table.client as unknown as DynamoDBDocumentClient, 'state');
+  const records = (table: InMemoryDynamoTable): DecisionRecords => new DecisionRecords(table.client as unknown as DynamoDBDocumentClient, 'state');
 
   it('reads back a genuine claim and audit entry', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(claimItem);
     table.forge(auditItem);
     expect(await records(table).claimsOf(INCIDENT_KEY)).toEqual([{ name: 'scale-consumers', status: 'COMPLETED', outcome: 'escalate' }]);
@@ -246,7 +202,7 @@ describe('the records a decision is trusted on (DecisionRecords: claims and audi
   });
 
   it('refuses a claim with an unknown status, naming it', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge({ ...claimItem, status: 'APPROVED' });
     const error = await refused(records(table).claimsOf(INCIDENT_KEY));
     expect(error.key).toEqual({ pk: claimItem.pk, sk: claimItem.sk });
@@ -254,7 +210,7 @@ describe('the records a decision is trusted on (DecisionRecords: claims and audi
   });
 
   it('refuses an audit entry whose decision is a string, naming it', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge({ ...auditItem, decision: 'escalate to nobody' });
     const error = await refused(records(table).auditsOf(resourceArn, INCIDENT_KEY, '2026-12-05T22:00:00.000Z'));
     expect(error.key).toEqual({ pk: auditItem.pk, sk: auditItem.sk });

@@ -1,7 +1,7 @@
 // Records read back from the state table are parsed before anything is planned from them (decision 118). Each record kind
 // is written by the real IncidentStore into a table held in memory, then forged as anyone who can write the table would,
 // and read back through the store's real read: a forged record is refused, naming its key and field, with no write.
-import { PutCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError } from '../../../shared/errors';
 import { nextResourceState, planningState } from '../../../shared/guard/evaluate-guardrails';
@@ -9,6 +9,7 @@ import { runUnderClaim } from '../../../shared/pipeline/incident-protocol';
 import { planConsumerScaling, type QueueBackupObservation } from '../../../shared/playbooks/queue-backup-plan';
 import { IncidentStore, type ClaimResult } from '../../../shared/state/incident-store';
 import { parseChangeIntent, StateRecordError } from '../../../shared/state/state-records';
+import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 
 const TABLE = 'state';
 const ARN = 'arn:aws:sqs:us-east-1:111111111111:notification-service-queue';
@@ -19,55 +20,12 @@ const CLAIM_KEY = { pk: `INCIDENT#${INCIDENT}`, sk: 'CLAIM#scale-consumers' };
 const NOW = new Date('2026-12-05T22:00:05.000Z');
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
-/** A copy as DocumentClient hands one out: plain objects of this realm (structuredClone's would read as "Object" in zod's messages). */
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-
-/** DynamoDB as far as the store's reads and plain writes go: items by key, the calls made, and a forged item put in. */
-class Table {
-  readonly items = new Map<string, Record<string, unknown>>();
-  readonly calls: string[] = [];
-  /** What a conditional PutItem answers instead of writing: its error, as the SDK throws it. */
-  refusal: Error | undefined;
-  private static id(key: { pk: unknown; sk: unknown }): string {
-    return `${String(key.pk)}|${String(key.sk)}`;
-  }
-  forge(item: Record<string, unknown>): void {
-    this.items.set(Table.id(item as { pk: unknown; sk: unknown }), copy(item));
-  }
-  get(key: { pk: string; sk: string }): Record<string, unknown> | undefined {
-    return this.items.get(Table.id(key));
-  }
-  readonly client = {
-    send: async (command: unknown): Promise<unknown> => {
-      if (command instanceof GetCommand) {
-        this.calls.push('GetItem');
-        const found = this.items.get(Table.id(command.input.Key as { pk: string; sk: string }));
-        return { Item: found ? copy(found) : undefined };
-      }
-      if (command instanceof PutCommand) {
-        this.calls.push('PutItem');
-        if (this.refusal) throw this.refusal;
-        const item = command.input.Item as Record<string, unknown>;
-        const old = this.items.get(Table.id(item as { pk: unknown; sk: unknown }));
-        this.forge(item);
-        return { Attributes: command.input.ReturnValues === 'ALL_OLD' ? old : undefined };
-      }
-      if (command instanceof QueryCommand) {
-        this.calls.push('Query');
-        const pk = command.input.ExpressionAttributeValues?.[':pk'];
-        return { Items: [...this.items.values()].filter((item) => item.pk === pk && String(item.sk).startsWith('AUDIT#')) };
-      }
-      throw new Error(`the test table does not answer ${(command as object).constructor.name}`);
-    },
-  };
-}
-
-function storeOver(table: Table): IncidentStore {
+function storeOver(table: InMemoryDynamoTable): IncidentStore {
   return new IncidentStore(table.client as unknown as DynamoDBDocumentClient, { tableName: TABLE, leaseSeconds: 300, retentionDays: 30 });
 }
 
 /** The state the pipeline's reservation writes after one scale-up (nextResourceState), through the store's own PutItem. */
-async function reservedAfterScaleUp(table: Table): Promise<Record<string, unknown>> {
+async function reservedAfterScaleUp(table: InMemoryDynamoTable): Promise<Record<string, unknown>> {
   const store = storeOver(table);
   const baseline = { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } };
   await store.reserveChange(ARN, undefined, nextResourceState(undefined, { direction: 'scale-up', baseline }, NOW_SECONDS - 600, `${ALARM_ARN}#earlier`));
@@ -87,7 +45,7 @@ async function refusal(read: Promise<unknown>): Promise<StateRecordError> {
 
 describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
   it('reads back what the reservation wrote, reservedFrom included', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await reservedAfterScaleUp(table);
     // A second change by another incident: reservedFrom now holds the first reservation's state.
     const store = storeOver(table);
@@ -105,7 +63,7 @@ describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
   });
 
   it('reads back an item remember() created before any change (no version, no change times)', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge({ ...STATE_KEY, learned: { memoryCeilingMb: 3008 }, changeTimesSeconds: [] });
     expect(await storeOver(table).getResourceState(ARN)).toEqual({ version: 0, changeTimesSeconds: [], learned: { memoryCeilingMb: 3008 } });
   });
@@ -134,7 +92,7 @@ describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
     ['a reservedFrom whose change time is text', (g) => ({ ...g, reservedFrom: { changeTimesSeconds: ['now'] } }), 'reservedFrom.changeTimesSeconds[0]: Invalid input: expected number, received string'],
     ['a reservedFrom whose scale-up time is fractional', (g) => ({ ...g, reservedFrom: { changeTimesSeconds: [], lastScaleUpAtSeconds: 1.25 } }), 'reservedFrom.lastScaleUpAtSeconds: Invalid input: expected int, received number'],
   ])('refuses %s, naming the key and field, and writes nothing', async (_forgery, forge, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(forge(await reservedAfterScaleUp(table)));
     table.calls.length = 0;
     const error = await refusal(storeOver(table).getResourceState(ARN));
@@ -146,7 +104,7 @@ describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
   });
 
   it('a reservedFrom of the right shape whose baseline exceeds the environment is refused where it is used: the restore escalates (production cap 400)', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     const genuine = await reservedAfterScaleUp(table);
     // A retry of INCIDENT's restore plans from reservedFrom: forged to a baseline of MaximumConcurrency 1000 (AWS's max).
     table.forge({ ...genuine, lastIncidentKey: INCIDENT, reservedFrom: { changeTimesSeconds: [], baseline: { mappings: { 'esm-1': 1000 }, reservedConcurrency: { consumer: 100 } } } });
@@ -231,7 +189,7 @@ describe("an alarm handler's intent taken over (parseChangeIntent, run-playbook'
 
 describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   it('reads back a genuine claim, and one holding verify-change\'s revert intent (its own schema, revertIntentOf, checks it)', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(genuineClaim());
     expect(await storeOver(table).getClaim('scale-consumers', INCIDENT)).toMatchObject({ status: 'IN_PROGRESS', intent: { direction: 'scale-up' } });
     table.forge({ ...genuineClaim(), intent: { kind: 'revert', worse: 'errors rose', after: { from: 'a', to: 'b', figures: { errors: 9 } } } });
@@ -239,7 +197,7 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   });
 
   it.each(CLAIM_FORGERIES)('getClaim (what verify-change judges) refuses %s, naming the key and field', async (_forgery, forge, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(forge(genuineClaim()));
     const error = await refusal(storeOver(table).getClaim('scale-consumers', INCIDENT));
     expect(error.key).toEqual(CLAIM_KEY);
@@ -248,7 +206,7 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   });
 
   it.each(CLAIM_FORGERIES)('a claim that takes it over holds it but refuses %s: no previous intent is handed on, the refusal is', async (_forgery, forge, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(forge(genuineClaim()));
     const result = await storeOver(table).claim('scale-consumers', INCIDENT, NOW);
     expect(result).toMatchObject({ claimed: true, takenOver: true });
@@ -259,7 +217,7 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   });
 
   it('a duplicate refused by a forged claim (DynamoDB answers the refusal with the item) is refused, not counted as a duplicate', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     const refused = Object.assign(new Error('The conditional request failed'), {
       name: 'ConditionalCheckFailedException',
       Item: { ...{ pk: { S: CLAIM_KEY.pk }, sk: { S: CLAIM_KEY.sk } }, status: { S: 'COMPLETED' }, owner: { S: 'o' }, leaseExpiresAtSeconds: { N: 'soon' } },
@@ -271,7 +229,7 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
   });
 
   it('a duplicate refused by a genuine claim learns it from the refusal, BOOL and NULL included', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.refusal = Object.assign(new Error('The conditional request failed'), {
       name: 'ConditionalCheckFailedException',
       Item: {
@@ -298,7 +256,7 @@ describe('the bounds on the text a claim holds (2048 characters for a key text, 
     ['a reason (text)', TEXT_CHARS, (n) => ({ ...genuineClaim(), status: 'COMPLETED', outcome: 'applied', reason: 'r'.repeat(n) })],
     ['an outcome (text)', TEXT_CHARS, (n) => ({ ...genuineClaim(), status: 'COMPLETED', outcome: 'o'.repeat(n) })],
   ])('getClaim accepts %s at its bound and refuses it one character over', async (_field, bound, forge) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge(forge(bound));
     const read = (await storeOver(table).getClaim('scale-consumers', INCIDENT)) as Record<string, unknown> | undefined;
     expect(Object.values(read ?? {}).filter((value) => typeof value === 'string' && value.length === bound)).toHaveLength(1);
@@ -363,7 +321,7 @@ describe('an audit entry read back (RESOURCE#<arn> / AUDIT#<at>#<incidentKey>)',
   const genuine = { pk: `RESOURCE#${ARN}`, sk: `AUDIT#2026-12-05T22:00:00.000Z#${INCIDENT}`, resourceArn: ARN, at: '2026-12-05T22:00:00.000Z', incidentKey: INCIDENT, decision: { outcome: 'applied' }, expiresAt: NOW_SECONDS };
 
   it('reads back what appendAudit wrote', async () => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     await storeOver(table).appendAudit({ resourceArn: ARN, at: genuine.at, incidentKey: INCIDENT, decision: { outcome: 'applied' } }, NOW);
     expect(await storeOver(table).history(ARN)).toEqual([{ resourceArn: ARN, at: genuine.at, incidentKey: INCIDENT, decision: { outcome: 'applied' } }]);
   });
@@ -373,7 +331,7 @@ describe('an audit entry read back (RESOURCE#<arn> / AUDIT#<at>#<incidentKey>)',
     ['a time that is not ISO 8601', { at: 'now' }, 'at: Invalid ISO datetime'],
     ['an incident key that is a number', { incidentKey: 5 }, 'incidentKey: Invalid input: expected string, received number'],
   ])('refuses %s, naming the key and field', async (_forgery, forged, issue) => {
-    const table = new Table();
+    const table = new InMemoryDynamoTable();
     table.forge({ ...genuine, ...forged });
     const error = await refusal(storeOver(table).history(ARN));
     expect(error.key).toEqual({ pk: genuine.pk, sk: genuine.sk });

@@ -1,0 +1,173 @@
+// The state table held in memory behind a DynamoDB document client's `send`, for unit tests that run the real stores
+// (IncidentStore, EscalationStore, DecisionRecords) over items a test writes or forges.
+//
+// As DynamoDB and the document client do: items by their key (pk, sk); every read and write copies (a caller never
+// holds the table's own object), string sets stay Sets, undefined attributes are dropped (the project's clients set
+// removeUndefinedValues); PutItem answers the old item for ReturnValues ALL_OLD; a Query selects by its
+// KeyConditionExpression (pk = ..., and on sk begins_with, BETWEEN or a comparison), orders by sk (ScanIndexForward
+// false: descending), counts Limit before its FilterExpression (equalities joined by AND) and pages with
+// LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition); TransactWriteItems applies its Puts. What it does not do: write conditions
+// (ConditionExpression, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
+// refused with the error a test sets in `refusal`: these tests forge records DynamoDB's conditions would refuse, to reach
+// the stores' parsing of what comes back. Any other command, or an expression it does not read, throws naming it.
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+
+type Item = Record<string, unknown>;
+type Key = { pk: unknown; sk: unknown };
+
+/**
+ * A deep copy as the document client hands one out: plain objects and arrays of this realm (structuredClone's would read
+ * as "Object" in zod's messages), a string set as a Set, undefined attributes dropped.
+ */
+export function documentCopy<T>(value: T): T {
+  if (value instanceof Set) return new Set([...value].map(documentCopy)) as T;
+  if (Array.isArray(value)) return value.map(documentCopy) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, documentCopy(v)])) as T;
+  }
+  return value;
+}
+
+function idOf(key: Key): string {
+  return `${String(key.pk)}|${String(key.sk)}`;
+}
+
+/** DynamoDB's ordering of a string sort key (UTF-8 bytes; the same as code units for these keys). */
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [String(a), String(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+interface ExpressionInput {
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+function resolver(input: ExpressionInput, expression: string): { name(token: string): string; value(token: string): unknown } {
+  return {
+    name: (token) => {
+      if (!token.startsWith('#')) return token;
+      const name = input.ExpressionAttributeNames?.[token];
+      if (name === undefined) throw new Error(`${expression}: ${token} is not in ExpressionAttributeNames`);
+      return name;
+    },
+    value: (token) => {
+      if (!input.ExpressionAttributeValues || !(token in input.ExpressionAttributeValues)) throw new Error(`${expression}: ${token} is not in ExpressionAttributeValues`);
+      return input.ExpressionAttributeValues[token];
+    },
+  };
+}
+
+const NAME = '(#?[A-Za-z_][\\w]*)';
+const VALUE = '(:[\\w]+)';
+
+/** A Query's KeyConditionExpression as a test on an item: the partition key's equality, then the sort key's condition. */
+function keyCondition(input: QueryCommand['input']): (item: Item) => boolean {
+  const expression = input.KeyConditionExpression ?? '';
+  const { name, value } = resolver(input, expression);
+  const matched = new RegExp(`^\\s*${NAME}\\s*=\\s*${VALUE}\\s*(?:AND\\s+(.+?))?\\s*$`, 'i').exec(expression);
+  if (!matched?.[1] || !matched[2] || name(matched[1]) !== 'pk') throw new Error(`the test table does not read the KeyConditionExpression "${expression}"`);
+  const pk = value(matched[2]);
+  const onSk = matched[3];
+  if (onSk === undefined) return (item) => item.pk === pk;
+  const sortKey = (token: string | undefined): void => {
+    if (!token || name(token) !== 'sk') throw new Error(`the test table does not read the KeyConditionExpression "${expression}"`);
+  };
+  const prefix = new RegExp(`^begins_with\\(\\s*${NAME}\\s*,\\s*${VALUE}\\s*\\)$`, 'i').exec(onSk);
+  if (prefix) {
+    sortKey(prefix[1]);
+    const wanted = String(value(prefix[2] ?? ''));
+    return (item) => item.pk === pk && typeof item.sk === 'string' && item.sk.startsWith(wanted);
+  }
+  const between = new RegExp(`^${NAME}\\s+BETWEEN\\s+${VALUE}\\s+AND\\s+${VALUE}$`, 'i').exec(onSk);
+  if (between) {
+    sortKey(between[1]);
+    const [low, high] = [value(between[2] ?? ''), value(between[3] ?? '')];
+    return (item) => item.pk === pk && compare(item.sk, low) >= 0 && compare(item.sk, high) <= 0;
+  }
+  const comparison = new RegExp(`^${NAME}\\s*(<=|>=|=|<|>)\\s*${VALUE}$`).exec(onSk);
+  if (comparison) {
+    sortKey(comparison[1]);
+    const bound = value(comparison[3] ?? '');
+    const holds = { '=': (c: number) => c === 0, '<': (c: number) => c < 0, '<=': (c: number) => c <= 0, '>': (c: number) => c > 0, '>=': (c: number) => c >= 0 }[comparison[2] as '='];
+    return (item) => item.pk === pk && holds(compare(item.sk, bound));
+  }
+  throw new Error(`the test table does not read the KeyConditionExpression "${expression}"`);
+}
+
+/** A Query's FilterExpression: equalities of a top-level attribute and a value, joined by AND. */
+function filter(input: QueryCommand['input']): (item: Item) => boolean {
+  const expression = input.FilterExpression;
+  if (expression === undefined) return () => true;
+  const { name, value } = resolver(input, expression);
+  const terms = expression.split(/\s+AND\s+/i).map((term) => {
+    const equality = new RegExp(`^\\s*${NAME}\\s*=\\s*${VALUE}\\s*$`).exec(term);
+    if (!equality?.[1] || !equality[2]) throw new Error(`the test table does not read the FilterExpression "${expression}"`);
+    return { attribute: name(equality[1]), wanted: value(equality[2]) };
+  });
+  return (item) => terms.every(({ attribute, wanted }) => item[attribute] === wanted);
+}
+
+export class InMemoryDynamoTable {
+  readonly items = new Map<string, Item>();
+  /** The DynamoDB operations called, in order (GetItem, PutItem, Query, TransactWriteItems). */
+  readonly calls: string[] = [];
+  /** What a conditional write answers instead of being applied: its error, as the SDK throws it. */
+  refusal: Error | undefined;
+
+  /** Writes an item as it is, as anyone who can write the table would. */
+  forge(item: Item): void {
+    this.items.set(idOf(item as Key), documentCopy(item));
+  }
+
+  /** The stored item itself (for a test to read or forge from), not a copy. */
+  get(key: { pk: string; sk: string }): Item | undefined {
+    return this.items.get(idOf(key));
+  }
+
+  private query(input: QueryCommand['input']): { Items: Item[]; LastEvaluatedKey?: Key } {
+    const selected = [...this.items.values()].filter(keyCondition(input)).sort((a, b) => compare(a.sk, b.sk));
+    if (input.ScanIndexForward === false) selected.reverse();
+    const start = input.ExclusiveStartKey ? selected.findIndex((item) => idOf(item as Key) === idOf(input.ExclusiveStartKey as Key)) + 1 : 0;
+    const evaluated = selected.slice(start, input.Limit === undefined ? undefined : start + input.Limit);
+    const last = evaluated.at(-1);
+    const more = start + evaluated.length < selected.length;
+    return {
+      Items: evaluated.filter(filter(input)).map(documentCopy),
+      ...(more && last ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}),
+    };
+  }
+
+  readonly client = {
+    send: async (command: unknown): Promise<unknown> => {
+      if (command instanceof GetCommand) {
+        this.calls.push('GetItem');
+        const found = this.items.get(idOf(command.input.Key as Key));
+        return { Item: found ? documentCopy(found) : undefined };
+      }
+      if (command instanceof PutCommand) {
+        this.calls.push('PutItem');
+        if (this.refusal && command.input.ConditionExpression !== undefined) throw this.refusal;
+        const item = command.input.Item as Item;
+        const old = this.items.get(idOf(item as Key));
+        this.forge(item);
+        return command.input.ReturnValues === 'ALL_OLD' && old ? { Attributes: documentCopy(old) } : {};
+      }
+      if (command instanceof QueryCommand) {
+        this.calls.push('Query');
+        return this.query(command.input);
+      }
+      if (command instanceof TransactWriteCommand) {
+        this.calls.push('TransactWriteItems');
+        const writes = command.input.TransactItems ?? [];
+        const unread = writes.find((write) => !write.Put && !write.ConditionCheck);
+        if (unread) throw new Error(`the test table does not answer a TransactWriteItems ${Object.keys(unread).join(', ')}`);
+        if (this.refusal && writes.some((write) => write.ConditionCheck ?? write.Put?.ConditionExpression)) throw this.refusal;
+        for (const write of writes) if (write.Put) this.forge(write.Put.Item as Item);
+        return {};
+      }
+      throw new Error(`the test table does not answer ${(command as object).constructor.name}`);
+    },
+  };
+}
