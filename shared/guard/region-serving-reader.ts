@@ -14,6 +14,8 @@ export interface RegionServingClients {
 }
 
 const NOT_FOUND = new Set(['DBInstanceNotFound', 'DBInstanceNotFoundFault']);
+/** Pages of one queue's mappings read at most (100 mappings a page, Lambda's default MaxItems): far above any real queue. */
+export const MAX_MAPPING_PAGES = 20;
 
 function describeError(error: unknown): string {
   const message = (error as { message?: unknown })?.message;
@@ -31,14 +33,20 @@ export async function readRegionServing(clients: RegionServingClients, runtime: 
     try {
       const answer = await clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: scope.replicaIdentifier }));
       const instances = answer.DBInstances ?? [];
-      const instance = instances.find((i) => i.DBInstanceIdentifier === scope.replicaIdentifier);
+      // The answer must be the configured replica and nothing else. RDS identifiers are not case-sensitive (RDS stores
+      // them lower-case), so they are compared as RDS does.
+      const wanted = scope.replicaIdentifier.toLowerCase();
+      const instance = instances.find((i) => i.DBInstanceIdentifier?.toLowerCase() === wanted);
       if (instances.length !== 1 || instance === undefined) {
-        return instances.length === 0 ? { read: 'missing' } : { read: 'failed', error: `DescribeDBInstances answered ${instances.length} instances for one identifier` };
+        return instances.length === 0
+          ? { read: 'missing' }
+          : { read: 'failed', error: `DescribeDBInstances answered ${instances.map((i) => i.DBInstanceIdentifier ?? '?').join(', ')} for ${scope.replicaIdentifier}` };
       }
       return {
         read: 'found',
         ...(instance.DBInstanceStatus !== undefined ? { status: instance.DBInstanceStatus } : {}),
         ...(instance.ReadReplicaSourceDBInstanceIdentifier !== undefined ? { replicationSource: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
+        ...(instance.DBClusterIdentifier !== undefined ? { cluster: instance.DBClusterIdentifier } : {}),
       };
     } catch (error) {
       return NOT_FOUND.has(errorName(error)) ? { read: 'missing' } : { read: 'failed', error: describeError(error) };
@@ -50,11 +58,20 @@ export async function readRegionServing(clients: RegionServingClients, runtime: 
       for (const queueName of scope.queues) {
         const queueArn = `arn:${partitionOf(runtime.region)}:sqs:${runtime.region}:${account}:${queueName}`;
         let marker: string | undefined;
+        const seen = new Set<string>();
         do {
+          // A marker answered twice, or more pages than any real queue has, would loop until the Lambda times out (no
+          // decision, no escalation): read as failed instead, which is "not serving" (fails closed).
+          if (marker !== undefined) {
+            if (seen.has(marker)) throw new Error(`ListEventSourceMappings on ${queueName} answered the marker ${marker.slice(0, 40)} twice`);
+            if (seen.size + 1 >= MAX_MAPPING_PAGES) throw new Error(`ListEventSourceMappings on ${queueName} had more than ${MAX_MAPPING_PAGES} pages`);
+            seen.add(marker);
+          }
           const page = await clients.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: queueArn, Marker: marker }));
           for (const m of page.EventSourceMappings ?? []) {
             const functionName = functionNameFromArn(m.FunctionArn ?? '');
-            // Only the configured consumers' mappings say whether the DR consumers consume; another function's is not theirs.
+            // Only the configured consumers' mappings say whether the DR consumers consume; another function's is not theirs
+            // (the name compared whole: a look-alike such as <consumer>-canary is another function).
             if (scope.consumers.includes(functionName)) list.push({ uuid: m.UUID ?? '?', functionName, queueName, state: m.State ?? 'unknown' });
           }
           marker = page.NextMarker;
@@ -66,7 +83,7 @@ export async function readRegionServing(clients: RegionServingClients, runtime: 
     }
   };
   const [replica, mappings] = await Promise.all([readReplica(), readMappings()]);
-  return judgeRegionServing({ replicaIdentifier: scope.replicaIdentifier, replica, mappings });
+  return judgeRegionServing({ replicaIdentifier: scope.replicaIdentifier, queues: scope.queues, replica, mappings });
 }
 
 /** The reader a DR region's handler builds per account (its SDK config: own credentials, or the remediation role's). */

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { evaluateGuardrails, type GuardInput } from '../../../shared/guard/evaluate-guardrails';
 import { judgeRegionServing, type RegionServingReading } from '../../../shared/guard/region-serving';
-import { createRegionServingReader, readRegionServing } from '../../../shared/guard/region-serving-reader';
+import { createRegionServingReader, MAX_MAPPING_PAGES, readRegionServing } from '../../../shared/guard/region-serving-reader';
 
 const ACCOUNT = '123456789012';
 const REPLICA = 'notification-service-db-replica';
@@ -21,6 +21,7 @@ const promoted: RegionServingReading['replica'] = { read: 'found', status: 'avai
 const replicating: RegionServingReading['replica'] = { read: 'found', status: 'available', replicationSource: PRIMARY_ARN };
 const mapping = (state: string, uuid = 'u-1', functionName = 'notification-service-consumer') => ({ uuid, functionName, queueName: 'notification-service-queue', state });
 const mappings = (...list: Array<ReturnType<typeof mapping>>): RegionServingReading['mappings'] => ({ read: 'ok', list });
+const QUEUES = ['notification-service-queue'];
 
 describe('judgeRegionServing', () => {
   // Each row: what FailoverToDR / FailbackToPrimary (or a fault) leaves in us-west-2, and what the judgement must say.
@@ -32,6 +33,11 @@ describe('judgeRegionServing', () => {
     ['after the failback\'s by-hand step: mapping disabled again', promoted, mappings(mapping('Disabled')), false, 'is Disabled'],
     ['a mapping still Enabling', promoted, mappings(mapping('Enabling')), false, 'is Enabling'],
     ['a mapping Updating (says nothing certain)', promoted, mappings(mapping('Updating')), false, 'is Updating'],
+    ['FailbackToPrimary\'s by-hand step under way: mapping Disabling', promoted, mappings(mapping('Disabling')), false, 'u-1 (notification-service-consumer on notification-service-queue) is Disabling'],
+    ['a mapping being Created (not consuming yet)', promoted, mappings(mapping('Creating')), false, 'u-1 (notification-service-consumer on notification-service-queue) is Creating'],
+    ['a mapping being Deleted', promoted, mappings(mapping('Deleting')), false, 'u-1 (notification-service-consumer on notification-service-queue) is Deleting'],
+    ['a mapping Lambda answered with no State (the reader\'s "unknown")', promoted, mappings(mapping('unknown')), false, 'u-1 (notification-service-consumer on notification-service-queue) is unknown'],
+    ['an Aurora cluster member under the replica\'s name (its replication is per cluster)', { read: 'found', status: 'available', cluster: 'notification-aurora' }, mappings(mapping('Enabled')), false, `the replica ${REPLICA} is a member of the Aurora cluster notification-aurora`],
     ['two mappings, one not Enabled', promoted, mappings(mapping('Enabled', 'u-1'), mapping('Disabled', 'u-2')), false, 'u-2 (notification-service-consumer on notification-service-queue) is Disabled'],
     ['no mapping of the consumers', promoted, mappings(), false, 'no event source mapping of the configured consumers reads the configured queues here'],
     ['the replica missing', { read: 'missing' }, mappings(mapping('Enabled')), false, `the replica ${REPLICA} does not exist here`],
@@ -39,14 +45,49 @@ describe('judgeRegionServing', () => {
     ['the mappings unreadable', promoted, { read: 'failed', error: 'ThrottlingException' }, false, "mappings could not be read (ThrottlingException)"],
     ['nothing read', { read: 'not-read' }, { read: 'not-read' }, false, 'was not read'],
   ])('%s', (_case, replica, list, serving, reason) => {
-    const judged = judgeRegionServing({ replicaIdentifier: REPLICA, replica, mappings: list });
+    const judged = judgeRegionServing({ replicaIdentifier: REPLICA, queues: QUEUES, replica, mappings: list });
     expect(judged.serving).toBe(serving);
     expect(judged.reason).toContain(reason);
     expect(judged.reason.startsWith(serving ? 'serving since a failover' : 'not serving: ')).toBe(true);
   });
 
+  // The promoted replica's DBInstanceStatus (AWS's documented values), the mapping Enabled. FailoverToDR's waitPromoted
+  // waits for `available`; a live database also passes through its daily backup and modifications (this automation's
+  // own scale-up-database among them) while it keeps taking connections: those serve. The rest do not: the instance
+  // retired after a failback (deleting), stopped, mid-promotion (rebooting), broken or being created.
+  const SERVING_STATUSES = ['available', 'backing-up', 'modifying', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth', 'configuring-log-exports'];
+  const NOT_SERVING_STATUSES = [
+    'rebooting', 'maintenance', 'upgrading', 'stopping', 'stopped', 'starting', 'deleting', 'delete-precheck', 'creating', 'failed', 'storage-full',
+    'incompatible-parameters', 'incompatible-network', 'incompatible-option-group', 'incompatible-restore', 'inaccessible-encryption-credentials',
+    'inaccessible-encryption-credentials-recoverable', 'insufficient-capacity', 'restore-error', 'renaming', 'resetting-master-credentials',
+    'converting-to-vpc', 'moving-to-vpc', 'storage-initializing', 'storage-config-upgrade', 'a-status-aws-adds-later',
+  ];
+  it.each(SERVING_STATUSES)('serves with the promoted replica %s and the mapping Enabled', (status) => {
+    expect(judgeRegionServing({ replicaIdentifier: REPLICA, queues: QUEUES, replica: { read: 'found', status }, mappings: mappings(mapping('Enabled')) })).toMatchObject({ serving: true });
+  });
+  it.each(NOT_SERVING_STATUSES)('does not serve with the promoted replica %s, even with the mapping Enabled', (status) => {
+    expect(judgeRegionServing({ replicaIdentifier: REPLICA, queues: QUEUES, replica: { read: 'found', status }, mappings: mappings(mapping('Enabled')) })).toEqual({
+      serving: false,
+      reason: `not serving: the replica ${REPLICA} has no replication source but is ${status}, not one of the statuses a serving database has (${SERVING_STATUSES.join(', ')}); the mapping is Enabled, but that alone is not a failover`,
+    });
+  });
+  it('does not serve when RDS answered no status', () => {
+    expect(judgeRegionServing({ replicaIdentifier: REPLICA, queues: QUEUES, replica: { read: 'found' }, mappings: mappings(mapping('Enabled')) }).reason).toContain(`the replica ${REPLICA} has no replication source but is of no status`);
+  });
+
+  // Every configured queue must be consumed here: one queue's Enabled mapping says nothing of the other queue's consumers.
+  it.each<[string, Array<ReturnType<typeof mapping>>, boolean, string]>([
+    ['both queues consumed, every mapping Enabled', [mapping('Enabled', 'u-1'), { ...mapping('Enabled', 'u-2'), queueName: 'notification-service-retry-queue' }], true, 'u-1 (notification-service-consumer on notification-service-queue), u-2 (notification-service-consumer on notification-service-retry-queue) is Enabled'],
+    ['the second queue has no mapping of the consumers', [mapping('Enabled', 'u-1')], false, 'no event source mapping of the configured consumers reads the queue notification-service-retry-queue here'],
+    ['the second queue\'s mapping Disabled', [mapping('Enabled', 'u-1'), { ...mapping('Disabled', 'u-2'), queueName: 'notification-service-retry-queue' }], false, 'u-2 (notification-service-consumer on notification-service-retry-queue) is Disabled'],
+  ])('with two configured queues: %s', (_case, list, serving, reason) => {
+    const judged = judgeRegionServing({ replicaIdentifier: REPLICA, queues: [...QUEUES, 'notification-service-retry-queue'], replica: promoted, mappings: mappings(...list) });
+    expect(judged.serving).toBe(serving);
+    expect(judged.reason).toContain(reason);
+  });
+
   it('is not serving without a configured replica, whatever was read', () => {
-    expect(judgeRegionServing({ replicaIdentifier: undefined, replica: promoted, mappings: mappings(mapping('Enabled')) })).toEqual({
+    expect(judgeRegionServing({ replicaIdentifier: undefined, queues: QUEUES, replica: promoted, mappings: mappings(mapping('Enabled')) })).toEqual({
       serving: false,
       reason: 'no disasterRecovery.replicaIdentifier is configured, so nothing says this region serves',
     });
@@ -91,6 +132,92 @@ describe('readRegionServing reads the region itself (RDS and Lambda mocked)', ()
     expect(judged).toMatchObject({ serving: true });
     expect(judged.reason).not.toContain('other');
     expect(lambda.commandCalls(ListEventSourceMappingsCommand)).toHaveLength(2);
+  });
+
+  it('reads the promoted replica\'s status: stopped is not serving, even with the mapping Enabled (review F1)', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'stopped' }] });
+    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Enabled' }] });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged.serving).toBe(false);
+    expect(judged.reason).toContain(`the replica ${REPLICA} has no replication source but is stopped`);
+  });
+
+  // RDS filters by identifier, so these answers come only from a misbehaving endpoint or proxy: still, an instance that is
+  // not the configured replica says nothing about it.
+  it.each<[string, Array<{ DBInstanceIdentifier: string; DBInstanceStatus: string }>, string]>([
+    ['another instance', [{ DBInstanceIdentifier: 'notification-service-db', DBInstanceStatus: 'available' }], `the replica ${REPLICA} could not be read (DescribeDBInstances answered notification-service-db for ${REPLICA})`],
+    ['two instances, the replica among them', [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }, { DBInstanceIdentifier: 'notification-service-db', DBInstanceStatus: 'available' }], `the replica ${REPLICA} could not be read (DescribeDBInstances answered ${REPLICA}, notification-service-db for ${REPLICA})`],
+  ])('is not serving when DescribeDBInstances answers %s', async (_case, answer, reason) => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: answer });
+    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Enabled' }] });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged.serving).toBe(false);
+    expect(judged.reason).toContain(reason);
+  });
+
+  it('compares the replica\'s identifier as RDS does (not case-sensitive; RDS answers it lower-case)', async () => {
+    const mixed = { ...dr, env: { ...dr.env, disasterRecovery: { ...dr.env.disasterRecovery!, replicaIdentifier: 'Notification-Service-DB-Replica' } } };
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
+    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Enabled' }] });
+    await expect(readRegionServing({ rds: new RDSClient({}), lambda: new LambdaClient({}) }, mixed, ACCOUNT)).resolves.toMatchObject({ serving: true });
+    expect(rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: 'Notification-Service-DB-Replica' }]);
+  });
+
+  it('reads every page: a Disabled consumer mapping on page 2 makes it not serving', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
+    lambda
+      .on(ListEventSourceMappingsCommand, { EventSourceArn: QUEUE_ARN, Marker: undefined })
+      .resolves({ EventSourceMappings: [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Enabled' }], NextMarker: 'p2' })
+      .on(ListEventSourceMappingsCommand, { EventSourceArn: QUEUE_ARN, Marker: 'p2' })
+      .resolves({ EventSourceMappings: [{ UUID: 'u-2', FunctionArn: CONSUMER_ARN, State: 'Disabled' }] });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged.serving).toBe(false);
+    expect(judged.reason).toContain('u-2 (notification-service-consumer on notification-service-queue) is Disabled');
+    expect(lambda.commandCalls(ListEventSourceMappingsCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'p2']);
+  });
+
+  it('fails closed on a marker answered twice instead of paging until the Lambda times out', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
+    // The fake stops answering after 100 pages, so a reader without the bound fails this test instead of hanging it.
+    let calls = 0;
+    lambda.on(ListEventSourceMappingsCommand).callsFake(() => {
+      if ((calls += 1) > 100) throw new Error('the test stopped a reader that pages forever');
+      return { EventSourceMappings: [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Enabled' }], NextMarker: 'same' };
+    });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged).toEqual({
+      serving: false,
+      reason: `not serving: the DR consumers' event source mappings could not be read (Error: ListEventSourceMappings on notification-service-queue answered the marker same twice); the replica ${REPLICA} is promoted, but that alone is not a failover`,
+    });
+    // The first page, then the marker's page, which answered the same marker again: read no further.
+    expect(lambda.commandCalls(ListEventSourceMappingsCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'same']);
+  });
+
+  it(`fails closed after ${MAX_MAPPING_PAGES} pages of one queue (a marker that never ends)`, async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
+    let page = 0;
+    lambda.on(ListEventSourceMappingsCommand).callsFake(() => {
+      if (page >= 100) throw new Error('the test stopped a reader that pages forever');
+      return { EventSourceMappings: [{ UUID: `u-${page}`, FunctionArn: CONSUMER_ARN, State: 'Enabled' }], NextMarker: `m-${(page += 1)}` };
+    });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged.serving).toBe(false);
+    expect(judged.reason).toContain('ListEventSourceMappings on notification-service-queue had more than 20 pages');
+    expect(lambda.commandCalls(ListEventSourceMappingsCommand)).toHaveLength(20);
+  });
+
+  // Another function's mapping is not the consumer's, in the unsafe direction too: the consumer's own says.
+  it.each<[string, Array<{ UUID: string; FunctionArn: string; State: string }>, string]>([
+    ['the consumer Disabled, another function\'s mapping Enabled', [{ UUID: 'u-1', FunctionArn: CONSUMER_ARN, State: 'Disabled' }, { UUID: 'tap', FunctionArn: CONSUMER_ARN.replace('notification-service-consumer', 'audit-tap'), State: 'Enabled' }], 'u-1 (notification-service-consumer on notification-service-queue) is Disabled'],
+    ['no mapping of the consumer, a look-alike\'s (<consumer>-canary) Enabled', [{ UUID: 'canary', FunctionArn: `${CONSUMER_ARN}-canary`, State: 'Enabled' }], 'no event source mapping of the configured consumers reads the configured queues here'],
+    ['no mapping of the consumer, a function\'s whose name is a prefix of the consumer\'s Enabled', [{ UUID: 'short', FunctionArn: CONSUMER_ARN.replace('notification-service-consumer', 'notification-service'), State: 'Enabled' }], 'no event source mapping of the configured consumers reads the configured queues here'],
+  ])('is not serving with %s', async (_case, list, reason) => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
+    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: list });
+    const judged = await reader().read(ACCOUNT);
+    expect(judged.serving).toBe(false);
+    expect(judged.reason).toContain(reason);
+    expect(judged.reason).not.toMatch(/canary|tap|short/);
   });
 
   it.each([
