@@ -120,13 +120,14 @@ describe('runPlaybook in the primary region', () => {
   });
 });
 
-describe('verify-change in the DR region', () => {
-  const RESOURCE: ResourceRef = { type: 'lambda-function', id: 'notification-service-consumer', arn: `arn:aws:lambda:us-west-2:${ACCOUNT}:function:notification-service-consumer` };
-  const INCIDENT = `arn:aws:cloudwatch:us-west-2:${ACCOUNT}:alarm:OOM#2026-03-05T10:00:00.000+0000`;
+describe('verify-change and the serving signal (DR region; the primary unchanged)', () => {
+  const REPLICA = 'notification-service-db-replica';
+  const resourceIn = (region: string): ResourceRef => ({ type: 'lambda-function', id: 'notification-service-consumer', arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:notification-service-consumer` });
+  const incidentIn = (region: string) => `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:OOM#2026-03-05T10:00:00.000+0000`;
   const reading = (errors: number): HealthReading => ({ from: '2026-03-05T10:00:00.000Z', to: '2026-03-05T10:10:00.000Z', figures: { errors } });
   const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> = {
     ...knobPlaybook(),
-    resolveTarget: () => ({ resource: RESOURCE }),
+    resolveTarget: () => ({ resource: resourceIn('us-west-2') }),
     health: {
       signal: 'errors',
       read: async () => reading(50),
@@ -135,24 +136,43 @@ describe('verify-change in the DR region', () => {
     },
   };
 
-  async function judged(serving: RegionServing | 'throws') {
+  interface Situation {
+    /** Where verify-change runs (and the change was made). */
+    region?: string;
+    /** The recorded target (default: the consumer function in that region). */
+    target?: { resource: ResourceRef } & Record<string, unknown>;
+    /** An earlier attempt judged worse, wrote its revert intent and died before completing: this run takes its claim over. */
+    takeover?: boolean;
+  }
+
+  async function judged(serving: RegionServing | 'throws', situation: Situation = {}) {
+    const region = situation.region ?? 'us-west-2';
+    const incident = incidentIn(region);
+    const target = situation.target ?? { resource: resourceIn(region) };
     const knob: Knob = { value: 3, applyCalls: 0 };
     const store = new InMemoryIncidentStore(120);
     const clock = new ManualClock(Date.parse('2026-03-05T10:11:00Z'));
-    const claimed = await store.claim('test-playbook', INCIDENT, clock.now());
+    const claimed = await store.claim('test-playbook', incident, clock.now());
     if (!claimed.claimed) throw new Error('could not claim');
-    await store.recordIntent('test-playbook', INCIDENT, claimed.owner, {
+    await store.recordIntent('test-playbook', incident, claimed.owner, {
       direction: 'scale-up',
       summary: 'raise 2 -> 3',
       change: { from: 2, to: 3 },
       before: { value: 2 },
       after: { value: 3 },
       blastRadius: 'the knob',
-      target: { resource: RESOURCE },
-      alarm: { account: ACCOUNT, region: 'us-west-2', name: 'OOM', arn: INCIDENT.split('#')[0], state: 'ALARM', time: '2026-03-05T10:00:00.000+0000' },
+      target,
+      alarm: { account: ACCOUNT, region, name: 'OOM', arn: incident.split('#')[0], state: 'ALARM', time: '2026-03-05T10:00:00.000+0000' },
       healthCheck: { changedAt: '2026-03-05T10:00:00.000Z', before: reading(1) },
     });
-    await store.complete('test-playbook', INCIDENT, claimed.owner, 'applied', 'raise 2 -> 3');
+    await store.complete('test-playbook', incident, claimed.owner, 'applied', 'raise 2 -> 3');
+    if (situation.takeover) {
+      // The earlier attempt's state: its revert intent on the health-check claim, the claim given back (lease over).
+      const earlier = await store.claim(verifyClaimName('test-playbook'), incident, clock.now());
+      if (!earlier.claimed) throw new Error('could not claim the health check');
+      await store.recordIntent(verifyClaimName('test-playbook'), incident, earlier.owner, { kind: 'revert', worse: 'errors 1 -> 60 (judged by the earlier attempt)', after: reading(60) });
+      await store.release(verifyClaimName('test-playbook'), incident, earlier.owner);
+    }
     const asked: string[] = [];
     const deps: VerifyChangeDeps = {
       playbooks: { 'test-playbook': playbook as unknown as VerifyChangeDeps['playbooks'][string] },
@@ -169,12 +189,12 @@ describe('verify-change in the DR region', () => {
         reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
         killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
       },
-      runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-west-2' }),
+      runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region }),
       clock,
       logger: new Logger({ logLevel: 'SILENT' }),
     };
-    const decision = await runVerifyChange(deps, { action: 'verify-change', playbook: 'test-playbook', incidentKey: INCIDENT });
-    return { decision, knob, asked, claim: store.claims.get(`${INCIDENT}#${verifyClaimName('test-playbook')}`) };
+    const decision = await runVerifyChange(deps, { action: 'verify-change', playbook: 'test-playbook', incidentKey: incident });
+    return { decision, knob, asked, claim: store.claims.get(`${incident}#${verifyClaimName('test-playbook')}`) };
   }
 
   it('reverts a change that made things worse while the region serves', async () => {
@@ -193,5 +213,63 @@ describe('verify-change in the DR region', () => {
     expect(decision.reason).toContain(reason);
     expect(knob).toEqual({ value: 3, applyCalls: 0 });
     expect(claim).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  // The revert intent is written ahead (with the observation) even where the region may not serve; an attempt that
+  // dies before completing leaves it on the claim. The retry that takes it over finishes that judgement, but the hold
+  // is decided again from a fresh read: a recorded intent is no licence to revert in a region that does not serve.
+  it('holds the revert on a retry that takes over an earlier attempt\'s revert intent, the region not serving', async () => {
+    const { decision, knob, asked, claim } = await judged(NOT_SERVING, { takeover: true });
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    // The earlier attempt's judgement was taken over (not judged again)...
+    expect(decision.reason).toContain('made things worse (errors 1 -> 60 (judged by the earlier attempt))');
+    // ...and the hold decided afresh.
+    expect(decision.reason).toContain('not reverted: us-west-2 is the DR region of production and not serving: the replica r still replicates p');
+    expect(knob).toEqual({ value: 3, applyCalls: 0 });
+    expect(asked).toEqual([ACCOUNT]);
+    expect(claim).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it('makes the revert on that takeover retry while the region serves (the intent finished, not judged again)', async () => {
+    const { decision, knob, asked } = await judged(SERVING, { takeover: true });
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringContaining('reverted to the recorded value: value 2') });
+    expect(decision.reason).toContain('(judged by the earlier attempt)');
+    expect(knob).toEqual({ value: 2, applyCalls: 1 });
+    expect(asked).toEqual([ACCOUNT]);
+  });
+
+  // A recorded target is judged against the databases owned where verify-change runs: in the DR region the promoted
+  // replica, never the primary's database (decision 123).
+  const database = (region: string, id: string) => ({ resource: { type: 'rds-db-instance', id, arn: `arn:aws:rds:${region}:${ACCOUNT}:db:${id}` }, dbInstanceIdentifier: id });
+  it('refuses, in the DR region, a recorded change whose target is the primary\'s database: nothing read or changed', async () => {
+    const { decision, knob, asked } = await judged(SERVING, { target: database('us-west-2', 'notification-service-db') });
+    expect(decision).toMatchObject({ outcome: 'rejected', region: 'us-west-2' });
+    expect(decision.reason).toContain(`notification-service-db is not one of this environment's databases (${REPLICA})`);
+    expect(knob).toEqual({ value: 3, applyCalls: 0 });
+    expect(asked).toEqual([]);
+  });
+
+  it('accepts, in the DR region, a recorded change whose target is the promoted replica, and judges it', async () => {
+    const { decision, knob } = await judged(SERVING, { target: database('us-west-2', REPLICA) });
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, resource: { id: REPLICA } });
+    expect(knob).toEqual({ value: 2, applyCalls: 1 });
+  });
+
+  it('refuses, in the primary region, a recorded change whose target is the replica (the primary\'s list is unchanged)', async () => {
+    const { decision } = await judged(SERVING, { region: 'us-east-1', target: database('us-east-1', REPLICA) });
+    expect(decision).toMatchObject({ outcome: 'rejected', region: 'us-east-1' });
+    expect(decision.reason).toContain(`${REPLICA} is not one of this environment's databases (notification-service-db)`);
+  });
+
+  // A primary verify-change never reads the signal: a reader handed in anyway is not asked, and the revert is made as
+  // before (its calls unchanged; bench --check counts them too).
+  it.each<[string, RegionServing | 'throws']>([
+    ['not serving', NOT_SERVING],
+    ['unreadable', 'throws'],
+  ])('in the primary region, never reads the serving signal and reverts as before (a reader that would say %s)', async (_case, serving) => {
+    const { decision, knob, asked } = await judged(serving, { region: 'us-east-1' });
+    expect(decision).toMatchObject({ outcome: 'escalate', region: 'us-east-1', escalation: { cause: 'made-worse' }, reason: expect.stringContaining('reverted to the recorded value: value 2') });
+    expect(knob).toEqual({ value: 2, applyCalls: 1 });
+    expect(asked).toEqual([]);
   });
 });
