@@ -3,8 +3,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 module.exports = {
-  // Integration tests provision a whole topology in the emulator; a project-level testTimeout is ignored by jest.
-  testTimeout: 60000,
+  // A project-level testTimeout is ignored by jest: this one is every project's default, hooks included. CPU-bound work
+  // (infra's CDK synth in a beforeAll, unit's fuzzing) took 42-80 s on 2 workers at load 5-9 (decision 125), so a loaded
+  // machine failed it on the clock, not on an assertion; 300 s still ends a hung test. Integration files set their own.
+  testTimeout: 300000,
   projects: [
     {
       displayName: 'unit',
