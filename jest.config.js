@@ -5,7 +5,7 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 module.exports = {
   // A project-level testTimeout is ignored by jest: this one is every project's default, hooks included. CPU-bound work
   // (infra's CDK synth in a beforeAll, unit's fuzzing) took 42-80 s on 2 workers at load 5-9 (decision 125), so a loaded
-  // machine failed it on the clock, not on an assertion; 300 s still ends a hung test. Integration files set their own.
+  // machine failed it on the clock, not on an assertion; 300 s still ends a hung test. A file's own timeouts still win.
   testTimeout: 300000,
   projects: [
     {
