@@ -13,7 +13,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { alarmSpecs } from '../shared/config/alarm-specs';
+import { alarmSpecs, rowsWatchedIn } from '../shared/config/alarm-specs';
+import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import { provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
 import { alarmRouteSpecs, sandboxTopology, type Topology } from './topology';
@@ -208,14 +209,17 @@ export interface DrAutomation {
   /** The project bus's decisions, delivered by a real EventBridge rule to a queue (what the escalate handler's rule gets). */
   decisionRoute: Topology['decisionRoute'];
   escalationScheduleGroup: { name: string; arn: string };
+  /** The health checks' group, where the DR region deploys verify-change (a row that changes something is watched there: decision 123). */
+  verifyScheduleGroup?: { name: string; arn: string };
 }
 
 /**
  * What the DR region's stack deploys besides its handlers, for the standby watch to run there against the emulator: the
- * state table, the kill switch (off), the project bus, one topic per escalation tier, the escalation schedule group, and
- * the standby alarms (the replica's lag, the replicated queue's depth and oldest message) - no alarm of a row that
- * changes something. The diagnose-only rows' alarms (`alsoRows`, e.g. high-latency) only when asked: the DR sandbox has
- * no API, so only what a playbook reads without one can run on them.
+ * state table, the kill switch (off), the project bus, one topic per escalation tier, the escalation schedule group (and
+ * the health checks' where a row that changes something is watched there, decision 123), and the standby alarms (the
+ * replica's lag, the replicated queue's depth and oldest message). The other rows' alarms (`alsoRows`, e.g.
+ * high-latency, queue-backup) only when asked: the DR sandbox has no API, so only what a playbook reads without one can
+ * run on them.
  */
 export async function provisionDrAutomation(opts: {
   clientConfig: SandboxClientConfig;
@@ -249,6 +253,11 @@ export async function provisionDrAutomation(opts: {
       spec.escalationTopics.map(async (tier) => ({ ...tier, arn: required((await sns.send(new CreateTopicCommand({ Name: tier.topicName }))).TopicArn, 'TopicArn') })),
     );
     const group = await scheduler.send(new CreateScheduleGroupCommand({ Name: spec.escalationScheduleGroup }));
+    // As infra: verify-change and its group where a row that changes something is watched (decision 123).
+    const changingRows = new Set(CHANGING_PLAYBOOKS.map((p) => p.row));
+    const verifyGroup = rowsWatchedIn(config, 'dr').some((row) => changingRows.has(row.id))
+      ? await scheduler.send(new CreateScheduleGroupCommand({ Name: spec.verifyScheduleGroup }))
+      : undefined;
     const sqs = new SQSClient(at);
     const decisionRoute = await provisionRoute(events, sqs, spec.decisionRoute, spec.decisionRoute.busName).finally(() => sqs.destroy());
     return {
@@ -259,6 +268,7 @@ export async function provisionDrAutomation(opts: {
       eventBus: { name: spec.eventBusName, arn: required(bus.EventBusArn, 'EventBusArn') },
       decisionRoute: { ...decisionRoute, busName: spec.decisionRoute.busName, source: spec.decisionRoute.source },
       escalationScheduleGroup: { name: spec.escalationScheduleGroup, arn: required(group.ScheduleGroupArn, 'ScheduleGroupArn') },
+      ...(verifyGroup ? { verifyScheduleGroup: { name: spec.verifyScheduleGroup, arn: required(verifyGroup.ScheduleGroupArn, 'ScheduleGroupArn') } } : {}),
     };
   } finally {
     for (const client of [cloudWatch, dynamodb, ssm, events, sns, scheduler]) client.destroy();

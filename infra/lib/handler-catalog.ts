@@ -18,6 +18,11 @@ export interface HandlerSpec {
    * alone among the playbooks may create schedules (in the health checks' group) and pass their scheduler role.
    */
   schedulesHealthCheck?: boolean;
+  /**
+   * A playbook of a row that changes something and waits, in a DR region, for that region to serve (declares
+   * `regionServing`, decision 123): in a DR region its role is granted the reads of that signal (REGION_SERVING_ACTIONS).
+   */
+  readsRegionServing?: boolean;
   declaredIn: string;
   /** A service handler that, in cross-account mode, acts on a workload's resources through a remediation role. */
   crossAccount?: ServiceHandlerDeclaration['crossAccount'];
@@ -40,6 +45,7 @@ interface PlaybookDeclaration {
   row: string;
   actions: readonly string[];
   health?: unknown;
+  regionServing?: unknown;
 }
 
 /** Every handler in handlers/, each with its declaration and bundle; fails naming what is missing. */
@@ -68,6 +74,7 @@ export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
         row: playbook.row,
         actions: playbook.actions,
         schedulesHealthCheck: playbook.health !== undefined,
+        ...(playbook.regionServing !== undefined ? { readsRegionServing: true } : {}),
         declaredIn: `shared/playbooks/${playbook.row}.ts actions`,
         bundleZip,
       };

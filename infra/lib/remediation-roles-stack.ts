@@ -4,10 +4,10 @@
 import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, databasesInRole, roleOfRegion, watchedResources, type WatchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { automationRoleNameOf, OPERATIONS_DOCUMENTS } from '../../shared/config/names';
-import type { AutomationConfig } from '../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements } from './iam/scoped-policy';
@@ -80,7 +80,9 @@ export class RemediationRolesStack extends Stack {
           account: this.account,
           regions: deployment.regions,
           environment: deployment.environment,
-          watched: watchedResources(config, deployment.environment),
+          // One role serves every region of the environment: the databases of each region's role (in the DR region the
+          // replica, which a changing row acts on there: decision 123), each name granted in every region.
+          watched: acrossRoles(config, deployment.environment, deployment.regions.map((r) => roleOfRegion(config, deployment.environment, r))),
           alarmNames: alarms.map((a) => a.name),
           // The DR region's cross-region replica, which the standby watch reads (rds:DescribeDBInstances only).
           ...(drScope ? { disasterRecovery: drScope } : {}),
@@ -124,7 +126,8 @@ export class RemediationRolesStack extends Stack {
           account: this.account,
           regions: [region],
           environment: deployment.environment,
-          watched: watchedResources(config, deployment.environment),
+          // The configured databases and, in the DR region, the replica too (ScaleUpDatabase resizes it there; decision 123).
+          watched: acrossRoles(config, deployment.environment, [roleOfRegion(config, deployment.environment, region)]),
           alarmNames: alarms.map((a) => a.name),
           ...(regionDr ? { disasterRecovery: regionDr } : {}),
         },
@@ -163,4 +166,15 @@ export class RemediationRolesStack extends Stack {
     acknowledgeWildcards(preflightPolicy, reads.wildcards);
     return role;
   }
+}
+
+/**
+ * The watched resources of an environment for a role acting in regions of these roles: the configured databases always
+ * (decision 97's documents still name them), and the DR region's replica where a dr region is among them (decision 123).
+ */
+function acrossRoles(config: AutomationConfig, environment: EnvironmentName, roles: readonly RegionRole[]): WatchedResources {
+  const watched = watchedResources(config, environment);
+  const env = config.environments[environment];
+  const databases = new Set([...watched.databases, ...roles.flatMap((role) => databasesInRole(env, role))]);
+  return { ...watched, databases: [...databases] };
 }

@@ -21,7 +21,7 @@ import {
 } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import { CHANGING_PLAYBOOKS } from '../../shared/playbooks/changing-rows';
-import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
+import { CROSS_ACCOUNT_ACTIONS, PIPELINE_ACTIONS, REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { StackPlan } from './deployment-plan';
 import type { HandlerSpec } from './handler-catalog';
 import { forwardedAlarmsSid, forwardedAlarmsStatement } from './iam/bus-policy';
@@ -179,7 +179,8 @@ export class RunbookStack extends Stack {
       account: this.account,
       regions: [this.region],
       environment,
-      watched: watchedResources(config, environment),
+      // In the DR region its database is the replica (decision 123): rds grants there name it, never the primary's.
+      watched: watchedResources(config, environment, regionRole),
       alarmNames: alarms.map((a) => a.name),
       stateTableArn: table.tableArn,
       eventBusArn: this.projectBus.eventBusArn,
@@ -231,8 +232,11 @@ export class RunbookStack extends Stack {
         targets = { ...ownTargets, remediationRoleArns: [`arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${roleName}`] };
         declaredBy = 'shared/pipeline/pipeline-actions.ts';
       } else if (handler.kind === 'playbook') {
-        actions = [...handler.actions, ...pipelineActionsOf({ schedulesHealthCheck })];
-        declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts`;
+        // In a DR region a changing row reads whether the region serves before a change (decision 123): the replica and
+        // the DR consumers' mappings, granted there only (the replica's read scoped to it).
+        const serving = regionRole === 'dr' && handler.readsRegionServing === true ? REGION_SERVING_ACTIONS : [];
+        actions = [...new Set([...handler.actions, ...pipelineActionsOf({ schedulesHealthCheck }), ...serving])];
+        declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts${serving.length > 0 ? ' (REGION_SERVING_ACTIONS in a DR region)' : ''}`;
       } else if (handler.crossAccount && crossAccount) {
         // escalate, escalation-timer, verify-change: the operations account's resources here; the workload's (the alarm,
         // the changed resource and its metrics) only through the remediation role the workload offers this handler.

@@ -1,6 +1,6 @@
 // The CloudWatch alarms that detect each troubleshooting row, derived from the configuration: pure data shared by infra and the sandbox.
 import { ConfigurationError } from '../errors';
-import type { AutomationConfig, EnvironmentName, RegionRole, TroubleshootingRow } from './schema';
+import type { AutomationConfig, EnvironmentConfig, EnvironmentName, RegionRole, TroubleshootingRow } from './schema';
 
 export type ComparisonOperator =
   | 'GreaterThanThreshold'
@@ -326,13 +326,28 @@ export interface WatchedResources {
   httpApis?: Array<{ name: string; id?: string }>;
 }
 
-/** The resources an environment's automation watches: the configuration's lists, and the service's API (`<service>-api`). */
-export function watchedResources(config: AutomationConfig, environment: EnvironmentName): WatchedResources {
-  const { resources } = config.environments[environment];
+/**
+ * The databases of an environment in a region of that role: the configured ones in a primary region; in the DR region
+ * the cross-region replica (`disasterRecovery.replicaIdentifier`, the same identifier once FailoverToDR promotes it), or
+ * none without a DR configuration (decisions 101, 123).
+ */
+export function databasesInRole(env: Pick<EnvironmentConfig, 'resources' | 'disasterRecovery'>, role: RegionRole): string[] {
+  if (role !== 'dr') return [...env.resources.databases];
+  const replica = env.disasterRecovery?.replicaIdentifier;
+  return replica === undefined ? [] : [replica];
+}
+
+/**
+ * The resources an environment's automation watches in a region of `role` (default primary): the configuration's lists
+ * (the DR region's queue and functions carry the same names; its database is the replica), and the service's API.
+ */
+export function watchedResources(config: AutomationConfig, environment: EnvironmentName, role: RegionRole = 'primary'): WatchedResources {
+  const env = config.environments[environment];
+  const { resources } = env;
   return {
     queues: [...resources.queues],
     functions: [...resources.functions],
-    databases: [...resources.databases],
+    databases: databasesInRole(env, role),
     apis: [`${config.service}-api`],
     restApis: config.dependencies.apis.filter((api) => api.type !== 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
     httpApis: config.dependencies.apis.filter((api) => api.type === 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
@@ -350,15 +365,17 @@ export function rowsWatchedIn(config: AutomationConfig, role: RegionRole): Troub
 }
 
 /**
- * The DR region's standby serves no traffic and is never scaled or resized: a row that changes something (`changingRows`,
- * from shared/playbooks/changing-rows.ts) may not be watched there. Returns why, or undefined when the table is fine.
+ * The DR region's standby serves no traffic until a failover: a row that changes something (`changingRows`, from
+ * shared/playbooks/changing-rows.ts) may be watched there only if its playbook waits for that region to serve (declares
+ * `regionServing`: `servingRows`; decision 123), so that before a failover it escalates and changes nothing. Returns
+ * why a table is refused, or undefined when it is fine.
  */
-export function changingRowsWatchedInDr(config: AutomationConfig, changingRows: ReadonlySet<string>): string | undefined {
-  const refused = rowsWatchedIn(config, 'dr').filter((row) => changingRows.has(row.id));
+export function changingRowsUnguardedInDr(config: AutomationConfig, changingRows: ReadonlySet<string>, servingRows: ReadonlySet<string>): string | undefined {
+  const refused = rowsWatchedIn(config, 'dr').filter((row) => changingRows.has(row.id) && !servingRows.has(row.id));
   if (refused.length === 0) return undefined;
   return (
-    `troubleshooting rows ${refused.map((r) => r.id).join(', ')} change something and list "dr" in watchIn: ` +
-    "the DR region's standby serves no traffic and is never scaled or resized; remove \"dr\""
+    `troubleshooting rows ${refused.map((r) => r.id).join(', ')} change something and list "dr" in watchIn, but their playbooks do not wait ` +
+    "for the DR region to serve (no regionServing): the standby would be scaled or resized before a failover; remove \"dr\" or declare regionServing"
   );
 }
 
@@ -383,7 +400,8 @@ export function runbooksNotRegisteredIn(config: AutomationConfig, role: RegionRo
  * alarm, named after the first function.
  */
 export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): AlarmSpec[] {
-  const watched = watchedResources(config, environment);
+  const role = roleOfRegion(config, environment, region);
+  const watched = watchedResources(config, environment, role);
   const base: AlarmContext = {
     queue: watched.queues[0] ?? '-',
     functionName: watched.functions[0] ?? '-',
@@ -397,7 +415,7 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
     databases: 'database',
     apis: 'apiName',
   };
-  return rowsWatchedIn(config, roleOfRegion(config, environment, region)).flatMap((row) => {
+  return rowsWatchedIn(config, role).flatMap((row) => {
     const multi = MULTI_ALARM_ROWS[row.id];
     if (multi) return multi(row, config, environment, prefix);
     const { watches } = shapeOf(row);

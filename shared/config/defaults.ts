@@ -190,6 +190,9 @@ export const defaultConfig: AutomationConfigInput = {
       symptom: 'Messages > 1000',
       detection: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', comparison: 'GreaterThanThreshold', threshold: 1000 },
       handler: 'scale-consumers',
+      // Project default: watched in the DR region too (decision 123) - there it changes something only while that region
+      // serves (FailoverToDR has promoted the replica and enabled the DR consumers); before a failover it escalates.
+      watchIn: ['primary', 'dr'],
       response: 'Scale consumers: raise the SQS event source mapping MaximumConcurrency; restore the baseline when the queue drains',
       runbook: 'NotificationService-ScaleConsumers',
     },
@@ -199,6 +202,9 @@ export const defaultConfig: AutomationConfigInput = {
       symptom: 'OOM errors',
       detection: { namespace: 'NotificationService', metricName: 'OutOfMemoryErrors', comparison: 'GreaterThanOrEqualToThreshold', threshold: 1 },
       handler: 'raise-lambda-memory',
+      // Project default: watched in the DR region too (decision 123) - there it changes something only while that region
+      // serves (FailoverToDR has promoted the replica and enabled the DR consumers); before a failover it escalates.
+      watchIn: ['primary', 'dr'],
       response: 'Increase Lambda memory one step within the environment cap',
       runbook: 'NotificationService-RaiseLambdaMemory',
     },
@@ -232,6 +238,9 @@ export const defaultConfig: AutomationConfigInput = {
       symptom: 'CPU > 70%',
       detection: { namespace: 'AWS/RDS', metricName: 'CPUUtilization', comparison: 'GreaterThanThreshold', threshold: 70, unit: 'Percent' },
       handler: 'scale-up-database',
+      // Project default: watched in the DR region too (decision 123) - there it changes something only while that region
+      // serves (FailoverToDR has promoted the replica and enabled the DR consumers); before a failover it escalates.
+      watchIn: ['primary', 'dr'],
       response: 'Scale up: next instance class on the environment ladder',
       runbook: 'NotificationService-ScaleUpDatabase',
     },

@@ -1,4 +1,5 @@
 // The databases that exist in the region a handler runs in: what the diagnose-only playbooks read there. Pure.
+import { databasesInRole } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 
 /**
@@ -8,9 +9,8 @@ import type { RuntimeConfig } from '../config/load-config';
  * identifier once promoted). A DR region without `disasterRecovery` names no database.
  */
 export function regionDatabases(runtime: Pick<RuntimeConfig, 'regionRole' | 'env'>): string[] {
-  if (runtime.regionRole !== 'dr') return [...runtime.env.resources.databases];
-  const replica = runtime.env.disasterRecovery?.replicaIdentifier;
-  return replica === undefined ? [] : [replica];
+  // One rule with the alarms and the grants (shared/config/alarm-specs.ts databasesInRole).
+  return databasesInRole(runtime.env, runtime.regionRole);
 }
 
 /** "the production databases" / "the production databases in us-west-2 (the DR region: ...)", for refusals. */

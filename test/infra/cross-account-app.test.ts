@@ -186,8 +186,8 @@ describe('cross-account mode (production)', () => {
   it.each(['us-east-1', 'us-west-2'])('gives each playbook in %s the pipeline and STS on its own remediation role, and nothing on the workload\'s resources', (region) => {
     const ops = template(`NotificationRunbooks-production-${region}`);
     const here = deployedHandlers(app(), `NotificationRunbooks-production-${region}`);
-    // us-west-2 is the DR region: the standby watch and the diagnose-only rows, no row that changes something.
-    expect(playbooks().filter((h) => here.includes(h)).includes('scale-consumers')).toBe(region === 'us-east-1');
+    // us-west-2 is the DR region: since decision 123 it deploys the rows that change something too.
+    expect(playbooks().filter((h) => here.includes(h)).includes('scale-consumers')).toBe(true);
     for (const handler of playbooks().filter((h) => here.includes(h))) {
       const { resource, roleId } = functionOf(ops, functionNameOf(handler));
       expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS, RUNBOOK_WORKLOAD_ACCOUNT_ID: WORKLOAD } });
@@ -215,9 +215,9 @@ describe('cross-account mode (production)', () => {
     (region) => {
       const ops = template(`NotificationRunbooks-production-${region}`);
       expect(actingInWorkload().filter((h) => !playbooks().includes(h)).sort()).toEqual(SERVICE_HANDLERS_IN_WORKLOAD);
-      // verify-change only where a row changes something: not in the DR region.
+      // verify-change where a row changes something: in the DR region too since decision 123.
       const here = deployedHandlers(app(), `NotificationRunbooks-production-${region}`);
-      expect(SERVICE_HANDLERS_IN_WORKLOAD.filter((h) => here.includes(h))).toEqual(region === 'us-east-1' ? SERVICE_HANDLERS_IN_WORKLOAD : ['escalate', 'escalation-timer']);
+      expect(SERVICE_HANDLERS_IN_WORKLOAD.filter((h) => here.includes(h))).toEqual(SERVICE_HANDLERS_IN_WORKLOAD);
       for (const handler of SERVICE_HANDLERS_IN_WORKLOAD.filter((h) => here.includes(h))) {
         const { resource, roleId } = functionOf(ops, functionNameOf(handler));
         expect(resource.Properties?.Environment).toMatchObject({ Variables: { REMEDIATION_ROLE_NAME: remediationRoleNameOf(handler), RUNBOOK_ACCOUNT_ID: OPERATIONS, RUNBOOK_WORKLOAD_ACCOUNT_ID: WORKLOAD } });
@@ -299,13 +299,12 @@ describe('cross-account mode: the runbook documents act in the workload account 
     'NotificationService-ScaleUpDatabase',
     'NotificationService-TroubleshootConnectionTimeout',
   ];
-  /** The documents of the rows that change something: not in the dr region, which has neither their handlers nor their resources. */
-  const NOT_IN_DR = ['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase'];
-  const serviceDocumentsIn = (region: string) => SERVICE_DOCUMENTS.filter((d) => region === 'us-east-1' || !NOT_IN_DR.includes(d));
+  /** Every region registers them all since the DR region runs the rows that change something (decision 123). */
+  const serviceDocumentsIn = (_region: string) => SERVICE_DOCUMENTS;
   /** The handlers those documents run (their RemediationFunctionName), named independently of infra. */
   const INVOKED_FROM_WORKLOAD = ['check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers'];
-  /** Of those, the ones the operations account deploys in the region (us-west-2 is production's dr region: no changing row). */
-  const invokedIn = (region: string) => INVOKED_FROM_WORKLOAD.filter((h) => region === 'us-east-1' || !['raise-lambda-memory', 'scale-consumers'].includes(h));
+  /** Of those, the ones the operations account deploys in the region: all of them in both since decision 123. */
+  const invokedIn = (_region: string) => INVOKED_FROM_WORKLOAD;
   const deployedIn = (region: string) => app().built.handlers.map((h) => h.name).filter((h) => resourcesOfType(template(`NotificationRunbooks-production-${region}`), 'AWS::Lambda::Function').some(([, r]) => r.Properties?.FunctionName === functionNameOf(h)));
   const automationRoleName = (region: string) => `notification-runbooks-automation-${region}`;
   const documentsIn = (stack: string) =>
@@ -398,15 +397,12 @@ describe('cross-account mode: the runbook documents act in the workload account 
       return [
         call('cloudwatch:DescribeAlarmsForMetric', '*', 'finds the alarm on the metric (every document that checks its alarm)'),
         call('rds:DescribeDBInstances', w('rds', 'db:notification-service-db'), 'reads the database (ScaleUpDatabase, RestoreDatabase, CheckDbConnections)'),
-        ...(region === 'us-east-1' ? [call('rds:ModifyDBInstance', w('rds', 'db:notification-service-db'), 'resizes the database (ScaleUpDatabase)')] : []),
+        // In the dr region ScaleUpDatabase resizes the replica, the database there (decision 123).
+        call('rds:ModifyDBInstance', w('rds', `db:${region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica'}`), 'resizes the database (ScaleUpDatabase)'),
         call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db'), 'restores from the database (RestoreDatabase)'),
         call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db-restore-20261205'), 'to a new instance (RestoreDatabase)'),
-        ...(region === 'us-east-1'
-          ? [
-              call('lambda:GetFunctionConfiguration', consumer, 'reads the consumer\'s memory (RaiseLambdaMemory)'),
-              call('lambda:UpdateFunctionConfiguration', consumer, 'sets the approved memory (RaiseLambdaMemory)'),
-            ]
-          : []),
+        call('lambda:GetFunctionConfiguration', consumer, 'reads the consumer\'s memory (RaiseLambdaMemory)'),
+        call('lambda:UpdateFunctionConfiguration', consumer, 'sets the approved memory (RaiseLambdaMemory)'),
         call('lambda:ListEventSourceMappings', '*', 'reads the consumers back (ScaleConsumers)'),
         call('lambda:UpdateEventSourceMapping', w('lambda', 'event-source-mapping:6f3a2b1c-0d4e-4f5a-9b8c-7d6e5f4a3b2c'), 'enables the DR consumers (FailoverToDR)', mapping),
         call('ec2:DescribeSecurityGroups', '*', 'reads the groups (TroubleshootConnectionTimeout)'),
@@ -442,13 +438,6 @@ describe('cross-account mode: the runbook documents act in the workload account 
           call('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h}, which no workload document runs`, { resourceAccount: OPERATIONS, resourcePolicy: functionPolicy(region, h) }),
         ),
         call('lambda:InvokeFunction', `arn:aws:lambda:${region}:${WORKLOAD}:function:notification-runbooks-scale-consumers`, 'a same-named function in the workload account'),
-        // In the dr region the documents of the rows that change something are not registered, nor are their calls granted.
-        ...(region === 'us-east-1'
-          ? []
-          : [
-              call('rds:ModifyDBInstance', `arn:aws:rds:${region}:${WORKLOAD}:db:notification-service-db`, 'resizes a database (ScaleUpDatabase is not registered here)'),
-              call('lambda:UpdateFunctionConfiguration', `arn:aws:lambda:${region}:${WORKLOAD}:function:notification-service-consumer`, 'sets memory (RaiseLambdaMemory is not registered here)'),
-            ]),
         call('dynamodb:UpdateItem', o('dynamodb', 'table/notification-runbooks-state'), 'acknowledges incidents in the operations state table', { resourceAccount: OPERATIONS }),
         call('sts:AssumeRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`, 'borrows a handler\'s remediation role'),
       ];
@@ -465,9 +454,9 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const neededResults = await judge(principalOf(role), region, need);
       const dangerousResults = await judge(principalOf(role), region, danger);
       console.log(`IAM simulation (workload automation role ${region}): needed ${need.length}: ${neededResults.filter((r) => r.startsWith('Allowed')).length} allowed; dangerous ${danger.length}: ${allowedOf(dangerousResults).length} allowed`);
-      // 13 calls on the workload's resources (10 in the dr region, which registers neither ScaleUpDatabase nor
-      // RaiseLambdaMemory), and the handlers the operations account runs in this region (4; 2 in the dr region).
-      expect(need.length).toBe(region === 'us-east-1' ? 17 : 12);
+      // 13 calls on the workload's resources and the handlers the operations account runs in this region (4), in the dr
+      // region as in the primary since decision 123.
+      expect(need.length).toBe(17);
       expect(danger.length).toBeGreaterThan(40);
       expect(neededResults.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
       expect(allowedOf(dangerousResults)).toEqual([]);
@@ -511,8 +500,9 @@ describe('cross-account mode: the runbook documents act in the workload account 
         ...INVOKED_FROM_WORKLOAD.map((h) => own('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h}: a workload document's step`)),
       ]);
       expect(allowedOf(refused)).toEqual([]);
-      // 10 calls on the workload's named resources (7 in the dr region), and the 4 handlers the workload documents run.
-      expect(refused.length).toBe(region === 'us-east-1' ? 14 : 11);
+      // 10 calls on the workload's named resources and the 4 handlers the workload documents run, in the dr region as in the
+      // primary since decision 123 (it registers every document).
+      expect(refused.length).toBe(14);
     });
   });
 });

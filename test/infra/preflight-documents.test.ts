@@ -8,7 +8,7 @@ import { documentsForRegion, readRunbookDocuments } from '../../infra/lib/constr
 import { handlerCatalog } from '../../infra/lib/handler-catalog';
 import { regionDocuments } from '../../infra/lib/runbook-stack';
 import { defaultConfig } from '../../shared/config/defaults';
-import { parseAutomationConfig } from '../../shared/config/load-config';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import type { EnvironmentName } from '../../shared/config/schema';
 
 const root = join(__dirname, '../..');
@@ -34,9 +34,16 @@ describe('preflight expects the documents infra registers in each region', () =>
     expect(infra.length).toBeGreaterThan(0);
   });
 
-  it('leaves the changing rows\' documents out of the dr region only', () => {
+  it('expects the changing rows\' documents in the dr region too, since it runs those rows (decision 123), and leaves them out where a row is not watched', () => {
     const dr = deployedDocuments(runbooks, config, 'production', { partition: 'aws', region: 'us-west-2', account: '111111111111' }).map((d) => d.name);
     const primary = deployedDocuments(runbooks, config, 'production', { partition: 'aws', region: 'us-east-1', account: '111111111111' }).map((d) => d.name);
-    expect(primary.filter((name) => !dr.includes(name))).toEqual(['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase']);
+    expect(dr).toEqual(primary);
+    expect(dr).toEqual(expect.arrayContaining(['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase']));
+    // A configuration that keeps the changing rows to the primary (decision 82's table) leaves their documents out of the dr region.
+    const primaryOnly = parseAutomationConfig(
+      mergeConfig(defaultConfig, { troubleshooting: config.troubleshooting.map((r) => (['queue-backup', 'memory-pressure', 'cpu-utilization'].includes(r.id) ? { ...r, watchIn: ['primary'] } : r)) }),
+    );
+    const drThen = deployedDocuments(runbooks, primaryOnly, 'production', { partition: 'aws', region: 'us-west-2', account: '111111111111' }).map((d) => d.name);
+    expect(primary.filter((name) => !drThen.includes(name))).toEqual(['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase']);
   });
 });

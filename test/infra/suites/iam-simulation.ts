@@ -118,12 +118,14 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
     const key = keyPolicy ? { arn: `arn:aws:kms:${d.region}:${d.account}:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`, policy: keyPolicy.document } : undefined;
     const workloadAccount = plan.crossAccount?.workloadAccount ?? options.workloadAccount;
 
-    // The handlers this stack deploys: a DR region has no row that changes something, nor verify-change.
-    for (const handler of handlersForRegion(built.config, roleOfRegion(built.config, plan.environment, plan.region), built.handlers)) {
+    // The handlers this stack deploys: a DR region deploys the rows that change something too (decision 123), which there
+    // also read whether the region serves.
+    const regionRole = roleOfRegion(built.config, plan.environment, plan.region);
+    for (const handler of handlersForRegion(built.config, regionRole, built.handlers)) {
       const functionName = functionNameOf(handler.name);
       const role = roleByLogicalId(roles, executionRoleOf(template, functionName));
       const env = deployedEnvironment(template, functionName, d);
-      const actions = declaredActionsOf(handler);
+      const actions = declaredActionsOf(handler, regionRole);
       // Cross-account mode: every handler that acts on the workload's resources (each playbook, escalate, escalation-timer,
       // verify-change) does so through the remediation role the workload offers it.
       const remoteActions = workloadRoleActionsOf(handler);
@@ -150,7 +152,9 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
       if (!remote) throw new Error(`${label}: no remediation role ${env.REMEDIATION_ROLE_NAME ?? '(unset)'} in the workload account`);
       const inOwnAccount =
         handler.kind === 'playbook'
-          ? actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a))
+          ? // The DR serving reads go through the remediation role, which is not granted them (decision 123, not done:
+            // cross-account, a DR region's changing rows fail closed, not serving): not the operations account's calls.
+            actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a) && !(REGION_SERVING_ACTIONS as readonly string[]).includes(a))
           : [...(handler.crossAccount?.ownActions ?? [])];
       cases.push({
         label,

