@@ -14,10 +14,19 @@ import { renderTable } from './render';
 
 /**
  * What a row does in an environment (or one of its regions): the guard's mode for rows that change something, else
- * "diagnose"; "not deployed" where the row is watched in none of its regions' roles (`watchIn`: the DR region deploys no
- * row that changes something, and a primary region no standby watch).
+ * "diagnose"; "not deployed" where the row is watched in none of its regions' roles (`watchIn`: a primary region has no
+ * standby watch). In a DR region a row that changes something acts only while that region serves (decision 123):
+ * "automatic while serving" / "approval-required while serving"; before a failover it escalates and changes nothing.
  */
-export type RowAction = 'automatic' | 'approval-required' | 'report-only' | 'diagnose' | 'not automated yet' | 'not deployed';
+export type RowAction =
+  | 'automatic'
+  | 'approval-required'
+  | 'report-only'
+  | 'automatic while serving'
+  | 'approval-required while serving'
+  | 'diagnose'
+  | 'not automated yet'
+  | 'not deployed';
 
 const MODE_LABEL: Record<MutationMode, RowAction> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
 
@@ -57,16 +66,19 @@ export function listCommand(options: { json?: boolean }): number {
   const changing = new Set<string>(CHANGING_PLAYBOOKS.map((p) => p.row));
   const environments = describeEnvironments(config);
   const deployedIn = (row: TroubleshootingRow, env: EnvironmentName, region: string): boolean => (row.watchIn ?? ['primary']).includes(roleOfRegion(config, env, region));
-  const actionOf = (row: TroubleshootingRow, env: EnvironmentName): RowAction => {
+  const actionOf = (row: TroubleshootingRow, env: EnvironmentName, region?: string): RowAction => {
     if (!implemented.has(row.handler)) return 'not automated yet';
     if (!changing.has(row.id)) return 'diagnose';
-    return MODE_LABEL[effectiveMutationMode({ mutationMode: environmentMode(config, env), env: config.environments[env] }, row.id)];
+    const label = MODE_LABEL[effectiveMutationMode({ mutationMode: environmentMode(config, env), env: config.environments[env] }, row.id)];
+    // In a DR region the guard lets a change through only while that region serves (decision 123).
+    if (region !== undefined && roleOfRegion(config, env, region) === 'dr' && label !== 'report-only') return label === 'automatic' ? 'automatic while serving' : 'approval-required while serving';
+    return label;
   };
   const rows = config.troubleshooting.map((row) => {
     const regions = Object.fromEntries(
       ENVIRONMENTS.map((env): [EnvironmentName, Record<string, RowAction>] => [
         env,
-        Object.fromEntries(config.environments[env].regions.map((region) => [region, deployedIn(row, env, region) ? actionOf(row, env) : 'not deployed'])),
+        Object.fromEntries(config.environments[env].regions.map((region) => [region, deployedIn(row, env, region) ? actionOf(row, env, region) : 'not deployed'])),
       ]),
     );
     const modes = Object.fromEntries(
@@ -100,8 +112,10 @@ export function listCommand(options: { json?: boolean }): number {
   for (const env of ENVIRONMENTS) {
     const e = environments[env];
     if (!e) continue;
-    const regions = e.regions.map((r) => (r.role === 'dr' ? `${r.region} (dr: watches the standby, changes nothing)` : `${r.region} (${r.role})`)).join(', ');
-    // Per DR region: what runs there and what is not deployed (the rows that change something).
+    const regions = e.regions
+      .map((r) => (r.role === 'dr' ? `${r.region} (dr: watches the standby; changes something only while it serves, after a failover)` : `${r.region} (${r.role})`))
+      .join(', ');
+    // Per DR region: what runs there (a changing row "while serving") and what is not deployed.
     const drLines = e.regions
       .filter((r) => r.role === 'dr')
       .map((r) => {

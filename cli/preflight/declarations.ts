@@ -22,6 +22,7 @@ export function handlerDeclarations(mode: AccountMode = 'single-account'): Handl
       row: p.row,
       actions: [...new Set(own)],
       schedulesHealthCheck,
+      ...('regionServing' in p && p.regionServing !== undefined ? { readsRegionServing: true } : {}),
       ...(cross ? { workloadRoleActions: workloadRoleActionsOf({ kind: 'playbook', actions: p.actions }) ?? [] } : {}),
     };
   });

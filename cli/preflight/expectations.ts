@@ -4,6 +4,7 @@ import { alarmSpecs, roleOfRegion, watchedResources, type AlarmSpec, type Watche
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
+import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { handlersForRegion } from '../../infra/lib/region-handlers';
 import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from '../../infra/lib/settings';
 
@@ -27,6 +28,8 @@ export interface HandlerDeclaration {
   schedulesHealthCheck: boolean;
   /** Cross-account mode: the actions of the remediation role the workload account offers it (infra workloadRoleActionsOf). */
   workloadRoleActions?: readonly string[];
+  /** A playbook of a changing row that, in a DR region, reads whether the region serves (decision 123): granted REGION_SERVING_ACTIONS there. */
+  readsRegionServing?: boolean;
 }
 
 export interface ExpectedHandler extends HandlerDeclaration {
@@ -118,9 +121,13 @@ export function preflightExpectations(
   ];
   const handlers = deployed.map((declaration): ExpectedHandler => {
     const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
+    // In a DR region a changing row's own role also reads whether the region serves (infra runbook-stack, decision 123);
+    // in cross-account mode that read would go through the remediation role, which is not granted it (not done).
+    const serving = regionRole === 'dr' && declaration.readsRegionServing === true && declaration.workloadRoleActions === undefined ? REGION_SERVING_ACTIONS : [];
     const lane = (ESCALATION_HANDLERS as readonly string[]).includes(declaration.name) ? escalationGroup : declaration.schedulesHealthCheck && deploys(VERIFY_HANDLER) ? verifyGroup : undefined;
     return {
       ...declaration,
+      actions: [...new Set([...declaration.actions, ...serving])],
       functionName: functionNameOf(declaration.name),
       roleName: executionRoleNameOf(declaration.name, region),
       ...(alarmNames.length > 0 ? { ruleName: `${NAME_PREFIX}-${declaration.name}` } : {}),
@@ -144,7 +151,8 @@ export function preflightExpectations(
     regionRole,
     ...(dr ? { standby: { replicaIdentifier: dr.replicaIdentifier, sourceDatabases: [...env.resources.databases] } } : {}),
     ...(env.accountId ? { workloadAccount: env.accountId } : {}),
-    watched: watchedResources(config, environment),
+    // As infra's stack: in the DR region its database is the replica (decision 123), which its changing rows' grants name.
+    watched: watchedResources(config, environment, regionRole),
     // The document's DR region holds the replica and the replicated queue; no alarm watches a cache there.
     caches: regionRole === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
     matrix: {

@@ -150,7 +150,12 @@ async function checkReplica(clients: PreflightClients, expected: PreflightExpect
       ),
     ];
   }
-  if (instance.DBInstanceArn) (found.drReplicaArns ??= []).push(instance.DBInstanceArn);
+  if (instance.DBInstanceArn) {
+    (found.drReplicaArns ??= []).push(instance.DBInstanceArn);
+    // It is also the region's database, which the changing rows there act on after a failover (decision 123): their
+    // grants on it (scale-up-database's resize) are judged on its ARN.
+    found.dbArns.push(instance.DBInstanceArn);
+  }
   for (const group of instance.DBParameterGroups ?? []) if (group.DBParameterGroupName) found.dbParameterGroups.push(group.DBParameterGroupName);
   if (instance.DBSubnetGroup?.DBSubnetGroupName) found.dbSubnetGroups.push(instance.DBSubnetGroup.DBSubnetGroupName);
   const source = instance.ReadReplicaSourceDBInstanceIdentifier;

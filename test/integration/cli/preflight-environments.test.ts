@@ -144,8 +144,20 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
   let dr: DrAutomation;
   let stack: DeployedRunbookStack;
   let env: Record<string, string>;
-  // us-west-2 (dr) deploys the standby watch, the diagnose-only rows and escalation (decision 82, `runbook list`).
-  const DR_HANDLERS = ['alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'watch-standby'];
+  // us-west-2 (dr) deploys every handler since decision 123 (the rows that change something act there only while it
+  // serves, `runbook list`), the standby watch included.
+  const DR_HANDLERS = [
+    'alert-error-rate',
+    'check-db-connections',
+    'escalate',
+    'escalation-timer',
+    'inspect-security-groups',
+    'raise-lambda-memory',
+    'scale-consumers',
+    'scale-up-database',
+    'verify-change',
+    'watch-standby',
+  ];
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -168,9 +180,10 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(stack.handlers.map((h) => h.name).sort()).toEqual(DR_HANDLERS);
     expect(subjects(report, 'handler-configuration').sort()).toEqual(DR_HANDLERS.map(fn));
     expect(subjects(report, 'role-permissions').sort()).toEqual(DR_HANDLERS.map(fn));
-    // The standby alarms (provision-dr) and the diagnose-only rows', each reaching its handler's rule.
+    // The standby alarms (provision-dr) and every row's, each reaching its handler's rule; the CPU alarm on the replica.
     const alarms = subjects(report, 'alarm-definition');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(9);
+    expect(alarms).toContain('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
     expect(alarms).toEqual(expect.arrayContaining(dr.alarms.map((a) => a.name)));
     expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule' && c.message.endsWith('-> notification-runbooks-watch-standby'))).toHaveLength(3);
     // The standby in place of the primary's database; its consumers' mapping waits; no cache is looked for.
@@ -180,9 +193,9 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     );
     expect(resources).toContain(`event source mapping ${standby.consumer.mappingUuid} of notification-service-consumer from notification-service-queue waits for a failover (Disabled, MaximumConcurrency ${account.topology.consumer.maximumConcurrency})`);
     expect(report.checks.filter((c) => c.check === 'cache')).toEqual([]);
-    // The escalation lane only: no playbook here schedules a health check.
-    expect(subjects(report, 'schedule-group')).toEqual(['notification-runbooks']);
-    expect(subjects(report, 'scheduler-role')).toEqual([`notification-runbooks-escalation-scheduler-${DR}`]);
+    // Both lanes: the changing rows schedule their health checks here too (decision 123).
+    expect(subjects(report, 'schedule-group')).toEqual(['notification-runbooks', 'notification-runbooks-verify']);
+    expect(subjects(report, 'scheduler-role')).toEqual([`notification-runbooks-escalation-scheduler-${DR}`, `notification-runbooks-verify-scheduler-${DR}`]);
     expect(subjects(report, 'tier-subscription')).toEqual(TIERS);
   });
 

@@ -52,6 +52,13 @@ function expectedMode(env: RawEnv, row: { id: string; watchIn?: string[] }): str
   return LABEL[mode] ?? `unknown mode ${mode}`;
 }
 
+/** In one region: a changing row in a dr region acts only while that region serves (decision 123), said as such. */
+function expectedRegionMode(env: RawEnv, row: { id: string; watchIn?: string[] }, region: string): string {
+  const mode = expectedMode({ ...env, regions: [region] }, row);
+  const dr = env.regionRoles?.[region] === 'dr';
+  return dr && (mode === 'automatic' || mode === 'approval-required') ? `${mode} while serving` : mode;
+}
+
 function expectedTiers(config: RawConfig, env: RawEnv): ListedTier[] {
   return (env.escalation?.tiers ?? []).map((t) => {
     const path = config.escalationPath.find((p) => p.level === t.level);
@@ -116,7 +123,7 @@ describe('runbook list', () => {
       for (const e of envs) {
         const env = config.environments[e] as RawEnv;
         expect(row.regions[e]).toEqual(
-          Object.fromEntries(env.regions.map((region) => [region, deployedIn(env, raw, region) ? expectedMode({ ...env, regions: [region] }, raw) : 'not deployed'])),
+          Object.fromEntries(env.regions.map((region) => [region, deployedIn(env, raw, region) ? expectedRegionMode(env, raw, region) : 'not deployed'])),
         );
       }
     }
@@ -137,30 +144,30 @@ describe('runbook list', () => {
     }
   });
 
-  it('lists the DR standby watch as diagnose in production\'s DR region only, and the rows that change something as not deployed there', () => {
+  it('lists the DR standby watch as diagnose in production\'s DR region only, and the rows that change something there as acting while it serves', () => {
     const listed = JSON.parse(run(true)) as Listed;
     const regions = Object.fromEntries(listed.troubleshooting.map((r) => [r.id, r.regions.production]));
     const modes = Object.fromEntries(listed.troubleshooting.map((r) => [r.id, r.modes]));
     // Written out from defaults.ts by hand.
     expect(regions).toEqual({
-      'queue-backup': { 'us-east-1': 'automatic', 'us-west-2': 'not deployed' },
-      'memory-pressure': { 'us-east-1': 'automatic', 'us-west-2': 'not deployed' },
+      'queue-backup': { 'us-east-1': 'automatic', 'us-west-2': 'automatic while serving' },
+      'memory-pressure': { 'us-east-1': 'automatic', 'us-west-2': 'automatic while serving' },
       'connection-timeout': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
       'high-latency': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
-      'cpu-utilization': { 'us-east-1': 'approval-required', 'us-west-2': 'not deployed' },
+      'cpu-utilization': { 'us-east-1': 'approval-required', 'us-west-2': 'approval-required while serving' },
       'error-rate': { 'us-east-1': 'diagnose', 'us-west-2': 'diagnose' },
       'dr-standby': { 'us-east-1': 'not deployed', 'us-west-2': 'diagnose' },
     });
     expect(modes['dr-standby']).toEqual({ production: 'diagnose', staging: 'not deployed', development: 'not deployed' });
   });
 
-  it("prints each environment's tiers with their own timeouts, and production's DR region as changing nothing", () => {
+  it("prints each environment's tiers with their own timeouts, and production's DR region as changing something only while it serves", () => {
     const text = run(false);
     const cpuLine = text.split('\n').find((l) => l.startsWith('CPU Utilization'));
     expect(cpuLine?.split(/\s{2,}/).slice(4, 7)).toEqual(['approval-required', 'automatic', 'report-only']);
-    expect(text).toContain('production: us-east-1 (primary), us-west-2 (dr: watches the standby, changes nothing)');
+    expect(text).toContain('production: us-east-1 (primary), us-west-2 (dr: watches the standby; changes something only while it serves, after a failover)');
     expect(text).toContain(
-      '  us-west-2 (dr): Connection Timeout (diagnose), High Latency (diagnose), Error Rate (diagnose), DR Standby (diagnose); not deployed: Queue Backup, Memory Pressure, CPU Utilization',
+      '  us-west-2 (dr): Queue Backup (automatic while serving), Memory Pressure (automatic while serving), Connection Timeout (diagnose), High Latency (diagnose), CPU Utilization (approval-required while serving), Error Rate (diagnose), DR Standby (diagnose); not deployed: nothing',
     );
     const standbyLine = text.split('\n').find((l) => l.startsWith('DR Standby'));
     expect(standbyLine?.split(/\s{2,}/).slice(4, 7)).toEqual(['diagnose', 'not deployed', 'not deployed']);

@@ -4,9 +4,9 @@
 import { expectationsIn } from './support';
 
 const PRIMARY_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate', 'escalate', 'escalation-timer', 'verify-change'];
-// us-west-2 (dr): Connection Timeout, High Latency, Error Rate and DR Standby are watched there; not deployed: Queue
-// Backup, Memory Pressure, CPU Utilization; no verify-change (no playbook there schedules a health check).
-const DR_HANDLERS = ['inspect-security-groups', 'check-db-connections', 'alert-error-rate', 'watch-standby', 'escalate', 'escalation-timer'];
+// us-west-2 (dr): every row is watched there since decision 123 (the rows that change something act only while the region
+// serves), DR Standby too, and verify-change with them.
+const DR_HANDLERS = [...PRIMARY_HANDLERS, 'watch-standby'];
 
 describe('production us-east-1 (primary)', () => {
   const expected = expectationsIn('production', 'us-east-1');
@@ -32,7 +32,7 @@ describe('production us-east-1 (primary)', () => {
 describe('production us-west-2 (dr)', () => {
   const expected = expectationsIn('production', 'us-west-2');
 
-  it('expects exactly the handlers the DR stack deploys: the standby watch, the diagnose-only rows and escalation', () => {
+  it('expects exactly the handlers the DR stack deploys: every one, the standby watch included', () => {
     expect(expected.regionRole).toBe('dr');
     expect(expected.handlers.map((h) => h.name).sort()).toEqual([...DR_HANDLERS].sort());
     // Their roles and schedule lanes are the region's.
@@ -42,18 +42,47 @@ describe('production us-west-2 (dr)', () => {
 
   it("expects the region's alarms, each with its handler's rule: the three standby alarms on watch-standby's", () => {
     const byHandler = Object.fromEntries(expected.handlers.map((h) => [h.name, h.alarmNames.length]));
-    expect(byHandler).toEqual({ 'inspect-security-groups': 1, 'check-db-connections': 1, 'alert-error-rate': 1, 'watch-standby': 3, escalate: 0, 'escalation-timer': 0 });
-    expect(expected.alarms.map((a) => a.rowId).sort()).toEqual(['connection-timeout', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency']);
+    expect(byHandler).toEqual({
+      'scale-consumers': 1,
+      'raise-lambda-memory': 1,
+      'scale-up-database': 1,
+      'inspect-security-groups': 1,
+      'check-db-connections': 1,
+      'alert-error-rate': 1,
+      'watch-standby': 3,
+      escalate: 0,
+      'escalation-timer': 0,
+      'verify-change': 0,
+    });
+    expect(expected.alarms.map((a) => a.rowId).sort()).toEqual(
+      ['connection-timeout', 'cpu-utilization', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency', 'memory-pressure', 'queue-backup'].sort(),
+    );
+    // The CPU alarm there watches the replica.
+    expect(expected.alarms.find((a) => a.rowId === 'cpu-utilization')?.name).toBe('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
     const standby = expected.alarms.filter((a) => a.rowId === 'dr-standby');
     // The row's threshold (300 s) and disasterRecovery.standbyWatch's (1000 messages, 3600 s): project defaults.
     expect(standby.map((a) => a.threshold).sort((x, y) => x - y)).toEqual([300, 1000, 3600]);
     expect(expected.handlers.filter((h) => h.ruleName).map((h) => h.ruleName).sort()).toEqual(
-      ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'watch-standby'].map((h) => `notification-runbooks-${h}`),
+      ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby'].map((h) => `notification-runbooks-${h}`),
     );
   });
 
-  it('expects the escalation lane only, the cross-region replica in place of the database, and no cache', () => {
-    expect(expected.scheduleGroups).toEqual([{ name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2' }]);
+  it('expects the changing rows\' roles there to read whether the region serves (decision 123), and only there', () => {
+    const primary = expectationsIn('production', 'us-east-1');
+    for (const name of ['scale-consumers', 'raise-lambda-memory', 'scale-up-database']) {
+      const here = expected.handlers.find((h) => h.name === name)?.actions ?? [];
+      expect(here).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings']));
+    }
+    expect(primary.handlers.find((h) => h.name === 'scale-consumers')?.actions).not.toContain('rds:DescribeDBInstances');
+    expect(primary.handlers.find((h) => h.name === 'scale-up-database')?.actions).not.toContain('lambda:ListEventSourceMappings');
+    expect(expected.handlers.find((h) => h.name === 'check-db-connections')?.actions).not.toContain('lambda:ListEventSourceMappings');
+  });
+
+  it('expects both lanes (health checks there too since decision 123), the cross-region replica in place of the database, and no cache', () => {
+    expect(expected.scheduleGroups).toEqual([
+      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2' },
+      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-west-2' },
+    ]);
     expect(expected.standby).toEqual({ replicaIdentifier: 'notification-service-db-replica', sourceDatabases: ['notification-service-db'] });
     expect(expected.caches).toEqual([]);
     expect(expected.watched.queues).toEqual(['notification-service-queue']);

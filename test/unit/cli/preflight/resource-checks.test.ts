@@ -277,7 +277,8 @@ describe("production's DR region (us-west-2): the standby in place of the primar
     expect(rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual([REPLICA]);
     expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)).toEqual([]);
     expect(found.drReplicaArns).toEqual([REPLICA_ARN]);
-    expect(found.dbArns).toEqual([]);
+    // The replica is the region's database too: the changing rows' grants there are judged on it (decision 123).
+    expect(found.dbArns).toEqual([REPLICA_ARN]);
   });
 
   it.each([
