@@ -47,19 +47,21 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     }
   });
 
-  it('production us-west-2 (dr): the sandbox\'s standby alarms (sandbox/provision-dr.ts) are infra\'s, field for field, and no alarm of a row that changes something', () => {
+  it('production us-west-2 (dr): the sandbox\'s DR alarms (sandbox/provision-dr.ts: the standby\'s, and queue-backup\'s as alsoRows) are infra\'s, field for field; the CPU alarm watches the replica', () => {
     const infra = infraAlarms(defaults, 'production', 'us-west-2');
     const sandbox = new Map(
       alarmSpecs(defaults, 'production', 'us-west-2')
-        .filter((spec) => spec.rowId === 'dr-standby')
+        .filter((spec) => spec.rowId === 'dr-standby' || spec.rowId === 'queue-backup')
         .map(putMetricAlarmInput)
         .map((input) => [String(input.AlarmName), JSON.parse(JSON.stringify(input)) as Record<string, unknown>]),
     );
-    expect(sandbox.size).toBe(3);
+    expect(sandbox.size).toBe(4);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
+    // Since decision 123 the rows that change something are watched there too, on the DR region's resources.
     const metrics = [...infra.values()].map((p) => `${String(p.Namespace)} ${String(p.MetricName)}`);
-    for (const changing of ['AWS/RDS CPUUtilization', 'NotificationService OutOfMemoryErrors']) expect(metrics).not.toContain(changing);
-    expect([...infra.keys()].filter((name) => name.includes('Queue Depth') && !name.includes('DR Replicated'))).toEqual([]);
+    for (const changing of ['AWS/RDS CPUUtilization', 'NotificationService OutOfMemoryErrors', 'AWS/SQS ApproximateNumberOfMessagesVisible']) expect(metrics).toContain(changing);
+    const cpu = [...infra.values()].find((p) => p.MetricName === 'CPUUtilization');
+    expect(cpu?.Dimensions).toEqual([{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }]);
   });
 
   it('covers a single-metric alarm, an extended statistic and a metric-math alarm', () => {
