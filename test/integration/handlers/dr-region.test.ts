@@ -1,7 +1,8 @@
 // The DR region (production us-west-2) through the real handlers of the rows that change something and the real SDK:
-// the standby is never scaled; the decision escalates with the DR cause, and the emulator's mapping is unchanged.
+// while the region does not serve, the standby is never scaled (the decision escalates with the DR cause, naming what
+// the handler read, and the emulator is unchanged); once it serves as FailoverToDR leaves it, scale-consumers acts.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -13,6 +14,11 @@ async function concurrency(account: SandboxAccount): Promise<{ maximum?: number;
 }
 
 const MUTATIONS = /^(Update|Put|Delete|Modify|Create|Publish)/;
+const REPLICA = 'notification-service-db-replica';
+// The guard's text after what the real reader read (decision 123): the sandbox provisions the primary's topology in
+// us-west-2, so its consumer mapping is Enabled and no instance carries the replica's identifier.
+const STANDBY_TAIL = ': its resources are the standby and serve no traffic, so the automation does not scale or resize them (report-only); a person decides';
+const NO_REPLICA = `us-west-2 is the DR region of production and not serving: the replica ${REPLICA} does not exist here; the mapping is Enabled, but that alone is not a failover${STANDBY_TAIL}`;
 
 describe('scale-consumers in the DR region (production, us-west-2)', () => {
   it('does not scale the standby consumers: escalates with the DR cause and changes nothing in the emulator', async () => {
@@ -27,12 +33,14 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     const decision = await handler(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
 
+    // What the handler's own reader read, exactly: a reader that failed to load or read would say something else.
+    expect((await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).State).toBe('Enabled');
     expect(decision).toMatchObject({
       outcome: 'escalate',
       region: 'us-west-2',
       dryRun: false,
       escalation: { cause: 'guardrail', guardrail: 'dr-region' },
-      reason: expect.stringContaining('us-west-2 is the DR region of production and not serving'),
+      reason: `scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100 (queue depth 0) — blocked: ${NO_REPLICA}`,
     });
     // The plan was made (the figures a person needs), and not applied.
     expect(decision.before).toMatchObject({ maximumConcurrency: { [account.topology.consumer.mappingUuid]: 50 } });
@@ -45,12 +53,20 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
   });
 
   // The other two rows that change something, each through its real handler in us-west-2: an alarm of theirs there (the
-  // topology below is the primary's, provisioned in the DR region, with no promoted replica or enabled DR mapping: the
-  // region does not serve, decision 123) changes nothing. raise-lambda-memory escalates with the DR cause; scale-up-database's
-  // alarm names the primary's database identifier, which in the DR region is refused as input (its database there is
-  // the replica, decision 123), before any change.
+  // topology below is the primary's, provisioned in the DR region: its consumer mapping is Enabled, but no instance is
+  // the replica, so the region does not serve, decision 123) changes nothing. raise-lambda-memory escalates with the DR
+  // cause and what was read; scale-up-database's alarm names the primary's database identifier, which in the DR region
+  // is refused as input (its database there is the replica, decision 123), before any change.
   it.each([
-    ['raise-lambda-memory', 'the consumer\'s memory', { outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'dr-region' } }],
+    [
+      'raise-lambda-memory',
+      'the consumer\'s memory',
+      {
+        outcome: 'escalate',
+        escalation: { cause: 'guardrail', guardrail: 'dr-region' },
+        reason: `raise memory of notification-service-consumer after out-of-memory errors: memory 512 -> 768 MB: update your IaC (changed outside infrastructure code) — blocked: ${NO_REPLICA} (NotificationService-RaiseLambdaMemory)`,
+      },
+    ],
     ['scale-up-database', 'the database\'s class', { outcome: 'rejected', reason: expect.stringContaining('is not one of the production databases in us-west-2') }],
   ])('%s does not change %s in the DR region, and the emulator is unchanged', async (handlerName, _what, expected) => {
     const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
@@ -69,5 +85,44 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     expect(decision).toMatchObject({ region: 'us-west-2', dryRun: false, ...expected });
     expect(calls.filter((c) => ['lambda', 'rds'].includes(c.service) && MUTATIONS.test(c.operation))).toEqual([]);
     expect(await state()).toEqual(before);
+  });
+
+  // As FailoverToDR leaves the region: the replica's identifier on a standalone instance (moto's CreateDBInstance: no
+  // replication source, `available`), the consumer mapping Enabled. The real bundle's reader reads both and the row
+  // acts, naming the signal; the same instance stopped (a promoted instance retired or stopped after a failback, review
+  // F1) is not serving and nothing changes.
+  it.each([
+    ['available', true],
+    ['stopped', false],
+  ])('scale-consumers with the promoted replica %s and the mapping Enabled: serving=%s, seen in the emulator', async (status, serving) => {
+    const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
+    const rds = new RDSClient(account.clientConfig);
+    await rds.send(
+      new CreateDBInstanceCommand({ DBInstanceIdentifier: REPLICA, DBInstanceClass: 'db.r6g.large', Engine: 'postgres', MasterUsername: 'dr', MasterUserPassword: 'sandbox-password-1', AllocatedStorage: 20 }),
+    );
+    if (status === 'stopped') await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: REPLICA }));
+    const [instance] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: REPLICA }))).DBInstances ?? [];
+    expect(instance).toMatchObject({ DBInstanceStatus: status });
+    expect(instance?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    const uuid = account.topology.consumer.mappingUuid;
+    expect((await account.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State).toBe('Enabled');
+    const before = await concurrency(account);
+    expect(before).toEqual({ maximum: 50, reserved: 100 });
+    const handler = loadHandler('scale-consumers');
+
+    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+
+    const signal = `the replica ${REPLICA} is promoted (no replication source) and the DR consumers' mapping ${uuid} (notification-service-consumer on notification-service-queue) is Enabled`;
+    if (serving) {
+      expect(decision).toMatchObject({ outcome: 'applied', region: 'us-west-2', findings: [`us-west-2 (DR region) serving since a failover: ${signal}`] });
+      expect(await concurrency(account)).toEqual({ maximum: 100, reserved: 100 });
+    } else {
+      expect(decision).toMatchObject({
+        outcome: 'escalate',
+        escalation: { cause: 'guardrail', guardrail: 'dr-region' },
+        reason: `scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100 (queue depth 0) — blocked: us-west-2 is the DR region of production and not serving: the replica ${REPLICA} has no replication source but is stopped, not one of the statuses a serving database has (available, backing-up, modifying, storage-optimization, configuring-enhanced-monitoring, configuring-iam-database-auth, configuring-log-exports); the mapping is Enabled, but that alone is not a failover${STANDBY_TAIL}`,
+      });
+      expect(await concurrency(account)).toEqual(before);
+    }
   });
 });
