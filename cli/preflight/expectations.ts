@@ -122,8 +122,11 @@ export function preflightExpectations(
   const handlers = deployed.map((declaration): ExpectedHandler => {
     const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
     // In a DR region a changing row's own role also reads whether the region serves (infra runbook-stack, decision 123);
-    // in cross-account mode that read would go through the remediation role, which is not granted it (not done).
+    // in cross-account mode that read goes through the remediation role, granted it there, verify-change's too (infra
+    // remediation-roles-stack, decision 128).
     const serving = regionRole === 'dr' && declaration.readsRegionServing === true && declaration.workloadRoleActions === undefined ? REGION_SERVING_ACTIONS : [];
+    const servingInWorkload =
+      regionRole === 'dr' && declaration.workloadRoleActions !== undefined && (declaration.readsRegionServing === true || declaration.name === VERIFY_HANDLER) ? REGION_SERVING_ACTIONS : [];
     const lane = (ESCALATION_HANDLERS as readonly string[]).includes(declaration.name) ? escalationGroup : declaration.schedulesHealthCheck && deploys(VERIFY_HANDLER) ? verifyGroup : undefined;
     return {
       ...declaration,
@@ -139,7 +142,9 @@ export function preflightExpectations(
         KILL_SWITCH_PARAMETER: config.killSwitchParameterName,
       },
       ...(lane ? { scheduleGroup: lane.name, schedulerRoleName: lane.roleName } : {}),
-      ...(declaration.workloadRoleActions ? { remediationRoleName: remediationRoleNameOf(declaration.name) } : {}),
+      ...(declaration.workloadRoleActions
+        ? { remediationRoleName: remediationRoleNameOf(declaration.name), workloadRoleActions: [...new Set([...declaration.workloadRoleActions, ...servingInWorkload])] }
+        : {}),
     };
   });
   const policy = resolveEscalationPolicy(config, environment);

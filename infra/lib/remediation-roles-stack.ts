@@ -6,7 +6,8 @@ import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'a
 import { Construct } from 'constructs';
 import { alarmSpecs, databasesInRole, roleOfRegion, watchedResources, type WatchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
-import { automationRoleNameOf, OPERATIONS_DOCUMENTS } from '../../shared/config/names';
+import { automationRoleNameOf, OPERATIONS_DOCUMENTS, VERIFY_HANDLER } from '../../shared/config/names';
+import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
@@ -89,8 +90,15 @@ export class RemediationRolesStack extends Stack {
         },
         `${handler.crossAccount?.declaredIn ?? handler.declaredIn} (remediation role)`,
       );
-      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: grant.statements, roles: [role] });
-      acknowledgeWildcards(policy, grant.wildcards);
+      // A changing row (and verify-change, whose revert is a change) in the DR region reads there whether that region
+      // serves (decision 123), in this account: the replica and the DR consumers' mappings, in the DR region only.
+      const deployedInDr = drRegion !== undefined && handlersForRegion(config, 'dr', props.handlers).some((h) => h.name === handler.name);
+      const serving =
+        deployedInDr && (handler.readsRegionServing === true || handler.name === VERIFY_HANDLER)
+          ? regionServingGrant(this.partition, this.account, drRegion, config.environments[deployment.environment].disasterRecovery?.replicaIdentifier)
+          : { statements: [], wildcards: [] };
+      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: [...grant.statements, ...serving.statements], roles: [role] });
+      acknowledgeWildcards(policy, [...grant.wildcards, ...serving.wildcards]);
       this.roles.set(handler.name, role);
     }
 
@@ -166,6 +174,23 @@ export class RemediationRolesStack extends Stack {
     acknowledgeWildcards(preflightPolicy, reads.wildcards);
     return role;
   }
+}
+
+/**
+ * The DR serving reads (REGION_SERVING_ACTIONS, decision 128) for a remediation role, which IAM makes global: the
+ * replica's DescribeDBInstances on its ARN in the DR region; ListEventSourceMappings has no resource type in IAM (it is
+ * authorized on "*" only), so it is held to the DR region by aws:RequestedRegion. Without a replica configured, only the
+ * mappings' read (the reader reads no replica then).
+ */
+export function regionServingGrant(partition: string, account: string, drRegion: string, replica: string | undefined): { statements: PolicyStatement[]; wildcards: Array<{ resource: string; reason: string }> } {
+  const [describeReplica, listMappings] = REGION_SERVING_ACTIONS;
+  return {
+    statements: [
+      ...(replica !== undefined ? [new PolicyStatement({ sid: 'RegionServingReplica', actions: [describeReplica], resources: [`arn:${partition}:rds:${drRegion}:${account}:db:${replica}`] })] : []),
+      new PolicyStatement({ sid: 'RegionServingMappings', actions: [listMappings], resources: ['*'], conditions: { StringEquals: { 'aws:RequestedRegion': drRegion } } }),
+    ],
+    wildcards: [{ resource: '*', reason: `${listMappings}: no resource type in IAM (authorized on "*" only); held to the DR region ${drRegion} by aws:RequestedRegion` }],
+  };
 }
 
 /**

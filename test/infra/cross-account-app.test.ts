@@ -6,6 +6,7 @@ import { forwardedAlarmsStatement } from '../../infra/lib/iam/bus-policy';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { workloadRoleActionsOf } from '../../infra/lib/handler-catalog';
 import { pipelineActionsOf } from '../../infra/lib/runbook-stack';
+import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
 import { forwardingRolePolicy, forwardingRoleTrust, preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
@@ -244,6 +245,7 @@ describe('cross-account mode (production)', () => {
     expect(resourcesOfType(json, 'AWS::IAM::Role').map(([, r]) => String(r.Properties?.RoleName)).sort()).toEqual(
       [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2', 'notification-runbooks-preflight'].sort(),
     );
+    const servingRoles: string[] = [];
     for (const handler of actingInWorkload()) {
       const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
       roles.hasResourceProperties('AWS::IAM::Role', {
@@ -275,14 +277,34 @@ describe('cross-account mode (production)', () => {
       expect(deployed.trust.Statement).toEqual(remediationRoleTrust('aws', OPERATIONS, handler, callers['aws:PrincipalArn']));
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       const granted = grantedActions(json, roleId);
-      const expected = workloadRoleActionsOf(spec) ?? [];
+      // The changing rows and verify-change also read, in the DR region, whether it serves (decision 128).
+      const readsServing = spec.readsRegionServing === true || handler === 'verify-change';
+      if (readsServing) servingRoles.push(handler);
+      const expected = [...new Set([...(workloadRoleActionsOf(spec) ?? []), ...(readsServing ? REGION_SERVING_ACTIONS : [])])];
       expect(expected.length).toBeGreaterThan(0);
+      // Those reads in statements of their own, in us-west-2 only: the replica by its ARN there, the mappings (no
+      // resource type in IAM) held there by aws:RequestedRegion.
+      const serving = statementsOfRole(json, roleId).filter((st) => String(st.Sid ?? '').startsWith('RegionServing'));
+      expect(serving.map((st) => ({ Sid: st.Sid, Action: st.Action, Condition: st.Condition }))).toEqual(
+        readsServing
+          ? [
+              { Sid: 'RegionServingReplica', Action: 'rds:DescribeDBInstances', Condition: undefined },
+              { Sid: 'RegionServingMappings', Action: 'lambda:ListEventSourceMappings', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-west-2' } } },
+            ]
+          : [],
+      );
+      if (readsServing) {
+        expect(JSON.stringify(serving[0]!.Resource)).toMatch(/:rds:us-west-2:222222222222:db:[a-z0-9-]+"/);
+        expect(JSON.stringify(serving[0]!.Resource)).not.toContain('us-east-1');
+        expect(serving[1]!.Resource).toBe('*');
+      }
       expect(expected.filter((a) => !granted.has(a))).toEqual([]);
       expect([...granted].filter((a) => !expected.includes(a))).toEqual([]);
       const resources = JSON.stringify(statementsOfRole(json, roleId).map((s) => s.Resource));
       if (resources.includes(':us-east-1:')) expect(resources).toContain(':us-west-2:');
       expect(resources).not.toContain(OPERATIONS);
     }
+    expect(servingRoles.sort()).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
   });
 });
 

@@ -152,8 +152,7 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
       if (!remote) throw new Error(`${label}: no remediation role ${env.REMEDIATION_ROLE_NAME ?? '(unset)'} in the workload account`);
       const inOwnAccount =
         handler.kind === 'playbook'
-          ? // The DR serving reads go through the remediation role, which is not granted them (decision 123, not done:
-            // cross-account, a DR region's changing rows fail closed, not serving): not the operations account's calls.
+          ? // The DR serving reads go through the remediation role (decision 128): not the operations account's calls.
             actions.filter((a) => !handler.actions.includes(a) && !(PIPELINE_ACTIONS.alarms as readonly string[]).includes(a) && !(REGION_SERVING_ACTIONS as readonly string[]).includes(a))
           : [...(handler.crossAccount?.ownActions ?? [])];
       cases.push({
@@ -178,7 +177,9 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
           context: sessionContext(handler.name),
         },
         region: d.region,
-        needed: await neededCalls(remoteActions, remoteWorld),
+        // In the DR region a changing row and verify-change read there, through this role, whether the region serves
+        // (decision 128): the replica and the DR consumers' mappings.
+        needed: await neededCalls([...new Set([...remoteActions, ...(readsServingThroughRole(handler, regionRole) ? REGION_SERVING_ACTIONS : [])])], remoteWorld),
         dangerous: dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }),
       });
     }
@@ -198,6 +199,11 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
     }
   }
   return { policies, cases, declared };
+}
+
+/** Cross-account mode: the remediation roles granted the DR serving reads, in the DR region only (decision 128). */
+export function readsServingThroughRole(handler: { name: string; readsRegionServing?: boolean }, regionRole: string): boolean {
+  return regionRole === 'dr' && (handler.readsRegionServing === true || handler.name === 'verify-change');
 }
 
 export interface CaseResult {
@@ -324,9 +330,8 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
 
   it.each(Object.keys(WORKLOAD_CALLS))('simulates %s through its remediation role: AssumeRole with its session tags at home, its reads and changes on the workload\'s real ARNs there', (handler) => {
     const role = `notification-runbooks-remediate-${handler}`;
-    // verify-change runs where a row changes something: not in the DR region (us-west-2).
-    const regions = handler === 'verify-change' ? ['us-east-1'] : ['us-east-1', 'us-west-2'];
-    for (const region of regions) {
+    // verify-change runs where a row changes something: both regions since decision 123.
+    for (const region of ['us-east-1', 'us-west-2']) {
       const stack = `NotificationRunbooks-production-${region}`;
       const home = caseOf(`${stack} ${handler}`);
       const there = caseOf(`${stack} ${handler} -> ${role} (${region})`);
@@ -359,6 +364,45 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     };
     expect((await runCase(home)).neededDenied).toEqual([]);
     expect((await runCase(planted)).neededDenied.map((d) => d.split(' (')[0])).toEqual(['sts:TagSession on arn:aws:iam::222222222222:role/notification-runbooks-remediate-verify-change']);
+  });
+
+  it('grants the DR serving reads through the remediation roles of the changing rows and verify-change, in the DR region only (decision 128)', async () => {
+    const DR = 'NotificationRunbooks-production-us-west-2';
+    const home = caseOf(`${DR} verify-change`);
+    const replica = home.world?.config.environments.production.disasterRecovery?.replicaIdentifier;
+    expect(replica).toBeDefined();
+    const workload = caseOf(`${DR} verify-change -> notification-runbooks-remediate-verify-change (us-west-2)`).principal.account;
+    const servingCalls = (region: string): SimulatedCall[] => [
+      { action: REGION_SERVING_ACTIONS[0], resource: `arn:aws:rds:${region}:${workload}:db:${replica}`, resourceAccount: workload, why: 'the DR replica, promoted or not' },
+      { action: REGION_SERVING_ACTIONS[1], resource: '*', resourceAccount: workload, why: 'the DR consumers\' mappings' },
+    ];
+    const denied = (r: CaseResult): string[] => r.neededDenied.map((d) => d.split(' (')[0]!);
+    const onlyServing = (st: { Sid?: string }): boolean => (st.Sid ?? '').startsWith('RegionServing');
+    const readers = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change'];
+    const withoutGrant: Record<string, string[]> = {};
+    for (const handler of readers) {
+      const there = caseOf(`${DR} ${handler} -> notification-runbooks-remediate-${handler} (us-west-2)`);
+      // The whole role: both reads allowed in the DR region (the plan's needed calls carry them too).
+      expect(there.needed.filter((c) => (REGION_SERVING_ACTIONS as readonly string[]).includes(c.action)).map((c) => c.action).sort()).toEqual([...REGION_SERVING_ACTIONS].sort());
+      expect(denied(await runCase({ ...there, needed: servingCalls('us-west-2'), dangerous: [] }))).toEqual([]);
+      // The serving statements alone: allowed in us-west-2, nothing in the primary region (the replica's ARN there, the mappings there).
+      const serving = editStatements(there.principal.policies, (st) => (onlyServing(st) ? st : null));
+      expect(denied(await runCase({ ...there, principal: { ...there.principal, policies: serving }, needed: servingCalls('us-west-2'), dangerous: [] }))).toEqual([]);
+      const primary = await runCase({ ...there, principal: { ...there.principal, policies: serving }, region: 'us-east-1', needed: servingCalls('us-east-1'), dangerous: [] });
+      expect(denied(primary)).toEqual(servingCalls('us-east-1').map((c) => `${c.action} on ${c.resource}`));
+      for (const d of primary.neededDenied) expect(d).toMatch(/: ImplicitlyDenied$/);
+      // Planted: the role without its serving statements. What its own actions do not already allow is denied.
+      const without = editStatements(there.principal.policies, (st) => (onlyServing(st) ? null : st));
+      withoutGrant[handler] = denied(await runCase({ ...there, principal: { ...there.principal, policies: without }, needed: servingCalls('us-west-2'), dangerous: [] })).map((d) => d.split(' on ')[0]!);
+    }
+    // scale-consumers and raise-lambda-memory list mappings anyway (on "*", AWS's only resource), scale-up-database
+    // describes the replica anyway (a changing row's database in the DR region); verify-change holds all their actions.
+    expect(withoutGrant).toEqual({
+      'scale-consumers': ['rds:DescribeDBInstances'],
+      'raise-lambda-memory': ['rds:DescribeDBInstances'],
+      'scale-up-database': ['lambda:ListEventSourceMappings'],
+      'verify-change': [],
+    });
   });
 
   it('catches a verify-change remediation role without the revert: rds:ModifyDBInstance denied on the workload\'s database', async () => {

@@ -57,6 +57,7 @@ export function resourcesOfType(template: CfnTemplate, type: string): Array<[str
 }
 
 interface Statement {
+  Sid?: string;
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
   Resource?: unknown;

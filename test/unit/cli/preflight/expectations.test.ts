@@ -1,6 +1,9 @@
 // Preflight expects exactly what each region's runbook stack deploys: the handlers, their alarms and rules, the schedule
 // groups, and in the DR region the standby (the cross-region replica) in place of the primary's database. The lists are
 // written out here from the configuration's defaults (decision 82, `runbook list`), not read from the code under test.
+import { handlerDeclarations } from '../../../../cli/preflight/declarations';
+import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
+import { loadRuntimeConfig } from '../../../../shared/config/load-config';
 import { expectationsIn } from './support';
 
 const PRIMARY_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate', 'escalate', 'escalation-timer', 'verify-change'];
@@ -76,6 +79,29 @@ describe('production us-west-2 (dr)', () => {
     expect(primary.handlers.find((h) => h.name === 'scale-consumers')?.actions).not.toContain('rds:DescribeDBInstances');
     expect(primary.handlers.find((h) => h.name === 'scale-up-database')?.actions).not.toContain('lambda:ListEventSourceMappings');
     expect(expected.handlers.find((h) => h.name === 'check-db-connections')?.actions).not.toContain('lambda:ListEventSourceMappings');
+  });
+
+  it('cross-account: expects the serving reads of the remediation roles of the changing rows and verify-change there (decision 128), not in the primary', () => {
+    const inRegion = (region: string): PreflightExpectations => {
+      const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region });
+      return preflightExpectations(config, 'production', region, handlerDeclarations('cross-account'));
+    };
+    const serving = ['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings'];
+    const declared = new Map(handlerDeclarations('cross-account').map((d) => [d.name, d.workloadRoleActions ?? []]));
+    // What each role there holds beyond its declaration: the serving reads it did not already declare.
+    const added = (e: PreflightExpectations): Record<string, string[]> =>
+      Object.fromEntries(
+        e.handlers
+          .map((h) => [h.name, (h.workloadRoleActions ?? []).filter((a) => !declared.get(h.name)!.includes(a)).sort()] as const)
+          .filter(([, extra]) => extra.length > 0),
+      );
+    expect(added(inRegion('us-west-2'))).toEqual({ 'scale-consumers': ['rds:DescribeDBInstances'], 'raise-lambda-memory': ['rds:DescribeDBInstances'], 'scale-up-database': ['lambda:ListEventSourceMappings'] });
+    for (const name of ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change']) {
+      expect(inRegion('us-west-2').handlers.find((h) => h.name === name)?.workloadRoleActions).toEqual(expect.arrayContaining(serving));
+    }
+    expect(added(inRegion('us-east-1'))).toEqual({});
+    // The operations side's own roles do not get them in cross-account mode: the reads are the workload's.
+    expect(inRegion('us-west-2').handlers.find((h) => h.name === 'scale-consumers')?.actions).not.toContain('rds:DescribeDBInstances');
   });
 
   it('expects both lanes (health checks there too since decision 123), the cross-region replica in place of the database, and no cache', () => {
