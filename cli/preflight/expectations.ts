@@ -106,10 +106,11 @@ export function preflightExpectations(
 ): PreflightExpectations {
   const env = config.environments[environment];
   const regionRole = roleOfRegion(config, environment, region);
-  // The region's alarms: in a DR region the standby watch's, and none of a row that changes something.
+  // The region's alarms: those of the rows watched in its role (in a DR region the standby watch's too).
   const alarms = alarmSpecs(config, environment, region);
-  // Exactly the handlers the region's runbook stack deploys (infra handlersForRegion): in a dr region the playbooks of the
-  // rows watched there (the standby watch and the diagnose-only rows) and the escalation handlers, no verify-change.
+  // Exactly the handlers the region's runbook stack deploys (infra handlersForRegion): the playbooks of the rows watched
+  // in the region's role, verify-change where one of them schedules health checks, and the escalation handlers (since
+  // decision 123 a dr region watches the rows that change something too, acting only while it serves).
   const deployed = handlersForRegion(config, regionRole, declarations);
   const deploys = (name: string): boolean => deployed.some((d) => d.name === name);
   const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region) };
