@@ -5,8 +5,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DecisionRecords } from '../../../shared/escalation/decision-records';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
-import { StateRecordError } from '../../../shared/state/state-records';
 import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
+import { stateRecordRefusal as refused } from '../../support/state-record-refusal';
 
 const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
 const INCIDENT_KEY = `${ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
@@ -49,15 +49,6 @@ function incident(): Incident {
     openedAt: '2026-12-05T22:00:31.000Z',
     level: 0,
   };
-}
-
-async function refused(read: Promise<unknown>): Promise<StateRecordError> {
-  const error = await read.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StateRecordError);
-  return error as StateRecordError;
 }
 
 describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {

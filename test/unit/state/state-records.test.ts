@@ -10,6 +10,7 @@ import { planConsumerScaling, type QueueBackupObservation } from '../../../share
 import { IncidentStore, type ClaimResult } from '../../../shared/state/incident-store';
 import { parseChangeIntent, StateRecordError } from '../../../shared/state/state-records';
 import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
+import { stateRecordRefusal as refusal } from '../../support/state-record-refusal';
 
 const TABLE = 'state';
 const ARN = 'arn:aws:sqs:us-east-1:111111111111:notification-service-queue';
@@ -32,15 +33,6 @@ async function reservedAfterScaleUp(table: InMemoryDynamoTable): Promise<Record<
   const genuine = table.get(STATE_KEY);
   if (!genuine) throw new Error('the reservation wrote nothing');
   return genuine;
-}
-
-async function refusal(read: Promise<unknown>): Promise<StateRecordError> {
-  const error = await read.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StateRecordError);
-  return error as StateRecordError;
 }
 
 describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
