@@ -15,6 +15,10 @@ import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-p
 import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
 import { playbooks } from '../../../shared/playbooks/registry';
 import { deliveredInput } from '../../../sandbox/scheduler-driver';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { planAlarmIntake } from '../../../shared/escalation/plan-intake';
+import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
+import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 
 const SAMPLES = join(__dirname, 'aws-samples');
 /** Characters as CloudWatch counts them (code points), not UTF-16 units as `length` does. */
@@ -62,7 +66,7 @@ function rejection(parse: () => unknown): InvalidInputError {
 
 describe('the samples say where they come from', () => {
   it('every sample names its source, when it was read and what was adapted, and holds an event or its text', () => {
-    expect(sampleFiles.length).toBe(9);
+    expect(sampleFiles.length).toBe(14);
     for (const file of sampleFiles) {
       const { source, retrieved, adapted, event, text } = sample(file.replace(/\.json$/, ''));
       expect(typeof source.document).toBe('string');
@@ -98,6 +102,11 @@ describe('parseAlarmEvent on what AWS sends', () => {
     ['alarm name of 255 characters, 243 of them emoji (adapted)', delivered('adapted-255-character-emoji-alarm-name'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
     ['metric-math alarm over our queue (adapted)', delivered('adapted-queue-depth-metric-math'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: 'm1' }],
     ['composite alarm over our alarms (adapted)', delivered('adapted-composite-over-our-alarms'), { kind: 'composite', state: 'ALARM', previous: 'OK', muted: false, primary: undefined }],
+    // The page as it is now (2026-12-06): the 2019 examples plus muteDetail.
+    ['metric-math alarm under a mute rule (current example)', delivered('metric-math-muted'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: true, primary: 'm1' }],
+    ['anomaly-detection alarm under a mute rule (current example)', delivered('anomaly-detection-muted'), { kind: 'anomaly-detection', state: 'ALARM', previous: 'OK', muted: true, primary: 'm1' }],
+    // ALARM -> ALARM: a composite whose WaitPeriod suppression ended; only the previous state was suppressed.
+    ['composite alarm whose suppression ended, ALARM -> ALARM (adapted)', delivered('adapted-composite-suppression-ended'), { kind: 'composite', state: 'ALARM', previous: 'ALARM', muted: false, primary: undefined }],
   ])('accepts the %s', (_what, input, expected) => {
     const event = parseAlarmEvent(input);
     expect({
@@ -116,6 +125,21 @@ describe('parseAlarmEvent on what AWS sends', () => {
     expect(parseAlarmEvent(delivered('adapted-insufficient-data-now')).state).toMatchObject({
       reason: 'Insufficient Data: 1 datapoint was unknown.',
       reasonData: { recentDatapoints: [], evaluatedDatapoints: [{ timestamp: '2026-05-12T20:54:58.000+0000' }], period: 20 },
+    });
+  });
+
+  it('names the mute rule and its window, as the current examples carry them', () => {
+    expect(parseAlarmEvent(delivered('metric-math-muted')).mutedReason).toBe(
+      'muted by alarm mute rule arn:aws:cloudwatch:us-east-1:1234567890:alarm-mute-rule:testMute (window 2026-01-01T10:00:00.000+0000 to 2026-01-01T12:00:00.000+0000)',
+    );
+  });
+
+  it('keeps the suppression a composite alarm\'s previous state had, and takes the new state as not suppressed', () => {
+    const event = parseAlarmEvent(delivered('adapted-composite-suppression-ended'));
+    expect(event.previousState).toMatchObject({ value: 'ALARM', actionsSuppressedBy: 'WaitPeriod', actionsSuppressedReason: 'Actions suppressed by WaitPeriod' });
+    expect(event.state.actionsSuppressedBy).toBeUndefined();
+    expect(event.state.reasonData).toEqual({
+      triggeringAlarms: [{ arn: 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:CompositeDemo.FirstChild', state: { value: 'ALARM', timestamp: '2023-08-04T12:54:46.138+0000' } }],
     });
   });
 
@@ -151,6 +175,13 @@ describe('parseAlarmEvent on what AWS sends', () => {
       delivered('lambda-alarm-action-metric'),
       /^a CloudWatch alarm action payload \(alarmData\), not an EventBridge "CloudWatch Alarm State Change" event: the runbooks take alarms through EventBridge rules/,
     ],
+    [
+      'the payload of a composite alarm\'s action (suppression ended, ALARM -> ALARM)',
+      delivered('lambda-alarm-action-composite-suppression-ended'),
+      /^a CloudWatch alarm action payload \(alarmData\), not an EventBridge "CloudWatch Alarm State Change" event/,
+    ],
+    // An EventBridge envelope around an alarm-action body (a public fixture, not an AWS shape): no detail, no event.
+    ['an EventBridge envelope whose detail is named alarmData', delivered('envelope-with-alarmdata-instead-of-detail'), /^detail: required$/],
   ])('rejects %s, naming why', (_what, input, message) => {
     const error = rejection(() => parseAlarmEvent(input));
     expect(error.message).toMatch(message);
@@ -240,6 +271,87 @@ describe('the alarm handlers\' targets on AWS samples', () => {
   });
 });
 
+describe('the alarm handlers\' decision on AWS samples, before any AWS call', () => {
+  // Each real playbook through the pipeline's entry (runPlaybook), with services that record every call: a muted alarm
+  // is recorded as skipped and a composite is refused, both before the alarm is re-read, a claim taken or a client used.
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '{}' });
+  const byName = playbooks as unknown as Record<string, Playbook<unknown, { resource: ResourceRef }, unknown, unknown>>;
+
+  async function decide(name: string, input: unknown): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
+    const playbook = byName[name];
+    if (!playbook) throw new Error(`no playbook ${name}`);
+    const calls: string[] = [];
+    const published: Decision[] = [];
+    const refused = (what: string) => async (): Promise<never> => {
+      calls.push(what);
+      throw new Error(`${what} called`);
+    };
+    const services: PipelineServices = {
+      store: {
+        claim: refused('claim'),
+        recordIntent: refused('recordIntent'),
+        complete: refused('complete'),
+        release: refused('release'),
+        getResourceState: refused('getResourceState'),
+        reserveChange: refused('reserveChange'),
+        appendAudit: refused('appendAudit'),
+      },
+      reporter: { log: () => undefined, count: () => undefined, publish: async (d) => void published.push(d) },
+      killSwitch: { read: refused('killSwitch.read') },
+      alarms: { current: refused('DescribeAlarms') },
+    };
+    const decision = await runPlaybook(
+      { playbook, clients: new Proxy({}, { get: (_t, key) => calls.push(`clients.${String(key)}`) }), services, runtime, clock: { now: () => new Date('2026-12-06T05:00:00Z'), sleep: async () => undefined }, logger: new Logger({ logLevel: 'SILENT' }) },
+      input,
+    );
+    return { decision, calls, published };
+  }
+
+  it.each<[string, unknown]>([
+    ['single-metric (current example)', fixture('alarm-state-change-muted')],
+    ['metric-math (current example)', delivered('metric-math-muted')],
+    ['anomaly-detection (current example)', delivered('anomaly-detection-muted')],
+  ])('every handler records the muted %s as skipped and calls nothing', async (_what, input) => {
+    for (const name of Object.keys(byName)) {
+      const { decision, calls, published } = await decide(name, input);
+      expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^alarm is muted: muted by alarm mute rule arn:aws:cloudwatch:us-east-1:1234567890:alarm-mute-rule:testMute/) });
+      expect(calls).toEqual([]);
+      expect(published).toEqual([decision]);
+    }
+  });
+
+  it.each<[string, unknown]>([
+    ['composite whose suppression ended (adapted)', delivered('adapted-composite-suppression-ended')],
+    ['composite (documented, no suppressor)', fixture('alarm-state-change-composite')],
+  ])('every handler refuses the %s as input and calls nothing', async (_what, input) => {
+    for (const name of Object.keys(byName)) {
+      const { decision, calls, published } = await decide(name, input);
+      // watch-standby, deployed in a primary region, refuses whatever comes first: it watches only a DR region's standby.
+      const why = name === 'watch-standby' ? /is a primary region of production$/ : /is a composite alarm without a metric/;
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(why) });
+      expect(calls).toEqual([]);
+      expect(published).toEqual([]);
+    }
+  });
+});
+
+describe('the escalate handler\'s intake on AWS samples', () => {
+  // planAlarmIntake is what handleAlarm decides from the parsed event (alarm name, state, muted) for a new incident.
+  it.each<[string, unknown, string]>([
+    ['a single-metric alarm in ALARM (2019 example)', fixture('alarm-state-change-single-metric'), 'open'],
+    ['a composite alarm whose suppression ended, ALARM -> ALARM (adapted)', delivered('adapted-composite-suppression-ended'), 'open'],
+    ['a composite alarm suppressed by WaitPeriod', fixture('alarm-state-change-composite-suppressed'), 'ignore'],
+    ['a metric-math alarm under a mute rule (current example)', delivered('metric-math-muted'), 'ignore'],
+    ['an anomaly-detection alarm under a mute rule (current example)', delivered('anomaly-detection-muted'), 'ignore'],
+    ['an alarm now INSUFFICIENT_DATA (adapted)', delivered('adapted-insufficient-data-now'), 'ignore'],
+  ])('%s: %s', (_what, input, kind) => {
+    const parsed = parseEscalateInput(input);
+    if (parsed.kind !== 'alarm') throw new Error('expected an alarm');
+    const { event } = parsed;
+    expect(planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, undefined, event.state.timestamp).kind).toBe(kind);
+  });
+});
+
 describe('parseEscalateInput on what AWS sends', () => {
   it.each<[string, unknown]>([
     ['single-metric', fixture('alarm-state-change-single-metric')],
@@ -255,6 +367,8 @@ describe('parseEscalateInput on what AWS sends', () => {
     ['a configuration change', delivered('configuration-change-create-composite'), /got detail-type "CloudWatch Alarm Configuration Change"$/],
     ['a contributor state change', fixture('alarm-contributor-state-change'), /got detail-type "CloudWatch Alarm Contributor State Change"$/],
     ['an alarm action payload', delivered('lambda-alarm-action-metric'), /got detail-type null$/],
+    ['a composite alarm action payload', delivered('lambda-alarm-action-composite-suppression-ended'), /got detail-type null$/],
+    ['an EventBridge envelope whose detail is named alarmData', delivered('envelope-with-alarmdata-instead-of-detail'), /^detail: required$/],
   ])('rejects %s', (_what, input, message) => {
     expect(rejection(() => parseEscalateInput(input)).message).toMatch(message);
   });
