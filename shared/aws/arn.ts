@@ -15,6 +15,20 @@ const PARTITION_BY_REGION_PREFIX: ReadonlyArray<readonly [prefix: string, partit
   ['cn-', 'aws-cn'],
 ];
 
+/**
+ * The region names of each partition, as the SDK's partition table writes them (@aws-sdk/core util-endpoints
+ * partitions.js, each partition's regionRegex), with its `\w+` narrowed to the lowercase letters every region has.
+ * AWS European Sovereign Cloud's eusc-de-east-1 is one of them: its first part has four letters, not two.
+ */
+// aws: (us|eu|ap|sa|ca|me|af|il|mx)-; aws-cn: cn-; aws-eusc: eusc-de-; aws-iso, -iso-b, -iso-f, aws-us-gov: us-iso-,
+// us-isob-, us-isof-, us-gov-; aws-iso-e: eu-isoe-.
+const REGION_NAME = /^(?:(?:us|eu|ap|sa|ca|me|af|il|mx|cn|eusc-de|us-iso|us-isob|us-isof|us-gov|eu-isoe)-[a-z]+-\d+)$/;
+
+/** A region name of one of AWS's partitions (us-east-1, cn-north-1, us-gov-west-1, eusc-de-east-1, ...). */
+export function isAwsRegion(region: string): boolean {
+  return REGION_NAME.test(region);
+}
+
 /** The partition a region belongs to: us-east-1 -> aws, cn-north-1 -> aws-cn, us-isob-east-1 -> aws-iso-b, ... */
 export function partitionOf(region: string): string {
   return PARTITION_BY_REGION_PREFIX.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';

@@ -1,4 +1,5 @@
 // Pure: whether a "Runbook Decision" event is one the automation really made. An event is a claim; the state table is the record.
+import { isAwsRegion, partitionOf } from '../aws/arn';
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 
@@ -57,7 +58,7 @@ export function parseAlarmArn(arn: string | undefined): AlarmRef | undefined {
   if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'cloudwatch' || parts[5] !== 'alarm') return undefined;
   const [, partition = '', , region = '', account = ''] = parts;
   const name = parts.slice(6).join(':');
-  if (!/^aws(-[a-z]+)*$/.test(partition) || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region) || !/^\d{12}$/.test(account) || !name) return undefined;
+  if (!isAwsRegion(region) || partition !== partitionOf(region) || !/^\d{12}$/.test(account) || !name) return undefined;
   return { arn: arn ?? '', name, account, region, partition };
 }
 

@@ -2,7 +2,7 @@
 // zod/mini, not classic zod: it tree-shakes, so the handler bundle carries only the validators used here.
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
-import { partitionOf } from '../aws/arn';
+import { isAwsRegion, partitionOf } from '../aws/arn';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
 
@@ -205,7 +205,7 @@ const eventSchema = z.looseObject({
   source: z.literal(SOURCE),
   account: accountIdSchema,
   time: timestamp,
-  region: text().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as us-east-1' })),
+  region: text().check(z.refine<string>(isAwsRegion, { error: 'expected an AWS region such as us-east-1' })),
   resources: z.optional(z.array(text(), { error: expecting('expected an array of ARNs') })),
   detail: z.looseObject(
     {
@@ -274,6 +274,9 @@ function alarmArnOf(event: RawEvent, issues: string[]): string {
     issues.push(`resources[0]: expected a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>), got ${describeValue(arn)}`);
   } else if (match[2] !== event.region || match[3] !== event.account || match[4] !== alarmName) {
     issues.push(`resources[0]: alarm ARN ${describeValue(arn)} does not match the event's region, account and detail.alarmName`);
+  } else if (match[1] !== partitionOf(event.region)) {
+    // The SDK's partition table: a region belongs to one partition, and CloudWatch's ARNs name it.
+    issues.push(`resources[0]: alarm ARN ${describeValue(arn)} names partition ${match[1]}, but region ${event.region} is in ${partitionOf(event.region)}`);
   }
   return arn;
 }

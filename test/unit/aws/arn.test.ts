@@ -1,6 +1,6 @@
 // The one partitionOf / accountOfArn / functionNameFromArn (shared/aws/arn.ts), checked against AWS's partition table.
 import { partition as sdkPartition } from '@aws-sdk/core/client';
-import { accountOfArn, functionNameFromArn, partitionOf } from '../../../shared/aws/arn';
+import { accountOfArn, functionNameFromArn, isAwsRegion, partitionOf } from '../../../shared/aws/arn';
 
 // Every region of every partition AWS publishes (the SDK's partitions.json, as of @aws-sdk/core 3.11xx), written out so a
 // region family the code forgets fails here by name.
@@ -33,6 +33,16 @@ describe('partitionOf', () => {
   it('puts a region it does not know in the commercial partition, as the SDK does', () => {
     expect(partitionOf('ap-future-9')).toBe('aws');
     expect(sdkPartition('ap-future-9').name).toBe('aws');
+  });
+});
+
+describe('isAwsRegion (decision 129)', () => {
+  it.each(CASES)('takes %s (partition %s)', (region) => {
+    expect(isAwsRegion(region)).toBe(true);
+  });
+
+  it.each(['zz-east-1', 'eusc-fr-east-1', 'US-EAST-1', 'us-east', 'us-gov-west', 'us-east-1 ', 'arn:aws:cloudwatch:us-east-1', ''])('refuses %j', (region) => {
+    expect(isAwsRegion(region)).toBe(false);
   });
 });
 

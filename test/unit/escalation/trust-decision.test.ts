@@ -98,6 +98,22 @@ describe('checkAlarm and parseAlarmArn', () => {
     expect(parseAlarmArn(undefined)).toBeUndefined();
   });
 
+  // The SDK's partition table (decision 129): eusc-de-east-1 is a region of aws-eusc, and an ARN names its region's partition.
+  it.each([
+    ['arn:aws-eusc:cloudwatch:eusc-de-east-1:123456789012:alarm:ServerCpuTooHigh', { partition: 'aws-eusc', region: 'eusc-de-east-1' }],
+    ['arn:aws-us-gov:cloudwatch:us-gov-west-1:123456789012:alarm:ServerCpuTooHigh', { partition: 'aws-us-gov', region: 'us-gov-west-1' }],
+  ])('reads %s', (arn, expected) => {
+    expect(parseAlarmArn(arn)).toMatchObject({ ...expected, name: 'ServerCpuTooHigh', account: '123456789012' });
+  });
+
+  it.each([
+    'arn:aws:cloudwatch:eusc-de-east-1:123456789012:alarm:ServerCpuTooHigh',
+    'arn:aws-cn:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+    'arn:aws:cloudwatch:zz-east-1:123456789012:alarm:ServerCpuTooHigh',
+  ])('refuses %s: a region no partition has, or another partition than its region\'s', (arn) => {
+    expect(parseAlarmArn(arn)).toBeUndefined();
+  });
+
   it('admits a watched alarm of this region, from any account (the workload\'s in cross-account mode)', () => {
     const workload = ALARM_ARN.replace(ACCOUNT, '111111111111');
     expect(checkAlarm({ arn: workload, name: ALARM_NAME, region: 'us-east-1' }, facts)).toMatchObject({ kind: 'ok', alarm: { account: '111111111111' } });

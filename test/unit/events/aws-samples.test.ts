@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../../shared/errors';
 import { parseEscalateInput, parseTimerInput } from '../../../shared/escalation/escalation-events';
 import { schedulerInputText } from '../../../shared/escalation/one-time-schedule';
 import { TimerScheduler } from '../../../shared/escalation/timer-scheduler';
+import { partitionOf } from '../../../shared/aws/arn';
 import { parseAlarmEvent, primaryMetric, refuseForeignAccount, type AlarmStateChange } from '../../../shared/events/alarm-event';
 import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-plan';
 import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
@@ -66,7 +67,7 @@ function rejection(parse: () => unknown): InvalidInputError {
 
 describe('the samples say where they come from', () => {
   it('every sample names its source, when it was read and what was adapted, and holds an event or its text', () => {
-    expect(sampleFiles.length).toBe(14);
+    expect(sampleFiles.length).toBe(15);
     for (const file of sampleFiles) {
       const { source, retrieved, adapted, event, text } = sample(file.replace(/\.json$/, ''));
       expect(typeof source.document).toBe('string');
@@ -107,6 +108,8 @@ describe('parseAlarmEvent on what AWS sends', () => {
     ['anomaly-detection alarm under a mute rule (current example)', delivered('anomaly-detection-muted'), { kind: 'anomaly-detection', state: 'ALARM', previous: 'OK', muted: true, primary: 'm1' }],
     // ALARM -> ALARM: a composite whose WaitPeriod suppression ended; only the previous state was suppressed.
     ['composite alarm whose suppression ended, ALARM -> ALARM (adapted)', delivered('adapted-composite-suppression-ended'), { kind: 'composite', state: 'ALARM', previous: 'ALARM', muted: false, primary: undefined }],
+    // Fails on the code before decision 129, whose region pattern wanted two letters before the first dash.
+    ['single-metric alarm in the European Sovereign Cloud, eusc-de-east-1 (adapted)', delivered('adapted-european-sovereign-cloud-region'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
   ])('accepts the %s', (_what, input, expected) => {
     const event = parseAlarmEvent(input);
     expect({
@@ -186,6 +189,47 @@ describe('parseAlarmEvent on what AWS sends', () => {
     const error = rejection(() => parseAlarmEvent(input));
     expect(error.message).toMatch(message);
     expect(error.details.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the region and the alarm ARN\'s partition, as the SDK\'s partition table has them (decision 129)', () => {
+  /** The documented single-metric example moved to `region`, its ARN in `partition` (the partition table's for the region unless given). */
+  function inRegion(region: string, partition = partitionOf(region)): Record<string, unknown> {
+    return { ...fixture('alarm-state-change-single-metric'), region, resources: [`arn:${partition}:cloudwatch:${region}:123456789012:alarm:ServerCpuTooHigh`] };
+  }
+
+  // A region of each of the eight partitions in @aws-sdk/core's partitions.js (three of aws).
+  it.each([
+    ['us-east-1', 'aws'],
+    ['ap-southeast-2', 'aws'],
+    ['il-central-1', 'aws'],
+    ['cn-northwest-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['eusc-de-east-1', 'aws-eusc'],
+    ['us-iso-east-1', 'aws-iso'],
+    ['us-isob-east-1', 'aws-iso-b'],
+    ['us-isof-south-1', 'aws-iso-f'],
+    ['eu-isoe-west-1', 'aws-iso-e'],
+  ])('takes an alarm in %s, its ARN in partition %s', (region, partition) => {
+    expect(parseAlarmEvent(inRegion(region))).toMatchObject({ region, alarmArn: `arn:${partition}:cloudwatch:${region}:123456789012:alarm:ServerCpuTooHigh` });
+  });
+
+  it.each([
+    ['a region no partition has', inRegion('zz-east-1'), 'region: expected an AWS region such as us-east-1'],
+    ['a European Sovereign Cloud region outside its table (eusc-fr-)', inRegion('eusc-fr-east-1'), 'region: expected an AWS region such as us-east-1'],
+    ['a region in capitals', inRegion('US-EAST-1'), 'region: expected an AWS region such as us-east-1'],
+    [
+      'an alarm ARN in the commercial partition for eusc-de-east-1',
+      inRegion('eusc-de-east-1', 'aws'),
+      'resources[0]: alarm ARN "arn:aws:cloudwatch:eusc-de-east-1:123456789012:alarm:ServerCpuTooHigh" names partition aws, but region eusc-de-east-1 is in aws-eusc',
+    ],
+    [
+      'an alarm ARN in the China partition for us-east-1',
+      inRegion('us-east-1', 'aws-cn'),
+      'resources[0]: alarm ARN "arn:aws-cn:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh" names partition aws-cn, but region us-east-1 is in aws',
+    ],
+  ])('refuses %s, naming why', (_what, input, message) => {
+    expect(rejection(() => parseAlarmEvent(input)).message).toBe(message);
   });
 });
 
