@@ -14,6 +14,7 @@ import { partitionOf } from '../../../shared/aws/arn';
 import { parseAlarmEvent, primaryMetric, refuseForeignAccount, type AlarmStateChange } from '../../../shared/events/alarm-event';
 import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-plan';
 import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
+import { recentDatapoints } from '../../../shared/playbooks/cpu-utilization-plan';
 import { playbooks } from '../../../shared/playbooks/registry';
 import { deliveredInput } from '../../../sandbox/scheduler-driver';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -312,6 +313,30 @@ describe('the alarm handlers\' targets on AWS samples', () => {
   it('scale-consumers finds the queue in the metric-math alarm over it, the series its expression reads', () => {
     const event = parseAlarmEvent(delivered('adapted-queue-depth-metric-math'));
     expect(resolve('scale-consumers', event)).toMatchObject({ queueName: 'notification-service-queue' });
+  });
+});
+
+describe('the reasonData of AWS samples, as scale-up-database cites it', () => {
+  // recentDatapoints (shared/playbooks/cpu-utilization-plan.ts) reads the parsed reasonData of the state change; what
+  // CloudWatch writes there differs by kind of alarm: threshold and datapoints, bands, triggering alarms, or nothing.
+  it.each<[string, unknown, number[] | undefined, number | undefined]>([
+    ['single-metric (threshold 50)', fixture('alarm-state-change-single-metric'), [99.50160229693434], 50],
+    ['metric-math (threshold 10000)', fixture('alarm-state-change-metric-math'), [45628], 10000],
+    ['anomaly-detection (bands, no threshold)', fixture('alarm-state-change-anomaly-detection'), [0], undefined],
+    ['captured SQS body (evaluatedDatapoints)', delivered('captured-sqs-body-high-resolution'), [99.83333333333333], 20],
+    ['INSUFFICIENT_DATA: no datapoints (adapted)', delivered('adapted-insufficient-data-now'), undefined, 20],
+    ['composite (triggeringAlarms)', fixture('alarm-state-change-composite-suppressed'), undefined, undefined],
+    ['Metrics Insights (no reasonData)', fixture('alarm-state-change-metrics-insights'), undefined, undefined],
+  ])('%s', (_what, input, datapoints, threshold) => {
+    const { reasonData } = parseAlarmEvent(input).state;
+    expect(recentDatapoints(reasonData)).toEqual(datapoints);
+    expect((reasonData as { threshold?: unknown } | undefined)?.threshold).toBe(threshold);
+  });
+
+  it('keeps the evaluated datapoints of a real delivery, with their sample counts', () => {
+    expect(parseAlarmEvent(delivered('captured-sqs-body-high-resolution')).state.reasonData).toMatchObject({
+      evaluatedDatapoints: [{ timestamp: '2026-05-12T20:58:58.000+0000', sampleCount: 1, value: 99.83333333333333 }],
+    });
   });
 });
 
