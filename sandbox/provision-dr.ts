@@ -9,6 +9,7 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSC
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ZipFile } from 'yazl';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -219,7 +220,8 @@ export interface DrAutomation {
  * the health checks' where a row that changes something is watched there, decision 123), and the standby alarms (the
  * replica's lag, the replicated queue's depth and oldest message). The other rows' alarms (`alsoRows`, e.g.
  * high-latency, queue-backup) only when asked: the DR sandbox has no API, so only what a playbook reads without one can
- * run on them.
+ * run on them. With memory-pressure's alarm comes what infra deploys beside it (WatchedAlarms): the OOM metric filter
+ * on the DR consumer's log group.
  */
 export async function provisionDrAutomation(opts: {
   clientConfig: SandboxClientConfig;
@@ -238,6 +240,7 @@ export async function provisionDrAutomation(opts: {
   const events = new EventBridgeClient(at);
   const sns = new SNSClient(at);
   const scheduler = new SchedulerClient(at);
+  const logs = new CloudWatchLogsClient(at);
   try {
     const regionAlarms = alarmSpecs(config, environment, standby.drRegion);
     const standbyAlarms = regionAlarms.filter((alarm) => alarm.rowId === 'dr-standby');
@@ -246,6 +249,20 @@ export async function provisionDrAutomation(opts: {
     const missingRows = (opts.alsoRows ?? []).filter((row) => !alsoAlarms.some((alarm) => alarm.rowId === row));
     if (missingRows.length > 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} watches no alarm of row(s) ${missingRows.join(', ')}`);
     const alarms = await provisionAlarms(cloudWatch, [...standbyAlarms, ...alsoAlarms]);
+    if (alsoAlarms.some((alarm) => alarm.rowId === 'memory-pressure')) {
+      // As infra's WatchedAlarms where memory-pressure is watched: the OOM count's filter on the consumer's log group, which
+      // the service's stack (or Lambda, at the standby's first log) creates; raise-lambda-memory confirms its alarm by it.
+      const filter = spec.oomMetricFilter;
+      await logs.send(new CreateLogGroupCommand({ logGroupName: filter.logGroupName }));
+      await logs.send(
+        new PutMetricFilterCommand({
+          logGroupName: filter.logGroupName,
+          filterName: filter.name,
+          filterPattern: filter.pattern,
+          metricTransformations: [{ metricNamespace: filter.namespace, metricName: filter.metricName, metricValue: '1', defaultValue: 0, unit: 'Count' }],
+        }),
+      );
+    }
     const stateTable = await provisionStateTable(dynamodb, spec);
     await ssm.send(new PutParameterCommand({ Name: spec.killSwitch.name, Value: spec.killSwitch.value, Type: 'String', Overwrite: true }));
     const bus = await events.send(new CreateEventBusCommand({ Name: spec.eventBusName }));
@@ -271,7 +288,7 @@ export async function provisionDrAutomation(opts: {
       ...(verifyGroup ? { verifyScheduleGroup: { name: spec.verifyScheduleGroup, arn: required(verifyGroup.ScheduleGroupArn, 'ScheduleGroupArn') } } : {}),
     };
   } finally {
-    for (const client of [cloudWatch, dynamodb, ssm, events, sns, scheduler]) client.destroy();
+    for (const client of [cloudWatch, dynamodb, ssm, events, sns, scheduler, logs]) client.destroy();
   }
 }
 

@@ -1,18 +1,43 @@
-// The automation follows a failover (decision 123), through the real scale-consumers entry point (one playbook) and the
-// real SDK against the emulator: the primary topology in us-east-1, its standby in us-west-2 (sandbox/provision-dr.ts:
-// the cross-region read replica, the replicated queue, the DR consumer with its mapping disabled), and the DR region's
-// own state table, bus, schedule groups and queue-backup alarm. Before the failover the DR region's queue-backup alarm
-// is diagnosed and escalated (its consumers are off), nothing changed; once the emulator is in the state NotificationService-FailoverToDR leaves
-// (replica promoted, DR mapping enabled, endpoint parameter pointed at the replica) the same alarm scales the DR
-// consumers, and the primary's consumers are untouched throughout.
-import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+// The automation follows a failover (decision 123), through the real entry points of the rows that change something
+// (scale-consumers, raise-lambda-memory, scale-up-database, and verify-change's revert) and the real SDK against the
+// emulator: the primary topology in us-east-1, its standby in us-west-2 (sandbox/provision-dr.ts: the cross-region read
+// replica, the replicated queue, the DR consumer with its mapping disabled), and the DR region's own state table, bus,
+// schedule groups, its queue-backup, memory-pressure and cpu-utilization alarms and the OOM metric filter. Before the
+// failover each row's DR alarm is diagnosed and escalated, nothing changed in either region; once the emulator is in the
+// state NotificationService-FailoverToDR leaves (replica promoted, DR mapping enabled, endpoint parameter pointed at the
+// replica) the same alarms change the DR region's resources (the DR consumers' mapping, the DR consumer's memory, the
+// promoted replica's class), a failing health check reverts the DR consumer's memory, and the primary's resources are
+// untouched throughout.
+//
+// One provisioned world for the whole file, the tests in order (decision 130): the first four run before the failover,
+// the failover is made by the first test after it ("after the failover ... scales the DR consumers"), and the tests
+// after that read the failed-over state it leaves. Sharing is sound because each row acts on a resource of its own, with
+// its own state item and incident: scale-consumers on the queue's consumers (RESOURCE#<queue ARN>), raise-lambda-memory
+// on the DR consumer function (RESOURCE#<function ARN>), scale-up-database on the replica (RESOURCE#<replica ARN>), each
+// fired by its own alarm; the cooldown and the hourly budget are per resource (shared/guard/evaluate-guardrails.ts). So
+// no test's change can hold back or feed another's, and every assertion on a resource another test also changes is made
+// on both regions' values read from the emulator before and after. The one test that depends on another's change is
+// verify-change's: it judges the raise made by "raises the DR consumer's memory" (its health check), as production
+// would, and says so. A fresh world per test would repeat provisioning (two regions, 1500 messages) for nothing the
+// assertions need.
+import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  GetEventSourceMappingCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
 import { fireAlarm } from '../support/fire-alarm';
@@ -22,6 +47,16 @@ const DR = 'us-west-2';
 const PRIMARY = 'us-east-1';
 const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
 const MUTATION = /^(Update|Put|Delete|Modify|Create|Promote|Reboot)/;
+// The guard's text before the failover, after what the real reader reads in us-west-2 (decision 123).
+const notServing = (replicationSource: string) =>
+  `us-west-2 is the DR region of production and not serving: the replica ${standby.replica.identifier} still replicates ${replicationSource} (not promoted); ` +
+  `the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Disabled: ` +
+  'its resources are the standby and serve no traffic, so the automation does not scale or resize them (report-only); a person decides';
+// A deployment's override (RUNBOOK_CONFIG_JSON) that lets scale-up-database resize by itself in production.
+const AUTOMATIC_DB = { environments: { production: { mutationModeByRow: { 'cpu-utilization': 'automatic' } } } };
+// What the reader reads after the failover.
+const SERVING_SIGNAL = () =>
+  `the replica ${standby.replica.identifier} is promoted (no replication source) and the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Enabled`;
 
 let account: SandboxAccount;
 let standby: DrStandby;
@@ -46,25 +81,110 @@ async function consumers() {
   };
 }
 
-/** The DR queue-backup alarm to ALARM (from OK, so each firing is its own state change) and through the real handler. */
-async function queueBackupInDr(): Promise<{ decision: Decision; calls: Array<{ service: string; operation: string; accountId?: string }> }> {
+type ProxyCall = { service: string; operation: string; accountId?: string };
+
+/** One of the DR region's alarms to ALARM (from OK, so each firing is its own state change) and through a real handler. */
+async function alarmInDr(
+  alarmName: string,
+  reasonData: Record<string, unknown>,
+  handler: AlarmHandler,
+): Promise<{ decision: Decision; calls: ProxyCall[] }> {
   const cloudWatch = new CloudWatchClient(at(DR));
-  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: QUEUE_ALARM, StateValue: 'OK', StateReason: 'test: reset before firing' }));
+  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'test: reset before firing' }));
   cloudWatch.destroy();
-  const event = await fireAlarm({ clientConfig: account.clientConfig, accountId: account.accountId, region: DR, alarmName: QUEUE_ALARM, reasonData: { statistic: 'Maximum', recentDatapoints: [1500] } });
+  const event = await fireAlarm({ clientConfig: account.clientConfig, accountId: account.accountId, region: DR, alarmName, reasonData });
   expect(event).toMatchObject({ region: DR });
   const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-  const decision = (await loadHandler('scale-consumers')(event)) as Decision;
+  const decision = await handler(event);
   const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
   return { decision, calls };
 }
+
+/** The DR queue-backup alarm through the real scale-consumers handler. */
+async function queueBackupInDr(): Promise<{ decision: Decision; calls: ProxyCall[] }> {
+  return alarmInDr(QUEUE_ALARM, { statistic: 'Maximum', recentDatapoints: [1500] }, loadHandler('scale-consumers'));
+}
+
+/** The DR region's alarm of a row (its name as the DR stack declares it). */
+function drAlarm(row: string): string {
+  const alarm = dr.alarms.find((a) => a.rowId === row);
+  if (!alarm) throw new Error(`the DR region has no ${row} alarm`);
+  return alarm.name;
+}
+
+/** The DR consumer's OOM alarm through the real raise-lambda-memory handler. */
+async function memoryPressureInDr(): Promise<{ decision: Decision; calls: ProxyCall[] }> {
+  return alarmInDr(drAlarm('memory-pressure'), { statistic: 'Sum', recentDatapoints: [3] }, loadHandler('raise-lambda-memory'));
+}
+
+/** The replica's CPU alarm through the real scale-up-database handler, loaded with `overrides` as RUNBOOK_CONFIG_JSON (a deployment's). */
+async function cpuUtilizationInDr(overrides?: object): Promise<{ decision: Decision; calls: ProxyCall[] }> {
+  const previous = process.env.RUNBOOK_CONFIG_JSON;
+  if (overrides) process.env.RUNBOOK_CONFIG_JSON = JSON.stringify(overrides);
+  try {
+    return await alarmInDr(drAlarm('cpu-utilization'), { statistic: 'Average', recentDatapoints: [74.5, 79.3, 84.7, 86.1, 88.4] }, loadHandler('scale-up-database'));
+  } finally {
+    if (previous === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
+    else process.env.RUNBOOK_CONFIG_JSON = previous;
+  }
+}
+
+/** What the other changing rows act on, in both regions, as the emulator holds it: each consumer's memory, each database's class. */
+async function functionsAndDatabases() {
+  const read = async (region: string, functionName: string, dbInstanceIdentifier: string) => {
+    const lambda = new LambdaClient(at(region));
+    const rds = new RDSClient(at(region));
+    try {
+      const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+      const [db] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: dbInstanceIdentifier }))).DBInstances ?? [];
+      return {
+        memoryMb: fn.MemorySize,
+        database: { id: db?.DBInstanceIdentifier, instanceClass: db?.DBInstanceClass, replicates: db?.ReadReplicaSourceDBInstanceIdentifier },
+      };
+    } finally {
+      lambda.destroy();
+      rds.destroy();
+    }
+  };
+  return {
+    primary: await read(PRIMARY, account.topology.consumer.functionName, account.topology.database.identifier),
+    dr: await read(DR, standby.consumer.functionName, standby.replica.identifier),
+  };
+}
+
+/** AWS/Lambda figures of the DR consumer for the current minute, in the DR region, as Lambda would publish them there. */
+async function drConsumerMetrics(figures: { Invocations: number; Errors: number; Duration: number }): Promise<void> {
+  const cloudWatch = new CloudWatchClient(at(DR));
+  await cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/Lambda',
+      MetricData: Object.entries(figures).map(([MetricName, Value]) => ({
+        MetricName,
+        Value,
+        Unit: MetricName === 'Duration' ? 'Milliseconds' : 'Count',
+        Timestamp: new Date(),
+        Dimensions: [{ Name: 'FunctionName', Value: standby.consumer.functionName }],
+      })),
+    }),
+  );
+  cloudWatch.destroy();
+}
+
+const writesOf = (calls: ProxyCall[]) => calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation));
 
 beforeAll(async () => {
   account = await provisionAccount('production');
   const runtime = loadRuntimeConfig(process.env);
   standby = await provisionDrStandby({ clientConfig: account.clientConfig, config: runtime.config, environment: 'production', primary: account.topology });
-  // The DR region's stack: since decision 123 it watches queue-backup too, and has the health checks' schedule group.
-  dr = await provisionDrAutomation({ clientConfig: account.clientConfig, config: runtime.config, environment: 'production', standby, alsoRows: ['queue-backup'] });
+  // The DR region's stack: since decision 123 it watches the changing rows too (their alarms, the OOM metric filter), and
+  // has the health checks' schedule group.
+  dr = await provisionDrAutomation({
+    clientConfig: account.clientConfig,
+    config: runtime.config,
+    environment: 'production',
+    standby,
+    alsoRows: ['queue-backup', 'memory-pressure', 'cpu-utilization'],
+  });
   // 1500 notifications on the replicated queue (the primary's is empty): the backlog the DR consumers would face.
   const sqs = new SQSClient(at(DR));
   for (let batch = 0; batch < 150; batch += 1) {
@@ -75,9 +195,10 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_REGION: DR, AWS_DEFAULT_REGION: DR });
 }, 300_000);
 
-describe('scale-consumers follows a failover to the DR region (production us-west-2)', () => {
+describe('the changing rows follow a failover to the DR region (production us-west-2)', () => {
   it('has the queue-backup alarm and the health checks\' group in the DR region', () => {
     expect(dr.alarms.map((a) => a.name)).toContain(QUEUE_ALARM);
+    expect(dr.alarms.map((a) => a.rowId)).toEqual(expect.arrayContaining(['memory-pressure', 'cpu-utilization']));
     expect(dr.verifyScheduleGroup?.name).toBe('notification-runbooks-verify');
   });
 
@@ -103,6 +224,57 @@ describe('scale-consumers follows a failover to the DR region (production us-wes
     expect(calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation))).toEqual([]);
     // The signal was read in the DR region: the replica described, the mappings listed.
     expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings']));
+  });
+
+  // The other changing rows before the failover: the guard blocks them (the region does not serve), naming what the real
+  // reader read there; the plan is made, nothing is applied, and neither region's function or database changes.
+  it('before the failover: raise-lambda-memory plans the DR consumer\'s raise and escalates dr-region naming why, and changes no function in either region', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.memoryMb).toBe(512);
+    expect(before.primary.memoryMb).toBe(512);
+    expect(before.dr.database.replicates).toBeDefined();
+
+    const { decision, calls } = await memoryPressureInDr();
+
+    expect(decision).toMatchObject({
+      outcome: 'escalate',
+      region: DR,
+      dryRun: false,
+      escalation: { cause: 'guardrail', guardrail: 'dr-region' },
+      reason: `raise memory of notification-service-consumer after out-of-memory errors: memory 512 -> 768 MB: update your IaC (changed outside infrastructure code) — blocked: ${notServing(before.dr.database.replicates ?? '')} (NotificationService-RaiseLambdaMemory)`,
+      resource: { type: 'lambda-function', id: standby.consumer.functionName, arn: expect.stringContaining(`:lambda:${DR}:`) },
+    });
+    expect(await functionsAndDatabases()).toEqual(before);
+    expect(writesOf(calls)).toEqual([]);
+    expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings', 'lambda:GetFunctionConfiguration']));
+  });
+
+  it('before the failover: scale-up-database plans the replica\'s next class and escalates dr-region naming why, and resizes no database in either region', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.database).toMatchObject({ id: standby.replica.identifier, instanceClass: 'db.r6g.xlarge' });
+    expect(before.primary.database).toEqual({ id: account.topology.database.identifier, instanceClass: 'db.r6g.xlarge', replicates: undefined });
+
+    // First as a deployment that makes the row automatic (mutationModeByRow, as the test after the failover does): there
+    // the DR guard alone stands between the alarm and a resize, and it holds. Then production's default: the DR guard
+    // comes before its approval rule (the escalation is dr-region, not approval-required). Either way the person is
+    // handed the document for the replica (the region's database), to run if they decide to.
+    for (const overrides of [AUTOMATIC_DB, undefined]) {
+      const { decision, calls } = await cpuUtilizationInDr(overrides);
+      expect(decision).toMatchObject({
+        outcome: 'escalate',
+        region: DR,
+        escalation: { cause: 'guardrail', guardrail: 'dr-region' },
+        reason: expect.stringContaining(`${standby.replica.identifier}: db.r6g.xlarge -> db.r6g.2xlarge`),
+        resource: { type: 'rds-db-instance', id: standby.replica.identifier, arn: expect.stringContaining(`:rds:${DR}:`) },
+      });
+      expect(decision.runbook).toEqual({
+        documentName: 'NotificationService-ScaleUpDatabase',
+        parameters: { DBInstanceIdentifier: [standby.replica.identifier], TargetInstanceClass: ['db.r6g.2xlarge'] },
+      });
+      expect(decision.reason).toContain(`— blocked: ${notServing(before.dr.database.replicates ?? '')}`);
+      expect(await functionsAndDatabases()).toEqual(before);
+      expect(writesOf(calls)).toEqual([]);
+    }
   });
 
   it('after the failover (replica promoted, DR mapping enabled, as FailoverToDR leaves them): scales the DR consumers 50 -> 100, and the primary\'s stay as they were', async () => {
@@ -135,5 +307,92 @@ describe('scale-consumers follows a failover to the DR region (production us-wes
     expect(writes.map((c) => c.operation)).toEqual(['UpdateEventSourceMapping']);
     // Its health check is scheduled in the DR region's own group.
     expect(decision.healthCheck?.schedule).toBeDefined();
+  });
+
+  // From here the emulator is in the failed-over state the test above made (replica promoted, DR mapping Enabled).
+  it('after the failover: raise-lambda-memory raises the DR consumer 512 -> 768 MB, naming the signal, and the primary\'s consumer stays at 512 MB', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.memoryMb).toBe(512);
+    expect(before.dr.database.replicates).toBeUndefined();
+    // The DR consumers, serving, publish their figures there: the health check's "before" (verify-change below).
+    await drConsumerMetrics({ Invocations: 400, Errors: 1, Duration: 400 * 120 });
+
+    const { decision, calls } = await memoryPressureInDr();
+
+    expect(decision).toMatchObject({
+      outcome: 'applied',
+      region: DR,
+      reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC'),
+      before: { memoryMb: 512 },
+      after: { memoryMb: 768, lastUpdateStatus: 'Successful' },
+      resource: { type: 'lambda-function', id: standby.consumer.functionName, arn: expect.stringContaining(`:lambda:${DR}:`) },
+      healthCheck: { windowMinutes: 10, before: { figures: expect.objectContaining({ invocations: 400, errors: 1 }) } },
+    });
+    expect(decision.findings).toEqual(expect.arrayContaining([`us-west-2 (DR region) serving since a failover: ${SERVING_SIGNAL()}`]));
+    expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, memoryMb: 768 } });
+    expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateFunctionConfiguration']);
+  });
+
+  it('after the failover: scale-up-database offers production\'s approval document for the promoted replica and, where a deployment makes the row automatic, resizes the replica db.r6g.xlarge -> db.r6g.2xlarge; the primary\'s database keeps its class', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.database).toEqual({ id: standby.replica.identifier, instanceClass: 'db.r6g.xlarge', replicates: undefined });
+
+    // Production's default (a class change only behind approval) holds in a serving DR region as in the primary: the
+    // document is named for the replica, nothing is resized.
+    const approval = await cpuUtilizationInDr();
+    expect(approval.decision).toMatchObject({
+      outcome: 'escalate',
+      region: DR,
+      escalation: { cause: 'approval-required', guardrail: 'approval-required' },
+      runbook: {
+        documentName: 'NotificationService-ScaleUpDatabase',
+        parameters: { DBInstanceIdentifier: [standby.replica.identifier], TargetInstanceClass: ['db.r6g.2xlarge'] },
+      },
+    });
+    expect(await functionsAndDatabases()).toEqual(before);
+    expect(writesOf(approval.calls)).toEqual([]);
+
+    // A deployment that lets this row act by itself in production (mutationModeByRow, RUNBOOK_CONFIG_JSON): the replica
+    // really resized in the emulator.
+    const automatic = await cpuUtilizationInDr(AUTOMATIC_DB);
+    expect(automatic.decision).toMatchObject({
+      outcome: 'applied',
+      region: DR,
+      before: { instanceClass: 'db.r6g.xlarge' },
+      after: { instanceClass: 'db.r6g.2xlarge', status: 'available' },
+      resource: { type: 'rds-db-instance', id: standby.replica.identifier, arn: expect.stringContaining(`:rds:${DR}:`) },
+    });
+    expect(automatic.decision.findings).toEqual(expect.arrayContaining([`us-west-2 (DR region) serving since a failover: ${SERVING_SIGNAL()}`]));
+    expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, database: { ...before.dr.database, instanceClass: 'db.r6g.2xlarge' } } });
+    expect(writesOf(automatic.calls).map((c) => c.operation)).toEqual(['ModifyDBInstance']);
+  });
+
+  // Judges the raise made by "raises the DR consumer 512 -> 768 MB" above: its health check, scheduled in the DR region's
+  // group, delivered to the real verify-change entry point with the schedule's own input, as Scheduler would.
+  it('after the failover: verify-change reverts the DR consumer\'s raised memory to 512 MB when its errors rose, and the primary\'s consumer is untouched', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.memoryMb).toBe(768);
+    const verifyGroup = dr.verifyScheduleGroup?.name ?? '';
+    const scheduler = new SchedulerClient(at(DR));
+    const verify = loadHandler<VerifyChangeHandler>('verify-change');
+    const driver = createSchedulerDriver({ scheduler, groupName: verifyGroup, invoke: (_arn, input) => verify(input) });
+    const pending = (await driver.pending()).filter((p) => (p.input as { playbook?: string }).playbook === 'raise-lambda-memory');
+    scheduler.destroy();
+    expect(pending).toHaveLength(1);
+    // Timeouts (Lambda counts them in Errors) after the raise.
+    await drConsumerMetrics({ Invocations: 200, Errors: 60, Duration: 200 * 120 });
+
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const verdict = await verify(pending[0]?.input);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+
+    expect(verdict).toMatchObject({
+      outcome: 'escalate',
+      region: DR,
+      escalation: { cause: 'made-worse' },
+      reason: expect.stringMatching(/function error rate 0\.3% -> \d+(\.\d)?%.*reverted to the recorded value: memoryMb 512/),
+    });
+    expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, memoryMb: 512 } });
+    expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateFunctionConfiguration']);
   });
 });
