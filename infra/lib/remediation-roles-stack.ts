@@ -4,14 +4,14 @@
 import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { alarmSpecs, databasesInRole, roleOfRegion, watchedResources, type WatchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { automationRoleNameOf, OPERATIONS_DOCUMENTS, VERIFY_HANDLER } from '../../shared/config/names';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
-import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
-import { scopedStatements } from './iam/scoped-policy';
+import { scopedStatements, type RegionScope } from './iam/scoped-policy';
 import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
@@ -57,15 +57,19 @@ export class RemediationRolesStack extends Stack {
     // IAM is global: the roles serve every region of the environment, so the alarms of each (the DR region's standby watch too).
     const alarms = deployment.regions.flatMap((region) => alarmSpecs(config, deployment.environment, region));
     const drRegion = deployment.regions.find((region) => roleOfRegion(config, deployment.environment, region) === 'dr');
-    const drScope = drRegion ? disasterRecoveryScope(config, deployment.environment, drRegion) : undefined;
 
     for (const handler of props.handlers) {
       // The playbook's actions and the pipeline's stale-alarm check (the alarm read where it lives); for escalate and
       // escalation-timer the alarm read; for verify-change the changing rows' actions (read, revert, verify).
       const actions = workloadRoleActionsOf(handler);
       if (!actions) continue;
-      // The handler's own execution roles (one per region) and nothing else in the operations account may assume it.
-      const callers = deployment.regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
+      // One role per handler, assumed by its execution role of every region the operations account deploys it in (IAM
+      // is global): the role serves exactly those regions, and names in each only what that region holds (decision 131).
+      const regions = deployment.regions.filter((region) => handlersForRegion(config, roleOfRegion(config, deployment.environment, region), props.handlers).some((h) => h.name === handler.name));
+      if (regions.length === 0) continue;
+      // The handler's own execution roles (one per region it runs in) and nothing else in the operations account may
+      // assume it: a region that does not deploy the handler has no such role, and its name is not admitted.
+      const callers = regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
       // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
       // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
       const role = new Role(this, `Remediate-${handler.name}`, {
@@ -79,22 +83,21 @@ export class RemediationRolesStack extends Stack {
         {
           partition: this.partition,
           account: this.account,
-          regions: deployment.regions,
+          regions,
           environment: deployment.environment,
-          // One role serves every region of the environment: the databases of each region's role (in the DR region the
-          // replica, which a changing row acts on there: decision 123), each name granted in every region.
-          watched: acrossRoles(config, deployment.environment, deployment.regions.map((r) => roleOfRegion(config, deployment.environment, r))),
+          watched: watchedResources(config, deployment.environment),
           alarmNames: alarms.map((a) => a.name),
-          // The DR region's cross-region replica, which the standby watch reads (rds:DescribeDBInstances only).
-          ...(drScope ? { disasterRecovery: drScope } : {}),
+          // Each region's own resources, as the single-account stack of that region grants them (runbook-stack ownTargets):
+          // the configured databases in a primary region, the replica in the DR region (decision 123), never the other
+          // region's names; the DR region's standby (the replica the standby watch reads) there only.
+          regionScopes: Object.fromEntries(regions.map((region) => [region, regionScopeOf(config, deployment.environment, region)])),
         },
         `${handler.crossAccount?.declaredIn ?? handler.declaredIn} (remediation role)`,
       );
       // A changing row (and verify-change, whose revert is a change) in the DR region reads there whether that region
       // serves (decision 123), in this account: the replica and the DR consumers' mappings, in the DR region only.
-      const deployedInDr = drRegion !== undefined && handlersForRegion(config, 'dr', props.handlers).some((h) => h.name === handler.name);
       const serving =
-        deployedInDr && (handler.readsRegionServing === true || handler.name === VERIFY_HANDLER)
+        drRegion !== undefined && regions.includes(drRegion) && (handler.readsRegionServing === true || handler.name === VERIFY_HANDLER)
           ? regionServingGrant(this.partition, this.account, drRegion, config.environments[deployment.environment].disasterRecovery?.replicaIdentifier)
           : { statements: [], wildcards: [] };
       const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: [...grant.statements, ...serving.statements], roles: [role] });
@@ -134,9 +137,10 @@ export class RemediationRolesStack extends Stack {
           account: this.account,
           regions: [region],
           environment: deployment.environment,
-          // The configured databases and, in the DR region, the replica too (ScaleUpDatabase resizes it there; decision 123).
-          watched: acrossRoles(config, deployment.environment, [roleOfRegion(config, deployment.environment, region)]),
-          alarmNames: alarms.map((a) => a.name),
+          // The region's own resources, as the single-account stack's automation role of that region: in the DR region
+          // the replica (ScaleUpDatabase resizes it there; decision 123), never the primary's name (decision 131).
+          watched: watchedResources(config, deployment.environment, roleOfRegion(config, deployment.environment, region)),
+          alarmNames: alarmSpecs(config, deployment.environment, region).map((a) => a.name),
           ...(regionDr ? { disasterRecovery: regionDr } : {}),
         },
         handlerFunctionArns: new Map(
@@ -194,12 +198,17 @@ export function regionServingGrant(partition: string, account: string, drRegion:
 }
 
 /**
- * The watched resources of an environment for a role acting in regions of these roles: the configured databases always
- * (decision 97's documents still name them), and the DR region's replica where a dr region is among them (decision 123).
+ * What `region` holds, as the single-account stack of that region names it (runbook-stack's ownTargets): the
+ * environment's resources with the databases of the region's role (the configured ones in a primary region, the
+ * replica in the DR region: decision 123), the region's alarms, and in the DR region the standby the standby watch reads
+ * (a primary region's failback replica is its documents', not a handler's: the automation roles name it).
  */
-function acrossRoles(config: AutomationConfig, environment: EnvironmentName, roles: readonly RegionRole[]): WatchedResources {
-  const watched = watchedResources(config, environment);
-  const env = config.environments[environment];
-  const databases = new Set([...watched.databases, ...roles.flatMap((role) => databasesInRole(env, role))]);
-  return { ...watched, databases: [...databases] };
+export function regionScopeOf(config: AutomationConfig, environment: EnvironmentName, region: string): RegionScope {
+  const role = roleOfRegion(config, environment, region);
+  const dr = role === 'dr' ? disasterRecoveryScope(config, environment, region) : undefined;
+  return {
+    watched: watchedResources(config, environment, role),
+    alarmNames: alarmSpecs(config, environment, region).map((a) => a.name),
+    ...(dr ? { disasterRecovery: dr } : {}),
+  };
 }

@@ -10,9 +10,11 @@ import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
 import { forwardingRolePolicy, forwardingRoleTrust, preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
+import { handlerDeclarations } from '../../cli/preflight/declarations';
+import { preflightExpectations } from '../../cli/preflight/expectations';
 import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
 import { editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
-import { dangerousCalls } from './support/service-calls';
+import { dangerousCalls, otherRegionDatabaseCalls } from './support/service-calls';
 import { iamSimulationSuite } from './suites/iam-simulation';
 import { nagSuite } from './suites/nag';
 import { deployedHandlers, functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
@@ -38,6 +40,7 @@ const playbooks = (): string[] => app().built.handlers.filter((h) => h.kind === 
 /** Every handler that acts on the workload's resources: the playbooks, and escalate, escalation-timer, verify-change. */
 const actingInWorkload = (): string[] => app().built.handlers.filter((h) => workloadRoleActionsOf(h) !== undefined).map((h) => h.name);
 const SERVICE_HANDLERS_IN_WORKLOAD = ['escalate', 'escalation-timer', 'verify-change'];
+const REGIONS = ['us-east-1', 'us-west-2'] as const;
 
 describe('cross-account mode (production)', () => {
   it('puts the handlers in the operations account and the alarms and remediation roles in the workload account', () => {
@@ -237,7 +240,7 @@ describe('cross-account mode (production)', () => {
     },
   );
 
-  it('lets each remediation role be assumed only by its handler\'s execution roles, in sessions tagged with the incident and the handler as source identity, and grants it the handler\'s workload actions in both regions', () => {
+  it('lets each remediation role be assumed only by its handler\'s execution roles of the regions that deploy it, in sessions tagged with the incident and the handler as source identity, and grants it the handler\'s workload actions in those regions', () => {
     const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
     const json = template('NotificationRunbooksRemediation-production');
     expect(actingInWorkload()).toEqual(expect.arrayContaining([...playbooks(), ...SERVICE_HANDLERS_IN_WORKLOAD]));
@@ -246,8 +249,11 @@ describe('cross-account mode (production)', () => {
       [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2', 'notification-runbooks-preflight'].sort(),
     );
     const servingRoles: string[] = [];
+    const runsIn = (handler: string): string[] => REGIONS.filter((r) => resourcesOfType(template(`NotificationRunbooks-production-${r}`), 'AWS::Lambda::Function').some(([, f]) => f.Properties?.FunctionName === functionNameOf(handler)));
+    // The standby watch runs in the DR region only (decision 131: no caller of a region that does not deploy it).
+    expect(actingInWorkload().filter((h) => runsIn(h).length < 2)).toEqual(['watch-standby']);
     for (const handler of actingInWorkload()) {
-      const callers = { 'aws:PrincipalArn': ['us-east-1', 'us-west-2'].map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
+      const callers = { 'aws:PrincipalArn': runsIn(handler).map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
       roles.hasResourceProperties('AWS::IAM::Role', {
         RoleName: remediationRoleNameOf(handler),
         AssumeRolePolicyDocument: {
@@ -301,15 +307,51 @@ describe('cross-account mode (production)', () => {
       expect(expected.filter((a) => !granted.has(a))).toEqual([]);
       expect([...granted].filter((a) => !expected.includes(a))).toEqual([]);
       const resources = JSON.stringify(statementsOfRole(json, roleId).map((s) => s.Resource));
-      if (resources.includes(':us-east-1:')) expect(resources).toContain(':us-west-2:');
+      // Each region it runs in, and none other (decision 131).
+      for (const region of REGIONS) if (!runsIn(handler).includes(region)) expect(resources).not.toContain(`:${region}:`);
       expect(resources).not.toContain(OPERATIONS);
     }
     expect(servingRoles.sort()).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
   });
 });
 
+describe('cross-account mode: preflight judges the remediation roles as infra deploys them, region by region (decision 131)', () => {
+  it.each(REGIONS)('%s: preflight expects exactly the remediation roles whose trust admits this region\'s execution role, each judged on the databases infra\'s role names here', (region) => {
+    const json = template('NotificationRunbooksRemediation-production');
+    const roles = deployedRoles(json, { partition: 'aws', region, account: WORKLOAD });
+    const expected = preflightExpectations(app().built.config, 'production', region, handlerDeclarations('cross-account'));
+    const judged = expected.handlers.filter((h) => h.remediationRoleName !== undefined);
+    const admitsHere = actingInWorkload().filter((h) =>
+      JSON.stringify(roles.find((r) => r.name === remediationRoleNameOf(h))!.trust).includes(`arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(h, region)}`),
+    );
+    expect(judged.map((h) => h.name).sort()).toEqual(admitsHere.sort());
+    // The database instances each role names in this region (restores from them aside): the region's own, which preflight
+    // simulates the role's calls on (workloadArnContext falls back to expected.watched.databases).
+    const named: Record<string, string[]> = {};
+    for (const h of judged) {
+      const role = roles.find((r) => r.name === h.remediationRoleName)!;
+      const resources = role.policies.flatMap((p) => p.document.Statement.flatMap((st) => [st.Resource ?? []].flat()));
+      const here = [
+        ...new Set(
+          resources.flatMap((r) => {
+            const m = /^arn:aws:rds:([a-z0-9-]+):\d{12}:db:(.+)$/.exec(r);
+            return m && m[1] === region && !m[2]!.endsWith('-restore-*') ? [m[2]!] : [];
+          }),
+        ),
+      ];
+      if (here.length > 0) named[h.name] = here;
+    }
+    const database = region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica';
+    expect(expected.watched.databases).toEqual([database]);
+    // Written out: the roles with a database grant here, each naming this region's database and nothing else.
+    const withDatabase = region === 'us-east-1'
+      ? ['check-db-connections', 'inspect-security-groups', 'scale-up-database', 'verify-change']
+      : ['check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'];
+    expect(named).toEqual(Object.fromEntries(withDatabase.map((h) => [h, expected.watched.databases])));
+  });
+});
+
 describe('cross-account mode: the runbook documents act in the workload account (issue 17 item 2)', () => {
-  const REGIONS = ['us-east-1', 'us-west-2'] as const;
   /** The documents that act on the service's resources: every runbook but the incident-state ones. */
   const SERVICE_DOCUMENTS = [
     'NotificationService-CheckDbConnections',
@@ -416,13 +458,15 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const consumer = w('lambda', 'function:notification-service-consumer');
       const mapping = { context: { 'lambda:FunctionArn': consumer } };
       const replica = region === 'us-west-2' ? 'notification-service-db-replica' : 'notification-service-db-failback';
+      // The database of the region: in the dr region the replica (decision 123), the only database its role names there
+      // (decision 131), as the single-account DR stack's automation role.
+      const database = region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica';
       return [
         call('cloudwatch:DescribeAlarmsForMetric', '*', 'finds the alarm on the metric (every document that checks its alarm)'),
-        call('rds:DescribeDBInstances', w('rds', 'db:notification-service-db'), 'reads the database (ScaleUpDatabase, RestoreDatabase, CheckDbConnections)'),
-        // In the dr region ScaleUpDatabase resizes the replica, the database there (decision 123).
-        call('rds:ModifyDBInstance', w('rds', `db:${region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica'}`), 'resizes the database (ScaleUpDatabase)'),
-        call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db'), 'restores from the database (RestoreDatabase)'),
-        call('rds:RestoreDBInstanceToPointInTime', w('rds', 'db:notification-service-db-restore-20261205'), 'to a new instance (RestoreDatabase)'),
+        call('rds:DescribeDBInstances', w('rds', `db:${database}`), 'reads the database (ScaleUpDatabase, RestoreDatabase, CheckDbConnections)'),
+        call('rds:ModifyDBInstance', w('rds', `db:${database}`), 'resizes the database (ScaleUpDatabase)'),
+        call('rds:RestoreDBInstanceToPointInTime', w('rds', `db:${database}`), 'restores from the database (RestoreDatabase)'),
+        call('rds:RestoreDBInstanceToPointInTime', w('rds', `db:${database}-restore-20261205`), 'to a new instance (RestoreDatabase)'),
         call('lambda:GetFunctionConfiguration', consumer, 'reads the consumer\'s memory (RaiseLambdaMemory)'),
         call('lambda:UpdateFunctionConfiguration', consumer, 'sets the approved memory (RaiseLambdaMemory)'),
         call('lambda:ListEventSourceMappings', '*', 'reads the consumers back (ScaleConsumers)'),
@@ -450,6 +494,8 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const o = (service: string, rest: string) => `arn:aws:${service}:${region}:${OPERATIONS}:${rest}`;
       return [
         ...generic,
+        // The other region's database, named in this one (decision 131): the replica's name in us-east-1, the primary's in us-west-2.
+        ...otherRegionDatabaseCalls(world),
         call('ec2:AuthorizeSecurityGroupIngress', `arn:aws:ec2:${region}:${WORKLOAD}:security-group/sg-0aaaaaaaaaaaaaaaa`, 'opens a group of another environment', {
           context: { 'aws:ResourceTag/Environment': 'staging', 'ec2:ResourceTag/Environment': 'staging' },
         }),
@@ -504,7 +550,11 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const withoutGrant = { ...invoke, resourcePolicy: { ...invoke.resourcePolicy!, Statement: invoke.resourcePolicy!.Statement.filter((st) => !JSON.stringify(st.Principal).includes(WORKLOAD)) } };
       expect(await judge(principalOf(role), region, [withoutGrant])).toEqual([`ImplicitlyDenied: lambda:InvokeFunction on ${invoke.resource} (${invoke.why})`]);
       const widened = { ...principalOf(role), policies: editStatements(role.policies, (st) => ([st.Action ?? []].flat().includes('rds:ModifyDBInstance') ? { ...st, Resource: '*' } : st)) };
-      expect(allowedOf(await judge(widened, region, dangerous(region))).map((r) => r.split(' (')[0])).toEqual([`Allowed: rds:ModifyDBInstance on arn:aws:rds:${region}:${WORKLOAD}:db:billing-db`]);
+      // A database that is not the service's, and the replica's name in us-east-1 (decision 131's refused call).
+      expect(allowedOf(await judge(widened, region, dangerous(region))).map((r) => r.split(' (')[0])).toEqual([
+        `Allowed: rds:ModifyDBInstance on arn:aws:rds:${region}:${WORKLOAD}:db:billing-db`,
+        `Allowed: rds:ModifyDBInstance on arn:aws:rds:${region}:${WORKLOAD}:db:notification-service-db-replica`,
+      ]);
     });
 
     it.each(REGIONS)('%s: the operations account\'s automation role runs only the incident-state documents: the state table and the escalation timer, nothing in the workload', async (region) => {

@@ -30,6 +30,29 @@ export interface ScopeTargets {
   remediationRoleArns?: readonly string[];
   /** What this region's failover / failback documents act on (shared/config/dr-scope.ts); none: they are granted nothing. */
   disasterRecovery?: DisasterRecoveryScope;
+  /**
+   * A role that serves several regions holding different resources (a cross-account remediation role: IAM is global,
+   * one role per handler, assumed from each region it runs in): what each region holds. Set, every regional resource is
+   * named in a region from that region's entry alone (`watched`, `alarmNames` and `disasterRecovery` above are then
+   * used only for what has no region: a Route 53 zone); a region of `regions` without an entry is an error. Unset, the
+   * same names in every region of `regions` (a role of one region: the single-account stacks, an automation role).
+   */
+  regionScopes?: Readonly<Record<string, RegionScope>>;
+}
+
+/** What one region holds, for a role that serves several (ScopeTargets.regionScopes). */
+export interface RegionScope {
+  watched: WatchedResources;
+  alarmNames: readonly string[];
+  disasterRecovery?: DisasterRecoveryScope;
+}
+
+/** What `region` holds: its own entry where the targets give one per region, else the targets' names. */
+function inRegion(t: ScopeTargets, region: string): RegionScope {
+  if (!t.regionScopes) return { watched: t.watched, alarmNames: t.alarmNames, ...(t.disasterRecovery ? { disasterRecovery: t.disasterRecovery } : {}) };
+  const scope = t.regionScopes[region];
+  if (!scope) throw new Error(`the targets name what each region holds (regionScopes) but not for ${region}: nothing may be granted there by default`);
+  return scope;
 }
 
 export interface WildcardResource {
@@ -58,20 +81,21 @@ function required<T>(value: T | undefined, kind: ResourceKind, declaredBy: strin
 function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): Resolved[] {
   const p = t.partition;
   const a = t.account;
-  const perRegion = (build: (region: string) => Resolved[]): Resolved[] => t.regions.flatMap(build);
+  // Each region's ARNs name what that region holds (inRegion), never another region's names.
+  const perRegion = (build: (region: string, held: RegionScope) => Resolved[]): Resolved[] => t.regions.flatMap((r) => build(r, inRegion(t, r)));
   switch (kind) {
     case 'queue':
-      return perRegion((r) => t.watched.queues.map((q) => ({ arn: `arn:${p}:sqs:${r}:${a}:${q}` })));
+      return perRegion((r, held) => held.watched.queues.map((q) => ({ arn: `arn:${p}:sqs:${r}:${a}:${q}` })));
     case 'function':
-      return perRegion((r) =>
-        t.watched.functions.flatMap((f) => [
+      return perRegion((r, held) =>
+        held.watched.functions.flatMap((f) => [
           { arn: `arn:${p}:lambda:${r}:${a}:function:${f}` },
           { arn: `arn:${p}:lambda:${r}:${a}:function:${f}:*`, wildcardReason: `the versions and aliases (qualified ARNs) of the watched function ${f}` },
         ]),
       );
     case 'function-log-group':
-      return perRegion((r) =>
-        t.watched.functions.flatMap((f) => [
+      return perRegion((r, held) =>
+        held.watched.functions.flatMap((f) => [
           { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}` },
           { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}:*`, wildcardReason: `the log streams of the watched function ${f}'s log group` },
         ]),
@@ -85,10 +109,10 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
         },
       ]);
     case 'db-instance':
-      return perRegion((r) => t.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
+      return perRegion((r, held) => held.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
     case 'db-restore-target':
-      return perRegion((r) =>
-        t.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}-restore-*`, wildcardReason: `new instances restored from ${d}, named <source>-restore-<suffix> by the RestoreDatabase document` })),
+      return perRegion((r, held) =>
+        held.watched.databases.map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}-restore-*`, wildcardReason: `new instances restored from ${d}, named <source>-restore-<suffix> by the RestoreDatabase document` })),
       );
     case 'db-subnet-group':
       return perRegion((r) => [
@@ -99,7 +123,7 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
         { arn: `arn:${p}:rds:${r}:${a}:pg:*`, wildcardReason: 'the watched instance\'s parameter group is named by the service\'s stack; read-only actions' },
       ]);
     case 'alarm':
-      return perRegion((r) => t.alarmNames.map((n) => ({ arn: `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}` })));
+      return perRegion((r, held) => held.alarmNames.map((n) => ({ arn: `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}` })));
     case 'escalation-topic':
       return required(t.escalationTopicArns, kind, declaredBy).map((arn) => ({ arn }));
     case 'state-table':
@@ -140,11 +164,11 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
         },
       ]);
     case 'dr-replica':
-      return perRegion((r) => (t.disasterRecovery?.promotableReplicas ?? []).map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
+      return perRegion((r, held) => (held.disasterRecovery?.promotableReplicas ?? []).map((d) => ({ arn: `arn:${p}:rds:${r}:${a}:db:${d}` })));
     case 'endpoint-parameter':
-      return t.disasterRecovery
-        ? perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:parameter/${(t.disasterRecovery?.endpointParameterName ?? '').replace(/^\//, '')}` }])
-        : [];
+      return perRegion((r, held) =>
+        held.disasterRecovery ? [{ arn: `arn:${p}:ssm:${r}:${a}:parameter/${held.disasterRecovery.endpointParameterName.replace(/^\//, '')}` }] : [],
+      );
     case 'failover-hosted-zone': {
       const dr = t.disasterRecovery;
       // Both the record and its zone, or no Route 53 grant at all: never any zone of the account (issue 17). The documents'
@@ -154,8 +178,8 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
     }
     case 'rest-api':
       // API Gateway ARNs have no account: arn:<partition>:apigateway:<region>::/restapis/<id>[/...].
-      return perRegion((r) =>
-        (t.watched.restApis ?? []).flatMap((api) =>
+      return perRegion((r, held) =>
+        (held.watched.restApis ?? []).flatMap((api) =>
           api.id
             ? [
                 { arn: `arn:${p}:apigateway:${r}::/restapis/${api.id}` },
@@ -172,8 +196,8 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       );
     case 'http-api':
       // API Gateway v2 shares the apigateway service and its verbs: arn:<partition>:apigateway:<region>::/apis/<id>[/...].
-      return perRegion((r) =>
-        (t.watched.httpApis ?? []).flatMap((api) =>
+      return perRegion((r, held) =>
+        (held.watched.httpApis ?? []).flatMap((api) =>
           api.id
             ? [
                 { arn: `arn:${p}:apigateway:${r}::/apis/${api.id}` },
@@ -201,7 +225,7 @@ function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Reco
       return {
         ArnLike: {
           'lambda:FunctionArn': t.regions.flatMap((r) =>
-            t.watched.functions.flatMap((f) => [`arn:${t.partition}:lambda:${r}:${t.account}:function:${f}`, `arn:${t.partition}:lambda:${r}:${t.account}:function:${f}:*`]),
+            inRegion(t, r).watched.functions.flatMap((f) => [`arn:${t.partition}:lambda:${r}:${t.account}:function:${f}`, `arn:${t.partition}:lambda:${r}:${t.account}:function:${f}:*`]),
           ),
         },
       };
@@ -254,7 +278,10 @@ export function scopedStatements(actions: readonly string[], targets: ScopeTarge
   const ungranted: string[] = [];
   for (const [key, group] of groups) {
     if (key === '*') {
-      statements.push(new PolicyStatement({ sid: 'NoResourceLevelPermissions', actions: group.actions, resources: ['*'] }));
+      // "*" names no region: a role that serves named regions (regionScopes) is held to them by the region the request
+      // is sent to, so an action without a resource type does not reach a region the role does not serve.
+      const heldToRegions = targets.regionScopes ? { conditions: { StringEquals: { 'aws:RequestedRegion': [...targets.regions] } } } : {};
+      statements.push(new PolicyStatement({ sid: 'NoResourceLevelPermissions', actions: group.actions, resources: ['*'], ...heldToRegions }));
       wildcards.push({ resource: '*', reason: (group.anyReasons ?? []).join('; ') });
       continue;
     }

@@ -24,6 +24,7 @@ import {
   dangerousCalls,
   declaredActionsOf,
   keyCalls,
+  otherRegionDatabaseCalls,
   sessionContext,
   SIMULATED_INCIDENT_KEY,
   type ServiceWorld,
@@ -180,7 +181,8 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
         // In the DR region a changing row and verify-change read there, through this role, whether the region serves
         // (decision 128): the replica and the DR consumers' mappings.
         needed: await neededCalls([...new Set([...remoteActions, ...(readsServingThroughRole(handler, regionRole) ? REGION_SERVING_ACTIONS : [])])], remoteWorld),
-        dangerous: dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }),
+        // And the databases of the other region, named in this one (decision 131): the role names each region's own.
+        dangerous: [...dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }), ...otherRegionDatabaseCalls(remoteWorld)],
       });
     }
 
@@ -403,6 +405,107 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       'scale-up-database': ['lambda:ListEventSourceMappings'],
       'verify-change': [],
     });
+  });
+
+  it('names in each region only the database that region holds: no remediation session, from either region, acts on the replica\'s name in us-east-1 or the primary\'s in us-west-2 (decision 131)', async () => {
+    const config = plan().cases[0]!.world!.config;
+    const production = config.environments.production;
+    const PRIMARY = production.resources.databases[0]!;
+    const REPLICA = production.disasterRecovery!.replicaIdentifier;
+    const REGIONS = ['us-east-1', 'us-west-2'];
+    const remote = (handler: string, from: string): PrincipalCase | undefined =>
+      plan().cases.find((c) => c.label === `NotificationRunbooks-production-${from} ${handler} -> notification-runbooks-remediate-${handler} (${from})`);
+    const db = (region: string, name: string): string => `arn:aws:rds:${region}:${remote('escalate', 'us-east-1')!.principal.account}:db:${name}`;
+    const judge = async (c: PrincipalCase, region: string, action: string, resource: string): Promise<string> =>
+      `${(await simulate(c.principal, { action, resource, resourceAccount: c.principal.account, why: 'decision 131' }, region)).result}: ${action} on ${resource === '*' ? '*' : resource.split(':').slice(3).join(':')}`;
+    // The RDS actions a role holds on database instances (statements naming a :db: ARN; parameter groups are not databases).
+    const rdsActionsOf = (c: PrincipalCase): string[] =>
+      [
+        ...new Set(
+          c.principal.policies.flatMap((p) =>
+            p.document.Statement.filter((st) => [st.Resource ?? []].flat().some((r) => /:rds:[^:]+:\d{12}:db:/.test(r))).flatMap((st) => [st.Action ?? []].flat()),
+          ),
+        ),
+      ].sort();
+
+    // The attacker, literally: the session scale-up-database's handler of each region gets. One role serves both regions
+    // (IAM is global; each handler assumes notification-runbooks-remediate-<handler> from every region it runs in).
+    const fromPrimary = remote('scale-up-database', 'us-east-1')!;
+    const fromDr = remote('scale-up-database', 'us-west-2')!;
+    expect(fromPrimary.principal.roleArn).toBe(fromDr.principal.roleArn);
+    const modify = async (c: PrincipalCase, region: string, name: string) => judge(c, region, 'rds:ModifyDBInstance', db(region, name));
+    expect([
+      await modify(fromPrimary, 'us-east-1', REPLICA),
+      await modify(fromPrimary, 'us-west-2', PRIMARY),
+      await modify(fromDr, 'us-west-2', PRIMARY),
+      await modify(fromDr, 'us-east-1', REPLICA),
+    ]).toEqual([
+      `ImplicitlyDenied: rds:ModifyDBInstance on us-east-1:222222222222:db:${REPLICA}`,
+      `ImplicitlyDenied: rds:ModifyDBInstance on us-west-2:222222222222:db:${PRIMARY}`,
+      `ImplicitlyDenied: rds:ModifyDBInstance on us-west-2:222222222222:db:${PRIMARY}`,
+      `ImplicitlyDenied: rds:ModifyDBInstance on us-east-1:222222222222:db:${REPLICA}`,
+    ]);
+    // What each region's handler needs, still allowed: the primary in us-east-1, the replica in us-west-2.
+    expect([await modify(fromPrimary, 'us-east-1', PRIMARY), await modify(fromDr, 'us-west-2', REPLICA)]).toEqual([
+      `Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`,
+      `Allowed: rds:ModifyDBInstance on us-west-2:222222222222:db:${REPLICA}`,
+    ]);
+    // Not closed (decision 131): the role is one, so the DR handler's session may act on the primary's database in its own
+    // region, us-east-1, as the primary's handler must. Only a role per region (or a per-region session binding) would stop it.
+    expect(await modify(fromDr, 'us-east-1', PRIMARY)).toBe(`Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`);
+
+    // Every role with an RDS grant, from every region its handler runs in: each of its RDS actions on the name a region
+    // does not hold is refused, in both regions; on the region's own database it is allowed only in the regions the
+    // handler runs in (watch-standby runs in the DR region only: nothing in us-east-1).
+    const withRds = plan().cases.filter((c) => c.label.includes(' -> ') && rdsActionsOf(c).length > 0);
+    const handlers = [...new Set(withRds.map((c) => c.handler!))].sort();
+    expect(handlers).toEqual(['check-db-connections', 'inspect-security-groups', 'scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change', 'watch-standby'].sort());
+    const refusedButAllowed: string[] = [];
+    const ownDenied: string[] = [];
+    for (const c of withRds) {
+      const served = REGIONS.filter((r) => remote(c.handler!, r) !== undefined);
+      for (const action of rdsActionsOf(c)) {
+        for (const [region, name] of [['us-east-1', REPLICA], ['us-west-2', PRIMARY]] as const) {
+          const result = await judge(c, region, action, db(region, name));
+          if (!result.startsWith('ImplicitlyDenied')) refusedButAllowed.push(`${c.label}: ${result}`);
+        }
+      }
+      // DescribeDBInstances on the region's own database: each of these roles holds it (the serving read, for the changing rows).
+      for (const [region, name] of [['us-east-1', PRIMARY], ['us-west-2', REPLICA]] as const) {
+        const result = await judge(c, region, 'rds:DescribeDBInstances', db(region, name));
+        const expected = served.includes(region) && (region === 'us-west-2' || !['scale-consumers', 'raise-lambda-memory'].includes(c.handler!)) ? 'Allowed' : 'ImplicitlyDenied';
+        if (!result.startsWith(expected)) ownDenied.push(`${c.label}: ${result}, expected ${expected}`);
+      }
+    }
+    expect(withRds.length).toBe(13);
+    expect({ refusedButAllowed, ownDenied }).toEqual({ refusedButAllowed: [], ownDenied: [] });
+
+    // watch-standby runs in the DR region only: its role reaches nothing in us-east-1, "*" reads included (held to the
+    // regions it serves by aws:RequestedRegion).
+    const standby = remote('watch-standby', 'us-west-2')!;
+    expect(remote('watch-standby', 'us-east-1')).toBeUndefined();
+    expect(await judge(standby, 'us-east-1', 'cloudwatch:DescribeAlarms', '*')).toBe('ImplicitlyDenied: cloudwatch:DescribeAlarms on *');
+    expect(await judge(standby, 'us-west-2', 'cloudwatch:DescribeAlarms', '*')).toBe('Allowed: cloudwatch:DescribeAlarms on *');
+    expect(await judge(standby, 'us-east-1', 'sqs:GetQueueAttributes', `arn:aws:sqs:us-east-1:${standby.principal.account}:notification-service-queue`)).toMatch(/^ImplicitlyDenied/);
+
+    // Planted: the old naming, each database name in every region (decision 123's acrossRoles), put back into
+    // scale-up-database's policies: the four refused calls above are allowed again.
+    const everyRegion = editStatements(fromPrimary.principal.policies, (st) => {
+      const resources = [st.Resource ?? []].flat();
+      if (!resources.some((r) => /:rds:[a-z0-9-]+:\d{12}:db:/.test(r))) return st;
+      const widened = resources.flatMap((r) => {
+        const m = /^(arn:aws:rds:)([a-z0-9-]+)(:\d{12}:db:)(.+)$/.exec(r);
+        if (!m) return [r];
+        const base = m[4]!.replace(new RegExp(`^(${REPLICA}|${PRIMARY})`), '');
+        return REGIONS.flatMap((region) => [PRIMARY, REPLICA].map((name) => `${m[1]}${region}${m[3]}${name}${base}`));
+      });
+      return { ...st, Resource: [...new Set(widened)] };
+    });
+    const planted = { ...fromPrimary, principal: { ...fromPrimary.principal, policies: everyRegion } };
+    expect([await modify(planted, 'us-east-1', REPLICA), await modify(planted, 'us-west-2', PRIMARY)]).toEqual([
+      `Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${REPLICA}`,
+      `Allowed: rds:ModifyDBInstance on us-west-2:222222222222:db:${PRIMARY}`,
+    ]);
   });
 
   it('catches a verify-change remediation role without the revert: rds:ModifyDBInstance denied on the workload\'s database', async () => {

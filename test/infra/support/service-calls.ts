@@ -312,3 +312,22 @@ export function dangerousCalls(w: ServiceWorld, stack: StackFacts): SimulatedCal
     onSvc('sts:AssumeRole', `arn:${p}:iam::${svc}:role/OrganizationAccountAccessRole`, "assumes the account's administrator role"),
   ];
 }
+
+/** Every RDS call on a database instance the code or the documents make (the Service Authorization Reference's db type). */
+const DATABASE_ACTIONS = ['rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBLogFiles', 'rds:ListTagsForResource'] as const;
+
+/**
+ * The service's databases named in a region that does not hold them (decision 131): in a primary region the DR replica's
+ * name (and a restore from it), in the DR region the configured databases' names; every RDS call on a database instance,
+ * on each. A role that names each database in every region is allowed some of these; one scoped per region, none.
+ */
+export function otherRegionDatabaseCalls(w: ServiceWorld): SimulatedCall[] {
+  const env = w.config.environments[w.environment];
+  const here = new Set(regionDatabases({ regionRole: roleOfRegion(w.config, w.environment, w.region), env }));
+  const elsewhere = [...new Set((['primary', 'dr'] as const).flatMap((role) => regionDatabases({ regionRole: role, env })))].filter((d) => !here.has(d));
+  const arn = (name: string): string => `arn:${w.partition}:rds:${w.region}:${w.serviceAccount}:db:${name}`;
+  return elsewhere.flatMap((name) => [
+    ...DATABASE_ACTIONS.map((action) => ({ action, resource: arn(name), resourceAccount: w.serviceAccount, why: `${name} named in ${w.region}, a region that does not hold it` })),
+    { action: 'rds:DescribeDBInstances', resource: arn(`${name}-restore-20261205`), resourceAccount: w.serviceAccount, why: `an instance restored from ${name}, named in ${w.region}, a region that does not hold ${name}` },
+  ]);
+}

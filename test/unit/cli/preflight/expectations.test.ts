@@ -104,6 +104,21 @@ describe('production us-west-2 (dr)', () => {
     expect(inRegion('us-west-2').handlers.find((h) => h.name === 'scale-consumers')?.actions).not.toContain('rds:DescribeDBInstances');
   });
 
+  it('cross-account: expects a remediation role only in the regions its handler runs in, judged there on that region\'s database (decision 131)', () => {
+    const inRegion = (region: string): PreflightExpectations => {
+      const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region });
+      return preflightExpectations(config, 'production', region, handlerDeclarations('cross-account'));
+    };
+    const withRole = (e: PreflightExpectations): string[] => e.handlers.filter((h) => h.remediationRoleName !== undefined).map((h) => h.name).sort();
+    // Every handler acts on the workload through its role; the standby watch runs, and so assumes its role, in the DR region only.
+    expect(withRole(inRegion('us-east-1'))).toEqual([...PRIMARY_HANDLERS].sort());
+    expect(withRole(inRegion('us-west-2'))).toEqual([...DR_HANDLERS].sort());
+    expect(inRegion('us-west-2').handlers.find((h) => h.name === 'watch-standby')?.remediationRoleName).toBe('notification-runbooks-remediate-watch-standby');
+    // The databases its calls are simulated on there (workloadArnContext's fallback): the region's own, never the other's.
+    expect(inRegion('us-east-1').watched.databases).toEqual(['notification-service-db']);
+    expect(inRegion('us-west-2').watched.databases).toEqual(['notification-service-db-replica']);
+  });
+
   it('expects both lanes (health checks there too since decision 123), the cross-region replica in place of the database, and no cache', () => {
     expect(expected.scheduleGroups).toEqual([
       { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2' },
