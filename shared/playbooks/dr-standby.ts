@@ -1,11 +1,12 @@
 // DR standby -> watch: the playbook module for handler watch-standby (the DR region's replica lag and replicated queue;
 // observes, escalates to a person, never changes anything).
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName, isTransientAwsError } from '../aws/classify-error';
+import { readMetricData } from '../aws/metric-data';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
@@ -72,28 +73,14 @@ async function readMaxima(ctx: Ctx, series: readonly SeriesQuery[], window: { fr
     },
     ReturnData: true,
   }));
-  const points = new Map<string, Array<{ at: number; value: number }>>();
-  let nextToken: string | undefined;
-  do {
-    const page = await callAws('CloudWatch GetMetricData', () =>
-      ctx.clients.cloudWatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.from, EndTime: window.to, NextToken: nextToken })),
-    );
-    for (const result of page.MetricDataResults ?? []) {
-      const list = points.get(result.Id ?? '') ?? [];
-      (result.Values ?? []).forEach((value, i) => list.push({ at: result.Timestamps?.[i]?.getTime() ?? 0, value }));
-      points.set(result.Id ?? '', list);
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
+  // Every page, and only a complete answer: a series CloudWatch could not give whole fails the read (readMetricData).
+  const read = await readMetricData(ctx.clients.cloudWatch, queries, window);
   const figures = new Map<string, MetricFigures>();
   series.forEach((s, i) => {
-    const list = points.get(`s${i}`) ?? [];
-    if (list.length === 0) {
-      figures.set(s.key, { datapoints: 0 });
-      return;
-    }
-    const latest = list.reduce((a, b) => (b.at > a.at ? b : a));
-    figures.set(s.key, { latest: latest.value, max: Math.max(...list.map((p) => p.value)), datapoints: list.length });
+    const values = read.get(`s${i}`)?.values ?? [];
+    const latest = values.at(-1);
+    // Oldest first: the last value is the latest.
+    figures.set(s.key, latest === undefined ? { datapoints: 0 } : { latest, max: Math.max(...values), datapoints: values.length });
   });
   return figures;
 }

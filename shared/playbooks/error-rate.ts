@@ -1,8 +1,9 @@
 // Error Rate > 1% -> alert: the playbook module for handler alert-error-rate (enrich, then escalate; never changes anything).
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { callAws, errorName, isTransientAwsError } from '../aws/classify-error';
+import { errorName, isTransientAwsError } from '../aws/classify-error';
+import { readMetricData } from '../aws/metric-data';
 import { lazy, type Lazy } from '../aws/lazy-client';
 import { PermanentError } from '../errors';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
@@ -40,11 +41,10 @@ async function readCounts(ctx: Ctx, functionName: string, window: { start: Date;
     },
     ReturnData: true,
   }));
-  const result = await callAws('CloudWatch GetMetricData', () =>
-    ctx.clients.cloudWatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.start, EndTime: window.end })),
-  );
+  // Every page, and only a complete answer: errors CloudWatch could not give whole are not "no errors" (readMetricData).
+  const series = await readMetricData(ctx.clients.cloudWatch, queries, { from: window.start, to: window.end });
   const sum = (id: string): number | undefined => {
-    const values = result.MetricDataResults?.find((r) => r.Id === id)?.Values;
+    const values = series.get(id)?.values;
     return values?.length ? values.reduce((a, b) => a + b, 0) : undefined;
   };
   const errors = sum('errors');

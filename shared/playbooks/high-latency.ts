@@ -1,10 +1,11 @@
 // High Latency (response > 500 ms) -> check DB connections, the cache and the function: the playbook module for handler
 // check-db-connections. One GetMetricData call reads the database, the cache's nodes and the function's Duration.
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, RDSClient, paginateDescribeDBParameters, type DBInstance } from '@aws-sdk/client-rds';
 import { classifyAwsError, errorName } from '../aws/classify-error';
 import { callAws } from '../aws/classify-error';
+import { readMetricData, type MetricPoints } from '../aws/metric-data';
 import { InvalidInputError, PermanentError } from '../errors';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
@@ -139,13 +140,9 @@ function missingCache(replicationGroupId: string): CacheIdentity & { statuses():
   return { ...identity, statuses: async () => identity };
 }
 
-function toSeries(result: MetricDataResult | undefined): MetricSeries {
-  const timestamps = result?.Timestamps ?? [];
-  const values = result?.Values ?? [];
-  // GetMetricData answers newest first by default: oldest first here, so "latest" is the last element.
-  const points = timestamps.map((t, i) => ({ at: t.getTime(), value: values[i] })).filter((p): p is { at: number; value: number } => p.value !== undefined);
-  points.sort((a, b) => a.at - b.at);
-  return { timestamps: points.map((p) => new Date(p.at).toISOString()), values: points.map((p) => p.value) };
+function toSeries(points: MetricPoints | undefined): MetricSeries {
+  // readMetricData gives each series oldest first, so "latest" is the last element.
+  return { timestamps: (points?.timestamps ?? []).map((t) => t.toISOString()), values: [...(points?.values ?? [])] };
 }
 
 /** The High Latency row's threshold (the document's "Response time > 500ms"); 500 ms if the row is configured away. */
@@ -254,15 +251,12 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
         : []),
     ];
     const [data, maxConnections, described] = await settledAll(
-      callAws('CloudWatch GetMetricData', () =>
-        ctx.clients.cloudWatch.send(
-          new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - windowMinutes * 60_000), EndTime: end }),
-        ),
-      ),
+      // Every page, and only a complete answer: a series CloudWatch could not give whole is no diagnosis (readMetricData).
+      readMetricData(ctx.clients.cloudWatch, queries, { from: new Date(end.getTime() - windowMinutes * 60_000), to: end }),
       group?.DBParameterGroupName ? maxConnectionsParameter(ctx, group.DBParameterGroupName) : Promise.resolve(undefined),
       Promise.all(groups.map((g) => g.statuses())),
     );
-    const byId = new Map((data.MetricDataResults ?? []).map((r) => [r.Id, r]));
+    const byId = data;
     const series = Object.fromEntries(INSTANCE_METRICS.map((m) => [m.name, toSeries(byId.get(m.id))])) as Record<SeriesName, MetricSeries>;
     const observation: DbConnectionsObservation = {
       database: {

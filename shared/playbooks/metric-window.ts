@@ -1,6 +1,6 @@
 // Reads a few metrics over one window with one GetMetricData call: the sums (or averages) the health checks compare.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { callAws } from '../aws/classify-error';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { readMetricData } from '../aws/metric-data';
 import type { HealthReading } from '../pipeline/types';
 
 export interface WindowMetric {
@@ -38,18 +38,11 @@ export async function readWindowMetrics(cloudWatch: CloudWatchClient, metrics: r
     },
     ReturnData: true,
   }));
-  const values = new Map<string, number[]>();
-  let nextToken: string | undefined;
-  do {
-    const page = await callAws('CloudWatch GetMetricData', () =>
-      cloudWatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.from, EndTime: window.to, NextToken: nextToken })),
-    );
-    for (const r of page.MetricDataResults ?? []) values.set(r.Id ?? '', [...(values.get(r.Id ?? '') ?? []), ...(r.Values ?? [])]);
-    nextToken = page.NextToken;
-  } while (nextToken);
+  // Every page, and only a complete answer (readMetricData): a series CloudWatch could not give whole fails the read.
+  const series = await readMetricData(cloudWatch, queries, window);
   const figures: Record<string, number | null> = {};
   metrics.forEach((m, i) => {
-    const points = values.get(`m${i}`) ?? [];
+    const points = series.get(`m${i}`)?.values ?? [];
     const sum = points.reduce((a, b) => a + b, 0);
     figures[m.figure] = points.length === 0 ? null : m.stat === 'Sum' ? sum : sum / points.length;
   });

@@ -1,5 +1,5 @@
 // Queue Backup (Messages > 1000) -> scale consumers: the playbook module for handler scale-consumers.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
@@ -14,6 +14,7 @@ import {
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, isTransientAwsError } from '../aws/classify-error';
+import { readMetricData } from '../aws/metric-data';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
@@ -71,12 +72,9 @@ async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<Record
       ReturnData: true,
     })),
   );
-  const result = await callAws('CloudWatch GetMetricData', () =>
-    ctx.clients.cloudWatch.send(
-      new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - windowMinutes * 60_000), EndTime: end }),
-    ),
-  );
-  const sums = new Map((result.MetricDataResults ?? []).map((r) => [r.Id, r.Values?.length ? r.Values.reduce((a, b) => a + b, 0) : undefined]));
+  // Every page, and only a complete answer: a consumer's errors CloudWatch could not give whole are not "no errors".
+  const series = await readMetricData(ctx.clients.cloudWatch, queries, { from: new Date(end.getTime() - windowMinutes * 60_000), to: end });
+  const sums = new Map([...series].map(([id, points]) => [id, points.values.length ? points.values.reduce((a, b) => a + b, 0) : undefined]));
   return Object.fromEntries(functionNames.map((name, i) => [name, { errors: sums.get(`errors${i}`), invocations: sums.get(`invocations${i}`) }]));
 }
 

@@ -1,7 +1,7 @@
 // The standby playbook's observe against mocked clients: the replicated queue's event source mappings are read at once
 // with the queue's URL, by the ARN its name, account and region give; SQS's answer stays the authority, nothing read
 // ahead is left running, and failures are thrown in the order the reads were once made one after another.
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -70,7 +70,10 @@ beforeEach(() => {
   rdsMock.reset();
   sqsMock.reset();
   lambdaMock.reset();
-  cloudWatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+  // One result per query, no datapoints, StatusCode Complete: CloudWatch's answer for a quiet window (API reference, MetricDataResult).
+  cloudWatchMock
+    .on(GetMetricDataCommand)
+    .callsFake((input: GetMetricDataCommandInput) => ({ MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })) }));
   rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: 'notification-service-db' }] });
   sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: queueUrl });
   sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '40', QueueArn: queueArn } });

@@ -36,11 +36,13 @@ beforeEach(() => {
   cloudWatchMock.reset();
   lambdaMock.reset();
   logsMock.reset();
-  // 42 errors in 1000 invocations over the window: 4.20%.
+  // 42 errors in 1000 invocations over the window: 4.20%. As CloudWatch answers: newest first, a timestamp per value,
+  // StatusCode Complete (CloudWatch API reference, MetricDataResult).
+  const minutes = [new Date('2024-03-05T10:00:00Z'), new Date('2024-03-05T09:59:00Z')];
   cloudWatchMock.on(GetMetricDataCommand).resolves({
     MetricDataResults: [
-      { Id: 'errors', Values: [30, 12] },
-      { Id: 'invocations', Values: [600, 400] },
+      { Id: 'errors', Timestamps: minutes, Values: [30, 12], StatusCode: 'Complete' },
+      { Id: 'invocations', Timestamps: minutes, Values: [600, 400], StatusCode: 'Complete' },
     ],
   });
   lambdaMock.on(GetFunctionConfigurationCommand).resolves({ FunctionName: fn });
