@@ -7,7 +7,7 @@
 // state NotificationService-FailoverToDR leaves (replica promoted, DR mapping enabled, endpoint parameter pointed at the
 // replica) the same alarms change the DR region's resources (the DR consumers' mapping, the DR consumer's memory, the
 // promoted replica's class), a failing health check reverts the DR consumer's memory, and the primary's resources are
-// untouched throughout.
+// untouched throughout. Last, a failback's by-hand step (the DR mapping disabled) and verify-change holds a revert.
 //
 // One provisioned world for the whole file, the tests in order (decision 130): the first four run before the failover,
 // the failover is made by the first test after it ("after the failover ... scales the DR consumers"), and the tests
@@ -16,10 +16,10 @@
 // on the DR consumer function (RESOURCE#<function ARN>), scale-up-database on the replica (RESOURCE#<replica ARN>), each
 // fired by its own alarm; the cooldown and the hourly budget are per resource (shared/guard/evaluate-guardrails.ts). So
 // no test's change can hold back or feed another's, and every assertion on a resource another test also changes is made
-// on both regions' values read from the emulator before and after. The one test that depends on another's change is
-// verify-change's: it judges the raise made by "raises the DR consumer's memory" (its health check), as production
-// would, and says so. A fresh world per test would repeat provisioning (two regions, 1500 messages) for nothing the
-// assertions need.
+// on both regions' values read from the emulator before and after. The two tests that depend on another's change are
+// verify-change's: each judges a change made above (the DR consumer's raise; the replica's resize) through its health
+// check, as production would, and says so; the failback test runs last because it ends the failed-over state. A fresh
+// world per test would repeat provisioning (two regions, 1500 messages) for nothing the assertions need.
 import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetEventSourceMappingCommand,
@@ -168,6 +168,36 @@ async function drConsumerMetrics(figures: { Invocations: number; Errors: number;
     }),
   );
   cloudWatch.destroy();
+}
+
+/** AWS/RDS CPUUtilization of the replica for the current minute, in the DR region, as RDS would publish it there. */
+async function replicaCpuInDr(cpuPercent: number): Promise<void> {
+  const cloudWatch = new CloudWatchClient(at(DR));
+  await cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: [{ MetricName: 'CPUUtilization', Value: cpuPercent, Unit: 'Percent', Timestamp: new Date(), Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.replica.identifier }] }],
+    }),
+  );
+  cloudWatch.destroy();
+}
+
+/** The one pending health check of `playbook` in the DR region's verify group, and the real verify-change handler (loaded with `overrides`). */
+async function healthCheckInDr(playbook: string, overrides?: object): Promise<{ input: unknown; verify: VerifyChangeHandler }> {
+  const previous = process.env.RUNBOOK_CONFIG_JSON;
+  if (overrides) process.env.RUNBOOK_CONFIG_JSON = JSON.stringify(overrides);
+  const scheduler = new SchedulerClient(at(DR));
+  try {
+    const verify = loadHandler<VerifyChangeHandler>('verify-change');
+    const driver = createSchedulerDriver({ scheduler, groupName: dr.verifyScheduleGroup?.name ?? '', invoke: (_arn, input) => verify(input) });
+    const pending = (await driver.pending()).filter((p) => (p.input as { playbook?: string }).playbook === playbook);
+    expect(pending).toHaveLength(1);
+    return { input: pending[0]?.input, verify };
+  } finally {
+    scheduler.destroy();
+    if (previous === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
+    else process.env.RUNBOOK_CONFIG_JSON = previous;
+  }
 }
 
 const writesOf = (calls: ProxyCall[]) => calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation));
@@ -353,7 +383,8 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(writesOf(approval.calls)).toEqual([]);
 
     // A deployment that lets this row act by itself in production (mutationModeByRow, RUNBOOK_CONFIG_JSON): the replica
-    // really resized in the emulator.
+    // really resized in the emulator. The promoted replica publishes the CPU its alarm saw: the health check's "before".
+    await replicaCpuInDr(85);
     const automatic = await cpuUtilizationInDr(AUTOMATIC_DB);
     expect(automatic.decision).toMatchObject({
       outcome: 'applied',
@@ -365,6 +396,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(automatic.decision.findings).toEqual(expect.arrayContaining([`us-west-2 (DR region) serving since a failover: ${SERVING_SIGNAL()}`]));
     expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, database: { ...before.dr.database, instanceClass: 'db.r6g.2xlarge' } } });
     expect(writesOf(automatic.calls).map((c) => c.operation)).toEqual(['ModifyDBInstance']);
+    expect(automatic.decision.healthCheck).toMatchObject({ before: { figures: expect.objectContaining({ cpuPercent: 85 }) } });
   });
 
   // Judges the raise made by "raises the DR consumer 512 -> 768 MB" above: its health check, scheduled in the DR region's
@@ -372,18 +404,12 @@ describe('the changing rows follow a failover to the DR region (production us-we
   it('after the failover: verify-change reverts the DR consumer\'s raised memory to 512 MB when its errors rose, and the primary\'s consumer is untouched', async () => {
     const before = await functionsAndDatabases();
     expect(before.dr.memoryMb).toBe(768);
-    const verifyGroup = dr.verifyScheduleGroup?.name ?? '';
-    const scheduler = new SchedulerClient(at(DR));
-    const verify = loadHandler<VerifyChangeHandler>('verify-change');
-    const driver = createSchedulerDriver({ scheduler, groupName: verifyGroup, invoke: (_arn, input) => verify(input) });
-    const pending = (await driver.pending()).filter((p) => (p.input as { playbook?: string }).playbook === 'raise-lambda-memory');
-    scheduler.destroy();
-    expect(pending).toHaveLength(1);
+    const { input, verify } = await healthCheckInDr('raise-lambda-memory');
     // Timeouts (Lambda counts them in Errors) after the raise.
     await drConsumerMetrics({ Invocations: 200, Errors: 60, Duration: 200 * 120 });
 
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const verdict = await verify(pending[0]?.input);
+    const verdict = await verify(input);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
 
     expect(verdict).toMatchObject({
@@ -394,5 +420,32 @@ describe('the changing rows follow a failover to the DR region (production us-we
     });
     expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, memoryMb: 512 } });
     expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateFunctionConfiguration']);
+  });
+
+  // Last, because it ends the failed-over state: FailbackToPrimary's by-hand step in us-west-2 (the DR consumers'
+  // mapping disabled) while the replica stays promoted. The scale-up above is then judged worse, and verify-change holds
+  // its revert there: a revert is a change, and the region no longer serves (decision 123). The deployment's override
+  // is the one the scale-up ran with (every handler of a deployment reads the same configuration).
+  it('after a failback disables the DR consumers: verify-change does not revert the replica\'s class, though its CPU did not improve, and says the region no longer serves', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.database.instanceClass).toBe('db.r6g.2xlarge');
+    const lambda = new LambdaClient(at(DR));
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+    lambda.destroy();
+    expect((await consumers()).dr.state).toBe('Disabled');
+    const { input, verify } = await healthCheckInDr('scale-up-database', AUTOMATIC_DB);
+    await replicaCpuInDr(90);
+
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const verdict = await verify(input);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+
+    expect(verdict).toMatchObject({ outcome: 'escalate', region: DR, escalation: { cause: 'made-worse' } });
+    expect(verdict.reason).toMatch(/CPU 85% -> \d+(\.\d)?%: did not improve/);
+    expect(verdict.reason).toContain(
+      `not reverted: us-west-2 is the DR region of production and not serving: the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Disabled; the replica ${standby.replica.identifier} is promoted, but that alone is not a failover`,
+    );
+    expect(await functionsAndDatabases()).toEqual(before);
+    expect(writesOf(calls)).toEqual([]);
   });
 });
