@@ -25,6 +25,8 @@ export interface DbConnectionsObservation {
     /** DBParameterGroups[].ParameterApplyStatus: "pending-reboot" means the group's values are not all in effect yet. */
     parameterApplyStatus?: string;
     readReplicas: string[];
+    /** Read replicas in other regions, by ARN (as RDS names them): their ReplicaLag is published there, not read here. */
+    crossRegionReplicas?: string[];
     /** Set when the database is itself a read replica. */
     replicaSourceIdentifier?: string;
   };
@@ -159,8 +161,13 @@ export function diagnoseDatabase(observation: DbConnectionsObservation, policy: 
     .filter((lag): lag is { instance: string; seconds: number } => lag.seconds !== undefined);
   const worstLag = lags.reduce<{ instance: string; seconds: number } | undefined>((worst, lag) => (worst && worst.seconds >= lag.seconds ? worst : lag), undefined);
   const replicas = [...database.readReplicas, ...(database.replicaSourceIdentifier ? [db] : [])];
-  if (replicas.length === 0) findings.push('ReplicaLag: no read replicas');
-  else if (lags.length === 0) findings.push(`ReplicaLag: no datapoints for ${replicas.join(', ')}`);
+  const elsewhere = database.crossRegionReplicas ?? [];
+  if (elsewhere.length > 0) {
+    findings.push(`ReplicaLag of ${elsewhere.join(', ')}: a replica in another region, its lag is published there and not read here (watch-standby watches it)`);
+  }
+  if (replicas.length === 0) {
+    if (elsewhere.length === 0) findings.push('ReplicaLag: no read replicas');
+  } else if (lags.length === 0) findings.push(`ReplicaLag: no datapoints for ${replicas.join(', ')}`);
   else findings.push(`ReplicaLag: ${lags.map((l) => `${l.instance} ${fixed(l.seconds, 0)} s`).join(', ')} (cause at ${policy.replicaLagSeconds} s)`);
   if (worstLag && worstLag.seconds >= policy.replicaLagSeconds) causes.push('replica-lag');
 

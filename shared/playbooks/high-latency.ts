@@ -145,6 +145,25 @@ function toSeries(points: MetricPoints | undefined): MetricSeries {
   return { timestamps: (points?.timestamps ?? []).map((t) => t.toISOString()), values: [...(points?.values ?? [])] };
 }
 
+/**
+ * RDS names a read replica in another region by its ARN in ReadReplicaDBInstanceIdentifiers (same-region replicas by
+ * identifier; getmoto/moto#5423, which moto 5 follows). ReplicaLag is published where the replica is, under its
+ * identifier: a cross-region one is not asked for here with its ARN as the dimension (that reads as "no datapoints"). An
+ * ARN of this region gives its identifier.
+ */
+export function replicasByRegion(identifiers: readonly string[], region: string): { inRegion: string[]; otherRegions: string[] } {
+  const inRegion: string[] = [];
+  const otherRegions: string[] = [];
+  for (const identifier of identifiers) {
+    // arn:<partition>:rds:<region>:<account>:db:<identifier>
+    const arn = /^arn:[^:]+:rds:([^:]*):\d{12}:db:([^:]+)$/.exec(identifier);
+    if (!arn) inRegion.push(identifier);
+    else if (arn[1] === region && arn[2] !== undefined) inRegion.push(arn[2]);
+    else otherRegions.push(identifier);
+  }
+  return { inRegion, otherRegions };
+}
+
 /** The High Latency row's threshold (the document's "Response time > 500ms"); 500 ms if the row is configured away. */
 function latencyThresholdOf(rows: ReadonlyArray<{ id: string; detection: { threshold: number } }>): number {
   return rows.find((row) => row.id === 'high-latency')?.detection.threshold ?? 500;
@@ -225,7 +244,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, c.replicationGroupId ?? c.name))),
     );
     const group = instance.DBParameterGroups?.[0];
-    const replicas = instance.ReadReplicaDBInstanceIdentifiers ?? [];
+    const { inRegion: replicas, otherRegions: crossRegionReplicas } = replicasByRegion(instance.ReadReplicaDBInstanceIdentifiers ?? [], ctx.runtime.region);
     const lagInstances = [...(instance.ReadReplicaSourceDBInstanceIdentifier ? [target.dbInstanceIdentifier] : []), ...replicas];
     const windowMinutes = ctx.runtime.config.checkDbConnections.windowMinutes;
     // Whole minutes, ending at the next boundary so the current minute's datapoint is in.
@@ -267,6 +286,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
         ...(group?.DBParameterGroupName ? { parameterGroupName: group.DBParameterGroupName } : {}),
         ...(group?.ParameterApplyStatus ? { parameterApplyStatus: group.ParameterApplyStatus } : {}),
         readReplicas: replicas,
+        ...(crossRegionReplicas.length > 0 ? { crossRegionReplicas } : {}),
         ...(instance.ReadReplicaSourceDBInstanceIdentifier ? { replicaSourceIdentifier: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
       },
       ...(maxConnections !== undefined ? { maxConnectionsParameter: maxConnections } : {}),

@@ -1,0 +1,86 @@
+// check-db-connections' observe against the shapes RDS and CloudWatch answer (mocked clients, sources per case): a
+// primary whose read replica is in another region is named by ARN, and its ReplicaLag is not asked for with that ARN.
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { PlaybookContext } from '../../../shared/pipeline/types';
+import { highLatencyPlaybook, replicasByRegion } from '../../../shared/playbooks/high-latency';
+import { diagnoseDatabase } from '../../../shared/playbooks/high-latency-plan';
+import { ManualClock } from '../../support/manual-clock';
+
+// Sources:
+//  [X] getmoto/moto#5423 (from DescribeDBInstances on AWS): "for cross-region replication, AWS provides full arns for
+//      ReadReplicaDBInstanceIdentifiers and SourceDBInstanceIdentifier"; same-region replicas are named by identifier.
+//      moto 5.2.1's DBInstance.add_replica does the same (the ARN when the replica's region differs).
+//  [A] RDS User Guide, "Amazon Resource Names (ARNs) in Amazon RDS": arn:aws:rds:<region>:<account>:db:<identifier>.
+//  [R] CloudWatch API reference, MetricDataResult (one result per query, StatusCode Complete).
+
+const region = 'us-east-1';
+const account = '123456789012';
+const db = 'notification-service-db';
+const drReplicaArn = `arn:aws:rds:us-west-2:${account}:db:${db}-replica`;
+const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region });
+
+const rdsMock = mockClient(RDSClient);
+const cloudWatchMock = mockClient(CloudWatchClient);
+const elastiCacheMock = mockClient(ElastiCacheClient);
+
+describe('replicasByRegion: RDS names a cross-region replica by ARN [X][A]', () => {
+  it.each<[string, string[], { inRegion: string[]; otherRegions: string[] }]>([
+    ['a same-region replica, by identifier', ['notification-service-db-ro'], { inRegion: ['notification-service-db-ro'], otherRegions: [] }],
+    ['a cross-region replica, by ARN', [drReplicaArn], { inRegion: [], otherRegions: [drReplicaArn] }],
+    ['an ARN of this region: its identifier', [`arn:aws:rds:${region}:${account}:db:ro-2`], { inRegion: ['ro-2'], otherRegions: [] }],
+    ['both kinds', ['ro-1', drReplicaArn], { inRegion: ['ro-1'], otherRegions: [drReplicaArn] }],
+  ])('%s', (_situation, identifiers, expected) => {
+    expect(replicasByRegion(identifiers, region)).toEqual(expected);
+  });
+});
+
+describe('check-db-connections observe: a primary with a cross-region replica', () => {
+  beforeEach(() => {
+    rdsMock.reset();
+    cloudWatchMock.reset();
+    elastiCacheMock.reset();
+    const primary: DBInstance = {
+      DBInstanceIdentifier: db,
+      DBInstanceClass: 'db.r6g.xlarge',
+      Engine: 'postgres',
+      DBInstanceStatus: 'available',
+      AllocatedStorage: 100,
+      DBParameterGroups: [{ DBParameterGroupName: 'notification-service-pg14', ParameterApplyStatus: 'in-sync' }],
+      ReadReplicaDBInstanceIdentifiers: [drReplicaArn],
+    };
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [primary] });
+    rdsMock.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
+    elastiCacheMock.on(DescribeReplicationGroupsCommand).rejects(Object.assign(new Error('not found'), { name: 'ReplicationGroupNotFoundFault', $metadata: { httpStatusCode: 404 } }));
+    cloudWatchMock
+      .on(GetMetricDataCommand)
+      .callsFake((input: GetMetricDataCommandInput) => ({ MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })) }));
+  });
+
+  it('asks for no metric with an ARN as its dimension, and says the replica lag is read in its own region', async () => {
+    const ctx: PlaybookContext<Parameters<typeof highLatencyPlaybook.observe>[0]['clients']> = {
+      clients: { rds: new RDSClient({ region }), cloudWatch: new CloudWatchClient({ region }), elastiCache: new ElastiCacheClient({ region }) },
+      clock: new ManualClock(Date.parse('2024-03-05T10:00:30Z')),
+      runtime,
+    };
+    const target = { resource: { type: 'rds-db-instance', id: db, arn: `arn:aws:rds:${region}:${account}:db:${db}` }, dbInstanceIdentifier: db, via: 'database alarm', incidentKey: 'i-1' };
+
+    const observation = await highLatencyPlaybook.observe(ctx, target);
+
+    const dimensions = cloudWatchMock
+      .commandCalls(GetMetricDataCommand)
+      .flatMap((c) => c.args[0].input.MetricDataQueries ?? [])
+      .flatMap((q) => q.MetricStat?.Metric?.Dimensions ?? [])
+      .map((d) => d.Value ?? '');
+    expect(dimensions.filter((value) => value.startsWith('arn:'))).toEqual([]);
+    expect(observation.database).toMatchObject({ readReplicas: [], crossRegionReplicas: [drReplicaArn] });
+    expect(observation.metrics.replicaLagSeconds).toEqual({});
+    const findings = diagnoseDatabase(observation, runtime.config.checkDbConnections).findings.join('\n');
+    expect(findings).toContain(`ReplicaLag of ${drReplicaArn}: a replica in another region, its lag is published there and not read here`);
+    expect(findings).not.toContain('ReplicaLag: no read replicas');
+    expect(findings).not.toContain('no datapoints for arn:');
+  });
+});
