@@ -22,6 +22,8 @@ export interface StandbyObservation {
         instanceStatus: string;
         /** ReadReplicaSourceDBInstanceIdentifier: undefined once the replica was promoted (it is then no replica). */
         source?: string;
+        /** StatusInfos' "read replication" entry, when RDS reports one. */
+        replication?: ReplicationStatus;
         lagSeconds: MetricFigures;
       }
     | { status: 'missing'; identifier: string; reason: string };
@@ -35,6 +37,16 @@ export interface StandbyObservation {
     /** The DR consumers' event source mappings on it (Disabled until a failover enables them). */
     mappings: Array<{ uuid: string; functionName: string; state: string }>;
   }>;
+}
+
+/**
+ * A read replica's replication status (RDS DBInstanceStatusInfo): Status replicating, replication degraded, replication
+ * stop point set / reached, error, stopped or terminated; Normal false in an error state; Message the error's details.
+ */
+export interface ReplicationStatus {
+  status: string;
+  normal?: boolean;
+  message?: string;
 }
 
 export interface StandbyThresholds {
@@ -78,12 +90,22 @@ export function planStandbyWatch({ observation, thresholds, trigger, runbookName
     findings.push(
       `replica ${r.identifier} (${r.instanceStatus}${r.source ? `, replica of ${r.source}` : ', no replication source'}): ReplicaLag over the last ${window} ${figures(lag, seconds)}; pages above ${thresholds.replicaLagSeconds} s`,
     );
+    const replication = r.replication;
+    if (replication) {
+      findings.push(`replica ${r.identifier}: read replication ${replication.status}${replication.normal === false ? ' (not normal)' : ''}${replication.message ? `: ${replication.message}` : ''}`);
+    }
     if (!r.source) {
       problems.push({ about: 'replica', text: `${r.identifier} is no longer a read replica (promoted: a failover was run, or started by hand), yet ${o.region} is still configured as the DR region` });
     } else if (r.instanceStatus !== 'available') {
       problems.push({ about: 'replica', text: `the replica ${r.identifier} is ${r.instanceStatus}, not available` });
     }
-    if (lag.datapoints === 0) {
+    if (r.source && replication && (replication.normal === false || replication.status !== 'replicating')) {
+      // Whatever ReplicaLag last said, RDS says the replica is not replicating now: its lag figures are no comfort.
+      problems.push({
+        about: 'replica-lag',
+        text: `the replica ${r.identifier}'s read replication is ${replication.status}${replication.message ? ` (${replication.message})` : ''}: it is not replicating normally`,
+      });
+    } else if (lag.datapoints === 0) {
       problems.push({ about: 'replica-lag', text: `${r.identifier} reported no ReplicaLag in the last ${window}: it is not known to be replicating` });
     } else if ((lag.latest ?? 0) < 0) {
       problems.push({ about: 'replica-lag', text: `${r.identifier} reports ReplicaLag ${lag.latest ?? 0}: replication is not active` });

@@ -2,7 +2,7 @@
 // observes, escalates to a person, never changes anything).
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, RDSClient, type DBInstanceStatusInfo } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName, isTransientAwsError } from '../aws/classify-error';
@@ -12,7 +12,7 @@ import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settle, settledAll, settledValue } from '../settled';
 import { metricWindow } from './metric-window';
-import { planStandbyWatch, type MetricFigures, type NoStandbyChange, type StandbyObservation, type StandbyTrigger } from './dr-standby-plan';
+import { planStandbyWatch, type MetricFigures, type NoStandbyChange, type ReplicationStatus, type StandbyObservation, type StandbyTrigger } from './dr-standby-plan';
 
 export interface StandbyClients {
   cloudWatch: CloudWatchClient;
@@ -83,6 +83,22 @@ async function readMaxima(ctx: Ctx, series: readonly SeriesQuery[], window: { fr
     figures.set(s.key, latest === undefined ? { datapoints: 0 } : { latest, max: Math.max(...values), datapoints: values.length });
   });
   return figures;
+}
+
+/**
+ * The replica's read replication as RDS reports it (DBInstance.StatusInfos, StatusType "read replication"; RDS API
+ * reference DBInstanceStatusInfo): DBInstanceStatus can read `available` while replication is in `error` or `stopped`.
+ */
+function replicationOf(infos: readonly DBInstanceStatusInfo[] | undefined): { replication?: ReplicationStatus } {
+  const info = (infos ?? []).find((i) => i.StatusType === 'read replication');
+  if (info === undefined) return {};
+  return {
+    replication: {
+      status: info.Status ?? 'unknown',
+      ...(info.Normal !== undefined ? { normal: info.Normal } : {}),
+      ...(info.Message ? { message: info.Message.replace(/\s+/g, ' ').slice(0, 300) } : {}),
+    },
+  };
 }
 
 /** The event source mappings reading from one queue (paged). */
@@ -200,6 +216,7 @@ export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObs
             identifier: target.replicaIdentifier,
             instanceStatus: instance.DBInstanceStatus ?? 'unknown',
             ...(instance.ReadReplicaSourceDBInstanceIdentifier ? { source: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
+            ...replicationOf(instance.StatusInfos),
             lagSeconds: maxima.get('lag') ?? none,
           }
         : { status: 'missing', identifier: target.replicaIdentifier, reason: 'missing' in replica ? replica.missing : 'RDS DescribeDBInstances returned no instance' },

@@ -80,6 +80,22 @@ beforeEach(() => {
   lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm-1', FunctionArn: consumerArn, State: 'Disabled' }] });
 });
 
+describe('watch-standby observe: the replica\'s read replication as RDS reports it', () => {
+  // RDS API reference, DBInstanceStatusInfo: StatusType "read replication", Normal, Status, Message (blank when not in
+  // error). moto never answers StatusInfos, so only these mocked answers show it.
+  it.each<[string, Record<string, unknown>[] | undefined, Record<string, unknown> | undefined]>([
+    ['replicating normally', [{ StatusType: 'read replication', Normal: true, Status: 'replicating', Message: '' }], { status: 'replicating', normal: true }],
+    ['in error', [{ StatusType: 'read replication', Normal: false, Status: 'error' }], { status: 'error', normal: false }],
+    ['not reported', undefined, undefined],
+  ])('reads StatusInfos %s', async (_situation, infos, replication) => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: 'notification-service-db', ...(infos ? { StatusInfos: infos } : {}) }],
+    });
+    const observation = await standbyPlaybook.observe(context(), target);
+    expect(observation.replica.status === 'found' && observation.replica.replication).toEqual(replication);
+  });
+});
+
 describe('watch-standby observe: the replicated queue and its mappings', () => {
   it('asks for the mappings, by the queue\'s ARN, while GetQueueUrl has not answered yet, and asks once when SQS names that ARN', async () => {
     const url = held();

@@ -1,12 +1,12 @@
 // The DR standby watch's pure judgement, table-driven: every situation escalates (diagnosis) with what was observed,
 // leads with what fired, names FailoverToDR as a person's step and never plans a change.
-import { planStandbyWatch, type MetricFigures, type StandbyObservation, type StandbyTrigger } from '../../../shared/playbooks/dr-standby-plan';
+import { planStandbyWatch, type MetricFigures, type ReplicationStatus, type StandbyObservation, type StandbyTrigger } from '../../../shared/playbooks/dr-standby-plan';
 
 const THRESHOLDS = { replicaLagSeconds: 300, queueMessages: 1000, oldestMessageAgeSeconds: 3600 };
 const fig = (latest: number, max = latest, datapoints = 15): MetricFigures => ({ latest, max, datapoints });
 const NONE: MetricFigures = { datapoints: 0 };
 
-function standby(over: { lag?: MetricFigures; replica?: Partial<{ instanceStatus: string; source: string | undefined }>; missingReplica?: string; visible?: number; age?: MetricFigures; mappingState?: string; missingQueue?: string } = {}): StandbyObservation {
+function standby(over: { lag?: MetricFigures; replica?: Partial<{ instanceStatus: string; source: string | undefined }>; replication?: ReplicationStatus; missingReplica?: string; visible?: number; age?: MetricFigures; mappingState?: string; missingQueue?: string } = {}): StandbyObservation {
   const replica: StandbyObservation['replica'] = over.missingReplica
     ? { status: 'missing', identifier: 'notification-service-db-replica', reason: over.missingReplica }
     : {
@@ -14,6 +14,7 @@ function standby(over: { lag?: MetricFigures; replica?: Partial<{ instanceStatus
         identifier: 'notification-service-db-replica',
         instanceStatus: over.replica?.instanceStatus ?? 'available',
         ...(over.replica && 'source' in over.replica ? (over.replica.source ? { source: over.replica.source } : {}) : { source: 'arn:aws:rds:us-east-1:111111111111:db:notification-service-db' }),
+        ...(over.replication ? { replication: over.replication } : {}),
         lagSeconds: over.lag ?? fig(12, 20),
       };
   return {
@@ -96,6 +97,28 @@ const CASES: Case[] = [
     observation: standby({ missingQueue: 'SQS GetQueueUrl: AWS.SimpleQueueService.NonExistentQueue' }),
     leads: 'the replicated queue notification-service-queue is missing (SQS GetQueueUrl: AWS.SimpleQueueService.NonExistentQueue)',
   },
+  // StatusInfos' "read replication" entry (RDS API reference, DBInstanceStatusInfo: Status replicating, replication
+  // degraded, replication stop point set / reached, error, stopped or terminated; Normal false in an error state): RDS
+  // can say the replica is not replicating while DBInstanceStatus reads available and the last ReplicaLag was small.
+  {
+    situation: 'read replication in error (Normal false) while the last ReplicaLag was small: not replicating, whatever the lag said',
+    trigger: 'replica-lag',
+    observation: standby({ lag: fig(30, 450), replication: { status: 'error', normal: false } }),
+    leads: "the replica notification-service-db-replica's read replication is error: it is not replicating normally",
+  },
+  {
+    situation: 'read replication terminated (replication stopped over 30 days)',
+    trigger: 'queue-depth',
+    observation: standby({ replication: { status: 'terminated', normal: false }, visible: 1500 }),
+    leads: 'the replicated queue notification-service-queue holds 1500 messages',
+    alsoSays: ["the replica notification-service-db-replica's read replication is terminated: it is not replicating normally"],
+  },
+  {
+    situation: 'read replication replicating and normal: the lag judges, as before',
+    trigger: 'replica-lag',
+    observation: standby({ lag: fig(420, 480), replication: { status: 'replicating', normal: true } }),
+    leads: 'the replica notification-service-db-replica is 420 s behind its source',
+  },
   {
     situation: 'the alarm fired but every figure is within its threshold now',
     trigger: 'replica-lag',
@@ -138,6 +161,6 @@ describe('planStandbyWatch: the DR standby is watched, never changed', () => {
 
   it('covers each trigger and each kind of problem at least once', () => {
     expect(new Set(CASES.map((c) => c.trigger))).toEqual(new Set(['replica-lag', 'queue-depth', 'queue-age']));
-    expect(CASES).toHaveLength(9);
+    expect(CASES).toHaveLength(12);
   });
 });
