@@ -168,6 +168,21 @@ export class RemediationRolesStack extends Stack {
       watched: watchedResources(config, deployment.environment),
       caches: config.dependencies.caches.map((c) => c.name),
       alarmNames: [...new Set(alarmNames)],
+      // What preflight reads in each region (cli/preflight/expectations.ts): the region's databases (in the DR region the
+      // replica, which its standby check reads), no cache in the DR region, the region's alarms (decision 131).
+      regionTargets: Object.fromEntries(
+        deployment.regions.map((region) => {
+          const role = roleOfRegion(config, deployment.environment, region);
+          return [
+            region,
+            {
+              watched: watchedResources(config, deployment.environment, role),
+              caches: role === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
+              alarmNames: alarmSpecs(config, deployment.environment, region).map((a) => a.name),
+            },
+          ];
+        }),
+      ),
       remediationHandlers: [...this.roles.keys()],
       documentNames: runbooksDir ? readRunbookDocuments(runbooksDir).map((d) => d.name).filter((name) => !OPERATIONS_DOCUMENTS.has(name)) : [],
     });

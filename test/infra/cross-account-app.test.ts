@@ -351,6 +351,29 @@ describe('cross-account mode: preflight judges the remediation roles as infra de
   });
 });
 
+describe('cross-account mode: the preflight role reads, in each region, what preflight reads there (decision 131)', () => {
+  it.each(REGIONS)('%s: its databases, caches and alarms there are exactly preflight\'s expectations of the region', (region) => {
+    const role = deployedRoles(template('NotificationRunbooksRemediation-production'), { partition: 'aws', region, account: WORKLOAD }).find((r) => r.name === 'notification-runbooks-preflight')!;
+    const expected = preflightExpectations(app().built.config, 'production', region, handlerDeclarations('cross-account'));
+    const namedHere = (sid: string, pattern: RegExp): string[] =>
+      role.policies
+        .flatMap((p) => p.document.Statement.filter((st) => st.Sid === sid).flatMap((st) => [st.Resource ?? []].flat()))
+        .flatMap((r) => {
+          const m = pattern.exec(r);
+          return m && m[1] === region ? [m[2]!] : [];
+        })
+        .sort();
+    // resource-checks.ts reads the standby in a DR region (checkReplica), the watched databases elsewhere.
+    const databases = expected.standby ? [expected.standby.replicaIdentifier] : expected.watched.databases;
+    expect(namedHere('WatchedDatabases', /^arn:aws:rds:([a-z0-9-]+):\d{12}:db:(.+)$/)).toEqual([...databases].sort());
+    expect(namedHere('WatchedCaches', /^arn:aws:elasticache:([a-z0-9-]+):\d{12}:replicationgroup:(.+)$/)).toEqual([...expected.caches].sort());
+    expect(namedHere('WatchedAlarms', /^arn:aws:cloudwatch:([a-z0-9-]+):\d{12}:alarm:(.+)$/)).toEqual(expected.alarms.map((a) => a.name).sort());
+    // Written out: the DR region's database is the replica, and it reads no cache there.
+    expect(databases).toEqual([region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica']);
+    expect(expected.caches).toEqual(region === 'us-east-1' ? ['notification-service-cache'] : []);
+  });
+});
+
 describe('cross-account mode: the runbook documents act in the workload account (issue 17 item 2)', () => {
   /** The documents that act on the service's resources: every runbook but the incident-state ones. */
   const SERVICE_DOCUMENTS = [
@@ -601,9 +624,13 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
-    call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db'), 'reads the database against the matrix'),
+    // The region's database: the primary's against the matrix in us-east-1, the standby (the replica) in the DR region.
+    ...(region === 'us-east-1'
+      ? [call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db'), 'reads the database against the matrix')]
+      : [call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db-replica'), 'reads the standby, the cross-region replica')]),
     call('apigateway:GET', `arn:aws:apigateway:${region}::/restapis`, 'finds the API by name'),
-    call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'finds the cache'),
+    // No alarm watches a cache in the DR region: preflight reads it in the primary only.
+    ...(region === 'us-east-1' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'finds the cache')] : []),
     ...alarmSpecs(app().built.config, 'production', region).map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), 'reads a watched alarm')),
     call('events:DescribeRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's pattern"),
     call('events:ListTargetsByRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's target (the operations bus)"),
@@ -615,8 +642,16 @@ describe('cross-account mode: the read-only preflight role in the workload accou
   const refused = (region: string): SimulatedCall[] => {
     const world = { config: app().built.config, environment: 'production' as const, partition: 'aws', region, serviceAccount: WORKLOAD, ownAccount: WORKLOAD, env: {} };
     const remediate = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`;
+    const other = region === 'us-east-1' ? 'us-west-2' : 'us-east-1';
+    const here = new Set(alarmSpecs(app().built.config, 'production', region).map((a) => a.name));
     return [
       ...dangerousCalls(world, { scheduleGroups: [], schedulerRoleArns: [], ruleArn: w('events', region, 'rule/notification-runbooks-forward-alarms') }),
+      // What the other region holds, named in this one (decision 131): its database, its alarms; the cache in the DR region.
+      ...otherRegionDatabaseCalls(world),
+      ...alarmSpecs(app().built.config, 'production', other)
+        .filter((a) => !here.has(a.name))
+        .map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), `an alarm of ${other}, named in ${region}`)),
+      ...(region === 'us-west-2' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'a cache in the DR region, where no alarm watches one')] : []),
       call('sts:AssumeRole', remediate, "borrows a handler's remediation role"),
       call('iam:UpdateAssumeRolePolicy', remediate, "rewrites a remediation role's trust"),
       call('iam:PutRolePolicy', remediate, 'grants a remediation role more'),
@@ -719,12 +754,15 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     console.log(`IAM simulation (workload preflight role ${region}): needed ${need.length}: ${allowed.filter((r) => r.startsWith('Allowed')).length} allowed; refused ${deny.length}: ${denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error')).length} allowed`);
     expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
-    // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy.
-    expect(need.length).toBe(17 + alarmSpecs(app().built.config, 'production', region).length);
+    // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
+    // DR region (decision 131).
+    expect(need.length).toBe((region === 'us-east-1' ? 17 : 16) + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
-    // it); a call dropped from either fails this.
-    expect(deny.length).toBe(74);
+    // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
+    // the DR region's 4 alarms of its own (the replica's CPU alarm, the 3 standby alarms); in us-west-2 the primary's
+    // database (7), its CPU alarm (1) and the cache (1). A call dropped from any fails this.
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 : 74 + 7 + 1 + 1);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

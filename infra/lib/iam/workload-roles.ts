@@ -133,6 +133,20 @@ export interface PreflightReadTargets {
   remediationHandlers: readonly string[];
   /** The runbook documents registered here (every one but OPERATIONS_DOCUMENTS). */
   documentNames: readonly string[];
+  /**
+   * What preflight reads in each region, where the regions differ (the deployed role serves every region of the
+   * environment; in the DR region its database is the replica and no cache is read: decision 131). Set, the watched
+   * resources, caches and alarms are named in a region from that region's entry only (a region without one is an
+   * error); unset, `watched`, `caches` and `alarmNames` in every region (one region: the sandbox's workload side).
+   */
+  regionTargets?: Readonly<Record<string, PreflightRegionTargets>>;
+}
+
+/** What preflight reads in one region of the workload (PreflightReadTargets.regionTargets). */
+export interface PreflightRegionTargets {
+  watched: WatchedResources;
+  caches: readonly string[];
+  alarmNames: readonly string[];
 }
 
 export interface PreflightReads {
@@ -149,6 +163,12 @@ export interface PreflightReads {
 export function preflightReads(t: PreflightReadTargets): PreflightReads {
   const { partition: p, account: a } = t;
   const per = <T>(build: (region: string) => T[]): T[] => t.regions.flatMap(build);
+  const at = (region: string): PreflightRegionTargets => {
+    if (!t.regionTargets) return { watched: t.watched, caches: t.caches, alarmNames: t.alarmNames };
+    const targets = t.regionTargets[region];
+    if (!targets) throw new Error(`the preflight reads name what each region holds (regionTargets) but not for ${region}`);
+    return targets;
+  };
   const statements: PolicyStatementJson[] = [
     {
       Sid: 'RemediationRolesTrustAndSimulation',
@@ -156,25 +176,25 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
       Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'],
       Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`),
     },
-    { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => t.watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
+    { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => at(r).watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
     { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
-    { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => t.watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
+    { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
     { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'] },
-    { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => t.watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
+    { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => at(r).watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.
     { Sid: 'RestApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/restapis`]) },
     // GetApis (API Gateway v2) is GET /apis: the list only, and only where dependencies.apis has an HTTP API.
-    ...((t.watched.httpApis ?? []).length > 0
-      ? [{ Sid: 'HttpApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/apis`]) }]
+    ...(t.regions.some((r) => (at(r).watched.httpApis ?? []).length > 0)
+      ? [{ Sid: 'HttpApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => ((at(r).watched.httpApis ?? []).length > 0 ? [`arn:${p}:apigateway:${r}::/apis`] : [])) }]
       : []),
     {
       Sid: 'WatchedCaches',
       Effect: 'Allow',
       Action: ['elasticache:DescribeReplicationGroups'],
-      Resource: per((r) => t.caches.map((c) => `arn:${p}:elasticache:${r}:${a}:replicationgroup:${c}`)),
+      Resource: per((r) => at(r).caches.map((c) => `arn:${p}:elasticache:${r}:${a}:replicationgroup:${c}`)),
     },
-    { Sid: 'WatchedAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: per((r) => t.alarmNames.map((n) => `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}`)) },
+    { Sid: 'WatchedAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: per((r) => at(r).alarmNames.map((n) => `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}`)) },
     { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [forwardingRuleArn(p, a, r)]) },
     // The forwarding role of each region: its trust (GetRole) and its events:PutEvents on the operations bus (simulated).
     { Sid: 'AlarmForwardingRole', Effect: 'Allow', Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'], Resource: per((r) => [`arn:${p}:iam::${a}:role/${forwardingRoleNameOf(r)}`]) },
