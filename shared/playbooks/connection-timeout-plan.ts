@@ -102,6 +102,8 @@ export interface ConnectionTimeoutObservation {
   prefixLists: Record<string, string[]>;
   /** What could not be read, for the report (a cache group not found, a prefix list not readable). */
   notes: string[];
+  /** Dependencies whose security-group path could not be judged (no port known), each saying why: never "allowed". */
+  unjudged?: string[];
   /** The VPC's network ACLs, route tables, NAT and internet gateways, endpoints and subnets (absent outside a VPC). */
   network?: VpcNetwork;
   /** The database's and the cache's status. */
@@ -364,7 +366,8 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
       findings.push(`${path}: ${describeFix(fix)}`);
     }
   }
-  findings.push(...observation.notes);
+  const unjudged = observation.unjudged ?? [];
+  findings.push(...unjudged, ...observation.notes);
   if (paths.length > 0) findings.push('replies need no rule in either group: security groups are stateful');
   const network = evaluateNetwork(observation);
   findings.push(...network.blocking, ...network.other, ...network.fixes, ...network.ok);
@@ -395,6 +398,9 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
     reason = `Lambda ${fn} reaches every dependency over IPv4, but IPv6 is blocked to ${ipv6Blocked.map((p) => p.dependency.label).join(', ')}`;
   } else if (broad.length > 0) {
     reason = `security groups allow every path from Lambda ${fn} (${checked}), but ${broad.map((p) => p.dependency.label).join(', ')} is open too widely: ${broad[0]?.result.findings.find((f) => f.includes(' open on ')) ?? ''}`;
+  } else if (unjudged.length > 0) {
+    // Missing data is no all-clear: a path that could not be judged is said, not counted as allowed.
+    reason = `security groups allow every path judged from Lambda ${fn} (${checked}), but ${unjudged.join('; ')}: not proven reachable`;
   } else {
     const race = network.other.find((f) => f.includes(' waits '));
     reason =

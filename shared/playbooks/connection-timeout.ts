@@ -92,7 +92,16 @@ interface PendingDependency extends Omit<DependencyEndpoint, 'cidrs'> {
   ipv6: boolean;
 }
 
-async function databaseDependencies(ctx: Ctx, notes: string[], states: DependencyState[]): Promise<PendingDependency[]> {
+/**
+ * The port an RDS instance listens on: Endpoint.Port. DescribeDBInstances gives no Endpoint while the instance is being
+ * created, and DbInstancePort 0 on an instance outside a cluster (the SDK's own CreateDBInstance example, the AWS CLI's
+ * describe-db-instances outputs): neither is a port. Undefined when nothing names one.
+ */
+function listeningPortOf(instance: { Endpoint?: { Port?: number | undefined } | undefined; DbInstancePort?: number | undefined }): number | undefined {
+  return [instance.Endpoint?.Port, instance.DbInstancePort].find((port): port is number => port !== undefined && port > 0);
+}
+
+async function databaseDependencies(ctx: Ctx, notes: string[], states: DependencyState[], unjudged: string[]): Promise<PendingDependency[]> {
   const found: PendingDependency[] = [];
   for (const identifier of regionDatabases(ctx.runtime)) {
     let described;
@@ -108,10 +117,19 @@ async function databaseDependencies(ctx: Ctx, notes: string[], states: Dependenc
     const pendingClass = instance.PendingModifiedValues?.DBInstanceClass;
     const detail = [instance.MultiAZ ? 'Multi-AZ' : 'single-AZ', ...(pendingClass ? [`pending DBInstanceClass ${pendingClass}`] : [])].join(', ');
     states.push({ kind: 'rds', label: `RDS ${identifier}`, status: instance.DBInstanceStatus ?? 'unknown', detail });
+    const port = listeningPortOf(instance);
+    if (port === undefined) {
+      // Judged on a guessed port, a path could be "blocked" on a port nothing listens on, and a rule proposed for it.
+      unjudged.push(
+        `RDS ${identifier}: DescribeDBInstances names no port (${instance.Endpoint ? 'Endpoint without a Port' : 'no Endpoint'} while ${instance.DBInstanceStatus ?? 'of unknown status'}, ` +
+          `DbInstancePort ${instance.DbInstancePort ?? 'absent'}): its security-group path is not judged`,
+      );
+      continue;
+    }
     found.push({
       kind: 'rds',
       label: `RDS ${identifier}`,
-      port: instance.Endpoint?.Port ?? instance.DbInstancePort ?? 5432,
+      port,
       groupIds: (instance.VpcSecurityGroups ?? []).filter((g) => g.Status !== 'removing').flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
       subnetIds: (instance.DBSubnetGroup?.Subnets ?? []).flatMap((s) => (s.SubnetIdentifier ? [s.SubnetIdentifier] : [])),
       cidrs: [],
@@ -245,8 +263,9 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   const cacheNotes: string[] = [];
   const stateNotes: string[] = [];
   const dbStates: DependencyState[] = [];
+  const unjudged: string[] = [];
   const described = settledAll(
-    databaseDependencies(ctx, dbNotes, dbStates),
+    databaseDependencies(ctx, dbNotes, dbStates, unjudged),
     readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), stateNotes),
   );
   // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
@@ -300,6 +319,7 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
     securityGroups: groups,
     prefixLists: await prefixLists(ctx, groups, notes),
     notes,
+    ...(unjudged.length > 0 ? { unjudged } : {}),
     ...(network ? { network } : {}),
     dependencyStates,
     ...timeout,

@@ -51,6 +51,18 @@ describe('planConnectionTimeoutDiagnosis', () => {
     expect(plan.findings?.[0]).toContain('RDS notification-service-db tcp 5432: allowed (egress sg-0a11ce (notification-service-lambda) egress tcp 5432 to sg-0db');
   });
 
+  it('does not call the 504 "not a network problem" while a dependency\'s path could not be judged (no port known)', () => {
+    const [, cache, endpoint] = observation().dependencies;
+    const unjudged = 'RDS notification-service-db: DescribeDBInstances names no port (no Endpoint while creating, DbInstancePort 0): its security-group path is not judged';
+    const plan = escalation(planConnectionTimeoutDiagnosis({ observation: observation(groups(), { dependencies: [cache, endpoint].filter((d) => d !== undefined), unjudged: [unjudged] }), runbookName: RUNBOOK }));
+    expect(plan.reason).toBe(
+      'security groups allow every path judged from Lambda notification-service-consumer (ElastiCache notification-service-cache:6379, VPC endpoint com.amazonaws.us-east-1.sqs:443), ' +
+        `but ${unjudged}: not proven reachable`,
+    );
+    expect(plan.findings).toContain(unjudged);
+    expect(plan.runbook).toBeUndefined();
+  });
+
   it('names the missing database ingress and fills in the runbook that applies it behind approval', () => {
     const plan = escalation(
       planConnectionTimeoutDiagnosis({
