@@ -10,6 +10,9 @@ const TRANSIENT_NAMES = new Set([
   'ProvisionedThroughputExceededException',
   'RequestThrottledException',
   'ResourceConflictException',
+  // Lambda: "The operation conflicts with the resource's availability. For example, you tried to update an event source
+  // mapping in the CREATING state" (API reference, UpdateEventSourceMapping errors; HTTP 400): it clears, like a conflict.
+  'ResourceInUseException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'InternalFailure',
