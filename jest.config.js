@@ -7,6 +7,8 @@ module.exports = {
   // (infra's CDK synth in a beforeAll, unit's fuzzing) took 42-80 s on 2 workers at load 5-9 (decision 125), so a loaded
   // machine failed it on the clock, not on an assertion; 300 s still ends a hung test. A file's own timeouts still win.
   testTimeout: 300000,
+  // A fresh clone has no timing cache, so jest would order files by size: this starts the known-longest first (decision 137).
+  testSequencer: '<rootDir>/test/support/longest-first-sequencer.js',
   projects: [
     {
       displayName: 'unit',
