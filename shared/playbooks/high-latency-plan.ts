@@ -15,6 +15,9 @@ export interface MetricSeries {
   values: number[];
 }
 
+/** A cache node's role as DescribeReplicationGroups names it; `unknown` where it names none (cluster mode enabled). */
+export type CacheNodeRole = 'primary' | 'replica' | 'unknown';
+
 export interface DbConnectionsObservation {
   database: {
     identifier: string;
@@ -68,7 +71,7 @@ export interface CacheObservation {
   automaticFailover?: string;
   nodes: Array<{
     cacheClusterId: string;
-    role: 'primary' | 'replica';
+    role: CacheNodeRole;
     /** DescribeCacheClusters CacheClusterStatus. */
     status?: string;
     engineCpuPercent: MetricSeries;
@@ -263,7 +266,8 @@ export function diagnoseCache(cache: CacheObservation, policy: DbConnectionsPoli
   const cpu = perNode((n) => n.engineCpuPercent);
   const hit = perNode((n) => n.cacheHitRatePercent);
   const conns = perNode((n) => n.currConnections);
-  const lag = cache.nodes.filter((n) => n.role === 'replica').flatMap((n) => {
+  // A node of unknown role publishes ReplicationLag only if it is a replica: its figure counts where there is one.
+  const lag = cache.nodes.filter((n) => n.role !== 'primary').flatMap((n) => {
     const value = latest(n.replicationLagSeconds);
     return value === undefined ? [] : [{ node: n.cacheClusterId, value }];
   });
@@ -273,13 +277,15 @@ export function diagnoseCache(cache: CacheObservation, policy: DbConnectionsPoli
 
   for (const n of cache.nodes) {
     const parts = [
-      `${n.role}`,
+      n.role === 'unknown' ? 'role not named (cluster mode enabled)' : n.role,
       n.status ? n.status : undefined,
       latest(n.engineCpuPercent) !== undefined ? `EngineCPUUtilization ${fixed(latest(n.engineCpuPercent) ?? 0)}%` : 'EngineCPUUtilization no data',
       latest(n.cacheHitRatePercent) !== undefined ? `CacheHitRate ${fixed(latest(n.cacheHitRatePercent) ?? 0)}%` : 'CacheHitRate no data',
       n.evictions.values.length ? `Evictions ${sum(n.evictions)} in ${windowMinutes} min` : 'Evictions no data',
       latest(n.currConnections) !== undefined ? `CurrConnections ${latest(n.currConnections) ?? 0}` : 'CurrConnections no data',
-      ...(n.role === 'replica' ? [latest(n.replicationLagSeconds) !== undefined ? `ReplicationLag ${fixed(latest(n.replicationLagSeconds) ?? 0)} s` : 'ReplicationLag no data'] : []),
+      ...(n.role === 'replica' || (n.role === 'unknown' && latest(n.replicationLagSeconds) !== undefined)
+        ? [latest(n.replicationLagSeconds) !== undefined ? `ReplicationLag ${fixed(latest(n.replicationLagSeconds) ?? 0)} s` : 'ReplicationLag no data']
+        : []),
     ].filter((p): p is string => p !== undefined);
     findings.push(`  ${n.cacheClusterId}: ${parts.join(', ')}`);
   }

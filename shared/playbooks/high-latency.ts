@@ -14,6 +14,7 @@ import {
   connectionsReading,
   diagnoseDatabase,
   planDbConnectionsCheck,
+  type CacheNodeRole,
   type CacheObservation,
   type DbConnectionsObservation,
   type MetricSeries,
@@ -89,7 +90,7 @@ interface CacheIdentity {
   status?: string;
   nodeType?: string;
   automaticFailover?: string;
-  nodes: Array<{ cacheClusterId: string; cacheNodeId: string; role: 'primary' | 'replica'; status?: string }>;
+  nodes: Array<{ cacheClusterId: string; cacheNodeId: string; role: CacheNodeRole; status?: string }>;
 }
 
 /**
@@ -117,7 +118,9 @@ async function describeCache(ctx: Ctx, replicationGroupId: string): Promise<Cach
       cacheClusterId: m.CacheClusterId,
       // Cluster mode disabled: each node cluster holds one node, "0001".
       cacheNodeId: m.CacheNodeId ?? '0001',
-      role: m.CurrentRole === 'primary' ? ('primary' as const) : ('replica' as const),
+      // CurrentRole is "only applicable for ... (cluster mode disabled) replication groups" (ElastiCache API reference,
+      // NodeGroupMember): absent, the node's role is not known, and it is not taken for a replica.
+      role: m.CurrentRole === 'primary' || m.CurrentRole === 'replica' ? m.CurrentRole : ('unknown' as const),
     })),
   };
   const statuses = async (): Promise<CacheIdentity> => ({
@@ -257,7 +260,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       ...lagInstances.map((instanceId, i) => metricQuery(`replicaLag${i}`, 'ReplicaLag', instanceId, 'Maximum')),
       ...caches.flatMap((cache, c) =>
         cache.nodes.flatMap((node, n) =>
-          CACHE_METRICS.filter((m) => !m.replicasOnly || node.role === 'replica').map((m) =>
+          CACHE_METRICS.filter((m) => !m.replicasOnly || node.role !== 'primary').map((m) =>
             statQuery(`${m.id}C${c}N${n}`, 'AWS/ElastiCache', m.metric, { CacheClusterId: node.cacheClusterId, CacheNodeId: node.cacheNodeId }, m.stat),
           ),
         ),

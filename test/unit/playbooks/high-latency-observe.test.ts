@@ -1,13 +1,13 @@
 // check-db-connections' observe against the shapes RDS and CloudWatch answer (mocked clients, sources per case): a
 // primary whose read replica is in another region is named by ARN, and its ReplicaLag is not asked for with that ARN.
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
 import { highLatencyPlaybook, replicasByRegion } from '../../../shared/playbooks/high-latency';
-import { diagnoseDatabase } from '../../../shared/playbooks/high-latency-plan';
+import { diagnoseCache, diagnoseDatabase } from '../../../shared/playbooks/high-latency-plan';
 import { ManualClock } from '../../support/manual-clock';
 
 // Sources:
@@ -16,6 +16,11 @@ import { ManualClock } from '../../support/manual-clock';
 //      moto 5.2.1's DBInstance.add_replica does the same (the ARN when the replica's region differs).
 //  [A] RDS User Guide, "Amazon Resource Names (ARNs) in Amazon RDS": arn:aws:rds:<region>:<account>:db:<identifier>.
 //  [R] CloudWatch API reference, MetricDataResult (one result per query, StatusCode Complete).
+//  [N] ElastiCache API reference, NodeGroupMember.CurrentRole: "primary or replica. This member is only applicable for
+//      Valkey or Redis OSS (cluster mode disabled) replication groups"; a recorded DescribeReplicationGroups answer of a
+//      cluster-mode-enabled group (Checkmk's AWS agent test fixture, CLUSTERS_RESPONSE1: ClusterEnabled true,
+//      NodeGroupMembers with CacheClusterId, CacheNodeId, PreferredAvailabilityZone and no CurrentRole); the AWS CLI
+//      example describe-replication-groups (ClusterEnabled false, CurrentRole primary / replica).
 
 const region = 'us-east-1';
 const account = '123456789012';
@@ -38,38 +43,30 @@ describe('replicasByRegion: RDS names a cross-region replica by ARN [X][A]', () 
   });
 });
 
+beforeEach(() => {
+  rdsMock.reset();
+  cloudWatchMock.reset();
+  elastiCacheMock.reset();
+  const primary: DBInstance = {
+    DBInstanceIdentifier: db,
+    DBInstanceClass: 'db.r6g.xlarge',
+    Engine: 'postgres',
+    DBInstanceStatus: 'available',
+    AllocatedStorage: 100,
+    DBParameterGroups: [{ DBParameterGroupName: 'notification-service-pg14', ParameterApplyStatus: 'in-sync' }],
+    ReadReplicaDBInstanceIdentifiers: [drReplicaArn],
+  };
+  rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [primary] });
+  rdsMock.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
+  elastiCacheMock.on(DescribeReplicationGroupsCommand).rejects(Object.assign(new Error('not found'), { name: 'ReplicationGroupNotFoundFault', $metadata: { httpStatusCode: 404 } }));
+  cloudWatchMock
+    .on(GetMetricDataCommand)
+    .callsFake((input: GetMetricDataCommandInput) => ({ MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })) }));
+});
+
 describe('check-db-connections observe: a primary with a cross-region replica', () => {
-  beforeEach(() => {
-    rdsMock.reset();
-    cloudWatchMock.reset();
-    elastiCacheMock.reset();
-    const primary: DBInstance = {
-      DBInstanceIdentifier: db,
-      DBInstanceClass: 'db.r6g.xlarge',
-      Engine: 'postgres',
-      DBInstanceStatus: 'available',
-      AllocatedStorage: 100,
-      DBParameterGroups: [{ DBParameterGroupName: 'notification-service-pg14', ParameterApplyStatus: 'in-sync' }],
-      ReadReplicaDBInstanceIdentifiers: [drReplicaArn],
-    };
-    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [primary] });
-    rdsMock.on(DescribeDBParametersCommand).resolves({ Parameters: [] });
-    elastiCacheMock.on(DescribeReplicationGroupsCommand).rejects(Object.assign(new Error('not found'), { name: 'ReplicationGroupNotFoundFault', $metadata: { httpStatusCode: 404 } }));
-    cloudWatchMock
-      .on(GetMetricDataCommand)
-      .callsFake((input: GetMetricDataCommandInput) => ({ MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })) }));
-  });
-
   it('asks for no metric with an ARN as its dimension, and says the replica lag is read in its own region', async () => {
-    const ctx: PlaybookContext<Parameters<typeof highLatencyPlaybook.observe>[0]['clients']> = {
-      clients: { rds: new RDSClient({ region }), cloudWatch: new CloudWatchClient({ region }), elastiCache: new ElastiCacheClient({ region }) },
-      clock: new ManualClock(Date.parse('2024-03-05T10:00:30Z')),
-      runtime,
-    };
-    const target = { resource: { type: 'rds-db-instance', id: db, arn: `arn:aws:rds:${region}:${account}:db:${db}` }, dbInstanceIdentifier: db, via: 'database alarm', incidentKey: 'i-1' };
-
-    const observation = await highLatencyPlaybook.observe(ctx, target);
-
+    const { observation } = await observe();
     const dimensions = cloudWatchMock
       .commandCalls(GetMetricDataCommand)
       .flatMap((c) => c.args[0].input.MetricDataQueries ?? [])
@@ -84,3 +81,42 @@ describe('check-db-connections observe: a primary with a cross-region replica', 
     expect(findings).not.toContain('no datapoints for arn:');
   });
 });
+
+describe('check-db-connections observe: a cache node\'s role as DescribeReplicationGroups names it [N]', () => {
+  const member = (id: string, role?: string) => ({ CacheClusterId: id, CacheNodeId: '0001', PreferredAvailabilityZone: 'us-east-1d', ...(role ? { CurrentRole: role } : {}) });
+  it.each<[string, ReplicationGroup, string[], string]>([
+    [
+      'cluster mode enabled: no CurrentRole, the role is not named (not taken for a replica)',
+      { ReplicationGroupId: 'notification-service-cache', Status: 'available', ClusterEnabled: true, NodeGroups: [{ NodeGroupId: '0001', Status: 'available', Slots: '0-5461', NodeGroupMembers: [member('c-0001-001'), member('c-0001-002')] }] },
+      ['unknown', 'unknown'],
+      'c-0001-001: role not named (cluster mode enabled)',
+    ],
+    [
+      'cluster mode disabled: CurrentRole primary and replica, as named',
+      { ReplicationGroupId: 'notification-service-cache', Status: 'available', ClusterEnabled: false, NodeGroups: [{ NodeGroupId: '0001', Status: 'available', NodeGroupMembers: [member('c-001', 'primary'), member('c-002', 'replica')] }] },
+      ['primary', 'replica'],
+      'c-002: replica, available',
+    ],
+  ])('%s', async (_situation, group, roles, finding) => {
+    elastiCacheMock.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [group] });
+    elastiCacheMock.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [{ CacheClusterStatus: 'available' }] });
+    const { observation } = await observe();
+    expect(observation.caches[0]?.nodes.map((n) => n.role)).toEqual(roles);
+    const cache = observation.caches[0];
+    if (!cache) throw new Error('no cache observed');
+    const findings = diagnoseCache(cache, runtime.config.checkDbConnections, observation.windowMinutes).findings;
+    expect(findings.join('\n')).toContain(finding);
+    // A node whose role is not named is not reported as a replica without replication data.
+    if (roles.includes('unknown')) expect(findings.join('\n')).not.toContain('ReplicationLag no data');
+  });
+});
+
+async function observe() {
+  const ctx: PlaybookContext<Parameters<typeof highLatencyPlaybook.observe>[0]['clients']> = {
+    clients: { rds: new RDSClient({ region }), cloudWatch: new CloudWatchClient({ region }), elastiCache: new ElastiCacheClient({ region }) },
+    clock: new ManualClock(Date.parse('2024-03-05T10:00:30Z')),
+    runtime,
+  };
+  const target = { resource: { type: 'rds-db-instance', id: db, arn: `arn:aws:rds:${region}:${account}:db:${db}` }, dbInstanceIdentifier: db, via: 'database alarm', incidentKey: 'i-1' };
+  return { observation: await highLatencyPlaybook.observe(ctx, target) };
+}
