@@ -27,7 +27,8 @@ import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config
 import { CROSS_ACCOUNT_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { matches, readRule, sampleEvent, type LiveRule } from './alarm-checks';
 import type { ExpectedHandler } from './expectations';
-import { simulateGroups, simulationGroups, type ArnContext } from './handler-checks';
+import { simulateGroups, simulationGroups, type ArnContext, type SimulationGroup } from './handler-checks';
+import { scopeOf } from '../../infra/lib/iam/action-scopes';
 import type { DiscoveredResources } from './resource-checks';
 import { awsErrorName, couldNotCheck, fail, guardedCheck, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -268,12 +269,40 @@ async function checkTrust(operations: PreflightClients, handler: ExpectedHandler
   );
 }
 
+/**
+ * Pure: the probe of a remediation role's database actions on the environment's databases this region does not hold,
+ * named in this region (expected.otherRegionDatabases): infra names in each region only that region's (decision 131),
+ * so each must be refused. None where the role holds no database action or the environment has no other region's.
+ */
+export function otherRegionDatabaseProbe(handler: ExpectedHandler, c: CrossAccountContext): SimulationGroup | undefined {
+  const { partition: p, region: r } = c.target;
+  const actions = (handler.workloadRoleActions ?? []).filter((action) => {
+    const scope = scopeOf(action, handler.name);
+    return !('anyResource' in scope) && scope.resources.some((kind) => kind === 'db-instance' || kind === 'dr-replica');
+  });
+  const resources = c.expected.otherRegionDatabases.map((d) => `arn:${p}:rds:${r}:${c.workloadAccount}:db:${d}`);
+  return actions.length > 0 && resources.length > 0 ? { actions: [...actions].sort(), resources, context: [] } : undefined;
+}
+
 async function checkPermissions(workload: PreflightClients, handler: ExpectedHandler, roleArn: string, c: CrossAccountContext): Promise<CheckResult> {
   const roleName = handler.remediationRoleName ?? roleArn;
   const inWorkload = workloadArnContext(c, c.workloadAccount, c.workloadFound, c.workloadAlarmArns);
   const { groups, unresolved } = simulationGroups({ ...handler, actions: handler.workloadRoleActions ?? [] }, inWorkload);
   const { allowed, denied } = await simulateGroups(workload.iam, roleArn, groups);
   const count = handler.workloadRoleActions?.length ?? 0;
+  const probe = otherRegionDatabaseProbe(handler, c);
+  const leaked = probe ? (await simulateGroups(workload.iam, roleArn, [probe])).allowedCalls : [];
+  const redeploy = `${deployRemediation(c.expected.environment, c.workloadAccount, c.target.account)} (infra derives their policies from the declared actions)`;
+  if (leaked.length > 0) {
+    return fail(
+      'cross-account',
+      'remediation-role-permissions',
+      roleArn,
+      `remediation role ${roleName} in ${c.workloadAccount} is also allowed ${leaked.length} call(s) on databases ${c.target.region} does not hold: ${leaked.join('; ')} (its grants name the other region's database here: a role deployed before decision 131, or widened)`,
+      redeploy,
+    );
+  }
+  const refusedOther = probe ? `; refused on ${c.expected.otherRegionDatabases.join(', ')}, which ${c.target.region} does not hold` : '';
   if (denied.length > 0) {
     return fail(
       'cross-account',
@@ -286,7 +315,7 @@ async function checkPermissions(workload: PreflightClients, handler: ExpectedHan
   if (unresolved.length > 0) {
     return warn('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: ${allowed} calls allowed; not simulated (no resource of that kind configured): ${unresolved.join(', ')}`, 'check the configuration names the resources these actions act on');
   }
-  return pass('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions)`);
+  return pass('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions)${refusedOther}`);
 }
 
 /**

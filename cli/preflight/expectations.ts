@@ -1,6 +1,6 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
-import { alarmSpecs, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, databasesInRole, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
@@ -66,6 +66,11 @@ export interface PreflightExpectations {
   /** environments.<env>.accountId: where the service runs; another account than preflight's is cross-account mode. */
   workloadAccount?: string;
   watched: WatchedResources;
+  /**
+   * The environment's databases another region holds and this one does not (in a primary region the DR replica, in the
+   * DR region the configured ones): a remediation role must not name them here (infra, decision 131).
+   */
+  otherRegionDatabases: string[];
   caches: string[];
   matrix: { dbInstanceClass: string; multiAz: boolean; backupRetentionDays: number; memoryMb: number; timeoutSeconds: number; reservedConcurrency: number };
   alarms: AlarmSpec[];
@@ -159,6 +164,7 @@ export function preflightExpectations(
     ...(env.accountId ? { workloadAccount: env.accountId } : {}),
     // As infra's stack: in the DR region its database is the replica (decision 123), which its changing rows' grants name.
     watched: watchedResources(config, environment, regionRole),
+    otherRegionDatabases: [...new Set((['primary', 'dr'] as const).flatMap((role) => databasesInRole(env, role)))].filter((d) => !databasesInRole(env, regionRole).includes(d)),
     // The document's DR region holds the replica and the replicated queue; no alarm watches a cache there.
     caches: regionRole === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
     matrix: {

@@ -197,8 +197,9 @@ export function simulationGroups(handler: ExpectedHandler, c: ArnContext): { gro
 }
 
 /** Simulates every group on one principal; "allowed" counts, anything else is named with its action, ARN and decision. */
-export async function simulateGroups(iam: PreflightClients['iam'], principalArn: string, groups: readonly SimulationGroup[]): Promise<{ allowed: number; denied: string[] }> {
+export async function simulateGroups(iam: PreflightClients['iam'], principalArn: string, groups: readonly SimulationGroup[]): Promise<{ allowed: number; denied: string[]; allowedCalls: string[] }> {
   const denied: string[] = [];
+  const allowedCalls: string[] = [];
   let allowed = 0;
   for (const group of groups) {
     const pages = paginateSimulatePrincipalPolicy(
@@ -207,12 +208,14 @@ export async function simulateGroups(iam: PreflightClients['iam'], principalArn:
     );
     for await (const page of pages) {
       for (const r of page.EvaluationResults ?? []) {
-        if (r.EvalDecision === 'allowed') allowed += 1;
-        else denied.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
+        if (r.EvalDecision === 'allowed') {
+          allowed += 1;
+          allowedCalls.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'}`);
+        } else denied.push(`${r.EvalActionName ?? '?'} on ${r.EvalResourceName ?? '*'} (${r.EvalDecision ?? '?'}${r.MissingContextValues?.length ? `, missing ${r.MissingContextValues.join(', ')}` : ''})`);
       }
     }
   }
-  return { allowed, denied };
+  return { allowed, denied, allowedCalls };
 }
 
 export async function checkRolePermissions(clients: PreflightClients, live: readonly LiveHandler[], c: ArnContext): Promise<CheckResult[]> {

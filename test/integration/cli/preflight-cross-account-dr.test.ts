@@ -96,6 +96,12 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(roleArns.length).toBeGreaterThan(0);
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(roleArns);
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(roleArns);
+    // Each role with database actions probed on the primary's database named here, and refused (decision 131).
+    const probed = of('remediation-role-permissions').filter((c) => c.message.includes('refused on'));
+    expect(probed.map((c) => c.subject.split('/').pop()).sort()).toEqual(
+      ['check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'].map((h) => `notification-runbooks-remediate-${h}`),
+    );
+    for (const c of probed) expect(c.message).toMatch(/; refused on [a-z0-9-]+, which us-west-2 does not hold$/);
     expect(of('preflight-role').map((c) => c.status)).toEqual(['PASS']);
     // The region's forwarding role, its own side (decision 114): trusted by EventBridge for this region's rule, allowed
     // events:PutEvents on this region's operations bus.

@@ -102,6 +102,9 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(of('remediation-role-permissions').find((c) => c.subject === roleArn('scale-consumers'))?.message).toMatch(
       new RegExp(`in ${workload.accountId}: all \\d+ of scale-consumers's calls there allowed on the workload's ARNs \\(${scaleActions.size} actions\\)`),
     );
+    // A role with database actions is also probed on the database this region does not hold, the DR replica's name here,
+    // and refused: the roles name each region's own (decision 131).
+    expect(of('remediation-role-permissions').find((c) => c.subject === roleArn('scale-up-database'))?.message).toMatch(/; refused on [a-z0-9-]+, which us-east-1 does not hold$/);
     // The documents where infra registers them: two in operations, the rest in the workload, rendered for it.
     const documents = of('ssm-document');
     expect(documents.filter((c) => !c.message.includes(`in account ${workload.accountId}`)).map((c) => c.subject).sort()).toEqual(OPERATIONS_DOCUMENTS);

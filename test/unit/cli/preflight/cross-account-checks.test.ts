@@ -11,7 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, trustStatementsFor, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
 import { deployedDocuments } from '../../../../cli/preflight/index';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
-import type { PreflightExpectations } from '../../../../cli/preflight/expectations';
+import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
+import { handlerDeclarations } from '../../../../cli/preflight/declarations';
 import { remediationRoleTrust } from '../../../../infra/lib/iam/workload-roles';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET, WORKLOAD } from './support';
 
@@ -71,13 +72,16 @@ function evaluateCustomPolicy(): void {
 const principalArnOf = (input: { ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }): string | undefined =>
   input.ContextEntries?.find((e) => e.ContextKeyName === 'aws:PrincipalArn')?.ContextKeyValues?.[0];
 const PROBE = `arn:aws:iam::${ACCOUNT}:role/runbook-preflight-probe-not-a-handler`;
+/** The database production's DR region holds, named in us-east-1 (written out: disasterRecovery.replicaIdentifier's default). */
+const OTHER_REGION_DB = `arn:aws:rds:us-east-1:${WORKLOAD}:db:notification-service-db-replica`;
 
 beforeEach(() => {
   sts.reset();
   iam.reset();
   sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS, AssumedRoleUser: { Arn: `arn:aws:sts::${WORKLOAD}:assumed-role/notification-runbooks-preflight/preflight`, AssumedRoleId: 'AROA:preflight' } });
   iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { RoleName: input.RoleName, AssumeRolePolicyDocument: infraTrust(input.RoleName.replace('notification-runbooks-remediate-', '')) } }));
-  answer(SimulatePrincipalPolicyCommand, () => 'allowed');
+  // As infra's roles since decision 131: the other region's database (the DR replica's name, here in us-east-1) refused.
+  answer(SimulatePrincipalPolicyCommand, (_action, resource) => (resource === OTHER_REGION_DB ? 'implicitDeny' : 'allowed'));
   evaluateCustomPolicy();
 });
 
@@ -228,6 +232,40 @@ describe('checkRemediationRoles', () => {
     ]);
     // Every other role's trust (infra's, naming its handler's execution roles) refuses the same probe: PASS.
     expect(results.filter((r) => r.check === 'remediation-role-trust' && r.status === 'PASS')).toHaveLength(ACTING.length - 1);
+  });
+
+  it("probes each role's database actions on the database this region does not hold (the DR replica's name in us-east-1): refused, PASS saying so (decision 131)", async () => {
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    expect(cross.otherRegionDatabases).toEqual(['notification-service-db-replica']);
+    const probes = iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input).filter((i) => i.ResourceArns?.includes(OTHER_REGION_DB));
+    // Exactly the roles with a database action in us-east-1, each probed with those actions on that one ARN only.
+    expect(probes.map((i) => [i.PolicySourceArn, i.ActionNames, i.ResourceArns])).toEqual([
+      [roleArn('scale-up-database'), ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [OTHER_REGION_DB]],
+      [roleArn('inspect-security-groups'), ['rds:DescribeDBInstances'], [OTHER_REGION_DB]],
+      [roleArn('check-db-connections'), ['rds:DescribeDBInstances'], [OTHER_REGION_DB]],
+      [roleArn('verify-change'), ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [OTHER_REGION_DB]],
+    ]);
+    expect(results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('scale-up-database'))?.message).toMatch(
+      /\(\d+ actions\); refused on notification-service-db-replica, which us-east-1 does not hold$/,
+    );
+    expect(results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('escalate'))?.message).not.toContain('refused on');
+    // The DR region's expectations name the primary's database instead.
+    const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-west-2', RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: WORKLOAD } } }) });
+    expect(preflightExpectations(config, 'production', 'us-west-2', handlerDeclarations('cross-account')).otherRegionDatabases).toEqual(['notification-service-db']);
+  });
+
+  it("a role still naming the other region's database here (deployed before decision 131) is a FAIL naming each call allowed, with the redeploy", async () => {
+    // Planted fault: the roles allowed on the replica's name in us-east-1 too, as the every-region naming allowed.
+    answer(SimulatePrincipalPolicyCommand, () => 'allowed');
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const failed = results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => r.subject)).toEqual(['scale-up-database', 'inspect-security-groups', 'check-db-connections', 'verify-change'].map(roleArn));
+    expect(failed[0]?.message).toBe(
+      `remediation role notification-runbooks-remediate-scale-up-database in ${WORKLOAD} is also allowed 2 call(s) on databases us-east-1 does not hold: rds:DescribeDBInstances on ${OTHER_REGION_DB}; rds:ModifyDBInstance on ${OTHER_REGION_DB} (its grants name the other region's database here: a role deployed before decision 131, or widened)`,
+    );
+    expect(failed[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT} (infra derives their policies from the declared actions)`);
   });
 
   it('a role denied a call in the workload is a FAIL naming the action, the ARN and the decision', async () => {
