@@ -54,19 +54,27 @@ export async function readVpcNetwork(ec2: EC2Client, vpcId: string): Promise<Vpc
   };
 }
 
-/** The replication group's status; a group not found is a note, not a failure. */
-export async function readCacheStates(elastiCache: ElastiCacheClient, names: readonly string[], notes: string[]): Promise<DependencyState[]> {
+/**
+ * The replication group's status, by its id (dependencies.caches[].replicationGroupId, default its name: the id High
+ * Latency reads too); a group not found is a note, not a failure.
+ */
+export async function readCacheStates(
+  elastiCache: ElastiCacheClient,
+  caches: ReadonlyArray<{ name: string; replicationGroupId?: string | undefined }>,
+  notes: string[],
+): Promise<DependencyState[]> {
   const states: DependencyState[] = [];
-  for (const name of names) {
+  for (const { name, replicationGroupId } of caches) {
+    const id = replicationGroupId ?? name;
     try {
-      const result = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: name }));
+      const result = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
       const group = result.ReplicationGroups?.[0];
       if (!group) continue;
       const failover = group.AutomaticFailover ? `automatic failover ${group.AutomaticFailover}` : undefined;
       states.push({ kind: 'cache', label: `ElastiCache ${name}`, status: group.Status ?? 'unknown', ...(failover ? { detail: failover } : {}) });
     } catch (error) {
       if (errorName(error) !== 'ReplicationGroupNotFoundFault') throw classifyAwsError(error, 'ElastiCache DescribeReplicationGroups');
-      notes.push(`ElastiCache ${name}: replication group not found in this account and region: its status is not known`);
+      notes.push(`ElastiCache ${name}: replication group ${id} not found in this account and region: its status is not known`);
     }
   }
   return states;

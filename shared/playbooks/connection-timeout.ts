@@ -266,7 +266,7 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   const unjudged: string[] = [];
   const described = settledAll(
     databaseDependencies(ctx, dbNotes, dbStates, unjudged),
-    readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches.map((c) => c.name), stateNotes),
+    readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches, stateNotes),
   );
   // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
   const settled = described.then(

@@ -84,11 +84,11 @@ beforeEach(() => {
   }
 });
 
-async function observe() {
+async function observe(configJson?: string) {
   const ctx = {
     clients: { lambda: new LambdaClient({ region }), rds: new RDSClient({ region }), ec2: new EC2Client({ region }), elastiCache: new ElastiCacheClient({ region }) },
     clock: new ManualClock(0),
-    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region }),
+    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, ...(configJson ? { RUNBOOK_CONFIG_JSON: configJson } : {}) }),
   } as unknown as PlaybookContext<ConnectionTimeoutClients>;
   const observation = await connectionTimeoutPlaybook.observe(ctx, { resource: { type: 'lambda-function', id: FN, arn: 'arn' }, functionName: FN, via: 'function alarm' });
   return { observation, plan: planConnectionTimeoutDiagnosis({ observation, runbookName: 'NotificationService-TroubleshootConnectionTimeout' }) };
@@ -117,5 +117,18 @@ describe('inspect-security-groups observe: the database port as RDS answers it',
     expect(plan.reason).not.toContain('the 504 is not a network problem');
     expect(plan.runbook).toBeUndefined();
     expect(plan.findings).toEqual(expect.arrayContaining([expect.stringContaining('its security-group path is not judged')]));
+  });
+});
+
+describe('inspect-security-groups observe: the cache status, by the replication group id High Latency reads', () => {
+  it('asks DescribeReplicationGroups for dependencies.caches[].replicationGroupId, not the cache name, and reads its status', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [database({ DBInstanceStatus: 'available', Endpoint: { Address: 'db.example', Port: 5432 } })] });
+    elastiCache
+      .on(DescribeReplicationGroupsCommand, { ReplicationGroupId: 'ns-cache-rg' })
+      .resolves({ ReplicationGroups: [{ ReplicationGroupId: 'ns-cache-rg', Status: 'modifying', AutomaticFailover: 'enabled' }] });
+    const caches = [{ name: 'notification-service-cache', port: 6379, securityGroups: ['notification-service-cache'], replicationGroupId: 'ns-cache-rg' }];
+    const { observation } = await observe(JSON.stringify({ dependencies: { caches } }));
+    expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand).map((c) => c.args[0].input.ReplicationGroupId)).toEqual(['ns-cache-rg']);
+    expect(observation.dependencyStates).toEqual(expect.arrayContaining([{ kind: 'cache', label: 'ElastiCache notification-service-cache', status: 'modifying', detail: 'automatic failover enabled' }]));
   });
 });
