@@ -114,6 +114,18 @@ const CASES: Case[] = [
     alsoSays: ["the replica notification-service-db-replica's read replication is terminated: it is not replicating normally"],
   },
   {
+    situation: 'read replication stopped with no Normal flag given: a status other than replicating is enough',
+    trigger: 'replica-lag',
+    observation: standby({ lag: fig(30, 450), replication: { status: 'stopped' } }),
+    leads: "the replica notification-service-db-replica's read replication is stopped: it is not replicating normally",
+  },
+  {
+    situation: 'read replication still says replicating but Normal is false: Normal false is enough',
+    trigger: 'replica-lag',
+    observation: standby({ lag: fig(30, 450), replication: { status: 'replicating', normal: false } }),
+    leads: "the replica notification-service-db-replica's read replication is replicating: it is not replicating normally",
+  },
+  {
     situation: 'read replication replicating and normal: the lag judges, as before',
     trigger: 'replica-lag',
     observation: standby({ lag: fig(420, 480), replication: { status: 'replicating', normal: true } }),
@@ -161,6 +173,6 @@ describe('planStandbyWatch: the DR standby is watched, never changed', () => {
 
   it('covers each trigger and each kind of problem at least once', () => {
     expect(new Set(CASES.map((c) => c.trigger))).toEqual(new Set(['replica-lag', 'queue-depth', 'queue-age']));
-    expect(CASES).toHaveLength(12);
+    expect(CASES).toHaveLength(14);
   });
 });
