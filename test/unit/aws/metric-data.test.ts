@@ -2,7 +2,7 @@
 // gives (sources per case). A series that is not Complete after the last page must never read as "no errors".
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readMetricData } from '../../../shared/aws/metric-data';
+import { MAX_METRIC_DATA_PAGES, readMetricData } from '../../../shared/aws/metric-data';
 import { PermanentError, TransientError } from '../../../shared/errors';
 
 // Sources:
@@ -173,6 +173,26 @@ describe('readMetricData: an answer that is not complete is no reading', () => {
     const read = readMetricData(new CloudWatchClient({ region: 'us-east-1' }), queries, window);
     await expect(read).rejects.toBeInstanceOf(errorClass);
     await expect(read).rejects.toThrow(message);
+  });
+
+  it('stops after exactly 20 pages when every page carries a fresh NextToken: the pages do not end [G]', async () => {
+    let page = 0;
+    cloudWatch.on(GetMetricDataCommand).callsFake(() => {
+      page += 1;
+      return {
+        MetricDataResults: [
+          { Id: 'errors', Timestamps: [], Values: [], StatusCode: 'PartialData' },
+          { Id: 'invocations', Timestamps: [], Values: [], StatusCode: 'PartialData' },
+        ],
+        // A fresh token every time; the fake itself stops at 50 so a reader without the bound fails instead of hanging.
+        ...(page < 50 ? { NextToken: `page-${page + 1}` } : {}),
+      };
+    });
+    const read = readMetricData(new CloudWatchClient({ region: 'us-east-1' }), queries, window);
+    await expect(read).rejects.toBeInstanceOf(PermanentError);
+    await expect(read).rejects.toThrow(/did not come to an end \(more than 20 pages\)/);
+    expect(MAX_METRIC_DATA_PAGES).toBe(20);
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(20);
   });
 
   it('names the Messages of the answer itself too [G]', async () => {
