@@ -109,11 +109,15 @@ async function databaseDependencies(ctx: Ctx, notes: string[], states: Dependenc
       described = await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
     } catch (error) {
       if (errorName(error) !== 'DBInstanceNotFoundFault' && errorName(error) !== 'DBInstanceNotFound') throw classifyAwsError(error, 'RDS DescribeDBInstances');
-      notes.push(`RDS ${identifier}: not found in this account and region`);
+      // A configured database that is gone is no path that is allowed: it keeps the diagnosis from an all-clear.
+      unjudged.push(`RDS ${identifier}: not found in this account and region (${errorName(error)}): its security-group path is not judged`);
       continue;
     }
     const instance = described.DBInstances?.[0];
-    if (!instance) continue;
+    if (!instance) {
+      unjudged.push(`RDS ${identifier}: DescribeDBInstances answered no instance: its security-group path is not judged`);
+      continue;
+    }
     const pendingClass = instance.PendingModifiedValues?.DBInstanceClass;
     const detail = [instance.MultiAZ ? 'Multi-AZ' : 'single-AZ', ...(pendingClass ? [`pending DBInstanceClass ${pendingClass}`] : [])].join(', ');
     states.push({ kind: 'rds', label: `RDS ${identifier}`, status: instance.DBInstanceStatus ?? 'unknown', detail });

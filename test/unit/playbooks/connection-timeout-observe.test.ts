@@ -16,7 +16,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
@@ -117,6 +117,21 @@ describe('inspect-security-groups observe: the database port as RDS answers it',
     expect(plan.reason).not.toContain('the 504 is not a network problem');
     expect(plan.runbook).toBeUndefined();
     expect(plan.findings).toEqual(expect.arrayContaining([expect.stringContaining('its security-group path is not judged')]));
+  });
+});
+
+describe('inspect-security-groups observe: a configured database that RDS does not know', () => {
+  // RDS API reference, DescribeDBInstances errors: DBInstanceNotFound (404), "DBInstanceIdentifier doesn't refer to an
+  // existing DB instance"; the SDK v3 throws it as DBInstanceNotFoundFault.
+  it('withholds the all-clear: the database path is unjudged, not silently dropped', async () => {
+    rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: `DBInstance ${DB} not found.`, $metadata: { httpStatusCode: 404 } }));
+    // No cache configured: the database is the only dependency, so nothing else decides the headline.
+    const { observation, plan } = await observe(JSON.stringify({ dependencies: { caches: [] } }));
+    expect(observation.dependencies.filter((d) => d.kind === 'rds')).toEqual([]);
+    expect(observation.unjudged).toEqual([`RDS ${DB}: not found in this account and region (DBInstanceNotFoundFault): its security-group path is not judged`]);
+    if (plan.kind !== 'escalate') throw new Error('expected an escalation');
+    expect(plan.reason).not.toContain('the 504 is not a network problem');
+    expect(plan.reason).toContain(`RDS ${DB}: not found in this account and region`);
   });
 });
 
