@@ -1,10 +1,27 @@
 // The one partitionOf / accountOfArn / functionNameFromArn (shared/aws/arn.ts), checked against AWS's partition table.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { partition as sdkPartition } from '@aws-sdk/core/client';
+import { z } from 'zod';
 import { accountOfArn, functionNameFromArn, isAwsRegion, partitionOf } from '../../../shared/aws/arn';
 
-// Every region of every partition AWS publishes (the SDK's partitions.json, as of @aws-sdk/core 3.11xx), written out so a
-// region family the code forgets fails here by name.
-const REGIONS_BY_PARTITION: Record<string, readonly string[]> = {
+// The regions of the installed SDK's partition table (@aws-sdk/core's partitions.js, the data its endpoint resolver
+// uses; it has no public accessor, so the file is read and its object parsed). Every non-global region of every
+// partition is a case by name, so an SDK update that adds a region family the code does not know fails here.
+const PartitionTable = z.object({ partitions: z.array(z.object({ id: z.string(), regions: z.record(z.string(), z.unknown()) })) });
+function sdkRegionTable(): Record<string, readonly string[]> {
+  const file = join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js');
+  const text = readFileSync(file, 'utf8');
+  const table = PartitionTable.parse(JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as unknown);
+  // "aws-global", "aws-cn-global", ...: the partitions' pseudo-regions for global endpoints, not region names.
+  return Object.fromEntries(table.partitions.map((p) => [p.id, Object.keys(p.regions).filter((r) => !r.endsWith('-global'))]));
+}
+const REGIONS_BY_PARTITION = sdkRegionTable();
+const CASES = Object.entries(REGIONS_BY_PARTITION).flatMap(([partition, regions]) => regions.map((region) => [region, partition] as const));
+
+// Written out: the regions of each partition this project relies on, so a table that failed to read (or shrank)
+// cannot pass with fewer cases.
+const KNOWN_REGIONS: Record<string, readonly string[]> = {
   aws: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-south-2', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-north-1', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1'],
   'aws-cn': ['cn-north-1', 'cn-northwest-1'],
   'aws-us-gov': ['us-gov-east-1', 'us-gov-west-1'],
@@ -14,11 +31,16 @@ const REGIONS_BY_PARTITION: Record<string, readonly string[]> = {
   'aws-iso-f': ['us-isof-east-1', 'us-isof-south-1'],
   'aws-eusc': ['eusc-de-east-1'],
 };
-const CASES = Object.entries(REGIONS_BY_PARTITION).flatMap(([partition, regions]) => regions.map((region) => [region, partition] as const));
+
+describe("the installed SDK's partition table", () => {
+  it.each(Object.entries(KNOWN_REGIONS))('lists the known regions of partition %s', (partition, regions) => {
+    expect(REGIONS_BY_PARTITION[partition]).toEqual(expect.arrayContaining([...regions]));
+  });
+});
 
 describe('partitionOf', () => {
   it('covers all eight partitions', () => {
-    expect(new Set(CASES.map(([, partition]) => partition)).size).toBe(8);
+    expect(new Set(CASES.map(([, partition]) => partition))).toEqual(new Set(Object.keys(KNOWN_REGIONS)));
   });
 
   it.each(CASES)('puts %s in partition %s', (region, partition) => {
@@ -41,7 +63,8 @@ describe('isAwsRegion (decision 129)', () => {
     expect(isAwsRegion(region)).toBe(true);
   });
 
-  it.each(['zz-east-1', 'eusc-fr-east-1', 'US-EAST-1', 'us-east', 'us-gov-west', 'us-east-1 ', 'arn:aws:cloudwatch:us-east-1', ''])('refuses %j', (region) => {
+  // us-EAST-1 and us-east_x-1: the SDK's regionRegex has `\w+` there, which takes both; no region is written so.
+  it.each(['zz-east-1', 'eusc-fr-east-1', 'US-EAST-1', 'us-EAST-1', 'us-east_x-1', 'us-east', 'us-gov-west', 'us-east-1 ', 'arn:aws:cloudwatch:us-east-1', ''])('refuses %j', (region) => {
     expect(isAwsRegion(region)).toBe(false);
   });
 });
