@@ -27,9 +27,10 @@ function describeMessages(messages: readonly MessageData[] | undefined): string 
 
 /**
  * Every page of one GetMetricData request; the series of each query whose data is returned (ReturnData not false), by Id.
- * Throws TransientError when CloudWatch answered InternalError for a series (its own advice: retry), PermanentError when
- * a series is Forbidden, still PartialData after the last page, has no StatusCode or no result at all, or the pages do
- * not end; CloudWatch's Messages are named in the error.
+ * Throws TransientError when CloudWatch answered InternalError for a series on any page (its own advice: retry),
+ * PermanentError when a series is Forbidden on any page, still PartialData after the last page, has no StatusCode on
+ * some page or no result at all, has two results on one page or a point answered twice, or the pages do not end;
+ * CloudWatch's Messages are named in the error.
  */
 export async function readMetricData(
   cloudWatch: Pick<CloudWatchClient, 'send'>,
@@ -38,6 +39,7 @@ export async function readMetricData(
 ): Promise<Map<string, MetricPoints>> {
   const wanted = queries.filter((q) => q.ReturnData !== false).flatMap((q) => (q.Id !== undefined ? [q.Id] : []));
   const points = new Map<string, Array<{ at: number; value: number }>>();
+  const times = new Map<string, Set<number>>();
   const status = new Map<string, { code: string | undefined; messages: MessageData[] | undefined }>();
   const answerMessages: MessageData[] = [];
   const malformed: string[] = [];
@@ -57,20 +59,35 @@ export async function readMetricData(
     );
     pages += 1;
     answerMessages.push(...(page.Messages ?? []));
+    const onThisPage = new Set<string>();
     for (const result of page.MetricDataResults ?? []) {
       const id = result.Id ?? '';
+      // One result per query on a page: a second one would say two different things about one series.
+      if (onThisPage.has(id)) malformed.push(`${id}: two results on one page`);
+      onThisPage.add(id);
       const list = points.get(id) ?? [];
+      const at = times.get(id) ?? new Set<number>();
       const timestamps = result.Timestamps ?? [];
       const values = result.Values ?? [];
       values.forEach((value, i) => {
-        const at = timestamps[i];
-        if (at !== undefined) list.push({ at: at.getTime(), value });
+        const when = timestamps[i];
+        if (when === undefined) return;
+        // A point served twice would be counted twice (errors summed double): the answer is no reading.
+        if (at.has(when.getTime())) malformed.push(`${id}: the point at ${when.toISOString()} answered twice`);
+        at.add(when.getTime());
+        list.push({ at: when.getTime(), value });
       });
       points.set(id, list);
-      // The status of the last page that carries the series is its status: PartialData, then Complete, is complete.
+      times.set(id, at);
       // "The number of timestamps always matches the number of values": an answer where it does not is no reading.
       if (timestamps.length !== values.length) malformed.push(`${id}: ${values.length} values for ${timestamps.length} timestamps`);
-      status.set(id, { code: result.StatusCode, messages: result.Messages });
+      // PartialData then Complete is complete (more points came with NextToken), and a later non-Complete status
+      // overturns an earlier Complete. Forbidden, InternalError or no StatusCode, once seen, stay: nothing documents
+      // that a later page re-serves the points such a page lacked, so a later Complete does not make the series whole.
+      const before = status.get(id);
+      if (before === undefined || before.code === 'PartialData' || before.code === 'Complete') {
+        status.set(id, { code: result.StatusCode, messages: result.Messages });
+      }
     }
     nextToken = page.NextToken;
   } while (nextToken !== undefined && nextToken !== '');

@@ -168,6 +168,85 @@ describe('readMetricData: an answer that is not complete is no reading', () => {
       PermanentError,
       /did not come to an end \(a NextToken answered twice\)/,
     ],
+    [
+      'Complete on page 1, Forbidden on the last page: the later, worse status holds [R]',
+      [
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(59)], Values: [1], StatusCode: 'Complete' }, { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' }], NextToken: 'page-2' },
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [], Values: [], StatusCode: 'Forbidden' }, { Id: 'invocations', Timestamps: [], Values: [], StatusCode: 'Complete' }] },
+      ],
+      PermanentError,
+      /incomplete reading, not decided on: errors: Forbidden/,
+    ],
+    [
+      'Forbidden on page 1, Complete on the last page: Forbidden, once seen, stays [R][M]',
+      [
+        {
+          MetricDataResults: [
+            { Id: 'errors', Timestamps: [], Values: [], StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'Authentication too complex to retrieve cross region data' }] },
+            { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' },
+          ],
+          NextToken: 'page-2',
+        },
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(58)], Values: [0], StatusCode: 'Complete' }, { Id: 'invocations', Timestamps: [], Values: [], StatusCode: 'Complete' }] },
+      ],
+      PermanentError,
+      /incomplete reading, not decided on: errors: Forbidden \(Forbidden: Authentication too complex/,
+    ],
+    [
+      'InternalError on page 1 (with a NextToken), Complete on the last page: nothing says page 2 re-serves the lost points, retried [R]',
+      [
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [], Values: [], StatusCode: 'InternalError' }, { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' }], NextToken: 'page-2' },
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(58)], Values: [2], StatusCode: 'Complete' }, { Id: 'invocations', Timestamps: [], Values: [], StatusCode: 'Complete' }] },
+      ],
+      TransientError,
+      /answered InternalError .*errors: InternalError/,
+    ],
+    [
+      'no StatusCode on page 1, Complete on the last page: the unknown status stays [R]',
+      [
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(59)], Values: [3] }, { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' }], NextToken: 'page-2' },
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(58)], Values: [1], StatusCode: 'Complete' }, { Id: 'invocations', Timestamps: [], Values: [], StatusCode: 'Complete' }] },
+      ],
+      PermanentError,
+      /errors: no StatusCode/,
+    ],
+    [
+      'one page holding the same Id twice, Forbidden then Complete: refused, not read as the Complete one [R]',
+      [
+        {
+          MetricDataResults: [
+            { Id: 'errors', Timestamps: [], Values: [], StatusCode: 'Forbidden' },
+            { Id: 'errors', Timestamps: [at(59)], Values: [0], StatusCode: 'Complete' },
+            { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' },
+          ],
+        },
+      ],
+      PermanentError,
+      /errors: two results on one page/,
+    ],
+    [
+      'one page holding the same Id twice, both Complete: refused, the points would be summed twice [R]',
+      [
+        {
+          MetricDataResults: [
+            { Id: 'errors', Timestamps: [at(59)], Values: [3], StatusCode: 'Complete' },
+            { Id: 'errors', Timestamps: [at(58)], Values: [1], StatusCode: 'Complete' },
+            { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'Complete' },
+          ],
+        },
+      ],
+      PermanentError,
+      /errors: two results on one page/,
+    ],
+    [
+      'the same timestamp of a series on two pages: refused, not summed twice [R]',
+      [
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(59)], Values: [3], StatusCode: 'PartialData' }, { Id: 'invocations', Timestamps: [at(59)], Values: [300], StatusCode: 'PartialData' }], NextToken: 'page-2' },
+        { MetricDataResults: [{ Id: 'errors', Timestamps: [at(59)], Values: [3], StatusCode: 'Complete' }, { Id: 'invocations', Timestamps: [at(58)], Values: [100], StatusCode: 'Complete' }] },
+      ],
+      PermanentError,
+      /errors: the point at 2024-03-05T09:59:00.000Z answered twice/,
+    ],
   ])('%s', async (_situation, pages, errorClass, message) => {
     answer(...pages);
     const read = readMetricData(new CloudWatchClient({ region: 'us-east-1' }), queries, window);
