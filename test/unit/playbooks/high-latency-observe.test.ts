@@ -111,6 +111,50 @@ describe('check-db-connections observe: a cache node\'s role as DescribeReplicat
   });
 });
 
+describe('check-db-connections observe: a node of unknown role still has its ReplicationLag asked for and counted (decision 138) [N][R]', () => {
+  it('asks for ReplicationLag of every cluster-mode-enabled node, and reports and counts the one that publishes it', async () => {
+    const member = (id: string) => ({ CacheClusterId: id, CacheNodeId: '0001', PreferredAvailabilityZone: 'us-east-1d' });
+    elastiCacheMock.on(DescribeReplicationGroupsCommand).resolves({
+      ReplicationGroups: [
+        { ReplicationGroupId: 'notification-service-cache', Status: 'available', ClusterEnabled: true, NodeGroups: [{ NodeGroupId: '0001', Status: 'available', Slots: '0-5461', NodeGroupMembers: [member('c-0001-001'), member('c-0001-002')] }] },
+      ],
+    });
+    elastiCacheMock.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [{ CacheClusterStatus: 'available' }] });
+    // The shard's replica (c-0001-002) publishes ReplicationLag, 12 s behind; its primary publishes none (ElastiCache
+    // User Guide, Valkey and Redis OSS metrics: ReplicationLag "is only applicable for a node running as a read replica").
+    const lagQuery = (q: { MetricStat?: { Metric?: { MetricName?: string; Dimensions?: Array<{ Name?: string; Value?: string }> } } }) =>
+      q.MetricStat?.Metric?.MetricName === 'ReplicationLag' ? q.MetricStat.Metric.Dimensions?.find((d) => d.Name === 'CacheClusterId')?.Value : undefined;
+    cloudWatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) =>
+        lagQuery(q) === 'c-0001-002'
+          ? { Id: q.Id, Timestamps: [new Date('2024-03-05T09:59:00Z'), new Date('2024-03-05T09:58:00Z')], Values: [12, 3], StatusCode: 'Complete' }
+          : { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' },
+      ),
+    }));
+    const { observation } = await observe();
+    const asked = cloudWatchMock
+      .commandCalls(GetMetricDataCommand)
+      .flatMap((c) => c.args[0].input.MetricDataQueries ?? [])
+      .map(lagQuery)
+      .filter((node): node is string => node !== undefined);
+    expect(asked.sort()).toEqual(['c-0001-001', 'c-0001-002']);
+    const cache = observation.caches[0];
+    if (!cache) throw new Error('no cache observed');
+    expect(cache.nodes.map((n) => [n.cacheClusterId, n.role, n.replicationLagSeconds.values.length])).toEqual([
+      ['c-0001-001', 'unknown', 0],
+      ['c-0001-002', 'unknown', 2],
+    ]);
+    const diagnosis = diagnoseCache(cache, runtime.config.checkDbConnections, observation.windowMinutes);
+    const findings = diagnosis.findings.join('\n');
+    expect(findings).toContain('c-0001-002: role not named (cluster mode enabled), available');
+    expect(findings).toMatch(/c-0001-002: [^\n]*, ReplicationLag 12\.0 s/);
+    expect(findings).not.toContain('ReplicationLag no data');
+    // Counted: 12 s is at or above the production threshold (5 s), so it is a cause, named by its node.
+    expect(diagnosis.causes).toContain('replication-lag');
+    expect(diagnosis.primaryHeadline).toBe('likely cause: the cache notification-service-cache — c-0001-002 replicates 12.0 s behind (at or above 5 s)');
+  });
+});
+
 async function observe() {
   const ctx: PlaybookContext<Parameters<typeof highLatencyPlaybook.observe>[0]['clients']> = {
     clients: { rds: new RDSClient({ region }), cloudWatch: new CloudWatchClient({ region }), elastiCache: new ElastiCacheClient({ region }) },
