@@ -56,12 +56,13 @@ export async function readVpcNetwork(ec2: EC2Client, vpcId: string): Promise<Vpc
 
 /**
  * The replication group's status, by its id (dependencies.caches[].replicationGroupId, default its name: the id High
- * Latency reads too); a group not found is a note, not a failure.
+ * Latency reads too). A group ElastiCache does not know (ReplicationGroupNotFoundFault, or an answer without it) is not a
+ * failure of the run but goes to `unknown`: a cache whose status is not known keeps the diagnosis from an all-clear.
  */
 export async function readCacheStates(
   elastiCache: ElastiCacheClient,
   caches: ReadonlyArray<{ name: string; replicationGroupId?: string | undefined }>,
-  notes: string[],
+  unknown: string[],
 ): Promise<DependencyState[]> {
   const states: DependencyState[] = [];
   for (const { name, replicationGroupId } of caches) {
@@ -69,12 +70,15 @@ export async function readCacheStates(
     try {
       const result = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
       const group = result.ReplicationGroups?.[0];
-      if (!group) continue;
+      if (!group) {
+        unknown.push(`ElastiCache ${name}: DescribeReplicationGroups answered no replication group ${id}: its status is not known`);
+        continue;
+      }
       const failover = group.AutomaticFailover ? `automatic failover ${group.AutomaticFailover}` : undefined;
       states.push({ kind: 'cache', label: `ElastiCache ${name}`, status: group.Status ?? 'unknown', ...(failover ? { detail: failover } : {}) });
     } catch (error) {
       if (errorName(error) !== 'ReplicationGroupNotFoundFault') throw classifyAwsError(error, 'ElastiCache DescribeReplicationGroups');
-      notes.push(`ElastiCache ${name}: replication group ${id} not found in this account and region: its status is not known`);
+      unknown.push(`ElastiCache ${name}: replication group ${id} not found in this account and region: its status is not known`);
     }
   }
   return states;

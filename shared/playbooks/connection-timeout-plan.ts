@@ -102,7 +102,7 @@ export interface ConnectionTimeoutObservation {
   prefixLists: Record<string, string[]>;
   /** What could not be read, for the report (a cache group not found, a prefix list not readable). */
   notes: string[];
-  /** Dependencies whose security-group path could not be judged (no port known), each saying why: never "allowed". */
+  /** What keeps the diagnosis from an all-clear: a dependency whose path (no port, not found) or status could not be read, each saying why. */
   unjudged?: string[];
   /** The VPC's network ACLs, route tables, NAT and internet gateways, endpoints and subnets (absent outside a VPC). */
   network?: VpcNetwork;

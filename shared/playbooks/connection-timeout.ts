@@ -101,7 +101,7 @@ function listeningPortOf(instance: { Endpoint?: { Port?: number | undefined } | 
   return [instance.Endpoint?.Port, instance.DbInstancePort].find((port): port is number => port !== undefined && port > 0);
 }
 
-async function databaseDependencies(ctx: Ctx, notes: string[], states: DependencyState[], unjudged: string[]): Promise<PendingDependency[]> {
+async function databaseDependencies(ctx: Ctx, states: DependencyState[], unjudged: string[]): Promise<PendingDependency[]> {
   const found: PendingDependency[] = [];
   for (const identifier of regionDatabases(ctx.runtime)) {
     let described;
@@ -263,14 +263,13 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   // Reads at once wherever one does not need another's answer: the function, its dependencies' descriptions and the
   // caches' states; then the function's subnets; then the VPC's network and the caches' groups by name; then the
   // dependencies' subnets and every security group. Notes and states keep the order of the reads made one by one.
-  const dbNotes: string[] = [];
   const cacheNotes: string[] = [];
-  const stateNotes: string[] = [];
   const dbStates: DependencyState[] = [];
   const unjudged: string[] = [];
+  const cacheUnknown: string[] = [];
   const described = settledAll(
-    databaseDependencies(ctx, dbNotes, dbStates, unjudged),
-    readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches, stateNotes),
+    databaseDependencies(ctx, dbStates, unjudged),
+    readCacheStates(ctx.clients.elastiCache, ctx.runtime.config.dependencies.caches, cacheUnknown),
   );
   // Not needed for a function outside any VPC: then dropped, their failures with them (never left running).
   const settled = described.then(
@@ -298,7 +297,7 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
   const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
   const [network, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
-  const notes = [...dbNotes, ...cacheNotes, ...stateNotes];
+  const notes = [...cacheNotes];
   const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
   const pending = [...databases, ...caches, ...endpointDependencies(network)];
   const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
@@ -323,7 +322,8 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
     securityGroups: groups,
     prefixLists: await prefixLists(ctx, groups, notes),
     notes,
-    ...(unjudged.length > 0 ? { unjudged } : {}),
+    // The database's, then the caches' (each list in its own reads' order, whatever finished first).
+    ...(unjudged.length + cacheUnknown.length > 0 ? { unjudged: [...unjudged, ...cacheUnknown] } : {}),
     ...(network ? { network } : {}),
     dependencyStates,
     ...timeout,

@@ -1,7 +1,7 @@
 // inspect-security-groups' observe against the DescribeDBInstances shapes RDS answers (mocked clients, sources per case):
 // the database's port is Endpoint.Port; an instance with no Endpoint yet and DbInstancePort 0 names no port, and its path
 // is said to be unjudged instead of judged (and "fixed") on port 0.
-import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, ReplicationGroupNotFoundFault } from '@aws-sdk/client-elasticache';
 import {
   DescribeInternetGatewaysCommand,
   DescribeNatGatewaysCommand,
@@ -50,6 +50,13 @@ const groups: SecurityGroup[] = [
     IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ UserId: '123456789012', GroupId: 'sg-fn' }], IpRanges: [], PrefixListIds: [] }],
     IpPermissionsEgress: [],
   },
+  {
+    GroupId: 'sg-0cace',
+    GroupName: 'notification-service-cache',
+    VpcId: 'vpc-1',
+    IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ UserId: '123456789012', GroupId: 'sg-fn' }], IpRanges: [], PrefixListIds: [] }],
+    IpPermissionsEgress: [],
+  },
 ];
 
 /** The database as DescribeDBInstances answers it, with `over` on top. */
@@ -69,7 +76,10 @@ function database(over: Partial<DBInstance>): DBInstance {
 beforeEach(() => {
   for (const mock of [lambda, rds, ec2, elastiCache]) mock.reset();
   lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: FN, Timeout: 30, VpcConfig: { SubnetIds: ['subnet-fn'], SecurityGroupIds: ['sg-fn'], VpcId: 'vpc-1' } });
-  elastiCache.on(DescribeReplicationGroupsCommand).rejects(Object.assign(new Error('not found'), { name: 'ReplicationGroupNotFoundFault', $metadata: { httpStatusCode: 404 } }));
+  // The configured cache as ElastiCache answers it (AWS CLI example describe-replication-groups: Status available).
+  elastiCache
+    .on(DescribeReplicationGroupsCommand)
+    .resolves({ ReplicationGroups: [{ ReplicationGroupId: 'notification-service-cache', Status: 'available', AutomaticFailover: 'disabled', ClusterEnabled: false }] });
   ec2.on(DescribeSubnetsCommand).callsFake((input: DescribeSubnetsCommandInput) => ({
     Subnets: (input.Filters?.find((f) => f.Name === 'subnet-id')?.Values ?? Object.keys(subnets)).flatMap((id) =>
       subnets[id] ? [{ SubnetId: id, VpcId: 'vpc-1', CidrBlock: subnets[id], AvailabilityZone: 'us-east-1a' }] : [],
@@ -132,6 +142,22 @@ describe('inspect-security-groups observe: a configured database that RDS does n
     if (plan.kind !== 'escalate') throw new Error('expected an escalation');
     expect(plan.reason).not.toContain('the 504 is not a network problem');
     expect(plan.reason).toContain(`RDS ${DB}: not found in this account and region`);
+  });
+});
+
+describe('inspect-security-groups observe: a configured cache ElastiCache does not know', () => {
+  // ElastiCache API reference, DescribeReplicationGroups errors: ReplicationGroupNotFoundFault (404), "The specified
+  // replication group does not exist."
+  it('withholds the all-clear: its status is not known, which is no "every dependency is available"', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [database({ DBInstanceStatus: 'available', Endpoint: { Address: 'db.example', Port: 5432 } })] });
+    elastiCache.on(DescribeReplicationGroupsCommand).rejects(new ReplicationGroupNotFoundFault({ message: 'ReplicationGroup not found', $metadata: { httpStatusCode: 404 } }));
+    // One cache, its group by id (so its security-group path is judged): only its status is unknown.
+    const caches = [{ name: 'notification-service-cache', port: 6379, securityGroups: ['sg-0cace'] }];
+    const { observation, plan } = await observe(JSON.stringify({ dependencies: { caches } }));
+    expect(observation.unjudged).toEqual(['ElastiCache notification-service-cache: replication group notification-service-cache not found in this account and region: its status is not known']);
+    if (plan.kind !== 'escalate') throw new Error('expected an escalation');
+    expect(plan.reason).not.toContain('every dependency is available');
+    expect(plan.reason).toContain('ElastiCache notification-service-cache: replication group notification-service-cache not found');
   });
 });
 
