@@ -7,6 +7,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { PermanentError } from '../../../shared/errors';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
 import { standbyPlaybook, type StandbyClients, type StandbyTarget } from '../../../shared/playbooks/dr-standby';
 import { ManualClock } from '../../support/manual-clock';
@@ -93,6 +94,22 @@ describe('watch-standby observe: the replica\'s read replication as RDS reports 
     });
     const observation = await standbyPlaybook.observe(context(), target);
     expect(observation.replica.status === 'found' && observation.replica.replication).toEqual(replication);
+  });
+});
+
+describe('watch-standby observe: a lag CloudWatch could not give whole is no "no lag" (decision 132)', () => {
+  // CloudWatch API reference, MetricDataResult: StatusCode Complete | InternalError | PartialData | Forbidden; PartialData
+  // without a NextToken is all there is. The replica's ReplicaLag (s0) is the one not whole; the queue series are complete.
+  it.each<[string, { StatusCode: 'Forbidden' | 'PartialData'; Timestamps: Date[]; Values: number[] }, RegExp]>([
+    ['ReplicaLag answered Forbidden', { StatusCode: 'Forbidden', Timestamps: [], Values: [] }, /incomplete reading, not decided on: s0: Forbidden/],
+    ['ReplicaLag answered PartialData with no NextToken', { StatusCode: 'PartialData', Timestamps: [new Date('2024-03-05T09:59:00Z')], Values: [4] }, /incomplete reading, not decided on: s0: PartialData/],
+  ])('fails the observation when %s', async (_situation, lag, message) => {
+    cloudWatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => (q.Id === 's0' ? { Id: q.Id, ...lag } : { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })),
+    }));
+    const observed = standbyPlaybook.observe(context(), target);
+    await expect(observed).rejects.toBeInstanceOf(PermanentError);
+    await expect(observed).rejects.toThrow(message);
   });
 });
 

@@ -5,6 +5,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { PermanentError } from '../../../shared/errors';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
 import { errorRatePlaybook, type ErrorRateClients } from '../../../shared/playbooks/error-rate';
 import { ManualClock } from '../../support/manual-clock';
@@ -128,5 +129,25 @@ describe('alert-error-rate observe: the log excerpt is optional', () => {
     cloudWatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
     await expect(errorRatePlaybook.observe(context(loadedLogs()), target)).rejects.toThrow(/GetMetricData/);
+  });
+});
+
+describe('alert-error-rate observe: errors CloudWatch could not give whole are not "no errors" (decision 132)', () => {
+  // CloudWatch API reference, MetricDataResult: StatusCode Complete | InternalError | PartialData | Forbidden; PartialData
+  // without a NextToken is all there is. The invocations series is complete: only the errors are missing.
+  it.each<[string, { StatusCode: 'Forbidden' | 'PartialData'; Timestamps: Date[]; Values: number[] }, RegExp]>([
+    ['Errors answered Forbidden', { StatusCode: 'Forbidden', Timestamps: [], Values: [] }, /incomplete reading, not decided on: errors: Forbidden/],
+    ['Errors answered PartialData with no NextToken', { StatusCode: 'PartialData', Timestamps: [new Date('2024-03-05T10:00:00Z')], Values: [3] }, /incomplete reading, not decided on: errors: PartialData/],
+  ])('fails the reading when %s', async (_situation, errors, message) => {
+    cloudWatchMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'errors', ...errors },
+        { Id: 'invocations', Timestamps: [new Date('2024-03-05T10:00:00Z'), new Date('2024-03-05T09:59:00Z')], Values: [600, 400], StatusCode: 'Complete' },
+      ],
+    });
+    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const observed = errorRatePlaybook.observe(context(loadedLogs()), target);
+    await expect(observed).rejects.toBeInstanceOf(PermanentError);
+    await expect(observed).rejects.toThrow(message);
   });
 });

@@ -5,6 +5,7 @@ import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiC
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { PermanentError } from '../../../shared/errors';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
 import { highLatencyPlaybook, replicasByRegion } from '../../../shared/playbooks/high-latency';
 import { diagnoseCache, diagnoseDatabase } from '../../../shared/playbooks/high-latency-plan';
@@ -79,6 +80,22 @@ describe('check-db-connections observe: a primary with a cross-region replica', 
     expect(findings).toContain(`ReplicaLag of ${drReplicaArn}: a replica in another region, its lag is published there and not read here`);
     expect(findings).not.toContain('ReplicaLag: no read replicas');
     expect(findings).not.toContain('no datapoints for arn:');
+  });
+});
+
+describe('check-db-connections observe: a series CloudWatch could not give whole is no diagnosis (decision 132) [R]', () => {
+  // [R]: StatusCode Complete | InternalError | PartialData | Forbidden; PartialData without a NextToken is all there is.
+  // The database's DatabaseConnections is the one not whole: read as "no datapoints" it would clear the connections cause.
+  it.each<[string, { StatusCode: 'Forbidden' | 'PartialData'; Timestamps: Date[]; Values: number[] }, RegExp]>([
+    ['DatabaseConnections answered Forbidden', { StatusCode: 'Forbidden', Timestamps: [], Values: [] }, /incomplete reading, not decided on: connections: Forbidden/],
+    ['DatabaseConnections answered PartialData with no NextToken', { StatusCode: 'PartialData', Timestamps: [new Date('2024-03-05T09:59:00Z')], Values: [80] }, /incomplete reading, not decided on: connections: PartialData/],
+  ])('fails the observation when %s', async (_situation, connections, message) => {
+    cloudWatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => (q.Id === 'connections' ? { Id: q.Id, ...connections } : { Id: q.Id, Timestamps: [], Values: [], StatusCode: 'Complete' })),
+    }));
+    const observed = observe();
+    await expect(observed).rejects.toBeInstanceOf(PermanentError);
+    await expect(observed).rejects.toThrow(message);
   });
 });
 

@@ -1,0 +1,140 @@
+// A change whose health reading "before" CloudWatch cannot give whole: the real runPlaybook and the real readWindowMetrics,
+// CloudWatch stubbed with the answers its reference documents (decision 132, after review). The reading runs alongside
+// the apply (one round trip fewer), so the change is made; what must hold is that nobody is told it is watched.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { TransientError } from '../../../shared/errors';
+import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
+import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import { readWindowMetrics } from '../../../shared/playbooks/metric-window';
+import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { ManualClock } from '../../support/manual-clock';
+
+const fixture: unknown = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8'));
+const cloudWatch = mockClient(CloudWatchClient);
+
+interface Knob {
+  value: number;
+  applyCalls: number;
+}
+type Change = { from: number; to: number };
+
+/** Every query answered with the same status; Complete carries one point, the others none (as CloudWatch gives them). */
+function answerEveryQuery(status: 'Complete' | 'Forbidden' | 'PartialData' | 'InternalError'): void {
+  cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map(
+      (q): MetricDataResult =>
+        status === 'Complete'
+          ? { Id: q.Id, Timestamps: [new Date('2019-10-02T17:00:00Z')], Values: [2], StatusCode: 'Complete' }
+          : {
+              Id: q.Id,
+              Timestamps: [],
+              Values: [],
+              StatusCode: status,
+              ...(status === 'Forbidden' ? { Messages: [{ Code: 'Forbidden', Value: 'Authentication too complex to retrieve cross region data' }] } : {}),
+            },
+    ),
+  }));
+}
+
+function setup() {
+  const knob: Knob = { value: 1, applyCalls: 0 };
+  const scheduled: string[] = [];
+  const cw = new CloudWatchClient({ region: 'us-east-1' });
+  const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> = {
+    name: 'test-playbook',
+    row: 'test',
+    actions: [],
+    actsOn: ['ALARM'],
+    resolveTarget: () => ({ resource: { type: 'knob', id: 'k', arn: 'arn:aws:test:us-east-1::knob/k' } }),
+    observe: async (ctx) => ({ value: ctx.clients.value }),
+    plan: ({ observation }) => ({
+      kind: 'change',
+      direction: 'scale-up',
+      change: { from: observation.value, to: observation.value + 1 },
+      summary: `raise ${observation.value} -> ${observation.value + 1}`,
+      before: { value: observation.value },
+      after: { value: observation.value + 1 },
+      blastRadius: 'the knob',
+    }),
+    apply: async (ctx, _target, change) => {
+      ctx.clients.applyCalls += 1;
+      ctx.clients.value = change.to;
+    },
+    verify: async (ctx) => ({ value: ctx.clients.value }),
+    isApplied: (observation, change) => observation.value === change.to,
+    health: {
+      signal: 'errors',
+      read: async (_ctx, _target, _change, window) =>
+        readWindowMetrics(cw, [{ figure: 'errors', namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'notification-service-consumer' }, stat: 'Sum' }], window),
+      worse: () => undefined,
+      revertOf: (change) => ({ from: change.to, to: change.from }),
+    },
+  };
+  const services: PipelineServices = {
+    store: new InMemoryIncidentStore(),
+    reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
+    killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
+    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) },
+    verifier: {
+      schedule: async (input) => {
+        scheduled.push(input.incidentKey);
+        return { name: 'verify-change-test', created: true };
+      },
+    },
+  };
+  const deps = {
+    playbook,
+    clients: knob,
+    services,
+    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
+    clock: new ManualClock(Date.parse('2019-10-02T17:05:00Z')),
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  return { knob, scheduled, deps };
+}
+
+beforeEach(() => cloudWatch.reset());
+
+describe('a change whose health reading before it is not complete', () => {
+  it('schedules the health check with the reading when CloudWatch answers Complete (the path the cases below leave)', async () => {
+    answerEveryQuery('Complete');
+    const { knob, scheduled, deps } = setup();
+    const decision = await runPlaybook(deps, fixture);
+    expect(decision.outcome).toBe('applied');
+    expect(knob.applyCalls).toBe(1);
+    expect(scheduled).toHaveLength(1);
+    expect(decision.healthCheck?.before.figures).toEqual({ errors: 2 });
+  });
+
+  it.each<['Forbidden' | 'PartialData', RegExp]>([
+    ['Forbidden', /incomplete reading, not decided on: m0: Forbidden \(Forbidden: Authentication too complex to retrieve cross region data\)/],
+    ['PartialData', /incomplete reading, not decided on: m0: PartialData/],
+  ])('is applied once and escalated as unwatched when the reading is %s: no verify-change is scheduled', async (status, reading) => {
+    answerEveryQuery(status);
+    const { knob, scheduled, deps } = setup();
+    const decision = await runPlaybook(deps, fixture);
+    expect(knob).toEqual({ value: 2, applyCalls: 1 });
+    expect(decision.outcome).toBe('escalate');
+    expect(decision.reason).toMatch(/^raise 1 -> 2 — applied, but its health check could not be scheduled: CloudWatch GetMetricData gave an incomplete reading/);
+    expect(decision.reason).toMatch(reading);
+    expect(decision.escalation?.cause).toBe('failure');
+    expect(decision.escalation?.error?.message).toMatch(reading);
+    expect(decision.healthCheck).toBeUndefined();
+    expect(scheduled).toEqual([]);
+  });
+
+  it('is applied once and thrown for a retry when the reading is InternalError: nothing is scheduled on it', async () => {
+    answerEveryQuery('InternalError');
+    const { knob, scheduled, deps } = setup();
+    const run = runPlaybook(deps, fixture);
+    await expect(run).rejects.toBeInstanceOf(TransientError);
+    await expect(run).rejects.toThrow(/answered InternalError .*m0: InternalError/);
+    expect(knob).toEqual({ value: 2, applyCalls: 1 });
+    expect(scheduled).toEqual([]);
+  });
+});
