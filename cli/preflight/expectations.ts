@@ -1,6 +1,6 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
-import { alarmSpecs, databasesInRole, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
@@ -165,8 +165,8 @@ export function preflightExpectations(
     // As infra's stack: in the DR region its database is the replica (decision 123), which its changing rows' grants name.
     watched: watchedResources(config, environment, regionRole),
     otherRegionDatabases: [...new Set((['primary', 'dr'] as const).flatMap((role) => databasesInRole(env, role)))].filter((d) => !databasesInRole(env, regionRole).includes(d)),
-    // The document's DR region holds the replica and the replicated queue; no alarm watches a cache there.
-    caches: regionRole === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
+    // By the id the handlers read (none in the DR region), as infra's preflight role names it.
+    caches: cacheReplicationGroupIds(config, regionRole),
     matrix: {
       dbInstanceClass: env.dbInstanceClass,
       multiAz: env.multiAz,

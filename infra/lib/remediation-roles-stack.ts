@@ -4,7 +4,7 @@
 import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { alarmSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, cacheReplicationGroupIds, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { automationRoleNameOf, OPERATIONS_DOCUMENTS, VERIFY_HANDLER } from '../../shared/config/names';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
@@ -166,7 +166,7 @@ export class RemediationRolesStack extends Stack {
       account: this.account,
       regions: deployment.regions,
       watched: watchedResources(config, deployment.environment),
-      caches: config.dependencies.caches.map((c) => c.name),
+      caches: cacheReplicationGroupIds(config),
       alarmNames: [...new Set(alarmNames)],
       // What preflight reads in each region (cli/preflight/expectations.ts): the region's databases (in the DR region the
       // replica, which its standby check reads), no cache in the DR region, the region's alarms (decision 131).
@@ -177,7 +177,7 @@ export class RemediationRolesStack extends Stack {
             region,
             {
               watched: watchedResources(config, deployment.environment, role),
-              caches: role === 'dr' ? [] : config.dependencies.caches.map((c) => c.name),
+              caches: cacheReplicationGroupIds(config, role),
               alarmNames: alarmSpecs(config, deployment.environment, region).map((a) => a.name),
             },
           ];

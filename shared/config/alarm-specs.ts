@@ -354,6 +354,15 @@ export function watchedResources(config: AutomationConfig, environment: Environm
   };
 }
 
+/**
+ * The ElastiCache replication groups preflight reads and its role may read in a region of `role` (default primary), by
+ * the id the handlers ask for (`replicationGroupId ?? name`, as high-latency and connection-timeout do; decision 143).
+ * None in the DR region: the document's DR region holds the replica and the replicated queue, and no alarm watches a cache there.
+ */
+export function cacheReplicationGroupIds(config: AutomationConfig, role: RegionRole = 'primary'): string[] {
+  return role === 'dr' ? [] : config.dependencies.caches.map((c) => c.replicationGroupId ?? c.name);
+}
+
 /** The role of `region` in an environment (unnamed or no roles: primary), without the load-time checks of regionRoleOf. */
 export function roleOfRegion(config: AutomationConfig, environment: EnvironmentName, region: string | undefined): RegionRole {
   return (region !== undefined ? config.environments[environment].regionRoles?.[region] : undefined) ?? 'primary';

@@ -21,12 +21,22 @@ import { deployedHandlers, functionOf, grantedActions, resourcesOfType, statemen
 
 const OPERATIONS = '111111111111';
 const WORKLOAD = '222222222222';
+const CACHE_GROUP = 'notification-service-cache-rg';
 
 let synthesized: SynthesizedApp | undefined;
 const app = (): SynthesizedApp =>
   (synthesized ??= synthesizeApp(
     // preflightPrincipals configured: without it no preflight role is deployed (decision 94; asserted below on a second synthesis).
-    { environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS, config: JSON.stringify({ environments: { production: { preflightPrincipals: ['role/NotificationServicePreflight'] } } }) },
+    // The cache's replication group id is not its name (decision 143): preflight and its role must read it by the id.
+    {
+      environment: 'production',
+      accounts: { production: WORKLOAD },
+      operationsAccount: OPERATIONS,
+      config: JSON.stringify({
+        environments: { production: { preflightPrincipals: ['role/NotificationServicePreflight'] } },
+        dependencies: { caches: [{ name: 'notification-service-cache', replicationGroupId: CACHE_GROUP, port: 6379, securityGroups: ['notification-service-cache'] }] },
+      }),
+    },
     { cfnValidation: false },
   ));
 afterAll(() => synthesized?.dispose());
@@ -368,9 +378,11 @@ describe('cross-account mode: the preflight role reads, in each region, what pre
     expect(namedHere('WatchedDatabases', /^arn:aws:rds:([a-z0-9-]+):\d{12}:db:(.+)$/)).toEqual([...databases].sort());
     expect(namedHere('WatchedCaches', /^arn:aws:elasticache:([a-z0-9-]+):\d{12}:replicationgroup:(.+)$/)).toEqual([...expected.caches].sort());
     expect(namedHere('WatchedAlarms', /^arn:aws:cloudwatch:([a-z0-9-]+):\d{12}:alarm:(.+)$/)).toEqual(expected.alarms.map((a) => a.name).sort());
-    // Written out: the DR region's database is the replica, and it reads no cache there.
+    // Written out: the DR region's database is the replica, and it reads no cache there; the cache by its replication
+    // group id, not its name (decision 143).
     expect(databases).toEqual([region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica']);
-    expect(expected.caches).toEqual(region === 'us-east-1' ? ['notification-service-cache'] : []);
+    expect(expected.caches).toEqual(region === 'us-east-1' ? [CACHE_GROUP] : []);
+    expect(namedHere('WatchedCaches', /^arn:aws:elasticache:([a-z0-9-]+):\d{12}:replicationgroup:(.+)$/)).toEqual(region === 'us-east-1' ? [CACHE_GROUP] : []);
   });
 });
 
@@ -630,7 +642,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       : [call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db-replica'), 'reads the standby, the cross-region replica')]),
     call('apigateway:GET', `arn:aws:apigateway:${region}::/restapis`, 'finds the API by name'),
     // No alarm watches a cache in the DR region: preflight reads it in the primary only.
-    ...(region === 'us-east-1' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'finds the cache')] : []),
+    ...(region === 'us-east-1' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, `replicationgroup:${CACHE_GROUP}`), 'finds the cache by its replication group id')] : []),
     ...alarmSpecs(app().built.config, 'production', region).map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), 'reads a watched alarm')),
     call('events:DescribeRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's pattern"),
     call('events:ListTargetsByRule', w('events', region, 'rule/notification-runbooks-forward-alarms'), "reads the forwarding rule's target (the operations bus)"),
@@ -651,7 +663,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       ...alarmSpecs(app().built.config, 'production', other)
         .filter((a) => !here.has(a.name))
         .map((a) => call('cloudwatch:DescribeAlarms', w('cloudwatch', region, `alarm:${a.name}`), `an alarm of ${other}, named in ${region}`)),
-      ...(region === 'us-west-2' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), 'a cache in the DR region, where no alarm watches one')] : []),
+      ...(region === 'us-west-2' ? [call('elasticache:DescribeReplicationGroups', w('elasticache', region, `replicationgroup:${CACHE_GROUP}`), 'a cache in the DR region, where no alarm watches one')] : []),
+      // The cache's name is not its replication group id here: a group of that name is not the service's (decision 143).
+      call('elasticache:DescribeReplicationGroups', w('elasticache', region, 'replicationgroup:notification-service-cache'), "a replication group named as the cache, not the cache's group"),
       call('sts:AssumeRole', remediate, "borrows a handler's remediation role"),
       call('iam:UpdateAssumeRolePolicy', remediate, "rewrites a remediation role's trust"),
       call('iam:PutRolePolicy', remediate, 'grants a remediation role more'),
@@ -761,8 +775,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
     // the DR region's 4 alarms of its own (the replica's CPU alarm, the 3 standby alarms); in us-west-2 the primary's
-    // database (7), its CPU alarm (1) and the cache (1). A call dropped from any fails this.
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 : 74 + 7 + 1 + 1);
+    // database (7), its CPU alarm (1) and the cache (1); since decision 143 in each region a replication group named as
+    // the cache, not its id (1). A call dropped from any fails this.
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 : 74 + 7 + 1 + 1 + 1);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

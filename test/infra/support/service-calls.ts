@@ -40,7 +40,9 @@ function serviceArns(w: ServiceWorld) {
   // The database that is in this region, as the handlers read it there: in the DR region the cross-region replica.
   const db = regionDatabases({ regionRole: roleOfRegion(w.config, w.environment, w.region), env: w.config.environments[w.environment] })[0] ?? 'notification-service-db';
   const alarm = alarmSpecs(w.config, w.environment)[0]?.name ?? 'alarm';
-  const cache = w.config.dependencies?.caches?.[0]?.name ?? 'notification-service-cache';
+  // By the replication group id the handlers ask for (replicationGroupId ?? name, decision 143).
+  const firstCache = w.config.dependencies?.caches?.[0];
+  const cache = firstCache ? (firstCache.replicationGroupId ?? firstCache.name) : 'notification-service-cache';
   return {
     queue: `arn:${p}:sqs:${r}:${a}:${queue}`,
     function: `arn:${p}:lambda:${r}:${a}:function:${fn}`,

@@ -4,7 +4,7 @@
 import { handlerDeclarations } from '../../../../cli/preflight/declarations';
 import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
-import { expectationsIn } from './support';
+import { expectationsFor, expectationsIn } from './support';
 
 const PRIMARY_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'inspect-security-groups', 'check-db-connections', 'scale-up-database', 'alert-error-rate', 'escalate', 'escalation-timer', 'verify-change'];
 // us-west-2 (dr): every row is watched there since decision 123 (the rows that change something act only while the region
@@ -29,6 +29,18 @@ describe('production us-east-1 (primary)', () => {
     expect(expected.caches).toEqual(['notification-service-cache']);
     // The playbooks that change something schedule their health check in the verify lane.
     expect(expected.handlers.find((h) => h.name === 'scale-consumers')).toMatchObject({ scheduleGroup: 'notification-runbooks-verify', schedulerRoleName: 'notification-runbooks-verify-scheduler-us-east-1' });
+  });
+});
+
+describe('a cache whose replication group id is not its name (dependencies.caches[].replicationGroupId, decision 143)', () => {
+  const cache = { name: 'notification-service-cache', port: 6379, securityGroups: ['notification-service-cache'] };
+
+  it('expects the replication group the handlers read (notif-cache-rg), not the cache\'s name', () => {
+    expect(expectationsFor('production', 'single-account', { dependencies: { caches: [{ ...cache, replicationGroupId: 'notif-cache-rg' }] } }).caches).toEqual(['notif-cache-rg']);
+  });
+
+  it('and, without one, the cache\'s name', () => {
+    expect(expectationsFor('production', 'single-account', { dependencies: { caches: [cache] } }).caches).toEqual(['notification-service-cache']);
   });
 });
 
