@@ -11,6 +11,7 @@ import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../sh
 import { runVerifyChange, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
 import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { knobPlaybook, type Knob, type KnobChange } from '../../support/knob-playbook';
 import { ManualClock } from '../../support/manual-clock';
 
 const ACCOUNT = '123456789012';
@@ -23,34 +24,6 @@ const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/a
 const SERVING: RegionServing = { serving: true, reason: 'serving since a failover: the replica r is promoted (no replication source) and the DR consumers\' mapping u-1 is Enabled' };
 const NOT_SERVING: RegionServing = { serving: false, reason: 'not serving: the replica r still replicates p (not promoted)' };
 
-type Knob = { value: number; applyCalls: number };
-type Change = { from: number; to: number };
-
-function knobPlaybook(): Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> {
-  return {
-    name: 'test-playbook',
-    row: 'test',
-    actions: [],
-    actsOn: ['ALARM'],
-    resolveTarget: () => ({ resource: { type: 'knob', id: 'k', arn: 'arn:aws:test:us-west-2::knob/k' } }),
-    observe: async (ctx) => ({ value: ctx.clients.value }),
-    plan: ({ observation }) => ({
-      kind: 'change',
-      direction: 'scale-up',
-      change: { from: observation.value, to: observation.value + 1 },
-      summary: `raise ${observation.value} -> ${observation.value + 1}`,
-      before: { value: observation.value },
-      after: { value: observation.value + 1 },
-      blastRadius: 'the knob',
-    }),
-    apply: async (ctx, _t, change) => {
-      ctx.clients.applyCalls += 1;
-      ctx.clients.value = change.to;
-    },
-    verify: async (ctx) => ({ value: ctx.clients.value }),
-    isApplied: (observation, change) => observation.value === change.to,
-  };
-}
 
 function setup(region: string, serving: PipelineServices['regionServing'] | 'none') {
   const knob: Knob = { value: 1, applyCalls: 0 };
@@ -75,7 +48,7 @@ function setup(region: string, serving: PipelineServices['regionServing'] | 'non
         }),
   };
   const deps = {
-    playbook: knobPlaybook(),
+    playbook: knobPlaybook('us-west-2'),
     clients: knob,
     services,
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region }),
@@ -125,8 +98,8 @@ describe('verify-change and the serving signal (DR region; the primary unchanged
   const resourceIn = (region: string): ResourceRef => ({ type: 'lambda-function', id: 'notification-service-consumer', arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:notification-service-consumer` });
   const incidentIn = (region: string) => `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:OOM#2026-03-05T10:00:00.000+0000`;
   const reading = (errors: number): HealthReading => ({ from: '2026-03-05T10:00:00.000Z', to: '2026-03-05T10:10:00.000Z', figures: { errors } });
-  const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> = {
-    ...knobPlaybook(),
+  const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, KnobChange> = {
+    ...knobPlaybook('us-west-2'),
     resolveTarget: () => ({ resource: resourceIn('us-west-2') }),
     health: {
       signal: 'errors',

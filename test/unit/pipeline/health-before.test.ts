@@ -12,16 +12,11 @@ import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run
 import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { readWindowMetrics } from '../../../shared/playbooks/metric-window';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { knobPlaybook, type Knob, type KnobChange } from '../../support/knob-playbook';
 import { ManualClock } from '../../support/manual-clock';
 
 const fixture: unknown = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8'));
 const cloudWatch = mockClient(CloudWatchClient);
-
-interface Knob {
-  value: number;
-  applyCalls: number;
-}
-type Change = { from: number; to: number };
 
 /** Every query answered with the same status; Complete carries one point, the others none (as CloudWatch gives them). */
 function answerEveryQuery(status: 'Complete' | 'Forbidden' | 'PartialData' | 'InternalError'): void {
@@ -45,28 +40,8 @@ function setup() {
   const knob: Knob = { value: 1, applyCalls: 0 };
   const scheduled: string[] = [];
   const cw = new CloudWatchClient({ region: 'us-east-1' });
-  const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Change> = {
-    name: 'test-playbook',
-    row: 'test',
-    actions: [],
-    actsOn: ['ALARM'],
-    resolveTarget: () => ({ resource: { type: 'knob', id: 'k', arn: 'arn:aws:test:us-east-1::knob/k' } }),
-    observe: async (ctx) => ({ value: ctx.clients.value }),
-    plan: ({ observation }) => ({
-      kind: 'change',
-      direction: 'scale-up',
-      change: { from: observation.value, to: observation.value + 1 },
-      summary: `raise ${observation.value} -> ${observation.value + 1}`,
-      before: { value: observation.value },
-      after: { value: observation.value + 1 },
-      blastRadius: 'the knob',
-    }),
-    apply: async (ctx, _target, change) => {
-      ctx.clients.applyCalls += 1;
-      ctx.clients.value = change.to;
-    },
-    verify: async (ctx) => ({ value: ctx.clients.value }),
-    isApplied: (observation, change) => observation.value === change.to,
+  const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, KnobChange> = {
+    ...knobPlaybook('us-east-1'),
     health: {
       signal: 'errors',
       read: async (_ctx, _target, _change, window) =>
