@@ -1,7 +1,6 @@
 // Runs shell commands side by side, one lane each, and prints each lane's output whole when it ends: `npm test` uses it
-// for the stages that need no emulator (ESLint in one lane; typecheck -> runbook lint -> build -> bench --check in the
-// other), which are CPU-bound and independent, so CI's two cores run them at once instead of one after another
-// (decision 127).
+// after the build for two lanes (bench --check -> integration; typecheck -> runbook lint -> ESLint -> unit and infra), so
+// the CPU-bound stages fill the core the integration tests leave idle while they wait (decisions 127, 137).
 import { spawn } from 'node:child_process';
 
 export interface LaneOutcome {
