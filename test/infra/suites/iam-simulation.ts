@@ -453,6 +453,20 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     // Not closed (decision 131): the role is one, so the DR handler's session may act on the primary's database in its own
     // region, us-east-1, as the primary's handler must. Only a role per region (or a per-region session binding) would stop it.
     expect(await modify(fromDr, 'us-east-1', PRIMARY)).toBe(`Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`);
+    // Not closed either, for the same reason (review 9 F6): the consumer has the same name in both regions, so the DR
+    // region's sessions of raise-lambda-memory and scale-consumers may change the primary's consumer in us-east-1 (its
+    // memory, its reserved concurrency). A per-region binding of the session flips these to ImplicitlyDenied.
+    const CONSUMER = production.resources.functions[0]!;
+    const consumer = `arn:aws:lambda:us-east-1:${fromDr.principal.account}:function:${CONSUMER}`;
+    const memoryFromDr = remote('raise-lambda-memory', 'us-west-2')!;
+    const concurrencyFromDr = remote('scale-consumers', 'us-west-2')!;
+    expect([
+      await judge(memoryFromDr, 'us-east-1', 'lambda:UpdateFunctionConfiguration', consumer),
+      await judge(concurrencyFromDr, 'us-east-1', 'lambda:PutFunctionConcurrency', consumer),
+    ]).toEqual([
+      `Allowed: lambda:UpdateFunctionConfiguration on us-east-1:222222222222:function:${CONSUMER}`,
+      `Allowed: lambda:PutFunctionConcurrency on us-east-1:222222222222:function:${CONSUMER}`,
+    ]);
 
     // Every role with an RDS grant, from every region its handler runs in: each of its RDS actions on the name a region
     // does not hold is refused, in both regions; on the region's own database it is allowed only in the regions the
