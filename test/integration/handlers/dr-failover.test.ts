@@ -6,7 +6,7 @@
 // failover each row's DR alarm is diagnosed and escalated, nothing changed in either region; once the emulator is in the
 // state NotificationService-FailoverToDR leaves (replica promoted, DR mapping enabled, endpoint parameter pointed at the
 // replica) the same alarms change the DR region's resources (the DR consumers' mapping, the DR consumer's memory, the
-// promoted replica's class), a failing health check reverts the DR consumer's memory, and the primary's resources are
+// promoted replica's class), failing health checks revert the DR consumer's memory and the replica's class, and the primary's resources are
 // untouched throughout. Last, a failback's by-hand step (the DR mapping disabled) and verify-change holds a revert.
 //
 // One provisioned world for the whole file, the tests in order (decision 130): the first four run before the failover,
@@ -18,7 +18,8 @@
 // no test's change can hold back or feed another's, and every assertion on a resource another test also changes is made
 // on both regions' values read from the emulator before and after. The two tests that depend on another's change are
 // verify-change's: each judges a change made above (the DR consumer's raise; the replica's resize) through its health
-// check, as production would, and says so; the failback test runs last because it ends the failed-over state. A fresh
+// check, as production would, and says so; the failback test runs last because it ends the failed-over state, and first
+// resizes the replica again (the revert test before it undid the first resize). A fresh
 // world per test would repeat provisioning (two regions, 1500 messages) for nothing the assertions need.
 import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -29,7 +30,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
@@ -54,6 +55,12 @@ const notServing = (replicationSource: string) =>
   'its resources are the standby and serve no traffic, so the automation does not scale or resize them (report-only); a person decides';
 // A deployment's override (RUNBOOK_CONFIG_JSON) that lets scale-up-database resize by itself in production.
 const AUTOMATIC_DB = { environments: { production: { mutationModeByRow: { 'cpu-utilization': 'automatic' } } } };
+// The same deployment asking a class change to bring the CPU down by 5 points: the replica's CPU staying at 85% is then
+// "not improved", and every datapoint of the replica stays 85%, so the resize made again for the failback test reads 85%
+// before, as the first one did (the health check averages the window's per-minute figures: another value would mix in).
+const AUTOMATIC_DB_5_POINTS = { environments: { production: { ...AUTOMATIC_DB.environments.production, verifyChange: { cpuImprovementPercentPoints: 5 } } } };
+// The same deployment without a cooldown: the replica resized again a minute after its revert (the cooldown is 300 s).
+const AUTOMATIC_DB_NO_COOLDOWN = { environments: { production: { ...AUTOMATIC_DB.environments.production, guardrails: { cooldownSeconds: 0 } } } };
 // What the reader reads after the failover.
 const SERVING_SIGNAL = () =>
   `the replica ${standby.replica.identifier} is promoted (no replication source) and the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Enabled`;
@@ -183,7 +190,7 @@ async function replicaCpuInDr(cpuPercent: number): Promise<void> {
 }
 
 /** The one pending health check of `playbook` in the DR region's verify group, and the real verify-change handler (loaded with `overrides`). */
-async function healthCheckInDr(playbook: string, overrides?: object): Promise<{ input: unknown; verify: VerifyChangeHandler }> {
+async function healthCheckInDr(playbook: string, overrides?: object): Promise<{ name: string; input: unknown; verify: VerifyChangeHandler }> {
   const previous = process.env.RUNBOOK_CONFIG_JSON;
   if (overrides) process.env.RUNBOOK_CONFIG_JSON = JSON.stringify(overrides);
   const scheduler = new SchedulerClient(at(DR));
@@ -192,12 +199,19 @@ async function healthCheckInDr(playbook: string, overrides?: object): Promise<{ 
     const driver = createSchedulerDriver({ scheduler, groupName: dr.verifyScheduleGroup?.name ?? '', invoke: (_arn, input) => verify(input) });
     const pending = (await driver.pending()).filter((p) => (p.input as { playbook?: string }).playbook === playbook);
     expect(pending).toHaveLength(1);
-    return { input: pending[0]?.input, verify };
+    return { name: pending[0]?.name ?? '', input: pending[0]?.input, verify };
   } finally {
     scheduler.destroy();
     if (previous === undefined) delete process.env.RUNBOOK_CONFIG_JSON;
     else process.env.RUNBOOK_CONFIG_JSON = previous;
   }
+}
+
+/** The schedule deleted from the DR region's verify group, as Scheduler does once it has delivered it (ActionAfterCompletion DELETE). */
+async function completedInDr(name: string): Promise<void> {
+  const scheduler = new SchedulerClient(at(DR));
+  await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: dr.verifyScheduleGroup?.name ?? '' }));
+  scheduler.destroy();
 }
 
 const writesOf = (calls: ProxyCall[]) => calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation));
@@ -422,18 +436,49 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateFunctionConfiguration']);
   });
 
+  // Judges the resize made by "resizes the replica db.r6g.xlarge -> db.r6g.2xlarge" above: its health check, scheduled in
+  // the DR region's group, delivered to the real verify-change entry point with the schedule's own input, as Scheduler
+  // would, and then deleted as Scheduler does (the failback test below judges a resize made again, its own schedule).
+  it('after the failover: verify-change reverts the promoted replica\'s class db.r6g.2xlarge -> db.r6g.xlarge when its CPU did not improve, and the primary\'s database keeps its class', async () => {
+    const before = await functionsAndDatabases();
+    expect(before.dr.database).toEqual({ id: standby.replica.identifier, instanceClass: 'db.r6g.2xlarge', replicates: undefined });
+    expect(before.primary.database).toEqual({ id: account.topology.database.identifier, instanceClass: 'db.r6g.xlarge', replicates: undefined });
+    const { name, input, verify } = await healthCheckInDr('scale-up-database', AUTOMATIC_DB_5_POINTS);
+    // The replica's CPU after the resize: as before it (85%), not down by the 5 points the deployment asks.
+    await replicaCpuInDr(85);
+
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const verdict = await verify(input);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+
+    expect(verdict).toMatchObject({
+      outcome: 'escalate',
+      region: DR,
+      escalation: { cause: 'made-worse' },
+      reason: expect.stringMatching(/CPU 85% -> 85%: did not improve by 5 points.*reverted to the recorded value: .*db\.r6g\.xlarge/),
+    });
+    expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, database: { ...before.dr.database, instanceClass: 'db.r6g.xlarge' } } });
+    expect(writesOf(calls).map((c) => c.operation)).toEqual(['ModifyDBInstance']);
+    await completedInDr(name);
+  });
+
   // Last, because it ends the failed-over state: FailbackToPrimary's by-hand step in us-west-2 (the DR consumers'
-  // mapping disabled) while the replica stays promoted. The scale-up above is then judged worse, and verify-change holds
-  // its revert there: a revert is a change, and the region no longer serves (decision 123). The deployment's override
-  // is the one the scale-up ran with (every handler of a deployment reads the same configuration).
+  // mapping disabled) while the replica stays promoted. The scale-up (made again here first, the region still serving:
+  // the test above reverted the first) is then judged worse, and verify-change holds its revert there: a revert is a
+  // change, and the region no longer serves (decision 123). The deployment's override is the one the scale-up ran with
+  // (every handler of a deployment reads the same configuration).
   it('after a failback disables the DR consumers: verify-change does not revert the replica\'s class, though its CPU did not improve, and says the region no longer serves', async () => {
+    // The resize it judges, made again while the region serves: the test above reverted the first one.
+    const again = await cpuUtilizationInDr(AUTOMATIC_DB_NO_COOLDOWN);
+    expect(again.decision).toMatchObject({ outcome: 'applied', region: DR, before: { instanceClass: 'db.r6g.xlarge' }, after: { instanceClass: 'db.r6g.2xlarge', status: 'available' } });
+    expect(again.decision.healthCheck).toMatchObject({ before: { figures: expect.objectContaining({ cpuPercent: 85 }) } });
     const before = await functionsAndDatabases();
     expect(before.dr.database.instanceClass).toBe('db.r6g.2xlarge');
     const lambda = new LambdaClient(at(DR));
     await lambda.send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
     lambda.destroy();
     expect((await consumers()).dr.state).toBe('Disabled');
-    const { input, verify } = await healthCheckInDr('scale-up-database', AUTOMATIC_DB);
+    const { input, verify } = await healthCheckInDr('scale-up-database', AUTOMATIC_DB_NO_COOLDOWN);
     await replicaCpuInDr(90);
 
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
