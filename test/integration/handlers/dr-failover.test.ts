@@ -90,6 +90,14 @@ async function consumers() {
 
 type ProxyCall = { service: string; operation: string; accountId?: string };
 
+/** What `run` gives, and the AWS calls this account's clients made through the gap proxy while it ran. */
+async function withCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: ProxyCall[] }> {
+  const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+  const result = await run();
+  const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+  return { result, calls };
+}
+
 /** One of the DR region's alarms to ALARM (from OK, so each firing is its own state change) and through a real handler. */
 async function alarmInDr(
   alarmName: string,
@@ -101,9 +109,7 @@ async function alarmInDr(
   cloudWatch.destroy();
   const event = await fireAlarm({ clientConfig: account.clientConfig, accountId: account.accountId, region: DR, alarmName, reasonData });
   expect(event).toMatchObject({ region: DR });
-  const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-  const decision = await handler(event);
-  const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+  const { result: decision, calls } = await withCalls(() => handler(event));
   return { decision, calls };
 }
 
@@ -422,9 +428,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
     // Timeouts (Lambda counts them in Errors) after the raise.
     await drConsumerMetrics({ Invocations: 200, Errors: 60, Duration: 200 * 120 });
 
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const verdict = await verify(input);
-    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    const { result: verdict, calls } = await withCalls(() => verify(input));
 
     expect(verdict).toMatchObject({
       outcome: 'escalate',
@@ -447,9 +451,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
     // The replica's CPU after the resize: as before it (85%), not down by the 5 points the deployment asks.
     await replicaCpuInDr(85);
 
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const verdict = await verify(input);
-    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    const { result: verdict, calls } = await withCalls(() => verify(input));
 
     expect(verdict).toMatchObject({
       outcome: 'escalate',
@@ -481,9 +483,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
     const { input, verify } = await healthCheckInDr('scale-up-database', AUTOMATIC_DB_NO_COOLDOWN);
     await replicaCpuInDr(90);
 
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const verdict = await verify(input);
-    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    const { result: verdict, calls } = await withCalls(() => verify(input));
 
     expect(verdict).toMatchObject({ outcome: 'escalate', region: DR, escalation: { cause: 'made-worse' } });
     expect(verdict.reason).toMatch(/CPU 85% -> \d+(\.\d)?%: did not improve/);
