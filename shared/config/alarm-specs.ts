@@ -1,5 +1,6 @@
 // The CloudWatch alarms that detect each troubleshooting row, derived from the configuration: pure data shared by infra and the sandbox.
 import { ConfigurationError } from '../errors';
+import { cacheReplicationGroupId } from './cache-id';
 import type { AutomationConfig, EnvironmentConfig, EnvironmentName, RegionRole, TroubleshootingRow } from './schema';
 
 export type ComparisonOperator =
@@ -356,11 +357,11 @@ export function watchedResources(config: AutomationConfig, environment: Environm
 
 /**
  * The ElastiCache replication groups preflight reads and its role may read in a region of `role` (default primary), by
- * the id the handlers ask for (`replicationGroupId ?? name`, as high-latency and connection-timeout do; decision 143).
+ * the id the handlers ask for (cacheReplicationGroupId, which high-latency and connection-timeout use too; decision 143).
  * None in the DR region: the document's DR region holds the replica and the replicated queue, and no alarm watches a cache there.
  */
 export function cacheReplicationGroupIds(config: AutomationConfig, role: RegionRole = 'primary'): string[] {
-  return role === 'dr' ? [] : config.dependencies.caches.map((c) => c.replicationGroupId ?? c.name);
+  return role === 'dr' ? [] : config.dependencies.caches.map(cacheReplicationGroupId);
 }
 
 /** The role of `region` in an environment (unnamed or no roles: primary), without the load-time checks of regionRoleOf. */

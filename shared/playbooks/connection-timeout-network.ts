@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeReplicationGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { cacheReplicationGroupId } from '../config/cache-id';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import { settledAll } from '../settled';
 import type { VpcNetwork } from './connection-timeout-plan';
@@ -65,8 +66,9 @@ export async function readCacheStates(
   unknown: string[],
 ): Promise<DependencyState[]> {
   const states: DependencyState[] = [];
-  for (const { name, replicationGroupId } of caches) {
-    const id = replicationGroupId ?? name;
+  for (const cache of caches) {
+    const { name } = cache;
+    const id = cacheReplicationGroupId(cache);
     try {
       const result = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
       const group = result.ReplicationGroups?.[0];

@@ -6,6 +6,7 @@ import { DescribeDBInstancesCommand, RDSClient, paginateDescribeDBParameters, ty
 import { classifyAwsError, errorName } from '../aws/classify-error';
 import { callAws } from '../aws/classify-error';
 import { readMetricData, type MetricPoints } from '../aws/metric-data';
+import { cacheReplicationGroupId } from '../config/cache-id';
 import { InvalidInputError, PermanentError } from '../errors';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
@@ -244,7 +245,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
     // group's max_connections, the cache nodes' statuses and the metrics (which need only the first two answers).
     const [instance, groups] = await settledAll(
       describeInstance(ctx, target.dbInstanceIdentifier),
-      Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, c.replicationGroupId ?? c.name))),
+      Promise.all(ctx.runtime.config.dependencies.caches.map((c) => describeCache(ctx, cacheReplicationGroupId(c)))),
     );
     const group = instance.DBParameterGroups?.[0];
     const { inRegion: replicas, otherRegions: crossRegionReplicas } = replicasByRegion(instance.ReadReplicaDBInstanceIdentifiers ?? [], ctx.runtime.region);
