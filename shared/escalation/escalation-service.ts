@@ -14,7 +14,7 @@ import type { EscalationStore } from './escalation-store';
 import { incidentIdFor, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
 import { buildMessageView, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
-import { nextEscalation, planTimer, type TimerInput } from './plan-timer';
+import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
 import { tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
@@ -355,7 +355,7 @@ export class EscalationService {
     // The alarm is re-read before anyone is paged: its state change must still be the one this incident is about.
     const alarm = await (ahead?.alarm ?? alarms.read({ name: facts.alarmName, account: facts.account }));
     if (alarm.kind === 'found' && alarm.value === 'OK' && facts.alarmState !== 'OK' && alarmMovedOn(alarm, { time: facts.alarmTime })) {
-      const reason = `alarm "${facts.alarmName}" is OK since ${alarm.updatedAt.toISOString()}: the state change of ${facts.alarmTime} cleared before anyone was paged`;
+      const reason = `alarm "${facts.alarmName}" is OK since ${alarm.updatedAt?.toISOString() ?? '?'}: the state change of ${facts.alarmTime} cleared before anyone was paged`;
       this.ctx.log.info('incident not opened: the alarm already cleared', { incidentId, reason });
       return { action: 'ignored', incidentId, reason, delivered: [] };
     }
@@ -555,7 +555,12 @@ export class EscalationService {
       // Incidents are about ALARM state changes (an OK resolves): the alarm has moved on once it is in another state
       // or in a later state change than the incident's.
       if (current.kind === 'unreadable' || !alarmMovedOn(current, { state: 'ALARM', time: alarmTime })) {
-        const why = current.kind === 'unreadable' ? current.what : `the alarm is still in ${current.value} since ${alarmTime}`;
+        const why =
+          current.kind === 'unreadable'
+            ? current.what
+            : current.updatedAt
+              ? `the alarm is still in ${current.value} since ${alarmTime}`
+              : `the alarm is in ${current.value} and CloudWatch DescribeAlarms answered no StateUpdatedTimestamp: whether that is a later state change than ${alarmTime} cannot be told`;
         this.ctx.log.warn('incident not resolved: the OK is not confirmed by the alarm', { incidentId, reason: why });
         kept.push(`${incidentId}: ${why}`);
         continue;
@@ -625,6 +630,7 @@ export class EscalationService {
 }
 
 /** The timer's view of an alarm: its state, or what could not be read. */
-function alarmNow(alarm: AlarmObservation): { value: string; updatedAt: Date } | { unreadable: string } {
-  return alarm.kind === 'found' ? { value: alarm.value, updatedAt: alarm.updatedAt } : { unreadable: alarm.what };
+function alarmNow(alarm: AlarmObservation): AlarmNow | { unreadable: string } {
+  if (alarm.kind !== 'found') return { unreadable: alarm.what };
+  return { value: alarm.value, ...(alarm.updatedAt ? { updatedAt: alarm.updatedAt } : {}) };
 }

@@ -21,7 +21,8 @@ export interface TimerAlarm {
 
 export interface AlarmNow {
   value: string;
-  updatedAt: Date;
+  /** Undefined when DescribeAlarms answered no StateUpdatedTimestamp: a later change of the same state cannot be told (decision 144). */
+  updatedAt?: Date;
 }
 
 /** The alarm could not be read where it lives (role not assumable, access denied, not found there): never "OK" or "gone". */
@@ -38,10 +39,18 @@ export type TimerPlan =
 // CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
 const TIMESTAMP_SLACK_MS = ALARM_TIMESTAMP_SLACK_MS;
 
-/** The alarm has changed state since the incident's state change (a newer timestamp), whatever its value now. */
+/**
+ * The alarm has changed state since the incident's state change (a newer timestamp), whatever its value now. No
+ * timestamp answered: not known to have moved on, so the incident is kept and its path goes on (fail closed).
+ */
 function movedOn(incident: Pick<Incident, 'alarmTime'>, alarm: AlarmNow): boolean {
   const since = Date.parse(incident.alarmTime);
-  return !Number.isNaN(since) && alarm.updatedAt.getTime() > since + TIMESTAMP_SLACK_MS;
+  return !Number.isNaN(since) && alarm.updatedAt !== undefined && alarm.updatedAt.getTime() > since + TIMESTAMP_SLACK_MS;
+}
+
+/** Said wherever an ALARM is taken for the incident's own state change without its time to prove it. */
+function untimed(alarm: AlarmNow): string {
+  return alarm.updatedAt ? '' : ' (CloudWatch answered no StateUpdatedTimestamp: taken for the same state change)';
 }
 
 /**
@@ -70,7 +79,7 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
     if (alarm.value === 'ALARM' && !movedOn(incident, alarm)) {
       return {
         kind: 'open-still-firing',
-        reason: `alarm "${incident.alarmName}" is still in ALARM ${policy.stillFiringAfterMinutes} min after the automatic response (${incident.decision?.reason ?? incident.reason})`,
+        reason: `alarm "${incident.alarmName}" is still in ALARM${untimed(alarm)} ${policy.stillFiringAfterMinutes} min after the automatic response (${incident.decision?.reason ?? incident.reason})`,
       };
     }
     return {
@@ -93,11 +102,11 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
   }
   const alarm = read;
   if (alarm.value === 'OK' && movedOn(incident, alarm)) {
-    return { kind: 'resolve', quiet: false, reason: `alarm "${incident.alarmName}" is OK since ${alarm.updatedAt.toISOString()}` };
+    return { kind: 'resolve', quiet: false, reason: `alarm "${incident.alarmName}" is OK since ${alarm.updatedAt?.toISOString() ?? '?'}` };
   }
   if (alarm.value !== 'ALARM') return { kind: 'stop', reason: `alarm "${incident.alarmName}" is ${alarm.value}: escalation paused` };
   if (movedOn(incident, alarm)) {
-    return { kind: 'resolve', quiet: false, reason: `superseded by a newer ALARM state change (${alarm.updatedAt.toISOString()}), which is its own incident` };
+    return { kind: 'resolve', quiet: false, reason: `superseded by a newer ALARM state change (${alarm.updatedAt?.toISOString() ?? '?'}), which is its own incident` };
   }
   const tier = tierAt(policy, input.level);
   if (!tier) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
@@ -108,8 +117,8 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
     kind: 'escalate',
     tier,
     reason: onSchedule
-      ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and the alarm is still in ALARM`
-      : `it was escalated on request from L${incident.level} to L${input.level}, and the alarm is still in ALARM`,
+      ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and the alarm is still in ALARM${untimed(alarm)}`
+      : `it was escalated on request from L${incident.level} to L${input.level}, and the alarm is still in ALARM${untimed(alarm)}`,
   };
 }
 

@@ -124,9 +124,13 @@ export function matchRecordedDecision(
   return { kind: 'accepted', recorded };
 }
 
-/** The alarm's current state change is a later one than `since` (or another state): an incident of `since` has cleared or been superseded. */
-export function alarmMovedOn(current: { value: string; updatedAt: Date }, since: { state?: string; time: string }): boolean {
+/**
+ * The alarm's current state change is a later one than `since` (or another state): an incident of `since` has cleared or
+ * been superseded. With no StateUpdatedTimestamp answered, a later change of the same state cannot be told: not moved on
+ * (the incident stays, its path goes on; decision 144).
+ */
+export function alarmMovedOn(current: { value: string; updatedAt?: Date | undefined }, since: { state?: string; time: string }): boolean {
   const at = Date.parse(since.time);
   if (since.state !== undefined && current.value !== since.state) return true;
-  return !Number.isNaN(at) && current.updatedAt.getTime() > at + ALARM_TIMESTAMP_SLACK_MS;
+  return !Number.isNaN(at) && current.updatedAt !== undefined && current.updatedAt.getTime() > at + ALARM_TIMESTAMP_SLACK_MS;
 }

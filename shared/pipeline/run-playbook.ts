@@ -1,7 +1,7 @@
 // The playbook pipeline: parse -> claim -> re-read alarm -> observe -> plan -> guard -> apply -> verify -> record -> report.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { classifyAwsError, errorName } from '../aws/classify-error';
-import { staleReason, type AlarmStateReader } from '../aws/alarm-state-reader';
+import { staleReason, unjudgedReason, type AlarmStateReader } from '../aws/alarm-state-reader';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError, TransientError } from '../errors';
@@ -220,7 +220,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // says the incident is current: learned facts wait for it.
   const alarmRead = services.alarms.current(event.alarmName);
   const current = alarmRead.then(
-    (alarm) => !staleReason(event.state, alarm),
+    (alarm) => !staleReason(event.state, alarm) && !unjudgedReason(event.alarmName, event.state, alarm),
     () => false,
   );
   // A preview records nothing, learned facts included.
@@ -260,7 +260,8 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     services.killSwitch.read(),
     runtime.regionRole === 'dr' ? readRegionServing(services, event.account) : Promise.resolve(undefined),
   ]);
-  const stale = staleReason(event.state, settledValue(alarmNow));
+  const alarm = settledValue(alarmNow);
+  const stale = staleReason(event.state, alarm);
   if (stale) return decide({ outcome: 'skipped', reason: stale });
 
   const observation = settledValue(observed);
@@ -289,6 +290,12 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
       ...(plan.runbook ? { runbook: plan.runbook } : {}),
     });
   }
+
+  // A change, on an alarm in the event's state but with no answer to when it got there: it could be made for a state
+  // change a newer one superseded, and skipping would be silent. Not made; a person is told why (decision 144). A plan
+  // that changes nothing (a diagnosis, an escalation, a skip) went out above as it was.
+  const unjudged = unjudgedReason(event.alarmName, event.state, alarm);
+  if (unjudged) return decide({ outcome: 'escalate', reason: `${unjudged} (planned: ${plan.summary})`, escalation: { cause: 'failure' } });
 
   const planned = { before: plan.before, after: plan.after, blastRadius: plan.blastRadius };
   const manual = plan.runbook ? { runbook: plan.runbook } : {};

@@ -5,6 +5,9 @@ import { ALARM_TIME, capReachedIncident, policy } from './fixtures';
 const firing: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME)) };
 const clearedLater: AlarmNow = { value: 'OK', updatedAt: new Date(Date.parse(ALARM_TIME) + 20 * 60_000) };
 const refiredLater: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME) + 40 * 60_000) };
+// DescribeAlarms answered no StateUpdatedTimestamp (optional in the API reference): when it got there is unknown.
+const firingUntimed: AlarmNow = { value: 'ALARM' };
+const clearedUntimed: AlarmNow = { value: 'OK' };
 const noData: AlarmNow = { value: 'INSUFFICIENT_DATA', updatedAt: new Date(Date.parse(ALARM_TIME) + 5 * 60_000) };
 // Cross-account mode before issue 17: the operations account's own credentials found no such alarm.
 const notInThisAccount: AlarmUnreadable = { unreadable: 'alarm "NotificationService Queue Depth > 1000" was not found in account 111111111111' };
@@ -28,6 +31,10 @@ describe('planTimer', () => {
     ['the automatic change did not help', check, capReachedIncident({ status: 'WATCHING' }), firing, { kind: 'open-still-firing' }],
     ['the automatic change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedLater, { kind: 'resolve' }],
     ['an escalation opened the watched incident already', check, capReachedIncident({ level: 1 }), firing, { kind: 'stop' }],
+    ['the alarm fires, when it got there not answered: the path goes on, saying so', toL2, capReachedIncident({ level: 1 }), firingUntimed, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('no StateUpdatedTimestamp') }],
+    ['the alarm is OK, when not answered: not taken for a newer state change (paused, not resolved)', toL2, capReachedIncident({ level: 1 }), clearedUntimed, { kind: 'stop', reason: expect.stringContaining('paused') }],
+    ['a watched alarm fires, when not answered: opened, never closed as superseded', check, capReachedIncident({ status: 'WATCHING' }), firingUntimed, { kind: 'open-still-firing', reason: expect.stringContaining('no StateUpdatedTimestamp') }],
+    ['a watched alarm is OK, when not answered: its value says the change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedUntimed, { kind: 'resolve', quiet: true }],
     ['a check that opened the incident died before notifying L1', check, capReachedIncident({ level: 0, cause: 'still-firing' }), firing, { kind: 'open-still-firing' }],
   ] as const)('%s', (_situation, input, incident, alarm, expected) => {
     expect(planTimer(input, incident, alarm, policy('production'))).toMatchObject(expected);

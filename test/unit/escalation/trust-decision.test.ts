@@ -127,6 +127,9 @@ describe('alarmMovedOn', () => {
     ['the same ALARM, timestamps rounded differently', { value: 'ALARM', updatedAt: new Date(at + 900) }, false],
     ['OK since', { value: 'OK', updatedAt: new Date(at + 200) }, true],
     ['a newer ALARM', { value: 'ALARM', updatedAt: new Date(at + 60_000) }, true],
+    // No StateUpdatedTimestamp answered: a newer ALARM cannot be told from this one, so not moved on (decision 144).
+    ['ALARM, when not answered', { value: 'ALARM' }, false],
+    ['OK, when not answered (its value is enough)', { value: 'OK' }, true],
   ] as const)('%s: %s', (_case, current, expected) => {
     expect(alarmMovedOn(current, { state: 'ALARM', time: ALARM_TIME })).toBe(expected);
   });

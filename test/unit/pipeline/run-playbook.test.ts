@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { AlarmStateReader } from '../../../shared/aws/alarm-state-reader';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
@@ -230,6 +231,52 @@ describe('runPlaybook', () => {
     const { deps, counter } = setup({ alarmState: 'OK' });
     expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('stale') });
     expect(counter.applyCalls).toBe(0);
+  });
+
+  describe('an alarm DescribeAlarms answers without StateUpdatedTimestamp (decision 144)', () => {
+    // The fixture's alarm as CloudWatch answers it, less the two optional timestamps (API reference: Required: No).
+    const untimed = new AlarmStateReader({
+      send: async () => ({
+        $metadata: {},
+        MetricAlarms: [
+          {
+            AlarmName: 'ServerCpuTooHigh',
+            AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+            StateValue: 'ALARM',
+            StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
+            MetricName: 'CPUUtilization',
+            Namespace: 'AWS/EC2',
+            Statistic: 'Average',
+            Period: 300,
+            EvaluationPeriods: 1,
+            Threshold: 50,
+            ComparisonOperator: 'GreaterThanThreshold',
+          },
+        ],
+        CompositeAlarms: [],
+      }),
+    });
+
+    it('makes no change and escalates, naming the missing timestamp, instead of taking the event for current', async () => {
+      const { deps, counter, store, published } = setup();
+      deps.services.alarms = untimed;
+      const decision = await runPlaybook(deps, event());
+      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' }, reason: expect.stringContaining('no StateUpdatedTimestamp') });
+      expect(decision.reason).toContain('raise 1 -> 2');
+      expect(counter.applyCalls).toBe(0);
+      expect(counter.value).toBe(1);
+      expect(store.resources.get('arn:aws:test:::counter/c')?.baseline).toBeUndefined();
+      expect([...store.claims.values()][0]?.status).toBe('COMPLETED');
+      expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+    });
+
+    it('still sends out a plan that changes nothing as planned (an escalation at the cap)', async () => {
+      const { deps, counter } = setup();
+      deps.services.alarms = untimed;
+      counter.value = 3;
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' }, reason: 'at cap 3' });
+      expect(counter.applyCalls).toBe(0);
+    });
   });
 
   it('plans but does not apply in development', async () => {
