@@ -6,8 +6,8 @@
 // failover each row's DR alarm is diagnosed and escalated, nothing changed in either region; once the emulator is in the
 // state NotificationService-FailoverToDR leaves (replica promoted, DR mapping enabled, endpoint parameter pointed at the
 // replica) the same alarms change the DR region's resources (the DR consumers' mapping, the DR consumer's memory, the
-// promoted replica's class), failing health checks revert the DR consumer's memory and the replica's class, and the primary's resources are
-// untouched throughout. Last, a failback's by-hand step (the DR mapping disabled) and verify-change holds a revert.
+// promoted replica's class), failing health checks revert the DR consumers' mapping, the DR consumer's memory and the
+// replica's class, and the primary's resources are untouched throughout. Last, a failback's by-hand step (the DR mapping disabled) and verify-change holds a revert.
 //
 // One provisioned world for the whole file, the tests in order (decision 130): the first four run before the failover,
 // the failover is made by the first test after it ("after the failover ... scales the DR consumers"), and the tests
@@ -16,9 +16,11 @@
 // on the DR consumer function (RESOURCE#<function ARN>), scale-up-database on the replica (RESOURCE#<replica ARN>), each
 // fired by its own alarm; the cooldown and the hourly budget are per resource (shared/guard/evaluate-guardrails.ts). So
 // no test's change can hold back or feed another's, and every assertion on a resource another test also changes is made
-// on both regions' values read from the emulator before and after. The two tests that depend on another's change are
-// verify-change's: each judges a change made above (the DR consumer's raise; the replica's resize) through its health
-// check, as production would, and says so; the failback test runs last because it ends the failed-over state, and first
+// on both regions' values read from the emulator before and after. The tests that depend on another's change are
+// verify-change's: each judges a change made above (the DR consumers' scale-up; the DR consumer's raise; the replica's
+// resize) through its health check, as production would, and says so (the scale-up's and the raise's checks both read
+// the DR consumer's AWS/Lambda figures: the scale-up's is judged on Throttles, which the raise's never reads, before
+// the raise's figures are put, decision 145); the failback test runs last because it ends the failed-over state, and first
 // resizes the replica again (the revert test before it undid the first resize). A fresh
 // world per test would repeat provisioning (two regions, 1500 messages) for nothing the assertions need.
 import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -166,7 +168,7 @@ async function functionsAndDatabases() {
 }
 
 /** AWS/Lambda figures of the DR consumer for the current minute, in the DR region, as Lambda would publish them there. */
-async function drConsumerMetrics(figures: { Invocations: number; Errors: number; Duration: number }): Promise<void> {
+async function drConsumerMetrics(figures: { Invocations: number; Errors: number; Duration: number } | { Throttles: number }): Promise<void> {
   const cloudWatch = new CloudWatchClient(at(DR));
   await cloudWatch.send(
     new PutMetricDataCommand({
@@ -360,6 +362,41 @@ describe('the changing rows follow a failover to the DR region (production us-we
   });
 
   // From here the emulator is in the failed-over state the test above made (replica promoted, DR mapping Enabled).
+  // Judges the scale-up made by "scales the DR consumers 50 -> 100" just above: its health check, scheduled in the DR
+  // region's group, delivered to the real verify-change entry point with the schedule's own input, as Scheduler would,
+  // then deleted as Scheduler does. Its signal is the DR consumer's AWS/Lambda Errors, Invocations and Throttles
+  // (queue-backup-health.ts); raise-lambda-memory's reads that function's Errors, Invocations and Duration in the same
+  // window, and its tests below assert exact sums of those. So this test puts Throttles only (a figure the memory check
+  // never reads), and runs before the raise's figures are put: its "after" holds no invocations (no error rate judged),
+  // and the raise's figures hold nothing of it. Its "before" is what the scale-up read (no datapoints: counted as 0).
+  it('after the failover: verify-change reverts the DR consumers\' mapping 100 -> 50 when throttles appeared after the scale-up, and the primary\'s consumers are untouched', async () => {
+    const before = await consumers();
+    expect(before).toEqual({
+      primary: { state: 'Enabled', maximumConcurrency: 50, reserved: 100 },
+      dr: { state: 'Enabled', maximumConcurrency: 100, reserved: 100 },
+    });
+    const { name, input, verify } = await healthCheckInDr('scale-consumers');
+    // More concurrency than the DR consumer's reservation and the account give it room for: Lambda throttles it.
+    await drConsumerMetrics({ Throttles: 12 });
+
+    const { result: verdict, calls } = await withCalls(() => verify(input));
+
+    expect(verdict).toMatchObject({
+      playbook: 'scale-consumers',
+      outcome: 'escalate',
+      region: DR,
+      escalation: { cause: 'made-worse' },
+      resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: expect.stringContaining(`:sqs:${DR}:`) },
+    });
+    expect(verdict.reason).toMatch(
+      new RegExp(`made things worse \\(notification-service-consumer throttles appeared: 0 -> 12 in \\d+ min\\); reverted to the recorded value: maximumConcurrency\\.${standby.consumer.mappingUuid} 50`),
+    );
+    // The emulator: the DR consumers back at 50, the primary's exactly as before; the one write is the DR mapping's.
+    expect(await consumers()).toEqual({ primary: before.primary, dr: { state: 'Enabled', maximumConcurrency: 50, reserved: 100 } });
+    expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateEventSourceMapping']);
+    await completedInDr(name);
+  });
+
   it('after the failover: raise-lambda-memory raises the DR consumer 512 -> 768 MB, naming the signal, and the primary\'s consumer stays at 512 MB', async () => {
     const before = await functionsAndDatabases();
     expect(before.dr.memoryMb).toBe(512);
