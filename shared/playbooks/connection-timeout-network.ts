@@ -1,42 +1,45 @@
 // Connection Timeout: the reads behind the network-ACL and route proofs (one VPC-wide Describe* of each kind) and the
 // dependencies' states (RDS instance status, ElastiCache replication group status). Read-only.
 import {
-  EC2Client,
-  paginateDescribeInternetGateways,
-  paginateDescribeNatGateways,
-  paginateDescribeNetworkAcls,
-  paginateDescribeRouteTables,
-  paginateDescribeSubnets,
-  paginateDescribeVpcEndpoints,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkAclsCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeReplicationGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { everyNextTokenPage } from '../aws/every-page';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { cacheReplicationGroupId } from '../config/cache-id';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import { settledAll } from '../settled';
 import type { VpcNetwork } from './connection-timeout-plan';
 
-async function collect<P, T>(what: string, pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
-  return callAws(what, async () => {
-    const items: T[] = [];
-    for await (const page of pages) items.push(...(pick(page) ?? []));
-    return items;
-  });
+/** Every page of one EC2 Describe* (decision 146): a one-page answer is one call; a NextToken is followed, bounded. */
+export function collect<Page extends { NextToken?: string | undefined }, T>(
+  what: string,
+  send: (token: string | undefined) => Promise<Page>,
+  pick: (page: Page) => T[] | undefined,
+): Promise<T[]> {
+  return callAws(what, () => everyNextTokenPage(what, send, pick));
 }
 
-/** One paginated read per kind, filtered to the VPC. */
-export async function readVpcNetwork(ec2: EC2Client, vpcId: string): Promise<VpcNetwork> {
+const next = (token: string | undefined) => (token ? { NextToken: token } : {});
+
+/** One read per kind, filtered to the VPC, every page. */
+export async function readVpcNetwork(ec2: Pick<EC2Client, 'send'>, vpcId: string): Promise<VpcNetwork> {
   const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
-  const client = { client: ec2 };
   // Six independent reads at once (one round trip, not six).
   const [subnets, acls, routeTables, natGateways, internetGateways, endpoints] = await settledAll(
-    collect('EC2 DescribeSubnets', paginateDescribeSubnets(client, { Filters: inVpc }), (p) => p.Subnets),
-    collect('EC2 DescribeNetworkAcls', paginateDescribeNetworkAcls(client, { Filters: inVpc }), (p) => p.NetworkAcls),
-    collect('EC2 DescribeRouteTables', paginateDescribeRouteTables(client, { Filters: inVpc }), (p) => p.RouteTables),
-    collect('EC2 DescribeNatGateways', paginateDescribeNatGateways(client, { Filter: inVpc }), (p) => p.NatGateways),
+    collect('EC2 DescribeSubnets', (t) => ec2.send(new DescribeSubnetsCommand({ Filters: inVpc, ...next(t) })), (p) => p.Subnets),
+    collect('EC2 DescribeNetworkAcls', (t) => ec2.send(new DescribeNetworkAclsCommand({ Filters: inVpc, ...next(t) })), (p) => p.NetworkAcls),
+    collect('EC2 DescribeRouteTables', (t) => ec2.send(new DescribeRouteTablesCommand({ Filters: inVpc, ...next(t) })), (p) => p.RouteTables),
+    collect('EC2 DescribeNatGateways', (t) => ec2.send(new DescribeNatGatewaysCommand({ Filter: inVpc, ...next(t) })), (p) => p.NatGateways),
     // Attached to this VPC; a detached gateway is listed too, as the one to attach back.
-    collect('EC2 DescribeInternetGateways', paginateDescribeInternetGateways(client, {}), (p) => p.InternetGateways),
-    collect('EC2 DescribeVpcEndpoints', paginateDescribeVpcEndpoints(client, { Filters: inVpc }), (p) => p.VpcEndpoints),
+    collect('EC2 DescribeInternetGateways', (t) => ec2.send(new DescribeInternetGatewaysCommand({ ...next(t) })), (p) => p.InternetGateways),
+    collect('EC2 DescribeVpcEndpoints', (t) => ec2.send(new DescribeVpcEndpointsCommand({ Filters: inVpc, ...next(t) })), (p) => p.VpcEndpoints),
   );
   return {
     subnets: subnets.map((s) => ({

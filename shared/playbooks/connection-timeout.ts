@@ -3,8 +3,7 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   EC2Client,
-  paginateDescribeSecurityGroups,
-  paginateGetManagedPrefixListEntries,
+  GetManagedPrefixListEntriesCommand,
   type SecurityGroup,
   type Subnet,
 } from '@aws-sdk/client-ec2';
@@ -15,13 +14,14 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { everyNextTokenPage } from '../aws/every-page';
 import { TransientError } from '../errors';
 import { lazy, resolveLazy, type Lazy } from '../aws/lazy-client';
 import { parseCidr } from '../network/cidr';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
-import { readCacheStates, readVpcNetwork } from './connection-timeout-network';
+import { collect, readCacheStates, readVpcNetwork } from './connection-timeout-network';
 import { regionDatabases } from './region-databases';
 import { planConnectionTimeoutDiagnosis, type ApiObservation, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
@@ -63,9 +63,10 @@ async function describeSubnets(ctx: Ctx, subnetIds: readonly string[]): Promise<
   const ids = [...new Set(subnetIds)];
   if (ids.length === 0) return new Map();
   // A filter, not SubnetIds: a subnet that no longer exists is then left out instead of failing the whole read.
-  const result = await callAws('EC2 DescribeSubnets', () => ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: ids }] })));
+  const filters = [{ Name: 'subnet-id', Values: ids }];
+  const found = await collect('EC2 DescribeSubnets', (t) => ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: filters, ...(t ? { NextToken: t } : {}) })), (p) => p.Subnets);
   return new Map(
-    (result.Subnets ?? []).map((subnet: Subnet) => [
+    found.map((subnet: Subnet) => [
       subnet.SubnetId ?? '',
       {
         ...(subnet.VpcId ? { vpcId: subnet.VpcId } : {}),
@@ -152,14 +153,13 @@ async function cacheDependencies(ctx: Ctx, vpcId: string | undefined, notes: str
     const names = cache.securityGroups.filter((g) => !ids.includes(g));
     const groupIds = [...ids];
     if (names.length > 0) {
-      const result = await callAws('EC2 DescribeSecurityGroups', () =>
-        ctx.clients.ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [{ Name: 'group-name', Values: names }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])],
-          }),
-        ),
+      const filters = [{ Name: 'group-name', Values: names }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])];
+      const named = await collect(
+        'EC2 DescribeSecurityGroups',
+        (t) => ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters, ...(t ? { NextToken: t } : {}) })),
+        (p) => p.SecurityGroups,
       );
-      const byName = new Map((result.SecurityGroups ?? []).map((g) => [g.GroupName, g.GroupId]));
+      const byName = new Map(named.map((g) => [g.GroupName, g.GroupId]));
       for (const name of names) {
         const id = byName.get(name);
         if (id) groupIds.push(id);
@@ -197,14 +197,9 @@ function endpointDependencies(network: VpcNetwork | undefined): PendingDependenc
 async function securityGroups(ctx: Ctx, groupIds: readonly string[]): Promise<SecurityGroup[]> {
   const ids = [...new Set(groupIds)];
   if (ids.length === 0) return [];
-  const groups: SecurityGroup[] = [];
   // A filter, not GroupIds: a group that no longer exists is then missing from the answer instead of failing it.
-  await callAws('EC2 DescribeSecurityGroups', async () => {
-    for await (const page of paginateDescribeSecurityGroups({ client: ctx.clients.ec2 }, { Filters: [{ Name: 'group-id', Values: ids }] })) {
-      groups.push(...(page.SecurityGroups ?? []));
-    }
-  });
-  return groups;
+  const filters = [{ Name: 'group-id', Values: ids }];
+  return collect('EC2 DescribeSecurityGroups', (t) => ctx.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters, ...(t ? { NextToken: t } : {}) })), (p) => p.SecurityGroups);
 }
 
 async function prefixLists(ctx: Ctx, groups: readonly SecurityGroup[], notes: string[]): Promise<Record<string, string[]>> {
@@ -214,11 +209,12 @@ async function prefixLists(ctx: Ctx, groups: readonly SecurityGroup[], notes: st
   const lists: Record<string, string[]> = {};
   for (const id of ids) {
     try {
-      const entries: string[] = [];
-      for await (const page of paginateGetManagedPrefixListEntries({ client: ctx.clients.ec2 }, { PrefixListId: id })) {
-        entries.push(...(page.Entries ?? []).flatMap((e) => (e.Cidr ? [e.Cidr] : [])));
-      }
-      lists[id] = entries;
+      const entries = await everyNextTokenPage(
+        `EC2 GetManagedPrefixListEntries ${id}`,
+        (t) => ctx.clients.ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...(t ? { NextToken: t } : {}) })),
+        (p) => p.Entries,
+      );
+      lists[id] = entries.flatMap((e) => (e.Cidr ? [e.Cidr] : []));
     } catch (error) {
       const classified = classifyAwsError(error, `EC2 GetManagedPrefixListEntries ${id}`);
       if (classified instanceof TransientError) throw classified;

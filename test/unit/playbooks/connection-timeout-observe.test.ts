@@ -11,6 +11,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
+  GetManagedPrefixListEntriesCommand,
   type DescribeSubnetsCommandInput,
   type DescribeSecurityGroupsCommandInput,
   type SecurityGroup,
@@ -171,5 +172,85 @@ describe('inspect-security-groups observe: the cache status, by the replication 
     const { observation } = await observe(JSON.stringify({ dependencies: { caches } }));
     expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand).map((c) => c.args[0].input.ReplicationGroupId)).toEqual(['ns-cache-rg']);
     expect(observation.dependencyStates).toEqual(expect.arrayContaining([{ kind: 'cache', label: 'ElastiCache notification-service-cache', status: 'modifying', detail: 'automatic failover enabled' }]));
+  });
+});
+
+describe('inspect-security-groups observe: EC2 answers in pages (decision 146)', () => {
+  // EC2 API reference: each Describe* answers NextToken, "The token to include in another request to get the next page
+  // of items. This value is null when there are no more items to return"; with filters a page may be empty and still
+  // name the next one. The answers below split the test's own groups, subnets, route tables and endpoints over two pages.
+  const endpoint = {
+    VpcEndpointId: 'vpce-0sqs',
+    VpcEndpointType: 'Interface',
+    VpcId: 'vpc-1',
+    ServiceName: `com.amazonaws.${region}.sqs`,
+    State: 'available',
+    Groups: [{ GroupId: 'sg-db', GroupName: 'notification-service-db' }],
+    SubnetIds: ['subnet-db'],
+  };
+  const byToken = <T>(pages: Record<string, T>) => (input: { NextToken?: string }) => pages[input.NextToken ?? 'first'] ?? {};
+
+  beforeEach(() => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [database({ DBInstanceStatus: 'available', Endpoint: { Address: 'db.example', Port: 5432 } })] });
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => {
+      if (input.Filters?.some((f) => f.Name === 'group-name')) {
+        return byToken({ first: { SecurityGroups: [], NextToken: 'names-2' }, 'names-2': { SecurityGroups: [groups[2]] } })(input);
+      }
+      const ids = input.Filters?.find((f) => f.Name === 'group-id')?.Values ?? [];
+      const wanted = groups.filter((g) => ids.includes(g.GroupId ?? ''));
+      return byToken({ first: { SecurityGroups: wanted.slice(0, 1), NextToken: 'ids-2' }, 'ids-2': { SecurityGroups: wanted.slice(1) } })(input);
+    });
+    ec2.on(DescribeSubnetsCommand).callsFake((input: DescribeSubnetsCommandInput) => {
+      const ids = input.Filters?.find((f) => f.Name === 'subnet-id')?.Values ?? Object.keys(subnets);
+      const all = ids.flatMap((id) => (subnets[id] ? [{ SubnetId: id, VpcId: 'vpc-1', CidrBlock: subnets[id], AvailabilityZone: 'us-east-1a' }] : []));
+      return byToken({ first: { Subnets: all.slice(0, 1), NextToken: 'subnets-2' }, 'subnets-2': { Subnets: all.slice(1) } })(input);
+    });
+    ec2.on(DescribeRouteTablesCommand).callsFake(
+      byToken({ first: { RouteTables: [{ RouteTableId: 'rtb-main', VpcId: 'vpc-1', Associations: [{ Main: true }], Routes: [] }], NextToken: 'rtb-2' }, 'rtb-2': { RouteTables: [{ RouteTableId: 'rtb-db', VpcId: 'vpc-1', Associations: [{ SubnetId: 'subnet-db' }], Routes: [] }] } }),
+    );
+    ec2.on(DescribeVpcEndpointsCommand).callsFake(byToken({ first: { VpcEndpoints: [], NextToken: 'vpce-2' }, 'vpce-2': { VpcEndpoints: [endpoint] } }));
+  });
+
+  it('follows each NextToken: the second page\'s groups, subnets, route table and endpoint are all read and judged', async () => {
+    const { observation, plan } = await observe();
+    expect(observation.securityGroups.map((g) => g.GroupId).sort()).toEqual(['sg-0cace', 'sg-db', 'sg-fn']);
+    expect(observation.notes).not.toEqual(expect.arrayContaining([expect.stringContaining('not found')]));
+    expect(observation.network?.subnets.map((s) => s.subnetId)).toEqual(['subnet-fn', 'subnet-db']);
+    expect(observation.network?.routeTables.map((t) => t.RouteTableId)).toEqual(['rtb-main', 'rtb-db']);
+    expect(observation.dependencies.map((d) => d.label)).toEqual(expect.arrayContaining([`RDS ${DB}`, 'ElastiCache notification-service-cache', `VPC endpoint com.amazonaws.${region}.sqs`]));
+    // The database's group (page 2) admits the function's (page 1): judged allowed, not "cannot judge".
+    expect(plan.kind === 'escalate' && plan.findings).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^RDS ${DB} tcp 5432: allowed`))]));
+  });
+
+  it('asks for a page only when the one before named a NextToken: a one-page answer is one call', async () => {
+    await observe();
+    const tokens = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).map((c) => (c.args[0].input as { NextToken?: string }).NextToken ?? null);
+    expect(tokens(DescribeVpcEndpointsCommand)).toEqual([null, 'vpce-2']);
+    expect(tokens(DescribeRouteTablesCommand)).toEqual([null, 'rtb-2']);
+    for (const command of [DescribeNetworkAclsCommand, DescribeNatGatewaysCommand, DescribeInternetGatewaysCommand]) expect(tokens(command)).toEqual([null]);
+    // Subnets: the function's and the database's (by id, two pages each) and the VPC's (two pages).
+    expect(tokens(DescribeSubnetsCommand).filter((t) => t === null).length * 2).toBe(tokens(DescribeSubnetsCommand).length);
+  });
+
+  it('reads every page of a managed prefix list a rule names', async () => {
+    const withList: SecurityGroup = {
+      ...groups[1],
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, PrefixListIds: [{ PrefixListId: 'pl-0ops' }], UserIdGroupPairs: [], IpRanges: [] }],
+    };
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [groups[0] as SecurityGroup, withList] });
+    ec2.on(GetManagedPrefixListEntriesCommand).callsFake(
+      byToken({ first: { Entries: [{ Cidr: '10.0.1.0/25', Description: 'fn a' }], NextToken: 'pl-2' }, 'pl-2': { Entries: [{ Cidr: '10.0.1.128/25', Description: 'fn b' }] } }),
+    );
+    const { observation } = await observe(JSON.stringify({ dependencies: { caches: [] } }));
+    expect(observation.prefixLists).toEqual({ 'pl-0ops': ['10.0.1.0/25', '10.0.1.128/25'] });
+  });
+
+  it.each([
+    ['a NextToken answered twice', () => ({ SecurityGroups: [groups[0]], NextToken: 'again' }), /EC2 DescribeSecurityGroups did not come to an end \(a NextToken answered twice\)/, 2],
+    ['a new NextToken on every page', (input: { NextToken?: string }) => ({ SecurityGroups: [], NextToken: `${input.NextToken ?? ''}+` }), /EC2 DescribeSecurityGroups did not come to an end \(more than 100 pages\)/, 100],
+  ])('fails the observation, naming the call, on %s, after a bounded number of calls', async (_case, answer, message, calls) => {
+    ec2.on(DescribeSecurityGroupsCommand).callsFake(answer);
+    await expect(observe(JSON.stringify({ dependencies: { caches: [] } }))).rejects.toThrow(message);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(calls);
   });
 });
