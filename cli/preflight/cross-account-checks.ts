@@ -159,17 +159,39 @@ export function trustStatementsFor(trust: string | undefined, roleArn: string, c
   return { statements, named };
 }
 
-/** The context AWS sets on the handler's AssumeRole (shared/aws/account-clients.ts remediationSession). */
-function handlerSessionContext(handler: string, callerRoleArn: string, operationsAccount: string): ContextEntry[] {
-  const s = (name: string, values: string[], type: 'string' | 'stringList' = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: values });
+const contextEntry = (name: string, values: string[], type: 'string' | 'stringList' = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: values });
+
+/**
+ * The context AWS sets on the handler's AssumeRole (shared/aws/account-clients.ts remediationSession): its session is
+ * tagged with the region it runs in (`region`; another region's value is the attacker's probe, decision 147).
+ */
+function handlerSessionContext(handler: string, callerRoleArn: string, operationsAccount: string, region: string): ContextEntry[] {
+  const s = contextEntry;
   return [
     s('aws:PrincipalArn', [callerRoleArn]),
     s('aws:PrincipalAccount', [operationsAccount]),
     s(`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`, [handler]),
     s(`aws:RequestTag/${SESSION_TAG_KEYS.incident}`, [PROBE_INCIDENT]),
-    s('aws:TagKeys', [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident], 'stringList'),
+    s(`aws:RequestTag/${SESSION_TAG_KEYS.region}`, [region]),
+    s('aws:TagKeys', [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident, SESSION_TAG_KEYS.region], 'stringList'),
     s('sts:SourceIdentity', [remediationSourceIdentity(handler)]),
   ];
+}
+
+/**
+ * The context of a request a remediation session makes in `region`, the session tagged `sessionRegion` (the handler's own
+ * region; another is the probe): infra holds every statement of the role to both (decision 147).
+ */
+export function sessionRequestContext(region: string, sessionRegion: string): ContextEntry[] {
+  return [contextEntry('aws:RequestedRegion', [region]), contextEntry(`aws:PrincipalTag/${SESSION_TAG_KEYS.region}`, [sessionRegion])];
+}
+
+/**
+ * The regions whose sessions must act in none of this region's resources: the environment's others, or (one region) a
+ * neighbouring one, so a role not held to its session's region is caught even where no other region is configured.
+ */
+export function foreignSessionRegions(c: { region: string; otherRegions: readonly string[] }): string[] {
+  return c.otherRegions.length > 0 ? [...c.otherRegions] : [c.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'];
 }
 
 /**
@@ -243,15 +265,24 @@ async function checkTrust(operations: PreflightClients, handler: ExpectedHandler
   if (statements.length === 0) {
     return fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} names no principal that is ${callerName} (${handler.name}'s execution role in ${c.target.account}) or its account (it names ${named.join(', ') || 'nobody'}): ${cannot}`, fix);
   }
-  const { denied } = await simulateTrust(operations, statements, roleArn, handlerSessionContext(handler.name, callerArn, c.target.account));
+  const region = c.target.region;
+  const { denied } = await simulateTrust(operations, statements, roleArn, handlerSessionContext(handler.name, callerArn, c.target.account, region));
+  // Only the tagging refused: the trust's callers are right, its tags are not (a trust from before the region tag).
+  const onlyTagging = denied.length === 1 && denied[0]!.startsWith('sts:TagSession ');
   if (denied.length > 0) {
-    return fail('cross-account', 'remediation-role-trust', roleArn, `trust of ${roleName} in ${c.workloadAccount} does not admit ${callerName} (${handler.name}'s execution role) for ${denied.join('; ')}: ${cannot}`, fix);
+    return fail(
+      'cross-account',
+      'remediation-role-trust',
+      roleArn,
+      `trust of ${roleName} in ${c.workloadAccount} does not admit ${callerName} (${handler.name}'s execution role) for ${denied.join('; ')}, its session tagged with its playbook, incident and region (${SESSION_TAG_KEYS.region}=${region}): ${cannot}${onlyTagging ? ' (a role deployed before decision 147 does not admit the region tag)' : ''}`,
+      fix,
+    );
   }
   // Admitting the handler is half of it: another role of the operations account, with the handler's own tags and source
   // identity, must be refused (a trust widened to the whole account admits it).
   const probeArn = notTheHandlerProbe(c.target.partition, c.target.account);
   const forProbe = trustStatementsFor(trust, roleArn, { account: c.target.account, arn: probeArn, partition: c.target.partition }).statements;
-  const widened = forProbe.length === 0 ? [] : (await simulateTrust(operations, forProbe, roleArn, handlerSessionContext(handler.name, probeArn, c.target.account))).allowed;
+  const widened = forProbe.length === 0 ? [] : (await simulateTrust(operations, forProbe, roleArn, handlerSessionContext(handler.name, probeArn, c.target.account, region))).allowed;
   if (widened.length > 0) {
     return fail(
       'cross-account',
@@ -261,11 +292,27 @@ async function checkTrust(operations: PreflightClients, handler: ExpectedHandler
       fix,
     );
   }
+  // The region tag is the caller's to choose: the trust must bind it to the caller, refusing this region's execution role
+  // a session tagged with another region (whose resources it would then act on, decision 147).
+  const foreign: string[] = [];
+  for (const other of foreignSessionRegions({ region, otherRegions: c.expected.otherRegions })) {
+    const { allowed } = await simulateTrust(operations, statements, roleArn, handlerSessionContext(handler.name, callerArn, c.target.account, other));
+    if (allowed.includes('sts:TagSession')) foreign.push(other);
+  }
+  if (foreign.length > 0) {
+    return fail(
+      'cross-account',
+      'remediation-role-trust',
+      roleArn,
+      `trust of ${roleName} in ${c.workloadAccount} lets ${callerName} (${handler.name}'s execution role in ${region}) tag its session ${foreign.map((r) => `${SESSION_TAG_KEYS.region}=${r}`).join(', ')} (iam:SimulateCustomPolicy): the region tag is not bound to the caller, so ${region}'s handler could act in ${foreign.join(', ')} (a role deployed before decision 147, or widened)`,
+      fix,
+    );
+  }
   return pass(
     'cross-account',
     'remediation-role-trust',
     roleArn,
-    `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook and incident tags and source identity ${remediationSourceIdentity(handler.name)}, and refuses another role of ${c.target.account} with the same (iam:SimulateCustomPolicy)`,
+    `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook, incident and region (${SESSION_TAG_KEYS.region}=${region}) tags and source identity ${remediationSourceIdentity(handler.name)}; refuses it another region's tag (${foreignSessionRegions({ region, otherRegions: c.expected.otherRegions }).join(', ')}), and another role of ${c.target.account} with the same tags (iam:SimulateCustomPolicy)`,
   );
 }
 
@@ -281,18 +328,38 @@ export function otherRegionDatabaseProbe(handler: ExpectedHandler, c: CrossAccou
     return !('anyResource' in scope) && scope.resources.some((kind) => kind === 'db-instance' || kind === 'dr-replica');
   });
   const resources = c.expected.otherRegionDatabases.map((d) => `arn:${p}:rds:${r}:${c.workloadAccount}:db:${d}`);
-  return actions.length > 0 && resources.length > 0 ? { actions: [...actions].sort(), resources, context: [] } : undefined;
+  return actions.length > 0 && resources.length > 0 ? { actions: [...actions].sort(), resources, context: sessionRequestContext(r, r) } : undefined;
 }
+
+/** Groups simulated as the session tagged `sessionRegion` would ask, in the region being checked. */
+const asSession = (groups: readonly SimulationGroup[], region: string, sessionRegion: string): SimulationGroup[] =>
+  groups.map((g) => ({ ...g, context: [...g.context, ...sessionRequestContext(region, sessionRegion)] }));
 
 async function checkPermissions(workload: PreflightClients, handler: ExpectedHandler, roleArn: string, c: CrossAccountContext): Promise<CheckResult> {
   const roleName = handler.remediationRoleName ?? roleArn;
   const inWorkload = workloadArnContext(c, c.workloadAccount, c.workloadFound, c.workloadAlarmArns);
   const { groups, unresolved } = simulationGroups({ ...handler, actions: handler.workloadRoleActions ?? [] }, inWorkload);
-  const { allowed, denied } = await simulateGroups(workload.iam, roleArn, groups);
+  const region = c.target.region;
+  // As the handler's session asks: tagged with this region, sent to this region (decision 147).
+  const { allowed, denied } = await simulateGroups(workload.iam, roleArn, asSession(groups, region, region));
   const count = handler.workloadRoleActions?.length ?? 0;
   const probe = otherRegionDatabaseProbe(handler, c);
   const leaked = probe ? (await simulateGroups(workload.iam, roleArn, [probe])).allowedCalls : [];
   const redeploy = `${deployRemediation(c.expected.environment, c.workloadAccount, c.target.account)} (infra derives their policies from the declared actions)`;
+  // The same calls as another region's session would ask them here: each must be refused (the role holds every statement
+  // to its session's region). A role allowing them serves every region's session alike.
+  const foreignRegions = foreignSessionRegions({ region, otherRegions: c.expected.otherRegions });
+  const unbound: string[] = [];
+  for (const other of foreignRegions) unbound.push(...(await simulateGroups(workload.iam, roleArn, asSession(groups, region, other))).allowedCalls.map((call) => `${call} (${other}'s session)`));
+  if (unbound.length > 0) {
+    return fail(
+      'cross-account',
+      'remediation-role-permissions',
+      roleArn,
+      `remediation role ${roleName} in ${c.workloadAccount} is not held to its session's region: a session tagged ${foreignRegions.map((r) => `${SESSION_TAG_KEYS.region}=${r}`).join(', ')} is allowed ${unbound.length} of ${handler.name}'s call(s) in ${region}: ${unbound.join('; ')} (a role deployed before decision 147, or widened)`,
+      redeploy,
+    );
+  }
   if (leaked.length > 0) {
     return fail(
       'cross-account',
@@ -315,7 +382,12 @@ async function checkPermissions(workload: PreflightClients, handler: ExpectedHan
   if (unresolved.length > 0) {
     return warn('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: ${allowed} calls allowed; not simulated (no resource of that kind configured): ${unresolved.join(', ')}`, 'check the configuration names the resources these actions act on');
   }
-  return pass('cross-account', 'remediation-role-permissions', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions)${refusedOther}`);
+  return pass(
+    'cross-account',
+    'remediation-role-permissions',
+    roleArn,
+    `remediation role ${roleName} in ${c.workloadAccount}: all ${allowed} of ${handler.name}'s calls there allowed on the workload's ARNs (${count} actions) to its session of ${region}, none to a session of ${foreignRegions.join(', ')}${refusedOther}`,
+  );
 }
 
 /**

@@ -71,6 +71,8 @@ export interface PreflightExpectations {
    * DR region the configured ones): a remediation role must not name them here (infra, decision 131).
    */
   otherRegionDatabases: string[];
+  /** The environment's other regions: a remediation session of one of them must act in none here (decision 147). */
+  otherRegions: string[];
   caches: string[];
   matrix: { dbInstanceClass: string; multiAz: boolean; backupRetentionDays: number; memoryMb: number; timeoutSeconds: number; reservedConcurrency: number };
   alarms: AlarmSpec[];
@@ -165,6 +167,7 @@ export function preflightExpectations(
     // As infra's stack: in the DR region its database is the replica (decision 123), which its changing rows' grants name.
     watched: watchedResources(config, environment, regionRole),
     otherRegionDatabases: [...new Set((['primary', 'dr'] as const).flatMap((role) => databasesInRole(env, role)))].filter((d) => !databasesInRole(env, regionRole).includes(d)),
+    otherRegions: env.regions.filter((r) => r !== region),
     // By the id the handlers read (none in the DR region), as infra's preflight role names it.
     caches: cacheReplicationGroupIds(config, regionRole),
     matrix: {

@@ -12,6 +12,7 @@ import type { AutomationConfig, EnvironmentName } from '../../shared/config/sche
 import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements, type RegionScope } from './iam/scoped-policy';
+import { holdToSessionRegion } from './iam/session-region';
 import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
@@ -69,9 +70,10 @@ export class RemediationRolesStack extends Stack {
       if (regions.length === 0) continue;
       // The handler's own execution roles (one per region it runs in) and nothing else in the operations account may
       // assume it: a region that does not deploy the handler has no such role, and its name is not admitted.
-      const callers = regions.map((region) => `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}`);
-      // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident and this
-      // playbook, and carries the handler as source identity; the same callers may do exactly that and nothing else.
+      const callers = regions.map((region) => ({ region, roleArn: `arn:${this.partition}:iam::${crossAccount.operationsAccount}:role/${executionRoleNameOf(handler.name, region)}` }));
+      // Attribution (shared/aws/account-clients.ts remediationSession): the session is tagged with the incident, this
+      // playbook and the caller's region, and carries the handler as source identity; the same callers may do exactly
+      // that and nothing else, each region's execution role with its own region only (decision 147).
       const role = new Role(this, `Remediate-${handler.name}`, {
         roleName: remediationRoleNameOf(handler.name),
         description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.crossAccount?.declaredIn ?? handler.declaredIn} declares`,
@@ -100,7 +102,10 @@ export class RemediationRolesStack extends Stack {
         drRegion !== undefined && regions.includes(drRegion) && (handler.readsRegionServing === true || handler.name === VERIFY_HANDLER)
           ? regionServingGrant(this.partition, this.account, drRegion, config.environments[deployment.environment].disasterRecovery?.replicaIdentifier)
           : { statements: [], wildcards: [] };
-      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements: [...grant.statements, ...serving.statements], roles: [role] });
+      // One role serves every region's sessions: each statement acts only for a session tagged with, and in, its region
+      // (decision 147). The DR region's session reaches nothing of the primary's, though the names are the same.
+      const statements = holdToSessionRegion([...grant.statements, ...serving.statements], regions, `${handler.name}'s remediation role`);
+      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements, roles: [role] });
       acknowledgeWildcards(policy, [...grant.wildcards, ...serving.wildcards]);
       this.roles.set(handler.name, role);
     }

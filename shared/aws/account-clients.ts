@@ -62,17 +62,20 @@ export interface RemediationSession {
 
 /**
  * The session a handler opens in a workload account for one incident: its name carries handler and incident id
- * (`scale-consumers.inc-3f2a9c1b7d44`), its source identity the handler's function name, its tags both.
+ * (`scale-consumers.inc-3f2a9c1b7d44`), its source identity the handler's function name, its tags both and the region the
+ * handler runs in. One role serves every region of the handler; the trust admits each region's execution role only with
+ * its own region as `runbook-region`, and the role's permissions act only in the tagged region (decision 147).
  * Without an incident (a caller that has none) the session names the handler only.
  */
-export function remediationSession(handler: string, incidentKey?: string): RemediationSession {
-  const incidentId = incidentKey ? incidentIdFor(incidentKey) : undefined;
+export function remediationSession(handler: string, where: { region: string; incidentKey?: string | undefined }): RemediationSession {
+  const incidentId = where.incidentKey ? incidentIdFor(where.incidentKey) : undefined;
   return {
     RoleSessionName: roleSessionName(handler, incidentId),
     SourceIdentity: remediationSourceIdentity(handler),
     Tags: [
       { Key: SESSION_TAG_KEYS.playbook, Value: handler },
       ...(incidentId ? [{ Key: SESSION_TAG_KEYS.incident, Value: incidentId }] : []),
+      { Key: SESSION_TAG_KEYS.region, Value: where.region },
     ],
   };
 }
@@ -223,10 +226,13 @@ export class AccountClients<T> {
     const { settings } = this.options;
     const ownAccount = settings.ownAccountId ?? ownAccountHint;
     if (!settings.remediationRoleName || !account || account === ownAccount) return this.own;
-    const session = remediationSession(this.options.handler, incidentKey);
+    const { region } = this.options.config;
+    // The session is tagged with the region the handler runs in, and the role acts only there: no region, no session.
+    if (!region) throw new ConfigurationError(`Cross-account mode needs the handler's region (AWS_REGION) to tag its session in ${account}: the remediation role admits a session only with its region`, ['AWS_REGION']);
+    const session = remediationSession(this.options.handler, { region, incidentKey });
     const known = this.assumed.get(account);
     if (known?.sessionName === session.RoleSessionName) return known.clients;
-    const roleArn = remediationRoleArn(account, settings.remediationRoleName, this.options.config.region ?? '');
+    const roleArn = remediationRoleArn(account, settings.remediationRoleName, region);
     const clients = this.options.build({ ...this.options.config, credentials: assumedRoleCredentials(this.options.config, roleArn, session) });
     this.assumed.set(account, { sessionName: session.RoleSessionName, clients });
     return clients;

@@ -27,8 +27,12 @@ export const WORKLOAD_ACCOUNT_ENV = 'RUNBOOK_WORKLOAD_ACCOUNT_ID';
 export const VERIFY_CHANGE_ARN_ENV = 'VERIFY_CHANGE_ARN';
 export const VERIFY_SCHEDULE_GROUP_ENV = 'VERIFY_SCHEDULE_GROUP';
 
-/** Session tag keys of a remediation role's sessions (shared/aws/account-clients.ts); its trust policy admits these only. */
-export const SESSION_TAG_KEYS = { incident: 'runbook-incident', playbook: 'runbook-playbook' } as const;
+/**
+ * Session tag keys of a remediation role's sessions (shared/aws/account-clients.ts); its trust policy admits these only.
+ * `region`: the region the handler runs in; the trust admits each region's execution role with its own region only, and
+ * the role's permissions hold every statement to the tagged region (decision 147).
+ */
+export const SESSION_TAG_KEYS = { incident: 'runbook-incident', playbook: 'runbook-playbook', region: 'runbook-region' } as const;
 /** The SourceIdentity a handler sets on the remediation role's sessions (kept through role chaining, shown in CloudTrail). */
 export function remediationSourceIdentity(handler: string): string {
   return `notification-runbooks-${handler}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);

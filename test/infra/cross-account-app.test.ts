@@ -263,21 +263,26 @@ describe('cross-account mode (production)', () => {
     // The standby watch runs in the DR region only (decision 131: no caller of a region that does not deploy it).
     expect(actingInWorkload().filter((h) => runsIn(h).length < 2)).toEqual(['watch-standby']);
     for (const handler of actingInWorkload()) {
-      const callers = { 'aws:PrincipalArn': runsIn(handler).map((r) => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`) };
+      const executionRole = (r: string): string => `arn:aws:iam::${OPERATIONS}:role/${executionRoleNameOf(handler, r)}`;
+      const callers = { 'aws:PrincipalArn': runsIn(handler).map(executionRole) };
       roles.hasResourceProperties('AWS::IAM::Role', {
         RoleName: remediationRoleNameOf(handler),
         AssumeRolePolicyDocument: {
           Statement: [
             Match.objectLike({ Action: ['sts:AssumeRole'], Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) }, Condition: { ArnEquals: callers } }),
-            Match.objectLike({
-              Action: ['sts:TagSession'],
-              Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
-              Condition: {
-                ArnEquals: callers,
-                StringEquals: { 'aws:RequestTag/runbook-playbook': handler },
-                'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
-              },
-            }),
+            // One TagSession statement per region: that region's execution role, with that region as its session's
+            // runbook-region tag and nothing else (decision 147).
+            ...runsIn(handler).map((r) =>
+              Match.objectLike({
+                Action: ['sts:TagSession'],
+                Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
+                Condition: {
+                  ArnEquals: { 'aws:PrincipalArn': [executionRole(r)] },
+                  StringEquals: { 'aws:RequestTag/runbook-playbook': handler, 'aws:RequestTag/runbook-region': r },
+                  'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident', 'runbook-region'] },
+                },
+              }),
+            ),
             Match.objectLike({
               Action: ['sts:SetSourceIdentity'],
               Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
@@ -290,7 +295,7 @@ describe('cross-account mode (production)', () => {
       // The deployed trust is the shared module's statements exactly (Sid, Principal, Action, Condition), as the sandbox
       // deploys them: a change to any part of them reaches both.
       const deployed = deployedRoles(json, { partition: 'aws', region: 'us-east-1', account: WORKLOAD }).find((r) => r.name === remediationRoleNameOf(handler))!;
-      expect(deployed.trust.Statement).toEqual(remediationRoleTrust('aws', OPERATIONS, handler, callers['aws:PrincipalArn']));
+      expect(deployed.trust.Statement).toEqual(remediationRoleTrust('aws', OPERATIONS, handler, runsIn(handler).map((region) => ({ region, roleArn: executionRole(region) }))));
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       const granted = grantedActions(json, roleId);
       // The changing rows and verify-change also read, in the DR region, whether it serves (decision 128).
@@ -299,16 +304,24 @@ describe('cross-account mode (production)', () => {
       const expected = [...new Set([...(workloadRoleActionsOf(spec) ?? []), ...(readsServing ? REGION_SERVING_ACTIONS : [])])];
       expect(expected.length).toBeGreaterThan(0);
       // Those reads in statements of their own, in us-west-2 only: the replica by its ARN there, the mappings (no
-      // resource type in IAM) held there by aws:RequestedRegion.
+      // resource type in IAM) held there by aws:RequestedRegion; both for the DR region's session only (decision 147).
+      const inDr = { StringEquals: { 'aws:PrincipalTag/runbook-region': 'us-west-2', 'aws:RequestedRegion': 'us-west-2' } };
       const serving = statementsOfRole(json, roleId).filter((st) => String(st.Sid ?? '').startsWith('RegionServing'));
       expect(serving.map((st) => ({ Sid: st.Sid, Action: st.Action, Condition: st.Condition }))).toEqual(
         readsServing
           ? [
-              { Sid: 'RegionServingReplica', Action: 'rds:DescribeDBInstances', Condition: undefined },
-              { Sid: 'RegionServingMappings', Action: 'lambda:ListEventSourceMappings', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-west-2' } } },
+              { Sid: 'RegionServingReplicaInUsWest2', Action: 'rds:DescribeDBInstances', Condition: inDr },
+              { Sid: 'RegionServingMappingsInUsWest2', Action: 'lambda:ListEventSourceMappings', Condition: inDr },
             ]
           : [],
       );
+      // Every statement of the role acts for one region's session, in that region, on that region's ARNs only (decision 147).
+      for (const st of statementsOfRole(json, roleId)) {
+        const region = (st.Condition as { StringEquals?: Record<string, unknown> } | undefined)?.StringEquals?.['aws:PrincipalTag/runbook-region'];
+        expect({ Sid: st.Sid, region, requested: (st.Condition as { StringEquals?: Record<string, unknown> }).StringEquals?.['aws:RequestedRegion'] }).toEqual({ Sid: st.Sid, region: expect.stringMatching(/^us-(east-1|west-2)$/), requested: region });
+        expect(runsIn(handler)).toContain(region);
+        for (const arn of [st.Resource ?? []].flat().map(String)) if (arn !== '*') expect(arn.split(':')[3]).toBe(region);
+      }
       if (readsServing) {
         expect(JSON.stringify(serving[0]!.Resource)).toMatch(/:rds:us-west-2:222222222222:db:[a-z0-9-]+"/);
         expect(JSON.stringify(serving[0]!.Resource)).not.toContain('us-east-1');

@@ -27,33 +27,56 @@ export interface PolicyStatementJson {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
+/** A handler's execution role in the operations account and the region it runs in (one per region). */
+export interface RegionCaller {
+  region: string;
+  roleArn: string;
+}
+
+/** IAM statement ids are alphanumeric: us-west-2 -> UsWest2. */
+export const regionSid = (region: string): string =>
+  region
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
 /**
  * A remediation role's trust: the handler's own execution roles (one per region) and nothing else in the operations
  * account may assume it (decision 25), tag the session with the incident and this playbook, and set the handler as
- * source identity (decision 47). Statement order: AssumeRole, TagSession, SetSourceIdentity.
+ * source identity (decision 47). The session's region tag is bound to the caller (decision 147): one TagSession statement
+ * per region, admitting that region's execution role only with `runbook-region` = that region. A tag value is the
+ * caller's to choose; its principal ARN is not, so the DR region's handler cannot tag itself with the primary region.
+ * A session without the region tag is admitted (AssumeRole alone) but may do nothing: every statement of the role's
+ * policy needs `aws:PrincipalTag/runbook-region` (infra/lib/iam/session-region.ts).
+ * Statement order: AssumeRole, TagSession (per region, in the callers' order), SetSourceIdentity.
  */
-export function remediationRoleTrust(partition: string, operationsAccount: string, handler: string, callerRoleArns: readonly string[]): PolicyStatementJson[] {
+export function remediationRoleTrust(partition: string, operationsAccount: string, handler: string, callers: readonly RegionCaller[]): PolicyStatementJson[] {
   const principal = { AWS: `arn:${partition}:iam::${operationsAccount}:root` };
-  const callers = { 'aws:PrincipalArn': [...callerRoleArns] };
+  if (callers.length === 0) throw new Error(`the remediation role of ${handler} needs at least one caller`);
+  if (new Set(callers.map((c) => c.region)).size !== callers.length) throw new Error(`the remediation role of ${handler} names a region twice among its callers: one execution role per region`);
+  const all = { 'aws:PrincipalArn': callers.map((c) => c.roleArn) };
   return [
-    { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole'], Condition: { ArnEquals: callers } },
-    {
-      Sid: 'TagSessionWithTheIncident',
-      Effect: 'Allow',
-      Principal: principal,
-      Action: ['sts:TagSession'],
-      Condition: {
-        ArnEquals: callers,
-        StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident] },
-      },
-    },
+    { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole'], Condition: { ArnEquals: all } },
+    ...callers.map(
+      (c): PolicyStatementJson => ({
+        Sid: `TagSessionWithTheIncidentIn${regionSid(c.region)}`,
+        Effect: 'Allow',
+        Principal: principal,
+        Action: ['sts:TagSession'],
+        Condition: {
+          ArnEquals: { 'aws:PrincipalArn': [c.roleArn] },
+          StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler, [`aws:RequestTag/${SESSION_TAG_KEYS.region}`]: c.region },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident, SESSION_TAG_KEYS.region] },
+        },
+      }),
+    ),
     {
       Sid: 'SourceIdentityIsTheHandler',
       Effect: 'Allow',
       Principal: principal,
       Action: ['sts:SetSourceIdentity'],
-      Condition: { ArnEquals: callers, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
+      Condition: { ArnEquals: all, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
     },
   ];
 }

@@ -16,15 +16,17 @@ import {
   type DeployedRole,
   type PolicyDocument,
 } from '../support/cfn-policies';
-import { editStatements, policyFindings, simulate, type JudgedPolicy, type SimulatedCall, type SimulationPrincipal } from '../support/iam-simulation';
+import { editCondition, editStatements, policyFindings, simulate, type JudgedPolicy, type SimulatedCall, type SimulationPrincipal } from '../support/iam-simulation';
 import { apiCallsOfHandler } from '../support/sdk-calls';
 import {
   assumeRoleCalls,
   callsOfAction,
   dangerousCalls,
   declaredActionsOf,
+  foreignRegionTagCalls,
   keyCalls,
   otherRegionDatabaseCalls,
+  otherRegionSessionCalls,
   sessionContext,
   SIMULATED_INCIDENT_KEY,
   type ServiceWorld,
@@ -118,6 +120,8 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
     const keyPolicy = resourcePolicies.find((rp) => rp.where.endsWith('key policy'));
     const key = keyPolicy ? { arn: `arn:aws:kms:${d.region}:${d.account}:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`, policy: keyPolicy.document } : undefined;
     const workloadAccount = plan.crossAccount?.workloadAccount ?? options.workloadAccount;
+    // The environment's other regions (the operations account deploys one stack per region).
+    const otherRegions = built.plans.filter((p) => p.kind === 'runbooks' && p.environment === plan.environment && p.region !== plan.region).map((p) => p.region);
 
     // The handlers this stack deploys: a DR region deploys the rows that change something too (decision 123), which there
     // also read whether the region serves.
@@ -161,12 +165,24 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
         handler: handler.name,
         principal: principalOf(role),
         region: d.region,
-        needed: [...(await neededCalls(inOwnAccount, world)), ...assumeRoleCalls(handler.name, remote.role.arn, workloadAccount, remote.trust)],
-        dangerous: dangerousCalls(world, facts),
+        needed: [...(await neededCalls(inOwnAccount, world)), ...assumeRoleCalls(handler.name, d.region, remote.role.arn, workloadAccount, remote.trust)],
+        // And the attacker's session tag: this region's execution role naming another region as its own (decision 147).
+        dangerous: [...dangerousCalls(world, facts), ...foreignRegionTagCalls(handler.name, d.region, otherRegions, remote.role.arn, workloadAccount, remote.trust)],
         world,
       });
       const remoteWorld: ServiceWorld = { ...world, serviceAccount: workloadAccount, ownAccount: workloadAccount };
-      const session = remediationSession(handler.name, SIMULATED_INCIDENT_KEY);
+      const session = remediationSession(handler.name, { region: d.region, incidentKey: SIMULATED_INCIDENT_KEY });
+      const servedActions = (region: string): string[] => [
+        ...new Set([...remoteActions, ...(readsServingThroughRole(handler, roleOfRegion(built.config, plan.environment, region)) ? REGION_SERVING_ACTIONS : [])]),
+      ];
+      // What the role serves another region's session there: refused to this region's session (decision 147). The
+      // actions it holds on "*" only are served from the region a request is sent to (otherRegionSessionCalls).
+      const onAnyResource = new Set(
+        remote.role.policies.flatMap((p) => p.document.Statement.filter((st) => [st.Resource ?? []].flat().includes('*')).flatMap((st) => [st.Action ?? []].flat())),
+      );
+      const otherRegionCalls = (
+        await Promise.all(otherRegions.map(async (other) => otherRegionSessionCalls(await neededCalls(servedActions(other), { ...remoteWorld, region: other }), other, onAnyResource)))
+      ).flat();
       cases.push({
         label: `${label} -> ${remote.role.name} (${d.region})`,
         handler: handler.name,
@@ -175,14 +191,19 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
           roleArn: remote.role.arn,
           account: workloadAccount,
           policies: remote.role.policies,
-          context: sessionContext(handler.name),
+          context: sessionContext(handler.name, d.region),
         },
         region: d.region,
         // In the DR region a changing row and verify-change read there, through this role, whether the region serves
         // (decision 128): the replica and the DR consumers' mappings.
-        needed: await neededCalls([...new Set([...remoteActions, ...(readsServingThroughRole(handler, regionRole) ? REGION_SERVING_ACTIONS : [])])], remoteWorld),
-        // And the databases of the other region, named in this one (decision 131): the role names each region's own.
-        dangerous: [...dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }), ...otherRegionDatabaseCalls(remoteWorld)],
+        needed: await neededCalls(servedActions(d.region), remoteWorld),
+        // And the databases of the other region, named in this one (decision 131): the role names each region's own;
+        // and every call the role serves another region's session, there and named from here (decision 147).
+        dangerous: [
+          ...dangerousCalls(remoteWorld, { scheduleGroups: facts.scheduleGroups, schedulerRoleArns: [], ruleArn: facts.ruleArn }),
+          ...otherRegionDatabaseCalls(remoteWorld),
+          ...otherRegionCalls,
+        ],
       });
     }
 
@@ -450,12 +471,13 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       `Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`,
       `Allowed: rds:ModifyDBInstance on us-west-2:222222222222:db:${REPLICA}`,
     ]);
-    // Not closed (decision 131): the role is one, so the DR handler's session may act on the primary's database in its own
-    // region, us-east-1, as the primary's handler must. Only a role per region (or a per-region session binding) would stop it.
-    expect(await modify(fromDr, 'us-east-1', PRIMARY)).toBe(`Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`);
-    // Not closed either, for the same reason (review 9 F6): the consumer has the same name in both regions, so the DR
-    // region's sessions of raise-lambda-memory and scale-consumers may change the primary's consumer in us-east-1 (its
-    // memory, its reserved concurrency). A per-region binding of the session flips these to ImplicitlyDenied.
+    // Closed (decision 147; "not closed" in decision 131): the role is one, but each of its statements acts only for a
+    // session tagged with its region, and the trust binds the tag to the caller's region. The DR handler's session may not
+    // act on the primary's database in us-east-1, though the primary's handler must.
+    expect(await modify(fromDr, 'us-east-1', PRIMARY)).toBe(`ImplicitlyDenied: rds:ModifyDBInstance on us-east-1:222222222222:db:${PRIMARY}`);
+    // Closed too (review 9 F6): the consumer has the same name in both regions, and the DR region's sessions of
+    // raise-lambda-memory and scale-consumers may no longer change the primary's consumer in us-east-1 (its memory, its
+    // reserved concurrency).
     const CONSUMER = production.resources.functions[0]!;
     const consumer = `arn:aws:lambda:us-east-1:${fromDr.principal.account}:function:${CONSUMER}`;
     const memoryFromDr = remote('raise-lambda-memory', 'us-west-2')!;
@@ -464,20 +486,19 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       await judge(memoryFromDr, 'us-east-1', 'lambda:UpdateFunctionConfiguration', consumer),
       await judge(concurrencyFromDr, 'us-east-1', 'lambda:PutFunctionConcurrency', consumer),
     ]).toEqual([
-      `Allowed: lambda:UpdateFunctionConfiguration on us-east-1:222222222222:function:${CONSUMER}`,
-      `Allowed: lambda:PutFunctionConcurrency on us-east-1:222222222222:function:${CONSUMER}`,
+      `ImplicitlyDenied: lambda:UpdateFunctionConfiguration on us-east-1:222222222222:function:${CONSUMER}`,
+      `ImplicitlyDenied: lambda:PutFunctionConcurrency on us-east-1:222222222222:function:${CONSUMER}`,
     ]);
 
     // Every role with an RDS grant, from every region its handler runs in: each of its RDS actions on the name a region
-    // does not hold is refused, in both regions; on the region's own database it is allowed only in the regions the
-    // handler runs in (watch-standby runs in the DR region only: nothing in us-east-1).
+    // does not hold is refused, in both regions; on the region's own database it is allowed only in the session's own
+    // region (decision 147; watch-standby runs in the DR region only: nothing in us-east-1).
     const withRds = plan().cases.filter((c) => c.label.includes(' -> ') && rdsActionsOf(c).length > 0);
     const handlers = [...new Set(withRds.map((c) => c.handler!))].sort();
     expect(handlers).toEqual(['check-db-connections', 'inspect-security-groups', 'scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change', 'watch-standby'].sort());
     const refusedButAllowed: string[] = [];
     const ownDenied: string[] = [];
     for (const c of withRds) {
-      const served = REGIONS.filter((r) => remote(c.handler!, r) !== undefined);
       for (const action of rdsActionsOf(c)) {
         for (const [region, name] of [['us-east-1', REPLICA], ['us-west-2', PRIMARY]] as const) {
           const result = await judge(c, region, action, db(region, name));
@@ -487,7 +508,7 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       // DescribeDBInstances on the region's own database: each of these roles holds it (the serving read, for the changing rows).
       for (const [region, name] of [['us-east-1', PRIMARY], ['us-west-2', REPLICA]] as const) {
         const result = await judge(c, region, 'rds:DescribeDBInstances', db(region, name));
-        const expected = served.includes(region) && (region === 'us-west-2' || !['scale-consumers', 'raise-lambda-memory'].includes(c.handler!)) ? 'Allowed' : 'ImplicitlyDenied';
+        const expected = region === c.region && (region === 'us-west-2' || !['scale-consumers', 'raise-lambda-memory'].includes(c.handler!)) ? 'Allowed' : 'ImplicitlyDenied';
         if (!result.startsWith(expected)) ownDenied.push(`${c.label}: ${result}, expected ${expected}`);
       }
     }
@@ -515,11 +536,92 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       });
       return { ...st, Resource: [...new Set(widened)] };
     });
-    const planted = { ...fromPrimary, principal: { ...fromPrimary.principal, policies: everyRegion } };
-    expect([await modify(planted, 'us-east-1', REPLICA), await modify(planted, 'us-west-2', PRIMARY)]).toEqual([
+    const planted = (c: PrincipalCase): PrincipalCase => ({ ...c, principal: { ...c.principal, policies: everyRegion } });
+    expect([await modify(planted(fromPrimary), 'us-east-1', REPLICA), await modify(planted(fromDr), 'us-west-2', PRIMARY)]).toEqual([
       `Allowed: rds:ModifyDBInstance on us-east-1:222222222222:db:${REPLICA}`,
       `Allowed: rds:ModifyDBInstance on us-west-2:222222222222:db:${PRIMARY}`,
     ]);
+  });
+
+  it('binds each remediation session to its caller\'s region: the us-west-2 execution role tagging itself us-east-1 is refused by the trust, and no session acts in the other region (decision 147)', async () => {
+    const DR = 'NotificationRunbooks-production-us-west-2';
+    const PRIMARY_STACK = 'NotificationRunbooks-production-us-east-1';
+    const label = (stack: string, handler: string, region: string): string => `${stack} ${handler} -> notification-runbooks-remediate-${handler} (${region})`;
+    const short = (r: CaseResult, list: 'neededDenied' | 'dangerousAllowed'): string[] => r[list].map((d) => d.split(' (')[0]!);
+    const role = 'notification-runbooks-remediate-scale-consumers';
+    const home = caseOf(`${DR} scale-consumers`);
+    const trust = home.needed.find((c) => c.action === 'sts:TagSession')!.resourcePolicy!;
+    const workload = caseOf(label(DR, 'scale-consumers', 'us-west-2')).principal.account;
+    const roleArn = `arn:aws:iam::${workload}:role/${role}`;
+
+    // The attacker, literally: the DR handler's execution role asks for a session tagged runbook-region=us-east-1 (a caller
+    // chooses its tag values); the trust admits that role with its own region's tag only.
+    const tagging = (region: string): SimulatedCall => ({
+      ...home.needed.find((c) => c.action === 'sts:TagSession')!,
+      why: `tagged ${region}`,
+      context: {
+        'aws:RequestTag/runbook-playbook': 'scale-consumers',
+        'aws:RequestTag/runbook-incident': 'inc-3f2a9c1b7d44',
+        'aws:RequestTag/runbook-region': region,
+        'aws:TagKeys': ['runbook-playbook', 'runbook-incident', 'runbook-region'],
+      },
+    });
+    const tagResults = async (c: PrincipalCase, policy = trust): Promise<string[]> =>
+      Promise.all(['us-west-2', 'us-east-1'].map(async (region) => `${region}: ${(await simulate(c.principal, { ...tagging(region), resourcePolicy: policy }, c.region)).result}`));
+    expect(await tagResults(home)).toEqual(['us-west-2: Allowed', 'us-east-1: ImplicitlyDenied']);
+    expect(await tagResults(caseOf(`${PRIMARY_STACK} scale-consumers`))).toEqual(['us-west-2: ImplicitlyDenied', 'us-east-1: Allowed']);
+    // The plan's home cases carry that call among their dangerous calls, every cross-account handler from every region.
+    const foreign = plan().cases.filter((c) => c.dangerous.some((d) => d.action === 'sts:TagSession'));
+    expect(foreign.length).toBe(19);
+    expect(results().filter((r) => foreign.some((c) => c.label === r.label)).flatMap((r) => r.dangerousAllowed)).toEqual([]);
+
+    // Planted: a trust that accepts any region tag value (the value unchecked), or every caller with every region (the pair
+    // unbound): the attacker's session is admitted again.
+    const anyValue = { ...trust, Statement: trust.Statement.map((st) => editCondition(st, (op, key) => !(op === 'StringEquals' && key === 'aws:RequestTag/runbook-region'))) };
+    expect(await tagResults(home, anyValue)).toEqual(['us-west-2: Allowed', 'us-east-1: Allowed']);
+    const tagStatements = trust.Statement.filter((st) => [st.Action].flat().includes('sts:TagSession'));
+    expect(tagStatements.map((st) => st.Sid)).toEqual(['TagSessionWithTheIncidentInUsEast1', 'TagSessionWithTheIncidentInUsWest2']);
+    const unpaired = {
+      ...trust,
+      Statement: [
+        ...trust.Statement.filter((st) => ![st.Action].flat().includes('sts:TagSession')),
+        {
+          ...tagStatements[0]!,
+          Condition: {
+            ...tagStatements[0]!.Condition,
+            ArnEquals: { 'aws:PrincipalArn': tagStatements.flatMap((st) => [(st.Condition as Record<string, Record<string, unknown>>).ArnEquals!['aws:PrincipalArn']].flat() as string[]) },
+            StringEquals: { 'aws:RequestTag/runbook-playbook': 'scale-consumers', 'aws:RequestTag/runbook-region': ['us-east-1', 'us-west-2'] },
+          },
+        },
+      ],
+    };
+    expect(await tagResults(home, unpaired)).toEqual(['us-west-2: Allowed', 'us-east-1: Allowed']);
+
+    // The permissions: every remote session is refused every call the role serves the other region's session (there, and
+    // named from its own region), and allowed its own (the plan's cases, judged above). Counted here.
+    const remotes = plan().cases.filter((c) => c.label.includes(' -> '));
+    const crossRegion = remotes.flatMap((c) => c.dangerous.filter((d) => / by another region's session$| from another region's session$/.test(d.why)));
+    expect(remotes.length).toBe(19);
+    expect(crossRegion.length).toBeGreaterThan(0);
+    expect(results().filter((r) => r.label.includes(' -> ')).flatMap((r) => r.dangerousAllowed)).toEqual([]);
+    // A session without the region tag (a caller that sets none: the trust's AssumeRole does not need one) can do nothing.
+    const dr = caseOf(label(DR, 'scale-consumers', 'us-west-2'));
+    const { [`aws:PrincipalTag/runbook-region`]: _region, ...untagged } = dr.principal.context ?? {};
+    const noTag = await runCase({ ...dr, principal: { ...dr.principal, context: untagged }, dangerous: [] });
+    expect(noTag.neededDenied.length).toBe(dr.needed.length);
+
+    // Planted: the role's statements without the session's region (the condition dropped): the DR session may change the
+    // primary's consumer and database in us-east-1 again, and the plan's cross-region calls are allowed.
+    const unbound = editStatements(dr.principal.policies, (st) => editCondition(st, (_op, key) => key !== 'aws:PrincipalTag/runbook-region' && key !== 'aws:RequestedRegion'));
+    const plantedDr = await runCase({ ...dr, principal: { ...dr.principal, policies: unbound }, needed: [] });
+    expect(short(await runCase({ ...dr, needed: [] }), 'dangerousAllowed')).toEqual([]);
+    expect(short(plantedDr, 'dangerousAllowed')).toEqual(
+      expect.arrayContaining([
+        `lambda:PutFunctionConcurrency on arn:aws:lambda:us-east-1:${workload}:function:notification-service-consumer`,
+        `sqs:GetQueueAttributes on arn:aws:sqs:us-east-1:${workload}:notification-service-queue`,
+      ]),
+    );
+    expect(roleArn).toBe(dr.principal.roleArn);
   });
 
   it('catches a verify-change remediation role without the revert: rds:ModifyDBInstance denied on the workload\'s database', async () => {

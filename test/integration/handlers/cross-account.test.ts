@@ -39,8 +39,11 @@ async function assumeRoleCalls(accountId: string, since = 0): Promise<number> {
   return (await assumeRoleRequests(accountId, since)).length;
 }
 
-/** The session an incident's AssumeRole must open: named and tagged after handler and incident (shared/aws/account-clients.ts). */
-function expectedSession(incidentKey: string, roleArn: string): Record<string, string> {
+/**
+ * The session an incident's AssumeRole must open: named and tagged after handler and incident, and tagged with the region
+ * the handler runs in, which the remediation role's trust binds to the caller (shared/aws/account-clients.ts, decision 147).
+ */
+function expectedSession(incidentKey: string, roleArn: string, region: string): Record<string, string> {
   const id = incidentIdFor(incidentKey);
   return expect.objectContaining({
     RoleArn: roleArn,
@@ -50,6 +53,8 @@ function expectedSession(incidentKey: string, roleArn: string): Record<string, s
     'Tags.member.1.Value': 'scale-consumers',
     'Tags.member.2.Key': 'runbook-incident',
     'Tags.member.2.Value': id,
+    'Tags.member.3.Key': 'runbook-region',
+    'Tags.member.3.Value': region,
   }) as Record<string, string>;
 }
 
@@ -99,7 +104,7 @@ describe('scale-consumers in cross-account mode', () => {
     expect(await auditEntries(operations, decision.resource?.arn)).toBe(1);
     expect(await auditEntries(workload, decision.resource?.arn)).toBe(0);
     // One AssumeRole for all the incident's clients (alarm re-read, SQS, Lambda), its session the incident's.
-    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn())]);
+    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), operations.clientConfig.region ?? '?')]);
   });
 
   it('restores the workload baseline on OK in a session of that state change\'s own incident', async () => {
@@ -107,7 +112,7 @@ describe('scale-consumers in cross-account mode', () => {
     const decision = await handler(await workload.transition(queueAlarmName(workload.topology), 'OK'));
     expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId });
     expect(await maximumConcurrency(workload)).toBe(50);
-    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn())]);
+    expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), operations.clientConfig.region ?? '?')]);
   });
 
   it("refuses an alarm of the operations account itself: in cross-account mode only the workload's alarms are acted on (decision 90)", async () => {

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
+import { holdToSessionRegion } from '../../../infra/lib/iam/session-region';
 import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
@@ -253,8 +254,10 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
         { partition: 'aws', account: workload.accountId, regions: [region], environment, watched: expected.watched, alarmNames: expected.alarms.map((a) => a.name) },
         `${handler.name} (sandbox remediation role)`,
       );
-      const policy = document(grant.statements.map((st) => st.toStatementJson() as Record<string, unknown>));
-      const trust = document(remediationRoleTrust('aws', operationsAccount, handler.name, [`arn:aws:iam::${operationsAccount}:role/${handler.roleName}`]));
+      // Held to the session's region as infra holds them (decision 147): the sandbox's role serves this region's sessions.
+      const statements = holdToSessionRegion(grant.statements, [region], `${handler.name} (sandbox remediation role)`);
+      const policy = document(statements.map((st) => st.toStatementJson() as Record<string, unknown>));
+      const trust = document(remediationRoleTrust('aws', operationsAccount, handler.name, [{ region, roleArn: `arn:aws:iam::${operationsAccount}:role/${handler.roleName}` }]));
       await iam.send(new CreateRoleCommand({ RoleName: handler.remediationRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
       await iam.send(new PutRolePolicyCommand({ RoleName: handler.remediationRoleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(policy) }));
       roles.set(handler.name, { roleName: handler.remediationRoleName, policy, trust });

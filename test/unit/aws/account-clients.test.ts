@@ -87,18 +87,22 @@ describe('naming', () => {
     expect(roleSessionName('x'.repeat(80))).toHaveLength(64);
   });
 
-  it('tags the session with the playbook and the incident id escalation shows, and sets the handler as source identity', () => {
+  it('tags the session with the playbook, the incident id escalation shows and the region the handler runs in, and sets the handler as source identity', () => {
     const id = incidentIdFor(INCIDENT_KEY);
     expect(id).toMatch(/^inc-[0-9a-f]{12}$/);
-    expect(remediationSession('scale-consumers', INCIDENT_KEY)).toEqual({
+    expect(remediationSession('scale-consumers', { region: 'us-west-2', incidentKey: INCIDENT_KEY })).toEqual({
       RoleSessionName: `scale-consumers.${id}`,
       SourceIdentity: 'notification-runbooks-scale-consumers',
       Tags: [
         { Key: 'runbook-playbook', Value: 'scale-consumers' },
         { Key: 'runbook-incident', Value: id },
+        { Key: 'runbook-region', Value: 'us-west-2' },
       ],
     });
-    expect(remediationSession('scale-consumers').Tags).toEqual([{ Key: 'runbook-playbook', Value: 'scale-consumers' }]);
+    expect(remediationSession('scale-consumers', { region: 'us-east-1' }).Tags).toEqual([
+      { Key: 'runbook-playbook', Value: 'scale-consumers' },
+      { Key: 'runbook-region', Value: 'us-east-1' },
+    ]);
   });
 
   it.each([
@@ -159,12 +163,27 @@ describe('AccountClients', () => {
       RoleArn: `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`,
       RoleSessionName: `scale-consumers.${id}`,
       SourceIdentity: 'notification-runbooks-scale-consumers',
+      // The region its own clients are configured for (AWS_REGION in Lambda): the trust admits that region's tag only.
       Tags: [
         { Key: 'runbook-playbook', Value: 'scale-consumers' },
         { Key: 'runbook-incident', Value: id },
+        { Key: 'runbook-region', Value: 'us-west-2' },
       ],
       DurationSeconds: 3600,
     });
+  });
+
+  it('refuses to open a session in another account without the handler\'s region to tag it with, and calls nothing', () => {
+    const clients = new AccountClients<{ config: SdkClientConfig }>({
+      config: { ...clientConfig(), credentials: async () => OWN_CREDENTIALS },
+      settings: { remediationRoleName: 'remediate', ownAccountId: OWN },
+      handler: 'scale-consumers',
+      build: (config) => ({ config }),
+    });
+    expect(() => clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY)).toThrow(ConfigurationError);
+    expect(() => clients.forAccount(WORKLOAD, OWN, INCIDENT_KEY)).toThrow(/AWS_REGION/);
+    expect(clients.forAccount(OWN, OWN, INCIDENT_KEY)).toBe(clients.ownClients());
+    expect(sts.calls()).toHaveLength(0);
   });
 
   it('opens a new session for the next incident in the same account', async () => {
@@ -184,7 +203,7 @@ describe('AccountClients', () => {
 describe('assumedRoleCredentials', () => {
   const sts = mockClient(STSClient);
   beforeEach(() => sts.reset());
-  const session = remediationSession('scale-consumers', INCIDENT_KEY);
+  const session = remediationSession('scale-consumers', { region: 'us-west-2', incidentKey: INCIDENT_KEY });
 
   it('assumes the role again only when the credentials are within five minutes of expiring', async () => {
     // The SDK's memoization reads Date.now(): the clock is injected there.

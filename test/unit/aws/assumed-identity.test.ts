@@ -8,7 +8,7 @@ import { PermanentError } from '../../../shared/errors';
 const WORKLOAD = '222222222222';
 const ROLE = 'notification-runbooks-remediate-scale-consumers';
 const ROLE_ARN = `arn:aws:iam::${WORKLOAD}:role/${ROLE}`;
-const session = remediationSession('scale-consumers', `arn:aws:cloudwatch:us-west-2:${WORKLOAD}:alarm:QueueDepth#2026-01-01T00:00:00.000+0000`);
+const session = remediationSession('scale-consumers', { region: 'us-west-2', incidentKey: `arn:aws:cloudwatch:us-west-2:${WORKLOAD}:alarm:QueueDepth#2026-01-01T00:00:00.000+0000` });
 
 /** STS as it answers AssumeRole (AWS Query protocol), with the assumed role's ARN it reports; the requests it got. */
 function fakeSts(assumedRoleArn: string | undefined): { config: SdkClientConfig; requests: string[] } {

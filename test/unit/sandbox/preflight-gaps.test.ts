@@ -134,7 +134,10 @@ describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)
   const ROLE = 'arn:aws:iam::444455556666:role/notification-runbooks-remediate-verify-change';
   const own = `arn:aws:iam::${OPS}:role/notification-runbooks-verify-change-us-east-1`;
   /** infra's trust of verify-change's remediation role, as preflight sends it: Principal removed, Resource the role. */
-  const statements = (callers: string[]) => remediationRoleTrust('aws', OPS, 'verify-change', callers).map(({ Principal: _p, ...st }) => ({ ...st, Resource: ROLE }));
+  const drRole = `arn:aws:iam::${OPS}:role/notification-runbooks-verify-change-us-west-2`;
+  /** Each caller is its region's execution role: `own` us-east-1's, any other the DR region's (decision 147). */
+  const statements = (callers: string[]) =>
+    remediationRoleTrust('aws', OPS, 'verify-change', callers.map((roleArn) => ({ region: roleArn === own ? 'us-east-1' : 'us-west-2', roleArn }))).map(({ Principal: _p, ...st }) => ({ ...st, Resource: ROLE }));
   const request = (callers: string[], context: Array<[string, string[]]>, extra: Record<string, string> = {}): string => {
     const form = new URLSearchParams({ Action: 'SimulateCustomPolicy', 'PolicyInputList.member.1': JSON.stringify({ Version: '2012-10-17', Statement: statements(callers) }), 'ResourceArns.member.1': ROLE, ...extra });
     ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'].forEach((a, i) => form.set(`ActionNames.member.${i + 1}`, a));
@@ -147,7 +150,8 @@ describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)
   const session: Array<[string, string[]]> = [
     ['aws:PrincipalArn', [own]],
     ['aws:RequestTag/runbook-playbook', ['verify-change']],
-    ['aws:TagKeys', ['runbook-playbook', 'runbook-incident']],
+    ['aws:RequestTag/runbook-region', ['us-east-1']],
+    ['aws:TagKeys', ['runbook-playbook', 'runbook-incident', 'runbook-region']],
     ['sts:SourceIdentity', ['notification-runbooks-verify-change']],
   ];
   const decisions = (reply: ReturnType<typeof simulateCustomPolicy>): string[] => ('xml' in reply ? [...reply.xml.matchAll(/<EvalActionName>([^<]*)<\/EvalActionName>.*?<EvalDecision>([^<]*)</g)].map((m) => `${m[1]} ${m[2]}`) : [JSON.stringify(reply)]);
@@ -164,8 +168,19 @@ describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)
     ]);
     const changed = (key: string, values: string[]) => session.map(([k, v]): [string, string[]] => [k, k === key ? values : v]);
     expect(decisions(simulateCustomPolicy(request([own], changed('aws:RequestTag/runbook-playbook', ['scale-consumers']))))).toContain('sts:TagSession implicitDeny');
-    expect(decisions(simulateCustomPolicy(request([own], changed('aws:TagKeys', ['runbook-playbook', 'runbook-incident', 'owner']))))).toContain('sts:TagSession implicitDeny');
+    expect(decisions(simulateCustomPolicy(request([own], changed('aws:TagKeys', ['runbook-playbook', 'runbook-incident', 'runbook-region', 'owner']))))).toContain('sts:TagSession implicitDeny');
     expect(decisions(simulateCustomPolicy(request([own], changed('sts:SourceIdentity', ['someone-else']))))).toEqual(['sts:AssumeRole allowed', 'sts:TagSession allowed', 'sts:SetSourceIdentity implicitDeny']);
+  });
+
+  it("binds the session's region tag to the caller: each region's execution role only with its own region, none without the tag (decision 147)", () => {
+    const tagged = (principal: string, region: string | undefined): Array<[string, string[]]> =>
+      session.flatMap(([k, v]): Array<[string, string[]]> => (k === 'aws:PrincipalArn' ? [[k, [principal]]] : k === 'aws:RequestTag/runbook-region' ? (region ? [[k, [region]]] : []) : [[k, v]]));
+    const tagSession = (principal: string, region: string | undefined): string | undefined =>
+      decisions(simulateCustomPolicy(request([own, drRole], tagged(principal, region)))).find((d) => d.startsWith('sts:TagSession'));
+    expect([tagSession(own, 'us-east-1'), tagSession(drRole, 'us-west-2')]).toEqual(['sts:TagSession allowed', 'sts:TagSession allowed']);
+    // The attacker: the DR region's execution role naming the primary region as its own, and the reverse.
+    expect([tagSession(drRole, 'us-east-1'), tagSession(own, 'us-west-2')]).toEqual(['sts:TagSession implicitDeny', 'sts:TagSession implicitDeny']);
+    expect(tagSession(own, undefined)).toBe('sts:TagSession implicitDeny');
   });
 
   it('a key given as multivalued (ContextKeyType stringList) matches only under a set operator, as IAM requires; the same key given as a string matches a plain operator', () => {

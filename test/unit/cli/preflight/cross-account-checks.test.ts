@@ -23,9 +23,11 @@ const events = mockClient(EventBridgeClient);
 const CREDENTIALS = { AccessKeyId: 'ASIAWORKLOAD', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2026-12-05T12:00:00Z') };
 const PREFLIGHT_ROLE = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-preflight`;
 const roleArn = (handler: string): string => `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-${handler}`;
-const executionRole = (handler: string): string => `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-${handler}-us-east-1`;
+const executionRole = (handler: string, region = 'us-east-1'): string => `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-${handler}-${region}`;
+/** infra's callers of a handler's role: its execution role of each region of production, with that region. */
+const callersOf = (handler: string) => ['us-east-1', 'us-west-2'].map((region) => ({ region, roleArn: executionRole(handler, region) }));
 /** infra's trust for a handler, as IAM returns it (URL-encoded). */
-const infraTrust = (handler: string, callers = [executionRole(handler)]): string => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: remediationRoleTrust('aws', ACCOUNT, handler, callers) }));
+const infraTrust = (handler: string, callers = callersOf(handler)): string => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: remediationRoleTrust('aws', ACCOUNT, handler, callers) }));
 
 const cross = expectationsFor('production', 'cross-account', { environments: { production: { accountId: WORKLOAD } } });
 /**
@@ -50,12 +52,21 @@ function context(expected: PreflightExpectations): CrossAccountContext {
   };
 }
 
-/** Every simulated (action, resource) pair of the given command answered with `decide`. */
-function answer(command: typeof SimulatePrincipalPolicyCommand | typeof SimulateCustomPolicyCommand, decide: (action: string, resource: string) => EvaluationResult['EvalDecision']): void {
-  iam.on(command as typeof SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[]; ResourceArns?: string[] }) => ({
-    EvaluationResults: input.ActionNames.flatMap((action) => (input.ResourceArns ?? ['*']).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: decide(action, resource) }))),
-  }));
+/** Every simulated (action, resource) pair of the given command answered with `decide` (given the request's context). */
+function answer(
+  command: typeof SimulatePrincipalPolicyCommand | typeof SimulateCustomPolicyCommand,
+  decide: (action: string, resource: string, context: Record<string, string[] | undefined>) => EvaluationResult['EvalDecision'],
+): void {
+  iam.on(command as typeof SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }) => {
+    const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName ?? '', e.ContextKeyValues]));
+    return {
+      EvaluationResults: input.ActionNames.flatMap((action) => (input.ResourceArns ?? ['*']).map((resource) => ({ EvalActionName: action, EvalResourceName: resource, EvalDecision: decide(action, resource, context) }))),
+    };
+  });
 }
+/** As infra's roles since decision 147: a call only for the session tagged with the region the request is sent to (us-east-1 here). */
+const sessionOfHere = (context: Record<string, string[] | undefined>): boolean =>
+  context['aws:RequestedRegion']?.[0] === 'us-east-1' && context['aws:PrincipalTag/runbook-region']?.[0] === 'us-east-1';
 
 /** SimulateCustomPolicy as AWS evaluates it: the documents given, under the context given (the sandbox's evaluator). */
 function evaluateCustomPolicy(): void {
@@ -80,8 +91,9 @@ beforeEach(() => {
   iam.reset();
   sts.on(AssumeRoleCommand).resolves({ Credentials: CREDENTIALS, AssumedRoleUser: { Arn: `arn:aws:sts::${WORKLOAD}:assumed-role/notification-runbooks-preflight/preflight`, AssumedRoleId: 'AROA:preflight' } });
   iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { RoleName: input.RoleName, AssumeRolePolicyDocument: infraTrust(input.RoleName.replace('notification-runbooks-remediate-', '')) } }));
-  // As infra's roles since decision 131: the other region's database (the DR replica's name, here in us-east-1) refused.
-  answer(SimulatePrincipalPolicyCommand, (_action, resource) => (resource === OTHER_REGION_DB ? 'implicitDeny' : 'allowed'));
+  // As infra's roles since decision 131: the other region's database (the DR replica's name, here in us-east-1) refused;
+  // since decision 147, every call refused to a session of another region.
+  answer(SimulatePrincipalPolicyCommand, (_action, resource, context) => (resource === OTHER_REGION_DB || !sessionOfHere(context) ? 'implicitDeny' : 'allowed'));
   evaluateCustomPolicy();
 });
 
@@ -133,7 +145,8 @@ describe('trustStatementsFor (pure)', () => {
     const { statements } = trustStatementsFor(infraTrust('scale-consumers'), roleArn('scale-consumers'), caller);
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource, 'Principal' in s])).toEqual([
       ['TheHandlersExecutionRoles', ['sts:AssumeRole'], roleArn('scale-consumers'), false],
-      ['TagSessionWithTheIncident', ['sts:TagSession'], roleArn('scale-consumers'), false],
+      ['TagSessionWithTheIncidentInUsEast1', ['sts:TagSession'], roleArn('scale-consumers'), false],
+      ['TagSessionWithTheIncidentInUsWest2', ['sts:TagSession'], roleArn('scale-consumers'), false],
       ['SourceIdentityIsTheHandler', ['sts:SetSourceIdentity'], roleArn('scale-consumers'), false],
     ]);
     const doc = (principal: unknown, key = 'Principal') => JSON.stringify({ Statement: [{ Effect: 'Allow', [key]: principal, Action: 'sts:AssumeRole' }] });
@@ -162,26 +175,38 @@ describe('checkRemediationRoles', () => {
     expect(iam.commandCalls(GetRoleCommand).every((call) => call.thisValue === session.iam)).toBe(true);
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand).every((call) => call.thisValue === session.iam && call.args[0].input.PolicySourceArn?.startsWith(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-`))).toBe(true);
     const custom = iam.commandCalls(SimulateCustomPolicyCommand);
-    // Per role: its handler's execution role (admitted), then another role of the operations account (refused).
-    expect(custom.map((call) => principalArnOf(call.args[0].input))).toEqual(ACTING.flatMap((h) => [executionRole(h), PROBE]));
+    // Per role: its handler's execution role (admitted), another role of the operations account (refused), the execution
+    // role again with the DR region's tag (refused: decision 147).
+    expect(custom.map((call) => principalArnOf(call.args[0].input))).toEqual(ACTING.flatMap((h) => [executionRole(h), PROBE, executionRole(h)]));
+    const regionTag = (i: { ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }): string | undefined =>
+      i.ContextEntries?.find((e) => e.ContextKeyName === 'aws:RequestTag/runbook-region')?.ContextKeyValues?.[0];
+    expect(custom.map((call) => regionTag(call.args[0].input))).toEqual(ACTING.flatMap(() => ['us-east-1', 'us-east-1', 'us-west-2']));
     expect(custom.every((call) => call.thisValue === c.iam)).toBe(true);
     const scale = custom.map((call) => call.args[0].input).find((i) => i.ResourceArns?.[0] === roleArn('scale-consumers'));
     expect(scale?.ActionNames).toEqual(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
     expect(JSON.parse(scale?.PolicyInputList?.[0] ?? '{}')).toEqual({
       Version: '2012-10-17',
-      Statement: remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', [executionRole('scale-consumers')]).map(({ Principal: _p, ...st }) => ({ ...st, Resource: roleArn('scale-consumers') })),
+      Statement: remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', callersOf('scale-consumers')).map(({ Principal: _p, ...st }) => ({ ...st, Resource: roleArn('scale-consumers') })),
     });
     expect(scale?.ContextEntries).toEqual([
       { ContextKeyName: 'aws:PrincipalArn', ContextKeyType: 'string', ContextKeyValues: [executionRole('scale-consumers')] },
       { ContextKeyName: 'aws:PrincipalAccount', ContextKeyType: 'string', ContextKeyValues: [ACCOUNT] },
       { ContextKeyName: 'aws:RequestTag/runbook-playbook', ContextKeyType: 'string', ContextKeyValues: ['scale-consumers'] },
       { ContextKeyName: 'aws:RequestTag/runbook-incident', ContextKeyType: 'string', ContextKeyValues: ['inc-preflight-probe'] },
-      { ContextKeyName: 'aws:TagKeys', ContextKeyType: 'stringList', ContextKeyValues: ['runbook-playbook', 'runbook-incident'] },
+      { ContextKeyName: 'aws:RequestTag/runbook-region', ContextKeyType: 'string', ContextKeyValues: ['us-east-1'] },
+      { ContextKeyName: 'aws:TagKeys', ContextKeyType: 'stringList', ContextKeyValues: ['runbook-playbook', 'runbook-incident', 'runbook-region'] },
       { ContextKeyName: 'sts:SourceIdentity', ContextKeyType: 'string', ContextKeyValues: ['notification-runbooks-scale-consumers'] },
     ]);
     // The queue the resource checks found in the workload is what the role is simulated on.
     const onQueue = iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input).filter((i) => i.ResourceArns?.some((r) => r.includes(':sqs:')));
     expect(onQueue.flatMap((i) => i.ResourceArns ?? [])).toEqual(expect.arrayContaining([`arn:aws:sqs:us-east-1:${WORKLOAD}:notification-service-queue`]));
+    // Each call as the handler's session asks it (tagged us-east-1, sent to us-east-1), then as the DR region's session
+    // would (tagged us-west-2): the role's statements are held to the session's region (decision 147).
+    const sessions = (i: { ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }): string =>
+      ['aws:RequestedRegion', 'aws:PrincipalTag/runbook-region'].map((k) => i.ContextEntries?.find((e) => e.ContextKeyName === k)?.ContextKeyValues?.join(',')).join(' ');
+    expect([...new Set(onQueue.map(sessions))]).toEqual(['us-east-1 us-east-1', 'us-east-1 us-west-2']);
+    expect(results.find((r) => r.subject === roleArn('scale-consumers') && r.check === 'remediation-role-permissions')?.message).toMatch(/to its session of us-east-1, none to a session of us-west-2$/);
+    expect(results.find((r) => r.subject === roleArn('scale-consumers') && r.check === 'remediation-role-trust')?.message).toContain("refuses it another region's tag (us-west-2)");
   });
 
   it('a missing role is one FAIL, nothing simulated on it; an unreadable one names iam:GetRole; the others still run', async () => {
@@ -207,7 +232,7 @@ describe('checkRemediationRoles', () => {
     const trust = results.filter((r) => r.check === 'remediation-role-trust');
     expect(trust.every((r) => r.status === 'FAIL')).toBe(true);
     expect(trust.find((r) => r.subject === roleArn('scale-consumers'))?.message).toBe(
-      `trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} does not admit notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role) for sts:TagSession (implicitDeny): scale-consumers cannot act in ${WORKLOAD}`,
+      `trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} does not admit notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role) for sts:TagSession (implicitDeny), its session tagged with its playbook, incident and region (runbook-region=us-east-1): scale-consumers cannot act in ${WORKLOAD} (a role deployed before decision 147 does not admit the region tag)`,
     );
     expect(trust.find((r) => r.subject === roleArn('alert-error-rate'))?.message).toBe(
       `trust of notification-runbooks-remediate-alert-error-rate in ${WORKLOAD} names no principal that is notification-runbooks-alert-error-rate-us-east-1 (alert-error-rate's execution role in ${ACCOUNT}) or its account (it names {"AWS":"arn:aws:iam::999999999999:root"}): alert-error-rate cannot act in ${WORKLOAD}`,
@@ -218,7 +243,7 @@ describe('checkRemediationRoles', () => {
 
   it('a trust widened to the whole operations account admits the handler but another role too: FAIL naming what it admits', async () => {
     // Planted fault: scale-consumers' trust without its aws:PrincipalArn conditions (any role of the account, with the tags and source identity).
-    const widened = remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', [executionRole('scale-consumers')]).map((st) => {
+    const widened = remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', callersOf('scale-consumers')).map((st) => {
       const { ArnEquals: _callers, ...rest } = st.Condition ?? {};
       return { ...st, Condition: rest };
     });
@@ -247,7 +272,7 @@ describe('checkRemediationRoles', () => {
       [roleArn('verify-change'), ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [OTHER_REGION_DB]],
     ]);
     expect(results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('scale-up-database'))?.message).toMatch(
-      /\(\d+ actions\); refused on notification-service-db-replica, which us-east-1 does not hold$/,
+      /\(\d+ actions\) to its session of us-east-1, none to a session of us-west-2; refused on notification-service-db-replica, which us-east-1 does not hold$/,
     );
     expect(results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('escalate'))?.message).not.toContain('refused on');
     // The DR region's expectations name the primary's database instead.
@@ -256,8 +281,9 @@ describe('checkRemediationRoles', () => {
   });
 
   it("a role still naming the other region's database here (deployed before decision 131) is a FAIL naming each call allowed, with the redeploy", async () => {
-    // Planted fault: the roles allowed on the replica's name in us-east-1 too, as the every-region naming allowed.
-    answer(SimulatePrincipalPolicyCommand, () => 'allowed');
+    // Planted fault: the roles allowed on the replica's name in us-east-1 too, as the every-region naming allowed (held to
+    // the session's region, as since decision 147).
+    answer(SimulatePrincipalPolicyCommand, (_action, _resource, context) => (sessionOfHere(context) ? 'allowed' : 'implicitDeny'));
     const c = clients();
     const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
     const failed = results.filter((r) => r.status === 'FAIL');
@@ -268,8 +294,76 @@ describe('checkRemediationRoles', () => {
     expect(failed[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT} (infra derives their policies from the declared actions)`);
   });
 
+  it("a trust deployed before decision 147 (no region tag) does not admit the handler's session tagged with its region: FAIL naming sts:TagSession and the redeploy", async () => {
+    // The trust as infra wrote it before decision 147: one TagSession statement for every caller, two tag keys only.
+    const before = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': [executionRole('scale-consumers')] } } },
+        {
+          Sid: 'TagSessionWithTheIncident',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['sts:TagSession'],
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': [executionRole('scale-consumers')] },
+            StringEquals: { 'aws:RequestTag/runbook-playbook': 'scale-consumers' },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
+          },
+        },
+        {
+          Sid: 'SourceIdentityIsTheHandler',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['sts:SetSourceIdentity'],
+          Condition: { ArnEquals: { 'aws:PrincipalArn': [executionRole('scale-consumers')] }, StringEquals: { 'sts:SourceIdentity': 'notification-runbooks-scale-consumers' } },
+        },
+      ],
+    };
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({
+      Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: JSON.stringify(before) },
+    });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const failed = results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => `${r.check} ${r.subject}`)).toEqual([`remediation-role-trust ${roleArn('scale-consumers')}`]);
+    expect(failed[0]?.message).toContain('for sts:TagSession (implicitDeny), its session tagged with its playbook, incident and region (runbook-region=us-east-1)');
+    expect(failed[0]?.message).toContain('a role deployed before decision 147');
+    expect(failed[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}: infra's trust names each handler's execution roles`);
+  });
+
+  it('a trust that admits any region tag value lets the handler tag its session with another region: FAIL naming the region (decision 147)', async () => {
+    // Planted fault: infra's trust with the region condition dropped from its TagSession statements (any value admitted).
+    const anyRegion = remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', callersOf('scale-consumers')).map((st) => {
+      const { ['aws:RequestTag/runbook-region']: _region, ...equals } = (st.Condition?.StringEquals ?? {}) as Record<string, string>;
+      return st.Condition?.StringEquals ? { ...st, Condition: { ...st.Condition, StringEquals: equals } } : st;
+    });
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({
+      Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: anyRegion }) },
+    });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    expect(results.filter((r) => r.status === 'FAIL').map((r) => `${r.check} ${r.subject}: ${r.message}`)).toEqual([
+      `remediation-role-trust ${roleArn('scale-consumers')}: trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} lets notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role in us-east-1) tag its session runbook-region=us-west-2 (iam:SimulateCustomPolicy): the region tag is not bound to the caller, so us-east-1's handler could act in us-west-2 (a role deployed before decision 147, or widened)`,
+    ]);
+  });
+
+  it("a role not held to its session's region (deployed before decision 147) is a FAIL naming the calls another region's session is allowed, with the redeploy", async () => {
+    // Planted fault: every call allowed whatever the session's region (the other region's database still refused).
+    answer(SimulatePrincipalPolicyCommand, (_action, resource) => (resource === OTHER_REGION_DB ? 'implicitDeny' : 'allowed'));
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const failed = results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => `${r.check} ${r.subject}`)).toEqual(ACTING.map((h) => `remediation-role-permissions ${roleArn(h)}`));
+    const escalate = failed.find((r) => r.subject === roleArn('escalate'));
+    expect(escalate?.message).toBe(
+      `remediation role notification-runbooks-remediate-escalate in ${WORKLOAD} is not held to its session's region: a session tagged runbook-region=us-west-2 is allowed 1 of escalate's call(s) in us-east-1: cloudwatch:DescribeAlarms on * (us-west-2's session) (a role deployed before decision 147, or widened)`,
+    );
+    expect(escalate?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT} (infra derives their policies from the declared actions)`);
+  });
+
   it('a role denied a call in the workload is a FAIL naming the action, the ARN and the decision', async () => {
-    answer(SimulatePrincipalPolicyCommand, (action, resource) => (action === 'sqs:GetQueueAttributes' && resource.includes(WORKLOAD) ? 'explicitDeny' : 'allowed'));
+    answer(SimulatePrincipalPolicyCommand, (action, resource, context) => (action === 'sqs:GetQueueAttributes' && resource.includes(WORKLOAD) ? 'explicitDeny' : sessionOfHere(context) ? 'allowed' : 'implicitDeny'));
     const c = clients();
     const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
     const scale = results.find((r) => r.check === 'remediation-role-permissions' && r.subject === roleArn('scale-consumers'));
