@@ -14,6 +14,15 @@ import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
+import {
+  metricDataFaultsSchema,
+  parseMetricDataAnswer,
+  rewriteMetricData,
+  SANDBOX_TOKEN_PREFIX,
+  type ActiveMetricDataFault,
+  type MetricDataAnswerJson,
+  type MetricDataFault,
+} from './metric-data-faults';
 import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulateCustomPolicy, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
 
 export interface AwsOperation {
@@ -50,6 +59,10 @@ export interface GapProxy {
   port: number;
   calls: AwsOperation[];
   setFaults(rules: FaultRule[]): void;
+  /** GetMetricData answers moto never gives (PartialData over two pages, a series Forbidden or InternalError): sandbox/metric-data-faults.ts. */
+  setMetricDataFaults(rules: MetricDataFault[]): void;
+  /** The GetMetricData rules in force, with how often each rewrote an answer and answered its next page. */
+  metricDataFaults(): ActiveMetricDataFault[];
   /**
    * The emulator goes away, as the SDK sees it: every AWS request's connection is cut without an answer until
    * `endOutage()`. With `after`, the first matching request still reaches moto (its change is made) and only its
@@ -422,6 +435,17 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     ];
   };
 
+  // GetMetricData answers rewritten (sandbox/metric-data-faults.ts), and the next pages they promised, by token.
+  let metricDataFaults: ActiveMetricDataFault[] = [];
+  const continuations = new Map<string, { accountId: string | undefined; rest: MetricDataAnswerJson; fault: ActiveMetricDataFault }>();
+  const activeMetricDataFaults = (rules: MetricDataFault[], accountId?: string): ActiveMetricDataFault[] =>
+    metricDataFaultsSchema.parse(rules).map((rule) => ({ ...rule, ...(accountId ? { accountId } : {}), remaining: rule.times, injected: 0, continued: 0 }));
+  const setMetricDataFaults = (rules: MetricDataFault[], accountId?: string): void => {
+    metricDataFaults = accountId
+      ? [...metricDataFaults.filter((f) => f.accountId !== accountId), ...activeMetricDataFaults(rules, accountId)]
+      : activeMetricDataFaults(rules);
+  };
+
   const takeFault = (op: AwsOperation): FaultRule | undefined => {
     const hit = faults.find(
       ({ rule, remaining }) =>
@@ -711,6 +735,23 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         if (accountId) setAccountFaults(accountId, []);
         else faults = [];
         return jsonResponse(200, { faults: faults.length });
+      case 'POST metric-data-faults': {
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8') || '[]');
+        } catch (error) {
+          return jsonResponse(400, { message: `metric data fault rules are not JSON: ${String(error)}` });
+        }
+        const parsed = metricDataFaultsSchema.safeParse(json);
+        if (!parsed.success) return jsonResponse(400, { message: z.prettifyError(parsed.error) });
+        setMetricDataFaults(parsed.data, accountId);
+        return jsonResponse(200, { faults: metricDataFaults.length });
+      }
+      case 'GET metric-data-faults':
+        return jsonResponse(200, { faults: metricDataFaults.filter((f) => accountId === undefined || f.accountId === accountId) });
+      case 'DELETE metric-data-faults':
+        setMetricDataFaults([], accountId);
+        return jsonResponse(200, { faults: metricDataFaults.length });
       case 'GET calls': {
         const since = Number(query.get('since') ?? '0');
         return jsonResponse(200, { total: calls.length, calls: calls.slice(Number.isInteger(since) && since > 0 ? since : 0) });
@@ -748,6 +789,40 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (answer.status < 200 || answer.status >= 300) return answer;
     if (fn.kind !== 'read') lambdaRevisions.renew(fn.key);
     return fn.kind === 'delete' ? answer : { ...answer, body: withRevision(described.operation, answer.body, lambdaRevisions.revisionOf(fn.key)) };
+  };
+
+  /**
+   * GetMetricData while a rule or a promised next page is pending: a request naming a token the proxy handed out gets
+   * the rest of that answer (moto never sees it); any other goes to moto, and its answer is rewritten by the first rule
+   * of its account that names one of its series.
+   */
+  const metricDataAnswer = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
+    let sent: { NextToken?: unknown } = {};
+    try {
+      sent = JSON.parse(body.toString('utf8') || '{}') as { NextToken?: unknown };
+    } catch {
+      // Not JSON: moto answers it as it would.
+    }
+    if (typeof sent.NextToken === 'string' && sent.NextToken.startsWith(SANDBOX_TOKEN_PREFIX)) {
+      const stored = continuations.get(sent.NextToken);
+      if (!stored || stored.accountId !== described.accountId) {
+        return faultResponse(described.protocol, { times: 0, status: 400, code: 'InvalidNextToken', message: 'The service returned an invalid NextToken' });
+      }
+      continuations.delete(sent.NextToken);
+      stored.fault.continued += 1;
+      return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: Buffer.from(JSON.stringify(stored.rest)) };
+    }
+    const answer = await forwardBuffered(req, body, described.accountId);
+    const fault = metricDataFaults.find((f) => f.remaining > 0 && (f.accountId === undefined || f.accountId === described.accountId));
+    const parsed = fault && answer.status === 200 ? parseMetricDataAnswer(answer.body.toString('utf8')) : undefined;
+    if (!fault || !parsed) return answer;
+    const token = `${SANDBOX_TOKEN_PREFIX}${randomUUID()}`;
+    const rewritten = rewriteMetricData(parsed, fault, token);
+    if (!rewritten) return answer;
+    fault.remaining -= 1;
+    fault.injected += 1;
+    if (rewritten.rest) continuations.set(token, { accountId: described.accountId, rest: rewritten.rest, fault });
+    return { ...answer, body: Buffer.from(JSON.stringify(rewritten.page)) };
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, accountId: string | undefined, dropAnswer = false): void => {
@@ -856,6 +931,15 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       send(res, faultResponse(described.protocol, fault));
       return;
     }
+    if (
+      described.service === 'monitoring' &&
+      described.operation === 'GetMetricData' &&
+      described.protocol === 'json' &&
+      (metricDataFaults.some((f) => f.remaining > 0) || continuations.size > 0)
+    ) {
+      send(res, await metricDataAnswer(req, body, described));
+      return;
+    }
     if (described.service === 'logs' && described.operation === 'PutLogEvents') {
       const answer = await forwardBuffered(req, body, described.accountId);
       if (answer.status === 200) {
@@ -949,6 +1033,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     port,
     calls,
     setFaults,
+    setMetricDataFaults: (rules) => setMetricDataFaults(rules),
+    metricDataFaults: () => metricDataFaults.map((f) => ({ ...f })),
     startOutage: (options = {}) => {
       outage = options.after ? { active: false, after: options.after } : { active: true };
     },

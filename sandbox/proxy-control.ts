@@ -1,10 +1,14 @@
 // Client for the gap proxy's /__sandbox/ control channel, for test workers in other processes than the proxy.
 import { z } from 'zod';
 import { faultRuleSchema, type AwsOperation, type FaultRule } from './gap-proxy';
+import { metricDataFaultSchema, type ActiveMetricDataFault, type MetricDataFault } from './metric-data-faults';
 
 const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional(), parameters: z.record(z.string(), z.string()).optional() });
 const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
 const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number() })) });
+const metricDataFaultsResponseSchema = z.object({
+  faults: z.array(metricDataFaultSchema.extend({ remaining: z.number(), injected: z.number(), continued: z.number() })),
+});
 
 /** Restricts a fault change to one account, leaving the rules other test files set for theirs. */
 export interface FaultScope {
@@ -60,4 +64,22 @@ export async function getProxyCalls(endpoint: string, sinceIndex = 0): Promise<A
 /** Empties the recorded calls, of every account: avoid while other test files run. */
 export async function clearProxyCalls(endpoint: string): Promise<void> {
   await call(endpoint, 'DELETE', 'calls');
+}
+
+/**
+ * Sets GetMetricData rules (sandbox/metric-data-faults.ts): answers moto never gives, PartialData over two pages or a
+ * series Forbidden / InternalError. With a scope, replaces that account's rules only and pins the new ones to it.
+ */
+export async function setMetricDataFaults(endpoint: string, rules: MetricDataFault[], scope?: FaultScope): Promise<void> {
+  await call(endpoint, 'POST', `metric-data-faults${scopeQuery(scope)}`, rules);
+}
+
+/** The GetMetricData rules in force (of one account with a scope): `injected` answers rewritten, `continued` next pages answered. */
+export async function getMetricDataFaults(endpoint: string, scope?: FaultScope): Promise<ActiveMetricDataFault[]> {
+  return metricDataFaultsResponseSchema.parse(await call(endpoint, 'GET', `metric-data-faults${scopeQuery(scope)}`)).faults;
+}
+
+/** Removes the GetMetricData rules of one account, or all of them without a scope. */
+export async function clearMetricDataFaults(endpoint: string, scope?: FaultScope): Promise<void> {
+  await call(endpoint, 'DELETE', `metric-data-faults${scopeQuery(scope)}`);
 }
