@@ -183,8 +183,10 @@ export function principalAdmits(principal: unknown, caller: { account: string; a
  * sts:AssumeRole as AWS judges it, before moto answers (moto 5.2.1 issues credentials for any role ARN, existing or not,
  * and enforces no trust policy): the role must exist in its account, and a statement of its trust policy whose
  * Principal names the caller must allow sts:AssumeRole under the request's context (aws:PrincipalArn,
- * aws:PrincipalAccount). The statements a session's tags and source identity need (sts:TagSession,
- * sts:SetSourceIdentity) are not judged here. AWS answers both refusals alike: AccessDenied.
+ * aws:PrincipalAccount); a request with session tags needs sts:TagSession too, under the tags it asks for
+ * (aws:RequestTag/<key>, aws:TagKeys), and one with a source identity sts:SetSourceIdentity (sts:SourceIdentity), as
+ * the trust of a role in another account must allow them (IAM User Guide, "Passing session tags using AssumeRole",
+ * "Permissions required to set source identity"). AWS answers every refusal alike: AccessDenied, naming the action.
  * `readTrust` reads the role's trust policy in the role's account, or throws NoSuchEntity.
  */
 export async function judgeAssumeRole(
@@ -197,10 +199,11 @@ export async function judgeAssumeRole(
   const parsed = /^arn:[\w-]+:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(roleArn);
   if (!parsed) return undefined; // moto validates the ARN itself
   const [, account = '', roleName = ''] = parsed;
-  const denied: GapReply = {
+  const deniedFor = (action: string): GapReply => ({
     status: 403,
-    error: { code: 'AccessDenied', message: `User: ${caller?.arn ?? 'the caller'} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}` },
-  };
+    error: { code: 'AccessDenied', message: `User: ${caller?.arn ?? 'the caller'} is not authorized to perform: ${action} on resource: ${roleArn}` },
+  });
+  const denied = deniedFor('sts:AssumeRole');
   let trust: string | undefined;
   try {
     trust = await readTrust(account, roleName);
@@ -216,13 +219,24 @@ export async function judgeAssumeRole(
     return (s === undefined ? [] : Array.isArray(s) ? s : [s]) as Array<{ Principal?: unknown; Resource?: unknown } & Record<string, unknown>>;
   })();
   const admitting = statements.filter((s) => principalAdmits(s.Principal, caller)).map(({ Principal: _principal, ...rest }) => ({ ...rest, Resource: '*' }));
+  const principal = { 'aws:PrincipalArn': [caller.arn], 'aws:PrincipalAccount': [caller.account] };
+  // The session's tags (Tags.member.N.Key / .Value) and source identity, as the request names them.
+  const tags: Array<[string, string]> = [];
+  for (let i = 1; form.has(`Tags.member.${i}.Key`); i += 1) tags.push([form.get(`Tags.member.${i}.Key`) ?? '', form.get(`Tags.member.${i}.Value`) ?? '']);
+  const sourceIdentity = form.get('SourceIdentity');
+  const judged: Array<{ action: string; context: Record<string, string[]>; multivalued?: Set<string> }> = [
+    { action: 'sts:AssumeRole', context: principal },
+    ...(tags.length > 0
+      ? [{ action: 'sts:TagSession', context: { ...principal, ...Object.fromEntries(tags.map(([k, v]) => [`aws:RequestTag/${k}`, [v]])), 'aws:TagKeys': tags.map(([k]) => k) }, multivalued: new Set(['aws:tagkeys']) }]
+      : []),
+    ...(sourceIdentity !== null ? [{ action: 'sts:SetSourceIdentity', context: { ...principal, 'sts:SourceIdentity': [sourceIdentity] } }] : []),
+  ];
   try {
-    const decision = simulatePolicies([{ name: 'trust', document: { Statement: admitting } }], {
-      action: 'sts:AssumeRole',
-      resource: roleArn,
-      context: { 'aws:PrincipalArn': [caller.arn], 'aws:PrincipalAccount': [caller.account] },
-    }).decision;
-    return decision === 'allowed' ? undefined : denied;
+    for (const { action, context, multivalued } of judged) {
+      const decision = simulatePolicies([{ name: 'trust', document: { Statement: admitting } }], { action, resource: roleArn, context, ...(multivalued ? { multivalued } : {}) }).decision;
+      if (decision !== 'allowed') return deniedFor(action);
+    }
+    return undefined;
   } catch (error) {
     if (error instanceof UnsupportedPolicyError) return { status: 400, error: { code: 'InvalidInput', message: `the sandbox cannot judge ${roleArn}'s trust policy: ${error.message}` } };
     throw error;

@@ -1,6 +1,6 @@
 // Cross-account mode on the emulator: scale-consumers runs in an operations account and scales a workload account's
 // consumers through the remediation role it assumes there (moto issues AssumeRole keys that act in the role's account).
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
@@ -9,6 +9,7 @@ import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { loadHandler } from '../../support/load-handler';
 
 const ROLE_NAME = 'notification-runbooks-remediate-scale-consumers';
@@ -63,20 +64,16 @@ describe('scale-consumers in cross-account mode', () => {
   let workload: SandboxAccount;
   let handler: AlarmHandler;
   const roleArn = (): string => `arn:aws:iam::${workload.accountId}:role/${ROLE_NAME}`;
+  /** infra's trust of the role, admitting the sandbox's caller as the handler's execution role of `region` only. */
+  const trustAsExecutionRoleOf = (region: string): string => sandboxRemediationTrust(operations.accountId, 'scale-consumers', region);
 
   beforeAll(async () => {
     operations = await provisionAccount('production');
     workload = await provisionAccount('production');
-    // The workload account's remediation role, trusting the operations account (infra: RemediationRolesStack).
-    await new IAMClient(workload.clientConfig).send(
-      new CreateRoleCommand({
-        RoleName: ROLE_NAME,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'] }],
-        }),
-      }),
-    );
+    // The workload account's remediation role with infra's trust (RemediationRolesStack), the sandbox's caller standing
+    // for the handler's execution role of this region (moto names every key's caller user/moto). The gap proxy judges
+    // AssumeRole, its session tags and source identity against it (sandbox/preflight-gaps.ts judgeAssumeRole).
+    await new IAMClient(workload.clientConfig).send(new CreateRoleCommand({ RoleName: ROLE_NAME, AssumeRolePolicyDocument: trustAsExecutionRoleOf(operations.clientConfig.region ?? '?') }));
     // The handler's container runs with the operations account's credentials, configured as infra configures it.
     Object.assign(process.env, operations.env, { [REMEDIATION_ROLE_ENV]: ROLE_NAME, [OWN_ACCOUNT_ENV]: operations.accountId, [WORKLOAD_ACCOUNT_ENV]: workload.accountId });
     handler = loadHandler('scale-consumers');
@@ -132,5 +129,32 @@ describe('scale-consumers in cross-account mode', () => {
     const decision = await handler({ account: workload.accountId, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: {} });
     expect(decision).toMatchObject({ outcome: 'rejected' });
     expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
+  });
+
+  it("is refused a session when its caller is another region's execution role: the trust binds the region tag to the caller, and nothing changes in the workload (decision 147)", async () => {
+    const region = operations.clientConfig.region ?? '?';
+    const other = region === 'us-west-2' ? 'us-east-1' : 'us-west-2';
+    const iam = new IAMClient(workload.clientConfig);
+    // The sandbox's caller admitted only as the other region's execution role: its session tagged with this region is the
+    // attacker's (the DR region's handler naming the primary region as its own).
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE_NAME, PolicyDocument: trustAsExecutionRoleOf(other) }));
+    try {
+      const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
+      const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+      const decision = await handler(event);
+      // Nothing was called in the workload: the AssumeRole (counted in the caller's account) was refused for its tag.
+      const inWorkload = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', before)).filter((c) => c.accountId === workload.accountId);
+      expect(inWorkload.map((c) => `${c.service}:${c.operation}`)).toEqual([]);
+      const requests = await assumeRoleRequests(operations.accountId, before);
+      expect(requests.length).toBeGreaterThan(0);
+      for (const request of requests) expect(request).toEqual(expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), region));
+      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure', error: { name: 'AccessDenied' } } });
+      expect(decision.reason).toContain(`is not authorized to perform: sts:TagSession on resource: ${roleArn()}`);
+      expect(await maximumConcurrency(workload)).toBe(50);
+    } finally {
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE_NAME, PolicyDocument: trustAsExecutionRoleOf(region) }));
+      await workload.transition(queueAlarmName(workload.topology), 'OK');
+      iam.destroy();
+    }
   });
 });

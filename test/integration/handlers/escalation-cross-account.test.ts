@@ -15,6 +15,7 @@ import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { loadHandler } from '../../support/load-handler';
 
@@ -47,18 +48,11 @@ describe('escalation in cross-account mode', () => {
   beforeAll(async () => {
     operations = await provisionAccount('production');
     workload = await provisionAccount('production');
-    // The workload's roles for the playbook and the two escalation handlers, trusting the operations account.
+    // The workload's roles for the playbook and the two escalation handlers, with infra's trust: each handler's session,
+    // tagged with its playbook, incident and region, admitted (the gap proxy judges it; decision 147).
     const iam = new IAMClient(workload.clientConfig);
     for (const handler of ['scale-consumers', 'escalate', 'escalation-timer']) {
-      await iam.send(
-        new CreateRoleCommand({
-          RoleName: roleOf(handler),
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole' }],
-          }),
-        }),
-      );
+      await iam.send(new CreateRoleCommand({ RoleName: roleOf(handler), AssumeRolePolicyDocument: sandboxRemediationTrust(operations.accountId, handler, operations.clientConfig.region ?? '?') }));
     }
     await workload.lambda.send(new UpdateEventSourceMappingCommand({ UUID: workload.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
     inbox = await createEscalationInbox(operations.clientConfig, operations.topology, 'cross-account-inbox');

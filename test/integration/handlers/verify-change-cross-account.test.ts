@@ -12,19 +12,16 @@ import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/sched
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
+import { sandboxRemediationTrust } from '../support/remediation-trust';
 
 const SCALE_ROLE = 'notification-runbooks-remediate-scale-consumers';
 const VERIFY_ROLE = 'notification-runbooks-remediate-verify-change';
 
+/** A handler's remediation role in the workload, with infra's trust (the gap proxy judges the session's tags against it; decision 147). */
 async function createRemediationRole(workload: SandboxAccount, operations: SandboxAccount, roleName: string): Promise<void> {
+  const handler = roleName.replace(/^notification-runbooks-remediate-/, '');
   await new IAMClient(workload.clientConfig).send(
-    new CreateRoleCommand({
-      RoleName: roleName,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${operations.accountId}:root` }, Action: 'sts:AssumeRole' }],
-      }),
-    }),
+    new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: sandboxRemediationTrust(operations.accountId, handler, operations.clientConfig.region ?? '?') }),
   );
 }
 

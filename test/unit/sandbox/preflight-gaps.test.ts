@@ -115,6 +115,30 @@ describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role
     else expect(answer).toEqual({ status: 403, error: { code: 'AccessDenied', message: `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${ROLE}` } });
   });
 
+  it("judges the session's tags and source identity against the trust as well: infra's trust admits the caller with its own region's tag only (decision 147)", async () => {
+    // The sandbox's caller stands for the DR region's execution role (moto names every key's caller user/moto).
+    const trust = async (): Promise<string> =>
+      encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: remediationRoleTrust('aws', OPS, 'scale-consumers', [{ region: 'us-west-2', roleArn: caller.arn }]) }));
+    const session = (tags: Array<[string, string]>, sourceIdentity = 'notification-runbooks-scale-consumers'): string => {
+      const form = new URLSearchParams({ Action: 'AssumeRole', RoleArn: ROLE, RoleSessionName: 'scale-consumers.inc-3f2a9c1b7d44', SourceIdentity: sourceIdentity });
+      tags.forEach(([key, value], i) => {
+        form.set(`Tags.member.${i + 1}.Key`, key);
+        form.set(`Tags.member.${i + 1}.Value`, value);
+      });
+      return form.toString();
+    };
+    const tags = (region: string): Array<[string, string]> => [['runbook-playbook', 'scale-consumers'], ['runbook-incident', 'inc-3f2a9c1b7d44'], ['runbook-region', region]];
+    const refusal = (action: string) => ({ status: 403, error: { code: 'AccessDenied', message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${ROLE}` } });
+    expect(await judgeAssumeRole(session(tags('us-west-2')), caller, trust)).toBeUndefined();
+    // The attacker: its own session tagged with the primary region; another tag key; another source identity; no region tag.
+    expect(await judgeAssumeRole(session(tags('us-east-1')), caller, trust)).toEqual(refusal('sts:TagSession'));
+    expect(await judgeAssumeRole(session([...tags('us-west-2'), ['owner', 'x']]), caller, trust)).toEqual(refusal('sts:TagSession'));
+    expect(await judgeAssumeRole(session(tags('us-west-2'), 'someone-else'), caller, trust)).toEqual(refusal('sts:SetSourceIdentity'));
+    expect(await judgeAssumeRole(session(tags('us-west-2').slice(0, 2)), caller, trust)).toEqual(refusal('sts:TagSession'));
+    // A trust allowing sts:AssumeRole alone refuses a tagged session (AWS needs sts:TagSession for tags).
+    expect(await judgeAssumeRole(session(tags('us-west-2')), caller, trustOf({ Effect: 'Allow', Principal: opsRoot, Action: 'sts:AssumeRole' }))).toEqual(refusal('sts:TagSession'));
+  });
+
   it('a role that does not exist is refused as AWS refuses it (AccessDenied), reading its own account', async () => {
     const read = jest.fn(() => Promise.reject(Object.assign(new Error('no role'), { name: 'NoSuchEntityException' })));
     expect(await judgeAssumeRole(body, caller, read)).toMatchObject({ status: 403, error: { code: 'AccessDenied' } });
