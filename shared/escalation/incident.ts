@@ -1,5 +1,14 @@
 // The incident an escalation is about: its record in the state table, what it keeps of decisions, and its id.
 import { createHash } from 'node:crypto';
+import { ESCALATION_CAUSES } from '../pipeline/types';
+
+/**
+ * Every cause an incident can carry: a decision's (ESCALATION_CAUSES), or one the escalation service gives itself:
+ * `still-firing` (the alarm outlived the watch after a change or dry run), `alarm` (a row whose response is "alert and
+ * escalate"). The message's label and next step are tables over this list (plan-intake.ts, cause-next-step.ts).
+ */
+export const INCIDENT_CAUSES = [...ESCALATION_CAUSES, 'still-firing', 'alarm'] as const;
+export type IncidentCause = (typeof INCIDENT_CAUSES)[number];
 
 /**
  * WATCHING: the automation acted and the alarm is given time to clear (nobody notified yet).

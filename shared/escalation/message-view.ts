@@ -3,6 +3,7 @@ import type { TroubleshootingRow } from '../config/schema';
 import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
+import { nextStepForCause } from './cause-next-step';
 import { acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
@@ -37,8 +38,11 @@ export interface MessageView {
   findings: string[];
   /** Later decisions about the same state change, one line each. */
   updates: string[];
-  /** `where`: the account and region to run the document in (documentLocation). */
-  nextStep?: AutomationRun & { title: string; where: string };
+  /**
+   * What to do next, chosen by the cause (cause-next-step.ts): a title, a few lines, and the document to run only where
+   * running it can change the outcome. `run.where`: the account and region to run it in (documentLocation).
+   */
+  nextStep?: { title: string; lines: string[]; run?: AutomationRun & { where: string } };
   acknowledge: AutomationRun & { cli: string; where: string };
   /** Who has been notified, this tier included. */
   notified: NotifiedEntry[];
@@ -191,10 +195,28 @@ export function buildMessageView(input: MessageInput): MessageView {
       : next
         ? { name: next.tier.name, level: next.tier.level, at: next.at.toISOString(), inMinutes: Math.round((next.at.getTime() - now.getTime()) / 60_000) }
         : { none: `${tierLabel(tier.name, tier.level)} is the last tier of the ${input.policy.environment} escalation path` };
-  // The runbook the playbook named for this situation, else its row's runbook for the target.
+  // The runbook the playbook named for this situation (checked: the project's own), else maybe its row's runbook: the
+  // cause decides whether either is offered (a re-run that would refuse the same way is not a next step).
   const named = [decision, ...[...incident.updates].reverse()].find((d) => d?.runbook)?.runbook;
   const own = named && isProjectRunbook(named, input.rows) ? named : undefined;
-  const nextStep = own ? automationRun(own.documentName, own.parameters, incident.region) : runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region);
+  const step = nextStepForCause({
+    cause: incident.cause,
+    environment: incident.environment,
+    ...(decision ? { playbook: decision.playbook, outcome: decision.outcome } : {}),
+    ...(decision?.guardrail ? { guardrail: decision.guardrail } : {}),
+    ...(decision?.resource ? { resourceId: decision.resource.id } : {}),
+    ...(own ? { named: own.documentName } : {}),
+    ...(() => {
+      const rowRunbook = input.rows.find((r) => r.handler === decision?.playbook)?.runbook;
+      return rowRunbook ? { rowRunbook } : {};
+    })(),
+  });
+  const run =
+    step.run === 'named' && own
+      ? automationRun(own.documentName, own.parameters, incident.region)
+      : step.run === 'row'
+        ? runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region)
+        : undefined;
   // The workload account is the alarm's (only the workload's alarms are acted on, docs/decisions.md 90).
   const accounts = { workload: safe(incident.account, FIELD_LIMITS.short), operations: safe(input.operationsAccount ?? incident.account, FIELD_LIMITS.short) };
   const region = safe(incident.region, FIELD_LIMITS.short);
@@ -224,7 +246,15 @@ export function buildMessageView(input: MessageInput): MessageView {
     automation: automationOf(decision),
     findings,
     updates: incident.updates.slice(-MAX_UPDATES).map((u) => safe(`${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`, FIELD_LIMITS.line)),
-    ...(nextStep ? { nextStep: { ...nextStep, title: `Run ${nextStep.documentName}`, where: documentLocation(nextStep.documentName, accounts, region) } } : {}),
+    ...(kind === 'resolved'
+      ? {}
+      : {
+          nextStep: {
+            title: safe(step.title, FIELD_LIMITS.line),
+            lines: step.lines.map((line) => safe(line, FIELD_LIMITS.finding)),
+            ...(run ? { run: { ...run, where: documentLocation(run.documentName, accounts, region) } } : {}),
+          },
+        }),
     acknowledge: (() => {
       const step = acknowledgeStep(incident.incidentId, incident.region);
       return { ...step, cli: `runbook ack ${incident.incidentId}`, where: documentLocation(step.documentName, accounts, region) };

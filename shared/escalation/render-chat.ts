@@ -81,7 +81,11 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
       ? []
       : [
           // The links are ours (automationRun: the project's document, every parameter URL-encoded); only the text is escaped.
-          ...(view.nextStep ? [`<${view.nextStep.consoleUrl}|${inline(view.nextStep.title)}> or run \`${inline(view.nextStep.command)}\`, in ${inline(view.nextStep.where)}`] : []),
+          // What to do first, then the document only where the cause makes running it useful (cause-next-step.ts).
+          ...(view.nextStep ? [`*Next step:* ${inline(view.nextStep.title)}. ${view.nextStep.lines.map(inline).join(' ')}`] : []),
+          ...(view.nextStep?.run
+            ? [`<${view.nextStep.run.consoleUrl}|Run ${inline(view.nextStep.run.documentName)}> or run \`${inline(view.nextStep.run.command)}\`, in ${inline(view.nextStep.run.where)}`]
+            : []),
           `Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`,
         ];
 

@@ -89,7 +89,13 @@ export function renderEmail(view: MessageView): EmailMessage {
   lines.push(...section('LATER UPDATES', view.updates.map((update) => `- ${update}`)));
   if (view.kind !== 'resolved') {
     if (view.nextStep) {
-      lines.push(...section(`NEXT STEP: ${view.nextStep.title}`, [`Run in ${view.nextStep.where}:`, view.nextStep.command, `Console: ${view.nextStep.consoleUrl}`]));
+      const run = view.nextStep.run;
+      lines.push(
+        ...section(`NEXT STEP: ${view.nextStep.title}`, [
+          ...view.nextStep.lines,
+          ...(run ? [`Run ${run.documentName} in ${run.where}:`, run.command, `Console: ${run.consoleUrl}`] : []),
+        ]),
+      );
     }
     lines.push(
       ...section('ACKNOWLEDGE (stops the escalation)', [

