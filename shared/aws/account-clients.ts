@@ -4,6 +4,7 @@ import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider 
 import { OWN_ACCOUNT_ENV, remediationSourceIdentity, REMEDIATION_ROLE_ENV, SESSION_TAG_KEYS } from '../config/names';
 import { ConfigurationError, PermanentError } from '../errors';
 import { incidentIdFor } from '../escalation/incident';
+import { stateChangeKey } from '../events/state-change-key';
 import { partitionOf } from './arn';
 import { classifyAwsError } from './classify-error';
 import type { SdkClientConfig } from './client-config';
@@ -98,7 +99,7 @@ function rawEventObject(raw: unknown): object | undefined {
 }
 
 /**
- * The incident key of a raw alarm event (alarm ARN + state timestamp, as shared/events/alarm-event.ts builds it), read
+ * The incident key of a raw alarm event (alarm ARN + state timestamp in its one form, as shared/events/alarm-event.ts builds it), read
  * before parsing so the session can name it; undefined when the event does not look like one (the parser rejects it).
  */
 export function incidentKeyOfRawEvent(input: unknown): string | undefined {
@@ -108,11 +109,11 @@ export function incidentKeyOfRawEvent(input: unknown): string | undefined {
   const timestamp = event.detail?.state?.timestamp;
   if (typeof timestamp !== 'string') return undefined;
   const first = Array.isArray(event.resources) ? (event.resources[0] as unknown) : undefined;
-  if (typeof first === 'string') return `${first}#${timestamp}`;
+  if (typeof first === 'string') return stateChangeKey(first, timestamp);
   const { region, account } = event;
   const alarmName = event.detail?.alarmName;
   if (typeof region !== 'string' || typeof account !== 'string' || typeof alarmName !== 'string') return undefined;
-  return `arn:${partitionOf(region)}:cloudwatch:${region}:${account}:alarm:${alarmName}#${timestamp}`;
+  return stateChangeKey(`arn:${partitionOf(region)}:cloudwatch:${region}:${account}:alarm:${alarmName}`, timestamp);
 }
 
 /** The account of a raw event, read before parsing so the right clients can be chosen; the parser still validates it. */

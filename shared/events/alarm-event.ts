@@ -5,6 +5,7 @@ import { englishErrors } from '../config/zod-english';
 import { isAwsRegion, partitionOf } from '../aws/arn';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
+import { stateChangeInstant } from './state-change-key';
 
 // zod/mini registers no locale: English, worded as zod's en locale (shared/config/zod-english.ts), for the issues without a message of our own.
 if (!z.config().localeError) z.config({ localeError: englishErrors });
@@ -34,6 +35,7 @@ export interface AlarmState {
   reason: string;
   /** `reasonData` parsed from its JSON string; the raw string when it is not valid JSON. */
   reasonData?: unknown;
+  /** The instant of the state change in one form (UTC, ms, `+0000`: shared/events/state-change-key.ts), however the event wrote it. */
   timestamp: string;
   actionsSuppressedBy?: string;
   actionsSuppressedReason?: string;
@@ -62,7 +64,10 @@ export interface AlarmStateChange {
   /** Muted by an alarm mute rule (muteDetail) or actions suppressed (composite actionsSuppressedBy): recorded, never acted on. */
   muted: boolean;
   mutedReason?: string;
-  /** A stable key for this state change: `${alarmArn}#${state.timestamp}` */
+  /**
+   * A stable key for this state change: `${alarmArn}#${state.timestamp}`, the timestamp in its one form, so the same
+   * state change has one key whether EventBridge delivered it or an SSM document built it from DescribeAlarms.
+   */
   incidentKey: string;
 }
 
@@ -349,7 +354,7 @@ function parseReasonData(raw: string): unknown {
 }
 
 function toState(raw: RawState): AlarmState {
-  const state: AlarmState = { value: raw.value, reason: raw.reason, timestamp: raw.timestamp };
+  const state: AlarmState = { value: raw.value, reason: raw.reason, timestamp: stateChangeInstant(raw.timestamp) };
   if (raw.reasonData !== undefined) state.reasonData = parseReasonData(raw.reasonData);
   if (raw.actionsSuppressedBy !== undefined) state.actionsSuppressedBy = raw.actionsSuppressedBy;
   if (raw.actionsSuppressedReason !== undefined) state.actionsSuppressedReason = raw.actionsSuppressedReason;

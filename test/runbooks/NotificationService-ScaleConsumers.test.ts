@@ -1,7 +1,11 @@
 // NotificationService-ScaleConsumers rehearsed against the emulator: the document runs the real scale-consumers bundle.
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
-import { decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
+import { loadHandler } from '../support/load-handler';
+import { openIncident, type OpenIncident } from './support/open-incident';
+import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 
 const DOCUMENT = 'NotificationService-ScaleConsumers';
 
@@ -49,5 +53,65 @@ describe(DOCUMENT, () => {
     expect(result).toMatchObject({ status: 'Failed', failure: { step: 'checkAlarmState', message: expect.stringContaining('INSUFFICIENT_DATA') } });
     expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmState']);
     expect(await maximumConcurrency(account)).toBe(50);
+  });
+});
+
+describe(`${DOCUMENT} on a state change the automation already handled`, () => {
+  let incident: OpenIncident;
+
+  /** What `runbook incidents --json` lists: the incidents not yet resolved. */
+  async function unresolved(): Promise<Array<Record<string, unknown>>> {
+    const run = await runCli(['incidents', '--json'], incident.account.env);
+    if (run.status !== 0) throw new Error(`runbook incidents failed (exit ${run.status}): ${run.stderr}`);
+    return (JSON.parse(run.stdout) as { incidents: Array<Record<string, unknown>> }).incidents;
+  }
+
+  /** Every decision waiting on the decision route, handed to the escalate handler as the deployment's rule would. */
+  async function routeDecisions(): Promise<number> {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const queueUrl = incident.account.topology.decisionRoute.url;
+    let routed = 0;
+    for (;;) {
+      const received = await incident.account.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const batch = received.Messages ?? [];
+      if (batch.length === 0) return routed;
+      for (const message of batch) {
+        await incident.account.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        await escalate(JSON.parse(message.Body ?? '{}'));
+        routed += 1;
+      }
+    }
+  }
+
+  // The order of the field (review 10a, finding 1): EventBridge delivers the state change first (its timestamp written
+  // "+0000"), the automation escalates (consumers at the cap) and L1 is paged; L1 then runs this document, whose event
+  // carries DescribeAlarmsForMetric's StateUpdatedTimestamp ("Z"). The same state change: one incident, nobody paged again.
+  beforeAll(async () => {
+    incident = await openIncident();
+  });
+
+  it('answers "duplicate delivery" for the state change EventBridge delivered first: no second incident, nobody paged again', async () => {
+    const [opened, ...others] = await unresolved();
+    expect(others).toEqual([]);
+    expect(opened).toMatchObject({ incidentId: incident.incidentId, status: 'OPEN', alarmTime: expect.stringMatching(/\+0000$/) });
+
+    const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
+
+    expectSucceeded(run);
+    // The document's event wrote the instant the other way: this is the case the key must not split.
+    expect(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp).toMatch(/Z$/);
+    expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
+    expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({
+      playbook: 'scale-consumers',
+      outcome: 'skipped',
+      reason: expect.stringContaining('duplicate delivery'),
+      incidentKey: opened?.incidentKey,
+    });
+    // Whatever the run published goes where the deployment's rule sends it; a duplicate publishes nothing.
+    const routed = await routeDecisions();
+    expect(await unresolved()).toEqual([expect.objectContaining({ incidentId: incident.incidentId, status: 'OPEN', level: 1 })]);
+    expect(await incident.inbox.read()).toEqual([]);
+    expect(routed).toBe(0);
+    expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(400);
   });
 });

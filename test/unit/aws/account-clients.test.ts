@@ -112,6 +112,7 @@ describe('naming', () => {
       { region: 'us-west-2', account: WORKLOAD, detail: { alarmName: 'NotificationService Queue Depth > 1000 (notification-service-queue)', state: { timestamp: '2026-01-01T00:00:00.000+0000' } } },
       INCIDENT_KEY,
     ],
+    ['an alarm event built by an SSM document (its timestamp written "Z", the same instant)', { resources: [ALARM_ARN], detail: { state: { timestamp: '2026-01-01T00:00:00.000Z' } } }, INCIDENT_KEY],
     ['an event with no state timestamp', { resources: [ALARM_ARN], detail: {} }, undefined],
     ['not an object', 'not json', undefined],
     ['its JSON text, as the parser accepts it', JSON.stringify({ resources: [ALARM_ARN], detail: { state: { timestamp: '2026-01-01T00:00:00.000+0000' } } }), INCIDENT_KEY],

@@ -242,6 +242,35 @@ describe('parseAlarmEvent', () => {
     });
   });
 
+  describe('one key per state change, however its instant is written', () => {
+    const arn = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh';
+    const EVENTBRIDGE = '2019-10-02T17:04:40.989+0000';
+    const parsedAt = (timestamp: string) => parseAlarmEvent(changed('alarm-state-change-single-metric', [['detail', 'state', 'timestamp'], timestamp]));
+
+    // EventBridge writes "+0000"; an SSM document builds its event from DescribeAlarmsForMetric's StateUpdatedTimestamp,
+    // which reaches it as "Z" (decision 21: its run must answer "duplicate" for a state change already handled).
+    it.each([
+      ['as EventBridge writes it', EVENTBRIDGE],
+      ['as DescribeAlarms gives it to an SSM document (UTC "Z")', '2019-10-02T17:04:40.989Z'],
+      ['with a colon in its offset', '2019-10-02T17:04:40.989+00:00'],
+      ['in another offset', '2019-10-02T12:04:40.989-05:00'],
+      ['with microseconds (a datetime printed with more digits than CloudWatch keeps)', '2019-10-02T17:04:40.989000Z'],
+    ])('gives the state change the key of its EventBridge delivery when its timestamp is written %s', (_form, timestamp) => {
+      const event = parsedAt(timestamp);
+      expect(event.incidentKey).toBe(`${arn}#${EVENTBRIDGE}`);
+      expect(event.state.timestamp).toBe(EVENTBRIDGE);
+    });
+
+    it('gives two state changes a millisecond apart two keys', () => {
+      expect(parsedAt('2019-10-02T17:04:40.990Z').incidentKey).not.toBe(parsedAt(EVENTBRIDGE).incidentKey);
+    });
+
+    it('writes the previous state\'s instant in the same form', () => {
+      const event = parseAlarmEvent(changed('alarm-state-change-single-metric', [['detail', 'previousState', 'timestamp'], '2019-10-02T17:01:40.989Z']));
+      expect(event.previousState?.timestamp).toBe('2019-10-02T17:01:40.989+0000');
+    });
+  });
+
   describe('tolerance', () => {
     it.each<[string, Record<string, unknown>]>([
       ['accepts unknown top-level fields', changed('alarm-state-change-single-metric', [['replay-name'], 'replay-2024'])],
@@ -268,7 +297,7 @@ describe('parseAlarmEvent', () => {
       ['treats a metric without returnData as returning data', changed('alarm-state-change-single-metric', [[...metricsPath, 0, 'returnData'], REMOVE]), (e) => e.metrics[0]?.returnData, true],
       ['reads a metric without dimensions as having none', changed('alarm-state-change-single-metric', [[...metricsPath, 0, 'metricStat', 'metric', 'dimensions'], REMOVE]), (e) => e.metrics[0]?.dimensions, {}],
       ['accepts exactly 30 dimensions', changed('alarm-state-change-single-metric', [[...metricsPath, 0, 'metricStat', 'metric', 'dimensions'], dimensions(30)]), (e) => Object.keys(e.metrics[0]?.dimensions ?? {}).length, 30],
-      ['accepts a timestamp with a colon in its offset', changed('alarm-state-change-single-metric', [['detail', 'state', 'timestamp'], '2019-10-02T17:04:40.989+00:00']), (e) => e.state.timestamp, '2019-10-02T17:04:40.989+00:00'],
+      ['accepts a timestamp with a colon in its offset (read as the same instant, in EventBridge\'s form)', changed('alarm-state-change-single-metric', [['detail', 'state', 'timestamp'], '2019-10-02T17:04:40.989+00:00']), (e) => e.state.timestamp, '2019-10-02T17:04:40.989+0000'],
       [
         'reads threshold, operator and evaluation settings when the configuration carries them',
         changed(
