@@ -26,6 +26,8 @@ export interface ExecOptions {
   environment?: string;
   json?: boolean;
   logs?: boolean;
+  /** Sandbox only: rehearse under the environment's policy although nothing states its account (cli/target-account.ts). */
+  unverifiedAccount?: boolean;
 }
 
 /** One step as exec reports it (the rehearsal's StepResult fields, with AWS's own status and failure details). */

@@ -1,16 +1,57 @@
 // `runbook invoke <handler> --event FILE`: runs a built handler bundle locally as Lambda would and prints its decision.
 import { readFileSync } from 'node:fs';
+import { environmentNameSchema } from '../shared/config/schema';
+import { PLAYBOOK_HANDLERS, SERVICE_HANDLERS } from '../shared/playbooks/registry';
 import { BundleNotBuiltError, invokeBundle } from '../sandbox/invoke-bundle';
 import { EXIT } from './exit-codes';
+import { readTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
 
 export interface InvokeOptions {
   event: string;
   environment?: string;
   dryRun?: boolean;
   logs?: boolean;
+  /** Apply although nothing ties the credentials' account to the environment (a stated mismatch is refused anyway). */
+  unverifiedAccount?: boolean;
+  /** Tests: the account check (default: the configuration, the shell's pair and STS, cli/target-account.ts). */
+  checkAccount?: typeof readTargetAccount;
+}
+
+/** Every handler `npm run build` bundles: the playbooks' and the service handlers. */
+export const HANDLER_NAMES: readonly string[] = [...PLAYBOOK_HANDLERS.map((h) => h.handler), ...SERVICE_HANDLERS.map((h) => h.handler)].sort();
+
+const isTrue = (value: string | undefined): boolean => /^(true|1|yes|on)$/i.test(value ?? '');
+
+/**
+ * Whether this run may apply: a verified account goes on (said on stderr), a stated mismatch never, an unverified account
+ * only with --unverified-account (said on stderr). Undefined: go on; a number: the exit code of the refusal.
+ */
+function refusal(check: TargetAccountCheck, environment: string, unverifiedAccount: boolean | undefined): number | undefined {
+  if (check.kind === 'verified') {
+    console.error(`runbook invoke: applying under ${environment}'s policy: ${check.text}`);
+    return undefined;
+  }
+  if (check.kind === 'mismatch') {
+    console.error(`runbook invoke: refused, nothing invoked or changed: ${check.text}`);
+    return EXIT.rejected;
+  }
+  if (unverifiedAccount) {
+    console.error(`runbook invoke: WARNING: applying under ${environment}'s policy UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
+    return undefined;
+  }
+  console.error(`runbook invoke: refused, nothing invoked or changed: ${check.text}.`);
+  console.error(
+    `  Set environments.${environment}.accountId in the configuration (RUNBOOK_CONFIG_JSON), or export the RUNBOOK_ENVIRONMENT and RUNBOOK_ACCOUNT_ID that runbook sandbox prints; ` +
+      `--dry-run shows the plan without changing anything; ${UNVERIFIED_FLAG} applies anyway.`,
+  );
+  return EXIT.rejected;
 }
 
 export async function invokeCommand(handlerName: string, options: InvokeOptions): Promise<number> {
+  if (!HANDLER_NAMES.includes(handlerName)) {
+    console.error(`runbook invoke: no handler named "${handlerName}"; the handlers are: ${HANDLER_NAMES.join(', ')}`);
+    return EXIT.usage;
+  }
   let raw: string;
   try {
     raw = options.event === '-' ? readFileSync(0, 'utf8') : readFileSync(options.event, 'utf8');
@@ -25,13 +66,26 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
     // Passed on as text: the handler's parser rejects it with the reason, exactly as Lambda would see it.
     event = raw;
   }
+  // The shell's own RUNBOOK_ENVIRONMENT (with RUNBOOK_ACCOUNT_ID) speaks for that environment only, not for -e's.
+  const shellEnvironment = process.env.RUNBOOK_ENVIRONMENT || undefined;
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   if (options.dryRun) process.env.DRY_RUN = 'true';
   if (!process.env.RUNBOOK_ENVIRONMENT) {
     console.error('runbook invoke: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT');
     return EXIT.usage;
   }
+  const environment = environmentNameSchema.safeParse(process.env.RUNBOOK_ENVIRONMENT);
+  if (!environment.success) {
+    console.error(`runbook invoke: RUNBOOK_ENVIRONMENT must be one of ${environmentNameSchema.options.join(', ')}, got "${process.env.RUNBOOK_ENVIRONMENT}"`);
+    return EXIT.usage;
+  }
   try {
+    // A dry run changes nothing and needs no check; anything else may change the account under this environment's policy.
+    if (!isTrue(process.env.DRY_RUN)) {
+      const check = await (options.checkAccount ?? readTargetAccount)(environment.data, shellEnvironment);
+      const refused = refusal(check, environment.data, options.unverifiedAccount);
+      if (refused !== undefined) return refused;
+    }
     const decision = (await invokeBundle(handlerName, event, (chunk) => {
       if (options.logs) process.stderr.write(chunk);
     })) as { outcome?: string; reason?: string };

@@ -24,6 +24,7 @@ import { RehearsalInputError, parseParameterArguments, resolveParameters } from 
 import { createSdkCaller } from '../sandbox/rehearsal/sdk-caller';
 import { RehearsalStepError, asText } from '../sandbox/rehearsal/values';
 import { EXIT } from './exit-codes';
+import { checkTargetAccount, statedTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
 
 export interface RehearseOptions {
   param?: string[];
@@ -44,6 +45,8 @@ export interface RehearseOptions {
   approveAs?: string[];
   /** `runbook exec` on the sandbox: its name in messages, exit 2 for an unknown document or bad parameters, says it is a rehearsal. */
   invokedAs?: 'exec';
+  /** Rehearse under the environment's policy although nothing states which account it is in (cli/target-account.ts). */
+  unverifiedAccount?: boolean;
 }
 
 const DOCUMENT_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -186,6 +189,8 @@ export async function rehearseCommand(document: string, options: RehearseOptions
     return EXIT.usage;
   }
   const raw = readRunbook(file);
+  // The shell's own RUNBOOK_ENVIRONMENT (with RUNBOOK_ACCOUNT_ID) speaks for that environment only, not for -e's.
+  const shellEnvironment = process.env.RUNBOOK_ENVIRONMENT || undefined;
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   const needsEnvironment = hasDeployTokens(raw.content) ? 'its approvers, ladders and caps are the environment\'s' : undefined;
   const runsLambdas = raw.model?.steps.some((s) => s.action === 'aws:invokeLambdaFunction') ? 'this document runs automation Lambdas' : undefined;
@@ -200,6 +205,27 @@ export async function rehearseCommand(document: string, options: RehearseOptions
   try {
     const identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
     const accountId = identity.Account ?? '000000000000';
+    // The document's Lambdas and its approvers, ladders and caps act under the environment's policy: only in its account.
+    if (environment.success && (needsEnvironment ?? runsLambdas)) {
+      let check: TargetAccountCheck;
+      try {
+        check = checkTargetAccount({ ...statedTargetAccount(environment.data, shellEnvironment), ...(identity.Account ? { callerAccount: identity.Account } : {}) });
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        console.error(`${me}: ${error.message}`);
+        return EXIT.usage;
+      }
+      if (check.kind === 'mismatch' || (check.kind === 'unverified' && !options.unverifiedAccount)) {
+        console.error(`${me}: refused, nothing run: ${check.text}.`);
+        if (check.kind === 'unverified') {
+          console.error(
+            `  Export the RUNBOOK_ENVIRONMENT and RUNBOOK_ACCOUNT_ID that runbook sandbox prints, or set environments.${environment.data}.accountId (RUNBOOK_CONFIG_JSON); ${UNVERIFIED_FLAG} rehearses anyway.`,
+          );
+        }
+        return EXIT.rejected;
+      }
+      if (check.kind === 'unverified') console.error(`${me}: WARNING: rehearsing under ${environment.data}'s policy UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
+    }
     // The document as infra deploys it to this account: approvers, ladders and caps of the environment, never parameters.
     let runbook = raw;
     try {

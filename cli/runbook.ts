@@ -72,11 +72,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .requiredOption('--event <file>', 'the EventBridge event (JSON file, or - for standard input)')
       .addOption(environmentOption())
       .option('--dry-run', 'plan and report, never apply')
+      .option('--unverified-account', "apply although nothing states which account the environment is in (a stated account that differs is refused anyway)")
       .option('--logs', "print the handler's structured logs on stderr")
-      .addHelpText('after', '\nExit codes: 0 decided (applied, dry-run, skipped or escalated), 2 event rejected, 1 AWS failure (retryable), 64 usage, 69 bundle not built.'),
+      .addHelpText(
+        'after',
+        [
+          '',
+          "Before anything but a dry run, the account your credentials reach (STS GetCallerIdentity) must be the environment's:",
+          "environments.<env>.accountId in the configuration, else the shell's RUNBOOK_ENVIRONMENT with RUNBOOK_ACCOUNT_ID (as",
+          'runbook sandbox prints them; they speak for that environment only). Another account is refused; none stated is refused',
+          'unless --unverified-account. Nothing is invoked when refused.',
+          'Exit codes: 0 decided (applied, dry-run, skipped or escalated), 2 event rejected, or the account not verified as the',
+          "environment's (nothing invoked), 1 AWS failure (retryable), 64 usage (an unknown handler, an unreadable event file), 69 bundle not built.",
+        ].join('\n'),
+      ),
     'runbook invoke scale-consumers --event alarm.json -e production',
   )
-    .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; logs?: boolean } & AwsTargetFlags) => {
+    .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; unverifiedAccount?: boolean; logs?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => invokeCommand(handler, opts)));
     });
 
@@ -198,12 +210,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
         [] as string[],
       )
       .addOption(environmentOption())
+      .option('--unverified-account', "rehearse under the environment's policy although nothing states which account it is in")
       .option('--logs', "print the handlers' structured logs on stderr")
       .option('--json', 'machine-readable result')
-      .addHelpText('after', '\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\nExit codes: 0 success, 1 a step failed, 2 the document fails the linter, 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).'),
+      .addHelpText(
+        'after',
+        "\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\n" +
+          "A document that runs automation Lambdas or takes the environment's values runs only in the environment's account: environments.<env>.accountId, else the shell's RUNBOOK_ENVIRONMENT with RUNBOOK_ACCOUNT_ID (runbook sandbox prints them); none stated is refused unless --unverified-account.\n" +
+          "Exit codes: 0 success, 1 a step failed, 2 the document fails the linter, or the account is not verified as the environment's (nothing run), 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).",
+      ),
     'runbook rehearse NotificationService-ScaleConsumers -p QueueName=notification-service-queue -e production',
   )
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; unverifiedAccount?: boolean; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => rehearseCommand(document, opts)));
     });
 
@@ -217,6 +235,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--reject', 'reject its aws:approve step')
       .option('--comment <text>', 'the comment sent with --approve / --reject')
       .addOption(environmentOption())
+      .option('--unverified-account', "sandbox: rehearse under the environment's policy although nothing states which account it is in")
       .option('--logs', "sandbox: print the handlers' structured logs on stderr")
       .option('--json', 'machine-readable summary: execution id, status, steps, outputs')
       .addHelpText(
@@ -231,13 +250,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
           '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
           '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge --approve',
           '',
+          'Against AWS the document deployed in the account runs with that account\'s own approvers and gates; -e changes nothing',
+          "there. On the sandbox the rehearsal checks the account as rehearse does (see runbook rehearse --help).",
+          '',
           'Exit codes: 0 success, 1 the execution failed, timed out or was cancelled, or AWS failed, 2 unknown document or',
-          'bad --param, 64 usage, 69 sandbox only: an action or Lambda the rehearsal cannot run (e.g. a bundle not built).',
+          "bad --param (sandbox: or the account not verified as the environment's), 64 usage, 69 sandbox only: an action or",
+          'Lambda the rehearsal cannot run (e.g. a bundle not built).',
         ].join('\n'),
       ),
     'runbook exec NotificationService-ScaleConsumers -p QueueName=notification-service-queue',
   )
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; unverifiedAccount?: boolean; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => execCommand(document, opts)));
     });
 

@@ -39,7 +39,8 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, 'sandbox-handler-logs.jsonl');
   const { topology } = session;
-  for (const name of ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'RUNBOOK_ENVIRONMENT']) {
+  // RUNBOOK_ACCOUNT_ID with RUNBOOK_ENVIRONMENT: the pair that lets `invoke` and `rehearse` verify the account is the environment's.
+  for (const name of ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'RUNBOOK_ENVIRONMENT', 'RUNBOOK_ACCOUNT_ID']) {
     console.log(`${name}=${session.env[name] ?? ''}`);
   }
   console.log(`# account ${topology.accountId}, ${topology.region}, environment ${topology.environment}`);

@@ -60,4 +60,17 @@ describe('runbook exec on the sandbox', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(await maximumConcurrency(account)).toBe(50);
   });
+
+  it("refuses to rehearse under staging's policy in the account the shell states is production's: exit 2, nothing run", async () => {
+    await account.transition(queueAlarmName(account.topology), 'ALARM');
+
+    const { status, stdout, stderr } = await runCli(['exec', 'NotificationService-ScaleConsumers', '-e', 'staging', '-p', `QueueName=${account.topology.queue.name}`], account.env);
+
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/runbook exec: refused, nothing run: nothing states which account staging is in .*RUNBOOK_ENVIRONMENT=production with RUNBOOK_ACCOUNT_ID speaks for production only/);
+    expect(stderr).toMatch(/--unverified-account rehearses anyway/);
+    expect(await maximumConcurrency(account)).toBe(50);
+    await account.transition(queueAlarmName(account.topology), 'OK');
+  });
 });

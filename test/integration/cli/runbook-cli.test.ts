@@ -23,13 +23,43 @@ describe('runbook invoke', () => {
     expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(100);
   });
 
+  it("refuses to apply under staging's policy with production's credentials: exit 2, says which account, the consumers and the records untouched", async () => {
+    const account = await provisionAccount('production');
+    const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, JSON.stringify(event));
+
+    // Review 10a finding 2's run: the sandbox's production pair exported, -e staging.
+    const unstated = await runCli(['invoke', 'scale-consumers', '--event', file, '-e', 'staging'], account.env);
+    expect(unstated.status).toBe(2);
+    expect(unstated.stdout).toBe('');
+    expect(unstated.stderr).toMatch(/refused, nothing invoked or changed: nothing states which account staging is in/);
+    expect(unstated.stderr).toContain(`account ${account.accountId} cannot be verified as staging's`);
+    expect(unstated.stderr).toMatch(/--unverified-account applies anyway/);
+
+    // Staging's account configured: the credentials are named as another account's.
+    const staging = account.accountId === '222222222222' ? '333333333333' : '222222222222';
+    const configured = await runCli(['invoke', 'scale-consumers', '--event', file, '-e', 'staging', '--unverified-account'], {
+      ...account.env,
+      RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { staging: { accountId: staging } } }),
+    });
+    expect(configured.status).toBe(2);
+    expect(configured.stderr).toContain(`your credentials are for account ${account.accountId}, but staging is account ${staging} (environments.staging.accountId)`);
+
+    const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+    expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(50);
+    const history = await runCli(['history', account.topology.queue.name, '--json'], account.env);
+    expect((JSON.parse(history.stdout) as { entries: unknown[] }).entries).toEqual([]);
+  });
+
   it.each([
     ['not JSON at all', 'this is not an event'],
     ['a configuration-change event', JSON.stringify({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm Configuration Change', detail: {} })],
   ])('rejects %s with a clean message and exit code 2, never a stack trace', async (_name, body) => {
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
     writeFileSync(file, body);
-    const { status, stderr } = await runCli(['invoke', 'scale-consumers', '--event', file, '-e', 'production'], {});
+    // A dry run: the handler's parser is the same, and no account check stands before it (this test provisions no account).
+    const { status, stderr } = await runCli(['invoke', 'scale-consumers', '--event', file, '-e', 'production', '--dry-run'], {});
     expect(status).toBe(2);
     expect(stderr).toMatch(/event rejected: /);
     expect(stderr).not.toMatch(/\n\s+at /);

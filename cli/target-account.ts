@@ -1,0 +1,114 @@
+// Before a CLI verb changes anything under an environment's policy: is the account the credentials reach that environment's?
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig } from '../shared/aws/client-config';
+import { defaultConfig } from '../shared/config/defaults';
+import { mergeConfig, parseAutomationConfig } from '../shared/config/load-config';
+import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV, WORKLOAD_ACCOUNT_ENV } from '../shared/config/names';
+import type { EnvironmentName } from '../shared/config/schema';
+import { ConfigurationError } from '../shared/errors';
+
+/** The flag that applies anyway when nothing ties the account to the environment (said on every such run). */
+export const UNVERIFIED_FLAG = '--unverified-account';
+
+/**
+ * Where the account an environment lives in is stated:
+ * - `configured`: the configuration's `environments.<env>.accountId`;
+ * - `stated`: the shell's own RUNBOOK_ENVIRONMENT with RUNBOOK_ACCOUNT_ID (RUNBOOK_WORKLOAD_ACCOUNT_ID in cross-account
+ *   mode), the pair infra sets on every handler and `runbook sandbox` prints. The pair speaks for its environment only:
+ *   with `-e` naming another, it says nothing.
+ */
+export interface TargetAccountInput {
+  environment: EnvironmentName;
+  configured?: string;
+  stated?: { environment: string; account: string; variable: string };
+  /** Cross-account mode (REMEDIATION_ROLE_NAME set): the handlers act in the workload account through its role. */
+  crossAccount: boolean;
+  /** STS GetCallerIdentity's account: where a single-account run acts. Undefined when STS could not say. */
+  callerAccount?: string;
+  /** What STS said when it could not answer. */
+  callerError?: string;
+}
+
+export type TargetAccountCheck =
+  | { kind: 'verified'; account: string; text: string }
+  | { kind: 'mismatch'; text: string }
+  | { kind: 'unverified'; text: string };
+
+/** Pure: whether the run would act in the account stated for the environment, and the sentence that says so. */
+export function checkTargetAccount(input: TargetAccountInput): TargetAccountCheck {
+  const env = input.environment;
+  const stated = input.stated && input.stated.environment === env ? input.stated : undefined;
+  const expected = input.configured
+    ? { account: input.configured, source: `environments.${env}.accountId` }
+    : stated
+      ? { account: stated.account, source: `RUNBOOK_ENVIRONMENT=${env} with ${stated.variable}` }
+      : undefined;
+  if (!expected) {
+    const other = input.stated && input.stated.environment !== env ? `; RUNBOOK_ENVIRONMENT=${input.stated.environment} with ${input.stated.variable} speaks for ${input.stated.environment} only` : '';
+    return {
+      kind: 'unverified',
+      text:
+        `nothing states which account ${env} is in (no environments.${env}.accountId in the configuration${other}), so account ` +
+        `${input.callerAccount ?? '(unknown)'} cannot be verified as ${env}'s`,
+    };
+  }
+  // Cross-account: the handlers assume the remediation role in the stated account and check STS's answer for it
+  // (shared/aws/account-clients.ts); the caller's own account is the operations account.
+  if (input.crossAccount) return { kind: 'verified', account: expected.account, text: `${env} is account ${expected.account} (${expected.source}), reached through its remediation role` };
+  if (input.callerAccount === undefined) {
+    return { kind: 'unverified', text: `STS GetCallerIdentity did not answer (${input.callerError ?? 'no account'}), so the credentials cannot be verified as ${env}'s account ${expected.account}` };
+  }
+  if (input.callerAccount !== expected.account) {
+    return {
+      kind: 'mismatch',
+      text: `your credentials are for account ${input.callerAccount}, but ${env} is account ${expected.account} (${expected.source}): check -e / RUNBOOK_ENVIRONMENT and --profile / AWS_PROFILE`,
+    };
+  }
+  return { kind: 'verified', account: expected.account, text: `account ${expected.account} is ${env}'s (${expected.source})` };
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The configured accountId of `environment` (defaults plus RUNBOOK_CONFIG_JSON), validated as the handlers validate it. */
+function configuredAccount(environment: EnvironmentName, env: Env): string | undefined {
+  let overrides: unknown;
+  try {
+    overrides = env.RUNBOOK_CONFIG_JSON ? (JSON.parse(env.RUNBOOK_CONFIG_JSON) as unknown) : {};
+  } catch (error) {
+    throw new ConfigurationError(`Invalid runbook configuration: RUNBOOK_CONFIG_JSON is not valid JSON (${(error as Error).message})`, ['RUNBOOK_CONFIG_JSON']);
+  }
+  return parseAutomationConfig(mergeConfig(defaultConfig, overrides)).environments[environment].accountId;
+}
+
+/**
+ * What `checkTargetAccount` needs but the caller's account: the configuration and the shell's pair (`shellEnvironment`
+ * is RUNBOOK_ENVIRONMENT as the shell had it, before `-e` replaced it).
+ */
+export function statedTargetAccount(environment: EnvironmentName, shellEnvironment: string | undefined, env: Env = process.env): TargetAccountInput {
+  const crossAccount = Boolean(env[REMEDIATION_ROLE_ENV]);
+  const variable = crossAccount ? WORKLOAD_ACCOUNT_ENV : OWN_ACCOUNT_ENV;
+  const account = env[variable];
+  const configured = configuredAccount(environment, env);
+  return {
+    environment,
+    crossAccount,
+    ...(configured ? { configured } : {}),
+    ...(shellEnvironment && account && /^\d{12}$/.test(account) ? { stated: { environment: shellEnvironment, account, variable } } : {}),
+  };
+}
+
+/** `statedTargetAccount` plus STS GetCallerIdentity with the credentials the run will use, checked. */
+export async function readTargetAccount(environment: EnvironmentName, shellEnvironment: string | undefined, env: Env = process.env): Promise<TargetAccountCheck> {
+  const input = statedTargetAccount(environment, shellEnvironment, env);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const sts = new STSClient(clientConfig({ ...(region ? { region } : {}), maxAttempts: 2 }));
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    if (identity.Account) input.callerAccount = identity.Account;
+  } catch (error) {
+    input.callerError = `${(error as Error).name}: ${(error as Error).message}`;
+  } finally {
+    sts.destroy();
+  }
+  return checkTargetAccount(input);
+}
