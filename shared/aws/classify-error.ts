@@ -79,6 +79,9 @@ const IAM_PREFIXES: Readonly<Record<string, string>> = {
   Support: 'support',
 };
 
+/** The action an AWS denial names: "User: ... is not authorized to perform: sts:TagSession on resource: ...". */
+const NAMED_ACTION = /is not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)/;
+
 export function isAccessDenied(error: unknown): boolean {
   const e = error as SdkErrorShape;
   return ACCESS_DENIED_NAMES.has(e?.name ?? '') || ACCESS_DENIED_NAMES.has(e?.code ?? '');
@@ -94,9 +97,12 @@ export function iamActionOf(operation: string): string | undefined {
 /** Wraps an SDK error in TransientError or PermanentError, naming the operation, keeping the cause. */
 export function classifyAwsError(error: unknown, operation: string): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
-  let message = `${operation} failed: ${errorName(error)}: ${(error as SdkErrorShape)?.message ?? String(error)}`;
+  const said = (error as SdkErrorShape)?.message ?? String(error);
+  let message = `${operation} failed: ${errorName(error)}: ${said}`;
   // Some services' denials do not say which action was refused (SQS: "Access to the resource ... is denied"): name it.
-  const action = isAccessDenied(error) ? iamActionOf(operation) : undefined;
+  // Where AWS's denial names it ("is not authorized to perform: sts:TagSession on resource: ..."), that one: it need
+  // not be the call's own (an AssumeRole with session tags is refused sts:TagSession by the role's trust, decision 147).
+  const action = isAccessDenied(error) ? (NAMED_ACTION.exec(said)?.[1] ?? iamActionOf(operation)) : undefined;
   if (action) message += ` (missing permission: ${action})`;
   return isTransientAwsError(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
 }

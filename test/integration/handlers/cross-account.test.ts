@@ -149,7 +149,8 @@ describe('scale-consumers in cross-account mode', () => {
       expect(requests.length).toBeGreaterThan(0);
       for (const request of requests) expect(request).toEqual(expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), region));
       expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure', error: { name: 'AccessDenied' } } });
-      expect(decision.reason).toContain(`is not authorized to perform: sts:TagSession on resource: ${roleArn()}`);
+      // The escalation names the permission the trust refused, not the call's own (shared/aws/classify-error.ts).
+      expect(decision.reason).toContain(`is not authorized to perform: sts:TagSession on resource: ${roleArn()} (missing permission: sts:TagSession)`);
       expect(await maximumConcurrency(workload)).toBe(50);
     } finally {
       await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE_NAME, PolicyDocument: trustAsExecutionRoleOf(region) }));

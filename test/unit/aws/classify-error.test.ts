@@ -25,3 +25,21 @@ describe('classifyAwsError: Lambda errors of the calls scale-consumers makes [L]
     expect(classified.message).toMatch(new RegExp(`^Lambda UpdateEventSourceMapping failed: ${error.name}: `));
   });
 });
+
+describe('classifyAwsError: an access denial names the permission that is missing', () => {
+  const denied = (message: string): Error => Object.assign(new Error(message), { name: 'AccessDenied', ...meta(403) });
+  it.each([
+    // STS's own answer when the role's trust refuses the session's tags (decision 147): the call is AssumeRole, the refused action TagSession.
+    [
+      'STS names the refused action: that one, not the call\'s',
+      'STS AssumeRole arn:aws:iam::222222222222:role/r (session s)',
+      denied('User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:TagSession on resource: arn:aws:iam::222222222222:role/r'),
+      'sts:TagSession',
+    ],
+    ['a denial naming no action (SQS): the call\'s own', 'SQS GetQueueAttributes', denied('Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied.'), 'sqs:GetQueueAttributes'],
+  ])('%s', (_situation, operation, error, action) => {
+    const classified = classifyAwsError(error, operation);
+    expect(classified).toBeInstanceOf(PermanentError);
+    expect(classified.message.endsWith(`(missing permission: ${action})`)).toBe(true);
+  });
+});
