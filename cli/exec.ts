@@ -16,7 +16,7 @@ import { errorName, isAccessDenied, isTransientAwsError } from '../shared/aws/cl
 import { systemClock, type Clock } from '../shared/clock';
 import { RehearsalInputError, parseParameterArguments } from '../sandbox/rehearsal/parameters';
 import { EXIT } from './exit-codes';
-import { outcomeLines, rehearseCommand, stepFinishedLines, stepStartedLine } from './rehearse';
+import { escalationWarningLines, outcomeLines, rehearseCommand, runExitCode, stepFinishedLines, stepStartedLine } from './rehearse';
 
 export interface ExecOptions {
   param?: string[];
@@ -397,9 +397,11 @@ export async function execCommand(document: string, options: ExecOptions = {}, d
       console.error(`runbook exec: ${error.message}. The execution goes on in AWS: aws ssm get-automation-execution --automation-execution-id ${executionId} --region ${resolvedRegion}`);
       return EXIT.failure;
     }
-    if (options.json) console.log(JSON.stringify(summary, null, 2));
-    else for (const line of outcomeLines(summary.status, summary.outputs, summary.failure)) console.log(line);
-    return SUCCESS.has(summary.status) ? EXIT.ok : EXIT.failure;
+    if (options.json) {
+      console.log(JSON.stringify(summary, null, 2));
+      for (const line of escalationWarningLines(summary.outputs)) console.error(line);
+    } else for (const line of outcomeLines(summary.status, summary.outputs, summary.failure)) console.log(line);
+    return runExitCode(SUCCESS.has(summary.status), summary.outputs);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
     if (!deps.ssm) ssm.destroy();

@@ -5,6 +5,11 @@ export const EXIT = {
   failure: 1,
   /** The input was rejected (malformed event, unknown alarm): nothing was changed. */
   rejected: 2,
+  /**
+   * rehearse / exec: the document ended in Success, but the automation it invoked answered `escalate` (it changed
+   * nothing: a cap, a guardrail, a saturated database...). A person is needed; the run's "Success" is not the fix.
+   */
+  escalated: 3,
   /** Wrong usage or configuration. */
   usage: 64,
   /** A prerequisite is missing (moto_server, a built bundle). */

@@ -122,12 +122,48 @@ export function stepFinishedLines(result: StepLines): string[] {
   return lines;
 }
 
+/**
+ * An automation Lambda's decision among the outputs (a step's Payload, JSON text or an object) that answered `escalate`
+ * for any cause but `diagnosis`: a diagnosis is what CheckDbConnections and TroubleshootConnectionTimeout's inspection
+ * are run for, while any other escalation means the automation changed nothing (a cap, a guardrail, a saturated database).
+ */
+export function escalatedOutputs(outputs: Record<string, unknown>): { output: string; reason: string }[] {
+  return Object.entries(outputs).flatMap(([output, value]) => {
+    let parsed: unknown = value;
+    if (typeof value === 'string' && value.startsWith('{')) {
+      try {
+        parsed = JSON.parse(value) as unknown;
+      } catch {
+        return [];
+      }
+    }
+    if (parsed === null || typeof parsed !== 'object') return [];
+    const { outcome, reason, escalation } = parsed as { outcome?: unknown; reason?: unknown; escalation?: { cause?: unknown } };
+    if (outcome !== 'escalate' || escalation?.cause === 'diagnosis') return [];
+    return [{ output, reason: typeof reason === 'string' ? reason : '(no reason given)' }];
+  });
+}
+
+/** The warning a run that "succeeded" while its automation escalated ends with (review 10a, finding 3). */
+export function escalationWarningLines(outputs: Record<string, unknown>): string[] {
+  return escalatedOutputs(outputs).map(
+    ({ output, reason }) =>
+      `WARNING: the document ran to the end, but the automation it invoked did NOT act: ${output} answered escalate: ${reason}. Nothing was changed by it; a person is needed (exit ${EXIT.escalated}).`,
+  );
+}
+
+/** The exit code of a run that ended in `status`: success, except where its automation escalated. */
+export function runExitCode(succeeded: boolean, outputs: Record<string, unknown>): number {
+  if (!succeeded) return EXIT.failure;
+  return escalatedOutputs(outputs).length > 0 ? EXIT.escalated : EXIT.ok;
+}
+
 /** The document's outputs and how the run ended. */
 export function outcomeLines(status: string, outputs: Record<string, unknown>, failure?: { step: string; message: string }): string[] {
   const lines = Object.keys(outputs).length > 0 ? ['Outputs:'] : [];
   for (const [name, value] of Object.entries(outputs)) lines.push(`  ${name} = ${summarize(value, 2000)}`);
   lines.push(status === 'Success' ? 'Success' : `${status}${failure ? ` at step ${failure.step}: ${failure.message}` : ''}`);
-  return lines;
+  return [...lines, ...escalationWarningLines(outputs)];
 }
 
 function printingReporter(total: number): RehearsalReporter {
@@ -278,10 +314,11 @@ export async function rehearseCommand(document: string, options: RehearseOptions
     }
     if (options.json) {
       console.log(JSON.stringify(options.invokedAs === 'exec' ? { mode: 'sandbox-rehearsal', document: file, ...result } : result, null, 2));
+      for (const line of escalationWarningLines(result.outputs)) console.error(line);
     } else {
       for (const line of outcomeLines(result.status, result.outputs, result.failure)) console.log(line);
     }
-    return result.status === 'Success' ? EXIT.ok : EXIT.failure;
+    return runExitCode(result.status === 'Success', result.outputs);
   } finally {
     aws.destroy();
   }

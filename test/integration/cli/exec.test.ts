@@ -1,5 +1,5 @@
 // `runbook exec` as an on-call engineer runs it on the sandbox: a real process, rehearsing the document against the emulator.
-import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { runCli } from '../../support/run-cli';
 
@@ -72,5 +72,24 @@ describe('runbook exec on the sandbox', () => {
     expect(stderr).toMatch(/--unverified-account rehearses anyway/);
     expect(await maximumConcurrency(account)).toBe(50);
     await account.transition(queueAlarmName(account.topology), 'OK');
+  });
+
+  it('exits 3 with a WARNING when the document succeeds but the automation it invoked escalated (consumers at the cap), for exec and rehearse', async () => {
+    await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const args = ['NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`];
+
+    const exec = await runCli(['exec', ...args], account.env);
+    expect({ status: exec.status, stderr: exec.stderr }).toEqual({ status: 3, stderr: '' });
+    expect(exec.stdout).toMatch(/\nSuccess\nWARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers\.Payload answered escalate: consumers of \S+ are at the environment cap \(MaximumConcurrency 400\)/);
+
+    // A new state change (the document's run of the same one would be a duplicate): rehearse --json, warning on stderr.
+    await account.transition(queueAlarmName(account.topology), 'OK');
+    await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const rehearse = await runCli(['rehearse', ...args, '--json', '-e', 'production'], account.env);
+    expect(rehearse.status).toBe(3);
+    expect(JSON.parse(rehearse.stdout)).toMatchObject({ status: 'Success' });
+    expect(rehearse.stderr).toMatch(/^WARNING: .*answered escalate: consumers of \S+ are at the environment cap/);
+    expect(await maximumConcurrency(account)).toBe(400);
   });
 });

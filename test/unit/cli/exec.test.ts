@@ -307,6 +307,45 @@ describe('runbook exec against AWS', () => {
     expect(JSON.parse(out.join('\n'))).toMatchObject({ executionId: EXECUTION_ID, status: 'Success', steps: [{ step: 'checkInstance' }], outputs: { 'checkInstance.Class': 'db.r6g.xlarge' } });
   });
 
+  const atCap = JSON.stringify({
+    playbook: 'scale-consumers',
+    outcome: 'escalate',
+    reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400): cannot scale further automatically',
+    escalation: { cause: 'cap-reached' },
+  });
+
+  it('exits 3 with a WARNING when the execution succeeded but the automation it invoked escalated (review 10a, finding 3)', async () => {
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([{ status: 'Success', steps: [check], outputs: { 'runScaleConsumers.Payload': [atCap] } }]);
+
+    expect(await run({})).toBe(3);
+    expect(out).toContain('Success');
+    expect(out[out.length - 1]).toBe(
+      'WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers.Payload answered escalate: consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400): cannot scale further automatically. Nothing was changed by it; a person is needed (exit 3).',
+    );
+  });
+
+  it('with --json prints the summary alone on standard output and the warning on standard error, exit 3', async () => {
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([{ status: 'Success', steps: [check], outputs: { 'runScaleConsumers.Payload': [atCap] } }]);
+
+    expect(await run({ json: true })).toBe(3);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ status: 'Success' });
+    // With --json the progress goes to standard error too; the warning is its last line.
+    expect(err[err.length - 1]).toMatch(/^WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers\.Payload answered escalate/);
+  });
+
+  it.each([
+    ['a diagnosis (what CheckDbConnections is run for)', { outcome: 'escalate', reason: 'connections at 92%', escalation: { cause: 'diagnosis' } }],
+    ['an applied change', { outcome: 'applied', reason: 'scale consumers 50 -> 100' }],
+    ['a duplicate delivery', { outcome: 'skipped', reason: 'duplicate delivery: incident already handled (applied)' }],
+  ])('exits 0 without a warning for %s', async (_case, payload) => {
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([{ status: 'Success', steps: [check], outputs: { 'run.Payload': [JSON.stringify(payload)], 'readConsumers.MaximumConcurrency': ['100'] } }]);
+    expect(await run({})).toBe(0);
+    expect(out.join('\n')).not.toContain('WARNING');
+  });
+
   it.each([
     ['an unknown document', 'AutomationDefinitionNotFoundException', 2, /no Automation document NotificationService-ScaleUpDatabase .*runbook list.*In cross-account mode this document is in the workload account, where the resources are: use that account's profile/],
     ['parameters the document refuses', 'InvalidAutomationExecutionParametersException', 2, /AWS refused to start/],
