@@ -144,11 +144,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
   withAwsTargetOptions(
     program
       .command('history')
-      .description('what the automation decided and changed on a resource (an ARN, or a queue name): before -> after, when, why')
-      .argument('<resource>', 'resource ARN or queue name')
+      .description('what the automation decided and changed on a resource (an ARN, or the name of a queue, function or database it acts on): before -> after, when, why, under which environment')
+      .argument('<resource>', 'resource ARN, or a queue, function or database name of the environment')
       .addOption(environmentOption())
       .option('--limit <n>', 'how many entries', positiveInt, 20)
-      .option('--json', 'machine-readable output'),
+      .option('--json', 'machine-readable output')
+      .addHelpText(
+        'after',
+        '\nA name is looked up among the environment\'s queues, functions and databases (and its DR replicas); the records are keyed by ARN.\n' +
+          'Exit codes: 0 shown (including "no automation history"), 2 a name that is none of them or more than one (the candidates are listed), 1 AWS failure, 64 usage.',
+      ),
     'runbook history notification-service-queue -e production',
   )
     .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean } & AwsTargetFlags) => {

@@ -101,6 +101,28 @@ describe('runbook plan and history', () => {
     expect(entries).toEqual([expect.objectContaining({ decision: expect.objectContaining({ outcome: 'applied' }) })]);
   });
 
+  it("finds a database by its name: the decision scale-up-database recorded on it, with the environment; a name it does not know lists the candidates, exit 2", async () => {
+    const account = await provisionAccount('production');
+    const cpuAlarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization')?.name ?? '';
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    writeFileSync(file, JSON.stringify(await account.transition(cpuAlarm, 'ALARM')));
+    const invoked = await runCli(['invoke', 'scale-up-database', '--event', file], account.env);
+    expect(invoked.status).toBe(0);
+    const decision = JSON.parse(invoked.stdout) as { outcome: string; resource: { arn: string } };
+    expect(decision.resource.arn).toBe(account.topology.database.arn);
+
+    const byName = await runCli(['history', account.topology.database.identifier], account.env);
+    expect(byName.status).toBe(0);
+    expect(byName.stdout).toContain(`history of ${account.topology.database.arn} (most recent first; state table `);
+    expect(byName.stdout).toMatch(new RegExp(`\\n\\S+Z\\s+production\\s+${decision.outcome}\\s+scale-up-database\\s`));
+
+    const unknown = await runCli(['history', 'notification-service'], account.env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/"notification-service" is none of the production resources the automation acts on/);
+    expect(unknown.stderr).toContain(`database ${account.topology.database.identifier}: ${account.topology.database.arn}`);
+    expect(unknown.stderr).toContain(`queue ${account.topology.queue.name}: `);
+  });
+
   it('rejects an alarm no playbook handles, saying why each declined', async () => {
     const account = await provisionAccount('production');
     const cpuAlarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization')?.name ?? '';
