@@ -31,7 +31,8 @@ async function eventForAlarm(alarmName: string, region: string): Promise<unknown
   const alarm = described.MetricAlarms?.[0];
   if (!alarm) throw new InvalidInputError(`no metric alarm named "${alarmName}" in ${region}`);
   const identity = await new STSClient(clientConfig({ region })).send(new GetCallerIdentityCommand({}));
-  const timestamp = alarm.StateUpdatedTimestamp ?? new Date();
+  // The state change's own time: StateUpdatedTimestamp also moves with an EvaluationState-only update (decision 154).
+  const timestamp = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp ?? new Date();
   return buildAlarmStateChangeEvent({
     alarm,
     account: identity.Account ?? alarm.AlarmArn?.split(':')[4] ?? '',

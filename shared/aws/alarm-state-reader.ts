@@ -6,11 +6,15 @@ import { callAws } from './classify-error';
 export interface CurrentAlarmState {
   value: AlarmStateValue;
   /**
-   * When the alarm entered its current state. Undefined when DescribeAlarms did not say: the API reference marks
-   * StateUpdatedTimestamp optional (MetricAlarm and CompositeAlarm, Required: No). Unknown is never read as "long ago"
-   * (the epoch made every event look current): each reader decides what it cannot tell without it (decision 144).
+   * When the alarm's StateValue last changed: StateTransitionedTimestamp ("the date and time that the alarm's StateValue
+   * most recently changed"), else StateUpdatedTimestamp ("the last update to the value of either the StateValue or
+   * EvaluationState parameters": later than the change once only the EvaluationState moved). Both optional (API
+   * reference, MetricAlarm and CompositeAlarm, Required: No); with neither, undefined. Unknown is never read as "long
+   * ago" (the epoch made every event look current): each reader decides what it cannot tell without it (decisions 144, 154).
    */
   updatedAt?: Date;
+  /** Which answer `updatedAt` is: only StateTransitionedTimestamp is the time of the state change itself. */
+  updatedAtFrom?: 'StateTransitionedTimestamp' | 'StateUpdatedTimestamp';
   /** The alarm's own StateReason ("Threshold Crossed: ..."): text from outside, escaped and bounded before it is shown. */
   reason?: string;
 }
@@ -25,12 +29,18 @@ export class AlarmStateReader {
     );
     const alarm = result.MetricAlarms?.[0] ?? result.CompositeAlarms?.[0];
     if (!alarm?.StateValue) return undefined;
-    // StateTransitionedTimestamp ("the date and time that the alarm's StateValue most recently changed", optional too)
-    // answers the same question when StateUpdatedTimestamp is missing; with neither, when is unknown.
-    const updatedAt = alarm.StateUpdatedTimestamp ?? alarm.StateTransitionedTimestamp;
+    // Every reader asks "has the StateValue changed since this event": StateTransitionedTimestamp answers it.
+    // StateUpdatedTimestamp also moves when only the EvaluationState does (PARTIAL_DATA, EVALUATION_ERROR, ...), which
+    // read as a newer state change and skipped a real event: it stands in only when the other is not answered.
+    const updatedAtFrom = alarm.StateTransitionedTimestamp
+      ? 'StateTransitionedTimestamp'
+      : alarm.StateUpdatedTimestamp
+        ? 'StateUpdatedTimestamp'
+        : undefined;
+    const updatedAt = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
     return {
       value: alarm.StateValue as AlarmStateValue,
-      ...(updatedAt ? { updatedAt } : {}),
+      ...(updatedAt && updatedAtFrom ? { updatedAt, updatedAtFrom } : {}),
       ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
     };
   }
@@ -53,13 +63,32 @@ export function unjudgedReason(
 /** CloudWatch and its events round state timestamps differently: one second of slack wherever they are compared. */
 export const ALARM_TIMESTAMP_SLACK_MS = 1000;
 
+/**
+ * Pure: why an event of the alarm's current value is no state change (undefined when it may be one): it is stamped after
+ * the alarm's StateValue last changed (StateTransitionedTimestamp). CloudWatch also sends "CloudWatch Alarm State Change"
+ * when an alarm goes into an EvaluationState such as PARTIAL_DATA (User Guide, "How partial data is handled"), stamped
+ * with that update: acted on, it would be a second incident (its own key) for a state change that had its own event.
+ * StateUpdatedTimestamp cannot tell this: it moves with the EvaluationState too (decision 154).
+ */
+export function withinStateReason(
+  event: { value: string; timestamp: string },
+  current: Pick<CurrentAlarmState, 'value' | 'updatedAt' | 'updatedAtFrom'> | undefined,
+): string | undefined {
+  if (!current?.updatedAt || current.value !== event.value || current.updatedAtFrom !== 'StateTransitionedTimestamp') return undefined;
+  const at = Date.parse(event.timestamp);
+  if (Number.isNaN(at) || at <= current.updatedAt.getTime() + ALARM_TIMESTAMP_SLACK_MS) return undefined;
+  return `not a state change: the alarm has been ${current.value} since ${current.updatedAt.toISOString()} (StateTransitionedTimestamp), before this event (${event.timestamp}); a later update within that state (such as an EvaluationState change) is not acted on again: the state change of ${current.updatedAt.toISOString()} is its own incident`;
+}
+
 /** Pure: why an event no longer describes the alarm (undefined when it still does). */
 export function staleReason(
   event: { value: AlarmStateValue; timestamp: string },
-  current: Pick<CurrentAlarmState, 'value' | 'updatedAt'> | undefined,
+  current: Pick<CurrentAlarmState, 'value' | 'updatedAt' | 'updatedAtFrom'> | undefined,
 ): string | undefined {
   if (!current) return 'the alarm no longer exists';
   if (current.value !== event.value) return `stale event: the alarm is now ${current.value}, the event says ${event.value}`;
+  const within = withinStateReason(event, current);
+  if (within) return within;
   if (current.updatedAt && current.updatedAt.getTime() > Date.parse(event.timestamp) + ALARM_TIMESTAMP_SLACK_MS) {
     return `stale event: a newer ${current.value} state change (${current.updatedAt.toISOString()}) supersedes this one (${event.timestamp})`;
   }

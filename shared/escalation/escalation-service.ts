@@ -1,5 +1,6 @@
 // The escalation path at work: decisions and alarm changes open, update and resolve incidents; timers move them up the tiers.
 import { createHash } from 'node:crypto';
+import { withinStateReason } from '../aws/alarm-state-reader';
 import { accountOfArn } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
@@ -358,6 +359,12 @@ export class EscalationService {
       const reason = `alarm "${facts.alarmName}" is OK since ${alarm.updatedAt?.toISOString() ?? '?'}: the state change of ${facts.alarmTime} cleared before anyone was paged`;
       this.ctx.log.info('incident not opened: the alarm already cleared', { incidentId, reason });
       return { action: 'ignored', incidentId, reason, delivered: [] };
+    }
+    // An event stamped after the alarm's last StateValue change (an EvaluationState update) pages nobody a second time.
+    const within = alarm.kind === 'found' && facts.alarmState ? withinStateReason({ value: facts.alarmState, timestamp: facts.alarmTime }, alarm) : undefined;
+    if (within) {
+      this.ctx.log.info('incident not opened: not a state change', { incidentId, reason: within });
+      return { action: 'ignored', incidentId, reason: `alarm "${facts.alarmName}": ${within}`, delivered: [] };
     }
     // An alarm that cannot be read does not stop an escalation: it is named in the incident.
     const unreadable = alarm.kind === 'unreadable' ? ` (re-reading the alarm: ${alarm.what})` : '';

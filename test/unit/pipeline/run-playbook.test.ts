@@ -279,6 +279,63 @@ describe('runPlaybook', () => {
     });
   });
 
+  describe('an alarm whose EvaluationState moved after its state change (decision 154)', () => {
+    // The fixture's alarm as DescribeAlarms answers it: in ALARM since the event (StateTransitionedTimestamp), its
+    // StateUpdatedTimestamp moved later when only the EvaluationState changed (API reference, MetricAlarm).
+    const answered = (transitionedAt: string, updatedAt: string) =>
+      new AlarmStateReader({
+        send: async () => ({
+          $metadata: {},
+          MetricAlarms: [
+            {
+              AlarmName: 'ServerCpuTooHigh',
+              AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+              StateValue: 'ALARM',
+              StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
+              StateTransitionedTimestamp: new Date(transitionedAt),
+              StateUpdatedTimestamp: new Date(updatedAt),
+              EvaluationState: 'EVALUATION_FAILURE',
+              MetricName: 'CPUUtilization',
+              Namespace: 'AWS/EC2',
+              Statistic: 'Average',
+              Period: 300,
+              EvaluationPeriods: 1,
+              Threshold: 50,
+              ComparisonOperator: 'GreaterThanThreshold',
+            },
+          ],
+          CompositeAlarms: [],
+        }),
+      });
+
+    it('acts on the state change: an EvaluationState update after it is not a newer state change', async () => {
+      const { deps, counter, published } = setup();
+      deps.services.alarms = answered('2019-10-02T17:04:40.989Z', '2019-10-02T17:20:00.000Z');
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied', after: { value: 2 } });
+      expect(counter.value).toBe(2);
+      expect(published.map((d) => d.outcome)).toEqual(['applied']);
+    });
+
+    it('does not act again on an event stamped with the EvaluationState update (a new incident key, the same state change)', async () => {
+      const { deps, counter, published } = setup();
+      deps.services.alarms = answered('2019-10-02T17:04:40.989Z', '2019-10-02T17:20:00.000Z');
+      await runPlaybook(deps, event());
+      const again = await runPlaybook(deps, event('ALARM', '2019-10-02T17:20:00.000+0000'));
+      expect(again).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('not a state change') });
+      expect(again.reason).toContain('since 2019-10-02T17:04:40.989Z (StateTransitionedTimestamp)');
+      expect(counter.applyCalls).toBe(1);
+      expect(counter.value).toBe(2);
+      expect(published.map((d) => d.outcome)).toEqual(['applied', 'skipped']);
+    });
+
+    it('still skips an event a newer ALARM state change superseded', async () => {
+      const { deps, counter } = setup();
+      deps.services.alarms = answered('2019-10-02T17:30:00.000Z', '2019-10-02T17:30:00.000Z');
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('supersedes') });
+      expect(counter.applyCalls).toBe(0);
+    });
+  });
+
   it('plans but does not apply in development', async () => {
     const { deps, counter } = setup({ environment: 'development' });
     expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', dryRun: true });
