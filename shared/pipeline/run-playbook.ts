@@ -255,7 +255,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // A DR region also reads whether it serves now (decision 123): with the others, never thrown (fails closed).
   const [alarmNow, observed, stateRead, killSwitchRead, servingRead] = await Promise.allSettled([
     alarmRead,
-    playbook.observe(ctx, target),
+    playbook.observe(ctx, target, event),
     services.store.getResourceState(target.resource.arn),
     services.killSwitch.read(),
     runtime.regionRole === 'dr' ? readRegionServing(services, event.account) : Promise.resolve(undefined),
@@ -310,8 +310,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     incidentKey: event.incidentKey,
     ...(servingRead.status === 'fulfilled' && servingRead.value ? { regionServing: servingRead.value } : {}),
   });
-  // In a DR region that serves, what said so goes with the decision (a change there is the failover's consequence).
-  const serving = runtime.regionRole === 'dr' && servingRead.status === 'fulfilled' && servingRead.value?.serving ? { findings: [`${runtime.region} (DR region) ${servingRead.value.reason}`] } : {};
+  // What the plan noted, and in a DR region that serves, what said so go with the decision (a change there is the
+  // failover's consequence).
+  const servingFindings = runtime.regionRole === 'dr' && servingRead.status === 'fulfilled' && servingRead.value?.serving ? [`${runtime.region} (DR region) ${servingRead.value.reason}`] : [];
+  const notedFindings = [...(plan.findings ?? []), ...servingFindings];
+  const serving = notedFindings.length > 0 ? { findings: notedFindings } : {};
   if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, dryRun: true });
   if (verdict.action === 'block') {
     return decide({

@@ -90,6 +90,8 @@ export type Plan<Change> =
       clearsBaseline?: boolean;
       /** How a person makes this change where the automation may not (approval-required). */
       runbook?: ManualRunbook;
+      /** What the plan noted beside the change (memory: the kind of out-of-memory line not confirmed), into the decision's findings. */
+      findings?: string[];
     }
   | { kind: 'none'; reason: string; findings?: string[] }
   | { kind: 'escalate'; cause: EscalationCause; reason: string; findings?: string[]; runbook?: ManualRunbook };
@@ -167,7 +169,11 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   actsOn: readonly AlarmStateValue[];
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */
   resolveTarget(event: AlarmStateChange, runtime: RuntimeConfig): Target;
-  observe(ctx: PlaybookContext<Clients>, target: Target): Promise<Observation>;
+  /**
+   * Reads the target's current state. `event`: the alarm state change being planned for, when there is one (a health
+   * check's revert observes without it): a row whose evidence is read around the alarm's time (memory: the OOM lines).
+   */
+  observe(ctx: PlaybookContext<Clients>, target: Target, event?: AlarmStateChange): Promise<Observation>;
   /** Pure: observation + policy -> the change (or none, or escalate) and why. */
   plan(input: PlanInput<Target, Observation>): Plan<Change>;
   /**

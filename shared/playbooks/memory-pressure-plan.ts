@@ -25,6 +25,104 @@ export interface MemoryObservation {
   /** GetFunctionConfiguration RevisionId: an update made from this observation is conditioned on it. */
   revisionId?: string;
   invokedVia: PublishedInvocation[];
+  /**
+   * The out-of-memory lines behind the alarm, by kind (memory-pressure-logs.ts). Absent: not read (a caller that does
+   * not need them, e.g. a health check's revert).
+   */
+  oomLines?: OutOfMemoryLines;
+}
+
+/**
+ * What the log lines behind the OOM alarm say. The metric filter counts every kind alike (alarm-specs.ts
+ * OUT_OF_MEMORY_TERMS), so the alarm's metric alone cannot tell them apart: the lines can.
+ */
+export type OutOfMemoryLines =
+  | {
+      status: 'read';
+      logGroupName: string;
+      /** Lines where the function ran out of its MemorySize: Runtime.OutOfMemory, "signal: killed", Node's heap exhaustion. */
+      runtimeKills: number;
+      /** PHP's "Allowed memory size of N bytes exhausted": the script passed the memory_limit ini setting. */
+      phpMemoryLimit: number;
+      /** The distinct N of those lines (bytes), ascending. */
+      phpLimitBytes: number[];
+      /** More lines matched than were read (the read is bounded). */
+      truncated: boolean;
+    }
+  | { status: 'missing' | 'unavailable'; logGroupName: string; reason: string };
+
+/** PHP's fatal error at memory_limit (Zend: "Allowed memory size of %zu bytes exhausted (tried to allocate %zu bytes)"). */
+const PHP_MEMORY_LIMIT = /Allowed memory size of (\d+) bytes exhausted/;
+/** The function ran out of the memory Lambda gave it (MemorySize): the runtime's error type, the kernel's kill, Node's heap. */
+const RUNTIME_OUT_OF_MEMORY = /Runtime\.OutOfMemory|signal: killed|JavaScript heap out of memory/;
+
+/** Pure: the OOM lines by kind. Lines of neither kind are ignored (the emulator's FilterLogEvents ignores the pattern). */
+export function classifyOutOfMemoryLines(lines: readonly string[]): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[] } {
+  let runtimeKills = 0;
+  let phpMemoryLimit = 0;
+  const limits = new Set<number>();
+  for (const line of lines) {
+    const php = PHP_MEMORY_LIMIT.exec(line);
+    if (php) {
+      phpMemoryLimit += 1;
+      limits.add(Number(php[1]));
+    } else if (RUNTIME_OUT_OF_MEMORY.test(line)) {
+      runtimeKills += 1;
+    }
+  }
+  return { runtimeKills, phpMemoryLimit, phpLimitBytes: [...limits].sort((a, b) => a - b) };
+}
+
+const MIB = 1024 * 1024;
+
+/** 536870912 -> "536870912 bytes (512 MiB)": PHP states the limit in bytes, Lambda's MemorySize is in MB (MiB). */
+function bytesText(bytes: number): string {
+  const mib = bytes / MIB;
+  return `${bytes} bytes (${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB)`;
+}
+
+/**
+ * Why raising MemorySize would not help: every OOM line read is PHP's memory_limit. Undefined when a line shows the
+ * function itself out of memory, or nothing was read (then the alarm's metric is the evidence, as before).
+ */
+function memoryLimitDiagnosis(observation: MemoryObservation): Plan<MemoryChange> | undefined {
+  const lines = observation.oomLines;
+  if (lines?.status !== 'read' || lines.phpMemoryLimit === 0 || lines.runtimeKills > 0) return undefined;
+  const fn = observation.functionName;
+  const limits = lines.phpLimitBytes.map(bytesText).join(', ');
+  const highestMib = Math.max(...lines.phpLimitBytes) / MIB;
+  const room =
+    highestMib < observation.memoryMb
+      ? `memory_limit is below MemorySize ${observation.memoryMb} MB: it can rise toward it with no Lambda change`
+      : `memory_limit is at or above MemorySize ${observation.memoryMb} MB: a higher limit needs MemorySize raised with it, or Lambda kills the process first`;
+  return {
+    kind: 'escalate',
+    cause: 'diagnosis',
+    reason:
+      `${fn} hits PHP's memory_limit (${lines.phpMemoryLimit} line${lines.phpMemoryLimit === 1 ? '' : 's'} "Allowed memory size of ${lines.phpLimitBytes.join(' / ')} bytes exhausted" in ${lines.logGroupName}), ` +
+      `not its Lambda memory: MemorySize is ${observation.memoryMb} MB and raising it would not change the limit, so memory was not raised. ` +
+      'The fix is the PHP ini setting memory_limit (php.ini, or an .ini file in a PHP_INI_SCAN_DIR directory of the runtime layer), or what the script allocates',
+    findings: [
+      `memory_limit: ${limits} (from the PHP fatal error)`,
+      `MemorySize: ${observation.memoryMb} MB (Lambda; does not govern memory_limit)`,
+      room,
+      ...(lines.truncated ? ['more OOM lines matched than were read: every line read was PHP memory_limit'] : []),
+    ],
+  };
+}
+
+/** What the raise notes about the lines: the kind not confirmed, or PHP memory_limit errors beside the kills. */
+function linesFindings(lines: OutOfMemoryLines | undefined): string[] {
+  if (lines === undefined) return [];
+  if (lines.status !== 'read') return [`the OOM lines in ${lines.logGroupName} ${lines.reason}: kind not confirmed, acting on the alarm's count`];
+  if (lines.runtimeKills === 0) return [`no OOM line found in ${lines.logGroupName}: kind not confirmed, acting on the alarm's count`];
+  const kills = `${lines.runtimeKills} line${lines.runtimeKills === 1 ? '' : 's'} of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${lines.logGroupName}`;
+  if (lines.phpMemoryLimit === 0) return [kills];
+  return [
+    kills,
+    `also ${lines.phpMemoryLimit} PHP memory_limit error${lines.phpMemoryLimit === 1 ? '' : 's'} (${lines.phpLimitBytes.join(' / ')} bytes), which MemorySize does not govern: ` +
+      'raise memory_limit in the PHP ini settings as well',
+  ];
 }
 
 export interface MemoryChange {
@@ -78,6 +176,9 @@ function effectiveCap(policy: MemoryPolicy, learned: number | undefined): { capM
 export function planMemoryRaise({ observation, policy, resourceState, runbookName }: MemoryPlanInput): Plan<MemoryChange> {
   const fn = observation.functionName;
   const current = observation.memoryMb;
+  // PHP's memory_limit is an ini setting, not MemorySize: a raise cannot help, so none is planned (review 10a, finding 4).
+  const diagnosis = memoryLimitDiagnosis(observation);
+  if (diagnosis) return diagnosis;
   const { capMb, what } = effectiveCap(policy, learnedCeilingMb(resourceState));
   if (current >= capMb) {
     return {
@@ -108,6 +209,7 @@ export function planMemoryRaise({ observation, policy, resourceState, runbookNam
     };
   }
 
+  const findings = linesFindings(observation.oomLines);
   const capped = toMb < nextMemoryStepMb(current, policy) ? ` (held at the ${what}, ${capMb} MB)` : '';
   return {
     kind: 'change',
@@ -121,5 +223,6 @@ export function planMemoryRaise({ observation, policy, resourceState, runbookNam
       `cost per invocation-second x${(toMb / current).toFixed(2)}`,
     baseline: { memoryMb: current },
     ...(runbook ? { runbook } : {}),
+    ...(findings.length > 0 ? { findings } : {}),
   };
 }

@@ -13,18 +13,21 @@ import {
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { PermanentError, TransientError } from '../errors';
 import { settledAll, settledValue } from '../settled';
+import type { AlarmStateChange } from '../events/alarm-event';
 import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
 import { refuseAlarmOfAnotherRegion } from './region-target';
 import { regionServingSource } from '../pipeline/region-serving-source';
 import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
+import { outOfMemoryWindow, readOutOfMemoryLines } from './memory-pressure-logs';
 import {
   MEMORY_CEILING_FACT,
   memoryCeilingFromRefusal,
   planMemoryRaise,
   type MemoryChange,
   type MemoryObservation,
+  type OutOfMemoryLines,
   type PublishedInvocation,
 } from './memory-pressure-plan';
 
@@ -136,6 +139,14 @@ function isMemoryRefusal(error: unknown): boolean {
   return (name === 'InvalidParameterValueException' || name === 'ValidationException') && /memory/i.test(message);
 }
 
+/** The OOM lines of a log group around the alarm's state change, by kind; none read without an alarm (a health check's revert). */
+function outOfMemoryLines(ctx: Ctx, event: AlarmStateChange | undefined, logGroupName: string): Promise<OutOfMemoryLines | undefined> {
+  if (event === undefined) return Promise.resolve(undefined);
+  return callAws(`CloudWatch Logs FilterLogEvents ${logGroupName}`, () =>
+    readOutOfMemoryLines(ctx.clients.logs, logGroupName, outOfMemoryWindow(event.state.timestamp, ctx.clock.now())),
+  );
+}
+
 export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTarget, MemoryObservation, MemoryChange> = {
   name: 'raise-lambda-memory',
   row: ROW,
@@ -147,6 +158,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     'cloudwatch:DescribeAlarms',
     'cloudwatch:GetMetricData',
     'logs:DescribeMetricFilters',
+    'logs:FilterLogEvents',
     'lambda:GetFunctionConfiguration',
     'lambda:UpdateFunctionConfiguration',
     'lambda:ListAliases',
@@ -159,30 +171,38 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     return resolveFunctionTarget(event, runtime, 'raise-lambda-memory');
   },
 
-  async observe(ctx, target) {
-    // Independent reads at once: the configuration, the aliases and the metric filters of /aws/lambda/<name>, the log
-    // group a function logs to unless its configuration names one of its own (LoggingConfig.LogGroup): then that group's
-    // filters are read once the configuration says so, and the first read is dropped. Failures are thrown in the order
-    // the reads were once made one after another: configuration, metric filter, aliases.
+  async observe(ctx, target, event) {
+    // Independent reads at once: the configuration, the aliases, and the metric filters and OOM lines of
+    // /aws/lambda/<name>, the log group a function logs to unless its configuration names one of its own
+    // (LoggingConfig.LogGroup): then that group's filters and lines are read once the configuration says so, and the
+    // first reads are dropped. Failures are thrown in the order the reads were once made one after another:
+    // configuration, metric filter, aliases, lines.
     const defaultLogGroup = `/aws/lambda/${target.functionName}`;
-    const [configured, defaultFilters, aliasesRead] = await Promise.allSettled([
+    const [configured, defaultFilters, aliasesRead, defaultLines] = await Promise.allSettled([
       readConfiguration(ctx, target.functionName),
       target.metricFilter ? metricsCountedFrom(ctx, defaultLogGroup) : Promise.resolve([]),
       listAliases(ctx, target.functionName),
+      outOfMemoryLines(ctx, event, defaultLogGroup),
     ]);
     const configuration = settledValue(configured);
-    if (target.metricFilter) {
-      const logGroup = configuration.LoggingConfig?.LogGroup ?? defaultLogGroup;
-      confirmMetricFilter(target, logGroup, logGroup === defaultLogGroup ? settledValue(defaultFilters) : await metricsCountedFrom(ctx, logGroup));
-    }
+    const logGroup = configuration.LoggingConfig?.LogGroup ?? defaultLogGroup;
+    // The named group's filters and lines at once (independent); the filter is confirmed before the lines are used.
+    const named =
+      logGroup === defaultLogGroup
+        ? undefined
+        : await Promise.allSettled([target.metricFilter ? metricsCountedFrom(ctx, logGroup) : Promise.resolve([]), outOfMemoryLines(ctx, event, logGroup)]);
+    if (target.metricFilter) confirmMetricFilter(target, logGroup, settledValue(named ? named[0] : defaultFilters));
     const memoryMb = configuration.MemorySize;
     if (memoryMb === undefined) throw new PermanentError(`GetFunctionConfiguration of ${target.functionName} returned no MemorySize`);
+    const invokedVia = await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn);
+    const oomLines = settledValue(named ? named[1] : defaultLines);
     return {
       functionName: target.functionName,
       memoryMb,
       ...(configuration.LastUpdateStatus ? { lastUpdateStatus: configuration.LastUpdateStatus } : {}),
       ...(configuration.RevisionId ? { revisionId: configuration.RevisionId } : {}),
-      invokedVia: await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn),
+      invokedVia,
+      ...(oomLines ? { oomLines } : {}),
     };
   },
 

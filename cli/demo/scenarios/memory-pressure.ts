@@ -1,4 +1,5 @@
-// Demo scenario, Memory Pressure (OOM errors) -> raise Lambda memory: the consumer runs out of memory, the OOM alarm fires, memory goes up one step.
+// Demo scenario, Memory Pressure (OOM errors): the PHP consumer passes its memory_limit, the OOM alarm fires, and the
+// automation diagnoses the ini limit instead of raising Lambda memory (which would not change it).
 import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -65,13 +66,10 @@ export const memoryPressureScenario: DemoScenario = {
         `consumer memory               ${before} -> ${after} MB`,
         `decision                      ${decision ? `${decision.outcome}${decision.escalation ? ` (${decision.escalation.cause})` : ''}` : 'none'}`,
       ];
-      if (ctx.options.environment === 'development') {
-        const ok = decision?.outcome === 'dry-run' && after === before && failures === 0;
-        summary.push(ok ? 'development is report-only: the raise was planned and reported, memory is unchanged' : 'the scenario did not complete as expected (see above)');
-        return { ok, summary };
-      }
-      const ok = decision?.outcome === 'applied' && after !== undefined && before !== undefined && after > before && failures === 0;
-      summary.push(ok ? `memory raised one step; the decision names the drift: "memory ${before} -> ${after} MB: update your IaC"` : 'the scenario did not complete as expected (see above)');
+      // PHP's memory_limit is an ini setting MemorySize does not govern: the right answer is a diagnosis, memory unchanged
+      // (review 10a, finding 4), in every environment (an escalation changes nothing).
+      const ok = decision?.outcome === 'escalate' && decision.escalation?.cause === 'diagnosis' && /memory_limit/.test(decision.reason) && after === before && failures === 0;
+      summary.push(ok ? `memory not raised: the lines are PHP's memory_limit (an ini setting), not MemorySize (${before} MB)` : 'the scenario did not complete as expected (see above)');
       return { ok, summary };
     } finally {
       lambda.destroy();

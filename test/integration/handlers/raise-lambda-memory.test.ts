@@ -1,5 +1,5 @@
 // raise-lambda-memory through its real entry point and the real SDK, against the emulator: assertions on the emulator's state.
-import { CloudWatchLogsClient, DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogStreamCommand, DeleteMetricFilterCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateAliasCommand,
   CreateEventSourceMappingCommand,
@@ -43,6 +43,52 @@ async function freshAccount(environment: 'production' | 'staging' | 'development
   const account = await provisionAccount(environment, config ? { RUNBOOK_CONFIG_JSON: JSON.stringify(config) } : { RUNBOOK_CONFIG_JSON: '' });
   return { account, handler: loadHandler('raise-lambda-memory') };
 }
+
+/** Lines in the consumer's log group, as the function would print them just before the alarm. */
+async function logLines(account: SandboxAccount, messages: readonly string[]): Promise<void> {
+  const logs = new CloudWatchLogsClient(account.clientConfig);
+  try {
+    const logStreamName = `2026/12/06/[$LATEST]${Date.now().toString(16)}`;
+    await logs.send(new CreateLogStreamCommand({ logGroupName: account.topology.consumer.logGroupName, logStreamName }));
+    const now = Date.now();
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: account.topology.consumer.logGroupName,
+        logStreamName,
+        logEvents: messages.map((message, i) => ({ timestamp: now - (messages.length - i) * 1000, message })),
+      }),
+    );
+  } finally {
+    logs.destroy();
+  }
+}
+
+const PHP_MEMORY_LIMIT = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
+
+describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, finding 4)', () => {
+  it("leaves MemorySize alone for PHP memory_limit errors and escalates a diagnosis naming memory_limit's 536870912 bytes and MemorySize 512 MB", async () => {
+    const { account, handler } = await freshAccount();
+    await logLines(account, [PHP_MEMORY_LIMIT, PHP_MEMORY_LIMIT, PHP_MEMORY_LIMIT]);
+    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' }, reason: expect.stringContaining("hits PHP's memory_limit (3 lines") });
+    expect(decision.reason).toContain('MemorySize is 512 MB and raising it would not change the limit');
+    expect(decision.findings).toContain('memory_limit: 536870912 bytes (512 MiB) (from the PHP fatal error)');
+    expect(await memoryMb(account)).toBe(512);
+  });
+
+  it('raises MemorySize when Lambda killed the function at it (Runtime.OutOfMemory), naming no memory_limit', async () => {
+    const { account, handler } = await freshAccount();
+    await logLines(account, [
+      'RequestId: 3f2c Error: Runtime exited with error: signal: killed',
+      'REPORT RequestId: 3f2c Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory',
+    ]);
+    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC') });
+    expect(decision.reason).not.toContain('memory_limit');
+    expect(decision.reason).not.toContain('kind not confirmed');
+    expect(await memoryMb(account)).toBe(768);
+  });
+});
 
 describe('raise-lambda-memory in production', () => {
   it('raises the consumer from 512 to 768 MB on the OOM alarm, names the drift, records and publishes the decision', async () => {

@@ -1,13 +1,18 @@
 // The memory playbook's observe against mocked clients: the metric filter is looked up on the function's own log group.
-import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient, ListAliasesCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { parseAlarmEvent } from '../../../shared/events/alarm-event';
 import { memoryPressurePlaybook, type MemoryPressureClients } from '../../../shared/playbooks/memory-pressure';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
 import { ManualClock } from '../../support/manual-clock';
 
 const fn = 'notification-service-consumer';
+// The OOM alarm's own event (a text-pattern log metric filter's metric), state changed at 09:41:02.121.
+const alarm = parseAlarmEvent(JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-log-metric-filter.json'), 'utf8')));
 const lambdaMock = mockClient(LambdaClient);
 const logsMock = mockClient(CloudWatchLogsClient);
 const target = {
@@ -75,10 +80,14 @@ describe('raise-lambda-memory observe', () => {
       started.push('filters');
       return { metricFilters: [oomFilter(`/aws/lambda/${fn}`)] };
     });
-    const observed = memoryPressurePlaybook.observe(context(), target);
+    logsMock.on(FilterLogEventsCommand).callsFake(async () => {
+      started.push('lines');
+      return { events: [] };
+    });
+    const observed = memoryPressurePlaybook.observe(context(), target, alarm);
     await new Promise((resolve) => setImmediate(resolve));
-    // All three asked while the configuration has not answered yet.
-    expect([...started].sort()).toEqual(['aliases', 'configuration', 'filters']);
+    // All four asked while the configuration has not answered yet.
+    expect([...started].sort()).toEqual(['aliases', 'configuration', 'filters', 'lines']);
     answer();
     expect((await observed).memoryMb).toBe(512);
   });
@@ -89,5 +98,64 @@ describe('raise-lambda-memory observe', () => {
     await expect(memoryPressurePlaybook.observe(context(), target)).rejects.toThrow(
       `NotificationService/OutOfMemoryErrors is not counted from ${fn}'s log group /aws/lambda/${fn} (metrics its filters publish: NotificationService/Timeouts)`,
     );
+  });
+
+  describe('the OOM lines behind the alarm (review 10a, finding 4)', () => {
+    const php = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
+
+    it("reads them from the function's log group with the metric filter's pattern, from 10 min before the alarm's state change to now, and sorts them by kind", async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+      logsMock.on(FilterLogEventsCommand).resolves({ events: [{ message: php }, { message: php }, { message: 'START RequestId: 1 Version: $LATEST' }] });
+      const observation = await memoryPressurePlaybook.observe(context(), target, alarm);
+      expect(observation.oomLines).toEqual({ status: 'read', logGroupName: `/aws/lambda/${fn}`, runtimeKills: 0, phpMemoryLimit: 2, phpLimitBytes: [536870912], truncated: false });
+      expect(logsMock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+        {
+          logGroupName: `/aws/lambda/${fn}`,
+          startTime: Date.parse('2024-03-05T09:31:02.121Z'),
+          endTime: Date.parse('2024-03-05T10:00:00Z'),
+          filterPattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of"',
+          limit: 200,
+        },
+      ]);
+    });
+
+    it('reads the lines of the log group LoggingConfig names, not the default one', async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512, LoggingConfig: { LogGroup: '/custom/consumer' } });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter('/custom/consumer')] });
+      logsMock.on(FilterLogEventsCommand, { logGroupName: `/aws/lambda/${fn}` }).resolves({ events: [{ message: php }] });
+      logsMock.on(FilterLogEventsCommand, { logGroupName: '/custom/consumer' }).resolves({ events: [{ message: 'Error: Runtime exited with error: signal: killed' }] });
+      const observation = await memoryPressurePlaybook.observe(context(), target, alarm);
+      expect(observation.oomLines).toMatchObject({ status: 'read', logGroupName: '/custom/consumer', runtimeKills: 1, phpMemoryLimit: 0 });
+    });
+
+    it('says a refused read so (the raise goes on, kind not confirmed), and throws a throttled one to be retried', async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+      logsMock.on(FilterLogEventsCommand).rejects(Object.assign(new Error('User is not authorized to perform: logs:FilterLogEvents'), { name: 'AccessDeniedException' }));
+      expect((await memoryPressurePlaybook.observe(context(), target, alarm)).oomLines).toEqual({
+        status: 'unavailable',
+        logGroupName: `/aws/lambda/${fn}`,
+        reason: 'could not be read (AccessDeniedException: User is not authorized to perform: logs:FilterLogEvents)',
+      });
+      logsMock.on(FilterLogEventsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      await expect(memoryPressurePlaybook.observe(context(), target, alarm)).rejects.toThrow(/Rate exceeded/);
+    });
+
+    it('stops at 200 lines, saying more matched', async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+      logsMock.on(FilterLogEventsCommand).resolves({ events: Array.from({ length: 200 }, () => ({ message: php })), nextToken: 'more' });
+      expect((await memoryPressurePlaybook.observe(context(), target, alarm)).oomLines).toMatchObject({ phpMemoryLimit: 200, truncated: true });
+      expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(1);
+    });
+
+    it("reads no lines without an alarm (a health check's revert observes only to see the change still in place)", async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 768 });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+      const observation = await memoryPressurePlaybook.observe(context(), target);
+      expect(observation.oomLines).toBeUndefined();
+      expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(0);
+    });
   });
 });

@@ -1,11 +1,13 @@
 // Table-driven tests of the pure memory planner: one step up, every cap, the learned account ceiling, published versions.
 import {
+  classifyOutOfMemoryLines,
   memoryCeilingFromRefusal,
   nextMemoryStepMb,
   planMemoryRaise,
   type MemoryChange,
   type MemoryObservation,
   type MemoryPolicy,
+  type OutOfMemoryLines,
 } from '../../../shared/playbooks/memory-pressure-plan';
 import type { Plan } from '../../../shared/pipeline/types';
 import type { ResourceState } from '../../../shared/state/incident-store';
@@ -105,5 +107,100 @@ describe('planMemoryRaise', () => {
   it('reports the cap before the publish when both apply', () => {
     const invokedVia = [{ qualifier: 'live', version: '2', source: 'event source mapping esm-1' }];
     expect(planMemoryRaise({ observation: observation(3008, { invokedVia }), policy: production, resourceState: undefined })).toMatchObject({ cause: 'cap-reached' });
+  });
+});
+
+// What the consumer's log group holds when the OOM alarm fires (review 10a, finding 4): the kinds need different fixes.
+const PHP_LIMIT_LINE = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
+const RUNTIME_REPORT = 'REPORT RequestId: 3f2c Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory';
+const KILLED = 'RequestId: 3f2c Error: Runtime exited with error: signal: killed';
+const NODE_HEAP = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
+const group = `/aws/lambda/${fn}`;
+
+function read(lines: readonly string[], truncated = false): OutOfMemoryLines {
+  return { status: 'read', logGroupName: group, ...classifyOutOfMemoryLines(lines), truncated };
+}
+
+describe('classifyOutOfMemoryLines', () => {
+  it.each<[string, string[], { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[] }]>([
+    ['three PHP memory_limit errors at 512 MiB', [PHP_LIMIT_LINE, PHP_LIMIT_LINE, PHP_LIMIT_LINE], { runtimeKills: 0, phpMemoryLimit: 3, phpLimitBytes: [536870912] }],
+    ['Lambda killing the function at its MemorySize (REPORT line and the runtime exit)', [RUNTIME_REPORT, KILLED], { runtimeKills: 2, phpMemoryLimit: 0, phpLimitBytes: [] }],
+    ["Node's heap exhaustion", [NODE_HEAP], { runtimeKills: 1, phpMemoryLimit: 0, phpLimitBytes: [] }],
+    [
+      'two deployments with different memory_limit, and a kill',
+      ['PHP Fatal error:  Allowed memory size of 268435456 bytes exhausted (tried to allocate 65536 bytes)', PHP_LIMIT_LINE, KILLED],
+      { runtimeKills: 1, phpMemoryLimit: 2, phpLimitBytes: [268435456, 536870912] },
+    ],
+    ['lines of neither kind (the emulator ignores the filter pattern)', ['START RequestId: 3f2c Version: $LATEST', 'sent 12 notifications'], { runtimeKills: 0, phpMemoryLimit: 0, phpLimitBytes: [] }],
+  ])('counts %s', (_situation, lines, expected) => {
+    expect(classifyOutOfMemoryLines(lines)).toEqual(expected);
+  });
+});
+
+describe('planMemoryRaise by the kind of out-of-memory line', () => {
+  it('does not raise MemorySize for PHP memory_limit errors: escalates a diagnosis naming memory_limit, its figure and MemorySize', () => {
+    const plan = planMemoryRaise({
+      observation: observation(512, { oomLines: read([PHP_LIMIT_LINE, PHP_LIMIT_LINE, PHP_LIMIT_LINE]) }),
+      policy: production,
+      resourceState: undefined,
+      runbookName: 'NotificationService-RaiseLambdaMemory',
+    });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'diagnosis' });
+    if (plan.kind !== 'escalate') throw new Error('expected an escalation');
+    expect(plan.reason).toContain(`${fn} hits PHP's memory_limit (3 lines "Allowed memory size of 536870912 bytes exhausted" in ${group})`);
+    expect(plan.reason).toContain('MemorySize is 512 MB and raising it would not change the limit, so memory was not raised');
+    expect(plan.reason).toContain('PHP ini setting memory_limit (php.ini, or an .ini file in a PHP_INI_SCAN_DIR directory');
+    expect(plan.findings).toEqual([
+      'memory_limit: 536870912 bytes (512 MiB) (from the PHP fatal error)',
+      'MemorySize: 512 MB (Lambda; does not govern memory_limit)',
+      'memory_limit is at or above MemorySize 512 MB: a higher limit needs MemorySize raised with it, or Lambda kills the process first',
+    ]);
+    // The raise document would change MemorySize: not offered for this cause.
+    expect(plan.runbook).toBeUndefined();
+  });
+
+  it('says memory_limit can rise with no Lambda change when it is below MemorySize (128 MiB limit on a 1024 MB function)', () => {
+    const line = 'PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/task/vendor/autoload.php on line 12';
+    const plan = planMemoryRaise({ observation: observation(1024, { oomLines: read([line], true) }), policy: production, resourceState: undefined });
+    expect(plan.kind === 'escalate' && plan.findings).toEqual([
+      'memory_limit: 134217728 bytes (128 MiB) (from the PHP fatal error)',
+      'MemorySize: 1024 MB (Lambda; does not govern memory_limit)',
+      'memory_limit is below MemorySize 1024 MB: it can rise toward it with no Lambda change',
+      'more OOM lines matched than were read: every line read was PHP memory_limit',
+    ]);
+  });
+
+  it('gives the memory_limit diagnosis even at the memory cap (a raise would not help either way)', () => {
+    expect(planMemoryRaise({ observation: observation(3008, { oomLines: read([PHP_LIMIT_LINE]) }), policy: production, resourceState: undefined })).toMatchObject({
+      kind: 'escalate',
+      cause: 'diagnosis',
+    });
+  });
+
+  it.each<[string, OutOfMemoryLines, string[]]>([
+    [
+      'Lambda killed the function at its MemorySize (Runtime.OutOfMemory)',
+      read([RUNTIME_REPORT, KILLED]),
+      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`],
+    ],
+    ["Node's heap ran out", read([NODE_HEAP]), [`1 line of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`]],
+    [
+      'kills and PHP memory_limit errors together: the kills are real, memory_limit named as well',
+      read([KILLED, PHP_LIMIT_LINE]),
+      [
+        `1 line of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`,
+        'also 1 PHP memory_limit error (536870912 bytes), which MemorySize does not govern: raise memory_limit in the PHP ini settings as well',
+      ],
+    ],
+    ['no OOM line in the window: the alarm count is the evidence, said so', read([]), [`no OOM line found in ${group}: kind not confirmed, acting on the alarm's count`]],
+    [
+      'the log group refused the read',
+      { status: 'unavailable', logGroupName: group, reason: 'could not be read (AccessDeniedException: not authorized)' },
+      [`the OOM lines in ${group} could not be read (AccessDeniedException: not authorized): kind not confirmed, acting on the alarm's count`],
+    ],
+  ])('raises memory one step when %s, noting the lines in its findings', (_situation, oomLines, findings) => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+    expect(plan).toMatchObject({ summary: expect.stringContaining('memory 512 -> 768 MB: update your IaC'), findings });
   });
 });
