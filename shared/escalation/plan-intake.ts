@@ -1,5 +1,5 @@
 // Pure: what one decision or alarm state change does to the incident it is about (open, watch, update, resolve, nothing).
-import type { IncidentStatus } from './incident';
+import type { IncidentCause, IncidentStatus } from './incident';
 
 export interface DecisionFacts {
   playbook: string;
@@ -24,7 +24,8 @@ export type IntakeAction =
   | { kind: 'resolve'; okTime: string }
   | { kind: 'ignore'; reason: string };
 
-const CAUSE_LABELS: Record<string, string> = {
+/** One per cause (typed over INCIDENT_CAUSES: a cause without a label does not compile); read in subjects and titles. */
+const CAUSE_LABELS: Record<IncidentCause, string> = {
   guardrail: 'blocked by a guardrail',
   failure: 'the remediation failed',
   'cap-reached': 'a cap was reached',
@@ -32,13 +33,17 @@ const CAUSE_LABELS: Record<string, string> = {
   'approval-required': 'the change needs approval',
   diagnosis: 'diagnosis only: a person decides',
   'not-applicable': 'the automatic response does not apply',
+  'publish-required': 'the function runs a published version: the change needs a publish',
+  'cross-playbook': "held back: another row's finding forbids the change (e.g. the database is saturated)",
+  'made-worse': 'the automatic change made health worse: the automation reverted it (unless the reason says why not)',
+  unverifiable: 'the change could not be verified: its health signal had no data',
   'still-firing': 'the alarm is still firing after the automatic change',
   alarm: 'the troubleshooting table says: alert and escalate',
 };
 
 /** A few words for an escalation cause, for subjects and titles. */
 export function causeLabel(cause: string): string {
-  return CAUSE_LABELS[cause] ?? cause;
+  return Object.hasOwn(CAUSE_LABELS, cause) ? CAUSE_LABELS[cause as IncidentCause] : cause;
 }
 
 /**

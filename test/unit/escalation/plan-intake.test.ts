@@ -1,6 +1,9 @@
 // Table-driven tests of what each decision or alarm state change does to its incident.
-import { planAlarmIntake, planDecisionIntake, type DecisionFacts } from '../../../shared/escalation/plan-intake';
-import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
+import { INCIDENT_CAUSES } from '../../../shared/escalation/incident';
+import { buildMessageView } from '../../../shared/escalation/message-view';
+import { causeLabel, planAlarmIntake, planDecisionIntake, type DecisionFacts } from '../../../shared/escalation/plan-intake';
+import { renderEmail } from '../../../shared/escalation/render-email';
+import { ALARM_ARN, ALARM_NAME, ALARM_TIME, capReachedIncident, policy, runtime } from './fixtures';
 
 const alarm = { incidentKey: `${ALARM_ARN}#${ALARM_TIME}`, alarmArn: ALARM_ARN, alarmName: ALARM_NAME, alarmTime: ALARM_TIME, alarmState: 'ALARM' };
 
@@ -44,5 +47,32 @@ describe('planAlarmIntake', () => {
     ['the same ALARM after someone acknowledged', { state: 'ALARM', muted: false }, 'ACKNOWLEDGED', { kind: 'ignore' }],
   ] as const)('%s', (_situation, facts, existing, expected) => {
     expect(planAlarmIntake({ alarmName: ALARM_NAME, ...facts }, existing, ALARM_TIME)).toMatchObject(expected);
+  });
+});
+
+describe('causeLabel (review 10a finding 10: no cause reaches a person as a raw code)', () => {
+  // INCIDENT_CAUSES is the Decision type's list (ESCALATION_CAUSES) plus the escalation service's own: a new cause is here.
+  it.each([...INCIDENT_CAUSES])('gives %s a few words of its own', (cause) => {
+    const label = causeLabel(cause);
+    expect(label).not.toBe(cause);
+    expect(label).toMatch(/^[a-z].{8,}/);
+  });
+
+  it.each([
+    ['cross-playbook', "held back: another row's finding forbids the change (e.g. the database is saturated)"],
+    ['made-worse', 'the automatic change made health worse: the automation reverted it (unless the reason says why not)'],
+    ['publish-required', 'the function runs a published version: the change needs a publish'],
+    ['unverifiable', 'the change could not be verified: its health signal had no data'],
+  ])('says what %s means in the email (the demo read "cross-playbook (cross-playbook)")', (cause, label) => {
+    const [l1] = policy('production').tiers;
+    if (!l1) throw new Error('tiers');
+    const incident = capReachedIncident({ cause, decision: { ...capReachedIncident().decision!, cause } });
+    const { text } = renderEmail(buildMessageView({ kind: 'opened', incident, tier: l1, sent: [], policy: policy('production'), rows: runtime().config.troubleshooting, now: new Date('2026-11-25T14:00:06.000Z') }));
+    expect(text).toContain(`WHY A PERSON IS NEEDED\n  ${label} (${cause})`);
+  });
+
+  it('shows a cause it does not know as its code, never as nothing', () => {
+    expect(causeLabel('from-a-newer-handler')).toBe('from-a-newer-handler');
+    expect(causeLabel('toString')).toBe('toString');
   });
 });
