@@ -193,7 +193,7 @@ export const defaultConfig: AutomationConfigInput = {
       // Project default: watched in the DR region too (decision 123) - there it changes something only while that region
       // serves (FailoverToDR has promoted the replica and enabled the DR consumers); before a failover it escalates.
       watchIn: ['primary', 'dr'],
-      response: 'Scale consumers: raise the SQS event source mapping MaximumConcurrency; restore the baseline when the queue drains',
+      response: 'Scale consumers: raise the SQS event source mapping MaximumConcurrency; restore the baseline when the queue-depth alarm returns to OK (its first minute under the threshold: the backlog may not have drained yet)',
       runbook: 'NotificationService-ScaleConsumers',
     },
     {
