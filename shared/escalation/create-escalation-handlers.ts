@@ -20,6 +20,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
+import { standbyDeferralTargets } from '../guard/standby-deferral';
 import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
@@ -132,6 +133,8 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       ...(runtime.workloadAccount ? { workloadAccount: runtime.workloadAccount } : {}),
     },
     ...(crossAccountSettings(env).ownAccountId ? { operationsAccount: crossAccountSettings(env).ownAccountId } : {}),
+    // The standby watch's alarms a changing row's alarm defers to in a DR region that does not serve (decision 158).
+    deferrals: standbyDeferralTargets(runtime.config, runtime.environment, runtime.region),
     clock,
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),

@@ -38,6 +38,37 @@ export class DecisionRecords {
     });
   }
 
+  /**
+   * The resource's audit entries at or after `fromIso` whose decision was deferred to the alarm `alarmName` (skipped,
+   * `deferredTo.alarmName`; decision 158): what an incident of that alarm records when it opens. Read back like any
+   * audit entry (parsed at the boundary); at most MAX_AUDIT_PAGES pages.
+   */
+  async deferredTo(resourceArn: string, alarmName: string, fromIso: string): Promise<RecordedAudit[]> {
+    const audits: RecordedAudit[] = [];
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < MAX_AUDIT_PAGES; page += 1) {
+      const result = await callAws('DynamoDB Query (audit trail, deferred decisions)', () =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': `RESOURCE#${resourceArn}`, ':from': `AUDIT#${fromIso}`, ':to': 'AUDIT#\uffff' },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of result.Items ?? []) {
+        const audit = parseAuditItem({ pk: String(item.pk), sk: String(item.sk) }, item);
+        const deferred = audit.decision.deferredTo as { alarmName?: unknown } | undefined;
+        if (audit.decision.outcome === 'skipped' && deferred?.alarmName === alarmName) audits.push({ incidentKey: audit.incidentKey, decision: audit.decision });
+      }
+      start = result.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return audits;
+  }
+
   /** The resource's audit entries of `incidentKey` written at or after `fromIso`. */
   async auditsOf(resourceArn: string, incidentKey: string, fromIso: string): Promise<RecordedAudit[]> {
     const audits: RecordedAudit[] = [];

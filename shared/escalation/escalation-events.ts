@@ -43,6 +43,8 @@ const decisionSchema = z.looseObject({
   runbook: z.optional(z.looseObject({ documentName: text.check(z.minLength(1)), parameters: z.record(z.string(), z.array(text)) })),
   dryRun: z.optional(z.boolean()),
   decidedAt: text,
+  // Left to another playbook's incident (shared/guard/standby-deferral.ts): the alarm whose incident records it.
+  deferredTo: z.optional(z.looseObject({ playbook: text.check(z.minLength(1)), alarmName: text.check(z.minLength(1), z.maxLength(255)) })),
 });
 export type DecisionEventDetail = z.infer<typeof decisionSchema>;
 

@@ -1,7 +1,7 @@
 // The escalation path at work: decisions and alarm changes open, update and resolve incidents; timers move them up the tiers.
 import { createHash } from 'node:crypto';
 import { withinStateReason } from '../aws/alarm-state-reader';
-import { accountOfArn } from '../aws/arn';
+import { accountOfArn, partitionOf } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { TroubleshootingRow } from '../config/schema';
@@ -19,7 +19,7 @@ import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './pla
 import { tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
-import { alarmMovedOn, auditFrom, checkAlarm, matchRecordedDecision, precheckDecision, type TrustFacts } from './trust-decision';
+import { alarmMovedOn, auditFrom, checkAlarm, matchRecordedDecision, parseAlarmArn, precheckDecision, type TrustFacts } from './trust-decision';
 
 export interface EscalationLog {
   info(message: string, ...extra: Array<Record<string, unknown>>): void;
@@ -48,8 +48,11 @@ export interface EscalationServices {
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
   /** Re-reads an alarm where it lives (the workload's role in cross-account mode). */
   alarms: EscalationAlarms;
-  /** What the pipeline recorded: a decision event is acted on only when it matches (trust-decision.ts). */
-  records: Pick<DecisionRecords, 'claimsOf' | 'auditsOf'>;
+  /**
+   * What the pipeline recorded: a decision event is acted on only when it matches (trust-decision.ts); `deferredTo` finds
+   * the decisions deferred to an alarm whose incident opens (decision 158; without it none are looked for).
+   */
+  records: Pick<DecisionRecords, 'claimsOf' | 'auditsOf'> & Partial<Pick<DecisionRecords, 'deferredTo'>>;
 }
 
 export interface EscalationContext {
@@ -63,6 +66,12 @@ export interface EscalationContext {
   trust: TrustFacts;
   /** The account the escalation handlers run in (RUNBOOK_ACCOUNT_ID): messages name it for the incident-state documents. */
   operationsAccount?: string;
+  /**
+   * The alarms other decisions may be deferred to (the standby watch's, shared/guard/standby-deferral.ts
+   * standbyDeferralTargets), each with how many minutes before its state change the deferred decisions are looked for
+   * when its incident opens. Unset or not listed: nothing is looked for.
+   */
+  deferrals?: ReadonlyMap<string, number>;
   clock: Clock;
   log: EscalationLog;
   count?(metric: string): void;
@@ -167,6 +176,8 @@ export class EscalationService {
       }
       case 'resolve':
         return this.resolveAlarm(alarm, plan.okTime, `${decision.playbook} reports the alarm OK: ${decision.reason}`);
+      case 'defer':
+        return this.defer(decision, alarm, plan.alarmName, summary, existing);
       case 'watch':
       case 'open': {
         const facts: OpenFacts = {
@@ -329,6 +340,85 @@ export class EscalationService {
     }
   }
 
+  /**
+   * A decision deferred to another alarm's incident (decision 158): recorded on that alarm's incident that is not resolved
+   * (the latest), nobody notified. None yet (the deferring alarm usually fires first: 1 of 1 minute against the standby
+   * watch's 5 of 5): nothing opened here; the decision is on the resource's audit trail, and that incident records it when
+   * it opens (joinDeferred). A deferral to an alarm this deployment does not watch could never be reported: it opens its
+   * own incident instead, saying so.
+   */
+  private async defer(
+    decision: DecisionEventDetail,
+    alarm: { arn: string; name: string; account: string; region: string },
+    alarmName: string,
+    summary: DecisionSummary,
+    existing: Incident | undefined,
+  ): Promise<EscalationResult> {
+    const { store } = this.ctx.services;
+    const targetArn = `arn:${partitionOf(alarm.region)}:cloudwatch:${alarm.region}:${alarm.account}:alarm:${alarmName}`;
+    const target = checkAlarm({ arn: targetArn, name: alarmName, region: alarm.region }, this.ctx.trust);
+    if (target.kind === 'refused') {
+      this.ctx.log.warn('decision deferred to an alarm this deployment cannot report: escalated on its own', { reason: target.reason, alarmName, playbook: decision.playbook });
+      return this.open(
+        {
+          incidentKey: decision.incidentKey ?? '',
+          alarmArn: alarm.arn,
+          alarmName: alarm.name,
+          alarmTime: decision.alarmTime ?? '',
+          ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
+          account: alarm.account,
+          region: alarm.region,
+          environment: this.ctx.environment,
+          cause: 'not-applicable',
+          reason: `${decision.reason} — but ${target.reason}, so it is escalated here`,
+          decision: summary,
+        },
+        existing,
+      );
+    }
+    const incidents = [...(await store.incidentsOfAlarm(targetArn))].sort((a, b) => (a.alarmTime < b.alarmTime ? 1 : a.alarmTime > b.alarmTime ? -1 : 0));
+    for (const { incidentId } of incidents) {
+      if (await store.appendUpdate(incidentId, summary)) {
+        this.ctx.count?.('DecisionsDeferred');
+        return { action: 'updated', incidentId, reason: `${decision.playbook} ${decision.outcome} recorded on incident ${incidentId} of alarm "${alarmName}": nobody notified again`, delivered: [] };
+      }
+      // Not appended: already recorded there (a redelivery), or that incident is resolved (try the one before it).
+      const current = await store.get(incidentId);
+      if (current && current.status !== 'RESOLVED') return { action: 'updated', incidentId, reason: 'this decision is already recorded', delivered: [] };
+    }
+    this.ctx.count?.('DecisionsDeferred');
+    const reason = `${decision.playbook} deferred to alarm "${alarmName}", which has no open incident yet: nobody notified; the incident it opens records this decision (audit trail of ${decision.resource?.arn ?? 'the resource'})`;
+    this.ctx.log.info('decision deferred: no incident opened for it', { reason, incidentKey: decision.incidentKey });
+    return { action: 'ignored', reason, delivered: [] };
+  }
+
+  /**
+   * An incident of an alarm other decisions may be deferred to (ctx.deferrals): the decisions deferred to it on the
+   * same resource since its lookback before the state change, recorded on it (each once, by its key) before anyone is
+   * notified, so the first message lists them. Read after the incident is written: a deferred decision whose intake ran
+   * before that write found no incident, and its audit entry (written before it was published) is found here.
+   */
+  private async joinDeferred(incident: Incident, resourceArn: string | undefined): Promise<Incident> {
+    const lookbackMinutes = this.ctx.deferrals?.get(incident.alarmName);
+    const read = this.ctx.services.records.deferredTo;
+    const at = Date.parse(incident.alarmTime);
+    if (lookbackMinutes === undefined || !read || !resourceArn || Number.isNaN(at)) return incident;
+    const from = new Date(at - lookbackMinutes * 60_000).toISOString();
+    const recorded = await read.call(this.ctx.services.records, resourceArn, incident.alarmName, from);
+    const joined: DecisionSummary[] = [];
+    for (const audit of recorded) {
+      const decision = parseRecordedDecision(audit.decision);
+      // The same region and account as this incident's alarm, and a watched alarm of this deployment.
+      const own = parseAlarmArn(decision.alarmArn);
+      if (!own || own.region !== incident.region || own.account !== incident.account || checkAlarm({ arn: own.arn, name: own.name }, this.ctx.trust).kind !== 'ok') continue;
+      const summary = summarizeDecision(decision);
+      if (incident.updates.some((u) => u.key === summary.key)) continue;
+      if (await this.ctx.services.store.appendUpdate(incident.incidentId, summary)) joined.push(summary);
+    }
+    if (joined.length) this.ctx.log.info('deferred decisions recorded on the incident', { incidentId: incident.incidentId, decisions: joined.map((d) => `${d.playbook} ${d.decidedAt}`) });
+    return joined.length ? { ...incident, updates: [...incident.updates, ...joined] } : incident;
+  }
+
   private async watch(facts: OpenFacts, checkAfterMinutes: number): Promise<EscalationResult> {
     const { store, timers } = this.ctx.services;
     const now = this.now();
@@ -401,6 +491,7 @@ export class EscalationService {
     if (!incident || incident.status !== 'OPEN') {
       return { action: 'ignored', incidentId, reason: `incident is ${incident?.status ?? 'gone'}`, delivered: [] };
     }
+    incident = await this.joinDeferred(incident, facts.decision?.resource?.arn);
     const first = this.ctx.policy.tiers[0];
     // Every delivery tries the first tier: the send claim lets exactly one through, and finishes a crashed one.
     const delivered = first ? await this.notifyTier(incident, first, 'opened', undefined, ahead?.sends) : [];

@@ -11,6 +11,8 @@ export interface DecisionFacts {
   alarmState?: string;
   alarmTime?: string;
   escalation?: { cause: string; guardrail?: string };
+  /** Left to the incident of another alarm (the standby watch's, decision 158). */
+  deferredTo?: { playbook: string; alarmName: string };
 }
 
 export type IntakeAction =
@@ -20,6 +22,8 @@ export type IntakeAction =
   | { kind: 'watch'; checkAfterMinutes: number }
   /** Record the decision on the incident; nobody is notified again. */
   | { kind: 'update' }
+  /** Record the decision on the open incident of another alarm (`alarmName`, same region and account); nobody is notified. */
+  | { kind: 'defer'; alarmName: string; playbook: string }
   /** The alarm is OK: resolve its incidents from state changes before `okTime`. */
   | { kind: 'resolve'; okTime: string }
   | { kind: 'ignore'; reason: string };
@@ -56,6 +60,10 @@ export function planDecisionIntake(decision: DecisionFacts, existing: IncidentSt
     return { kind: 'ignore', reason: `decision of ${decision.playbook} names no alarm state change: nothing to escalate` };
   }
   if (decision.outcome === 'rejected') return { kind: 'ignore', reason: 'rejected events are not incidents' };
+  // A firing alarm whose decision another playbook's alarm reports (decision 158): no incident of its own, recorded on that one.
+  if (decision.outcome === 'skipped' && decision.deferredTo && decision.alarmState === 'ALARM') {
+    return { kind: 'defer', alarmName: decision.deferredTo.alarmName, playbook: decision.deferredTo.playbook };
+  }
   if (decision.outcome === 'escalate') {
     if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
     if (existing === 'ACKNOWLEDGED') return { kind: 'update' };

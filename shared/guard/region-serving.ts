@@ -46,6 +46,11 @@ export interface RegionServing {
   serving: boolean;
   /** Why, with what was read: goes into the decision (blocked or applied). */
   reason: string;
+  /**
+   * Set when "not serving" comes from a read that failed or was not made (or no reader): the region's state is not known,
+   * so nothing is deferred on it (shared/guard/standby-deferral.ts); the guard still blocks.
+   */
+  unread?: true;
 }
 
 /**
@@ -91,9 +96,10 @@ export function judgeRegionServing(reading: RegionServingReading): RegionServing
       problems.push(`the DR consumers' mapping ${notEnabled.map((m) => `${m.uuid} (${m.functionName} on ${m.queueName}) is ${m.state}`).join(', ')}`);
     } else if (unconsumed.length === 0) enabled = mappings.list.map((m) => `${m.uuid} (${m.functionName} on ${m.queueName})`);
   }
+  const unread = replica.read === 'failed' || replica.read === 'not-read' || mappings.read === 'failed' || mappings.read === 'not-read';
   if (problems.length > 0) {
     const half = promoted ? `; the replica ${replicaId} is promoted, but that alone is not a failover` : enabled.length > 0 ? '; the mapping is Enabled, but that alone is not a failover' : '';
-    return { serving: false, reason: `not serving: ${problems.join('; ')}${half}` };
+    return { serving: false, reason: `not serving: ${problems.join('; ')}${half}`, ...(unread ? { unread: true as const } : {}) };
   }
   return {
     serving: true,

@@ -9,6 +9,7 @@ import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '..
 import { evaluateGuardrails, nextResourceState, planningState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
+import { standbyDeferral } from '../guard/standby-deferral';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { isProjectRunbook } from '../report/project-runbook';
 import type { IncidentStore, ResourceState } from '../state/incident-store';
@@ -281,6 +282,27 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   const plannedFrom = planningState(resourceState, event.incidentKey);
   const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState: plannedFrom });
   if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
+  // A DR region that does not serve: an alarm the standby watch also watches (the replicated queue's depth) is its to
+  // report, so one backlog is one incident and one page (decision 158). Recorded and reported like any decision, with
+  // what was planned; the escalation records it on the standby watch's incident.
+  const deferral = standbyDeferral({
+    runtime,
+    event,
+    row: playbook.row,
+    playbook: playbook.name,
+    serving: servingRead.status === 'fulfilled' ? servingRead.value : undefined,
+  });
+  if (deferral) {
+    return decide({
+      outcome: 'skipped',
+      reason: deferral.reason,
+      deferredTo: { playbook: deferral.playbook, alarmName: deferral.alarmName },
+      findings: [
+        ...(plan.kind === 'change' ? [`planned, not applied: ${plan.summary}`] : [`planned, not escalated on its own: ${plan.reason} (${plan.cause})`, ...(plan.findings ?? [])]),
+      ],
+      ...(plan.kind === 'change' ? { before: plan.before, after: plan.after, blastRadius: plan.blastRadius } : {}),
+    });
+  }
   if (plan.kind === 'escalate') {
     return decide({
       outcome: 'escalate',
@@ -368,11 +390,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
 
 /** The DR region's serving signal, never rejected: no reader, or a reader that throws, is "not serving" (fails closed). */
 async function readRegionServing(services: PipelineServices, account: string): Promise<RegionServing> {
-  if (!services.regionServing) return { serving: false, reason: 'not serving: this handler has no reader of whether its region serves' };
+  if (!services.regionServing) return { serving: false, reason: 'not serving: this handler has no reader of whether its region serves', unread: true };
   try {
     return await services.regionServing.read(account);
   } catch (error) {
-    return { serving: false, reason: `not serving: whether this region serves could not be read (${errorName(error)})` };
+    return { serving: false, reason: `not serving: whether this region serves could not be read (${errorName(error)})`, unread: true };
   }
 }
 

@@ -71,6 +71,11 @@ export interface Decision {
   decidedAt: string;
   /** Alarm state change -> change applied, for "time from alarm to change". */
   alarmToChangeMs?: number;
+  /**
+   * A decision left to another playbook's incident (outcome skipped): in a DR region that does not serve, the standby
+   * watch's alarm on the same metric (shared/guard/standby-deferral.ts); the escalation records it on that incident.
+   */
+  deferredTo?: { playbook: string; alarmName: string };
   /** An applied change's scheduled health check (shared/pipeline/verify-change.ts). */
   healthCheck?: { schedule: string; dueAt: string; windowMinutes: number; signal: string; before: HealthReading };
 }

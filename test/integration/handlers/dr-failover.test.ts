@@ -3,7 +3,9 @@
 // emulator: the primary topology in us-east-1, its standby in us-west-2 (sandbox/provision-dr.ts: the cross-region read
 // replica, the replicated queue, the DR consumer with its mapping disabled), and the DR region's own state table, bus,
 // schedule groups, its queue-backup, memory-pressure and cpu-utilization alarms and the OOM metric filter. Before the
-// failover each row's DR alarm is diagnosed and escalated, nothing changed in either region; once the emulator is in the
+// failover each row's DR alarm is diagnosed and escalated, nothing changed in either region (Queue Backup's is deferred
+// to the standby watch's depth alarm on the same queue: one incident and one page for the backlog, decision 158,
+// through the real escalate entry point and the tier inboxes); once the emulator is in the
 // state NotificationService-FailoverToDR leaves (replica promoted, DR mapping enabled, endpoint parameter pointed at the
 // replica) the same alarms change the DR region's resources (the DR consumers' mapping, the DR consumer's memory, the
 // promoted replica's class), failing health checks revert the DR consumers' mapping, the DR consumer's memory and the
@@ -33,12 +35,18 @@ import {
 } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import type { EscalationResult } from '../../../shared/escalation/escalation-service';
+import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
+import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
@@ -49,6 +57,8 @@ import { provisionAccount, type SandboxAccount } from '../support/sandbox-accoun
 const DR = 'us-west-2';
 const PRIMARY = 'us-east-1';
 const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
+// The standby watch's alarm on the same metric (the replicated queue's depth): 5 of 5 minutes (decision 158).
+const STANDBY_DEPTH_ALARM = 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)';
 const MUTATION = /^(Update|Put|Delete|Modify|Create|Promote|Reboot)/;
 // The guard's text before the failover, after what the real reader reads in us-west-2 (decision 123).
 const notServing = (replicationSource: string) =>
@@ -70,6 +80,7 @@ const SERVING_SIGNAL = () =>
 let account: SandboxAccount;
 let standby: DrStandby;
 let dr: DrAutomation;
+let inbox: EscalationInbox;
 const at = (region: string) => ({ ...account.clientConfig, region });
 
 /** The consumers of both regions as the emulator holds them: mapping state and MaximumConcurrency, reserved concurrency. */
@@ -222,6 +233,43 @@ async function completedInDr(name: string): Promise<void> {
   scheduler.destroy();
 }
 
+/** Every "Runbook Decision" the DR region's bus delivered to the escalate handler's queue since the last read (removed from it). */
+async function decisionsOnTheBus(): Promise<Array<{ detail: Decision }>> {
+  const sqs = new SQSClient(at(DR));
+  const decisions: Array<{ detail: Decision }> = [];
+  try {
+    for (;;) {
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dr.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!received.Messages?.length) return decisions;
+      for (const m of received.Messages) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: dr.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+        decisions.push(JSON.parse(m.Body ?? '{}') as { detail: Decision });
+      }
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+let escalate: EscalationHandler | undefined;
+/** The bus's event of `decision` (published by its handler), given to the DR region's real escalate entry point (one container). */
+async function escalateInDr(decision: Decision): Promise<EscalationResult> {
+  const events = (await decisionsOnTheBus()).filter((e) => e.detail.incidentKey === decision.incidentKey && e.detail.playbook === decision.playbook);
+  expect(events.map((e) => e.detail.decidedAt)).toEqual([decision.decidedAt]);
+  escalate ??= loadHandler<EscalationHandler>('escalate');
+  return escalate(events[0]);
+}
+
+/** An incident as the DR region's state table holds it. */
+async function incidentInDr(incidentId: string) {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient(at(DR)));
+  try {
+    return await new EscalationStore(db, { tableName: dr.stateTable.name, retentionDays: 30, leaseSeconds: 60 }).get(incidentId);
+  } finally {
+    db.destroy();
+  }
+}
+
 const writesOf = (calls: ProxyCall[]) => calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation));
 
 beforeAll(async () => {
@@ -243,6 +291,8 @@ beforeAll(async () => {
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: standby.queue.url, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: `{"n":${batch * 10 + i}}` })) }));
   }
   sqs.destroy();
+  // The people on each tier, as the DR region's escalation reaches them (decision 158: one page for one backlog).
+  inbox = await createEscalationInbox(at(DR), dr, 'dr-failover-inbox');
   // The handler below runs as the DR region's function does.
   Object.assign(process.env, { AWS_REGION: DR, AWS_DEFAULT_REGION: DR });
 }, 300_000);
@@ -254,28 +304,72 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(dr.verifyScheduleGroup?.name).toBe('notification-runbooks-verify');
   });
 
-  it('before the failover: diagnoses and escalates (the DR consumers are off: nothing to scale), and changes nothing in either region', async () => {
+  // Decision 146. Before the failover the replicated queue's backlog fires two alarms in us-west-2 on the same metric:
+  // Queue Backup's (1 of 1 min, scale-consumers) and the standby watch's depth alarm (5 of 5 min, watch-standby). Until
+  // decision 158 each opened an incident and paged L1 (scale-consumers escalated not-applicable, "no enabled event source
+  // mapping"). Now scale-consumers' decision defers to the standby watch's alarm: recorded and published, no incident of
+  // its own, and the standby watch's incident records it, whichever comes first. Queue Backup fires first here, as in
+  // the field (1 minute against 5); then it fires again once the standby watch's incident is open.
+  it("before the failover: one incident and one page for the replicated queue's backlog: scale-consumers defers to the standby watch, whose incident records it, and nothing changes in either region", async () => {
     const before = await consumers();
     expect(before).toEqual({
       primary: { state: 'Enabled', maximumConcurrency: 50, reserved: 100 },
       dr: { state: 'Disabled', maximumConcurrency: 50, reserved: 100 },
     });
+    await decisionsOnTheBus();
+    expect(await inbox.read()).toEqual([]);
 
     const { decision, calls } = await queueBackupInDr();
 
-    // The standby's mapping waits disabled, so the plan itself finds no consumer to scale there and escalates; the guard
-    // would block a change anyway (not serving: test/integration/handlers/dr-region.test.ts, with an enabled mapping).
+    // The standby's mapping waits disabled: the plan finds no consumer to scale, and the guard would block a change anyway
+    // (not serving: test/integration/handlers/dr-region.test.ts). Both are said; the decision is the standby watch's to report.
     expect(decision).toMatchObject({
-      outcome: 'escalate',
+      playbook: 'scale-consumers',
+      outcome: 'skipped',
       region: DR,
-      escalation: { cause: 'not-applicable' },
-      reason: 'queue notification-service-queue has no enabled event source mapping: no consumer to scale',
+      deferredTo: { playbook: 'watch-standby', alarmName: STANDBY_DEPTH_ALARM },
+      findings: ['planned, not escalated on its own: queue notification-service-queue has no enabled event source mapping: no consumer to scale (not-applicable)'],
     });
-    expect(decision.findings).toBeUndefined();
+    expect(decision.escalation).toBeUndefined();
+    expect(decision.reason).toBe(
+      `deferred to watch-standby: us-west-2 is the DR region of production and not serving: the replica ${standby.replica.identifier} still replicates ${(await functionsAndDatabases()).dr.database.replicates ?? ''} (not promoted); ` +
+        `the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Disabled; ` +
+        `the standby watch's alarm "${STANDBY_DEPTH_ALARM}" watches the same AWS/SQS ApproximateNumberOfMessagesVisible (QueueName=notification-service-queue) and reports it ` +
+        '(5 of 5 datapoints in 5 min above 1000): one incident for one cause, this decision is recorded on that incident; scale-consumers acts here again once the region serves',
+    );
     expect(await consumers()).toEqual(before);
-    expect(calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation))).toEqual([]);
+    expect(writesOf(calls)).toEqual([]);
     // The signal was read in the DR region: the replica described, the mappings listed.
     expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings']));
+    // Through the DR region's escalate handler: no incident, nobody paged (the standby watch's alarm has not fired yet).
+    const deferred = await escalateInDr(decision);
+    expect(deferred).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(deferred.reason).toContain(`scale-consumers deferred to alarm "${STANDBY_DEPTH_ALARM}", which has no open incident yet: nobody notified`);
+    expect(await inbox.read()).toEqual([]);
+
+    // Four minutes on, the standby watch's depth alarm: watch-standby escalates, the escalation opens its incident, finds
+    // the deferred decision on the queue's audit trail, records it, and pages L1 once (chat and email, production).
+    const standbyRun = await alarmInDr(STANDBY_DEPTH_ALARM, { statistic: 'Maximum', recentDatapoints: [1500, 1500, 1500, 1500, 1500] }, loadHandler('watch-standby'));
+    expect(standbyRun.decision).toMatchObject({ playbook: 'watch-standby', outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+    expect(standbyRun.decision.reason).toContain('the replicated queue notification-service-queue holds 1500 messages (pages above 1000)');
+    const opened = await escalateInDr(standbyRun.decision);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    const pages = await inbox.read();
+    expect(pages.map((m) => `${m.incidentId} ${m.level} ${m.channel}`).sort()).toEqual([`${opened.incidentId} 1 chat`, `${opened.incidentId} 1 email`]);
+    const email = pages.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain('1500 messages');
+    expect(email).toMatch(/LATER UPDATES[\s\S]*scale-consumers skipped: deferred to watch-standby/);
+    const incident = await incidentInDr(opened.incidentId ?? '');
+    expect(incident).toMatchObject({ alarmName: STANDBY_DEPTH_ALARM, status: 'OPEN', level: 1, decision: { playbook: 'watch-standby' } });
+    expect(incident?.updates.map((u) => [u.playbook, u.outcome, u.reason])).toEqual([['scale-consumers', 'skipped', decision.reason]]);
+
+    // Queue Backup's alarm fires again (a new state change) while that incident is open: recorded on it, nobody paged again.
+    const again = await queueBackupInDr();
+    expect(again.decision).toMatchObject({ outcome: 'skipped', deferredTo: { alarmName: STANDBY_DEPTH_ALARM } });
+    expect(await escalateInDr(again.decision)).toMatchObject({ action: 'updated', incidentId: opened.incidentId, delivered: [] });
+    expect(await inbox.read()).toEqual([]);
+    expect((await incidentInDr(opened.incidentId ?? ''))?.updates.map((u) => u.decidedAt)).toEqual([decision.decidedAt, again.decision.decidedAt]);
+    expect(await consumers()).toEqual(before);
   });
 
   // The other changing rows before the failover: the guard blocks them (the region does not serve), naming what the real
@@ -359,6 +453,11 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(writes.map((c) => c.operation)).toEqual(['UpdateEventSourceMapping']);
     // Its health check is scheduled in the DR region's own group.
     expect(decision.healthCheck?.schedule).toBeDefined();
+    // Serving, Queue Backup acts as decision 123 intends and defers to nothing: its own incident, watched for its alarm
+    // to clear (nobody paged unless it still fires), not recorded on the standby watch's (decision 158).
+    expect(decision.deferredTo).toBeUndefined();
+    expect(await escalateInDr(decision)).toMatchObject({ action: 'watching', delivered: [] });
+    expect(await inbox.read()).toEqual([]);
   });
 
   // From here the emulator is in the failed-over state the test above made (replica promoted, DR mapping Enabled).

@@ -1,6 +1,7 @@
 // The DR region (production us-west-2) through the real handlers of the rows that change something and the real SDK:
-// while the region does not serve, the standby is never scaled (the decision escalates with the DR cause, naming what
-// the handler read, and the emulator is unchanged); once it serves as FailoverToDR leaves it, scale-consumers acts.
+// while the region does not serve, the standby is never scaled (the decision escalates with the DR cause, or for Queue
+// Backup's alarm on the replicated queue defers to the standby watch's alarm on the same metric, decision 158, naming
+// what the handler read, and the emulator is unchanged); once it serves as FailoverToDR leaves it, scale-consumers acts.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
@@ -19,9 +20,16 @@ const REPLICA = 'notification-service-db-replica';
 // us-west-2, so its consumer mapping is Enabled and no instance carries the replica's identifier.
 const STANDBY_TAIL = ': its resources are the standby and serve no traffic, so the automation does not scale or resize them (report-only); a person decides';
 const NO_REPLICA = `us-west-2 is the DR region of production and not serving: the replica ${REPLICA} does not exist here; the mapping is Enabled, but that alone is not a failover${STANDBY_TAIL}`;
+// Queue Backup's alarm there watches the replicated queue's depth, as the standby watch's depth alarm does: its decision
+// defers to that alarm while the region does not serve (decision 158), naming what the reader read.
+const STANDBY_DEPTH = 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)';
+const deferredBecause = (notServing: string) =>
+  `deferred to watch-standby: us-west-2 is the DR region of production and not serving: ${notServing}; the standby watch's alarm "${STANDBY_DEPTH}" watches the same ` +
+  'AWS/SQS ApproximateNumberOfMessagesVisible (QueueName=notification-service-queue) and reports it (5 of 5 datapoints in 5 min above 1000): one incident for one cause, ' +
+  'this decision is recorded on that incident; scale-consumers acts here again once the region serves';
 
 describe('scale-consumers in the DR region (production, us-west-2)', () => {
-  it('does not scale the standby consumers: escalates with the DR cause and changes nothing in the emulator', async () => {
+  it('does not scale the standby consumers: defers to the standby watch, naming why the region does not serve, and changes nothing in the emulator', async () => {
     const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
     expect(account.clientConfig.region).toBe('us-west-2');
     const handler = loadHandler('scale-consumers');
@@ -36,12 +44,14 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     // What the handler's own reader read, exactly: a reader that failed to load or read would say something else.
     expect((await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).State).toBe('Enabled');
     expect(decision).toMatchObject({
-      outcome: 'escalate',
+      outcome: 'skipped',
       region: 'us-west-2',
       dryRun: false,
-      escalation: { cause: 'guardrail', guardrail: 'dr-region' },
-      reason: `scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100 (queue depth 0) — blocked: ${NO_REPLICA}`,
+      deferredTo: { playbook: 'watch-standby', alarmName: STANDBY_DEPTH },
+      reason: deferredBecause(`the replica ${REPLICA} does not exist here; the mapping is Enabled, but that alone is not a failover`),
+      findings: ['planned, not applied: scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100 (queue depth 0)'],
     });
+    expect(decision.escalation).toBeUndefined();
     // The plan was made (the figures a person needs), and not applied.
     expect(decision.before).toMatchObject({ maximumConcurrency: { [account.topology.consumer.mappingUuid]: 50 } });
     expect(decision.after).toMatchObject({ maximumConcurrency: { [account.topology.consumer.mappingUuid]: 100 } });
@@ -117,10 +127,13 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
       expect(decision).toMatchObject({ outcome: 'applied', region: 'us-west-2', findings: [`us-west-2 (DR region) serving since a failover: ${signal}`] });
       expect(await concurrency(account)).toEqual({ maximum: 100, reserved: 100 });
     } else {
+      // Not serving, judged from what was read: Queue Backup's alarm defers to the standby watch's (decision 158).
       expect(decision).toMatchObject({
-        outcome: 'escalate',
-        escalation: { cause: 'guardrail', guardrail: 'dr-region' },
-        reason: `scale consumers of notification-service-queue: MaximumConcurrency 50 -> 100 (queue depth 0) — blocked: us-west-2 is the DR region of production and not serving: the replica ${REPLICA} has no replication source but is stopped, not one of the statuses a serving database has (available, backing-up, modifying, storage-optimization, configuring-enhanced-monitoring, configuring-iam-database-auth, configuring-log-exports); the mapping is Enabled, but that alone is not a failover${STANDBY_TAIL}`,
+        outcome: 'skipped',
+        deferredTo: { playbook: 'watch-standby', alarmName: STANDBY_DEPTH },
+        reason: deferredBecause(
+          `the replica ${REPLICA} has no replication source but is stopped, not one of the statuses a serving database has (available, backing-up, modifying, storage-optimization, configuring-enhanced-monitoring, configuring-iam-database-auth, configuring-log-exports); the mapping is Enabled, but that alone is not a failover`,
+        ),
       });
       expect(await concurrency(account)).toEqual(before);
     }

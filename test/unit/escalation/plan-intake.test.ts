@@ -5,6 +5,7 @@ import { causeLabel, planAlarmIntake, planDecisionIntake, type DecisionFacts } f
 import { renderEmail } from '../../../shared/escalation/render-email';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME, capReachedIncident, policy, runtime } from './fixtures';
 
+const STANDBY_DEPTH = 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)';
 const alarm = { incidentKey: `${ALARM_ARN}#${ALARM_TIME}`, alarmArn: ALARM_ARN, alarmName: ALARM_NAME, alarmTime: ALARM_TIME, alarmState: 'ALARM' };
 
 function decision(overrides: Partial<DecisionFacts>): DecisionFacts {
@@ -28,6 +29,12 @@ describe('planDecisionIntake', () => {
     ['skipped on an open incident', decision({ outcome: 'skipped', reason: 'cooldown' }), 'OPEN', { kind: 'update' }],
     ['the baseline was restored on OK', decision({ alarmState: 'OK', reason: 'restore consumers of notification-service-queue to baseline' }), undefined, { kind: 'resolve', okTime: ALARM_TIME }],
     ['an event rejected before any alarm was known', decision({ outcome: 'rejected', incidentKey: undefined, alarmArn: undefined }), undefined, { kind: 'ignore' }],
+    [
+      "the DR region's Queue Backup deferred to the standby watch (decision 158): recorded on that alarm's incident, none of its own",
+      decision({ outcome: 'skipped', reason: 'deferred to watch-standby: ...', deferredTo: { playbook: 'watch-standby', alarmName: STANDBY_DEPTH } }),
+      undefined,
+      { kind: 'defer', alarmName: STANDBY_DEPTH, playbook: 'watch-standby' },
+    ],
   ] as const)('%s', (_situation, facts, existing, expected) => {
     expect(planDecisionIntake(facts, existing, 10)).toMatchObject(expected);
   });

@@ -49,6 +49,10 @@ describe('judgeRegionServing', () => {
     expect(judged.serving).toBe(serving);
     expect(judged.reason).toContain(reason);
     expect(judged.reason.startsWith(serving ? 'serving since a failover' : 'not serving: ')).toBe(true);
+    // Only a read that failed or was not made leaves the region's state unknown (nothing deferred on it: decision 158);
+    // a replica missing or replicating, a mapping Disabled are read and judged.
+    const failedRead = [replica.read, list.read].some((read) => read === 'failed' || read === 'not-read');
+    expect(judged.unread).toBe(failedRead ? true : undefined);
   });
 
   // The promoted replica's DBInstanceStatus (AWS's documented values), the mapping Enabled. FailoverToDR's waitPromoted
@@ -188,6 +192,8 @@ describe('readRegionServing reads the region itself (RDS and Lambda mocked)', ()
     expect(judged).toEqual({
       serving: false,
       reason: `not serving: the DR consumers' event source mappings could not be read (Error: ListEventSourceMappings on notification-service-queue answered the marker same twice); the replica ${REPLICA} is promoted, but that alone is not a failover`,
+      // A read that failed: the region's state is not known, so nothing is deferred on it (decision 158).
+      unread: true,
     });
     // The first page, then the marker's page, which answered the same marker again: read no further.
     expect(lambda.commandCalls(ListEventSourceMappingsCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'same']);
@@ -234,6 +240,7 @@ describe('readRegionServing reads the region itself (RDS and Lambda mocked)', ()
     const judged = await reader().read(ACCOUNT);
     expect(judged.serving).toBe(false);
     expect(judged.reason).toContain(reason);
+    expect(judged.unread).toBe(true);
     // The fault fired: the failing service was called.
     expect((service === 'rds' ? rds.commandCalls(DescribeDBInstancesCommand) : lambda.commandCalls(ListEventSourceMappingsCommand)).length).toBeGreaterThan(0);
   });

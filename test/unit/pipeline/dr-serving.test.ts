@@ -82,6 +82,58 @@ describe('runPlaybook in the DR region', () => {
   });
 });
 
+// The replicated queue's backlog before a failover (decision 158): Queue Backup's alarm in the DR region watches the same
+// metric as the standby watch's depth alarm, which reports it; the changing row's decision defers to it instead of
+// escalating on its own (one backlog, one incident). The knob stands in for scale-consumers; the event is the DR
+// region's queue-depth alarm.
+describe('runPlaybook in the DR region, on the metric the standby watch also watches', () => {
+  const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
+  const STANDBY_DEPTH = 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)';
+  function queueDepthEvent(region: string) {
+    const { event, ...rest } = setup(region, { read: async () => NOT_SERVING });
+    const raw = JSON.parse(JSON.stringify(event).replaceAll('ServerCpuTooHigh', QUEUE_ALARM)) as typeof event & {
+      detail: { configuration: { metrics: Array<{ metricStat: { metric: Record<string, unknown>; period: number } }> } };
+    };
+    const [series] = raw.detail.configuration.metrics;
+    if (series) {
+      series.metricStat.metric = { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: 'notification-service-queue' } };
+      series.metricStat.period = 60;
+    }
+    return { ...rest, event: raw };
+  }
+
+  it('defers to the standby watch while the region does not serve: skipped, naming its alarm and what was planned, recorded and published, nothing applied', async () => {
+    const { deps, knob, event } = queueDepthEvent('us-west-2');
+    const published: Decision[] = [];
+    deps.services.reporter = { log: () => undefined, count: () => undefined, publish: async (d: Decision) => void published.push(d) };
+    const decision = await runPlaybook(deps, event);
+    expect(decision).toMatchObject({
+      outcome: 'skipped',
+      deferredTo: { playbook: 'watch-standby', alarmName: STANDBY_DEPTH },
+      findings: ['planned, not applied: raise 1 -> 2'],
+      before: { value: 1 },
+      after: { value: 2 },
+    });
+    expect(decision.escalation).toBeUndefined();
+    expect(decision.reason.startsWith(`deferred to watch-standby: us-west-2 is the DR region of production and ${NOT_SERVING.reason}; the standby watch's alarm "${STANDBY_DEPTH}"`)).toBe(true);
+    expect(knob).toEqual({ value: 1, applyCalls: 0 });
+    // Nothing lost: on the bus (the escalation records it on the standby watch's incident) and on the resource's audit trail.
+    expect(published).toEqual([decision]);
+    expect((deps.services.store as InMemoryIncidentStore).audit.map((a) => a.decision)).toEqual([decision]);
+  });
+
+  it.each<[string, RegionServing | 'throws', object]>([
+    ['the region serves (after a failover): applied as decision 123 intends', SERVING, { outcome: 'applied' }],
+    ['whether it serves could not be read: escalated dr-region, naming the failure', 'throws', { outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'dr-region' } }],
+  ])('does not defer when %s', async (_case, serving, expected) => {
+    const { deps, event } = queueDepthEvent('us-west-2');
+    deps.services.regionServing = { read: async () => (serving === 'throws' ? Promise.reject(Object.assign(new Error('slow down'), { name: 'ThrottlingException' })) : serving) };
+    const decision = await runPlaybook(deps, event);
+    expect(decision).toMatchObject(expected);
+    expect(decision.deferredTo).toBeUndefined();
+  });
+});
+
 describe('runPlaybook in the primary region', () => {
   it('never reads the serving signal, and applies as before', async () => {
     const { deps, knob, reads, event } = setup('us-east-1', { read: async () => NOT_SERVING });

@@ -1,0 +1,95 @@
+// Pure: in a DR region that does not serve, a changing row's alarm on the same metric as one of the standby watch's alarms
+// defers to it, so one backlog is one incident and one page (decision 158). No SDK, no clock, no env.
+import { alarmSpecs, type AlarmSpec } from '../config/alarm-specs';
+import type { RuntimeConfig } from '../config/load-config';
+import type { EnvironmentName } from '../config/schema';
+import type { AlarmStateChange } from '../events/alarm-event';
+import { primaryMetric } from '../events/primary-metric';
+import type { RegionServing } from './region-serving';
+
+/** The troubleshooting row of the DR region's standby watch (handler watch-standby). */
+export const STANDBY_ROW = 'dr-standby';
+
+export interface StandbyDeferral {
+  /** The standby watch's handler, which reports the same signal. */
+  playbook: string;
+  /** Its alarm on the same metric, in the same region and account: the incident this decision is recorded on. */
+  alarmName: string;
+  reason: string;
+}
+
+export interface StandbyDeferralInput {
+  runtime: Pick<RuntimeConfig, 'config' | 'environment' | 'region' | 'regionRole'>;
+  event: AlarmStateChange;
+  /** The row of the playbook that handled the event. */
+  row: string;
+  /** The handler of that row, named in the reason. */
+  playbook: string;
+  /** What the region's serving signal said (decision 123); undefined: not read. */
+  serving: RegionServing | undefined;
+}
+
+const sameDimensions = (a: Record<string, string>, b: Record<string, string>): boolean => {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+};
+
+/** The standby watch's single-metric alarms of a region, and every other alarm there (what could shadow them). */
+function standbyAndOthers(config: RuntimeConfig['config'], environment: EnvironmentName, region: string): { standby: AlarmSpec[]; others: AlarmSpec[] } {
+  const specs = alarmSpecs(config, environment, region);
+  return { standby: specs.filter((s) => s.rowId === STANDBY_ROW && s.metric.kind === 'single'), others: specs.filter((s) => s.rowId !== STANDBY_ROW) };
+}
+
+/**
+ * The standby watch's alarm this event defers to, or undefined (the event is handled as before). It defers only when all
+ * of these hold: the region is a `dr` region whose serving signal was read and says it does not serve (a read that failed
+ * is `unread`: that escalates as before, naming the failure, decision 123); the event is an ALARM of another row than the
+ * standby watch; and the standby watch is deployed there (its row watched in `dr`, alarmSpecs, as infra deploys it) with a
+ * single-metric alarm on exactly the event's metric (namespace, name, dimensions). Today that is Queue Backup's
+ * ApproximateNumberOfMessagesVisible on the replicated queue, watched by "DR Replicated Queue Depth".
+ */
+export function standbyDeferral({ runtime, event, row, playbook, serving }: StandbyDeferralInput): StandbyDeferral | undefined {
+  if (runtime.regionRole !== 'dr' || row === STANDBY_ROW || event.state.value !== 'ALARM') return undefined;
+  if (serving === undefined || serving.serving || serving.unread) return undefined;
+  const metric = primaryMetric(event);
+  if (!metric?.namespace || !metric.metricName) return undefined;
+  const { standby } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);
+  const owner = standby.find(
+    (s) =>
+      s.metric.kind === 'single' &&
+      s.name !== event.alarmName &&
+      s.metric.metric.namespace === metric.namespace &&
+      s.metric.metric.metricName === metric.metricName &&
+      sameDimensions(s.metric.metric.dimensions, metric.dimensions),
+  );
+  if (!owner || owner.metric.kind !== 'single') return undefined;
+  const minutes = (owner.metric.metric.periodSeconds * owner.evaluationPeriods) / 60;
+  const watched = `${metric.namespace} ${metric.metricName} (${Object.entries(metric.dimensions).map(([k, v]) => `${k}=${v}`).join(', ')})`;
+  return {
+    playbook: owner.handler,
+    alarmName: owner.name,
+    reason:
+      `deferred to ${owner.handler}: ${runtime.region} is the DR region of ${runtime.environment} and ${serving.reason}; ` +
+      `the standby watch's alarm "${owner.name}" watches the same ${watched} and reports it ` +
+      `(${owner.datapointsToAlarm} of ${owner.evaluationPeriods} datapoints in ${minutes} min above ${owner.threshold}): one incident for one cause, ` +
+      `this decision is recorded on that incident; ${playbook} acts here again once the region serves`,
+  };
+}
+
+/**
+ * The standby watch's alarms that another row's alarm in the same region can defer to (standbyDeferral), each with how
+ * far back (minutes) the escalation looks for decisions deferred to it when its incident opens: the standby watch's own
+ * window (disasterRecovery.standbyWatch.windowMinutes), over which it reads the figures it reports.
+ */
+export function standbyDeferralTargets(config: RuntimeConfig['config'], environment: EnvironmentName, region: string): Map<string, number> {
+  const { standby, others } = standbyAndOthers(config, environment, region);
+  const lookbackMinutes = config.environments[environment].disasterRecovery?.standbyWatch.windowMinutes ?? 15;
+  const targets = new Map<string, number>();
+  for (const s of standby) {
+    if (s.metric.kind !== 'single') continue;
+    const own = s.metric.metric;
+    const shadowed = others.some((o) => o.metric.kind === 'single' && o.metric.metric.namespace === own.namespace && o.metric.metric.metricName === own.metricName && sameDimensions(o.metric.metric.dimensions, own.dimensions));
+    if (shadowed) targets.set(s.name, lookbackMinutes);
+  }
+  return targets;
+}

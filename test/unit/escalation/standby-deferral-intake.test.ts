@@ -1,0 +1,182 @@
+// One replicated-queue backlog before a failover is one incident and one page (decision 158). In the DR region both the
+// standby watch's depth alarm (5 of 5 min, watch-standby) and Queue Backup's (1 of 1 min, scale-consumers) fire on the
+// replicated queue's depth; scale-consumers' decision is deferred to the standby watch's alarm, and the escalation records
+// it on that alarm's incident, whichever arrives first. Nothing lost: the deferred decision is in the incident's history.
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { alarmSpecs } from '../../../shared/config/alarm-specs';
+import type { DecisionEventDetail } from '../../../shared/escalation/escalation-events';
+import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { Incident, SentNotification } from '../../../shared/escalation/incident';
+import type { MessageView } from '../../../shared/escalation/message-view';
+import { resolveEscalationPolicy } from '../../../shared/escalation/policy';
+import type { RecordedAudit, RecordedClaim } from '../../../shared/escalation/trust-decision';
+import { standbyDeferralTargets } from '../../../shared/guard/standby-deferral';
+
+const ACCOUNT = '123456789012';
+const DR = 'us-west-2';
+const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
+const STANDBY_DEPTH = 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)';
+const alarmArn = (name: string) => `arn:aws:cloudwatch:${DR}:${ACCOUNT}:alarm:${name}`;
+const QUEUE_ARN = `arn:aws:sqs:${DR}:${ACCOUNT}:notification-service-queue`;
+const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: DR });
+
+/** scale-consumers' decision in the DR region before a failover (run-playbook.ts, standbyDeferral), as the pipeline records it. */
+function deferredDecision(alarmTime = '2026-12-06T08:01:03.120+0000', alarmName = STANDBY_DEPTH): DecisionEventDetail {
+  return {
+    playbook: 'scale-consumers',
+    outcome: 'skipped',
+    reason: `deferred to watch-standby: us-west-2 is the DR region of production and not serving: the replica notification-service-db-replica still replicates ... (not promoted); ...; the standby watch's alarm "${alarmName}" watches the same ...`,
+    environment: 'production',
+    region: DR,
+    account: ACCOUNT,
+    incidentKey: `${alarmArn(QUEUE_ALARM)}#${alarmTime}`,
+    alarmName: QUEUE_ALARM,
+    alarmArn: alarmArn(QUEUE_ALARM),
+    alarmState: 'ALARM',
+    alarmTime,
+    resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
+    findings: ['planned, not escalated on its own: queue notification-service-queue has no enabled event source mapping: no consumer to scale (not-applicable)'],
+    deferredTo: { playbook: 'watch-standby', alarmName },
+    dryRun: false,
+    decidedAt: alarmTime.replace('.120+0000', '.900Z'),
+  };
+}
+
+/** watch-standby's decision on its depth alarm, 4 minutes later (5 of 5 minutes above 1000). */
+const standbyDecision: DecisionEventDetail = {
+  playbook: 'watch-standby',
+  outcome: 'escalate',
+  reason: 'DR standby of production in us-west-2: the replicated queue notification-service-queue holds 1500 messages (pages above 1000): a failover would start with that backlog. Nothing was changed; ...',
+  environment: 'production',
+  region: DR,
+  account: ACCOUNT,
+  incidentKey: `${alarmArn(STANDBY_DEPTH)}#2026-12-06T08:05:03.120+0000`,
+  alarmName: STANDBY_DEPTH,
+  alarmArn: alarmArn(STANDBY_DEPTH),
+  alarmState: 'ALARM',
+  alarmTime: '2026-12-06T08:05:03.120+0000',
+  resource: { type: 'sqs-queue', id: 'notification-service-queue', arn: QUEUE_ARN },
+  escalation: { cause: 'diagnosis' },
+  dryRun: false,
+  decidedAt: '2026-12-06T08:05:04.000Z',
+};
+
+/** The state table as the escalation uses it: incidents, sends, and what the pipeline recorded (claims, audit entries). */
+function world(recorded: DecisionEventDetail[]) {
+  const incidents = new Map<string, Incident>();
+  const sends = new Map<string, SentNotification[]>();
+  const pages: Array<{ incidentId: string; level: number; view: MessageView }> = [];
+  const claims = (key: string): RecordedClaim[] => recorded.filter((d) => d.incidentKey === key).map((d) => ({ name: d.playbook, status: 'COMPLETED', outcome: d.outcome }));
+  const audits = (arn: string): RecordedAudit[] => recorded.filter((d) => d.resource?.arn === arn).map((d) => ({ incidentKey: d.incidentKey ?? '', decision: { ...d } }));
+  const services = {
+    store: {
+      get: async (id: string) => structuredClone(incidents.get(id)),
+      create: async (incident: Incident) => {
+        const existing = incidents.get(incident.incidentId);
+        if (existing) return { created: false, incident: structuredClone(existing) };
+        incidents.set(incident.incidentId, structuredClone(incident));
+        return { created: true, incident };
+      },
+      promote: async () => false,
+      appendUpdate: async (id: string, update: Incident['updates'][number]) => {
+        const incident = incidents.get(id);
+        if (!incident || incident.status === 'RESOLVED' || incident.updates.some((u) => u.key === update.key)) return false;
+        incident.updates.push(structuredClone(update));
+        return true;
+      },
+      listSends: async (id: string) => structuredClone(sends.get(id) ?? []),
+      claimSend: async (id: string, kind: 'notify' | 'resolve', level: number, tierName: string) => {
+        const list = sends.get(id) ?? [];
+        if (list.some((s) => s.kind === kind && s.level === level)) return { claimed: false, reason: 'already-claimed' };
+        sends.set(id, [...list, { kind, level, tierName, status: 'IN_PROGRESS', channels: [], messageIds: [] }]);
+        return { claimed: true, owner: 'o', delivered: {} };
+      },
+      completeSend: async (id: string, kind: string, level: number, _owner: string, result: Partial<SentNotification>) => {
+        const send = (sends.get(id) ?? []).find((s) => s.kind === kind && s.level === level);
+        if (send) Object.assign(send, result);
+      },
+      recordDelivered: async () => undefined,
+      releaseSend: async () => undefined,
+      recordTierNotified: async (id: string, level: number) => {
+        const incident = incidents.get(id);
+        if (incident) incident.level = Math.max(incident.level, level);
+      },
+      resolve: async () => ({ resolved: false, incident: undefined }),
+      incidentsOfAlarm: async (arn: string) => [...incidents.values()].filter((i) => i.alarmArn === arn && i.status !== 'RESOLVED').map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime })),
+      forgetAlarmIncident: async () => undefined,
+    },
+    notifier: {
+      notify: async (tier: { level: number }, view: MessageView) => {
+        pages.push({ incidentId: view.incidentId, level: tier.level, view });
+        return { channels: ['email', 'chat'], messageIds: ['m-1', 'm-2'] };
+      },
+      resolve: async () => ({ channels: [], messageIds: [] }),
+    },
+    timers: { schedule: async () => undefined, cancel: async () => undefined },
+    alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') }) },
+    records: {
+      claimsOf: async (key: string) => claims(key),
+      auditsOf: async (arn: string, key: string) => audits(arn).filter((a) => a.incidentKey === key),
+      deferredTo: async (arn: string, alarmName: string, fromIso: string) =>
+        audits(arn).filter((a) => (a.decision.deferredTo as { alarmName?: string } | undefined)?.alarmName === alarmName && String(a.decision.alarmTime) >= fromIso.slice(0, 19)),
+    },
+  } as unknown as EscalationServices;
+  const service = new EscalationService({
+    services,
+    policy: resolveEscalationPolicy(runtime.config, 'production'),
+    rows: runtime.config.troubleshooting,
+    environment: 'production',
+    region: DR,
+    trust: { environment: 'production', region: DR, regions: ['us-east-1', DR], watchedAlarms: new Set(alarmSpecs(runtime.config, 'production', DR).map((a) => a.name)) },
+    deferrals: standbyDeferralTargets(runtime.config, 'production', DR),
+    clock: { now: () => new Date('2026-12-06T08:05:10.000Z'), sleep: async () => undefined },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  return { service, incidents, pages };
+}
+
+describe('a replicated-queue backlog in the DR region before a failover', () => {
+  it('Queue Backup first (1 of 1 min), then the standby watch (5 of 5): one incident, one page to L1, the deferred decision in its history and its first message', async () => {
+    const deferred = deferredDecision();
+    const { service, incidents, pages } = world([deferred, standbyDecision]);
+
+    const first = await service.handleDecision(deferred);
+    expect(first).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(first.reason).toContain(`scale-consumers deferred to alarm "${STANDBY_DEPTH}", which has no open incident yet: nobody notified`);
+    expect(incidents.size).toBe(0);
+
+    const second = await service.handleDecision(standbyDecision);
+    expect(second).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    expect([...incidents.values()].map((i) => i.alarmName)).toEqual([STANDBY_DEPTH]);
+    const incident = [...incidents.values()][0];
+    expect(incident?.updates.map((u) => `${u.playbook} ${u.outcome}: ${u.reason}`)).toEqual([`scale-consumers skipped: ${deferred.reason}`]);
+    expect(pages.map((p) => `${p.incidentId} L${p.level}`)).toEqual([`${incident?.incidentId} L1`]);
+    // The page says what scale-consumers decided and why.
+    expect(pages[0]?.view.updates).toEqual([expect.stringContaining('scale-consumers skipped: deferred to watch-standby')]);
+  });
+
+  it('the standby watch first, then Queue Backup (it fired again): recorded on the open incident, nobody paged again, a redelivery recorded once', async () => {
+    const deferred = deferredDecision('2026-12-06T08:06:03.120+0000');
+    const { service, incidents, pages } = world([deferred, standbyDecision]);
+
+    await service.handleDecision(standbyDecision);
+    const incidentId = [...incidents.keys()][0];
+    const later = await service.handleDecision(deferred);
+    expect(later).toMatchObject({ action: 'updated', incidentId, delivered: [] });
+    const again = await service.handleDecision(deferred);
+    expect(again).toMatchObject({ action: 'updated', incidentId, reason: 'this decision is already recorded', delivered: [] });
+
+    expect(incidents.size).toBe(1);
+    expect(incidents.get(incidentId ?? '')?.updates.map((u) => u.playbook)).toEqual(['scale-consumers']);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+  });
+
+  it('a deferral to an alarm this deployment does not watch is escalated on its own instead (it could never be reported)', async () => {
+    const deferred = deferredDecision(undefined, 'NotificationService Some Alarm Nobody Deploys');
+    const { service, incidents, pages } = world([deferred]);
+    const result = await service.handleDecision(deferred);
+    expect(result).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    expect([...incidents.values()].map((i) => [i.alarmName, i.cause])).toEqual([[QUEUE_ALARM, 'not-applicable']]);
+    expect(pages).toHaveLength(1);
+  });
+});
