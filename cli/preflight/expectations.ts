@@ -6,6 +6,7 @@ import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { handlersForRegion } from '../../infra/lib/region-handlers';
+import { automationDrift, type AutomationDrift } from './automation-drift';
 import { executionRoleNameOf, functionNameOf, NAME_PREFIX, remediationRoleNameOf } from '../../infra/lib/settings';
 
 /**
@@ -75,6 +76,8 @@ export interface PreflightExpectations {
   otherRegions: string[];
   caches: string[];
   matrix: { dbInstanceClass: string; multiAz: boolean; backupRetentionDays: number; memoryMb: number; timeoutSeconds: number; reservedConcurrency: number };
+  /** Values off the matrix the automation sets or its diagnosis recommends: WARN, naming why (automation-drift.ts). */
+  automationDrift: AutomationDrift;
   alarms: AlarmSpec[];
   handlers: ExpectedHandler[];
   killSwitchParameter: string;
@@ -176,6 +179,7 @@ export function preflightExpectations(
       backupRetentionDays: env.backupRetentionDays,
       ...DOCUMENT_CONSUMER,
     },
+    automationDrift: automationDrift(config, environment, watchedResources(config, environment, regionRole).functions, { ...DOCUMENT_CONSUMER, dbInstanceClass: env.dbInstanceClass }),
     alarms,
     handlers,
     killSwitchParameter: config.killSwitchParameterName,

@@ -56,10 +56,23 @@ async function checkQueues(clients: PreflightClients, expected: PreflightExpecta
   return results;
 }
 
-function drift(subject: string, what: string, live: string | number | boolean | undefined, want: string | number | boolean, fix: string): CheckResult {
+/**
+ * The live value against the document's matrix. Off the matrix: a FAIL, unless `explained` names it as a value the
+ * automation itself sets or its diagnosis recommends (automation-drift.ts): then a WARN saying why (review 10a, finding 6).
+ */
+function drift<V extends string | number | boolean>(
+  subject: string,
+  what: string,
+  live: V | undefined,
+  want: V,
+  fix: string,
+  explained: ReadonlyArray<{ value: V; why: string }> = [],
+): CheckResult {
   const liveText = live === undefined ? 'unset' : String(live);
-  return live === want
-    ? pass('matrix', what.replace(/ /g, '-'), subject, `${what} ${liveText}, as the document's matrix says`)
+  if (live === want) return pass('matrix', what.replace(/ /g, '-'), subject, `${what} ${liveText}, as the document's matrix says`);
+  const why = explained.find((e) => e.value === live)?.why;
+  return why !== undefined
+    ? warn('matrix', what.replace(/ /g, '-'), subject, `drift the automation made or recommends: ${what} is ${liveText}, the document's matrix says ${String(want)}: ${why}`, fix)
     : fail('matrix', what.replace(/ /g, '-'), subject, `drift: ${what} is ${liveText}, the document's matrix says ${String(want)}`, fix);
 }
 
@@ -79,8 +92,9 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
     if (configuration?.FunctionArn) found.functionArns.push(configuration.FunctionArn);
     results.push(pass('resources', 'function', name, `consumer function ${name} exists`));
     const iac = `put it back in the service's IaC and deploy, or update the document if the change was meant (a memory raise by raise-lambda-memory is drift the automation named)`;
-    results.push(drift(name, 'memory MB', configuration?.MemorySize, matrix.memoryMb, iac));
-    results.push(drift(name, 'timeout seconds', configuration?.Timeout, matrix.timeoutSeconds, iac));
+    const explained = expected.automationDrift;
+    results.push(drift<number>(name, 'memory MB', configuration?.MemorySize, matrix.memoryMb, iac, explained.memoryMb[name]));
+    results.push(drift<number>(name, 'timeout seconds', configuration?.Timeout, matrix.timeoutSeconds, iac, explained.timeoutSeconds[name]));
     const concurrency = await clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
     results.push(drift(name, 'reserved concurrency', concurrency.ReservedConcurrentExecutions, matrix.reservedConcurrency, iac));
 
@@ -184,7 +198,7 @@ async function checkDatabases(clients: PreflightClients, expected: PreflightExpe
     if (instance.DBSubnetGroup?.DBSubnetGroupName) found.dbSubnetGroups.push(instance.DBSubnetGroup.DBSubnetGroupName);
     results.push(pass('resources', 'database', id, `database ${id} exists (${instance.Engine ?? '?'} ${instance.EngineVersion ?? ''}, ${instance.DBInstanceStatus ?? '?'})`));
     const fix = `modify ${id} (or its IaC) to the matrix value, or update the document`;
-    results.push(drift(id, 'instance class', instance.DBInstanceClass, matrix.dbInstanceClass, fix));
+    results.push(drift<string>(id, 'instance class', instance.DBInstanceClass, matrix.dbInstanceClass, fix, expected.automationDrift.dbInstanceClass));
     results.push(drift(id, 'Multi-AZ', instance.MultiAZ, matrix.multiAz, fix));
     results.push(drift(id, 'backup retention days', instance.BackupRetentionPeriod, matrix.backupRetentionDays, fix));
   }

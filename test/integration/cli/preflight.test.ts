@@ -140,13 +140,30 @@ describe('runbook preflight -e production on the sandbox', () => {
 
   it("names the consumer's drifted memory size as drift from the document's matrix", async () => {
     const name = account.topology.consumer.functionName;
-    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 768 }));
-    expect((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize).toBe(768);
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 800 }));
+    expect((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize).toBe(800);
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
       expect(failures(report)).toEqual([`FAIL memory-MB ${name}`]);
-      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe("drift: memory MB is 768, the document's matrix says 512");
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe("drift: memory MB is 800, the document's matrix says 512");
+    } finally {
+      await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
+    }
+  });
+
+  it("reports raise-lambda-memory's own step (768 MB) as a WARN naming it, not a FAIL (review 10a, finding 6)", async () => {
+    const name = account.topology.consumer.functionName;
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 768 }));
+    expect((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize).toBe(768);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(0);
+      expect(failures(report)).toEqual([`WARN memory-MB ${name}`]);
+      expect(report.checks.filter((c) => c.status === 'WARN').map((c) => `${c.check} ${c.subject}: ${c.message}`)).toEqual([
+        `memory-MB ${name}: drift the automation made or recommends: memory MB is 768, the document's matrix says 512: ` +
+          'a raise-lambda-memory step (512 -> 768 MB: x1.5 rounded up to 64 MB, production cap 3008 MB), made by the automation itself: drift its decision names ("update your IaC"; decision 14)',
+      ]);
     } finally {
       await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
     }

@@ -134,12 +134,19 @@ describe('every watched resource as deployed', () => {
 
   it.each([
     // staging: db.r6g.large, no Multi-AZ, 3 days; development: db.t3.medium, no Multi-AZ, 1 day (the document's matrix).
-    ['staging', { DBInstanceClass: 'db.r6g.large', MultiAZ: false, BackupRetentionPeriod: 3 }],
-    ['development', { DBInstanceClass: 'db.t3.medium', MultiAZ: false, BackupRetentionPeriod: 1 }],
-  ] as const)('%s: its own matrix passes, and production\'s is drift on all three values', async (environment, db) => {
+    // production's db.r6g.xlarge is the step above large on staging's ladder (scale-up-database, automatic there): a WARN;
+    // development's ladder is db.t3 and it never changes anything: a FAIL.
+    [
+      'staging',
+      { DBInstanceClass: 'db.r6g.large', MultiAZ: false, BackupRetentionPeriod: 3 },
+      `WARN matrix instance-class ${DB}: drift the automation made or recommends: instance class is db.r6g.xlarge, the document's matrix says db.r6g.large: ` +
+        'a scale-up-database step on the staging ladder (db.r6g.large -> db.r6g.xlarge), made by the automation itself (decision 16)',
+    ],
+    ['development', { DBInstanceClass: 'db.t3.medium', MultiAZ: false, BackupRetentionPeriod: 1 }, `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.xlarge, the document's matrix says db.t3.medium`],
+  ] as const)('%s: its own matrix passes, and production\'s is drift on all three values', async (environment, db, instanceClass) => {
     expect(notPassing((await run({ ...production(), db }, environment)).results)).toEqual([]);
     expect(notPassing((await run(production(), environment)).results)).toEqual([
-      `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.xlarge, the document's matrix says ${db.DBInstanceClass}`,
+      instanceClass,
       `FAIL matrix Multi-AZ ${DB}: drift: Multi-AZ is true, the document's matrix says false`,
       `FAIL matrix backup-retention-days ${DB}: drift: backup retention days is 7, the document's matrix says ${db.BackupRetentionPeriod}`,
     ]);
@@ -148,18 +155,72 @@ describe('every watched resource as deployed', () => {
 
 describe('drift from the document\'s matrix names the live and the expected value', () => {
   it.each([
-    ['memory', { consumer: { MemorySize: 768, Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is 768, the document's matrix says 512`],
+    ['memory off the raise steps', { consumer: { MemorySize: 800, Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is 800, the document's matrix says 512`],
+    ['memory below the document', { consumer: { MemorySize: 256, Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is 256, the document's matrix says 512`],
     ['timeout', { consumer: { MemorySize: 512, Timeout: 60 } }, `FAIL matrix timeout-seconds ${CONSUMER}: drift: timeout seconds is 60, the document's matrix says 30`],
+    ['timeout 29 (still not under the 29 s integration timeout)', { consumer: { MemorySize: 512, Timeout: 29 } }, `FAIL matrix timeout-seconds ${CONSUMER}: drift: timeout seconds is 29, the document's matrix says 30`],
     ['memory unset', { consumer: { Timeout: 30 } }, `FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is unset, the document's matrix says 512`],
     ['reserved concurrency 50', { reserved: 50 }, `FAIL matrix reserved-concurrency ${CONSUMER}: drift: reserved concurrency is 50, the document's matrix says 100`],
     ['no reserved concurrency', { reserved: undefined }, `FAIL matrix reserved-concurrency ${CONSUMER}: drift: reserved concurrency is unset, the document's matrix says 100`],
-    ['instance class', { db: { DBInstanceClass: 'db.r6g.2xlarge', MultiAZ: true, BackupRetentionPeriod: 7 } }, `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.2xlarge, the document's matrix says db.r6g.xlarge`],
+    ['instance class below the document (never a scale-up)', { db: { DBInstanceClass: 'db.r6g.large', MultiAZ: true, BackupRetentionPeriod: 7 } }, `FAIL matrix instance-class ${DB}: drift: instance class is db.r6g.large, the document's matrix says db.r6g.xlarge`],
+    ['instance class off the ladder', { db: { DBInstanceClass: 'db.m5.2xlarge', MultiAZ: true, BackupRetentionPeriod: 7 } }, `FAIL matrix instance-class ${DB}: drift: instance class is db.m5.2xlarge, the document's matrix says db.r6g.xlarge`],
     ['Multi-AZ off', { db: { DBInstanceClass: 'db.r6g.xlarge', MultiAZ: false, BackupRetentionPeriod: 7 } }, `FAIL matrix Multi-AZ ${DB}: drift: Multi-AZ is false, the document's matrix says true`],
     ['backup retention', { db: { DBInstanceClass: 'db.r6g.xlarge', MultiAZ: true, BackupRetentionPeriod: 1 } }, `FAIL matrix backup-retention-days ${DB}: drift: backup retention days is 1, the document's matrix says 7`],
   ] as const)('%s', async (_case, change, failure) => {
     const { results } = await run({ ...production(), ...change });
     expect(notPassing(results)).toEqual([failure]);
     expect(results.find((r) => r.status === 'FAIL')?.fix).toMatch(/IaC|modify notification-service-db/);
+  });
+});
+
+describe("drift the automation made or its diagnosis recommends is a WARN naming why, not a FAIL (review 10a, finding 6)", () => {
+  const warning = (check: string, subject: string, what: string, live: string, want: string, why: string): string =>
+    `WARN matrix ${check} ${subject}: drift the automation made or recommends: ${what} is ${live}, the document's matrix says ${want}: ${why}`;
+
+  it.each([
+    [
+      "raise-lambda-memory's first step, 768 MB",
+      { consumer: { MemorySize: 768, Timeout: 30 } },
+      warning('memory-MB', CONSUMER, 'memory MB', '768', '512', 'a raise-lambda-memory step (512 -> 768 MB: x1.5 rounded up to 64 MB, production cap 3008 MB), made by the automation itself: drift its decision names ("update your IaC"; decision 14)'),
+    ],
+    [
+      "raise-lambda-memory held at production's cap, 3008 MB",
+      { consumer: { MemorySize: 3008, Timeout: 30 } },
+      warning('memory-MB', CONSUMER, 'memory MB', '3008', '512', 'a raise-lambda-memory step (2624 -> 3008 MB: x1.5 rounded up to 64 MB, production cap 3008 MB), made by the automation itself: drift its decision names ("update your IaC"; decision 14)'),
+    ],
+    [
+      "the 504 diagnosis's timeout, 28 s (one under API Gateway's 29 s)",
+      { consumer: { MemorySize: 512, Timeout: 28 } },
+      warning(
+        'timeout-seconds',
+        CONSUMER,
+        'timeout seconds',
+        '28',
+        '30',
+        `the 504 diagnosis (inspect-security-groups) recommends it: Lambda ${CONSUMER} may run 30 s but API ${API} waits 29 s for it (API Gateway's default), so the function must give up first (decision 84)`,
+      ),
+    ],
+    [
+      "scale-up-database's step to db.r6g.2xlarge (production: behind approval)",
+      { db: { DBInstanceClass: 'db.r6g.2xlarge', MultiAZ: true, BackupRetentionPeriod: 7 } },
+      warning(
+        'instance-class',
+        DB,
+        'instance class',
+        'db.r6g.2xlarge',
+        'db.r6g.xlarge',
+        'a scale-up-database step on the production ladder (db.r6g.xlarge -> db.r6g.2xlarge -> db.r6g.4xlarge), made through NotificationService-ScaleUpDatabase behind approval, as the automation\'s escalation names it (decision 16)',
+      ),
+    ],
+  ] as const)('%s', async (_case, change, expected) => {
+    const { results } = await run({ ...production(), ...change });
+    expect(notPassing(results)).toEqual([expected]);
+    expect(results.filter((r) => r.status === 'FAIL')).toEqual([]);
+  });
+
+  it('development never changes anything, so its memory at a raise step is a FAIL, not the automation\'s', async () => {
+    const development = { ...production(), consumer: { MemorySize: 768, Timeout: 30 }, db: { DBInstanceClass: 'db.t3.medium', MultiAZ: false, BackupRetentionPeriod: 1 } };
+    expect(notPassing((await run(development, 'development')).results)).toEqual([`FAIL matrix memory-MB ${CONSUMER}: drift: memory MB is 768, the document's matrix says 512`]);
   });
 });
 
