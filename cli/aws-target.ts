@@ -87,8 +87,12 @@ export async function applyAwsTarget(
   return target;
 }
 
-/** Adds --profile and --region to a verb, with an example of each in its --help. */
-export function withAwsTargetOptions(command: Command, example: string): Command {
+/**
+ * Adds --profile and --region to a verb, with an example of each in its --help. A verb that writes (`writes`) shows a
+ * profile that may write: a read-only one would fail it halfway, or teach the wrong profile for a read.
+ */
+export function withAwsTargetOptions(command: Command, example: string, access: 'reads' | 'writes' = 'reads'): Command {
+  const profile = access === 'writes' ? 'prod-operator' : 'prod-readonly';
   return command
     .addOption(new Option('--profile <name>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE, else the default profile)'))
     .addOption(new Option('--region <region>', 'AWS region (default: AWS_REGION, else the profile\'s region in ~/.aws/config)'))
@@ -98,7 +102,7 @@ export function withAwsTargetOptions(command: Command, example: string): Command
         '',
         'AWS account and region: --profile, else AWS_PROFILE, else the default profile; --region, else AWS_REGION, else the',
         "profile's region in ~/.aws/config. For example:",
-        `  ${example} --profile prod-readonly`,
+        `  ${example} --profile ${profile}`,
         `  ${example} --region us-west-2`,
       ].join('\n'),
     );

@@ -1,4 +1,6 @@
 // `runbook incidents`: open incidents with their tier, status and next escalation time.
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig } from '../shared/aws/client-config';
 import { escalationStore, configuration } from './ack';
 import { EXIT } from './exit-codes';
 import { renderTable } from './render';
@@ -6,6 +8,19 @@ import { renderTable } from './render';
 export interface IncidentsOptions {
   environment?: string;
   json?: boolean;
+}
+
+/** The account the credentials reach (the state table's); undefined when STS does not say. */
+async function callerAccount(region: string): Promise<string | undefined> {
+  const sts = new STSClient(clientConfig({ region, maxAttempts: 2 }));
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch {
+    // Naming the account is a courtesy: the table was read all the same.
+    return undefined;
+  } finally {
+    sts.destroy();
+  }
 }
 
 export async function incidentsCommand(options: IncidentsOptions): Promise<number> {
@@ -20,14 +35,20 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
   const { db, store } = escalationStore(config);
   try {
     const incidents = (await store.listUnresolved()).filter((i) => !options.environment || i.environment === options.environment);
+    // Which table was read, where: each region keeps its own (production's DR region too), so "none" names its place.
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '(no region)';
+    const account = await callerAccount(region);
+    const source = { table: config.stateTableName, account, region };
+    const where = `state table ${source.table}, account ${account ?? '(unknown)'}, ${region}${options.environment ? `, environment ${options.environment}` : ''}`;
     if (options.json) {
-      console.log(JSON.stringify({ incidents }, null, 2));
+      console.log(JSON.stringify({ source, incidents }, null, 2));
       return EXIT.ok;
     }
     if (incidents.length === 0) {
-      console.log('no open incidents');
+      console.log(`no open incidents (${where})`);
       return EXIT.ok;
     }
+    console.log(`open incidents (${where})`);
     const tierName = (level: number | undefined): string =>
       level === undefined || level === 0 ? '-' : (config.escalationPath.find((t) => t.level === level)?.name ?? `L${level}`);
     console.log(

@@ -3,7 +3,7 @@
 // regions and escalation tiers with their channels and timeouts.
 import { parseAutomationConfig, mergeConfig } from '../shared/config/load-config';
 import { defaultConfig } from '../shared/config/defaults';
-import { roleOfRegion } from '../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion } from '../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName, type MutationMode, type TroubleshootingRow } from '../shared/config/schema';
 import { resolveEscalationPolicy } from '../shared/escalation/policy';
 import { effectiveMutationMode } from '../shared/guard/evaluate-guardrails';
@@ -52,6 +52,8 @@ function describeEnvironments(config: AutomationConfig) {
             supportCase: t.supportCase ? { severityCode: t.supportCase.severityCode } : null,
           })),
           stillFiringAfterMinutes: policy.stillFiringAfterMinutes,
+          // The names `runbook plan --alarm` takes, per region (a DR region watches its own set).
+          alarms: e.regions.map((region) => ({ region, names: alarmSpecs(config, env, region).map((a) => a.name) })),
         },
       ];
     }),
@@ -109,6 +111,7 @@ export function listCommand(options: { json?: boolean }): number {
       rows.map((r) => [r.issue, r.symptom, r.alarm, r.handler, ...ENVIRONMENTS.map((e) => r.modes[e] ?? ''), r.runbook ?? '-']),
     ),
   );
+  const printed: Array<{ label: string; names: string[] }> = [];
   for (const env of ENVIRONMENTS) {
     const e = environments[env];
     if (!e) continue;
@@ -128,6 +131,16 @@ export function listCommand(options: { json?: boolean }): number {
       .map((t) => `${t.name} [${t.supportCase ? `support case, severity ${t.supportCase.severityCode}` : t.channels.join('+')}] ${t.timeoutMinutes} min`)
       .join(' -> ');
     console.log(`\n${env}: ${regions}${drLines}\n  escalation: ${tiers}`);
+    for (const { region, names } of e.alarms) {
+      const same = printed.find((p) => p.names.join('\n') === names.join('\n'));
+      if (same) {
+        console.log(`  alarms in ${region}: the same names as ${same.label}'s`);
+        continue;
+      }
+      console.log(`  alarms in ${region} (runbook plan --alarm "NAME" -e ${env}${region === e.regions[0]?.region ? '' : ` --region ${region}`}):`);
+      for (const name of names) console.log(`    ${name}`);
+      printed.push({ label: `${env} ${region}`, names });
+    }
   }
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig } from '../shared/aws/client-config';
+import { alarmSpecs } from '../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { InvalidInputError } from '../shared/errors';
 import { parseAlarmEvent } from '../shared/events/alarm-event';
@@ -24,12 +25,16 @@ export interface PlanOptions {
 
 type AnyPlaybook = (typeof playbooks)[keyof typeof playbooks];
 
-/** The event CloudWatch would send for the alarm's current state. */
-async function eventForAlarm(alarmName: string, region: string): Promise<unknown> {
+/** The event CloudWatch would send for the alarm's current state; an unknown name lists the environment's alarms. */
+async function eventForAlarm(alarmName: string, runtime: ReturnType<typeof loadRuntimeConfig>): Promise<unknown> {
+  const { region } = runtime;
   const cloudWatch = new CloudWatchClient(clientConfig({ region }));
   const described = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }));
   const alarm = described.MetricAlarms?.[0];
-  if (!alarm) throw new InvalidInputError(`no metric alarm named "${alarmName}" in ${region}`);
+  if (!alarm) {
+    const names = alarmSpecs(runtime.config, runtime.environment, region).map((a) => a.name);
+    throw new InvalidInputError(`no metric alarm named "${alarmName}" in ${region}; ${runtime.environment}'s alarms there (runbook list shows them too):`, names);
+  }
   const identity = await new STSClient(clientConfig({ region })).send(new GetCallerIdentityCommand({}));
   // The state change's own time: StateUpdatedTimestamp also moves with an EvaluationState-only update (decision 154).
   const timestamp = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp ?? new Date();
@@ -73,14 +78,21 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const runtime = loadRuntimeConfig(process.env);
     let event: unknown;
     if (options.event) {
-      const raw = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
+      let raw: string;
+      try {
+        raw = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
+      } catch (error) {
+        // A path mistake is usage, as in `invoke`: 1 would say AWS failed.
+        console.error(`runbook plan: cannot read event file ${options.event}: ${(error as Error).message}`);
+        return EXIT.usage;
+      }
       try {
         event = JSON.parse(raw);
       } catch {
         event = raw;
       }
     } else {
-      event = await eventForAlarm(options.alarm ?? '', runtime.region);
+      event = await eventForAlarm(options.alarm ?? '', runtime);
     }
     const playbook = choosePlaybook(event, options.handler, runtime);
     const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'] });

@@ -1,5 +1,6 @@
 // The on-call command line: `runbook sandbox`, `invoke`, `demo`, `list`, `plan`, `exec` and the other verbs below.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { version } from '../package.json';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { ackCommand } from './ack';
 import { applyAwsTarget, AwsTargetError, withAwsTargetOptions, type AwsTargetFlags } from './aws-target';
@@ -36,7 +37,11 @@ const environmentOption = (fallback?: EnvironmentName): Option => {
 /** Applies --profile / --region (flag > environment > config) before a verb that calls AWS; a malformed one is usage. */
 async function targeted(flags: AwsTargetFlags, run: () => Promise<number>): Promise<number> {
   try {
-    await applyAwsTarget(flags);
+    const target = await applyAwsTarget(flags);
+    if (target.region === undefined) {
+      console.error("runbook: no AWS region: pass --region (e.g. --region us-east-1), or set AWS_REGION, or a region for the profile in ~/.aws/config");
+      return EXIT.usage;
+    }
   } catch (error) {
     if (error instanceof AwsTargetError) {
       console.error(`runbook: ${error.message}`);
@@ -50,6 +55,7 @@ async function targeted(flags: AwsTargetFlags, run: () => Promise<number>): Prom
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('runbook')
     .description('Runbook automation for the Notification Service: remediations, runbooks and the local AWS sandbox.')
+    .version(version, '-V, --version', 'the version of this runbook tool')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -87,6 +93,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         ].join('\n'),
       ),
     'runbook invoke scale-consumers --event alarm.json -e production',
+    'writes',
   )
     .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; unverifiedAccount?: boolean; logs?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => invokeCommand(handler, opts)));
@@ -134,7 +141,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--handler <name>', 'the playbook to ask (default: the one whose alarm it is)')
       .addOption(environmentOption())
       .option('--json', 'machine-readable output')
-      .addHelpText('after', '\nExit codes: 0 planned (including "nothing to do" and "escalate"), 2 event rejected or no playbook handles it, 1 AWS failure, 64 usage.'),
+      .addHelpText('after', '\nExit codes: 0 planned (including "nothing to do" and "escalate"), 2 event rejected, no playbook handles it, or no such alarm (the environment\'s alarms are listed), 1 AWS failure, 64 usage (including an unreadable event file).'),
     'runbook plan --alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" -e production',
   )
     .action(async (opts: { event?: string; alarm?: string; handler?: string; environment?: string; json?: boolean } & AwsTargetFlags) => {
@@ -154,7 +161,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         '\nA name is looked up among the environment\'s queues, functions and databases (and its DR replicas); the records are keyed by ARN.\n' +
           'Exit codes: 0 shown (including "no automation history"), 2 a name that is none of them or more than one (the candidates are listed), 1 AWS failure, 64 usage.',
       ),
-    'runbook history notification-service-queue -e production',
+    'runbook history notification-service-db -e production',
   )
     .action(async (resource: string, opts: { environment?: string; limit: number; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => historyCommand(resource, opts)));
@@ -170,6 +177,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--json', 'machine-readable output')
       .addHelpText('after', '\nExit codes: 0 acknowledged (or already acknowledged or resolved), 2 no such open incident, 1 AWS failure, 64 usage.'),
     'runbook ack inc-3f2a9c1b7d44 -e production',
+    'writes',
   )
     .action(async (incident: string, opts: { by?: string; environment?: string; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => ackCommand(incident, opts)));
@@ -225,6 +233,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           "Exit codes: 0 success, 1 a step failed, 2 the document fails the linter, or the account is not verified as the environment's (nothing run), 3 it ran to the end but the automation it invoked answered escalate (it changed nothing: a warning says why), 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).",
       ),
     'runbook rehearse NotificationService-ScaleConsumers -p QueueName=notification-service-queue -e production',
+    'writes',
   )
     .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; unverifiedAccount?: boolean; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => rehearseCommand(document, opts)));
@@ -265,6 +274,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         ].join('\n'),
       ),
     'runbook exec NotificationService-ScaleConsumers -p QueueName=notification-service-queue',
+    'writes',
   )
     .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; comment?: string; environment?: string; unverifiedAccount?: boolean; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => execCommand(document, opts)));

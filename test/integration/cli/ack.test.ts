@@ -41,9 +41,14 @@ describe('runbook ack', () => {
     const table = await runCli(['incidents'], account.env);
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`${incidentId}\\s+OPEN\\s+DevOps Team \\(L1\\)\\s+Cloud Infrastructure Team \\(L2\\) at `));
+    // Where it read (review 10a finding 11): each region keeps its own table, so the answer names table, account and region.
+    expect(table.stdout).toContain(`open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1)\n`);
     const json = await runCli(['incidents', '--json'], account.env);
-    const listed = (JSON.parse(json.stdout) as { incidents: Incident[] }).incidents;
-    expect(listed).toEqual([expect.objectContaining({ incidentId, status: 'OPEN', level: 1, nextLevel: 2 })]);
+    const parsed = JSON.parse(json.stdout) as { source: unknown; incidents: Incident[] };
+    expect(parsed.source).toEqual({ table: account.topology.stateTable.name, account: account.accountId, region: 'us-east-1' });
+    expect(parsed.incidents).toEqual([expect.objectContaining({ incidentId, status: 'OPEN', level: 1, nextLevel: 2 })]);
+    const none = await runCli(['incidents', '-e', 'staging'], account.env);
+    expect(none.stdout).toBe(`no open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1, environment staging)\n`);
   });
 
   it('acknowledges an open incident, says what it stopped, and exits 0', async () => {

@@ -115,6 +115,7 @@ describe("resolveConfigRegion (the SDK's own region chain)", () => {
 describe('the runbook command', () => {
   const AWS_VERBS = ['invoke', 'plan', 'history', 'ack', 'incidents', 'rehearse', 'exec', 'preflight'];
   const LOCAL_VERBS = ['sandbox', 'demo', 'report', 'list', 'lint'];
+  const WRITING_VERBS = ['invoke', 'ack', 'rehearse', 'exec'];
 
   it.each(AWS_VERBS)('%s takes --profile and --region and shows an example of each in --help', (verb) => {
     const program = buildProgram(() => undefined);
@@ -126,7 +127,9 @@ describe('the runbook command', () => {
     command?.outputHelp();
     expect(help).toMatch(/--profile <name>/);
     expect(help).toMatch(/--region <region>/);
-    expect(after).toMatch(new RegExp(`runbook ${verb} .* --profile prod-readonly`));
+    // A verb that writes never shows a read-only profile as its example (review 10a finding 11).
+    expect(after).toMatch(new RegExp(`runbook ${verb} .* --profile ${WRITING_VERBS.includes(verb) ? 'prod-operator' : 'prod-readonly'}`));
+    if (WRITING_VERBS.includes(verb)) expect(after).not.toMatch(/readonly/);
     expect(after).toMatch(new RegExp(`runbook ${verb} .* --region us-west-2`));
   });
 

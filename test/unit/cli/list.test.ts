@@ -179,4 +179,19 @@ describe('runbook list', () => {
     expect(text).toContain('  escalation: DevOps Team (L1) [chat] 60 min -> Cloud Infrastructure Team (L2) [email] 240 min');
     expect(text).not.toMatch(/^CPU Utilization.*\bautomatic\b.*\bautomatic\b/m);
   });
+
+  it('names the alarms `plan --alarm` takes, per environment and region, as infra names them', () => {
+    const listed = JSON.parse(run(true)) as { environments: Record<string, { alarms: Array<{ region: string; names: string[] }> }> };
+    const production = listed.environments.production?.alarms ?? [];
+    expect(production.map((a) => a.region)).toEqual(['us-east-1', 'us-west-2']);
+    // Written out by hand from the seed's names: the queue alarm plan's own --help example uses, and the DB's.
+    expect(production[0]?.names).toEqual(
+      expect.arrayContaining(['NotificationService Queue Depth > 1000 (notification-service-queue)', 'NotificationService RDS CPUUtilization > 70% (notification-service-db)']),
+    );
+    expect(production[1]?.names).toContain('NotificationService DR Replica Lag > 300 s (notification-service-db-replica)');
+    const text = run(false);
+    expect(text).toContain('  alarms in us-east-1 (runbook plan --alarm "NAME" -e production):\n    NotificationService Queue Depth > 1000 (notification-service-queue)\n');
+    expect(text).toContain('  alarms in us-west-2 (runbook plan --alarm "NAME" -e production --region us-west-2):\n');
+    expect(text).toContain("  alarms in us-east-1: the same names as production us-east-1's");
+  });
 });

@@ -1,0 +1,68 @@
+// Review 10a finding 11, the CLI's first hour: an unreadable event file is usage (64) for `plan` as for `invoke`, an
+// unknown alarm lists the environment's alarms, no region says --region, and `runbook --version` answers.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { planCommand } from '../../../cli/plan';
+import { main } from '../../../cli/runbook';
+import { version } from '../../../package.json';
+
+describe('runbook CLI rough edges', () => {
+  const saved = { ...process.env };
+  let dir: string;
+  let errors: jest.SpyInstance;
+  let logs: jest.SpyInstance;
+  let writes: jest.SpyInstance;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rough-'));
+    errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    writes = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.RUNBOOK_ENVIRONMENT = 'production';
+  });
+  afterEach(() => {
+    errors.mockRestore();
+    logs.mockRestore();
+    writes.mockRestore();
+    process.env = { ...saved };
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const said = (): string => errors.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+
+  it('answers an event file it cannot read with the usage code (64), not "AWS failure" (1)', async () => {
+    await expect(planCommand({ event: join(dir, 'missing.json') })).resolves.toBe(64);
+    expect(said()).toMatch(/runbook plan: cannot read event file .*missing\.json: ENOENT/);
+  });
+
+  it("lists the environment's alarms for an alarm name CloudWatch does not know (exit 2)", async () => {
+    const cloudWatch = mockClient(CloudWatchClient);
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    try {
+      await expect(planCommand({ alarm: 'nope', environment: 'production' })).resolves.toBe(2);
+    } finally {
+      cloudWatch.restore();
+    }
+    expect(said()).toMatch(/no metric alarm named "nope" in us-east-1; production's alarms there \(runbook list shows them too\):/);
+    expect(said()).toContain('  NotificationService Queue Depth > 1000 (notification-service-queue)');
+    expect(said()).toContain('  NotificationService RDS CPUUtilization > 70% (notification-service-db)');
+  });
+
+  it('says to pass --region when no region is set anywhere, with the usage code', async () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = join(dir, 'config');
+    writeFileSync(process.env.AWS_CONFIG_FILE, '[default]\noutput = json\n');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials-none');
+    await expect(main(['node', 'runbook', 'plan', '--alarm', 'x', '-e', 'production'])).resolves.toBe(64);
+    expect(said()).toMatch(/no AWS region: pass --region \(e\.g\. --region us-east-1\), or set AWS_REGION/);
+  });
+
+  it('prints its version with --version and exits 0', async () => {
+    await expect(main(['node', 'runbook', '--version'])).resolves.toBe(0);
+    expect(writes.mock.calls.map((c) => String(c[0])).join('')).toBe(`${version}\n`);
+  });
+});
