@@ -133,8 +133,15 @@ describe('escalation along the support path (production)', () => {
     expect(email?.message).toContain('Region:      us-east-1');
     expect(email?.message).toContain('Environment: production');
     expect(email?.message).toContain('a cap was reached (cap-reached)');
-    expect(email?.message).toContain('aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers');
-    expect(email?.message).toContain(`https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleConsumers?region=us-east-1#QueueName=notification-service-queue`);
+    // Cap reached: the next step is chosen by the cause (decision 149): where the cap lives and what to look at first, and
+    // no run of ScaleConsumers, which invokes the same automation and stops at the same cap.
+    expect(email?.message).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change');
+    expect(email?.message).toContain(
+      '  The cap is environments.production.scaleConsumers.maxConcurrency in the runbook configuration (RUNBOOK_CONFIG_JSON, the JSON `cdk deploy -c config=...` takes), then deploy (AWS allows at most 1000).',
+    );
+    expect(email?.message).toContain('  Re-running NotificationService-ScaleConsumers will not help: it invokes the same automation, which stops at the same cap.');
+    expect(email?.message).not.toContain('start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers');
+    expect(email?.message).not.toContain('/systems-manager/automation/execute/NotificationService-ScaleConsumers');
     expect(email?.message).toContain(`runbook ack ${incidentId}`);
     expect(email?.message).toMatch(/- DevOps Team \(L1\) at .* via chat, email/);
     expect(email?.message).toMatch(/Cloud Infrastructure Team \(L2\) at .* \(in 15 min\)/);
