@@ -4,6 +4,7 @@ import { clientConfig } from '../shared/aws/client-config';
 import { escalationStore, configuration } from './ack';
 import { EXIT } from './exit-codes';
 import { renderTable } from './render';
+import type { Incident } from '../shared/escalation/incident';
 
 export interface IncidentsOptions {
   environment?: string;
@@ -23,6 +24,24 @@ async function callerAccount(region: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Past this, an OPEN incident's next tier was not notified at its time: Scheduler runs a one-time schedule (flexible
+ * time window off) at its time, and the timer takes seconds. Its timer stopped (the alarm OK, but not known to be a later
+ * state change) or failed; either way the climb is not going on by itself, and the list says so.
+ */
+const OVERDUE_AFTER_MS = 2 * 60_000;
+
+/** An OPEN incident whose next escalation is past, by more than the timer's own delay. */
+export function escalationOverdue(incident: Pick<Incident, 'status' | 'nextEscalationAt'>, now: Date): boolean {
+  if (incident.status !== 'OPEN' || !incident.nextEscalationAt) return false;
+  const due = Date.parse(incident.nextEscalationAt);
+  return !Number.isNaN(due) && now.getTime() - due > OVERDUE_AFTER_MS;
+}
+
+const OVERDUE_NOTE =
+  'OVERDUE: that tier was not notified at its time; the escalation timer stopped or failed (the escalation-timer log says why). ' +
+  'Acknowledge it (runbook ack <incident>) or notify the next tier now (NotificationService-EscalateToNextTier).';
+
 export async function incidentsCommand(options: IncidentsOptions): Promise<number> {
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   let config;
@@ -40,8 +59,10 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
     const account = await callerAccount(region);
     const source = { table: config.stateTableName, account, region };
     const where = `state table ${source.table}, account ${account ?? '(unknown)'}, ${region}${options.environment ? `, environment ${options.environment}` : ''}`;
+    const now = new Date();
+    const overdue = new Set(incidents.filter((i) => escalationOverdue(i, now)).map((i) => i.incidentId));
     if (options.json) {
-      console.log(JSON.stringify({ source, incidents }, null, 2));
+      console.log(JSON.stringify({ source, incidents: incidents.map((i) => (overdue.has(i.incidentId) ? { ...i, nextEscalationOverdue: true } : i)) }, null, 2));
       return EXIT.ok;
     }
     if (incidents.length === 0) {
@@ -58,13 +79,14 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
           i.incidentId,
           i.status + (i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''),
           tierName(i.level),
-          i.status === 'OPEN' && i.nextEscalationAt ? `${tierName(i.nextLevel)} at ${i.nextEscalationAt}` : '-',
+          i.status === 'OPEN' && i.nextEscalationAt ? `${tierName(i.nextLevel)} at ${i.nextEscalationAt}${overdue.has(i.incidentId) ? ' (OVERDUE)' : ''}` : '-',
           i.environment,
           i.alarmName,
           i.reason,
         ]),
       ),
     );
+    if (overdue.size > 0) console.log(`\n${OVERDUE_NOTE}`);
     console.log(`\nAcknowledge one with: runbook ack <incident>`);
     return EXIT.ok;
   } catch (error) {

@@ -306,7 +306,8 @@ export class EscalationService {
     const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy);
     switch (plan.kind) {
       case 'stop':
-        this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
+        if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
+        else this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
       case 'resolve': {
         const { delivered } = await this.resolveIncident(incidentId, plan.reason);

@@ -34,7 +34,8 @@ export type TimerPlan =
   | { kind: 'open-still-firing'; reason: string }
   | { kind: 'escalate'; tier: EscalationTier; reason: string }
   | { kind: 'resolve'; reason: string; quiet: boolean }
-  | { kind: 'stop'; reason: string };
+  /** `paused`: the incident stays OPEN with its next tier due, and no timer will climb it (runbook incidents: OVERDUE). */
+  | { kind: 'stop'; reason: string; paused?: true };
 
 // CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
 const TIMESTAMP_SLACK_MS = ALARM_TIMESTAMP_SLACK_MS;
@@ -53,10 +54,16 @@ function untimed(alarm: AlarmNow): string {
   return alarm.updatedAt ? '' : ' (CloudWatch answered no StateUpdatedTimestamp: taken for the same state change)';
 }
 
+/** Said of an alarm in INSUFFICIENT_DATA: its metric stopped (a deleted queue, a metric outage), never taken for cleared. */
+function noData(incident: Pick<Incident, 'alarmName'>, alarm: AlarmNow): string {
+  return `alarm "${incident.alarmName}" has no data (INSUFFICIENT_DATA${alarm.updatedAt ? ` since ${alarm.updatedAt.toISOString()}` : ''})`;
+}
+
 /**
  * The timer re-reads the incident and the alarm before doing anything: an acknowledged or resolved incident, or an
- * alarm that is no longer in ALARM, stops the escalation. A check timer (after an automatic change) opens an incident
- * only if the same ALARM state is still there.
+ * alarm back to OK, stops the escalation. Missing data is never "healthy": an alarm that cannot be read, or that has
+ * no data (INSUFFICIENT_DATA), keeps the path climbing, the tier told why. A check timer (after an automatic change)
+ * opens an incident if the same ALARM state is still there, or if whether it is cannot be told.
  */
 export function planTimer(input: TimerInput, incident: Incident | undefined, read: AlarmNow | AlarmUnreadable | undefined, policy: EscalationPolicy): TimerPlan {
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
@@ -76,6 +83,12 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
       };
     }
     const alarm = read;
+    if (alarm.value === 'INSUFFICIENT_DATA') {
+      return {
+        kind: 'open-still-firing',
+        reason: `${noData(incident, alarm)} ${policy.stillFiringAfterMinutes} min after the automatic response: whether it worked cannot be told (${incident.decision?.reason ?? incident.reason})`,
+      };
+    }
     if (alarm.value === 'ALARM' && !movedOn(incident, alarm)) {
       return {
         kind: 'open-still-firing',
@@ -104,22 +117,27 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
   if (alarm.value === 'OK' && movedOn(incident, alarm)) {
     return { kind: 'resolve', quiet: false, reason: `alarm "${incident.alarmName}" is OK since ${alarm.updatedAt?.toISOString() ?? '?'}` };
   }
-  if (alarm.value !== 'ALARM') return { kind: 'stop', reason: `alarm "${incident.alarmName}" is ${alarm.value}: escalation paused` };
-  if (movedOn(incident, alarm)) {
-    return { kind: 'resolve', quiet: false, reason: `superseded by a newer ALARM state change (${alarm.updatedAt?.toISOString() ?? '?'}), which is its own incident` };
-  }
-  const tier = tierAt(policy, input.level);
-  if (!tier) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
   const previous = policy.tiers.find((t) => t.level === incident.level);
   // The timer asks for the tier after the one notified; anything else was asked by a person (EscalateToNextTier).
   const onSchedule = tierAfter(policy, incident.level)?.level === input.level;
-  return {
-    kind: 'escalate',
-    tier,
-    reason: onSchedule
-      ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and the alarm is still in ALARM${untimed(alarm)}`
-      : `it was escalated on request from L${incident.level} to L${input.level}, and the alarm is still in ALARM${untimed(alarm)}`,
-  };
+  const why = (alarmSays: string): string =>
+    onSchedule
+      ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and ${alarmSays}`
+      : `it was escalated on request from L${incident.level} to L${input.level}, and ${alarmSays}`;
+  if (alarm.value === 'INSUFFICIENT_DATA') {
+    // Not OK: nobody acknowledged and nothing says it cleared, so the path goes on, the tier told the alarm has no data
+    // (review 10a finding 7; decision 161). Its own state change opens no incident (plan-intake), so this one carries on.
+    if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
+    return { kind: 'escalate', tier: tierAsked, reason: why(`${noData(incident, alarm)}: whether it still fires cannot be told`) };
+  }
+  // OK, but not known to be a later state change than the incident's (no state timestamp answered, decisions 144, 154): not
+  // resolved on that word, not climbed either; the OK event resolves it, a person can acknowledge or escalate it.
+  if (alarm.value !== 'ALARM') return { kind: 'stop', reason: `alarm "${incident.alarmName}" is ${alarm.value}: escalation paused`, paused: true };
+  if (movedOn(incident, alarm)) {
+    return { kind: 'resolve', quiet: false, reason: `superseded by a newer ALARM state change (${alarm.updatedAt?.toISOString() ?? '?'}), which is its own incident` };
+  }
+  if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
+  return { kind: 'escalate', tier: tierAsked, reason: why(`the alarm is still in ALARM${untimed(alarm)}`) };
 }
 
 /** After notifying `tier` at `now`: the next tier and when its timer is due, or nothing at the end of the path. */

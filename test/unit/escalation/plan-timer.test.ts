@@ -1,6 +1,6 @@
 // Table-driven tests of the durable timer's decision: next tier, open, resolve or stop, and when the next timer is due.
 import { nextEscalation, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from '../../../shared/escalation/plan-timer';
-import { ALARM_TIME, capReachedIncident, policy } from './fixtures';
+import { ALARM_NAME, ALARM_TIME, capReachedIncident, policy } from './fixtures';
 
 const firing: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME)) };
 const clearedLater: AlarmNow = { value: 'OK', updatedAt: new Date(Date.parse(ALARM_TIME) + 20 * 60_000) };
@@ -9,6 +9,7 @@ const refiredLater: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(
 const firingUntimed: AlarmNow = { value: 'ALARM' };
 const clearedUntimed: AlarmNow = { value: 'OK' };
 const noData: AlarmNow = { value: 'INSUFFICIENT_DATA', updatedAt: new Date(Date.parse(ALARM_TIME) + 5 * 60_000) };
+const noDataUntimed: AlarmNow = { value: 'INSUFFICIENT_DATA' };
 // Cross-account mode before issue 17: the operations account's own credentials found no such alarm.
 const notInThisAccount: AlarmUnreadable = { unreadable: 'alarm "NotificationService Queue Depth > 1000" was not found in account 111111111111' };
 const denied: AlarmUnreadable = { unreadable: 'alarm "NotificationService Queue Depth > 1000" in account 111111111111 could not be read: missing permission: sts:AssumeRole' };
@@ -20,7 +21,10 @@ describe('planTimer', () => {
     ['L1 did not acknowledge and the alarm still fires', toL2, capReachedIncident({ level: 1 }), firing, { kind: 'escalate', tier: { level: 2 } }],
     ['L1 acknowledged', toL2, capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'stop', reason: expect.stringContaining('alice') }],
     ['the alarm cleared and the OK event was lost', toL2, capReachedIncident({ level: 1 }), clearedLater, { kind: 'resolve' }],
-    ['the alarm has no data', toL2, capReachedIncident({ level: 1 }), noData, { kind: 'stop', reason: expect.stringContaining('INSUFFICIENT_DATA') }],
+    // Missing data is never "healthy" (review 10a finding 7): the queue deleted or the metric gone, the path goes on.
+    ['the alarm has no data: the path goes on, the tier told so', toL2, capReachedIncident({ level: 1 }), noData, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('has no data (INSUFFICIENT_DATA since') }],
+    ['the alarm has no data, when it got there not answered: the path goes on', toL2, capReachedIncident({ level: 1 }), noDataUntimed, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('has no data (INSUFFICIENT_DATA)') }],
+    ['a watched alarm has no data: opened, never closed as if the change worked', check, capReachedIncident({ status: 'WATCHING' }), noData, { kind: 'open-still-firing', reason: expect.stringContaining('whether it worked cannot be told') }],
     ['Scheduler delivered the same timer twice', toL2, capReachedIncident({ level: 2 }), firing, { kind: 'stop', reason: expect.stringContaining('already notified') }],
     ['the incident was resolved meanwhile', toL2, capReachedIncident({ level: 1, status: 'RESOLVED' }), firing, { kind: 'stop' }],
     ['the alarm is not found where it was read', toL2, capReachedIncident({ level: 1 }), notInThisAccount, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('was not found in account 111111111111') }],
@@ -32,7 +36,7 @@ describe('planTimer', () => {
     ['the automatic change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedLater, { kind: 'resolve' }],
     ['an escalation opened the watched incident already', check, capReachedIncident({ level: 1 }), firing, { kind: 'stop' }],
     ['the alarm fires, when it got there not answered: the path goes on, saying so', toL2, capReachedIncident({ level: 1 }), firingUntimed, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('no StateUpdatedTimestamp') }],
-    ['the alarm is OK, when not answered: not taken for a newer state change (paused, not resolved)', toL2, capReachedIncident({ level: 1 }), clearedUntimed, { kind: 'stop', reason: expect.stringContaining('paused') }],
+    ['the alarm is OK, when not answered: not taken for a newer state change (paused, not resolved)', toL2, capReachedIncident({ level: 1 }), clearedUntimed, { kind: 'stop', reason: expect.stringContaining('paused'), paused: true }],
     ['a watched alarm fires, when not answered: opened, never closed as superseded', check, capReachedIncident({ status: 'WATCHING' }), firingUntimed, { kind: 'open-still-firing', reason: expect.stringContaining('no StateUpdatedTimestamp') }],
     ['a watched alarm is OK, when not answered: its value says the change worked', check, capReachedIncident({ status: 'WATCHING' }), clearedUntimed, { kind: 'resolve', quiet: true }],
     ['a check that opened the incident died before notifying L1', check, capReachedIncident({ level: 0, cause: 'still-firing' }), firing, { kind: 'open-still-firing' }],
@@ -52,6 +56,19 @@ describe('planTimer', () => {
   it('says so when a person escalates ahead of the path (L1 -> L3)', () => {
     const plan = planTimer({ ...toL2, level: 3 }, capReachedIncident({ level: 1 }), firing, policy('production'));
     expect(plan).toMatchObject({ kind: 'escalate', tier: { level: 3 }, reason: 'it was escalated on request from L1 to L3, and the alarm is still in ALARM' });
+  });
+
+  it('says which tier did not acknowledge, and that the alarm has no data', () => {
+    const plan = planTimer(toL2, capReachedIncident({ level: 1 }), noData, policy('production'));
+    expect(plan).toMatchObject({
+      kind: 'escalate',
+      reason: `DevOps Team (L1) did not acknowledge within 15 min and alarm "${ALARM_NAME}" has no data (INSUFFICIENT_DATA since ${noData.updatedAt?.toISOString() ?? ''}): whether it still fires cannot be told`,
+    });
+  });
+
+  it('stops at the end of the path when the alarm has no data (development ends at L2)', () => {
+    const plan = planTimer({ ...toL2, level: 3 }, capReachedIncident({ level: 2, environment: 'development' }), noData, policy('development'));
+    expect(plan).toMatchObject({ kind: 'stop', reason: expect.stringContaining('no tier L3') });
   });
 
   it('stops at a level the environment does not have (development ends at L2)', () => {
