@@ -14,6 +14,7 @@ import { playbooks } from '../shared/playbooks/registry';
 import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
 import { EXIT } from './exit-codes';
 import { renderDecision } from './render';
+import { readTargetAccount } from './target-account';
 
 export interface PlanOptions {
   event?: string;
@@ -21,6 +22,8 @@ export interface PlanOptions {
   handler?: string;
   environment?: string;
   json?: boolean;
+  /** Tests: the account check (default: cli/target-account.ts readTargetAccount). */
+  checkAccount?: typeof readTargetAccount;
 }
 
 type AnyPlaybook = (typeof playbooks)[keyof typeof playbooks];
@@ -69,6 +72,7 @@ function choosePlaybook(event: unknown, handler: string | undefined, runtime: Re
 }
 
 export async function planCommand(options: PlanOptions): Promise<number> {
+  const shellEnvironment = process.env.RUNBOOK_ENVIRONMENT || undefined;
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   if (!options.event === !options.alarm) {
     console.error('runbook plan: give exactly one of --event FILE or --alarm NAME');
@@ -98,6 +102,10 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'] });
     const decision: Decision = await previewPlaybook(pipeline, event);
     console.log(options.json ? JSON.stringify(decision, null, 2) : renderDecision(decision));
+    // The preview says what would happen under -e's policy; say when nothing ties this account to that environment,
+    // as `invoke` would refuse it there (decision 151). stderr: the plan on stdout stays as it was.
+    const check = await (options.checkAccount ?? readTargetAccount)(runtime.environment, shellEnvironment);
+    if (check.kind !== 'verified') console.error(`runbook plan: note: ${check.text}; runbook invoke would refuse to apply here`);
     return decision.outcome === 'rejected' ? EXIT.rejected : EXIT.ok;
   } catch (error) {
     const e = error as Error & { details?: string[] };

@@ -5,6 +5,7 @@ import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { ackCommand } from './ack';
 import { applyAwsTarget, AwsTargetError, withAwsTargetOptions, type AwsTargetFlags } from './aws-target';
 import { demoCommand } from './demo/index';
+import { scenarios } from './demo/scenarios';
 import { execCommand } from './exec';
 import { EXIT } from './exit-codes';
 import { historyCommand } from './history';
@@ -101,7 +102,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('demo')
-    .description('the game-day demo on the local sandbox (what npm start runs): a queue backs up, the alarm fires, the consumers scale up and back')
+    .description('the game-day demo on the local sandbox (what npm start runs): one scenario per row of the troubleshooting table, the escalation path and the DR standby; each fires its alarm and checks what the automation did')
     .addOption(environmentOption('production'))
     .option('--messages <n>', 'how many notifications arrive', positiveInt, 1500)
     .option('--tick-ms <ms>', 'pause between evaluation periods of the emulated alarm', positiveInt, 100)
@@ -112,7 +113,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--account <id>', 'with --endpoint: the 12-digit account to provision in (default: a random one)', accountId)
     .action(async (opts: { environment: EnvironmentName; messages: number; tickMs: number; maxTicks: number; logDir: string; only: string[]; endpoint?: string; account?: string }) => {
       setExit(await demoCommand(opts));
-    });
+    })
+    .addHelpText('after', ['', 'Scenarios (--only NAME ...), in the order they play:', ...scenarios.map((sc) => `  ${sc.name.padEnd(20)} ${sc.title}`)].join('\n'));
 
   program
     .command('report')

@@ -36,6 +36,11 @@ describe('runbook invoke', () => {
     expect(unstated.stderr).toMatch(/refused, nothing invoked or changed: nothing states which account staging is in/);
     expect(unstated.stderr).toContain(`account ${account.accountId} cannot be verified as staging's`);
     expect(unstated.stderr).toMatch(/--unverified-account applies anyway/);
+    // plan previews under staging's policy all the same, and says the account is not staging's as far as anyone stated.
+    const planned = await runCli(['plan', '--event', file, '-e', 'staging'], account.env);
+    expect(planned.status).toBe(0);
+    expect(planned.stderr).toContain(`runbook plan: note: nothing states which account staging is in`);
+    expect(planned.stderr).toMatch(/runbook invoke would refuse to apply here\n$/);
 
     // Staging's account configured: the credentials are named as another account's.
     const staging = account.accountId === '222222222222' ? '333333333333' : '222222222222';
@@ -88,6 +93,7 @@ describe('runbook plan and history', () => {
     const byEvent = await runCli(['plan', '--event', file], account.env);
     expect(byEvent.status).toBe(0);
     expect(byEvent.stdout).toMatch(/MaximumConcurrency 50 -> 100/);
+    expect(byEvent.stderr).not.toMatch(/note:/);
     const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
     expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(50);
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { planCommand } from '../../../cli/plan';
-import { main } from '../../../cli/runbook';
+import { buildProgram, main } from '../../../cli/runbook';
+import { scenarios } from '../../../cli/demo/scenarios';
 import { version } from '../../../package.json';
 
 describe('runbook CLI rough edges', () => {
@@ -64,5 +65,14 @@ describe('runbook CLI rough edges', () => {
   it('prints its version with --version and exits 0', async () => {
     await expect(main(['node', 'runbook', '--version'])).resolves.toBe(0);
     expect(writes.mock.calls.map((c) => String(c[0])).join('')).toBe(`${version}\n`);
+  });
+
+  it("names every demo scenario in demo --help, as --only takes them", () => {
+    const demo = buildProgram(() => undefined).commands.find((c) => c.name() === 'demo');
+    let help = '';
+    demo?.configureOutput({ writeOut: (text) => (help += text), writeErr: () => undefined });
+    demo?.outputHelp();
+    for (const scenario of scenarios) expect(help).toContain(`  ${scenario.name.padEnd(20)} ${scenario.title}`);
+    expect(scenarios.map((sc) => sc.name)).toEqual(expect.arrayContaining(['queue-backup', 'escalation', 'dr-standby']));
   });
 });
