@@ -21,21 +21,32 @@ const strings = (value: unknown): string[] => (value === undefined ? [] : Array.
 const regionOfArn = (arn: string): string => (arn.startsWith('arn:') ? (arn.split(':')[3] ?? '') : '');
 
 /**
+ * The operators whose values are read here as "allowed" lists (review 10b F6). A negated operator (StringNotEquals,
+ * ArnNotLike), an ...IfExists one (true when the key is absent) or a ForAllValues: one (true for an empty set) means
+ * something else: narrowing its list to one region would invert or widen it, so it is refused, not guessed at.
+ * ForAnyValue: on a single-valued key matches as the plain operator does.
+ */
+const REGION_OPERATORS: ReadonlySet<string> = new Set(['StringEquals', 'ForAnyValue:StringEquals']);
+const ARN_OPERATORS: ReadonlySet<string> = new Set(['ArnEquals', 'ArnLike', 'ForAnyValue:ArnEquals', 'ForAnyValue:ArnLike']);
+
+/**
  * A statement's condition in one region: ARN-valued conditions (the mapping condition's function ARNs) keep that
  * region's ARNs only, a request-region condition must name the region (else the statement has nothing there), and the
- * session's region and the request's region must both be that region.
+ * session's region and the request's region must both be that region. Condition keys are case-insensitive in IAM.
  */
 function conditionIn(condition: Condition | undefined, region: string, where: string): Condition | undefined {
   const out: Condition = {};
   for (const [operator, keys] of Object.entries(condition ?? {})) {
     const kept: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(keys)) {
-      if (key === 'aws:RequestedRegion') {
+      if (key.toLowerCase() === 'aws:requestedregion') {
+        if (!REGION_OPERATORS.has(operator)) throw new Error(`${where}: ${operator} on ${key} is not read here (only ${[...REGION_OPERATORS].join(', ')}): it cannot be held to one region without changing its meaning`);
         if (!strings(value).includes(region)) return undefined;
         continue; // set below, to exactly this region
       }
-      if (key === SESSION_REGION_KEY) throw new Error(`${where} already names the session's region: it is set here, once`);
-      if (/^Arn/.test(operator.replace(/^For(All|Any)Values:/, ''))) {
+      if (key.toLowerCase() === SESSION_REGION_KEY.toLowerCase()) throw new Error(`${where} already names the session's region: it is set here, once`);
+      if (/Arn/.test(operator)) {
+        if (!ARN_OPERATORS.has(operator)) throw new Error(`${where}: ${operator} on ${key} is not read here (only ${[...ARN_OPERATORS].join(', ')}): its ARNs cannot be split per region without changing its meaning`);
         const here = strings(value).filter((arn) => regionOfArn(arn) === region || regionOfArn(arn) === '');
         if (here.length === 0) return undefined;
         kept[key] = here.length === 1 ? here[0] : here;
