@@ -6,8 +6,10 @@ import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV, WORKLOAD_ACCOUNT_ENV } from './n
  * - known: the configuration's `environments.<env>.accountId`, else RUNBOOK_WORKLOAD_ACCOUNT_ID (infra sets it in
  *   cross-account mode), else, with a single account, RUNBOOK_ACCOUNT_ID: the account the handler runs in (infra sets it).
  * - missing: cross-account mode with no workload account named anywhere: everything is refused (fail closed).
- * - unchecked: no deployment setting at all (an in-process run outside Lambda: the CLI's `plan` and `invoke` against
- *   credentials alone, unit tests); nothing to compare with, said where it matters.
+ * - unchecked: no deployment setting at all (an in-process run outside Lambda: the CLI's `plan`, `invoke
+ *   --unverified-account`, unit tests); nothing to compare the event's account with. Before a bundle runs, `invoke` and
+ *   `rehearse` check the credentials' account against the environment's themselves and say so (cli/target-account.ts,
+ *   decision 151); `plan` prints a note when it is not verified.
  */
 export type WorkloadAccount =
   | { kind: 'known'; account: string; source: string }
