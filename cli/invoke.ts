@@ -1,5 +1,6 @@
 // `runbook invoke <handler> --event FILE`: runs a built handler bundle locally as Lambda would and prints its decision.
 import { readFileSync } from 'node:fs';
+import { OWN_ACCOUNT_ENV } from '../shared/config/names';
 import { environmentNameSchema } from '../shared/config/schema';
 import { PLAYBOOK_HANDLERS, SERVICE_HANDLERS } from '../shared/playbooks/registry';
 import { BundleNotBuiltError, invokeBundle } from '../sandbox/invoke-bundle';
@@ -85,6 +86,9 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
       const check = await (options.checkAccount ?? readTargetAccount)(environment.data, shellEnvironment);
       const refused = refusal(check, environment.data, options.unverifiedAccount);
       if (refused !== undefined) return refused;
+      // Cross-account mode: the handler's "own account" (an event there is acted on with these credentials, no role
+      // assumed) is where STS says the credentials are, not a shell variable or the sandbox's fixed ARN hint.
+      if (check.kind !== 'mismatch' && check.ownAccount) process.env[OWN_ACCOUNT_ENV] = check.ownAccount;
     }
     const decision = (await invokeBundle(handlerName, event, (chunk) => {
       if (options.logs) process.stderr.write(chunk);

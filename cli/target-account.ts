@@ -23,20 +23,45 @@ export interface TargetAccountInput {
   stated?: { environment: string; account: string; variable: string };
   /** Cross-account mode (REMEDIATION_ROLE_NAME set): the handlers act in the workload account through its role. */
   crossAccount: boolean;
+  /**
+   * Cross-account mode only: RUNBOOK_ACCOUNT_ID as the shell has it. The handler takes an event of this account for its
+   * own and acts on it with the run's own credentials, no role assumed (shared/aws/account-clients.ts forAccount).
+   */
+  ownAccount?: string;
   /** STS GetCallerIdentity's account: where a single-account run acts. Undefined when STS could not say. */
   callerAccount?: string;
   /** What STS said when it could not answer. */
   callerError?: string;
 }
 
+/**
+ * `ownAccount` (cross-account mode, STS answered, the run not refused): the account the run's own credentials act in,
+ * STS's answer. The CLI gives it to the handler as RUNBOOK_ACCOUNT_ID, so "is this event's account my own" is decided
+ * by where the credentials really are, never by a leftover variable or the sandbox's fixed ARN hint.
+ */
 export type TargetAccountCheck =
-  | { kind: 'verified'; account: string; text: string }
+  | { kind: 'verified'; account: string; text: string; ownAccount?: string }
   | { kind: 'mismatch'; text: string }
-  | { kind: 'unverified'; text: string };
+  | { kind: 'unverified'; text: string; ownAccount?: string };
 
 /** Pure: whether the run would act in the account stated for the environment, and the sentence that says so. */
 export function checkTargetAccount(input: TargetAccountInput): TargetAccountCheck {
   const env = input.environment;
+  const caller = input.callerAccount;
+  // Cross-account mode: the run acts with its own credentials wherever the handler takes the event's account for its own
+  // (RUNBOOK_ACCOUNT_ID), through the workload's remediation role everywhere else. RUNBOOK_ACCOUNT_ID must therefore be
+  // where the credentials really are (review 10b F1: a leftover staging value with production's credentials changed
+  // production under staging's policy).
+  if (input.crossAccount && caller !== undefined && input.ownAccount !== undefined && input.ownAccount !== caller) {
+    return {
+      kind: 'mismatch',
+      text:
+        `your credentials are for account ${caller}, but ${OWN_ACCOUNT_ENV}=${input.ownAccount} says the runbooks run in account ${input.ownAccount}: ` +
+        `in cross-account mode (${REMEDIATION_ROLE_ENV} is set) an event of account ${input.ownAccount} would be acted on with your own credentials, in account ${caller}, no remediation role assumed; ` +
+        `unset ${OWN_ACCOUNT_ENV} (or set it to ${caller}, the operations account) and check --profile / AWS_PROFILE`,
+    };
+  }
+  const own = input.crossAccount && caller !== undefined ? { ownAccount: caller } : {};
   const stated = input.stated && input.stated.environment === env ? input.stated : undefined;
   const expected = input.configured
     ? { account: input.configured, source: `environments.${env}.accountId` }
@@ -50,13 +75,30 @@ export function checkTargetAccount(input: TargetAccountInput): TargetAccountChec
       text:
         `nothing states which account ${env} is in (no environments.${env}.accountId in the configuration${other}), so account ` +
         `${input.callerAccount ?? '(unknown)'} cannot be verified as ${env}'s`,
+      ...own,
     };
   }
-  // Cross-account: the handlers assume the remediation role in the stated account and check STS's answer for it
-  // (shared/aws/account-clients.ts); the caller's own account is the operations account.
-  if (input.crossAccount) return { kind: 'verified', account: expected.account, text: `${env} is account ${expected.account} (${expected.source}), reached through its remediation role` };
   if (input.callerAccount === undefined) {
     return { kind: 'unverified', text: `STS GetCallerIdentity did not answer (${input.callerError ?? 'no account'}), so the credentials cannot be verified as ${env}'s account ${expected.account}` };
+  }
+  if (input.crossAccount) {
+    // The run's own account (STS) is never the workload's: it would act there with its own credentials, not the role's.
+    if (input.callerAccount === expected.account) {
+      return {
+        kind: 'mismatch',
+        text:
+          `your credentials are for account ${input.callerAccount}, ${env}'s workload account itself (${expected.source}), but cross-account mode (${REMEDIATION_ROLE_ENV} is set) ` +
+          `acts from the operations account through ${env}'s remediation role: use the operations account's credentials (--profile / AWS_PROFILE), or unset ${REMEDIATION_ROLE_ENV} for a single-account run`,
+      };
+    }
+    // The handler refuses an event of any account but the workload's; the own account (STS's) is another one, so the
+    // change is made through the workload's remediation role, in the workload account.
+    return {
+      kind: 'verified',
+      account: expected.account,
+      text: `${env} is account ${expected.account} (${expected.source}), reached through its remediation role from your account ${input.callerAccount} (STS)`,
+      ownAccount: input.callerAccount,
+    };
   }
   if (input.callerAccount !== expected.account) {
     return {
@@ -89,9 +131,14 @@ export function statedTargetAccount(environment: EnvironmentName, shellEnvironme
   const variable = crossAccount ? WORKLOAD_ACCOUNT_ENV : OWN_ACCOUNT_ENV;
   const account = env[variable];
   const configured = configuredAccount(environment, env);
+  const ownAccount = crossAccount ? env[OWN_ACCOUNT_ENV] || undefined : undefined;
+  if (ownAccount !== undefined && !/^\d{12}$/.test(ownAccount)) {
+    throw new ConfigurationError(`Invalid runbook configuration: ${OWN_ACCOUNT_ENV} must be a 12-digit account id, got "${ownAccount}"`, [OWN_ACCOUNT_ENV]);
+  }
   return {
     environment,
     crossAccount,
+    ...(ownAccount ? { ownAccount } : {}),
     ...(configured ? { configured } : {}),
     ...(shellEnvironment && account && /^\d{12}$/.test(account) ? { stated: { environment: shellEnvironment, account, variable } } : {}),
   };

@@ -65,6 +65,17 @@ describe('runbook invoke', () => {
     expect(said()).toMatch(/applying under production's policy: account 111111111111 is production's/);
   });
 
+  it("hands the handler STS's account as its own in cross-account mode (RUNBOOK_ACCOUNT_ID), replacing nothing in one account (review 10b F1)", async () => {
+    process.env.RUNBOOK_ACCOUNT_ID = '222222222222';
+    const verified: TargetAccountCheck = { kind: 'verified', account: '222222222222', text: 'reached through its remediation role', ownAccount: '333333333333' };
+    await expect(invokeCommand('scale-consumers', { event, environment: 'staging', checkAccount: answer(verified) })).resolves.toBe(69);
+    expect(process.env.RUNBOOK_ACCOUNT_ID).toBe('333333333333');
+
+    process.env.RUNBOOK_ACCOUNT_ID = '111111111111';
+    await expect(invokeCommand('scale-consumers', { event, environment: 'production', checkAccount: answer({ kind: 'verified', account: '111111111111', text: '' }) })).resolves.toBe(69);
+    expect(process.env.RUNBOOK_ACCOUNT_ID).toBe('111111111111');
+  });
+
   it.each([
     ['--dry-run', { dryRun: true }, {}],
     ['DRY_RUN=true', {}, { DRY_RUN: 'true' }],
