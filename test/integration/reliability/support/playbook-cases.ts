@@ -257,6 +257,8 @@ export const raiseLambdaMemoryCase: PlaybookCase = {
     throttle('lambda', 'GetFunctionConfiguration'),
     throttle('lambda', 'ListAliases'),
     throttle('logs', 'DescribeMetricFilters'),
+    // The OOM lines behind the alarm (decision 155): a throttled read is the SDK's to retry, like the others.
+    throttle('logs', 'FilterLogEvents'),
     throttle('lambda', 'UpdateFunctionConfiguration', 2),
     ...PIPELINE_THROTTLES,
   ],
