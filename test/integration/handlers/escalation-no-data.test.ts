@@ -59,31 +59,17 @@ describe('an alarm with no data (INSUFFICIENT_DATA) during an incident', () => {
   });
 
   it('lists an OPEN incident whose next tier is past due as OVERDUE, saying what to do, and flags it in --json', async () => {
-    // The state a stopped or failed timer leaves: OPEN, L1 notified, L2 due 20 minutes ago, nobody climbing it.
+    // The state a stopped or failed timer leaves: OPEN, L1 notified, L2 due 20 minutes ago, nobody climbing it. Written
+    // as the store writes an incident, from the one this file opened (now resolved), under another id.
     const { account } = incident;
-    const alarmName = queueAlarmName(account.topology);
-    const alarmArn = `arn:aws:cloudwatch:us-east-1:${account.accountId}:alarm:${alarmName}`;
-    const now = new Date();
-    const stuck: Incident = {
-      incidentId: 'inc-0d0e0a0d0b0e',
-      incidentKey: `${alarmArn}#2026-11-25T14:00:03.120+0000`,
-      alarmArn,
-      alarmName,
-      alarmTime: '2026-11-25T14:00:03.120+0000',
-      account: account.accountId,
-      region: 'us-east-1',
-      environment: 'production',
-      status: 'OPEN',
-      cause: 'cap-reached',
-      reason: 'consumers at the cap',
-      updates: [],
-      createdAt: new Date(now.getTime() - 35 * MINUTE_MS).toISOString(),
-      level: 1,
-      nextLevel: 2,
-      nextEscalationAt: new Date(now.getTime() - 20 * MINUTE_MS).toISOString(),
-    };
     const db = DynamoDBDocumentClient.from(new DynamoDBClient(account.clientConfig), { marshallOptions: { removeUndefinedValues: true } });
-    await new EscalationStore(db, { tableName: account.topology.stateTable.name, retentionDays: 90, leaseSeconds: 300 }).create(stuck, now);
+    const store = new EscalationStore(db, { tableName: account.topology.stateTable.name, retentionDays: 90, leaseSeconds: 300 });
+    const resolved = await store.get(incident.incidentId);
+    if (!resolved) throw new Error(`incident ${incident.incidentId} is not in the state table`);
+    const now = new Date();
+    const { resolvedAt: _resolvedAt, resolution: _resolution, ...kept } = resolved;
+    const stuck: Incident = { ...kept, incidentId: 'inc-0d0e0a0d0b0e', status: 'OPEN', level: 1, nextLevel: 2, nextEscalationAt: new Date(now.getTime() - 20 * MINUTE_MS).toISOString() };
+    await store.create(stuck, now);
 
     const table = await runCli(['incidents'], account.env);
     expect(table.status).toBe(0);
