@@ -23,7 +23,10 @@ export function outOfMemoryWindow(alarmTime: string | undefined, now: Date): { s
   return { start: new Date(at.getTime() - OOM_LINES_LOOKBACK_MINUTES * 60_000), end };
 }
 
-/** The OOM lines of the window, by kind; a missing or refused log group is said so (transient errors are thrown: retried). */
+/**
+ * The newest OOM lines of the window, by kind; a missing or refused log group is said so (transient errors are thrown:
+ * retried). `truncated`: older lines matched too and were not read.
+ */
 export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, logGroupName: string, window: { start: Date; end: Date }): Promise<OutOfMemoryLines> {
   const lines: string[] = [];
   let nextToken: string | undefined;
@@ -38,7 +41,10 @@ export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, logGroupN
           // The metric filter's own pattern: the same lines it counted (classified again below, the emulator ignores it).
           filterPattern: OUT_OF_MEMORY_FILTER_PATTERN,
           limit: OOM_LINES_MAX - lines.length,
-          ...(nextToken ? { nextToken } : {}),
+          // Newest first: the lines nearest the state change are read, and what a bounded read leaves out is the oldest
+          // (review 10b F7). The first request sets the direction, the token keeps it (CloudWatch Logs API reference,
+          // FilterLogEvents startFromHead; false needs a startTime on or after 2024-01-01, which the window always is).
+          ...(nextToken ? { nextToken } : { startFromHead: false }),
         }),
       );
       pages += 1;

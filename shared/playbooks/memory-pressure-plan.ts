@@ -51,8 +51,14 @@ export type OutOfMemoryLines =
     }
   | { status: 'missing' | 'unavailable'; logGroupName: string; reason: string };
 
-/** PHP's fatal error at memory_limit (Zend: "Allowed memory size of %zu bytes exhausted (tried to allocate %zu bytes)"). */
-const PHP_MEMORY_LIMIT = /Allowed memory size of (\d+) bytes exhausted/;
+/**
+ * PHP's fatal error at memory_limit (Zend: "Allowed memory size of %zu bytes exhausted (tried to allocate %zu bytes)"),
+ * as PHP writes it: at the start of the line, after the engine's prefix: "PHP Fatal error:  " (error_log, the CLI's and
+ * Bref's stderr), "Fatal error: " (display_errors), optionally behind a "[date] " stamp and PHP-FPM's
+ * "NOTICE: PHP message: " (Bref's FPM layer). A line that merely contains the text (an echoed request body, a logged
+ * exception message) is not PHP's error (review 10b F7).
+ */
+const PHP_MEMORY_LIMIT = /^\s*(?:\[[^\]]{1,40}\] )?(?:NOTICE: PHP message: )?(?:PHP )?Fatal error:\s+Allowed memory size of (\d+) bytes exhausted/;
 /** The function ran out of the memory Lambda gave it (MemorySize): the runtime's error type, the kernel's kill, Node's heap. */
 const RUNTIME_OUT_OF_MEMORY = /Runtime\.OutOfMemory|signal: killed|JavaScript heap out of memory/;
 
@@ -82,12 +88,14 @@ function bytesText(bytes: number): string {
 }
 
 /**
- * Why raising MemorySize would not help: every OOM line read is PHP's memory_limit. Undefined when a line shows the
- * function itself out of memory, or nothing was read (then the alarm's metric is the evidence, as before).
+ * Why raising MemorySize would not help: every OOM line of the window is PHP's memory_limit. Undefined when a line shows
+ * the function itself out of memory, nothing was read (then the alarm's metric is the evidence, as before), or more
+ * lines matched than were read: a partial sample proves no "would not help", so the raise goes ahead, its findings
+ * saying the kind was not confirmed (review 10b F7).
  */
 function memoryLimitDiagnosis(observation: MemoryObservation): Plan<MemoryChange> | undefined {
   const lines = observation.oomLines;
-  if (lines?.status !== 'read' || lines.phpMemoryLimit === 0 || lines.runtimeKills > 0) return undefined;
+  if (lines?.status !== 'read' || lines.phpMemoryLimit === 0 || lines.runtimeKills > 0 || lines.truncated) return undefined;
   const fn = observation.functionName;
   const limits = lines.phpLimitBytes.map(bytesText).join(', ');
   const highestMib = Math.max(...lines.phpLimitBytes) / MIB;
@@ -106,7 +114,6 @@ function memoryLimitDiagnosis(observation: MemoryObservation): Plan<MemoryChange
       `memory_limit: ${limits} (from the PHP fatal error)`,
       `MemorySize: ${observation.memoryMb} MB (Lambda; does not govern memory_limit)`,
       room,
-      ...(lines.truncated ? ['more OOM lines matched than were read: every line read was PHP memory_limit'] : []),
     ],
   };
 }
@@ -115,12 +122,21 @@ function memoryLimitDiagnosis(observation: MemoryObservation): Plan<MemoryChange
 function linesFindings(lines: OutOfMemoryLines | undefined): string[] {
   if (lines === undefined) return [];
   if (lines.status !== 'read') return [`the OOM lines in ${lines.logGroupName} ${lines.reason}: kind not confirmed, acting on the alarm's count`];
+  const php = `${lines.phpMemoryLimit} PHP memory_limit error${lines.phpMemoryLimit === 1 ? '' : 's'} (${lines.phpLimitBytes.join(' / ')} bytes)`;
+  if (lines.runtimeKills === 0 && lines.phpMemoryLimit > 0) {
+    // Only reached when truncated (memoryLimitDiagnosis answers the complete sample).
+    return [
+      `${php} among the newest OOM lines of ${lines.logGroupName}, no line of the function out of its MemorySize; more lines matched than were read: ` +
+        "kind not confirmed, acting on the alarm's count",
+      'if the older lines are PHP memory_limit errors too, MemorySize does not govern them: raise memory_limit in the PHP ini settings',
+    ];
+  }
   if (lines.runtimeKills === 0) return [`no OOM line found in ${lines.logGroupName}: kind not confirmed, acting on the alarm's count`];
   const kills = `${lines.runtimeKills} line${lines.runtimeKills === 1 ? '' : 's'} of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${lines.logGroupName}`;
   if (lines.phpMemoryLimit === 0) return [kills];
   return [
     kills,
-    `also ${lines.phpMemoryLimit} PHP memory_limit error${lines.phpMemoryLimit === 1 ? '' : 's'} (${lines.phpLimitBytes.join(' / ')} bytes), which MemorySize does not govern: ` +
+    `also ${php}, which MemorySize does not govern: ` +
       'raise memory_limit in the PHP ini settings as well',
   ];
 }

@@ -103,7 +103,7 @@ describe('raise-lambda-memory observe', () => {
   describe('the OOM lines behind the alarm (review 10a, finding 4)', () => {
     const php = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
 
-    it("reads them from the function's log group with the metric filter's pattern, from 10 min before the alarm's state change to now, and sorts them by kind", async () => {
+    it("reads them newest first from the function's log group with the metric filter's pattern, from 10 min before the alarm's state change to now, and sorts them by kind", async () => {
       lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
       logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
       logsMock.on(FilterLogEventsCommand).resolves({ events: [{ message: php }, { message: php }, { message: 'START RequestId: 1 Version: $LATEST' }] });
@@ -116,8 +116,22 @@ describe('raise-lambda-memory observe', () => {
           endTime: Date.parse('2024-03-05T10:00:00Z'),
           filterPattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of"',
           limit: 200,
+          startFromHead: false,
         },
       ]);
+    });
+
+    it('keeps reading newest first by the token: the next page asks for what is left of 200, with the token alone (review 10b F7)', async () => {
+      lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+      logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+      logsMock
+        .on(FilterLogEventsCommand)
+        .resolvesOnce({ events: Array.from({ length: 150 }, () => ({ message: php })), nextToken: 'older' })
+        .resolvesOnce({ events: [{ message: 'Error: Runtime exited with error: signal: killed' }] });
+      expect((await memoryPressurePlaybook.observe(context(), target, alarm)).oomLines).toMatchObject({ phpMemoryLimit: 150, runtimeKills: 1, truncated: false });
+      const [first, second] = logsMock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
+      expect([first?.startFromHead, first?.nextToken, first?.limit]).toEqual([false, undefined, 200]);
+      expect([second?.startFromHead, second?.nextToken, second?.limit]).toEqual([undefined, 'older', 50]);
     });
 
     it('reads the lines of the log group LoggingConfig names, not the default one', async () => {

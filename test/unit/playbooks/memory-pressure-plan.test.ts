@@ -132,6 +132,24 @@ describe('classifyOutOfMemoryLines', () => {
       { runtimeKills: 1, phpMemoryLimit: 2, phpLimitBytes: [268435456, 536870912] },
     ],
     ['lines of neither kind (the emulator ignores the filter pattern)', ['START RequestId: 3f2c Version: $LATEST', 'sent 12 notifications'], { runtimeKills: 0, phpMemoryLimit: 0, phpLimitBytes: [] }],
+    [
+      "PHP's error in the forms PHP writes it: display_errors, a dated error_log line, Bref's PHP-FPM layer",
+      [
+        '\nFatal error: Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/task/index.php on line 12',
+        '[06-Dec-2026 08:12:03 UTC] PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/task/index.php on line 12',
+        'NOTICE: PHP message: PHP Fatal error:  Allowed memory size of 268435456 bytes exhausted (tried to allocate 4096 bytes) in /var/task/vendor/autoload.php on line 3',
+      ],
+      { runtimeKills: 0, phpMemoryLimit: 3, phpLimitBytes: [134217728, 268435456] },
+    ],
+    [
+      "the text without PHP's prefix at the start of the line (an echoed request body, a logged exception message): not PHP's error",
+      [
+        'INFO rejected payload {"comment":"PHP Fatal error:  Allowed memory size of 1 bytes exhausted"}',
+        'Error: upstream said Allowed memory size of 134217728 bytes exhausted',
+        'Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)',
+      ],
+      { runtimeKills: 0, phpMemoryLimit: 0, phpLimitBytes: [] },
+    ],
   ])('counts %s', (_situation, lines, expected) => {
     expect(classifyOutOfMemoryLines(lines)).toEqual(expected);
   });
@@ -161,13 +179,30 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
 
   it('says memory_limit can rise with no Lambda change when it is below MemorySize (128 MiB limit on a 1024 MB function)', () => {
     const line = 'PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/task/vendor/autoload.php on line 12';
-    const plan = planMemoryRaise({ observation: observation(1024, { oomLines: read([line], true) }), policy: production, resourceState: undefined });
+    const plan = planMemoryRaise({ observation: observation(1024, { oomLines: read([line]) }), policy: production, resourceState: undefined });
     expect(plan.kind === 'escalate' && plan.findings).toEqual([
       'memory_limit: 134217728 bytes (128 MiB) (from the PHP fatal error)',
       'MemorySize: 1024 MB (Lambda; does not govern memory_limit)',
       'memory_limit is below MemorySize 1024 MB: it can rise toward it with no Lambda change',
-      'more OOM lines matched than were read: every line read was PHP memory_limit',
     ]);
+  });
+
+  // Review 10b F7: 200+ PHP lines read, then Lambda's kills in the lines not read: a partial sample proves no "would not help".
+  it('raises memory when every line read is PHP memory_limit but more lines matched than were read, saying the kind was not confirmed', () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([PHP_LIMIT_LINE, PHP_LIMIT_LINE], true) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+    expect(plan).toMatchObject({
+      findings: [
+        `2 PHP memory_limit errors (536870912 bytes) among the newest OOM lines of ${group}, no line of the function out of its MemorySize; more lines matched than were read: kind not confirmed, acting on the alarm's count`,
+        'if the older lines are PHP memory_limit errors too, MemorySize does not govern them: raise memory_limit in the PHP ini settings',
+      ],
+    });
+  });
+
+  it('raises memory for lines that only contain PHP\'s text (an echoed request body), not a PHP memory_limit diagnosis', () => {
+    const echoed = 'INFO rejected payload {"comment":"PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted"}';
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([echoed, echoed]) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
   });
 
   it('gives the memory_limit diagnosis even at the memory cap (a raise would not help either way)', () => {
