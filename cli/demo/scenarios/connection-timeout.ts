@@ -51,7 +51,8 @@ export const connectionTimeoutScenario: DemoScenario = {
       const stillMissing = (await dbRule()) === undefined;
       ctx.timeline.sample({ resource: stillMissing ? 0 : 1 });
 
-      // What the approved runbook does, so the scenarios after this one find the sandbox as it was.
+      // What the approved runbook's authorizeIngress step does, done by the demo itself (no document runs, nobody
+      // approves), so the scenarios after this one find the sandbox as it was; said as such (review 10a, finding 9).
       const parameters = decision?.runbook?.parameters;
       await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
@@ -59,7 +60,12 @@ export const connectionTimeoutScenario: DemoScenario = {
           IpPermissions: [{ IpProtocol: 'tcp', FromPort: DB_PORT, ToPort: DB_PORT, UserIdGroupPairs: [{ GroupId: sg.lambda, Description: parameters?.RuleDescription?.[0] ?? 'restored by the demo' }] }],
         }),
       );
-      ctx.line(`  an on-call engineer approves ${decision?.runbook?.documentName ?? 'the runbook'}: the rule is back`);
+      const document = decision?.runbook?.documentName ?? 'the runbook';
+      ctx.line(
+        `  (simulated) the demo adds the rule itself (AuthorizeSecurityGroupIngress, what ${document}'s authorizeIngress step does once an approver approves); ` +
+          'no document ran and nobody approved: the rule is back',
+      );
+      ctx.line(`  (the real path: runbook rehearse ${document} -e ${ctx.options.environment} -p ... --approve-as <approver> --approve, or runbook exec against AWS)`);
       ctx.timeline.sample({ metric: 0, resource: (await dbRule()) ? 1 : 0 });
       const cleared = await fireAlarm(ctx, alarmName, 'OK', 'Threshold Crossed: 1 out of the last 1 datapoints [0.0] was not greater than the threshold (0.0) (minimum 1 datapoint for ALARM -> OK transition).', {
         version: '1.0',

@@ -124,7 +124,14 @@ export const queueBackupScenario: DemoScenario = {
         }
         const verdict = fired.result as Decision;
         line(`  ${at()}  sandbox clock +${check.windowMinutes + 1} min: ${describeDecision(verdict)}`);
-        summary.push(`health check result           ${verdict.outcome === 'skipped' && /verified healthy/.test(verdict.reason) ? 'verified healthy' : `${verdict.outcome}: ${verdict.reason}`}`);
+        // A scale-up the restore already undid (the alarm cleared inside the window) no longer stands: whatever the check
+        // answers, it judged the window, not a change in place, so no "verified healthy" is claimed (review 10a, finding 9).
+        summary.push(
+          restore
+            ? `health check result           not a verdict on the scale-up: it was restored at ${restore.decidedAt.slice(11, 19)} UTC, before the check's window ended (verify-change answered ${verdict.outcome})`
+            : `health check result           ${verdict.outcome === 'skipped' && /verified healthy/.test(verdict.reason) ? 'verified healthy' : `${verdict.outcome}: ${verdict.reason}`}`,
+        );
+        if (restore) line(`  ${at()}  (the scale-up it checks was already restored at ${restore.decidedAt.slice(11, 19)} UTC: no verdict on a change that no longer stands)`);
       }
     }
     if (options.environment === 'development') {
