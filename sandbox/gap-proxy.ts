@@ -9,6 +9,7 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { alarmsForMetric, alarmsForMetricAnswer, AlarmsForMetricRequestError, readAlarmsForMetricRequest } from './alarms-for-metric';
+import { alarmTransitionsSchema, describeAlarmsJsonWithTransitions, withTransition, type AlarmTransition } from './alarm-transitions';
 import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
@@ -446,6 +447,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       : activeMetricDataFaults(rules);
   };
 
+  // Alarm fields moto never answers (sandbox/alarm-transitions.ts), per account, as a test set them.
+  const alarmTransitions = new Map<string, AlarmTransition[]>();
+  const transitionsOf = (accountId: string | undefined): AlarmTransition[] => alarmTransitions.get(accountId ?? '') ?? [];
+
   const takeFault = (op: AwsOperation): FaultRule | undefined => {
     const hit = faults.find(
       ({ rule, remaining }) =>
@@ -672,7 +677,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       if (!(error instanceof Error) || status === undefined || status < 400 || status > 599) throw error;
       return faultResponse(described.protocol, { times: 0, status, code: error.name, message: error.message });
     }
-    const answer = alarmsForMetricAnswer(described.protocol, alarmsForMetric(onMetric.MetricAlarms ?? [], query), randomUUID());
+    const transitions = transitionsOf(described.accountId);
+    const alarms = alarmsForMetric(onMetric.MetricAlarms ?? [], query).map((alarm) => withTransition(alarm, transitions));
+    const answer = alarmsForMetricAnswer(described.protocol, alarms, randomUUID());
     return { status: 200, ...answer };
   };
 
@@ -752,6 +759,21 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       case 'DELETE metric-data-faults':
         setMetricDataFaults([], accountId);
         return jsonResponse(200, { faults: metricDataFaults.length });
+      case 'POST alarm-transitions': {
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8') || '[]');
+        } catch (error) {
+          return jsonResponse(400, { message: `alarm transitions are not JSON: ${String(error)}` });
+        }
+        const parsed = alarmTransitionsSchema.safeParse(json);
+        if (!parsed.success) return jsonResponse(400, { message: z.prettifyError(parsed.error) });
+        alarmTransitions.set(accountId ?? '', parsed.data);
+        return jsonResponse(200, { transitions: parsed.data.length });
+      }
+      case 'DELETE alarm-transitions':
+        alarmTransitions.delete(accountId ?? '');
+        return jsonResponse(200, { transitions: 0 });
       case 'GET calls': {
         const since = Number(query.get('since') ?? '0');
         return jsonResponse(200, { total: calls.length, calls: calls.slice(Number.isInteger(since) && since > 0 ? since : 0) });
@@ -972,6 +994,13 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         send(res, reply(described, refused));
         return;
       }
+    }
+    // moto's DescribeAlarms with the transitions a test set (AWS JSON 1.0 only, the protocol the SDK speaks to CloudWatch).
+    if (described.service === 'monitoring' && described.operation === 'DescribeAlarms' && described.protocol === 'json' && transitionsOf(described.accountId).length > 0) {
+      const answer = await forwardBuffered(req, body, described.accountId);
+      const rewritten = answer.status === 200 ? describeAlarmsJsonWithTransitions(answer.body.toString('utf8'), transitionsOf(described.accountId)) : undefined;
+      send(res, rewritten === undefined ? answer : { ...answer, body: Buffer.from(rewritten) });
+      return;
     }
     if (described.service === 'monitoring' && described.operation === 'DescribeAlarmsForMetric' && (described.protocol === 'query' || described.protocol === 'json' || described.protocol === 'rpcv2-cbor')) {
       send(res, await describeAlarmsForMetric(req, body, { ...described, protocol: described.protocol }));

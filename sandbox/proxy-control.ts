@@ -1,5 +1,6 @@
 // Client for the gap proxy's /__sandbox/ control channel, for test workers in other processes than the proxy.
 import { z } from 'zod';
+import type { AlarmTransition } from './alarm-transitions';
 import { faultRuleSchema, type AwsOperation, type FaultRule } from './gap-proxy';
 import { metricDataFaultSchema, type ActiveMetricDataFault, type MetricDataFault } from './metric-data-faults';
 
@@ -82,4 +83,17 @@ export async function getMetricDataFaults(endpoint: string, scope?: FaultScope):
 /** Removes the GetMetricData rules of one account, or all of them without a scope. */
 export async function clearMetricDataFaults(endpoint: string, scope?: FaultScope): Promise<void> {
   await call(endpoint, 'DELETE', `metric-data-faults${scopeQuery(scope)}`);
+}
+
+/**
+ * Answers, for the named alarms of one account, the StateTransitionedTimestamp (and EvaluationState) moto never gives
+ * (sandbox/alarm-transitions.ts), on DescribeAlarmsForMetric and DescribeAlarms (JSON); replaces that account's set.
+ */
+export async function setAlarmTransitions(endpoint: string, transitions: AlarmTransition[], scope: FaultScope): Promise<void> {
+  await call(endpoint, 'POST', `alarm-transitions${scopeQuery(scope)}`, transitions);
+}
+
+/** Back to moto's own answers (StateUpdatedTimestamp only) for one account. */
+export async function clearAlarmTransitions(endpoint: string, scope: FaultScope): Promise<void> {
+  await call(endpoint, 'DELETE', `alarm-transitions${scopeQuery(scope)}`);
 }

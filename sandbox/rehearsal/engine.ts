@@ -1,7 +1,7 @@
 // Runs an SSM Automation document against the sandbox the way Automation would, step by step, with its I/O injected.
 //
 // Supported: aws:executeAwsApi, aws:invokeLambdaFunction, aws:waitForAwsResourceProperty,
-// aws:assertAwsResourceProperty, aws:branch, aws:sleep, aws:approve. A document using any other action is refused
+// aws:assertAwsResourceProperty, aws:branch, aws:sleep, aws:approve, aws:updateVariable. A document using any other action is refused
 // before its first step, naming the step and the action: a rehearsal that skipped a step would prove nothing.
 import { randomUUID } from 'node:crypto';
 import { partitionOf } from '../../shared/aws/arn';
@@ -20,6 +20,7 @@ export const SUPPORTED_ACTIONS = [
   'aws:branch',
   'aws:sleep',
   'aws:approve',
+  'aws:updateVariable',
 ] as const;
 
 export class UnsupportedActionError extends Error {
@@ -116,6 +117,8 @@ class Execution {
   readonly outputs = new Map<string, Record<string, unknown>>();
   readonly executionId: string;
   private readonly byName: Map<string, StepModel>;
+  /** Document variables as aws:updateVariable last set them; a variable never set reads its default. */
+  private readonly variableValues = new Map<string, unknown>();
 
   constructor(
     private readonly model: RunbookModel,
@@ -152,6 +155,8 @@ class Execution {
       case 'variable': {
         const variable = this.model.variables[target.name];
         if (!variable) throw new RehearsalStepError(`{{ ${expression} }}: no such document variable`);
+        if (this.variableValues.has(target.name)) return this.variableValues.get(target.name);
+        if (variable.default === undefined) throw new RehearsalStepError(`{{ ${expression} }}: the variable has no default and no step has set it`);
         return variable.default;
       }
       case 'parameter':
@@ -258,6 +263,9 @@ class Execution {
           break;
         case 'aws:approve':
           await this.approve(step, result);
+          break;
+        case 'aws:updateVariable':
+          this.updateVariable(step, result);
           break;
         default:
           throw new UnsupportedActionError([{ step: step.name, action: step.action }]);
@@ -379,6 +387,25 @@ class Execution {
     } else {
       result.detail = step.isEnd ? 'no choice is true -> end (isEnd)' : 'no choice is true -> the next step';
     }
+  }
+
+  /**
+   * As Automation does ("aws:updateVariable"): Name is variable:<name> of a declared variable, the Value's type is the
+   * variable's (no conversion), a String is 1 to 512 characters. A Value whose reference cannot be resolved fails the
+   * step, as every input does here, and the variable keeps the value it had.
+   */
+  private updateVariable(step: StepModel, result: StepResult): void {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    const name = /^variable:(.+)$/.exec(asText(inputs.Name))?.[1];
+    if (name === undefined) throw new RehearsalStepError(`Name ${JSON.stringify(inputs.Name)} is not of the form variable:<name>`);
+    const variable = this.model.variables[name];
+    if (!variable) throw new RehearsalStepError(`the document declares no variable ${name}`);
+    const value = inputs.Value;
+    if (variable.type === 'String' && (typeof value !== 'string' || value.length < 1 || value.length > 512)) {
+      throw new RehearsalStepError(`Value ${JSON.stringify(value)} is not a String of 1 to 512 characters, the type of variable ${name}`);
+    }
+    this.variableValues.set(name, value);
+    result.detail = `${name} = ${JSON.stringify(value)}`;
   }
 
   private async sleep(step: StepModel, result: StepResult): Promise<void> {

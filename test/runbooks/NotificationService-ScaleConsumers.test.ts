@@ -1,6 +1,7 @@
 // NotificationService-ScaleConsumers rehearsed against the emulator: the document runs the real scale-consumers bundle.
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-control';
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
 import { loadHandler } from '../support/load-handler';
@@ -56,6 +57,52 @@ describe(DOCUMENT, () => {
   });
 });
 
+// Decision 21's lost event on an alarm whose EvaluationState moved since its ALARM (decision 154): CloudWatch answers
+// StateUpdatedTimestamp = the update, StateTransitionedTimestamp = the ALARM. moto answers neither the transition nor
+// the EvaluationState: the gap proxy adds them (sandbox/alarm-transitions.ts), on DescribeAlarmsForMetric (the
+// document's read) and DescribeAlarms (the Lambda's).
+describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
+  let account: SandboxAccount;
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  afterAll(async () => {
+    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
+  });
+
+  it('runs the remediation on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    expect(await maximumConcurrency(account)).toBe(50);
+    const alarmName = queueAlarmName(account.topology);
+    // The ALARM: its EventBridge event never reaches the automation.
+    const lost = (await account.transition(alarmName, 'ALARM')) as { detail: { state: { timestamp: string } } };
+    const transitionedAt = new Date(Date.parse(lost.detail.state.timestamp));
+    // The alarm stays in ALARM; only its update time moves, past the pipeline's 1 s slack (moto has no EvaluationState:
+    // a second SetAlarmState ALARM moves its StateUpdatedTimestamp as a PARTIAL_DATA update moves CloudWatch's).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const update = (await account.transition(alarmName, 'ALARM', 'Threshold Crossed: PARTIAL_DATA')) as { detail: { state: { timestamp: string } } };
+    const updatedAt = new Date(Date.parse(update.detail.state.timestamp));
+    expect(updatedAt.getTime() - transitionedAt.getTime()).toBeGreaterThan(1000);
+    await setAlarmTransitions(control, [{ alarmName, stateTransitionedTimestamp: transitionedAt.toISOString(), evaluationState: 'PARTIAL_DATA' }], { accountId: account.accountId });
+
+    const run = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);
+
+    expectSucceeded(run);
+    const read = stepOutputs(run.result, 'readAlarm');
+    expect(Date.parse(String(read.StateUpdatedTimestamp))).toBe(updatedAt.getTime());
+    expect(Date.parse(String(read.StateTransitionedTimestamp))).toBe(transitionedAt.getTime());
+    expect(run.result.steps.find((s) => s.step === 'stampWithTransitionTime')).toMatchObject({ status: 'Success' });
+    const decision = decisionOf(run.result, 'runScaleConsumers');
+    expect(decision).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied' });
+    // The key is the ALARM's instant, in EventBridge's form (decision 150): the state change the lost event carried.
+    expect(decision.incidentKey).toBe(`${String(read.AlarmArn)}#${transitionedAt.toISOString().replace(/Z$/, '+0000')}`);
+    expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(100);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+});
+
 describe(`${DOCUMENT} on a state change the automation already handled`, () => {
   let incident: OpenIncident;
 
@@ -101,6 +148,9 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     // The document's event wrote the instant the other way: this is the case the key must not split.
     expect(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp).toMatch(/Z$/);
     expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
+    // moto answers no StateTransitionedTimestamp: the event is stamped with StateUpdatedTimestamp (decision 166's fallback).
+    expect(stepOutputs(run.result, 'readAlarm')).not.toHaveProperty('StateTransitionedTimestamp');
+    expect(run.result.steps.find((s) => s.step === 'stampWithTransitionTime')).toMatchObject({ status: 'Failed' });
     expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({
       playbook: 'scale-consumers',
       outcome: 'skipped',
@@ -113,5 +163,33 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     expect(await incident.inbox.read()).toEqual([]);
     expect(routed).toBe(0);
     expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(400);
+  });
+
+  it('answers "duplicate delivery" as well where the alarm answers StateTransitionedTimestamp, as CloudWatch does', async () => {
+    const [opened] = await unresolved();
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: incident.account.accountId };
+    // After a plain state change CloudWatch's transition time is its update time: the instant EventBridge delivered.
+    const transitionedAt = new Date(Date.parse(String(opened?.alarmTime))).toISOString();
+    await setAlarmTransitions(control, [{ alarmName: queueAlarmName(incident.account.topology), stateTransitionedTimestamp: transitionedAt }], scope);
+    try {
+      const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
+
+      expectSucceeded(run);
+      expect(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp).toMatch(/Z$/);
+      expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
+      expect(run.result.steps.find((s) => s.step === 'stampWithTransitionTime')).toMatchObject({ status: 'Success' });
+      expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({
+        outcome: 'skipped',
+        reason: expect.stringContaining('duplicate delivery'),
+        incidentKey: opened?.incidentKey,
+      });
+      const routed = await routeDecisions();
+      expect(await unresolved()).toEqual([expect.objectContaining({ incidentId: incident.incidentId, status: 'OPEN', level: 1 })]);
+      expect(await incident.inbox.read()).toEqual([]);
+      expect(routed).toBe(0);
+    } finally {
+      await clearAlarmTransitions(control, scope);
+    }
   });
 });

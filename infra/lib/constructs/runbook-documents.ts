@@ -31,8 +31,8 @@ const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 const RESERVED_PREFIXES = ['aws', 'amazon', 'amzn', 'AWSEC2', 'AWSConfigRemediation', 'AWSSupport'];
 
 const API_STEP_ACTIONS = new Set(['aws:executeAwsApi', 'aws:waitForAwsResourceProperty', 'aws:assertAwsResourceProperty']);
-/** Steps that call no AWS API with the automation role. */
-const LOCAL_STEP_ACTIONS = new Set(['aws:sleep', 'aws:branch', 'aws:pause']);
+/** Steps that call no AWS API with the automation role (aws:updateVariable sets a document variable: decision 166). */
+const LOCAL_STEP_ACTIONS = new Set(['aws:sleep', 'aws:branch', 'aws:pause', 'aws:updateVariable']);
 
 interface Step {
   name?: unknown;

@@ -130,6 +130,56 @@ describe('rehearsing a document', () => {
     expect(f.calls).toEqual([]);
   });
 
+  describe('aws:updateVariable: the instant of a state change, its transition time else its update time (decision 166)', () => {
+    // The SSM documents' fallback: StateUpdatedTimestamp first, then StateTransitionedTimestamp where the alarm answers it.
+    const stamped = model(
+      [
+        {
+          name: 'readAlarm',
+          action: 'aws:executeAwsApi',
+          inputs: { Service: 'cloudwatch', Api: 'DescribeAlarmsForMetric', Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' },
+          outputs: [
+            { Name: 'StateUpdatedTimestamp', Selector: '$.MetricAlarms[0].StateUpdatedTimestamp', Type: 'String' },
+            { Name: 'StateTransitionedTimestamp', Selector: '$.MetricAlarms[0].StateTransitionedTimestamp', Type: 'String' },
+          ],
+        },
+        { name: 'stampWithUpdateTime', action: 'aws:updateVariable', inputs: { Name: 'variable:StateChangeTime', Value: '{{ readAlarm.StateUpdatedTimestamp }}' } },
+        {
+          name: 'stampWithTransitionTime',
+          action: 'aws:updateVariable',
+          onFailure: 'Continue',
+          isCritical: false,
+          inputs: { Name: 'variable:StateChangeTime', Value: '{{ readAlarm.StateTransitionedTimestamp }}' },
+        },
+        { name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'f', InputPayload: { time: '{{ variable:StateChangeTime }}' } } },
+      ],
+      { variables: { StateChangeTime: { type: 'String' } } },
+    );
+
+    it.each([
+      [
+        'CloudWatch after an EvaluationState-only update: the transition time',
+        { StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z', StateTransitionedTimestamp: '2026-12-06T11:26:05.401Z' },
+        '2026-12-06T11:26:05.401Z',
+        'stampWithTransitionTime:Success',
+      ],
+      ['moto, no transition time answered: the update time, the second step failing not critically', { StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z' }, '2026-12-06T11:41:05.118Z', 'stampWithTransitionTime:Failed'],
+    ])('%s', async (_case, alarm, expected, second) => {
+      const f = fakes({ responses: () => ({ MetricAlarms: [alarm] }) });
+      const result = await rehearse(stamped, {}, f.deps);
+      expect(result.status).toBe('Success');
+      expect(path(result)).toEqual(['readAlarm:Success', 'stampWithUpdateTime:Success', second, 'run:Success']);
+      expect(f.invocations).toEqual([{ functionName: 'f', payload: { time: expected } }]);
+    });
+
+    it('fails a variable read before any step set it when it has no default, and refuses a Value that is not a String of 1 to 512 characters', async () => {
+      const unset = await rehearse(model([{ name: 'pause', action: 'aws:sleep', inputs: { Duration: '{{ variable:Wait }}' } }], { variables: { Wait: { type: 'String' } } }), {}, fakes().deps);
+      expect(unset.failure).toEqual({ step: 'pause', message: '{{ variable:Wait }}: the variable has no default and no step has set it' });
+      const empty = await rehearse(model([{ name: 'set', action: 'aws:updateVariable', inputs: { Name: 'variable:Wait', Value: '' } }], { variables: { Wait: { type: 'String', default: 'PT1S' } } }), {}, fakes().deps);
+      expect(empty.failure).toEqual({ step: 'set', message: 'Value "" is not a String of 1 to 512 characters, the type of variable Wait' });
+    });
+  });
+
   it('refuses, by step and action name and before calling anything, a document with an action it does not run', async () => {
     const f = fakes();
     const doc = model([
