@@ -82,6 +82,9 @@ const IAM_PREFIXES: Readonly<Record<string, string>> = {
 /** The action an AWS denial names: "User: ... is not authorized to perform: sts:TagSession on resource: ...". */
 const NAMED_ACTION = /is not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)/;
 
+/** What a role's trust policy judges when it is assumed: the caller, the session's tags and its source identity. */
+const TRUST_ACTIONS: ReadonlySet<string> = new Set(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
+
 export function isAccessDenied(error: unknown): boolean {
   const e = error as SdkErrorShape;
   return ACCESS_DENIED_NAMES.has(e?.name ?? '') || ACCESS_DENIED_NAMES.has(e?.code ?? '');
@@ -103,7 +106,12 @@ export function classifyAwsError(error: unknown, operation: string): TransientEr
   // Where AWS's denial names it ("is not authorized to perform: sts:TagSession on resource: ..."), that one: it need
   // not be the call's own (an AssumeRole with session tags is refused sts:TagSession by the role's trust, decision 147).
   const action = isAccessDenied(error) ? (NAMED_ACTION.exec(said)?.[1] ?? iamActionOf(operation)) : undefined;
-  if (action) message += ` (missing permission: ${action})`;
+  // Assuming a remediation role (shared/aws/account-clients.ts), a refused sts:AssumeRole / TagSession / SetSourceIdentity
+  // is the role's trust judging the caller and the session's tags (its region, decision 147): nothing is missing, and
+  // granting the action would widen the trust that binds the session (review 10b F8).
+  if (action && operation.startsWith('STS AssumeRole ') && TRUST_ACTIONS.has(action)) {
+    message += ` (the remediation role's trust refused this session (its caller or tags); run \`runbook preflight\`)`;
+  } else if (action) message += ` (missing permission: ${action})`;
   return isTransientAwsError(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
 }
 

@@ -17,6 +17,9 @@ export interface CauseStepContext {
   named?: string;
   /** The troubleshooting row's runbook, when it has one. */
   rowRunbook?: string;
+  /** The incident's alarm and region, for the `runbook plan` command a step names. */
+  alarmName?: string;
+  region?: string;
 }
 
 /**
@@ -40,6 +43,17 @@ function noRerun(ctx: CauseStepContext, why: string): string {
 }
 
 const historyOf = (ctx: CauseStepContext): string => `runbook history ${ctx.resourceId ?? '<resource>'}`;
+
+/** The preview of what the automation would do now (`runbook plan`: it claims, changes and records nothing). */
+const planCommand = (ctx: CauseStepContext): string =>
+  `\`runbook plan --alarm "${ctx.alarmName ?? '<alarm name>'}" -e ${ctx.environment}${ctx.region ? ` --region ${ctx.region}` : ''}\``;
+
+/** Why no document is offered for a state change the automation recorded as handled (its claim is completed). */
+function alreadyHandled(ctx: CauseStepContext): string {
+  return ctx.rowRunbook
+    ? `Running ${ctx.rowRunbook} now will not help: it invokes the same automation, which answers "skipped: duplicate delivery" for this state change; it helps only on the alarm's next state change.`
+    : 'This row has no document: the change is made by hand.';
+}
 
 function namedStep(ctx: CauseStepContext, lines: string[]): CauseStep {
   return { title: `Run ${ctx.named ?? ''}`, lines, run: 'named' };
@@ -111,19 +125,24 @@ function guardrail(ctx: CauseStepContext): CauseStep {
 
 /** One rule per cause: the compiler refuses a cause without one. */
 const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> = {
-  failure: (ctx) => {
-    const lines = [
+  // The claim of this state change is completed with the escalation, so a document run of the same state change answers
+  // "skipped: duplicate delivery" (decision 150): the row's runbook cannot be the step (decision 167).
+  failure: (ctx) => ({
+    title: 'Fix the error, then make the change by hand',
+    lines: [
       'The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
-      ...(ctx.named || ctx.rowRunbook
-        ? [
-            `Then run ${ctx.named ?? ctx.rowRunbook} while the alarm is still in ALARM: it runs the same remediation on the alarm's current state. If it answers "skipped: duplicate delivery", this state change is recorded as handled: make the change by hand.`,
-          ]
-        : ['Then make the change by hand: this row has no document.']),
-    ];
-    if (ctx.named) return namedStep(ctx, lines);
-    if (ctx.rowRunbook) return { title: `Fix the error, then run ${ctx.rowRunbook}`, lines, run: 'row' };
-    return { title: 'Fix the error the remediation named', lines };
-  },
+      `Then make the change by hand, as the automation planned it (${planCommand(ctx)} shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on it again.`,
+      alreadyHandled(ctx),
+    ],
+  }),
+  'alarm-time-unknown': (ctx) => ({
+    title: "Check the alarm's history, then make the planned change by hand if it is still wanted",
+    lines: [
+      "CloudWatch answered the alarm without a state timestamp, so the automation could not tell whether this state change is still the alarm's current one, and changed nothing (the reason names what it planned).",
+      `Look at the alarm's history in CloudWatch: if it is still in this state change and the change is still wanted, make it by hand (${planCommand(ctx)} shows what the automation would change now, and changes nothing).`,
+      alreadyHandled(ctx),
+    ],
+  }),
   'cap-reached': capReached,
   guardrail,
   'consumer-failing': (ctx) => ({

@@ -202,6 +202,8 @@ export function buildMessageView(input: MessageInput): MessageView {
   const step = nextStepForCause({
     cause: incident.cause,
     environment: incident.environment,
+    alarmName: incident.alarmName,
+    region: incident.region,
     ...(decision ? { playbook: decision.playbook, outcome: decision.outcome } : {}),
     ...(decision?.guardrail ? { guardrail: decision.guardrail } : {}),
     ...(decision?.resource ? { resourceId: decision.resource.id } : {}),

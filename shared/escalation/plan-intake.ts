@@ -41,6 +41,7 @@ const CAUSE_LABELS: Record<IncidentCause, string> = {
   'cross-playbook': "held back: another row's finding forbids the change (e.g. the database is saturated)",
   'made-worse': 'the automatic change made health worse: the automation reverted it (unless the reason says why not)',
   unverifiable: 'the change could not be verified: its health signal had no data',
+  'alarm-time-unknown': "the alarm's state-change time is unknown: nothing was changed",
   'still-firing': 'the alarm is still firing after the automatic change',
   alarm: 'the troubleshooting table says: alert and escalate',
 };

@@ -314,10 +314,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   }
 
   // A change, on an alarm in the event's state but with no answer to when it got there: it could be made for a state
-  // change a newer one superseded, and skipping would be silent. Not made; a person is told why (decision 144). A plan
+  // change a newer one superseded, and skipping would be silent. Not made; a person is told why (decision 144), under a
+  // cause of its own whose next step is the alarm's history, not a re-run (decision 167). A plan
   // that changes nothing (a diagnosis, an escalation, a skip) went out above as it was.
   const unjudged = unjudgedReason(event.alarmName, event.state, alarm);
-  if (unjudged) return decide({ outcome: 'escalate', reason: `${unjudged} (planned: ${plan.summary})`, escalation: { cause: 'failure' } });
+  if (unjudged) return decide({ outcome: 'escalate', reason: `${unjudged} (planned: ${plan.summary})`, escalation: { cause: 'alarm-time-unknown' } });
 
   const planned = { before: plan.before, after: plan.after, blastRadius: plan.blastRadius };
   const manual = plan.runbook ? { runbook: plan.runbook } : {};

@@ -31,6 +31,11 @@ export const ESCALATION_CAUSES = [
   'made-worse',
   /** The health check could not read the signal after a change (no datapoints): nothing judged, a person looks. */
   'unverifiable',
+  /**
+   * The alarm is in the event's state but CloudWatch answered no state timestamp: whether this state change is still
+   * the current one cannot be told, so the planned change was not made (decisions 144, 167).
+   */
+  'alarm-time-unknown',
 ] as const;
 export type EscalationCause = (typeof ESCALATION_CAUSES)[number];
 

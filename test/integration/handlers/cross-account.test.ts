@@ -149,8 +149,12 @@ describe('scale-consumers in cross-account mode', () => {
       expect(requests.length).toBeGreaterThan(0);
       for (const request of requests) expect(request).toEqual(expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), region));
       expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure', error: { name: 'AccessDenied' } } });
-      // The escalation names the permission the trust refused, not the call's own (shared/aws/classify-error.ts).
-      expect(decision.reason).toContain(`is not authorized to perform: sts:TagSession on resource: ${roleArn()} (missing permission: sts:TagSession)`);
+      // The escalation says the trust refused the session, not that a permission is missing (review 10b F8: granting
+      // sts:TagSession would widen the trust that binds the session to its region).
+      expect(decision.reason).toContain(
+        `is not authorized to perform: sts:TagSession on resource: ${roleArn()} (the remediation role's trust refused this session (its caller or tags); run \`runbook preflight\`)`,
+      );
+      expect(decision.reason).not.toContain('missing permission');
       expect(await maximumConcurrency(workload)).toBe(50);
     } finally {
       await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE_NAME, PolicyDocument: trustAsExecutionRoleOf(region) }));

@@ -29,17 +29,32 @@ describe('classifyAwsError: Lambda errors of the calls scale-consumers makes [L]
 describe('classifyAwsError: an access denial names the permission that is missing', () => {
   const denied = (message: string): Error => Object.assign(new Error(message), { name: 'AccessDenied', ...meta(403) });
   it.each([
-    // STS's own answer when the role's trust refuses the session's tags (decision 147): the call is AssumeRole, the refused action TagSession.
-    [
-      'STS names the refused action: that one, not the call\'s',
-      'STS AssumeRole arn:aws:iam::222222222222:role/r (session s)',
-      denied('User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: sts:TagSession on resource: arn:aws:iam::222222222222:role/r'),
-      'sts:TagSession',
-    ],
     ['a denial naming no action (SQS): the call\'s own', 'SQS GetQueueAttributes', denied('Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied.'), 'sqs:GetQueueAttributes'],
+    [
+      'a denial naming another action than the call\'s: that one',
+      'Lambda UpdateEventSourceMapping',
+      denied('User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111111111111:role/r'),
+      'iam:PassRole',
+    ],
   ])('%s', (_situation, operation, error, action) => {
     const classified = classifyAwsError(error, operation);
     expect(classified).toBeInstanceOf(PermanentError);
     expect(classified.message.endsWith(`(missing permission: ${action})`)).toBe(true);
+  });
+
+  // STS's answer when the remediation role's trust refuses the session (decision 147): the call is AssumeRole, the refused
+  // action TagSession (a region tag of another caller's region) or AssumeRole (a caller the trust does not name). Nothing
+  // is missing: "missing permission" would invite widening the trust (review 10b F8).
+  it.each([
+    ['its tags', 'sts:TagSession'],
+    ['its caller', 'sts:AssumeRole'],
+  ])('says the remediation role\'s trust refused the session (%s), not a missing permission', (_what, action) => {
+    const error = denied(`User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: ${action} on resource: arn:aws:iam::222222222222:role/r`);
+    const classified = classifyAwsError(error, 'STS AssumeRole arn:aws:iam::222222222222:role/r (session s)');
+    expect(classified).toBeInstanceOf(PermanentError);
+    expect(classified.message).toBe(
+      `STS AssumeRole arn:aws:iam::222222222222:role/r (session s) failed: AccessDenied: User: arn:aws:sts::111111111111:assumed-role/x/y is not authorized to perform: ${action} on resource: arn:aws:iam::222222222222:role/r (the remediation role's trust refused this session (its caller or tags); run \`runbook preflight\`)`,
+    );
+    expect(classified.message).not.toContain('missing permission');
   });
 });

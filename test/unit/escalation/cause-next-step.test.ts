@@ -23,14 +23,12 @@ const emitted = [
 ].sort();
 
 /**
- * Where running the row's runbook again can change the outcome: after a failure (once the error is fixed, it runs the
- * same remediation on the alarm's current state); for the DR standby, whose row's runbook is the failover itself, not
- * the watch again. Everywhere else it invokes the same automation, which decides the same way.
+ * Where running the row's runbook can change the outcome: for the DR standby, whose row's runbook is the failover itself,
+ * not the watch again. Everywhere else it invokes the same automation, which decides the same way or, after a failure or
+ * an alarm answered without its state time, answers "skipped: duplicate delivery" for the same state change (its claim
+ * is completed with the escalation, decisions 150 and 167).
  */
-const ROW_RUNBOOK_CAN_HELP: ReadonlyArray<[cause: string, playbook: string | undefined]> = [
-  ['failure', undefined],
-  ['diagnosis', 'watch-standby'],
-];
+const ROW_RUNBOOK_CAN_HELP: ReadonlyArray<[cause: string, playbook: string | undefined]> = [['diagnosis', 'watch-standby']];
 
 const playbooks = rows.map((r) => r.handler);
 const guardrails = [undefined, 'cooldown', 'hourly-budget', 'dr-region', 'approval-required'];
@@ -43,7 +41,7 @@ function contextFor(cause: string, playbook: string, extra: Partial<CauseStepCon
 
 describe('nextStepForCause', () => {
   it('knows every cause the shared code writes as a literal (a new one without a step fails here)', () => {
-    // 11 of the 13: approval-required and guardrail are chosen by a conditional (run-playbook.ts), not written as `cause: '...'`.
+    // 12 of the 14: approval-required and guardrail are chosen by a conditional (run-playbook.ts), not written as `cause: '...'`.
     expect(emitted.length).toBeGreaterThanOrEqual(11);
     expect(emitted.filter((cause) => !isIncidentCause(cause))).toEqual([]);
   });
@@ -71,9 +69,9 @@ describe('nextStepForCause', () => {
     }
     const allowed = (entry: string): boolean => ROW_RUNBOOK_CAN_HELP.some(([cause, playbook]) => entry.startsWith(`${cause} `) && (playbook === undefined || entry.endsWith(` ${playbook}`)));
     expect([...new Set(offered.filter((entry) => !allowed(entry)))]).toEqual([]);
-    // ...and it is offered where it helps, for every row that has a runbook.
-    expect(offered).toContain('failure scale-consumers');
+    // ...and it is offered where it helps; never after a failure, whose re-run is a duplicate delivery (decision 167).
     expect(offered).toContain('diagnosis watch-standby');
+    expect(offered.filter((entry) => entry.startsWith('failure ') || entry.startsWith('alarm-time-unknown '))).toEqual([]);
   });
 
   it.each([
@@ -92,7 +90,9 @@ describe('nextStepForCause', () => {
     ['approval needed and no document makes the change', 'no document', 'by hand', contextFor('approval-required', 'scale-consumers')],
     ['a missing rule the document can add', 'the named document', 're-checks', contextFor('diagnosis', 'inspect-security-groups', { named: 'NotificationService-TroubleshootConnectionTimeout' })],
     ['a DB diagnosis', 'no document', 'max_connections', contextFor('diagnosis', 'check-db-connections')],
-    ['the remediation failed', "the row's runbook", 'fix what it names first', contextFor('failure', 'scale-consumers')],
+    ['the remediation failed', 'no document', 'answers "skipped: duplicate delivery" for this state change', contextFor('failure', 'scale-consumers')],
+    ['the remediation failed, a document named', 'no document', 'make the change by hand', contextFor('failure', 'scale-up-database', { named: 'NotificationService-ScaleUpDatabase' })],
+    ['a change not made: the alarm answered without its state time', 'no document', "Look at the alarm's history", contextFor('alarm-time-unknown', 'scale-consumers')],
     ['a failure on a row without a document', 'no document', 'by hand', contextFor('failure', 'alert-error-rate')],
     ['a raise that needs a publish', 'the named document', 'publish a new version', contextFor('publish-required', 'raise-lambda-memory', { named: 'NotificationService-RaiseLambdaMemory' })],
     ['still firing after a dry run', 'no document', 'nothing was changed', contextFor('still-firing', 'scale-consumers', { outcome: 'dry-run' })],

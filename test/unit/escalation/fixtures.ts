@@ -73,7 +73,7 @@ export function guardrailIncident(): Incident {
   });
 }
 
-/** The scale-up call failed (AccessDenied): a person fixes the permission; re-running the runbook can then help. */
+/** The scale-up call failed (AccessDenied): a person fixes the permission and makes the change by hand (decision 167). */
 export function failureIncident(overrides: Partial<Incident> = {}): Incident {
   const reason = 'remediation failed: Lambda UpdateEventSourceMapping: AccessDeniedException: not authorized to perform lambda:UpdateEventSourceMapping';
   const base = capReachedIncident();
@@ -81,6 +81,38 @@ export function failureIncident(overrides: Partial<Incident> = {}): Incident {
     cause: 'failure',
     reason,
     decision: { ...base.decision!, key: 'k3', cause: 'failure', reason, error: { name: 'AccessDeniedException', message: 'not authorized to perform lambda:UpdateEventSourceMapping' } },
+    ...overrides,
+  });
+}
+
+/**
+ * Production's database needs the next class and production resizes only behind approval: scale-up-database escalated
+ * (approval-required) naming NotificationService-ScaleUpDatabase with the planned class, which a person runs.
+ */
+export function approvalIncident(overrides: Partial<Incident> = {}): Incident {
+  const alarmName = 'NotificationService RDS CPU > 70% (notification-service-db)';
+  const alarmArn = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${alarmName}`;
+  const reason = 'scale up notification-service-db: db.r6g.xlarge -> db.r6g.2xlarge (CPU 86%): needs approval in production';
+  return capReachedIncident({
+    incidentKey: `${alarmArn}#${ALARM_TIME}`,
+    alarmArn,
+    alarmName,
+    alarmReason: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (70.0).',
+    cause: 'approval-required',
+    reason,
+    decision: {
+      key: 'k4',
+      playbook: 'scale-up-database',
+      outcome: 'escalate',
+      reason,
+      decidedAt: '2026-11-25T14:00:04.512Z',
+      dryRun: false,
+      cause: 'approval-required',
+      resource: { type: 'rds-db-instance', id: 'notification-service-db', arn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:notification-service-db` },
+      before: { instanceClass: 'db.r6g.xlarge', status: 'available', multiAz: true },
+      after: { instanceClass: 'db.r6g.2xlarge' },
+      runbook: { documentName: 'NotificationService-ScaleUpDatabase', parameters: { DBInstanceIdentifier: ['notification-service-db'], TargetInstanceClass: ['db.r6g.2xlarge'] } },
+    },
     ...overrides,
   });
 }

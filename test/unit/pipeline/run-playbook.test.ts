@@ -261,7 +261,7 @@ describe('runPlaybook', () => {
       const { deps, counter, store, published } = setup();
       deps.services.alarms = untimed;
       const decision = await runPlaybook(deps, event());
-      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' }, reason: expect.stringContaining('no StateUpdatedTimestamp') });
+      expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'alarm-time-unknown' }, reason: expect.stringContaining('no StateUpdatedTimestamp') });
       expect(decision.reason).toContain('raise 1 -> 2');
       expect(counter.applyCalls).toBe(0);
       expect(counter.value).toBe(1);
