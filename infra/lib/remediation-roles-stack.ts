@@ -13,6 +13,7 @@ import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements, type RegionScope } from './iam/scoped-policy';
 import { holdToSessionRegion } from './iam/session-region';
+import { refuseSessionTagsOnRoles } from './iam/session-tag-guard';
 import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
@@ -109,6 +110,9 @@ export class RemediationRolesStack extends Stack {
       acknowledgeWildcards(policy, [...grant.wildcards, ...serving.wildcards]);
       this.roles.set(handler.name, role);
     }
+    // An untagged session takes the role's own IAM tags as its principal tags: no remediation role may carry a session
+    // tag key, whoever tags it (review 10b F5).
+    refuseSessionTagsOnRoles(this, [...this.roles.keys()].map(remediationRoleNameOf));
 
     // The read-only role `runbook preflight` assumes here, from the configured principals of the operations account only:
     // the trust, reads and simulation its cross-account checks need (infra/lib/iam/workload-roles.ts), nothing else.

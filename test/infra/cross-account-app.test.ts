@@ -10,6 +10,7 @@ import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { executionRoleNameOf, functionNameOf, remediationRoleNameOf } from '../../infra/lib/settings';
 import { forwardingRolePolicy, forwardingRoleTrust, preflightPrincipalArns, preflightTrust, remediationRoleTrust } from '../../infra/lib/iam/workload-roles';
 import { OPERATIONS_DOCUMENTS } from '../../infra/lib/settings';
+import { SESSION_TAG_KEYS } from '../../shared/config/names';
 import { handlerDeclarations } from '../../cli/preflight/declarations';
 import { preflightExpectations } from '../../cli/preflight/expectations';
 import { deployedRoles, resolveIntrinsics, type DeployedRole, type PolicyDocument, type PolicyStatement } from './support/cfn-policies';
@@ -249,6 +250,20 @@ describe('cross-account mode (production)', () => {
       }
     },
   );
+
+  // Review 10b F5: a session's principal tags fall back to the assumed role's own IAM tags (IAM User Guide, "Pass session
+  // tags in AWS STS"), so a `runbook-region` tag on the role would give every untagged session that region's grants.
+  it('tags no remediation role with a session tag key, in any case (an untagged session would take the role\'s tag as its own)', () => {
+    const sessionKeys = Object.values(SESSION_TAG_KEYS).map((k) => k.toLowerCase());
+    const remediationRoles = resourcesOfType(template('NotificationRunbooksRemediation-production'), 'AWS::IAM::Role').filter(([, r]) =>
+      actingInWorkload().map(remediationRoleNameOf).includes(String(r.Properties?.RoleName)),
+    );
+    expect(remediationRoles.map(([, r]) => r.Properties?.RoleName).sort()).toEqual(actingInWorkload().map(remediationRoleNameOf).sort());
+    const tagged = remediationRoles.flatMap(([, r]) =>
+      ((r.Properties?.Tags ?? []) as Array<{ Key: string; Value: unknown }>).filter((t) => sessionKeys.includes(t.Key.toLowerCase())).map((t) => `${String(r.Properties?.RoleName)}: ${t.Key}`),
+    );
+    expect(tagged).toEqual([]);
+  });
 
   it('lets each remediation role be assumed only by its handler\'s execution roles of the regions that deploy it, in sessions tagged with the incident and the handler as source identity, and grants it the handler\'s workload actions in those regions', () => {
     const roles = app().templates.get('NotificationRunbooksRemediation-production')!;
