@@ -7,7 +7,8 @@ export const EXIT = {
   rejected: 2,
   /**
    * rehearse / exec: the document ended in Success, but the automation it invoked answered `escalate` (it changed
-   * nothing: a cap, a guardrail, a saturated database...). A person is needed; the run's "Success" is not the fix.
+   * nothing: a cap, a guardrail, a saturated database...), or `skipped` as a duplicate of a state change it had escalated
+   * (decision 167). A person is needed; the run's "Success" is not the fix.
    */
   escalated: 3,
   /** Wrong usage or configuration. */

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { systemClock, type Clock } from '../shared/clock';
 import { partitionOf } from '../shared/aws/arn';
 import { ConfigurationError } from '../shared/errors';
+import { handledDuplicateReason } from '../shared/pipeline/types';
 import { environmentNameSchema } from '../shared/config/schema';
 import { DeployValueError, hasDeployTokens } from '../shared/config/runbook-deploy-values';
 import { readRunbook } from '../shared/runbooks/document';
@@ -123,11 +124,14 @@ export function stepFinishedLines(result: StepLines): string[] {
 }
 
 /**
- * An automation Lambda's decision among the outputs (a step's Payload, JSON text or an object) that answered `escalate`
- * for any cause but `diagnosis`: a diagnosis is what CheckDbConnections and TroubleshootConnectionTimeout's inspection
- * are run for, while any other escalation means the automation changed nothing (a cap, a guardrail, a saturated database).
+ * An automation Lambda's decision among the outputs (a step's Payload, JSON text or an object) that means it did not act
+ * and a person is needed: it answered `escalate` for any cause but `diagnosis` (a diagnosis is what CheckDbConnections
+ * and TroubleshootConnectionTimeout's inspection are run for; any other escalation means it changed nothing: a cap, a
+ * guardrail, a saturated database), or `skipped` as a duplicate delivery of a state change it had escalated (decision
+ * 167: its claim is completed, so a run of the same state change changes nothing) unless that answer carries the
+ * document it recorded (the inspection's rule, which the document goes on to add).
  */
-export function escalatedOutputs(outputs: Record<string, unknown>): { output: string; reason: string }[] {
+export function escalatedOutputs(outputs: Record<string, unknown>): { output: string; answered: string }[] {
   return Object.entries(outputs).flatMap(([output, value]) => {
     let parsed: unknown = value;
     if (typeof value === 'string' && value.startsWith('{')) {
@@ -138,17 +142,21 @@ export function escalatedOutputs(outputs: Record<string, unknown>): { output: st
       }
     }
     if (parsed === null || typeof parsed !== 'object') return [];
-    const { outcome, reason, escalation } = parsed as { outcome?: unknown; reason?: unknown; escalation?: { cause?: unknown } };
-    if (outcome !== 'escalate' || escalation?.cause === 'diagnosis') return [];
-    return [{ output, reason: typeof reason === 'string' ? reason : '(no reason given)' }];
+    const { outcome, reason, escalation, runbook } = parsed as { outcome?: unknown; reason?: unknown; escalation?: { cause?: unknown }; runbook?: unknown };
+    const said = typeof reason === 'string' ? reason : '(no reason given)';
+    if (outcome === 'escalate' && escalation?.cause !== 'diagnosis') return [{ output, answered: `escalate: ${said}` }];
+    if (outcome === 'skipped' && runbook === undefined && said.startsWith(handledDuplicateReason('escalate'))) {
+      return [{ output, answered: `skipped: ${said}: the automation had escalated this alarm state change and does not act on it again` }];
+    }
+    return [];
   });
 }
 
 /** The warning a run that "succeeded" while its automation escalated ends with (review 10a, finding 3). */
 export function escalationWarningLines(outputs: Record<string, unknown>): string[] {
   return escalatedOutputs(outputs).map(
-    ({ output, reason }) =>
-      `WARNING: the document ran to the end, but the automation it invoked did NOT act: ${output} answered escalate: ${reason}. Nothing was changed by it; a person is needed (exit ${EXIT.escalated}).`,
+    ({ output, answered }) =>
+      `WARNING: the document ran to the end, but the automation it invoked did NOT act: ${output} answered ${answered}. Nothing was changed by it; a person is needed (exit ${EXIT.escalated}).`,
   );
 }
 

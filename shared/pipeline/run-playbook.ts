@@ -16,7 +16,7 @@ import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { claimKeyOf, parseChangeIntent } from '../state/state-records';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import type { Decision, HealthReading, ManualRunbook, Plan, Playbook, PlaybookContext, ResourceRef } from './types';
+import { handledDuplicateReason, type Decision, type HealthReading, type ManualRunbook, type Plan, type Playbook, type PlaybookContext, type ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
 
@@ -153,7 +153,10 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
       const decision = decide({
         ...eventBase,
         outcome: 'skipped',
-        reason: `duplicate delivery: incident already ${existing?.status === 'COMPLETED' ? `handled (${existing.outcome ?? 'done'})` : 'being handled by another invocation'}`,
+        reason:
+          existing?.status === 'COMPLETED'
+            ? handledDuplicateReason(existing.outcome ?? 'done')
+            : 'duplicate delivery: incident already being handled by another invocation',
         ...(runbook ? { runbook } : {}),
       });
       // The first delivery reports the incident; duplicates are logged and counted only.

@@ -39,6 +39,14 @@ export const ESCALATION_CAUSES = [
 ] as const;
 export type EscalationCause = (typeof ESCALATION_CAUSES)[number];
 
+/**
+ * The reason a delivery of a state change the automation already handled answers with (decision 21), naming what it
+ * decided then: `runbook rehearse` / `exec` read it to tell a run of an escalated state change from a success (decision 167).
+ */
+export function handledDuplicateReason(outcome: string): string {
+  return `duplicate delivery: incident already handled (${outcome})`;
+}
+
 /** The SSM Automation document a person runs to make a change the automation may not make itself, parameters filled in. */
 export interface ManualRunbook {
   documentName: string;

@@ -8,6 +8,18 @@ import { loadHandler } from '../support/load-handler';
 import { openIncident, type OpenIncident } from './support/open-incident';
 import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 
+/**
+ * The document ran to the end, but its automation had escalated this state change and does nothing again: exit 3 with
+ * a WARNING, not a silent success (decision 167).
+ */
+function expectDuplicateOfEscalation(run: { status: number | null; stderr: string; result: { status: string } }): void {
+  expect(run.result.status).toBe('Success');
+  expect(run.status).toBe(3);
+  expect(run.stderr.trim().split('\n').pop()).toBe(
+    'WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers.Payload answered skipped: duplicate delivery: incident already handled (escalate): the automation had escalated this alarm state change and does not act on it again. Nothing was changed by it; a person is needed (exit 3).',
+  );
+}
+
 const DOCUMENT = 'NotificationService-ScaleConsumers';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -144,7 +156,7 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
 
     const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
 
-    expectSucceeded(run);
+    expectDuplicateOfEscalation(run);
     // The document's event wrote the instant the other way: this is the case the key must not split.
     expect(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp).toMatch(/Z$/);
     expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
@@ -175,7 +187,7 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     try {
       const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
 
-      expectSucceeded(run);
+      expectDuplicateOfEscalation(run);
       expect(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp).toMatch(/Z$/);
       expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
       expect(run.result.steps.find((s) => s.step === 'stampWithTransitionTime')).toMatchObject({ status: 'Success' });

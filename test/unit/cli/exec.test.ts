@@ -335,10 +335,27 @@ describe('runbook exec against AWS', () => {
     expect(err[err.length - 1]).toMatch(/^WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers\.Payload answered escalate/);
   });
 
+  it('exits 3 with a WARNING when the automation answers duplicate delivery of a state change it had escalated (decision 167)', async () => {
+    // L1 ran the document on the state change the escalation is about: the claim is completed, the run changes nothing.
+    const duplicate = JSON.stringify({ outcome: 'skipped', reason: 'duplicate delivery: incident already handled (escalate)', playbook: 'scale-consumers' });
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([{ status: 'Success', steps: [check], outputs: { 'runScaleConsumers.Payload': [duplicate] } }]);
+
+    expect(await run({})).toBe(3);
+    expect(out).toContain('Success');
+    expect(out[out.length - 1]).toBe(
+      'WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers.Payload answered skipped: duplicate delivery: incident already handled (escalate): the automation had escalated this alarm state change and does not act on it again. Nothing was changed by it; a person is needed (exit 3).',
+    );
+  });
+
   it.each([
     ['a diagnosis (what CheckDbConnections is run for)', { outcome: 'escalate', reason: 'connections at 92%', escalation: { cause: 'diagnosis' } }],
     ['an applied change', { outcome: 'applied', reason: 'scale consumers 50 -> 100' }],
     ['a duplicate delivery', { outcome: 'skipped', reason: 'duplicate delivery: incident already handled (applied)' }],
+    [
+      'a duplicate of an escalated inspection that carries the rule it recorded (the document adds it)',
+      { outcome: 'skipped', reason: 'duplicate delivery: incident already handled (escalate)', runbook: { documentName: 'NotificationService-TroubleshootConnectionTimeout', parameters: {} } },
+    ],
   ])('exits 0 without a warning for %s', async (_case, payload) => {
     ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
     polls([{ status: 'Success', steps: [check], outputs: { 'run.Payload': [JSON.stringify(payload)], 'readConsumers.MaximumConcurrency': ['100'] } }]);
