@@ -154,4 +154,37 @@ describe('escalation in cross-account mode', () => {
     expect(incident.Item).toMatchObject({ status: 'OPEN' });
     expect(await inbox.read()).toEqual([]);
   });
+
+  // Review 10b F4: a cause that still offers a service document (decision 167: not a failure, not the cap) is a production
+  // resize behind approval, which names NotificationService-ScaleUpDatabase: the L1 email locates it in the workload.
+  it('locates the document a resize behind approval names in the workload account, the acknowledgement in operations', async () => {
+    const iam = new IAMClient(workload.clientConfig);
+    const region = operations.clientConfig.region ?? '?';
+    await iam.send(new CreateRoleCommand({ RoleName: roleOf('scale-up-database'), AssumeRolePolicyDocument: sandboxRemediationTrust(operations.accountId, 'scale-up-database', region) }));
+    const own = { [OWN_ACCOUNT_ENV]: operations.accountId, [WORKLOAD_ACCOUNT_ENV]: workload.accountId };
+    Object.assign(process.env, operations.env, own, { [REMEDIATION_ROLE_ENV]: roleOf('scale-up-database') });
+    const scaleUpDatabase = loadHandler<AlarmHandler>('scale-up-database');
+    try {
+      const cpuAlarm = workload.topology.alarmNamesByHandler['scale-up-database']?.[0] ?? 'no CPU alarm';
+      const event = await workload.transition(cpuAlarm, 'ALARM');
+      // The datapoints CloudWatch would list for the CPU alarm (the sandbox's transition writes queue-depth ones).
+      (event as { detail: { state: { reasonData: string } } }).detail.state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [74.5, 79.3, 84.7, 86.1, 88.4], threshold: 70 });
+      expect(await scaleUpDatabase(event)).toMatchObject({ outcome: 'escalate', account: workload.accountId, escalation: { cause: 'approval-required' } });
+      const url = operations.topology.decisionRoute.url;
+      const received = await operations.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const m of received.Messages ?? []) await operations.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+      const [decision] = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
+
+      Object.assign(process.env, { [REMEDIATION_ROLE_ENV]: roleOf('escalate') });
+      expect(await escalate(decision)).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+      const email = (await inbox.read()).find((m) => m.channel === 'email')?.message ?? '';
+      expect(email).toContain(`Account:     ${workload.accountId}\n`);
+      expect(email).toContain(
+        `NEXT STEP: Run NotificationService-ScaleUpDatabase\n  In production this change is made by a person: NotificationService-ScaleUpDatabase makes the planned change (before -> after above) after a configured approver approves.\n  Run NotificationService-ScaleUpDatabase in the workload account ${workload.accountId}, us-east-1, where the document is registered:\n  aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-ScaleUpDatabase`,
+      );
+      expect(email).toContain(`ACKNOWLEDGE (stops the escalation)\n  Run in the operations account ${operations.accountId}, us-east-1, where the incident state is kept:\n`);
+    } finally {
+      Object.assign(process.env, { [REMEDIATION_ROLE_ENV]: roleOf('escalation-timer') });
+    }
+  });
 });
