@@ -13,6 +13,7 @@ import { createAlarmEvaluator } from '../sandbox/alarm-evaluator';
 import { createEventRouter, type RouteResult } from '../sandbox/event-router';
 import { invokeBundle, isBundleBuilt } from '../sandbox/invoke-bundle';
 import { MotoNotInstalledError } from '../sandbox/moto-server';
+import { createErrorOnceLog, runSandboxTick } from '../sandbox/sandbox-tick';
 import { createSchedulerDriver } from '../sandbox/scheduler-driver';
 import { startSandbox } from '../sandbox/session';
 import { describeResult } from './demo/scenarios/escalation';
@@ -48,7 +49,9 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
   console.log(`# alarms: ${topology.alarms.map((a) => a.name).join(' | ')}`);
   console.log(`# handler logs: ${logFile}. Ctrl-C stops the sandbox.`);
 
-  const evaluator = createAlarmEvaluator({ clientConfig: session.clientConfig, topology });
+  // One resource's failure (a deleted queue, an AWS error for one alarm) is reported once and the rest of the tick goes on.
+  const errors = createErrorOnceLog((line) => console.error(line));
+  const evaluator = createAlarmEvaluator({ clientConfig: session.clientConfig, topology, errors });
   const sqs = new SQSClient(session.clientConfig);
   const log = (chunk: string): void => appendFileSync(logFile, chunk);
   const router = createEventRouter({
@@ -82,23 +85,46 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
     process.once('SIGTERM', onSignal);
   });
   while (running) {
-    try {
-      for (const t of await evaluator.evaluateOnce()) console.log(`${new Date().toISOString()} alarm "${t.alarmName}": ${t.from} -> ${t.to} (${t.value})`);
-      for (const r of await router.pollOnce()) {
-        if (r.error) console.log(`${new Date().toISOString()} ${r.handler}: FAILED ${r.error.name}: ${r.error.message} (will retry)`);
-        else {
-          const d = r.result as Decision;
-          console.log(`${new Date().toISOString()} ${d.playbook}: ${d.outcome} — ${d.reason}`);
-        }
-      }
-      for (const escalation of escalations) for (const r of await escalation.pollOnce()) console.log(`${new Date().toISOString()} ${escalationLine(r)}`);
-      for (const f of await timers.runDue(systemClock)) {
-        const what = f.error ? `FAILED ${f.error.message} (retried next round)` : describeResult(f.result as EscalationResult);
-        console.log(`${new Date().toISOString()} timer ${f.name}: ${what}`);
-      }
-    } catch (error) {
-      console.error(`sandbox loop: ${(error as Error).message}`);
-    }
+    await runSandboxTick(
+      [
+        {
+          name: 'alarm evaluation',
+          run: async () => {
+            for (const t of await evaluator.evaluateOnce()) {
+              console.log(`${new Date().toISOString()} alarm "${t.alarmName}": ${t.from} -> ${t.to} (${t.value === null ? 'no data' : t.value})`);
+            }
+          },
+        },
+        {
+          name: 'alarm routing',
+          run: async () => {
+            for (const r of await router.pollOnce()) {
+              if (r.error) console.log(`${new Date().toISOString()} ${r.handler}: FAILED ${r.error.name}: ${r.error.message} (will retry)`);
+              else {
+                const d = r.result as Decision;
+                console.log(`${new Date().toISOString()} ${d.playbook}: ${d.outcome} — ${d.reason}`);
+              }
+            }
+          },
+        },
+        ...escalations.map((escalation, i) => ({
+          name: i === 0 ? 'decision routing' : 'alarm-cleared routing',
+          run: async () => {
+            for (const r of await escalation.pollOnce()) console.log(`${new Date().toISOString()} ${escalationLine(r)}`);
+          },
+        })),
+        {
+          name: 'escalation timers',
+          run: async () => {
+            for (const f of await timers.runDue(systemClock)) {
+              const what = f.error ? `FAILED ${f.error.message} (retried next round)` : describeResult(f.result as EscalationResult);
+              console.log(`${new Date().toISOString()} timer ${f.name}: ${what}`);
+            }
+          },
+        },
+      ],
+      errors,
+    );
     await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, options.intervalMs))]);
   }
   sqs.destroy();

@@ -14,14 +14,15 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { partitionOf } from '../shared/aws/arn';
 import type { AlarmStateValue } from '../shared/events/alarm-event';
 import type { SandboxClientConfig } from './provision';
+import type { ErrorOnceLog } from './sandbox-tick';
 import type { Topology } from './topology';
 
 export interface AlarmTransition {
   alarmName: string;
   from: string;
   to: AlarmStateValue;
-  /** The queue depth this evaluation sampled. */
-  value: number;
+  /** The queue depth this evaluation sampled; null when the queue could not be read (no datapoint). */
+  value: number | null;
   /** The "CloudWatch Alarm State Change" event as put on the default bus, with the id EventBridge gave it. */
   event: Record<string, unknown>;
 }
@@ -33,8 +34,14 @@ export interface AlarmEvaluator {
 
 export interface AlarmEvaluatorOptions {
   clientConfig: SandboxClientConfig;
-  topology: Topology;
+  /** What the evaluator reads of the topology: the account, and the URLs of the queues it provisioned. */
+  topology: Pick<Topology, 'accountId' | 'queue' | 'deadLetterQueue'>;
   now?: () => Date;
+  /**
+   * Where one alarm's failure (an AWS error while sampling or setting it) goes. With it, the other alarms are still
+   * evaluated; without it, evaluateOnce throws the first failure, as before.
+   */
+  errors?: ErrorOnceLog;
 }
 
 export interface AlarmStateSnapshot {
@@ -172,7 +179,7 @@ interface Sample {
 }
 
 interface Evaluation {
-  state: 'ALARM' | 'OK';
+  state: AlarmStateValue;
   reason: string;
   reasonData: string;
 }
@@ -241,6 +248,30 @@ function evaluate(alarm: MetricAlarm, samples: readonly Sample[], queryDate: Dat
   return { state, reason, reasonData };
 }
 
+/**
+ * No datapoint this period (the queue cannot be read, as when SQS stops publishing for a deleted queue): what CloudWatch
+ * does with an evaluation range that holds only missing data, per TreatMissingData. Undefined: keep the state ('ignore').
+ */
+function evaluateMissing(alarm: MetricAlarm, queryDate: Date): Evaluation | undefined {
+  const treat = alarm.TreatMissingData ?? 'missing';
+  if (treat === 'ignore') return undefined;
+  const period = alarm.Period ?? 60;
+  const reasonData = reasonDataJson({
+    queryDate,
+    startDate: periodStart(queryDate, period),
+    statistic: alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Maximum',
+    period,
+    datapoints: [],
+    threshold: alarm.Threshold ?? 0,
+  });
+  if (treat === 'breaching' || treat === 'notBreaching') {
+    const state = treat === 'breaching' ? 'ALARM' : 'OK';
+    const reason = `Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [${treat === 'breaching' ? 'Breaching' : 'NonBreaching'}].`;
+    return { state, reason, reasonData };
+  }
+  return { state: 'INSUFFICIENT_DATA', reason: 'Insufficient Data: 1 datapoint was unknown.', reasonData };
+}
+
 function queueNameOf(alarm: MetricAlarm): string | undefined {
   return alarm.Dimensions?.find((dimension) => dimension.Name === 'QueueName')?.Value;
 }
@@ -291,35 +322,65 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
           }
         }
 
-        const depths = new Map<string, Sample>();
+        // Per queue, this evaluation's sample; null when the queue could not be read.
+        const depths = new Map<string, Sample | null>();
+        const sampleQueue = async (queueName: string): Promise<Sample | null> => {
+          let attributes;
+          try {
+            const url = await queueUrl(sqs, queueName);
+            if (url === undefined) return null;
+            attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+          } catch (error) {
+            // A deleted queue keeps its URL in the topology: SQS answers QueueDoesNotExist, and publishes no metric.
+            if (isQueueMissing(error)) return null;
+            throw error;
+          }
+          const sample = { value: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0'), at: now() };
+          // What SQS publishes every minute; moto accepts the AWS/ namespace (CloudWatch itself refuses it to callers).
+          await cloudWatch.send(
+            new PutMetricDataCommand({
+              Namespace: QUEUE_NAMESPACE,
+              MetricData: [
+                { MetricName: QUEUE_DEPTH_METRIC, Dimensions: [{ Name: 'QueueName', Value: queueName }], Value: sample.value, Timestamp: sample.at, Unit: 'Count' },
+              ],
+            }),
+          );
+          return sample;
+        };
         const transitions: AlarmTransition[] = [];
         for (const alarm of alarms) {
           const alarmName = alarm.AlarmName ?? '';
           const queueName = queueNameOf(alarm) ?? '';
-          let sample = depths.get(queueName);
-          if (!sample) {
-            const url = await queueUrl(sqs, queueName);
-            if (url === undefined) continue; // The alarm watches a queue that does not exist: nothing to sample.
-            const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
-            sample = { value: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? '0'), at: now() };
-            depths.set(queueName, sample);
-            // What SQS publishes every minute; moto accepts the AWS/ namespace (CloudWatch itself refuses it to callers).
-            await cloudWatch.send(
-              new PutMetricDataCommand({
-                Namespace: QUEUE_NAMESPACE,
-                MetricData: [
-                  { MetricName: QUEUE_DEPTH_METRIC, Dimensions: [{ Name: 'QueueName', Value: queueName }], Value: sample.value, Timestamp: sample.at, Unit: 'Count' },
-                ],
-              }),
-            );
+          try {
+            const transition = await evaluateAlarm(alarm, alarmName, queueName);
+            if (transition) transitions.push(transition);
+            opts.errors?.succeeded(`alarm "${alarmName}"`);
+          } catch (error) {
+            if (!opts.errors) throw error;
+            opts.errors.failed(`alarm "${alarmName}"`, error);
           }
-          const periods = Math.max(1, alarm.EvaluationPeriods ?? 1);
-          const samples = [...(history.get(alarmName) ?? []), sample].slice(-periods);
-          history.set(alarmName, samples);
+        }
+        return transitions;
 
-          const evaluation = evaluate(alarm, samples, sample.at);
-          if (evaluation.state === alarm.StateValue) continue;
-
+        async function evaluateAlarm(alarm: MetricAlarm, alarmName: string, queueName: string): Promise<AlarmTransition | undefined> {
+          let sample = depths.get(queueName);
+          if (sample === undefined) {
+            sample = await sampleQueue(queueName);
+            depths.set(queueName, sample);
+          }
+          const queryDate = sample?.at ?? now();
+          let evaluation: Evaluation | undefined;
+          if (sample === null) {
+            // The queue is gone (deleted, or never created): no datapoint, so the alarm's history starts over.
+            history.delete(alarmName);
+            evaluation = evaluateMissing(alarm, queryDate);
+          } else {
+            const periods = Math.max(1, alarm.EvaluationPeriods ?? 1);
+            const samples = [...(history.get(alarmName) ?? []), sample].slice(-periods);
+            history.set(alarmName, samples);
+            evaluation = evaluate(alarm, samples, queryDate);
+          }
+          if (!evaluation || evaluation.state === alarm.StateValue) return undefined;
           await cloudWatch.send(
             new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: evaluation.state, StateReason: evaluation.reason, StateReasonData: evaluation.reasonData }),
           );
@@ -350,15 +411,14 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
           if ((put.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
             throw new Error(`EventBridge PutEvents refused the state change of "${alarmName}": ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`);
           }
-          transitions.push({
+          return {
             alarmName,
             from: alarm.StateValue ?? 'INSUFFICIENT_DATA',
             to: evaluation.state,
-            value: sample.value,
+            value: sample === null ? null : sample.value,
             event: { ...event, id: entry.EventId },
-          });
+          };
         }
-        return transitions;
       } finally {
         cloudWatch.destroy();
         sqs.destroy();
