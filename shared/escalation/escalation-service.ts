@@ -140,6 +140,29 @@ export class EscalationService {
     return this.ctx.clock.now();
   }
 
+  /** What an incident opened from a trusted decision of this alarm says: the alarm, where it fired, why a person is needed. */
+  private decisionFacts(
+    decision: DecisionEventDetail,
+    alarm: { arn: string; name: string; account: string; region: string },
+    summary: DecisionSummary,
+    cause: OpenFacts['cause'],
+    reason: string,
+  ): OpenFacts {
+    return {
+      incidentKey: decision.incidentKey ?? '',
+      alarmArn: alarm.arn,
+      alarmName: alarm.name,
+      alarmTime: decision.alarmTime ?? '',
+      ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
+      account: alarm.account,
+      region: alarm.region,
+      environment: this.ctx.environment,
+      cause,
+      reason,
+      decision: summary,
+    };
+  }
+
   /** The escalate handler: a "Runbook Decision" or an alarm state change. */
   async handle(input: EscalateInput): Promise<EscalationResult> {
     return input.kind === 'decision' ? this.handleDecision(input.decision) : this.handleAlarm(input.event);
@@ -180,19 +203,7 @@ export class EscalationService {
         return this.defer(decision, alarm, plan.alarmName, summary, existing);
       case 'watch':
       case 'open': {
-        const facts: OpenFacts = {
-          incidentKey: decision.incidentKey ?? '',
-          alarmArn: alarm.arn,
-          alarmName: alarm.name,
-          alarmTime: decision.alarmTime ?? '',
-          ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
-          account: alarm.account,
-          region: alarm.region,
-          environment: this.ctx.environment,
-          cause: plan.kind === 'open' ? plan.cause : 'watching',
-          reason: plan.kind === 'open' ? plan.reason : decision.reason,
-          decision: summary,
-        };
+        const facts = this.decisionFacts(decision, alarm, summary, plan.kind === 'open' ? plan.cause : 'watching', plan.kind === 'open' ? plan.reason : decision.reason);
         return plan.kind === 'watch' ? this.watch(facts, plan.checkAfterMinutes) : this.open(facts, existing);
       }
     }
@@ -360,22 +371,7 @@ export class EscalationService {
     const target = checkAlarm({ arn: targetArn, name: alarmName, region: alarm.region }, this.ctx.trust);
     if (target.kind === 'refused') {
       this.ctx.log.warn('decision deferred to an alarm this deployment cannot report: escalated on its own', { reason: target.reason, alarmName, playbook: decision.playbook });
-      return this.open(
-        {
-          incidentKey: decision.incidentKey ?? '',
-          alarmArn: alarm.arn,
-          alarmName: alarm.name,
-          alarmTime: decision.alarmTime ?? '',
-          ...(decision.alarmState ? { alarmState: decision.alarmState } : {}),
-          account: alarm.account,
-          region: alarm.region,
-          environment: this.ctx.environment,
-          cause: 'not-applicable',
-          reason: `${decision.reason} — but ${target.reason}, so it is escalated here`,
-          decision: summary,
-        },
-        existing,
-      );
+      return this.open(this.decisionFacts(decision, alarm, summary, 'not-applicable', `${decision.reason} — but ${target.reason}, so it is escalated here`), existing);
     }
     const incidents = [...(await store.incidentsOfAlarm(targetArn))].sort((a, b) => (a.alarmTime < b.alarmTime ? 1 : a.alarmTime > b.alarmTime ? -1 : 0));
     for (const { incidentId } of incidents) {
