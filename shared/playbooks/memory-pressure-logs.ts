@@ -1,9 +1,8 @@
 // Memory Pressure's evidence: the out-of-memory lines behind the alarm, read from the function's log group and sorted by
 // kind, so a PHP memory_limit error is not answered with more MemorySize (review 10a, finding 4).
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { errorName, isTransientAwsError } from '../aws/classify-error';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { logReadFailure, readLogLines } from '../aws/filter-log-lines';
 import { OUT_OF_MEMORY_FILTER_PATTERN } from '../config/alarm-specs';
-import { safeField } from '../report/safe-text';
 import { classifyOutOfMemoryLines, type OutOfMemoryLines } from './memory-pressure-plan';
 
 /**
@@ -28,34 +27,15 @@ export function outOfMemoryWindow(alarmTime: string | undefined, now: Date): { s
  * retried). `truncated`: older lines matched too and were not read.
  */
 export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, logGroupName: string, window: { start: Date; end: Date }): Promise<OutOfMemoryLines> {
-  const lines: string[] = [];
-  let nextToken: string | undefined;
-  let pages = 0;
   try {
-    do {
-      const page = await logs.send(
-        new FilterLogEventsCommand({
-          logGroupName,
-          startTime: window.start.getTime(),
-          endTime: window.end.getTime(),
-          // The metric filter's own pattern: the same lines it counted (classified again below, the emulator ignores it).
-          filterPattern: OUT_OF_MEMORY_FILTER_PATTERN,
-          limit: OOM_LINES_MAX - lines.length,
-          // Newest first: the lines nearest the state change are read, and what a bounded read leaves out is the oldest
-          // (review 10b F7). The first request sets the direction, the token keeps it (CloudWatch Logs API reference,
-          // FilterLogEvents startFromHead; false needs a startTime on or after 2024-01-01, which the window always is).
-          ...(nextToken ? { nextToken } : { startFromHead: false }),
-        }),
-      );
-      pages += 1;
-      for (const event of page.events ?? []) if (event.message !== undefined) lines.push(event.message);
-      nextToken = page.nextToken;
-    } while (nextToken && lines.length < OOM_LINES_MAX && pages < MAX_PAGES);
+    // The metric filter's own pattern: the same lines it counted (classified again, the emulator ignores it). Newest
+    // first: the lines nearest the state change are read, and what a bounded read leaves out is the oldest (review 10b
+    // F7; startFromHead false needs a startTime on or after 2024-01-01, which the window always is).
+    const read = await readLogLines(logs, { logGroupName, window, filterPattern: OUT_OF_MEMORY_FILTER_PATTERN, maxLines: OOM_LINES_MAX, maxPages: MAX_PAGES, newestFirst: true });
+    return { status: 'read', logGroupName, ...classifyOutOfMemoryLines(read.lines), truncated: read.more };
   } catch (error) {
-    if (isTransientAwsError(error)) throw error;
-    const name = errorName(error);
-    if (name === 'ResourceNotFoundException') return { status: 'missing', logGroupName, reason: 'could not be read: the log group does not exist' };
-    return { status: 'unavailable', logGroupName, reason: `could not be read (${name}: ${safeField((error as { message?: string }).message ?? '', 200)})` };
+    const failure = logReadFailure(error);
+    if (failure.kind === 'missing') return { status: 'missing', logGroupName, reason: 'could not be read: the log group does not exist' };
+    return { status: 'unavailable', logGroupName, reason: `could not be read (${failure.detail})` };
   }
-  return { status: 'read', logGroupName, ...classifyOutOfMemoryLines(lines.slice(0, OOM_LINES_MAX)), truncated: nextToken !== undefined };
 }
