@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { AlarmStateReader } from '../../../shared/aws/alarm-state-reader';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
@@ -233,29 +234,25 @@ describe('runPlaybook', () => {
     expect(counter.applyCalls).toBe(0);
   });
 
+  // The fixture's alarm as CloudWatch's DescribeAlarms answers it, less the two optional timestamps (API reference:
+  // Required: No); each case below adds what it answers.
+  const fixtureAlarm: MetricAlarm = {
+    AlarmName: 'ServerCpuTooHigh',
+    AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+    StateValue: 'ALARM',
+    StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
+    MetricName: 'CPUUtilization',
+    Namespace: 'AWS/EC2',
+    Statistic: 'Average',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 50,
+    ComparisonOperator: 'GreaterThanThreshold',
+  };
+  const readerAnswering = (alarm: MetricAlarm) => new AlarmStateReader({ send: async () => ({ $metadata: {}, MetricAlarms: [alarm], CompositeAlarms: [] }) });
+
   describe('an alarm DescribeAlarms answers without StateUpdatedTimestamp (decision 144)', () => {
-    // The fixture's alarm as CloudWatch answers it, less the two optional timestamps (API reference: Required: No).
-    const untimed = new AlarmStateReader({
-      send: async () => ({
-        $metadata: {},
-        MetricAlarms: [
-          {
-            AlarmName: 'ServerCpuTooHigh',
-            AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
-            StateValue: 'ALARM',
-            StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
-            MetricName: 'CPUUtilization',
-            Namespace: 'AWS/EC2',
-            Statistic: 'Average',
-            Period: 300,
-            EvaluationPeriods: 1,
-            Threshold: 50,
-            ComparisonOperator: 'GreaterThanThreshold',
-          },
-        ],
-        CompositeAlarms: [],
-      }),
-    });
+    const untimed = readerAnswering(fixtureAlarm);
 
     it('makes no change and escalates, naming the missing timestamp, instead of taking the event for current', async () => {
       const { deps, counter, store, published } = setup();
@@ -283,29 +280,11 @@ describe('runPlaybook', () => {
     // The fixture's alarm as DescribeAlarms answers it: in ALARM since the event (StateTransitionedTimestamp), its
     // StateUpdatedTimestamp moved later when only the EvaluationState changed (API reference, MetricAlarm).
     const answered = (transitionedAt: string, updatedAt: string) =>
-      new AlarmStateReader({
-        send: async () => ({
-          $metadata: {},
-          MetricAlarms: [
-            {
-              AlarmName: 'ServerCpuTooHigh',
-              AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
-              StateValue: 'ALARM',
-              StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
-              StateTransitionedTimestamp: new Date(transitionedAt),
-              StateUpdatedTimestamp: new Date(updatedAt),
-              EvaluationState: 'EVALUATION_FAILURE',
-              MetricName: 'CPUUtilization',
-              Namespace: 'AWS/EC2',
-              Statistic: 'Average',
-              Period: 300,
-              EvaluationPeriods: 1,
-              Threshold: 50,
-              ComparisonOperator: 'GreaterThanThreshold',
-            },
-          ],
-          CompositeAlarms: [],
-        }),
+      readerAnswering({
+        ...fixtureAlarm,
+        StateTransitionedTimestamp: new Date(transitionedAt),
+        StateUpdatedTimestamp: new Date(updatedAt),
+        EvaluationState: 'EVALUATION_FAILURE',
       });
 
     it('acts on the state change: an EvaluationState update after it is not a newer state change', async () => {
