@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { partitionOf } from '../../shared/aws/arn';
 import type { Clock } from '../../shared/clock';
-import { evaluateCondition } from '../../shared/runbooks/conditions';
+import { NO_OUTPUT, evaluateCondition } from '../../shared/runbooks/conditions';
 import { allSteps, type RunbookModel, type StepModel } from '../../shared/runbooks/document';
 import { ACTIONS } from '../../shared/runbooks/actions';
 import { classifyReference, referencesIn } from '../../shared/runbooks/references';
-import { RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type Lookup } from './values';
+import { NoOutputError, RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type Lookup } from './values';
 
 export const SUPPORTED_ACTIONS = [
   'aws:executeAwsApi',
@@ -166,7 +166,7 @@ class Execution {
         const produced = this.outputs.get(target.step);
         if (!produced) throw new RehearsalStepError(`{{ ${expression} }}: step ${target.step} has not run`);
         if (!(target.output in produced)) {
-          throw new RehearsalStepError(`{{ ${expression} }}: step ${target.step} produced no output ${target.output} (its selector matched nothing)`);
+          throw new NoOutputError(`{{ ${expression} }}: step ${target.step} produced no output ${target.output} (its selector matched nothing)`);
         }
         return produced[target.output];
       }
@@ -373,13 +373,25 @@ class Execution {
 
   private branch(step: StepModel, result: StepResult): void {
     const choices = Array.isArray(step.inputs.Choices) ? step.inputs.Choices : [];
+    // A choice over an output its step left out is not taken (decision 171), where every other input fails its step.
+    const absent: string[] = [];
+    const resolve = (value: unknown): unknown => {
+      try {
+        return this.resolve(value);
+      } catch (error) {
+        if (!(error instanceof NoOutputError)) throw error;
+        absent.push(error.message);
+        return NO_OUTPUT;
+      }
+    };
     for (const [i, choice] of choices.entries()) {
-      if (evaluateCondition(choice, (value) => this.resolve(value))) {
+      if (evaluateCondition(choice, resolve)) {
         result.next = asText((choice as { NextStep?: unknown }).NextStep);
         result.detail = `choice ${i + 1} is true -> ${result.next}`;
         return;
       }
     }
+    for (const message of new Set(absent)) this.deps.reporter?.note?.(step.name, `${message}: its choice is not taken`);
     const fallback = typeof step.inputs.Default === 'string' ? step.inputs.Default : undefined;
     if (fallback !== undefined) {
       result.next = fallback;

@@ -7,6 +7,9 @@ export class RehearsalStepError extends Error {
   override readonly name = 'RehearsalStepError';
 }
 
+/** A reference to a step output the step did not produce: its Selector matched nothing (Automation leaves it out). */
+export class NoOutputError extends RehearsalStepError {}
+
 /** Looks up what a {{ reference }} names; throws RehearsalStepError when it is not available. */
 export type Lookup = (expression: string) => unknown;
 

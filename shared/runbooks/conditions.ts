@@ -56,16 +56,28 @@ export function conditionProblems(condition: unknown, at: string): string[] {
   return problems;
 }
 
-/** Evaluates a condition; `resolve` turns a value (usually a {{ reference }}) into its run-time value. */
-export function evaluateCondition(condition: unknown, resolve: (value: unknown) => unknown): boolean {
+/**
+ * What `resolve` answers for a step output its step did not produce (its Selector matched nothing). Automation leaves
+ * such an output out, and a choice over it is not taken: the user guide's aws:branch example (from AWSSupport-
+ * ExecuteEC2Rescue) selects `$.Reservations[0].Instances[0].Platform`, which EC2 answers for Windows only, and takes
+ * its Default for Linux (decision 171). Under Not the documentation shows nothing, so that throws rather than guess.
+ */
+export const NO_OUTPUT: unique symbol = Symbol('no output');
+
+/** Evaluates a condition; `resolve` turns a value (usually a {{ reference }}) into its run-time value, or NO_OUTPUT. */
+export function evaluateCondition(condition: unknown, resolve: (value: unknown) => unknown, negated = false): boolean {
   if (!isRecord(condition)) throw new Error('a condition must be a map');
-  if ('Not' in condition) return !evaluateCondition(condition.Not, resolve);
-  if ('And' in condition) return (condition.And as unknown[]).every((c) => evaluateCondition(c, resolve));
-  if ('Or' in condition) return (condition.Or as unknown[]).some((c) => evaluateCondition(c, resolve));
+  if ('Not' in condition) return !evaluateCondition(condition.Not, resolve, !negated);
+  if ('And' in condition) return (condition.And as unknown[]).every((c) => evaluateCondition(c, resolve, negated));
+  if ('Or' in condition) return (condition.Or as unknown[]).some((c) => evaluateCondition(c, resolve, negated));
   const operator = OPERATOR_NAMES.find((op) => op in condition);
   if (!operator) throw new Error(`no operator in condition ${JSON.stringify(condition)}`);
   const actual = resolve(condition.Variable);
   const expected = resolve(condition[operator]);
+  if (actual === NO_OUTPUT || expected === NO_OUTPUT) {
+    if (negated) throw new Error(`a choice under Not reads an output its step did not produce; what Automation does then is not documented`);
+    return false;
+  }
   const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
   switch (operator) {
     case 'StringEquals':

@@ -71,7 +71,7 @@ describe(DOCUMENT, () => {
 
     expect(status).toBe(1);
     expect(result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
-    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'stampWithUpdateTime', 'stampWithTransitionTime', 'inspectSecurityGroups', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
+    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'chooseStateChangeTime', 'stampWithUpdateTime', 'inspectSecurityGroups', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
     expect(await ingressRules(ec2, account)).toEqual(before);
     expect(await databaseReachable(ec2, account)).toBe(false);
   });
@@ -116,9 +116,9 @@ describe(DOCUMENT, () => {
     expect(result.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
       'checkAlarmExists:Success',
       'readAlarm:Success',
+      // moto answers no StateTransitionedTimestamp: the branch takes its Default, the update time (decision 171).
+      'chooseStateChangeTime:Success',
       'stampWithUpdateTime:Success',
-      // moto answers no StateTransitionedTimestamp: not critical, the update time stands (decision 166).
-      'stampWithTransitionTime:Failed',
       'inspectSecurityGroups:Success',
       'checkRuleMatchesFinding:Success',
       'describeTargetGroup:Success',

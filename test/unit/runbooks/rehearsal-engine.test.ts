@@ -1,5 +1,7 @@
 // The rehearsal engine with its I/O faked: flow, waits and sleeps on an injected clock, approvals, refusals.
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { parseRunbook, type RunbookModel } from '../../../shared/runbooks/document';
 import { rehearse, UnsupportedActionError, type ApprovalAnswer, type RehearsalDeps, type RehearsalResult } from '../../../sandbox/rehearsal/engine';
 import { ManualClock } from '../../support/manual-clock';
@@ -130,46 +132,65 @@ describe('rehearsing a document', () => {
     expect(f.calls).toEqual([]);
   });
 
-  describe('aws:updateVariable: the instant of a state change, its transition time else its update time (decision 166)', () => {
-    // The SSM documents' fallback: StateUpdatedTimestamp first, then StateTransitionedTimestamp where the alarm answers it.
-    const stamped = model(
-      [
-        {
-          name: 'readAlarm',
-          action: 'aws:executeAwsApi',
-          inputs: { Service: 'cloudwatch', Api: 'DescribeAlarmsForMetric', Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' },
-          outputs: [
-            { Name: 'StateUpdatedTimestamp', Selector: '$.MetricAlarms[0].StateUpdatedTimestamp', Type: 'String' },
-            { Name: 'StateTransitionedTimestamp', Selector: '$.MetricAlarms[0].StateTransitionedTimestamp', Type: 'String' },
-          ],
-        },
-        { name: 'stampWithUpdateTime', action: 'aws:updateVariable', inputs: { Name: 'variable:StateChangeTime', Value: '{{ readAlarm.StateUpdatedTimestamp }}' } },
-        {
-          name: 'stampWithTransitionTime',
-          action: 'aws:updateVariable',
-          onFailure: 'Continue',
-          isCritical: false,
-          inputs: { Name: 'variable:StateChangeTime', Value: '{{ readAlarm.StateTransitionedTimestamp }}' },
-        },
-        { name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'f', InputPayload: { time: '{{ variable:StateChangeTime }}' } } },
-      ],
-      { variables: { StateChangeTime: { type: 'String' } } },
-    );
+  describe('the instant of a state change: its transition time where the alarm answers one, else its update time (decisions 166, 171)', () => {
+    // The SSM documents' own steps, from readAlarm to the invoke (ScaleConsumers; the linter holds the four alike).
+    const stepsFrom = (first: string, last: string): Step[] => {
+      const raw = (parse(readFileSync(join(__dirname, '../../../runbooks/NotificationService-ScaleConsumers.yaml'), 'utf8')) as { mainSteps: Step[] }).mainSteps;
+      const names = raw.map((s) => s.name);
+      return raw.slice(names.indexOf(first), names.indexOf(last) + 1);
+    };
+    const stamped = model(stepsFrom('readAlarm', 'runScaleConsumers'), { variables: { StateChangeTime: { type: 'String' } }, parameters: { QueueName: { type: 'String' }, RemediationFunctionName: { type: 'String' } } });
+    const parameters = { QueueName: 'q', RemediationFunctionName: 'f' };
+    const alarm = { AlarmName: 'a', AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:a', StateValue: 'ALARM', StateReason: 'r' };
+    const stampOf = (f: Fakes): unknown => (f.invocations[0]?.payload as { detail: { state: { timestamp: unknown } }; time: unknown } | undefined)?.detail.state.timestamp;
 
     it.each([
       [
         'CloudWatch after an EvaluationState-only update: the transition time',
-        { StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z', StateTransitionedTimestamp: '2026-12-06T11:26:05.401Z' },
+        { ...alarm, StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z', StateTransitionedTimestamp: '2026-12-06T11:26:05.401Z' },
         '2026-12-06T11:26:05.401Z',
         'stampWithTransitionTime:Success',
       ],
-      ['moto, no transition time answered: the update time, the second step failing not critically', { StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z' }, '2026-12-06T11:41:05.118Z', 'stampWithTransitionTime:Failed'],
-    ])('%s', async (_case, alarm, expected, second) => {
-      const f = fakes({ responses: () => ({ MetricAlarms: [alarm] }) });
-      const result = await rehearse(stamped, {}, f.deps);
+      ['moto, no transition time answered: the update time, no step failing', { ...alarm, StateUpdatedTimestamp: '2026-12-06T11:41:05.118Z' }, '2026-12-06T11:41:05.118Z', 'stampWithUpdateTime:Success'],
+    ])('%s', async (_case, answered, expected, stamp) => {
+      const f = fakes({ responses: () => ({ MetricAlarms: [answered] }) });
+      const result = await rehearse(stamped, parameters, f.deps);
       expect(result.status).toBe('Success');
-      expect(path(result)).toEqual(['readAlarm:Success', 'stampWithUpdateTime:Success', second, 'run:Success']);
-      expect(f.invocations).toEqual([{ functionName: 'f', payload: { time: expected } }]);
+      expect(path(result)).toEqual(['readAlarm:Success', 'chooseStateChangeTime:Success', stamp, 'runScaleConsumers:Success']);
+      const payload = f.invocations[0]?.payload as { time: unknown };
+      expect([payload.time, stampOf(f)]).toEqual([expected, expected]);
+    });
+
+    it('reads a DescribeAlarms answer with no alarm as Automation does: readAlarm succeeds with no outputs, the update time is missing too, nothing is invoked', async () => {
+      const f = fakes({ responses: () => ({ MetricAlarms: [] }) });
+      const result = await rehearse(stamped, parameters, f.deps);
+      expect(result.status).toBe('Failed');
+      expect(path(result)).toEqual(['readAlarm:Success', 'chooseStateChangeTime:Success', 'stampWithUpdateTime:Failed']);
+      expect(Object.keys(result.steps[0]?.outputs ?? {})).toEqual(['OutputPayload']);
+      expect(f.invocations).toEqual([]);
+    });
+
+    it('does not guess a Not over an output its step left out: the branch fails', async () => {
+      const doc = model([
+        { name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeInstances' }, outputs: [{ Name: 'Platform', Selector: '$.Reservations[0].Instances[0].Platform', Type: 'String' }] },
+        { name: 'choose', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'windows', Not: { Variable: '{{ read.Platform }}', StringEquals: 'windows' } }], Default: 'windows' } },
+        { name: 'windows', action: 'aws:sleep', inputs: { Duration: 'PT1S' } },
+      ]);
+      const result = await rehearse(doc, {}, fakes({ responses: () => ({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }] }) }).deps);
+      expect(path(result)).toEqual(['read:Success', 'choose:Failed']);
+    });
+
+    it("takes the user guide's EC2Rescue branch for a Linux instance: Platform is not answered, the choice is not taken, Default runs", async () => {
+      const doc = model([
+        { name: 'describeInstance', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeInstances' }, outputs: [{ Name: 'Platform', Selector: '$.Reservations[0].Instances[0].Platform', Type: 'String' }] },
+        { name: 'branchOnInstancePlatform', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'runEC2RescueForWindows', Variable: '{{ describeInstance.Platform }}', StringEquals: 'windows' }], Default: 'runEC2RescueForLinux' } },
+        { name: 'runEC2RescueForWindows', action: 'aws:sleep', inputs: { Duration: 'PT1S' }, isEnd: true },
+        { name: 'runEC2RescueForLinux', action: 'aws:sleep', inputs: { Duration: 'PT1S' } },
+      ]);
+      const linux = await rehearse(doc, {}, fakes({ responses: () => ({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }] }) }).deps);
+      expect(path(linux)).toEqual(['describeInstance:Success', 'branchOnInstancePlatform:Success', 'runEC2RescueForLinux:Success']);
+      const windows = await rehearse(doc, {}, fakes({ responses: () => ({ Reservations: [{ Instances: [{ InstanceId: 'i-2', Platform: 'windows' }] }] }) }).deps);
+      expect(path(windows)).toEqual(['describeInstance:Success', 'branchOnInstancePlatform:Success', 'runEC2RescueForWindows:Success']);
     });
 
     it('fails a variable read before any step set it when it has no default, and refuses a Value that is not a String of 1 to 512 characters', async () => {
