@@ -9,6 +9,8 @@ import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { publishFunctionDuration, publishRdsMetrics } from '../integration/support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument, stepOutputs } from './support/rehearse-cli';
+import { clearAlarmTransitions } from '../../sandbox/proxy-control';
+import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
 
 const DOCUMENT = 'NotificationService-CheckDbConnections';
 
@@ -118,5 +120,30 @@ describe(DOCUMENT, () => {
       // Nothing after the failed lookup ran: no alarm read, no Lambda invoked.
       expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists']);
     });
+  });
+});
+
+// Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
+describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
+  let account: SandboxAccount;
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  afterAll(async () => {
+    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
+  });
+
+  it('diagnoses the ALARM and publishes the decision, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'check-db-connections'), 'ALARM', control);
+
+    const run = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier }, account.env);
+
+    expectSucceeded(run);
+    const diagnosis = stampedWithTransition(run.result, 'checkDbConnections', lost);
+    expect(diagnosis).toMatchObject({ playbook: 'check-db-connections', outcome: 'escalate', findings: expect.any(Array) });
+    expect(await publishedDecisions(account)).toEqual([expect.objectContaining({ playbook: 'check-db-connections', incidentKey: diagnosis.incidentKey })]);
   });
 });

@@ -3,6 +3,8 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
+import { clearAlarmTransitions } from '../../sandbox/proxy-control';
+import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
 
 /** --approve-as the configured approver (shared/config/defaults.ts: role/NotificationServiceRunbookApprover in the account). */
 const approveAs = (account: SandboxAccount): string[] => ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`];
@@ -82,5 +84,29 @@ describe(DOCUMENT, () => {
     expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'approveMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
     expect(result.outputs).toMatchObject({ 'readCurrentMemory.MemorySize': 768, 'readFunction.MemorySize': 1024, 'readFunction.LastUpdateStatus': 'Successful' });
     expect(await memoryMb(account)).toBe(1024);
+  });
+});
+
+// Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
+describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
+  let account: SandboxAccount;
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  afterAll(async () => {
+    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
+  });
+
+  it('raises the memory on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'raise-lambda-memory'), 'ALARM', control);
+
+    const run = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);
+
+    expectSucceeded(run);
+    expect(stampedWithTransition(run.result, 'runRaiseLambdaMemory', lost)).toMatchObject({ playbook: 'raise-lambda-memory', outcome: 'applied', before: { memoryMb: 512 } });
+    expect(await memoryMb(account)).toBe(768);
   });
 });

@@ -3,9 +3,10 @@
 // fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearAlarmTransitions, clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { faultsFired } from '../support/fault-evidence';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
+import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
 
 const DOCUMENT = 'NotificationService-TroubleshootConnectionTimeout';
 const POSTGRES_PORT = 5432;
@@ -159,5 +160,36 @@ describe(DOCUMENT, () => {
     expectSucceeded(named);
     expect(named.result.steps.map((s) => s.step)).toContain('authorizeIngress');
     expect(await databaseReachable(ec2, account)).toBe(true);
+  });
+});
+
+// Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
+describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
+  let account: SandboxAccount;
+  let ec2: EC2Client;
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+    ec2 = new EC2Client(account.clientConfig);
+    await breakDatabaseIngress(ec2, account);
+  });
+
+  afterAll(async () => {
+    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
+  });
+
+  it('inspects the ALARM and names the missing rule, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'inspect-security-groups'), 'ALARM', control);
+    const { database, lambda } = account.topology.vpc.securityGroupIds;
+    const approver = ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`, '--reject'];
+
+    const run = await rehearseDocument(DOCUMENT, { SecurityGroupId: database, SourceSecurityGroupId: lambda, Port: POSTGRES_PORT }, account.env, approver);
+
+    expect(run.result.failure).toMatchObject({ step: 'approveRuleChange', message: expect.stringContaining('rejected') });
+    const inspection = stampedWithTransition(run.result, 'inspectSecurityGroups', lost);
+    expect(inspection).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate' });
+    expect(inspection.findings).toEqual(expect.arrayContaining([expect.stringMatching(/allows no ingress on tcp 5432/)]));
+    expect(await databaseReachable(ec2, account)).toBe(false);
   });
 });
