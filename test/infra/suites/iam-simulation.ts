@@ -34,6 +34,31 @@ import {
 } from '../support/service-calls';
 import { ROOT_DIR, type CfnTemplate, type SynthesizedApp } from '../support/synth';
 import { remediationSession } from '../../../shared/aws/account-clients';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Set to 1 to rewrite the committed figures instead of asserting them. */
+const WRITE_FIGURES_ENV = 'IAM_FIGURES_WRITE';
+
+/** What the simulation covers, as counts: any call dropped from (or added to) the plan moves one of them. */
+export interface SimulationFigures {
+  principals: number;
+  needed: number;
+  dangerous: number;
+  /** dangerous calls per action, over every principal: removing a class (the kill switch written, IAM writes) shows here. */
+  dangerousByAction: Record<string, number>;
+}
+
+export function simulationFigures(plan: Pick<SimulationPlan, 'cases'>): SimulationFigures {
+  const byAction = new Map<string, number>();
+  for (const c of plan.cases) for (const call of c.dangerous) byAction.set(call.action, (byAction.get(call.action) ?? 0) + 1);
+  return {
+    principals: plan.cases.length,
+    needed: plan.cases.reduce((n, c) => n + c.needed.length, 0),
+    dangerous: plan.cases.reduce((n, c) => n + c.dangerous.length, 0),
+    dangerousByAction: Object.fromEntries([...byAction.entries()].sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
 
 /** The account an account-agnostic stack is simulated in. */
 const AGNOSTIC_ACCOUNT = '123456789012';
@@ -293,6 +318,20 @@ export function iamSimulationSuite(app: () => SynthesizedApp, options: { mode: '
     expect(needed).toBeGreaterThan(0);
     expect(dangerous).toBeGreaterThan(0);
     expect({ neededDenied: denied, dangerousAllowed: allowed }).toEqual({ neededDenied: [], dangerousAllowed: [] });
+  });
+
+  it('simulates exactly the committed figures: principals, needed calls and dangerous calls per action (a class of dangerous call cannot leave the proof unnoticed)', () => {
+    const actual = simulationFigures(plan);
+    const file = join(ROOT_DIR, 'test', 'infra', 'support', `iam-simulation-figures.${options.mode}.json`);
+    if (process.env[WRITE_FIGURES_ENV] === '1') {
+      writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+      console.log(`IAM simulation (${options.mode}): figures written to ${file}; commit them with the reason they moved`);
+      return;
+    }
+    const committed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    // A change that moves a figure on purpose rewrites the file (`${WRITE_FIGURES_ENV}=1 npx jest <this test file>
+    // --selectProjects infra`) and says why in its commit; the README quotes these files.
+    expect(actual).toEqual(committed);
   });
 
   it('allows raise-lambda-memory and verify-change DescribeMetricFilters on the consumer\'s log group, the only way the code asks (issue 17 item 1)', () => {
