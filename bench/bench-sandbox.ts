@@ -9,6 +9,7 @@ import { startGapProxy, type GapProxy } from '../sandbox/gap-proxy';
 import { startMotoServer, type MotoServer } from '../sandbox/moto-server';
 import { provisionSandbox, type SandboxClientConfig } from '../sandbox/provision';
 import type { Topology } from '../sandbox/topology';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export interface BenchSandbox {
   moto: MotoServer;
@@ -76,7 +77,7 @@ export async function provisionBenchAccount(
       const reasonData = JSON.stringify({ version: '1.0', queryDate: new Date().toISOString(), statistic: 'Maximum', period: 60, recentDatapoints: [1500], threshold: 1000 });
       await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: value, StateReason: reason, StateReasonData: reasonData }));
       const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-      const timestamp = (alarm.StateUpdatedTimestamp ?? new Date()).toISOString();
+      const timestamp = (stateChangedAt(alarm) ?? new Date()).toISOString();
       const before = previous.get(alarmName) ?? { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp };
       previous.set(alarmName, { value, reason, timestamp });
       return buildAlarmStateChangeEvent({

@@ -15,6 +15,7 @@ import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
 import { provisionDrAutomation, provisionDrStandby } from '../sandbox/provision-dr';
 import { createSchedulerDriver } from '../sandbox/scheduler-driver';
 import type { BenchAccount } from './bench-sandbox';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export const WATCH_STANDBY_HANDLER = 'watch-standby';
 export const VERIFY_REVERT_SUBJECT = `${VERIFY_HANDLER} (revert)`;
@@ -172,8 +173,8 @@ async function laggingReplica(account: BenchAccount): Promise<BenchPath> {
       alarm,
       account: account.accountId,
       region: standby.drRegion,
-      previous: { value: before.StateValue ?? 'INSUFFICIENT_DATA', reason: before.StateReason ?? '', timestamp: before.StateUpdatedTimestamp ?? new Date() },
-      current: { value: 'ALARM', reason, reasonData, timestamp: alarm.StateUpdatedTimestamp ?? new Date() },
+      previous: { value: before.StateValue ?? 'INSUFFICIENT_DATA', reason: before.StateReason ?? '', timestamp: stateChangedAt(before) ?? new Date() },
+      current: { value: 'ALARM', reason, reasonData, timestamp: stateChangedAt(alarm) ?? new Date() },
     });
     // The handler runs as the DR region's function does.
     return { event, env: { AWS_REGION: standby.drRegion, AWS_DEFAULT_REGION: standby.drRegion } };

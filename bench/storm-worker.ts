@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
 import type { StormLane } from './storm';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 interface StormJob {
   bundle: string;
@@ -38,7 +39,7 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
     const reasonData = JSON.stringify({ version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: lane.alarmName, StateValue: value, StateReason: reason, StateReasonData: reasonData }));
     const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [lane.alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
-    const timestamp = (alarm.StateUpdatedTimestamp ?? new Date()).toISOString();
+    const timestamp = (stateChangedAt(alarm) ?? new Date()).toISOString();
     const event = buildAlarmStateChangeEvent({
       alarm,
       account: job.account,

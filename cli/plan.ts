@@ -15,6 +15,7 @@ import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
 import { EXIT } from './exit-codes';
 import { renderDecision } from './render';
 import { readTargetAccount } from './target-account';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export interface PlanOptions {
   event?: string;
@@ -40,7 +41,7 @@ async function eventForAlarm(alarmName: string, runtime: ReturnType<typeof loadR
   }
   const identity = await new STSClient(clientConfig({ region })).send(new GetCallerIdentityCommand({}));
   // The state change's own time: StateUpdatedTimestamp also moves with an EvaluationState-only update (decision 154).
-  const timestamp = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp ?? new Date();
+  const timestamp = stateChangedAt(alarm) ?? new Date();
   return buildAlarmStateChangeEvent({
     alarm,
     account: identity.Account ?? alarm.AlarmArn?.split(':')[4] ?? '',

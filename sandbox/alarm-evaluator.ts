@@ -16,6 +16,7 @@ import type { AlarmStateValue } from '../shared/events/alarm-event';
 import type { SandboxClientConfig } from './provision';
 import type { ErrorOnceLog } from './sandbox-tick';
 import type { Topology } from './topology';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export interface AlarmTransition {
   alarmName: string;
@@ -386,8 +387,9 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
           );
           // The event carries the instant CloudWatch recorded, so a handler re-reading the alarm sees the same one.
           const after = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
-          const updatedAt = after?.StateUpdatedTimestamp;
-          if (!after || !updatedAt) throw new Error(`alarm "${alarmName}" has no StateUpdatedTimestamp after SetAlarmState`);
+          // As CloudWatch stamps its event: the instant the value changed, StateTransitionedTimestamp where answered.
+          const updatedAt = after && stateChangedAt(after);
+          if (!after || !updatedAt) throw new Error(`alarm "${alarmName}" has no StateTransitionedTimestamp nor StateUpdatedTimestamp after SetAlarmState`);
           const arn = alarmArnOf(after, topology.accountId, region);
           const account = arn.split(':')[4] ?? topology.accountId;
           const event = buildAlarmStateChangeEvent({
@@ -398,7 +400,7 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
               value: alarm.StateValue ?? 'INSUFFICIENT_DATA',
               reason: alarm.StateReason ?? '',
               ...(alarm.StateReasonData !== undefined ? { reasonData: alarm.StateReasonData } : {}),
-              timestamp: alarm.StateUpdatedTimestamp ?? updatedAt,
+              timestamp: stateChangedAt(alarm) ?? updatedAt,
             },
             current: { value: evaluation.state, reason: evaluation.reason, reasonData: evaluation.reasonData, timestamp: updatedAt },
           });

@@ -5,6 +5,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { buildAlarmStateChangeEvent } from './alarm-evaluator';
 import type { SandboxClientConfig } from './provision';
 import type { Topology } from './topology';
+import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export interface MetricAlarmEvaluation {
   alarmName: string;
@@ -33,7 +34,7 @@ export function windowEnd(now: Date): Date {
 }
 
 /** One evaluation at `now` of a single-metric alarm with EvaluationPeriods 1 (missing data: treated as TreatMissingData says). */
-export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientConfig; topology: Topology; alarmName: string; now: Date }): Promise<MetricAlarmEvaluation> {
+export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientConfig; topology: Pick<Topology, 'accountId'>; alarmName: string; now: Date }): Promise<MetricAlarmEvaluation> {
   const sdk = { endpoint: opts.clientConfig.endpoint, region: opts.clientConfig.region, credentials: opts.clientConfig.credentials };
   const cloudWatch = new CloudWatchClient(sdk);
   const events = new EventBridgeClient(sdk);
@@ -66,12 +67,13 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
     const reasonData = JSON.stringify({ version: '1.0', queryDate: opts.now.toISOString(), statistic: alarm.Statistic, period, recentDatapoints: value === undefined ? [] : [value], threshold: alarm.Threshold });
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: opts.alarmName, StateValue: to, StateReason: reason, StateReasonData: reasonData }));
     const after = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [opts.alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
-    const updatedAt = after?.StateUpdatedTimestamp ?? opts.now;
+    // As CloudWatch stamps its event: the instant the value changed, StateTransitionedTimestamp where answered.
+    const updatedAt = (after && stateChangedAt(after)) ?? opts.now;
     const event = buildAlarmStateChangeEvent({
       alarm: after ?? alarm,
       account: opts.topology.accountId,
       region: opts.clientConfig.region,
-      previous: { value: from, reason: alarm.StateReason ?? '', timestamp: alarm.StateUpdatedTimestamp ?? updatedAt },
+      previous: { value: from, reason: alarm.StateReason ?? '', timestamp: stateChangedAt(alarm) ?? updatedAt },
       current: { value: to, reason, reasonData, timestamp: updatedAt },
     });
     const detail = event.detail as Record<string, unknown>;

@@ -5,6 +5,7 @@ import type { Decision } from '../../shared/pipeline/types';
 import { buildAlarmStateChangeEvent } from '../../sandbox/alarm-evaluator';
 import type { SandboxClientConfig } from '../../sandbox/provision';
 import type { DemoContext } from './context';
+import { stateChangedAt } from '../../shared/aws/alarm-state-reader';
 
 export interface FiredAlarm {
   alarmName: string;
@@ -50,7 +51,8 @@ export async function fireAlarm(
     const reasonDataJson = JSON.stringify(reasonData);
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: to, StateReason: reason, StateReasonData: reasonDataJson }));
     const after = await describe(cloudWatch, alarmName);
-    const updatedAt = after.StateUpdatedTimestamp ?? new Date();
+    // As CloudWatch stamps its event: the instant the value changed, StateTransitionedTimestamp where answered.
+    const updatedAt = stateChangedAt(after) ?? new Date();
     const event = buildAlarmStateChangeEvent({
       alarm: after,
       account: topology.accountId,
@@ -59,7 +61,7 @@ export async function fireAlarm(
         value: before.StateValue ?? 'INSUFFICIENT_DATA',
         reason: before.StateReason ?? '',
         ...(before.StateReasonData !== undefined ? { reasonData: before.StateReasonData } : {}),
-        timestamp: before.StateUpdatedTimestamp ?? updatedAt,
+        timestamp: stateChangedAt(before) ?? updatedAt,
       },
       current: { value: to, reason, reasonData: reasonDataJson, timestamp: updatedAt },
     }) as { source: string; 'detail-type': string; resources: string[]; detail: unknown };

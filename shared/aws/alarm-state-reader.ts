@@ -19,6 +19,15 @@ export interface CurrentAlarmState {
   reason?: string;
 }
 
+/**
+ * The instant of an alarm's last state change as DescribeAlarms answers it: StateTransitionedTimestamp, else
+ * StateUpdatedTimestamp (see `updatedAt`). It is what CloudWatch's state change event carries as `state.timestamp`: the
+ * user guide's events are stamped with the change of value they report (decisions 154, 171). Pure.
+ */
+export function stateChangedAt(alarm: { StateTransitionedTimestamp?: Date; StateUpdatedTimestamp?: Date }): Date | undefined {
+  return alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+}
+
 export class AlarmStateReader {
   constructor(private readonly cloudWatch: Pick<CloudWatchClient, 'send'>) {}
 
@@ -37,7 +46,7 @@ export class AlarmStateReader {
       : alarm.StateUpdatedTimestamp
         ? 'StateUpdatedTimestamp'
         : undefined;
-    const updatedAt = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+    const updatedAt = stateChangedAt(alarm);
     return {
       value: alarm.StateValue as AlarmStateValue,
       ...(updatedAt && updatedAtFrom ? { updatedAt, updatedAtFrom } : {}),

@@ -11,6 +11,7 @@ import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { sandboxEnv } from '../../../sandbox/credentials';
 import { provisionSandbox, type SandboxClientConfig } from '../../../sandbox/provision';
 import type { Topology } from '../../../sandbox/topology';
+import { stateChangedAt } from '../../../shared/aws/alarm-state-reader';
 
 export interface SandboxAccount {
   accountId: string;
@@ -70,7 +71,7 @@ export async function provisionAccount(environment: EnvironmentName = 'productio
       await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: value, StateReason: stateReason, StateReasonData: reasonData }));
       const described = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }));
       const alarm = described.MetricAlarms?.[0] as MetricAlarm;
-      const timestamp = (alarm.StateUpdatedTimestamp ?? new Date()).toISOString();
+      const timestamp = (stateChangedAt(alarm) ?? new Date()).toISOString();
       const event = buildAlarmStateChangeEvent({
         alarm,
         account: accountId,
