@@ -5,7 +5,7 @@ import { englishErrors } from '../config/zod-english';
 import { isAwsRegion, partitionOf } from '../aws/arn';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
-import { stateChangeInstant } from './state-change-key';
+import { isoDateTimeText, stateChangeInstant } from './state-change-key';
 
 // zod/mini registers no locale: English, worded as zod's en locale (shared/config/zod-english.ts), for the issues without a message of our own.
 if (!z.config().localeError) z.config({ localeError: englishErrors });
@@ -92,8 +92,8 @@ const expecting = (expectation: string) => (issue: { input?: unknown }) =>
 
 const isoDateTime = z.iso.datetime({ offset: true });
 // CloudWatch writes offsets without a colon ("2019-10-02T17:04:40.989+0000"); that is still ISO 8601 (basic offset).
-const isIsoTimestamp = (value: string): boolean =>
-  isoDateTime.safeParse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).success;
+// An offset is required; RFC 3339's space for the "T" is read as the "T" (an SSM document's datetime, decision 171).
+const isIsoTimestamp = (value: string): boolean => isoDateTime.safeParse(isoDateTimeText(value)).success;
 
 const timestamp = z
   .string({ error: expecting('expected an ISO 8601 timestamp string') })

@@ -255,6 +255,9 @@ describe('parseAlarmEvent', () => {
       ['with a colon in its offset', '2019-10-02T17:04:40.989+00:00'],
       ['in another offset', '2019-10-02T12:04:40.989-05:00'],
       ['with microseconds (a datetime printed with more digits than CloudWatch keeps)', '2019-10-02T17:04:40.989000Z'],
+      // The two forms Python writes a boto3 datetime in, either of which SSM may hand on (decision 171).
+      ["as Python's datetime.isoformat() writes it", '2019-10-02T17:04:40.989000+00:00'],
+      ["as Python's str(datetime) writes it (RFC 3339's space for the T)", '2019-10-02 17:04:40.989000+00:00'],
     ])('gives the state change the key of its EventBridge delivery when its timestamp is written %s', (_form, timestamp) => {
       const event = parsedAt(timestamp);
       expect(event.incidentKey).toBe(`${arn}#${EVENTBRIDGE}`);
