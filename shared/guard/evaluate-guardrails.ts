@@ -7,6 +7,8 @@ import type { RegionServing } from './region-serving';
 export type GuardVerdict =
   | { action: 'apply' }
   | { action: 'dry-run'; reason: string }
+  /** Nothing decided: what decides it could not be read (the kill switch); the event is retried, nothing is applied. */
+  | { action: 'retry'; reason: string }
   | { action: 'block'; guardrail: 'dr-region' | 'approval-required' | 'cooldown' | 'hourly-budget'; reason: string };
 
 export interface GuardInput {
@@ -16,7 +18,7 @@ export interface GuardInput {
   runtime: Pick<RuntimeConfig, 'environment' | 'region' | 'regionRole' | 'mutationMode' | 'dryRun' | 'env'>;
   resourceState: ResourceState | undefined;
   nowSeconds: number;
-  killSwitch: { engaged: boolean; reason: string };
+  killSwitch: { engaged: boolean; reason: string; unread?: true };
   incidentKey: string;
   /**
    * In a DR region: whether it serves now (shared/guard/region-serving.ts, read in that region at run time). Missing
@@ -61,6 +63,11 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
     };
   }
   if (runtime.dryRun) return { action: 'dry-run', reason: 'DRY_RUN is set: planned, not applied' };
+  // A switch that could not be read is not one someone set: no change now, and no dry run recorded as the incident's
+  // decision either (a retry would find it final). Asked only where it decides: report-only and DRY_RUN never change.
+  if (input.killSwitch.unread) {
+    return { action: 'retry', reason: `${input.killSwitch.reason}: nothing is changed until it can be read; the event is retried` };
+  }
   if (input.killSwitch.engaged) return { action: 'dry-run', reason: input.killSwitch.reason };
   if (mode === 'approval') {
     return {

@@ -5,6 +5,12 @@ import { errorName } from '../aws/classify-error';
 export interface KillSwitchState {
   engaged: boolean;
   reason: string;
+  /**
+   * The switch could not be read (throttled, denied, 5xx): nobody set a value. `engaged` is true with it, so a reader
+   * that does not tell the two apart still fails closed; the guardrails turn it into a retry, not a dry run, and the
+   * escalation pages anyway (decision 173).
+   */
+  unread?: true;
 }
 
 /** The one value that leaves automation on: exactly "off" (surrounding whitespace ignored, case kept: "OFF" engages). */
@@ -42,7 +48,10 @@ export class KillSwitch {
     private readonly nowMs: () => number = () => Date.now(),
   ) {}
 
-  /** Fails closed: a missing parameter, a value other than "off" and a failed read all mean dry run; a failed read is asked again next time. */
+  /**
+   * Fails closed: a missing parameter and a value other than "off" engage it; a failed read is engaged and `unread` (not a
+   * value anyone set: the alarm handlers retry instead of deciding on it) and is asked again next time.
+   */
   async read(): Promise<KillSwitchState> {
     if (this.kept && this.nowMs() < this.kept.untilMs) return killSwitchStateOf(this.parameterName, this.kept.value);
     try {
@@ -56,7 +65,7 @@ export class KillSwitch {
         this.keep(undefined);
         return killSwitchStateOf(this.parameterName, undefined);
       }
-      return { engaged: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)}): failing closed to dry run` };
+      return { engaged: true, unread: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)})` };
     }
   }
 

@@ -341,6 +341,13 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   const servingFindings = runtime.regionRole === 'dr' && servingRead.status === 'fulfilled' && servingRead.value?.serving ? [`${runtime.region} (DR region) ${servingRead.value.reason}`] : [];
   const notedFindings = [...(plan.findings ?? []), ...servingFindings];
   const serving = notedFindings.length > 0 ? { findings: notedFindings } : {};
+  if (verdict.action === 'retry') {
+    // The kill switch could not be read (decision 173). Thrown before the intent and the reservation are written, so
+    // nothing is changed or spent; runUnderClaim gives the incident's claim back and Lambda retries the event, which
+    // decides once the switch answers. A preview says what a real run would do.
+    if (claim === undefined) return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: ${verdict.reason}`, ...planned, ...serving, dryRun: true });
+    throw new TransientError(`${playbook.name}: ${verdict.reason} (planned: ${plan.summary})`);
+  }
   if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, dryRun: true });
   if (verdict.action === 'block') {
     return decide({

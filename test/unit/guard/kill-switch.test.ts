@@ -1,4 +1,4 @@
-// The kill switch read from SSM through Powertools parameters: only "off" leaves automation on; an absent parameter and failed reads fail closed; the short cache.
+// The kill switch read from SSM: only "off" leaves automation on; an absent parameter fails closed, a failed read is "unread" (not a value); the short cache.
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { KillSwitch, killSwitchStateOf } from '../../../shared/guard/kill-switch';
@@ -40,12 +40,26 @@ describe('KillSwitch', () => {
     ['engages on whitespace only', { value: '   ' }, true, 'is ""'],
     ['engages on "of f"', { value: 'of f' }, true, 'is "of f"'],
     ['engages when the parameter does not exist (fails closed)', { error: 'ParameterNotFound' }, true, 'does not exist'],
-    ['engages when reading is denied', { error: 'AccessDeniedException' }, true, 'failing closed'],
-    ['engages when SSM throttles', { error: 'ThrottlingException' }, true, 'failing closed'],
-    ['engages when SSM fails', { error: 'InternalServerError' }, true, 'failing closed'],
   ] as const)('%s', async (_name, answer, engaged, reason) => {
     const state = await new KillSwitch(ssmAnswering(answer).ssm, NAME, 30).read();
     expect(state).toEqual({ engaged, reason: expect.stringContaining(reason) });
+  });
+
+  // Not a value anyone set (decision 173): engaged, so a reader that does not ask fails closed, and marked unread, so the
+  // guardrails retry instead of recording a dry run and the escalation pages anyway.
+  it.each([
+    ['reading is denied', 'AccessDeniedException'],
+    ['SSM throttles', 'ThrottlingException'],
+    ['SSM fails', 'InternalServerError'],
+  ] as const)('says "could not be read", not a value, when %s', async (_name, error) => {
+    const state = await new KillSwitch(ssmAnswering({ error }).ssm, NAME, 30).read();
+    expect(state).toEqual({ engaged: true, unread: true, reason: `kill switch ${NAME} could not be read (${error})` });
+  });
+
+  it('never marks a value or a missing parameter as unread', async () => {
+    for (const answer of [{ value: 'off' }, { value: 'stop' }, { value: '' }, { error: 'ParameterNotFound' }] as const) {
+      expect(await new KillSwitch(ssmAnswering(answer).ssm, NAME, 30).read()).not.toHaveProperty('unread');
+    }
   });
 
   it('turns automation off for no value but exactly "off", over 500 generated values', () => {

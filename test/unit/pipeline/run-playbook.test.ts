@@ -67,7 +67,7 @@ function counterPlaybook(): Playbook<Counter, Target, { value: number }, Change>
   };
 }
 
-function setup(options: { alarmState?: string; environment?: string; killSwitch?: boolean; env?: Record<string, string> } = {}) {
+function setup(options: { alarmState?: string; environment?: string; killSwitch?: boolean | 'unread'; env?: Record<string, string> } = {}) {
   const counter: Counter = { value: 1, applyCalls: 0 };
   const store = new InMemoryIncidentStore();
   const published: Decision[] = [];
@@ -76,7 +76,12 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
   const services: PipelineServices = {
     store,
     reporter: { log: () => undefined, count: () => undefined, publish: async (d) => void published.push(d) },
-    killSwitch: { read: async () => ({ engaged: options.killSwitch ?? false, reason: 'kill switch test' }) },
+    killSwitch: {
+      read: async () =>
+        options.killSwitch === 'unread'
+          ? { engaged: true, unread: true, reason: 'kill switch /test could not be read (ThrottlingException)' }
+          : { engaged: options.killSwitch ?? false, reason: 'kill switch test' },
+    },
     alarms: {
       current: async () => {
         awsCalls.push('DescribeAlarms');
@@ -325,6 +330,49 @@ describe('runPlaybook', () => {
     const { deps, counter } = setup({ killSwitch: true });
     expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch') });
     expect(counter.applyCalls).toBe(0);
+  });
+
+  describe('a kill switch that could not be read (decision 173)', () => {
+    it('changes nothing and records nothing final: throws TransientError before the intent and reservation, the claim given back', async () => {
+      const { deps, counter, store, published } = setup({ killSwitch: 'unread' });
+      const thrown = runPlaybook(deps, event());
+      await expect(thrown).rejects.toBeInstanceOf(TransientError);
+      await expect(thrown).rejects.toThrow('could not be read (ThrottlingException): nothing is changed until it can be read');
+      expect(counter.applyCalls).toBe(0);
+      expect(published).toEqual([]);
+      expect(store.audit).toEqual([]);
+      // Nothing reserved (no cooldown or budget spent) and no intent: the claim is released, not completed.
+      expect(store.resources.get('arn:aws:test:::counter/c')).toBeUndefined();
+      const [claim] = [...store.claims.values()];
+      expect(claim).toMatchObject({ status: 'IN_PROGRESS' });
+      expect(claim?.intent).toBeUndefined();
+    });
+
+    it('decides on the retry once the switch answers: applied when it says "off", a dry run when it says "stop"', async () => {
+      const off = setup({ killSwitch: 'unread' });
+      await expect(runPlaybook(off.deps, event())).rejects.toBeInstanceOf(TransientError);
+      off.deps.services.killSwitch = { read: async () => ({ engaged: false, reason: 'kill switch /test is off' }) };
+      expect(await runPlaybook(off.deps, event())).toMatchObject({ outcome: 'applied' });
+      expect(off.counter.applyCalls).toBe(1);
+      expect(off.published.map((d) => d.outcome)).toEqual(['applied']);
+
+      const stop = setup({ killSwitch: 'unread' });
+      await expect(runPlaybook(stop.deps, event())).rejects.toBeInstanceOf(TransientError);
+      stop.deps.services.killSwitch = { read: async () => ({ engaged: true, reason: 'kill switch /test is "stop"' }) };
+      expect(await runPlaybook(stop.deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('"stop"') });
+      expect(stop.counter.applyCalls).toBe(0);
+    });
+
+    it.each([
+      ['a plan that escalates (nothing to guard)', { killSwitch: 'unread' as const }, 3, 'escalate'],
+      ['a report-only environment (development never changes)', { killSwitch: 'unread' as const, environment: 'development' }, 1, 'dry-run'],
+      ['DRY_RUN (never changes)', { killSwitch: 'unread' as const, env: { DRY_RUN: 'true' } }, 1, 'dry-run'],
+    ])('does not wait for it where it decides nothing: %s', async (_name, options, value, outcome) => {
+      const { deps, counter } = setup(options);
+      counter.value = value;
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome });
+      expect(counter.applyCalls).toBe(0);
+    });
   });
 
   it('escalates when the plan says so', async () => {

@@ -206,4 +206,28 @@ describe('the pipeline recovering from failures', () => {
     const { version: _after, ...givenBack } = store.resources.get(RESOURCE) ?? { version: 0 };
     expect(givenBack).toEqual({ ...afterScaleUp, learned: { ceiling: 0 } });
   });
+
+  it('a kill switch that cannot be read holds every copy of a delivery without a change or a final record; the retry after it answers changes once (decision 173)', async () => {
+    const { deps, store, counter, clock } = setup();
+    let unread = true;
+    deps.services.killSwitch = {
+      read: async () => (unread ? { engaged: true, unread: true, reason: 'kill switch /t could not be read (ThrottlingException)' } : { engaged: false, reason: 'off' }),
+    };
+    // Ten copies at once while SSM throttles: one holds the claim and throws (claim given back), the rest are duplicates.
+    const first = await Promise.allSettled(Array.from({ length: 10 }, () => runPlaybook(deps, fixture)));
+    const thrown = first.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(thrown).toHaveLength(1);
+    expect(thrown[0]?.reason).toBeInstanceOf(TransientError);
+    expect(first.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ outcome: string }>).value.outcome)).toEqual(Array(9).fill('skipped'));
+    expect({ applyCalls: counter.applyCalls, reserved: store.resources.get(RESOURCE) }).toEqual({ applyCalls: 0, reserved: undefined });
+    expect([...store.claims.values()].map((c) => c.status)).toEqual(['IN_PROGRESS']);
+
+    // Lambda's retry a minute later, ten copies again, once the switch answers "off": exactly one change.
+    unread = false;
+    clock.advanceSeconds(60);
+    const retried = await Promise.allSettled(Array.from({ length: 10 }, () => runPlaybook(deps, fixture)));
+    expect(retried.filter((r) => r.status === 'fulfilled' && r.value.outcome === 'applied')).toHaveLength(1);
+    expect({ value: counter.value, applyCalls: counter.applyCalls }).toEqual({ value: 2, applyCalls: 1 });
+    expect([...store.claims.values()].map((c) => c.status)).toEqual(['COMPLETED']);
+  });
 });

@@ -1,0 +1,112 @@
+// A kill switch that says "off" but cannot be read for a moment (SSM throttling, injected by the gap proxy) is not a
+// switch someone set (decision 173): through the real entry points against the emulator, the alarm handlers change
+// nothing and record nothing final while it is unreadable, and the retry after the fault clears decides as usual.
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { Decision } from '../../../shared/pipeline/types';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { loadHandler } from '../../support/load-handler';
+import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+const CONTROL = process.env.SANDBOX_PROXY_CONTROL ?? '';
+/** More failures than the SDK's attempts at one read: the whole read fails, as under sustained throttling. */
+const THROTTLED = 10;
+/** Reads, by operation name. */
+const READ = /^(Describe|Get|List|Query|Scan|BatchGet|Filter|Lookup)/;
+/** The automation's own records: the state table, its decision events. */
+const OWN_RECORDS = /^dynamodb:(PutItem|UpdateItem|DeleteItem|TransactWriteItems)$|^events:PutEvents$/;
+
+async function throttleKillSwitch(account: SandboxAccount): Promise<void> {
+  await setProxyFaults(CONTROL, [{ service: 'ssm', operation: 'GetParameter', times: THROTTLED, status: 400, code: 'ThrottlingException', message: 'Rate exceeded' }], {
+    accountId: account.accountId,
+  });
+}
+
+/** How often the injected throttling fired, then the fault is cleared. */
+async function clearThrottling(account: SandboxAccount): Promise<number> {
+  const [fault] = await getProxyFaults(CONTROL, { accountId: account.accountId });
+  await clearProxyFaults(CONTROL, { accountId: account.accountId });
+  return THROTTLED - (fault?.remaining ?? THROTTLED);
+}
+
+async function callsSince(account: SandboxAccount, since: number): Promise<string[]> {
+  return (await getProxyCalls(CONTROL, since)).filter((c) => c.accountId === account.accountId).map((c) => `${c.service}:${c.operation}`);
+}
+
+async function callCount(): Promise<number> {
+  return (await getProxyCalls(CONTROL)).length;
+}
+
+/** The decisions on the project's bus, as EventBridge delivered them to the sandbox's queue (consumed). */
+async function publishedDecisions(account: SandboxAccount): Promise<Array<{ detail: Decision }>> {
+  const decisions: Array<{ detail: Decision }> = [];
+  for (;;) {
+    const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    if (!received.Messages?.length) return decisions;
+    for (const m of received.Messages) {
+      decisions.push(JSON.parse(m.Body ?? '{}') as { detail: Decision });
+      await account.sqs.send(new DeleteMessageCommand({ QueueUrl: account.topology.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+}
+
+/** What the three changing playbooks change. */
+async function changeableState(account: SandboxAccount): Promise<Record<string, unknown>> {
+  const { consumer, database } = account.topology;
+  const rds = new RDSClient(account.clientConfig);
+  const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database.identifier }))).DBInstances?.[0];
+  rds.destroy();
+  return {
+    maximumConcurrency: (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency,
+    memoryMb: (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: consumer.functionName }))).MemorySize,
+    dbInstanceClass: db?.DBInstanceClass,
+    pendingDbClass: db?.PendingModifiedValues?.DBInstanceClass,
+  };
+}
+
+describe('an unreadable kill switch ("off", GetParameter throttled): the alarm handlers (production)', () => {
+  let account: SandboxAccount;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  // The three playbooks whose plan is a change; what the retry decides once the switch answers "off" (production
+  // resizes a database only behind approval, so that retry escalates for it instead of applying).
+  it.each([
+    ['scale-consumers', 'applied', { maximumConcurrency: 100 }],
+    ['raise-lambda-memory', 'applied', { memoryMb: 768 }],
+    ['scale-up-database', 'escalate', {}],
+  ] as const)('%s changes nothing and publishes nothing while the switch is unreadable; the retry after the fault clears decides (%s)', async (name, retried, changed) => {
+    const alarmName = account.topology.alarmNamesByHandler[name]?.[0];
+    if (!alarmName) throw new Error(`no alarm for ${name}`);
+    const handler = loadHandler<AlarmHandler>(name);
+    const event = await account.transition(alarmName, 'ALARM');
+    await publishedDecisions(account);
+    const before = await changeableState(account);
+
+    await throttleKillSwitch(account);
+    const since = await callCount();
+    const attempt = handler(event);
+    // The handler's own module registry (a fresh container): its TransientError class, matched by name.
+    await expect(attempt).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('could not be read (ThrottlingException): nothing is changed until it can be read') });
+    expect(await clearThrottling(account)).toBeGreaterThan(0);
+    const calls = await callsSince(account, since);
+    expect(calls.filter((c) => c === 'ssm:GetParameter').length).toBeGreaterThan(0);
+    // Nothing but reads and the claim's own writes (taken, then given back); no decision on the bus.
+    expect(calls.filter((c) => !READ.test(c.slice(c.indexOf(':') + 1)) && !OWN_RECORDS.test(c))).toEqual([]);
+    expect(calls).not.toContain('events:PutEvents');
+    expect(await publishedDecisions(account)).toEqual([]);
+    expect(await changeableState(account)).toEqual(before);
+
+    // Lambda's retry of the same event, the switch readable again: decided as usual, not "duplicate (dry-run)".
+    const decision = await handler(event);
+    expect(decision).toMatchObject({ playbook: name, outcome: retried });
+    expect(decision.reason).not.toContain('kill switch');
+    if (name === 'scale-up-database') expect(decision).toMatchObject({ escalation: { cause: 'approval-required' } });
+    expect(await changeableState(account)).toEqual({ ...before, ...changed });
+    expect((await publishedDecisions(account)).map((d) => d.detail.outcome)).toEqual([retried]);
+  });
+});
