@@ -1,5 +1,4 @@
 // `runbook ack <incident>`: acknowledges an escalation incident in the state table, which stops its escalation.
-import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from '../shared/aws/client-config';
@@ -8,11 +7,14 @@ import { defaultConfig } from '../shared/config/defaults';
 import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../shared/config/load-config';
 import type { AutomationConfig } from '../shared/config/schema';
 import { acknowledgeIncident, type AcknowledgeOutcome } from '../shared/escalation/acknowledge';
+import { checkAckNote, isPrincipalArn } from '../shared/escalation/acknowledger';
 import { EscalationStore } from '../shared/escalation/escalation-store';
 import { isIncidentId } from '../shared/escalation/incident';
+import { readCallerIdentity } from './caller-identity';
 import { EXIT } from './exit-codes';
 
 export interface AckOptions {
+  /** A display note (a name, a ticket): self-declared, shown beside the verified principal, never instead of it. */
   by?: string;
   environment?: string;
   json?: boolean;
@@ -20,11 +22,15 @@ export interface AckOptions {
   clock?: Clock;
 }
 
-const EXIT_BY_OUTCOME: Record<AcknowledgeOutcome, number> = {
+/**
+ * Exit 0 only when the incident is acknowledged by the caller's own principal, now or by a replay (decision 174): a
+ * script can tell "mine" from "someone else owns it" or "nothing to acknowledge", where nothing was recorded.
+ */
+export const EXIT_BY_OUTCOME: Record<AcknowledgeOutcome, number> = {
   acknowledged: EXIT.ok,
-  // Acknowledging twice is not an error for a script: the incident is owned either way.
   'already-acknowledged': EXIT.ok,
-  resolved: EXIT.ok,
+  'acknowledged-by-another': EXIT.rejected,
+  resolved: EXIT.rejected,
   'not-open': EXIT.rejected,
   'not-found': EXIT.rejected,
 };
@@ -34,14 +40,6 @@ export function configuration(env: Record<string, string | undefined>): Automati
   // Without an environment the table name is all that is needed: the defaults, overrides and STATE_TABLE_NAME.
   const overrides = env.RUNBOOK_CONFIG_JSON ? (JSON.parse(env.RUNBOOK_CONFIG_JSON) as unknown) : {};
   return parseAutomationConfig(mergeConfig(mergeConfig(defaultConfig, overrides), env.STATE_TABLE_NAME ? { stateTableName: env.STATE_TABLE_NAME } : {}));
-}
-
-function whoAmI(): string {
-  try {
-    return process.env.USER || userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** The escalation store in the state table named by the configuration, through the SDK's ordinary settings. */
@@ -65,13 +63,30 @@ export async function ackCommand(incidentId: string, options: AckOptions): Promi
     console.error(`runbook ack: ${(error as Error).message}`);
     return EXIT.usage;
   }
-  const by = options.by ?? whoAmI();
+  const note = checkAckNote(options.by);
+  if ('refused' in note) {
+    console.error(`runbook ack: --by is a display note: ${note.refused}`);
+    return EXIT.usage;
+  }
+  // Who acknowledges is who the credentials are, as STS says: never a name typed here. No answer, no acknowledgement.
+  const caller = await readCallerIdentity(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+  if ('error' in caller || !isPrincipalArn(caller.arn)) {
+    console.error(
+      `runbook ack: cannot tell who you are (${'error' in caller ? caller.error : `STS answered "${caller.arn}", not a principal ARN`}): nothing acknowledged. ` +
+        'The acknowledgement records the principal of your credentials; check --profile / AWS_PROFILE.',
+    );
+    return EXIT.failure;
+  }
   const { db, store } = escalationStore(config);
   try {
-    const result = await acknowledgeIncident(store, { incidentId, by, via: 'runbook ack' }, options.clock ?? systemClock);
+    const result = await acknowledgeIncident(
+      store,
+      { incidentId, by: caller.arn, via: 'runbook ack', ...(note.note ? { note: note.note } : {}) },
+      options.clock ?? systemClock,
+    );
     if (options.json) {
-      console.log(JSON.stringify({ outcome: result.outcome, incidentId, message: result.message, incident: result.incident }, null, 2));
-    } else if (result.outcome === 'not-open' || result.outcome === 'not-found') {
+      console.log(JSON.stringify({ outcome: result.outcome, incidentId, caller: caller.arn, message: result.message, incident: result.incident }, null, 2));
+    } else if (EXIT_BY_OUTCOME[result.outcome] !== EXIT.ok) {
       console.error(`runbook ack: ${result.message}`);
     } else {
       console.log(result.message);

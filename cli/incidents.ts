@@ -1,7 +1,7 @@
 // `runbook incidents`: open incidents with their tier, status and next escalation time.
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig } from '../shared/aws/client-config';
+import { acknowledgerLabel } from '../shared/escalation/acknowledger';
 import { escalationStore, configuration } from './ack';
+import { readCallerIdentity } from './caller-identity';
 import { EXIT } from './exit-codes';
 import { renderTable } from './render';
 import type { Incident } from '../shared/escalation/incident';
@@ -9,19 +9,6 @@ import type { Incident } from '../shared/escalation/incident';
 export interface IncidentsOptions {
   environment?: string;
   json?: boolean;
-}
-
-/** The account the credentials reach (the state table's); undefined when STS does not say. */
-async function callerAccount(region: string): Promise<string | undefined> {
-  const sts = new STSClient(clientConfig({ region, maxAttempts: 2 }));
-  try {
-    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
-  } catch {
-    // Naming the account is a courtesy: the table was read all the same.
-    return undefined;
-  } finally {
-    sts.destroy();
-  }
 }
 
 /**
@@ -56,7 +43,9 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
     const incidents = (await store.listUnresolved()).filter((i) => !options.environment || i.environment === options.environment);
     // Which table was read, where: each region keeps its own (production's DR region too), so "none" names its place.
     const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '(no region)';
-    const account = await callerAccount(region);
+    // Naming the account is a courtesy: the table was read all the same.
+    const caller = await readCallerIdentity(region);
+    const account = 'account' in caller ? caller.account : undefined;
     const source = { table: config.stateTableName, account, region };
     const where = `state table ${source.table}, account ${account ?? '(unknown)'}, ${region}${options.environment ? `, environment ${options.environment}` : ''}`;
     const now = new Date();
@@ -77,7 +66,7 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
         ['INCIDENT', 'STATUS', 'TIER', 'NEXT ESCALATION', 'ENV', 'ALARM', 'WHY'],
         incidents.map((i) => [
           i.incidentId,
-          i.status + (i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''),
+          i.status === 'ACKNOWLEDGED' ? `${i.status} by ${acknowledgerLabel(i)}` : i.status,
           tierName(i.level),
           i.status === 'OPEN' && i.nextEscalationAt ? `${tierName(i.nextLevel)} at ${i.nextEscalationAt}${overdue.has(i.incidentId) ? ' (OVERDUE)' : ''}` : '-',
           i.environment,

@@ -309,7 +309,7 @@ export async function rehearseCommand(document: string, options: RehearseOptions
         invokeFunction: bundleInvoker(options.logs ? (chunk) => process.stderr.write(chunk) : undefined),
         checkFunction: checkBundle,
         approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you'),
-        context: { accountId, region },
+        context: { accountId, region, ...(identity.Arn ? { executedBy: identity.Arn } : {}) },
         ...(options.json ? {} : { reporter: printingReporter(model.steps.length) }),
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
       });

@@ -174,10 +174,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('ack')
       .description('acknowledge an escalation incident (the id in the notification): its escalation stops; it resolves when the alarm returns to OK')
       .argument('<incident>', 'incident id, e.g. inc-3f2a9c1b7d44')
-      .option('--by <name>', 'who acknowledges (default: your user name)')
+      .option('--by <note>', 'a display note beside who you are (a name, a ticket): self-declared, not verified; the acknowledger recorded is your credentials\' principal (STS GetCallerIdentity)')
       .addOption(environmentOption())
       .option('--json', 'machine-readable output')
-      .addHelpText('after', '\nExit codes: 0 acknowledged (or already acknowledged or resolved), 2 no such open incident, 1 AWS failure, 64 usage.'),
+      .addHelpText(
+        'after',
+        '\nThe acknowledger recorded is the principal ARN of your credentials (STS GetCallerIdentity); --by only adds a self-declared note.\n' +
+          'Exit codes: 0 acknowledged by you (now, or already by you), 2 nothing recorded (no such incident, not open, resolved, or already acknowledged by another principal), 1 AWS failure (STS included), 64 usage.',
+      ),
     'runbook ack inc-3f2a9c1b7d44 -e production',
     'writes',
   )

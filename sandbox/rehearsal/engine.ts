@@ -58,6 +58,11 @@ export interface RehearsalContext {
   accountId: string;
   region: string;
   executionId?: string;
+  /**
+   * Who started the execution, as GetAutomationExecution's ExecutedBy names it (the principal that called
+   * StartAutomationExecution): for `runbook rehearse`, STS's Arn for the rehearsing credentials. Unknown: not answered.
+   */
+  executedBy?: string;
 }
 
 export interface RehearsalDeps {
@@ -116,6 +121,7 @@ export function unsupportedSteps(model: RunbookModel): Array<{ step: string; act
 class Execution {
   readonly outputs = new Map<string, Record<string, unknown>>();
   readonly executionId: string;
+  private readonly startedAt: Date;
   private readonly byName: Map<string, StepModel>;
   /** Document variables as aws:updateVariable last set them; a variable never set reads its default. */
   private readonly variableValues = new Map<string, unknown>();
@@ -127,6 +133,7 @@ class Execution {
     private readonly parameterStore: Map<string, unknown>,
   ) {
     this.executionId = deps.context.executionId ?? randomUUID();
+    this.startedAt = deps.clock.now();
     this.byName = new Map(model.steps.map((s) => [s.name, s]));
   }
 
@@ -295,10 +302,30 @@ class Execution {
     }
   }
 
+  /**
+   * An API call of a step. Automation answers GetAutomationExecution about the running execution itself; here the
+   * rehearsal is that execution and the emulator keeps no record of it, so the rehearsal answers: its id, InProgress,
+   * and ExecutedBy when the context knows who started it (absent otherwise, so a selector on it matches nothing).
+   * Any other execution id goes to the emulator like every other call.
+   */
+  private callAws(service: string, api: string, input: Record<string, unknown>): Promise<unknown> {
+    const own = service.toLowerCase() === 'ssm' && api.replace(/_/g, '').toLowerCase() === 'getautomationexecution' && input.AutomationExecutionId === this.executionId;
+    if (!own) return this.deps.callAws(service, api, input);
+    const { executedBy } = this.deps.context;
+    return Promise.resolve({
+      AutomationExecution: {
+        AutomationExecutionId: this.executionId,
+        AutomationExecutionStatus: 'InProgress',
+        ExecutionStartTime: this.startedAt,
+        ...(executedBy ? { ExecutedBy: executedBy } : {}),
+      },
+    });
+  }
+
   private async executeAwsApi(step: StepModel, result: StepResult): Promise<void> {
     const { service, api, input } = this.apiCall(step, ['Service', 'Api']);
     result.detail = `${service} ${api}`;
-    const response = normalizeResponse(await this.deps.callAws(service, api, input));
+    const response = normalizeResponse(await this.callAws(service, api, input));
     result.outputs.OutputPayload = JSON.stringify(response);
     this.declaredOutputs(step, response, result);
   }
@@ -308,7 +335,7 @@ class Execution {
     const resolved = this.resolve({ PropertySelector: step.inputs.PropertySelector, DesiredValues: step.inputs.DesiredValues }) as { PropertySelector: unknown; DesiredValues: unknown };
     const selector = asText(resolved.PropertySelector);
     const desired = Array.isArray(resolved.DesiredValues) ? resolved.DesiredValues : [resolved.DesiredValues];
-    const response = normalizeResponse(await this.deps.callAws(service, api, input));
+    const response = normalizeResponse(await this.callAws(service, api, input));
     const [actual] = select(response, selector);
     return { actual, desired, selector, detail: `${service} ${api} ${selector}` };
   }

@@ -67,6 +67,7 @@ function buildSchemas() {
     nextLevel: z.optional(level),
     nextEscalationAt: z.optional(isoTime),
     acknowledgedBy: optionalText,
+    acknowledgedNote: optionalText,
     // The SSM document writes {{ global:DATE_TIME }} (not ISO 8601): shown as written, never computed with.
     acknowledgedAt: optionalText,
     acknowledgedVia: optionalText,

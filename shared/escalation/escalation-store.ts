@@ -397,19 +397,27 @@ export class EscalationStore {
   }
 
   /**
-   * OPEN -> ACKNOWLEDGED. The same attributes the SSM document NotificationService-AcknowledgeIncident writes.
-   * Returns the incident as it is now, and whether this call acknowledged it.
+   * OPEN -> ACKNOWLEDGED, only while OPEN: an acknowledgement never overwrites an earlier one. The same attributes the SSM
+   * document NotificationService-AcknowledgeIncident writes (`by` the verified principal, `note` self-declared, decision
+   * 171). Returns the incident as it is now, and whether this call acknowledged it.
    */
-  async acknowledge(incidentId: string, by: string, via: string, now: Date): Promise<{ acknowledged: boolean; incident: Incident | undefined }> {
+  async acknowledge(
+    incidentId: string,
+    ack: { by: string; note?: string; via: string },
+    now: Date,
+  ): Promise<{ acknowledged: boolean; incident: Incident | undefined }> {
+    const note: { names: Record<string, string>; values: Record<string, string>; set: string } = ack.note
+      ? { names: { '#note': 'acknowledgedNote' }, values: { ':note': ack.note }, set: ', #note = :note' }
+      : { names: {}, values: {}, set: '' };
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(incidentId),
-          UpdateExpression: 'SET #status = :acknowledged, #by = :by, #at = :at, #via = :via',
+          UpdateExpression: `SET #status = :acknowledged, #by = :by, #at = :at, #via = :via${note.set}`,
           ConditionExpression: '#status = :open',
-          ExpressionAttributeNames: { '#status': 'status', '#by': 'acknowledgedBy', '#at': 'acknowledgedAt', '#via': 'acknowledgedVia' },
-          ExpressionAttributeValues: { ':acknowledged': 'ACKNOWLEDGED', ':open': 'OPEN', ':by': by, ':at': now.toISOString(), ':via': via },
+          ExpressionAttributeNames: { '#status': 'status', '#by': 'acknowledgedBy', '#at': 'acknowledgedAt', '#via': 'acknowledgedVia', ...note.names },
+          ExpressionAttributeValues: { ':acknowledged': 'ACKNOWLEDGED', ':open': 'OPEN', ':by': ack.by, ':at': now.toISOString(), ':via': ack.via, ...note.values },
           ReturnValues: 'ALL_NEW',
         }),
       );

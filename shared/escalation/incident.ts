@@ -66,7 +66,13 @@ export interface Incident {
   level: number;
   nextLevel?: number;
   nextEscalationAt?: string;
+  /**
+   * The principal that acknowledged, as AWS verified it (decision 174): STS GetCallerIdentity's Arn for `runbook ack`,
+   * the execution's ExecutedBy for the SSM document. Free text on an item written before then.
+   */
   acknowledgedBy?: string;
+  /** What the acknowledger said of themselves (`runbook ack --by`, the document's Note): self-declared, never verified. */
+  acknowledgedNote?: string;
   acknowledgedAt?: string;
   acknowledgedVia?: string;
   resolvedAt?: string;

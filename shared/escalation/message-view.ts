@@ -4,6 +4,7 @@ import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
 import { nextStepForCause } from './cause-next-step';
+import { acknowledgerLabel } from './acknowledger';
 import { acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
@@ -264,9 +265,10 @@ export function buildMessageView(input: MessageInput): MessageView {
     notified,
     nextTier,
     ...(input.escalatedBecause ? { escalatedBecause: safe(input.escalatedBecause, FIELD_LIMITS.finding) } : {}),
-    // Who acknowledged is the operator's own name (runbook ack --by), not log data: one line and bounded, not masked.
+    // Who acknowledged: the verified principal and the self-declared note (decision 174), not log data: one line and
+    // bounded, not masked.
     ...(incident.acknowledgedBy && incident.acknowledgedAt
-      ? { acknowledged: { by: bounded(oneLine(incident.acknowledgedBy), FIELD_LIMITS.short), at: safe(incident.acknowledgedAt, FIELD_LIMITS.short) } }
+      ? { acknowledged: { by: bounded(oneLine(acknowledgerLabel(incident)), FIELD_LIMITS.arn), at: safe(incident.acknowledgedAt, FIELD_LIMITS.short) } }
       : {}),
     ...(kind === 'resolved' ? { resolution: { at: incident.resolvedAt ?? now.toISOString(), reason: resolution } } : {}),
   };

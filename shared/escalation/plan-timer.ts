@@ -1,5 +1,6 @@
 // Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
+import { acknowledgerLabel } from './acknowledger';
 import type { Incident } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
@@ -103,7 +104,7 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
   }
 
   if (incident.status === 'ACKNOWLEDGED') {
-    return { kind: 'stop', reason: `acknowledged by ${incident.acknowledgedBy ?? 'someone'} at ${incident.acknowledgedAt ?? '?'}: escalation stopped` };
+    return { kind: 'stop', reason: `acknowledged by ${acknowledgerLabel(incident)} at ${incident.acknowledgedAt ?? '?'}: escalation stopped` };
   }
   if (incident.status !== 'OPEN') return { kind: 'stop', reason: `incident ${incident.incidentId} is ${incident.status}, not open` };
   if (incident.level >= input.level) return { kind: 'stop', reason: `tier L${input.level} was already notified` };

@@ -1,14 +1,18 @@
-// `runbook ack` as an on-call engineer runs it: a real process against the emulator's state table.
+// `runbook ack` as an on-call engineer runs it: a real process against the emulator's state table. The acknowledger
+// recorded is the principal of the credentials used, as STS names it, whatever --by says (decision 174).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import type { Incident } from '../../../shared/escalation/incident';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { runCli } from '../../support/run-cli';
+import { onCallSession, type OnCallSession } from '../support/on-call-session';
 
 describe('runbook ack', () => {
   let account: SandboxAccount;
   const incidentId = 'inc-0a1b2c3d4e5f';
+  let alice: OnCallSession;
+  let bob: OnCallSession;
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -35,6 +39,16 @@ describe('runbook ack', () => {
     };
     const db = DynamoDBDocumentClient.from(new DynamoDBClient(account.clientConfig), { marshallOptions: { removeUndefinedValues: true } });
     await new EscalationStore(db, { tableName: account.topology.stateTable.name, retentionDays: 90, leaseSeconds: 300 }).create(incident, now);
+    alice = await onCallSession(account, 'alice');
+    bob = await onCallSession(account, 'bob');
+  });
+
+  const storedIncident = async (): Promise<Record<string, unknown> | undefined> =>
+    (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }))).Item;
+
+  it('sees a distinct assumed-role ARN for each on-call session (what the acknowledgements below are told apart by)', () => {
+    expect(alice.arn).toBe(`arn:aws:sts::${account.accountId}:assumed-role/OnCall/alice`);
+    expect(bob.arn).toBe(`arn:aws:sts::${account.accountId}:assumed-role/OnCall/bob`);
   });
 
   it('lists the open incident with its tier and next escalation, as a table and as JSON', async () => {
@@ -51,20 +65,49 @@ describe('runbook ack', () => {
     expect(none.stdout).toBe(`no open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1, environment staging)\n`);
   });
 
-  it('acknowledges an open incident, says what it stopped, and exits 0', async () => {
-    const { status, stdout } = await runCli(['ack', incidentId, '--by', 'alice@example.com'], account.env);
+  it('records the caller\'s principal (STS) as the acknowledger, and --by only as a self-declared note, and exits 0', async () => {
+    // Bob's credentials, claiming to be alice: the record says bob did it.
+    const { status, stdout } = await runCli(['ack', incidentId, '--by', 'alice@example.com'], bob.env);
     expect(status).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^${incidentId} acknowledged by alice@example.com: escalation stopped\\. L2 \\(due .* UTC\\) will not be notified\\.`));
-    const item = await account.dynamo.send(
-      new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' } }),
+    expect(stdout).toMatch(
+      new RegExp(`^${incidentId} acknowledged by ${bob.arn.replace(/[/.]/g, '\\$&')} \\(self-declared: "alice@example\\.com"\\): escalation stopped\\. L2 \\(due .* UTC\\) will not be notified\\.`),
     );
-    expect(item.Item).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice@example.com', acknowledgedVia: 'runbook ack' });
+    expect(await storedIncident()).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: bob.arn, acknowledgedNote: 'alice@example.com', acknowledgedVia: 'runbook ack' });
   });
 
-  it('says who already owns it when acknowledged twice, still exiting 0, with --json for scripts', async () => {
-    const { status, stdout } = await runCli(['ack', incidentId, '--by', 'bob', '--json'], account.env);
+  it('shows the verified acknowledger and the note, labelled, in runbook incidents', async () => {
+    const table = await runCli(['incidents'], account.env);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain(`${incidentId}  ACKNOWLEDGED by ${bob.arn} (self-declared: "alice@example.com")`);
+  });
+
+  it('takes a replay by the same principal as done (exit 0), and never overwrites the acknowledgement', async () => {
+    const { status, stdout } = await runCli(['ack', incidentId, '--json'], bob.env);
     expect(status).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'already-acknowledged', incidentId, incident: { acknowledgedBy: 'alice@example.com' } });
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'already-acknowledged', incidentId, caller: bob.arn, incident: { acknowledgedBy: bob.arn } });
+    expect(await storedIncident()).toMatchObject({ acknowledgedBy: bob.arn, acknowledgedNote: 'alice@example.com' });
+  });
+
+  it('refuses an acknowledgement by another principal with exit 2, naming who owns it; the first one stands', async () => {
+    const before = await storedIncident();
+    const { status, stdout, stderr } = await runCli(['ack', incidentId, '--by', 'bob'], alice.env);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`already acknowledged by ${bob.arn} (self-declared: "alice@example.com")`);
+    expect(stderr).toContain(`not by you (${alice.arn}): your acknowledgement was not recorded`);
+    expect(await storedIncident()).toEqual(before);
+  });
+
+  it('refuses a note that is not one line of plain text (exit 64), before asking anyone', async () => {
+    const { status, stderr } = await runCli(['ack', incidentId, '--by', '<!channel> alice'], alice.env);
+    expect(status).toBe(64);
+    expect(stderr).toContain('--by is a display note');
+  });
+
+  it('acknowledges nothing when STS cannot say who the caller is (exit 1)', async () => {
+    const { status, stderr } = await runCli(['ack', incidentId], { ...alice.env, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/cannot tell who you are \(STS GetCallerIdentity: .*\): nothing acknowledged/);
   });
 
   it('exits 2 for an incident that does not exist, and 64 for something that is not an incident id', async () => {
@@ -75,5 +118,16 @@ describe('runbook ack', () => {
     expect(wrong.status).toBe(64);
     expect(wrong.stderr).toContain('is not an incident id');
     expect(wrong.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for a resolved incident: nothing to acknowledge, nothing recorded', async () => {
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient(account.clientConfig), { marshallOptions: { removeUndefinedValues: true } });
+    await new EscalationStore(db, { tableName: account.topology.stateTable.name, retentionDays: 90, leaseSeconds: 300 }).resolve(incidentId, 'alarm OK', new Date());
+    const before = await storedIncident();
+    const { status, stderr } = await runCli(['ack', incidentId], alice.env);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`${incidentId} is resolved (alarm OK, `);
+    expect(stderr).toContain('nothing to acknowledge, nothing recorded');
+    expect(await storedIncident()).toEqual(before);
   });
 });

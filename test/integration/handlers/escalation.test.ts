@@ -8,6 +8,7 @@ import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse as parseYaml } from 'yaml';
 import { ackCommand } from '../../../cli/ack';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
@@ -242,22 +243,25 @@ describe('acknowledging an incident', () => {
     const incidentId = opened.incidentId ?? '';
     expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:chat', 'opened:email']);
 
+    // The acknowledger is who the credentials are (decision 174), as STS says; --by is a self-declared note beside it.
+    const caller = (await new STSClient(h.account.clientConfig).send(new GetCallerIdentityCommand({}))).Arn ?? '';
+    const acknowledger = `${caller} (self-declared: "alice@example.com")`;
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
       expect(await ackCommand(incidentId, { by: 'alice@example.com' })).toBe(0);
-      expect(log).toHaveBeenCalledWith(expect.stringContaining(`${incidentId} acknowledged by alice@example.com: escalation stopped. L2`));
-      // A second acknowledgement is fine for a script: it says who owns it.
+      expect(log).toHaveBeenCalledWith(expect.stringContaining(`${incidentId} acknowledged by ${acknowledger}: escalation stopped. L2`));
+      // The same principal again (a replay) is fine for a script: it says the incident is already its own.
       expect(await ackCommand(incidentId, { by: 'bob' })).toBe(0);
-      expect(log).toHaveBeenLastCalledWith(expect.stringContaining('was already acknowledged by alice@example.com'));
+      expect(log).toHaveBeenLastCalledWith(expect.stringContaining(`was already acknowledged by you (${acknowledger})`));
     } finally {
       log.mockRestore();
     }
-    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice@example.com', acknowledgedVia: 'runbook ack' });
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: caller, acknowledgedNote: 'alice@example.com', acknowledgedVia: 'runbook ack' });
 
     clock.advance(16 * MINUTE_MS);
     const fired = await h.driver.runDue(clock);
     expect(fired).toHaveLength(1);
-    expect(fired[0]?.result).toMatchObject({ action: 'stopped', reason: expect.stringContaining('acknowledged by alice@example.com') });
+    expect(fired[0]?.result).toMatchObject({ action: 'stopped', reason: expect.stringContaining(`acknowledged by ${acknowledger} at `) });
     expect(await h.inbox.read()).toEqual([]);
     expect(await scheduleNames(h)).toEqual([]);
 
@@ -275,15 +279,27 @@ describe('acknowledging an incident', () => {
 
     const document = parseYaml(readFileSync(join(__dirname, '../../../runbooks/NotificationService-AcknowledgeIncident.yaml'), 'utf8')) as {
       parameters: Record<string, { default?: string; allowedPattern: string }>;
-      mainSteps: Array<{ action: string; inputs: Record<string, unknown> }>;
+      mainSteps: Array<{ name: string; action: string; inputs: Record<string, unknown>; outputs?: Array<{ Name: string; Selector: string }> }>;
     };
-    const params: Record<string, string> = { IncidentId: incidentId, AcknowledgedBy: 'carol', StateTableName: h.account.topology.stateTable.name };
+    const params: Record<string, string> = { IncidentId: incidentId, Note: 'dave', StateTableName: h.account.topology.stateTable.name };
     for (const [name, value] of Object.entries(params)) expect(value).toMatch(new RegExp(document.parameters[name]?.allowedPattern ?? '$^'));
-    const variables: Record<string, string> = { ...params, 'global:DATE_TIME': '2026-11-25_14.31.07', 'automation:EXECUTION_ID': '4105a4fc-f944-11e6-9d32-0a1b2EXAMPLE' };
-    const step = document.mainSteps[0];
+    // Who acknowledges is who started the execution (decision 174): its first step reads ExecutedBy, which SSM sets.
+    const [whoStarted, step] = document.mainSteps;
+    expect(whoStarted).toMatchObject({
+      action: 'aws:executeAwsApi',
+      inputs: { Service: 'ssm', Api: 'GetAutomationExecution', AutomationExecutionId: '{{ automation:EXECUTION_ID }}' },
+      outputs: [{ Name: 'ExecutedBy', Selector: '$.AutomationExecution.ExecutedBy' }],
+    });
+    const carol = `arn:aws:sts::${h.account.accountId}:assumed-role/OnCall/carol`;
+    const variables: Record<string, string> = {
+      ...params,
+      'whoStarted.ExecutedBy': carol,
+      'global:DATE_TIME': '2026-11-25_14.31.07',
+      'automation:EXECUTION_ID': '4105a4fc-f944-11e6-9d32-0a1b2EXAMPLE',
+    };
     expect(step?.action).toBe('aws:executeAwsApi');
     const { Service, Api, ...inputs } = JSON.parse(
-      JSON.stringify(step?.inputs).replace(/\{\{\s*([\w:]+)\s*\}\}/g, (_m, name: string) => variables[name] ?? `{{${name}}}`),
+      JSON.stringify(step?.inputs).replace(/\{\{\s*([\w:.]+)\s*\}\}/g, (_m, name: string) => variables[name] ?? `{{${name}}}`),
     ) as Record<string, unknown>;
     expect([Service, Api]).toEqual(['dynamodb', 'UpdateItem']);
     const dynamodb = new DynamoDBClient(h.account.clientConfig);
@@ -294,7 +310,7 @@ describe('acknowledging an incident', () => {
 
     clock.advance(60 * MINUTE_MS);
     const fired = await h.driver.runDue(clock);
-    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining('acknowledged by carol') })]);
+    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining(`acknowledged by ${carol} (self-declared: "dave")`) })]);
     expect(await h.inbox.read()).toEqual([]);
   });
 });

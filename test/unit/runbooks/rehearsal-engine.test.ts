@@ -269,3 +269,33 @@ describe('rehearsing a document', () => {
     });
   });
 });
+
+describe('GetAutomationExecution of the execution itself (decision 174)', () => {
+  const whoStarted = (executionId: string): Step => ({
+    name: 'whoStarted',
+    action: 'aws:executeAwsApi',
+    inputs: { Service: 'ssm', Api: 'GetAutomationExecution', AutomationExecutionId: executionId },
+    outputs: [{ Name: 'ExecutedBy', Selector: '$.AutomationExecution.ExecutedBy', Type: 'String' }],
+  });
+  const use: Step = { name: 'use', action: 'aws:executeAwsApi', inputs: { Service: 'dynamodb', Api: 'UpdateItem', By: '{{ whoStarted.ExecutedBy }}' } };
+  const ALICE = 'arn:aws:sts::123456789012:assumed-role/OnCall/alice';
+
+  it.each<[string, string | undefined, string, { calls: string[]; by?: string; failure?: string }]>([
+    ['answers its own execution with who started it, as SSM does, and calls nothing for it', ALICE, '{{ automation:EXECUTION_ID }}', { calls: ['UpdateItem'], by: ALICE }],
+    [
+      'answers no ExecutedBy when nobody is known to have started it, so a step using it fails',
+      undefined,
+      '{{ automation:EXECUTION_ID }}',
+      { calls: [], failure: '{{ whoStarted.ExecutedBy }}: step whoStarted produced no output ExecutedBy (its selector matched nothing)' },
+    ],
+    ['sends another execution\'s id to the emulator, where its starter is recorded', ALICE, '11111111-2222-3333-4444-555555555555', { calls: ['GetAutomationExecution'], failure: expect.stringContaining('produced no output ExecutedBy') as unknown as string }],
+  ])('%s', async (_case, executedBy, id, expected) => {
+    const f = fakes();
+    f.deps.context = { ...f.deps.context, ...(executedBy ? { executedBy } : {}) };
+    const result = await rehearse(model([whoStarted(id), use]), {}, f.deps);
+    expect(f.calls.map((c) => c.api)).toEqual(expected.calls);
+    if (expected.by) expect(f.calls[0]?.input).toEqual({ By: expected.by });
+    if (expected.failure) expect(result.failure).toEqual({ step: 'use', message: expected.failure });
+    else expect(result.status).toBe('Success');
+  });
+});
