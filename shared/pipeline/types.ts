@@ -132,6 +132,12 @@ export interface PlaybookContext<Clients> {
   recall?(resourceArn: string): Promise<Record<string, unknown> | undefined>;
 }
 
+/** What a changed setting reads now (Playbook.settingNow); `atBefore`: it reads the change's `from` again (restored). */
+export interface SettingNow {
+  reads: string;
+  atBefore: boolean;
+}
+
 /** A row's health signal over one window, as figures (null: no datapoints). */
 export interface HealthReading {
   /** Window start and end (ISO 8601), whole minutes. */
@@ -210,6 +216,11 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
    * running instance further than the change did). Undefined when the change is in effect.
    */
   notInEffect?(observation: Observation, change: Change): string | undefined;
+  /**
+   * Pure, rows with a health check: what the setting the change made reads now, beside the change, for a health check
+   * that finds the change no longer in place (isApplied false): "MemorySize 512 MB (the change: 512 -> 768)".
+   */
+  settingNow?(observation: Observation, change: Change): SettingNow;
   /** Rows that change something: the signal watched for a window after the change, and reverted on when worse. */
   health?: HealthSignal<Clients, Target, Change>;
 }

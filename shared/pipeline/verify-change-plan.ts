@@ -203,11 +203,11 @@ export function verifyClaimName(playbook: string): string {
 }
 
 export type HealthVerdict =
+  /** The resource no longer shows the change (restored on OK, changed by a later change or by a person): nothing is judged. */
+  | { kind: 'not-in-place' }
   | { kind: 'healthy' }
   /** The window after the change has no datapoints: nothing can be judged, and missing data is never "healthy". */
   | { kind: 'unreadable'; figures: string[] }
-  /** Worse, but the resource no longer shows the change (restored on OK, or changed by someone): nothing to revert. */
-  | { kind: 'moved-on'; worse: string }
   /** Worse, and the kill switch or dry run forbids the revert: a person decides. */
   | { kind: 'held'; worse: string; why: string }
   | { kind: 'revert'; worse: string };
@@ -222,10 +222,14 @@ export function unreadableFigures(reading: HealthReading): string[] {
   return names.every((name) => reading.figures[name] === null) ? names : [];
 }
 
+/**
+ * The change's place first: a change the resource no longer shows is not judged at all (its window says nothing about a
+ * change that does not stand, healthy or not), then missing data, then the judgement.
+ */
 export function decideHealthVerdict(input: { worse: string | undefined; stillApplied: boolean; held?: string; unreadable?: string[] }): HealthVerdict {
+  if (!input.stillApplied) return { kind: 'not-in-place' };
   if (input.unreadable && input.unreadable.length > 0) return { kind: 'unreadable', figures: input.unreadable };
   if (input.worse === undefined) return { kind: 'healthy' };
-  if (!input.stillApplied) return { kind: 'moved-on', worse: input.worse };
   if (input.held !== undefined) return { kind: 'held', worse: input.worse, why: input.held };
   return { kind: 'revert', worse: input.worse };
 }
@@ -234,4 +238,52 @@ export function decideHealthVerdict(input: { worse: string | undefined; stillApp
 export function describeReading(reading: HealthReading): string {
   const figures = Object.entries(reading.figures).map(([name, value]) => `${name} ${value === null ? 'n/a' : Number(value.toFixed(1))}`);
   return `${reading.from.slice(11, 16)}-${reading.to.slice(11, 16)} UTC: ${figures.join(', ') || 'no figures'}`;
+}
+
+/** A change the automation recorded on the resource after the checked one (an audit entry of another incident). */
+export interface ChangeSince {
+  playbook: string;
+  decidedAt: string;
+  incidentKey: string;
+  reason: string;
+}
+
+const SINCE_REASON_MAX = 200;
+
+/**
+ * The newest change the automation recorded on the checked resource after the checked change was made: an applied
+ * decision (not a dry run) or a health check's revert, of another incident. `entries` are the resource's audit entries
+ * (any order). Undefined: the automation recorded none, so someone or something else changed it.
+ */
+export function changeRecordedSince(
+  entries: ReadonlyArray<{ incidentKey: string; decision: Record<string, unknown> }>,
+  checked: { incidentKey: string; changedAt: string },
+): ChangeSince | undefined {
+  const after = Date.parse(checked.changedAt);
+  const found = entries.flatMap((entry): ChangeSince[] => {
+    const { playbook, outcome, decidedAt, reason, dryRun } = entry.decision;
+    if (entry.incidentKey === checked.incidentKey || typeof playbook !== 'string' || typeof decidedAt !== 'string') return [];
+    const at = Date.parse(decidedAt);
+    if (Number.isNaN(at) || !(at > after)) return [];
+    const revert = entry.decision.after as { reverted?: unknown } | undefined;
+    const changed = (outcome === 'applied' && dryRun !== true) || (outcome === 'escalate' && revert?.reverted !== undefined);
+    if (!changed) return [];
+    const said = typeof reason === 'string' ? reason : '';
+    return [{ playbook, decidedAt, incidentKey: entry.incidentKey, reason: said.length > SINCE_REASON_MAX ? `${said.slice(0, SINCE_REASON_MAX)}...` : said }];
+  });
+  return found.sort((a, b) => Date.parse(b.decidedAt) - Date.parse(a.decidedAt))[0];
+}
+
+/**
+ * Why a health check judged nothing: the change is no longer in place. What the setting reads now, and who changed it
+ * as far as the automation's own record says: its change since, none recorded (a person, a deploy, another tool), or
+ * the record could not be read.
+ */
+export function notInPlaceReason(about: string, setting: { reads: string; atBefore: boolean }, since: ChangeSince | undefined | { unread: string }): string {
+  const how = setting.atBefore ? 'restored' : 'changed since';
+  let by: string;
+  if (since === undefined) by = `${how}, not by this automation: it recorded no change of it since (by hand, a deploy or another tool)`;
+  else if ('unread' in since) by = `${how}; by whom is not known: the automation's record of the resource could not be read (${since.unread})`;
+  else by = `${how} by ${since.playbook} at ${since.decidedAt.slice(11, 19)} UTC (${since.reason || 'no reason recorded'}; incident ${since.incidentKey})`;
+  return `${about}: change no longer in place (${by}); now ${setting.reads}: nothing to verify, nothing reverted`;
 }

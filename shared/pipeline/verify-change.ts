@@ -12,11 +12,13 @@ import type { DecisionReporter } from '../report/decision-reporter';
 import { settledValue } from '../settled';
 import type { IncidentStore } from '../state/incident-store';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import type { Decision, Playbook, PlaybookContext, ResourceRef } from './types';
+import type { Decision, HealthReading, Playbook, PlaybookContext, ResourceRef } from './types';
 import {
+  changeRecordedSince,
   decideHealthVerdict,
   describeReading,
   healthCheckOfRecord,
+  notInPlaceReason,
   parseVerifyChangeInput,
   revertIntentOf,
   unreadableFigures,
@@ -30,7 +32,7 @@ import {
 export type VerifiablePlaybook = Playbook<unknown, { resource: ResourceRef }, unknown, unknown>;
 
 export interface VerifyChangeServices {
-  store: Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState'>;
+  store: Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState' | 'history'>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
   /** Tests: the DR region's serving signal for every account (else `servingIn`'s). */
@@ -179,64 +181,57 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   // An earlier attempt judged worse and recorded its intent to revert, then died: its judgement is finished, not redone
   // (the change it reverted is gone by now, so judging again would report "no longer in place" and lose the escalation).
   const previous = claim.takenOver ? revertIntentOf(claim.previousIntent) : undefined;
-  const after = previous ? previous.after : await health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(job.changedAt)));
+  // The change's place before any judgement (decision 175): the resource is read with the health signal, at once, and a
+  // change it no longer shows (restored at OK, changed by a later change, by a person or a deploy) is not judged at all.
+  // The observation's failure is thrown first: without it nothing can be said of the change, healthy or not.
+  const [observed, read] = await Promise.allSettled([
+    playbook.observe(ctx, target),
+    previous ? Promise.resolve(previous.after) : health.read(ctx, target, change, metricWindow(clock.now(), policy.verifyWindowMinutes, new Date(job.changedAt))),
+  ]);
+  const observation = settledValue(observed);
+  const stillApplied = playbook.isApplied(observation, change);
+  const revert = health.revertOf(change);
+  const before = { health: job.before.figures, window: `${job.before.from}/${job.before.to}` };
+  const about = `health check of "${job.summary}" (${health.signal})`;
+
+  // The revert an earlier attempt recorded reached AWS before it died: read it back and record it, nothing applied again.
+  if (previous && !stillApplied && playbook.isApplied(observation, revert)) {
+    return revertedDecision(deps, job, about, previous.worse, { before, after: { health: previous.after.figures, window: `${previous.after.from}/${previous.after.to}` } }, previous.after, await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
+  }
+  if (!stillApplied) return notInPlace(deps, playbook, job, observation, about, before);
+
+  const after = settledValue(read);
   const unreadable = previous ? [] : unreadableFigures(after);
   const worse = previous ? previous.worse : unreadable.length > 0 ? undefined : health.worse(job.before, after, policy);
-  const revert = health.revertOf(change);
-  // The value put back comes from the state table: it is checked against the configuration like any input (decision 62).
-  const refusedValue = worse !== undefined ? health.refuseRevert?.(revert, runtime) : undefined;
+  const figures = { before, after: { health: after.figures, window: `${after.from}/${after.to}` } };
+  const findings = [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`];
+  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(job, runtime, clock, { ...figures, findings, ...rest });
+  // The value put back comes from the state table: it is checked against the configuration like any input (decision 62),
+  // and a change isApplied accepts but the resource does not run yet is not reverted from (notInEffect).
+  const refused = worse !== undefined ? (playbook.notInEffect?.(observation, change) ?? health.refuseRevert?.(revert, runtime)) : undefined;
   // Intent before the revert (the pipeline's protocol): a retry after a crash from here on finishes this revert instead
-  // of judging again. It needs only the judgement, so it is written with the observation (one round trip instead of
-  // two), wherever a revert can still follow: not under dry run, not for a recorded value that is refused, not when an
-  // earlier attempt's intent is being finished. Should the observation then show the change gone, or the kill switch
-  // hold the revert, the claim completes with that outcome over it; a retry before that finishes as decision 85 says
-  // (observe, and revert only a change still in place, the kill switch and the value checks applied again).
-  const intending = worse !== undefined && !previous && !runtime.dryRun && refusedValue === undefined;
-  // Only a change still in place is reverted: one the automation already restored (alarm OK) or a person changed is left.
-  // The kill switch is read with the observation and used only for a change still in place; a failure is thrown
-  // observation first, then the kill switch's and the intent's, each only where it is used (the revert).
-  const [observed, killSwitchRead, intentWritten, servingRead] =
+  // of judging again. It is written with the kill switch's read (one round trip), wherever a revert can still follow:
+  // not under dry run, not for a refused value, not when an earlier attempt's intent is being finished. Should the kill
+  // switch or the DR region hold the revert, the claim completes with that outcome over it.
+  const intending = worse !== undefined && !previous && !runtime.dryRun && refused === undefined;
+  const [killSwitchRead, intentWritten, servingRead] =
     worse === undefined
       ? []
       : await Promise.allSettled([
-          playbook.observe(ctx, target),
           services.killSwitch.read(),
           intending ? claim.recordIntent({ kind: 'revert', worse, after }) : Promise.resolve(),
           runtime.regionRole === 'dr' ? servingOf(deps, job) : Promise.resolve(undefined),
         ]);
   // Never rejected (servingOf fails closed); undefined in a primary region.
   const serving = servingRead?.status === 'fulfilled' ? servingRead.value : undefined;
-  const observation = observed === undefined ? undefined : settledValue(observed);
-  const stillApplied = observation === undefined ? true : playbook.isApplied(observation, change);
-  const figures = {
-    before: { health: job.before.figures, window: `${job.before.from}/${job.before.to}` },
-    after: { health: after.figures, window: `${after.from}/${after.to}` },
-  };
-  const findings = [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`];
-  const about = `health check of "${job.summary}" (${health.signal})`;
-  const decide = (rest: Pick<Decision, 'outcome' | 'reason'> & Partial<Decision>): Decision => decisionOf(job, runtime, clock, { ...figures, findings, ...rest });
-  const reverted = (state: Record<string, unknown>, note = ''): Decision =>
-    decide({
-      outcome: 'escalate',
-      reason: `${about}: made things worse (${worse ?? ''}); reverted to the recorded value: ${describeState(state)}${note}`,
-      escalation: { cause: 'made-worse' },
-      after: { ...figures.after, reverted: state },
-    });
-
-  // The revert an earlier attempt recorded reached AWS before it died: read it back and record it, nothing applied again.
-  if (previous && observation !== undefined && !stillApplied && playbook.isApplied(observation, revert)) {
-    return reverted(await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
-  }
-
-  const killSwitch = worse !== undefined && stillApplied && killSwitchRead ? settledValue(killSwitchRead) : undefined;
-  const refused = worse !== undefined && stillApplied ? ((observation !== undefined ? playbook.notInEffect?.(observation, change) : undefined) ?? refusedValue) : undefined;
+  const killSwitch = worse !== undefined && killSwitchRead ? settledValue(killSwitchRead) : undefined;
   const held = runtime.dryRun
     ? 'DRY_RUN is set'
     : killSwitch?.engaged
       ? `kill switch: ${killSwitch.reason}`
       : refused !== undefined
         ? `the recorded value is refused: ${refused}`
-        : runtime.regionRole === 'dr' && worse !== undefined && stillApplied && serving?.serving !== true
+        : runtime.regionRole === 'dr' && worse !== undefined && serving?.serving !== true
           ? `${runtime.region} is the DR region of ${runtime.environment} and ${serving?.reason ?? 'not serving: whether it serves was not read'}`
           : undefined;
   const verdict = decideHealthVerdict({ worse, stillApplied, unreadable, ...(held ? { held } : {}) });
@@ -246,6 +241,9 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   }
 
   switch (verdict.kind) {
+    case 'not-in-place':
+      // Decided above, before the signal was used; kept so the verdict's every kind has its words here.
+      return notInPlace(deps, playbook, job, observation, about, before);
     case 'unreadable':
       return decide({
         outcome: 'escalate',
@@ -253,9 +251,7 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         escalation: { cause: 'unverifiable' },
       });
     case 'healthy':
-      return decide({ outcome: 'skipped', reason: `${about}: verified healthy, nothing worse after ${policy.verifyWindowMinutes} min` });
-    case 'moved-on':
-      return decide({ outcome: 'skipped', reason: `${about}: worse (${verdict.worse}), but the change is no longer in place (restored or changed since): nothing reverted` });
+      return decide({ outcome: 'skipped', reason: `${about}: change still in place, verified healthy, nothing worse after ${policy.verifyWindowMinutes} min` });
     case 'held':
       return decide({
         outcome: 'escalate',
@@ -263,19 +259,69 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
         escalation: { cause: 'made-worse' },
       });
     case 'revert': {
-      // The intent is on the claim before the revert is sent: written with the observation above (its failure is thrown
-      // here, nothing reverted), or by the earlier attempt being finished. A revert verdict implies `intending`; the
-      // write below only keeps that true should the conditions above ever part.
+      // The intent is on the claim before the revert is sent: written with the kill switch's read above (its failure is
+      // thrown here, nothing reverted), or by the earlier attempt being finished. A revert verdict implies `intending`;
+      // the write below only keeps that true should the conditions above ever part.
       if (!previous) {
         if (intending && intentWritten) settledValue(intentWritten);
         else await claim.recordIntent({ kind: 'revert', worse: verdict.worse, after });
       }
       // The row's own apply and verify, on the inverse change: RevisionId, settle waits and "not overriding a deploy" hold.
-      // apply may start from the observation just read (a row conditioned on a revision: a change since still fails it).
+      // apply may start from the observation read above (a row conditioned on a revision: a change since still fails it).
       await playbook.apply(ctx, target, revert, observation);
-      return reverted(await playbook.verify(ctx, target, revert));
+      return revertedDecision(deps, job, about, verdict.worse, figures, after, await playbook.verify(ctx, target, revert));
     }
   }
+}
+
+/** The change made things worse and was reverted: the recorded value is back, escalated with the figures. */
+function revertedDecision(
+  deps: VerifyChangeDeps,
+  job: HealthCheckJob,
+  about: string,
+  worse: string,
+  figures: { before: Record<string, unknown>; after: Record<string, unknown> },
+  after: HealthReading,
+  state: Record<string, unknown>,
+  note = '',
+): Decision {
+  return decisionOf(job, deps.runtime, deps.clock, {
+    ...figures,
+    findings: [`before: ${describeReading(job.before)}`, `after: ${describeReading(after)}`],
+    outcome: 'escalate',
+    reason: `${about}: made things worse (${worse}); reverted to the recorded value: ${describeState(state)}${note}`,
+    escalation: { cause: 'made-worse' },
+    after: { ...figures.after, reverted: state },
+  });
+}
+
+/** How many of the resource's newest audit entries are read to find who changed it since (one Query page). */
+const SINCE_ENTRIES = 25;
+
+/**
+ * The change is no longer in place: nothing to verify, nothing reverted (not even someone else's value). Says what the
+ * setting reads now and who changed it, as far as the automation's own audit trail of the resource knows.
+ */
+async function notInPlace(
+  deps: VerifyChangeDeps,
+  playbook: VerifiablePlaybook,
+  job: HealthCheckJob,
+  observation: unknown,
+  about: string,
+  before: Record<string, unknown>,
+): Promise<Decision> {
+  const setting = playbook.settingNow?.(observation, job.change) ?? { reads: `a value other than the change made (${job.summary})`, atBefore: false };
+  // Only who, never whether: a failure to read the trail is said in the reason, the verdict stands on the observation.
+  const since = await deps.services.store.history(job.target.resource.arn, SINCE_ENTRIES).then(
+    (entries) => changeRecordedSince(entries, job),
+    (error: unknown) => ({ unread: errorName(error) }),
+  );
+  return decisionOf(job, deps.runtime, deps.clock, {
+    outcome: 'skipped',
+    reason: notInPlaceReason(about, setting, since),
+    before,
+    findings: [`before: ${describeReading(job.before)}`, `now: ${setting.reads}`],
+  });
 }
 
 /** The DR region's serving signal where the change was made (the recorded alarm's account); fails closed, never rejected. */

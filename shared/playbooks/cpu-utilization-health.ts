@@ -1,11 +1,20 @@
 // Pure: CPU Utilization's health after a class change: the instance's CPU must fall, its connections must not climb.
 import { figure, relativeRise } from '../pipeline/health-figures';
-import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { HealthReading, SettingNow, VerifyChangePolicy } from '../pipeline/types';
 import type { RuntimeConfig } from '../config/load-config';
-import type { DatabaseClassChange } from './cpu-utilization-plan';
+import type { DatabaseClassChange, DatabaseObservation } from './cpu-utilization-plan';
 import type { WindowMetric } from './metric-window';
 
 export const DATABASE_HEALTH_SIGNAL = 'CPUUtilization and DatabaseConnections (AWS/RDS, average)';
+
+/** The instance's class now (and any class pending), beside the change; `atBefore` when it runs the class before it, nothing pending. */
+export function databaseSettingNow(observation: Pick<DatabaseObservation, 'instanceClass' | 'pendingInstanceClass'>, change: DatabaseClassChange): SettingNow {
+  const pending = observation.pendingInstanceClass === undefined ? '' : `, ${observation.pendingInstanceClass} pending`;
+  return {
+    reads: `${change.dbInstanceIdentifier} runs ${observation.instanceClass}${pending} (the change: ${change.fromClass} -> ${change.toClass})`,
+    atBefore: observation.instanceClass === change.fromClass && observation.pendingInstanceClass === undefined,
+  };
+}
 
 export function databaseHealthMetrics(change: DatabaseClassChange): WindowMetric[] {
   const dimensions = { DBInstanceIdentifier: change.dbInstanceIdentifier };

@@ -6,7 +6,7 @@ import { callAws } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
-import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, refuseClassRevert, revertClassChange } from './cpu-utilization-health';
+import { DATABASE_HEALTH_SIGNAL, databaseHealthMetrics, databaseHealthWorse, refuseClassRevert, revertClassChange, databaseSettingNow } from './cpu-utilization-health';
 import { readWindowMetrics } from './metric-window';
 import { regionDatabases, regionDatabasesLabel } from './region-databases';
 import { refuseAlarmOfAnotherRegion } from './region-target';
@@ -138,6 +138,8 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   isApplied(observation, change) {
     return observation.instanceClass === change.toClass || observation.pendingInstanceClass === change.toClass;
   },
+
+  settingNow: databaseSettingNow,
 
   notInEffect(observation, change) {
     if (observation.instanceClass !== change.toClass) {

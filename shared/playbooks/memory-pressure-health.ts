@@ -1,11 +1,16 @@
 // Pure: Memory Pressure's health after raising memory: the function's error rate (timeouts included) and its average duration.
 import { errorRateRise, figure, relativeRise } from '../pipeline/health-figures';
-import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { HealthReading, SettingNow, VerifyChangePolicy } from '../pipeline/types';
 import type { RuntimeConfig } from '../config/load-config';
-import { AWS_MAX_MEMORY_MB, AWS_MIN_MEMORY_MB, nextMemoryStepMb, type MemoryChange } from './memory-pressure-plan';
+import { AWS_MAX_MEMORY_MB, AWS_MIN_MEMORY_MB, nextMemoryStepMb, type MemoryChange, type MemoryObservation } from './memory-pressure-plan';
 import type { WindowMetric } from './metric-window';
 
 export const MEMORY_HEALTH_SIGNAL = 'function Errors / Invocations (timeouts included) and average Duration (AWS/Lambda)';
+
+/** What the function's MemorySize reads now, beside the raise; `atBefore` when it is the size before the raise again. */
+export function memorySettingNow(observation: Pick<MemoryObservation, 'memoryMb'>, change: MemoryChange): SettingNow {
+  return { reads: `MemorySize of ${change.functionName} ${observation.memoryMb} MB (the change: ${change.fromMb} -> ${change.toMb} MB)`, atBefore: observation.memoryMb === change.fromMb };
+}
 
 /** Errors, Invocations and Duration (Sum): Duration's sum over Invocations' is the exact average over the window. */
 export function memoryHealthMetrics(change: MemoryChange): WindowMetric[] {

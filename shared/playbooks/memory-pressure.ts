@@ -18,7 +18,7 @@ import type { Playbook, PlaybookContext } from '../pipeline/types';
 import { resolveFunctionTarget, type FunctionTarget } from './function-target';
 import { refuseAlarmOfAnotherRegion } from './region-target';
 import { regionServingSource } from '../pipeline/region-serving-source';
-import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise } from './memory-pressure-health';
+import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise, memorySettingNow } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
 import { outOfMemoryWindow, readOutOfMemoryLines } from './memory-pressure-logs';
 import {
@@ -273,6 +273,8 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
   isApplied(observation, change) {
     return observation.memoryMb === change.toMb;
   },
+
+  settingNow: memorySettingNow,
 
   health: {
     signal: MEMORY_HEALTH_SIGNAL,

@@ -1,9 +1,9 @@
 // Pure: Queue Backup's health after scaling consumers: each consumer's error rate and throttles, and how to revert the change.
 import { countAppeared, errorRateRise, figure, readingMinutes } from '../pipeline/health-figures';
-import type { HealthReading, VerifyChangePolicy } from '../pipeline/types';
+import type { HealthReading, SettingNow, VerifyChangePolicy } from '../pipeline/types';
 import type { WindowMetric } from './metric-window';
 import type { RuntimeConfig } from '../config/load-config';
-import { restoredValueProblems, type ConsumerScalingChange } from './queue-backup-plan';
+import { restoredValueProblems, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
 export const CONSUMER_HEALTH_SIGNAL = 'consumer Errors / Invocations and Throttles (AWS/Lambda, per function)';
 
@@ -44,6 +44,29 @@ export function consumerHealthWorse(before: HealthReading, after: HealthReading,
     if (throttles) reasons.push(throttles);
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+/**
+ * What the consumers' settings the change made read now: each mapping's MaximumConcurrency and each function's reserved
+ * concurrency, beside the change. `atBefore` when every one reads the change's `from` again (the baseline restored).
+ */
+export function consumerSettingNow(observation: QueueBackupObservation, change: ConsumerScalingChange): SettingNow {
+  const parts: string[] = [];
+  let atBefore = true;
+  for (const m of change.mappings) {
+    const seen = observation.mappings.find((o) => o.uuid === m.uuid);
+    const now = seen === undefined ? undefined : (seen.maximumConcurrency ?? null);
+    if (now !== m.from) atBefore = false;
+    const reads = now === undefined ? 'gone' : now === null ? 'no MaximumConcurrency' : `MaximumConcurrency ${now}`;
+    parts.push(`mapping ${m.uuid} (${m.functionName}) ${reads} (the change: ${m.from} -> ${m.to})`);
+  }
+  for (const r of change.reservedConcurrency) {
+    const now = Object.hasOwn(observation.functions, r.functionName) ? (observation.functions[r.functionName]?.reservedConcurrency ?? null) : undefined;
+    if (now !== r.from) atBefore = false;
+    const reads = now === undefined ? 'not a consumer of the queue any more' : now === null ? 'no reserved concurrency' : `reserved concurrency ${now}`;
+    parts.push(`${r.functionName} ${reads} (the change: ${r.from ?? 'none'} -> ${r.to ?? 'none'})`);
+  }
+  return { reads: parts.join('; ') || 'nothing the change named', atBefore: atBefore && parts.length > 0 };
 }
 
 /** Every step back to where it started: mappings and reserved concurrency to their recorded `from`. */

@@ -22,7 +22,7 @@ import { saturatedDatabase } from './consult-db-saturation';
 import { readWindowMetrics } from './metric-window';
 import { refuseAlarmOfAnotherRegion } from './region-target';
 import { regionServingSource } from '../pipeline/region-serving-source';
-import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, refuseConsumerRevert, revertConsumerScaling } from './queue-backup-health';
+import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, refuseConsumerRevert, revertConsumerScaling, consumerSettingNow } from './queue-backup-health';
 import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
 
 export interface QueueBackupClients {
@@ -275,6 +275,8 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       change.reservedConcurrency.every((r) => Object.hasOwn(observation.functions, r.functionName) && (observation.functions[r.functionName]?.reservedConcurrency ?? null) === r.to)
     );
   },
+
+  settingNow: consumerSettingNow,
 
   health: {
     signal: CONSUMER_HEALTH_SIGNAL,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry, ClaimRecord, ClaimResult, IncidentStore, ResourceState } from '../../shared/state/incident-store';
 import { TransientError } from '../../shared/errors';
 
-type StorePort = Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember'>;
+type StorePort = Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember' | 'history'>;
 
 export class InMemoryIncidentStore implements StorePort {
   readonly claims = new Map<string, ClaimRecord>();
@@ -66,5 +66,11 @@ export class InMemoryIncidentStore implements StorePort {
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(entry);
+  }
+
+  /** Most recent first, as the table's sort key (AUDIT#<at>#<incidentKey>) orders them. */
+  async history(resourceArn: string, limit = 50): Promise<AuditEntry[]> {
+    const sortKey = (e: AuditEntry): string => `${e.at}#${e.incidentKey}`;
+    return structuredClone(this.audit.filter((e) => e.resourceArn === resourceArn).sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : sortKey(a) > sortKey(b) ? -1 : 0)).slice(0, limit));
   }
 }

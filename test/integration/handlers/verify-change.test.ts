@@ -1,11 +1,13 @@
 // The health check after a change, through the real entry points (scale-consumers, raise-lambda-memory, verify-change) and
 // the real SDK against the emulator: the metrics are put with PutMetricData, the Scheduler driver plays the clock.
-import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
+import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
+import { IncidentStore } from '../../../shared/state/incident-store';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
@@ -13,6 +15,10 @@ import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
+
+/** Text as a regular expression that matches exactly it. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** An account no test provisions, named by a forged input. */
 const FOREIGN = '123456789012';
 
@@ -122,6 +128,50 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     const verdicts = await pastTheWindow(h);
     expect(verdicts).toContainEqual(expect.objectContaining({ outcome: 'skipped', reason: expect.stringContaining('no longer in place') }));
     expect(await maximumConcurrency(h.account)).toBe(50);
+  });
+
+  // Decision 175: the restore at OK came before the check; the consumers are healthy, and the check used to answer
+  // "verified healthy" of a scale-up that no longer stood. One playbook (scale-consumers) on the emulator.
+  it('says a scale-up restored at the alarm\'s OK is no longer in place, names the restore, reverts nothing and records it on the incident', async () => {
+    const h = await scaledUp();
+    const restored = await h.scale(await h.account.transition(queueAlarmName(h.account.topology), 'OK'));
+    expect(restored).toMatchObject({ outcome: 'applied', alarmState: 'OK' });
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    await publishedDecisions(h.account);
+    await putLambdaMetrics(h.account, { Invocations: 900, Errors: 3, Throttles: 0 });
+
+    const [verdict] = await pastTheWindow(h);
+
+    expect(verdict).toMatchObject({ outcome: 'skipped', playbook: 'scale-consumers', incidentKey: h.decision.incidentKey });
+    expect(verdict?.reason).toMatch(
+      new RegExp(
+        `: change no longer in place \\(restored by scale-consumers at ${restored.decidedAt.slice(11, 19)} UTC \\(restore consumers of .*; incident ${escape(restored.incidentKey ?? '')}\\)\\); ` +
+          `now mapping ${h.account.topology.consumer.mappingUuid} \\(${h.account.topology.consumer.functionName}\\) MaximumConcurrency 50 \\(the change: 50 -> 100\\).*: nothing to verify, nothing reverted$`,
+      ),
+    );
+    expect(verdict?.reason).not.toContain('verified healthy');
+    // Nothing reverted or changed: the restored value stands.
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    // The record says so: the health check's claim on the incident, the resource's audit trail, the decision event.
+    const store = new IncidentStore(h.account.dynamo, { tableName: h.account.topology.stateTable.name, leaseSeconds: 300, retentionDays: 90 });
+    expect(await store.getClaim(verifyClaimName('scale-consumers'), h.decision.incidentKey ?? '')).toMatchObject({ status: 'COMPLETED', outcome: 'skipped', reason: verdict?.reason });
+    const trail = await store.history(h.decision.resource?.arn ?? '');
+    expect(trail.filter((e) => e.incidentKey === h.decision.incidentKey && e.decision.playbook === 'scale-consumers').map((e) => e.decision.reason)).toContain(verdict?.reason);
+    expect(await publishedDecisions(h.account)).toEqual([expect.objectContaining({ outcome: 'skipped', reason: verdict?.reason })]);
+  });
+
+  it('says a scale-up changed by hand since (MaximumConcurrency 80) is no longer in place and leaves the person\'s value, though the consumers got worse', async () => {
+    const h = await scaledUp();
+    await h.account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: h.account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 80 } }));
+    await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+
+    const [verdict] = await pastTheWindow(h);
+
+    expect(verdict).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/: change no longer in place \(changed since, not by this automation: it recorded no change of it since \(by hand, a deploy or another tool\)\); now mapping \S+ \(\S+\) MaximumConcurrency 80 \(the change: 50 -> 100\)/),
+    });
+    expect(await maximumConcurrency(h.account)).toBe(80);
   });
 
   it('rejects an input that is not a health check, with a reason, and calls nothing in AWS', async () => {

@@ -1,12 +1,16 @@
 // The health check's pure core: its verdict, its schedule name and its input.
 import { InvalidInputError } from '../../../shared/errors';
-import { decideHealthVerdict, healthCheckOfRecord, parseVerifyChangeInput, recordedChangeProblems, recordedTargetProblems, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
+import { changeRecordedSince, decideHealthVerdict, healthCheckOfRecord, notInPlaceReason, parseVerifyChangeInput, recordedChangeProblems, recordedTargetProblems, unreadableFigures, verifyScheduleName } from '../../../shared/pipeline/verify-change-plan';
 
 describe('decideHealthVerdict', () => {
   it.each([
     ['nothing got worse', { worse: undefined, stillApplied: true }, 'healthy'],
     ['worse and the change is still in place', { worse: 'throttles appeared: 0 -> 40', stillApplied: true }, 'revert'],
-    ['worse but the alarm cleared and the baseline was already restored', { worse: 'throttles appeared: 0 -> 40', stillApplied: false }, 'moved-on'],
+    ['worse but the alarm cleared and the baseline was already restored', { worse: 'throttles appeared: 0 -> 40', stillApplied: false }, 'not-in-place'],
+    // Decision 175: the change's place comes before any judgement, healthy included.
+    ['nothing worse, but the baseline was restored at the alarm\'s OK before the window ended', { worse: undefined, stillApplied: false }, 'not-in-place'],
+    ['no datapoints, and the change was changed by hand since', { worse: undefined, stillApplied: false, unreadable: ['fn.errors'] }, 'not-in-place'],
+    ['worse under the kill switch, but the change was undone since', { worse: 'error rate 0.4% -> 12%', stillApplied: false, held: 'kill switch: on' }, 'not-in-place'],
     ['worse while the kill switch is on', { worse: 'error rate 0.4% -> 12%', stillApplied: true, held: 'kill switch: on' }, 'held'],
     ['no datapoints after the change (read in the wrong account)', { worse: undefined, stillApplied: true, unreadable: ['fn.errors', 'fn.invocations'] }, 'unreadable'],
   ])('decides %s', (_situation, input, kind) => {
@@ -188,5 +192,68 @@ describe('unreadableFigures', () => {
     ['every figure read, zeros included', { cpuPercent: 0, connections: 12 }, []],
   ])('%s', (_situation, figures, expected) => {
     expect(unreadableFigures(reading(figures))).toEqual(expected);
+  });
+});
+
+describe('changeRecordedSince: who changed the resource after the checked change, as the automation\'s audit trail says', () => {
+  const CHECKED = { incidentKey: 'alarm-A#10:00', changedAt: '2026-03-05T10:00:30.000Z' };
+  const e = (incidentKey: string, decision: Record<string, unknown>) => ({ incidentKey, decision: { playbook: 'scale-consumers', ...decision } });
+
+  it.each<[string, Array<ReturnType<typeof e>>, string | undefined]>([
+    ['the restore at the alarm\'s OK', [e('alarm-A#10:04', { outcome: 'applied', decidedAt: '2026-03-05T10:04:05.000Z', reason: 'restore consumers to baseline' })], 'alarm-A#10:04'],
+    [
+      'the newest of two changes since',
+      [
+        e('alarm-A#10:04', { outcome: 'applied', decidedAt: '2026-03-05T10:04:05.000Z', reason: 'restore' }),
+        e('alarm-A#10:07', { outcome: 'applied', decidedAt: '2026-03-05T10:07:05.000Z', reason: 'scale up again' }),
+      ],
+      'alarm-A#10:07',
+    ],
+    [
+      "another change's health check that reverted it",
+      [e('alarm-B#10:02', { playbook: 'raise-lambda-memory', outcome: 'escalate', decidedAt: '2026-03-05T10:12:05.000Z', reason: 'made things worse; reverted', after: { reverted: { memoryMb: 512 } } })],
+      'alarm-B#10:02',
+    ],
+    ['only the checked change\'s own entry (decided after it was verified in place)', [e(CHECKED.incidentKey, { outcome: 'applied', decidedAt: '2026-03-05T10:00:31.000Z', reason: 'scale up' })], undefined],
+    ['a change before the checked one', [e('alarm-A#09:40', { outcome: 'applied', decidedAt: '2026-03-05T09:40:05.000Z', reason: 'restore' })], undefined],
+    ['a dry run since (nothing changed)', [e('alarm-A#10:04', { outcome: 'dry-run', dryRun: true, decidedAt: '2026-03-05T10:04:05.000Z', reason: 'preview' })], undefined],
+    ['a decision since that changed nothing (skipped, escalated without a revert)', [e('alarm-A#10:04', { outcome: 'skipped', decidedAt: '2026-03-05T10:04:05.000Z', reason: 'already at baseline' }), e('alarm-C#10:05', { outcome: 'escalate', decidedAt: '2026-03-05T10:05:05.000Z', reason: 'cap' })], undefined],
+    ['an entry with no decision time', [e('alarm-A#10:04', { outcome: 'applied', reason: 'restore' })], undefined],
+  ])('%s', (_situation, entries, incidentKey) => {
+    expect(changeRecordedSince(entries, CHECKED)?.incidentKey).toBe(incidentKey);
+  });
+
+  it('bounds the reason it carries from the trail', () => {
+    const since = changeRecordedSince([e('alarm-A#10:04', { outcome: 'applied', decidedAt: '2026-03-05T10:04:05.000Z', reason: 'x'.repeat(5000) })], CHECKED);
+    expect(since?.reason).toHaveLength(203);
+  });
+});
+
+describe('notInPlaceReason: what a health check that judged nothing says', () => {
+  const ABOUT = 'health check of "scale consumers 50 -> 100" (consumer errors)';
+  const since = { playbook: 'scale-consumers', decidedAt: '2026-03-05T10:04:05.000Z', incidentKey: 'alarm#OK', reason: 'restore consumers to baseline: MaximumConcurrency 100 -> 50' };
+  it.each<[string, { reads: string; atBefore: boolean }, Parameters<typeof notInPlaceReason>[2], string]>([
+    [
+      'restored by the automation',
+      { reads: 'MaximumConcurrency 50 (the change: 50 -> 100)', atBefore: true },
+      since,
+      `${ABOUT}: change no longer in place (restored by scale-consumers at 10:04:05 UTC (restore consumers to baseline: MaximumConcurrency 100 -> 50; incident alarm#OK)); now MaximumConcurrency 50 (the change: 50 -> 100): nothing to verify, nothing reverted`,
+    ],
+    [
+      'changed since to another value by hand',
+      { reads: 'MaximumConcurrency 80 (the change: 50 -> 100)', atBefore: false },
+      undefined,
+      `${ABOUT}: change no longer in place (changed since, not by this automation: it recorded no change of it since (by hand, a deploy or another tool)); now MaximumConcurrency 80 (the change: 50 -> 100): nothing to verify, nothing reverted`,
+    ],
+    [
+      'restored, the trail unreadable',
+      { reads: 'MaximumConcurrency 50 (the change: 50 -> 100)', atBefore: true },
+      { unread: 'AccessDeniedException' },
+      `${ABOUT}: change no longer in place (restored; by whom is not known: the automation's record of the resource could not be read (AccessDeniedException)); now MaximumConcurrency 50 (the change: 50 -> 100): nothing to verify, nothing reverted`,
+    ],
+  ])('%s', (_situation, setting, found, expected) => {
+    const reason = notInPlaceReason(ABOUT, setting, found);
+    expect(reason).toBe(expected);
+    expect(reason).not.toContain('healthy');
   });
 });

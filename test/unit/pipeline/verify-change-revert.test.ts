@@ -24,6 +24,8 @@ interface Knob {
   applyCalls: number;
   changes: number;
   healthReads: number;
+  /** The errors the health read answers after the change (default 50: worse than the 1 before). */
+  errorsAfter?: number;
   /** Injected once: the revert reaches the resource and its answer is lost, or the attempt dies before it. */
   fault?: 'answer-lost' | 'dies-before-apply';
   faultsFired: number;
@@ -59,11 +61,12 @@ const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, Cha
   },
   verify: async (ctx) => ({ value: ctx.clients.value }),
   isApplied: (observation, change) => observation.value === change.to,
+  settingNow: (observation, change) => ({ reads: `knob ${observation.value} (the change: ${change.from} -> ${change.to})`, atBefore: observation.value === change.from }),
   health: {
     signal: 'errors',
     read: async (ctx) => {
       ctx.clients.healthReads += 1;
-      return reading(50);
+      return reading(ctx.clients.errorsAfter ?? 50);
     },
     worse: (before, after) => ((after.figures.errors ?? 0) > (before.figures.errors ?? 0) ? `errors ${before.figures.errors} -> ${after.figures.errors}` : undefined),
     revertOf: (change) => ({ from: change.to, to: change.from }),
@@ -186,9 +189,9 @@ describe('verify-change reverts under the exactly-once protocol', () => {
   });
 });
 
-describe('the revert path reads the resource and the kill switch at once', () => {
-  it('asks the kill switch while the observation has not answered yet', async () => {
-    const { deps, input, knob } = await setup();
+describe('the health check reads the resource with its signal, and the kill switch with the revert intent', () => {
+  it('reads the resource while the health signal is read, and asks the kill switch only once the change is known to be in place', async () => {
+    const { deps, input, knob, verifyClaim } = await setup();
     const started: string[] = [];
     let answer: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
@@ -200,6 +203,13 @@ describe('the revert path reads the resource and the kill switch at once', () =>
         started.push('observe');
         await held;
         return { value: ctx.clients.value };
+      },
+      health: {
+        ...playbook.health,
+        read: async (...args: Parameters<NonNullable<typeof playbook.health>['read']>) => {
+          started.push('health read');
+          return playbook.health?.read(...args) ?? reading(0);
+        },
       },
     };
     const killSwitch = {
@@ -213,9 +223,14 @@ describe('the revert path reads the resource and the kill switch at once', () =>
       input,
     );
     for (let i = 0; i < 20 && started.length < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
-    expect([...started].sort()).toEqual(['kill switch', 'observe']);
+    // Both reads are out while the observation has not answered; the kill switch and the intent wait for it.
+    expect([...started].sort()).toEqual(['health read', 'observe']);
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(started).not.toContain('kill switch');
+    expect(verifyClaim()?.intent).toBeUndefined();
     answer();
     expect(await running).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(started).toContain('kill switch');
     expect(knob).toMatchObject({ value: 2, changes: 1 });
   });
 
@@ -228,7 +243,7 @@ describe('the revert path reads the resource and the kill switch at once', () =>
     const movedOn = await setup();
     movedOn.knob.value = 2;
     const decision = await runVerifyChange({ ...movedOn.deps, services: { ...movedOn.deps.services, killSwitch: unreadable } }, movedOn.input);
-    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('the change is no longer in place') });
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('change no longer in place') });
     expect(movedOn.knob).toMatchObject({ value: 2, applyCalls: 0 });
   });
 });
@@ -265,7 +280,7 @@ describe('scale-up-database: a class change in effect', () => {
   });
 });
 
-describe('the revert path writes its intent with the observation (one round trip instead of two)', () => {
+describe('the revert path writes its intent with the kill switch\'s read, once the observation shows the change in place', () => {
   /** Wraps the store's recordIntent for verify-change's claim: counts the writes, and fails the first `failures` of them. */
   function interceptIntent(store: InMemoryIncidentStore, failures = 0) {
     const seen = { writes: 0, faultsFired: 0 };
@@ -282,7 +297,7 @@ describe('the revert path writes its intent with the observation (one round trip
     return seen;
   }
 
-  it('the intent is on the claim while the observation has not answered yet, and the revert waits for both', async () => {
+  it('no intent is on the claim while the observation has not answered; once it shows the change in place, the intent comes before the revert', async () => {
     const { deps, input, knob, verifyClaim } = await setup();
     let observing = false;
     let answer: () => void = () => undefined;
@@ -298,13 +313,15 @@ describe('the revert path writes its intent with the observation (one round trip
       },
     };
     const running = runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: slowObserve as unknown as VerifyChangeDeps['playbooks'][string] } }, input);
-    for (let i = 0; i < 20 && !(observing && verifyClaim()?.intent); i += 1) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 40 && !(observing && knob.healthReads > 0); i += 1) await new Promise((resolve) => setImmediate(resolve));
 
     expect(observing).toBe(true);
-    expect(verifyClaim()?.intent).toEqual({ kind: 'revert', worse: 'errors 1 -> 50', after: reading(50) });
+    expect(knob.healthReads).toBe(1);
+    expect(verifyClaim()?.intent).toBeUndefined();
     expect(knob.applyCalls).toBe(0);
     answer();
     expect(await running).toMatchObject({ outcome: 'escalate', reason: expect.stringMatching(REVERTED) });
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', intent: { kind: 'revert', worse: 'errors 1 -> 50', after: reading(50) } });
     expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
   });
 
@@ -326,27 +343,28 @@ describe('the revert path writes its intent with the observation (one round trip
     expect(published.map((d) => d.outcome)).toEqual(['escalate']);
   });
 
-  it("the observation's failure is thrown before the intent's, as when the intent followed the observation", async () => {
-    const { deps, input, knob, store } = await setup();
-    const intent = interceptIntent(store, 1);
+  it('an observation that fails stops the check before any intent or revert (thrown, retried): nothing is said of a change not seen', async () => {
+    const { deps, input, knob, store, verifyClaim } = await setup();
+    const intent = interceptIntent(store);
     const failingObserve = { ...playbook, observe: async () => Promise.reject(new TransientError('Lambda GetFunctionConfiguration throttled')) };
 
     await expect(
       runVerifyChange({ ...deps, playbooks: { [PLAYBOOK]: failingObserve as unknown as VerifyChangeDeps['playbooks'][string] } }, input),
     ).rejects.toThrow('Lambda GetFunctionConfiguration throttled');
-    expect(intent.faultsFired).toBe(1);
+    expect(intent.writes).toBe(0);
     expect(knob).toMatchObject({ applyCalls: 0, changes: 0 });
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS' });
   });
 
-  it('a change no longer in place reverts nothing; the intent written ahead is not needed, so its failure is not thrown', async () => {
+  it('a change no longer in place writes no intent and reverts nothing', async () => {
     const { deps, input, knob, store, verifyClaim } = await setup();
     knob.value = 2;
     const intent = interceptIntent(store, 1);
 
     const decision = await runVerifyChange(deps, input);
 
-    expect(intent).toEqual({ writes: 1, faultsFired: 1 });
-    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('the change is no longer in place') });
+    expect(intent).toEqual({ writes: 0, faultsFired: 0 });
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('change no longer in place') });
     expect(knob).toMatchObject({ value: 2, applyCalls: 0 });
     expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'skipped' });
   });
@@ -365,6 +383,90 @@ describe('the revert path writes its intent with the observation (one round trip
     expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
     expect(decision.reason).toContain(expected);
     expect(intent.writes).toBe(0);
+    expect(knob).toMatchObject({ value: 3, applyCalls: 0 });
+  });
+});
+
+describe('a change no longer in place is not judged: the check says what it found instead (decision 175)', () => {
+  const OK_INCIDENT = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T10:03:00.000+0000`;
+  const LATER_INCIDENT = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T10:06:00.000+0000`;
+  type Entry = { incidentKey: string; at: string; decision: Record<string, unknown> };
+  const entry = (incidentKey: string, decidedAt: string, outcome: string, reason: string, extra: Record<string, unknown> = {}): Entry => ({
+    incidentKey,
+    at: decidedAt,
+    decision: { playbook: PLAYBOOK, outcome, reason, decidedAt, ...extra },
+  });
+
+  it.each<[string, { value: number; errorsAfter: number; entries: Entry[]; history?: 'fails' }, RegExp]>([
+    [
+      'restored by the automation at the alarm\'s OK, the signal healthy: not "verified healthy"',
+      { value: 2, errorsAfter: 1, entries: [entry(OK_INCIDENT, '2026-03-05T10:03:10.000Z', 'applied', 'restore 3 -> 2')] },
+      /: change no longer in place \(restored by test-playbook at 10:03:10 UTC \(restore 3 -> 2; incident .*10:03:00\.000\+0000\)\); now knob 2 \(the change: 2 -> 3\): nothing to verify, nothing reverted$/,
+    ],
+    [
+      'restored by the automation, the signal worse: nothing reverted',
+      { value: 2, errorsAfter: 50, entries: [entry(OK_INCIDENT, '2026-03-05T10:03:10.000Z', 'applied', 'restore 3 -> 2')] },
+      /change no longer in place \(restored by test-playbook at 10:03:10 UTC/,
+    ],
+    [
+      'changed since by a later change of the automation (the newest one named)',
+      {
+        value: 4,
+        errorsAfter: 1,
+        entries: [entry(OK_INCIDENT, '2026-03-05T10:03:10.000Z', 'applied', 'restore 3 -> 2'), entry(LATER_INCIDENT, '2026-03-05T10:06:10.000Z', 'applied', 'raise 2 -> 4')],
+      },
+      /change no longer in place \(changed since by test-playbook at 10:06:10 UTC \(raise 2 -> 4; incident .*10:06:00\.000\+0000\)\); now knob 4 \(the change: 2 -> 3\)/,
+    ],
+    [
+      'changed by hand: the trail holds only the change itself, a dry run since and a change before it',
+      {
+        value: 7,
+        errorsAfter: 1,
+        entries: [
+          entry(INCIDENT, '2026-03-05T10:00:05.000Z', 'applied', 'raise 2 -> 3'),
+          entry(LATER_INCIDENT, '2026-03-05T10:06:10.000Z', 'dry-run', 'raise 3 -> 4 (preview)', { dryRun: true }),
+          entry(`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T09:40:00.000+0000`, '2026-03-05T09:40:10.000Z', 'applied', 'raise 1 -> 2'),
+        ],
+      },
+      /change no longer in place \(changed since, not by this automation: it recorded no change of it since \(by hand, a deploy or another tool\)\); now knob 7 \(the change: 2 -> 3\)/,
+    ],
+    ['restored by hand (a deploy put the old value back)', { value: 2, errorsAfter: 1, entries: [] }, /change no longer in place \(restored, not by this automation: it recorded no change/],
+    [
+      "the automation's record of the resource cannot be read: the verdict stands, who is said unknown",
+      { value: 2, errorsAfter: 1, entries: [], history: 'fails' },
+      /change no longer in place \(restored; by whom is not known: the automation's record of the resource could not be read \(ProvisionedThroughputExceededException\)\)/,
+    ],
+  ])('%s', async (_situation, { value, errorsAfter, entries, history }, expected) => {
+    const { deps, input, knob, store, published, verifyClaim } = await setup();
+    knob.value = value;
+    knob.errorsAfter = errorsAfter;
+    for (const e of entries) store.audit.push({ resourceArn: RESOURCE.arn, ...e });
+    if (history === 'fails') {
+      store.history = async () => Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    }
+    const killSwitchReads: string[] = [];
+    const killSwitch = { read: async () => (killSwitchReads.push('read'), { engaged: false, reason: 'off' }) };
+
+    const decision = await runVerifyChange({ ...deps, services: { ...deps.services, killSwitch } }, input);
+
+    expect(decision).toMatchObject({ outcome: 'skipped', playbook: PLAYBOOK, incidentKey: INCIDENT, reason: expect.stringMatching(expected) });
+    expect(decision.reason).not.toContain('verified healthy');
+    expect(decision.findings).toEqual([expect.stringMatching(/^before: /), `now: knob ${value} (the change: 2 -> 3)`]);
+    // Nothing judged into a mutation: no revert (not even of someone else's value), no intent, no kill switch asked.
+    expect(knob).toMatchObject({ value, applyCalls: 0, changes: 0 });
+    expect(killSwitchReads).toEqual([]);
+    // Recorded: the incident's claim, the resource's audit trail and the decision event all say what was found.
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'skipped', reason: decision.reason });
+    expect(verifyClaim()?.intent).toBeUndefined();
+    expect(store.audit.filter((a) => a.incidentKey === INCIDENT && a.decision.reason === decision.reason)).toHaveLength(1);
+    expect(published).toEqual([decision]);
+  });
+
+  it('a change still in place and healthy is said so, with the words "still in place"', async () => {
+    const { deps, input, knob } = await setup();
+    knob.errorsAfter = 1;
+    const decision = await runVerifyChange(deps, input);
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/: change still in place, verified healthy, nothing worse after 10 min$/) });
     expect(knob).toMatchObject({ value: 3, applyCalls: 0 });
   });
 });

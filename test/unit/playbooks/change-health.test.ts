@@ -1,10 +1,11 @@
 // The rows' health comparisons after a change (pure): real situations, worse or not, and the reverts.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { databaseHealthWorse, revertClassChange } from '../../../shared/playbooks/cpu-utilization-health';
-import { memoryHealthWorse, revertMemoryRaise } from '../../../shared/playbooks/memory-pressure-health';
+import { databaseHealthWorse, databaseSettingNow, revertClassChange } from '../../../shared/playbooks/cpu-utilization-health';
+import { memoryHealthWorse, memorySettingNow, revertMemoryRaise } from '../../../shared/playbooks/memory-pressure-health';
 import { metricWindow } from '../../../shared/playbooks/metric-window';
-import { consumerHealthWorse, revertConsumerScaling } from '../../../shared/playbooks/queue-backup-health';
+import { consumerHealthWorse, consumerSettingNow, revertConsumerScaling } from '../../../shared/playbooks/queue-backup-health';
 import type { HealthReading } from '../../../shared/pipeline/types';
+import type { QueueBackupObservation } from '../../../shared/playbooks/queue-backup-plan';
 
 const policy = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }).env.verifyChange;
 
@@ -104,5 +105,44 @@ describe('metricWindow', () => {
   ])('covers %s in whole minutes', (_situation, end, minutes, since, [from, to]) => {
     const window = metricWindow(new Date(end), minutes, since ? new Date(since) : undefined);
     expect([window.from.toISOString(), window.to.toISOString()]).toEqual([from, to]);
+  });
+});
+
+// Decision 175: a health check that finds the change no longer in place says what the setting reads now.
+describe('settingNow: what the changed setting reads when the health check comes', () => {
+  const scaling = {
+    mappings: [{ uuid: 'm-1', functionName: fn, from: 50, to: 100 }],
+    reservedConcurrency: [{ functionName: fn, from: 100 as number | null, to: 150 as number | null }],
+  };
+  const consumers = (maximumConcurrency: number | undefined, reservedConcurrency: number | undefined, mapped = true): QueueBackupObservation => ({
+    queueName: 'notification-service-queue',
+    mappings: mapped ? [{ uuid: 'm-1', functionName: fn, state: 'Enabled', ...(maximumConcurrency === undefined ? {} : { maximumConcurrency }) }] : [],
+    functions: mapped ? { [fn]: reservedConcurrency === undefined ? {} : { reservedConcurrency } } : {},
+  });
+
+  it.each<[string, ReturnType<typeof consumers>, string, boolean]>([
+    ['Queue Backup: the baseline restored at the alarm\'s OK', consumers(50, 100), `mapping m-1 (${fn}) MaximumConcurrency 50 (the change: 50 -> 100); ${fn} reserved concurrency 100 (the change: 100 -> 150)`, true],
+    ['Queue Backup: the mapping set to 80 by hand, the reservation still raised', consumers(80, 150), `mapping m-1 (${fn}) MaximumConcurrency 80 (the change: 50 -> 100); ${fn} reserved concurrency 150 (the change: 100 -> 150)`, false],
+    ['Queue Backup: the reservation back at 100, the mapping at 80 (set by hand)', consumers(80, 100), `mapping m-1 (${fn}) MaximumConcurrency 80 (the change: 50 -> 100); ${fn} reserved concurrency 100 (the change: 100 -> 150)`, false],
+    ['Queue Backup: the reservation removed by a deploy', consumers(50, undefined), `mapping m-1 (${fn}) MaximumConcurrency 50 (the change: 50 -> 100); ${fn} no reserved concurrency (the change: 100 -> 150)`, false],
+    ['Queue Backup: the mapping deleted', consumers(undefined, undefined, false), `mapping m-1 (${fn}) gone (the change: 50 -> 100); ${fn} not a consumer of the queue any more (the change: 100 -> 150)`, false],
+  ])('%s', (_situation, observation, reads, atBefore) => {
+    expect(consumerSettingNow(observation, scaling)).toEqual({ reads, atBefore });
+  });
+
+  it.each<[string, number, boolean]>([
+    ['Memory Pressure: a deploy put 512 MB back', 512, true],
+    ['Memory Pressure: raised again to 1024 MB by a later incident', 1024, false],
+  ])('%s', (_situation, memoryMb, atBefore) => {
+    expect(memorySettingNow({ memoryMb }, { functionName: fn, fromMb: 512, toMb: 768 })).toEqual({ reads: `MemorySize of ${fn} ${memoryMb} MB (the change: 512 -> 768 MB)`, atBefore });
+  });
+
+  it.each<[string, { instanceClass: string; pendingInstanceClass?: string }, string, boolean]>([
+    ['CPU Utilization: moved back to the class before by hand', { instanceClass: 'db.r6g.xlarge' }, 'runs db.r6g.xlarge', true],
+    ['CPU Utilization: moved back, another change pending', { instanceClass: 'db.r6g.xlarge', pendingInstanceClass: 'db.r6g.4xlarge' }, 'runs db.r6g.xlarge, db.r6g.4xlarge pending', false],
+    ['CPU Utilization: moved on to a bigger class', { instanceClass: 'db.r6g.4xlarge' }, 'runs db.r6g.4xlarge', false],
+  ])('%s', (_situation, observation, reads, atBefore) => {
+    const change = { dbInstanceIdentifier: 'notification-service-db', fromClass: 'db.r6g.xlarge', toClass: 'db.r6g.2xlarge' };
+    expect(databaseSettingNow(observation, change)).toEqual({ reads: `notification-service-db ${reads} (the change: db.r6g.xlarge -> db.r6g.2xlarge)`, atBefore });
   });
 });
