@@ -20,6 +20,15 @@ describe('planTimer', () => {
   it.each([
     ['L1 did not acknowledge and the alarm still fires', toL2, capReachedIncident({ level: 1 }), firing, { kind: 'escalate', tier: { level: 2 } }],
     ['L1 acknowledged', toL2, capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'stop', reason: expect.stringContaining('alice') }],
+    // Decision 174: the stop names the principal AWS named, the note as its own claim.
+    [
+      'L1 acknowledged by a session that noted a name',
+      toL2,
+      capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/bob', acknowledgedNote: 'alice', acknowledgedAt: '2026-11-25T14:05:00.000Z' }),
+      firing,
+      { kind: 'stop', reason: 'acknowledged by arn:aws:sts::123456789012:assumed-role/OnCall/bob (self-declared: "alice") at 2026-11-25T14:05:00.000Z: escalation stopped' },
+    ],
+    ['L1 acknowledged by a typed name (an item from before)', toL2, capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'stop', reason: expect.stringContaining('acknowledged by "alice" (unverified: not a principal ARN) at') }],
     ['the alarm cleared and the OK event was lost', toL2, capReachedIncident({ level: 1 }), clearedLater, { kind: 'resolve' }],
     // Missing data is never "healthy" (review 10a finding 7): the queue deleted or the metric gone, the path goes on.
     ['the alarm has no data: the path goes on, the tier told so', toL2, capReachedIncident({ level: 1 }), noData, { kind: 'escalate', tier: { level: 2 }, reason: expect.stringContaining('has no data (INSUFFICIENT_DATA since') }],

@@ -309,3 +309,37 @@ describe('text from outside renders inert (issue 17: message injection)', () => 
     expect(buildMessageView(input({ incident: badValue })).nextStep?.run).toBeUndefined();
   });
 });
+
+describe('who acknowledged, in the resolution message (decision 174)', () => {
+  const ARN = 'arn:aws:sts::123456789012:assumed-role/OnCall/alice';
+  const resolved = (acknowledged: { acknowledgedBy: string; acknowledgedNote?: string }) =>
+    buildMessageView(
+      input({
+        kind: 'resolved',
+        incident: capReachedIncident({ status: 'RESOLVED', ...acknowledged, acknowledgedAt: '2026-11-25T14:05:00.000Z', resolvedAt: '2026-11-25T14:20:00.000Z', resolution: 'alarm OK' }),
+        sent: [sentL1],
+        now: new Date('2026-11-25T14:20:00.000Z'),
+        nextEscalation: undefined,
+      }),
+    );
+
+  it.each<[string, { acknowledgedBy: string; acknowledgedNote?: string }, string, string]>([
+    ['the principal STS named', { acknowledgedBy: ARN }, `by ${ARN} at 2026-11-25 14:05 UTC`, `*Acknowledged* by ${ARN} at 2026-11-25 14:05 UTC`],
+    [
+      'the principal, and the note labelled as its own claim (escaped in chat)',
+      { acknowledgedBy: ARN, acknowledgedNote: 'bob <@U123>' },
+      `by ${ARN} (self-declared: "bob <@U123>") at 2026-11-25 14:05 UTC`,
+      `*Acknowledged* by ${ARN} (self-declared: "bob &lt;@U123&gt;") at 2026-11-25 14:05 UTC`,
+    ],
+    [
+      'a typed name from before, marked unverified',
+      { acknowledgedBy: 'alice@example.com' },
+      'by "alice@example.com" (unverified: not a principal ARN) at 2026-11-25 14:05 UTC',
+      '*Acknowledged* by "alice@example.com" (unverified: not a principal ARN) at 2026-11-25 14:05 UTC',
+    ],
+  ])('shows %s', (_case, acknowledged, emailLine, chatLine) => {
+    const view = resolved(acknowledged);
+    expect(renderEmail(view).text).toContain(`ACKNOWLEDGED\n  ${emailLine}\n`);
+    expect(renderChatNotification(view).content.description).toContain(`${chatLine}\n`);
+  });
+});
