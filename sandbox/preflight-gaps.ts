@@ -183,11 +183,11 @@ export function principalAdmits(principal: unknown, caller: { account: string; a
  * sts:AssumeRole as AWS judges it, before moto answers (moto 5.2.1 issues credentials for any role ARN, existing or not,
  * and enforces no trust policy): the role must exist in its account, and a statement of its trust policy whose
  * Principal names the caller must allow sts:AssumeRole under the request's context (aws:PrincipalArn,
- * aws:PrincipalAccount); a request with session tags needs sts:TagSession too, under the tags it asks for
- * (aws:RequestTag/<key>, aws:TagKeys), and one with a source identity sts:SetSourceIdentity (sts:SourceIdentity), as
- * the trust of a role in another account must allow them (IAM User Guide, "Passing session tags using AssumeRole",
- * "Permissions required to set source identity"). AWS answers every refusal alike: AccessDenied, naming the action.
- * `readTrust` reads the role's trust policy in the role's account, or throws NoSuchEntity.
+ * aws:PrincipalAccount, and the request's own tags and source identity, which a trust may require of the AssumeRole
+ * itself: decision 176); a request with session tags needs sts:TagSession too, and one with a source identity
+ * sts:SetSourceIdentity, as the trust of a role in another account must allow them (IAM User Guide, "Passing session
+ * tags using AssumeRole", "Permissions required to set source identity"). A refusal is AccessDenied naming the first
+ * action refused, in that order. `readTrust` reads the role's trust policy in the role's account, or throws NoSuchEntity.
  */
 export async function judgeAssumeRole(
   body: string,
@@ -219,21 +219,24 @@ export async function judgeAssumeRole(
     return (s === undefined ? [] : Array.isArray(s) ? s : [s]) as Array<{ Principal?: unknown; Resource?: unknown } & Record<string, unknown>>;
   })();
   const admitting = statements.filter((s) => principalAdmits(s.Principal, caller)).map(({ Principal: _principal, ...rest }) => ({ ...rest, Resource: '*' }));
-  const principal = { 'aws:PrincipalArn': [caller.arn], 'aws:PrincipalAccount': [caller.account] };
-  // The session's tags (Tags.member.N.Key / .Value) and source identity, as the request names them.
+  // One request, one context for each action it needs (decision 176): its session tags as aws:RequestTag/<key> and
+  // aws:TagKeys (multivalued), its source identity. AWS's own trust example requires tags on the AssumeRole statement
+  // (IAM User Guide, "Passing session tags in AWS STS"), so a request without them is refused there.
   const tags: Array<[string, string]> = [];
   for (let i = 1; form.has(`Tags.member.${i}.Key`); i += 1) tags.push([form.get(`Tags.member.${i}.Key`) ?? '', form.get(`Tags.member.${i}.Value`) ?? '']);
   const sourceIdentity = form.get('SourceIdentity');
-  const judged: Array<{ action: string; context: Record<string, string[]>; multivalued?: Set<string> }> = [
-    { action: 'sts:AssumeRole', context: principal },
-    ...(tags.length > 0
-      ? [{ action: 'sts:TagSession', context: { ...principal, ...Object.fromEntries(tags.map(([k, v]) => [`aws:RequestTag/${k}`, [v]])), 'aws:TagKeys': tags.map(([k]) => k) }, multivalued: new Set(['aws:tagkeys']) }]
-      : []),
-    ...(sourceIdentity !== null ? [{ action: 'sts:SetSourceIdentity', context: { ...principal, 'sts:SourceIdentity': [sourceIdentity] } }] : []),
-  ];
+  const context: Record<string, string[]> = {
+    'aws:PrincipalArn': [caller.arn],
+    'aws:PrincipalAccount': [caller.account],
+    ...Object.fromEntries(tags.map(([k, v]) => [`aws:RequestTag/${k}`, [v]])),
+    ...(tags.length > 0 ? { 'aws:TagKeys': tags.map(([k]) => k) } : {}),
+    ...(sourceIdentity !== null ? { 'sts:SourceIdentity': [sourceIdentity] } : {}),
+  };
+  const multivalued = new Set(['aws:tagkeys']);
+  const judged = ['sts:AssumeRole', ...(tags.length > 0 ? ['sts:TagSession'] : []), ...(sourceIdentity !== null ? ['sts:SetSourceIdentity'] : [])];
   try {
-    for (const { action, context, multivalued } of judged) {
-      const decision = simulatePolicies([{ name: 'trust', document: { Statement: admitting } }], { action, resource: roleArn, context, ...(multivalued ? { multivalued } : {}) }).decision;
+    for (const action of judged) {
+      const decision = simulatePolicies([{ name: 'trust', document: { Statement: admitting } }], { action, resource: roleArn, context, multivalued }).decision;
       if (decision !== 'allowed') return deniedFor(action);
     }
     return undefined;

@@ -19,7 +19,9 @@
 //   (widened to the whole account) is a FAIL.
 // - Each remediation role's permissions: iam:SimulatePrincipalPolicy on the role, in the workload, on the workload's
 //   ARNs the resource checks found there.
-import { GetRoleCommand, paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
+// - Each remediation role's own IAM tags (iam:ListRoleTags, every page, in the workload): a session tag key there is
+//   the principal tag of every session that does not set that key itself (decisions 168, 177).
+import { GetRoleCommand, paginateListRoleTags, paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME } from '../../infra/lib/iam/workload-roles';
@@ -308,12 +310,63 @@ async function checkTrust(operations: PreflightClients, handler: ExpectedHandler
       fix,
     );
   }
+  // A session without tags (a plain sts:AssumeRole by the handler's own execution role, no source identity either) must
+  // be refused outright: it would carry only the role's own IAM tags as its principal tags (decisions 168, 176).
+  const plain = await simulateTrust(operations, statements, roleArn, [contextEntry('aws:PrincipalArn', [callerArn]), contextEntry('aws:PrincipalAccount', [c.target.account])]);
+  if (plain.allowed.includes('sts:AssumeRole')) {
+    return fail(
+      'cross-account',
+      'remediation-role-trust',
+      roleArn,
+      `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role) to a session with no tags, a plain sts:AssumeRole (iam:SimulateCustomPolicy): such a session's principal tags are the role's own IAM tags, so a ${SESSION_TAG_KEYS.region} tag added to the role would give it that region's grants (a role deployed before decision 176)`,
+      fix,
+    );
+  }
   return pass(
     'cross-account',
     'remediation-role-trust',
     roleArn,
-    `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook, incident and region (${SESSION_TAG_KEYS.region}=${region}) tags and source identity ${remediationSourceIdentity(handler.name)}; refuses it another region's tag (${foreignSessionRegions({ region, otherRegions: c.expected.otherRegions }).join(', ')}), and another role of ${c.target.account} with the same tags (iam:SimulateCustomPolicy)`,
+    `trust of ${roleName} in ${c.workloadAccount} admits ${callerName} (${handler.name}'s execution role): ${CROSS_ACCOUNT_ACTIONS.join(', ')} with its playbook, incident and region (${SESSION_TAG_KEYS.region}=${region}) tags and source identity ${remediationSourceIdentity(handler.name)}; refuses it another region's tag (${foreignSessionRegions({ region, otherRegions: c.expected.otherRegions }).join(', ')}) and a session without tags, and another role of ${c.target.account} with the same tags (iam:SimulateCustomPolicy)`,
   );
+}
+
+/** Session tag keys, as IAM compares tag keys: case-insensitively ("Runbook-Region" is runbook-region). */
+const SESSION_KEYS_LOWER: ReadonlySet<string> = new Set(Object.values(SESSION_TAG_KEYS).map((k) => k.toLowerCase()));
+
+/**
+ * A remediation role's own IAM tags (iam:ListRoleTags, every page): none may be a session tag key. IAM gives a session
+ * the tags of the role it assumed as principal tags where the session sets no tag of that key (IAM User Guide, "Pass
+ * session tags in AWS STS"): a `runbook-region` tag there would be every untagged session's region (infra's trust refuses
+ * such a session since decision 176, a trust deployed before admits it), a `runbook-incident` tag the incident of a session
+ * opened without one. Synth refuses such a tag (decision 168); this reads what is deployed now (a tag policy, a hand).
+ */
+async function checkRoleTags(workload: PreflightClients, handler: ExpectedHandler, roleArn: string, c: CrossAccountContext): Promise<CheckResult> {
+  const roleName = handler.remediationRoleName ?? roleArn;
+  const tags: Array<{ Key: string; Value: string }> = [];
+  try {
+    for await (const page of paginateListRoleTags({ client: workload.iam }, { RoleName: roleName })) tags.push(...(page.Tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })));
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    return fail(
+      'cross-account',
+      'remediation-role-tags',
+      roleArn,
+      `could not read the IAM tags of ${roleName} in ${c.workloadAccount} (${awsErrorName(error) ?? 'AccessDenied'}: iam:ListRoleTags refused): whether the role carries a session tag key is not checked (a preflight role deployed before decision 177)`,
+      deployRemediation(c.expected.environment, c.workloadAccount, c.target.account),
+    );
+  }
+  const found = tags.filter((t) => SESSION_KEYS_LOWER.has(t.Key.toLowerCase()));
+  if (found.length > 0) {
+    const named = found.map((t) => `${t.Key}=${JSON.stringify(t.Value.slice(0, 64))}`).join(', ');
+    return fail(
+      'cross-account',
+      'remediation-role-tags',
+      roleArn,
+      `remediation role ${roleName} in ${c.workloadAccount} carries the IAM tag ${named}, a session tag key (${Object.values(SESSION_TAG_KEYS).join(', ')}; IAM tag keys compare case-insensitively): every session of the role that does not set that key itself takes the role's value as its principal tag, so a ${SESSION_TAG_KEYS.region} tag gives an untagged session that region's grants and a ${SESSION_TAG_KEYS.incident} tag names an incident the session is not about`,
+      `remove it: aws iam untag-role --role-name ${roleName} --tag-keys ${found.map((t) => t.Key).join(' ')}; then keep whatever added it (a tag policy, an account-wide tagging tool, a hand) off the remediation roles: infra refuses such a tag at synth (decision 168)`,
+    );
+  }
+  return pass('cross-account', 'remediation-role-tags', roleArn, `remediation role ${roleName} in ${c.workloadAccount}: none of its ${tags.length} IAM tag(s) is a session tag key (${Object.values(SESSION_TAG_KEYS).join(', ')}, any case; iam:ListRoleTags)`);
 }
 
 /**
@@ -391,8 +444,9 @@ async function checkPermissions(workload: PreflightClients, handler: ExpectedHan
 }
 
 /**
- * Per remediation role: it exists (iam:GetRole in the workload), its trust admits the handler's execution role, and it
- * may make the handler's calls on the workload's ARNs. Each part guarded on its own: a refused read is a FAIL naming it.
+ * Per remediation role: it exists (iam:GetRole in the workload), its trust admits the handler's execution role, it
+ * may make the handler's calls on the workload's ARNs, and it carries no session tag key as an IAM tag. Each part
+ * guarded on its own: a refused read is a FAIL naming it.
  */
 export async function checkRemediationRoles(operations: PreflightClients, workload: PreflightClients, c: CrossAccountContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -414,6 +468,7 @@ export async function checkRemediationRoles(operations: PreflightClients, worklo
     }
     results.push(...(await guardedCheck('cross-account', `trust of ${roleArn}`, ['iam:SimulateCustomPolicy'], () => checkTrust(operations, handler, roleArn, trust, c))));
     results.push(...(await guardedCheck('cross-account', `permissions of ${roleArn}`, ['iam:SimulatePrincipalPolicy'], () => checkPermissions(workload, handler, roleArn, c))));
+    results.push(...(await guardedCheck('cross-account', `tags of ${roleArn}`, ['iam:ListRoleTags'], () => checkRoleTags(workload, handler, roleArn, c))));
   }
   return results;
 }

@@ -274,6 +274,7 @@ describe('cross-account mode (production)', () => {
       [...actingInWorkload().map(remediationRoleNameOf), 'notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2', 'notification-runbooks-preflight'].sort(),
     );
     const servingRoles: string[] = [];
+    const trustSizes: number[] = [];
     const runsIn = (handler: string): string[] => REGIONS.filter((r) => resourcesOfType(template(`NotificationRunbooks-production-${r}`), 'AWS::Lambda::Function').some(([, f]) => f.Properties?.FunctionName === functionNameOf(handler)));
     // The standby watch runs in the DR region only (decision 131: no caller of a region that does not deploy it).
     expect(actingInWorkload().filter((h) => runsIn(h).length < 2)).toEqual(['watch-standby']);
@@ -284,12 +285,12 @@ describe('cross-account mode (production)', () => {
         RoleName: remediationRoleNameOf(handler),
         AssumeRolePolicyDocument: {
           Statement: [
-            Match.objectLike({ Action: ['sts:AssumeRole'], Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) }, Condition: { ArnEquals: callers } }),
-            // One TagSession statement per region: that region's execution role, with that region as its session's
-            // runbook-region tag and nothing else (decision 147).
+            // One statement per region: that region's execution role, with that region as its session's runbook-region
+            // tag and nothing else (decision 147), for the AssumeRole itself as for its tags: no session without them
+            // (decision 176).
             ...runsIn(handler).map((r) =>
               Match.objectLike({
-                Action: ['sts:TagSession'],
+                Action: ['sts:AssumeRole', 'sts:TagSession'],
                 Principal: { AWS: Match.stringLikeRegexp(OPERATIONS) },
                 Condition: {
                   ArnEquals: { 'aws:PrincipalArn': [executionRole(r)] },
@@ -311,6 +312,9 @@ describe('cross-account mode (production)', () => {
       // deploys them: a change to any part of them reaches both.
       const deployed = deployedRoles(json, { partition: 'aws', region: 'us-east-1', account: WORKLOAD }).find((r) => r.name === remediationRoleNameOf(handler))!;
       expect(deployed.trust.Statement).toEqual(remediationRoleTrust('aws', OPERATIONS, handler, runsIn(handler).map((region) => ({ region, roleArn: executionRole(region) }))));
+      // IAM's quota on a trust policy, whitespace not counted: 2,048 characters by default (IAM quotas, "Role trust policy
+      // length"); a trust past it fails the deployment. Every statement of this trust is repeated per region.
+      trustSizes.push(JSON.stringify(deployed.trust).length);
       const spec = app().built.handlers.find((h) => h.name === handler)!;
       const granted = grantedActions(json, roleId);
       // The changing rows and verify-change also read, in the DR region, whether it serves (decision 128).
@@ -350,6 +354,8 @@ describe('cross-account mode (production)', () => {
       expect(resources).not.toContain(OPERATIONS);
     }
     expect(servingRoles.sort()).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
+    expect(trustSizes.length).toBe(actingInWorkload().length);
+    expect(Math.max(...trustSizes)).toBeLessThanOrEqual(2048);
   });
 });
 
@@ -658,6 +664,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`, "reads a remediation role's trust"),
     call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-verify-change`, "reads a remediation role's trust"),
     call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-escalate`, "simulates a remediation role's calls"),
+    call('iam:ListRoleTags', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-scale-consumers`, "reads a remediation role's own IAM tags (decision 177)"),
+    call('iam:ListRoleTags', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-watch-standby`, "reads a remediation role's own IAM tags (decision 177)"),
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-queue'), 'finds the watched queue'),
     call('sqs:GetQueueAttributes', w('sqs', region, 'notification-service-queue'), 'reads its ARN and redrive policy'),
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-dlq'), 'finds the dead-letter queue its redrive policy names'),
@@ -699,6 +707,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('iam:PutRolePolicy', remediate, 'grants a remediation role more'),
       call('iam:PassRole', remediate, 'hands a remediation role to a service'),
       call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/OrganizationAccountAccessRole`, "reads a role that is not the automation's"),
+      call('iam:ListRoleTags', `arn:aws:iam::${WORKLOAD}:role/OrganizationAccountAccessRole`, "reads the tags of a role that is not a remediation role"),
+      call('iam:TagRole', remediate, 'tags a remediation role (a session tag key there is every untagged session\'s)'),
+      call('iam:UntagRole', remediate, "removes a remediation role's tags"),
       call('iam:UpdateAssumeRolePolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "rewrites the forwarding role's trust"),
       call('iam:PutRolePolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, 'grants the forwarding role more'),
       call('iam:PassRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, 'hands the forwarding role to another rule'),
@@ -770,6 +781,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'events:DescribeRule',
       'events:ListTargetsByRule',
       'iam:GetRole',
+      'iam:ListRoleTags',
       'iam:SimulatePrincipalPolicy',
       'lambda:GetFunctionConcurrency',
       'lambda:GetFunctionConfiguration',
@@ -797,15 +809,16 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
-    // DR region (decision 131).
-    expect(need.length).toBe((region === 'us-east-1' ? 17 : 16) + alarmSpecs(app().built.config, 'production', region).length);
+    // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
     // the DR region's 4 alarms of its own (the replica's CPU alarm, the 3 standby alarms); in us-west-2 the primary's
     // database (7), its CPU alarm (1) and the cache (1); since decision 143 in each region a replication group named as
-    // the cache, not its id (1). A call dropped from any fails this.
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 : 74 + 7 + 1 + 1 + 1);
+    // the cache, not its id (1); since decision 177 another role's tags read, a remediation role tagged and untagged (3).
+    // A call dropped from any fails this.
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 : 74 + 7 + 1 + 1 + 1 + 3);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

@@ -44,26 +44,29 @@ export const regionSid = (region: string): string =>
 /**
  * A remediation role's trust: the handler's own execution roles (one per region) and nothing else in the operations
  * account may assume it (decision 25), tag the session with the incident and this playbook, and set the handler as
- * source identity (decision 47). The session's region tag is bound to the caller (decision 147): one TagSession statement
- * per region, admitting that region's execution role only with `runbook-region` = that region. A tag value is the
- * caller's to choose; its principal ARN is not, so the DR region's handler cannot tag itself with the primary region.
- * A session without the region tag is admitted (AssumeRole alone) but may do nothing: every statement of the role's
- * policy needs `aws:PrincipalTag/runbook-region` (infra/lib/iam/session-region.ts).
- * Statement order: AssumeRole, TagSession (per region, in the callers' order), SetSourceIdentity.
+ * source identity (decision 47). The session's region tag is bound to the caller (decision 147): one statement per
+ * region admits that region's execution role only with `runbook-region` = that region. A tag value is the caller's to
+ * choose; its principal ARN is not, so the DR region's handler cannot tag itself with the primary region.
+ * That statement allows sts:AssumeRole and sts:TagSession alike (decision 176): AWS evaluates sts:AssumeRole with the
+ * request's session tags as `aws:RequestTag/<key>` (IAM User Guide, "Passing session tags in AWS STS": its trust example
+ * requires tags on the AssumeRole statement; the Service Authorization Reference lists the key for sts:AssumeRole), so a
+ * session without the playbook and region tags (a plain AssumeRole) is refused outright, rather than admitted with
+ * nothing but what an IAM tag on the role would give it (decision 168). One statement for both actions, not one each: a
+ * trust is limited to 2,048 characters (IAM quotas, "Role trust policy length"), and a second set of per-region
+ * statements would pass it (inspect-security-groups, two regions: 1,860 before, 2,181 so, 1,519 in this shape).
+ * Statement order: the session (per region, in the callers' order), then SetSourceIdentity.
  */
 export function remediationRoleTrust(partition: string, operationsAccount: string, handler: string, callers: readonly RegionCaller[]): PolicyStatementJson[] {
   const principal = { AWS: `arn:${partition}:iam::${operationsAccount}:root` };
   if (callers.length === 0) throw new Error(`the remediation role of ${handler} needs at least one caller`);
   if (new Set(callers.map((c) => c.region)).size !== callers.length) throw new Error(`the remediation role of ${handler} names a region twice among its callers: one execution role per region`);
-  const all = { 'aws:PrincipalArn': callers.map((c) => c.roleArn) };
   return [
-    { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole'], Condition: { ArnEquals: all } },
     ...callers.map(
       (c): PolicyStatementJson => ({
-        Sid: `TagSessionWithTheIncidentIn${regionSid(c.region)}`,
+        Sid: `TheHandlersSessionIn${regionSid(c.region)}`,
         Effect: 'Allow',
         Principal: principal,
-        Action: ['sts:TagSession'],
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: {
           ArnEquals: { 'aws:PrincipalArn': [c.roleArn] },
           StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler, [`aws:RequestTag/${SESSION_TAG_KEYS.region}`]: c.region },
@@ -76,7 +79,7 @@ export function remediationRoleTrust(partition: string, operationsAccount: strin
       Effect: 'Allow',
       Principal: principal,
       Action: ['sts:SetSourceIdentity'],
-      Condition: { ArnEquals: all, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': callers.map((c) => c.roleArn) }, StringEquals: { 'sts:SourceIdentity': remediationSourceIdentity(handler) } },
     },
   ];
 }
@@ -199,6 +202,8 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
       Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'],
       Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`),
     },
+    // Their own IAM tags: a session tag key there would be every untagged session's (decision 168; read by decision 177's check).
+    { Sid: 'RemediationRolesTags', Effect: 'Allow', Action: ['iam:ListRoleTags'], Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`) },
     { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => at(r).watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
     { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.

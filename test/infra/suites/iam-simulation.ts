@@ -382,6 +382,12 @@ const WORKLOAD_CALLS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
+/** A statement without one action, or nothing when that was its only one: fault planting. */
+function withoutAction<S extends { Action?: string | string[] }>(statement: S, action: string): S[] {
+  const kept = [statement.Action ?? []].flat().filter((a) => a !== action);
+  return kept.length === 0 ? [] : [{ ...statement, Action: kept }];
+}
+
 function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: () => CaseResult[]): void {
   const STACK = 'NotificationRunbooks-production-us-east-1';
   const caseOf = (label: string): PrincipalCase => {
@@ -421,7 +427,8 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     const planted: PrincipalCase = {
       ...home,
       needed: home.needed.map((call) =>
-        call.resourcePolicy ? { ...call, resourcePolicy: { ...call.resourcePolicy, Statement: call.resourcePolicy.Statement.filter((st) => ![st.Action].flat().includes('sts:TagSession')) } } : call,
+        // sts:TagSession taken out of every statement (the session's statements allow it with sts:AssumeRole, decision 176).
+        call.resourcePolicy ? { ...call, resourcePolicy: { ...call.resourcePolicy, Statement: call.resourcePolicy.Statement.flatMap((st) => withoutAction(st, 'sts:TagSession')) } } : call,
       ),
     };
     expect((await runCase(home)).neededDenied).toEqual([]);
@@ -594,32 +601,41 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     const roleArn = `arn:aws:iam::${workload}:role/${role}`;
 
     // The attacker, literally: the DR handler's execution role asks for a session tagged runbook-region=us-east-1 (a caller
-    // chooses its tag values); the trust admits that role with its own region's tag only.
-    const tagging = (region: string): SimulatedCall => ({
-      ...home.needed.find((c) => c.action === 'sts:TagSession')!,
+    // chooses its tag values); the trust admits that role with its own region's tag only, for sts:AssumeRole and
+    // sts:TagSession alike (one request, one context: decision 176).
+    const tagging = (region: string, action: string): SimulatedCall => ({
+      ...home.needed.find((c) => c.action === action)!,
       why: `tagged ${region}`,
       context: {
         'aws:RequestTag/runbook-playbook': 'scale-consumers',
         'aws:RequestTag/runbook-incident': 'inc-3f2a9c1b7d44',
         'aws:RequestTag/runbook-region': region,
         'aws:TagKeys': ['runbook-playbook', 'runbook-incident', 'runbook-region'],
+        'sts:SourceIdentity': 'notification-runbooks-scale-consumers',
       },
     });
     const tagResults = async (c: PrincipalCase, policy = trust): Promise<string[]> =>
-      Promise.all(['us-west-2', 'us-east-1'].map(async (region) => `${region}: ${(await simulate(c.principal, { ...tagging(region), resourcePolicy: policy }, c.region)).result}`));
-    expect(await tagResults(home)).toEqual(['us-west-2: Allowed', 'us-east-1: ImplicitlyDenied']);
-    expect(await tagResults(caseOf(`${PRIMARY_STACK} scale-consumers`))).toEqual(['us-west-2: ImplicitlyDenied', 'us-east-1: Allowed']);
-    // The plan's home cases carry that call among their dangerous calls, every cross-account handler from every region.
+      Promise.all(
+        ['us-west-2', 'us-east-1'].map(
+          async (region) => `${region}: ${(await Promise.all(['sts:AssumeRole', 'sts:TagSession'].map(async (action) => (await simulate(c.principal, { ...tagging(region, action), resourcePolicy: policy }, c.region)).result))).join(' ')}`,
+        ),
+      );
+    expect(await tagResults(home)).toEqual(['us-west-2: Allowed Allowed', 'us-east-1: ImplicitlyDenied ImplicitlyDenied']);
+    expect(await tagResults(caseOf(`${PRIMARY_STACK} scale-consumers`))).toEqual(['us-west-2: ImplicitlyDenied ImplicitlyDenied', 'us-east-1: Allowed Allowed']);
+    // The plan's home cases carry those calls among their dangerous calls, every cross-account handler from every region.
     const foreign = plan().cases.filter((c) => c.dangerous.some((d) => d.action === 'sts:TagSession'));
     expect(foreign.length).toBe(19);
+    expect(foreign.map((c) => c.dangerous.filter((d) => d.action.startsWith('sts:') && / tags its session /.test(d.why)).map((d) => d.action).join(','))).toEqual(
+      foreign.map(() => 'sts:AssumeRole,sts:TagSession'),
+    );
     expect(results().filter((r) => foreign.some((c) => c.label === r.label)).flatMap((r) => r.dangerousAllowed)).toEqual([]);
 
     // Planted: a trust that accepts any region tag value (the value unchecked), or every caller with every region (the pair
     // unbound): the attacker's session is admitted again.
     const anyValue = { ...trust, Statement: trust.Statement.map((st) => editCondition(st, (op, key) => !(op === 'StringEquals' && key === 'aws:RequestTag/runbook-region'))) };
-    expect(await tagResults(home, anyValue)).toEqual(['us-west-2: Allowed', 'us-east-1: Allowed']);
+    expect(await tagResults(home, anyValue)).toEqual(['us-west-2: Allowed Allowed', 'us-east-1: Allowed Allowed']);
     const tagStatements = trust.Statement.filter((st) => [st.Action].flat().includes('sts:TagSession'));
-    expect(tagStatements.map((st) => st.Sid)).toEqual(['TagSessionWithTheIncidentInUsEast1', 'TagSessionWithTheIncidentInUsWest2']);
+    expect(tagStatements.map((st) => st.Sid)).toEqual(['TheHandlersSessionInUsEast1', 'TheHandlersSessionInUsWest2']);
     const unpaired = {
       ...trust,
       Statement: [
@@ -634,7 +650,7 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
         },
       ],
     };
-    expect(await tagResults(home, unpaired)).toEqual(['us-west-2: Allowed', 'us-east-1: Allowed']);
+    expect(await tagResults(home, unpaired)).toEqual(['us-west-2: Allowed Allowed', 'us-east-1: Allowed Allowed']);
 
     // The permissions: every remote session is refused every call the role serves the other region's session (there, and
     // named from its own region), and allowed its own (the plan's cases, judged above). Counted here.
@@ -643,7 +659,8 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     expect(remotes.length).toBe(19);
     expect(crossRegion.length).toBeGreaterThan(0);
     expect(results().filter((r) => r.label.includes(' -> ')).flatMap((r) => r.dangerousAllowed)).toEqual([]);
-    // A session without the region tag (a caller that sets none: the trust's AssumeRole does not need one) can do nothing.
+    // A session without the region tag can do nothing either (the trust no longer opens one, decision 176; were it opened,
+    // by a trust from before, with no IAM tag on the role, decision 168): every statement needs the tag.
     const dr = caseOf(label(DR, 'scale-consumers', 'us-west-2'));
     const { [`aws:PrincipalTag/runbook-region`]: _region, ...untagged } = dr.principal.context ?? {};
     const noTag = await runCase({ ...dr, principal: { ...dr.principal, context: untagged }, dangerous: [] });
@@ -661,6 +678,44 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       ]),
     );
     expect(roleArn).toBe(dr.principal.roleArn);
+  });
+
+  it('refuses a session without tags outright: a plain sts:AssumeRole by each handler\'s execution role, from every region, is denied by the trust; the tagged one of its own region allowed (decision 176)', async () => {
+    const homes = plan().cases.filter((c) => c.needed.some((n) => n.action === 'sts:TagSession'));
+    expect(homes.length).toBe(19);
+    const tagged = (c: PrincipalCase): SimulatedCall => c.needed.find((n) => n.action === 'sts:AssumeRole')!;
+    const untagged = (c: PrincipalCase): SimulatedCall[] => c.dangerous.filter((d) => d.action === 'sts:AssumeRole' && d.resource === tagged(c).resource && d.context === undefined);
+    // Each home case's dangerous calls hold exactly one plain AssumeRole of its remediation role, through its trust.
+    for (const c of homes) expect(untagged(c).map((d) => d.resourcePolicy === tagged(c).resourcePolicy)).toEqual([true]);
+    const judged = async (trustOf: (c: PrincipalCase) => PolicyDocument): Promise<string[]> =>
+      Promise.all(
+        homes.map(async (c) => {
+          const [plain, own] = await Promise.all([untagged(c)[0]!, tagged(c)].map(async (call) => (await simulate(c.principal, { ...call, resourcePolicy: trustOf(c) }, c.region)).result));
+          return `${c.label}: plain ${plain}, tagged ${own}`;
+        }),
+      );
+    const trustOf = (c: PrincipalCase): PolicyDocument => tagged(c).resourcePolicy!;
+    expect(await judged(trustOf)).toEqual(homes.map((c) => `${c.label}: plain ImplicitlyDenied, tagged Allowed`));
+
+    // Planted: the trust of decision 147, where AssumeRole was a statement of its own naming every caller and no tag.
+    const before176 = (c: PrincipalCase): PolicyDocument => {
+      const trust = trustOf(c);
+      const sessions = trust.Statement.filter((st) => [st.Action].flat().includes('sts:AssumeRole'));
+      const callers = sessions.flatMap((st) => [(st.Condition as Record<string, Record<string, unknown>>).ArnEquals!['aws:PrincipalArn']].flat() as string[]);
+      return {
+        ...trust,
+        Statement: [
+          { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: sessions[0]!.Principal, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': callers } } },
+          ...trust.Statement.flatMap((st) => withoutAction(st, 'sts:AssumeRole')),
+        ],
+      };
+    };
+    expect(await judged(before176)).toEqual(homes.map((c) => `${c.label}: plain Allowed, tagged Allowed`));
+    // The foreign region's AssumeRole too: refused by today's trust, allowed by that one (only its TagSession refused it).
+    const home = caseOf(`${STACK} scale-consumers`);
+    const foreignAssume = home.dangerous.find((d) => d.action === 'sts:AssumeRole' && d.context !== undefined)!;
+    expect((await simulate(home.principal, foreignAssume, home.region)).result).toBe('ImplicitlyDenied');
+    expect((await simulate(home.principal, { ...foreignAssume, resourcePolicy: before176(home) }, home.region)).result).toBe('Allowed');
   });
 
   it('catches a verify-change remediation role without the revert: rds:ModifyDBInstance denied on the workload\'s database', async () => {

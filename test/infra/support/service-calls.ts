@@ -213,36 +213,51 @@ export function keyCalls(w: ServiceWorld): SimulatedCall[] {
   }));
 }
 
+/**
+ * The context of one sts:AssumeRole request as the code sends it (remediationSession): its session tags as
+ * `aws:RequestTag/<key>` and `aws:TagKeys`, its source identity. AWS evaluates sts:AssumeRole, sts:TagSession and
+ * sts:SetSourceIdentity of that one request with the same request context (IAM User Guide, "Passing session tags in AWS
+ * STS": a trust may require tags on the AssumeRole statement itself; decision 176), so each simulated action carries it.
+ */
+function assumeRoleRequestContext(session: { Tags: Array<{ Key: string; Value: string }>; SourceIdentity: string }): Record<string, string | string[]> {
+  return {
+    ...Object.fromEntries(session.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])),
+    'aws:TagKeys': session.Tags.map((t) => t.Key),
+    'sts:SourceIdentity': session.SourceIdentity,
+  };
+}
+
 /** The AssumeRole of cross-account mode, with the session tags and source identity the code sends, through the trust policy. */
 export function assumeRoleCalls(handler: string, region: string, roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
   const session = remediationSession(handler, { region, incidentKey: SIMULATED_INCIDENT_KEY });
-  const tags = Object.fromEntries(session.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
-  const base = { resource: roleArn, resourceAccount: workloadAccount, resourcePolicy: trust };
+  const base = { resource: roleArn, resourceAccount: workloadAccount, resourcePolicy: trust, context: assumeRoleRequestContext(session) };
   return [
-    { ...base, action: 'sts:AssumeRole', why: 'the remediation role in the alarm\'s account' },
-    { ...base, action: 'sts:TagSession', why: 'the session tagged with incident, playbook and its region', context: { ...tags, 'aws:TagKeys': session.Tags.map((t) => t.Key) } },
-    { ...base, action: 'sts:SetSourceIdentity', why: 'the handler as source identity', context: { 'sts:SourceIdentity': session.SourceIdentity } },
+    { ...base, action: 'sts:AssumeRole', why: 'the remediation role in the alarm\'s account, its session tagged with its region' },
+    { ...base, action: 'sts:TagSession', why: 'the session tagged with incident, playbook and its region' },
+    { ...base, action: 'sts:SetSourceIdentity', why: 'the handler as source identity' },
   ];
 }
 
 /**
- * The attacker's TagSession (decision 147): the handler's execution role of `region` tagging its session with another
- * region of the environment, every other tag as the handler sets them. The trust must refuse each: the region a session
- * acts in is bound to its caller's principal ARN, not to the tag value the caller chooses.
+ * The attacker's sessions (decisions 147, 176): the handler's execution role of `region` asking for a session tagged with
+ * another region of the environment, every other tag as the handler sets them (sts:AssumeRole and sts:TagSession of that
+ * request), and for a session with no tags at all (a plain sts:AssumeRole, which would take any session tag key the role
+ * itself carries as an IAM tag: decision 168). The trust must refuse each: the region a session acts in is bound to its
+ * caller's principal ARN, not to the tag value the caller chooses, and a session without it is not opened.
  */
 export function foreignRegionTagCalls(handler: string, region: string, otherRegions: readonly string[], roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
-  return otherRegions.map((other) => {
-    const session = remediationSession(handler, { region: other, incidentKey: SIMULATED_INCIDENT_KEY });
-    const tags = Object.fromEntries(session.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value]));
-    return {
-      resource: roleArn,
-      resourceAccount: workloadAccount,
-      resourcePolicy: trust,
-      action: 'sts:TagSession',
-      why: `${region}'s execution role tags its session ${SESSION_TAG_KEYS.region}=${other}: it would act in ${other}`,
-      context: { ...tags, 'aws:TagKeys': session.Tags.map((t) => t.Key) },
-    };
+  const base = { resource: roleArn, resourceAccount: workloadAccount, resourcePolicy: trust };
+  const foreign = otherRegions.flatMap((other) => {
+    const context = assumeRoleRequestContext(remediationSession(handler, { region: other, incidentKey: SIMULATED_INCIDENT_KEY }));
+    const why = `${region}'s execution role tags its session ${SESSION_TAG_KEYS.region}=${other}: it would act in ${other}`;
+    return ['sts:AssumeRole', 'sts:TagSession'].map((action): SimulatedCall => ({ ...base, action, why, context }));
   });
+  return [...foreign, ...untaggedAssumeRoleCalls(region, roleArn, workloadAccount, trust)];
+}
+
+/** A plain sts:AssumeRole of the remediation role (no Tags, no SourceIdentity): refused by the trust (decision 176). */
+export function untaggedAssumeRoleCalls(region: string, roleArn: string, workloadAccount: string, trust: PolicyDocument): SimulatedCall[] {
+  return [{ resource: roleArn, resourceAccount: workloadAccount, resourcePolicy: trust, action: 'sts:AssumeRole', why: `${region}'s execution role opens a session without tags: it would carry only the role's own IAM tags` }];
 }
 
 /** What a remediation session opened from `region` carries into every request: its session tags and source identity, as remediationSession sets them. */

@@ -6,7 +6,7 @@
 // the service there, judges each remediation role's trust with iam:SimulateCustomPolicy and simulates its calls on the
 // workload's ARNs (the gap proxy answers both simulators: moto has neither).
 import { DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, CreateRoleCommand, ListRolePoliciesCommand, PutRolePolicyCommand, TagRoleCommand, UntagRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeEventBusCommand, EventBridgeClient, ListTargetsByRuleCommand, PutPermissionCommand, PutTargetsCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
@@ -95,7 +95,13 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(
-      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook, incident and region (runbook-region=us-east-1) tags and source identity notification-runbooks-scale-consumers; refuses it another region's tag (us-west-2), and another role of ${operations.accountId} with the same tags (iam:SimulateCustomPolicy)`,
+      `trust of notification-runbooks-remediate-scale-consumers in ${workload.accountId} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook, incident and region (runbook-region=us-east-1) tags and source identity notification-runbooks-scale-consumers; refuses it another region's tag (us-west-2) and a session without tags, and another role of ${operations.accountId} with the same tags (iam:SimulateCustomPolicy)`,
+    );
+    // Every remediation role's own IAM tags, read in the workload (iam:ListRoleTags: moto answers it, no gap): none a
+    // session tag key (decisions 168, 177).
+    expect(of('remediation-role-tags').map((c) => `${c.status} ${c.subject}`).sort()).toEqual(ACTING_IN_WORKLOAD.map((h) => `PASS ${roleArn(h)}`).sort());
+    expect(of('remediation-role-tags').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(
+      `remediation role notification-runbooks-remediate-scale-consumers in ${workload.accountId}: none of its 0 IAM tag(s) is a session tag key (runbook-incident, runbook-playbook, runbook-region, any case; iam:ListRoleTags)`,
     );
     expect(of('remediation-role-permissions').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     const scaleActions = new Set((side.roles.get('scale-consumers')?.policy.Statement as Array<{ Action: string | string[] }>).flatMap((st) => ([] as string[]).concat(st.Action)));
@@ -121,10 +127,16 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     expect(calls.filter((c) => c.operation === 'unknown')).toEqual([]);
     expect(calls.filter((c) => !/^(Get|List|Describe|Simulate|Test)/.test(c.operation) && c.operation !== 'AssumeRole')).toEqual([]);
     // Per remediation role: its handler's execution role, then another role of the operations account (decision 94), then
-    // the execution role with the other region's tag, us-west-2 (decision 147); the bus policy for the workload's
-    // forwarding role (the probe account: only the decision-source Deny names it); the forwarding role's trust for
-    // EventBridge acting for its rule, for the probe account's and for another rule (decision 114).
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(3 * ACTING_IN_WORKLOAD.length + 1 + 3);
+    // the execution role with the other region's tag, us-west-2 (decision 147), then with no tag (decision 176); the bus
+    // policy for the workload's forwarding role (the probe account: only the decision-source Deny names it); the
+    // forwarding role's trust for EventBridge acting for its rule, for the probe account's and for another rule (decision 114).
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(4 * ACTING_IN_WORKLOAD.length + 1 + 3);
+    // The tags read through the preflight role (keys moto issued: the proxy names no account for them, nor an IAM
+    // request's parameters; another test file's preflight may run beside this one): at least one ListRoleTags per
+    // remediation role (each named in its PASS above), none with the operations account's own keys.
+    const sessionCalls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === undefined && c.operation === 'ListRoleTags');
+    expect(sessionCalls.length).toBeGreaterThanOrEqual(ACTING_IN_WORKLOAD.length);
+    expect(calls.filter((c) => c.operation === 'ListRoleTags')).toEqual([]);
     expect(calls.filter((c) => c.operation === 'DescribeEventBus')).toHaveLength(1);
     // The operations bus admits the workload's forwarded alarms: infra's policy, as moto holds it (DescribeEventBus
     // returns what PutPermission put: no gap there), judged for the role the forwarding rule's target uses.
@@ -170,24 +182,26 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     const role = side.roles.get('scale-up-database');
     if (!role) throw new Error('no scale-up-database role');
     type Statement = { Sid?: string; Condition?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
-    // The role as infra deployed it before: one TagSession statement, two tag keys; statements with no session region.
+    // The role as infra deployed it before: AssumeRole for its callers, one TagSession statement with two tag keys;
+    // statements with no session region.
+    const session = (role.trust.Statement as Statement[]).find((st) => String(st.Sid).startsWith('TheHandlersSessionIn'));
+    if (!session) throw new Error('no session statement in infra\'s trust');
     const trust = {
       ...role.trust,
-      Statement: (role.trust.Statement as Statement[])
-        .filter((st) => !String(st.Sid).startsWith('TagSessionWithTheIncidentIn') || String(st.Sid).endsWith('UsEast1'))
-        .map((st) =>
-          String(st.Sid).startsWith('TagSession')
-            ? {
-                ...st,
-                Sid: 'TagSessionWithTheIncident',
-                Condition: {
-                  ArnEquals: st.Condition?.ArnEquals,
-                  StringEquals: { 'aws:RequestTag/runbook-playbook': 'scale-up-database' },
-                  'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
-                },
-              }
-            : st,
-        ),
+      Statement: [
+        { ...session, Sid: 'TheHandlersExecutionRoles', Action: ['sts:AssumeRole'], Condition: { ArnEquals: session.Condition?.ArnEquals } },
+        {
+          ...session,
+          Sid: 'TagSessionWithTheIncident',
+          Action: ['sts:TagSession'],
+          Condition: {
+            ArnEquals: session.Condition?.ArnEquals,
+            StringEquals: { 'aws:RequestTag/runbook-playbook': 'scale-up-database' },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['runbook-playbook', 'runbook-incident'] },
+          },
+        },
+        ...(role.trust.Statement as Statement[]).filter((st) => st !== session),
+      ],
     };
     const policy = {
       ...role.policy,
@@ -216,6 +230,44 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     } finally {
       await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role.roleName, PolicyDocument: JSON.stringify(role.trust) }));
       await workloadIam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'workload-actions', PolicyDocument: JSON.stringify(role.policy) }));
+    }
+  });
+
+  it('names a remediation role deployed before decision 176 (its trust opens a session without tags) and one tagged after deployment with a session tag key: each FAIL with its fix', async () => {
+    const old = side.roles.get('escalate');
+    const tagged = side.roles.get('scale-consumers');
+    if (!old || !tagged) throw new Error('no escalate or scale-consumers role');
+    type Statement = { Sid?: string; Action?: string[]; Condition?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    // escalate's trust as decision 147 wrote it: AssumeRole a statement of its own, naming the caller and no tag.
+    const statements = old.trust.Statement as Statement[];
+    const session = statements.find((st) => String(st.Sid).startsWith('TheHandlersSessionIn'));
+    if (!session) throw new Error('no session statement in infra\'s trust');
+    const before = {
+      ...old.trust,
+      Statement: [
+        { ...session, Sid: 'TheHandlersExecutionRoles', Action: ['sts:AssumeRole'], Condition: { ArnEquals: session.Condition?.ArnEquals } },
+        ...statements.map((st) => (st === session ? { ...st, Action: ['sts:TagSession'] } : st)),
+      ],
+    };
+    await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: old.roleName, PolicyDocument: JSON.stringify(before) }));
+    // scale-consumers tagged after deployment, as a tag policy or a hand would: a session tag key, another case.
+    await workloadIam.send(new TagRoleCommand({ RoleName: tagged.roleName, Tags: [{ Key: 'cost-center', Value: '42' }, { Key: 'Runbook-Region', Value: 'us-east-1' }] }));
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL remediation-role-tags ${roleArn('scale-consumers')}`, `FAIL remediation-role-trust ${roleArn('escalate')}`]);
+      const failed = ['remediation-role-trust', 'remediation-role-tags'].map((check) => report.checks.find((c) => c.status === 'FAIL' && c.check === check));
+      expect(failed[0]?.message).toBe(
+        `trust of notification-runbooks-remediate-escalate in ${workload.accountId} admits notification-runbooks-escalate-us-east-1 (escalate's execution role) to a session with no tags, a plain sts:AssumeRole (iam:SimulateCustomPolicy): such a session's principal tags are the role's own IAM tags, so a runbook-region tag added to the role would give it that region's grants (a role deployed before decision 176)`,
+      );
+      expect(failed[0]?.fix).toContain(`npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${operations.accountId}`);
+      expect(failed[1]?.message).toBe(
+        `remediation role notification-runbooks-remediate-scale-consumers in ${workload.accountId} carries the IAM tag Runbook-Region="us-east-1", a session tag key (runbook-incident, runbook-playbook, runbook-region; IAM tag keys compare case-insensitively): every session of the role that does not set that key itself takes the role's value as its principal tag, so a runbook-region tag gives an untagged session that region's grants and a runbook-incident tag names an incident the session is not about`,
+      );
+      expect(failed[1]?.fix).toContain('aws iam untag-role --role-name notification-runbooks-remediate-scale-consumers --tag-keys Runbook-Region;');
+    } finally {
+      await workloadIam.send(new UpdateAssumeRolePolicyCommand({ RoleName: old.roleName, PolicyDocument: JSON.stringify(old.trust) }));
+      await workloadIam.send(new UntagRoleCommand({ RoleName: tagged.roleName, TagKeys: ['cost-center', 'Runbook-Region'] }));
     }
   });
 

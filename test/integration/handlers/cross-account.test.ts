@@ -2,6 +2,7 @@
 // consumers through the remediation role it assumes there (moto issues AssumeRole keys that act in the role's account).
 import { CreateRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/account-clients';
 import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
@@ -57,6 +58,19 @@ function expectedSession(incidentKey: string, roleArn: string, region: string): 
     'Tags.member.3.Key': 'runbook-region',
     'Tags.member.3.Value': region,
   }) as Record<string, string>;
+}
+
+/** A raw AssumeRole of the remediation role with the sandbox's keys, as an attacker in the operations account would send it. */
+async function assumeDirectly(account: SandboxAccount, roleArn: string, tags: Array<{ Key: string; Value: string }>): Promise<string> {
+  const sts = new STSClient(account.clientConfig);
+  try {
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'attacker', ...(tags.length > 0 ? { Tags: tags } : {}) }));
+    return `opened ${out.AssumedRoleUser?.Arn ?? '(no ARN)'}`;
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  } finally {
+    sts.destroy();
+  }
 }
 
 describe('scale-consumers in cross-account mode', () => {
@@ -142,7 +156,8 @@ describe('scale-consumers in cross-account mode', () => {
       const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
       const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
       const decision = await handler(event);
-      // Nothing was called in the workload: the AssumeRole (counted in the caller's account) was refused for its tag.
+      // Nothing was called in the workload: the AssumeRole (counted in the caller's account) was refused for its tag, by
+      // the AssumeRole's own statement (decision 176; before, by its sts:TagSession).
       const inWorkload = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', before)).filter((c) => c.accountId === workload.accountId);
       expect(inWorkload.map((c) => `${c.service}:${c.operation}`)).toEqual([]);
       const requests = await assumeRoleRequests(operations.accountId, before);
@@ -150,9 +165,9 @@ describe('scale-consumers in cross-account mode', () => {
       for (const request of requests) expect(request).toEqual(expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), region));
       expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure', error: { name: 'AccessDenied' } } });
       // The escalation says the trust refused the session, not that a permission is missing (review 10b F8: granting
-      // sts:TagSession would widen the trust that binds the session to its region).
+      // sts:AssumeRole / sts:TagSession would widen the trust that binds the session to its region).
       expect(decision.reason).toContain(
-        `is not authorized to perform: sts:TagSession on resource: ${roleArn()} (the remediation role's trust refused this session (its caller or tags); run \`runbook preflight\`)`,
+        `is not authorized to perform: sts:AssumeRole on resource: ${roleArn()} (the remediation role's trust refused this session (its caller or tags); run \`runbook preflight\`)`,
       );
       expect(decision.reason).not.toContain('missing permission');
       expect(await maximumConcurrency(workload)).toBe(50);
@@ -161,5 +176,24 @@ describe('scale-consumers in cross-account mode', () => {
       await workload.transition(queueAlarmName(workload.topology), 'OK');
       iam.destroy();
     }
+  });
+
+  it("refuses the attacker's session without tags outright: a plain AssumeRole by the handler's own execution role is denied by the trust, the handler's tagged one opened (decision 176)", async () => {
+    const region = operations.clientConfig.region ?? '?';
+    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    // The sandbox's caller is the handler's execution role of this region (the trust deployed in beforeAll): the one
+    // principal the trust admits, asking for a session with no tags (it would carry only the role's own IAM tags).
+    expect(await assumeDirectly(operations, roleArn(), [])).toBe(`AccessDenied: User: arn:aws:sts::${operations.accountId}:user/moto is not authorized to perform: sts:AssumeRole on resource: ${roleArn()}`);
+    // With the handler's tags of its own region (remediationSession's keys), the same caller is admitted.
+    const own = [
+      { Key: 'runbook-playbook', Value: 'scale-consumers' },
+      { Key: 'runbook-region', Value: region },
+    ];
+    expect(await assumeDirectly(operations, roleArn(), own)).toMatch(new RegExp(`^opened arn:aws:sts::${workload.accountId}:assumed-role/${ROLE_NAME}/attacker$`));
+    // Both requests reached the proxy as sent; nothing was called in the workload.
+    expect((await assumeRoleRequests(operations.accountId, before)).map((r) => r['Tags.member.1.Key'] ?? '(no tags)')).toEqual(['(no tags)', 'runbook-playbook']);
+    const inWorkload = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', before)).filter((c) => c.accountId === workload.accountId);
+    expect(inWorkload.map((c) => `${c.service}:${c.operation}`)).toEqual([]);
+    expect(await maximumConcurrency(workload)).toBe(50);
   });
 });

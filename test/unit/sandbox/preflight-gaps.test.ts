@@ -130,13 +130,32 @@ describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role
     const tags = (region: string): Array<[string, string]> => [['runbook-playbook', 'scale-consumers'], ['runbook-incident', 'inc-3f2a9c1b7d44'], ['runbook-region', region]];
     const refusal = (action: string) => ({ status: 403, error: { code: 'AccessDenied', message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${ROLE}` } });
     expect(await judgeAssumeRole(session(tags('us-west-2')), caller, trust)).toBeUndefined();
-    // The attacker: its own session tagged with the primary region; another tag key; another source identity; no region tag.
-    expect(await judgeAssumeRole(session(tags('us-east-1')), caller, trust)).toEqual(refusal('sts:TagSession'));
-    expect(await judgeAssumeRole(session([...tags('us-west-2'), ['owner', 'x']]), caller, trust)).toEqual(refusal('sts:TagSession'));
+    // The attacker: its own session tagged with the primary region; another tag key; another source identity; no region
+    // tag; no tags at all. The AssumeRole itself is refused where the tags are wrong (its statement holds them, decision 176).
+    expect(await judgeAssumeRole(session(tags('us-east-1')), caller, trust)).toEqual(refusal('sts:AssumeRole'));
+    expect(await judgeAssumeRole(session([...tags('us-west-2'), ['owner', 'x']]), caller, trust)).toEqual(refusal('sts:AssumeRole'));
     expect(await judgeAssumeRole(session(tags('us-west-2'), 'someone-else'), caller, trust)).toEqual(refusal('sts:SetSourceIdentity'));
-    expect(await judgeAssumeRole(session(tags('us-west-2').slice(0, 2)), caller, trust)).toEqual(refusal('sts:TagSession'));
+    expect(await judgeAssumeRole(session(tags('us-west-2').slice(0, 2)), caller, trust)).toEqual(refusal('sts:AssumeRole'));
+    expect(await judgeAssumeRole(session([]), caller, trust)).toEqual(refusal('sts:AssumeRole'));
     // A trust allowing sts:AssumeRole alone refuses a tagged session (AWS needs sts:TagSession for tags).
     expect(await judgeAssumeRole(session(tags('us-west-2')), caller, trustOf({ Effect: 'Allow', Principal: opsRoot, Action: 'sts:AssumeRole' }))).toEqual(refusal('sts:TagSession'));
+  });
+
+  it("refuses a session without tags outright under infra's trust, as the attacker opens it (a plain AssumeRole, with or without a source identity); a trust of decision 147's shape admitted it (decision 176)", async () => {
+    const statements = remediationRoleTrust('aws', OPS, 'scale-consumers', [{ region: 'us-west-2', roleArn: caller.arn }]);
+    const trustWith = (s: unknown[]) => async (): Promise<string> => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: s }));
+    const plain = new URLSearchParams({ Action: 'AssumeRole', RoleArn: ROLE, RoleSessionName: 'attacker' }).toString();
+    const withIdentity = new URLSearchParams({ Action: 'AssumeRole', RoleArn: ROLE, RoleSessionName: 'attacker', SourceIdentity: 'notification-runbooks-scale-consumers' }).toString();
+    const refused = { status: 403, error: { code: 'AccessDenied', message: `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${ROLE}` } };
+    expect(await judgeAssumeRole(plain, caller, trustWith(statements))).toEqual(refused);
+    expect(await judgeAssumeRole(withIdentity, caller, trustWith(statements))).toEqual(refused);
+    // Planted: decision 147's trust, its AssumeRole a statement of its own naming the caller and no tag: both admitted.
+    const before = [
+      { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: opsRoot, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': [caller.arn] } } },
+      ...statements.map((st) => ({ ...st, Action: st.Action.filter((a) => a !== 'sts:AssumeRole') })),
+    ];
+    expect(await judgeAssumeRole(plain, caller, trustWith(before))).toBeUndefined();
+    expect(await judgeAssumeRole(withIdentity, caller, trustWith(before))).toBeUndefined();
   });
 
   it('a role that does not exist is refused as AWS refuses it (AccessDenied), reading its own account', async () => {
@@ -199,12 +218,15 @@ describe('simulateCustomPolicy (sandbox iam:SimulateCustomPolicy: moto has none)
   it("binds the session's region tag to the caller: each region's execution role only with its own region, none without the tag (decision 147)", () => {
     const tagged = (principal: string, region: string | undefined): Array<[string, string[]]> =>
       session.flatMap(([k, v]): Array<[string, string[]]> => (k === 'aws:PrincipalArn' ? [[k, [principal]]] : k === 'aws:RequestTag/runbook-region' ? (region ? [[k, [region]]] : []) : [[k, v]]));
-    const tagSession = (principal: string, region: string | undefined): string | undefined =>
-      decisions(simulateCustomPolicy(request([own, drRole], tagged(principal, region)))).find((d) => d.startsWith('sts:TagSession'));
-    expect([tagSession(own, 'us-east-1'), tagSession(drRole, 'us-west-2')]).toEqual(['sts:TagSession allowed', 'sts:TagSession allowed']);
+    // sts:AssumeRole and sts:TagSession of the request, judged alike (decision 176).
+    const opened = (principal: string, region: string | undefined): string =>
+      decisions(simulateCustomPolicy(request([own, drRole], tagged(principal, region))))
+        .filter((d) => !d.startsWith('sts:SetSourceIdentity'))
+        .join(', ');
+    expect([opened(own, 'us-east-1'), opened(drRole, 'us-west-2')]).toEqual(['sts:AssumeRole allowed, sts:TagSession allowed', 'sts:AssumeRole allowed, sts:TagSession allowed']);
     // The attacker: the DR region's execution role naming the primary region as its own, and the reverse.
-    expect([tagSession(drRole, 'us-east-1'), tagSession(own, 'us-west-2')]).toEqual(['sts:TagSession implicitDeny', 'sts:TagSession implicitDeny']);
-    expect(tagSession(own, undefined)).toBe('sts:TagSession implicitDeny');
+    expect([opened(drRole, 'us-east-1'), opened(own, 'us-west-2')]).toEqual(['sts:AssumeRole implicitDeny, sts:TagSession implicitDeny', 'sts:AssumeRole implicitDeny, sts:TagSession implicitDeny']);
+    expect(opened(own, undefined)).toBe('sts:AssumeRole implicitDeny, sts:TagSession implicitDeny');
   });
 
   it('a key given as multivalued (ContextKeyType stringList) matches only under a set operator, as IAM requires; the same key given as a string matches a plain operator', () => {

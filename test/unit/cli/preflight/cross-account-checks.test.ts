@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
-import { GetRoleCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient, ListRoleTagsCommand, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, trustStatementsFor, type CrossAccountContext } from '../../../../cli/preflight/cross-account-checks';
@@ -95,6 +95,8 @@ beforeEach(() => {
   // since decision 147, every call refused to a session of another region.
   answer(SimulatePrincipalPolicyCommand, (_action, resource, context) => (resource === OTHER_REGION_DB || !sessionOfHere(context) ? 'implicitDeny' : 'allowed'));
   evaluateCustomPolicy();
+  // The roles as infra deploys them: the stack's own tags, no session tag key (decision 168).
+  iam.on(ListRoleTagsCommand).resolves({ Tags: [{ Key: 'aws:cloudformation:stack-name', Value: 'NotificationRunbooksRemediation-production' }], IsTruncated: false });
 });
 
 describe('openWorkloadSession', () => {
@@ -144,9 +146,8 @@ describe('trustStatementsFor (pure)', () => {
   it("keeps the statements whose Principal is the caller's account, its ARN or anyone, without Principal and on the role", () => {
     const { statements } = trustStatementsFor(infraTrust('scale-consumers'), roleArn('scale-consumers'), caller);
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource, 'Principal' in s])).toEqual([
-      ['TheHandlersExecutionRoles', ['sts:AssumeRole'], roleArn('scale-consumers'), false],
-      ['TagSessionWithTheIncidentInUsEast1', ['sts:TagSession'], roleArn('scale-consumers'), false],
-      ['TagSessionWithTheIncidentInUsWest2', ['sts:TagSession'], roleArn('scale-consumers'), false],
+      ['TheHandlersSessionInUsEast1', ['sts:AssumeRole', 'sts:TagSession'], roleArn('scale-consumers'), false],
+      ['TheHandlersSessionInUsWest2', ['sts:AssumeRole', 'sts:TagSession'], roleArn('scale-consumers'), false],
       ['SourceIdentityIsTheHandler', ['sts:SetSourceIdentity'], roleArn('scale-consumers'), false],
     ]);
     const doc = (principal: unknown, key = 'Principal') => JSON.stringify({ Statement: [{ Effect: 'Allow', [key]: principal, Action: 'sts:AssumeRole' }] });
@@ -163,12 +164,19 @@ describe('trustStatementsFor (pure)', () => {
 });
 
 describe('checkRemediationRoles', () => {
-  it('per role: the trust judged for its handler\'s execution role with the session\'s context, the calls simulated in the workload; all PASS', async () => {
+  it('per role: the trust judged for its handler\'s execution role with the session\'s context, the calls simulated in the workload, its own tags read there; all PASS', async () => {
     const c = clients();
     const session = c.withCredentials({ accessKeyId: 'ASIAWORKLOAD', secretAccessKey: 's' });
     const results = await checkRemediationRoles(c, session, context(cross));
     expect(results.map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual(
-      cross.handlers.filter((h) => ACTING.includes(h.name)).flatMap((h) => [`PASS remediation-role-trust ${roleArn(h.name)}`, `PASS remediation-role-permissions ${roleArn(h.name)}`]),
+      cross.handlers
+        .filter((h) => ACTING.includes(h.name))
+        .flatMap((h) => [`PASS remediation-role-trust ${roleArn(h.name)}`, `PASS remediation-role-permissions ${roleArn(h.name)}`, `PASS remediation-role-tags ${roleArn(h.name)}`]),
+    );
+    // The tags of each role read in the workload (the session's client), by its name.
+    expect(iam.commandCalls(ListRoleTagsCommand).map((call) => [call.thisValue === session.iam, call.args[0].input.RoleName])).toEqual(ACTING.map((h) => [true, `notification-runbooks-remediate-${h}`]));
+    expect(results.find((r) => r.check === 'remediation-role-tags' && r.subject === roleArn('escalate'))?.message).toBe(
+      `remediation role notification-runbooks-remediate-escalate in ${WORKLOAD}: none of its 1 IAM tag(s) is a session tag key (runbook-incident, runbook-playbook, runbook-region, any case; iam:ListRoleTags)`,
     );
     expect(cross.handlers.filter((h) => ACTING.includes(h.name))).toHaveLength(ACTING.length);
     // GetRole and SimulatePrincipalPolicy in the workload (the session's client); SimulateCustomPolicy in operations.
@@ -176,11 +184,13 @@ describe('checkRemediationRoles', () => {
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand).every((call) => call.thisValue === session.iam && call.args[0].input.PolicySourceArn?.startsWith(`arn:aws:iam::${WORKLOAD}:role/notification-runbooks-remediate-`))).toBe(true);
     const custom = iam.commandCalls(SimulateCustomPolicyCommand);
     // Per role: its handler's execution role (admitted), another role of the operations account (refused), the execution
-    // role again with the DR region's tag (refused: decision 147).
-    expect(custom.map((call) => principalArnOf(call.args[0].input))).toEqual(ACTING.flatMap((h) => [executionRole(h), PROBE, executionRole(h)]));
+    // role again with the DR region's tag (refused: decision 147), and with no tag at all (refused: decision 176).
+    expect(custom.map((call) => principalArnOf(call.args[0].input))).toEqual(ACTING.flatMap((h) => [executionRole(h), PROBE, executionRole(h), executionRole(h)]));
     const regionTag = (i: { ContextEntries?: Array<{ ContextKeyName?: string; ContextKeyValues?: string[] }> }): string | undefined =>
       i.ContextEntries?.find((e) => e.ContextKeyName === 'aws:RequestTag/runbook-region')?.ContextKeyValues?.[0];
-    expect(custom.map((call) => regionTag(call.args[0].input))).toEqual(ACTING.flatMap(() => ['us-east-1', 'us-east-1', 'us-west-2']));
+    expect(custom.map((call) => regionTag(call.args[0].input))).toEqual(ACTING.flatMap(() => ['us-east-1', 'us-east-1', 'us-west-2', undefined]));
+    // The plain AssumeRole: the caller and its account, nothing the request does not carry.
+    expect(custom[3]?.args[0].input.ContextEntries?.map((e) => e.ContextKeyName)).toEqual(['aws:PrincipalArn', 'aws:PrincipalAccount']);
     expect(custom.every((call) => call.thisValue === c.iam)).toBe(true);
     const scale = custom.map((call) => call.args[0].input).find((i) => i.ResourceArns?.[0] === roleArn('scale-consumers'));
     expect(scale?.ActionNames).toEqual(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
@@ -206,7 +216,7 @@ describe('checkRemediationRoles', () => {
       ['aws:RequestedRegion', 'aws:PrincipalTag/runbook-region'].map((k) => i.ContextEntries?.find((e) => e.ContextKeyName === k)?.ContextKeyValues?.join(',')).join(' ');
     expect([...new Set(onQueue.map(sessions))]).toEqual(['us-east-1 us-east-1', 'us-east-1 us-west-2']);
     expect(results.find((r) => r.subject === roleArn('scale-consumers') && r.check === 'remediation-role-permissions')?.message).toMatch(/to its session of us-east-1, none to a session of us-west-2$/);
-    expect(results.find((r) => r.subject === roleArn('scale-consumers') && r.check === 'remediation-role-trust')?.message).toContain("refuses it another region's tag (us-west-2)");
+    expect(results.find((r) => r.subject === roleArn('scale-consumers') && r.check === 'remediation-role-trust')?.message).toContain("refuses it another region's tag (us-west-2) and a session without tags");
   });
 
   it('a missing role is one FAIL, nothing simulated on it; an unreadable one names iam:GetRole; the others still run', async () => {
@@ -219,7 +229,7 @@ describe('checkRemediationRoles', () => {
       `remediation-role-exists ${roleArn('verify-change')}: could not check ${roleArn('verify-change')}: AccessDenied: preflight is not allowed iam:GetRole`,
     ]);
     expect(results.filter((r) => r.subject === roleArn('escalate'))).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength((ACTING.length - 2) * 2);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength((ACTING.length - 2) * 3);
   });
 
   it("a trust that does not admit the handler's execution role names the denied actions; one naming nobody of the account says whom it names", async () => {
@@ -330,6 +340,64 @@ describe('checkRemediationRoles', () => {
     expect(failed[0]?.message).toContain('for sts:TagSession (implicitDeny), its session tagged with its playbook, incident and region (runbook-region=us-east-1)');
     expect(failed[0]?.message).toContain('a role deployed before decision 147');
     expect(failed[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}: infra's trust names each handler's execution roles`);
+  });
+
+  it('a trust deployed before decision 176 (its AssumeRole a statement of its own, no tag required) admits a session without tags: FAIL naming it and the redeploy', async () => {
+    // Planted fault: infra's trust as decision 147 wrote it: AssumeRole for the callers, the tags on TagSession only.
+    const statements = remediationRoleTrust('aws', ACCOUNT, 'scale-consumers', callersOf('scale-consumers'));
+    const before = [
+      { Sid: 'TheHandlersExecutionRoles', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['sts:AssumeRole'], Condition: { ArnEquals: { 'aws:PrincipalArn': callersOf('scale-consumers').map((r) => r.roleArn) } } },
+      ...statements.map((st) => ({ ...st, Action: st.Action.filter((a) => a !== 'sts:AssumeRole') })),
+    ];
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({
+      Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: before }) },
+    });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const failed = results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => `${r.check} ${r.subject}: ${r.message}`)).toEqual([
+      `remediation-role-trust ${roleArn('scale-consumers')}: trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role) to a session with no tags, a plain sts:AssumeRole (iam:SimulateCustomPolicy): such a session's principal tags are the role's own IAM tags, so a runbook-region tag added to the role would give it that region's grants (a role deployed before decision 176)`,
+    ]);
+    expect(failed[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}: infra's trust names each handler's execution roles`);
+  });
+
+  it("a role carrying a session tag key as an IAM tag, in any case and on any page of ListRoleTags: FAIL naming role, key and the fix; another role's other tags PASS (decisions 168, 177)", async () => {
+    // scale-consumers: a tag policy's Runbook-Region on the second page; escalate: a hand's runbook-incident on the only one.
+    iam.on(ListRoleTagsCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({ Tags: [{ Key: 'owner', Value: 'platform' }], IsTruncated: true, Marker: 'page-2' });
+    iam.on(ListRoleTagsCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers', Marker: 'page-2' }).resolves({ Tags: [{ Key: 'Runbook-Region', Value: 'us-east-1' }], IsTruncated: false });
+    iam.on(ListRoleTagsCommand, { RoleName: 'notification-runbooks-remediate-escalate' }).resolves({ Tags: [{ Key: 'runbook-incident', Value: 'inc-000000000000' }, { Key: 'cost-center', Value: '42' }], IsTruncated: false });
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const failed = results.filter((r) => r.status === 'FAIL');
+    expect(failed.map((r) => `${r.check} ${r.subject}`)).toEqual([`remediation-role-tags ${roleArn('scale-consumers')}`, `remediation-role-tags ${roleArn('escalate')}`]);
+    expect(failed[0]?.message).toBe(
+      `remediation role notification-runbooks-remediate-scale-consumers in ${WORKLOAD} carries the IAM tag Runbook-Region="us-east-1", a session tag key (runbook-incident, runbook-playbook, runbook-region; IAM tag keys compare case-insensitively): every session of the role that does not set that key itself takes the role's value as its principal tag, so a runbook-region tag gives an untagged session that region's grants and a runbook-incident tag names an incident the session is not about`,
+    );
+    expect(failed[0]?.fix).toBe(
+      'remove it: aws iam untag-role --role-name notification-runbooks-remediate-scale-consumers --tag-keys Runbook-Region; then keep whatever added it (a tag policy, an account-wide tagging tool, a hand) off the remediation roles: infra refuses such a tag at synth (decision 168)',
+    );
+    expect(failed[1]?.message).toContain('carries the IAM tag runbook-incident="inc-000000000000", a session tag key');
+    // Every page was read: two calls, the key found only on the page answered to the first's Marker (the paginator
+    // reuses one input object, so the recorded inputs both show the last Marker).
+    expect(iam.commandCalls(ListRoleTagsCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' })).toHaveLength(2);
+    expect(results.filter((r) => r.check === 'remediation-role-tags' && r.status === 'PASS')).toHaveLength(ACTING.length - 2);
+  });
+
+  it('a preflight role that may not read the tags (deployed before decision 177) is a FAIL naming iam:ListRoleTags and the redeploy, the role\'s other checks still run', async () => {
+    iam.on(ListRoleTagsCommand).rejects(awsError('AccessDenied', `User: arn:aws:sts::${WORKLOAD}:assumed-role/notification-runbooks-preflight/preflight is not authorized to perform: iam:ListRoleTags`));
+    const c = clients();
+    const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    const tags = results.filter((r) => r.check === 'remediation-role-tags');
+    expect(tags.map((r) => r.status)).toEqual(ACTING.map(() => 'FAIL'));
+    expect(tags[0]?.message).toBe(
+      `could not read the IAM tags of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} (AccessDenied: iam:ListRoleTags refused): whether the role carries a session tag key is not checked (a preflight role deployed before decision 177)`,
+    );
+    expect(tags[0]?.fix).toBe(`deploy the workload's roles in ${WORKLOAD}: npx cdk deploy NotificationRunbooksRemediation-production -c operationsAccount=${ACCOUNT}`);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(ACTING.length * 2);
+    // Another fault is a could-not-check FAIL naming it.
+    iam.on(ListRoleTagsCommand).rejects(awsError('ServiceFailure', 'try again'));
+    const fault = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+    expect(fault.find((r) => r.subject === `tags of ${roleArn('scale-consumers')}`)).toMatchObject({ status: 'FAIL', check: 'could-not-check', message: `could not check tags of ${roleArn('scale-consumers')}: ServiceFailure: try again` });
   });
 
   it('a trust that admits any region tag value lets the handler tag its session with another region: FAIL naming the region (decision 147)', async () => {
