@@ -42,10 +42,10 @@ async function checkKillSwitch(clients: PreflightClients, expected: PreflightExp
     const value = (await clients.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
     return value?.trim() === 'off'
       ? pass('plumbing', 'kill-switch', name, `kill switch ${name} says "off": automation is on`)
-      : fail('plumbing', 'kill-switch', name, `kill switch ${name} says "${value ?? ''}": every handler is a dry run (anything but "off" engages it)`, putOff);
+      : fail('plumbing', 'kill-switch', name, `kill switch ${name} says "${value ?? ''}": the automation changes nothing, it only plans, reports and pages (anything but "off" engages it)`, putOff);
   } catch (error) {
     if (awsErrorName(error) !== 'ParameterNotFound') throw error;
-    return fail('plumbing', 'kill-switch', name, `kill switch ${name} does not exist: every handler is a dry run (a missing switch fails closed)`, 'deploy the runbook stack: it creates the switch as "off"');
+    return fail('plumbing', 'kill-switch', name, `kill switch ${name} does not exist: the automation changes nothing, it only plans, reports and pages (a missing switch fails closed)`, 'deploy the runbook stack: it creates the switch as "off"');
   }
 }
 

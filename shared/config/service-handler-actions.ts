@@ -16,7 +16,7 @@ export const ESCALATION_ACTIONS = [
   'scheduler:DeleteSchedule',
   'iam:PassRole',
   'sts:GetCallerIdentity',
-  // shared/guard/kill-switch.ts: an engaged switch makes escalation a dry run too (rendered and logged, nothing sent).
+  // shared/guard/kill-switch.ts: every message says whether the switch is engaged (decision 178; it never silences a page).
   'ssm:GetParameter',
 ] as const;
 

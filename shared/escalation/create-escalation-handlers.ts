@@ -28,6 +28,7 @@ import { escalationDeployment, supportApiRegion, type EscalationDeployment } fro
 import { parseEscalateInput, parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
+import { withKillSwitchNotice } from './kill-switch-notice';
 import { resolveEscalationPolicy } from './policy';
 import type { MessageView } from './message-view';
 import type { EscalationTier } from './policy';
@@ -104,15 +105,16 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     notifier:
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
-      killSwitchGuarded(
+      // The kill switch stops changes, not pages (decision 178): every message goes out, saying so while it is engaged.
+      withKillSwitchNotice(
         new TierNotifier(
           new SNSClient(sdkConfig),
           lazy(async () => (await import('./support-case')).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
           async (tier) =>
           (await where()).topicArn(tier.topicName),
         ),
-        dryRunNotifier(logger),
         options.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+        runtime.config.killSwitchParameterName,
         logger,
       ),
     timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
@@ -142,7 +144,10 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   return { service, runtime, logger, metrics };
 }
 
-/** DRY_RUN=true: every message is rendered and logged, none is sent and no support case is opened. */
+/**
+ * DRY_RUN=true: every message is rendered and logged, none is sent and no support case is opened. The one setting that
+ * silences pages: set at deploy, in the function's configuration, never by the kill switch (decision 178).
+ */
 function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
   const log = (tier: EscalationTier, view: MessageView): TierDelivery => {
     const email = renderEmail(view);
@@ -150,28 +155,6 @@ function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
     return { channels: (tier.supportCase ? ['support-case'] : tier.channels).map((c) => `dry-run:${c}`), messageIds: [] };
   };
   return { notify: async (tier, view) => log(tier, view), resolve: async (tier, view) => log(tier, view) };
-}
-
-/**
- * The kill switch makes escalation what DRY_RUN makes it: every message rendered and logged, none sent, no support case
- * opened. It is read before each delivery (cached for killSwitchCacheSeconds), so it fails closed like the alarm handlers'.
- */
-function killSwitchGuarded(
-  live: EscalationServices['notifier'],
-  dryRun: EscalationServices['notifier'],
-  killSwitch: { read(): Promise<KillSwitchState> },
-  logger: Logger,
-): EscalationServices['notifier'] {
-  const which = async (): Promise<EscalationServices['notifier']> => {
-    const state = await killSwitch.read();
-    if (!state.engaged) return live;
-    logger.warn('kill switch engaged: escalation is a dry run', { reason: state.reason });
-    return dryRun;
-  };
-  return {
-    notify: async (tier, view, progress) => (await which()).notify(tier, view, progress),
-    resolve: async (tier, view, previous, progress) => (await which()).resolve(tier, view, previous, progress),
-  };
 }
 
 function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {

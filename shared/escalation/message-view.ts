@@ -53,6 +53,11 @@ export interface MessageView {
   escalatedBecause?: string;
   acknowledged?: { by: string; at: string };
   resolution?: { at: string; reason: string };
+  /**
+   * The kill switch engaged (a value someone set) or unreadable, read just before this delivery: the message still goes
+   * out and says so (shared/escalation/kill-switch-notice.ts; already masked, one line, bounded).
+   */
+  killSwitch?: { unread: boolean; text: string };
 }
 
 export interface MessageInput {

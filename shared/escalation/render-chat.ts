@@ -51,6 +51,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
       : `:rotating_light: [${inline(view.environment)}] ${view.kind === 'escalated' ? 'Escalated' : 'Escalation'} to ${inline(tierLabel(view.tier.name, view.tier.level))}: ${inline(view.alarm.name)}`;
 
   const lines: string[] = [];
+  if (view.killSwitch) lines.push(`:octagonal_sign: *${view.killSwitch.unread ? 'Kill switch unreadable' : 'Kill switch engaged'}:* ${inline(view.killSwitch.text)}`);
   if (view.kind === 'resolved') {
     lines.push(`*Resolved:* ${inline(view.resolution?.reason ?? 'the alarm cleared')} (${formatTime(view.resolution?.at ?? '')})`);
   } else {

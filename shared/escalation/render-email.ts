@@ -42,6 +42,8 @@ export function renderEmail(view: MessageView): EmailMessage {
       : fittedSubject(`[${view.kind === 'escalated' ? 'ESCALATED' : 'ESCALATION'} ${tag}][${view.environment}] ${view.alarm.name}`, `: ${view.cause.label}`);
 
   const lines: string[] = [];
+  // First, so nobody reads the rest believing the automation is still acting.
+  if (view.killSwitch) lines.push(`${view.killSwitch.unread ? 'KILL SWITCH UNREADABLE' : 'KILL SWITCH ENGAGED'}: ${view.killSwitch.text}`, '');
   if (view.kind === 'resolved') {
     lines.push(`RESOLVED: incident ${view.incidentId}, ${view.environment}`);
     lines.push(`The alarm "${view.alarm.name}" cleared: ${view.resolution?.reason ?? 'OK'} (${formatTime(view.resolution?.at ?? '')}).`);

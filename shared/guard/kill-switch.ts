@@ -1,4 +1,4 @@
-// The kill switch: one SSM parameter that turns all automation into dry run, read with GetParameter and kept for a short time.
+// The kill switch: one SSM parameter that stops every automated change (escalation still pages), read with GetParameter and kept for a short time.
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { errorName } from '../aws/classify-error';
 
@@ -8,7 +8,7 @@ export interface KillSwitchState {
   /**
    * The switch could not be read (throttled, denied, 5xx): nobody set a value. `engaged` is true with it, so a reader
    * that does not tell the two apart still fails closed; the guardrails turn it into a retry, not a dry run, and the
-   * escalation pages anyway (decision 173).
+   * escalation pages anyway (decisions 173, 178).
    */
   unread?: true;
 }
@@ -22,13 +22,13 @@ export const KILL_SWITCH_OFF = 'off';
  */
 export function killSwitchStateOf(parameterName: string, value: string | undefined): KillSwitchState {
   if (value === undefined) {
-    return { engaged: true, reason: `kill switch ${parameterName} does not exist: failing closed to dry run (the stack creates it as "${KILL_SWITCH_OFF}")` };
+    return { engaged: true, reason: `kill switch ${parameterName} does not exist: failing closed, no automated change is made (the stack creates it as "${KILL_SWITCH_OFF}")` };
   }
   const trimmed = value.trim();
   if (trimmed === KILL_SWITCH_OFF) return { engaged: false, reason: `kill switch ${parameterName} is off` };
   return {
     engaged: true,
-    reason: `kill switch ${parameterName} is ${JSON.stringify(trimmed.slice(0, 64))}: all automation is dry run (only exactly "${KILL_SWITCH_OFF}" turns it off)`,
+    reason: `kill switch ${parameterName} is ${JSON.stringify(trimmed.slice(0, 64))}: no automated change is made (only exactly "${KILL_SWITCH_OFF}" turns it off)`,
   };
 }
 

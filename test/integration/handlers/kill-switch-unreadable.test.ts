@@ -1,14 +1,17 @@
 // A kill switch that says "off" but cannot be read for a moment (SSM throttling, injected by the gap proxy) is not a
 // switch someone set (decision 173): through the real entry points against the emulator, the alarm handlers change
-// nothing and record nothing final while it is unreadable, and the retry after the fault clears decides as usual.
+// nothing and record nothing final while it is unreadable, and the retry after the fault clears decides as usual; the
+// escalation pages L1 anyway, live, saying the switch could not be read (decision 178), and exactly once.
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
+import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 const CONTROL = process.env.SANDBOX_PROXY_CONTROL ?? '';
 /** More failures than the SDK's attempts at one read: the whole read fails, as under sustained throttling. */
@@ -108,5 +111,38 @@ describe('an unreadable kill switch ("off", GetParameter throttled): the alarm h
     if (name === 'scale-up-database') expect(decision).toMatchObject({ escalation: { cause: 'approval-required' } });
     expect(await changeableState(account)).toEqual({ ...before, ...changed });
     expect((await publishedDecisions(account)).map((d) => d.detail.outcome)).toEqual([retried]);
+  });
+});
+
+describe('an unreadable kill switch ("off", GetParameter throttled): the escalation (production)', () => {
+  it('pages L1 live while the read fails, saying so, records the page once, and a redelivery sends nothing again', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-unread-inbox');
+    // The consumers at the production cap: scale-consumers escalates (cap-reached), which opens an incident.
+    await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    await publishedDecisions(account);
+    await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    const [decision] = await publishedDecisions(account);
+    expect(decision?.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
+
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    await throttleKillSwitch(account);
+    const since = await callCount();
+    const opened = await escalate(decision);
+    expect(await clearThrottling(account)).toBeGreaterThan(0);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, via: 'chat+email' }] });
+    const calls = await callsSince(account, since);
+    expect(calls).toContain('ssm:GetParameter');
+    expect(calls.filter((c) => c === 'sns:Publish')).toHaveLength(2);
+
+    const messages = await inbox.read();
+    expect(messages.map((m) => `L${m.level} ${m.channel}`).sort()).toEqual(['L1 chat', 'L1 email']);
+    const email = messages.find((m) => m.channel === 'email');
+    expect(email?.message.split('\n')[0]).toMatch(/^KILL SWITCH UNREADABLE: kill switch \/notification-runbooks\/kill-switch could not be read \(ThrottlingException\)/);
+
+    // EventBridge's redelivery of the same decision, the switch readable again: the page was recorded as sent, and is not sent twice.
+    const again = await escalate(decision);
+    expect(again).toMatchObject({ delivered: [] });
+    expect(await inbox.read()).toEqual([]);
   });
 });

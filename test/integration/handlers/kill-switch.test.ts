@@ -1,6 +1,6 @@
-// The kill switch set to "stop" (not "on": anything but exactly "off" engages it) makes every handler a dry run, through
+// The kill switch set to "stop" (not "on": anything but exactly "off" engages it) stops every automated change, through
 // the real entry points and the real SDK against the emulator: no handler changes the service's resources, verify-change
-// does not revert, escalation renders and logs but sends no message and opens no support case.
+// does not revert; escalation still pages, each message saying the switch is engaged (decision 178).
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -144,14 +144,15 @@ describe('the kill switch set to "stop": verify-change does not revert (producti
   });
 });
 
-describe('the kill switch set to "stop": escalation renders and logs, sends nothing (production)', () => {
-  it('opens the incident and climbs L1 -> L2 with no message on any tier and no support case', async () => {
+describe('the kill switch set to "stop": escalation still pages, each message saying the automation is stopped (production; decision 178)', () => {
+  it('opens the incident and climbs L1 -> L2, every page delivered with the kill-switch notice, nothing changed', async () => {
     const account = await provisionAccount('production');
     const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-inbox');
     // The consumers at the production cap: scale-consumers escalates (cap-reached) instead of scaling.
     await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
     await publishedDecisions(account);
     await setKillSwitch(account, 'stop');
+    const before = await serviceState(account);
     await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     const [decision] = await publishedDecisions(account);
     expect(decision?.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
@@ -161,17 +162,27 @@ describe('the kill switch set to "stop": escalation renders and logs, sends noth
     const since = await callCount();
     const opened = await loadHandler<EscalationHandler>('escalate')(decision);
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
-    expect(JSON.stringify(opened.delivered)).toContain('dry-run:');
+    expect(JSON.stringify(opened.delivered)).not.toContain('dry-run:');
 
     const clock = createSandboxClock();
     clock.advance(16 * MINUTE_MS);
     const fired = await driver.runDue(clock);
     expect(fired.map((f) => f.result)).toContainEqual(expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 2 })] }));
-    expect(JSON.stringify(fired.map((f) => f.result))).toContain('dry-run:');
+    expect(JSON.stringify(fired.map((f) => f.result))).not.toContain('dry-run:');
 
     const calls = await callsSince(account, since);
-    expect(calls.filter((c) => /:(Publish|CreateCase|AddCommunicationToCase)$/.test(c))).toEqual([]);
     expect(calls.some((c) => c.endsWith(':GetParameter'))).toBe(true);
-    expect(await inbox.read()).toEqual([]);
+    // Pages are the only calls beyond reads and the automation's own records; the service's resources are untouched.
+    expect(mutations(calls).filter((c) => c !== 'sns:Publish' && !c.startsWith('scheduler:'))).toEqual([]);
+    expect(await serviceState(account)).toEqual(before);
+    const messages = await inbox.read();
+    // L1 and L2, each on both channels (email and chat), each saying first that the switch is engaged.
+    expect(messages.map((m) => `L${m.level} ${m.channel}`).sort()).toEqual(['L1 chat', 'L1 email', 'L2 chat', 'L2 email']);
+    for (const m of messages) {
+      const text = m.channel === 'chat' ? (JSON.parse(m.message) as { content: { description: string } }).content.description : m.message;
+      expect(text).toContain('"stop"');
+      expect(text).toContain('nothing is changed automatically while the switch is engaged');
+    }
+    for (const m of messages.filter((x) => x.channel === 'email')) expect(m.message.startsWith('KILL SWITCH ENGAGED: kill switch')).toBe(true);
   });
 });

@@ -44,7 +44,7 @@ describe('kill switch', () => {
   it.each([
     ['"off"', { Parameter: { Value: 'off' } }, 'PASS', 'says "off": automation is on'],
     ['" off " (whitespace ignored)', { Parameter: { Value: ' off\n' } }, 'PASS', 'says "off"'],
-    ['"on"', { Parameter: { Value: 'on' } }, 'FAIL', 'says "on": every handler is a dry run'],
+    ['"on"', { Parameter: { Value: 'on' } }, 'FAIL', 'says "on": the automation changes nothing, it only plans, reports and pages'],
     ['"OFF" (case kept)', { Parameter: { Value: 'OFF' } }, 'FAIL', 'says "OFF"'],
   ])('%s', async (_case, answer, status, text) => {
     ssm.on(GetParameterCommand).resolves(answer);
@@ -56,7 +56,7 @@ describe('kill switch', () => {
   it('a missing parameter is a FAIL (a missing switch fails closed)', async () => {
     ssm.on(GetParameterCommand).rejects(awsError('ParameterNotFound'));
     const [check] = only(await run(), 'kill-switch');
-    expect(check).toMatchObject({ status: 'FAIL', message: expect.stringContaining('does not exist: every handler is a dry run') as string });
+    expect(check).toMatchObject({ status: 'FAIL', message: expect.stringContaining('does not exist: the automation changes nothing') as string });
   });
 
   it('AccessDenied is a FAIL naming the permission, and every other plumbing check still runs', async () => {

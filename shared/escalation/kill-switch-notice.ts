@@ -1,0 +1,60 @@
+// The kill switch stops the automation changing things, not people being told (decision 178): every page goes out, and
+// while the switch is engaged (or cannot be read) each one says so.
+import type { KillSwitchState } from '../guard/kill-switch';
+import { safeField } from '../report/safe-text';
+import type { MessageView } from './message-view';
+import type { EscalationTier } from './policy';
+import type { TierNotifier } from './tier-notifier';
+
+/** A value someone wrote to the switch reaches the message: masked, one line and bounded like any text from outside. */
+const MAX_NOTICE_CHARS = 600;
+
+/** Pure: what a message says about the kill switch; undefined while it says "off". */
+export function killSwitchNotice(state: KillSwitchState, parameterName: string): MessageView['killSwitch'] {
+  if (!state.engaged) return undefined;
+  const resume = `aws ssm put-parameter --name ${parameterName} --value off --overwrite`;
+  if (state.unread) {
+    return {
+      unread: true,
+      text: safeField(
+        `${state.reason}. While it cannot be read the alarm handlers make no change (they retry); this message is sent anyway.`,
+        MAX_NOTICE_CHARS,
+      ),
+    };
+  }
+  return {
+    unread: false,
+    text: safeField(
+      `${state.reason}. The automation is stopped: nothing is changed automatically while the switch is engaged (it only plans and reports), and escalation still pages. To resume: ${resume}`,
+      MAX_NOTICE_CHARS,
+    ),
+  };
+}
+
+type Notifier = Pick<TierNotifier, 'notify' | 'resolve'>;
+
+/**
+ * The live notifier, with the kill switch read before each delivery (kept for killSwitchCacheSeconds) and its state
+ * written into the message. Nothing here withholds a message: a read that throws is noted as unreadable, and the page
+ * goes out either way, so a throttled or denied SSM read can neither silence a tier nor be recorded as its page.
+ */
+export function withKillSwitchNotice(
+  live: Notifier,
+  killSwitch: { read(): Promise<KillSwitchState> },
+  parameterName: string,
+  log: { warn(message: string, fields: Record<string, unknown>): void },
+): Notifier {
+  const noted = async (tier: EscalationTier, view: MessageView): Promise<MessageView> => {
+    const state = await killSwitch.read().catch(
+      (error: unknown): KillSwitchState => ({ engaged: true, unread: true, reason: `kill switch ${parameterName} could not be read (${error instanceof Error ? error.name : 'error'})` }),
+    );
+    const notice = killSwitchNotice(state, parameterName);
+    if (!notice) return view;
+    log.warn(state.unread ? 'kill switch unreadable: paging anyway, with a notice' : 'kill switch engaged: paging anyway, with a notice', { tier: tier.name, reason: state.reason });
+    return { ...view, killSwitch: notice };
+  };
+  return {
+    notify: async (tier, view, progress) => live.notify(tier, await noted(tier, view), progress),
+    resolve: async (tier, view, previous, progress) => live.resolve(tier, await noted(tier, view), previous, progress),
+  };
+}
