@@ -23,6 +23,7 @@ import {
 import { FunctionNotRehearsableError, bundleInvoker, checkBundle } from '../sandbox/rehearsal/lambda-bundles';
 import { RehearsalInputError, parseParameterArguments, resolveParameters } from '../sandbox/rehearsal/parameters';
 import { createSdkCaller } from '../sandbox/rehearsal/sdk-caller';
+import type { DatetimeForm } from '../sandbox/rehearsal/values';
 import { RehearsalStepError, asText } from '../sandbox/rehearsal/values';
 import { EXIT } from './exit-codes';
 import { checkTargetAccount, statedTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
@@ -48,6 +49,8 @@ export interface RehearseOptions {
   invokedAs?: 'exec';
   /** Rehearse under the environment's policy although nothing states which account it is in (cli/target-account.ts). */
   unverifiedAccount?: boolean;
+  /** --datetimes: how AWS answers' timestamps reach the document as text (sandbox/rehearsal/values.ts; decision 171). */
+  datetimes?: DatetimeForm;
 }
 
 const DOCUMENT_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -312,6 +315,7 @@ export async function rehearseCommand(document: string, options: RehearseOptions
         context: { accountId, region, ...(identity.Arn ? { executedBy: identity.Arn } : {}) },
         ...(options.json ? {} : { reporter: printingReporter(model.steps.length) }),
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        ...(options.datetimes ? { datetimes: options.datetimes } : {}),
       });
     } catch (error) {
       if (error instanceof UnsupportedActionError || error instanceof FunctionNotRehearsableError) {

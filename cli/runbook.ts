@@ -1,6 +1,7 @@
 // The on-call command line: `runbook sandbox`, `invoke`, `demo`, `list`, `plan`, `exec` and the other verbs below.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { version } from '../package.json';
+import { DATETIME_FORMS, type DatetimeForm } from '../sandbox/rehearsal/values';
 import { ENVIRONMENTS, type EnvironmentName } from '../shared/config/schema';
 import { ackCommand } from './ack';
 import { applyAwsTarget, AwsTargetError, withAwsTargetOptions, type AwsTargetFlags } from './aws-target';
@@ -230,6 +231,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       )
       .addOption(environmentOption())
       .option('--unverified-account', "rehearse under the environment's policy although nothing states which account it is in")
+      .addOption(
+        new Option('--datetimes <form>', "how AWS answers' timestamps reach the document as text: json (…Z), or Python's isoformat / str (SSM's own form is not documented)")
+          .choices(DATETIME_FORMS)
+          .default('json'),
+      )
       .option('--logs', "print the handlers' structured logs on stderr")
       .option('--json', 'machine-readable result')
       .addHelpText(
@@ -241,7 +247,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     'runbook rehearse NotificationService-ScaleConsumers -p QueueName=notification-service-queue -e production',
     'writes',
   )
-    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; unverifiedAccount?: boolean; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
+    .action(async (document: string, opts: { param: string[]; approve?: boolean; reject?: boolean; approveAs: string[]; environment?: string; unverifiedAccount?: boolean; datetimes?: DatetimeForm; logs?: boolean; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => rehearseCommand(document, opts)));
     });
 

@@ -10,7 +10,7 @@ import { NO_OUTPUT, evaluateCondition } from '../../shared/runbooks/conditions';
 import { allSteps, type RunbookModel, type StepModel } from '../../shared/runbooks/document';
 import { ACTIONS } from '../../shared/runbooks/actions';
 import { classifyReference, referencesIn } from '../../shared/runbooks/references';
-import { NoOutputError, RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type Lookup } from './values';
+import { NoOutputError, RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type DatetimeForm, type Lookup } from './values';
 
 export const SUPPORTED_ACTIONS = [
   'aws:executeAwsApi',
@@ -77,6 +77,8 @@ export interface RehearsalDeps {
   context: RehearsalContext;
   /** Between polls of aws:waitForAwsResourceProperty (default 5 s, through the clock). */
   pollIntervalMs?: number;
+  /** How the timestamps of AWS answers reach the document as text (default `json`; Automation's is not documented, decision 171). */
+  datetimes?: DatetimeForm;
 }
 
 export interface StepResult {
@@ -325,7 +327,7 @@ class Execution {
   private async executeAwsApi(step: StepModel, result: StepResult): Promise<void> {
     const { service, api, input } = this.apiCall(step, ['Service', 'Api']);
     result.detail = `${service} ${api}`;
-    const response = normalizeResponse(await this.callAws(service, api, input));
+    const response = normalizeResponse(await this.callAws(service, api, input), this.deps.datetimes);
     result.outputs.OutputPayload = JSON.stringify(response);
     this.declaredOutputs(step, response, result);
   }
@@ -335,7 +337,7 @@ class Execution {
     const resolved = this.resolve({ PropertySelector: step.inputs.PropertySelector, DesiredValues: step.inputs.DesiredValues }) as { PropertySelector: unknown; DesiredValues: unknown };
     const selector = asText(resolved.PropertySelector);
     const desired = Array.isArray(resolved.DesiredValues) ? resolved.DesiredValues : [resolved.DesiredValues];
-    const response = normalizeResponse(await this.callAws(service, api, input));
+    const response = normalizeResponse(await this.callAws(service, api, input), this.deps.datetimes);
     const [actual] = select(response, selector);
     return { actual, desired, selector, detail: `${service} ${api} ${selector}` };
   }

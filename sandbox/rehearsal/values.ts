@@ -39,11 +39,29 @@ export function resolveValue(value: unknown, lookup: Lookup): unknown {
   return value;
 }
 
-/** AWS responses as Automation sees them: plain JSON, timestamps as ISO 8601 text, blobs as text, no SDK metadata. */
-export function normalizeResponse(response: unknown): unknown {
-  const text = JSON.stringify(response, (key, value: unknown) => {
+/**
+ * How a timestamp of an AWS answer reaches a document as text. Automation reads the answer through boto3, whose
+ * timestamps are Python datetimes, and its form as text is not documented (decision 171): `json` as JSON writes a Date
+ * (`2026-12-06T07:17:31.070Z`, the default), or Python's own two, `isoformat` (`2026-12-06T07:17:31.070000+00:00`) and
+ * `str` (`2026-12-06 07:17:31.070000+00:00`; both drop a zero fraction, as Python does).
+ */
+export const DATETIME_FORMS = ['json', 'isoformat', 'str'] as const;
+export type DatetimeForm = (typeof DATETIME_FORMS)[number];
+
+function pythonDatetime(at: Date, separator: 'T' | ' '): string {
+  const iso = at.toISOString();
+  const ms = at.getUTCMilliseconds();
+  return `${iso.slice(0, 10)}${separator}${iso.slice(11, 19)}${ms === 0 ? '' : `.${String(ms * 1000).padStart(6, '0')}`}+00:00`;
+}
+
+/** AWS responses as Automation sees them: plain JSON, timestamps as text in `datetimes`' form, blobs as text, no SDK metadata. */
+export function normalizeResponse(response: unknown, datetimes: DatetimeForm = 'json'): unknown {
+  // The replacer sees a Date after its toJSON: the holder still has the Date itself.
+  const text = JSON.stringify(response, function (this: Record<string, unknown>, key: string, value: unknown) {
     if (key === '$metadata') return undefined;
     if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    const original = this[key];
+    if (original instanceof Date && datetimes !== 'json') return pythonDatetime(original, datetimes === 'str' ? ' ' : 'T');
     return value;
   });
   return text === undefined ? undefined : (JSON.parse(text) as unknown);

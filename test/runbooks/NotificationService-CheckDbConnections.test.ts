@@ -146,4 +146,24 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
     expect(diagnosis).toMatchObject({ playbook: 'check-db-connections', outcome: 'escalate', findings: expect.any(Array) });
     expect(await publishedDecisions(account)).toEqual([expect.objectContaining({ playbook: 'check-db-connections', incidentKey: diagnosis.incidentKey })]);
   });
+
+  // How Automation writes a boto3 datetime as text is not documented: Python writes isoformat() or str(). Either one
+  // reaches the Lambda as the same state change, keyed as EventBridge's delivery of it would be (decision 171).
+  it.each([
+    ['isoformat', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/],
+    ['str', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/],
+  ])('reads the instants when the document is handed them as Python %s() writes them', async (form, written) => {
+    const alarmName = alarmOf(account.topology, 'check-db-connections');
+    await account.transition(alarmName, 'OK');
+    const lost = await loseStateChangeThenUpdate(account, alarmName, 'ALARM', control);
+
+    const run = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier }, account.env, ['--datetimes', form]);
+
+    expectSucceeded(run);
+    const read = stepOutputs(run.result, 'readAlarm');
+    expect([read.StateUpdatedTimestamp, read.StateTransitionedTimestamp]).toEqual([expect.stringMatching(written), expect.stringMatching(written)]);
+    const diagnosis = stampedWithTransition(run.result, 'checkDbConnections', lost);
+    expect(diagnosis).toMatchObject({ playbook: 'check-db-connections', outcome: 'escalate' });
+    expect(await publishedDecisions(account)).toEqual([expect.objectContaining({ playbook: 'check-db-connections', incidentKey: diagnosis.incidentKey })]);
+  });
 });

@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import { parseRunbook } from '../../../shared/runbooks/document';
 import { parseParameterArguments, resolveParameters, RehearsalInputError } from '../../../sandbox/rehearsal/parameters';
-import { automationDateTime, durationMs, matchesDesired, resolveValue, typedOutput } from '../../../sandbox/rehearsal/values';
+import { automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, typedOutput } from '../../../sandbox/rehearsal/values';
 
 const model = parseRunbook(
   't.yaml',
@@ -105,5 +105,17 @@ describe('rehearsal values', () => {
     ['stopped', ['running'], false],
   ])('matches %j against DesiredValues %j: %s', (actual, desired, expected) => {
     expect(matchesDesired(actual, desired)).toBe(expected);
+  });
+});
+
+describe('a timestamp of an AWS answer as a document reads it (decision 171: the form Automation writes is not documented)', () => {
+  const answer = { $metadata: { httpStatusCode: 200 }, MetricAlarms: [{ AlarmName: 'a', StateUpdatedTimestamp: new Date('2026-12-06T07:17:31.070Z'), StateTransitionedTimestamp: new Date('2026-12-06T07:17:31Z') }] };
+
+  it.each([
+    ['json, as JSON writes a Date (the default)', 'json', '2026-12-06T07:17:31.070Z', '2026-12-06T07:17:31.000Z'],
+    ["Python's isoformat(), zero fraction dropped", 'isoformat', '2026-12-06T07:17:31.070000+00:00', '2026-12-06T07:17:31+00:00'],
+    ["Python's str(), zero fraction dropped", 'str', '2026-12-06 07:17:31.070000+00:00', '2026-12-06 07:17:31+00:00'],
+  ] as const)('%s', (_form, form, updated, transitioned) => {
+    expect(normalizeResponse(answer, form)).toEqual({ MetricAlarms: [{ AlarmName: 'a', StateUpdatedTimestamp: updated, StateTransitionedTimestamp: transitioned }] });
   });
 });
