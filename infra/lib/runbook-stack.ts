@@ -146,6 +146,8 @@ export class RunbookStack extends Stack {
       holds: "Handler invocations that still failed after Lambda's retries",
       alarmTopic: topics.firstTier,
     });
+    // Their alarm actions publish to L1 as cloudwatch.amazonaws.com: the tier's policy admits these two alarms, no other.
+    for (const queue of [undelivered, failed]) topics.admitServicePublisher(topics.firstTierLevel, { service: 'cloudwatch.amazonaws.com', sourceArn: queue.alarm.alarmArn });
 
     const regionRole = roleOfRegion(config, environment, deployment.region);
     const handlers = handlersForRegion(config, regionRole, props.handlers);
@@ -206,6 +208,7 @@ export class RunbookStack extends Stack {
     const verifyLane: Partial<ScopeTargets> = timers?.verify ? { scheduleGroupName: timers.verify.groupName, schedulerRoleArn: timers.verify.role.roleArn } : {};
 
     const decisionPublishers: string[] = [];
+    const tierPublishers: string[] = [];
     for (const handler of handlers) {
       const environmentVariables: Record<string, string> = {
         RUNBOOK_ENVIRONMENT: environment,
@@ -261,6 +264,7 @@ export class RunbookStack extends Stack {
         targets = { ...targets, ...verifyLane };
       }
       if (actions.includes('events:PutEvents')) decisionPublishers.push(`arn:${this.partition}:iam::${this.account}:role/${executionRoleNameOf(handler.name, this.region)}`);
+      if (actions.includes('sns:Publish')) tierPublishers.push(`arn:${this.partition}:iam::${this.account}:role/${executionRoleNameOf(handler.name, this.region)}`);
       const fn = new RunbookFunction(this, `Handler-${handler.name}`, {
         handler,
         functionName: functionNameOf(handler.name),
@@ -299,7 +303,7 @@ export class RunbookStack extends Stack {
     // Cross-account mode: only the documents on the automation's own incident state run here; the others, with their
     // role, are deployed into the workload account (WorkloadStack, RemediationRolesStack), whose automation role may
     // invoke exactly the handlers those documents run.
-    new RunbookDocuments(this, 'Runbooks', {
+    const runbooks = new RunbookDocuments(this, 'Runbooks', {
       runbooksDir: props.runbooksDir,
       placement: crossAccount ? 'operations' : 'all',
       region: regionDocuments(config, environment, this.region, props.handlers),
@@ -313,6 +317,9 @@ export class RunbookStack extends Stack {
       config,
       environment,
     });
+    if (runbooks.rolePublishes) tierPublishers.push(`arn:${this.partition}:iam::${this.account}:role/${automationRoleNameOf(this.region)}`);
+    // Review 11b F5: the tiers page people; only the roles granted sns:Publish above and the admitted alarms may publish.
+    topics.guard(tierPublishers);
     if (crossAccount) {
       const workloadDocuments = documentsForRegion(documentsFor(readRunbookDocuments(props.runbooksDir), 'workload'), regionDocuments(config, environment, this.region, props.handlers));
       const invoked = invokedHandlerFunctions(workloadDocuments, [...this.functions.keys()].map(functionNameOf));

@@ -18,6 +18,8 @@ export interface DeadLetterQueueProps {
 
 export class DeadLetterQueue extends Construct {
   readonly queue: Queue;
+  /** "<queue> not empty": publishes to alarmTopic (the topic admits it by its ARN, EscalationTopics.admitServicePublisher). */
+  readonly alarm: Alarm;
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
@@ -31,7 +33,7 @@ export class DeadLetterQueue extends Construct {
     acknowledge(this.queue, 'AwsSolutions-SQS3', `${props.queueName} is itself a dead-letter queue (of EventBridge targets or Lambda async invocations), not a work queue`);
     acknowledge(this.queue, 'Serverless-SQSRedrivePolicy', `${props.queueName} is the end of the line for ${props.holds}: a redrive policy would drop them`);
 
-    const alarm = new Alarm(this, 'NotEmpty', {
+    const alarm = (this.alarm = new Alarm(this, 'NotEmpty', {
       alarmName: `${props.queueName} not empty`,
       alarmDescription: `${props.holds} landed in ${props.queueName}: inspect and redrive (sqs start-message-move-task).`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -39,7 +41,7 @@ export class DeadLetterQueue extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    }));
     if (props.alarmTopic) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

@@ -1,13 +1,14 @@
 // One SNS topic per tier of the seed's escalation path, encrypted with the project's KMS key, TLS only; the tiers'
 // configured email endpoints and AWS Chatbot Slack channels subscribed to it.
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import { LoggingLevel, SlackChannelConfiguration } from 'aws-cdk-lib/aws-chatbot';
-import { ManagedPolicy, Role, ServicePrincipal, type IManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal, type IManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 import { DEFAULT_SLACK_GUARDRAIL_POLICY, slackChannelPlans } from '../../../shared/config/slack-channels';
+import { topicPolicyStatements, type ServicePublisher } from '../iam/topic-policy';
 import { NAME_PREFIX } from '../settings';
 
 export interface EscalationTopicsProps {
@@ -22,6 +23,10 @@ export interface EscalationTopicsProps {
 export class EscalationTopics extends Construct {
   /** By tier level (1 = DevOps Team L1 ...). */
   readonly byLevel = new Map<number, Topic>();
+  /** By tier level: the project's own alarms and rules whose service may publish to it (admitServicePublisher). */
+  private readonly servicePublishers = new Map<number, ServicePublisher[]>();
+  private hasSlackChannels = false;
+  private guarded = false;
 
   constructor(scope: Construct, id: string, props: EscalationTopicsProps) {
     super(scope, id);
@@ -35,6 +40,7 @@ export class EscalationTopics extends Construct {
       this.byLevel.set(tier.level, topic);
     }
     const slackLevels = this.slackChannels(props);
+    this.hasSlackChannels = slackLevels.size > 0;
     for (const tier of props.config.environments[props.environment]?.escalation?.tiers ?? []) {
       const topic = this.byLevel.get(tier.level);
       if (!topic) continue;
@@ -93,14 +99,70 @@ export class EscalationTopics extends Construct {
     return levels;
   }
 
+  /**
+   * Lets `publisher.service` publish to the tier of `level` for the project's own alarm or rule `publisher.sourceArn`
+   * (an alarm action, an EventBridge rule's SNS target). Before guard(): the topic policy is written once, from these.
+   */
+  admitServicePublisher(level: number, publisher: ServicePublisher): void {
+    if (this.guarded) throw new Error(`admitServicePublisher(${level}) after guard(): the tier topics' policies are already written`);
+    if (!this.byLevel.has(level)) throw new Error(`no escalation tier L${level}`);
+    this.servicePublishers.set(level, [...(this.servicePublishers.get(level) ?? []), publisher]);
+  }
+
+  /**
+   * Review 11b F5: only `publisherRoleArns` (the execution roles holding sns:Publish on the tiers) and the admitted
+   * services page a tier; only CloudFormation's execution role changes a topic's policy, attributes and subscriptions
+   * (infra/lib/iam/topic-policy.ts). Call once, after every publisher is known.
+   */
+  guard(publisherRoleArns: readonly string[]): void {
+    if (this.guarded) throw new Error('guard() twice');
+    this.guarded = true;
+    const deploymentRoleArn = this.deploymentRoleArn();
+    for (const [level, topic] of this.byLevel) {
+      const statements = topicPolicyStatements({
+        topicArn: topic.topicArn,
+        publisherRoleArns,
+        servicePublishers: this.servicePublishers.get(level) ?? [],
+        ...(deploymentRoleArn ? { deploymentRoleArn } : {}),
+        chatbotSubscribes: this.hasSlackChannels,
+      });
+      for (const statement of statements) topic.addToResourcePolicy(PolicyStatement.fromJson(statement));
+    }
+  }
+
+  /**
+   * The role CloudFormation deploys this stack with: the CDK bootstrap's cfn-exec-role (DefaultStackSynthesizer, which
+   * `cdk deploy` passes to CloudFormation as its service role). Another synthesizer deploys with whatever credentials
+   * run it, which the template cannot name: then no management Deny, and a warning says so.
+   */
+  private deploymentRoleArn(): string | undefined {
+    const synthesizer = Stack.of(this).synthesizer;
+    const arn = synthesizer instanceof DefaultStackSynthesizer ? synthesizer.cloudFormationExecutionRole : undefined;
+    if (!arn) {
+      Annotations.of(this).addWarningV2(
+        'escalation-topics-deployment-role-unknown',
+        'the stack synthesizer names no CloudFormation execution role: the escalation topics keep Publish to the escalation roles, but anyone of the account the IAM allows may still subscribe to them or change their policy',
+      );
+      return undefined;
+    }
+    // The synthesizer leaves ${AWS::AccountId} / ${AWS::Region} / ${AWS::Partition} in an environment-agnostic stack.
+    return arn.includes('${') ? Fn.sub(arn) : arn;
+  }
+
   get topics(): Topic[] {
     return [...this.byLevel.values()];
   }
 
   /** The first tier's topic: where the automation's own operational alarms go. */
   get firstTier(): Topic {
-    const first = [...this.byLevel.entries()].sort(([a], [b]) => a - b)[0];
-    if (!first) throw new Error('the configuration has no escalation tier');
-    return first[1];
+    const topic = this.byLevel.get(this.firstTierLevel);
+    if (!topic) throw new Error('the configuration has no escalation tier');
+    return topic;
+  }
+
+  get firstTierLevel(): number {
+    const first = [...this.byLevel.keys()].sort((a, b) => a - b)[0];
+    if (first === undefined) throw new Error('the configuration has no escalation tier');
+    return first;
   }
 }

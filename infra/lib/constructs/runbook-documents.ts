@@ -225,6 +225,8 @@ export function deployedContent(doc: RunbookDocument, config: AutomationConfig, 
 export class RunbookDocuments extends Construct {
   readonly documents: RunbookDocument[];
   readonly role?: Role;
+  /** The role created here may publish (an aws:approve step's NotificationArn, or the author's declaration): a tier publisher. */
+  readonly rolePublishes: boolean = false;
 
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
@@ -258,6 +260,7 @@ export class RunbookDocuments extends Construct {
       const elsewhereOnly = new Set(placed.filter((d) => !this.documents.includes(d)).flatMap((d) => d.actions).filter((a) => !registered.has(a)));
       const declared = placement === 'all' ? declaredAutomationActions(props.runbooksDir).filter((a) => !elsewhereOnly.has(a)) : [];
       this.role = addAutomationRole(this, { ...props.role.create, documents: this.documents, declaredActions: declared, environment: props.environment });
+      this.rolePublishes = this.documents.some((d) => d.actions.includes('sns:Publish')) || declared.includes('sns:Publish');
       roleArn = this.role.roleArn;
     } else {
       roleArn = props.role.arn;

@@ -105,6 +105,8 @@ function arnOf(template: CfnTemplate, id: string, attribute: string, d: Deployed
       const bus = resource.Properties?.EventBusName;
       return `arn:${p}:events:${r}:${a}:rule/${bus === undefined ? '' : `${String(resolveIntrinsics(bus, template, d))}/`}${ruleName}`;
     }
+    case 'AWS::CloudWatch::Alarm.Arn':
+      return `arn:${p}:cloudwatch:${r}:${a}:alarm:${String(resource.Properties?.AlarmName ?? id)}`;
     case 'AWS::Scheduler::ScheduleGroup.Arn':
       return `arn:${p}:scheduler:${r}:${a}:schedule-group/${name()}`;
     default:

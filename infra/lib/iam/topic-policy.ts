@@ -1,0 +1,117 @@
+// The escalation tier topics' resource policy, statement by statement (review 11b F5): who may page a tier and who may
+// change who is paged. Pure and CDK-free, mirrored from bus-policy.ts's explicit Denies.
+
+/** Statement ids, one per rule: tests and preflight find them by these. */
+export const TOPIC_SIDS = {
+  rolePublishers: 'OnlyEscalationRolesPublish',
+  servicePublishers: 'OnlyProjectAlarmsAndRulesPublish',
+  serviceAllow: 'ProjectAlarmsAndRulesPublish',
+  management: 'OnlyTheDeploymentManagesTheTopic',
+  subscribe: 'OnlyTheDeploymentSubscribes',
+} as const;
+
+/** What changes who a tier pages or who may publish to it: the deployment's alone (CloudFormation's execution role). */
+export const TOPIC_MANAGEMENT_ACTIONS = ['sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission'] as const;
+
+export interface TopicPolicyStatement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Principal: { AWS: string } | { Service: string | string[] };
+  Action: string | string[];
+  Resource: string;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** A service that publishes to a tier on behalf of one of the project's own resources (an alarm, a rule). */
+export interface ServicePublisher {
+  /** e.g. cloudwatch.amazonaws.com (alarm actions), events.amazonaws.com (a rule's SNS target). */
+  service: string;
+  /** The alarm's or rule's ARN: what the service names as aws:SourceArn when it publishes (confused-deputy guard). */
+  sourceArn: string;
+}
+
+export interface TopicPolicyInputs {
+  topicArn: string;
+  /** The IAM roles that page people: escalate's and escalation-timer's execution roles, and any other holding sns:Publish. */
+  publisherRoleArns: readonly string[];
+  servicePublishers: readonly ServicePublisher[];
+  /** CloudFormation's execution role (the CDK bootstrap's cfn-exec-role); undefined: the deployment is not known, no Deny. */
+  deploymentRoleArn?: string;
+  /** AWS Chatbot subscribes its Slack channels to the topic (SlackChannelConfiguration): exempt from the Subscribe Deny. */
+  chatbotSubscribes: boolean;
+}
+
+/**
+ * The statements infra adds to a tier topic's policy (after CDK's TLS-only Deny).
+ *
+ * Publish: a principal that is not an AWS service (aws:PrincipalIsAWSService false, present in every signed request) is
+ * refused unless it is one of the publishing roles; a service is refused unless it publishes for one of the project's
+ * own alarms or rules (aws:SourceArn; a request without it is refused: ArnNotEquals on an absent key is true). So an
+ * alarm or a rule of someone else's making, with a description or input transformer of their choosing, pages nobody.
+ * Management: SetTopicAttributes / AddPermission / RemovePermission and Subscribe only by CloudFormation's execution role
+ * (the same role that writes this policy and creates the subscriptions, so the deployment is never locked out of them).
+ */
+export function topicPolicyStatements(inputs: TopicPolicyInputs): TopicPolicyStatement[] {
+  const { topicArn } = inputs;
+  const statements: TopicPolicyStatement[] = [
+    {
+      Sid: TOPIC_SIDS.rolePublishers,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+      // With no publishing role here, nobody but a service (next statement) may publish.
+      Condition: {
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+        ...(inputs.publisherRoleArns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': [...inputs.publisherRoleArns] } } : {}),
+      },
+    },
+    {
+      Sid: TOPIC_SIDS.servicePublishers,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+      // With no service publisher, every service is refused (no ArnNotEquals over an empty list: IAM rejects it).
+      Condition: {
+        Bool: { 'aws:PrincipalIsAWSService': 'true' },
+        ...(inputs.servicePublishers.length > 0 ? { ArnNotEquals: { 'aws:SourceArn': inputs.servicePublishers.map((p) => p.sourceArn) } } : {}),
+      },
+    },
+  ];
+  const services = [...new Set(inputs.servicePublishers.map((p) => p.service))].sort();
+  if (services.length > 0) {
+    // A service principal needs the topic's Allow (its own account's IAM does not speak for it): only for these sources.
+    statements.push({
+      Sid: TOPIC_SIDS.serviceAllow,
+      Effect: 'Allow',
+      Principal: { Service: services.length === 1 ? (services[0] ?? '') : services },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': inputs.servicePublishers.map((p) => p.sourceArn) } },
+    });
+  }
+  if (inputs.deploymentRoleArn) {
+    statements.push({
+      Sid: TOPIC_SIDS.management,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: [...TOPIC_MANAGEMENT_ACTIONS],
+      Resource: topicArn,
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': inputs.deploymentRoleArn } },
+    });
+    statements.push({
+      Sid: TOPIC_SIDS.subscribe,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Subscribe',
+      Resource: topicArn,
+      Condition: {
+        ArnNotEquals: { 'aws:PrincipalArn': inputs.deploymentRoleArn },
+        // Whether Chatbot subscribes as its service principal or on the deployment's behalf is not documented: both pass.
+        ...(inputs.chatbotSubscribes ? { StringNotEquals: { 'aws:PrincipalServiceName': 'chatbot.amazonaws.com' } } : {}),
+      },
+    });
+  }
+  return statements;
+}
