@@ -69,7 +69,8 @@ export async function ackCommand(incidentId: string, options: AckOptions): Promi
     return EXIT.usage;
   }
   // Who acknowledges is who the credentials are, as STS says: never a name typed here. No answer, no acknowledgement.
-  const caller = await readCallerIdentity(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const caller = await readCallerIdentity(region);
   if ('error' in caller || !isPrincipalArn(caller.arn)) {
     console.error(
       `runbook ack: cannot tell who you are (${'error' in caller ? caller.error : `STS answered "${caller.arn}", not a principal ARN`}): nothing acknowledged. ` +
@@ -86,6 +87,12 @@ export async function ackCommand(incidentId: string, options: AckOptions): Promi
     );
     if (options.json) {
       console.log(JSON.stringify({ outcome: result.outcome, incidentId, caller: caller.arn, message: result.message, incident: result.incident }, null, 2));
+    } else if (result.outcome === 'not-found') {
+      // Each region keeps its own table (review 11a, 12): say where this one looked, and how to look elsewhere.
+      console.error(
+        `runbook ack: ${result.message} (state table ${config.stateTableName}, account ${caller.account}, ${region ?? '(no region)'}); ` +
+          'an incident of another region is in that region\'s table: --region, as the page\'s runbook ack line says',
+      );
     } else if (EXIT_BY_OUTCOME[result.outcome] !== EXIT.ok) {
       console.error(`runbook ack: ${result.message}`);
     } else {

@@ -5,7 +5,7 @@ import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
 import { nextStepForCause } from './cause-next-step';
 import { acknowledgerLabel } from './acknowledger';
-import { acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
+import { acknowledgeCommand, acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
@@ -265,7 +265,7 @@ export function buildMessageView(input: MessageInput): MessageView {
         }),
     acknowledge: (() => {
       const step = acknowledgeStep(incident.incidentId, incident.region);
-      return { ...step, cli: `runbook ack ${incident.incidentId}`, where: documentLocation(step.documentName, accounts, region) };
+      return { ...step, cli: acknowledgeCommand(incident.incidentId, incident.region), where: documentLocation(step.documentName, accounts, region) };
     })(),
     notified,
     nextTier,

@@ -100,6 +100,14 @@ export function runbookStep(
   return automationRun(row.runbook, runbookParametersFor(resource), region);
 }
 
+/**
+ * `runbook ack` as a page prints it: with the incident's region, because each region keeps its own state table and a
+ * shell's default region is often the primary's (review 11a, 12: a DR incident's ack pasted in us-east-1 found nothing).
+ */
+export function acknowledgeCommand(incidentId: string, region: string): string {
+  return `runbook ack ${shellQuote(incidentId)} --region ${shellQuote(region)}`;
+}
+
 export function acknowledgeStep(incidentId: string, region: string): AutomationRun {
   return automationRun(ACKNOWLEDGE_DOCUMENT, { IncidentId: incidentId }, region);
 }

@@ -114,6 +114,8 @@ describe('runbook ack', () => {
     const missing = await runCli(['ack', 'inc-ffffffffffff'], account.env);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('no incident inc-ffffffffffff');
+    // Where it looked (review 11a, 12): a DR incident's id pasted in the primary region's shell is not "gone".
+    expect(missing.stderr).toContain(`(state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1); an incident of another region is in that region's table: --region`);
     const wrong = await runCli(['ack', 'INC-42'], account.env);
     expect(wrong.status).toBe(64);
     expect(wrong.stderr).toContain('is not an incident id');

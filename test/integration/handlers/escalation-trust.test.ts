@@ -253,7 +253,7 @@ describe('a crafted alarm reason (issue 17 item 8)', () => {
     expect(chat.content.nextSteps.join('\n')).not.toContain('evil');
     // At the cap the next step is text (no document to re-run); the only link is the automation's acknowledgement.
     expect(chat.content.nextSteps[0]).toMatch(/^\*Next step:\* Find why the consumers cannot keep up/);
-    expect(chat.content.nextSteps[1]).toMatch(/^Acknowledge: `runbook ack inc-[0-9a-f]{12}` or <https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-AcknowledgeIncident\?/);
+    expect(chat.content.nextSteps[1]).toMatch(/^Acknowledge: `runbook ack inc-[0-9a-f]{12} --region us-east-1` or <https:\/\/us-east-1\.console\.aws\.amazon\.com\/systems-manager\/automation\/execute\/NotificationService-AcknowledgeIncident\?/);
     expect(chat.content.nextSteps).toHaveLength(2);
     expect(JSON.stringify(chat)).not.toContain('S3cr3tPw');
   });

@@ -1,5 +1,5 @@
 // The next step as a ready-to-paste AWS CLI command and a console link with the SSM document's parameters filled in.
-import { automationCommand, automationConsoleUrl, runbookParametersFor, runbookStep, shellQuote } from '../../../shared/escalation/next-step';
+import { acknowledgeCommand, automationCommand, automationConsoleUrl, runbookParametersFor, runbookStep, shellQuote } from '../../../shared/escalation/next-step';
 import { atExpression, timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { parseAtExpression } from '../../../sandbox/scheduler-driver';
 import { runtime } from './fixtures';
@@ -23,6 +23,17 @@ describe('automationCommand', () => {
     expect(automationCommand('NotificationService-CheckDbConnections', {}, 'us-west-2')).toBe(
       'aws ssm start-automation-execution --region us-west-2 --document-name NotificationService-CheckDbConnections',
     );
+  });
+});
+
+describe('acknowledgeCommand', () => {
+  // Each region keeps its own state table: a DR incident's line pasted in a shell on us-east-1 must still find it.
+  it.each([
+    ['the primary region', 'us-east-1', 'runbook ack inc-3f2a9c1b7d44 --region us-east-1'],
+    ['the DR region', 'us-west-2', 'runbook ack inc-3f2a9c1b7d44 --region us-west-2'],
+    ['a region read back from a forged record, quoted for the shell', 'us-east-1; rm -rf ~', "runbook ack inc-3f2a9c1b7d44 --region 'us-east-1; rm -rf ~'"],
+  ])('names %s', (_case, region, line) => {
+    expect(acknowledgeCommand('inc-3f2a9c1b7d44', region)).toBe(line);
   });
 });
 

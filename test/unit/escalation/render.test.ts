@@ -90,7 +90,7 @@ describe('renderEmail', () => {
         [
           'ACKNOWLEDGE (stops the escalation)',
           '  Run in the operations account 111111111111, us-east-1, where the incident state is kept:',
-          '  runbook ack inc-3f2a9c1b7d44',
+          '  runbook ack inc-3f2a9c1b7d44 --region us-east-1',
           '  or: aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-AcknowledgeIncident --parameters \'{"IncidentId":["inc-3f2a9c1b7d44"]}\'',
           '  Console: https://us-east-1.console.aws.amazon.com/systems-manager/automation/execute/NotificationService-AcknowledgeIncident?region=us-east-1#IncidentId=inc-3f2a9c1b7d44',
         ].join('\n'),
@@ -216,7 +216,7 @@ describe('renderChatNotification', () => {
     // Cap reached: what to do, and no document link (the row's runbook would refuse the same way).
     expect(chat.content.nextSteps).toEqual([
       expect.stringMatching(/^\*Next step:\* Find why the consumers cannot keep up; raising their cap is a configuration change\. .*scaleConsumers\.maxConcurrency/),
-      expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44` or <https:.*NotificationService-AcknowledgeIncident>, in account 123456789012, us-east-1$/),
+      expect.stringMatching(/^Acknowledge: `runbook ack inc-3f2a9c1b7d44 --region us-east-1` or <https:.*NotificationService-AcknowledgeIncident>, in account 123456789012, us-east-1$/),
     ]);
     // Every value of additionalContext is a string, as the schema requires.
     expect(Object.values(chat.metadata?.additionalContext ?? {}).every((v) => typeof v === 'string')).toBe(true);
