@@ -6,7 +6,7 @@ import { sandboxEnv } from '../../sandbox/credentials';
 import { startGapProxy, type GapProxy } from '../../sandbox/gap-proxy';
 import { startMotoServer, type MotoServer } from '../../sandbox/moto-server';
 import { RESULTS_DIR_ENV } from './reliability/support/guarantee-table';
-import { staleBuilds } from './support/stale-build';
+import { staleBuilds } from '../../infra/lib/stale-build';
 
 export interface IntegrationSandbox {
   moto: MotoServer;

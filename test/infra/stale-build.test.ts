@@ -1,9 +1,9 @@
-// The integration setup's stale-build guard (test/integration/support/stale-build.ts) on a throwaway tree: a bundle older
+// The stale-build guard (infra/lib/stale-build.ts: the integration setup's and synthesis's) on a throwaway tree: a bundle older
 // than one of the project's sources it was built from is named; node_modules inputs and a current build are not.
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { staleBuilds } from '../../integration/support/stale-build';
+import { refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
 
 let root: string;
 const at = (path: string, seconds: number, content = ''): void => {
@@ -43,5 +43,31 @@ describe('staleBuilds', () => {
     at('handlers/h.ts', 3000);
     mkdirSync(join(root, 'dist', 'handlers', 'never-built'), { recursive: true });
     expect(staleBuilds(root)).toEqual(['dist/handlers/h/index.mjs is older than handlers/h.ts']);
+  });
+});
+
+describe('refuseStaleHandlerBundles (what `cdk synth` runs first, infra/bin/app.ts)', () => {
+  it('refuses a handler bundle older than its source, naming both and the command that fixes it', () => {
+    tree(500, 500);
+    at('dist/handlers/h/meta.json', 1000, JSON.stringify({ inputs: { 'shared/playbooks/p.ts': {} }, outputs: { 'dist/handlers/h/index.mjs': {} } }));
+    at('dist/handlers/h/index.mjs', 1000);
+    at('shared/playbooks/p.ts', 3000);
+    expect(() => refuseStaleHandlerBundles(root)).toThrow(/dist\/handlers\/h\/index\.mjs is older than shared\/playbooks\/p\.ts.*Run `npm run build`/);
+  });
+
+  it('lets a current build through, and does not judge the CLI bundle (synthesis does not deploy it)', () => {
+    tree(2000, 500); // the CLI bundle is stale
+    at('dist/handlers/h/meta.json', 1000, JSON.stringify({ inputs: { 'handlers/h.ts': {} }, outputs: { 'dist/handlers/h/index.mjs': {} } }));
+    at('dist/handlers/h/index.mjs', 1000);
+    at('handlers/h.ts', 500);
+    expect(staleBuilds(root)).toEqual(['dist/cli/runbook.mjs is older than shared/a.ts']);
+    expect(() => refuseStaleHandlerBundles(root)).not.toThrow();
+  });
+
+  it('is what the CDK app runs before it builds any stack', () => {
+    const app = readFileSync(join(__dirname, '..', '..', 'infra', 'bin', 'app.ts'), 'utf8');
+    const refused = app.indexOf('refuseStaleHandlerBundles(rootDir)');
+    expect(refused).toBeGreaterThan(-1);
+    expect(refused).toBeLessThan(app.indexOf('buildRunbookApp(app'));
   });
 });

@@ -1,5 +1,5 @@
-// Integration-test support: the built CLI and handler bundles (what the CLI, demo and bench tests run) must not be older
-// than the project's own sources they were built from, or a test would pass on code that is no longer there.
+// The built bundles must not be older than the project's own sources they were built from: the integration tests refuse
+// to run on them (a test would pass on code that is no longer there), and synthesis refuses to package them (decision 180).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -38,4 +38,22 @@ export function staleBuilds(root: string): string[] {
     if (newer) stale.push(`${outputs.find((f) => !f.includes('/chunks/')) ?? outputs[0]} is older than ${newer}`);
   }
   return stale;
+}
+
+/**
+ * What synthesis refuses (infra/bin/app.ts): a handler bundle older than a source it was built from. The app reads the
+ * configuration, the playbooks' declared actions (hence IAM), the alarms and the documents from the sources, but ships
+ * the handlers' code from dist/: after a `git pull` without `npm run build`, a deploy would put new IAM beside old code.
+ */
+export function staleHandlerBundles(root: string): string[] {
+  return staleBuilds(root).filter((line) => line.startsWith('dist/handlers/'));
+}
+
+export function refuseStaleHandlerBundles(root: string): void {
+  const stale = staleHandlerBundles(root);
+  if (stale.length === 0) return;
+  throw new Error(
+    `the handler bundles are older than their sources, so this deployment would ship code that is not the source's beside ` +
+      `IAM, alarms and documents that are (${stale.join('; ')}). Run \`npm run build\`, then synthesize again.`,
+  );
 }
