@@ -30,6 +30,7 @@ import { EscalationService, type EscalationResult, type EscalationServices } fro
 import { EscalationStore } from './escalation-store';
 import { withKillSwitchNotice } from './kill-switch-notice';
 import { resolveEscalationPolicy } from './policy';
+import { configuredParameters } from './document-parameters';
 import type { MessageView } from './message-view';
 import type { EscalationTier } from './policy';
 import { renderEmail } from './render-email';
@@ -135,6 +136,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       ...(runtime.workloadAccount ? { workloadAccount: runtime.workloadAccount } : {}),
     },
     ...(crossAccountSettings(env).ownAccountId ? { operationsAccount: crossAccountSettings(env).ownAccountId } : {}),
+    configured: configuredParameters(runtime.config.environments[runtime.environment].disasterRecovery),
     // The standby watch's alarms a changing row's alarm defers to in a DR region that does not serve (decision 158).
     deferrals: standbyDeferralTargets(runtime.config, runtime.environment, runtime.region),
     clock,

@@ -13,6 +13,7 @@ import type { DecisionRecords } from './decision-records';
 import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
 import type { EscalationStore } from './escalation-store';
 import { incidentIdFor, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
+import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
@@ -66,6 +67,8 @@ export interface EscalationContext {
   trust: TrustFacts;
   /** The account the escalation handlers run in (RUNBOOK_ACCOUNT_ID): messages name it for the incident-state documents. */
   operationsAccount?: string;
+  /** Document parameters the environment's configuration supplies to the NEXT STEP's command (the failover record pair). */
+  configured?: Readonly<Record<string, ConfiguredParameter>>;
   /**
    * The alarms other decisions may be deferred to (the standby watch's, shared/guard/standby-deferral.ts
    * standbyDeferralTargets), each with how many minutes before its state change the deferred decisions are looked for
@@ -554,6 +557,7 @@ export class EscalationService {
       ...(next ? { nextEscalation: next } : {}),
       ...(because ? { escalatedBecause: because } : {}),
       ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+      ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
     });
     const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress));
     await this.afterNotified(incident, tier, next);
@@ -710,6 +714,7 @@ export class EscalationService {
         rows: this.ctx.rows,
         now: this.now(),
         ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+        ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
       });
       const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress));
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });

@@ -5,7 +5,8 @@ import { bounded, oneLine, safeField } from '../report/safe-text';
 import type { DecisionSummary, Incident, SentNotification } from './incident';
 import { nextStepForCause } from './cause-next-step';
 import { acknowledgerLabel } from './acknowledger';
-import { acknowledgeCommand, acknowledgeStep, automationRun, documentLocation, runbookStep, type AutomationRun } from './next-step';
+import type { ConfiguredParameter } from './document-parameters';
+import { acknowledgeCommand, acknowledgeStep, documentLocation, documentRun, isPrintable, runbookStep, type AutomationRun } from './next-step';
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
@@ -74,6 +75,8 @@ export interface MessageInput {
   escalatedBecause?: string;
   /** The account the escalation handlers (and the incident-state documents) run in; unset: the incident's own (one account). */
   operationsAccount?: string;
+  /** Document parameters the environment's configuration supplies (configuredParameters: the failover record pair). */
+  configured?: Readonly<Record<string, ConfiguredParameter>>;
 }
 
 const MAX_FINDINGS = 20;
@@ -219,12 +222,16 @@ export function buildMessageView(input: MessageInput): MessageView {
       return rowRunbook ? { rowRunbook } : {};
     })(),
   });
-  const run =
+  // Either document is built from its declared parameters; one SSM would refuse is not printed, and the step says why.
+  const settings = { environment: incident.environment, ...(input.configured ? { configured: input.configured } : {}) };
+  const offered =
     step.run === 'named' && own
-      ? automationRun(own.documentName, own.parameters, incident.region)
+      ? documentRun(own.documentName, { ...(decision?.resource ? { resource: decision.resource } : {}), named: own.parameters, ...settings }, incident.region)
       : step.run === 'row'
-        ? runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region)
+        ? runbookStep(input.rows, decision?.playbook, decision?.resource, incident.region, settings)
         : undefined;
+  const run = offered && isPrintable(offered) ? offered : undefined;
+  const stepLines = offered && !isPrintable(offered) ? [...step.lines, offered.why] : step.lines;
   // The workload account is the alarm's (only the workload's alarms are acted on, docs/decisions.md 90).
   const accounts = { workload: safe(incident.account, FIELD_LIMITS.short), operations: safe(input.operationsAccount ?? incident.account, FIELD_LIMITS.short) };
   const region = safe(incident.region, FIELD_LIMITS.short);
@@ -259,7 +266,7 @@ export function buildMessageView(input: MessageInput): MessageView {
       : {
           nextStep: {
             title: safe(step.title, FIELD_LIMITS.line),
-            lines: step.lines.map((line) => safe(line, FIELD_LIMITS.finding)),
+            lines: stepLines.map((line) => safe(line, FIELD_LIMITS.finding)),
             ...(run ? { run: { ...run, where: documentLocation(run.documentName, accounts, region) } } : {}),
           },
         }),

@@ -1,6 +1,7 @@
 // Pure: the next step of an incident as an SSM Automation run, both a ready-to-paste AWS CLI command and a console link.
 import { OPERATIONS_DOCUMENTS } from '../config/names';
 import type { TroubleshootingRow } from '../config/schema';
+import { documentParameters, type ConfiguredParameter } from './document-parameters';
 
 /** The SSM document that acknowledges an incident (runbooks/NotificationService-AcknowledgeIncident.yaml). */
 export const ACKNOWLEDGE_DOCUMENT = 'NotificationService-AcknowledgeIncident';
@@ -67,22 +68,37 @@ export function automationRun(documentName: string, parameters: AutomationParame
   };
 }
 
-/** The target's identifier under the parameter name the runbooks use for that kind of resource, from its ARN. */
-export function runbookParametersFor(resource: { id: string; arn: string } | undefined): Record<string, string> {
-  if (!resource) return {};
-  const service = resource.arn.split(':')[2];
-  switch (service) {
-    case 'sqs':
-      return { QueueName: resource.id };
-    case 'lambda':
-      return { FunctionName: resource.id };
-    case 'rds':
-      return { DBInstanceIdentifier: resource.id };
-    case 'apigateway':
-      return { ApiName: resource.id };
-    default:
-      return {};
-  }
+/** A document the message names but cannot print a command for: SSM would refuse the run (the reason says why). */
+export interface UnprintableRun {
+  documentName: string;
+  why: string;
+}
+
+export function isPrintable(run: AutomationRun | UnprintableRun): run is AutomationRun {
+  return 'command' in run;
+}
+
+/**
+ * One run of a project document built from its declared parameters (document-parameters.ts): the resource under the
+ * document's own name for it, the decision's named parameters, and what the configuration supplies. When a required
+ * parameter is supplied by none of them, or a name is not the document's, no command is printed: the reason says what
+ * is missing and where it is set, since a command SSM refuses is no next step.
+ */
+export function documentRun(
+  documentName: string,
+  sources: { resource?: { id: string; arn: string }; named?: Readonly<Record<string, readonly string[]>>; configured?: Readonly<Record<string, ConfiguredParameter>>; environment: string },
+  region: string,
+): AutomationRun | UnprintableRun {
+  const built = documentParameters(documentName, sources);
+  if (built.ok) return automationRun(documentName, built.parameters, region);
+  const problems = [
+    ...(built.missing.length ? [`it requires ${built.missing.join(' and ')}, which nothing here supplies`] : []),
+    ...(built.unknown.length ? [`it has no parameter ${built.unknown.join(', ')}`] : []),
+  ];
+  return {
+    documentName,
+    why: `No command is printed for ${documentName}: ${problems.join('; ')} (SSM would refuse the run). Set what is missing and deploy, or start the document from the console and fill it in.`,
+  };
 }
 
 /**
@@ -94,10 +110,11 @@ export function runbookStep(
   playbook: string | undefined,
   resource: { id: string; arn: string } | undefined,
   region: string,
-): AutomationRun | undefined {
+  settings: { environment: string; configured?: Readonly<Record<string, ConfiguredParameter>> },
+): AutomationRun | UnprintableRun | undefined {
   const row = rows.find((r) => r.handler === playbook);
   if (!row?.runbook) return undefined;
-  return automationRun(row.runbook, runbookParametersFor(resource), region);
+  return documentRun(row.runbook, { ...(resource ? { resource } : {}), ...settings }, region);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The next step as a ready-to-paste AWS CLI command and a console link with the SSM document's parameters filled in.
-import { acknowledgeCommand, automationCommand, automationConsoleUrl, runbookParametersFor, runbookStep, shellQuote } from '../../../shared/escalation/next-step';
+import { configuredParameters } from '../../../shared/escalation/document-parameters';
+import { acknowledgeCommand, automationCommand, automationConsoleUrl, isPrintable, runbookStep, shellQuote } from '../../../shared/escalation/next-step';
 import { atExpression, timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { parseAtExpression } from '../../../sandbox/scheduler-driver';
 import { runtime } from './fixtures';
@@ -56,29 +57,44 @@ describe('automationConsoleUrl', () => {
 
 describe('runbookStep', () => {
   const rows = runtime().config.troubleshooting;
+  const production = { environment: 'production' };
+  const drConfigured = { environment: 'production', configured: configuredParameters({ hostedZoneId: 'Z0123456789ABCDEFGHIJ', failoverRecordName: 'api.notification.example.com.' }) };
+  const replica = { id: 'notification-service-db-replica', arn: 'arn:aws:rds:us-west-2:123456789012:db:notification-service-db-replica' };
+  const standbyQueue = { id: 'notification-service-queue', arn: 'arn:aws:sqs:us-west-2:123456789012:notification-service-queue' };
   it.each([
-    ['scale-consumers', { id: 'notification-service-queue', arn: 'arn:aws:sqs:us-east-1:123456789012:notification-service-queue' }, { QueueName: ['notification-service-queue'] }],
-    ['raise-lambda-memory', { id: 'notification-service-consumer', arn: 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer' }, { FunctionName: ['notification-service-consumer'] }],
-    ['scale-up-database', { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' }, { DBInstanceIdentifier: ['notification-service-db'] }],
-  ])('fills the %s runbook with its target', (playbook, resource, parameters) => {
-    const step = runbookStep(rows, playbook, resource, 'us-east-1');
+    ['scale-consumers', { id: 'notification-service-queue', arn: 'arn:aws:sqs:us-east-1:123456789012:notification-service-queue' }, production, { QueueName: ['notification-service-queue'] }],
+    ['raise-lambda-memory', { id: 'notification-service-consumer', arn: 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer' }, production, { FunctionName: ['notification-service-consumer'] }],
+    // The failover promotes the replica under ITS name for it, with the record pair from the configuration (review 11a, finding 4).
+    ['watch-standby', replica, drConfigured, { ReplicaDBInstanceIdentifier: [replica.id], HostedZoneId: ['Z0123456789ABCDEFGHIJ'], RecordName: ['api.notification.example.com.'] }],
+    ['watch-standby', standbyQueue, drConfigured, { QueueName: [standbyQueue.id], HostedZoneId: ['Z0123456789ABCDEFGHIJ'], RecordName: ['api.notification.example.com.'] }],
+  ])('fills the %s runbook with its target under the name the document declares for it', (playbook, resource, settings, parameters) => {
+    const step = runbookStep(rows, playbook, resource, 'us-east-1', settings);
     expect(step?.documentName).toBe(rows.find((r) => r.handler === playbook)?.runbook);
-    expect(step?.parameters).toEqual(parameters);
+    expect(step && isPrintable(step) ? step.parameters : step).toEqual(parameters);
+  });
+
+  it.each([
+    ['the failover record pair is not configured', 'watch-standby', replica, production, /requires HostedZoneId \(environments\.production\.disasterRecovery\.hostedZoneId, not set\) and RecordName \(environments\.production\.disasterRecovery\.failoverRecordName, not set\)/],
+    ['only the record name is configured', 'watch-standby', replica, { environment: 'staging', configured: configuredParameters({ failoverRecordName: 'api.notification.example.com.' }) }, /requires HostedZoneId \(environments\.staging\.disasterRecovery\.hostedZoneId, not set\), which/],
+    ['the row names no target class (ScaleUpDatabase requires one)', 'scale-up-database', { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' }, production, /requires TargetInstanceClass, which/],
+  ])('prints no command when %s, and says what is missing', (_case, playbook, resource, settings, why) => {
+    const step = runbookStep(rows, playbook, resource, 'us-west-2', settings);
+    expect(step && !isPrintable(step) ? step.why : step).toMatch(why);
   });
 
   it('gives CheckDbConnections only the database: the API parameter keeps its deploy-time default, ApiName or an HTTP API\'s ApiId (decision 120)', () => {
     const db = { id: 'notification-service-db', arn: 'arn:aws:rds:us-east-1:123456789012:db:notification-service-db' };
-    const step = runbookStep(rows, 'check-db-connections', db, 'us-east-1');
-    expect(step?.documentName).toBe('NotificationService-CheckDbConnections');
-    expect(step?.parameters).toEqual({ DBInstanceIdentifier: ['notification-service-db'] });
-    expect(step?.command).toBe(
+    const step = runbookStep(rows, 'check-db-connections', db, 'us-east-1', production);
+    if (!step || !isPrintable(step)) throw new Error(`expected a printable run, got ${JSON.stringify(step)}`);
+    expect(step.documentName).toBe('NotificationService-CheckDbConnections');
+    expect(step.parameters).toEqual({ DBInstanceIdentifier: ['notification-service-db'] });
+    expect(step.command).toBe(
       `aws ssm start-automation-execution --region us-east-1 --document-name NotificationService-CheckDbConnections --parameters '{"DBInstanceIdentifier":["notification-service-db"]}'`,
     );
   });
 
   it('has no runbook step for a playbook whose row has none', () => {
-    expect(runbookStep(rows, 'no-such-playbook', undefined, 'us-east-1')).toBeUndefined();
-    expect(runbookParametersFor(undefined)).toEqual({});
+    expect(runbookStep(rows, 'no-such-playbook', undefined, 'us-east-1', production)).toBeUndefined();
   });
 });
 
