@@ -9,8 +9,7 @@ import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { publishFunctionDuration, publishRdsMetrics } from '../integration/support/rds-figures';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument, stepOutputs } from './support/rehearse-cli';
-import { clearAlarmTransitions } from '../../sandbox/proxy-control';
-import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
+import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 
 const DOCUMENT = 'NotificationService-CheckDbConnections';
 
@@ -125,18 +124,10 @@ describe(DOCUMENT, () => {
 
 // Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
 describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
-  let account: SandboxAccount;
-  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-  beforeAll(async () => {
-    account = await provisionAccount('production');
-  });
-
-  afterAll(async () => {
-    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
-  });
+  const sandbox = lostEventAccount();
 
   it('diagnoses the ALARM and publishes the decision, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const { account, control } = sandbox;
     const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'check-db-connections'), 'ALARM', control);
 
     const run = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier }, account.env);
@@ -153,6 +144,7 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
     ['isoformat', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/],
     ['str', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/],
   ])('reads the instants when the document is handed them as Python %s() writes them', async (form, written) => {
+    const { account, control } = sandbox;
     const alarmName = alarmOf(account.topology, 'check-db-connections');
     await account.transition(alarmName, 'OK');
     const lost = await loseStateChangeThenUpdate(account, alarmName, 'ALARM', control);

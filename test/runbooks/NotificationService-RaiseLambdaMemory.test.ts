@@ -3,8 +3,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
-import { clearAlarmTransitions } from '../../sandbox/proxy-control';
-import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
+import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 
 /** --approve-as the configured approver (shared/config/defaults.ts: role/NotificationServiceRunbookApprover in the account). */
 const approveAs = (account: SandboxAccount): string[] => ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`];
@@ -89,18 +88,10 @@ describe(DOCUMENT, () => {
 
 // Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
 describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
-  let account: SandboxAccount;
-  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-  beforeAll(async () => {
-    account = await provisionAccount('production');
-  });
-
-  afterAll(async () => {
-    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
-  });
+  const sandbox = lostEventAccount();
 
   it('raises the memory on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const { account, control } = sandbox;
     const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'raise-lambda-memory'), 'ALARM', control);
 
     const run = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);

@@ -5,7 +5,7 @@ import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
 import { loadHandler } from '../support/load-handler';
-import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
+import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 import { openIncident, type OpenIncident } from './support/open-incident';
 import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 
@@ -72,18 +72,10 @@ describe(DOCUMENT, () => {
 
 // Decision 21's lost event on an alarm whose EvaluationState moved since its ALARM (decision 154; support/lost-alarm-event.ts).
 describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
-  let account: SandboxAccount;
-  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-
-  beforeAll(async () => {
-    account = await provisionAccount('production');
-  });
-
-  afterAll(async () => {
-    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
-  });
+  const sandbox = lostEventAccount();
 
   it('runs the remediation on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const { account, control } = sandbox;
     expect(await maximumConcurrency(account)).toBe(50);
     const lost = await loseStateChangeThenUpdate(account, queueAlarmName(account.topology), 'ALARM', control);
 

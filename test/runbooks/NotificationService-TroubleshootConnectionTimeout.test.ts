@@ -3,10 +3,10 @@
 // fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { clearAlarmTransitions, clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { faultsFired } from '../support/fault-evidence';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
-import { loseStateChangeThenUpdate, stampedWithTransition } from './support/lost-alarm-event';
+import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 
 const DOCUMENT = 'NotificationService-TroubleshootConnectionTimeout';
 const POSTGRES_PORT = 5432;
@@ -165,21 +165,16 @@ describe(DOCUMENT, () => {
 
 // Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
 describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
-  let account: SandboxAccount;
+  const sandbox = lostEventAccount();
   let ec2: EC2Client;
-  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
 
   beforeAll(async () => {
-    account = await provisionAccount('production');
-    ec2 = new EC2Client(account.clientConfig);
-    await breakDatabaseIngress(ec2, account);
-  });
-
-  afterAll(async () => {
-    if (account) await clearAlarmTransitions(control, { accountId: account.accountId });
+    ec2 = new EC2Client(sandbox.account.clientConfig);
+    await breakDatabaseIngress(ec2, sandbox.account);
   });
 
   it('inspects the ALARM and names the missing rule, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
+    const { account, control } = sandbox;
     const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'inspect-security-groups'), 'ALARM', control);
     const { database, lambda } = account.topology.vpc.securityGroupIds;
     const approver = ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`, '--reject'];

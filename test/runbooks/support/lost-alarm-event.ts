@@ -5,12 +5,34 @@
 import type { RehearsalResult } from '../../../sandbox/rehearsal/engine';
 import { clearAlarmTransitions, setAlarmTransitions } from '../../../sandbox/proxy-control';
 import { isoDateTimeText } from '../../../shared/events/state-change-key';
-import type { SandboxAccount } from '../../integration/support/sandbox-account';
+import { provisionAccount, type SandboxAccount } from '../../integration/support/sandbox-account';
 import { decisionOf, stepOutputs } from './rehearse-cli';
 
 export interface LostStateChange {
   transitionedAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * A fresh production account for the calling describe, its proxy transitions cleared after it (hooks registered where
+ * it is called). `account` is readable from the tests on, once beforeAll has provisioned it.
+ */
+export function lostEventAccount(): { readonly account: SandboxAccount; readonly control: string } {
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+  let provisioned: SandboxAccount | undefined;
+  beforeAll(async () => {
+    provisioned = await provisionAccount('production');
+  });
+  afterAll(async () => {
+    if (provisioned) await clearAlarmTransitions(control, { accountId: provisioned.accountId });
+  });
+  return {
+    get account(): SandboxAccount {
+      if (!provisioned) throw new Error('the account is provisioned in beforeAll: read it from a test or a later hook');
+      return provisioned;
+    },
+    control,
+  };
 }
 
 /**
