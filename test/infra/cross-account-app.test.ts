@@ -632,7 +632,15 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const principal = { arn: role.arn, roleArn: role.arn, account: OPERATIONS, policies: role.policies };
       const own = (action: string, resource: string, why: string): SimulatedCall => ({ action, resource, resourceAccount: OPERATIONS, why });
       const allowed = await judge(principal, region, [
-        own('dynamodb:UpdateItem', `arn:aws:dynamodb:${region}:${OPERATIONS}:table/notification-runbooks-state`, 'AcknowledgeIncident'),
+        // The acknowledgement's own write, with the keys DynamoDB sets for it (decision 182 binds the grant to them).
+        {
+          ...own('dynamodb:UpdateItem', `arn:aws:dynamodb:${region}:${OPERATIONS}:table/notification-runbooks-state`, 'AcknowledgeIncident'),
+          context: {
+            'dynamodb:LeadingKeys': ['ESCALATION#inc-3f2a9c1b7d44'],
+            'dynamodb:Attributes': ['pk', 'sk', 'status', 'acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia'],
+            'dynamodb:ReturnValues': 'UPDATED_NEW',
+          },
+        },
         own('lambda:InvokeFunction', opsFunctionArn(region, 'escalation-timer'), 'EscalateToNextTier'),
       ]);
       expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);

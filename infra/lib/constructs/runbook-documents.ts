@@ -10,6 +10,7 @@ import type { AutomationConfig, EnvironmentName } from '../../../shared/config/s
 import { OPERATIONS_DOCUMENTS } from '../settings';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
 import { automationApiAction } from '../iam/api-actions';
+import { documentTableWriteCondition } from '../iam/document-table-writes';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
 
@@ -189,6 +190,12 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
     { ...props.targets, automationDocumentNames: props.documents.map((d) => d.name), runbookFunctionArns },
     `runbooks/*.yaml (${props.documents.length} documents)`,
   );
+  // Review 11b F7: the state table only as the documents' own UpdateItem steps write it (their items, their attributes).
+  const tableWrite = documentTableWriteCondition(props.documents);
+  for (const statement of grant.statements.filter((st) => st.actions.some((a) => a.startsWith('dynamodb:')))) {
+    if (!tableWrite) throw new Error(`${props.roleName}: ${statement.actions.join(', ')} granted, but no document's UpdateItem step names what it writes`);
+    statement.addConditions(tableWrite);
+  }
   if (grant.statements.length > 0) new Policy(scope, 'DocumentActions', { statements: grant.statements, roles: [role] });
   acknowledgeWildcards(scope, grant.wildcards);
   return role;
