@@ -14,6 +14,11 @@ export interface TrustFacts {
   watchedAlarms: ReadonlySet<string>;
   /** The only account whose alarms this deployment acts on (shared/config/workload-account.ts); unset: unchecked. */
   workloadAccount?: WorkloadAccount;
+  /**
+   * Who checks, when it is not the escalation (which watches every alarm of the environment): an alarm handler, whose
+   * `watchedAlarms` are its own playbook's alarms only (shared/pipeline/alarm-binding.ts, decision 184).
+   */
+  watcher?: string;
 }
 
 export interface ClaimedDecision {
@@ -67,9 +72,11 @@ export function checkAlarm(alarm: { arn?: string; name?: string; region?: string
   const ref = parseAlarmArn(alarm.arn);
   if (!ref) return { kind: 'refused', reason: `alarm ARN ${JSON.stringify(alarm.arn ?? null)} is not a CloudWatch alarm ARN` };
   if (alarm.name !== undefined && alarm.name !== ref.name) return { kind: 'refused', reason: `alarm name "${alarm.name}" is not the name in its ARN ("${ref.name}")` };
-  if (!facts.watchedAlarms.has(ref.name)) return { kind: 'refused', reason: `alarm "${ref.name}" is not one the ${facts.environment} environment watches` };
+  if (!facts.watchedAlarms.has(ref.name)) {
+    return { kind: 'refused', reason: `alarm "${ref.name}" is not one the ${facts.environment} environment watches${facts.watcher ? ` with ${facts.watcher} in ${facts.region}` : ''}` };
+  }
   if (!facts.regions.includes(ref.region)) return { kind: 'refused', reason: `region ${ref.region} is not a region of the ${facts.environment} environment (${facts.regions.join(', ')})` };
-  if (ref.region !== facts.region) return { kind: 'refused', reason: `alarm in ${ref.region} reached the escalation of ${facts.region}, which re-reads alarms in its own region only` };
+  if (ref.region !== facts.region) return { kind: 'refused', reason: `alarm in ${ref.region} reached ${facts.watcher ?? 'the escalation'} of ${facts.region}, which re-reads alarms in its own region only` };
   if (alarm.region !== undefined && alarm.region !== ref.region) return { kind: 'refused', reason: `region ${alarm.region} is not the alarm's (${ref.region})` };
   const foreign = foreignAccountProblem(`alarm "${ref.name}"`, ref.account, facts.workloadAccount);
   if (foreign) return { kind: 'refused', reason: foreign };

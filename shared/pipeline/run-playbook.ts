@@ -16,6 +16,7 @@ import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { claimKeyOf, parseChangeIntent } from '../state/state-records';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
+import { handlerTrustFacts, refuseUnwatchedAlarm } from './alarm-binding';
 import { handledDuplicateReason, type Decision, type HealthReading, type ManualRunbook, type Plan, type Playbook, type PlaybookContext, type ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
@@ -42,6 +43,11 @@ export interface PipelineDeps<Clients, Target extends { resource: ResourceRef },
   runtime: RuntimeConfig;
   clock: Clock;
   logger: Logger;
+  /**
+   * The alarms this handler acts on; default (every handler): those the configuration routes to the playbook in this
+   * region (alarm-binding.ts). Given only where a test's playbook is no row of the configuration.
+   */
+  watchedAlarms?: ReadonlySet<string>;
 }
 
 /**
@@ -80,15 +86,20 @@ type Admission<Target> =
   | { kind: 'admitted'; event: AlarmStateChange; target: Target };
 
 function admit<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
-  playbook: Playbook<Clients, Target, Observation, Change>,
-  runtime: RuntimeConfig,
+  deps: Pick<PipelineDeps<Clients, Target, Observation, Change>, 'playbook' | 'runtime' | 'watchedAlarms'>,
   raw: unknown,
   onParsed: (event: AlarmStateChange) => void = () => undefined,
 ): Admission<Target> {
+  const { playbook, runtime } = deps;
   try {
     const event = parseAlarmEvent(raw);
     onParsed(event);
     refuseForeignAccount(event, runtime.workloadAccount);
+    // The event's region, account and alarm name are the caller's words: bound here to this handler's region, the
+    // deployment's account and the alarms routed to this playbook, so every key built from them (incident, resource
+    // record, audit) is one the handler itself would build (decision 184).
+    const facts = handlerTrustFacts(runtime, playbook.name);
+    refuseUnwatchedAlarm(event, deps.watchedAlarms ? { ...facts, watchedAlarms: deps.watchedAlarms } : facts);
     if (event.muted) return { kind: 'skipped', event, reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, muted: true };
     if (!playbook.actsOn.includes(event.state.value)) {
       return { kind: 'skipped', event, reason: `${playbook.name} does not act on state ${event.state.value}`, muted: false };
@@ -123,7 +134,7 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   });
 
   // parse: bad input is rejected here, before any AWS call.
-  const admission = admit(playbook, runtime, raw, (parsed) =>
+  const admission = admit(deps, raw, (parsed) =>
     logger.appendKeys({ alarmName: parsed.alarmName, incidentId: parsed.incidentKey, account: parsed.account, region: parsed.region }),
   );
   if (admission.kind === 'rejected') {
@@ -191,7 +202,7 @@ export async function previewPlaybook<Clients, Target extends { resource: Resour
 ): Promise<Decision> {
   const { playbook, runtime, clock } = deps;
   const base = { playbook: playbook.name, environment: runtime.environment, region: runtime.region, dryRun: true };
-  const admission = admit(playbook, runtime, raw);
+  const admission = admit(deps, raw);
   if (admission.kind === 'rejected') return { ...base, outcome: 'rejected', ...rejectionFields(admission.error), decidedAt: clock.now().toISOString() };
   if (admission.kind === 'skipped') {
     return { ...base, ...eventFields(admission.event), outcome: 'skipped', reason: admission.reason, decidedAt: clock.now().toISOString() };

@@ -360,7 +360,7 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
   resolveTarget(event, runtime) {
     const fn = serviceFunctionOf(event, runtime, 'inspect-security-groups');
     return {
-      resource: { type: 'lambda-function', id: fn.functionName, arn: `arn:${partitionOf(event.region)}:lambda:${event.region}:${event.account}:function:${fn.functionName}` },
+      resource: { type: 'lambda-function', id: fn.functionName, arn: `arn:${partitionOf(runtime.region)}:lambda:${runtime.region}:${event.account}:function:${fn.functionName}` },
       functionName: fn.functionName,
       via: fn.via,
       ...(fn.apiName ? { apiName: fn.apiName } : {}),

@@ -88,7 +88,7 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
       throw new InvalidInputError(`database ${id} is not one of ${regionDatabasesLabel(runtime)} this automation owns (${owned.join(', ') || 'none'})`);
     }
     return {
-      resource: { type: 'rds-db-instance', id, arn: `arn:${partitionOf(event.region)}:rds:${event.region}:${event.account}:db:${id}` },
+      resource: { type: 'rds-db-instance', id, arn: `arn:${partitionOf(runtime.region)}:rds:${runtime.region}:${event.account}:db:${id}` },
       dbInstanceIdentifier: id,
     };
   },

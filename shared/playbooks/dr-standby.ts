@@ -139,14 +139,14 @@ export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObs
     if (!metric) {
       throw new InvalidInputError(`alarm "${event.alarmName}" is a ${event.kind} alarm without a metric: ${HANDLER} needs the replica's ReplicaLag or the replicated queue's alarms`);
     }
-    const partition = partitionOf(event.region);
+    const partition = partitionOf(runtime.region);
     const base = { replicaIdentifier: dr.replicaIdentifier, queues: [...runtime.env.resources.queues], account: event.account };
     const db = metric.dimensions.DBInstanceIdentifier;
     if (metric.namespace === 'AWS/RDS' && metric.metricName === 'ReplicaLag' && db !== undefined) {
       if (db !== dr.replicaIdentifier) {
         throw new InvalidInputError(`alarm "${event.alarmName}" watches ${db}, not the ${runtime.environment} cross-region replica ${dr.replicaIdentifier}`);
       }
-      return { ...base, trigger: 'replica-lag', resource: { type: 'rds-db-instance', id: db, arn: `arn:${partition}:rds:${event.region}:${event.account}:db:${db}` } };
+      return { ...base, trigger: 'replica-lag', resource: { type: 'rds-db-instance', id: db, arn: `arn:${partition}:rds:${runtime.region}:${event.account}:db:${db}` } };
     }
     const queue = metric.dimensions.QueueName;
     const trigger = metric.metricName !== undefined ? QUEUE_TRIGGERS[metric.metricName] : undefined;
@@ -154,7 +154,7 @@ export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObs
       if (!base.queues.includes(queue)) {
         throw new InvalidInputError(`queue ${queue} is not one of the ${runtime.environment} queues this automation owns (${base.queues.join(', ') || 'none'})`);
       }
-      return { ...base, trigger, resource: { type: 'sqs-queue', id: queue, arn: `arn:${partition}:sqs:${event.region}:${event.account}:${queue}` } };
+      return { ...base, trigger, resource: { type: 'sqs-queue', id: queue, arn: `arn:${partition}:sqs:${runtime.region}:${event.account}:${queue}` } };
     }
     throw new InvalidInputError(
       `alarm "${event.alarmName}" watches ${metric.namespace ?? '?'} ${metric.metricName ?? metric.expression ?? '?'} ${JSON.stringify(metric.dimensions)}: ` +

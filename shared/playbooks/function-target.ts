@@ -58,7 +58,8 @@ export function resolveFunctionTarget(event: AlarmStateChange, runtime: RuntimeC
   if (!owned.includes(functionName)) {
     throw new InvalidInputError(`function ${functionName} is not one of the ${runtime.environment} functions this automation owns (${owned.join(', ') || 'none'})`);
   }
-  const arn = `arn:${partitionOf(event.region)}:lambda:${event.region}:${event.account}:function:${functionName}`;
+  // The handler's region, which the pipeline has bound the event's to (decision 184): the record keys on what acts.
+  const arn = `arn:${partitionOf(runtime.region)}:lambda:${runtime.region}:${event.account}:function:${functionName}`;
   return {
     resource: { type: 'lambda-function', id: functionName, arn },
     functionName,

@@ -232,7 +232,7 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
       functionName = fn.functionName;
     }
     return {
-      resource: { type: 'rds-db-instance', id: identifier, arn: rdsInstanceArn(event.region, event.account, identifier) },
+      resource: { type: 'rds-db-instance', id: identifier, arn: rdsInstanceArn(runtime.region, event.account, identifier) },
       dbInstanceIdentifier: identifier,
       via,
       incidentKey: event.incidentKey,

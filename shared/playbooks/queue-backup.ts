@@ -131,7 +131,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
         `queue ${queueName} is not one of the ${runtime.environment} queues this automation owns (${runtime.env.resources.queues.join(', ') || 'none'})`,
       );
     }
-    const queueArn = `arn:${partitionOf(event.region)}:sqs:${event.region}:${event.account}:${queueName}`;
+    const queueArn = `arn:${partitionOf(runtime.region)}:sqs:${runtime.region}:${event.account}:${queueName}`;
     return { resource: { type: 'sqs-queue-consumers', id: queueName, arn: queueArn }, queueName, queueArn, account: event.account };
   },
 

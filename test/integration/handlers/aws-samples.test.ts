@@ -90,10 +90,13 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
   it('rejects the documented composite alarm shape over our alarms and changes nothing', async () => {
     expect(await maximumConcurrency(account)).toBe(50);
     const since = await callIndex();
-    const decision = await handler(inAccount(sampleEvent('adapted-composite-over-our-alarms'), account));
+    // Under the queue alarm's name: an alarm of another name is not one routed to scale-consumers and is refused for
+    // that first (decision 184), so the composite shape is sent as the alarm the handler watches.
+    const alarmName = queueAlarmName(account.topology);
+    const decision = await handler(inAccount(sampleEvent('adapted-composite-over-our-alarms'), account, alarmName));
     expect(decision).toMatchObject({
       outcome: 'rejected',
-      reason: 'alarm "NotificationService consumers degraded" is a composite alarm without a metric: scale-consumers needs an AWS/SQS ApproximateNumberOfMessagesVisible alarm with a QueueName dimension',
+      reason: `alarm "${alarmName}" is a composite alarm without a metric: scale-consumers needs an AWS/SQS ApproximateNumberOfMessagesVisible alarm with a QueueName dimension`,
     });
     // Refused before any AWS call: not a read, not a write (the reads below come after this one).
     expect(await callsSince(account, since)).toEqual([]);
@@ -116,7 +119,8 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
   // account (a cross-account alarm). Before decision 116 the playbook took it and acted on the queue in its own account.
   it('refuses a metric-math alarm whose queue metric is another account\'s, before any AWS call', async () => {
     const queueName = account.topology.queue.name;
-    const alarmName = `NotificationService queue depth incl. in-flight (${queueName})`;
+    // The queue alarm redefined as the sample's metric math: scale-consumers takes only the alarms routed to it (decision 184).
+    const alarmName = queueAlarmName(account.topology);
     // The alarm exists and fires, so only the refusal stands between this event and a change.
     const described = await putMetricMathAlarm(account, alarmName, sampleEvent('adapted-queue-depth-metric-math'));
     const event = inAccount(sampleEvent('adapted-queue-depth-metric-math'), account, alarmName);
@@ -134,7 +138,8 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
 
   it('scales the consumers one step for a metric-math alarm over the queue, delivered in the documented shape', async () => {
     const queueName = account.topology.queue.name;
-    const alarmName = `NotificationService queue depth incl. in-flight (${queueName})`;
+    // The queue alarm redefined as the sample's metric math: scale-consumers takes only the alarms routed to it (decision 184).
+    const alarmName = queueAlarmName(account.topology);
     const sample = sampleEvent('adapted-queue-depth-metric-math');
     const described = await putMetricMathAlarm(account, alarmName, sample);
     expect(described?.Metrics?.map((m) => m.Id)).toEqual(['e1', 'm1', 'm2']);

@@ -65,8 +65,9 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
   // The other two rows that change something, each through its real handler in us-west-2: an alarm of theirs there (the
   // topology below is the primary's, provisioned in the DR region: its consumer mapping is Enabled, but no instance is
   // the replica, so the region does not serve, decision 123) changes nothing. raise-lambda-memory escalates with the DR
-  // cause and what was read; scale-up-database's alarm names the primary's database identifier, which in the DR region
-  // is refused as input (its database there is the replica, decision 123), before any change.
+  // cause and what was read; scale-up-database's CPU alarm is not one the configuration routes to it in the DR region
+  // (CPU Utilization is watched in the primary only), so it is refused as input before any AWS call (decision 184; before
+  // that, it was refused for naming the primary's database identifier, whose DR counterpart is the replica: decision 123).
   it.each([
     [
       'raise-lambda-memory',
@@ -77,7 +78,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
         reason: `raise memory of notification-service-consumer after out-of-memory errors: memory 512 -> 768 MB: update your IaC (changed outside infrastructure code) — blocked: ${NO_REPLICA} (NotificationService-RaiseLambdaMemory)`,
       },
     ],
-    ['scale-up-database', 'the database\'s class', { outcome: 'rejected', reason: expect.stringContaining('is not one of the production databases in us-west-2') }],
+    ['scale-up-database', 'the database\'s class', { outcome: 'rejected', reason: expect.stringContaining('is not one the production environment watches with scale-up-database in us-west-2') }],
   ])('%s does not change %s in the DR region, and the emulator is unchanged', async (handlerName, _what, expected) => {
     const account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
     const handler = loadHandler(handlerName);

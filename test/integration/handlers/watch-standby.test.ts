@@ -168,7 +168,8 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
       const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
       const decision = await watchStandby(event);
       const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
-      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('watch-standby watches the DR region\'s standby; us-east-1 is a primary region of production') });
+      // No alarm is routed to watch-standby in a primary region: refused as one it does not watch (decision 184).
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('is not one the production environment watches with watch-standby in us-east-1') });
       expect(calls.filter((c) => STANDBY_SERVICES.has(c.service))).toEqual([]);
       expect(await standbyState()).toEqual(before);
     } finally {

@@ -19,6 +19,7 @@ import { playbooks } from '../../../shared/playbooks/registry';
 import { deliveredInput } from '../../../sandbox/scheduler-driver';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { planAlarmIntake } from '../../../shared/escalation/plan-intake';
+import { alarmSpecs } from '../../../shared/config/alarm-specs';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 
@@ -343,10 +344,25 @@ describe('the reasonData of AWS samples, as scale-up-database cites it', () => {
 describe('the alarm handlers\' decision on AWS samples, before any AWS call', () => {
   // Each real playbook through the pipeline's entry (runPlaybook), with services that record every call: a muted alarm
   // is recorded as skipped and a composite is refused, both before the alarm is re-read, a claim taken or a client used.
-  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '{}' });
+  // Each handler runs where it is deployed (watch-standby in the DR region) and takes only the alarms routed to it
+  // (decision 184): AWS's samples name alarms of their own, so each is relabelled as one of the handler's alarms, in its
+  // name, its ARN and its region, to reach what the case is about.
+  const regionOf = (name: string): string => (name === 'watch-standby' ? 'us-west-2' : 'us-east-1');
+  const runtimeIn = (region: string) => loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, RUNBOOK_CONFIG_JSON: '{}' });
   const byName = playbooks as unknown as Record<string, Playbook<unknown, { resource: ResourceRef }, unknown, unknown>>;
+  /** The sample as one of `name`'s own alarms in its region. */
+  function asOwnAlarm(name: string, input: unknown): Record<string, unknown> {
+    const region = regionOf(name);
+    const own = alarmSpecs(runtimeIn(region).config, 'production', region).find((spec) => spec.handler === name)?.name;
+    if (!own) throw new Error(`no alarm of ${name} in ${region}`);
+    const event = renamed((typeof input === 'string' ? JSON.parse(input) : input) as Record<string, unknown>, own) as { region: string; resources: string[] };
+    event.resources = event.resources.map((arn) => arn.replace(`:cloudwatch:${event.region}:`, `:cloudwatch:${region}:`));
+    event.region = region;
+    return event as unknown as Record<string, unknown>;
+  }
 
   async function decide(name: string, input: unknown): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
+    const runtime = runtimeIn(regionOf(name));
     const playbook = byName[name];
     if (!playbook) throw new Error(`no playbook ${name}`);
     const calls: string[] = [];
@@ -382,7 +398,7 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     ['anomaly-detection (current example)', delivered('anomaly-detection-muted')],
   ])('every handler records the muted %s as skipped and calls nothing', async (_what, input) => {
     for (const name of Object.keys(byName)) {
-      const { decision, calls, published } = await decide(name, input);
+      const { decision, calls, published } = await decide(name, asOwnAlarm(name, input));
       expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^alarm is muted: muted by alarm mute rule arn:aws:cloudwatch:us-east-1:1234567890:alarm-mute-rule:testMute/) });
       expect(calls).toEqual([]);
       expect(published).toEqual([decision]);
@@ -394,10 +410,25 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     ['composite (documented, no suppressor)', fixture('alarm-state-change-composite')],
   ])('every handler refuses the %s as input and calls nothing', async (_what, input) => {
     for (const name of Object.keys(byName)) {
+      const { decision, calls, published } = await decide(name, asOwnAlarm(name, input));
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/is a composite alarm without a metric/) });
+      expect(calls).toEqual([]);
+      expect(published).toEqual([]);
+    }
+  });
+
+  // As AWS published them: alarms nobody routed to these handlers. Fails on the code before decision 184, which took
+  // any alarm name (the muted ones were recorded as skipped, published on the bus).
+  it.each<[string, unknown]>([
+    ['single-metric (2019 example)', fixture('alarm-state-change-single-metric')],
+    ['muted single-metric (current example)', fixture('alarm-state-change-muted')],
+    ['muted metric-math (current example)', delivered('metric-math-muted')],
+    ['composite (documented, no suppressor)', fixture('alarm-state-change-composite')],
+  ])('every handler refuses the %s as an alarm it does not watch, and calls nothing', async (_what, input) => {
+    for (const name of Object.keys(byName)) {
       const { decision, calls, published } = await decide(name, input);
-      // watch-standby, deployed in a primary region, refuses whatever comes first: it watches only a DR region's standby.
-      const why = name === 'watch-standby' ? /is a primary region of production$/ : /is a composite alarm without a metric/;
-      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(why) });
+      expect(decision).toMatchObject({ outcome: 'rejected' });
+      expect(decision.reason).toMatch(new RegExp(`^alarm ".+" is not one the production environment watches with ${name} in ${regionOf(name)}: refused, nothing read or changed$`));
       expect(calls).toEqual([]);
       expect(published).toEqual([]);
     }

@@ -54,6 +54,8 @@ function setup(region: string, serving: PipelineServices['regionServing'] | 'non
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region }),
     clock: new ManualClock(Date.parse('2019-10-02T17:05:00Z')),
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The knob is no row of the configuration: it watches the fixture's alarm and, in the DR region, Queue Backup's (decision 184).
+    watchedAlarms: new Set(['ServerCpuTooHigh', 'NotificationService Queue Depth > 1000 (notification-service-queue)']),
   };
   return { knob, reads, deps, event };
 }

@@ -69,6 +69,8 @@ function setup() {
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
     clock: new ManualClock(Date.parse('2019-10-02T17:05:00Z')),
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The test playbook is no row of the configuration: the fixture's alarm is the one it watches (decision 184).
+    watchedAlarms: new Set(['ServerCpuTooHigh']),
   };
   return { knob, scheduled, deps };
 }

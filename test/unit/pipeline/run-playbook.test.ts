@@ -97,6 +97,9 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
     runtime,
     clock: { now: () => new Date(nowMs), sleep: async (ms: number) => void (nowMs += ms) },
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The test playbook is no row of the configuration: the fixture's alarm (and a second alarm on the same resource, for
+    // the cooldown) are the ones it watches (decision 184).
+    watchedAlarms: new Set(['ServerCpuTooHigh', 'ServerCpuTooHighToo']),
   };
   return { counter, store, published, deps, awsCalls, advance: (s: number) => (nowMs += s * 1000) };
 }
@@ -154,6 +157,42 @@ describe('runPlaybook', () => {
       expect(store.claims.size).toBe(0);
       // Nothing lost: the rejection is logged with its reason and the whole event.
       expect(warnings).toEqual([['event rejected', expect.objectContaining({ reason: decision.reason, event: JSON.stringify(event()) })]]);
+    });
+  });
+
+  describe('an event relabelled by whoever invokes the handler (review 11b F2, decision 184)', () => {
+    /** The fixture's genuine event with its region (and the region in its alarm ARN) or its alarm replaced. */
+    function relabelled(change: { region?: string; alarmName?: string }): unknown {
+      const e = event() as { region: string; resources: string[]; detail: { alarmName: string } };
+      const region = change.region ?? e.region;
+      const name = change.alarmName ?? e.detail.alarmName;
+      return { ...e, region, resources: [`arn:aws:cloudwatch:${region}:123456789012:alarm:${name}`], detail: { ...e.detail, alarmName: name } };
+    }
+
+    it.each([
+      ["another region of the environment (the DR region's label on the primary's handler)", { region: 'us-west-2' }, 'alarm in us-west-2 reached test-playbook of us-east-1, which re-reads alarms in its own region only: refused, nothing read or changed'],
+      ['a region the environment does not have', { region: 'eu-west-1' }, 'region eu-west-1 is not a region of the production environment (us-east-1, us-west-2): refused, nothing read or changed'],
+      ['an alarm this handler does not watch', { alarmName: 'NotificationService Queue Depth > 1000 (notification-service-queue)' }, 'alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" is not one the production environment watches with test-playbook in us-east-1: refused, nothing read or changed'],
+    ])('rejects %s before any AWS call: no claim, no change, nothing published', async (_case, change, reason) => {
+      const { deps, counter, published, awsCalls, store } = setup();
+      const input = relabelled(change);
+      const decision = await runPlaybook(deps, input);
+      expect(decision).toMatchObject({ outcome: 'rejected', reason });
+      expect(counter.applyCalls).toBe(0);
+      expect(awsCalls).toEqual([]);
+      expect(published).toEqual([]);
+      expect(store.claims.size).toBe(0);
+      expect(store.resources.size).toBe(0);
+    });
+
+    it('still acts on the genuine event, then rejects its relabelled copies instead of taking them for new incidents', async () => {
+      const { deps, counter, store } = setup();
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied' });
+      for (const region of ['us-west-2', 'eu-west-1', 'ap-south-1']) {
+        expect(await runPlaybook(deps, relabelled({ region }))).toMatchObject({ outcome: 'rejected' });
+      }
+      expect(counter).toMatchObject({ value: 2, applyCalls: 1 });
+      expect([...store.claims.keys()]).toHaveLength(1);
     });
   });
 

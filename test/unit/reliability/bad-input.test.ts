@@ -10,6 +10,8 @@ import { sandboxEnv } from '../../../sandbox/credentials';
 import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
 import { fixtureEvents, hostileEvents, queueAlarmEvent, type JsonObject } from '../../support/alarm-event-arbitraries';
 import { loadHandler } from '../../support/load-handler';
+import { alarmSpecs } from '../../../shared/config/alarm-specs';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
 
 /**
  * Inputs per entry point. 2,000 keeps this file near a minute on a 2-core CI machine while each entry point still sees
@@ -49,6 +51,24 @@ const escalationRejection = (result: unknown): string | undefined => {
 };
 
 const alarmBases = (): JsonObject[] => [...fixtureEvents(), queueAlarmEvent('notification-service-queue')];
+
+/**
+ * An alarm handler takes only the alarms routed to it (decision 184): its bases are every alarm base relabelled as its
+ * own alarm (name and ARN), so the generator mutates events it would act on, plus AWS's single-metric example as
+ * published, an alarm nobody routed to it.
+ */
+function ownAlarmBases(handler: string): JsonObject[] {
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '' });
+  const own = alarmSpecs(runtime.config, 'production', 'us-east-1').find((spec) => spec.handler === handler)?.name;
+  if (!own) throw new Error(`no alarm of ${handler} in us-east-1`);
+  const relabelled = alarmBases().map((base) => {
+    const event = structuredClone(base) as JsonObject & { detail: { alarmName: string }; resources: string[] };
+    event.resources = event.resources.map((arn) => arn.replace(`:alarm:${event.detail.alarmName}`, `:alarm:${own}`));
+    event.detail.alarmName = own;
+    return event as JsonObject;
+  });
+  return [...relabelled, ...fixtureEvents().filter((event) => (event.detail as { alarmName?: string }).alarmName === 'ServerCpuTooHigh').slice(0, 1)];
+}
 
 /** A Runbook Decision as the project's bus carries it (shared/report/decision-reporter.ts). */
 function decisionEvent(): JsonObject {
@@ -103,7 +123,7 @@ function verifyInputs(): JsonObject[] {
 
 const alarmHandler = (name: string, minAccepted: number): FuzzedHandler => ({
   name,
-  bases: alarmBases,
+  bases: () => ownAlarmBases(name),
   rejection: decisionRejection,
   rejectedMessage: 'event rejected',
   minRejected: 0.3,
@@ -164,12 +184,14 @@ afterAll(async () => {
 });
 
 /**
- * The inputs each group of entry points takes: the alarm handlers and escalate share one stream of generated events
- * (alarm state changes and Runbook Decisions), so each event runs through all seven; the timer and verify-change inputs
- * are streams of their own. Every entry point sees EVENTS inputs.
+ * The inputs each group of entry points takes: each alarm handler a stream of generated events around its own alarm
+ * (decision 184), escalate one of alarm state changes and Runbook Decisions; the timer and verify-change inputs are
+ * streams of their own. Every entry point sees EVENTS inputs.
  */
 const GROUPS: Array<{ title: string; handlers: FuzzedHandler[]; bases(): JsonObject[] }> = [
-  { title: 'alarm handlers and escalate', handlers: HANDLERS.filter((h) => h.bases === alarmBases || h.name === 'escalate'), bases: () => [...alarmBases(), decisionEvent()] },
+  // Each alarm handler on a stream of its own alarm's events (ownAlarmBases); escalate on every alarm's and the decisions.
+  ...HANDLERS.filter((h) => !['escalate', 'escalation-timer', 'verify-change'].includes(h.name)).map((h) => ({ title: h.name, handlers: [h], bases: h.bases })),
+  { title: 'escalate', handlers: HANDLERS.filter((h) => h.name === 'escalate'), bases: () => [...alarmBases(), decisionEvent()] },
   { title: 'escalation-timer', handlers: HANDLERS.filter((h) => h.name === 'escalation-timer'), bases: timerInputs },
   { title: 'verify-change', handlers: HANDLERS.filter((h) => h.name === 'verify-change'), bases: verifyInputs },
 ];

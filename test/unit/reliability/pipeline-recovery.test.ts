@@ -94,6 +94,8 @@ function setup() {
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
     clock,
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The test playbook is no row of the configuration: the fixture's alarm is the one it watches (decision 172).
+    watchedAlarms: new Set(['ServerCpuTooHigh']),
   };
   return { counter, store, clock, deps };
 }
