@@ -1,6 +1,6 @@
 // Every name and setting of the sandbox's copy of the Notification Service (seed topology), derived from the configuration: pure data.
 import {
-  alarmSpecFor,
+  rowAlarmSpecs,
   rowsWatchedIn,
   api504MetricFilter,
   apiAccessLogFormat,
@@ -269,7 +269,8 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
 
   // The primary region's rows (watchIn): the DR region's standby watch is provisioned by sandbox/provision-dr.ts.
   const rows = rowsWatchedIn(config, 'primary');
-  const alarms = rows.map((row) => alarmSpecFor(row, ctx, prefix));
+  // Each row's alarm, and its restore signal where it has one (Queue Backup's low-water alarm, decision 185).
+  const alarms = rows.flatMap((row) => rowAlarmSpecs(row, ctx, prefix));
 
   return {
     environment,

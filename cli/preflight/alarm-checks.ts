@@ -24,6 +24,8 @@ export function alarmDifferences(live: MetricAlarm, spec: AlarmSpec): string[] {
   compare('comparison', live.ComparisonOperator, spec.comparisonOperator);
   compare('evaluation periods', live.EvaluationPeriods, spec.evaluationPeriods);
   compare('datapoints to alarm', live.DatapointsToAlarm ?? live.EvaluationPeriods, spec.datapointsToAlarm);
+  // A restore signal treating missing data as breaching would restore on a deleted queue's silence (decision 185).
+  compare('missing data treated as', live.TreatMissingData ?? 'missing', spec.treatMissingData);
   const { metric } = spec;
   if (metric.kind === 'single') {
     compare('metric', `${live.Namespace ?? '?'}/${live.MetricName ?? '?'}`, `${metric.metric.namespace}/${metric.metric.metricName}`);
@@ -61,7 +63,13 @@ export async function checkAlarms(clients: PreflightClients, expected: Preflight
   }
   const results = expected.alarms.map((spec): CheckResult => {
     const alarm = live.get(spec.name);
-    if (!alarm) return fail('alarms', 'alarm-exists', spec.name, `alarm "${spec.name}" does not exist: ${spec.rowId} goes undetected`, REDEPLOY);
+    if (!alarm) {
+      // A restore signal missing detects nothing, but leaves every scale-up in place: the restore waits for it (decision 185).
+      const missing = spec.restoreSignal
+        ? `${spec.handler} waits for it to restore the baseline once the backlog has drained: without it, consumers scaled up for a backlog stay scaled up`
+        : `${spec.rowId} goes undetected`;
+      return fail('alarms', 'alarm-exists', spec.name, `alarm "${spec.name}" does not exist: ${missing}`, REDEPLOY);
+    }
     const differences = alarmDifferences(alarm, spec);
     if (differences.length > 0) {
       return fail('alarms', 'alarm-definition', spec.name, `alarm "${spec.name}": ${differences.join('; ')}`, `${REDEPLOY}; a change made by hand in the console is overwritten there too`);

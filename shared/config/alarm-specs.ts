@@ -42,6 +42,11 @@ export interface AlarmSpec {
   datapointsToAlarm: number;
   treatMissingData: TreatMissingData;
   metric: AlarmMetricSpec;
+  /**
+   * The row's restore signal, not a symptom (a row's `lowWater`): its ALARM says the backlog has drained, and the row's
+   * playbook restores its recorded baseline then (decision 185). Unset on every alarm that detects a row's issue.
+   */
+  restoreSignal?: true;
 }
 
 /**
@@ -68,6 +73,11 @@ export type WatchedKind = 'queues' | 'functions' | 'databases' | 'apis' | 'share
 /** How each troubleshooting row is watched: its title in the alarm name, what it watches and how it is evaluated. */
 interface AlarmShape {
   title: string;
+  /**
+   * The title of the row's restore signal (its `lowWater` alarm). It sorts after `title` on purpose: a document that
+   * takes the first of a metric's alarms (DescribeAlarmsForMetric, ordered by name) keeps finding the symptom's alarm.
+   */
+  lowWaterTitle?: string;
   watches: WatchedKind;
   target: (ctx: AlarmContext) => string;
   metric: (row: TroubleshootingRow, ctx: AlarmContext) => AlarmMetricSpec;
@@ -137,6 +147,7 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
   // SQS publishes queue metrics every minute; the document acts at "Messages > 1000" (project default: the first minute over).
   'queue-backup': {
     title: 'Queue Depth',
+    lowWaterTitle: 'Queue Drained',
     watches: 'queues',
     target: (ctx) => ctx.queue,
     metric: (row, ctx) => single(row, { QueueName: ctx.queue }, 60, { statistic: 'Maximum' }),
@@ -316,6 +327,54 @@ export function alarmSpecFor(row: TroubleshootingRow, ctx: AlarmContext, prefix:
   };
 }
 
+/**
+ * A row's low watermark in the detection metric's units: `lowWater.thresholdPercent` of its threshold, a whole number
+ * (1000 messages x 10% = 100). Undefined for a row without `lowWater` (its baseline is restored at the alarm's first OK).
+ */
+export function lowWaterThreshold(row: Pick<TroubleshootingRow, 'detection' | 'lowWater'>): number | undefined {
+  if (!row.lowWater) return undefined;
+  return Math.max(1, Math.round((row.detection.threshold * row.lowWater.thresholdPercent) / 100));
+}
+
+/**
+ * The restore signal of a row with `lowWater` (Queue Backup): the same metric, statistic and period as its alarm, "under
+ * the watermark" on every one of `evaluationMinutes` one-minute datapoints. Missing data stays missing: a queue that
+ * publishes nothing (deleted) goes to INSUFFICIENT_DATA, which restores nothing (an empty queue still publishes 0).
+ */
+export function lowWaterAlarmSpecFor(row: TroubleshootingRow, ctx: AlarmContext, prefix: string): AlarmSpec | undefined {
+  const threshold = lowWaterThreshold(row);
+  if (threshold === undefined || !row.lowWater) return undefined;
+  const shape = shapeOf(row);
+  const minutes = row.lowWater.evaluationMinutes;
+  return {
+    name: `${prefix} ${shape.lowWaterTitle ?? `${shape.title} Low Water`} < ${threshold}${UNIT_SUFFIX[row.detection.unit ?? ''] ?? ''} for ${minutes} min (${shape.target(ctx)})`,
+    rowId: row.id,
+    handler: row.handler,
+    description:
+      `${row.issue}: the backlog has drained (under ${threshold}, ${row.lowWater.thresholdPercent}% of the ${row.detection.threshold} threshold: a project default, ` +
+      `for ${minutes} min). Not a symptom: its ALARM tells ${row.handler} to restore the recorded baseline, once; its OK and missing data restore nothing.`,
+    comparisonOperator: 'LessThanThreshold',
+    threshold,
+    evaluationPeriods: minutes,
+    datapointsToAlarm: minutes,
+    treatMissingData: 'missing',
+    // The row's own metric: Queue Backup's is one-minute (SQS publishes every minute), so N periods are N minutes.
+    metric: shape.metric(row, ctx),
+    restoreSignal: true,
+  };
+}
+
+/** A row's alarms on the resources named in `ctx`: the one that detects it, and its restore signal where it has one. */
+export function rowAlarmSpecs(row: TroubleshootingRow, ctx: AlarmContext, prefix: string): AlarmSpec[] {
+  const lowWater = lowWaterAlarmSpecFor(row, ctx, prefix);
+  return [alarmSpecFor(row, ctx, prefix), ...(lowWater ? [lowWater] : [])];
+}
+
+/** The restore-signal alarm of that name among a region's alarms (`alarmSpecs`), or undefined: a symptom's alarm, or unknown. */
+export function restoreSignalNamed(specs: readonly AlarmSpec[], alarmName: string): AlarmSpec | undefined {
+  return specs.find((spec) => spec.restoreSignal === true && spec.name === alarmName);
+}
+
 export interface WatchedResources {
   queues: string[];
   functions: string[];
@@ -406,8 +465,9 @@ export function runbooksNotRegisteredIn(config: AutomationConfig, role: RegionRo
 
 /**
  * Every alarm of an environment in one region (default: its primary): each row watched in the region's role, on each
- * watched resource of the kind it watches. A row whose metric has no per-resource dimension (the OOM count) gets one
- * alarm, named after the first function.
+ * watched resource of the kind it watches, with the row's restore signal beside it where it has one (Queue Backup's
+ * low-water alarm, decision 185). A row whose metric has no per-resource dimension (the OOM count) gets one alarm, named
+ * after the first function.
  */
 export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): AlarmSpec[] {
   const role = roleOfRegion(config, environment, region);
@@ -429,9 +489,9 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
     const multi = MULTI_ALARM_ROWS[row.id];
     if (multi) return multi(row, config, environment, prefix);
     const { watches } = shapeOf(row);
-    if (watches === 'shared') return [alarmSpecFor(row, base, prefix)];
-    if (watches === 'apis') return watched.apis.map((apiName) => alarmSpecFor(row, { ...base, apiName, api: watchedApiOf(config, apiName) }, prefix));
-    return watched[watches].map((resource) => alarmSpecFor(row, { ...base, [slot[watches]]: resource }, prefix));
+    if (watches === 'shared') return rowAlarmSpecs(row, base, prefix);
+    if (watches === 'apis') return watched.apis.flatMap((apiName) => rowAlarmSpecs(row, { ...base, apiName, api: watchedApiOf(config, apiName) }, prefix));
+    return watched[watches].flatMap((resource) => rowAlarmSpecs(row, { ...base, [slot[watches]]: resource }, prefix));
   });
 }
 

@@ -193,8 +193,13 @@ export const defaultConfig: AutomationConfigInput = {
       // Project default: watched in the DR region too (decision 123) - there it changes something only while that region
       // serves (FailoverToDR has promoted the replica and enabled the DR consumers); before a failover it escalates.
       watchIn: ['primary', 'dr'],
-      response: 'Scale consumers: raise the SQS event source mapping MaximumConcurrency; restore the baseline when the queue-depth alarm returns to OK (its first minute under the threshold: the backlog may not have drained yet)',
+      response:
+        'Scale consumers: raise the SQS event source mapping MaximumConcurrency; restore the recorded baseline once the backlog has drained: when the low-water alarm fires (the queue under its low watermark for some minutes), or at the queue-depth alarm\'s OK if the queue is already under the watermark then',
       runbook: 'NotificationService-ScaleConsumers',
+      // Project default, not the document's (it names no watermark): hysteresis. The baseline comes back only once the
+      // queue has held under 10% of the threshold (100 of 1000 messages) for 5 minutes, its own alarm doing the waiting
+      // (decision 185); at the depth alarm's first OK (its first minute under 1000) the backlog is still ~1000 deep.
+      lowWater: { thresholdPercent: 10, evaluationMinutes: 5 },
     },
     {
       id: 'memory-pressure',

@@ -345,6 +345,22 @@ export const escalationTierSchema = z.strictObject({
   kind: z.optional(z.enum(['team', 'aws-support'])),
 });
 
+/**
+ * A row's restore signal: a second alarm on the detection metric, "under `thresholdPercent` of the threshold for
+ * `evaluationMinutes` minutes" (the low watermark), whose ALARM tells the row's playbook the backlog has drained and its
+ * recorded baseline may be restored (hysteresis: decision 185). Only Queue Backup has one (scale-consumers reads it).
+ */
+export const lowWaterSchema = z.strictObject({
+  /** The watermark as a share of the row's threshold (1000 messages x 10% = 100). */
+  thresholdPercent: number.check(atLeast1, z.maximum(99)),
+  /** Minutes (one-minute datapoints) the metric must stay under the watermark: CloudWatch does the waiting. */
+  evaluationMinutes: minutesUpToAnHour,
+});
+export type LowWater = z.infer<typeof lowWaterSchema>;
+
+/** The rows whose playbook acts on a restore signal (lowWater): Queue Backup's scale-consumers only. */
+export const LOW_WATER_ROWS: readonly string[] = ['queue-backup'];
+
 export const troubleshootingRowSchema = z.strictObject({
   id: kebabName,
   issue: nonEmptyString,
@@ -369,6 +385,8 @@ export const troubleshootingRowSchema = z.strictObject({
       .array(regionRoleSchema)
       .check(nonEmptyLength, z.refine<RegionRole[]>((roles) => new Set(roles).size === roles.length, 'must not list a role twice')),
   ),
+  /** The row's restore signal (Queue Backup only: see LOW_WATER_ROWS); unset, the baseline is restored at the alarm's first OK. */
+  lowWater: z.optional(lowWaterSchema),
 });
 export type TroubleshootingRow = z.infer<typeof troubleshootingRowSchema>;
 
@@ -442,7 +460,13 @@ export const automationConfigSchema = z.strictObject({
   /** How long incident and audit records are kept (DynamoDB TTL). */
   recordRetentionDays: number.check(int, atLeast1, z.maximum(3650)),
   environments: z.record(environmentNameSchema, environmentSchema),
-  troubleshooting: z.array(troubleshootingRowSchema).check(nonEmptyLength),
+  troubleshooting: z.array(troubleshootingRowSchema).check(
+    nonEmptyLength,
+    // Another row's playbook would read a low-water ALARM as its symptom; a "less than" row has no backlog to drain.
+    z.refine((rows) => rows.every((row) => !row.lowWater || (LOW_WATER_ROWS.includes(row.id) && row.detection.comparison !== 'LessThanThreshold')), {
+      message: `lowWater is a restore signal only rows ${LOW_WATER_ROWS.join(', ')} read, on a "greater than" detection`,
+    }),
+  ),
   escalationPath: z.array(escalationTierSchema).check(nonEmptyLength),
   checkDbConnections: checkDbConnectionsPolicySchema,
   dependencies: serviceDependenciesSchema,

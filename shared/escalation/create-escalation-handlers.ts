@@ -139,6 +139,8 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     configured: configuredParameters(runtime.config.environments[runtime.environment].disasterRecovery),
     // The standby watch's alarms a changing row's alarm defers to in a DR region that does not serve (decision 158).
     deferrals: standbyDeferralTargets(runtime.config, runtime.environment, runtime.region),
+    // Queue Backup's low-water alarm: its restore is watched by nobody (decision 185).
+    restoreSignals: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).filter((alarm) => alarm.restoreSignal).map((alarm) => alarm.name)),
     clock,
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),

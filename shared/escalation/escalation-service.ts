@@ -75,6 +75,8 @@ export interface EscalationContext {
    * when its incident opens. Unset or not listed: nothing is looked for.
    */
   deferrals?: ReadonlyMap<string, number>;
+  /** The restore signals among the watched alarms (alarm-specs.ts `restoreSignal`): their ALARM decisions start no watch. */
+  restoreSignals?: ReadonlySet<string>;
   clock: Clock;
   log: EscalationLog;
   count?(metric: string): void;
@@ -175,14 +177,14 @@ export class EscalationService {
     const { store } = this.ctx.services;
     const incidentId = claimed.incidentKey ? incidentIdFor(claimed.incidentKey) : undefined;
     const existing = incidentId ? await store.get(incidentId) : undefined;
-    const firstLook = planDecisionIntake(claimed, existing?.status, this.ctx.policy.stillFiringAfterMinutes);
+    const firstLook = planDecisionIntake(claimed, existing?.status, this.ctx.policy.stillFiringAfterMinutes, this.ctx.restoreSignals);
     if (firstLook.kind === 'ignore') return { action: 'ignored', reason: firstLook.reason, ...(incidentId ? { incidentId } : {}), delivered: [] };
 
     // Anyone allowed to put events on the bus could have sent this: act only on what the pipeline recorded.
     const trusted = await this.trustDecision(claimed);
     if (trusted.kind === 'refused') return this.refuse(trusted.reason, incidentId, { playbook: claimed.playbook, outcome: claimed.outcome, incidentKey: claimed.incidentKey });
     const decision = trusted.decision;
-    const plan = planDecisionIntake(decision, existing?.status, this.ctx.policy.stillFiringAfterMinutes);
+    const plan = planDecisionIntake(decision, existing?.status, this.ctx.policy.stillFiringAfterMinutes, this.ctx.restoreSignals);
     const summary = summarizeDecision(decision);
     const alarm = trusted.alarm;
     switch (plan.kind) {

@@ -55,8 +55,15 @@ export function causeLabel(cause: string): string {
  * A decision event -> what happens to its incident. `existing` is the incident's status when there is one.
  * Escalations open (or join) the incident; applied and dry-run changes on a firing alarm start a watch, because only
  * the alarm staying in ALARM tells whether they worked; a decision on an OK alarm resolves what came before it.
+ * A restore signal's ALARM (`restoreSignals`: Queue Backup's low-water alarm, decision 185) is the good news itself: its
+ * restore is watched by nobody (the alarm stays in ALARM while the queue is empty, which says nothing of the restore).
  */
-export function planDecisionIntake(decision: DecisionFacts, existing: IncidentStatus | undefined, stillFiringAfterMinutes: number): IntakeAction {
+export function planDecisionIntake(
+  decision: DecisionFacts,
+  existing: IncidentStatus | undefined,
+  stillFiringAfterMinutes: number,
+  restoreSignals: ReadonlySet<string> = new Set(),
+): IntakeAction {
   if (!decision.incidentKey || !decision.alarmArn || !decision.alarmName || !decision.alarmTime) {
     return { kind: 'ignore', reason: `decision of ${decision.playbook} names no alarm state change: nothing to escalate` };
   }
@@ -76,6 +83,9 @@ export function planDecisionIntake(decision: DecisionFacts, existing: IncidentSt
   if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
   if (existing !== undefined) return { kind: 'update' };
   if ((decision.outcome === 'applied' || decision.outcome === 'dry-run') && decision.alarmState === 'ALARM') {
+    if (restoreSignals.has(decision.alarmName)) {
+      return { kind: 'ignore', reason: `${decision.outcome} on the restore signal "${decision.alarmName}" (the backlog drained): nothing to watch` };
+    }
     return { kind: 'watch', checkAfterMinutes: stillFiringAfterMinutes };
   }
   return { kind: 'ignore', reason: `${decision.outcome}: ${decision.reason}` };

@@ -1,6 +1,6 @@
 // Pure: in a DR region that does not serve, a changing row's alarm on the same metric as one of the standby watch's alarms
 // defers to it, so one backlog is one incident and one page (decision 158). No SDK, no clock, no env.
-import { alarmSpecs, type AlarmSpec } from '../config/alarm-specs';
+import { alarmSpecs, restoreSignalNamed, type AlarmSpec } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import type { EnvironmentName } from '../config/schema';
 import type { AlarmStateChange } from '../events/alarm-event';
@@ -46,14 +46,17 @@ function standbyAndOthers(config: RuntimeConfig['config'], environment: Environm
  * is `unread`: that escalates as before, naming the failure, decision 123); the event is an ALARM of another row than the
  * standby watch; and the standby watch is deployed there (its row watched in `dr`, alarmSpecs, as infra deploys it) with a
  * single-metric alarm on exactly the event's metric (namespace, name, dimensions). Today that is Queue Backup's
- * ApproximateNumberOfMessagesVisible on the replicated queue, watched by "DR Replicated Queue Depth".
+ * ApproximateNumberOfMessagesVisible on the replicated queue, watched by "DR Replicated Queue Depth". Never a restore
+ * signal (the low-water alarm on the same metric, decision 185): a drained queue is nothing the standby watch reports.
  */
 export function standbyDeferral({ runtime, event, row, playbook, serving }: StandbyDeferralInput): StandbyDeferral | undefined {
   if (runtime.regionRole !== 'dr' || row === STANDBY_ROW || event.state.value !== 'ALARM') return undefined;
   if (serving === undefined || serving.serving || serving.unread) return undefined;
   const metric = primaryMetric(event);
   if (!metric?.namespace || !metric.metricName) return undefined;
-  const { standby } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);
+  const { standby, others } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);
+  // A restore signal (Queue Backup's low-water alarm: the queue drained) is no backlog the standby watch reports (decision 185).
+  if (restoreSignalNamed(others, event.alarmName)) return undefined;
   const owner = standby.find(
     (s) =>
       s.metric.kind === 'single' &&

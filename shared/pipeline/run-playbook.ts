@@ -104,6 +104,8 @@ function admit<Clients, Target extends { resource: ResourceRef }, Observation, C
     if (!playbook.actsOn.includes(event.state.value)) {
       return { kind: 'skipped', event, reason: `${playbook.name} does not act on state ${event.state.value}`, muted: false };
     }
+    const ignored = playbook.ignores?.(event, runtime);
+    if (ignored !== undefined) return { kind: 'skipped', event, reason: ignored, muted: false };
     return { kind: 'admitted', event, target: playbook.resolveTarget(event, runtime) };
   } catch (error) {
     if (error instanceof InvalidInputError) return { kind: 'rejected', error };

@@ -191,6 +191,12 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   regionServing?(config: SdkClientConfig, runtime: RuntimeConfig): { read(account: string): Promise<RegionServing> } | undefined;
   /** Alarm states this playbook acts on; other states are skipped with a reason. */
   actsOn: readonly AlarmStateValue[];
+  /**
+   * Pure, optional: why this state change, in a state `actsOn` lists, is still none of the playbook's business (Queue
+   * Backup's low-water alarm going OK: decision 185). Skipped like a state it does not act on: before any read, logged
+   * and counted only. Undefined: acted on.
+   */
+  ignores?(event: AlarmStateChange, runtime: RuntimeConfig): string | undefined;
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */
   resolveTarget(event: AlarmStateChange, runtime: RuntimeConfig): Target;
   /**

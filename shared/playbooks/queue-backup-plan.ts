@@ -44,11 +44,28 @@ export interface ConsumerBaseline {
   [key: string]: unknown;
 }
 
+/**
+ * The row's low watermark (decision 185): the baseline comes back only once the queue is under `messages`; the low-water
+ * alarm `alarmName` (under it for `evaluationMinutes`) is the restore signal.
+ */
+export interface QueueLowWater {
+  messages: number;
+  evaluationMinutes: number;
+  alarmName: string;
+}
+
 export interface QueueBackupPlanInput {
   state: AlarmStateValue;
   observation: QueueBackupObservation;
   policy: RuntimeConfig['env']['scaleConsumers'];
   resourceState: ResourceState | undefined;
+  /**
+   * Which alarm changed state: the queue-depth alarm (default: ALARM scales up, OK restores once the queue is under the
+   * watermark) or the queue's low-water alarm (its ALARM restores; its OK does nothing).
+   */
+  signal?: 'depth' | 'low-water';
+  /** The queue's low watermark and its alarm; unset (no `lowWater` configured): the baseline is restored at the first OK. */
+  lowWater?: QueueLowWater;
 }
 
 export function errorRatePercent(fn: ConsumerFunction | undefined): number | undefined {
@@ -67,7 +84,63 @@ function snapshot(observation: QueueBackupObservation, functionNames: string[]):
 }
 
 export function planConsumerScaling(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
-  return input.state === 'OK' ? planRestore(input) : planScaleUp(input);
+  if (input.signal === 'low-water') return planLowWaterRestore(input);
+  return input.state === 'OK' ? planRestoreAtOk(input) : planScaleUp(input);
+}
+
+const describeBaseline = (baseline: unknown): string => JSON.stringify(baseline).slice(0, 300);
+
+/**
+ * The queue-depth alarm's OK: its first minute under the threshold, the backlog still ~1000 deep. The baseline comes back
+ * now only when the queue is already under the low watermark (a burst drained within the minute); otherwise the restore
+ * waits for the low-water alarm, nothing changed, the baseline kept. Without a watermark configured: at once, as before.
+ */
+function planRestoreAtOk(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  const { observation, resourceState, lowWater } = input;
+  const queue = observation.queueName;
+  if (resourceState?.baseline === undefined) {
+    return { kind: 'none', reason: `nothing to restore: the automation has not scaled the consumers of ${queue}` };
+  }
+  if (!lowWater) return planRestore(input);
+  const depth = observation.queueDepth;
+  if (depth !== undefined && depth < lowWater.messages) return planRestore(input);
+  return {
+    kind: 'none',
+    reason:
+      `restore waits for the low-water alarm "${lowWater.alarmName}" (the queue under ${lowWater.messages} messages for ${lowWater.evaluationMinutes} min): ` +
+      (depth === undefined
+        ? `the queue's depth could not be read at this OK, so it is not known to have drained`
+        : `the queue still holds ${depth} messages at this OK, at or above the low watermark of ${lowWater.messages}`) +
+      `; nothing changed, the recorded baseline is kept`,
+    findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
+  };
+}
+
+/**
+ * The low-water alarm: its ALARM (the queue under the watermark for N minutes) restores the recorded baseline, once (the
+ * restore clears it); with no scale-up recorded there is nothing to undo. The depth read now must agree (a new burst since
+ * the alarm fired: the next low-water ALARM restores). Its OK (the queue rose above the watermark) restores nothing.
+ */
+function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  const { observation, resourceState, lowWater, state } = input;
+  const queue = observation.queueName;
+  if (state !== 'ALARM') {
+    return { kind: 'none', reason: `the low-water alarm of ${queue} is ${state}: only its ALARM (the queue drained) restores the consumers` };
+  }
+  if (resourceState?.baseline === undefined) {
+    return { kind: 'none', reason: `nothing to restore: the queue ${queue} has drained and the automation has not scaled its consumers` };
+  }
+  const depth = observation.queueDepth;
+  if (lowWater && depth !== undefined && depth >= lowWater.messages) {
+    return {
+      kind: 'none',
+      reason:
+        `restore waits: the low-water alarm fired, but the queue holds ${depth} messages again, at or above the low watermark of ${lowWater.messages}; ` +
+        `nothing changed, the recorded baseline is kept for the low-water alarm's next ALARM`,
+      findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
+    };
+  }
+  return planRestore(input);
 }
 
 function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {

@@ -15,6 +15,8 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, isTransientAwsError } from '../aws/classify-error';
 import { readMetricData } from '../aws/metric-data';
+import { alarmSpecs, restoreSignalNamed } from '../config/alarm-specs';
+import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
@@ -23,7 +25,7 @@ import { readWindowMetrics } from './metric-window';
 import { refuseAlarmOfAnotherRegion } from './region-target';
 import { regionServingSource } from '../pipeline/region-serving-source';
 import { CONSUMER_HEALTH_SIGNAL, consumerHealthMetrics, consumerHealthWorse, refuseConsumerRevert, revertConsumerScaling, consumerSettingNow } from './queue-backup-health';
-import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation } from './queue-backup-plan';
+import { planConsumerScaling, type ConsumerScalingChange, type QueueBackupObservation, type QueueLowWater } from './queue-backup-plan';
 
 export interface QueueBackupClients {
   sqs: SQSClient;
@@ -39,6 +41,15 @@ export interface QueueTarget {
 }
 
 type Ctx = PlaybookContext<QueueBackupClients>;
+
+/** The alarms deployed in the handler's region, as infra and the sandbox deploy them (pure configuration). */
+const regionAlarms = (runtime: RuntimeConfig) => alarmSpecs(runtime.config, runtime.environment, runtime.region);
+
+/** The queue's low watermark and its alarm in this region (decision 185), or undefined where no `lowWater` is configured. */
+export function queueLowWater(runtime: RuntimeConfig, queueName: string): QueueLowWater | undefined {
+  const spec = regionAlarms(runtime).find((s) => s.restoreSignal === true && s.metric.kind === 'single' && s.metric.metric.dimensions.QueueName === queueName);
+  return spec ? { messages: spec.threshold, evaluationMinutes: spec.evaluationPeriods, alarmName: spec.name } : undefined;
+}
 
 const SETTLE_POLLS = 20;
 const SETTLE_INTERVAL_MS = 500;
@@ -94,6 +105,11 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   name: 'scale-consumers',
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
+  // The low-water alarm's OK (the queue rose above the watermark) is no signal: only its ALARM restores (decision 185).
+  ignores: (event, runtime) =>
+    event.state.value !== 'ALARM' && restoreSignalNamed(regionAlarms(runtime), event.alarmName)
+      ? `"${event.alarmName}" is the queue's low-water alarm: its ${event.state.value} (the queue above the watermark again) restores nothing; scale-consumers acts on its ALARM only`
+      : undefined,
   createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: shared.lambda ?? new LambdaClient(config), cloudWatch: shared.cloudWatch }),
   // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).
   regionServing: regionServingSource,
@@ -202,8 +218,17 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     };
   },
 
-  plan({ event, observation, runtime, resourceState }) {
-    return planConsumerScaling({ state: event.state.value, observation, policy: runtime.env.scaleConsumers, resourceState });
+  plan({ event, target, observation, runtime, resourceState }) {
+    const lowWater = queueLowWater(runtime, target.queueName);
+    return planConsumerScaling({
+      state: event.state.value,
+      // The restore signal by its name among the alarms deployed here: any other alarm on the queue is a depth alarm.
+      signal: restoreSignalNamed(regionAlarms(runtime), event.alarmName) ? 'low-water' : 'depth',
+      observation,
+      policy: runtime.env.scaleConsumers,
+      resourceState,
+      ...(lowWater ? { lowWater } : {}),
+    });
   },
 
   async apply(ctx, _target, change) {

@@ -37,8 +37,11 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     const infra = infraAlarms(defaults, environment);
     const sandbox = sandboxAlarms(defaults, environment);
     // One alarm per troubleshooting row watched in the primary region (each environment watches one queue, function,
-    // database and API by default; the DR standby watch is the DR region's).
-    expect(infra.size).toBe(rowsWatchedIn(defaults, 'primary').length);
+    // database and API by default; the DR standby watch is the DR region's), and Queue Backup's low-water alarm (decision 185).
+    expect(infra.size).toBe(rowsWatchedIn(defaults, 'primary').length + 1);
+    expect([...infra.values()].filter((p) => p.ComparisonOperator === 'LessThanThreshold').map((p) => [p.AlarmName, p.Threshold, p.EvaluationPeriods, p.DatapointsToAlarm])).toEqual([
+      ['NotificationService Queue Drained < 100 for 5 min (notification-service-queue)', 100, 5, 5],
+    ]);
     expect([...sandbox.keys()].sort()).toEqual([...infra.keys()].sort());
     for (const [name, properties] of infra) {
       const sent = sandbox.get(name) ?? {};
@@ -55,7 +58,8 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
         .map(putMetricAlarmInput)
         .map((input) => [String(input.AlarmName), JSON.parse(JSON.stringify(input)) as Record<string, unknown>]),
     );
-    expect(sandbox.size).toBe(4);
+    // The standby's three, the replicated queue's depth alarm and its low-water alarm (decision 185).
+    expect(sandbox.size).toBe(5);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
     // Since decision 123 the rows that change something are watched there too, on the DR region's resources.
     const metrics = [...infra.values()].map((p) => `${String(p.Namespace)} ${String(p.MetricName)}`);
@@ -84,8 +88,9 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     );
     const infra = infraAlarms(config, 'staging');
     const sandbox = sandboxAlarms(config, 'staging');
-    expect(infra.size).toBe(rowsWatchedIn(config, 'primary').length + 1);
-    expect(sandbox.size).toBe(rowsWatchedIn(config, 'primary').length);
+    // Infra: the second queue's depth alarm, and each queue's low-water alarm (decision 185); the sandbox: the first queue's.
+    expect(infra.size).toBe(rowsWatchedIn(config, 'primary').length + 3);
+    expect(sandbox.size).toBe(rowsWatchedIn(config, 'primary').length + 1);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
   });
 });

@@ -1,4 +1,4 @@
-// Demo scenario, Queue Backup (Messages > 1000) -> scale consumers: 1500 notifications arrive, the alarm fires, the consumers scale up, drain the queue, and go back.
+// Demo scenario, Queue Backup (Messages > 1000) -> scale consumers: 1500 notifications arrive, the alarm fires, the consumers scale up, drain the queue, and go back once it has drained (the low-water alarm).
 import { appendFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -26,6 +26,8 @@ export const queueBackupScenario: DemoScenario = {
         `(MaximumConcurrency ${topology.consumer.maximumConcurrency}, reserved concurrency ${topology.consumer.reservedConcurrency})`,
     );
     const evaluator = createAlarmEvaluator({ clientConfig, topology });
+    // The queue's depth alarm has a low-water alarm beside it, the restore signal (decision 185).
+    const lowWaterAlarm = topology.alarms.find((a) => a.rowId === 'queue-backup' && a.restoreSignal);
     const consumer = createSimulatedConsumer({
       sqs,
       lambda,
@@ -66,16 +68,25 @@ export const queueBackupScenario: DemoScenario = {
     let alarmState = 'INSUFFICIENT_DATA';
     let fired = false;
     let cleared = false;
+    let clearedAtDepth: number | null = null;
+    let drainedSignal = false;
     let failures = 0;
     let lastProgressAt = 0;
     for (let tick = 0; tick < options.maxTicks; tick += 1) {
       const drained = await consumer.tick();
       for (const t of await evaluator.evaluateOnce()) {
-        alarmState = t.to;
         ctx.timeline.alarm(t.alarmName, t.from, t.to);
-        if (t.to === 'ALARM') fired = true;
-        if (t.to === 'OK' && fired) cleared = true;
         line(`  ${at()}  alarm "${t.alarmName}": ${t.from} -> ${t.to} (queue depth ${t.value})`);
+        if (t.alarmName === lowWaterAlarm?.name) {
+          if (t.to === 'ALARM' && cleared) drainedSignal = true;
+          continue;
+        }
+        alarmState = t.to;
+        if (t.to === 'ALARM') fired = true;
+        if (t.to === 'OK' && fired && !cleared) {
+          cleared = true;
+          clearedAtDepth = t.value;
+        }
       }
       const results = await ctx.router.pollOnce();
       failures += results.filter((r) => r.error).length;
@@ -95,13 +106,26 @@ export const queueBackupScenario: DemoScenario = {
 
     const after = await readState();
     const applied = decisions.filter((d) => d.outcome === 'applied');
-    const scaleUp = applied.find((d) => d.alarmState === 'ALARM');
-    const restore = applied.find((d) => d.alarmState === 'OK');
+    const scaleUp = applied.find((d) => d.alarmState === 'ALARM' && d.alarmName !== lowWaterAlarm?.name);
+    // The restore: at the low-water alarm's ALARM, or at the depth alarm's OK where the queue was already under the watermark.
+    const restore = applied.find((d) => (d.alarmName === lowWaterAlarm?.name && d.alarmState === 'ALARM') || d.alarmState === 'OK');
+    // Hysteresis held: nothing restored at a first OK with the backlog at or above the low watermark.
+    const restoredEarly = restore?.alarmState === 'OK' && lowWaterAlarm !== undefined && (clearedAtDepth ?? 0) >= lowWaterAlarm.threshold;
     const summary = [
       `queue depth                   ${before.depth} -> ${after.depth}`,
       `consumers MaximumConcurrency  ${before.maximumConcurrency} -> ${peak} (scaled) -> ${after.maximumConcurrency} (restored)`,
       `reserved concurrency          ${before.reserved ?? 'none'} -> ${after.reserved ?? 'none'}`,
-      `alarm                         fired ${fired ? 'yes' : 'no'}, cleared ${cleared ? 'yes' : 'no'}, now ${alarmState}`,
+      `alarm                         fired ${fired ? 'yes' : 'no'}, cleared ${cleared ? `yes (queue depth ${clearedAtDepth ?? '?'})` : 'no'}, now ${alarmState}`,
+      ...(lowWaterAlarm
+        ? [
+            `restore                       ${
+              restore
+                ? `${restore.alarmName === lowWaterAlarm.name ? `when the low-water alarm fired (under ${lowWaterAlarm.threshold} for ${lowWaterAlarm.evaluationPeriods} min)` : 'at the first OK'}, at ${restore.decidedAt.slice(11, 19)} UTC`
+                : 'not made'
+            }${restoredEarly ? ': too early, the backlog had not drained' : ''}`,
+            `low-water alarm               ${drainedSignal ? 'fired' : 'did not fire'} ("${lowWaterAlarm.name}")`,
+          ]
+        : []),
       `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,
       ...(scaleUp ? [`alarm -> change               ${scaleUp.alarmToChangeMs ?? '?'} ms`, `blast radius                  ${scaleUp.blastRadius ?? '?'}`] : []),
     ];
@@ -139,7 +163,7 @@ export const queueBackupScenario: DemoScenario = {
       summary.push(planned ? 'development is report-only: the plan was reported, nothing was changed' : 'no plan was reported');
       return { ok: planned && peak === before.maximumConcurrency && failures === 0, summary };
     }
-    const ok = Boolean(scaleUp) && Boolean(restore) && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && failures === 0;
+    const ok = Boolean(scaleUp) && Boolean(restore) && !restoredEarly && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && failures === 0;
     summary.push(ok ? 'the backlog was absorbed automatically and the consumers are back at their baseline' : 'the scenario did not complete as expected (see above)');
     return { ok, summary };
   },

@@ -110,6 +110,30 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect([...routed.keys()].filter((h) => !deployedIn(environment, region).some((d) => d.name === h))).toEqual([]);
     });
 
+    it("deploys Queue Backup's low-water alarm, its restore signal (decision 185), routed to scale-consumers with the depth alarm and its OK to escalate", () => {
+      // Written out by hand from defaults.ts (lowWater: 10% of 1000 for 5 min), not derived from alarmSpecs.
+      const name = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+      const alarm = resourcesOfType(t(), 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties?.AlarmName === name)?.[1].Properties;
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: 'notification-service-queue' }],
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 100,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'missing',
+      });
+      const patterns = resourcesOfType(t(), 'AWS::Events::Rule').map(([, r]) => ({ name: r.Properties?.Name, pattern: r.Properties?.EventPattern as { detail?: { alarmName?: string[]; state?: unknown } } }));
+      const withIt = patterns.filter((p) => p.pattern.detail?.alarmName?.includes(name)).map((p) => [p.name, p.pattern.detail?.alarmName, p.pattern.detail?.state ?? null]);
+      expect(withIt).toEqual([
+        ['notification-runbooks-scale-consumers', ['NotificationService Queue Depth > 1000 (notification-service-queue)', name], null],
+        ['notification-runbooks-escalate-recoveries', expect.arrayContaining([name]), { value: ['OK'] }],
+      ]);
+    });
+
     it.each([
       ['queue-backup', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold', 1000],
       ['memory-pressure', 'NotificationService', 'OutOfMemoryErrors', 'GreaterThanOrEqualToThreshold', 1],
@@ -353,7 +377,10 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(functions.filter((name) => changing.map(functionNameOf).includes(name)).sort()).toEqual(changing.map(functionNameOf).sort());
       // Written out from defaults.ts by hand: each changing row's alarm, routed to its own handler; the CPU alarm on the replica.
       const routed = ruleTargets(dr());
-      expect(routed.get('scale-consumers')).toEqual(['NotificationService Queue Depth > 1000 (notification-service-queue)']);
+      expect(routed.get('scale-consumers')).toEqual([
+        'NotificationService Queue Depth > 1000 (notification-service-queue)',
+        'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)',
+      ]);
       expect(routed.get('raise-lambda-memory')).toEqual(['NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)']);
       expect(routed.get('scale-up-database')).toEqual(['NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)']);
       const alarms = new Map(resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.AlarmName), a.Properties ?? {}]));

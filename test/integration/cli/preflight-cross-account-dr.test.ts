@@ -80,11 +80,11 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(status).toBe(0);
     expect(report).toMatchObject({ account: operations.accountId, region: DR, mode: 'cross-account', workloadAccount: workload.accountId });
     const of = (check: string) => report.checks.filter((c) => c.check === check);
-    // The region's nine alarms (every row's since decision 123, and the standby's) read in the workload, forwarded to the
-    // operations bus of the same region.
-    expect(of('alarm-definition')).toHaveLength(9);
+    // The region's ten alarms (every row's since decision 123, the standby's, and Queue Backup's low-water alarm since
+    // decision 185) read in the workload, forwarded to the operations bus of the same region.
+    expect(of('alarm-definition')).toHaveLength(10);
     expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
-      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 9 alarms to ${BUS()} with role ${FORWARDING_ROLE_NAME}`,
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 10 alarms to ${BUS()} with role ${FORWARDING_ROLE_NAME}`,
     ]);
     expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,

@@ -85,13 +85,14 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     ]);
     // The service, its alarms (the operations account's copy of the queue alarm is gone) and their forwarding, in the workload.
     expect(of('queue').map((c) => c.status)).toEqual(['PASS']);
-    expect(of('alarm-definition')).toHaveLength(6);
+    // The 6 rows' alarms and Queue Backup's low-water alarm (decision 185).
+    expect(of('alarm-definition')).toHaveLength(7);
     expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
-      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 6 alarms to arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks with role ${FORWARDING_ROLE_NAME}`,
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 7 alarms to arn:aws:events:us-east-1:${operations.accountId}:event-bus/notification-runbooks with role ${FORWARDING_ROLE_NAME}`,
     ]);
     // Routing in the operations account: the workload's events, on the project's bus.
     expect(of('alarm-reaches-rule').every((c) => c.message.includes(`from ${workload.accountId} matches rule`) && c.message.includes('on bus notification-runbooks ->'))).toBe(true);
-    expect(of('ok-reaches-escalate')).toHaveLength(6);
+    expect(of('ok-reaches-escalate')).toHaveLength(7);
     // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(

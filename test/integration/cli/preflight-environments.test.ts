@@ -85,7 +85,8 @@ function describeEnvironment(environment: 'staging' | 'development', want: Envir
       expect(report.checks.find((c) => c.check === 'support-api')?.message).toContain(want.support);
       expect(subjects(report, 'handler-configuration').sort()).toEqual(PRIMARY_HANDLERS.map(fn));
       expect(subjects(report, 'role-permissions').sort()).toEqual(PRIMARY_HANDLERS.map(fn));
-      expect(report.checks.filter((c) => c.check === 'alarm-definition')).toHaveLength(6);
+      // The 6 rows' alarms and Queue Backup's low-water alarm (decision 185).
+      expect(report.checks.filter((c) => c.check === 'alarm-definition')).toHaveLength(7);
       expect(subjects(report, 'schedule-group')).toEqual(['notification-runbooks', 'notification-runbooks-verify']);
     });
 

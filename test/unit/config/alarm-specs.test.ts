@@ -20,13 +20,56 @@ describe('alarmSpecs', () => {
   it('watches every queue an environment owns, and counts out-of-memory exits in one alarm', () => {
     const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { staging: { resources: { queues: ['orders-queue', 'emails-queue'], functions: ['a', 'b'] } } } }));
     const specs = alarmSpecs(config, 'staging');
+    // Each queue's depth alarm and its low-water alarm, the restore signal (decision 185).
     expect(specs.filter((s) => s.rowId === 'queue-backup').map((s) => s.name)).toEqual([
       'NotificationService Queue Depth > 1000 (orders-queue)',
+      'NotificationService Queue Drained < 100 for 5 min (orders-queue)',
       'NotificationService Queue Depth > 1000 (emails-queue)',
+      'NotificationService Queue Drained < 100 for 5 min (emails-queue)',
     ]);
     expect(specs.filter((s) => s.rowId === 'error-rate')).toHaveLength(2);
     expect(specs.filter((s) => s.rowId === 'memory-pressure')).toHaveLength(1);
     expect(watchedResources(config, 'staging').apis).toEqual(['notification-service-api']);
+  });
+
+  it('gives Queue Backup a low-water alarm, its restore signal: the same metric under 10% of 1000 on 5 of 5 minutes, missing data kept missing', () => {
+    const [depth, drained, ...others] = alarmSpecs(seed, 'production').filter((s) => s.rowId === 'queue-backup');
+    expect(others).toEqual([]);
+    expect(depth?.restoreSignal).toBeUndefined();
+    expect(drained).toEqual({
+      name: 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)',
+      rowId: 'queue-backup',
+      handler: 'scale-consumers',
+      description:
+        'Queue Backup: the backlog has drained (under 100, 10% of the 1000 threshold: a project default, for 5 min). Not a symptom: its ALARM tells scale-consumers to restore the recorded baseline, once; its OK and missing data restore nothing.',
+      comparisonOperator: 'LessThanThreshold',
+      threshold: 100,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: 'missing',
+      metric: depth?.metric,
+      restoreSignal: true,
+    });
+    // Sorted after the depth alarm: a document taking the first of the metric's alarms (DescribeAlarmsForMetric) still finds the symptom's.
+    expect([drained?.name ?? '', depth?.name ?? ''].sort()[0]).toBe(depth?.name);
+  });
+
+  it.each([
+    ['a watermark of 25%', { thresholdPercent: 25, evaluationMinutes: 10 }, 'NotificationService Queue Drained < 250 for 10 min (notification-service-queue)'],
+    ['none: the baseline comes back at the first OK, with no restore signal', undefined, undefined],
+  ])('follows the configured lowWater: %s', (_case, lowWater, name) => {
+    const troubleshooting = seed.troubleshooting.map((row) => {
+      if (row.id !== 'queue-backup') return row;
+      const { lowWater: _default, ...rest } = row;
+      return lowWater ? { ...rest, lowWater } : rest;
+    });
+    const config = parseAutomationConfig({ ...seed, troubleshooting });
+    expect(alarmSpecs(config, 'production').filter((s) => s.restoreSignal).map((s) => s.name)).toEqual(name ? [name] : []);
+  });
+
+  it('refuses lowWater on a row whose playbook would read the low-water ALARM as its symptom', () => {
+    const troubleshooting = seed.troubleshooting.map((row) => (row.id === 'cpu-utilization' ? { ...row, lowWater: { thresholdPercent: 10, evaluationMinutes: 5 } } : row));
+    expect(() => parseAutomationConfig({ ...seed, troubleshooting })).toThrow(/lowWater is a restore signal only rows queue-backup read, on a "greater than" detection/);
   });
 
   it('matches any of the out-of-memory signatures, each quoted (CloudWatch Logs "?term" syntax)', () => {

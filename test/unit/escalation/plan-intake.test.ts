@@ -39,6 +39,27 @@ describe('planDecisionIntake', () => {
     expect(planDecisionIntake(facts, existing, 10)).toMatchObject(expected);
   });
 
+  describe("a decision on Queue Backup's low-water alarm, the restore signal (decision 185)", () => {
+    const DRAINED = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+    const signals = new Set([DRAINED]);
+    const lowWater = (overrides: Partial<DecisionFacts>): DecisionFacts =>
+      decision({ alarmName: DRAINED, alarmArn: ALARM_ARN.replace(ALARM_NAME, DRAINED), reason: 'restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50', ...overrides });
+    it.each([
+      // The alarm stays in ALARM while the queue is empty: a "still firing" watch would open an incident on good news.
+      ['the restore applied: nothing to watch', lowWater({}), undefined, { kind: 'ignore', reason: `applied on the restore signal "${DRAINED}" (the backlog drained): nothing to watch` }],
+      ['the restore planned only (kill switch, development): nothing to watch', lowWater({ outcome: 'dry-run' }), undefined, { kind: 'ignore' }],
+      ['nothing to restore', lowWater({ outcome: 'skipped', reason: 'nothing to restore' }), undefined, { kind: 'ignore' }],
+      ['the restore refused or failed: a person looks, as any escalation', lowWater({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'hourly-budget' } }), undefined, { kind: 'open', cause: 'guardrail' }],
+      ['a restore on an incident already open (a failed restore retried): recorded on it', lowWater({}), 'OPEN', { kind: 'update' }],
+    ] as const)('%s', (_situation, facts, existing, expected) => {
+      expect(planDecisionIntake(facts, existing, 10, signals)).toMatchObject(expected);
+    });
+
+    it('is watched like any change where the alarm is not a restore signal', () => {
+      expect(planDecisionIntake(lowWater({}), undefined, 10, new Set())).toEqual({ kind: 'watch', checkAfterMinutes: 10 });
+    });
+  });
+
   it('opens an incident for a failed restore even though the alarm is OK', () => {
     expect(planDecisionIntake(decision({ outcome: 'escalate', alarmState: 'OK', escalation: { cause: 'failure' } }), undefined, 10)).toMatchObject({ kind: 'open' });
   });

@@ -61,11 +61,12 @@ it('every alarm as defined, its ALARM reaching its handler and its OK reaching e
   expect(okEvents.filter((e) => e.detail.state.value === 'OK' && e.detail.previousState.value === 'ALARM')).toHaveLength(expected.alarms.length);
 });
 
+// Every alarm of the region: 7 since Queue Backup's low-water alarm (decision 185), whose OK resolves an incident a refused restore opened.
 it.each([
   ['the recoveries rule misses the alarm', (r: ReturnType<typeof deployed>, name: string) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, alarms: r['notification-runbooks-escalate-recoveries']!.alarms.filter((a) => a !== name) } }), 1, 'does not match rule notification-runbooks-escalate-recoveries\'s pattern'],
-  ['the recoveries rule lets ALARM through only', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, states: ['ALARM'] } }), 6, 'does not match'],
-  ['the recoveries rule does not exist', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': undefined }), 6, 'rule notification-runbooks-escalate-recoveries does not exist'],
-  ['the recoveries rule targets another function', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, target: fnArn('other') } }), 6, 'does not target notification-runbooks-escalate'],
+  ['the recoveries rule lets ALARM through only', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, states: ['ALARM'] } }), 7, 'does not match'],
+  ['the recoveries rule does not exist', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': undefined }), 7, 'rule notification-runbooks-escalate-recoveries does not exist'],
+  ['the recoveries rule targets another function', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, target: fnArn('other') } }), 7, 'does not target notification-runbooks-escalate'],
 ])('%s: ok-reaches-escalate FAILs', async (_case, plant, failing, text) => {
   const alarm = expected.alarms[0]?.name ?? '';
   rules(plant(deployed(), alarm));
@@ -78,11 +79,40 @@ it.each([
 it('an alarm with another threshold is a FAIL with both figures; a missing one names its row', async () => {
   const live = [...liveAlarms().values()];
   cloudWatch.reset();
-  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ ...live[0], Threshold: 2000 }, ...live.slice(2)] });
+  // The third alarm (Memory Pressure's) missing: the second is Queue Backup's low-water alarm since decision 185 (below).
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ ...live[0], Threshold: 2000 }, ...live.slice(1, 2), ...live.slice(3)] });
   const { results } = await checkAlarms(clients(), expected);
   expect(results.filter((r) => r.status === 'FAIL').map((r) => r.check)).toEqual(['alarm-definition', 'alarm-exists']);
   expect(results[0]?.message).toBe(`alarm "${expected.alarms[0]?.name ?? ''}": threshold 2000, expected ${expected.alarms[0]?.threshold ?? ''}`);
-  expect(results[1]?.message).toContain(`does not exist: ${expected.alarms[1]?.rowId ?? ''} goes undetected`);
+  expect(expected.alarms[2]?.rowId).toBe('memory-pressure');
+  expect(results[2]?.message).toContain(`does not exist: ${expected.alarms[2]?.rowId ?? ''} goes undetected`);
+});
+
+describe("Queue Backup's low-water alarm, the restore signal (decision 185): preflight checks it exists as expected", () => {
+  const name = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+  const answer = (change: (alarm: MetricAlarm) => MetricAlarm | undefined): void => {
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [...liveAlarms().values()].flatMap((alarm) => (alarm.AlarmName === name ? (change(alarm) ?? []) : [alarm])) });
+  };
+  const failures = async (): Promise<Array<[string, string]>> =>
+    (await checkAlarms(clients(), expected)).results.filter((r) => r.status !== 'PASS').map((r) => [r.check, r.message]);
+
+  it.each<[string, (alarm: MetricAlarm) => MetricAlarm | undefined, string, string]>([
+    ['missing', () => undefined, 'alarm-exists', `alarm "${name}" does not exist: scale-consumers waits for it to restore the baseline once the backlog has drained: without it, consumers scaled up for a backlog stay scaled up`],
+    ['at another watermark', (a) => ({ ...a, Threshold: 1000 }), 'alarm-definition', `alarm "${name}": threshold 1000, expected 100`],
+    ['"greater than" (a second backlog alarm)', (a) => ({ ...a, ComparisonOperator: 'GreaterThanThreshold' }), 'alarm-definition', `alarm "${name}": comparison GreaterThanThreshold, expected LessThanThreshold`],
+    ['on one minute instead of five', (a) => ({ ...a, EvaluationPeriods: 1, DatapointsToAlarm: 1 }), 'alarm-definition', `alarm "${name}": evaluation periods 1, expected 5; datapoints to alarm 1, expected 5`],
+    ['treating missing data as breaching (a deleted queue would restore)', (a) => ({ ...a, TreatMissingData: 'breaching' }), 'alarm-definition', `alarm "${name}": missing data treated as breaching, expected missing`],
+  ])('FAILs it %s, naming what differs', async (_case, change, check, message) => {
+    answer(change);
+    expect(await failures()).toEqual([[check, message]]);
+  });
+
+  it('PASSes it as infra defines it', async () => {
+    answer((alarm) => alarm);
+    expect(await failures()).toEqual([]);
+    expect(expected.alarms.filter((a) => a.restoreSignal).map((a) => a.name)).toEqual([name]);
+  });
 });
 
 it('AccessDenied on DescribeAlarms propagates to the area guard (run-preflight), which names the permission', async () => {

@@ -485,7 +485,8 @@ describe('checkAlarmForwarding', () => {
     expect(events.commandCalls(DescribeRuleCommand).map((call) => [call.thisValue === session.events, call.args[0].input])).toEqual([[true, { Name: 'notification-runbooks-forward-alarms' }]]);
     expect(events.commandCalls(TestEventPatternCommand)).toHaveLength(alarms.size * 2);
     expect(events.commandCalls(TestEventPatternCommand).every((call) => call.thisValue === c.events)).toBe(true);
-    expect(alarms.size).toBe(6);
+    // The primary's 6 rows' alarms and Queue Backup's low-water alarm (decision 185).
+    expect(alarms.size).toBe(7);
   });
 
   it('FAIL for a missing rule, a rule that targets another bus, the bus with another role or none, and an alarm the pattern leaves out (both its state changes named)', async () => {

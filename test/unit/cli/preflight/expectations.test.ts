@@ -58,7 +58,8 @@ describe('production us-west-2 (dr)', () => {
   it("expects the region's alarms, each with its handler's rule: the three standby alarms on watch-standby's", () => {
     const byHandler = Object.fromEntries(expected.handlers.map((h) => [h.name, h.alarmNames.length]));
     expect(byHandler).toEqual({
-      'scale-consumers': 1,
+      // The replicated queue's depth alarm and its low-water alarm, the restore signal (decision 185).
+      'scale-consumers': 2,
       'raise-lambda-memory': 1,
       'scale-up-database': 1,
       'inspect-security-groups': 1,
@@ -70,7 +71,7 @@ describe('production us-west-2 (dr)', () => {
       'verify-change': 0,
     });
     expect(expected.alarms.map((a) => a.rowId).sort()).toEqual(
-      ['connection-timeout', 'cpu-utilization', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency', 'memory-pressure', 'queue-backup'].sort(),
+      ['connection-timeout', 'cpu-utilization', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency', 'memory-pressure', 'queue-backup', 'queue-backup'].sort(),
     );
     // The CPU alarm there watches the replica.
     expect(expected.alarms.find((a) => a.rowId === 'cpu-utilization')?.name).toBe('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
