@@ -17,7 +17,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
-import { tierAt, type EscalationPolicy, type EscalationTier } from './policy';
+import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
 import { alarmMovedOn, auditFrom, checkAlarm, matchRecordedDecision, parseAlarmArn, precheckDecision, type TrustFacts } from './trust-decision';
@@ -319,7 +319,10 @@ export class EscalationService {
     // there must not stop the escalation or close a watch (trust-decision / alarm-lookup). The read made ahead is of
     // this same alarm (checked just above).
     const alarm = incident && location && incident.status !== 'RESOLVED' ? await (ahead.alarm ?? alarms.read(location)) : undefined;
-    const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy);
+    // A timer for a tier past the next one reads the sends first (read ahead already): a tier in between that could not be
+    // reached is why it fires, not a person's request.
+    const pastNext = incident?.status === 'OPEN' && input.action === 'escalate' && tierAfter(this.ctx.policy, incident.level)?.level !== input.level;
+    const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy, pastNext ? await ahead.sends : undefined);
     switch (plan.kind) {
       case 'stop':
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
@@ -529,8 +532,9 @@ export class EscalationService {
   }
 
   /**
-   * Notifies one tier once: the send is claimed (conditional on the incident still being OPEN), delivered, recorded,
-   * and the next tier's timer is scheduled. A claim already SENT by an earlier, crashed run is finished instead.
+   * Notifies one tier once: the send is claimed (conditional on the incident still being OPEN), delivered and recorded,
+   * the next tier's timer scheduled together with the delivery (so a failed delivery still leaves it). A claim already
+   * SENT by an earlier, crashed run is finished instead.
    */
   private async notifyTier(incident: Incident, tier: EscalationTier, kind: MessageKind, because?: string, sendsRead?: Promise<SentNotification[]>): Promise<Delivered[]> {
     const { store, notifier } = this.ctx.services;
@@ -561,8 +565,18 @@ export class EscalationService {
       ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
       ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
     });
-    const delivery = await this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress));
-    await this.afterNotified(incident, tier, next);
+    // The next tier's timer is created with the delivery, not after it: a delivery that fails for long (AWS Support's one
+    // endpoint is in us-east-1, so in a us-east-1 outage the DR region's L3 case fails on every retry) must not stop the
+    // ladder (review 11a finding 5). Both are awaited before anything is thrown, so a failing delivery still leaves the
+    // timer; a retry schedules the same step again, a no-op (the schedule's name is the step's).
+    const [delivered, scheduled] = await Promise.allSettled([
+      this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress)),
+      next ? this.scheduleNext(incident, next) : Promise.resolve(),
+    ]);
+    if (delivered.status === 'rejected') throw delivered.reason;
+    if (scheduled.status === 'rejected') throw scheduled.reason;
+    const delivery = delivered.value;
+    await this.ctx.services.store.recordTierNotified(incident.incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined);
     this.ctx.count?.('TiersNotified');
     this.ctx.log.info('tier notified', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, delivery, nextEscalation: next?.at.toISOString() });
     return [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') }];
@@ -575,8 +589,12 @@ export class EscalationService {
     // incident's alarm, so it can re-read the alarm with the incident (handleTimer).
     await Promise.all([
       this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined),
-      next ? this.ctx.services.timers.schedule({ action: 'escalate', incidentId, level: next.tier.level, alarm: this.alarmLocation(incident) }, next.at) : undefined,
+      next ? this.scheduleNext(incident, next) : undefined,
     ]);
+  }
+
+  private async scheduleNext(incident: Incident, next: { tier: EscalationTier; at: Date }): Promise<void> {
+    await this.ctx.services.timers.schedule({ action: 'escalate', incidentId: incident.incidentId, level: next.tier.level, alarm: this.alarmLocation(incident) }, next.at);
   }
 
 

@@ -1,7 +1,7 @@
 // Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import { acknowledgerLabel } from './acknowledger';
-import type { Incident } from './incident';
+import type { Incident, SentNotification } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
 /**
@@ -66,7 +66,13 @@ function noData(incident: Pick<Incident, 'alarmName'>, alarm: AlarmNow): string 
  * no data (INSUFFICIENT_DATA), keeps the path climbing, the tier told why. A check timer (after an automatic change)
  * opens an incident if the same ALARM state is still there, or if whether it is cannot be told.
  */
-export function planTimer(input: TimerInput, incident: Incident | undefined, read: AlarmNow | AlarmUnreadable | undefined, policy: EscalationPolicy): TimerPlan {
+export function planTimer(
+  input: TimerInput,
+  incident: Incident | undefined,
+  read: AlarmNow | AlarmUnreadable | undefined,
+  policy: EscalationPolicy,
+  sends?: readonly SentNotification[],
+): TimerPlan {
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
   if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
 
@@ -121,10 +127,15 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
   const previous = policy.tiers.find((t) => t.level === incident.level);
   // The timer asks for the tier after the one notified; anything else was asked by a person (EscalateToNextTier).
   const onSchedule = tierAfter(policy, incident.level)?.level === input.level;
+  // Tiers between the one notified and this one whose delivery was attempted and never went out: their attempt set this
+  // timer before it failed (escalation-service notifyTier), so this is the path going on, not a person's request.
+  const unreached = onSchedule ? [] : unreachedTiers(policy, incident.level, input.level, sends);
   const why = (alarmSays: string): string =>
     onSchedule
       ? `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min` : 'not acknowledged'} and ${alarmSays}`
-      : `it was escalated on request from L${incident.level} to L${input.level}, and ${alarmSays}`;
+      : unreached.length
+        ? `${previous ? `${previous.name} did not acknowledge` : 'not acknowledged'}, ${unreached.join(', ')} and ${alarmSays}`
+        : `it was escalated on request from L${incident.level} to L${input.level}, and ${alarmSays}`;
   if (alarm.value === 'INSUFFICIENT_DATA') {
     // Not OK: nobody acknowledged and nothing says it cleared, so the path goes on, the tier told the alarm has no data
     // (review 10a finding 7; decision 161). Its own state change opens no incident (plan-intake), so this one carries on.
@@ -139,6 +150,21 @@ export function planTimer(input: TimerInput, incident: Incident | undefined, rea
   }
   if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
   return { kind: 'escalate', tier: tierAsked, reason: why(`the alarm is still in ALARM${untimed(alarm)}`) };
+}
+
+/**
+ * Every tier strictly between `fromLevel` and `toLevel` whose notification was attempted and did not go out (FAILED, or
+ * IN_PROGRESS: given back after a transient failure, its retries spent), each said as "<tier> could not be reached (...)";
+ * empty unless every tier in between is such a one.
+ */
+export function unreachedTiers(policy: EscalationPolicy, fromLevel: number, toLevel: number, sends: readonly SentNotification[] | undefined): string[] {
+  const between = policy.tiers.filter((t) => t.level > fromLevel && t.level < toLevel);
+  const said = between.map((tier) => {
+    const send = sends?.find((s) => s.kind === 'notify' && s.level === tier.level);
+    if (!send || send.status === 'SENT') return undefined;
+    return `${tier.name} could not be reached (${send.status === 'FAILED' ? `its delivery failed${send.error ? `: ${send.error}` : ''}` : 'its delivery did not complete'})`;
+  });
+  return said.length && said.every((s) => s !== undefined) ? (said as string[]) : [];
 }
 
 /** After notifying `tier` at `now`: the next tier and when its timer is due, or nothing at the end of the path. */

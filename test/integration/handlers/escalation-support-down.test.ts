@@ -1,0 +1,115 @@
+// AWS Support unreachable while the DR region escalates (review 11a finding 5): the Support API has one endpoint, in
+// us-east-1, so in a us-east-1 outage the us-west-2 escalation's L3 case fails on every attempt. Through the real
+// escalate and escalation-timer entry points in production us-west-2, the gap proxy failing every `support` call with
+// 503: the L4 timer exists after the first failed L3 attempt and is created once across Lambda's retries, and when it
+// fires the Service Owner is paged once, told that AWS Support could not be reached. The L3 attempts run the built
+// bundle (`runbook invoke`, a process each, as Lambda's retries are new invocations): loaded from source under jest,
+// the Support module's dynamic import() resolves outside jest.isolateModules' registry, so its TransientError is another
+// class than the handler's and is taken for a permanent failure, which the bundle (one module graph) never does.
+import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { createSandboxClock } from '../../../sandbox/scheduler-driver';
+import { loadHandler } from '../../support/load-handler';
+import { runCli } from '../../support/run-cli';
+import { handlerScheduleDriver } from '../support/handler-schedules';
+import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+
+const MINUTE_MS = 60_000;
+const CONTROL = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
+
+describe('AWS Support unreachable from the DR region (production, us-west-2)', () => {
+  let account: SandboxAccount;
+  let inbox: EscalationInbox;
+  let scheduler: SchedulerClient;
+  let incidentId = '';
+  const clock = createSandboxClock();
+
+  const scheduleNames = async (): Promise<string[]> => {
+    const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: account.topology.escalationScheduleGroup.name }));
+    return (listed.Schedules ?? []).map((s) => s.Name ?? '').sort();
+  };
+  const incidentItem = async (): Promise<Record<string, unknown> | undefined> =>
+    (
+      await account.dynamo.send(
+        new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }),
+      )
+    ).Item;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production', { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2' });
+    expect(account.clientConfig.region).toBe('us-west-2');
+    inbox = await createEscalationInbox(account.clientConfig, account.topology);
+    scheduler = new SchedulerClient(account.clientConfig);
+  });
+
+  afterAll(async () => {
+    if (account) await clearProxyFaults(CONTROL(), { accountId: account.accountId });
+  });
+
+  it('climbs to L2 in us-west-2 as usual', async () => {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const opened = await escalate(await account.transition(queueAlarmName(account.topology), 'ALARM', 'Threshold Crossed: 5 out of the last 5 datapoints were greater than the threshold (1000.0)'));
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    incidentId = opened.incidentId ?? '';
+    const driver = handlerScheduleDriver(account, 'escalation-timer', loadHandler<EscalationHandler>('escalation-timer'));
+    clock.advance(16 * MINUTE_MS);
+    expect((await driver.runDue(clock)).map((f) => f.result)).toEqual([expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 2 })] })]);
+    expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l3`]);
+    await inbox.read();
+  });
+
+  it('sets the L4 timer at the first failed CreateCase, once across Lambda\'s retries, and records L3 as not notified', async () => {
+    const scope = { accountId: account.accountId };
+    await setProxyFaults(CONTROL(), [{ service: 'support', times: 1000, status: 503, code: 'ServiceUnavailable', message: 'us-east-1 impaired (test fault)' }], scope);
+    const l3 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l3`, GroupName: account.topology.escalationScheduleGroup.name }));
+    const file = join(mkdtempSync(join(tmpdir(), 'support-down-')), 'l3.json');
+    writeFileSync(file, l3.Target?.Input ?? '{}');
+    const since = (await getProxyCalls(CONTROL())).length;
+    // The first invocation and Lambda's two retries (escalation-timer: MaximumRetryAttempts 2), each a fresh container.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const run = await runCli(['invoke', 'escalation-timer', '--event', file], account.env);
+      expect(run.stderr).toContain('escalation-timer failed (TransientError): Support CreateCase failed: ServiceUnavailable');
+      expect(run.status).toBe(1);
+      expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l3`, `escalation-${incidentId}-l4`]);
+    }
+    // The fault fired: every CreateCase went to the proxy and was refused (the SDK's own retries included).
+    const [fault] = await getProxyFaults(CONTROL(), scope);
+    expect(fault?.remaining).toBeLessThan(1000);
+    const calls = (await getProxyCalls(CONTROL(), since)).filter((c) => c.accountId === account.accountId);
+    expect(calls.filter((c) => c.operation === 'CreateCase').length).toBeGreaterThanOrEqual(3);
+    const creates = calls.filter((c) => c.service === 'scheduler' && c.operation === 'CreateSchedule');
+    expect(creates.length).toBe(3);
+    const l4 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l4`, GroupName: account.topology.escalationScheduleGroup.name }));
+    expect(JSON.parse(l4.Target?.Input ?? '{}')).toMatchObject({ action: 'escalate', incidentId, level: 4 });
+    expect(await incidentItem()).toMatchObject({ status: 'OPEN', level: 2 });
+    expect(await inbox.read()).toEqual([]);
+    // Scheduler handed the L3 event to Lambda and deleted its schedule (ActionAfterCompletion DELETE); Lambda gave up.
+    await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-l3`, GroupName: account.topology.escalationScheduleGroup.name }));
+  });
+
+  it('pages the Service Owner at L4\'s time, once, saying AWS Support could not be reached, with us-east-1 still down', async () => {
+    const driver = handlerScheduleDriver(account, 'escalation-timer', loadHandler<EscalationHandler>('escalation-timer'));
+    clock.advance(30 * MINUTE_MS);
+    expect(await driver.runDue(clock)).toEqual([]);
+    clock.advance(32 * MINUTE_MS);
+    const fired = await driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'escalated', delivered: [expect.objectContaining({ level: 4, tier: 'Service Owner' })] })]);
+    const received = await inbox.read();
+    expect(received.map((m) => `${m.level}:${m.kind}:${m.channel}`).sort()).toEqual(['4:escalated:email']);
+    expect(received[0]?.message).toContain(
+      'Escalated to you because Cloud Infrastructure Team (L2) did not acknowledge, AWS Support (Enterprise) could not be reached (its delivery did not complete) and the alarm is still in ALARM.',
+    );
+    expect(await incidentItem()).toMatchObject({ status: 'OPEN', level: 4 });
+    // The end of the path, and a second delivery of the L4 timer pages nobody.
+    expect(await scheduleNames()).toEqual([]);
+    const again = await loadHandler<EscalationHandler>('escalation-timer')({ action: 'escalate', incidentId, level: 4 });
+    expect(again).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(await inbox.read()).toEqual([]);
+  });
+});
