@@ -131,7 +131,11 @@ function flatten(value: unknown, prefix: string, into: Map<string, unknown>): vo
   }
 }
 
-/** before/after objects as "field: before -> after" lines (nested fields dotted); fields that did not change are left out. */
+/**
+ * before/after objects as "field: before -> after" lines (nested fields dotted); fields that did not change are left out,
+ * and so are fields `after` does not state: a plan's `after` names only what it changes (the RDS plan's is its class),
+ * so a field it leaves out is unchanged, never "-> none" (review 11a finding 12). A removal is stated as null.
+ */
 export function changeLines(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
   const from = new Map<string, unknown>();
   const to = new Map<string, unknown>();
@@ -140,6 +144,7 @@ export function changeLines(before: Record<string, unknown> | undefined, after: 
   const keys = [...new Set([...from.keys(), ...to.keys()])];
   const lines = keys.flatMap((key) => {
     if (!after) return [`${key}: ${formatValue(from.get(key))}`];
+    if (!to.has(key)) return [];
     const a = formatValue(from.get(key));
     const b = formatValue(to.get(key));
     return a === b ? [] : [`${key}: ${a} -> ${b}`];

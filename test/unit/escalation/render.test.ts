@@ -3,6 +3,7 @@ import type { SentNotification } from '../../../shared/escalation/incident';
 import { buildMessageView, changeLines, formatTime, type MessageInput } from '../../../shared/escalation/message-view';
 import { renderChatNotification } from '../../../shared/escalation/render-chat';
 import { emailSubject, renderEmail } from '../../../shared/escalation/render-email';
+import { planDatabaseScaleUp } from '../../../shared/playbooks/cpu-utilization-plan';
 import { ACCOUNT, ALARM_ARN, ALARM_NAME, approvalIncident, capReachedIncident, failureIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
 
 const now = new Date('2026-11-25T14:00:06.000Z');
@@ -248,6 +249,25 @@ describe('changeLines and formatTime', () => {
     ['reserved concurrency removed', { reservedConcurrency: { fn: 150 } }, { reservedConcurrency: { fn: null } }, ['reservedConcurrency.fn: 150 -> none']],
     ['an observation with nothing planned', { connections: 412, maxConnections: 450 }, undefined, ['connections: 412', 'maxConnections: 450']],
   ])('lists %s as field: before -> after', (_case, before, after, expected) => {
+    expect(changeLines(before, after)).toEqual(expected);
+  });
+
+  // Review 11a finding 12: a field the plan leaves out of `after` is unchanged, never "-> none".
+  const rdsPlan = planDatabaseScaleUp({
+    observation: { dbInstanceIdentifier: 'notification-service-db', instanceClass: 'db.r6g.2xlarge', status: 'available', multiAz: true, engine: 'postgres', readReplicas: [] },
+    policy: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'] },
+    environment: 'production',
+  });
+  if (rdsPlan.kind !== 'change') throw new Error('the production RDS plan is a change');
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    ['the production RDS resize (planDatabaseScaleUp)', rdsPlan.before, rdsPlan.after, ['instanceClass: db.r6g.2xlarge -> db.r6g.4xlarge']],
+    [
+      'a Queue Backup restore that unreserves one consumer and keeps the queue depth',
+      { queueDepth: 4200, maximumConcurrency: { esm: 100 }, reservedConcurrency: { fn: 150, other: 20 } },
+      { queueDepth: 4200, maximumConcurrency: { esm: 50 }, reservedConcurrency: { fn: null, other: 20 } },
+      ['maximumConcurrency.esm: 100 -> 50', 'reservedConcurrency.fn: 150 -> none'],
+    ],
+  ])('lists only the fields %s changes, none of its unchanged ones as "-> none"', (_case, before, after, expected) => {
     expect(changeLines(before, after)).toEqual(expected);
   });
 
