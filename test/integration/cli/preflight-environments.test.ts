@@ -183,7 +183,8 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(subjects(report, 'role-permissions').sort()).toEqual(DR_HANDLERS.map(fn));
     // The standby alarms (provision-dr) and every row's, each reaching its handler's rule; the CPU alarm on the replica.
     const alarms = subjects(report, 'alarm-definition');
-    expect(alarms).toHaveLength(9);
+    // 9, and the replicated queue's low-water alarm (decision 185).
+    expect(alarms).toHaveLength(10);
     expect(alarms).toContain('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
     expect(alarms).toEqual(expect.arrayContaining(dr.alarms.map((a) => a.name)));
     expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule' && c.message.endsWith('-> notification-runbooks-watch-standby'))).toHaveLength(3);
