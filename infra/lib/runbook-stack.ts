@@ -117,7 +117,7 @@ export class RunbookStack extends Stack {
     const killSwitch = new StringParameter(this, 'KillSwitch', {
       parameterName: config.killSwitchParameterName,
       stringValue: 'off',
-      description: 'Runbook automation kill switch: anything but exactly "off" turns every handler into dry run within 30 s',
+      description: 'Runbook automation kill switch: anything but exactly "off" stops every automated change within 30 s (escalation still pages; every change is told to L1)',
     });
     this.projectBus = new EventBus(this, 'ProjectBus', {
       eventBusName: config.eventBusName,
@@ -292,6 +292,7 @@ export class RunbookStack extends Stack {
         alarmNames: alarms.map((a) => a.name),
         routedToEscalate: routing.routes.get(ESCALATE_HANDLER) ?? [],
         deadLetterQueue: undelivered.queue,
+        killSwitchParameterName: config.killSwitchParameterName,
         ...(sourceAccounts ? { sourceAccounts } : {}),
       });
     }
@@ -332,6 +333,6 @@ export class RunbookStack extends Stack {
 
     new CfnOutput(this, 'ProjectBusArn', { value: this.projectBus.eventBusArn, description: 'Runbook decisions are published here' });
     new CfnOutput(this, 'StateTableName', { value: table.tableName });
-    new CfnOutput(this, 'KillSwitchParameter', { value: killSwitch.parameterName, description: 'Anything but exactly "off" turns every handler into dry run' });
+    new CfnOutput(this, 'KillSwitchParameter', { value: killSwitch.parameterName, description: 'Anything but exactly "off" stops every automated change (escalation still pages)' });
   }
 }

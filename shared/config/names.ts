@@ -9,6 +9,8 @@ export const METRICS_NAMESPACE = 'NotificationService/Runbooks';
 /** The "Runbook Decision" events every handler publishes on the project's bus. */
 export const DECISION_SOURCE = 'notification-service.runbooks';
 export const DECISION_DETAIL_TYPE = 'Runbook Decision';
+/** SSM's event for a parameter written or deleted (Systems Manager user guide, "Parameter Store events"): the kill switch's changes (decision 178). */
+export const KILL_SWITCH_CHANGE_DETAIL_TYPE = 'Parameter Store Change';
 
 /** The Scheduler group that holds the escalation timers: IAM can be scoped to it, and the sandbox driver lists it. */
 export const ESCALATION_SCHEDULE_GROUP = 'notification-runbooks';

@@ -28,6 +28,7 @@ import { escalationDeployment, supportApiRegion, type EscalationDeployment } fro
 import { parseEscalateInput, parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
+import { renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
 import { withKillSwitchNotice } from './kill-switch-notice';
 import { resolveEscalationPolicy } from './policy';
 import { configuredParameters } from './document-parameters';
@@ -62,6 +63,8 @@ interface Wired {
   runtime: RuntimeConfig;
   logger: Logger;
   metrics: Metrics;
+  /** Tells L1 that someone changed the kill switch (decision 178). */
+  announceKillSwitchChange(change: KillSwitchChange): Promise<EscalationResult>;
 }
 
 function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
@@ -94,6 +97,13 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     return deployment;
   };
 
+  const ssm = new SSMClient(sdkConfig);
+  const killSwitch = options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds);
+  const tierNotifier = new TierNotifier(
+    new SNSClient(sdkConfig),
+    lazy(async () => (await import('./support-case')).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
+    async (tier) => (await where()).topicArn(tier.topicName),
+  );
   const db = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
   const services: EscalationServices = {
     store:
@@ -107,17 +117,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
       // The kill switch stops changes, not pages (decision 178): every message goes out, saying so while it is engaged.
-      withKillSwitchNotice(
-        new TierNotifier(
-          new SNSClient(sdkConfig),
-          lazy(async () => (await import('./support-case')).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
-          async (tier) =>
-          (await where()).topicArn(tier.topicName),
-        ),
-        options.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
-        runtime.config.killSwitchParameterName,
-        logger,
-      ),
+      withKillSwitchNotice(tierNotifier, killSwitch, runtime.config.killSwitchParameterName, logger),
     timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
     alarms: options.services?.alarms ?? new AccountAlarmReader((account) => alarmAccounts.forAccount(account)),
     records: options.services?.records ?? new DecisionRecords(db, runtime.config.stateTableName),
@@ -145,7 +145,25 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
   });
-  return { service, runtime, logger, metrics };
+  const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
+    const name = runtime.config.killSwitchParameterName;
+    if (change.name !== name) throw new InvalidInputError(`a Parameter Store Change of ${JSON.stringify(change.name.slice(0, 256))}, not of the kill switch ${name}`);
+    // What it says now, read past the cache (a change just happened); a failed read is told as such, never withheld.
+    const now = await (options.killSwitch ?? new KillSwitch(ssm, name, 0)).read();
+    const tier = policy.tiers[0];
+    if (!tier) throw new InvalidInputError(`the ${runtime.environment} escalation path has no tier to tell`);
+    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, tier });
+    const reason = `${change.operation} of ${name} told to ${tier.name}: ${now.reason}`;
+    if (runtime.dryRun) {
+      logger.info('dry run: kill switch change not sent', { tier: tier.name, subject: notice.subject, text: notice.text });
+      return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: tier.channels.map((c) => `dry-run:${c}`).join('+') }] };
+    }
+    logger.warn('kill switch changed: telling the first tier', { operation: change.operation, now: now.reason, tier: tier.name });
+    const delivery = await tierNotifier.publishNotice(tier, notice, 'kill-switch', runtime.environment);
+    metrics.addMetric('KillSwitchChanges', MetricUnit.Count, 1);
+    return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.channels.join('+') }] };
+  };
+  return { service, runtime, logger, metrics, announceKillSwitchChange };
 }
 
 /**
@@ -192,9 +210,12 @@ function handlerFor(handlerName: string, options: EscalationHandlerOptions, run:
   return Object.assign(handler, { runtime: wired.runtime });
 }
 
-/** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions. */
+/** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions; a kill switch change -> L1. */
 export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalate', options, ({ service }, event) => service.handle(parseEscalateInput(event)));
+  return handlerFor('escalate', options, ({ service, announceKillSwitchChange }, event) => {
+    const input = parseEscalateInput(event);
+    return input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input);
+  });
 }
 
 /** The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops. */

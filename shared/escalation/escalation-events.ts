@@ -6,6 +6,7 @@ import { InvalidInputError } from '../errors';
 import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../report/decision-reporter';
 import { isIncidentId } from './incident';
+import { PARAMETER_STORE_CHANGE, parseKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
 import type { TimerInput } from './plan-timer';
 
 if (!z.config().localeError) z.config({ localeError: englishErrors });
@@ -72,6 +73,8 @@ const timerInputSchema = z.union([
 ]);
 
 export type EscalateInput = { kind: 'decision'; decision: DecisionEventDetail; eventAccount?: string } | { kind: 'alarm'; event: AlarmStateChange };
+/** What the escalate handler takes: an incident's input, or a change of the kill switch (told to L1: decision 178). */
+export type EscalateHandlerInput = EscalateInput | { kind: 'kill-switch-change'; change: KillSwitchChange };
 
 function toObject(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
@@ -86,8 +89,8 @@ function issues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
 }
 
-/** A "Runbook Decision" from the project's bus, or a "CloudWatch Alarm State Change"; anything else is rejected. */
-export function parseEscalateInput(raw: unknown): EscalateInput {
+/** A "Runbook Decision" from the project's bus, a "CloudWatch Alarm State Change", or SSM's "Parameter Store Change"; anything else is rejected. */
+export function parseEscalateInput(raw: unknown): EscalateHandlerInput {
   const value = toObject(raw);
   const detailType = (value as { 'detail-type'?: unknown } | null)?.['detail-type'];
   if (detailType === DECISION_DETAIL_TYPE) {
@@ -99,8 +102,13 @@ export function parseEscalateInput(raw: unknown): EscalateInput {
     return { kind: 'decision', decision: parsed.data.detail, ...(parsed.data.account ? { eventAccount: parsed.data.account } : {}) };
   }
   if (detailType === 'CloudWatch Alarm State Change') return { kind: 'alarm', event: parseAlarmEvent(value) };
+  if (detailType === PARAMETER_STORE_CHANGE) {
+    const parsed = parseKillSwitchChange(value);
+    if ('issues' in parsed) throw new InvalidInputError(`invalid Parameter Store Change event: ${parsed.issues[0] ?? 'malformed'}`, parsed.issues);
+    return { kind: 'kill-switch-change', change: parsed.change };
+  }
   throw new InvalidInputError(
-    `the escalate handler takes "${DECISION_DETAIL_TYPE}" and "CloudWatch Alarm State Change" events, got detail-type ${JSON.stringify(detailType ?? null)}`,
+    `the escalate handler takes "${DECISION_DETAIL_TYPE}", "CloudWatch Alarm State Change" and "${PARAMETER_STORE_CHANGE}" events, got detail-type ${JSON.stringify(detailType ?? null)}`,
   );
 }
 

@@ -91,7 +91,7 @@ export interface Delivered {
 
 /** What one invocation did, for the log, the caller and the demo. */
 export interface EscalationResult {
-  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected' | 'refused';
+  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected' | 'refused' | 'announced';
   reason: string;
   incidentId?: string;
   incidentIds?: string[];

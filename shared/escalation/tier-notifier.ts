@@ -75,6 +75,33 @@ export class TierNotifier {
     return this.publish(tier, view, channels.length ? channels : tier.channels, progress);
   }
 
+  /**
+   * A notice that is not about an incident (the kill switch changed: decision 178), on the tier's email and chat
+   * channels, with the same "channel" attribute the subscriptions filter on. At least once: a retry after one channel
+   * failed sends both again.
+   */
+  async publishNotice(tier: EscalationTier, notice: { subject: string; text: string; chat: unknown }, kind: string, environment: string): Promise<TierDelivery> {
+    const topicArn = await this.topicArn(tier);
+    const channels = tier.channels.filter((c) => c === 'email' || c === 'chat');
+    const noticeAttributes = (channel: string): Record<string, MessageAttributeValue> => ({
+      channel: { DataType: 'String', StringValue: channel },
+      kind: { DataType: 'String', StringValue: kind },
+      tier: { DataType: 'String', StringValue: `L${tier.level}` },
+      environment: { DataType: 'String', StringValue: environment },
+    });
+    const messageIds = await Promise.all(
+      channels.map(async (channel) => {
+        const command =
+          channel === 'email'
+            ? new PublishCommand({ TopicArn: topicArn, Subject: notice.subject, MessageStructure: 'json', Message: JSON.stringify({ default: notice.text, email: notice.text }), MessageAttributes: noticeAttributes('email') })
+            : new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(notice.chat), MessageAttributes: noticeAttributes('chat') });
+        const sent = await callAws(`SNS Publish (${channel})`, () => this.sns.send(command));
+        return sent.MessageId ?? '';
+      }),
+    );
+    return { channels: [...channels], messageIds };
+  }
+
   private async publish(tier: EscalationTier, view: MessageView, channels: readonly string[], progress: DeliveryProgress): Promise<TierDelivery> {
     const topicArn = await this.topicArn(tier);
     // One publish per channel, all at once (a channel does not wait for another's answer); each is reported the moment

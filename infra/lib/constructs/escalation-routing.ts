@@ -6,7 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
@@ -70,6 +70,8 @@ export interface EscalationRoutingProps {
   routedToEscalate: readonly string[];
   sourceAccounts?: readonly string[];
   deadLetterQueue: IQueue;
+  /** The kill switch: every change of it (written, deleted) is told to the first tier (decision 178). */
+  killSwitchParameterName: string;
 }
 
 export class EscalationRouting extends Construct {
@@ -82,6 +84,14 @@ export class EscalationRouting extends Construct {
       description: 'Runbook decisions to the escalation path',
       eventBus: props.projectBus,
       eventPattern: { source: [DECISION_SOURCE], detailType: [DECISION_DETAIL_TYPE], detail: { outcome: ['escalate', 'applied', 'dry-run', 'skipped'] } },
+    }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
+
+    // Someone changed the kill switch: SSM puts "Parameter Store Change" on this account's default bus (best effort, per
+    // the Systems Manager user guide); the escalate handler tells L1 what it says now and where CloudTrail names who.
+    new Rule(this, 'KillSwitchChanges', {
+      ruleName: `${NAME_PREFIX}-kill-switch-changes`,
+      description: 'Every change of the runbook kill switch (value written, parameter deleted) is told to the first escalation tier',
+      eventPattern: { source: ['aws.ssm'], detailType: [KILL_SWITCH_CHANGE_DETAIL_TYPE], detail: { name: [props.killSwitchParameterName] } },
     }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
 
     const recovering = props.alarmNames.filter((name) => !props.routedToEscalate.includes(name));

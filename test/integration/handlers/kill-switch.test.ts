@@ -1,6 +1,8 @@
 // The kill switch set to "stop" (not "on": anything but exactly "off" engages it) stops every automated change, through
 // the real entry points and the real SDK against the emulator: no handler changes the service's resources, verify-change
 // does not revert; escalation still pages, each message saying the switch is engaged (decision 178).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -184,5 +186,37 @@ describe('the kill switch set to "stop": escalation still pages, each message sa
       expect(text).toContain('nothing is changed automatically while the switch is engaged');
     }
     for (const m of messages.filter((x) => x.channel === 'email')) expect(m.message.startsWith('KILL SWITCH ENGAGED: kill switch')).toBe(true);
+  });
+});
+
+describe('a change of the kill switch is told to L1 (production; decision 178)', () => {
+  it('escalate, given SSM\'s "Parameter Store Change" for the switch, pages L1 on email and chat with what it says now; another parameter is refused', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-change-inbox');
+    await setKillSwitch(account, 'stop');
+    const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/parameter-store-change-update.json'), 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+    const region = account.clientConfig.region;
+    const event = { ...fixture, account: account.accountId, region, detail: { ...fixture.detail, name: account.topology.killSwitch.name } };
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const since = await callCount();
+
+    const told = await escalate(event);
+    expect(told).toMatchObject({ action: 'announced', delivered: [{ level: 1, via: 'chat+email' }] });
+    // It read the switch and published; it changed nothing else (read before the inbox's own SQS calls).
+    const calls = await callsSince(account, since);
+    expect(calls).toContain('ssm:GetParameter');
+    expect(mutations(calls)).toEqual(['sns:Publish', 'sns:Publish']);
+    const messages = await inbox.read();
+    expect(messages.map((m) => `L${m.level} ${m.channel} ${m.kind}`).sort()).toEqual(['L1 chat kill-switch', 'L1 email kill-switch']);
+    const email = messages.find((m) => m.channel === 'email');
+    expect(email?.subject).toBe(`[KILL SWITCH][production] ${account.topology.killSwitch.name} Update: automation stopped`);
+    expect(email?.message).toContain(`KILL SWITCH CHANGED (Update) at 2026-12-06T10:44:48Z, account ${account.accountId}, ${region}, production.`);
+    expect(email?.message).toContain('is "stop"');
+    expect(email?.message).toContain('If nobody on the team meant to stop it, treat this as an incident.');
+
+    // A change of some other parameter (a rule edited by hand, a forged invocation) is refused, nobody paged.
+    const other = await escalate({ ...event, detail: { ...event.detail, name: '/some/other/parameter' } });
+    expect(other).toMatchObject({ action: 'rejected', reason: expect.stringContaining('not of the kill switch') });
+    expect(await inbox.read()).toEqual([]);
   });
 });
