@@ -177,24 +177,32 @@ export function outcomeLines(status: string, outputs: Record<string, unknown>, f
   return [...lines, ...escalationWarningLines(outputs)];
 }
 
-function printingReporter(total: number): RehearsalReporter {
+/** Where a rehearsal prints: the terminal's standard output and error, or a caller's lines (the demo narrates them). */
+export interface RehearsalOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+const TERMINAL: RehearsalOutput = { log: (line) => console.log(line), error: (line) => console.error(line) };
+
+function printingReporter(total: number, out: RehearsalOutput): RehearsalReporter {
   return {
     stepStarted(step, position) {
-      console.log(stepStartedLine(step.name, step.action, position, total));
+      out.log(stepStartedLine(step.name, step.action, position, total));
     },
     stepFinished(result) {
-      for (const line of stepFinishedLines(result)) console.log(line);
+      for (const line of stepFinishedLines(result)) out.log(line);
     },
     note(step, text) {
-      console.log(`    note (${step}): ${text}`);
+      out.log(`    note (${step}): ${text}`);
     },
   };
 }
 
-function approvalFrom(options: RehearseOptions, who: string): (request: ApprovalRequest) => Promise<ApprovalAnswer> {
+function approvalFrom(options: RehearseOptions, who: string, out: RehearsalOutput): (request: ApprovalRequest) => Promise<ApprovalAnswer> {
   if (options.approver) return options.approver;
   // With --json, standard output carries only the result: the approval request goes to standard error.
-  const say = options.json ? console.error : console.log;
+  const say = options.json ? out.error : out.log;
   const principals = options.approveAs?.length ? options.approveAs : [who];
   let answered = 0;
   return async (request) => {
@@ -218,21 +226,43 @@ function approvalFrom(options: RehearseOptions, who: string): (request: Approval
 }
 
 export async function rehearseCommand(document: string, options: RehearseOptions = {}): Promise<number> {
+  return (await runRehearsal(document, options)).exitCode;
+}
+
+/** What `runbook rehearse` ended with: its exit code and, when the document ran, the rehearsal's result. */
+export interface RehearsalRun {
+  exitCode: number;
+  result?: RehearsalResult;
+}
+
+/**
+ * `runbook rehearse` itself, its lines to `out`: the same checks, rendering, approvals and steps whoever runs it (the CLI
+ * prints on the terminal; the demo narrates the lines and checks the result, decision 188).
+ */
+export async function runRehearsal(document: string, options: RehearseOptions = {}, out: RehearsalOutput = TERMINAL): Promise<RehearsalRun> {
+  let ran: RehearsalResult | undefined;
+  const exitCode = await rehearseTo(document, options, out, (result) => {
+    ran = result;
+  });
+  return { exitCode, ...(ran ? { result: ran } : {}) };
+}
+
+async function rehearseTo(document: string, options: RehearseOptions, out: RehearsalOutput, ran: (result: RehearsalResult) => void): Promise<number> {
   const me = `runbook ${options.invokedAs ?? 'rehearse'}`;
   // exec promises scripts exit 2 for input AWS would refuse (an unknown document, bad parameters); rehearse keeps 64.
   const badInput = options.invokedAs === 'exec' ? EXIT.rejected : EXIT.usage;
   if (options.approve && options.reject) {
-    console.error(`${me}: --approve and --reject exclude each other`);
+    out.error(`${me}: --approve and --reject exclude each other`);
     return EXIT.usage;
   }
   const file = findDocument(document);
   if (!file) {
-    console.error(`${me}: no document ${document} (a file, or a name in runbooks/: ${listDocumentNames().join(', ') || 'none found'})`);
+    out.error(`${me}: no document ${document} (a file, or a name in runbooks/: ${listDocumentNames().join(', ') || 'none found'})`);
     return badInput;
   }
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) {
-    console.error('runbook rehearse: AWS_ENDPOINT_URL is not set. A rehearsal runs against the sandbox: start one with `runbook sandbox` and export the AWS_ENDPOINT_URL it prints.');
+    out.error('runbook rehearse: AWS_ENDPOINT_URL is not set. A rehearsal runs against the sandbox: start one with `runbook sandbox` and export the AWS_ENDPOINT_URL it prints.');
     return EXIT.usage;
   }
   const raw = readRunbook(file);
@@ -243,7 +273,7 @@ export async function rehearseCommand(document: string, options: RehearseOptions
   const runsLambdas = raw.model?.steps.some((s) => s.action === 'aws:invokeLambdaFunction') ? 'this document runs automation Lambdas' : undefined;
   const environment = environmentNameSchema.safeParse(process.env.RUNBOOK_ENVIRONMENT);
   if ((needsEnvironment ?? runsLambdas) && !environment.success) {
-    console.error(`${me}: ${needsEnvironment ?? runsLambdas}: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT`);
+    out.error(`${me}: ${needsEnvironment ?? runsLambdas}: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT`);
     return EXIT.usage;
   }
 
@@ -259,19 +289,19 @@ export async function rehearseCommand(document: string, options: RehearseOptions
         check = checkTargetAccount({ ...statedTargetAccount(environment.data, shellEnvironment), ...(identity.Account ? { callerAccount: identity.Account } : {}) });
       } catch (error) {
         if (!(error instanceof ConfigurationError)) throw error;
-        console.error(`${me}: ${error.message}`);
+        out.error(`${me}: ${error.message}`);
         return EXIT.usage;
       }
       if (check.kind === 'mismatch' || (check.kind === 'unverified' && !options.unverifiedAccount)) {
-        console.error(`${me}: refused, nothing run: ${check.text}.`);
+        out.error(`${me}: refused, nothing run: ${check.text}.`);
         if (check.kind === 'unverified') {
-          console.error(
+          out.error(
             `  Export the RUNBOOK_ENVIRONMENT and RUNBOOK_ACCOUNT_ID that runbook sandbox prints, or set environments.${environment.data}.accountId (RUNBOOK_CONFIG_JSON); ${UNVERIFIED_FLAG} rehearses anyway.`,
           );
         }
         return EXIT.rejected;
       }
-      if (check.kind === 'unverified') console.error(`${me}: WARNING: rehearsing under ${environment.data}'s policy UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
+      if (check.kind === 'unverified') out.error(`${me}: WARNING: rehearsing under ${environment.data}'s policy UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
     }
     // The document as infra deploys it to this account: approvers, ladders and caps of the environment, never parameters.
     let runbook = raw;
@@ -279,13 +309,13 @@ export async function rehearseCommand(document: string, options: RehearseOptions
       if (environment.success) runbook = renderLoadedRunbook(raw, projectConfig(), environment.data, { account: accountId, partition: partitionOf(region), region });
     } catch (error) {
       if (!(error instanceof DeployValueError || error instanceof ConfigurationError)) throw error;
-      console.error(`${me}: ${error.message}`);
+      out.error(`${me}: ${error.message}`);
       return EXIT.usage;
     }
     const errors = lintRunbook(runbook).filter((f) => f.severity === 'error');
     if (errors.length > 0 || !runbook.model) {
-      for (const finding of errors) console.error(formatFinding(finding));
-      console.error(`${me}: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
+      for (const finding of errors) out.error(formatFinding(finding));
+      out.error(`${me}: ${file} does not pass the linter: fix it first (runbook lint ${file})`);
       return EXIT.rejected;
     }
     const model = runbook.model;
@@ -295,15 +325,15 @@ export async function rehearseCommand(document: string, options: RehearseOptions
       parameters = resolveParameters(model, parseParameterArguments(options.param ?? []));
     } catch (error) {
       if (!(error instanceof RehearsalInputError)) throw error;
-      console.error(`${me}: ${error.message}`);
+      out.error(`${me}: ${error.message}`);
       return badInput;
     }
     if (options.invokedAs === 'exec') {
       // Say so on every output: moto cannot run SSM Automation, so nothing here is an AWS execution.
-      (options.json ? console.error : console.log)(
+      (options.json ? out.error : out.log)(
         `Rehearsal on the sandbox (${endpoint}, account ${accountId}, ${region}): ${file} runs here step by step, not as an SSM Automation execution`,
       );
-    } else if (!options.json) console.log(`Rehearsing ${file} against ${endpoint} (account ${accountId}, ${region})`);
+    } else if (!options.json) out.log(`Rehearsing ${file} against ${endpoint} (account ${accountId}, ${region})`);
     let result: RehearsalResult;
     try {
       result = await rehearse(model, parameters, {
@@ -311,24 +341,25 @@ export async function rehearseCommand(document: string, options: RehearseOptions
         callAws: (service, api, input) => aws.call(service, api, input),
         invokeFunction: bundleInvoker(options.logs ? (chunk) => process.stderr.write(chunk) : undefined),
         checkFunction: checkBundle,
-        approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you'),
+        approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you', out),
         context: { accountId, region, ...(identity.Arn ? { executedBy: identity.Arn } : {}) },
-        ...(options.json ? {} : { reporter: printingReporter(model.steps.length) }),
+        ...(options.json ? {} : { reporter: printingReporter(model.steps.length, out) }),
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.datetimes ? { datetimes: options.datetimes } : {}),
       });
     } catch (error) {
       if (error instanceof UnsupportedActionError || error instanceof FunctionNotRehearsableError) {
-        console.error(`${me}: ${error.message}`);
+        out.error(`${me}: ${error.message}`);
         return EXIT.unavailable;
       }
       throw error;
     }
+    ran(result);
     if (options.json) {
-      console.log(JSON.stringify(options.invokedAs === 'exec' ? { mode: 'sandbox-rehearsal', document: file, ...result } : result, null, 2));
-      for (const line of escalationWarningLines(result.outputs)) console.error(line);
+      out.log(JSON.stringify(options.invokedAs === 'exec' ? { mode: 'sandbox-rehearsal', document: file, ...result } : result, null, 2));
+      for (const line of escalationWarningLines(result.outputs)) out.error(line);
     } else {
-      for (const line of outcomeLines(result.status, result.outputs, result.failure)) console.log(line);
+      for (const line of outcomeLines(result.status, result.outputs, result.failure)) out.log(line);
     }
     return runExitCode(result.status === 'Success', result.outputs);
   } finally {

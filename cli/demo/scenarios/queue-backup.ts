@@ -129,6 +129,8 @@ export const queueBackupScenario: DemoScenario = {
       `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,
       ...(scaleUp ? [`alarm -> change               ${scaleUp.alarmToChangeMs ?? '?'} ms`, `blast radius                  ${scaleUp.blastRadius ?? '?'}`] : []),
     ];
+    // The health check's verdict is narrated in the summary: it must be the one verify-change gave (decision 165).
+    let checkAsNarrated = scaleUp?.healthCheck === undefined;
     if (scaleUp?.healthCheck) {
       const check = scaleUp.healthCheck;
       summary.push(`health check                  scheduled for ${check.dueAt.slice(11, 19)} UTC (${check.windowMinutes} min after the change): ${check.signal}`);
@@ -148,14 +150,17 @@ export const queueBackupScenario: DemoScenario = {
         }
         const verdict = fired.result as Decision;
         line(`  ${at()}  sandbox clock +${check.windowMinutes + 1} min: ${describeDecision(verdict)}`);
-        // A scale-up the restore already undid (the alarm cleared inside the window) no longer stands: whatever the check
-        // answers, it judged the window, not a change in place, so no "verified healthy" is claimed (review 10a, finding 9).
+        // A scale-up the restore already undid (the queue drained inside the window) no longer stands: verify-change reads
+        // that before judging and says so, naming the restore (decision 175); the summary repeats what it answered.
+        const restoredFirst = restore !== undefined && Date.parse(restore.decidedAt) < Date.parse(verdict.decidedAt);
+        checkAsNarrated = restoredFirst
+          ? verdict.outcome === 'skipped' && verdict.reason.includes('change no longer in place (restored by scale-consumers')
+          : verdict.outcome === 'skipped' && verdict.reason.includes('change still in place, verified healthy');
         summary.push(
-          restore
-            ? `health check result           not a verdict on the scale-up: it was restored at ${restore.decidedAt.slice(11, 19)} UTC, before the check's window ended (verify-change answered ${verdict.outcome})`
-            : `health check result           ${verdict.outcome === 'skipped' && /verified healthy/.test(verdict.reason) ? 'verified healthy' : `${verdict.outcome}: ${verdict.reason}`}`,
+          restoredFirst
+            ? `health check result           ${checkAsNarrated ? `change no longer in place: restored by scale-consumers at ${restore.decidedAt.slice(11, 19)} UTC, before the check; verify-change judged nothing, reverted nothing` : `${verdict.outcome}: ${verdict.reason}`}`
+            : `health check result           ${checkAsNarrated ? 'change still in place, verified healthy' : `${verdict.outcome}: ${verdict.reason}`}`,
         );
-        if (restore) line(`  ${at()}  (the scale-up it checks was already restored at ${restore.decidedAt.slice(11, 19)} UTC: no verdict on a change that no longer stands)`);
       }
     }
     if (options.environment === 'development') {
@@ -163,7 +168,7 @@ export const queueBackupScenario: DemoScenario = {
       summary.push(planned ? 'development is report-only: the plan was reported, nothing was changed' : 'no plan was reported');
       return { ok: planned && peak === before.maximumConcurrency && failures === 0, summary };
     }
-    const ok = Boolean(scaleUp) && Boolean(restore) && !restoredEarly && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && failures === 0;
+    const ok = Boolean(scaleUp) && Boolean(restore) && !restoredEarly && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && checkAsNarrated && failures === 0;
     summary.push(ok ? 'the backlog was absorbed automatically and the consumers are back at their baseline' : 'the scenario did not complete as expected (see above)');
     return { ok, summary };
   },
