@@ -232,6 +232,15 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
     ];
     return ctx.named ? namedStep(ctx, lines) : { title: 'Find why the alarm still fires', lines };
   },
+  // Never the failover document: the region already serves (review 11a, finding 6).
+  'region-serving': (ctx) => ({
+    title: 'This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy',
+    lines: [
+      `Set environments.${ctx.environment}.regionRoles so that this region is primary (and the old primary is dr, once it is rebuilt as a standby), then deploy: this region's stack then has the primary alarms and playbooks, and the standby alarms are gone.`,
+      "Until then the standby alarms stay in ALARM (a promoted database publishes no ReplicaLag, which the lag alarm counts as breaching): this notice is sent once and climbs no further; acknowledge it. The service's incidents are this region's now (runbook incidents --region of this region).",
+      'Do not run NotificationService-FailoverToDR again: the replica is already promoted. The way back is NotificationService-FailbackToPrimary.',
+    ],
+  }),
   alarm: () => ({
     title: 'Look at the errors: this row has no automatic response',
     lines: ['The troubleshooting table says "alert and escalate": the findings list the most frequent errors; the function\'s log group has the rest.'],

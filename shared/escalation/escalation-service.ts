@@ -12,7 +12,7 @@ import type { AlarmLocation, AlarmObservation, EscalationAlarms } from './alarm-
 import type { DecisionRecords } from './decision-records';
 import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
 import type { EscalationStore } from './escalation-store';
-import { incidentIdFor, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
+import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
 import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
@@ -544,7 +544,8 @@ export class EscalationService {
     const sent = await (sendsRead ?? store.listSends(incident.incidentId));
     const seenAbsent = !sent.some((s) => s.kind === 'notify' && s.level === tier.level);
     const claim = await store.claimSend(incident.incidentId, 'notify', tier.level, tier.name, ['OPEN'], now, { seenAbsent });
-    const next = nextEscalation(this.ctx.policy, tier, now);
+    // A notice (decision 189) goes to its tier once: no next tier, no timer.
+    const next = NOTICE_CAUSES.has(incident.cause) ? undefined : nextEscalation(this.ctx.policy, tier, now);
     if (!claim.claimed) {
       if (claim.reason === 'already-claimed' && incident.level < tier.level) {
         const current = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);

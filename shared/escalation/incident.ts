@@ -11,6 +11,14 @@ export const INCIDENT_CAUSES = [...ESCALATION_CAUSES, 'still-firing', 'alarm'] a
 export type IncidentCause = (typeof INCIDENT_CAUSES)[number];
 
 /**
+ * Causes that notify the first tier once and schedule no next tier (decision 189): what they report is not a problem a
+ * later tier can act on. `region-serving`: the DR region serves since a failover, and its standby alarms stay in ALARM
+ * until the stack is redeployed with the new region roles; climbing would page AWS Support and the Service Owner
+ * mid-DR-event for the failover itself.
+ */
+export const NOTICE_CAUSES: ReadonlySet<string> = new Set<IncidentCause>(['region-serving']);
+
+/**
  * WATCHING: the automation acted and the alarm is given time to clear (nobody notified yet).
  * OPEN: people are being notified up the path. ACKNOWLEDGED: someone owns it; escalation stops.
  * RESOLVED: the alarm cleared (or the watch ended); everyone notified got one resolution message.

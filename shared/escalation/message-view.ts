@@ -2,7 +2,7 @@
 import type { TroubleshootingRow } from '../config/schema';
 import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
-import type { DecisionSummary, Incident, SentNotification } from './incident';
+import { NOTICE_CAUSES, type DecisionSummary, type Incident, type SentNotification } from './incident';
 import { nextStepForCause } from './cause-next-step';
 import { acknowledgerLabel } from './acknowledger';
 import type { ConfiguredParameter } from './document-parameters';
@@ -208,7 +208,9 @@ export function buildMessageView(input: MessageInput): MessageView {
       ? { none: 'resolved: no further escalation' }
       : next
         ? { name: next.tier.name, level: next.tier.level, at: next.at.toISOString(), inMinutes: Math.round((next.at.getTime() - now.getTime()) / 60_000) }
-        : { none: `${tierLabel(tier.name, tier.level)} is the last tier of the ${input.policy.environment} escalation path` };
+        : NOTICE_CAUSES.has(incident.cause)
+          ? { none: 'a notice: no further tier is paged for it (decision 189)' }
+          : { none: `${tierLabel(tier.name, tier.level)} is the last tier of the ${input.policy.environment} escalation path` };
   // The runbook the playbook named for this situation (checked: the project's own), else maybe its row's runbook: the
   // cause decides whether either is offered (a re-run that would refuse the same way is not a next step).
   const named = [decision, ...[...incident.updates].reverse()].find((d) => d?.runbook)?.runbook;

@@ -36,6 +36,11 @@ export const ESCALATION_CAUSES = [
    * the current one cannot be told, so the planned change was not made (decisions 144, 167).
    */
   'alarm-time-unknown',
+  /**
+   * A DR region's standby watch fired while that region serves since a failover (the serving signal, decision 123): the
+   * watch no longer applies there. A notice to the first tier, never climbing (NOTICE_CAUSES, decision 189).
+   */
+  'region-serving',
 ] as const;
 export type EscalationCause = (typeof ESCALATION_CAUSES)[number];
 

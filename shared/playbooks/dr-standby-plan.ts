@@ -1,4 +1,5 @@
 // Pure judgement of the DR region's standby (row dr-standby, handler watch-standby): what was observed, always escalated.
+import { judgeRegionServing, type RegionServingReading } from '../guard/region-serving';
 import type { Plan } from '../pipeline/types';
 
 /** Which of the standby's alarms fired. */
@@ -62,6 +63,8 @@ export interface StandbyPlanInput {
   trigger: StandbyTrigger;
   /** The human step named in the decision (the row's runbook: NotificationService-FailoverToDR). */
   runbookName?: string;
+  /** The configured consumer functions (resources.functions): whose mappings say the region serves (decision 123). */
+  consumers: readonly string[];
 }
 
 /** Nothing to plan: the standby watch never changes anything. */
@@ -71,12 +74,46 @@ const seconds = (value: number): string => `${Math.round(value)} s`;
 const figures = (f: MetricFigures, unit: (v: number) => string): string =>
   f.datapoints === 0 ? 'no datapoints' : `latest ${unit(f.latest ?? 0)}, highest ${unit(f.max ?? 0)} (${f.datapoints} datapoint(s))`;
 
+/** The observation as the serving signal reads it (shared/guard/region-serving.ts): the same rule as the guard's. */
+export function servingReadingOf(o: StandbyObservation, consumers: readonly string[]): RegionServingReading {
+  return {
+    replicaIdentifier: o.replica.identifier,
+    queues: o.queues.map((q) => q.name),
+    replica: o.replica.status === 'found' ? { read: 'found', status: o.replica.instanceStatus, ...(o.replica.source ? { replicationSource: o.replica.source } : {}) } : { read: 'missing' },
+    mappings: {
+      read: 'ok',
+      list: o.queues.flatMap((q) => q.mappings.filter((m) => consumers.includes(m.functionName)).map((m) => ({ uuid: m.uuid, functionName: m.functionName, queueName: q.name, state: m.state }))),
+    },
+  };
+}
+
+/**
+ * Once the region serves since a failover (promoted replica, configured consumers' mappings Enabled: decision 123's
+ * signal), the standby watch no longer applies: the lag alarm stays in ALARM (a promoted instance publishes no
+ * ReplicaLag; missing data breaching), and the queue alarms watch a queue that is now the service's. One notice
+ * (cause region-serving, which does not climb: decision 189), never the failover again.
+ */
+function regionServes(o: StandbyObservation, trigger: StandbyTrigger, serving: string, findings: string[]): Plan<NoStandbyChange> {
+  const why =
+    trigger === 'replica-lag'
+      ? 'the lag alarm fired because a promoted database publishes no ReplicaLag, which that alarm counts as breaching: it stays in ALARM until the stack is redeployed'
+      : `the ${trigger} alarm watches the queue this region now consumes: Queue Backup's own alarm and playbook are the ones that apply to it once the stack is redeployed`;
+  findings.push('nothing was changed: the standby watch never changes anything');
+  return {
+    kind: 'escalate',
+    cause: 'region-serving',
+    reason: `${o.region} serves ${o.environment} since a failover: the standby watch no longer applies; switch regionRoles (${o.region} primary) and redeploy. ${serving.replace(/^serving since a failover: /, 'Read: ')}; ${why}`,
+    findings,
+  };
+}
+
 /**
  * Always escalates (cause diagnosis): the standby serves no traffic, so nothing about it is a reason to scale or resize
  * it, and whether to fail over is a person's decision. The reason leads with what fired and names the human step.
  */
-export function planStandbyWatch({ observation, thresholds, trigger, runbookName }: StandbyPlanInput): Plan<NoStandbyChange> {
+export function planStandbyWatch({ observation, thresholds, trigger, runbookName, consumers }: StandbyPlanInput): Plan<NoStandbyChange> {
   const o = observation;
+  const serving = judgeRegionServing(servingReadingOf(o, consumers));
   const window = `${o.windowMinutes} min`;
   const findings: string[] = [];
   const problems: Array<{ about: StandbyTrigger | 'replica'; text: string }> = [];
@@ -145,6 +182,7 @@ export function planStandbyWatch({ observation, thresholds, trigger, runbookName
     }
   }
 
+  if (serving.serving) return regionServes(o, trigger, serving.reason, findings);
   // What fired leads; the rest follows in the order found.
   const ordered = [...problems.filter((p) => p.about === trigger), ...problems.filter((p) => p.about !== trigger)];
   const headline =

@@ -243,6 +243,7 @@ export const standbyPlaybook: Playbook<StandbyClients, StandbyTarget, StandbyObs
         oldestMessageAgeSeconds: watch?.oldestMessageAgeSeconds ?? 3600,
       },
       ...(row?.runbook ? { runbookName: row.runbook } : {}),
+      consumers: runtime.env.resources.functions,
     });
   },
 

@@ -34,7 +34,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -458,6 +458,34 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(decision.deferredTo).toBeUndefined();
     expect(await escalateInDr(decision)).toMatchObject({ action: 'watching', delivered: [] });
     expect(await inbox.read()).toEqual([]);
+  });
+
+  // Decision 189 (review 11a, finding 6): in the failed-over state the test above made, the standby lag alarm (in ALARM
+  // for good: a promoted database publishes no ReplicaLag, missing data breaching) is one notice, not a climbing
+  // escalation, and never offers the failover again.
+  it('after the failover: the standby lag alarm is one region-serving notice to L1, no next tier scheduled, FailoverToDR not offered', async () => {
+    const lagAlarm = `NotificationService DR Replica Lag > 300 s (${standby.replica.identifier})`;
+    const run = await alarmInDr(lagAlarm, { statistic: 'Maximum', recentDatapoints: [] }, loadHandler('watch-standby'));
+    expect(run.decision).toMatchObject({ playbook: 'watch-standby', outcome: 'escalate', escalation: { cause: 'region-serving' } });
+    expect(run.decision.reason).toMatch(/^us-west-2 serves production since a failover: the standby watch no longer applies; switch regionRoles \(us-west-2 primary\) and redeploy\./);
+    expect(run.decision.reason).not.toContain('FailoverToDR');
+    expect(writesOf(run.calls)).toEqual([]);
+    const opened = await escalateInDr(run.decision);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    const pages = await inbox.read();
+    expect(pages.map((m) => `${m.incidentId} ${m.level} ${m.channel}`).sort()).toEqual([`${opened.incidentId} 1 chat`, `${opened.incidentId} 1 email`]);
+    const email = pages.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
+    expect(email).toContain('a notice: no further tier is paged for it');
+    expect(email).not.toContain('start-automation-execution --region us-west-2 --document-name NotificationService-FailoverToDR');
+    // The state table: L1 notified, no next tier; Scheduler: no escalation timer for the incident in the DR region.
+    const incident = await incidentInDr(opened.incidentId ?? '');
+    expect(incident).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving' });
+    expect(incident?.nextLevel).toBeUndefined();
+    const scheduler = new SchedulerClient(at(DR));
+    const timers = await scheduler.send(new ListSchedulesCommand({ GroupName: dr.escalationScheduleGroup.name, NamePrefix: `escalation-${opened.incidentId ?? ''}` }));
+    scheduler.destroy();
+    expect((timers.Schedules ?? []).map((t) => t.Name)).toEqual([]);
   });
 
   // From here the emulator is in the failed-over state the test above made (replica promoted, DR mapping Enabled).

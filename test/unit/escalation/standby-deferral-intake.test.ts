@@ -66,6 +66,7 @@ function world(recorded: DecisionEventDetail[]) {
   const incidents = new Map<string, Incident>();
   const sends = new Map<string, SentNotification[]>();
   const pages: Array<{ incidentId: string; level: number; view: MessageView }> = [];
+  const scheduled: Array<{ level?: number }> = [];
   const claims = (key: string): RecordedClaim[] => recorded.filter((d) => d.incidentKey === key).map((d) => ({ name: d.playbook, status: 'COMPLETED', outcome: d.outcome }));
   const audits = (arn: string): RecordedAudit[] => recorded.filter((d) => d.resource?.arn === arn).map((d) => ({ incidentKey: d.incidentKey ?? '', decision: { ...d } }));
   const services = {
@@ -112,7 +113,7 @@ function world(recorded: DecisionEventDetail[]) {
       },
       resolve: async () => ({ channels: [], messageIds: [] }),
     },
-    timers: { schedule: async () => undefined, cancel: async () => undefined },
+    timers: { schedule: async (step: { level?: number }) => void scheduled.push(step), cancel: async () => undefined },
     alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') }) },
     records: {
       claimsOf: async (key: string) => claims(key),
@@ -132,7 +133,7 @@ function world(recorded: DecisionEventDetail[]) {
     clock: { now: () => new Date('2026-12-06T08:05:10.000Z'), sleep: async () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  return { service, incidents, pages };
+  return { service, incidents, pages, scheduled };
 }
 
 describe('a replicated-queue backlog in the DR region before a failover', () => {
@@ -178,5 +179,33 @@ describe('a replicated-queue backlog in the DR region before a failover', () => 
     expect(result).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => [i.alarmName, i.cause])).toEqual([[QUEUE_ALARM, 'not-applicable']]);
     expect(pages).toHaveLength(1);
+  });
+});
+
+describe('the standby watch after a failover (decision 189)', () => {
+  const serving: DecisionEventDetail = {
+    ...standbyDecision,
+    reason: 'us-west-2 serves production since a failover: the standby watch no longer applies; switch regionRoles (us-west-2 primary) and redeploy. ...',
+    escalation: { cause: 'region-serving' },
+  };
+
+  it('is one notice to L1 that schedules no next tier and never offers the failover', async () => {
+    const { service, incidents, pages, scheduled } = world([serving]);
+    const opened = await service.handleDecision(serving);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    expect([...incidents.values()].map((i) => i.cause)).toEqual(['region-serving']);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+    expect(scheduled).toEqual([]);
+    const view = pages[0]?.view;
+    expect(view?.nextTier).toEqual({ none: 'a notice: no further tier is paged for it (decision 189)' });
+    expect(view?.nextStep?.title).toBe('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
+    expect(view?.nextStep?.run).toBeUndefined();
+    expect(JSON.stringify(view?.nextStep)).not.toContain('start-automation-execution');
+  });
+
+  it('a diagnosis before the failover still climbs: L2 is scheduled', async () => {
+    const { service, scheduled } = world([standbyDecision]);
+    await service.handleDecision(standbyDecision);
+    expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
   });
 });

@@ -5,6 +5,7 @@ import { planStandbyWatch, type MetricFigures, type ReplicationStatus, type Stan
 const THRESHOLDS = { replicaLagSeconds: 300, queueMessages: 1000, oldestMessageAgeSeconds: 3600 };
 const fig = (latest: number, max = latest, datapoints = 15): MetricFigures => ({ latest, max, datapoints });
 const NONE: MetricFigures = { datapoints: 0 };
+const CONSUMERS = ['notification-service-consumer'];
 
 function standby(over: { lag?: MetricFigures; replica?: Partial<{ instanceStatus: string; source: string | undefined }>; replication?: ReplicationStatus; missingReplica?: string; visible?: number; age?: MetricFigures; mappingState?: string; missingQueue?: string } = {}): StandbyObservation {
   const replica: StandbyObservation['replica'] = over.missingReplica
@@ -72,11 +73,17 @@ const CASES: Case[] = [
     leads: 'the cross-region replica notification-service-db-replica is missing (RDS DescribeDBInstances: DBInstanceNotFound)',
   },
   {
-    situation: 'the replica was promoted (no source) while the region is still configured as dr, its consumers enabled',
+    // Promoted AND consumers Enabled is the serving signal: a notice, not a diagnosis (decision 189, cases below).
+    situation: 'the replica was promoted (no source) but the DR consumers are still Disabled: a failover started by hand, not finished',
     trigger: 'queue-depth',
-    observation: standby({ replica: { source: undefined }, mappingState: 'Enabled' }),
+    observation: standby({ replica: { source: undefined } }),
     leads: 'notification-service-db-replica is no longer a read replica (promoted: a failover was run, or started by hand), yet us-west-2 is still configured as the DR region',
-    alsoSays: ["the DR consumer notification-service-consumer's mapping on notification-service-queue is Enabled"],
+  },
+  {
+    situation: 'the DR consumers were enabled while the replica still replicates: not a failover',
+    trigger: 'queue-depth',
+    observation: standby({ mappingState: 'Enabled' }),
+    leads: "the DR consumer notification-service-consumer's mapping on notification-service-queue is Enabled: it takes messages, as only after a failover",
   },
   {
     situation: 'the replicated queue backs up: the queue leads, the lag (also high) follows',
@@ -141,7 +148,7 @@ const CASES: Case[] = [
 
 describe('planStandbyWatch: the DR standby is watched, never changed', () => {
   it.each(CASES.map((c) => [c.situation, c] as const))('%s', (_situation, c) => {
-    const plan = planStandbyWatch({ observation: c.observation, thresholds: THRESHOLDS, trigger: c.trigger, runbookName: 'NotificationService-FailoverToDR' });
+    const plan = planStandbyWatch({ observation: c.observation, thresholds: THRESHOLDS, trigger: c.trigger, runbookName: 'NotificationService-FailoverToDR', consumers: CONSUMERS });
     expect(plan.kind).toBe('escalate');
     if (plan.kind !== 'escalate') return;
     expect(plan.cause).toBe('diagnosis');
@@ -160,7 +167,7 @@ describe('planStandbyWatch: the DR standby is watched, never changed', () => {
   });
 
   it('reports the figures a person needs: the lag, the queue now and over the window, the oldest message, the disabled DR consumer', () => {
-    const plan = planStandbyWatch({ observation: standby({ lag: fig(420, 480, 15), visible: 40, age: fig(120, 180, 15) }), thresholds: THRESHOLDS, trigger: 'replica-lag' });
+    const plan = planStandbyWatch({ observation: standby({ lag: fig(420, 480, 15), visible: 40, age: fig(120, 180, 15) }), thresholds: THRESHOLDS, trigger: 'replica-lag', consumers: CONSUMERS });
     expect(plan.kind === 'escalate' && plan.findings).toEqual([
       'replica notification-service-db-replica (available, replica of arn:aws:rds:us-east-1:111111111111:db:notification-service-db): ReplicaLag over the last 15 min latest 420 s, highest 480 s (15 datapoint(s)); pages above 300 s',
       'replicated queue notification-service-queue: 40 message(s) visible now; depth over the last 15 min latest 40, highest 40 (15 datapoint(s)) (pages above 1000); age of the oldest message latest 120 s, highest 180 s (15 datapoint(s)) (pages above 3600 s)',
@@ -173,6 +180,40 @@ describe('planStandbyWatch: the DR standby is watched, never changed', () => {
 
   it('covers each trigger and each kind of problem at least once', () => {
     expect(new Set(CASES.map((c) => c.trigger))).toEqual(new Set(['replica-lag', 'queue-depth', 'queue-age']));
-    expect(CASES).toHaveLength(14);
+    expect(CASES).toHaveLength(15);
+  });
+});
+
+describe('planStandbyWatch after a failover: the region serves, the standby watch no longer applies (decision 189)', () => {
+  const promoted = { replica: { source: undefined }, lag: NONE, mappingState: 'Enabled' } as const;
+  it.each([
+    ['the lag alarm, in ALARM because a promoted database publishes no ReplicaLag', 'replica-lag' as const, standby(promoted), 'a promoted database publishes no ReplicaLag'],
+    ['the queue depth alarm on the queue this region now consumes', 'queue-depth' as const, standby({ ...promoted, visible: 4000 }), 'the queue-depth alarm watches the queue this region now consumes'],
+    ['the queue age alarm, the database backing up (still serving)', 'queue-age' as const, standby({ ...promoted, replica: { source: undefined, instanceStatus: 'backing-up' }, age: fig(4000) }), 'the queue-age alarm watches the queue'],
+  ])('%s: a region-serving notice, never the failover again', (_case, trigger, observation, why) => {
+    const plan = planStandbyWatch({ observation, thresholds: THRESHOLDS, trigger, runbookName: 'NotificationService-FailoverToDR', consumers: CONSUMERS });
+    expect(plan.kind === 'escalate' && plan.cause).toBe('region-serving');
+    if (plan.kind !== 'escalate') return;
+    expect(plan.reason.startsWith('us-west-2 serves production since a failover: the standby watch no longer applies; switch regionRoles (us-west-2 primary) and redeploy.')).toBe(true);
+    expect(plan.reason).toContain('the replica notification-service-db-replica is promoted (no replication source) and the DR consumers\' mapping uuid-1 (notification-service-consumer on notification-service-queue) is Enabled');
+    expect(plan.reason).toContain(why);
+    expect(plan.reason).not.toContain('FailoverToDR');
+    expect(plan).not.toHaveProperty('runbook');
+  });
+
+  it.each([
+    ['the promoted database is rebooting (how a promotion ends)', standby({ ...promoted, replica: { source: undefined, instanceStatus: 'rebooting' } })],
+    ['the consumers are Enabled but the replica still replicates', standby({ mappingState: 'Enabled', lag: NONE })],
+    ['the replica is promoted but the consumers are Disabled', standby({ replica: { source: undefined }, lag: NONE })],
+    ['the consumers are Enabling', standby({ ...promoted, mappingState: 'Enabling' })],
+    ['the replica is missing', standby({ missingReplica: 'RDS DescribeDBInstances: DBInstanceNotFound', mappingState: 'Enabled' })],
+  ])('stays a diagnosis when %s: the region does not serve', (_case, observation) => {
+    const plan = planStandbyWatch({ observation, thresholds: THRESHOLDS, trigger: 'replica-lag', runbookName: 'NotificationService-FailoverToDR', consumers: CONSUMERS });
+    expect(plan.kind === 'escalate' && plan.cause).toBe('diagnosis');
+  });
+
+  it('counts only the configured consumers: an Enabled mapping of another function is not the service consuming here', () => {
+    const plan = planStandbyWatch({ observation: standby(promoted), thresholds: THRESHOLDS, trigger: 'replica-lag', runbookName: 'NotificationService-FailoverToDR', consumers: ['another-function'] });
+    expect(plan.kind === 'escalate' && plan.cause).toBe('diagnosis');
   });
 });
