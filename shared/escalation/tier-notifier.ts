@@ -1,4 +1,4 @@
-// Delivers one message to one tier: SNS publishes per channel (email text, Chatbot JSON), or an AWS Support case.
+// Delivers one message to one tier: SNS publishes per channel (email text, Chatbot JSON), and for a support tier an AWS Support case.
 import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import type { SupportClient } from '@aws-sdk/client-support';
 import { callAws } from '../aws/classify-error';
@@ -46,32 +46,45 @@ export class TierNotifier {
     private readonly topicArn: (tier: EscalationTier) => Promise<string>,
   ) {}
 
-  /** The tier's channels, one publish each; or, for a support tier where cases are enabled, a new support case. */
+  /**
+   * The tier's channels, one publish each; for a support tier where cases are enabled, a new support case as well. The
+   * people who own the case are the tier's subscribers (synth warns and preflight checks that topic): they hear what AWS
+   * Support is asked, and a case that cannot be opened (Support's one endpoint is us-east-1) still leaves them paged.
+   */
   async notify(tier: EscalationTier, view: MessageView, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
-    const supportCase = tier.supportCase;
-    if (supportCase) {
-      const opened = progress.delivered['support-case'];
-      if (opened) return { channels: ['support-case'], messageIds: [], caseId: opened };
-      const email = renderEmail(view);
-      const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
-      const caseId = await cases.createSupportCase(support, tier, email, supportSeverityOf(supportCase, view.automation?.playbook));
-      if (caseId) progress.record('support-case', caseId);
-      return { channels: ['support-case'], messageIds: [], ...(caseId ? { caseId } : {}) };
-    }
-    return this.publish(tier, view, tier.channels, progress);
+    if (!tier.supportCase) return this.publish(tier, view, tier.channels, progress);
+    // Both at once, each recorded as it goes out; a failed one throws once the other answered, so a retry sends only it.
+    const [published, opened] = await Promise.allSettled([this.publish(tier, view, tier.channels, progress), this.openCase(tier, tier.supportCase, view, progress)]);
+    if (published.status === 'rejected') throw published.reason;
+    if (opened.status === 'rejected') throw opened.reason;
+    return { channels: ['support-case', ...published.value.channels], messageIds: published.value.messageIds, ...(opened.value ? { caseId: opened.value } : {}) };
   }
 
-  /** The resolution goes where the notification went: the same channels, or the support case as a new communication. */
+  private async openCase(tier: EscalationTier, supportCase: NonNullable<EscalationTier['supportCase']>, view: MessageView, progress: DeliveryProgress): Promise<string | undefined> {
+    const opened = progress.delivered['support-case'];
+    if (opened) return opened;
+    const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
+    const caseId = await cases.createSupportCase(support, tier, renderEmail(view), supportSeverityOf(supportCase, view.automation?.playbook));
+    if (caseId) progress.record('support-case', caseId);
+    return caseId;
+  }
+
+  /** The resolution goes where the notification went: the same channels, and the support case as a new communication. */
   async resolve(tier: EscalationTier, view: MessageView, notified: SentNotification, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
+    const channels = notified.channels.filter((c): c is 'email' | 'chat' => c === 'email' || c === 'chat');
     if (notified.caseId) {
       const caseId = notified.caseId;
-      if (progress.delivered['support-case']) return { channels: ['support-case'], messageIds: [], caseId };
-      const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
-      await cases.addCaseCommunication(support, caseId, renderEmail(view).text);
-      progress.record('support-case', caseId);
-      return { channels: ['support-case'], messageIds: [], caseId };
+      const told = async (): Promise<void> => {
+        if (progress.delivered['support-case']) return;
+        const [cases, support] = await Promise.all([import('./support-case'), resolveLazy(this.support)]);
+        await cases.addCaseCommunication(support, caseId, renderEmail(view).text);
+        progress.record('support-case', caseId);
+      };
+      const [published, communicated] = await Promise.allSettled([channels.length ? this.publish(tier, view, channels, progress) : Promise.resolve(undefined), told()]);
+      if (published.status === 'rejected') throw published.reason;
+      if (communicated.status === 'rejected') throw communicated.reason;
+      return { channels: ['support-case', ...(published.value?.channels ?? [])], messageIds: published.value?.messageIds ?? [], caseId };
     }
-    const channels = notified.channels.filter((c): c is 'email' | 'chat' => c === 'email' || c === 'chat');
     return this.publish(tier, view, channels.length ? channels : tier.channels, progress);
   }
 

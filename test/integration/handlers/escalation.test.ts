@@ -196,11 +196,14 @@ describe('escalation along the support path (production)', () => {
     expect(await scheduleNames(h)).toEqual([`escalation-${incidentId}-l3`]);
   });
 
-  it('opens an AWS Support case for the Enterprise tier instead of notifying its topic', async () => {
+  it('opens an AWS Support case for the Enterprise tier and pages its topic, the people who own the case', async () => {
     clock.advance(31 * MINUTE_MS);
     const fired = await h.driver.runDue(clock);
     expect(fired[0]?.result).toMatchObject({ action: 'escalated', delivered: [{ level: 3, via: expect.stringMatching(/^support case /) }] });
-    expect(await h.inbox.read()).toEqual([]);
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['3']);
+    expect(channelsOf(tiers[3])).toEqual(['escalated:email']);
+    expect(tiers[3]?.[0]?.subject).toMatch(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/);
     const cases = await new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' }).send(new DescribeCasesCommand({ includeResolvedCases: true }));
     expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/)]);
   });
@@ -215,7 +218,7 @@ describe('escalation along the support path (production)', () => {
     const tiers = byTier(await h.inbox.read());
     expect(channelsOf(tiers[1])).toEqual(['resolved:chat', 'resolved:email']);
     expect(channelsOf(tiers[2])).toEqual(['resolved:chat', 'resolved:email']);
-    expect(tiers[3]).toBeUndefined();
+    expect(channelsOf(tiers[3])).toEqual(['resolved:email']);
     expect(tiers[4]).toBeUndefined();
     expect(tiers[1]?.find((m) => m.channel === 'email')?.subject).toBe(`[RESOLVED][production] ${h.alarmName}`);
     // The support case hears about it once, as a new communication on the case.

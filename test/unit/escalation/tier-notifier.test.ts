@@ -1,4 +1,4 @@
-// What goes out to a tier: SNS publishes per channel (email with per-protocol bodies, Chatbot JSON for chat), or a support case.
+// What goes out to a tier: SNS publishes per channel (email with per-protocol bodies, Chatbot JSON for chat), and for the support tier a case too.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AddCommunicationToCaseCommand, CreateCaseCommand, SupportClient } from '@aws-sdk/client-support';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -67,11 +67,13 @@ describe('TierNotifier', () => {
   it.each([
     ['production', production, 'urgent'],
     ['staging', staging, 'normal'],
-  ])('opens an AWS Support case in %s with severity %s instead of publishing', async (_env, environment, severity) => {
+  ])('opens an AWS Support case in %s with severity %s and pages the tier\'s own topic, the people who own the case', async (_env, environment, severity) => {
     const { tier, view: message } = view(3, environment);
     const delivery = await notifier().notify(tier, message);
-    expect(delivery).toEqual({ channels: ['support-case'], messageIds: [], caseId: 'case-123456789012-muen-2026-1234' });
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-123456789012-muen-2026-1234' });
+    expect(sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.channel?.StringValue])).toEqual([
+      ['arn:aws:sns:us-east-1:123456789012:notification-escalation-l3-aws-support', 'email'],
+    ]);
     const input = support.commandCalls(CreateCaseCommand)[0]?.args[0].input;
     expect(input).toMatchObject({ severityCode: severity, issueType: 'technical', language: 'en' });
     expect(input?.subject).toMatch(/^\[ESCALATION L3\]/);
@@ -89,10 +91,31 @@ describe('TierNotifier', () => {
     expect(support.commandCalls(CreateCaseCommand)[0]?.args[0].input.severityCode).toBe(severity);
   });
 
-  it('tells the support case about the resolution as a communication on it', async () => {
+  it('pages the L3 topic when AWS Support cannot be reached, and the retry opens only the case', async () => {
+    const { tier, view: message } = view(3);
+    support.on(CreateCaseCommand).rejects(Object.assign(new Error('us-east-1 impaired'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
+    const recorded: Record<string, string> = {};
+    const progress = { delivered: recorded, record: (channel: string, id: string) => void (recorded[channel] = id) };
+    await expect(notifier().notify(tier, message, progress)).rejects.toMatchObject({ name: 'TransientError' });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(recorded).toEqual({ email: 'msg-1' });
+    support.on(CreateCaseCommand).resolves({ caseId: 'case-2' });
+    const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-2' });
+  });
+
+  it('tells the support case about the resolution as a communication on it, and the tier\'s channels that were paged', async () => {
+    const { tier, view: message } = view(3);
+    await notifier().resolve(tier, { ...message, kind: 'resolved' }, { kind: 'notify', level: 3, tierName: tier.name, status: 'SENT', channels: ['support-case', 'email'], messageIds: ['m'], caseId: 'case-1' });
+    expect(support.commandCalls(AddCommunicationToCaseCommand)[0]?.args[0].input).toMatchObject({ caseId: 'case-1' });
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.channel?.StringValue)).toEqual(['email']);
+  });
+
+  it('a case opened before the tier\'s topic was paged (channels: support-case only) is resolved on the case alone', async () => {
     const { tier, view: message } = view(3);
     await notifier().resolve(tier, { ...message, kind: 'resolved' }, { kind: 'notify', level: 3, tierName: tier.name, status: 'SENT', channels: ['support-case'], messageIds: [], caseId: 'case-1' });
-    expect(support.commandCalls(AddCommunicationToCaseCommand)[0]?.args[0].input).toMatchObject({ caseId: 'case-1' });
+    expect(support.commandCalls(AddCommunicationToCaseCommand)).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
