@@ -86,7 +86,10 @@ async function prepareStormAccount(sandbox: BenchSandbox, lanes: number) {
         Enabled: true,
       }),
     );
-    const alarmName = `${mainAlarmName} storm ${queueName}`;
+    // The configuration lists every lane's queue, so each has its own configured depth alarm: an alarm the handler does
+    // not watch is refused before anything is read (decision 184), and would make no change to count.
+    const alarmName = mainAlarmName.replace(`(${queueNames[0] ?? ''})`, `(${queueName})`);
+    if (alarmName === mainAlarmName) throw new Error(`storm: the depth alarm's name "${mainAlarmName}" does not name its queue`);
     await cloudWatch.send(
       new PutMetricAlarmCommand({
         AlarmName: alarmName,
