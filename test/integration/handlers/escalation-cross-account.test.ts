@@ -135,6 +135,8 @@ describe('escalation in cross-account mode', () => {
         delivered: [expect.objectContaining({ level: 3, via: expect.stringMatching(/^support case /) })],
       }),
     ]);
+    // The Support tier also pages its own topic (decision 190), so the team that owns the case hears of it.
+    expect(levels(await inbox.read())).toEqual(['escalated:L3:email']);
   });
 
   it('resolves nothing on an OK it cannot confirm: the alarm is gone, so the incident stays open', async () => {
