@@ -84,7 +84,10 @@ export interface IncomingAwsRequest {
 }
 
 /** How the request was serialised, which decides how an injected error must be shaped for the SDK to parse it. */
-type WireProtocol = 'json' | 'query' | 'ec2-query' | 'rest-json' | 'rpcv2-cbor';
+type WireProtocol = 'json' | 'query' | 'ec2-query' | 'rest-json' | 'rest-xml' | 'rpcv2-cbor';
+
+/** Services the SDK speaks REST-XML to (their errors are XML); every other REST service here is REST-JSON. */
+const REST_XML_SERVICES = new Set(['route53']);
 
 interface RequestDescription extends AwsOperation {
   protocol: WireProtocol;
@@ -232,8 +235,23 @@ const APIGATEWAYV2_ROUTES: readonly Route[] = [
   route('DELETE', '/v2/apis/{}/routes/{}', 'DeleteRoute'),
 ];
 
+// REST routes of Route 53 (REST-XML; paths as the SDK's operation schemas send them): the failover documents and the DR
+// sandbox call these. moto 5.2.1 answers each itself; the proxy names them, so a fault can target them (Route 53's
+// control plane failing in a us-east-1 outage) and a test counting mutations sees ChangeResourceRecordSets.
+const ROUTE53_ROUTES: readonly Route[] = [
+  route('POST', '/2013-04-01/hostedzone', 'CreateHostedZone'),
+  route('GET', '/2013-04-01/hostedzone', 'ListHostedZones'),
+  route('GET', '/2013-04-01/hostedzone/{}', 'GetHostedZone'),
+  route('GET', '/2013-04-01/hostedzone/{}/rrset', 'ListResourceRecordSets'),
+  route('POST', '/2013-04-01/hostedzone/{}/rrset', 'ChangeResourceRecordSets'),
+  route('POST', '/2013-04-01/healthcheck', 'CreateHealthCheck'),
+  route('GET', '/2013-04-01/healthcheck/{}', 'GetHealthCheck'),
+  route('GET', '/2013-04-01/change/{}', 'GetChange'),
+];
+
 const REST_ROUTES: Readonly<Record<string, readonly Route[]>> = {
   lambda: LAMBDA_ROUTES,
+  route53: ROUTE53_ROUTES,
   scheduler: SCHEDULER_ROUTES,
   apigateway: APIGATEWAY_ROUTES,
   apigatewayv2: APIGATEWAYV2_ROUTES,
@@ -289,7 +307,7 @@ function describeRequest(req: IncomingAwsRequest): RequestDescription {
   }
   const method = req.method.toUpperCase();
   const matched = (REST_ROUTES[service] ?? []).find(([m, pattern]) => m === method && pattern.test(pathname));
-  return { ...base, operation: matched?.[2] ?? 'unknown', protocol: 'rest-json' };
+  return { ...base, operation: matched?.[2] ?? 'unknown', protocol: REST_XML_SERVICES.has(service) ? 'rest-xml' : 'rest-json' };
 }
 
 /** Which AWS API a signed SDK request calls: service from the SigV4 scope, operation from the wire protocol. */
@@ -359,6 +377,16 @@ function faultResponse(protocol: WireProtocol, rule: FaultRule): CannedResponse 
         body: Buffer.from(
           `<ErrorResponse><Error><Type>${sender ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(rule.code)}</Code>` +
             `<Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        ),
+      };
+    case 'rest-xml':
+      // Route 53's error body (API reference, "Errors"): ErrorResponse/Error with Type, Code and Message.
+      return {
+        status: rule.status,
+        headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+        body: Buffer.from(
+          `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>${sender ? 'Sender' : 'Receiver'}</Type>` +
+            `<Code>${xmlEscape(rule.code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
         ),
       };
     case 'ec2-query':

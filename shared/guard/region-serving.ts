@@ -56,9 +56,9 @@ export interface RegionServing {
 /**
  * Fails closed: the DR region serves only when both of what FailoverToDR leaves there are read and agree:
  * - the replica is promoted: it exists here, has no replication source, is no Aurora cluster member (whose replication
- *   is per cluster, not read here) and its status is one of SERVING_DB_STATUSES (FailoverToDR steps 6-7);
+ *   is per cluster, not read here) and its status is one of SERVING_DB_STATUSES (FailoverToDR promoteReplica / waitPromoted);
  * - the DR consumers consume: every configured queue here has at least one mapping of a configured consumer, and every
- *   one of those mappings is `Enabled` (step 9; `Enabling`, `Updating`, `Disabling`, ... say nothing certain, so they
+ *   one of those mappings is `Enabled` (enableConsumers; `Enabling`, `Updating`, `Disabling`, ... say nothing certain, so they
  *   count as not serving). A configured function with no mapping on the queues is no consumer and is not asked about.
  * Anything else (a read failed, the replica missing or still replicating, no mapping, a mapping not Enabled, the two
  * disagreeing) is "not serving" with the reason. Route 53 is not asked: its control plane is served from us-east-1,

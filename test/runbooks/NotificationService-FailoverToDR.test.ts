@@ -2,13 +2,13 @@
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
-import { getProxyCalls } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { provisionDrStandby, type DrStandby } from '../../sandbox/provision-dr';
 import { createSimulatedConsumer } from '../../sandbox/simulated-consumer';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
@@ -110,6 +110,24 @@ async function visible(region: string, queueUrl: string): Promise<number> {
   return Number(attrs.Attributes?.ApproximateNumberOfMessages ?? NaN);
 }
 
+/** The steps of a failover up to the Route 53 record switch: the data path, all in the DR region. */
+const DATA_PATH = [
+  'describeReplica',
+  'checkNotPromoted',
+  'checkReplica',
+  'approveFailover',
+  'promoteReplica',
+  'waitPromoted',
+  'pointServiceAtDatabase',
+  'verifyEndpointParameter',
+  'findConsumerMapping',
+  'enableConsumers',
+  'waitConsumersEnabled',
+];
+/** The standby rebuilt after the first failover, which the Route 53 outage case fails over. */
+const REBUILT_REPLICA = 'notification-service-db-replica-b';
+let rebuiltEndpoint = '';
+
 const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordName: standby.recordName });
 
 describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
@@ -127,23 +145,13 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(Object.fromEntries(Object.entries(s.records).map(([id, r]) => [id, r.failover]))).toEqual({ 'us-east-1': 'PRIMARY', 'us-west-2': 'SECONDARY' });
   });
 
-  it('refuses, before asking anyone, a record pair whose PRIMARY is not the given primary region: nothing changed', async () => {
-    const before = await state();
-    const since = await callCount();
-    const { status, result } = await rehearseDocument(FAILOVER, { ...failoverParameters(), PrimaryRegion: 'eu-west-1' }, envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]);
-    expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkReplica', 'readRecords', 'checkRecordPair', 'refuseRecordPair']);
-    expect(result.failure).toMatchObject({ step: 'refuseRecordPair' });
-    expect(await mutatingCallsSince(since)).toEqual([]);
-    expect(await state()).toEqual(before);
-  });
-
   it('stops at the approval when the approver rejects: nothing promoted, pointed, enabled or switched', async () => {
     const before = await state();
     const since = await callCount();
     const { status, result } = await rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--reject', '--approve-as', approverOf()]);
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkReplica', 'readRecords', 'checkRecordPair', 'approveFailover']);
+    // Nothing of Route 53 is read before the approval: its control plane is the us-east-1 this document is for losing.
+    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkNotPromoted', 'checkReplica', 'approveFailover']);
     expect(await mutatingCallsSince(since)).toEqual([]);
     expect(await state()).toEqual(before);
   });
@@ -158,23 +166,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const { run, processed } = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
 
     expectSucceeded(run);
-    expect(run.result.steps.map((s) => s.step)).toEqual([
-      'describeReplica',
-      'checkReplica',
-      'readRecords',
-      'checkRecordPair',
-      'approveFailover',
-      'promoteReplica',
-      'waitPromoted',
-      'pointServiceAtDatabase',
-      'verifyEndpointParameter',
-      'findConsumerMapping',
-      'enableConsumers',
-      'waitConsumersEnabled',
-      'switchRecord',
-      'verifyRecordSwitched',
-      'verifyTraffic',
-    ]);
+    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'switchRecord', 'verifyRecordSwitched', 'recordSwitched', 'verifyTraffic']);
+    expect(run.result.steps.find((s) => s.step === 'recordSwitched')?.detail).toMatch(/^RecordSwitch = "switched: api\.notification\.sandbox\.test\. in \w+ - the us-west-2 record is PRIMARY \(change /);
     const after = await state();
     expect(after.replicaSource).toBeNull();
     expect(after.replicaStatus).toBe('available');
@@ -199,12 +192,16 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     );
   });
 
-  it('refuses a second failover before asking anyone (the replica is promoted already); the emulator refuses its promotion as RDS does', async () => {
+  it('refuses a second failover before asking anyone, saying the replica is ALREADY PROMOTED; the emulator refuses its promotion as RDS does', async () => {
     const before = await state();
     const since = await callCount();
     const { status, result } = await rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]);
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkReplica']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkNotPromoted', 'refuseAlreadyPromoted']);
+    expect(result.failure).toEqual({
+      step: 'refuseAlreadyPromoted',
+      message: `$.DBInstances[0].DBInstanceIdentifier is "${standby.replica.identifier}", expected "a replica still replicating - this one is ALREADY PROMOTED (a failover ran): go on by hand from step 7, pointServiceAtDatabase"`,
+    });
     expect(await mutatingCallsSince(since)).toEqual([]);
     expect(await state()).toEqual(before);
     // moto promotes a promoted instance again; the gap proxy answers as RDS does.
@@ -213,10 +210,61 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     });
   });
 
+  it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {
+    // The standby rebuilt (FailbackToPrimary's Afterwards): a new cross-region replica, the DR consumers off, the DR
+    // parameter back on the primary. The record pair stays as the failover above left it.
+    const rebuilt = await new RDSClient(at(standby.drRegion)).send(
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: REBUILT_REPLICA, SourceDBInstanceIdentifier: account.topology.database.arn }),
+    );
+    rebuiltEndpoint = rebuilt.DBInstance?.Endpoint?.Address ?? '';
+    expect(rebuiltEndpoint).toMatch(/^notification-service-db-replica-b\./);
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    const before = await state();
+    expect(before.drMapping).toBe('Disabled');
+    await sendMessages(standby.drRegion, standby.queue.url, 20);
+    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid);
+    const since = await callCount();
+    const scope = { accountId: account.accountId };
+    const ROUTE53_DOWN = { service: 'route53', times: 1000, status: 503, code: 'ServiceUnavailable', message: 'injected: Route 53 control plane (us-east-1) unavailable' };
+    await setProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', [ROUTE53_DOWN], scope);
+    let fired: number;
+    let outcome: { run: Rehearsal; processed: number };
+    try {
+      outcome = await withConsumer(rehearseDocument(FAILOVER, { ...failoverParameters(), ReplicaDBInstanceIdentifier: REBUILT_REPLICA }, envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
+    } finally {
+      const [left] = await getProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
+      fired = ROUTE53_DOWN.times - (left?.remaining ?? ROUTE53_DOWN.times);
+      await clearProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
+    }
+    const { run, processed } = outcome;
+    // The fault fired: Route 53 was asked and failed (the SDK retries a 503 before the step sees it).
+    expect(fired).toBeGreaterThanOrEqual(1);
+    expect(run.status).toBe(1);
+    expect(run.result.status).toBe('Failed');
+    expect(run.result.failure).toMatchObject({ step: 'readRecords', message: expect.stringContaining('ServiceUnavailable') });
+    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'recordNotSwitched', 'verifyTraffic']);
+    expect(run.result.steps.find((s) => s.step === 'recordNotSwitched')?.detail).toBe(
+      'RecordSwitch = "NOT SWITCHED: the us-east-1 record of api.notification.sandbox.test. is still PRIMARY; the database, parameter and consumers are failed over. ' +
+        'Stop the consumers in us-east-1 and switch the pair by hand before its health check passes again (description: If the record was not switched)."',
+    );
+    expect(run.result.steps.find((s) => s.step === 'verifyTraffic')?.status).toBe('Success');
+    // The data path is done: promoted, pointed at, consumers on and draining; Route 53 unchanged, no record write tried.
+    const after = await state();
+    const promoted = await instance(standby.drRegion, REBUILT_REPLICA);
+    expect(promoted?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(promoted?.DBInstanceStatus).toBe('available');
+    expect(after.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': rebuiltEndpoint });
+    expect(after.drMapping).toBe('Enabled');
+    expect(after.records).toEqual(before.records);
+    expect(processed).toBe(20);
+    expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
   it('fails back after approval, in the primary region: the failback replica promoted, the service pointed at it, the record switched back', async () => {
     // What a person does first: a read replica of the DR database in the primary region.
     const created = await new RDSClient(at(standby.primaryRegion)).send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'notification-service-db-failback', SourceDBInstanceIdentifier: standby.replica.arn }),
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'notification-service-db-failback', SourceDBInstanceIdentifier: (await instance(standby.drRegion, REBUILT_REPLICA))?.DBInstanceArn }),
     );
     const failbackEndpoint = created.DBInstance?.Endpoint?.Address;
     expect(failbackEndpoint).toEqual(expect.any(String));
@@ -232,7 +280,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(failback?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(failback?.DBInstanceStatus).toBe('available');
     const after = await state();
-    expect(after.parameter).toEqual({ 'us-east-1': failbackEndpoint, 'us-west-2': standby.replica.endpointAddress });
+    expect(after.parameter).toEqual({ 'us-east-1': failbackEndpoint, 'us-west-2': rebuiltEndpoint });
     expect(after.records).toEqual({
       'us-east-1': { ...before.records['us-east-1'], failover: 'PRIMARY' },
       'us-west-2': { ...before.records['us-west-2'], failover: 'SECONDARY' },

@@ -424,7 +424,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
   });
 
   it('after the failover (replica promoted, DR mapping enabled, as FailoverToDR leaves them): scales the DR consumers 50 -> 100, and the primary\'s stay as they were', async () => {
-    // What FailoverToDR's steps leave in us-west-2 (steps 6-9), made here with the same calls.
+    // What FailoverToDR's data path leaves in us-west-2 (promoteReplica to waitConsumersEnabled), made here with the same calls.
     const rds = new RDSClient(at(DR));
     await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier }));
     const promoted = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: standby.replica.identifier }))).DBInstances?.[0];

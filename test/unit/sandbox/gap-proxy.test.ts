@@ -90,6 +90,9 @@ describe('identifyOperation', () => {
       restJson('lambda', 'GET', '/2019-09-25/functions/notification-runbooks-scale-consumers/event-invoke-config'),
       { service: 'lambda', operation: 'GetFunctionEventInvokeConfig', ...account },
     ],
+    // Route 53 (REST-XML), as the failover documents call it: named so a fault can target it and a write is counted.
+    ['Route 53 ListResourceRecordSets (the failover pair)', restJson('route53', 'GET', '/2013-04-01/hostedzone/A4QO1EXAMPLE/rrset?name=api.example.com.&type=CNAME&maxitems=2'), { service: 'route53', operation: 'ListResourceRecordSets', ...account }],
+    ['Route 53 ChangeResourceRecordSets (the switch, a write)', restJson('route53', 'POST', '/2013-04-01/hostedzone/A4QO1EXAMPLE/rrset/'), { service: 'route53', operation: 'ChangeResourceRecordSets', ...account }],
     [
       'API Gateway UpdateIntegration (a write)',
       restJson('apigateway', 'PATCH', '/restapis/a1b2c3d4e5/resources/abc123/methods/POST/integration', '{"patchOperations":[]}'),
