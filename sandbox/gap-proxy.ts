@@ -242,6 +242,7 @@ const ROUTE53_ROUTES: readonly Route[] = [
   route('POST', '/2013-04-01/hostedzone', 'CreateHostedZone'),
   route('GET', '/2013-04-01/hostedzone', 'ListHostedZones'),
   route('GET', '/2013-04-01/hostedzone/{}', 'GetHostedZone'),
+  route('GET', '/2013-04-01/hostedzonesbyname', 'ListHostedZonesByName'),
   route('GET', '/2013-04-01/hostedzone/{}/rrset', 'ListResourceRecordSets'),
   route('POST', '/2013-04-01/hostedzone/{}/rrset', 'ChangeResourceRecordSets'),
   route('POST', '/2013-04-01/healthcheck', 'CreateHealthCheck'),
