@@ -34,6 +34,22 @@ const sameDimensions = (a: Record<string, string>, b: Record<string, string>): b
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 };
 
+/**
+ * Whether `owner` (a standby watch alarm on the same metric) goes to ALARM on every datapoint that puts `alarm` there:
+ * the same statistic and period, both "above" comparisons, and owner's threshold no higher (strictly lower when `alarm`
+ * counts its threshold itself and owner does not). A standby watch raised above Queue Backup's threshold (its own
+ * setting, disasterRecovery.standbyWatch.queueMessages) would otherwise leave a backlog between the two paging nobody.
+ */
+function alarmsWheneverItDoes(owner: AlarmSpec, alarm: AlarmSpec): boolean {
+  if (owner.metric.kind !== 'single' || alarm.metric.kind !== 'single') return false;
+  if (owner.metric.statistic !== alarm.metric.statistic || owner.metric.extendedStatistic !== alarm.metric.extendedStatistic) return false;
+  if (owner.metric.metric.periodSeconds !== alarm.metric.metric.periodSeconds) return false;
+  const above = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold'];
+  if (!above.includes(owner.comparisonOperator) || !above.includes(alarm.comparisonOperator)) return false;
+  const strictlyBelow = alarm.comparisonOperator === 'GreaterThanOrEqualToThreshold' && owner.comparisonOperator === 'GreaterThanThreshold';
+  return strictlyBelow ? owner.threshold < alarm.threshold : owner.threshold <= alarm.threshold;
+}
+
 /** The standby watch's single-metric alarms of a region, and every other alarm there (what could shadow them). */
 function standbyAndOthers(config: RuntimeConfig['config'], environment: EnvironmentName, region: string): { standby: AlarmSpec[]; others: AlarmSpec[] } {
   const specs = alarmSpecs(config, environment, region);
@@ -46,7 +62,9 @@ function standbyAndOthers(config: RuntimeConfig['config'], environment: Environm
  * is `unread`: that escalates as before, naming the failure, decision 123); the event is an ALARM of another row than the
  * standby watch; and the standby watch is deployed there (its row watched in `dr`, alarmSpecs, as infra deploys it) with a
  * single-metric alarm on exactly the event's metric (namespace, name, dimensions). Today that is Queue Backup's
- * ApproximateNumberOfMessagesVisible on the replicated queue, watched by "DR Replicated Queue Depth". Never a restore
+ * ApproximateNumberOfMessagesVisible on the replicated queue, watched by "DR Replicated Queue Depth". That alarm must
+ * also go to ALARM whenever the event's (its configured definition, found by name) does: same statistic and period, a
+ * threshold no higher (alarmsWheneverItDoes); otherwise the event is handled as before (review 10b F8). Never a restore
  * signal (the low-water alarm on the same metric, decision 185): a drained queue is nothing the standby watch reports.
  */
 export function standbyDeferral({ runtime, event, row, playbook, serving }: StandbyDeferralInput): StandbyDeferral | undefined {
@@ -57,13 +75,17 @@ export function standbyDeferral({ runtime, event, row, playbook, serving }: Stan
   const { standby, others } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);
   // A restore signal (Queue Backup's low-water alarm: the queue drained) is no backlog the standby watch reports (decision 185).
   if (restoreSignalNamed(others, event.alarmName)) return undefined;
+  // The event's alarm as configured (its threshold, statistic, period): an alarm the configuration does not define is not deferred.
+  const own = others.find((s) => s.name === event.alarmName);
+  if (!own) return undefined;
   const owner = standby.find(
     (s) =>
       s.metric.kind === 'single' &&
       s.name !== event.alarmName &&
       s.metric.metric.namespace === metric.namespace &&
       s.metric.metric.metricName === metric.metricName &&
-      sameDimensions(s.metric.metric.dimensions, metric.dimensions),
+      sameDimensions(s.metric.metric.dimensions, metric.dimensions) &&
+      alarmsWheneverItDoes(s, own),
   );
   if (!owner || owner.metric.kind !== 'single') return undefined;
   const minutes = (owner.metric.metric.periodSeconds * owner.evaluationPeriods) / 60;
@@ -91,7 +113,15 @@ export function standbyDeferralTargets(config: RuntimeConfig['config'], environm
   for (const s of standby) {
     if (s.metric.kind !== 'single') continue;
     const own = s.metric.metric;
-    const shadowed = others.some((o) => o.metric.kind === 'single' && o.metric.metric.namespace === own.namespace && o.metric.metric.metricName === own.metricName && sameDimensions(o.metric.metric.dimensions, own.dimensions));
+    const shadowed = others.some(
+      (o) =>
+        o.metric.kind === 'single' &&
+        !o.restoreSignal &&
+        o.metric.metric.namespace === own.namespace &&
+        o.metric.metric.metricName === own.metricName &&
+        sameDimensions(o.metric.metric.dimensions, own.dimensions) &&
+        alarmsWheneverItDoes(s, o),
+    );
     if (shadowed) targets.set(s.name, lookbackMinutes);
   }
   return targets;

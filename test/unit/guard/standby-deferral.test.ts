@@ -42,6 +42,20 @@ function withoutStandbyWatch(runtime: RuntimeConfig): RuntimeConfig {
   return { ...runtime, config: { ...runtime.config, troubleshooting: runtime.config.troubleshooting.map((r) => (r.id === 'dr-standby' ? { ...r, watchIn: ['primary' as const] } : r)) } };
 }
 
+/** The production configuration with the standby watch's depth threshold (disasterRecovery.standbyWatch.queueMessages) set to `queueMessages`. */
+function withStandbyDepth(runtime: RuntimeConfig, queueMessages: number): RuntimeConfig {
+  const production = runtime.config.environments.production;
+  const disasterRecovery = production.disasterRecovery;
+  if (!disasterRecovery) throw new Error('the production configuration has no disasterRecovery');
+  return {
+    ...runtime,
+    config: {
+      ...runtime.config,
+      environments: { ...runtime.config.environments, production: { ...production, disasterRecovery: { ...disasterRecovery, standbyWatch: { ...disasterRecovery.standbyWatch, queueMessages } } } },
+    },
+  };
+}
+
 describe('standbyDeferral', () => {
   it("defers Queue Backup's alarm on the replicated queue to the standby watch's depth alarm while the DR region does not serve, saying why", () => {
     expect(standbyDeferral({ runtime: dr, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING })).toEqual({
@@ -54,7 +68,20 @@ describe('standbyDeferral', () => {
     });
   });
 
+  it("defers to a standby depth alarm whose threshold is lower than Queue Backup's (it alarms on every backlog Queue Backup does)", () => {
+    const lower = withStandbyDepth(dr, 500);
+    expect(standbyDeferral({ runtime: lower, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING })).toMatchObject({
+      alarmName: 'NotificationService DR Replicated Queue Depth > 500 (notification-service-queue)',
+      reason: expect.stringContaining('(5 of 5 datapoints in 5 min above 500)'),
+    });
+  });
+
   it.each<[string, Parameters<typeof standbyDeferral>[0]]>([
+    [
+      "the standby watch's depth threshold is above Queue Backup's (20000 > 1000: a backlog between the two would page nobody)",
+      { runtime: withStandbyDepth(dr, 20000), event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING },
+    ],
+    ['the event names an alarm the configuration does not define (its threshold unknown)', { runtime: dr, event: alarmEvent({ name: 'Someone else\'s alarm on the replicated queue' }), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING }],
     ['the region serves (after a failover: Queue Backup acts, decision 123)', { runtime: dr, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: { serving: true, reason: 'serving since a failover: ...' } }],
     ['whether it serves could not be read (escalated as dr-region, naming the failure)', { runtime: dr, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: { serving: false, reason: 'not serving: whether this region serves could not be read (ThrottlingException)', unread: true } }],
     ['the signal was not read at all', { runtime: dr, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: undefined }],
@@ -89,6 +116,7 @@ describe('standbyDeferralTargets', () => {
     ['the primary region', dr.config, 'production', 'us-east-1'],
     ['staging (no DR region)', dr.config, 'staging', 'us-east-1'],
     ['the DR region without the standby watch', withoutStandbyWatch(dr).config, 'production', 'us-west-2'],
+    ["the DR region whose standby depth threshold is above Queue Backup's (nothing is deferred to it)", withStandbyDepth(dr, 20000).config, 'production', 'us-west-2'],
   ])('names none in %s', (_case, config, environment, region) => {
     expect(standbyDeferralTargets(config, environment, region).size).toBe(0);
   });
