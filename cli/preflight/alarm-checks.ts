@@ -104,19 +104,36 @@ export function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: '
   });
 }
 
-/** A rule as deployed: its pattern and targets, or undefined when it does not exist. Read once per rule. */
-/** A rule as read: its pattern, its targets' ARNs, and the role each target is invoked with (target ARN -> RoleArn). */
-export type LiveRule = { pattern: string | undefined; targets: string[]; targetRoles: Record<string, string> } | undefined;
+/**
+ * A rule as read (DescribeRule, ListTargetsByRule), once per rule: its pattern, its state, its targets' ARNs and the role
+ * each target is invoked with (target ARN -> RoleArn); undefined when it does not exist.
+ */
+export type LiveRule = { pattern: string | undefined; state: string | undefined; targets: string[]; targetRoles: Record<string, string> } | undefined;
+
+/**
+ * Pure: why a rule delivers nothing whatever its pattern, or undefined when it delivers. "A disabled rule won't match any
+ * events" (EventBridge API reference, DisableRule); ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS is enabled too. A
+ * state AWS did not give (it always does) is not taken for enabled (review 11a, finding 3).
+ */
+export function ruleNotDelivering(rule: NonNullable<LiveRule>): string | undefined {
+  if (rule.state !== undefined && rule.state.startsWith('ENABLED')) return undefined;
+  return `its state is ${rule.state ?? 'unknown'}: a disabled rule matches no event`;
+}
+
+/** The fix for a rule someone disabled: enable it (what deploying the stack does too). */
+export function enableRuleFix(ruleName: string, eventBusName?: string, redeploy: string = REDEPLOY): string {
+  return `aws events enable-rule --name ${ruleName}${eventBusName ? ` --event-bus-name ${eventBusName}` : ''} (after checking why it was disabled), or ${redeploy}`;
+}
 
 export async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>, eventBusName?: string): Promise<LiveRule> {
   if (cache.has(name)) return cache.get(name);
   let rule: LiveRule;
   const bus = eventBusName ? { EventBusName: eventBusName } : {};
   try {
-    const pattern = (await clients.events.send(new DescribeRuleCommand({ Name: name, ...bus }))).EventPattern;
+    const described = await clients.events.send(new DescribeRuleCommand({ Name: name, ...bus }));
     const listed = (await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? [];
     const targets = listed.flatMap((t) => (t.Arn ? [t.Arn] : []));
-    rule = { pattern, targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
+    rule = { pattern: described.EventPattern, state: described.State, targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     rule = undefined;
@@ -155,11 +172,19 @@ export async function checkRouting(
     if (!targetsFunction(rule.targets, functionArnOf(handler.name, handler.functionName))) {
       results.push(fail('routing', 'rule-target', handler.ruleName, `rule ${handler.ruleName} does not target ${handler.functionName} (targets: ${rule.targets.join(', ') || 'none'})`, REDEPLOY));
     }
+    const disabled = ruleNotDelivering(rule);
     for (const alarmName of handler.alarmNames) {
       const alarm = live.get(alarmName);
       if (!alarm) continue; // already a FAIL of the alarm checks
+      const matched = await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM', route.eventAccount));
+      if (matched && disabled) {
+        results.push(
+          fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" matches rule ${handler.ruleName}${onBus}'s pattern, but ${disabled}: ${handler.name} never runs for it, and nobody is paged for it`, enableRuleFix(handler.ruleName, route.eventBusName)),
+        );
+        continue;
+      }
       results.push(
-        (await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM', route.eventAccount)))
+        matched
           ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${handler.ruleName}${onBus} -> ${handler.functionName}`)
           : fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" does not match rule ${handler.ruleName}'s pattern: ${handler.name} never runs for it`, REDEPLOY),
       );
@@ -198,6 +223,8 @@ async function checkOkRoute(
       results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not target ${okRoute.functionName} (targets: ${rule.targets.join(', ') || 'none'}): ${unresolved}`, REDEPLOY));
     } else if (!(await matches(clients, rule.pattern, sampleEvent(alarm, target, 'ALARM', 'OK', route.eventAccount)))) {
       results.push(fail('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" does not match rule ${ruleName}'s pattern: ${unresolved}`, REDEPLOY));
+    } else if (ruleNotDelivering(rule)) {
+      results.push(fail('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}" matches rule ${ruleName}${onBus}'s pattern, but ${ruleNotDelivering(rule) ?? ''}: ${unresolved}`, enableRuleFix(ruleName, route.eventBusName)));
     } else {
       results.push(pass('routing', 'ok-reaches-escalate', spec.name, `an OK state change of "${spec.name}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${ruleName}${onBus} -> ${okRoute.functionName}`));
     }

@@ -27,7 +27,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, PREFLIGHT_ROLE_NAME, PREFLIGHT_SESSION_NAME } from '../../infra/lib/iam/workload-roles';
 import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../shared/config/names';
 import { CROSS_ACCOUNT_ACTIONS } from '../../shared/pipeline/pipeline-actions';
-import { matches, readRule, sampleEvent, type LiveRule } from './alarm-checks';
+import { enableRuleFix, matches, readRule, ruleNotDelivering, sampleEvent, type LiveRule } from './alarm-checks';
 import type { ExpectedHandler } from './expectations';
 import { simulateGroups, simulationGroups, type ArnContext, type SimulationGroup } from './handler-checks';
 import { scopeOf } from '../../infra/lib/iam/action-scopes';
@@ -120,6 +120,8 @@ export async function checkAlarmForwarding(
       : `EventBridge needs a role to put events on a bus in another account: ${lost}`;
     return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount} targets the operations bus ${bus} with ${used ? `role ${used}` : 'no role'}, not with the forwarding role ${role}; ${why}`, redeploy)];
   }
+  const disabled = ruleNotDelivering(rule);
+  if (disabled) return [fail('routing', 'alarms-forwarded', subject, `rule ${FORWARD_ALARMS_RULE} in ${workloadAccount}: ${disabled}: ${lost}`, `in ${workloadAccount}: ${enableRuleFix(FORWARD_ALARMS_RULE, undefined, redeploy)}`)];
   const unmatched: string[] = [];
   for (const alarm of live.values()) {
     for (const [from, to] of [['OK', 'ALARM'], ['ALARM', 'OK']] as const) {

@@ -87,7 +87,8 @@ export interface PreflightExpectations {
    * tiers include the AWS Support tier at all (kind "aws-support"), case or not.
    */
   support: { enabled: boolean; severityCode: string; tierIncluded: boolean };
-  scheduleGroups: Array<{ name: string; roleName: string }>;
+  /** Each schedule group, the role Scheduler invokes its one target with, and that target (infra EscalationTimers.allowInvoke). */
+  scheduleGroups: Array<{ name: string; roleName: string; targetFunctionName: string }>;
   stateTableName: string;
   eventBusName: string;
   /**
@@ -98,6 +99,8 @@ export interface PreflightExpectations {
 }
 
 export const ESCALATION_HANDLERS = ['escalate', 'escalation-timer'] as const;
+/** The handler the escalation lane's schedules invoke (infra/lib/constructs/escalation-routing.ts TIMER_HANDLER). */
+export const TIMER_HANDLER = 'escalation-timer';
 /** The handler an alarm's OK resolves the incident through (infra/lib/constructs/escalation-routing.ts ESCALATE_HANDLER). */
 export const ESCALATE_HANDLER = 'escalate';
 
@@ -123,8 +126,8 @@ export function preflightExpectations(
   // decision 123 a dr region watches the rows that change something too, acting only while it serves).
   const deployed = handlersForRegion(config, regionRole, declarations);
   const deploys = (name: string): boolean => deployed.some((d) => d.name === name);
-  const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region) };
-  const verifyGroup = { name: VERIFY_SCHEDULE_GROUP, roleName: verifySchedulerRoleName(region) };
+  const escalationGroup = { name: ESCALATION_SCHEDULE_GROUP, roleName: escalationSchedulerRoleName(region), targetFunctionName: functionNameOf(TIMER_HANDLER) };
+  const verifyGroup = { name: VERIFY_SCHEDULE_GROUP, roleName: verifySchedulerRoleName(region), targetFunctionName: functionNameOf(VERIFY_HANDLER) };
   // infra EscalationTimers: the escalation lane where the timer handlers are deployed, the health checks' where verify-change is.
   const scheduleGroups = [
     ...(ESCALATION_HANDLERS.some(deploys) ? [escalationGroup] : []),

@@ -7,7 +7,8 @@ import { GetDocumentCommand } from '@aws-sdk/client-ssm';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
-import type { PreflightExpectations } from './expectations';
+import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
+import { simulateGroups } from './handler-checks';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface ExpectedDocument {
@@ -139,7 +140,32 @@ export async function checkDocuments(clients: PreflightClients, documents: reado
   return results;
 }
 
-async function checkScheduler(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult[]> {
+/** Pure: the trust statements (a role's AssumeRolePolicyDocument, URL-encoded as IAM returns it) as a list. */
+export function trustStatements(document: string | undefined): Array<Record<string, unknown>> {
+  const text = document ?? '{}';
+  const parsed = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+  const list = parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  return list.filter((st): st is Record<string, unknown> => typeof st === 'object' && st !== null);
+}
+
+/** Pure: does an Allow statement of the trust let this AWS service principal assume the role (conditions aside)? */
+export function trustAdmitsService(document: string | undefined, service: string): boolean {
+  const names = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+  return trustStatements(document).some((st) => {
+    if (st.Effect !== 'Allow') return false;
+    const principal = st.Principal;
+    const services = typeof principal === 'object' && principal !== null ? names((principal as { Service?: unknown }).Service) : [];
+    return services.includes(service) && names(st.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*');
+  });
+}
+
+/**
+ * Each schedule group exists, and its role: exists, trusts EventBridge Scheduler, and may invoke the lane's one target
+ * (escalation-timer, verify-change), simulated with iam:SimulatePrincipalPolicy on the target's real ARN as the handler
+ * roles are. A role that exists but may not invoke fails every timer of its lane (review 11a, finding 3: L2, L3 and L4
+ * never paged, the ladder stopping at L1 without anyone being told).
+ */
+async function checkScheduler(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const group of expected.scheduleGroups) {
     try {
@@ -149,13 +175,38 @@ async function checkScheduler(clients: PreflightClients, expected: PreflightExpe
       if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
       results.push(fail('plumbing', 'schedule-group', group.name, `Scheduler group ${group.name} does not exist: timers cannot be created`, 'deploy the runbook stack'));
     }
+    const lane = group.targetFunctionName.endsWith(`-${TIMER_HANDLER}`)
+      ? 'every escalation timer fails: the ladder stops at the first tier, and nobody is told'
+      : `every schedule of ${group.name} fails: no health check runs after a change`;
+    let trust: string | undefined;
     try {
-      await clients.iam.send(new GetRoleCommand({ RoleName: group.roleName }));
-      results.push(pass('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists`));
+      trust = (await clients.iam.send(new GetRoleCommand({ RoleName: group.roleName }))).Role?.AssumeRolePolicyDocument;
     } catch (error) {
       if (awsErrorName(error) !== 'NoSuchEntityException' && awsErrorName(error) !== 'NoSuchEntity') throw error;
-      results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} does not exist: schedules in ${group.name} cannot invoke their target`, 'deploy the runbook stack'));
+      results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} does not exist: schedules in ${group.name} cannot invoke their target: ${lane}`, 'deploy the runbook stack'));
+      continue;
     }
+    if (!trustAdmitsService(trust, 'scheduler.amazonaws.com')) {
+      results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists, but its trust does not let EventBridge Scheduler (scheduler.amazonaws.com) assume it: ${lane}`, 'deploy the runbook stack: it writes the trust'));
+      continue;
+    }
+    results.push(pass('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists and EventBridge Scheduler may assume it`));
+    const roleArn = `arn:${target.partition}:iam::${target.account}:role/${group.roleName}`;
+    const functionArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${group.targetFunctionName}`;
+    results.push(
+      ...(await guardedCheck('plumbing', `Scheduler role ${group.roleName}`, ['iam:SimulatePrincipalPolicy'], async () => {
+        const { denied } = await simulateGroups(clients.iam, roleArn, [{ actions: ['lambda:InvokeFunction'], resources: [functionArn], context: [] }]);
+        return denied.length === 0
+          ? pass('plumbing', 'scheduler-role-permissions', group.roleName, `Scheduler role ${group.roleName} may invoke ${group.targetFunctionName} (lambda:InvokeFunction on ${functionArn})`)
+          : fail(
+              'plumbing',
+              'scheduler-role-permissions',
+              group.roleName,
+              `Scheduler role ${group.roleName} is denied ${denied.join('; ')}: ${lane}`,
+              'deploy the runbook stack: it grants the role lambda:InvokeFunction on its lane\'s target only; an explicit deny comes from an SCP or permission boundary: ask the account\'s administrators',
+            );
+      })),
+    );
   }
   return results;
 }
@@ -167,6 +218,6 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic'], () => checkTiers(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
-    ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected))),
+    ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected, target))),
   ];
 }

@@ -1,8 +1,8 @@
 // `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
-import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
@@ -10,7 +10,7 @@ import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
 import { notPassing, runPreflight } from '../support/run-preflight';
-import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
+import { deployRunbookStack, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 // Each run is a whole CLI process making some 150 calls; on a loaded machine one takes 40 s or more.
@@ -190,6 +190,46 @@ describe('runbook preflight -e production on the sandbox', () => {
     } finally {
       await events.send(new PutRuleCommand({ Name: rule, EventPattern: original, State: 'ENABLED' }));
       events.destroy();
+    }
+  });
+
+  // Review 11a finding 3: routing was proven by the rule's pattern alone; "a disabled rule won't match any events" (DisableRule).
+  it('names a disabled alarm rule (its pattern still matches): each of its alarms reaches nobody', async () => {
+    const events = new EventBridgeClient(account.clientConfig);
+    const rule = 'notification-runbooks-scale-consumers';
+    const handler = stack.handlers.find((h) => h.ruleName === rule);
+    if (!handler) throw new Error('scale-consumers has no rule');
+    await events.send(new DisableRuleCommand({ Name: rule }));
+    expect((await events.send(new DescribeRuleCommand({ Name: rule }))).State).toBe('DISABLED');
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual(handler.alarmNames.map((a) => `FAIL alarm-reaches-rule ${a}`));
+      expect(handler.alarmNames.length).toBeGreaterThan(0);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `an ALARM state change of "${handler.alarmNames[0] ?? ''}" matches rule ${rule}'s pattern, but its state is DISABLED: a disabled rule matches no event: scale-consumers never runs for it, and nobody is paged for it`,
+      );
+    } finally {
+      await events.send(new EnableRuleCommand({ Name: rule }));
+      events.destroy();
+    }
+  });
+
+  // Review 11a finding 3: the escalation's Scheduler role existed with no policy, and preflight said "exists".
+  it("names a Scheduler role that may not invoke its lane's target (its policy deleted): the escalation timers all fail", async () => {
+    const role = 'notification-runbooks-escalation-scheduler-us-east-1';
+    const timer = `arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-escalation-timer`;
+    await stack.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: SCHEDULER_INVOKE_POLICY }));
+    expect((await stack.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames).toEqual([]);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL scheduler-role-permissions ${role}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `Scheduler role ${role} is denied lambda:InvokeFunction on ${timer} (implicitDeny): every escalation timer fails: the ladder stops at the first tier, and nobody is told`,
+      );
+    } finally {
+      await stack.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: SCHEDULER_INVOKE_POLICY, PolicyDocument: schedulerInvokePolicy(timer) }));
     }
   });
 

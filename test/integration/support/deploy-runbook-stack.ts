@@ -4,7 +4,8 @@
 // kill switch, schedule groups); the handlers run in-process there, so it deploys no handler function or role. This adds
 // them as infra deploys them: each handler's function (Node.js 22, infra's environment variables, failures to an SQS
 // queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
-// (the same code the CDK app synthesizes), the rule targets, the scheduler roles, the SSM documents as deployed to the
+// (the same code the CDK app synthesizes), the rule targets, the scheduler roles (infra's trust, and lambda:InvokeFunction
+// on the lane's target), the SSM documents as deployed to the
 // environment, the service's API, and one confirmed (SQS) subscription per tier. With `dr` it deploys the DR region's
 // stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
@@ -46,7 +47,23 @@ export interface DeployedRunbookStack {
 export type BusPolicy = { Version: string; Statement: BusPolicyStatement[] };
 
 const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-const SCHEDULER_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+/** infra EscalationTimers' trust: EventBridge Scheduler, for this account's schedules of the lane's own group only. */
+const schedulerTrust = (accountId: string, groupArn: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnEquals: { 'aws:SourceArn': groupArn } },
+      },
+    ],
+  });
+/** infra EscalationTimers.allowInvoke: the lane's role may invoke its one target (escalation-timer, verify-change). */
+export const SCHEDULER_INVOKE_POLICY = 'invoke-target';
+export const schedulerInvokePolicy = (functionArn: string): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'InvokeTarget', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn }] });
 
 function placeholderZip(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -127,7 +144,10 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
 
   const roleArn = (name: string): string => `arn:aws:iam::${accountId}:role/${name}`;
   for (const group of expected.scheduleGroups) {
-    await iam.send(new CreateRoleCommand({ RoleName: group.roleName, AssumeRolePolicyDocument: SCHEDULER_TRUST }));
+    const groupArn = `arn:aws:scheduler:${region}:${accountId}:schedule-group/${group.name}`;
+    await iam.send(new CreateRoleCommand({ RoleName: group.roleName, AssumeRolePolicyDocument: schedulerTrust(accountId, groupArn) }));
+    const target = `arn:aws:lambda:${region}:${accountId}:function:${group.targetFunctionName}`;
+    await iam.send(new PutRolePolicyCommand({ RoleName: group.roleName, PolicyName: SCHEDULER_INVOKE_POLICY, PolicyDocument: schedulerInvokePolicy(target) }));
   }
 
   // Cross-account mode: only the incident-state documents are registered here; the others go to the workload (decision 86).

@@ -22,12 +22,12 @@ function liveAlarms(): Map<string, MetricAlarm> {
 }
 
 /** Patterns by rule; TestEventPattern answers by a real check of alarm name and state, independent of the code's events. */
-function rules(patterns: Record<string, { alarms: string[]; states?: string[]; target: string } | undefined>): void {
+function rules(patterns: Record<string, { alarms: string[]; states?: string[]; target: string; ruleState?: string } | undefined>): void {
   events.reset();
   events.on(DescribeRuleCommand).callsFake((input: { Name: string }) => {
     const rule = patterns[input.Name];
     if (!rule) throw awsError('ResourceNotFoundException');
-    return { EventPattern: JSON.stringify({ alarms: rule.alarms, states: rule.states ?? null }) };
+    return { EventPattern: JSON.stringify({ alarms: rule.alarms, states: rule.states ?? null }), State: rule.ruleState ?? 'ENABLED' };
   });
   events.on(ListTargetsByRuleCommand).callsFake((input: { Rule: string }) => ({ Targets: [{ Id: 't', Arn: patterns[input.Rule]?.target }] }));
   events.on(TestEventPatternCommand).callsFake((input: { EventPattern: string; Event: string }) => {
@@ -74,6 +74,37 @@ it.each([
   expect(failed).toHaveLength(failing);
   expect(failed.every((r) => r.check === 'ok-reaches-escalate' && r.message.includes(text) && r.message.includes('never resolves its incident'))).toBe(true);
   expect(failed.map((r) => r.subject)).toContain(alarm);
+});
+
+// Review 11a finding 3: routing was proven with TestEventPattern only, and a DISABLED rule matches no event (DisableRule).
+describe('a rule whose pattern matches but which is not enabled delivers nothing: routing FAILs', () => {
+  const scaleRule = 'notification-runbooks-scale-consumers';
+  const recoveries = 'notification-runbooks-escalate-recoveries';
+
+  it.each(['DISABLED', 'SOMETHING_NEW'])("the scale-consumers rule %s: each of its alarms' ALARM route FAILs, naming the state, and nothing else", async (state) => {
+    const r = deployed();
+    rules({ ...r, [scaleRule]: { ...r[scaleRule]!, ruleState: state } });
+    const failed = (await run()).filter((x) => x.status !== 'PASS');
+    const handler = expected.handlers.find((h) => h.ruleName === scaleRule);
+    expect(failed.map((x) => `${x.check} ${x.subject}`)).toEqual((handler?.alarmNames ?? []).map((a) => `alarm-reaches-rule ${a}`));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]?.message).toContain(`matches rule ${scaleRule}'s pattern, but its state is ${state}: a disabled rule matches no event: scale-consumers never runs for it, and nobody is paged for it`);
+    expect(failed[0]?.fix).toMatch(new RegExp(`^aws events enable-rule --name ${scaleRule} \\(after checking why it was disabled\\)`));
+  });
+
+  it('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS is enabled: all PASS', async () => {
+    const r = deployed();
+    rules({ ...r, [scaleRule]: { ...r[scaleRule]!, ruleState: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' } });
+    expect((await run()).filter((x) => x.status !== 'PASS')).toEqual([]);
+  });
+
+  it('the recoveries rule DISABLED: every OK route FAILs (no incident would resolve)', async () => {
+    const r = deployed();
+    rules({ ...r, [recoveries]: { ...r[recoveries]!, ruleState: 'DISABLED' } });
+    const failed = (await run()).filter((x) => x.status !== 'PASS');
+    expect(failed.map((x) => x.check)).toEqual(Array<string>(expected.alarms.length).fill('ok-reaches-escalate'));
+    expect(failed[0]?.message).toContain(`matches rule ${recoveries}'s pattern, but its state is DISABLED: a disabled rule matches no event: an OK of`);
+  });
 });
 
 it('an alarm with another threshold is a FAIL with both figures; a missing one names its row', async () => {

@@ -76,7 +76,7 @@ async function awsWouldAllow(policy: Record<string, unknown> | undefined, princi
 function deployment(policy: Record<string, unknown> | undefined, opts: { role?: string | null; bus?: boolean } = {}): void {
   events.reset();
   iam.reset();
-  events.on(DescribeRuleCommand).resolves({ EventPattern: '{"source":["aws.cloudwatch"]}' });
+  events.on(DescribeRuleCommand).resolves({ EventPattern: '{"source":["aws.cloudwatch"]}', State: 'ENABLED' });
   const role = opts.role === undefined ? FORWARDING_ROLE : opts.role;
   events.on(ListTargetsByRuleCommand).resolves({ Targets: [{ Id: 'operations-bus', Arn: BUS, ...(role ? { RoleArn: role } : {}) }] });
   events.on(DescribeEventBusCommand).callsFake(() => {
@@ -287,7 +287,7 @@ describe('checkBusPolicy: the operations bus admits the forwarded alarms, and on
 
 describe('the pure pieces', () => {
   it("forwardingPrincipal: the role of the target on the bus, else the account's root", () => {
-    const rule = (targetRoles: Record<string, string>): LiveRule => ({ pattern: '{}', targets: [BUS], targetRoles });
+    const rule = (targetRoles: Record<string, string>): LiveRule => ({ pattern: '{}', state: 'ENABLED', targets: [BUS], targetRoles });
     expect(forwardingPrincipal(rule({ [BUS]: FORWARDING_ROLE }), BUS, WORKLOAD, TARGET)).toEqual({ arn: FORWARDING_ROLE, account: WORKLOAD, viaRole: true, ruleArn: RULE });
     expect(forwardingPrincipal(rule({ 'arn:aws:events:us-east-1:1:event-bus/x': FORWARDING_ROLE }), BUS, WORKLOAD, TARGET)).toEqual({ arn: `arn:aws:iam::${WORKLOAD}:root`, account: WORKLOAD, viaRole: false, ruleArn: RULE });
     expect(forwardingPrincipal(undefined, BUS, WORKLOAD, TARGET).viaRole).toBe(false);

@@ -450,11 +450,11 @@ describe('checkAlarmForwarding', () => {
   /** infra's forwarding role of us-east-1 (written out here). */
   const ROLE = `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-us-east-1`;
   /** The rule as deployed: its alarms, its target and the target's role; TestEventPattern answers by alarm name and the event's account, independently of the code. */
-  function rule(found: { alarms: string[]; target: string; role?: string | null } | undefined): void {
+  function rule(found: { alarms: string[]; target: string; role?: string | null; state?: string } | undefined): void {
     events.reset();
     events.on(DescribeRuleCommand).callsFake(() => {
       if (!found) throw awsError('ResourceNotFoundException', 'Rule notification-runbooks-forward-alarms does not exist.');
-      return { EventPattern: JSON.stringify({ alarms: found.alarms }) };
+      return { EventPattern: JSON.stringify({ alarms: found.alarms }), State: found.state ?? 'ENABLED' };
     });
     const role = found?.role === undefined ? ROLE : found.role;
     events.on(ListTargetsByRuleCommand).resolves({ Targets: found ? [{ Id: 'operations-bus', Arn: found.target, ...(role ? { RoleArn: role } : {}) }] : [] });
@@ -507,6 +507,11 @@ describe('checkAlarmForwarding', () => {
     rule({ alarms: [...alarms.keys()], target: BUS, role: null });
     expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
       `FAIL rule notification-runbooks-forward-alarms in ${WORKLOAD} targets the operations bus ${BUS} with no role, not with the forwarding role ${ROLE}; EventBridge needs a role to put events on a bus in another account: the workload's alarms never reach the handlers in ${ACCOUNT}`,
+    ]);
+    // Disabled in the workload (review 11a finding 3): its pattern still matches, but it forwards nothing.
+    rule({ alarms: [...alarms.keys()], target: BUS, state: 'DISABLED' });
+    expect((await run()).results.map((r) => `${r.status} ${r.message}`)).toEqual([
+      `FAIL rule notification-runbooks-forward-alarms in ${WORKLOAD}: its state is DISABLED: a disabled rule matches no event: the workload's alarms never reach the handlers in ${ACCOUNT}`,
     ]);
     // The forwarding role of the other region is not this region's.
     rule({ alarms: [...alarms.keys()], target: BUS, role: `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-us-west-2` });

@@ -21,8 +21,8 @@ describe('production us-east-1 (primary)', () => {
 
   it('expects both schedule groups, the primary database and the cache, and no standby', () => {
     expect(expected.scheduleGroups).toEqual([
-      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-east-1' },
-      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-east-1' },
+      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-east-1', targetFunctionName: 'notification-runbooks-escalation-timer' },
+      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-east-1', targetFunctionName: 'notification-runbooks-verify-change' },
     ]);
     expect(expected.standby).toBeUndefined();
     expect(expected.watched.databases).toEqual(['notification-service-db']);
@@ -134,8 +134,8 @@ describe('production us-west-2 (dr)', () => {
 
   it('expects both lanes (health checks there too since decision 123), the cross-region replica in place of the database, and no cache', () => {
     expect(expected.scheduleGroups).toEqual([
-      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2' },
-      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-west-2' },
+      { name: 'notification-runbooks', roleName: 'notification-runbooks-escalation-scheduler-us-west-2', targetFunctionName: 'notification-runbooks-escalation-timer' },
+      { name: 'notification-runbooks-verify', roleName: 'notification-runbooks-verify-scheduler-us-west-2', targetFunctionName: 'notification-runbooks-verify-change' },
     ]);
     expect(expected.standby).toEqual({ replicaIdentifier: 'notification-service-db-replica', sourceDatabases: ['notification-service-db'] });
     expect(expected.caches).toEqual([]);

@@ -1,6 +1,6 @@
 // Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
-import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -20,6 +20,30 @@ const iam = mockClient(IAMClient);
 
 const LEVELS = ['low', 'normal', 'high', 'urgent', 'critical'].map((code) => ({ code, name: code }));
 
+const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:111122223333:function:${name}`;
+const roleArnOf = (name: string): string => `arn:aws:iam::111122223333:role/${name}`;
+/** infra's Scheduler trust (escalation-routing.ts EscalationTimers), URL-encoded as IAM returns it. */
+const SCHEDULER_TRUST = encodeURIComponent(
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }] }),
+);
+/** infra's grants: each lane's role may invoke its one target (EscalationTimers.allowInvoke). */
+const INFRA_INVOKE_GRANTS: Record<string, string[]> = {
+  [roleArnOf('notification-runbooks-escalation-scheduler-us-east-1')]: [fnArn('notification-runbooks-escalation-timer')],
+  [roleArnOf('notification-runbooks-verify-scheduler-us-east-1')]: [fnArn('notification-runbooks-verify-change')],
+};
+/** iam:SimulatePrincipalPolicy answering from `grants` (role ARN -> the function ARNs it may invoke), independently of the code. */
+function simulateFrom(grants: Record<string, string[]>): void {
+  iam.on(SimulatePrincipalPolicyCommand).callsFake((input: { PolicySourceArn: string; ActionNames: string[]; ResourceArns?: string[] }) => ({
+    EvaluationResults: input.ActionNames.flatMap((action) =>
+      (input.ResourceArns ?? ['*']).map((resource) => ({
+        EvalActionName: action,
+        EvalResourceName: resource,
+        EvalDecision: action === 'lambda:InvokeFunction' && (grants[input.PolicySourceArn] ?? []).includes(resource) ? 'allowed' : 'implicitDeny',
+      })),
+    ),
+  }));
+}
+
 /** Everything wired as deployed: the kill switch off, one confirmed subscription per tier, Business support, groups and roles. */
 function wiredCorrectly(): void {
   ssm.reset();
@@ -31,7 +55,8 @@ function wiredCorrectly(): void {
   sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'email' }] });
   support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS });
   scheduler.on(GetScheduleGroupCommand).resolves({ State: 'ACTIVE' });
-  iam.on(GetRoleCommand).resolves({});
+  iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: SCHEDULER_TRUST } });
+  simulateFrom(INFRA_INVOKE_GRANTS);
 }
 
 const run = (environment: EnvironmentName = 'production', documents: Array<{ name: string; content: unknown }> = []): Promise<CheckResult[]> =>
@@ -67,8 +92,8 @@ describe('kill switch', () => {
       expect.objectContaining({ status: 'FAIL', area: 'plumbing', subject: 'kill switch /notification-runbooks/kill-switch', message: 'could not check kill switch /notification-runbooks/kill-switch: AccessDeniedException: preflight is not allowed ssm:GetParameter' }),
     ]);
     expect(denied[0]?.fix).toContain('grant the credentials preflight runs with ssm:GetParameter');
-    // 4 tiers, the Support API, 2 schedule groups + 2 roles: still checked and passing.
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 4);
+    // 4 tiers, the Support API, 2 schedule groups + 2 roles and their invoke permission: still checked and passing.
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 6);
   });
 });
 
@@ -182,6 +207,55 @@ describe('Scheduler', () => {
       'notification-runbooks',
       'notification-runbooks-verify-scheduler-us-east-1',
     ]);
+  });
+
+  it('each role that exists, trusts Scheduler and may invoke its own target PASSes, simulated on the target\'s real ARN', async () => {
+    const results = await run();
+    expect(only(results, 'scheduler-role-permissions').map((r) => `${r.status} ${r.message}`)).toEqual([
+      `PASS Scheduler role notification-runbooks-escalation-scheduler-us-east-1 may invoke notification-runbooks-escalation-timer (lambda:InvokeFunction on ${fnArn('notification-runbooks-escalation-timer')})`,
+      `PASS Scheduler role notification-runbooks-verify-scheduler-us-east-1 may invoke notification-runbooks-verify-change (lambda:InvokeFunction on ${fnArn('notification-runbooks-verify-change')})`,
+    ]);
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => [c.args[0].input.PolicySourceArn, c.args[0].input.ActionNames, c.args[0].input.ResourceArns])).toEqual([
+      [roleArnOf('notification-runbooks-escalation-scheduler-us-east-1'), ['lambda:InvokeFunction'], [fnArn('notification-runbooks-escalation-timer')]],
+      [roleArnOf('notification-runbooks-verify-scheduler-us-east-1'), ['lambda:InvokeFunction'], [fnArn('notification-runbooks-verify-change')]],
+    ]);
+  });
+
+  // Review 11a finding 3: both roles existed with no policy at all, and preflight said "exists".
+  it.each([
+    ['no policy at all', {}],
+    ['the lanes crossed (each may invoke the other lane\'s target only)', {
+      [roleArnOf('notification-runbooks-escalation-scheduler-us-east-1')]: [fnArn('notification-runbooks-verify-change')],
+      [roleArnOf('notification-runbooks-verify-scheduler-us-east-1')]: [fnArn('notification-runbooks-escalation-timer')],
+    }],
+  ])('a role that may not invoke its target is a FAIL naming the call and what stops (%s)', async (_case, grants) => {
+    simulateFrom(grants);
+    const failed = (await run()).filter((r) => r.status !== 'PASS');
+    expect(failed.map((r) => `${r.check} ${r.subject}`)).toEqual([
+      'scheduler-role-permissions notification-runbooks-escalation-scheduler-us-east-1',
+      'scheduler-role-permissions notification-runbooks-verify-scheduler-us-east-1',
+    ]);
+    expect(failed[0]?.message).toBe(
+      `Scheduler role notification-runbooks-escalation-scheduler-us-east-1 is denied lambda:InvokeFunction on ${fnArn('notification-runbooks-escalation-timer')} (implicitDeny): every escalation timer fails: the ladder stops at the first tier, and nobody is told`,
+    );
+    expect(failed[1]?.message).toContain('no health check runs after a change');
+  });
+
+  it('a role whose trust does not admit EventBridge Scheduler is a FAIL, before any simulation', async () => {
+    const lambdaTrust = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-escalation-scheduler-us-east-1' }).resolves({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: lambdaTrust } });
+    const results = await run();
+    expect(results.filter((r) => r.status !== 'PASS').map((r) => `${r.check} ${r.subject}: ${r.message}`)).toEqual([
+      'scheduler-role notification-runbooks-escalation-scheduler-us-east-1: Scheduler role notification-runbooks-escalation-scheduler-us-east-1 exists, but its trust does not let EventBridge Scheduler (scheduler.amazonaws.com) assume it: every escalation timer fails: the ladder stops at the first tier, and nobody is told',
+    ]);
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.PolicySourceArn)).toEqual([roleArnOf('notification-runbooks-verify-scheduler-us-east-1')]);
+  });
+
+  it('a simulation AWS refuses is a FAIL naming iam:SimulatePrincipalPolicy for that role; the other still checked', async () => {
+    iam.on(SimulatePrincipalPolicyCommand, { PolicySourceArn: roleArnOf('notification-runbooks-escalation-scheduler-us-east-1') }).rejects(awsError('AccessDenied', 'not authorized to perform: iam:SimulatePrincipalPolicy'));
+    const results = await run();
+    expect(results.filter((r) => r.status !== 'PASS').map((r) => `${r.check} ${r.subject}`)).toEqual(['could-not-check Scheduler role notification-runbooks-escalation-scheduler-us-east-1']);
+    expect(only(results, 'scheduler-role-permissions').map((r) => `${r.status} ${r.subject}`)).toEqual(['PASS notification-runbooks-verify-scheduler-us-east-1']);
   });
 });
 
