@@ -1,5 +1,5 @@
 // The one DescribeAlarms reader: the pipeline re-reads an alarm before acting, escalation before opening or resolving.
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type Dimension, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AlarmStateValue } from '../events/alarm-event';
 import { callAws } from './classify-error';
 
@@ -17,6 +17,8 @@ export interface CurrentAlarmState {
   updatedAtFrom?: 'StateTransitionedTimestamp' | 'StateUpdatedTimestamp';
   /** The alarm's own StateReason ("Threshold Crossed: ..."): text from outside, escaped and bounded before it is shown. */
   reason?: string;
+  /** What the alarm watches, from the same answer: the pipeline binds the event's metrics to it (decision 194). */
+  definition?: AlarmDefinition;
 }
 
 /**
@@ -51,9 +53,12 @@ export class AlarmStateReader {
       value: alarm.StateValue as AlarmStateValue,
       ...(updatedAt && updatedAtFrom ? { updatedAt, updatedAtFrom } : {}),
       ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+      ...definitionField(alarmDefinitionOf(result.MetricAlarms?.[0], result.CompositeAlarms?.[0])),
     };
   }
 }
+
+const definitionField = (definition: AlarmDefinition | undefined): { definition?: AlarmDefinition } => (definition ? { definition } : {});
 
 /**
  * Pure: why the alarm's answer cannot tell whether an event is still its current state change (undefined when it can).
@@ -101,5 +106,62 @@ export function staleReason(
   if (current.updatedAt && current.updatedAt.getTime() > Date.parse(event.timestamp) + ALARM_TIMESTAMP_SLACK_MS) {
     return `stale event: a newer ${current.value} state change (${current.updatedAt.toISOString()}) supersedes this one (${event.timestamp})`;
   }
+  return undefined;
+}
+
+/** One series of an alarm as DescribeAlarms defines it: a metric (namespace, name, dimensions) or an expression. */
+export interface DefinedSeries {
+  /** The MetricDataQuery Id; a single-metric alarm (MetricName, Namespace, Dimensions at the top) has none. */
+  id?: string;
+  namespace?: string;
+  metricName?: string;
+  dimensions: Record<string, string>;
+  expression?: string;
+  accountId?: string;
+  /** A metric data query's ReturnData (PutMetricAlarm: true when omitted); a single-metric alarm has none. */
+  returnData?: boolean;
+}
+
+/** What an alarm watches, as DescribeAlarms answers it: one metric, metric data queries, or a composite's rule. */
+export type AlarmDefinition =
+  | { kind: 'single'; series: DefinedSeries }
+  | { kind: 'queries'; series: DefinedSeries[]; thresholdMetricId?: string }
+  | { kind: 'composite'; alarmRule: string };
+
+const dimensionsOf = (dimensions: readonly Dimension[] | undefined): Record<string, string> =>
+  Object.fromEntries((dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
+
+function queryOf(query: MetricDataQuery): DefinedSeries {
+  const metric = query.MetricStat?.Metric;
+  return {
+    ...(query.Id !== undefined ? { id: query.Id } : {}),
+    ...(metric?.Namespace !== undefined ? { namespace: metric.Namespace } : {}),
+    ...(metric?.MetricName !== undefined ? { metricName: metric.MetricName } : {}),
+    dimensions: dimensionsOf(metric?.Dimensions),
+    ...(query.Expression !== undefined ? { expression: query.Expression } : {}),
+    ...(query.AccountId !== undefined ? { accountId: query.AccountId } : {}),
+    returnData: query.ReturnData ?? true,
+  };
+}
+
+/**
+ * Pure: what the alarm DescribeAlarms answered watches (PutMetricAlarm: either MetricName/Namespace/Dimensions or
+ * Metrics; a composite alarm: AlarmRule), or undefined when the answer holds neither.
+ */
+export function alarmDefinitionOf(metric: MetricAlarm | undefined, composite: CompositeAlarm | undefined): AlarmDefinition | undefined {
+  if (metric?.Metrics && metric.Metrics.length > 0) {
+    return { kind: 'queries', series: metric.Metrics.map(queryOf), ...(metric.ThresholdMetricId !== undefined ? { thresholdMetricId: metric.ThresholdMetricId } : {}) };
+  }
+  if (metric?.MetricName !== undefined || metric?.Namespace !== undefined) {
+    return {
+      kind: 'single',
+      series: {
+        ...(metric.Namespace !== undefined ? { namespace: metric.Namespace } : {}),
+        ...(metric.MetricName !== undefined ? { metricName: metric.MetricName } : {}),
+        dimensions: dimensionsOf(metric.Dimensions),
+      },
+    };
+  }
+  if (!metric && composite?.AlarmRule !== undefined) return { kind: 'composite', alarmRule: composite.AlarmRule };
   return undefined;
 }

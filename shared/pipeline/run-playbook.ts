@@ -1,7 +1,7 @@
-// The playbook pipeline: parse -> claim -> re-read alarm -> observe -> plan -> guard -> apply -> verify -> record -> report.
+// The playbook pipeline: parse -> re-read alarm (bind the event's metrics) -> claim -> observe -> plan -> guard -> apply -> verify -> record -> report.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { classifyAwsError, errorName } from '../aws/classify-error';
-import { staleReason, unjudgedReason, type AlarmStateReader } from '../aws/alarm-state-reader';
+import { staleReason, unjudgedReason, type AlarmStateReader, type CurrentAlarmState } from '../aws/alarm-state-reader';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError, TransientError } from '../errors';
@@ -16,7 +16,7 @@ import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { claimKeyOf, parseChangeIntent } from '../state/state-records';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import { handlerTrustFacts, refuseUnwatchedAlarm } from './alarm-binding';
+import { handlerTrustFacts, refuseUnwatchedAlarm, unboundMetrics, type UnboundMetrics } from './alarm-binding';
 import { handledDuplicateReason, type Decision, type HealthReading, type ManualRunbook, type Plan, type Playbook, type PlaybookContext, type ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
@@ -155,6 +155,17 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   const { event, target } = admission;
 
   const eventBase = { ...eventFields(event), resource: target.resource };
+  // The alarm re-read, before the claim: the target came from the event's metrics, which are bound here to the alarm's
+  // own definition in the same DescribeAlarms answer. An event that names another metric is refused before anything is
+  // claimed, observed or changed, so it can neither act nor hold the genuine delivery's claim (decision 194).
+  const alarmRead = await settle(services.alarms.current(event.alarmName));
+  const unbound = unboundOf(event, alarmRead);
+  if (unbound) {
+    const decision = decide({ ...eventBase, outcome: 'rejected', reason: unbound.reason, findings: unbound.details });
+    logger.warn('event rejected', { reason: unbound.reason, details: unbound.details, event: describeRaw(raw) });
+    services.reporter.count(decision);
+    return decision;
+  }
   return runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
     what: 'incident claim',
     label: playbook.name,
@@ -180,7 +191,7 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
       // What the attempt before recorded it was about to do comes back from the state table: parsed before it is
       // finished; a forged or corrupted one throws and the incident escalates instead (decision 118).
       if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, event.incidentKey), claim.previousIntent);
-      return decideAndAct(deps, event, target, claim, claim.previousIntent);
+      return decideAndAct(deps, event, target, alarmRead, claim, claim.previousIntent);
     },
     failed: (classified) =>
       decide({
@@ -210,7 +221,12 @@ export async function previewPlaybook<Clients, Target extends { resource: Resour
     return { ...base, ...eventFields(admission.event), outcome: 'skipped', reason: admission.reason, decidedAt: clock.now().toISOString() };
   }
   const { event, target } = admission;
-  return decideAndAct(deps, event, target, undefined, undefined);
+  const alarmRead = await settle(deps.services.alarms.current(event.alarmName));
+  const unbound = unboundOf(event, alarmRead);
+  if (unbound) {
+    return { ...base, ...eventFields(event), resource: target.resource, outcome: 'rejected', reason: unbound.reason, findings: unbound.details, decidedAt: clock.now().toISOString() };
+  }
+  return decideAndAct(deps, event, target, alarmRead, undefined, undefined);
 }
 
 function eventFields(event: AlarmStateChange): Pick<Decision, 'incidentKey' | 'alarmName' | 'alarmArn' | 'alarmState' | 'alarmTime' | 'account'> {
@@ -228,14 +244,17 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   deps: PipelineDeps<Clients, Target, Observation, Change>,
   event: AlarmStateChange,
   target: Target,
+  /** The alarm re-read (DescribeAlarms), made before the claim and already bound to the event's metrics. */
+  alarmAnswer: PromiseSettledResult<CurrentAlarmState | undefined>,
   /** The claim held; undefined for a preview, which stops before anything is written or changed. */
   claim: HeldClaim<Intent<Change>> | undefined,
   previousIntent: Intent<Change> | undefined,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
-  // The alarm re-read goes out first; the other independent reads go with it (below). Nothing is written before it
-  // says the incident is current: learned facts wait for it.
-  const alarmRead = services.alarms.current(event.alarmName);
+  // The alarm re-read was made before the claim (runPlaybook); its answer is decided on with the other independent
+  // reads (below), a failure thrown in its place. Nothing is written before it says the incident is current: learned
+  // facts wait for it.
+  const alarmRead = alarmAnswer.status === 'fulfilled' ? Promise.resolve(alarmAnswer.value) : Promise.reject(alarmAnswer.reason);
   const current = alarmRead.then(
     (alarm) => !staleReason(event.state, alarm) && !unjudgedReason(event.alarmName, event.state, alarm),
     () => false,
@@ -266,9 +285,10 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     decidedAt: clock.now().toISOString(),
   });
 
-  // Independent reads at once (one round trip instead of four): the alarm re-read, the playbook's observation, the
-  // resource's state and the kill switch. All settle before anything is decided, so no read is left running; a stale
-  // alarm skips whatever the others found, and a failure is thrown in the order the reads were once made.
+  // Independent reads at once (one round trip instead of three): the playbook's observation, the resource's state and
+  // the kill switch, with the alarm's answer read before the claim. All settle before anything is decided, so no read is
+  // left running; a stale alarm skips whatever the others found, and a failure is thrown in the order the reads were
+  // once made (the alarm's first).
   // A DR region also reads whether it serves now (decision 123): with the others, never thrown (fails closed).
   const [alarmNow, observed, stateRead, killSwitchRead, servingRead] = await Promise.allSettled([
     alarmRead,
@@ -487,6 +507,14 @@ function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
     (value) => ({ status: 'fulfilled', value }),
     (reason: unknown) => ({ status: 'rejected', reason }),
   );
+}
+
+/**
+ * Why the event's metrics are not those of its alarm as re-read; none when the read failed (thrown later, under the
+ * claim, as before) or found no alarm (staleReason says "no longer exists").
+ */
+function unboundOf(event: AlarmStateChange, alarmRead: PromiseSettledResult<CurrentAlarmState | undefined>): UnboundMetrics | undefined {
+  return alarmRead.status === 'fulfilled' && alarmRead.value ? unboundMetrics(event, alarmRead.value.definition) : undefined;
 }
 
 /** The value, or the failure thrown. */

@@ -87,6 +87,52 @@ describe('raise-lambda-memory given one genuine OOM state change relabelled with
   });
 });
 
+describe("a watched alarm's genuine ALARM given another metric than the alarm's own (decision 194)", () => {
+  type Metric = { namespace: string; name: string; dimensions?: Record<string, string> };
+  /** The genuine event with its one metric replaced, as a caller may write it. */
+  function withMetric(event: Event, metric: Metric): Event {
+    const forged = structuredClone(event) as Event & { detail: { configuration: { metrics: Array<{ metricStat: { metric: Metric } }> } } };
+    const [series] = forged.detail.configuration.metrics;
+    if (!series) throw new Error('the genuine event has no metric');
+    series.metricStat.metric = metric;
+    return forged;
+  }
+
+  it("raise-lambda-memory: the OOM alarm's event naming the reviewer's metric (with a FunctionName) or AWS/Lambda Errors is rejected after the one DescribeAlarms, memory 512; the genuine event then raises it once", async () => {
+    const account = await provisionAccount('production');
+    const handler = loadHandler<AlarmHandler>('raise-lambda-memory');
+    const fn = account.topology.consumer.functionName;
+    const event = await account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM');
+    const forgeries: Array<[Metric, string]> = [
+      [{ namespace: 'NotificationService', name: 'OutOfMemoryErrors', dimensions: { FunctionName: fn } }, `metrics[0].dimensions: the event says {"FunctionName":"${fn}"}, the alarm {}`],
+      [{ namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: fn } }, 'metrics[0].namespace: the event says "AWS/Lambda", the alarm "NotificationService"'],
+    ];
+    for (const [metric, first] of forgeries) {
+      const { result: decision, calls } = await callsDuring([account.accountId], () => handler(withMetric(event, metric)));
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^the event's metrics are not what alarm ".+" watches \(CloudWatch DescribeAlarms\)/) });
+      expect(decision.findings?.[0]).toBe(first);
+      // The re-read and nothing else: no claim taken, nothing observed or changed.
+      expect(calls).toEqual(['monitoring:DescribeAlarms']);
+    }
+    expect(await memoryMb(account)).toBe(512);
+    expect(await publishedDecisions(account)).toEqual([]);
+    expect(await handler(event)).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 } });
+    expect(await memoryMb(account)).toBe(768);
+  });
+
+  it("scale-consumers: the queue alarm's event naming the queue's age metric (the one queue this environment owns) is rejected after the one DescribeAlarms, MaximumConcurrency 50, nothing published", async () => {
+    const account = await provisionAccount('production');
+    const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const queue = account.topology.queue.name;
+    const forged = withMetric(event, { namespace: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: queue } });
+    const { result: decision, calls } = await callsDuring([account.accountId], () => loadHandler<AlarmHandler>('scale-consumers')(forged));
+    expect(decision).toMatchObject({ outcome: 'rejected', findings: ['metrics[0].metricName: the event says "ApproximateAgeOfOldestMessage", the alarm "ApproximateNumberOfMessagesVisible"'] });
+    expect(calls).toEqual(['monitoring:DescribeAlarms']);
+    expect(await maximumConcurrency(account)).toBe(50);
+    expect(await publishedDecisions(account)).toEqual([]);
+  });
+});
+
 describe('scale-consumers given a us-west-2 copy of the queue ALARM (production, us-east-1)', () => {
   it('rejects it before any AWS call: no escalation for a region it does not watch, MaximumConcurrency unchanged', async () => {
     const account = await provisionAccount('production');

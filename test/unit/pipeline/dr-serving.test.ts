@@ -13,6 +13,7 @@ import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
 import { knobPlaybook, type Knob, type KnobChange } from '../../support/knob-playbook';
 import { ManualClock } from '../../support/manual-clock';
+import { FIXTURE_DEFINITIONS } from '../../support/fixture-alarms';
 
 const ACCOUNT = '123456789012';
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as {
@@ -34,7 +35,7 @@ function setup(region: string, serving: PipelineServices['regionServing'] | 'non
     store: new InMemoryIncidentStore(),
     reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
     killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
-    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) },
+    alarms: { current: async (alarmName: string) => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: FIXTURE_DEFINITIONS[alarmName] }) },
     ...(serving === 'none'
       ? {}
       : {

@@ -14,6 +14,7 @@ import { readWindowMetrics } from '../../../shared/playbooks/metric-window';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
 import { knobPlaybook, type Knob, type KnobChange } from '../../support/knob-playbook';
 import { ManualClock } from '../../support/manual-clock';
+import { SERVER_CPU } from '../../support/fixture-alarms';
 
 const fixture: unknown = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8'));
 const cloudWatch = mockClient(CloudWatchClient);
@@ -54,7 +55,7 @@ function setup() {
     store: new InMemoryIncidentStore(),
     reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
     killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
-    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) },
+    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: SERVER_CPU }) },
     verifier: {
       schedule: async (input) => {
         scheduled.push(input.incidentKey);

@@ -9,6 +9,7 @@ import { PermanentError, TransientError } from '../../../shared/errors';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { FIXTURE_DEFINITIONS, SERVER_CPU } from '../../support/fixture-alarms';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as {
   detail: { state: { value: string; timestamp: string }; alarmName: string };
@@ -83,9 +84,9 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
           : { engaged: options.killSwitch ?? false, reason: 'kill switch test' },
     },
     alarms: {
-      current: async () => {
+      current: async (alarmName: string) => {
         awsCalls.push('DescribeAlarms');
-        return { value: (options.alarmState ?? 'ALARM') as 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+        return { value: (options.alarmState ?? 'ALARM') as 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: FIXTURE_DEFINITIONS[alarmName] };
       },
     },
   };
@@ -183,6 +184,68 @@ describe('runPlaybook', () => {
       expect(published).toEqual([]);
       expect(store.claims.size).toBe(0);
       expect(store.resources.size).toBe(0);
+    });
+
+    it.each([
+      ['another metric', (m: { name: string }) => void (m.name = 'NetworkIn'), 'metrics[0].metricName: the event says "NetworkIn", the alarm "CPUUtilization"'],
+      ['another instance', (m: { dimensions: Record<string, string> }) => void (m.dimensions = { InstanceId: 'i-0attacker' }), 'metrics[0].dimensions: the event says {"InstanceId":"i-0attacker"}, the alarm {"InstanceId":"i-12345678901234567"}'],
+      ['a dimension added', (m: { dimensions: Record<string, string> }) => void (m.dimensions = { ...m.dimensions, AutoScalingGroupName: 'other' }), 'metrics[0].dimensions: the event says {"AutoScalingGroupName":"other","InstanceId":"i-12345678901234567"}, the alarm {"InstanceId":"i-12345678901234567"}'],
+    ])("rejects the event given %s than its alarm's once re-read: before the claim, only DescribeAlarms called, then still acts on the genuine delivery", async (_case, edit, detail) => {
+      const { deps, counter, published, store, awsCalls } = setup();
+      const warnings: Array<[string, Record<string, unknown>]> = [];
+      deps.logger.warn = ((message: string, extra: Record<string, unknown>) => void warnings.push([message, extra])) as typeof deps.logger.warn;
+      const forged = event() as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { name: string; dimensions: Record<string, string> } } }> } } };
+      const [series] = forged.detail.configuration.metrics;
+      if (!series) throw new Error('the fixture has no metric');
+      edit(series.metricStat.metric);
+      const decision = await runPlaybook(deps, forged);
+      expect(decision).toMatchObject({ outcome: 'rejected', findings: [detail], alarmName: 'ServerCpuTooHigh' });
+      expect(decision.reason).toMatch(/^the event's metrics are not what alarm "ServerCpuTooHigh" watches \(CloudWatch DescribeAlarms\)/);
+      expect(awsCalls).toEqual(['DescribeAlarms']);
+      expect(store.claims.size).toBe(0);
+      expect(counter.applyCalls).toBe(0);
+      expect(published).toEqual([]);
+      expect(store.audit).toEqual([]);
+      expect(warnings).toEqual([['event rejected', expect.objectContaining({ reason: decision.reason, details: [detail] })]]);
+      // Nothing was claimed: the genuine delivery of the same state change is no duplicate.
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied' });
+      expect(counter).toMatchObject({ value: 2, applyCalls: 1 });
+    });
+
+    it('binds the dimensions whatever their order in the event', async () => {
+      const { deps, counter } = setup();
+      deps.services.alarms = {
+        current: async () => ({
+          value: 'ALARM',
+          updatedAt: new Date('2019-10-02T17:04:40.989Z'),
+          definition: { kind: 'single', series: { namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-12345678901234567', AutoScalingGroupName: 'asg' } } },
+        }),
+      };
+      const reordered = event() as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } } };
+      const [series] = reordered.detail.configuration.metrics;
+      if (!series) throw new Error('the fixture has no metric');
+      series.metricStat.metric.dimensions = { AutoScalingGroupName: 'asg', InstanceId: 'i-12345678901234567' };
+      expect(await runPlaybook(deps, reordered)).toMatchObject({ outcome: 'applied' });
+      expect(counter.applyCalls).toBe(1);
+    });
+
+    it('rejects an event whose alarm DescribeAlarms answers with no metric (fails closed), before the claim', async () => {
+      const { deps, counter, store } = setup();
+      deps.services.alarms = { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) };
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'rejected', findings: ['definition: not answered'] });
+      expect(counter.applyCalls).toBe(0);
+      expect(store.claims.size).toBe(0);
+    });
+
+    it('a re-read that fails is thrown under the claim as before (a transient error is retried), not taken for a binding', async () => {
+      const { deps, counter, store } = setup();
+      deps.services.alarms = { current: async () => Promise.reject(new TransientError('CloudWatch DescribeAlarms throttled')) };
+      await expect(runPlaybook(deps, event())).rejects.toBeInstanceOf(TransientError);
+      expect(counter.applyCalls).toBe(0);
+      // Taken under the claim and given back (lease expired), as any transient failure of the reads: the retry decides.
+      expect([...store.claims.values()].map((c) => [c.status, c.leaseExpiresAtSeconds])).toEqual([['IN_PROGRESS', 0]]);
+      deps.services.alarms = { current: async (name: string) => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: FIXTURE_DEFINITIONS[name] }) };
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied' });
     });
 
     it('still acts on the genuine event, then rejects its relabelled copies instead of taking them for new incidents', async () => {
@@ -287,6 +350,7 @@ describe('runPlaybook', () => {
     StateReason: 'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0)',
     MetricName: 'CPUUtilization',
     Namespace: 'AWS/EC2',
+    Dimensions: [{ Name: 'InstanceId', Value: 'i-12345678901234567' }],
     Statistic: 'Average',
     Period: 300,
     EvaluationPeriods: 1,
@@ -495,7 +559,7 @@ describe('runPlaybook', () => {
   it('restores the baseline on OK and clears it', async () => {
     const { deps, counter, store } = setup({ alarmState: 'ALARM' });
     await runPlaybook(deps, event());
-    deps.services.alarms = { current: async () => ({ value: 'OK', updatedAt: new Date('2019-10-02T17:10:00.000Z') }) };
+    deps.services.alarms = { current: async () => ({ value: 'OK', updatedAt: new Date('2019-10-02T17:10:00.000Z'), definition: SERVER_CPU }) };
     expect(await runPlaybook(deps, event('OK', '2019-10-02T17:10:00.000+0000'))).toMatchObject({ outcome: 'applied' });
     expect(counter.value).toBe(1);
     expect(store.resources.get('arn:aws:test:::counter/c')?.baseline).toBeUndefined();

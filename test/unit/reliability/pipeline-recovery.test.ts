@@ -9,6 +9,7 @@ import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run
 import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
 import { ManualClock } from '../../support/manual-clock';
+import { SERVER_CPU } from '../../support/fixture-alarms';
 
 const RESOURCE = 'arn:aws:test:::counter/c';
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as object;
@@ -85,7 +86,7 @@ function setup() {
     store,
     reporter: { log: () => undefined, count: () => undefined, publish: async () => undefined },
     killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
-    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') }) },
+    alarms: { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: SERVER_CPU }) },
   };
   const deps = {
     playbook,
@@ -144,7 +145,7 @@ describe('the pipeline recovering from failures', () => {
 
   it('a restore whose first attempt reserved it and then failed transiently is made by the retry (its reservation cleared the baseline)', async () => {
     const { deps, store, counter, clock } = setup();
-    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: SERVER_CPU };
     const restoreDeps = { ...deps, playbook: restoring, services: { ...deps.services, alarms: { current: async () => alarm } } };
     expect(await runPlaybook(restoreDeps, fixture)).toMatchObject({ outcome: 'applied' });
     expect({ value: counter.value, baseline: store.resources.get(RESOURCE)?.baseline }).toEqual({ value: 2, baseline: { value: 1 } });
@@ -173,7 +174,7 @@ describe('the pipeline recovering from failures', () => {
 
   it("a retry whose apply then fails permanently gives back the state the incident planned from (decision 110), not the first attempt's reservation", async () => {
     const { deps, store, counter, clock } = setup();
-    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z') };
+    const alarm: CurrentAlarmState = { value: 'ALARM', updatedAt: new Date('2019-10-02T17:04:40.989Z'), definition: SERVER_CPU };
     const restoreDeps = { ...deps, playbook: restoring, services: { ...deps.services, alarms: { current: async () => alarm } } };
     expect(await runPlaybook(restoreDeps, fixture)).toMatchObject({ outcome: 'applied' });
     // What the scale-up left: the state the restore's reservation replaces.
