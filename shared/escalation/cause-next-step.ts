@@ -1,5 +1,6 @@
 // Pure: the NEXT STEP of an escalation, chosen by its cause: a document only where running it can change the outcome.
 import type { IncidentCause } from './incident';
+import { shellQuote } from './next-step';
 
 /** What the message knows when it chooses the step. */
 export interface CauseStepContext {
@@ -42,11 +43,13 @@ function noRerun(ctx: CauseStepContext, why: string): string {
   return ctx.rowRunbook ? `Re-running ${ctx.rowRunbook} will not help: it invokes the same automation, which ${why}.` : `There is no document for this: the automation ${why}.`;
 }
 
-const historyOf = (ctx: CauseStepContext): string => `runbook history ${ctx.resourceId ?? '<resource>'}`;
+// The commands a page prints are shell-quoted: a resource or alarm name is text from a decision, and a person pastes
+// the line into a shell (review 12, R12-3: no command in a page interpolates such text as it came).
+const historyOf = (ctx: CauseStepContext): string => `runbook history ${ctx.resourceId ? shellQuote(ctx.resourceId) : '<resource>'}`;
 
 /** The preview of what the automation would do now (`runbook plan`: it claims, changes and records nothing). */
 const planCommand = (ctx: CauseStepContext): string =>
-  `\`runbook plan --alarm "${ctx.alarmName ?? '<alarm name>'}" -e ${ctx.environment}${ctx.region ? ` --region ${ctx.region}` : ''}\``;
+  `\`runbook plan --alarm ${ctx.alarmName ? shellQuote(ctx.alarmName) : '"<alarm name>"'} -e ${shellQuote(ctx.environment)}${ctx.region ? ` --region ${shellQuote(ctx.region)}` : ''}\``;
 
 /** Why no document is offered for a state change the automation recorded as handled (its claim is completed). */
 function alreadyHandled(ctx: CauseStepContext): string {

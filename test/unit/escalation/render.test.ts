@@ -63,7 +63,7 @@ describe('renderEmail', () => {
       [
         'NEXT STEP: Fix the error, then make the change by hand',
         '  The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
-        `  Then make the change by hand, as the automation planned it (\`runbook plan --alarm "${ALARM_NAME}" -e production --region us-east-1\` shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on it again.`,
+        `  Then make the change by hand, as the automation planned it (\`runbook plan --alarm '${ALARM_NAME}' -e production --region us-east-1\` shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on it again.`,
         '  Running NotificationService-ScaleConsumers now will not help: it invokes the same automation, which answers "skipped: duplicate delivery" for this state change; it helps only on the alarm\'s next state change.',
       ].join('\n'),
     );
