@@ -1,7 +1,9 @@
 // Starts and stops a moto_server child process bound to 127.0.0.1, and never leaves one behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { writeMotoSpeedups } from './moto-speedups';
 
 export class MotoNotInstalledError extends Error {
   constructor(options?: { cause?: unknown }) {
@@ -127,10 +129,13 @@ async function startOnPort(port: number, opts: StartMotoServerOptions): Promise<
     opts.onLog?.(line);
   };
 
+  // SANDBOX_MOTO_SPEEDUPS=off starts moto as installed, without the caches of sandbox/moto-speedups.ts (to compare).
+  const speedups = process.env.SANDBOX_MOTO_SPEEDUPS === 'off' ? undefined : writeMotoSpeedups(process.env.PYTHONPATH);
   const child = spawn('moto_server', ['-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...motoChildEnv(process.env),
+      ...(speedups ? { PYTHONPATH: speedups.pythonPath } : {}),
       PYTHONUNBUFFERED: '1',
       // Without it moto accepts any PutFunctionConcurrency; with it, moto refuses to leave fewer than 100 unreserved, like AWS.
       MOTO_LAMBDA_CONCURRENCY_QUOTA: process.env.MOTO_LAMBDA_CONCURRENCY_QUOTA ?? String(LAMBDA_CONCURRENT_EXECUTIONS_QUOTA),
@@ -160,11 +165,15 @@ async function startOnPort(port: number, opts: StartMotoServerOptions): Promise<
     // 'close' rather than 'exit': it comes after the pipes are drained, so the log tail is complete.
     child.once('close', (code, signal) => {
       exited = { code, signal };
+      if (speedups) rmSync(speedups.dir, { recursive: true, force: true });
       resolve();
     });
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnError = error;
-      if (child.pid === undefined) resolve();
+      if (child.pid === undefined) {
+        if (speedups) rmSync(speedups.dir, { recursive: true, force: true });
+        resolve();
+      }
     });
   });
   if (child.pid !== undefined) track(child);
@@ -191,7 +200,11 @@ async function startOnPort(port: number, opts: StartMotoServerOptions): Promise<
       );
     }
     const answered = await answersHttp(port, probePath);
-    if (answered && bound) break;
+    if (answered && bound) {
+      // Python read the sitecustomize when the emulator started: the directory is not needed any more.
+      if (speedups) rmSync(speedups.dir, { recursive: true, force: true });
+      break;
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`moto_server did not answer on ${HOST}:${port} within ${opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS} ms:\n${tail.join('\n')}`);

@@ -12,7 +12,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetEventSourceMappingCommand, GetFunctionCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -30,6 +30,7 @@ import { parseAutomationConfig } from '../../../shared/config/load-config';
 import { parseAlarmEvent } from '../../../shared/events/alarm-event';
 import { createAlarmEvaluator, type AlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { startMotoServer, type MotoServer } from '../../../sandbox/moto-server';
+import { MOTO_SPEEDUPS, MOTO_SPEEDUPS_LOG_PREFIX } from '../../../sandbox/moto-speedups';
 import { provisionSandbox, SandboxAlreadyProvisionedError, type SandboxClientConfig } from '../../../sandbox/provision';
 import { sandboxTopology, type Topology } from '../../../sandbox/topology';
 
@@ -46,6 +47,8 @@ const fixture = JSON.parse(
 let moto: MotoServer;
 let clientConfig: SandboxClientConfig;
 let topology: Topology;
+/** What this file's moto_server printed about sandbox/moto-speedups.ts at start. */
+const speedupLines: string[] = [];
 
 // Explicit endpoint, region and keys: this file talks to its own moto, whatever globalSetup put in the environment.
 function client<T>(Client: new (config: SandboxClientConfig) => T): T {
@@ -58,7 +61,7 @@ beforeAll(async () => {
   const inheritedProfile = process.env.AWS_PROFILE;
   if (inheritedProfile === '') delete process.env.AWS_PROFILE;
   try {
-    moto = await startMotoServer();
+    moto = await startMotoServer({ onLog: (line) => void (line.includes(MOTO_SPEEDUPS_LOG_PREFIX) && speedupLines.push(line)) });
   } finally {
     if (inheritedProfile !== undefined) process.env.AWS_PROFILE = inheritedProfile;
   }
@@ -289,6 +292,26 @@ describe('provisionSandbox', () => {
 
   it('refuses to provision an emulator that already has the topology', async () => {
     await expect(provisionSandbox({ clientConfig, config, environment: 'production' })).rejects.toThrow(SandboxAlreadyProvisionedError);
+  });
+});
+
+describe("the sandbox's moto_server (sandbox/moto-speedups.ts, decision 196)", () => {
+  it('starts with both of its caches applied', () => {
+    expect(speedupLines).toEqual([`${MOTO_SPEEDUPS_LOG_PREFIX} ${MOTO_SPEEDUPS.join(' ')}`]);
+  });
+
+  it('delivers each event put on the project bus with its own content, through the cached input paths', async () => {
+    const events = client(EventBridgeClient);
+    const sent = [1, 2, 3].map((n) => ({ decision: `speedups-${n}`, n }));
+    for (const detail of sent) {
+      await events.send(new PutEventsCommand({ Entries: [{ EventBusName: config.eventBusName, Source: 'notification-service.runbooks', DetailType: `Runbook Decision ${detail.n}`, Detail: JSON.stringify(detail) }] }));
+    }
+    const received = await client(SQSClient).send(new ReceiveMessageCommand({ QueueUrl: topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const delivered = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as { 'detail-type': string; source: string; account: string; detail: unknown });
+    // Each event keeps its own detail-type and detail (a cache of the paths' results instead of the paths would repeat the first).
+    expect(delivered.map((e) => ({ type: e['detail-type'], source: e.source, account: e.account, detail: e.detail })).sort((a, b) => a.type.localeCompare(b.type))).toEqual(
+      sent.map((detail) => ({ type: `Runbook Decision ${detail.n}`, source: 'notification-service.runbooks', account: topology.accountId, detail })),
+    );
   });
 });
 
