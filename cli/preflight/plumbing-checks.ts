@@ -38,7 +38,7 @@ export function contentHash(content: unknown): string {
 
 async function checkKillSwitch(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult> {
   const name = expected.killSwitchParameter;
-  const putOff = `aws ssm put-parameter --name ${name} --value off --overwrite (after checking why it was engaged)`;
+  const putOff = `aws ssm put-parameter --region ${expected.region} --name ${name} --value off --overwrite (after checking why it was engaged; each region has its own switch)`;
   try {
     const value = (await clients.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
     return value?.trim() === 'off'

@@ -97,6 +97,13 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const where = async (): Promise<EscalationDeployment> => escalationDeployment(env, { region: runtime.region, account: await account() });
 
   const ssm = new SSMClient(sdkConfig);
+  // This region's switch; in cross-account mode the operations account it is in (the page's resume command names both).
+  const crossAccount = crossAccountSettings(env);
+  const killSwitchLocation = {
+    parameterName: runtime.config.killSwitchParameterName,
+    region: runtime.region,
+    ...(crossAccount.remediationRoleName && crossAccount.ownAccountId ? { account: crossAccount.ownAccountId } : {}),
+  };
   const killSwitch = options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds);
   const tierNotifier = new TierNotifier(
     new SNSClient(sdkConfig),
@@ -116,7 +123,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
       // The kill switch stops changes, not pages (decision 178): every message goes out, saying so while it is engaged.
-      withKillSwitchNotice(tierNotifier, killSwitch, runtime.config.killSwitchParameterName, logger),
+      withKillSwitchNotice(tierNotifier, killSwitch, killSwitchLocation, logger),
     timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
     alarms: options.services?.alarms ?? new AccountAlarmReader((account) => alarmAccounts.forAccount(account)),
     records: options.services?.records ?? new DecisionRecords(db, runtime.config.stateTableName),

@@ -184,6 +184,8 @@ describe('the kill switch set to "stop": escalation still pages, each message sa
       const text = m.channel === 'chat' ? (JSON.parse(m.message) as { content: { description: string } }).content.description : m.message;
       expect(text).toContain('"stop"');
       expect(text).toContain('nothing is changed automatically while the switch is engaged');
+      // This region's switch (one per region, review 12 R12-12), as the deployed function knows its region.
+      expect(text).toContain(`To resume: aws ssm put-parameter --region ${account.clientConfig.region} --name ${account.topology.killSwitch.name} --value off --overwrite`);
     }
     for (const m of messages.filter((x) => x.channel === 'email')) expect(m.message.startsWith('KILL SWITCH ENGAGED: kill switch')).toBe(true);
   });

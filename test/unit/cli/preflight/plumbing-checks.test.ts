@@ -78,6 +78,14 @@ describe('kill switch', () => {
     expect(check?.message).toContain(text);
   });
 
+  // Review 12, R12-12: one switch per region; the fix names the region preflight checked.
+  it('the fix of an engaged switch names the region checked (each region has its own switch)', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'stop' } });
+    const [check] = only(await run(), 'kill-switch');
+    expect(check?.fix).toBe(`aws ssm put-parameter --region ${expectationsFor('production').region} --name /notification-runbooks/kill-switch --value off --overwrite (after checking why it was engaged; each region has its own switch)`);
+    expect(expectationsFor('production').region).toMatch(/^[a-z]+-[a-z]+-\d$/);
+  });
+
   it('a missing parameter is a FAIL (a missing switch fails closed)', async () => {
     ssm.on(GetParameterCommand).rejects(awsError('ParameterNotFound'));
     const [check] = only(await run(), 'kill-switch');
