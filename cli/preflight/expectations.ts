@@ -1,6 +1,6 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
-import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, roleOfRegion, watchedResources, type AlarmSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
@@ -79,6 +79,8 @@ export interface PreflightExpectations {
   /** Values off the matrix the automation sets or its diagnosis recommends: WARN, naming why (automation-drift.ts). */
   automationDrift: AutomationDrift;
   alarms: AlarmSpec[];
+  /** The log metric filters the region's stack creates (infra WatchedAlarms: metricFilterSpecs), Memory Pressure's and Connection Timeout's only detection. */
+  metricFilters: MetricFilterSpec[];
   handlers: ExpectedHandler[];
   killSwitchParameter: string;
   tiers: ExpectedTier[];
@@ -184,6 +186,7 @@ export function preflightExpectations(
     },
     automationDrift: automationDrift(config, environment, watchedResources(config, environment, regionRole).functions, { ...DOCUMENT_CONSUMER, dbInstanceClass: env.dbInstanceClass }),
     alarms,
+    metricFilters: metricFilterSpecs(config, environment, region),
     handlers,
     killSwitchParameter: config.killSwitchParameterName,
     tiers: policy.tiers.map(({ level, name, topicName }) => ({ level, name, topicName })),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -70,6 +71,7 @@ function buildClients(region: string, sts: STSClient, credentials?: AwsCredentia
     apiGatewayV2: new ApiGatewayV2Client(config),
     elastiCache: new ElastiCacheClient(config),
     cloudWatch: new CloudWatchClient(config),
+    logs: new CloudWatchLogsClient(config),
     events: new EventBridgeClient(config),
     iam: new IAMClient(config),
     ssm: new SSMClient(config),

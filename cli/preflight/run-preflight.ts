@@ -2,6 +2,7 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
 import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
+import { checkMetricFilters } from './detection-checks';
 import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
@@ -74,6 +75,8 @@ export async function runPreflight(
     checks.push(...resources.results);
     const alarms = where ? await guarded('alarms', { results: [], live: new Map<string, MetricAlarm>() }, () => checkAlarms(where, expected), checks) : { results: [], live: new Map<string, MetricAlarm>() };
     checks.push(...alarms.results);
+    // The metric filters behind Memory Pressure and Connection Timeout, where the alarms are (the workload in cross-account mode).
+    if (where) checks.push(...(await guarded('alarms', [], () => checkMetricFilters(where, expected), checks)));
     const handlers = await guarded('handlers', { results: [], live: [] as LiveHandler[] }, () => checkHandlers(clients, expected), checks);
     const functionArns = new Map(handlers.live.flatMap((h) => (h.configuration.FunctionArn ? [[h.handler.name, h.configuration.FunctionArn] as const] : [])));
     if (where) {

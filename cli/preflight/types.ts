@@ -2,6 +2,7 @@
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -40,6 +41,8 @@ export interface PreflightClients {
   apiGatewayV2: ApiGatewayV2Client;
   elastiCache: ElastiCacheClient;
   cloudWatch: CloudWatchClient;
+  /** CloudWatch Logs: the metric filters Memory Pressure and Connection Timeout are detected through. */
+  logs: CloudWatchLogsClient;
   events: EventBridgeClient;
   iam: IAMClient;
   ssm: SSMClient;

@@ -4,7 +4,7 @@
 import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { alarmSpecs, cacheReplicationGroupIds, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
+import { alarmSpecs, cacheReplicationGroupIds, metricFilterSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { automationRoleNameOf, OPERATIONS_DOCUMENTS, VERIFY_HANDLER } from '../../shared/config/names';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
@@ -177,6 +177,7 @@ export class RemediationRolesStack extends Stack {
       watched: watchedResources(config, deployment.environment),
       caches: cacheReplicationGroupIds(config),
       alarmNames: [...new Set(alarmNames)],
+      metricFilterLogGroups: [...new Set(deployment.regions.flatMap((region) => metricFilterSpecs(config, deployment.environment, region).map((f) => f.logGroupName)))],
       // What preflight reads in each region (cli/preflight/expectations.ts): the region's databases (in the DR region the
       // replica, which its standby check reads), no cache in the DR region, the region's alarms (decision 131).
       regionTargets: Object.fromEntries(
@@ -188,6 +189,7 @@ export class RemediationRolesStack extends Stack {
               watched: watchedResources(config, deployment.environment, role),
               caches: cacheReplicationGroupIds(config, role),
               alarmNames: alarmSpecs(config, deployment.environment, region).map((a) => a.name),
+              metricFilterLogGroups: [...new Set(metricFilterSpecs(config, deployment.environment, region).map((f) => f.logGroupName))],
             },
           ];
         }),

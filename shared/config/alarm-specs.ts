@@ -553,6 +553,63 @@ export function api504MetricFilter(
   };
 }
 
+/**
+ * A log metric filter the automation's stack creates (infra WatchedAlarms): Memory Pressure and Connection Timeout are
+ * detected only through these, their alarms treating missing data as not breaching, so without the filter the alarm
+ * sits in OK forever (review 11a, finding 3; preflight compares each with what is deployed).
+ */
+export interface MetricFilterSpec {
+  /** The row whose alarm reads the filter's metric. */
+  rowId: 'memory-pressure' | 'connection-timeout';
+  logGroupName: string;
+  filterName: string;
+  pattern: string;
+  namespace: string;
+  metricName: string;
+  metricValue: string;
+  /** Published dimensions (JSON selectors); none for the OOM count. */
+  dimensions?: Record<string, string>;
+}
+
+/**
+ * The metric filters of the region's stack: the OOM count on each watched function's log group where Memory Pressure is
+ * watched, the 504 count on each watched API's access log where Connection Timeout is. Resource names as infra names
+ * them: the primary's watched functions and APIs (the same names in every region).
+ */
+export function metricFilterSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): MetricFilterSpec[] {
+  const rows = new Set(alarmSpecs(config, environment, region).map((s) => s.rowId));
+  const watched = watchedResources(config, environment);
+  const oom = outOfMemoryMetric(config);
+  return [
+    ...(rows.has('memory-pressure')
+      ? watched.functions.map((functionName): MetricFilterSpec => ({
+          rowId: 'memory-pressure',
+          logGroupName: `/aws/lambda/${functionName}`,
+          filterName: `${functionName}-out-of-memory`,
+          pattern: OUT_OF_MEMORY_FILTER_PATTERN,
+          namespace: oom.namespace,
+          metricName: oom.metricName,
+          metricValue: '1',
+        }))
+      : []),
+    ...(rows.has('connection-timeout')
+      ? watched.apis.map((apiName): MetricFilterSpec => {
+          const filter = api504MetricFilter(config, apiName);
+          return {
+            rowId: 'connection-timeout',
+            logGroupName: filter.logGroupName,
+            filterName: filter.filterName,
+            pattern: filter.pattern,
+            namespace: filter.namespace,
+            metricName: filter.metricName,
+            metricValue: '1',
+            dimensions: filter.dimensions,
+          };
+        })
+      : []),
+  ];
+}
+
 /** The EventBridge pattern that matches state changes of the named alarms (CloudWatch's "CloudWatch Alarm State Change" events). */
 export function alarmStateChangePattern(alarmNames: readonly string[]): {
   source: string[];

@@ -693,6 +693,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "reads the forwarding role's trust (decision 114)"),
     call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "simulates the forwarding role's PutEvents on the operations bus"),
     call('ssm:GetDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'reads a workload runbook document for its hash'),
+    // The metric filters behind Memory Pressure and Connection Timeout (review 11a finding 3): both rows watched in both regions.
+    call('logs:DescribeMetricFilters', w('logs', region, 'log-group:/aws/lambda/notification-service-consumer'), "reads the OOM filter on the consumer's log group"),
+    call('logs:DescribeMetricFilters', w('logs', region, 'log-group:/aws/apigateway/notification-service-api/access'), "reads the 504 filter on the API's access log"),
   ];
   /** Writes on the very resources it reads, the remediation roles' powers, and the project's dangerous calls: all refused. */
   const refused = (region: string): SimulatedCall[] => {
@@ -740,6 +743,10 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('ssm:UpdateDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'rewrites a runbook'),
       call('ssm:StartAutomationExecution', w('ssm', region, 'automation-definition/NotificationService-ScaleConsumers:$DEFAULT'), 'runs a runbook'),
       call('ssm:GetParameter', w('ssm', region, 'parameter/notification-service/database/endpoint'), "reads the service's parameters"),
+      call('logs:DeleteMetricFilter', w('logs', region, 'log-group:/aws/lambda/notification-service-consumer'), 'deletes the OOM filter (Memory Pressure goes undetected)'),
+      call('logs:PutMetricFilter', w('logs', region, 'log-group:/aws/apigateway/notification-service-api/access'), 'rewrites the 504 filter'),
+      call('logs:FilterLogEvents', w('logs', region, 'log-group:/aws/lambda/notification-service-consumer'), "reads the consumer's log lines (only the filters are granted)"),
+      call('logs:DescribeMetricFilters', w('logs', region, 'log-group:/aws/lambda/billing-consumer'), "reads the filters of a log group that is not the service's"),
     ];
   };
   const principalOf = (role: DeployedRole): SimulationPrincipal => ({ arn: `arn:aws:sts::${WORKLOAD}:assumed-role/${role.name}/preflight`, roleArn: role.arn, account: WORKLOAD, policies: role.policies });
@@ -794,6 +801,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'lambda:GetFunctionConcurrency',
       'lambda:GetFunctionConfiguration',
       'lambda:ListEventSourceMappings',
+      'logs:DescribeMetricFilters',
       'rds:DescribeDBInstances',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
@@ -803,7 +811,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
     expect(resources.filter((r) => r.includes(OPERATIONS))).toEqual([]);
     // The only "*": ListEventSourceMappings (no resource type); the only account-wide pattern: GetQueueUrl, for the DLQ's name.
-    expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || String(r).endsWith(':*'))).map((st) => [st.Action].flat().join(','))).toEqual(['sqs:GetQueueUrl', 'lambda:ListEventSourceMappings']);
+    // A named log group's own ":*" form (the ARN CloudWatch Logs gives a log group) is not a pattern over resources.
+    const namedLogGroup = (r: unknown): boolean => /:log-group:\/aws\/(lambda\/notification-service-consumer|apigateway\/notification-service-api\/access):\*$/.test(String(r));
+    expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || (String(r).endsWith(':*') && !namedLogGroup(r)))).map((st) => [st.Action].flat().join(','))).toEqual(['sqs:GetQueueUrl', 'lambda:ListEventSourceMappings']);
     expect(await policyFindings(role.policies.map((p) => ({ where: `${role.name} ${p.name}`, kind: 'identity' as const, document: p.document })))).toEqual([]);
   });
 
@@ -818,7 +828,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
-    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + alarmSpecs(app().built.config, 'production', region).length);
+    // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2).
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
@@ -826,7 +837,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // database (7), its CPU alarm (1) and the cache (1); since decision 143 in each region a replication group named as
     // the cache, not its id (1); since decision 177 another role's tags read, a remediation role tagged and untagged (3).
     // A call dropped from any fails this.
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 : 74 + 7 + 1 + 1 + 1 + 3);
+    // Since review 11a finding 3: a filter deleted, a filter rewritten, the log lines read, another group's filters (4).
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 : 74 + 7 + 1 + 1 + 1 + 3 + 4);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

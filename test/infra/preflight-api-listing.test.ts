@@ -14,6 +14,7 @@ function apiGrants(config: ReturnType<typeof parseAutomationConfig>): Array<{ si
     watched: watchedResources(config, 'production'),
     caches: [],
     alarmNames: [],
+    metricFilterLogGroups: [],
     remediationHandlers: [],
     documentNames: [],
   };

@@ -2,14 +2,7 @@
 import { CfnAlarm, type CfnAlarmProps } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  alarmSpecs,
-  OUT_OF_MEMORY_FILTER_PATTERN,
-  api504MetricFilter,
-  outOfMemoryMetric,
-  watchedResources,
-  type AlarmSpec,
-} from '../../../shared/config/alarm-specs';
+import { alarmSpecs, metricFilterSpecs, type AlarmSpec } from '../../../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 
 export interface WatchedAlarmsProps {
@@ -77,33 +70,23 @@ export class WatchedAlarms extends Construct {
       perRow.set(spec.rowId, index + 1);
       new CfnAlarm(this, `${spec.rowId}-${index}`, { alarmName: spec.name, ...alarmProperties(spec) });
     }
-    // The OOM count: a metric filter on each watched function's log group (created by Lambda or the service's stack).
-    const oom = outOfMemoryMetric(props.config);
-    if (this.specs.some((s) => s.rowId === 'memory-pressure')) {
-      watchedResources(props.config, props.environment).functions.forEach((functionName, index) => {
-        new MetricFilter(this, `OutOfMemory${index}`, {
-          logGroup: LogGroup.fromLogGroupName(this, `Logs${index}`, `/aws/lambda/${functionName}`),
-          filterName: `${functionName}-out-of-memory`,
-          filterPattern: FilterPattern.literal(OUT_OF_MEMORY_FILTER_PATTERN),
-          metricNamespace: oom.namespace,
-          metricName: oom.metricName,
-          metricValue: '1',
-        });
-      });
-    }
-    // The 504 count: a metric filter on each watched API's JSON access log (its stage logs there: apiAccessLogFormat).
-    if (this.specs.some((s) => s.rowId === 'connection-timeout')) {
-      watchedResources(props.config, props.environment).apis.forEach((apiName, index) => {
-        const filter = api504MetricFilter(props.config, apiName);
-        new MetricFilter(this, `Api504${index}`, {
-          logGroup: LogGroup.fromLogGroupName(this, `ApiAccessLogs${index}`, filter.logGroupName),
-          filterName: filter.filterName,
-          filterPattern: FilterPattern.literal(filter.pattern),
-          metricNamespace: filter.namespace,
-          metricName: filter.metricName,
-          metricValue: '1',
-          dimensions: filter.dimensions,
-        });
+    // The OOM count on each watched function's log group (created by Lambda or the service's stack), and the 504 count on
+    // each watched API's JSON access log (its stage logs there: apiAccessLogFormat): metricFilterSpecs, which preflight
+    // compares with what is deployed.
+    // Construct ids as before (OutOfMemory<i>/Logs<i> per function, Api504<i>/ApiAccessLogs<i> per API): a changed logical id
+    // would replace a filter of the same name, and the old one's deletion would delete the new one.
+    const perKind = { 'memory-pressure': 0, 'connection-timeout': 0 };
+    for (const filter of metricFilterSpecs(props.config, props.environment, props.region)) {
+      const index = perKind[filter.rowId]++;
+      const [id, logsId] = filter.rowId === 'memory-pressure' ? [`OutOfMemory${index}`, `Logs${index}`] : [`Api504${index}`, `ApiAccessLogs${index}`];
+      new MetricFilter(this, id, {
+        logGroup: LogGroup.fromLogGroupName(this, logsId, filter.logGroupName),
+        filterName: filter.filterName,
+        filterPattern: FilterPattern.literal(filter.pattern),
+        metricNamespace: filter.namespace,
+        metricName: filter.metricName,
+        metricValue: filter.metricValue,
+        ...(filter.dimensions ? { dimensions: filter.dimensions } : {}),
       });
     }
   }

@@ -155,6 +155,8 @@ export interface PreflightReadTargets {
   caches: readonly string[];
   /** Every watched alarm of every region. */
   alarmNames: readonly string[];
+  /** The log groups holding the metric filters of every region (shared/config/alarm-specs.ts metricFilterSpecs). */
+  metricFilterLogGroups: readonly string[];
   /** The handlers that have a remediation role here. */
   remediationHandlers: readonly string[];
   /** The runbook documents registered here (every one but OPERATIONS_DOCUMENTS). */
@@ -173,6 +175,8 @@ export interface PreflightRegionTargets {
   watched: WatchedResources;
   caches: readonly string[];
   alarmNames: readonly string[];
+  /** The log groups of the region's metric filters (metricFilterSpecs): preflight reads the filters there. */
+  metricFilterLogGroups: readonly string[];
 }
 
 export interface PreflightReads {
@@ -190,7 +194,7 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
   const { partition: p, account: a } = t;
   const per = <T>(build: (region: string) => T[]): T[] => t.regions.flatMap(build);
   const at = (region: string): PreflightRegionTargets => {
-    if (!t.regionTargets) return { watched: t.watched, caches: t.caches, alarmNames: t.alarmNames };
+    if (!t.regionTargets) return { watched: t.watched, caches: t.caches, alarmNames: t.alarmNames, metricFilterLogGroups: t.metricFilterLogGroups };
     const targets = t.regionTargets[region];
     if (!targets) throw new Error(`the preflight reads name what each region holds (regionTargets) but not for ${region}`);
     return targets;
@@ -223,6 +227,15 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
       Resource: per((r) => at(r).caches.map((c) => `arn:${p}:elasticache:${r}:${a}:replicationgroup:${c}`)),
     },
     { Sid: 'WatchedAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: per((r) => at(r).alarmNames.map((n) => `arn:${p}:cloudwatch:${r}:${a}:alarm:${n}`)) },
+    // The metric filters Memory Pressure and Connection Timeout are detected through (review 11a finding 3): the filters
+    // of those log groups, never their log events (DescribeMetricFilters names the group; the Service Authorization
+    // Reference's log-group resource, with and without the ":*" CloudWatch Logs ARNs carry).
+    {
+      Sid: 'MetricFilters',
+      Effect: 'Allow',
+      Action: ['logs:DescribeMetricFilters'],
+      Resource: per((r) => at(r).metricFilterLogGroups.flatMap((g) => [`arn:${p}:logs:${r}:${a}:log-group:${g}`, `arn:${p}:logs:${r}:${a}:log-group:${g}:*`])),
+    },
     { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [forwardingRuleArn(p, a, r)]) },
     // The forwarding role of each region: its trust (GetRole) and its events:PutEvents on the operations bus (simulated).
     { Sid: 'AlarmForwardingRole', Effect: 'Allow', Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'], Resource: per((r) => [`arn:${p}:iam::${a}:role/${forwardingRoleNameOf(r)}`]) },
@@ -230,6 +243,12 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
   ].filter((s) => (s.Resource?.length ?? 0) > 0) as PolicyStatementJson[];
   const wildcards = [
     { resource: '*', reason: 'lambda:ListEventSourceMappings: the Service Authorization Reference lists no resource type for it, so "*" is the only valid Resource (read-only)' },
+    ...per((r) =>
+      at(r).metricFilterLogGroups.map((g) => ({
+        resource: `arn:${p}:logs:${r}:${a}:log-group:${g}:*`,
+        reason: `logs:DescribeMetricFilters only, on the named log group ${g}: CloudWatch Logs gives a log group's ARN with ":*", so the grant names both forms; its metric filters, never its log events`,
+      })),
+    ),
     ...per((r) => [
       {
         resource: `arn:${p}:sqs:${r}:${a}:*`,

@@ -1,6 +1,7 @@
 // `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
@@ -230,6 +231,60 @@ describe('runbook preflight -e production on the sandbox', () => {
       );
     } finally {
       await stack.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: SCHEDULER_INVOKE_POLICY, PolicyDocument: schedulerInvokePolicy(timer) }));
+    }
+  });
+
+  // Review 11a finding 3: both filters deleted (Memory Pressure and Connection Timeout detected only through them), all PASS.
+  it('names each deleted metric filter, the row that goes undetected and its alarm', async () => {
+    const logs = new CloudWatchLogsClient(account.clientConfig);
+    const groups = [account.topology.consumer.logGroupName, account.topology.api.accessLogGroupName];
+    const saved = [];
+    for (const logGroupName of groups) {
+      const filters = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters ?? [];
+      expect(filters).toHaveLength(1);
+      saved.push(...filters);
+      for (const f of filters) await logs.send(new DeleteMetricFilterCommand({ logGroupName, filterName: f.filterName }));
+      expect((await logs.send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters).toEqual([]);
+    }
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual(saved.map((f) => `FAIL metric-filter ${f.logGroupName ?? ''} ${f.filterName ?? ''}`));
+      expect(report.checks.filter((c) => c.status === 'FAIL').map((c) => c.message)).toEqual([
+        expect.stringMatching(/^metric filter notification-service-consumer-out-of-memory on \/aws\/lambda\/notification-service-consumer does not exist: memory-pressure goes undetected: "NotificationService Lambda Out Of Memory .*" counts out-of-memory errors only through this filter and treats missing data as not breaching, so it stays OK$/),
+        expect.stringMatching(/^metric filter notification-service-api-504 on \/aws\/apigateway\/notification-service-api\/access does not exist: connection-timeout goes undetected/),
+      ]);
+    } finally {
+      for (const f of saved) {
+        await logs.send(
+          new PutMetricFilterCommand({ logGroupName: f.logGroupName, filterName: f.filterName, filterPattern: f.filterPattern, metricTransformations: f.metricTransformations }),
+        );
+      }
+      logs.destroy();
+    }
+  });
+
+  it('names a metric filter altered by hand (another pattern), with the live and expected patterns', async () => {
+    const logs = new CloudWatchLogsClient(account.clientConfig);
+    const logGroupName = account.topology.api.accessLogGroupName;
+    const [filter] = (await logs.send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters ?? [];
+    if (!filter) throw new Error('no 504 filter');
+    // Delete, then put: moto 5.2.1's PutMetricFilter keeps an existing filter of that name (AWS "creates or updates" it).
+    const replace = async (filterPattern: string | undefined): Promise<void> => {
+      await logs.send(new DeleteMetricFilterCommand({ logGroupName, filterName: filter.filterName }));
+      await logs.send(new PutMetricFilterCommand({ logGroupName, filterName: filter.filterName, filterPattern, metricTransformations: filter.metricTransformations }));
+    };
+    await replace('{ $.status = 502 }');
+    expect((await logs.send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters?.[0]?.filterPattern).toBe('{ $.status = 502 }');
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL metric-filter ${logGroupName} ${filter.filterName ?? ''}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toContain(`metric filter ${filter.filterName ?? ''} on ${logGroupName}: pattern "{ $.status = 502 }", expected "{ $.status = 504 }": connection-timeout goes undetected`);
+    } finally {
+      await replace(filter.filterPattern);
+      expect((await logs.send(new DescribeMetricFiltersCommand({ logGroupName }))).metricFilters?.[0]?.filterPattern).toBe(filter.filterPattern);
+      logs.destroy();
     }
   });
 

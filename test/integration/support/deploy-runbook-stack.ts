@@ -11,6 +11,7 @@
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
@@ -90,6 +91,36 @@ export interface DeployOptions {
   dr?: DrAutomation;
 }
 
+/**
+ * infra WatchedAlarms' metric filters (metricFilterSpecs) that do not exist yet, as infra writes them (value 1, the
+ * 504 count's ApiName dimension), on the service's log groups (created here where the sandbox has not: the service's
+ * stack owns them). The sandbox's primary topology already has both.
+ */
+export async function deployMetricFilters(clientConfig: SandboxAccount['clientConfig'], expected: PreflightExpectations): Promise<void> {
+  const logs = new CloudWatchLogsClient(clientConfig);
+  try {
+    for (const spec of expected.metricFilters) {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: spec.logGroupName })).catch((error: unknown) => {
+        if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+      });
+      const present = ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: spec.logGroupName, filterNamePrefix: spec.filterName }))).metricFilters ?? []).some(
+        (f) => f.filterName === spec.filterName,
+      );
+      if (present) continue;
+      await logs.send(
+        new PutMetricFilterCommand({
+          logGroupName: spec.logGroupName,
+          filterName: spec.filterName,
+          filterPattern: spec.pattern,
+          metricTransformations: [{ metricNamespace: spec.namespace, metricName: spec.metricName, metricValue: spec.metricValue, ...(spec.dimensions ? { dimensions: spec.dimensions } : {}) }],
+        }),
+      );
+    }
+  } finally {
+    logs.destroy();
+  }
+}
+
 /** Creates the region's alarms that do not exist yet, and each alarm handler's rule (default bus) that does not. */
 async function deployDrAlarmsAndRules(clientConfig: SandboxAccount['clientConfig'], events: EventBridgeClient, expected: PreflightExpectations): Promise<void> {
   const cloudWatch = new CloudWatchClient(clientConfig);
@@ -138,6 +169,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   // The DR region's alarms the sandbox did not create (infra WatchedAlarms: the diagnose-only rows'), and the rule of each
   // handler an alarm reaches there (infra AlarmRouting): sandbox/provision-dr.ts provisions the standby alarms only.
   if (dr) await deployDrAlarmsAndRules(clientConfig, events, expected);
+  // Single account: the region's stack creates the metric filters (infra WatchedAlarms); cross-account: the workload's.
+  if (!options.workloadAccount) await deployMetricFilters(clientConfig, expected);
 
   const failedUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notification-runbooks-failed' }))).QueueUrl;
   const failedArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failedUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
@@ -291,9 +324,12 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
       watched: expected.watched,
       caches: expected.caches,
       alarmNames: expected.alarms.map((a) => a.name),
+      metricFilterLogGroups: [...new Set(expected.metricFilters.map((f) => f.logGroupName))],
       remediationHandlers: [...roles.keys()],
       documentNames: documents.map((d) => d.name),
     });
+    // WorkloadStack's WatchedAlarms: the metric filters on the service's log groups there.
+    await deployMetricFilters(clientConfig, expected);
     const preflightRole = { roleName: PREFLIGHT_ROLE_NAME, policy: document(reads.statements), trust: document(preflightTrust('aws', operationsAccount, [preflightCaller])) };
     await iam.send(new CreateRoleCommand({ RoleName: PREFLIGHT_ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify(preflightRole.trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: PREFLIGHT_ROLE_NAME, PolicyName: 'preflight-reads', PolicyDocument: JSON.stringify(preflightRole.policy) }));

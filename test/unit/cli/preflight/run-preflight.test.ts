@@ -2,6 +2,7 @@
 // resource and the permission, never a PASS and never a crash, and every other check still runs; the text rendering.
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -20,7 +21,7 @@ import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
 const cloudWatch = mockClient(CloudWatchClient);
 const mocks = [
   cloudWatch,
-  ...[SQSClient, LambdaClient, RDSClient, APIGatewayClient, ElastiCacheClient, EventBridgeClient, IAMClient, SSMClient, SNSClient, SupportClient, SchedulerClient, STSClient].map((c) => mockClient(c as never)),
+  ...[SQSClient, LambdaClient, RDSClient, APIGatewayClient, ElastiCacheClient, CloudWatchLogsClient, EventBridgeClient, IAMClient, SSMClient, SNSClient, SupportClient, SchedulerClient, STSClient].map((c) => mockClient(c as never)),
 ];
 
 /** Every call of every client refused, as for credentials with no read permission at all. */
@@ -51,6 +52,9 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL resources could-not-check caches notification-service-cache',
       // alarms: the area guard of run-preflight
       'FAIL alarms could-not-check alarms',
+      // the metric filters behind Memory Pressure and Connection Timeout: each on its own
+      'FAIL alarms could-not-check metric filter notification-service-consumer-out-of-memory',
+      'FAIL alarms could-not-check metric filter notification-service-api-504',
       // routing: the area guard (its rules are read before any alarm is tested)
       'FAIL routing could-not-check routing',
       // handlers: each on its own; with none read, no role is simulated
@@ -70,6 +74,7 @@ describe('runPreflight with credentials that may read nothing', () => {
   it("each names the read-only permissions its reads need, since AWS's message names none", () => {
     const message = (subject: string): string | undefined => report.checks.find((c) => c.subject === subject)?.message;
     expect(message('alarms')).toBe('could not check alarms: AccessDenied: preflight is not allowed cloudwatch:DescribeAlarms');
+    expect(message('metric filter notification-service-api-504')).toBe('could not check metric filter notification-service-api-504: AccessDenied: preflight is not allowed logs:DescribeMetricFilters');
     expect(message('routing')).toBe('could not check routing: AccessDenied: preflight is not allowed events:DescribeRule, events:ListTargetsByRule, events:TestEventPattern');
     expect(message('queues notification-service-queue')).toBe('could not check queues notification-service-queue: AccessDenied: preflight is not allowed sqs:GetQueueUrl, sqs:GetQueueAttributes');
     expect(message('handler notification-runbooks-escalate')).toBe(

@@ -3,6 +3,7 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -44,6 +45,7 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
     apiGatewayV2: new ApiGatewayV2Client(settings),
     elastiCache: new ElastiCacheClient(settings),
     cloudWatch: new CloudWatchClient(settings),
+    logs: new CloudWatchLogsClient(settings),
     events: new EventBridgeClient(settings),
     iam: new IAMClient(settings),
     ssm: new SSMClient(settings),
