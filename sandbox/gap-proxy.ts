@@ -684,6 +684,29 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     return withoutPromotedLinks(answer, described);
   };
+  // A rename (ModifyDBInstance NewDBInstanceIdentifier, as FailbackToPrimary does). moto 5.2.1 renames onto an existing
+  // name by silently replacing that instance; RDS refuses ("You cannot use an existing DB instance name when renaming",
+  // RDS User Guide, "Renaming a DB instance"), and so does the proxy. A promoted instance stays promoted under its new
+  // name: the mark follows the rename, or moto's leftover replication link would come back under the new name.
+  const rdsRename = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
+    const form = new URLSearchParams(body.toString('utf8'));
+    const [from, to] = [form.get('DBInstanceIdentifier') ?? '', (form.get('NewDBInstanceIdentifier') ?? '').toLowerCase()];
+    const taken = await forwardBuffered(
+      req,
+      Buffer.from(new URLSearchParams({ Action: 'DescribeDBInstances', Version: form.get('Version') ?? '2014-10-31', DBInstanceIdentifier: to }).toString(), 'utf8'),
+      described.accountId,
+    );
+    if (taken.status === 200 && to !== from.toLowerCase()) {
+      return faultResponse(described.protocol, { times: 1, status: 400, code: 'DBInstanceAlreadyExists', message: `DB instance already exists: ${to}` });
+    }
+    const answer = await forwardBuffered(req, body, described.accountId);
+    if (answer.status === 200 && to && promotedInstances.delete(promotedKey(described, from))) {
+      promotedInstances.add(promotedKey(described, to));
+      const arn = /<DBInstanceArn>([^<]*)<\/DBInstanceArn>/.exec(answer.body.toString('utf8'))?.[1];
+      if (arn) promotedArns.add(arn);
+    }
+    return withoutPromotedLinks(answer, described);
+  };
 
   // moto 5.2.1's DescribeAlarmsForMetric matches the namespace and metric name only: the alarms moto finds on them are
   // filtered as CloudWatch filters them (Dimensions as an exact set, Statistic, ExtendedStatistic, Period, Unit:
@@ -1006,6 +1029,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     if (described.service === 'rds' && described.operation === 'PromoteReadReplica') {
       send(res, await rdsPromotion(req, body, described));
+      return;
+    }
+    if (described.service === 'rds' && described.operation === 'ModifyDBInstance' && isForm && new URLSearchParams(body.toString('utf8')).has('NewDBInstanceIdentifier')) {
+      send(res, await rdsRename(req, body, described));
       return;
     }
     if (described.service === 'rds' && described.operation === 'DescribeDBInstances' && (promotedInstances.size > 0 || promotedArns.size > 0)) {

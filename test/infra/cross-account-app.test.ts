@@ -545,6 +545,7 @@ describe('cross-account mode: the runbook documents act in the workload account 
           context: { 'aws:ResourceTag/Environment': 'production', 'ec2:ResourceTag/Environment': 'production' },
         }),
         call('rds:PromoteReadReplica', w('rds', `db:${replica}`), 'promotes this region\'s standby (FailoverToDR / FailbackToPrimary)'),
+        call('rds:ModifyDBInstance', w('rds', `db:${replica}`), 'renames the promoted replica to the watched name (FailbackToPrimary, decision 199)'),
         call('ssm:PutParameter', w('ssm', 'parameter/notification-service/database/endpoint'), 'points the service at its database'),
         ...invokedIn(region).map((h) =>
           call('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h} in the operations account (its function policy admits this role)`, {
@@ -591,9 +592,9 @@ describe('cross-account mode: the runbook documents act in the workload account 
       const neededResults = await judge(principalOf(role), region, need);
       const dangerousResults = await judge(principalOf(role), region, danger);
       console.log(`IAM simulation (workload automation role ${region}): needed ${need.length}: ${neededResults.filter((r) => r.startsWith('Allowed')).length} allowed; dangerous ${danger.length}: ${allowedOf(dangerousResults).length} allowed`);
-      // 13 calls on the workload's resources and the handlers the operations account runs in this region (4), in the dr
-      // region as in the primary since decision 123.
-      expect(need.length).toBe(17);
+      // 14 calls on the workload's resources (the replica's rename, decision 199, the 14th) and the handlers the operations
+      // account runs in this region (4), in the dr region as in the primary since decision 123.
+      expect(need.length).toBe(18);
       expect(danger.length).toBeGreaterThan(40);
       expect(neededResults.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
       expect(allowedOf(dangerousResults)).toEqual([]);
@@ -649,9 +650,9 @@ describe('cross-account mode: the runbook documents act in the workload account 
         ...INVOKED_FROM_WORKLOAD.map((h) => own('lambda:InvokeFunction', opsFunctionArn(region, h), `runs ${h}: a workload document's step`)),
       ]);
       expect(allowedOf(refused)).toEqual([]);
-      // 10 calls on the workload's named resources and the 4 handlers the workload documents run, in the dr region as in the
-      // primary since decision 123 (it registers every document).
-      expect(refused.length).toBe(14);
+      // 11 calls on the workload's named resources (the replica's rename, decision 199, the 11th) and the 4 handlers the
+      // workload documents run, in the dr region as in the primary since decision 123 (it registers every document).
+      expect(refused.length).toBe(15);
     });
   });
 });

@@ -80,6 +80,9 @@ function calls(region: string, own: 'replica' | 'failback'): { allowed: Simulate
     allowed: [
       call('rds:PromoteReadReplica', db(region, mine), 'promotes its region\'s replica'),
       call('rds:DescribeDBInstances', db(region, mine), 'reads the replica'),
+      // FailbackToPrimary renames the promoted failback replica to the watched name (decision 199); in the DR region the
+      // replica is the watched database itself (decision 123).
+      call('rds:ModifyDBInstance', db(region, mine), 'renames its region\'s replica'),
       call('ssm:PutParameter', param(region, 'notification-service/database/endpoint'), 'points the service at the database'),
       call('ssm:GetParameters', param(region, 'notification-service/database/endpoint'), 'reads the parameter back'),
       call('lambda:UpdateEventSourceMapping', mapping(region), 'enables the consumers', { 'lambda:FunctionArn': fn(region, 'notification-service-consumer') }),
@@ -90,6 +93,8 @@ function calls(region: string, own: 'replica' | 'failback'): { allowed: Simulate
       call('rds:PromoteReadReplica', db(region, 'notification-service-db'), 'the primary database is never promoted'),
       call('rds:PromoteReadReplica', db(region, other), 'the other region\'s replica name'),
       call('rds:PromoteReadReplica', db(region, 'reporting-db-replica'), 'another replica'),
+      call('rds:ModifyDBInstance', db(region, other), 'the other region\'s replica name is never renamed'),
+      call('rds:ModifyDBInstance', db(region, 'reporting-db'), 'an instance the automation does not watch'),
       call('ssm:PutParameter', param(region, 'notification-runbooks/kill-switch'), 'the kill switch is never written'),
       call('ssm:PutParameter', param(region, 'notification-service/database/password'), 'another parameter'),
       call('lambda:UpdateEventSourceMapping', mapping(region), 'another function\'s mapping', { 'lambda:FunctionArn': fn(region, 'billing-consumer') }),

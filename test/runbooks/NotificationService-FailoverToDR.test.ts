@@ -3,10 +3,11 @@
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { watchedResources } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { provisionDrStandby, type DrStandby } from '../../sandbox/provision-dr';
@@ -16,7 +17,7 @@ import { expectSucceeded, rehearseDocument, type Rehearsal } from './support/reh
 
 const FAILOVER = 'NotificationService-FailoverToDR';
 const FAILBACK = 'NotificationService-FailbackToPrimary';
-const MUTATIONS = ['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets'];
+const MUTATIONS = ['PromoteReadReplica', 'ModifyDBInstance', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets'];
 
 let account: SandboxAccount;
 let standby: DrStandby;
@@ -126,6 +127,11 @@ const DATA_PATH = [
 ];
 /** The standby rebuilt after the first failover, which the Route 53 outage case fails over. */
 const REBUILT_REPLICA = 'notification-service-db-replica-b';
+/** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
+const FAILBACK_REPLICA = 'notification-service-db-failback';
+/** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
+const IS_FAILBACK = { Key: 'rehearsal-identity', Value: 'failback-replica' };
+const IS_OLD_PRIMARY = { Key: 'rehearsal-identity', Value: 'old-primary' };
 let rebuiltEndpoint = '';
 
 const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordName: standby.recordName });
@@ -261,26 +267,64 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
-  it('fails back after approval, in the primary region: the failback replica promoted, the service pointed at it, the record switched back', async () => {
+  it("fails back after approval onto the name the automation watches: the old primary retired under its new name, the failback replica promoted and renamed, the service pointed at it, the record switched back", async () => {
     // What a person does first: a read replica of the DR database in the primary region.
     const created = await new RDSClient(at(standby.primaryRegion)).send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'notification-service-db-failback', SourceDBInstanceIdentifier: (await instance(standby.drRegion, REBUILT_REPLICA))?.DBInstanceArn }),
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: (await instance(standby.drRegion, REBUILT_REPLICA))?.DBInstanceArn, Tags: [IS_FAILBACK] }),
     );
-    const failbackEndpoint = created.DBInstance?.Endpoint?.Address;
-    expect(failbackEndpoint).toEqual(expect.any(String));
+    expect(created.DBInstance?.DBInstanceIdentifier).toBe(FAILBACK_REPLICA);
+    // moto 5.2.1 answers one DbiResourceId for every instance (and a replica copies its source's creation time), so which
+    // instance is which is told here by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"); the
+    // document's verifyServingIsFailback compares DbiResourceId, unique and immutable on AWS.
+    await new RDSClient(at(standby.primaryRegion)).send(new AddTagsToResourceCommand({ ResourceName: account.topology.database.arn, Tags: [IS_OLD_PRIMARY] }));
     const before = await state();
     await sendMessages(standby.primaryRegion, account.topology.queue.url, 20);
     const consumer = consumerIn(standby.primaryRegion, account.topology.queue.url, account.topology.consumer.mappingUuid);
+    const since = await callCount();
 
     const { run, processed } = await withConsumer(rehearseDocument(FAILBACK, failoverParameters(), envIn('us-east-1'), ['--approve', '--approve-as', approverOf()]), consumer);
 
     expectSucceeded(run);
-    expect(run.result.steps.map((s) => s.step)).toContain('verifyTraffic');
-    const failback = await instance(standby.primaryRegion, 'notification-service-db-failback');
-    expect(failback?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
-    expect(failback?.DBInstanceStatus).toBe('available');
+    expect(run.result.steps.map((s) => s.step)).toEqual([
+      'describeReplica',
+      'checkNotPromoted',
+      'checkReplica',
+      'checkOldPrimary',
+      'readRecords',
+      'checkRecordPair',
+      'approveFailback',
+      'retireOldPrimary',
+      'promoteReplica',
+      'waitPromoted',
+      'takeWatchedName',
+      'waitRenamed',
+      'describeServing',
+      'verifyServingIsFailback',
+      'pointServiceAtDatabase',
+      'verifyEndpointParameter',
+      'findConsumerMapping',
+      'enableConsumers',
+      'waitConsumersEnabled',
+      'switchRecord',
+      'verifyRecordSwitched',
+      'verifyTraffic',
+    ]);
+    // The automation's configured database (resources.databases, what its alarms, grants and diagnoses name) is the one
+    // serving: the promoted failback replica, under that name, and the endpoint the consumers read is its endpoint.
+    const watched = watchedResources(loadRuntimeConfig(process.env).config, 'production').databases;
+    expect(watched).toEqual([account.topology.database.identifier]);
+    const serving = await instance(standby.primaryRegion, account.topology.database.identifier);
+    expect(serving?.TagList).toEqual(expect.arrayContaining([IS_FAILBACK]));
+    expect(serving?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(serving?.DBInstanceStatus).toBe('available');
     const after = await state();
-    expect(after.parameter).toEqual({ 'us-east-1': failbackEndpoint, 'us-west-2': rebuiltEndpoint });
+    expect(after.parameter).toEqual({ 'us-east-1': serving?.Endpoint?.Address, 'us-west-2': rebuiltEndpoint });
+    // The old primary is kept, retired under its new name; no instance is left under the failback replica's name.
+    const retired = await instance(standby.primaryRegion, 'notification-service-db-retired');
+    expect(retired?.TagList).toEqual(expect.arrayContaining([IS_OLD_PRIMARY]));
+    expect(retired?.TagList).not.toEqual(expect.arrayContaining([IS_FAILBACK]));
+    await expect(instance(standby.primaryRegion, FAILBACK_REPLICA)).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+    expect(await mutatingCallsSince(since)).toEqual(['ModifyDBInstance', 'PromoteReadReplica', 'ModifyDBInstance', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets']);
     expect(after.records).toEqual({
       'us-east-1': { ...before.records['us-east-1'], failover: 'PRIMARY' },
       'us-west-2': { ...before.records['us-west-2'], failover: 'SECONDARY' },

@@ -112,7 +112,9 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   'rds:DescribeDBInstances': on('db-instance', 'db-restore-target', 'dr-replica'),
   // Failover and failback promote the configured replica only (Service Authorization Reference: db).
   'rds:PromoteReadReplica': on('dr-replica'),
-  'rds:ModifyDBInstance': on('db-instance'),
+  // The watched instances (ScaleUpDatabase's resize; FailbackToPrimary renames the old primary), and the failback replica,
+  // which FailbackToPrimary renames to the watched name after promoting it (decision 199).
+  'rds:ModifyDBInstance': on('db-instance', 'dr-replica'),
   // Source and target instance, and the subnet group it is restored into (Service Authorization Reference: db, subgrp).
   'rds:RestoreDBInstanceToPointInTime': on('db-instance', 'db-restore-target', 'db-subnet-group'),
   'rds:RebootDBInstance': on('db-instance'),

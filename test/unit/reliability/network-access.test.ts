@@ -148,7 +148,7 @@ describe('network access', () => {
     expect(commandCalls('ModifyDBInstanceCommand')).toEqual([{ file: 'shared/playbooks/cpu-utilization.ts', keys: ['ApplyImmediately', 'DBInstanceClass', 'DBInstanceIdentifier'] }]);
   });
 
-  it('the runbook documents call rds ModifyDBInstance in one step, ScaleUpDatabase\'s, and it changes the class only', () => {
+  it('the runbook documents call rds ModifyDBInstance in ScaleUpDatabase\'s step, which changes the class only, and FailbackToPrimary\'s two renames, which change the name only', () => {
     const dir = join(__dirname, '../../../runbooks');
     const documents = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => readRunbook(join(dir, f)));
     expect(documents.length).toBeGreaterThan(5);
@@ -159,7 +159,13 @@ describe('network access', () => {
         .filter((s) => s.action === 'aws:executeAwsApi' && String(s.inputs.Service).toLowerCase() === 'rds' && String(s.inputs.Api).replace(/_/g, '').toLowerCase() === 'modifydbinstance')
         .map((s) => ({ document: basename(doc.file), step: s.name, keys: Object.keys(s.inputs).filter((k) => k !== 'Service' && k !== 'Api').sort() }));
     });
-    expect(modifies).toEqual([{ document: 'NotificationService-ScaleUpDatabase.yaml', step: 'modifyInstanceClass', keys: ['ApplyImmediately', 'DBInstanceClass', 'DBInstanceIdentifier'] }]);
+    // FailbackToPrimary's two renames (decision 199) set the identifier only: RDS's way to give the promoted replica the
+    // watched name; no network or exposure setting.
+    expect(modifies).toEqual([
+      { document: 'NotificationService-FailbackToPrimary.yaml', step: 'retireOldPrimary', keys: ['ApplyImmediately', 'DBInstanceIdentifier', 'NewDBInstanceIdentifier'] },
+      { document: 'NotificationService-FailbackToPrimary.yaml', step: 'takeWatchedName', keys: ['ApplyImmediately', 'DBInstanceIdentifier', 'NewDBInstanceIdentifier'] },
+      { document: 'NotificationService-ScaleUpDatabase.yaml', step: 'modifyInstanceClass', keys: ['ApplyImmediately', 'DBInstanceClass', 'DBInstanceIdentifier'] },
+    ]);
     // Nor through a script step's boto3 client.
     expect(documents.filter((doc) => /modify_db_instance/i.test(JSON.stringify(doc.content))).map((doc) => basename(doc.file))).toEqual([]);
   });
