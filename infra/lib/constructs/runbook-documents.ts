@@ -6,6 +6,7 @@ import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
+import { defaultConfig } from '../../../shared/config/defaults';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 import { OPERATIONS_DOCUMENTS } from '../settings';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
@@ -229,6 +230,27 @@ export function deployedContent(doc: RunbookDocument, config: AutomationConfig, 
   }
 }
 
+/** The documents with an approval step (aws:approve), by name. */
+export function approvalDocuments(documents: readonly RunbookDocument[]): string[] {
+  return documents.filter((d) => ((d.content.mainSteps ?? []) as Step[]).some((step) => step.action === 'aws:approve')).map((d) => d.name);
+}
+
+/**
+ * The default approvers (role/NotificationServiceRunbookApprover) are a name: no stack creates that role, and until
+ * someone does, nobody can approve (review 11a, finding 8). Synthesis says so where documents with approval steps are
+ * deployed and the environment keeps the default; `runbook preflight` FAILs while the role does not exist.
+ */
+export function warnOnDefaultApprovers(scope: Construct, documents: readonly RunbookDocument[], config: AutomationConfig, environment: EnvironmentName): void {
+  const gated = approvalDocuments(documents);
+  const configured = config.environments[environment]?.runbookApprovers?.principals ?? [];
+  const defaults = defaultConfig.environments[environment]?.runbookApprovers?.principals ?? [];
+  if (gated.length === 0 || configured.length !== defaults.length || !configured.every((p, i) => p === defaults[i])) return;
+  Annotations.of(scope).addWarningV2(
+    '@notification-runbooks/default-approvers',
+    `environments.${environment}.runbookApprovers is the project default (${configured.join(', ')}), which no stack creates: until that role exists in this account, nobody can approve the approval steps of ${gated.join(', ')} (each execution waits an hour and fails); create it for the people who approve, or configure approvers that exist (runbook preflight FAILs while one does not)`,
+  );
+}
+
 export class RunbookDocuments extends Construct {
   readonly documents: RunbookDocument[];
   readonly role?: Role;
@@ -247,6 +269,7 @@ export class RunbookDocuments extends Construct {
       region: stack.region,
       ...(props.handlerAccount ? { handlerAccount: props.handlerAccount } : {}),
     };
+    warnOnDefaultApprovers(this, this.documents, props.config, props.environment);
     for (const doc of this.documents) {
       new CfnDocument(this, doc.name, {
         name: doc.name,
