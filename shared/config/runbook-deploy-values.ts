@@ -6,7 +6,7 @@
 // value is a list is spliced in; inside longer text it becomes its text. `${Deploy.Rows.Field}` repeats the list item
 // that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item. A whole token as a map's
 // key becomes its text (a parameter or dimension named at deploy time); it must be text, and no two keys may become one.
-import { apiMetricDimensions, watchedApiOf } from './alarm-specs';
+import { alarmSpecFor, apiMetricDimensions, pascalCase, watchedApiOf } from './alarm-specs';
 import { automationRoleNameOf } from './names';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
@@ -87,6 +87,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     // The documents invoke the handlers by full ARN, in the account they run in: a name alone would be looked up in the
     // account the document runs in, which in cross-account mode has no handler (issue 17).
     ...latencyApiValues(config),
+    ...queueDepthAlarmValues(config),
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   });
 }
@@ -131,6 +132,27 @@ function latencyApiValues(config: AutomationConfig): DeployValues {
     throw new DeployValueError(`LatencyApiDefault ${JSON.stringify(value)} (from ${field}) does not match its allowedPattern ${pattern}`);
   }
   return { LatencyApiDimension: dimension, LatencyApiDefault: value, LatencyApiPattern: pattern };
+}
+
+// Stands for the queue in the depth alarm's name while the name is built; the document puts its QueueName parameter there.
+const QUEUE_SLOT = 'QUEUE-NAME-SLOT';
+
+/**
+ * The queue-depth alarm's name as infra names it (alarmSpecFor, the one definition), up to the queue: "<prefix> Queue
+ * Depth > <threshold>", the document adding " ({{ QueueName }})". NotificationService-ScaleConsumers reads that alarm by
+ * its name with DescribeAlarms, not by position among DescribeAlarmsForMetric's alarms, whose order AWS does not document
+ * and which also lists the low-water alarm (decision 185), the DR standby watch's and any other alarm on the queue's
+ * depth (review 12, R12-1). A table without Queue Backup has no such value (a document naming it then fails to render).
+ */
+function queueDepthAlarmValues(config: AutomationConfig): DeployValues {
+  const row = config.troubleshooting.find((r) => r.id === 'queue-backup');
+  if (!row) return {};
+  const { name } = alarmSpecFor(row, { queue: QUEUE_SLOT, functionName: '-', database: '-', apiName: '-' }, pascalCase(config.service));
+  const suffix = ` (${QUEUE_SLOT})`;
+  if (!name.endsWith(suffix) || name.indexOf(QUEUE_SLOT) !== name.length - suffix.length + 2) {
+    throw new DeployValueError(`the queue-depth alarm's name ${JSON.stringify(name)} does not end with its queue in parentheses: the documents expect it to`);
+  }
+  return { QueueDepthAlarmTitle: name.slice(0, -suffix.length) };
 }
 
 function automationRoleValues(partition: string, account: string, roleName: string): DeployValues {

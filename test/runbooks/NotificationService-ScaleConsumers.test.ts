@@ -1,6 +1,9 @@
 // NotificationService-ScaleConsumers rehearsed against the emulator: the document runs the real scale-consumers bundle.
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { alarmSpecs } from '../../shared/config/alarm-specs';
+import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-control';
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
@@ -84,6 +87,87 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
     expectSucceeded(run);
     // The key is the ALARM's instant, in EventBridge's form (decision 150): the state change the lost event carried.
     expect(stampedWithTransition(run.result, 'runScaleConsumers', lost)).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied' });
+    expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(100);
+    expect(await maximumConcurrency(account)).toBe(100);
+  });
+});
+
+// Review 12, R12-1: DescribeAlarmsForMetric lists every alarm on the queue's depth, in an order AWS does not document
+// (moto: creation order). The document reads the depth alarm by its name; here the two other alarms infra puts on that
+// metric are listed before it: the low-water alarm (decision 185) and the DR standby watch's (which sorts first by name).
+describe(`${DOCUMENT} with the queue's other depth alarms listed before its depth alarm`, () => {
+  let account: SandboxAccount;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  it('reads the depth alarm by its name and scales the consumers in a real backlog', async () => {
+    const cw = account.cloudWatch;
+    const depth = queueAlarmName(account.topology);
+    const queue = account.topology.queue.name;
+    const metric = { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: queue }] };
+    const specs = alarmSpecs(projectConfig({}), 'production', 'us-west-2');
+    const standby = specs.find((spec) => spec.name.includes('DR Replicated Queue Depth') && spec.metric.kind === 'single' && spec.metric.metric.dimensions.QueueName === queue);
+    const lowWater = specs.find((spec) => spec.restoreSignal === true && spec.rowId === 'queue-backup');
+    if (!standby || standby.metric.kind !== 'single' || !lowWater) throw new Error('the configuration has no DR standby queue alarm or low-water alarm');
+    // The standby watch's alarm as infra deploys it in the DR region, on the same metric.
+    await cw.send(
+      new PutMetricAlarmCommand({
+        ...metric,
+        AlarmName: standby.name,
+        Statistic: 'Maximum',
+        Period: standby.metric.metric.periodSeconds,
+        EvaluationPeriods: standby.evaluationPeriods,
+        DatapointsToAlarm: standby.datapointsToAlarm,
+        Threshold: standby.threshold,
+        ComparisonOperator: standby.comparisonOperator,
+        TreatMissingData: standby.treatMissingData,
+      }),
+    );
+    // The depth alarm replaced (what a redeploy that replaces it does): it is now the last one created.
+    const [alarm] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [depth] }))).MetricAlarms ?? [];
+    if (!alarm) throw new Error(`no alarm ${depth}`);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [depth] }));
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: depth,
+        AlarmDescription: alarm.AlarmDescription,
+        Namespace: alarm.Namespace,
+        MetricName: alarm.MetricName,
+        Dimensions: alarm.Dimensions,
+        Statistic: alarm.Statistic,
+        Period: alarm.Period,
+        EvaluationPeriods: alarm.EvaluationPeriods,
+        DatapointsToAlarm: alarm.DatapointsToAlarm,
+        Threshold: alarm.Threshold,
+        ComparisonOperator: alarm.ComparisonOperator,
+        TreatMissingData: alarm.TreatMissingData,
+        AlarmActions: alarm.AlarmActions,
+        OKActions: alarm.OKActions,
+      }),
+    );
+    const listed = ((await cw.send(new DescribeAlarmsForMetricCommand(metric))).MetricAlarms ?? []).map((a) => a.AlarmName);
+    expect(new Set(listed)).toEqual(new Set([lowWater.name, standby.name, depth]));
+    expect(listed[0]).not.toBe(depth);
+    // A real backlog: more messages on the queue than the depth alarm's threshold.
+    const threshold = alarm.Threshold ?? NaN;
+    const queueUrl = account.topology.queue.url;
+    for (let sent = 0; sent <= threshold; sent += 10) {
+      await account.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: 10 }, (_, j) => ({ Id: String(j), MessageBody: JSON.stringify({ notification: sent + j }) })) }));
+    }
+    const attributes = await account.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBeGreaterThan(threshold);
+    await account.transition(depth, 'ALARM');
+    await account.transition(lowWater.name, 'OK');
+    await account.transition(standby.name, 'ALARM');
+    expect(await maximumConcurrency(account)).toBe(50);
+
+    const run = await rehearseDocument(DOCUMENT, { QueueName: queue }, account.env);
+
+    expectSucceeded(run);
+    expect(stepOutputs(run.result, 'readAlarm')).toMatchObject({ AlarmName: depth, StateValue: 'ALARM' });
+    expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied', alarmName: depth });
     expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(100);
     expect(await maximumConcurrency(account)).toBe(100);
   });

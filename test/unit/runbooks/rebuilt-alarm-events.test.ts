@@ -40,6 +40,12 @@ function withDefaults(doc: Doc, value: unknown): unknown {
   return name !== undefined && doc.parameters?.[name] ? doc.parameters[name].default : value;
 }
 
+/** Every `{{ Name }}` inside a text -> the parameter's default (an alarm name built from a parameter). */
+function filledWithDefaults(doc: Doc, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return value.replace(/\{\{\s*([A-Za-z0-9]+)\s*\}\}/g, (whole, name: string) => (doc.parameters?.[name] ? String(doc.parameters[name].default) : whole));
+}
+
 /** Every document's steps that hand a Lambda a rebuilt "CloudWatch Alarm State Change" event. */
 function rebuildingSteps(doc: Doc): Step[] {
   return doc.mainSteps.filter((step) => step.action === 'aws:invokeLambdaFunction' && (step.inputs?.InputPayload as Payload | undefined)?.['detail-type'] === 'CloudWatch Alarm State Change');
@@ -66,6 +72,7 @@ function eventAndRead(doc: Doc, step: Step) {
       action: read.action,
       api: read.inputs?.Api,
       metric: { namespace: read.inputs?.Namespace, name: read.inputs?.MetricName, dimensions: dimensions(read.inputs?.Dimensions) },
+      alarmNames: ((read.inputs?.AlarmNames as unknown[] | undefined) ?? []).map((n) => filledWithDefaults(doc, n)),
     },
     invoked: String(withDefaults(doc, step.inputs?.FunctionName)),
   };
@@ -99,11 +106,21 @@ describe('the SSM documents that rebuild an alarm event send the alarm\'s own me
       }),
     );
 
-    it.each(cases)('%s: the event names the metric its alarm read asked for, one series, no expression', (_name, _environment, doc, step) => {
+    it.each(cases)('%s: the event names the metric its alarm read asked for, one series, no expression', (_name, environment, doc, step) => {
       const { series, expression, event, read } = eventAndRead(doc, step);
       expect({ series, expression }).toEqual({ series: 1, expression: undefined });
+      if (read?.api === 'DescribeAlarms') {
+        // Read by name (review 12, R12-1): exactly the alarm infra deploys on the event's metric for this handler, not
+        // its restore signal (the low-water alarm) nor another alarm on the same metric (the DR standby watch's).
+        const named = alarmSpecs(config, environment, WHERE.region).filter((alarm) => read.alarmNames.includes(alarm.name));
+        expect(read.alarmNames).toHaveLength(1);
+        expect(named.map((alarm) => ({ restoreSignal: alarm.restoreSignal === true, metric: alarm.metric.kind === 'single' ? { namespace: alarm.metric.metric.namespace, metricName: alarm.metric.metric.metricName, dimensions: alarm.metric.metric.dimensions } : undefined }))).toEqual([
+          { restoreSignal: false, metric: { namespace: event.namespace, metricName: event.name, dimensions: event.dimensions } },
+        ]);
+        return;
+      }
       // DescribeAlarmsForMetric answers only standard alarms on exactly this namespace, name and dimension set.
-      expect(read).toEqual({ action: 'aws:executeAwsApi', api: 'DescribeAlarmsForMetric', metric: event });
+      expect(read).toEqual({ action: 'aws:executeAwsApi', api: 'DescribeAlarmsForMetric', metric: event, alarmNames: [] });
     });
 
     it.each(cases)("%s: that metric is the one the invoked handler's alarm watches (alarmSpecs), dimension for dimension", (_name, environment, doc, step) => {
