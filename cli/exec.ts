@@ -239,7 +239,9 @@ async function answerApproval(step: StepExecution, executionId: string, deps: Fo
   const approvers = (Array.isArray(approversValue) ? approversValue : [approversValue]).filter((a): a is string => typeof a === 'string' && a !== '');
   const message = inputValue(step, 'Message');
   const name = step.StepName ?? '?';
-  deps.say(`    approval requested from ${approvers.join(', ') || '(approvers not shown)'}:`);
+  const notified = inputValue(step, 'NotificationArn');
+  const sentTo = typeof notified === 'string' && notified !== '' ? ` (Automation sent the request to ${notified})` : '';
+  deps.say(`    approval requested from ${approvers.join(', ') || '(approvers not shown)'}${sentTo}:`);
   if (typeof message === 'string' && message !== '') deps.say(`    ${message}`);
   const signal = await deps.decide({ executionId, step: name, approvers, message: typeof message === 'string' ? message : '' });
   if (!signal) {

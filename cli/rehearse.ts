@@ -206,7 +206,7 @@ function approvalFrom(options: RehearseOptions, who: string, out: RehearsalOutpu
   const principals = options.approveAs?.length ? options.approveAs : [who];
   let answered = 0;
   return async (request) => {
-    say(`    approval requested from ${request.approvers.join(', ')}:`);
+    say(`    approval requested from ${request.approvers.join(', ')}${request.notified ? ` (request sent to ${request.notified})` : ''}:`);
     say(`    ${request.message}`);
     const approver = principals[Math.min(answered, principals.length - 1)] ?? who;
     answered += 1;

@@ -15,6 +15,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { alarmSpecs, rowsWatchedIn } from '../shared/config/alarm-specs';
+import { APPROVAL_TOPIC_NAME } from '../shared/config/names';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import { provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
@@ -33,6 +34,8 @@ export interface DrStandby {
   recordName: string;
   /** What each region's record resolves to (its API's regional domain). */
   recordValues: Record<string, string>;
+  /** The DR region's approval topic, where FailoverToDR's approval request goes (the DR region's stack deploys it). */
+  approvalTopicArn: string;
 }
 
 export class DrProvisioningError extends Error {
@@ -78,6 +81,7 @@ export async function provisionDrStandby(opts: {
   const sqs = new SQSClient(at(drRegion));
   const lambda = new LambdaClient(at(drRegion));
   const route53 = new Route53Client(at(primary.region));
+  const sns = new SNSClient(at(drRegion));
   try {
     const source = required((await rdsPrimary.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: primary.database.identifier }))).DBInstances?.[0], 'primary database');
     // A parameter group is regional: the replica's region needs its own copy of the primary's.
@@ -181,6 +185,7 @@ export async function provisionDrStandby(opts: {
       });
     }
     await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: changes } }));
+    const approvalTopic = await sns.send(new CreateTopicCommand({ Name: APPROVAL_TOPIC_NAME }));
 
     return {
       primaryRegion: primary.region,
@@ -193,9 +198,10 @@ export async function provisionDrStandby(opts: {
       hostedZoneId,
       recordName,
       recordValues,
+      approvalTopicArn: required(approvalTopic.TopicArn, 'approval TopicArn'),
     };
   } finally {
-    for (const client of [rdsPrimary, rds, sqs, lambda, route53]) client.destroy();
+    for (const client of [rdsPrimary, rds, sqs, lambda, route53, sns]) client.destroy();
   }
 }
 

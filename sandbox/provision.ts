@@ -317,6 +317,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
         return { ...tier, arn: required(created.TopicArn, 'TopicArn') };
       }),
     );
+    const approvalTopic = await step(`SNS CreateTopic ${spec.approvalTopicName}`, () => sns.send(new CreateTopicCommand({ Name: spec.approvalTopicName })));
     const stateTable = await provisionStateTable(dynamodb, spec);
     await step(`SSM PutParameter ${spec.killSwitch.name}`, () =>
       ssm.send(
@@ -360,6 +361,7 @@ export async function provisionSandbox(opts: ProvisionSandboxOptions): Promise<T
       alarms,
       alarmNamesByHandler: Object.fromEntries(spec.alarmRoutes.map((route) => [route.handler, route.alarmNames])),
       escalationTopics,
+      approvalTopic: { name: spec.approvalTopicName, arn: required(approvalTopic.TopicArn, 'TopicArn') },
       stateTable,
       eventBus: { name: spec.eventBusName, arn: required(bus.EventBusArn, 'EventBusArn') },
       killSwitch: spec.killSwitch,

@@ -14,6 +14,7 @@ import type { AutomationConfig, EnvironmentName } from '../shared/config/schema'
 import { ESCALATION_SCHEDULE_GROUP } from '../shared/escalation/deployment';
 import { VERIFY_SCHEDULE_GROUP } from '../shared/pipeline/verify-change-plan';
 import { DECISION_SOURCE } from '../shared/report/decision-reporter';
+import { APPROVAL_TOPIC_NAME } from '../shared/config/names';
 
 // The alarm data is shared with infra (shared/config/alarm-specs.ts): the sandbox watches what production deploys.
 export type { AlarmMetricSpec, AlarmSpec, ComparisonOperator, MetricSpec, Statistic, TreatMissingData } from '../shared/config/alarm-specs';
@@ -121,6 +122,8 @@ export interface SandboxTopologySpec {
   oomMetricFilter: { name: string; logGroupName: string; pattern: string; namespace: string; metricName: string };
   alarms: AlarmSpec[];
   escalationTopics: Array<{ level: number; name: string; topicName: string }>;
+  /** Where the runbook documents' aws:approve steps send their requests (infra's approval topic, shared/config/names.ts). */
+  approvalTopicName: string;
   stateTable: { name: string; partitionKey: string; sortKey: string; ttlAttribute: string };
   eventBusName: string;
   killSwitch: { name: string; value: string };
@@ -198,6 +201,7 @@ export interface Topology {
   /** handler -> names of the alarms whose state changes its rule delivers */
   alarmNamesByHandler: Record<string, string[]>;
   escalationTopics: Array<{ level: number; name: string; topicName: string; arn: string }>;
+  approvalTopic: { name: string; arn: string };
   stateTable: { name: string; arn: string };
   eventBus: { name: string; arn: string };
   killSwitch: { name: string; value: string };
@@ -382,6 +386,7 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
     },
     alarms,
     escalationTopics: config.escalationPath.map(({ level, name, topicName }) => ({ level, name, topicName })),
+    approvalTopicName: APPROVAL_TOPIC_NAME,
     stateTable: { name: config.stateTableName, partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' },
     eventBusName: config.eventBusName,
     killSwitch: { name: config.killSwitchParameterName, value: 'off' },

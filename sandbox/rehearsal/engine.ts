@@ -46,6 +46,8 @@ export interface ApprovalRequest {
   message: string;
   approvers: string[];
   minRequiredApprovals: number;
+  /** The SNS topic the request was published to (the step's NotificationArn), before anyone is asked. */
+  notified?: string;
 }
 
 export interface ApprovalAnswer {
@@ -464,9 +466,11 @@ class Execution {
   }
 
   /**
-   * As Automation does: only a listed approver's signal counts (a role ARN admits that role's sessions), and the step
-   * goes on after MinRequiredApprovals distinct approvers approve; one rejection rejects it. A signal from anyone else
-   * is refused, and the rehearsal fails the step rather than wait for the timeout.
+   * As Automation does: with NotificationArn, the request is first published to that SNS topic ("Automation sends a
+   * message to this topic letting principals know that they must either approve or reject", SSM User Guide,
+   * "aws:approve"); only a listed approver's signal counts (a role ARN admits that role's sessions), and the step goes on
+   * after MinRequiredApprovals distinct approvers approve; one rejection rejects it. A signal from anyone else is
+   * refused, and the rehearsal fails the step rather than wait for the timeout.
    */
   private async approve(step: StepModel, result: StepResult): Promise<void> {
     const inputs = this.resolve(step.inputs) as Record<string, unknown>;
@@ -478,6 +482,10 @@ class Execution {
       approvers,
       minRequiredApprovals: Number(inputs.MinRequiredApprovals ?? 1),
     };
+    if (inputs.NotificationArn !== undefined) {
+      request.notified = await this.publishApprovalRequest(asText(inputs.NotificationArn), request);
+      this.deps.reporter?.note?.(step.name, `approval request sent to ${request.notified}`);
+    }
     const decisions: Array<{ approver: string; decision: string; comment?: string }> = [];
     const approvedBy = new Set<string>();
     result.outputs.ApproverDecisions = decisions;
@@ -503,6 +511,39 @@ class Execution {
     }
     result.outputs.ApprovalStatus = 'Approved';
     result.detail = `approved by ${[...approvedBy].join(', ')}`;
+  }
+
+  /**
+   * The approval request, published to the step's NotificationArn as the automation role would (sns:Publish; the topic's
+   * name must start with "Automation", SSM User Guide "aws:approve"). Automation's own wording is not documented: this
+   * one carries the step's Message, the approvers, and the signal command that answers it. A topic that cannot be
+   * published to fails the step: nobody would be asked (what Automation does then is not documented either).
+   */
+  private async publishApprovalRequest(topicArn: string, request: ApprovalRequest): Promise<string> {
+    const { region } = this.deps.context;
+    const signal = (type: string): string =>
+      `aws ssm send-automation-signal --automation-execution-id ${this.executionId} --signal-type ${type} --region ${region}`;
+    const message = [
+      `Automation execution ${this.executionId} is waiting at step ${request.step} for approval.`,
+      '',
+      request.message,
+      '',
+      `Approvers (${request.minRequiredApprovals} of them must approve): ${request.approvers.join(', ')}.`,
+      `Approve: ${signal('Approve')}`,
+      `Reject: ${signal('Reject')} --payload Comment="<why>"`,
+    ].join('\n');
+    try {
+      await this.deps.callAws('sns', 'Publish', {
+        TopicArn: topicArn,
+        // SNS Subject: at most 100 printable ASCII characters (SNS Publish).
+        Subject: `Approval needed: ${request.step} of automation ${this.executionId}`.slice(0, 100),
+        Message: message,
+      });
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new RehearsalStepError(`the approval request could not be published to ${topicArn} (${why}): no approver would be asked, so the step fails`);
+    }
+    return topicArn;
   }
 
   /** Invoke steps whose FunctionName is known before running (parameters and system variables only). */

@@ -54,3 +54,21 @@ export function automationRoleNameOf(region: string): string {
  * resources, so it is deployed, with the role it runs as, into each workload account (docs/decisions.md 86).
  */
 export const OPERATIONS_DOCUMENTS: ReadonlySet<string> = new Set(['NotificationService-AcknowledgeIncident', 'NotificationService-EscalateToNextTier']);
+
+/**
+ * The SNS topic an aws:approve step's NotificationArn names: Automation sends the approval request there and the
+ * approvers subscribe to it (environments.<env>.runbookApprovers.emails). The name must start with "Automation" (SSM
+ * User Guide, "aws:approve" and "Run an automation that requires approvals"; the AWS managed AmazonSSMAutomationRole
+ * grants sns:Publish on arn:aws:sns:*:*:Automation* only). One per account and region, beside the documents.
+ */
+export const APPROVAL_TOPIC_NAME = 'Automation-notification-runbooks-approvals';
+
+/** The approval topic's ARN in one account and region. */
+export function approvalTopicArnOf(partition: string, region: string, account: string): string {
+  return `arn:${partition}:sns:${region}:${account}:${APPROVAL_TOPIC_NAME}`;
+}
+
+/** A configured approver: "role/<name>" / "user/<name>" in the environment's own account, else the ARN as configured. */
+export function principalArn(principal: string, where: { account: string; partition: string }): string {
+  return principal.startsWith('arn:') ? principal : `arn:${where.partition}:iam::${where.account}:${principal}`;
+}

@@ -7,7 +7,7 @@
 // that holds it once per row of Rows (a branch choice once per ladder pair); no row, no item. A whole token as a map's
 // key becomes its text (a parameter or dimension named at deploy time); it must be text, and no two keys may become one.
 import { alarmSpecFor, apiMetricDimensions, pascalCase, watchedApiOf } from './alarm-specs';
-import { automationRoleNameOf } from './names';
+import { approvalTopicArnOf, automationRoleNameOf, principalArn } from './names';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
 /** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
@@ -23,9 +23,22 @@ const WHOLE_TOKEN = /^\$\{Deploy\.([A-Za-z][A-Za-z0-9]*)\}$/;
 // Lambda's memory range (Lambda quotas, "Function memory allocation").
 const LAMBDA_MIN_MEMORY_MB = 128;
 
-/** "role/<name>" / "user/<name>" in the environment's own account, else the ARN as configured. */
-function principalArn(principal: string, where: { account: string; partition: string }): string {
-  return principal.startsWith('arn:') ? principal : `arn:${where.partition}:iam::${where.account}:${principal}`;
+
+/**
+ * How GetAutomationExecution's ExecutedBy names a principal among the approvers (review 11b F9): an IAM user by its ARN,
+ * a role by any of its sessions, `arn:<partition>:sts::<account>:assumed-role/<role name>/<session>` (the STS ARN has
+ * no path). The documents refuse, before asking anyone, an execution started by one of these: whoever starts a change
+ * is never one of its approvers, and only an approver's answer counts.
+ */
+export function requesterApproverRows(approverArns: readonly string[]): { users: Array<Record<string, string>>; roleSessions: Array<Record<string, string>> } {
+  const users: Array<Record<string, string>> = [];
+  const roleSessions: Array<Record<string, string>> = [];
+  for (const arn of approverArns) {
+    const role = /^arn:([^:]+):iam::([^:]+):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+    if (role) roleSessions.push({ Prefix: `arn:${role[1]}:sts::${role[2]}:assumed-role/${role[3]}/` });
+    else users.push({ Arn: arn });
+  }
+  return { users, roleSessions };
 }
 
 /** Where a document is deployed: the account and partition, and the region (the automation role is one per region). */
@@ -70,11 +83,16 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
   if (upgrades.length === 0) {
     throw new DeployValueError(`environments.${environment}.scaleUpDatabase.ladder has one class (${ladder.join(', ')}): the scale-up document needs a class to go up to`);
   }
+  const approverArns = approvers.principals.map((p) => principalArn(p, where));
+  const requesters = requesterApproverRows(approverArns);
   const dbMode = env.mutationModeByRow?.['cpu-utilization'] ?? env.mutationMode ?? (env.autoScaling ? 'automatic' : 'report-only');
   return refuseSsmReferences({
     Environment: environment,
-    Approvers: approvers.principals.map((p) => principalArn(p, where)),
+    Approvers: approverArns,
     MinRequiredApprovals: approvers.minRequiredApprovals,
+    // The requester-is-not-an-approver check before each approval: one branch choice per approver user / role.
+    ApproverUsers: requesters.users,
+    ApproverRoleSessions: requesters.roleSessions,
     InstanceClassLadder: ladder,
     // Every (current, target) pair that goes up the ladder: the scale-up document's runtime check.
     InstanceClassUpgrades: upgrades,
@@ -84,6 +102,8 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     MemoryMaxMb: env.raiseLambdaMemory.maxMemoryMb,
     // The project's own automation role of this account and region: the only role a failover may run as (issue 17).
     ...(where.region !== undefined ? automationRoleValues(where.partition, where.account, automationRoleNameOf(where.region)) : {}),
+    // Where each aws:approve step sends its request (NotificationArn): the approval topic of this account and region.
+    ...(where.region !== undefined ? { ApprovalTopicArn: approvalTopicArnOf(where.partition, where.region, where.account) } : {}),
     // The documents invoke the handlers by full ARN, in the account they run in: a name alone would be looked up in the
     // account the document runs in, which in cross-account mode has no handler (issue 17).
     ...latencyApiValues(config),

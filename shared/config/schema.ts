@@ -243,6 +243,11 @@ export const runbookApproversSchema = z
       )
       .check(nonEmptyLength, z.maxLength(10)),
     minRequiredApprovals: number.check(int, atLeast1, z.maximum(10)),
+    /**
+     * Email endpoints infra subscribes to the approval topic (APPROVAL_TOPIC_NAME), where Automation sends each approval
+     * request (the aws:approve steps' NotificationArn). Unset: nobody is subscribed, and synthesis warns.
+     */
+    emails: z.optional(z.array(email).check(z.maxLength(50))),
   })
   .check(z.refine((a) => a.minRequiredApprovals <= a.principals.length, 'minRequiredApprovals must not exceed the number of principals'));
 export type RunbookApproversConfig = z.infer<typeof runbookApproversSchema>;

@@ -21,6 +21,25 @@ export interface CauseStepContext {
   /** The incident's alarm and region, for the `runbook plan` command a step names. */
   alarmName?: string;
   region?: string;
+  /** Who approves the documents' changes and where their requests go, as deployed where the documents run (review 11a finding 8). */
+  approvals?: ApprovalRouting;
+}
+
+/** The documents' approvers (ARNs) and the SNS topic their aws:approve steps send each request to. */
+export interface ApprovalRouting {
+  approvers: readonly string[];
+  minRequiredApprovals: number;
+  topicArn: string;
+}
+
+/** Who must approve and where the request goes, so L1 knows whom to reach; nothing when it is not known. */
+function approvalLines(ctx: CauseStepContext): string[] {
+  const a = ctx.approvals;
+  if (!a) return [];
+  const who = a.approvers.length === 1 ? `its approver ${a.approvers[0] ?? ''}` : `${a.minRequiredApprovals} of its approvers (${a.approvers.join(', ')})`;
+  return [
+    `Approval: ${who} must approve; the document sends the request to the SNS topic ${a.topicArn}, which the approvers subscribe to. Whoever starts it must not be an approver (the document refuses that before asking).`,
+  ];
 }
 
 /**
@@ -159,6 +178,7 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
     ctx.named
       ? namedStep(ctx, [
           `In ${ctx.environment} this change is made by a person: ${ctx.named} makes the planned change (before -> after above) after a configured approver approves.`,
+          ...approvalLines(ctx),
         ])
       : {
           title: 'Make the planned change through your change process',
@@ -168,11 +188,11 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
           ],
         },
   diagnosis: (ctx) => {
-    if (ctx.named) return namedStep(ctx, ['The diagnosis above names a fix this document makes behind approval; it re-checks the finding before anyone is asked.']);
+    if (ctx.named) return namedStep(ctx, ['The diagnosis above names a fix this document makes behind approval; it re-checks the finding before anyone is asked.', ...approvalLines(ctx)]);
     if (ctx.playbook === 'watch-standby' && ctx.rowRunbook) {
       return {
         title: `If the primary region is lost: run ${ctx.rowRunbook} (asks for approval)`,
-        lines: ['Otherwise fix the standby as the findings say: a failover is a decision, never a reflex.'],
+        lines: ['Otherwise fix the standby as the findings say: a failover is a decision, never a reflex.', ...approvalLines(ctx)],
         run: 'row',
       };
     }

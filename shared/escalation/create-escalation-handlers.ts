@@ -143,6 +143,10 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     },
     ...(crossAccountSettings(env).ownAccountId ? { operationsAccount: crossAccountSettings(env).ownAccountId } : {}),
     configured: configuredParameters(runtime.config.environments[runtime.environment].disasterRecovery),
+    ...(() => {
+      const approvers = runtime.config.environments[runtime.environment].runbookApprovers;
+      return approvers ? { approvers: { principals: approvers.principals, minRequiredApprovals: approvers.minRequiredApprovals } } : {};
+    })(),
     // The standby watch's alarms a changing row's alarm defers to in a DR region that does not serve (decision 158).
     deferrals: standbyDeferralTargets(runtime.config, runtime.environment, runtime.region),
     // Queue Backup's low-water alarm: its restore is watched by nobody (decision 185).

@@ -14,7 +14,7 @@ import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } f
 import type { EscalationStore } from './escalation-store';
 import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type SendKind, type SentNotification } from './incident';
 import type { ConfiguredParameter } from './document-parameters';
-import { buildMessageView, type MessageKind } from './message-view';
+import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -69,6 +69,8 @@ export interface EscalationContext {
   operationsAccount?: string;
   /** Document parameters the environment's configuration supplies to the NEXT STEP's command (the failover record pair). */
   configured?: Readonly<Record<string, ConfiguredParameter>>;
+  /** The environment's runbookApprovers: the NEXT STEP names who approves a document's change and where the request goes. */
+  approvers?: MessageInput['approvers'];
   /**
    * The alarms other decisions may be deferred to (the standby watch's, shared/guard/standby-deferral.ts
    * standbyDeferralTargets), each with how many minutes before its state change the deferred decisions are looked for
@@ -565,6 +567,7 @@ export class EscalationService {
       ...(because ? { escalatedBecause: because } : {}),
       ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
       ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+      ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
     });
     // The next tier's timer is created with the delivery, not after it: a delivery that fails for long (AWS Support's one
     // endpoint is in us-east-1, so in a us-east-1 outage the DR region's L3 case fails on every retry) must not stop the
@@ -736,6 +739,7 @@ export class EscalationService {
         now: this.now(),
         ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
         ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+        ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
       });
       const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress));
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });

@@ -1,5 +1,7 @@
 // Pure: everything an escalation or resolution message says, as data; the email and chat renderers only lay it out.
-import type { TroubleshootingRow } from '../config/schema';
+import type { RunbookApproversConfig, TroubleshootingRow } from '../config/schema';
+import { approvalTopicArnOf, principalArn } from '../config/names';
+import { partitionOf } from '../aws/arn';
 import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
 import { NOTICE_CAUSES, type DecisionSummary, type Incident, type SentNotification } from './incident';
@@ -77,6 +79,8 @@ export interface MessageInput {
   operationsAccount?: string;
   /** Document parameters the environment's configuration supplies (configuredParameters: the failover record pair). */
   configured?: Readonly<Record<string, ConfiguredParameter>>;
+  /** The environment's runbookApprovers as configured (role/<name> in the account the documents run in, or ARNs). */
+  approvers?: Pick<RunbookApproversConfig, 'principals' | 'minRequiredApprovals'>;
 }
 
 const MAX_FINDINGS = 20;
@@ -224,6 +228,16 @@ export function buildMessageView(input: MessageInput): MessageView {
     ...(decision?.guardrail ? { guardrail: decision.guardrail } : {}),
     ...(decision?.resource ? { resourceId: decision.resource.id } : {}),
     ...(own ? { named: own.documentName } : {}),
+    // The documents run in the incident's (workload) account and region: their approvers and approval topic are there.
+    ...(input.approvers
+      ? {
+          approvals: {
+            approvers: input.approvers.principals.map((p) => principalArn(p, { account: incident.account, partition: partitionOf(incident.region) })),
+            minRequiredApprovals: input.approvers.minRequiredApprovals,
+            topicArn: approvalTopicArnOf(partitionOf(incident.region), incident.region, incident.account),
+          },
+        }
+      : {}),
     ...(() => {
       const rowRunbook = input.rows.find((r) => r.handler === decision?.playbook)?.runbook;
       return rowRunbook ? { rowRunbook } : {};

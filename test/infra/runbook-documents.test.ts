@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RunbookDocuments, readRunbookDocument } from '../../infra/lib/constructs/runbook-documents';
 import { watchedResources } from '../../shared/config/alarm-specs';
 import { defaultConfig } from '../../shared/config/defaults';
@@ -31,7 +31,7 @@ describe('readRunbookDocument', () => {
         [
           '  - name: approve',
           '    action: aws:approve',
-          '    inputs: { NotificationArn: "arn:aws:sns:us-east-1:111111111111:t", Approvers: ["arn:aws:iam::111111111111:role/oncall"] }',
+          '    inputs: { NotificationArn: "${Deploy.ApprovalTopicArn}", Approvers: ["arn:aws:iam::111111111111:role/oncall"] }',
           '  - name: resize',
           '    action: aws:executeAwsApi',
           '    inputs: { Service: rds, Api: ModifyDBInstance, DBInstanceIdentifier: db }',
@@ -49,7 +49,9 @@ describe('readRunbookDocument', () => {
       ),
     );
     expect(doc.name).toBe('NotificationService-Resize');
-    expect(doc.actions).toEqual(['lambda:InvokeFunction', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'sns:Publish']);
+    // The approval's sns:Publish is granted on the approval topic alone (addAutomationRole), not as a declared action.
+    expect(doc.actions).toEqual(['lambda:InvokeFunction', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance']);
+    expect(doc.requestsApprovals).toBe(true);
     expect(doc.invokedFunctions).toEqual(['notification-runbooks-scale-up-database']);
     expect(doc.invokesParameterizedFunction).toBe(false);
   });
@@ -64,6 +66,11 @@ describe('readRunbookDocument', () => {
     expect([fixed.invokedFunctions, fixed.invokesParameterizedFunction]).toEqual([['notification-runbooks-scale-consumers'], false]);
     const open = withDefault('NotificationService-Open', '  Fn: { type: String }\n');
     expect([open.invokedFunctions, open.invokesParameterizedFunction]).toEqual([[], true]);
+  });
+
+  it('refuses an approval that sends its request to a topic other than the approval topic infra deploys', () => {
+    const file = document('NotificationService-Elsewhere', '  - name: approve\n    action: aws:approve\n    inputs: { NotificationArn: "arn:aws:sns:us-east-1:111111111111:AutomationSomeoneElses", Approvers: [x] }\n');
+    expect(() => readRunbookDocument(file)).toThrow(/step approve sends its approval request to arn:aws:sns:us-east-1:111111111111:AutomationSomeoneElses: name \$\{Deploy\.ApprovalTopicArn\}/);
   });
 
   it('names the step whose action it cannot derive IAM for, rather than granting less than it needs', () => {
@@ -144,7 +151,20 @@ describe('the deployed documents carry the configured approvers, ladder and caps
     // Production changes DB classes only with approval: no choice skips it.
     const approval = stepOf(scaleUp, 'chooseApproval').inputs as { Choices: Array<{ NextStep: string }>; Default: string };
     expect(approval.Choices.map((c) => c.NextStep)).toEqual(['readDatabase']);
-    expect(approval.Default).toBe('approveScaleUp');
+    expect(approval.Default).toBe('whoRequested');
+    // Review 11b F9: the approval is reached only when whoever started the execution is none of the approvers.
+    expect(stepOf(scaleUp, 'checkRequesterIsNotApprover').inputs).toEqual({
+      Choices: [
+        { NextStep: 'refuseRequesterIsApprover', Variable: '{{ whoRequested.ExecutedBy }}', StartsWith: 'arn:aws:sts::111111111111:assumed-role/DbaOnCall/' },
+        {
+          NextStep: 'refuseRequesterIsApprover',
+          Variable: '{{ whoRequested.ExecutedBy }}',
+          StartsWith: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sts::111111111111:assumed-role/ServiceOwner/']] },
+        },
+        { NextStep: 'approveScaleUp', Variable: '{{ whoRequested.ExecutedBy }}', StartsWith: 'arn:' },
+      ],
+      Default: 'refuseRequesterIsApprover',
+    });
     // Up the ladder only: 4 classes make 6 (current, target) pairs, each going on to the approval choice.
     const ladder = stepOf(scaleUp, 'checkUpTheLadder').inputs as { Choices: Array<{ NextStep: string; And?: Array<{ StringEquals: string }> }>; Default: string };
     const pairs = ladder.Choices.filter((c) => c.And).map((c) => c.And?.map((a) => a.StringEquals).join('>'));
@@ -180,11 +200,95 @@ describe('the deployed documents carry the configured approvers, ladder and caps
     const scaleUp = docs['NotificationService-ScaleUpDatabase'] as Record<string, unknown>;
     expect(stepOf(scaleUp, 'chooseApproval').inputs).toMatchObject({
       Choices: [{ NextStep: 'readDatabase' }, { NextStep: 'modifyInstanceClass', Variable: '{{ describeDatabase.EnvironmentTag }}', StringEquals: 'staging' }],
-      Default: 'approveScaleUp',
+      Default: 'whoRequested',
     });
+  });
+
+  it('every approval sends its request to this account\'s approval topic and is reached only past the requester check (review 11a finding 8, 11b F9)', () => {
+    const docs = synth('production', {
+      environments: { production: { runbookApprovers: { principals: ['arn:aws:iam::111111111111:user/dba', 'role/teams/Approver'], minRequiredApprovals: 1 } } },
+    });
+    const approving = Object.entries(docs).filter(([, doc]) => (doc.mainSteps as Array<{ action: string }>).some((s) => s.action === 'aws:approve'));
+    expect(approving.map(([name]) => name).sort()).toEqual([
+      'NotificationService-FailbackToPrimary',
+      'NotificationService-FailoverToDR',
+      'NotificationService-RaiseLambdaMemory',
+      'NotificationService-ScaleUpDatabase',
+      'NotificationService-TroubleshootConnectionTimeout',
+    ]);
+    for (const [name, doc] of approving) {
+      const steps = doc.mainSteps as Array<{ name: string; action: string; inputs: Record<string, unknown> }>;
+      const approve = steps.find((s) => s.action === 'aws:approve');
+      expect([name, approve?.inputs.NotificationArn]).toEqual([name, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:us-east-1:111111111111:Automation-notification-runbooks-approvals']] }]);
+      // Every way into the approval is the requester check's last choice; the user by its ARN, the role by its sessions.
+      const into = steps.flatMap((s) => {
+        const inputs = s.inputs as { Choices?: Array<{ NextStep: string }>; Default?: string };
+        return [...(inputs.Choices ?? []).filter((c) => c.NextStep === approve?.name).map(() => s.name), ...(inputs.Default === approve?.name ? [s.name] : [])];
+      });
+      expect([name, into]).toEqual([name, ['checkRequesterIsNotApprover']]);
+      const before = steps[steps.findIndex((s) => s.name === approve?.name) - 1];
+      expect([name, before?.name]).toEqual([name, 'refuseRequesterIsApprover']);
+      expect([name, stepOf(doc, 'checkRequesterIsNotApprover').inputs.Choices]).toEqual([
+        name,
+        [
+          { NextStep: 'refuseRequesterIsApprover', Variable: '{{ whoRequested.ExecutedBy }}', StringEquals: 'arn:aws:iam::111111111111:user/dba' },
+          { NextStep: 'refuseRequesterIsApprover', Variable: '{{ whoRequested.ExecutedBy }}', StartsWith: expect.objectContaining({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sts::111111111111:assumed-role/Approver/']] }) },
+          { NextStep: approve?.name, Variable: '{{ whoRequested.ExecutedBy }}', StartsWith: 'arn:' },
+        ],
+      ]);
+    }
   });
 
   it('refuses to synthesize documents with approvals when the environment has no configured approvers', () => {
     expect(() => synth('staging', {}, (config) => delete config.environments.staging.runbookApprovers)).toThrow(/environments\.staging\.runbookApprovers is not configured/);
+  });
+});
+
+describe('the approval topic the documents send their requests to (review 11a finding 8)', () => {
+  function stack(emails?: string[]): { template: Template; annotations: Annotations } {
+    const config = parseAutomationConfig(
+      mergeConfig(defaultConfig, { environments: { production: { runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1, ...(emails ? { emails } : {}) } } } }),
+    );
+    const app = new App();
+    const docs = new Stack(app, 'Docs', { env: { account: '111111111111', region: 'us-east-1' } });
+    new RunbookDocuments(docs, 'Runbooks', {
+      runbooksDir: join(__dirname, '..', '..', 'runbooks'),
+      role: {
+        create: {
+          roleName: 'notification-runbooks-automation-us-east-1',
+          targets: { partition: 'aws', account: '111111111111', regions: ['us-east-1'], environment: 'production', watched: watchedResources(config, 'production'), alarmNames: [], stateTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/notification-runbooks-state' },
+          handlerFunctionArns: new Map(),
+        },
+      },
+      config,
+      environment: 'production',
+    });
+    return { template: Template.fromStack(docs), annotations: Annotations.fromStack(docs) };
+  }
+  // The stack's partition is a token: arn:<partition>:sns:us-east-1:111111111111:Automation-notification-runbooks-approvals.
+  const TOPIC_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:us-east-1:111111111111:Automation-notification-runbooks-approvals']] };
+
+  it('subscribes the configured approvers\' emails, lets the automation role publish, and grants the role sns:Publish on that topic only', () => {
+    const { template } = stack(['dba-oncall@example.com', 'owner@example.com']);
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'Automation-notification-runbooks-approvals', KmsMasterKeyId: Match.anyValue() });
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((r) => [r.Properties.Protocol, r.Properties.Endpoint]);
+    expect(subscriptions.sort()).toEqual([
+      ['email', 'dba-oncall@example.com'],
+      ['email', 'owner@example.com'],
+    ]);
+    const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]?.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> };
+    expect(topicPolicy.Statement).toContainEqual(
+      expect.objectContaining({ Sid: 'AutomationRolePublishesApprovalRequests', Effect: 'Allow', Action: 'sns:Publish', Principal: { AWS: expect.anything() as unknown } }),
+    );
+    // The role's sns:Publish names exactly the approval topic: never an escalation tier, never a wildcard.
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown; Sid?: string }> }).Statement);
+    const publishing = statements.filter((st) => [st.Action].flat().includes('sns:Publish'));
+    expect(publishing).toEqual([expect.objectContaining({ Sid: 'ApprovalRequests', Action: 'sns:Publish', Resource: TOPIC_ARN })]);
+  });
+
+  it('warns at synth when no approver is subscribed: nobody would hear of a request', () => {
+    const warnings = stack().annotations.findWarning('*', Match.stringLikeRegexp('approval topic Automation-notification-runbooks-approvals has no subscriber in production'));
+    expect(warnings).toHaveLength(1);
+    expect(stack(['dba@example.com']).annotations.findWarning('*', Match.stringLikeRegexp('has no subscriber'))).toHaveLength(0);
   });
 });

@@ -116,6 +116,8 @@ const DATA_PATH = [
   'describeReplica',
   'checkNotPromoted',
   'checkReplica',
+  'whoRequested',
+  'checkRequesterIsNotApprover',
   'approveFailover',
   'promoteReplica',
   'waitPromoted',
@@ -157,7 +159,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const { status, result } = await rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--reject', '--approve-as', approverOf()]);
     expect(status).toBe(1);
     // Nothing of Route 53 is read before the approval: its control plane is the us-east-1 this document is for losing.
-    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkNotPromoted', 'checkReplica', 'approveFailover']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkNotPromoted', 'checkReplica', 'whoRequested', 'checkRequesterIsNotApprover', 'approveFailover']);
     expect(await mutatingCallsSince(since)).toEqual([]);
     expect(await state()).toEqual(before);
   });
@@ -295,6 +297,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       'checkOldPrimary',
       'readRecords',
       'checkRecordPair',
+      'whoRequested',
+      'checkRequesterIsNotApprover',
       'approveFailback',
       'retireOldPrimary',
       'promoteReplica',

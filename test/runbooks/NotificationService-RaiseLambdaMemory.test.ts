@@ -80,7 +80,7 @@ describe(DOCUMENT, () => {
     ]);
 
     expectSucceeded({ status, result, stderr });
-    expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'approveMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
+    expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'whoRequested', 'checkRequesterIsNotApprover', 'approveMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
     expect(result.outputs).toMatchObject({ 'readCurrentMemory.MemorySize': 768, 'readFunction.MemorySize': 1024, 'readFunction.LastUpdateStatus': 'Successful' });
     expect(await memoryMb(account)).toBe(1024);
   });

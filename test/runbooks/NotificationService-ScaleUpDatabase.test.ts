@@ -3,6 +3,8 @@
 // (no parameter skips it), and the class only goes up the environment's ladder.
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
+import { onCallSession } from '../integration/support/on-call-session';
+import { createEscalationInbox, type EscalationInbox } from '../../sandbox/escalation-inbox';
 import { expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
 
 const DOCUMENT = 'NotificationService-ScaleUpDatabase';
@@ -12,6 +14,12 @@ function approverOf(account: SandboxAccount): string {
   return `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`;
 }
 
+/** A queue subscribed to the account's approval topic: what an approver subscribed to it receives (review 11a finding 8). */
+function approvalInbox(account: SandboxAccount): Promise<EscalationInbox> {
+  const topic = account.topology.approvalTopic;
+  return createEscalationInbox(account.clientConfig, { escalationTopics: [{ level: 0, name: 'approvers', topicName: topic.name, arn: topic.arn }] }, 'approval-inbox');
+}
+
 async function instanceClass(account: SandboxAccount): Promise<string | undefined> {
   const described = await new RDSClient(account.clientConfig).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: account.topology.database.identifier }));
   return described.DBInstances?.[0]?.DBInstanceClass;
@@ -19,10 +27,16 @@ async function instanceClass(account: SandboxAccount): Promise<string | undefine
 
 describe(`${DOCUMENT} in production`, () => {
   let account: SandboxAccount;
+  let approvals: EscalationInbox;
   const parameters = (): Record<string, string> => ({ DBInstanceIdentifier: account.topology.database.identifier, TargetInstanceClass: 'db.r6g.2xlarge' });
 
   beforeAll(async () => {
     account = await provisionAccount('production');
+    approvals = await approvalInbox(account);
+  });
+  // Each case reads only the requests its own run sent.
+  beforeEach(async () => {
+    await approvals.read();
   });
 
   it.each([
@@ -41,9 +55,17 @@ describe(`${DOCUMENT} in production`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, parameters(), account.env, ['--reject', '--approve-as', approverOf(account)]);
 
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'approveScaleUp']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'approveScaleUp']);
     expect(result.failure).toMatchObject({ step: 'approveScaleUp', message: expect.stringContaining(`rejected by ${approverOf(account)}`) });
     expect(await instanceClass(account)).toBe('db.r6g.xlarge');
+    // The approvers were asked: one request on the approval topic, naming the change, who started it and how to answer.
+    const requested = await approvals.read();
+    expect(requested).toHaveLength(1);
+    expect(requested[0]).toMatchObject({ topicArn: account.topology.approvalTopic.arn, subject: `Approval needed: approveScaleUp of automation ${result.executionId}` });
+    expect(requested[0]?.message).toContain(`Resize the production database ${account.topology.database.identifier} from db.r6g.xlarge to db.r6g.2xlarge now`);
+    expect(requested[0]?.message).toContain(`Approvers (1 of them must approve): ${approverOf(account)}.`);
+    expect(requested[0]?.message).toMatch(new RegExp(`started by arn:aws:(iam|sts)::${account.accountId}:`));
+    expect(requested[0]?.message).toContain(`aws ssm send-automation-signal --automation-execution-id ${result.executionId} --signal-type Approve`);
   });
 
   it('cannot be approved by the requester: only the configured approvers count', async () => {
@@ -52,6 +74,19 @@ describe(`${DOCUMENT} in production`, () => {
 
     expect(status).toBe(1);
     expect(result.failure).toMatchObject({ step: 'approveScaleUp', message: expect.stringMatching(/is not an approver of this step \(arn:aws:iam::\d{12}:role\/NotificationServiceRunbookApprover\)/) });
+    expect(await instanceClass(account)).toBe('db.r6g.xlarge');
+  });
+
+  it('refuses, before anyone is asked, an execution started by a session of the approver role: it cannot approve its own change (review 11b F9)', async () => {
+    // alice starts it as the approver role and answers --approve as herself: the same session asks and would approve.
+    const alice = await onCallSession(account, 'alice', 'NotificationServiceRunbookApprover');
+    const { status, result } = await rehearseDocument(DOCUMENT, parameters(), alice.env, ['--approve']);
+
+    expect(status).toBe(1);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'refuseRequesterIsApprover']);
+    expect(alice.arn).toBe(`arn:aws:sts::${account.accountId}:assumed-role/NotificationServiceRunbookApprover/alice`);
+    expect(result.failure).toEqual({ step: 'refuseRequesterIsApprover', message: `$.AutomationExecution.ExecutedBy is "${alice.arn}", expected "a principal that is not an approver of this document"` });
+    expect(await approvals.read()).toEqual([]);
     expect(await instanceClass(account)).toBe('db.r6g.xlarge');
   });
 
@@ -86,6 +121,8 @@ describe(`${DOCUMENT} in production`, () => {
       'checkAvailable',
       'checkUpTheLadder',
       'chooseApproval',
+      'whoRequested',
+      'checkRequesterIsNotApprover',
       'approveScaleUp',
       'modifyInstanceClass',
       'waitForInstanceClass',
@@ -143,7 +180,7 @@ describe(`${DOCUMENT} as deployed to staging`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: production.topology.database.identifier, TargetInstanceClass: 'db.r6g.2xlarge' }, env);
 
     expect(status).toBe(1);
-    expect(result.steps.find((s) => s.step === 'chooseApproval')).toMatchObject({ status: 'Success', next: 'approveScaleUp' });
+    expect(result.steps.find((s) => s.step === 'chooseApproval')).toMatchObject({ status: 'Success', next: 'whoRequested' });
     expect(result.failure).toMatchObject({ step: 'approveScaleUp', message: expect.stringContaining('needs an approval') });
     expect(await instanceClass(production)).toBe('db.r6g.xlarge');
   });

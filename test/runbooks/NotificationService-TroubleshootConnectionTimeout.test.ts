@@ -124,6 +124,8 @@ describe(DOCUMENT, () => {
       'checkRuleMatchesFinding:Success',
       'describeTargetGroup:Success',
       'describeSourceGroup:Success',
+      'whoRequested:Success',
+      'checkRequesterIsNotApprover:Success',
       'approveRuleChange:Success',
       'authorizeIngress:Success',
       'verifyIngress:Success',

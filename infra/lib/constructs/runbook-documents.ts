@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
-import { Policy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
@@ -10,6 +10,8 @@ import { defaultConfig } from '../../../shared/config/defaults';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 import { OPERATIONS_DOCUMENTS } from '../settings';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
+import { APPROVAL_TOPIC_NAME, approvalTopicArnOf } from '../../../shared/config/names';
+import { ApprovalTopic } from './approval-topic';
 import { automationApiAction } from '../iam/api-actions';
 import { documentTableWriteCondition } from '../iam/document-table-writes';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
@@ -26,6 +28,11 @@ export interface RunbookDocument {
   invokedFunctions: string[];
   /** An aws:invokeLambdaFunction step names its function through a parameter. */
   invokesParameterizedFunction: boolean;
+  /**
+   * An aws:approve step names a NotificationArn: the role publishes the approval request there (sns:Publish on the
+   * approval topic only, never an escalation tier: addAutomationRole), and the topic is deployed beside the document.
+   */
+  requestsApprovals: boolean;
 }
 
 // SSM document names: 3-128 of [a-zA-Z0-9_.-], not starting with a prefix AWS reserves (SSM CreateDocument Name).
@@ -68,6 +75,7 @@ export function readRunbookDocument(file: string): RunbookDocument {
   const actions = new Set<string>();
   const invokedFunctions = new Set<string>();
   let invokesParameterizedFunction = false;
+  let requestsApprovals = false;
   for (const step of doc.mainSteps as Step[]) {
     const action = String(step.action);
     const inputs = step.inputs ?? {};
@@ -82,20 +90,39 @@ export function readRunbookDocument(file: string): RunbookDocument {
       actions.add('ssm:StartAutomationExecution');
       actions.add('ssm:GetAutomationExecution');
     } else if (action === 'aws:approve') {
-      if (inputs.NotificationArn) actions.add('sns:Publish');
+      if (inputs.NotificationArn !== undefined) {
+        // The project's documents name the approval topic this stack deploys, and no other (a topic of someone else's
+        // would get the role a grant on it, and the request would go to whoever subscribes there).
+        if (String(inputs.NotificationArn) !== '${Deploy.ApprovalTopicArn}') {
+          throw new Error(`${file}: step ${String(step.name)} sends its approval request to ${String(inputs.NotificationArn)}: name \${Deploy.ApprovalTopicArn}, the approval topic infra deploys`);
+        }
+        requestsApprovals = true;
+      }
     } else if (!LOCAL_STEP_ACTIONS.has(action)) {
       throw new Error(`${file}: step ${String(step.name)} uses ${action}, whose IAM needs infra/lib/constructs/runbook-documents.ts does not know yet`);
     }
   }
-  return { name, file, content: doc as Record<string, unknown>, actions: [...actions].sort(), invokedFunctions: [...invokedFunctions], invokesParameterizedFunction };
+  return { name, file, content: doc as Record<string, unknown>, actions: [...actions].sort(), invokedFunctions: [...invokedFunctions], invokesParameterizedFunction, requestsApprovals };
 }
 
 /** The actions of runbooks/automation-role-policy.json (the runbook author's declaration), if it exists. */
 export function declaredAutomationActions(runbooksDir: string): string[] {
   const file = join(runbooksDir, 'automation-role-policy.json');
   if (!existsSync(file)) return [];
-  const policy = JSON.parse(readFileSync(file, 'utf8')) as { Statement?: Array<{ Effect?: string; Action?: string | string[] }> };
-  return (policy.Statement ?? []).filter((s) => s.Effect !== 'Deny').flatMap((s) => (Array.isArray(s.Action) ? s.Action : s.Action ? [s.Action] : []));
+  const policy = JSON.parse(readFileSync(file, 'utf8')) as { Statement?: Array<{ Effect?: string; Action?: string | string[]; Resource?: string | string[] }> };
+  return (
+    (policy.Statement ?? [])
+      .filter((s) => s.Effect !== 'Deny')
+      // Publishing to the approval topic is granted on that topic alone (addAutomationRole's ApprovalRequests), never
+      // as a declared sns:Publish, which would make the role an escalation tier's publisher.
+      .filter((s) => !isApprovalTopicOnly(s.Resource))
+      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : s.Action ? [s.Action] : []))
+  );
+}
+
+function isApprovalTopicOnly(resource: string | string[] | undefined): boolean {
+  const resources = Array.isArray(resource) ? resource : resource ? [resource] : [];
+  return resources.length > 0 && resources.every((r) => r.endsWith(`:${APPROVAL_TOPIC_NAME}`));
 }
 
 export function readRunbookDocuments(runbooksDir: string): RunbookDocument[] {
@@ -197,6 +224,17 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
     if (!tableWrite) throw new Error(`${props.roleName}: ${statement.actions.join(', ')} granted, but no document's UpdateItem step names what it writes`);
     statement.addConditions(tableWrite);
   }
+  if (props.documents.some((d) => d.requestsApprovals)) {
+    // aws:approve's NotificationArn: Automation publishes the approval request as this role (the AWS managed
+    // AmazonSSMAutomationRole grants sns:Publish on Automation* topics for it), to this account's approval topic only.
+    grant.statements.push(
+      new PolicyStatement({
+        sid: 'ApprovalRequests',
+        actions: ['sns:Publish'],
+        resources: props.targets.regions.map((region) => approvalTopicArnOf(stack.partition, region, props.targets.account)),
+      }),
+    );
+  }
   if (grant.statements.length > 0) new Policy(scope, 'DocumentActions', { statements: grant.statements, roles: [role] });
   acknowledgeWildcards(scope, grant.wildcards);
   return role;
@@ -254,8 +292,10 @@ export function warnOnDefaultApprovers(scope: Construct, documents: readonly Run
 export class RunbookDocuments extends Construct {
   readonly documents: RunbookDocument[];
   readonly role?: Role;
-  /** The role created here may publish (an aws:approve step's NotificationArn, or the author's declaration): a tier publisher. */
+  /** The role created here may publish to the tiers (the author's declaration): a tier publisher. */
   readonly rolePublishes: boolean = false;
+  /** Where the registered documents' aws:approve steps send their requests (none: no document here asks for approval). */
+  readonly approvalTopic?: ApprovalTopic;
 
   constructor(scope: Construct, id: string, props: RunbookDocumentsProps) {
     super(scope, id);
@@ -294,6 +334,14 @@ export class RunbookDocuments extends Construct {
       roleArn = this.role.roleArn;
     } else {
       roleArn = props.role.arn;
+    }
+    if (this.documents.some((d) => d.requestsApprovals)) {
+      this.approvalTopic = new ApprovalTopic(this, 'ApprovalTopic', {
+        topicName: APPROVAL_TOPIC_NAME,
+        publisherRoleArn: roleArn,
+        approvers: props.config.environments[props.environment]?.runbookApprovers,
+        environment: props.environment,
+      });
     }
     new CfnOutput(this, 'AutomationAssumeRole', {
       value: roleArn,

@@ -115,3 +115,30 @@ export function topicPolicyStatements(inputs: TopicPolicyInputs): TopicPolicySta
   }
   return statements;
 }
+
+/** Statement ids of the approval topic's policy (infra/lib/constructs/approval-topic.ts). */
+export const APPROVAL_TOPIC_SIDS = {
+  automationPublishes: 'AutomationRolePublishesApprovalRequests',
+  management: TOPIC_SIDS.management,
+  subscribe: TOPIC_SIDS.subscribe,
+} as const;
+
+/**
+ * The approval topic's policy (review 11a finding 8): the automation role publishes the requests of the documents'
+ * aws:approve steps (Allow; its own policy grants it too); only the deployment changes the topic or who is subscribed
+ * (the same Denies as the tiers'). Publishing is not denied to others: a document started without AutomationAssumeRole
+ * runs with the starter's own permissions, and its request would be refused. Without the deployment role, no Deny.
+ */
+export function approvalTopicPolicyStatements(inputs: { topicArn: string; publisherRoleArn: string; deploymentRoleArn?: string }): TopicPolicyStatement[] {
+  const statements: TopicPolicyStatement[] = [
+    { Sid: APPROVAL_TOPIC_SIDS.automationPublishes, Effect: 'Allow', Principal: { AWS: inputs.publisherRoleArn }, Action: 'sns:Publish', Resource: inputs.topicArn },
+  ];
+  if (inputs.deploymentRoleArn) {
+    statements.push(
+      ...topicPolicyStatements({ topicArn: inputs.topicArn, publisherRoleArns: [], servicePublishers: [], deploymentRoleArn: inputs.deploymentRoleArn, chatbotSubscribes: false }).filter(
+        (s) => s.Sid === TOPIC_SIDS.management || s.Sid === TOPIC_SIDS.subscribe,
+      ),
+    );
+  }
+  return statements;
+}

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
-import { ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { APPROVAL_TOPIC_NAME, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { handlersForRegion, pipelineActionsOf } from '../../../infra/lib/runbook-stack';
 import type { HandlerSpec } from '../../../infra/lib/handler-catalog';
 import { readRunbookDocuments } from '../../../infra/lib/constructs/runbook-documents';
@@ -242,9 +242,12 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       });
     });
 
-    it('has one KMS-encrypted, TLS-only SNS topic per escalation tier', () => {
+    it('has one KMS-encrypted, TLS-only SNS topic per escalation tier, and the approval topic the documents send their requests to', () => {
       const tiers = synthesized.built.config.escalationPath;
-      expect(resourcesOfType(t(), 'AWS::SNS::Topic')).toHaveLength(tiers.length);
+      // The tiers' topics and the approval topic (review 11a finding 8): its name starts with "Automation" (SSM aws:approve).
+      expect(resourcesOfType(t(), 'AWS::SNS::Topic')).toHaveLength(tiers.length + 1);
+      assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: APPROVAL_TOPIC_NAME, KmsMasterKeyId: Match.anyValue() });
+      expect(APPROVAL_TOPIC_NAME.startsWith('Automation')).toBe(true);
       for (const tier of tiers) {
         assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: tier.topicName, KmsMasterKeyId: Match.anyValue() });
       }

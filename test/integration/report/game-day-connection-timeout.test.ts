@@ -65,13 +65,14 @@ describe('runbook demo --only connection-timeout, on the emulator', () => {
     const added = names.flatMap((n, i) => (i > broken && n === 'ec2 AuthorizeSecurityGroupIngress' ? [i] : []));
     // One rule added since, by the document run as `runbook rehearse` runs it: the account checked with STS first
     // (decision 151), the 504 alarm read by checkAlarmExists and readAlarm, the two groups described for the approval,
-    // then the rule, then verifyIngress describing the group. The demo itself adds nothing.
+    // the approval request published to the approval topic (review 11a finding 8), then the rule, then verifyIngress
+    // describing the group. The demo itself adds nothing.
     expect(added).toHaveLength(1);
     const at = added[0] ?? -1;
     const before = names.slice(broken, at);
     expect(before.indexOf('sts GetCallerIdentity')).toBeGreaterThan(-1);
     expect(before.slice(before.indexOf('sts GetCallerIdentity')).filter((n) => n === 'monitoring DescribeAlarmsForMetric')).toHaveLength(2);
-    expect(names.slice(at - 2, at)).toEqual(['ec2 DescribeSecurityGroups', 'ec2 DescribeSecurityGroups']);
+    expect(names.slice(at - 3, at)).toEqual(['ec2 DescribeSecurityGroups', 'ec2 DescribeSecurityGroups', 'sns Publish']);
     expect(names[at + 1]).toBe('ec2 DescribeSecurityGroups');
   });
 

@@ -11,11 +11,12 @@ export interface OnCallSession {
   arn: string;
 }
 
-const ROLE_NAME = 'OnCall';
+const ON_CALL_ROLE = 'OnCall';
 
-export async function onCallSession(account: SandboxAccount, sessionName: string): Promise<OnCallSession> {
+/** A session of `roleName` (default OnCall; created in the account if missing) named `sessionName`. */
+export async function onCallSession(account: SandboxAccount, sessionName: string, roleName: string = ON_CALL_ROLE): Promise<OnCallSession> {
   const iam = new IAMClient(account.clientConfig);
-  const exists = await iam.send(new GetRoleCommand({ RoleName: ROLE_NAME })).then(
+  const exists = await iam.send(new GetRoleCommand({ RoleName: roleName })).then(
     () => true,
     (error: Error) => {
       if (error.name === 'NoSuchEntityException' || error.name === 'NoSuchEntity') return false;
@@ -25,10 +26,10 @@ export async function onCallSession(account: SandboxAccount, sessionName: string
   if (!exists) {
     // The gap proxy judges AssumeRole against this trust (sandbox/preflight-gaps.ts): the account's own principals.
     const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account.accountId}:root` }, Action: 'sts:AssumeRole' }] };
-    await iam.send(new CreateRoleCommand({ RoleName: ROLE_NAME, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
   }
   const assumed = await new STSClient(account.clientConfig).send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account.accountId}:role/${ROLE_NAME}`, RoleSessionName: sessionName }),
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account.accountId}:role/${roleName}`, RoleSessionName: sessionName }),
   );
   const c = assumed.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole gave no credentials');

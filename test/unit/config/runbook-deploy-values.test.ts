@@ -1,7 +1,7 @@
 // Deploy-time values and their rendering: a whole token as a map's key (decision 120), and the High Latency alarm's API
 // dimension that NotificationService-CheckDbConnections is rendered with, per API type (decision 117's alarm).
 import { join } from 'node:path';
-import { DeployValueError, renderRunbookContent, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';
+import { DeployValueError, renderRunbookContent, requesterApproverRows, runbookDeployValues } from '../../../shared/config/runbook-deploy-values';
 import type { AutomationConfig } from '../../../shared/config/schema';
 import { ConfigurationError } from '../../../shared/errors';
 import { readRunbook } from '../../../shared/runbooks/document';
@@ -143,5 +143,21 @@ describe('runbookDeployValues: no deploy value carries an SSM or parameter refer
 
   it('the default configuration passes both checks (so the refusals above are the checks, not every config)', () => {
     expect(runbookDeployValues(projectConfig({}), 'production', WHERE).LatencyApiDefault).toBe(API);
+  });
+});
+
+describe('requesterApproverRows: how ExecutedBy names an approver (review 11b F9)', () => {
+  it.each([
+    ['an IAM user, by its ARN (path kept)', 'arn:aws:iam::123456789012:user/ops/dba', { users: [{ Arn: 'arn:aws:iam::123456789012:user/ops/dba' }], roleSessions: [] }],
+    ['a role, by any of its sessions (STS names no path)', 'arn:aws:iam::123456789012:role/teams/Approver', { users: [], roleSessions: [{ Prefix: 'arn:aws:sts::123456789012:assumed-role/Approver/' }] }],
+    ['a role of another partition and account', 'arn:aws-us-gov:iam::210987654321:role/Approver', { users: [], roleSessions: [{ Prefix: 'arn:aws-us-gov:sts::210987654321:assumed-role/Approver/' }] }],
+  ])('%s', (_case, approver, rows) => {
+    expect(requesterApproverRows([approver])).toEqual(rows);
+  });
+
+  it('writes one refusing choice per approver into every approval document, before its approval', () => {
+    const values = runbookDeployValues(projectConfig({ RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { runbookApprovers: { principals: ['user/dba', 'role/Approver'], minRequiredApprovals: 1 } } } }) }), 'production', WHERE);
+    expect(values.ApproverUsers).toEqual([{ Arn: `arn:aws:iam::${WHERE.account}:user/dba` }]);
+    expect(values.ApproverRoleSessions).toEqual([{ Prefix: `arn:aws:sts::${WHERE.account}:assumed-role/Approver/` }]);
   });
 });

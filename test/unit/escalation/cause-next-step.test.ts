@@ -5,7 +5,7 @@ import { isIncidentCause, nextStepForCause, type CauseStepContext } from '../../
 import { INCIDENT_CAUSES } from '../../../shared/escalation/incident';
 import { buildMessageView } from '../../../shared/escalation/message-view';
 import { renderEmail } from '../../../shared/escalation/render-email';
-import { capReachedIncident, policy, runtime } from './fixtures';
+import { approvalIncident, capReachedIncident, policy, runtime } from './fixtures';
 
 const rows = runtime().config.troubleshooting;
 const production = policy('production');
@@ -154,5 +154,19 @@ describe('the escalation email (review 10a, finding 3: the demo\'s incident A)',
     expect(step).toContain('NotificationService-CheckDbConnections');
     expect(step).toContain('NotificationService-ScaleUpDatabase');
     expect(step).toContain('more consumers would push it further past max_connections');
+  });
+
+  it('names who approves and where the request goes in the page that hands L1 a document behind approval (review 11a finding 8)', () => {
+    if (!l1) throw new Error('tiers');
+    const incident = approvalIncident();
+    const approvers = { principals: ['role/NotificationServiceRunbookApprover', 'arn:aws:iam::222222222222:user/dba'], minRequiredApprovals: 1 };
+    const { text } = renderEmail(buildMessageView({ kind: 'opened', incident, tier: l1, sent: [], policy: production, rows, now, approvers }));
+    const step = text.slice(text.indexOf('NEXT STEP')).split('\n\n')[0] ?? '';
+    expect(step).toContain(`1 of its approvers (arn:aws:iam::${incident.account}:role/NotificationServiceRunbookApprover, arn:aws:iam::222222222222:user/dba) must approve`);
+    expect(step).toContain(`the SNS topic arn:aws:sns:us-east-1:${incident.account}:Automation-notification-runbooks-approvals`);
+    expect(step).toContain('Whoever starts it must not be an approver');
+    // Without the configuration's approvers the page names nobody rather than guess.
+    const bare = renderEmail(buildMessageView({ kind: 'opened', incident, tier: l1, sent: [], policy: production, rows, now })).text;
+    expect(bare).not.toContain('Automation-notification-runbooks-approvals');
   });
 });

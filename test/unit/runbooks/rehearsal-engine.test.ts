@@ -132,6 +132,60 @@ describe('rehearsing a document', () => {
     expect(f.calls).toEqual([]);
   });
 
+  describe("an approval's request goes to its NotificationArn before anyone is asked (review 11a finding 8)", () => {
+    const TOPIC = 'arn:aws:sns:us-east-1:123456789012:Automation-notification-runbooks-approvals';
+    const approveStep: Step = {
+      name: 'approveResize',
+      action: 'aws:approve',
+      inputs: { NotificationArn: TOPIC, Approvers: ['arn:aws:iam::123456789012:role/Approver'], MinRequiredApprovals: 1, Message: 'resize db-1 to db.r6g.2xlarge?' },
+    };
+    const change: Step = { name: 'change', action: 'aws:executeAwsApi', inputs: { Service: 'rds', Api: 'ModifyDBInstance' } };
+
+    it('publishes the step\'s message, its approvers and the signal commands to the topic, then asks', async () => {
+      const f = fakes({ approve: { approved: true, approver: 'arn:aws:sts::123456789012:assumed-role/Approver/bob' } });
+      const publishedBeforeAsking: string[][] = [];
+      const answer = f.deps.approve;
+      f.deps.approve = async (request) => {
+        publishedBeforeAsking.push(f.calls.map((c) => c.api));
+        expect(request.notified).toBe(TOPIC);
+        return answer(request);
+      };
+      const result = await rehearse(model([approveStep, change]), {}, f.deps);
+
+      expect(result.status).toBe('Success');
+      expect(publishedBeforeAsking).toEqual([['Publish']]);
+      const publish = f.calls[0];
+      expect(publish).toMatchObject({ service: 'sns', api: 'Publish', input: { TopicArn: TOPIC, Subject: 'Approval needed: approveResize of automation exec-1' } });
+      const message = String(publish?.input.Message);
+      expect(message).toContain('resize db-1 to db.r6g.2xlarge?');
+      expect(message).toContain('Approvers (1 of them must approve): arn:aws:iam::123456789012:role/Approver.');
+      expect(message).toContain('aws ssm send-automation-signal --automation-execution-id exec-1 --signal-type Approve --region us-east-1');
+      expect(f.calls.map((c) => c.api)).toEqual(['Publish', 'ModifyDBInstance']);
+    });
+
+    it('fails the step when the request cannot be published: nobody is asked and nothing after it runs', async () => {
+      const f = fakes();
+      const callAws = f.deps.callAws;
+      f.deps.callAws = async (service, api, input) => {
+        if (api === 'Publish') throw Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' });
+        return callAws(service, api, input);
+      };
+      let asked = 0;
+      f.deps.approve = async () => {
+        asked += 1;
+        return { approved: true, approver: 'arn:aws:iam::123456789012:role/Approver' };
+      };
+      const result = await rehearse(model([approveStep, change]), {}, f.deps);
+
+      expect(result.failure).toEqual({
+        step: 'approveResize',
+        message: `the approval request could not be published to ${TOPIC} (NotFoundException: Topic does not exist): no approver would be asked, so the step fails`,
+      });
+      expect(asked).toBe(0);
+      expect(f.calls.map((c) => c.api)).toEqual([]);
+    });
+  });
+
   describe('the instant of a state change: its transition time where the alarm answers one, else its update time (decisions 166, 171)', () => {
     // The SSM documents' own steps, from readAlarm to the invoke (ScaleConsumers; the linter holds the four alike).
     const stepsFrom = (first: string, last: string): Step[] => {
