@@ -38,5 +38,17 @@ export function acknowledgerLabel(incident: Pick<Incident, 'acknowledgedBy' | 'a
   const note = incident.acknowledgedNote ? ` (self-declared: "${incident.acknowledgedNote}")` : '';
   if (by === undefined || by === '') return `someone (no principal recorded)${note}`;
   if (!isPrincipalArn(by)) return `"${by}" (unverified: not a principal ARN)${note}`;
-  return `${by}${note}`;
+  return `${by}${sessionNameLabel(by)}${note}`;
+}
+
+/**
+ * An assumed role's session name is AssumeRole's RoleSessionName, which whoever assumes the role picks (IAM constrains
+ * it only by a trust condition on sts:RoleSessionName, which this project cannot see): AWS verified the role, not the
+ * name after it (review 12, R12-8). IAM Identity Center's roles (AWSReservedSSO_*) are the exception: their session name
+ * is the signed-in user's, set by Identity Center.
+ */
+function sessionNameLabel(arn: string): string {
+  const match = /:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (!match || match[1]?.startsWith('AWSReservedSSO_')) return '';
+  return ` (role ${match[1] ?? ''} verified; its session name "${match[2] ?? ''}" is chosen by whoever assumed the role)`;
 }

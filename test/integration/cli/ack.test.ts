@@ -70,7 +70,7 @@ describe('runbook ack', () => {
     const { status, stdout } = await runCli(['ack', incidentId, '--by', 'alice@example.com'], bob.env);
     expect(status).toBe(0);
     expect(stdout).toMatch(
-      new RegExp(`^${incidentId} acknowledged by ${bob.arn.replace(/[/.]/g, '\\$&')} \\(self-declared: "alice@example\\.com"\\): escalation stopped\\. L2 \\(due .* UTC\\) will not be notified\\.`),
+      new RegExp(`^${incidentId} acknowledged by ${bob.arn.replace(/[/.]/g, '\\$&')} \\(role OnCall verified; its session name "bob" is chosen by whoever assumed the role\\) \\(self-declared: "alice@example\\.com"\\): escalation stopped\\. L2 \\(due .* UTC\\) will not be notified\\.`),
     );
     expect(await storedIncident()).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: bob.arn, acknowledgedNote: 'alice@example.com', acknowledgedVia: 'runbook ack' });
   });
@@ -78,7 +78,7 @@ describe('runbook ack', () => {
   it('shows the verified acknowledger and the note, labelled, in runbook incidents', async () => {
     const table = await runCli(['incidents'], account.env);
     expect(table.status).toBe(0);
-    expect(table.stdout).toContain(`${incidentId}  ACKNOWLEDGED by ${bob.arn} (self-declared: "alice@example.com")`);
+    expect(table.stdout).toContain(`${incidentId}  ACKNOWLEDGED by ${bob.arn} (role OnCall verified; its session name "bob" is chosen by whoever assumed the role) (self-declared: "alice@example.com")`);
   });
 
   it('takes a replay by the same principal as done (exit 0), and never overwrites the acknowledgement', async () => {
@@ -93,7 +93,7 @@ describe('runbook ack', () => {
     const { status, stdout, stderr } = await runCli(['ack', incidentId, '--by', 'bob'], alice.env);
     expect(status).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain(`already acknowledged by ${bob.arn} (self-declared: "alice@example.com")`);
+    expect(stderr).toContain(`already acknowledged by ${bob.arn} (role OnCall verified; its session name "bob" is chosen by whoever assumed the role) (self-declared: "alice@example.com")`);
     expect(stderr).toContain(`not by you (${alice.arn}): your acknowledgement was not recorded`);
     expect(await storedIncident()).toEqual(before);
   });

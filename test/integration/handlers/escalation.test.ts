@@ -313,7 +313,7 @@ describe('acknowledging an incident', () => {
 
     clock.advance(60 * MINUTE_MS);
     const fired = await h.driver.runDue(clock);
-    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining(`acknowledged by ${carol} (self-declared: "dave")`) })]);
+    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining(`acknowledged by ${carol} (role OnCall verified; its session name "carol" is chosen by whoever assumed the role) (self-declared: "dave")`) })]);
     expect(await h.inbox.read()).toEqual([]);
   });
 });

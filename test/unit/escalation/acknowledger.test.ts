@@ -42,8 +42,16 @@ describe('checkAckNote', () => {
 describe('acknowledgerLabel', () => {
   const arn = 'arn:aws:sts::123456789012:assumed-role/OnCall/alice';
   it.each<[string, { acknowledgedBy?: string; acknowledgedNote?: string }, string]>([
-    ['a verified principal', { acknowledgedBy: arn }, arn],
-    ['a verified principal with a note, labelled as self-declared', { acknowledgedBy: arn, acknowledgedNote: 'bob' }, `${arn} (self-declared: "bob")`],
+    // Review 12, R12-8: AWS verified the role; the session name after it is whatever the assumer passed as RoleSessionName.
+    ['an assumed role: the session name labelled as the assumer\'s choice', { acknowledgedBy: arn }, `${arn} (role OnCall verified; its session name "alice" is chosen by whoever assumed the role)`],
+    ['an assumed role with a note, labelled as self-declared', { acknowledgedBy: arn, acknowledgedNote: 'bob' }, `${arn} (role OnCall verified; its session name "alice" is chosen by whoever assumed the role) (self-declared: "bob")`],
+    // Identity Center sets the session name to the signed-in user: shown as AWS named it.
+    [
+      'an IAM Identity Center session (AWSReservedSSO_*): the user Identity Center named, unlabelled',
+      { acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123456789abcdef/alice@example.com' },
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123456789abcdef/alice@example.com',
+    ],
+    ['an IAM user: its name is IAM\'s', { acknowledgedBy: 'arn:aws:iam::123456789012:user/alice' }, 'arn:aws:iam::123456789012:user/alice'],
     ['free text from an item written before decision 174', { acknowledgedBy: 'alice' }, '"alice" (unverified: not a principal ARN)'],
     ['an ARN-looking lie with extra words', { acknowledgedBy: `${arn} and the L2 lead` }, `"${arn} and the L2 lead" (unverified: not a principal ARN)`],
     ['no principal at all', {}, 'someone (no principal recorded)'],

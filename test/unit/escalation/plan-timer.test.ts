@@ -26,7 +26,7 @@ describe('planTimer', () => {
       toL2,
       capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/bob', acknowledgedNote: 'alice', acknowledgedAt: '2026-11-25T14:05:00.000Z' }),
       firing,
-      { kind: 'stop', reason: 'acknowledged by arn:aws:sts::123456789012:assumed-role/OnCall/bob (self-declared: "alice") at 2026-11-25T14:05:00.000Z: escalation stopped' },
+      { kind: 'stop', reason: 'acknowledged by arn:aws:sts::123456789012:assumed-role/OnCall/bob (role OnCall verified; its session name "bob" is chosen by whoever assumed the role) (self-declared: "alice") at 2026-11-25T14:05:00.000Z: escalation stopped' },
     ],
     ['L1 acknowledged by a typed name (an item from before)', toL2, capReachedIncident({ level: 1, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'stop', reason: expect.stringContaining('acknowledged by "alice" (unverified: not a principal ARN) at') }],
     ['the alarm cleared and the OK event was lost', toL2, capReachedIncident({ level: 1 }), clearedLater, { kind: 'resolve' }],

@@ -332,6 +332,8 @@ describe('text from outside renders inert (issue 17: message injection)', () => 
 
 describe('who acknowledged, in the resolution message (decision 174)', () => {
   const ARN = 'arn:aws:sts::123456789012:assumed-role/OnCall/alice';
+  /** The session name is the assumer's choice, and says so (review 12, R12-8). */
+  const SESSION = ' (role OnCall verified; its session name "alice" is chosen by whoever assumed the role)';
   const resolved = (acknowledged: { acknowledgedBy: string; acknowledgedNote?: string }) =>
     buildMessageView(
       input({
@@ -344,12 +346,12 @@ describe('who acknowledged, in the resolution message (decision 174)', () => {
     );
 
   it.each<[string, { acknowledgedBy: string; acknowledgedNote?: string }, string, string]>([
-    ['the principal STS named', { acknowledgedBy: ARN }, `by ${ARN} at 2026-11-25 14:05 UTC`, `*Acknowledged* by ${ARN} at 2026-11-25 14:05 UTC`],
+    ['the principal STS named', { acknowledgedBy: ARN }, `by ${ARN}${SESSION} at 2026-11-25 14:05 UTC`, `*Acknowledged* by ${ARN}${SESSION} at 2026-11-25 14:05 UTC`],
     [
       'the principal, and the note labelled as its own claim (escaped in chat)',
       { acknowledgedBy: ARN, acknowledgedNote: 'bob <@U123>' },
-      `by ${ARN} (self-declared: "bob <@U123>") at 2026-11-25 14:05 UTC`,
-      `*Acknowledged* by ${ARN} (self-declared: "bob &lt;@U123&gt;") at 2026-11-25 14:05 UTC`,
+      `by ${ARN}${SESSION} (self-declared: "bob <@U123>") at 2026-11-25 14:05 UTC`,
+      `*Acknowledged* by ${ARN}${SESSION} (self-declared: "bob &lt;@U123&gt;") at 2026-11-25 14:05 UTC`,
     ],
     [
       'a typed name from before, marked unverified',
