@@ -130,7 +130,7 @@ export function stepFinishedLines(result: StepLines): string[] {
  * An automation Lambda's decision among the outputs (a step's Payload, JSON text or an object) that means it did not act
  * and a person is needed: it answered `escalate` for any cause but `diagnosis` (a diagnosis is what CheckDbConnections
  * and TroubleshootConnectionTimeout's inspection are run for; any other escalation means it changed nothing: a cap, a
- * guardrail, a saturated database), or `skipped` as a duplicate delivery of a state change it had escalated (decision
+ * guardrail, a saturated database), `rejected` (it refused the event: nothing read or changed), or `skipped` as a duplicate delivery of a state change it had escalated (decision
  * 167: its claim is completed, so a run of the same state change changes nothing) unless that answer carries the
  * document it recorded (the inspection's rule, which the document goes on to add).
  */
@@ -148,6 +148,9 @@ export function escalatedOutputs(outputs: Record<string, unknown>): { output: st
     const { outcome, reason, escalation, runbook } = parsed as { outcome?: unknown; reason?: unknown; escalation?: { cause?: unknown }; runbook?: unknown };
     const said = typeof reason === 'string' ? reason : '(no reason given)';
     if (outcome === 'escalate' && escalation?.cause !== 'diagnosis') return [{ output, answered: `escalate: ${said}` }];
+    // The Lambda refused the event it was given (an alarm it does not watch, an event that is not the alarm's): it read
+    // and changed nothing (review 12, R12-1: the document had read another alarm on the queue's metric).
+    if (outcome === 'rejected') return [{ output, answered: `rejected: ${said}` }];
     if (outcome === 'skipped' && runbook === undefined && said.startsWith(handledDuplicateReason('escalate'))) {
       return [{ output, answered: `skipped: ${said}: the automation had escalated this alarm state change and does not act on it again` }];
     }

@@ -348,6 +348,17 @@ describe('runbook exec against AWS', () => {
     );
   });
 
+  it('exits 3 with a WARNING when the automation rejected the event the document built (review 12, R12-1)', async () => {
+    const rejected = JSON.stringify({ outcome: 'rejected', reason: 'alarm "X" is not one the production environment watches with scale-consumers in us-west-2: refused, nothing read or changed', playbook: 'scale-consumers' });
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([{ status: 'Success', steps: [check], outputs: { 'runScaleConsumers.Payload': [rejected] } }]);
+
+    expect(await run({})).toBe(3);
+    expect(out[out.length - 1]).toBe(
+      'WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers.Payload answered rejected: alarm "X" is not one the production environment watches with scale-consumers in us-west-2: refused, nothing read or changed. Nothing was changed by it; a person is needed (exit 3).',
+    );
+  });
+
   it.each([
     ['a diagnosis (what CheckDbConnections is run for)', { outcome: 'escalate', reason: 'connections at 92%', escalation: { cause: 'diagnosis' } }],
     ['an applied change', { outcome: 'applied', reason: 'scale consumers 50 -> 100' }],
