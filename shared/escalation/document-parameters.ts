@@ -15,6 +15,8 @@ export const DOCUMENT_PARAMETERS: Readonly<Record<string, Readonly<Record<string
   'NotificationService-EscalateToNextTier': { IncidentId: 'required', Level: 'required', RemediationFunctionName: 'optional', AutomationAssumeRole: 'optional' },
   'NotificationService-FailbackToPrimary': {
     ReplicaDBInstanceIdentifier: 'optional',
+    DBInstanceIdentifier: 'optional',
+    RetiredDBInstanceIdentifier: 'optional',
     EndpointParameterName: 'optional',
     ConsumerFunctionName: 'optional',
     QueueName: 'optional',
