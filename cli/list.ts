@@ -5,7 +5,7 @@ import { parseAutomationConfig, mergeConfig } from '../shared/config/load-config
 import { defaultConfig } from '../shared/config/defaults';
 import { alarmSpecs, roleOfRegion } from '../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName, type MutationMode, type TroubleshootingRow } from '../shared/config/schema';
-import { resolveEscalationPolicy } from '../shared/escalation/policy';
+import { DEFAULT_FLAPPING, resolveEscalationPolicy } from '../shared/escalation/policy';
 import { effectiveMutationMode } from '../shared/guard/evaluate-guardrails';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import { playbooks } from '../shared/playbooks/registry';
@@ -52,6 +52,8 @@ function describeEnvironments(config: AutomationConfig) {
             supportCase: t.supportCase ? { severityCode: t.supportCase.severityCode } : null,
           })),
           stillFiringAfterMinutes: policy.stillFiringAfterMinutes,
+          // Decision 204: a flapping alarm is one incident (project defaults unless the configuration sets them).
+          flapping: { ...policy.flapping, projectDefault: policy.flapping.regroupWithinMinutes === DEFAULT_FLAPPING.regroupWithinMinutes && policy.flapping.settleMinutes === DEFAULT_FLAPPING.settleMinutes },
           // The names `runbook plan --alarm` takes, per region (a DR region watches its own set).
           alarms: e.regions.map((region) => ({ region, names: alarmSpecs(config, env, region).map((a) => a.name) })),
         },
@@ -130,7 +132,12 @@ export function listCommand(options: { json?: boolean }): number {
     const tiers = e.escalation
       .map((t) => `${t.name} [${t.supportCase ? `support case, severity ${t.supportCase.severityCode}` : t.channels.join('+')}] ${t.timeoutMinutes} min`)
       .join(' -> ');
-    console.log(`\n${env}: ${regions}${drLines}\n  escalation: ${tiers}`);
+    const f = e.flapping;
+    const flapping =
+      f.regroupWithinMinutes > 0
+        ? `an ALARM within ${f.regroupWithinMinutes} min of its incident's resolution re-opens it (one short message, the ladder resumes); once re-opened, its resolution is told after ${f.settleMinutes} min OK`
+        : 'off: every ALARM state change is its own incident';
+    console.log(`\n${env}: ${regions}${drLines}\n  escalation: ${tiers}\n  flapping (${f.projectDefault ? 'project default' : 'this configuration'}): ${flapping}`);
     for (const { region, names } of e.alarms) {
       const same = printed.find((p) => p.names.join('\n') === names.join('\n'));
       if (same) {

@@ -34,7 +34,7 @@ const decisionSchema = z.object({
 
 const incidentEventSchema = z.object({
   t: offsetMs,
-  kind: z.enum(['opened', 'notified', 'timer', 'escalated', 'acknowledged', 'resolved', 'stopped']),
+  kind: z.enum(['opened', 'reopened', 'notified', 'timer', 'escalated', 'acknowledged', 'resolved', 'stopped']),
   detail: z.string(),
   tier: z.string().optional(),
   /** Minutes the sandbox clock was ahead of the wall clock when this happened (escalation timers jump it). */

@@ -79,6 +79,10 @@ export const defaultConfig: AutomationConfigInput = {
         ],
         supportCase: { enabled: true, severityCode: 'urgent', severityByRow: { 'error-rate': 'high' } },
         stillFiringAfterMinutes: 10,
+        // Project default, not from the document (decision 204): a flapping alarm is one incident. An ALARM within 30 min
+        // of its last incident's resolution re-opens it (one short message to the tiers told it resolved, the ladder
+        // resumes where it was); once re-opened, its resolution is told after the alarm stayed OK for 10 min.
+        flapping: { regroupWithinMinutes: 30, settleMinutes: 10 },
       },
       // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
@@ -133,6 +137,8 @@ export const defaultConfig: AutomationConfigInput = {
         ],
         supportCase: { enabled: true, severityCode: 'normal' },
         stillFiringAfterMinutes: 15,
+        // Project default (decision 204): as production.
+        flapping: { regroupWithinMinutes: 30, settleMinutes: 10 },
       },
       // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },
@@ -172,6 +178,8 @@ export const defaultConfig: AutomationConfigInput = {
         ],
         supportCase: { enabled: false, severityCode: 'low' },
         stillFiringAfterMinutes: 30,
+        // Project default (decision 204): as production.
+        flapping: { regroupWithinMinutes: 30, settleMinutes: 10 },
       },
       // Project default, not from the document: the role whose sessions approve the runbooks' aws:approve steps here.
       runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1 },

@@ -205,6 +205,24 @@ export const environmentEscalationSchema = z.strictObject({
   }),
   /** After an automatic change (or a dry run), how long the alarm may keep firing before an incident opens. */
   stillFiringAfterMinutes: minutesUpToADay,
+  /**
+   * A flapping alarm is one incident (decision 204): an ALARM within `regroupWithinMinutes` after its last incident
+   * resolved re-opens it (0: never), and a re-opened incident's resolution is told once the alarm stayed OK for
+   * `settleMinutes`. Without it: the project defaults (shared/escalation/policy.ts DEFAULT_FLAPPING).
+   */
+  flapping: z.optional(
+    z
+      .strictObject({
+        regroupWithinMinutes: number.check(int, z.minimum(0), z.maximum(1440)),
+        settleMinutes: minutesUpToADay,
+      })
+      .check(
+        z.refine((f) => f.regroupWithinMinutes === 0 || f.settleMinutes <= f.regroupWithinMinutes, {
+          message: 'settleMinutes must not exceed regroupWithinMinutes: a re-fire after the resolution was told must still re-open the incident',
+          path: ['settleMinutes'],
+        }),
+      ),
+  ),
 }).check(
   z.refine((escalation) => slackSettingsAgree(escalation.tiers.flatMap((tier) => tier.slack ?? [])), {
     message: 'a Slack channel named by several tiers must have the same guardrailPolicies, loggingLevel and userRoleRequired in each: it is one Chatbot configuration',

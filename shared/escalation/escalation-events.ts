@@ -70,6 +70,8 @@ const timerInputSchema = z.union([
     alarm: z.optional(timerAlarmSchema),
     level: z.union([z.number().check(z.int(), z.minimum(1)), text.check(z.regex(/^[1-9]\d{0,2}$/))]),
   }),
+  // Written only by the escalation itself (decision 204): a held resolution of a re-opened incident.
+  z.strictObject({ action: z.literal('settle'), incidentId: text, alarm: z.optional(timerAlarmSchema), cycle: z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000)) }),
 ]);
 
 export type EscalateInput = { kind: 'decision'; decision: DecisionEventDetail; eventAccount?: string } | { kind: 'alarm'; event: AlarmStateChange };
@@ -120,7 +122,7 @@ export function parseTimerInput(raw: unknown): TimerInput {
     throw new InvalidInputError(`invalid escalation timer input: ${found[0] ?? 'malformed'}`, found);
   }
   if (!isIncidentId(parsed.data.incidentId)) throw new InvalidInputError(`invalid incident id ${JSON.stringify(parsed.data.incidentId)}`);
-  return parsed.data.action === 'check' ? parsed.data : { ...parsed.data, level: Number(parsed.data.level) };
+  return parsed.data.action === 'escalate' ? { ...parsed.data, level: Number(parsed.data.level) } : parsed.data;
 }
 
 /** A decision as the pipeline recorded it in an audit entry, held to the same contract as the event's detail. */

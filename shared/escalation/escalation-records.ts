@@ -8,6 +8,8 @@ import type { Incident, SentNotification } from './incident';
 const MAX_TIER_LEVEL = 100;
 /** Later decisions kept on one incident: one per decision key; far more than an incident sees. */
 const MAX_UPDATES = 1000;
+/** Re-opens of one incident: a flapping alarm re-fires at most once a minute, for at most the item's retention. */
+const MAX_CYCLES = 1_000_000;
 
 /* Built once, on the first read (not at init), and shared by every read after it (as shared/state/state-records.ts). */
 function buildSchemas() {
@@ -73,14 +75,20 @@ function buildSchemas() {
     acknowledgedVia: optionalText,
     resolvedAt: optionalText,
     resolution: optionalText,
+    reopens: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
+    firstAlarmTime: optionalText,
+    reopenedAt: optionalText,
+    /** The state changes grouped into this incident (decision 204): a redelivery of one re-opens nothing twice. */
+    groupedKeys: z.optional(z.set(keyText)),
     expiresAt: z.optional(epochSeconds),
   });
 
   const send = z.strictObject({
     pk: keyText,
     sk: keyText,
-    kind: z.enum(['notify', 'resolve']),
+    kind: z.enum(['notify', 'resolve', 'reopen']),
     level,
+    cycle: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     tierName: keyText,
     status: z.enum(['IN_PROGRESS', 'SENT', 'FAILED']),
     owner: keyText,
@@ -97,14 +105,16 @@ function buildSchemas() {
 
   /** ESCALATION-ALARM#<alarmArn> / <alarmTime>#<id> and ESCALATION-OPEN / <alarmTime>#<id>: which incident, nothing else. */
   const indexEntry = z.strictObject({ pk: keyText, sk: keyText, incidentId, expiresAt: z.optional(epochSeconds) });
-  return { incident, send, indexEntry };
+  /** ESCALATION-LATEST#<alarmArn> / INCIDENT: the alarm's latest incident and its state change (decision 204). */
+  const latestEntry = z.strictObject({ pk: keyText, sk: z.literal('INCIDENT'), incidentId, alarmTime: keyText, expiresAt: z.optional(epochSeconds) });
+  return { incident, send, indexEntry, latestEntry };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
 let built: Schemas | undefined;
 const schemas = (): Schemas => (built ??= buildSchemas());
 
-const EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'expiresAt']);
+const EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'groupedKeys', 'expiresAt']);
 
 /** The incident item (ESCALATION#<id> / INCIDENT), as the store hands it on; anything else throws StateRecordError. */
 export function parseIncidentItem(key: StateKey, item: unknown): Incident {
@@ -118,6 +128,12 @@ export function parseIncidentItem(key: StateKey, item: unknown): Incident {
 export function parseSendItem(key: StateKey, item: unknown): SentNotification & { owner: string; delivered: Record<string, string> | undefined } {
   const { pk: _pk, sk: _sk, expiresAt: _expiresAt, leaseExpiresAtSeconds: _lease, ...send } = parseStateRecord(schemas().send, key, item);
   return { ...send, delivered: send.delivered };
+}
+
+/** The alarm's latest incident (ESCALATION-LATEST#<alarmArn>); anything else throws StateRecordError. */
+export function parseLatestItem(key: StateKey, item: unknown): { incidentId: string; alarmTime: string } {
+  const { incidentId, alarmTime } = parseStateRecord(schemas().latestEntry, key, item);
+  return { incidentId, alarmTime };
 }
 
 /** An index entry naming an incident; anything else throws StateRecordError. */

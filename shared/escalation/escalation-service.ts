@@ -16,6 +16,7 @@ import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type
 import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
+import { planRegroup } from './plan-regroup';
 import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -44,6 +45,8 @@ export interface EscalationServices {
     | 'resolve'
     | 'incidentsOfAlarm'
     | 'forgetAlarmIncident'
+    | 'latestOfAlarm'
+    | 'groupInto'
   >;
   notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
@@ -93,7 +96,7 @@ export interface Delivered {
 
 /** What one invocation did, for the log, the caller and the demo. */
 export interface EscalationResult {
-  action: 'opened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected' | 'refused' | 'announced';
+  action: 'opened' | 'reopened' | 'watching' | 'updated' | 'escalated' | 'resolved' | 'stopped' | 'ignored' | 'rejected' | 'refused' | 'announced';
   reason: string;
   incidentId?: string;
   incidentIds?: string[];
@@ -132,6 +135,8 @@ export function summarizeDecision(decision: DecisionEventDetail): DecisionSummar
 interface ReadAhead {
   sends: Promise<SentNotification[]>;
   alarm?: Promise<AlarmObservation>;
+  /** The alarm's latest incident (decision 204), for an ALARM that may re-open it. */
+  latest?: Promise<{ incidentId: string; alarmTime: string } | undefined>;
 }
 
 /** What an incident is opened with: the alarm, where it fired, and why a person is needed. */
@@ -254,7 +259,7 @@ export class EscalationService {
     if (watched.kind === 'refused') return this.refuse(watched.reason, incidentId, { alarmName: event.alarmName, state: event.state.value });
     // A state other than OK usually opens an incident: what opening reads (the alarm again, the incident's sends) is
     // read together with the incident, not after it. Reads only; whatever the plan, nothing is written before it.
-    const ahead = event.state.value === 'OK' ? undefined : this.readAhead(incidentId, { name: event.alarmName, account: watched.alarm.account });
+    const ahead = event.state.value === 'OK' ? undefined : this.readAhead(incidentId, { name: event.alarmName, account: watched.alarm.account }, event.alarmArn);
     const existing = event.state.value === 'OK' ? undefined : await this.ctx.services.store.get(incidentId);
     const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp);
     if (plan.kind === 'resolve') return this.resolveAlarm(watched.alarm, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
@@ -282,10 +287,14 @@ export class EscalationService {
    * Starts reads a decision will probably need before it is known to need them: the alarm where it lives and the
    * incident's sends. A read not used is dropped (its failure with it); a used one fails where it is awaited.
    */
-  private readAhead(incidentId: string, alarm?: AlarmLocation): ReadAhead {
+  private readAhead(incidentId: string, alarm?: AlarmLocation, alarmArn?: string): ReadAhead {
     const { store, alarms } = this.ctx.services;
-    const ahead: ReadAhead = { sends: store.listSends(incidentId), ...(alarm ? { alarm: alarms.read(alarm) } : {}) };
-    for (const read of [ahead.sends, ahead.alarm]) read?.catch(() => undefined);
+    const ahead: ReadAhead = {
+      sends: store.listSends(incidentId),
+      ...(alarm ? { alarm: alarms.read(alarm) } : {}),
+      ...(alarmArn && this.ctx.policy.flapping.regroupWithinMinutes > 0 ? { latest: store.latestOfAlarm(alarmArn) } : {}),
+    };
+    for (const read of [ahead.sends, ahead.alarm, ahead.latest]) read?.catch(() => undefined);
     return ahead;
   }
 
@@ -320,7 +329,7 @@ export class EscalationService {
     // Read where the alarm lives: in cross-account mode the operations account has no such alarm, and "not found"
     // there must not stop the escalation or close a watch (trust-decision / alarm-lookup). The read made ahead is of
     // this same alarm (checked just above).
-    const alarm = incident && location && incident.status !== 'RESOLVED' ? await (ahead.alarm ?? alarms.read(location)) : undefined;
+    const alarm = incident && location && (incident.status !== 'RESOLVED' || input.action === 'settle') ? await (ahead.alarm ?? alarms.read(location)) : undefined;
     // A timer for a tier past the next one reads the sends first (read ahead already): a tier in between that could not be
     // reached is why it fires, not a person's request.
     const pastNext = incident?.status === 'OPEN' && input.action === 'escalate' && tierAfter(this.ctx.policy, incident.level)?.level !== input.level;
@@ -331,7 +340,14 @@ export class EscalationService {
         else this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
       case 'resolve': {
-        const { delivered } = await this.resolveIncident(incidentId, plan.reason);
+        // Resolved only while the incident is still about the state change this plan was made on (decision 204).
+        const { delivered } = await this.resolveIncident(incidentId, plan.reason, incident?.alarmTime);
+        return { action: 'resolved', incidentId, reason: plan.reason, delivered };
+      }
+      case 'announce': {
+        if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
+        const delivered = await this.sendResolutions(incident, plan.cycle, plan.reason);
+        this.ctx.log.info('held resolution told', { incidentId, cycle: plan.cycle, reason: plan.reason, resolutionMessages: delivered.length });
         return { action: 'resolved', incidentId, reason: plan.reason, delivered };
       }
       case 'open-still-firing': {
@@ -450,6 +466,10 @@ export class EscalationService {
     const { store, alarms } = this.ctx.services;
     const now = this.now();
     const incidentId = incidentIdFor(facts.incidentKey);
+    // The alarm's latest incident, read with the alarm: a re-fire within the window re-opens it instead (decision 204).
+    const groupable = !existing && this.ctx.policy.flapping.regroupWithinMinutes > 0;
+    const latest = groupable ? (ahead?.latest ?? store.latestOfAlarm(facts.alarmArn)) : undefined;
+    latest?.catch(() => undefined);
     // The alarm is re-read before anyone is paged: its state change must still be the one this incident is about.
     const alarm = await (ahead?.alarm ?? alarms.read({ name: facts.alarmName, account: facts.account }));
     if (alarm.kind === 'found' && alarm.value === 'OK' && facts.alarmState !== 'OK' && alarmMovedOn(alarm, { time: facts.alarmTime })) {
@@ -467,6 +487,10 @@ export class EscalationService {
     const unreadable = alarm.kind === 'unreadable' ? ` (re-reading the alarm: ${alarm.what})` : '';
     const alarmReason = alarm.kind === 'found' ? (alarm.reason ?? facts.alarmReason) : facts.alarmReason;
     const withReason = { ...facts, reason: `${facts.reason}${unreadable}`, ...(alarmReason ? { alarmReason } : {}) };
+    if (latest) {
+      const grouped = await this.regroup(withReason, incidentId, await latest);
+      if (grouped) return grouped;
+    }
 
     let incident: Incident | undefined;
     let opened: boolean;
@@ -612,6 +636,7 @@ export class EscalationService {
     tier: EscalationTier,
     claim: { owner: string; delivered: Record<string, string> },
     send: (progress: DeliveryProgress) => Promise<TierDelivery>,
+    cycle?: number,
   ): Promise<TierDelivery> {
     const { store } = this.ctx.services;
     const { owner } = claim;
@@ -621,14 +646,14 @@ export class EscalationService {
     const progress: DeliveryProgress = {
       delivered: claim.delivered,
       record: (channel, id) => {
-        const written = store.recordDelivered(incidentId, kind, tier.level, owner, channel, id);
+        const written = store.recordDelivered(incidentId, kind, tier.level, owner, channel, id, cycle);
         written.catch(() => undefined);
         records.push(written);
       },
     };
     try {
       const delivery = await send(progress);
-      await Promise.all([store.completeSend(incidentId, kind, tier.level, owner, { status: 'SENT', ...delivery }, this.now()), Promise.allSettled(records)]);
+      await Promise.all([store.completeSend(incidentId, kind, tier.level, owner, { status: 'SENT', ...delivery }, this.now(), cycle), Promise.allSettled(records)]);
       return delivery;
     } catch (error) {
       // What went out is on record before the claim is given back: the retry sends only the rest.
@@ -636,7 +661,7 @@ export class EscalationService {
       const classified = classifyAwsError(error, `${kind} ${tier.name}`);
       if (classified instanceof TransientError) {
         // The transient failure is what Lambda retries on; a release that fails too is logged, and its lease frees the claim.
-        await store.releaseSend(incidentId, kind, tier.level, owner).catch((releaseError: unknown) => {
+        await store.releaseSend(incidentId, kind, tier.level, owner, cycle).catch((releaseError: unknown) => {
           this.ctx.log.error('could not release the send claim after a transient failure: the retry waits for its lease', {
             incidentId,
             tier: tier.name,
@@ -648,7 +673,7 @@ export class EscalationService {
       }
       this.ctx.log.error('could not reach a tier', { incidentId, tier: tier.name, kind, error: classified.message });
       this.ctx.count?.('TierDeliveryFailed');
-      await store.completeSend(incidentId, kind, tier.level, owner, { status: 'FAILED', channels: [], messageIds: [], error: classified.message }, this.now());
+      await store.completeSend(incidentId, kind, tier.level, owner, { status: 'FAILED', channels: [], messageIds: [], error: classified.message }, this.now(), cycle);
       return { channels: [], messageIds: [] };
     }
   }
@@ -688,7 +713,7 @@ export class EscalationService {
         kept.push(`${incidentId}: ${why}`);
         continue;
       }
-      const outcome = await this.resolveIncident(incidentId, reason);
+      const outcome = await this.resolveIncident(incidentId, reason, alarmTime);
       if (outcome.resolvedNow || outcome.delivered.length) resolved.push(incidentId);
       delivered.push(...outcome.delivered);
     }
@@ -702,12 +727,14 @@ export class EscalationService {
   }
 
   /**
-   * RESOLVED once (a conditional write), then one resolution message to every tier that was notified: each is its own
-   * claimed send, so a duplicate OK, a retry or the timer racing the OK event never sends a second one.
+   * RESOLVED once (a conditional write, on the state change `alarmTime` when given), then one resolution message to every
+   * tier that was notified: each is its own claimed send, so a duplicate OK, a retry or the timer racing the OK event
+   * never sends a second one. An incident that has re-opened (a flapping alarm, decision 204) is resolved at once too (its
+   * ladder stops) but its resolution is told only once the alarm stayed OK for the settle period: a timer does it.
    */
-  private async resolveIncident(incidentId: string, reason: string): Promise<{ resolvedNow: boolean; delivered: Delivered[] }> {
-    const { store, notifier, timers } = this.ctx.services;
-    const result = await store.resolve(incidentId, reason, this.now());
+  private async resolveIncident(incidentId: string, reason: string, alarmTime?: string): Promise<{ resolvedNow: boolean; delivered: Delivered[] }> {
+    const { store, timers } = this.ctx.services;
+    const result = await store.resolve(incidentId, reason, this.now(), alarmTime);
     const incident = result.incident;
     if (!incident || incident.status !== 'RESOLVED') return { resolvedNow: false, delivered: [] };
     if (result.resolved) {
@@ -718,6 +745,32 @@ export class EscalationService {
         ...pending.map((t) => timers.cancel({ action: 'escalate', incidentId, level: t.level })),
       ]).catch((error: unknown) => this.ctx.log.warn('could not delete a pending timer; it will find the incident resolved', { incidentId, error: String(error) }));
     }
+    const cycle = incident.reopens ?? 0;
+    if (cycle > 0) {
+      // Held: the settle timer (named for the cycle, so a duplicate OK schedules nothing twice) tells it if the incident
+      // is still resolved in this cycle then. The alarm's index need not name it any longer: its OK has come.
+      const resolvedAt = Date.parse(incident.resolvedAt ?? '');
+      const at = new Date((Number.isNaN(resolvedAt) ? this.now().getTime() : resolvedAt) + this.ctx.policy.flapping.settleMinutes * 60_000);
+      await timers.schedule({ action: 'settle', incidentId, cycle, alarm: this.alarmLocation(incident) }, at);
+      await this.ctx.services.store.forgetAlarmIncident(incident);
+      if (result.resolved) {
+        this.ctx.log.info('incident resolved; its resolution is held while the alarm settles', { incidentId, reason, cycle, tellAt: at.toISOString() });
+        this.ctx.count?.('ResolutionsHeld');
+      }
+      return { resolvedNow: result.resolved, delivered: [] };
+    }
+    const delivered = await this.sendResolutions(incident, 0);
+    if (result.resolved || delivered.length) this.ctx.log.info('incident resolved', { incidentId, reason, resolutionMessages: delivered.length });
+    return { resolvedNow: result.resolved, delivered };
+  }
+
+  /**
+   * One resolution message of cycle `cycle` to every tier notified, each its own claimed send (conditional on the
+   * incident being RESOLVED). `flapping`: what the held resolution of a re-opened incident says about its flapping.
+   */
+  private async sendResolutions(incident: Incident, cycle: number, flapping?: string): Promise<Delivered[]> {
+    const { store, notifier } = this.ctx.services;
+    const { incidentId } = incident;
     const sends = await store.listSends(incidentId);
     const notified = sends.filter((s) => s.kind === 'notify' && s.status === 'SENT');
     const delivered: Delivered[] = [];
@@ -727,7 +780,7 @@ export class EscalationService {
         this.ctx.log.warn('a notified tier is no longer in the escalation path: no resolution message', { incidentId, tier: previous.tierName });
         continue;
       }
-      const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now());
+      const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now(), cycle ? { cycle } : {});
       if (!claim.claimed) continue;
       const view = buildMessageView({
         kind: 'resolved',
@@ -737,20 +790,140 @@ export class EscalationService {
         policy: this.ctx.policy,
         rows: this.ctx.rows,
         now: this.now(),
+        ...(flapping ? { flapping } : {}),
         ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
         ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
         ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
       });
-      const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress));
+      const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress), cycle);
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
     }
     // Once every resolution message is out, later OKs of this alarm need not look at this incident again; while one is
     // still in flight elsewhere, the index entry stays, so a retry of that sender's event can finish it.
-    const after = await store.listSends(incidentId);
-    const finished = notified.every((n) => after.some((s) => s.kind === 'resolve' && s.level === n.level && s.status !== 'IN_PROGRESS'));
-    if (finished) await store.forgetAlarmIncident(incident);
-    if (result.resolved || delivered.length) this.ctx.log.info('incident resolved', { incidentId, reason, resolutionMessages: delivered.length });
-    return { resolvedNow: result.resolved, delivered };
+    if (cycle === 0) {
+      const after = await store.listSends(incidentId);
+      const finished = notified.every((n) => after.some((s) => s.kind === 'resolve' && (s.cycle ?? 0) === 0 && s.level === n.level && s.status !== 'IN_PROGRESS'));
+      if (finished) await store.forgetAlarmIncident(incident);
+    }
+    return delivered;
+  }
+
+  /**
+   * A new ALARM state change of an alarm whose latest incident is another one (decision 204): re-opened (resolved within
+   * the window), joined (still unresolved), or nothing (an older state change); undefined when it is its own incident.
+   * The move is one conditional write on the incident as read; of concurrent deliveries one makes it, the others re-read
+   * and find it done ('already'), then each finishes what the re-open sends (claimed sends) and schedules (idempotent).
+   */
+  private async regroup(facts: OpenFacts, incidentId: string, latest: { incidentId: string; alarmTime: string } | undefined): Promise<EscalationResult | undefined> {
+    const { store } = this.ctx.services;
+    const window = this.ctx.policy.flapping.regroupWithinMinutes;
+    let pointer = latest;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      if (!pointer || pointer.incidentId === incidentId) return undefined;
+      const read = await store.get(pointer.incidentId);
+      // Only an incident of the same alarm, environment and account is grouped into (the pointer is keyed by the ARN).
+      if (!read || read.alarmArn !== facts.alarmArn) return undefined;
+      const plan = planRegroup(read, facts.alarmTime, window);
+      switch (plan.kind) {
+        case 'new':
+          this.ctx.log.info('a new incident: the re-fire is not grouped', { incidentId, reason: plan.reason });
+          return undefined;
+        case 'stale':
+          this.ctx.log.info('state change not grouped: the incident is about a later one', { incidentId: read.incidentId, reason: plan.reason });
+          return { action: 'ignored', incidentId: read.incidentId, reason: plan.reason, delivered: [] };
+        case 'already':
+          return this.afterRegroup(read, facts, plan.reason);
+        case 'join':
+        case 'reopen': {
+          const now = this.now();
+          const current = tierAt(this.ctx.policy, read.level);
+          const next = plan.kind === 'reopen' && read.level > 0 && current ? nextEscalation(this.ctx.policy, current, now) : undefined;
+          const change = {
+            incidentKey: facts.incidentKey,
+            alarmTime: facts.alarmTime,
+            ...(facts.alarmState ? { alarmState: facts.alarmState } : {}),
+            ...(facts.alarmReason ? { alarmReason: facts.alarmReason } : {}),
+          };
+          const moved = await store.groupInto(read, change, plan.kind === 'reopen' ? { ...(next ? { next: { level: next.tier.level, at: next.at } } : {}) } : undefined, now);
+          if (!moved) {
+            pointer = await store.latestOfAlarm(facts.alarmArn);
+            continue;
+          }
+          if (plan.kind === 'reopen') this.ctx.count?.('IncidentsReopened');
+          this.ctx.log.info(plan.kind === 'reopen' ? 'incident re-opened by a re-fire of its alarm' : 'a new state change of the alarm joined its open incident', {
+            incidentId: read.incidentId,
+            stateChange: facts.alarmTime,
+            reason: plan.reason,
+          });
+          const after = await store.get(read.incidentId);
+          if (!after) return { action: 'ignored', incidentId: read.incidentId, reason: 'incident gone', delivered: [] };
+          return this.afterRegroup(after, facts, plan.reason);
+        }
+      }
+    }
+    throw new TransientError(`incident of alarm ${facts.alarmName} changed under three attempts to group the state change of ${facts.alarmTime} into it: retried`);
+  }
+
+  /**
+   * What a re-open sends and schedules, done by whichever delivery gets there (each step idempotent): the decision
+   * recorded on the incident, one short message to each tier that was told the last cycle resolved (a re-open during a
+   * held resolution tells nobody: nobody heard it resolved), and the ladder: the first page if none went out yet, else
+   * the next tier's timer at the time the re-open set.
+   */
+  private async afterRegroup(incident: Incident, facts: OpenFacts, reason: string): Promise<EscalationResult> {
+    const { store, notifier } = this.ctx.services;
+    const { incidentId } = incident;
+    if (facts.decision && incident.decision?.key !== facts.decision.key && !incident.updates.some((u) => u.key === facts.decision?.key)) {
+      await store.appendUpdate(incidentId, facts.decision);
+    }
+    if (incident.status !== 'OPEN' && incident.status !== 'ACKNOWLEDGED') {
+      return { action: 'ignored', incidentId, reason: `${reason}; incident is ${incident.status} again`, delivered: [] };
+    }
+    const cycle = incident.reopens ?? 0;
+    const sends = await store.listSends(incidentId);
+    const delivered: Delivered[] = [];
+    if (cycle > 0) {
+      const toldResolved = sends.filter((s) => s.kind === 'resolve' && (s.cycle ?? 0) === cycle - 1 && s.status !== 'FAILED');
+      for (const told of toldResolved) {
+        const tier = tierAt(this.ctx.policy, told.level);
+        const page = sends.find((s) => s.kind === 'notify' && s.level === told.level && s.status === 'SENT');
+        if (!tier || !page) continue;
+        const claim = await store.claimSend(incidentId, 'reopen', tier.level, tier.name, ['OPEN', 'ACKNOWLEDGED'], this.now(), { cycle });
+        if (!claim.claimed) continue;
+        const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Date.parse(incident.nextEscalationAt) : Number.NaN;
+        const nextTier = incident.nextLevel !== undefined ? tierAt(this.ctx.policy, incident.nextLevel) : undefined;
+        const view = buildMessageView({
+          kind: 'reopened',
+          incident,
+          tier,
+          sent: sends,
+          policy: this.ctx.policy,
+          rows: this.ctx.rows,
+          now: this.now(),
+          ...(nextTier && !Number.isNaN(nextAt) ? { nextEscalation: { tier: nextTier, at: new Date(nextAt) } } : {}),
+          ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+          ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+        });
+        const delivery = await this.deliver(incidentId, 'reopen', tier, claim, (progress) => notifier.resolve(tier, view, page, progress), cycle);
+        delivered.push({ kind: 'reopen', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
+      }
+    }
+    if (incident.status === 'OPEN') {
+      const first = this.ctx.policy.tiers[0];
+      if (incident.level === 0 && first) {
+        delivered.push(...(await this.notifyTier(incident, first, 'opened', undefined, Promise.resolve(sends))));
+      } else if (cycle > 0 && incident.nextLevel !== undefined && incident.nextEscalationAt) {
+        const tier = tierAt(this.ctx.policy, incident.nextLevel);
+        const at = new Date(Date.parse(incident.nextEscalationAt));
+        if (tier && !Number.isNaN(at.getTime())) await this.scheduleNext(incident, { tier, at });
+      }
+    }
+    return {
+      action: cycle > 0 ? 'reopened' : 'updated',
+      incidentId,
+      reason: `${cycle > 0 ? `re-opened (cycle ${cycle})` : 'joined'}: ${reason}`,
+      delivered,
+    };
   }
 }
 

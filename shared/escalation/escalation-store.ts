@@ -10,14 +10,16 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
-import { parseIncidentItem, parseIndexItem, parseSendItem } from './escalation-records';
+import { parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
 
 /*
  * Items (one table with the pipeline's claims and audit, see shared/state/incident-store.ts):
  *   ESCALATION#<incidentId> / INCIDENT                the incident: status, cause, tier level, next escalation
  *   ESCALATION#<incidentId> / SEND#<kind>#L<level>    one message to one tier: claimed, then SENT (or FAILED)
+ *     (...#C<cycle> for a resolution or re-open message after the incident re-opened: each cycle its own send)
  *   ESCALATION-ALARM#<alarmArn> / <alarmTime>#<id>    every incident of an alarm, for the OK that resolves them
+ *   ESCALATION-LATEST#<alarmArn> / INCIDENT           the alarm's latest incident, for a re-fire to re-open (decision 204)
  * Writes that decide who notifies whom are conditional, so duplicates and concurrent deliveries notify a tier once.
  */
 
@@ -73,8 +75,120 @@ export class EscalationStore {
     return { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' };
   }
 
-  private sendKey(incidentId: string, kind: SendKind, level: number): { pk: string; sk: string } {
-    return { pk: `ESCALATION#${incidentId}`, sk: `SEND#${kind}#L${level}` };
+  private sendKey(incidentId: string, kind: SendKind, level: number, cycle?: number): { pk: string; sk: string } {
+    return { pk: `ESCALATION#${incidentId}`, sk: `SEND#${kind}#L${level}${cycle ? `#C${cycle}` : ''}` };
+  }
+
+  private latestKey(alarmArn: string): { pk: string; sk: string } {
+    return { pk: `ESCALATION-LATEST#${alarmArn}`, sk: 'INCIDENT' };
+  }
+
+  /** The alarm's latest incident (by its state change), where a later ALARM of it looks for one to re-open. */
+  async latestOfAlarm(alarmArn: string): Promise<{ incidentId: string; alarmTime: string } | undefined> {
+    const key = this.latestKey(alarmArn);
+    const result = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
+    return result.Item ? parseLatestItem(key, result.Item) : undefined;
+  }
+
+  /** Points the alarm at this incident unless it already points at one of a later state change. */
+  private async pointLatest(incident: Pick<Incident, 'alarmArn' | 'incidentId' | 'alarmTime'>, expiresAt: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...this.latestKey(incident.alarmArn), incidentId: incident.incidentId, alarmTime: incident.alarmTime, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR #alarmTime <= :alarmTime',
+          ExpressionAttributeNames: { '#alarmTime': 'alarmTime' },
+          ExpressionAttributeValues: { ':alarmTime': incident.alarmTime },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  /**
+   * A later ALARM state change of the same alarm grouped into this incident (decision 204), conditional on the incident
+   * being as it was read (status and state change), so of concurrent deliveries one moves it and the others re-read.
+   * `reopen`: RESOLVED -> OPEN, one more cycle, the acknowledgement of the last cycle cleared and the ladder's next tier set
+   * (`next`); otherwise the incident (OPEN or ACKNOWLEDGED) only moves on to the new state change. The alarm's indexes name
+   * the new state change before the incident does (as in create), and the old entries go after it.
+   * Returns false when the incident changed since it was read.
+   */
+  async groupInto(
+    read: Incident,
+    change: { incidentKey: string; alarmTime: string; alarmState?: string; alarmReason?: string },
+    reopen: { next?: { level: number; at: Date } } | undefined,
+    now: Date,
+  ): Promise<boolean> {
+    const expiresAt = this.expiresAt(now);
+    const moved = { ...read, alarmTime: change.alarmTime };
+    await Promise.all([
+      this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { pk: `ESCALATION-ALARM#${read.alarmArn}`, sk: `${change.alarmTime}#${read.incidentId}`, incidentId: read.incidentId, expiresAt },
+        }),
+      ),
+      this.db.send(new PutCommand({ TableName: this.options.tableName, Item: { pk: OPEN_INCIDENTS_PK, sk: `${change.alarmTime}#${read.incidentId}`, incidentId: read.incidentId, expiresAt } })),
+      this.pointLatest(moved, expiresAt),
+    ]);
+    const sets = ['#alarmTime = :alarmTime', '#firstAlarmTime = if_not_exists(#firstAlarmTime, :readAlarmTime)', '#expiresAt = :expiresAt'];
+    const names: Record<string, string> = { '#status': 'status', '#alarmTime': 'alarmTime', '#firstAlarmTime': 'firstAlarmTime', '#groupedKeys': 'groupedKeys', '#expiresAt': 'expiresAt' };
+    const values: Record<string, unknown> = {
+      ':readStatus': read.status,
+      ':alarmTime': change.alarmTime,
+      ':readAlarmTime': read.alarmTime,
+      ':keys': new Set([change.incidentKey]),
+      ':key': change.incidentKey,
+      ':expiresAt': expiresAt,
+    };
+    const removes: string[] = [];
+    for (const [field, value] of [['alarmState', change.alarmState], ['alarmReason', change.alarmReason]] as const) {
+      if (value === undefined) continue;
+      sets.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+    }
+    if (reopen) {
+      sets.push('#status = :open', '#reopens = if_not_exists(#reopens, :zero) + :one', '#reopenedAt = :now');
+      Object.assign(names, { '#reopens': 'reopens', '#reopenedAt': 'reopenedAt' });
+      Object.assign(values, { ':open': 'OPEN', ':zero': 0, ':one': 1, ':now': now.toISOString() });
+      for (const field of ['resolvedAt', 'resolution', 'acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia']) {
+        removes.push(`#${field}`);
+        names[`#${field}`] = field;
+      }
+      names['#nextLevel'] = 'nextLevel';
+      names['#nextAt'] = 'nextEscalationAt';
+      if (reopen.next) {
+        sets.push('#nextLevel = :nextLevel', '#nextAt = :nextAt');
+        Object.assign(values, { ':nextLevel': reopen.next.level, ':nextAt': reopen.next.at.toISOString() });
+      } else {
+        removes.push('#nextLevel', '#nextAt');
+      }
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(read.incidentId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD #groupedKeys :keys`,
+          ConditionExpression: '#status = :readStatus AND #alarmTime = :readAlarmTime AND NOT contains(#groupedKeys, :key)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+    // The old state change's index entries: a late OK of it must not find this incident (its resolve is conditional on
+    // the state change too, so one left behind by a failure here resolves nothing).
+    await Promise.all([
+      this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: `ESCALATION-ALARM#${read.alarmArn}`, sk: `${read.alarmTime}#${read.incidentId}` } })),
+      this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: OPEN_INCIDENTS_PK, sk: `${read.alarmTime}#${read.incidentId}` } })),
+    ]);
+    return true;
   }
 
   async get(incidentId: string): Promise<Incident | undefined> {
@@ -101,6 +215,8 @@ export class EscalationStore {
           Item: { pk: OPEN_INCIDENTS_PK, sk: `${incident.alarmTime}#${incident.incidentId}`, incidentId: incident.incidentId, expiresAt },
         }),
       ),
+      // The alarm's latest incident, where its next ALARM looks for one to re-open (decision 204).
+      this.pointLatest(incident, expiresAt),
     ]);
     try {
       await this.db.send(
@@ -208,18 +324,19 @@ export class EscalationStore {
     tierName: string,
     statuses: readonly IncidentStatus[],
     now: Date,
-    options: { seenAbsent?: boolean } = {},
+    options: { seenAbsent?: boolean; cycle?: number } = {},
   ): Promise<SendClaim> {
+    const { cycle } = options;
     if (options.seenAbsent) {
-      const created = await this.writeClaim(incidentId, kind, level, tierName, statuses, now, 'absent');
+      const created = await this.writeClaim(incidentId, kind, level, tierName, statuses, now, 'absent', cycle);
       if (created.claimed || created.reason === 'incident-status') return created;
     }
-    const key = this.sendKey(incidentId, kind, level);
+    const key = this.sendKey(incidentId, kind, level, cycle);
     const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
     // What a takeover carries over (who held it, what it delivered) is read back: parsed before it is believed.
     const send = existing.Item ? parseSendItem(key, existing.Item) : undefined;
     const previous = send ? { owner: send.owner, delivered: send.delivered } : undefined;
-    return this.writeClaim(incidentId, kind, level, tierName, statuses, now, previous ?? 'absent-or-expired');
+    return this.writeClaim(incidentId, kind, level, tierName, statuses, now, previous ?? 'absent-or-expired', cycle);
   }
 
   /**
@@ -235,6 +352,7 @@ export class EscalationStore {
     statuses: readonly IncidentStatus[],
     now: Date,
     over: 'absent' | 'absent-or-expired' | { owner: string; delivered: Record<string, string> | undefined },
+    cycle?: number,
   ): Promise<SendClaim> {
     const owner = randomUUID();
     const previous = typeof over === 'object' ? over : undefined;
@@ -257,10 +375,11 @@ export class EscalationStore {
                 TableName: this.options.tableName,
                 // A takeover keeps what the previous holder delivered ("delivered" is only ever added to).
                 Item: {
-                  ...this.sendKey(incidentId, kind, level),
+                  ...this.sendKey(incidentId, kind, level, cycle),
                   delivered: previous?.delivered ?? {},
                   kind,
                   level,
+                  ...(cycle ? { cycle } : {}),
                   tierName,
                   status: 'IN_PROGRESS',
                   owner,
@@ -302,11 +421,12 @@ export class EscalationStore {
     owner: string,
     result: { status: 'SENT' | 'FAILED'; channels: string[]; messageIds: string[]; caseId?: string; error?: string },
     now: Date,
+    cycle?: number,
   ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.options.tableName,
-        Key: this.sendKey(incidentId, kind, level),
+        Key: this.sendKey(incidentId, kind, level, cycle),
         UpdateExpression: `SET #status = :status, #sentAt = :now, #channels = :channels, #messageIds = :messageIds${result.caseId ? ', #caseId = :caseId' : ''}${result.error ? ', #error = :error' : ''}`,
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: {
@@ -332,11 +452,11 @@ export class EscalationStore {
   }
 
   /** Records one channel delivered under a claim, before the next is tried: a retry never sends it again. */
-  async recordDelivered(incidentId: string, kind: SendKind, level: number, owner: string, channel: string, id: string): Promise<void> {
+  async recordDelivered(incidentId: string, kind: SendKind, level: number, owner: string, channel: string, id: string, cycle?: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.options.tableName,
-        Key: this.sendKey(incidentId, kind, level),
+        Key: this.sendKey(incidentId, kind, level, cycle),
         UpdateExpression: 'SET #delivered.#channel = :id',
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: { '#delivered': 'delivered', '#channel': channel, '#owner': 'owner' },
@@ -346,12 +466,12 @@ export class EscalationStore {
   }
 
   /** Gives a claim back after a transient failure, so the retry can take it at once. */
-  async releaseSend(incidentId: string, kind: SendKind, level: number, owner: string): Promise<void> {
+  async releaseSend(incidentId: string, kind: SendKind, level: number, owner: string, cycle?: number): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: this.sendKey(incidentId, kind, level),
+          Key: this.sendKey(incidentId, kind, level, cycle),
           UpdateExpression: 'SET #lease = :zero',
           ConditionExpression: '#owner = :owner AND #status = :inProgress',
           ExpressionAttributeNames: { '#lease': 'leaseExpiresAtSeconds', '#owner': 'owner', '#status': 'status' },
@@ -428,16 +548,27 @@ export class EscalationStore {
     }
   }
 
-  /** Any unresolved status -> RESOLVED, once. Returns the incident as it is now, and whether this call resolved it. */
-  async resolve(incidentId: string, reason: string, now: Date): Promise<{ resolved: boolean; incident: Incident | undefined }> {
+  /**
+   * Any unresolved status -> RESOLVED, once. `alarmTime`: only while the incident is still about that state change (a
+   * re-fire grouped into it since moved it on, decision 204: an OK of the older state change resolves nothing). Returns
+   * the incident as it is now, and whether this call resolved it.
+   */
+  async resolve(incidentId: string, reason: string, now: Date, alarmTime?: string): Promise<{ resolved: boolean; incident: Incident | undefined }> {
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(incidentId),
           UpdateExpression: 'SET #status = :resolved, #at = :at, #resolution = :reason REMOVE #nextLevel, #nextAt',
-          ConditionExpression: '#status IN (:watching, :open, :acknowledged)',
-          ExpressionAttributeNames: { '#status': 'status', '#at': 'resolvedAt', '#resolution': 'resolution', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt' },
+          ConditionExpression: `#status IN (:watching, :open, :acknowledged)${alarmTime !== undefined ? ' AND #alarmTime = :alarmTime' : ''}`,
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#at': 'resolvedAt',
+            '#resolution': 'resolution',
+            '#nextLevel': 'nextLevel',
+            '#nextAt': 'nextEscalationAt',
+            ...(alarmTime !== undefined ? { '#alarmTime': 'alarmTime' } : {}),
+          },
           ExpressionAttributeValues: {
             ':resolved': 'RESOLVED',
             ':watching': 'WATCHING',
@@ -445,6 +576,7 @@ export class EscalationStore {
             ':acknowledged': 'ACKNOWLEDGED',
             ':at': now.toISOString(),
             ':reason': reason,
+            ...(alarmTime !== undefined ? { ':alarmTime': alarmTime } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -486,7 +618,8 @@ export class EscalationStore {
       for (const item of page.Items ?? []) {
         const incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
         // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
-        if (incident && incident.status !== 'RESOLVED') incidents.push(incident);
+        // A re-opened incident is listed once, whichever of its state changes' entries is found first.
+        if (incident && incident.status !== 'RESOLVED' && !incidents.some((i) => i.incidentId === incident.incidentId)) incidents.push(incident);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -85,9 +85,23 @@ export interface Incident {
   acknowledgedVia?: string;
   resolvedAt?: string;
   resolution?: string;
+  /**
+   * How many times a later ALARM state change of the same alarm re-opened this incident (decision 204): a re-fire within
+   * the grouping window after it resolved, instead of a new incident and a new full page. Unset: never re-opened.
+   */
+  reopens?: number;
+  /** The alarm state change that first opened the incident, once a re-fire moved `alarmTime` on to its own. */
+  firstAlarmTime?: string;
+  /** When the last re-open happened (the escalation's clock). */
+  reopenedAt?: string;
 }
 
-export type SendKind = 'notify' | 'resolve';
+/**
+ * notify: the tier's page (once per incident); resolve: the resolution message; reopen: the short "fired again"
+ * message to a tier that had been told the incident resolved (decision 204). resolve and reopen are per cycle (the
+ * incident's `reopens` at the time), so each re-open and each resolution after it is its own claimed send.
+ */
+export type SendKind = 'notify' | 'resolve' | 'reopen';
 
 /** One message (or support case) to one tier, as recorded once it went out. */
 export interface SentNotification {
@@ -101,6 +115,8 @@ export interface SentNotification {
   messageIds: string[];
   caseId?: string;
   error?: string;
+  /** The incident's cycle (its `reopens` when this send was made); unset for cycle 0 and for every notify. */
+  cycle?: number;
 }
 
 const INCIDENT_ID = /^inc-[0-9a-f]{12}$/;

@@ -12,7 +12,8 @@ import { acknowledgeCommand, acknowledgeStep, documentLocation, documentRun, isP
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
-export type MessageKind = 'opened' | 'escalated' | 'resolved';
+/** reopened: the short message of a re-fire grouped into a resolved incident (decision 204). */
+export type MessageKind = 'opened' | 'escalated' | 'resolved' | 'reopened';
 
 export interface NotifiedEntry {
   level: number;
@@ -57,6 +58,13 @@ export interface MessageView {
   acknowledged?: { by: string; at: string };
   resolution?: { at: string; reason: string };
   /**
+   * A flapping incident (decision 204): for "reopened", when it fired again and how often it has; for a held "resolved",
+   * how it flapped and how long it stayed OK.
+   */
+  flapping?: string;
+  /** The incident's cycle (its re-opens so far, decision 204); 0 for one never re-opened. */
+  cycle: number;
+  /**
    * The kill switch engaged (a value someone set) or unreadable, read just before this delivery: the message still goes
    * out and says so (shared/escalation/kill-switch-notice.ts; already masked, one line, bounded).
    */
@@ -81,6 +89,8 @@ export interface MessageInput {
   configured?: Readonly<Record<string, ConfiguredParameter>>;
   /** The environment's runbookApprovers as configured (role/<name> in the account the documents run in, or ARNs). */
   approvers?: Pick<RunbookApproversConfig, 'principals' | 'minRequiredApprovals'>;
+  /** The held resolution of a flapping incident: how it flapped (plan-timer planSettle). */
+  flapping?: string;
 }
 
 const MAX_FINDINGS = 20;
@@ -261,7 +271,13 @@ export function buildMessageView(input: MessageInput): MessageView {
     .slice(0, MAX_FINDINGS);
   const alarmName = safe(incident.alarmName, FIELD_LIMITS.name);
   const resolution = safe(incident.resolution ?? 'the alarm cleared', FIELD_LIMITS.finding);
-  const headline = kind === 'resolved' ? `Resolved: ${alarmName} (${resolution})` : `${alarmName}: ${cause.label}`;
+  const headline =
+    kind === 'resolved' ? `Resolved: ${alarmName} (${resolution})` : kind === 'reopened' ? `Re-opened: ${alarmName} fired again` : `${alarmName}: ${cause.label}`;
+  const cycles = incident.reopens ?? 0;
+  const flapping =
+    kind === 'reopened'
+      ? `It fired again at ${formatTime(incident.alarmTime)}, after it had cleared: time ${cycles + 1} since ${formatTime(incident.firstAlarmTime ?? incident.alarmTime)}. The same incident, not a new page; the escalation resumes unless acknowledged.`
+      : input.flapping;
   return {
     kind,
     incidentId: incident.incidentId,
@@ -304,5 +320,7 @@ export function buildMessageView(input: MessageInput): MessageView {
       ? { acknowledged: { by: bounded(oneLine(acknowledgerLabel(incident)), FIELD_LIMITS.arn), at: safe(incident.acknowledgedAt, FIELD_LIMITS.short) } }
       : {}),
     ...(kind === 'resolved' ? { resolution: { at: incident.resolvedAt ?? now.toISOString(), reason: resolution } } : {}),
+    ...(flapping ? { flapping: safe(flapping, FIELD_LIMITS.finding) } : {}),
+    cycle: cycles,
   };
 }

@@ -12,7 +12,9 @@ import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from '.
  */
 export type TimerInput =
   | { action: 'check'; incidentId: string; alarm?: TimerAlarm }
-  | { action: 'escalate'; incidentId: string; level: number; alarm?: TimerAlarm };
+  | { action: 'escalate'; incidentId: string; level: number; alarm?: TimerAlarm }
+  /** A re-opened incident resolved in cycle `cycle`: tell its resolution if it stayed resolved (decision 204). */
+  | { action: 'settle'; incidentId: string; cycle: number; alarm?: TimerAlarm };
 
 /** Where the incident's alarm lives: its name and, from its ARN, its account (shared/escalation/alarm-lookup.ts). */
 export interface TimerAlarm {
@@ -35,6 +37,8 @@ export type TimerPlan =
   | { kind: 'open-still-firing'; reason: string }
   | { kind: 'escalate'; tier: EscalationTier; reason: string }
   | { kind: 'resolve'; reason: string; quiet: boolean }
+  /** Tell the tiers the resolution of cycle `cycle` of a flapping incident, held until the alarm settled (decision 204). */
+  | { kind: 'announce'; cycle: number; reason: string }
   /** `paused`: the incident stays OPEN with its next tier due, and no timer will climb it (runbook incidents: OVERDUE). */
   | { kind: 'stop'; reason: string; paused?: true };
 
@@ -74,6 +78,7 @@ export function planTimer(
   sends?: readonly SentNotification[],
 ): TimerPlan {
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
+  if (input.action === 'settle') return planSettle(input, incident, read, policy);
   if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
 
   if (input.action === 'check') {
@@ -150,6 +155,25 @@ export function planTimer(
   }
   if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
   return { kind: 'escalate', tier: tierAsked, reason: why(`the alarm is still in ALARM${untimed(alarm)}`) };
+}
+
+/**
+ * A re-opened incident's resolution, held since its OK (decision 204): told once the incident is still resolved in the
+ * same cycle (not re-opened since) and the alarm is not in ALARM again. An alarm that cannot be read does not hold it
+ * back: the OK that resolved it was confirmed by re-reading the alarm then, and the message says it could not be read now.
+ */
+function planSettle(input: Extract<TimerInput, { action: 'settle' }>, incident: Incident, read: AlarmNow | AlarmUnreadable | undefined, policy: EscalationPolicy): TimerPlan {
+  const cycle = incident.reopens ?? 0;
+  if (incident.status !== 'RESOLVED' || cycle !== input.cycle) {
+    return { kind: 'stop', reason: `incident ${incident.incidentId} re-opened since (now ${incident.status}, cycle ${cycle}): the resolution of cycle ${input.cycle} is not told` };
+  }
+  if (read && !('unreadable' in read) && read.value === 'ALARM') {
+    return { kind: 'stop', reason: `alarm "${incident.alarmName}" is in ALARM again: its state change re-opens the incident, the resolution is not told` };
+  }
+  const first = incident.firstAlarmTime ?? incident.alarmTime;
+  const okFor = `OK since ${incident.resolvedAt ?? '?'} (${policy.flapping.settleMinutes} min settle)`;
+  const noRead = !read ? ' (the alarm was not re-read)' : 'unreadable' in read ? ` (the alarm could not be re-read: ${read.unreadable})` : '';
+  return { kind: 'announce', cycle, reason: `it fired ${cycle + 1} times between ${first} and ${incident.alarmTime}; ${okFor}${noRead}` };
 }
 
 /**

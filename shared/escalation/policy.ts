@@ -26,9 +26,23 @@ export interface EscalationPolicy {
   /** In escalation order; tiers[0] is notified first. */
   tiers: EscalationTier[];
   stillFiringAfterMinutes: number;
+  /** A flapping alarm is one incident (decision 204): see FlappingPolicy. */
+  flapping: FlappingPolicy;
+}
+
+/**
+ * How a re-fire of the same alarm is grouped (decision 204). `regroupWithinMinutes`: an ALARM state change at most this
+ * long after the alarm's last incident resolved re-opens that incident (0: never; every state change is its own).
+ * `settleMinutes`: once an incident has re-opened, its resolution is told only after the alarm stayed OK this long.
+ */
+export interface FlappingPolicy {
+  regroupWithinMinutes: number;
+  settleMinutes: number;
 }
 
 const DEFAULT_STILL_FIRING_MINUTES = 10;
+/** Project defaults (decision 204), used where a configuration has no `flapping` block; shared/config/defaults.ts sets the same. */
+export const DEFAULT_FLAPPING: FlappingPolicy = { regroupWithinMinutes: 30, settleMinutes: 10 };
 
 /**
  * The environment's tiers, in its order, joined with the path's names and topics. Without an `escalation` block:
@@ -67,7 +81,12 @@ export function resolveEscalationPolicy(config: AutomationConfig, environment: E
         : {}),
     };
   });
-  return { environment, tiers, stillFiringAfterMinutes: env?.stillFiringAfterMinutes ?? DEFAULT_STILL_FIRING_MINUTES };
+  return {
+    environment,
+    tiers,
+    stillFiringAfterMinutes: env?.stillFiringAfterMinutes ?? DEFAULT_STILL_FIRING_MINUTES,
+    flapping: { ...DEFAULT_FLAPPING, ...(env?.flapping ?? {}) },
+  };
 }
 
 function severityByPlaybook(config: AutomationConfig, byRow: Record<string, SupportSeverity>): Record<string, SupportSeverity> {

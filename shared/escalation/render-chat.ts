@@ -43,8 +43,42 @@ function inline(text: string): string {
   return escapeChat(text.replace(/\s+/g, ' ').trim());
 }
 
+/** The short message of a re-fire grouped into the incident (decision 204). */
+function renderReopened(view: MessageView, tag: string): ChatbotCustomNotification {
+  const lines: string[] = [];
+  if (view.killSwitch) lines.push(`:octagonal_sign: *${view.killSwitch.unread ? 'Kill switch unreadable' : 'Kill switch engaged'}:* ${inline(view.killSwitch.text)}`);
+  if (view.flapping) lines.push(inline(view.flapping));
+  lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
+  lines.push(
+    'none' in view.nextTier
+      ? `*Next tier:* ${inline(view.nextTier.none)}`
+      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
+  );
+  lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${view.incidentId}-reopened-${tag.toLowerCase()}-c${view.cycle}`,
+    content: {
+      textType: 'client-markdown',
+      title: clip(`:repeat: [${inline(view.environment)}] Re-opened: ${inline(view.alarm.name)}`, MAX_TITLE_CHARS),
+      description: clip(lines.join('\n'), MAX_DESCRIPTION_CHARS),
+      nextSteps: [`Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`],
+      keywords: [view.environment, tag, 'reopened'],
+    },
+    metadata: {
+      threadId: view.incidentId,
+      summary: clip(`Re-opened: ${inline(view.alarm.name)} (${inline(view.environment)})`, MAX_TITLE_CHARS),
+      eventType: CHAT_EVENT_TYPE,
+      relatedResources: [view.alarm.arn],
+      additionalContext: { incidentId: view.incidentId, environment: view.environment, account: view.account, region: view.region, tier: tag, kind: view.kind, cause: view.cause.code },
+    },
+  };
+}
+
 export function renderChatNotification(view: MessageView): ChatbotCustomNotification {
   const tag = `L${view.tier.level}`;
+  if (view.kind === 'reopened') return renderReopened(view, tag);
   const title =
     view.kind === 'resolved'
       ? `:white_check_mark: [${inline(view.environment)}] Resolved: ${inline(view.alarm.name)}`
@@ -54,6 +88,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
   if (view.killSwitch) lines.push(`:octagonal_sign: *${view.killSwitch.unread ? 'Kill switch unreadable' : 'Kill switch engaged'}:* ${inline(view.killSwitch.text)}`);
   if (view.kind === 'resolved') {
     lines.push(`*Resolved:* ${inline(view.resolution?.reason ?? 'the alarm cleared')} (${formatTime(view.resolution?.at ?? '')})`);
+    if (view.flapping) lines.push(`*It was flapping:* ${inline(view.flapping)}`);
   } else {
     lines.push(`*Why a person is needed:* ${inline(view.cause.label)}: ${inline(view.cause.reason)}`);
     if (view.escalatedBecause) lines.push(`*Escalated because* ${inline(view.escalatedBecause)}`);
@@ -93,7 +128,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
   return {
     version: '1.0',
     source: 'custom',
-    id: `${view.incidentId}-${view.kind}-${tag.toLowerCase()}`,
+    id: `${view.incidentId}-${view.kind}-${tag.toLowerCase()}${view.cycle ? `-c${view.cycle}` : ''}`,
     content: {
       textType: 'client-markdown',
       title: clip(title, MAX_TITLE_CHARS),

@@ -34,6 +34,30 @@ function section(title: string, lines: readonly string[]): string[] {
   return lines.length ? ['', title, ...lines.map((line) => `  ${line}`)] : [];
 }
 
+function nextTierLines(view: MessageView): string[] {
+  return 'none' in view.nextTier
+    ? [view.nextTier.none]
+    : [`${tierLabel(view.nextTier.name, view.nextTier.level)} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min), unless acknowledged or the alarm clears.`];
+}
+
+/** The short message of a re-fire grouped into the incident (decision 204): what fired again, how to stop the climb. */
+function renderReopened(view: MessageView, lines: string[]): EmailMessage {
+  const subject = emailSubject(`[RE-OPENED L${view.tier.level}][${view.environment}] ${view.alarm.name}`);
+  lines.push(`RE-OPENED: incident ${view.incidentId}, ${view.environment}`);
+  if (view.flapping) lines.push(view.flapping);
+  lines.push(
+    ...section('WHAT FIRED', [
+      `Alarm:       ${view.alarm.name}`,
+      `State:       ${view.alarm.state} since ${formatTime(view.alarm.since)}`,
+      ...(view.alarm.reason ? [`Reason:      ${view.alarm.reason}`] : []),
+    ]),
+  );
+  lines.push(...section('ACKNOWLEDGE (stops the escalation)', [`Run in ${view.acknowledge.where}:`, view.acknowledge.cli]));
+  lines.push(...section('NEXT TIER', nextTierLines(view)));
+  lines.push('', `-- Notification Service runbook automation, incident ${view.incidentId} (the first message has the details)`);
+  return { subject, text: lines.join('\n') };
+}
+
 export function renderEmail(view: MessageView): EmailMessage {
   const tag = `L${view.tier.level}`;
   const subject =
@@ -44,9 +68,11 @@ export function renderEmail(view: MessageView): EmailMessage {
   const lines: string[] = [];
   // First, so nobody reads the rest believing the automation is still acting.
   if (view.killSwitch) lines.push(`${view.killSwitch.unread ? 'KILL SWITCH UNREADABLE' : 'KILL SWITCH ENGAGED'}: ${view.killSwitch.text}`, '');
+  if (view.kind === 'reopened') return renderReopened(view, lines);
   if (view.kind === 'resolved') {
     lines.push(`RESOLVED: incident ${view.incidentId}, ${view.environment}`);
     lines.push(`The alarm "${view.alarm.name}" cleared: ${view.resolution?.reason ?? 'OK'} (${formatTime(view.resolution?.at ?? '')}).`);
+    if (view.flapping) lines.push(`It was flapping: ${view.flapping}.`);
     lines.push(`You (${tierLabel(view.tier.name, view.tier.level)}) were notified about it; nothing more is needed unless it fires again.`);
   } else {
     lines.push(`${view.kind === 'escalated' ? 'ESCALATED' : 'ESCALATION'} to ${tierLabel(view.tier.name, view.tier.level)}: incident ${view.incidentId}, ${view.environment}`);

@@ -11,7 +11,7 @@ export { atExpression, createOneTimeSchedule, type OneTimeSchedule } from './one
 /** The schedule's name: one per incident and step, so scheduling the same step twice is a no-op (ConflictException). */
 export function timerScheduleName(input: TimerInput): string {
   // Scheduler names: 1-64 characters of [0-9a-zA-Z-_.].
-  return `escalation-${input.incidentId}-${input.action === 'check' ? 'check' : `l${input.level}`}`;
+  return `escalation-${input.incidentId}-${input.action === 'check' ? 'check' : input.action === 'settle' ? `settle-c${input.cycle}` : `l${input.level}`}`;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -31,7 +31,12 @@ export class TimerScheduler {
       name: timerScheduleName(input),
       groupName: target.scheduleGroup,
       at,
-      description: input.action === 'check' ? `Is the alarm of ${input.incidentId} still firing?` : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
+      description:
+        input.action === 'check'
+          ? `Is the alarm of ${input.incidentId} still firing?`
+          : input.action === 'settle'
+            ? `Tell the resolution of ${input.incidentId} (cycle ${input.cycle}) if it stayed OK`
+            : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
       functionArn: target.timerFunctionArn,
       schedulerRoleArn: target.schedulerRoleArn,
       input,

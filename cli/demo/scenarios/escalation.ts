@@ -28,7 +28,7 @@ const BREACH = { version: '1.0', statistic: 'Maximum', period: 60, recentDatapoi
 
 /** One escalation result in one line (the demo and `runbook sandbox` print it). */
 export function describeResult(result: EscalationResult): string {
-  const delivered = result.delivered.map((d) => `${d.kind === 'resolve' ? 'resolution to' : 'notified'} ${d.tier} (${d.via})`).join('; ');
+  const delivered = result.delivered.map((d) => `${d.kind === 'resolve' ? 'resolution to' : d.kind === 'reopen' ? 're-opened to' : 'notified'} ${d.tier} (${d.via})`).join('; ');
   const id = result.incidentId ?? result.incidentIds?.join(', ') ?? '';
   return `${result.action.toUpperCase()}${id ? ` ${id}` : ''}${delivered ? ` — ${delivered}` : ` — ${result.reason}`}`;
 }
@@ -44,7 +44,7 @@ export function summarizeInbox(messages: readonly InboxMessage[]): string[] {
 
 export const escalationScenario: DemoScenario = {
   name: 'escalation',
-  title: 'Escalation path: L1 -> L2 when nobody acknowledges; acknowledged incidents stop',
+  title: 'Escalation path: L1 -> L2 when nobody acknowledges; a re-fire re-opens the same incident; acknowledged, it stops',
   async run(ctx: DemoContext) {
     const { topology, clientConfig } = ctx.session;
     const { line } = ctx;
@@ -93,11 +93,12 @@ export const escalationScenario: DemoScenario = {
       const ahead = Math.round(clock.offsetMs() / MINUTE_MS);
       for (const id of result.incidentId ? [result.incidentId] : (result.incidentIds ?? [])) {
         if (timer) ctx.timeline.incident(id, { kind: 'timer', detail: `timer ${timer}: ${result.action} — ${result.reason}`, clockAheadMinutes: ahead });
-        if (result.action === 'opened' || result.action === 'resolved' || result.action === 'stopped' || result.action === 'escalated') {
+        if (result.action === 'opened' || result.action === 'reopened' || result.action === 'resolved' || result.action === 'stopped' || result.action === 'escalated') {
           if (!timer || result.action !== 'escalated') ctx.timeline.incident(id, { kind: result.action, detail: result.reason, clockAheadMinutes: ahead });
         }
         for (const d of result.delivered) {
-          ctx.timeline.incident(id, { kind: d.kind === 'resolve' ? 'resolved' : 'notified', tier: d.tier, detail: `${d.kind === 'resolve' ? 'resolution' : 'notification'} via ${d.via}`, clockAheadMinutes: ahead });
+          const what = d.kind === 'resolve' ? 'resolution' : d.kind === 'reopen' ? 're-open message' : 'notification';
+          ctx.timeline.incident(id, { kind: d.kind === 'resolve' ? 'resolved' : 'notified', tier: d.tier, detail: `${what} via ${d.via}`, clockAheadMinutes: ahead });
         }
       }
     };
@@ -234,12 +235,14 @@ export const escalationScenario: DemoScenario = {
       await route(escalations);
       inboxes.a.push(...(await delivered()));
 
-      // Incident B: the on-call engineer acknowledges it.
+      // The same alarm fires again seconds later: within the grouping window (decision 204), so it re-opens incident A
+      // (one short message to each tier told it resolved, the ladder resuming at L3) instead of a new page; this time
+      // the on-call engineer acknowledges it.
       line('');
-      line('  Incident B: acknowledged by the on-call engineer');
+      line(`  Incident A fires again: within ${policy.flapping.regroupWithinMinutes} min of its resolution, so it re-opens; acknowledged by the on-call engineer`);
       await fire('ALARM');
       causes.b = (await decided('ALARM'))?.escalation?.cause;
-      incidentB = (await route(escalations)).find((r) => r.action === 'opened')?.incidentId;
+      incidentB = (await route(escalations)).find((r) => r.action === 'reopened')?.incidentId;
       inboxes.b.push(...(await delivered()));
       if (incidentB) {
         line(`  ${at()}  $ runbook ack ${incidentB} --by "on-call engineer"`);
@@ -250,12 +253,15 @@ export const escalationScenario: DemoScenario = {
           clockAheadMinutes: Math.round(clock.offsetMs() / MINUTE_MS),
         });
       }
-      await jump(first.timeoutMinutes + 1);
+      await jump(second.timeoutMinutes + 1);
       inboxes.b.push(...(await delivered()));
       await fire('OK');
       await decided('OK');
       await route(clearances);
       await route(escalations);
+      inboxes.b.push(...(await delivered()));
+      // It re-opened, so it is flapping: its resolution is told once the alarm stayed OK for the settle period.
+      await jump(policy.flapping.settleMinutes);
       inboxes.b.push(...(await delivered()));
     } finally {
       await lambda.send(new UpdateEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: baseline } }));
@@ -272,18 +278,20 @@ export const escalationScenario: DemoScenario = {
       count(inboxes.a, incidentA, second.level, 'escalated') === channels(second.level) &&
       count(inboxes.a, incidentA, first.level, 'resolved') === channels(first.level) &&
       count(inboxes.a, incidentA, second.level, 'resolved') === channels(second.level);
+    // The re-fire: the same incident, one short message to each tier told it resolved, nothing past L2 (acknowledged),
+    // one resolution each once it settled, and no full page.
     const bOk =
       ackExit === 0 &&
-      count(inboxes.b, incidentB, first.level, 'opened') === channels(first.level) &&
-      inboxes.b.every((m) => m.level === first.level) &&
-      count(inboxes.b, incidentB, first.level, 'resolved') === channels(first.level);
+      incidentB === incidentA &&
+      [first, second].every((t) => count(inboxes.b, incidentB, t.level, 'reopened') === channels(t.level) && count(inboxes.b, incidentB, t.level, 'resolved') === channels(t.level)) &&
+      inboxes.b.length === 2 * (channels(first.level) + channels(second.level));
     const atCap = causes.a === 'cap-reached' && causes.b === 'cap-reached';
     const ok = Boolean(incidentA && incidentB) && atCap && aOk && bOk && failures === 0 && (await driver.pending()).length === 0;
     return {
       ok,
       summary: [
         `incident A ${incidentA ?? '(not opened)'}: ${first.name} -> ${second.name} after ${first.timeoutMinutes} min unacknowledged; resolved on OK (one message per channel to each)`,
-        `incident B ${incidentB ?? '(not opened)'}: ${first.name} only; acknowledged, the timer stopped, ${second.name} never paged; resolved on OK`,
+        `re-fire ${incidentB === incidentA ? `re-opened ${incidentB ?? ''}` : `${incidentB ?? '(not re-opened)'}, not incident A`}: one short message each to ${first.name} and ${second.name}; acknowledged, the timer stopped, ${policy.tiers[2]?.name ?? 'the next tier'} never paged; its resolution told once the alarm stayed OK ${policy.flapping.settleMinutes} min`,
         `cause: scale-consumers escalated A ${causes.a ?? '(no decision)'}, B ${causes.b ?? '(no decision)'}${atCap ? ' (the consumers at the cap, as narrated)' : ', not cap-reached as narrated'}`,
         `timers: EventBridge Scheduler one-time schedules, driven by a sandbox clock ${Math.round(clock.offsetMs() / MINUTE_MS)} min ahead; none left pending`,
         ok ? 'every tier heard exactly what it should, once' : 'the escalation did not go as expected (see above)',

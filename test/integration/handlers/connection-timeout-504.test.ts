@@ -5,11 +5,17 @@
 // diagnosis reads the API from API Gateway: the integration timeout its owner set (10 s) is the one it names.
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { evaluateMetricAlarm, windowEnd } from '../../../sandbox/metric-alarm-evaluator';
+import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { serveApiRequests } from '../../../sandbox/simulated-api';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../../support/load-handler';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 const API = 'notification-service-api';
@@ -101,5 +107,89 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const { $metadata: _after, ...stageAfter } = await api.send(new GetStageCommand({ restApiId, stageName: account.topology.api.stageName }));
     expect(stageAfter).toEqual(stageBefore);
     api.destroy();
+  });
+
+  // Review 11a finding 10: with sporadic 504s the alarm flaps ALARM/OK each minute, and each ALARM opened a new incident
+  // and paged L1 (chat+email), each OK resolved it: 3 incidents and 10 L1 messages in 55 s. Decision 204: one incident.
+  it('a 504 alarm flapping ALARM, OK, ALARM, OK, ALARM within a minute is one incident: L1 paged once, told it cleared, told once it re-opened, then nothing until it settles', async () => {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const timer = loadHandler<EscalationHandler>('escalation-timer');
+    const driver = handlerScheduleDriver(account, 'escalation-timer', timer);
+    const clock = createSandboxClock();
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology);
+    const decisionQueue = account.topology.decisionRoute.url;
+    const decisions = async (): Promise<Array<{ detail: Record<string, unknown> }>> => {
+      const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: decisionQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const m of received.Messages ?? []) await account.sqs.send(new DeleteMessageCommand({ QueueUrl: decisionQueue, ReceiptHandle: m.ReceiptHandle }));
+      return (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as { detail: Record<string, unknown> });
+    };
+    await decisions();
+    // Each ALARM goes to the row's handler, whose diagnosis ("a person decides") reaches escalate; each OK reaches escalate.
+    const fire = async (): Promise<{ detail: Record<string, unknown> }> => {
+      const event = await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [1.0 (06/12/26 10:25:00)] was greater than the threshold (0.0)');
+      expect(await handler(event)).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+      const [decision] = await decisions();
+      if (!decision) throw new Error('inspect-security-groups published no decision');
+      return decision;
+    };
+    const clear = async (): Promise<Awaited<ReturnType<EscalationHandler>>> =>
+      escalate(await account.transition(alarmName, 'OK', 'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].'));
+
+    const opened = await escalate(await fire());
+    const firstOk = await clear();
+    const second = await fire();
+    // The re-fire's decision delivered twice at once (EventBridge is at-least-once): one re-open, one message per channel.
+    const reopened = await Promise.all([escalate(second), escalate(second)]);
+    const secondOk = await clear();
+    const third = await escalate(await fire());
+
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, via: 'chat+email' }] });
+    expect(firstOk).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(reopened.map((r) => r.incidentId)).toEqual([incidentId, incidentId]);
+    expect(reopened.flatMap((r) => r.delivered)).toEqual([{ kind: 'reopen', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }]);
+    // Once it re-opened it is flapping: its resolution waits for the alarm to stay OK, and a re-fire meanwhile tells nobody
+    // (nobody heard it cleared).
+    expect(secondOk).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [] });
+    expect(third).toMatchObject({ action: 'reopened', incidentId, delivered: [] });
+
+    const messages = await inbox.read();
+    expect(messages.every((m) => m.level === 1)).toBe(true);
+    expect(messages.map((m) => `${m.kind}:${m.channel}`).sort()).toEqual(['opened:chat', 'opened:email', 'reopened:chat', 'reopened:email', 'resolved:chat', 'resolved:email']);
+    const reopenEmail = messages.find((m) => m.kind === 'reopened' && m.channel === 'email');
+    expect(reopenEmail?.subject).toBe(`[RE-OPENED L1][production] ${alarmName}`);
+    expect(reopenEmail?.message).toMatch(new RegExp(`^RE-OPENED: incident ${incidentId}, production\\nIt fired again at .* UTC, after it had cleared: time 2 since .* UTC\\. The same incident, not a new page; the escalation resumes unless acknowledged\\.`));
+    expect(reopenEmail?.message).toContain(`runbook ack ${incidentId} --region us-east-1`);
+    expect(reopenEmail?.message).toMatch(/Cloud Infrastructure Team \(L2\) at .* \(in 15 min\), unless acknowledged/);
+
+    const table = account.topology.stateTable.name;
+    const item = (await account.dynamo.send(new GetCommand({ TableName: table, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }))).Item;
+    expect(item).toMatchObject({ status: 'OPEN', level: 1, nextLevel: 2, reopens: 2 });
+    expect(item?.groupedKeys).toBeInstanceOf(Set);
+    expect((item?.groupedKeys as Set<string>).size).toBe(2);
+    const scheduler = new SchedulerClient(account.clientConfig);
+    const scheduleNames = async (): Promise<string[]> =>
+      ((await scheduler.send(new ListSchedulesCommand({ GroupName: account.topology.escalationScheduleGroup.name }))).Schedules ?? []).map((x) => x.Name ?? '').sort();
+    // The ladder resumed (L2 in 15 min), and the second OK's held resolution waits for its settle timer.
+    expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l2`, `escalation-${incidentId}-settle-c1`]);
+
+    // 11 min on: the held resolution of cycle 1 finds the incident re-opened since and tells nobody; L2 is not due yet.
+    clock.advance(11 * 60_000);
+    const settled = await driver.runDue(clock);
+    expect(settled.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'stopped', reason: expect.stringContaining('re-opened since') })]);
+    expect(await inbox.read()).toEqual([]);
+
+    // It clears for good: resolved at once (L2's timer deleted), told once it stayed OK for the 10-min settle period.
+    expect(await clear()).toMatchObject({ action: 'resolved', delivered: [] });
+    expect(await inbox.read()).toEqual([]);
+    expect(await scheduleNames()).toEqual([`escalation-${incidentId}-settle-c2`]);
+    clock.advance(10 * 60_000);
+    const told = await driver.runDue(clock);
+    expect(told.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'resolved', delivered: [expect.objectContaining({ kind: 'resolve', level: 1 })] })]);
+    const last = await inbox.read();
+    expect(last.map((m) => `${m.kind}:${m.channel}`).sort()).toEqual(['resolved:chat', 'resolved:email']);
+    expect(last.find((m) => m.channel === 'email')?.message).toContain('It was flapping: it fired 3 times between ');
+    // The whole episode: 8 L1 messages for one incident (it was 3 incidents and 10 messages in 55 s, and counting).
+    scheduler.destroy();
   });
 });

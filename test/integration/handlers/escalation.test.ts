@@ -35,8 +35,8 @@ interface Harness {
   alarmName: string;
 }
 
-async function harness(): Promise<Harness> {
-  const account = await provisionAccount('production');
+async function harness(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const account = await provisionAccount('production', extraEnv);
   const inbox = await createEscalationInbox(account.clientConfig, account.topology);
   const timer = loadHandler<EscalationHandler>('escalation-timer');
   const scheduler = new SchedulerClient(account.clientConfig);
@@ -323,7 +323,10 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   const clock = createSandboxClock();
 
   beforeAll(async () => {
-    h = await harness();
+    // Each case fires the queue alarm again seconds after the last case's incident resolved. With the default 30-min
+    // grouping window (decision 204) each would re-open that incident; these cases are about a fresh incident's first
+    // page, so grouping is off here (a re-fire re-opening is connection-timeout-504.test.ts's flapping case).
+    h = await harness({ RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 10 } } } } }) });
   });
 
   it('opens an incident when the alarm is still in ALARM after the automatic change, checked by a durable timer', async () => {

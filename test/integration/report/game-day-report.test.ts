@@ -149,7 +149,7 @@ describe('the game-day report from runbook demo', () => {
     expect(rows[0]?.alarmToChange).toBe(`${Math.round(applied?.alarmToChangeMs ?? NaN)} ms`);
   });
 
-  it('shows one escalation timeline per incident: notified, timer, acknowledgement, resolution', async () => {
+  it('shows the escalation scenario\'s one incident: notified, climbed, resolved, re-opened by a re-fire, acknowledged, resolved once settled', async () => {
     const incidents = await page.$$eval('#scenario-escalation .incident', (els) =>
       els.map((el) => {
         const rows = [...el.querySelectorAll('tr.incident-event')].map((tr) => ({ kind: tr.children[2]?.textContent ?? '', tier: tr.children[3]?.textContent ?? '', detail: tr.children[4]?.textContent ?? '' }));
@@ -158,17 +158,25 @@ describe('the game-day report from runbook demo', () => {
     );
     const recorded = timeline.scenarios.find((s) => s.name === 'escalation')?.incidents ?? [];
     expect(incidents.map((i) => i.id)).toEqual(recorded.map((i) => i.incidentId));
-    expect(incidents).toHaveLength(2);
-    const [climbed, acknowledged] = incidents;
-    expect(climbed?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'timer', 'resolved']));
-    expect(acknowledged?.kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'acknowledged', 'resolved']));
-    expect(acknowledged?.kinds).not.toContain('escalated');
-    // The climbing incident climbed: its timer escalated it and L2 was notified after L1, in that order; the acknowledged
-    // one reached L1 only.
+    // The alarm fires again seconds after incident A resolved: within the grouping window, so it re-opens A (decision 204)
+    // and there is one incident, not two.
+    expect(incidents).toHaveLength(1);
+    const [climbed] = incidents;
+    const kinds = climbed?.kinds ?? [];
+    expect(kinds).toEqual(expect.arrayContaining(['opened', 'notified', 'timer', 'resolved', 'reopened', 'acknowledged']));
+    // In that order: opened, resolved, re-opened, acknowledged, and nothing escalated after the acknowledgement.
+    const at = (kind: string, from = 0): number => kinds.indexOf(kind, from);
+    expect(at('opened')).toBeLessThan(at('resolved'));
+    expect(at('resolved')).toBeLessThan(at('reopened'));
+    expect(at('reopened')).toBeLessThan(at('acknowledged'));
+    expect(kinds.slice(at('acknowledged'))).not.toContain('escalated');
+    // The incident climbed: its timer escalated it and L2 was notified after L1, in that order; the re-open told both
+    // tiers once (they had been told it resolved), with no new page.
     // Tier cells read "<team> (L<n>)", the escalation path's names (seed document: L1 DevOps, L2 Cloud Infrastructure).
-    const notifiedTiers = (rows: { kind: string; tier: string }[] | undefined) => (rows ?? []).filter((r) => r.kind === 'notified').map((r) => /\((L\d)\)$/.exec(r.tier)?.[1] ?? r.tier);
-    expect(notifiedTiers(climbed?.rows)).toEqual(['L1', 'L2']);
-    expect(notifiedTiers(acknowledged?.rows)).toEqual(['L1']);
+    const notifiedTiers = (rows: { kind: string; tier: string; detail: string }[] | undefined, what: string) =>
+      (rows ?? []).filter((r) => r.kind === 'notified' && r.detail.startsWith(what)).map((r) => /\((L\d)\)$/.exec(r.tier)?.[1] ?? r.tier);
+    expect(notifiedTiers(climbed?.rows, 'notification')).toEqual(['L1', 'L2']);
+    expect(notifiedTiers(climbed?.rows, 're-open message')).toEqual(['L1', 'L2']);
     const climbedRows = climbed?.rows ?? [];
     const escalatingTimer = climbedRows.findIndex((r) => r.kind === 'timer' && /: escalated — /.test(r.detail));
     expect(escalatingTimer).toBeGreaterThan(-1);

@@ -178,6 +178,16 @@ describe('runbook list', () => {
     expect(text).toContain('  escalation: DevOps Team (L1) [chat] 30 min -> Cloud Infrastructure Team (L2) [chat+email] 60 min -> AWS Support (Enterprise) [support case, severity normal] 120 min');
     expect(text).toContain('  escalation: DevOps Team (L1) [chat] 60 min -> Cloud Infrastructure Team (L2) [email] 240 min');
     expect(text).not.toMatch(/^CPU Utilization.*\bautomatic\b.*\bautomatic\b/m);
+    // Decision 204, labelled as the project's default in every environment.
+    const flapping =
+      '  flapping (project default): an ALARM within 30 min of its incident\'s resolution re-opens it (one short message, the ladder resumes); once re-opened, its resolution is told after 10 min OK';
+    expect(text.split('\n').filter((l) => l === flapping)).toHaveLength(3);
+  });
+
+  it('says when the flapping settings are the configuration\'s own, and when grouping is off', () => {
+    const text = run(false, { environments: { staging: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 5 } } } } });
+    expect(text).toContain('  flapping (this configuration): off: every ALARM state change is its own incident');
+    expect(text.split('\n').filter((l) => l.startsWith('  flapping (project default): '))).toHaveLength(2);
   });
 
   it('names the alarms `plan --alarm` takes, per environment and region, as infra names them', () => {

@@ -6,6 +6,7 @@ import { EscalationService, type EscalationServices } from '../../../shared/esca
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import { planTimer, unreachedTiers, type TimerInput } from '../../../shared/escalation/plan-timer';
 import type { EscalationTier } from '../../../shared/escalation/policy';
+import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
 
 const INCIDENT = 'inc-3f2a9c1b7d44';
@@ -77,7 +78,7 @@ function world(level: number): World {
       schedule: async (input, at) => {
         w.scheduleCalls += 1;
         if (w.failing.schedule) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException: Rate exceeded');
-        const name = `escalation-${input.incidentId}-${input.action === 'check' ? 'check' : `l${input.level}`}`;
+        const name = timerScheduleName(input);
         if (w.schedules.has(name)) return { name, created: false };
         w.schedules.set(name, { input, at });
         return { name, created: true };

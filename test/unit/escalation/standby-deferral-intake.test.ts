@@ -105,6 +105,15 @@ function world(recorded: DecisionEventDetail[]) {
       resolve: async () => ({ resolved: false, incident: undefined }),
       incidentsOfAlarm: async (arn: string) => [...incidents.values()].filter((i) => i.alarmArn === arn && i.status !== 'RESOLVED').map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime })),
       forgetAlarmIncident: async () => undefined,
+      // The alarm's latest incident (decision 204): each alarm here opens once, so nothing is ever grouped into one.
+      latestOfAlarm: async (arn: string) =>
+        [...incidents.values()]
+          .filter((i) => i.alarmArn === arn)
+          .sort((a, b) => (a.alarmTime < b.alarmTime ? 1 : -1))
+          .map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime }))[0],
+      groupInto: async () => {
+        throw new Error('no re-fire is grouped in these cases');
+      },
     },
     notifier: {
       notify: async (tier: { level: number }, view: MessageView) => {
