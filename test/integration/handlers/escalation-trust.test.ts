@@ -28,8 +28,8 @@ interface Harness {
   warnings: string[];
 }
 
-async function harness(): Promise<Harness> {
-  const account = await provisionAccount('production');
+async function harness(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const account = await provisionAccount('production', extraEnv);
   const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'trust-inbox');
   // The escalate handler's warnings go through the console (Powertools development mode), where the test reads them.
   const warnings: string[] = [];
@@ -104,7 +104,10 @@ describe('forged "Runbook Decision" events (issue 17 item 3)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await harness();
+    // The cases fire the queue alarm again seconds after the last case's incident resolved; with the default 30-min
+    // grouping window (decision 204) a re-fire would re-open that incident. These cases are about a fresh incident's
+    // page, so grouping is off here (a re-fire re-opening is connection-timeout-504.test.ts's flapping case).
+    h = await harness({ RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 10 } } } } }) });
     await consumersAtCap(h);
   });
 
