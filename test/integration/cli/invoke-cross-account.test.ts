@@ -78,8 +78,11 @@ describe('runbook invoke in cross-account mode', () => {
       RUNBOOK_WORKLOAD_ACCOUNT_ID: hinted,
     });
     expect(run.stderr).toContain(`reached through its remediation role from your account ${production.accountId} (STS)`);
-    // The role of the event's account was asked for (the sandbox has none there: refused), never production's own clients.
-    expect(await assumedRoles(production.accountId)).toEqual([`arn:aws:iam::${hinted}:role/notification-runbooks-remediate`]);
+    // The role of the event's account was asked for (the sandbox has none there: refused), never production's own clients:
+    // twice, each refused, since decision 194 (the alarm's re-read before the claim asks for the session, then the
+    // remediation's reads ask again; a refused session is not cached).
+    const role = `arn:aws:iam::${hinted}:role/notification-runbooks-remediate`;
+    expect(await assumedRoles(production.accountId)).toEqual([role, role]);
     expect(run.stdout).not.toMatch(/"outcome": "applied"/);
     expect(await memoryMb(production)).toBe(512);
   });
