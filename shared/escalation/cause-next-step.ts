@@ -264,6 +264,16 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
       'Do not run NotificationService-FailoverToDR again: the replica is already promoted. The way back is NotificationService-FailbackToPrimary.',
     ],
   }),
+  // A notice (review 12 R12-4): the queue drained and the consumers stayed scaled up; never the row's runbook (it runs the
+  // same automation into the same guardrail) and never a climb.
+  'restore-held': (ctx) => ({
+    title: 'Not urgent: the queue drained but the consumers stay scaled up; restore them to their baseline when convenient',
+    lines: [
+      'The automation did not put the consumers back to the baseline it recorded at the scale-up: the reason says why (a guardrail such as the hourly budget or the DR region guard, or a failed call). Nothing is down: the consumers are over-provisioned, a cost, and the next drain of the queue tries the restore again.',
+      `To restore now: ${historyOf(ctx)} shows the scale-up and the values before it; put MaximumConcurrency back with aws lambda update-event-source-mapping --uuid <mapping uuid> --scaling-config MaximumConcurrency=<value before> (and reserved concurrency, if the scale-up raised it).`,
+      'This notice is sent to the first tier once and climbs no further; an applied restore resolves it, else acknowledge it once the consumers are back.',
+    ],
+  }),
   alarm: () => ({
     title: 'Look at the errors: this row has no automatic response',
     lines: ['The troubleshooting table says "alert and escalate": the findings list the most frequent errors; the function\'s log group has the rest.'],

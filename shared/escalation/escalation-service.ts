@@ -80,7 +80,7 @@ export interface EscalationContext {
    * when its incident opens. Unset or not listed: nothing is looked for.
    */
   deferrals?: ReadonlyMap<string, number>;
-  /** The restore signals among the watched alarms (alarm-specs.ts `restoreSignal`): their ALARM decisions start no watch. */
+  /** The restore signals among the watched alarms (alarm-specs.ts `restoreSignal`): a held restore on one is a notice; its state changes resolve nothing. */
   restoreSignals?: ReadonlySet<string>;
   clock: Clock;
   log: EscalationLog;
@@ -261,7 +261,7 @@ export class EscalationService {
     // read together with the incident, not after it. Reads only; whatever the plan, nothing is written before it.
     const ahead = event.state.value === 'OK' ? undefined : this.readAhead(incidentId, { name: event.alarmName, account: watched.alarm.account }, event.alarmArn);
     const existing = event.state.value === 'OK' ? undefined : await this.ctx.services.store.get(incidentId);
-    const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp);
+    const plan = planAlarmIntake({ alarmName: event.alarmName, state: event.state.value, muted: event.muted }, existing?.status, event.state.timestamp, this.ctx.restoreSignals);
     if (plan.kind === 'resolve') return this.resolveAlarm(watched.alarm, plan.okTime, `alarm "${event.alarmName}" is OK: ${event.state.reason}`);
     if (plan.kind !== 'open') return { action: 'ignored', reason: plan.kind === 'ignore' ? plan.reason : plan.kind, incidentId, delivered: [] };
     return this.open(

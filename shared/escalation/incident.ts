@@ -5,18 +5,21 @@ import { ESCALATION_CAUSES } from '../pipeline/types';
 /**
  * Every cause an incident can carry: a decision's (ESCALATION_CAUSES), or one the escalation service gives itself:
  * `still-firing` (the alarm outlived the watch after a change or dry run), `alarm` (a row whose response is "alert and
- * escalate"). The message's label and next step are tables over this list (plan-intake.ts, cause-next-step.ts).
+ * escalate"), `restore-held` (a restore on a restore signal that the automation did not make: a guardrail held it or it
+ * failed; the decision's own cause is kept in its summary). The message's label and next step are tables over this list
+ * (plan-intake.ts, cause-next-step.ts).
  */
-export const INCIDENT_CAUSES = [...ESCALATION_CAUSES, 'still-firing', 'alarm'] as const;
+export const INCIDENT_CAUSES = [...ESCALATION_CAUSES, 'still-firing', 'alarm', 'restore-held'] as const;
 export type IncidentCause = (typeof INCIDENT_CAUSES)[number];
 
 /**
  * Causes that notify the first tier once and schedule no next tier (decision 189): what they report is not a problem a
  * later tier can act on. `region-serving`: the DR region serves since a failover, and its standby alarms stay in ALARM
  * until the stack is redeployed with the new region roles; climbing would page AWS Support and the Service Owner
- * mid-DR-event for the failover itself.
+ * mid-DR-event for the failover itself. `restore-held` (review 12 R12-4): consumers left scaled up on a drained queue
+ * are a cost L1 fixes at leisure, not an outage for AWS Support or the Service Owner.
  */
-export const NOTICE_CAUSES: ReadonlySet<string> = new Set<IncidentCause>(['region-serving']);
+export const NOTICE_CAUSES: ReadonlySet<string> = new Set<IncidentCause>(['region-serving', 'restore-held']);
 
 /**
  * WATCHING: the automation acted and the alarm is given time to clear (nobody notified yet).

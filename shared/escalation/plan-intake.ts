@@ -45,6 +45,7 @@ const CAUSE_LABELS: Record<IncidentCause, string> = {
   'region-serving': 'this region serves since a failover: the standby watch no longer applies (a notice, not escalated)',
   'still-firing': 'the alarm is still firing after the automatic change',
   alarm: 'the troubleshooting table says: alert and escalate',
+  'restore-held': 'the backlog drained but the consumers were not restored to their baseline (a notice, not escalated)',
 };
 
 /** A few words for an escalation cause, for subjects and titles. */
@@ -56,8 +57,10 @@ export function causeLabel(cause: string): string {
  * A decision event -> what happens to its incident. `existing` is the incident's status when there is one.
  * Escalations open (or join) the incident; applied and dry-run changes on a firing alarm start a watch, because only
  * the alarm staying in ALARM tells whether they worked; a decision on an OK alarm resolves what came before it.
- * A restore signal's ALARM (`restoreSignals`: Queue Backup's low-water alarm, decision 185) is the good news itself: its
- * restore is watched by nobody (the alarm stays in ALARM while the queue is empty, which says nothing of the restore).
+ * A restore signal (`restoreSignals`: Queue Backup's low-water alarm, decisions 185 and 205) says nothing about a fault:
+ * a restore it held or that failed is a `restore-held` notice to the first tier (NOTICE_CAUSES: no next tier, review 12
+ * R12-4), resolved by the next applied restore of that alarm; any other decision on it watches nothing and resolves
+ * nothing (its state is the queue's depth, not the consumers': only an applied restore says they are back).
  */
 export function planDecisionIntake(
   decision: DecisionFacts,
@@ -69,6 +72,7 @@ export function planDecisionIntake(
     return { kind: 'ignore', reason: `decision of ${decision.playbook} names no alarm state change: nothing to escalate` };
   }
   if (decision.outcome === 'rejected') return { kind: 'ignore', reason: 'rejected events are not incidents' };
+  if (restoreSignals.has(decision.alarmName)) return planRestoreSignalIntake(decision, decision.alarmTime, existing);
   // A firing alarm whose decision another playbook's alarm reports (decision 158): no incident of its own, recorded on that one.
   if (decision.outcome === 'skipped' && decision.deferredTo && decision.alarmState === 'ALARM') {
     return { kind: 'defer', alarmName: decision.deferredTo.alarmName, playbook: decision.deferredTo.playbook };
@@ -84,12 +88,25 @@ export function planDecisionIntake(
   if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
   if (existing !== undefined) return { kind: 'update' };
   if ((decision.outcome === 'applied' || decision.outcome === 'dry-run') && decision.alarmState === 'ALARM') {
-    if (restoreSignals.has(decision.alarmName)) {
-      return { kind: 'ignore', reason: `${decision.outcome} on the restore signal "${decision.alarmName}" (the backlog drained): nothing to watch` };
-    }
     return { kind: 'watch', checkAfterMinutes: stillFiringAfterMinutes };
   }
   return { kind: 'ignore', reason: `${decision.outcome}: ${decision.reason}` };
+}
+
+/** A decision on a restore signal (planDecisionIntake's doc): a held restore is a notice; an applied one resolves the notices before it. */
+function planRestoreSignalIntake(decision: DecisionFacts, alarmTime: string, existing: IncidentStatus | undefined): IntakeAction {
+  if (decision.outcome === 'escalate') {
+    if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
+    if (existing === 'ACKNOWLEDGED') return { kind: 'update' };
+    return { kind: 'open', cause: 'restore-held', reason: decision.reason };
+  }
+  // A retry of the same state change on its own notice: recorded there (an OK resolves only notices of earlier state changes).
+  if (existing !== undefined) return existing === 'RESOLVED' ? { kind: 'ignore', reason: 'the incident is already resolved' } : { kind: 'update' };
+  if (decision.outcome === 'applied') return { kind: 'resolve', okTime: alarmTime };
+  return {
+    kind: 'ignore',
+    reason: `${decision.outcome} on the restore signal "${decision.alarmName ?? ''}": nothing to watch or resolve (only an applied restore says the consumers are back): ${decision.reason}`,
+  };
 }
 
 export interface AlarmFacts {
@@ -100,9 +117,14 @@ export interface AlarmFacts {
 
 /**
  * An alarm state change delivered to the escalate handler. OK resolves; ALARM reaches it only for rows whose response
- * is "alert and escalate" (the rule routes those alarms here), so it opens an incident at once.
+ * is "alert and escalate" (the rule routes those alarms here), so it opens an incident at once. A restore signal's state
+ * change (`restoreSignals`) resolves and opens nothing: its only incidents are held-restore notices, which an applied
+ * restore resolves (planDecisionIntake), not the queue's depth crossing the watermark again.
  */
-export function planAlarmIntake(alarm: AlarmFacts, existing: IncidentStatus | undefined, okTime: string): IntakeAction {
+export function planAlarmIntake(alarm: AlarmFacts, existing: IncidentStatus | undefined, okTime: string, restoreSignals: ReadonlySet<string> = new Set()): IntakeAction {
+  if (restoreSignals.has(alarm.alarmName)) {
+    return { kind: 'ignore', reason: `"${alarm.alarmName}" is a restore signal: its ${alarm.state} resolves nothing (only an applied restore resolves its notices)` };
+  }
   if (alarm.state === 'OK') return { kind: 'resolve', okTime };
   if (alarm.muted) return { kind: 'ignore', reason: `alarm "${alarm.alarmName}" is muted: not escalated` };
   if (alarm.state !== 'ALARM') return { kind: 'ignore', reason: `alarm "${alarm.alarmName}" is ${alarm.state}: nothing to escalate` };

@@ -39,24 +39,48 @@ describe('planDecisionIntake', () => {
     expect(planDecisionIntake(facts, existing, 10)).toMatchObject(expected);
   });
 
-  describe("a decision on Queue Backup's low-water alarm, the restore signal (decision 185)", () => {
-    const DRAINED = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
-    const signals = new Set([DRAINED]);
+  describe("a decision on Queue Backup's low-water alarm, the restore signal (decisions 185, 205; review 12 R12-4)", () => {
+    const LOW_WATER = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
+    const signals = new Set([LOW_WATER]);
+    // The restore runs on the signal's OK (the queue under the watermark for 5 min, decision 205).
     const lowWater = (overrides: Partial<DecisionFacts>): DecisionFacts =>
-      decision({ alarmName: DRAINED, alarmArn: ALARM_ARN.replace(ALARM_NAME, DRAINED), reason: 'restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50', ...overrides });
+      decision({
+        alarmName: LOW_WATER,
+        alarmArn: ALARM_ARN.replace(ALARM_NAME, LOW_WATER),
+        alarmState: 'OK',
+        reason: 'restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50',
+        ...overrides,
+      });
+    const held = (cause: string, guardrail?: string) => lowWater({ outcome: 'escalate', reason: 'hourly budget: 4 changes to this resource in the last hour, limit is 4; this restore is not made', escalation: { cause, ...(guardrail ? { guardrail } : {}) } });
     it.each([
-      // The alarm stays in ALARM while the queue is empty: a "still firing" watch would open an incident on good news.
-      ['the restore applied: nothing to watch', lowWater({}), undefined, { kind: 'ignore', reason: `applied on the restore signal "${DRAINED}" (the backlog drained): nothing to watch` }],
-      ['the restore planned only (kill switch, development): nothing to watch', lowWater({ outcome: 'dry-run' }), undefined, { kind: 'ignore' }],
-      ['nothing to restore', lowWater({ outcome: 'skipped', reason: 'nothing to restore' }), undefined, { kind: 'ignore' }],
-      ['the restore refused or failed: a person looks, as any escalation', lowWater({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'hourly-budget' } }), undefined, { kind: 'open', cause: 'guardrail' }],
-      ['a restore on an incident already open (a failed restore retried): recorded on it', lowWater({}), 'OPEN', { kind: 'update' }],
+      // A held restore is a notice to L1 (no next tier), whatever held it: never a climb to AWS Support.
+      ['the hourly budget held the restore: a notice', held('guardrail', 'hourly-budget'), undefined, { kind: 'open', cause: 'restore-held', reason: 'hourly budget: 4 changes to this resource in the last hour, limit is 4; this restore is not made' }],
+      ['the DR region guard held it: a notice', held('guardrail', 'dr-region'), undefined, { kind: 'open', cause: 'restore-held' }],
+      ['the restore failed (a throttle): a notice', held('failure'), undefined, { kind: 'open', cause: 'restore-held' }],
+      ['a baseline that fails the limits: a notice', held('guardrail'), undefined, { kind: 'open', cause: 'restore-held' }],
+      ['held again on a notice someone owns: recorded on it', held('guardrail', 'hourly-budget'), 'ACKNOWLEDGED', { kind: 'update' }],
+      ['held after its notice resolved', held('guardrail', 'hourly-budget'), 'RESOLVED', { kind: 'ignore' }],
+      // The applied restore is the one thing that says the consumers are back: it resolves the notices of earlier drains.
+      ['the restore applied: resolves the earlier held notices', lowWater({}), undefined, { kind: 'resolve', okTime: ALARM_TIME }],
+      ['the restore planned only (kill switch, development): nothing to watch or resolve', lowWater({ outcome: 'dry-run' }), undefined, { kind: 'ignore' }],
+      ['nothing to restore: nothing resolved', lowWater({ outcome: 'skipped', reason: 'nothing to restore' }), undefined, { kind: 'ignore' }],
+      ['the restore waits (the queue grew again): nothing resolved', lowWater({ outcome: 'skipped', reason: 'restore waits' }), undefined, { kind: 'ignore' }],
+      ['a restore on its own notice (a failed restore retried): recorded on it', lowWater({}), 'OPEN', { kind: 'update' }],
+      ['an applied restore at the signal in ALARM (any state): never a still-firing watch', lowWater({ alarmState: 'ALARM' }), undefined, { kind: 'resolve' }],
     ] as const)('%s', (_situation, facts, existing, expected) => {
       expect(planDecisionIntake(facts, existing, 10, signals)).toMatchObject(expected);
     });
 
-    it('is watched like any change where the alarm is not a restore signal', () => {
-      expect(planDecisionIntake(lowWater({}), undefined, 10, new Set())).toEqual({ kind: 'watch', checkAfterMinutes: 10 });
+    it('is handled like any alarm where the alarm is not a restore signal', () => {
+      expect(planDecisionIntake(held('guardrail', 'hourly-budget'), undefined, 10, new Set())).toMatchObject({ kind: 'open', cause: 'guardrail' });
+      expect(planDecisionIntake(lowWater({ alarmState: 'ALARM' }), undefined, 10, new Set())).toEqual({ kind: 'watch', checkAfterMinutes: 10 });
+    });
+
+    it("the signal's own state changes (escalate-recoveries) resolve nothing: only an applied restore does", () => {
+      for (const state of ['OK', 'ALARM', 'INSUFFICIENT_DATA']) {
+        expect(planAlarmIntake({ alarmName: LOW_WATER, state, muted: false }, undefined, ALARM_TIME, signals)).toMatchObject({ kind: 'ignore' });
+      }
+      expect(planAlarmIntake({ alarmName: ALARM_NAME, state: 'OK', muted: false }, undefined, ALARM_TIME, signals)).toEqual({ kind: 'resolve', okTime: ALARM_TIME });
     });
   });
 

@@ -62,7 +62,7 @@ const standbyDecision: DecisionEventDetail = {
 };
 
 /** The state table as the escalation uses it: incidents, sends, and what the pipeline recorded (claims, audit entries). */
-function world(recorded: DecisionEventDetail[]) {
+function world(recorded: DecisionEventDetail[], alarmRead: { value: string; updatedAt: Date } = { value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') }) {
   const incidents = new Map<string, Incident>();
   const sends = new Map<string, SentNotification[]>();
   const pages: Array<{ incidentId: string; level: number; view: MessageView }> = [];
@@ -123,7 +123,7 @@ function world(recorded: DecisionEventDetail[]) {
       resolve: async () => ({ channels: [], messageIds: [] }),
     },
     timers: { schedule: async (step: { level?: number }) => void scheduled.push(step), cancel: async () => undefined },
-    alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') }) },
+    alarms: { read: async () => ({ kind: 'found', ...alarmRead }) },
     records: {
       claimsOf: async (key: string) => claims(key),
       auditsOf: async (arn: string, key: string) => audits(arn).filter((a) => a.incidentKey === key),
@@ -139,6 +139,8 @@ function world(recorded: DecisionEventDetail[]) {
     region: DR,
     trust: { environment: 'production', region: DR, regions: ['us-east-1', DR], watchedAlarms: new Set(alarmSpecs(runtime.config, 'production', DR).map((a) => a.name)) },
     deferrals: standbyDeferralTargets(runtime.config, 'production', DR),
+    // As create-escalation-handlers.ts builds it: the restore signals among the region's alarms.
+    restoreSignals: new Set(alarmSpecs(runtime.config, 'production', DR).filter((a) => a.restoreSignal).map((a) => a.name)),
     clock: { now: () => new Date('2026-12-06T08:05:10.000Z'), sleep: async () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
@@ -216,5 +218,50 @@ describe('the standby watch after a failover (decision 189)', () => {
     const { service, scheduled } = world([standbyDecision]);
     await service.handleDecision(standbyDecision);
     expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
+  });
+});
+
+describe('a restore the guardrails hold on the low-water alarm (review 12 R12-4; decision 205)', () => {
+  const LOW_WATER = alarmSpecs(runtime.config, 'production', DR).find((a) => a.restoreSignal)?.name ?? '';
+  const OK_TIME = '2026-12-06T08:04:03.120+0000';
+  const held = (guardrail: string, reason: string): DecisionEventDetail => ({
+    playbook: 'scale-consumers',
+    outcome: 'escalate',
+    reason,
+    environment: 'production',
+    region: DR,
+    account: ACCOUNT,
+    incidentKey: `${alarmArn(LOW_WATER)}#${OK_TIME}`,
+    alarmName: LOW_WATER,
+    alarmArn: alarmArn(LOW_WATER),
+    alarmState: 'OK',
+    alarmTime: OK_TIME,
+    resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
+    escalation: { cause: 'guardrail', guardrail },
+    dryRun: false,
+    decidedAt: '2026-12-06T08:04:04.000Z',
+  });
+  // The signal reads OK since the drain (the queue under 100 for 5 min): the state the restore was decided on.
+  const drained = { value: 'OK', updatedAt: new Date('2026-12-06T08:04:03.120Z') };
+
+  it.each([
+    ['the hourly budget', 'hourly-budget', 'hourly budget: 4 changes to this resource in the last hour, limit is 4; this restore is not made'],
+    ['the DR region guard', 'dr-region', 'us-west-2 is the DR region of production and not serving: this restore is not made'],
+  ])('held by %s: one notice to L1, no next tier scheduled, the NEXT STEP a restore by hand, never a document re-run', async (_by, guardrail, reason) => {
+    const decision = held(guardrail, reason);
+    expect(LOW_WATER).toContain('(notification-service-queue)');
+    const { service, incidents, pages, scheduled } = world([decision], drained);
+    const opened = await service.handleDecision(decision);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    expect([...incidents.values()].map((i) => [i.cause, i.decision?.cause, i.decision?.guardrail])).toEqual([['restore-held', 'guardrail', guardrail]]);
+    // A redelivery of the same decision pages nobody again.
+    await service.handleDecision(decision);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+    expect(scheduled).toEqual([]);
+    const view = pages[0]?.view;
+    expect(view?.nextTier).toEqual({ none: 'a notice: no further tier is paged for it (decision 189)' });
+    expect(view?.nextStep?.title).toBe('Not urgent: the queue drained but the consumers stay scaled up; restore them to their baseline when convenient');
+    expect(view?.nextStep?.run).toBeUndefined();
+    expect(view?.cause).toMatchObject({ code: 'restore-held', reason: expect.stringContaining(reason), guardrail });
   });
 });
