@@ -42,6 +42,7 @@ export interface EscalationServices {
     | 'releaseSend'
     | 'listSends'
     | 'recordTierNotified'
+    | 'recordNextDue'
     | 'resolve'
     | 'incidentsOfAlarm'
     | 'forgetAlarmIncident'
@@ -601,7 +602,15 @@ export class EscalationService {
       this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress)),
       next ? this.scheduleNext(incident, next) : Promise.resolve(),
     ]);
-    if (delivered.status === 'rejected') throw delivered.reason;
+    if (delivered.status === 'rejected') {
+      // The tier was not reached, but its successor's timer exists: the incident names that one as what comes next.
+      if (next && scheduled.status === 'fulfilled') {
+        await this.ctx.services.store.recordNextDue(incident.incidentId, tier.level, { level: next.tier.level, at: next.at }).catch((error: unknown) => {
+          this.ctx.log.warn('could not record the next tier on the incident; its timer exists', { incidentId: incident.incidentId, error: String(error) });
+        });
+      }
+      throw delivered.reason;
+    }
     if (scheduled.status === 'rejected') throw scheduled.reason;
     const delivery = delivered.value;
     await this.ctx.services.store.recordTierNotified(incident.incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined);
@@ -772,7 +781,10 @@ export class EscalationService {
     const { store, notifier } = this.ctx.services;
     const { incidentId } = incident;
     const sends = await store.listSends(incidentId);
-    const notified = sends.filter((s) => s.kind === 'notify' && s.status === 'SENT');
+    // Every tier someone was paged at: a SENT page, and a page that did not complete but went out on some channel (AWS
+    // Support unreachable: L3's topic was published to, the case never opened; review 12, R12-14). The resolution goes
+    // where that page went: only the channels (and case) recorded as delivered.
+    const notified = sends.flatMap((s) => pageOf(s) ?? []);
     const delivered: Delivered[] = [];
     for (const previous of notified) {
       const tier = tierAt(this.ctx.policy, previous.level);
@@ -886,7 +898,7 @@ export class EscalationService {
       const toldResolved = sends.filter((s) => s.kind === 'resolve' && (s.cycle ?? 0) === cycle - 1 && s.status !== 'FAILED');
       for (const told of toldResolved) {
         const tier = tierAt(this.ctx.policy, told.level);
-        const page = sends.find((s) => s.kind === 'notify' && s.level === told.level && s.status === 'SENT');
+        const page = sends.filter((s) => s.level === told.level).map(pageOf).find((p) => p !== undefined);
         if (!tier || !page) continue;
         const claim = await store.claimSend(incidentId, 'reopen', tier.level, tier.name, ['OPEN', 'ACKNOWLEDGED'], this.now(), { cycle });
         if (!claim.claimed) continue;
@@ -925,6 +937,20 @@ export class EscalationService {
       delivered,
     };
   }
+}
+
+/**
+ * The page a tier received, as a resolution (or re-open) goes back to it: a SENT notification, or one that did not complete
+ * but went out on some channel, reduced to what was recorded as delivered; undefined when nobody was paged by it.
+ */
+function pageOf(send: SentNotification): SentNotification | undefined {
+  if (send.kind !== 'notify') return undefined;
+  if (send.status === 'SENT') return send;
+  const went = send.delivered ?? {};
+  const channels = Object.keys(went).filter((c) => c === 'email' || c === 'chat');
+  const caseId = went['support-case'];
+  if (!channels.length && !caseId) return undefined;
+  return { ...send, channels: [...(caseId ? ['support-case'] : []), ...channels], ...(caseId ? { caseId } : {}) };
 }
 
 /** The timer's view of an alarm: its state, or what could not be read. */

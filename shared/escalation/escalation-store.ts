@@ -493,9 +493,33 @@ export class EscalationStore {
       }),
     );
     return (result.Items ?? []).map((item): SentNotification => {
-      const { owner: _owner, delivered: _delivered, ...send } = parseSendItem(keyOf(item), item);
-      return send;
+      const { owner: _owner, delivered, ...send } = parseSendItem(keyOf(item), item);
+      // What went out under a send that did not complete is kept: those people were paged (a resolution goes to them).
+      return send.status !== 'SENT' && delivered && Object.keys(delivered).length > 0 ? { ...send, delivered } : send;
     });
+  }
+
+  /**
+   * A tier's delivery did not complete but the next tier's timer was created with it (decision 186): the incident's next
+   * escalation becomes that tier, so `runbook incidents` names the timer that exists, not the tier that could not be
+   * reached. Only while the incident still expects `failedLevel` next and is OPEN below it; the level is not raised (that
+   * tier was not notified).
+   */
+  async recordNextDue(incidentId: string, failedLevel: number, next: { level: number; at: Date }): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #nextLevel = :nextLevel, #nextAt = :nextAt',
+          ConditionExpression: '#status = :open AND #nextLevel = :failed AND #level < :failed',
+          ExpressionAttributeNames: { '#status': 'status', '#level': 'level', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt' },
+          ExpressionAttributeValues: { ':open': 'OPEN', ':failed': failedLevel, ':nextLevel': next.level, ':nextAt': next.at.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
   }
 
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */

@@ -120,6 +120,12 @@ export interface SentNotification {
   error?: string;
   /** The incident's cycle (its `reopens` when this send was made); unset for cycle 0 and for every notify. */
   cycle?: number;
+  /**
+   * A send that did not complete (IN_PROGRESS given back, or FAILED): what went out under it all the same (channel ->
+   * message or case id). AWS Support unreachable leaves L3's page published to its topic this way (decisions 186, 190),
+   * and those people are told the resolution too. Unset on a SENT send (its channels say it) and when nothing went out.
+   */
+  delivered?: Record<string, string>;
 }
 
 const INCIDENT_ID = /^inc-[0-9a-f]{12}$/;

@@ -90,7 +90,14 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
     expect(creates.length).toBe(3);
     const l4 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l4`, GroupName: account.topology.escalationScheduleGroup.name }));
     expect(JSON.parse(l4.Target?.Input ?? '{}')).toMatchObject({ action: 'escalate', incidentId, level: 4 });
-    expect(await incidentItem()).toMatchObject({ status: 'OPEN', level: 2 });
+    // L3 was not notified (level 2), and what comes next is the L4 timer that exists, not L3 (review 12, R12-14).
+    const item = await incidentItem();
+    expect(item).toMatchObject({ status: 'OPEN', level: 2, nextLevel: 4 });
+    // The schedule's at() is the due time rounded up to the second (one-time-schedule.ts atExpression).
+    const scheduledAt = Date.parse(`${String(l4.ScheduleExpression).replace(/^at\((.*)\)$/, '$1')}Z`);
+    const due = Date.parse(String(item?.nextEscalationAt));
+    expect(scheduledAt - due).toBeGreaterThanOrEqual(0);
+    expect(scheduledAt - due).toBeLessThan(1000);
     // The people who own the case (the L3 topic's subscribers) were paged by the first attempt, and only by it (decision 190).
     expect((await inbox.read()).map((m) => `${m.level}:${m.kind}:${m.channel}`)).toEqual(['3:escalated:email']);
     // Scheduler handed the L3 event to Lambda and deleted its schedule (ActionAfterCompletion DELETE); Lambda gave up.
@@ -115,5 +122,25 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
     const again = await loadHandler<EscalationHandler>('escalation-timer')({ action: 'escalate', incidentId, level: 4 });
     expect(again).toMatchObject({ action: 'stopped', delivered: [] });
     expect(await inbox.read()).toEqual([]);
+  });
+
+  it('tells the resolution to every tier that was paged, the L3 topic\'s people included, with AWS Support still unreachable', async () => {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const since = (await getProxyCalls(CONTROL())).length;
+    const resolved = await escalate(await account.transition(queueAlarmName(account.topology), 'OK', 'Threshold Crossed: 1 out of the last 1 datapoints [12.0] was not greater than the threshold (1000.0)'));
+    expect(resolved).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    expect(resolved.delivered.map((d) => `${d.level}:${d.via}`).sort()).toEqual(['1:chat+email', '2:chat+email', '3:email', '4:email']);
+    // L3's page went out on email only (the case never opened): its resolution goes there, and no Support call is made.
+    expect((await inbox.read()).map((m) => `${m.level}:${m.kind}:${m.channel}`).sort()).toEqual([
+      '1:resolved:chat',
+      '1:resolved:email',
+      '2:resolved:chat',
+      '2:resolved:email',
+      '3:resolved:email',
+      '4:resolved:email',
+    ]);
+    const calls = (await getProxyCalls(CONTROL(), since)).filter((c) => c.accountId === account.accountId);
+    expect(calls.filter((c) => c.service === 'support')).toEqual([]);
+    expect(await incidentItem()).toMatchObject({ status: 'RESOLVED' });
   });
 });

@@ -30,7 +30,7 @@ interface World {
 function world(level: number): World {
   const w: World = {
     service: undefined as unknown as EscalationService,
-    incident: capReachedIncident({ level }),
+    incident: capReachedIncident({ level, nextLevel: level + 1, nextEscalationAt: L3_AT.toISOString() }),
     sends: new Map(),
     schedules: new Map(),
     scheduleCalls: 0,
@@ -59,6 +59,11 @@ function world(level: number): World {
       releaseSend: async (_id: string, _kind: string, tierLevel: number, owner: string) => {
         const held = w.sends.get(tierLevel);
         if (held?.owner === owner && held.status === 'IN_PROGRESS') held.leaseOpen = false;
+      },
+      // EscalationStore's condition: only while OPEN, below the failed tier, and expecting it next.
+      recordNextDue: async (_id: string, failed: number, next: { level: number; at: Date }) => {
+        const i = w.incident;
+        if (i.status === 'OPEN' && i.level < failed && i.nextLevel === failed) w.incident = { ...i, nextLevel: next.level, nextEscalationAt: next.at.toISOString() };
       },
       recordTierNotified: async (_id: string, notified: number) => {
         w.incident = { ...w.incident, level: Math.max(w.incident.level, notified) };
@@ -123,8 +128,10 @@ describe('a tier that cannot be reached does not stop the escalation path', () =
     expect(w.schedules.get(nextSchedule)?.at).toEqual(new Date(L3_AT.getTime() + timeoutMinutes * MINUTE_MS));
     expect(w.schedules.get(nextSchedule)?.input).toEqual(timer(level + 1));
     expect(w.pages).toEqual([]);
-    // Not recorded as notified: the send is given back, the level stays.
+    // Not recorded as notified: the send is given back, the level stays; what comes next is the timer that exists
+    // (review 12, R12-14: `runbook incidents` named the tier that could not be reached).
     expect(w.incident.level).toBe(notified);
+    expect(w.incident).toMatchObject({ nextLevel: level + 1, nextEscalationAt: new Date(L3_AT.getTime() + timeoutMinutes * MINUTE_MS).toISOString() });
     expect(w.sends.get(level)).toMatchObject({ status: 'IN_PROGRESS', leaseOpen: false });
   });
 
