@@ -108,6 +108,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     // account the document runs in, which in cross-account mode has no handler (issue 17).
     ...latencyApiValues(config),
     ...queueDepthAlarmValues(config),
+    ...documentAlarmNameValues(config, env.resources.functions[0]),
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   });
 }
@@ -173,6 +174,44 @@ function queueDepthAlarmValues(config: AutomationConfig): DeployValues {
     throw new DeployValueError(`the queue-depth alarm's name ${JSON.stringify(name)} does not end with its queue in parentheses: the documents expect it to`);
   }
   return { QueueDepthAlarmTitle: name.slice(0, -suffix.length) };
+}
+
+// Stands for the API in the 504 alarm's name while the name is built; the document puts its ApiName parameter there.
+const API_SLOT = 'API-NAME-SLOT';
+
+/**
+ * The names of the alarms the other documents that rebuild an alarm event read by name (review 12, R12-1's remainder;
+ * decision 201 did ScaleConsumers), as infra names them (alarmSpecFor, the one definition), never the first of
+ * DescribeAlarmsForMetric, whose order AWS does not document and which lists anyone's alarm on the same metric:
+ * - `Api504AlarmTitle`: the 504 alarm's name up to its API, "<prefix> API 504 Errors > <threshold>"; the document adds
+ *   " ({{ ApiName }})", the dimension the alarm watches being the API's name (TroubleshootConnectionTimeout).
+ * - `LatencyAlarmName`: the High Latency alarm's whole name. Its target is the API's name while an HTTP API's alarm
+ *   watches its ApiId, so the name cannot be built from the document's parameter; the environment watches one API
+ *   (`<service>-api`), and the document checks that the alarm of that name watches the API its parameter names
+ *   (CheckDbConnections).
+ * - `MemoryAlarmName`: the out-of-memory alarm's whole name (its metric has no dimension: one alarm, named after the
+ *   environment's first function; RaiseLambdaMemory).
+ * A table without the row has no such value (a document naming it then fails to render).
+ */
+function documentAlarmNameValues(config: AutomationConfig, functionName: string | undefined): DeployValues {
+  const prefix = pascalCase(config.service);
+  const apiName = `${config.service}-api`;
+  const rowOf = (id: string) => config.troubleshooting.find((r) => r.id === id);
+  const values: Record<string, string> = {};
+  const timeout = rowOf('connection-timeout');
+  if (timeout) {
+    const { name } = alarmSpecFor(timeout, { queue: '-', functionName: '-', database: '-', apiName: API_SLOT }, prefix);
+    const suffix = ` (${API_SLOT})`;
+    if (!name.endsWith(suffix) || name.indexOf(API_SLOT) !== name.length - suffix.length + 2) {
+      throw new DeployValueError(`the 504 alarm's name ${JSON.stringify(name)} does not end with its API in parentheses: the documents expect it to`);
+    }
+    values.Api504AlarmTitle = name.slice(0, -suffix.length);
+  }
+  const latency = rowOf('high-latency');
+  if (latency) values.LatencyAlarmName = alarmSpecFor(latency, { queue: '-', functionName: '-', database: '-', apiName, api: watchedApiOf(config, apiName) }, prefix).name;
+  const memory = rowOf('memory-pressure');
+  if (memory && functionName !== undefined) values.MemoryAlarmName = alarmSpecFor(memory, { queue: '-', functionName, database: '-', apiName }, prefix).name;
+  return values;
 }
 
 function automationRoleValues(partition: string, account: string, roleName: string): DeployValues {

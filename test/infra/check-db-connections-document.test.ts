@@ -1,6 +1,7 @@
-// NotificationService-CheckDbConnections as infra deploys it, per API type (decision 120): its API parameter, the alarm
-// lookups' dimension and the event's dimension are the High Latency alarm's (decision 117), rendered at synth: a REST
-// API's ApiName, an HTTP API's ApiId with the configured id as its default. The document is registered where its
+// NotificationService-CheckDbConnections as infra deploys it, per API type (decision 120): its API parameter, the
+// dimension its alarm must watch and the event's dimension are the High Latency alarm's (decision 117), rendered at synth:
+// a REST API's ApiName, an HTTP API's ApiId with the configured id as its default. The alarm is read by its name, which
+// is by the API's name for either type (review 12, R12-1's remainder). The document is registered where its
 // function is: the app is built with its handlers (the bundles in dist/).
 import { App } from 'aws-cdk-lib';
 import { buildRunbookApp } from '../../infra/lib/app';
@@ -10,6 +11,7 @@ const API = 'notification-service-api';
 const API_ID = 'a1b2c3d4e5';
 const STACK = 'NotificationRunbooks-production-us-east-1';
 const DOCUMENT = 'NotificationService-CheckDbConnections';
+const LATENCY_ALARM = `NotificationService API Gateway Latency p99 > 500 ms (${API})`;
 
 interface Resource {
   Type: string;
@@ -32,25 +34,25 @@ function deployedDocument(apis: unknown[] | undefined): DocumentContent {
   return documents[0]?.Properties.Content as DocumentContent;
 }
 
-/** Where the document names the API: its Api* parameters, both alarm lookups' dimensions, the event's dimensions. */
+/** Where the document names the API: its Api* parameters, the alarm both lookups read and what the check requires of it, the event's dimensions. */
 function apiUse(doc: DocumentContent) {
   const inputs = (name: string) => doc.mainSteps.find((s) => s.name === name)?.inputs ?? {};
   const payload = inputs('checkDbConnections').InputPayload as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: unknown } } }> } } };
   const apiParameters = Object.fromEntries(Object.entries(doc.parameters).filter(([name]) => name.startsWith('Api')).map(([name, p]) => [name, [p.default, p.allowedPattern]]));
   return {
     apiParameters,
-    checkAlarmExists: inputs('checkAlarmExists').Dimensions,
-    readAlarm: inputs('readAlarm').Dimensions,
+    checkAlarmExists: [inputs('checkAlarmExists').AlarmNames, inputs('checkAlarmExists').PropertySelector, inputs('checkAlarmExists').DesiredValues],
+    readAlarm: inputs('readAlarm').AlarmNames,
     event: payload.detail.configuration.metrics[0]?.metricStat.metric.dimensions,
   };
 }
 
 describe(`${DOCUMENT} as deployed, per API type`, () => {
-  it('an HTTP API with its id: the parameter is ApiId, its default that id, and the alarm is found and described by ApiId', () => {
+  it('an HTTP API with its id: the parameter is ApiId, its default that id, and the alarm read by name must watch that ApiId', () => {
     expect(apiUse(deployedDocument([{ name: API, type: 'http', id: API_ID, stageName: '$default', functionName: 'notification-service-consumer' }]))).toEqual({
       apiParameters: { ApiId: [API_ID, '^[a-z0-9]{10}$'] },
-      checkAlarmExists: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
-      readAlarm: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
+      checkAlarmExists: [[LATENCY_ALARM], '$.MetricAlarms[0].Dimensions[0].Value', ['{{ ApiId }}']],
+      readAlarm: [LATENCY_ALARM],
       event: { ApiId: '{{ ApiId }}' },
     });
   });
@@ -58,8 +60,8 @@ describe(`${DOCUMENT} as deployed, per API type`, () => {
   it('the default configuration (a REST API): ApiName as before, defaulting to the service\'s API', () => {
     expect(apiUse(deployedDocument(undefined))).toEqual({
       apiParameters: { ApiName: [API, '^[\\w .:/+=@-]{1,128}$'] },
-      checkAlarmExists: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
-      readAlarm: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
+      checkAlarmExists: [[LATENCY_ALARM], '$.MetricAlarms[0].Dimensions[0].Value', ['{{ ApiName }}']],
+      readAlarm: [LATENCY_ALARM],
       event: { ApiName: '{{ ApiName }}' },
     });
   });

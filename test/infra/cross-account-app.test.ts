@@ -531,7 +531,7 @@ describe('cross-account mode: the runbook documents act in the workload account 
       // (decision 131), as the single-account DR stack's automation role.
       const database = region === 'us-east-1' ? 'notification-service-db' : 'notification-service-db-replica';
       return [
-        call('cloudwatch:DescribeAlarmsForMetric', '*', 'finds the alarm on the metric (every document that checks its alarm)'),
+        call('cloudwatch:DescribeAlarms', '*', 'reads its alarm by name (every document that checks its alarm)'),
         call('rds:DescribeDBInstances', w('rds', `db:${database}`), 'reads the database (ScaleUpDatabase, RestoreDatabase, CheckDbConnections)'),
         call('rds:ModifyDBInstance', w('rds', `db:${database}`), 'resizes the database (ScaleUpDatabase)'),
         call('rds:RestoreDBInstanceToPointInTime', w('rds', `db:${database}`), 'restores from the database (RestoreDatabase)'),

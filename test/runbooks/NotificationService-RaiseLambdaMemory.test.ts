@@ -2,7 +2,8 @@
 // a memory named by hand is within the environment's sizes, above the memory now, and set only after a configured approver approves.
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
+import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
+import { decoyListedFirst } from './support/decoy-alarm';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 
 /** --approve-as the configured approver (shared/config/defaults.ts: role/NotificationServiceRunbookApprover in the account). */
@@ -83,6 +84,35 @@ describe(DOCUMENT, () => {
     expect(result.steps.map((s) => s.step)).toEqual(['chooseHow', 'readCurrentMemory', 'checkRaise', 'whoRequested', 'checkRequesterIsNotApprover', 'approveMemory', 'checkNoUpdateInProgress', 'setMemory', 'waitForUpdate', 'readFunction']);
     expect(result.outputs).toMatchObject({ 'readCurrentMemory.MemorySize': 768, 'readFunction.MemorySize': 1024, 'readFunction.LastUpdateStatus': 'Successful' });
     expect(await memoryMb(account)).toBe(1024);
+  });
+});
+
+// Review 12, R12-1's remainder: DescribeAlarmsForMetric lists every alarm on the out-of-memory count, in an order AWS does
+// not document. The document reads its alarm by name; here another alarm on the same metric, OK, is listed first.
+describe(`${DOCUMENT} with another alarm on the out-of-memory metric listed before its alarm`, () => {
+  let account: SandboxAccount;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+  });
+
+  it('reads the out-of-memory alarm by its name and raises the memory', async () => {
+    const oom = alarmOf(account.topology, 'raise-lambda-memory');
+    const decoy = await decoyListedFirst(account.cloudWatch, oom, 'Payments OutOfMemoryErrors (any function)');
+    try {
+      expect(decoy.listed).toEqual([decoy.name, oom]);
+      await account.transition(decoy.name, 'OK');
+      await account.transition(oom, 'ALARM');
+
+      const run = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);
+
+      expectSucceeded(run);
+      expect(stepOutputs(run.result, 'readAlarm')).toMatchObject({ AlarmName: oom, StateValue: 'ALARM' });
+      expect(decisionOf(run.result, 'runRaiseLambdaMemory')).toMatchObject({ playbook: 'raise-lambda-memory', outcome: 'applied', alarmName: oom, before: { memoryMb: 512 } });
+      expect(await memoryMb(account)).toBe(768);
+    } finally {
+      await decoy.remove();
+    }
   });
 });
 

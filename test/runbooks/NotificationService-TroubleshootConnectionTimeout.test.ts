@@ -5,7 +5,8 @@ import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCom
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { faultsFired } from '../support/fault-evidence';
-import { alarmOf, decisionOf, expectSucceeded, rehearseDocument } from './support/rehearse-cli';
+import { alarmOf, decisionOf, expectSucceeded, rehearseDocument, stepOutputs } from './support/rehearse-cli';
+import { decoyListedFirst } from './support/decoy-alarm';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 
 const DOCUMENT = 'NotificationService-TroubleshootConnectionTimeout';
@@ -59,6 +60,31 @@ describe(DOCUMENT, () => {
   beforeEach(async () => {
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'OK');
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
+  });
+
+  // Review 12, R12-1's remainder: DescribeAlarmsForMetric lists every alarm on the API's 504 count, in an order AWS does
+  // not document. The document reads the 504 alarm by its name; here another alarm on the same metric is listed first.
+  it('reads the 504 alarm by its name when another alarm on the same metric is listed first, and inspects its state change', async () => {
+    const alarm = alarmOf(account.topology, 'inspect-security-groups');
+    const decoy = await decoyListedFirst(account.cloudWatch, alarm, `Edge team 504s (${account.topology.api.name})`);
+    try {
+      expect(decoy.listed).toEqual([decoy.name, alarm]);
+      await account.transition(decoy.name, 'ALARM');
+      await account.transition(alarm, 'ALARM');
+
+      const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--reject']);
+
+      expect(status).toBe(1);
+      expect(stepOutputs(result, 'readAlarm')).toMatchObject({ AlarmName: alarm, StateValue: 'ALARM' });
+      const inspection = decisionOf(result, 'inspectSecurityGroups');
+      expect(inspection).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate', alarmName: alarm });
+      expect(inspection.findings).toEqual(expect.arrayContaining([expect.stringMatching(/allows no ingress on tcp 5432/)]));
+      // It reached the approval with the rule its inspection named; rejected there, nothing changed.
+      expect(result.failure).toMatchObject({ step: 'approveRuleChange', message: expect.stringContaining('rejected') });
+      expect(await databaseReachable(ec2, account)).toBe(false);
+    } finally {
+      await decoy.remove();
+    }
   });
 
   it.each([

@@ -62,7 +62,9 @@ describe('NotificationService-CheckDbConnections rendered per API type', () => {
     mainSteps: Array<{ name: string; inputs: Record<string, unknown> }>;
   };
   const render = (config: AutomationConfig) => renderLoadedRunbook(loaded, config, 'production', WHERE);
-  // What the document asks of the API and where the answer goes: the parameter, both lookups' dimensions, the event's.
+  // What the document asks of the API and where the answer goes: the parameter, the alarm both lookups read by name (the
+  // High Latency alarm's, whose name is by the API's name for either type), the dimension value the check requires of
+  // it, the event's dimensions.
   const apiUse = (content: unknown) => {
     const doc = content as Doc;
     const step = (name: string) => doc.mainSteps.find((s) => s.name === name)?.inputs ?? {};
@@ -70,18 +72,19 @@ describe('NotificationService-CheckDbConnections rendered per API type', () => {
     return {
       parameters: Object.keys(doc.parameters).filter((p) => p.startsWith('Api')),
       default: doc.parameters.ApiName?.default ?? doc.parameters.ApiId?.default,
-      checkAlarmExists: step('checkAlarmExists').Dimensions,
-      readAlarm: step('readAlarm').Dimensions,
+      checkAlarmExists: { names: step('checkAlarmExists').AlarmNames, selector: step('checkAlarmExists').PropertySelector, desired: step('checkAlarmExists').DesiredValues },
+      readAlarm: step('readAlarm').AlarmNames,
       event: payload.detail.configuration.metrics[0]?.metricStat.metric.dimensions,
     };
   };
+  const LATENCY_ALARM = `NotificationService API Gateway Latency p99 > 500 ms (${API})`;
 
-  it('for a REST API: ApiName throughout, as the document was before deploy-time dimensions', () => {
+  it('for a REST API: ApiName throughout, the alarm read by its name and required to watch that ApiName', () => {
     expect(apiUse(render(projectConfig({})).content)).toEqual({
       parameters: ['ApiName'],
       default: API,
-      checkAlarmExists: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
-      readAlarm: [{ Name: 'ApiName', Value: '{{ ApiName }}' }],
+      checkAlarmExists: { names: [LATENCY_ALARM], selector: '$.MetricAlarms[0].Dimensions[0].Value', desired: ['{{ ApiName }}'] },
+      readAlarm: [LATENCY_ALARM],
       event: { ApiName: '{{ ApiName }}' },
     });
   });
@@ -91,8 +94,8 @@ describe('NotificationService-CheckDbConnections rendered per API type', () => {
     expect(apiUse(content)).toEqual({
       parameters: ['ApiId'],
       default: API_ID,
-      checkAlarmExists: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
-      readAlarm: [{ Name: 'ApiId', Value: '{{ ApiId }}' }],
+      checkAlarmExists: { names: [LATENCY_ALARM], selector: '$.MetricAlarms[0].Dimensions[0].Value', desired: ['{{ ApiId }}'] },
+      readAlarm: [LATENCY_ALARM],
       event: { ApiId: '{{ ApiId }}' },
     });
     const pattern = new RegExp(content.parameters.ApiId?.allowedPattern ?? '(?!)');
