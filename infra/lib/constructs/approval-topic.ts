@@ -36,7 +36,7 @@ export class ApprovalTopic extends Construct {
     if (emails.length === 0) {
       Annotations.of(this).addWarningV2(
         'approval-topic-no-subscriber',
-        `the runbook approval topic ${props.topicName} has no subscriber in ${props.environment}: set environments.${props.environment}.runbookApprovers.emails (or subscribe the approvers yourself), or no approver hears of an approval request and the documents' approval steps time out after 1 hour`,
+        `the runbook approval topic ${props.topicName} has no subscriber in ${props.environment}: set environments.${props.environment}.runbookApprovers.emails and deploy (cdk deploy), or no approver hears of an approval request and the documents' approval steps time out after 1 hour`,
       );
     }
     const synthesizer = Stack.of(this).synthesizer;

@@ -10,6 +10,7 @@ import type { AutomationConfig, EnvironmentName } from '../../../shared/config/s
 import { DEFAULT_SLACK_GUARDRAIL_POLICY, slackChannelPlans } from '../../../shared/config/slack-channels';
 import { topicPolicyStatements, type ServicePublisher } from '../iam/topic-policy';
 import { NAME_PREFIX } from '../settings';
+import { noSubscriberFix } from '../../../shared/config/tier-subscribers';
 
 export interface EscalationTopicsProps {
   config: AutomationConfig;
@@ -54,9 +55,11 @@ export class EscalationTopics extends Construct {
         });
       });
       if (emails.length === 0 && !slackLevels.has(tier.level)) {
+        // Review 12 R12-6: the topic's policy refuses Subscribe to all but the deployment (decision 179): the fix is the
+        // configuration and a deploy (under another synthesizer, without that Deny, it still works).
         Annotations.of(this).addWarningV2(
           `escalation-tier-${tier.level}-no-subscriber`,
-          `escalation tier L${tier.level} (${topic.node.id}) has no subscriber (email or Slack channel) in ${props.environment}: set environments.${props.environment}.escalation.tiers[].emails or .slack, or subscribe the topic yourself, or nobody is notified`,
+          `escalation tier L${tier.level} (${topic.node.id}) has no subscriber (email or Slack channel) in ${props.environment}, so nobody is notified: ${noSubscriberFix(props.environment, tier, false)}`,
         );
       }
     }

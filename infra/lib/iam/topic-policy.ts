@@ -10,8 +10,42 @@ export const TOPIC_SIDS = {
   subscribe: 'OnlyTheDeploymentSubscribes',
 } as const;
 
-/** What changes who a tier pages or who may publish to it: the deployment's alone (CloudFormation's execution role). */
-export const TOPIC_MANAGEMENT_ACTIONS = ['sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission'] as const;
+/**
+ * The actions a topic policy can name at all: the SNS developer guide's "Valid Amazon SNS policy actions"
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html). SNS refuses a
+ * policy naming another action ("Invalid parameter: Policy statement action out of service scope!", seen for
+ * SetSubscriptionAttributes in AddPermission, aws/aws-cli#3143, and for CreateTopic in a topic policy,
+ * hashicorp/terraform#12740): a Deny of sns:Unsubscribe here would fail the deployment, not protect the subscriptions.
+ */
+export const SNS_TOPIC_POLICY_ACTIONS = [
+  'sns:AddPermission',
+  'sns:DeleteTopic',
+  'sns:GetDataProtectionPolicy',
+  'sns:GetTopicAttributes',
+  'sns:ListSubscriptionsByTopic',
+  'sns:ListTagsForResource',
+  'sns:Publish',
+  'sns:PutDataProtectionPolicy',
+  'sns:RemovePermission',
+  'sns:SetTopicAttributes',
+  'sns:Subscribe',
+] as const;
+
+/**
+ * Actions the Service Authorization Reference puts on the topic resource that a topic policy cannot govern (not in
+ * SNS_TOPIC_POLICY_ACTIONS): only the caller's own IAM (identity policy, permissions boundary, an SCP) refuses them.
+ * Unsubscribe and SetSubscriptionAttributes (a FilterPolicy that drops every page) change who is paged without touching
+ * the topic. An email recipient's own unsubscribe link (AuthenticateOnUnsubscribe false, as every email confirmation
+ * leaves it) is not even signed.
+ */
+export const OUTSIDE_TOPIC_POLICY_ACTIONS = ['sns:Unsubscribe', 'sns:SetSubscriptionAttributes', 'sns:GetSubscriptionAttributes', 'sns:ConfirmSubscription', 'sns:TagResource', 'sns:UntagResource'] as const;
+
+/**
+ * What changes who a tier pages or who may publish to it, of what a topic policy can govern: the deployment's alone
+ * (CloudFormation's execution role). PutDataProtectionPolicy can deny outbound delivery of a message that names a data
+ * identifier; DeleteTopic takes every subscription with it (review 12 R12-5). Subscribe has its own statement.
+ */
+export const TOPIC_MANAGEMENT_ACTIONS = ['sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:PutDataProtectionPolicy', 'sns:DeleteTopic'] as const;
 
 export interface TopicPolicyStatement {
   Sid: string;
@@ -48,8 +82,8 @@ export interface TopicPolicyInputs {
  * refused unless it is one of the publishing roles; a service is refused unless it publishes for one of the project's
  * own alarms or rules (aws:SourceArn; a request without it is refused: ArnNotEquals on an absent key is true). So an
  * alarm or a rule of someone else's making, with a description or input transformer of their choosing, pages nobody.
- * Management: SetTopicAttributes / AddPermission / RemovePermission and Subscribe only by CloudFormation's execution role
- * (the same role that writes this policy and creates the subscriptions, so the deployment is never locked out of them).
+ * Management: TOPIC_MANAGEMENT_ACTIONS and Subscribe only by CloudFormation's execution role (the same role that writes
+ * this policy, creates the subscriptions and deletes the topic with the stack, so the deployment is never locked out).
  */
 export function topicPolicyStatements(inputs: TopicPolicyInputs): TopicPolicyStatement[] {
   const { topicArn } = inputs;

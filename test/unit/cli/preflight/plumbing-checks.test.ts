@@ -118,6 +118,23 @@ describe('tier subscriptions', () => {
     expect(tiers[0]?.message).toContain(text);
   });
 
+  // Review 12 R12-6: the topic's policy refuses `aws sns subscribe` to all but the deployment (decision 179), so the fix
+  // names the configuration field and a deploy (test/infra/escalation-subscriptions.test.ts applies it and synthesizes).
+  it.each([
+    ['production', [], 1, "add its addresses to environments.production.escalation.tiers[] (level 1).emails or its Slack channels to .slack and deploy (cdk deploy); each address then confirms the email AWS sends it (`aws sns subscribe` is refused: only the deployment may subscribe to the tier's topic)"],
+    ['production', [], 3, 'add its addresses to environments.production.escalation.tiers[] (level 3).emails and deploy (cdk deploy)'],
+    // staging's L1 is chat only: addresses there would not be subscribed.
+    ['staging', [], 1, 'add its Slack channels to environments.staging.escalation.tiers[] (level 1).slack (or "email" to its channels and its addresses to .emails) and deploy (cdk deploy)'],
+    ['production', [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }], 2, 'the pending address(es) confirm by the link in the email AWS sent them; otherwise add its addresses to environments.production.escalation.tiers[] (level 2).emails'],
+  ] as Array<[EnvironmentName, Array<Record<string, string>>, number, string]>)('%s, %j: the fix of L%i is the configuration and a deploy, never `aws sns subscribe`', async (environment, subscriptions, level, fix) => {
+    sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
+    const tiers = only(await run(environment), 'tier-subscription');
+    const tier = tiers[level - 1];
+    expect(tier?.status).toBe('FAIL');
+    expect(tier?.fix).toContain(fix);
+    for (const t of tiers) expect(t.fix).not.toMatch(/aws sns subscribe --/);
+  });
+
   it('a missing topic is a FAIL naming it', async () => {
     sns.on(ListSubscriptionsByTopicCommand, { TopicArn: 'arn:aws:sns:us-east-1:111122223333:notification-escalation-l2-cloud-infrastructure' }).rejects(awsError('NotFoundException'));
     const results = await run();
