@@ -1,4 +1,5 @@
-// Plays CloudWatch for the sandbox's SQS queue-depth alarms: samples the queue, sets the alarm state, emits the EventBridge state change.
+// Plays CloudWatch for the sandbox's SQS queue-depth alarms: samples the queue, sets the alarm state, emits the EventBridge
+// state change and runs the new state's SNS actions (sandbox/alarm-actions.ts).
 import { createHash } from 'node:crypto';
 import {
   CloudWatchClient,
@@ -10,9 +11,11 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { partitionOf } from '../shared/aws/arn';
 import type { AlarmStateValue } from '../shared/events/alarm-event';
+import { alarmNotifications, runAlarmActions } from './alarm-actions';
 import type { SandboxClientConfig } from './provision';
 import type { ErrorOnceLog } from './sandbox-tick';
 import type { Topology } from './topology';
@@ -285,7 +288,8 @@ function isQueueMissing(error: unknown): boolean {
 /**
  * CloudWatch's part for the queue-depth alarms, which moto stores but never evaluates: each call samples every
  * watched queue's ApproximateNumberOfMessages, publishes it as AWS/SQS ApproximateNumberOfMessagesVisible, and for
- * an alarm whose state changes calls SetAlarmState and puts the state change event on the default bus.
+ * an alarm whose state changes calls SetAlarmState, puts the state change event on the default bus and publishes to the
+ * SNS topics among the new state's actions (the automation's health alarms have one: review 12, R12-9).
  */
 export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluator {
   const now = opts.now ?? ((): Date => new Date());
@@ -315,6 +319,7 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
       const cloudWatch = new CloudWatchClient(sdk);
       const sqs = new SQSClient(sdk);
       const eventBridge = new EventBridgeClient(sdk);
+      const sns = new SNSClient(sdk);
       try {
         const alarms: MetricAlarm[] = [];
         for await (const page of paginateDescribeAlarms({ client: cloudWatch }, { AlarmTypes: ['MetricAlarm'] })) {
@@ -413,6 +418,7 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
           if ((put.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
             throw new Error(`EventBridge PutEvents refused the state change of "${alarmName}": ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`);
           }
+          await runAlarmActions(sns, alarmNotifications({ alarm: after, account, region, from: alarm.StateValue ?? 'INSUFFICIENT_DATA', to: evaluation.state, reason: evaluation.reason, at: updatedAt }));
           return {
             alarmName,
             from: alarm.StateValue ?? 'INSUFFICIENT_DATA',
@@ -425,6 +431,7 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
         cloudWatch.destroy();
         sqs.destroy();
         eventBridge.destroy();
+        sns.destroy();
       }
     },
   };

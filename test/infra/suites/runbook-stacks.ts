@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
+import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../../shared/config/automation-health';
 import { APPROVAL_TOPIC_NAME, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { handlersForRegion, pipelineActionsOf } from '../../../infra/lib/runbook-stack';
 import type { HandlerSpec } from '../../../infra/lib/handler-catalog';
@@ -242,10 +243,12 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       });
     });
 
-    it('has one KMS-encrypted, TLS-only SNS topic per escalation tier, and the approval topic the documents send their requests to', () => {
+    it('has one KMS-encrypted, TLS-only SNS topic per escalation tier, the approval topic the documents send their requests to, and the automation health topic', () => {
       const tiers = synthesized.built.config.escalationPath;
-      // The tiers' topics and the approval topic (review 11a finding 8): its name starts with "Automation" (SSM aws:approve).
-      expect(resourcesOfType(t(), 'AWS::SNS::Topic')).toHaveLength(tiers.length + 1);
+      // The tiers' topics, the approval topic (review 11a finding 8): its name starts with "Automation" (SSM aws:approve),
+      // and the automation health topic (review 12, R12-9), under the project's key (CloudWatch may use it).
+      expect(resourcesOfType(t(), 'AWS::SNS::Topic')).toHaveLength(tiers.length + 2);
+      assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: AUTOMATION_HEALTH_TOPIC_NAME, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
       assertions().hasResourceProperties('AWS::SNS::Topic', { TopicName: APPROVAL_TOPIC_NAME, KmsMasterKeyId: Match.anyValue() });
       expect(APPROVAL_TOPIC_NAME.startsWith('Automation')).toBe(true);
       for (const tier of tiers) {

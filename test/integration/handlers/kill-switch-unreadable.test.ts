@@ -1,14 +1,22 @@
 // A kill switch that says "off" but cannot be read for a moment (SSM throttling, injected by the gap proxy) is not a
 // switch someone set (decision 173): through the real entry points against the emulator, the alarm handlers change
 // nothing and record nothing final while it is unreadable, and the retry after the fault clears decides as usual; the
-// escalation pages L1 anyway, live, saying the switch could not be read (decision 178), and exactly once.
+// escalation pages L1 anyway, live, saying the switch could not be read (decision 178), and exactly once. A switch that
+// stays unreadable (a denied read) exhausts Lambda's retries; the failed-invocations queue's alarm then reaches L1's
+// email through the unfiltered automation health topic (review 12, R12-9; decision 209).
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
+import { DELIVERY } from '../../../infra/lib/settings';
+import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
+import { invokeAsynchronously } from '../../../sandbox/async-invocation';
+import { provisionAutomationHealth, subscribeStandIn } from '../../../sandbox/automation-health';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
+import { DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../../../shared/config/automation-health';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -152,5 +160,93 @@ describe('an unreadable kill switch ("off", GetParameter throttled): the escalat
     const again = await escalate(decision);
     expect(again).toMatchObject({ delivered: [] });
     expect(await inbox.read()).toEqual([]);
+  });
+});
+
+describe('a kill switch that stays unreadable (a denied read): the failed invocations reach L1 by email (review 12, R12-9)', () => {
+  /** The L1 email endpoints' filter policy, as infra subscribes them (infra/lib/constructs/escalation-topics.ts). */
+  const L1_EMAIL_FILTER = { channel: ['email'] };
+  /** More denials than the run makes: the read stays denied for every attempt. */
+  const DENIED = 100;
+
+  it("scale-consumers fails its three attempts, the record lands in the failed-invocations queue, and its alarm's page arrives at L1's email through the health topic (L1's own topic would have dropped it)", async () => {
+    const account = await provisionAccount('production');
+    const health = await provisionAutomationHealth(account.clientConfig);
+    const l1 = account.topology.escalationTopics.find((t) => t.level === 1);
+    if (!l1) throw new Error('no L1 topic');
+    // The deployment's subscribers: L1's address on the health topic (no filter) and on L1's topic (channel = email).
+    const healthEmail = await subscribeStandIn(account.clientConfig, health.topicArn, 'r12-9-health-email');
+    const l1Email = await subscribeStandIn(account.clientConfig, l1.arn, 'r12-9-l1-email', L1_EMAIL_FILTER);
+    // A chat subscriber of L1 (Chatbot subscribes without a filter): shows that a publish to L1 did happen below.
+    const l1Chat = await subscribeStandIn(account.clientConfig, l1.arn, 'r12-9-l1-chat');
+
+    const alarmName = account.topology.alarmNamesByHandler['scale-consumers']?.[0];
+    if (!alarmName) throw new Error('no alarm for scale-consumers');
+    const event = await account.transition(alarmName, 'ALARM');
+    await publishedDecisions(account);
+    const before = await changeableState(account);
+
+    // An SCP or permissions boundary denying ssm:GetParameter on the switch: the SDK does not retry AccessDenied.
+    await setProxyFaults(
+      CONTROL,
+      [{ service: 'ssm', operation: 'GetParameter', times: DENIED, status: 400, code: 'AccessDeniedException', message: 'not authorized to perform: ssm:GetParameter with an explicit deny in a service control policy' }],
+      { accountId: account.accountId },
+    );
+    const handler = loadHandler<AlarmHandler>('scale-consumers');
+    const run = await invokeAsynchronously({
+      handler: (e) => handler(e as Parameters<AlarmHandler>[0]),
+      event,
+      functionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers`,
+      maximumRetryAttempts: DELIVERY.asyncRetryAttempts,
+      onFailure: { sqs: account.sqs, queueUrl: health.failedInvocations.url },
+    });
+    const [fault] = await getProxyFaults(CONTROL, { accountId: account.accountId });
+    await clearProxyFaults(CONTROL, { accountId: account.accountId });
+    // 1 + MaximumRetryAttempts (2) attempts, each reading the switch once, one denied call each.
+    expect(run.attempts).toBe(3);
+    expect(DENIED - (fault?.remaining ?? DENIED)).toBe(3);
+    for (const error of run.errors) expect(error).toMatchObject({ name: 'TransientError', message: expect.stringContaining('could not be read (AccessDeniedException)') });
+    expect(run.failureRecord).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: event });
+    expect(await changeableState(account)).toEqual(before);
+    expect(await publishedDecisions(account)).toEqual([]);
+
+    // CloudWatch's next evaluation: the queue holds the record, the alarm goes to ALARM and publishes its notification.
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    const transitions = await evaluator.evaluateOnce();
+    // (moto creates an alarm in OK, CloudWatch in INSUFFICIENT_DATA: the state it leaves is what matters.)
+    expect(transitions.filter((t) => t.alarmName === health.failedInvocations.alarmName).map((t) => `-> ${t.to} (${String(t.value)} message)`)).toEqual(['-> ALARM (1 message)']);
+
+    const received = await healthEmail.read();
+    expect(received).toHaveLength(1);
+    expect(received[0]?.subject).toBe('ALARM: "notification-runbooks-failed-invocations not empty" in US East (N. Virginia)');
+    expect(received[0]?.attributes).toEqual({});
+    const notification = JSON.parse(received[0]?.message ?? '{}') as Record<string, unknown>;
+    expect(notification).toMatchObject({ AlarmName: health.failedInvocations.alarmName, NewStateValue: 'ALARM', AWSAccountId: account.accountId });
+    expect(String(notification.AlarmDescription)).toContain('while the kill switch cannot be read');
+    expect(await l1Email.read()).toEqual([]);
+
+    // The wiring before R12-9 (the alarm's action L1's topic), replayed: L1's chat subscriber gets the notification, the
+    // email subscriber does not (the message carries no channel attribute), so nobody on email would have heard.
+    const spec = deadLetterAlarmSpec(DEAD_LETTER_QUEUES.failedInvocations);
+    await account.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: spec.alarmName,
+        Namespace: spec.namespace,
+        MetricName: spec.metricName,
+        Dimensions: [{ Name: 'QueueName', Value: spec.dimensions.QueueName }],
+        Statistic: spec.statistic,
+        Period: spec.periodSeconds,
+        EvaluationPeriods: spec.evaluationPeriods,
+        Threshold: spec.threshold,
+        ComparisonOperator: spec.comparisonOperator,
+        TreatMissingData: spec.treatMissingData,
+        AlarmActions: [l1.arn],
+      }),
+    );
+    await account.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: spec.alarmName, StateValue: 'OK', StateReason: 'replaying the old wiring' }));
+    await evaluator.evaluateOnce();
+    expect((await l1Chat.read()).map((m) => m.subject)).toEqual(['ALARM: "notification-runbooks-failed-invocations not empty" in US East (N. Virginia)']);
+    expect(await l1Email.read()).toEqual([]);
+    expect(await healthEmail.read()).toEqual([]);
   });
 });

@@ -1,0 +1,228 @@
+// Review 12, R12-9: the automation's own health alarms reach a person. Computed from each synthesized template, for every
+// stack the app deploys (single account; cross-account operations and workload, both regions): each alarm that is not a
+// watched service alarm has an alarm action whose topic has a subscriber that SNS delivers an attribute-less message to
+// (a CloudWatch alarm action sets no message attributes; SNS filter semantics in support/sns-filter.ts), the topic's
+// policy lets CloudWatch publish for that alarm (judged by @cloud-copilot/iam-simulate), and its key lets CloudWatch use it.
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { AutomationHealthTopic } from '../../infra/lib/constructs/automation-health-topic';
+import { alarmSpecs } from '../../shared/config/alarm-specs';
+import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../shared/config/automation-health';
+import { defaultConfig } from '../../shared/config/defaults';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
+import { filterAccepts } from './support/sns-filter';
+import { resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
+
+const ONCALL = 'oncall@example.com';
+const WORKSPACE = 'T012ABCDEFG';
+const CHANNEL = 'C0123ABCDEF';
+
+/** Production's tiers with L1's email and Slack channel configured (the deployment's, as environments.<env>.escalation). */
+function productionOverrides(): Record<string, unknown> {
+  const production = defaultConfig.environments.production?.escalation;
+  if (!production) throw new Error('the default configuration has no production escalation');
+  const tiers = production.tiers.map((tier) => (tier.level === 1 ? { ...tier, emails: [ONCALL], slack: [{ workspaceId: WORKSPACE, channelId: CHANNEL }] } : tier));
+  return { environments: { production: { escalation: { ...production, tiers } } } };
+}
+
+interface Subscriber {
+  via: string;
+  filterPolicy?: unknown;
+  scope?: unknown;
+}
+
+const refOf = (value: unknown): string | undefined => (value && typeof value === 'object' && 'Ref' in value ? String((value as { Ref: unknown }).Ref) : undefined);
+
+/** Who a topic (logical id) reaches: its SNS subscriptions and the AWS Chatbot channels it is given to. */
+function subscribersOf(template: CfnTemplate, topicId: string): Subscriber[] {
+  const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription')
+    .filter(([, s]) => refOf(s.Properties?.TopicArn) === topicId)
+    .map(([, s]) => ({ via: `${String(s.Properties?.Protocol)}:${String(s.Properties?.Endpoint)}`, filterPolicy: s.Properties?.FilterPolicy, scope: s.Properties?.FilterPolicyScope ?? 'MessageAttributes' }));
+  const chat = resourcesOfType(template, 'AWS::Chatbot::SlackChannelConfiguration')
+    .filter(([, c]) => (c.Properties?.SnsTopicArns as unknown[] | undefined)?.some((arn) => refOf(arn) === topicId))
+    .map(([, c]) => ({ via: `slack:${String(c.Properties?.SlackChannelId)}` }));
+  return [...subscriptions, ...chat];
+}
+
+async function cloudWatchMayPublish(policy: PolicyDocument, topicArn: string, alarmArn: string, account: string, service = 'cloudwatch.amazonaws.com'): Promise<string> {
+  const response = await runSimulation(
+    {
+      request: {
+        principal: service,
+        action: 'sns:Publish',
+        resource: { resource: topicArn, accountId: account },
+        contextVariables: {
+          'aws:SecureTransport': 'true',
+          'aws:PrincipalIsAWSService': 'true',
+          'aws:PrincipalServiceName': service,
+          'aws:SourceArn': alarmArn,
+          'aws:SourceAccount': account,
+        },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policy,
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`iam-simulate could not simulate: ${JSON.stringify(response.errors)}`);
+  return response.overallResult;
+}
+
+interface Reach {
+  alarm: string;
+  topics: string[];
+  /** Subscribers SNS delivers the alarm's (attribute-less) message to. */
+  reached: string[];
+  /** Subscribers that would drop it (their filter names an attribute the message lacks). */
+  dropped: string[];
+  publish: string[];
+  keyAllowsCloudWatch: boolean[];
+}
+
+/** Every alarm of the stack that is not one of the watched service alarms, and whom its ALARM reaches. */
+async function healthAlarmReach(synthesized: SynthesizedApp, stackName: string, d: Deployed): Promise<Reach[]> {
+  const template = synthesized.json.get(stackName);
+  if (!template) throw new Error(`no stack ${stackName}`);
+  const plan = synthesized.built.plans.find((p) => p.stackName === stackName);
+  if (!plan) throw new Error(`no plan for ${stackName}`);
+  const watched = new Set(alarmSpecs(synthesized.built.config, plan.environment, plan.region).map((a) => a.name));
+  const reaches: Reach[] = [];
+  for (const [alarmId, alarm] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
+    const name = String(alarm.Properties?.AlarmName);
+    if (watched.has(name)) continue;
+    const alarmArn = String(resolveIntrinsics({ 'Fn::GetAtt': [alarmId, 'Arn'] }, template, d));
+    const topicIds = ((alarm.Properties?.AlarmActions as unknown[] | undefined) ?? []).map(refOf).filter((id): id is string => id !== undefined && template.Resources[id]?.Type === 'AWS::SNS::Topic');
+    const reach: Reach = { alarm: name, topics: [], reached: [], dropped: [], publish: [], keyAllowsCloudWatch: [] };
+    for (const topicId of topicIds) {
+      const topic = template.Resources[topicId];
+      reach.topics.push(String(topic?.Properties?.TopicName));
+      for (const subscriber of subscribersOf(template, topicId)) {
+        // A CloudWatch alarm action publishes the alarm's JSON with no message attributes.
+        (filterAccepts(subscriber.filterPolicy, {}, subscriber.scope) ? reach.reached : reach.dropped).push(subscriber.via);
+      }
+      const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').filter(([, p]) => JSON.stringify(p.Properties?.Topics) === JSON.stringify([{ Ref: topicId }]));
+      expect(policies).toHaveLength(1);
+      const policy = resolveIntrinsics(policies[0]?.[1].Properties?.PolicyDocument, template, d) as PolicyDocument;
+      const topicArn = String(resolveIntrinsics({ Ref: topicId }, template, d));
+      reach.publish.push(await cloudWatchMayPublish(policy, topicArn, alarmArn, d.account));
+      // Someone else's alarm of the account is refused: the admission is this alarm's, not CloudWatch's at large.
+      expect(await cloudWatchMayPublish(policy, topicArn, `arn:aws:cloudwatch:${d.region}:${d.account}:alarm:page-the-devops-team`, d.account)).toBe('ExplicitlyDenied');
+      // Another service for the same source: only CloudWatch is admitted.
+      expect(await cloudWatchMayPublish(policy, topicArn, alarmArn, d.account, 'events.amazonaws.com')).not.toBe('Allowed');
+      // SSE with a customer-managed key: CloudWatch needs kms:GenerateDataKey and kms:Decrypt on it (the key's own policy).
+      const keyId = (topic?.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+      const keyStatements = ((template.Resources[keyId ?? '']?.Properties?.KeyPolicy as { Statement?: Array<Record<string, unknown>> } | undefined)?.Statement ?? []);
+      reach.keyAllowsCloudWatch.push(
+        keyStatements.some((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }) && ['kms:Decrypt', 'kms:GenerateDataKey'].every((a) => (s.Action as string[]).includes(a))),
+      );
+    }
+    reaches.push(reach);
+  }
+  return reaches.sort((a, b) => a.alarm.localeCompare(b.alarm));
+}
+
+const OPERATIONS_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
+const WORKLOAD_HEALTH = ['notification-runbooks-undelivered-alarm-events not empty'];
+
+function expectReachesPeople(reaches: Reach[], names: string[], people: string[]): void {
+  expect(reaches.map((r) => r.alarm)).toEqual(names);
+  for (const reach of reaches) {
+    expect({ alarm: reach.alarm, topics: reach.topics, reached: reach.reached.sort(), dropped: reach.dropped, publish: reach.publish, key: reach.keyAllowsCloudWatch }).toEqual({
+      alarm: reach.alarm,
+      topics: [AUTOMATION_HEALTH_TOPIC_NAME],
+      reached: [...people].sort(),
+      dropped: [],
+      publish: ['Allowed'],
+      key: [true],
+    });
+  }
+}
+
+describe('the SNS filter semantics the reach is computed with (SNS Developer Guide)', () => {
+  it.each(([
+    ['L1 email filter, a CloudWatch alarm action (no attributes)', { channel: ['email'] }, {}, false],
+    ["L1 email filter, escalate's email publish", { channel: ['email'] }, { channel: 'email', kind: 'page' }, true],
+    ["L1 email filter, escalate's chat publish", { channel: ['email'] }, { channel: 'chat' }, false],
+    ['exists:false, no attributes at all ("only matches if at least one attribute is present")', { channel: [{ exists: false }] }, {}, false],
+    ['exists:false, another attribute present', { channel: [{ exists: false }] }, { kind: 'page' }, true],
+    ['no filter policy, no attributes', undefined, {}, true],
+  ] as Array<[string, unknown, Record<string, string>, boolean]>).map(([c, policy, attributes, delivered]) => [c, delivered, policy, attributes] as const))('%s -> delivered: %s', (_case, delivered, policy, attributes) => {
+    expect(filterAccepts(policy, attributes)).toBe(delivered);
+  });
+});
+
+describe('every automation health alarm reaches the first tier with no filter mismatch', () => {
+  const config = JSON.stringify(productionOverrides());
+
+  describe('single account (production, both regions)', () => {
+    let synthesized: SynthesizedApp;
+    beforeAll(() => {
+      synthesized = synthesizeApp({ environment: 'production', account: '123456789012', config }, { cfnValidation: false });
+    });
+    afterAll(() => synthesized.dispose());
+
+    it.each(['us-east-1', 'us-west-2'])('%s: failed-invocations and undelivered-events reach L1 by email and by its Slack channel', async (region) => {
+      const reaches = await healthAlarmReach(synthesized, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '123456789012' });
+      expectReachesPeople(reaches, OPERATIONS_HEALTH, [`email:${ONCALL}`, `slack:${CHANNEL}`]);
+    });
+
+    it("L1's own topic no longer carries them: its email subscription filters on the channel attribute an alarm action cannot set", () => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      const l1 = resourcesOfType(template, 'AWS::SNS::Topic').find(([, t]) => t.Properties?.TopicName === defaultConfig.escalationPath[0]?.topicName);
+      if (!l1) throw new Error('no L1 topic');
+      const l1Email = subscribersOf(template, l1[0]).filter((s) => s.via === `email:${ONCALL}`);
+      expect(l1Email).toHaveLength(1);
+      // Why the alarms moved: an attribute-less publish to L1 would reach its Slack channel, never its email.
+      expect(filterAccepts(l1Email[0]?.filterPolicy, {})).toBe(false);
+      const actions = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([, a]) => ((a.Properties?.AlarmActions as unknown[] | undefined) ?? []).map(refOf));
+      expect(actions).not.toContain(l1[0]);
+    });
+  });
+
+  describe('cross-account mode (production): the operations account and the workload account, both regions', () => {
+    let synthesized: SynthesizedApp;
+    beforeAll(() => {
+      synthesized = synthesizeApp({ environment: 'production', accounts: { production: '222222222222' }, operationsAccount: '111111111111', config }, { cfnValidation: false });
+    });
+    afterAll(() => synthesized.dispose());
+
+    it.each(['us-east-1', 'us-west-2'])('operations %s: failed-invocations and undelivered-events reach L1 by email and Slack', async (region) => {
+      const reaches = await healthAlarmReach(synthesized, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '111111111111' });
+      expectReachesPeople(reaches, OPERATIONS_HEALTH, [`email:${ONCALL}`, `slack:${CHANNEL}`]);
+    });
+
+    it.each(['us-east-1', 'us-west-2'])("workload %s: the undelivered-alarm-events alarm (no action before) reaches L1's email through the workload account's own topic", async (region) => {
+      const stackName = synthesized.built.plans.find((p) => p.kind === 'workload' && p.region === region)?.stackName ?? '';
+      const reaches = await healthAlarmReach(synthesized, stackName, { partition: 'aws', region, account: '222222222222' });
+      expectReachesPeople(reaches, WORKLOAD_HEALTH, [`email:${ONCALL}`]);
+    });
+
+    it('no other stack of the app has an alarm outside the watched ones (the remediation roles stack has none)', () => {
+      const others = synthesized.built.plans.filter((p) => p.kind === 'remediation-roles');
+      expect(others.length).toBeGreaterThan(0);
+      for (const plan of others) expect(resourcesOfType(synthesized.json.get(plan.stackName) ?? { Resources: {} }, 'AWS::CloudWatch::Alarm')).toEqual([]);
+    });
+  });
+});
+
+describe('a health topic nobody is subscribed to is a synth warning', () => {
+  const synth = (emails: string[] | undefined, where: string): Stack => {
+    const config = parseAutomationConfig(mergeConfig(defaultConfig, emails ? productionOverrides() : {}));
+    const stack = new Stack(new App(), 'Health');
+    new AutomationHealthTopic(stack, 'AutomationHealth', { config, environment: 'production', key: new Key(stack, 'Key'), where }).guard({ chatSubscribed: false });
+    return stack;
+  };
+
+  it('warns in the default configuration (no endpoint), naming the field; not once L1 has an email endpoint', () => {
+    const warnings = Annotations.fromStack(synth(undefined, 'the workload account 222222222222')).findWarning('*', Match.stringLikeRegexp('automation health topic .* has no subscriber'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]?.entry.data)).toContain('environments.production.escalation.tiers[].emails (level 1');
+    expect(Annotations.fromStack(synth([ONCALL], 'the workload account 222222222222')).findWarning('*', Match.stringLikeRegexp('automation health topic'))).toHaveLength(0);
+  });
+});
