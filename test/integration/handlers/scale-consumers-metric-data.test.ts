@@ -28,13 +28,15 @@ async function failingConsumer(): Promise<World> {
   const account = await provisionAccount('production');
   const dimensions = [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }];
   const now = Date.now();
-  const minutesAgo = [1, 2, 3, 4];
+  // The handler reads the current minute of its own clock and the four before it: points 0-3 min old stay inside even
+  // when a minute boundary passes before the handler reads (review 13, R13-11: with 1-4 min the oldest fell out, 6.7%).
+  const minutesAgo = [0, 1, 2, 3];
   await account.cloudWatch.send(
     new PutMetricDataCommand({
       Namespace: 'AWS/Lambda',
       MetricData: minutesAgo.flatMap((k) => [
         { MetricName: 'Invocations', Dimensions: dimensions, Value: 100, Unit: 'Count', Timestamp: new Date(now - k * 60_000) },
-        { MetricName: 'Errors', Dimensions: dimensions, Value: k >= 3 ? 20 : 0, Unit: 'Count', Timestamp: new Date(now - k * 60_000) },
+        { MetricName: 'Errors', Dimensions: dimensions, Value: k >= 2 ? 20 : 0, Unit: 'Count', Timestamp: new Date(now - k * 60_000) },
       ]),
     }),
   );
