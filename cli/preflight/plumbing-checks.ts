@@ -1,12 +1,13 @@
 // Preflight: the operations plumbing — kill switch, tier subscriptions, the Support API, SSM documents, Scheduler.
 import { createHash } from 'node:crypto';
-import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { paginateListSubscriptionsByTopic } from '@aws-sdk/client-sns';
 import { GetDocumentCommand } from '@aws-sdk/client-ssm';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
+import { automationRoleNameOf } from '../../shared/config/names';
 import { noSubscriberFix } from '../../shared/config/tier-subscribers';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
 import { simulateGroups } from './handler-checks';
@@ -212,6 +213,90 @@ async function checkScheduler(clients: PreflightClients, expected: PreflightExpe
   return results;
 }
 
+/** Pure: each aws:approve step's Approvers in the documents as deployed, principal ARN -> the documents that name it. */
+export function documentApprovers(documents: readonly ExpectedDocument[]): Map<string, string[]> {
+  const approvers = new Map<string, string[]>();
+  for (const doc of documents) {
+    const steps = (doc.content as { mainSteps?: Array<{ action?: unknown; inputs?: { Approvers?: unknown } }> } | null)?.mainSteps ?? [];
+    for (const step of steps) {
+      if (step.action !== 'aws:approve') continue;
+      const named = step.inputs?.Approvers;
+      for (const arn of Array.isArray(named) ? named.map(String) : named === undefined ? [] : [String(named)]) {
+        const docs = approvers.get(arn) ?? [];
+        if (!docs.includes(doc.name)) docs.push(doc.name);
+        approvers.set(arn, docs);
+      }
+    }
+  }
+  return approvers;
+}
+
+const isNoSuchEntity = (error: unknown): boolean => awsErrorName(error) === 'NoSuchEntityException' || awsErrorName(error) === 'NoSuchEntity';
+
+/**
+ * The role the documents registered here run as (the stack's automation role of this region, which the DR documents pin
+ * as their only AutomationAssumeRole): it exists and Systems Manager may assume it. And each principal their aws:approve
+ * steps name, in this account: it exists (a role or a user). Without them a run fails at its first step, or waits at
+ * its approval until it times out, with nobody able to answer it (review 11a, finding 3; decision 200's "not done").
+ * An approver of another account cannot be read from here: a WARN says so.
+ */
+async function checkAutomationPrincipals(clients: PreflightClients, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
+  if (documents.length === 0) return [];
+  const results: CheckResult[] = [];
+  const roleName = automationRoleNameOf(target.region);
+  let trust: string | undefined;
+  let exists = true;
+  try {
+    trust = (await clients.iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.AssumeRolePolicyDocument;
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error;
+    exists = false;
+  }
+  const pinned = documents.filter((d) => JSON.stringify(d.content).includes(`:role/${roleName}`)).map((d) => d.name);
+  const impact =
+    pinned.length === 0
+      ? 'a run given it as AutomationAssumeRole fails at its first step'
+      : `${pinned.join(', ')} ${pinned.length === 1 ? 'runs as it and no other role: it fails' : 'run as it and no other role: they fail'} at the first step`;
+  if (!exists) {
+    results.push(fail('plumbing', 'automation-role', roleName, `automation role ${roleName} does not exist: ${impact}`, 'deploy the runbook stack: it creates the role'));
+  } else if (!trustAdmitsService(trust, 'ssm.amazonaws.com')) {
+    results.push(fail('plumbing', 'automation-role', roleName, `automation role ${roleName} exists, but its trust does not let Systems Manager (ssm.amazonaws.com) assume it: ${impact}`, 'deploy the runbook stack: it writes the trust'));
+  } else {
+    results.push(pass('plumbing', 'automation-role', roleName, `automation role ${roleName} exists and Systems Manager may assume it`));
+  }
+  for (const [arn, docs] of documentApprovers(documents)) {
+    const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+    const approves = `it approves ${docs.join(', ')}`;
+    if (!match) {
+      results.push(fail('plumbing', 'approver', arn, `approver ${arn} is not an IAM role or user ARN: ${approves}`, 'name a role or user in environments.<env>.runbookApprovers.principals and deploy'));
+      continue;
+    }
+    const [, account = '', kind = '', name = ''] = match;
+    if (account !== target.account) {
+      results.push(warn('plumbing', 'approver', arn, `approver ${arn} is in account ${account}: not read from ${target.account} (${approves})`, `check it exists there: aws iam get-${kind} --${kind}-name ${name}`));
+      continue;
+    }
+    try {
+      if (kind === 'role') await clients.iam.send(new GetRoleCommand({ RoleName: name }));
+      else await clients.iam.send(new GetUserCommand({ UserName: name }));
+      results.push(pass('plumbing', 'approver', arn, `approver ${kind} ${name} exists (${approves})`));
+    } catch (error) {
+      if (!isNoSuchEntity(error)) throw error;
+      const alone = documentApprovers(documents).size === 1 ? 'nobody can answer their approval steps: a run waits there until it times out' : 'it cannot answer their approval steps';
+      results.push(
+        fail(
+          'plumbing',
+          'approver',
+          arn,
+          `approver ${kind} ${name} does not exist: ${alone} (${approves})`,
+          `create the ${kind} for the people who approve, or name existing principals in environments.<env>.runbookApprovers.principals and deploy`,
+        ),
+      );
+    }
+  }
+  return results;
+}
+
 /** Each part guarded on its own: one refused read is a FAIL naming its permission, and the others still run. */
 export async function checkPlumbing(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   return [
@@ -220,5 +305,6 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser'], () => checkAutomationPrincipals(clients, target, documents))),
   ];
 }

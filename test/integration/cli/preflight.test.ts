@@ -3,7 +3,7 @@
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteRolePolicyCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
@@ -231,6 +231,31 @@ describe('runbook preflight -e production on the sandbox', () => {
       );
     } finally {
       await stack.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: SCHEDULER_INVOKE_POLICY, PolicyDocument: schedulerInvokePolicy(timer) }));
+    }
+  });
+
+  // Review 11a finding 3 / decision 200's "not done": the role the documents run as, and their approvers, were read by nothing.
+  it('names an automation role Systems Manager may not assume and an approver role that does not exist, with the documents they stop', async () => {
+    const automation = `notification-runbooks-automation-${String(account.clientConfig.region)}`;
+    const approver = 'NotificationServiceRunbookApprover';
+    const before = (await stack.iam.send(new GetRoleCommand({ RoleName: automation }))).Role?.AssumeRolePolicyDocument ?? '';
+    const approverTrust = (await stack.iam.send(new GetRoleCommand({ RoleName: approver }))).Role?.AssumeRolePolicyDocument ?? '';
+    const lambdaTrust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: lambdaTrust }));
+    await stack.iam.send(new DeleteRoleCommand({ RoleName: approver }));
+    await expect(stack.iam.send(new GetRoleCommand({ RoleName: approver }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      const approverArn = `arn:aws:iam::${account.accountId}:role/${approver}`;
+      expect(failures(report)).toEqual([`FAIL automation-role ${automation}`, `FAIL approver ${approverArn}`]);
+      expect(report.checks.filter((c) => c.status === 'FAIL').map((c) => c.message)).toEqual([
+        expect.stringMatching(new RegExp(`^automation role ${automation} exists, but its trust does not let Systems Manager \\(ssm\\.amazonaws\\.com\\) assume it: .*NotificationService-FailoverToDR.* run as it and no other role: they fail at the first step$`)),
+        expect.stringMatching(new RegExp(`^approver role ${approver} does not exist: nobody can answer their approval steps: a run waits there until it times out \\(it approves .*NotificationService-ScaleUpDatabase.*\\)$`)),
+      ]);
+    } finally {
+      await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: decodeURIComponent(before) }));
+      await stack.iam.send(new CreateRoleCommand({ RoleName: approver, AssumeRolePolicyDocument: decodeURIComponent(approverTrust) }));
     }
   });
 

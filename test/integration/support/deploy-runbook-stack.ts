@@ -26,6 +26,8 @@ import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, forwardingRolePolicy, forwar
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
+import { documentApprovers } from '../../../cli/preflight/plumbing-checks';
+import { automationRoleNameOf } from '../../../shared/config/names';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
@@ -48,6 +50,22 @@ export interface DeployedRunbookStack {
 export type BusPolicy = { Version: string; Statement: BusPolicyStatement[] };
 
 const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+/** infra addAutomationRole's trust: Systems Manager, for Automation executions of this account only (confused deputy). */
+const automationTrust = (accountId: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'ssm.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${accountId}:automation-execution/*` } },
+      },
+    ],
+  });
+/** An approver role as the account's people would make it: assumable by the account's principals IAM allows. */
+const APPROVER_TRUST = (accountId: string): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' }] });
 /** infra EscalationTimers' trust: EventBridge Scheduler, for this account's schedules of the lane's own group only. */
 const schedulerTrust = (accountId: string, groupArn: string): string =>
   JSON.stringify({
@@ -189,6 +207,17 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   );
   for (const doc of documents) {
     await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
+  }
+  // The role the documents run as (infra addAutomationRole's trust: Systems Manager, for this account's executions), and
+  // the roles their aws:approve steps name in this account (no stack creates those: the people who approve do; IAM is
+  // global, so a second region's deploy finds them there).
+  await iam.send(new CreateRoleCommand({ RoleName: automationRoleNameOf(region), AssumeRolePolicyDocument: automationTrust(accountId) }));
+  for (const arn of documentApprovers(documents).keys()) {
+    const role = new RegExp(`^arn:aws:iam::${accountId}:role/(?:.*/)?([^/]+)$`).exec(arn)?.[1];
+    if (!role) continue;
+    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: APPROVER_TRUST(accountId) })).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== 'EntityAlreadyExistsException' && (error as { name?: string }).name !== 'EntityAlreadyExists') throw error;
+    });
   }
 
   // As infra's stack: in the DR region every role may read the cross-region replica (the standby watch does).

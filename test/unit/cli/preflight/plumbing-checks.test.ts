@@ -1,6 +1,6 @@
 // Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
-import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetUserCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -294,5 +294,79 @@ describe('staging and development: what differs from production is the configura
     expect(expected.matrix).toEqual({ ...matrix, memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 100 });
     expect(expected.support).toEqual(supportExpected);
     expect(only(await run(environment), 'tier-subscription')).toHaveLength(tiers);
+  });
+});
+
+describe('the automation role and the approvers the documents name (review 11a finding 3; decision 200 not done)', () => {
+  const AUTOMATION = 'notification-runbooks-automation-us-east-1';
+  /** infra addAutomationRole's trust, URL-encoded as IAM returns it. */
+  const SSM_TRUST = encodeURIComponent(
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }] }),
+  );
+  const approve = (approvers: string[]) => ({ name: 'approve', action: 'aws:approve', inputs: { Approvers: approvers, MinRequiredApprovals: 1 } });
+  const pinned = { name: 'Failover', content: { parameters: { AutomationAssumeRole: { allowedValues: [roleArnOf(AUTOMATION)] } }, mainSteps: [approve([roleArnOf('Approver'), 'arn:aws:iam::111122223333:user/ops/alice'])] } };
+  const plain = { name: 'Resize', content: { mainSteps: [{ name: 'read', action: 'aws:executeAwsApi' }, approve([roleArnOf('Approver'), 'arn:aws:iam::444455556666:role/Elsewhere'])] } };
+  const role = (trust: string) => ({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: trust } });
+  const checks = (results: CheckResult[]): string[] =>
+    results.filter((r) => r.check === 'automation-role' || r.check === 'approver').map((r) => `${r.status} ${r.check} ${r.subject}: ${r.message}`);
+
+  beforeEach(() => {
+    ssm.on(GetDocumentCommand).rejects(awsError('InvalidDocument'));
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(SSM_TRUST));
+    iam.on(GetUserCommand).resolves({ User: { UserName: 'alice', Arn: 'arn', Path: '/ops/', UserId: 'id', CreateDate: new Date() } });
+  });
+
+  it('no document registered here: nothing read', async () => {
+    expect(checks(await run('production', []))).toEqual([]);
+    expect(iam.commandCalls(GetRoleCommand).map((c) => c.args[0].input.RoleName)).not.toContain(AUTOMATION);
+  });
+
+  it('all there: the role trusts Systems Manager, each approver of this account read once (a role, a user by its name without the path), another account\'s a WARN', async () => {
+    expect(checks(await run('production', [pinned, plain]))).toEqual([
+      `PASS automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists and Systems Manager may assume it`,
+      `PASS approver ${roleArnOf('Approver')}: approver role Approver exists (it approves Failover, Resize)`,
+      'PASS approver arn:aws:iam::111122223333:user/ops/alice: approver user alice exists (it approves Failover)',
+      'WARN approver arn:aws:iam::444455556666:role/Elsewhere: approver arn:aws:iam::444455556666:role/Elsewhere is in account 444455556666: not read from 111122223333 (it approves Resize)',
+    ]);
+    expect(iam.commandCalls(GetRoleCommand).map((c) => c.args[0].input.RoleName).filter((n) => n === 'Approver' || n === 'Elsewhere')).toEqual(['Approver']);
+    expect(iam.commandCalls(GetUserCommand).map((c) => c.args[0].input.UserName)).toEqual(['alice']);
+  });
+
+  it('a missing automation role is a FAIL naming the documents that run as it and no other', async () => {
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).rejects(awsError('NoSuchEntityException'));
+    expect(checks(await run('production', [pinned, plain]))[0]).toBe(
+      `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} does not exist: Failover runs as it and no other role: it fails at the first step`,
+    );
+  });
+
+  it('a role whose trust admits another service is a FAIL', async () => {
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(SCHEDULER_TRUST));
+    expect(checks(await run('production', [plain]))[0]).toBe(
+      `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists, but its trust does not let Systems Manager (ssm.amazonaws.com) assume it: a run given it as AutomationAssumeRole fails at its first step`,
+    );
+  });
+
+  it('a missing approver role or user is a FAIL each, naming the documents it approves', async () => {
+    iam.on(GetRoleCommand, { RoleName: 'Approver' }).rejects(awsError('NoSuchEntityException'));
+    iam.on(GetUserCommand).rejects(awsError('NoSuchEntity'));
+    expect(checks(await run('production', [pinned])).filter((c) => c.startsWith('FAIL'))).toEqual([
+      `FAIL approver ${roleArnOf('Approver')}: approver role Approver does not exist: it cannot answer their approval steps (it approves Failover)`,
+      'FAIL approver arn:aws:iam::111122223333:user/ops/alice: approver user alice does not exist: it cannot answer their approval steps (it approves Failover)',
+    ]);
+  });
+
+  it('the only approver missing: nobody can answer, said so', async () => {
+    iam.on(GetRoleCommand, { RoleName: 'Approver' }).rejects(awsError('NoSuchEntityException'));
+    const only1 = { name: 'Resize', content: { mainSteps: [approve([roleArnOf('Approver')])] } };
+    expect(checks(await run('production', [only1]))[1]).toBe(
+      `FAIL approver ${roleArnOf('Approver')}: approver role Approver does not exist: nobody can answer their approval steps: a run waits there until it times out (it approves Resize)`,
+    );
+  });
+
+  it('a refused read is a FAIL naming the permissions, not a PASS', async () => {
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).rejects(awsError('AccessDenied'));
+    const results = (await run('production', [pinned])).filter((r) => r.subject === 'automation role and approvers');
+    expect(results.map((r) => r.status)).toEqual(['FAIL']);
+    expect(results[0]?.message).toContain('iam:GetRole');
   });
 });

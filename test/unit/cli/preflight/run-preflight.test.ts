@@ -65,6 +65,7 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL plumbing could-not-check AWS Support API',
       'FAIL plumbing could-not-check SSM documents',
       'FAIL plumbing could-not-check Scheduler groups and roles',
+      'FAIL plumbing could-not-check automation role and approvers',
     ]);
     expect(report.summary).toEqual({ pass: 0, warn: 0, fail: report.checks.length });
     expect(report).toMatchObject({ environment: 'production', account: ACCOUNT, region: 'us-east-1', mode: 'single-account' });
