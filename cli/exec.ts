@@ -401,8 +401,8 @@ export async function execCommand(document: string, options: ExecOptions = {}, d
     }
     if (options.json) {
       console.log(JSON.stringify(summary, null, 2));
-      for (const line of escalationWarningLines(summary.outputs)) console.error(line);
-    } else for (const line of outcomeLines(summary.status, summary.outputs, summary.failure)) console.log(line);
+      for (const line of escalationWarningLines(summary.outputs, SUCCESS.has(summary.status))) console.error(line);
+    } else for (const line of outcomeLines(summary.status, summary.outputs, summary.failure, SUCCESS.has(summary.status))) console.log(line);
     return runExitCode(SUCCESS.has(summary.status), summary.outputs);
   } finally {
     process.removeListener('SIGINT', onInterrupt);

@@ -7,8 +7,10 @@ export const EXIT = {
   rejected: 2,
   /**
    * rehearse / exec: the document ended in Success, but the automation it invoked answered `escalate` (it changed
-   * nothing: a cap, a guardrail, a saturated database...), or `skipped` as a duplicate of a state change it had escalated
-   * (decision 167). A person is needed; the run's "Success" is not the fix.
+   * nothing: a cap, a guardrail, a saturated database...), `rejected`, or `skipped` as a duplicate of a state change it had
+   * escalated (decision 167). A person is needed; the run's "Success" is not the fix. The project's own documents now fail
+   * themselves on such an answer (decision 211: exit 1, the answer in the failure); this is for a document without that
+   * check (one deployed before it).
    */
   escalated: 3,
   /** Wrong usage or configuration. */

@@ -158,8 +158,14 @@ export function escalatedOutputs(outputs: Record<string, unknown>): { output: st
   });
 }
 
-/** The warning a run that "succeeded" while its automation escalated ends with (review 10a, finding 3). */
-export function escalationWarningLines(outputs: Record<string, unknown>): string[] {
+/**
+ * The warning a run that "succeeded" while its automation escalated ends with (review 10a, finding 3). Only for a run
+ * that ended in success: the project's documents now fail themselves on such an answer (decision 211), with the answer in
+ * their failure message, so a failed run is said as failed; a document without that check (one deployed before) still
+ * ends Success, and is warned about here.
+ */
+export function escalationWarningLines(outputs: Record<string, unknown>, succeeded = true): string[] {
+  if (!succeeded) return [];
   return escalatedOutputs(outputs).map(
     ({ output, answered }) =>
       `WARNING: the document ran to the end, but the automation it invoked did NOT act: ${output} answered ${answered}. Nothing was changed by it; a person is needed (exit ${EXIT.escalated}).`,
@@ -173,11 +179,11 @@ export function runExitCode(succeeded: boolean, outputs: Record<string, unknown>
 }
 
 /** The document's outputs and how the run ended. */
-export function outcomeLines(status: string, outputs: Record<string, unknown>, failure?: { step: string; message: string }): string[] {
+export function outcomeLines(status: string, outputs: Record<string, unknown>, failure?: { step: string; message: string }, succeeded = status === 'Success'): string[] {
   const lines = Object.keys(outputs).length > 0 ? ['Outputs:'] : [];
   for (const [name, value] of Object.entries(outputs)) lines.push(`  ${name} = ${summarize(value, 2000)}`);
   lines.push(status === 'Success' ? 'Success' : `${status}${failure ? ` at step ${failure.step}: ${failure.message}` : ''}`);
-  return [...lines, ...escalationWarningLines(outputs)];
+  return [...lines, ...escalationWarningLines(outputs, succeeded)];
 }
 
 /** Where a rehearsal prints: the terminal's standard output and error, or a caller's lines (the demo narrates them). */
@@ -360,7 +366,7 @@ async function rehearseTo(document: string, options: RehearseOptions, out: Rehea
     ran(result);
     if (options.json) {
       out.log(JSON.stringify(options.invokedAs === 'exec' ? { mode: 'sandbox-rehearsal', document: file, ...result } : result, null, 2));
-      for (const line of escalationWarningLines(result.outputs)) out.error(line);
+      for (const line of escalationWarningLines(result.outputs, result.status === 'Success')) out.error(line);
     } else {
       for (const line of outcomeLines(result.status, result.outputs, result.failure)) out.log(line);
     }

@@ -64,6 +64,25 @@ describe(DOCUMENT, () => {
     }
   });
 
+  // Decision 211: the Lambda diagnoses only in ALARM; on OK it answers skipped. On real Automation that run ended Success
+  // with no diagnosis; the document now fails itself with the answer, and still describes the database.
+  it('fails, with the answer in its message, when the Lambda makes no diagnosis (the alarm is OK)', async () => {
+    await account.transition(alarmOf(account.topology, 'check-db-connections'), 'OK');
+
+    const { status, result, stderr } = await rehearseDocument(DOCUMENT, { DBInstanceIdentifier: account.topology.database.identifier }, account.env);
+
+    const answer = decisionOf(result, 'checkDbConnections');
+    expect(answer).toMatchObject({ playbook: 'check-db-connections', outcome: 'skipped', alarmState: 'OK' });
+    expect(status).toBe(1);
+    expect(stderr).not.toContain('WARNING');
+    expect(result.failure).toEqual({
+      step: 'automationDidNotDiagnose',
+      message: `$.MetricAlarms[0].StateValue is "OK", expected ${JSON.stringify(`the automation to have diagnosed the database; it did not, check-db-connections answered ${JSON.stringify(answer)}`)}`,
+    });
+    expect(result.steps.map((s) => `${s.step}:${s.status}`).slice(-4)).toEqual(['checkDbConnections:Success', 'checkDiagnosed:Success', 'automationDidNotDiagnose:Failed', 'describeDatabase:Success']);
+    expect(result.outputs['describeDatabase.DBInstanceClass']).toBe(account.topology.database.instanceClass);
+  });
+
   describe('for an HTTP API (dependencies.apis[].type http, its id configured)', () => {
     let httpApi: ProvisionedHttpApi;
     let alarmName: string;

@@ -114,6 +114,34 @@ describe(`${DOCUMENT} with another alarm on the out-of-memory metric listed befo
       await decoy.remove();
     }
   });
+
+  // Decision 211: on real Automation a `rejected` answer ended the execution Success. Here the document is pointed at
+  // another automation Lambda (scale-consumers), which refuses the out-of-memory alarm's event: nothing is changed, and
+  // the document fails itself with that answer, then still reads the function back.
+  it('fails, with the answer in its message, when the Lambda it runs rejects the event: the memory unchanged', async () => {
+    const oom = alarmOf(account.topology, 'raise-lambda-memory');
+    await account.transition(oom, 'OK');
+    await account.transition(oom, 'ALARM');
+    const before = await memoryMb(account);
+
+    const { status, result, stderr } = await rehearseDocument(
+      DOCUMENT,
+      { FunctionName: account.topology.consumer.functionName, RemediationFunctionName: 'notification-runbooks-scale-consumers' },
+      account.env,
+    );
+
+    const answer = decisionOf(result, 'runRaiseLambdaMemory');
+    expect(answer).toMatchObject({ playbook: 'scale-consumers', outcome: 'rejected' });
+    expect(status).toBe(1);
+    expect(stderr).not.toContain('WARNING');
+    expect(result.failure).toEqual({
+      step: 'automationDidNotAct',
+      message: `$.MetricAlarms[0].StateValue is "ALARM", expected ${JSON.stringify(`the automation to have raised the memory; it did not, raise-lambda-memory answered ${JSON.stringify(answer)}`)}`,
+    });
+    expect(result.steps.map((s) => `${s.step}:${s.status}`).slice(-4)).toEqual(['runRaiseLambdaMemory:Success', 'checkAutomationActed:Success', 'automationDidNotAct:Failed', 'readFunction:Success']);
+    expect(result.outputs['readFunction.MemorySize']).toBe(before);
+    expect(await memoryMb(account)).toBe(before);
+  });
 });
 
 // Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).

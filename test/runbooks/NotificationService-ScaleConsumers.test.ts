@@ -10,18 +10,24 @@ import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integr
 import { loadHandler } from '../support/load-handler';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 import { openIncident, type OpenIncident } from './support/open-incident';
+import type { RehearsalResult } from '../../sandbox/rehearsal/engine';
 import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 
 /**
- * The document ran to the end, but its automation had escalated this state change and does nothing again: exit 3 with
- * a WARNING, not a silent success (decision 167).
+ * Its automation had escalated this state change and does nothing again: not a silent success (decision 167). The
+ * document fails itself at automationDidNotAct with the Lambda's answer, as it would on real Automation (decision 211),
+ * and still reads the consumers back: exit 1, no "ran to the end" warning.
  */
-function expectDuplicateOfEscalation(run: { status: number | null; stderr: string; result: { status: string } }): void {
-  expect(run.result.status).toBe('Success');
-  expect(run.status).toBe(3);
-  expect(run.stderr.trim().split('\n').pop()).toBe(
-    'WARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers.Payload answered skipped: duplicate delivery: incident already handled (escalate): the automation had escalated this alarm state change and does not act on it again. Nothing was changed by it; a person is needed (exit 3).',
-  );
+function expectDuplicateOfEscalation(run: { status: number | null; stderr: string; result: RehearsalResult }): void {
+  expect(run.result.status).toBe('Failed');
+  expect(run.status).toBe(1);
+  expect(run.stderr).not.toContain('WARNING');
+  expect(run.result.failure).toEqual({
+    step: 'automationDidNotAct',
+    message: `$.MetricAlarms[0].StateValue is "ALARM", expected ${JSON.stringify(`the automation to have scaled the consumers; it did not, scale-consumers answered ${String(stepOutputs(run.result, 'runScaleConsumers').Payload)}`)}`,
+  });
+  expect(run.result.failure?.message).toContain('\\"reason\\":\\"duplicate delivery: incident already handled (escalate)\\"');
+  expect(run.result.steps.map((s) => `${s.step}:${s.status}`).slice(-4)).toEqual(['runScaleConsumers:Success', 'checkAutomationActed:Success', 'automationDidNotAct:Failed', 'readConsumers:Success']);
 }
 
 const DOCUMENT = 'NotificationService-ScaleConsumers';
@@ -58,6 +64,29 @@ describe(DOCUMENT, () => {
 
     expect(status).toBe(0);
     expect(decisionOf(result, 'runScaleConsumers')).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('restore') });
+    expect(await maximumConcurrency(account)).toBe(50);
+  });
+
+  // Decision 211: on real Automation the execution ended Success whatever the Lambda answered; the document now fails
+  // itself on an answer that changed nothing, the answer in its message, and still reads the consumers back.
+  it('fails, saying why, when the Lambda changes nothing: OK with the consumers already at their baseline', async () => {
+    // A new OK state change (its ALARM's event never delivered): nothing was scaled up, so nothing is restored.
+    await account.transition(queueAlarmName(account.topology), 'ALARM');
+    await account.transition(queueAlarmName(account.topology), 'OK');
+
+    const { status, result, stderr } = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);
+
+    const decision = decisionOf(result, 'runScaleConsumers');
+    expect(decision).toMatchObject({ playbook: 'scale-consumers', outcome: 'skipped', alarmState: 'OK' });
+    expect(status).toBe(1);
+    expect(stderr).not.toContain('WARNING');
+    expect(result.status).toBe('Failed');
+    expect(result.failure).toEqual({
+      step: 'automationDidNotAct',
+      message: `$.MetricAlarms[0].StateValue is "OK", expected ${JSON.stringify(`the automation to have scaled the consumers; it did not, scale-consumers answered ${JSON.stringify(decision)}`)}`,
+    });
+    expect(result.steps.map((s) => `${s.step}:${s.status}`).slice(-4)).toEqual(['runScaleConsumers:Success', 'checkAutomationActed:Success', 'automationDidNotAct:Failed', 'readConsumers:Success']);
+    expect(result.outputs['readConsumers.MaximumConcurrency']).toBe(50);
     expect(await maximumConcurrency(account)).toBe(50);
   });
 

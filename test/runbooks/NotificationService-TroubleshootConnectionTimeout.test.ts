@@ -98,7 +98,7 @@ describe(DOCUMENT, () => {
 
     expect(status).toBe(1);
     expect(result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
-    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'chooseStateChangeTime', 'stampWithUpdateTime', 'inspectSecurityGroups', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
+    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'chooseStateChangeTime', 'stampWithUpdateTime', 'inspectSecurityGroups', 'checkInspectionNamedRule', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
     expect(await ingressRules(ec2, account)).toEqual(before);
     expect(await databaseReachable(ec2, account)).toBe(false);
   });
@@ -147,6 +147,7 @@ describe(DOCUMENT, () => {
       'chooseStateChangeTime:Success',
       'stampWithUpdateTime:Success',
       'inspectSecurityGroups:Success',
+      'checkInspectionNamedRule:Success',
       'checkRuleMatchesFinding:Success',
       'describeTargetGroup:Success',
       'describeSourceGroup:Success',
@@ -158,6 +159,26 @@ describe(DOCUMENT, () => {
     ]);
     expect(result.outputs['authorizeIngress.SecurityGroupRuleId']).toMatch(/^sgr-/);
     expect(await databaseReachable(ec2, account)).toBe(true);
+  });
+
+  // Decision 211: with the rule back, the inspection names no rule to add. The document fails itself at
+  // inspectionNamedNoRule with the inspection's answer, before anyone is asked (on real Automation its next steps read
+  // outputs that answer does not have).
+  it('fails, with the inspection\'s answer in its message, when the inspection names no missing rule: nothing asked, nothing added', async () => {
+    expect(await databaseReachable(ec2, account)).toBe(true);
+    const before = await ingressRules(ec2, account);
+
+    const { status, result } = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
+
+    const answer = decisionOf(result, 'inspectSecurityGroups');
+    expect(answer).not.toHaveProperty('runbook');
+    expect(status).toBe(1);
+    expect(result.failure).toEqual({
+      step: 'inspectionNamedNoRule',
+      message: `$.MetricAlarms[0].StateValue is "ALARM", expected ${JSON.stringify(`the inspection to name a rule this runbook may add; it did not, inspect-security-groups answered ${JSON.stringify(answer)}`)}`,
+    });
+    expect(result.steps.map((s) => s.step).slice(-3)).toEqual(['inspectSecurityGroups', 'checkInspectionNamedRule', 'inspectionNamedNoRule']);
+    expect(await ingressRules(ec2, account)).toEqual(before);
   });
 
   it('on a state change already inspected, holds to the rule the first inspection named: another rule refused, the named one added after approval', async () => {

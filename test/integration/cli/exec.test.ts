@@ -27,7 +27,7 @@ describe('runbook exec on the sandbox', () => {
     expect(stdout).toMatch(/^Rehearsal on the sandbox \(http:\/\/127\.0\.0\.1:\d+, account \d{12}, us-east-1\)/);
     // The step invokes the handler by its full ARN (decision 86: in cross-account mode it lives in the operations account).
     expect(stdout).toContain(
-      `[5] runScaleConsumers (aws:invokeLambdaFunction) of 7 steps...\n    ok: arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers\n`,
+      `[5] runScaleConsumers (aws:invokeLambdaFunction) of 9 steps...\n    ok: arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers\n`,
     );
     expect(stdout).toMatch(/\nOutputs:\n(.*\n)* {2}readConsumers\.MaximumConcurrency = 100\n(.*\n)*Success\n$/);
     expect(await maximumConcurrency(account)).toBe(100);
@@ -50,6 +50,8 @@ describe('runbook exec on the sandbox', () => {
         { step: 'chooseStateChangeTime' },
         { step: 'stampWithUpdateTime' },
         { step: 'runScaleConsumers' },
+        // Its answer, applied, goes on (decision 211).
+        { step: 'checkAutomationActed' },
         { step: 'readConsumers' },
       ],
       outputs: { 'readConsumers.MaximumConcurrency': 50 },
@@ -82,22 +84,29 @@ describe('runbook exec on the sandbox', () => {
     await account.transition(queueAlarmName(account.topology), 'OK');
   });
 
-  it('exits 3 with a WARNING when the document succeeds but the automation it invoked escalated (consumers at the cap), for exec and rehearse', async () => {
+  // Decision 211: the document fails itself when the automation it invoked changed nothing (here: escalated, the
+  // consumers at the cap), its answer in the failure; before, it ended Success and the CLI warned with exit 3.
+  it('exits 1, the document Failed at automationDidNotAct with the automation\'s answer (consumers at the cap), for exec and rehearse', async () => {
     await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
     await account.transition(queueAlarmName(account.topology), 'ALARM');
     const args = ['NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`];
 
     const exec = await runCli(['exec', ...args], account.env);
-    expect({ status: exec.status, stderr: exec.stderr }).toEqual({ status: 3, stderr: '' });
-    expect(exec.stdout).toMatch(/\nSuccess\nWARNING: the document ran to the end, but the automation it invoked did NOT act: runScaleConsumers\.Payload answered escalate: consumers of \S+ are at the environment cap \(MaximumConcurrency 400\)/);
+    expect({ status: exec.status, stderr: exec.stderr }).toEqual({ status: 1, stderr: '' });
+    expect(exec.stdout).not.toContain('WARNING');
+    const last = exec.stdout.trim().split('\n').pop() ?? '';
+    const said = 'Failed at step automationDidNotAct: $.MetricAlarms[0].StateValue is "ALARM", expected "the automation to have scaled the consumers; it did not, scale-consumers answered {';
+    expect(last.slice(0, said.length)).toBe(said);
+    expect(last).toContain('\\"outcome\\":\\"escalate\\"');
+    expect(last).toMatch(/consumers of \S+ are at the environment cap \(MaximumConcurrency 400\)/);
 
-    // A new state change (the document's run of the same one would be a duplicate): rehearse --json, warning on stderr.
+    // A new state change (the document's run of the same one would be a duplicate): rehearse --json.
     await account.transition(queueAlarmName(account.topology), 'OK');
     await account.transition(queueAlarmName(account.topology), 'ALARM');
     const rehearse = await runCli(['rehearse', ...args, '--json', '-e', 'production'], account.env);
-    expect(rehearse.status).toBe(3);
-    expect(JSON.parse(rehearse.stdout)).toMatchObject({ status: 'Success' });
-    expect(rehearse.stderr).toMatch(/^WARNING: .*answered escalate: consumers of \S+ are at the environment cap/);
+    expect(rehearse.status).toBe(1);
+    expect(JSON.parse(rehearse.stdout)).toMatchObject({ status: 'Failed', failure: { step: 'automationDidNotAct', message: expect.stringContaining('at the environment cap') }, outputs: { 'readConsumers.MaximumConcurrency': 400 } });
+    expect(rehearse.stderr).not.toContain('WARNING');
     expect(await maximumConcurrency(account)).toBe(400);
   });
 });

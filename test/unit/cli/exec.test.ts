@@ -359,6 +359,28 @@ describe('runbook exec against AWS', () => {
     );
   });
 
+  // Decision 211: the project's documents fail themselves on such an answer (automationDidNotAct, its message carrying the
+  // answer): the run is said as Failed, exit 1, and not as "ran to the end" with a WARNING.
+  it.each([
+    ['text', false],
+    ['--json', true],
+  ])('exits 1 with no WARNING (%s) when the document failed itself on an answer that changed nothing', async (_form, json) => {
+    const failure = `$.MetricAlarms[0].StateValue is "ALARM", expected "the automation to have scaled the consumers; it did not, scale-consumers answered ${atCap}"`;
+    ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
+    polls([
+      {
+        status: 'Failed',
+        steps: [{ ...check, StepName: 'automationDidNotAct', StepStatus: 'Failed', FailureMessage: failure }],
+        outputs: { 'runScaleConsumers.Payload': [atCap], 'readConsumers.MaximumConcurrency': ['400'] },
+      },
+    ]);
+
+    expect(await run({ json })).toBe(1);
+    expect([...out, ...err].join('\n')).not.toContain('WARNING');
+    if (json) expect(JSON.parse(out.join('\n'))).toMatchObject({ status: 'Failed' });
+    else expect(out[out.length - 1]).toBe(`Failed at step automationDidNotAct: ${failure}`);
+  });
+
   it.each([
     ['a diagnosis (what CheckDbConnections is run for)', { outcome: 'escalate', reason: 'connections at 92%', escalation: { cause: 'diagnosis' } }],
     ['an applied change', { outcome: 'applied', reason: 'scale consumers 50 -> 100' }],

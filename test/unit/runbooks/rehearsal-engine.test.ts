@@ -284,6 +284,47 @@ describe('rehearsing a document', () => {
     expect(result.steps[0]?.outputs).toMatchObject({ StatusCode: 200, Payload: '{"outcome":"applied","reason":"scaled"}' });
   });
 
+  // Decision 211: a document that checks its Lambda's answer (the Payload output, JSON text) with aws:branch Contains, and
+  // fails an aws:assertAwsResourceProperty on any other answer; onFailure step:NAME with isCritical true still runs that
+  // step, and the execution ends Failed ("Using conditional statements in runbooks": isCritical).
+  describe('a document that fails itself on its Lambda\'s answer', () => {
+    const doc = model([
+      { name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'notification-runbooks-x' } },
+      {
+        name: 'checkActed',
+        action: 'aws:branch',
+        inputs: { Choices: [{ NextStep: 'read', Or: [{ Variable: '{{ run.Payload }}', Contains: '"outcome":"applied"' }, { Variable: '{{ run.Payload }}', Contains: '"outcome": "applied"' }] }], Default: 'didNotAct' },
+      },
+      {
+        name: 'didNotAct',
+        action: 'aws:assertAwsResourceProperty',
+        onFailure: 'step:read',
+        isCritical: true,
+        inputs: { Service: 'cloudwatch', Api: 'DescribeAlarms', AlarmNames: ['A'], PropertySelector: '$.MetricAlarms[0].StateValue', DesiredValues: ['the automation to have acted; it answered {{ run.Payload }}'] },
+      },
+      { name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'lambda', Api: 'ListEventSourceMappings' }, isEnd: true },
+    ]);
+    const alarmOk = (api: string) => (api === 'DescribeAlarms' ? { MetricAlarms: [{ AlarmName: 'A', StateValue: 'OK' }] } : {});
+
+    it('goes on after an applied answer: Success, the failing step never runs', async () => {
+      const result = await rehearse(doc, {}, fakes({ lambda: { outcome: 'applied', reason: 'scaled' }, responses: alarmOk }).deps);
+      expect(result.status).toBe('Success');
+      expect(path(result)).toEqual(['run:Success', 'checkActed:Success', 'read:Success']);
+    });
+
+    it.each([
+      ['skipped', { playbook: 'x', outcome: 'skipped', reason: 'alarm is OK: nothing to do' }],
+      // A reason that quotes the matched text: inside a JSON string its quotes are escaped, so it does not match.
+      ['rejected', { playbook: 'x', outcome: 'rejected', reason: 'alarm "A" is not one x watches: refused (it said "outcome":"applied")' }],
+    ])('ends Failed after a %s answer, naming the answer, and still runs the onFailure step', async (_outcome, answer) => {
+      const f = fakes({ lambda: answer, responses: alarmOk });
+      const result = await rehearse(doc, {}, f.deps);
+      expect(path(result)).toEqual(['run:Success', 'checkActed:Success', 'didNotAct:Failed', 'read:Success']);
+      expect(result.status).toBe('Failed');
+      expect(result.failure).toEqual({ step: 'didNotAct', message: `$.MetricAlarms[0].StateValue is "OK", expected ${JSON.stringify(`the automation to have acted; it answered ${JSON.stringify(answer)}`)}` });
+    });
+  });
+
   it('fails the step when the Lambda throws, as a function error', async () => {
     const result = await rehearse(model([{ name: 'run', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'notification-runbooks-x' } }]), {}, fakes({ lambdaError: true }).deps);
     expect(result).toMatchObject({ status: 'Failed', failure: { step: 'run', message: expect.stringContaining('failed (Unhandled)') } });
