@@ -78,6 +78,7 @@ function buildSchemas() {
     reopens: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     firstAlarmTime: optionalText,
     reopenedAt: optionalText,
+    ladderDueAt: z.optional(isoTime),
     /** The state changes grouped into this incident (decision 204): a redelivery of one re-opens nothing twice. */
     groupedKeys: z.optional(z.set(keyText)),
     expiresAt: z.optional(epochSeconds),

@@ -16,7 +16,7 @@ import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type
 import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
-import { planRegroup } from './plan-regroup';
+import { planRegroup, resumeLadder } from './plan-regroup';
 import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -848,8 +848,8 @@ export class EscalationService {
         case 'join':
         case 'reopen': {
           const now = this.now();
-          const current = tierAt(this.ctx.policy, read.level);
-          const next = plan.kind === 'reopen' && read.level > 0 && current ? nextEscalation(this.ctx.policy, current, now) : undefined;
+          // The ladder resumes on its own clock (R13-1): the next tier due when it was, paged at once if that has passed.
+          const next = plan.kind === 'reopen' ? resumeLadder(read, this.ctx.policy, now) : undefined;
           const change = {
             incidentKey: facts.incidentKey,
             alarmTime: facts.alarmTime,
@@ -902,7 +902,8 @@ export class EscalationService {
         if (!tier || !page) continue;
         const claim = await store.claimSend(incidentId, 'reopen', tier.level, tier.name, ['OPEN', 'ACKNOWLEDGED'], this.now(), { cycle });
         if (!claim.claimed) continue;
-        const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Date.parse(incident.nextEscalationAt) : Number.NaN;
+        // Due already (the ladder's clock ran on, R13-1): the next tier is paged just below, "now".
+        const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Math.max(Date.parse(incident.nextEscalationAt), this.now().getTime()) : Number.NaN;
         const nextTier = incident.nextLevel !== undefined ? tierAt(this.ctx.policy, incident.nextLevel) : undefined;
         const view = buildMessageView({
           kind: 'reopened',
@@ -924,10 +925,20 @@ export class EscalationService {
       const first = this.ctx.policy.tiers[0];
       if (incident.level === 0 && first) {
         delivered.push(...(await this.notifyTier(incident, first, 'opened', undefined, Promise.resolve(sends))));
-      } else if (cycle > 0 && incident.nextLevel !== undefined && incident.nextEscalationAt) {
+      } else if (incident.nextLevel !== undefined && incident.nextEscalationAt) {
         const tier = tierAt(this.ctx.policy, incident.nextLevel);
         const at = new Date(Date.parse(incident.nextEscalationAt));
-        if (tier && !Number.isNaN(at.getTime())) await this.scheduleNext(incident, { tier, at });
+        if (tier && !Number.isNaN(at.getTime())) {
+          // The next tier was due before this re-fire (its timer deleted by the OK, or paused): paged now, as its timer
+          // would have done had the alarm not cleared in between (R13-1). Not yet due: its timer (a join's is still there).
+          if (at.getTime() <= this.now().getTime()) {
+            const previous = tierAt(this.ctx.policy, incident.level);
+            const because = `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min of its page` : 'not acknowledged'} and the alarm keeps firing: it fired again at ${facts.alarmTime}${cycle > 0 ? ` (re-opened ${cycle} time${cycle === 1 ? '' : 's'})` : ''}`;
+            delivered.push(...(await this.notifyTier(incident, tier, 'escalated', because)));
+          } else if (cycle > 0) {
+            await this.scheduleNext(incident, { tier, at });
+          }
+        }
       }
     }
     return {

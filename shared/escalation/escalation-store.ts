@@ -161,7 +161,8 @@ export class EscalationStore {
       names['#nextLevel'] = 'nextLevel';
       names['#nextAt'] = 'nextEscalationAt';
       if (reopen.next) {
-        sets.push('#nextLevel = :nextLevel', '#nextAt = :nextAt');
+        sets.push('#nextLevel = :nextLevel', '#nextAt = :nextAt', '#ladderDueAt = :nextAt');
+        names['#ladderDueAt'] = 'ladderDueAt';
         Object.assign(values, { ':nextLevel': reopen.next.level, ':nextAt': reopen.next.at.toISOString() });
       } else {
         removes.push('#nextLevel', '#nextAt');
@@ -529,9 +530,12 @@ export class EscalationStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(incidentId),
-          UpdateExpression: next ? 'SET #level = :level, #nextLevel = :nextLevel, #nextAt = :nextAt' : 'SET #level = :level REMOVE #nextLevel, #nextAt',
+          // ladderDueAt: the same due time, kept through a resolution (a re-open resumes the ladder's clock, R13-1).
+          UpdateExpression: next
+            ? 'SET #level = :level, #nextLevel = :nextLevel, #nextAt = :nextAt, #ladderDueAt = :nextAt'
+            : 'SET #level = :level REMOVE #nextLevel, #nextAt, #ladderDueAt',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#level) OR #level < :level)',
-          ExpressionAttributeNames: { '#level': 'level', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt' },
+          ExpressionAttributeNames: { '#level': 'level', '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt', '#ladderDueAt': 'ladderDueAt' },
           ExpressionAttributeValues: { ':level': level, ...(next ? { ':nextLevel': next.level, ':nextAt': next.at.toISOString() } : {}) },
         }),
       );

@@ -97,6 +97,11 @@ export interface Incident {
   firstAlarmTime?: string;
   /** When the last re-open happened (the escalation's clock). */
   reopenedAt?: string;
+  /**
+   * When the next tier is due by the ladder's clock (review 13 R13-1): set with `nextEscalationAt`, but kept when the
+   * incident resolves, so a re-open resumes the clock instead of restarting it (plan-regroup.ts resumeLadder).
+   */
+  ladderDueAt?: string;
 }
 
 /**

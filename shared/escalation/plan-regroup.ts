@@ -1,5 +1,6 @@
 // Pure: whether a new ALARM state change of an alarm is its own incident or the alarm's latest incident again (decision 204).
-import type { Incident } from './incident';
+import { NOTICE_CAUSES, type Incident } from './incident';
+import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
 export type RegroupPlan =
   /** Its own incident: no earlier one, a watch (nobody paged), grouping off, or resolved longer ago than the window. */
@@ -8,7 +9,10 @@ export type RegroupPlan =
   | { kind: 'already'; reason: string }
   /** An older state change than the one the latest incident is about (delivered late): nothing to do. */
   | { kind: 'stale'; reason: string }
-  /** The latest incident is not resolved (its OK never came, or the alarm went through INSUFFICIENT_DATA): it moves on. */
+  /**
+   * The latest incident is not resolved (its OK never came, or the alarm went through INSUFFICIENT_DATA) and still live:
+   * its last ALARM state change within the window, or (OPEN) its ladder's next tier due after this state change. It moves on.
+   */
   | { kind: 'join'; reason: string }
   /** Resolved within the window: re-opened, its ladder resuming where it was. */
   | { kind: 'reopen'; reason: string; afterMinutes: number };
@@ -27,7 +31,7 @@ function minutes(ms: number): string {
  * whose state change came before the resolution was even recorded, a late OK, is inside too).
  */
 export function planRegroup(
-  latest: Pick<Incident, 'incidentId' | 'status' | 'alarmTime' | 'resolvedAt' | 'openedAt'> | undefined,
+  latest: Pick<Incident, 'incidentId' | 'status' | 'alarmTime' | 'resolvedAt' | 'openedAt' | 'nextEscalationAt'> | undefined,
   alarmTime: string,
   windowMinutes: number,
 ): RegroupPlan {
@@ -44,8 +48,24 @@ export function planRegroup(
     case 'WATCHING':
       return { kind: 'new', reason: `${latest.incidentId} is a watch (nobody was paged for it)` };
     case 'OPEN':
-    case 'ACKNOWLEDGED':
-      return { kind: 'join', reason: `${latest.incidentId} of the same alarm is still ${latest.status} (since ${latest.alarmTime})` };
+    case 'ACKNOWLEDGED': {
+      // Bounded (review 13 R13-7): an incident left unresolved (its OK lost, or the alarm went ALARM -> INSUFFICIENT_DATA,
+      // which resolves nothing) must not swallow an ALARM days later with nobody paged. It is joined while it is live: its
+      // last ALARM state change at most the window before this one, or (OPEN) its ladder still has a tier due after this
+      // state change (that tier is paged on time either way). Otherwise this state change is its own incident, a full page.
+      const since = at - previous;
+      const ladderDue = latest.status === 'OPEN' && latest.nextEscalationAt ? Date.parse(latest.nextEscalationAt) : Number.NaN;
+      if (since <= windowMinutes * MINUTE_MS) {
+        return { kind: 'join', reason: `${latest.incidentId} of the same alarm is still ${latest.status} (since ${latest.alarmTime}, ${minutes(since)} min before this ALARM)` };
+      }
+      if (!Number.isNaN(ladderDue) && ladderDue > at) {
+        return { kind: 'join', reason: `${latest.incidentId} of the same alarm is still OPEN (since ${latest.alarmTime}), its next tier due at ${latest.nextEscalationAt}` };
+      }
+      return {
+        kind: 'new',
+        reason: `${latest.incidentId} of the same alarm is still ${latest.status}, but its last ALARM state change (${latest.alarmTime}) was ${minutes(since)} min before this one, outside the ${windowMinutes}-min grouping window${latest.status === 'OPEN' ? ' and its ladder has no tier due' : ''}: not joined`,
+      };
+    }
     case 'RESOLVED': {
       // A watch that resolved quietly (the automatic change worked) never paged anyone: there is nothing to re-open.
       if (!latest.openedAt) return { kind: 'new', reason: `${latest.incidentId} resolved without paging anyone (a watch that cleared)` };
@@ -59,4 +79,36 @@ export function planRegroup(
       return { kind: 'reopen', afterMinutes, reason: `${latest.incidentId} resolved ${minutes(Math.max(0, gap))} min before this ALARM, within the ${windowMinutes}-min grouping window` };
     }
   }
+}
+
+/**
+ * The ladder of a re-opened incident (review 13 R13-1): the next tier and when it is due. The ladder's clock keeps running
+ * across cycles: the next tier is due when it was due before the incident resolved (`ladderDueAt`: its last
+ * unacknowledged page + that tier's timeout), and is paged at once when that time has passed (`at` <= `now`). Restarting
+ * it at every re-open let an alarm whose OK comes within L1's timeout (the sporadic 504 alarm, or anyone with
+ * cloudwatch:SetAlarmState) keep a real incident at L1 for ever. Only an acknowledgement restarts it: an incident
+ * acknowledged in the cycle that resolved gets the reached tier's whole timeout from the re-open (the acknowledgement is
+ * cleared, so it climbs again unless acknowledged again). Nothing: nobody paged yet (the re-open pages the first tier), a
+ * notice (its tier once, no next), or the end of the path.
+ */
+export function resumeLadder(
+  read: Pick<Incident, 'level' | 'cause' | 'acknowledgedBy' | 'ladderDueAt'>,
+  policy: EscalationPolicy,
+  now: Date,
+): { tier: EscalationTier; at: Date; reason: string } | undefined {
+  const current = tierAt(policy, read.level);
+  const next = read.level > 0 && current && !NOTICE_CAUSES.has(read.cause) ? tierAfter(policy, read.level) : undefined;
+  if (!current || !next) return undefined;
+  const restarted = { tier: next, at: new Date(now.getTime() + current.timeoutMinutes * MINUTE_MS) };
+  if (read.acknowledgedBy !== undefined) {
+    return { ...restarted, reason: `acknowledged in the cycle that resolved: ${current.name} has its ${current.timeoutMinutes} min again from the re-open` };
+  }
+  const due = read.ladderDueAt ? Date.parse(read.ladderDueAt) : Number.NaN;
+  // An incident recorded before the ladder's due time was kept: restarted, as it was then.
+  if (Number.isNaN(due)) return { ...restarted, reason: `${current.name} has its ${current.timeoutMinutes} min from the re-open (no earlier due time recorded)` };
+  return {
+    tier: next,
+    at: new Date(due),
+    reason: `the ladder's clock kept running while the alarm was OK: ${next.name} is due at ${new Date(due).toISOString()}, ${current.timeoutMinutes} min after ${current.name}'s unacknowledged page`,
+  };
 }

@@ -5,9 +5,10 @@
 // diagnosis reads the API from API Gateway: the integration timeout its owner set (10 s) is the one it names.
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
-import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { atExpression } from '../../../shared/escalation/one-time-schedule';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { evaluateMetricAlarm, windowEnd } from '../../../sandbox/metric-alarm-evaluator';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
@@ -191,5 +192,121 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(last.find((m) => m.channel === 'email')?.message).toContain('It was flapping: it fired 3 times between ');
     // The whole episode: 8 L1 messages for one incident (it was 3 incidents and 10 messages in 55 s, and counting).
     scheduler.destroy();
+  });
+  // The flap helpers of the case above, for the cases below (review 13): the 504 alarm's real path each time.
+  const flapping = async () => {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology);
+    const decisionQueue = account.topology.decisionRoute.url;
+    const decisions = async (): Promise<Array<{ detail: Record<string, unknown> }>> => {
+      const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: decisionQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const m of received.Messages ?? []) await account.sqs.send(new DeleteMessageCommand({ QueueUrl: decisionQueue, ReceiptHandle: m.ReceiptHandle }));
+      return (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as { detail: Record<string, unknown> });
+    };
+    await decisions();
+    await inbox.read();
+    const table = account.topology.stateTable.name;
+    const alarmArn = `arn:aws:cloudwatch:us-east-1:${account.accountId}:alarm:${alarmName}`;
+    // Each case starts with no latest incident of the alarm (the case above left one resolved minutes ago, which a
+    // re-fire would re-open): the pointer is the only item removed.
+    await account.dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: `ESCALATION-LATEST#${alarmArn}`, sk: 'INCIDENT' } }));
+    const fire = async (): Promise<Awaited<ReturnType<EscalationHandler>>> => {
+      const event = await account.transition(alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [1.0 (06/12/26 10:25:00)] was greater than the threshold (0.0)');
+      expect(await handler(event)).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+      const [decision] = await decisions();
+      if (!decision) throw new Error('inspect-security-groups published no decision');
+      return escalate(decision);
+    };
+    const clear = async (): Promise<Awaited<ReturnType<EscalationHandler>>> =>
+      escalate(await account.transition(alarmName, 'OK', 'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].'));
+    const item = async (incidentId: string): Promise<Record<string, unknown> | undefined> =>
+      (await account.dynamo.send(new GetCommand({ TableName: table, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }))).Item;
+    /** Stands in for the passage of time on the handlers' real clock: only the named attributes of the incident item change. */
+    const age = async (incidentId: string, set: Record<string, unknown>, remove: string[] = []): Promise<void> => {
+      const names = Object.fromEntries([...Object.keys(set), ...remove].map((k) => [`#${k}`, k]));
+      await account.dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
+          UpdateExpression: `SET ${Object.keys(set).map((k) => `#${k} = :${k}`).join(', ')}${remove.length ? ` REMOVE ${remove.map((k) => `#${k}`).join(', ')}` : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.fromEntries(Object.entries(set).map(([k, v]) => [`:${k}`, v])),
+        }),
+      );
+    };
+    return { inbox, fire, clear, item, age, table };
+  };
+
+  // Review 13 R13-1: each re-open restarted L1's 15 min and each OK deleted L2's timer, so an alarm whose OK came within 15
+  // min of each ALARM (or anyone with cloudwatch:SetAlarmState) never reached L2.
+  it('a flapping, unacknowledged 504 incident reaches L2 on the clock of its first page: a re-open keeps L2 due when it was, and pages it once that has passed', async () => {
+    const { inbox, fire, clear, item, age } = await flapping();
+    const scheduler = new SchedulerClient(account.clientConfig);
+    const l2Schedule = async (incidentId: string): Promise<string | undefined> =>
+      (await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: account.topology.escalationScheduleGroup.name })).catch(() => undefined))
+        ?.ScheduleExpression;
+
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    const paged = await item(incidentId);
+    const firstDue = String(paged?.nextEscalationAt);
+    expect(paged).toMatchObject({ level: 1, nextLevel: 2, ladderDueAt: firstDue });
+    expect(await l2Schedule(incidentId)).toBe(atExpression(new Date(firstDue)));
+
+    // OK, then ALARM again: re-opened, and L2 is still due at the first page's due time (was: the re-open's time + 15 min).
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    expect(await l2Schedule(incidentId)).toBeUndefined();
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1 }] });
+    expect(await item(incidentId)).toMatchObject({ status: 'OPEN', reopens: 1, level: 1, nextLevel: 2, nextEscalationAt: firstDue, ladderDueAt: firstDue });
+    expect(await l2Schedule(incidentId)).toBe(atExpression(new Date(firstDue)));
+
+    // 16 min after the first page (the item's due time moved back, standing in for the handlers' real clock): the alarm
+    // clears before L2's timer fires (the OK deletes it) and fires again. L2 is paged at the re-open, L1 is told nothing
+    // (the held resolution of a flapping incident), and L3's timer is set from L2's page.
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await age(incidentId, { nextEscalationAt: past, ladderDueAt: past });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [] });
+    expect(await l2Schedule(incidentId)).toBeUndefined();
+    await inbox.read();
+    const third = await fire();
+    expect(third).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+    const l2 = await inbox.read();
+    expect(l2.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    expect(l2.find((m) => m.channel === 'email')?.message).toContain('DevOps Team (L1) did not acknowledge within 15 min of its page and the alarm keeps firing: it fired again at ');
+    expect(await item(incidentId)).toMatchObject({ status: 'OPEN', reopens: 2, level: 2, nextLevel: 3 });
+    expect(await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l3`, GroupName: account.topology.escalationScheduleGroup.name }))).toMatchObject({
+      ScheduleExpression: expect.stringMatching(/^at\(/),
+    });
+    // The episode ends: resolved (held), L3's timer deleted.
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    scheduler.destroy();
+  });
+
+  // Review 13 R13-7: join had no age limit: an incident left ACKNOWLEDGED (its OK lost, or the alarm went ALARM ->
+  // INSUFFICIENT_DATA, which resolves nothing) swallowed a new ALARM days later, nobody paged.
+  it('a new 504 ALARM ten days after an incident left ACKNOWLEDGED (its alarm went INSUFFICIENT_DATA) is a new incident with a full L1 page', async () => {
+    const { inbox, fire, item, age } = await flapping();
+    const opened = await fire();
+    const oldId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    expect(await escalate(await account.transition(alarmName, 'INSUFFICIENT_DATA', 'Insufficient Data: 1 datapoint was unknown.'))).toMatchObject({ action: 'ignored' });
+    await inbox.read();
+    // Ten days on, acknowledged (an UpdateItem standing in for the engineer's ack and the passage of time).
+    const tenDaysAgo = new Date(Date.now() - 10 * 24 * 3_600_000).toISOString();
+    await age(oldId, { status: 'ACKNOWLEDGED', alarmTime: tenDaysAgo, acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/jane', acknowledgedVia: 'cli' }, ['nextLevel', 'nextEscalationAt']);
+
+    const again = await fire();
+    expect(again).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, via: 'chat+email' }] });
+    expect(again.incidentId).not.toBe(oldId);
+    const pages = await inbox.read();
+    expect(pages.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['opened:L1:chat', 'opened:L1:email']);
+    expect(await item(again.incidentId ?? '')).toMatchObject({ status: 'OPEN', level: 1, nextLevel: 2 });
+    // The acknowledged one is left as it was (as before decision 204: the alarm's next OK resolves every incident in its
+    // index; here its item's state change was moved by hand, so its index entry no longer matches and it stays).
+    expect(await item(oldId)).toMatchObject({ status: 'ACKNOWLEDGED' });
+    const resolved = await escalate(await account.transition(alarmName, 'OK', 'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].'));
+    expect(resolved).toMatchObject({ action: 'resolved', incidentIds: [again.incidentId] });
   });
 });

@@ -1,6 +1,6 @@
 // A re-fire of the same alarm: its own incident, or the alarm's latest incident re-opened (decision 204), at the window's edges.
 import type { Incident } from '../../../shared/escalation/incident';
-import { planRegroup } from '../../../shared/escalation/plan-regroup';
+import { planRegroup, resumeLadder } from '../../../shared/escalation/plan-regroup';
 import { planTimer } from '../../../shared/escalation/plan-timer';
 import { DEFAULT_FLAPPING } from '../../../shared/escalation/policy';
 import { capReachedIncident, policy } from './fixtures';
@@ -34,9 +34,36 @@ describe('planRegroup: a new ALARM state change of an alarm whose latest inciden
     expect(planRegroup(resolved, after(45 * MINUTE), WINDOW).reason).toBe('inc-59329a42e73b resolved 45 min before this ALARM, outside the 30-min grouping window');
   });
 
-  it('joins an incident that never resolved (its OK lost, or the alarm went through INSUFFICIENT_DATA), acknowledged or not', () => {
-    expect(planRegroup({ ...resolved, status: 'OPEN', resolvedAt: undefined }, after(2 * 60 * MINUTE), WINDOW).kind).toBe('join');
+  it('joins an incident that never resolved (its OK lost, or the alarm went through INSUFFICIENT_DATA), acknowledged or not, while it is live', () => {
+    expect(planRegroup({ ...resolved, status: 'OPEN', resolvedAt: undefined }, after(20 * MINUTE), WINDOW).kind).toBe('join');
     expect(planRegroup({ ...resolved, status: 'ACKNOWLEDGED', resolvedAt: undefined }, after(MINUTE), WINDOW).kind).toBe('join');
+  });
+
+  // Review 13 R13-7: join had no age limit, so an incident left OPEN or ACKNOWLEDGED swallowed an ALARM days later, nobody paged.
+  describe('an unresolved incident is joined only while live (R13-7)', () => {
+    const ALARM_AT = Date.parse(resolved.alarmTime);
+    const since = (ms: number): string => new Date(ALARM_AT + ms).toISOString();
+    const DAY = 24 * 60 * MINUTE;
+    it.each<[string, Incident['status'], number, string | undefined, string]>([
+      ['ACKNOWLEDGED, its last ALARM 30 min before (inside the window)', 'ACKNOWLEDGED', WINDOW * MINUTE, undefined, 'join'],
+      ['ACKNOWLEDGED, 31 min before', 'ACKNOWLEDGED', 31 * MINUTE, undefined, 'new'],
+      ['ACKNOWLEDGED, ten days before (the review\'s probe)', 'ACKNOWLEDGED', 10 * DAY, undefined, 'new'],
+      ['OPEN, ladder run its course, 31 min before', 'OPEN', 31 * MINUTE, undefined, 'new'],
+      ['OPEN, ladder run its course, ten days before', 'OPEN', 10 * DAY, undefined, 'new'],
+      ['OPEN, 2 h before, its next tier due after this ALARM (the ladder is running)', 'OPEN', 120 * MINUTE, since(125 * MINUTE), 'join'],
+      ['OPEN, ten days before, its next tier was due long ago (a paused ladder)', 'OPEN', 10 * DAY, since(15 * MINUTE), 'new'],
+      // An acknowledgement stops the ladder: its leftover due time keeps nothing alive.
+      ['ACKNOWLEDGED, 2 h before, a due time left from before the acknowledgement', 'ACKNOWLEDGED', 120 * MINUTE, since(125 * MINUTE), 'new'],
+    ])('%s', (_situation, status, ageMs, nextEscalationAt, kind) => {
+      const latest = { ...resolved, status, resolvedAt: undefined, ...(nextEscalationAt ? { nextEscalationAt } : {}) };
+      expect(planRegroup(latest, since(ageMs), WINDOW).kind).toBe(kind);
+    });
+
+    it('says why it is not joined, with the figures', () => {
+      expect(planRegroup({ ...resolved, status: 'ACKNOWLEDGED', resolvedAt: undefined }, since(10 * DAY), WINDOW).reason).toBe(
+        'inc-59329a42e73b of the same alarm is still ACKNOWLEDGED, but its last ALARM state change (2026-12-06T10:25:23.000+0000) was 14400 min before this one, outside the 30-min grouping window: not joined',
+      );
+    });
   });
 
   it('never groups into a watch (nobody was paged for it), nor when grouping is off, nor without an earlier incident', () => {
@@ -88,5 +115,43 @@ describe('planTimer: the held resolution of a re-opened incident (settle timer)'
   it('an alarm that cannot be re-read does not hold the resolution back, and the message says so', () => {
     const plan = planTimer({ action: 'settle', incidentId: flapped.incidentId, cycle: 2 }, flapped, { unreadable: 'AccessDenied on DescribeAlarms' }, policy());
     expect(plan).toMatchObject({ kind: 'announce', reason: expect.stringContaining('(the alarm could not be re-read: AccessDenied on DescribeAlarms)') });
+  });
+});
+
+// Review 13 R13-1: each re-open restarted L1's 15 min (and each OK deleted L2's timer), so an alarm whose OK came within
+// 15 min of each ALARM (or anyone with cloudwatch:SetAlarmState) kept the incident at L1 for ever.
+describe('resumeLadder: a re-opened incident resumes the ladder on its own clock (R13-1)', () => {
+  const T0 = Date.parse('2026-12-06T10:00:00.000Z');
+  const at = (minutes: number): Date => new Date(T0 + minutes * MINUTE);
+  // L1 paged at t0: L2 due at t0 + 15 (production's L1 timeout).
+  const paged = { level: 1, cause: 'diagnosis', ladderDueAt: at(15).toISOString() };
+
+  it("the review's flap (ALARM t0, OK t0+14, ALARM t0+15, OK t0+29, ALARM t0+30): L2 is due at t0+15, not t0+30 or t0+45", () => {
+    expect(policy().tiers[0]?.timeoutMinutes).toBe(15);
+    const second = resumeLadder(paged, policy(), at(15));
+    expect(second).toMatchObject({ tier: { level: 2 }, at: at(15) });
+    // Re-opened again at t0+30 (nobody paged L2 in between, as on main before this fix): still due at t0+15, so paged at once.
+    expect(resumeLadder(paged, policy(), at(30))?.at.getTime()).toBeLessThanOrEqual(at(30).getTime());
+    expect(resumeLadder(paged, policy(), at(30))?.at).toEqual(at(15));
+  });
+
+  it('a re-open before the due time keeps the due time (an early re-fire does not postpone L2)', () => {
+    expect(resumeLadder(paged, policy(), at(2))).toMatchObject({ tier: { level: 2 }, at: at(15), reason: expect.stringContaining('clock kept running') });
+  });
+
+  it("an incident acknowledged in the cycle that resolved: the reached tier's whole timeout from the re-open", () => {
+    const acknowledged = { ...paged, acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/jane' };
+    expect(resumeLadder(acknowledged, policy(), at(40))).toMatchObject({ tier: { level: 2 }, at: at(55), reason: expect.stringContaining('acknowledged') });
+  });
+
+  it('an incident recorded without the due time (before this change) restarts as it did', () => {
+    expect(resumeLadder({ level: 1, cause: 'diagnosis' }, policy(), at(40))).toMatchObject({ tier: { level: 2 }, at: at(55) });
+  });
+
+  it('nothing to resume: nobody paged yet, a notice (its tier once), or the end of the path', () => {
+    expect(resumeLadder({ ...paged, level: 0 }, policy(), at(20))).toBeUndefined();
+    expect(resumeLadder({ ...paged, cause: 'restore-held' }, policy(), at(20))).toBeUndefined();
+    const last = policy().tiers.at(-1)?.level ?? 0;
+    expect(resumeLadder({ ...paged, level: last }, policy(), at(20))).toBeUndefined();
   });
 });
