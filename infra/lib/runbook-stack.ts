@@ -144,7 +144,6 @@ export class RunbookStack extends Stack {
     // Their alarm actions publish to the health topic as cloudwatch.amazonaws.com: its policy admits these two alarms, no other.
     const undelivered = new DeadLetterQueue(this, 'UndeliveredEvents', { queue: DEAD_LETTER_QUEUES.undeliveredEvents, health });
     const failed = new DeadLetterQueue(this, 'FailedInvocations', { queue: DEAD_LETTER_QUEUES.failedInvocations, health });
-    health.guard({ chatSubscribed: topics.healthTopicInChat });
 
     const regionRole = roleOfRegion(config, environment, deployment.region);
     const handlers = handlersForRegion(config, regionRole, props.handlers);
@@ -170,6 +169,9 @@ export class RunbookStack extends Stack {
             ...(names.has(VERIFY_HANDLER) ? { verifyRoleName: `${NAME_PREFIX}-verify-scheduler-${this.region}`.slice(0, 64) } : {}),
           })
         : undefined;
+    // The timers' own failures (no DLQ on a schedule) page through the health topic too; its policy is written once all are known.
+    timers?.watchHealth(health);
+    health.guard({ chatSubscribed: topics.healthTopicInChat });
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
     const drScope = disasterRecoveryScope(config, environment, this.region);

@@ -49,6 +49,42 @@ export interface DeadLetterAlarmSpec {
   treatMissingData: 'notBreaching';
 }
 
+/**
+ * A schedule group's "target errors" alarm (project default: any error in 5 minutes). Scheduler's schedules carry no
+ * dead-letter queue, and a one-time timer Scheduler cannot invoke its target with is retried for up to 24 hours
+ * (shared/escalation/one-time-schedule.ts) and then dropped: the first failed attempt is the signal. AWS/Scheduler
+ * TargetErrorCount with the ScheduleGroup dimension, as aws-cdk-lib's ScheduleGroup.metric() names it.
+ */
+export interface SchedulerAlarmSpec {
+  alarmName: string;
+  alarmDescription: string;
+  namespace: 'AWS/Scheduler';
+  metricName: 'TargetErrorCount';
+  dimensions: { ScheduleGroup: string };
+  statistic: 'Sum';
+  periodSeconds: number;
+  evaluationPeriods: number;
+  threshold: number;
+  comparisonOperator: 'GreaterThanThreshold';
+  treatMissingData: 'notBreaching';
+}
+
+export function schedulerAlarmSpec(lane: { groupName: string; target: string; stops: string }): SchedulerAlarmSpec {
+  return {
+    alarmName: `${lane.groupName} schedules failing to invoke ${lane.target}`,
+    alarmDescription: `EventBridge Scheduler could not invoke ${lane.target} for a schedule of group ${lane.groupName} (it retries for up to 24 h, then drops the timer: ${lane.stops}). Look at the scheduler role's lambda:InvokeFunction and the function (runbook preflight checks both); runbook incidents shows an escalation past due as OVERDUE.`,
+    namespace: 'AWS/Scheduler',
+    metricName: 'TargetErrorCount',
+    dimensions: { ScheduleGroup: lane.groupName },
+    statistic: 'Sum',
+    periodSeconds: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+  };
+}
+
 export function deadLetterAlarmSpec(queue: { queueName: string; holds: string; firstLook: string }): DeadLetterAlarmSpec {
   return {
     alarmName: `${queue.queueName} not empty`,

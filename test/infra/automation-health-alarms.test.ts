@@ -126,11 +126,18 @@ async function healthAlarmReach(synthesized: SynthesizedApp, stackName: string, 
   return reaches.sort((a, b) => a.alarm.localeCompare(b.alarm));
 }
 
-const OPERATIONS_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
+const DEAD_LETTER_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
+const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke escalation-timer';
+const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
+/** Both regions deploy both Scheduler lanes (escalation timers, health checks after a change). */
+const OPERATIONS_HEALTH: Record<string, string[]> = {
+  'us-east-1': [...DEAD_LETTER_HEALTH, ESCALATION_TIMERS, HEALTH_CHECKS],
+  'us-west-2': [...DEAD_LETTER_HEALTH, ESCALATION_TIMERS, HEALTH_CHECKS],
+};
 const WORKLOAD_HEALTH = ['notification-runbooks-undelivered-alarm-events not empty'];
 
 function expectReachesPeople(reaches: Reach[], names: string[], people: string[]): void {
-  expect(reaches.map((r) => r.alarm)).toEqual(names);
+  expect(reaches.map((r) => r.alarm)).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   for (const reach of reaches) {
     expect({ alarm: reach.alarm, topics: reach.topics, reached: reach.reached.sort(), dropped: reach.dropped, publish: reach.publish, key: reach.keyAllowsCloudWatch }).toEqual({
       alarm: reach.alarm,
@@ -166,9 +173,9 @@ describe('every automation health alarm reaches the first tier with no filter mi
     });
     afterAll(() => synthesized.dispose());
 
-    it.each(['us-east-1', 'us-west-2'])('%s: failed-invocations and undelivered-events reach L1 by email and by its Slack channel', async (region) => {
+    it.each(['us-east-1', 'us-west-2'])('%s: failed-invocations, undelivered-events and the Scheduler lanes reach L1 by email and by its Slack channel', async (region) => {
       const reaches = await healthAlarmReach(synthesized, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '123456789012' });
-      expectReachesPeople(reaches, OPERATIONS_HEALTH, [`email:${ONCALL}`, `slack:${CHANNEL}`]);
+      expectReachesPeople(reaches, OPERATIONS_HEALTH[region] ?? [], [`email:${ONCALL}`, `slack:${CHANNEL}`]);
     });
 
     it("L1's own topic no longer carries them: its email subscription filters on the channel attribute an alarm action cannot set", () => {
@@ -192,9 +199,9 @@ describe('every automation health alarm reaches the first tier with no filter mi
     });
     afterAll(() => synthesized.dispose());
 
-    it.each(['us-east-1', 'us-west-2'])('operations %s: failed-invocations and undelivered-events reach L1 by email and Slack', async (region) => {
+    it.each(['us-east-1', 'us-west-2'])('operations %s: failed-invocations, undelivered-events and the Scheduler lanes reach L1 by email and Slack', async (region) => {
       const reaches = await healthAlarmReach(synthesized, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '111111111111' });
-      expectReachesPeople(reaches, OPERATIONS_HEALTH, [`email:${ONCALL}`, `slack:${CHANNEL}`]);
+      expectReachesPeople(reaches, OPERATIONS_HEALTH[region] ?? [], [`email:${ONCALL}`, `slack:${CHANNEL}`]);
     });
 
     it.each(['us-east-1', 'us-west-2'])("workload %s: the undelivered-alarm-events alarm (no action before) reaches L1's email through the workload account's own topic", async (region) => {

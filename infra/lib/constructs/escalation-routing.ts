@@ -1,15 +1,18 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { schedulerAlarmSpec } from '../../../shared/config/automation-health';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
+import type { AutomationHealthTopic } from './automation-health-topic';
 
 export const ESCALATE_HANDLER = 'escalate';
 export const TIMER_HANDLER = 'escalation-timer';
@@ -52,6 +55,31 @@ export class EscalationTimers extends Construct {
       }),
     });
     return { groupName, groupArn, role };
+  }
+
+  /**
+   * Review 12, R12-9: each lane's schedules that Scheduler fails to invoke their target with page the first tier through
+   * the automation health topic (the schedules have no dead-letter queue; shared/config/automation-health.ts).
+   */
+  watchHealth(health: AutomationHealthTopic): Alarm[] {
+    const lanes = [
+      { lane: this.escalation, target: 'escalation-timer', stops: 'the escalation ladder of an open incident stops climbing' },
+      ...(this.verify ? [{ lane: this.verify, target: 'verify-change', stops: 'the health check after an automated change never runs' }] : []),
+    ];
+    return lanes.map(({ lane, target, stops }) => {
+      const spec = schedulerAlarmSpec({ groupName: lane.groupName, target, stops });
+      const alarm = new Alarm(this, `${lane === this.escalation ? '' : 'Verify'}TargetErrors`, {
+        alarmName: spec.alarmName,
+        alarmDescription: spec.alarmDescription,
+        metric: new Metric({ namespace: spec.namespace, metricName: spec.metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period: Duration.seconds(spec.periodSeconds) }),
+        threshold: spec.threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: spec.evaluationPeriods,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      health.watch(alarm);
+      return alarm;
+    });
   }
 
   /** Lets a lane's schedules invoke its target (escalation-timer, verify-change) once it exists. */
