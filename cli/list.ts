@@ -28,6 +28,51 @@ export type RowAction =
   | 'not automated yet'
   | 'not deployed';
 
+/**
+ * The thresholds the service document gives (its Monitoring Thresholds and troubleshooting tables: CPU > 70%, Queue Depth
+ * > 1000, Error Rate > 1%, Latency > 500ms). Memory Pressure ("OOM errors") and Connection Timeout ("504 errors") have no
+ * number there: their thresholds are the project's defaults. Every alarm's statistic, period, M of N and missing-data
+ * treatment is a project default (shared/config/alarm-specs.ts; the service document gives none); review 11a finding 10.
+ */
+const SERVICE_DOCUMENT_THRESHOLDS: Readonly<Record<string, number>> = { 'queue-backup': 1000, 'high-latency': 500, 'cpu-utilization': 70, 'error-rate': 1 };
+
+type ValueSource = 'service document' | 'project default' | 'this configuration';
+
+/** How a row's alarm decides, and where each value comes from. */
+export interface AlarmDefinition {
+  threshold: { comparison: string; value: number; source: ValueSource };
+  evaluation: { statistic: string; periodSeconds: number; datapointsToAlarm: number; evaluationPeriods: number; treatMissingData: string; source: 'project default' };
+}
+
+function alarmDefinition(config: AutomationConfig, row: TroubleshootingRow): AlarmDefinition | undefined {
+  const spec = ENVIRONMENTS.flatMap((env) => config.environments[env].regions.flatMap((region) => alarmSpecs(config, env, region))).find((a) => a.rowId === row.id && a.restoreSignal !== true);
+  if (!spec) return undefined;
+  const { comparison, threshold } = row.detection;
+  const asDefault = defaultConfig.troubleshooting.find((r) => r.id === row.id)?.detection;
+  const source: ValueSource =
+    asDefault === undefined || asDefault.threshold !== threshold || asDefault.comparison !== comparison
+      ? 'this configuration'
+      : SERVICE_DOCUMENT_THRESHOLDS[row.id] === threshold
+        ? 'service document'
+        : 'project default';
+  const metric = spec.metric;
+  const statistic = metric.kind === 'single' ? (metric.statistic ?? metric.extendedStatistic ?? '?') : `expression ${metric.expression}`;
+  const periodSeconds = metric.kind === 'single' ? metric.metric.periodSeconds : metric.periodSeconds;
+  return {
+    threshold: { comparison: spec.comparisonOperator, value: spec.threshold, source },
+    evaluation: { statistic, periodSeconds, datapointsToAlarm: spec.datapointsToAlarm, evaluationPeriods: spec.evaluationPeriods, treatMissingData: spec.treatMissingData, source: 'project default' },
+  };
+}
+
+const COMPARISON_WORD: Record<string, string> = { GreaterThanThreshold: '>', GreaterThanOrEqualToThreshold: '>=', LessThanThreshold: '<', LessThanOrEqualToThreshold: '<=' };
+
+/** One line of the text listing: "<issue>: <statistic> > <threshold> (<source>) per <period> s, <M> of <N> periods, missing data <treatment> (project default)". */
+export function alarmDefinitionLine(issue: string, symptom: string, d: AlarmDefinition): string {
+  const said = d.threshold.source === 'project default' ? `project default; the service document says "${symptom}"` : d.threshold.source;
+  const e = d.evaluation;
+  return `  ${issue}: ${e.statistic} ${COMPARISON_WORD[d.threshold.comparison] ?? d.threshold.comparison} ${d.threshold.value} (${said}) per ${e.periodSeconds} s, in ${e.datapointsToAlarm} of ${e.evaluationPeriods} periods, missing data ${e.treatMissingData} (project default)`;
+}
+
 const MODE_LABEL: Record<MutationMode, RowAction> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
 
 function environmentMode(config: AutomationConfig, env: EnvironmentName): MutationMode {
@@ -101,6 +146,7 @@ export function listCommand(options: { json?: boolean }): number {
       modes,
       regions,
       runbook: row.runbook ?? null,
+      alarmDefinition: alarmDefinition(config, row) ?? null,
     };
   });
   if (options.json) {
@@ -113,6 +159,9 @@ export function listCommand(options: { json?: boolean }): number {
       rows.map((r) => [r.issue, r.symptom, r.alarm, r.handler, ...ENVIRONMENTS.map((e) => r.modes[e] ?? ''), r.runbook ?? '-']),
     ),
   );
+  // How each alarm decides, each value labelled with where it comes from (review 11a finding 10).
+  console.log('\nAlarms (threshold: service document, project default or this configuration; statistic, period, M of N and missing data: project defaults):');
+  for (const r of rows) if (r.alarmDefinition) console.log(alarmDefinitionLine(r.issue, r.symptom, r.alarmDefinition));
   const printed: Array<{ label: string; names: string[] }> = [];
   for (const env of ENVIRONMENTS) {
     const e = environments[env];

@@ -184,6 +184,27 @@ describe('runbook list', () => {
     expect(text.split('\n').filter((l) => l === flapping)).toHaveLength(3);
   });
 
+  // Review 11a finding 10: how each alarm decides, each value labelled with where it comes from. Written out by hand: the
+  // service document's thresholds (CPU 70%, queue 1000, error rate 1%, latency 500 ms), the 504 count's > 0 (the
+  // document says only "504 errors") and every evaluation (alarm-specs.ts) are the project's.
+  it('shows each alarm\'s definition, labelled service document / project default / this configuration', () => {
+    const listed = JSON.parse(run(true)) as { troubleshooting: Array<{ id: string; alarmDefinition: unknown }> };
+    const definition = (id: string) => listed.troubleshooting.find((r) => r.id === id)?.alarmDefinition;
+    expect(definition('connection-timeout')).toEqual({
+      threshold: { comparison: 'GreaterThanThreshold', value: 0, source: 'project default' },
+      evaluation: { statistic: 'Sum', periodSeconds: 60, datapointsToAlarm: 1, evaluationPeriods: 1, treatMissingData: 'notBreaching', source: 'project default' },
+    });
+    expect(definition('queue-backup')).toMatchObject({ threshold: { value: 1000, source: 'service document' }, evaluation: { statistic: 'Maximum', datapointsToAlarm: 1, evaluationPeriods: 1 } });
+    expect(definition('high-latency')).toMatchObject({ threshold: { value: 500, source: 'service document' }, evaluation: { statistic: 'p99', datapointsToAlarm: 3, evaluationPeriods: 5 } });
+    expect(definition('memory-pressure')).toMatchObject({ threshold: { value: 1, source: 'project default' } });
+    const text = run(false);
+    expect(text).toContain('  Connection Timeout: Sum > 0 (project default; the service document says "504 errors") per 60 s, in 1 of 1 periods, missing data notBreaching (project default)');
+    expect(text).toContain('  CPU Utilization: Average > 70 (service document) per 60 s, in 5 of 5 periods, missing data missing (project default)');
+    // A threshold the configuration sets is labelled as such, not as the document's or the project's.
+    const configured = JSON.parse(run(true, { troubleshooting: defaultConfig.troubleshooting.map((r) => (r.id === 'connection-timeout' ? { ...r, detection: { ...r.detection, threshold: 5 } } : r)) })) as typeof listed;
+    expect(configured.troubleshooting.find((r) => r.id === 'connection-timeout')?.alarmDefinition).toMatchObject({ threshold: { value: 5, source: 'this configuration' } });
+  });
+
   it('says when the flapping settings are the configuration\'s own, and when grouping is off', () => {
     const text = run(false, { environments: { staging: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 5 } } } } });
     expect(text).toContain('  flapping (this configuration): off: every ALARM state change is its own incident');
