@@ -2,16 +2,16 @@
 import { createHash } from 'node:crypto';
 import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
-import { paginateListSubscriptionsByTopic } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, paginateListSubscriptionsByTopic, type Subscription } from '@aws-sdk/client-sns';
 import { GetDocumentCommand } from '@aws-sdk/client-ssm';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
 import { automationRoleNameOf } from '../../shared/config/names';
 import { noSubscriberFix } from '../../shared/config/tier-subscribers';
-import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
+import { TIMER_HANDLER, type ExpectedTier, type PreflightExpectations } from './expectations';
 import { simulateGroups } from './handler-checks';
-import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, couldNotCheck, fail, guardedCheck, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface ExpectedDocument {
   name: string;
@@ -52,6 +52,9 @@ async function checkKillSwitch(clients: PreflightClients, expected: PreflightExp
   }
 }
 
+/** The filter policy infra writes on each email subscription (infra/lib/constructs/escalation-topics.ts). */
+export const EMAIL_FILTER_POLICY = { channel: ['email'] } as const;
+
 async function checkTiers(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const tier of expected.tiers) {
@@ -59,9 +62,11 @@ async function checkTiers(clients: PreflightClients, expected: PreflightExpectat
     let confirmed = 0;
     let pending = 0;
     const protocols = new Set<string>();
+    const subscriptions: Subscription[] = [];
     try {
       for await (const page of paginateListSubscriptionsByTopic({ client: clients.sns }, { TopicArn: topicArn })) {
         for (const s of page.Subscriptions ?? []) {
+          subscriptions.push(s);
           if (s.SubscriptionArn?.startsWith('arn:')) {
             confirmed += 1;
             if (s.Protocol) protocols.add(s.Protocol);
@@ -79,8 +84,97 @@ async function checkTiers(clients: PreflightClients, expected: PreflightExpectat
         ? pass('plumbing', 'tier-subscription', tier.name, `L${tier.level} ${tier.name}: ${confirmed} confirmed subscription(s) (${[...protocols].sort().join(', ')})${pending ? `, ${pending} pending` : ''}`)
         : fail('plumbing', 'tier-subscription', tier.name, `L${tier.level} ${tier.name}: no confirmed subscription on ${tier.topicName}${pending ? ` (${pending} pending confirmation)` : ''}: an escalation to this tier reaches nobody`, subscribe),
     );
+    results.push(...(await checkTierPeople(clients, expected.environment, tier, subscriptions)));
   }
   return results;
+}
+
+/**
+ * Review 12 R12-5: the topic's policy cannot refuse Unsubscribe or SetSubscriptionAttributes (SNS accepts neither in a
+ * topic policy: decision 205), so a role with sns:* may remove a tier's people or re-filter their subscriptions so that
+ * every page is dropped while escalate records it SENT. Here each configured address is compared with the live
+ * subscriptions: missing, pending, or filtered otherwise than infra writes is named; an email subscriber the
+ * configuration does not name (it receives every page of the tier) is warned about. Nothing when no address is configured
+ * and no email subscription exists (the sandbox's queues, a Slack-only tier).
+ */
+async function checkTierPeople(clients: PreflightClients, environment: string, tier: ExpectedTier, subscriptions: readonly Subscription[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const field = `environments.${environment}.escalation.tiers[] (level ${tier.level}).emails`;
+  const label = `L${tier.level} ${tier.name}`;
+  const emailSubscriptions = subscriptions.filter((s) => s.Protocol === 'email' || s.Protocol === 'email-json');
+  const configured = new Set(tier.emails.map((e) => e.toLowerCase()));
+  for (const address of tier.emails) {
+    const mine = emailSubscriptions.filter((s) => s.Protocol === 'email' && (s.Endpoint ?? '').toLowerCase() === address.toLowerCase());
+    const live = mine.filter((s) => s.SubscriptionArn?.startsWith('arn:'));
+    if (live.length === 0) {
+      results.push(
+        mine.length > 0
+          ? warn('plumbing', 'tier-people', `${tier.name} ${address}`, `${label}: ${address} has not confirmed its subscription: pages to this tier do not reach it until it follows the link in the email AWS sent it`, `${address} follows the confirmation link (valid for 3 days; after that remove it from ${field} and deploy, then add it back and deploy)`)
+          : fail(
+              'plumbing',
+              'tier-people',
+              `${tier.name} ${address}`,
+              `${label}: ${address} is configured but not subscribed to ${tier.topicName} (unsubscribed outside the deployment, its footer link or a role with sns:Unsubscribe, or the deployment not run since it was added): pages to this tier do not reach it`,
+              `if the deployment has not run since ${address} was added: deploy (cdk deploy). Otherwise CloudFormation does not re-create a subscription removed outside it while the template is unchanged: remove ${address} from ${field} and deploy, then add it back and deploy; it confirms the email AWS sends. Who removed it: CloudTrail Unsubscribe (an unsigned unsubscribe from the email's link is not logged)`,
+            ),
+      );
+      continue;
+    }
+    for (const s of live) {
+      const arn = s.SubscriptionArn ?? '';
+      let attributes: Record<string, string>;
+      try {
+        attributes = (await clients.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes ?? {};
+      } catch (error) {
+        if (!isAccessDenied(error)) throw error;
+        results.push(couldNotCheck('plumbing', `${tier.name} ${address}'s filter policy`, error, ['sns:GetSubscriptionAttributes']));
+        continue;
+      }
+      const problems = filterProblems(attributes);
+      results.push(
+        problems.length === 0
+          ? pass('plumbing', 'tier-people', `${tier.name} ${address}`, `${label}: ${address} is subscribed with infra's filter policy ${canonicalJson(EMAIL_FILTER_POLICY)}`)
+          : fail(
+              'plumbing',
+              'tier-people',
+              `${tier.name} ${address}`,
+              `${label}: ${address}'s subscription ${arn} is not as the deployment wrote it: ${problems.join('; ')}: what reaches it is no longer what the deployment decided (a filter can drop every page while escalate records it sent)`,
+              `aws sns set-subscription-attributes --region ${arn.split(':')[3] ?? ''} --subscription-arn ${arn} --attribute-name FilterPolicy --attribute-value '${canonicalJson(EMAIL_FILTER_POLICY)}'${attributes.FilterPolicyScope && attributes.FilterPolicyScope !== 'MessageAttributes' ? ` and --attribute-name FilterPolicyScope --attribute-value MessageAttributes` : ''} (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
+            ),
+      );
+    }
+  }
+  for (const s of emailSubscriptions) {
+    if (configured.has((s.Endpoint ?? '').toLowerCase()) && s.Protocol === 'email') continue;
+    const arn = s.SubscriptionArn ?? '';
+    results.push(
+      warn(
+        'plumbing',
+        'tier-people',
+        `${tier.name} ${s.Endpoint ?? '?'}`,
+        `${label}: ${s.Protocol ?? 'email'} subscriber ${s.Endpoint ?? '?'} on ${tier.topicName} is not in the configuration (${field}): it receives every page of this tier${arn.startsWith('arn:') ? '' : ' once confirmed'}`,
+        `add it to ${field} and deploy if it belongs; otherwise ${arn.startsWith('arn:') ? `aws sns unsubscribe --subscription-arn ${arn}` : 'nobody follows its confirmation link (valid for 3 days)'}`,
+      ),
+    );
+  }
+  return results;
+}
+
+/** Pure: how a subscription's filter differs from infra's (FilterPolicy {"channel":["email"]} on message attributes). */
+export function filterProblems(attributes: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const want = canonicalJson(EMAIL_FILTER_POLICY);
+  const raw = attributes.FilterPolicy;
+  let have: string | undefined;
+  try {
+    have = raw === undefined || raw === '' ? undefined : canonicalJson(JSON.parse(raw));
+  } catch {
+    have = raw;
+  }
+  if (have !== want) problems.push(`FilterPolicy ${have ?? '(none)'}, infra writes ${want}`);
+  const scope = attributes.FilterPolicyScope;
+  if (scope !== undefined && scope !== 'MessageAttributes') problems.push(`FilterPolicyScope ${scope}, infra's filter is on MessageAttributes`);
+  return problems;
 }
 
 /**
@@ -301,7 +395,7 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
 export async function checkPlumbing(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   return [
     ...(await guardedCheck('plumbing', `kill switch ${expected.killSwitchParameter}`, ['ssm:GetParameter'], () => checkKillSwitch(clients, expected))),
-    ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic'], () => checkTiers(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic', 'sns:GetSubscriptionAttributes'], () => checkTiers(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected, target))),

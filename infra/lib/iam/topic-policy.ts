@@ -35,8 +35,9 @@ export const SNS_TOPIC_POLICY_ACTIONS = [
  * Actions the Service Authorization Reference puts on the topic resource that a topic policy cannot govern (not in
  * SNS_TOPIC_POLICY_ACTIONS): only the caller's own IAM (identity policy, permissions boundary, an SCP) refuses them.
  * Unsubscribe and SetSubscriptionAttributes (a FilterPolicy that drops every page) change who is paged without touching
- * the topic. An email recipient's own unsubscribe link (AuthenticateOnUnsubscribe false, as every email confirmation
- * leaves it) is not even signed.
+ * the topic: preflight compares each tier's subscriptions with the configuration (cli/preflight/plumbing-checks.ts,
+ * checkTierPeople). An email recipient's own unsubscribe link (AuthenticateOnUnsubscribe false, as every email
+ * confirmation leaves it) is not even signed.
  */
 export const OUTSIDE_TOPIC_POLICY_ACTIONS = ['sns:Unsubscribe', 'sns:SetSubscriptionAttributes', 'sns:GetSubscriptionAttributes', 'sns:ConfirmSubscription', 'sns:TagResource', 'sns:UntagResource'] as const;
 

@@ -5,7 +5,7 @@ import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersC
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { ListSubscriptionsByTopicCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
@@ -110,6 +110,45 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(report.checks.find((c) => c.status === 'FAIL')?.message).toContain(`L2 ${tier.name}: no confirmed subscription on ${tier.topicName}`);
     } finally {
       for (const s of subscriptions) await sns.send(new SubscribeCommand({ TopicArn: tier.arn, Protocol: s.Protocol, Endpoint: s.Endpoint }));
+    }
+  });
+
+  // Review 12 R12-5 (decision 208): SNS accepts no Deny of SetSubscriptionAttributes in a topic policy, so a role with
+  // sns:* may re-filter a configured address until every page is dropped while escalate records it sent. Preflight
+  // compares the subscription with the configuration, and its fix, run as written, restores it.
+  it("names a configured address whose subscription was re-filtered, and its fix brings it back", async () => {
+    const tier = account.topology.escalationTopics.find((t) => t.level === 1);
+    if (!tier) throw new Error('no L1 topic');
+    const address = 'oncall@example.com';
+    const tiers = [
+      { level: 1, channels: ['chat', 'email'], emails: [address] },
+      { level: 2, channels: ['chat', 'email'] },
+      { level: 3, channels: ['email'] },
+      { level: 4, channels: ['email'] },
+    ];
+    const env = { ...account.env, RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { tiers } } } }) };
+    // As the deployment subscribes it (infra's filter policy).
+    const subscribed = await sns.send(new SubscribeCommand({ TopicArn: tier.arn, Protocol: 'email', Endpoint: address, Attributes: { FilterPolicy: '{"channel":["email"]}' }, ReturnSubscriptionArn: true }));
+    const subscriptionArn = subscribed.SubscriptionArn ?? '';
+    expect(subscriptionArn).toMatch(/^arn:aws:sns:/);
+    try {
+      await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"channel":["nobody"]}' }));
+      const refiltered = await runPreflight('production', env, 180_000);
+      expect(refiltered.status).toBe(1);
+      expect(failures(refiltered.report)).toEqual([`FAIL tier-people ${tier.name} ${address}`]);
+      const failed = refiltered.report.checks.find((c) => c.status === 'FAIL');
+      expect(failed?.message).toContain('FilterPolicy {"channel":["nobody"]}, infra writes {"channel":["email"]}');
+      const fix = /^aws sns set-subscription-attributes --region (\S+) --subscription-arn (\S+) --attribute-name (\S+) --attribute-value '([^']+)' \(/.exec(failed?.fix ?? '');
+      if (!fix) throw new Error(`not the expected fix: ${failed?.fix ?? ''}`);
+      expect([fix[1], fix[2]]).toEqual(['us-east-1', subscriptionArn]);
+      // The fix as written (the CLI's call through the SDK).
+      await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: fix[2], AttributeName: fix[3], AttributeValue: fix[4] }));
+      const fixed = await runPreflight('production', env, 180_000);
+      expect(failures(fixed.report)).toEqual([]);
+      expect(fixed.status).toBe(0);
+      expect(fixed.report.checks.filter((c) => c.check === 'tier-people').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${tier.name} ${address}`]);
+    } finally {
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
     }
   });
 

@@ -2,7 +2,7 @@
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
 import { GetRoleCommand, GetUserCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand, SupportClient } from '@aws-sdk/client-support';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -52,7 +52,9 @@ function wiredCorrectly(): void {
   scheduler.reset();
   iam.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
-  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'email' }] });
+  // The defaults configure no address: a queue subscribed (as the sandbox's inboxes); an email subscriber the configuration
+  // does not name would be warned about (tier people, below).
+  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:111122223333:inbox' }] });
   support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS });
   scheduler.on(GetScheduleGroupCommand).resolves({ State: 'ACTIVE' });
   iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: SCHEDULER_TRUST } });
@@ -140,6 +142,111 @@ describe('tier subscriptions', () => {
     const results = await run();
     expect(only(results, 'tier-topic')).toEqual([expect.objectContaining({ status: 'FAIL', subject: 'Cloud Infrastructure Team (L2)', message: 'L2 Cloud Infrastructure Team (L2): topic notification-escalation-l2-cloud-infrastructure does not exist' })]);
     expect(only(results, 'tier-subscription')).toHaveLength(3);
+  });
+});
+
+// Review 12 R12-5: the topic's policy cannot refuse Unsubscribe or SetSubscriptionAttributes (decision 208), so preflight
+// compares each configured address with the live subscription and its filter policy (the one infra writes).
+describe('tier people: the configured addresses against the live subscriptions', () => {
+  const L1 = 'arn:aws:sns:us-east-1:111122223333:notification-escalation-l1-devops';
+  const L2 = 'arn:aws:sns:us-east-1:111122223333:notification-escalation-l2-cloud-infrastructure';
+  const ONCALL = `${L1}:0b7e6f1c-1111-4a4a-9c9c-000000000001`;
+  const INFRA = `${L2}:0b7e6f1c-2222-4a4a-9c9c-000000000002`;
+  const INFRA_FILTER = '{"channel":["email"]}';
+  /** production with L1's and L2's people configured, as the deployment subscribes them. */
+  const configured = (): ReturnType<typeof expectationsFor> =>
+    expectationsFor('production', 'single-account', {
+      environments: {
+        production: {
+          escalation: {
+            tiers: [
+              { level: 1, channels: ['chat', 'email'], emails: ['oncall@example.com'] },
+              { level: 2, channels: ['chat', 'email'], emails: ['infra@example.com'] },
+              { level: 3, channels: ['email'] },
+              { level: 4, channels: ['email'] },
+            ],
+          },
+        },
+      },
+    });
+  const runConfigured = (): Promise<CheckResult[]> => checkPlumbing(clients(), configured(), TARGET, []);
+  /** As deployed: each address subscribed and confirmed with infra's filter; L3/L4 an SQS queue (as the sandbox's). */
+  function deployed(l1: Array<Record<string, string>> = [{ SubscriptionArn: ONCALL, Protocol: 'email', Endpoint: 'oncall@example.com' }], onCallAttributes: Record<string, string> = { FilterPolicy: INFRA_FILTER }): void {
+    sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:111122223333:q' }] });
+    sns.on(ListSubscriptionsByTopicCommand, { TopicArn: L1 }).resolves({ Subscriptions: l1 });
+    sns.on(ListSubscriptionsByTopicCommand, { TopicArn: L2 }).resolves({ Subscriptions: [{ SubscriptionArn: INFRA, Protocol: 'email', Endpoint: 'infra@example.com' }] });
+    sns.on(GetSubscriptionAttributesCommand, { SubscriptionArn: ONCALL }).resolves({ Attributes: onCallAttributes });
+    sns.on(GetSubscriptionAttributesCommand, { SubscriptionArn: INFRA }).resolves({ Attributes: { FilterPolicy: '{\n  "channel" : [ "email" ]\n}', FilterPolicyScope: 'MessageAttributes' } });
+  }
+  const people = (results: CheckResult[]): string[] => only(results, 'tier-people').map((r) => `${r.status} ${r.subject}`);
+
+  it('as deployed: each configured address PASSes (filter compared as JSON, not as text); the expectations carry the addresses', async () => {
+    expect(configured().tiers.map((t) => t.emails)).toEqual([['oncall@example.com'], ['infra@example.com'], [], []]);
+    deployed();
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['PASS DevOps Team (L1) oncall@example.com', 'PASS Cloud Infrastructure Team (L2) infra@example.com']);
+    expect(sns.commandCalls(GetSubscriptionAttributesCommand).map((c) => c.args[0].input.SubscriptionArn).sort()).toEqual([ONCALL, INFRA]);
+  });
+
+  it.each([
+    ['a filter that matches nothing (the attacker of R12-5)', { FilterPolicy: '{"channel":["nobody"]}' }, 'FilterPolicy {"channel":["nobody"]}, infra writes {"channel":["email"]}', ''],
+    ['the filter moved to the message body', { FilterPolicy: INFRA_FILTER, FilterPolicyScope: 'MessageBody' }, "FilterPolicyScope MessageBody, infra's filter is on MessageAttributes", ' and --attribute-name FilterPolicyScope --attribute-value MessageAttributes'],
+    ['the filter removed', {}, 'FilterPolicy (none), infra writes {"channel":["email"]}', ''],
+  ])('%s: FAIL naming the difference, the fix the one call the topic policy cannot refuse', async (_case, attributes, problem, scopeFix) => {
+    deployed(undefined, attributes);
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['FAIL DevOps Team (L1) oncall@example.com', 'PASS Cloud Infrastructure Team (L2) infra@example.com']);
+    const failed = only(results, 'tier-people')[0];
+    expect(failed?.message).toBe(
+      `L1 DevOps Team (L1): oncall@example.com's subscription ${ONCALL} is not as the deployment wrote it: ${problem}: what reaches it is no longer what the deployment decided (a filter can drop every page while escalate records it sent)`,
+    );
+    expect(failed?.fix).toBe(
+      `aws sns set-subscription-attributes --region us-east-1 --subscription-arn ${ONCALL} --attribute-name FilterPolicy --attribute-value '{"channel":["email"]}'${scopeFix} (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
+    );
+    // The tier still counts a confirmed subscription: only the comparison sees it.
+    expect(only(results, 'tier-subscription').map((r) => r.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
+  });
+
+  it('an address unsubscribed outside the deployment: FAIL, fixed by the configuration and two deploys (CloudFormation does not re-create it)', async () => {
+    deployed([{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:notification-escalation-l1-devops:chatbot', Protocol: 'https', Endpoint: 'https://global.sns-api.chatbot.amazonaws.com' }]);
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['FAIL DevOps Team (L1) oncall@example.com', 'PASS Cloud Infrastructure Team (L2) infra@example.com']);
+    const failed = only(results, 'tier-people')[0];
+    expect(failed?.message).toContain('oncall@example.com is configured but not subscribed to notification-escalation-l1-devops');
+    expect(failed?.fix).toContain('remove oncall@example.com from environments.production.escalation.tiers[] (level 1).emails and deploy, then add it back and deploy');
+    expect(failed?.fix).not.toMatch(/aws sns subscribe/);
+  });
+
+  it('a configured address still pending: WARN; an address matched whatever its case', async () => {
+    deployed([{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'OnCall@Example.com' }]);
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['WARN DevOps Team (L1) oncall@example.com', 'PASS Cloud Infrastructure Team (L2) infra@example.com']);
+  });
+
+  it('an email subscriber the configuration does not name: WARN, with the unsubscribe the topic policy cannot refuse', async () => {
+    deployed([
+      { SubscriptionArn: ONCALL, Protocol: 'email', Endpoint: 'oncall@example.com' },
+      { SubscriptionArn: `${L1}:outsider`, Protocol: 'email', Endpoint: 'someone@outside.example' },
+    ]);
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['PASS DevOps Team (L1) oncall@example.com', 'WARN DevOps Team (L1) someone@outside.example', 'PASS Cloud Infrastructure Team (L2) infra@example.com']);
+    expect(only(results, 'tier-people')[1]?.fix).toBe(`add it to environments.production.escalation.tiers[] (level 1).emails and deploy if it belongs; otherwise aws sns unsubscribe --subscription-arn ${L1}:outsider`);
+  });
+
+  it('GetSubscriptionAttributes refused: a FAIL naming it for that address; every other check still runs', async () => {
+    deployed();
+    sns.on(GetSubscriptionAttributesCommand, { SubscriptionArn: ONCALL }).rejects(awsError('AuthorizationErrorException', 'User: arn:aws:sts::111122223333:assumed-role/ReadOnly/x is not authorized to perform: SNS:GetSubscriptionAttributes'));
+    const results = await runConfigured();
+    expect(people(results)).toEqual(['PASS Cloud Infrastructure Team (L2) infra@example.com']);
+    const denied = results.filter((r) => r.check === 'could-not-check');
+    expect(denied.map((r) => r.subject)).toEqual(["DevOps Team (L1) oncall@example.com's filter policy"]);
+    expect(only(results, 'tier-subscription')).toHaveLength(4);
+  });
+
+  it('no address configured and no email subscriber (the defaults, the sandbox): nothing compared, no extra line', async () => {
+    const results = await run();
+    expect(only(results, 'tier-people')).toEqual([]);
+    expect(sns.commandCalls(GetSubscriptionAttributesCommand)).toHaveLength(0);
   });
 });
 
