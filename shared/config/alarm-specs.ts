@@ -43,8 +43,10 @@ export interface AlarmSpec {
   treatMissingData: TreatMissingData;
   metric: AlarmMetricSpec;
   /**
-   * The row's restore signal, not a symptom (a row's `lowWater`): its ALARM says the backlog has drained, and the row's
-   * playbook restores its recorded baseline then (decision 185). Unset on every alarm that detects a row's issue.
+   * The row's restore signal, not a symptom (a row's `lowWater`): normal polarity (decision 205), in ALARM while the
+   * metric reached the low watermark in any of the last N minutes (a backlog, or its tail), OK once it has stayed under
+   * it for N minutes: its OK tells the row's playbook to restore the recorded baseline, and it sits OK in a quiet service.
+   * Unset on every alarm that detects a row's issue.
    */
   restoreSignal?: true;
 }
@@ -74,8 +76,8 @@ export type WatchedKind = 'queues' | 'functions' | 'databases' | 'apis' | 'share
 interface AlarmShape {
   title: string;
   /**
-   * The title of the row's restore signal (its `lowWater` alarm). It sorts after `title` on purpose: a document that
-   * takes the first of a metric's alarms (DescribeAlarmsForMetric, ordered by name) keeps finding the symptom's alarm.
+   * The title of the row's restore signal (its `lowWater` alarm). It sorts after `title` (no longer relied on: since
+   * decision 201 NotificationService-ScaleConsumers reads the depth alarm by its name).
    */
   lowWaterTitle?: string;
   watches: WatchedKind;
@@ -147,7 +149,7 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
   // SQS publishes queue metrics every minute; the document acts at "Messages > 1000" (project default: the first minute over).
   'queue-backup': {
     title: 'Queue Depth',
-    lowWaterTitle: 'Queue Drained',
+    lowWaterTitle: 'Queue Over Low Water',
     watches: 'queues',
     target: (ctx) => ctx.queue,
     metric: (row, ctx) => single(row, { QueueName: ctx.queue }, 60, { statistic: 'Maximum' }),
@@ -337,26 +339,30 @@ export function lowWaterThreshold(row: Pick<TroubleshootingRow, 'detection' | 'l
 }
 
 /**
- * The restore signal of a row with `lowWater` (Queue Backup): the same metric, statistic and period as its alarm, "under
- * the watermark" on every one of `evaluationMinutes` one-minute datapoints. Missing data stays missing: a queue that
- * publishes nothing (deleted) goes to INSUFFICIENT_DATA, which restores nothing (an empty queue still publishes 0).
+ * The restore signal of a row with `lowWater` (Queue Backup): the same metric, statistic and period as its alarm, at or
+ * above the low watermark on 1 of N minutes (decision 205, normal polarity; decision 185 had "under it on N of N", in
+ * ALARM whenever the service was healthy). ALARM as soon as one minute of the last N reached the watermark; OK only once
+ * all N minutes were under it: the same hysteresis, and the OK is the restore signal. Missing data stays `missing`: a
+ * deleted queue publishes nothing and the alarm goes to INSUFFICIENT_DATA, which restores nothing.
  */
 export function lowWaterAlarmSpecFor(row: TroubleshootingRow, ctx: AlarmContext, prefix: string): AlarmSpec | undefined {
   const threshold = lowWaterThreshold(row);
   if (threshold === undefined || !row.lowWater) return undefined;
   const shape = shapeOf(row);
   const minutes = row.lowWater.evaluationMinutes;
+  const unit = UNIT_SUFFIX[row.detection.unit ?? ''] ?? '';
   return {
-    name: `${prefix} ${shape.lowWaterTitle ?? `${shape.title} Low Water`} < ${threshold}${UNIT_SUFFIX[row.detection.unit ?? ''] ?? ''} for ${minutes} min (${shape.target(ctx)})`,
+    name: `${prefix} ${shape.lowWaterTitle ?? `${shape.title} Over Low Water`} >= ${threshold}${unit} in ${minutes} min (${shape.target(ctx)})`,
     rowId: row.id,
     handler: row.handler,
     description:
-      `${row.issue}: the backlog has drained (under ${threshold}, ${row.lowWater.thresholdPercent}% of the ${row.detection.threshold} threshold: a project default, ` +
-      `for ${minutes} min). Not a symptom: its ALARM tells ${row.handler} to restore the recorded baseline, once; its OK and missing data restore nothing.`,
-    comparisonOperator: 'LessThanThreshold',
+      `${row.issue}'s restore signal, not a symptom: its state pages nobody. ALARM while the metric reached ${threshold}${unit} (${row.lowWater.thresholdPercent}% of the ` +
+      `${row.detection.threshold} threshold: a project default) in any of the last ${minutes} min; OK once under it for ${minutes} min, the backlog drained: ` +
+      `its OK tells ${row.handler} to restore the recorded baseline, once, if it scaled anything up. Quiet service: OK.`,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
     threshold,
     evaluationPeriods: minutes,
-    datapointsToAlarm: minutes,
+    datapointsToAlarm: 1,
     treatMissingData: 'missing',
     // The row's own metric: Queue Backup's is one-minute (SQS publishes every minute), so N periods are N minutes.
     metric: shape.metric(row, ctx),

@@ -73,7 +73,8 @@ export function standbyDeferral({ runtime, event, row, playbook, serving }: Stan
   const metric = primaryMetric(event);
   if (!metric?.namespace || !metric.metricName) return undefined;
   const { standby, others } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);
-  // A restore signal (Queue Backup's low-water alarm: the queue drained) is no backlog the standby watch reports (decision 185).
+  // A restore signal (Queue Backup's low-water alarm) is no backlog the standby watch reports (decision 185; since 205 its
+  // ALARM is ignored at admission anyway, and its OK is a drain).
   if (restoreSignalNamed(others, event.alarmName)) return undefined;
   // The event's alarm as configured (its threshold, statistic, period): an alarm the configuration does not define is not deferred.
   const own = others.find((s) => s.name === event.alarmName);

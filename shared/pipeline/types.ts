@@ -198,7 +198,7 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   actsOn: readonly AlarmStateValue[];
   /**
    * Pure, optional: why this state change, in a state `actsOn` lists, is still none of the playbook's business (Queue
-   * Backup's low-water alarm going OK: decision 185). Skipped like a state it does not act on: before any read, logged
+   * Backup's low-water alarm going to ALARM: decisions 185, 205). Skipped like a state it does not act on: before any read, logged
    * and counted only. Undefined: acted on.
    */
   ignores?(event: AlarmStateChange, runtime: RuntimeConfig): string | undefined;

@@ -46,7 +46,7 @@ export interface ConsumerBaseline {
 
 /**
  * The row's low watermark (decision 185): the baseline comes back only once the queue is under `messages`; the low-water
- * alarm `alarmName` (under it for `evaluationMinutes`) is the restore signal.
+ * alarm `alarmName` going OK (under it for `evaluationMinutes`, decision 205) is the restore signal.
  */
 export interface QueueLowWater {
   messages: number;
@@ -61,7 +61,7 @@ export interface QueueBackupPlanInput {
   resourceState: ResourceState | undefined;
   /**
    * Which alarm changed state: the queue-depth alarm (default: ALARM scales up, OK restores once the queue is under the
-   * watermark) or the queue's low-water alarm (its ALARM restores; its OK does nothing).
+   * watermark) or the queue's low-water alarm (its OK restores; its ALARM does nothing: decision 205).
    */
   signal?: 'depth' | 'low-water';
   /** The queue's low watermark and its alarm; unset (no `lowWater` configured): the baseline is restored at the first OK. */
@@ -107,7 +107,7 @@ function planRestoreAtOk(input: QueueBackupPlanInput): Plan<ConsumerScalingChang
   return {
     kind: 'none',
     reason:
-      `restore waits for the low-water alarm "${lowWater.alarmName}" (the queue under ${lowWater.messages} messages for ${lowWater.evaluationMinutes} min): ` +
+      `restore waits for the low-water alarm "${lowWater.alarmName}" to go OK (the queue under ${lowWater.messages} messages for ${lowWater.evaluationMinutes} min): ` +
       (depth === undefined
         ? `the queue's depth could not be read at this OK, so it is not known to have drained`
         : `the queue still holds ${depth} messages at this OK, at or above the low watermark of ${lowWater.messages}`) +
@@ -117,15 +117,15 @@ function planRestoreAtOk(input: QueueBackupPlanInput): Plan<ConsumerScalingChang
 }
 
 /**
- * The low-water alarm: its ALARM (the queue under the watermark for N minutes) restores the recorded baseline, once (the
- * restore clears it); with no scale-up recorded there is nothing to undo. The depth read now must agree (a new burst since
- * the alarm fired: the next low-water ALARM restores). Its OK (the queue rose above the watermark) restores nothing.
+ * The low-water alarm: its OK (the queue under the watermark for N minutes, decision 205) restores the recorded baseline,
+ * once (the restore clears it); with no scale-up recorded there is nothing to undo. The depth read now must agree (a new
+ * burst since the alarm went OK: its next OK restores). Its ALARM (the queue at or above the watermark) restores nothing.
  */
 function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
   const { observation, resourceState, lowWater, state } = input;
   const queue = observation.queueName;
-  if (state !== 'ALARM') {
-    return { kind: 'none', reason: `the low-water alarm of ${queue} is ${state}: only its ALARM (the queue drained) restores the consumers` };
+  if (state !== 'OK') {
+    return { kind: 'none', reason: `the low-water alarm of ${queue} is ${state}: only its OK (the queue drained) restores the consumers` };
   }
   if (resourceState?.baseline === undefined) {
     return { kind: 'none', reason: `nothing to restore: the queue ${queue} has drained and the automation has not scaled its consumers` };
@@ -135,8 +135,8 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
     return {
       kind: 'none',
       reason:
-        `restore waits: the low-water alarm fired, but the queue holds ${depth} messages again, at or above the low watermark of ${lowWater.messages}; ` +
-        `nothing changed, the recorded baseline is kept for the low-water alarm's next ALARM`,
+        `restore waits: the low-water alarm went OK, but the queue holds ${depth} messages again, at or above the low watermark of ${lowWater.messages}; ` +
+        `nothing changed, the recorded baseline is kept for the low-water alarm's next OK`,
       findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
     };
   }

@@ -105,10 +105,11 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
   name: 'scale-consumers',
   row: 'queue-backup',
   actsOn: ['ALARM', 'OK'],
-  // The low-water alarm's OK (the queue rose above the watermark) is no signal: only its ALARM restores (decision 185).
+  // The low-water alarm's ALARM (the queue reached the watermark in the last minutes: a backlog or its tail) is no signal:
+  // only its OK (under the watermark for N minutes) restores (decisions 185, 205).
   ignores: (event, runtime) =>
-    event.state.value !== 'ALARM' && restoreSignalNamed(regionAlarms(runtime), event.alarmName)
-      ? `"${event.alarmName}" is the queue's low-water alarm: its ${event.state.value} (the queue above the watermark again) restores nothing; scale-consumers acts on its ALARM only`
+    event.state.value !== 'OK' && restoreSignalNamed(regionAlarms(runtime), event.alarmName)
+      ? `"${event.alarmName}" is the queue's low-water alarm: its ${event.state.value} (the queue at or above the watermark in its last minutes) restores nothing; scale-consumers acts on its OK only`
       : undefined,
   createClients: (config, shared) => ({ sqs: new SQSClient(config), lambda: shared.lambda ?? new LambdaClient(config), cloudWatch: shared.cloudWatch }),
   // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).

@@ -39,8 +39,10 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     // One alarm per troubleshooting row watched in the primary region (each environment watches one queue, function,
     // database and API by default; the DR standby watch is the DR region's), and Queue Backup's low-water alarm (decision 185).
     expect(infra.size).toBe(rowsWatchedIn(defaults, 'primary').length + 1);
-    expect([...infra.values()].filter((p) => p.ComparisonOperator === 'LessThanThreshold').map((p) => [p.AlarmName, p.Threshold, p.EvaluationPeriods, p.DatapointsToAlarm])).toEqual([
-      ['NotificationService Queue Drained < 100 for 5 min (notification-service-queue)', 100, 5, 5],
+    // No "less than" alarm (decision 205): 185's inverted low-water alarm was in ALARM whenever the service was healthy.
+    expect([...infra.values()].filter((p) => p.ComparisonOperator === 'LessThanThreshold').map((p) => p.AlarmName)).toEqual([]);
+    expect([...infra.values()].filter((p) => p.DatapointsToAlarm === 1 && p.EvaluationPeriods === 5).map((p) => [p.AlarmName, p.ComparisonOperator, p.Threshold])).toEqual([
+      ['NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)', 'GreaterThanOrEqualToThreshold', 100],
     ]);
     expect([...sandbox.keys()].sort()).toEqual([...infra.keys()].sort());
     for (const [name, properties] of infra) {

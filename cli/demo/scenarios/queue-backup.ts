@@ -78,7 +78,8 @@ export const queueBackupScenario: DemoScenario = {
         ctx.timeline.alarm(t.alarmName, t.from, t.to);
         line(`  ${at()}  alarm "${t.alarmName}": ${t.from} -> ${t.to} (queue depth ${t.value})`);
         if (t.alarmName === lowWaterAlarm?.name) {
-          if (t.to === 'ALARM' && cleared) drainedSignal = true;
+          // Its OK (under the watermark for N minutes) is the restore signal (decision 205).
+          if (t.to === 'OK' && cleared) drainedSignal = true;
           continue;
         }
         alarmState = t.to;
@@ -107,10 +108,10 @@ export const queueBackupScenario: DemoScenario = {
     const after = await readState();
     const applied = decisions.filter((d) => d.outcome === 'applied');
     const scaleUp = applied.find((d) => d.alarmState === 'ALARM' && d.alarmName !== lowWaterAlarm?.name);
-    // The restore: at the low-water alarm's ALARM, or at the depth alarm's OK where the queue was already under the watermark.
-    const restore = applied.find((d) => (d.alarmName === lowWaterAlarm?.name && d.alarmState === 'ALARM') || d.alarmState === 'OK');
-    // Hysteresis held: nothing restored at a first OK with the backlog at or above the low watermark.
-    const restoredEarly = restore?.alarmState === 'OK' && lowWaterAlarm !== undefined && (clearedAtDepth ?? 0) >= lowWaterAlarm.threshold;
+    // The restore: at the low-water alarm's OK (decision 205), or at the depth alarm's OK where the queue was already under the watermark.
+    const restore = applied.find((d) => d.alarmState === 'OK');
+    // Hysteresis held: nothing restored at the depth alarm's first OK with the backlog at or above the low watermark.
+    const restoredEarly = restore !== undefined && lowWaterAlarm !== undefined && restore.alarmName !== lowWaterAlarm.name && (clearedAtDepth ?? 0) >= lowWaterAlarm.threshold;
     const summary = [
       `queue depth                   ${before.depth} -> ${after.depth}`,
       `consumers MaximumConcurrency  ${before.maximumConcurrency} -> ${peak} (scaled) -> ${after.maximumConcurrency} (restored)`,
@@ -120,10 +121,10 @@ export const queueBackupScenario: DemoScenario = {
         ? [
             `restore                       ${
               restore
-                ? `${restore.alarmName === lowWaterAlarm.name ? `when the low-water alarm fired (under ${lowWaterAlarm.threshold} for ${lowWaterAlarm.evaluationPeriods} min)` : 'at the first OK'}, at ${restore.decidedAt.slice(11, 19)} UTC`
+                ? `${restore.alarmName === lowWaterAlarm.name ? `when the low-water alarm went OK (under ${lowWaterAlarm.threshold} for ${lowWaterAlarm.evaluationPeriods} min)` : 'at the first OK'}, at ${restore.decidedAt.slice(11, 19)} UTC`
                 : 'not made'
             }${restoredEarly ? ': too early, the backlog had not drained' : ''}`,
-            `low-water alarm               ${drainedSignal ? 'fired' : 'did not fire'} ("${lowWaterAlarm.name}")`,
+            `low-water alarm               ${drainedSignal ? 'went OK after the drain' : 'did not go OK after the drain'} ("${lowWaterAlarm.name}")`,
           ]
         : []),
       `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,

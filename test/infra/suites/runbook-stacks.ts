@@ -111,9 +111,11 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect([...routed.keys()].filter((h) => !deployedIn(environment, region).some((d) => d.name === h))).toEqual([]);
     });
 
-    it("deploys Queue Backup's low-water alarm, its restore signal (decision 185), routed to scale-consumers with the depth alarm and its OK to escalate", () => {
-      // Written out by hand from defaults.ts (lowWater: 10% of 1000 for 5 min), not derived from alarmSpecs.
-      const name = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+    it("deploys Queue Backup's low-water alarm, its restore signal (decisions 185, 205), routed to scale-consumers with the depth alarm and its OK to escalate", () => {
+      // Written out by hand from defaults.ts (lowWater: 10% of 1000 for 5 min), not derived from alarmSpecs. Normal polarity
+      // (decision 205, review 12 R12-10): ALARM on 1 of 5 minutes at or above 100, OK (the restore) after 5 minutes all
+      // under 100, so a quiet service shows it OK; no alarm action (its state pages nobody).
+      const name = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
       const alarm = resourcesOfType(t(), 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties?.AlarmName === name)?.[1].Properties;
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -121,12 +123,14 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
         Dimensions: [{ Name: 'QueueName', Value: 'notification-service-queue' }],
         Statistic: 'Maximum',
         Period: 60,
-        ComparisonOperator: 'LessThanThreshold',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 100,
         EvaluationPeriods: 5,
-        DatapointsToAlarm: 5,
+        DatapointsToAlarm: 1,
         TreatMissingData: 'missing',
       });
+      expect(alarm?.AlarmActions ?? []).toEqual([]);
+      expect(alarm?.OKActions ?? []).toEqual([]);
       const patterns = resourcesOfType(t(), 'AWS::Events::Rule').map(([, r]) => ({ name: r.Properties?.Name, pattern: r.Properties?.EventPattern as { detail?: { alarmName?: string[]; state?: unknown } } }));
       const withIt = patterns.filter((p) => p.pattern.detail?.alarmName?.includes(name)).map((p) => [p.name, p.pattern.detail?.alarmName, p.pattern.detail?.state ?? null]);
       expect(withIt).toEqual([
@@ -385,7 +389,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       const routed = ruleTargets(dr());
       expect(routed.get('scale-consumers')).toEqual([
         'NotificationService Queue Depth > 1000 (notification-service-queue)',
-        'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)',
+        'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)',
       ]);
       expect(routed.get('raise-lambda-memory')).toEqual(['NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)']);
       expect(routed.get('scale-up-database')).toEqual(['NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)']);

@@ -1,16 +1,23 @@
-// Queue Backup's hysteresis on the emulator (decision 185): scale-consumers through its real entry point, the queue's
-// alarms evaluated by the sandbox's CloudWatch stand-in on the real queue depth, assertions on the emulator's state.
+// Queue Backup's hysteresis on the emulator (decisions 185, 205): scale-consumers through its real entry point, the queue's
+// alarms evaluated by the sandbox's CloudWatch stand-in on the real queue depth, assertions on the emulator's state. The
+// low-water alarm has normal polarity since decision 205 (review 12 R12-10): ALARM on 1 of 5 minutes at or above 100, OK
+// once 5 minutes were all under 100; its OK is the restore signal, and a quiet service shows it OK.
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createAlarmEvaluator, type AlarmEvaluator, type AlarmTransition } from '../../../sandbox/alarm-evaluator';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
-const LOW_WATER = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+const LOW_WATER = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
   return (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
@@ -44,6 +51,42 @@ async function setKillSwitch(account: SandboxAccount, value: string): Promise<vo
   ssm.destroy();
 }
 
+/** The names of the account's alarms in that state, as the console's count and an "every ALARM" rule read them. */
+async function alarmsInState(account: SandboxAccount, state: 'OK' | 'ALARM'): Promise<string[]> {
+  const cloudWatch = new CloudWatchClient(account.clientConfig);
+  try {
+    return ((await cloudWatch.send(new DescribeAlarmsCommand({ StateValue: state }))).MetricAlarms ?? []).map((a) => a.AlarmName ?? '').sort();
+  } finally {
+    cloudWatch.destroy();
+  }
+}
+
+/** The "Runbook Decision" event of `decision` as the project's bus delivered it (the decision route's queue), the others removed. */
+async function decisionsOf(account: SandboxAccount, decision: Decision): Promise<Record<string, unknown>> {
+  const found: Array<Record<string, unknown> & { detail: Decision }> = [];
+  for (;;) {
+    const received = await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!received.Messages?.length) break;
+    for (const m of received.Messages) {
+      await account.sqs.send(new DeleteMessageCommand({ QueueUrl: account.topology.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+      const event = JSON.parse(m.Body ?? '{}') as Record<string, unknown> & { detail: Decision };
+      if (event.detail.incidentKey === decision.incidentKey && event.detail.decidedAt === decision.decidedAt) found.push(event);
+    }
+  }
+  expect(found).toHaveLength(1);
+  return found[0] ?? {};
+}
+
+/** The escalation's one-time schedules (its timers) in the account: a next tier would be one. */
+async function escalationSchedules(account: SandboxAccount): Promise<string[]> {
+  const scheduler = new SchedulerClient(account.clientConfig);
+  try {
+    return ((await scheduler.send(new ListSchedulesCommand({ GroupName: account.topology.escalationScheduleGroup.name }))).Schedules ?? []).map((s) => s.Name ?? '');
+  } finally {
+    scheduler.destroy();
+  }
+}
+
 const moved = (transitions: readonly AlarmTransition[]): Array<[string, string, string]> => transitions.map((t) => [t.alarmName, t.from, t.to]);
 
 describe('scale-consumers with a low watermark: the baseline comes back when the backlog has drained, not at the first OK', () => {
@@ -68,7 +111,26 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
     depthAlarm = queueAlarmName(account.topology);
   });
 
-  it('scales up on the depth alarm, waits at its first OK with 150 still queued, and restores only at the low-water alarm, once', async () => {
+  it('a healthy idle service: every alarm of the queue OK, none in ALARM, and nothing restored', async () => {
+    // Six idle minutes on an empty queue, longer than the low-water alarm's 5-minute window: both alarms leave
+    // INSUFFICIENT_DATA for OK and stay there (decision 185's "under 100 on 5 of 5" went to ALARM at the fifth).
+    const first = await minute();
+    expect(moved(first.transitions)).toEqual([
+      [depthAlarm, 'INSUFFICIENT_DATA', 'OK'],
+      [LOW_WATER, 'INSUFFICIENT_DATA', 'OK'],
+    ]);
+    expect(first.decisions.map((d) => [d.alarmName, d.outcome, d.reason])).toEqual([
+      [depthAlarm, 'skipped', 'nothing to restore: the automation has not scaled the consumers of notification-service-queue'],
+      [LOW_WATER, 'skipped', 'nothing to restore: the queue notification-service-queue has drained and the automation has not scaled its consumers'],
+    ]);
+    for (let m = 1; m <= 5; m++) expect((await minute()).transitions).toEqual([]);
+    // What the console's "In alarm" count and an "every ALARM -> pager" rule read: no alarm of the account in ALARM.
+    expect(await alarmsInState(account, 'ALARM')).toEqual([]);
+    expect(await alarmsInState(account, 'OK')).toEqual(expect.arrayContaining([depthAlarm, LOW_WATER]));
+    expect(await maximumConcurrency(account)).toBe(50);
+  });
+
+  it('scales up on the depth alarm, waits at its first OK with 150 still queued, and restores only at the low-water alarm\'s OK, once', async () => {
     // The depth alarm's ALARM is set directly: filling moto's queue past 1000 costs O(depth) per send (test/integration/sandbox/provision.test.ts).
     const fired = await handler(await account.transition(depthAlarm, 'ALARM'));
     expect(fired).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('MaximumConcurrency 50 -> 100') });
@@ -76,34 +138,35 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
     const baseline = { mappings: { [account.topology.consumer.mappingUuid]: 50 }, reservedConcurrency: { [account.topology.consumer.functionName]: 100 } };
     expect(await recordedBaseline(account, resourceArn)).toEqual(baseline);
 
-    // The first minute under 1000: the depth alarm goes OK with 150 queued (above the watermark); the low-water alarm leaves INSUFFICIENT_DATA for OK.
+    // The first minute under 1000: the depth alarm goes OK with 150 queued (above the watermark); the low-water alarm goes
+    // to ALARM (150 >= 100 on 1 of 5 minutes), which restores nothing.
     await enqueue(account, 150);
     const firstOk = await minute();
     expect(moved(firstOk.transitions)).toEqual([
       [depthAlarm, 'ALARM', 'OK'],
-      [LOW_WATER, 'INSUFFICIENT_DATA', 'OK'],
+      [LOW_WATER, 'OK', 'ALARM'],
     ]);
     expect(firstOk.decisions.map((d) => [d.alarmName, d.outcome, d.reason])).toEqual([
       [
         depthAlarm,
         'skipped',
-        `restore waits for the low-water alarm "${LOW_WATER}" (the queue under 100 messages for 5 min): the queue still holds 150 messages at this OK, at or above the low watermark of 100; nothing changed, the recorded baseline is kept`,
+        `restore waits for the low-water alarm "${LOW_WATER}" to go OK (the queue under 100 messages for 5 min): the queue still holds 150 messages at this OK, at or above the low watermark of 100; nothing changed, the recorded baseline is kept`,
       ],
-      [LOW_WATER, 'skipped', `"${LOW_WATER}" is the queue's low-water alarm: its OK (the queue above the watermark again) restores nothing; scale-consumers acts on its ALARM only`],
+      [LOW_WATER, 'skipped', `"${LOW_WATER}" is the queue's low-water alarm: its ALARM (the queue at or above the watermark in its last minutes) restores nothing; scale-consumers acts on its OK only`],
     ]);
     expect(await maximumConcurrency(account)).toBe(100);
     expect(await recordedBaseline(account, resourceArn)).toEqual(baseline);
 
-    // The queue drains: four minutes under 100 are not five, nothing moves and the consumers stay scaled up.
+    // The queue drains: four minutes under 100 are not five (150 is still among the last five), nothing moves and the consumers stay scaled up.
     await account.sqs.send(new PurgeQueueCommand({ QueueUrl: account.topology.queue.url }));
     for (let m = 1; m <= 4; m++) {
       expect(moved((await minute()).transitions)).toEqual([]);
       expect(await maximumConcurrency(account)).toBe(100);
     }
 
-    // The fifth: the low-water alarm fires. Delivered ten times at once, as a retried rule may: one restore.
+    // The fifth: the low-water alarm goes OK, the restore signal. Delivered ten times at once, as a retried rule may: one restore.
     const drained = await evaluator.evaluateOnce();
-    expect(moved(drained)).toEqual([[LOW_WATER, 'OK', 'ALARM']]);
+    expect(moved(drained)).toEqual([[LOW_WATER, 'ALARM', 'OK']]);
     const event = drained[0]?.event ?? {};
     const decisions = await Promise.all(Array.from({ length: 10 }, () => handler(event)));
     expect(decisions.filter((d) => d.outcome === 'applied').map((d) => d.reason)).toEqual([
@@ -113,15 +176,17 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
     expect(await maximumConcurrency(account)).toBe(50);
     expect(await reservedConcurrency(account)).toBe(100);
     expect(await recordedBaseline(account, resourceArn)).toBeUndefined();
+    // Drained and restored: nothing of the queue is in ALARM.
+    expect(await alarmsInState(account, 'ALARM')).toEqual([]);
   });
 
   it('does nothing at the next drain, with no scale-up to undo', async () => {
     await enqueue(account, 150);
-    expect(moved((await minute()).transitions)).toEqual([[LOW_WATER, 'ALARM', 'OK']]);
+    expect(moved((await minute()).transitions)).toEqual([[LOW_WATER, 'OK', 'ALARM']]);
     await account.sqs.send(new PurgeQueueCommand({ QueueUrl: account.topology.queue.url }));
     for (let m = 1; m <= 4; m++) expect((await minute()).transitions).toEqual([]);
     const { transitions, decisions } = await minute();
-    expect(moved(transitions)).toEqual([[LOW_WATER, 'OK', 'ALARM']]);
+    expect(moved(transitions)).toEqual([[LOW_WATER, 'ALARM', 'OK']]);
     expect(decisions).toEqual([
       expect.objectContaining({ outcome: 'skipped', reason: 'nothing to restore: the queue notification-service-queue has drained and the automation has not scaled its consumers' }),
     ]);
@@ -129,7 +194,7 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
   });
 });
 
-describe('scale-consumers at the low-water alarm under the kill switch', () => {
+describe('scale-consumers at the low-water alarm\'s OK under the kill switch', () => {
   it('plans the restore but changes nothing and keeps the baseline; with the switch off, the next drain restores', async () => {
     const account = await provisionAccount('production');
     const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
@@ -139,7 +204,7 @@ describe('scale-consumers at the low-water alarm under the kill switch', () => {
 
     const drain = async (handler: AlarmHandler): Promise<Decision[]> => {
       const decisions: Decision[] = [];
-      for (let m = 1; m <= 5; m++) for (const t of await evaluator.evaluateOnce()) if (t.alarmName === LOW_WATER && t.to === 'ALARM') decisions.push(await handler(t.event));
+      for (let m = 1; m <= 5; m++) for (const t of await evaluator.evaluateOnce()) if (t.alarmName === LOW_WATER && t.to === 'OK') decisions.push(await handler(t.event));
       return decisions;
     };
     await setKillSwitch(account, 'stop');
@@ -155,5 +220,72 @@ describe('scale-consumers at the low-water alarm under the kill switch', () => {
     const restored = await drain(loadHandler('scale-consumers'));
     expect(restored).toEqual([expect.objectContaining({ outcome: 'applied', reason: 'restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50' })]);
     expect(await maximumConcurrency(account)).toBe(50);
+  });
+});
+
+// Review 12 R12-4 (decision 205): a restore the hourly budget holds on the low-water alarm pages L1 once, as a notice, and
+// never climbs (it used to go L1 -> L2 -> AWS Support -> Service Owner "because the alarm is still in ALARM").
+describe('a restore the hourly budget holds at the low-water alarm\'s OK, through the real escalate handler', () => {
+  it('is one notice to L1 (chat and email), with no next tier scheduled; the signal\'s own OK resolves nothing', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'low-water-held-inbox');
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    const handler = loadHandler('scale-consumers');
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const scaled = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    expect(scaled).toMatchObject({ outcome: 'applied' });
+    const stateKey = { pk: `RESOURCE#${scaled.resource?.arn ?? ''}`, sk: 'STATE' };
+    await account.transition(queueAlarmName(account.topology), 'OK');
+
+    // Four changes to the queue's consumers in the last hour, the scale-up among them (production's budget is 4): a queue
+    // that burst and drained a few times this hour. Written as state-table-trust.test.ts does; the baseline is genuine.
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    await account.dynamo.send(
+      new UpdateCommand({
+        TableName: account.topology.stateTable.name,
+        Key: stateKey,
+        UpdateExpression: 'SET changeTimesSeconds = :times',
+        ExpressionAttributeValues: { ':times': [nowSeconds - 3000, nowSeconds - 2000, nowSeconds - 1000, nowSeconds - 5] },
+      }),
+    );
+    // The backlog's tail (150 queued: the low-water alarm in ALARM), then the drain: its fifth minute under 100 is the OK.
+    await enqueue(account, 150);
+    await evaluator.evaluateOnce();
+    await account.sqs.send(new PurgeQueueCommand({ QueueUrl: account.topology.queue.url }));
+    const oks: AlarmTransition[] = [];
+    for (let m = 1; m <= 5; m++) oks.push(...(await evaluator.evaluateOnce()).filter((t) => t.alarmName === LOW_WATER));
+    expect(moved(oks)).toEqual([[LOW_WATER, 'ALARM', 'OK']]);
+    const held = await handler(oks[0]?.event ?? {});
+    expect(held).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'hourly-budget' } });
+    expect(held.reason).toContain('hourly budget: 4 changes to this resource in the last hour, limit is 4; this restore is not made');
+    expect(await maximumConcurrency(account)).toBe(100);
+
+    // The decision as the bus delivered it, to the real escalate handler: opened, L1 notified once on both channels.
+    const published = await decisionsOf(account, held);
+    const opened = await escalate(published);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] });
+    const pages = await inbox.read();
+    expect(pages.map((m) => `L${m.level} ${m.kind}:${m.channel}`).sort()).toEqual(['L1 opened:chat', 'L1 opened:email']);
+    const email = pages.find((m) => m.channel === 'email');
+    expect(email?.subject).toContain(LOW_WATER.slice(0, 40));
+    expect(email?.message).toContain('restore-held');
+    expect(email?.message).toContain('a notice: no further tier is paged for it');
+    expect(email?.message).toContain('NEXT STEP: Not urgent: the queue drained but the consumers stay scaled up');
+    // The row's document is never offered: it would run the same automation into the same guardrail.
+    expect(email?.message).not.toContain('NotificationService-ScaleConsumers');
+    // No timer: nothing would page L2, AWS Support or the Service Owner.
+    expect(await escalationSchedules(account)).toEqual([]);
+    const incident = await account.dynamo.send(
+      new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${opened.incidentId ?? ''}`, sk: 'INCIDENT' }, ConsistentRead: true }),
+    );
+    expect(incident.Item).toMatchObject({ status: 'OPEN', cause: 'restore-held', level: 1 });
+    expect(incident.Item?.nextLevel).toBeUndefined();
+
+    // Delivered again (a retried rule): nobody paged again.
+    expect(await escalate(published)).toMatchObject({ action: 'opened', delivered: [] });
+    // The signal's OK as escalate-recoveries delivers it: resolves nothing (the consumers are still scaled up).
+    expect(await escalate(oks[0]?.event ?? {})).toMatchObject({ action: 'ignored', reason: expect.stringContaining('is a restore signal: its OK resolves nothing') });
+    expect(await inbox.read()).toEqual([]);
+    expect(await escalationSchedules(account)).toEqual([]);
   });
 });

@@ -122,11 +122,12 @@ describe('the game-day report from runbook demo', () => {
     expect(Math.max(...depths)).toBeGreaterThan(1000);
     expect(Math.max(...concurrency)).toBeGreaterThan(concurrency[0] ?? Infinity);
     expect(concurrency[concurrency.length - 1]).toBe(concurrency[0]);
-    // The depth alarm fired and cleared; the consumers came back only after the low-water alarm fired (decision 185).
-    const LOW_WATER = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+    // The depth alarm fired and cleared; the consumers came back only after the low-water alarm went OK (decisions 185, 205:
+    // ALARM with the backlog, OK once under 100 for 5 min).
+    const LOW_WATER = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
     expect(queue?.alarms.filter((a) => a.alarmName !== LOW_WATER).map((a) => a.to)).toEqual(['ALARM', 'OK']);
-    expect(queue?.alarms.filter((a) => a.alarmName === LOW_WATER).map((a) => a.to)).toEqual(['OK', 'ALARM']);
-    const drainedAt = queue?.alarms.find((a) => a.alarmName === LOW_WATER && a.to === 'ALARM')?.t ?? Infinity;
+    expect(queue?.alarms.filter((a) => a.alarmName === LOW_WATER).map((a) => a.to)).toEqual(['ALARM', 'OK']);
+    const drainedAt = queue?.alarms.find((a) => a.alarmName === LOW_WATER && a.to === 'OK')?.t ?? Infinity;
     const firstOkAt = queue?.alarms.find((a) => a.alarmName !== LOW_WATER && a.to === 'OK')?.t ?? -Infinity;
     const restoredAt = queue?.resource?.points.find(([t, v]) => t > firstOkAt && v === concurrency[0])?.[0];
     expect(restoredAt).toBeGreaterThanOrEqual(drainedAt);

@@ -39,7 +39,7 @@ jest.setTimeout(60_000);
 
 const config = parseAutomationConfig(defaultConfig);
 const QUEUE_ALARM = 'NotificationService Queue Depth > 1000 (notification-service-queue)';
-const LOW_WATER_ALARM = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+const LOW_WATER_ALARM = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
 const fixture = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8'),
 ) as { detail: { state: Record<string, unknown> } } & Record<string, unknown>;
@@ -91,7 +91,7 @@ describe('sandboxTopology', () => {
     expect(sandboxTopology(config, 'production').alarms.map((alarm) => `${alarm.handler}: ${alarm.name}`)).toEqual([
       'scale-consumers: NotificationService Queue Depth > 1000 (notification-service-queue)',
       // Queue Backup's restore signal (decision 185): routed to scale-consumers too.
-      'scale-consumers: NotificationService Queue Drained < 100 for 5 min (notification-service-queue)',
+      'scale-consumers: NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)',
       'raise-lambda-memory: NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)',
       'inspect-security-groups: NotificationService API 504 Errors > 0 (notification-service-api)',
       'check-db-connections: NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)',
@@ -349,10 +349,10 @@ describe('createAlarmEvaluator', () => {
 
     const transitions = await evaluator.evaluateOnce();
 
-    // The low-water alarm's first datapoint (1100, not under 100) takes it out of INSUFFICIENT_DATA too (decision 185).
+    // The low-water alarm's first datapoint (1100, at or above 100 on 1 of 5) takes it to ALARM too: a backlog (decision 205).
     expect(transitions.map(({ alarmName, from, to, value }) => ({ alarmName, from, to, value }))).toEqual([
       { alarmName: QUEUE_ALARM, from: 'INSUFFICIENT_DATA', to: 'ALARM', value: 1100 },
-      { alarmName: LOW_WATER_ALARM, from: 'INSUFFICIENT_DATA', to: 'OK', value: 1100 },
+      { alarmName: LOW_WATER_ALARM, from: 'INSUFFICIENT_DATA', to: 'ALARM', value: 1100 },
     ]);
     const alarm = await queueAlarm();
     expect(alarm.StateValue).toBe('ALARM');
@@ -456,15 +456,18 @@ describe('createAlarmEvaluator', () => {
     expect((await queueAlarm()).StateValue).toBe('OK');
   });
 
-  it('moves the low-water alarm to ALARM only after 5 minutes under 100, and delivers that state change to scale-consumers', async () => {
-    // The drained sample above was the first of five: three more leave it OK, the fifth moves it (5 of 5 under 100).
+  it('moves the low-water alarm to OK only after 5 minutes under 100, and delivers that state change (the restore signal) to scale-consumers', async () => {
+    // The drained sample above was the first of five under 100: three more leave 1100 in the window (ALARM, 1 of 5), the
+    // fifth moves it to OK (5 of 5 under 100, decision 205).
     for (let minute = 2; minute <= 4; minute++) expect(await evaluator.evaluateOnce()).toEqual([]);
     const transitions = await evaluator.evaluateOnce();
-    expect(transitions.map(({ alarmName, from, to, value }) => ({ alarmName, from, to, value }))).toEqual([{ alarmName: LOW_WATER_ALARM, from: 'OK', to: 'ALARM', value: 0 }]);
+    expect(transitions.map(({ alarmName, from, to, value }) => ({ alarmName, from, to, value }))).toEqual([{ alarmName: LOW_WATER_ALARM, from: 'ALARM', to: 'OK', value: 0 }]);
     const messages = await receiveAll(topology.alarmRoutes['scale-consumers']?.url ?? '');
     expect(messages).toHaveLength(1);
     const parsed = parseAlarmEvent(messages[0]?.Body);
-    expect(parsed).toMatchObject({ alarmName: LOW_WATER_ALARM, state: { value: 'ALARM' }, previousState: { value: 'OK' } });
-    expect(parsed.state.reason).toMatch(/^Threshold Crossed: 5 out of the last 5 datapoints \[0\.0 .*\] were less than the threshold \(100\.0\) \(minimum 5 datapoints for OK -> ALARM transition\)\.$/);
+    expect(parsed).toMatchObject({ alarmName: LOW_WATER_ALARM, state: { value: 'OK' }, previousState: { value: 'ALARM' } });
+    expect(parsed.state.reason).toMatch(
+      /^Threshold Crossed: 5 out of the last 5 datapoints \[0\.0 .*\] were not greater than or equal to the threshold \(100\.0\) \(minimum 5 datapoints for ALARM -> OK transition\)\.$/,
+    );
   });
 });

@@ -20,42 +20,45 @@ describe('alarmSpecs', () => {
   it('watches every queue an environment owns, and counts out-of-memory exits in one alarm', () => {
     const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { staging: { resources: { queues: ['orders-queue', 'emails-queue'], functions: ['a', 'b'] } } } }));
     const specs = alarmSpecs(config, 'staging');
-    // Each queue's depth alarm and its low-water alarm, the restore signal (decision 185).
+    // Each queue's depth alarm and its low-water alarm, the restore signal (decisions 185, 205).
     expect(specs.filter((s) => s.rowId === 'queue-backup').map((s) => s.name)).toEqual([
       'NotificationService Queue Depth > 1000 (orders-queue)',
-      'NotificationService Queue Drained < 100 for 5 min (orders-queue)',
+      'NotificationService Queue Over Low Water >= 100 in 5 min (orders-queue)',
       'NotificationService Queue Depth > 1000 (emails-queue)',
-      'NotificationService Queue Drained < 100 for 5 min (emails-queue)',
+      'NotificationService Queue Over Low Water >= 100 in 5 min (emails-queue)',
     ]);
     expect(specs.filter((s) => s.rowId === 'error-rate')).toHaveLength(2);
     expect(specs.filter((s) => s.rowId === 'memory-pressure')).toHaveLength(1);
     expect(watchedResources(config, 'staging').apis).toEqual(['notification-service-api']);
   });
 
-  it('gives Queue Backup a low-water alarm, its restore signal: the same metric under 10% of 1000 on 5 of 5 minutes, missing data kept missing', () => {
+  // Decision 205 (review 12 R12-10): normal polarity, so a quiet service (queue near empty) shows it OK. ALARM on 1 of 5
+  // minutes at or above 100; OK only after 5 minutes all under 100 (CloudWatch's M of N): the same hysteresis, and the
+  // OK is the restore signal. 185's "under 100 on 5 of 5" was in ALARM whenever the service was healthy.
+  it('gives Queue Backup a low-water alarm, its restore signal: the same metric at or above 10% of 1000 on 1 of 5 minutes, missing data kept missing', () => {
     const [depth, drained, ...others] = alarmSpecs(seed, 'production').filter((s) => s.rowId === 'queue-backup');
     expect(others).toEqual([]);
     expect(depth?.restoreSignal).toBeUndefined();
     expect(drained).toEqual({
-      name: 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)',
+      name: 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)',
       rowId: 'queue-backup',
       handler: 'scale-consumers',
       description:
-        'Queue Backup: the backlog has drained (under 100, 10% of the 1000 threshold: a project default, for 5 min). Not a symptom: its ALARM tells scale-consumers to restore the recorded baseline, once; its OK and missing data restore nothing.',
-      comparisonOperator: 'LessThanThreshold',
+        "Queue Backup's restore signal, not a symptom: its state pages nobody. ALARM while the metric reached 100 (10% of the 1000 threshold: a project default) in any of the last 5 min; OK once under it for 5 min, the backlog drained: its OK tells scale-consumers to restore the recorded baseline, once, if it scaled anything up. Quiet service: OK.",
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
       threshold: 100,
       evaluationPeriods: 5,
-      datapointsToAlarm: 5,
+      datapointsToAlarm: 1,
       treatMissingData: 'missing',
       metric: depth?.metric,
       restoreSignal: true,
     });
-    // Sorted after the depth alarm: a document taking the first of the metric's alarms (DescribeAlarmsForMetric) still finds the symptom's.
+    // Sorted after the depth alarm (no longer relied on since decision 201: the document reads the depth alarm by name).
     expect([drained?.name ?? '', depth?.name ?? ''].sort()[0]).toBe(depth?.name);
   });
 
   it.each([
-    ['a watermark of 25%', { thresholdPercent: 25, evaluationMinutes: 10 }, 'NotificationService Queue Drained < 250 for 10 min (notification-service-queue)'],
+    ['a watermark of 25%', { thresholdPercent: 25, evaluationMinutes: 10 }, 'NotificationService Queue Over Low Water >= 250 in 10 min (notification-service-queue)'],
     ['none: the baseline comes back at the first OK, with no restore signal', undefined, undefined],
   ])('follows the configured lowWater: %s', (_case, lowWater, name) => {
     const troubleshooting = seed.troubleshooting.map((row) => {

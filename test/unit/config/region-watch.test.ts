@@ -20,7 +20,7 @@ describe('alarms per region role', () => {
     const dr = alarmSpecs(seed, 'production', 'us-west-2');
     expect(dr.map((a) => [a.rowId, a.name])).toEqual([
       ['queue-backup', 'NotificationService Queue Depth > 1000 (notification-service-queue)'],
-      ['queue-backup', 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)'],
+      ['queue-backup', 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)'],
       ['memory-pressure', 'NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (notification-service-consumer)'],
       ['connection-timeout', 'NotificationService API 504 Errors > 0 (notification-service-api)'],
       ['high-latency', 'NotificationService API Gateway Latency p99 > 500 ms (notification-service-api)'],

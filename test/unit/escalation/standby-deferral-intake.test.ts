@@ -249,7 +249,7 @@ describe('a restore the guardrails hold on the low-water alarm (review 12 R12-4;
     ['the DR region guard', 'dr-region', 'us-west-2 is the DR region of production and not serving: this restore is not made'],
   ])('held by %s: one notice to L1, no next tier scheduled, the NEXT STEP a restore by hand, never a document re-run', async (_by, guardrail, reason) => {
     const decision = held(guardrail, reason);
-    expect(LOW_WATER).toContain('(notification-service-queue)');
+    expect(LOW_WATER).toBe('NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)');
     const { service, incidents, pages, scheduled } = world([decision], drained);
     const opened = await service.handleDecision(decision);
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });

@@ -97,7 +97,7 @@ describe('standbyDeferral', () => {
     ['a configuration whose standby watch is not deployed in the DR region (nobody would report it)', { runtime: withoutStandbyWatch(dr), event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING }],
     [
       "the replicated queue's low-water alarm, Queue Backup's restore signal (decision 185): a drained queue is no backlog the standby watch reports",
-      { runtime: dr, event: alarmEvent({ name: 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)' }), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING },
+      { runtime: dr, event: alarmEvent({ name: 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)' }), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING },
     ],
     ['an environment without disasterRecovery', { runtime: { ...dr, config: { ...dr.config, environments: { ...dr.config.environments, production: { ...dr.config.environments.production, disasterRecovery: undefined } } } }, event: alarmEvent(), row: 'queue-backup', playbook: 'scale-consumers', serving: NOT_SERVING }],
   ])('does not defer when %s', (_case, input) => {

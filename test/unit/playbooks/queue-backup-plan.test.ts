@@ -157,7 +157,7 @@ describe('planConsumerScaling on OK', () => {
 });
 
 describe('planConsumerScaling with a low watermark: the baseline comes back only once the backlog has drained (decision 185)', () => {
-  const lowWater = { messages: 100, evaluationMinutes: 5, alarmName: 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)' };
+  const lowWater = { messages: 100, evaluationMinutes: 5, alarmName: 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)' };
   const baseline = { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } };
   const recorded: ResourceState = { version: 3, changeTimesSeconds: [1000], lastScaleUpAtSeconds: 1000, baseline };
   const scaledUp = (queueDepth: number | undefined): QueueBackupObservation => {
@@ -169,19 +169,22 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
   };
   const restore = { mappings: [{ uuid: 'esm-1', functionName: 'consumer', from: 100, to: 50 }], reservedConcurrency: [] };
 
-  it.each<[string, 'depth' | 'low-water', 'ALARM' | 'OK', number | undefined, ResourceState | undefined, 'restore' | RegExp]>([
+  it.each<[string, 'depth' | 'low-water', 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', number | undefined, ResourceState | undefined, 'restore' | RegExp]>([
     // The field's case: 1500 queued, the alarm's first minute under 1000 is an OK at 980; halving the drain rate then is wrong.
-    ['waits at the depth alarm\'s first OK with the backlog still 980 deep, keeping the baseline', 'depth', 'OK', 980, recorded, /^restore waits for the low-water alarm ".*Queue Drained < 100 for 5 min.*" \(the queue under 100 messages for 5 min\): the queue still holds 980 messages at this OK, at or above the low watermark of 100; nothing changed, the recorded baseline is kept$/],
+    ['waits at the depth alarm\'s first OK with the backlog still 980 deep, keeping the baseline', 'depth', 'OK', 980, recorded, /^restore waits for the low-water alarm ".*Queue Over Low Water >= 100 in 5 min.*" to go OK \(the queue under 100 messages for 5 min\): the queue still holds 980 messages at this OK, at or above the low watermark of 100; nothing changed, the recorded baseline is kept$/],
     ['waits at an OK exactly at the watermark (100 is not under 100)', 'depth', 'OK', 100, recorded, /still holds 100 messages at this OK, at or above the low watermark of 100/],
     ['waits at an OK whose depth could not be read: not known to have drained', 'depth', 'OK', undefined, recorded, /the queue's depth could not be read at this OK, so it is not known to have drained/],
     ['restores at an OK when a short burst already drained under the watermark', 'depth', 'OK', 40, recorded, 'restore'],
-    ['restores the recorded baseline at the low-water alarm\'s ALARM (queue empty)', 'low-water', 'ALARM', 0, recorded, 'restore'],
-    ['restores at the low-water ALARM with the queue at 99', 'low-water', 'ALARM', 99, recorded, 'restore'],
-    ['restores at the low-water ALARM on the alarm\'s word when the depth is not answered', 'low-water', 'ALARM', undefined, recorded, 'restore'],
-    ['does nothing at a low-water ALARM with no scale-up recorded (the usual drain of a queue nobody scaled)', 'low-water', 'ALARM', 0, undefined, /^nothing to restore: the queue notification-service-queue has drained and the automation has not scaled its consumers$/],
-    ['does nothing at a low-water ALARM whose scale-up was already restored (the baseline cleared)', 'low-water', 'ALARM', 0, { version: 4, changeTimesSeconds: [1000, 1400], lastRestoreAtSeconds: 1400 }, /^nothing to restore/],
-    ['waits when a new burst came between the low-water ALARM and the read: 350 queued again', 'low-water', 'ALARM', 350, recorded, /^restore waits: the low-water alarm fired, but the queue holds 350 messages again, at or above the low watermark of 100; .* kept for the low-water alarm's next ALARM$/],
-    ['does nothing at the low-water alarm\'s OK (the queue above the watermark again)', 'low-water', 'OK', 150, recorded, /only its ALARM \(the queue drained\) restores/],
+    // Decision 205: the low-water alarm's OK (under the watermark for 5 min) is the restore signal, its ALARM nothing.
+    ['restores the recorded baseline at the low-water alarm\'s OK (queue empty)', 'low-water', 'OK', 0, recorded, 'restore'],
+    ['restores at the low-water OK with the queue at 99', 'low-water', 'OK', 99, recorded, 'restore'],
+    ['restores at the low-water OK on the alarm\'s word when the depth is not answered', 'low-water', 'OK', undefined, recorded, 'restore'],
+    ['does nothing at a low-water OK with no scale-up recorded (the usual drain of a queue nobody scaled, and a quiet service)', 'low-water', 'OK', 0, undefined, /^nothing to restore: the queue notification-service-queue has drained and the automation has not scaled its consumers$/],
+    ['does nothing at a low-water OK whose scale-up was already restored (the baseline cleared)', 'low-water', 'OK', 0, { version: 4, changeTimesSeconds: [1000, 1400], lastRestoreAtSeconds: 1400 }, /^nothing to restore/],
+    ['waits when a new burst came between the low-water OK and the read: 350 queued again', 'low-water', 'OK', 350, recorded, /^restore waits: the low-water alarm went OK, but the queue holds 350 messages again, at or above the low watermark of 100; .* kept for the low-water alarm's next OK$/],
+    ['waits at a low-water OK exactly at the watermark (100 is not under 100)', 'low-water', 'OK', 100, recorded, /^restore waits: the low-water alarm went OK, but the queue holds 100 messages again/],
+    ['does nothing at the low-water alarm\'s ALARM (the queue at or above the watermark: a backlog or its tail)', 'low-water', 'ALARM', 0, recorded, /only its OK \(the queue drained\) restores/],
+    ['does nothing at the low-water alarm\'s INSUFFICIENT_DATA (a deleted queue publishes nothing)', 'low-water', 'INSUFFICIENT_DATA', 0, recorded, /is INSUFFICIENT_DATA: only its OK \(the queue drained\) restores/],
     ['does nothing at the depth alarm\'s OK when nothing was scaled', 'depth', 'OK', 980, undefined, /^nothing to restore: the automation has not scaled the consumers of notification-service-queue$/],
   ])('%s', (_case, signal, state, depth, resourceState, expected) => {
     const plan = planConsumerScaling({ state, signal, observation: scaledUp(depth), policy, resourceState, lowWater });
@@ -200,9 +203,9 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
     expect(plan).toMatchObject({ kind: 'change', direction: 'scale-up', change: { mappings: [{ uuid: 'esm-1', from: 100, to: 150 }] } });
   });
 
-  it('refuses a recorded baseline below the floor at the low-water ALARM, as at an OK: escalated, nothing restored', () => {
+  it('refuses a recorded baseline below the floor at the low-water OK, as at the depth OK: escalated, nothing restored', () => {
     const forged: ResourceState = { ...recorded, baseline: { mappings: { 'esm-1': 1 }, reservedConcurrency: { consumer: 100 } } };
-    const plan = planConsumerScaling({ state: 'ALARM', signal: 'low-water', observation: scaledUp(0), policy: { ...policy, minMaximumConcurrency: 50 }, resourceState: forged, lowWater });
+    const plan = planConsumerScaling({ state: 'OK', signal: 'low-water', observation: scaledUp(0), policy: { ...policy, minMaximumConcurrency: 50 }, resourceState: forged, lowWater });
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'guardrail' });
   });
 

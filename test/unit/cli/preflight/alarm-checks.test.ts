@@ -61,7 +61,8 @@ it('every alarm as defined, its ALARM reaching its handler and its OK reaching e
   expect(okEvents.filter((e) => e.detail.state.value === 'OK' && e.detail.previousState.value === 'ALARM')).toHaveLength(expected.alarms.length);
 });
 
-// Every alarm of the region: 7 since Queue Backup's low-water alarm (decision 185), whose OK resolves an incident a refused restore opened.
+// Every alarm of the region: 7 since Queue Backup's low-water alarm (decision 185), whose OK reaches escalate like every alarm's
+// (escalate ignores a restore signal's state changes since decision 205; the rule is the same one).
 it.each([
   ['the recoveries rule misses the alarm', (r: ReturnType<typeof deployed>, name: string) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, alarms: r['notification-runbooks-escalate-recoveries']!.alarms.filter((a) => a !== name) } }), 1, 'does not match rule notification-runbooks-escalate-recoveries\'s pattern'],
   ['the recoveries rule lets ALARM through only', (r: ReturnType<typeof deployed>) => ({ ...r, 'notification-runbooks-escalate-recoveries': { ...r['notification-runbooks-escalate-recoveries']!, states: ['ALARM'] } }), 7, 'does not match'],
@@ -119,8 +120,8 @@ it('an alarm with another threshold is a FAIL with both figures; a missing one n
   expect(results[2]?.message).toContain(`does not exist: ${expected.alarms[2]?.rowId ?? ''} goes undetected`);
 });
 
-describe("Queue Backup's low-water alarm, the restore signal (decision 185): preflight checks it exists as expected", () => {
-  const name = 'NotificationService Queue Drained < 100 for 5 min (notification-service-queue)';
+describe("Queue Backup's low-water alarm, the restore signal (decisions 185, 205): preflight checks it exists as expected", () => {
+  const name = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
   const answer = (change: (alarm: MetricAlarm) => MetricAlarm | undefined): void => {
     cloudWatch.reset();
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [...liveAlarms().values()].flatMap((alarm) => (alarm.AlarmName === name ? (change(alarm) ?? []) : [alarm])) });
@@ -131,8 +132,10 @@ describe("Queue Backup's low-water alarm, the restore signal (decision 185): pre
   it.each<[string, (alarm: MetricAlarm) => MetricAlarm | undefined, string, string]>([
     ['missing', () => undefined, 'alarm-exists', `alarm "${name}" does not exist: scale-consumers waits for it to restore the baseline once the backlog has drained: without it, consumers scaled up for a backlog stay scaled up`],
     ['at another watermark', (a) => ({ ...a, Threshold: 1000 }), 'alarm-definition', `alarm "${name}": threshold 1000, expected 100`],
-    ['"greater than" (a second backlog alarm)', (a) => ({ ...a, ComparisonOperator: 'GreaterThanThreshold' }), 'alarm-definition', `alarm "${name}": comparison GreaterThanThreshold, expected LessThanThreshold`],
-    ['on one minute instead of five', (a) => ({ ...a, EvaluationPeriods: 1, DatapointsToAlarm: 1 }), 'alarm-definition', `alarm "${name}": evaluation periods 1, expected 5; datapoints to alarm 1, expected 5`],
+    // Decision 185's inverted alarm (in ALARM whenever the service is healthy, review 12 R12-10), left by an older deploy.
+    ['"less than" on 5 of 5 (decision 185\'s, in ALARM whenever the queue is quiet)', (a) => ({ ...a, ComparisonOperator: 'LessThanThreshold', DatapointsToAlarm: 5 }), 'alarm-definition', `alarm "${name}": comparison LessThanThreshold, expected GreaterThanOrEqualToThreshold; datapoints to alarm 5, expected 1`],
+    ['"greater than" 100 (100 itself would count as drained)', (a) => ({ ...a, ComparisonOperator: 'GreaterThanThreshold' }), 'alarm-definition', `alarm "${name}": comparison GreaterThanThreshold, expected GreaterThanOrEqualToThreshold`],
+    ['on one minute instead of five', (a) => ({ ...a, EvaluationPeriods: 1 }), 'alarm-definition', `alarm "${name}": evaluation periods 1, expected 5`],
     ['treating missing data as breaching (a deleted queue would restore)', (a) => ({ ...a, TreatMissingData: 'breaching' }), 'alarm-definition', `alarm "${name}": missing data treated as breaching, expected missing`],
   ])('FAILs it %s, naming what differs', async (_case, change, check, message) => {
     answer(change);
