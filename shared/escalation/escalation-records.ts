@@ -63,6 +63,10 @@ function buildSchemas() {
     decision: z.optional(decisionSummary),
     updates: z.optional(z.array(decisionSummary).check(z.maxLength(MAX_UPDATES))),
     updateKeys: z.optional(z.set(keyText)),
+    /** Past the bound on `updates` (review 13 R13-16): the latest decision not in the list, and how many were left out. */
+    lastUpdate: z.optional(decisionSummary),
+    updatesOmitted: z.optional(number.check(z.int(), z.minimum(1))),
+    updatesBytes: z.optional(number.check(z.int(), z.minimum(0))),
     createdAt: text,
     openedAt: optionalText,
     level: z.optional(level),
@@ -115,7 +119,7 @@ type Schemas = ReturnType<typeof buildSchemas>;
 let built: Schemas | undefined;
 const schemas = (): Schemas => (built ??= buildSchemas());
 
-const EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'groupedKeys', 'expiresAt']);
+const EXCLUDED = new Set(['pk', 'sk', 'updateKeys', 'updatesBytes', 'groupedKeys', 'expiresAt']);
 
 /** The incident item (ESCALATION#<id> / INCIDENT), as the store hands it on; anything else throws StateRecordError. */
 export function parseIncidentItem(key: StateKey, item: unknown): Incident {

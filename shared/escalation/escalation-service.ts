@@ -886,7 +886,15 @@ export class EscalationService {
     const { store, notifier } = this.ctx.services;
     const { incidentId } = incident;
     if (facts.decision && incident.decision?.key !== facts.decision.key && !incident.updates.some((u) => u.key === facts.decision?.key)) {
-      await store.appendUpdate(incidentId, facts.decision);
+      // The record of the re-fire's decision must not stop the ladder (review 13 R13-16): a failure that a retry cannot
+      // mend is logged and counted, and the re-open's messages and timer go on.
+      await store.appendUpdate(incidentId, facts.decision).catch((error: unknown) => {
+        const classified = classifyAwsError(error, 'record the decision on the incident');
+        if (classified instanceof TransientError) throw classified;
+        this.ctx.log.error('could not record the re-fire\'s decision on the incident: its messages and timers go on', { incidentId, error: classified.message });
+        this.ctx.count?.('IncidentUpdateNotRecorded');
+        return false;
+      });
     }
     if (incident.status !== 'OPEN' && incident.status !== 'ACKNOWLEDGED') {
       return { action: 'ignored', incidentId, reason: `${reason}; incident is ${incident.status} again`, delivered: [] };

@@ -38,6 +38,14 @@ export type SendClaim = { claimed: true; owner: string; delivered: Record<string
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
+/**
+ * Project defaults (review 13 R13-16), not AWS's: what one incident keeps of later decisions. DynamoDB's item limit is
+ * 400 KB (names and values, "Service, account, and table quotas in Amazon DynamoDB"); the list stays at half of it and far
+ * below the read schema's 1000 entries (escalation-records.ts MAX_UPDATES), whatever the decisions' size.
+ */
+export const UPDATES_KEPT = 50;
+export const UPDATES_BUDGET_BYTES = 200_000;
+
 function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 }
@@ -288,17 +296,51 @@ export class EscalationStore {
     }
   }
 
-  /** Records a later decision once (by its key) on an incident that is not resolved. */
+  /**
+   * Records a later decision once (by its key) on an incident that is not resolved. Bounded (review 13 R13-16: a flapping
+   * incident appended every re-fire's decision, ~4.9 KB for a 504 diagnosis, and reached DynamoDB's 400 KB item limit after
+   * ~80): the list takes at most UPDATES_KEPT entries and UPDATES_BUDGET_BYTES; past either, only the latest decision is
+   * kept (`lastUpdate`, overwritten) and `updatesOmitted` counts the rest. An item the append cannot grow (one written
+   * before the bound) takes the same bounded write.
+   */
   async appendUpdate(incidentId: string, update: DecisionSummary): Promise<boolean> {
+    const bytes = Buffer.byteLength(JSON.stringify(update), 'utf8');
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(incidentId),
-          UpdateExpression: 'SET #updates = list_append(if_not_exists(#updates, :empty), :update) ADD #updateKeys :keys',
-          ConditionExpression: 'attribute_exists(pk) AND #status <> :resolved AND NOT contains(#updateKeys, :key)',
-          ExpressionAttributeNames: { '#updates': 'updates', '#updateKeys': 'updateKeys', '#status': 'status' },
-          ExpressionAttributeValues: { ':empty': [], ':update': [update], ':keys': new Set([update.key]), ':key': update.key, ':resolved': 'RESOLVED' },
+          UpdateExpression: 'SET #updates = list_append(if_not_exists(#updates, :empty), :update) ADD #updateKeys :keys, #updatesBytes :bytes',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status <> :resolved AND NOT contains(#updateKeys, :key) AND (attribute_not_exists(#updates) OR size(#updates) < :kept) AND (attribute_not_exists(#updatesBytes) OR #updatesBytes <= :room)',
+          ExpressionAttributeNames: { '#updates': 'updates', '#updateKeys': 'updateKeys', '#status': 'status', '#updatesBytes': 'updatesBytes' },
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':update': [update],
+            ':keys': new Set([update.key]),
+            ':key': update.key,
+            ':resolved': 'RESOLVED',
+            ':bytes': bytes,
+            ':kept': UPDATES_KEPT,
+            ':room': UPDATES_BUDGET_BYTES - bytes,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Full (or already recorded, or resolved: the bounded write's own condition tells those apart), or an item too large
+      // to grow (ValidationException: "Item size to update has exceeded the maximum allowed size").
+      if (!isConditionalFailure(error) && (error as { name?: string } | undefined)?.name !== 'ValidationException') throw error;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #lastUpdate = :update ADD #updatesOmitted :one',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :resolved AND NOT contains(#updateKeys, :key) AND (attribute_not_exists(#lastUpdate) OR #lastUpdate.#key <> :key)',
+          ExpressionAttributeNames: { '#lastUpdate': 'lastUpdate', '#updatesOmitted': 'updatesOmitted', '#updateKeys': 'updateKeys', '#status': 'status', '#key': 'key' },
+          ExpressionAttributeValues: { ':update': update, ':one': 1, ':key': update.key, ':resolved': 'RESOLVED' },
         }),
       );
       return true;

@@ -69,8 +69,11 @@ export interface Incident {
   reason: string;
   /** The decision that opened the incident or started the watch. */
   decision?: DecisionSummary;
-  /** Later decisions about the same alarm state change. */
+  /** Later decisions about the same alarm state change (bounded: escalation-store.ts UPDATES_KEPT, UPDATES_BUDGET_BYTES). */
   updates: DecisionSummary[];
+  /** The latest later decision once `updates` is full, and how many were not kept in it (review 13 R13-16). */
+  lastUpdate?: DecisionSummary;
+  updatesOmitted?: number;
   createdAt: string;
   openedAt?: string;
   /** The highest tier level notified so far; 0 before the first. */

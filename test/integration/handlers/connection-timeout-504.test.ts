@@ -309,4 +309,33 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const resolved = await escalate(await account.transition(alarmName, 'OK', 'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].'));
     expect(resolved).toMatchObject({ action: 'resolved', incidentIds: [again.incidentId] });
   });
+  // Review 13 R13-16: every re-fire's decision was appended to the one incident's `updates`; after ~80 504 diagnoses (~4.9 KB
+  // each) the item reached DynamoDB's 400 KB limit and every later ALARM threw after re-opening it: no message, no L2 timer.
+  it("a flapping 504 incident whose item holds 80 decisions (the review's probe) still re-opens, tells L1 and schedules L2; later decisions are counted, not copied", async () => {
+    const { inbox, fire, clear, item, age } = await flapping();
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    const decision = (await item(incidentId))?.decision as { key: string };
+    // 80 re-fires stand in as 80 copies of its own decision (the only planted part): ~400 KB, the item cannot grow.
+    await age(incidentId, { updates: Array.from({ length: 80 }, (_, i) => ({ ...decision, key: `${decision.key.slice(0, 20)}${String(i).padStart(4, '0')}` })) });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    await inbox.read();
+    const refire = await fire();
+    expect(refire).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1, via: 'chat+email' }] });
+    expect((await inbox.read()).map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['reopened:L1:chat', 'reopened:L1:email']);
+    const scheduler = new SchedulerClient(account.clientConfig);
+    expect(await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: account.topology.escalationScheduleGroup.name }))).toMatchObject({
+      ScheduleExpression: expect.stringMatching(/^at\(/),
+    });
+    scheduler.destroy();
+    const after = await item(incidentId);
+    expect(after).toMatchObject({ status: 'OPEN', reopens: 1, updatesOmitted: 1 });
+    expect((after?.updates as unknown[]).length).toBe(80);
+    expect((after?.lastUpdate as { key: string }).key).not.toBe(decision.key);
+    // The next cycle too: counted, the latest kept.
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId });
+    expect(await item(incidentId)).toMatchObject({ status: 'OPEN', reopens: 2, updatesOmitted: 2 });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+  });
 });
