@@ -1,4 +1,6 @@
 // Lambda entry point: the target of the escalation's EventBridge Scheduler timers (shared/escalation/escalation-service.ts).
 import { createEscalationTimerHandler } from '../shared/escalation/create-escalation-handlers';
+import { regionServingSource } from '../shared/pipeline/region-serving-source';
 
-export const handler = createEscalationTimerHandler();
+// In a DR region a standby-watch incident re-reads "this region serves" before it climbs (review 12, R12-7).
+export const handler = createEscalationTimerHandler({ regionServing: regionServingSource });

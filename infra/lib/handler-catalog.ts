@@ -20,7 +20,8 @@ export interface HandlerSpec {
   schedulesHealthCheck?: boolean;
   /**
    * A playbook of a row that changes something and waits, in a DR region, for that region to serve (declares
-   * `regionServing`, decision 123): in a DR region its role is granted the reads of that signal (REGION_SERVING_ACTIONS).
+   * `regionServing`, decision 123), or a service handler that reads that signal (escalation-timer, review 12 R12-7): in a
+   * DR region its role is granted the reads of that signal (REGION_SERVING_ACTIONS).
    */
   readsRegionServing?: boolean;
   declaredIn: string;
@@ -81,7 +82,15 @@ export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
     }
     const service = serviceHandlers[name];
     if (service) {
-      return { name, kind: 'service', actions: service.actions, declaredIn: service.declaredIn, ...(service.crossAccount ? { crossAccount: service.crossAccount } : {}), bundleZip };
+      return {
+        name,
+        kind: 'service',
+        actions: service.actions,
+        declaredIn: service.declaredIn,
+        ...(service.crossAccount ? { crossAccount: service.crossAccount } : {}),
+        ...(service.readsRegionServing ? { readsRegionServing: true } : {}),
+        bundleZip,
+      };
     }
     throw new HandlerCatalogError(
       `handlers/${name}.ts is neither a playbook in shared/playbooks/registry.ts nor declared in infra/lib/service-handlers.ts: ` +

@@ -247,7 +247,10 @@ export class RunbookStack extends Stack {
         actions = [...handler.crossAccount.ownActions, ...CROSS_ACCOUNT_ACTIONS];
         targets = { ...ownTargets, remediationRoleArns: [`arn:${this.partition}:iam::${crossAccount.workloadAccount}:role/${roleName}`] };
       } else {
-        actions = [...handler.actions];
+        // escalation-timer in a DR region reads whether the region serves before a standby incident climbs (R12-7).
+        const serving = regionRole === 'dr' && handler.readsRegionServing === true ? REGION_SERVING_ACTIONS : [];
+        actions = [...new Set([...handler.actions, ...serving])];
+        if (serving.length > 0) declaredBy = `${handler.declaredIn} + shared/pipeline/pipeline-actions.ts (REGION_SERVING_ACTIONS in a DR region)`;
       }
       if (timers && (handler.name === ESCALATE_HANDLER || handler.name === TIMER_HANDLER)) {
         environmentVariables.ESCALATION_TIMER_ARN = functionArn(TIMER_HANDLER);

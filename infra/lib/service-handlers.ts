@@ -10,6 +10,11 @@ export interface ServiceHandlerDeclaration {
    * (shared/aws/account-clients.ts). `ownActions` stay in the operations account; `workloadRoleActions` are the role's.
    */
   crossAccount?: { ownActions: readonly string[]; workloadRoleActions: readonly string[]; declaredIn: string };
+  /**
+   * In a DR region it reads whether that region serves (shared/guard/region-serving-reader.ts): granted there only, its
+   * own role's in one account, the remediation role's in cross-account mode (REGION_SERVING_ACTIONS, as a changing row's).
+   */
+  readsRegionServing?: boolean;
 }
 
 const ESCALATION_DECLARATION: ServiceHandlerDeclaration = {
@@ -29,7 +34,8 @@ const ESCALATION_DECLARATION: ServiceHandlerDeclaration = {
  */
 export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, ServiceHandlerDeclaration>> = {
   escalate: ESCALATION_DECLARATION,
-  'escalation-timer': ESCALATION_DECLARATION,
+  // A standby-watch incident's timer reads the serving signal before it climbs (review 12, R12-7).
+  'escalation-timer': { ...ESCALATION_DECLARATION, readsRegionServing: true },
   'verify-change': {
     actions: VERIFY_CHANGE_ACTIONS,
     declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS',

@@ -21,6 +21,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
 import { standbyDeferralTargets } from '../guard/standby-deferral';
+import type { regionServingSource, RegionServingSource } from '../pipeline/region-serving-source';
 import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
@@ -54,6 +55,11 @@ export interface EscalationHandlerOptions {
   services?: Partial<EscalationServices>;
   /** Replace the kill switch (tests). */
   killSwitch?: { read(): Promise<KillSwitchState> };
+  /**
+   * The DR region's "this region serves" reader (shared/pipeline/region-serving-source.ts), handed in by the one handler
+   * that reads it (escalation-timer, review 12 R12-7), so escalate's bundle carries neither it nor its grant.
+   */
+  regionServing?: typeof regionServingSource;
 }
 
 export type EscalationHandler = ((event: unknown, context?: Partial<Context>) => Promise<EscalationResult>) & { runtime: RuntimeConfig };
@@ -128,6 +134,14 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     alarms: options.services?.alarms ?? new AccountAlarmReader((account) => alarmAccounts.forAccount(account)),
     records: options.services?.records ?? new DecisionRecords(db, runtime.config.stateTableName),
   };
+  // In a DR region, the standby watch's incidents re-judge "this region serves" before they climb (review 12, R12-7): read
+  // where the alarm lives (the workload's role in cross-account mode), its RDS and Lambda clients loaded on first use.
+  const standbyAlarms = new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).filter((alarm) => alarm.handler === 'watch-standby').map((alarm) => alarm.name));
+  const servingSource = options.regionServing;
+  const servingAccounts =
+    servingSource && runtime.regionRole === 'dr' && standbyAlarms.size > 0
+      ? new AccountClients<RegionServingSource | undefined>({ config: sdkConfig, settings: crossAccountSettings(env), handler: handlerName, build: (config) => servingSource(config, runtime) })
+      : undefined;
   const service = new EscalationService({
     services,
     policy,
@@ -150,6 +164,18 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     // The standby watch's alarms a changing row's alarm defers to in a DR region that does not serve (decision 158).
     deferrals: standbyDeferralTargets(runtime.config, runtime.environment, runtime.region),
     // Queue Backup's low-water alarm: its restore is watched by nobody (decision 185).
+    ...(servingAccounts
+      ? {
+          standby: {
+            alarms: standbyAlarms,
+            serving: async (account: string) => {
+              const source = servingAccounts.forAccount(account);
+              if (!source) throw new Error('no serving reader in this region');
+              return source.read(account);
+            },
+          },
+        }
+      : {}),
     restoreSignals: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).filter((alarm) => alarm.restoreSignal).map((alarm) => alarm.name)),
     clock,
     log: logger,

@@ -85,13 +85,15 @@ function buildSchemas() {
     ladderDueAt: z.optional(isoTime),
     /** The state changes grouped into this incident (decision 204): a redelivery of one re-opens nothing twice. */
     groupedKeys: z.optional(z.set(keyText)),
+    /** A standby-watch incident turned into a region-serving notice at a tier's time (review 12, R12-7). */
+    servingNotice: z.optional(z.strictObject({ insteadOfLevel: level, previousCause: keyText, at: isoTime })),
     expiresAt: z.optional(epochSeconds),
   });
 
   const send = z.strictObject({
     pk: keyText,
     sk: keyText,
-    kind: z.enum(['notify', 'resolve', 'reopen']),
+    kind: z.enum(['notify', 'resolve', 'reopen', 'notice']),
     level,
     cycle: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     tierName: keyText,

@@ -4,6 +4,7 @@ import { withinStateReason } from '../aws/alarm-state-reader';
 import { accountOfArn, partitionOf } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
+import type { RegionServing } from '../guard/region-serving';
 import type { TroubleshootingRow } from '../config/schema';
 import { foreignAccountProblem } from '../config/workload-account';
 import { InvalidInputError, TransientError } from '../errors';
@@ -43,6 +44,7 @@ export interface EscalationServices {
     | 'listSends'
     | 'recordTierNotified'
     | 'recordNextDue'
+    | 'becomeNotice'
     | 'resolve'
     | 'incidentsOfAlarm'
     | 'forgetAlarmIncident'
@@ -81,6 +83,11 @@ export interface EscalationContext {
    * when its incident opens. Unset or not listed: nothing is looked for.
    */
   deferrals?: ReadonlyMap<string, number>;
+  /**
+   * In a DR region: the standby watch's alarms and the reader of "this region serves" (decision 123's signal, read where
+   * the alarm lives). A standby-watch incident's timer reads it before climbing (review 12, R12-7). Unset: never read.
+   */
+  standby?: { alarms: ReadonlySet<string>; serving(account: string): Promise<RegionServing> };
   /** The restore signals among the watched alarms (alarm-specs.ts `restoreSignal`): a held restore on one is a notice; its state changes resolve nothing. */
   restoreSignals?: ReadonlySet<string>;
   clock: Clock;
@@ -368,6 +375,8 @@ export class EscalationService {
       }
       case 'escalate': {
         if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
+        const served = await this.standbyServes(incident, plan.tier, input.action === 'escalate' ? input.level : plan.tier.level);
+        if (served) return served;
         const delivered = await this.notifyTier(incident, plan.tier, 'escalated', plan.reason, ahead.sends);
         return {
           action: delivered.length ? 'escalated' : 'stopped',
@@ -377,6 +386,90 @@ export class EscalationService {
         };
       }
     }
+  }
+
+  /**
+   * A standby-watch incident whose next tier is due, in a DR region (review 12, R12-7): decision 189 judges "this region
+   * serves" only for a state change after the failover, but the outage that causes a failover usually fires the standby
+   * watch's alarms before it, and they stay in ALARM through it (no new state change). So before climbing, the timer
+   * reads the serving signal where the alarm lives; serving, the incident becomes the region-serving notice (cause,
+   * reason, no next tier: one conditional write), the tier is not paged, and every tier already paged is told once, on the
+   * channels it was paged on (never a support case: AWS Support is not told about the failover). Not serving, or the
+   * signal unread: undefined, and the ladder climbs as before (missing data is never "healthy"). The same timer delivered
+   * again finds the notice made and finishes telling it.
+   */
+  private async standbyServes(incident: Incident, tier: EscalationTier, level: number): Promise<EscalationResult | undefined> {
+    const standby = this.ctx.standby;
+    if (!standby || !standby.alarms.has(incident.alarmName)) return undefined;
+    const { store } = this.ctx.services;
+    const { incidentId } = incident;
+    let current = incident;
+    if (!incident.servingNotice) {
+      if (NOTICE_CAUSES.has(incident.cause)) return undefined;
+      const account = this.alarmLocation(incident).account ?? incident.account;
+      let serving: RegionServing;
+      try {
+        serving = await standby.serving(account);
+      } catch (error) {
+        serving = { serving: false, reason: `not serving: the serving signal could not be read (${error instanceof Error ? error.message : String(error)})`, unread: true };
+      }
+      if (!serving.serving) {
+        this.ctx.log.info('standby incident climbs: the region does not serve', { incidentId, tier: tier.name, serving: serving.reason });
+        return undefined;
+      }
+      const reason =
+        `${incident.region} serves ${incident.environment} since a failover (read when ${tier.name} was due): the standby watch no longer applies; ` +
+        `switch regionRoles (${incident.region} primary) and redeploy. ${serving.reason.replace(/^serving since a failover: /, 'Read: ')}. ` +
+        `Opened before the failover as ${incident.cause}: ${incident.reason}`;
+      const made = await store.becomeNotice(incident, { cause: 'region-serving', reason, insteadOfLevel: level }, this.now());
+      const read = await store.get(incidentId);
+      if (!read || read.status !== 'OPEN' || !read.servingNotice) {
+        return { action: 'stopped', incidentId, reason: `incident is ${read?.status ?? 'gone'}${made ? '' : ' (changed while the serving signal was read)'}`, delivered: [] };
+      }
+      if (made) {
+        this.ctx.count?.('StandbyIncidentsServing');
+        this.ctx.log.warn('standby incident turned into the region-serving notice: not escalated', { incidentId, tier: tier.name, reason });
+      }
+      current = read;
+    } else if (incident.servingNotice.insteadOfLevel !== level || incident.status !== 'OPEN') {
+      return undefined;
+    }
+    const delivered = await this.tellServing(current);
+    return { action: 'updated', incidentId, reason: `${tier.name} not notified: ${current.reason}`, delivered };
+  }
+
+  /** The region-serving notice to every tier already paged, once each (a claimed send), on the channels it was paged on. */
+  private async tellServing(incident: Incident): Promise<Delivered[]> {
+    const { store, notifier } = this.ctx.services;
+    const { incidentId } = incident;
+    const sends = await store.listSends(incidentId);
+    const delivered: Delivered[] = [];
+    for (const send of sends) {
+      const page = pageOf(send);
+      const tier = page ? tierAt(this.ctx.policy, page.level) : undefined;
+      if (!page || !tier) continue;
+      // The people, not the case: AWS Support hears about the incident through its resolution, not the failover.
+      const { caseId: _case, ...published } = page;
+      const channels = published.channels.filter((c) => c === 'email' || c === 'chat');
+      if (!channels.length) continue;
+      const claim = await store.claimSend(incidentId, 'notice', tier.level, tier.name, ['OPEN'], this.now());
+      if (!claim.claimed) continue;
+      const view = buildMessageView({
+        kind: 'opened',
+        incident,
+        tier,
+        sent: sends,
+        policy: this.ctx.policy,
+        rows: this.ctx.rows,
+        now: this.now(),
+        ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+        ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+        ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
+      });
+      const delivery = await this.deliver(incidentId, 'notice', tier, claim, (progress) => notifier.resolve(tier, view, { ...published, channels }, progress));
+      delivered.push({ kind: 'notice', level: tier.level, tier: tier.name, via: delivery.channels.join('+') });
+    }
+    return delivered;
   }
 
   /**

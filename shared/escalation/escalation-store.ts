@@ -565,6 +565,45 @@ export class EscalationStore {
     }
   }
 
+  /**
+   * OPEN standby-watch incident -> the region-serving notice (review 12, R12-7): its cause and reason replaced, no next
+   * escalation, and which tier's timer found the region serving. Only while it is still OPEN at the level and with the
+   * cause as read (acknowledged, climbed or resolved since: nothing). Returns whether this call made the change.
+   */
+  async becomeNotice(was: Pick<Incident, 'incidentId' | 'cause' | 'level'>, notice: { cause: string; reason: string; insteadOfLevel: number }, now: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(was.incidentId),
+          UpdateExpression: 'SET #cause = :cause, #reason = :reason, #servingNotice = :servingNotice REMOVE #nextLevel, #nextAt',
+          ConditionExpression: '#status = :open AND #cause = :was AND #level = :level AND attribute_not_exists(#servingNotice)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#cause': 'cause',
+            '#reason': 'reason',
+            '#level': 'level',
+            '#servingNotice': 'servingNotice',
+            '#nextLevel': 'nextLevel',
+            '#nextAt': 'nextEscalationAt',
+          },
+          ExpressionAttributeValues: {
+            ':open': 'OPEN',
+            ':was': was.cause,
+            ':level': was.level,
+            ':cause': notice.cause,
+            ':reason': notice.reason,
+            ':servingNotice': { insteadOfLevel: notice.insteadOfLevel, previousCause: was.cause, at: now.toISOString() },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */
   async recordTierNotified(incidentId: string, level: number, next: { level: number; at: Date } | undefined): Promise<void> {
     try {

@@ -105,14 +105,21 @@ export interface Incident {
    * incident resolves, so a re-open resumes the clock instead of restarting it (plan-regroup.ts resumeLadder).
    */
   ladderDueAt?: string;
+  /**
+   * A standby-watch incident that became a region-serving notice when its next tier was due (review 12, R12-7): that
+   * tier's level (its timer, delivered again, finishes the notice instead of climbing) and what the incident was before.
+   */
+  servingNotice?: { insteadOfLevel: number; previousCause: string; at: string };
 }
 
 /**
  * notify: the tier's page (once per incident); resolve: the resolution message; reopen: the short "fired again"
  * message to a tier that had been told the incident resolved (decision 204). resolve and reopen are per cycle (the
- * incident's `reopens` at the time), so each re-open and each resolution after it is its own claimed send.
+ * incident's `reopens` at the time), so each re-open and each resolution after it is its own claimed send. notice: the
+ * one "this region serves" message to a tier already paged, when a standby-watch incident opened before a failover turns
+ * into decision 189's notice at its next tier's time (review 12, R12-7).
  */
-export type SendKind = 'notify' | 'resolve' | 'reopen';
+export type SendKind = 'notify' | 'resolve' | 'reopen' | 'notice';
 
 /** One message (or support case) to one tier, as recorded once it went out. */
 export interface SentNotification {

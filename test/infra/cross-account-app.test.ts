@@ -353,7 +353,8 @@ describe('cross-account mode (production)', () => {
       for (const region of REGIONS) if (!runsIn(handler).includes(region)) expect(resources).not.toContain(`:${region}:`);
       expect(resources).not.toContain(OPERATIONS);
     }
-    expect(servingRoles.sort()).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
+    // escalation-timer: a standby-watch incident re-reads whether the DR region serves before it climbs (review 12, R12-7).
+    expect(servingRoles.sort()).toEqual(['escalation-timer', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
     expect(trustSizes.length).toBe(actingInWorkload().length);
     expect(Math.max(...trustSizes)).toBeLessThanOrEqual(2048);
   });
@@ -390,7 +391,7 @@ describe('cross-account mode: preflight judges the remediation roles as infra de
     // Written out: the roles with a database grant here, each naming this region's database and nothing else.
     const withDatabase = region === 'us-east-1'
       ? ['check-db-connections', 'inspect-security-groups', 'scale-up-database', 'verify-change']
-      : ['check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'];
+      : ['check-db-connections', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'];
     expect(named).toEqual(Object.fromEntries(withDatabase.map((h) => [h, expected.watched.databases])));
   });
 });

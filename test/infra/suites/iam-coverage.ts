@@ -108,9 +108,10 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
     }
   });
 
-  it('carries the DR serving reader in exactly the changing rows\' bundles and verify-change\'s, and its calls are only the reader\'s there', () => {
+  it('carries the DR serving reader in exactly the changing rows\' bundles, verify-change\'s and escalation-timer\'s, and its calls are only the reader\'s there', () => {
     const carrying = HANDLERS.filter((handler) => Object.keys(readHandlerMetafile(ROOT_DIR, handler).metafile.inputs).includes(REGION_SERVING_READER));
-    expect(carrying).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
+    // escalation-timer: a standby-watch incident re-reads whether the DR region serves before it climbs (review 12, R12-7).
+    expect(carrying).toEqual(['escalation-timer', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change']);
     // Without the reader, scale-consumers calls no RDS API: its DescribeDBInstances is the reader's alone (so a primary
     // stack need not grant it, and a DR stack must).
     const operations = (calls: ApiCall[]) => calls.map((c) => c.operation);

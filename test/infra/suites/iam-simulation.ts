@@ -541,7 +541,7 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
     // region (decision 147; watch-standby runs in the DR region only: nothing in us-east-1).
     const withRds = plan().cases.filter((c) => c.label.includes(' -> ') && rdsActionsOf(c).length > 0);
     const handlers = [...new Set(withRds.map((c) => c.handler!))].sort();
-    expect(handlers).toEqual(['check-db-connections', 'inspect-security-groups', 'scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change', 'watch-standby'].sort());
+    expect(handlers).toEqual(['check-db-connections', 'escalation-timer', 'inspect-security-groups', 'scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'verify-change', 'watch-standby'].sort());
     const refusedButAllowed: string[] = [];
     const ownDenied: string[] = [];
     for (const c of withRds) {
@@ -554,11 +554,13 @@ function crossAccountServiceHandlersSuite(plan: () => SimulationPlan, results: (
       // DescribeDBInstances on the region's own database: each of these roles holds it (the serving read, for the changing rows).
       for (const [region, name] of [['us-east-1', PRIMARY], ['us-west-2', REPLICA]] as const) {
         const result = await judge(c, region, 'rds:DescribeDBInstances', db(region, name));
-        const expected = region === c.region && (region === 'us-west-2' || !['scale-consumers', 'raise-lambda-memory'].includes(c.handler!)) ? 'Allowed' : 'ImplicitlyDenied';
+        // scale-consumers, raise-lambda-memory and escalation-timer (review 12, R12-7) read a database only for the DR serving signal.
+        const expected = region === c.region && (region === 'us-west-2' || !['scale-consumers', 'raise-lambda-memory', 'escalation-timer'].includes(c.handler!)) ? 'Allowed' : 'ImplicitlyDenied';
         if (!result.startsWith(expected)) ownDenied.push(`${c.label}: ${result}, expected ${expected}`);
       }
     }
-    expect(withRds.length).toBe(13);
+    // 13, and escalation-timer's remediation role from each of its two regions' sessions (its DR serving read, R12-7).
+    expect(withRds.length).toBe(15);
     expect({ refusedButAllowed, ownDenied }).toEqual({ refusedButAllowed: [], ownDenied: [] });
 
     // watch-standby runs in the DR region only: its role reaches nothing in us-east-1, "*" reads included (held to the

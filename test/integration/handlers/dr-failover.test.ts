@@ -34,7 +34,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -252,6 +252,8 @@ async function decisionsOnTheBus(): Promise<Array<{ detail: Decision }>> {
 }
 
 let escalate: EscalationHandler | undefined;
+/** The standby watch's depth incident opened before the failover (the first test): its L2 timer fires after it (R12-7). */
+let standbyIncidentBeforeFailover = '';
 /** The bus's event of `decision` (published by its handler), given to the DR region's real escalate entry point (one container). */
 async function escalateInDr(decision: Decision): Promise<EscalationResult> {
   const events = (await decisionsOnTheBus()).filter((e) => e.detail.incidentKey === decision.incidentKey && e.detail.playbook === decision.playbook);
@@ -361,6 +363,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(email).toMatch(/LATER UPDATES[\s\S]*scale-consumers skipped: deferred to watch-standby/);
     const incident = await incidentInDr(opened.incidentId ?? '');
     expect(incident).toMatchObject({ alarmName: STANDBY_DEPTH_ALARM, status: 'OPEN', level: 1, decision: { playbook: 'watch-standby' } });
+    standbyIncidentBeforeFailover = opened.incidentId ?? '';
     expect(incident?.updates.map((u) => [u.playbook, u.outcome, u.reason])).toEqual([['scale-consumers', 'skipped', decision.reason]]);
 
     // Queue Backup's alarm fires again (a new state change) while that incident is open: recorded on it, nobody paged again.
@@ -486,6 +489,46 @@ describe('the changing rows follow a failover to the DR region (production us-we
     const timers = await scheduler.send(new ListSchedulesCommand({ GroupName: dr.escalationScheduleGroup.name, NamePrefix: `escalation-${opened.incidentId ?? ''}` }));
     scheduler.destroy();
     expect((timers.Schedules ?? []).map((t) => t.Name)).toEqual([]);
+  });
+
+  // Review 12, R12-7: the standby watch's depth incident opened before the failover (the first test: the replicated
+  // queue's backlog, cause diagnosis, L1 paged, L2's timer set) stays in ALARM through it, so no new state change reaches
+  // decision 189's judgement. Its L2 timer, delivered now (the failed-over state above) to the DR region's real
+  // escalation-timer entry point with the schedule's own input, reads the serving signal before climbing: the incident
+  // becomes the region-serving notice, L2 is not paged, L1 is told once, and nothing further is scheduled.
+  it('after the failover: the standby incident opened before it does not climb: its L2 timer finds the region serving, tells L1 once, pages nobody above', async () => {
+    const incidentId = standbyIncidentBeforeFailover;
+    expect(incidentId).toMatch(/^inc-/);
+    const scheduler = new SchedulerClient(at(DR));
+    const group = dr.escalationScheduleGroup.name;
+    try {
+      const listed = await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }));
+      expect((listed.Schedules ?? []).map((t) => t.Name)).toEqual([`escalation-${incidentId}-l2`]);
+      const l2 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: group }));
+      const input = JSON.parse(l2.Target?.Input ?? '{}') as unknown;
+      expect(input).toMatchObject({ action: 'escalate', incidentId, level: 2 });
+      // The alarm is still in ALARM (the backlog is there): only the serving signal tells this incident from a live one.
+      const timer = loadHandler<EscalationHandler>('escalation-timer');
+      const { result, calls } = await withCalls(() => timer(input));
+      expect(result).toMatchObject({ action: 'updated', incidentId, delivered: [{ kind: 'notice', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] });
+      expect(result.reason).toMatch(/^Cloud Infrastructure Team \(L2\) not notified: us-west-2 serves production since a failover \(read when Cloud Infrastructure Team \(L2\) was due\)/);
+      expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings']));
+      const told = await inbox.read();
+      expect(told.map((m) => `${m.incidentId} ${m.level} ${m.channel}`).sort()).toEqual([`${incidentId} 1 chat`, `${incidentId} 1 email`]);
+      const email = told.find((m) => m.channel === 'email')?.message ?? '';
+      expect(email).toContain('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
+      expect(email).toContain('a notice: no further tier is paged for it');
+      expect(email).not.toContain('--document-name NotificationService-FailoverToDR');
+      expect(await incidentInDr(incidentId)).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving', servingNotice: { insteadOfLevel: 2, previousCause: 'diagnosis' } });
+      expect((await incidentInDr(incidentId))?.nextLevel).toBeUndefined();
+      // Scheduler deletes a delivered one-time schedule; its second delivery (at least once) tells nobody again, climbs nothing.
+      await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: group }));
+      expect(await timer(input)).toMatchObject({ action: 'updated', incidentId, delivered: [] });
+      expect(await inbox.read()).toEqual([]);
+      expect((await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }))).Schedules ?? []).toEqual([]);
+    } finally {
+      scheduler.destroy();
+    }
   });
 
   // From here the emulator is in the failed-over state the test above made (replica promoted, DR mapping Enabled).

@@ -5,7 +5,7 @@
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { alarmSpecs } from '../../../shared/config/alarm-specs';
 import type { DecisionEventDetail } from '../../../shared/escalation/escalation-events';
-import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import { EscalationService, type EscalationContext, type EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
 import { resolveEscalationPolicy } from '../../../shared/escalation/policy';
@@ -62,10 +62,16 @@ const standbyDecision: DecisionEventDetail = {
 };
 
 /** The state table as the escalation uses it: incidents, sends, and what the pipeline recorded (claims, audit entries). */
-function world(recorded: DecisionEventDetail[], alarmRead: { value: string; updatedAt: Date } = { value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') }) {
+function world(
+  recorded: DecisionEventDetail[],
+  alarmRead: { value: string; updatedAt: Date } = { value: 'ALARM', updatedAt: new Date('2026-12-06T08:05:03.120Z') },
+  standby?: EscalationContext['standby'],
+) {
   const incidents = new Map<string, Incident>();
   const sends = new Map<string, SentNotification[]>();
   const pages: Array<{ incidentId: string; level: number; view: MessageView }> = [];
+  /** Messages that went back to a tier already paged (resolutions, re-opens, the region-serving notice), with the channels. */
+  const toldAgain: Array<{ incidentId: string; level: number; channels: string[]; view: MessageView }> = [];
   const scheduled: Array<{ level?: number }> = [];
   const claims = (key: string): RecordedClaim[] => recorded.filter((d) => d.incidentKey === key).map((d) => ({ name: d.playbook, status: 'COMPLETED', outcome: d.outcome }));
   const audits = (arn: string): RecordedAudit[] => recorded.filter((d) => d.resource?.arn === arn).map((d) => ({ incidentKey: d.incidentKey ?? '', decision: { ...d } }));
@@ -86,7 +92,7 @@ function world(recorded: DecisionEventDetail[], alarmRead: { value: string; upda
         return true;
       },
       listSends: async (id: string) => structuredClone(sends.get(id) ?? []),
-      claimSend: async (id: string, kind: 'notify' | 'resolve', level: number, tierName: string) => {
+      claimSend: async (id: string, kind: SentNotification['kind'], level: number, tierName: string) => {
         const list = sends.get(id) ?? [];
         if (list.some((s) => s.kind === kind && s.level === level)) return { claimed: false, reason: 'already-claimed' };
         sends.set(id, [...list, { kind, level, tierName, status: 'IN_PROGRESS', channels: [], messageIds: [] }]);
@@ -98,9 +104,20 @@ function world(recorded: DecisionEventDetail[], alarmRead: { value: string; upda
       },
       recordDelivered: async () => undefined,
       releaseSend: async () => undefined,
-      recordTierNotified: async (id: string, level: number) => {
+      recordTierNotified: async (id: string, level: number, next?: { level: number; at: Date }) => {
         const incident = incidents.get(id);
-        if (incident) incident.level = Math.max(incident.level, level);
+        if (!incident) return;
+        incident.level = Math.max(incident.level, level);
+        if (next) Object.assign(incident, { nextLevel: next.level, nextEscalationAt: next.at.toISOString() });
+      },
+      // EscalationStore's condition: OPEN, at the level and cause read, not already a notice.
+      becomeNotice: async (was: Incident, notice: { cause: string; reason: string; insteadOfLevel: number }, now: Date) => {
+        const incident = incidents.get(was.incidentId);
+        if (!incident || incident.status !== 'OPEN' || incident.cause !== was.cause || incident.level !== was.level || incident.servingNotice) return false;
+        Object.assign(incident, { cause: notice.cause, reason: notice.reason, servingNotice: { insteadOfLevel: notice.insteadOfLevel, previousCause: was.cause, at: now.toISOString() } });
+        delete incident.nextLevel;
+        delete incident.nextEscalationAt;
+        return true;
       },
       resolve: async () => ({ resolved: false, incident: undefined }),
       incidentsOfAlarm: async (arn: string) => [...incidents.values()].filter((i) => i.alarmArn === arn && i.status !== 'RESOLVED').map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime })),
@@ -120,7 +137,10 @@ function world(recorded: DecisionEventDetail[], alarmRead: { value: string; upda
         pages.push({ incidentId: view.incidentId, level: tier.level, view });
         return { channels: ['email', 'chat'], messageIds: ['m-1', 'm-2'] };
       },
-      resolve: async () => ({ channels: [], messageIds: [] }),
+      resolve: async (tier: { level: number }, view: MessageView, previous: SentNotification) => {
+        toldAgain.push({ incidentId: view.incidentId, level: tier.level, channels: previous.channels, view });
+        return { channels: previous.channels, messageIds: ['m-3'] };
+      },
     },
     timers: { schedule: async (step: { level?: number }) => void scheduled.push(step), cancel: async () => undefined },
     alarms: { read: async () => ({ kind: 'found', ...alarmRead }) },
@@ -141,10 +161,11 @@ function world(recorded: DecisionEventDetail[], alarmRead: { value: string; upda
     deferrals: standbyDeferralTargets(runtime.config, 'production', DR),
     // As create-escalation-handlers.ts builds it: the restore signals among the region's alarms.
     restoreSignals: new Set(alarmSpecs(runtime.config, 'production', DR).filter((a) => a.restoreSignal).map((a) => a.name)),
+    ...(standby ? { standby } : {}),
     clock: { now: () => new Date('2026-12-06T08:05:10.000Z'), sleep: async () => undefined },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  return { service, incidents, pages, scheduled };
+  return { service, incidents, pages, scheduled, toldAgain };
 }
 
 describe('a replicated-queue backlog in the DR region before a failover', () => {
@@ -218,6 +239,84 @@ describe('the standby watch after a failover (decision 189)', () => {
     const { service, scheduled } = world([standbyDecision]);
     await service.handleDecision(standbyDecision);
     expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
+  });
+});
+
+describe('a standby incident opened before a failover, its next tier due after it (review 12, R12-7)', () => {
+  // As create-escalation-handlers.ts builds it in the DR region: the standby watch's alarms, and the serving reader.
+  const STANDBY_ALARMS = new Set(alarmSpecs(runtime.config, 'production', DR).filter((a) => a.handler === 'watch-standby').map((a) => a.name));
+  const SERVING = 'serving since a failover: the replica notification-service-db-replica is promoted (no replication source) and the DR consumers\' mapping m-1 (notification-service-consumer on notification-service-queue) is Enabled';
+  const reader = (answer: () => Promise<{ serving: boolean; reason: string; unread?: true }>) => {
+    const asked: string[] = [];
+    return { asked, standby: { alarms: STANDBY_ALARMS, serving: async (account: string) => (asked.push(account), answer()) } };
+  };
+  const l2Timer = (incidentId: string) => ({ action: 'escalate' as const, incidentId, level: 2, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+
+  it('the region serves when L2 is due: the incident becomes the region-serving notice, L1 is told once on its channels, L2 is not paged, nothing more is scheduled', async () => {
+    expect(STANDBY_ALARMS.has(STANDBY_DEPTH)).toBe(true);
+    const { asked, standby } = reader(async () => ({ serving: true, reason: SERVING }));
+    const { service, incidents, pages, scheduled, toldAgain } = world([standbyDecision], undefined, standby);
+    const opened = await service.handleDecision(standbyDecision);
+    const incidentId = opened.incidentId ?? '';
+    expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
+
+    const fired = await service.handleTimer(l2Timer(incidentId));
+    expect(fired).toMatchObject({ action: 'updated', incidentId, delivered: [{ kind: 'notice', level: 1, tier: 'DevOps Team (L1)', via: 'email+chat' }] });
+    expect(asked).toEqual([ACCOUNT]);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+    expect(scheduled).toHaveLength(1);
+    expect(incidents.get(incidentId)).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving', servingNotice: { insteadOfLevel: 2, previousCause: 'diagnosis' } });
+    expect(incidents.get(incidentId)?.nextLevel).toBeUndefined();
+    expect(toldAgain.map((t) => [t.level, t.channels])).toEqual([[1, ['email', 'chat']]]);
+    const view = toldAgain[0]?.view;
+    expect(view?.cause.reason).toMatch(/^us-west-2 serves production since a failover \(read when Cloud Infrastructure Team \(L2\) was due\): the standby watch no longer applies/);
+    expect(view?.nextTier).toEqual({ none: 'a notice: no further tier is paged for it (decision 189)' });
+    expect(view?.nextStep?.title).toBe('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
+    expect(view?.nextStep?.run).toBeUndefined();
+    expect(JSON.stringify(view?.nextStep)).not.toContain('start-automation-execution');
+
+    // The same timer delivered again (Scheduler and Lambda deliver at least once): nobody told twice, nothing climbs.
+    expect(await service.handleTimer(l2Timer(incidentId))).toMatchObject({ action: 'updated', delivered: [] });
+    expect(toldAgain).toHaveLength(1);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+    expect(asked).toEqual([ACCOUNT]);
+  });
+
+  it.each([
+    ['the region does not serve (the failover not run)', async () => ({ serving: false, reason: 'not serving: the replica notification-service-db-replica still replicates x (not promoted)' })],
+    ['the serving signal could not be read', async () => ({ serving: false, reason: 'not serving: the replica could not be read (AccessDenied)', unread: true as const })],
+    ['the serving reader throws (the workload role not assumable)', async (): Promise<never> => {
+      throw new Error('AssumeRole refused');
+    }],
+  ])('%s: the ladder climbs to L2 as before (missing data is never "healthy")', async (_situation, answer) => {
+    const { asked, standby } = reader(answer);
+    const { service, incidents, pages, scheduled, toldAgain } = world([standbyDecision], undefined, standby);
+    const opened = await service.handleDecision(standbyDecision);
+    const fired = await service.handleTimer(l2Timer(opened.incidentId ?? ''));
+    expect(fired).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2 }] });
+    expect(asked).toEqual([ACCOUNT]);
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
+    expect(scheduled.map((s) => s.level)).toEqual([2, 3]);
+    expect(toldAgain).toEqual([]);
+    expect(incidents.get(opened.incidentId ?? '')).toMatchObject({ cause: 'diagnosis', level: 2 });
+  });
+
+  it('an incident of another alarm than the standby watch\'s never reads the signal', async () => {
+    const { asked, standby } = reader(async () => ({ serving: true, reason: SERVING }));
+    const queueDecision: DecisionEventDetail = {
+      ...standbyDecision,
+      playbook: 'scale-consumers',
+      incidentKey: `${alarmArn(QUEUE_ALARM)}#2026-12-06T08:05:03.120+0000`,
+      alarmName: QUEUE_ALARM,
+      alarmArn: alarmArn(QUEUE_ALARM),
+      escalation: { cause: 'guardrail', guardrail: 'dr-region' },
+    };
+    const { service, pages } = world([queueDecision], undefined, standby);
+    const opened = await service.handleDecision(queueDecision);
+    const fired = await service.handleTimer({ action: 'escalate', incidentId: opened.incidentId ?? '', level: 2, alarm: { name: QUEUE_ALARM, account: ACCOUNT } });
+    expect(fired).toMatchObject({ action: 'escalated' });
+    expect(asked).toEqual([]);
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
   });
 });
 
