@@ -2,7 +2,7 @@
 // the failed-invocations and undelivered-events queues, their "not empty" alarms (shared/config/automation-health.ts,
 // the definitions infra synthesizes) with the unfiltered health topic as their ALARM action. Provisioned on request
 // (tests of review 12, R12-9), not by every sandbox.
-import { PutMetricAlarmCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand, CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../shared/config/automation-health';
@@ -21,6 +21,24 @@ export interface AutomationHealth {
   undeliveredEvents: ProvisionedQueue;
 }
 
+/** The PutMetricAlarm input of a dead-letter queue's alarm (decision 209), its actions given: the sandbox's wiring. */
+export function deadLetterAlarmInput(spec: ReturnType<typeof deadLetterAlarmSpec>, alarmActions: string[]): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: spec.alarmName,
+    AlarmDescription: spec.alarmDescription,
+    Namespace: spec.namespace,
+    MetricName: spec.metricName,
+    Dimensions: [{ Name: 'QueueName', Value: spec.dimensions.QueueName }],
+    Statistic: spec.statistic,
+    Period: spec.periodSeconds,
+    EvaluationPeriods: spec.evaluationPeriods,
+    Threshold: spec.threshold,
+    ComparisonOperator: spec.comparisonOperator,
+    TreatMissingData: spec.treatMissingData,
+    AlarmActions: alarmActions,
+  };
+}
+
 export async function provisionAutomationHealth(clientConfig: SandboxClientConfig): Promise<AutomationHealth> {
   const sns = new SNSClient(clientConfig);
   const sqs = new SQSClient(clientConfig);
@@ -31,22 +49,7 @@ export async function provisionAutomationHealth(clientConfig: SandboxClientConfi
       const url = (await sqs.send(new CreateQueueCommand({ QueueName: definition.queueName }))).QueueUrl ?? '';
       const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
       const spec = deadLetterAlarmSpec(definition);
-      await cloudWatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: spec.alarmName,
-          AlarmDescription: spec.alarmDescription,
-          Namespace: spec.namespace,
-          MetricName: spec.metricName,
-          Dimensions: [{ Name: 'QueueName', Value: spec.dimensions.QueueName }],
-          Statistic: spec.statistic,
-          Period: spec.periodSeconds,
-          EvaluationPeriods: spec.evaluationPeriods,
-          Threshold: spec.threshold,
-          ComparisonOperator: spec.comparisonOperator,
-          TreatMissingData: spec.treatMissingData,
-          AlarmActions: [topicArn],
-        }),
-      );
+      await cloudWatch.send(new PutMetricAlarmCommand(deadLetterAlarmInput(spec, [topicArn])));
       return { queueName: definition.queueName, url, arn, alarmName: spec.alarmName };
     };
     return { topicArn, failedInvocations: await queue(DEAD_LETTER_QUEUES.failedInvocations), undeliveredEvents: await queue(DEAD_LETTER_QUEUES.undeliveredEvents) };

@@ -14,7 +14,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { DELIVERY } from '../../../infra/lib/settings';
 import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { invokeAsynchronously } from '../../../sandbox/async-invocation';
-import { provisionAutomationHealth, subscribeStandIn } from '../../../sandbox/automation-health';
+import { deadLetterAlarmInput, provisionAutomationHealth, subscribeStandIn } from '../../../sandbox/automation-health';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../../../shared/config/automation-health';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
@@ -228,21 +228,7 @@ describe('a kill switch that stays unreadable (a denied read): the failed invoca
     // The wiring before R12-9 (the alarm's action L1's topic), replayed: L1's chat subscriber gets the notification, the
     // email subscriber does not (the message carries no channel attribute), so nobody on email would have heard.
     const spec = deadLetterAlarmSpec(DEAD_LETTER_QUEUES.failedInvocations);
-    await account.cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: spec.alarmName,
-        Namespace: spec.namespace,
-        MetricName: spec.metricName,
-        Dimensions: [{ Name: 'QueueName', Value: spec.dimensions.QueueName }],
-        Statistic: spec.statistic,
-        Period: spec.periodSeconds,
-        EvaluationPeriods: spec.evaluationPeriods,
-        Threshold: spec.threshold,
-        ComparisonOperator: spec.comparisonOperator,
-        TreatMissingData: spec.treatMissingData,
-        AlarmActions: [l1.arn],
-      }),
-    );
+    await account.cloudWatch.send(new PutMetricAlarmCommand({ ...deadLetterAlarmInput(spec, [l1.arn]), AlarmDescription: undefined }));
     await account.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: spec.alarmName, StateValue: 'OK', StateReason: 'replaying the old wiring' }));
     await evaluator.evaluateOnce();
     expect((await l1Chat.read()).map((m) => m.subject)).toEqual(['ALARM: "notification-runbooks-failed-invocations not empty" in US East (N. Virginia)']);
