@@ -1,4 +1,4 @@
-// `runbook incidents`: open incidents with their tier, status and next escalation time.
+// `runbook incidents`: open incidents with their tier, status, next escalation time and how often each re-opened.
 import { acknowledgerLabel } from '../shared/escalation/acknowledger';
 import { escalationStore, configuration } from './ack';
 import { readCallerIdentity } from './caller-identity';
@@ -23,6 +23,17 @@ export function escalationOverdue(incident: Pick<Incident, 'status' | 'nextEscal
   if (incident.status !== 'OPEN' || !incident.nextEscalationAt) return false;
   const due = Date.parse(incident.nextEscalationAt);
   return !Number.isNaN(due) && now.getTime() - due > OVERDUE_AFTER_MS;
+}
+
+/**
+ * How often the incident's alarm came back (decision 204 groups a re-fire within the window into the same incident; 212
+ * keeps its ladder running): "-" for an incident that never re-opened, else "<n> (fired <n+1>x since <first ALARM>)". A
+ * flapping incident reads the same as a fresh one without it (level, next tier), and the count is what tells them apart.
+ */
+export function reopenedColumn(incident: Pick<Incident, 'reopens' | 'firstAlarmTime' | 'alarmTime'>): string {
+  const reopens = incident.reopens ?? 0;
+  if (reopens <= 0) return '-';
+  return `${reopens} (fired ${reopens + 1}x since ${incident.firstAlarmTime ?? incident.alarmTime})`;
 }
 
 const OVERDUE_NOTE =
@@ -51,7 +62,7 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
     const now = new Date();
     const overdue = new Set(incidents.filter((i) => escalationOverdue(i, now)).map((i) => i.incidentId));
     if (options.json) {
-      console.log(JSON.stringify({ source, incidents: incidents.map((i) => (overdue.has(i.incidentId) ? { ...i, nextEscalationOverdue: true } : i)) }, null, 2));
+      console.log(JSON.stringify({ source, incidents: incidents.map((i) => ({ ...i, reopens: i.reopens ?? 0, ...(overdue.has(i.incidentId) ? { nextEscalationOverdue: true } : {}) })) }, null, 2));
       return EXIT.ok;
     }
     if (incidents.length === 0) {
@@ -63,12 +74,13 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
       level === undefined || level === 0 ? '-' : (config.escalationPath.find((t) => t.level === level)?.name ?? `L${level}`);
     console.log(
       renderTable(
-        ['INCIDENT', 'STATUS', 'TIER', 'NEXT ESCALATION', 'ENV', 'ALARM', 'WHY'],
+        ['INCIDENT', 'STATUS', 'TIER', 'NEXT ESCALATION', 'RE-OPENED', 'ENV', 'ALARM', 'WHY'],
         incidents.map((i) => [
           i.incidentId,
           i.status === 'ACKNOWLEDGED' ? `${i.status} by ${acknowledgerLabel(i)}` : i.status,
           tierName(i.level),
           i.status === 'OPEN' && i.nextEscalationAt ? `${tierName(i.nextLevel)} at ${i.nextEscalationAt}${overdue.has(i.incidentId) ? ' (OVERDUE)' : ''}` : '-',
+          reopenedColumn(i),
           i.environment,
           i.alarmName,
           i.reason,

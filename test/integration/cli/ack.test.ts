@@ -54,13 +54,13 @@ describe('runbook ack', () => {
   it('lists the open incident with its tier and next escalation, as a table and as JSON', async () => {
     const table = await runCli(['incidents'], account.env);
     expect(table.status).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`${incidentId}\\s+OPEN\\s+DevOps Team \\(L1\\)\\s+Cloud Infrastructure Team \\(L2\\) at `));
+    expect(table.stdout).toMatch(new RegExp(`${incidentId}\\s+OPEN\\s+DevOps Team \\(L1\\)\\s+Cloud Infrastructure Team \\(L2\\) at \\S+\\s+-\\s+production\\s`));
     // Where it read (review 10a finding 11): each region keeps its own table, so the answer names table, account and region.
     expect(table.stdout).toContain(`open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1)\n`);
     const json = await runCli(['incidents', '--json'], account.env);
     const parsed = JSON.parse(json.stdout) as { source: unknown; incidents: Incident[] };
     expect(parsed.source).toEqual({ table: account.topology.stateTable.name, account: account.accountId, region: 'us-east-1' });
-    expect(parsed.incidents).toEqual([expect.objectContaining({ incidentId, status: 'OPEN', level: 1, nextLevel: 2 })]);
+    expect(parsed.incidents).toEqual([expect.objectContaining({ incidentId, status: 'OPEN', level: 1, nextLevel: 2, reopens: 0 })]);
     const none = await runCli(['incidents', '-e', 'staging'], account.env);
     expect(none.stdout).toBe(`no open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1, environment staging)\n`);
   });

@@ -16,6 +16,7 @@ import { serveApiRequests } from '../../../sandbox/simulated-api';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../../support/load-handler';
+import { runCli } from '../../support/run-cli';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -173,6 +174,13 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
       ((await scheduler.send(new ListSchedulesCommand({ GroupName: account.topology.escalationScheduleGroup.name }))).Schedules ?? []).map((x) => x.Name ?? '').sort();
     // The ladder resumed (L2 in 15 min), and the second OK's held resolution waits for its settle timer.
     expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l2`, `escalation-${incidentId}-settle-c1`]);
+    // What the on-call sees of it (decision 204's "not done"): one row, re-opened twice, fired three times since the first.
+    expect(item?.firstAlarmTime).toEqual(expect.any(String));
+    const listed = await runCli(['incidents'], account.env);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${incidentId}\\s+OPEN\\s+DevOps Team \\(L1\\)\\s+Cloud Infrastructure Team \\(L2\\) at \\S+\\s+2 \\(fired 3x since ${String(item?.firstAlarmTime).replace(/[.+]/g, '\\$&')}\\)\\s+production`));
+    const listedJson = JSON.parse((await runCli(['incidents', '--json'], account.env)).stdout) as { incidents: Array<Record<string, unknown>> };
+    expect(listedJson.incidents.filter((i) => i.incidentId === incidentId)).toEqual([expect.objectContaining({ reopens: 2, status: 'OPEN' })]);
 
     // 11 min on: the held resolution of cycle 1 finds the incident re-opened since and tells nobody; L2 is not due yet.
     clock.advance(11 * 60_000);
