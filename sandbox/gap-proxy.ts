@@ -662,6 +662,33 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     });
     return { ...answer, body: Buffer.from(xml, 'utf8') };
   };
+  // moto 5.2.1 answers one DbiResourceId for every instance, so a document that checks which instance it is by that id
+  // (FailbackToPrimary's verifyServingIsFailback) could not fail here. On RDS it is unique per instance and immutable,
+  // kept by a rename (RDS API reference, DBInstance.DbiResourceId; "Renaming a DB instance"). The proxy gives each
+  // instance its own, at first sight of its identifier in an RDS answer, moves it with a rename the proxy lets through,
+  // and drops it when the instance is deleted (a new instance under that name is another instance).
+  const resourceIds = new Map<string, string>();
+  const resourceIdOf = (described: RequestDescription, id: string): string => {
+    const key = promotedKey(described, id.toLowerCase());
+    let own = resourceIds.get(key);
+    if (!own) {
+      own = `db-${randomUUID().replace(/-/g, '').toUpperCase().slice(0, 26)}`;
+      resourceIds.set(key, own);
+    }
+    return own;
+  };
+  const withOwnResourceIds = (answer: CannedResponse, described: RequestDescription): CannedResponse => {
+    if (answer.status !== 200) return answer;
+    const xml = answer.body.toString('utf8');
+    if (!xml.includes('<DbiResourceId>')) return answer;
+    const rewritten = xml.replace(/<DBInstance>([\s\S]*?)<\/DBInstance>/g, (block: string) => {
+      const id = /<DBInstanceIdentifier>([^<]*)<\/DBInstanceIdentifier>/.exec(block)?.[1];
+      return id ? block.replace(/<DbiResourceId>[^<]*<\/DbiResourceId>/g, `<DbiResourceId>${resourceIdOf(described, id)}</DbiResourceId>`) : block;
+    });
+    return { ...answer, body: Buffer.from(rewritten, 'utf8') };
+  };
+  /** Every RDS answer as RDS would give it: promoted instances without their replication links, each instance its own id. */
+  const rdsAnswer = (answer: CannedResponse, described: RequestDescription): CannedResponse => withOwnResourceIds(withoutPromotedLinks(answer, described), described);
   const rdsPromotion = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
     const form = new URLSearchParams(body.toString('utf8'));
     const id = form.get('DBInstanceIdentifier') ?? '';
@@ -682,7 +709,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       const arn = /<DBInstanceArn>([^<]*)<\/DBInstanceArn>/.exec(answer.body.toString('utf8'))?.[1];
       if (arn) promotedArns.add(arn);
     }
-    return withoutPromotedLinks(answer, described);
+    return rdsAnswer(answer, described);
   };
   // A rename (ModifyDBInstance NewDBInstanceIdentifier, as FailbackToPrimary does). moto 5.2.1 renames onto an existing
   // name by silently replacing that instance; RDS refuses ("You cannot use an existing DB instance name when renaming",
@@ -699,13 +726,18 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (taken.status === 200 && to !== from.toLowerCase()) {
       return faultResponse(described.protocol, { times: 1, status: 400, code: 'DBInstanceAlreadyExists', message: `DB instance already exists: ${to}` });
     }
+    const own = resourceIdOf(described, from);
     const answer = await forwardBuffered(req, body, described.accountId);
+    if (answer.status === 200 && to) {
+      resourceIds.delete(promotedKey(described, from.toLowerCase()));
+      resourceIds.set(promotedKey(described, to), own);
+    }
     if (answer.status === 200 && to && promotedInstances.delete(promotedKey(described, from))) {
       promotedInstances.add(promotedKey(described, to));
       const arn = /<DBInstanceArn>([^<]*)<\/DBInstanceArn>/.exec(answer.body.toString('utf8'))?.[1];
       if (arn) promotedArns.add(arn);
     }
-    return withoutPromotedLinks(answer, described);
+    return rdsAnswer(answer, described);
   };
 
   // moto 5.2.1's DescribeAlarmsForMetric matches the namespace and metric name only: the alarms moto finds on them are
@@ -1035,8 +1067,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       send(res, await rdsRename(req, body, described));
       return;
     }
-    if (described.service === 'rds' && described.operation === 'DescribeDBInstances' && (promotedInstances.size > 0 || promotedArns.size > 0)) {
-      send(res, withoutPromotedLinks(await forwardBuffered(req, body, described.accountId), described));
+    if (described.service === 'rds' && described.operation === 'DeleteDBInstance' && isForm) {
+      const answer = await forwardBuffered(req, body, described.accountId);
+      const id = new URLSearchParams(body.toString('utf8')).get('DBInstanceIdentifier');
+      const answered = rdsAnswer(answer, described);
+      if (answer.status === 200 && id) resourceIds.delete(promotedKey(described, id.toLowerCase()));
+      send(res, answered);
+      return;
+    }
+    if (described.service === 'rds') {
+      send(res, rdsAnswer(await forwardBuffered(req, body, described.accountId), described));
       return;
     }
     // moto issues AssumeRole credentials for any role, existing or not, whatever its trust (sandbox/preflight-gaps.ts).

@@ -3,7 +3,7 @@
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -138,8 +138,12 @@ const DATA_PATH = [
   'enableConsumers',
   'waitConsumersEnabled',
 ];
-/** The standby rebuilt after the first failover, which the Route 53 outage case fails over. */
-const REBUILT_REPLICA = 'notification-service-db-replica-b';
+/**
+ * The instance the first failover promoted, renamed away before the standby is rebuilt under the configured name: the
+ * automation role may promote only the configured replica (decision 69; test/infra/dr-runbooks-iam.test.ts), so a
+ * standby under another name is one the deployed IAM would refuse to fail over (review 13, R13-13).
+ */
+const FIRST_PROMOTED_RETIRED = 'notification-service-db-dr-retired';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -230,13 +234,19 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   });
 
   it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {
-    // The standby rebuilt (FailbackToPrimary's Afterwards): a new cross-region replica, the DR consumers off, the DR
-    // parameter back on the primary. The record pair stays as the failover above left it.
-    const rebuilt = await new RDSClient(at(standby.drRegion)).send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: REBUILT_REPLICA, SourceDBInstanceIdentifier: account.topology.database.arn }),
-    );
+    // The standby rebuilt (FailbackToPrimary's Afterwards): the instance the first failover promoted renamed away, a new
+    // cross-region replica under the configured name (the only one the automation role may promote), the DR consumers
+    // off, the DR parameter back on the primary. The record pair stays as the failover above left it.
+    const drRds = new RDSClient(at(standby.drRegion));
+    const firstPromoted = await instance(standby.drRegion, standby.replica.identifier);
+    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: FIRST_PROMOTED_RETIRED, ApplyImmediately: true }));
+    const rebuilt = await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
     rebuiltEndpoint = rebuilt.DBInstance?.Endpoint?.Address ?? '';
-    expect(rebuiltEndpoint).toMatch(/^notification-service-db-replica-b\./);
+    expect(rebuiltEndpoint).toMatch(/^notification-service-db-replica\./);
+    // Two instances now, each its own (the gap proxy gives each its own DbiResourceId, kept by a rename, as RDS does).
+    expect((await instance(standby.drRegion, FIRST_PROMOTED_RETIRED))?.DbiResourceId).toBe(firstPromoted?.DbiResourceId);
+    expect(rebuilt.DBInstance?.DbiResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+    expect(rebuilt.DBInstance?.DbiResourceId).not.toBe(firstPromoted?.DbiResourceId);
     await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
     await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
     const before = await state();
@@ -250,7 +260,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     let fired: number;
     let outcome: { run: Rehearsal; processed: number };
     try {
-      outcome = await withConsumer(rehearseDocument(FAILOVER, { ...failoverParameters(), ReplicaDBInstanceIdentifier: REBUILT_REPLICA }, envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
+      outcome = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
     } finally {
       const [left] = await getProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
       fired = ROUTE53_DOWN.times - (left?.remaining ?? ROUTE53_DOWN.times);
@@ -273,7 +283,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.result.steps.find((s) => s.step === 'verifyTraffic')?.status).toBe('Success');
     // The data path is done: promoted, pointed at, consumers on and draining; Route 53 unchanged, no record write tried.
     const after = await state();
-    const promoted = await instance(standby.drRegion, REBUILT_REPLICA);
+    const promoted = await instance(standby.drRegion, standby.replica.identifier);
     expect(promoted?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(promoted?.DBInstanceStatus).toBe('available');
     expect(after.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': rebuiltEndpoint });
@@ -286,12 +296,17 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   it("fails back after approval onto the name the automation watches: the old primary retired under its new name, the failback replica promoted and renamed, the service pointed at it, the record switched back", async () => {
     // What a person does first: a read replica of the DR database in the primary region.
     const created = await new RDSClient(at(standby.primaryRegion)).send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: (await instance(standby.drRegion, REBUILT_REPLICA))?.DBInstanceArn, Tags: [IS_FAILBACK] }),
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: (await instance(standby.drRegion, standby.replica.identifier))?.DBInstanceArn, Tags: [IS_FAILBACK] }),
     );
     expect(created.DBInstance?.DBInstanceIdentifier).toBe(FAILBACK_REPLICA);
-    // moto 5.2.1 answers one DbiResourceId for every instance (and a replica copies its source's creation time), so which
-    // instance is which is told here by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"); the
-    // document's verifyServingIsFailback compares DbiResourceId, unique and immutable on AWS.
+    // Which instance is which is told by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"), and by
+    // DbiResourceId, which the document's verifyServingIsFailback compares: unique and immutable on AWS; moto 5.2.1
+    // answers one for every instance, the gap proxy gives each its own and keeps it through a rename (review 13, R13-13).
+    const failbackResourceId = created.DBInstance?.DbiResourceId;
+    const oldPrimaryResourceId = (await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId;
+    expect(failbackResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+    expect(oldPrimaryResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+    expect(failbackResourceId).not.toBe(oldPrimaryResourceId);
     await new RDSClient(at(standby.primaryRegion)).send(new AddTagsToResourceCommand({ ResourceName: account.topology.database.arn, Tags: [IS_OLD_PRIMARY] }));
     const before = await state();
     await sendMessages(standby.primaryRegion, account.topology.queue.url, 20);
@@ -333,6 +348,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(watched).toEqual([account.topology.database.identifier]);
     const serving = await instance(standby.primaryRegion, account.topology.database.identifier);
     expect(serving?.TagList).toEqual(expect.arrayContaining([IS_FAILBACK]));
+    expect(serving?.DbiResourceId).toBe(failbackResourceId);
     expect(serving?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(serving?.DBInstanceStatus).toBe('available');
     const after = await state();
@@ -341,6 +357,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const retired = await instance(standby.primaryRegion, 'notification-service-db-retired');
     expect(retired?.TagList).toEqual(expect.arrayContaining([IS_OLD_PRIMARY]));
     expect(retired?.TagList).not.toEqual(expect.arrayContaining([IS_FAILBACK]));
+    expect(retired?.DbiResourceId).toBe(oldPrimaryResourceId);
     await expect(instance(standby.primaryRegion, FAILBACK_REPLICA)).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
     expect(await mutatingCallsSince(since)).toEqual(['ModifyDBInstance', 'PromoteReadReplica', 'ModifyDBInstance', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets']);
     expect(after.records).toEqual({
