@@ -101,7 +101,7 @@ export function ruleTargetContext(account: string, ruleArn: string): ContextEntr
 }
 
 /** iam:SimulateCustomPolicy of sts:AssumeRole on the role: AWS's decision, and the context keys it lacked. */
-async function simulateAssume(operations: PreflightClients, statements: Array<Record<string, unknown>>, roleArn: string, context: ContextEntry[]): Promise<string> {
+export async function simulateAssume(operations: PreflightClients, statements: Array<Record<string, unknown>>, roleArn: string, context: ContextEntry[]): Promise<string> {
   if (!statements.some((st) => st.Effect === 'Allow')) return 'implicitDeny, no statement allows it';
   const out = await operations.iam.send(
     new SimulateCustomPolicyCommand({ PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: ['sts:AssumeRole'], ResourceArns: [roleArn], ContextEntries: context }),

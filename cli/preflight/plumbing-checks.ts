@@ -7,10 +7,12 @@ import { GetDocumentCommand } from '@aws-sdk/client-ssm';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
-import { automationRoleNameOf } from '../../shared/config/names';
+import { automationRoleNameOf, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import { noSubscriberFix } from '../../shared/config/tier-subscribers';
 import { TIMER_HANDLER, type ExpectedTier, type PreflightExpectations } from './expectations';
+import { probeAccount } from './bus-policy-checks';
 import { simulateGroups } from './handler-checks';
+import { judgeServiceTrust, type ServiceTrustVerdict, type TrustSource } from './service-trust';
 import { awsErrorName, couldNotCheck, fail, guardedCheck, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface ExpectedDocument {
@@ -236,27 +238,57 @@ export async function checkDocuments(clients: PreflightClients, documents: reado
   return results;
 }
 
-/** Pure: the trust statements (a role's AssumeRolePolicyDocument, URL-encoded as IAM returns it) as a list. */
-export function trustStatements(document: string | undefined): Array<Record<string, unknown>> {
-  const text = document ?? '{}';
-  const parsed = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
-  const list = parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-  return list.filter((st): st is Record<string, unknown> => typeof st === 'object' && st !== null);
-}
+/** The service principal EventBridge Scheduler assumes a schedule's execution role as. */
+export const SCHEDULER_SERVICE = 'scheduler.amazonaws.com';
+/** The service principal Automation assumes a document's AutomationAssumeRole as. */
+export const AUTOMATION_SERVICE = 'ssm.amazonaws.com';
+/** An execution id no run has: the aws:SourceArn of "an Automation execution" in the automation role's trust probes. */
+export const PROBE_EXECUTION_ID = 'runbook-preflight-probe';
 
-/** Pure: does an Allow statement of the trust let this AWS service principal assume the role (conditions aside)? */
-export function trustAdmitsService(document: string | undefined, service: string): boolean {
-  const names = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
-  return trustStatements(document).some((st) => {
-    if (st.Effect !== 'Allow') return false;
-    const principal = st.Principal;
-    const services = typeof principal === 'object' && principal !== null ? names((principal as { Service?: unknown }).Service) : [];
-    return services.includes(service) && names(st.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*');
-  });
+/** A schedule group's ARN, as Scheduler names it in aws:SourceArn (EventBridge Scheduler User Guide, "Confused deputy prevention"). */
+export function scheduleGroupArn(target: PreflightTarget, account: string, group: string): string {
+  return `arn:${target.partition}:scheduler:${target.region}:${account}:schedule-group/${group}`;
 }
 
 /**
- * Each schedule group exists, and its role: exists, trusts EventBridge Scheduler, and may invoke the lane's one target
+ * Pure: a role's trust verdict (service-trust.ts) as its check line. Not named, another principal admitted, or the
+ * service refused for its own resource: FAIL (the real AssumeRole fails, or someone else may act as the service);
+ * admitted for a probe too: WARN naming the condition infra's trust has; else PASS naming what was refused.
+ */
+export function trustResult(
+  verdict: ServiceTrustVerdict,
+  c: { check: string; subject: string; role: string; service: string; own: TrustSource; impact: string; extra: string; fix: string; infraTrust: string },
+): CheckResult {
+  switch (verdict.kind) {
+    case 'not-named':
+      return fail('plumbing', c.check, c.subject, `${c.role} exists, but its trust does not let ${c.service} assume it: ${c.impact}`, c.fix);
+    case 'foreign':
+      return fail('plumbing', c.check, c.subject, `${c.role} exists, but its trust admits principals other than ${c.service}: ${verdict.principals.join('; ')}: they may assume it and ${c.extra}`, `${c.fix} (its trust: ${c.infraTrust})`);
+    case 'refused':
+      return fail(
+        'plumbing',
+        c.check,
+        c.subject,
+        `${c.role} exists, but its trust does not admit ${c.service} for ${c.own.what} (aws:SourceAccount ${c.own.account}, aws:SourceArn ${c.own.sourceArn}; sts:AssumeRole: ${verdict.decision}, iam:SimulateCustomPolicy): ${c.impact}`,
+        `${c.fix} (its trust: ${c.infraTrust}); a trust edited by hand to name another group, account or execution, or a Deny of the service, refuses the real call`,
+      );
+    case 'too-wide':
+      return warn(
+        'plumbing',
+        c.check,
+        c.subject,
+        `${c.role} admits ${c.service} for ${c.own.what}, and also for ${verdict.admitted.map((p) => p.what).join(', and ')} (iam:SimulateCustomPolicy): its trust lacks infra's ${[...new Set(verdict.admitted.map((p) => p.condition ?? 'confining'))].join(' and ')} condition`,
+        `${c.fix} (its trust: ${c.infraTrust})`,
+      );
+    case 'admitted':
+      return pass('plumbing', c.check, c.subject, `${c.role} exists and ${c.service} may assume it for ${c.own.what}, and not for ${verdict.refused.map((p) => p.what).join(' nor for ')} (iam:SimulateCustomPolicy)`);
+  }
+}
+
+/**
+ * Each schedule group exists, and its role: exists, trusts EventBridge Scheduler for schedules of that group (its
+ * conditions judged by iam:SimulateCustomPolicy with the aws:SourceAccount / aws:SourceArn Scheduler sets, and refused
+ * for the other lane's group and another account's: review 13 R13-8), and may invoke the lane's one target
  * (escalation-timer, verify-change), simulated with iam:SimulatePrincipalPolicy on the target's real ARN as the handler
  * roles are. A role that exists but may not invoke fails every timer of its lane (review 11a, finding 3: L2, L3 and L4
  * never paged, the ladder stopping at L1 without anyone being told).
@@ -282,12 +314,38 @@ async function checkScheduler(clients: PreflightClients, expected: PreflightExpe
       results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} does not exist: schedules in ${group.name} cannot invoke their target: ${lane}`, 'deploy the runbook stack'));
       continue;
     }
-    if (!trustAdmitsService(trust, 'scheduler.amazonaws.com')) {
-      results.push(fail('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists, but its trust does not let EventBridge Scheduler (scheduler.amazonaws.com) assume it: ${lane}`, 'deploy the runbook stack: it writes the trust'));
-      continue;
-    }
-    results.push(pass('plumbing', 'scheduler-role', group.roleName, `Scheduler role ${group.roleName} exists and EventBridge Scheduler may assume it`));
     const roleArn = `arn:${target.partition}:iam::${target.account}:role/${group.roleName}`;
+    const groupArn = scheduleGroupArn(target, target.account, group.name);
+    const otherLane = group.name === ESCALATION_SCHEDULE_GROUP ? VERIFY_SCHEDULE_GROUP : ESCALATION_SCHEDULE_GROUP;
+    const stranger = probeAccount(target.account);
+    const own: TrustSource = { what: `schedules of group ${group.name}`, account: target.account, sourceArn: groupArn };
+    const probes: TrustSource[] = [
+      { what: `group ${otherLane} (the other lane)`, account: target.account, sourceArn: scheduleGroupArn(target, target.account, otherLane), condition: 'aws:SourceArn' },
+      { what: `group ${group.name} of ${stranger}, an account not configured`, account: stranger, sourceArn: scheduleGroupArn(target, stranger, group.name), condition: 'aws:SourceAccount' },
+    ];
+    const infraTrust = `${SCHEDULER_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnEquals aws:SourceArn ${groupArn}`;
+    let verdict: ServiceTrustVerdict | undefined;
+    try {
+      verdict = await judgeServiceTrust(clients, { trust, roleArn, service: SCHEDULER_SERVICE, own, probes });
+    } catch (error) {
+      // The trust could not be judged (the simulation refused): named, and the grant below still checked.
+      results.push(couldNotCheck('plumbing', `trust of Scheduler role ${group.roleName}`, error, ['iam:SimulateCustomPolicy']));
+    }
+    if (verdict) {
+      const judged = trustResult(verdict, {
+        check: 'scheduler-role',
+        subject: group.roleName,
+        role: `Scheduler role ${group.roleName}`,
+        service: `EventBridge Scheduler (${SCHEDULER_SERVICE})`,
+        own,
+        impact: lane,
+        extra: `invoke ${group.targetFunctionName} as the timers do`,
+        fix: 'deploy the runbook stack: it writes the trust',
+        infraTrust,
+      });
+      results.push(judged);
+      if (judged.status === 'FAIL') continue;
+    }
     const functionArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${group.targetFunctionName}`;
     results.push(
       ...(await guardedCheck('plumbing', `Scheduler role ${group.roleName}`, ['iam:SimulatePrincipalPolicy'], async () => {
@@ -353,10 +411,32 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
       : `${pinned.join(', ')} ${pinned.length === 1 ? 'runs as it and no other role: it fails' : 'run as it and no other role: they fail'} at the first step`;
   if (!exists) {
     results.push(fail('plumbing', 'automation-role', roleName, `automation role ${roleName} does not exist: ${impact}`, 'deploy the runbook stack: it creates the role'));
-  } else if (!trustAdmitsService(trust, 'ssm.amazonaws.com')) {
-    results.push(fail('plumbing', 'automation-role', roleName, `automation role ${roleName} exists, but its trust does not let Systems Manager (ssm.amazonaws.com) assume it: ${impact}`, 'deploy the runbook stack: it writes the trust'));
   } else {
-    results.push(pass('plumbing', 'automation-role', roleName, `automation role ${roleName} exists and Systems Manager may assume it`));
+    // Automation names the execution as aws:SourceArn (Systems Manager User Guide, "Cross-service confused deputy
+    // prevention"); infra's trust admits this account's executions, of any region (ArnLike ...:automation-execution/*).
+    const execution = (account: string): string => `arn:${target.partition}:ssm:${target.region}:${account}:automation-execution/${PROBE_EXECUTION_ID}`;
+    const stranger = probeAccount(target.account);
+    const own: TrustSource = { what: `an Automation execution of ${target.account}`, account: target.account, sourceArn: execution(target.account) };
+    const probes: TrustSource[] = [{ what: `an execution of ${stranger}, an account not configured`, account: stranger, sourceArn: execution(stranger), condition: 'aws:SourceAccount' }];
+    const roleArn = `arn:${target.partition}:iam::${target.account}:role/${roleName}`;
+    try {
+      const verdict = await judgeServiceTrust(clients, { trust, roleArn, service: AUTOMATION_SERVICE, own, probes });
+      results.push(
+        trustResult(verdict, {
+          check: 'automation-role',
+          subject: roleName,
+          role: `automation role ${roleName}`,
+          service: `Systems Manager (${AUTOMATION_SERVICE})`,
+          own,
+          impact,
+          extra: 'act as every document that runs as it',
+          fix: 'deploy the runbook stack: it writes the trust',
+          infraTrust: `${AUTOMATION_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnLike aws:SourceArn arn:${target.partition}:ssm:*:${target.account}:automation-execution/*`,
+        }),
+      );
+    } catch (error) {
+      results.push(couldNotCheck('plumbing', `trust of automation role ${roleName}`, error, ['iam:SimulateCustomPolicy']));
+    }
   }
   for (const [arn, docs] of documentApprovers(documents)) {
     const match = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
@@ -398,7 +478,7 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic', 'sns:GetSubscriptionAttributes'], () => checkTiers(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
-    ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole'], () => checkScheduler(clients, expected, target))),
-    ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser'], () => checkAutomationPrincipals(clients, target, documents))),
+    ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole', 'iam:SimulateCustomPolicy'], () => checkScheduler(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, target, documents))),
   ];
 }

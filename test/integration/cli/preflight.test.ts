@@ -273,6 +273,38 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
+  // Review 13 R13-8: the trust was judged by its Principal alone ("conditions aside"): a trust naming the other lane's group
+  // or another account PASSed while Scheduler's real AssumeRole (aws:SourceArn = this group) is refused.
+  it("names a Scheduler role whose trust names the other lane's group, and one whose trust names another account", async () => {
+    const region = String(account.clientConfig.region);
+    const escalationRole = `notification-runbooks-escalation-scheduler-${region}`;
+    const verifyRole = `notification-runbooks-verify-scheduler-${region}`;
+    const groupArn = (acct: string, group: string): string => `arn:aws:scheduler:${region}:${acct}:schedule-group/${group}`;
+    const trustFor = (acct: string, group: string): string =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': acct }, ArnEquals: { 'aws:SourceArn': groupArn(acct, group) } } }],
+      });
+    const before = new Map<string, string>();
+    for (const role of [escalationRole, verifyRole]) before.set(role, (await stack.iam.send(new GetRoleCommand({ RoleName: role }))).Role?.AssumeRolePolicyDocument ?? '');
+    await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: escalationRole, PolicyDocument: trustFor(account.accountId, 'notification-runbooks-verify') }));
+    await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: verifyRole, PolicyDocument: trustFor('444455556666', 'notification-runbooks-verify') }));
+    expect(decodeURIComponent((await stack.iam.send(new GetRoleCommand({ RoleName: escalationRole }))).Role?.AssumeRolePolicyDocument ?? '')).toContain('schedule-group/notification-runbooks-verify');
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL scheduler-role ${escalationRole}`, `FAIL scheduler-role ${verifyRole}`]);
+      const [escalation, verify] = report.checks.filter((c) => c.status === 'FAIL');
+      expect(escalation?.message).toBe(
+        `Scheduler role ${escalationRole} exists, but its trust does not admit EventBridge Scheduler (scheduler.amazonaws.com) for schedules of group notification-runbooks (aws:SourceAccount ${account.accountId}, aws:SourceArn ${groupArn(account.accountId, 'notification-runbooks')}; sts:AssumeRole: implicitDeny, iam:SimulateCustomPolicy): every escalation timer fails: the ladder stops at the first tier, and nobody is told`,
+      );
+      expect(verify?.message).toContain('for schedules of group notification-runbooks-verify');
+      expect(verify?.fix).toContain(`its trust: scheduler.amazonaws.com with StringEquals aws:SourceAccount ${account.accountId} and ArnEquals aws:SourceArn ${groupArn(account.accountId, 'notification-runbooks-verify')}`);
+    } finally {
+      for (const [role, trust] of before) await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: decodeURIComponent(trust) }));
+    }
+  });
+
   // Review 11a finding 3 / decision 200's "not done": the role the documents run as, and their approvers, were read by nothing.
   it('names an automation role Systems Manager may not assume and an approver role that does not exist, with the documents they stop', async () => {
     const automation = `notification-runbooks-automation-${String(account.clientConfig.region)}`;

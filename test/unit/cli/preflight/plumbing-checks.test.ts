@@ -1,6 +1,7 @@
 // Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
-import { GetRoleCommand, GetUserCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetUserCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -9,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import { checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
+import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { awsError, clients, expectationsFor, TARGET } from './support';
 import type { EnvironmentName } from '../../../../shared/config/schema';
 
@@ -22,10 +24,63 @@ const LEVELS = ['low', 'normal', 'high', 'urgent', 'critical'].map((code) => ({ 
 
 const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:111122223333:function:${name}`;
 const roleArnOf = (name: string): string => `arn:aws:iam::111122223333:role/${name}`;
-/** infra's Scheduler trust (escalation-routing.ts EscalationTimers), URL-encoded as IAM returns it. */
-const SCHEDULER_TRUST = encodeURIComponent(
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }] }),
-);
+/** A schedule group's ARN in the unit tests' account and region. */
+const groupArnOf = (group: string, account = '111122223333'): string => `arn:aws:scheduler:us-east-1:${account}:schedule-group/${group}`;
+type Doc = { Version: string; Statement: Array<Record<string, unknown>> };
+/** infra's Scheduler trust (escalation-routing.ts EscalationTimers: this account's schedules of the lane's own group). */
+const schedulerTrustDoc = (group: string): Doc => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnEquals: { 'aws:SourceArn': groupArnOf(group) } },
+    },
+  ],
+});
+/** Each lane's role and its group. */
+const LANES: Record<string, string> = {
+  'notification-runbooks-escalation-scheduler-us-east-1': 'notification-runbooks',
+  'notification-runbooks-verify-scheduler-us-east-1': 'notification-runbooks-verify',
+};
+/** As IAM returns it: URL-encoded. */
+const encoded = (trust: Doc): string => encodeURIComponent(JSON.stringify(trust));
+const roleWithTrust = (trust: string) => ({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: trust } });
+/** The unused default trust for roles a case does not set (approvers): Scheduler's own lane trust is per role. */
+const SCHEDULER_TRUST = encoded(schedulerTrustDoc('notification-runbooks'));
+type Entry = { ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: string };
+/** iam:SimulateCustomPolicy answered by the sandbox's evaluator on the statements preflight sends (Principal stripped). */
+function simulateCustomFromEvaluator(): void {
+  iam.on(SimulateCustomPolicyCommand).callsFake((input: { PolicyInputList: string[]; ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: Entry[] }) => ({
+    EvaluationResults: input.ActionNames.flatMap((action) =>
+      (input.ResourceArns ?? ['*']).map((resource) => {
+        const policies = input.PolicyInputList.map((d, i) => ({ name: `input${i + 1}`, document: JSON.parse(d) as { Statement?: unknown } }));
+        const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName, e.ContextKeyValues]));
+        const r = simulatePolicies(policies, { action, resource, context });
+        return { EvalActionName: action, EvalResourceName: resource, EvalDecision: r.decision, MissingContextValues: r.missingContextValues };
+      }),
+    ),
+  }));
+}
+/**
+ * The oracle: may `principal` (a service) assume the role for a source, the WHOLE trust as the role's resource policy
+ * (@cloud-copilot/iam-simulate, independent of preflight's Principal handling and of the sandbox's evaluator)?
+ */
+async function serviceMayAssume(trust: Doc, principal: string, roleArn: string, account: string, sourceArn: string): Promise<boolean> {
+  const response = await runSimulation(
+    {
+      request: { principal, action: 'sts:AssumeRole', resource: { resource: roleArn, accountId: '111122223333' }, contextVariables: { 'aws:SourceAccount': account, 'aws:SourceArn': sourceArn } },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trust,
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
+  return response.overallResult === 'Allowed';
+}
 /** infra's grants: each lane's role may invoke its one target (EscalationTimers.allowInvoke). */
 const INFRA_INVOKE_GRANTS: Record<string, string[]> = {
   [roleArnOf('notification-runbooks-escalation-scheduler-us-east-1')]: [fnArn('notification-runbooks-escalation-timer')],
@@ -57,8 +112,10 @@ function wiredCorrectly(): void {
   sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:111122223333:inbox' }] });
   support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS });
   scheduler.on(GetScheduleGroupCommand).resolves({ State: 'ACTIVE' });
-  iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: 'arn', Path: '/', RoleId: 'id', CreateDate: new Date(), AssumeRolePolicyDocument: SCHEDULER_TRUST } });
+  iam.on(GetRoleCommand).resolves(roleWithTrust(SCHEDULER_TRUST));
+  for (const [roleName, group] of Object.entries(LANES)) iam.on(GetRoleCommand, { RoleName: roleName }).resolves(roleWithTrust(encoded(schedulerTrustDoc(group))));
   simulateFrom(INFRA_INVOKE_GRANTS);
+  simulateCustomFromEvaluator();
 }
 
 const run = (environment: EnvironmentName = 'production', documents: Array<{ name: string; content: unknown }> = []): Promise<CheckResult[]> =>
@@ -383,6 +440,90 @@ describe('Scheduler', () => {
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.PolicySourceArn)).toEqual([roleArnOf('notification-runbooks-verify-scheduler-us-east-1')]);
   });
 
+  // Review 13 R13-8: the trust's conditions were ignored ("conditions aside"), so a trust naming another group or account,
+  // or denying Scheduler, PASSed while every timer of the lane would fail. Each case's expectation is the oracle's (the
+  // whole trust as the role's resource policy), not preflight's.
+  const ESCALATION_ROLE = 'notification-runbooks-escalation-scheduler-us-east-1';
+  const withStatement = (edit: (st: Record<string, unknown>) => Record<string, unknown>, extra: Array<Record<string, unknown>> = []): Doc => {
+    const infra = schedulerTrustDoc('notification-runbooks');
+    return { ...infra, Statement: [...infra.Statement.map(edit), ...extra] };
+  };
+  const cond = (condition: Record<string, unknown>) => (st: Record<string, unknown>) => ({ ...st, Condition: condition });
+  it.each([
+    [
+      "the other lane's group (the lanes crossed in the trust)",
+      withStatement(cond({ StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnEquals: { 'aws:SourceArn': groupArnOf('notification-runbooks-verify') } })),
+      'FAIL',
+      'its trust does not admit EventBridge Scheduler (scheduler.amazonaws.com) for schedules of group notification-runbooks (aws:SourceAccount 111122223333, aws:SourceArn arn:aws:scheduler:us-east-1:111122223333:schedule-group/notification-runbooks; sts:AssumeRole: implicitDeny, iam:SimulateCustomPolicy): every escalation timer fails',
+    ],
+    [
+      'another account',
+      withStatement(cond({ StringEquals: { 'aws:SourceAccount': '444455556666' }, ArnEquals: { 'aws:SourceArn': groupArnOf('notification-runbooks', '444455556666') } })),
+      'FAIL',
+      'its trust does not admit EventBridge Scheduler (scheduler.amazonaws.com) for schedules of group notification-runbooks',
+    ],
+    [
+      'a Deny of Scheduler added',
+      withStatement((st) => st, [{ Effect: 'Deny', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }]),
+      'FAIL',
+      'sts:AssumeRole: explicitDeny, iam:SimulateCustomPolicy',
+    ],
+    [
+      'no condition at all',
+      withStatement(({ Condition: _c, ...st }) => st),
+      'WARN',
+      'admits EventBridge Scheduler (scheduler.amazonaws.com) for schedules of group notification-runbooks, and also for group notification-runbooks-verify (the other lane), and group notification-runbooks of 999999999999, an account not configured (iam:SimulateCustomPolicy): its trust lacks infra\'s aws:SourceArn and aws:SourceAccount condition',
+    ],
+    [
+      'another principal admitted besides Scheduler',
+      withStatement((st) => st, [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' }]),
+      'FAIL',
+      'its trust admits principals other than EventBridge Scheduler (scheduler.amazonaws.com): statement #2: AWS arn:aws:iam::111122223333:root: they may assume it and invoke notification-runbooks-escalation-timer as the timers do',
+    ],
+  ] as const)('a trust naming %s is judged by its conditions (%#)', async (_case, trust, status, text) => {
+    const own = await serviceMayAssume(trust, 'scheduler.amazonaws.com', roleArnOf(ESCALATION_ROLE), '111122223333', groupArnOf('notification-runbooks'));
+    // The oracle: refused for its own group exactly where preflight must FAIL (the foreign-principal case aside: admitted, but open to another).
+    if (_case !== 'another principal admitted besides Scheduler') expect(own).toBe(status !== 'FAIL');
+    iam.on(GetRoleCommand, { RoleName: ESCALATION_ROLE }).resolves(roleWithTrust(encoded(trust)));
+    const results = await run();
+    expect(results.filter((r) => r.status !== 'PASS').map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([`${status} scheduler-role ${ESCALATION_ROLE}`]);
+    expect(only(results, 'scheduler-role').find((r) => r.subject === ESCALATION_ROLE)?.message).toContain(text);
+    // A FAILed trust: the grant is not simulated for that role (every timer fails anyway); a WARN goes on.
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.PolicySourceArn)).toEqual(
+      status === 'FAIL' ? [roleArnOf('notification-runbooks-verify-scheduler-us-east-1')] : [roleArnOf(ESCALATION_ROLE), roleArnOf('notification-runbooks-verify-scheduler-us-east-1')],
+    );
+  });
+
+  it("infra's trusts PASS naming what was refused; the simulations carry Scheduler's context for the group, the other lane's and another account's", async () => {
+    for (const [roleName, group] of Object.entries(LANES)) {
+      const other = group === 'notification-runbooks' ? 'notification-runbooks-verify' : 'notification-runbooks';
+      expect(await serviceMayAssume(schedulerTrustDoc(group), 'scheduler.amazonaws.com', roleArnOf(roleName), '111122223333', groupArnOf(group))).toBe(true);
+      expect(await serviceMayAssume(schedulerTrustDoc(group), 'scheduler.amazonaws.com', roleArnOf(roleName), '111122223333', groupArnOf(other))).toBe(false);
+      expect(await serviceMayAssume(schedulerTrustDoc(group), 'scheduler.amazonaws.com', roleArnOf(roleName), '999999999999', groupArnOf(group, '999999999999'))).toBe(false);
+    }
+    const results = await run();
+    expect(only(results, 'scheduler-role').map((r) => `${r.status} ${r.message}`)).toEqual([
+      'PASS Scheduler role notification-runbooks-escalation-scheduler-us-east-1 exists and EventBridge Scheduler (scheduler.amazonaws.com) may assume it for schedules of group notification-runbooks, and not for group notification-runbooks-verify (the other lane) nor for group notification-runbooks of 999999999999, an account not configured (iam:SimulateCustomPolicy)',
+      'PASS Scheduler role notification-runbooks-verify-scheduler-us-east-1 exists and EventBridge Scheduler (scheduler.amazonaws.com) may assume it for schedules of group notification-runbooks-verify, and not for group notification-runbooks (the other lane) nor for group notification-runbooks-verify of 999999999999, an account not configured (iam:SimulateCustomPolicy)',
+    ]);
+    const custom = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => [c.args[0].input.ActionNames, c.args[0].input.ResourceArns, c.args[0].input.ContextEntries?.map((e) => e.ContextKeyValues?.[0])]);
+    expect(custom.slice(0, 3)).toEqual([
+      [['sts:AssumeRole'], [roleArnOf(ESCALATION_ROLE)], ['111122223333', groupArnOf('notification-runbooks')]],
+      [['sts:AssumeRole'], [roleArnOf(ESCALATION_ROLE)], ['111122223333', groupArnOf('notification-runbooks-verify')]],
+      [['sts:AssumeRole'], [roleArnOf(ESCALATION_ROLE)], ['999999999999', groupArnOf('notification-runbooks', '999999999999')]],
+    ]);
+  });
+
+  it('the trust simulation refused: a FAIL naming iam:SimulateCustomPolicy, and the grant still simulated', async () => {
+    iam.on(SimulateCustomPolicyCommand).rejects(awsError('AccessDenied', 'not authorized to perform: iam:SimulateCustomPolicy'));
+    const results = await run();
+    expect(results.filter((r) => r.status !== 'PASS' && r.subject.includes('Scheduler')).map((r) => `${r.check} ${r.subject}`)).toEqual([
+      `could-not-check trust of Scheduler role ${ESCALATION_ROLE}`,
+      'could-not-check trust of Scheduler role notification-runbooks-verify-scheduler-us-east-1',
+    ]);
+    expect(only(results, 'scheduler-role-permissions').map((r) => r.status)).toEqual(['PASS', 'PASS']);
+  });
+
   it('a simulation AWS refuses is a FAIL naming iam:SimulatePrincipalPolicy for that role; the other still checked', async () => {
     iam.on(SimulatePrincipalPolicyCommand, { PolicySourceArn: roleArnOf('notification-runbooks-escalation-scheduler-us-east-1') }).rejects(awsError('AccessDenied', 'not authorized to perform: iam:SimulatePrincipalPolicy'));
     const results = await run();
@@ -406,10 +547,19 @@ describe('staging and development: what differs from production is the configura
 
 describe('the automation role and the approvers the documents name (review 11a finding 3; decision 200 not done)', () => {
   const AUTOMATION = 'notification-runbooks-automation-us-east-1';
-  /** infra addAutomationRole's trust, URL-encoded as IAM returns it. */
-  const SSM_TRUST = encodeURIComponent(
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } }] }),
-  );
+  /** infra addAutomationRole's trust (runbook-documents.ts: this account's executions, of any region). */
+  const ssmTrust = (account: string): Doc => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'ssm.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${account}:automation-execution/*` } },
+      },
+    ],
+  });
+  const SSM_TRUST = encoded(ssmTrust('111122223333'));
   const approve = (approvers: string[]) => ({ name: 'approve', action: 'aws:approve', inputs: { Approvers: approvers, MinRequiredApprovals: 1 } });
   const pinned = { name: 'Failover', content: { parameters: { AutomationAssumeRole: { allowedValues: [roleArnOf(AUTOMATION)] } }, mainSteps: [approve([roleArnOf('Approver'), 'arn:aws:iam::111122223333:user/ops/alice'])] } };
   const plain = { name: 'Resize', content: { mainSteps: [{ name: 'read', action: 'aws:executeAwsApi' }, approve([roleArnOf('Approver'), 'arn:aws:iam::444455556666:role/Elsewhere'])] } };
@@ -430,7 +580,7 @@ describe('the automation role and the approvers the documents name (review 11a f
 
   it('all there: the role trusts Systems Manager, each approver of this account read once (a role, a user by its name without the path), another account\'s a WARN', async () => {
     expect(checks(await run('production', [pinned, plain]))).toEqual([
-      `PASS automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists and Systems Manager may assume it`,
+      `PASS automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists and Systems Manager (ssm.amazonaws.com) may assume it for an Automation execution of 111122223333, and not for an execution of 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
       `PASS approver ${roleArnOf('Approver')}: approver role Approver exists (it approves Failover, Resize)`,
       'PASS approver arn:aws:iam::111122223333:user/ops/alice: approver user alice exists (it approves Failover)',
       'WARN approver arn:aws:iam::444455556666:role/Elsewhere: approver arn:aws:iam::444455556666:role/Elsewhere is in account 444455556666: not read from 111122223333 (it approves Resize)',
@@ -450,6 +600,17 @@ describe('the automation role and the approvers the documents name (review 11a f
     iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(SCHEDULER_TRUST));
     expect(checks(await run('production', [plain]))[0]).toBe(
       `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists, but its trust does not let Systems Manager (ssm.amazonaws.com) assume it: a run given it as AutomationAssumeRole fails at its first step`,
+    );
+  });
+
+  // Review 13 R13-8 (the same gap as the Scheduler roles'): a trust whose conditions name another account.
+  it("a trust for another account's executions is a FAIL (the oracle: Systems Manager refused for this account's)", async () => {
+    const execution = 'arn:aws:ssm:us-east-1:111122223333:automation-execution/runbook-preflight-probe';
+    expect(await serviceMayAssume(ssmTrust('444455556666'), 'ssm.amazonaws.com', roleArnOf(AUTOMATION), '111122223333', execution)).toBe(false);
+    expect(await serviceMayAssume(ssmTrust('111122223333'), 'ssm.amazonaws.com', roleArnOf(AUTOMATION), '111122223333', execution)).toBe(true);
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(encoded(ssmTrust('444455556666'))));
+    expect(checks(await run('production', [pinned]))[0]).toBe(
+      `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists, but its trust does not admit Systems Manager (ssm.amazonaws.com) for an Automation execution of 111122223333 (aws:SourceAccount 111122223333, aws:SourceArn ${execution}; sts:AssumeRole: implicitDeny, iam:SimulateCustomPolicy): Failover runs as it and no other role: it fails at the first step`,
     );
   });
 

@@ -1,0 +1,57 @@
+// Preflight: may an AWS service assume a role for the one resource it acts for, and for no other? (review 13 R13-8)
+//
+// A service that assumes a role on a customer's behalf names the resource it acts for in the request's context:
+// aws:SourceAccount and aws:SourceArn (the Scheduler's schedule group, Automation's execution, an EventBridge rule). A
+// trust that admits the service but whose conditions name another group, account or execution, or a Deny of the
+// service, refuses the real AssumeRole; a check on the Principal alone passes it. The statements naming the service go,
+// without Principal, to iam:SimulateCustomPolicy with the context the service sets (AWS evaluates every condition; the
+// Principal match is preflight's, forwarding-role-checks.ts serviceTrustStatements), then with the context of resources
+// the trust must refuse (a probe): admitted, the trust lacks the condition that confines it.
+import type { ContextEntry } from '@aws-sdk/client-iam';
+import { foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateAssume } from './forwarding-role-checks';
+import type { PreflightClients } from './types';
+
+/** A resource the service may act for: its account and ARN, as the service names them in aws:SourceAccount / aws:SourceArn. */
+export interface TrustSource {
+  /** For messages: "schedule group notification-runbooks-verify", "group X of 999999999999, an account not configured". */
+  what: string;
+  account: string;
+  sourceArn: string;
+  /** For a probe: the condition infra's trust refuses it by (named in the WARN when it is admitted). */
+  condition?: string;
+}
+
+export type ServiceTrustVerdict =
+  /** No statement of the trust names the service. */
+  | { kind: 'not-named'; named: string[] }
+  /** An Allow statement admits another principal too (it may assume the role as the service would). */
+  | { kind: 'foreign'; principals: string[] }
+  /** AWS refuses the service for its own resource: the conditions name another, or a Deny applies. */
+  | { kind: 'refused'; decision: string }
+  /** Admitted for its own resource, and for these probes too. */
+  | { kind: 'too-wide'; admitted: TrustSource[] }
+  | { kind: 'admitted'; refused: TrustSource[] };
+
+/** The context a service's AssumeRole carries for a source (the keys EventBridge, Scheduler and Automation set alike). */
+export function sourceContext(source: TrustSource): ContextEntry[] {
+  return ruleTargetContext(source.account, source.sourceArn);
+}
+
+/**
+ * Judges `trust` (a role's AssumeRolePolicyDocument, as IAM returns it) for `service` acting for `own`, then for each of
+ * `probes` (which must be refused). iam:SimulateCustomPolicy is asked with `clients` (read-only).
+ */
+export async function judgeServiceTrust(
+  clients: PreflightClients,
+  input: { trust: string | undefined; roleArn: string; service: string; own: TrustSource; probes: readonly TrustSource[] },
+): Promise<ServiceTrustVerdict> {
+  const { statements, named } = serviceTrustStatements(input.trust, input.roleArn, input.service);
+  if (statements.length === 0) return { kind: 'not-named', named };
+  const foreign = foreignTrustPrincipals(input.trust, input.service);
+  if (foreign.length > 0) return { kind: 'foreign', principals: foreign };
+  const own = await simulateAssume(clients, statements, input.roleArn, sourceContext(input.own));
+  if (!own.startsWith('allowed')) return { kind: 'refused', decision: own };
+  const admitted: TrustSource[] = [];
+  for (const probe of input.probes) if ((await simulateAssume(clients, statements, input.roleArn, sourceContext(probe))).startsWith('allowed')) admitted.push(probe);
+  return admitted.length > 0 ? { kind: 'too-wide', admitted } : { kind: 'admitted', refused: [...input.probes] };
+}
