@@ -141,7 +141,8 @@ async function checkTierPeople(clients: PreflightClients, environment: string, t
               'tier-people',
               `${tier.name} ${address}`,
               `${label}: ${address}'s subscription ${arn} is not as the deployment wrote it: ${problems.join('; ')}: what reaches it is no longer what the deployment decided (a filter can drop every page while escalate records it sent)`,
-              `aws sns set-subscription-attributes --region ${arn.split(':')[3] ?? ''} --subscription-arn ${arn} --attribute-name FilterPolicy --attribute-value '${canonicalJson(EMAIL_FILTER_POLICY)}'${attributes.FilterPolicyScope && attributes.FilterPolicyScope !== 'MessageAttributes' ? ` and --attribute-name FilterPolicyScope --attribute-value MessageAttributes` : ''} (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
+              // set-subscription-attributes takes one attribute per call: a moved scope is a second command, run first.
+              `${attributes.FilterPolicyScope && attributes.FilterPolicyScope !== 'MessageAttributes' ? `${setSubscriptionAttribute(arn, 'FilterPolicyScope', 'MessageAttributes')} && ` : ''}${setSubscriptionAttribute(arn, 'FilterPolicy', `'${canonicalJson(EMAIL_FILTER_POLICY)}'`)} (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
             ),
       );
     }
@@ -481,4 +482,9 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole', 'iam:SimulateCustomPolicy'], () => checkScheduler(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, target, documents))),
   ];
+}
+
+/** One `aws sns set-subscription-attributes` call (the API sets one attribute per call). */
+function setSubscriptionAttribute(subscriptionArn: string, name: string, value: string): string {
+  return `aws sns set-subscription-attributes --region ${subscriptionArn.split(':')[3] ?? ''} --subscription-arn ${subscriptionArn} --attribute-name ${name} --attribute-value ${value}`;
 }

@@ -247,7 +247,7 @@ describe('tier people: the configured addresses against the live subscriptions',
 
   it.each([
     ['a filter that matches nothing (the attacker of R12-5)', { FilterPolicy: '{"channel":["nobody"]}' }, 'FilterPolicy {"channel":["nobody"]}, infra writes {"channel":["email"]}', ''],
-    ['the filter moved to the message body', { FilterPolicy: INFRA_FILTER, FilterPolicyScope: 'MessageBody' }, "FilterPolicyScope MessageBody, infra's filter is on MessageAttributes", ' and --attribute-name FilterPolicyScope --attribute-value MessageAttributes'],
+    ['the filter moved to the message body', { FilterPolicy: INFRA_FILTER, FilterPolicyScope: 'MessageBody' }, "FilterPolicyScope MessageBody, infra's filter is on MessageAttributes", `aws sns set-subscription-attributes --region us-east-1 --subscription-arn ${ONCALL} --attribute-name FilterPolicyScope --attribute-value MessageAttributes && `],
     ['the filter removed', {}, 'FilterPolicy (none), infra writes {"channel":["email"]}', ''],
   ])('%s: FAIL naming the difference, the fix the one call the topic policy cannot refuse', async (_case, attributes, problem, scopeFix) => {
     deployed(undefined, attributes);
@@ -258,7 +258,7 @@ describe('tier people: the configured addresses against the live subscriptions',
       `L1 DevOps Team (L1): oncall@example.com's subscription ${ONCALL} is not as the deployment wrote it: ${problem}: what reaches it is no longer what the deployment decided (a filter can drop every page while escalate records it sent)`,
     );
     expect(failed?.fix).toBe(
-      `aws sns set-subscription-attributes --region us-east-1 --subscription-arn ${ONCALL} --attribute-name FilterPolicy --attribute-value '{"channel":["email"]}'${scopeFix} (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
+      `${scopeFix}aws sns set-subscription-attributes --region us-east-1 --subscription-arn ${ONCALL} --attribute-name FilterPolicy --attribute-value '{"channel":["email"]}' (the topic's policy cannot govern this call; who changed it: CloudTrail SetSubscriptionAttributes)`,
     );
     // The tier still counts a confirmed subscription: only the comparison sees it.
     expect(only(results, 'tier-subscription').map((r) => r.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS']);
