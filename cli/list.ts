@@ -36,6 +36,12 @@ export type RowAction =
  */
 const SERVICE_DOCUMENT_THRESHOLDS: Readonly<Record<string, number>> = { 'queue-backup': 1000, 'high-latency': 500, 'cpu-utilization': 70, 'error-rate': 1 };
 
+/**
+ * The rows the service document has (its troubleshooting table and the metrics table's actions); any other row (DR
+ * Standby, or one a configuration adds) is the project's own, and its symptom is not quoted as the document's (R14-5).
+ */
+const SERVICE_DOCUMENT_ROWS: ReadonlySet<string> = new Set(['queue-backup', 'memory-pressure', 'connection-timeout', 'high-latency', 'cpu-utilization', 'error-rate']);
+
 type ValueSource = 'service document' | 'project default' | 'this configuration';
 
 /** How a row's alarm decides, and where each value comes from. */
@@ -67,10 +73,15 @@ function alarmDefinition(config: AutomationConfig, row: TroubleshootingRow): Ala
 const COMPARISON_WORD: Record<string, string> = { GreaterThanThreshold: '>', GreaterThanOrEqualToThreshold: '>=', LessThanThreshold: '<', LessThanOrEqualToThreshold: '<=' };
 
 /** One line of the text listing: "<issue>: <statistic> > <threshold> (<source>) per <period> s, <M> of <N> periods, missing data <treatment> (project default)". */
-export function alarmDefinitionLine(issue: string, symptom: string, d: AlarmDefinition): string {
-  const said = d.threshold.source === 'project default' ? `project default; the service document says "${symptom}"` : d.threshold.source;
+export function alarmDefinitionLine(row: { id: string; issue: string; symptom: string }, d: AlarmDefinition): string {
+  const said =
+    d.threshold.source !== 'project default'
+      ? d.threshold.source
+      : SERVICE_DOCUMENT_ROWS.has(row.id)
+        ? `project default; the service document says "${row.symptom}"`
+        : 'project default; a row the service document does not have';
   const e = d.evaluation;
-  return `  ${issue}: ${e.statistic} ${COMPARISON_WORD[d.threshold.comparison] ?? d.threshold.comparison} ${d.threshold.value} (${said}) per ${e.periodSeconds} s, in ${e.datapointsToAlarm} of ${e.evaluationPeriods} periods, missing data ${e.treatMissingData} (project default)`;
+  return `  ${row.issue}: ${e.statistic} ${COMPARISON_WORD[d.threshold.comparison] ?? d.threshold.comparison} ${d.threshold.value} (${said}) per ${e.periodSeconds} s, in ${e.datapointsToAlarm} of ${e.evaluationPeriods} periods, missing data ${e.treatMissingData} (project default)`;
 }
 
 const MODE_LABEL: Record<MutationMode, RowAction> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
@@ -161,7 +172,7 @@ export function listCommand(options: { json?: boolean }): number {
   );
   // How each alarm decides, each value labelled with where it comes from (review 11a finding 10).
   console.log('\nAlarms (threshold: service document, project default or this configuration; statistic, period, M of N and missing data: project defaults):');
-  for (const r of rows) if (r.alarmDefinition) console.log(alarmDefinitionLine(r.issue, r.symptom, r.alarmDefinition));
+  for (const r of rows) if (r.alarmDefinition) console.log(alarmDefinitionLine(r, r.alarmDefinition));
   const printed: Array<{ label: string; names: string[] }> = [];
   for (const env of ENVIRONMENTS) {
     const e = environments[env];

@@ -200,6 +200,9 @@ describe('runbook list', () => {
     const text = run(false);
     expect(text).toContain('  Connection Timeout: Sum > 0 (project default; the service document says "504 errors") per 60 s, in 1 of 1 periods, missing data notBreaching (project default)');
     expect(text).toContain('  CPU Utilization: Average > 70 (service document) per 60 s, in 5 of 5 periods, missing data missing (project default)');
+    // R14-5: the DR row is the project's own; its symptom is not quoted as the service document's.
+    expect(text).toContain('  DR Standby: Maximum > 300 (project default; a row the service document does not have) per 60 s,');
+    expect(text).not.toMatch(/DR Standby: .*the service document says/);
     // A threshold the configuration sets is labelled as such, not as the document's or the project's.
     const configured = JSON.parse(run(true, { troubleshooting: defaultConfig.troubleshooting.map((r) => (r.id === 'connection-timeout' ? { ...r, detection: { ...r.detection, threshold: 5 } } : r)) })) as typeof listed;
     expect(configured.troubleshooting.find((r) => r.id === 'connection-timeout')?.alarmDefinition).toMatchObject({ threshold: { value: 5, source: 'this configuration' } });
