@@ -113,6 +113,8 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
       return [`arn:${p}:ssm:${r}:${a}:parameter${c.expected.killSwitchParameter.startsWith('/') ? '' : '/'}${c.expected.killSwitchParameter}`];
     case 'automation-definition':
       return c.automationDocuments.map((d) => `arn:${p}:ssm:${r}:${a}:automation-definition/${d}:$DEFAULT`);
+    case 'runbook-document':
+      return c.automationDocuments.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`);
     case 'automation-execution':
       return [`arn:${p}:ssm:${r}:${a}:automation-execution/preflight-probe`];
     case 'schedule':
@@ -155,7 +157,9 @@ export function contextFor(condition: ConditionKind | undefined, c: ArnContext):
       return [{ ContextKeyName: 'iam:PassedToService', ContextKeyType: 'string', ContextKeyValues: ['scheduler.amazonaws.com'] }];
     case 'environment-tag':
       return [{ ContextKeyName: 'aws:ResourceTag/Environment', ContextKeyType: 'string', ContextKeyValues: [c.expected.environment] }];
-    // Only the DR documents' Route 53 changes carry it; their resource kinds are not simulated here (arnsOf).
+    // default-document-version: a start that names no version (as runbook exec starts), so no ssm:DocumentVersion.
+    // failover-record: only the DR documents' Route 53 changes carry it; their resource kinds are not simulated (arnsOf).
+    case 'default-document-version':
     case 'failover-record':
     case undefined:
       return [];

@@ -25,7 +25,10 @@ export type ResourceKind =
   | 'state-table'
   | 'event-bus'
   | 'kill-switch'
+  /** An Automation runbook started by name and version (SAR: automation-definition/<name>:<VersionId>): its default only. */
   | 'automation-definition'
+  /** The project's runbook documents by name (SAR: document/<name>, a resource StartAutomationExecution requires). */
+  | 'runbook-document'
   | 'automation-execution'
   | 'schedule'
   | 'scheduler-role'
@@ -47,7 +50,12 @@ export type ConditionKind =
   /** aws:ResourceTag/Environment: only resources the service's stack tagged with this environment. */
   | 'environment-tag'
   /** route53:ChangeResourceRecordSets*: only UPSERTs of CNAMEs named disasterRecovery.failoverRecordName. */
-  | 'failover-record';
+  | 'failover-record'
+  /**
+   * ssm:DocumentVersion: a runbook is started at its default version only (no DocumentVersion, or $DEFAULT), never an
+   * earlier version that lacks a later check (review 13 R13-15; AWS's Automation identity-based policy example 2).
+   */
+  | 'default-document-version';
 
 export type ActionScope =
   | { resources: readonly ResourceKind[]; condition?: ConditionKind }
@@ -172,7 +180,10 @@ export const ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
   // Route 53 is global: hosted zones have no region or account in their ARN.
   'route53:ListResourceRecordSets': on('failover-hosted-zone'),
   'route53:ChangeResourceRecordSets': { resources: ['failover-hosted-zone'], condition: 'failover-record' },
-  'ssm:StartAutomationExecution': on('automation-definition'),
+  // Starting a runbook: the SAR requires document/<name> and automation-execution/<id> (AWS's Automation policy example 1
+  // grants exactly those); automation-definition/<name>:<VersionId> is optional there and granted at :$DEFAULT only. The
+  // version a request names is held to the default by ssm:DocumentVersion (example 2 restricts a version that way).
+  'ssm:StartAutomationExecution': { resources: ['automation-definition', 'runbook-document', 'automation-execution'], condition: 'default-document-version' },
   'ssm:GetAutomationExecution': on('automation-execution'),
   'ssm:DescribeAutomationExecutions': anyResource(),
   'sns:Publish': on('escalation-topic'),

@@ -55,6 +55,9 @@ function inRegion(t: ScopeTargets, region: string): RegionScope {
   return scope;
 }
 
+/** What StartAutomationExecution's DocumentVersion names for "the default version" (SSM API reference). */
+export const DEFAULT_DOCUMENT_VERSION = '$DEFAULT';
+
 export interface WildcardResource {
   resource: string;
   reason: string;
@@ -133,12 +136,10 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
     case 'kill-switch':
       return [{ arn: required(t.killSwitchParameterArn, kind, declaredBy) }];
     case 'automation-definition':
-      return perRegion((r) =>
-        (t.automationDocumentNames ?? []).map((name) => ({
-          arn: `arn:${p}:ssm:${r}:${a}:automation-definition/${name}:*`,
-          wildcardReason: `any version ($DEFAULT, $LATEST or a number) of the runbook document ${name}`,
-        })),
-      );
+      // The default version only: an earlier version of a document may lack a later check (review 13 R13-15).
+      return perRegion((r) => (t.automationDocumentNames ?? []).map((name) => ({ arn: `arn:${p}:ssm:${r}:${a}:automation-definition/${name}:$DEFAULT` })));
+    case 'runbook-document':
+      return perRegion((r) => (t.automationDocumentNames ?? []).map((name) => ({ arn: `arn:${p}:ssm:${r}:${a}:document/${name}` })));
     case 'automation-execution':
       return perRegion((r) => [{ arn: `arn:${p}:ssm:${r}:${a}:automation-execution/*`, wildcardReason: 'automation execution ids are assigned when a runbook starts' }]);
     case 'schedule': {
@@ -243,6 +244,10 @@ function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Reco
           'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
         },
       };
+    case 'default-document-version':
+      // ForAllValues: a request that names no version (the key absent: the default runs) or names $DEFAULT; "1", "$LATEST"
+      // or any number is refused. Whether SSM sets the key when no version is named is not documented (decision 221).
+      return { 'ForAllValues:StringEquals': { 'ssm:DocumentVersion': [DEFAULT_DOCUMENT_VERSION] } };
   }
 }
 

@@ -305,6 +305,8 @@ describe('arnsOf: the real ARNs an action is simulated on', () => {
     ['db-parameter-group', escalate, [`arn:aws:rds:us-east-1:${ACCOUNT}:pg:pg1`]],
     ['db-subnet-group', escalate, [`arn:aws:rds:us-east-1:${ACCOUNT}:subgrp:sub1`]],
     ['automation-definition', escalate, [`arn:aws:ssm:us-east-1:${ACCOUNT}:automation-definition/NotificationService-ScaleConsumers:$DEFAULT`]],
+    // StartAutomationExecution's required document resource (decision 218): the project's documents by name.
+    ['runbook-document', escalate, [`arn:aws:ssm:us-east-1:${ACCOUNT}:document/NotificationService-ScaleConsumers`]],
     // The escalation handlers schedule in the escalation lane, with its role; a playbook that schedules no timer, none.
     ['schedule', escalate, [`arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/notification-runbooks/preflight-probe`]],
     ['scheduler-role', escalate, [`arn:aws:iam::${ACCOUNT}:role/notification-runbooks-escalation-scheduler-us-east-1`]],

@@ -1,0 +1,201 @@
+// Only the default version of a runbook document may be started (review 13 R13-15, decision 221), judged by the IAM
+// policy simulator (moto enforces no IAM): the automation role's grant for a document's aws:executeAutomation step, and
+// the policy README gives the people who start runbooks (docs/iam/runbook-starter-policy.json). An earlier version may
+// lack a later check (the pre-202 FailoverToDR has no requester-is-not-approver step), so naming it must be refused.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addAutomationRole, readRunbookDocument } from '../../infra/lib/constructs/runbook-documents';
+import { watchedResources } from '../../shared/config/alarm-specs';
+import { defaultConfig } from '../../shared/config/defaults';
+import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { deployedRoles, type DeployedRole, type PolicyDocument } from './support/cfn-policies';
+import { editCondition, editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
+import { ROOT_DIR, type CfnTemplate } from './support/synth';
+
+const ACCOUNT = '111111111111';
+const REGION = 'us-east-1';
+const ROLE_NAME = `notification-runbooks-automation-${REGION}`;
+const PARENT = 'NotificationService-StartsAnother';
+const CHILD = 'NotificationService-ScaleConsumers';
+const GATED = 'NotificationService-FailoverToDR';
+const ssmArn = (resource: string): string => `arn:aws:ssm:${REGION}:${ACCOUNT}:${resource}`;
+
+/** The automation role as addAutomationRole builds it for a document whose step starts another document. */
+function automationRoleStartingAnother(): DeployedRole {
+  const dir = mkdtempSync(join(tmpdir(), 'start-version-'));
+  try {
+    writeFileSync(
+      join(dir, `${PARENT}.yaml`),
+      [
+        "schemaVersion: '0.3'",
+        'description: Starts ScaleConsumers as a child automation',
+        "assumeRole: '{{ AutomationAssumeRole }}'",
+        'parameters:',
+        '  AutomationAssumeRole:',
+        '    type: String',
+        'mainSteps:',
+        '  - name: runChild',
+        '    action: aws:executeAutomation',
+        '    inputs:',
+        `      DocumentName: ${CHILD}`,
+        '',
+      ].join('\n'),
+    );
+    const parent = readRunbookDocument(join(dir, `${PARENT}.yaml`));
+    const child = readRunbookDocument(join(ROOT_DIR, 'runbooks', `${CHILD}.yaml`));
+    const app = new App();
+    const stack = new Stack(app, 'Docs', { env: { account: ACCOUNT, region: REGION } });
+    const functionArns = new Map(child.invokedFunctions.map((fn) => [fn, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}`]));
+    addAutomationRole(stack, {
+      roleName: ROLE_NAME,
+      documents: [parent, child],
+      targets: { partition: 'aws', account: ACCOUNT, regions: [REGION], environment: 'production', watched: watchedResources(parseAutomationConfig(mergeConfig(defaultConfig, {})), 'production'), alarmNames: [] },
+      handlerFunctionArns: functionArns,
+      environment: 'production',
+    });
+    const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+    const role = deployedRoles(template, { partition: 'aws', region: REGION, account: ACCOUNT }).find((r) => r.name === ROLE_NAME);
+    if (!role) throw new Error('no automation role');
+    return role;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({
+  action,
+  resource,
+  resourceAccount: ACCOUNT,
+  why,
+  ...(context ? { context } : {}),
+});
+
+/**
+ * One StartAutomationExecution as the resources IAM authorizes it on: the SAR's required document/<name> and
+ * automation-execution/<id>, and its optional automation-definition/<name>:<VersionId>. `version` is what the request
+ * names (undefined: none, the default runs; AWS does not document the VersionId or ssm:DocumentVersion it then
+ * evaluates, so the no-version request is judged without the key and on :$DEFAULT).
+ */
+function start(name: string, version: string | undefined, why: string): SimulatedCall[] {
+  const context = version === undefined ? undefined : { 'ssm:DocumentVersion': [version] };
+  return [
+    call('ssm:StartAutomationExecution', ssmArn(`document/${name}`), `${why}: the document`, context),
+    call('ssm:StartAutomationExecution', ssmArn(`automation-definition/${name}:${version ?? '$DEFAULT'}`), `${why}: the automation definition`, context),
+  ];
+}
+
+const execution = ssmArn('automation-execution/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b');
+
+function startCalls(names: readonly string[]): { allowed: SimulatedCall[]; denied: SimulatedCall[] } {
+  return {
+    allowed: [
+      ...names.flatMap((n) => start(n, undefined, `${n} with no version (runbook exec, aws:executeAutomation without DocumentVersion)`)),
+      ...names.flatMap((n) => start(n, '$DEFAULT', `${n} at $DEFAULT`)),
+      call('ssm:StartAutomationExecution', execution, 'the execution it creates'),
+    ],
+    denied: [
+      ...names.flatMap((n) => start(n, '1', `${n} version 1 (before decision 202's requester check)`)),
+      ...names.flatMap((n) => start(n, '12', `${n} version 12 (a number, not the default)`)),
+      ...names.flatMap((n) => start(n, '$LATEST', `${n} at $LATEST (a version made default by nobody)`)),
+      ...start('AWS-RunShellScript', undefined, 'a document that is not the project\'s'),
+    ],
+  };
+}
+
+const judge = async (principal: SimulationPrincipal, calls: SimulatedCall[]): Promise<string[]> =>
+  Promise.all(calls.map(async (c) => `${(await simulate(principal, c, REGION)).result}: ${c.action} on ${c.resource} (${c.why})`));
+const expectResults = (calls: SimulatedCall[], result: string | RegExp): Array<string | RegExp> =>
+  calls.map((c) => (typeof result === 'string' ? `${result}: ${c.action} on ${c.resource} (${c.why})` : result));
+const deniedAs = (principal: SimulationPrincipal, calls: SimulatedCall[]): Promise<string[]> => judge(principal, calls).then((r) => r.map((line) => line.replace(/^(ImplicitlyDenied|ExplicitlyDenied): /, 'Denied: ')));
+
+describe('the automation role starts another document at its default version only (aws:executeAutomation)', () => {
+  const role = automationRoleStartingAnother();
+  const principal: SimulationPrincipal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+
+  it('is granted StartAutomationExecution on the documents, their :$DEFAULT definition and new executions, held to the default by ssm:DocumentVersion, with no wildcard version', () => {
+    const starts = role.policies.flatMap((p) => p.document.Statement).filter((s) => [s.Action ?? []].flat().includes('ssm:StartAutomationExecution'));
+    expect(starts).toHaveLength(1);
+    expect([starts[0]?.Resource ?? []].flat().sort()).toEqual(
+      [
+        ...[CHILD, PARENT].map((n) => ssmArn(`automation-definition/${n}:$DEFAULT`)),
+        ...[CHILD, PARENT].map((n) => ssmArn(`document/${n}`)),
+        ssmArn('automation-execution/*'),
+      ].sort(),
+    );
+    expect(starts[0]?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'ssm:DocumentVersion': ['$DEFAULT'] } });
+  });
+
+  it('allows the no-version and $DEFAULT starts, denies version 1, 12 and $LATEST of each document and any other document; the policy is valid against the Service Authorization Reference', async () => {
+    const { allowed, denied } = startCalls([CHILD, PARENT]);
+    expect(await judge(principal, allowed)).toEqual(expectResults(allowed, 'Allowed'));
+    expect(await deniedAs(principal, denied)).toEqual(expectResults(denied, 'Denied'));
+    expect(await policyFindings(role.policies.map((p) => ({ where: p.name, kind: 'identity' as const, document: p.document })))).toEqual([]);
+  });
+
+  it('catches the grant before decision 221 (any version, no condition): every earlier-version start is then allowed', async () => {
+    const before = editStatements(role.policies, (s) =>
+      [s.Action ?? []].flat().includes('ssm:StartAutomationExecution')
+        ? { ...editCondition(s, () => false), Resource: [s.Resource ?? []].flat().map((r) => r.replace(/:\$DEFAULT$/, ':*')) }
+        : s,
+    );
+    const { denied } = startCalls([CHILD, PARENT]);
+    const oldVersions = denied.filter((c) => !c.resource.includes('AWS-RunShellScript') && c.resource.includes(':document/'));
+    expect(await judge({ ...principal, policies: before }, oldVersions)).toEqual(expectResults(oldVersions, 'Allowed'));
+  });
+});
+
+describe('the policy README gives the people who start runbooks (docs/iam/runbook-starter-policy.json)', () => {
+  const starter = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-starter-policy.json'), 'utf8')) as PolicyDocument;
+  const operatorRole = `arn:aws:iam::${ACCOUNT}:role/OnCallOperator`;
+  const operator = (policies: Array<{ name: string; document: PolicyDocument }>): SimulationPrincipal => ({
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/OnCallOperator/jane`,
+    roleArn: operatorRole,
+    account: ACCOUNT,
+    policies,
+  });
+  // PowerUserAccess allows every action but IAM, Organizations and account management: ssm:* on "*" among them.
+  const powerUser: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] };
+  const automationRole = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-automation-${REGION}`;
+  const follow = [
+    call('ssm:GetAutomationExecution', execution, 'follows the execution (runbook exec)'),
+    call('ssm:DescribeAutomationStepExecutions', execution, 'reads its steps'),
+    call('ssm:SendAutomationSignal', execution, 'answers an approval step (as a configured approver only: the step decides)'),
+    call('iam:PassRole', automationRole, 'the document\'s pinned AutomationAssumeRole, to Systems Manager', { 'iam:PassedToService': 'ssm.amazonaws.com' }),
+  ];
+  const changes = [
+    call('ssm:UpdateDocumentDefaultVersion', ssmArn(`document/${GATED}`), 'makes an earlier version the default for everyone'),
+    call('ssm:UpdateDocument', ssmArn(`document/${GATED}`), 'adds a version of its own'),
+    call('ssm:DeleteDocument', ssmArn(`document/${GATED}`), 'deletes the reviewed document'),
+    call('iam:PassRole', automationRole, 'the automation role to another service', { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+  ];
+
+  it('allows starting each document with no version or $DEFAULT, following and answering it, and denies an earlier version, $LATEST, another document and any change to the documents', async () => {
+    const principal = operator([{ name: 'starter', document: starter }]);
+    const { allowed, denied } = startCalls([GATED, CHILD]);
+    expect(await judge(principal, [...allowed, ...follow])).toEqual(expectResults([...allowed, ...follow], 'Allowed'));
+    expect(await deniedAs(principal, [...denied, ...changes])).toEqual(expectResults([...denied, ...changes], 'Denied'));
+    expect(await policyFindings([{ where: 'docs/iam/runbook-starter-policy.json', kind: 'identity', document: starter }])).toEqual([]);
+  });
+
+  it('still denies an earlier version and a new default version to someone who also holds ssm:* (PowerUserAccess): explicit denies', async () => {
+    const principal = operator([
+      { name: 'starter', document: starter },
+      { name: 'power-user', document: powerUser },
+    ]);
+    const { allowed, denied } = startCalls([GATED]);
+    const earlier = denied.filter((c) => c.resource.includes(GATED));
+    const ssmChanges = changes.filter((c) => c.action.startsWith('ssm:'));
+    expect(await judge(principal, allowed)).toEqual(expectResults(allowed, 'Allowed'));
+    expect(await judge(principal, [...earlier, ...ssmChanges])).toEqual(expectResults([...earlier, ...ssmChanges], 'ExplicitlyDenied'));
+  });
+
+  it('catches the starter policy without its denies: ssm:* then starts version 1 of FailoverToDR again', async () => {
+    const withoutDenies = editStatements([{ name: 'starter', document: starter }], (s) => (s.Effect === 'Deny' ? null : s));
+    const principal = operator([...withoutDenies, { name: 'power-user', document: powerUser }]);
+    const version1 = start(GATED, '1', 'FailoverToDR version 1');
+    expect(await judge(principal, version1)).toEqual(expectResults(version1, 'Allowed'));
+  });
+});
