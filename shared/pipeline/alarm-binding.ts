@@ -130,3 +130,19 @@ export function unboundMetrics(
     details,
   };
 }
+
+/**
+ * Pure: the event with its metric-math series in the alarm's own order, as DescribeAlarms answers its `Metrics`. The
+ * binding compares the series as a set (unboundMetrics), but the playbook's target is named by one of them
+ * (primaryMetric: the first metricStat series the returned expression reads, in list order), so a genuine event whose
+ * series a caller reordered would name another input (review 13, R13-3). Called on a bound event only, the target is
+ * resolved from the definition's order, never the caller's. Any other kind of alarm is returned as it is: a single
+ * metric has one series, a composite none.
+ */
+export function inDefinitionOrder<Event extends Pick<AlarmStateChange, 'metrics'>>(event: Event, definition: AlarmDefinition | undefined): Event {
+  if (definition?.kind !== 'queries') return event;
+  const position = new Map(definition.series.map((series, index) => [series.id, index]));
+  const at = (id: string): number => position.get(id) ?? definition.series.length;
+  const metrics = [...event.metrics].sort((a, b) => at(a.id) - at(b.id));
+  return metrics.every((series, index) => series === event.metrics[index]) ? event : { ...event, metrics };
+}

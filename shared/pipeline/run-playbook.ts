@@ -16,7 +16,7 @@ import type { IncidentStore, ResourceState } from '../state/incident-store';
 import { claimKeyOf, parseChangeIntent } from '../state/state-records';
 import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import { handlerTrustFacts, refuseUnwatchedAlarm, unboundMetrics, type UnboundMetrics } from './alarm-binding';
+import { handlerTrustFacts, inDefinitionOrder, refuseUnwatchedAlarm, unboundMetrics, type UnboundMetrics } from './alarm-binding';
 import { handledDuplicateReason, type Decision, type HealthReading, type ManualRunbook, type Plan, type Playbook, type PlaybookContext, type ResourceRef } from './types';
 import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
@@ -152,20 +152,29 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
     else reportLocally(deps, decision);
     return decision;
   }
-  const { event, target } = admission;
+  const { event: claimed, target: claimedTarget } = admission;
 
-  const eventBase = { ...eventFields(event), resource: target.resource };
   // The alarm re-read, before the claim: the target came from the event's metrics, which are bound here to the alarm's
   // own definition in the same DescribeAlarms answer. An event that names another metric is refused before anything is
   // claimed, observed or changed, so it can neither act nor hold the genuine delivery's claim (decision 194).
-  const alarmRead = await settle(services.alarms.current(event.alarmName));
-  const unbound = unboundOf(event, alarmRead);
+  const alarmRead = await settle(services.alarms.current(claimed.alarmName));
+  const unbound = unboundOf(claimed, alarmRead);
   if (unbound) {
-    const decision = decide({ ...eventBase, outcome: 'rejected', reason: unbound.reason, findings: unbound.details });
+    const decision = decide({ ...eventFields(claimed), resource: claimedTarget.resource, outcome: 'rejected', reason: unbound.reason, findings: unbound.details });
     logger.warn('event rejected', { reason: unbound.reason, details: unbound.details, event: describeRaw(raw) });
     services.reporter.count(decision);
     return decision;
   }
+  // Bound: from here on the series are in the alarm's order, and the target is resolved from that order (R13-3).
+  const bound = boundToDefinition(deps, claimed, claimedTarget, alarmRead);
+  if ('rejected' in bound) {
+    const decision = decide({ ...eventFields(claimed), outcome: 'rejected', ...rejectionFields(bound.rejected) });
+    logger.warn('event rejected', { reason: bound.rejected.message, details: bound.rejected.details, event: describeRaw(raw) });
+    services.reporter.count(decision);
+    return decision;
+  }
+  const { event, target } = bound;
+  const eventBase = { ...eventFields(event), resource: target.resource };
   return runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
     what: 'incident claim',
     label: playbook.name,
@@ -220,13 +229,38 @@ export async function previewPlaybook<Clients, Target extends { resource: Resour
   if (admission.kind === 'skipped') {
     return { ...base, ...eventFields(admission.event), outcome: 'skipped', reason: admission.reason, decidedAt: clock.now().toISOString() };
   }
-  const { event, target } = admission;
-  const alarmRead = await settle(deps.services.alarms.current(event.alarmName));
-  const unbound = unboundOf(event, alarmRead);
+  const { event: claimed, target: claimedTarget } = admission;
+  const alarmRead = await settle(deps.services.alarms.current(claimed.alarmName));
+  const unbound = unboundOf(claimed, alarmRead);
   if (unbound) {
-    return { ...base, ...eventFields(event), resource: target.resource, outcome: 'rejected', reason: unbound.reason, findings: unbound.details, decidedAt: clock.now().toISOString() };
+    return { ...base, ...eventFields(claimed), resource: claimedTarget.resource, outcome: 'rejected', reason: unbound.reason, findings: unbound.details, decidedAt: clock.now().toISOString() };
   }
-  return decideAndAct(deps, event, target, alarmRead, undefined, undefined);
+  const bound = boundToDefinition(deps, claimed, claimedTarget, alarmRead);
+  if ('rejected' in bound) return { ...base, ...eventFields(claimed), outcome: 'rejected', ...rejectionFields(bound.rejected), decidedAt: clock.now().toISOString() };
+  return decideAndAct(deps, bound.event, bound.target, alarmRead, undefined, undefined);
+}
+
+/**
+ * A bound event with its series in the alarm's own order (DescribeAlarms' Metrics) and the target resolved from them:
+ * the binding compares a metric-math alarm's series as a set, and the target is named by one of them in list order
+ * (primaryMetric), so the caller's order must not choose it (review 13, R13-3). Unchanged when the order already is the
+ * alarm's (every genuine event as AWS writes it; a single metric; a composite).
+ */
+function boundToDefinition<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: Pick<PipelineDeps<Clients, Target, Observation, Change>, 'playbook' | 'runtime'>,
+  claimed: AlarmStateChange,
+  claimedTarget: Target,
+  alarmRead: PromiseSettledResult<CurrentAlarmState | undefined>,
+): { event: AlarmStateChange; target: Target } | { rejected: InvalidInputError } {
+  const event = inDefinitionOrder(claimed, alarmRead.status === 'fulfilled' ? alarmRead.value?.definition : undefined);
+  if (event === claimed) return { event, target: claimedTarget };
+  try {
+    return { event, target: deps.playbook.resolveTarget(event, deps.runtime) };
+  } catch (error) {
+    // The same refusal admission gives an event whose series name no target, in the order that names it.
+    if (error instanceof InvalidInputError) return { rejected: error };
+    throw error;
+  }
 }
 
 function eventFields(event: AlarmStateChange): Pick<Decision, 'incidentKey' | 'alarmName' | 'alarmArn' | 'alarmState' | 'alarmTime' | 'account'> {

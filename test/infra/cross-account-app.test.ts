@@ -644,6 +644,8 @@ describe('cross-account mode: the runbook documents act in the workload account 
           },
         },
         own('lambda:InvokeFunction', opsFunctionArn(region, 'escalation-timer'), 'EscalateToNextTier'),
+        // Both documents read their own execution: AcknowledgeIncident's whoStarted, EscalateToNextTier's escalationNotMade (decision 222).
+        own('ssm:GetAutomationExecution', `arn:aws:ssm:${region}:${OPERATIONS}:automation-execution/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7`, 'AcknowledgeIncident, EscalateToNextTier'),
       ]);
       expect(allowed.filter((r) => !r.startsWith('Allowed'))).toEqual([]);
       const refused = await judge(principal, region, [

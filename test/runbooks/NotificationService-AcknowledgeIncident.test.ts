@@ -48,6 +48,7 @@ describe('NotificationService-AcknowledgeIncident', () => {
     expect(await incident.item()).toEqual(before);
 
     const escalation = await rehearseDocument('NotificationService-EscalateToNextTier', { IncidentId: incident.incidentId, Level: 2 }, incident.account.env);
+    expect(escalation.status).toBe(1); // decision 222: nobody notified, the document fails itself
     expect(decisionOf(escalation.result, 'escalate')).toMatchObject({ action: 'stopped', reason: expect.stringContaining(`acknowledged by ${carol.arn} (role OnCall verified; its session name "carol" is chosen by whoever assumed the role) (self-declared: "dave")`) });
     expect(await incident.inbox.read()).toEqual([]);
   });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { CompositeAlarm, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmDefinitionOf } from '../../../shared/aws/alarm-state-reader';
 import { parseAlarmEvent } from '../../../shared/events/alarm-event';
-import { handlerTrustFacts, refuseUnwatchedAlarm, unboundMetrics } from '../../../shared/pipeline/alarm-binding';
+import { primaryMetric } from '../../../shared/events/primary-metric';
+import { handlerTrustFacts, inDefinitionOrder, refuseUnwatchedAlarm, unboundMetrics } from '../../../shared/pipeline/alarm-binding';
 
 const ACCOUNT = '123456789012';
 const runtimeIn = (region: string, env: Record<string, string> = {}) =>
@@ -157,5 +158,43 @@ describe("unboundMetrics: the event's metrics against the alarm's own, as the re
     const unbound = unboundMetrics(forged, definition);
     expect(unbound?.details[0]).toBe(detail);
     expect(unbound?.reason).toContain(`alarm "${forged.alarmName}"`);
+  });
+
+  // Review 13, R13-3 (the reviewer's probe): the series are bound as a set, but the target is named by one of them in
+  // list order (primaryMetric). AWS's METRICS() example with m2 on another instance: a genuine event whose series a
+  // caller reversed is still bound, and must still name m1, the alarm's first input, never m2.
+  const OTHER_INSTANCE = [{ Name: 'InstanceId', Value: 'i-0bbbbbbbbbbbbbbbb' }];
+  const TWO_INSTANCES: MetricAlarm = {
+    ...NETWORK,
+    Metrics: NETWORK.Metrics?.map((query) => (query.Id === 'm2' && query.MetricStat?.Metric ? { ...query, MetricStat: { ...query.MetricStat, Metric: { ...query.MetricStat.Metric, Dimensions: OTHER_INSTANCE } } } : query)),
+  };
+  const twoInstances = (edit: (configuration: Configuration) => void = () => undefined) =>
+    event('metric-math', (c) => {
+      metricOf(series(c, 'm2')).dimensions = { InstanceId: 'i-0bbbbbbbbbbbbbbbb' };
+      edit(c);
+    });
+  const ERROR_RATE_FIRST_INVOCATIONS: MetricAlarm = { ...ERROR_RATE, Metrics: [...(ERROR_RATE.Metrics ?? [])].reverse() };
+
+  it.each([
+    ["AWS's METRICS() example with m2 on another instance, the event's series reversed", twoInstances((c) => void c.metrics?.reverse()), twoInstances(), metricAlarm(TWO_INSTANCES), 'm1'],
+    ['the same, only m1 and m2 swapped', twoInstances((c) => void (c.metrics = [c.metrics?.[0] ?? {}, c.metrics?.[2] ?? {}, c.metrics?.[1] ?? {}])), twoInstances(), metricAlarm(TWO_INSTANCES), 'm1'],
+    ['our error rate, reversed', event('lambda-error-rate', (c) => void c.metrics?.reverse()), event('lambda-error-rate'), metricAlarm(ERROR_RATE), 'errors'],
+    // The alarm's order decides, whichever it is: here DescribeAlarms lists invocations first.
+    ['our error rate, for an alarm that lists invocations first', event('lambda-error-rate'), event('lambda-error-rate', (c) => void c.metrics?.reverse()), metricAlarm(ERROR_RATE_FIRST_INVOCATIONS), 'invocations'],
+  ])('names the target in the alarm\'s order, not the event\'s: %s', (_case, reordered, inAlarmOrder, definition, primaryId) => {
+    // Both are bound (the set is the alarm's), so the order is the only thing a caller chose.
+    expect([unboundMetrics(reordered, definition), unboundMetrics(inAlarmOrder, definition)]).toEqual([undefined, undefined]);
+    expect(primaryMetric(inDefinitionOrder(reordered, definition))).toEqual(primaryMetric(inDefinitionOrder(inAlarmOrder, definition)));
+    expect(primaryMetric(inDefinitionOrder(reordered, definition))?.id).toBe(primaryId);
+    expect(inDefinitionOrder(reordered, definition).metrics.map((s) => s.id)).toEqual(definition?.kind === 'queries' ? definition.series.map((s) => s.id) : []);
+  });
+
+  it('leaves an event already in the alarm\'s order, a single metric and a composite as they are (the same object)', () => {
+    const genuine = event('lambda-error-rate');
+    expect(inDefinitionOrder(genuine, metricAlarm(ERROR_RATE))).toBe(genuine);
+    const oom = event('log-metric-filter');
+    expect(inDefinitionOrder(oom, metricAlarm(OOM))).toBe(oom);
+    const composite = event('composite');
+    expect(inDefinitionOrder(composite, alarmDefinitionOf(undefined, COMPOSITE))).toBe(composite);
   });
 });

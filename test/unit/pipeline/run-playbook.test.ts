@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { AlarmStateReader } from '../../../shared/aws/alarm-state-reader';
+import { AlarmStateReader, alarmDefinitionOf } from '../../../shared/aws/alarm-state-reader';
+import { primaryMetric } from '../../../shared/events/primary-metric';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
@@ -226,6 +227,50 @@ describe('runPlaybook', () => {
       if (!series) throw new Error('the fixture has no metric');
       series.metricStat.metric.dimensions = { AutoScalingGroupName: 'asg', InstanceId: 'i-12345678901234567' };
       expect(await runPlaybook(deps, reordered)).toMatchObject({ outcome: 'applied' });
+      expect(counter.applyCalls).toBe(1);
+    });
+
+    // Review 13, R13-3 (the reviewer's probe, through the pipeline): AWS's METRICS() example with m2 on another instance.
+    // The genuine event with its series reversed is bound (the same set); the target is still named by m1, the alarm's
+    // first input, and the genuine delivery that follows is the duplicate it is, not a second target.
+    it("names the target from a metric-math alarm's own order, not the event's: a reversed genuine event acts on m1's instance", async () => {
+      const { deps, counter, store } = setup();
+      const targets: string[] = [];
+      deps.watchedAlarms = new Set(['TotalNetworkTrafficTooHigh']);
+      deps.playbook.resolveTarget = (e) => {
+        const instance = primaryMetric(e)?.dimensions.InstanceId ?? 'none';
+        targets.push(instance);
+        return { resource: { type: 'instance', id: instance, arn: `arn:aws:ec2:us-east-1:123456789012:instance/${instance}` } };
+      };
+      const input = (Metric: { Namespace: string; MetricName: string }) => ({ ...Metric, Dimensions: [{ Name: 'InstanceId', Value: Metric.MetricName === 'NetworkOut' ? 'i-0bbbbbbbbbbbbbbbb' : 'i-12345678901234567' }] });
+      const definition = alarmDefinitionOf(
+        {
+          AlarmName: 'TotalNetworkTrafficTooHigh',
+          Metrics: [
+            { Id: 'e1', Expression: 'SUM(METRICS())', Label: 'Total Network Traffic', ReturnData: true },
+            { Id: 'm1', MetricStat: { Metric: input({ Namespace: 'AWS/EC2', MetricName: 'NetworkIn' }), Period: 300, Stat: 'Maximum' }, ReturnData: false },
+            { Id: 'm2', MetricStat: { Metric: input({ Namespace: 'AWS/EC2', MetricName: 'NetworkOut' }), Period: 300, Stat: 'Maximum' }, ReturnData: false },
+          ],
+        },
+        undefined,
+      );
+      deps.services.alarms = { current: async () => ({ value: 'ALARM', updatedAt: new Date('2019-10-02T17:20:48.554Z'), definition }) };
+      const genuine = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-metric-math.json'), 'utf8')) as {
+        detail: { configuration: { metrics: Array<{ id: string; metricStat?: { metric: { dimensions: Record<string, string> } } }> } };
+      };
+      const m2 = genuine.detail.configuration.metrics.find((m) => m.id === 'm2');
+      if (!m2?.metricStat) throw new Error('the fixture has no m2');
+      m2.metricStat.metric.dimensions = { InstanceId: 'i-0bbbbbbbbbbbbbbbb' };
+      const reversed = structuredClone(genuine);
+      reversed.detail.configuration.metrics.reverse();
+
+      const decision = await runPlaybook(deps, reversed);
+      expect(decision).toMatchObject({ outcome: 'applied', resource: { id: 'i-12345678901234567' } });
+      expect(counter.applyCalls).toBe(1);
+      expect([...store.resources.keys()]).toEqual(['arn:aws:ec2:us-east-1:123456789012:instance/i-12345678901234567']);
+      // The caller's order named m2's instance at admission; the bound event names m1's, and only that one is acted on.
+      expect(targets).toEqual(['i-0bbbbbbbbbbbbbbbb', 'i-12345678901234567']);
+      expect(await runPlaybook(deps, genuine)).toMatchObject({ outcome: 'skipped', resource: { id: 'i-12345678901234567' }, reason: expect.stringContaining('duplicate delivery') });
       expect(counter.applyCalls).toBe(1);
     });
 
