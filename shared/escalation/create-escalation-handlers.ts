@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../clock';
 import { alarmSpecs } from '../config/alarm-specs';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, TransientError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
 import { standbyDeferralTargets } from '../guard/standby-deferral';
 import type { regionServingSource, RegionServingSource } from '../pipeline/region-serving-source';
@@ -29,7 +29,8 @@ import { escalationDeployment, supportApiRegion, type EscalationDeployment } fro
 import { parseEscalateInput, parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
-import { renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
+import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
+import { KillSwitchNoticeLog } from './kill-switch-notice-log';
 import { withKillSwitchNotice } from './kill-switch-notice';
 import { resolveEscalationPolicy } from './policy';
 import { configuredParameters } from './document-parameters';
@@ -181,6 +182,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     log: logger,
     count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
   });
+  const killSwitchNotices = new KillSwitchNoticeLog(db, { tableName: runtime.config.stateTableName, parameterName: runtime.config.killSwitchParameterName, leaseSeconds: runtime.config.claimLeaseSeconds });
   const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
     const name = runtime.config.killSwitchParameterName;
     if (change.name !== name) throw new InvalidInputError(`a Parameter Store Change of ${JSON.stringify(change.name.slice(0, 256))}, not of the kill switch ${name}`);
@@ -197,14 +199,35 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     const now = await (options.killSwitch ?? new KillSwitch(ssm, name, 0)).read();
     const tier = policy.tiers[0];
     if (!tier) throw new InvalidInputError(`the ${runtime.environment} escalation path has no tier to tell`);
-    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, account: own, region: runtime.region, tier });
-    const reason = `${change.operation} of ${name} told to ${tier.name}: ${now.reason}`;
+    const at = clock.now();
+    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, account: own, region: runtime.region, tier, at });
+    const told = killSwitchToldKey(change, now);
+    const reason = `${change.operation} of ${name} (${told}) told to ${tier.name}: ${now.reason}`;
     if (runtime.dryRun) {
       logger.info('dry run: kill switch change not sent', { tier: tier.name, subject: notice.subject, text: notice.text });
       return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: tier.channels.map((c) => `dry-run:${c}`).join('+') }] };
     }
-    logger.warn('kill switch changed: telling the first tier', { operation: change.operation, now: now.reason, tier: tier.name });
-    const delivery = await tierNotifier.publishNotice(tier, notice, 'kill-switch', runtime.environment);
+    // Each state of the switch is told once (review 12 R12-3, review 13 R13-9): a redelivery, or the same event handed to
+    // escalate by anyone who may invoke it, finds it told and pages nobody.
+    const claim = await killSwitchNotices.claim(told, at);
+    if (!claim.claimed) {
+      if (claim.reason === 'in-progress') throw new TransientError(`the kill switch notice of ${told} is being sent by another delivery; retried, it finds it told or takes it over`);
+      logger.info('kill switch change already told', { operation: change.operation, told, sentAt: claim.sentAt, now: now.reason });
+      metrics.addMetric('KillSwitchChangesAlreadyTold', MetricUnit.Count, 1);
+      return { action: 'ignored', reason: `${name} ${told} was already told to ${tier.name}${claim.sentAt ? ` at ${claim.sentAt}` : ''}: nobody paged again`, delivered: [] };
+    }
+    logger.warn('kill switch changed: telling the first tier', { operation: change.operation, now: now.reason, told, tier: tier.name });
+    let delivery;
+    try {
+      delivery = await tierNotifier.publishNotice(tier, notice, 'kill-switch', runtime.environment, {
+        delivered: claim.delivered,
+        onDelivered: (channel, messageId) => killSwitchNotices.recordDelivered(claim.owner, channel, messageId),
+      });
+    } catch (error) {
+      await killSwitchNotices.release(claim.owner);
+      throw error;
+    }
+    await killSwitchNotices.complete(claim.owner, clock.now());
     metrics.addMetric('KillSwitchChanges', MetricUnit.Count, 1);
     return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.channels.join('+') }] };
   };

@@ -47,6 +47,8 @@ export function operationOf(operation: string): ParameterStoreOperation {
 export const PARAMETER_STORE_CHANGE = KILL_SWITCH_CHANGE_DETAIL_TYPE;
 
 export interface KillSwitchChange {
+  /** EventBridge's id of the event (unique per event; the same on a redelivery). */
+  id?: string;
   name: string;
   operation: ParameterStoreOperation;
   time: string;
@@ -58,8 +60,50 @@ export interface KillSwitchChange {
 export function parseKillSwitchChange(raw: unknown): { change: KillSwitchChange } | { issues: string[] } {
   const parsed = changeEventSchema.safeParse(raw);
   if (!parsed.success) return { issues: parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`) };
-  const { account, region, time, detail } = parsed.data;
-  return { change: { name: detail.name, operation: operationOf(detail.operation), time, account, region } };
+  const { id, account, region, time, detail } = parsed.data;
+  return { change: { ...(id ? { id } : {}), name: detail.name, operation: operationOf(detail.operation), time, account, region } };
+}
+
+/**
+ * The state of the switch a notice tells of (review 12 R12-3, review 13 R13-9): the version Parameter Store answered with
+ * (and its LastModifiedDate, since a deleted and re-created parameter starts again at version 1), or that it does not
+ * exist. L1 is told each state once, so an event handed to escalate again (a redelivery, or anyone who may invoke it)
+ * repeats nothing. A switch that could not be read has no state to compare: that notice is keyed by the event's id.
+ */
+export function killSwitchToldKey(change: Pick<KillSwitchChange, 'id' | 'time'>, now: KillSwitchState): string {
+  if (now.absent) return 'absent';
+  if (now.unread || now.version === undefined) return `unread event ${change.id ?? change.time}`;
+  return `version ${now.version} of ${now.modifiedAt ?? 'an unknown time'}`;
+}
+
+/** SSM's parameter names: letters, digits and _.-/ (PutParameter's Name). Only such a name is put inside the query. */
+const PARAMETER_NAME = /^[A-Za-z0-9_.\-/]+$/;
+
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * The CloudTrail lookup that names who changed the switch (review 13 R13-9): the operation's event name, a window of 5
+ * minutes around the change (the parameter's LastModifiedDate for a put; else from the event's time, or an hour before
+ * the notice if that time is later than it, to 5 minutes after the notice), and a --query keeping only events whose record
+ * carries the switch's name as a whole JSON string (requestParameters.name, or DeleteParameters' names): the region's
+ * other PutParameter calls are left out. Run in the switch's account and region.
+ */
+export function whoChangedCommand(change: KillSwitchChange, now: KillSwitchState, context: { region: string; name: string; at: Date }): string {
+  const operation = operationOf(change.operation);
+  const lookup =
+    operation === 'unknown operation'
+      ? 'AttributeKey=ReadOnly,AttributeValue=false'
+      : `AttributeKey=EventName,AttributeValue=${operation === 'Delete' ? 'DeleteParameter' : operation === 'LabelParameterVersion' ? 'LabelParameterVersion' : 'PutParameter'}`;
+  const fiveMinutes = 5 * 60_000;
+  const atMs = context.at.getTime();
+  const modifiedMs = now.modifiedAt && (operation === 'Create' || operation === 'Update') ? Date.parse(now.modifiedAt) : Number.NaN;
+  const eventMs = Date.parse(change.time);
+  const [startMs, endMs] = !Number.isNaN(modifiedMs)
+    ? [modifiedMs - fiveMinutes, modifiedMs + fiveMinutes]
+    : [(!Number.isNaN(eventMs) && eventMs <= atMs ? eventMs : atMs - 12 * fiveMinutes) - fiveMinutes, atMs + fiveMinutes];
+  // Inside shell double quotes: the name holds none of $ ` \ " !, so only the JSON quotes around it need a backslash.
+  const query = PARAMETER_NAME.test(context.name) ? ` --query "Events[?contains(CloudTrailEvent, '\\"${context.name}\\"')]"` : '';
+  return `aws cloudtrail lookup-events --region ${shellQuote(context.region)} --lookup-attributes ${lookup} --start-time ${isoSeconds(startMs)} --end-time ${isoSeconds(endMs)}${query}`;
 }
 
 export interface KillSwitchChangeNotice {
@@ -76,7 +120,7 @@ export interface KillSwitchChangeNotice {
 export function renderKillSwitchChange(
   change: KillSwitchChange,
   now: KillSwitchState,
-  context: { environment: string; account: string; region: string; tier: Pick<EscalationTier, 'level' | 'name'> },
+  context: { environment: string; account: string; region: string; tier: Pick<EscalationTier, 'level' | 'name'>; at: Date },
 ): KillSwitchChangeNotice {
   const name = safeField(change.name, 256);
   const operation = operationOf(change.operation);
@@ -87,10 +131,14 @@ export function renderKillSwitchChange(
     : now.engaged
       ? 'The automation is stopped: nothing is changed automatically until it says exactly "off" again. Escalation still pages. If nobody on the team meant to stop it, treat this as an incident.'
       : 'The automation acts again: the alarm handlers make changes within their guardrails.';
-  // CloudTrail records LabelParameterVersion under its own name; a put (Create or Update) as PutParameter.
-  const event = operation === 'Delete' ? 'DeleteParameter' : operation === 'LabelParameterVersion' ? 'LabelParameterVersion' : 'PutParameter';
-  const who = `Who: the event does not say; CloudTrail does: aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=${event} --region ${shellQuote(context.region)}`;
-  const lines = [`KILL SWITCH CHANGED (${operation}) at ${safeField(change.time, 64)}, ${where}.`, `Now: ${state}.`, meaning, who];
+  const who = `Who: the event does not say; CloudTrail does (this account's event history): ${whoChangedCommand(change, now, { region: context.region, name: change.name, at: context.at })}`;
+  // When: what Parameter Store says of the value read (its version and LastModifiedDate), not the event's claim.
+  const when = now.absent
+    ? `the parameter no longer exists (event time ${safeField(change.time, 64)})`
+    : now.version !== undefined
+      ? `version ${now.version}, written ${now.modifiedAt ?? 'at a time Parameter Store did not give'}`
+      : `event time ${safeField(change.time, 64)}; the parameter could not be read`;
+  const lines = [`KILL SWITCH CHANGED (${operation}): ${when}, ${where}.`, `Now: ${state}.`, meaning, who];
   const subject = emailSubject(`[KILL SWITCH][${context.environment}] ${change.name} ${operation}: ${now.unread ? 'unreadable' : now.engaged ? 'automation stopped' : 'automation on'}`);
   const chat: ChatbotCustomNotification = {
     version: '1.0',

@@ -93,7 +93,18 @@ export class TierNotifier {
    * channels, with the same "channel" attribute the subscriptions filter on. At least once: a retry after one channel
    * failed sends both again.
    */
-  async publishNotice(tier: EscalationTier, notice: { subject: string; text: string; chat: unknown }, kind: string, environment: string): Promise<TierDelivery> {
+  /**
+   * A notice (no incident): one publish per channel of email and chat, all at once; a channel in `progress.delivered`
+   * went out before and is not sent again, and each one that goes out is reported before the call returns. A failed one
+   * throws once the others have answered (and been reported), so the retry sends only it.
+   */
+  async publishNotice(
+    tier: EscalationTier,
+    notice: { subject: string; text: string; chat: unknown },
+    kind: string,
+    environment: string,
+    progress: { delivered?: Record<string, string>; onDelivered?: (channel: string, messageId: string) => Promise<void> } = {},
+  ): Promise<TierDelivery> {
     const topicArn = await this.topicArn(tier);
     const channels = tier.channels.filter((c) => c === 'email' || c === 'chat');
     const noticeAttributes = (channel: string): Record<string, MessageAttributeValue> => ({
@@ -102,16 +113,23 @@ export class TierNotifier {
       tier: { DataType: 'String', StringValue: `L${tier.level}` },
       environment: { DataType: 'String', StringValue: environment },
     });
-    const messageIds = await Promise.all(
+    const sent = await Promise.allSettled(
       channels.map(async (channel) => {
+        const earlier = progress.delivered?.[channel];
+        if (earlier !== undefined) return earlier;
         const command =
           channel === 'email'
             ? new PublishCommand({ TopicArn: topicArn, Subject: notice.subject, MessageStructure: 'json', Message: JSON.stringify({ default: notice.text, email: notice.text }), MessageAttributes: noticeAttributes('email') })
             : new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(notice.chat), MessageAttributes: noticeAttributes('chat') });
-        const sent = await callAws(`SNS Publish (${channel})`, () => this.sns.send(command));
-        return sent.MessageId ?? '';
+        const answer = await callAws(`SNS Publish (${channel})`, () => this.sns.send(command));
+        const messageId = answer.MessageId ?? '';
+        await progress.onDelivered?.(channel, messageId);
+        return messageId;
       }),
     );
+    const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const messageIds = sent.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     return { channels: [...channels], messageIds };
   }
 

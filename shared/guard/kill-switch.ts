@@ -11,6 +11,14 @@ export interface KillSwitchState {
    * escalation pages anyway (decisions 173, 178).
    */
   unread?: true;
+  /**
+   * What Parameter Store says of the value read (GetParameter's Version and LastModifiedDate, ISO 8601), unset for a
+   * switch that does not exist or could not be read: a change of the switch is told once per version (review 13 R13-9).
+   */
+  version?: number;
+  modifiedAt?: string;
+  /** GetParameter answered ParameterNotFound (deleted, or never created). */
+  absent?: true;
 }
 
 /** The one value that leaves automation on: exactly "off" (surrounding whitespace ignored, case kept: "OFF" engages). */
@@ -39,7 +47,7 @@ export function killSwitchStateOf(parameterName: string, value: string | undefin
  * "The kill switch is one GetParameter of our own".)
  */
 export class KillSwitch {
-  private kept: { value: string | undefined; untilMs: number } | undefined;
+  private kept: { value: string | undefined; untilMs: number; version?: number; modifiedAt?: string } | undefined;
 
   constructor(
     private readonly ssm: SSMClient,
@@ -53,23 +61,35 @@ export class KillSwitch {
    * value anyone set: the alarm handlers retry instead of deciding on it) and is asked again next time.
    */
   async read(): Promise<KillSwitchState> {
-    if (this.kept && this.nowMs() < this.kept.untilMs) return killSwitchStateOf(this.parameterName, this.kept.value);
+    if (this.kept && this.nowMs() < this.kept.untilMs) return this.stateOf(this.kept);
     try {
       const answer = await this.ssm.send(new GetParameterCommand({ Name: this.parameterName }));
       const value = answer.Parameter?.Value ?? '';
-      this.keep(value);
-      return killSwitchStateOf(this.parameterName, value);
+      const modified = answer.Parameter?.LastModifiedDate;
+      const read = {
+        value,
+        ...(answer.Parameter?.Version !== undefined ? { version: answer.Parameter.Version } : {}),
+        ...(modified instanceof Date && !Number.isNaN(modified.getTime()) ? { modifiedAt: modified.toISOString() } : {}),
+      };
+      this.keep(read);
+      return this.stateOf(read);
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (errorName(cause) === 'ParameterNotFound') {
-        this.keep(undefined);
-        return killSwitchStateOf(this.parameterName, undefined);
+        this.keep({ value: undefined });
+        return this.stateOf({ value: undefined });
       }
       return { engaged: true, unread: true, reason: `kill switch ${this.parameterName} could not be read (${errorName(cause)})` };
     }
   }
 
-  private keep(value: string | undefined): void {
-    this.kept = { value, untilMs: this.nowMs() + this.maxAgeSeconds * 1000 };
+  private stateOf(read: { value: string | undefined; version?: number; modifiedAt?: string }): KillSwitchState {
+    const state = killSwitchStateOf(this.parameterName, read.value);
+    if (read.value === undefined) return { ...state, absent: true };
+    return { ...state, ...(read.version !== undefined ? { version: read.version } : {}), ...(read.modifiedAt ? { modifiedAt: read.modifiedAt } : {}) };
+  }
+
+  private keep(read: { value: string | undefined; version?: number; modifiedAt?: string }): void {
+    this.kept = { ...read, untilMs: this.nowMs() + this.maxAgeSeconds * 1000 };
   }
 }

@@ -1,6 +1,7 @@
 // The kill switch set to "stop" (not "on": anything but exactly "off" engages it) stops every automated change, through
 // the real entry points and the real SDK against the emulator: no handler changes the service's resources, verify-change
 // does not revert; escalation still pages, each message saying the switch is engaged (decision 178).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -8,13 +9,13 @@ import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
@@ -33,6 +34,14 @@ async function setKillSwitch(account: SandboxAccount, value: string): Promise<vo
   const ssm = new SSMClient(account.clientConfig);
   await ssm.send(new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: value, Type: 'String', Overwrite: true }));
   ssm.destroy();
+}
+
+/** The switch's version and LastModifiedDate, as Parameter Store answers them. */
+async function readSwitch(account: SandboxAccount): Promise<{ version: number; modifiedAt: string }> {
+  const ssm = new SSMClient(account.clientConfig);
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: account.topology.killSwitch.name }));
+  ssm.destroy();
+  return { version: Parameter?.Version ?? -1, modifiedAt: Parameter?.LastModifiedDate?.toISOString() ?? '(none)' };
 }
 
 async function callCount(): Promise<number> {
@@ -212,9 +221,51 @@ describe('a change of the kill switch is told to L1 (production; decision 178)',
     expect(messages.map((m) => `L${m.level} ${m.channel} ${m.kind}`).sort()).toEqual(['L1 chat kill-switch', 'L1 email kill-switch']);
     const email = messages.find((m) => m.channel === 'email');
     expect(email?.subject).toBe(`[KILL SWITCH][production] ${account.topology.killSwitch.name} Update: automation stopped`);
-    expect(email?.message).toContain(`KILL SWITCH CHANGED (Update) at 2026-12-06T10:44:48Z, account ${account.accountId}, ${region}, production.`);
+    // When: what Parameter Store answered with the value (its version and LastModifiedDate), not the event's time.
+    const written = await readSwitch(account);
+    expect(email?.message).toContain(`KILL SWITCH CHANGED (Update): version ${written.version}, written ${written.modifiedAt}, account ${account.accountId}, ${region}, production.`);
     expect(email?.message).toContain('is "stop"');
     expect(email?.message).toContain('If nobody on the team meant to stop it, treat this as an incident.');
+
+    // Review 12 R12-3 / review 13 R13-9: the same change handed to escalate again, by a redelivery or by anyone who may
+    // invoke it, with other ids, times and operations: each finds that version told, nobody is paged, nothing is written.
+    const sinceRepeats = await callCount();
+    const repeats = [];
+    for (const [i, operation] of ['Update', 'Update', 'Create', 'LabelParameterVersion', 'Update by SecOps - rotate keys now'].entries()) {
+      repeats.push(await escalate({ ...event, id: `forged-${i}`, time: `2026-12-06T11:0${i}:00Z`, detail: { ...event.detail, operation } }));
+    }
+    expect(repeats.map((r) => r.action)).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ignored']);
+    expect(repeats[0]?.reason).toContain(`version ${written.version} of ${written.modifiedAt} was already told to DevOps Team (L1) at `);
+    // Exactly one read of the switch and one of the notice's record per repeat; no write, no publish.
+    expect((await callsSince(account, sinceRepeats)).sort()).toEqual([...Array<string>(5).fill('dynamodb:GetItem'), ...Array<string>(5).fill('ssm:GetParameter')]);
+    expect(await inbox.read()).toEqual([]);
+
+    // A real change (back to "off": a new version) is told once, however often its event comes.
+    await setKillSwitch(account, 'off');
+    const back = await readSwitch(account);
+    expect(back.version).toBe(written.version + 1);
+    expect(await escalate(event)).toMatchObject({ action: 'announced', delivered: [{ level: 1, via: 'chat+email' }] });
+    expect(await escalate({ ...event, id: 'again' })).toMatchObject({ action: 'ignored', delivered: [] });
+    const toldBack = await inbox.read();
+    expect(toldBack.map((m) => `L${m.level} ${m.channel}`).sort()).toEqual(['L1 chat', 'L1 email']);
+    expect(toldBack.find((m) => m.channel === 'email')?.message).toContain(`KILL SWITCH CHANGED (Update): version ${back.version}, written ${back.modifiedAt}`);
+
+    // One channel's publish refused once (SNS AuthorizationError, not retried by the SDK): the event fails for Lambda's
+    // retry, the claim given back; the retry sends only the channel that did not go out. Exactly one fault fired, exactly
+    // one message per channel.
+    await setKillSwitch(account, 'stop');
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 1, status: 403, code: 'AuthorizationError' }], { accountId: account.accountId });
+    await expect(escalate(event)).rejects.toThrow(/AuthorizationError/);
+    expect((await getProxyFaults(control, { accountId: account.accountId })).map((f) => f.remaining)).toEqual([0]);
+    await clearProxyFaults(control, { accountId: account.accountId });
+    const half = await inbox.read();
+    expect(half).toHaveLength(1);
+    expect(await escalate(event)).toMatchObject({ action: 'announced', delivered: [{ level: 1, via: 'chat+email' }] });
+    const rest = await inbox.read();
+    expect([...half, ...rest].map((m) => m.channel).sort()).toEqual(['chat', 'email']);
+    expect(await escalate(event)).toMatchObject({ action: 'ignored' });
+    expect(await inbox.read()).toEqual([]);
 
     // A change of some other parameter (a rule edited by hand, a forged invocation) is refused, nobody paged.
     const other = await escalate({ ...event, detail: { ...event.detail, name: '/some/other/parameter' } });
@@ -254,6 +305,31 @@ describe('a change of the kill switch is told to L1 (production; decision 178)',
     // The genuine change is still told, once, with its command built from the deployment's region.
     expect(await escalate(genuine)).toMatchObject({ action: 'announced', delivered: [{ level: 1, via: 'chat+email' }] });
     const email = (await inbox.read()).find((m) => m.channel === 'email');
-    expect(email?.message).toContain(`aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=PutParameter --region ${region}`);
+    // Review 13 R13-9: the "who" lookup is bounded to minutes around the change and kept to the switch. As a shell splits
+    // the page's line (bash), and as the AWS CLI applies its --query (Python's jmespath, the CLI's own library) to a
+    // LookupEvents answer of three PutParameter records: only the switch's is listed, not a parameter whose name starts
+    // with it, nor another's.
+    const name = account.topology.killSwitch.name;
+    const written = await readSwitch(account);
+    const who = email?.message.split('\n').find((line) => line.startsWith('Who: ')) ?? '';
+    const command = who.slice(who.indexOf('aws cloudtrail'));
+    const argv = execFileSync('bash', ['-c', `printf '%s\\0' ${command}`]).toString().split('\0').slice(0, -1);
+    const seconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const modifiedMs = Date.parse(written.modifiedAt);
+    expect(argv).toEqual([
+      'aws', 'cloudtrail', 'lookup-events', '--region', region,
+      '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=PutParameter',
+      '--start-time', seconds(modifiedMs - 5 * MINUTE_MS), '--end-time', seconds(modifiedMs + 5 * MINUTE_MS),
+      '--query', `Events[?contains(CloudTrailEvent, '"${name}"')]`,
+    ]);
+    // CloudTrail's record of a PutParameter (user guide, "Logging AWS Systems Manager API calls"): compact JSON, the name in requestParameters.
+    const record = (parameter: string, user: string): Record<string, unknown> => ({
+      EventId: `id-${user}`, EventName: 'PutParameter', Username: user, EventSource: 'ssm.amazonaws.com',
+      CloudTrailEvent: JSON.stringify({ eventVersion: '1.08', eventSource: 'ssm.amazonaws.com', eventName: 'PutParameter', awsRegion: region, requestParameters: { name: parameter, type: 'String', overwrite: true }, responseElements: { version: 2, tier: 'Standard' } }),
+    });
+    const answer = { Events: [record(`${name}-old`, 'deployer'), record(name, 'mallory'), record('/other/parameter', 'pipeline')] };
+    const query = argv[argv.indexOf('--query') + 1] ?? '';
+    const listed = JSON.parse(execFileSync('python3', ['-c', 'import json, sys, jmespath; print(json.dumps(jmespath.search(sys.argv[1], json.load(sys.stdin))))', query], { input: JSON.stringify(answer) }).toString()) as Array<{ Username: string }>;
+    expect(listed.map((e) => e.Username)).toEqual(['mallory']);
   });
 });

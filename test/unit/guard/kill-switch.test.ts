@@ -42,7 +42,24 @@ describe('KillSwitch', () => {
     ['engages when the parameter does not exist (fails closed)', { error: 'ParameterNotFound' }, true, 'does not exist'],
   ] as const)('%s', async (_name, answer, engaged, reason) => {
     const state = await new KillSwitch(ssmAnswering(answer).ssm, NAME, 30).read();
-    expect(state).toEqual({ engaged, reason: expect.stringContaining(reason) });
+    expect(state).toEqual({ engaged, reason: expect.stringContaining(reason), ...('error' in answer ? { absent: true } : {}) });
+  });
+
+  // Review 13 R13-9: a change is told once per version of the switch, so the read carries what Parameter Store says of it.
+  it('carries the Version and LastModifiedDate GetParameter answers with, through the cache too', async () => {
+    const ssm = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    let calls = 0;
+    mockClient(ssm)
+      .on(GetParameterCommand)
+      .callsFake(async () => {
+        calls += 1;
+        return { Parameter: { Name: NAME, Type: 'String', Value: 'stop', Version: 7, LastModifiedDate: new Date('2026-12-06T10:44:48.123Z') } };
+      });
+    const killSwitch = new KillSwitch(ssm, NAME, 30);
+    const expected = { engaged: true, reason: expect.stringContaining('is "stop"'), version: 7, modifiedAt: '2026-12-06T10:44:48.123Z' };
+    expect(await killSwitch.read()).toEqual(expected);
+    expect(await killSwitch.read()).toEqual(expected);
+    expect(calls).toBe(1);
   });
 
   // Not a value anyone set (decision 173): engaged, so a reader that does not ask fails closed, and marked unread, so the
