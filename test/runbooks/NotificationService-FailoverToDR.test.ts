@@ -1,12 +1,14 @@
 // NotificationService-FailoverToDR and -FailbackToPrimary rehearsed on a two-region sandbox: the primary topology in
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { runRehearsal } from '../../cli/rehearse';
+import type { Clock } from '../../shared/clock';
 import { watchedResources } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
@@ -81,9 +83,9 @@ function consumerIn(region: string, queueUrl: string, mappingUuid: string) {
 
 /**
  * Runs the consumer, paced, for as long as the rehearsal runs, then on until a tick takes nothing (the mapping as the
- * run left it decides whether it may); returns the rehearsal and the messages it processed. Draining after the run
- * keeps the count independent of timing: verifyTraffic can pass at once on an earlier test's Invocations (ListMetrics
- * RecentlyActive PT3H), before any tick saw the mapping Enabled (CI run of 9b4edbf: processed 0, expected 20).
+ * run left it decides whether it may); returns the rehearsal and the messages it processed. verifyTraffic waits for an
+ * invocation after the enable, which only these ticks publish; draining after the run keeps the count independent of
+ * how many ticks ran before the rehearsal ended (CI run of 9b4edbf: processed 0, expected 20).
  */
 async function withConsumer(rehearsal: Promise<Rehearsal>, consumer: ReturnType<typeof consumerIn>): Promise<{ run: Rehearsal; processed: number }> {
   let done = false;
@@ -144,6 +146,8 @@ const DATA_PATH = [
  * standby under another name is one the deployed IAM would refuse to fail over (review 13, R13-13).
  */
 const FIRST_PROMOTED_RETIRED = 'notification-service-db-dr-retired';
+/** The instance the first failover promoted, renamed away before verifyTraffic's case rebuilds the standby (as above). */
+const IDLE_CASE_RETIRED = 'notification-service-db-dr-retired-0';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -233,6 +237,58 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     });
   });
 
+  it('ends Failed at verifyTraffic when the DR consumer is not invoked after the enable, although it was in the last 3 hours (review 13, R13-4)', async () => {
+    // The standby rebuilt under the configured name (the first promoted instance renamed away), its consumers off. The
+    // first failover's consumer ran minutes ago, so the consumer's Invocations is recently active: the ListMetrics
+    // RecentlyActive PT3H check verifyTraffic made before passed at once on it.
+    const drRds = new RDSClient(at(standby.drRegion));
+    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: IDLE_CASE_RETIRED, ApplyImmediately: true }));
+    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    const listed = await new CloudWatchClient(at(standby.drRegion)).send(
+      new ListMetricsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: standby.consumer.functionName }], RecentlyActive: 'PT3H' }),
+    );
+    expect(listed.Metrics?.[0]?.MetricName).toBe('Invocations');
+    const since = await callCount();
+    // No consumer runs. In process, on a clock that does not sleep: the wait's 15 minutes pass in its polls alone.
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const lines: string[] = [];
+    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    Object.assign(process.env, { AWS_REGION: standby.drRegion, AWS_DEFAULT_REGION: standby.drRegion });
+    let run: Awaited<ReturnType<typeof runRehearsal>>;
+    try {
+      run = await runRehearsal(
+        FAILOVER,
+        {
+          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
+          approve: true,
+          approveAs: [approverOf()],
+          clock,
+          pollIntervalMs: 60_000,
+        },
+        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
+      );
+    } finally {
+      for (const [name, value] of Object.entries(region)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const result = run.result;
+    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe('Failed');
+    // The data path ran (the record pair is this region's already, since the first failover); only traffic is missing.
+    expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic']);
+    expect(result.failure).toEqual({ step: 'verifyTraffic', message: 'timed out after 900 s: $.Datapoints[0].Unit is absent, waiting for "Count"' });
+    expect(result.steps.find((s) => s.step === 'verifyTraffic')?.detail).toMatch(/^cloudwatch GetMetricStatistics \$\.Datapoints\[0\]\.Unit = \(nothing\) after 15 poll\(s\)$/);
+    expect(result.outputs['enableConsumers.EnabledAt']).toEqual(expect.any(String));
+    expect((await state()).drMapping).toBe('Enabled');
+    expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
   it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {
     // The standby rebuilt (FailbackToPrimary's Afterwards): the instance the first failover promoted renamed away, a new
     // cross-region replica under the configured name (the only one the automation role may promote), the DR consumers
@@ -308,9 +364,13 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(oldPrimaryResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
     expect(failbackResourceId).not.toBe(oldPrimaryResourceId);
     await new RDSClient(at(standby.primaryRegion)).send(new AddTagsToResourceCommand({ ResourceName: account.topology.database.arn, Tags: [IS_OLD_PRIMARY] }));
+    // FailoverToDR's Afterwards: the primary region's consumers were turned off, so no two writers ran.
+    await new LambdaClient(at(standby.primaryRegion)).send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: false }));
     const before = await state();
     await sendMessages(standby.primaryRegion, account.topology.queue.url, 20);
     const consumer = consumerIn(standby.primaryRegion, account.topology.queue.url, account.topology.consumer.mappingUuid);
+    // While the mapping is off, this region's consumers take nothing: every message counted below is taken after the enable.
+    expect((await consumer.tick()).processed).toBe(0);
     const since = await callCount();
 
     const { run, processed } = await withConsumer(rehearseDocument(FAILBACK, failoverParameters(), envIn('us-east-1'), ['--approve', '--approve-as', approverOf()]), consumer);
