@@ -346,4 +346,26 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(await item(incidentId)).toMatchObject({ status: 'OPEN', reopens: 2, updatesOmitted: 2 });
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
   });
+  // Review 14 R14-10: the byte budget (UPDATES_BUDGET_BYTES, ~200 KB) is the bound that binds for 504 diagnoses (~4.9 KB:
+  // ~40 entries, before the 50-entry bound). `updates` and `updatesBytes` planted together, as appendUpdate writes them.
+  it('a flapping 504 incident whose kept decisions reach the ~200 KB byte budget below 50 entries keeps the next one as its latest, not in the list', async () => {
+    const { fire, clear, item, age } = await flapping();
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    const decision = (await item(incidentId))?.decision as { key: string };
+    const bytes = Buffer.byteLength(JSON.stringify(decision), 'utf8');
+    // As many copies as fit in decision 214's 200 KB: the next decision of the same size does not; fewer than its 50
+    // entries, so the count cannot bind (figures written out: the built handler is what runs).
+    const kept = Math.floor(200_000 / bytes);
+    expect(kept).toBeLessThan(50);
+    const updates = Array.from({ length: kept }, (_, i) => ({ ...decision, key: `${decision.key.slice(0, 20)}${String(i).padStart(4, '0')}` }));
+    await age(incidentId, { updates, updatesBytes: updates.reduce((total, u) => total + Buffer.byteLength(JSON.stringify(u), 'utf8'), 0) });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1 }] });
+    const after = await item(incidentId);
+    expect((after?.updates as unknown[]).length).toBe(kept);
+    expect(after).toMatchObject({ status: 'OPEN', reopens: 1, updatesOmitted: 1 });
+    expect((after?.lastUpdate as { key: string }).key).not.toBe(decision.key);
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+  });
 });
