@@ -151,40 +151,7 @@ export async function provisionDrStandby(opts: {
       await new SSMClient(at(region)).send(new PutParameterCommand({ Name: dr.endpointParameterName, Value: primaryEndpointAddress, Type: 'String', Overwrite: true }));
     }
 
-    const zoneName = 'notification.sandbox.test.';
-    const recordName = `api.${zoneName}`;
-    const zone = await route53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: `sandbox-${primary.accountId}` }));
-    const hostedZoneId = required(zone.HostedZone?.Id, 'HostedZone.Id').replace(/^\/hostedzone\//, '');
-    const recordValues: Record<string, string> = {
-      [primary.region]: `${primary.spec.apiName}.execute-api.${primary.region}.amazonaws.com`,
-      [drRegion]: `${primary.spec.apiName}.execute-api.${drRegion}.amazonaws.com`,
-    };
-    const changes = [];
-    for (const [region, failover] of [
-      [primary.region, 'PRIMARY'],
-      [drRegion, 'SECONDARY'],
-    ] as const) {
-      const value = recordValues[region] ?? '';
-      const check = await route53.send(
-        new CreateHealthCheckCommand({
-          CallerReference: `sandbox-${primary.accountId}-${region}`,
-          HealthCheckConfig: { Type: 'HTTPS', FullyQualifiedDomainName: value, ResourcePath: '/health', RequestInterval: 30, FailureThreshold: 3 },
-        }),
-      );
-      changes.push({
-        Action: 'CREATE' as const,
-        ResourceRecordSet: {
-          Name: recordName,
-          Type: 'CNAME' as const,
-          SetIdentifier: region,
-          Failover: failover,
-          TTL: 60,
-          HealthCheckId: required(check.HealthCheck?.Id, 'HealthCheck.Id'),
-          ResourceRecords: [{ Value: value }],
-        },
-      });
-    }
-    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: changes } }));
+    const { hostedZoneId, recordName, recordValues } = await provisionFailoverRecordPair(route53, { accountId: primary.accountId, apiName: primary.spec.apiName, primaryRegion: primary.region, drRegion });
     const approvalTopic = await sns.send(new CreateTopicCommand({ Name: APPROVAL_TOPIC_NAME }));
 
     return {
@@ -203,6 +170,61 @@ export async function provisionDrStandby(opts: {
   } finally {
     for (const client of [rdsPrimary, rds, sqs, lambda, route53, sns]) client.destroy();
   }
+}
+
+/** The API's Route 53 failover record pair, as the failover documents expect it (decision 69). */
+export interface FailoverRecordPair {
+  hostedZoneId: string;
+  /** Fully qualified, with the final dot. */
+  recordName: string;
+  /** Each region's record value (its API's regional endpoint). */
+  recordValues: Record<string, string>;
+}
+
+/**
+ * A hosted zone and, in it, the pair FailoverToDR and FailbackToPrimary switch: two CNAMEs of one name, set identifier =
+ * region, PRIMARY the primary region and SECONDARY the DR region, each with its own value, TTL 60 and an HTTPS health
+ * check of its own.
+ */
+export async function provisionFailoverRecordPair(
+  route53: Route53Client,
+  inputs: { accountId: string; apiName: string; primaryRegion: string; drRegion: string },
+): Promise<FailoverRecordPair> {
+  const zoneName = 'notification.sandbox.test.';
+  const recordName = `api.${zoneName}`;
+  const zone = await route53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: `sandbox-${inputs.accountId}` }));
+  const hostedZoneId = required(zone.HostedZone?.Id, 'HostedZone.Id').replace(/^\/hostedzone\//, '');
+  const recordValues: Record<string, string> = {
+    [inputs.primaryRegion]: `${inputs.apiName}.execute-api.${inputs.primaryRegion}.amazonaws.com`,
+    [inputs.drRegion]: `${inputs.apiName}.execute-api.${inputs.drRegion}.amazonaws.com`,
+  };
+  const changes = [];
+  for (const [region, failover] of [
+    [inputs.primaryRegion, 'PRIMARY'],
+    [inputs.drRegion, 'SECONDARY'],
+  ] as const) {
+    const value = recordValues[region] ?? '';
+    const check = await route53.send(
+      new CreateHealthCheckCommand({
+        CallerReference: `sandbox-${inputs.accountId}-${region}`,
+        HealthCheckConfig: { Type: 'HTTPS', FullyQualifiedDomainName: value, ResourcePath: '/health', RequestInterval: 30, FailureThreshold: 3 },
+      }),
+    );
+    changes.push({
+      Action: 'CREATE' as const,
+      ResourceRecordSet: {
+        Name: recordName,
+        Type: 'CNAME' as const,
+        SetIdentifier: region,
+        Failover: failover,
+        TTL: 60,
+        HealthCheckId: required(check.HealthCheck?.Id, 'HealthCheck.Id'),
+        ResourceRecords: [{ Value: value }],
+      },
+    });
+  }
+  await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: changes } }));
+  return { hostedZoneId, recordName, recordValues };
 }
 
 /** The automation's own resources in the DR region, and the standby alarms it watches there. */

@@ -60,6 +60,19 @@ export interface ExpectedTier {
   slack: boolean;
 }
 
+/**
+ * The Route 53 failover record pair the failover documents switch (environments.<env>.disasterRecovery), where the
+ * environment has a primary and a DR region: set identifiers are the regions (decision 69).
+ */
+export interface FailoverPairExpectation {
+  primaryRegion: string;
+  drRegion: string;
+  /** disasterRecovery.failoverRecordName, when set. */
+  recordName?: string;
+  /** disasterRecovery.hostedZoneId, when set. */
+  hostedZoneId?: string;
+}
+
 export interface PreflightExpectations {
   environment: EnvironmentName;
   region: string;
@@ -99,6 +112,8 @@ export interface PreflightExpectations {
   scheduleGroups: Array<{ name: string; roleName: string; targetFunctionName: string }>;
   stateTableName: string;
   eventBusName: string;
+  /** Where the environment has a primary and a DR region and a DR configuration: the pair the failover documents switch. */
+  failoverPair?: FailoverPairExpectation;
   /**
    * Where an alarm's OK state change reaches escalate, which resolves the incident (infra EscalationRouting): the
    * recoveries rule, or escalate's own alarm rule for an alarm escalate handles (it gets every state change).
@@ -172,6 +187,17 @@ export function preflightExpectations(
   const policy = resolveEscalationPolicy(config, environment);
   const supportTier = policy.tiers.find((t) => t.supportCase);
   const dr = regionRole === 'dr' ? env.disasterRecovery : undefined;
+  const regionOf = (role: RegionRole): string | undefined => Object.entries(env.regionRoles ?? {}).find(([, r]) => r === role)?.[0];
+  const [primaryRegion, drRegion] = [regionOf('primary'), regionOf('dr')];
+  const failoverPair =
+    env.disasterRecovery && primaryRegion && drRegion
+      ? {
+          primaryRegion,
+          drRegion,
+          ...(env.disasterRecovery.failoverRecordName ? { recordName: env.disasterRecovery.failoverRecordName } : {}),
+          ...(env.disasterRecovery.hostedZoneId ? { hostedZoneId: env.disasterRecovery.hostedZoneId } : {}),
+        }
+      : undefined;
   return {
     environment,
     region,
@@ -207,6 +233,7 @@ export function preflightExpectations(
     scheduleGroups,
     stateTableName: config.stateTableName,
     eventBusName: config.eventBusName,
+    ...(failoverPair ? { failoverPair } : {}),
     okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },
   };
 }

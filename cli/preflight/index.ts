@@ -10,6 +10,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -78,6 +79,7 @@ function buildClients(region: string, sts: STSClient, credentials?: AwsCredentia
     sns: new SNSClient(config),
     support: new SupportClient({ ...clientConfig({ region: SUPPORT_REGION[partitionOf(region)] ?? 'us-east-1' }), ...(credentials ? { credentials } : {}) }),
     scheduler: new SchedulerClient(config),
+    route53: new Route53Client(config),
   };
   return {
     ...own,

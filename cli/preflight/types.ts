@@ -8,6 +8,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -50,6 +51,8 @@ export interface PreflightClients {
   /** The AWS Support API is served from us-east-1 (aws partition). */
   support: SupportClient;
   scheduler: SchedulerClient;
+  /** Route 53 (global): the failover record pair the failover documents switch. */
+  route53: Route53Client;
   /** Cross-account mode: AssumeRole into the workload's read-only preflight role (the one call that is not a read). */
   sts: STSClient;
   /** The same clients acting with other credentials (the workload's preflight role session); the caller destroys them. */

@@ -166,7 +166,9 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     standby = await provisionDrStandby({ clientConfig: account.clientConfig, config, environment: 'production', primary: account.topology });
     dr = await provisionDrAutomation({ clientConfig: account.clientConfig, config, environment: 'production', standby });
     stack = await deployRunbookStack(account, { dr });
-    env = { ...account.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR };
+    // The failover record pair provision-dr created, as the deployment configures it (review 13 R13-12: preflight reads it).
+    const drConfig = { environments: { production: { disasterRecovery: { failoverRecordName: standby.recordName, hostedZoneId: standby.hostedZoneId } } } };
+    env = { ...account.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR, RUNBOOK_CONFIG_JSON: JSON.stringify(drConfig) };
   }, 300_000);
   afterAll(() => {
     stack.iam.destroy();
@@ -199,6 +201,7 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(subjects(report, 'schedule-group')).toEqual(['notification-runbooks', 'notification-runbooks-verify']);
     expect(subjects(report, 'scheduler-role')).toEqual([`notification-runbooks-escalation-scheduler-${DR}`, `notification-runbooks-verify-scheduler-${DR}`]);
     expect(subjects(report, 'tier-subscription')).toEqual(TIERS);
+    expect(report.checks.filter((c) => c.check === 'failover-record-pair').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${standby.recordName} in ${standby.hostedZoneId}`]);
   });
 
   it('names a standby alarm with the wrong threshold (the replica lag at 600 s, expected 300)', async () => {

@@ -5,9 +5,11 @@ import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersC
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
+import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
 import { notPassing, runPreflight } from '../support/run-preflight';
@@ -27,13 +29,24 @@ describe('runbook preflight -e production on the sandbox', () => {
   };
   const failures = notPassing;
 
+  let route53: Route53Client;
+  let pair: FailoverRecordPair;
+  /** The configuration the runs use: the failover record pair the failover documents switch, as provisioned here. */
+  let drConfig: { environments: { production: { disasterRecovery: { failoverRecordName: string; hostedZoneId: string } } } };
+
   beforeAll(async () => {
     account = await provisionAccount('production');
     stack = await deployRunbookStack(account);
     sns = new SNSClient(account.clientConfig);
+    // Review 13 R13-12: preflight reads the pair FailoverToDR and FailbackToPrimary switch (both registered here).
+    route53 = new Route53Client(account.clientConfig);
+    pair = await provisionFailoverRecordPair(route53, { accountId: account.accountId, apiName: account.topology.spec.apiName, primaryRegion: 'us-east-1', drRegion: 'us-west-2' });
+    drConfig = { environments: { production: { disasterRecovery: { failoverRecordName: pair.recordName, hostedZoneId: pair.hostedZoneId } } } };
+    account.env.RUNBOOK_CONFIG_JSON = JSON.stringify(drConfig);
   }, 300_000);
 
   afterAll(() => {
+    route53.destroy();
     sns.destroy();
     stack.iam.destroy();
     stack.lambda.destroy();
@@ -56,6 +69,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(report.checks.filter((c) => c.check === 'role-permissions')).toHaveLength(stack.handlers.length);
     expect(report.checks.filter((c) => c.check === 'tier-subscription')).toHaveLength(4);
     expect(report.checks.filter((c) => c.check === 'ssm-document').length).toBeGreaterThanOrEqual(8);
+    expect(report.checks.filter((c) => c.check === 'failover-record-pair').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${pair.recordName} in ${pair.hostedZoneId}`]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -126,7 +140,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       { level: 3, channels: ['email'] },
       { level: 4, channels: ['email'] },
     ];
-    const env = { ...account.env, RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { tiers } } } }) };
+    const env = { ...account.env, RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { ...drConfig.environments.production, escalation: { tiers } } } }) };
     // As the deployment subscribes it (infra's filter policy).
     const subscribed = await sns.send(new SubscribeCommand({ TopicArn: tier.arn, Protocol: 'email', Endpoint: address, Attributes: { FilterPolicy: '{"channel":["email"]}' }, ReturnSubscriptionArn: true }));
     const subscriptionArn = subscribed.SubscriptionArn ?? '';
@@ -303,6 +317,29 @@ describe('runbook preflight -e production on the sandbox', () => {
     } finally {
       for (const [role, trust] of before) await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: role, PolicyDocument: decodeURIComponent(trust) }));
     }
+  });
+
+  // Review 13 R13-12: a failover record without a health check (or with set identifiers other than the regions) ends
+  // FailoverToDR / FailbackToPrimary at a failed switchRecord / refuseRecordPair, during the outage: preflight says so now.
+  it("names a failover record pair the documents cannot switch (the SECONDARY's health check removed), and passes again once it is back", async () => {
+    const read = async () =>
+      (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, StartRecordName: pair.recordName, StartRecordType: 'CNAME', MaxItems: 2 }))).ResourceRecordSets ?? [];
+    const secondary = (await read()).find((r) => r.Failover === 'SECONDARY');
+    if (!secondary?.HealthCheckId) throw new Error('the provisioned SECONDARY has no health check');
+    const { HealthCheckId: healthCheckId, ...withoutCheck } = secondary;
+    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: withoutCheck }] } }));
+    expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBeUndefined();
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL failover-record-pair ${pair.recordName} in ${pair.hostedZoneId}`]);
+      const failed = report.checks.find((c) => c.status === 'FAIL');
+      expect(failed?.message).toContain('the SECONDARY record (set identifier us-west-2) has no health check');
+      expect(failed?.message).toContain('NotificationService-FailbackToPrimary and NotificationService-FailoverToDR');
+    } finally {
+      await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...withoutCheck, HealthCheckId: healthCheckId } }] } }));
+    }
+    expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBe(healthCheckId);
   });
 
   // Review 11a finding 3 / decision 200's "not done": the role the documents run as, and their approvers, were read by nothing.

@@ -9,6 +9,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -52,6 +53,7 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
     sns: new SNSClient(settings),
     support: new SupportClient(settings),
     scheduler: new SchedulerClient(settings),
+    route53: new Route53Client(settings),
   };
   return {
     ...own,
