@@ -162,7 +162,6 @@ describe('the policy README gives the people who start runbooks (docs/iam/runboo
   const follow = [
     call('ssm:GetAutomationExecution', execution, 'follows the execution (runbook exec)'),
     call('ssm:DescribeAutomationStepExecutions', execution, 'reads its steps'),
-    call('ssm:SendAutomationSignal', execution, 'answers an approval step (as a configured approver only: the step decides)'),
     call('iam:PassRole', automationRole, 'the document\'s pinned AutomationAssumeRole, to Systems Manager', { 'iam:PassedToService': 'ssm.amazonaws.com' }),
   ];
   const changes = [
@@ -170,6 +169,9 @@ describe('the policy README gives the people who start runbooks (docs/iam/runboo
     call('ssm:UpdateDocument', ssmArn(`document/${GATED}`), 'adds a version of its own'),
     call('ssm:DeleteDocument', ssmArn(`document/${GATED}`), 'deletes the reviewed document'),
     call('iam:PassRole', automationRole, 'the automation role to another service', { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+    // A requester never answers (decision 202); a StartStep signal could run a step of an Interactive execution out of
+    // order (review 13 R13-6, decision 227).
+    call('ssm:SendAutomationSignal', execution, 'signals an execution (StartStep of an Interactive one, or an answer)'),
   ];
 
   it('allows starting each document with no version or $DEFAULT, following and answering it, and denies an earlier version, $LATEST, another document and any change to the documents', async () => {
@@ -197,5 +199,62 @@ describe('the policy README gives the people who start runbooks (docs/iam/runboo
     const principal = operator([...withoutDenies, { name: 'power-user', document: powerUser }]);
     const version1 = start(GATED, '1', 'FailoverToDR version 1');
     expect(await judge(principal, version1)).toEqual(expectResults(version1, 'Allowed'));
+  });
+});
+
+// Review 13 R13-6 (decision 227): StartAutomationExecution takes --mode Interactive, and SendAutomationSignal StartStep
+// names the step to run; AWS documents no check that it is one of the execution's ValidNextSteps, and IAM has no condition
+// key for the mode or the signal type (Service Authorization Reference: StartAutomationExecution's keys are
+// ssm:DocumentVersion and tags, SendAutomationSignal's aws:ResourceTag only). So no principal holds both: the people who
+// start the runbooks may not signal an execution, and the approvers may not start a project document.
+describe('Interactive mode: nobody both starts a gated document and signals its execution (review 13 R13-6)', () => {
+  const starter = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-starter-policy.json'), 'utf8')) as PolicyDocument;
+  const approverPolicy = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-approver-policy.json'), 'utf8')) as PolicyDocument;
+  const powerUser: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] };
+  const as = (role: string, session: string, policies: Array<{ name: string; document: PolicyDocument }>): SimulationPrincipal => ({
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+    account: ACCOUNT,
+    policies,
+  });
+  const signal = [call('ssm:SendAutomationSignal', execution, 'StartStep promoteReplica of an Interactive FailoverToDR, or Approve')];
+  const read = [
+    call('ssm:GetAutomationExecution', execution, 'reads the execution waiting for approval'),
+    call('ssm:DescribeAutomationStepExecutions', execution, 'reads its steps'),
+  ];
+
+  it('denies the starter every SendAutomationSignal, also beside ssm:* (PowerUserAccess): its Interactive execution cannot run a step', async () => {
+    expect(await judge(as('OnCallOperator', 'jane', [{ name: 'starter', document: starter }]), signal)).toEqual(expectResults(signal, 'ExplicitlyDenied'));
+    const withPowerUser = as('OnCallOperator', 'jane', [
+      { name: 'starter', document: starter },
+      { name: 'power-user', document: powerUser },
+    ]);
+    expect(await judge(withPowerUser, signal)).toEqual(expectResults(signal, 'ExplicitlyDenied'));
+    // Starting stays allowed: the execution it starts runs every step in order, the requester check first.
+    const { allowed } = startCalls([GATED]);
+    expect(await judge(withPowerUser, allowed)).toEqual(expectResults(allowed, 'Allowed'));
+  });
+
+  it('lets an approver read and answer an execution, and denies it starting any project document at any version, also beside ssm:*', async () => {
+    const approver = as('NotificationServiceRunbookApprover', 'alice', [
+      { name: 'approver', document: approverPolicy },
+      { name: 'power-user', document: powerUser },
+    ]);
+    expect(await judge(approver, [...read, ...signal])).toEqual(expectResults([...read, ...signal], 'Allowed'));
+    const { allowed, denied } = startCalls([GATED, CHILD]);
+    const projectStarts = [...allowed, ...denied].filter((c) => c.resource.includes(':document/NotificationService-') || c.resource.includes(':automation-definition/NotificationService-'));
+    expect(await judge(approver, projectStarts)).toEqual(expectResults(projectStarts, 'ExplicitlyDenied'));
+    expect(await policyFindings([{ where: 'docs/iam/runbook-approver-policy.json', kind: 'identity', document: approverPolicy }])).toEqual([]);
+    expect(await policyFindings([{ where: 'docs/iam/runbook-starter-policy.json', kind: 'identity', document: starter }])).toEqual([]);
+  });
+
+  it('catches the starter policy as it was before (SendAutomationSignal allowed, no deny): the requester signals its own execution', async () => {
+    const before = editStatements([{ name: 'starter', document: starter }], (s) =>
+      s.Effect === 'Deny' && [s.Action ?? []].flat().includes('ssm:SendAutomationSignal') ? null : s,
+    ).map((p) => ({
+      ...p,
+      document: { ...p.document, Statement: [...p.document.Statement, { Effect: 'Allow' as const, Action: 'ssm:SendAutomationSignal', Resource: 'arn:aws:ssm:*:*:automation-execution/*' }] },
+    }));
+    expect(await judge(as('OnCallOperator', 'jane', before), signal)).toEqual(expectResults(signal, 'Allowed'));
   });
 });
