@@ -44,11 +44,12 @@ export function acknowledgerLabel(incident: Pick<Incident, 'acknowledgedBy' | 'a
 /**
  * An assumed role's session name is AssumeRole's RoleSessionName, which whoever assumes the role picks (IAM constrains
  * it only by a trust condition on sts:RoleSessionName, which this project cannot see): AWS verified the role, not the
- * name after it (review 12, R12-8). IAM Identity Center's roles (AWSReservedSSO_*) are the exception: their session name
- * is the signed-in user's, set by Identity Center.
+ * name after it (review 12, R12-8). Every assumed role alike: an IAM Identity Center role's session name is the
+ * signed-in user's, but what makes a role Identity Center's is its path and trust, which the assumed-role ARN does not
+ * carry, and its AWSReservedSSO_ name prefix any role may be created with (review 13, R13-17).
  */
 function sessionNameLabel(arn: string): string {
   const match = /:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
-  if (!match || match[1]?.startsWith('AWSReservedSSO_')) return '';
+  if (!match) return '';
   return ` (role ${match[1] ?? ''} verified; its session name "${match[2] ?? ''}" is chosen by whoever assumed the role)`;
 }

@@ -226,6 +226,12 @@ describe('the deployed documents carry the configured approvers, ladder and caps
         return [...(inputs.Choices ?? []).filter((c) => c.NextStep === approve?.name).map(() => s.name), ...(inputs.Default === approve?.name ? [s.name] : [])];
       });
       expect([name, into]).toEqual([name, ['checkRequesterIsNotApprover']]);
+      // The request names the requester as Systems Manager records it, labelled: AWS verified the role or user, not an
+      // assumed role's session name, which whoever assumed the role chose (review 13 R13-14, decision 203's rule).
+      expect([name, JSON.stringify(approve?.inputs.Message)]).toEqual([
+        name,
+        expect.stringMatching(/started by \{\{ whoRequested\.ExecutedBy \}\}[ ;(]+AWS verified the user or role; an assumed role's session name, the last part, is chosen by whoever assumed the role/),
+      ]);
       const before = steps[steps.findIndex((s) => s.name === approve?.name) - 1];
       expect([name, before?.name]).toEqual([name, 'refuseRequesterIsApprover']);
       expect([name, stepOf(doc, 'checkRequesterIsNotApprover').inputs.Choices]).toEqual([

@@ -64,7 +64,7 @@ describe(`${DOCUMENT} in production`, () => {
     expect(requested[0]).toMatchObject({ topicArn: account.topology.approvalTopic.arn, subject: `Approval needed: approveScaleUp of automation ${result.executionId}` });
     expect(requested[0]?.message).toContain(`Resize the production database ${account.topology.database.identifier} from db.r6g.xlarge to db.r6g.2xlarge now`);
     expect(requested[0]?.message).toContain(`Approvers (1 of them must approve): ${approverOf(account)}.`);
-    expect(requested[0]?.message).toMatch(new RegExp(`started by arn:aws:(iam|sts)::${account.accountId}:`));
+    expect(requested[0]?.message).toMatch(new RegExp(`started by arn:aws:(iam|sts)::${account.accountId}:\\S+ \\(AWS verified the user or role; an assumed role's session name, the last part, is chosen by whoever assumed the role\\)`));
     expect(requested[0]?.message).toContain(`aws ssm send-automation-signal --automation-execution-id ${result.executionId} --signal-type Approve`);
   });
 

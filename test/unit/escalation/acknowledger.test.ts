@@ -45,11 +45,17 @@ describe('acknowledgerLabel', () => {
     // Review 12, R12-8: AWS verified the role; the session name after it is whatever the assumer passed as RoleSessionName.
     ['an assumed role: the session name labelled as the assumer\'s choice', { acknowledgedBy: arn }, `${arn} (role OnCall verified; its session name "alice" is chosen by whoever assumed the role)`],
     ['an assumed role with a note, labelled as self-declared', { acknowledgedBy: arn, acknowledgedNote: 'bob' }, `${arn} (role OnCall verified; its session name "alice" is chosen by whoever assumed the role) (self-declared: "bob")`],
-    // Identity Center sets the session name to the signed-in user: shown as AWS named it.
+    // Review 13, R13-17: the AWSReservedSSO_ prefix is a name any role can be created with, and the assumed-role ARN
+    // carries neither the role's path nor its trust, so an Identity Center session is labelled like every other.
     [
-      'an IAM Identity Center session (AWSReservedSSO_*): the user Identity Center named, unlabelled',
+      'an IAM Identity Center session (AWSReservedSSO_*): labelled, its prefix proves nothing',
       { acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123456789abcdef/alice@example.com' },
-      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123456789abcdef/alice@example.com',
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_0123456789abcdef/alice@example.com (role AWSReservedSSO_OnCall_0123456789abcdef verified; its session name "alice@example.com" is chosen by whoever assumed the role)',
+    ],
+    [
+      'a look-alike role named AWSReservedSSO_* (any role may carry the name) assumed with a session name of its choosing',
+      { acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_x/jane' },
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OnCall_x/jane (role AWSReservedSSO_OnCall_x verified; its session name "jane" is chosen by whoever assumed the role)',
     ],
     ['an IAM user: its name is IAM\'s', { acknowledgedBy: 'arn:aws:iam::123456789012:user/alice' }, 'arn:aws:iam::123456789012:user/alice'],
     ['free text from an item written before decision 174', { acknowledgedBy: 'alice' }, '"alice" (unverified: not a principal ARN)'],
