@@ -177,12 +177,12 @@ export function buildAlarmStateChangeEvent(args: BuildAlarmStateChangeEventArgs)
   };
 }
 
-interface Sample {
+export interface Sample {
   value: number;
   at: Date;
 }
 
-interface Evaluation {
+export interface Evaluation {
   state: AlarmStateValue;
   reason: string;
   reasonData: string;
@@ -222,7 +222,7 @@ function reasonDataJson(fields: { queryDate: Date; startDate: Date; statistic: s
 }
 
 /** M out of N: ALARM when at least DatapointsToAlarm of the last EvaluationPeriods samples breach, OK otherwise. */
-function evaluate(alarm: MetricAlarm, samples: readonly Sample[], queryDate: Date): Evaluation {
+export function evaluate(alarm: MetricAlarm, samples: readonly Sample[], queryDate: Date): Evaluation {
   const comparison = COMPARISONS[alarm.ComparisonOperator ?? ''];
   const threshold = alarm.Threshold;
   if (!comparison || threshold === undefined) {

@@ -1,8 +1,9 @@
 // Plays CloudWatch for one single-metric alarm of the sandbox (moto stores alarms but never evaluates them): reads the
-// statistic over the alarm's last period, sets the state when it changes and puts the state change on the default bus.
+// statistic over each of the alarm's last EvaluationPeriods periods, judges M of N (DatapointsToAlarm) as CloudWatch
+// does, sets the state when it changes and puts the state change on the default bus.
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, SetAlarmStateCommand, type Statistic } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { buildAlarmStateChangeEvent } from './alarm-evaluator';
+import { buildAlarmStateChangeEvent, evaluate, type Sample } from './alarm-evaluator';
 import type { SandboxClientConfig } from './provision';
 import type { Topology } from './topology';
 import { stateChangedAt } from '../shared/aws/alarm-state-reader';
@@ -11,8 +12,10 @@ export interface MetricAlarmEvaluation {
   alarmName: string;
   from: string;
   to: 'ALARM' | 'OK';
-  /** The statistic over the period; undefined when the metric had no datapoint (missing data). */
+  /** The statistic over the latest period; undefined when the metric had no datapoint there (missing data). */
   value: number | undefined;
+  /** The statistic over each of the last EvaluationPeriods periods, oldest first (undefined: missing). */
+  values: Array<number | undefined>;
   /** The event put on the default bus, when the state changed. */
   event?: Record<string, unknown>;
 }
@@ -33,7 +36,12 @@ export function windowEnd(now: Date): Date {
   return new Date(Math.floor(now.getTime() / 1000) * 1000 + 2000);
 }
 
-/** One evaluation at `now` of a single-metric alarm with EvaluationPeriods 1 (missing data: treated as TreatMissingData says). */
+/**
+ * One evaluation at `now` of a single-metric alarm over its last EvaluationPeriods periods: period k (0 the latest) is
+ * [end - (k+1) x Period, end - k x Period) with end = windowEnd(now), read on its own, so a burst logged at now - k
+ * minutes is period k's. ALARM when at least DatapointsToAlarm periods breach (a missing period breaches only under
+ * TreatMissingData breaching), else OK; the reason is CloudWatch's M-of-N wording (alarm-evaluator.ts's evaluate).
+ */
 export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientConfig; topology: Pick<Topology, 'accountId'>; alarmName: string; now: Date }): Promise<MetricAlarmEvaluation> {
   const sdk = { endpoint: opts.clientConfig.endpoint, region: opts.clientConfig.region, credentials: opts.clientConfig.credentials };
   const cloudWatch = new CloudWatchClient(sdk);
@@ -41,30 +49,45 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
   try {
     const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [opts.alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
     const test = TESTS[alarm?.ComparisonOperator ?? ''];
-    if (!alarm?.Namespace || !alarm.MetricName || !alarm.Statistic || !test || alarm.Threshold === undefined || (alarm.EvaluationPeriods ?? 1) !== 1) {
-      throw new Error(`alarm "${opts.alarmName}" is not a single-metric, one-period alarm this evaluator plays`);
+    const periods = alarm?.EvaluationPeriods ?? 1;
+    const needed = alarm?.DatapointsToAlarm ?? periods;
+    if (!alarm?.Namespace || !alarm.MetricName || !alarm.Statistic || !test || alarm.Threshold === undefined || periods < 1 || needed < 1 || needed > periods) {
+      throw new Error(`alarm "${opts.alarmName}" is not a single-metric alarm this evaluator plays`);
     }
+    const threshold = alarm.Threshold;
+    const statistic = alarm.Statistic as Statistic;
     const period = alarm.Period ?? 60;
-    const stats = await cloudWatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: alarm.Namespace,
-        MetricName: alarm.MetricName,
-        Dimensions: alarm.Dimensions,
-        StartTime: new Date(opts.now.getTime() - period * 1000),
-        EndTime: windowEnd(opts.now),
-        Period: period,
-        Statistics: [alarm.Statistic as Statistic],
-      }),
-    );
-    const points = (stats.Datapoints ?? []).map((d) => d[alarm.Statistic as Statistic] as number | undefined).filter((v): v is number => v !== undefined);
-    const value = points.length > 0 ? points.reduce((a, b) => (alarm.Statistic === 'Sum' ? a + b : Math.max(a, b)), alarm.Statistic === 'Sum' ? 0 : -Infinity) : undefined;
-    const breaching = value === undefined ? alarm.TreatMissingData === 'breaching' : test(value, alarm.Threshold);
-    const to = breaching ? 'ALARM' : 'OK';
+    const end = windowEnd(opts.now).getTime();
+    const readPeriod = async (k: number): Promise<number | undefined> => {
+      const stats = await cloudWatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: alarm.Namespace,
+          MetricName: alarm.MetricName,
+          Dimensions: alarm.Dimensions,
+          StartTime: new Date(end - (k + 1) * period * 1000),
+          EndTime: new Date(end - k * period * 1000),
+          Period: period,
+          Statistics: [statistic],
+        }),
+      );
+      const points = (stats.Datapoints ?? []).map((d) => d[statistic] as number | undefined).filter((v): v is number => v !== undefined);
+      return points.length > 0 ? points.reduce((a, b) => (statistic === 'Sum' ? a + b : Math.max(a, b)), statistic === 'Sum' ? 0 : -Infinity) : undefined;
+    };
+    const newestFirst = await Promise.all(Array.from({ length: periods }, (_unused, k) => readPeriod(k)));
+    const values = [...newestFirst].reverse();
+    const value = newestFirst[0];
+    const samples: Sample[] = values.flatMap((v, i) => (v === undefined ? [] : [{ value: v, at: new Date(end - (periods - i) * period * 1000) }]));
+    const missingBreach = alarm.TreatMissingData === 'breaching' ? values.length - samples.length : 0;
+    const breaching = samples.filter((sample) => test(sample.value, threshold)).length + missingBreach;
+    const to = breaching >= needed ? 'ALARM' : 'OK';
+    const judged = samples.length > 0 ? evaluate({ ...alarm, DatapointsToAlarm: Math.max(1, needed - missingBreach) }, samples, opts.now) : undefined;
+    const reason =
+      judged && judged.state === to
+        ? judged.reason
+        : `Threshold Crossed: no datapoints were received for ${periods} period${periods === 1 ? '' : 's'} and ${periods} missing datapoint${periods === 1 ? ' was' : 's were'} treated as [${to === 'ALARM' ? 'Breaching' : 'NonBreaching'}].`;
+    const reasonData = judged?.reasonData ?? JSON.stringify({ version: '1.0', queryDate: opts.now.toISOString(), statistic: alarm.Statistic, period, recentDatapoints: [], threshold });
     const from = alarm.StateValue ?? 'INSUFFICIENT_DATA';
-    if (to === from) return { alarmName: opts.alarmName, from, to, value };
-    const shown = value === undefined ? 'no datapoint (missing data)' : `[${value.toFixed(1)}]`;
-    const reason = `Threshold Crossed: 1 datapoint ${shown} was ${breaching ? '' : 'not '}greater than the threshold (${alarm.Threshold.toFixed(1)}).`;
-    const reasonData = JSON.stringify({ version: '1.0', queryDate: opts.now.toISOString(), statistic: alarm.Statistic, period, recentDatapoints: value === undefined ? [] : [value], threshold: alarm.Threshold });
+    if (to === from) return { alarmName: opts.alarmName, from, to, value, values };
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: opts.alarmName, StateValue: to, StateReason: reason, StateReasonData: reasonData }));
     const after = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [opts.alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
     // As CloudWatch stamps its event: the instant the value changed, StateTransitionedTimestamp where answered.
@@ -83,7 +106,7 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
       }),
     );
     if ((put.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge PutEvents refused the state change of "${opts.alarmName}"`);
-    return { alarmName: opts.alarmName, from, to, value, event: { ...event, id: put.Entries?.[0]?.EventId ?? event.id } };
+    return { alarmName: opts.alarmName, from, to, value, values, event: { ...event, id: put.Entries?.[0]?.EventId ?? event.id } };
   } finally {
     cloudWatch.destroy();
     events.destroy();

@@ -169,13 +169,15 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
   },
   // 504s only: counted by api504MetricFilter on the API's JSON access log (5XXError would page on every 5xx). The metric
   // is the service's own, dimensioned by the API's name the access log carries as a literal: the same for an HTTP API.
+  // Project default (decision 229): 504s in 3 of the last 5 minutes - timeouts that persist, as a missing rule or a
+  // saturated path gives, not one slow request; the High Latency alarm's M of N. One minute of 504s pages nobody.
   'connection-timeout': {
     title: 'API 504 Errors',
     watches: 'apis',
     target: (ctx) => ctx.apiName,
     metric: (row, ctx) => single(row, { ApiName: ctx.apiName }, 60, { statistic: 'Sum' }),
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
     treatMissingData: 'notBreaching',
   },
   // Project default: p99, 3 of 5 minutes - a sustained slowdown, not one slow minute. API Gateway's own metric: by

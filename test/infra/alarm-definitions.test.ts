@@ -44,6 +44,8 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     expect([...infra.values()].filter((p) => p.DatapointsToAlarm === 1 && p.EvaluationPeriods === 5).map((p) => [p.AlarmName, p.ComparisonOperator, p.Threshold])).toEqual([
       ['NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)', 'GreaterThanOrEqualToThreshold', 100],
     ]);
+    // Decision 229: the 504 alarm as CDK deploys it wants 504s in 3 of the last 5 minutes (project default).
+    expect([...infra.values()].filter((p) => p.MetricName === 'Api504Errors').map((p) => [p.EvaluationPeriods, p.DatapointsToAlarm, p.Threshold, p.TreatMissingData])).toEqual([[5, 3, 0, 'notBreaching']]);
     expect([...sandbox.keys()].sort()).toEqual([...infra.keys()].sort());
     for (const [name, properties] of infra) {
       const sent = sandbox.get(name) ?? {};

@@ -128,18 +128,21 @@ describe('Connection Timeout on an HTTP API (dependencies.apis[].type http)', ()
     await v2.send(new UpdateIntegrationCommand({ ApiId: apiId, IntegrationId: integration?.IntegrationId, TimeoutInMillis: 12_000 }));
     const { $metadata: _before, ...stageBefore } = await v2.send(new GetStageCommand({ ApiId: apiId, StageName: STAGE }));
 
-    // The HTTP API's $default stage serves a minute with 7 timeouts: its access log lines go where the 504 filter reads.
+    // The HTTP API's $default stage serves three minutes with timeouts (decision 229: 504s in 3 of the last 5 minutes), the
+    // last with 7: its access log lines go where the 504 filter reads.
     const at = lateInItsSecond(Date.now() - 60_000);
     // Served as an HTTP API serves them: its access log format (route key, no resource path), its metrics by ApiId.
-    await serveApiRequests(account.clientConfig, account.topology, [...Array<{ status: number }>(7).fill({ status: 504 }), ...Array<{ status: number }>(3).fill({ status: 200 })], at, {
-      httpApi: { id: apiId, stageName: STAGE, routeKey: 'POST /notifications' },
-    });
+    for (const [minutesBefore, timeouts] of [[2, 3], [1, 2], [0, 7]] as const) {
+      await serveApiRequests(account.clientConfig, account.topology, [...Array<{ status: number }>(timeouts).fill({ status: 504 }), ...Array<{ status: number }>(3).fill({ status: 200 })], new Date(at.getTime() - minutesBefore * 60_000), {
+        httpApi: { id: apiId, stageName: STAGE, routeKey: 'POST /notifications' },
+      });
+    }
     const stats = await account.cloudWatch.send(
       new GetMetricStatisticsCommand({
         Namespace: 'NotificationService',
         MetricName: 'Api504Errors',
         Dimensions: [{ Name: 'ApiName', Value: API }],
-        StartTime: new Date(at.getTime() - 60_000),
+        StartTime: new Date(windowEnd(at).getTime() - 60_000), // the evaluator's latest period: the minute before is its own
         EndTime: windowEnd(at),
         Period: 60,
         Statistics: ['Sum'],
@@ -148,7 +151,7 @@ describe('Connection Timeout on an HTTP API (dependencies.apis[].type http)', ()
     expect((stats.Datapoints ?? []).reduce((total, d) => total + (d.Sum ?? 0), 0)).toBe(7);
     await account.transition(alarmName, 'OK');
     const fired = await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: at });
-    expect(fired).toMatchObject({ to: 'ALARM', value: 7 });
+    expect(fired).toMatchObject({ to: 'ALARM', value: 7, values: [undefined, undefined, 3, 2, 7] });
 
     // The real rule delivered the ALARM state change to the handler's queue; the handler diagnoses it.
     const route = account.topology.alarmRoutes['inspect-security-groups'];

@@ -3,7 +3,7 @@
 // evaluation (played by the sandbox) moves the alarm, its state change reaches inspect-security-groups through the real
 // EventBridge rule, and the handler diagnoses. Plain 500s light AWS/ApiGateway 5XXError but not the 504 row. The
 // diagnosis reads the API from API Gateway: the integration timeout its owner set (10 s) is the one it names.
-import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -42,7 +42,7 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
         Namespace: namespace,
         MetricName: metricName,
         Dimensions: [{ Name: 'ApiName', Value: API }],
-        StartTime: new Date(at.getTime() - 60_000),
+        StartTime: new Date(windowEnd(at).getTime() - 60_000), // the evaluator's latest period: the minute before is its own
         EndTime: windowEnd(at),
         Period: 60,
         Statistics: ['Sum'],
@@ -57,6 +57,9 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(stage.accessLogSettings?.destinationArn).toBe(account.topology.api.accessLogGroupArn);
     expect(stage.accessLogSettings?.format).toContain('"status":$context.status');
     expect(alarmName).toBe('NotificationService API 504 Errors > 0 (notification-service-api)');
+    // Decision 229: deployed as 504s in 3 of the last 5 minutes (project default), missing data not breaching.
+    const [deployed] = (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms ?? [];
+    expect(deployed).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     api.destroy();
   });
 
@@ -69,12 +72,20 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const quiet = await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: first });
     expect(quiet).toMatchObject({ to: 'OK', value: undefined });
 
-    // The next minute: 7 requests time out at the 29 s integration timeout.
+    // Then three minutes of requests timing out at the 29 s integration timeout. Decision 229: the alarm wants 504s in 3 of
+    // its last 5 minutes, so the first minute and the second page nobody; the third fires it.
     const second = lateInItsSecond(Date.now() - 60_000);
-    await serveApiRequests(account.clientConfig, account.topology, [...Array<{ status: number }>(7).fill({ status: 504 }), ...Array<{ status: number }>(3).fill({ status: 200 })], second);
+    const minutesBefore = (k: number): Date => new Date(second.getTime() - k * 60_000);
+    const timeouts = (n: number) => [...Array<{ status: number }>(n).fill({ status: 504 }), ...Array<{ status: number }>(10 - n).fill({ status: 200 })];
+    await serveApiRequests(account.clientConfig, account.topology, timeouts(4), minutesBefore(2));
+    expect(await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: minutesBefore(2) })).toMatchObject({ to: 'OK', value: 4 });
+    await serveApiRequests(account.clientConfig, account.topology, timeouts(5), minutesBefore(1));
+    expect(await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: minutesBefore(1) })).toMatchObject({ to: 'OK', values: [undefined, undefined, undefined, 4, 5] });
+    await serveApiRequests(account.clientConfig, account.topology, timeouts(7), second);
     expect(await sum('NotificationService', 'Api504Errors', second)).toBe(7);
     const fired = await evaluateMetricAlarm({ clientConfig: account.clientConfig, topology: account.topology, alarmName, now: second });
-    expect(fired).toMatchObject({ from: 'OK', to: 'ALARM', value: 7 });
+    expect(fired).toMatchObject({ from: 'OK', to: 'ALARM', value: 7, values: [undefined, undefined, 4, 5, 7] });
+    expect(fired.event).toMatchObject({ detail: { state: { reason: expect.stringMatching(/^Threshold Crossed: 3 out of the last 3 datapoints \[.*\] were greater than the threshold \(0\.0\) \(minimum 3 datapoints for OK -> ALARM transition\)\.$/) } } });
 
     // The API's owner had set the consumer's integration to give up after 10 s (PutIntegration replaces it as a whole).
     const api = new APIGatewayClient(account.clientConfig);

@@ -192,13 +192,14 @@ describe('runbook list', () => {
     const definition = (id: string) => listed.troubleshooting.find((r) => r.id === id)?.alarmDefinition;
     expect(definition('connection-timeout')).toEqual({
       threshold: { comparison: 'GreaterThanThreshold', value: 0, source: 'project default' },
-      evaluation: { statistic: 'Sum', periodSeconds: 60, datapointsToAlarm: 1, evaluationPeriods: 1, treatMissingData: 'notBreaching', source: 'project default' },
+      // Decision 229: 504s in 3 of the last 5 minutes, a project default (was one minute's 504s, 1 of 1).
+      evaluation: { statistic: 'Sum', periodSeconds: 60, datapointsToAlarm: 3, evaluationPeriods: 5, treatMissingData: 'notBreaching', source: 'project default' },
     });
     expect(definition('queue-backup')).toMatchObject({ threshold: { value: 1000, source: 'service document' }, evaluation: { statistic: 'Maximum', datapointsToAlarm: 1, evaluationPeriods: 1 } });
     expect(definition('high-latency')).toMatchObject({ threshold: { value: 500, source: 'service document' }, evaluation: { statistic: 'p99', datapointsToAlarm: 3, evaluationPeriods: 5 } });
     expect(definition('memory-pressure')).toMatchObject({ threshold: { value: 1, source: 'project default' } });
     const text = run(false);
-    expect(text).toContain('  Connection Timeout: Sum > 0 (project default; the service document says "504 errors") per 60 s, in 1 of 1 periods, missing data notBreaching (project default)');
+    expect(text).toContain('  Connection Timeout: Sum > 0 (project default; the service document says "504 errors") per 60 s, in 3 of 5 periods, missing data notBreaching (project default)');
     expect(text).toContain('  CPU Utilization: Average > 70 (service document) per 60 s, in 5 of 5 periods, missing data missing (project default)');
     // R14-5: the DR row is the project's own; its symptom is not quoted as the service document's.
     expect(text).toContain('  DR Standby: Maximum > 300 (project default; a row the service document does not have) per 60 s,');
