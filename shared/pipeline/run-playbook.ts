@@ -175,43 +175,68 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   }
   const { event, target } = bound;
   const eventBase = { ...eventFields(event), resource: target.resource };
-  return runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
-    what: 'incident claim',
-    label: playbook.name,
-    duplicate: (existing) => {
-      // The next step the first delivery named, as it recorded it (checked: one of the project's runbooks, plain
-      // parameters), so a runbook that re-runs the inspection on the same state change still learns the rule it named.
-      const recorded = existing?.status === 'COMPLETED' ? existing.runbook : undefined;
-      const runbook = recorded !== undefined && isProjectRunbook(recorded as ManualRunbook, runtime.config.troubleshooting) ? (recorded as ManualRunbook) : undefined;
-      const decision = decide({
-        ...eventBase,
-        outcome: 'skipped',
-        reason:
-          existing?.status === 'COMPLETED'
-            ? handledDuplicateReason(existing.outcome ?? 'done')
-            : 'duplicate delivery: incident already being handled by another invocation',
-        ...(runbook ? { runbook } : {}),
-      });
-      // The first delivery reports the incident; duplicates are logged and counted only.
-      reportLocally(deps, decision);
-      return decision;
-    },
-    act: async (claim) => {
-      // What the attempt before recorded it was about to do comes back from the state table: parsed before it is
-      // finished; a forged or corrupted one throws and the incident escalates instead (decision 118).
-      if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, event.incidentKey), claim.previousIntent);
-      return decideAndAct(deps, event, target, alarmRead, claim, claim.previousIntent);
-    },
-    failed: (classified) =>
-      decide({
-        ...eventBase,
-        outcome: 'escalate',
-        reason: `remediation failed: ${classified.message}`,
-        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
-      }),
-    record: (decision) => report(deps, decision, event),
-    outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason, ...(decision.runbook ? { runbook: decision.runbook } : {}) }),
-  });
+  // The reads that only address the bound target go with the claim (decision 216); the observation waits for the claim.
+  const addressed = addressTarget(deps, target);
+  try {
+    return await runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
+      what: 'incident claim',
+      label: playbook.name,
+      duplicate: (existing) => {
+        // The next step the first delivery named, as it recorded it (checked: one of the project's runbooks, plain
+        // parameters), so a runbook that re-runs the inspection on the same state change still learns the rule it named.
+        const recorded = existing?.status === 'COMPLETED' ? existing.runbook : undefined;
+        const runbook = recorded !== undefined && isProjectRunbook(recorded as ManualRunbook, runtime.config.troubleshooting) ? (recorded as ManualRunbook) : undefined;
+        const decision = decide({
+          ...eventBase,
+          outcome: 'skipped',
+          reason:
+            existing?.status === 'COMPLETED'
+              ? handledDuplicateReason(existing.outcome ?? 'done')
+              : 'duplicate delivery: incident already being handled by another invocation',
+          ...(runbook ? { runbook } : {}),
+        });
+        // The first delivery reports the incident; duplicates are logged and counted only.
+        reportLocally(deps, decision);
+        return decision;
+      },
+      act: async (claim) => {
+        // What the attempt before recorded it was about to do comes back from the state table: parsed before it is
+        // finished; a forged or corrupted one throws and the incident escalates instead (decision 118).
+        if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, event.incidentKey), claim.previousIntent);
+        return decideAndAct(deps, event, target, alarmRead, claim, claim.previousIntent, await addressed);
+      },
+      failed: (classified) =>
+        decide({
+          ...eventBase,
+          outcome: 'escalate',
+          reason: `remediation failed: ${classified.message}`,
+          escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+        }),
+      record: (decision) => report(deps, decision, event),
+      outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason, ...(decision.runbook ? { runbook: decision.runbook } : {}) }),
+    });
+  } finally {
+    // A delivery that lost the claim (or failed to take it) returns once its addressing reads have answered: no read
+    // outlives the invocation.
+    await addressed;
+  }
+}
+
+/**
+ * The playbook's addressing reads (Playbook.address), never rejected: a failure gives the target as resolved, and
+ * observe makes the read itself, where a failure is thrown as before.
+ */
+async function addressTarget<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
+  deps: PipelineDeps<Clients, Target, Observation, Change>,
+  target: Target,
+): Promise<Target> {
+  const { playbook, clients, clock, runtime } = deps;
+  if (!playbook.address) return target;
+  try {
+    return await playbook.address({ clients, clock, runtime }, target);
+  } catch {
+    return target;
+  }
 }
 
 /**
@@ -283,8 +308,16 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   /** The claim held; undefined for a preview, which stops before anything is written or changed. */
   claim: HeldClaim<Intent<Change>> | undefined,
   previousIntent: Intent<Change> | undefined,
+  /**
+   * The target as its addressing reads completed it (Playbook.address), for the reads, the change and its read-back.
+   * What is recorded (the intent verify-change judges from) is `target`, as resolved from the bound event: an address
+   * answered by AWS is asked again, never taken back from the state table.
+   */
+  addressed: Target = target,
 ): Promise<Decision> {
   const { playbook, runtime, clock, services } = deps;
+  const recorded = target;
+  target = addressed;
   // The alarm re-read was made before the claim (runPlaybook); its answer is decided on with the other independent
   // reads (below), a failure thrown in its place. Nothing is written before it says the incident is current: learned
   // facts wait for it.
@@ -342,7 +375,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     const after = await playbook.verify(ctx, target, previousIntent.change);
     const applied = { before: previousIntent.before, after, blastRadius: previousIntent.blastRadius };
     // The attempt that applied it may have died before scheduling its health check: scheduling again is a no-op.
-    const checked = await withHealthCheck(deps, ctx, claim, target, { ...previousIntent, target, alarm: alarmOf(event) });
+    const checked = await withHealthCheck(deps, ctx, claim, target, { ...previousIntent, target: recorded, alarm: alarmOf(event) });
     if ('failed' in checked) return decide({ ...applied, ...checked.failed });
     return decide({ outcome: 'applied', reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`, ...applied, ...checked });
   }
@@ -431,7 +464,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   if (claim === undefined) {
     return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, ...serving, dryRun: true });
   }
-  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target, alarm: alarmOf(event) };
+  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target: recorded, alarm: alarmOf(event) };
   // Intent and reservation are independent conditional writes, both made before the change: either failing throws
   // and nothing is applied. An intent without its reservation, or a reservation without its intent, is what a crash
   // between the two always left; the retry re-plans, and a reservation this incident made does not hold it back.

@@ -205,6 +205,13 @@ export interface Playbook<Clients, Target extends { resource: ResourceRef }, Obs
   /** Pure: which resource the alarm is about; throws InvalidInputError for an alarm this playbook cannot handle. */
   resolveTarget(event: AlarmStateChange, runtime: RuntimeConfig): Target;
   /**
+   * Optional: reads that only address the target (a queue's URL for its name), made with the incident's claim, after
+   * the event is bound to its alarm but before the claim is known to be held (decision 216). They observe nothing and
+   * write nothing; a delivery that loses the claim has made them and drops them. The target returned is the one
+   * observed; a failure is none here: observe then makes the read itself, in its old place.
+   */
+  address?(ctx: Pick<PlaybookContext<Clients>, 'clients' | 'clock' | 'runtime'>, target: Target): Promise<Target>;
+  /**
    * Reads the target's current state. `event`: the alarm state change being planned for, when there is one (a health
    * check's revert observes without it): a row whose evidence is read around the alarm's time (memory: the OOM lines).
    */

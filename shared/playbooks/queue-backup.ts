@@ -38,6 +38,8 @@ export interface QueueTarget {
   queueName: string;
   queueArn: string;
   account: string;
+  /** The queue's URL as GetQueueUrl answered it with the claim (address, decision 216); absent: observe asks for it. */
+  queueUrl?: string;
 }
 
 type Ctx = PlaybookContext<QueueBackupClients>;
@@ -87,6 +89,54 @@ async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<Record
   const series = await readMetricData(ctx.clients.cloudWatch, queries, { from: new Date(end.getTime() - windowMinutes * 60_000), to: end });
   const sums = new Map([...series].map(([id, points]) => [id, points.values.length ? points.values.reduce((a, b) => a + b, 0) : undefined]));
   return Object.fromEntries(functionNames.map((name, i) => [name, { errors: sums.get(`errors${i}`), invocations: sums.get(`invocations${i}`) }]));
+}
+
+async function queueUrlOf(ctx: Pick<Ctx, 'clients'>, target: QueueTarget): Promise<string | undefined> {
+  const { QueueUrl } = await callAws('SQS GetQueueUrl', () =>
+    ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.account })),
+  );
+  return QueueUrl;
+}
+
+/** Each function's error rate (Errors, Invocations) and reserved concurrency: one GetMetricData and one call per function, at once. */
+async function readFunctions(ctx: Ctx, functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> {
+  const [rates, concurrencies] = await Promise.all([
+    readErrorRates(ctx, [...functionNames]),
+    Promise.all(
+      functionNames.map((name) =>
+        callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
+      ),
+    ),
+  ]);
+  const functions: QueueBackupObservation['functions'] = {};
+  functionNames.forEach((name, i) => {
+    const reserved = concurrencies[i]?.ReservedConcurrentExecutions;
+    functions[name] = { ...rates[name], ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}) };
+  });
+  return functions;
+}
+
+/**
+ * The owned functions' figures, read before the mappings answer which functions consume the queue (decision 216). The
+ * mappings stay the authority: when every function they name was read ahead, those figures are used (only the named
+ * ones); otherwise the named functions are read again and the read made ahead is dropped, its failure included. Either
+ * way the read made ahead has settled before `use` answers or throws, so none is left running.
+ */
+function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unknown>; use(functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> } {
+  const ahead = readFunctions(ctx, owned).then(
+    (functions) => ({ ok: true as const, functions }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return {
+    settled: ahead,
+    async use(functionNames) {
+      const read = await ahead;
+      if (functionNames.length === 0) return {};
+      if (!functionNames.every((name) => owned.includes(name))) return readFunctions(ctx, functionNames);
+      if (!read.ok) throw read.error;
+      return Object.fromEntries(functionNames.map((name) => [name, read.functions[name] ?? {}]));
+    },
+  };
 }
 
 async function waitForMapping(ctx: Ctx, uuid: string, expected: number): Promise<number | undefined> {
@@ -152,39 +202,37 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     return { resource: { type: 'sqs-queue-consumers', id: queueName, arn: queueArn }, queueName, queueArn, account: event.account };
   },
 
+  // The queue's URL, asked for with the claim: GetQueueAttributes needs it, and SQS is the one to give it (decision 103).
+  async address(ctx, target) {
+    return { ...target, queueUrl: await queueUrlOf(ctx, target) };
+  },
+
   async observe(ctx, target) {
-    // Independent reads at once: the queue's depth, the mappings (then their functions' error rates and reserved
-    // concurrency, together), the account's concurrency and the database's saturation: two round trips in all.
+    // Independent reads at once: the queue's depth, the mappings, the error rates and reserved concurrency of the
+    // functions the environment owns (read ahead: the mappings say which functions consume the queue), the account's
+    // concurrency and the database's saturation: one round trip when the URL was read with the claim and the mappings
+    // name owned functions only (decision 216), else two.
+    const consumers = readAhead(ctx, ctx.runtime.env.resources.functions);
     const readDepth = async (): Promise<string | undefined> => {
-      const { QueueUrl } = await callAws('SQS GetQueueUrl', () =>
-        ctx.clients.sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.account })),
-      );
+      const QueueUrl = target.queueUrl ?? (await queueUrlOf(ctx, target));
       const attributes = await callAws('SQS GetQueueAttributes', () =>
         ctx.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })),
       );
       return attributes.Attributes?.ApproximateNumberOfMessages;
     };
     const readConsumers = async (): Promise<Pick<QueueBackupObservation, 'mappings' | 'functions'>> => {
-      const mappings = (await listMappings(ctx, target.queueArn)).map((m) => ({
+      const listed = await listMappings(ctx, target.queueArn).catch(async (error: unknown) => {
+        await consumers.settled;
+        throw error;
+      });
+      const mappings = listed.map((m) => ({
         uuid: m.UUID ?? '',
         functionName: functionNameFromArn(m.FunctionArn ?? ''),
         state: m.State ?? 'Unknown',
         ...(m.ScalingConfig?.MaximumConcurrency !== undefined ? { maximumConcurrency: m.ScalingConfig.MaximumConcurrency } : {}),
       }));
       const functionNames = [...new Set(mappings.map((m) => m.functionName))];
-      const [rates, concurrencies] = await Promise.all([
-        readErrorRates(ctx, functionNames),
-        Promise.all(
-          functionNames.map((name) =>
-            callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
-          ),
-        ),
-      ]);
-      const functions: QueueBackupObservation['functions'] = {};
-      functionNames.forEach((name, i) => {
-        const reserved = concurrencies[i]?.ReservedConcurrentExecutions;
-        functions[name] = { ...rates[name], ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}) };
-      });
+      const functions = await consumers.use(functionNames);
       return { mappings, functions };
     };
     const readAccount = async (): Promise<QueueBackupObservation['account']> => {

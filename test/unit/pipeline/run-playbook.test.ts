@@ -7,6 +7,7 @@ import { primaryMetric } from '../../../shared/events/primary-metric';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
+import { parseAlarmEvent } from '../../../shared/events/alarm-event';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
@@ -377,6 +378,81 @@ describe('runPlaybook', () => {
       const duplicate = [a, b].find((d) => d?.outcome === 'skipped');
       expect(duplicate?.reason).toContain('being handled by another invocation');
       expect(duplicate?.runbook).toBeUndefined();
+    });
+  });
+
+  describe('the addressing reads go with the claim; the observation waits for it (decision 216)', () => {
+    type Addressed = Target & { url?: string };
+    /** A playbook whose target is addressed (as scale-consumers asks for its queue's URL), noting each step. */
+    function addressingPlaybook(log: string[], fail = false): Playbook<Counter, Addressed, { value: number }, Change> {
+      return {
+        ...counterPlaybook(),
+        address: async (_ctx, target) => {
+          log.push('address');
+          if (fail) throw new TransientError('GetQueueUrl throttled');
+          return { ...target, url: 'https://queue.example/c' };
+        },
+        observe: async (ctx, target) => {
+          log.push(`observe ${target.url ?? 'unaddressed'}`);
+          return { value: ctx.clients.value };
+        },
+      };
+    }
+
+    it('addresses the target before the claim has answered, observes it once the claim is held, and records the target as resolved', async () => {
+      const { deps, store, counter } = setup();
+      const log: string[] = [];
+      let answer: () => void = () => undefined;
+      const claim = store.claim.bind(store);
+      store.claim = async (...args) => {
+        log.push('claim');
+        await new Promise<void>((resolve) => (answer = resolve));
+        log.push('claimed');
+        return claim(...args);
+      };
+      const running = runPlaybook({ ...deps, playbook: addressingPlaybook(log) }, event());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log).toEqual(['address', 'claim']);
+      answer();
+      expect(await running).toMatchObject({ outcome: 'applied' });
+      expect(log).toEqual(['address', 'claim', 'claimed', 'observe https://queue.example/c']);
+      expect(counter.applyCalls).toBe(1);
+      // The intent verify-change judges from holds the target as resolved from the bound event: an address is asked again.
+      const [record] = [...store.claims.values()];
+      expect((record?.intent as { target: Addressed }).target).toEqual({ resource: { type: 'counter', id: 'c', arn: 'arn:aws:test:::counter/c' } });
+    });
+
+    it('a delivery that loses the claim has made its addressing reads only: nothing observed, changed or published', async () => {
+      const { deps, store, counter, published } = setup();
+      const log: string[] = [];
+      const held = await store.claim('test-playbook', parseAlarmEvent(event()).incidentKey, new Date(Date.parse('2019-10-02T17:04:59Z')));
+      expect(held.claimed).toBe(true);
+      const decision = await runPlaybook({ ...deps, playbook: addressingPlaybook(log) }, event());
+      expect(decision).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: incident already being handled by another invocation' });
+      expect(log).toEqual(['address']);
+      expect(counter.applyCalls).toBe(0);
+      expect(published).toEqual([]);
+      expect(store.audit).toEqual([]);
+    });
+
+    it('an event refused by its alarm\'s definition is not addressed', async () => {
+      const { deps, store } = setup();
+      const log: string[] = [];
+      const forged = event() as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { name: string } } }> } } };
+      const [series] = forged.detail.configuration.metrics;
+      if (!series) throw new Error('the fixture has no metric');
+      series.metricStat.metric.name = 'NetworkIn';
+      expect(await runPlaybook({ ...deps, playbook: addressingPlaybook(log) }, forged)).toMatchObject({ outcome: 'rejected' });
+      expect(log).toEqual([]);
+      expect(store.claims.size).toBe(0);
+    });
+
+    it('an address that fails is no failure: the target is observed as resolved (observe makes the read itself)', async () => {
+      const { deps, counter } = setup();
+      const log: string[] = [];
+      expect(await runPlaybook({ ...deps, playbook: addressingPlaybook(log, true) }, event())).toMatchObject({ outcome: 'applied' });
+      expect(log).toEqual(['address', 'observe unaddressed']);
+      expect(counter.applyCalls).toBe(1);
     });
   });
 

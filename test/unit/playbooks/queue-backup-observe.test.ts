@@ -124,3 +124,81 @@ describe('scale-consumers observe: a consumer error rate CloudWatch could not gi
     await expect(observed).rejects.toThrow(message);
   });
 });
+
+describe('scale-consumers observe: the owned functions read ahead of the mappings, the queue addressed with the claim (decision 216)', () => {
+  const other = 'another-consumer';
+  const otherMapping: EventSourceMappingConfiguration = { ...scaled, UUID: 'b1b2c3d4-5678-90ab-cdef-22222EXAMPLE', FunctionArn: `arn:aws:lambda:${region}:${account}:function:${other}` };
+  const concurrencyAsked = (): string[] => lambdaMock.commandCalls(GetFunctionConcurrencyCommand).map((c) => c.args[0].input.FunctionName ?? '?');
+
+  it('reads the owned consumer before ListEventSourceMappings answers, and only once, when the mappings name it', async () => {
+    let answer: () => void = () => undefined;
+    lambdaMock.on(ListEventSourceMappingsCommand).callsFake(async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { EventSourceMappings: [scaled] };
+    });
+    lambdaMock.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 250 });
+    const observing = queueBackupPlaybook.observe(context(), target);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The mappings are still unanswered: the consumer's concurrency and error rate are already being read.
+    expect(concurrencyAsked()).toEqual([consumer]);
+    expect(cloudWatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+    answer();
+    const observation = await observing;
+    expect(observation.functions).toEqual({ [consumer]: { errors: 1, invocations: 1000, reservedConcurrency: 250 } });
+    expect(concurrencyAsked()).toEqual([consumer]);
+    expect(cloudWatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+  });
+
+  it('reads again the functions the mappings name when one is not owned: the mappings decide, the read made ahead is dropped', async () => {
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled, otherMapping] });
+    lambdaMock.on(GetFunctionConcurrencyCommand, { FunctionName: other }).resolves({ ReservedConcurrentExecutions: 7 });
+    const observation = await queueBackupPlaybook.observe(context(), target);
+    expect(Object.keys(observation.functions).sort()).toEqual([other, consumer].sort());
+    expect(observation.functions[other]).toEqual({ errors: 1, invocations: 1000, reservedConcurrency: 7 });
+    expect(concurrencyAsked()).toEqual([consumer, consumer, other]);
+    expect(cloudWatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(2);
+  });
+
+  it('uses none of the read made ahead for a queue without mappings', async () => {
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [] });
+    expect((await queueBackupPlaybook.observe(context(), target)).functions).toEqual({});
+  });
+
+  it('a read made ahead that failed is thrown only when its figures are used; dropped when the mappings name another function', async () => {
+    lambdaMock.on(GetFunctionConcurrencyCommand, { FunctionName: consumer }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
+    await expect(queueBackupPlaybook.observe(context(), target)).rejects.toThrow(/GetFunctionConcurrency/);
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [otherMapping] });
+    expect(Object.keys((await queueBackupPlaybook.observe(context(), target)).functions)).toEqual([other]);
+  });
+
+  it('a failed ListEventSourceMappings is thrown once the read made ahead has answered', async () => {
+    let answer: () => void = () => undefined;
+    const order: string[] = [];
+    lambdaMock.on(GetFunctionConcurrencyCommand).callsFake(async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      order.push('concurrency answered');
+      return {};
+    });
+    lambdaMock.on(ListEventSourceMappingsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const observing = queueBackupPlaybook.observe(context(), target).catch((error: Error) => order.push(`thrown: ${error.message}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    answer();
+    await observing;
+    expect(order[0]).toBe('concurrency answered');
+    expect(order[1]).toMatch(/^thrown: .*ListEventSourceMappings/);
+  });
+
+  it('asks SQS for the queue URL when addressing, and observe then uses it without asking again; without it observe asks', async () => {
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
+    const addressed = await queueBackupPlaybook.address?.(context(), target);
+    expect(addressed).toEqual({ ...target, queueUrl: `https://sqs.${region}.amazonaws.com/${account}/${queue}` });
+    expect(sqsMock.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([{ QueueName: queue, QueueOwnerAWSAccountId: account }]);
+    await queueBackupPlaybook.observe(context(), addressed ?? target);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)).toHaveLength(1);
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input.QueueUrl)).toEqual([addressed?.queueUrl]);
+    await queueBackupPlaybook.observe(context(), target);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)).toHaveLength(2);
+  });
+});
