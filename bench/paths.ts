@@ -7,6 +7,7 @@
 // decision 85). watch-standby: in the DR region (its standby provisioned beside the primary, sandbox/provision-dr.ts), the
 // replica's lag alarm with the replica 420 s behind.
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { TIMER_HANDLER } from '../shared/escalation/deployment';
@@ -103,9 +104,12 @@ export async function benchPaths(subjects: readonly BenchSubject[], account: Ben
   for (const handler of handlers) {
     if (handler === WATCH_STANDBY_HANDLER) continue;
     const alarmName = account.topology.alarmNamesByHandler[handler]?.[0];
-    if (alarmName) alarms.set(handler, { event: await account.transition(alarmName, 'ALARM') });
+    if (!alarmName) continue;
+    await realCondition(account, handler);
+    alarms.set(handler, { event: await account.transition(alarmName, 'ALARM') });
   }
   const queueAlarm = account.topology.alarmNamesByHandler['scale-consumers']?.[0];
+  if (handlers.has('escalate') && !alarms.has('scale-consumers')) await realCondition(account, 'scale-consumers');
   if (handlers.has('escalate')) alarms.set('escalate', alarms.get('scale-consumers') ?? { event: queueAlarm ? await account.transition(queueAlarm, 'ALARM') : undefined });
   if (handlers.has(WATCH_STANDBY_HANDLER)) alarms.set(WATCH_STANDBY_HANDLER, await laggingReplica(account));
   const driver = createSchedulerDriver({ scheduler: new SchedulerClient(account.clientConfig), invoke: async () => undefined });
@@ -125,6 +129,56 @@ export async function benchPaths(subjects: readonly BenchSubject[], account: Ben
     },
   };
 }
+
+/**
+ * What the alarm of a changing row watches, as AWS would publish it, before its state change (decision 217: each playbook
+ * reads it before a change): the queue's depth as SQS publishes it (filling moto's queue past 1000 costs O(depth) per
+ * send), an out-of-memory line in the consumer's log group with the filter's count, five minutes of CPU over 70%.
+ */
+async function realCondition(account: BenchAccount, handler: string): Promise<void> {
+  const cloudWatch = new CloudWatchClient(account.clientConfig);
+  const now = Date.now();
+  try {
+    if (handler === 'scale-consumers') {
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/SQS',
+          MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: account.topology.queue.name }], Value: 1500, Unit: 'Count', Timestamp: new Date(now) }],
+        }),
+      );
+    } else if (handler === 'raise-lambda-memory') {
+      const logs = new CloudWatchLogsClient(account.clientConfig);
+      const { logGroupName, namespace, metricName } = account.topology.oomMetricFilter;
+      const logStreamName = `2026/12/06/[$LATEST]bench${now.toString(16)}`;
+      try {
+        await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+        await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: [{ timestamp: now - 1000, message: OUT_OF_MEMORY_LINE }] }));
+      } finally {
+        logs.destroy();
+      }
+      await cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: 1, Unit: 'Count', Timestamp: new Date(now) }] }));
+    } else if (handler === 'scale-up-database') {
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/RDS',
+          MetricData: [74.5, 79.3, 84.7, 86.1, 88.4].map((Value, i) => ({
+            MetricName: 'CPUUtilization',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: account.topology.database.identifier }],
+            Value,
+            Unit: 'Percent' as const,
+            Timestamp: new Date(now - (4 - i) * 60_000),
+          })),
+        }),
+      );
+    }
+  } finally {
+    cloudWatch.destroy();
+  }
+}
+
+/** What Lambda writes when a function runs out of its MemorySize. */
+const OUT_OF_MEMORY_LINE =
+  'REPORT RequestId: 3f2c9a Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory';
 
 /** The consumer's AWS/Lambda figures this minute (both changing playbooks act on it: scale-consumers, raise-lambda-memory). */
 async function consumerFigures(account: BenchAccount, figures: { Invocations: number; Errors: number; Throttles: number }): Promise<void> {

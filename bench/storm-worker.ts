@@ -1,6 +1,6 @@
 // Child process of the storm: the real scale-consumers bundle, flapping alarms, every state change delivered many times at once.
 import { pathToFileURL } from 'node:url';
-import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
 import type { StormLane } from './storm';
 import { stateChangedAt } from '../shared/aws/alarm-state-reader';
@@ -37,6 +37,16 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
   const transition = async (lane: StormLane, value: 'ALARM' | 'OK', previous: { value: string; timestamp: string }) => {
     const reason = `Threshold Crossed: storm flap to ${value}`;
     const reasonData = JSON.stringify({ version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
+    // The backlog as SQS publishes it, before the state change (decision 217: scale-consumers reads it before scaling);
+    // filling moto's queue past 1000 costs O(depth) per send.
+    if (value === 'ALARM') {
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/SQS',
+          MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: lane.queueName }], Value: 1500, Unit: 'Count', Timestamp: new Date() }],
+        }),
+      );
+    }
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: lane.alarmName, StateValue: value, StateReason: reason, StateReasonData: reasonData }));
     const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [lane.alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
     const timestamp = (stateChangedAt(alarm) ?? new Date()).toISOString();

@@ -165,6 +165,15 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
       alreadyHandled(ctx),
     ],
   }),
+  // The alarm fired but the playbook's own reading did not bear it out (decision 217): find out which is true first.
+  'not-corroborated': (ctx) => ({
+    title: 'Find out why the alarm fired: a test of the alarm, or a condition that passed before it was read',
+    lines: [
+      "The alarm is in ALARM, but what the automation read (the reason names it) does not show the condition, so it changed nothing. Look at the alarm's history in CloudWatch and at CloudTrail for SetAlarmState on it: CloudWatch's testing call moves an alarm without its metric.",
+      `If the condition is real (it shows in the metric now, or the reading lagged), make the change by hand (${planCommand(ctx)} shows what the automation would change now, and changes nothing).`,
+      alreadyHandled(ctx),
+    ],
+  }),
   'cap-reached': capReached,
   guardrail,
   'consumer-failing': (ctx) => ({

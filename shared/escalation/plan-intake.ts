@@ -42,6 +42,7 @@ const CAUSE_LABELS: Record<IncidentCause, string> = {
   'made-worse': 'the automatic change made health worse: the automation reverted it (unless the reason says why not)',
   unverifiable: 'the change could not be verified: its health signal had no data',
   'alarm-time-unknown': "the alarm's state-change time is unknown: nothing was changed",
+  'not-corroborated': 'the alarm is not borne out by what the automation read: nothing was changed',
   'region-serving': 'this region serves since a failover: the standby watch no longer applies (a notice, not escalated)',
   'still-firing': 'the alarm is still firing after the automatic change',
   alarm: 'the troubleshooting table says: alert and escalate',

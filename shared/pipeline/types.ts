@@ -37,6 +37,12 @@ export const ESCALATION_CAUSES = [
    */
   'alarm-time-unknown',
   /**
+   * The alarm is in ALARM, but the playbook's own reading does not bear it out (the queue not above the threshold, no
+   * out-of-memory line nor count, CPU not over the threshold in CloudWatch's metric): the change was not made (review 11b
+   * F3, decision 217). A bare SetAlarmState, or a condition that passed before it was read.
+   */
+  'not-corroborated',
+  /**
    * A DR region's standby watch fired while that region serves since a failover (the serving signal, decision 123): the
    * watch no longer applies there. A notice to the first tier, never climbing (NOTICE_CAUSES, decision 189).
    */

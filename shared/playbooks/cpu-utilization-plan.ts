@@ -1,6 +1,7 @@
 // Pure planning for CPU Utilization > 70% -> scale the database up to the next instance class on the environment's ladder.
 import type { RuntimeConfig } from '../config/load-config';
 import type { ManualRunbook, Plan } from '../pipeline/types';
+import { metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
 
 export interface DatabaseObservation {
   dbInstanceIdentifier: string;
@@ -26,30 +27,45 @@ export interface DatabasePlanInput {
   observation: DatabaseObservation;
   policy: RuntimeConfig['env']['scaleUpDatabase'];
   environment: string;
-  /** The alarm's recent CPUUtilization datapoints (percent), oldest first, when the event carries them. */
-  recentCpuPercent?: number[];
   /** The SSM document that changes the class behind approval (the row's runbook). */
   runbookName?: string;
-}
-
-/** The datapoints a CloudWatch alarm's reasonData lists ({"recentDatapoints":[72.5,81.0]}), if any. */
-export function recentDatapoints(reasonData: unknown): number[] | undefined {
-  if (typeof reasonData !== 'object' || reasonData === null) return undefined;
-  const points = (reasonData as { recentDatapoints?: unknown }).recentDatapoints;
-  if (!Array.isArray(points)) return undefined;
-  const numbers = points.filter((p): p is number => typeof p === 'number' && Number.isFinite(p));
-  return numbers.length > 0 ? numbers : undefined;
+  /**
+   * The CPU alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
+   * defines): a class change is made only when CloudWatch's own CPUUtilization bears it out (decision 217).
+   */
+  alarm: { alarmName: string; configured?: ConfiguredAlarm };
+  /**
+   * The alarm's metric (CPUUtilization of the instance) as CloudWatch holds it over the alarm's window, never the
+   * event's StateReasonData, which whoever set the alarm's state wrote. Absent: not read.
+   */
+  cpuMetric?: AlarmMetricRead;
 }
 
 function describeCpu(points: number[] | undefined): string {
   if (!points?.length) return '';
-  return ` (CPU ${points.map((p) => `${Number(p.toFixed(1))}%`).join(', ')})`;
+  return ` (CPU ${points.map((p) => `${Number(p.toFixed(1))}%`).join(', ')} in CloudWatch)`;
 }
 
-export function planDatabaseScaleUp({ observation, policy, environment, recentCpuPercent, runbookName }: DatabasePlanInput): Plan<DatabaseClassChange> {
+/**
+ * Why CloudWatch's CPUUtilization does not bear out the alarm, or undefined when it does: the alarm's own "M out of N"
+ * on the datapoints CloudWatch holds for the instance the target names.
+ */
+function cpuNotCorroborated(id: string, alarm: DatabasePlanInput['alarm'], metric: AlarmMetricRead | undefined): Plan<DatabaseClassChange> | undefined {
+  const configured = alarm.configured;
+  if (!configured?.metric) return notCorroborated(alarm.alarmName, 'it is not a CPU alarm this deployment defines, so its metric and threshold are unknown');
+  const watched = configured.metric.dimensions.DBInstanceIdentifier;
+  if (watched !== id) return notCorroborated(alarm.alarmName, `the alarm watches ${watched ?? 'no instance'}, not ${id}`);
+  if (metric === undefined) return notCorroborated(alarm.alarmName, `CPUUtilization of ${id} was not read`);
+  if (metric.status === 'unread') return notCorroborated(alarm.alarmName, `CPUUtilization of ${id} could not be read (${metric.reason})`);
+  const bears = metricBearsOut(metric.reading, configured);
+  return bears.borne ? undefined : notCorroborated(alarm.alarmName, bears.text);
+}
+
+export function planDatabaseScaleUp({ observation, policy, environment, runbookName, alarm, cpuMetric }: DatabasePlanInput): Plan<DatabaseClassChange> {
   const id = observation.dbInstanceIdentifier;
   const current = observation.instanceClass;
-  const cpu = describeCpu(recentCpuPercent);
+  // CloudWatch's datapoints, for the text: the event's StateReasonData is whatever set the alarm's state wrote.
+  const cpu = describeCpu(cpuMetric?.status === 'read' ? cpuMetric.reading.points.map((p) => p.value) : undefined);
   const ladder = policy.ladder;
 
   if (observation.pendingInstanceClass !== undefined && observation.pendingInstanceClass !== current) {
@@ -81,6 +97,10 @@ export function planDatabaseScaleUp({ observation, policy, environment, recentCp
       reason: `${id} is at the top of the ${environment} ladder (${current}): cannot scale up further automatically${cpu}; look at the queries, or raise the cap`,
     };
   }
+
+  // Every reason not to change the class is above (each a page or a skip); CloudWatch's CPU must bear out the alarm.
+  const uncorroborated = cpuNotCorroborated(id, alarm, cpuMetric);
+  if (uncorroborated) return uncorroborated;
 
   const runbook: ManualRunbook | undefined = runbookName
     ? { documentName: runbookName, parameters: { DBInstanceIdentifier: [id], TargetInstanceClass: [next] } }

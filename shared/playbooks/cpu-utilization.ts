@@ -11,13 +11,18 @@ import { readWindowMetrics } from './metric-window';
 import { regionDatabases, regionDatabasesLabel } from './region-databases';
 import { refuseAlarmOfAnotherRegion } from './region-target';
 import { regionServingSource } from '../pipeline/region-serving-source';
-import { planDatabaseScaleUp, recentDatapoints, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
+import { planDatabaseScaleUp, type DatabaseClassChange, type DatabaseObservation } from './cpu-utilization-plan';
+import { configuredAlarm, type AlarmMetricRead } from './alarm-corroboration';
+import { readAlarmMetricFor } from './alarm-metric-reading';
 
 export interface CpuUtilizationClients {
   rds: RDSClient;
-  /** The health check's reading after a change; observe, plan and apply do not need it. */
+  /** The alarm's CPUUtilization read with the instance (decision 217), and the health check's reading after a change. */
   cloudWatch?: CloudWatchClient;
 }
+
+/** The instance as RDS describes it, with the alarm's CPUUtilization as CloudWatch holds it (decision 217). */
+export type DatabaseReading = DatabaseObservation & { cpuMetric?: AlarmMetricRead };
 
 export interface DatabaseTarget {
   resource: ResourceRef;
@@ -56,7 +61,7 @@ function observationOf(id: string, db: DBInstance): DatabaseObservation {
   };
 }
 
-export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTarget, DatabaseObservation, DatabaseClassChange> = {
+export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTarget, DatabaseReading, DatabaseClassChange> = {
   name: 'scale-up-database',
   row: ROW,
   // Only on ALARM: scaling back down is downtime too, so a person decides when.
@@ -93,19 +98,26 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
     };
   },
 
-  async observe(ctx, target) {
-    return observationOf(target.dbInstanceIdentifier, await describe(ctx, target.dbInstanceIdentifier));
+  async observe(ctx, target, event) {
+    // The instance and the alarm's CPUUtilization at once (one round trip): CloudWatch's datapoints, not the event's.
+    const [instance, cpuMetric] = await Promise.all([
+      describe(ctx, target.dbInstanceIdentifier),
+      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now()),
+    ]);
+    return { ...observationOf(target.dbInstanceIdentifier, instance), ...(cpuMetric ? { cpuMetric } : {}) };
   },
 
   plan({ event, observation, runtime }) {
     const runbookName = runtime.config.troubleshooting.find((row) => row.id === ROW)?.runbook;
-    const cpu = recentDatapoints(event.state.reasonData);
+    const configured = configuredAlarm(runtime, event.alarmName);
+    const { cpuMetric, ...instance } = observation;
     return planDatabaseScaleUp({
-      observation,
+      observation: instance,
       policy: runtime.env.scaleUpDatabase,
       environment: runtime.environment,
-      ...(cpu ? { recentCpuPercent: cpu } : {}),
       ...(runbookName ? { runbookName } : {}),
+      alarm: { alarmName: event.alarmName, ...(configured ? { configured } : {}) },
+      ...(cpuMetric ? { cpuMetric } : {}),
     });
   },
 

@@ -2,6 +2,7 @@
 import type { RuntimeConfig } from '../config/load-config';
 import type { ManualRunbook, Plan } from '../pipeline/types';
 import type { ResourceState } from '../state/incident-store';
+import { metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
 
 /** Lambda's memory range, 128..10240 MB (Lambda quotas, "Function memory allocation"). */
 export const AWS_MIN_MEMORY_MB = 128;
@@ -30,6 +31,11 @@ export interface MemoryObservation {
    * not need them, e.g. a health check's revert).
    */
   oomLines?: OutOfMemoryLines;
+  /**
+   * The alarm's own metric (the filter's count) as CloudWatch holds it over the alarm's window (alarm-metric-reading.ts),
+   * read with the lines: it bears out an alarm whose lines are not searchable yet (decision 217). Absent: not read.
+   */
+  alarmMetric?: AlarmMetricRead;
 }
 
 /**
@@ -121,17 +127,17 @@ function memoryLimitDiagnosis(observation: MemoryObservation): Plan<MemoryChange
 /** What the raise notes about the lines: the kind not confirmed, or PHP memory_limit errors beside the kills. */
 function linesFindings(lines: OutOfMemoryLines | undefined): string[] {
   if (lines === undefined) return [];
-  if (lines.status !== 'read') return [`the OOM lines in ${lines.logGroupName} ${lines.reason}: kind not confirmed, acting on the alarm's count`];
+  if (lines.status !== 'read') return [`the OOM lines in ${lines.logGroupName} ${lines.reason}: kind not confirmed, acting on the metric's count`];
   const php = `${lines.phpMemoryLimit} PHP memory_limit error${lines.phpMemoryLimit === 1 ? '' : 's'} (${lines.phpLimitBytes.join(' / ')} bytes)`;
   if (lines.runtimeKills === 0 && lines.phpMemoryLimit > 0) {
     // Only reached when truncated (memoryLimitDiagnosis answers the complete sample).
     return [
       `${php} among the newest OOM lines of ${lines.logGroupName}, no line of the function out of its MemorySize; more lines matched than were read: ` +
-        "kind not confirmed, acting on the alarm's count",
+        "kind not confirmed, acting on the metric's count",
       'if the older lines are PHP memory_limit errors too, MemorySize does not govern them: raise memory_limit in the PHP ini settings',
     ];
   }
-  if (lines.runtimeKills === 0) return [`no OOM line found in ${lines.logGroupName}: kind not confirmed, acting on the alarm's count`];
+  if (lines.runtimeKills === 0) return [`no OOM line found in ${lines.logGroupName}: kind not confirmed, acting on the metric's count`];
   const kills = `${lines.runtimeKills} line${lines.runtimeKills === 1 ? '' : 's'} of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${lines.logGroupName}`;
   if (lines.phpMemoryLimit === 0) return [kills];
   return [
@@ -155,6 +161,39 @@ export interface MemoryPlanInput {
   resourceState: ResourceState | undefined;
   /** The SSM document that raises memory behind approval (the row's runbook). */
   runbookName?: string;
+  /**
+   * The OOM alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
+   * defines): a raise is made only when the lines or its metric bear it out (decision 217).
+   */
+  alarm: { alarmName: string; configured?: ConfiguredAlarm };
+}
+
+/**
+ * Why the observation does not bear out the OOM alarm, or undefined when it does: a line of the function out of its
+ * MemorySize (Runtime.OutOfMemory, signal: killed, heap), or else the alarm's own metric breaching in CloudWatch (a line
+ * counted by the filter and not yet searchable: log delivery lags). SetAlarmState writes neither.
+ */
+function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: MemoryPlanInput['alarm']): { plan: Plan<MemoryChange> } | { findings: string[] } {
+  const lines = observation.oomLines;
+  if (lines?.status === 'read' && lines.runtimeKills > 0) return { findings: [] };
+  const metric = observation.alarmMetric;
+  const configured = alarm.configured;
+  const bears = configured && metric?.status === 'read' ? metricBearsOut(metric.reading, configured) : undefined;
+  if (bears?.borne) return { findings: [`the alarm's metric bears it out: ${bears.text}`] };
+  const linesText =
+    lines === undefined
+      ? 'the OOM lines were not read'
+      : lines.status === 'read'
+        ? `no line of ${observation.functionName} out of its MemorySize in ${lines.logGroupName} around the state change (${lines.phpMemoryLimit} PHP memory_limit line${lines.phpMemoryLimit === 1 ? '' : 's'})`
+        : `the OOM lines in ${lines.logGroupName} ${lines.reason}`;
+  const metricText = !configured
+    ? 'the alarm is not one this deployment defines, so its metric is unknown'
+    : metric === undefined
+      ? "the alarm's metric was not read"
+      : metric.status === 'unread'
+        ? `the alarm's metric could not be read (${metric.reason})`
+        : (bears?.text ?? '');
+  return { plan: notCorroborated(alarm.alarmName, `${linesText}, and ${metricText}`) };
 }
 
 /** The key under which the account's memory ceiling is remembered on the function's resource state. */
@@ -189,7 +228,7 @@ function effectiveCap(policy: MemoryPolicy, learned: number | undefined): { capM
   return caps.reduce((lowest, cap) => (cap.capMb < lowest.capMb ? cap : lowest));
 }
 
-export function planMemoryRaise({ observation, policy, resourceState, runbookName }: MemoryPlanInput): Plan<MemoryChange> {
+export function planMemoryRaise({ observation, policy, resourceState, runbookName, alarm }: MemoryPlanInput): Plan<MemoryChange> {
   const fn = observation.functionName;
   const current = observation.memoryMb;
   // PHP's memory_limit is an ini setting, not MemorySize: a raise cannot help, so none is planned (review 10a, finding 4).
@@ -225,7 +264,10 @@ export function planMemoryRaise({ observation, policy, resourceState, runbookNam
     };
   }
 
-  const findings = linesFindings(observation.oomLines);
+  // Every reason not to raise is above (each a page); the lines or the metric must bear out the alarm before a change.
+  const corroboration = outOfMemoryNotCorroborated(observation, alarm);
+  if ('plan' in corroboration) return corroboration.plan;
+  const findings = [...linesFindings(observation.oomLines), ...corroboration.findings];
   const capped = toMb < nextMemoryStepMb(current, policy) ? ` (held at the ${what}, ${capMb} MB)` : '';
   return {
     kind: 'change',

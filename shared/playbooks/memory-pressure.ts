@@ -21,6 +21,8 @@ import { regionServingSource } from '../pipeline/region-serving-source';
 import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise, memorySettingNow } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
 import { outOfMemoryWindow, readOutOfMemoryLines } from './memory-pressure-logs';
+import { configuredAlarm } from './alarm-corroboration';
+import { readAlarmMetricFor } from './alarm-metric-reading';
 import {
   MEMORY_CEILING_FACT,
   memoryCeilingFromRefusal,
@@ -178,11 +180,13 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     // first reads are dropped. Failures are thrown in the order the reads were once made one after another:
     // configuration, metric filter, aliases, lines.
     const defaultLogGroup = `/aws/lambda/${target.functionName}`;
-    const [configured, defaultFilters, aliasesRead, defaultLines] = await Promise.allSettled([
+    // The alarm's own metric goes with them (decision 217): it bears out an alarm whose lines are not searchable yet.
+    const [configured, defaultFilters, aliasesRead, defaultLines, metricRead] = await Promise.allSettled([
       readConfiguration(ctx, target.functionName),
       target.metricFilter ? metricsCountedFrom(ctx, defaultLogGroup) : Promise.resolve([]),
       listAliases(ctx, target.functionName),
       outOfMemoryLines(ctx, event, defaultLogGroup),
+      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now()),
     ]);
     const configuration = settledValue(configured);
     const logGroup = configuration.LoggingConfig?.LogGroup ?? defaultLogGroup;
@@ -196,6 +200,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     if (memoryMb === undefined) throw new PermanentError(`GetFunctionConfiguration of ${target.functionName} returned no MemorySize`);
     const invokedVia = await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn);
     const oomLines = settledValue(named ? named[1] : defaultLines);
+    const alarmMetric = settledValue(metricRead);
     return {
       functionName: target.functionName,
       memoryMb,
@@ -203,12 +208,20 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
       ...(configuration.RevisionId ? { revisionId: configuration.RevisionId } : {}),
       invokedVia,
       ...(oomLines ? { oomLines } : {}),
+      ...(alarmMetric ? { alarmMetric } : {}),
     };
   },
 
-  plan({ observation, runtime, resourceState }) {
+  plan({ event, observation, runtime, resourceState }) {
     const runbookName = runtime.config.troubleshooting.find((row) => row.id === ROW)?.runbook;
-    return planMemoryRaise({ observation, policy: runtime.env.raiseLambdaMemory, resourceState, ...(runbookName ? { runbookName } : {}) });
+    const configured = configuredAlarm(runtime, event.alarmName);
+    return planMemoryRaise({
+      observation,
+      policy: runtime.env.raiseLambdaMemory,
+      resourceState,
+      ...(runbookName ? { runbookName } : {}),
+      alarm: { alarmName: event.alarmName, ...(configured ? { configured } : {}) },
+    });
   },
 
   async apply(ctx, target, change, observed) {

@@ -3,6 +3,7 @@ import type { RuntimeConfig } from '../config/load-config';
 import type { AlarmStateValue } from '../events/alarm-event';
 import type { ResourceState } from '../state/incident-store';
 import type { Plan } from '../pipeline/types';
+import { breaches, comparisonText, metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
 import { describeConnections, type DbConnectionsReading } from './db-connections-reading';
 
 /** Lambda's documented range for SQS event source mapping ScalingConfig.MaximumConcurrency. */
@@ -31,6 +32,8 @@ export interface QueueBackupObservation {
   account?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
   /** A database the consumers use whose connections check-db-connections read as saturated, while that reading holds. */
   dbSaturation?: DbConnectionsReading;
+  /** The depth alarm's own metric as CloudWatch holds it over the alarm's window (decision 217); absent: not read. */
+  alarmMetric?: AlarmMetricRead;
 }
 
 export interface ConsumerScalingChange {
@@ -66,6 +69,11 @@ export interface QueueBackupPlanInput {
   signal?: 'depth' | 'low-water';
   /** The queue's low watermark and its alarm; unset (no `lowWater` configured): the baseline is restored at the first OK. */
   lowWater?: QueueLowWater;
+  /**
+   * The depth alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
+   * defines, so nothing is scaled): a scale-up is made only when the depth now or CloudWatch bears it out (decision 217).
+   */
+  alarm: { alarmName: string; configured?: ConfiguredAlarm };
 }
 
 export function errorRatePercent(fn: ConsumerFunction | undefined): number | undefined {
@@ -143,7 +151,34 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
   return planRestore(input);
 }
 
-function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+/**
+ * Why neither the depth read now nor CloudWatch bears out the depth alarm, or undefined when one does (decision 217): the
+ * queue holds more than the threshold now, by the alarm's own comparison, or SQS's own ApproximateNumberOfMessagesVisible
+ * breached it (M of N) in the alarm's window. SetAlarmState writes neither. A backlog the consumers drained between the
+ * datapoint and the read is still borne out by CloudWatch and scaled, as the alarm says (the low-water alarm restores).
+ */
+function depthNotCorroborated({ observation, alarm }: QueueBackupPlanInput): { plan: Plan<ConsumerScalingChange> } | { findings: string[] } {
+  const queue = observation.queueName;
+  const configured = alarm.configured;
+  if (!configured) {
+    return { plan: notCorroborated(alarm.alarmName, `it is not a depth alarm this deployment's configuration defines for ${queue}, so its threshold is unknown`) };
+  }
+  const depth = observation.queueDepth;
+  const bar = comparisonText(configured);
+  if (depth !== undefined && Number.isFinite(depth) && breaches(depth, configured)) return { findings: [] };
+  const metric = observation.alarmMetric;
+  const bears = metric?.status === 'read' ? metricBearsOut(metric.reading, configured) : undefined;
+  const depthText =
+    depth === undefined || !Number.isFinite(depth)
+      ? `the depth of ${queue} could not be read (SQS answered no ApproximateNumberOfMessages)`
+      : `queue depth ${depth} is not ${bar} (the alarm's threshold, from the configuration)`;
+  if (bears?.borne) return { findings: [`${depthText} now, but CloudWatch bears out the alarm: ${bears.text}`] };
+  const metricText = metric === undefined ? "the alarm's metric was not read" : metric.status === 'unread' ? `the alarm's metric could not be read (${metric.reason})` : (bears?.text ?? '');
+  return { plan: notCorroborated(alarm.alarmName, `${depthText}, and ${metricText}`) };
+}
+
+function planScaleUp(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
+  const { observation, policy } = input;
   const queue = observation.queueName;
   const mappings = observation.mappings.filter(isActive);
   if (mappings.length === 0) {
@@ -236,6 +271,10 @@ function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<Consum
     };
   }
 
+  // Every reason not to scale is above (each a page); the depth now, or CloudWatch, must bear out the alarm first.
+  const corroboration = depthNotCorroborated(input);
+  if ('plan' in corroboration) return corroboration.plan;
+
   const before = snapshot(observation, functionNames);
   const change: ConsumerScalingChange = { mappings: mappingChanges, reservedConcurrency: reservedChanges };
   const after = {
@@ -267,6 +306,7 @@ function planScaleUp({ observation, policy }: QueueBackupPlanInput): Plan<Consum
       mappings: Object.fromEntries(mappings.map((m) => [m.uuid, m.maximumConcurrency ?? 0])),
       reservedConcurrency: Object.fromEntries(functionNames.map((f) => [f, observation.functions[f]?.reservedConcurrency ?? null])),
     } satisfies ConsumerBaseline,
+    ...(corroboration.findings.length ? { findings: corroboration.findings } : {}),
   };
 }
 

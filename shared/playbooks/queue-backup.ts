@@ -20,6 +20,8 @@ import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
+import { configuredAlarm, type ConfiguredAlarm } from './alarm-corroboration';
+import { readAlarmMetricFor } from './alarm-metric-reading';
 import { saturatedDatabase } from './consult-db-saturation';
 import { readWindowMetrics } from './metric-window';
 import { refuseAlarmOfAnotherRegion } from './region-target';
@@ -52,6 +54,8 @@ export function queueLowWater(runtime: RuntimeConfig, queueName: string): QueueL
   const spec = regionAlarms(runtime).find((s) => s.restoreSignal === true && s.metric.kind === 'single' && s.metric.metric.dimensions.QueueName === queueName);
   return spec ? { messages: spec.threshold, evaluationMinutes: spec.evaluationPeriods, alarmName: spec.name } : undefined;
 }
+
+const configuredField = (configured: ConfiguredAlarm | undefined): { configured?: ConfiguredAlarm } => (configured ? { configured } : {});
 
 const SETTLE_POLLS = 20;
 const SETTLE_INTERVAL_MS = 500;
@@ -207,7 +211,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     return { ...target, queueUrl: await queueUrlOf(ctx, target) };
   },
 
-  async observe(ctx, target) {
+  async observe(ctx, target, event) {
     // Independent reads at once: the queue's depth, the mappings, the error rates and reserved concurrency of the
     // functions the environment owns (read ahead: the mappings say which functions consume the queue), the account's
     // concurrency and the database's saturation: one round trip when the URL was read with the claim and the mappings
@@ -251,11 +255,14 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       return undefined;
     };
     // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
-    const [depth, { mappings, functions }, account, dbSaturation] = await Promise.all([
+    // The depth alarm's own metric goes with them (decision 217), for a scale-up only: a depth alarm's ALARM.
+    const scalingUp = event !== undefined && event.state.value === 'ALARM' && !restoreSignalNamed(regionAlarms(ctx.runtime), event.alarmName);
+    const [depth, { mappings, functions }, account, dbSaturation, alarmMetric] = await Promise.all([
       readDepth(),
       readConsumers(),
       readAccount(),
       saturatedDatabase(ctx, target.account),
+      scalingUp ? readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now()) : Promise.resolve(undefined),
     ]);
     return {
       queueName: target.queueName,
@@ -264,6 +271,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       functions,
       ...(account ? { account } : {}),
       ...(dbSaturation ? { dbSaturation } : {}),
+      ...(alarmMetric ? { alarmMetric } : {}),
     };
   },
 
@@ -277,6 +285,8 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       policy: runtime.env.scaleConsumers,
       resourceState,
       ...(lowWater ? { lowWater } : {}),
+      // The depth alarm as the configuration defines it (decision 217): the depth now, or CloudWatch, must bear it out.
+      alarm: { alarmName: event.alarmName, ...configuredField(configuredAlarm(runtime, event.alarmName)) },
     });
   },
 

@@ -1,7 +1,7 @@
 // NotificationService-RaiseLambdaMemory rehearsed against the emulator: the document runs the real raise-lambda-memory bundle;
 // a memory named by hand is within the environment's sizes, above the memory now, and set only after a configured approver approves.
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
+import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 import { decoyListedFirst } from './support/decoy-alarm';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
@@ -34,6 +34,9 @@ describe(DOCUMENT, () => {
   });
 
   it('raises the consumer from 512 to 768 MB through the raise-lambda-memory Lambda while the alarm is in ALARM', async () => {
+    // A real out-of-memory exit (a Runtime.OutOfMemory line and the filter's count): the Lambda's own reading must bear
+    // out the alarm before it raises (decision 217).
+    await writeOutOfMemoryLines(account);
     await account.transition(alarmOf(account.topology, 'raise-lambda-memory'), 'ALARM');
 
     const { status, result, stderr } = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);
@@ -102,6 +105,7 @@ describe(`${DOCUMENT} with another alarm on the out-of-memory metric listed befo
     try {
       expect(decoy.listed).toEqual([decoy.name, oom]);
       await account.transition(decoy.name, 'OK');
+      await writeOutOfMemoryLines(account); // the out-of-memory exit the alarm counted (decision 217)
       await account.transition(oom, 'ALARM');
 
       const run = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);
@@ -150,6 +154,7 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
 
   it('raises the memory on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
     const { account, control } = sandbox;
+    await writeOutOfMemoryLines(account); // the out-of-memory exit the alarm counted (decision 217)
     const lost = await loseStateChangeThenUpdate(account, alarmOf(account.topology, 'raise-lambda-memory'), 'ALARM', control);
 
     const run = await rehearseDocument(DOCUMENT, { FunctionName: account.topology.consumer.functionName }, account.env);

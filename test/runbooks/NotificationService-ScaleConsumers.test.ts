@@ -6,7 +6,7 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-control';
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
 import { loadHandler } from '../support/load-handler';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 import { openIncident, type OpenIncident } from './support/open-incident';
@@ -46,6 +46,9 @@ describe(DOCUMENT, () => {
 
   it('scales the queue consumers one step through the scale-consumers Lambda while the queue alarm is in ALARM', async () => {
     expect(await maximumConcurrency(account)).toBe(50);
+    // A real backlog as SQS publishes it (AWS/SQS ApproximateNumberOfMessagesVisible 1500): the Lambda's own reading must
+    // bear out the alarm before it scales (decision 217); the last describe fills the queue itself.
+    await putQueueDepth(account);
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, result, stderr } = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);
@@ -109,6 +112,7 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
   it('runs the remediation on the ALARM, its event stamped with StateTransitionedTimestamp, not the later update', async () => {
     const { account, control } = sandbox;
     expect(await maximumConcurrency(account)).toBe(50);
+    await putQueueDepth(account); // the backlog the alarm saw (decision 217)
     const lost = await loseStateChangeThenUpdate(account, queueAlarmName(account.topology), 'ALARM', control);
 
     const run = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);

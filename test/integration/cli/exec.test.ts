@@ -1,6 +1,6 @@
 // `runbook exec` as an on-call engineer runs it on the sandbox: a real process, rehearsing the document against the emulator.
 import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { runCli } from '../../support/run-cli';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -17,6 +17,7 @@ describe('runbook exec on the sandbox', () => {
 
   it('rehearses NotificationService-ScaleConsumers step by step, says it is a rehearsal, and the consumers really scale', async () => {
     expect(await maximumConcurrency(account)).toBe(50);
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, stdout, stderr } = await runCli(['exec', 'NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`], account.env);
@@ -72,6 +73,7 @@ describe('runbook exec on the sandbox', () => {
   });
 
   it("refuses to rehearse under staging's policy in the account the shell states is production's: exit 2, nothing run", async () => {
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, stdout, stderr } = await runCli(['exec', 'NotificationService-ScaleConsumers', '-e', 'staging', '-p', `QueueName=${account.topology.queue.name}`], account.env);
@@ -88,6 +90,7 @@ describe('runbook exec on the sandbox', () => {
   // consumers at the cap), its answer in the failure; before, it ended Success and the CLI warned with exit 3.
   it('exits 1, the document Failed at automationDidNotAct with the automation\'s answer (consumers at the cap), for exec and rehearse', async () => {
     await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await account.transition(queueAlarmName(account.topology), 'ALARM');
     const args = ['NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`];
 
@@ -102,6 +105,7 @@ describe('runbook exec on the sandbox', () => {
 
     // A new state change (the document's run of the same one would be a duplicate): rehearse --json.
     await account.transition(queueAlarmName(account.topology), 'OK');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await account.transition(queueAlarmName(account.topology), 'ALARM');
     const rehearse = await runCli(['rehearse', ...args, '--json', '-e', 'production'], account.env);
     expect(rehearse.status).toBe(1);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, uniqueAccountId, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, uniqueAccountId, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { runCli } from '../../support/run-cli';
 
@@ -25,6 +25,7 @@ async function memoryMb(account: SandboxAccount): Promise<number | undefined> {
 
 /** The OOM alarm's ALARM event of `account`, written to a file; `addressedTo` re-addresses it (account and ARNs) to another account. */
 async function oomEventFile(account: SandboxAccount, addressedTo = account.accountId): Promise<string> {
+  await writeOutOfMemoryLines(account); // the condition the alarm watches, made real (decision 217)
   const event = await account.transition(oomAlarm(account), 'ALARM');
   const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
   writeFileSync(file, JSON.stringify(event).split(account.accountId).join(addressedTo));

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { provisionAccount, queueAlarmName } from '../support/sandbox-account';
+import { provisionAccount, putDatabaseCpu, putQueueDepth, queueAlarmName } from '../support/sandbox-account';
 import { runCli } from '../../support/run-cli';
 
 const root = join(__dirname, '../../..');
@@ -13,6 +13,7 @@ const bin = join(root, 'bin/runbook.mjs');
 describe('runbook invoke', () => {
   it('runs the built bundle against AWS_ENDPOINT_URL and prints the decision', async () => {
     const account = await provisionAccount('production');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
     writeFileSync(file, JSON.stringify(event));
@@ -25,6 +26,7 @@ describe('runbook invoke', () => {
 
   it("refuses to apply under staging's policy with production's credentials: exit 2, says which account, the consumers and the records untouched", async () => {
     const account = await provisionAccount('production');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
     writeFileSync(file, JSON.stringify(event));
@@ -83,6 +85,7 @@ describe('runbook plan and history', () => {
   it('previews the change without making or claiming it, then history shows what the handler really did', async () => {
     const account = await provisionAccount('production');
     const alarmName = queueAlarmName(account.topology);
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarmName, 'ALARM');
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
     writeFileSync(file, JSON.stringify(event));
@@ -111,6 +114,7 @@ describe('runbook plan and history', () => {
     const account = await provisionAccount('production');
     const cpuAlarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization')?.name ?? '';
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    await putDatabaseCpu(account); // the condition the alarm watches, made real (decision 217)
     writeFileSync(file, JSON.stringify(await account.transition(cpuAlarm, 'ALARM')));
     const invoked = await runCli(['invoke', 'scale-up-database', '--event', file], account.env);
     expect(invoked.status).toBe(0);
@@ -133,6 +137,7 @@ describe('runbook plan and history', () => {
     const account = await provisionAccount('production');
     const cpuAlarm = account.topology.alarms.find((a) => a.rowId === 'cpu-utilization')?.name ?? '';
     const file = join(mkdtempSync(join(tmpdir(), 'runbook-')), 'event.json');
+    await putDatabaseCpu(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(cpuAlarm, 'ALARM');
     (event as { detail: { configuration: { metrics: Array<{ metricStat?: { metric: { namespace: string } } }> } } }).detail.configuration.metrics.forEach((m) => {
       if (m.metricStat) m.metricStat.metric.namespace = 'Custom/Unknown';

@@ -7,7 +7,7 @@ import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify
 import type { Decision } from '../../../shared/pipeline/types';
 import { loadHandler } from '../../support/load-handler';
 import { callMark, callsSince } from '../support/proxy-calls';
-import { provisionAccount, putLambdaMetrics, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 const OTHER = '999999999999';
 
@@ -34,6 +34,7 @@ describe('the workload account (production, one account: RUNBOOK_ACCOUNT_ID as i
 
   it('rejects an alarm event from another account with no AWS call at all, then acts on the same event from its own', async () => {
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     // The same alarm state change, as another account's: its account and the alarm ARN in resources agree with each other.
     const forged = inAccount(event, account.accountId, OTHER);

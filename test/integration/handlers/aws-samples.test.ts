@@ -7,7 +7,7 @@ import { DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand, typ
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 type Event = Record<string, unknown> & { detail: Record<string, unknown> & { alarmName: string; state: { value: string; timestamp: string } } };
@@ -150,6 +150,8 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
     }
     event.detail.state = { ...event.detail.state, timestamp: cloudWatchTime(described?.StateUpdatedTimestamp ?? new Date()) };
 
+    // The backlog as SQS publishes it (decision 217): the configured alarm's metric bears the state out.
+    await putQueueDepth(account);
     expect(await maximumConcurrency(account)).toBe(50);
     const since = await callIndex();
     const decision = await handler(event);

@@ -9,7 +9,7 @@ import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { loadHandler } from '../../support/load-handler';
 
@@ -103,6 +103,7 @@ describe('scale-consumers in cross-account mode', () => {
   it("scales the workload account's consumers in a session named and tagged after the incident, and keeps the claim, audit trail and decision in the operations account", async () => {
     const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     expect(await maximumConcurrency(workload)).toBe(50);
+    await putQueueDepth(workload); // a real backlog: the depth bears out the alarm (decision 217)
     const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
     expect(event).toMatchObject({ account: workload.accountId });
 

@@ -4,7 +4,7 @@ import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { dbReading, latencyAlarm, publishRdsMetrics } from '../support/rds-figures';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -14,6 +14,7 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
 
 async function queueAlarm(account: SandboxAccount, scaleConsumers: AlarmHandler): ReturnType<AlarmHandler> {
   await account.transition(queueAlarmName(account.topology), 'OK');
+  await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
   return scaleConsumers(await account.transition(queueAlarmName(account.topology), 'ALARM'));
 }
 

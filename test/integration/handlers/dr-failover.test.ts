@@ -126,6 +126,26 @@ async function alarmInDr(
   return { decision, calls };
 }
 
+/**
+ * What a changing row's DR alarm watches, as the DR region's services publish it (decision 217: each playbook reads it
+ * before a change): the OOM filter's count, five minutes of the replica's CPU at 85% (what replicaCpuInDr then reports, so
+ * the health check's "before" stays 85%). The replicated queue's backlog
+ * is real (1500 messages, below).
+ */
+async function drCondition(row: 'memory-pressure' | 'cpu-utilization'): Promise<void> {
+  const cloudWatch = new CloudWatchClient(at(DR));
+  const now = Date.now();
+  const data = {
+    'memory-pressure': { Namespace: account.topology.oomMetricFilter.namespace, MetricData: [{ MetricName: account.topology.oomMetricFilter.metricName, Value: 3, Unit: 'Count' as const, Timestamp: new Date(now) }] },
+    'cpu-utilization': {
+      Namespace: 'AWS/RDS',
+      MetricData: [85, 85, 85, 85, 85].map((Value, i) => ({ MetricName: 'CPUUtilization', Value, Unit: 'Percent' as const, Timestamp: new Date(now - (4 - i) * 60_000), Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.replica.identifier }] })),
+    },
+  }[row];
+  await cloudWatch.send(new PutMetricDataCommand(data));
+  cloudWatch.destroy();
+}
+
 /** The DR queue-backup alarm through the real scale-consumers handler. */
 async function queueBackupInDr(): Promise<{ decision: Decision; calls: ProxyCall[] }> {
   return alarmInDr(QUEUE_ALARM, { statistic: 'Maximum', recentDatapoints: [1500] }, loadHandler('scale-consumers'));
@@ -140,6 +160,7 @@ function drAlarm(row: string): string {
 
 /** The DR consumer's OOM alarm through the real raise-lambda-memory handler. */
 async function memoryPressureInDr(): Promise<{ decision: Decision; calls: ProxyCall[] }> {
+  await drCondition('memory-pressure');
   return alarmInDr(drAlarm('memory-pressure'), { statistic: 'Sum', recentDatapoints: [3] }, loadHandler('raise-lambda-memory'));
 }
 
@@ -148,6 +169,7 @@ async function cpuUtilizationInDr(overrides?: object): Promise<{ decision: Decis
   const previous = process.env.RUNBOOK_CONFIG_JSON;
   if (overrides) process.env.RUNBOOK_CONFIG_JSON = JSON.stringify(overrides);
   try {
+    await drCondition('cpu-utilization');
     return await alarmInDr(drAlarm('cpu-utilization'), { statistic: 'Average', recentDatapoints: [74.5, 79.3, 84.7, 86.1, 88.4] }, loadHandler('scale-up-database'));
   } finally {
     if (previous === undefined) delete process.env.RUNBOOK_CONFIG_JSON;

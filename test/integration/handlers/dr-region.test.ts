@@ -6,7 +6,7 @@ import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctio
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { breach, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 async function concurrency(account: SandboxAccount): Promise<{ maximum?: number; reserved?: number }> {
   const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
@@ -36,6 +36,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     const before = await concurrency(account);
     expect(before).toEqual({ maximum: 50, reserved: 100 });
 
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     const decision = await handler(event);
@@ -89,6 +90,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     });
     const before = await state();
     const alarm = account.topology.alarmNamesByHandler[handlerName]?.[0] ?? '';
+    await breach(account, handlerName); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarm, 'ALARM');
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     const decision = await handler(event);
@@ -121,11 +123,17 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     expect(before).toEqual({ maximum: 50, reserved: 100 });
     const handler = loadHandler('scale-consumers');
 
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
 
     const signal = `the replica ${REPLICA} is promoted (no replication source) and the DR consumers' mapping ${uuid} (notification-service-consumer on notification-service-queue) is Enabled`;
     if (serving) {
-      expect(decision).toMatchObject({ outcome: 'applied', region: 'us-west-2', findings: [`us-west-2 (DR region) serving since a failover: ${signal}`] });
+      expect(decision).toMatchObject({
+        outcome: 'applied',
+        region: 'us-west-2',
+        // The replicated queue is empty here; SQS's metric bears out the alarm (decision 217), said first.
+        findings: [expect.stringContaining('queue depth 0 is not > 1000 (the alarm\'s threshold, from the configuration) now, but CloudWatch bears out the alarm'), `us-west-2 (DR region) serving since a failover: ${signal}`],
+      });
       expect(await concurrency(account)).toEqual({ maximum: 100, reserved: 100 });
     } else {
       // Not serving, judged from what was read: Queue Backup's alarm defers to the standby watch's (decision 158).

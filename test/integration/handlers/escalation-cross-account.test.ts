@@ -14,7 +14,7 @@ import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putDatabaseCpu, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { loadHandler } from '../../support/load-handler';
@@ -168,6 +168,7 @@ describe('escalation in cross-account mode', () => {
     const scaleUpDatabase = loadHandler<AlarmHandler>('scale-up-database');
     try {
       const cpuAlarm = workload.topology.alarmNamesByHandler['scale-up-database']?.[0] ?? 'no CPU alarm';
+      await putDatabaseCpu(workload); // what RDS publishes: the playbook reads it before a change (decision 217)
       const event = await workload.transition(cpuAlarm, 'ALARM');
       // The datapoints CloudWatch would list for the CPU alarm (the sandbox's transition writes queue-depth ones).
       (event as { detail: { state: { reasonData: string } } }).detail.state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [74.5, 79.3, 84.7, 86.1, 88.4], threshold: 70 });

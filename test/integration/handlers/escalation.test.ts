@@ -18,7 +18,7 @@ import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { loadHandler } from '../../support/load-handler';
 
@@ -73,6 +73,7 @@ async function publishedDecisions(h: Harness): Promise<Array<Record<string, unkn
 
 /** The queue alarm fires; scale-consumers decides; returns the decision event it published. */
 async function alarmAndDecision(h: Harness): Promise<Record<string, unknown> & { detail: Record<string, unknown> }> {
+  await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
   const event = await h.account.transition(h.alarmName, 'ALARM', 'Threshold Crossed: 1 out of the last 1 datapoints [1500.0 (25/11/26 14:00:00)] was greater than the threshold (1000.0)');
   await h.scaleConsumers(event);
   const [decision] = await publishedDecisions(h);

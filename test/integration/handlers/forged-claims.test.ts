@@ -6,7 +6,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
-import { provisionAccount, putLambdaMetrics, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 
 type Event = Record<string, unknown>;
 
@@ -56,6 +56,7 @@ describe('raise-lambda-memory given one genuine OOM state change relabelled with
   it('rejects every relabelled copy before any AWS call and raises memory once, for the genuine event only', async () => {
     const account = await provisionAccount('production');
     const handler = loadHandler<AlarmHandler>('raise-lambda-memory');
+    await writeOutOfMemoryLines(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM');
 
     // Before the genuine delivery and after it: the copies never become incidents of their own.
@@ -75,6 +76,7 @@ describe('raise-lambda-memory given one genuine OOM state change relabelled with
   it("rejects the queue-depth alarm's event given the OOM metric (the reviewer's forged metric): memory stays 512", async () => {
     const account = await provisionAccount('production');
     const fn = account.topology.consumer.functionName;
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = (await account.transition(queueAlarmName(account.topology), 'ALARM')) as Event & { detail: { configuration: unknown } };
     event.detail.configuration = {
       metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'NotificationService', name: 'OutOfMemoryErrors', dimensions: { FunctionName: fn } }, period: 60, stat: 'Sum' }, returnData: true }],
@@ -102,6 +104,7 @@ describe("a watched alarm's genuine ALARM given another metric than the alarm's 
     const account = await provisionAccount('production');
     const handler = loadHandler<AlarmHandler>('raise-lambda-memory');
     const fn = account.topology.consumer.functionName;
+    await writeOutOfMemoryLines(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM');
     const forgeries: Array<[Metric, string]> = [
       [{ namespace: 'NotificationService', name: 'OutOfMemoryErrors', dimensions: { FunctionName: fn } }, `metrics[0].dimensions: the event says {"FunctionName":"${fn}"}, the alarm {}`],
@@ -137,6 +140,7 @@ describe('scale-consumers given a us-west-2 copy of the queue ALARM (production,
   it('rejects it before any AWS call: no escalation for a region it does not watch, MaximumConcurrency unchanged', async () => {
     const account = await provisionAccount('production');
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const { result: decision, calls } = await callsDuring([account.accountId], () => loadHandler<AlarmHandler>('scale-consumers')(relabelled(event, 'us-west-2')));
     expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('alarm in us-west-2 reached scale-consumers of us-east-1') });

@@ -19,7 +19,7 @@ import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../../../shared/config/automation-health';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { breach, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 const CONTROL = process.env.SANDBOX_PROXY_CONTROL ?? '';
 /** More failures than the SDK's attempts at one read: the whole read fails, as under sustained throttling. */
@@ -101,6 +101,7 @@ describe('an unreadable kill switch ("off", GetParameter throttled): the alarm h
     const alarmName = account.topology.alarmNamesByHandler[name]?.[0];
     if (!alarmName) throw new Error(`no alarm for ${name}`);
     const handler = loadHandler<AlarmHandler>(name);
+    await breach(account, name); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarmName, 'ALARM');
     await publishedDecisions(account);
     const before = await changeableState(account);
@@ -136,6 +137,7 @@ describe('an unreadable kill switch ("off", GetParameter throttled): the escalat
     // The consumers at the production cap: scale-consumers escalates (cap-reached), which opens an incident.
     await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
     await publishedDecisions(account);
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     const [decision] = await publishedDecisions(account);
     expect(decision?.detail).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' } });
@@ -182,6 +184,7 @@ describe('a kill switch that stays unreadable (a denied read): the failed invoca
 
     const alarmName = account.topology.alarmNamesByHandler['scale-consumers']?.[0];
     if (!alarmName) throw new Error('no alarm for scale-consumers');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217): a scale-up reads the switch
     const event = await account.transition(alarmName, 'ALARM');
     await publishedDecisions(account);
     const before = await changeableState(account);

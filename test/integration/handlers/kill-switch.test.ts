@@ -18,7 +18,7 @@ import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { breach, provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
@@ -107,6 +107,7 @@ describe('the kill switch set to "stop": every alarm handler is a dry run (produ
     const alarmName = account.topology.alarmNamesByHandler[name]?.[0];
     if (!alarmName) throw new Error(`no alarm for ${name}`);
     const handler = loadHandler<AlarmHandler>(name);
+    await breach(account, name); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarmName, 'ALARM');
     const since = await callCount();
 
@@ -137,6 +138,8 @@ describe('the kill switch set to "stop": verify-change does not revert (producti
       invoke: () => Promise.reject(new Error('not run through the driver here')),
     });
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const applied = await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied' });
     const [pending] = await driver.pending();

@@ -12,7 +12,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls, getProxyFaults, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
 import { faultsFired } from '../../support/fault-evidence';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -63,6 +63,15 @@ async function logLines(account: SandboxAccount, messages: readonly string[]): P
   }
 }
 
+/**
+ * The OOM alarm firing on a real out-of-memory exit: a Runtime.OutOfMemory line in the consumer's log group and the
+ * filter's count in CloudWatch, then the state change (the playbook reads both before a raise: decision 217).
+ */
+async function oomFires(account: SandboxAccount): Promise<Record<string, unknown>> {
+  await writeOutOfMemoryLines(account);
+  return account.transition(oomAlarm(account), 'ALARM');
+}
+
 const PHP_MEMORY_LIMIT = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
 
 describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, finding 4)', () => {
@@ -82,7 +91,7 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
       'RequestId: 3f2c Error: Runtime exited with error: signal: killed',
       'REPORT RequestId: 3f2c Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory',
     ]);
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC') });
     expect(decision.reason).not.toContain('memory_limit');
     expect(decision.reason).not.toContain('kind not confirmed');
@@ -93,7 +102,7 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
 describe('raise-lambda-memory in production', () => {
   it('raises the consumer from 512 to 768 MB on the OOM alarm, names the drift, records and publishes the decision', async () => {
     const { account, handler } = await freshAccount();
-    const event = await account.transition(oomAlarm(account), 'ALARM');
+    const event = await oomFires(account);
     const decision = await handler(event);
     expect(decision).toMatchObject({
       outcome: 'applied',
@@ -118,7 +127,7 @@ describe('raise-lambda-memory in production', () => {
 
   it('does not act on the alarm returning to OK (memory is not lowered automatically)', async () => {
     const { account, handler } = await freshAccount();
-    await account.transition(oomAlarm(account), 'ALARM');
+    await oomFires(account);
     const decision = await handler(await account.transition(oomAlarm(account), 'OK'));
     expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('does not act on state OK') });
     expect(await memoryMb(account)).toBe(512);
@@ -142,7 +151,7 @@ describe('raise-lambda-memory in production', () => {
       { accountId: account.accountId },
     );
     try {
-      const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+      const decision = await handler(await oomFires(account));
       expect(decision).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 } });
     } finally {
       await clearProxyFaults(control(), { accountId: account.accountId });
@@ -169,7 +178,7 @@ describe('raise-lambda-memory in production', () => {
     await setProxyFaults(control(), [conflict], { accountId: account.accountId });
     let reported;
     try {
-      expect(await handler(await account.transition(oomAlarm(account), 'ALARM'))).toMatchObject({ outcome: 'applied' });
+      expect(await handler(await oomFires(account))).toMatchObject({ outcome: 'applied' });
       reported = await getProxyFaults(control(), { accountId: account.accountId });
     } finally {
       await clearProxyFaults(control(), { accountId: account.accountId });
@@ -183,7 +192,7 @@ describe('raise-lambda-memory in production', () => {
   it('escalates at the environment cap instead of raising', async () => {
     const { account, handler } = await freshAccount();
     await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName, MemorySize: 3008 }));
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' }, reason: expect.stringContaining('environment cap (3008 MB)') });
     expect(await memoryMb(account)).toBe(3008);
   });
@@ -204,7 +213,7 @@ describe('raise-lambda-memory in production', () => {
       ],
       { accountId: account.accountId },
     );
-    const refused = await handler(await account.transition(oomAlarm(account), 'ALARM')).finally(() =>
+    const refused = await handler(await oomFires(account)).finally(() =>
       clearProxyFaults(control(), { accountId: account.accountId }),
     );
     expect(refused).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' }, reason: expect.stringContaining("this account's ceiling is 640 MB") });
@@ -212,7 +221,7 @@ describe('raise-lambda-memory in production', () => {
     expect(await resourceState(account, refused.resource?.arn)).toMatchObject({ learned: { memoryCeilingMb: 640 } });
 
     await account.transition(oomAlarm(account), 'OK');
-    const next = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const next = await handler(await oomFires(account));
     expect(next).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 640 MB') });
     expect(await memoryMb(account)).toBe(640);
     // The ceiling survives the change's own reservation.
@@ -226,7 +235,7 @@ describe('raise-lambda-memory in production', () => {
     const alias = await account.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: version.Version }));
     // Disabled: an enabled mapping makes the emulator try to run the function in Docker.
     await account.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: alias.AliasArn, EventSourceArn: account.topology.deadLetterQueue.arn, Enabled: false }));
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({
       outcome: 'escalate',
       escalation: { cause: 'publish-required' },
@@ -242,7 +251,7 @@ describe('raise-lambda-memory in production', () => {
     await new CloudWatchLogsClient(account.clientConfig).send(
       new DeleteMetricFilterCommand({ logGroupName: account.topology.oomMetricFilter.logGroupName, filterName: account.topology.oomMetricFilter.name }),
     );
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' }, reason: expect.stringContaining('is not counted from') });
     expect(await memoryMb(account)).toBe(512);
   });
@@ -270,7 +279,7 @@ describe('raise-lambda-memory in production', () => {
 describe('raise-lambda-memory elsewhere', () => {
   it('plans and reports in development but never changes memory', async () => {
     const { account, handler } = await freshAccount('development');
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({ outcome: 'dry-run', dryRun: true, reason: expect.stringMatching(/memory 512 -> 768 MB.*report-only/) });
     expect(await memoryMb(account)).toBe(512);
   });
@@ -278,7 +287,7 @@ describe('raise-lambda-memory elsewhere', () => {
   it('holds the lower staging cap', async () => {
     const { account, handler } = await freshAccount('staging');
     await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName, MemorySize: 1536 }));
-    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
+    const decision = await handler(await oomFires(account));
     expect(decision).toMatchObject({ outcome: 'applied', after: { memoryMb: 2048 }, reason: expect.stringContaining('held at the environment cap') });
     expect(await memoryMb(account)).toBe(2048);
   });

@@ -15,7 +15,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 const LOW_WATER = 'NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)';
 
@@ -132,6 +132,7 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
 
   it('scales up on the depth alarm, waits at its first OK with 150 still queued, and restores only at the low-water alarm\'s OK, once', async () => {
     // The depth alarm's ALARM is set directly: filling moto's queue past 1000 costs O(depth) per send (test/integration/sandbox/provision.test.ts).
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const fired = await handler(await account.transition(depthAlarm, 'ALARM'));
     expect(fired).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('MaximumConcurrency 50 -> 100') });
     resourceArn = fired.resource?.arn ?? '';
@@ -198,6 +199,7 @@ describe('scale-consumers at the low-water alarm\'s OK under the kill switch', (
   it('plans the restore but changes nothing and keeps the baseline; with the switch off, the next drain restores', async () => {
     const account = await provisionAccount('production');
     const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const scaled = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(scaled).toMatchObject({ outcome: 'applied' });
     await account.transition(queueAlarmName(account.topology), 'OK');

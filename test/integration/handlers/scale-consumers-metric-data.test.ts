@@ -9,7 +9,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { clearMetricDataFaults, getMetricDataFaults, setMetricDataFaults } from '../../../sandbox/proxy-control';
 import type { MetricDataFault } from '../../../sandbox/metric-data-faults';
 import { callsDuring } from '../support/proxy-calls';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -49,6 +49,7 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
 
 /** Fires the queue alarm, arms `rules` for this account only, runs the handler; the rules are removed afterwards. */
 async function withRules<T>(world: World, rules: MetricDataFault[], act: (event: Record<string, unknown>) => Promise<T>): Promise<T> {
+  await putQueueDepth(world.account); // the condition the alarm watches, made real (decision 217)
   const event = await world.account.transition(queueAlarmName(world.account.topology), 'ALARM');
   const scope = { accountId: world.account.accountId };
   await setMetricDataFaults(control(), rules, scope);
@@ -67,6 +68,7 @@ describe('scale-consumers when GetMetricData does not answer one Complete page',
   beforeAll(async () => {
     // The control: moto's own answer, one Complete page.
     const world = await failingConsumer();
+    await putQueueDepth(world.account); // the condition the alarm watches, made real (decision 217)
     const event = await world.account.transition(queueAlarmName(world.account.topology), 'ALARM');
     const { result, calls } = await callsDuring([world.account.accountId], () => world.handler(event));
     single = { decision: result, getMetricData: gets(calls) };

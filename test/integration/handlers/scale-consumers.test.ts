@@ -5,7 +5,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -36,6 +36,8 @@ describe('scale-consumers in production', () => {
 
   it('scales the consumers one step on ALARM, records the audit entry and publishes the decision', async () => {
     expect(await maximumConcurrency(account)).toBe(50);
+    // A real backlog, as SQS published it: the playbook's reading must bear out the alarm (decision 217).
+    await putQueueDepth(account);
     const event = await account.transition(alarmName, 'ALARM');
     const decision = await handler(event);
     expect(decision).toMatchObject({ outcome: 'applied', playbook: 'scale-consumers', alarmName });
@@ -107,6 +109,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
   it('scales once when the same ALARM event arrives 20 times at once', async () => {
     const account = await provisionAccount('production');
     const handler = loadHandler('scale-consumers');
+    await putQueueDepth(account);
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const decisions = await Promise.all(Array.from({ length: 20 }, () => handler(event)));
     expect(decisions.filter((d) => d.outcome === 'applied')).toHaveLength(1);
@@ -117,6 +120,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
   it('plans and reports in development but never mutates', async () => {
     const account = await provisionAccount('development');
     const handler = loadHandler('scale-consumers');
+    await putQueueDepth(account);
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
     const decision = await handler(event);
     expect(decision).toMatchObject({ outcome: 'dry-run', dryRun: true, reason: expect.stringContaining('report-only') });
@@ -161,6 +165,7 @@ describe('scale-consumers under concurrency and guardrails', () => {
       new PutParameterCommand({ Name: account.topology.killSwitch.name, Value: 'on', Type: 'String', Overwrite: true }),
     );
     const handler = loadHandler('scale-consumers');
+    await putQueueDepth(account);
     const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch') });
     expect(await maximumConcurrency(account)).toBe(50);

@@ -4,7 +4,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { EnvironmentName } from '../../../shared/config/schema';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putDatabaseCpu, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -15,8 +15,12 @@ function cpuAlarm(account: SandboxAccount): string {
   return name;
 }
 
-/** The CPU alarm firing with the datapoints CloudWatch would list (the sandbox's transition writes queue-depth ones). */
+/**
+ * The CPU alarm firing on five minutes over 70% that RDS published to CloudWatch (the playbook reads them there:
+ * decision 217), with the datapoints the event would list (the sandbox's transition writes queue-depth ones).
+ */
 async function cpuAlarmFires(account: SandboxAccount, datapoints = [74.5, 79.3, 84.7, 86.1, 88.4]): Promise<Record<string, unknown>> {
+  await putDatabaseCpu(account, datapoints);
   const event = await account.transition(cpuAlarm(account), 'ALARM');
   const state = (event as { detail: { state: { reasonData: string } } }).detail.state;
   state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: datapoints, threshold: 70 });
@@ -42,7 +46,7 @@ describe('scale-up-database in staging (automatic)', () => {
     expect(decision).toMatchObject({
       outcome: 'applied',
       playbook: 'scale-up-database',
-      reason: 'scale up notification-service-db: db.r6g.large -> db.r6g.xlarge (CPU 74.5%, 79.3%, 84.7%, 86.1%, 88.4%): update your IaC (instance_class)',
+      reason: 'scale up notification-service-db: db.r6g.large -> db.r6g.xlarge (CPU 74.5%, 79.3%, 84.7%, 86.1%, 88.4% in CloudWatch): update your IaC (instance_class)',
       before: { instanceClass: 'db.r6g.large' },
       after: { instanceClass: 'db.r6g.xlarge', status: 'available' },
       blastRadius: expect.stringContaining('single-AZ'),

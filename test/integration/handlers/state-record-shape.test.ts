@@ -7,7 +7,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring, writes } from '../support/proxy-calls';
-import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
 /** A refusal's writes: the claim (PutItem), its completion (UpdateItem), the audit entry (PutItem), the escalation event. No reservation, no change, no schedule. */
 const REFUSED_AND_ESCALATED = ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents'];
@@ -39,6 +39,7 @@ async function scaledUp(): Promise<Harness> {
   Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true' });
   jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.map(String).join(' ')));
   const handler = loadHandler('scale-consumers');
+  await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
   const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
   expect(decision).toMatchObject({ outcome: 'applied' });
   expect(await maximumConcurrency(account)).toBe(100);

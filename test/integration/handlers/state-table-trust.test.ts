@@ -9,7 +9,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { beyondStateTableReads, callsDuring, writes } from '../support/proxy-calls';
-import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -56,6 +56,7 @@ describe('scale-consumers does not trust the state table with destructive values
   async function scaledUp(): Promise<{ account: SandboxAccount; handler: AlarmHandler; decision: Decision; stateKey: { pk: string; sk: string } }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const handler = loadHandler('scale-consumers');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const decision = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(account)).toBe(100);
@@ -157,6 +158,7 @@ describe('verify-change does not trust the recorded change it reverts (productio
     const verify = loadHandler<VerifyChangeHandler>('verify-change');
     const { driver, calls } = watchedHealthChecks(account, verify);
     await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const applied = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(account)).toBe(100);
@@ -223,6 +225,7 @@ describe('verify-change reverts no further than the step the change made (produc
     await account.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, MemorySize: 1152 }));
     await putLambdaMetrics(account, { Invocations: 400, Errors: 1, Duration: 400 * 120 });
     const alarm = account.topology.alarmNamesByHandler['raise-lambda-memory']?.[0] ?? '';
+    await writeOutOfMemoryLines(account); // the condition the alarm watches, made real (decision 217)
     const applied = await loadHandler('raise-lambda-memory')(await account.transition(alarm, 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied', before: { memoryMb: 1152 }, after: { memoryMb: 1728 } });
     // The recorded starting point forged to production's floor (512 MB, within floor and cap, so only the step bound stands).

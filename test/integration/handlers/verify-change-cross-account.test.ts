@@ -10,7 +10,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 
@@ -75,6 +75,7 @@ describe('verify-change in cross-account mode', () => {
   it("reads the workload's metrics through its role and reverts a made-worse change there", async () => {
     const { workload, driver } = await workloadWithHandlers();
     await putLambdaMetrics(workload, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(workload); // the condition the alarm watches, made real (decision 217)
     const applied = await scale(await workload.transition(queueAlarmName(workload.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied', account: workload.accountId, healthCheck: { windowMinutes: 10 } });
     expect(await maximumConcurrency(workload)).toBe(100);
@@ -99,6 +100,7 @@ describe('verify-change in cross-account mode', () => {
 
   it('escalates naming the figures when the workload published no datapoints after the change, and reverts nothing', async () => {
     const { workload, driver } = await workloadWithHandlers();
+    await putQueueDepth(workload); // the condition the alarm watches, made real (decision 217)
     const applied = await scale(await workload.transition(queueAlarmName(workload.topology), 'ALARM'));
     expect(applied).toMatchObject({ outcome: 'applied', account: workload.accountId });
 

@@ -11,7 +11,7 @@ import { IncidentStore } from '../../../shared/state/incident-store';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
-import { provisionAccount, queueAlarmName, type SandboxAccount, putLambdaMetrics } from '../support/sandbox-account';
+import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
@@ -73,6 +73,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     const scale = loadHandler('scale-consumers');
     // A healthy consumer before the change: 2 errors in 500 invocations, no throttles.
     await putLambdaMetrics(h.account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const decision = await scale(await h.account.transition(queueAlarmName(h.account.topology), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied', healthCheck: { windowMinutes: 10, before: { figures: expect.objectContaining({ [`${h.account.topology.consumer.functionName}.invocations`]: 500 }) } } });
     expect(await maximumConcurrency(h.account)).toBe(100);
@@ -207,6 +208,7 @@ describe('verify-change trusts the state table, not its schedule input', () => {
     const h = await harness();
     const scale = loadHandler('scale-consumers');
     await putLambdaMetrics(h.account, { Invocations: 500, Errors: 2, Throttles: 0 });
+    await putQueueDepth(h.account); // the condition the alarm watches, made real (decision 217)
     const decision = await scale(await h.account.transition(queueAlarmName(h.account.topology), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied' });
     const [genuine] = await h.driver.pending();
@@ -247,6 +249,7 @@ describe('verify-change after raise-lambda-memory (production)', () => {
     const raise = loadHandler('raise-lambda-memory');
     await putLambdaMetrics(h.account, { Invocations: 400, Errors: 1, Duration: 400 * 120 });
     const alarm = h.account.topology.alarmNamesByHandler['raise-lambda-memory']?.[0] ?? '';
+    await writeOutOfMemoryLines(h.account); // the condition the alarm watches, made real (decision 217)
     const decision = await raise(await h.account.transition(alarm, 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 }, healthCheck: { windowMinutes: 10 } });
     return h;

@@ -75,7 +75,7 @@ describe('the game-day report from runbook demo', () => {
 
   it('plays every scenario as expected and writes the page and its timeline', () => {
     expect(demo.status).toBe(0);
-    expect(timeline.scenarios.map((s) => s.name)).toEqual(['queue-backup', 'memory-pressure', 'connection-timeout', 'high-latency', 'cpu-utilization', 'error-rate', 'escalation', 'dr-standby']);
+    expect(timeline.scenarios.map((s) => s.name)).toEqual(['queue-backup', 'memory-pressure', 'connection-timeout', 'cpu-utilization', 'high-latency', 'error-rate', 'escalation', 'dr-standby']);
   });
 
   it('renders with no console error and loads nothing but the page itself', () => {

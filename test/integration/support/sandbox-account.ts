@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -101,4 +102,71 @@ export async function putLambdaMetrics(account: SandboxAccount, figures: Record<
     Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }],
   }));
   await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
+}
+
+// The conditions the changing rows' alarms watch, made real in the emulator (decision 217): each playbook reads its own
+// evidence before a change, so a test that wants a change creates what a real alarm would have seen, not only its state.
+
+/**
+ * The queue's depth as SQS publishes it to CloudWatch (AWS/SQS ApproximateNumberOfMessagesVisible, one datapoint now):
+ * what the depth alarm evaluated. Filling moto's queue past 1000 costs O(depth) per send (35 s here), so the tests give
+ * the backlog as its metric; the demo fills the queue itself (cli/demo/scenarios/queue-backup.ts).
+ */
+export async function putQueueDepth(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>, depth = 1500): Promise<void> {
+  await account.cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/SQS',
+      MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: account.topology.queue.name }], Value: depth, Unit: 'Count', Timestamp: new Date() }],
+    }),
+  );
+}
+
+/** What Lambda writes when the consumer runs out of its MemorySize. */
+export const RUNTIME_OUT_OF_MEMORY_LINE =
+  'REPORT RequestId: 3f2c9a Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory';
+
+/**
+ * `count` out-of-memory lines in the consumer's log group, just now, and the count the OOM metric filter would publish
+ * for them (moto stores metric filters but does not run them). `lines` replaces the default Runtime.OutOfMemory line.
+ */
+export async function writeOutOfMemoryLines(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, count = 1, lines: readonly string[] = [RUNTIME_OUT_OF_MEMORY_LINE]): Promise<void> {
+  const logs = new CloudWatchLogsClient(account.clientConfig);
+  try {
+    const { logGroupName, namespace, metricName } = account.topology.oomMetricFilter;
+    const logStreamName = `2026/12/06/[$LATEST]${randomInt(1, 2 ** 47).toString(16)}`;
+    await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    const now = Date.now();
+    const events = Array.from({ length: count }, (_, i) => ({ timestamp: now - (count - i) * 100, message: lines[i % lines.length] ?? RUNTIME_OUT_OF_MEMORY_LINE }));
+    await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: events }));
+    await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: count, Unit: 'Count', Timestamp: new Date(now) }] }));
+  } finally {
+    logs.destroy();
+  }
+}
+
+/** The database's CPUUtilization as RDS publishes it, one datapoint a minute ending now (production's alarm: > 70 for 5 of 5). */
+export async function putDatabaseCpu(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>, percents: readonly number[] = [74.5, 79.3, 84.7, 86.1, 88.4]): Promise<void> {
+  const now = Date.now();
+  await account.cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: percents.map((Value, i) => ({
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: account.topology.database.identifier }],
+        Value,
+        Unit: 'Percent',
+        Timestamp: new Date(now - (percents.length - 1 - i) * 60_000),
+      })),
+    }),
+  );
+}
+
+/**
+ * The condition the alarm of `handler` watches, made real (decision 217): the queue's depth, an out-of-memory line and its
+ * count, or five minutes of CPU over 70%. Nothing for a handler that changes nothing.
+ */
+export async function breach(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, handler: string): Promise<void> {
+  if (handler === 'scale-consumers') await putQueueDepth(account);
+  else if (handler === 'raise-lambda-memory') await writeOutOfMemoryLines(account);
+  else if (handler === 'scale-up-database') await putDatabaseCpu(account);
 }

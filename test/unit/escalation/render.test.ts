@@ -5,6 +5,10 @@ import { renderChatNotification } from '../../../shared/escalation/render-chat';
 import { emailSubject, renderEmail } from '../../../shared/escalation/render-email';
 import { planDatabaseScaleUp } from '../../../shared/playbooks/cpu-utilization-plan';
 import { ACCOUNT, ALARM_ARN, ALARM_NAME, approvalIncident, capReachedIncident, failureIncident, guardrailIncident, policy, QUEUE_ARN, runtime } from './fixtures';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** Production's CPU alarm, and five minutes over it in CloudWatch (decision 217). */
+const CPU_ALARM = rowAlarm('cpu-utilization');
 
 const now = new Date('2026-11-25T14:00:06.000Z');
 const production = policy('production');
@@ -257,6 +261,8 @@ describe('changeLines and formatTime', () => {
     observation: { dbInstanceIdentifier: 'notification-service-db', instanceClass: 'db.r6g.2xlarge', status: 'available', multiAz: true, engine: 'postgres', readReplicas: [] },
     policy: { ladder: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'] },
     environment: 'production',
+    alarm: { alarmName: CPU_ALARM.alarmName, configured: CPU_ALARM },
+    cpuMetric: metricRead([80, 80, 80, 80, 80]),
   });
   if (rdsPlan.kind !== 'change') throw new Error('the production RDS plan is a change');
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([

@@ -14,7 +14,6 @@ import { partitionOf } from '../../../shared/aws/arn';
 import { parseAlarmEvent, primaryMetric, refuseForeignAccount, type AlarmStateChange } from '../../../shared/events/alarm-event';
 import { parseVerifyChangeInput } from '../../../shared/pipeline/verify-change-plan';
 import { VerifyScheduler } from '../../../shared/pipeline/verify-scheduler';
-import { recentDatapoints } from '../../../shared/playbooks/cpu-utilization-plan';
 import { playbooks } from '../../../shared/playbooks/registry';
 import { deliveredInput } from '../../../sandbox/scheduler-driver';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -317,9 +316,19 @@ describe('the alarm handlers\' targets on AWS samples', () => {
   });
 });
 
-describe('the reasonData of AWS samples, as scale-up-database cites it', () => {
-  // recentDatapoints (shared/playbooks/cpu-utilization-plan.ts) reads the parsed reasonData of the state change; what
-  // CloudWatch writes there differs by kind of alarm: threshold and datapoints, bands, triggering alarms, or nothing.
+/** The datapoints a reasonData lists ({"recentDatapoints":[72.5,81.0]}), if any. */
+function recentDatapoints(reasonData: unknown): number[] | undefined {
+  if (typeof reasonData !== 'object' || reasonData === null) return undefined;
+  const points = (reasonData as { recentDatapoints?: unknown }).recentDatapoints;
+  if (!Array.isArray(points)) return undefined;
+  const numbers = points.filter((p): p is number => typeof p === 'number' && Number.isFinite(p));
+  return numbers.length > 0 ? numbers : undefined;
+}
+
+describe('the reasonData of AWS samples, as the parser keeps it', () => {
+  // What CloudWatch writes in the parsed reasonData differs by kind of alarm: threshold and datapoints, bands, triggering
+  // alarms, or nothing. It is the caller's word (SetAlarmState writes it): scale-up-database reads CloudWatch's metric
+  // instead (decision 217); the text is kept for people.
   it.each<[string, unknown, number[] | undefined, number | undefined]>([
     ['single-metric (threshold 50)', fixture('alarm-state-change-single-metric'), [99.50160229693434], 50],
     ['metric-math (threshold 10000)', fixture('alarm-state-change-metric-math'), [45628], 10000],

@@ -1,5 +1,12 @@
 // Table-driven tests of the pure database scale-up planner: the per-environment ladder, its cap, states that forbid a change.
-import { planDatabaseScaleUp, recentDatapoints, type DatabaseObservation } from '../../../shared/playbooks/cpu-utilization-plan';
+import { planDatabaseScaleUp as planFor, type DatabaseObservation, type DatabasePlanInput } from '../../../shared/playbooks/cpu-utilization-plan';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** Production's CPU alarm (> 70, 5 of 5 minutes) on notification-service-db, and five minutes over it in CloudWatch. */
+const CPU_ALARM = rowAlarm('cpu-utilization');
+const HOT = metricRead([82.4, 91.06, 88, 79.5, 85]);
+const planDatabaseScaleUp = (input: Omit<DatabasePlanInput, 'alarm'> & Partial<Pick<DatabasePlanInput, 'alarm'>>) =>
+  planFor({ alarm: { alarmName: CPU_ALARM.alarmName, configured: CPU_ALARM }, cpuMetric: HOT, ...input });
 
 const ladders = {
   production: ['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge'],
@@ -28,12 +35,12 @@ describe('planDatabaseScaleUp', () => {
       observation: db('db.r6g.xlarge', { multiAz: true }),
       policy: { ladder: ladders.production },
       environment: 'production',
-      recentCpuPercent: [82.4, 91.06],
+      cpuMetric: metricRead([82.4, 91.06, 85, 88, 90]),
       runbookName: 'NotificationService-ScaleUpDatabase',
     });
     expect(plan).toMatchObject({
       kind: 'change',
-      summary: `scale up ${id}: db.r6g.xlarge -> db.r6g.2xlarge (CPU 82.4%, 91.1%): update your IaC (instance_class)`,
+      summary: `scale up ${id}: db.r6g.xlarge -> db.r6g.2xlarge (CPU 82.4%, 91.1%, 85%, 88%, 90% in CloudWatch): update your IaC (instance_class)`,
       runbook: { documentName: 'NotificationService-ScaleUpDatabase', parameters: { DBInstanceIdentifier: [id], TargetInstanceClass: ['db.r6g.2xlarge'] } },
       blastRadius: expect.stringContaining('Multi-AZ failover'),
     });
@@ -56,13 +63,31 @@ describe('planDatabaseScaleUp', () => {
   });
 });
 
-describe('recentDatapoints', () => {
-  it.each<[string, unknown, number[] | undefined]>([
-    ['a CloudWatch reasonData with datapoints', { version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [71.2, 88.0], threshold: 70 }, [71.2, 88.0]],
-    ['reasonData that was not JSON (kept as text by the parser)', 'not json', undefined],
-    ['a state change with no datapoints (INSUFFICIENT_DATA)', { version: '1.0', recentDatapoints: [] }, undefined],
-    ['no reasonData at all', undefined, undefined],
-  ])('reads %s', (_situation, reasonData, expected) => {
-    expect(recentDatapoints(reasonData)).toEqual(expected);
+describe('planDatabaseScaleUp corroborates the alarm with CloudWatch before a class change (decision 217)', () => {
+  const staging = { policy: { ladder: ladders.staging }, environment: 'staging' } as const;
+  it.each<[string, Partial<DatabasePlanInput>, string]>([
+    // SetAlarmState ALARM writes no datapoint: CloudWatch holds none, whatever StateReasonData said.
+    ['the alarm set by hand with no datapoints (SetAlarmState)', { cpuMetric: metricRead([]) }, 'AWS/RDS CPUUtilization (Average) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: no datapoints'],
+    ['CPU under the threshold every minute', { cpuMetric: metricRead([12, 15, 11, 14, 13]) }, '12, 15, 11, 14, 13 (0 > 70, 5 needed)'],
+    ['four of the five minutes over (the alarm needs 5 of 5)', { cpuMetric: metricRead([88, 91, 85, 40, 90]) }, '(4 > 70, 5 needed)'],
+    ['exactly at the threshold (the alarm is > 70)', { cpuMetric: metricRead([70, 70, 70, 70, 70]) }, '(0 > 70, 5 needed)'],
+    ['the metric not read', { cpuMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, 'could not be read (CloudWatch GetMetricData failed: AccessDenied)'],
+    ['an alarm this deployment does not define', { alarm: { alarmName: 'someone else\'s alarm' } }, 'not a CPU alarm this deployment defines'],
+    ['an alarm on another instance', { alarm: { alarmName: 'x', configured: { ...CPU_ALARM, metric: { ...CPU_ALARM.metric!, dimensions: { DBInstanceIdentifier: 'other-db' } } } } }, 'watches other-db, not notification-service-db'],
+  ])('does not change the class: %s', (_situation, input, said) => {
+    const plan = planDatabaseScaleUp({ observation: db('db.r6g.large'), ...staging, ...input });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated', reason: expect.stringContaining('not corroborated') });
+    expect(plan.kind === 'escalate' && plan.reason).toContain(said);
+    expect(plan.kind === 'escalate' && plan.reason).toContain('nothing changed');
+  });
+
+  it('changes the class when five minutes in CloudWatch are over the threshold, and cites them', () => {
+    const plan = planDatabaseScaleUp({ observation: db('db.r6g.large'), ...staging, cpuMetric: metricRead([71, 75.25, 80, 90, 99]) });
+    expect(plan).toMatchObject({ kind: 'change', summary: expect.stringContaining('(CPU 71%, 75.3%, 80%, 90%, 99% in CloudWatch)') });
+  });
+
+  it('still skips or escalates for the instance first: a pending change is not a page about the alarm', () => {
+    const plan = planDatabaseScaleUp({ observation: db('db.r6g.large', { status: 'modifying' }), ...staging, cpuMetric: metricRead([]) });
+    expect(plan).toMatchObject({ kind: 'none', reason: expect.stringContaining('being modified') });
   });
 });

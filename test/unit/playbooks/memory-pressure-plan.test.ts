@@ -3,20 +3,30 @@ import {
   classifyOutOfMemoryLines,
   memoryCeilingFromRefusal,
   nextMemoryStepMb,
-  planMemoryRaise,
+  planMemoryRaise as planFor,
   type MemoryChange,
+  type MemoryPlanInput,
   type MemoryObservation,
   type MemoryPolicy,
   type OutOfMemoryLines,
 } from '../../../shared/playbooks/memory-pressure-plan';
 import type { Plan } from '../../../shared/pipeline/types';
 import type { ResourceState } from '../../../shared/state/incident-store';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** Production's OOM alarm (>= 1 in one minute): every plan here is for it unless a case says otherwise. */
+const OOM_ALARM = rowAlarm('memory-pressure');
+const planMemoryRaise = (input: Omit<MemoryPlanInput, 'alarm'> & Partial<Pick<MemoryPlanInput, 'alarm'>>) =>
+  planFor({ alarm: { alarmName: OOM_ALARM.alarmName, configured: OOM_ALARM }, ...input });
 
 const production: MemoryPolicy = { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008 };
 const fn = 'notification-service-consumer';
 
+/** A function that ran out of its MemorySize: one Runtime.OutOfMemory line read, and the filter's count of it in CloudWatch. */
+const killed: OutOfMemoryLines = { status: 'read', logGroupName: `/aws/lambda/${fn}`, runtimeKills: 1, phpMemoryLimit: 0, phpLimitBytes: [], truncated: false };
+
 function observation(memoryMb: number, overrides: Partial<MemoryObservation> = {}): MemoryObservation {
-  return { functionName: fn, memoryMb, lastUpdateStatus: 'Successful', invokedVia: [], ...overrides };
+  return { functionName: fn, memoryMb, lastUpdateStatus: 'Successful', invokedVia: [], oomLines: killed, alarmMetric: metricRead([1]), ...overrides };
 }
 
 const learned = (memoryCeilingMb: number): ResourceState => ({ version: 2, changeTimesSeconds: [], learned: { memoryCeilingMb } });
@@ -193,8 +203,9 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
     expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
     expect(plan).toMatchObject({
       findings: [
-        `2 PHP memory_limit errors (536870912 bytes) among the newest OOM lines of ${group}, no line of the function out of its MemorySize; more lines matched than were read: kind not confirmed, acting on the alarm's count`,
+        `2 PHP memory_limit errors (536870912 bytes) among the newest OOM lines of ${group}, no line of the function out of its MemorySize; more lines matched than were read: kind not confirmed, acting on the metric's count`,
         'if the older lines are PHP memory_limit errors too, MemorySize does not govern them: raise memory_limit in the PHP ini settings',
+        `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`,
       ],
     });
   });
@@ -227,15 +238,53 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
         'also 1 PHP memory_limit error (536870912 bytes), which MemorySize does not govern: raise memory_limit in the PHP ini settings as well',
       ],
     ],
-    ['no OOM line in the window: the alarm count is the evidence, said so', read([]), [`no OOM line found in ${group}: kind not confirmed, acting on the alarm's count`]],
+    [
+      "no OOM line in the window (not searchable yet: log delivery lags): the alarm's metric in CloudWatch is the evidence, said so",
+      read([]),
+      [`no OOM line found in ${group}: kind not confirmed, acting on the metric's count`, `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`],
+    ],
     [
       'the log group refused the read',
       { status: 'unavailable', logGroupName: group, reason: 'could not be read (AccessDeniedException: not authorized)' },
-      [`the OOM lines in ${group} could not be read (AccessDeniedException: not authorized): kind not confirmed, acting on the alarm's count`],
+      [`the OOM lines in ${group} could not be read (AccessDeniedException: not authorized): kind not confirmed, acting on the metric's count`, `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`],
     ],
   ])('raises memory one step when %s, noting the lines in its findings', (_situation, oomLines, findings) => {
     const plan = planMemoryRaise({ observation: observation(512, { oomLines }), policy: production, resourceState: undefined });
     expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
     expect(plan).toMatchObject({ summary: expect.stringContaining('memory 512 -> 768 MB: update your IaC'), findings });
+  });
+});
+
+describe('planMemoryRaise corroborates the alarm before a raise (decision 217)', () => {
+  const none = read([]);
+  it.each<[string, Partial<MemoryObservation>, string]>([
+    // SetAlarmState ALARM: no line, no datapoint of the filter's metric, whatever StateReasonData said.
+    ['no OOM line and no datapoint of the metric (the alarm set by hand: SetAlarmState)', { oomLines: none, alarmMetric: metricRead([]) }, 'NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: no datapoints'],
+    ['no OOM line, the metric at 0', { oomLines: none, alarmMetric: metricRead([0, 0]) }, '0, 0 (0 >= 1, 1 needed)'],
+    ['the lines unreadable and the metric unreadable', { oomLines: { status: 'unavailable', logGroupName: group, reason: 'could not be read (AccessDeniedException)' }, alarmMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, "the alarm's metric could not be read (CloudWatch GetMetricData failed: AccessDenied)"],
+    ['only PHP memory_limit lines (more than were read) and no datapoint', { oomLines: read([PHP_LIMIT_LINE, PHP_LIMIT_LINE], true), alarmMetric: metricRead([]) }, '(2 PHP memory_limit lines)'],
+    ['no line, the metric not read', { oomLines: none, alarmMetric: undefined }, "the alarm's metric was not read"],
+  ])('raises nothing and pages: %s', (_situation, overrides, said) => {
+    const obs = observation(512, overrides);
+    if (overrides.alarmMetric === undefined) delete obs.alarmMetric;
+    const plan = planMemoryRaise({ observation: obs, policy: production, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    expect(plan.kind === 'escalate' && plan.reason).toContain(`alarm "${OOM_ALARM.alarmName}" not corroborated`);
+    expect(plan.kind === 'escalate' && plan.reason).toContain(said);
+  });
+
+  it("raises on a line of the function's own kind even before the filter's count reaches CloudWatch", () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([RUNTIME_REPORT]), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+  });
+
+  it('raises nothing for an alarm this deployment does not define, with no line to go on', () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: none }), policy: production, resourceState: undefined, alarm: { alarmName: 'not ours' } });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated', reason: expect.stringContaining('not one this deployment defines') });
+  });
+
+  it('still gives the PHP memory_limit diagnosis first: a complete read of PHP lines is a diagnosis, not a question about the alarm', () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([PHP_LIMIT_LINE]), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'diagnosis' });
   });
 });

@@ -1,7 +1,13 @@
 // The cross-playbook constraint: while the database's connections are saturated, scale-consumers does not scale up.
 import { activeSaturation, DB_CONNECTIONS_FACT, type DbConnectionsReading } from '../../../shared/playbooks/db-connections-reading';
-import { planConsumerScaling, type QueueBackupObservation } from '../../../shared/playbooks/queue-backup-plan';
+import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import type { ResourceState } from '../../../shared/state/incident-store';
+
+import { rowAlarm } from '../../support/corroborating-readings';
+
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const policy = { stepConcurrency: 50, maxConcurrency: 400, consumerErrorRatePercent: 5, errorRateWindowMinutes: 5, minUnreservedConcurrency: 100 };
 

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { alarmSpecs } from '../../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
@@ -81,8 +82,10 @@ beforeEach(() => {
   metrics();
 });
 
+// The queue's configured depth alarm (> 1000): the observed 1500 messages bear it out (decision 217).
+const depthAlarmName = alarmSpecs(runtime.config, runtime.environment, region).find((s) => s.rowId === 'queue-backup' && !s.restoreSignal)?.name;
 const planOf = (observation: Awaited<ReturnType<typeof queueBackupPlaybook.observe>>) =>
-  queueBackupPlaybook.plan({ event: { state: { value: 'ALARM' } } as Parameters<typeof queueBackupPlaybook.plan>[0]['event'], target, observation, runtime, resourceState: undefined });
+  queueBackupPlaybook.plan({ event: { alarmName: depthAlarmName, state: { value: 'ALARM' } } as Parameters<typeof queueBackupPlaybook.plan>[0]['event'], target, observation, runtime, resourceState: undefined });
 
 describe('scale-consumers observe: the shapes Lambda answers', () => {
   it.each<[string, EventSourceMappingConfiguration, Record<string, unknown>, Record<string, unknown>]>([

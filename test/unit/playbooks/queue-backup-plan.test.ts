@@ -1,7 +1,13 @@
 // Table-driven tests of the pure consumer-scaling planner.
-import { planConsumerScaling, type QueueBackupObservation, type ConsumerScalingChange } from '../../../shared/playbooks/queue-backup-plan';
+import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type ConsumerScalingChange, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import type { ResourceState } from '../../../shared/state/incident-store';
 import type { Plan } from '../../../shared/pipeline/types';
+
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const policy = { stepConcurrency: 50, maxConcurrency: 400, consumerErrorRatePercent: 5, errorRateWindowMinutes: 5, minUnreservedConcurrency: 100 };
 
@@ -212,5 +218,59 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
   it('restores at the first OK, whatever the depth, where no watermark is configured (a table without lowWater)', () => {
     const plan = planConsumerScaling({ state: 'OK', observation: scaledUp(980), policy, resourceState: recorded });
     expect(plan).toMatchObject({ kind: 'change', direction: 'restore', change: restore });
+  });
+});
+
+describe('planConsumerScaling corroborates the depth alarm before a scale-up (decision 217)', () => {
+  const bar = 'ApproximateNumberOfMessagesVisible (Maximum) in CloudWatch';
+  it.each<[string, Partial<QueueBackupObservation>, string]>([
+    // The finding (review 11b F3): SetAlarmState ALARM on the depth alarm of an empty queue scaled 50 -> 100.
+    ['an empty queue and no datapoint (the alarm set by hand: SetAlarmState)', { queueDepth: 0, alarmMetric: metricRead([]) }, `queue depth 0 is not > 1000 (the alarm's threshold, from the configuration), and AWS/SQS ${bar}`],
+    ['a depth at the threshold of a > alarm, CloudWatch under it', { queueDepth: 1000, alarmMetric: metricRead([900, 1000]) }, '900, 1000 (0 > 1000, 1 needed)'],
+    ['a depth SQS did not answer, no datapoint', { queueDepth: undefined, alarmMetric: metricRead([]) }, 'could not be read (SQS answered no ApproximateNumberOfMessages)'],
+    ['a low depth, the metric unreadable', { queueDepth: 3, alarmMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, "the alarm's metric could not be read (CloudWatch GetMetricData failed: AccessDenied)"],
+    ['a low depth, the metric not read', { queueDepth: 3 }, "the alarm's metric was not read"],
+  ])('scales nothing and pages: %s', (_situation, overrides, said) => {
+    const obs = observation(overrides);
+    if ('queueDepth' in overrides && overrides.queueDepth === undefined) delete obs.queueDepth;
+    const plan = planConsumerScaling({ state: 'ALARM', observation: obs, policy, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    expect(plan.kind === 'escalate' && plan.reason).toContain(`alarm "${DEPTH_ALARM.alarmName}" not corroborated`);
+    expect(plan.kind === 'escalate' && plan.reason).toContain(said);
+    expect(plan.kind === 'escalate' && plan.reason).toContain('nothing changed');
+  });
+
+  it('scales nothing for an alarm this deployment does not define, whatever the depth', () => {
+    const plan = planConsumerScaling({ state: 'ALARM', observation: observation({ queueDepth: 5000 }), policy, resourceState: undefined, alarm: { alarmName: 'not ours' } });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated', reason: expect.stringContaining('threshold is unknown') });
+  });
+
+  it('scales up on one message over a > 1000 alarm, without needing the metric', () => {
+    const plan = planConsumerScaling({ state: 'ALARM', observation: observation({ queueDepth: 1001 }), policy, resourceState: undefined });
+    expect(change(plan).mappings).toEqual([{ uuid: 'esm-1', functionName: 'consumer', from: 50, to: 100 }]);
+    expect(plan.kind === 'change' && plan.findings).toBeFalsy();
+  });
+
+  it('scales up on a backlog drained since its datapoint, saying CloudWatch bore the alarm out', () => {
+    const plan = planConsumerScaling({ state: 'ALARM', observation: observation({ queueDepth: 40, alarmMetric: metricRead([1500]) }), policy, resourceState: undefined });
+    expect(change(plan).mappings).toEqual([{ uuid: 'esm-1', functionName: 'consumer', from: 50, to: 100 }]);
+    expect(plan.kind === 'change' && plan.findings).toEqual([expect.stringMatching(/^queue depth 40 is not > 1000 .* now, but CloudWatch bears out the alarm: AWS\/SQS ApproximateNumberOfMessagesVisible .*: 1500 \(1 > 1000, 1 needed\)$/)]);
+  });
+
+  it('pages for the consumer first when it fails: every other reason not to scale still comes before the depth', () => {
+    const plan = planConsumerScaling({ state: 'ALARM', observation: observation({ queueDepth: 0, functions: { consumer: { reservedConcurrency: 100, errors: 200, invocations: 1000 } } }), policy, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'consumer-failing' });
+  });
+
+  it('restores at OK whatever the depth alarm says: the restore reads the depth against the low watermark itself', () => {
+    const resourceState: ResourceState = { version: 2, changeTimesSeconds: [], baseline: { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } } };
+    const plan = planConsumerScaling({
+      state: 'OK',
+      observation: observation({ queueDepth: 0, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }] }),
+      policy,
+      resourceState,
+      alarm: { alarmName: DEPTH_ALARM.alarmName },
+    });
+    expect(plan).toMatchObject({ kind: 'change', direction: 'restore' });
   });
 });

@@ -4,8 +4,14 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { refuseClassRevert } from '../../../shared/playbooks/cpu-utilization-health';
 import { refuseMemoryRevert } from '../../../shared/playbooks/memory-pressure-health';
 import { refuseConsumerRevert } from '../../../shared/playbooks/queue-backup-health';
-import { planConsumerScaling, type QueueBackupObservation } from '../../../shared/playbooks/queue-backup-plan';
+import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import type { ResourceState } from '../../../shared/state/incident-store';
+
+import { rowAlarm } from '../../support/corroborating-readings';
+
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const production = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' });
 const policy = production.env.scaleConsumers;

@@ -9,7 +9,15 @@ import { planDatabaseScaleUp } from '../../../shared/playbooks/cpu-utilization-p
 import { refuseMemoryRevert, revertMemoryRaise } from '../../../shared/playbooks/memory-pressure-health';
 import { planMemoryRaise } from '../../../shared/playbooks/memory-pressure-plan';
 import { refuseConsumerRevert, revertConsumerScaling } from '../../../shared/playbooks/queue-backup-health';
-import { planConsumerScaling } from '../../../shared/playbooks/queue-backup-plan';
+import { planConsumerScaling as planScalingFor, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** Production's OOM and CPU alarms, and readings of their metrics that bear them out (decision 217). */
+const OOM_ALARM = rowAlarm('memory-pressure');
+const CPU_ALARM = rowAlarm('cpu-utilization');
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const production = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' });
 const fn = 'notification-service-consumer';
@@ -96,7 +104,12 @@ describe('the revert of every change the planners make is allowed', () => {
     const seen = { plain: 0, heldAtCap: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 512, max: 3007 }), (currentMb) => {
-        const plan = planMemoryRaise({ observation: { functionName: fn, memoryMb: currentMb, invokedVia: [] }, policy, resourceState: undefined });
+        const plan = planMemoryRaise({
+          observation: { functionName: fn, memoryMb: currentMb, invokedVia: [], alarmMetric: metricRead([2]) },
+          policy,
+          resourceState: undefined,
+          alarm: { alarmName: OOM_ALARM.alarmName, configured: OOM_ALARM },
+        });
         if (plan.kind !== 'change') throw new Error(`no change planned from ${currentMb} MB`);
         // Independently of the planner: x1.5 rounded up to 64 MB, held at 3008.
         const expected = Math.min(Math.ceil((currentMb * 1.5) / 64) * 64, 3008);
@@ -123,6 +136,7 @@ describe('the revert of every change the planners make is allowed', () => {
           state: 'ALARM',
           observation: {
             queueName: 'q',
+            queueDepth: 1500,
             mappings: [{ uuid: 'esm-1', functionName: fn, state: 'Enabled', maximumConcurrency: current }],
             functions: { [fn]: { reservedConcurrency: reserved } },
             account: { concurrentExecutions: 10_000, unreservedConcurrentExecutions: 5_000 },
@@ -155,9 +169,11 @@ describe('the revert of every change the planners make is allowed', () => {
     expect(ladder).toEqual(['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge']);
     for (const [rung, current] of ladder.slice(0, -1).entries()) {
       const plan = planDatabaseScaleUp({
-        observation: { dbInstanceIdentifier: 'db', instanceClass: current, status: 'available', multiAz: true, readReplicas: [] },
+        observation: { dbInstanceIdentifier: CPU_ALARM.metric?.dimensions.DBInstanceIdentifier ?? '', instanceClass: current, status: 'available', multiAz: true, readReplicas: [] },
         policy: production.env.scaleUpDatabase,
         environment: 'production',
+        alarm: { alarmName: CPU_ALARM.alarmName, configured: CPU_ALARM },
+        cpuMetric: metricRead([80, 80, 80, 80, 80]),
       });
       if (plan.kind !== 'change') throw new Error(`no change planned from ${current}`);
       expect(plan.change.toClass).toBe(ladder[rung + 1]);

@@ -12,11 +12,19 @@ import {
 import {
   AWS_MAX_MAXIMUM_CONCURRENCY,
   AWS_MIN_MAXIMUM_CONCURRENCY,
-  planConsumerScaling,
+  planConsumerScaling as planScalingFor,
   type ConsumerScalingChange,
   type QueueBackupObservation,
   type QueueBackupPlanInput,
 } from '../../../shared/playbooks/queue-backup-plan';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+
+/** Production's OOM and CPU alarms: the inputs carry readings that bear them out (decision 217). */
+const OOM_ALARM = rowAlarm('memory-pressure');
+const CPU_ALARM = rowAlarm('cpu-utilization');
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const RUNS = 5000;
 
@@ -62,7 +70,9 @@ const consumerPolicy = fc.record({
 /** What Lambda can report: MaximumConcurrency 2..1000 or unset (possibly above the environment's cap, set by hand). */
 const consumerObservation: fc.Arbitrary<QueueBackupObservation> = fc
   .record({
-    queueDepth: fc.option(fc.nat({ max: 10_000_000 }), { nil: undefined }),
+    // Mostly above the depth alarm's 1000 (fast-check favours small numbers): a depth at or under it, or not read, bears
+    // out no alarm (decision 217), and a property about caps needs scale-ups to check.
+    queueDepth: fc.option(fc.oneof({ arbitrary: fc.integer({ min: 1001, max: 10_000_000 }), weight: 29 }, { arbitrary: fc.nat({ max: 1000 }), weight: 1 }), { nil: undefined, freq: 50 }),
     mappings: fc.uniqueArray(
       fc.record({
         uuid: fc.uuid(),
@@ -117,6 +127,7 @@ function consumerInput(): fc.Arbitrary<QueueBackupPlanInput> {
     })
     .map(({ state, observation, policy, baselineValues, baselineReserved, hasBaseline }) => ({
       state,
+      alarm: DEPTH_ALARM,
       observation,
       policy,
       resourceState: hasBaseline
@@ -259,9 +270,12 @@ const memoryInput: fc.Arbitrary<MemoryPlanInput> = fc
       memoryMb,
       ...(lastUpdateStatus ? { lastUpdateStatus } : {}),
       invokedVia: published ? [{ qualifier: 'live', version: '7', source: 'event source mapping esm-1' }] : [],
+      // The filter's count in CloudWatch bears out the alarm (decision 217): the property is about caps.
+      alarmMetric: metricRead([1]),
     },
     resourceState: ceiling === undefined ? undefined : { version: 1, changeTimesSeconds: [], learned: { [MEMORY_CEILING_FACT]: ceiling } },
     runbookName: 'NotificationService-RaiseLambdaMemory',
+    alarm: { alarmName: OOM_ALARM.alarmName, configured: OOM_ALARM },
   }));
 
 // --- CPU Utilization -> scale up the database ---------------------------------------------------------------------
@@ -279,10 +293,11 @@ const databaseInput: fc.Arbitrary<DatabasePlanInput> = fc
     // Mostly no class change pending, sometimes one (RDS PendingModifiedValues).
     pending: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...rdsClasses) }),
     multiAz: fc.boolean(),
-    recentCpuPercent: fc.option(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 5 }), { nil: undefined }),
+    // Five minutes over the alarm's 70% in CloudWatch (decision 217): the property is about the ladder.
+    cpu: fc.array(fc.double({ min: 70.5, max: 100, noNaN: true }), { minLength: 5, maxLength: 5 }),
     }),
   )
-  .map(({ ladder, instanceClass, status, pending, multiAz, recentCpuPercent }) => ({
+  .map(({ ladder, instanceClass, status, pending, multiAz, cpu }) => ({
     policy: { ladder },
     environment: 'production',
     observation: {
@@ -293,7 +308,8 @@ const databaseInput: fc.Arbitrary<DatabasePlanInput> = fc
       readReplicas: [],
       ...(pending ? { pendingInstanceClass: pending } : {}),
     },
-    ...(recentCpuPercent ? { recentCpuPercent } : {}),
+    alarm: { alarmName: CPU_ALARM.alarmName, configured: CPU_ALARM },
+    cpuMetric: metricRead(cpu),
     runbookName: 'NotificationService-ScaleUpDatabase',
   }));
 

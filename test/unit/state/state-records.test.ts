@@ -6,11 +6,17 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError } from '../../../shared/errors';
 import { nextResourceState, planningState } from '../../../shared/guard/evaluate-guardrails';
 import { runUnderClaim } from '../../../shared/pipeline/incident-protocol';
-import { planConsumerScaling, type QueueBackupObservation } from '../../../shared/playbooks/queue-backup-plan';
+import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import { IncidentStore, type ClaimResult } from '../../../shared/state/incident-store';
 import { parseChangeIntent, StateRecordError } from '../../../shared/state/state-records';
 import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 import { stateRecordRefusal as refusal } from '../../support/state-record-refusal';
+
+import { rowAlarm } from '../../support/corroborating-readings';
+
+/** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
+const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
+const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
 
 const TABLE = 'state';
 const ARN = 'arn:aws:sqs:us-east-1:111111111111:notification-service-queue';

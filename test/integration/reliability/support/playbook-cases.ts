@@ -18,7 +18,7 @@ import type { FaultRule } from '../../../../sandbox/gap-proxy';
 import { getProxyCalls } from '../../../../sandbox/proxy-control';
 import { createSchedulerDriver } from '../../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../../support/load-handler';
-import type { SandboxAccount } from '../../support/sandbox-account';
+import { putDatabaseCpu, putQueueDepth, writeOutOfMemoryLines, type SandboxAccount } from '../../support/sandbox-account';
 import type { PlaybookRow } from './guarantee-table';
 
 /** One AWS API as the gap proxy's call log names it (SigV4 service + operation) and as IAM names it. */
@@ -212,7 +212,11 @@ export const scaleConsumersCase: PlaybookCase = {
   handler: 'scale-consumers',
   environment: 'production',
   create: (options = {}) => createAlarmHandler({ playbook: queueBackupPlaybook, ...options }),
-  arrange: (account) => account.transition(alarmOf(account, 'scale-consumers'), 'ALARM'),
+  // The backlog as SQS publishes it, then the alarm: the playbook's reading bears it out (decision 217).
+  arrange: async (account) => {
+    await putQueueDepth(account);
+    return account.transition(alarmOf(account, 'scale-consumers'), 'ALARM');
+  },
   made: alarmMade,
   publishedOutcome: 'applied',
   auditEntries: 1,
@@ -243,7 +247,11 @@ export const raiseLambdaMemoryCase: PlaybookCase = {
   handler: 'raise-lambda-memory',
   environment: 'production',
   create: (options = {}) => createAlarmHandler({ playbook: memoryPressurePlaybook, ...options }),
-  arrange: (account) => account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM'),
+  // An out-of-memory line and its count, then the alarm: the playbook's reading bears it out (decision 217).
+  arrange: async (account) => {
+    await writeOutOfMemoryLines(account);
+    return account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM');
+  },
   made: alarmMade,
   publishedOutcome: 'applied',
   auditEntries: 1,
@@ -275,8 +283,10 @@ export const scaleUpDatabaseCase: PlaybookCase = {
   // Production changes the DB class only behind approval; staging applies it.
   environment: 'staging',
   create: (options = {}) => createAlarmHandler({ playbook: cpuUtilizationPlaybook, ...options }),
-  // The CPU alarm firing with the datapoints CloudWatch would list (the sandbox's transition writes queue-depth ones).
+  // The CPU alarm firing on five minutes over 70% that RDS published (the playbook reads them: decision 217), with the
+  // datapoints CloudWatch would list (the sandbox's transition writes queue-depth ones).
   arrange: async (account) => {
+    await putDatabaseCpu(account);
     const event = await account.transition(alarmOf(account, 'scale-up-database'), 'ALARM');
     const state = (event as { detail: { state: { reasonData: string } } }).detail.state;
     state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [74.5, 79.3, 84.7, 86.1, 88.4], threshold: 70 });
@@ -321,6 +331,7 @@ export const verifyChangeCase: PlaybookCase = {
   arrange: async (account, clock) => {
     const at = (): Date => clock?.now() ?? new Date();
     await putConsumerMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 }, at());
+    await putQueueDepth(account);
     const scaled = await loadHandler('scale-consumers')(await account.transition(alarmOf(account, 'scale-consumers'), 'ALARM'));
     if (scaled.outcome !== 'applied') throw new Error(`arrange: scale-consumers did not scale up: ${scaled.outcome}: ${scaled.reason}`);
     await putConsumerMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 }, at());
