@@ -156,6 +156,21 @@ type OpenFacts = Pick<
 export class EscalationService {
   constructor(private readonly ctx: EscalationContext) {}
 
+  /**
+   * What every message view of this deployment carries: the policy, the rows, the operations account and the
+   * configured settings, and (`withApprovers`) who approves the runbooks it offers. The re-opened message is built
+   * without the approvers, as it always was.
+   */
+  private deploymentView(withApprovers: boolean): Pick<MessageInput, 'policy' | 'rows' | 'operationsAccount' | 'configured' | 'approvers'> {
+    return {
+      policy: this.ctx.policy,
+      rows: this.ctx.rows,
+      ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
+      ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+      ...(withApprovers && this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
+    };
+  }
+
   private now(): Date {
     return this.ctx.clock.now();
   }
@@ -459,12 +474,8 @@ export class EscalationService {
         incident,
         tier,
         sent: sends,
-        policy: this.ctx.policy,
-        rows: this.ctx.rows,
         now: this.now(),
-        ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
-        ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
-        ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
+        ...this.deploymentView(true),
       });
       const delivery = await this.deliver(incidentId, 'notice', tier, claim, (progress) => notifier.resolve(tier, view, { ...published, channels }, progress));
       delivered.push({ kind: 'notice', level: tier.level, tier: tier.name, via: delivery.channels.join('+') });
@@ -678,14 +689,10 @@ export class EscalationService {
       incident,
       tier,
       sent,
-      policy: this.ctx.policy,
-      rows: this.ctx.rows,
       now,
       ...(next ? { nextEscalation: next } : {}),
       ...(because ? { escalatedBecause: because } : {}),
-      ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
-      ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
-      ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
+      ...this.deploymentView(true),
     });
     // The next tier's timer is created with the delivery, not after it: a delivery that fails for long (AWS Support's one
     // endpoint is in us-east-1, so in a us-east-1 outage the DR region's L3 case fails on every retry) must not stop the
@@ -892,13 +899,9 @@ export class EscalationService {
         incident,
         tier,
         sent: sends,
-        policy: this.ctx.policy,
-        rows: this.ctx.rows,
         now: this.now(),
         ...(flapping ? { flapping } : {}),
-        ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
-        ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
-        ...(this.ctx.approvers ? { approvers: this.ctx.approvers } : {}),
+        ...this.deploymentView(true),
       });
       const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress), cycle);
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
@@ -1011,12 +1014,9 @@ export class EscalationService {
           incident,
           tier,
           sent: sends,
-          policy: this.ctx.policy,
-          rows: this.ctx.rows,
           now: this.now(),
           ...(nextTier && !Number.isNaN(nextAt) ? { nextEscalation: { tier: nextTier, at: new Date(nextAt) } } : {}),
-          ...(this.ctx.operationsAccount ? { operationsAccount: this.ctx.operationsAccount } : {}),
-          ...(this.ctx.configured ? { configured: this.ctx.configured } : {}),
+          ...this.deploymentView(false),
         });
         const delivery = await this.deliver(incidentId, 'reopen', tier, claim, (progress) => notifier.resolve(tier, view, page, progress), cycle);
         delivered.push({ kind: 'reopen', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
