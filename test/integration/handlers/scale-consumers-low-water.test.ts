@@ -234,6 +234,7 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
     const handler = loadHandler('scale-consumers');
     const escalate = loadHandler<EscalationHandler>('escalate');
+    await putQueueDepth(account); // the backlog the depth alarm watches, made real (decision 217: a bare ALARM changes nothing)
     const scaled = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(scaled).toMatchObject({ outcome: 'applied' });
     const stateKey = { pk: `RESOURCE#${scaled.resource?.arn ?? ''}`, sk: 'STATE' };
