@@ -106,3 +106,26 @@ export function checkOutcomes(recorded: ReadonlyMap<string, RecordedOutcome>, ex
   }
   return failures;
 }
+
+/** A path's decision as recorded against the emulator, and what its replays (answered from that recording) decided. */
+export interface ReplayedOutcomes {
+  recorded: string;
+  /** outcome -> decisions, over every replayed decision (answered at once and after the fixed latency). */
+  replayed: Readonly<Record<string, number>>;
+}
+
+/**
+ * The figures are the replay's: a replayed decision that decides other than the recorded one (its answers mismatched, a
+ * cache or clock the replay sees otherwise) measures another path, and its lower counts would read as a saving. One line
+ * per path whose replays did not all decide as recorded.
+ */
+export function checkReplays(paths: ReadonlyMap<string, ReplayedOutcomes>): string[] {
+  const failures: string[] = [];
+  for (const [path, { recorded, replayed }] of paths) {
+    const other = Object.entries(replayed).filter(([outcome, n]) => outcome !== recorded && n > 0);
+    if (other.length === 0) continue;
+    const total = Object.values(replayed).reduce((a, b) => a + b, 0);
+    failures.push(`${path}: recorded ${recorded}, but ${other.map(([outcome, n]) => `${n} of ${total} replayed decisions ${outcome}`).join(', ')}: its figures measure another path`);
+  }
+  return failures;
+}

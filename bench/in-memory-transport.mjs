@@ -6,12 +6,14 @@ import { HttpResponse } from '@smithy/core/protocols';
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers';
+import { chooseRecorded, requestFingerprint } from './replay-match';
 
 export * from '@smithy/node-http-handler';
 
 /**
  * The benchmark's control object, put on globalThis before the bundle is imported:
- * { mode: 'record' | 'replay', recordings: Map<key, response[]>, position: Map<key, number>, awsNs: bigint, calls: string[], misses: number,
+ * { mode: 'record' | 'replay', recordings: Map<key, Array<{ request, response }>> (in the order the requests were sent),
+ *   position: Map<key, Set<number>> (replay: the answers given in this decision), awsNs: bigint, calls: string[], misses: number,
  *   latencyMs: number (replay: each answer after this long), spans: Array<[startMs, endMs]> (replay: each call's interval),
  *   plantSequentialCall: boolean (one more round trip per event, before its first call: a planted regression),
  *   virtualMs: number (replay: the worker's Date.now() offset, advanced by latencyMs per answer) }
@@ -68,18 +70,26 @@ export class NodeHttpHandler {
   async handle(request, options) {
     const bench = control();
     if (!bench || bench.mode !== 'replay') {
-      const { response } = await this.real.handle(request, options);
-      const recorded = { statusCode: response.statusCode, headers: { ...response.headers }, body: await collect(response.body) };
-      if (bench) {
-        const what = describeRequest(request);
-        for (const key of [what.exact, what.coarse].filter(Boolean)) {
-          const list = bench.recordings.get(key) ?? [];
-          list.push(recorded);
-          bench.recordings.set(key, list);
-        }
-        bench.recorded.push(`${what.service}:${what.operation}`);
+      // Each answer is kept with the request it answered, in the order the requests were sent (not the order the
+      // emulator answered concurrent ones): a replayed request is given the answer to the same request (replay-match.ts).
+      const what = bench ? describeRequest(request) : undefined;
+      const entry = { request: requestFingerprint(request), response: undefined };
+      const lists = what ? [what.exact, what.coarse].filter(Boolean).map((key) => {
+        const list = bench.recordings.get(key) ?? [];
+        list.push(entry);
+        bench.recordings.set(key, list);
+        return list;
+      }) : [];
+      try {
+        const { response } = await this.real.handle(request, options);
+        entry.response = { statusCode: response.statusCode, headers: { ...response.headers }, body: await collect(response.body) };
+      } catch (error) {
+        // No answer, nothing to replay: the SDK's retry sends the request again.
+        for (const list of lists) list.splice(list.indexOf(entry), 1);
+        throw error;
       }
-      return { response: respond(recorded) };
+      if (what) bench.recorded.push(`${what.service}:${what.operation}`);
+      return { response: respond(entry.response) };
     }
     const started = process.hrtime.bigint();
     // A fault the bench can plant (bench --check's own test): one more round trip before the event's first call.
@@ -95,10 +105,12 @@ export class NodeHttpHandler {
     const list = key ? bench.recordings.get(key) : undefined;
     bench.calls.push(`${what.service}:${what.operation}`);
     let response;
-    if (list) {
-      const position = bench.position.get(key) ?? 0;
-      bench.position.set(key, position + 1);
-      response = respond(list[Math.min(position, list.length - 1)]);
+    const used = key ? (bench.position.get(key) ?? new Set()) : new Set();
+    const chosen = list ? chooseRecorded(list.map((e) => e.request), used, requestFingerprint(request)) : undefined;
+    if (list && chosen !== undefined) {
+      used.add(chosen);
+      bench.position.set(key, used);
+      response = respond(list[chosen].response);
     } else {
       bench.misses += 1;
       response = new HttpResponse({

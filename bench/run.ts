@@ -24,7 +24,7 @@ import { measureInit, median } from './cold-start';
 import { runDemo, type DemoRow } from './demo-latency';
 import { benchPaths, benchSubjects, drRegionOf, expectedOutcomes, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject, type ExpectedOutcome } from './paths';
 import { measurePerEvent, type PerEventResult } from './per-event';
-import { CHECK_TOLERANCE, checkFailed, checkOutcomes, compareFigures, figuresOf, type Figures, type HandlerCounts, type RecordedOutcome } from './check';
+import { CHECK_TOLERANCE, checkFailed, checkOutcomes, checkReplays, compareFigures, figuresOf, type Figures, type HandlerCounts, type RecordedOutcome, type ReplayedOutcomes } from './check';
 import { describeIncident, runStorm, stormIncidentProblems, stormIncidents, type StormResult } from './storm';
 
 // The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
@@ -441,7 +441,12 @@ async function main(): Promise<void> {
     const recorded = new Map<string, RecordedOutcome>(
       [...perEventBySubject].map(([name, r]) => [name, 'skipped' in r ? r : { outcome: r.recordedOutcome, ...(r.recordedReason ? { reason: r.recordedReason } : {}) }]),
     );
-    const outcomeFailures = checkOutcomes(recorded, expected ?? {});
+    const replays = new Map<string, ReplayedOutcomes>(
+      [...perEventBySubject].flatMap(([name, r]): Array<[string, ReplayedOutcomes]> =>
+        'skipped' in r ? [] : [[name, { recorded: r.recordedOutcome, replayed: mergeCounts(r.outcomes, r.roundTrips?.outcomes ?? {}) }]],
+      ),
+    );
+    const outcomeFailures = [...checkOutcomes(recorded, expected ?? {}), ...checkReplays(replays).map((line) => `replay: ${line}`)];
     if (baseline && writeFigures && (outcomeFailures.length > 0 || stormFailures.length > 0)) {
       // Figures of a path that decided something else (or a storm incident without exactly one change) are not written as the baseline.
       for (const line of outcomeFailures) console.log(`  OUTCOME    ${line}`);
@@ -512,6 +517,12 @@ async function main(): Promise<void> {
   printBytesAtInit(bytesAtInit);
   console.log(`\nwritten: bench/results/latest.json${process.argv.includes('--baseline') ? ' and bench/results/baseline.json' : ''}`);
   if (process.argv.includes('--baseline')) writeFileSync(BASELINE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function mergeCounts(...counts: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const count of counts) for (const [key, n] of Object.entries(count)) merged[key] = (merged[key] ?? 0) + n;
+  return merged;
 }
 
 function withoutDeliveries(storm: StormResult): Omit<StormResult, 'deliveries'> {

@@ -1,5 +1,5 @@
 // bench --check's comparison (bench/check.ts) and its round-trip count (bench/round-trips.ts): pure, with figures made here.
-import { checkFailed, checkOutcomes, compareFigures, DROP_ADVICE, figuresOf, type RecordedOutcome } from '../../../bench/check';
+import { checkFailed, checkOutcomes, checkReplays, compareFigures, DROP_ADVICE, figuresOf, type RecordedOutcome, type ReplayedOutcomes } from '../../../bench/check';
 import { expectedOutcomes, VERIFY_REVERT_SUBJECT, WATCH_STANDBY_HANDLER } from '../../../bench/paths';
 import { sequentialRoundTrips, type Span } from '../../../bench/round-trips';
 
@@ -147,6 +147,24 @@ describe('bench --check outcomes (each path decides what bench/paths.ts expects 
       'verify-change (revert): expected escalate (the reason naming "made things worse" and "reverted to the recorded value"), got escalate: made things worse (errors); not reverted: the change is gone',
       'new-handler: no expected outcome in bench/paths.ts, got applied',
     ]);
+  });
+});
+
+describe('bench --check: replayed decisions', () => {
+  it('passes when every replay decided as recorded', () => {
+    expect(checkReplays(new Map([['scale-consumers', { recorded: 'applied', replayed: { applied: 7 } }]]))).toEqual([]);
+  });
+
+  it('fails a path whose replays decided otherwise (the figures would be of another path)', () => {
+    // scale-consumers' replay answered its error-rate and alarm queries with each other's recorded series: it escalated.
+    expect(
+      checkReplays(
+        new Map<string, ReplayedOutcomes>([
+          ['scale-consumers', { recorded: 'applied', replayed: { applied: 1, escalate: 6 } }],
+          ['escalate', { recorded: 'opened', replayed: { opened: 7 } }],
+        ]),
+      ),
+    ).toEqual(['scale-consumers: recorded applied, but 6 of 7 replayed decisions escalate: its figures measure another path']);
   });
 });
 
