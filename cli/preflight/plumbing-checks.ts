@@ -453,8 +453,22 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
       continue;
     }
     try {
-      if (kind === 'role') await clients.iam.send(new GetRoleCommand({ RoleName: name }));
-      else await clients.iam.send(new GetUserCommand({ UserName: name }));
+      const read = kind === 'role' ? (await clients.iam.send(new GetRoleCommand({ RoleName: name }))).Role?.Arn : (await clients.iam.send(new GetUserCommand({ UserName: name }))).User?.Arn;
+      // IAM finds a role or user by its name in any case, but ExecutedBy and the approver's signal carry IAM's own ARN,
+      // which the requester check compares byte for byte (review 13, R13-10): only the exact ARN is what was configured.
+      if (read !== undefined && read !== arn) {
+        const differs = read.toLowerCase() === arn.toLowerCase() ? 'in case' : 'in its path or name';
+        results.push(
+          fail(
+            'plumbing',
+            'approver',
+            arn,
+            `approver ${kind} ${name} exists, but IAM names it ${read}, which differs ${differs}: the documents compare the ARN byte for byte, so ${kind === 'role' ? 'a session of that role' : 'that user'} starting a change is not refused as its own approver, and whether Automation takes its answer is not documented (${approves})`,
+            `set environments.<env>.runbookApprovers.principals to ${read} exactly and deploy`,
+          ),
+        );
+        continue;
+      }
       results.push(pass('plumbing', 'approver', arn, `approver ${kind} ${name} exists (${approves})`));
     } catch (error) {
       if (!isNoSuchEntity(error)) throw error;

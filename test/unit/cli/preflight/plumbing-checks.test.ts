@@ -570,7 +570,8 @@ describe('the automation role and the approvers the documents name (review 11a f
   beforeEach(() => {
     ssm.on(GetDocumentCommand).rejects(awsError('InvalidDocument'));
     iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(SSM_TRUST));
-    iam.on(GetUserCommand).resolves({ User: { UserName: 'alice', Arn: 'arn', Path: '/ops/', UserId: 'id', CreateDate: new Date() } });
+    iam.on(GetUserCommand).resolves({ User: { UserName: 'alice', Arn: 'arn:aws:iam::111122223333:user/ops/alice', Path: '/ops/', UserId: 'id', CreateDate: new Date() } });
+    iam.on(GetRoleCommand, { RoleName: 'Approver' }).resolves({ Role: { RoleName: 'Approver', Arn: roleArnOf('Approver'), Path: '/', RoleId: 'id', CreateDate: new Date() } });
   });
 
   it('no document registered here: nothing read', async () => {
@@ -612,6 +613,23 @@ describe('the automation role and the approvers the documents name (review 11a f
     expect(checks(await run('production', [pinned]))[0]).toBe(
       `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists, but its trust does not admit Systems Manager (ssm.amazonaws.com) for an Automation execution of 111122223333 (aws:SourceAccount 111122223333, aws:SourceArn ${execution}; sts:AssumeRole: implicitDeny, iam:SimulateCustomPolicy): Failover runs as it and no other role: it fails at the first step`,
     );
+  });
+
+  // Review 13 R13-10: IAM finds a role or user whatever the case of the name asked, and a user by its name alone; the
+  // documents compare IAM's own ARN byte for byte, so only the exact ARN is a PASS.
+  it('an approver configured in another case than IAM names it, or a user without its path, is a FAIL naming the ARN to configure', async () => {
+    iam.on(GetRoleCommand, { RoleName: 'notificationservicerunbookapprover' }).resolves({
+      Role: { RoleName: 'NotificationServiceRunbookApprover', Arn: roleArnOf('NotificationServiceRunbookApprover'), Path: '/', RoleId: 'id', CreateDate: new Date() },
+    });
+    const lowerCase = roleArnOf('notificationservicerunbookapprover');
+    const pathless = 'arn:aws:iam::111122223333:user/alice';
+    const doc = { name: 'Resize', content: { mainSteps: [approve([lowerCase, pathless])] } };
+    expect(checks(await run('production', [doc])).slice(1)).toEqual([
+      `FAIL approver ${lowerCase}: approver role notificationservicerunbookapprover exists, but IAM names it ${roleArnOf('NotificationServiceRunbookApprover')}, which differs in case: the documents compare the ARN byte for byte, so a session of that role starting a change is not refused as its own approver, and whether Automation takes its answer is not documented (it approves Resize)`,
+      `FAIL approver ${pathless}: approver user alice exists, but IAM names it arn:aws:iam::111122223333:user/ops/alice, which differs in its path or name: the documents compare the ARN byte for byte, so that user starting a change is not refused as its own approver, and whether Automation takes its answer is not documented (it approves Resize)`,
+    ]);
+    const [, first] = (await run('production', [doc])).filter((r) => r.check === 'approver' || r.check === 'automation-role');
+    expect(first?.fix).toBe(`set environments.<env>.runbookApprovers.principals to ${roleArnOf('NotificationServiceRunbookApprover')} exactly and deploy`);
   });
 
   it('a missing approver role or user is a FAIL each, naming the documents it approves', async () => {
