@@ -4,7 +4,7 @@ import { classifyAwsError } from '../aws/classify-error';
 import { TransientError } from '../errors';
 
 /** What re-reading an alarm gave: its state, or what could not be read (never taken for "OK" or "gone"). */
-export type AlarmObservation = ({ kind: 'found' } & CurrentAlarmState) | { kind: 'unreadable'; what: string };
+export type AlarmObservation = ({ kind: 'found' } & CurrentAlarmState) | { kind: 'unreadable'; what: string; gone?: true };
 
 export interface AlarmLocation {
   name: string;
@@ -29,7 +29,8 @@ export class AccountAlarmReader implements EscalationAlarms {
     const where = alarm.account ? ` in account ${alarm.account}` : '';
     try {
       const current = await this.readerFor(alarm.account).current(alarm.name);
-      if (!current) return { kind: 'unreadable', what: `alarm "${alarm.name}" was not found${where}` };
+      // Answered, and not there: `gone` lets a notice close (review 12 R12-13); everywhere else it is still "unreadable".
+      if (!current) return { kind: 'unreadable', what: `alarm "${alarm.name}" was not found${where}`, gone: true };
       return { kind: 'found', ...current };
     } catch (error) {
       const classified = classifyAwsError(error, `CloudWatch DescribeAlarms ${alarm.name}`);

@@ -72,6 +72,14 @@ const timerInputSchema = z.union([
   }),
   // Written only by the escalation itself (decision 204): a held resolution of a re-opened incident.
   z.strictObject({ action: z.literal('settle'), incidentId: text, alarm: z.optional(timerAlarmSchema), cycle: z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000)) }),
+  // Written only by the escalation itself (review 12 R12-13): a notice's periodic re-read of its alarm.
+  z.strictObject({
+    action: z.literal('notice'),
+    incidentId: text,
+    alarm: z.optional(timerAlarmSchema),
+    cycle: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)),
+    round: z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000)),
+  }),
 ]);
 
 export type EscalateInput = { kind: 'decision'; decision: DecisionEventDetail; eventAccount?: string } | { kind: 'alarm'; event: AlarmStateChange };

@@ -18,7 +18,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { planRegroup, resumeLadder } from './plan-regroup';
-import { nextEscalation, planTimer, type AlarmNow, type TimerInput } from './plan-timer';
+import { NOTICE_CHECK_MINUTES, nextEscalation, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
@@ -362,6 +362,13 @@ export class EscalationService {
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
         else this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
+      case 'recheck': {
+        if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
+        const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
+        await this.ctx.services.timers.schedule({ action: 'notice', incidentId, cycle: input.cycle, round: input.round + 1, alarm: this.alarmLocation(incident) }, at);
+        this.ctx.log.info('notice check: its alarm still exists, checked again later', { incidentId, reason: plan.reason, next: at.toISOString() });
+        return { action: 'stopped', incidentId, reason: `${plan.reason}; checked again at ${at.toISOString()}`, delivered: [] };
+      }
       case 'resolve': {
         // Resolved only while the incident is still about the state change this plan was made on (decision 204).
         const { delivered } = await this.resolveIncident(incidentId, plan.reason, incident?.alarmTime);
@@ -450,6 +457,7 @@ export class EscalationService {
       return undefined;
     }
     const delivered = await this.tellServing(current);
+    await this.scheduleNoticeCheck(current);
     return { action: 'updated', incidentId, reason: `${tier.name} not notified: ${current.reason}`, delivered };
   }
 
@@ -700,7 +708,7 @@ export class EscalationService {
     // timer; a retry schedules the same step again, a no-op (the schedule's name is the step's).
     const [delivered, scheduled] = await Promise.allSettled([
       this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress)),
-      next ? this.scheduleNext(incident, next) : Promise.resolve(),
+      next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : Promise.resolve(),
     ]);
     if (delivered.status === 'rejected') {
       // The tier was not reached, but its successor's timer exists: the incident names that one as what comes next.
@@ -726,8 +734,17 @@ export class EscalationService {
     // incident's alarm, so it can re-read the alarm with the incident (handleTimer).
     await Promise.all([
       this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined),
-      next ? this.scheduleNext(incident, next) : undefined,
+      next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : undefined,
     ]);
+  }
+
+  /**
+   * A notice's first re-read of its alarm, NOTICE_CHECK_MINUTES from now (review 12 R12-13): nothing else would close a
+   * notice whose alarm is deleted. One per cycle (the schedule's name), so a retry or a second tier told schedules nothing more.
+   */
+  private async scheduleNoticeCheck(incident: Incident): Promise<void> {
+    const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
+    await this.ctx.services.timers.schedule({ action: 'notice', incidentId: incident.incidentId, cycle: incident.reopens ?? 0, round: 1, alarm: this.alarmLocation(incident) }, at);
   }
 
   private async scheduleNext(incident: Incident, next: { tier: EscalationTier; at: Date }): Promise<void> {
@@ -1022,6 +1039,8 @@ export class EscalationService {
         delivered.push({ kind: 'reopen', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
       }
     }
+    // A notice re-opened: its checks of the earlier cycle stop (they name that cycle), so this cycle gets its own.
+    if (incident.status === 'OPEN' && cycle > 0 && incident.level > 0 && NOTICE_CAUSES.has(incident.cause)) await this.scheduleNoticeCheck(incident);
     if (incident.status === 'OPEN') {
       const first = this.ctx.policy.tiers[0];
       if (incident.level === 0 && first) {
@@ -1066,7 +1085,7 @@ function pageOf(send: SentNotification): SentNotification | undefined {
 }
 
 /** The timer's view of an alarm: its state, or what could not be read. */
-function alarmNow(alarm: AlarmObservation): AlarmNow | { unreadable: string } {
-  if (alarm.kind !== 'found') return { unreadable: alarm.what };
+function alarmNow(alarm: AlarmObservation): AlarmNow | AlarmUnreadable {
+  if (alarm.kind !== 'found') return { unreadable: alarm.what, ...(alarm.gone ? { gone: true as const } : {}) };
   return { value: alarm.value, ...(alarm.updatedAt ? { updatedAt: alarm.updatedAt } : {}) };
 }

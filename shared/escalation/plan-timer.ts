@@ -1,7 +1,7 @@
 // Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import { acknowledgerLabel } from './acknowledger';
-import type { Incident, SentNotification } from './incident';
+import { NOTICE_CAUSES, type Incident, type SentNotification } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
 /**
@@ -14,7 +14,19 @@ export type TimerInput =
   | { action: 'check'; incidentId: string; alarm?: TimerAlarm }
   | { action: 'escalate'; incidentId: string; level: number; alarm?: TimerAlarm }
   /** A re-opened incident resolved in cycle `cycle`: tell its resolution if it stayed resolved (decision 204). */
-  | { action: 'settle'; incidentId: string; cycle: number; alarm?: TimerAlarm };
+  | { action: 'settle'; incidentId: string; cycle: number; alarm?: TimerAlarm }
+  /**
+   * A notice (no next tier: NOTICE_CAUSES) re-reads its alarm every NOTICE_CHECK_MINUTES (review 12 R12-13): closed once
+   * the alarm no longer exists (the redeploy 189 asks for deletes it) or is OK; `round` counts the checks of cycle `cycle`.
+   */
+  | { action: 'notice'; incidentId: string; cycle: number; round: number; alarm?: TimerAlarm };
+
+/**
+ * Project default, not AWS's (review 12 R12-13): how often a notice re-reads its alarm. A notice has no ladder and no
+ * timer, so nothing else would find that its alarm was deleted; an hour keeps a notice of a redeployed region listed at
+ * most about an hour after the redeploy, at one DescribeAlarms and one schedule per hour per open notice.
+ */
+export const NOTICE_CHECK_MINUTES = 60;
 
 /** Where the incident's alarm lives: its name and, from its ARN, its account (shared/escalation/alarm-lookup.ts). */
 export interface TimerAlarm {
@@ -31,6 +43,8 @@ export interface AlarmNow {
 /** The alarm could not be read where it lives (role not assumable, access denied, not found there): never "OK" or "gone". */
 export interface AlarmUnreadable {
   unreadable: string;
+  /** DescribeAlarms answered, and the alarm is not there: deleted (never set for a refused or failed read). */
+  gone?: true;
 }
 
 export type TimerPlan =
@@ -40,7 +54,9 @@ export type TimerPlan =
   /** Tell the tiers the resolution of cycle `cycle` of a flapping incident, held until the alarm settled (decision 204). */
   | { kind: 'announce'; cycle: number; reason: string }
   /** `paused`: the incident stays OPEN with its next tier due, and no timer will climb it (runbook incidents: OVERDUE). */
-  | { kind: 'stop'; reason: string; paused?: true };
+  | { kind: 'stop'; reason: string; paused?: true }
+  /** A notice whose alarm still exists (or could not be read): read again in NOTICE_CHECK_MINUTES. */
+  | { kind: 'recheck'; reason: string };
 
 // CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
 const TIMESTAMP_SLACK_MS = ALARM_TIMESTAMP_SLACK_MS;
@@ -80,6 +96,7 @@ export function planTimer(
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
   if (input.action === 'settle') return planSettle(input, incident, read, policy);
   if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
+  if (input.action === 'notice') return planNoticeCheck(input, incident, read);
 
   if (input.action === 'check') {
     // OPEN with nobody notified: this timer opened it and died before the first notification went out; finish it.
@@ -155,6 +172,33 @@ export function planTimer(
   }
   if (!tierAsked) return { kind: 'stop', reason: `the ${policy.environment} escalation path has no tier L${input.level}` };
   return { kind: 'escalate', tier: tierAsked, reason: why(`the alarm is still in ALARM${untimed(alarm)}`) };
+}
+
+/**
+ * A notice's periodic re-read of its alarm (review 12 R12-13). Decision 189 said a region-serving notice stays open "until
+ * acknowledged or the stack is redeployed (its alarm then no longer exists)", but a deleted alarm emits no state change
+ * and a notice has no timer: after the redeploy it stayed OPEN (or ACKNOWLEDGED) until the 90-day retention. Now: the
+ * alarm gone (DescribeAlarms answered without it) -> resolved, the tiers told why; anything else, an unreadable alarm
+ * included (never taken for gone) -> again later. An OK is not judged here: its own state change resolves what it should
+ * (a restore signal's OK resolves nothing, decision 205).
+ */
+function planNoticeCheck(input: Extract<TimerInput, { action: 'notice' }>, incident: Incident, read: AlarmNow | AlarmUnreadable | undefined): TimerPlan {
+  if (!NOTICE_CAUSES.has(incident.cause)) return { kind: 'stop', reason: `incident ${incident.incidentId} is not a notice (cause ${incident.cause}): its ladder watches it` };
+  if ((incident.reopens ?? 0) !== input.cycle) return { kind: 'stop', reason: `incident ${incident.incidentId} re-opened since (cycle ${incident.reopens ?? 0}): that cycle's check watches it` };
+  if (incident.status === 'WATCHING') return { kind: 'stop', reason: `incident ${incident.incidentId} is WATCHING, not a notice yet` };
+  if (!read) return { kind: 'recheck', reason: `alarm "${incident.alarmName}" was not read` };
+  if ('unreadable' in read) {
+    if (read.gone) {
+      return {
+        kind: 'resolve',
+        quiet: false,
+        reason: `alarm "${incident.alarmName}" no longer exists (${read.unreadable}): deleted, as the redeploy after a failover deletes the standby watch's alarms; nothing is left to watch, so the notice is closed`,
+      };
+    }
+    return { kind: 'recheck', reason: `${read.unreadable}: not taken for deleted` };
+  }
+  // An OK is left to its own state change (the escalate path): a restore signal's OK resolves nothing (decision 205).
+  return { kind: 'recheck', reason: `alarm "${incident.alarmName}" still exists (${read.value}): the notice stays ${incident.status}` };
 }
 
 /**

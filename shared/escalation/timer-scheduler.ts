@@ -11,7 +11,9 @@ export { atExpression, createOneTimeSchedule, type OneTimeSchedule } from './one
 /** The schedule's name: one per incident and step, so scheduling the same step twice is a no-op (ConflictException). */
 export function timerScheduleName(input: TimerInput): string {
   // Scheduler names: 1-64 characters of [0-9a-zA-Z-_.].
-  return `escalation-${input.incidentId}-${input.action === 'check' ? 'check' : input.action === 'settle' ? `settle-c${input.cycle}` : `l${input.level}`}`;
+  const step =
+    input.action === 'check' ? 'check' : input.action === 'settle' ? `settle-c${input.cycle}` : input.action === 'notice' ? `notice-c${input.cycle}-r${input.round}` : `l${input.level}`;
+  return `escalation-${input.incidentId}-${step}`;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -36,7 +38,9 @@ export class TimerScheduler {
           ? `Is the alarm of ${input.incidentId} still firing?`
           : input.action === 'settle'
             ? `Tell the resolution of ${input.incidentId} (cycle ${input.cycle}) if it stayed OK`
-            : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
+            : input.action === 'notice'
+              ? `Close the notice ${input.incidentId} if its alarm no longer exists (check ${input.round})`
+              : `Escalate ${input.incidentId} to L${input.level} unless acknowledged`,
       functionArn: target.timerFunctionArn,
       schedulerRoleArn: target.schedulerRoleArn,
       input,

@@ -25,7 +25,7 @@
 // the raise's figures are put, decision 145); the failback test runs last because it ends the failed-over state, and first
 // resizes the replica again (the revert test before it undid the first resize). A fresh
 // world per test would repeat provisioning (two regions, 1500 messages) for nothing the assertions need.
-import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetEventSourceMappingCommand,
   GetFunctionConcurrencyCommand,
@@ -294,6 +294,16 @@ async function incidentInDr(incidentId: string) {
   }
 }
 
+/** The DR region's unresolved incidents, as `runbook incidents --region us-west-2` lists them. */
+async function unresolvedInDr() {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient(at(DR)));
+  try {
+    return await new EscalationStore(db, { tableName: dr.stateTable.name, retentionDays: 30, leaseSeconds: 60 }).listUnresolved();
+  } finally {
+    db.destroy();
+  }
+}
+
 const writesOf = (calls: ProxyCall[]) => calls.filter((c) => ['lambda', 'rds', 'ssm'].includes(c.service) && MUTATION.test(c.operation));
 
 beforeAll(async () => {
@@ -503,14 +513,53 @@ describe('the changing rows follow a failover to the DR region (production us-we
     expect(email).toContain('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
     expect(email).toContain('a notice: no further tier is paged for it');
     expect(email).not.toContain('start-automation-execution --region us-west-2 --document-name NotificationService-FailoverToDR');
-    // The state table: L1 notified, no next tier; Scheduler: no escalation timer for the incident in the DR region.
-    const incident = await incidentInDr(opened.incidentId ?? '');
+    // The state table: L1 notified, no next tier; Scheduler: no escalation timer for the incident in the DR region, only
+    // the notice's re-read of its alarm in an hour (review 12 R12-13).
+    const incidentId = opened.incidentId ?? '';
+    const incident = await incidentInDr(incidentId);
     expect(incident).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving' });
     expect(incident?.nextLevel).toBeUndefined();
     const scheduler = new SchedulerClient(at(DR));
-    const timers = await scheduler.send(new ListSchedulesCommand({ GroupName: dr.escalationScheduleGroup.name, NamePrefix: `escalation-${opened.incidentId ?? ''}` }));
-    scheduler.destroy();
-    expect((timers.Schedules ?? []).map((t) => t.Name)).toEqual([]);
+    const group = dr.escalationScheduleGroup.name;
+    const timerNames = async (): Promise<string[]> => ((await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }))).Schedules ?? []).map((t) => t.Name ?? '');
+    /** Delivers a schedule's own input to the DR region's escalation-timer, then deletes it as Scheduler does after a run. */
+    const runSchedule = async (name: string): Promise<EscalationResult> => {
+      const schedule = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
+      const result = await loadHandler<EscalationHandler>('escalation-timer')(JSON.parse(schedule.Target?.Input ?? '{}') as unknown);
+      await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: group }));
+      return result;
+    };
+    try {
+      expect(await timerNames()).toEqual([`escalation-${incidentId}-notice-c0-r1`]);
+      const first = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-notice-c0-r1`, GroupName: group }));
+      expect(JSON.parse(first.Target?.Input ?? '{}')).toEqual({ action: 'notice', incidentId, cycle: 0, round: 1, alarm: { name: lagAlarm, account: account.accountId } });
+
+      // Review 12 R12-13: 189 said the notice stays open "until acknowledged or the stack is redeployed (its alarm then no
+      // longer exists)", but nothing closed it. While the alarm exists, each check schedules the next and tells nobody.
+      const still = await runSchedule(`escalation-${incidentId}-notice-c0-r1`);
+      expect(still).toMatchObject({ action: 'stopped', incidentId, delivered: [], reason: expect.stringContaining(`alarm "${lagAlarm}" still exists (ALARM): the notice stays OPEN; checked again at `) });
+      expect(await timerNames()).toEqual([`escalation-${incidentId}-notice-c0-r2`]);
+      expect(await inbox.read()).toEqual([]);
+
+      // The redeploy with us-west-2 primary deletes the standby watch's alarms (CloudWatch DeleteAlarms, as CloudFormation does).
+      const cloudWatch = new CloudWatchClient(at(DR));
+      await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [lagAlarm] }));
+      expect((await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [lagAlarm] }))).MetricAlarms ?? []).toEqual([]);
+      cloudWatch.destroy();
+
+      // The next check finds it gone: the notice is closed, L1 told why on the channels it was paged on, exactly once each.
+      const closed = await runSchedule(`escalation-${incidentId}-notice-c0-r2`);
+      expect(closed).toMatchObject({ action: 'resolved', incidentId, delivered: [{ kind: 'resolve', level: 1 }], reason: expect.stringContaining(`alarm "${lagAlarm}" no longer exists`) });
+      const told = await inbox.read();
+      expect(told.map((m) => `${m.incidentId} ${m.level} ${m.kind} ${m.channel}`).sort()).toEqual([`${incidentId} 1 resolved chat`, `${incidentId} 1 resolved email`]);
+      expect(told.find((m) => m.channel === 'email')?.message).toContain('no longer exists');
+      expect(await incidentInDr(incidentId)).toMatchObject({ status: 'RESOLVED', resolution: expect.stringContaining('no longer exists') });
+      // Nothing left: no check scheduled, the incident not among the region's unresolved ones (what runbook incidents lists).
+      expect(await timerNames()).toEqual([]);
+      expect((await unresolvedInDr()).map((i) => i.incidentId)).not.toContain(incidentId);
+    } finally {
+      scheduler.destroy();
+    }
   });
 
   // Review 12, R12-7: the standby watch's depth incident opened before the failover (the first test: the replicated
@@ -547,7 +596,8 @@ describe('the changing rows follow a failover to the DR region (production us-we
       await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: group }));
       expect(await timer(input)).toMatchObject({ action: 'updated', incidentId, delivered: [] });
       expect(await inbox.read()).toEqual([]);
-      expect((await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }))).Schedules ?? []).toEqual([]);
+      // Nothing climbs; only the notice's re-read of its alarm (review 12 R12-13), once however often the timer came.
+      expect(((await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }))).Schedules ?? []).map((t) => t.Name)).toEqual([`escalation-${incidentId}-notice-c0-r1`]);
     } finally {
       scheduler.destroy();
     }

@@ -276,8 +276,10 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     expect(email?.message).toContain('NEXT STEP: Not urgent: the queue drained but the consumers stay scaled up');
     // The row's document is never offered: it would run the same automation into the same guardrail.
     expect(email?.message).not.toContain('NotificationService-ScaleConsumers');
-    // No timer: nothing would page L2, AWS Support or the Service Owner.
-    expect(await escalationSchedules(account)).toEqual([]);
+    // No next tier: nothing would page L2, AWS Support or the Service Owner. Only the notice's re-read of its alarm in an
+    // hour, which closes it if the alarm is deleted (review 12 R12-13) and pages nobody.
+    const noticeCheck = `escalation-${opened.incidentId ?? ''}-notice-c0-r1`;
+    expect(await escalationSchedules(account)).toEqual([noticeCheck]);
     const incident = await account.dynamo.send(
       new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${opened.incidentId ?? ''}`, sk: 'INCIDENT' }, ConsistentRead: true }),
     );
@@ -289,6 +291,6 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     // The signal's OK as escalate-recoveries delivers it: resolves nothing (the consumers are still scaled up).
     expect(await escalate(oks[0]?.event ?? {})).toMatchObject({ action: 'ignored', reason: expect.stringContaining('is a restore signal: its OK resolves nothing') });
     expect(await inbox.read()).toEqual([]);
-    expect(await escalationSchedules(account)).toEqual([]);
+    expect(await escalationSchedules(account)).toEqual([noticeCheck]);
   });
 });

@@ -86,6 +86,34 @@ describe('planTimer', () => {
   });
 });
 
+// Review 12 R12-13: a notice has no ladder; its periodic re-read closes it once the alarm is deleted (the redeploy 189 asks for).
+describe('planTimer: a notice\'s re-read of its alarm', () => {
+  const notice: TimerInput = { action: 'notice', incidentId: 'inc-3f2a9c1b7d44', cycle: 0, round: 3 };
+  const serving = (fields: Parameters<typeof capReachedIncident>[0] = {}) => capReachedIncident({ level: 1, cause: 'region-serving', ...fields });
+  const deleted: AlarmUnreadable = { unreadable: `alarm "${ALARM_NAME}" was not found`, gone: true };
+  it.each([
+    ['the alarm deleted: closed, the tiers told why', serving(), deleted, { kind: 'resolve', quiet: false, reason: `alarm "${ALARM_NAME}" no longer exists (alarm "${ALARM_NAME}" was not found): deleted, as the redeploy after a failover deletes the standby watch's alarms; nothing is left to watch, so the notice is closed` }],
+    ['an acknowledged notice whose alarm is deleted: closed too', serving({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), deleted, { kind: 'resolve', quiet: false }],
+    ['a restore-held notice whose alarm is deleted', capReachedIncident({ level: 1, cause: 'restore-held' }), deleted, { kind: 'resolve', quiet: false }],
+    ['the alarm still in ALARM: checked again', serving(), firing, { kind: 'recheck', reason: `alarm "${ALARM_NAME}" still exists (ALARM): the notice stays OPEN` }],
+    ['the alarm has no data: checked again', serving(), noData, { kind: 'recheck' }],
+    // An OK is its own state change's to judge (a restore signal's OK resolves nothing: decision 205).
+    ['an OK since a later state change: checked again', serving(), clearedLater, { kind: 'recheck', reason: expect.stringContaining('still exists (OK)') }],
+    ['a restore-held notice whose restore signal is OK: checked again', capReachedIncident({ level: 1, cause: 'restore-held' }), clearedLater, { kind: 'recheck' }],
+    // Never "gone" on a read that failed: the role refused, access denied.
+    ['the alarm could not be read: not taken for deleted, checked again', serving(), denied, { kind: 'recheck', reason: expect.stringContaining('not taken for deleted') }],
+    ['the alarm not read at all: checked again', serving(), undefined, { kind: 'recheck' }],
+    ['the incident resolved meanwhile: the checks end', serving({ status: 'RESOLVED' }), deleted, { kind: 'stop' }],
+    ['not a notice (its ladder watches it): the checks end', capReachedIncident({ level: 1 }), deleted, { kind: 'stop', reason: expect.stringContaining('not a notice') }],
+  ] as const)('%s', (_name, incident, read, expected) => {
+    expect(planTimer(notice, incident, read, policy('production'))).toMatchObject(expected);
+  });
+
+  it('ends the checks of a cycle the incident has re-opened past (that cycle has its own)', () => {
+    expect(planTimer(notice, capReachedIncident({ level: 1, cause: 'region-serving', reopens: 1 }), deleted, policy('production'))).toMatchObject({ kind: 'stop', reason: expect.stringContaining('re-opened since (cycle 1)') });
+  });
+});
+
 describe('nextEscalation', () => {
   const at = new Date('2026-11-25T14:00:05.000Z');
   it.each([

@@ -9,6 +9,8 @@ import { EscalationService, type EscalationContext, type EscalationServices } fr
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
 import { resolveEscalationPolicy } from '../../../shared/escalation/policy';
+import type { TimerInput } from '../../../shared/escalation/plan-timer';
+import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import type { RecordedAudit, RecordedClaim } from '../../../shared/escalation/trust-decision';
 import { standbyDeferralTargets } from '../../../shared/guard/standby-deferral';
 
@@ -227,7 +229,8 @@ describe('the standby watch after a failover (decision 189)', () => {
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => i.cause)).toEqual(['region-serving']);
     expect(pages.map((p) => p.level)).toEqual([1]);
-    expect(scheduled).toEqual([]);
+    // No next tier; only the notice's re-read of its alarm in an hour (review 12 R12-13: closed once the redeploy deletes it).
+    expect(scheduled).toEqual([expect.objectContaining({ action: 'notice', cycle: 0, round: 1 })]);
     const view = pages[0]?.view;
     expect(view?.nextTier).toEqual({ none: 'a notice: no further tier is paged for it (decision 189)' });
     expect(view?.nextStep?.title).toBe('This region serves since a failover: the standby watch no longer applies; switch regionRoles and redeploy');
@@ -264,7 +267,8 @@ describe('a standby incident opened before a failover, its next tier due after i
     expect(fired).toMatchObject({ action: 'updated', incidentId, delivered: [{ kind: 'notice', level: 1, tier: 'DevOps Team (L1)', via: 'email+chat' }] });
     expect(asked).toEqual([ACCOUNT]);
     expect(pages.map((p) => p.level)).toEqual([1]);
-    expect(scheduled).toHaveLength(1);
+    // Not L3: only the notice's re-read of its alarm (review 12 R12-13).
+    expect(scheduled).toEqual([expect.objectContaining({ level: 2 }), expect.objectContaining({ action: 'notice', cycle: 0, round: 1 })]);
     expect(incidents.get(incidentId)).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving', servingNotice: { insteadOfLevel: 2, previousCause: 'diagnosis' } });
     expect(incidents.get(incidentId)?.nextLevel).toBeUndefined();
     expect(toldAgain.map((t) => [t.level, t.channels])).toEqual([[1, ['email', 'chat']]]);
@@ -280,6 +284,8 @@ describe('a standby incident opened before a failover, its next tier due after i
     expect(toldAgain).toHaveLength(1);
     expect(pages.map((p) => p.level)).toEqual([1]);
     expect(asked).toEqual([ACCOUNT]);
+    // The check asked for again is the same schedule (its name), a no-op on Scheduler.
+    expect(new Set(scheduled.map((step) => timerScheduleName(step as TimerInput)))).toEqual(new Set([`escalation-${incidentId}-l2`, `escalation-${incidentId}-notice-c0-r1`]));
   });
 
   it.each([
@@ -356,7 +362,7 @@ describe('a restore the guardrails hold on the low-water alarm (review 12 R12-4;
     // A redelivery of the same decision pages nobody again.
     await service.handleDecision(decision);
     expect(pages.map((p) => p.level)).toEqual([1]);
-    expect(scheduled).toEqual([]);
+    expect(scheduled).toEqual([expect.objectContaining({ action: 'notice', cycle: 0, round: 1 })]);
     const view = pages[0]?.view;
     expect(view?.nextTier).toEqual({ none: 'a notice: no further tier is paged for it (decision 189)' });
     expect(view?.nextStep?.title).toBe('Not urgent: the queue drained but the consumers stay scaled up; restore them to their baseline when convenient');
