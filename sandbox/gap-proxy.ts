@@ -7,9 +7,11 @@ import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/cli
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { alarmsForMetric, alarmsForMetricAnswer, AlarmsForMetricRequestError, readAlarmsForMetricRequest } from './alarms-for-metric';
 import { alarmTransitionsSchema, describeAlarmsJsonWithTransitions, withTransition, type AlarmTransition } from './alarm-transitions';
+import { listDocumentVersions } from './document-versions-gap';
 import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
@@ -494,7 +496,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
-  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient;
+  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient | SSMClient;
   const motoClients = new Map<string, MotoClient>();
   const clientOn = <C extends MotoClient>(
     kind: string,
@@ -791,6 +793,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     if (described.service === 'lambda' && described.operation === 'GetAccountSettings') {
       return lambdaAccountSettings(described);
+    }
+    // moto 5.2.1 has no ListDocumentVersions: composed from moto's DescribeDocument of each version (decision 233).
+    if (described.service === 'ssm' && described.operation === 'ListDocumentVersions') {
+      return listDocumentVersions(body.toString('utf8'), clientOn('ssm', (config) => new SSMClient(config), described)).then((answer) => reply(described, answer));
     }
     // moto 5.2.1 has no AddCommunicationToCase (it answers 500): accept it as AWS does, {"result": true}.
     if (described.service === 'support' && described.operation === 'AddCommunicationToCase') {

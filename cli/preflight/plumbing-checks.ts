@@ -4,6 +4,7 @@ import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, paginateListSubscriptionsByTopic, type Subscription } from '@aws-sdk/client-sns';
 import { GetDocumentCommand } from '@aws-sdk/client-ssm';
+import { deleteVersionCommand, documentVersions } from '../../shared/runbooks/document-versions';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
@@ -236,8 +237,35 @@ export async function checkDocuments(clients: PreflightClients, documents: reado
         ? pass('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) at the expected content hash ${want.slice(0, 12)}`)
         : fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys`, 'deploy the runbook stack so the default version is the reviewed one'),
     );
+    // Its own reads: a refused ListDocumentVersions is a could-not-check for this document, the content check above stands.
+    try {
+      results.push(await checkDocumentVersions(clients, doc.name, where));
+    } catch (error) {
+      results.push(couldNotCheck('plumbing', `versions of SSM document ${doc.name}${where}`, error, ['ssm:ListDocumentVersions']));
+    }
   }
   return results;
+}
+
+/**
+ * A deployed document with versions besides its default: each is still startable by number, and an earlier one may lack
+ * a later check (the FailoverToDR before decision 202 lets an approver approve their own run): FAIL naming them and the
+ * commands that delete them (review 13 R13-15, decision 233; the deployment deletes them too).
+ */
+async function checkDocumentVersions(clients: PreflightClients, name: string, where: string): Promise<CheckResult> {
+  const versions = await documentVersions(clients.ssm, name);
+  if (versions.superseded.length === 0) {
+    return pass('plumbing', 'ssm-document-versions', name, `SSM document ${name}${where} has its default version ${versions.defaultVersion} only: no earlier version can be started`);
+  }
+  const region = await clients.ssm.config.region();
+  const listed = versions.superseded.join(', ');
+  return fail(
+    'plumbing',
+    'ssm-document-versions',
+    name,
+    `SSM document ${name}${where} has ${versions.superseded.length} version(s) besides its default ${versions.defaultVersion}: ${listed}; anyone who may start it can start one of them by number (--document-version), without the checks added since`,
+    `delete them (the default is kept): ${versions.superseded.map((v) => deleteVersionCommand(name, v, region)).join(' ; ')}; the next deploy of the runbook stack deletes them too`,
+  );
 }
 
 /** The service principal EventBridge Scheduler assumes a schedule's execution role as. */

@@ -697,6 +697,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('iam:GetRole', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "reads the forwarding role's trust (decision 114)"),
     call('iam:SimulatePrincipalPolicy', `arn:aws:iam::${WORKLOAD}:role/notification-runbooks-forward-alarms-${region}`, "simulates the forwarding role's PutEvents on the operations bus"),
     call('ssm:GetDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'reads a workload runbook document for its hash'),
+    call('ssm:ListDocumentVersions', w('ssm', region, 'document/NotificationService-ScaleConsumers'), "lists a workload runbook document's versions (decision 233)"),
     // The metric filters behind Memory Pressure and Connection Timeout (review 11a finding 3): both rows watched in both regions.
     call('logs:DescribeMetricFilters', w('logs', region, 'log-group:/aws/lambda/notification-service-consumer'), "reads the OOM filter on the consumer's log group"),
     call('logs:DescribeMetricFilters', w('logs', region, 'log-group:/aws/apigateway/notification-service-api/access'), "reads the 504 filter on the API's access log"),
@@ -745,6 +746,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('events:PutTargets', w('events', region, 'rule/notification-runbooks-forward-alarms'), 'redirects the forwarded alarms'),
       call('events:DescribeRule', w('events', region, 'rule/billing-rule'), "reads a rule that is not the automation's"),
       call('ssm:UpdateDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'rewrites a runbook'),
+      call('ssm:DeleteDocument', w('ssm', region, 'document/NotificationService-ScaleConsumers'), 'deletes a runbook version (preflight only lists them, decision 233)'),
       call('ssm:StartAutomationExecution', w('ssm', region, 'automation-definition/NotificationService-ScaleConsumers:$DEFAULT'), 'runs a runbook'),
       call('ssm:GetParameter', w('ssm', region, 'parameter/notification-service/database/endpoint'), "reads the service's parameters"),
       call('logs:DeleteMetricFilter', w('logs', region, 'log-group:/aws/lambda/notification-service-consumer'), 'deletes the OOM filter (Memory Pressure goes undetected)'),
@@ -810,6 +812,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'ssm:GetDocument',
+      'ssm:ListDocumentVersions',
     ]);
     expect(statements.every((st) => st.Effect === 'Allow' && st.NotAction === undefined && st.NotResource === undefined)).toBe(true);
     const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
@@ -832,8 +835,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
-    // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2).
-    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + alarmSpecs(app().built.config, 'production', region).length);
+    // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1).
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
@@ -842,7 +845,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // the cache, not its id (1); since decision 177 another role's tags read, a remediation role tagged and untagged (3).
     // A call dropped from any fails this.
     // Since review 11a finding 3: a filter deleted, a filter rewritten, the log lines read, another group's filters (4).
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 : 74 + 7 + 1 + 1 + 1 + 3 + 4);
+    // Since decision 233: a document version deleted (1).
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 + 1 : 74 + 7 + 1 + 1 + 1 + 3 + 4 + 1);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

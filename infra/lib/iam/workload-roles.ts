@@ -239,7 +239,7 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'AlarmForwardingRule', Effect: 'Allow', Action: ['events:DescribeRule', 'events:ListTargetsByRule'], Resource: per((r) => [forwardingRuleArn(p, a, r)]) },
     // The forwarding role of each region: its trust (GetRole) and its events:PutEvents on the operations bus (simulated).
     { Sid: 'AlarmForwardingRole', Effect: 'Allow', Action: ['iam:GetRole', 'iam:SimulatePrincipalPolicy'], Resource: per((r) => [`arn:${p}:iam::${a}:role/${forwardingRoleNameOf(r)}`]) },
-    { Sid: 'RunbookDocuments', Effect: 'Allow', Action: ['ssm:GetDocument'], Resource: per((r) => t.documentNames.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`)) },
+    { Sid: 'RunbookDocuments', Effect: 'Allow', Action: ['ssm:GetDocument', 'ssm:ListDocumentVersions'], Resource: per((r) => t.documentNames.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`)) },
   ].filter((s) => (s.Resource?.length ?? 0) > 0) as PolicyStatementJson[];
   const wildcards = [
     { resource: '*', reason: 'lambda:ListEventSourceMappings: the Service Authorization Reference lists no resource type for it, so "*" is the only valid Resource (read-only)' },

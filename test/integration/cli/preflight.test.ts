@@ -7,6 +7,7 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleC
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
@@ -70,6 +71,10 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(report.checks.filter((c) => c.check === 'tier-subscription')).toHaveLength(4);
     expect(report.checks.filter((c) => c.check === 'ssm-document').length).toBeGreaterThanOrEqual(8);
     expect(report.checks.filter((c) => c.check === 'failover-record-pair').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${pair.recordName} in ${pair.hostedZoneId}`]);
+    // Each deployed document has its default version only (decision 233): read through the gap proxy's ListDocumentVersions.
+    expect(report.checks.filter((c) => c.check === 'ssm-document-versions').map((c) => c.message)).toEqual(
+      report.checks.filter((c) => c.check === 'ssm-document').map((c) => `SSM document ${c.subject} has its default version 1 only: no earlier version can be started`),
+    );
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -163,6 +168,38 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(fixed.report.checks.filter((c) => c.check === 'tier-people').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${tier.name} ${address}`]);
     } finally {
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+    }
+  });
+
+  it('names the versions of a document besides its default (an earlier one still startable by number), and its fix deletes exactly those (review 13 R13-15)', async () => {
+    const ssm = new SSMClient(account.clientConfig);
+    const name = 'NotificationService-ScaleUpDatabase';
+    try {
+      const deployed = (await ssm.send(new GetDocumentCommand({ Name: name }))).Content ?? '';
+      const content = JSON.parse(deployed) as { description?: string };
+      // As two deploys with UpdateMethod NewVersion leave it: version 2 an earlier content ("before decision 202"), then
+      // version 3 what infra deploys now (the same document, serialized apart: moto refuses identical content), the default.
+      await ssm.send(new UpdateDocumentCommand({ Name: name, DocumentVersion: '$LATEST', DocumentFormat: 'JSON', Content: JSON.stringify({ ...content, description: `${content.description ?? ''} (before decision 202)` }) }));
+      await ssm.send(new UpdateDocumentCommand({ Name: name, DocumentVersion: '$LATEST', DocumentFormat: 'JSON', Content: JSON.stringify(content, null, 1) }));
+      await ssm.send(new UpdateDocumentDefaultVersionCommand({ Name: name, DocumentVersion: '3' }));
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL ssm-document-versions ${name}`]);
+      const failed = report.checks.find((c) => c.status === 'FAIL');
+      expect(failed?.message).toBe(`SSM document ${name} has 2 version(s) besides its default 3: 1, 2; anyone who may start it can start one of them by number (--document-version), without the checks added since`);
+      // The default's content is what infra deploys: that check passes.
+      expect(report.checks.find((c) => c.check === 'ssm-document' && c.subject === name)?.status).toBe('PASS');
+      // The fix as written (the CLI's call through the SDK), each command once.
+      const commands = [...(failed?.fix ?? '').matchAll(/aws ssm delete-document --name (\S+) --document-version (\d+) --region us-east-1/g)];
+      expect(commands.map((c) => `${c[1] ?? ''}:${c[2] ?? ''}`)).toEqual([`${name}:1`, `${name}:2`]);
+      for (const c of commands) await ssm.send(new DeleteDocumentCommand({ Name: c[1], DocumentVersion: c[2] }));
+      const left = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
+      expect(left.map((v) => `${v.DocumentVersion ?? '?'}${v.IsDefaultVersion ? ' (default)' : ''}`)).toEqual(['3 (default)']);
+    } finally {
+      // Back to one version as deployed: the later cases count the documents' checks.
+      const versions = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
+      for (const v of versions.filter((x) => !x.IsDefaultVersion)) await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: v.DocumentVersion }));
+      ssm.destroy();
     }
   });
 

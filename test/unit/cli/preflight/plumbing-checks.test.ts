@@ -4,7 +4,7 @@ import { GetRoleCommand, GetUserCommand, IAMClient, SimulateCustomPolicyCommand,
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetDocumentCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetDocumentCommand, GetParameterCommand, ListDocumentVersionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand, SupportClient } from '@aws-sdk/client-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
@@ -107,6 +107,8 @@ function wiredCorrectly(): void {
   scheduler.reset();
   iam.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
+  // As the deployment leaves each document (decision 233): its default version only.
+  ssm.on(ListDocumentVersionsCommand).resolves({ DocumentVersions: [{ DocumentVersion: '3', IsDefaultVersion: true }] });
   // The defaults configure no address: a queue subscribed (as the sandbox's inboxes); an email subscriber the configuration
   // does not name would be warned about (tier people, below).
   sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:us-east-1:111122223333:t:1', Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:111122223333:inbox' }] });
@@ -380,6 +382,48 @@ describe('SSM documents', () => {
     ssm.on(GetDocumentCommand).rejects(awsError('InvalidDocument'));
     const [check] = only(await run('production', [{ name: 'Doc', content }]), 'ssm-document');
     expect(check).toMatchObject({ status: 'FAIL', message: 'SSM document Doc is not registered' });
+  });
+
+  describe('its versions besides the default (review 13 R13-15, decision 233)', () => {
+    const yaml = { Content: JSON.stringify(content), DocumentFormat: 'JSON' as const, DocumentVersion: '3' };
+    const versions = (list: Array<[string, boolean]>) => list.map(([DocumentVersion, IsDefaultVersion]) => ({ Name: 'Doc', DocumentVersion, IsDefaultVersion }));
+
+    it('the default version only: PASS', async () => {
+      ssm.on(GetDocumentCommand).resolves(yaml);
+      const [check] = only(await run('production', [{ name: 'Doc', content }]), 'ssm-document-versions');
+      expect(check).toMatchObject({ status: 'PASS', message: 'SSM document Doc has its default version 3 only: no earlier version can be started' });
+      expect(ssm.commandCalls(ListDocumentVersionsCommand)[0]?.args[0].input).toMatchObject({ Name: 'Doc' });
+    });
+
+    it('earlier versions left (over two pages): FAIL naming each and the delete command for each, never the default', async () => {
+      ssm.on(GetDocumentCommand).resolves(yaml);
+      ssm
+        .on(ListDocumentVersionsCommand)
+        .resolvesOnce({ DocumentVersions: versions([['3', true], ['2', false]]), NextToken: 'page-2' })
+        .resolvesOnce({ DocumentVersions: versions([['1', false]]) });
+      const [check] = only(await run('production', [{ name: 'Doc', content }]), 'ssm-document-versions');
+      expect(check?.status).toBe('FAIL');
+      expect(check?.message).toBe(
+        'SSM document Doc has 2 version(s) besides its default 3: 1, 2; anyone who may start it can start one of them by number (--document-version), without the checks added since',
+      );
+      expect(check?.fix).toBe(
+        'delete them (the default is kept): aws ssm delete-document --name Doc --document-version 1 --region us-east-1 ; aws ssm delete-document --name Doc --document-version 2 --region us-east-1; the next deploy of the runbook stack deletes them too',
+      );
+      expect(ssm.commandCalls(ListDocumentVersionsCommand)[1]?.args[0].input).toMatchObject({ Name: 'Doc', NextToken: 'page-2' });
+    });
+
+    it('a refused ListDocumentVersions is a could-not-check FAIL naming the permission, never a PASS', async () => {
+      ssm.on(GetDocumentCommand).resolves(yaml);
+      ssm.on(ListDocumentVersionsCommand).rejects(awsError('AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/ReadOnly/x is not authorized to perform: ssm:ListDocumentVersions'));
+      const results = await run('production', [{ name: 'Doc', content }]);
+      expect(only(results, 'ssm-document-versions')).toEqual([]);
+      // The content check of the default version stands.
+      expect(only(results, 'ssm-document')[0]?.status).toBe('PASS');
+      const denied = results.filter((r) => r.check === 'could-not-check');
+      expect(denied).toHaveLength(1);
+      expect(denied[0]).toMatchObject({ status: 'FAIL' });
+      expect(`${denied[0]?.message ?? ''} ${denied[0]?.fix ?? ''}`).toContain('ssm:ListDocumentVersions');
+    });
   });
 });
 
