@@ -120,25 +120,50 @@ async function readFunctions(ctx: Ctx, functionNames: readonly string[]): Promis
   return functions;
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 /**
  * The owned functions' figures, read before the mappings answer which functions consume the queue (decision 216). The
  * mappings stay the authority: when every function they name was read ahead, those figures are used (only the named
- * ones); otherwise the named functions are read again and the read made ahead is dropped, its failure included. Either
- * way the read made ahead has settled before `use` answers or throws, so none is left running.
+ * ones); otherwise the named functions are read again and the read made ahead is dropped, its failure included. Each
+ * function's GetFunctionConcurrency settles on its own, and only the failure of a function the mappings name is thrown:
+ * an owned function that does not consume this queue (deleted, not deployed in this region, denied) does not fail the
+ * scale-up (R14-9). The error rates are one GetMetricData for all owned functions: when it failed, the named functions'
+ * rates are read again on their own, and that read's failure is thrown (decision 234). Either way the read made ahead
+ * has settled before `use` answers or throws, so none is left running.
  */
 function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unknown>; use(functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> } {
-  const ahead = readFunctions(ctx, owned).then(
-    (functions) => ({ ok: true as const, functions }),
-    (error: unknown) => ({ ok: false as const, error }),
+  const rates = settle(readErrorRates(ctx, [...owned]));
+  const concurrencies = owned.map((name) =>
+    settle(callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })))),
   );
+  const ahead = Promise.all([rates, Promise.all(concurrencies)]);
   return {
     settled: ahead,
     async use(functionNames) {
-      const read = await ahead;
+      const [readRates, readConcurrencies] = await ahead;
       if (functionNames.length === 0) return {};
       if (!functionNames.every((name) => owned.includes(name))) return readFunctions(ctx, functionNames);
-      if (!read.ok) throw read.error;
-      return Object.fromEntries(functionNames.map((name) => [name, read.functions[name] ?? {}]));
+      const reserved: Record<string, number | undefined> = {};
+      for (const name of functionNames) {
+        const concurrency = readConcurrencies[owned.indexOf(name)];
+        if (concurrency === undefined) throw new PermanentError(`function ${name}: no concurrency read made ahead`);
+        if (!concurrency.ok) throw concurrency.error;
+        reserved[name] = concurrency.value.ReservedConcurrentExecutions;
+      }
+      const named = readRates.ok ? readRates.value : await readErrorRates(ctx, [...functionNames]);
+      return Object.fromEntries(
+        functionNames.map((name) => {
+          const r = reserved[name];
+          return [name, { ...named[name], ...(r !== undefined ? { reservedConcurrency: r } : {}) }];
+        }),
+      );
     },
   };
 }

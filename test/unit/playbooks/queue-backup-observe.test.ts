@@ -175,6 +175,49 @@ describe('scale-consumers observe: the owned functions read ahead of the mapping
     expect(Object.keys((await queueBackupPlaybook.observe(context(), target)).functions)).toEqual([other]);
   });
 
+  it('an owned function the mappings do not name, whose reads fail for good, does not fail the scale-up: the consumer\'s figures are used (R14-9)', async () => {
+    // Review 14's probe (test/unit/zz/read-ahead-other-fn.test.ts): two owned functions, the mapping names the consumer,
+    // the other's GetFunctionConcurrency denied, then gone, and its error-rate series answered Forbidden [R].
+    const apiHandler = 'notification-service-api-handler';
+    const twoOwned = loadRuntimeConfig({
+      RUNBOOK_ENVIRONMENT: 'production',
+      AWS_REGION: region,
+      RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { resources: { functions: [consumer, apiHandler] } } } }),
+    });
+    expect(twoOwned.env.resources.functions).toEqual([consumer, apiHandler]);
+    const ctx = { ...context(), runtime: twoOwned };
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
+    lambdaMock.on(GetFunctionConcurrencyCommand, { FunctionName: consumer }).resolves({ ReservedConcurrentExecutions: 100 });
+    for (const [name, message] of [
+      ['AccessDeniedException', 'User is not authorized to perform: lambda:GetFunctionConcurrency'],
+      ['ResourceNotFoundException', `Function not found: arn:aws:lambda:${region}:${account}:function:${apiHandler}`],
+    ] as const) {
+      lambdaMock.on(GetFunctionConcurrencyCommand, { FunctionName: apiHandler }).rejects(Object.assign(new Error(message), { name, $metadata: { httpStatusCode: name === 'AccessDeniedException' ? 403 : 404 } }));
+      lambdaMock.resetHistory();
+      const observation = await queueBackupPlaybook.observe(ctx, target);
+      expect(observation.functions).toEqual({ [consumer]: { errors: 1, invocations: 1000, reservedConcurrency: 100 } });
+      // The fault fired: the other function was asked (read ahead), and refused.
+      expect(concurrencyAsked()).toEqual([consumer, apiHandler]);
+    }
+    // The other function's series answered Forbidden: the one GetMetricData made ahead fails; the consumer's rates are read again alone.
+    cloudWatchMock.reset();
+    cloudWatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q): MetricDataResult => {
+        const fn = q.MetricStat?.Metric?.Dimensions?.[0]?.Value;
+        const kind = q.Id?.startsWith('errors') ? 'errors' : 'invocations';
+        const values = fn === consumer ? (kind === 'errors' ? [0, 1] : [400, 600]) : [];
+        return { Id: q.Id, Timestamps: values.map((_v, i) => new Date(Date.UTC(2024, 2, 5, 10, -i))), Values: values, StatusCode: fn === consumer ? 'Complete' : 'Forbidden' };
+      }),
+    }));
+    const observation = await queueBackupPlaybook.observe(ctx, target);
+    expect(observation.functions).toEqual({ [consumer]: { errors: 1, invocations: 1000, reservedConcurrency: 100 } });
+    const asked = cloudWatchMock.commandCalls(GetMetricDataCommand).map((c) => (c.args[0].input.MetricDataQueries ?? []).map((q) => q.MetricStat?.Metric?.Dimensions?.[0]?.Value));
+    expect(asked).toEqual([[consumer, consumer, apiHandler, apiHandler], [consumer, consumer]]);
+    // A failure of the function the mappings name is still thrown.
+    lambdaMock.on(GetFunctionConcurrencyCommand, { FunctionName: consumer }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+    await expect(queueBackupPlaybook.observe(ctx, target)).rejects.toThrow(/GetFunctionConcurrency failed: TooManyRequestsException/);
+  });
+
   it('a failed ListEventSourceMappings is thrown once the read made ahead has answered', async () => {
     let answer: () => void = () => undefined;
     const order: string[] = [];
