@@ -1,4 +1,5 @@
 // `runbook rehearse <document> --param K=V ...`: runs an SSM Automation document against the sandbox and shows each step.
+import { runPythonScript } from '../sandbox/rehearsal/script-runner';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -350,6 +351,7 @@ async function rehearseTo(document: string, options: RehearseOptions, out: Rehea
         callAws: (service, api, input) => aws.call(service, api, input),
         invokeFunction: bundleInvoker(options.logs ? (chunk) => process.stderr.write(chunk) : undefined),
         checkFunction: checkBundle,
+        runScript: runPythonScript,
         approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you', out),
         context: { accountId, region, ...(identity.Arn ? { executedBy: identity.Arn } : {}) },
         ...(options.json ? {} : { reporter: printingReporter(model.steps.length, out) }),

@@ -1,7 +1,8 @@
 // Runs an SSM Automation document against the sandbox the way Automation would, step by step, with its I/O injected.
 //
 // Supported: aws:executeAwsApi, aws:invokeLambdaFunction, aws:waitForAwsResourceProperty,
-// aws:assertAwsResourceProperty, aws:branch, aws:sleep, aws:approve, aws:updateVariable. A document using any other action is refused
+// aws:assertAwsResourceProperty, aws:branch, aws:sleep, aws:approve, aws:updateVariable, aws:executeScript (Python, run by
+// python3 with boto3 against the sandbox: script-runner.ts). A document using any other action is refused
 // before its first step, naming the step and the action: a rehearsal that skipped a step would prove nothing.
 import { randomUUID } from 'node:crypto';
 import { partitionOf } from '../../shared/aws/arn';
@@ -9,6 +10,7 @@ import type { Clock } from '../../shared/clock';
 import { NO_OUTPUT, evaluateCondition } from '../../shared/runbooks/conditions';
 import { allSteps, type RunbookModel, type StepModel } from '../../shared/runbooks/document';
 import { ACTIONS } from '../../shared/runbooks/actions';
+import type { ScriptRun } from './script-runner';
 import { classifyReference, referencesIn } from '../../shared/runbooks/references';
 import { NoOutputError, RehearsalStepError, asText, automationDateTime, durationMs, matchesDesired, normalizeResponse, resolveValue, select, typedOutput, type DatetimeForm, type Lookup } from './values';
 
@@ -21,6 +23,7 @@ export const SUPPORTED_ACTIONS = [
   'aws:sleep',
   'aws:approve',
   'aws:updateVariable',
+  'aws:executeScript',
 ] as const;
 
 export class UnsupportedActionError extends Error {
@@ -72,6 +75,8 @@ export interface RehearsalDeps {
   /** Calls Service/Api as executeAwsApi would; returns the response. */
   callAws(service: string, api: string, input: Record<string, unknown>): Promise<unknown>;
   invokeFunction(functionName: string, payload: unknown, options: { qualifier?: string; logTail: boolean }): Promise<LambdaResult>;
+  /** Runs an aws:executeScript step's Python handler; returns what it returned (throws with the script's error). */
+  runScript?(run: ScriptRun): Promise<unknown>;
   /** Throws when the function cannot be rehearsed (e.g. its bundle is not built): checked before the first step. */
   checkFunction?(functionName: string): void;
   approve(request: ApprovalRequest): Promise<ApprovalAnswer>;
@@ -278,6 +283,9 @@ class Execution {
         case 'aws:updateVariable':
           this.updateVariable(step, result);
           break;
+        case 'aws:executeScript':
+          await this.executeScript(step, result);
+          break;
         default:
           throw new UnsupportedActionError([{ step: step.name, action: step.action }]);
       }
@@ -368,6 +376,31 @@ class Execution {
       }
       await clock.sleep(interval);
     }
+  }
+
+  /**
+   * aws:executeScript: the handler's return value is the step's Payload output, and declared outputs select from
+   * {Payload: value} ($.Payload.Key, as Automation's examples do); an exception fails the step. Only Python runtimes
+   * with an inline Script are run (an Attachment is not: the rehearsal has no document attachments).
+   */
+  private async executeScript(step: StepModel, result: StepResult): Promise<void> {
+    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+    const runtime = asText(inputs.Runtime);
+    if (!runtime.startsWith('python3')) throw new RehearsalStepError(`Runtime ${runtime}: the rehearsal runs Python scripts only`);
+    if (inputs.Script === undefined) throw new RehearsalStepError('the script is an Attachment: the rehearsal runs inline Scripts only');
+    if (!this.deps.runScript) throw new RehearsalStepError('this rehearsal cannot run scripts (no script runner)');
+    const handler = asText(inputs.Handler);
+    result.detail = `${runtime} ${handler}`;
+    const value = await this.deps.runScript({
+      script: asText(inputs.Script),
+      handler,
+      payload: inputs.InputPayload ?? {},
+      region: this.deps.context.region,
+      // aws:executeScript runs at most 600 s (actions reference); a lower step timeout stops it sooner.
+      timeoutSeconds: Math.min(600, step.timeoutSeconds ?? 600),
+    });
+    result.outputs.Payload = value;
+    this.declaredOutputs(step, { Payload: value }, result);
   }
 
   private async invokeLambda(step: StepModel, result: StepResult): Promise<void> {

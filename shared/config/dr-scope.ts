@@ -7,6 +7,13 @@ export interface DisasterRecoveryScope {
   endpointParameterName: string;
   failoverRecordName?: string;
   hostedZoneId?: string;
+  /** This region's role in the DR pair. */
+  role: 'primary' | 'dr';
+  /**
+   * The other region of the pair and what the documents may act on there (its watched consumer functions' mappings,
+   * its watched queues): FailbackToPrimary stops the DR consumers from the primary region (review 13, R13-2).
+   */
+  peer?: { region: string; functions: string[]; queues: string[] };
 }
 
 /**
@@ -18,7 +25,13 @@ export function disasterRecoveryScope(config: AutomationConfig, environment: Env
   const dr = env.disasterRecovery;
   if (!dr || !Object.values(env.regionRoles ?? {}).includes('dr')) return undefined;
   const role = env.regionRoles?.[region] ?? 'primary';
+  const peerRole = role === 'dr' ? 'primary' : 'dr';
+  const peerRegion = env.regions.find((r) => r !== region && (env.regionRoles?.[r] ?? 'primary') === peerRole);
+  // The consumers and queues are the environment's watched ones: the same names in both regions of the pair.
+  const peer = peerRegion ? { region: peerRegion, functions: [...env.resources.functions], queues: [...env.resources.queues] } : undefined;
   return {
+    role,
+    ...(peer ? { peer } : {}),
     promotableReplicas: [role === 'dr' ? dr.replicaIdentifier : dr.failbackReplicaIdentifier],
     endpointParameterName: dr.endpointParameterName,
     ...(dr.failoverRecordName ? { failoverRecordName: dr.failoverRecordName } : {}),

@@ -121,6 +121,42 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
     expect(await policyFindings(role.policies.map((p) => ({ where: p.name, kind: 'identity', document: p.document })))).toEqual([]);
   });
 
+  it("FailbackToPrimary's cross-region calls (review 13, R13-2): the primary region's role may stop the DR consumers' mapping and read the DR queue, nothing beside them; the DR region's role may not touch the primary's consumers", async () => {
+    const queue = (region: string, name: string) => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
+    const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({ action, resource, resourceAccount: ACCOUNT, why, ...(context ? { context } : {}) });
+    const consumerOf = (region: string) => ({ 'lambda:FunctionArn': fn(region, 'notification-service-consumer') });
+    const judged = async (region: string, list: SimulatedCall[]) => {
+      const role = automationRole('production', region);
+      const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+      // Simulated as the request to the other region is made: the call's region is the resource's.
+      return Promise.all(list.map(async (c) => `${(await simulate(principal, c, c.resource.split(':')[3] ?? region)).result}: ${c.action} (${c.why})`));
+    };
+    const primaryAllowed = [
+      call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), 'stops the DR consumers', consumerOf('us-west-2')),
+      call('lambda:GetEventSourceMapping', mapping('us-west-2'), 'reads the DR mapping back'),
+      call('lambda:ListEventSourceMappings', '*', 'finds the DR mapping'),
+      call('sqs:GetQueueUrl', queue('us-west-2', 'notification-service-queue'), 'finds the DR queue'),
+      call('sqs:GetQueueAttributes', queue('us-west-2', 'notification-service-queue'), 'counts what is left in the DR queue'),
+    ];
+    const primaryDenied = [
+      call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), "another function's mapping in the DR region", { 'lambda:FunctionArn': fn('us-west-2', 'billing-consumer') }),
+      call('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
+      call('lambda:DeleteEventSourceMapping', mapping('us-west-2'), 'the DR mapping is never deleted', consumerOf('us-west-2')),
+      call('sqs:GetQueueAttributes', queue('us-west-2', 'billing-queue'), 'another queue in the DR region'),
+      call('sqs:ReceiveMessage', queue('us-west-2', 'notification-service-queue'), "the DR queue's messages are a person's to move"),
+      call('sqs:PurgeQueue', queue('us-west-2', 'notification-service-queue'), 'the DR queue is never purged'),
+      call('rds:PromoteReadReplica', db('us-west-2', 'notification-service-db-replica'), "the DR region's replica is never promoted from here"),
+    ];
+    expect(await judged('us-east-1', primaryAllowed)).toEqual(primaryAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
+    expect(await judged('us-east-1', primaryDenied)).toEqual(primaryDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    // FailbackToPrimary runs in the primary region: the DR region's role (which FailoverToDR runs as) gets none of it.
+    const drDenied = [
+      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "the primary's consumers, from the DR region", consumerOf('us-east-1')),
+      call('sqs:GetQueueAttributes', queue('us-east-1', 'notification-service-queue'), "the primary's queue, from the DR region"),
+    ];
+    expect(await judged('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+  });
+
   it('denies promotion, the endpoint write and the record change in an environment without a DR region, and the record change without a configured record', async () => {
     // Judged by the simulator, not by action strings: a wildcard (route53:*, rds:Promote*) would be caught too.
     const dr = (region: string) => ({

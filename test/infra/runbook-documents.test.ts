@@ -78,6 +78,18 @@ describe('readRunbookDocument', () => {
     expect(() => readRunbookDocument(file)).toThrow(/step shell uses aws:runCommand/);
   });
 
+  it("derives a script step's actions from its boto3 calls, a client built with region_name as the other region's (review 13, R13-2), and refuses calls it cannot read", () => {
+    const failback = readRunbookDocument(join(__dirname, '..', '..', 'runbooks', 'NotificationService-FailbackToPrimary.yaml'));
+    expect(failback.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']);
+    expect(failback.actions).toEqual(expect.arrayContaining(['cloudwatch:GetMetricStatistics']));
+    expect(failback.actions).not.toEqual(expect.arrayContaining(['sqs:GetQueueAttributes']));
+    const script = (body: string) =>
+      document('NotificationService-Script', `  - name: run\n    action: aws:executeScript\n    inputs:\n      Runtime: python3.11\n      Handler: handler\n      Script: |-\n${body.split('\n').map((l) => `        ${l}`).join('\n')}\n`);
+    const here = readRunbookDocument(script("import boto3\ndef handler(events, context):\n    rds = boto3.client('rds')\n    return rds.describe_db_instances()"));
+    expect({ actions: here.actions, peer: here.peerActions }).toEqual({ actions: ['rds:DescribeDBInstances'], peer: [] });
+    expect(() => readRunbookDocument(script("import boto3\ndef handler(events, context):\n    return boto3.resource('s3').buckets.all()"))).toThrow(/only through clients assigned from boto3\.client/);
+  });
+
   it.each([
     ['a reserved AWS prefix', 'AWSSupport-Mine'],
     ['a name SSM refuses', 'ab'],

@@ -1,7 +1,7 @@
 // NotificationService-FailoverToDR and -FailbackToPrimary rehearsed on a two-region sandbox: the primary topology in
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -349,7 +349,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
-  it("fails back after approval onto the name the automation watches: the old primary retired under its new name, the failback replica promoted and renamed, the service pointed at it, the record switched back", async () => {
+  it("fails back after approval with one writer: the DR consumers stopped and the replica caught up before the promotion, the old primary retired under its new name, the failback replica promoted and renamed, the record switched back, the service pointed at it, the DR queue's leftovers counted", async () => {
     // What a person does first: a read replica of the DR database in the primary region.
     const created = await new RDSClient(at(standby.primaryRegion)).send(
       new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: (await instance(standby.drRegion, standby.replica.identifier))?.DBInstanceArn, Tags: [IS_FAILBACK] }),
@@ -367,7 +367,26 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // FailoverToDR's Afterwards: the primary region's consumers were turned off, so no two writers ran.
     await new LambdaClient(at(standby.primaryRegion)).send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: false }));
     const before = await state();
+    // The DR region serves: its consumers are on (the failover above left them Enabled) and its API still takes traffic.
+    expect(before.drMapping).toBe('Enabled');
     await sendMessages(standby.primaryRegion, account.topology.queue.url, 20);
+    // Accepted by the DR region's API and not yet consumed when the failback starts (no DR consumer runs here): the run
+    // stops the DR consumers, so these are left for a person to move, and the run counts them.
+    await sendMessages(standby.drRegion, standby.queue.url, 5);
+    // RDS publishes the failback replica's ReplicaLag each minute; moto publishes nothing, so the test publishes what RDS
+    // would: a lag before the run (which the wait must ignore: it is from before the DR consumers stopped) and 0 in the
+    // minutes after it. The zeros are timestamped 2-5 minutes ahead of the whole minute now, so each begins after the
+    // moment the run disables the DR mapping (seconds from now) whatever the timing; the document's query ends 10 minutes
+    // ahead of its own now (waitReplicaCaughtUp's description), so they are read at once.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const lag = (offsetMinutes: number, value: number) => ({
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: FAILBACK_REPLICA }],
+      Timestamp: new Date(minute + offsetMinutes * 60_000),
+      Value: value,
+      Unit: 'Seconds' as const,
+    });
+    await new CloudWatchClient(at(standby.primaryRegion)).send(new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [lag(-2, 45), lag(2, 0), lag(3, 0), lag(4, 0), lag(5, 0)] }));
     const consumer = consumerIn(standby.primaryRegion, account.topology.queue.url, account.topology.consumer.mappingUuid);
     // While the mapping is off, this region's consumers take nothing: every message counted below is taken after the enable.
     expect((await consumer.tick()).processed).toBe(0);
@@ -386,6 +405,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       'whoRequested',
       'checkRequesterIsNotApprover',
       'approveFailback',
+      'stopDrConsumers',
+      'waitReplicaCaughtUp',
       'retireOldPrimary',
       'promoteReplica',
       'waitPromoted',
@@ -393,15 +414,27 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       'waitRenamed',
       'describeServing',
       'verifyServingIsFailback',
+      'switchRecord',
+      'verifyRecordSwitched',
+      'recordSwitched',
       'pointServiceAtDatabase',
       'verifyEndpointParameter',
       'findConsumerMapping',
       'enableConsumers',
       'waitConsumersEnabled',
-      'switchRecord',
-      'verifyRecordSwitched',
+      'countDrQueue',
       'verifyTraffic',
     ]);
+    // The DR consumers' own mapping was stopped (read back Disabled), and the replica judged caught up on the minutes after.
+    expect(run.result.outputs).toEqual(
+      expect.objectContaining({
+        'stopDrConsumers.MappingUuid': standby.consumer.mappingUuid,
+        'stopDrConsumers.StateBefore': 'Enabled',
+        'waitReplicaCaughtUp.CaughtUpAt': new Date(minute + 5 * 60_000).toISOString().replace('.000Z', '+00:00'),
+        'countDrQueue.DrQueueMessages': 5,
+      }),
+    );
+    expect(run.result.outputs['countDrQueue.DrQueueWhatToDo']).toMatch(/^5 left in \S+notification-service-queue \(ApproximateNumberOfMessages 5, .*never enable the DR consumers for them$/);
     // The automation's configured database (resources.databases, what its alarms, grants and diagnoses name) is the one
     // serving: the promoted failback replica, under that name, and the endpoint the consumers read is its endpoint.
     const watched = watchedResources(loadRuntimeConfig(process.env).config, 'production').databases;
@@ -419,13 +452,17 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(retired?.TagList).not.toEqual(expect.arrayContaining([IS_FAILBACK]));
     expect(retired?.DbiResourceId).toBe(oldPrimaryResourceId);
     await expect(instance(standby.primaryRegion, FAILBACK_REPLICA)).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
-    expect(await mutatingCallsSince(since)).toEqual(['ModifyDBInstance', 'PromoteReadReplica', 'ModifyDBInstance', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets']);
+    // One writer at every moment: the DR consumers stopped first, the record switched as soon as the database served
+    // under its name, this region's consumers last.
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'ModifyDBInstance', 'PromoteReadReplica', 'ModifyDBInstance', 'ChangeResourceRecordSets', 'PutParameter', 'UpdateEventSourceMapping']);
     expect(after.records).toEqual({
       'us-east-1': { ...before.records['us-east-1'], failover: 'PRIMARY' },
       'us-west-2': { ...before.records['us-west-2'], failover: 'SECONDARY' },
     });
-    // The DR region is this execution's to leave alone: its consumers stay on until a person turns them off.
-    expect(after.drMapping).toBe('Enabled');
+    // Never two writers: the DR consumers are off (review 13, R13-2: this asserted 'Enabled' before), and what the DR
+    // region accepted is still in its queue, for a person to move.
+    expect(after.drMapping).toBe('Disabled');
+    expect(await visible(standby.drRegion, standby.queue.url)).toBe(5);
     expect(processed).toBe(20);
   });
 });

@@ -13,6 +13,7 @@ import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type Deploy
 import { APPROVAL_TOPIC_NAME, approvalTopicArnOf } from '../../../shared/config/names';
 import { ApprovalTopic } from './approval-topic';
 import { automationApiAction } from '../iam/api-actions';
+import { scriptCalls } from '../iam/script-actions';
 import { documentTableWriteCondition } from '../iam/document-table-writes';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
@@ -24,6 +25,11 @@ export interface RunbookDocument {
   content: Record<string, unknown>;
   /** IAM actions its steps call (aws:executeAwsApi and friends, aws:invokeLambdaFunction, aws:executeAutomation). */
   actions: string[];
+  /**
+   * IAM actions its aws:executeScript steps call in the other region of the DR pair (a boto3 client built with
+   * region_name): granted only where the document runs (PEER_REGION_DOCUMENTS), on that other region's resources.
+   */
+  peerActions: string[];
   /** Lambda functions it invokes by literal name. */
   invokedFunctions: string[];
   /** An aws:invokeLambdaFunction step names its function through a parameter. */
@@ -34,6 +40,14 @@ export interface RunbookDocument {
    */
   requestsApprovals: boolean;
 }
+
+/**
+ * The documents that act in the other region of the DR pair, and the region role they run in: only that region's
+ * automation role is granted their scripts' cross-region calls (FailbackToPrimary runs in the primary region).
+ */
+export const PEER_REGION_DOCUMENTS: Readonly<Record<string, 'primary' | 'dr'>> = {
+  'NotificationService-FailbackToPrimary': 'primary',
+};
 
 // SSM document names: 3-128 of [a-zA-Z0-9_.-], not starting with a prefix AWS reserves (SSM CreateDocument Name).
 const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
@@ -73,6 +87,7 @@ export function readRunbookDocument(file: string): RunbookDocument {
   if (String(doc?.schemaVersion) !== '0.3') throw new Error(`${file}: an Automation document has schemaVersion '0.3'`);
   if (!Array.isArray(doc?.mainSteps)) throw new Error(`${file}: mainSteps is missing`);
   const actions = new Set<string>();
+  const peerActions = new Set<string>();
   const invokedFunctions = new Set<string>();
   let invokesParameterizedFunction = false;
   let requestsApprovals = false;
@@ -89,6 +104,10 @@ export function readRunbookDocument(file: string): RunbookDocument {
     } else if (action === 'aws:executeAutomation') {
       actions.add('ssm:StartAutomationExecution');
       actions.add('ssm:GetAutomationExecution');
+    } else if (action === 'aws:executeScript') {
+      const calls = scriptCalls(String(inputs.Script ?? ''), `${file}: step ${String(step.name)}`);
+      for (const a of calls.here) actions.add(a);
+      for (const a of calls.peer) peerActions.add(a);
     } else if (action === 'aws:approve') {
       if (inputs.NotificationArn !== undefined) {
         // The project's documents name the approval topic this stack deploys, and no other (a topic of someone else's
@@ -102,7 +121,7 @@ export function readRunbookDocument(file: string): RunbookDocument {
       throw new Error(`${file}: step ${String(step.name)} uses ${action}, whose IAM needs infra/lib/constructs/runbook-documents.ts does not know yet`);
     }
   }
-  return { name, file, content: doc as Record<string, unknown>, actions: [...actions].sort(), invokedFunctions: [...invokedFunctions], invokesParameterizedFunction, requestsApprovals };
+  return { name, file, content: doc as Record<string, unknown>, actions: [...actions].sort(), peerActions: [...peerActions].sort(), invokedFunctions: [...invokedFunctions], invokesParameterizedFunction, requestsApprovals };
 }
 
 /** The actions of runbooks/automation-role-policy.json (the runbook author's declaration), if it exists. */
@@ -234,6 +253,21 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
         resources: props.targets.regions.map((region) => approvalTopicArnOf(stack.partition, region, props.targets.account)),
       }),
     );
+  }
+  // Review 13 R13-2: the document that runs in this region's role may act in the other region of the DR pair (FailbackToPrimary
+  // stops the DR consumers and reads the DR queue there), on that region's watched consumers and queues only.
+  const peer = dr?.peer;
+  const peerActions = peer ? [...new Set(props.documents.filter((d) => PEER_REGION_DOCUMENTS[d.name] === dr.role).flatMap((d) => d.peerActions))] : [];
+  if (peer && peerActions.length > 0) {
+    // What the other region holds is named here alone (never regionScopes: a role of several regions has its own).
+    const { regionScopes: _ownRegions, ...own } = props.targets;
+    const peerGrant = scopedStatements(
+      peerActions,
+      { ...own, regions: [peer.region], watched: { queues: peer.queues, functions: peer.functions, databases: [], apis: [] }, alarmNames: [] },
+      `runbooks/*.yaml's scripts in ${peer.region}`,
+    );
+    for (const statement of peerGrant.statements) grant.statements.push(PolicyStatement.fromJson({ ...statement.toStatementJson(), Sid: `Peer${String((statement.toStatementJson() as { Sid?: string }).Sid ?? '')}` }));
+    grant.wildcards.push(...peerGrant.wildcards);
   }
   if (grant.statements.length > 0) new Policy(scope, 'DocumentActions', { statements: grant.statements, roles: [role] });
   acknowledgeWildcards(scope, grant.wildcards);
