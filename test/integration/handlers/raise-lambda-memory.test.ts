@@ -1,4 +1,5 @@
 // raise-lambda-memory through its real entry point and the real SDK, against the emulator: assertions on the emulator's state.
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogStreamCommand, DeleteMetricFilterCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateAliasCommand,
@@ -91,10 +92,17 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
       'RequestId: 3f2c Error: Runtime exited with error: signal: killed',
       'REPORT RequestId: 3f2c Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory',
     ]);
-    const decision = await handler(await oomFires(account));
+    // The filter's count only, no line of its own (review 14, R14-3): the lines classified are this case's two, so the
+    // finding counts 2; without them the raise would rest on the count alone ("kind not confirmed").
+    const { namespace, metricName } = account.topology.oomMetricFilter;
+    await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: 2, Unit: 'Count', Timestamp: new Date() }] }));
+    const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC') });
-    expect(decision.reason).not.toContain('memory_limit');
-    expect(decision.reason).not.toContain('kind not confirmed');
+    expect(decision.findings).toContain(
+      `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${account.topology.consumer.logGroupName}`,
+    );
+    expect(JSON.stringify([decision.reason, decision.findings])).not.toContain('memory_limit');
+    expect(JSON.stringify([decision.reason, decision.findings])).not.toContain('kind not confirmed');
     expect(await memoryMb(account)).toBe(768);
   });
 });
