@@ -112,6 +112,8 @@ export interface PreflightExpectations {
   scheduleGroups: Array<{ name: string; roleName: string; targetFunctionName: string }>;
   stateTableName: string;
   eventBusName: string;
+  /** The approvers' addresses infra subscribes to the approval topic (environments.<env>.runbookApprovers.emails). */
+  approverEmails: string[];
   /** Where the environment has a primary and a DR region and a DR configuration: the pair the failover documents switch. */
   failoverPair?: FailoverPairExpectation;
   /**
@@ -233,6 +235,7 @@ export function preflightExpectations(
     scheduleGroups,
     stateTableName: config.stateTableName,
     eventBusName: config.eventBusName,
+    approverEmails: [...(env.runbookApprovers?.emails ?? [])],
     ...(failoverPair ? { failoverPair } : {}),
     okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },
   };

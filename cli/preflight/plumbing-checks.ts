@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { automationRoleNameOf, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import { noSubscriberFix } from '../../shared/config/tier-subscribers';
 import { TIMER_HANDLER, type ExpectedTier, type PreflightExpectations } from './expectations';
+import { APPROVAL_TOPIC_ACTIONS, checkApprovalTopics } from './approval-topic-checks';
 import { probeAccount } from './bus-policy-checks';
 import { checkFailoverRecords, FAILOVER_RECORD_ACTIONS } from './failover-record-checks';
 import { simulateGroups } from './handler-checks';
@@ -523,6 +524,7 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole', 'iam:SimulateCustomPolicy'], () => checkScheduler(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'the approval topic', APPROVAL_TOPIC_ACTIONS, () => checkApprovalTopics(clients, expected, documents))),
     ...(await guardedCheck('plumbing', 'the Route 53 failover record pair', FAILOVER_RECORD_ACTIONS, () => checkFailoverRecords(clients, expected, documents))),
     ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, target, documents))),
   ];

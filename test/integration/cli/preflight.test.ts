@@ -75,6 +75,8 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(report.checks.filter((c) => c.check === 'ssm-document-versions').map((c) => c.message)).toEqual(
       report.checks.filter((c) => c.check === 'ssm-document').map((c) => `SSM document ${c.subject} has its default version 1 only: no earlier version can be started`),
     );
+    // The approval topic the documents notify, read back: the approvers' stand-in subscribed, unfiltered (review 13 R13-5).
+    expect(report.checks.filter((c) => c.check === 'approval-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${account.topology.approvalTopic.arn}`]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -377,6 +379,36 @@ describe('runbook preflight -e production on the sandbox', () => {
       await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...withoutCheck, HealthCheckId: healthCheckId } }] } }));
     }
     expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBe(healthCheckId);
+  });
+
+  // Review 13 R13-5: nothing read the approval topic back. A filter policy on its only subscriber (the tiers' filter, copied
+  // by mistake or set by anyone with sns:SetSubscriptionAttributes, which no topic policy refuses) drops every approval
+  // request; then, with the subscriber gone, nobody is subscribed at all. Each is named, and the fix, run as written, clears it.
+  it('names an approval topic whose only subscriber filters every request, then one nobody is subscribed to', async () => {
+    const topicArn = account.topology.approvalTopic.arn;
+    const [subscription] = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+    if (!subscription?.SubscriptionArn) throw new Error('the deployment subscribed no approver to the approval topic');
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"channel":["email"]}' }));
+    const filtered = await preflight();
+    expect(filtered.status).toBe(1);
+    expect(failures(filtered.report)).toEqual([`FAIL approval-topic ${topicArn}`, `FAIL approval-subscriber ${topicArn} ${subscription.Endpoint ?? ''}`]);
+    expect(filtered.report.checks.find((c) => c.check === 'approval-topic')?.message).toContain('has no confirmed subscription that receives its requests (every confirmed one has a filter policy)');
+    // The fix as printed: an empty FilterPolicy, which the emulator takes as no filter (not tried against AWS).
+    const fix = filtered.report.checks.find((c) => c.check === 'approval-subscriber')?.fix ?? '';
+    expect(fix).toContain("--attribute-name FilterPolicy --attribute-value ''");
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '' }));
+    const fixed = await preflight();
+    expect(failures(fixed.report)).toEqual([]);
+    expect(fixed.status).toBe(0);
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn }));
+    try {
+      const nobody = await preflight();
+      expect(nobody.status).toBe(1);
+      expect(failures(nobody.report)).toEqual([`FAIL approval-topic ${topicArn}`]);
+      expect(nobody.report.checks.find((c) => c.check === 'approval-topic')?.message).toContain('reaches nobody: the run waits at its approval step for its hour and ends Failed');
+    } finally {
+      await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: subscription.Protocol, Endpoint: subscription.Endpoint }));
+    }
   });
 
   // Review 11a finding 3 / decision 200's "not done": the role the documents run as, and their approvers, were read by nothing.

@@ -32,6 +32,7 @@ import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
+import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
@@ -41,6 +42,8 @@ export interface DeployedRunbookStack {
   /** handler -> the inline policy document its role was given (infra's statements). */
   policies: Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>;
   inbox: EscalationInbox;
+  /** Single account: the queue subscribed to the region's approval topic (the approvers' stand-in). */
+  approvals?: EscalationInbox;
   iam: IAMClient;
   lambda: LambdaClient;
   /** Cross-account mode: the project bus's resource policy as put (infra's statements). */
@@ -292,8 +295,15 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await events.send(new PutPermissionCommand({ EventBusName: config.eventBusName, Policy: JSON.stringify(busPolicy) }));
   }
   const inbox = await createEscalationInbox(clientConfig, shared, 'preflight-tier');
+  // The approvers as infra subscribes them to the region's approval topic (runbookApprovers.emails; an SQS queue stands
+  // in for their email, as for the tiers): single account, where the documents with an approval step are registered.
+  let approvals: EscalationInbox | undefined;
+  if (!options.workloadAccount) {
+    const approvalTopic = { level: 0, name: 'approvers', topicName: APPROVAL_TOPIC_NAME, arn: `arn:aws:sns:${region}:${accountId}:${APPROVAL_TOPIC_NAME}` };
+    approvals = await createEscalationInbox(clientConfig, { escalationTopics: [approvalTopic] }, 'preflight-approvers');
+  }
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
-  return { handlers: expected.handlers, policies, inbox, iam, lambda, ...(busPolicy ? { busPolicy } : {}) };
+  return { handlers: expected.handlers, policies, inbox, iam, lambda, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
 }
 
 export interface WorkloadSide {
