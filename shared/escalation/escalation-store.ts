@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
 import { parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
@@ -48,6 +49,12 @@ export const UPDATES_BUDGET_BYTES = 200_000;
 
 function isConditionalFailure(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** DynamoDB refusing an update because the item would pass 400 KB. */
+function isItemTooLarge(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === 'ValidationException' && /item size/i.test(e.message ?? '');
 }
 
 function cancellationCodes(error: unknown): string[] | undefined {
@@ -118,6 +125,10 @@ export class EscalationStore {
   /**
    * A later ALARM state change of the same alarm grouped into this incident (decision 204), conditional on the incident
    * being as it was read (status and state change), so of concurrent deliveries one moves it and the others re-read.
+   * That condition is the whole guard: planRegroup groups only a state change later than the one read (an equal one is
+   * 'already', an earlier one 'stale'), so `alarmTime` only moves forward and a redelivery finds it moved. No set of the
+   * grouped keys is kept (review 14 R14-4: one ~142-byte key per re-fire filled the item after ~1100 re-fires, then its
+   * OK and ALARM both threw); an item written before keeps one, and this write and `resolve` remove it.
    * `reopen`: RESOLVED -> OPEN, one more cycle, the acknowledgement of the last cycle cleared and the ladder's next tier set
    * (`next`); otherwise the incident (OPEN or ACKNOWLEDGED) only moves on to the new state change. The alarm's indexes name
    * the new state change before the incident does (as in create), and the old entries go after it.
@@ -147,11 +158,9 @@ export class EscalationStore {
       ':readStatus': read.status,
       ':alarmTime': change.alarmTime,
       ':readAlarmTime': read.alarmTime,
-      ':keys': new Set([change.incidentKey]),
-      ':key': change.incidentKey,
       ':expiresAt': expiresAt,
     };
-    const removes: string[] = [];
+    const removes: string[] = ['#groupedKeys'];
     for (const [field, value] of [['alarmState', change.alarmState], ['alarmReason', change.alarmReason]] as const) {
       if (value === undefined) continue;
       sets.push(`#${field} = :${field}`);
@@ -177,12 +186,13 @@ export class EscalationStore {
       }
     }
     try {
-      await this.db.send(
+      await this.updateShedding(
+        read.incidentId,
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(read.incidentId),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''} ADD #groupedKeys :keys`,
-          ConditionExpression: '#status = :readStatus AND #alarmTime = :readAlarmTime AND NOT contains(#groupedKeys, :key)',
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ConditionExpression: '#status = :readStatus AND #alarmTime = :readAlarmTime',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -198,6 +208,34 @@ export class EscalationStore {
       this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: OPEN_INCIDENTS_PK, sk: `${read.alarmTime}#${read.incidentId}` } })),
     ]);
     return true;
+  }
+
+  /**
+   * An update of the incident item; one refused because the item would pass DynamoDB's 400 KB is tried once more after
+   * the item sheds `groupedKeys` (review 14 R14-4: the set an item written before grew by one key per re-fire, and once it
+   * filled the item, the alarm's OK and ALARM both threw). The retry is the same conditional write.
+   */
+  private async updateShedding(incidentId: string, command: UpdateCommand): Promise<UpdateCommandOutput> {
+    try {
+      return await this.db.send(command);
+    } catch (error) {
+      if (!isItemTooLarge(error)) throw error;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: this.key(incidentId),
+            UpdateExpression: 'REMOVE #groupedKeys',
+            ConditionExpression: 'attribute_exists(#groupedKeys)',
+            ExpressionAttributeNames: { '#groupedKeys': 'groupedKeys' },
+          }),
+        );
+      } catch (shed) {
+        if (isConditionalFailure(shed)) throw error;
+        throw shed;
+      }
+      return this.db.send(command);
+    }
   }
 
   async get(incidentId: string): Promise<Incident | undefined> {
@@ -664,11 +702,13 @@ export class EscalationStore {
    */
   async resolve(incidentId: string, reason: string, now: Date, alarmTime?: string): Promise<{ resolved: boolean; incident: Incident | undefined }> {
     try {
-      const result = await this.db.send(
+      const result = await this.updateShedding(
+        incidentId,
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(incidentId),
-          UpdateExpression: 'SET #status = :resolved, #at = :at, #resolution = :reason REMOVE #nextLevel, #nextAt',
+          // groupedKeys: only on an item written before review 14 R14-4 (a set that grew by one per re-fire): dropped.
+          UpdateExpression: 'SET #status = :resolved, #at = :at, #resolution = :reason REMOVE #nextLevel, #nextAt, #groupedKeys',
           ConditionExpression: `#status IN (:watching, :open, :acknowledged)${alarmTime !== undefined ? ' AND #alarmTime = :alarmTime' : ''}`,
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -676,6 +716,7 @@ export class EscalationStore {
             '#resolution': 'resolution',
             '#nextLevel': 'nextLevel',
             '#nextAt': 'nextEscalationAt',
+            '#groupedKeys': 'groupedKeys',
             ...(alarmTime !== undefined ? { '#alarmTime': 'alarmTime' } : {}),
           },
           ExpressionAttributeValues: {

@@ -178,8 +178,8 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const table = account.topology.stateTable.name;
     const item = (await account.dynamo.send(new GetCommand({ TableName: table, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, ConsistentRead: true }))).Item;
     expect(item).toMatchObject({ status: 'OPEN', level: 1, nextLevel: 2, reopens: 2 });
-    expect(item?.groupedKeys).toBeInstanceOf(Set);
-    expect((item?.groupedKeys as Set<string>).size).toBe(2);
+    // No set of the grouped state changes grows with each re-fire (review 14 R14-4): the state change moved on is the guard.
+    expect(item?.groupedKeys).toBeUndefined();
     const scheduler = new SchedulerClient(account.clientConfig);
     const scheduleNames = async (): Promise<string[]> =>
       ((await scheduler.send(new ListSchedulesCommand({ GroupName: account.topology.escalationScheduleGroup.name }))).Schedules ?? []).map((x) => x.Name ?? '').sort();
@@ -377,6 +377,54 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect((after?.updates as unknown[]).length).toBe(kept);
     expect(after).toMatchObject({ status: 'OPEN', reopens: 1, updatesOmitted: 1 });
     expect((after?.lastUpdate as { key: string }).key).not.toBe(decision.key);
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+  });
+  // Review 14 R14-4: every re-fire added its ~142-byte state change key to the item's `groupedKeys`; after ~1100 re-fires the
+  // item could not grow, and the alarm's OK and ALARM both threw (the incident OPEN for good, nobody told). An item filled so
+  // before the fix (the set grown by hand until DynamoDB refuses one more key: the only planted part) still resolves and
+  // re-opens, and no re-fire adds to it again.
+  it('a 504 incident whose item was filled by grouped state change keys still resolves, re-opens and tells L1; re-fires add no key', async () => {
+    const { inbox, fire, clear, item, table } = await flapping();
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    const key = { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' };
+    const stateChangeKey = String((await item(incidentId))?.incidentKey);
+    // Grown as the old groupInto grew it (ADD, one ~142-byte key per re-fire), until the item cannot take 64 more bytes:
+    // the emulator checks an item's size when an attribute is SET (not on ADD to a set), so each step is probed so.
+    let planted = 0;
+    const grow = async (count: number): Promise<void> => {
+      const keys = new Set(Array.from({ length: count }, (_, i) => `${stateChangeKey}#${String(planted + i).padStart(6, '0')}`));
+      await account.dynamo.send(
+        new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'ADD #g :k', ExpressionAttributeNames: { '#g': 'groupedKeys' }, ExpressionAttributeValues: { ':k': keys } }),
+      );
+      planted += count;
+    };
+    const canGrow = async (): Promise<boolean> => {
+      try {
+        await account.dynamo.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'SET #p = :p', ExpressionAttributeNames: { '#p': 'probe' }, ExpressionAttributeValues: { ':p': 'x'.repeat(64) } }));
+      } catch (error) {
+        expect(String(error)).toContain('Item size to update has exceeded the maximum allowed size');
+        return false;
+      }
+      await account.dynamo.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'REMOVE #p', ExpressionAttributeNames: { '#p': 'probe' } }));
+      return true;
+    };
+    await grow(2300);
+    while (await canGrow()) await grow(10);
+    expect(planted).toBeGreaterThan(2000);
+    await inbox.read();
+
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [{ kind: 'resolve', level: 1 }] });
+    expect((await item(incidentId))?.groupedKeys).toBeUndefined();
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1, via: 'chat+email' }] });
+    expect((await inbox.read()).map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['reopened:L1:chat', 'reopened:L1:email', 'resolved:L1:chat', 'resolved:L1:email']);
+    for (let cycle = 2; cycle <= 3; cycle += 1) {
+      expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+      expect(await fire()).toMatchObject({ action: 'reopened', incidentId });
+    }
+    const after = await item(incidentId);
+    expect(after).toMatchObject({ status: 'OPEN', reopens: 3, level: 1 });
+    expect(after?.groupedKeys).toBeUndefined();
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
   });
 });
