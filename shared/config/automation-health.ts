@@ -49,17 +49,48 @@ export interface DeadLetterAlarmSpec {
   treatMissingData: 'notBreaching';
 }
 
+/** How long Scheduler keeps retrying a timer it cannot deliver (RetryPolicy: 60..86400 s, 0..185 attempts). */
+export interface TimerRetryPolicy {
+  MaximumEventAgeInSeconds: number;
+  MaximumRetryAttempts: number;
+}
+
 /**
- * A schedule group's "target errors" alarm (project default: any error in 5 minutes). Scheduler's schedules carry no
- * dead-letter queue, and a one-time timer Scheduler cannot invoke its target with is retried for up to 24 hours
- * (shared/escalation/one-time-schedule.ts) and then dropped: the first failed attempt is the signal. AWS/Scheduler
- * TargetErrorCount with the ScheduleGroup dimension, as aws-cdk-lib's ScheduleGroup.metric() names it.
+ * Escalation timers (decision 239, project default): a timer Scheduler cannot deliver within 15 minutes (L1's
+ * acknowledgement window in the service document's ladder) is dropped, not retried for a day. The paging that a timer
+ * starts (the next tier, the still-firing check, the resolution notice) must not arrive hours late as if on time; a drop
+ * is counted in the lane's InvocationDroppedCount, which the lane's health alarm sums (SCHEDULER_FAILURE_METRICS below),
+ * so the first tier hears of it within the alarm's 5-minute period. 185 attempts: the maximum, so age alone bounds it.
+ */
+export const ESCALATION_TIMER_RETRY: TimerRetryPolicy = { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 185 };
+
+/** Health checks after a change: Scheduler's own defaults, stated (a late check still judges the change it was set for). */
+export const VERIFY_CHECK_RETRY: TimerRetryPolicy = { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 };
+
+/**
+ * The failure metrics EventBridge Scheduler publishes per schedule group (AWS/Scheduler, dimension ScheduleGroup; the
+ * User Guide's "List of metrics", the names aws-cdk-lib's ScheduleGroup metricTargetErrors / metricTargetThrottled /
+ * metricThrottled / metricDropped use): the target's API answered an error, the target's API throttled, Scheduler itself
+ * throttled the invocation (its quota), the timer was dropped once its retry policy ran out. The guide lists them as
+ * separate metrics and does not say one is counted in another, so the lane alarm sums all four (decision 239).
+ */
+export const SCHEDULER_FAILURE_METRICS = ['TargetErrorCount', 'TargetErrorThrottledCount', 'InvocationThrottleCount', 'InvocationDroppedCount'] as const;
+export type SchedulerFailureMetric = (typeof SCHEDULER_FAILURE_METRICS)[number];
+
+/**
+ * A schedule group's "failing to invoke" alarm (project default: any failure in 5 minutes), on the metric math sum of
+ * SCHEDULER_FAILURE_METRICS for the group. Each series is FILLed with 0 so a minute where only one of them has a point
+ * still sums (the others publish nothing while zero). The schedules carry no dead-letter queue: the first failed attempt
+ * is the signal, and a dropped timer (InvocationDroppedCount) is one too.
  */
 export interface SchedulerAlarmSpec {
   alarmName: string;
   alarmDescription: string;
   namespace: 'AWS/Scheduler';
-  metricName: 'TargetErrorCount';
+  /** Metric id (m0..m3) -> metric name, each with the dimensions below and the statistic Sum. */
+  metrics: Record<string, SchedulerFailureMetric>;
+  /** SUM([FILL(m0, 0), ...]) over every id of `metrics`. */
+  expression: string;
   dimensions: { ScheduleGroup: string };
   statistic: 'Sum';
   periodSeconds: number;
@@ -69,12 +100,14 @@ export interface SchedulerAlarmSpec {
   treatMissingData: 'notBreaching';
 }
 
-export function schedulerAlarmSpec(lane: { groupName: string; target: string; stops: string }): SchedulerAlarmSpec {
+export function schedulerAlarmSpec(lane: { groupName: string; target: string; stops: string; retry: string }): SchedulerAlarmSpec {
+  const metrics = Object.fromEntries(SCHEDULER_FAILURE_METRICS.map((name, i) => [`m${i}`, name])) as Record<string, SchedulerFailureMetric>;
   return {
     alarmName: `${lane.groupName} schedules failing to invoke ${lane.target}`,
-    alarmDescription: `EventBridge Scheduler could not invoke ${lane.target} for a schedule of group ${lane.groupName} (it retries for up to 24 h, then drops the timer: ${lane.stops}). Look at the scheduler role's lambda:InvokeFunction and the function (runbook preflight checks both); runbook incidents shows an escalation past due as OVERDUE.`,
+    alarmDescription: `EventBridge Scheduler could not invoke ${lane.target} for a schedule of group ${lane.groupName}: the target answered an error or throttled, Scheduler throttled it, or dropped it (${lane.retry}: ${lane.stops}). Look at the scheduler role's lambda:InvokeFunction and the function (runbook preflight checks both); runbook incidents shows an escalation past due as OVERDUE.`,
     namespace: 'AWS/Scheduler',
-    metricName: 'TargetErrorCount',
+    metrics,
+    expression: `SUM([${Object.keys(metrics).map((id) => `FILL(${id}, 0)`).join(', ')}])`,
     dimensions: { ScheduleGroup: lane.groupName },
     statistic: 'Sum',
     periodSeconds: 300,

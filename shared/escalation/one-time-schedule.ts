@@ -3,6 +3,9 @@
 // import() only after a change, so esbuild keeps it, and only it, in a chunk a cold start does not read.
 import { ConflictException, CreateScheduleCommand, SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { classifyAwsError } from '../aws/classify-error';
+import type { TimerRetryPolicy } from '../config/automation-health';
+
+export { ESCALATION_TIMER_RETRY, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../config/automation-health';
 
 export function schedulerClient(config: SchedulerClientConfig): SchedulerClient {
   return new SchedulerClient(config);
@@ -34,6 +37,7 @@ export interface OneTimeSchedule {
   functionArn: string;
   schedulerRoleArn: string;
   input: unknown;
+  retryPolicy: TimerRetryPolicy;
 }
 
 /** Creates the schedule unless one of that name exists (ConflictException: created by an earlier attempt, a no-op). */
@@ -52,8 +56,7 @@ export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule
           Arn: schedule.functionArn,
           RoleArn: schedule.schedulerRoleArn,
           Input: schedulerInputText(schedule.input),
-          // Scheduler's own defaults, stated: a timer that cannot reach the Lambda keeps trying for a day.
-          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+          RetryPolicy: { ...schedule.retryPolicy },
         },
       }),
     );

@@ -2,7 +2,7 @@
 import { DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { classifyAwsError } from '../aws/classify-error';
 import type { EscalationDeployment } from './deployment';
-import { createOneTimeSchedule } from './one-time-schedule';
+import { createOneTimeSchedule, ESCALATION_TIMER_RETRY } from './one-time-schedule';
 import type { TimerInput } from './plan-timer';
 
 // In a module of their own so the alarm handlers can load them (and Scheduler) only after a change.
@@ -44,6 +44,7 @@ export class TimerScheduler {
       functionArn: target.timerFunctionArn,
       schedulerRoleArn: target.schedulerRoleArn,
       input,
+      retryPolicy: ESCALATION_TIMER_RETRY,
     });
   }
 

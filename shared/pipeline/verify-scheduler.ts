@@ -26,7 +26,7 @@ export class VerifyScheduler implements HealthCheckScheduler {
     // The function and the scheduler role live where this handler runs: its own account (infra), else the alarm's.
     const account = this.env[OWN_ACCOUNT_ENV] || context.account;
     const where = escalationDeployment(this.env, { region: this.region, account });
-    const [{ createOneTimeSchedule }, scheduler] = await Promise.all([import('../escalation/one-time-schedule'), resolveLazy(this.scheduler)]);
+    const [{ createOneTimeSchedule, VERIFY_CHECK_RETRY }, scheduler] = await Promise.all([import('../escalation/one-time-schedule'), resolveLazy(this.scheduler)]);
     return createOneTimeSchedule(scheduler, {
       name: verifyScheduleName(input.playbook, input.incidentKey),
       groupName: this.env[VERIFY_SCHEDULE_GROUP_ENV] || VERIFY_SCHEDULE_GROUP,
@@ -37,6 +37,7 @@ export class VerifyScheduler implements HealthCheckScheduler {
       schedulerRoleArn: where.schedulerRoleArn,
       // Only the key of the record: verify-change reads the change, its target and its revert from the state table.
       input: { action: input.action, playbook: input.playbook, incidentKey: input.incidentKey },
+      retryPolicy: VERIFY_CHECK_RETRY,
     });
   }
 }

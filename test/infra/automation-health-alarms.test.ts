@@ -178,6 +178,28 @@ describe('every automation health alarm reaches the first tier with no filter mi
       expectReachesPeople(reaches, OPERATIONS_HEALTH[region] ?? [], [`email:${ONCALL}`, `slack:${CHANNEL}`]);
     });
 
+    it.each([
+      [ESCALATION_TIMERS, 'notification-runbooks', 'retried for up to 15 min, then dropped'],
+      [HEALTH_CHECKS, 'notification-runbooks-verify', 'retried for up to 24 h, then dropped'],
+    ])('%s: sums every Scheduler failure metric of its group, FILLed with 0, in 5-minute Sums (decision 239)', (alarmName, group, retry) => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties?.AlarmName === alarmName)?.[1].Properties;
+      if (!alarm) throw new Error(`no alarm ${alarmName}`);
+      type Query = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } };
+      const queries = alarm.Metrics as Query[];
+      expect(alarm.MetricName).toBeUndefined();
+      const summed = queries.filter((q) => q.MetricStat).map((q) => ({ id: q.Id, ...q.MetricStat, ...q.MetricStat?.Metric, Metric: undefined }));
+      expect(summed.map((q) => q.MetricName).sort()).toEqual(['InvocationDroppedCount', 'InvocationThrottleCount', 'TargetErrorCount', 'TargetErrorThrottledCount']);
+      for (const q of summed) expect(q).toMatchObject({ Namespace: 'AWS/Scheduler', Dimensions: [{ Name: 'ScheduleGroup', Value: group }], Period: 300, Stat: 'Sum' });
+      const expression = queries.find((q) => q.Expression !== undefined);
+      expect(expression?.ReturnData).not.toBe(false);
+      expect(expression?.Expression).toBe(`SUM([${summed.map((q) => `FILL(${q.id}, 0)`).join(', ')}])`);
+      expect(queries.filter((q) => q.ReturnData !== false)).toHaveLength(1);
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      expect(alarm.AlarmDescription).toContain(retry);
+    });
+
     it("L1's own topic no longer carries them: its email subscription filters on the channel attribute an alarm action cannot set", () => {
       const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
       if (!template) throw new Error('no stack');

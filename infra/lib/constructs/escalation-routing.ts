@@ -1,13 +1,14 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../../shared/config/automation-health';
+
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
@@ -63,15 +64,22 @@ export class EscalationTimers extends Construct {
    */
   watchHealth(health: AutomationHealthTopic): Alarm[] {
     const lanes = [
-      { lane: this.escalation, target: 'escalation-timer', stops: 'the escalation ladder of an open incident stops climbing' },
-      ...(this.verify ? [{ lane: this.verify, target: 'verify-change', stops: 'the health check after an automated change never runs' }] : []),
+      { lane: this.escalation, target: 'escalation-timer', stops: 'the escalation ladder of an open incident stops climbing', retry: retryText(ESCALATION_TIMER_RETRY) },
+      ...(this.verify ? [{ lane: this.verify, target: 'verify-change', stops: 'the health check after an automated change never runs', retry: retryText(VERIFY_CHECK_RETRY) }] : []),
     ];
-    return lanes.map(({ lane, target, stops }) => {
-      const spec = schedulerAlarmSpec({ groupName: lane.groupName, target, stops });
+    return lanes.map(({ lane, target, stops, retry }) => {
+      const spec = schedulerAlarmSpec({ groupName: lane.groupName, target, stops, retry });
+      const period = Duration.seconds(spec.periodSeconds);
       const alarm = new Alarm(this, `${lane === this.escalation ? '' : 'Verify'}TargetErrors`, {
         alarmName: spec.alarmName,
         alarmDescription: spec.alarmDescription,
-        metric: new Metric({ namespace: spec.namespace, metricName: spec.metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period: Duration.seconds(spec.periodSeconds) }),
+        metric: new MathExpression({
+          expression: spec.expression,
+          period,
+          usingMetrics: Object.fromEntries(
+            Object.entries(spec.metrics).map(([id, metricName]) => [id, new Metric({ namespace: spec.namespace, metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period })]),
+          ),
+        }),
         threshold: spec.threshold,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: spec.evaluationPeriods,
@@ -169,4 +177,10 @@ export class DecisionPublishersOnly extends Construct {
     });
     this.sourceAbsentPolicy.addDependency(this.policy);
   }
+}
+
+/** "retried for up to 15 min" / "24 h": what the lane's RetryPolicy lets Scheduler do before it drops a timer. */
+function retryText(policy: TimerRetryPolicy): string {
+  const seconds = policy.MaximumEventAgeInSeconds;
+  return `retried for up to ${seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds / 60} min`}, then dropped`;
 }

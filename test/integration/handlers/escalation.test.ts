@@ -165,6 +165,8 @@ describe('escalation along the support path (production)', () => {
     // The timer names the incident's alarm, so escalation-timer re-reads it at once with the incident (decision 96).
     expect(JSON.parse(schedule.Target?.Input ?? '{}')).toEqual({ action: 'escalate', incidentId, level: 2, alarm: { name: h.alarmName, account: h.account.accountId } });
     expect(handlerOfFunctionArn(schedule.Target?.Arn ?? '')).toBe('escalation-timer');
+    // Decision 239: a timer Scheduler cannot deliver within L1's 15 minutes is dropped (and alarmed), not paged hours late.
+    expect(schedule.Target?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 185 });
   });
 
   it('refuses a timer that names another alarm than its incident: nobody notified, the incident unchanged', async () => {
