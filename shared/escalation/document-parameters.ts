@@ -23,6 +23,7 @@ export const DOCUMENT_PARAMETERS: Readonly<Record<string, Readonly<Record<string
     HostedZoneId: 'required',
     RecordName: 'required',
     DrRegion: 'optional',
+    CaughtUpPeriods: 'optional',
     AutomationAssumeRole: 'optional',
   },
   'NotificationService-FailoverToDR': {
