@@ -83,6 +83,16 @@ export async function buildAll({ quiet = false } = {}) {
     const inputs = Object.keys(result.metafile.inputs).length;
     rows.push({ name, bytes, lazyBytes, inputs });
   }
+  // CloudFormation custom resources (custom-resources/*.ts): one bundle each, which infra deploys beside what it serves.
+  rmSync(join(dist, 'custom-resources'), { recursive: true, force: true });
+  for (const name of readdirSync(join(root, 'custom-resources')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort()) {
+    const outdir = join(dist, 'custom-resources', name);
+    mkdirSync(outdir, { recursive: true });
+    const result = await build({ ...common, splitting: false, entryPoints: { index: join(root, 'custom-resources', `${name}.ts`) }, outdir, minify: true });
+    writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+    await zipFiles(Object.keys(result.metafile.outputs).sort().map((file) => [join(root, file), relative(outdir, join(root, file))]), join(outdir, 'function.zip'));
+    if (!quiet) console.log(`custom resource ${name}: ${kb(Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0))}  dist/custom-resources/${name}/{index.mjs,function.zip}`);
+  }
   // The CLI and sandbox are never part of a handler bundle; they import the handlers' built output at run time.
   const cli = await build({ ...common, splitting: false, entryPoints: [join(root, 'cli', 'runbook.ts')], outfile: join(dist, 'cli', 'runbook.mjs'), minify: false, sourcemap: 'linked' });
   writeFileSync(join(dist, 'cli', 'meta.json'), JSON.stringify(cli.metafile));

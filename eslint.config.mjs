@@ -35,6 +35,10 @@ const HANDLER_ONLY_SHARED = {
   regex: '^(?!\\.\\./shared/)',
   message: 'handlers/ imports only shared/: logic and clients belong in the library.',
 };
+const CUSTOM_RESOURCE_ONLY_SHARED = {
+  regex: '^(?!\\.\\./shared/|@aws-sdk/|@aws-lambda-powertools/)',
+  message: 'custom-resources/ imports only shared/, the SDK and Powertools: the logic belongs in the library, where preflight reuses it.',
+};
 /** infra/: configuration and playbook declarations only; constants both sides need live in shared/config/. */
 const INFRA_NO_HANDLERS = {
   regex: '^(\\.\\./)+handlers(/|$)',
@@ -84,6 +88,7 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 
 const architecture = [
   { files: ['handlers/**/*.ts'], rules: restrict([HANDLER_SDK, HANDLER_ONLY_SHARED]) },
+  { files: ['custom-resources/**/*.ts'], rules: restrict([CUSTOM_RESOURCE_ONLY_SHARED]) },
   { files: ['shared/**/*.ts'], rules: restrict([SHARED_OUTWARD]) },
   { files: PURE_FILES, rules: restrict([SHARED_OUTWARD, SDK, POWERTOOLS, NODE_IO]) },
   // The configuration loader is the one pure-layer module that reads the environment (its default argument).

@@ -8,12 +8,16 @@ interface Metafile {
   outputs: Record<string, unknown>;
 }
 
-/** The metafiles `npm run build` writes beside the CLI and each handler bundle. */
+/** The metafiles `npm run build` writes beside the CLI, each handler bundle and each custom resource bundle. */
 function builtMetafiles(root: string): string[] {
   const metas = [join(root, 'dist', 'cli', 'meta.json')];
   const handlers = join(root, 'dist', 'handlers');
   if (existsSync(handlers)) {
     for (const name of readdirSync(handlers)) metas.push(join(handlers, name, 'meta.json'));
+  }
+  const customResources = join(root, 'dist', 'custom-resources');
+  if (existsSync(customResources)) {
+    for (const name of readdirSync(customResources)) metas.push(join(customResources, name, 'meta.json'));
   }
   return metas.filter((file) => existsSync(file));
 }

@@ -1,5 +1,5 @@
 // The versions of a deployed runbook document besides its default: each is still startable by number (review 13 R13-15,
-// decision 218), so the deployment deletes them and preflight FAILs while any is left.
+// decisions 221, 233), so the deployment deletes them and preflight FAILs while any is left.
 import { DeleteDocumentCommand, ListDocumentVersionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 export interface DocumentVersions {

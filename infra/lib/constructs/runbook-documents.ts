@@ -1,6 +1,6 @@
 // The SSM Automation documents from runbooks/*.yaml, and the role they run as, granted exactly the APIs the documents call.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
@@ -12,6 +12,7 @@ import { OPERATIONS_DOCUMENTS } from '../settings';
 import { hasDeployTokens, renderRunbookContent, runbookDeployValues, type DeployedWhere } from '../../../shared/config/runbook-deploy-values';
 import { APPROVAL_TOPIC_NAME, approvalTopicArnOf } from '../../../shared/config/names';
 import { ApprovalTopic } from './approval-topic';
+import { DocumentVersionCleanup } from './document-version-cleanup';
 import { automationApiAction } from '../iam/api-actions';
 import { scriptCalls } from '../iam/script-actions';
 import { documentTableWriteCondition } from '../iam/document-table-writes';
@@ -287,6 +288,8 @@ export interface RunbookDocumentsProps {
   /** The configuration and environment whose approvers, ladders and caps are written into the documents (`${Deploy.…}`). */
   config: AutomationConfig;
   environment: EnvironmentName;
+  /** The built cleanup bundle (default: dist/custom-resources/prune-document-versions/function.zip beside runbooks/). */
+  cleanupBundleZip?: string;
 }
 
 /**
@@ -344,17 +347,24 @@ export class RunbookDocuments extends Construct {
       ...(props.handlerAccount ? { handlerAccount: props.handlerAccount } : {}),
     };
     warnOnDefaultApprovers(this, this.documents, props.config, props.environment);
-    for (const doc of this.documents) {
-      new CfnDocument(this, doc.name, {
+    const registered = this.documents.map((doc) => {
+      const content = deployedContent(doc, props.config, props.environment, where);
+      const resource = new CfnDocument(this, doc.name, {
         name: doc.name,
         documentType: 'Automation',
         documentFormat: 'YAML',
-        content: deployedContent(doc, props.config, props.environment, where),
-        // A changed document becomes a new default version instead of a replacement (which a fixed name would block).
+        content,
+        // A changed document becomes a new default version instead of a replacement (which a fixed name would block);
+        // the version it supersedes is deleted by DocumentVersionCleanup below (decision 239).
         updateMethod: 'NewVersion',
       });
-    }
+      return { name: doc.name, resource, deployedContent: content };
+    });
     if (this.documents.length === 0) return;
+    new DocumentVersionCleanup(this, 'SupersededVersions', {
+      documents: registered,
+      bundleZip: props.cleanupBundleZip ?? join(dirname(props.runbooksDir), 'dist', 'custom-resources', 'prune-document-versions', 'function.zip'),
+    });
     let roleArn: string;
     if ('create' in props.role) {
       // The author's declaration (runbooks/automation-role-policy.json) covers every document; a role that runs only the

@@ -1,4 +1,5 @@
 // Suite: the synthesized stacks of every environment: rules to the right handlers, alarms at the seed's thresholds, least privilege.
+import { CLEANUP_FUNCTION_NAME } from '../../../infra/lib/constructs/document-version-cleanup';
 import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
@@ -58,10 +59,13 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('deploys one function per handler in handlers/, named notification-runbooks-<handler>, the standby watch only in the DR region', () => {
-      const names = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => r.Properties?.FunctionName);
+      // Besides the handlers, the custom resource that deletes superseded document versions at deploy (decision 239).
+      const all = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
+      expect(all.filter((n) => n === CLEANUP_FUNCTION_NAME)).toHaveLength(1);
+      const names = all.filter((n) => n !== CLEANUP_FUNCTION_NAME);
       expect(names.sort()).toEqual(synthesized.built.handlers.filter((h) => h.name !== 'watch-standby').map((h) => functionNameOf(h.name)).sort());
       expect(synthesized.built.handlers.map((h) => h.name)).toContain('scale-consumers');
-      const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
+      const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName)).filter((n) => n !== CLEANUP_FUNCTION_NAME);
       // Written out by hand: every handler, the standby watch included; since decision 123 the rows that change something
       // and verify-change too (they act there only while the region serves).
       expect(dr.sort()).toEqual(

@@ -8,7 +8,9 @@ import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } f
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
+import { DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
@@ -201,6 +203,66 @@ describe('runbook preflight -e production on the sandbox', () => {
       // Back to one version as deployed: the later cases count the documents' checks.
       const versions = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
       for (const v of versions.filter((x) => !x.IsDefaultVersion)) await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: v.DocumentVersion }));
+      ssm.destroy();
+    }
+  });
+
+  it("the deployment's cleanup (the custom resource) deletes every version of each document but its default, and tells CloudFormation (decision 239)", async () => {
+    const ssm = new SSMClient(account.clientConfig);
+    const names = ['NotificationService-ScaleConsumers', 'NotificationService-FailoverToDR'];
+    const saved = process.env[DOCUMENT_NAMES_ENV];
+    const sent: Array<Record<string, unknown>> = [];
+    const deps = {
+      ssm,
+      put: (_url: string, body: string): Promise<number> => {
+        sent.push(JSON.parse(body) as Record<string, unknown>);
+        return Promise.resolve(200);
+      },
+      logger: new Logger({ logLevel: 'SILENT' }),
+    };
+    const event = (requestType: 'Create' | 'Update' | 'Delete') => ({
+      RequestType: requestType,
+      ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3Acloudformation?X-Amz-Signature=0',
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/0',
+      RequestId: `request-${sent.length}`,
+      LogicalResourceId: 'SupersededVersionsCleanup',
+      PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+    });
+    const versionsOf = async (name: string): Promise<string[]> =>
+      ((await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? []).map((v) => `${v.DocumentVersion ?? '?'}${v.IsDefaultVersion ? ' (default)' : ''}`);
+    try {
+      // As two deploys with UpdateMethod NewVersion leave each: an earlier content, then the deployed one made default.
+      for (const name of names) {
+        const content = JSON.parse((await ssm.send(new GetDocumentCommand({ Name: name }))).Content ?? '{}') as { description?: string };
+        await ssm.send(new UpdateDocumentCommand({ Name: name, DocumentVersion: '$LATEST', DocumentFormat: 'JSON', Content: JSON.stringify({ ...content, description: `${content.description ?? ''} (earlier)` }) }));
+        await ssm.send(new UpdateDocumentCommand({ Name: name, DocumentVersion: '$LATEST', DocumentFormat: 'JSON', Content: JSON.stringify(content, null, 1) }));
+        await ssm.send(new UpdateDocumentDefaultVersionCommand({ Name: name, DocumentVersion: '3' }));
+        expect(await versionsOf(name)).toEqual(['1', '2', '3 (default)']);
+      }
+      process.env[DOCUMENT_NAMES_ENV] = names.join(',');
+      await pruneSupersededVersions(event('Update'), deps);
+      expect(sent[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_RESOURCE_ID, Reason: `deleted 4 superseded version(s): ${names[0]}:1, ${names[0]}:2, ${names[1]}:1, ${names[1]}:2` });
+      for (const name of names) expect(await versionsOf(name)).toEqual(['3 (default)']);
+      // The next deploy with nothing superseded, and the stack's deletion: nothing deleted, SUCCESS.
+      await pruneSupersededVersions(event('Update'), deps);
+      expect(sent[1]).toMatchObject({ Status: 'SUCCESS', Reason: 'every document has its default version only' });
+      await pruneSupersededVersions(event('Delete'), deps);
+      expect(sent[2]).toMatchObject({ Status: 'SUCCESS' });
+      for (const name of names) expect(await versionsOf(name)).toEqual(['3 (default)']);
+      // A document it cannot read fails the deployment, naming why (never a silent success).
+      process.env[DOCUMENT_NAMES_ENV] = 'NotificationService-NotDeployed';
+      await pruneSupersededVersions(event('Update'), deps);
+      expect(sent[3]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('InvalidDocument') as string });
+      // A response URL that is not CloudFormation's gets nothing, and nothing is deleted.
+      await expect(pruneSupersededVersions({ ...event('Update'), ResponseURL: 'http://127.0.0.1:9/steal' }, deps)).rejects.toThrow('not a CloudFormation pre-signed S3 URL');
+      expect(sent).toHaveLength(4);
+    } finally {
+      if (saved === undefined) delete process.env[DOCUMENT_NAMES_ENV];
+      else process.env[DOCUMENT_NAMES_ENV] = saved;
+      for (const name of names) {
+        const versions = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
+        for (const v of versions.filter((x) => !x.IsDefaultVersion)) await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: v.DocumentVersion }));
+      }
       ssm.destroy();
     }
   });
