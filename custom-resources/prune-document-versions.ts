@@ -1,6 +1,6 @@
 // CloudFormation custom resource: after the runbook documents are created or updated (UpdateMethod NewVersion adds a
 // version and makes it the default), deletes every other version of each, so no earlier version stays startable
-// (review 13 R13-15, decision 239). The documents are the deployment's own (DOCUMENT_NAMES), never the event's.
+// (review 13 R13-15, decision 240). The documents are the deployment's own (DOCUMENT_NAMES), never the event's.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteSupersededVersions } from '../shared/runbooks/document-versions';

@@ -1,5 +1,5 @@
 // After the runbook documents are created or updated, deletes every version of each but its default (review 13 R13-15,
-// decision 239): UpdateMethod NewVersion adds a version and makes it the default; the earlier ones would stay startable.
+// decision 240): UpdateMethod NewVersion adds a version and makes it the default; the earlier ones would stay startable.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';

@@ -355,7 +355,7 @@ export class RunbookDocuments extends Construct {
         documentFormat: 'YAML',
         content,
         // A changed document becomes a new default version instead of a replacement (which a fixed name would block);
-        // the version it supersedes is deleted by DocumentVersionCleanup below (decision 239).
+        // the version it supersedes is deleted by DocumentVersionCleanup below (decision 240).
         updateMethod: 'NewVersion',
       });
       return { name: doc.name, resource, deployedContent: content };

@@ -59,7 +59,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('deploys one function per handler in handlers/, named notification-runbooks-<handler>, the standby watch only in the DR region', () => {
-      // Besides the handlers, the custom resource that deletes superseded document versions at deploy (decision 239).
+      // Besides the handlers, the custom resource that deletes superseded document versions at deploy (decision 240).
       const all = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
       expect(all.filter((n) => n === CLEANUP_FUNCTION_NAME)).toHaveLength(1);
       const names = all.filter((n) => n !== CLEANUP_FUNCTION_NAME);

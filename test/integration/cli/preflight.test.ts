@@ -207,7 +207,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
-  it("the deployment's cleanup (the custom resource) deletes every version of each document but its default, and tells CloudFormation (decision 239)", async () => {
+  it("the deployment's cleanup (the custom resource) deletes every version of each document but its default, and tells CloudFormation (decision 240)", async () => {
     const ssm = new SSMClient(account.clientConfig);
     const names = ['NotificationService-ScaleConsumers', 'NotificationService-FailoverToDR'];
     const saved = process.env[DOCUMENT_NAMES_ENV];
