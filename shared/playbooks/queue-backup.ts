@@ -134,8 +134,9 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
  * ones); otherwise the named functions are read again and the read made ahead is dropped, its failure included. Each
  * function's GetFunctionConcurrency settles on its own, and only the failure of a function the mappings name is thrown:
  * an owned function that does not consume this queue (deleted, not deployed in this region, denied) does not fail the
- * scale-up (R14-9). The error rates are one GetMetricData for all owned functions: when it failed, the named functions'
- * rates are read again on their own, and that read's failure is thrown (decision 234). Either way the read made ahead
+ * scale-up (R14-9). The error rates are one GetMetricData for all owned functions: when it failed and every owned
+ * function is named, its failure is thrown as read; when it failed and some owned function is not named, the named
+ * functions' rates are read again on their own, and that read's failure is thrown (decision 234). Either way the read made ahead
  * has settled before `use` answers or throws, so none is left running.
  */
 function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unknown>; use(functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> } {
@@ -157,6 +158,11 @@ function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unkno
         if (!concurrency.ok) throw concurrency.error;
         reserved[name] = concurrency.value.ReservedConcurrentExecutions;
       }
+      // A failed read of every owned function's rates is a failure of the named ones' (they are all named): thrown as
+      // read, so a transient error is retried by Lambda and a permanent one escalated naming the series, exactly as
+      // without the read ahead. Only when owned functions the mappings do not name were in it is it read again for the
+      // named ones alone (their failure thrown then).
+      if (!readRates.ok && owned.every((name) => functionNames.includes(name))) throw readRates.error;
       const named = readRates.ok ? readRates.value : await readErrorRates(ctx, [...functionNames]);
       return Object.fromEntries(
         functionNames.map((name) => {
