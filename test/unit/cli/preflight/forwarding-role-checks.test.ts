@@ -12,6 +12,7 @@ import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStat
 import { forwardingRolePolicy, forwardingRoleTrust } from '../../../../infra/lib/iam/workload-roles';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { ACCOUNT, awsError, clients, TARGET, WORKLOAD } from './support';
+import { mayAssume } from '../../../support/trust-oracle';
 
 const iam = mockClient(IAMClient);
 
@@ -39,47 +40,17 @@ const BUS_POLICY = doc(
   sourceAbsentStatement(BUS, [publisher]) as unknown as Record<string, unknown>,
 );
 
-/** The oracle, trust: may EventBridge assume the role for a rule of `account`, the whole trust as the role's resource policy? */
-async function eventBridgeMayAssume(trust: Doc, account: string, ruleArn: string): Promise<boolean> {
-  const response = await runSimulation(
-    {
-      request: {
-        principal: 'events.amazonaws.com',
-        action: 'sts:AssumeRole',
-        resource: { resource: ROLE, accountId: WORKLOAD },
-        contextVariables: { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn },
-      },
-      identityPolicies: [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: trust,
-    },
-    {},
-  );
-  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
-  return response.overallResult === 'Allowed';
-}
+/** The oracle, trust (test/support/trust-oracle.ts): may EventBridge assume the role for a rule of `account`? */
+const eventBridgeMayAssume = (trust: Doc, account: string, ruleArn: string): Promise<boolean> =>
+  mayAssume(trust, { principal: 'events.amazonaws.com', role: { arn: ROLE, account: WORKLOAD }, context: { 'aws:SourceAccount': account, 'aws:SourceArn': ruleArn } });
 
 /** The oracle, another principal: may an attacker's role in `account` (its own policy allowing sts:AssumeRole on the role) assume it? */
-async function attackerMayAssume(trust: Doc, account: string): Promise<boolean> {
-  const response = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:iam::${account}:role/attacker`,
-        action: 'sts:AssumeRole',
-        resource: { resource: ROLE, accountId: WORKLOAD },
-        contextVariables: {},
-      },
-      identityPolicies: [{ name: 'assume-anything', policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }) }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: trust,
-    },
-    {},
-  );
-  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
-  return response.overallResult === 'Allowed';
-}
+const attackerMayAssume = (trust: Doc, account: string): Promise<boolean> =>
+  mayAssume(trust, {
+    principal: `arn:aws:iam::${account}:role/attacker`,
+    role: { arn: ROLE, account: WORKLOAD },
+    identityPolicies: [{ name: 'assume-anything', policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }) }],
+  });
 
 /** The oracle, permissions: the role's cross-account PutEvents of an alarm state change on the bus (infra's bus policy admits the workload). */
 async function roleMayPut(policy: Doc | undefined): Promise<boolean> {

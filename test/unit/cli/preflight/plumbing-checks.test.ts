@@ -1,7 +1,6 @@
 // Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
 import { GetRoleCommand, GetUserCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, ListDocumentVersionsCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -13,6 +12,7 @@ import type { CheckResult } from '../../../../cli/preflight/types';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { awsError, clients, expectationsFor, TARGET } from './support';
 import type { EnvironmentName } from '../../../../shared/config/schema';
+import { mayAssume } from '../../../support/trust-oracle';
 
 const ssm = mockClient(SSMClient);
 const sns = mockClient(SNSClient);
@@ -63,24 +63,9 @@ function simulateCustomFromEvaluator(): void {
     ),
   }));
 }
-/**
- * The oracle: may `principal` (a service) assume the role for a source, the WHOLE trust as the role's resource policy
- * (@cloud-copilot/iam-simulate, independent of preflight's Principal handling and of the sandbox's evaluator)?
- */
-async function serviceMayAssume(trust: Doc, principal: string, roleArn: string, account: string, sourceArn: string): Promise<boolean> {
-  const response = await runSimulation(
-    {
-      request: { principal, action: 'sts:AssumeRole', resource: { resource: roleArn, accountId: '111122223333' }, contextVariables: { 'aws:SourceAccount': account, 'aws:SourceArn': sourceArn } },
-      identityPolicies: [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: trust,
-    },
-    {},
-  );
-  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
-  return response.overallResult === 'Allowed';
-}
+/** The oracle (test/support/trust-oracle.ts): may `principal` (a service) assume the role (in 111122223333) for a source? */
+const serviceMayAssume = (trust: Doc, principal: string, roleArn: string, account: string, sourceArn: string): Promise<boolean> =>
+  mayAssume(trust, { principal, role: { arn: roleArn, account: '111122223333' }, context: { 'aws:SourceAccount': account, 'aws:SourceArn': sourceArn } });
 /** infra's grants: each lane's role may invoke its one target (EscalationTimers.allowInvoke). */
 const INFRA_INVOKE_GRANTS: Record<string, string[]> = {
   [roleArnOf('notification-runbooks-escalation-scheduler-us-east-1')]: [fnArn('notification-runbooks-escalation-timer')],
