@@ -564,16 +564,24 @@ export class EscalationStore {
     }
   }
 
+  /** Every send of the incident, every page of the Query (DynamoDB ends a page at 1 MB: a long-lived incident's sends can fill more). */
   async listSends(incidentId: string): Promise<SentNotification[]> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.options.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :send)',
-        ExpressionAttributeValues: { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map((item): SentNotification => {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :send)',
+          ExpressionAttributeValues: { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.map((item): SentNotification => {
       const { owner: _owner, delivered, ...send } = parseSendItem(keyOf(item), item);
       // What went out under a send that did not complete is kept: those people were paged (a resolution goes to them).
       return send.status !== 'SENT' && delivered && Object.keys(delivered).length > 0 ? { ...send, delivered } : send;

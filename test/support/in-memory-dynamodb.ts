@@ -6,7 +6,7 @@
 // removeUndefinedValues); PutItem answers the old item for ReturnValues ALL_OLD; a Query selects by its
 // KeyConditionExpression (pk = ..., and on sk begins_with, BETWEEN or a comparison), orders by sk (ScanIndexForward
 // false: descending), counts Limit before its FilterExpression (equalities joined by AND) and pages with
-// LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition); TransactWriteItems applies its Puts. What it does not do: write conditions
+// LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition; `pageItems` stands for the 1 MB end of a page); TransactWriteItems applies its Puts. What it does not do: write conditions
 // (ConditionExpression, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
 // refused with the error a test sets in `refusal`: these tests forge records DynamoDB's conditions would refuse, to reach
 // the stores' parsing of what comes back. Any other command, or an expression it does not read, throws naming it.
@@ -115,6 +115,11 @@ export class InMemoryDynamoTable {
   readonly calls: string[] = [];
   /** What a conditional write answers instead of being applied: its error, as the SDK throws it. */
   refusal: Error | undefined;
+  /**
+   * Where a page ends when the Query sets no Limit: DynamoDB ends a page at 1 MB of items read, with LastEvaluatedKey, so
+   * a reader that does not page loses the rest. Undefined: one page holds the whole partition.
+   */
+  pageItems: number | undefined;
 
   /** Writes an item as it is, as anyone who can write the table would. */
   forge(item: Item): void {
@@ -130,7 +135,8 @@ export class InMemoryDynamoTable {
     const selected = [...this.items.values()].filter(keyCondition(input)).sort((a, b) => compare(a.sk, b.sk));
     if (input.ScanIndexForward === false) selected.reverse();
     const start = input.ExclusiveStartKey ? selected.findIndex((item) => idOf(item as Key) === idOf(input.ExclusiveStartKey as Key)) + 1 : 0;
-    const evaluated = selected.slice(start, input.Limit === undefined ? undefined : start + input.Limit);
+    const pageSize = input.Limit ?? this.pageItems;
+    const evaluated = selected.slice(start, pageSize === undefined ? undefined : start + pageSize);
     const last = evaluated.at(-1);
     const more = start + evaluated.length < selected.length;
     return {

@@ -138,6 +138,21 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     expect(await storeOver(table).listSends(ID)).toEqual([{ kind: 'notify', level: 1, tierName: 'DevOps Team', status: 'SENT', sentAt: '2026-12-05T22:01:02.000Z', channels: ['email'], messageIds: ['m-1'] }]);
   });
 
+  it('reads every page: an incident whose sends fill more than one page of the Query (DynamoDB ends a page at 1 MB)', async () => {
+    const table = new InMemoryDynamoTable();
+    const store = storeOver(table);
+    await store.create(incident(), NOW);
+    for (const level of [1, 2, 3, 4]) {
+      expect(await store.claimSend(ID, 'notify', level, `tier ${level}`, ['OPEN'], NOW, { seenAbsent: true })).toMatchObject({ claimed: true });
+    }
+    table.pageItems = 1;
+    table.calls.length = 0;
+    const sends = await store.listSends(ID);
+    expect(sends.map((s) => s.level)).toEqual([1, 2, 3, 4]);
+    // One page per send: the last page ends the partition (no LastEvaluatedKey), so exactly 4 Queries.
+    expect(table.calls).toEqual(['Query', 'Query', 'Query', 'Query']);
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
     ['an unknown kind', { kind: 'page' }, 'kind: Invalid option: expected one of "notify"|"resolve"|"reopen"|"notice"'],
     ['an unknown status', { status: 'DONE' }, 'status: Invalid option: expected one of "IN_PROGRESS"|"SENT"|"FAILED"'],
