@@ -962,7 +962,7 @@ export class EscalationService {
         case 'reopen': {
           const now = this.now();
           // The ladder resumes on its own clock (R13-1): the next tier due when it was, paged at once if that has passed.
-          const next = plan.kind === 'reopen' ? resumeLadder(read, this.ctx.policy, now) : undefined;
+          const next = plan.kind === 'reopen' ? resumeLadder(read, this.ctx.policy, now, facts.alarmTime) : undefined;
           const change = {
             incidentKey: facts.incidentKey,
             alarmTime: facts.alarmTime,
@@ -979,6 +979,8 @@ export class EscalationService {
             incidentId: read.incidentId,
             stateChange: facts.alarmTime,
             reason: plan.reason,
+            // Why the next tier is due when it is (R14-8: what of the OK was charged to the ladder).
+            ...(next ? { ladder: next.reason, nextEscalationAt: next.at.toISOString() } : {}),
           });
           const after = await store.get(read.incidentId);
           if (!after) return { action: 'ignored', incidentId: read.incidentId, reason: 'incident gone', delivered: [] };
@@ -1023,16 +1025,23 @@ export class EscalationService {
         if (!tier || !page) continue;
         const claim = await store.claimSend(incidentId, 'reopen', tier.level, tier.name, ['OPEN', 'ACKNOWLEDGED'], this.now(), { cycle });
         if (!claim.claimed) continue;
-        // Due already (the ladder's clock ran on, R13-1): the next tier is paged just below, "now".
-        const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Math.max(Date.parse(incident.nextEscalationAt), this.now().getTime()) : Number.NaN;
+        // Due already (the ladder's clock ran on, R13-1): the next tier is paged just below, and the message says so (not
+        // "at <now> (in 0 min), unless acknowledged", review 14 R14-8).
+        const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Date.parse(incident.nextEscalationAt) : Number.NaN;
         const nextTier = incident.nextLevel !== undefined ? tierAt(this.ctx.policy, incident.nextLevel) : undefined;
+        const reached = tierAt(this.ctx.policy, incident.level);
+        const pagedNow = nextTier && !Number.isNaN(nextAt) && nextAt <= this.now().getTime();
         const view = buildMessageView({
           kind: 'reopened',
           incident,
           tier,
           sent: sends,
           now: this.now(),
-          ...(nextTier && !Number.isNaN(nextAt) ? { nextEscalation: { tier: nextTier, at: new Date(nextAt) } } : {}),
+          ...(nextTier && pagedNow
+            ? { nextPagedNow: { tier: nextTier, because: `${reached ? `${reached.name} has not acknowledged within its ${reached.timeoutMinutes} min` : 'not acknowledged'}` } }
+            : nextTier && !Number.isNaN(nextAt)
+              ? { nextEscalation: { tier: nextTier, at: new Date(nextAt) } }
+              : {}),
           ...this.deploymentView(false),
         });
         const delivery = await this.deliver(incidentId, 'reopen', tier, claim, (progress) => notifier.resolve(tier, view, page, progress), cycle);
@@ -1053,7 +1062,10 @@ export class EscalationService {
           // would have done had the alarm not cleared in between (R13-1). Not yet due: its timer (a join's is still there).
           if (at.getTime() <= this.now().getTime()) {
             const previous = tierAt(this.ctx.policy, incident.level);
-            const because = `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min of its page` : 'not acknowledged'} and the alarm keeps firing: it fired again at ${facts.alarmTime}${cycle > 0 ? ` (re-opened ${cycle} time${cycle === 1 ? '' : 's'})` : ''}`;
+            // True by the ladder's rule (resumeLadder, R14-8): the time counted since that page is the incident's time open
+            // and OK spells shorter than the settle period; an OK as long as that stopped the clock.
+            const settle = this.ctx.policy.flapping.settleMinutes;
+            const because = `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min of its page` : 'not acknowledged'} and the alarm keeps firing: it fired again at ${facts.alarmTime}${cycle > 0 ? ` (re-opened ${cycle} time${cycle === 1 ? '' : 's'})` : ''}; counted: the time it was open and any OK shorter than the ${settle}-min settle period (a longer OK stops the clock)`;
             delivered.push(...(await this.notifyTier(incident, tier, 'escalated', because)));
           } else if (cycle > 0) {
             await this.scheduleNext(incident, { tier, at });

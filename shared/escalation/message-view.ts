@@ -51,7 +51,7 @@ export interface MessageView {
   acknowledge: AutomationRun & { cli: string; where: string };
   /** Who has been notified, this tier included. */
   notified: NotifiedEntry[];
-  /** The next tier and when, or why there is none. */
+  /** The next tier and when, or (none) a sentence: why there is none, or that it is paged now. */
   nextTier: { name: string; level: number; at: string; inMinutes: number } | { none: string };
   /** For "escalated": why this tier now. */
   escalatedBecause?: string;
@@ -82,6 +82,8 @@ export interface MessageInput {
   now: Date;
   /** When the next tier's timer is due, if there is a next tier. */
   nextEscalation?: { tier: EscalationTier; at: Date };
+  /** The next tier is paged at this moment, not by a timer (a re-open whose ladder was already due): who and why. */
+  nextPagedNow?: { tier: EscalationTier; because: string };
   escalatedBecause?: string;
   /** The account the escalation handlers (and the incident-state documents) run in; unset: the incident's own (one account). */
   operationsAccount?: string;
@@ -123,6 +125,13 @@ export function formatTime(iso: string | Date): string {
   const date = typeof text === 'string' ? new Date(Date.parse(text)) : text;
   if (Number.isNaN(date.getTime())) return String(iso);
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** 2 -> "2nd", 11 -> "11th", 23 -> "23rd". */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }
 
 /** "DevOps Team (L1)" as configured, or "Service Owner (L4)" where the name does not say its level. */
@@ -220,7 +229,9 @@ export function buildMessageView(input: MessageInput): MessageView {
   const nextTier: MessageView['nextTier'] =
     kind === 'resolved'
       ? { none: 'resolved: no further escalation' }
-      : next
+      : input.nextPagedNow
+        ? { none: safe(`${tierLabel(input.nextPagedNow.tier.name, input.nextPagedNow.tier.level)} is paged now: ${input.nextPagedNow.because}.`, FIELD_LIMITS.line) }
+        : next
         ? { name: next.tier.name, level: next.tier.level, at: next.at.toISOString(), inMinutes: Math.round((next.at.getTime() - now.getTime()) / 60_000) }
         : NOTICE_CAUSES.has(incident.cause)
           ? { none: 'a notice: no further tier is paged for it (decision 189)' }
@@ -276,7 +287,7 @@ export function buildMessageView(input: MessageInput): MessageView {
   const cycles = incident.reopens ?? 0;
   const flapping =
     kind === 'reopened'
-      ? `It fired again at ${formatTime(incident.alarmTime)}, after it had cleared: time ${cycles + 1} since ${formatTime(incident.firstAlarmTime ?? incident.alarmTime)}. The same incident, not a new page; the escalation resumes unless acknowledged.`
+      ? `It fired again at ${formatTime(incident.alarmTime)}, after it had cleared: the ${ordinal(cycles + 1)} time since ${formatTime(incident.firstAlarmTime ?? incident.alarmTime)}. The same incident, not a new page; the escalation resumes unless acknowledged.`
       : input.flapping;
   return {
     kind,

@@ -82,19 +82,25 @@ export function planRegroup(
 }
 
 /**
- * The ladder of a re-opened incident (review 13 R13-1): the next tier and when it is due. The ladder's clock keeps running
- * across cycles: the next tier is due when it was due before the incident resolved (`ladderDueAt`: its last
- * unacknowledged page + that tier's timeout), and is paged at once when that time has passed (`at` <= `now`). Restarting
- * it at every re-open let an alarm whose OK comes within L1's timeout (the sporadic 504 alarm, or anyone with
- * cloudwatch:SetAlarmState) keep a real incident at L1 for ever. Only an acknowledgement restarts it: an incident
- * acknowledged in the cycle that resolved gets the reached tier's whole timeout from the re-open (the acknowledgement is
- * cleared, so it climbs again unless acknowledged again). Nothing: nobody paged yet (the re-open pages the first tier), a
- * notice (its tier once, no next), or the end of the path.
+ * The ladder of a re-opened incident (review 13 R13-1, review 14 R14-8): the next tier and when it is due. The ladder is
+ * charged with the time the incident was open, and with an OK spell shorter than the settle period (`flapping.settleMinutes`,
+ * the project's own measure of "it has stopped": a re-opened incident's resolution is not even told before it): its next
+ * tier is due when it was due before the incident resolved (`ladderDueAt`: the last unacknowledged page + that tier's
+ * timeout), and is paged at once when that has passed. Restarting it at every re-open let an alarm whose OK comes within
+ * L1's timeout (the sporadic 504 alarm, or anyone with cloudwatch:SetAlarmState) keep a real incident at L1 for ever
+ * (R13-1). An OK that lasted the settle period or longer stops the clock for its length: the tier has what was left of its
+ * timeout when the incident resolved, from the new ALARM state change (`alarmTime`, CloudWatch's, so every delivery
+ * decides the same); wall-clock charging paged L2 at once "because L1 did not acknowledge" an incident that had been OK
+ * for 28 of the last 29 minutes (R14-8). Only an acknowledgement restarts the clock: an incident acknowledged in the cycle
+ * that resolved gets the reached tier's whole timeout from the re-open (the acknowledgement is cleared, so it climbs again
+ * unless acknowledged again). Nothing: nobody paged yet (the re-open pages the first tier), a notice (its tier once, no
+ * next), or the end of the path.
  */
 export function resumeLadder(
-  read: Pick<Incident, 'level' | 'cause' | 'acknowledgedBy' | 'ladderDueAt'>,
+  read: Pick<Incident, 'level' | 'cause' | 'acknowledgedBy' | 'ladderDueAt' | 'resolvedAt'>,
   policy: EscalationPolicy,
   now: Date,
+  alarmTime: string = now.toISOString(),
 ): { tier: EscalationTier; at: Date; reason: string } | undefined {
   const current = tierAt(policy, read.level);
   const next = read.level > 0 && current && !NOTICE_CAUSES.has(read.cause) ? tierAfter(policy, read.level) : undefined;
@@ -106,9 +112,24 @@ export function resumeLadder(
   const due = read.ladderDueAt ? Date.parse(read.ladderDueAt) : Number.NaN;
   // An incident recorded before the ladder's due time was kept: restarted, as it was then.
   if (Number.isNaN(due)) return { ...restarted, reason: `${current.name} has its ${current.timeoutMinutes} min from the re-open (no earlier due time recorded)` };
+  const resolved = read.resolvedAt ? Date.parse(read.resolvedAt) : Number.NaN;
+  const refired = Date.parse(alarmTime);
+  const okMs = refired - resolved;
+  const settleMs = policy.flapping.settleMinutes * MINUTE_MS;
+  if (!Number.isNaN(okMs) && okMs >= settleMs) {
+    const leftMs = due - resolved;
+    return {
+      tier: next,
+      at: new Date(refired + leftMs),
+      reason:
+        leftMs > 0
+          ? `the ladder's clock stopped while the alarm was OK (${minutes(okMs)} min, at least the ${policy.flapping.settleMinutes}-min settle period): ${current.name} has the ${minutes(leftMs)} min of its ${current.timeoutMinutes} left when it cleared, from this ALARM`
+          : `${current.name}'s ${current.timeoutMinutes} min had run out while the incident was open, before it cleared: ${next.name} is due`,
+    };
+  }
   return {
     tier: next,
     at: new Date(due),
-    reason: `the ladder's clock kept running while the alarm was OK: ${next.name} is due at ${new Date(due).toISOString()}, ${current.timeoutMinutes} min after ${current.name}'s unacknowledged page`,
+    reason: `the ladder's clock kept running${Number.isNaN(okMs) ? '' : ` through an OK of ${minutes(Math.max(0, okMs))} min (shorter than the ${policy.flapping.settleMinutes}-min settle period)`}: ${next.name} is due at ${new Date(due).toISOString()}, when ${current.name}'s ${current.timeoutMinutes} min since its unacknowledged page run out`,
   };
 }

@@ -171,7 +171,7 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(messages.map((m) => `${m.kind}:${m.channel}`).sort()).toEqual(['opened:chat', 'opened:email', 'reopened:chat', 'reopened:email', 'resolved:chat', 'resolved:email']);
     const reopenEmail = messages.find((m) => m.kind === 'reopened' && m.channel === 'email');
     expect(reopenEmail?.subject).toBe(`[RE-OPENED L1][production] ${alarmName}`);
-    expect(reopenEmail?.message).toMatch(new RegExp(`^RE-OPENED: incident ${incidentId}, production\\nIt fired again at .* UTC, after it had cleared: time 2 since .* UTC\\. The same incident, not a new page; the escalation resumes unless acknowledged\\.`));
+    expect(reopenEmail?.message).toMatch(new RegExp(`^RE-OPENED: incident ${incidentId}, production\\nIt fired again at .* UTC, after it had cleared: the 2nd time since .* UTC\\. The same incident, not a new page; the escalation resumes unless acknowledged\\.`));
     expect(reopenEmail?.message).toContain(`runbook ack ${incidentId} --region us-east-1`);
     expect(reopenEmail?.message).toMatch(/Cloud Infrastructure Team \(L2\) at .* \(in 15 min\), unless acknowledged/);
 
@@ -300,6 +300,103 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     // The episode ends: resolved (held), L3's timer deleted.
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
     scheduler.destroy();
+  });
+
+  // Review 14 R14-8: 212's ladder ran on the wall clock through the OK, so an incident that cleared a minute after its page
+  // and fired again 28 min later paged L2 at once ("L1 did not acknowledge within 15 min ... and the alarm keeps firing"),
+  // L1's line giving it "in 0 min"; one-minute episodes 15-30 min apart climbed a tier each. The ladder is now charged with
+  // the time the incident was open and OK spells shorter than the settle period: an OK of 10 min or more stops its clock.
+  it("a 504 incident that cleared a minute after its page and fires again 28 min later (the review's probe) re-opens at L1 with the 14 min of its 15 left; another such episode does not climb; L2's timer pages it when they run out", async () => {
+    const { inbox, fire, clear, item, age } = await flapping();
+    const timer = loadHandler<EscalationHandler>('escalation-timer');
+    const driver = handlerScheduleDriver(account, 'escalation-timer', timer);
+    /** The item's times `resolved` and `due` minutes before one instant (one Date.now(): the minutes between them exact). */
+    const aged = (resolved: number, due: number): Record<string, string> => {
+      const now = Date.now();
+      return { resolvedAt: new Date(now - resolved * 60_000).toISOString(), ladderDueAt: new Date(now - due * 60_000).toISOString() };
+    };
+    const l2Timer = async (incidentId: string) => (await driver.pending()).find((s) => s.name === `escalation-${incidentId}-l2`);
+
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1, via: 'chat+email' }] });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [{ kind: 'resolve', level: 1 }] });
+    expect((await inbox.read()).filter((m) => m.incidentId === incidentId).map((m) => `${m.kind}:L${m.level}`).sort()).toEqual(['opened:L1', 'opened:L1', 'resolved:L1', 'resolved:L1']);
+    // 28 min of OK stand in on the item (as the review's probe did): paged 29 min ago, cleared a minute after that, so L1's
+    // 15 min ran out 14 min ago on the wall clock, after 1 min of them was charged.
+    await age(incidentId, aged(28, 14));
+
+    const again = await fire();
+    // L1 is told it re-opened; L2 is not paged (was: paged at once, "L1 did not acknowledge within 15 min").
+    expect(again).toMatchObject({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] });
+    const reopened = await item(incidentId);
+    const firstRefire = Date.parse(String(reopened?.alarmTime));
+    const l2Due = new Date(firstRefire + 14 * 60_000).toISOString();
+    expect(reopened).toMatchObject({ status: 'OPEN', reopens: 1, level: 1, nextLevel: 2, nextEscalationAt: l2Due, ladderDueAt: l2Due });
+    expect((await l2Timer(incidentId))?.dueAt.getTime()).toBe(Math.ceil(Date.parse(l2Due) / 1000) * 1000);
+    const told = (await inbox.read()).filter((m) => m.incidentId === incidentId);
+    expect(told.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['reopened:L1:chat', 'reopened:L1:email']);
+    const email = told.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toMatch(/after it had cleared: the 2nd time since .* UTC\./);
+    expect(email).toMatch(/Cloud Infrastructure Team \(L2\) at .* \(in 14 min\), unless acknowledged/);
+
+    // Another one-minute episode 28 min later: cleared 1 min after the re-fire (13 of L1's 14 min left), OK 28 min. Still
+    // L1 (was: L2 paged at the second episode, the Support case at the third or fourth); nobody told (a flapping incident's
+    // resolution is held), L2's timer 13 min after this ALARM.
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [] });
+    expect(await l2Timer(incidentId)).toBeUndefined();
+    await age(incidentId, aged(28, 15));
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId, delivered: [] });
+    const second = await item(incidentId);
+    const l2DueNow = new Date(Date.parse(String(second?.alarmTime)) + 13 * 60_000);
+    expect(second).toMatchObject({ status: 'OPEN', reopens: 2, level: 1, nextLevel: 2, nextEscalationAt: l2DueNow.toISOString() });
+    const pending = await l2Timer(incidentId);
+    expect(pending?.dueAt.getTime()).toBe(Math.ceil(l2DueNow.getTime() / 1000) * 1000);
+    expect((await inbox.read()).filter((m) => m.incidentId === incidentId)).toEqual([]);
+
+    // Those 13 min run out with the alarm still in ALARM: L2's timer pages L2. Its stored Input is run through the timer
+    // handler as Scheduler delivers it (it has no context keywords); the group's other schedules, other cases', are not run.
+    expect(await timer(pending?.input)).toMatchObject({ incidentId, delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+    const l2 = (await inbox.read()).filter((m) => m.incidentId === incidentId);
+    expect(l2.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    expect(l2.find((m) => m.channel === 'email')?.message).toContain('DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM');
+    expect(await item(incidentId)).toMatchObject({ status: 'OPEN', level: 2, nextLevel: 3 });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+  });
+
+  // Review 14 R14-8, the other side: an OK shorter than the settle period is charged (R13-1's flap still climbs), and L1's
+  // re-open line says L2 is paged now and why (was: "L2 at <now> (in 0 min), unless acknowledged").
+  it('a 504 incident open 14 min, OK 1.5 min, firing again re-opens with L2 paged at once, and L1 is told so', async () => {
+    const { inbox, fire, clear, age } = await flapping();
+    /** The item's times `resolved` and `due` minutes before one instant (one Date.now(): the minutes between them exact). */
+    const aged = (resolved: number, due: number): Record<string, string> => {
+      const now = Date.now();
+      return { resolvedAt: new Date(now - resolved * 60_000).toISOString(), ladderDueAt: new Date(now - due * 60_000).toISOString() };
+    };
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [{ kind: 'resolve', level: 1 }] });
+    await inbox.read();
+    // Paged 15.5 min ago, cleared 14 min after the page: L1's 15 min ran out 30 s ago, during a 1.5-min OK (charged).
+    await age(incidentId, aged(1.5, 0.5));
+    const again = await fire();
+    expect(again).toMatchObject({
+      action: 'reopened',
+      incidentId,
+      delivered: [
+        { kind: 'reopen', level: 1, via: 'chat+email' },
+        { kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' },
+      ],
+    });
+    const told = (await inbox.read()).filter((m) => m.incidentId === incidentId);
+    expect(told.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['escalated:L2:chat', 'escalated:L2:email', 'reopened:L1:chat', 'reopened:L1:email']);
+    const l1 = told.find((m) => m.kind === 'reopened' && m.channel === 'email')?.message ?? '';
+    expect(l1).toContain('Cloud Infrastructure Team (L2) is paged now: DevOps Team (L1) has not acknowledged within its 15 min.');
+    expect(l1).not.toContain('(in 0 min)');
+    expect(told.find((m) => m.kind === 'escalated' && m.channel === 'email')?.message).toContain(
+      'counted: the time it was open and any OK shorter than the 10-min settle period (a longer OK stops the clock)',
+    );
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
   });
 
   // Review 13 R13-7: join had no age limit: an incident left ACKNOWLEDGED (its OK lost, or the alarm went ALARM ->

@@ -148,6 +148,28 @@ describe('resumeLadder: a re-opened incident resumes the ladder on its own clock
     expect(resumeLadder({ level: 1, cause: 'diagnosis' }, policy(), at(40))).toMatchObject({ tier: { level: 2 }, at: at(55) });
   });
 
+  // Review 14 R14-8: the ladder is charged with the time the incident was open and OK spells shorter than the settle period.
+  const cleared = (minutes: number) => ({ ...paged, resolvedAt: at(minutes).toISOString() });
+  const fired = (minutes: number): string => at(minutes).toISOString().replace('Z', '+0000');
+
+  it('R13-1 with its resolution: ALARM t0, OK t0+14, ALARM t0+15 -> L2 due t0+15 (a 1-min OK is charged), paged at once', () => {
+    expect(resumeLadder(cleared(14), policy(), at(15), fired(15))).toMatchObject({ tier: { level: 2 }, at: at(15), reason: expect.stringContaining('kept running through an OK of 1 min') });
+  });
+
+  it("the review's case: ALARM t0, OK t0+1, ALARM t0+29 -> L2 due t0+29+14, not paged at once", () => {
+    expect(resumeLadder(cleared(1), policy(), at(29), fired(29))).toMatchObject({ tier: { level: 2 }, at: at(43), reason: expect.stringContaining('clock stopped while the alarm was OK (28 min') });
+  });
+
+  it('the settle period is the edge: an OK of 9.9 min is charged, an OK of 10 min stops the clock', () => {
+    expect(policy().flapping.settleMinutes).toBe(10);
+    expect(resumeLadder(cleared(1), policy(), at(10.9), fired(10.9))?.at).toEqual(at(15));
+    expect(resumeLadder(cleared(1), policy(), at(11), fired(11))?.at).toEqual(at(25));
+  });
+
+  it("a ladder that was due before the incident cleared stays due after a long OK: the next tier is paged at the re-open", () => {
+    expect(resumeLadder(cleared(16), policy(), at(40), fired(40))?.at.getTime()).toBeLessThanOrEqual(at(40).getTime());
+  });
+
   it('nothing to resume: nobody paged yet, a notice (its tier once), or the end of the path', () => {
     expect(resumeLadder({ ...paged, level: 0 }, policy(), at(20))).toBeUndefined();
     expect(resumeLadder({ ...paged, cause: 'restore-held' }, policy(), at(20))).toBeUndefined();
