@@ -46,7 +46,15 @@ export interface DeadLetterAlarmSpec {
   evaluationPeriods: number;
   threshold: number;
   comparisonOperator: 'GreaterThanThreshold';
-  treatMissingData: 'notBreaching';
+  /**
+   * 'ignore': a period with no datapoint keeps the alarm's state (CloudWatch User Guide, "Configuring how CloudWatch
+   * alarms treat missing data": "ignore - The current alarm state is maintained"). SQS publishes a queue's metrics only
+   * while it is active, "up to six hours from the last activity (i.e., any API call)" (SQS Developer Guide), and nothing
+   * calls a dead-letter queue until someone redrives it: with 'notBreaching' the gap read as "empty" and the alarm went
+   * OK with the records still there (review 14, R14-12). The alarm now leaves ALARM only on a datapoint of 0 (a redrive
+   * or purge is an API call, so SQS publishes again).
+   */
+  treatMissingData: 'ignore';
 }
 
 /** How long Scheduler keeps retrying a timer it cannot deliver (RetryPolicy: 60..86400 s, 0..185 attempts). */
@@ -130,7 +138,7 @@ export function deadLetterAlarmSpec(queue: { queueName: string; holds: string; f
     evaluationPeriods: 1,
     threshold: 0,
     comparisonOperator: 'GreaterThanThreshold',
-    treatMissingData: 'notBreaching',
+    treatMissingData: 'ignore',
   };
 }
 

@@ -150,6 +150,33 @@ function expectReachesPeople(reaches: Reach[], names: string[], people: string[]
   }
 }
 
+/**
+ * Each "not empty" alarm of a stack's dead-letter queues, as synthesized: the definition deadLetterAlarmSpec gives, with
+ * TreatMissingData 'ignore' (review 14, R14-12; decision 242): SQS stops publishing an inactive queue's metrics, and a
+ * dead-letter queue is inactive until someone redrives it, so a gap must keep ALARM, not read as "empty".
+ */
+function expectDeadLetterAlarmsKeepState(template: CfnTemplate | undefined, names: string[]): void {
+  if (!template) throw new Error('no stack');
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .map(([, a]) => a.Properties ?? {})
+    .filter((p) => typeof p.AlarmName === 'string' && p.AlarmName.endsWith(' not empty'));
+  expect(alarms.map((p) => p.AlarmName).sort()).toEqual([...names].sort());
+  for (const alarm of alarms) {
+    const queueName = String(alarm.AlarmName).replace(/ not empty$/, '');
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: expect.anything() }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect({ queueName, TreatMissingData: alarm.TreatMissingData }).toEqual({ queueName, TreatMissingData: 'ignore' });
+  }
+}
+
 describe('the SNS filter semantics the reach is computed with (SNS Developer Guide)', () => {
   it.each(([
     ['L1 email filter, a CloudWatch alarm action (no attributes)', { channel: ['email'] }, {}, false],
@@ -200,6 +227,10 @@ describe('every automation health alarm reaches the first tier with no filter mi
       expect(alarm.AlarmDescription).toContain(retry);
     });
 
+    it.each(['us-east-1', 'us-west-2'])('%s: the dead-letter alarms keep their state through a gap in SQS metrics (TreatMissingData ignore)', (region) => {
+      expectDeadLetterAlarmsKeepState(synthesized.json.get(`NotificationRunbooks-production-${region}`), DEAD_LETTER_HEALTH);
+    });
+
     it("L1's own topic no longer carries them: its email subscription filters on the channel attribute an alarm action cannot set", () => {
       const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
       if (!template) throw new Error('no stack');
@@ -230,6 +261,12 @@ describe('every automation health alarm reaches the first tier with no filter mi
       const stackName = synthesized.built.plans.find((p) => p.kind === 'workload' && p.region === region)?.stackName ?? '';
       const reaches = await healthAlarmReach(synthesized, stackName, { partition: 'aws', region, account: '222222222222' });
       expectReachesPeople(reaches, WORKLOAD_HEALTH, [`email:${ONCALL}`]);
+    });
+
+    it.each(['us-east-1', 'us-west-2'])('operations and workload %s: the dead-letter alarms keep their state through a gap in SQS metrics (TreatMissingData ignore)', (region) => {
+      expectDeadLetterAlarmsKeepState(synthesized.json.get(`NotificationRunbooks-production-${region}`), DEAD_LETTER_HEALTH);
+      const workload = synthesized.built.plans.find((p) => p.kind === 'workload' && p.region === region)?.stackName ?? '';
+      expectDeadLetterAlarmsKeepState(synthesized.json.get(workload), WORKLOAD_HEALTH);
     });
 
     it('no other stack of the app has an alarm outside the watched ones (the remediation roles stack has none)', () => {

@@ -3,10 +3,13 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterAlarmSpec } from '../../../shared/config/automation-health';
+import { deadLetterAlarmSpec, type DeadLetterAlarmSpec } from '../../../shared/config/automation-health';
 import type { AutomationHealthTopic } from './automation-health-topic';
 import { acknowledge } from '../nag';
 import { DELIVERY } from '../settings';
+
+/** The spec's treatment of missing data as aws-cdk-lib names it. */
+const TREAT_MISSING_DATA: Record<DeadLetterAlarmSpec['treatMissingData'], TreatMissingData> = { ignore: TreatMissingData.IGNORE };
 
 export interface DeadLetterQueueProps {
   /** One of shared/config/automation-health.ts DEAD_LETTER_QUEUES: its name, what ends up here, where to look first. */
@@ -48,7 +51,8 @@ export class DeadLetterQueue extends Construct {
       threshold: spec.threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: spec.evaluationPeriods,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // 'ignore' (decision 242): an inactive queue's missing datapoints keep ALARM until SQS publishes a 0 again.
+      treatMissingData: TREAT_MISSING_DATA[spec.treatMissingData],
     });
     props.health.watch(this.alarm);
   }
