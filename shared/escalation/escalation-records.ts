@@ -87,13 +87,15 @@ function buildSchemas() {
     groupedKeys: z.optional(z.set(keyText)),
     /** A standby-watch incident turned into a region-serving notice at a tier's time (review 12, R12-7). */
     servingNotice: z.optional(z.strictObject({ insteadOfLevel: level, previousCause: keyText, at: isoTime })),
+    /** A region-serving notice turned back into the standby incident at a check (review 14 R14-14). */
+    servingEnded: z.optional(z.strictObject({ at: isoTime, fromLevel: level, cycle: number.check(z.int(), z.minimum(0), z.maximum(MAX_CYCLES)), round: number.check(z.int(), z.minimum(1)) })),
     expiresAt: z.optional(epochSeconds),
   });
 
   const send = z.strictObject({
     pk: keyText,
     sk: keyText,
-    kind: z.enum(['notify', 'resolve', 'reopen', 'notice']),
+    kind: z.enum(['notify', 'resolve', 'reopen', 'notice', 'resume']),
     level,
     cycle: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     tierName: keyText,

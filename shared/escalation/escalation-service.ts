@@ -18,7 +18,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { planRegroup, resumeLadder } from './plan-regroup';
-import { NOTICE_CHECK_MINUTES, nextEscalation, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from './plan-timer';
+import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
 import type { TimerScheduler } from './timer-scheduler';
@@ -45,6 +45,7 @@ export interface EscalationServices {
     | 'recordTierNotified'
     | 'recordNextDue'
     | 'becomeNotice'
+    | 'endNotice'
     | 'resolve'
     | 'incidentsOfAlarm'
     | 'forgetAlarmIncident'
@@ -362,13 +363,27 @@ export class EscalationService {
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
         else this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
-      case 'recheck': {
+      case 'recheck':
         if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
-        const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
-        await this.ctx.services.timers.schedule({ action: 'notice', incidentId, cycle: input.cycle, round: input.round + 1, alarm: this.alarmLocation(incident) }, at);
-        this.ctx.log.info('notice check: its alarm still exists, checked again later', { incidentId, reason: plan.reason, next: at.toISOString() });
-        return { action: 'stopped', incidentId, reason: `${plan.reason}; checked again at ${at.toISOString()}`, delivered: [] };
+        return this.checkNoticeLater(input, incident, plan.reason);
+      case 'rejudge': {
+        if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
+        const standby = this.ctx.standby;
+        // Only the standby watch's alarms in a DR region have a serving signal to read (as for 215's climb).
+        if (!standby || !standby.alarms.has(incident.alarmName)) return this.checkNoticeLater(input, incident, `${plan.reason}, but not a standby-watch alarm of a DR region: the notice stays`);
+        let serving: RegionServing;
+        try {
+          serving = await standby.serving(location?.account ?? incident.account);
+        } catch (error) {
+          serving = { serving: false, reason: `not serving: the serving signal could not be read (${error instanceof Error ? error.message : String(error)})`, unread: true };
+        }
+        const judged = planServingRecheck(incident, serving, this.ctx.policy, input.round);
+        if (judged.kind === 'recheck') return this.checkNoticeLater(input, incident, judged.reason);
+        return this.resumeStandby(input, incident, judged);
       }
+      case 'resume':
+        if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
+        return this.resumeStandby(input, incident, plan);
       case 'resolve': {
         // Resolved only while the incident is still about the state change this plan was made on (decision 204).
         const { delivered } = await this.resolveIncident(incidentId, plan.reason, incident?.alarmTime);
@@ -461,8 +476,61 @@ export class EscalationService {
     return { action: 'updated', incidentId, reason: `${tier.name} not notified: ${current.reason}`, delivered };
   }
 
+  /** The notice's next check, NOTICE_CHECK_MINUTES from now; nobody is told. */
+  private async checkNoticeLater(input: Extract<TimerInput, { action: 'notice' }>, incident: Incident, reason: string): Promise<EscalationResult> {
+    const { incidentId } = incident;
+    const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
+    await this.ctx.services.timers.schedule({ action: 'notice', incidentId, cycle: input.cycle, round: input.round + 1, alarm: this.alarmLocation(incident) }, at);
+    this.ctx.log.info('notice check: the notice stands, checked again later', { incidentId, reason, next: at.toISOString() });
+    return { action: 'stopped', incidentId, reason: `${reason}; checked again at ${at.toISOString()}`, delivered: [] };
+  }
+
+  /**
+   * A region-serving notice whose region no longer serves while its standby alarm still fires (review 14 R14-14; the
+   * judgement is planServingRecheck's): the incident becomes the standby incident again (one conditional write, unless
+   * this check already made it: `plan.cause` unset), every tier told the notice hears once that it is withdrawn (a
+   * claimed `resume` send, on the channels it was paged on), and `plan.tier` is paged as the standby watch's ladder
+   * would page it, its next tier scheduled. Delivered again, the same check finishes what is left; nobody is told twice.
+   */
+  private async resumeStandby(input: Extract<TimerInput, { action: 'notice' }>, incident: Incident, plan: Extract<TimerPlan, { kind: 'resume' }>): Promise<EscalationResult> {
+    const { store } = this.ctx.services;
+    const { incidentId } = incident;
+    let current = incident;
+    if (plan.cause !== undefined) {
+      const made = await store.endNotice(incident, { cause: plan.cause, reason: plan.reason, fromLevel: plan.tier.level, cycle: input.cycle, round: input.round }, this.now());
+      const read = await store.get(incidentId);
+      const ended = read?.servingEnded;
+      if (!read || read.status !== 'OPEN' || !ended || ended.cycle !== input.cycle || ended.round !== input.round) {
+        return { action: 'stopped', incidentId, reason: `incident is ${read?.status ?? 'gone'}${made ? '' : ' (changed while the serving signal was read)'}`, delivered: [] };
+      }
+      if (made) {
+        this.ctx.count?.('ServingNoticesEnded');
+        this.ctx.log.warn('region-serving notice withdrawn: the region no longer serves and the standby alarm still fires; the ladder resumes', { incidentId, tier: plan.tier.name, reason: plan.reason });
+      }
+      current = read;
+    }
+    // The tiers told the notice hear it is withdrawn, and that the tier paged next is paged now.
+    const told = await this.tellPaged(current, 'resume', { below: plan.tier.level, next: { tier: plan.tier, at: this.now() } });
+    const paged = await this.notifyTier(current, plan.tier, 'escalated', `${current.region} no longer serves: the region-serving notice is withdrawn and the standby watch's ladder resumes at ${plan.tier.name}`);
+    return {
+      action: paged.length ? 'escalated' : 'updated',
+      incidentId,
+      reason: `${paged.length ? `${plan.tier.name} notified` : `${plan.tier.name} was already notified`}: ${current.reason}`,
+      delivered: [...told, ...paged],
+    };
+  }
+
   /** The region-serving notice to every tier already paged, once each (a claimed send), on the channels it was paged on. */
   private async tellServing(incident: Incident): Promise<Delivered[]> {
+    return this.tellPaged(incident, 'notice');
+  }
+
+  /**
+   * One message of `kind` to every tier paged below `only.below` (all of them when unset), once each (a claimed send), on
+   * the email and chat channels it was paged on: the region-serving notice, or its withdrawal (`resume`, `only.next` the
+   * tier paged with it).
+   */
+  private async tellPaged(incident: Incident, kind: 'notice' | 'resume', only?: { below: number; next: { tier: EscalationTier; at: Date } }): Promise<Delivered[]> {
     const { store, notifier } = this.ctx.services;
     const { incidentId } = incident;
     const sends = await store.listSends(incidentId);
@@ -470,12 +538,12 @@ export class EscalationService {
     for (const send of sends) {
       const page = pageOf(send);
       const tier = page ? tierAt(this.ctx.policy, page.level) : undefined;
-      if (!page || !tier) continue;
+      if (!page || !tier || (only && tier.level >= only.below)) continue;
       // The people, not the case: AWS Support hears about the incident through its resolution, not the failover.
       const { caseId: _case, ...published } = page;
       const channels = published.channels.filter((c) => c === 'email' || c === 'chat');
       if (!channels.length) continue;
-      const claim = await store.claimSend(incidentId, 'notice', tier.level, tier.name, ['OPEN'], this.now());
+      const claim = await store.claimSend(incidentId, kind, tier.level, tier.name, ['OPEN'], this.now());
       if (!claim.claimed) continue;
       const view = buildMessageView({
         kind: 'opened',
@@ -483,10 +551,11 @@ export class EscalationService {
         tier,
         sent: sends,
         now: this.now(),
+        ...(only ? { nextEscalation: only.next } : {}),
         ...this.deploymentView(true),
       });
-      const delivery = await this.deliver(incidentId, 'notice', tier, claim, (progress) => notifier.resolve(tier, view, { ...published, channels }, progress));
-      delivered.push({ kind: 'notice', level: tier.level, tier: tier.name, via: delivery.channels.join('+') });
+      const delivery = await this.deliver(incidentId, kind, tier, claim, (progress) => notifier.resolve(tier, view, { ...published, channels }, progress));
+      delivered.push({ kind, level: tier.level, tier: tier.name, via: delivery.channels.join('+') });
     }
     return delivered;
   }

@@ -650,6 +650,56 @@ export class EscalationStore {
     }
   }
 
+  /**
+   * A region-serving notice -> the standby incident again (review 14 R14-14): cause and reason replaced, OPEN (an
+   * acknowledgement of the notice is cleared: it was of "this region serves", which no longer holds; the reason names
+   * who acknowledged), `servingNotice` removed (so a later failover can make it the notice again) and `servingEnded`
+   * set. Only while it is still the notice as read (status, cause, level, state change). Returns whether this call made it.
+   */
+  async endNotice(
+    was: Pick<Incident, 'incidentId' | 'status' | 'cause' | 'level' | 'alarmTime'>,
+    change: { cause: string; reason: string; fromLevel: number; cycle: number; round: number },
+    now: Date,
+  ): Promise<boolean> {
+    const acknowledgement = ['acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia'];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(was.incidentId),
+          UpdateExpression: `SET #status = :open, #cause = :cause, #reason = :reason, #servingEnded = :servingEnded REMOVE #servingNotice, #nextLevel, #nextAt, ${acknowledgement.map((f) => `#${f}`).join(', ')}`,
+          ConditionExpression: '#status = :readStatus AND #cause = :readCause AND #level = :readLevel AND #alarmTime = :readAlarmTime',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#cause': 'cause',
+            '#reason': 'reason',
+            '#level': 'level',
+            '#alarmTime': 'alarmTime',
+            '#servingNotice': 'servingNotice',
+            '#servingEnded': 'servingEnded',
+            '#nextLevel': 'nextLevel',
+            '#nextAt': 'nextEscalationAt',
+            ...Object.fromEntries(acknowledgement.map((f) => [`#${f}`, f])),
+          },
+          ExpressionAttributeValues: {
+            ':open': 'OPEN',
+            ':cause': change.cause,
+            ':reason': change.reason,
+            ':servingEnded': { at: now.toISOString(), fromLevel: change.fromLevel, cycle: change.cycle, round: change.round },
+            ':readStatus': was.status,
+            ':readCause': was.cause,
+            ':readLevel': was.level,
+            ':readAlarmTime': was.alarmTime,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */
   async recordTierNotified(incidentId: string, level: number, next: { level: number; at: Date } | undefined): Promise<void> {
     try {

@@ -110,6 +110,12 @@ export interface Incident {
    * tier's level (its timer, delivered again, finishes the notice instead of climbing) and what the incident was before.
    */
   servingNotice?: { insteadOfLevel: number; previousCause: string; at: string };
+  /**
+   * A region-serving notice that a check found no longer serving turned back into the standby incident (review 14
+   * R14-14): when, the tier its ladder resumed from, and which check (its cycle and round) did it, so that check
+   * delivered again finishes the telling and the page.
+   */
+  servingEnded?: { at: string; fromLevel: number; cycle: number; round: number };
 }
 
 /**
@@ -117,9 +123,10 @@ export interface Incident {
  * message to a tier that had been told the incident resolved (decision 204). resolve and reopen are per cycle (the
  * incident's `reopens` at the time), so each re-open and each resolution after it is its own claimed send. notice: the
  * one "this region serves" message to a tier already paged, when a standby-watch incident opened before a failover turns
- * into decision 189's notice at its next tier's time (review 12, R12-7).
+ * into decision 189's notice at its next tier's time (review 12, R12-7). resume: the one "the notice is withdrawn, the
+ * standby watch applies again" message to a tier told the notice, when the region no longer serves (review 14 R14-14).
  */
-export type SendKind = 'notify' | 'resolve' | 'reopen' | 'notice';
+export type SendKind = 'notify' | 'resolve' | 'reopen' | 'notice' | 'resume';
 
 /** One message (or support case) to one tier, as recorded once it went out. */
 export interface SentNotification {

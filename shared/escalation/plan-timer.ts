@@ -1,5 +1,6 @@
 // Pure: when a durable timer fires, what the incident needs now (next tier, open, resolve, or stop), and when the next timer is due.
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
+import type { RegionServing } from '../guard/region-serving';
 import { acknowledgerLabel } from './acknowledger';
 import { NOTICE_CAUSES, type Incident, type SentNotification } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -56,7 +57,17 @@ export type TimerPlan =
   /** `paused`: the incident stays OPEN with its next tier due, and no timer will climb it (runbook incidents: OVERDUE). */
   | { kind: 'stop'; reason: string; paused?: true }
   /** A notice whose alarm still exists (or could not be read): read again in NOTICE_CHECK_MINUTES. */
-  | { kind: 'recheck'; reason: string };
+  | { kind: 'recheck'; reason: string }
+  /**
+   * A region-serving notice whose alarm is still in ALARM (review 14 R14-14): whether the region still serves is read
+   * again (where the alarm lives, a standby-watch alarm only) and judged by planServingRecheck.
+   */
+  | { kind: 'rejudge'; reason: string }
+  /**
+   * The notice turned back into the standby incident (planServingRecheck), or this same check delivered again after it
+   * did: the tiers told the notice hear it is withdrawn, `tier` is paged, and the ladder goes on from it.
+   */
+  | { kind: 'resume'; tier: EscalationTier; reason: string; cause?: string };
 
 // CloudWatch and its events round the state timestamp differently (same slack as the pipeline's staleness check).
 const TIMESTAMP_SLACK_MS = ALARM_TIMESTAMP_SLACK_MS;
@@ -96,7 +107,7 @@ export function planTimer(
   if (!incident) return { kind: 'stop', reason: `incident ${input.incidentId} not found` };
   if (input.action === 'settle') return planSettle(input, incident, read, policy);
   if (incident.status === 'RESOLVED') return { kind: 'stop', reason: `incident ${incident.incidentId} is already resolved` };
-  if (input.action === 'notice') return planNoticeCheck(input, incident, read);
+  if (input.action === 'notice') return planNoticeCheck(input, incident, read, policy);
 
   if (input.action === 'check') {
     // OPEN with nobody notified: this timer opened it and died before the first notification went out; finish it.
@@ -182,8 +193,20 @@ export function planTimer(
  * included (never taken for gone) -> again later. An OK is not judged here: its own state change resolves what it should
  * (a restore signal's OK resolves nothing, decision 205).
  */
-function planNoticeCheck(input: Extract<TimerInput, { action: 'notice' }>, incident: Incident, read: AlarmNow | AlarmUnreadable | undefined): TimerPlan {
-  if (!NOTICE_CAUSES.has(incident.cause)) return { kind: 'stop', reason: `incident ${incident.incidentId} is not a notice (cause ${incident.cause}): its ladder watches it` };
+function planNoticeCheck(
+  input: Extract<TimerInput, { action: 'notice' }>,
+  incident: Incident,
+  read: AlarmNow | AlarmUnreadable | undefined,
+  policy: EscalationPolicy,
+): TimerPlan {
+  if (!NOTICE_CAUSES.has(incident.cause)) {
+    // This very check turned the notice back into the standby incident and is delivered again (at least once): finish it
+    // (every send is claimed once, so nobody is told twice).
+    const ended = incident.servingEnded;
+    const tier = ended && ended.cycle === input.cycle && ended.round === input.round && incident.status === 'OPEN' ? tierAt(policy, ended.fromLevel) : undefined;
+    if (tier) return { kind: 'resume', tier, reason: incident.reason };
+    return { kind: 'stop', reason: `incident ${incident.incidentId} is not a notice (cause ${incident.cause}): its ladder watches it` };
+  }
   if ((incident.reopens ?? 0) !== input.cycle) return { kind: 'stop', reason: `incident ${incident.incidentId} re-opened since (cycle ${incident.reopens ?? 0}): that cycle's check watches it` };
   if (incident.status === 'WATCHING') return { kind: 'stop', reason: `incident ${incident.incidentId} is WATCHING, not a notice yet` };
   if (!read) return { kind: 'recheck', reason: `alarm "${incident.alarmName}" was not read` };
@@ -197,8 +220,48 @@ function planNoticeCheck(input: Extract<TimerInput, { action: 'notice' }>, incid
     }
     return { kind: 'recheck', reason: `${read.unreadable}: not taken for deleted` };
   }
+  // "This region serves" is what made the notice: a failback ends it while the standby alarm stays in ALARM (review 14
+  // R14-14), so it is read again while the alarm fires. Any other state is left to its own state change.
+  if (incident.cause === 'region-serving' && read.value === 'ALARM') {
+    return { kind: 'rejudge', reason: `alarm "${incident.alarmName}" is still in ALARM: whether ${incident.region} still serves is read again` };
+  }
   // An OK is left to its own state change (the escalate path): a restore signal's OK resolves nothing (decision 205).
   return { kind: 'recheck', reason: `alarm "${incident.alarmName}" still exists (${read.value}): the notice stays ${incident.status}` };
+}
+
+/** How much of the notice's reason the resumed incident quotes: a notice made again later quotes this one in turn. */
+const QUOTED_REASON_CHARS = 1000;
+
+/**
+ * A region-serving notice's check found its alarm still in ALARM and read the serving signal again (review 14 R14-14).
+ * The notice stands while the region serves. Otherwise the standby watch applies again: after FailbackToPrimary the DR
+ * consumers are disabled and the standby replicates nothing until someone rebuilds it, which is what the standby watch
+ * pages. The incident goes back to what it was (215's `servingNotice`: its cause, the tier whose timer found the region
+ * serving; a notice 189 opened as one: the standby watch's `diagnosis`, the tier after the one told) and that tier is
+ * paged. A signal that could not be read is not "serving" (missing data is never healthy, as for 215's climb): the ladder
+ * resumes, the reason says the signal was not read, and its next timer reads it again before it climbs (215), so a
+ * region still serving turns it back into the notice there.
+ */
+export function planServingRecheck(incident: Incident, serving: RegionServing, policy: EscalationPolicy, round: number): TimerPlan & { kind: 'recheck' | 'resume' } {
+  if (serving.serving) return { kind: 'recheck', reason: `${incident.region} still serves (${serving.reason}): the notice stays ${incident.status}` };
+  const notice = incident.servingNotice;
+  const tier = notice ? tierAt(policy, notice.insteadOfLevel) : tierAfter(policy, incident.level);
+  if (!tier) {
+    return { kind: 'recheck', reason: `${incident.region} no longer serves (${serving.reason}), but the ${policy.environment} escalation path has no tier after L${incident.level}: the notice stays` };
+  }
+  const acknowledged = incident.status === 'ACKNOWLEDGED' ? `, acknowledged as a notice by ${acknowledgerLabel(incident)} at ${incident.acknowledgedAt ?? '?'}` : '';
+  const was = notice ? `before it, ${notice.previousCause}` : 'opened as one by the standby watch after the failover';
+  const said = incident.reason.length > QUOTED_REASON_CHARS ? `${incident.reason.slice(0, QUOTED_REASON_CHARS)}...` : incident.reason;
+  return {
+    kind: 'resume',
+    tier,
+    cause: notice?.previousCause ?? 'diagnosis',
+    reason:
+      `${incident.region} no longer serves ${incident.environment} (read at the notice's hourly check, round ${round}): ${serving.reason}; ` +
+      `alarm "${incident.alarmName}" is still in ALARM, so the standby watch applies again: after a failback the standby replicates nothing until it is ` +
+      `rebuilt (a new cross-region read replica of the primary, the DR consumers' mapping Disabled). ` +
+      `It was a region-serving notice since ${notice?.at ?? incident.openedAt ?? '?'}${acknowledged} (${was}); the notice said: ${said}`,
+  };
 }
 
 /**

@@ -535,9 +535,10 @@ describe('the changing rows follow a failover to the DR region (production us-we
       expect(JSON.parse(first.Target?.Input ?? '{}')).toEqual({ action: 'notice', incidentId, cycle: 0, round: 1, alarm: { name: lagAlarm, account: account.accountId } });
 
       // Review 12 R12-13: 189 said the notice stays open "until acknowledged or the stack is redeployed (its alarm then no
-      // longer exists)", but nothing closed it. While the alarm exists, each check schedules the next and tells nobody.
+      // longer exists)", but nothing closed it. While the alarm exists, each check schedules the next and tells nobody; the
+      // alarm in ALARM, it reads the serving signal again (review 14 R14-14): still serving, the notice stands.
       const still = await runSchedule(`escalation-${incidentId}-notice-c0-r1`);
-      expect(still).toMatchObject({ action: 'stopped', incidentId, delivered: [], reason: expect.stringContaining(`alarm "${lagAlarm}" still exists (ALARM): the notice stays OPEN; checked again at `) });
+      expect(still).toMatchObject({ action: 'stopped', incidentId, delivered: [], reason: expect.stringContaining(`us-west-2 still serves (${SERVING_SIGNAL().replace(/^/, 'serving since a failover: ')}): the notice stays OPEN; checked again at `) });
       expect(await timerNames()).toEqual([`escalation-${incidentId}-notice-c0-r2`]);
       expect(await inbox.read()).toEqual([]);
 
@@ -771,5 +772,70 @@ describe('the changing rows follow a failover to the DR region (production us-we
     );
     expect(await functionsAndDatabases()).toEqual(before);
     expect(writesOf(calls)).toEqual([]);
+  });
+
+  // Review 14 R14-14, continuing the 215 case ("the standby incident opened before it does not climb") past the failback
+  // the test above made (the DR consumers' mapping Disabled, the replica promoted and replicating nothing): the standby
+  // depth alarm is still in ALARM, and nothing but the notice's hourly check ever reads this incident again. That check,
+  // its own schedule's input delivered to the DR region's real escalation-timer, reads the serving signal again: the
+  // region no longer serves, so the notice is withdrawn (L1 told once), the incident is the standby incident again
+  // (diagnosis) and climbs from L2, the tier the notice replaced, with L3's timer set.
+  it('after the failback: the standby incident made a notice at its L2 timer climbs again at its hourly check: L1 told the notice is withdrawn, L2 paged, L3 scheduled', async () => {
+    const incidentId = standbyIncidentBeforeFailover;
+    expect(incidentId).toMatch(/^inc-/);
+    expect((await consumers()).dr.state).toBe('Disabled');
+    const cloudWatch = new CloudWatchClient(at(DR));
+    const [depthAlarm] = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [STANDBY_DEPTH_ALARM] }))).MetricAlarms ?? [];
+    cloudWatch.destroy();
+    expect(depthAlarm?.StateValue).toBe('ALARM');
+    expect(await incidentInDr(incidentId)).toMatchObject({ status: 'OPEN', level: 1, cause: 'region-serving', servingNotice: { insteadOfLevel: 2 } });
+    const scheduler = new SchedulerClient(at(DR));
+    const group = dr.escalationScheduleGroup.name;
+    const timerNames = async (): Promise<string[]> => ((await scheduler.send(new ListSchedulesCommand({ GroupName: group, NamePrefix: `escalation-${incidentId}` }))).Schedules ?? []).map((t) => t.Name ?? '');
+    try {
+      expect(await timerNames()).toEqual([`escalation-${incidentId}-notice-c0-r1`]);
+      const check = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-notice-c0-r1`, GroupName: group }));
+      const input = JSON.parse(check.Target?.Input ?? '{}') as unknown;
+      expect(input).toEqual({ action: 'notice', incidentId, cycle: 0, round: 1, alarm: { name: STANDBY_DEPTH_ALARM, account: account.accountId } });
+      expect(await inbox.read()).toEqual([]);
+      const timer = loadHandler<EscalationHandler>('escalation-timer');
+
+      const { result, calls } = await withCalls(() => timer(input));
+
+      expect(result).toMatchObject({
+        action: 'escalated',
+        incidentId,
+        delivered: [
+          { kind: 'resume', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' },
+          { kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' },
+        ],
+      });
+      // The signal read again where the alarm lives, and nothing changed in either region.
+      expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual(expect.arrayContaining(['rds:DescribeDBInstances', 'lambda:ListEventSourceMappings']));
+      expect(writesOf(calls)).toEqual([]);
+      await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-notice-c0-r1`, GroupName: group }));
+      const told = await inbox.read();
+      expect(told.filter((m) => m.level === 1).map((m) => `${m.incidentId} ${m.channel}`).sort()).toEqual([`${incidentId} chat`, `${incidentId} email`]);
+      expect(told.filter((m) => m.level === 2).length).toBeGreaterThan(0);
+      expect(told.every((m) => m.incidentId === incidentId && [1, 2].includes(m.level))).toBe(true);
+      const l1 = told.find((m) => m.level === 1 && m.channel === 'email')?.message ?? '';
+      expect(l1).toContain('us-west-2 no longer serves production');
+      expect(l1).toContain(`the DR consumers' mapping ${standby.consumer.mappingUuid} (notification-service-consumer on notification-service-queue) is Disabled`);
+      const l2 = told.find((m) => m.level === 2 && m.channel === 'email')?.message ?? '';
+      expect(l2).toContain('the standby watch applies again');
+      expect(l2).not.toContain('This region serves since a failover');
+      // The state table: the standby incident again, at L2, L3 next; Scheduler: L3's timer, the notice's checks ended.
+      const incident = await incidentInDr(incidentId);
+      expect(incident).toMatchObject({ status: 'OPEN', level: 2, cause: 'diagnosis', nextLevel: 3, servingEnded: { fromLevel: 2, cycle: 0, round: 1 } });
+      expect(incident?.servingNotice).toBeUndefined();
+      expect(await timerNames()).toEqual([`escalation-${incidentId}-l3`]);
+
+      // The same check delivered again (at least once): nobody told twice, nothing scheduled again.
+      expect(await timer(input)).toMatchObject({ action: 'updated', incidentId, delivered: [] });
+      expect(await inbox.read()).toEqual([]);
+      expect(await timerNames()).toEqual([`escalation-${incidentId}-l3`]);
+    } finally {
+      scheduler.destroy();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Table-driven tests of the durable timer's decision: next tier, open, resolve or stop, and when the next timer is due.
-import { nextEscalation, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from '../../../shared/escalation/plan-timer';
+import { nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput } from '../../../shared/escalation/plan-timer';
 import { ALARM_NAME, ALARM_TIME, capReachedIncident, policy } from './fixtures';
 
 const firing: AlarmNow = { value: 'ALARM', updatedAt: new Date(Date.parse(ALARM_TIME)) };
@@ -95,7 +95,10 @@ describe('planTimer: a notice\'s re-read of its alarm', () => {
     ['the alarm deleted: closed, the tiers told why', serving(), deleted, { kind: 'resolve', quiet: false, reason: `alarm "${ALARM_NAME}" no longer exists (alarm "${ALARM_NAME}" was not found): deleted, as the redeploy after a failover deletes the standby watch's alarms; nothing is left to watch, so the notice is closed` }],
     ['an acknowledged notice whose alarm is deleted: closed too', serving({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), deleted, { kind: 'resolve', quiet: false }],
     ['a restore-held notice whose alarm is deleted', capReachedIncident({ level: 1, cause: 'restore-held' }), deleted, { kind: 'resolve', quiet: false }],
-    ['the alarm still in ALARM: checked again', serving(), firing, { kind: 'recheck', reason: `alarm "${ALARM_NAME}" still exists (ALARM): the notice stays OPEN` }],
+    // Review 14 R14-14: "this region serves" made the notice; while its alarm fires, that is read again (planServingRecheck).
+    ['a region-serving notice whose alarm is still in ALARM: whether the region serves is read again', serving(), firing, { kind: 'rejudge', reason: `alarm "${ALARM_NAME}" is still in ALARM: whether us-east-1 still serves is read again` }],
+    ['an acknowledged region-serving notice whose alarm is still in ALARM: read again too', serving({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' }), firing, { kind: 'rejudge' }],
+    ['a restore-held notice whose alarm is in ALARM: checked again (no serving signal to it)', capReachedIncident({ level: 1, cause: 'restore-held' }), firing, { kind: 'recheck', reason: `alarm "${ALARM_NAME}" still exists (ALARM): the notice stays OPEN` }],
     ['the alarm has no data: checked again', serving(), noData, { kind: 'recheck' }],
     // An OK is its own state change's to judge (a restore signal's OK resolves nothing: decision 205).
     ['an OK since a later state change: checked again', serving(), clearedLater, { kind: 'recheck', reason: expect.stringContaining('still exists (OK)') }],
@@ -109,8 +112,65 @@ describe('planTimer: a notice\'s re-read of its alarm', () => {
     expect(planTimer(notice, incident, read, policy('production'))).toMatchObject(expected);
   });
 
+  // The same check delivered again after it turned the notice back into the standby incident: it finishes the page.
+  it.each([
+    ['this check ended the notice: the page is finished (claimed once)', { cycle: 0, round: 3 }, 'OPEN', { kind: 'resume', tier: { level: 2 } }],
+    ['another round ended it: the checks end', { cycle: 0, round: 2 }, 'OPEN', { kind: 'stop', reason: expect.stringContaining('not a notice') }],
+    ['acknowledged since: the checks end', { cycle: 0, round: 3 }, 'ACKNOWLEDGED', { kind: 'stop' }],
+  ] as const)('a check delivered again, the notice already withdrawn: %s', (_name, ended, status, expected) => {
+    const resumed = capReachedIncident({ level: 1, cause: 'diagnosis', status, servingEnded: { at: '2026-11-25T16:00:00.000Z', fromLevel: 2, ...ended } });
+    const plan = planTimer(notice, resumed, firing, policy('production'));
+    expect(plan).toMatchObject(expected);
+    // A redelivery never changes the incident again: no cause to write.
+    expect(plan).not.toHaveProperty('cause');
+  });
+
   it('ends the checks of a cycle the incident has re-opened past (that cycle has its own)', () => {
     expect(planTimer(notice, capReachedIncident({ level: 1, cause: 'region-serving', reopens: 1 }), deleted, policy('production'))).toMatchObject({ kind: 'stop', reason: expect.stringContaining('re-opened since (cycle 1)') });
+  });
+});
+
+// Review 14 R14-14: a region-serving notice whose alarm still fires is judged again on the serving signal read now.
+describe('planServingRecheck', () => {
+  const SERVES = { serving: true, reason: 'serving since a failover: the replica db-replica is promoted (no replication source) and the DR consumers\' mapping m-1 (consumer on queue) is Enabled' };
+  const FAILED_BACK = { serving: false, reason: "not serving: the DR consumers' mapping m-1 (consumer on queue) is Disabled; the replica db-replica is promoted, but that alone is not a failover" };
+  const UNREAD = { serving: false, reason: 'not serving: the replica db-replica could not be read (AccessDenied)', unread: true as const };
+  // 215's notice: the standby incident was at L1 (diagnosis) when its L2 timer found the region serving.
+  const from215 = (fields: Parameters<typeof capReachedIncident>[0] = {}) =>
+    capReachedIncident({ level: 1, cause: 'region-serving', reason: 'us-west-2 serves production since a failover (read when L2 was due) ...', servingNotice: { insteadOfLevel: 2, previousCause: 'diagnosis', at: '2026-11-25T14:20:00.000Z' }, ...fields });
+  // 189's notice: the standby watch opened it as one after the failover (L1 paged the notice itself).
+  const from189 = capReachedIncident({ level: 1, cause: 'region-serving', reason: 'us-west-2 serves production since a failover: ...', openedAt: '2026-11-25T14:30:00.000Z' });
+
+  it.each([
+    ['the region still serves: the notice stands', from215(), SERVES, { kind: 'recheck', reason: expect.stringContaining('still serves (serving since a failover') }],
+    ['failed back (DR mapping Disabled): the standby incident again, its cause, L2 paged (the tier its notice replaced)', from215(), FAILED_BACK, { kind: 'resume', cause: 'diagnosis', tier: { level: 2 } }],
+    ['failed back, a notice that replaced L3: L3 paged', from215({ level: 2, servingNotice: { insteadOfLevel: 3, previousCause: 'still-firing', at: '2026-11-25T14:20:00.000Z' } }), FAILED_BACK, { kind: 'resume', cause: 'still-firing', tier: { level: 3 } }],
+    ["failed back, 189's notice (opened as one): the standby watch's diagnosis, the tier after L1", from189, FAILED_BACK, { kind: 'resume', cause: 'diagnosis', tier: { level: 2 } }],
+    // Missing data is never "healthy": the notice was made on a positive reading; a failed one does not keep it.
+    ['the signal could not be read: the ladder resumes, saying so', from215(), UNREAD, { kind: 'resume', tier: { level: 2 }, reason: expect.stringContaining('could not be read (AccessDenied)') }],
+    ['acknowledged as a notice: resumed, the reason names who acknowledged it', from215({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', acknowledgedAt: '2026-11-25T14:40:00.000Z' }), FAILED_BACK, { kind: 'resume', reason: expect.stringContaining('acknowledged as a notice by "alice" (unverified: not a principal ARN) at 2026-11-25T14:40:00.000Z') }],
+  ] as const)('%s', (_name, incident, serving, expected) => {
+    expect(planServingRecheck(incident, serving, policy('production'), 4)).toMatchObject(expected);
+  });
+
+  it('says what was read, that the alarm still fires, what the standby needs, and what the notice said', () => {
+    const plan = planServingRecheck(from215(), FAILED_BACK, policy('production'), 4);
+    expect(plan.reason).toBe(
+      `us-east-1 no longer serves production (read at the notice's hourly check, round 4): ${FAILED_BACK.reason}; alarm "${ALARM_NAME}" is still in ALARM, so the standby watch applies again: ` +
+        "after a failback the standby replicates nothing until it is rebuilt (a new cross-region read replica of the primary, the DR consumers' mapping Disabled). " +
+        'It was a region-serving notice since 2026-11-25T14:20:00.000Z (before it, diagnosis); the notice said: us-west-2 serves production since a failover (read when L2 was due) ...',
+    );
+  });
+
+  it('quotes at most 1000 characters of the notice (a notice made again quotes this reason in turn)', () => {
+    const plan = planServingRecheck(from215({ reason: 'x'.repeat(5000) }), FAILED_BACK, policy('production'), 1);
+    expect(plan.reason).toContain(`${'x'.repeat(1000)}...`);
+    expect(plan.reason).not.toContain('x'.repeat(1001));
+  });
+
+  it('keeps the notice when the path has no tier to resume at (development ends at L2)', () => {
+    const plan = planServingRecheck(capReachedIncident({ level: 2, environment: 'development', cause: 'region-serving' }), FAILED_BACK, policy('development'), 1);
+    expect(plan).toMatchObject({ kind: 'recheck', reason: expect.stringContaining('no tier after L2') });
   });
 });
 

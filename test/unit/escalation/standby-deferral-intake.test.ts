@@ -121,6 +121,14 @@ function world(
         delete incident.nextEscalationAt;
         return true;
       },
+      // EscalationStore's condition: still the notice as read (status, cause, level, state change).
+      endNotice: async (was: Incident, change: { cause: string; reason: string; fromLevel: number; cycle: number; round: number }, now: Date) => {
+        const incident = incidents.get(was.incidentId);
+        if (!incident || incident.status !== was.status || incident.cause !== was.cause || incident.level !== was.level || incident.alarmTime !== was.alarmTime) return false;
+        Object.assign(incident, { status: 'OPEN', cause: change.cause, reason: change.reason, servingEnded: { at: now.toISOString(), fromLevel: change.fromLevel, cycle: change.cycle, round: change.round } });
+        for (const field of ['servingNotice', 'nextLevel', 'nextEscalationAt', 'acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia'] as const) delete incident[field];
+        return true;
+      },
       resolve: async () => ({ resolved: false, incident: undefined }),
       incidentsOfAlarm: async (arn: string) => [...incidents.values()].filter((i) => i.alarmArn === arn && i.status !== 'RESOLVED').map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime })),
       forgetAlarmIncident: async () => undefined,
@@ -323,6 +331,106 @@ describe('a standby incident opened before a failover, its next tier due after i
     expect(fired).toMatchObject({ action: 'escalated' });
     expect(asked).toEqual([]);
     expect(pages.map((p) => p.level)).toEqual([1, 2]);
+  });
+});
+
+// Review 14 R14-14: the notice 215 made is judged again at its hourly check. After FailbackToPrimary (the DR consumers'
+// mapping Disabled) the standby replicates nothing until it is rebuilt, and its alarm stays in ALARM: the standby watch's
+// ladder resumes where the notice replaced it.
+describe('a region-serving notice at its hourly check, after a failback (review 14 R14-14)', () => {
+  const STANDBY_ALARMS = new Set(alarmSpecs(runtime.config, 'production', DR).filter((a) => a.handler === 'watch-standby').map((a) => a.name));
+  const SERVING = 'serving since a failover: the replica notification-service-db-replica is promoted (no replication source) and the DR consumers\' mapping m-1 (notification-service-consumer on notification-service-queue) is Enabled';
+  const FAILED_BACK = "not serving: the DR consumers' mapping m-1 (notification-service-consumer on notification-service-queue) is Disabled; the replica notification-service-db-replica is promoted, but that alone is not a failover";
+  const check = (incidentId: string, round: number) => ({ action: 'notice' as const, incidentId, cycle: 0, round, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+
+  /** The standby incident opened before the failover, made the notice by its L2 timer (215); the signal then answers `now()`. */
+  async function madeNotice() {
+    let answer: { serving: boolean; reason: string; unread?: true } = { serving: true, reason: SERVING };
+    const asked: string[] = [];
+    const standby = { alarms: STANDBY_ALARMS, serving: async (account: string) => (asked.push(account), answer) };
+    const w = world([standbyDecision], undefined, standby);
+    const incidentId = (await w.service.handleDecision(standbyDecision)).incidentId ?? '';
+    await w.service.handleTimer({ action: 'escalate', incidentId, level: 2, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+    expect(w.incidents.get(incidentId)).toMatchObject({ cause: 'region-serving', servingNotice: { insteadOfLevel: 2 } });
+    expect(w.toldAgain.map((t) => `${t.level} ${t.view.cause.reason.slice(0, 20)}`)).toEqual(['1 us-west-2 serves pro']);
+    w.toldAgain.length = 0;
+    w.scheduled.length = 0;
+    return { ...w, incidentId, asked, answer: (next: typeof answer) => void (answer = next) };
+  }
+
+  it('still serving: the notice stands, the next check is scheduled, nobody is told', async () => {
+    const { service, incidentId, asked, pages, toldAgain, scheduled, incidents } = await madeNotice();
+    const result = await service.handleTimer(check(incidentId, 1));
+    expect(result).toMatchObject({ action: 'stopped', delivered: [], reason: expect.stringContaining('us-west-2 still serves (serving since a failover') });
+    expect(asked).toEqual([ACCOUNT, ACCOUNT]);
+    expect(scheduled).toEqual([expect.objectContaining({ action: 'notice', cycle: 0, round: 2 })]);
+    expect(pages.map((p) => p.level)).toEqual([1]);
+    expect(toldAgain).toEqual([]);
+    expect(incidents.get(incidentId)).toMatchObject({ cause: 'region-serving', level: 1 });
+  });
+
+  it('failed back: the standby incident again (diagnosis), L1 told the notice is withdrawn, L2 paged, L3 scheduled; the same check delivered again tells nobody twice', async () => {
+    const { service, incidentId, answer, pages, toldAgain, scheduled, incidents } = await madeNotice();
+    answer({ serving: false, reason: FAILED_BACK });
+    const result = await service.handleTimer(check(incidentId, 1));
+    expect(result).toMatchObject({
+      action: 'escalated',
+      incidentId,
+      delivered: [
+        { kind: 'resume', level: 1, tier: 'DevOps Team (L1)', via: 'email+chat' },
+        { kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' },
+      ],
+    });
+    const incident = incidents.get(incidentId);
+    expect(incident).toMatchObject({ status: 'OPEN', cause: 'diagnosis', level: 2, nextLevel: 3, servingEnded: { fromLevel: 2, cycle: 0, round: 1 } });
+    expect(incident?.servingNotice).toBeUndefined();
+    expect(incident?.reason).toMatch(/^us-west-2 no longer serves production \(read at the notice's hourly check, round 1\): not serving: the DR consumers' mapping m-1 .* is Disabled/);
+    expect(incident?.reason).toContain(`alarm "${STANDBY_DEPTH}" is still in ALARM, so the standby watch applies again`);
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
+    // L2's page: the standby watch's (the failover offered only "if the primary region is lost"), why L2 now.
+    const l2 = pages[1]?.view;
+    expect(l2?.escalatedBecause).toBe("us-west-2 no longer serves: the region-serving notice is withdrawn and the standby watch's ladder resumes at Cloud Infrastructure Team (L2)");
+    expect(l2?.nextTier).toMatchObject({ level: 3 });
+    expect(l2?.nextStep?.title).toBe('If the primary region is lost: run NotificationService-FailoverToDR (asks for approval)');
+    // L1, told the notice, hears it is withdrawn and that L2 is paged now.
+    expect(toldAgain.map((t) => [t.level, t.channels])).toEqual([[1, ['email', 'chat']]]);
+    expect(toldAgain[0]?.view.cause.reason).toMatch(/^us-west-2 no longer serves production/);
+    expect(toldAgain[0]?.view.nextTier).toMatchObject({ level: 2, inMinutes: 0 });
+    expect(scheduled).toEqual([expect.objectContaining({ action: 'escalate', level: 3 })]);
+
+    // Scheduler and Lambda deliver at least once: the same check again finishes nothing new.
+    const again = await service.handleTimer(check(incidentId, 1));
+    expect(again).toMatchObject({ action: 'updated', delivered: [] });
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
+    expect(toldAgain).toHaveLength(1);
+    // A later check of the old chain (round 2) finds no notice: the checks end, the ladder watches it.
+    expect(await service.handleTimer(check(incidentId, 2))).toMatchObject({ action: 'stopped', reason: expect.stringContaining('not a notice') });
+  });
+
+  it('failed back, the notice acknowledged (as 189 asks): re-opened with the acknowledgement cleared, L2 paged', async () => {
+    const { service, incidentId, answer, pages, incidents } = await madeNotice();
+    Object.assign(incidents.get(incidentId) ?? {}, { status: 'ACKNOWLEDGED', acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/bob', acknowledgedAt: '2026-12-06T09:00:00.000Z', acknowledgedVia: 'runbook ack' });
+    answer({ serving: false, reason: FAILED_BACK });
+    const result = await service.handleTimer(check(incidentId, 1));
+    expect(result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resume', level: 1 }, { kind: 'notify', level: 2 }] });
+    const incident = incidents.get(incidentId);
+    expect(incident).toMatchObject({ status: 'OPEN', cause: 'diagnosis', level: 2 });
+    expect(incident?.acknowledgedBy).toBeUndefined();
+    expect(incident?.reason).toContain('acknowledged as a notice by arn:aws:sts::123456789012:assumed-role/OnCall/bob');
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
+  });
+
+  it('the signal unread: the ladder resumes, saying so; its L3 timer reads the signal again and, serving, makes it the notice again', async () => {
+    const { service, incidentId, answer, pages, toldAgain, incidents } = await madeNotice();
+    answer({ serving: false, reason: 'not serving: the replica notification-service-db-replica could not be read (ThrottlingException: Rate exceeded)', unread: true });
+    expect(await service.handleTimer(check(incidentId, 1))).toMatchObject({ action: 'escalated' });
+    expect(incidents.get(incidentId)?.reason).toContain('could not be read (ThrottlingException');
+    answer({ serving: true, reason: SERVING });
+    const l3 = await service.handleTimer({ action: 'escalate', incidentId, level: 3, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+    expect(l3).toMatchObject({ action: 'updated', delivered: [{ kind: 'notice', level: 2 }] });
+    expect(incidents.get(incidentId)).toMatchObject({ cause: 'region-serving', level: 2, servingNotice: { insteadOfLevel: 3, previousCause: 'diagnosis' } });
+    expect(pages.map((p) => p.level)).toEqual([1, 2]);
+    expect(toldAgain.map((t) => `${t.level}`)).toEqual(['1', '2']);
   });
 });
 
