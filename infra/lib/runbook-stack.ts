@@ -54,6 +54,15 @@ export function pipelineActionsOf(handler: Pick<HandlerSpec, 'schedulesHealthChe
   return Object.entries(PIPELINE_ACTIONS).flatMap(([resource, actions]) => (resource === 'verifySchedule' && !handler.schedulesHealthCheck ? [] : [...actions]));
 }
 
+/** What an event held for the handler carries, for its "events waiting" alarm (R14-7): what is late while Lambda retries it. */
+export function eventCarries(handler: Pick<HandlerSpec, 'name' | 'kind' | 'row'>): string {
+  if (handler.kind === 'playbook') return `the automated response to its alarm (${handler.row})`;
+  if (handler.name === ESCALATE_HANDLER) return "an incident's page";
+  if (handler.name === TIMER_HANDLER) return "the next tier's page, or an incident's still-firing check";
+  if (handler.name === VERIFY_HANDLER) return 'the health check after an automated change';
+  return `the ${handler.name} handler's work`;
+}
+
 /** The handlers a region of this role deploys (CDK-free, shared with `runbook preflight`: infra/lib/region-handlers.ts). */
 export { handlersForRegion };
 
@@ -171,7 +180,6 @@ export class RunbookStack extends Stack {
         : undefined;
     // The timers' own failures (no DLQ on a schedule) page through the health topic too; its policy is written once all are known.
     timers?.watchHealth(health);
-    health.guard({ chatSubscribed: topics.healthTopicInChat });
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
     const drScope = disasterRecoveryScope(config, environment, this.region);
@@ -278,7 +286,10 @@ export class RunbookStack extends Stack {
         key,
       });
       this.functions.set(handler.name, fn);
+      fn.watchEventAge(health, eventCarries(handler));
     }
+    // Every health alarm is known (dead-letter queues, Scheduler lanes, events waiting): the topic's policy admits them.
+    health.guard({ chatSubscribed: topics.healthTopicInChat });
 
     // Forged decisions (issue 17): only the handlers that publish decisions may use the decision source on this bus.
     new DecisionPublishersOnly(this, 'DecisionPublishers', { bus: this.projectBus, publisherRoleArns: decisionPublishers });

@@ -142,6 +142,50 @@ export function deadLetterAlarmSpec(queue: { queueName: string; holds: string; f
   };
 }
 
+/**
+ * A handler's "events waiting" alarm (review 14, R14-7, Lambda half): every handler is invoked asynchronously (EventBridge
+ * rules, Scheduler), so Lambda queues the event and retries it after a throttle or a function error, up to the function's
+ * maximum event age, before its on-failure destination (the failed-invocations queue, alarmed). Meanwhile the remediation,
+ * page or health check it carries is late and nothing else says so. AWS/Lambda AsyncEventAge ("the time between when
+ * Lambda successfully queues the event and when the function is invoked"; Lambda Developer Guide, asynchronous invocation
+ * metrics, milliseconds, dimension FunctionName), Maximum per minute, over 2 min in 1 of 1 (project default): Lambda
+ * retries a function error after 1 min and then 2 min, so one retry stays under it and a third attempt, or an event
+ * throttled for over 2 min, trips it. Missing data (no event queued that minute) is not breaching.
+ */
+export interface AsyncEventAgeAlarmSpec {
+  alarmName: string;
+  alarmDescription: string;
+  namespace: 'AWS/Lambda';
+  metricName: 'AsyncEventAge';
+  dimensions: { FunctionName: string };
+  statistic: 'Maximum';
+  periodSeconds: number;
+  evaluationPeriods: number;
+  /** Milliseconds, the metric's unit. */
+  threshold: number;
+  comparisonOperator: 'GreaterThanThreshold';
+  treatMissingData: 'notBreaching';
+}
+
+/** Project default: an asynchronous event may wait up to 2 min (one error retry) before the first tier is told. */
+export const ASYNC_EVENT_AGE_LIMIT_SECONDS = 120;
+
+export function asyncEventAgeAlarmSpec(fn: { functionName: string; carries: string }): AsyncEventAgeAlarmSpec {
+  return {
+    alarmName: `${fn.functionName} events waiting over ${ASYNC_EVENT_AGE_LIMIT_SECONDS / 60} min`,
+    alarmDescription: `Lambda has held an event for ${fn.functionName} over ${ASYNC_EVENT_AGE_LIMIT_SECONDS / 60} min (AWS/Lambda AsyncEventAge): it is retrying after throttles or function errors, so ${fn.carries} is late; once the function's maximum event age passes, the event goes to ${DEAD_LETTER_QUEUES.failedInvocations.queueName}. Look at the function's Throttles, Errors and reserved concurrency, and at its log group.`,
+    namespace: 'AWS/Lambda',
+    metricName: 'AsyncEventAge',
+    dimensions: { FunctionName: fn.functionName },
+    statistic: 'Maximum',
+    periodSeconds: 60,
+    evaluationPeriods: 1,
+    threshold: ASYNC_EVENT_AGE_LIMIT_SECONDS * 1000,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+  };
+}
+
 /** Who the health topic reaches: the first tier of the path (the tier that gets the automation's own alarms). */
 export interface HealthSubscribers {
   level: number;

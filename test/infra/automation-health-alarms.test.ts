@@ -130,9 +130,21 @@ const DEAD_LETTER_HEALTH = ['notification-runbooks-failed-invocations not empty'
 const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke escalation-timer';
 const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
 /** Both regions deploy both Scheduler lanes (escalation timers, health checks after a change). */
+/** R14-7: each deployed handler's "events waiting" alarm (every handler is invoked asynchronously). */
+const eventsWaiting = (...handlers: string[]): string[] => handlers.map((h) => `notification-runbooks-${h} events waiting over 2 min`);
 const OPERATIONS_HEALTH: Record<string, string[]> = {
-  'us-east-1': [...DEAD_LETTER_HEALTH, ESCALATION_TIMERS, HEALTH_CHECKS],
-  'us-west-2': [...DEAD_LETTER_HEALTH, ESCALATION_TIMERS, HEALTH_CHECKS],
+  'us-east-1': [
+    ...DEAD_LETTER_HEALTH,
+    ESCALATION_TIMERS,
+    HEALTH_CHECKS,
+    ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change'),
+  ],
+  'us-west-2': [
+    ...DEAD_LETTER_HEALTH,
+    ESCALATION_TIMERS,
+    HEALTH_CHECKS,
+    ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'),
+  ],
 };
 const WORKLOAD_HEALTH = ['notification-runbooks-undelivered-alarm-events not empty'];
 
@@ -229,6 +241,35 @@ describe('every automation health alarm reaches the first tier with no filter mi
 
     it.each(['us-east-1', 'us-west-2'])('%s: the dead-letter alarms keep their state through a gap in SQS metrics (TreatMissingData ignore)', (region) => {
       expectDeadLetterAlarmsKeepState(synthesized.json.get(`NotificationRunbooks-production-${region}`), DEAD_LETTER_HEALTH);
+    });
+
+    it.each([
+      ['escalation-timer', "the next tier's page"],
+      ['escalate', "an incident's page"],
+      ['scale-consumers', 'the automated response to its alarm (queue-backup)'],
+      ['verify-change', 'the health check after an automated change'],
+    ])('%s: its events waiting over 2 min (AWS/Lambda AsyncEventAge, Maximum per minute, of the deployed function) page L1 (R14-7)', (handler, carries) => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      const functionName = `notification-runbooks-${handler}`;
+      const fnId = resourcesOfType(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.FunctionName === functionName)?.[0];
+      if (!fnId) throw new Error(`no function ${functionName}`);
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties?.AlarmName === `${functionName} events waiting over 2 min`)?.[1].Properties;
+      if (!alarm) throw new Error(`no events-waiting alarm for ${functionName}`);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'AsyncEventAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        // Milliseconds, the metric's unit: 2 min.
+        Threshold: 120000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm.AlarmDescription).toContain(carries);
+      expect(alarm.AlarmDescription).toContain('notification-runbooks-failed-invocations');
     });
 
     it("L1's own topic no longer carries them: its email subscription filters on the channel attribute an alarm action cannot set", () => {

@@ -1,5 +1,6 @@
 // One handler as a Lambda function: its built bundle, its own role with exactly the declared actions, logs, DLQ destination.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +8,9 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { asyncEventAgeAlarmSpec } from '../../../shared/config/automation-health';
 import type { HandlerSpec } from '../handler-catalog';
+import type { AutomationHealthTopic } from './automation-health-topic';
 import type { ScopedGrant } from '../iam/scoped-policy';
 import { acknowledge, acknowledgeWildcards } from '../nag';
 import { DELIVERY, sizingOf, type EnvironmentInfraSettings } from '../settings';
@@ -31,10 +34,13 @@ export const HANDLER_RUNTIME = Runtime.NODEJS_22_X;
 export class RunbookFunction extends Construct {
   readonly fn: LambdaFunction;
   readonly role: Role;
+  /** The function's name as given (a plain string: `fn.functionName` is a token until deploy). */
+  readonly functionName: string;
 
   constructor(scope: Construct, id: string, props: RunbookFunctionProps) {
     super(scope, id);
     const { handler, settings } = props;
+    this.functionName = props.functionName;
     const sizing = sizingOf(handler.name);
 
     const logGroup = new LogGroup(this, 'Logs', {
@@ -81,5 +87,31 @@ export class RunbookFunction extends Construct {
     acknowledge(this.fn, 'Serverless-LambdaDLQ', 'asynchronous failures go to an on-failure destination (an SQS queue), which records the request and the error; a DLQ as well would deliver each failure twice');
     acknowledge(this.fn, 'AwsSolutions-L1', 'the handler bundles are built and tested for the Node.js 22 runtime (esbuild target, SDK support statement); moving to a newer runtime is a deliberate upgrade');
     acknowledge(this.fn, 'Serverless-LambdaLatestVersion', 'the handler bundles are built and tested for the Node.js 22 runtime (esbuild target, SDK support statement); moving to a newer runtime is a deliberate upgrade');
+  }
+
+  /**
+   * Review 14, R14-7: an event Lambda holds for this function (retrying it after throttles or errors) for over 2 min
+   * pages the first tier through the health topic (shared/config/automation-health.ts). Before the topic's guard().
+   */
+  watchEventAge(health: AutomationHealthTopic, carries: string): Alarm {
+    const spec = asyncEventAgeAlarmSpec({ functionName: this.functionName, carries });
+    const alarm = new Alarm(this, 'EventsWaiting', {
+      alarmName: spec.alarmName,
+      alarmDescription: spec.alarmDescription,
+      metric: new Metric({
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        // The metric's dimension names the deployed function (its Ref), the same name as `functionName`.
+        dimensionsMap: { FunctionName: this.fn.functionName },
+        period: Duration.seconds(spec.periodSeconds),
+        statistic: spec.statistic,
+      }),
+      threshold: spec.threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    health.watch(alarm);
+    return alarm;
   }
 }
