@@ -21,6 +21,7 @@ import {
 } from './bundles';
 import { floorOf } from './floors';
 import { measureInit, median } from './cold-start';
+import { countRuns, valgrindMissing, type InitInstructions } from './init-instructions';
 import { runDemo, type DemoRow } from './demo-latency';
 import { benchPaths, benchSubjects, drRegionOf, expectedOutcomes, measuringOrder, PATH_SOURCES, type BenchPath, type BenchSubject, type ExpectedOutcome } from './paths';
 import { measurePerEvent, type PerEventResult } from './per-event';
@@ -39,6 +40,8 @@ const TARGETS = { bundleRatio: 1.2, bundleBytes: 600 * 1024, initRatio: 1.25, pe
 
 interface Options {
   initRuns: number;
+  /** Fresh processes per bundle counted under callgrind (bench/init-instructions.ts); 0: not counted (--no-init-count). */
+  initCountRuns: number;
   eventsPerHandler: number;
   parallel: number;
   /** The round-trip run: each AWS answer after latencyMs, latencyEvents decisions per handler. */
@@ -69,6 +72,8 @@ function parseOptions(argv: string[]): Options {
   return {
     // The issue's minimums: 20 fresh processes per bundle, 10,000 events per handler, a 10,000-event storm.
     initRuns: number('--init-runs', quick ? 5 : 21),
+    // A count's runs differ by 0.1-0.2%; the median of 3 keeps a rare outlier out (decision 245). Each is 10-15 s of CPU.
+    initCountRuns: argv.includes('--no-init-count') ? 0 : number('--init-count-runs', quick ? 1 : 3),
     eventsPerHandler: number('--events', check ? 1 : quick ? 1000 : 10_000),
     // One lane: two on two cores measure the other lane as much as the handler (p99).
     parallel: number('--parallel', 1),
@@ -102,6 +107,8 @@ interface HandlerFigures {
   /** Where the bytes at init above the floor go: Powertools and zod (the conventions), ours, the SDK beyond the floor's. */
   aboveFloor?: AboveFloor;
   init: { medianMs: number; floorMedianMs: number; ratio: number; runs: number };
+  /** Module init in instructions (callgrind), the handler's and its floor's: the clock-free init figure (decision 245). */
+  initInstructions?: InitInstructions | { skipped: string };
   perEvent?: PerEventResult;
   perEventSkipped?: string;
   /** Where the bundle's bytes go, largest first (top 12). */
@@ -129,7 +136,7 @@ interface Results {
   measuredAt: string;
   durationSeconds: number;
   machine: { cpus: number; node: string; loadAverage1m: number };
-  options: Pick<Options, 'initRuns' | 'eventsPerHandler' | 'parallel' | 'latencyMs' | 'latencyEvents' | 'storm' | 'demo'>;
+  options: Pick<Options, 'initRuns' | 'initCountRuns' | 'eventsPerHandler' | 'parallel' | 'latencyMs' | 'latencyEvents' | 'storm' | 'demo'>;
   handlers: Record<string, HandlerFigures>;
   /** The machine-independent figures `--check` compares (bench/check.ts). */
   figures?: Figures;
@@ -144,6 +151,17 @@ interface Results {
 }
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+const mega = (n: number): string => (n / 1e6).toFixed(1);
+
+const inMillions = (n: number | undefined): number | undefined => (n === undefined ? undefined : n / 1e6);
+const countedOf = (h: HandlerFigures): InitInstructions | undefined => (h.initInstructions && !('skipped' in h.initInstructions) ? h.initInstructions : undefined);
+
+/** The init-instructions columns of the report: the handler's and the floor's medians in millions, and their ratio. */
+function instructionsCell(counted: HandlerFigures['initInstructions']): string {
+  if (!counted) return ' '.repeat(24);
+  if ('skipped' in counted) return ' not counted'.padEnd(24);
+  return ` ${mega(counted.handler).padStart(10)} ${mega(counted.floor).padStart(6)} ${counted.ratio.toFixed(2).padStart(5)}`;
+}
 const fixed = (n: number | undefined, digits = 0): string => (n === undefined ? '-' : n.toFixed(digits));
 
 async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -169,6 +187,10 @@ function checkTargets(handlers: Record<string, HandlerFigures>, storm: StormResu
       checks.push({ target: 'bundle <= 1.2x floor', subject: name, value: h.bytesRatio, limit: TARGETS.bundleRatio, met: h.bytesRatio <= TARGETS.bundleRatio });
       checks.push({ target: 'bundle <= 600 KB', subject: name, value: h.bundle.initBytes, limit: TARGETS.bundleBytes, met: h.bundle.initBytes <= TARGETS.bundleBytes });
       checks.push({ target: 'init <= 1.25x floor', subject: name, value: h.init.ratio, limit: TARGETS.initRatio, met: h.init.ratio <= TARGETS.initRatio });
+      const counted = h.initInstructions && !('skipped' in h.initInstructions) ? h.initInstructions : undefined;
+      if (counted) {
+        checks.push({ target: 'init instructions <= 1.25x floor', subject: name, value: counted.ratio, limit: TARGETS.initRatio, met: counted.ratio <= TARGETS.initRatio });
+      }
     }
     if (h.perEvent) {
       checks.push({
@@ -196,7 +218,7 @@ function printReport(results: Results, previous: Results | undefined, previousLa
   line(`Benchmarks (${results.measuredAt}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage1m.toFixed(1)}, ${results.machine.node}, ${results.durationSeconds.toFixed(0)} s)`);
   line();
   line(
-    `handler                    bundle (init)  floor     ratio | init ms  floor   ratio | per event us: median   p99  (SDK p99, ours p99, GC p99) | ` +
+    `handler                    bundle (init)  floor     ratio | init ms  floor   ratio | init Minstr floor  ratio | per event us: median   p99  (SDK p99, ours p99, GC p99) | ` +
       `calls  sequential  ms/decision at ${results.options.latencyMs ?? '?'} ms per call`,
   );
   for (const [name, h] of Object.entries(results.handlers)) {
@@ -208,7 +230,8 @@ function printReport(results: Results, previous: Results | undefined, previousLa
       : `  n/a: ${h.perEventSkipped ?? ''}`;
     line(
       `${name.padEnd(26)} ${kb(h.bundle.initBytes).padStart(10)} ${kb(h.floor.initBytes).padStart(10)} ${h.bytesRatio.toFixed(2).padStart(5)} |` +
-        ` ${h.init.medianMs.toFixed(1).padStart(6)} ${h.init.floorMedianMs.toFixed(1).padStart(6)} ${h.init.ratio.toFixed(2).padStart(6)} |${perEvent}`,
+        ` ${h.init.medianMs.toFixed(1).padStart(6)} ${h.init.floorMedianMs.toFixed(1).padStart(6)} ${h.init.ratio.toFixed(2).padStart(6)} |` +
+        `${instructionsCell(h.initInstructions)} |${perEvent}`,
     );
   }
   if (results.storm) {
@@ -247,6 +270,7 @@ function printReport(results: Results, previous: Results | undefined, previousLa
         now === undefined || then === undefined ? '-' : `${now - then >= 0 ? '+' : ''}${(now - then).toFixed(digits)}${unit}`;
       line(
         `  ${name.padEnd(26)} bundle ${delta(h.bundle.initBytes / 1024, before.bundle.initBytes / 1024, ' KB')}, init ${delta(h.init.medianMs, before.init.medianMs, ' ms')}, ` +
+          `init instructions ${delta(inMillions(countedOf(h)?.handler), inMillions(countedOf(before)?.handler), ' M', 1)}, ` +
           `per-event p99 ${delta(h.perEvent?.p99Us, before.perEvent?.p99Us, ' us', 0)}`,
       );
     }
@@ -342,12 +366,26 @@ async function main(): Promise<void> {
     };
   }
   const handlers: Record<string, HandlerFigures> = {};
+  // Init counted in instructions (callgrind), beside the wall-clock medians: a floor shared by two handlers is counted once.
+  const countMissing = options.check || options.initCountRuns === 0 ? undefined : await valgrindMissing();
+  const floorCounts = new Map<string, { median: number; runs: number[] }>();
+  const countInit = async (name: string, bundleFile: string, floorFile: string): Promise<HandlerFigures['initInstructions']> => {
+    if (options.initCountRuns === 0) return undefined;
+    if (countMissing) return { skipped: countMissing };
+    say(`init instructions: ${name}, ${options.initCountRuns} fresh process${options.initCountRuns === 1 ? '' : 'es'} each under callgrind...`);
+    const handler = await countRuns(bundleFile, options.initCountRuns);
+    const floor = floorCounts.get(floorFile) ?? (await countRuns(floorFile, options.initCountRuns));
+    floorCounts.set(floorFile, floor);
+    say(`  ${name}: ${mega(handler.median)} M instructions (runs ${handler.runs.map(mega).join(', ')}), floor ${mega(floor.median)} M (${floor.runs.map(mega).join(', ')}): ${(handler.median / floor.median).toFixed(2)}x`);
+    return { handler: handler.median, floor: floor.median, ratio: handler.median / floor.median, handlerRuns: handler.runs, floorRuns: floor.runs };
+  };
   for (const p of prepared) {
     if (!p.floor || options.check) continue;
     say(`cold start: ${p.name}, ${options.initRuns} fresh processes each for the bundle and its floor...`);
     const times = await measureInit(p.bundleFile, p.floor.file, options.initRuns);
     const medianMs = median(times.handlerMs);
     const floorMedianMs = median(times.floorMs);
+    const initInstructions = await countInit(p.name, p.bundleFile, p.floor.file);
     handlers[p.name] = {
       sdkClients: p.clients.map((c) => c.packageName),
       floorClients: p.declared.map((c) => `${c.packageName}${c.lazy ? ' (on demand)' : ''}`),
@@ -357,6 +395,7 @@ async function main(): Promise<void> {
       bytesRatio: p.bundle.initBytes / p.floor.size.initBytes,
       ...(bytesAtInit[p.name] ? { aboveFloor: bytesAtInit[p.name]?.aboveFloor } : {}),
       init: { medianMs, floorMedianMs, ratio: medianMs / floorMedianMs, runs: options.initRuns },
+      ...(initInstructions ? { initInstructions } : {}),
       topPackages: bytesByPackage(p.metafile).slice(0, 12),
     };
   }
@@ -495,6 +534,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, node: process.version, loadAverage1m: loadavg()[0] ?? 0 },
     options: {
       initRuns: options.initRuns,
+      initCountRuns: options.initCountRuns,
       eventsPerHandler: options.eventsPerHandler,
       parallel: options.parallel,
       latencyMs: options.latencyMs,
