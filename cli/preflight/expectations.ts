@@ -1,6 +1,7 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
 import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { AUTOMATION_HEALTH_TOPIC_NAME, healthSubscribers } from '../../shared/config/automation-health';
 import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, EscalationChannel, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
@@ -114,6 +115,11 @@ export interface PreflightExpectations {
   eventBusName: string;
   /** The approvers' addresses infra subscribes to the approval topic (environments.<env>.runbookApprovers.emails). */
   approverEmails: string[];
+  /**
+   * The automation health topic (shared/config/automation-health.ts): the first tier's addresses infra subscribes to it
+   * with no filter (email among its channels), and whether its Slack channels get it (chat among its channels).
+   */
+  health: { topicName: string; level: number; emails: string[]; chat: boolean };
   /** Where the environment has a primary and a DR region and a DR configuration: the pair the failover documents switch. */
   failoverPair?: FailoverPairExpectation;
   /**
@@ -236,6 +242,7 @@ export function preflightExpectations(
     stateTableName: config.stateTableName,
     eventBusName: config.eventBusName,
     approverEmails: [...(env.runbookApprovers?.emails ?? [])],
+    health: { topicName: AUTOMATION_HEALTH_TOPIC_NAME, ...healthSubscribers(config, environment) },
     ...(failoverPair ? { failoverPair } : {}),
     okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },
   };

@@ -1,4 +1,4 @@
-// Preflight: the operations plumbing — kill switch, tier subscriptions, the Support API, SSM documents, Scheduler.
+// Preflight: the operations plumbing — kill switch, tier subscriptions, the health topic, the Support API, SSM documents, Scheduler.
 import { createHash } from 'node:crypto';
 import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
@@ -14,6 +14,8 @@ import { TIMER_HANDLER, type ExpectedTier, type PreflightExpectations } from './
 import { APPROVAL_TOPIC_ACTIONS, checkApprovalTopics } from './approval-topic-checks';
 import { probeAccount } from './bus-policy-checks';
 import { checkFailoverRecords, FAILOVER_RECORD_ACTIONS } from './failover-record-checks';
+import { checkHealthTopic } from './health-topic-checks';
+import { TOPIC_REACH_ACTIONS } from './topic-reach';
 import { simulateGroups } from './handler-checks';
 import { judgeServiceTrust, type ServiceTrustVerdict, type TrustSource } from './service-trust';
 import { awsErrorName, couldNotCheck, fail, guardedCheck, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -521,6 +523,7 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
   return [
     ...(await guardedCheck('plumbing', `kill switch ${expected.killSwitchParameter}`, ['ssm:GetParameter'], () => checkKillSwitch(clients, expected))),
     ...(await guardedCheck('plumbing', 'tier subscriptions', ['sns:ListSubscriptionsByTopic', 'sns:GetSubscriptionAttributes'], () => checkTiers(clients, expected, target))),
+    ...(await guardedCheck('plumbing', 'the automation health topic', TOPIC_REACH_ACTIONS, () => checkHealthTopic(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'AWS Support API', ['support:DescribeSeverityLevels'], () => checkSupport(clients, expected))),
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole', 'iam:SimulateCustomPolicy'], () => checkScheduler(clients, expected, target))),

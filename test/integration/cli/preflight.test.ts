@@ -79,6 +79,8 @@ describe('runbook preflight -e production on the sandbox', () => {
     );
     // The approval topic the documents notify, read back: the approvers' stand-in subscribed, unfiltered (review 13 R13-5).
     expect(report.checks.filter((c) => c.check === 'approval-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${account.topology.approvalTopic.arn}`]);
+    // The automation health topic, read back by the same code: the first tier's stand-in subscribed, unfiltered.
+    expect(report.checks.filter((c) => c.check === 'health-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.health.tiers[0]?.topicArn ?? '?'}`]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -154,6 +156,8 @@ describe('runbook preflight -e production on the sandbox', () => {
     const subscribed = await sns.send(new SubscribeCommand({ TopicArn: tier.arn, Protocol: 'email', Endpoint: address, Attributes: { FilterPolicy: '{"channel":["email"]}' }, ReturnSubscriptionArn: true }));
     const subscriptionArn = subscribed.SubscriptionArn ?? '';
     expect(subscriptionArn).toMatch(/^arn:aws:sns:/);
+    // ...and, being L1's, to the automation health topic, with no filter (infra's AutomationHealthTopic).
+    const health = await sns.send(new SubscribeCommand({ TopicArn: stack.health.tiers[0]?.topicArn, Protocol: 'email', Endpoint: address, ReturnSubscriptionArn: true }));
     try {
       await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"channel":["nobody"]}' }));
       const refiltered = await runPreflight('production', env, 180_000);
@@ -172,6 +176,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(fixed.report.checks.filter((c) => c.check === 'tier-people').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${tier.name} ${address}`]);
     } finally {
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: health.SubscriptionArn }));
     }
   });
 
@@ -468,6 +473,37 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(nobody.status).toBe(1);
       expect(failures(nobody.report)).toEqual([`FAIL approval-topic ${topicArn}`]);
       expect(nobody.report.checks.find((c) => c.check === 'approval-topic')?.message).toContain('reaches nobody: the run waits at its approval step for its hour and ends Failed');
+    } finally {
+      await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: subscription.Protocol, Endpoint: subscription.Endpoint }));
+    }
+  });
+
+  // The automation's own failures (dead-letter queues, Scheduler lanes) page only through the health topic, which nothing
+  // read back: a filter on its only subscriber (no topic policy refuses SetSubscriptionAttributes) drops every alarm, and
+  // with the subscriber gone nobody is paged at all. Each is named, by the approval topic's code.
+  it('names an automation health topic whose only subscriber filters every alarm, then one nobody is subscribed to', async () => {
+    const topicArn = stack.health.tiers[0]?.topicArn ?? '';
+    const [subscription] = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+    if (!subscription?.SubscriptionArn) throw new Error('the deployment subscribed nobody to the health topic');
+    await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"channel":["email"]}' }));
+    try {
+      const filtered = await preflight();
+      expect(filtered.status).toBe(1);
+      expect(failures(filtered.report)).toEqual([`FAIL health-topic ${topicArn}`, `FAIL health-subscriber ${topicArn} ${subscription.Endpoint ?? ''}`]);
+      expect(filtered.report.checks.find((c) => c.check === 'health-topic')?.message).toContain("has no confirmed subscription that receives its alarms (every confirmed one has a filter policy): the automation's own failures page nobody");
+      expect(filtered.report.checks.find((c) => c.check === 'health-subscriber')?.fix).toContain(`--subscription-arn ${subscription.SubscriptionArn} --attribute-name FilterPolicy --attribute-value ''`);
+    } finally {
+      await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '' }));
+    }
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn }));
+    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions).toEqual([]);
+    try {
+      const nobody = await preflight();
+      expect(nobody.status).toBe(1);
+      expect(failures(nobody.report)).toEqual([`FAIL health-topic ${topicArn}`]);
+      expect(nobody.report.checks.find((c) => c.check === 'health-topic')?.message).toBe(
+        `automation health topic ${topicArn} has no confirmed subscription that receives its alarms: the automation's own failures page nobody: a handler invocation that failed every retry, an event EventBridge could not deliver, an escalation timer Scheduler failed or dropped (their alarms publish only here)`,
+      );
     } finally {
       await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: subscription.Protocol, Endpoint: subscription.Endpoint }));
     }

@@ -6,7 +6,7 @@
 // queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
 // (the same code the CDK app synthesizes), the rule targets, the scheduler roles (infra's trust, and lambda:InvokeFunction
 // on the lane's target), the SSM documents as deployed to the
-// environment, the service's API, and one confirmed (SQS) subscription per tier. With `dr` it deploys the DR region's
+// environment, the service's API, and one confirmed (SQS) subscription per tier and on the automation health topic. With `dr` it deploys the DR region's
 // stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
@@ -15,6 +15,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersComma
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
@@ -33,6 +34,7 @@ import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
+import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../../shared/config/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
@@ -42,6 +44,8 @@ export interface DeployedRunbookStack {
   /** handler -> the inline policy document its role was given (infra's statements). */
   policies: Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>;
   inbox: EscalationInbox;
+  /** The queue subscribed to the region's automation health topic (the first tier's stand-in). */
+  health: EscalationInbox;
   /** Single account: the queue subscribed to the region's approval topic (the approvers' stand-in). */
   approvals?: EscalationInbox;
   iam: IAMClient;
@@ -302,8 +306,14 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     const approvalTopic = { level: 0, name: 'approvers', topicName: APPROVAL_TOPIC_NAME, arn: `arn:aws:sns:${region}:${accountId}:${APPROVAL_TOPIC_NAME}` };
     approvals = await createEscalationInbox(clientConfig, { escalationTopics: [approvalTopic] }, 'preflight-approvers');
   }
+  // infra's AutomationHealthTopic (every region's stack, either mode): the first tier's people subscribed with no filter
+  // (an SQS queue stands in for them, as for the tiers); the topic may exist already (sandbox/automation-health.ts).
+  const sns = new SNSClient(clientConfig);
+  const healthTopicArn = (await sns.send(new CreateTopicCommand({ Name: AUTOMATION_HEALTH_TOPIC_NAME }))).TopicArn ?? '';
+  sns.destroy();
+  const health = await createEscalationInbox(clientConfig, { escalationTopics: [{ level: expected.health.level, name: 'automation health', topicName: AUTOMATION_HEALTH_TOPIC_NAME, arn: healthTopicArn }] }, 'preflight-health');
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
-  return { handlers: expected.handlers, policies, inbox, iam, lambda, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
+  return { handlers: expected.handlers, policies, inbox, health, iam, lambda, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
 }
 
 export interface WorkloadSide {

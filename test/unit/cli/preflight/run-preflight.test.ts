@@ -62,6 +62,7 @@ describe('runPreflight with credentials that may read nothing', () => {
       // plumbing: each check on its own
       'FAIL plumbing could-not-check kill switch /notification-runbooks/kill-switch',
       'FAIL plumbing could-not-check tier subscriptions',
+      'FAIL plumbing could-not-check the automation health topic',
       'FAIL plumbing could-not-check AWS Support API',
       'FAIL plumbing could-not-check SSM documents',
       'FAIL plumbing could-not-check Scheduler groups and roles',
@@ -110,7 +111,7 @@ describe('the area guard', () => {
     expect(alarms?.status).toBe('FAIL');
     expect(alarms?.message).toMatch(/^could not check alarms: TypeError: /);
     // kill switch, tiers, Support, Scheduler (no documents given here).
-    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual(['kill switch /notification-runbooks/kill-switch', 'tier subscriptions', 'AWS Support API', 'Scheduler groups and roles']);
+    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual(['kill switch /notification-runbooks/kill-switch', 'tier subscriptions', 'the automation health topic', 'AWS Support API', 'Scheduler groups and roles']);
   });
 });
 
