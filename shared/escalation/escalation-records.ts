@@ -8,6 +8,8 @@ import type { Incident, SentNotification } from './incident';
 const MAX_TIER_LEVEL = 100;
 /** Later decisions kept on one incident: one per decision key; far more than an incident sees. */
 const MAX_UPDATES = 1000;
+/** Superseded causes kept on one incident: plan-regroup.ts keeps 4; far more than it writes. */
+const MAX_EARLIER_CAUSES = 100;
 /** Re-opens of one incident: a flapping alarm re-fires at most once a minute, for at most the item's retention. */
 const MAX_CYCLES = 1_000_000;
 
@@ -89,6 +91,10 @@ function buildSchemas() {
     servingNotice: z.optional(z.strictObject({ insteadOfLevel: level, previousCause: keyText, at: isoTime })),
     /** A region-serving notice turned back into the standby incident at a check (review 14 R14-14). */
     servingEnded: z.optional(z.strictObject({ at: isoTime, fromLevel: level, cycle: number.check(z.int(), z.minimum(0), z.maximum(MAX_CYCLES)), round: number.check(z.int(), z.minimum(1)) })),
+    /** Causes a later escalation superseded (review 14 R14-15), bounded by plan-regroup.ts EARLIER_CAUSES_KEPT. */
+    earlierCauses: z.optional(
+      z.array(z.strictObject({ cause: keyText, reason: text, since: keyText, until: keyText, decision: z.optional(decisionSummary) })).check(z.maxLength(MAX_EARLIER_CAUSES)),
+    ),
     expiresAt: z.optional(epochSeconds),
   });
 

@@ -17,7 +17,7 @@ import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type
 import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
-import { planRegroup, resumeLadder } from './plan-regroup';
+import { planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -1030,15 +1030,23 @@ export class EscalationService {
         case 'join':
         case 'reopen': {
           const now = this.now();
+          // A later escalation whose cause says more supersedes the recorded cause (review 14 R14-15): the incident, the
+          // re-open message and the next tier's page present it; the one it replaces is kept as an earlier cause.
+          const cause = supersedeCause(read, { cause: facts.cause, reason: facts.reason, ...(facts.decision ? { decision: facts.decision } : {}) }, facts.alarmTime);
           // The ladder resumes on its own clock (R13-1): the next tier due when it was, paged at once if that has passed.
-          const next = plan.kind === 'reopen' ? resumeLadder(read, this.ctx.policy, now, facts.alarmTime) : undefined;
+          // A notice superseded by a cause with a ladder starts one: its tier has the whole timeout from now (a notice's
+          // tier was told "not urgent", so no clock ran for it).
+          const wasNotice = cause !== undefined && NOTICE_CAUSES.has(read.cause);
+          const ladderOf = { ...read, cause: cause?.cause ?? read.cause, ...(wasNotice ? { ladderDueAt: undefined } : {}) };
+          const next = plan.kind === 'reopen' || (wasNotice && read.status === 'OPEN') ? resumeLadder(ladderOf, this.ctx.policy, now, facts.alarmTime) : undefined;
           const change = {
             incidentKey: facts.incidentKey,
             alarmTime: facts.alarmTime,
             ...(facts.alarmState ? { alarmState: facts.alarmState } : {}),
             ...(facts.alarmReason ? { alarmReason: facts.alarmReason } : {}),
           };
-          const moved = await store.groupInto(read, change, plan.kind === 'reopen' ? { ...(next ? { next: { level: next.tier.level, at: next.at } } : {}) } : undefined, now);
+          const nextDue = next ? { next: { level: next.tier.level, at: next.at } } : {};
+          const moved = await store.groupInto(read, change, plan.kind === 'reopen' ? nextDue : undefined, now, cause ? { ...cause, ...nextDue } : undefined);
           if (!moved) {
             pointer = await store.latestOfAlarm(facts.alarmArn);
             continue;
@@ -1050,6 +1058,7 @@ export class EscalationService {
             reason: plan.reason,
             // Why the next tier is due when it is (R14-8: what of the OK was charged to the ladder).
             ...(next ? { ladder: next.reason, nextEscalationAt: next.at.toISOString() } : {}),
+            ...(cause ? { cause: cause.cause, supersededCause: read.cause } : {}),
           });
           const after = await store.get(read.incidentId);
           if (!after) return { action: 'ignored', incidentId: read.incidentId, reason: 'incident gone', delivered: [] };
@@ -1136,7 +1145,7 @@ export class EscalationService {
             const settle = this.ctx.policy.flapping.settleMinutes;
             const because = `${previous ? `${previous.name} did not acknowledge within ${previous.timeoutMinutes} min of its page` : 'not acknowledged'} and the alarm keeps firing: it fired again at ${facts.alarmTime}${cycle > 0 ? ` (re-opened ${cycle} time${cycle === 1 ? '' : 's'})` : ''}; counted: the time it was open and any OK shorter than the ${settle}-min settle period (a longer OK stops the clock)`;
             delivered.push(...(await this.notifyTier(incident, tier, 'escalated', because)));
-          } else if (cycle > 0) {
+          } else if (cycle > 0 || supersededNoticeNow(incident)) {
             await this.scheduleNext(incident, { tier, at });
           }
         }
@@ -1149,6 +1158,15 @@ export class EscalationService {
       delivered,
     };
   }
+}
+
+/**
+ * A notice superseded by a cause with a ladder at the incident's current state change (review 14 R14-15): a join started
+ * its ladder, whose first timer is set here (a re-open sets its timer as every re-open does).
+ */
+function supersededNoticeNow(incident: Incident): boolean {
+  const last = incident.earlierCauses?.at(-1);
+  return last !== undefined && last.until === incident.alarmTime && NOTICE_CAUSES.has(last.cause) && !NOTICE_CAUSES.has(incident.cause);
 }
 
 /**

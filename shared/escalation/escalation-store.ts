@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
 import { parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
+import type { CauseChange } from './plan-regroup';
 import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
 
 /*
@@ -132,6 +133,8 @@ export class EscalationStore {
    * `reopen`: RESOLVED -> OPEN, one more cycle, the acknowledgement of the last cycle cleared and the ladder's next tier set
    * (`next`); otherwise the incident (OPEN or ACKNOWLEDGED) only moves on to the new state change. The alarm's indexes name
    * the new state change before the incident does (as in create), and the old entries go after it.
+   * `cause`: the later escalation's cause superseding the recorded one, in the same write (plan-regroup.ts supersedeCause);
+   * its `next` starts the ladder of a notice joined by a cause with one (a re-open sets the ladder through `reopen`).
    * Returns false when the incident changed since it was read.
    */
   async groupInto(
@@ -139,6 +142,7 @@ export class EscalationStore {
     change: { incidentKey: string; alarmTime: string; alarmState?: string; alarmReason?: string },
     reopen: { next?: { level: number; at: Date } } | undefined,
     now: Date,
+    cause?: CauseChange & { next?: { level: number; at: Date } },
   ): Promise<boolean> {
     const expiresAt = this.expiresAt(now);
     const moved = { ...read, alarmTime: change.alarmTime };
@@ -167,6 +171,32 @@ export class EscalationStore {
       names[`#${field}`] = field;
       values[`:${field}`] = value;
     }
+    const adds: string[] = [];
+    if (cause) {
+      // A later escalation's cause supersedes the recorded one (review 14 R14-15): cause, reason and decision move on,
+      // the superseded ones kept in earlierCauses (bounded by the pure rule), the new decision's key recorded so the
+      // re-fire's append finds it. A notice superseded is no longer one: 215's marker goes, so its timer judges again.
+      sets.push('#cause = :cause', '#reason = :reason', '#earlierCauses = :earlierCauses');
+      Object.assign(names, { '#cause': 'cause', '#reason': 'reason', '#earlierCauses': 'earlierCauses', '#decision': 'decision' });
+      Object.assign(values, { ':cause': cause.cause, ':reason': cause.reason, ':earlierCauses': cause.earlierCauses });
+      if (cause.decision) {
+        sets.push('#decision = :decision');
+        adds.push('#updateKeys :decisionKeys');
+        names['#updateKeys'] = 'updateKeys';
+        Object.assign(values, { ':decision': cause.decision, ':decisionKeys': new Set([cause.decision.key]) });
+      } else {
+        removes.push('#decision');
+      }
+      if (read.servingNotice) {
+        removes.push('#servingNotice');
+        names['#servingNotice'] = 'servingNotice';
+      }
+      if (!reopen && cause.next) {
+        sets.push('#nextLevel = :nextLevel', '#nextAt = :nextAt', '#ladderDueAt = :nextAt');
+        Object.assign(names, { '#nextLevel': 'nextLevel', '#nextAt': 'nextEscalationAt', '#ladderDueAt': 'ladderDueAt' });
+        Object.assign(values, { ':nextLevel': cause.next.level, ':nextAt': cause.next.at.toISOString() });
+      }
+    }
     if (reopen) {
       sets.push('#status = :open', '#reopens = if_not_exists(#reopens, :zero) + :one', '#reopenedAt = :now');
       Object.assign(names, { '#reopens': 'reopens', '#reopenedAt': 'reopenedAt' });
@@ -191,7 +221,7 @@ export class EscalationStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(read.incidentId),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
           ConditionExpression: '#status = :readStatus AND #alarmTime = :readAlarmTime',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -116,6 +116,22 @@ export interface Incident {
    * delivered again finishes the telling and the page.
    */
   servingEnded?: { at: string; fromLevel: number; cycle: number; round: number };
+  /**
+   * Causes a later escalation of the same alarm superseded (review 14 R14-15; plan-regroup.ts supersedeCause), oldest
+   * first: the first one always, then the latest few (EARLIER_CAUSES_KEPT). `cause`, `reason` and `decision` above are
+   * the current one's.
+   */
+  earlierCauses?: EarlierCause[];
+}
+
+/** A cause the incident carried before a later escalation superseded it, with the decision it was recorded with. */
+export interface EarlierCause {
+  cause: string;
+  reason: string;
+  /** The alarm state change from which the incident carried it, and the one whose escalation superseded it. */
+  since: string;
+  until: string;
+  decision?: DecisionSummary;
 }
 
 /**

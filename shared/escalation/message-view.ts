@@ -44,6 +44,13 @@ export interface MessageView {
   /** Later decisions about the same state change, one line each. */
   updates: string[];
   /**
+   * Causes a later escalation of the alarm superseded (review 14 R14-15), oldest first, one line each: the incident
+   * presents its current cause, these are its history.
+   */
+  earlier: string[];
+  /** The cause changed at the incident's current state change: what it was (for the re-open message's one line). */
+  causeWas?: { code: string; label: string };
+  /**
    * What to do next, chosen by the cause (cause-next-step.ts): a title, a few lines, and the document to run only where
    * running it can change the outcome. `run.where`: the account and region to run it in (documentLocation).
    */
@@ -284,6 +291,9 @@ export function buildMessageView(input: MessageInput): MessageView {
   const resolution = safe(incident.resolution ?? 'the alarm cleared', FIELD_LIMITS.finding);
   const headline =
     kind === 'resolved' ? `Resolved: ${alarmName} (${resolution})` : kind === 'reopened' ? `Re-opened: ${alarmName} fired again` : `${alarmName}: ${cause.label}`;
+  const earlier = (incident.earlierCauses ?? []).map((e) => safe(`${formatTime(e.since)} to ${formatTime(e.until)}: ${causeLabel(e.cause)} (${e.cause}): ${e.reason}`, FIELD_LIMITS.finding));
+  const lastEarlier = incident.earlierCauses?.at(-1);
+  const causeWas = lastEarlier && lastEarlier.until === incident.alarmTime ? { code: safe(lastEarlier.cause, FIELD_LIMITS.short), label: safe(causeLabel(lastEarlier.cause), FIELD_LIMITS.line) } : undefined;
   const cycles = incident.reopens ?? 0;
   const flapping =
     kind === 'reopened'
@@ -309,6 +319,8 @@ export function buildMessageView(input: MessageInput): MessageView {
     automation: automationOf(decision),
     findings,
     updates: incident.updates.slice(-MAX_UPDATES).map((u) => safe(`${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`, FIELD_LIMITS.line)),
+    earlier,
+    ...(causeWas ? { causeWas } : {}),
     ...(kind === 'resolved'
       ? {}
       : {

@@ -1,5 +1,5 @@
 // Pure: whether a new ALARM state change of an alarm is its own incident or the alarm's latest incident again (decision 204).
-import { NOTICE_CAUSES, type Incident } from './incident';
+import { NOTICE_CAUSES, type DecisionSummary, type EarlierCause, type Incident } from './incident';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 
 export type RegroupPlan =
@@ -132,4 +132,51 @@ export function resumeLadder(
     at: new Date(due),
     reason: `the ladder's clock kept running${Number.isNaN(okMs) ? '' : ` through an OK of ${minutes(Math.max(0, okMs))} min (shorter than the ${policy.flapping.settleMinutes}-min settle period)`}: ${next.name} is due at ${new Date(due).toISOString()}, when ${current.name}'s ${current.timeoutMinutes} min since its unacknowledged page run out`,
   };
+}
+
+/**
+ * How much a cause says about the alarm, for which cause a grouped incident presents (review 14 R14-15): 0
+ * `not-corroborated` (what the automation read does not show the condition: a test of the alarm, or a condition that
+ * passed), 1 `alarm-time-unknown` (nothing judged: the state change's time was unknown), 2 a notice (NOTICE_CAUSES: real,
+ * but climbs no ladder), 3 every other cause (a condition the automation saw or acted on, and an unknown newer cause).
+ */
+export function causeRank(cause: string): number {
+  if (cause === 'not-corroborated') return 0;
+  if (cause === 'alarm-time-unknown') return 1;
+  return NOTICE_CAUSES.has(cause) ? 2 : 3;
+}
+
+/** The first superseded cause and the latest ones (the item stays bounded however often the cause changes). */
+export const EARLIER_CAUSES_KEPT = 4;
+
+export interface CauseChange {
+  cause: string;
+  reason: string;
+  decision?: DecisionSummary;
+  earlierCauses: EarlierCause[];
+}
+
+/**
+ * The cause a grouped incident presents once a later ALARM state change of its alarm is grouped into it (re-open or
+ * join, decision 204), or undefined when the recorded one stays. The precedence rule (review 14 R14-15): a later
+ * escalation's cause supersedes the recorded cause when it differs and ranks at least as high (causeRank); so
+ * `not-corroborated` never outranks a cause, and is outranked by every other one; a notice never supersedes a cause with a
+ * ladder (the standby timer reads the serving signal itself, decision 215), and a cause with a ladder supersedes a
+ * notice. Between two causes of the same rank the later one wins: the incident's state change, alarm state and reason
+ * already move to the later state change (204), and the cause must describe the same one. The same cause again keeps the
+ * recorded reason (the later decision is an update). The superseded cause, its reason and its decision are kept in
+ * `earlierCauses` (the first always, then the latest: EARLIER_CAUSES_KEPT).
+ */
+export function supersedeCause(
+  read: Pick<Incident, 'cause' | 'reason' | 'decision' | 'alarmTime' | 'firstAlarmTime' | 'earlierCauses'>,
+  later: { cause: string; reason: string; decision?: DecisionSummary },
+  alarmTime: string,
+): CauseChange | undefined {
+  if (later.cause === read.cause || causeRank(later.cause) < causeRank(read.cause)) return undefined;
+  const before = read.earlierCauses ?? [];
+  const since = before.at(-1)?.until ?? read.firstAlarmTime ?? read.alarmTime;
+  const entry: EarlierCause = { cause: read.cause, reason: read.reason, since, until: alarmTime, ...(read.decision ? { decision: read.decision } : {}) };
+  const all = [...before, entry];
+  const kept = all.length > EARLIER_CAUSES_KEPT ? [all[0] as EarlierCause, ...all.slice(-(EARLIER_CAUSES_KEPT - 1))] : all;
+  return { cause: later.cause, reason: later.reason, ...(later.decision ? { decision: later.decision } : {}), earlierCauses: kept };
 }

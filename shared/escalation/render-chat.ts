@@ -48,6 +48,13 @@ function renderReopened(view: MessageView, tag: string): ChatbotCustomNotificati
   const lines: string[] = [];
   if (view.killSwitch) lines.push(`:octagonal_sign: *${view.killSwitch.unread ? 'Kill switch unreadable' : 'Kill switch engaged'}:* ${inline(view.killSwitch.text)}`);
   if (view.flapping) lines.push(inline(view.flapping));
+  // The cause in one line; changed by this re-fire (review 14 R14-15): the new one, why, and its next step below.
+  const was = view.causeWas;
+  lines.push(
+    was
+      ? `*The cause is now:* ${inline(view.cause.label)} (${inline(view.cause.code)}): ${inline(view.cause.reason)} (it was ${inline(was.label)}, ${inline(was.code)})`
+      : `*Cause:* ${inline(view.cause.label)} (${inline(view.cause.code)}), as in the first message`,
+  );
   lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
   lines.push(
     'none' in view.nextTier
@@ -63,7 +70,10 @@ function renderReopened(view: MessageView, tag: string): ChatbotCustomNotificati
       textType: 'client-markdown',
       title: clip(`:repeat: [${inline(view.environment)}] Re-opened: ${inline(view.alarm.name)}`, MAX_TITLE_CHARS),
       description: clip(lines.join('\n'), MAX_DESCRIPTION_CHARS),
-      nextSteps: [`Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`],
+      nextSteps: [
+        ...(was && view.nextStep ? [`*Next step:* ${inline(view.nextStep.title)}. ${view.nextStep.lines.map(inline).join(' ')}`] : []),
+        `Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`,
+      ],
       keywords: [view.environment, tag, 'reopened'],
     },
     metadata: {
@@ -103,6 +113,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
     for (const change of view.automation.changes) lines.push(`• \`${inline(change)}\``);
   }
   for (const finding of view.findings.slice(0, 5)) lines.push(`• ${inline(finding)}`);
+  for (const line of view.earlier) lines.push(`*Earlier cause:* ${inline(line)}`);
   if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${inline(formatTime(view.acknowledged.at))}`);
   lines.push(`*Notified:* ${view.notified.map((n) => inline(`${tierLabel(n.name, n.level)} (${formatTime(n.at)}, ${n.via})`)).join('; ')}`);
   lines.push(

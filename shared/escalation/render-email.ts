@@ -40,11 +40,29 @@ function nextTierLines(view: MessageView): string[] {
     : [`${tierLabel(view.nextTier.name, view.nextTier.level)} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min), unless acknowledged or the alarm clears.`];
 }
 
+function nextStepSection(view: MessageView): string[] {
+  if (!view.nextStep) return [];
+  const run = view.nextStep.run;
+  return section(`NEXT STEP: ${view.nextStep.title}`, [
+    ...view.nextStep.lines,
+    ...(run ? [`Run ${run.documentName} in ${run.where}:`, run.command, `Console: ${run.consoleUrl}`] : []),
+  ]);
+}
+
 /** The short message of a re-fire grouped into the incident (decision 204): what fired again, how to stop the climb. */
 function renderReopened(view: MessageView, lines: string[]): EmailMessage {
   const subject = emailSubject(`[RE-OPENED L${view.tier.level}][${view.environment}] ${view.alarm.name}`);
   lines.push(`RE-OPENED: incident ${view.incidentId}, ${view.environment}`);
   if (view.flapping) lines.push(view.flapping);
+  // One line on the cause; when this re-fire changed it (review 14 R14-15), what it is now and what to do replace the
+  // first message's, which described the cause it had then.
+  const was = view.causeWas;
+  lines.push(
+    was
+      ? `The cause is now: ${view.cause.label} (${view.cause.code}); it was ${was.label} (${was.code}) until this re-fire.`
+      : `Cause: ${view.cause.label} (${view.cause.code}), as in the first message.`,
+  );
+  if (was) lines.push(...section('WHY A PERSON IS NEEDED', [view.cause.reason]));
   lines.push(
     ...section('WHAT FIRED', [
       `Alarm:       ${view.alarm.name}`,
@@ -52,9 +70,10 @@ function renderReopened(view: MessageView, lines: string[]): EmailMessage {
       ...(view.alarm.reason ? [`Reason:      ${view.alarm.reason}`] : []),
     ]),
   );
+  if (was) lines.push(...nextStepSection(view));
   lines.push(...section('ACKNOWLEDGE (stops the escalation)', [`Run in ${view.acknowledge.where}:`, view.acknowledge.cli]));
   lines.push(...section('NEXT TIER', nextTierLines(view)));
-  lines.push('', `-- Notification Service runbook automation, incident ${view.incidentId} (the first message has the details)`);
+  lines.push('', `-- Notification Service runbook automation, incident ${view.incidentId} (${was ? 'the cause changed: this message has its details' : 'the first message has the details'})`);
   return { subject, text: lines.join('\n') };
 }
 
@@ -115,16 +134,9 @@ export function renderEmail(view: MessageView): EmailMessage {
   }
   lines.push(...section('FINDINGS', view.findings.map((finding) => `- ${finding}`)));
   lines.push(...section('LATER UPDATES', view.updates.map((update) => `- ${update}`)));
+  lines.push(...section('EARLIER CAUSES (superseded by a later escalation of the alarm)', view.earlier.map((line) => `- ${line}`)));
   if (view.kind !== 'resolved') {
-    if (view.nextStep) {
-      const run = view.nextStep.run;
-      lines.push(
-        ...section(`NEXT STEP: ${view.nextStep.title}`, [
-          ...view.nextStep.lines,
-          ...(run ? [`Run ${run.documentName} in ${run.where}:`, run.command, `Console: ${run.consoleUrl}`] : []),
-        ]),
-      );
-    }
+    lines.push(...nextStepSection(view));
     lines.push(
       ...section('ACKNOWLEDGE (stops the escalation)', [
         `Run in ${view.acknowledge.where}:`,

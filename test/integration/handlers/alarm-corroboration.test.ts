@@ -1,14 +1,17 @@
 // Review 11b F3 (decision 217): an alarm put in ALARM with SetAlarmState (CloudWatch's testing call, what the sandbox's
 // transition() makes) changes nothing unless the playbook's own reading bears it out; the real condition still changes.
 // One production account, the three rows that change something, each first without the condition, then with it.
-import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
+import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import type { Decision } from '../../../shared/pipeline/types';
 import { loadHandler } from '../../support/load-handler';
+import { handlerScheduleDriver } from '../support/handler-schedules';
 import { callsDuring, writes } from '../support/proxy-calls';
 import { provisionAccount, putDatabaseCpu, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 
@@ -33,6 +36,16 @@ async function routeDecisions(): Promise<Array<Awaited<ReturnType<EscalationHand
       await account.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
       answers.push(await escalate(JSON.parse(message.Body ?? '{}')));
     }
+  }
+}
+
+/** Drops the decisions the handlers published since the last call, unrouted. */
+async function drainDecisions(): Promise<void> {
+  const queueUrl = account.topology.decisionRoute.url;
+  for (;;) {
+    const batch = (await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+    if (batch.length === 0) return;
+    for (const message of batch) await account.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
   }
 }
 
@@ -82,6 +95,71 @@ describe('a bare ALARM does not change production; the real condition does (revi
     expect(real).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('MaximumConcurrency 50 -> 100 (queue depth 0)') });
     expect(real.findings).toEqual([expect.stringContaining('now, but CloudWatch bears out the alarm: AWS/SQS ApproximateNumberOfMessagesVisible (Maximum)')]);
     expect(await mapping()).toBe(100);
+  });
+
+  // Review 14 R14-15: a re-fire grouped into the alarm's incident (decision 204) kept its first cause, so a real backlog at
+  // the cap that re-opened the bare ALARM's not-corroborated incident was paged "not borne out ... look at CloudTrail", the
+  // cap only under LATER UPDATES. The review's probe, continuing from the case above: its bare ALARM's incident (paged to
+  // L1, not-corroborated), the alarm's OK, then the consumers at the production cap and a real backlog, ALARM again.
+  it('a real backlog at the cap that re-opens the not-corroborated incident is presented as the cap: the re-open message and L2\'s page (R14-15)', async () => {
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const alarmName = queueAlarmName(account.topology);
+    const table = account.topology.stateTable.name;
+    const stored = async (key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> =>
+      (await account.dynamo.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+    const latest = await stored({ pk: `ESCALATION-LATEST#arn:aws:cloudwatch:us-east-1:${account.accountId}:alarm:${alarmName}`, sk: 'INCIDENT' });
+    const incidentId = String(latest?.incidentId);
+    const incident = async (): Promise<Record<string, unknown> | undefined> => stored({ pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' });
+    expect(await incident()).toMatchObject({ status: 'OPEN', level: 1, cause: 'not-corroborated' });
+    // The case above's scale-up decision is that case's (its watch of the change): dropped, so what escalate sees here is
+    // the probe's sequence, bare ALARM, OK, real ALARM.
+    await drainDecisions();
+    await inbox.read();
+    expect(await escalate(await account.transition(alarmName, 'OK'))).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+    expect((await inbox.read()).map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['resolved:L1:chat', 'resolved:L1:email']);
+
+    await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
+    await putQueueDepth(account, 2500);
+    const real = await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(alarmName, 'ALARM'));
+    expect(real).toMatchObject({ outcome: 'escalate', escalation: { cause: 'cap-reached' }, reason: expect.stringContaining('at the environment cap (MaximumConcurrency 400)') });
+    expect(await routeDecisions()).toEqual([expect.objectContaining({ action: 'reopened', incidentId, delivered: [{ kind: 'reopen', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] })]);
+
+    // The incident presents the cap: cause, reason and decision; the not-corroborated cause is its history.
+    const item = await incident();
+    expect(item).toMatchObject({ status: 'OPEN', reopens: 1, level: 1, nextLevel: 2, cause: 'cap-reached', reason: real.reason, decision: { cause: 'cap-reached', outcome: 'escalate' } });
+    expect(item?.earlierCauses).toEqual([
+      expect.objectContaining({ cause: 'not-corroborated', reason: expect.stringContaining('not corroborated: queue depth 0 is not > 1000'), decision: expect.objectContaining({ cause: 'not-corroborated' }) }),
+    ]);
+    expect(item?.updates ?? []).toEqual([]);
+
+    // L1's re-open message names the cap, why, and what to do (was: "RE-OPENED ... (the first message has the details)").
+    const reopened = await inbox.read();
+    expect(reopened.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['reopened:L1:chat', 'reopened:L1:email']);
+    const reopenEmail = reopened.find((m) => m.channel === 'email')?.message ?? '';
+    expect(reopenEmail).toContain('The cause is now: a cap was reached (cap-reached); it was the alarm is not borne out by what the automation read: nothing was changed (not-corroborated) until this re-fire.');
+    expect(reopenEmail).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change');
+    expect(reopenEmail).not.toContain('CloudTrail');
+    expect(reopened.find((m) => m.channel === 'chat')?.message).toContain('The cause is now:* a cap was reached (cap-reached)');
+
+    // L2's timer delivered (the Scheduler driver plays the clock): L2 is paged with the cap and its next step.
+    const driver = handlerScheduleDriver(account, 'escalation-timer', loadHandler<EscalationHandler>('escalation-timer'));
+    const clock = createSandboxClock();
+    clock.advance(16 * 60_000);
+    const fired = await driver.runDue(clock);
+    expect(fired.map((f) => f.result)).toEqual([expect.objectContaining({ action: 'escalated', incidentId, delivered: [expect.objectContaining({ kind: 'notify', level: 2 })] })]);
+    const l2 = await inbox.read();
+    expect(l2.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['escalated:L2:chat', 'escalated:L2:email']);
+    const page = l2.find((m) => m.channel === 'email')?.message ?? '';
+    expect(page).toContain(`${alarmName}: a cap was reached`);
+    expect(page).toContain('WHY A PERSON IS NEEDED\n  a cap was reached (cap-reached)');
+    expect(page).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change');
+    expect(page).not.toContain('NEXT STEP: Find out why the alarm fired');
+    expect(page).not.toContain('LATER UPDATES');
+    expect(page).toMatch(/EARLIER CAUSES \(superseded by a later escalation of the alarm\)\n {2}- .* UTC to .* UTC: the alarm is not borne out by what the automation read: nothing was changed \(not-corroborated\): alarm ".*" not corroborated: queue depth 0 is not > 1000/);
+    expect(l2.find((m) => m.channel === 'chat')?.message).toContain('a cap was reached');
+
+    // The episode ends: the OK resolves it (held: it re-opened), so the cases below start from a quiet alarm.
+    expect(await escalate(await account.transition(alarmName, 'OK'))).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
   });
 
   it('raise-lambda-memory: no out-of-memory line nor count raises nothing and pages why; a Runtime.OutOfMemory line raises one step', async () => {

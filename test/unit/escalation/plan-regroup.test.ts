@@ -1,6 +1,7 @@
 // A re-fire of the same alarm: its own incident, or the alarm's latest incident re-opened (decision 204), at the window's edges.
 import type { Incident } from '../../../shared/escalation/incident';
-import { planRegroup, resumeLadder } from '../../../shared/escalation/plan-regroup';
+import { causeRank, EARLIER_CAUSES_KEPT, planRegroup, resumeLadder, supersedeCause } from '../../../shared/escalation/plan-regroup';
+import { INCIDENT_CAUSES } from '../../../shared/escalation/incident';
 import { planTimer } from '../../../shared/escalation/plan-timer';
 import { DEFAULT_FLAPPING } from '../../../shared/escalation/policy';
 import { capReachedIncident, policy } from './fixtures';
@@ -175,5 +176,90 @@ describe('resumeLadder: a re-opened incident resumes the ladder on its own clock
     expect(resumeLadder({ ...paged, cause: 'restore-held' }, policy(), at(20))).toBeUndefined();
     const last = policy().tiers.at(-1)?.level ?? 0;
     expect(resumeLadder({ ...paged, level: last }, policy(), at(20))).toBeUndefined();
+  });
+});
+
+// Review 14 R14-15: a re-fire grouped into the incident kept the incident's first cause, so a real backlog at the cap that
+// re-opened a not-corroborated incident was paged as "not borne out ... look for a test in CloudTrail".
+describe('supersedeCause: which cause a grouped incident presents (R14-15)', () => {
+  const NC_REASON = 'alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" not corroborated: queue depth 0 is not > 1000 ...; nothing changed';
+  const notCorroborated = capReachedIncident({
+    cause: 'not-corroborated',
+    reason: NC_REASON,
+    decision: { key: 'nc', playbook: 'scale-consumers', outcome: 'escalate', reason: NC_REASON, decidedAt: '2026-11-25T14:00:04.512Z', dryRun: false, cause: 'not-corroborated' },
+  });
+  const cap = capReachedIncident();
+  const REFIRE = '2026-11-25T14:20:03.000+0000';
+  const later = (incident: typeof cap) => ({ cause: incident.cause, reason: incident.reason, ...(incident.decision ? { decision: { ...incident.decision, key: `${incident.decision.key}-later` } } : {}) });
+
+  it.each<[string, string, string, boolean]>([
+    // The review's probe: a bare ALARM (SetAlarmState), its OK, then a real backlog at the cap.
+    ['a real backlog at the cap after a not-corroborated ALARM', 'not-corroborated', 'cap-reached', true],
+    ['a not-corroborated re-fire of a real incident (a test of the alarm during one)', 'cap-reached', 'not-corroborated', false],
+    ['the same cause again', 'cap-reached', 'cap-reached', false],
+    ['not-corroborated again', 'not-corroborated', 'not-corroborated', false],
+    ['a real cause after one whose state change time was unknown', 'alarm-time-unknown', 'guardrail', true],
+    ['not-corroborated after one whose time was unknown (says less)', 'alarm-time-unknown', 'not-corroborated', false],
+    ['a later real cause of the same rank: the later state change\'s', 'made-worse', 'cap-reached', true],
+    ['a standby escalation after a region-serving notice (failed back): the ladder again', 'region-serving', 'diagnosis', true],
+    ['a region-serving notice after a standby incident: the timer reads the serving signal itself (215)', 'diagnosis', 'region-serving', false],
+    ['a notice after not-corroborated', 'not-corroborated', 'restore-held', true],
+    ['a newer handler\'s unknown cause after not-corroborated', 'not-corroborated', 'some-new-cause', true],
+  ])('%s: %s then %s -> superseded %s', (_situation, recorded, incoming, superseded) => {
+    const change = supersedeCause({ ...cap, cause: recorded }, { cause: incoming, reason: `why ${incoming}` }, REFIRE);
+    expect(change !== undefined).toBe(superseded);
+    if (change) expect(change).toMatchObject({ cause: incoming, reason: `why ${incoming}` });
+  });
+
+  it('not-corroborated ranks below every other cause, notices below every cause with a ladder', () => {
+    const ranks = INCIDENT_CAUSES.map((c) => [c, causeRank(c)] as const);
+    expect(ranks.filter(([, r]) => r === 0).map(([c]) => c)).toEqual(['not-corroborated']);
+    expect(ranks.filter(([, r]) => r === 2).map(([c]) => c).sort()).toEqual(['region-serving', 'restore-held']);
+    expect(ranks.filter(([c]) => c !== 'not-corroborated').every(([, r]) => r > 0)).toBe(true);
+  });
+
+  it('the new cause, reason and decision replace the recorded ones; the first is kept as an earlier cause with its decision', () => {
+    const change = supersedeCause(notCorroborated, later(cap), REFIRE);
+    expect(change).toEqual({
+      cause: 'cap-reached',
+      reason: cap.reason,
+      decision: { ...cap.decision, key: 'k1-later' },
+      earlierCauses: [{ cause: 'not-corroborated', reason: NC_REASON, since: notCorroborated.alarmTime, until: REFIRE, decision: notCorroborated.decision }],
+    });
+  });
+
+  it('an incident whose earlier cycles already moved its state change dates the earlier cause from its first state change', () => {
+    const change = supersedeCause({ ...notCorroborated, firstAlarmTime: '2026-11-25T13:50:00.000+0000', alarmTime: '2026-11-25T14:00:03.120+0000' }, later(cap), REFIRE);
+    expect(change?.earlierCauses[0]).toMatchObject({ since: '2026-11-25T13:50:00.000+0000', until: REFIRE });
+  });
+
+  it('a cause without a decision (the alarm path) drops the recorded decision from the current cause', () => {
+    expect(supersedeCause(notCorroborated, { cause: 'alarm', reason: 'alarm "x" is in ALARM' }, REFIRE)).not.toHaveProperty('decision');
+  });
+
+  it('keeps the first superseded cause and the latest ones, however often the cause changes (the item stays bounded)', () => {
+    let incident = { ...notCorroborated };
+    const causes = ['cap-reached', 'consumer-failing', 'cap-reached', 'cross-playbook', 'consumer-failing', 'cap-reached'];
+    causes.forEach((cause, i) => {
+      const at = `2026-11-25T14:${String(10 + i).padStart(2, '0')}:00.000+0000`;
+      const change = supersedeCause(incident, { cause, reason: `why ${cause} ${i}` }, at);
+      if (!change) throw new Error(`${cause} did not supersede ${incident.cause}`);
+      incident = { ...incident, ...change, alarmTime: at };
+    });
+    const kept = incident.earlierCauses ?? [];
+    expect(kept).toHaveLength(EARLIER_CAUSES_KEPT);
+    expect(kept[0]).toMatchObject({ cause: 'not-corroborated', reason: NC_REASON });
+    expect(kept.slice(1).map((e) => e.reason)).toEqual(['why cap-reached 2', 'why cross-playbook 3', 'why consumer-failing 4']);
+    expect(incident).toMatchObject({ cause: 'cap-reached', reason: 'why cap-reached 5' });
+  });
+
+  it('a notice superseded by a cause with a ladder climbs again: resumeLadder gives the next tier', () => {
+    const notice = { level: 1, cause: 'region-serving' };
+    expect(resumeLadder(notice, policy(), new Date('2026-12-06T10:00:00.000Z'))).toBeUndefined();
+    const change = supersedeCause({ ...cap, ...notice }, { cause: 'diagnosis', reason: 'the replica lags' }, REFIRE);
+    expect(resumeLadder({ ...notice, cause: change?.cause ?? notice.cause }, policy(), new Date('2026-12-06T10:00:00.000Z'))).toMatchObject({
+      tier: { level: 2 },
+      at: new Date('2026-12-06T10:15:00.000Z'),
+    });
   });
 });

@@ -371,3 +371,52 @@ describe('who acknowledged, in the resolution message (decision 174)', () => {
     expect(renderChatNotification(view).content.description).toContain(`${chatLine}\n`);
   });
 });
+
+// Review 14 R14-15: a real backlog at the cap that re-opened a not-corroborated incident was paged with the not-corroborated
+// cause, reason and next step (CloudTrail), the cap only under LATER UPDATES; L1's re-open message named no cause at all.
+describe('an incident whose cause a later escalation superseded (R14-15)', () => {
+  const NC_REASON = `alarm "${ALARM_NAME}" not corroborated: queue depth 0 is not > 1000 (the alarm's threshold, from the configuration); nothing changed`;
+  const REFIRE = '2026-11-25T14:20:03.000+0000';
+  const ncDecision = { key: 'nc', playbook: 'scale-consumers', outcome: 'escalate', reason: NC_REASON, decidedAt: '2026-11-25T14:00:04.512Z', dryRun: false, cause: 'not-corroborated' };
+  const superseded = capReachedIncident({
+    alarmTime: REFIRE,
+    firstAlarmTime: '2026-11-25T14:00:03.120+0000',
+    reopens: 1,
+    level: 1,
+    earlierCauses: [{ cause: 'not-corroborated', reason: NC_REASON, since: '2026-11-25T14:00:03.120+0000', until: REFIRE, decision: ncDecision }],
+  });
+  const reopenNow = new Date('2026-11-25T14:20:05.000Z');
+
+  it("L1's re-open message names the new cause, why, and its next step; the first message's cause is named as what it was", () => {
+    const view = buildMessageView(input({ kind: 'reopened', incident: superseded, now: reopenNow }));
+    const { text } = renderEmail(view);
+    expect(text).toContain('The cause is now: a cap was reached (cap-reached); it was the alarm is not borne out by what the automation read: nothing was changed (not-corroborated) until this re-fire.');
+    expect(text).toContain('WHY A PERSON IS NEEDED\n  consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)');
+    expect(text).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change');
+    expect(text).not.toContain('CloudTrail');
+    expect(text).toContain('(the cause changed: this message has its details)');
+    const chat = renderChatNotification(view);
+    expect(chat.content.description).toContain('*The cause is now:* a cap was reached (cap-reached): consumers of notification-service-queue are at the environment cap');
+    expect(chat.content.nextSteps?.[0]).toContain('*Next step:* Find why the consumers cannot keep up');
+  });
+
+  it('a re-open that kept the cause says so in one line and leaves the details to the first message', () => {
+    const kept = { ...superseded, earlierCauses: [{ ...superseded.earlierCauses![0]!, until: '2026-11-25T14:10:00.000+0000' }] };
+    const { text } = renderEmail(buildMessageView(input({ kind: 'reopened', incident: kept, now: reopenNow })));
+    expect(text).toContain('Cause: a cap was reached (cap-reached), as in the first message.');
+    expect(text).not.toContain('NEXT STEP');
+    expect(text).toContain('(the first message has the details)');
+  });
+
+  it("L2's page presents the cap as the cause and its next step; the not-corroborated cause only as an earlier cause", () => {
+    const view = buildMessageView(input({ kind: 'escalated', incident: superseded, tier: l2, sent: [sentL1], now: reopenNow, escalatedBecause: 'DevOps Team (L1) did not acknowledge within 15 min' }));
+    const { subject, text } = renderEmail(view);
+    expect(subject).toBe('[ESCALATED L2][production] NotificationService Queue Depth > 1000 (notification-service-queue)');
+    expect(text).toContain('WHY A PERSON IS NEEDED\n  a cap was reached (cap-reached)');
+    expect(text).toContain('scale-consumers did not act: consumers of notification-service-queue are at the environment cap');
+    expect(text).toContain('NEXT STEP: Find why the consumers cannot keep up');
+    expect(text).not.toContain('Find out why the alarm fired');
+    expect(text).toContain(`EARLIER CAUSES (superseded by a later escalation of the alarm)\n  - 2026-11-25 14:00 UTC to 2026-11-25 14:20 UTC: the alarm is not borne out by what the automation read: nothing was changed (not-corroborated): ${NC_REASON}`);
+    expect(renderChatNotification(view).content.description).toContain('*Earlier cause:* 2026-11-25 14:00 UTC to 2026-11-25 14:20 UTC: the alarm is not borne out');
+  });
+});
