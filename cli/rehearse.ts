@@ -351,7 +351,8 @@ async function rehearseTo(document: string, options: RehearseOptions, out: Rehea
         callAws: (service, api, input) => aws.call(service, api, input),
         invokeFunction: bundleInvoker(options.logs ? (chunk) => process.stderr.write(chunk) : undefined),
         checkFunction: checkBundle,
-        runScript: runPythonScript,
+        // A test's clock that does not sleep is the scripts' clock too (sandbox/rehearsal/script-runner.ts).
+        runScript: (run) => runPythonScript(options.clock ? { ...run, clock: options.clock } : run),
         approve: approvalFrom(options, identity.Arn ?? process.env.USER ?? 'you', out),
         context: { accountId, region, ...(identity.Arn ? { executedBy: identity.Arn } : {}) },
         ...(options.json ? {} : { reporter: printingReporter(model.steps.length, out) }),

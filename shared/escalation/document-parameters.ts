@@ -23,7 +23,6 @@ export const DOCUMENT_PARAMETERS: Readonly<Record<string, Readonly<Record<string
     HostedZoneId: 'required',
     RecordName: 'required',
     DrRegion: 'optional',
-    CaughtUpPeriods: 'optional',
     AutomationAssumeRole: 'optional',
   },
   'NotificationService-FailoverToDR': {

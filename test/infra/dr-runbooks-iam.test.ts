@@ -134,6 +134,7 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
     const primaryAllowed = [
       call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), 'stops the DR consumers', consumerOf('us-west-2')),
       call('lambda:GetEventSourceMapping', mapping('us-west-2'), 'reads the DR mapping back'),
+      call('lambda:GetFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "reads the DR consumer's Timeout (review 15, R15-2)"),
       call('lambda:ListEventSourceMappings', '*', 'finds the DR mapping'),
       call('sqs:GetQueueUrl', queue('us-west-2', 'notification-service-queue'), 'finds the DR queue'),
       call('sqs:GetQueueAttributes', queue('us-west-2', 'notification-service-queue'), 'counts what is left in the DR queue'),
@@ -142,6 +143,8 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
       call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), "another function's mapping in the DR region", { 'lambda:FunctionArn': fn('us-west-2', 'billing-consumer') }),
       call('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
       call('lambda:DeleteEventSourceMapping', mapping('us-west-2'), 'the DR mapping is never deleted', consumerOf('us-west-2')),
+      call('lambda:GetFunctionConfiguration', fn('us-west-2', 'billing-consumer'), "another function's configuration in the DR region"),
+      call('lambda:UpdateFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "the DR consumer's configuration is only read"),
       call('sqs:GetQueueAttributes', queue('us-west-2', 'billing-queue'), 'another queue in the DR region'),
       call('sqs:ReceiveMessage', queue('us-west-2', 'notification-service-queue'), "the DR queue's messages are a person's to move"),
       call('sqs:PurgeQueue', queue('us-west-2', 'notification-service-queue'), 'the DR queue is never purged'),

@@ -80,7 +80,7 @@ describe('readRunbookDocument', () => {
 
   it("derives a script step's actions from its boto3 calls, a client built with region_name as the other region's (review 13, R13-2), and refuses calls it cannot read", () => {
     const failback = readRunbookDocument(join(__dirname, '..', '..', 'runbooks', 'NotificationService-FailbackToPrimary.yaml'));
-    expect(failback.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']);
+    expect(failback.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:GetFunctionConfiguration', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']);
     expect(failback.actions).toEqual(expect.arrayContaining(['cloudwatch:GetMetricStatistics']));
     expect(failback.actions).not.toEqual(expect.arrayContaining(['sqs:GetQueueAttributes']));
     const script = (body: string) =>

@@ -2,7 +2,7 @@
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,7 +15,7 @@ import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from 
 import { provisionDrStandby, type DrStandby } from '../../sandbox/provision-dr';
 import { createSimulatedConsumer } from '../../sandbox/simulated-consumer';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { expectSucceeded, rehearseDocument, type Rehearsal } from './support/rehearse-cli';
+import { expectSucceeded, rehearseDocument, stepOutputs, type Rehearsal } from './support/rehearse-cli';
 
 const FAILOVER = 'NotificationService-FailoverToDR';
 const FAILBACK = 'NotificationService-FailbackToPrimary';
@@ -156,6 +156,62 @@ const IS_OLD_PRIMARY = { Key: 'rehearsal-identity', Value: 'old-primary' };
 let rebuiltEndpoint = '';
 
 const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordName: standby.recordName });
+
+/** The failback's checks and approval, before anything changes. */
+const FAILBACK_CHECKS = [
+  'describeReplica',
+  'checkNotPromoted',
+  'checkReplica',
+  'checkOldPrimary',
+  'readRecords',
+  'checkRecordPair',
+  'whoRequested',
+  'checkRequesterIsNotApprover',
+  'approveFailback',
+];
+
+let failbackMade: Promise<{ drArn: string; failbackResourceId: string; oldPrimaryResourceId: string }> | undefined;
+
+/**
+ * What a person does before failing back, once for the failback cases: a read replica of the DR database in the primary
+ * region, the old primary told apart by a tag, the primary region's consumers off (FailoverToDR's Afterwards).
+ */
+function failbackReplica(): Promise<{ drArn: string; failbackResourceId: string; oldPrimaryResourceId: string }> {
+  failbackMade ??= (async () => {
+    const drArn = (await instance(standby.drRegion, standby.replica.identifier))?.DBInstanceArn ?? '';
+    const created = await new RDSClient(at(standby.primaryRegion)).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: drArn, Tags: [IS_FAILBACK] }));
+    expect(created.DBInstance?.DBInstanceIdentifier).toBe(FAILBACK_REPLICA);
+    // Which instance is which is told by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"), and by
+    // DbiResourceId, which the document's verifyServingIsFailback compares: unique and immutable on AWS; moto 5.2.1
+    // answers one for every instance, the gap proxy gives each its own and keeps it through a rename (review 13, R13-13).
+    const failbackResourceId = created.DBInstance?.DbiResourceId ?? '';
+    const oldPrimaryResourceId = (await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId ?? '';
+    expect(failbackResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+    expect(oldPrimaryResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
+    expect(failbackResourceId).not.toBe(oldPrimaryResourceId);
+    await new RDSClient(at(standby.primaryRegion)).send(new AddTagsToResourceCommand({ ResourceName: account.topology.database.arn, Tags: [IS_OLD_PRIMARY] }));
+    // FailoverToDR's Afterwards: the primary region's consumers were turned off, so no two writers ran.
+    await new LambdaClient(at(standby.primaryRegion)).send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: false }));
+    return { drArn, failbackResourceId, oldPrimaryResourceId };
+  })();
+  return failbackMade;
+}
+
+/** The failback replica's ReplicaLag as RDS would publish it: [seconds from `minute`, lag in seconds]. */
+async function publishReplicaLag(minute: number, points: Array<[number, number]>): Promise<void> {
+  await new CloudWatchClient(at(standby.primaryRegion)).send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: points.map(([t, value]) => ({
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: FAILBACK_REPLICA }],
+        Timestamp: new Date(minute + t * 1000),
+        Value: value,
+        Unit: 'Seconds' as const,
+      })),
+    }),
+  );
+}
 
 describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   beforeAll(async () => {
@@ -349,23 +405,93 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
-  it("fails back after approval with one writer: the DR consumers stopped and the replica caught up before the promotion, the old primary retired under its new name, the failback replica promoted and renamed, the record switched back, the service pointed at it, the DR queue's leftovers counted", async () => {
-    // What a person does first: a read replica of the DR database in the primary region.
-    const created = await new RDSClient(at(standby.primaryRegion)).send(
-      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: (await instance(standby.drRegion, standby.replica.identifier))?.DBInstanceArn, Tags: [IS_FAILBACK] }),
+  it("does not promote while the failback replica has replayed nothing the DR consumers could still have written: the zeros from before they stopped do not count, and waitReplicaCaughtUp fails after its 9 minutes (on a clock that does not sleep) with the by-hand check, nothing promoted (review 15, R15-2, R15-4)", async () => {
+    const made = await failbackReplica();
+    const before = await state();
+    // The DR region serves: its consumers are on (the failover above left them Enabled).
+    expect(before.drMapping).toBe('Enabled');
+    // RDS for PostgreSQL's ReplicaLag is now() - pg_last_xact_replay_timestamp() on the replica: 0 while the DR database
+    // took writes (the minutes before this run), then, with no write after the stop, the age of the last replayed
+    // transaction (one minute before now), growing with the clock. Under 235's rule the zeros were what counted (had they
+    // been read) and the failback was promoted on them (R15-4's plant).
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const replayedAt = minute - 60_000;
+    await publishReplicaLag(minute, [
+      [-180, 0],
+      [-120, 0],
+      [-60, 0],
+      ...[60, 120, 180, 240].map((t): [number, number] => [t, (minute + t * 1000 - replayedAt) / 1000]),
+    ]);
+    const since = await callCount();
+    // In process, on a clock that does not sleep: waitInFlightBatches' 30 s (the DR function's Timeout, the seed's) and
+    // waitReplicaCaughtUp's 540 s pass on it (the script's own time.time()/time.sleep(): sandbox/rehearsal/script-runner.ts).
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const lines: string[] = [];
+    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    Object.assign(process.env, { AWS_REGION: standby.primaryRegion, AWS_DEFAULT_REGION: standby.primaryRegion });
+    let run: Awaited<ReturnType<typeof runRehearsal>>;
+    try {
+      run = await runRehearsal(
+        FAILBACK,
+        {
+          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
+          approve: true,
+          approveAs: [approverOf()],
+          clock,
+          pollIntervalMs: 60_000,
+        },
+        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
+      );
+    } finally {
+      for (const [name, value] of Object.entries(region)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const result = run.result;
+    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe('Failed');
+    expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
+    // The DR function's Timeout read from Lambda (the seed's 30 s): writes can end only that long after the disable.
+    const stopped = stepOutputs(result, 'stopDrConsumers');
+    expect(stopped.ConsumerTimeoutSeconds).toBe(30);
+    const writesEndBy = Date.parse(String(stopped.WritesEndBy));
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(30_000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(31_000);
+    // The sleep is what is left of those 30 s when it starts (the run's own seconds since the disable come off it).
+    const inFlightWait = Number(/^(\d+) s$/.exec(result.steps.find((s) => s.step === 'waitInFlightBatches')?.detail ?? '')?.[1]);
+    expect(inFlightWait).toBeGreaterThan(0);
+    expect(inFlightWait).toBeLessThanOrEqual(31);
+    // Nothing proves a replay after the DR consumers' last possible write: the step's own failure, after 540 s.
+    expect(result.failure?.step).toBe('waitReplicaCaughtUp');
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '+00:00');
+    expect(result.failure?.message).toContain(
+      `Exception: ${FAILBACK_REPLICA} has not replayed a transaction committed on the us-west-2 database at or after ${iso(writesEndBy)} (the DR consumers' last possible write): ReplicaLag Minimum per minute since then: `,
     );
-    expect(created.DBInstance?.DBInstanceIdentifier).toBe(FAILBACK_REPLICA);
-    // Which instance is which is told by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"), and by
-    // DbiResourceId, which the document's verifyServingIsFailback compares: unique and immutable on AWS; moto 5.2.1
-    // answers one for every instance, the gap proxy gives each its own and keeps it through a rename (review 13, R13-13).
-    const failbackResourceId = created.DBInstance?.DbiResourceId;
-    const oldPrimaryResourceId = (await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId;
-    expect(failbackResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
-    expect(oldPrimaryResourceId).toMatch(/^db-[A-Z0-9]{26}$/);
-    expect(failbackResourceId).not.toBe(oldPrimaryResourceId);
-    await new RDSClient(at(standby.primaryRegion)).send(new AddTagsToResourceCommand({ ResourceName: account.topology.database.arn, Tags: [IS_OLD_PRIMARY] }));
-    // FailoverToDR's Afterwards: the primary region's consumers were turned off, so no two writers ran.
-    await new LambdaClient(at(standby.primaryRegion)).send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: false }));
+    expect(result.failure?.message).toContain(`${iso(minute + 240_000)} 300.0`);
+    expect(result.failure?.message).not.toContain(`${iso(minute - 60_000)} `);
+    expect(result.failure?.message).toContain("Nothing promoted; the DR consumers stay stopped.");
+    expect(result.failure?.message).toContain("make one write there while this step waits (psql -h <DR database> -c 'SELECT txid_current();')");
+    expect(result.failure?.message).toContain('SELECT pg_last_wal_replay_lsn() on the replica equals SELECT pg_current_wal_lsn() on the DR database');
+    expect(advanced).toBeGreaterThanOrEqual(540_000 + inFlightWait * 1000 - 500);
+    // Only the DR consumers were stopped: nothing promoted, renamed, switched, pointed or enabled here.
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping']);
+    const after = await state();
+    expect(after.drMapping).toBe('Disabled');
+    expect({ ...after, drMapping: before.drMapping }).toEqual(before);
+    expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);
+    expect((await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId).toBe(made.oldPrimaryResourceId);
+    // Called off, as the description says: the DR consumers enabled again (the next case fails back for real).
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: String(stopped.MappingUuid), Enabled: true }));
+  });
+
+  it("fails back after approval with one writer: the DR consumers stopped and the replica caught up before the promotion, the old primary retired under its new name, the failback replica promoted and renamed, the record switched back, the service pointed at it, the DR queue's leftovers counted", async () => {
+    const { failbackResourceId, oldPrimaryResourceId } = await failbackReplica();
+    // The DR consumers' function timeout lowered to 3 s for this run, so waitInFlightBatches waits 3 s of real time,
+    // not the seed's 30 (the case above waits those on its clock); the document reads it from Lambda.
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateFunctionConfigurationCommand({ FunctionName: standby.consumer.functionName, Timeout: 3 }));
     const before = await state();
     // The DR region serves: its consumers are on (the failover above left them Enabled) and its API still takes traffic.
     expect(before.drMapping).toBe('Enabled');
@@ -373,20 +499,25 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // Accepted by the DR region's API and not yet consumed when the failback starts (no DR consumer runs here): the run
     // stops the DR consumers, so these are left for a person to move, and the run counts them.
     await sendMessages(standby.drRegion, standby.queue.url, 5);
-    // RDS publishes the failback replica's ReplicaLag each minute; moto publishes nothing, so the test publishes what RDS
-    // would: a lag before the run (which the wait must ignore: it is from before the DR consumers stopped) and 0 in the
-    // minutes after it. The zeros are timestamped 2-5 minutes ahead of the whole minute now, so each begins after the
-    // moment the run disables the DR mapping (seconds from now) whatever the timing; the document's query ends 10 minutes
-    // ahead of its own now (waitReplicaCaughtUp's description), so they are read at once.
+    // RDS publishes the failback replica's ReplicaLag; moto publishes nothing, so the test publishes what RDS for
+    // PostgreSQL would (now() - pg_last_xact_replay_timestamp()): 0 while the DR database took writes (before the run),
+    // the age of a transaction replayed before the stop (90 s before the whole minute now) in minutes 1 and 2, then one
+    // commit replayed at minute 3 (RDS's own write or a person's) and no write after it: 0, 30, 60, 90 s every 30 s,
+    // growing with the clock. Under 235's rule (Maximum 0 in 3 minutes after the disable) this never passes. Minute 3
+    // begins after the DR consumers' last possible write (the run's disable, seconds from now, + 3 s) whatever the
+    // timing; the document's query ends 10 minutes ahead of its own now, so they are read at once.
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const lag = (offsetMinutes: number, value: number) => ({
-      MetricName: 'ReplicaLag',
-      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: FAILBACK_REPLICA }],
-      Timestamp: new Date(minute + offsetMinutes * 60_000),
-      Value: value,
-      Unit: 'Seconds' as const,
-    });
-    await new CloudWatchClient(at(standby.primaryRegion)).send(new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [lag(-2, 45), lag(2, 0), lag(3, 0), lag(4, 0), lag(5, 0)] }));
+    await publishReplicaLag(minute, [
+      [-180, 0],
+      [-120, 0],
+      [-60, 0],
+      [60, 150],
+      [120, 210],
+      [180, 0],
+      [210, 30],
+      [240, 60],
+      [270, 90],
+    ]);
     const consumer = consumerIn(standby.primaryRegion, account.topology.queue.url, account.topology.consumer.mappingUuid);
     // While the mapping is off, this region's consumers take nothing: every message counted below is taken after the enable.
     expect((await consumer.tick()).processed).toBe(0);
@@ -396,16 +527,9 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
 
     expectSucceeded(run);
     expect(run.result.steps.map((s) => s.step)).toEqual([
-      'describeReplica',
-      'checkNotPromoted',
-      'checkReplica',
-      'checkOldPrimary',
-      'readRecords',
-      'checkRecordPair',
-      'whoRequested',
-      'checkRequesterIsNotApprover',
-      'approveFailback',
+      ...FAILBACK_CHECKS,
       'stopDrConsumers',
+      'waitInFlightBatches',
       'waitReplicaCaughtUp',
       'retireOldPrimary',
       'promoteReplica',
@@ -425,12 +549,21 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       'countDrQueue',
       'verifyTraffic',
     ]);
-    // The DR consumers' own mapping was stopped (read back Disabled), and the replica judged caught up on the minutes after.
+    // The DR consumers' own mapping was stopped (read back Disabled), their in-flight batches waited out (the Timeout as
+    // Lambda has it now, 3 s), and the replica judged caught up on the first minute that proves a replay after that:
+    // minute 3 (Minimum 0), not the zeros before the stop, not minutes 1-2.
+    const stopped = stepOutputs(run.result, 'stopDrConsumers');
+    expect(stopped.ConsumerTimeoutSeconds).toBe(3);
+    expect(Date.parse(String(stopped.WritesEndBy)) - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(3_000);
+    expect(Date.parse(String(stopped.WritesEndBy)) - Date.parse(String(stopped.DisabledAt))).toBeLessThan(4_000);
+    const minute3 = new Date(minute + 3 * 60_000).toISOString().replace('.000Z', '+00:00');
     expect(run.result.outputs).toEqual(
       expect.objectContaining({
         'stopDrConsumers.MappingUuid': standby.consumer.mappingUuid,
         'stopDrConsumers.StateBefore': 'Enabled',
-        'waitReplicaCaughtUp.CaughtUpAt': new Date(minute + 5 * 60_000).toISOString().replace('.000Z', '+00:00'),
+        'stopDrConsumers.WritesEndBy': stopped.WritesEndBy,
+        'waitReplicaCaughtUp.CaughtUpAt': minute3,
+        'waitReplicaCaughtUp.ReplayedCommitNotBefore': minute3,
         'countDrQueue.DrQueueMessages': 5,
       }),
     );
