@@ -42,6 +42,15 @@ export interface AlarmEvaluatorOptions {
   topology: Pick<Topology, 'accountId' | 'queue' | 'deadLetterQueue'>;
   now?: () => Date;
   /**
+   * Each evaluateOnce is the next CloudWatch minute (review 14 R14-6): its samples are published, and its reasonData's
+   * queryDate stamped, a minute after the previous evaluation's, whatever real time passed. The first is at the minute
+   * after the next one of `now()` (plus 30 s), so no datapoint a caller put before it shares one of its minutes. For
+   * callers that play a minute per evaluation (tests, the demo): scale-consumers corroborates a restore with the
+   * low-water alarm's per-minute datapoints (decision 249), which evaluations seconds apart would put in one minute.
+   * The state change itself is stamped by the emulator (real time), as CloudWatch stamps it.
+   */
+  minutePerEvaluation?: boolean;
+  /**
    * Where one alarm's failure (an AWS error while sampling or setting it) goes. With it, the other alarms are still
    * evaluated; without it, evaluateOnce throws the first failure, as before.
    */
@@ -292,7 +301,14 @@ function isQueueMissing(error: unknown): boolean {
  * SNS topics among the new state's actions (the automation's health alarms have one: review 12, R12-9).
  */
 export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluator {
-  const now = opts.now ?? ((): Date => new Date());
+  const realNow = opts.now ?? ((): Date => new Date());
+  // minutePerEvaluation: the minute of the evaluation under way (set at each evaluateOnce), else the caller's clock.
+  let minuteAt: number | undefined;
+  const now = (): Date => (minuteAt === undefined ? realNow() : new Date(minuteAt));
+  const nextMinute = (): void => {
+    if (!opts.minutePerEvaluation) return;
+    minuteAt = minuteAt === undefined ? Math.floor(realNow().getTime() / 60_000) * 60_000 + 2 * 60_000 + 30_000 : minuteAt + 60_000;
+  };
   const { topology } = opts;
   const { region } = opts.clientConfig;
   const sdk = { endpoint: opts.clientConfig.endpoint, region, credentials: opts.clientConfig.credentials };
@@ -315,6 +331,7 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
 
   return {
     async evaluateOnce() {
+      nextMinute();
       // Clients live for one evaluation: nothing stays open between calls.
       const cloudWatch = new CloudWatchClient(sdk);
       const sqs = new SQSClient(sdk);

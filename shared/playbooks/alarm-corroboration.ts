@@ -91,6 +91,52 @@ export function metricBearsOut(reading: AlarmMetricReading | undefined, alarm: C
   return { borne: breaching.length >= alarm.datapointsToAlarm, breaching, text };
 }
 
+/** What CloudWatch's data says of a restore signal's OK (decision 249): borne out, or why not (`breaching` or `missing`). */
+export interface OkBorneOut {
+  borne: boolean;
+  /** The datapoints of the alarm's range at or past its threshold, oldest first. */
+  breaching: Array<{ at: string; value: number }>;
+  /** The starts of the range's periods CloudWatch holds no datapoint for. */
+  missing: string[];
+  text: string;
+}
+
+/**
+ * Pure: does the metric bear out an OK of a restore signal (decision 249): the alarm's `evaluationPeriods` periods ending
+ * at the newest datapoint CloudWatch holds in the window (as CloudWatch evaluates the most recent datapoints, so a metric
+ * a period or two late still corroborates), every one present and none breaching the threshold. Stricter than
+ * CloudWatch's own OK (fewer than `datapointsToAlarm` breaching) where the alarm needs more than one: a restore wants the
+ * whole range under the watermark. A missing period is not read as under it.
+ */
+export function metricBearsOutOk(reading: AlarmMetricReading | undefined, alarm: ConfiguredAlarm): OkBorneOut {
+  const metricName = alarm.metric ? `${alarm.metric.namespace} ${alarm.metric.metricName} (${alarm.metric.stat})` : 'its metric';
+  if (!reading) return { borne: false, breaching: [], missing: [], text: 'its metric was not read' };
+  if (!alarm.metric) return { borne: false, breaching: [], missing: [], text: 'the alarm has no single metric to read' };
+  const periodMs = alarm.metric.periodSeconds * 1000;
+  const points = reading.points.filter((p) => Number.isFinite(Date.parse(p.at))).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const newest = points[points.length - 1];
+  if (!newest) return { borne: false, breaching: [], missing: [], text: `${metricName} in CloudWatch from ${reading.from} to ${reading.to}: no datapoints` };
+  const last = Math.floor(Date.parse(newest.at) / periodMs) * periodMs;
+  const starts = Array.from({ length: Math.max(1, alarm.evaluationPeriods) }, (_, i) => last - (alarm.evaluationPeriods - 1 - i) * periodMs);
+  const inRange = points.filter((p) => Date.parse(p.at) >= (starts[0] ?? last));
+  const missing = starts.filter((start) => !inRange.some((p) => Math.floor(Date.parse(p.at) / periodMs) * periodMs === start)).map((start) => new Date(start).toISOString());
+  const breaching = inRange.filter((p) => breaches(p.value, alarm));
+  const range = `its ${starts.length} period${starts.length === 1 ? '' : 's'} from ${new Date(starts[0] ?? last).toISOString()} to ${new Date(last + periodMs).toISOString()}`;
+  const values = inRange.map((p) => Number(p.value.toFixed(1))).join(', ');
+  if (breaching.length > 0) {
+    return {
+      borne: false,
+      breaching,
+      missing,
+      text: `${metricName} in CloudWatch shows ${breaching.map((p) => `${Number(p.value.toFixed(1))} at ${p.at}`).join(', ')} (${comparisonText(alarm)}, the alarm's threshold) in ${range}: ${values}`,
+    };
+  }
+  if (missing.length > 0) {
+    return { borne: false, breaching, missing, text: `${metricName} in CloudWatch has no datapoint for ${missing.join(', ')} in ${range}${values ? ` (${values} in the others)` : ''}` };
+  }
+  return { borne: true, breaching, missing, text: `${metricName} in CloudWatch is not ${comparisonText(alarm)} in any of ${range}: ${values}` };
+}
+
 /**
  * The plan when the reading does not bear the alarm out: nothing changed, a person told why. A page, not silence: a real
  * condition whose reading lagged must still reach someone.

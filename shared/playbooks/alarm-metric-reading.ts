@@ -14,15 +14,39 @@ import { configuredAlarm, type AlarmMetricRead, type AlarmMetricReading, type Co
  */
 export const ALARM_METRIC_SLACK_PERIODS = 3;
 
+/** How far past its state change an event's queryDate may widen the read (decision 249). A project default. */
+export const EVALUATED_AT_REACH_MS = 24 * 60 * 60_000;
+
+/**
+ * Pure: the queryDate of CloudWatch's StateReasonData ("the time CloudWatch queried the metric", as its events show it:
+ * "2019-10-02T17:04:40.985+0000"), or undefined where the event has none or it is not a date. Text from outside: it is
+ * used only to widen a read (alarmMetricWindow), never to narrow one.
+ */
+export function queryDateOf(reasonData: unknown): Date | undefined {
+  if (typeof reasonData !== 'object' || reasonData === null || !('queryDate' in reasonData)) return undefined;
+  const { queryDate } = reasonData as { queryDate: unknown };
+  if (typeof queryDate !== 'string') return undefined;
+  const parsed = Date.parse(queryDate);
+  return Number.isFinite(parsed) ? new Date(parsed) : undefined;
+}
+
 /**
  * Pure: the window read for an alarm that changed state at `alarmTime`: from `evaluationPeriods` + slack periods before
  * it, to the period boundary after the later of it and `now`, in whole periods (GetMetricData aligns to them).
  */
-export function alarmMetricWindow(alarm: Pick<ConfiguredAlarm, 'evaluationPeriods'> & { periodSeconds: number }, alarmTime: string, now: Date): { from: Date; to: Date } {
+export function alarmMetricWindow(
+  alarm: Pick<ConfiguredAlarm, 'evaluationPeriods'> & { periodSeconds: number },
+  alarmTime: string,
+  now: Date,
+  evaluatedAt?: Date,
+): { from: Date; to: Date } {
   const periodMs = alarm.periodSeconds * 1000;
   const parsed = Date.parse(alarmTime);
   const at = Number.isFinite(parsed) ? parsed : now.getTime();
-  const to = Math.ceil((Math.max(at, now.getTime()) + 1) / periodMs) * periodMs;
+  // `evaluatedAt` (the event's queryDate, for a restore signal's OK: decision 249) may only widen the window, and by at
+  // most a day: in AWS it precedes the state change; a later one points the read at a future where AWS/SQS holds nothing.
+  const until = evaluatedAt && Number.isFinite(evaluatedAt.getTime()) ? Math.min(evaluatedAt.getTime(), at + EVALUATED_AT_REACH_MS) : at;
+  const to = Math.ceil((Math.max(at, now.getTime(), until) + 1) / periodMs) * periodMs;
   const from = Math.floor(at / periodMs) * periodMs - (alarm.evaluationPeriods + ALARM_METRIC_SLACK_PERIODS) * periodMs;
   return { from: new Date(from), to: new Date(to) };
 }
@@ -31,10 +55,16 @@ export function alarmMetricWindow(alarm: Pick<ConfiguredAlarm, 'evaluationPeriod
  * The alarm's metric (its statistic at its period) over its window; undefined for an alarm with no single metric (a
  * metric-math alarm: nothing read, the caller decides without it). Failures are thrown (readMetricData classifies them).
  */
-export async function readAlarmMetric(cloudWatch: Pick<CloudWatchClient, 'send'>, alarm: ConfiguredAlarm, alarmTime: string, now: Date): Promise<AlarmMetricReading | undefined> {
+export async function readAlarmMetric(
+  cloudWatch: Pick<CloudWatchClient, 'send'>,
+  alarm: ConfiguredAlarm,
+  alarmTime: string,
+  now: Date,
+  evaluatedAt?: Date,
+): Promise<AlarmMetricReading | undefined> {
   const metric = alarm.metric;
   if (!metric) return undefined;
-  const window = alarmMetricWindow({ evaluationPeriods: alarm.evaluationPeriods, periodSeconds: metric.periodSeconds }, alarmTime, now);
+  const window = alarmMetricWindow({ evaluationPeriods: alarm.evaluationPeriods, periodSeconds: metric.periodSeconds }, alarmTime, now, evaluatedAt);
   const series = await readMetricData(
     cloudWatch,
     [
@@ -61,20 +91,23 @@ export async function readAlarmMetric(cloudWatch: Pick<CloudWatchClient, 'send'>
 /**
  * The alarm of `event` (as the configuration defines it) read for corroboration; undefined without an event (a health
  * check's revert observes without one). Never thrown but for a retryable failure: a reading that cannot be had is said
- * so, and the plan decides without it (it bears out nothing).
+ * so, and the plan decides without it (it bears out nothing). `toQueryDate` (a restore signal's OK, decision 249): the
+ * event's queryDate may widen the window's end (alarmMetricWindow).
  */
 export async function readAlarmMetricFor(
   cloudWatch: Pick<CloudWatchClient, 'send'> | undefined,
   runtime: RuntimeConfig,
   event: Pick<AlarmStateChange, 'alarmName' | 'state'> | undefined,
   now: Date,
+  options: { toQueryDate?: boolean } = {},
 ): Promise<AlarmMetricRead | undefined> {
   if (event === undefined) return undefined;
   const alarm = configuredAlarm(runtime, event.alarmName);
   if (!alarm?.metric) return { status: 'unread', reason: alarm ? 'the alarm has no single metric to read' : 'the alarm is not one this deployment defines' };
   if (!cloudWatch) return { status: 'unread', reason: 'the handler was built without a CloudWatch client' };
   try {
-    const reading = await readAlarmMetric(cloudWatch, alarm, event.state.timestamp, now);
+    const evaluatedAt = options.toQueryDate ? queryDateOf(event.state.reasonData) : undefined;
+    const reading = await readAlarmMetric(cloudWatch, alarm, event.state.timestamp, now, evaluatedAt);
     return reading ? { status: 'read', reading } : { status: 'unread', reason: 'the alarm has no single metric to read' };
   } catch (error) {
     const classified = classifyAwsError(error, 'CloudWatch GetMetricData');

@@ -3,7 +3,7 @@ import type { RuntimeConfig } from '../config/load-config';
 import type { AlarmStateValue } from '../events/alarm-event';
 import type { ResourceState } from '../state/incident-store';
 import type { Plan } from '../pipeline/types';
-import { breaches, comparisonText, metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
+import { breaches, comparisonText, metricBearsOut, metricBearsOutOk, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
 import { describeConnections, type DbConnectionsReading } from './db-connections-reading';
 
 /** Lambda's documented range for SQS event source mapping ScalingConfig.MaximumConcurrency. */
@@ -32,7 +32,10 @@ export interface QueueBackupObservation {
   account?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
   /** A database the consumers use whose connections check-db-connections read as saturated, while that reading holds. */
   dbSaturation?: DbConnectionsReading;
-  /** The depth alarm's own metric as CloudWatch holds it over the alarm's window (decision 217); absent: not read. */
+  /**
+   * The alarm's own metric as CloudWatch holds it over the alarm's window: the depth alarm's at its ALARM (decision 217),
+   * the low-water alarm's at its OK (decision 249); absent: not read.
+   */
   alarmMetric?: AlarmMetricRead;
 }
 
@@ -70,8 +73,9 @@ export interface QueueBackupPlanInput {
   /** The queue's low watermark and its alarm; unset (no `lowWater` configured): the baseline is restored at the first OK. */
   lowWater?: QueueLowWater;
   /**
-   * The depth alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
-   * defines, so nothing is scaled): a scale-up is made only when the depth now or CloudWatch bears it out (decision 217).
+   * The alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
+   * defines, so nothing is scaled or restored on its word): a scale-up is made only when the depth now or CloudWatch bears
+   * the depth alarm out (decision 217), a restore at the low-water alarm's OK only when CloudWatch bears that out (249).
    */
   alarm: { alarmName: string; configured?: ConfiguredAlarm };
 }
@@ -127,10 +131,12 @@ function planRestoreAtOk(input: QueueBackupPlanInput): Plan<ConsumerScalingChang
 /**
  * The low-water alarm: its OK (the queue under the watermark for N minutes, decision 205) restores the recorded baseline,
  * once (the restore clears it); with no scale-up recorded there is nothing to undo. The depth read now must agree (a new
- * burst since the alarm went OK: its next OK restores). Its ALARM (the queue at or above the watermark) restores nothing.
+ * burst since the alarm went OK: its next OK restores), and so must CloudWatch: the alarm's own metric under the watermark
+ * in each of its evaluation periods (decision 249), since SetAlarmState can put the alarm in OK without its metric. Its
+ * ALARM (the queue at or above the watermark) restores nothing.
  */
 function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
-  const { observation, resourceState, lowWater, state } = input;
+  const { observation, resourceState, lowWater, state, alarm } = input;
   const queue = observation.queueName;
   if (state !== 'OK') {
     return { kind: 'none', reason: `the low-water alarm of ${queue} is ${state}: only its OK (the queue drained) restores the consumers` };
@@ -148,7 +154,35 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
       findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
     };
   }
+  const unborne = lowWaterOkNotBorneOut(observation, alarm);
+  if (unborne !== undefined) {
+    return {
+      kind: 'none',
+      reason:
+        `restore waits: the low-water alarm "${alarm.alarmName}" went OK, but ${unborne}; ` +
+        `nothing changed, the recorded baseline is kept for the low-water alarm's next OK`,
+      findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
+    };
+  }
   return planRestore(input);
+}
+
+/**
+ * Why CloudWatch does not bear out the low-water alarm's OK, or undefined when it does (decision 249): its own metric, as
+ * the configuration defines the alarm, under the watermark in every one of its evaluation periods (metricBearsOutOk). An
+ * OK CloudWatch's data contradicts was set by hand (SetAlarmState) or evaluated on data since superseded; one whose data
+ * is missing or unreadable is not known to have drained. Either way the restore waits: a wrong restore halves the drain
+ * of a real backlog (and spends the hourly budget a real scale-up needs); a late one costs idle consumers until the next drain.
+ */
+function lowWaterOkNotBorneOut(observation: QueueBackupObservation, alarm: QueueBackupPlanInput['alarm']): string | undefined {
+  const configured = alarm.configured;
+  if (!configured) return `it is not an alarm this deployment's configuration defines, so its watermark and window are unknown`;
+  const metric = observation.alarmMetric;
+  if (metric === undefined) return "its metric was not read, so the queue is not known to have drained";
+  if (metric.status === 'unread') return `its metric could not be read (${metric.reason}), so the queue is not known to have drained`;
+  const ok = metricBearsOutOk(metric.reading, configured);
+  if (ok.borne) return undefined;
+  return ok.breaching.length > 0 ? `${ok.text}: the queue has not been under the watermark for the alarm's window` : `${ok.text}: the queue is not known to have drained`;
 }
 
 /**

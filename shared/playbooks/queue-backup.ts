@@ -73,7 +73,11 @@ async function listMappings(ctx: Ctx, queueArn: string): Promise<EventSourceMapp
   return mappings;
 }
 
-async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<Record<string, { errors?: number; invocations?: number }>> {
+type ErrorRates = Record<string, { errors?: number; invocations?: number }>;
+/** No error rates read: a restore does not weigh them (decision 249). */
+const NO_RATES: ErrorRates = {};
+
+async function readErrorRates(ctx: Ctx, functionNames: string[]): Promise<ErrorRates> {
   if (functionNames.length === 0) return {};
   const windowMinutes = ctx.runtime.env.scaleConsumers.errorRateWindowMinutes;
   // Periods aligned to whole minutes, the window ending at the next boundary so the current minute counts.
@@ -103,9 +107,9 @@ async function queueUrlOf(ctx: Pick<Ctx, 'clients'>, target: QueueTarget): Promi
 }
 
 /** Each function's error rate (Errors, Invocations) and reserved concurrency: one GetMetricData and one call per function, at once. */
-async function readFunctions(ctx: Ctx, functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> {
+async function readFunctions(ctx: Ctx, functionNames: readonly string[], withRates: boolean): Promise<QueueBackupObservation['functions']> {
   const [rates, concurrencies] = await Promise.all([
-    readErrorRates(ctx, [...functionNames]),
+    withRates ? readErrorRates(ctx, [...functionNames]) : Promise.resolve(NO_RATES),
     Promise.all(
       functionNames.map((name) =>
         callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
@@ -139,8 +143,13 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
  * functions' rates are read again on their own, and that read's failure is thrown (decision 234). Either way the read made ahead
  * has settled before `use` answers or throws, so none is left running.
  */
-function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unknown>; use(functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> } {
-  const rates = settle(readErrorRates(ctx, [...owned]));
+function readAhead(
+  ctx: Ctx,
+  owned: readonly string[],
+  withRates: boolean,
+): { settled: Promise<unknown>; use(functionNames: readonly string[]): Promise<QueueBackupObservation['functions']> } {
+  // Without rates (a restore: only a scale-up weighs the consumers' errors, decision 249) the GetMetricData is not made.
+  const rates = withRates ? settle(readErrorRates(ctx, [...owned])) : Promise.resolve({ ok: true as const, value: NO_RATES });
   const concurrencies = owned.map((name) =>
     settle(callAws('Lambda GetFunctionConcurrency', () => ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })))),
   );
@@ -150,7 +159,7 @@ function readAhead(ctx: Ctx, owned: readonly string[]): { settled: Promise<unkno
     async use(functionNames) {
       const [readRates, readConcurrencies] = await ahead;
       if (functionNames.length === 0) return {};
-      if (!functionNames.every((name) => owned.includes(name))) return readFunctions(ctx, functionNames);
+      if (!functionNames.every((name) => owned.includes(name))) return readFunctions(ctx, functionNames, withRates);
       const reserved: Record<string, number | undefined> = {};
       for (const name of functionNames) {
         const concurrency = readConcurrencies[owned.indexOf(name)];
@@ -247,7 +256,11 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     // functions the environment owns (read ahead: the mappings say which functions consume the queue), the account's
     // concurrency and the database's saturation: one round trip when the URL was read with the claim and the mappings
     // name owned functions only (decision 216), else two.
-    const consumers = readAhead(ctx, ctx.runtime.env.resources.functions);
+    // The low-water alarm's OK (the restore signal) is corroborated by its own metric (decision 249), which takes the place
+    // of the error rates in the one GetMetricData: a restore does not weigh the consumers' errors (only a scale-up does).
+    const restoreSignal = event !== undefined && restoreSignalNamed(regionAlarms(ctx.runtime), event.alarmName) !== undefined;
+    const lowWaterOk = restoreSignal && event?.state.value === 'OK';
+    const consumers = readAhead(ctx, ctx.runtime.env.resources.functions, !lowWaterOk);
     const readDepth = async (): Promise<string | undefined> => {
       const QueueUrl = target.queueUrl ?? (await queueUrlOf(ctx, target));
       const attributes = await callAws('SQS GetQueueAttributes', () =>
@@ -286,14 +299,15 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       return undefined;
     };
     // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
-    // The depth alarm's own metric goes with them (decision 217), for a scale-up only: a depth alarm's ALARM.
-    const scalingUp = event !== undefined && event.state.value === 'ALARM' && !restoreSignalNamed(regionAlarms(ctx.runtime), event.alarmName);
+    // The depth alarm's own metric goes with them (decision 217) for a scale-up (a depth alarm's ALARM), and the low-water
+    // alarm's for a restore at its OK (decision 249).
+    const scalingUp = event !== undefined && event.state.value === 'ALARM' && !restoreSignal;
     const [depth, { mappings, functions }, account, dbSaturation, alarmMetric] = await Promise.all([
       readDepth(),
       readConsumers(),
       readAccount(),
       saturatedDatabase(ctx, target.account),
-      scalingUp ? readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now()) : Promise.resolve(undefined),
+      scalingUp || lowWaterOk ? readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now(), { toQueryDate: lowWaterOk }) : Promise.resolve(undefined),
     ]);
     return {
       queueName: target.queueName,

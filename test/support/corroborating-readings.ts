@@ -13,6 +13,14 @@ export function rowAlarm(rowId: 'queue-backup' | 'memory-pressure' | 'cpu-utiliz
   return configuredAlarmOf(spec);
 }
 
+/** The row's restore signal (Queue Backup's low-water alarm, decisions 205, 249) in the environment's primary region. */
+export function restoreSignalAlarm(environment: EnvironmentName = 'production'): ConfiguredAlarm {
+  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: environment, AWS_REGION: 'us-east-1' });
+  const spec = alarmSpecs(runtime.config, environment, 'us-east-1').find((s) => s.rowId === 'queue-backup' && s.restoreSignal === true);
+  if (!spec) throw new Error(`no queue-backup restore signal in ${environment}`);
+  return configuredAlarmOf(spec);
+}
+
 /** One datapoint a minute, oldest first, ending at 12:05 on 2026-12-06. */
 export function metricRead(values: readonly number[]): AlarmMetricRead {
   const end = Date.parse('2026-12-06T12:05:00Z');

@@ -25,7 +25,8 @@ export const queueBackupScenario: DemoScenario = {
       `  queue ${topology.queue.name} -> consumer ${topology.consumer.functionName} ` +
         `(MaximumConcurrency ${topology.consumer.maximumConcurrency}, reserved concurrency ${topology.consumer.reservedConcurrency})`,
     );
-    const evaluator = createAlarmEvaluator({ clientConfig, topology });
+    // Each tick is a CloudWatch minute (decision 249: the restore reads the low-water alarm's per-minute datapoints).
+    const evaluator = createAlarmEvaluator({ clientConfig, topology, minutePerEvaluation: true });
     // The queue's depth alarm has a low-water alarm beside it, the restore signal (decision 185).
     const lowWaterAlarm = topology.alarms.find((a) => a.rowId === 'queue-backup' && a.restoreSignal);
     const consumer = createSimulatedConsumer({

@@ -1,7 +1,9 @@
 // Queue Backup's hysteresis on the emulator (decisions 185, 205): scale-consumers through its real entry point, the queue's
 // alarms evaluated by the sandbox's CloudWatch stand-in on the real queue depth, assertions on the emulator's state. The
 // low-water alarm has normal polarity since decision 205 (review 12 R12-10): ALARM on 1 of 5 minutes at or above 100, OK
-// once 5 minutes were all under 100; its OK is the restore signal, and a quiet service shows it OK.
+// once 5 minutes were all under 100; its OK is the restore signal, and a quiet service shows it OK. Since decision 249
+// (review 14 R14-6) the restore reads that OK's own datapoints: each evaluation is a CloudWatch minute of its own
+// (minutePerEvaluation), as it is in AWS, so five evaluations are five minutes of AWS/SQS datapoints.
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -107,7 +109,7 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
   beforeAll(async () => {
     account = await provisionAccount('production');
     handler = loadHandler('scale-consumers');
-    evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
     depthAlarm = queueAlarmName(account.topology);
   });
 
@@ -198,7 +200,7 @@ describe('scale-consumers with a low watermark: the baseline comes back when the
 describe('scale-consumers at the low-water alarm\'s OK under the kill switch', () => {
   it('plans the restore but changes nothing and keeps the baseline; with the switch off, the next drain restores', async () => {
     const account = await provisionAccount('production');
-    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
     await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const scaled = await loadHandler('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(scaled).toMatchObject({ outcome: 'applied' });
@@ -210,6 +212,10 @@ describe('scale-consumers at the low-water alarm\'s OK under the kill switch', (
       return decisions;
     };
     await setKillSwitch(account, 'stop');
+    // The backlog's tail (150 queued: the low-water alarm in ALARM), then the drain: its fifth minute under 100 is the OK.
+    await enqueue(account, 150);
+    await evaluator.evaluateOnce();
+    await account.sqs.send(new PurgeQueueCommand({ QueueUrl: account.topology.queue.url }));
     const held = await drain(loadHandler('scale-consumers'));
     expect(held).toEqual([expect.objectContaining({ outcome: 'dry-run', reason: expect.stringMatching(/^restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50 — /) })]);
     expect(await maximumConcurrency(account)).toBe(100);
@@ -231,7 +237,7 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
   it('is one notice to L1 (chat and email), with no next tier scheduled; the signal\'s own OK resolves nothing', async () => {
     const account = await provisionAccount('production');
     const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'low-water-held-inbox');
-    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology });
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
     const handler = loadHandler('scale-consumers');
     const escalate = loadHandler<EscalationHandler>('escalate');
     await putQueueDepth(account); // the backlog the depth alarm watches, made real (decision 217: a bare ALARM changes nothing)
@@ -292,5 +298,32 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     expect(await escalate(oks[0]?.event ?? {})).toMatchObject({ action: 'ignored', reason: expect.stringContaining('is a restore signal: its OK resolves nothing') });
     expect(await inbox.read()).toEqual([]);
     expect(await escalationSchedules(account)).toEqual([noticeCheck]);
+  });
+});
+
+// Review 14 R14-6 (decision 249): SetAlarmState ALARM then OK on the low-water alarm, a second after a genuine scale-up,
+// restored the consumers on one instantaneous depth read under 100 while CloudWatch held the backlog's 1500 in the current
+// minute. The OK is a claim: its own metric must bear it out, as the depth alarm's ALARM must (decision 217).
+describe('a low-water OK set by hand right after a genuine scale-up (SetAlarmState, review 14 R14-6)', () => {
+  it('restores nothing: the restore waits naming the 1500 CloudWatch holds, the baseline kept for a genuine OK', async () => {
+    const account = await provisionAccount('production');
+    const handler = loadHandler('scale-consumers');
+    await putQueueDepth(account); // the backlog as SQS publishes it: 1500 in this minute
+    const up = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    expect(up).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('MaximumConcurrency 50 -> 100') });
+    const baseline = await recordedBaseline(account, up.resource?.arn ?? '');
+    expect(baseline).toEqual({ mappings: { [account.topology.consumer.mappingUuid]: 50 }, reservedConcurrency: { [account.topology.consumer.functionName]: 100 } });
+
+    // Whoever may call SetAlarmState: the low-water alarm to ALARM (ignored) and to OK, the queue's visible depth 0 now.
+    expect(await handler(await account.transition(LOW_WATER, 'ALARM'))).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('restores nothing') });
+    const down = await handler(await account.transition(LOW_WATER, 'OK', 'Threshold Crossed: set by hand'));
+    expect(down.outcome).toBe('skipped');
+    expect(down.reason).toMatch(
+      new RegExp(
+        `^restore waits: the low-water alarm "${LOW_WATER.replace(/[()]/g, '\\$&')}" went OK, but AWS/SQS ApproximateNumberOfMessagesVisible \\(Maximum\\) in CloudWatch shows 1500 at \\S+ \\(>= 100, the alarm's threshold\\) in its 5 periods from .*: the queue has not been under the watermark for the alarm's window; nothing changed, the recorded baseline is kept for the low-water alarm's next OK$`,
+      ),
+    );
+    expect(await maximumConcurrency(account)).toBe(100);
+    expect(await recordedBaseline(account, up.resource?.arn ?? '')).toEqual(baseline);
   });
 });

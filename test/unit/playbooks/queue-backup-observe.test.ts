@@ -248,3 +248,58 @@ describe('scale-consumers observe: the owned functions read ahead of the mapping
     expect(sqsMock.commandCalls(GetQueueUrlCommand)).toHaveLength(2);
   });
 });
+
+// Decision 249 (review 14 R14-6): the low-water alarm's OK is corroborated by its own metric, read in the one
+// GetMetricData observe makes (in place of the error rates a restore does not weigh), at once with the mappings.
+describe('scale-consumers observe at the low-water alarm\'s OK: its own metric, no error rates, one GetMetricData', () => {
+  const lowWater = alarmSpecs(runtime.config, runtime.environment, region).find((s) => s.rowId === 'queue-backup' && s.restoreSignal === true);
+  const eventOf = (alarmName: string | undefined, value: 'OK' | 'ALARM') =>
+    ({ alarmName, state: { value, timestamp: '2024-03-05T10:00:12.345+0000' } }) as Parameters<typeof queueBackupPlaybook.observe>[2];
+  const queried = () =>
+    cloudWatchMock.commandCalls(GetMetricDataCommand).map((c) => ({
+      from: c.args[0].input.StartTime?.toISOString(),
+      to: c.args[0].input.EndTime?.toISOString(),
+      metrics: (c.args[0].input.MetricDataQueries ?? []).map((q) => `${q.MetricStat?.Metric?.Namespace} ${q.MetricStat?.Metric?.MetricName} ${q.MetricStat?.Stat} ${q.MetricStat?.Period}`),
+    }));
+
+  it('reads AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) over the alarm\'s window before the mappings answer, and no error rate', async () => {
+    expect(lowWater?.name).toMatch(/Low Water/);
+    cloudWatchMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'alarm', Timestamps: [0, 1, 2, 3, 4].map((m) => new Date(Date.UTC(2024, 2, 5, 9, 56 + m))), Values: [0, 0, 3, 0, 0], StatusCode: 'Complete' }],
+    });
+    let answer: () => void = () => undefined;
+    lambdaMock.on(ListEventSourceMappingsCommand).callsFake(async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { EventSourceMappings: [scaled] };
+    });
+    lambdaMock.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 100 });
+    const observing = queueBackupPlaybook.observe(context(), target, eventOf(lowWater?.name, 'OK'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queried()).toEqual([
+      // The alarm's 5 periods and 3 of slack before its state change (10:00:12), to the minute after now (10:00:30).
+      { from: '2024-03-05T09:52:00.000Z', to: '2024-03-05T10:01:00.000Z', metrics: ['AWS/SQS ApproximateNumberOfMessagesVisible Maximum 60'] },
+    ]);
+    answer();
+    const observation = await observing;
+    expect(observation.functions).toEqual({ [consumer]: { reservedConcurrency: 100 } });
+    expect(observation.alarmMetric).toEqual({
+      status: 'read',
+      reading: {
+        from: '2024-03-05T09:52:00.000Z',
+        to: '2024-03-05T10:01:00.000Z',
+        points: [0, 1, 2, 3, 4].map((m, i) => ({ at: new Date(Date.UTC(2024, 2, 5, 9, 56 + m)).toISOString(), value: [0, 0, 3, 0, 0][i] })),
+      },
+    });
+    expect(queried()).toHaveLength(1);
+  });
+
+  it('reads the error rates and no alarm metric at the low-water alarm\'s ALARM (ignored before observe in the pipeline) and the depth alarm\'s OK', async () => {
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
+    for (const event of [eventOf(lowWater?.name, 'ALARM'), eventOf(depthAlarmName, 'OK')]) {
+      cloudWatchMock.resetHistory();
+      const observation = await queueBackupPlaybook.observe(context(), target, event);
+      expect(observation.alarmMetric).toBeUndefined();
+      expect(queried().map((q) => q.metrics)).toEqual([['AWS/Lambda Errors Sum 60', 'AWS/Lambda Invocations Sum 60']]);
+    }
+  });
+});

@@ -3,11 +3,14 @@ import { planConsumerScaling as planScalingFor, type QueueBackupObservation, typ
 import type { ResourceState } from '../../../shared/state/incident-store';
 import type { Plan } from '../../../shared/pipeline/types';
 
-import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+import { metricRead, restoreSignalAlarm, rowAlarm } from '../../support/corroborating-readings';
 
 /** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
 const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
 const planConsumerScaling = (input: Omit<QueueBackupPlanInput, 'alarm'> & Partial<Pick<QueueBackupPlanInput, 'alarm'>>) => planScalingFor({ alarm: DEPTH_ALARM, ...input });
+
+/** The queue's low-water alarm as production's configuration defines it (>= 100, 1 of 5 one-minute periods: decision 205). */
+const LOW_WATER_ALARM = { alarmName: restoreSignalAlarm().alarmName, configured: restoreSignalAlarm() };
 
 const policy = { stepConcurrency: 50, maxConcurrency: 400, consumerErrorRatePercent: 5, errorRateWindowMinutes: 5, minUnreservedConcurrency: 100 };
 
@@ -193,7 +196,9 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
     ['does nothing at the low-water alarm\'s INSUFFICIENT_DATA (a deleted queue publishes nothing)', 'low-water', 'INSUFFICIENT_DATA', 0, recorded, /is INSUFFICIENT_DATA: only its OK \(the queue drained\) restores/],
     ['does nothing at the depth alarm\'s OK when nothing was scaled', 'depth', 'OK', 980, undefined, /^nothing to restore: the automation has not scaled the consumers of notification-service-queue$/],
   ])('%s', (_case, signal, state, depth, resourceState, expected) => {
-    const plan = planConsumerScaling({ state, signal, observation: scaledUp(depth), policy, resourceState, lowWater });
+    // The low-water alarm's OK as CloudWatch bears it out: five minutes under 100 (decision 249, its own cases below).
+    const signalled = signal === 'low-water' ? { alarm: LOW_WATER_ALARM, observation: { ...scaledUp(depth), alarmMetric: metricRead([0, 0, 0, 0, 0]) } } : { observation: scaledUp(depth) };
+    const plan = planConsumerScaling({ state, signal, policy, resourceState, lowWater, ...signalled });
     if (expected === 'restore') {
       expect(plan).toMatchObject({ kind: 'change', direction: 'restore', clearsBaseline: true, change: restore });
       return;
@@ -211,7 +216,15 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
 
   it('refuses a recorded baseline below the floor at the low-water OK, as at the depth OK: escalated, nothing restored', () => {
     const forged: ResourceState = { ...recorded, baseline: { mappings: { 'esm-1': 1 }, reservedConcurrency: { consumer: 100 } } };
-    const plan = planConsumerScaling({ state: 'OK', signal: 'low-water', observation: scaledUp(0), policy: { ...policy, minMaximumConcurrency: 50 }, resourceState: forged, lowWater });
+    const plan = planConsumerScaling({
+      state: 'OK',
+      signal: 'low-water',
+      alarm: LOW_WATER_ALARM,
+      observation: { ...scaledUp(0), alarmMetric: metricRead([0, 0, 0, 0, 0]) },
+      policy: { ...policy, minMaximumConcurrency: 50 },
+      resourceState: forged,
+      lowWater,
+    });
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'guardrail' });
   });
 
@@ -272,5 +285,67 @@ describe('planConsumerScaling corroborates the depth alarm before a scale-up (de
       alarm: { alarmName: DEPTH_ALARM.alarmName },
     });
     expect(plan).toMatchObject({ kind: 'change', direction: 'restore' });
+  });
+});
+
+// Review 14 R14-6: SetAlarmState ALARM then OK on the low-water alarm restored (scaled down) a second after a genuine
+// scale-up, on one instantaneous depth read under 100. The OK is a claim like any state: its own metric must bear it out.
+describe('planConsumerScaling corroborates the low-water alarm\'s OK before a restore (decision 249)', () => {
+  const baseline = { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } };
+  const recorded: ResourceState = { version: 3, changeTimesSeconds: [1000], lastScaleUpAtSeconds: 1000, baseline };
+  const lowWater = { messages: 100, evaluationMinutes: 5, alarmName: LOW_WATER_ALARM.alarmName };
+  const scaledUp = (overrides: Partial<QueueBackupObservation>): QueueBackupObservation =>
+    observation({ queueDepth: 0, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }], functions: { consumer: { reservedConcurrency: 100 } }, ...overrides });
+  const planAt = (overrides: Partial<QueueBackupObservation>, alarm: QueueBackupPlanInput['alarm'] = LOW_WATER_ALARM) =>
+    planConsumerScaling({ state: 'OK', signal: 'low-water', observation: scaledUp(overrides), policy, resourceState: recorded, lowWater, alarm });
+  /** Datapoints at the given minutes past 12:00 on 2026-12-06, in the order given (CloudWatch's answer order is not relied on). */
+  const at = (points: ReadonlyArray<[number, number]>): QueueBackupObservation['alarmMetric'] => ({
+    status: 'read',
+    reading: {
+      from: '2026-12-06T11:52:00.000Z',
+      to: '2026-12-06T12:10:00.000Z',
+      points: points.map(([minute, value]) => ({ at: new Date(Date.parse('2026-12-06T12:00:00Z') + minute * 60_000).toISOString(), value })),
+    },
+  });
+  const metric = 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) in CloudWatch';
+
+  it.each<[string, Partial<QueueBackupObservation>, string]>([
+    // The finding: the backlog's 1500 in the current minute, the alarm put in OK by hand a second after the scale-up.
+    ['the backlog\'s datapoint in the newest minute (the OK set by hand after a scale-up)', { alarmMetric: metricRead([1500]) }, `${metric} shows 1500 at 2026-12-06T12:05:00.000Z (>= 100, the alarm's threshold) in its 5 periods from 2026-12-06T12:01:00.000Z to 2026-12-06T12:06:00.000Z: 1500: the queue has not been under the watermark for the alarm's window`],
+    ['the backlog\'s tail four minutes ago: 150 among the last five', { alarmMetric: metricRead([150, 20, 0, 0, 0]) }, 'shows 150 at 2026-12-06T12:01:00.000Z (>= 100'],
+    ['exactly the watermark in one minute (100 is not under 100)', { alarmMetric: metricRead([0, 0, 100, 0, 0]) }, 'shows 100 at 2026-12-06T12:03:00.000Z (>= 100'],
+    ['only four of the five minutes in CloudWatch', { alarmMetric: metricRead([0, 0, 0, 0]) }, `${metric} has no datapoint for 2026-12-06T12:01:00.000Z in its 5 periods from 2026-12-06T12:01:00.000Z to 2026-12-06T12:06:00.000Z (0, 0, 0, 0 in the others): the queue is not known to have drained`],
+    ['a minute missing in the middle', { alarmMetric: at([[1, 0], [2, 0], [4, 0], [5, 0]]) }, 'has no datapoint for 2026-12-06T12:03:00.000Z'],
+    ['no datapoint at all', { alarmMetric: metricRead([]) }, `${metric} from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: no datapoints: the queue is not known to have drained`],
+    ['the metric unreadable', { alarmMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, 'its metric could not be read (CloudWatch GetMetricData failed: AccessDenied), so the queue is not known to have drained'],
+    ['the metric not read', {}, 'its metric was not read, so the queue is not known to have drained'],
+  ])('waits, nothing changed and the baseline kept: %s', (_situation, overrides, said) => {
+    const plan = planAt(overrides);
+    expect(plan.kind).toBe('none');
+    expect(plan.kind === 'none' && plan.reason).toContain(`restore waits: the low-water alarm "${LOW_WATER_ALARM.alarmName}" went OK, but `);
+    expect(plan.kind === 'none' && plan.reason).toContain(said);
+    expect(plan.kind === 'none' && plan.reason).toMatch(/; nothing changed, the recorded baseline is kept for the low-water alarm's next OK$/);
+    expect(plan.kind === 'none' && plan.findings).toEqual([`recorded baseline: ${JSON.stringify(baseline)}`]);
+  });
+
+  it('waits for an alarm the configuration does not define: its watermark and window are unknown', () => {
+    const plan = planAt({ alarmMetric: metricRead([0, 0, 0, 0, 0]) }, { alarmName: LOW_WATER_ALARM.alarmName });
+    expect(plan).toMatchObject({ kind: 'none', reason: expect.stringContaining("it is not an alarm this deployment's configuration defines") });
+  });
+
+  it.each<[string, QueueBackupObservation['alarmMetric']]>([
+    ['five minutes under 100 (the drain the alarm saw)', metricRead([0, 12, 99, 0, 0])],
+    ['the backlog six minutes back, outside the alarm\'s five', metricRead([1500, 150, 0, 0, 0, 0, 0])],
+    ['the newest minutes not yet published: the five ending at the newest datapoint CloudWatch holds', at([[-3, 0], [-2, 0], [-1, 0], [0, 0], [1, 0]])],
+    ['the datapoints answered newest first', at([[5, 0], [4, 0], [3, 0], [2, 0], [1, 0]])],
+  ])('restores when CloudWatch bears the OK out: %s', (_situation, alarmMetric) => {
+    const plan = planAt({ alarmMetric });
+    expect(plan).toMatchObject({ kind: 'change', direction: 'restore', clearsBaseline: true, change: { mappings: [{ uuid: 'esm-1', from: 100, to: 50 }] } });
+  });
+
+  it('judges the alarm\'s own window: one period under the watermark of a 1-period alarm is enough, a 5-period one wants five', () => {
+    const onePeriod = { ...LOW_WATER_ALARM, configured: { ...LOW_WATER_ALARM.configured, evaluationPeriods: 1 } };
+    expect(planAt({ alarmMetric: metricRead([0]) }, onePeriod)).toMatchObject({ kind: 'change', direction: 'restore' });
+    expect(planAt({ alarmMetric: metricRead([0]) })).toMatchObject({ kind: 'none', reason: expect.stringContaining('has no datapoint for') });
   });
 });
