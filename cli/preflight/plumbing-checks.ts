@@ -446,7 +446,7 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
     results.push(fail('plumbing', 'automation-role', roleName, `automation role ${roleName} does not exist: ${impact}`, 'deploy the runbook stack: it creates the role'));
   } else {
     // Automation names the execution as aws:SourceArn (Systems Manager User Guide, "Cross-service confused deputy
-    // prevention"); infra's trust admits this account's executions, of any region (ArnLike ...:automation-execution/*).
+    // prevention"); infra's trust admits this account's executions of the role's own region (decision 250).
     const execution = (account: string): string => `arn:${target.partition}:ssm:${target.region}:${account}:automation-execution/${PROBE_EXECUTION_ID}`;
     const stranger = probeAccount(target.account);
     const own: TrustSource = { what: `an Automation execution of ${target.account}`, account: target.account, sourceArn: execution(target.account) };
@@ -464,7 +464,7 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
           impact,
           extra: 'act as every document that runs as it',
           fix: 'deploy the runbook stack: it writes the trust',
-          infraTrust: `${AUTOMATION_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnLike aws:SourceArn arn:${target.partition}:ssm:*:${target.account}:automation-execution/*`,
+          infraTrust: `${AUTOMATION_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnLike aws:SourceArn arn:${target.partition}:ssm:${target.region}:${target.account}:automation-execution/*`,
         }),
       );
     } catch (error) {

@@ -602,12 +602,12 @@ describe('cross-account mode: the runbook documents act in the workload account 
       // Every resource the role names is the workload's, but the operations handlers it runs.
       const named = role.policies.flatMap((p) => p.document.Statement.flatMap((st) => [st.Resource ?? []].flat()));
       expect(named.filter((arn) => arn !== '*' && !arn.includes(`:${WORKLOAD}:`)).sort()).toEqual(invokedIn(region).map((h) => opsFunctionArn(region, h)));
-      // Only Systems Manager, for executions in the workload account, may assume it.
+      // Only Systems Manager, for executions in the workload account and the role's region, may assume it (decision 250).
       expect(role.trust.Statement).toEqual([
         expect.objectContaining({
           Principal: { Service: 'ssm.amazonaws.com' },
           Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${WORKLOAD}:automation-execution/*` } },
+          Condition: { StringEquals: { 'aws:SourceAccount': WORKLOAD }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:${region}:${WORKLOAD}:automation-execution/*` } },
         }),
       ]);
       expect(await policyFindings(role.policies.map((p) => ({ where: p.name, kind: 'identity' as const, document: p.document })))).toEqual([]);

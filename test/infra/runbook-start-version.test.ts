@@ -14,6 +14,7 @@ import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-con
 import { deployedRoles, type DeployedRole, type PolicyDocument } from './support/cfn-policies';
 import { editCondition, editStatements, policyFindings, simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
 import { ROOT_DIR, type CfnTemplate } from './support/synth';
+import { mayAssume, type PolicyDoc } from '../support/trust-oracle';
 
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
@@ -64,6 +65,17 @@ function automationRoleStartingAnother(): DeployedRole {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
+const readPolicy = (file: string): PolicyDocument => JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', file), 'utf8')) as PolicyDocument;
+/**
+ * A policy of docs/iam/ as IAM evaluates it for a principal of ACCOUNT. Its ARNs name the account as
+ * ${aws:PrincipalAccount} (as AWS's own managed policies do, e.g. AmazonTimestreamInfluxDBServiceRolePolicy's
+ * arn:*:kms:*:${aws:PrincipalAccount}:key/*), which IAM resolves at request time; the simulator splits an ARN at ':'
+ * before it resolves variables (it resolves them in the resource id only), so the variable is resolved here, and nothing
+ * else is changed. "every ARN an Allow or NotResource names has the account" below pins that this is the only edit.
+ */
+const publishedPolicy = (file: string): PolicyDocument => JSON.parse(JSON.stringify(readPolicy(file)).split(PRINCIPAL_ACCOUNT).join(ACCOUNT)) as PolicyDocument;
 
 const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({
   action,
@@ -148,7 +160,7 @@ describe('the automation role starts another document at its default version onl
 });
 
 describe('the policy README gives the people who start runbooks (docs/iam/runbook-starter-policy.json)', () => {
-  const starter = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-starter-policy.json'), 'utf8')) as PolicyDocument;
+  const starter = publishedPolicy('runbook-starter-policy.json');
   const operatorRole = `arn:aws:iam::${ACCOUNT}:role/OnCallOperator`;
   const operator = (policies: Array<{ name: string; document: PolicyDocument }>): SimulationPrincipal => ({
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/OnCallOperator/jane`,
@@ -208,8 +220,8 @@ describe('the policy README gives the people who start runbooks (docs/iam/runboo
 // ssm:DocumentVersion and tags, SendAutomationSignal's aws:ResourceTag only). So no principal holds both: the people who
 // start the runbooks may not signal an execution, and the approvers may not start a project document.
 describe('Interactive mode: nobody both starts a gated document and signals its execution (review 13 R13-6)', () => {
-  const starter = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-starter-policy.json'), 'utf8')) as PolicyDocument;
-  const approverPolicy = JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', 'runbook-approver-policy.json'), 'utf8')) as PolicyDocument;
+  const starter = publishedPolicy('runbook-starter-policy.json');
+  const approverPolicy = publishedPolicy('runbook-approver-policy.json');
   const powerUser: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] };
   const as = (role: string, session: string, policies: Array<{ name: string; document: PolicyDocument }>): SimulationPrincipal => ({
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
@@ -256,5 +268,106 @@ describe('Interactive mode: nobody both starts a gated document and signals its 
       document: { ...p.document, Statement: [...p.document.Statement, { Effect: 'Allow' as const, Action: 'ssm:SendAutomationSignal', Resource: 'arn:aws:ssm:*:*:automation-execution/*' }] },
     }));
     expect(await judge(as('OnCallOperator', 'jane', before), signal)).toEqual(expectResults(signal, 'Allowed'));
+  });
+});
+
+// Review 15 R15-1 (decision 250): iam:PassRole of the automation role cannot be tied to a document (the Service
+// Authorization Reference gives PassRole iam:PassedToService and iam:AssociatedResourceArn, and Systems Manager documents
+// neither an AssociatedResourceArn for Automation nor a document in the execution ARN its role's trust sees). So whoever
+// may pass the role and start some other Automation document, or have another Systems Manager feature start one, runs
+// it with every grant of the gated documents and none of their aws:approve steps. Each route the review found is a
+// request of the attacker here, judged by the simulator on docs/iam/runbook-starter-policy.json as published.
+describe('the people who start runbooks run only the project\'s documents of their own account, and only by StartAutomationExecution (review 15 R15-1)', () => {
+  const starter = publishedPolicy('runbook-starter-policy.json');
+  const powerUser: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }] };
+  const OTHER = '999999999999';
+  const jane = (policies: Array<{ name: string; document: PolicyDocument }>): SimulationPrincipal => ({
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/OnCallOperator/jane`,
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/OnCallOperator`,
+    account: ACCOUNT,
+    policies,
+  });
+  const alone = jane([{ name: 'starter', document: starter }]);
+  const withSsm = jane([
+    { name: 'starter', document: starter },
+    { name: 'ssm-operator', document: powerUser },
+  ]);
+  // SSM's document sharing is no IAM policy document; the share stands in as the document's resource policy admitting
+  // this account, so the simulator judges the cross-account request as AWS would once the owner has shared it.
+  const share: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'ssm:StartAutomationExecution', Resource: '*' }] };
+  const shared: SimulatedCall[] = [
+    { ...call('ssm:StartAutomationExecution', `arn:aws:ssm:${REGION}:${OTHER}:document/NotificationService-Evil`, 'a NotificationService-* document another account shares (assumeRole: this account\'s automation role)'), resourceAccount: OTHER, resourcePolicy: share },
+    { ...call('ssm:StartAutomationExecution', `arn:aws:ssm:${REGION}:${OTHER}:automation-definition/NotificationService-Evil:$DEFAULT`, 'its automation definition'), resourceAccount: OTHER, resourcePolicy: share },
+  ];
+  const own = 'Jane-Promote';
+  const ownDocument = [
+    call('ssm:StartAutomationExecution', ssmArn(`document/${own}`), 'her own document (assumeRole: the automation role; steps: promote, rename, switch the record)'),
+    call('ssm:StartAutomationExecution', ssmArn(`automation-definition/${own}:$DEFAULT`), 'its automation definition'),
+  ];
+  const otherRoutes = [
+    call('ssm:CreateAssociation', ssmArn('document/NotificationService-FailbackToPrimary'), 'State Manager runs a project document at the version the association names, as the role it is given'),
+    call('ssm:CreateAssociation', ssmArn(`document/${own}`), 'State Manager runs her own document as the automation role'),
+    call('ssm:CreateAssociationBatch', ssmArn('document/NotificationService-FailbackToPrimary'), 'the same, in a batch'),
+    call('ssm:UpdateAssociation', ssmArn('association/0123abcd-4567-89ef-0123-456789abcdef'), 'repoints an existing association at a document, version or role'),
+    call('ssm:StartChangeRequestExecution', ssmArn('document/NotificationService-FailbackToPrimary'), 'Change Manager runs it after the change template\'s approvals, not the document\'s approvers\''),
+    call('ssm:RegisterTaskWithMaintenanceWindow', ssmArn('maintenancewindow/mw-0123456789abcdef0'), 'a maintenance-window AUTOMATION task with a DocumentVersion and the automation role'),
+    call('ssm:UpdateMaintenanceWindowTask', ssmArn('maintenancewindow/mw-0123456789abcdef0'), 'repoints an existing task'),
+  ];
+
+  it('names the account in every ARN an Allow or a NotResource names, in both published policies (${aws:PrincipalAccount}; a Deny may name any account), and both are valid against the reference as published', async () => {
+    for (const file of ['runbook-starter-policy.json', 'runbook-approver-policy.json']) {
+      const raw = readPolicy(file);
+      const named = raw.Statement.flatMap((st) => [...(st.Effect === 'Allow' ? [st.Resource ?? []].flat() : []), ...[st.NotResource ?? []].flat()]);
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter((arn) => arn.split(PRINCIPAL_ACCOUNT).length !== 2 || !/^arn:aws:(ssm:\*|iam:):\$\{aws:PrincipalAccount\}:/.test(arn))).toEqual([]);
+      expect(await policyFindings([{ where: `docs/iam/${file}`, kind: 'identity', document: raw }])).toEqual([]);
+    }
+  });
+
+  it('denies the starter alone a NotificationService-* document shared by another account (its ARN names that account)', async () => {
+    expect(await judge(alone, shared)).toEqual(expectResults(shared, 'ExplicitlyDenied'));
+    expect(await judge(withSsm, shared)).toEqual(expectResults(shared, 'ExplicitlyDenied'));
+  });
+
+  it('denies the starter beside ssm:* its own document and every other Systems Manager route that runs a document as a passed role', async () => {
+    expect(await judge(withSsm, [...ownDocument, ...otherRoutes])).toEqual(expectResults([...ownDocument, ...otherRoutes], 'ExplicitlyDenied'));
+    // The policy alone grants none of these either.
+    expect(await deniedAs(alone, [...ownDocument, ...otherRoutes])).toEqual(expectResults([...ownDocument, ...otherRoutes], 'Denied'));
+  });
+
+  it('still allows the legitimate start: each project document of this account at no version or $DEFAULT, its execution, and passing the automation role to Systems Manager, alone and beside ssm:*', async () => {
+    const { allowed } = startCalls([GATED, CHILD]);
+    const pass = [call('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`, 'the document\'s pinned AutomationAssumeRole, to Systems Manager', { 'iam:PassedToService': 'ssm.amazonaws.com' })];
+    expect(await judge(alone, [...allowed, ...pass])).toEqual(expectResults([...allowed, ...pass], 'Allowed'));
+    expect(await judge(withSsm, allowed)).toEqual(expectResults(allowed, 'Allowed'));
+    expect(await policyFindings([{ where: 'docs/iam/runbook-starter-policy.json', kind: 'identity', document: starter }])).toEqual([]);
+  });
+
+  it('catches the starter policy as it was before (any account in its ARNs, no NotResource deny, no deny of the other routes): every route of the review is Allowed', async () => {
+    const newDenies = new Set(['NeverAnyOtherAutomationDocument', 'NeverRunADocumentThroughAnotherService']);
+    const before = editStatements([{ name: 'starter', document: starter }], (s) =>
+      newDenies.has(s.Sid ?? '') ? null : { ...s, ...(s.Resource ? { Resource: [s.Resource].flat().map((r) => r.replace(`:${ACCOUNT}:`, ':*:').replace(`::${ACCOUNT}:`, '::*:')) } : {}) },
+    );
+    expect(await judge(jane(before), shared)).toEqual(expectResults(shared, 'Allowed'));
+    const beside = jane([...before, { name: 'ssm-operator', document: powerUser }]);
+    expect(await judge(beside, [...ownDocument, ...otherRoutes])).toEqual(expectResults([...ownDocument, ...otherRoutes], 'Allowed'));
+  });
+
+  // What IAM can pin on the role's side: Automation names the execution as aws:SourceArn (Systems Manager User Guide,
+  // "Cross-service confused deputy prevention"), an ARN with a region and an account but no document. So the trust admits
+  // this account's executions of the role's own region, and nothing narrower is possible.
+  it('lets Systems Manager assume the automation role only for an execution of this account in the role\'s region', async () => {
+    const role = automationRoleStartingAnother();
+    const execution = (region: string, account: string): Record<string, string> => ({ 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:ssm:${region}:${account}:automation-execution/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b` });
+    const assume = (context: Record<string, string>, trust: PolicyDocument = role.trust): Promise<boolean> =>
+      mayAssume(JSON.parse(JSON.stringify(trust)) as PolicyDoc, { principal: 'ssm.amazonaws.com', role: { arn: role.arn, account: ACCOUNT }, context });
+    expect(await assume(execution(REGION, ACCOUNT))).toBe(true);
+    expect(await assume(execution('us-west-2', ACCOUNT))).toBe(false);
+    expect(await assume(execution(REGION, OTHER))).toBe(false);
+    expect(await assume({ 'aws:SourceAccount': ACCOUNT })).toBe(false);
+    // Planted: the trust before decision 250 (any region) admits the other region's execution.
+    const anyRegion = JSON.parse(JSON.stringify(role.trust).split(`arn:aws:ssm:${REGION}:`).join('arn:aws:ssm:*:')) as PolicyDocument;
+    expect(anyRegion).not.toEqual(role.trust);
+    expect(await assume(execution('us-west-2', ACCOUNT), anyRegion)).toBe(true);
   });
 });

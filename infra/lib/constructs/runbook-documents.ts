@@ -200,6 +200,13 @@ export interface AutomationRoleProps {
   environment: EnvironmentName;
 }
 
+/** The executions that may assume a region's automation role: this account's, in the role's region(s) (decision 250). */
+export function automationExecutionSourceArns(partition: string, account: string, regions: readonly string[]): string | string[] {
+  if (regions.length === 0) throw new Error('the automation role runs in no region');
+  const arns = regions.map((region) => `arn:${partition}:ssm:${region}:${account}:automation-execution/*`);
+  return arns.length === 1 ? (arns[0] as string) : arns;
+}
+
 /**
  * The role runbook documents run as (Automation's service role), added to `scope` as AutomationRole with its policy
  * DocumentActions: assumable only by Systems Manager for executions in this account (confused-deputy guard), granted
@@ -224,10 +231,13 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
     roleName: props.roleName,
     description: 'Runs the Notification Service runbook documents: exactly the APIs their steps call',
     assumedBy: new ServicePrincipal('ssm.amazonaws.com', {
-      // Confused-deputy guard (Systems Manager Automation service role setup).
+      // Confused-deputy guard (Systems Manager User Guide, "Cross-service confused deputy prevention": Automation names
+      // the execution as aws:SourceArn), pinned to the role's own region(s) (review 15 R15-1): the documents run as the
+      // role of their region, so an execution of another region has no business assuming it. An execution ARN names no
+      // document, so no trust condition can tell the project's documents from any other (decision 250).
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ssm:*:${stack.account}:automation-execution/*` },
+        ArnLike: { 'aws:SourceArn': automationExecutionSourceArns(stack.partition, stack.account, props.targets.regions) },
       },
     }),
   });

@@ -96,7 +96,9 @@ export async function policyFindings(policies: readonly JudgedPolicy[]): Promise
   for (const policy of policies) {
     for (const [index, statement] of policy.document.Statement.entries()) {
       const at = `${policy.where} statement ${statement.Sid ?? index}`;
-      if (statement.NotAction !== undefined || statement.NotResource !== undefined) findings.push(`${at}: NotAction / NotResource grants everything else`);
+      // An Allow with NotAction / NotResource grants everything else; a Deny with NotResource denies everything but the
+      // resources it names (the starter policy's "no other document", review 15 R15-1): those are judged as resources.
+      if (statement.NotAction !== undefined || (statement.NotResource !== undefined && statement.Effect === 'Allow')) findings.push(`${at}: NotAction / NotResource grants everything else`);
       const actions = asArray(statement.Action);
       for (const action of actions) {
         if (action.includes('*') || action.includes('?')) {
@@ -110,10 +112,12 @@ export async function policyFindings(policies: readonly JudgedPolicy[]): Promise
           continue;
         }
         if (policy.kind !== 'trust') {
-          for (const resource of asArray(statement.Resource)) {
-            if (resource === '*') continue;
-            if (facts.wildcardOnly) findings.push(`${at}: ${action} takes no resource type, so only "*" applies, not ${resource}`);
-            else if (!facts.arnPatterns.some((p) => resourceFitsType(resource, p))) findings.push(`${at}: ${resource} is not a resource type ${action} accepts`);
+          for (const named of [...asArray(statement.Resource), ...asArray(statement.NotResource)]) {
+            if (named === '*') continue;
+            // A policy variable (${aws:PrincipalAccount}) stands for a value of the request: judged as that value's shape.
+            const resource = named.replace(/\$\{aws:PrincipalAccount\}/g, '123456789012');
+            if (facts.wildcardOnly) findings.push(`${at}: ${action} takes no resource type, so only "*" applies, not ${named}`);
+            else if (!facts.arnPatterns.some((p) => resourceFitsType(resource, p))) findings.push(`${at}: ${named} is not a resource type ${action} accepts`);
           }
         }
         for (const operator of Object.values(statement.Condition ?? {})) {

@@ -57,8 +57,8 @@ export interface DeployedRunbookStack {
 export type BusPolicy = { Version: string; Statement: BusPolicyStatement[] };
 
 const LAMBDA_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-/** infra addAutomationRole's trust: Systems Manager, for Automation executions of this account only (confused deputy). */
-const automationTrust = (accountId: string): string =>
+/** infra addAutomationRole's trust: Systems Manager, for Automation executions of this account in the role's region only (confused deputy; decision 250). */
+const automationTrust = (accountId: string, region: string): string =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -66,7 +66,7 @@ const automationTrust = (accountId: string): string =>
         Effect: 'Allow',
         Principal: { Service: 'ssm.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${accountId}:automation-execution/*` } },
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:${region}:${accountId}:automation-execution/*` } },
       },
     ],
   });
@@ -218,7 +218,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   // The role the documents run as (infra addAutomationRole's trust: Systems Manager, for this account's executions), and
   // the roles their aws:approve steps name in this account (no stack creates those: the people who approve do; IAM is
   // global, so a second region's deploy finds them there).
-  await iam.send(new CreateRoleCommand({ RoleName: automationRoleNameOf(region), AssumeRolePolicyDocument: automationTrust(accountId) }));
+  await iam.send(new CreateRoleCommand({ RoleName: automationRoleNameOf(region), AssumeRolePolicyDocument: automationTrust(accountId, region) }));
   for (const arn of documentApprovers(documents).keys()) {
     const role = new RegExp(`^arn:aws:iam::${accountId}:role/(?:.*/)?([^/]+)$`).exec(arn)?.[1];
     if (!role) continue;

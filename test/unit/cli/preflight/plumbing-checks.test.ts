@@ -589,7 +589,7 @@ describe('staging and development: what differs from production is the configura
 
 describe('the automation role and the approvers the documents name (review 11a finding 3; decision 200 not done)', () => {
   const AUTOMATION = 'notification-runbooks-automation-us-east-1';
-  /** infra addAutomationRole's trust (runbook-documents.ts: this account's executions, of any region). */
+  /** infra addAutomationRole's trust (runbook-documents.ts: this account's executions of the role's region, decision 250). */
   const ssmTrust = (account: string): Doc => ({
     Version: '2012-10-17',
     Statement: [
@@ -597,7 +597,7 @@ describe('the automation role and the approvers the documents name (review 11a f
         Effect: 'Allow',
         Principal: { Service: 'ssm.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:*:${account}:automation-execution/*` } },
+        Condition: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:ssm:us-east-1:${account}:automation-execution/*` } },
       },
     ],
   });
