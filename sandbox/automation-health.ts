@@ -5,7 +5,7 @@
 import { PutMetricAlarmCommand, CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, deadLetterAlarmSpec, type SchedulerAlarmSpec } from '../shared/config/automation-health';
 import type { SandboxClientConfig } from './provision';
 
 export interface ProvisionedQueue {
@@ -31,6 +31,31 @@ export function deadLetterAlarmInput(spec: ReturnType<typeof deadLetterAlarmSpec
     Dimensions: [{ Name: 'QueueName', Value: spec.dimensions.QueueName }],
     Statistic: spec.statistic,
     Period: spec.periodSeconds,
+    EvaluationPeriods: spec.evaluationPeriods,
+    Threshold: spec.threshold,
+    ComparisonOperator: spec.comparisonOperator,
+    TreatMissingData: spec.treatMissingData,
+    AlarmActions: alarmActions,
+  };
+}
+
+/**
+ * The PutMetricAlarm input of a Scheduler lane's alarm (decision 239: the metric-math sum of the group's failure
+ * metrics, each a Sum over the period with the ScheduleGroup dimension; only the sum returns data), as infra's
+ * EscalationTimers.watchHealth synthesizes it, its actions given: the sandbox's wiring.
+ */
+export function schedulerAlarmInput(spec: SchedulerAlarmSpec, alarmActions: string[]): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: spec.alarmName,
+    AlarmDescription: spec.alarmDescription,
+    Metrics: [
+      ...Object.entries(spec.metrics).map(([id, metricName]) => ({
+        Id: id,
+        MetricStat: { Metric: { Namespace: spec.namespace, MetricName: metricName, Dimensions: [{ Name: 'ScheduleGroup', Value: spec.dimensions.ScheduleGroup }] }, Period: spec.periodSeconds, Stat: spec.statistic },
+        ReturnData: false,
+      })),
+      { Id: 'expr_1', Expression: spec.expression, ReturnData: true },
+    ],
     EvaluationPeriods: spec.evaluationPeriods,
     Threshold: spec.threshold,
     ComparisonOperator: spec.comparisonOperator,

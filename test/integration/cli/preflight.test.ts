@@ -6,17 +6,21 @@ import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridge
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
+import { schedulerAlarmInput } from '../../../sandbox/automation-health';
+import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { atExpression, createOneTimeSchedule } from '../../../shared/escalation/one-time-schedule';
 import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
 import { notPassing, runPreflight } from '../support/run-preflight';
-import { deployRunbookStack, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
+import { deployRunbookStack, SANDBOX_SCHEDULER_LANES, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 // Each run is a whole CLI process making some 150 calls; on a loaded machine one takes 40 s or more.
@@ -79,6 +83,13 @@ describe('runbook preflight -e production on the sandbox', () => {
     );
     // The approval topic the documents notify, read back: the approvers' stand-in subscribed, unfiltered (review 13 R13-5).
     expect(report.checks.filter((c) => c.check === 'approval-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${account.topology.approvalTopic.arn}`]);
+    // Each Scheduler lane's alarm notifies the health topic (its schedules have no dead-letter queue); no live schedule yet.
+    expect(report.checks.filter((c) => c.check === 'schedule-lane-alarm' || c.check === 'schedule-delivery').map((c) => `${c.status} ${c.check} ${c.subject}`)).toEqual([
+      'PASS schedule-lane-alarm notification-runbooks schedules failing to invoke escalation-timer',
+      'PASS schedule-delivery notification-runbooks',
+      'PASS schedule-lane-alarm notification-runbooks-verify schedules failing to invoke verify-change',
+      'PASS schedule-delivery notification-runbooks-verify',
+    ]);
     // The automation health topic, read back by the same code: the first tier's stand-in subscribed, unfiltered.
     expect(report.checks.filter((c) => c.check === 'health-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.health.tiers[0]?.topicArn ?? '?'}`]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
@@ -506,6 +517,59 @@ describe('runbook preflight -e production on the sandbox', () => {
       );
     } finally {
       await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: subscription.Protocol, Endpoint: subscription.Endpoint }));
+    }
+  });
+
+  // The escalation timers and health checks carry no dead-letter queue (decision 239): a timer Scheduler drops is heard
+  // only through its lane's alarm. With that alarm gone, a live timer with Scheduler's 24 h default retry, and one whose
+  // dead-letter queue its role may not send to, preflight names each; the fixes it prints, run as written, clear them.
+  it("names a Scheduler lane whose failures nobody would hear, a timer with another retry policy, and one whose dead-letter queue is lost; the fixes clear them", async () => {
+    const scheduler = new SchedulerClient(account.clientConfig);
+    const region = String(account.clientConfig.region);
+    const lane = SANDBOX_SCHEDULER_LANES[0];
+    const alarmName = schedulerAlarmSpec(lane).alarmName;
+    const roleName = `notification-runbooks-escalation-scheduler-${region}`;
+    const timerArn = `arn:aws:lambda:${region}:${account.accountId}:function:notification-runbooks-escalation-timer`;
+    const roleArn = `arn:aws:iam::${account.accountId}:role/${roleName}`;
+    const deadLetter = `arn:aws:sqs:${region}:${account.accountId}:timers-dead-letter`;
+    const at = new Date('2027-01-01T00:00:00Z');
+    const healthTopicArn = stack.health.tiers[0]?.topicArn ?? '';
+    // One timer as escalate creates it (the real code), one as an older or hand-made one (no RetryPolicy: Scheduler's default), one with a dead-letter queue.
+    await createOneTimeSchedule(scheduler, { name: 'preflight-as-created', groupName: lane.groupName, at, description: 'as created', functionArn: timerArn, schedulerRoleArn: roleArn, input: { kind: 'probe' }, retryPolicy: ESCALATION_TIMER_RETRY });
+    await scheduler.send(new CreateScheduleCommand({ Name: 'preflight-default-retry', GroupName: lane.groupName, ScheduleExpression: atExpression(at), FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: timerArn, RoleArn: roleArn, Input: '{"kind":"probe"}' } }));
+    await scheduler.send(new CreateScheduleCommand({ Name: 'preflight-dead-letter', GroupName: lane.groupName, ScheduleExpression: atExpression(at), FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: timerArn, RoleArn: roleArn, Input: '{"kind":"probe"}', RetryPolicy: { ...ESCALATION_TIMER_RETRY }, DeadLetterConfig: { Arn: deadLetter } } }));
+    await account.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [alarmName] }));
+    expect((await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms).toEqual([]);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL schedule-lane-alarm ${alarmName}`, `FAIL schedule-delivery ${lane.groupName}/preflight-dead-letter`, `WARN schedule-delivery ${lane.groupName}/preflight-default-retry`]);
+      const [alarm, lost, retry] = report.checks.filter((c) => c.status !== 'PASS');
+      expect(alarm?.message).toBe(`alarm "${alarmName}": it does not exist: the escalation-timer schedules carry no dead-letter queue, so one Scheduler cannot deliver is dropped after its retry policy (900 s / 185 attempts) and lost, nobody told`);
+      expect(lost?.message).toBe(`schedule ${lane.groupName}/preflight-dead-letter names the dead-letter queue ${deadLetter}, but its execution role is denied sqs:SendMessage on ${deadLetter} (implicitDeny): a delivery that fails is lost there`);
+      expect(retry?.message).toContain("has RetryPolicy 86400 s / 185 attempts, not the lane's 900 s / 185 attempts");
+      expect(report.checks.find((c) => c.check === 'schedule-delivery' && c.subject === lane.groupName)?.message).toContain('3 live schedule(s), 1 as the handlers create them');
+      // The fixes as printed: the stack's alarm (what cdk deploy writes), the role's grant, the lane's RetryPolicy.
+      await account.cloudWatch.send(new PutMetricAlarmCommand(schedulerAlarmInput(schedulerAlarmSpec(lane), [healthTopicArn])));
+      const grant = /^aws iam put-role-policy --role-name (\S+) --policy-name (\S+) --policy-document '([^']+)'$/.exec(lost?.fix ?? '');
+      if (!grant) throw new Error(`not the expected fix: ${lost?.fix ?? ''}`);
+      await stack.iam.send(new PutRolePolicyCommand({ RoleName: grant[1], PolicyName: grant[2], PolicyDocument: grant[3] }));
+      const update = /--target '([^']+)'$/.exec(retry?.fix ?? '');
+      if (!update?.[1] || !(retry?.fix ?? '').startsWith(`aws scheduler update-schedule --region ${region} --group-name ${lane.groupName} --name preflight-default-retry --schedule-expression 'at(2027-01-01T00:00:00)'`)) throw new Error(`not the expected fix: ${retry?.fix ?? ''}`);
+      await scheduler.send(new UpdateScheduleCommand({ Name: 'preflight-default-retry', GroupName: lane.groupName, ScheduleExpression: atExpression(at), FlexibleTimeWindow: { Mode: 'OFF' }, Target: JSON.parse(update[1]) as Target }));
+      const fixed = await preflight();
+      expect(failures(fixed.report)).toEqual([]);
+      expect(fixed.status).toBe(0);
+      expect(fixed.report.checks.filter((c) => c.check === 'schedule-delivery').map((c) => `${c.status} ${c.subject}`)).toEqual([
+        `PASS ${lane.groupName}/preflight-dead-letter`,
+        `PASS ${lane.groupName}`,
+        'PASS notification-runbooks-verify',
+      ]);
+    } finally {
+      await account.cloudWatch.send(new PutMetricAlarmCommand(schedulerAlarmInput(schedulerAlarmSpec(lane), [healthTopicArn])));
+      await stack.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'scheduler-dead-letter' })).catch(() => undefined);
+      for (const name of ['preflight-as-created', 'preflight-default-retry', 'preflight-dead-letter']) await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: lane.groupName }));
+      scheduler.destroy();
     }
   });
 

@@ -6,11 +6,11 @@
 // queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
 // (the same code the CDK app synthesizes), the rule targets, the scheduler roles (infra's trust, and lambda:InvokeFunction
 // on the lane's target), the SSM documents as deployed to the
-// environment, the service's API, and one confirmed (SQS) subscription per tier and on the automation health topic. With `dr` it deploys the DR region's
+// environment, the service's API, and one confirmed (SQS) subscription per tier and on the automation health topic, and each Scheduler lane's alarm. With `dr` it deploys the DR region's
 // stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -34,7 +34,8 @@ import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
-import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { schedulerAlarmInput } from '../../../sandbox/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
@@ -86,6 +87,11 @@ const schedulerTrust = (accountId: string, groupArn: string): string =>
       },
     ],
   });
+/** infra EscalationTimers.watchHealth's lanes, as it describes them (escalation-routing.ts). */
+export const SANDBOX_SCHEDULER_LANES = [
+  { groupName: 'notification-runbooks', target: 'escalation-timer', stops: 'the escalation ladder of an open incident stops climbing', retry: 'retried for up to 15 min, then dropped' },
+  { groupName: 'notification-runbooks-verify', target: 'verify-change', stops: 'the health check after an automated change never runs', retry: 'retried for up to 24 h, then dropped' },
+] as const;
 /** infra EscalationTimers.allowInvoke: the lane's role may invoke its one target (escalation-timer, verify-change). */
 export const SCHEDULER_INVOKE_POLICY = 'invoke-target';
 export const schedulerInvokePolicy = (functionArn: string): string =>
@@ -312,6 +318,12 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   const healthTopicArn = (await sns.send(new CreateTopicCommand({ Name: AUTOMATION_HEALTH_TOPIC_NAME }))).TopicArn ?? '';
   sns.destroy();
   const health = await createEscalationInbox(clientConfig, { escalationTopics: [{ level: expected.health.level, name: 'automation health', topicName: AUTOMATION_HEALTH_TOPIC_NAME, arn: healthTopicArn }] }, 'preflight-health');
+  // infra EscalationTimers.watchHealth: each lane's "failing to invoke" alarm, its ALARM action the health topic.
+  const cloudWatch = new CloudWatchClient(clientConfig);
+  for (const lane of SANDBOX_SCHEDULER_LANES.filter((l) => expected.scheduleGroups.some((g) => g.name === l.groupName))) {
+    await cloudWatch.send(new PutMetricAlarmCommand(schedulerAlarmInput(schedulerAlarmSpec(lane), [healthTopicArn])));
+  }
+  cloudWatch.destroy();
   for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
   return { handlers: expected.handlers, policies, inbox, health, iam, lambda, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
 }

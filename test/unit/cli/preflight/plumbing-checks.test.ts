@@ -1,7 +1,8 @@
 // Preflight's plumbing checks against mocked clients: kill switch, tier subscriptions, the Support API (Business or
 // Enterprise plan, per environment), SSM document hashes, Scheduler; an AWS refusal is a FAIL naming the permission.
 import { GetRoleCommand, GetUserCommand, IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { GetScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { GetScheduleGroupCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetDocumentCommand, GetParameterCommand, ListDocumentVersionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand, SupportClient } from '@aws-sdk/client-support';
@@ -10,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
+import { schedulerAlarmInput } from '../../../../sandbox/automation-health';
+import { schedulerAlarmSpec } from '../../../../shared/config/automation-health';
 import { awsError, clients, expectationsFor, TARGET } from './support';
 import type { EnvironmentName } from '../../../../shared/config/schema';
 import { mayAssume } from '../../../support/trust-oracle';
@@ -19,6 +22,7 @@ const sns = mockClient(SNSClient);
 const support = mockClient(SupportClient);
 const scheduler = mockClient(SchedulerClient);
 const iam = mockClient(IAMClient);
+const cloudWatch = mockClient(CloudWatchClient);
 
 const HEALTH_TOPIC = 'arn:aws:sns:us-east-1:111122223333:notification-runbooks-automation-health';
 const HEALTH_SUBSCRIPTION = `${HEALTH_TOPIC}:1`;
@@ -108,6 +112,14 @@ function wiredCorrectly(): void {
   healthWired();
   support.on(DescribeSeverityLevelsCommand).resolves({ severityLevels: LEVELS });
   scheduler.on(GetScheduleGroupCommand).resolves({ State: 'ACTIVE' });
+  // No live schedule; each lane's "failing to invoke" alarm as deployed, notifying the health topic (decision 239).
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
+  cloudWatch.reset();
+  const laneAlarms: MetricAlarm[] = Object.values(LANES).map((groupName) => ({
+    ...(schedulerAlarmInput(schedulerAlarmSpec({ groupName, target: groupName.endsWith('-verify') ? 'verify-change' : 'escalation-timer', stops: 's', retry: 'r' }), [HEALTH_TOPIC]) as MetricAlarm),
+    ActionsEnabled: true,
+  }));
+  cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({ MetricAlarms: laneAlarms.filter((a) => input.AlarmNames.includes(a.AlarmName ?? '')) }));
   iam.on(GetRoleCommand).resolves(roleWithTrust(SCHEDULER_TRUST));
   for (const [roleName, group] of Object.entries(LANES)) iam.on(GetRoleCommand, { RoleName: roleName }).resolves(roleWithTrust(encoded(schedulerTrustDoc(group))));
   simulateFrom(INFRA_INVOKE_GRANTS);
@@ -158,8 +170,9 @@ describe('kill switch', () => {
       expect.objectContaining({ status: 'FAIL', area: 'plumbing', subject: 'kill switch /notification-runbooks/kill-switch', message: 'could not check kill switch /notification-runbooks/kill-switch: AccessDeniedException: preflight is not allowed ssm:GetParameter' }),
     ]);
     expect(denied[0]?.fix).toContain('grant the credentials preflight runs with ssm:GetParameter');
-    // 4 tiers, the health topic, the Support API, 2 schedule groups + 2 roles and their invoke permission: still checked and passing.
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6);
+    // 4 tiers, the health topic, the Support API, 2 schedule groups + 2 roles and their invoke permission, each lane's
+    // alarm and its (no) live schedules: still checked and passing.
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6 + 4);
   });
 });
 

@@ -66,6 +66,7 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL plumbing could-not-check AWS Support API',
       'FAIL plumbing could-not-check SSM documents',
       'FAIL plumbing could-not-check Scheduler groups and roles',
+      "FAIL plumbing could-not-check the schedules' failed deliveries",
       'FAIL plumbing could-not-check automation role and approvers',
     ]);
     expect(report.summary).toEqual({ pass: 0, warn: 0, fail: report.checks.length });
@@ -110,8 +111,8 @@ describe('the area guard', () => {
     const alarms = report.checks.find((c) => c.area === 'alarms');
     expect(alarms?.status).toBe('FAIL');
     expect(alarms?.message).toMatch(/^could not check alarms: TypeError: /);
-    // kill switch, tiers, Support, Scheduler (no documents given here).
-    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual(['kill switch /notification-runbooks/kill-switch', 'tier subscriptions', 'the automation health topic', 'AWS Support API', 'Scheduler groups and roles']);
+    // kill switch, tiers, the health topic, Support, Scheduler, the schedules' deliveries (no documents given here).
+    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual(['kill switch /notification-runbooks/kill-switch', 'tier subscriptions', 'the automation health topic', 'AWS Support API', 'Scheduler groups and roles', "the schedules' failed deliveries"]);
   });
 });
 
