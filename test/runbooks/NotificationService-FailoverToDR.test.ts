@@ -69,7 +69,7 @@ async function mutatingCallsSince(since: number): Promise<string[]> {
 const callCount = async () => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
 
 /** The consumers of `region` as Lambda would run them: they take messages only while their mapping is Enabled. */
-function consumerIn(region: string, queueUrl: string, mappingUuid: string) {
+function consumerIn(region: string, queueUrl: string, mappingUuid: string, errorRate = 0) {
   return createSimulatedConsumer({
     sqs: new SQSClient(at(region)),
     lambda: new LambdaClient(at(region)),
@@ -78,6 +78,7 @@ function consumerIn(region: string, queueUrl: string, mappingUuid: string) {
     mappingUuid,
     functionName: standby.consumer.functionName,
     messagesPerConsumerPerTick: 1,
+    errorRate,
   });
 }
 
@@ -148,6 +149,8 @@ const DATA_PATH = [
 const FIRST_PROMOTED_RETIRED = 'notification-service-db-dr-retired';
 /** The instance the first failover promoted, renamed away before verifyTraffic's case rebuilds the standby (as above). */
 const IDLE_CASE_RETIRED = 'notification-service-db-dr-retired-0';
+/** The instance the idle case promoted, renamed away before the failing-consumers case rebuilds the standby. */
+const FAILING_CASE_RETIRED = 'notification-service-db-dr-retired-1';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -249,7 +252,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const { run, processed } = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
 
     expectSucceeded(run);
-    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'switchRecord', 'verifyRecordSwitched', 'recordSwitched', 'verifyTraffic']);
+    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'switchRecord', 'verifyRecordSwitched', 'recordSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
     expect(run.result.steps.find((s) => s.step === 'recordSwitched')?.detail).toMatch(/^RecordSwitch = "switched: api\.notification\.sandbox\.test\. in \w+ - the us-west-2 record is PRIMARY \(change /);
     const after = await state();
     expect(after.replicaSource).toBeNull();
@@ -271,8 +274,11 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
         'readRecords.PrimaryValue': standby.recordValues['us-east-1'],
         'readRecords.SecondaryValue': standby.recordValues['us-west-2'],
         'findConsumerMapping.StateBefore': 'Disabled',
+        'verifyConsumersSucceed.Errors': 0,
       }),
     );
+    // The consumer double fails nothing here: every invocation since the enable counted as one without a function error.
+    expect(run.result.outputs['verifyConsumersSucceed.Invocations']).toBeGreaterThan(0);
   });
 
   it('refuses a second failover before asking anyone, saying the replica is ALREADY PROMOTED; the emulator refuses its promotion as RDS does', async () => {
@@ -345,6 +351,70 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
+  it('ends Failed at verifyConsumersSucceed when every DR consumer invocation after the enable ends in a function error, although traffic was seen (review 15, R15-6)', async () => {
+    // The standby rebuilt under the configured name (the instance the case above promoted renamed away), its consumers
+    // off, the DR parameter back on the primary; 20 messages wait in the DR queue.
+    const drRds = new RDSClient(at(standby.drRegion));
+    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: FAILING_CASE_RETIRED, ApplyImmediately: true }));
+    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    await sendMessages(standby.drRegion, standby.queue.url, 20);
+    // The likely failure after a failover: the DR consumers start but cannot use the promoted database, so every batch
+    // ends in a function error (the double publishes Errors = Invocations). It runs at each of the rehearsal's clock's
+    // sleeps (verifyTraffic's polls), on a clock that does not sleep: verifyConsumersSucceed's 9 minutes pass on it.
+    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, 1);
+    let advanced = 0;
+    let processed = 0;
+    const clock: Clock = {
+      now: () => new Date(Date.now() + advanced),
+      sleep: async (ms) => {
+        advanced += ms;
+        processed += (await consumer.tick()).processed;
+      },
+    };
+    const since = await callCount();
+    const lines: string[] = [];
+    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    Object.assign(process.env, { AWS_REGION: standby.drRegion, AWS_DEFAULT_REGION: standby.drRegion });
+    let run: Awaited<ReturnType<typeof runRehearsal>>;
+    try {
+      run = await runRehearsal(
+        FAILOVER,
+        {
+          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
+          approve: true,
+          approveAs: [approverOf()],
+          clock,
+          pollIntervalMs: 60_000,
+        },
+        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
+      );
+    } finally {
+      for (const [name, value] of Object.entries(region)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const result = run.result;
+    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    // Traffic was seen (what verifyTraffic proves), and every invocation of it failed: the run ends Failed, saying so.
+    expect(processed).toBeGreaterThan(0);
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe('Failed');
+    expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
+    expect(result.steps.find((s) => s.step === 'verifyTraffic')?.status).toBe('Success');
+    expect(result.failure?.step).toBe('verifyConsumersSucceed');
+    expect(result.failure?.message).toMatch(
+      new RegExp(
+        `^ScriptFailedError: Exception: every invocation of ${standby.consumer.functionName} since \\S+ ended in a function error \\(Invocations ([1-9]\\d*), Errors \\1, after 9 minutes\\): the consumers run but fail, and their messages return to the queue\\. Read their logs: the database endpoint they read, its credentials, its security group\\. Nothing is undone$`,
+      ),
+    );
+    expect(advanced).toBeGreaterThanOrEqual(540_000);
+    expect((await state()).drMapping).toBe('Enabled');
+    expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
   it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {
     // The standby rebuilt (FailbackToPrimary's Afterwards): the instance the first failover promoted renamed away, a new
     // cross-region replica under the configured name (the only one the automation role may promote), the DR consumers
@@ -387,7 +457,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.status).toBe(1);
     expect(run.result.status).toBe('Failed');
     expect(run.result.failure).toMatchObject({ step: 'readRecords', message: expect.stringContaining('ServiceUnavailable') });
-    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'recordNotSwitched', 'verifyTraffic']);
+    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'recordNotSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
     expect(run.result.steps.find((s) => s.step === 'recordNotSwitched')?.detail).toBe(
       'RecordSwitch = "NOT SWITCHED: the us-east-1 record of api.notification.sandbox.test. is still PRIMARY; the database, parameter and consumers are failed over. ' +
         'Stop the consumers in us-east-1 and switch the pair by hand before its health check passes again (description: If the record was not switched)."',
@@ -548,6 +618,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       'waitConsumersEnabled',
       'countDrQueue',
       'verifyTraffic',
+      'verifyConsumersSucceed',
     ]);
     // The DR consumers' own mapping was stopped (read back Disabled), their in-flight batches waited out (the Timeout as
     // Lambda has it now, 3 s), and the replica judged caught up on the first minute that proves a replay after that:
