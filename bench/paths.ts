@@ -6,6 +6,7 @@
 // recorded change left, the same function now failing: verify-change records its intent, reverts the memory and completes,
 // decision 85). watch-standby: in the DR region (its standby provisioned beside the primary, sandbox/provision-dr.ts), the
 // replica's lag alarm with the replica 420 s behind.
+import { randomBytes } from 'node:crypto';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -149,7 +150,8 @@ async function realCondition(account: BenchAccount, handler: string): Promise<vo
     } else if (handler === 'raise-lambda-memory') {
       const logs = new CloudWatchLogsClient(account.clientConfig);
       const { logGroupName, namespace, metricName } = account.topology.oomMetricFilter;
-      const logStreamName = `2026/12/06/[$LATEST]bench${now.toString(16)}`;
+      // Named as Lambda names the function's streams (YYYY/MM/DD/[$LATEST]<32 hex>): the playbook counts no other (decision 253).
+      const logStreamName = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
       try {
         await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
         await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: [{ timestamp: now - 1000, message: OUT_OF_MEMORY_LINE }] }));
@@ -157,6 +159,13 @@ async function realCondition(account: BenchAccount, handler: string): Promise<vo
         logs.destroy();
       }
       await cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: 1, Unit: 'Count', Timestamp: new Date(now) }] }));
+      // The kill as AWS counts it: one AWS/Lambda Error of the consumer (the raise requires it, decision 253).
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/Lambda',
+          MetricData: [{ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }], Value: 1, Unit: 'Count', Timestamp: new Date(now) }],
+        }),
+      );
     } else if (handler === 'scale-up-database') {
       await cloudWatch.send(
         new PutMetricDataCommand({
@@ -178,7 +187,7 @@ async function realCondition(account: BenchAccount, handler: string): Promise<vo
 
 /** What Lambda writes when a function runs out of its MemorySize. */
 const OUT_OF_MEMORY_LINE =
-  'REPORT RequestId: 3f2c9a Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory';
+  'REPORT RequestId: 3f2c9a1e-7b4d-4c2a-9e1f-0a5b6c7d8e9f\tDuration: 1200.00 ms\tBilled Duration: 1201 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t\n';
 
 /** The consumer's AWS/Lambda figures this minute (both changing playbooks act on it: scale-consumers, raise-lambda-memory). */
 async function consumerFigures(account: BenchAccount, figures: { Invocations: number; Errors: number; Throttles: number }): Promise<void> {

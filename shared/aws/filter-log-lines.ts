@@ -26,12 +26,15 @@ export interface LogLinesRequest {
 /** The lines read (at most maxLines), and whether more matched than were read (`more`: a next page was left unread). */
 export interface LogLines {
   lines: string[];
+  /** The log stream of each line (same index; '' when the answer named none). */
+  streams: string[];
   more: boolean;
 }
 
 /** Reads the lines; AWS errors are thrown as the SDK threw them (see logReadFailure). */
 export async function readLogLines(logs: Pick<CloudWatchLogsClient, 'send'>, request: LogLinesRequest): Promise<LogLines> {
   const lines: string[] = [];
+  const streams: string[] = [];
   let nextToken: string | undefined;
   let pages = 0;
   do {
@@ -46,10 +49,14 @@ export async function readLogLines(logs: Pick<CloudWatchLogsClient, 'send'>, req
       }),
     );
     pages += 1;
-    for (const event of page.events ?? []) if (event.message !== undefined) lines.push(event.message);
+    for (const event of page.events ?? []) {
+      if (event.message === undefined) continue;
+      lines.push(event.message);
+      streams.push(event.logStreamName ?? '');
+    }
     nextToken = page.nextToken;
   } while (nextToken && lines.length < request.maxLines && pages < request.maxPages);
-  return { lines: lines.slice(0, request.maxLines), more: nextToken !== undefined };
+  return { lines: lines.slice(0, request.maxLines), streams: streams.slice(0, request.maxLines), more: nextToken !== undefined };
 }
 
 /**

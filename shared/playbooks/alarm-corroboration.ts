@@ -71,6 +71,8 @@ export interface AlarmMetricReading {
   to: string;
   /** One value per period, oldest first, with its period's start. */
   points: Array<{ at: string; value: number }>;
+  /** Other series read in the same request, over the same window and period, by id (readAlarmMetric's `alongside`). */
+  alongside?: Record<string, Array<{ at: string; value: number }>>;
 }
 
 /** An alarm's metric read for corroboration, or why it could not be. */

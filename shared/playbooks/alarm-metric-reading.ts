@@ -51,9 +51,21 @@ export function alarmMetricWindow(
   return { from: new Date(from), to: new Date(to) };
 }
 
+/** A metric a playbook reads beside the alarm's own, in the same GetMetricData request (no round trip added). */
+export interface AlongsideMetric {
+  /** The query's Id (lowercase letter first, as GetMetricData requires); not 'alarm'. */
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: string;
+}
+
 /**
- * The alarm's metric (its statistic at its period) over its window; undefined for an alarm with no single metric (a
- * metric-math alarm: nothing read, the caller decides without it). Failures are thrown (readMetricData classifies them).
+ * The alarm's metric (its statistic at its period) over its window, and each `alongside` metric over the same window at
+ * the same period; undefined for an alarm with no single metric (a metric-math alarm: nothing read, the caller decides
+ * without it). Failures are thrown (readMetricData classifies them; an alongside series that is not complete fails the
+ * whole reading, like the alarm's own).
  */
 export async function readAlarmMetric(
   cloudWatch: Pick<CloudWatchClient, 'send'>,
@@ -61,30 +73,30 @@ export async function readAlarmMetric(
   alarmTime: string,
   now: Date,
   evaluatedAt?: Date,
+  alongside: readonly AlongsideMetric[] = [],
 ): Promise<AlarmMetricReading | undefined> {
   const metric = alarm.metric;
   if (!metric) return undefined;
   const window = alarmMetricWindow({ evaluationPeriods: alarm.evaluationPeriods, periodSeconds: metric.periodSeconds }, alarmTime, now, evaluatedAt);
-  const series = await readMetricData(
-    cloudWatch,
-    [
-      {
-        Id: 'alarm',
-        MetricStat: {
-          Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })) },
-          Period: metric.periodSeconds,
-          Stat: metric.stat,
-        },
-        ReturnData: true,
-      },
-    ],
-    window,
-  );
-  const points = series.get('alarm');
+  const query = (id: string, m: Omit<AlongsideMetric, 'id'>) => ({
+    Id: id,
+    MetricStat: {
+      Metric: { Namespace: m.namespace, MetricName: m.metricName, Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+      Period: metric.periodSeconds,
+      Stat: m.stat,
+    },
+    ReturnData: true,
+  });
+  const series = await readMetricData(cloudWatch, [query('alarm', metric), ...alongside.map((a) => query(a.id, a))], window);
+  const pointsOf = (id: string) => {
+    const points = series.get(id);
+    return (points?.values ?? []).map((value, i) => ({ at: points?.timestamps[i]?.toISOString() ?? '', value }));
+  };
   return {
     from: window.from.toISOString(),
     to: window.to.toISOString(),
-    points: (points?.values ?? []).map((value, i) => ({ at: points?.timestamps[i]?.toISOString() ?? '', value })),
+    points: pointsOf('alarm'),
+    ...(alongside.length > 0 ? { alongside: Object.fromEntries(alongside.map((a) => [a.id, pointsOf(a.id)])) } : {}),
   };
 }
 
@@ -92,14 +104,15 @@ export async function readAlarmMetric(
  * The alarm of `event` (as the configuration defines it) read for corroboration; undefined without an event (a health
  * check's revert observes without one). Never thrown but for a retryable failure: a reading that cannot be had is said
  * so, and the plan decides without it (it bears out nothing). `toQueryDate` (a restore signal's OK, decision 249): the
- * event's queryDate may widen the window's end (alarmMetricWindow).
+ * event's queryDate may widen the window's end (alarmMetricWindow). `alongside`: other metrics read in the same request
+ * (readAlarmMetric; raise-lambda-memory's AWS/Lambda Errors, decision 253).
  */
 export async function readAlarmMetricFor(
   cloudWatch: Pick<CloudWatchClient, 'send'> | undefined,
   runtime: RuntimeConfig,
   event: Pick<AlarmStateChange, 'alarmName' | 'state'> | undefined,
   now: Date,
-  options: { toQueryDate?: boolean } = {},
+  options: { toQueryDate?: boolean; alongside?: readonly AlongsideMetric[] } = {},
 ): Promise<AlarmMetricRead | undefined> {
   if (event === undefined) return undefined;
   const alarm = configuredAlarm(runtime, event.alarmName);
@@ -107,7 +120,7 @@ export async function readAlarmMetricFor(
   if (!cloudWatch) return { status: 'unread', reason: 'the handler was built without a CloudWatch client' };
   try {
     const evaluatedAt = options.toQueryDate ? queryDateOf(event.state.reasonData) : undefined;
-    const reading = await readAlarmMetric(cloudWatch, alarm, event.state.timestamp, now, evaluatedAt);
+    const reading = await readAlarmMetric(cloudWatch, alarm, event.state.timestamp, now, evaluatedAt, options.alongside);
     return reading ? { status: 'read', reading } : { status: 'unread', reason: 'the alarm has no single metric to read' };
   } catch (error) {
     const classified = classifyAwsError(error, 'CloudWatch GetMetricData');

@@ -3,7 +3,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { logReadFailure, readLogLines } from '../aws/filter-log-lines';
 import { OUT_OF_MEMORY_FILTER_PATTERN } from '../config/alarm-specs';
-import { classifyOutOfMemoryLines, type OutOfMemoryLines } from './memory-pressure-plan';
+import { classifyOutOfMemoryEvents, type OutOfMemoryLines } from './memory-pressure-plan';
 
 /**
  * How far before the alarm's state change the lines are read: the OOM alarm is 1 of 1 periods of 60 s, and CloudWatch
@@ -23,16 +23,18 @@ export function outOfMemoryWindow(alarmTime: string | undefined, now: Date): { s
 }
 
 /**
- * The newest OOM lines of the window, by kind; a missing or refused log group is said so (transient errors are thrown:
- * retried). `truncated`: older lines matched too and were not read.
+ * The newest OOM lines of the window, by kind, with Lambda's out-of-memory REPORT lines among them, counting only the
+ * streams named as Lambda names `functionName`'s (decision 253); a missing or refused log group is said so (transient
+ * errors are thrown: retried). `truncated`: older lines matched too and were not read.
  */
-export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, logGroupName: string, window: { start: Date; end: Date }): Promise<OutOfMemoryLines> {
+export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, functionName: string, logGroupName: string, window: { start: Date; end: Date }): Promise<OutOfMemoryLines> {
   try {
     // The metric filter's own pattern: the same lines it counted (classified again, the emulator ignores it). Newest
     // first: the lines nearest the state change are read, and what a bounded read leaves out is the oldest (review 10b
     // F7; startFromHead false needs a startTime on or after 2024-01-01, which the window always is).
     const read = await readLogLines(logs, { logGroupName, window, filterPattern: OUT_OF_MEMORY_FILTER_PATTERN, maxLines: OOM_LINES_MAX, maxPages: MAX_PAGES, newestFirst: true });
-    return { status: 'read', logGroupName, ...classifyOutOfMemoryLines(read.lines), truncated: read.more };
+    const events = read.lines.map((message, i) => ({ message, stream: read.streams[i] ?? '' }));
+    return { status: 'read', logGroupName, ...classifyOutOfMemoryEvents(events, functionName, logGroupName), truncated: read.more };
   } catch (error) {
     const failure = logReadFailure(error);
     if (failure.kind === 'missing') return { status: 'missing', logGroupName, reason: 'could not be read: the log group does not exist' };

@@ -36,6 +36,21 @@ export interface MemoryObservation {
    * read with the lines: it bears out an alarm whose lines are not searchable yet (decision 217). Absent: not read.
    */
   alarmMetric?: AlarmMetricRead;
+  /**
+   * AWS/Lambda Errors (Sum) of the function over the alarm's window, read in the same GetMetricData request as the
+   * alarm's metric (decision 253): AWS publishes it, a log line cannot write it, and an out-of-memory kill is a function
+   * error. Absent: not read.
+   */
+  functionErrors?: FunctionErrorsRead;
+}
+
+/** The function's errors as CloudWatch holds them over the alarm's window, or why they could not be read. */
+export type FunctionErrorsRead = { status: 'read'; from: string; to: string; sum: number } | { status: 'unread'; reason: string };
+
+/** Lambda's REPORT of an invocation it ended out of memory: the function's MemorySize then and the most it used. */
+export interface OutOfMemoryReport {
+  memorySizeMb: number;
+  maxMemoryUsedMb: number;
 }
 
 /**
@@ -46,7 +61,10 @@ export type OutOfMemoryLines =
   | {
       status: 'read';
       logGroupName: string;
-      /** Lines where the function ran out of its MemorySize: Runtime.OutOfMemory, "signal: killed", Node's heap exhaustion. */
+      /**
+       * Lines where the function ran out of its MemorySize: Runtime.OutOfMemory, "signal: killed", Node's heap exhaustion.
+       * This and the PHP counts are of the lines in streams named as Lambda names the function's (classifyOutOfMemoryEvents).
+       */
       runtimeKills: number;
       /** PHP's "Allowed memory size of N bytes exhausted": the script passed the memory_limit ini setting. */
       phpMemoryLimit: number;
@@ -54,6 +72,16 @@ export type OutOfMemoryLines =
       phpLimitBytes: number[];
       /** More lines matched than were read (the read is bounded). */
       truncated: boolean;
+      /**
+       * Lambda's REPORT lines of an invocation ended out of memory (Error Type Runtime.OutOfMemory; text or JSON log
+       * format) among the lines read, each in a stream named as Lambda names this function's (isLambdaLogStream).
+       */
+      lambdaReports: OutOfMemoryReport[];
+      /**
+       * Lines read in streams Lambda does not name so: stream names are the writer's choice (CreateLogStream), so these
+       * are not the function's by their stream and are in none of the counts above.
+       */
+      outsideLambdaStreams: number;
     }
   | { status: 'missing' | 'unavailable'; logGroupName: string; reason: string };
 
@@ -83,6 +111,87 @@ export function classifyOutOfMemoryLines(lines: readonly string[]): { runtimeKil
     }
   }
   return { runtimeKills, phpMemoryLimit, phpLimitBytes: [...limits].sort((a, b) => a - b) };
+}
+
+/**
+ * How Lambda names the streams it writes a function's logs to (Lambda Developer Guide, "Configuring CloudWatch log
+ * groups", and the Operator Guide's "How CloudWatch structures logs"): `YYYY/MM/DD/[<version>]<execution environment id>`
+ * in the function's own group, `YYYY/MM/DD/<function name>[<version>]<id>` in a custom group (LoggingConfig.LogGroup,
+ * which several functions may share). The id is 32 lowercase hex digits in Lambda's streams (e.g.
+ * `2023/07/26/[$LATEST]f7108dfca11d48d8ba7321a9b4fe4b02`); the version is $LATEST or a published version's number.
+ * The shape proves nothing about the writer: CreateLogStream takes any name (decision 253).
+ */
+export function isLambdaLogStream(streamName: string, functionName: string, logGroupName: string): boolean {
+  const name = functionName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const named = logGroupName === `/aws/lambda/${functionName}` ? `(?:${name})?` : name;
+  return new RegExp(`^\\d{4}/\\d{2}/\\d{2}/${named}\\[(?:\\$LATEST|\\d+)\\][0-9a-f]{32}$`).test(streamName);
+}
+
+/**
+ * Lambda's REPORT line (plain-text log format): `REPORT RequestId: <id>\tDuration: .. ms\tBilled Duration: .. ms\tMemory
+ * Size: N MB\tMax Memory Used: M MB[\tInit Duration: .. ms]\tStatus: error\tError Type: Runtime.OutOfMemory` (tabs; the
+ * status fields are written for an invocation that did not succeed).
+ */
+const TEXT_OOM_REPORT = /^REPORT RequestId: \S+\s.*?\bMemory Size: (\d+) MB\s+Max Memory Used: (\d+) MB\b.*?\bStatus: error\s+Error Type: Runtime\.OutOfMemory\b/;
+
+/**
+ * Pure: the Memory Size and Max Memory Used of Lambda's REPORT of an invocation it ended out of memory, or undefined for
+ * any other line. Both log formats: the plain-text REPORT line, and with LoggingConfig LogFormat JSON the
+ * `platform.report` event (Telemetry API schema: record.status "error", record.errorType "Runtime.OutOfMemory",
+ * record.metrics.memorySizeMB and maxMemoryUsedMB).
+ */
+export function outOfMemoryReport(line: string): OutOfMemoryReport | undefined {
+  const text = TEXT_OOM_REPORT.exec(line);
+  if (text) return { memorySizeMb: Number(text[1]), maxMemoryUsedMb: Number(text[2]) };
+  if (!line.trimStart().startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const event = parsed as { type?: unknown; record?: { status?: unknown; errorType?: unknown; metrics?: { memorySizeMB?: unknown; maxMemoryUsedMB?: unknown } } };
+  const record = event.record;
+  const size = record?.metrics?.memorySizeMB;
+  const used = record?.metrics?.maxMemoryUsedMB;
+  if (event.type !== 'platform.report' || record?.status !== 'error' || record.errorType !== 'Runtime.OutOfMemory') return undefined;
+  if (typeof size !== 'number' || typeof used !== 'number' || !Number.isFinite(size) || !Number.isFinite(used)) return undefined;
+  return { memorySizeMb: size, maxMemoryUsedMb: used };
+}
+
+/** One line read, with the stream it was read from (FilterLogEvents' logStreamName). */
+export interface ReadLogLine {
+  message: string;
+  stream: string;
+}
+
+/**
+ * Pure: the lines read in streams named as Lambda names the function's, by kind (classifyOutOfMemoryLines) and Lambda's
+ * out-of-memory REPORT lines among them; the lines of any other stream only counted (not the function's by their
+ * stream: anyone with logs:PutLogEvents on the group names a stream as they like, decision 253).
+ */
+export function classifyOutOfMemoryEvents(
+  events: readonly ReadLogLine[],
+  functionName: string,
+  logGroupName: string,
+): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[]; lambdaReports: OutOfMemoryReport[]; outsideLambdaStreams: number } {
+  const own = events.filter((event) => isLambdaLogStream(event.stream, functionName, logGroupName));
+  const lambdaReports = own.flatMap((event) => {
+    const report = outOfMemoryReport(event.message);
+    return report ? [report] : [];
+  });
+  return { ...classifyOutOfMemoryLines(own.map((e) => e.message)), lambdaReports, outsideLambdaStreams: events.length - own.length };
+}
+
+/**
+ * How close to the function's MemorySize a REPORT's Max Memory Used must be to say it ran out of it: within 2% below
+ * (project default). Lambda samples the usage: a genuine Runtime.OutOfMemory REPORT has read 1023 MB of 1024.
+ */
+export const OOM_REPORT_REACH = 0.98;
+
+/** Pure: the REPORT was written at this MemorySize and its usage reached it. */
+export function reportAtMemorySize(report: OutOfMemoryReport, memoryMb: number): boolean {
+  return report.memorySizeMb === memoryMb && report.maxMemoryUsedMb >= Math.floor(memoryMb * OOM_REPORT_REACH);
 }
 
 const MIB = 1024 * 1024;
@@ -168,32 +277,73 @@ export interface MemoryPlanInput {
   alarm: { alarmName: string; configured?: ConfiguredAlarm };
 }
 
+/** "AWS/Lambda Errors (Sum) of fn in CloudWatch from .. to ..: 3", or why they were not read. */
+function errorsText(functionName: string, errors: FunctionErrorsRead | undefined): string {
+  if (errors === undefined) return `AWS/Lambda Errors of ${functionName} were not read`;
+  if (errors.status === 'unread') return `AWS/Lambda Errors of ${functionName} could not be read (${errors.reason})`;
+  return `AWS/Lambda Errors (Sum) of ${functionName} in CloudWatch from ${errors.from} to ${errors.to}: ${errors.sum}`;
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /**
- * Why the observation does not bear out the OOM alarm, or undefined when it does: a line of the function out of its
- * MemorySize (Runtime.OutOfMemory, signal: killed, heap), or else the alarm's own metric breaching in CloudWatch (a line
- * counted by the filter and not yet searchable: log delivery lags). SetAlarmState writes neither.
+ * Why the observation does not bear out the OOM alarm, or the findings that do (decision 253, amending 217). Both of:
+ * - Lambda's own record of the kill: a REPORT line with Error Type Runtime.OutOfMemory, in a stream named as Lambda names
+ *   the function's, written at the function's MemorySize now and with Max Memory Used reaching it; or, when no line of a
+ *   function out of its memory was read at all (a line the filter counted and FilterLogEvents cannot find yet: log
+ *   delivery lags), the alarm's own metric breaching in CloudWatch;
+ * - AWS/Lambda Errors of the function > 0 over the alarm's window: a kill is a function error, and AWS/ metrics are
+ *   published by AWS, not by a log line.
+ * Neither is proof against a determined caller (decision 253 says what is left); SetAlarmState writes neither.
  */
 function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: MemoryPlanInput['alarm']): { plan: Plan<MemoryChange> } | { findings: string[] } {
+  const fn = observation.functionName;
   const lines = observation.oomLines;
-  if (lines?.status === 'read' && lines.runtimeKills > 0) return { findings: [] };
+  const errors = observation.functionErrors;
+  const erred = errors?.status === 'read' && errors.sum > 0;
   const metric = observation.alarmMetric;
   const configured = alarm.configured;
   const bears = configured && metric?.status === 'read' ? metricBearsOut(metric.reading, configured) : undefined;
-  if (bears?.borne) return { findings: [`the alarm's metric bears it out: ${bears.text}`] };
+
+  const atSize = lines?.status === 'read' ? lines.lambdaReports.filter((r) => reportAtMemorySize(r, observation.memoryMb)) : [];
+  // The metric stands in for a line only when no line of a function out of its memory was read (it is not searchable
+  // yet): a kill line that is not Lambda's REPORT at this MemorySize, or any line in a stream Lambda did not name, is
+  // what the filter counted, and it does not bear the alarm out.
+  const linesSilent = lines === undefined || lines.status !== 'read' || (lines.runtimeKills === 0 && lines.outsideLambdaStreams === 0);
+  const evidence =
+    atSize.length > 0
+      ? `${count(atSize.length, "REPORT line")} of Lambda's (Error Type Runtime.OutOfMemory) at ${fn}'s MemorySize ${observation.memoryMb} MB, ` +
+        `Max Memory Used ${[...new Set(atSize.map((r) => r.maxMemoryUsedMb))].join(' / ')} MB, in streams Lambda names (${lines?.logGroupName ?? ''})`
+      : linesSilent && bears?.borne
+        ? `the alarm's metric bears it out: ${bears.text}`
+        : undefined;
+  if (evidence !== undefined && erred) return { findings: [evidence, `${errorsText(fn, errors)} (> 0, published by AWS)`] };
+
   const linesText =
     lines === undefined
       ? 'the OOM lines were not read'
-      : lines.status === 'read'
-        ? `no line of ${observation.functionName} out of its MemorySize in ${lines.logGroupName} around the state change (${lines.phpMemoryLimit} PHP memory_limit line${lines.phpMemoryLimit === 1 ? '' : 's'})`
-        : `the OOM lines in ${lines.logGroupName} ${lines.reason}`;
+      : lines.status !== 'read'
+        ? `the OOM lines in ${lines.logGroupName} ${lines.reason}`
+        : `no REPORT line of Lambda's out of memory (Runtime.OutOfMemory) at ${fn}'s MemorySize ${observation.memoryMb} MB in ${lines.logGroupName} around the state change (` +
+          [
+            `${count(lines.lambdaReports.length, "Lambda out-of-memory REPORT")}` +
+              (lines.lambdaReports.length > 0 ? ` at ${lines.lambdaReports.map((r) => `Memory Size ${r.memorySizeMb} MB, Max Memory Used ${r.maxMemoryUsedMb} MB`).slice(0, 3).join('; ')}` : ''),
+            `${count(lines.runtimeKills, 'kill line')} and ${count(lines.phpMemoryLimit, 'PHP memory_limit line')} in streams Lambda names`,
+            `${count(lines.outsideLambdaStreams, 'line')} in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)`,
+          ].join('; ') +
+          ')';
   const metricText = !configured
     ? 'the alarm is not one this deployment defines, so its metric is unknown'
     : metric === undefined
       ? "the alarm's metric was not read"
       : metric.status === 'unread'
         ? `the alarm's metric could not be read (${metric.reason})`
-        : (bears?.text ?? '');
-  return { plan: notCorroborated(alarm.alarmName, `${linesText}, and ${metricText}`) };
+        : `${bears?.text ?? ''}${bears?.borne && !linesSilent ? ", not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize" : ''}`;
+  const what =
+    evidence !== undefined
+      ? `${evidence}, but ${errorsText(fn, errors)}: an out-of-memory kill is a function error, and AWS counts none`
+      : `${linesText}; ${metricText}; ${errorsText(fn, errors)}`;
+  return { plan: notCorroborated(alarm.alarmName, what) };
 }
 
 /** The key under which the account's memory ceiling is remembered on the function's resource state. */
@@ -264,7 +414,8 @@ export function planMemoryRaise({ observation, policy, resourceState, runbookNam
     };
   }
 
-  // Every reason not to raise is above (each a page); the lines or the metric must bear out the alarm before a change.
+  // Every reason not to raise is above (each a page); Lambda's REPORT (or the metric) and AWS's Errors must bear out the
+  // alarm before a change (decision 253).
   const corroboration = outOfMemoryNotCorroborated(observation, alarm);
   if ('plan' in corroboration) return corroboration.plan;
   const findings = [...linesFindings(observation.oomLines), ...corroboration.findings];

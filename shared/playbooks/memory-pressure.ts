@@ -21,12 +21,13 @@ import { regionServingSource } from '../pipeline/region-serving-source';
 import { MEMORY_HEALTH_SIGNAL, memoryHealthMetrics, memoryHealthWorse, refuseMemoryRevert, revertMemoryRaise, memorySettingNow } from './memory-pressure-health';
 import { readWindowMetrics } from './metric-window';
 import { outOfMemoryWindow, readOutOfMemoryLines } from './memory-pressure-logs';
-import { configuredAlarm } from './alarm-corroboration';
+import { configuredAlarm, type AlarmMetricRead } from './alarm-corroboration';
 import { readAlarmMetricFor } from './alarm-metric-reading';
 import {
   MEMORY_CEILING_FACT,
   memoryCeilingFromRefusal,
   planMemoryRaise,
+  type FunctionErrorsRead,
   type MemoryChange,
   type MemoryObservation,
   type OutOfMemoryLines,
@@ -142,11 +143,23 @@ function isMemoryRefusal(error: unknown): boolean {
 }
 
 /** The OOM lines of a log group around the alarm's state change, by kind; none read without an alarm (a health check's revert). */
-function outOfMemoryLines(ctx: Ctx, event: AlarmStateChange | undefined, logGroupName: string): Promise<OutOfMemoryLines | undefined> {
+function outOfMemoryLines(ctx: Ctx, event: AlarmStateChange | undefined, functionName: string, logGroupName: string): Promise<OutOfMemoryLines | undefined> {
   if (event === undefined) return Promise.resolve(undefined);
   return callAws(`CloudWatch Logs FilterLogEvents ${logGroupName}`, () =>
-    readOutOfMemoryLines(ctx.clients.logs, logGroupName, outOfMemoryWindow(event.state.timestamp, ctx.clock.now())),
+    readOutOfMemoryLines(ctx.clients.logs, functionName, logGroupName, outOfMemoryWindow(event.state.timestamp, ctx.clock.now())),
   );
+}
+
+/** The id of the function's AWS/Lambda Errors beside the alarm's metric in one GetMetricData request. */
+const ERRORS_ID = 'errors';
+
+/** The function's errors out of the alarm's reading (read with it: one request), or why they were not read. */
+function functionErrorsOf(read: AlarmMetricRead | undefined): FunctionErrorsRead | undefined {
+  if (read === undefined) return undefined;
+  if (read.status === 'unread') return { status: 'unread', reason: read.reason };
+  const points = read.reading.alongside?.[ERRORS_ID];
+  if (points === undefined) return { status: 'unread', reason: 'not in the answer' };
+  return { status: 'read', from: read.reading.from, to: read.reading.to, sum: points.reduce((sum, p) => sum + p.value, 0) };
 }
 
 export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTarget, MemoryObservation, MemoryChange> = {
@@ -185,8 +198,11 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
       readConfiguration(ctx, target.functionName),
       target.metricFilter ? metricsCountedFrom(ctx, defaultLogGroup) : Promise.resolve([]),
       listAliases(ctx, target.functionName),
-      outOfMemoryLines(ctx, event, defaultLogGroup),
-      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now()),
+      outOfMemoryLines(ctx, event, target.functionName, defaultLogGroup),
+      // AWS/Lambda Errors of the function in the same request, over the same window (decision 253).
+      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now(), {
+        alongside: [{ id: ERRORS_ID, namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: target.functionName }, stat: 'Sum' }],
+      }),
     ]);
     const configuration = settledValue(configured);
     const logGroup = configuration.LoggingConfig?.LogGroup ?? defaultLogGroup;
@@ -194,13 +210,14 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     const named =
       logGroup === defaultLogGroup
         ? undefined
-        : await Promise.allSettled([target.metricFilter ? metricsCountedFrom(ctx, logGroup) : Promise.resolve([]), outOfMemoryLines(ctx, event, logGroup)]);
+        : await Promise.allSettled([target.metricFilter ? metricsCountedFrom(ctx, logGroup) : Promise.resolve([]), outOfMemoryLines(ctx, event, target.functionName, logGroup)]);
     if (target.metricFilter) confirmMetricFilter(target, logGroup, settledValue(named ? named[0] : defaultFilters));
     const memoryMb = configuration.MemorySize;
     if (memoryMb === undefined) throw new PermanentError(`GetFunctionConfiguration of ${target.functionName} returned no MemorySize`);
     const invokedVia = await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn);
     const oomLines = settledValue(named ? named[1] : defaultLines);
     const alarmMetric = settledValue(metricRead);
+    const functionErrors = functionErrorsOf(alarmMetric);
     return {
       functionName: target.functionName,
       memoryMb,
@@ -209,6 +226,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
       invokedVia,
       ...(oomLines ? { oomLines } : {}),
       ...(alarmMetric ? { alarmMetric } : {}),
+      ...(functionErrors ? { functionErrors } : {}),
     };
   },
 

@@ -1,5 +1,6 @@
 // Demo scenario, Memory Pressure (OOM errors): the PHP consumer passes its memory_limit, the OOM alarm fires, and the
 // automation diagnoses the ini limit instead of raising Lambda memory (which would not change it).
+import { randomBytes } from 'node:crypto';
 import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -25,7 +26,8 @@ export const memoryPressureScenario: DemoScenario = {
       ctx.line(`  consumer ${fn}: ${before} MB; metric filter ${topology.oomMetricFilter.name} counts OOM lines in ${topology.oomMetricFilter.logGroupName}`);
 
       // What a PHP 8.2 consumer prints when it exceeds memory_limit, three invocations in a row.
-      const logStreamName = `2024/03/05/[$LATEST]${Date.now().toString(16)}`;
+      // A stream named as Lambda names the function's (YYYY/MM/DD/[$LATEST]<32 hex>): the playbook counts no other (decision 253).
+      const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
       await logs.send(new CreateLogStreamCommand({ logGroupName: topology.consumer.logGroupName, logStreamName }));
       const now = Date.now();
       await logs.send(

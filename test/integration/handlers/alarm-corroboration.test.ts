@@ -1,6 +1,8 @@
 // Review 11b F3 (decision 217): an alarm put in ALARM with SetAlarmState (CloudWatch's testing call, what the sandbox's
 // transition() makes) changes nothing unless the playbook's own reading bears it out; the real condition still changes.
 // One production account, the three rows that change something, each first without the condition, then with it.
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -13,7 +15,7 @@ import type { Decision } from '../../../shared/pipeline/types';
 import { loadHandler } from '../../support/load-handler';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 import { callsDuring, writes } from '../support/proxy-calls';
-import { provisionAccount, putDatabaseCpu, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
+import { lambdaLogStreamName, provisionAccount, putConsumerErrors, putDatabaseCpu, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 
 let account: SandboxAccount;
 let inbox: EscalationInbox;
@@ -162,19 +164,52 @@ describe('a bare ALARM does not change production; the real condition does (revi
     expect(await escalate(await account.transition(alarmName, 'OK'))).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
   });
 
-  it('raise-lambda-memory: no out-of-memory line nor count raises nothing and pages why; a Runtime.OutOfMemory line raises one step', async () => {
-    const memory = async (): Promise<number | undefined> =>
-      (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName }))).MemorySize;
+  it("raise-lambda-memory: no out-of-memory line nor count raises nothing and pages why; nor does a line anyone may write (review 14 R14-1's probe); Lambda's REPORT with its errors raises one step", async () => {
+    const fn = account.topology.consumer.functionName;
+    const memory = async (): Promise<number | undefined> => (await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }))).MemorySize;
     const alarmName = alarmOf('raise-lambda-memory');
     const bare = await onBareAlarm('raise-lambda-memory', alarmName);
     expect(bare.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
-    expect(bare.decision.reason).toMatch(new RegExp(`not corroborated: no line of ${account.topology.consumer.functionName} out of its MemorySize .*: no datapoints`));
+    expect(bare.decision.reason).toMatch(new RegExp(`not corroborated: no REPORT line of Lambda's out of memory \\(Runtime\\.OutOfMemory\\) at ${fn}'s MemorySize 512 MB .*: no datapoints`));
     expect(bare.changes).toEqual([]);
     expect(await memory()).toBe(512);
 
+    // The review's probe (decision 253): a principal with logs:PutLogEvents on the group (PowerUserAccess; any Lambda
+    // with AWSLambdaBasicExecutionRole) writes a stream named "attacker" with one line the filter counts. On AWS the
+    // filter then counts it (the count below) and the alarm fires for real; errors of the function are counted too
+    // (anyone who may invoke it can cause some). Nothing is raised: the line is in no stream Lambda names.
+    const logs = new CloudWatchLogsClient(account.clientConfig);
+    const forge = async (logStreamName: string): Promise<Decision> => {
+      await logs.send(new CreateLogStreamCommand({ logGroupName: account.topology.consumer.logGroupName, logStreamName }));
+      await logs.send(new PutLogEventsCommand({ logGroupName: account.topology.consumer.logGroupName, logStreamName, logEvents: [{ timestamp: Date.now() - 1000, message: 'hello Runtime.OutOfMemory from a PowerUser' }] }));
+      const { namespace, metricName } = account.topology.oomMetricFilter;
+      await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: 1, Unit: 'Count', Timestamp: new Date() }] }));
+      await putConsumerErrors(account, 1);
+      const { result, calls } = await callsDuring([account.accountId], () => onRealAlarm('raise-lambda-memory', alarmName));
+      expect(writes(calls).filter((c) => c.startsWith('lambda:'))).toEqual([]);
+      return result;
+    };
+    const forged = await forge('attacker');
+    expect(forged).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
+    expect(forged.reason).toContain('1 line in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)');
+    expect(forged.reason).toContain("not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize");
+    expect(await memory()).toBe(512);
+    // The same line in a stream named as Lambda names them: stream names are the writer's choice, but it is no REPORT.
+    const shaped = await forge(lambdaLogStreamName());
+    expect(shaped).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
+    expect(shaped.reason).toContain('0 Lambda out-of-memory REPORTs; 1 kill line and 0 PHP memory_limit lines in streams Lambda names');
+    expect(await memory()).toBe(512);
+    logs.destroy();
+
+    // What AWS records for two real kills: Lambda's REPORT lines at 512 MB, the filter's count, AWS/Lambda Errors.
     await writeOutOfMemoryLines(account, 2);
     const real = await onRealAlarm('raise-lambda-memory', alarmName);
-    expect(real).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 }, findings: [expect.stringContaining('2 lines of the function out of its MemorySize')] });
+    expect(real).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 } });
+    expect(real.findings).toEqual([
+      expect.stringContaining('3 lines of the function out of its MemorySize'),
+      expect.stringContaining(`2 REPORT lines of Lambda's (Error Type Runtime.OutOfMemory) at ${fn}'s MemorySize 512 MB, Max Memory Used 512 MB`),
+      expect.stringMatching(new RegExp(`^AWS/Lambda Errors \\(Sum\\) of ${fn} in CloudWatch from .*: [1-9]\\d* \\(> 0, published by AWS\\)$`)),
+    ]);
     expect(await memory()).toBe(768);
   });
 

@@ -13,7 +13,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls, getProxyFaults, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
 import { faultsFired } from '../../support/fault-evidence';
-import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
+import { lambdaLogStreamName, provisionAccount, putConsumerErrors, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -49,7 +49,8 @@ async function freshAccount(environment: 'production' | 'staging' | 'development
 async function logLines(account: SandboxAccount, messages: readonly string[]): Promise<void> {
   const logs = new CloudWatchLogsClient(account.clientConfig);
   try {
-    const logStreamName = `2026/12/06/[$LATEST]${Date.now().toString(16)}`;
+    // Named as Lambda names the function's streams: lines of any other stream are not the function's (decision 253).
+    const logStreamName = lambdaLogStreamName();
     await logs.send(new CreateLogStreamCommand({ logGroupName: account.topology.consumer.logGroupName, logStreamName }));
     const now = Date.now();
     await logs.send(
@@ -96,6 +97,8 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
     // finding counts 2; without them the raise would rest on the count alone ("kind not confirmed").
     const { namespace, metricName } = account.topology.oomMetricFilter;
     await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: 2, Unit: 'Count', Timestamp: new Date() }] }));
+    // The kill is a function error: AWS counts it in AWS/Lambda Errors, which the raise also requires (decision 253).
+    await putConsumerErrors(account, 1);
     const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC') });
     expect(decision.findings).toContain(

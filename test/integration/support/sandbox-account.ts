@@ -1,7 +1,7 @@
 // Integration-test support: a fresh, isolated sandbox account with the Notification Service topology provisioned in it.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand, type MetricAlarm, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -121,26 +121,57 @@ export async function putQueueDepth(account: Pick<SandboxAccount, 'cloudWatch' |
   );
 }
 
-/** What Lambda writes when the consumer runs out of its MemorySize. */
-export const RUNTIME_OUT_OF_MEMORY_LINE =
-  'REPORT RequestId: 3f2c9a Duration: 1200.00 ms Billed Duration: 1201 ms Memory Size: 512 MB Max Memory Used: 512 MB Status: error Error Type: Runtime.OutOfMemory';
+/**
+ * A stream name as Lambda names one of a function's in its own log group (Lambda Developer Guide, "Configuring CloudWatch
+ * log groups"): YYYY/MM/DD/[$LATEST]<execution environment id, 32 hex digits> (decision 253).
+ */
+export function lambdaLogStreamName(at = new Date()): string {
+  return `${at.toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+}
 
 /**
- * `count` out-of-memory lines in the consumer's log group, just now, and the count the OOM metric filter would publish
- * for them (moto stores metric filters but does not run them). `lines` replaces the default Runtime.OutOfMemory line.
+ * What Lambda writes when a function runs out of its MemorySize: the invocation's REPORT line, tab-separated, at that
+ * MemorySize, its usage at it, with the failed invocation's Status and Error Type (plain-text log format).
  */
-export async function writeOutOfMemoryLines(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, count = 1, lines: readonly string[] = [RUNTIME_OUT_OF_MEMORY_LINE]): Promise<void> {
+export function outOfMemoryReportLine(memoryMb: number): string {
+  return (
+    `REPORT RequestId: ${randomUUID()}\tDuration: 1200.00 ms\tBilled Duration: 1201 ms\tMemory Size: ${memoryMb} MB\t` +
+    `Max Memory Used: ${memoryMb} MB\tStatus: error\tError Type: Runtime.OutOfMemory\t\n`
+  );
+}
+
+/** The consumer's AWS/Lambda Errors now, as Lambda publishes them for invocations that failed (an out-of-memory kill is one). */
+export async function putConsumerErrors(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>, errors: number, at = new Date()): Promise<void> {
+  await account.cloudWatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/Lambda',
+      MetricData: [{ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: account.topology.consumer.functionName }], Value: errors, Unit: 'Count', Timestamp: at }],
+    }),
+  );
+}
+
+/**
+ * `count` out-of-memory kills of the consumer, just now, as AWS records them: Lambda's REPORT line of each at the
+ * function's current MemorySize in a stream Lambda would name, the count the OOM metric filter would publish for them
+ * (moto stores metric filters but does not run them), and the function's AWS/Lambda Errors (decision 253).
+ */
+export async function writeOutOfMemoryLines(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, count = 1): Promise<void> {
   const logs = new CloudWatchLogsClient(account.clientConfig);
+  const lambda = new LambdaClient(account.clientConfig);
   try {
+    const memoryMb = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName }))).MemorySize;
+    if (memoryMb === undefined) throw new Error(`${account.topology.consumer.functionName} has no MemorySize`);
     const { logGroupName, namespace, metricName } = account.topology.oomMetricFilter;
-    const logStreamName = `2026/12/06/[$LATEST]${randomInt(1, 2 ** 47).toString(16)}`;
+    const logStreamName = lambdaLogStreamName();
     await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
     const now = Date.now();
-    const events = Array.from({ length: count }, (_, i) => ({ timestamp: now - (count - i) * 100, message: lines[i % lines.length] ?? RUNTIME_OUT_OF_MEMORY_LINE }));
+    const events = Array.from({ length: count }, (_, i) => ({ timestamp: now - (count - i) * 100, message: outOfMemoryReportLine(memoryMb) }));
     await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: events }));
     await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: count, Unit: 'Count', Timestamp: new Date(now) }] }));
+    await putConsumerErrors(account, count, new Date(now));
   } finally {
     logs.destroy();
+    lambda.destroy();
   }
 }
 
@@ -162,8 +193,8 @@ export async function putDatabaseCpu(account: Pick<SandboxAccount, 'cloudWatch' 
 }
 
 /**
- * The condition the alarm of `handler` watches, made real (decision 217): the queue's depth, an out-of-memory line and its
- * count, or five minutes of CPU over 70%. Nothing for a handler that changes nothing.
+ * The condition the alarm of `handler` watches, made real (decision 217): the queue's depth, an out-of-memory kill (its
+ * REPORT line, the filter's count, the function's errors: decision 253), or five minutes of CPU over 70%. Nothing for a handler that changes nothing.
  */
 export async function breach(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, handler: string): Promise<void> {
   if (handler === 'scale-consumers') await putQueueDepth(account);

@@ -16,9 +16,10 @@ describe('readLogLines', () => {
   it('follows the tokens until a page names none: every line, nothing more to read', async () => {
     logsMock
       .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: [{ message: 'a' }, { message: 'b' }], nextToken: 't1' })
+      .resolvesOnce({ events: [{ message: 'a', logStreamName: 's1' }, { message: 'b', logStreamName: 's2' }], nextToken: 't1' })
       .resolvesOnce({ events: [{ message: 'c' }] });
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['a', 'b', 'c'], more: false });
+    // Each line's stream, same index ('' when the answer names none): memory-pressure judges the stream (decision 253).
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['a', 'b', 'c'], streams: ['s1', 's2', ''], more: false });
     expect(inputs().map((input) => [input.nextToken, input.limit])).toEqual([
       [undefined, 5],
       ['t1', 3],
@@ -32,13 +33,13 @@ describe('readLogLines', () => {
       calls += 1;
       return { events: [], nextToken: `t${calls}` };
     });
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: [], more: true });
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: [], streams: [], more: true });
     expect(calls).toBe(3);
   });
 
   it('stops at maxLines, with more to read when the page named a token', async () => {
     logsMock.on(FilterLogEventsCommand).resolves({ events: ['1', '2', '3', '4', '5', '6'].map((message) => ({ message })), nextToken: 't' });
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['1', '2', '3', '4', '5'], more: true });
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['1', '2', '3', '4', '5'], streams: ['', '', '', '', ''], more: true });
     expect(inputs()).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 // The memory playbook's observe against mocked clients: the metric filter is looked up on the function's own log group.
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient, ListAliasesCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,6 +16,7 @@ const fn = 'notification-service-consumer';
 const alarm = parseAlarmEvent(JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-log-metric-filter.json'), 'utf8')));
 const lambdaMock = mockClient(LambdaClient);
 const logsMock = mockClient(CloudWatchLogsClient);
+const cloudWatchMock = mockClient(CloudWatchClient);
 const target = {
   functionName: fn,
   resource: { type: 'lambda-function', id: fn, arn: `arn:aws:lambda:us-east-1:123456789012:function:${fn}` },
@@ -38,6 +40,7 @@ const oomFilter = (logGroupName: string, metricName = 'OutOfMemoryErrors') => ({
 beforeEach(() => {
   lambdaMock.reset();
   logsMock.reset();
+  cloudWatchMock.reset();
   lambdaMock.on(ListAliasesCommand).resolves({ Aliases: [] });
 });
 
@@ -100,15 +103,59 @@ describe('raise-lambda-memory observe', () => {
     );
   });
 
+  it("reads the function's AWS/Lambda Errors in the alarm metric's own GetMetricData request, over its window (decision 253)", async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
+    logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
+    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const at = (minute: number) => new Date(Date.parse('2024-03-05T09:40:00Z') + minute * 60_000);
+    cloudWatchMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'alarm', StatusCode: 'Complete', Timestamps: [at(0)], Values: [2] },
+        { Id: 'errors', StatusCode: 'Complete', Timestamps: [at(0), at(1)], Values: [2, 1] },
+      ],
+    });
+    const ctx = { ...context(), clients: { ...context().clients, cloudWatch: new CloudWatchClient({ region: 'us-east-1' }) } };
+    const observation = await memoryPressurePlaybook.observe(ctx, target, alarm);
+    const calls = cloudWatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.MetricDataQueries?.map((q) => [q.Id, q.MetricStat?.Metric?.Namespace, q.MetricStat?.Metric?.MetricName, q.MetricStat?.Metric?.Dimensions, q.MetricStat?.Stat, q.MetricStat?.Period])).toEqual([
+      ['alarm', 'NotificationService', 'OutOfMemoryErrors', [], 'Sum', 60],
+      ['errors', 'AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: fn }], 'Sum', 60],
+    ]);
+    expect(observation.functionErrors).toEqual({ status: 'read', from: calls[0]?.StartTime?.toISOString(), to: calls[0]?.EndTime?.toISOString(), sum: 3 });
+    // Refused: said, and it bears out nothing (the plan pages); the alarm's metric is unread with it (one request).
+    cloudWatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('not authorized to perform: cloudwatch:GetMetricData'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    expect((await memoryPressurePlaybook.observe(ctx, target, alarm)).functionErrors).toMatchObject({ status: 'unread', reason: expect.stringContaining('AccessDenied') });
+  });
+
   describe('the OOM lines behind the alarm (review 10a, finding 4)', () => {
     const php = 'PHP Fatal error:  Allowed memory size of 536870912 bytes exhausted (tried to allocate 4194304 bytes) in /var/task/src/Renderer.php on line 57';
+    /** Streams as Lambda names the function's: its own group, and a custom group (the function's name first; isLambdaLogStream, decision 253). */
+    const stream = '2024/03/05/[$LATEST]f7108dfca11d48d8ba7321a9b4fe4b02';
+    const customStream = `2024/03/05/${fn}[$LATEST]f7108dfca11d48d8ba7321a9b4fe4b02`;
 
     it("reads them newest first from the function's log group with the metric filter's pattern, from 10 min before the alarm's state change to now, and sorts them by kind", async () => {
       lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
       logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
-      logsMock.on(FilterLogEventsCommand).resolves({ events: [{ message: php }, { message: php }, { message: 'START RequestId: 1 Version: $LATEST' }] });
+      logsMock.on(FilterLogEventsCommand).resolves({
+        events: [
+          { message: php, logStreamName: stream },
+          { message: php, logStreamName: stream },
+          { message: 'START RequestId: 1 Version: $LATEST', logStreamName: stream },
+          { message: 'hello Runtime.OutOfMemory from a PowerUser', logStreamName: 'attacker' },
+        ],
+      });
       const observation = await memoryPressurePlaybook.observe(context(), target, alarm);
-      expect(observation.oomLines).toEqual({ status: 'read', logGroupName: `/aws/lambda/${fn}`, runtimeKills: 0, phpMemoryLimit: 2, phpLimitBytes: [536870912], truncated: false });
+      expect(observation.oomLines).toEqual({
+        status: 'read',
+        logGroupName: `/aws/lambda/${fn}`,
+        runtimeKills: 0,
+        phpMemoryLimit: 2,
+        phpLimitBytes: [536870912],
+        truncated: false,
+        lambdaReports: [],
+        outsideLambdaStreams: 1,
+      });
       expect(logsMock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input)).toEqual([
         {
           logGroupName: `/aws/lambda/${fn}`,
@@ -126,8 +173,8 @@ describe('raise-lambda-memory observe', () => {
       logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
       logsMock
         .on(FilterLogEventsCommand)
-        .resolvesOnce({ events: Array.from({ length: 150 }, () => ({ message: php })), nextToken: 'older' })
-        .resolvesOnce({ events: [{ message: 'Error: Runtime exited with error: signal: killed' }] });
+        .resolvesOnce({ events: Array.from({ length: 150 }, () => ({ message: php, logStreamName: stream })), nextToken: 'older' })
+        .resolvesOnce({ events: [{ message: 'Error: Runtime exited with error: signal: killed', logStreamName: stream }] });
       expect((await memoryPressurePlaybook.observe(context(), target, alarm)).oomLines).toMatchObject({ phpMemoryLimit: 150, runtimeKills: 1, truncated: false });
       const [first, second] = logsMock.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
       expect([first?.startFromHead, first?.nextToken, first?.limit]).toEqual([false, undefined, 200]);
@@ -137,10 +184,25 @@ describe('raise-lambda-memory observe', () => {
     it('reads the lines of the log group LoggingConfig names, not the default one', async () => {
       lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512, LoggingConfig: { LogGroup: '/custom/consumer' } });
       logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter('/custom/consumer')] });
-      logsMock.on(FilterLogEventsCommand, { logGroupName: `/aws/lambda/${fn}` }).resolves({ events: [{ message: php }] });
-      logsMock.on(FilterLogEventsCommand, { logGroupName: '/custom/consumer' }).resolves({ events: [{ message: 'Error: Runtime exited with error: signal: killed' }] });
+      logsMock.on(FilterLogEventsCommand, { logGroupName: `/aws/lambda/${fn}` }).resolves({ events: [{ message: php, logStreamName: stream }] });
+      const report = 'REPORT RequestId: 3f2c\tDuration: 1200.00 ms\tBilled Duration: 1201 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: error\tError Type: Runtime.OutOfMemory';
+      logsMock.on(FilterLogEventsCommand, { logGroupName: '/custom/consumer' }).resolves({
+        events: [
+          { message: 'Error: Runtime exited with error: signal: killed', logStreamName: customStream },
+          { message: report, logStreamName: customStream },
+          // In a custom (shared) group Lambda puts the function's name in the stream: without it, not this function's.
+          { message: report, logStreamName: stream },
+        ],
+      });
       const observation = await memoryPressurePlaybook.observe(context(), target, alarm);
-      expect(observation.oomLines).toMatchObject({ status: 'read', logGroupName: '/custom/consumer', runtimeKills: 1, phpMemoryLimit: 0 });
+      expect(observation.oomLines).toMatchObject({
+        status: 'read',
+        logGroupName: '/custom/consumer',
+        runtimeKills: 2,
+        phpMemoryLimit: 0,
+        lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512 }],
+        outsideLambdaStreams: 1,
+      });
     });
 
     it('says a refused read so (the raise goes on, kind not confirmed), and throws a throttled one to be retried', async () => {
@@ -159,7 +221,7 @@ describe('raise-lambda-memory observe', () => {
     it('stops at 200 lines, saying more matched', async () => {
       lambdaMock.on(GetFunctionConfigurationCommand).resolves({ MemorySize: 512 });
       logsMock.on(DescribeMetricFiltersCommand).resolves({ metricFilters: [oomFilter(`/aws/lambda/${fn}`)] });
-      logsMock.on(FilterLogEventsCommand).resolves({ events: Array.from({ length: 200 }, () => ({ message: php })), nextToken: 'more' });
+      logsMock.on(FilterLogEventsCommand).resolves({ events: Array.from({ length: 200 }, () => ({ message: php, logStreamName: stream })), nextToken: 'more' });
       expect((await memoryPressurePlaybook.observe(context(), target, alarm)).oomLines).toMatchObject({ phpMemoryLimit: 200, truncated: true });
       expect(logsMock.commandCalls(FilterLogEventsCommand)).toHaveLength(1);
     });

@@ -1,6 +1,9 @@
 // Table-driven tests of the pure memory planner: one step up, every cap, the learned account ceiling, published versions.
 import {
+  classifyOutOfMemoryEvents,
   classifyOutOfMemoryLines,
+  isLambdaLogStream,
+  outOfMemoryReport,
   memoryCeilingFromRefusal,
   nextMemoryStepMb,
   planMemoryRaise as planFor,
@@ -8,6 +11,7 @@ import {
   type MemoryPlanInput,
   type MemoryObservation,
   type MemoryPolicy,
+  type FunctionErrorsRead,
   type OutOfMemoryLines,
 } from '../../../shared/playbooks/memory-pressure-plan';
 import type { Plan } from '../../../shared/pipeline/types';
@@ -22,11 +26,30 @@ const planMemoryRaise = (input: Omit<MemoryPlanInput, 'alarm'> & Partial<Pick<Me
 const production: MemoryPolicy = { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 3008 };
 const fn = 'notification-service-consumer';
 
-/** A function that ran out of its MemorySize: one Runtime.OutOfMemory line read, and the filter's count of it in CloudWatch. */
-const killed: OutOfMemoryLines = { status: 'read', logGroupName: `/aws/lambda/${fn}`, runtimeKills: 1, phpMemoryLimit: 0, phpLimitBytes: [], truncated: false };
+/**
+ * A function that ran out of its MemorySize: Lambda's Runtime.OutOfMemory REPORT at 512 MB (observation(): at its size) read in a stream Lambda
+ * named, the filter's count of it in CloudWatch, and AWS's count of the function's errors (decision 253).
+ */
+const killed: Extract<OutOfMemoryLines, { status: 'read' }> = {
+  status: 'read',
+  logGroupName: `/aws/lambda/${fn}`,
+  runtimeKills: 1,
+  phpMemoryLimit: 0,
+  phpLimitBytes: [],
+  truncated: false,
+  lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512 }],
+  outsideLambdaStreams: 0,
+};
+/** AWS/Lambda Errors (Sum) over the alarm's window (metricRead's). */
+const erred = (sum: number): FunctionErrorsRead => ({ status: 'read', from: '2026-12-06T11:56:00.000Z', to: '2026-12-06T12:06:00.000Z', sum });
+const reportFinding = (n: number, used = 512): string =>
+  `${n} REPORT line${n === 1 ? '' : 's'} of Lambda's (Error Type Runtime.OutOfMemory) at ${fn}'s MemorySize 512 MB, Max Memory Used ${used} MB, in streams Lambda names (/aws/lambda/${fn})`;
+const METRIC_FINDING = `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`;
+const ERRORS_FINDING = `AWS/Lambda Errors (Sum) of ${fn} in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (> 0, published by AWS)`;
 
 function observation(memoryMb: number, overrides: Partial<MemoryObservation> = {}): MemoryObservation {
-  return { functionName: fn, memoryMb, lastUpdateStatus: 'Successful', invokedVia: [], oomLines: killed, alarmMetric: metricRead([1]), ...overrides };
+  const atSize: OutOfMemoryLines = { ...killed, lambdaReports: [{ memorySizeMb: memoryMb, maxMemoryUsedMb: memoryMb }] };
+  return { functionName: fn, memoryMb, lastUpdateStatus: 'Successful', invokedVia: [], oomLines: atSize, alarmMetric: metricRead([1]), functionErrors: erred(1), ...overrides };
 }
 
 const learned = (memoryCeilingMb: number): ResourceState => ({ version: 2, changeTimesSeconds: [], learned: { memoryCeilingMb } });
@@ -126,9 +149,11 @@ const RUNTIME_REPORT = 'REPORT RequestId: 3f2c Duration: 1200.00 ms Billed Durat
 const KILLED = 'RequestId: 3f2c Error: Runtime exited with error: signal: killed';
 const NODE_HEAP = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
 const group = `/aws/lambda/${fn}`;
+/** A stream as Lambda names one of the function's in its own log group (YYYY/MM/DD/[version]<32 hex>). */
+const LAMBDA_STREAM = '2026/12/06/[$LATEST]f7108dfca11d48d8ba7321a9b4fe4b02';
 
-function read(lines: readonly string[], truncated = false): OutOfMemoryLines {
-  return { status: 'read', logGroupName: group, ...classifyOutOfMemoryLines(lines), truncated };
+function read(lines: readonly string[], truncated = false, stream = LAMBDA_STREAM): OutOfMemoryLines {
+  return { status: 'read', logGroupName: group, ...classifyOutOfMemoryEvents(lines.map((message) => ({ message, stream })), fn, group), truncated };
 }
 
 describe('classifyOutOfMemoryLines', () => {
@@ -162,6 +187,76 @@ describe('classifyOutOfMemoryLines', () => {
     ],
   ])('counts %s', (_situation, lines, expected) => {
     expect(classifyOutOfMemoryLines(lines)).toEqual(expected);
+  });
+});
+
+// Decision 253: which lines are Lambda's. Stream names as the Lambda Developer Guide gives them ("Configuring CloudWatch
+// log groups": YYYY/MM/DD/[version]<id>, and YYYY/MM/DD/<function>[version]<id> in a custom group); the REPORT lines in
+// the form Lambda writes them (tab-separated; Status and Error Type for an invocation that failed; JSON log format:
+// the Telemetry API's platform.report). Composed for these tests in those formats, not captured from an account.
+describe("Lambda's streams and REPORT lines (decision 253)", () => {
+  const id = 'f7108dfca11d48d8ba7321a9b4fe4b02';
+  it.each<[string, string, string, boolean]>([
+    ["the function's own group: [$LATEST] and 32 hex", `2026/12/06/[$LATEST]${id}`, group, true],
+    ["the function's own group: a published version", `2026/12/06/[17]${id}`, group, true],
+    ['a custom group: the function name before the version', `2026/12/06/${fn}[$LATEST]${id}`, '/shared/notification', true],
+    ["the function's own group with the function name too (a custom group configured to /aws/lambda/<fn>)", `2026/12/06/${fn}[$LATEST]${id}`, group, true],
+    ['a custom group without the function name (another writer, or another function of a shared group)', `2026/12/06/[$LATEST]${id}`, '/shared/notification', false],
+    ["another function's stream in a shared group", `2026/12/06/other-function[$LATEST]${id}`, '/shared/notification', false],
+    ['a stream named attacker', 'attacker', group, false],
+    ['an id that is not 32 hex digits', '2026/12/06/[$LATEST]bench19a2b3c4d5', group, false],
+    ['uppercase hex', `2026/12/06/[$LATEST]${id.toUpperCase()}`, group, false],
+    ['a version that is neither $LATEST nor a number', `2026/12/06/[prod]${id}`, group, false],
+    ['a prefix before the date', `x/2026/12/06/[$LATEST]${id}`, group, false],
+  ])('%s', (_case, stream, logGroupName, lambdas) => {
+    expect(isLambdaLogStream(stream, fn, logGroupName)).toBe(lambdas);
+  });
+
+  it.each<[string, string, { memorySizeMb: number; maxMemoryUsedMb: number } | undefined]>([
+    [
+      'text, tab-separated, with Init Duration',
+      'REPORT RequestId: 806ab12b-0e66-4a4a-8d9a-eee01e457f98\tDuration: 3762.59 ms\tBilled Duration: 3763 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tInit Duration: 551.73 ms\tStatus: error\tError Type: Runtime.OutOfMemory\t\n',
+      { memorySizeMb: 512, maxMemoryUsedMb: 512 },
+    ],
+    ['text, spaces (as the emulator fixtures write it)', RUNTIME_REPORT, { memorySizeMb: 512, maxMemoryUsedMb: 512 }],
+    [
+      'text with X-Ray fields after the status',
+      'REPORT RequestId: 1c2d\tDuration: 812.40 ms\tBilled Duration: 813 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t\nXRAY TraceId: 1-5e1b4151-43a974f41a0a4d4e7c1b1e11\tSegmentId: 6b3c5d1e2f3a4b5c\tSampled: true',
+      { memorySizeMb: 256, maxMemoryUsedMb: 256 },
+    ],
+    [
+      'JSON log format: platform.report, status error, Runtime.OutOfMemory',
+      '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"c2","metrics":{"durationMs":800.1,"billedDurationMs":801,"memorySizeMB":128,"maxMemoryUsedMB":128},"status":"error","errorType":"Runtime.OutOfMemory"}}',
+      { memorySizeMb: 128, maxMemoryUsedMb: 128 },
+    ],
+    ['a REPORT of a successful invocation', 'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\t\n', undefined],
+    ['a REPORT of another failure (Runtime.ExitError)', 'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 120 MB\tStatus: error\tError Type: Runtime.ExitError', undefined],
+    ['a REPORT of a timeout', 'REPORT RequestId: 1c2d\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tStatus: timeout', undefined],
+    ['JSON platform.report of a timeout', '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"b1","status":"timeout","metrics":{"durationMs":3000.0,"billedDurationMs":3000,"memorySizeMB":128,"maxMemoryUsedMB":60}}}', undefined],
+    ['JSON with the error type but not a platform.report', '{"type":"function","record":{"status":"error","errorType":"Runtime.OutOfMemory","metrics":{"memorySizeMB":128,"maxMemoryUsedMB":128}}}', undefined],
+    ['JSON platform.report without its metrics', '{"type":"platform.report","record":{"status":"error","errorType":"Runtime.OutOfMemory"}}', undefined],
+    ['malformed JSON', '{"type":"platform.report", Runtime.OutOfMemory', undefined],
+    ["the runtime's exit line", KILLED, undefined],
+    ["the review's forged line", 'hello Runtime.OutOfMemory from a PowerUser', undefined],
+    ['a REPORT echoed inside an application line', `INFO saw ${RUNTIME_REPORT}`, undefined],
+  ])('outOfMemoryReport: %s', (_case, line, expected) => {
+    expect(outOfMemoryReport(line)).toEqual(expected);
+  });
+
+  it("counts the kinds and the REPORTs only in Lambda's streams; other streams' lines only as a number", () => {
+    const stream = `2026/12/06/[$LATEST]${id}`;
+    expect(
+      classifyOutOfMemoryEvents(
+        [
+          { message: RUNTIME_REPORT, stream },
+          { message: KILLED, stream },
+          { message: PHP_LIMIT_LINE, stream: 'attacker' },
+          { message: RUNTIME_REPORT, stream: 'attacker' },
+        ],
+        fn,
+        group,
+      ),
+    ).toEqual({ runtimeKills: 2, phpMemoryLimit: 0, phpLimitBytes: [], lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512 }], outsideLambdaStreams: 2 });
   });
 });
 
@@ -205,7 +300,8 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
       findings: [
         `2 PHP memory_limit errors (536870912 bytes) among the newest OOM lines of ${group}, no line of the function out of its MemorySize; more lines matched than were read: kind not confirmed, acting on the metric's count`,
         'if the older lines are PHP memory_limit errors too, MemorySize does not govern them: raise memory_limit in the PHP ini settings',
-        `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`,
+        METRIC_FINDING,
+        ERRORS_FINDING,
       ],
     });
   });
@@ -227,26 +323,32 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
     [
       'Lambda killed the function at its MemorySize (Runtime.OutOfMemory)',
       read([RUNTIME_REPORT, KILLED]),
-      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`],
+      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`, reportFinding(1), ERRORS_FINDING],
     ],
-    ["Node's heap ran out", read([NODE_HEAP]), [`1 line of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`]],
+    [
+      "Node's heap ran out and Lambda reported the kill",
+      read([NODE_HEAP, RUNTIME_REPORT]),
+      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`, reportFinding(1), ERRORS_FINDING],
+    ],
     [
       'kills and PHP memory_limit errors together: the kills are real, memory_limit named as well',
-      read([KILLED, PHP_LIMIT_LINE]),
+      read([KILLED, RUNTIME_REPORT, PHP_LIMIT_LINE]),
       [
-        `1 line of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`,
+        `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`,
         'also 1 PHP memory_limit error (536870912 bytes), which MemorySize does not govern: raise memory_limit in the PHP ini settings as well',
+        reportFinding(1),
+        ERRORS_FINDING,
       ],
     ],
     [
       "no OOM line in the window (not searchable yet: log delivery lags): the alarm's metric in CloudWatch is the evidence, said so",
       read([]),
-      [`no OOM line found in ${group}: kind not confirmed, acting on the metric's count`, `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`],
+      [`no OOM line found in ${group}: kind not confirmed, acting on the metric's count`, METRIC_FINDING, ERRORS_FINDING],
     ],
     [
       'the log group refused the read',
       { status: 'unavailable', logGroupName: group, reason: 'could not be read (AccessDeniedException: not authorized)' },
-      [`the OOM lines in ${group} could not be read (AccessDeniedException: not authorized): kind not confirmed, acting on the metric's count`, `the alarm's metric bears it out: NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (1 >= 1, 1 needed)`],
+      [`the OOM lines in ${group} could not be read (AccessDeniedException: not authorized): kind not confirmed, acting on the metric's count`, METRIC_FINDING, ERRORS_FINDING],
     ],
   ])('raises memory one step when %s, noting the lines in its findings', (_situation, oomLines, findings) => {
     const plan = planMemoryRaise({ observation: observation(512, { oomLines }), policy: production, resourceState: undefined });
@@ -262,7 +364,7 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
     ['no OOM line and no datapoint of the metric (the alarm set by hand: SetAlarmState)', { oomLines: none, alarmMetric: metricRead([]) }, 'NotificationService OutOfMemoryErrors (Sum) in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: no datapoints'],
     ['no OOM line, the metric at 0', { oomLines: none, alarmMetric: metricRead([0, 0]) }, '0, 0 (0 >= 1, 1 needed)'],
     ['the lines unreadable and the metric unreadable', { oomLines: { status: 'unavailable', logGroupName: group, reason: 'could not be read (AccessDeniedException)' }, alarmMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, "the alarm's metric could not be read (CloudWatch GetMetricData failed: AccessDenied)"],
-    ['only PHP memory_limit lines (more than were read) and no datapoint', { oomLines: read([PHP_LIMIT_LINE, PHP_LIMIT_LINE], true), alarmMetric: metricRead([]) }, '(2 PHP memory_limit lines)'],
+    ['only PHP memory_limit lines (more than were read) and no datapoint', { oomLines: read([PHP_LIMIT_LINE, PHP_LIMIT_LINE], true), alarmMetric: metricRead([]) }, '0 kill lines and 2 PHP memory_limit lines in streams Lambda names'],
     ['no line, the metric not read', { oomLines: none, alarmMetric: undefined }, "the alarm's metric was not read"],
   ])('raises nothing and pages: %s', (_situation, overrides, said) => {
     const obs = observation(512, overrides);
@@ -271,6 +373,67 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
     expect(plan.kind === 'escalate' && plan.reason).toContain(`alarm "${OOM_ALARM.alarmName}" not corroborated`);
     expect(plan.kind === 'escalate' && plan.reason).toContain(said);
+  });
+
+  // Review 14, R14-1 (decision 253): a line anyone with logs:PutLogEvents on the group can write does not bear the alarm
+  // out, even with the filter's count in CloudWatch (which that line makes on AWS) and errors of the function counted.
+  const FORGED = 'hello Runtime.OutOfMemory from a PowerUser';
+  it.each<[string, Partial<MemoryObservation>, string[]]>([
+    [
+      "the review's probe: a stream named attacker, a line with Runtime.OutOfMemory, the filter's count of it, errors counted",
+      { oomLines: read([FORGED], false, 'attacker') },
+      ['0 Lambda out-of-memory REPORTs', "1 line in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)", "not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize"],
+    ],
+    [
+      "Lambda's REPORT text itself, written into a stream of the writer's name",
+      { oomLines: read([RUNTIME_REPORT], false, '2026/12/06/attacker') },
+      ['1 line in streams Lambda does not name so'],
+    ],
+    [
+      'the forged line in a stream named as Lambda names them (not a REPORT)',
+      { oomLines: read([FORGED]) },
+      ['0 Lambda out-of-memory REPORTs', '1 kill line and 0 PHP memory_limit lines in streams Lambda names', 'not taken for a line'],
+    ],
+    [
+      "a REPORT at another MemorySize (256 MB; the function has 512 MB now)",
+      { oomLines: read([RUNTIME_REPORT.replace('Memory Size: 512 MB Max Memory Used: 512 MB', 'Memory Size: 256 MB Max Memory Used: 256 MB')]) },
+      ['1 Lambda out-of-memory REPORT at Memory Size 256 MB, Max Memory Used 256 MB'],
+    ],
+    [
+      'a REPORT at 512 MB whose Max Memory Used (300 MB) is far from it',
+      { oomLines: read([RUNTIME_REPORT.replace('Max Memory Used: 512 MB', 'Max Memory Used: 300 MB')]) },
+      ['1 Lambda out-of-memory REPORT at Memory Size 512 MB, Max Memory Used 300 MB'],
+    ],
+    [
+      "Lambda's REPORT at the function's MemorySize, but AWS counts no error of the function",
+      { functionErrors: erred(0) },
+      [`${reportFinding(1)}, but AWS/Lambda Errors (Sum) of ${fn} in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 0: an out-of-memory kill is a function error, and AWS counts none`],
+    ],
+    [
+      "Lambda's REPORT, and the function's errors could not be read",
+      { functionErrors: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } },
+      [`AWS/Lambda Errors of ${fn} could not be read (CloudWatch GetMetricData failed: AccessDenied)`],
+    ],
+    ["Lambda's REPORT, and the function's errors not read", { functionErrors: undefined }, [`AWS/Lambda Errors of ${fn} were not read`]],
+    [
+      "no line yet and the filter's count, but AWS counts no error of the function",
+      { oomLines: read([]), functionErrors: erred(0) },
+      ["the alarm's metric bears it out", 'AWS counts none'],
+    ],
+  ])('raises nothing and pages: %s', (_situation, overrides, said) => {
+    const obs = observation(512, overrides);
+    if ('functionErrors' in overrides && overrides.functionErrors === undefined) delete obs.functionErrors;
+    const plan = planMemoryRaise({ observation: obs, policy: production, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    for (const text of said) expect(plan.kind === 'escalate' && plan.reason).toContain(text);
+  });
+
+  it.each<[string, number, string, number]>([
+    ['a REPORT in the JSON log format (platform.report)', 512, JSON.stringify({ time: '2026-12-06T12:04:10.000Z', type: 'platform.report', record: { requestId: '6f7c2a91-0c1e-4b7e-9d55-2f1d3c4b5a60', metrics: { durationMs: 812.4, billedDurationMs: 813, memorySizeMB: 512, maxMemoryUsedMB: 512 }, status: 'error', errorType: 'Runtime.OutOfMemory' } }), 768],
+    ['a REPORT whose Max Memory Used is 1 MB short of its 1024 MB (Lambda samples the usage)', 1024, 'REPORT RequestId: 6f7c2a91-0c1e-4b7e-9d55-2f1d3c4b5a60\tDuration: 6954.19 ms\tBilled Duration: 6955 ms\tMemory Size: 1024 MB\tMax Memory Used: 1023 MB\tStatus: error\tError Type: Runtime.OutOfMemory', 1536],
+  ])('raises on %s with errors counted', (_situation, memoryMb, line, toMb) => {
+    const plan = planMemoryRaise({ observation: observation(memoryMb, { oomLines: read([line]), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: memoryMb, toMb });
   });
 
   it("raises on a line of the function's own kind even before the filter's count reaches CloudWatch", () => {

@@ -105,7 +105,8 @@ describe('the revert of every change the planners make is allowed', () => {
     fc.assert(
       fc.property(fc.integer({ min: 512, max: 3007 }), (currentMb) => {
         const plan = planMemoryRaise({
-          observation: { functionName: fn, memoryMb: currentMb, invokedVia: [], alarmMetric: metricRead([2]) },
+          // The alarm's count and AWS's count of the function's errors bear the alarm out (decisions 217, 253).
+          observation: { functionName: fn, memoryMb: currentMb, invokedVia: [], alarmMetric: metricRead([2]), functionErrors: { status: 'read', from: '2026-12-06T11:56:00.000Z', to: '2026-12-06T12:06:00.000Z', sum: 2 } },
           policy,
           resourceState: undefined,
           alarm: { alarmName: OOM_ALARM.alarmName, configured: OOM_ALARM },

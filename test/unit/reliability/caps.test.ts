@@ -270,8 +270,10 @@ const memoryInput: fc.Arbitrary<MemoryPlanInput> = fc
       memoryMb,
       ...(lastUpdateStatus ? { lastUpdateStatus } : {}),
       invokedVia: published ? [{ qualifier: 'live', version: '7', source: 'event source mapping esm-1' }] : [],
-      // The filter's count in CloudWatch bears out the alarm (decision 217): the property is about caps.
+      // The filter's count and AWS's count of the function's errors bear out the alarm (decisions 217, 253): the
+      // property is about caps.
       alarmMetric: metricRead([1]),
+      functionErrors: { status: 'read' as const, from: '2026-12-06T11:56:00.000Z', to: '2026-12-06T12:06:00.000Z', sum: 1 },
     },
     resourceState: ceiling === undefined ? undefined : { version: 1, changeTimesSeconds: [], learned: { [MEMORY_CEILING_FACT]: ceiling } },
     runbookName: 'NotificationService-RaiseLambdaMemory',
