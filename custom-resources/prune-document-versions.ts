@@ -18,19 +18,45 @@ export interface CustomResourceEvent {
 /** One id for the life of the resource: an Update never replaces it (so no Delete of an "old" one follows). */
 export const PHYSICAL_RESOURCE_ID = 'superseded-runbook-document-versions';
 export const DOCUMENT_NAMES_ENV = 'DOCUMENT_NAMES';
+/**
+ * `<name>=<content hash>` per document, comma-separated: the deployed content's hash, computed at synth (review 15, R15-7).
+ * A document without one (a stack synthesized without its account: its content holds tokens) is cleaned only when its
+ * default is its latest version.
+ */
+export const DOCUMENT_HASHES_ENV = 'DOCUMENT_HASHES';
 
 /**
- * The response goes to the pre-signed S3 URL CloudFormation gives; anything else is not CloudFormation's (this function
- * can be invoked by whoever may invoke it), and nothing is sent there.
+ * The response goes to the pre-signed S3 URL CloudFormation gives, in its response bucket
+ * `cloudformation-custom-resource-response-<region without dashes>` (CloudFormation User Guide, "VPC endpoints": the
+ * bucket names) of the function's own region, virtual-hosted (`<bucket>.s3.amazonaws.com`, `.s3-<region>.`,
+ * `.s3.<region>.`) or path-style (`s3[.-]<region>.amazonaws.com/<bucket>/`). Anything else is not CloudFormation's (this
+ * function can be invoked by whoever may invoke it: another S3 bucket or an API of the same domain would collect the
+ * answer; review 15, R15-8), and nothing is sent there.
  */
-export function isCloudFormationResponseUrl(url: string): boolean {
+export function isCloudFormationResponseUrl(url: string, region: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return false;
   }
-  return parsed.protocol === 'https:' && /\.amazonaws\.com(\.cn)?$/.test(parsed.hostname);
+  if (parsed.protocol !== 'https:' || parsed.port !== '' || parsed.username !== '' || parsed.password !== '' || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) return false;
+  const bucket = `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
+  const domain = `amazonaws\\.com${region.startsWith('cn-') ? '\\.cn' : ''}`;
+  const s3 = `s3(?:[.-]${region})?`;
+  if (new RegExp(`^${bucket}\\.${s3}\\.${domain}$`).test(parsed.hostname)) return true;
+  return new RegExp(`^${s3}\\.${domain}$`).test(parsed.hostname) && parsed.pathname.startsWith(`/${bucket}/`);
+}
+
+function documentHashes(): Map<string, string> {
+  const raw = process.env[DOCUMENT_HASHES_ENV] ?? '';
+  const hashes = new Map<string, string>();
+  for (const pair of raw.split(',').filter((p) => p !== '')) {
+    const match = /^([a-zA-Z0-9_.-]{3,128})=([0-9a-f]{64})$/.exec(pair);
+    if (!match?.[1] || !match[2]) throw new Error(`${DOCUMENT_HASHES_ENV} must be <name>=<sha-256 hex> pairs, comma-separated; got "${pair}"`);
+    hashes.set(match[1], match[2]);
+  }
+  return hashes;
 }
 
 function documentNames(): string[] {
@@ -54,7 +80,7 @@ const logger = new Logger({ serviceName: 'notification-runbooks', persistentKeys
 export const handler = (event: CustomResourceEvent): Promise<void> => pruneSupersededVersions(event, { ssm: new SSMClient({}), put: putToCloudFormation, logger });
 
 export async function pruneSupersededVersions(event: CustomResourceEvent, deps: PruneDeps): Promise<void> {
-  if (!isCloudFormationResponseUrl(event.ResponseURL)) {
+  if (!isCloudFormationResponseUrl(event.ResponseURL, process.env.AWS_REGION ?? '')) {
     deps.logger.error('refused: ResponseURL is not a CloudFormation pre-signed S3 URL, nothing deleted', { requestType: event.RequestType });
     throw new Error('ResponseURL is not a CloudFormation pre-signed S3 URL');
   }
@@ -63,8 +89,9 @@ export async function pruneSupersededVersions(event: CustomResourceEvent, deps: 
   const deleted: string[] = [];
   if (event.RequestType !== 'Delete') {
     try {
+      const hashes = documentHashes();
       for (const name of documentNames()) {
-        const found = await deleteSupersededVersions(deps.ssm, name);
+        const found = await deleteSupersededVersions(deps.ssm, name, hashes.get(name));
         deleted.push(...found.superseded.map((v) => `${name}:${v}`));
         deps.logger.info('superseded versions deleted', { document: name, defaultVersion: found.defaultVersion, deleted: found.superseded });
       }

@@ -1,10 +1,9 @@
 // Preflight: the operations plumbing — kill switch, tier subscriptions, the health topic, the Support API, SSM documents, Scheduler.
-import { createHash } from 'node:crypto';
 import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { GetScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import { GetSubscriptionAttributesCommand, paginateListSubscriptionsByTopic, type Subscription } from '@aws-sdk/client-sns';
 import { GetDocumentCommand } from '@aws-sdk/client-ssm';
-import { deleteVersionCommand, documentVersions } from '../../shared/runbooks/document-versions';
+import { canonicalJson, contentHash, deleteVersionCommand, documentVersions, setDefaultVersionCommand, versionWithContent } from '../../shared/runbooks/document-versions';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
@@ -29,22 +28,8 @@ export interface ExpectedDocument {
   account?: string;
 }
 
-/** Pure: JSON with object keys sorted, so the same document hashes the same whatever its serialization (YAML or JSON). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The content hash preflight compares: SHA-256 of the canonical JSON of the parsed document. */
-export function contentHash(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
-}
+// The content hash preflight compares, shared with the deploy's version cleanup (shared/runbooks/document-versions.ts).
+export { canonicalJson, contentHash };
 
 async function checkKillSwitch(clients: PreflightClients, expected: PreflightExpectations): Promise<CheckResult> {
   const name = expected.killSwitchParameter;
@@ -236,17 +221,30 @@ export async function checkDocuments(clients: PreflightClients, documents: reado
     }
     const live = got.DocumentFormat === 'JSON' ? (JSON.parse(got.Content ?? 'null') as unknown) : (parse(got.Content ?? '') as unknown);
     const have = contentHash(live);
+    // Its own reads: a refused ListDocumentVersions (or GetDocument of a version) is a could-not-check for this
+    // document's versions; the content check of the default stands.
+    let versions: { result: CheckResult; reviewed?: string } | { error: unknown };
+    try {
+      versions = await checkDocumentVersions(clients, doc.name, where, have === want ? undefined : want);
+    } catch (error) {
+      versions = { error };
+    }
+    const reviewed = 'result' in versions ? versions.reviewed : undefined;
+    const region = await clients.ssm.config.region();
     results.push(
       have === want
         ? pass('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) at the expected content hash ${want.slice(0, 12)}`)
-        : fail('plumbing', 'ssm-document', doc.name, `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys`, 'deploy the runbook stack so the default version is the reviewed one'),
+        : fail(
+            'plumbing',
+            'ssm-document',
+            doc.name,
+            `SSM document ${doc.name}${where} (version ${got.DocumentVersion ?? '?'}) has content hash ${have.slice(0, 12)}, expected ${want.slice(0, 12)}: it is not what runbooks/${doc.name}.yaml deploys${reviewed !== undefined ? `; version ${reviewed} is` : ''}`,
+            reviewed !== undefined
+              ? `make version ${reviewed} (the deployed content) the default again: ${setDefaultVersionCommand(doc.name, reviewed, region)}`
+              : 'register the reviewed content as the default: deploy the runbook stack with a change to this document (CloudFormation updates a document only when its template content changes), or aws ssm update-document with runbooks/' + doc.name + '.yaml as rendered for this environment, then update-document-default-version',
+          ),
     );
-    // Its own reads: a refused ListDocumentVersions is a could-not-check for this document, the content check above stands.
-    try {
-      results.push(await checkDocumentVersions(clients, doc.name, where));
-    } catch (error) {
-      results.push(couldNotCheck('plumbing', `versions of SSM document ${doc.name}${where}`, error, ['ssm:ListDocumentVersions']));
-    }
+    results.push('result' in versions ? versions.result : couldNotCheck('plumbing', `versions of SSM document ${doc.name}${where}`, versions.error, ['ssm:ListDocumentVersions', 'ssm:GetDocument']));
   }
   return results;
 }
@@ -254,22 +252,30 @@ export async function checkDocuments(clients: PreflightClients, documents: reado
 /**
  * A deployed document with versions besides its default: each is still startable by number, and an earlier one may lack
  * a later check (the FailoverToDR before decision 202 lets an approver approve their own run): FAIL naming them and the
- * commands that delete them (review 13 R13-15, decision 233; the deployment deletes them too).
+ * commands that delete them (review 13 R13-15, decision 233; a deploy that changes a document deletes them too). When the
+ * default is not the deployed content (`reviewedHash` given), the version that is (if any) is found and never offered
+ * for deletion: it is made the default first (review 15, R15-7).
  */
-async function checkDocumentVersions(clients: PreflightClients, name: string, where: string): Promise<CheckResult> {
+async function checkDocumentVersions(clients: PreflightClients, name: string, where: string, reviewedHash: string | undefined): Promise<{ result: CheckResult; reviewed?: string }> {
   const versions = await documentVersions(clients.ssm, name);
   if (versions.superseded.length === 0) {
-    return pass('plumbing', 'ssm-document-versions', name, `SSM document ${name}${where} has its default version ${versions.defaultVersion} only: no earlier version can be started`);
+    return { result: pass('plumbing', 'ssm-document-versions', name, `SSM document ${name}${where} has its default version ${versions.defaultVersion} only: no earlier version can be started`) };
   }
   const region = await clients.ssm.config.region();
-  const listed = versions.superseded.join(', ');
-  return fail(
-    'plumbing',
-    'ssm-document-versions',
-    name,
-    `SSM document ${name}${where} has ${versions.superseded.length} version(s) besides its default ${versions.defaultVersion}: ${listed}; anyone who may start it can start one of them by number (--document-version), without the checks added since`,
-    `delete them (the default is kept): ${versions.superseded.map((v) => deleteVersionCommand(name, v, region)).join(' ; ')}; the next deploy of the runbook stack deletes them too`,
-  );
+  const reviewed = reviewedHash === undefined ? undefined : await versionWithContent(clients.ssm, name, versions.superseded, reviewedHash);
+  const message = `SSM document ${name}${where} has ${versions.superseded.length} version(s) besides its default ${versions.defaultVersion}: ${versions.superseded.join(', ')}; anyone who may start it can start one of them by number (--document-version), without the checks added since`;
+  const deletes = (list: readonly string[]): string => list.map((v) => deleteVersionCommand(name, v, region)).join(' ; ');
+  if (reviewed !== undefined) {
+    const others = [...versions.superseded.filter((v) => v !== reviewed), versions.defaultVersion].sort((a, b) => Number(a) - Number(b));
+    return {
+      reviewed,
+      result: fail('plumbing', 'ssm-document-versions', name, `${message}; version ${reviewed} is the deployed content, the default is not`, `first make version ${reviewed} the default again: ${setDefaultVersionCommand(name, reviewed, region)} ; then delete the others (never ${reviewed}): ${deletes(others)}`),
+    };
+  }
+  if (reviewedHash !== undefined) {
+    return { result: fail('plumbing', 'ssm-document-versions', name, `${message}; none of them is the deployed content either`, `first register the deployed content (the ssm-document line), then delete the others: ${deletes(versions.superseded)}`) };
+  }
+  return { result: fail('plumbing', 'ssm-document-versions', name, message, `delete them (the default is kept): ${deletes(versions.superseded)}; a deploy of the runbook stack that changes a runbook document deletes them too`) };
 }
 
 /** The service principal EventBridge Scheduler assumes a schedule's execution role as. */

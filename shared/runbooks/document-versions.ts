@@ -1,6 +1,27 @@
 // The versions of a deployed runbook document besides its default: each is still startable by number (review 13 R13-15,
 // decisions 221, 233), so the deployment deletes them and preflight FAILs while any is left.
-import { DeleteDocumentCommand, ListDocumentVersionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { parse } from 'yaml';
+import { canonicalJson, contentHash } from '../config/content-hash';
+
+export { canonicalJson, contentHash };
+
+/** The content hash of one registered version, as GetDocument answers it (JSON or YAML). */
+export async function versionContentHash(ssm: Pick<SSMClient, 'send'>, name: string, version: string): Promise<string> {
+  const got = await ssm.send(new GetDocumentCommand({ Name: name, DocumentVersion: version }));
+  return contentHash(got.DocumentFormat === 'JSON' ? (JSON.parse(got.Content ?? 'null') as unknown) : (parse(got.Content ?? '') as unknown));
+}
+
+/**
+ * The version (newest first) of the document whose content has `reviewedHash`, among `versions`; undefined when none
+ * has. One GetDocument per version read, stopping at the first that matches.
+ */
+export async function versionWithContent(ssm: Pick<SSMClient, 'send'>, name: string, versions: readonly string[], reviewedHash: string): Promise<string | undefined> {
+  for (const version of [...versions].sort((a, b) => Number(b) - Number(a))) {
+    if ((await versionContentHash(ssm, name, version)) === reviewedHash) return version;
+  }
+  return undefined;
+}
 
 export interface DocumentVersions {
   name: string;
@@ -8,6 +29,8 @@ export interface DocumentVersions {
   defaultVersion: string;
   /** Every other version's number, oldest first. */
   superseded: string[];
+  /** The highest version number: the one a deploy's UpdateDocument (UpdateMethod NewVersion) made and set as default. */
+  latestVersion: string;
 }
 
 interface VersionInfo {
@@ -26,7 +49,8 @@ export function splitVersions(name: string, versions: readonly VersionInfo[]): D
     .map((v) => v.DocumentVersion)
     .filter((v) => v !== defaultVersion)
     .sort((a, b) => Number(a) - Number(b));
-  return { name, defaultVersion, superseded };
+  const latestVersion = [defaultVersion, ...superseded].reduce((a, b) => (Number(b) > Number(a) ? b : a));
+  return { name, defaultVersion, superseded, latestVersion };
 }
 
 /** Every version of the document, through all pages of ListDocumentVersions (at most 50 a page). */
@@ -46,13 +70,38 @@ export async function documentVersions(ssm: Pick<SSMClient, 'send'>, name: strin
  * version DeleteDocument deletes them all, so a version is always named; the default is never named). Returns what was
  * found and deleted.
  */
-export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string): Promise<DocumentVersions> {
+export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string, reviewedHash?: string): Promise<DocumentVersions> {
   const found = await documentVersions(ssm, name);
+  if (found.superseded.length === 0) return found;
+  // Deleted only when the default is the reviewed content: someone with ssm:UpdateDocumentDefaultVersion may have moved
+  // the default to another version (an earlier one, or one added by hand), and deleting "all but the default" would then
+  // delete the reviewed version (review 15, R15-7). Nothing is deleted and the caller fails, naming what to run.
+  if (reviewedHash !== undefined) {
+    if ((await versionContentHash(ssm, name, found.defaultVersion)) !== reviewedHash) {
+      const reviewed = await versionWithContent(ssm, name, found.superseded, reviewedHash);
+      throw new Error(
+        reviewed !== undefined
+          ? `the default version ${found.defaultVersion} of ${name} is not the deployed content; version ${reviewed} is: someone moved the default. Nothing deleted; make it the default again (aws ssm update-document-default-version --name ${name} --document-version ${reviewed}) and deploy again`
+          : `no version of ${name} has the deployed content (the default is ${found.defaultVersion}): nothing deleted; runbook preflight shows what differs`,
+      );
+    }
+  } else if (found.defaultVersion !== found.latestVersion) {
+    // Content not known at synth (an environment-agnostic stack): a deploy that changed the document made its content the
+    // latest version and the default, so a default that is not the latest was moved back by someone; nothing deleted.
+    throw new Error(
+      `the default version ${found.defaultVersion} of ${name} is not its latest ${found.latestVersion}: someone moved the default, and which version is the deployed content is not known here (the stack was synthesized without its account); nothing deleted`,
+    );
+  }
   for (const version of found.superseded) {
     if (version === found.defaultVersion || !/^[1-9][0-9]*$/.test(version)) throw new Error(`refusing to delete version "${version}" of ${name}: only a numbered version other than the default ${found.defaultVersion}`);
     await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: version }));
   }
   return found;
+}
+
+/** The command that makes a version the default again (preflight's fix text when the reviewed content is not the default). */
+export function setDefaultVersionCommand(name: string, version: string, region: string): string {
+  return `aws ssm update-document-default-version --name ${name} --document-version ${version} --region ${region}`;
 }
 
 /** The command that deletes one superseded version by hand (preflight's fix text). */

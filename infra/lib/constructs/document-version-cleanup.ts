@@ -8,6 +8,7 @@ import { Architecture, Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { contentHash } from '../../../shared/config/content-hash';
 import { acknowledge } from '../nag';
 import { HANDLER_RUNTIME } from './runbook-function';
 
@@ -20,6 +21,18 @@ export interface DocumentVersionCleanupProps {
   documents: ReadonlyArray<{ name: string; resource: CfnDocument; deployedContent: unknown }>;
   /** dist/custom-resources/prune-document-versions/function.zip (npm run build). */
   bundleZip: string;
+}
+
+/**
+ * `<name>=<hash>` of each document whose deployed content is known at synth (no CloudFormation intrinsic left once
+ * resolved: the stack has its account), the hash preflight compares (shared/runbooks/document-versions.ts). The cleanup
+ * deletes a document's other versions only when its default has this content (review 15, R15-7).
+ */
+function reviewedHashes(documents: DocumentVersionCleanupProps['documents'], stack: Stack): string[] {
+  return documents.flatMap((d) => {
+    const resolved: unknown = stack.resolve(d.deployedContent);
+    return /"(Ref|Fn::[A-Za-z]+)":/.test(JSON.stringify(resolved)) ? [] : [`${d.name}=${contentHash(resolved)}`];
+  });
 }
 
 export class DocumentVersionCleanup extends Construct {
@@ -42,8 +55,9 @@ export class DocumentVersionCleanup extends Construct {
       roles: [this.role],
       statements: [
         new PolicyStatement({
-          sid: 'ListAndDeleteVersionsOfTheRunbookDocuments',
-          actions: ['ssm:ListDocumentVersions', 'ssm:DeleteDocument'],
+          sid: 'ListReadAndDeleteVersionsOfTheRunbookDocuments',
+          // GetDocument: the default's content is compared with the deployed content before anything is deleted (R15-7).
+          actions: ['ssm:ListDocumentVersions', 'ssm:GetDocument', 'ssm:DeleteDocument'],
           resources: names.map((n) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${n}`),
         }),
         new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
@@ -60,7 +74,7 @@ export class DocumentVersionCleanup extends Construct {
       timeout: Duration.minutes(5),
       role: this.role,
       logGroup,
-      environment: { DOCUMENT_NAMES: names.join(',') },
+      environment: { DOCUMENT_NAMES: names.join(','), DOCUMENT_HASHES: reviewedHashes(props.documents, stack).join(',') },
     });
     this.fn.node.addDependency(policy);
     // Any change to a document's deployed content changes this property: CloudFormation sends Update after the document's

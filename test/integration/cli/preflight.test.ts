@@ -11,7 +11,8 @@ import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSC
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
-import { DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { schedulerAlarmInput } from '../../../sandbox/automation-health';
 import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec } from '../../../shared/config/automation-health';
@@ -227,6 +228,16 @@ describe('runbook preflight -e production on the sandbox', () => {
     const ssm = new SSMClient(account.clientConfig);
     const names = ['NotificationService-ScaleConsumers', 'NotificationService-FailoverToDR'];
     const saved = process.env[DOCUMENT_NAMES_ENV];
+    const savedHashes = process.env[DOCUMENT_HASHES_ENV];
+    const savedRegion = process.env.AWS_REGION;
+    // The deployed content's hash, as synth computes it: here read from each default before the versions are added.
+    const hashes: string[] = [];
+    for (const name of names) {
+      const got = await ssm.send(new GetDocumentCommand({ Name: name }));
+      hashes.push(`${name}=${contentHash(JSON.parse(got.Content ?? '{}'))}`);
+    }
+    process.env[DOCUMENT_HASHES_ENV] = hashes.join(',');
+    process.env.AWS_REGION = 'us-east-1';
     const sent: Array<Record<string, unknown>> = [];
     const deps = {
       ssm,
@@ -269,12 +280,28 @@ describe('runbook preflight -e production on the sandbox', () => {
       process.env[DOCUMENT_NAMES_ENV] = 'NotificationService-NotDeployed';
       await pruneSupersededVersions(event('Update'), deps);
       expect(sent[3]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('InvalidDocument') as string });
-      // A response URL that is not CloudFormation's gets nothing, and nothing is deleted.
+      // A response URL that is not CloudFormation's gets nothing, and nothing is deleted: an invoker's own S3 bucket too (R15-8).
       await expect(pruneSupersededVersions({ ...event('Update'), ResponseURL: 'http://127.0.0.1:9/steal' }, deps)).rejects.toThrow('not a CloudFormation pre-signed S3 URL');
+      await expect(pruneSupersededVersions({ ...event('Update'), ResponseURL: 'https://attacker-bucket.s3.amazonaws.com/x?sig=1' }, deps)).rejects.toThrow('not a CloudFormation pre-signed S3 URL');
       expect(sent).toHaveLength(4);
+      // Someone moves the default to another content (review 15, R15-7): the cleanup deletes nothing, fails naming the
+      // reviewed version, and that version is still there to be made the default again.
+      process.env[DOCUMENT_NAMES_ENV] = names.join(',');
+      const flipped = 'NotificationService-ScaleConsumers';
+      const reviewed = JSON.parse((await ssm.send(new GetDocumentCommand({ Name: flipped }))).Content ?? '{}') as { description?: string };
+      await ssm.send(new UpdateDocumentCommand({ Name: flipped, DocumentVersion: '$LATEST', DocumentFormat: 'JSON', Content: JSON.stringify({ ...reviewed, description: `${reviewed.description ?? ''} (before decision 202)` }) }));
+      await ssm.send(new UpdateDocumentDefaultVersionCommand({ Name: flipped, DocumentVersion: '4' }));
+      await pruneSupersededVersions(event('Update'), deps);
+      expect(sent[4]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`the default version 4 of ${flipped} is not the deployed content; version 3 is`) as string });
+      expect(await versionsOf(flipped)).toEqual(['3', '4 (default)']);
+      await ssm.send(new UpdateDocumentDefaultVersionCommand({ Name: flipped, DocumentVersion: '3' }));
     } finally {
       if (saved === undefined) delete process.env[DOCUMENT_NAMES_ENV];
       else process.env[DOCUMENT_NAMES_ENV] = saved;
+      if (savedHashes === undefined) delete process.env[DOCUMENT_HASHES_ENV];
+      else process.env[DOCUMENT_HASHES_ENV] = savedHashes;
+      if (savedRegion === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = savedRegion;
       for (const name of names) {
         const versions = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
         for (const v of versions.filter((x) => !x.IsDefaultVersion)) await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: v.DocumentVersion }));

@@ -418,9 +418,34 @@ describe('SSM documents', () => {
         'SSM document Doc has 2 version(s) besides its default 3: 1, 2; anyone who may start it can start one of them by number (--document-version), without the checks added since',
       );
       expect(check?.fix).toBe(
-        'delete them (the default is kept): aws ssm delete-document --name Doc --document-version 1 --region us-east-1 ; aws ssm delete-document --name Doc --document-version 2 --region us-east-1; the next deploy of the runbook stack deletes them too',
+        'delete them (the default is kept): aws ssm delete-document --name Doc --document-version 1 --region us-east-1 ; aws ssm delete-document --name Doc --document-version 2 --region us-east-1; a deploy of the runbook stack that changes a runbook document deletes them too',
       );
       expect(ssm.commandCalls(ListDocumentVersionsCommand)[1]?.args[0].input).toMatchObject({ Name: 'Doc', NextToken: 'page-2' });
+    });
+
+    it('the default moved to another content, the deployed one kept as version 1 (review 15 R15-7): the fix makes 1 the default again and never deletes it', async () => {
+      ssm.on(GetDocumentCommand).resolves({ Content: JSON.stringify({ ...content, description: 'before decision 202' }), DocumentFormat: 'JSON', DocumentVersion: '3' });
+      ssm.on(GetDocumentCommand, { Name: 'Doc', DocumentVersion: '2' }).resolves({ Content: JSON.stringify({ ...content, description: 'by hand' }), DocumentFormat: 'JSON', DocumentVersion: '2' });
+      ssm.on(GetDocumentCommand, { Name: 'Doc', DocumentVersion: '1' }).resolves({ Content: JSON.stringify(content), DocumentFormat: 'JSON', DocumentVersion: '1' });
+      ssm.on(ListDocumentVersionsCommand).resolves({ DocumentVersions: versions([['3', true], ['2', false], ['1', false]]) });
+      const results = await run('production', [{ name: 'Doc', content }]);
+      const [doc] = only(results, 'ssm-document');
+      expect(doc).toMatchObject({ status: 'FAIL', fix: 'make version 1 (the deployed content) the default again: aws ssm update-document-default-version --name Doc --document-version 1 --region us-east-1' });
+      expect(doc?.message).toContain('; version 1 is');
+      const [versionsCheck] = only(results, 'ssm-document-versions');
+      expect(versionsCheck?.status).toBe('FAIL');
+      expect(versionsCheck?.message).toContain('version 1 is the deployed content, the default is not');
+      expect(versionsCheck?.fix).toBe(
+        'first make version 1 the default again: aws ssm update-document-default-version --name Doc --document-version 1 --region us-east-1 ; then delete the others (never 1): aws ssm delete-document --name Doc --document-version 2 --region us-east-1 ; aws ssm delete-document --name Doc --document-version 3 --region us-east-1',
+      );
+    });
+
+    it('the default moved and no version is the deployed content: nothing offered for deletion before it is registered', async () => {
+      ssm.on(GetDocumentCommand).resolves({ Content: JSON.stringify({ ...content, description: 'by hand' }), DocumentFormat: 'JSON', DocumentVersion: '2' });
+      ssm.on(ListDocumentVersionsCommand).resolves({ DocumentVersions: versions([['2', true], ['1', false]]) });
+      const results = await run('production', [{ name: 'Doc', content }]);
+      expect(only(results, 'ssm-document')[0]?.fix).toContain('CloudFormation updates a document only when its template content changes');
+      expect(only(results, 'ssm-document-versions')[0]).toMatchObject({ status: 'FAIL', fix: 'first register the deployed content (the ssm-document line), then delete the others: aws ssm delete-document --name Doc --document-version 1 --region us-east-1' });
     });
 
     it('a refused ListDocumentVersions is a could-not-check FAIL naming the permission, never a PASS', async () => {
