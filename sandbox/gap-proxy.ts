@@ -47,6 +47,8 @@ export const faultRuleSchema = z
     operation: z.string().min(1).optional(),
     /** Limit the fault to one account so concurrent test files on the shared proxy do not see it. */
     accountId: z.string().regex(/^\d{12}$/).optional(),
+    /** Limit the fault to requests signed for one region (one region down, the other answering). */
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional(),
     /** Fail the first `times` matching calls, then pass through. */
     times: z.number().int().min(0),
     status: z.number().int().min(400).max(599),
@@ -482,13 +484,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const alarmTransitions = new Map<string, AlarmTransition[]>();
   const transitionsOf = (accountId: string | undefined): AlarmTransition[] => alarmTransitions.get(accountId ?? '') ?? [];
 
-  const takeFault = (op: AwsOperation): FaultRule | undefined => {
+  const takeFault = (op: AwsOperation, region: string | undefined): FaultRule | undefined => {
     const hit = faults.find(
       ({ rule, remaining }) =>
         remaining > 0 &&
         (rule.service === undefined || rule.service === op.service) &&
         (rule.operation === undefined || rule.operation === op.operation) &&
-        (rule.accountId === undefined || rule.accountId === op.accountId),
+        (rule.accountId === undefined || rule.accountId === op.accountId) &&
+        (rule.region === undefined || rule.region === region),
     );
     if (!hit) return undefined;
     hit.remaining -= 1;
@@ -1038,7 +1041,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       forward(req, res, body, described.accountId, true);
       return;
     }
-    const fault = takeFault(operation);
+    const fault = takeFault(operation, described.region);
     if (fault) {
       send(res, faultResponse(described.protocol, fault));
       return;

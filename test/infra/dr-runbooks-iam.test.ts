@@ -152,12 +152,44 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
     ];
     expect(await judged('us-east-1', primaryAllowed)).toEqual(primaryAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
     expect(await judged('us-east-1', primaryDenied)).toEqual(primaryDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
-    // FailbackToPrimary runs in the primary region: the DR region's role (which FailoverToDR runs as) gets none of it.
-    const drDenied = [
-      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "the primary's consumers, from the DR region", consumerOf('us-east-1')),
-      call('sqs:GetQueueAttributes', queue('us-east-1', 'notification-service-queue'), "the primary's queue, from the DR region"),
-    ];
+    // FailbackToPrimary runs in the primary region: the DR region's role gets none of its queue reads (its mapping calls on
+    // the primary's consumers are FailoverToDR's: the case below).
+    const drDenied = [call('sqs:GetQueueAttributes', queue('us-east-1', 'notification-service-queue'), "the primary's queue, from the DR region")];
     expect(await judged('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+  });
+
+  it("FailoverToDR's best-effort stop of the primary consumers (review 13, R13-2): the DR region's role may disable and read the primary consumers' mapping there, nothing beside it, in no other region", async () => {
+    const queue = (region: string, name: string) => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
+    const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({ action, resource, resourceAccount: ACCOUNT, why, ...(context ? { context } : {}) });
+    const consumerOf = (region: string) => ({ 'lambda:FunctionArn': fn(region, 'notification-service-consumer') });
+    const judged = async (region: string, list: SimulatedCall[]) => {
+      const role = automationRole('production', region);
+      const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+      // Simulated as the request to the other region is made: the call's region is the resource's.
+      return Promise.all(list.map(async (c) => `${(await simulate(principal, c, c.resource.split(':')[3] ?? region)).result}: ${c.action} (${c.why})`));
+    };
+    const drAllowed = [
+      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), 'stops the primary consumers', consumerOf('us-east-1')),
+      call('lambda:GetEventSourceMapping', mapping('us-east-1'), 'reads the primary mapping back'),
+      call('lambda:ListEventSourceMappings', '*', 'finds the primary mapping'),
+    ];
+    const drDenied = [
+      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "another function's mapping in the primary region", { 'lambda:FunctionArn': fn('us-east-1', 'billing-consumer') }),
+      call('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
+      call('lambda:DeleteEventSourceMapping', mapping('us-east-1'), 'the primary mapping is never deleted', consumerOf('us-east-1')),
+      call('lambda:UpdateFunctionConfiguration', fn('us-east-1', 'notification-service-consumer'), "the primary consumer's function is not changed"),
+      call('sqs:PurgeQueue', queue('us-east-1', 'notification-service-queue'), "the primary's queue is never purged"),
+      call('rds:PromoteReadReplica', db('us-east-1', 'notification-service-db-failback'), "the primary region's replica is never promoted from here"),
+    ];
+    expect(await judged('us-west-2', drAllowed)).toEqual(drAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
+    expect(await judged('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    // The DR role's cross-region statements name the primary region's resources only (or none, where IAM has no resource).
+    const peerResources = automationRole('production', 'us-west-2')
+      .policies.flatMap((p) => p.document.Statement)
+      .filter((st) => String(st.Sid ?? '').startsWith('Peer'))
+      .flatMap((st) => [st.Resource ?? []].flat().map(String));
+    expect(peerResources.length).toBeGreaterThan(0);
+    expect(peerResources.filter((r) => r !== '*' && !r.includes(':us-east-1:'))).toEqual([]);
   });
 
   it('denies promotion, the endpoint write and the record change in an environment without a DR region, and the record change without a configured record', async () => {

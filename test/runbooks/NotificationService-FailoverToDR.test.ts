@@ -45,6 +45,7 @@ async function state() {
   const param = async (region: string) => (await new SSMClient(at(region)).send(new GetParameterCommand({ Name: standby.endpointParameterName }))).Parameter?.Value;
   const records = (await new Route53Client(at(standby.primaryRegion)).send(new ListResourceRecordSetsCommand({ HostedZoneId: standby.hostedZoneId }))).ResourceRecordSets ?? [];
   const drMapping = await new LambdaClient(at(standby.drRegion)).send(new GetEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid }));
+  const primaryMapping = await new LambdaClient(at(standby.primaryRegion)).send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
   return {
     replicaSource: replica?.ReadReplicaSourceDBInstanceIdentifier ?? null,
     replicaStatus: replica?.DBInstanceStatus,
@@ -52,6 +53,7 @@ async function state() {
     primaryReplicas: primaryDb?.ReadReplicaDBInstanceIdentifiers ?? [],
     parameter: { [standby.primaryRegion]: await param(standby.primaryRegion), [standby.drRegion]: await param(standby.drRegion) },
     drMapping: drMapping.State,
+    primaryMapping: primaryMapping.State,
     records: Object.fromEntries(
       records
         .filter((r) => r.Type === 'CNAME')
@@ -133,6 +135,7 @@ const DATA_PATH = [
   'whoRequested',
   'checkRequesterIsNotApprover',
   'approveFailover',
+  'stopPrimaryConsumers',
   'promoteReplica',
   'waitPromoted',
   'pointServiceAtDatabase',
@@ -228,6 +231,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(s.primaryReplicas).toEqual([standby.replica.arn]);
     expect(s.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': standby.primaryEndpointAddress });
     expect(s.drMapping).toBe('Disabled');
+    expect(s.primaryMapping).toBe('Enabled');
     expect(Object.fromEntries(Object.entries(s.records).map(([id, r]) => [id, r.failover]))).toEqual({ 'us-east-1': 'PRIMARY', 'us-west-2': 'SECONDARY' });
   });
 
@@ -260,6 +264,14 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(after.primaryReplicas).toEqual([]);
     expect(after.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': standby.replica.endpointAddress });
     expect(after.drMapping).toBe('Enabled');
+    // Review 13 R13-2: the primary region's consumers stopped (best effort, before the promotion), said in the outputs.
+    expect(before.primaryMapping).toBe('Enabled');
+    expect(after.primaryMapping).toBe('Disabled');
+    expect(run.result.steps.find((s) => s.step === 'stopPrimaryConsumers')?.status).toBe('Success');
+    expect(run.result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(
+      `stopped: ${account.topology.consumer.mappingUuid} in us-east-1 disabled (before: ${account.topology.consumer.mappingUuid} Enabled)`,
+    );
+    expect(run.result.outputs['stopPrimaryConsumers.MappingUuids']).toBe(account.topology.consumer.mappingUuid);
     // The roles swapped; each record kept its own value, TTL and health check.
     expect(after.records).toEqual({
       'us-east-1': { ...before.records['us-east-1'], failover: 'SECONDARY' },
@@ -347,6 +359,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.failure).toEqual({ step: 'verifyTraffic', message: 'timed out after 900 s: $.Datapoints[0].Unit is absent, waiting for "Count"' });
     expect(result.steps.find((s) => s.step === 'verifyTraffic')?.detail).toMatch(/^cloudwatch GetMetricStatistics \$\.Datapoints\[0\]\.Unit = \(nothing\) after 15 poll\(s\)$/);
     expect(result.outputs['enableConsumers.EnabledAt']).toEqual(expect.any(String));
+    // The primary consumers, stopped by the first failover, read Disabled: nothing changed there.
+    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(`already stopped: ${account.topology.consumer.mappingUuid} in us-east-1 was Disabled (nothing changed)`);
     expect((await state()).drMapping).toBe('Enabled');
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
@@ -431,21 +445,29 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(rebuilt.DBInstance?.DbiResourceId).not.toBe(firstPromoted?.DbiResourceId);
     await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
     await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    // The primary consumers on again (a person re-enabled them after the first failover), so that what the outage
+    // leaves them in shows: us-east-1's Lambda API answers nothing but errors below.
+    await new LambdaClient(at(standby.primaryRegion)).send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: true }));
     const before = await state();
     expect(before.drMapping).toBe('Disabled');
+    expect(before.primaryMapping).toBe('Enabled');
     await sendMessages(standby.drRegion, standby.queue.url, 20);
     const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid);
     const since = await callCount();
     const scope = { accountId: account.accountId };
     const ROUTE53_DOWN = { service: 'route53', times: 1000, status: 503, code: 'ServiceUnavailable', message: 'injected: Route 53 control plane (us-east-1) unavailable' };
-    await setProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', [ROUTE53_DOWN], scope);
+    // The same outage takes us-east-1's Lambda API: every call signed for us-east-1 answers 503 (the DR region's answer).
+    const PRIMARY_LAMBDA_DOWN = { service: 'lambda', region: 'us-east-1', times: 1000, status: 503, code: 'ServiceUnavailable', message: 'injected: Lambda (us-east-1) unavailable' };
+    await setProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', [ROUTE53_DOWN, PRIMARY_LAMBDA_DOWN], scope);
     let fired: number;
+    let firedPrimaryLambda: number;
     let outcome: { run: Rehearsal; processed: number };
     try {
       outcome = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
     } finally {
-      const [left] = await getProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
+      const [left, leftLambda] = await getProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
       fired = ROUTE53_DOWN.times - (left?.remaining ?? ROUTE53_DOWN.times);
+      firedPrimaryLambda = PRIMARY_LAMBDA_DOWN.times - (leftLambda?.remaining ?? PRIMARY_LAMBDA_DOWN.times);
       await clearProxyFaults(process.env.SANDBOX_PROXY_CONTROL ?? '', scope);
     }
     const { run, processed } = outcome;
@@ -460,9 +482,17 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'recordNotSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
     expect(run.result.steps.find((s) => s.step === 'recordNotSwitched')?.detail).toBe(
       'RecordSwitch = "NOT SWITCHED: the us-east-1 record of api.notification.sandbox.test. is still PRIMARY; the database, parameter and consumers are failed over. ' +
-        'Stop the consumers in us-east-1 and switch the pair by hand before its health check passes again (description: If the record was not switched)."',
+        'Make sure the consumers in us-east-1 are stopped (output stopPrimaryConsumers.PrimaryConsumers) and switch the pair by hand before its health check passes again (description: If the record was not switched)."',
     );
     expect(run.result.steps.find((s) => s.step === 'verifyTraffic')?.status).toBe('Success');
+    // Review 13 R13-2: us-east-1's Lambda answered nothing but errors. The best-effort stop of its consumers asked once
+    // (ListEventSourceMappings, 2 attempts: the script's bounded botocore Config), said NOT STOPPED with the by-hand
+    // command, and the failover went on to the promotion at once (the step Success, its status not the run's).
+    expect(firedPrimaryLambda).toBe(2);
+    expect(run.result.steps.find((s) => s.step === 'stopPrimaryConsumers')?.status).toBe('Success');
+    expect(run.result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toMatch(
+      /^NOT STOPPED: their mappings could not be listed in us-east-1 \(ClientError: An error occurred \(ServiceUnavailable\) .*\)\. The us-east-1 consumers may still run, or run again when us-east-1 comes back, writing to the old primary: disable them before that, by hand: aws lambda list-event-source-mappings --region us-east-1 /,
+    );
     // The data path is done: promoted, pointed at, consumers on and draining; Route 53 unchanged, no record write tried.
     const after = await state();
     const promoted = await instance(standby.drRegion, standby.replica.identifier);
@@ -470,6 +500,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(promoted?.DBInstanceStatus).toBe('available');
     expect(after.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': rebuiltEndpoint });
     expect(after.drMapping).toBe('Enabled');
+    // Not stopped (us-east-1 did not answer): left as it was, and said so above.
+    expect(after.primaryMapping).toBe('Enabled');
     expect(after.records).toEqual(before.records);
     expect(processed).toBe(20);
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);

@@ -44,10 +44,12 @@ export interface RunbookDocument {
 
 /**
  * The documents that act in the other region of the DR pair, and the region role they run in: only that region's
- * automation role is granted their scripts' cross-region calls (FailbackToPrimary runs in the primary region).
+ * automation role is granted their scripts' cross-region calls (FailbackToPrimary runs in the primary region and stops
+ * the DR consumers; FailoverToDR runs in the DR region and, best effort, stops the primary's).
  */
 export const PEER_REGION_DOCUMENTS: Readonly<Record<string, 'primary' | 'dr'>> = {
   'NotificationService-FailbackToPrimary': 'primary',
+  'NotificationService-FailoverToDR': 'dr',
 };
 
 // SSM document names: 3-128 of [a-zA-Z0-9_.-], not starting with a prefix AWS reserves (SSM CreateDocument Name).
@@ -265,8 +267,9 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
       }),
     );
   }
-  // Review 13 R13-2: the document that runs in this region's role may act in the other region of the DR pair (FailbackToPrimary
-  // stops the DR consumers and reads the DR queue there), on that region's watched consumers and queues only.
+  // Review 13 R13-2: the documents that run in this region's role may act in the other region of the DR pair (FailbackToPrimary
+  // stops the DR consumers and reads the DR queue there; FailoverToDR, best effort, stops the primary's consumers), on
+  // that region's watched consumers and queues only.
   const peer = dr?.peer;
   const peerActions = peer ? [...new Set(props.documents.filter((d) => PEER_REGION_DOCUMENTS[d.name] === dr.role).flatMap((d) => d.peerActions))] : [];
   if (peer && peerActions.length > 0) {
