@@ -6,13 +6,7 @@ import { readMetricData } from '../aws/metric-data';
 import type { RuntimeConfig } from '../config/load-config';
 import { TransientError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
-import { configuredAlarm, type AlarmMetricRead, type AlarmMetricReading, type ConfiguredAlarm } from './alarm-corroboration';
-
-/**
- * Periods read before the alarm's evaluation window: CloudWatch evaluates an alarm a period or more behind its newest
- * datapoint, and metrics arrive late (RDS and SQS publish each minute). A project default.
- */
-export const ALARM_METRIC_SLACK_PERIODS = 3;
+import { ALARM_METRIC_SLACK_PERIODS, configuredAlarm, type AlarmMetricRead, type AlarmMetricReading, type ConfiguredAlarm } from './alarm-corroboration';
 
 /** How far past its state change an event's queryDate may widen the read (decision 249). A project default. */
 export const EVALUATED_AT_REACH_MS = 24 * 60 * 60_000;
@@ -32,7 +26,9 @@ export function queryDateOf(reasonData: unknown): Date | undefined {
 
 /**
  * Pure: the window read for an alarm that changed state at `alarmTime`: from `evaluationPeriods` + slack periods before
- * it, to the period boundary after the later of it and `now`, in whole periods (GetMetricData aligns to them).
+ * it (metricBearsOut judges the evaluation ranges of N + EVALUATION_RANGE_EXTRA_PERIODS periods that lie whole in it:
+ * ending at the state change's period or up to 2 before it), to the period boundary after the later of it and `now`, in
+ * whole periods (GetMetricData aligns to them).
  */
 export function alarmMetricWindow(
   alarm: Pick<ConfiguredAlarm, 'evaluationPeriods'> & { periodSeconds: number },
@@ -95,6 +91,7 @@ export async function readAlarmMetric(
   return {
     from: window.from.toISOString(),
     to: window.to.toISOString(),
+    stateChangeAt: alarmTime,
     points: pointsOf('alarm'),
     ...(alongside.length > 0 ? { alongside: Object.fromEntries(alongside.map((a) => [a.id, pointsOf(a.id)])) } : {}),
   };

@@ -21,15 +21,19 @@ export function restoreSignalAlarm(environment: EnvironmentName = 'production'):
   return configuredAlarmOf(spec);
 }
 
-/** One datapoint a minute, oldest first, ending at 12:05 on 2026-12-06. */
-export function metricRead(values: readonly number[]): AlarmMetricRead {
+/**
+ * One datapoint a minute, oldest first, ending at 12:05 on 2026-12-06, the alarm's state change at 12:05:30 (undefined:
+ * a minute CloudWatch holds no datapoint for).
+ */
+export function metricRead(values: ReadonlyArray<number | undefined>): AlarmMetricRead {
   const end = Date.parse('2026-12-06T12:05:00Z');
   return {
     status: 'read',
     reading: {
       from: new Date(end - 9 * 60_000).toISOString(),
       to: new Date(end + 60_000).toISOString(),
-      points: values.map((value, i) => ({ at: new Date(end - (values.length - 1 - i) * 60_000).toISOString(), value })),
+      stateChangeAt: new Date(end + 30_000).toISOString(),
+      points: values.flatMap((value, i) => (value === undefined ? [] : [{ at: new Date(end - (values.length - 1 - i) * 60_000).toISOString(), value }])),
     },
   };
 }

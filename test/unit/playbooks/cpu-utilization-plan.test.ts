@@ -81,6 +81,13 @@ describe('planDatabaseScaleUp corroborates the alarm with CloudWatch before a cl
     expect(plan.kind === 'escalate' && plan.reason).toContain('nothing changed');
   });
 
+  // Review 14 R14-2: CloudWatch puts the 5-of-5 alarm (missing data `missing`) in ALARM on 4 real datapoints when the
+  // oldest is 5 minutes old and the one missing minute is in between ("Avoiding premature transitions to alarm state").
+  it('changes the class on 82, 85, 88, -, 90 with nothing earlier, as CloudWatch alarmed on them', () => {
+    const plan = planDatabaseScaleUp({ observation: db('db.r6g.large'), ...staging, cpuMetric: metricRead([82, 85, 88, undefined, 90]) });
+    expect(plan).toMatchObject({ kind: 'change', summary: expect.stringContaining('(CPU 82%, 85%, 88%, 90% in CloudWatch)') });
+  });
+
   it('changes the class when five minutes in CloudWatch are over the threshold, and cites them', () => {
     const plan = planDatabaseScaleUp({ observation: db('db.r6g.large'), ...staging, cpuMetric: metricRead([71, 75.25, 80, 90, 99]) });
     expect(plan).toMatchObject({ kind: 'change', summary: expect.stringContaining('(CPU 71%, 75.3%, 80%, 90%, 99% in CloudWatch)') });

@@ -287,6 +287,7 @@ describe('scale-consumers observe at the low-water alarm\'s OK: its own metric, 
       reading: {
         from: '2024-03-05T09:52:00.000Z',
         to: '2024-03-05T10:01:00.000Z',
+        stateChangeAt: '2024-03-05T10:00:12.345+0000',
         points: [0, 1, 2, 3, 4].map((m, i) => ({ at: new Date(Date.UTC(2024, 2, 5, 9, 56 + m)).toISOString(), value: [0, 0, 3, 0, 0][i] })),
       },
     });

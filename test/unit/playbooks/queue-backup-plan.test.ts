@@ -304,6 +304,7 @@ describe('planConsumerScaling corroborates the low-water alarm\'s OK before a re
     reading: {
       from: '2026-12-06T11:52:00.000Z',
       to: '2026-12-06T12:10:00.000Z',
+      stateChangeAt: '2026-12-06T12:09:30.000Z',
       points: points.map(([minute, value]) => ({ at: new Date(Date.parse('2026-12-06T12:00:00Z') + minute * 60_000).toISOString(), value })),
     },
   });
