@@ -164,6 +164,38 @@ let rebuiltEndpoint = '';
 const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordName: standby.recordName });
 
 /** The failback's checks and approval, before anything changes. */
+/**
+ * The document rehearsed in this process (not the CLI's child), in `region`, approved, on `clock` (a clock that does not
+ * sleep: the document's waits pass on it), its lines kept; AWS_REGION restored after. Fails when nothing ran.
+ */
+async function rehearseInProcess(document: string, region: string, clock: Clock): Promise<{ run: Awaited<ReturnType<typeof runRehearsal>>; result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']> }> {
+  const lines: string[] = [];
+  const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+  Object.assign(process.env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
+  let run: Awaited<ReturnType<typeof runRehearsal>>;
+  try {
+    run = await runRehearsal(
+      document,
+      {
+        param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
+        approve: true,
+        approveAs: [approverOf()],
+        clock,
+        pollIntervalMs: 60_000,
+      },
+      { log: (line) => lines.push(line), error: (line) => lines.push(line) },
+    );
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  const result = run.result;
+  if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+  return { run, result };
+}
+
 const FAILBACK_CHECKS = [
   'describeReplica',
   'checkNotPromoted',
@@ -328,30 +360,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // No consumer runs. In process, on a clock that does not sleep: the wait's 15 minutes pass in its polls alone.
     let advanced = 0;
     const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const lines: string[] = [];
-    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
-    Object.assign(process.env, { AWS_REGION: standby.drRegion, AWS_DEFAULT_REGION: standby.drRegion });
-    let run: Awaited<ReturnType<typeof runRehearsal>>;
-    try {
-      run = await runRehearsal(
-        FAILOVER,
-        {
-          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
-          approve: true,
-          approveAs: [approverOf()],
-          clock,
-          pollIntervalMs: 60_000,
-        },
-        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
-      );
-    } finally {
-      for (const [name, value] of Object.entries(region)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-    const result = run.result;
-    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
     expect(run.exitCode).toBe(1);
     expect(result.status).toBe('Failed');
     // The data path ran (the record pair is this region's already, since the first failover); only traffic is missing.
@@ -388,30 +397,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       },
     };
     const since = await callCount();
-    const lines: string[] = [];
-    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
-    Object.assign(process.env, { AWS_REGION: standby.drRegion, AWS_DEFAULT_REGION: standby.drRegion });
-    let run: Awaited<ReturnType<typeof runRehearsal>>;
-    try {
-      run = await runRehearsal(
-        FAILOVER,
-        {
-          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
-          approve: true,
-          approveAs: [approverOf()],
-          clock,
-          pollIntervalMs: 60_000,
-        },
-        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
-      );
-    } finally {
-      for (const [name, value] of Object.entries(region)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-    const result = run.result;
-    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
     // Traffic was seen (what verifyTraffic proves), and every invocation of it failed: the run ends Failed, saying so.
     expect(processed).toBeGreaterThan(0);
     expect(run.exitCode).toBe(1);
@@ -529,30 +515,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // waitReplicaCaughtUp's 540 s pass on it (the script's own time.time()/time.sleep(): sandbox/rehearsal/script-runner.ts).
     let advanced = 0;
     const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const lines: string[] = [];
-    const region = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
-    Object.assign(process.env, { AWS_REGION: standby.primaryRegion, AWS_DEFAULT_REGION: standby.primaryRegion });
-    let run: Awaited<ReturnType<typeof runRehearsal>>;
-    try {
-      run = await runRehearsal(
-        FAILBACK,
-        {
-          param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
-          approve: true,
-          approveAs: [approverOf()],
-          clock,
-          pollIntervalMs: 60_000,
-        },
-        { log: (line) => lines.push(line), error: (line) => lines.push(line) },
-      );
-    } finally {
-      for (const [name, value] of Object.entries(region)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-    const result = run.result;
-    if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
+    const { run, result } = await rehearseInProcess(FAILBACK, standby.primaryRegion, clock);
     expect(run.exitCode).toBe(1);
     expect(result.status).toBe('Failed');
     expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
