@@ -143,6 +143,12 @@ async function drCondition(row: 'memory-pressure' | 'cpu-utilization'): Promise<
     },
   }[row];
   await cloudWatch.send(new PutMetricDataCommand(data));
+  if (row === 'memory-pressure') {
+    // An out-of-memory kill is a function error: Lambda counts it in AWS/Lambda Errors, which the raise wants as well (decision 253).
+    await cloudWatch.send(
+      new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'Errors', Value: 3, Unit: 'Count', Timestamp: new Date(now), Dimensions: [{ Name: 'FunctionName', Value: standby.consumer.functionName }] }] }),
+    );
+  }
   cloudWatch.destroy();
 }
 
@@ -656,7 +662,9 @@ describe('the changing rows follow a failover to the DR region (production us-we
       before: { memoryMb: 512 },
       after: { memoryMb: 768, lastUpdateStatus: 'Successful' },
       resource: { type: 'lambda-function', id: standby.consumer.functionName, arn: expect.stringContaining(`:lambda:${DR}:`) },
-      healthCheck: { windowMinutes: 10, before: { figures: expect.objectContaining({ invocations: 400, errors: 1 }) } },
+      // Errors before: the serving consumers' 1, and the 3 kills of each of this file's two out-of-memory episodes (before
+      // and after the failover), each a function error in AWS/Lambda Errors as Lambda counts it (decision 253).
+      healthCheck: { windowMinutes: 10, before: { figures: expect.objectContaining({ invocations: 400, errors: 7 }) } },
     });
     expect(decision.findings).toEqual(expect.arrayContaining([`us-west-2 (DR region) serving since a failover: ${SERVING_SIGNAL()}`]));
     expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, memoryMb: 768 } });
@@ -714,7 +722,7 @@ describe('the changing rows follow a failover to the DR region (production us-we
       outcome: 'escalate',
       region: DR,
       escalation: { cause: 'made-worse' },
-      reason: expect.stringMatching(/function error rate 0\.3% -> \d+(\.\d)?%.*reverted to the recorded value: memoryMb 512/),
+      reason: expect.stringMatching(/function error rate 1\.8% -> \d+(\.\d)?%.*reverted to the recorded value: memoryMb 512/),
     });
     expect(await functionsAndDatabases()).toEqual({ primary: before.primary, dr: { ...before.dr, memoryMb: 512 } });
     expect(writesOf(calls).map((c) => c.operation)).toEqual(['UpdateFunctionConfiguration']);
