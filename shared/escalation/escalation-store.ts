@@ -596,21 +596,7 @@ export class EscalationStore {
 
   /** Every send of the incident, every page of the Query (DynamoDB ends a page at 1 MB: a long-lived incident's sends can fill more). */
   async listSends(incidentId: string): Promise<SentNotification[]> {
-    const items: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :send)',
-          ExpressionAttributeValues: { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await this.queryAll('pk = :pk AND begins_with(sk, :send)', { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' });
     return items.map((item): SentNotification => {
       const { owner: _owner, delivered, ...send } = parseSendItem(keyOf(item), item);
       // What went out under a send that did not complete is kept: those people were paged (a resolution goes to them).
@@ -842,47 +828,33 @@ export class EscalationStore {
   /** Every incident not yet resolved, oldest alarm first. */
   async listUnresolved(): Promise<Incident[]> {
     const incidents: Incident[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': OPEN_INCIDENTS_PK },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
-        // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
-        // A re-opened incident is listed once, whichever of its state changes' entries is found first.
-        if (incident && incident.status !== 'RESOLVED' && !incidents.some((i) => i.incidentId === incident.incidentId)) incidents.push(incident);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of await this.queryAll('pk = :pk', { ':pk': OPEN_INCIDENTS_PK })) {
+      const incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
+      // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
+      // A re-opened incident is listed once, whichever of its state changes' entries is found first.
+      if (incident && incident.status !== 'RESOLVED' && !incidents.some((i) => i.incidentId === incident.incidentId)) incidents.push(incident);
+    }
     return incidents;
   }
 
   /** Every unresolved incident of an alarm (oldest first), for the OK state change that resolves them. */
   async incidentsOfAlarm(alarmArn: string): Promise<Array<{ incidentId: string; alarmTime: string }>> {
-    const items: Array<{ incidentId: string; alarmTime: string }> = [];
+    return (await this.queryAll('pk = :pk', { ':pk': `ESCALATION-ALARM#${alarmArn}` })).map((item) => {
+      const { incidentId } = parseIndexItem(keyOf(item), item);
+      const sk = String(item.sk);
+      return { incidentId, alarmTime: sk.slice(0, sk.lastIndexOf('#')) };
+    });
+  }
+
+  /** Every item a consistent Query selects, through all its pages (DynamoDB ends a page at 1 MB). */
+  private async queryAll(keyCondition: string, values: Record<string, string>): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `ESCALATION-ALARM#${alarmArn}` },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
+        new QueryCommand({ TableName: this.options.tableName, KeyConditionExpression: keyCondition, ExpressionAttributeValues: values, ExclusiveStartKey: startKey, ConsistentRead: true }),
       );
-      for (const item of page.Items ?? []) {
-        const { incidentId } = parseIndexItem(keyOf(item), item);
-        const sk = String(item.sk);
-        items.push({ incidentId, alarmTime: sk.slice(0, sk.lastIndexOf('#')) });
-      }
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
