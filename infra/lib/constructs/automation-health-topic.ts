@@ -2,7 +2,7 @@
 // tier's configured email endpoints (and, where the stack has them, its AWS Chatbot Slack channels) subscribed, and
 // only the project's own health alarms allowed to publish to it.
 import { Annotations, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,23 @@ import { Construct } from 'constructs';
 import { AUTOMATION_HEALTH_TOPIC_NAME, healthSubscribers, type HealthSubscribers } from '../../../shared/config/automation-health';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
 import { topicPolicyStatements } from '../iam/topic-policy';
+
+/** What every health alarm spec of shared/config/automation-health.ts carries besides its metric. */
+export interface HealthAlarmSpec {
+  alarmName: string;
+  alarmDescription: string;
+  threshold: number;
+  comparisonOperator: 'GreaterThanThreshold';
+  evaluationPeriods: number;
+  treatMissingData: 'ignore' | 'notBreaching';
+}
+
+/** The specs' names for comparison and missing-data treatment as aws-cdk-lib names them. */
+const COMPARISON: Record<HealthAlarmSpec['comparisonOperator'], ComparisonOperator> = { GreaterThanThreshold: ComparisonOperator.GREATER_THAN_THRESHOLD };
+const TREAT_MISSING_DATA: Record<HealthAlarmSpec['treatMissingData'], TreatMissingData> = {
+  ignore: TreatMissingData.IGNORE,
+  notBreaching: TreatMissingData.NOT_BREACHING,
+};
 
 export interface AutomationHealthTopicProps {
   config: AutomationConfig;
@@ -41,6 +58,24 @@ export class AutomationHealthTopic extends Construct {
       new Subscription(this, `Email${index}`, { topic: this.topic, protocol: SubscriptionProtocol.EMAIL, endpoint });
     });
     this.node.addValidation({ validate: () => (this.guarded ? [] : ['AutomationHealthTopic.guard() was never called: the topic has no policy admitting its alarms']) });
+  }
+
+  /**
+   * A health alarm as its spec defines it (the definition the sandbox provisions too), on `metric` (built by the caller:
+   * its dimensions name deployed resources), watched by this topic. Before guard().
+   */
+  alarm(scope: Construct, id: string, spec: HealthAlarmSpec, metric: IMetric): Alarm {
+    const alarm = new Alarm(scope, id, {
+      alarmName: spec.alarmName,
+      alarmDescription: spec.alarmDescription,
+      metric,
+      threshold: spec.threshold,
+      comparisonOperator: COMPARISON[spec.comparisonOperator],
+      evaluationPeriods: spec.evaluationPeriods,
+      treatMissingData: TREAT_MISSING_DATA[spec.treatMissingData],
+    });
+    this.watch(alarm);
+    return alarm;
   }
 
   /** `alarm` publishes to this topic in ALARM, and the topic's policy admits CloudWatch for it. Before guard(). */

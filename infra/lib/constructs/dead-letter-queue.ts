@@ -1,15 +1,12 @@
 // An SQS dead-letter queue for events and invocations that could not be handled: encrypted at rest, TLS only, watched.
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterAlarmSpec, type DeadLetterAlarmSpec } from '../../../shared/config/automation-health';
+import { deadLetterAlarmSpec } from '../../../shared/config/automation-health';
 import type { AutomationHealthTopic } from './automation-health-topic';
 import { acknowledge } from '../nag';
 import { DELIVERY } from '../settings';
-
-/** The spec's treatment of missing data as aws-cdk-lib names it. */
-const TREAT_MISSING_DATA: Record<DeadLetterAlarmSpec['treatMissingData'], TreatMissingData> = { ignore: TreatMissingData.IGNORE };
 
 export interface DeadLetterQueueProps {
   /** One of shared/config/automation-health.ts DEAD_LETTER_QUEUES: its name, what ends up here, where to look first. */
@@ -38,22 +35,18 @@ export class DeadLetterQueue extends Construct {
 
     // The definition the sandbox provisions too (shared/config/automation-health.ts).
     const spec = deadLetterAlarmSpec(props.queue);
-    this.alarm = new Alarm(this, 'NotEmpty', {
-      alarmName: spec.alarmName,
-      alarmDescription: spec.alarmDescription,
-      metric: new Metric({
+    // 'ignore' (decision 242): an inactive queue's missing datapoints keep ALARM until SQS publishes a 0 again.
+    this.alarm = props.health.alarm(
+      this,
+      'NotEmpty',
+      spec,
+      new Metric({
         namespace: spec.namespace,
         metricName: spec.metricName,
         dimensionsMap: { QueueName: this.queue.queueName },
         period: Duration.seconds(spec.periodSeconds),
         statistic: spec.statistic,
       }),
-      threshold: spec.threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: spec.evaluationPeriods,
-      // 'ignore' (decision 242): an inactive queue's missing datapoints keep ALARM until SQS publishes a 0 again.
-      treatMissingData: TREAT_MISSING_DATA[spec.treatMissingData],
-    });
-    props.health.watch(this.alarm);
+    );
   }
 }

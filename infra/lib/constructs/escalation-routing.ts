@@ -1,6 +1,6 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { MathExpression, Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -70,23 +70,18 @@ export class EscalationTimers extends Construct {
     return lanes.map(({ lane, target, stops, retry }) => {
       const spec = schedulerAlarmSpec({ groupName: lane.groupName, target, stops, retry });
       const period = Duration.seconds(spec.periodSeconds);
-      const alarm = new Alarm(this, `${lane === this.escalation ? '' : 'Verify'}TargetErrors`, {
-        alarmName: spec.alarmName,
-        alarmDescription: spec.alarmDescription,
-        metric: new MathExpression({
+      return health.alarm(
+        this,
+        `${lane === this.escalation ? '' : 'Verify'}TargetErrors`,
+        spec,
+        new MathExpression({
           expression: spec.expression,
           period,
           usingMetrics: Object.fromEntries(
             Object.entries(spec.metrics).map(([id, metricName]) => [id, new Metric({ namespace: spec.namespace, metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period })]),
           ),
         }),
-        threshold: spec.threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: spec.evaluationPeriods,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      health.watch(alarm);
-      return alarm;
+      );
     });
   }
 

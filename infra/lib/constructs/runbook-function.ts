@@ -1,6 +1,6 @@
 // One handler as a Lambda function: its built bundle, its own role with exactly the declared actions, logs, DLQ destination.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -95,10 +95,11 @@ export class RunbookFunction extends Construct {
    */
   watchEventAge(health: AutomationHealthTopic, carries: string): Alarm {
     const spec = asyncEventAgeAlarmSpec({ functionName: this.functionName, carries });
-    const alarm = new Alarm(this, 'EventsWaiting', {
-      alarmName: spec.alarmName,
-      alarmDescription: spec.alarmDescription,
-      metric: new Metric({
+    return health.alarm(
+      this,
+      'EventsWaiting',
+      spec,
+      new Metric({
         namespace: spec.namespace,
         metricName: spec.metricName,
         // The metric's dimension names the deployed function (its Ref), the same name as `functionName`.
@@ -106,12 +107,6 @@ export class RunbookFunction extends Construct {
         period: Duration.seconds(spec.periodSeconds),
         statistic: spec.statistic,
       }),
-      threshold: spec.threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: spec.evaluationPeriods,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    health.watch(alarm);
-    return alarm;
+    );
   }
 }
