@@ -107,6 +107,17 @@ function calls(region: string, own: 'replica' | 'failback'): { allowed: Simulate
   };
 }
 
+/** The cross-region cases' calls (review 13, R13-2): each judged by the simulator as the request to the resource's region is made. */
+const queue = (region: string, name: string) => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
+const crossRegionCall = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({ action, resource, resourceAccount: ACCOUNT, why, ...(context ? { context } : {}) });
+const consumerOf = (region: string) => ({ 'lambda:FunctionArn': fn(region, 'notification-service-consumer') });
+/** Each call's result for `region`'s automation role: "Allowed: <action> (<why>)". The call's region is the resource's. */
+async function judgedCrossRegion(region: string, list: SimulatedCall[]): Promise<string[]> {
+  const role = automationRole('production', region);
+  const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
+  return Promise.all(list.map(async (c) => `${(await simulate(principal, c, c.resource.split(':')[3] ?? region)).result}: ${c.action} (${c.why})`));
+}
+
 describe('the failover / failback documents\' role (IAM policy simulation)', () => {
   it.each([
     ['us-west-2 (dr): FailoverToDR', 'us-west-2', 'replica' as const],
@@ -122,67 +133,49 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
   });
 
   it("FailbackToPrimary's cross-region calls (review 13, R13-2): the primary region's role may stop the DR consumers' mapping and read the DR queue, nothing beside them; the DR region's role may not touch the primary's consumers", async () => {
-    const queue = (region: string, name: string) => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
-    const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({ action, resource, resourceAccount: ACCOUNT, why, ...(context ? { context } : {}) });
-    const consumerOf = (region: string) => ({ 'lambda:FunctionArn': fn(region, 'notification-service-consumer') });
-    const judged = async (region: string, list: SimulatedCall[]) => {
-      const role = automationRole('production', region);
-      const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
-      // Simulated as the request to the other region is made: the call's region is the resource's.
-      return Promise.all(list.map(async (c) => `${(await simulate(principal, c, c.resource.split(':')[3] ?? region)).result}: ${c.action} (${c.why})`));
-    };
     const primaryAllowed = [
-      call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), 'stops the DR consumers', consumerOf('us-west-2')),
-      call('lambda:GetEventSourceMapping', mapping('us-west-2'), 'reads the DR mapping back'),
-      call('lambda:GetFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "reads the DR consumer's Timeout (review 15, R15-2)"),
-      call('lambda:ListEventSourceMappings', '*', 'finds the DR mapping'),
-      call('sqs:GetQueueUrl', queue('us-west-2', 'notification-service-queue'), 'finds the DR queue'),
-      call('sqs:GetQueueAttributes', queue('us-west-2', 'notification-service-queue'), 'counts what is left in the DR queue'),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-west-2'), 'stops the DR consumers', consumerOf('us-west-2')),
+      crossRegionCall('lambda:GetEventSourceMapping', mapping('us-west-2'), 'reads the DR mapping back'),
+      crossRegionCall('lambda:GetFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "reads the DR consumer's Timeout (review 15, R15-2)"),
+      crossRegionCall('lambda:ListEventSourceMappings', '*', 'finds the DR mapping'),
+      crossRegionCall('sqs:GetQueueUrl', queue('us-west-2', 'notification-service-queue'), 'finds the DR queue'),
+      crossRegionCall('sqs:GetQueueAttributes', queue('us-west-2', 'notification-service-queue'), 'counts what is left in the DR queue'),
     ];
     const primaryDenied = [
-      call('lambda:UpdateEventSourceMapping', mapping('us-west-2'), "another function's mapping in the DR region", { 'lambda:FunctionArn': fn('us-west-2', 'billing-consumer') }),
-      call('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
-      call('lambda:DeleteEventSourceMapping', mapping('us-west-2'), 'the DR mapping is never deleted', consumerOf('us-west-2')),
-      call('lambda:GetFunctionConfiguration', fn('us-west-2', 'billing-consumer'), "another function's configuration in the DR region"),
-      call('lambda:UpdateFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "the DR consumer's configuration is only read"),
-      call('sqs:GetQueueAttributes', queue('us-west-2', 'billing-queue'), 'another queue in the DR region'),
-      call('sqs:ReceiveMessage', queue('us-west-2', 'notification-service-queue'), "the DR queue's messages are a person's to move"),
-      call('sqs:PurgeQueue', queue('us-west-2', 'notification-service-queue'), 'the DR queue is never purged'),
-      call('rds:PromoteReadReplica', db('us-west-2', 'notification-service-db-replica'), "the DR region's replica is never promoted from here"),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-west-2'), "another function's mapping in the DR region", { 'lambda:FunctionArn': fn('us-west-2', 'billing-consumer') }),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
+      crossRegionCall('lambda:DeleteEventSourceMapping', mapping('us-west-2'), 'the DR mapping is never deleted', consumerOf('us-west-2')),
+      crossRegionCall('lambda:GetFunctionConfiguration', fn('us-west-2', 'billing-consumer'), "another function's configuration in the DR region"),
+      crossRegionCall('lambda:UpdateFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "the DR consumer's configuration is only read"),
+      crossRegionCall('sqs:GetQueueAttributes', queue('us-west-2', 'billing-queue'), 'another queue in the DR region'),
+      crossRegionCall('sqs:ReceiveMessage', queue('us-west-2', 'notification-service-queue'), "the DR queue's messages are a person's to move"),
+      crossRegionCall('sqs:PurgeQueue', queue('us-west-2', 'notification-service-queue'), 'the DR queue is never purged'),
+      crossRegionCall('rds:PromoteReadReplica', db('us-west-2', 'notification-service-db-replica'), "the DR region's replica is never promoted from here"),
     ];
-    expect(await judged('us-east-1', primaryAllowed)).toEqual(primaryAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
-    expect(await judged('us-east-1', primaryDenied)).toEqual(primaryDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    expect(await judgedCrossRegion('us-east-1', primaryAllowed)).toEqual(primaryAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
+    expect(await judgedCrossRegion('us-east-1', primaryDenied)).toEqual(primaryDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
     // FailbackToPrimary runs in the primary region: the DR region's role gets none of its queue reads (its mapping calls on
     // the primary's consumers are FailoverToDR's: the case below).
-    const drDenied = [call('sqs:GetQueueAttributes', queue('us-east-1', 'notification-service-queue'), "the primary's queue, from the DR region")];
-    expect(await judged('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    const drDenied = [crossRegionCall('sqs:GetQueueAttributes', queue('us-east-1', 'notification-service-queue'), "the primary's queue, from the DR region")];
+    expect(await judgedCrossRegion('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
   });
 
   it("FailoverToDR's best-effort stop of the primary consumers (review 13, R13-2): the DR region's role may disable and read the primary consumers' mapping there, nothing beside it, in no other region", async () => {
-    const queue = (region: string, name: string) => `arn:aws:sqs:${region}:${ACCOUNT}:${name}`;
-    const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({ action, resource, resourceAccount: ACCOUNT, why, ...(context ? { context } : {}) });
-    const consumerOf = (region: string) => ({ 'lambda:FunctionArn': fn(region, 'notification-service-consumer') });
-    const judged = async (region: string, list: SimulatedCall[]) => {
-      const role = automationRole('production', region);
-      const principal = { arn: role.arn, roleArn: role.arn, account: ACCOUNT, policies: role.policies };
-      // Simulated as the request to the other region is made: the call's region is the resource's.
-      return Promise.all(list.map(async (c) => `${(await simulate(principal, c, c.resource.split(':')[3] ?? region)).result}: ${c.action} (${c.why})`));
-    };
     const drAllowed = [
-      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), 'stops the primary consumers', consumerOf('us-east-1')),
-      call('lambda:GetEventSourceMapping', mapping('us-east-1'), 'reads the primary mapping back'),
-      call('lambda:ListEventSourceMappings', '*', 'finds the primary mapping'),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-east-1'), 'stops the primary consumers', consumerOf('us-east-1')),
+      crossRegionCall('lambda:GetEventSourceMapping', mapping('us-east-1'), 'reads the primary mapping back'),
+      crossRegionCall('lambda:ListEventSourceMappings', '*', 'finds the primary mapping'),
     ];
     const drDenied = [
-      call('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "another function's mapping in the primary region", { 'lambda:FunctionArn': fn('us-east-1', 'billing-consumer') }),
-      call('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
-      call('lambda:DeleteEventSourceMapping', mapping('us-east-1'), 'the primary mapping is never deleted', consumerOf('us-east-1')),
-      call('lambda:UpdateFunctionConfiguration', fn('us-east-1', 'notification-service-consumer'), "the primary consumer's function is not changed"),
-      call('sqs:PurgeQueue', queue('us-east-1', 'notification-service-queue'), "the primary's queue is never purged"),
-      call('rds:PromoteReadReplica', db('us-east-1', 'notification-service-db-failback'), "the primary region's replica is never promoted from here"),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "another function's mapping in the primary region", { 'lambda:FunctionArn': fn('us-east-1', 'billing-consumer') }),
+      crossRegionCall('lambda:UpdateEventSourceMapping', mapping('eu-west-1'), 'the consumer in a region outside the pair', consumerOf('eu-west-1')),
+      crossRegionCall('lambda:DeleteEventSourceMapping', mapping('us-east-1'), 'the primary mapping is never deleted', consumerOf('us-east-1')),
+      crossRegionCall('lambda:UpdateFunctionConfiguration', fn('us-east-1', 'notification-service-consumer'), "the primary consumer's function is not changed"),
+      crossRegionCall('sqs:PurgeQueue', queue('us-east-1', 'notification-service-queue'), "the primary's queue is never purged"),
+      crossRegionCall('rds:PromoteReadReplica', db('us-east-1', 'notification-service-db-failback'), "the primary region's replica is never promoted from here"),
     ];
-    expect(await judged('us-west-2', drAllowed)).toEqual(drAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
-    expect(await judged('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
+    expect(await judgedCrossRegion('us-west-2', drAllowed)).toEqual(drAllowed.map((c) => `Allowed: ${c.action} (${c.why})`));
+    expect(await judgedCrossRegion('us-west-2', drDenied)).toEqual(drDenied.map((c) => `ImplicitlyDenied: ${c.action} (${c.why})`));
     // The DR role's cross-region statements name the primary region's resources only (or none, where IAM has no resource).
     const peerResources = automationRole('production', 'us-west-2')
       .policies.flatMap((p) => p.document.Statement)
