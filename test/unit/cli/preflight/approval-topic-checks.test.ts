@@ -1,12 +1,12 @@
 // Preflight's read-back of the approval topic the documents' aws:approve steps notify (review 13 R13-5): an approval
 // request must reach a confirmed approver, unfiltered; the configured addresses are compared with the live subscriptions.
 import { join } from 'node:path';
-import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkApprovalTopics, documentApprovalTopics } from '../../../../cli/preflight/approval-topic-checks';
 import { deployedDocuments } from '../../../../cli/preflight/index';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
-import { awsError, clients, expectationsFor, TARGET } from './support';
+import { clients, emailSubscription, expectationsFor, mockTopic, TARGET } from './support';
 
 const sns = mockClient(SNSClient);
 
@@ -21,21 +21,11 @@ const documents = () => {
   return deployedDocuments(join(__dirname, '../../../../runbooks'), config, 'production', TARGET);
 };
 
-const email = (address: string, arn: string = `${TOPIC}:${address}`): Subscription => ({ SubscriptionArn: arn, Protocol: 'email', Endpoint: address, TopicArn: TOPIC });
+const email = (address: string, arn?: string): Subscription => emailSubscription(TOPIC, address, arn);
 const pending = (address: string): Subscription => email(address, 'PendingConfirmation');
 
-/** The topic as found: its subscriptions and each confirmed one's attributes (signed confirmation unless said). */
-function topic(subscriptions: Subscription[] | 'missing', attributes: Record<string, Record<string, string>> = {}): void {
-  sns.reset();
-  if (subscriptions === 'missing') {
-    sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('NotFoundException', 'Topic does not exist'));
-    return;
-  }
-  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
-  sns.on(GetSubscriptionAttributesCommand).callsFake((input: { SubscriptionArn: string }) => ({
-    Attributes: { SubscriptionArn: input.SubscriptionArn, ConfirmationWasAuthenticated: 'true', PendingConfirmation: 'false', ...(attributes[input.SubscriptionArn] ?? {}) },
-  }));
-}
+/** The topic as found (support.ts mockTopic). */
+const topic = (subscriptions: Subscription[] | 'missing', attributes: Record<string, Record<string, string>> = {}) => mockTopic(sns, subscriptions, attributes);
 
 const run = (overrides: unknown = APPROVERS) => checkApprovalTopics(clients(), expectationsFor('production', 'single-account', overrides), documents());
 const lines = (results: Array<{ status: string; check: string; subject: string }>) => results.map((r) => `${r.status} ${r.check} ${r.subject}`);

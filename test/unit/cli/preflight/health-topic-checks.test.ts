@@ -1,10 +1,10 @@
 // Preflight's read-back of the automation health topic (the automation's own failures page only through it): a topic
 // nobody confirmed on, or whose only subscriber filters, pages nobody and FAILs; read by the approval topic's code
 // (topic-reach.ts, decision 237) in the health topic's own words.
-import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkHealthTopic } from '../../../../cli/preflight/health-topic-checks';
-import { awsError, clients, expectationsFor, TARGET } from './support';
+import { clients, emailSubscription, expectationsFor, mockTopic, TARGET } from './support';
 
 const sns = mockClient(SNSClient);
 
@@ -26,19 +26,9 @@ const L1_EMAIL = {
   },
 };
 
-const email = (address: string, arn: string = `${TOPIC}:${address}`): Subscription => ({ SubscriptionArn: arn, Protocol: 'email', Endpoint: address, TopicArn: TOPIC });
+const email = (address: string, arn?: string): Subscription => emailSubscription(TOPIC, address, arn);
 
-function topic(subscriptions: Subscription[] | 'missing', attributes: Record<string, Record<string, string>> = {}): void {
-  sns.reset();
-  if (subscriptions === 'missing') {
-    sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('NotFoundException', 'Topic does not exist'));
-    return;
-  }
-  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
-  sns.on(GetSubscriptionAttributesCommand).callsFake((input: { SubscriptionArn: string }) => ({
-    Attributes: { SubscriptionArn: input.SubscriptionArn, ConfirmationWasAuthenticated: 'true', ...(attributes[input.SubscriptionArn] ?? {}) },
-  }));
-}
+const topic = (subscriptions: Subscription[] | 'missing', attributes: Record<string, Record<string, string>> = {}) => mockTopic(sns, subscriptions, attributes);
 
 const run = (overrides: unknown = L1_EMAIL) => checkHealthTopic(clients(), expectationsFor('production', 'single-account', overrides), TARGET);
 const lines = (results: Array<{ status: string; check: string; subject: string }>) => results.map((r) => `${r.status} ${r.check} ${r.subject}`);

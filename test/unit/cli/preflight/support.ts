@@ -11,12 +11,21 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+  type ServiceInputTypes as SnsInput,
+  type ServiceOutputTypes as SnsOutput,
+  type SNSClientResolvedConfig,
+  type Subscription,
+} from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SupportClient } from '@aws-sdk/client-support';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { handlerDeclarations, type AccountMode } from '../../../../cli/preflight/declarations';
 import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
 import type { PreflightClients, PreflightTarget } from '../../../../cli/preflight/types';
@@ -77,4 +86,25 @@ export function awsError(name: string, message = `${name} (unit test)`): Error {
 export function expectationsIn(environment: EnvironmentName, region: string): PreflightExpectations {
   const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: environment, AWS_REGION: region });
   return preflightExpectations(config, environment, region, handlerDeclarations());
+}
+
+/** An email subscription of `topicArn` as ListSubscriptionsByTopic lists it: confirmed (its ARN) unless `arn` says otherwise. */
+export function emailSubscription(topicArn: string, address: string, arn = `${topicArn}:${address}`): Subscription {
+  return { SubscriptionArn: arn, Protocol: 'email', Endpoint: address, TopicArn: topicArn };
+}
+
+/**
+ * An SNS topic as preflight reads it (cli/preflight/topic-reach.ts): its subscriptions, and each confirmed one's
+ * attributes (a signed confirmation, not pending, unless `attributes` says otherwise); 'missing': the topic does not exist.
+ */
+export function mockTopic(sns: AwsStub<SnsInput, SnsOutput, SNSClientResolvedConfig>, subscriptions: Subscription[] | 'missing', attributes: Record<string, Record<string, string>> = {}): void {
+  sns.reset();
+  if (subscriptions === 'missing') {
+    sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('NotFoundException', 'Topic does not exist'));
+    return;
+  }
+  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: subscriptions });
+  sns.on(GetSubscriptionAttributesCommand).callsFake((input: { SubscriptionArn: string }) => ({
+    Attributes: { SubscriptionArn: input.SubscriptionArn, ConfirmationWasAuthenticated: 'true', PendingConfirmation: 'false', ...(attributes[input.SubscriptionArn] ?? {}) },
+  }));
 }
