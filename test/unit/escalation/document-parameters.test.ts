@@ -18,10 +18,19 @@ const RUNBOOKS = join(__dirname, '..', '..', '..', 'runbooks');
 const config = parseAutomationConfig(defaultConfig);
 const rows = runtime().config.troubleshooting;
 
-/** The document as `runbook rehearse` checks parameters against it: rendered for the account and region (cli/rehearse.ts). */
+/**
+ * The document as `runbook rehearse` checks parameters against it: rendered for the account and region (cli/rehearse.ts).
+ * Read and rendered once per document and region: the NEXT STEP loop below checks hundreds of commands against the same
+ * few documents, and resolveParameters only reads the model.
+ */
+const deployedModels = new Map<string, RunbookModel>();
 function deployed(documentName: string, region: string): RunbookModel {
+  const key = `${documentName} ${region}`;
+  const cached = deployedModels.get(key);
+  if (cached) return cached;
   const model = renderLoadedRunbook(readRunbook(join(RUNBOOKS, `${documentName}.yaml`)), config, 'production', { account: ACCOUNT, partition: 'aws', region }).model;
   if (!model) throw new Error(`${documentName} did not render`);
+  deployedModels.set(key, model);
   return model;
 }
 
@@ -116,13 +125,16 @@ describe("every message's NEXT STEP command", () => {
     it('starts its document: every row, cause, guardrail, outcome, with and without a named runbook, passes rehearse\'s parameter check', () => {
       const printed = new Set<string>();
       const refused: string[] = [];
+      // Resolved once for every view below (each resolution zod-parses the whole configuration); buildMessageView only reads it.
+      const production = policy('production');
+      const firstTier = production.tiers[0]!;
       for (const cause of INCIDENT_CAUSES) {
         for (const [playbook, region, resource] of RESOURCES) {
           for (const guardrail of guardrails) {
             for (const outcome of outcomes) {
               for (const named of [false, true]) {
                 const incident = incidentFor(cause, playbook, region, resource, { ...(guardrail ? { guardrail } : {}), outcome, named });
-                const view = buildMessageView({ kind: 'opened', incident, tier: policy('production').tiers[0]!, sent: [], policy: policy('production'), rows, now: new Date('2026-11-25T14:00:06.000Z'), configured });
+                const view = buildMessageView({ kind: 'opened', incident, tier: firstTier, sent: [], policy: production, rows, now: new Date('2026-11-25T14:00:06.000Z'), configured });
                 const run = view.nextStep?.run;
                 if (!run) continue;
                 printed.add(`${run.documentName} for ${resource.id}`);
