@@ -67,15 +67,14 @@ function automationRoleStartingAnother(): DeployedRole {
 }
 
 const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
-const readPolicy = (file: string): PolicyDocument => JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', file), 'utf8')) as PolicyDocument;
 /**
- * A policy of docs/iam/ as IAM evaluates it for a principal of ACCOUNT. Its ARNs name the account as
- * ${aws:PrincipalAccount} (as AWS's own managed policies do, e.g. AmazonTimestreamInfluxDBServiceRolePolicy's
- * arn:*:kms:*:${aws:PrincipalAccount}:key/*), which IAM resolves at request time; the simulator splits an ARN at ':'
- * before it resolves variables (it resolves them in the resource id only), so the variable is resolved here, and nothing
- * else is changed. "every ARN an Allow or NotResource names has the account" below pins that this is the only edit.
+ * A policy of docs/iam/ exactly as published: nothing is substituted. Review 16, R16-6: IAM resolves a policy variable in
+ * a Resource "only in the resource portion of the ARN ... You can't use a variable to replace parts of the ARN before the
+ * fifth colon, such as the service or account" (IAM User Guide, policy variables), so the policies pin their account
+ * with the condition aws:ResourceAccount = ${aws:PrincipalAccount}, which the simulator resolves as IAM does (simulate()
+ * sets aws:ResourceAccount as AWS does).
  */
-const publishedPolicy = (file: string): PolicyDocument => JSON.parse(JSON.stringify(readPolicy(file)).split(PRINCIPAL_ACCOUNT).join(ACCOUNT)) as PolicyDocument;
+const publishedPolicy = (file: string): PolicyDocument => JSON.parse(readFileSync(join(ROOT_DIR, 'docs', 'iam', file), 'utf8')) as PolicyDocument;
 
 const call = (action: string, resource: string, why: string, context?: Record<string, string | string[]>): SimulatedCall => ({
   action,
@@ -309,19 +308,41 @@ describe('the people who start runbooks run only the project\'s documents of the
     call('ssm:CreateAssociation', ssmArn(`document/${own}`), 'State Manager runs her own document as the automation role'),
     call('ssm:CreateAssociationBatch', ssmArn('document/NotificationService-FailbackToPrimary'), 'the same, in a batch'),
     call('ssm:UpdateAssociation', ssmArn('association/0123abcd-4567-89ef-0123-456789abcdef'), 'repoints an existing association at a document, version or role'),
+    call('ssm:StartAssociationsOnce', ssmArn('association/0123abcd-4567-89ef-0123-456789abcdef'), 'runs an existing association now (review 16, R16-6)'),
     call('ssm:StartChangeRequestExecution', ssmArn('document/NotificationService-FailbackToPrimary'), 'Change Manager runs it after the change template\'s approvals, not the document\'s approvers\''),
     call('ssm:RegisterTaskWithMaintenanceWindow', ssmArn('maintenancewindow/mw-0123456789abcdef0'), 'a maintenance-window AUTOMATION task with a DocumentVersion and the automation role'),
     call('ssm:UpdateMaintenanceWindowTask', ssmArn('maintenancewindow/mw-0123456789abcdef0'), 'repoints an existing task'),
   ];
 
-  it('names the account in every ARN an Allow or a NotResource names, in both published policies (${aws:PrincipalAccount}; a Deny may name any account), and both are valid against the reference as published', async () => {
+  it('pins the account by condition, never by a variable in an ARN\'s account (review 16, R16-6): every Allow holds aws:ResourceAccount = ${aws:PrincipalAccount}, and both policies are valid against the reference as published', async () => {
     for (const file of ['runbook-starter-policy.json', 'runbook-approver-policy.json']) {
-      const raw = readPolicy(file);
-      const named = raw.Statement.flatMap((st) => [...(st.Effect === 'Allow' ? [st.Resource ?? []].flat() : []), ...[st.NotResource ?? []].flat()]);
-      expect(named.length).toBeGreaterThan(0);
-      expect(named.filter((arn) => arn.split(PRINCIPAL_ACCOUNT).length !== 2 || !/^arn:aws:(ssm:\*|iam:):\$\{aws:PrincipalAccount\}:/.test(arn))).toEqual([]);
+      const raw = publishedPolicy(file);
+      const arns = raw.Statement.flatMap((st) => [...[st.Resource ?? []].flat(), ...[st.NotResource ?? []].flat()]).filter((arn) => arn !== '*');
+      expect(arns.length).toBeGreaterThan(0);
+      // IAM resolves a variable only after the fifth colon: the partition, service, region and account segments hold none.
+      expect(arns.filter((arn) => arn.split(':').slice(0, 5).some((segment) => segment.includes('${')))).toEqual([]);
+      const allows = raw.Statement.filter((st) => st.Effect === 'Allow');
+      expect(allows.filter((st) => (st.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals?.['aws:ResourceAccount'] !== PRINCIPAL_ACCOUNT).map((st) => st.Sid)).toEqual([]);
       expect(await policyFindings([{ where: `docs/iam/${file}`, kind: 'identity', document: raw }])).toEqual([]);
     }
+  });
+
+  it('catches the policy of decision 250 (the variable in the ARNs\' account segment): IAM matches no resource, so every legitimate start and the PassRole are refused', async () => {
+    const { allowed } = startCalls([GATED]);
+    const pass = [call('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`, 'the document\'s pinned AutomationAssumeRole, to Systems Manager', { 'iam:PassedToService': 'ssm.amazonaws.com' })];
+    const before250Fix = editStatements([{ name: 'starter', document: starter }], (s) => {
+      const inAccount = (arn: string) => arn.replace(/^(arn:aws:[a-z]+:[^:]*):\*:/, `$1:${PRINCIPAL_ACCOUNT}:`);
+      const edited = { ...s };
+      if (edited.Effect === 'Allow' && edited.Resource !== undefined) edited.Resource = [edited.Resource].flat().map(inAccount);
+      if (edited.NotResource !== undefined) edited.NotResource = [edited.NotResource].flat().map(inAccount);
+      return s.Sid === 'NeverAnotherAccountsDocument' ? null : editCondition(edited, (_operator, key) => key !== 'aws:ResourceAccount');
+    });
+    expect(await deniedAs(jane(before250Fix), [...allowed, ...pass])).toEqual(expectResults([...allowed, ...pass], 'Denied'));
+  });
+
+  it('catches the starter without its account deny: beside ssm:*, another account\'s shared document starts again', async () => {
+    const withoutAccountDeny = editStatements([{ name: 'starter', document: starter }], (s) => (s.Sid === 'NeverAnotherAccountsDocument' ? null : s));
+    expect(await judge(jane([...withoutAccountDeny, { name: 'ssm-operator', document: powerUser }]), shared)).toEqual(expectResults(shared, 'Allowed'));
   });
 
   it('denies the starter alone a NotificationService-* document shared by another account (its ARN names that account)', async () => {
@@ -344,10 +365,9 @@ describe('the people who start runbooks run only the project\'s documents of the
   });
 
   it('catches the starter policy as it was before (any account in its ARNs, no NotResource deny, no deny of the other routes): every route of the review is Allowed', async () => {
-    const newDenies = new Set(['NeverAnyOtherAutomationDocument', 'NeverRunADocumentThroughAnotherService']);
-    const before = editStatements([{ name: 'starter', document: starter }], (s) =>
-      newDenies.has(s.Sid ?? '') ? null : { ...s, ...(s.Resource ? { Resource: [s.Resource].flat().map((r) => r.replace(`:${ACCOUNT}:`, ':*:').replace(`::${ACCOUNT}:`, '::*:')) } : {}) },
-    );
+    const newDenies = new Set(['NeverAnyOtherAutomationDocument', 'NeverAnotherAccountsDocument', 'NeverRunADocumentThroughAnotherService']);
+    // The ARNs already name any account; the pin of the account (aws:ResourceAccount) is the other thing 250 added.
+    const before = editStatements([{ name: 'starter', document: starter }], (s) => (newDenies.has(s.Sid ?? '') ? null : editCondition(s, (_operator, key) => key !== 'aws:ResourceAccount')));
     expect(await judge(jane(before), shared)).toEqual(expectResults(shared, 'Allowed'));
     const beside = jane([...before, { name: 'ssm-operator', document: powerUser }]);
     expect(await judge(beside, [...ownDocument, ...otherRoutes])).toEqual(expectResults([...ownDocument, ...otherRoutes], 'Allowed'));

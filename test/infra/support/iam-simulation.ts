@@ -174,6 +174,18 @@ function requestContext(principal: SimulationPrincipal, region: string): Record<
   };
 }
 
+/**
+ * aws:ResourceAccount, the account that owns the resource, which AWS sets on "most service actions"; the IAM User Guide
+ * (AWS global condition context keys, aws:ResourceAccount, Availability) lists the exceptions: all of Amazon EBS and
+ * EventBridge, and six EC2 actions. Review 16, R16-6: the starter and approver policies pin their account with it.
+ */
+const NO_RESOURCE_ACCOUNT_KEY = new Set(['ec2:CopyFpgaImage', 'ec2:CopyImage', 'ec2:CopySnapshot', 'ec2:CreateTransitGatewayPeeringAttachment', 'ec2:CreateVolume', 'ec2:CreateVpcPeeringConnection']);
+function resourceAccountContext(call: SimulatedCall, principal: SimulationPrincipal): Record<string, string> {
+  const service = call.action.split(':')[0] ?? '';
+  if (service === 'ebs' || service === 'events' || NO_RESOURCE_ACCOUNT_KEY.has(call.action)) return {};
+  return { 'aws:ResourceAccount': call.resourceAccount || principal.account };
+}
+
 /** Runs one request through the simulator; a request the simulator cannot evaluate is an error naming why. */
 export async function simulate(principal: SimulationPrincipal, call: SimulatedCall, region: string): Promise<SimulationOutcome> {
   const response = await runSimulation(
@@ -182,7 +194,7 @@ export async function simulate(principal: SimulationPrincipal, call: SimulatedCa
         principal: principal.arn,
         action: call.action,
         resource: { resource: call.resource, accountId: call.resourceAccount || principal.account },
-        contextVariables: { ...requestContext(principal, region), ...call.context },
+        contextVariables: { ...requestContext(principal, region), ...resourceAccountContext(call, principal), ...call.context },
       },
       identityPolicies: principal.policies.map((p) => ({ name: p.name, policy: p.document })),
       serviceControlPolicies: [],
