@@ -6,38 +6,49 @@ const Sequencer = require('@jest/test-sequencer').default;
 const { posix, relative, sep } = require('node:path');
 
 /**
- * Seconds each file took in a fresh-clone order run on 2 workers (load 1-12 on the shared machine, so several times an
- * idle machine's; only their order matters here). A file not listed runs after these, in jest's order (its timing cache
- * when it has one, else size): list a new file here when it takes more than ~20-40 s.
+ * Seconds each file took in a fresh-clone run (jest's own timing cache of that run; only their order matters here). A
+ * file not listed runs after these, in jest's order (its timing cache when it has one, else size): list a new file here
+ * when it takes more than ~15-20 s, and take the figures anew when the order they give has moved.
  */
 const KNOWN_SECONDS = {
-  // integration (a fresh-clone order run, 1001 s; game-day-report's figure is decision 126's, where it ran alone)
-  'test/integration/reliability/throttling.test.ts': 288, // waits on the SDK's retry back-off: other work fills the core
-  'test/integration/report/game-day-report.test.ts': 200,
-  'test/integration/cli/preflight.test.ts': 104,
-  'test/integration/handlers/dr-failover.test.ts': 102,
-  'test/integration/reliability/bad-input.test.ts': 96,
-  'test/integration/cli/preflight-cross-account.test.ts': 94,
-  'test/integration/reliability/faults.test.ts': 77,
-  'test/runbooks/NotificationService-TroubleshootConnectionTimeout.test.ts': 68,
-  'test/integration/cli/preflight-cross-account-dr.test.ts': 63,
-  'test/runbooks/NotificationService-ScaleUpDatabase.test.ts': 60,
-  'test/integration/handlers/scale-consumers.test.ts': 57,
-  'test/integration/sandbox/provision.test.ts': 54,
-  'test/integration/cli/preflight-environments.test.ts': 52,
-  'test/integration/handlers/scale-up-database.test.ts': 51,
-  'test/integration/handlers/kill-switch.test.ts': 48,
-  'test/integration/reliability/flapping.test.ts': 47,
-  'test/integration/reliability/duplicates.test.ts': 43,
-  'test/integration/handlers/dr-region.test.ts': 43,
-  // unit and infra (one jest call on 2 workers, load 7-12): default-app.test.ts started 281 s into a 343 s run
-  'test/unit/reliability/bad-input.test.ts': 90,
-  'test/unit/architecture/lint-rules.test.ts': 78,
-  'test/infra/default-app.test.ts': 63,
-  'test/infra/cross-account-app.test.ts': 35,
-  'test/infra/alarm-definitions.test.ts': 26,
-  'test/infra/check-db-connections-document.test.ts': 25,
-  'test/infra/http-api-alarms.test.ts': 22,
+  // integration: the lead's fresh-clone run of 389ad9b (`npm ci && npm test`, 840 s, 2 workers), jest's timing cache
+  'test/integration/reliability/throttling.test.ts': 227, // waits on the SDK's retry back-off: other work fills the core
+  'test/integration/cli/preflight.test.ts': 216,
+  'test/integration/report/game-day-report.test.ts': 124,
+  'test/integration/handlers/dr-failover.test.ts': 104,
+  'test/integration/cli/preflight-cross-account.test.ts': 85,
+  'test/integration/handlers/kill-switch-unreadable.test.ts': 49, // waits on the SDK's back-off after the injected throttles
+  'test/integration/handlers/connection-timeout-504.test.ts': 32,
+  'test/integration/cli/preflight-environments.test.ts': 32,
+  'test/runbooks/NotificationService-ScaleConsumers.test.ts': 31,
+  'test/runbooks/NotificationService-TroubleshootConnectionTimeout.test.ts': 30,
+  'test/runbooks/NotificationService-FailoverToDR.test.ts': 29,
+  'test/integration/reliability/faults.test.ts': 29,
+  'test/integration/handlers/forged-claims.test.ts': 28,
+  'test/integration/reliability/flapping.test.ts': 24,
+  'test/integration/reliability/bad-input.test.ts': 24,
+  'test/integration/sandbox/provision.test.ts': 23,
+  'test/integration/handlers/verify-change.test.ts': 23,
+  'test/integration/cli/preflight-cross-account-dr.test.ts': 23,
+  'test/integration/handlers/check-db-connections.test.ts': 23,
+  'test/integration/cli/runbook-cli.test.ts': 20,
+  'test/runbooks/NotificationService-CheckDbConnections.test.ts': 19,
+  'test/integration/handlers/raise-lambda-memory.test.ts': 19,
+  'test/integration/handlers/escalation.test.ts': 19,
+  'test/runbooks/NotificationService-ScaleUpDatabase.test.ts': 18,
+  'test/integration/handlers/kill-switch.test.ts': 18,
+  'test/integration/handlers/state-table-trust.test.ts': 17,
+  'test/runbooks/NotificationService-RaiseLambdaMemory.test.ts': 17,
+  'test/integration/handlers/scale-up-database.test.ts': 16,
+  // unit and infra (the same run: one jest call on 2 workers beside the integration lane)
+  'test/unit/architecture/lint-rules.test.ts': 76,
+  'test/unit/reliability/bad-input.test.ts': 69,
+  'test/infra/default-app.test.ts': 33,
+  'test/infra/cross-account-app.test.ts': 27,
+  'test/infra/dr-runbooks-iam.test.ts': 14,
+  'test/unit/bench/init-instructions.test.ts': 13,
+  'test/infra/check-db-connections-document.test.ts': 13,
+  'test/infra/automation-health-alarms.test.ts': 12,
 };
 
 /** The file's path from the project's root, with forward slashes (the keys above). */

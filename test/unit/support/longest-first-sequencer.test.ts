@@ -33,8 +33,8 @@ describe('LongestFirstSequencer', () => {
     );
     expect(order(sorted)).toEqual([
       'test/integration/reliability/throttling.test.ts',
-      'test/integration/report/game-day-report.test.ts',
       'test/integration/cli/preflight.test.ts',
+      'test/integration/report/game-day-report.test.ts',
       'test/integration/handlers/large-unlisted.test.ts',
       'test/integration/handlers/small-unlisted.test.ts',
     ]);
