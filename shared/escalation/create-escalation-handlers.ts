@@ -1,4 +1,5 @@
-// Wires the escalation service once per container and returns the Lambda handlers: escalate (events) and escalation-timer.
+// Wires the escalation service once per container and returns escalation-timer's handler; escalate's is
+// create-escalate-handler.ts (its own module, so the timer's bundle does not load escalate's input parser).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -26,7 +27,7 @@ import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
-import { parseEscalateInput, parseTimerInput } from './escalation-events';
+import { parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
 import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
@@ -65,7 +66,7 @@ export interface EscalationHandlerOptions {
 
 export type EscalationHandler = ((event: unknown, context?: Partial<Context>) => Promise<EscalationResult>) & { runtime: RuntimeConfig };
 
-interface Wired {
+export interface Wired {
   service: EscalationService;
   runtime: RuntimeConfig;
   logger: Logger;
@@ -247,7 +248,8 @@ function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
   return { notify: async (tier, view) => log(tier, view), resolve: async (tier, view) => log(tier, view) };
 }
 
-function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {
+/** One escalation handler: the service wired once per container, `run` per event (create-escalate-handler.ts, and the timer's below). */
+export function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {
   const wired = wire(handlerName, options);
   const handler = async (event: unknown, context?: Partial<Context>): Promise<EscalationResult> => {
     if (context?.awsRequestId) wired.logger.addContext(context as Context);
@@ -276,14 +278,6 @@ function handlerFor(handlerName: string, options: EscalationHandlerOptions, run:
     }
   };
   return Object.assign(handler, { runtime: wired.runtime });
-}
-
-/** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions; a kill switch change -> L1. */
-export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalate', options, ({ service, announceKillSwitchChange }, event) => {
-    const input = parseEscalateInput(event);
-    return input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input);
-  });
 }
 
 /** The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops. */

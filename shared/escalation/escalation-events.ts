@@ -1,23 +1,24 @@
-// Parses what reaches the escalation handlers: "Runbook Decision" events, alarm state changes, and timer inputs.
+// Parses what reaches the escalation handlers: "Runbook Decision" events and timer inputs (escalate's whole input,
+// alarm state changes and the kill switch's changes included, is parsed by escalate-input.ts, which escalation-timer
+// does not load: it parses no alarm event, so it builds none of alarm-event.ts's schemas).
 // zod/mini, not classic zod: it tree-shakes, so the handler bundles carry only the validators used here.
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
 import { InvalidInputError } from '../errors';
-import { parseAlarmEvent, type AlarmStateChange } from '../events/alarm-event';
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../report/decision-reporter';
+import type { AlarmStateChange } from '../events/alarm-event';
 import { isIncidentId } from './incident';
-import { PARAMETER_STORE_CHANGE, parseKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
+import type { KillSwitchChange } from './kill-switch-change';
 import type { TimerInput } from './plan-timer';
 
 if (!z.config().localeError) z.config({ localeError: englishErrors });
 
 const text = z.string();
 // One optional string for every optional text field: built once per cold start, not once per field (decision 106).
-const optionalText = z.optional(text);
+export const optionalText = z.optional(text);
 const resourceSchema = z.looseObject({ type: text, id: text, arn: text });
 
 /** The Decision contract (shared/pipeline/types.ts), loosely: other playbooks may add fields and causes. */
-const decisionSchema = z.looseObject({
+export const decisionSchema = z.looseObject({
   playbook: text.check(z.minLength(1)),
   outcome: z.enum(['applied', 'dry-run', 'skipped', 'escalate', 'rejected']),
   reason: text,
@@ -49,15 +50,6 @@ const decisionSchema = z.looseObject({
 });
 export type DecisionEventDetail = z.infer<typeof decisionSchema>;
 
-const decisionEventSchema = z.looseObject({
-  id: optionalText,
-  source: z.literal(DECISION_SOURCE),
-  'detail-type': z.literal(DECISION_DETAIL_TYPE),
-  account: optionalText,
-  region: optionalText,
-  detail: decisionSchema,
-});
-
 // The incident's alarm, as the timer's creator wrote it: a CloudWatch alarm name (1-255 characters) and a 12-digit account.
 const timerAlarmSchema = z.strictObject({ name: text.check(z.minLength(1), z.maxLength(255)), account: z.optional(text.check(z.regex(/^\d{12}$/))) });
 
@@ -86,7 +78,7 @@ export type EscalateInput = { kind: 'decision'; decision: DecisionEventDetail; e
 /** What the escalate handler takes: an incident's input, or a change of the kill switch (told to L1: decision 178). */
 export type EscalateHandlerInput = EscalateInput | { kind: 'kill-switch-change'; change: KillSwitchChange };
 
-function toObject(raw: unknown): unknown {
+export function toObject(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
   try {
     return JSON.parse(raw) as unknown;
@@ -95,31 +87,8 @@ function toObject(raw: unknown): unknown {
   }
 }
 
-function issues(error: z.core.$ZodError): string[] {
+export function issues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-}
-
-/** A "Runbook Decision" from the project's bus, a "CloudWatch Alarm State Change", or SSM's "Parameter Store Change"; anything else is rejected. */
-export function parseEscalateInput(raw: unknown): EscalateHandlerInput {
-  const value = toObject(raw);
-  const detailType = (value as { 'detail-type'?: unknown } | null)?.['detail-type'];
-  if (detailType === DECISION_DETAIL_TYPE) {
-    const parsed = decisionEventSchema.safeParse(value);
-    if (!parsed.success) {
-      const found = issues(parsed.error);
-      throw new InvalidInputError(`invalid Runbook Decision event: ${found[0] ?? 'malformed'}`, found);
-    }
-    return { kind: 'decision', decision: parsed.data.detail, ...(parsed.data.account ? { eventAccount: parsed.data.account } : {}) };
-  }
-  if (detailType === 'CloudWatch Alarm State Change') return { kind: 'alarm', event: parseAlarmEvent(value) };
-  if (detailType === PARAMETER_STORE_CHANGE) {
-    const parsed = parseKillSwitchChange(value);
-    if ('issues' in parsed) throw new InvalidInputError(`invalid Parameter Store Change event: ${parsed.issues[0] ?? 'malformed'}`, parsed.issues);
-    return { kind: 'kill-switch-change', change: parsed.change };
-  }
-  throw new InvalidInputError(
-    `the escalate handler takes "${DECISION_DETAIL_TYPE}", "CloudWatch Alarm State Change" and "${PARAMETER_STORE_CHANGE}" events, got detail-type ${JSON.stringify(detailType ?? null)}`,
-  );
 }
 
 /** The Input of an escalation timer's schedule. */

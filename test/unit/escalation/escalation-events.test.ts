@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../shared/errors';
-import { parseEscalateInput, parseTimerInput } from '../../../shared/escalation/escalation-events';
+import { parseEscalateInput } from '../../../shared/escalation/escalate-input';
+import { parseTimerInput } from '../../../shared/escalation/escalation-events';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
 const decisionEvent = {
