@@ -30,7 +30,7 @@ export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
   routing: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'],
   handlers: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
   permissions: ['iam:SimulatePrincipalPolicy'],
-  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck'],
+  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck', 'route53:GetHealthCheckStatus'],
   'cross-account': ['sts:AssumeRole', 'iam:GetRole', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy'],
 };
 

@@ -5,7 +5,7 @@ import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersC
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
@@ -465,14 +465,21 @@ describe('runbook preflight -e production on the sandbox', () => {
 
   // Review 13 R13-12: a failover record without a health check (or with set identifiers other than the regions) ends
   // FailoverToDR / FailbackToPrimary at a failed switchRecord / refuseRecordPair, during the outage: preflight says so now.
-  it("names a failover record pair the documents cannot switch (the SECONDARY's health check removed), and passes again once it is back", async () => {
+  // Review 15 R15-3, in the same run: the PRIMARY's health check inverted (UpdateHealthCheck, read back by GetHealthCheck's
+  // HealthCheckConfig) sends the API's traffic to the DR region while the primary is up: named in the same FAIL.
+  it("names a failover record pair the documents cannot switch (the SECONDARY's health check removed) and one DNS fails over backwards (the PRIMARY's inverted), and passes again once both are back", async () => {
     const read = async () =>
       (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, StartRecordName: pair.recordName, StartRecordType: 'CNAME', MaxItems: 2 }))).ResourceRecordSets ?? [];
-    const secondary = (await read()).find((r) => r.Failover === 'SECONDARY');
-    if (!secondary?.HealthCheckId) throw new Error('the provisioned SECONDARY has no health check');
+    const records = await read();
+    const secondary = records.find((r) => r.Failover === 'SECONDARY');
+    const primaryCheck = records.find((r) => r.Failover === 'PRIMARY')?.HealthCheckId;
+    if (!secondary?.HealthCheckId || !primaryCheck) throw new Error('the provisioned pair has a record without a health check');
+    const inverted = async () => (await route53.send(new GetHealthCheckCommand({ HealthCheckId: primaryCheck }))).HealthCheck?.HealthCheckConfig?.Inverted;
     const { HealthCheckId: healthCheckId, ...withoutCheck } = secondary;
     await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: withoutCheck }] } }));
+    await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: primaryCheck, Inverted: true }));
     expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBeUndefined();
+    expect(await inverted()).toBe(true);
     try {
       const { status, report } = await preflight();
       expect(status).toBe(1);
@@ -480,10 +487,14 @@ describe('runbook preflight -e production on the sandbox', () => {
       const failed = report.checks.find((c) => c.status === 'FAIL');
       expect(failed?.message).toContain('the SECONDARY record (set identifier us-west-2) has no health check');
       expect(failed?.message).toContain('NotificationService-FailbackToPrimary and NotificationService-FailoverToDR');
+      expect(failed?.message).toContain(`and DNS would not fail over with it: the PRIMARY's health check ${primaryCheck} is inverted: Route 53 considers it "unhealthy when it otherwise would be considered healthy"`);
     } finally {
       await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...withoutCheck, HealthCheckId: healthCheckId } }] } }));
+      // The fix as the FAIL prints it.
+      await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: primaryCheck, Inverted: false, Disabled: false }));
     }
     expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBe(healthCheckId);
+    expect(await inverted()).toBe(false);
   });
 
   // Review 13 R13-5: nothing read the approval topic back. A filter policy on its only subscriber (the tiers' filter, copied

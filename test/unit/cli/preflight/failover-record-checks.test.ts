@@ -1,9 +1,18 @@
 // Preflight's read of the Route 53 failover record pair (review 13 R13-12): the pair the failover documents switch,
 // judged as their readRecords / checkRecordPair / switchRecord steps judge it, before the failover needs it.
 import { join } from 'node:path';
-import { GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type HealthCheckConfig,
+  type HealthCheckObservation,
+  type HealthCheckRegion,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkFailoverRecords, judgeRecordPair, recordSwitchingDocuments } from '../../../../cli/preflight/failover-record-checks';
+import { checkFailoverRecords, judgeCheckStatus, judgeRecordPair, recordSwitchingDocuments, regionOfEndpoint } from '../../../../cli/preflight/failover-record-checks';
 import { deployedDocuments } from '../../../../cli/preflight/index';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
 import { awsError, clients, expectationsFor, TARGET } from './support';
@@ -34,12 +43,34 @@ const documents = () => {
   return deployedDocuments(join(__dirname, '../../../../runbooks'), config, 'production', TARGET);
 };
 
-function zone(records: ResourceRecordSet[], healthChecks: string[] = ['hc-us-east-1', 'hc-us-west-2']): void {
+/** GetHealthCheckStatus's answer: one observation per checker (8 regions), `succeeding` of them "Success:". */
+const CHECKER_REGIONS: HealthCheckRegion[] = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+const observations = (succeeding: number, of = 8): HealthCheckObservation[] =>
+  Array.from({ length: of }, (_, i) => ({
+    ...(CHECKER_REGIONS[i % 8] ? { Region: CHECKER_REGIONS[i % 8] } : {}),
+    IPAddress: `15.177.${i}.1`,
+    StatusReport: { Status: i < succeeding ? 'Success: HTTP Status Code 200, OK' : 'Failure: HTTP Status Code 503, Service Unavailable', CheckedTime: new Date('2026-12-07T01:00:00Z') },
+  }));
+
+/**
+ * The zone as ListResourceRecordSets answers it; each existing health check an HTTPS check of its record's endpoint
+ * (`configs` overrides fields by id), every checker reporting success unless `succeeding` says otherwise (by id, of 8).
+ */
+function zone(records: ResourceRecordSet[], healthChecks: string[] = ['hc-us-east-1', 'hc-us-west-2'], configs: Record<string, Partial<HealthCheckConfig>> = {}, succeeding: Record<string, number> = {}): void {
   route53.reset();
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: records, IsTruncated: false, MaxItems: 2 });
+  const known = (id: string) => {
+    if (!healthChecks.includes(id)) throw awsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`);
+  };
   route53.on(GetHealthCheckCommand).callsFake((input: { HealthCheckId: string }) => {
-    if (!healthChecks.includes(input.HealthCheckId)) throw awsError('NoSuchHealthCheck', `A health check with id ${input.HealthCheckId} does not exist.`);
-    return { HealthCheck: { Id: input.HealthCheckId, CallerReference: 'r', HealthCheckVersion: 1, HealthCheckConfig: { Type: 'HTTPS' } } };
+    known(input.HealthCheckId);
+    const region = input.HealthCheckId.replace(/^hc-/, '');
+    const config: HealthCheckConfig = { Type: 'HTTPS', FullyQualifiedDomainName: `api.execute-api.${region}.amazonaws.com`, ResourcePath: '/health', Inverted: false, Disabled: false, ...configs[input.HealthCheckId] };
+    return { HealthCheck: { Id: input.HealthCheckId, CallerReference: 'r', HealthCheckVersion: 1, HealthCheckConfig: config } };
+  });
+  route53.on(GetHealthCheckStatusCommand).callsFake((input: { HealthCheckId: string }) => {
+    known(input.HealthCheckId);
+    return { HealthCheckObservations: observations(succeeding[input.HealthCheckId] ?? 8) };
   });
 }
 
@@ -71,6 +102,43 @@ describe('judgeRecordPair (pure): the pair as readRecords, checkRecordPair and s
     expect(verdict.state).toBe(state);
     expect(verdict.problems).toHaveLength(problems.length);
     problems.forEach((p, i) => expect(verdict.problems[i]).toMatch(p));
+    expect(verdict.dnsProblems).toEqual([]);
+  });
+
+  // Review 15 R15-3: pairs the documents would switch, to no effect.
+  const DR_API = 'api.execute-api.us-west-2.amazonaws.com';
+  it.each([
+    [
+      'both records the DR API, one health check',
+      [cname('us-east-1', 'PRIMARY', { ResourceRecords: [{ Value: DR_API }], HealthCheckId: 'hc-shared' }), cname('us-west-2', 'SECONDARY', { HealthCheckId: 'hc-shared' })],
+      [/both records' value is api\.execute-api\.us-west-2\.amazonaws\.com: .* a failover changes nothing/, /both records name health check hc-shared: .*no healthy record to fail over to/, /the PRIMARY record \(set identifier us-east-1\) has the value api\.execute-api\.us-west-2\.amazonaws\.com, an endpoint in us-west-2/],
+    ],
+    ['one value, written once with the final dot and in capitals', [cname('us-east-1', 'PRIMARY', { ResourceRecords: [{ Value: 'API.example.com.' }] }), cname('us-west-2', 'SECONDARY', { ResourceRecords: [{ Value: 'api.example.com' }] })], [/both records' value is API\.example\.com\./]],
+    ['the values swapped (each the other region\'s API)', [cname('us-east-1', 'PRIMARY', { ResourceRecords: [{ Value: DR_API }] }), cname('us-west-2', 'SECONDARY', { ResourceRecords: [{ Value: 'api.execute-api.us-east-1.amazonaws.com' }] })], [/PRIMARY record .* an endpoint in us-west-2/, /SECONDARY record .* an endpoint in us-east-1/]],
+  ] as const)('%s: the documents could switch it, DNS would not fail over (%#)', (_case, records, problems) => {
+    const verdict = judgeRecordPair(records as unknown as ResourceRecordSet[], PAIR);
+    expect(verdict.state).toBe('switchable');
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.dnsProblems).toHaveLength(problems.length);
+    problems.forEach((p, i) => expect(verdict.dnsProblems[i]).toMatch(p));
+  });
+});
+
+describe('regionOfEndpoint and judgeCheckStatus (pure)', () => {
+  it.each([
+    ['abc1234567.execute-api.us-west-2.amazonaws.com', 'us-west-2'],
+    ['d-abc123.execute-api.eu-central-1.amazonaws.com.', 'eu-central-1'],
+    ['my-alb-1.us-gov-west-1.elb.amazonaws.com', 'us-gov-west-1'],
+    ['api.notification.example.com', undefined],
+    ['us-west-2.example.com', undefined],
+  ])('%s names %s', (name, region) => expect(regionOfEndpoint(name)).toBe(region));
+
+  it("is Route 53's rule: healthy when more than 18% of the checkers report success; nothing when none reports", () => {
+    expect(judgeCheckStatus(observations(8))).toEqual({ reporting: 8, succeeding: 8, healthy: true });
+    expect(judgeCheckStatus(observations(2))).toEqual({ reporting: 8, succeeding: 2, healthy: true });
+    expect(judgeCheckStatus(observations(1))).toEqual({ reporting: 8, succeeding: 1, healthy: false });
+    expect(judgeCheckStatus(observations(0))).toEqual({ reporting: 8, succeeding: 0, healthy: false });
+    expect(judgeCheckStatus([])).toBeUndefined();
   });
 });
 
@@ -84,11 +152,86 @@ describe('checkFailoverRecords: read as the documents read it, FAIL with a fix b
         check: 'failover-record-pair',
         subject: `${RECORD} in ${ZONE}`,
         status: 'PASS',
-        message: `failover record pair ${RECORD}: two CNAMEs, PRIMARY us-east-1, SECONDARY us-west-2, each with a value, a TTL and an existing health check (hc-us-east-1, hc-us-west-2): NotificationService-FailbackToPrimary and NotificationService-FailoverToDR can switch it`,
+        message: `failover record pair ${RECORD}: two CNAMEs, PRIMARY us-east-1, SECONDARY us-west-2, each with its own value, a TTL and its own existing health check, enabled and not inverted (hc-us-east-1, hc-us-west-2); the PRIMARY's health check hc-us-east-1: 8 of 8 checkers report success: NotificationService-FailbackToPrimary and NotificationService-FailoverToDR can switch it`,
       },
     ]);
     expect(route53.commandCalls(ListResourceRecordSetsCommand).map((c) => c.args[0].input)).toEqual([{ HostedZoneId: ZONE, StartRecordName: RECORD, StartRecordType: 'CNAME', MaxItems: 2 }]);
     expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual(['hc-us-east-1', 'hc-us-west-2']);
+    expect(route53.commandCalls(GetHealthCheckStatusCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual(['hc-us-east-1']);
+  });
+
+  // Review 15 R15-3's three rows (production with DR configured, the real documents): each PASSed.
+  it.each([
+    [
+      'both records point at the DR API, one shared health check',
+      () => zone([cname('us-east-1', 'PRIMARY', { ResourceRecords: [{ Value: 'api.execute-api.us-west-2.amazonaws.com' }], HealthCheckId: 'hc-us-west-2' }), cname('us-west-2', 'SECONDARY')], ['hc-us-west-2']),
+      ["both records' value is api.execute-api.us-west-2.amazonaws.com", 'both records name health check hc-us-west-2', 'the PRIMARY record (set identifier us-east-1) has the value api.execute-api.us-west-2.amazonaws.com, an endpoint in us-west-2'],
+    ],
+    [
+      'PRIMARY health check Disabled',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': { Disabled: true } }),
+      [
+        `the PRIMARY's health check hc-us-east-1 is disabled: Route 53 then "considers the status of the health check to always be healthy" and "continues to route traffic to the corresponding resources" (API reference, HealthCheckConfig.Disabled), so DNS keeps answering with the PRIMARY record (us-east-1) when its API is down: it never fails away from it`,
+      ],
+    ],
+    [
+      'PRIMARY health check Inverted',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': { Inverted: true } }),
+      [
+        `the PRIMARY's health check hc-us-east-1 is inverted: Route 53 considers it "unhealthy when it otherwise would be considered healthy" (API reference, HealthCheckConfig.Inverted), so while the PRIMARY's API (us-east-1) is up DNS answers with the SECONDARY record (us-west-2), and when it is down with the PRIMARY`,
+      ],
+    ],
+    ['SECONDARY health check Disabled', () => zone(AS_PROVISIONED, undefined, { 'hc-us-west-2': { Disabled: true } }), ["the SECONDARY's health check hc-us-west-2 is disabled", 'after a switch (the documents carry each record\'s health check over) it is the PRIMARY\'s check: DNS would never fail away from us-west-2']],
+    ["the PRIMARY's health check probes the DR API", () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': { FullyQualifiedDomainName: 'api.execute-api.us-west-2.amazonaws.com' } }), ["the PRIMARY's health check hc-us-east-1 probes api.execute-api.us-west-2.amazonaws.com, an endpoint in us-west-2"]],
+  ])('%s: FAIL saying what Route 53 then does, with the fix; no status read', async (_case, plant, texts) => {
+    plant();
+    const [check] = await run();
+    expect(check).toMatchObject({ status: 'FAIL', check: 'failover-record-pair', subject: `${RECORD} in ${ZONE}` });
+    expect(check?.message).toContain(`the failover record pair ${RECORD} is one NotificationService-FailbackToPrimary and NotificationService-FailoverToDR can switch, but DNS does not fail over with it as they assume: `);
+    for (const text of texts) expect(check?.message).toContain(text);
+    expect(check?.fix).toContain('aws route53 update-health-check --health-check-id <id> --no-disabled --no-inverted');
+    expect(check?.fix).toContain('aws route53 change-resource-record-sets');
+    expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(0);
+  });
+
+  it("a record the documents refuse and a disabled check: one FAIL naming both", async () => {
+    zone([cname('us-east-1', 'PRIMARY'), cname('us-west-2', 'SECONDARY', { HealthCheckId: undefined })], undefined, { 'hc-us-east-1': { Disabled: true } });
+    const [check] = await run();
+    expect(check?.status).toBe('FAIL');
+    expect(check?.message).toContain('the SECONDARY record (set identifier us-west-2) has no health check');
+    expect(check?.message).toContain("a failover would end with the record not switched (recordNotSwitched), found during the outage; and DNS would not fail over with it: the PRIMARY's health check hc-us-east-1 is disabled");
+  });
+
+  it("Route 53 counts the PRIMARY's check unhealthy now (1 of 8 checkers succeed): WARN, DNS already answers with the DR record whose consumers are off", async () => {
+    zone(AS_PROVISIONED, undefined, {}, { 'hc-us-east-1': 1 });
+    const [check] = await run();
+    expect(check).toMatchObject({
+      status: 'WARN',
+      message: `Route 53 counts the PRIMARY's health check hc-us-east-1 unhealthy now (1 of 8 checkers report success; healthy needs more than 18%): DNS already answers ${RECORD} with the SECONDARY record (us-west-2), whose consumers are off until FailoverToDR enables them: what clients send there waits unconsumed in the DR queue`,
+      fix: 'find why api.execute-api.us-east-1.amazonaws.com fails its health check (aws route53 get-health-check-last-failure-reason --health-check-id hc-us-east-1); if us-east-1 is down, run NotificationService-FailoverToDR in us-west-2',
+    });
+    // 2 of 8 (25%) is healthy to Route 53: PASS.
+    zone(AS_PROVISIONED, undefined, {}, { 'hc-us-east-1': 2 });
+    expect((await run())[0]?.status).toBe('PASS');
+    // The DR region's check failing is no WARN: DNS answers with the PRIMARY.
+    zone(AS_PROVISIONED, undefined, {}, { 'hc-us-west-2': 0 });
+    expect((await run())[0]?.status).toBe('PASS');
+  });
+
+  it('failed over and the PRIMARY (the DR record) unhealthy: the WARN says DNS answers with the primary region again', async () => {
+    zone([cname('us-east-1', 'SECONDARY'), cname('us-west-2', 'PRIMARY')], undefined, {}, { 'hc-us-west-2': 0 });
+    const [check] = await run();
+    expect(check?.status).toBe('WARN');
+    expect(check?.message).toContain("; and Route 53 counts the PRIMARY's health check hc-us-west-2 unhealthy now (0 of 8 checkers report success; healthy needs more than 18%): DNS already answers");
+    expect(check?.message).toContain('with the SECONDARY record (us-east-1), whose consumers FailoverToDR stopped');
+  });
+
+  it("a calculated PRIMARY check: its status is not read (GetHealthCheckStatus does not answer one), and the PASS says so", async () => {
+    zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': { Type: 'CALCULATED', FullyQualifiedDomainName: undefined, ChildHealthChecks: ['c1', 'c2'], HealthThreshold: 1 } });
+    const [check] = await run();
+    expect(check?.status).toBe('PASS');
+    expect(check?.message).toContain("the PRIMARY's health check hc-us-east-1 (CALCULATED) is not read for its status: GetHealthCheckStatus reports endpoint checks only");
+    expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(0);
   });
 
   it('a health check that no longer exists: FAIL naming it, with the fix', async () => {
