@@ -7,9 +7,10 @@
 // Scheduler drops a timer once its retry policy runs out ("Configuring a schedule's dead-letter queue", EventBridge
 // Scheduler User Guide): the only trace is the group's failure metrics, which the lane's alarm sums and sends to the
 // automation health topic (decision 239; the topic's own subscribers are checked by health-topic-checks.ts). So:
-// - schedule-lane-alarm (per group): that alarm exists, watches the group's four failure metrics
-//   (SCHEDULER_FAILURE_METRICS) with the ScheduleGroup dimension, fires above 0, has its actions enabled, and notifies the
-//   health topic; else FAIL: a failed delivery would be lost, nobody told.
+// - schedule-lane-alarm (per group): that alarm exists and is the one infra deploys where it matters: the group's four
+//   failure metrics (SCHEDULER_FAILURE_METRICS) with the ScheduleGroup dimension only, each summed over at most 5 min,
+//   the alarmed expression their sum, one breaching datapoint enough, above 0, actions enabled, notifying the health
+//   topic (review 16, R16-7); else FAIL: a failed delivery would be lost, nobody told.
 // - schedule-delivery (per live schedule that is not as the handlers create it, read with ListSchedules + GetSchedule):
 //   a DeadLetterConfig whose queue its execution role may not send to (sqs:SendMessage, simulated; the User Guide's
 //   execution-role permission for a DLQ) FAIL: the dead-letter event is lost; a RetryPolicy other than the lane's WARN
@@ -47,11 +48,26 @@ export function laneAlarmName(lane: ScheduleLane): string {
   return schedulerAlarmSpec({ groupName: lane.groupName, target: lane.target, stops: '', retry: '' }).alarmName;
 }
 
-/** Pure: what keeps the lane's alarm from telling anyone that a schedule of its group failed or was dropped. */
+/** An expression with each query id replaced by the metric it names, spaces dropped: two sums of the same metrics compare equal. */
+function expressionOfMetrics(expression: string, metricOf: Record<string, string>): string {
+  // CloudWatch query ids start with a lower-case letter; the functions (SUM, FILL) are upper case.
+  return expression.replace(/\b[a-z][A-Za-z0-9_]*\b/g, (id) => metricOf[id] ?? id).replace(/\s+/g, '');
+}
+
+/**
+ * Pure: what keeps the lane's alarm from telling anyone that a schedule of its group failed or was dropped. Compared
+ * with the alarm infra deploys (schedulerAlarmSpec): each failure metric of the group, with ScheduleGroup as its only
+ * dimension (Scheduler publishes no other: a series with another matches nothing), its Sum over at most the spec's
+ * period (a longer one hears a drop later than the ladder it is for); the alarmed expression the spec's sum of the four;
+ * one breaching datapoint enough (a single drop is one datapoint: "3 of 3" never alarms on it; review 16, R16-7);
+ * above 0; actions enabled and the health topic among them.
+ */
 export function laneAlarmProblems(alarm: MetricAlarm | undefined, lane: ScheduleLane, healthTopicArn: string): string[] {
   if (!alarm) return ['it does not exist'];
+  const spec = schedulerAlarmSpec({ groupName: lane.groupName, target: lane.target, stops: '', retry: '' });
   const problems: string[] = [];
   const queries = alarm.Metrics ?? [];
+  let summedAll = true;
   for (const metricName of SCHEDULER_FAILURE_METRICS) {
     const watched = queries.find(
       (q) =>
@@ -59,11 +75,30 @@ export function laneAlarmProblems(alarm: MetricAlarm | undefined, lane: Schedule
         q.MetricStat.Metric.MetricName === metricName &&
         (q.MetricStat.Metric.Dimensions ?? []).some((d) => d.Name === 'ScheduleGroup' && d.Value === lane.groupName),
     );
-    if (!watched) problems.push(`it does not watch AWS/Scheduler ${metricName} of group ${lane.groupName}`);
-    else if (!queries.some((q) => q.ReturnData !== false && q.Expression !== undefined && new RegExp(`\\b${watched.Id ?? '?'}\\b`).test(q.Expression))) {
+    if (!watched?.MetricStat) {
+      problems.push(`it does not watch AWS/Scheduler ${metricName} of group ${lane.groupName}`);
+      summedAll = false;
+      continue;
+    }
+    if (!queries.some((q) => q.ReturnData !== false && q.Expression !== undefined && new RegExp(`\\b${watched.Id ?? '?'}\\b`).test(q.Expression))) {
       problems.push(`its alarmed expression does not include ${metricName} (${watched.Id ?? '?'})`);
+      summedAll = false;
+    }
+    const { Metric: metric, Period: period, Stat: stat } = watched.MetricStat;
+    const others = (metric?.Dimensions ?? []).filter((d) => d.Name !== 'ScheduleGroup');
+    if (others.length > 0) problems.push(`its ${metricName} also names ${others.map((d) => `${d.Name ?? '?'}=${d.Value ?? '?'}`).join(', ')}: Scheduler publishes the metric with ScheduleGroup only, so that series has no data`);
+    if (stat !== spec.statistic) problems.push(`its ${metricName} is the ${stat ?? '?'}, not the ${spec.statistic} of failures`);
+    if ((period ?? 0) > spec.periodSeconds) problems.push(`its ${metricName} is summed over ${String(period)} s: a failure is heard up to that late, not within ${spec.periodSeconds} s`);
+  }
+  const alarmed = queries.filter((q) => q.ReturnData !== false && q.Expression !== undefined);
+  if (summedAll && alarmed.length === 1 && alarmed[0]?.Expression) {
+    const deployed = Object.fromEntries(queries.flatMap((q) => (q.Id && q.MetricStat?.Metric?.MetricName ? [[q.Id, q.MetricStat.Metric.MetricName]] : [])));
+    if (expressionOfMetrics(alarmed[0].Expression, deployed) !== expressionOfMetrics(spec.expression, spec.metrics)) {
+      problems.push(`its alarmed expression is ${alarmed[0].Expression}, not the sum of the four (${spec.expression})`);
     }
   }
+  const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 1;
+  if (needed > 1) problems.push(`it alarms on ${needed} of ${String(alarm.EvaluationPeriods ?? '?')} periods: one failed or dropped timer is one datapoint and never alarms`);
   if (alarm.ComparisonOperator !== 'GreaterThanThreshold' || alarm.Threshold !== 0) problems.push(`it fires on ${alarm.ComparisonOperator ?? '?'} ${String(alarm.Threshold ?? '?')}, not on any failure (GreaterThanThreshold 0)`);
   if (alarm.ActionsEnabled === false) problems.push('its actions are disabled');
   if (!(alarm.AlarmActions ?? []).includes(healthTopicArn)) problems.push(`its ALARM actions (${(alarm.AlarmActions ?? []).join(', ') || 'none'}) do not notify the automation health topic ${healthTopicArn}`);

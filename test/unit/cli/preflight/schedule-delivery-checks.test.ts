@@ -70,6 +70,12 @@ describe('the lanes', () => {
   });
 });
 
+/** The deployed escalation lane alarm with each of its metric queries edited. */
+function withQueries(edit: (query: NonNullable<MetricAlarm['Metrics']>[number]) => NonNullable<MetricAlarm['Metrics']>[number]): MetricAlarm {
+  const alarm = deployedAlarm(ESCALATION, 'escalation-timer');
+  return { ...alarm, Metrics: (alarm.Metrics ?? []).map(edit) };
+}
+
 describe('laneAlarmProblems (pure)', () => {
   it.each([
     ['as deployed', deployedAlarm(ESCALATION, 'escalation-timer'), []],
@@ -79,6 +85,15 @@ describe('laneAlarmProblems (pure)', () => {
     ['another topic notified', deployedAlarm(ESCALATION, 'escalation-timer', ['arn:aws:sns:us-east-1:111122223333:other']), [`its ALARM actions (arn:aws:sns:us-east-1:111122223333:other) do not notify the automation health topic ${HEALTH}`]],
     ['InvocationDroppedCount left out of the sum', (() => { const a = deployedAlarm(ESCALATION, 'escalation-timer'); return { ...a, Metrics: (a.Metrics ?? []).map((q) => (q.Expression ? { ...q, Expression: 'SUM([FILL(m0, 0), FILL(m1, 0), FILL(m2, 0)])' } : q)) }; })(), ['its alarmed expression does not include InvocationDroppedCount (m3)']],
     ['fires only above 5', { ...deployedAlarm(ESCALATION, 'escalation-timer'), Threshold: 5 }, ['it fires on GreaterThanThreshold 5, not on any failure (GreaterThanThreshold 0)']],
+    // Review 16, R16-7: edits that "de-noise" the alarm until one dropped timer never reaches it.
+    ['3 of 3 periods', { ...deployedAlarm(ESCALATION, 'escalation-timer'), EvaluationPeriods: 3 }, ['it alarms on 3 of 3 periods: one failed or dropped timer is one datapoint and never alarms']],
+    ['2 of 3 datapoints', { ...deployedAlarm(ESCALATION, 'escalation-timer'), EvaluationPeriods: 3, DatapointsToAlarm: 2 }, ['it alarms on 2 of 3 periods: one failed or dropped timer is one datapoint and never alarms']],
+    ['1 of 3 datapoints (still one is enough)', { ...deployedAlarm(ESCALATION, 'escalation-timer'), EvaluationPeriods: 3, DatapointsToAlarm: 1 }, []],
+    ['the expression multiplied by 0', withQueries((q) => (q.Expression ? { ...q, Expression: `${q.Expression} * 0` } : q)), [`its alarmed expression is SUM([FILL(m0, 0), FILL(m1, 0), FILL(m2, 0), FILL(m3, 0)]) * 0, not the sum of the four (SUM([FILL(m0, 0), FILL(m1, 0), FILL(m2, 0), FILL(m3, 0)]))`]],
+    ['the same sum with other ids and spacing', withQueries((q) => (q.Expression ? { ...q, Expression: 'SUM([FILL(d,0),FILL(c,0),FILL(b,0),FILL(a,0)])' } : { ...q, Id: { m0: 'd', m1: 'c', m2: 'b', m3: 'a' }[q.Id ?? ''] ?? q.Id })), []],
+    ['an extra dimension', withQueries((q) => (q.MetricStat?.Metric?.MetricName === 'InvocationDroppedCount' ? { ...q, MetricStat: { ...q.MetricStat, Metric: { ...q.MetricStat.Metric, Dimensions: [...(q.MetricStat.Metric.Dimensions ?? []), { Name: 'ScheduleName', Value: 'escalate-l2' }] } } } : q)), ['its InvocationDroppedCount also names ScheduleName=escalate-l2: Scheduler publishes the metric with ScheduleGroup only, so that series has no data']],
+    ['a one-day period', withQueries((q) => (q.MetricStat ? { ...q, MetricStat: { ...q.MetricStat, Period: 86400 } } : q)), ['TargetErrorCount', 'TargetErrorThrottledCount', 'InvocationThrottleCount', 'InvocationDroppedCount'].map((m) => `its ${m} is summed over 86400 s: a failure is heard up to that late, not within 300 s`)],
+    ['the Minimum, not the Sum', withQueries((q) => (q.MetricStat?.Metric?.MetricName === 'TargetErrorCount' ? { ...q, MetricStat: { ...q.MetricStat, Stat: 'Minimum' } } : q)), ['its TargetErrorCount is the Minimum, not the Sum of failures']],
   ] as Array<[string, MetricAlarm | undefined, string[]]>)('%s', (_case, alarm, problems) => {
     expect(laneAlarmProblems(alarm, escalationLane!, HEALTH)).toEqual(problems);
   });
