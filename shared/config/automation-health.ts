@@ -149,8 +149,11 @@ export function deadLetterAlarmSpec(queue: { queueName: string; holds: string; f
  * page or health check it carries is late and nothing else says so. AWS/Lambda AsyncEventAge ("the time between when
  * Lambda successfully queues the event and when the function is invoked"; Lambda Developer Guide, asynchronous invocation
  * metrics, milliseconds, dimension FunctionName), Maximum per minute, over 2 min in 1 of 1 (project default): Lambda
- * retries a function error after 1 min and then 2 min, so one retry stays under it and a third attempt, or an event
- * throttled for over 2 min, trips it. Missing data (no event queued that minute) is not breaching.
+ * retries a function error about 1 min and then 2 min after the attempt, and the age counts the attempt's own duration:
+ * one retry after an attempt that failed fast stays under it; one after an attempt that ran to its timeout (60 s, 120 s
+ * for scale-up-database: infra/lib/settings.ts) trips it, as do a third attempt and an event throttled for over 2 min
+ * (review 16, R16-10; decision 261: a handler that hung to its timeout on the decision path is worth a page). Missing
+ * data (no event queued that minute) is not breaching.
  */
 export interface AsyncEventAgeAlarmSpec {
   alarmName: string;
@@ -167,7 +170,7 @@ export interface AsyncEventAgeAlarmSpec {
   treatMissingData: 'notBreaching';
 }
 
-/** Project default: an asynchronous event may wait up to 2 min (one error retry) before the first tier is told. */
+/** Project default: an asynchronous event may wait up to 2 min (one retry of an attempt that failed fast) before the first tier is told. */
 export const ASYNC_EVENT_AGE_LIMIT_SECONDS = 120;
 
 export function asyncEventAgeAlarmSpec(fn: { functionName: string; carries: string }): AsyncEventAgeAlarmSpec {
