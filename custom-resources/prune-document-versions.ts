@@ -3,7 +3,8 @@
 // (review 13 R13-15, decision 240). The documents are the deployment's own (DOCUMENT_NAMES), never the event's.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { deleteSupersededVersions } from '../shared/runbooks/document-versions';
+import { isTransientAwsError } from '../shared/aws/classify-error';
+import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCleanupProgress } from '../shared/runbooks/document-versions';
 
 /** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
 export interface CustomResourceEvent {
@@ -13,6 +14,13 @@ export interface CustomResourceEvent {
   RequestId: string;
   LogicalResourceId: string;
   PhysicalResourceId?: string;
+  /**
+   * The template's properties. On an Update, "the new resource property values"; on the rollback of a failed update
+   * CloudFormation sends another Update whose ResourceProperties are the previous template's and OldResourceProperties
+   * the failed one's (review 15, R15-9; decision 262).
+   */
+  ResourceProperties?: Readonly<Record<string, unknown>>;
+  OldResourceProperties?: Readonly<Record<string, unknown>>;
 }
 
 /** One id for the life of the resource: an Update never replaces it (so no Delete of an "old" one follows). */
@@ -24,6 +32,14 @@ export const DOCUMENT_NAMES_ENV = 'DOCUMENT_NAMES';
  * default is its latest version.
  */
 export const DOCUMENT_HASHES_ENV = 'DOCUMENT_HASHES';
+/**
+ * The custom resource's `DeployedContents` property as synthesized with this function (the same string): CloudFormation
+ * updates the function before the custom resource (its ServiceToken names the function), so a forward Update's
+ * ResourceProperties.DeployedContents is this; an Update carrying another is not a deploy of this function's content
+ * (a rollback's, with the previous template's properties, while the function still has the failed update's), and deletes
+ * nothing (decision 262).
+ */
+export const DEPLOYED_CONTENTS_ENV = 'DEPLOYED_CONTENTS';
 
 /**
  * The response goes to the pre-signed S3 URL CloudFormation gives, in its response bucket
@@ -59,6 +75,12 @@ function documentHashes(): Map<string, string> {
   return hashes;
 }
 
+function deployedContents(): string {
+  const raw = process.env[DEPLOYED_CONTENTS_ENV] ?? '';
+  if (!/^[0-9a-f]{64}$/.test(raw)) throw new Error(`${DEPLOYED_CONTENTS_ENV} must be the custom resource's DeployedContents (sha-256 hex); got "${raw}"`);
+  return raw;
+}
+
 function documentNames(): string[] {
   const raw = process.env[DOCUMENT_NAMES_ENV] ?? '';
   const names = raw.split(',').filter((n) => n !== '');
@@ -70,47 +92,150 @@ export interface PruneDeps {
   ssm: Pick<SSMClient, 'send'>;
   /** PUTs the response document to CloudFormation's URL; answers the HTTP status. */
   put: (url: string, body: string) => Promise<number>;
-  logger: Pick<Logger, 'info' | 'error'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Waits between retries (Lambda: a timer; tests: recorded, no waiting). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Lambda's remaining time (context.getRemainingTimeInMillis): no retry starts that would leave less than RESPONSE_RESERVE_MS. */
+  remainingMs?: () => number;
+}
+
+/**
+ * The waits before the 2nd..6th attempt of one SSM call that failed transiently (throttling, 5xx, a network error,
+ * SSM's TooManyUpdates), on top of the SDK's own 3 attempts: 31 s at most, well inside the 5-minute timeout.
+ */
+export const RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 16000];
+/** Time kept for answering CloudFormation: a function that times out never answers, and CloudFormation waits for it. */
+export const RESPONSE_RESERVE_MS = 30_000;
+
+/** Transient for this cleanup: the project's transient AWS errors, and SSM's "concurrent updates" (TooManyUpdates). */
+function isRetryable(error: unknown): boolean {
+  return isTransientAwsError(error) || (error as { name?: string } | undefined)?.name === 'TooManyUpdates';
+}
+
+const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/** The SSM client with bounded retries of transient failures (review 15, R15-9). */
+function retryingSsm(deps: PruneDeps): Pick<SSMClient, 'send'> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const send = async (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await deps.ssm.send(command);
+      } catch (error) {
+        const delay = RETRY_DELAYS_MS[attempt];
+        const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+        if (!isRetryable(error) || delay === undefined || remaining - delay < RESPONSE_RESERVE_MS) throw error;
+        deps.logger.warn('SSM call failed transiently; retrying', { command: command.constructor.name, attempt: attempt + 1, delayMs: delay, error: describeError(error) });
+        await sleep(delay);
+      }
+    }
+  };
+  return { send: send as SSMClient['send'] };
 }
 
 const putToCloudFormation = async (url: string, text: string): Promise<number> => (await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': '' } })).status;
 
 /** Lambda's entry point: the real SSM client and CloudFormation's response URL. */
 const logger = new Logger({ serviceName: 'notification-runbooks', persistentKeys: { handler: 'prune-document-versions' } });
-export const handler = (event: CustomResourceEvent): Promise<void> => pruneSupersededVersions(event, { ssm: new SSMClient({}), put: putToCloudFormation, logger });
+export const handler = (event: CustomResourceEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<void> =>
+  pruneSupersededVersions(event, {
+    ssm: new SSMClient({}),
+    put: putToCloudFormation,
+    logger,
+    ...(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis?.() ?? 0 } : {}),
+  });
+
+interface Answer {
+  status: 'SUCCESS' | 'FAILED';
+  reason: string;
+  deleted: string[];
+  /** Superseded versions still there (still startable by number), `<name>:<version>`; a document not read: `<name>:?`. */
+  left: string[];
+}
+
+const listed = (items: readonly string[]): string => (items.length > 0 ? items.join(', ') : 'none');
+
+/**
+ * An Update whose DeployedContents is not this function's: nothing is deleted (the documents' own rollback may still
+ * need their earlier versions, and which order CloudFormation rolls them back in is its own); what is left is read and
+ * said. Never FAILED: a failure answered to a rollback stops the stack in UPDATE_ROLLBACK_FAILED.
+ */
+async function reportOnly(event: CustomResourceEvent, ssm: Pick<SSMClient, 'send'>, names: readonly string[], deployed: string, target: unknown, deps: PruneDeps): Promise<Answer> {
+  const left: string[] = [];
+  const unread: string[] = [];
+  for (const name of names) {
+    try {
+      left.push(...(await documentVersions(ssm, name)).superseded.map((v) => `${name}:${v}`));
+    } catch (error) {
+      left.push(`${name}:?`);
+      unread.push(`${name} (${describeError(error)})`);
+    }
+  }
+  const reason =
+    `nothing deleted: this ${event.RequestType}'s DeployedContents (${typeof target === 'string' ? target.slice(0, 12) : 'none'}) is not the content this function was deployed with (${deployed.slice(0, 12)}): ` +
+    `CloudFormation is rolling the update back (its Update then carries the previous template's properties), or the caller is not CloudFormation. ` +
+    `Left startable by number: ${listed(left)}${unread.length > 0 ? `; not read: ${unread.join('; ')}` : ''}. runbook preflight FAILs on them until a deploy that changes a runbook document deletes them`;
+  deps.logger.warn('superseded versions left: not this function\'s deployed content', { requestType: event.RequestType, target, deployed, left, unread });
+  return { status: 'SUCCESS', reason, deleted: [], left };
+}
+
+async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Answer> {
+  let names: string[];
+  let hashes: Map<string, string>;
+  let deployed: string;
+  try {
+    hashes = documentHashes();
+    names = documentNames();
+    deployed = deployedContents();
+  } catch (error) {
+    return { status: 'FAILED', reason: `superseded document versions not deleted: ${describeError(error)}`, deleted: [], left: [] };
+  }
+  const ssm = retryingSsm(deps);
+  const target = event.ResourceProperties?.DeployedContents;
+  if (target !== deployed) return reportOnly(event, ssm, names, deployed, target, deps);
+
+  const deleted: string[] = [];
+  const alreadyGone: string[] = [];
+  const left: string[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    const progress: CleanupProgress = newCleanupProgress();
+    try {
+      const found = await deleteSupersededVersions(ssm, name, hashes.get(name), progress);
+      deps.logger.info('superseded versions deleted', { document: name, defaultVersion: found.defaultVersion, deleted: progress.deleted, alreadyGone: progress.alreadyGone });
+    } catch (error) {
+      failures.push(`${name}: ${describeError(error)}`);
+      const done = new Set([...progress.deleted, ...progress.alreadyGone]);
+      left.push(...(progress.found ? progress.found.superseded.filter((v) => !done.has(v)).map((v) => `${name}:${v}`) : [`${name}:?`]));
+    }
+    deleted.push(...progress.deleted.map((v) => `${name}:${v}`));
+    alreadyGone.push(...progress.alreadyGone.map((v) => `${name}:${v}`));
+  }
+  const gone = alreadyGone.length > 0 ? `; already deleted: ${alreadyGone.join(', ')}` : '';
+  if (failures.length === 0) {
+    return { status: 'SUCCESS', reason: deleted.length > 0 ? `deleted ${deleted.length} superseded version(s): ${deleted.join(', ')}${gone}` : `every document has its default version only${gone}`, deleted, left };
+  }
+  // The deployment fails, naming what could not be deleted: an earlier version left startable is not a success.
+  const reason = `superseded document versions not deleted (${deleted.length} deleted: ${listed(deleted)}${gone}); left startable by number: ${listed(left)}; ${failures.join('; ')}`;
+  deps.logger.error('superseded versions not deleted', { reason, left });
+  return { status: 'FAILED', reason, deleted, left };
+}
 
 export async function pruneSupersededVersions(event: CustomResourceEvent, deps: PruneDeps): Promise<void> {
   if (!isCloudFormationResponseUrl(event.ResponseURL, process.env.AWS_REGION ?? '')) {
     deps.logger.error('refused: ResponseURL is not a CloudFormation pre-signed S3 URL, nothing deleted', { requestType: event.RequestType });
     throw new Error('ResponseURL is not a CloudFormation pre-signed S3 URL');
   }
-  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-  let reason = 'nothing to delete on Delete: the documents go with the stack';
-  const deleted: string[] = [];
-  if (event.RequestType !== 'Delete') {
-    try {
-      const hashes = documentHashes();
-      for (const name of documentNames()) {
-        const found = await deleteSupersededVersions(deps.ssm, name, hashes.get(name));
-        deleted.push(...found.superseded.map((v) => `${name}:${v}`));
-        deps.logger.info('superseded versions deleted', { document: name, defaultVersion: found.defaultVersion, deleted: found.superseded });
-      }
-      reason = deleted.length > 0 ? `deleted ${deleted.length} superseded version(s): ${deleted.join(', ')}` : 'every document has its default version only';
-    } catch (error) {
-      // The deployment fails, naming what could not be deleted: an earlier version left startable is not a success.
-      status = 'FAILED';
-      reason = `superseded document versions not deleted (${deleted.length} deleted before the failure): ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-      deps.logger.error('superseded versions not deleted', { reason });
-    }
-  }
+  const answer: Answer =
+    event.RequestType === 'Delete' ? { status: 'SUCCESS', reason: 'nothing to delete on Delete: the documents go with the stack', deleted: [], left: [] } : await cleanUp(event, deps);
   const body = JSON.stringify({
-    Status: status,
-    Reason: reason.slice(0, 3000),
+    Status: answer.status,
+    Reason: answer.reason.slice(0, 3000),
     PhysicalResourceId: PHYSICAL_RESOURCE_ID,
     StackId: event.StackId,
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
-    Data: { Deleted: String(deleted.length) },
+    Data: { Deleted: String(answer.deleted.length), Left: String(answer.left.length) },
   });
   const code = await deps.put(event.ResponseURL, body);
   if (code < 200 || code > 299) throw new Error(`CloudFormation's response URL answered ${code}`);

@@ -65,13 +65,27 @@ export async function documentVersions(ssm: Pick<SSMClient, 'send'>, name: strin
   return splitVersions(name, all);
 }
 
+/** What one document's cleanup got to, kept when it throws: what to report as left (review 15, R15-9). */
+export interface CleanupProgress {
+  /** The versions as listed before anything was deleted (undefined: the listing itself failed). */
+  found?: DocumentVersions;
+  /** Versions deleted by this cleanup. */
+  deleted: string[];
+  /** Versions whose DeleteDocument failed but which are no longer listed: someone (or an earlier attempt) deleted them. */
+  alreadyGone: string[];
+}
+
+export const newCleanupProgress = (): CleanupProgress => ({ deleted: [], alreadyGone: [] });
+
 /**
  * Deletes every version of the document but its default, one DeleteDocument with DocumentVersion each (without a
  * version DeleteDocument deletes them all, so a version is always named; the default is never named). Returns what was
- * found and deleted.
+ * found and deleted; `progress` says how far it got when it throws. A DeleteDocument that fails for a version no longer
+ * listed afterwards counts as done (already deleted: the goal holds, whatever error SSM gave for it).
  */
-export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string, reviewedHash?: string): Promise<DocumentVersions> {
+export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string, reviewedHash?: string, progress: CleanupProgress = newCleanupProgress()): Promise<DocumentVersions> {
   const found = await documentVersions(ssm, name);
+  progress.found = found;
   if (found.superseded.length === 0) return found;
   // Deleted only when the default is the reviewed content: someone with ssm:UpdateDocumentDefaultVersion may have moved
   // the default to another version (an earlier one, or one added by hand), and deleting "all but the default" would then
@@ -94,7 +108,15 @@ export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, nam
   }
   for (const version of found.superseded) {
     if (version === found.defaultVersion || !/^[1-9][0-9]*$/.test(version)) throw new Error(`refusing to delete version "${version}" of ${name}: only a numbered version other than the default ${found.defaultVersion}`);
-    await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: version }));
+    try {
+      await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: version }));
+      progress.deleted.push(version);
+    } catch (error) {
+      // Read again: a version no longer listed is deleted, which is what was asked; otherwise the error stands.
+      const still = await documentVersions(ssm, name).catch(() => undefined);
+      if (still === undefined || still.defaultVersion === version || still.superseded.includes(version)) throw error;
+      progress.alreadyGone.push(version);
+    }
   }
   return found;
 }

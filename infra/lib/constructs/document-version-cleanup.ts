@@ -63,6 +63,12 @@ export class DocumentVersionCleanup extends Construct {
         new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
       ],
     });
+    // Any change to a document's deployed content changes this property: CloudFormation sends Update after the document's
+    // own update (the dependency below), so each deploy that adds a version deletes the one it superseded. The function
+    // carries the same string: an Update whose property differs is a rollback's (decision 262), and deletes nothing.
+    const contents = createHash('sha256')
+      .update(JSON.stringify(props.documents.map((d) => [d.name, stack.resolve(d.deployedContent)])))
+      .digest('hex');
     this.fn = new LambdaFunction(this, 'Function', {
       functionName: CLEANUP_FUNCTION_NAME,
       description: 'Notification Service runbook automation: deletes superseded runbook document versions at deploy (CloudFormation custom resource)',
@@ -74,14 +80,9 @@ export class DocumentVersionCleanup extends Construct {
       timeout: Duration.minutes(5),
       role: this.role,
       logGroup,
-      environment: { DOCUMENT_NAMES: names.join(','), DOCUMENT_HASHES: reviewedHashes(props.documents, stack).join(',') },
+      environment: { DOCUMENT_NAMES: names.join(','), DOCUMENT_HASHES: reviewedHashes(props.documents, stack).join(','), DEPLOYED_CONTENTS: contents },
     });
     this.fn.node.addDependency(policy);
-    // Any change to a document's deployed content changes this property: CloudFormation sends Update after the document's
-    // own update (the dependency below), so each deploy that adds a version deletes the one it superseded.
-    const contents = createHash('sha256')
-      .update(JSON.stringify(props.documents.map((d) => [d.name, stack.resolve(d.deployedContent)])))
-      .digest('hex');
     const cleanup = new CustomResource(this, 'Cleanup', {
       serviceToken: this.fn.functionArn,
       resourceType: 'Custom::SupersededDocumentVersions',

@@ -91,6 +91,18 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     const t = (): CfnTemplate => template(environment, region);
     const assertions = () => synthesized.templates.get(stackName(environment, region))!;
 
+    it("the document-version cleanup's function carries the custom resource's DeployedContents, and CloudFormation updates it first (decision 262)", () => {
+      const cleanup = functionOf(t(), CLEANUP_FUNCTION_NAME);
+      const resources = resourcesOfType(t(), 'Custom::SupersededDocumentVersions');
+      expect(resources).toHaveLength(1);
+      const properties = resources[0]?.[1].Properties ?? {};
+      // A forward Update's DeployedContents is the function's; a rollback's (the previous template's) is not, and deletes nothing.
+      expect(properties.DeployedContents).toMatch(/^[0-9a-f]{64}$/);
+      expect((cleanup.resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.DEPLOYED_CONTENTS).toBe(properties.DeployedContents);
+      // The ServiceToken names the function: CloudFormation updates the function before it sends the custom resource Update.
+      expect(properties.ServiceToken).toEqual({ 'Fn::GetAtt': [cleanup.id, 'Arn'] });
+    });
+
     it('routes each handler\'s alarms to that handler through one rule, with retries, a maximum age and a DLQ on the target', () => {
       const specs = alarmSpecs(synthesized.built.config, environment, region);
       const rules = resourcesOfType(t(), 'AWS::Events::Rule').filter(([, r]) => {

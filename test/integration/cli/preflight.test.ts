@@ -10,8 +10,9 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateSc
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createHash } from 'node:crypto';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
-import { DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
 import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { schedulerAlarmInput } from '../../../sandbox/automation-health';
@@ -229,6 +230,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     const names = ['NotificationService-ScaleConsumers', 'NotificationService-FailoverToDR'];
     const saved = process.env[DOCUMENT_NAMES_ENV];
     const savedHashes = process.env[DOCUMENT_HASHES_ENV];
+    const savedContents = process.env[DEPLOYED_CONTENTS_ENV];
     const savedRegion = process.env.AWS_REGION;
     // The deployed content's hash, as synth computes it: here read from each default before the versions are added.
     const hashes: string[] = [];
@@ -237,6 +239,9 @@ describe('runbook preflight -e production on the sandbox', () => {
       hashes.push(`${name}=${contentHash(JSON.parse(got.Content ?? '{}'))}`);
     }
     process.env[DOCUMENT_HASHES_ENV] = hashes.join(',');
+    // The custom resource's DeployedContents, carried by the function too (decision 262); a rollback's Update carries another.
+    const deployedContents = createHash('sha256').update(hashes.join(',')).digest('hex');
+    process.env[DEPLOYED_CONTENTS_ENV] = deployedContents;
     process.env.AWS_REGION = 'us-east-1';
     const sent: Array<Record<string, unknown>> = [];
     const deps = {
@@ -247,8 +252,9 @@ describe('runbook preflight -e production on the sandbox', () => {
       },
       logger: new Logger({ logLevel: 'SILENT' }),
     };
-    const event = (requestType: 'Create' | 'Update' | 'Delete') => ({
+    const event = (requestType: 'Create' | 'Update' | 'Delete', contents = deployedContents) => ({
       RequestType: requestType,
+      ResourceProperties: { Documents: names, DeployedContents: contents },
       ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3Acloudformation?X-Amz-Signature=0',
       StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/0',
       RequestId: `request-${sent.length}`,
@@ -267,6 +273,12 @@ describe('runbook preflight -e production on the sandbox', () => {
         expect(await versionsOf(name)).toEqual(['1', '2', '3 (default)']);
       }
       process.env[DOCUMENT_NAMES_ENV] = names.join(',');
+      // The rollback of a failed update (review 15, R15-9): its Update carries the previous template's DeployedContents
+      // while the function still has the failed one's: nothing deleted, SUCCESS (a FAILED would stop the stack in
+      // UPDATE_ROLLBACK_FAILED), what is left named.
+      await pruneSupersededVersions(event('Update', createHash('sha256').update('the previous template').digest('hex')), deps);
+      expect(sent.pop()).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringContaining(`nothing deleted: this Update's DeployedContents`) as string, Data: { Deleted: '0', Left: '4' } });
+      for (const name of names) expect(await versionsOf(name)).toEqual(['1', '2', '3 (default)']);
       await pruneSupersededVersions(event('Update'), deps);
       expect(sent[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_RESOURCE_ID, Reason: `deleted 4 superseded version(s): ${names[0]}:1, ${names[0]}:2, ${names[1]}:1, ${names[1]}:2` });
       for (const name of names) expect(await versionsOf(name)).toEqual(['3 (default)']);
@@ -300,6 +312,8 @@ describe('runbook preflight -e production on the sandbox', () => {
       else process.env[DOCUMENT_NAMES_ENV] = saved;
       if (savedHashes === undefined) delete process.env[DOCUMENT_HASHES_ENV];
       else process.env[DOCUMENT_HASHES_ENV] = savedHashes;
+      if (savedContents === undefined) delete process.env[DEPLOYED_CONTENTS_ENV];
+      else process.env[DEPLOYED_CONTENTS_ENV] = savedContents;
       if (savedRegion === undefined) delete process.env.AWS_REGION;
       else process.env.AWS_REGION = savedRegion;
       for (const name of names) {

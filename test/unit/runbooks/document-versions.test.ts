@@ -3,7 +3,15 @@
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
-import { isCloudFormationResponseUrl } from '../../../custom-resources/prune-document-versions';
+import {
+  type CustomResourceEvent,
+  DEPLOYED_CONTENTS_ENV,
+  DOCUMENT_HASHES_ENV,
+  DOCUMENT_NAMES_ENV,
+  isCloudFormationResponseUrl,
+  pruneSupersededVersions,
+  type PruneDeps,
+} from '../../../custom-resources/prune-document-versions';
 import { deleteSupersededVersions, splitVersions } from '../../../shared/runbooks/document-versions';
 
 const ssm = mockClient(SSMClient);
@@ -108,5 +116,159 @@ describe("isCloudFormationResponseUrl: CloudFormation's response bucket of the f
 
   it('no region known: nothing accepted', () => {
     expect(isCloudFormationResponseUrl('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x', '')).toBe(false);
+  });
+});
+
+describe('the custom resource answering CloudFormation: retries, a rollback, a failure (review 15, R15-9)', () => {
+  const reviewed = { schemaVersion: '0.3', description: 'reviewed', mainSteps: [] };
+  const reviewedHash = createHash('sha256').update('{"description":"reviewed","mainSteps":[],"schemaVersion":"0.3"}').digest('hex');
+  // The custom resource's DeployedContents as synthesized with the function (DEPLOYED_CONTENTS), and another template's.
+  const deployed = createHash('sha256').update('this template').digest('hex');
+  const previous = createHash('sha256').update('the previous template').digest('hex');
+  const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+  const saved = { names: process.env[DOCUMENT_NAMES_ENV], hashes: process.env[DOCUMENT_HASHES_ENV], contents: process.env[DEPLOYED_CONTENTS_ENV], region: process.env.AWS_REGION };
+  beforeEach(() => {
+    process.env[DOCUMENT_NAMES_ENV] = 'Doc';
+    process.env[DOCUMENT_HASHES_ENV] = `Doc=${reviewedHash}`;
+    process.env[DEPLOYED_CONTENTS_ENV] = deployed;
+    process.env.AWS_REGION = 'us-east-1';
+  });
+  afterAll(() => {
+    for (const [key, value] of [[DOCUMENT_NAMES_ENV, saved.names], [DOCUMENT_HASHES_ENV, saved.hashes], [DEPLOYED_CONTENTS_ENV, saved.contents], ['AWS_REGION', saved.region]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  /** SSM as the deploy left it: versions 1, 2 and 3 (default, the deployed content); a DeleteDocument that succeeds removes the version. */
+  const documentWithVersions = (): Set<string> => {
+    const live = new Set(['1', '2', '3']);
+    ssm.on(ListDocumentVersionsCommand).callsFake(() => ({ DocumentVersions: [...live].map((v) => ({ Name: 'Doc', DocumentVersion: v, IsDefaultVersion: v === '3' })) }));
+    ssm.on(GetDocumentCommand, { Name: 'Doc', DocumentVersion: '3' }).resolves({ Content: JSON.stringify(reviewed), DocumentFormat: 'JSON', DocumentVersion: '3' });
+    return live;
+  };
+  const deleteAnswers = (live: Set<string>, answers: Array<Error | 'ok'>): void => {
+    let call = 0;
+    ssm.on(DeleteDocumentCommand).callsFake((input: { DocumentVersion?: string }) => {
+      const answer = answers[call] ?? 'ok';
+      call += 1;
+      if (answer !== 'ok') throw answer;
+      live.delete(input.DocumentVersion ?? '');
+      return {};
+    });
+  };
+  const run = async (event: Partial<CustomResourceEvent>, remainingMs?: number): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
+    const sleeps: number[] = [];
+    const bodies: string[] = [];
+    const deps: PruneDeps = {
+      ssm,
+      put: (_url, body) => {
+        bodies.push(body);
+        return Promise.resolve(200);
+      },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      ...(remainingMs === undefined ? {} : { remainingMs: () => remainingMs }),
+    };
+    await pruneSupersededVersions(
+      {
+        RequestType: 'Update',
+        ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=0',
+        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/0',
+        RequestId: 'r-1',
+        LogicalResourceId: 'Cleanup',
+        PhysicalResourceId: 'superseded-runbook-document-versions',
+        ResourceProperties: { Documents: ['Doc'], DeployedContents: deployed },
+        OldResourceProperties: { Documents: ['Doc'], DeployedContents: previous },
+        ...event,
+      },
+      deps,
+    );
+    expect(bodies).toHaveLength(1);
+    return { answer: JSON.parse(bodies[0] ?? '{}') as Record<string, unknown>, sleeps };
+  };
+  const deletes = (): string[] => ssm.commandCalls(DeleteDocumentCommand).map((c) => c.args[0].input.DocumentVersion ?? '');
+
+  it('DeleteDocument throttled twice, then accepted: retried after 1 s and 2 s, SUCCESS with both versions deleted', async () => {
+    const live = documentWithVersions();
+    const throttled = awsError('ThrottlingException', 'Rate exceeded');
+    deleteAnswers(live, [throttled, throttled, 'ok', 'ok']);
+    const { answer, sleeps } = await run({});
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Reason: 'deleted 2 superseded version(s): Doc:1, Doc:2', Data: { Deleted: '2', Left: '0' } });
+    expect(sleeps).toEqual([1000, 2000]);
+    expect(deletes()).toEqual(['1', '1', '1', '2']);
+    expect([...live]).toEqual(['3']);
+  });
+
+  it('throttled on every attempt: 5 retries (31 s of waiting), then FAILED naming the throttle and what is left', async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, Array.from({ length: 20 }, () => awsError('ThrottlingException', 'Rate exceeded')));
+    const { answer, sleeps } = await run({});
+    expect(sleeps).toEqual([1000, 2000, 4000, 8000, 16000]);
+    expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain('left startable by number: Doc:1, Doc:2; Doc: ThrottlingException: Rate exceeded');
+  });
+
+  it("no retry that would leave less than 30 s to answer CloudFormation (Lambda's remaining time)", async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, [awsError('ThrottlingException', 'Rate exceeded')]);
+    const { answer, sleeps } = await run({}, 30_500);
+    expect(sleeps).toEqual([]);
+    expect(answer).toMatchObject({ Status: 'FAILED' });
+  });
+
+  it('a version already deleted (DeleteDocument refused, the version no longer listed): done, SUCCESS saying so', async () => {
+    const live = documentWithVersions();
+    ssm.on(DeleteDocumentCommand).callsFake((input: { DocumentVersion?: string }) => {
+      if (input.DocumentVersion === '1') {
+        live.delete('1'); // deleted meanwhile by an earlier attempt or by hand
+        throw awsError('InvalidDocument', 'The specified document does not exist.');
+      }
+      live.delete(input.DocumentVersion ?? '');
+      return {};
+    });
+    const { answer } = await run({});
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Reason: 'deleted 1 superseded version(s): Doc:2; already deleted: Doc:1', Data: { Deleted: '1', Left: '0' } });
+  });
+
+  it('a forward Update meeting a non-retryable error (the version still there): FAILED with the error, no retry', async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, ['ok', awsError('AccessDeniedException', 'User is not authorized to perform: ssm:DeleteDocument')]);
+    const { answer, sleeps } = await run({});
+    expect(sleeps).toEqual([]);
+    expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '1', Left: '1' } });
+    expect(answer.Reason).toBe(
+      'superseded document versions not deleted (1 deleted: Doc:1); left startable by number: Doc:2; Doc: AccessDeniedException: User is not authorized to perform: ssm:DeleteDocument',
+    );
+  });
+
+  it("the rollback's Update (the previous template's DeployedContents, the function still the failed update's): nothing deleted or read but the versions, SUCCESS naming what is left", async () => {
+    documentWithVersions();
+    ssm.on(DeleteDocumentCommand).rejects(awsError('AccessDeniedException', 'would fail again'));
+    const { answer } = await run({ ResourceProperties: { Documents: ['Doc'], DeployedContents: previous }, OldResourceProperties: { Documents: ['Doc'], DeployedContents: deployed } });
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain(`nothing deleted: this Update's DeployedContents (${previous.slice(0, 12)}) is not the content this function was deployed with (${deployed.slice(0, 12)})`);
+    expect(answer.Reason).toContain('Left startable by number: Doc:1, Doc:2.');
+    expect(deletes()).toEqual([]);
+    expect(ssm.commandCalls(GetDocumentCommand)).toHaveLength(0);
+  });
+
+  it('the rollback meeting a permanent error reading the versions: still SUCCESS, the document named as not read', async () => {
+    ssm.on(ListDocumentVersionsCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: ssm:ListDocumentVersions'));
+    const { answer, sleeps } = await run({ ResourceProperties: { Documents: ['Doc'], DeployedContents: previous } });
+    expect(sleeps).toEqual([]);
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '1' } });
+    expect(answer.Reason).toContain('Left startable by number: Doc:?; not read: Doc (AccessDeniedException: User is not authorized to perform: ssm:ListDocumentVersions)');
+    expect(deletes()).toEqual([]);
+  });
+
+  it('an Update with no DeployedContents (not CloudFormation): nothing deleted; Delete: nothing deleted, SUCCESS', async () => {
+    documentWithVersions();
+    expect((await run({ ResourceProperties: {} })).answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect((await run({ RequestType: 'Delete' })).answer).toMatchObject({ Status: 'SUCCESS', Reason: 'nothing to delete on Delete: the documents go with the stack' });
+    expect(deletes()).toEqual([]);
   });
 });
