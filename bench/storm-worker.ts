@@ -34,19 +34,19 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
   const rssAfterImportKb = process.resourceUsage().maxRSS;
   // CloudWatch's part (moto never evaluates alarms): set the state, read back its timestamp, build the event it emits.
   const cloudWatch = new CloudWatchClient({ region: job.region });
-  const transition = async (lane: StormLane, value: 'ALARM' | 'OK', previous: { value: string; timestamp: string }) => {
+  const transition = async (lane: StormLane, value: 'ALARM' | 'OK', at: Date, previous: { value: string; timestamp: string }) => {
     const reason = `Threshold Crossed: storm flap to ${value}`;
-    const reasonData = JSON.stringify({ version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
     // The backlog as SQS publishes it, before the state change (decision 217: scale-consumers reads it before scaling);
-    // filling moto's queue past 1000 costs O(depth) per send.
-    if (value === 'ALARM') {
-      await cloudWatch.send(
-        new PutMetricDataCommand({
-          Namespace: 'AWS/SQS',
-          MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: lane.queueName }], Value: 1500, Unit: 'Count', Timestamp: new Date() }],
-        }),
-      );
-    }
+    // filling moto's queue past 1000 costs O(depth) per send. An OK's minute under 1000 as CloudWatch evaluated it
+    // (decision 257: the depth alarm's OK restores only when its own metric bears it out) at `at`, its queryDate that
+    // minute, as the sandbox's evaluator stamps an evaluation that stands for a minute (decision 249).
+    const reasonData = JSON.stringify({ version: '1.0', queryDate: at.toISOString(), statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
+    await cloudWatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SQS',
+        MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: lane.queueName }], Value: value === 'ALARM' ? 1500 : 10, Unit: 'Count', Timestamp: at }],
+      }),
+    );
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: lane.alarmName, StateValue: value, StateReason: reason, StateReasonData: reasonData }));
     const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [lane.alarmName] }))).MetricAlarms?.[0] as MetricAlarm;
     const timestamp = (stateChangedAt(alarm) ?? new Date()).toISOString();
@@ -92,8 +92,13 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
     job.lanes.map(async (lane, laneIndex) => {
       let previous = { value: 'INSUFFICIENT_DATA', timestamp: new Date().toISOString() };
       let lastEvent: unknown;
+      // Each OK's minute: after every datapoint of its queue so far (the backlog's are put at the real time), so it is the
+      // newest the handler reads; a minute past the previous OK's, at most one more minute ahead of the clock per OK.
+      let okMinute = 0;
       for (let flap = 0; flap < job.flapsPerLane; flap += 1) {
-        const { event, state } = await transition(lane, flap % 2 === 0 ? 'ALARM' : 'OK', previous);
+        const value = flap % 2 === 0 ? 'ALARM' : 'OK';
+        if (value === 'OK') okMinute = Math.max(okMinute + 60_000, Math.floor(Date.now() / 60_000) * 60_000 + 2 * 60_000);
+        const { event, state } = await transition(lane, value, value === 'OK' ? new Date(okMinute) : new Date(), previous);
         previous = state;
         // The state change and its duplicates arrive together; one late duplicate of the previous change arrives among them.
         const copies = Array.from({ length: job.copiesPerIncident }, (_, i) => (i === job.copiesPerIncident - 1 && lastEvent ? lastEvent : event));

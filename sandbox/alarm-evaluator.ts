@@ -14,6 +14,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { partitionOf } from '../shared/aws/arn';
+import type { TreatMissingData } from '../shared/config/alarm-specs';
+import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateAlarmRange } from '../shared/playbooks/alarm-corroboration';
 import type { AlarmStateValue } from '../shared/events/alarm-event';
 import { alarmNotifications, runAlarmActions } from './alarm-actions';
 import type { SandboxClientConfig } from './provision';
@@ -230,59 +232,74 @@ function reasonDataJson(fields: { queryDate: Date; startDate: Date; statistic: s
   );
 }
 
-/** M out of N: ALARM when at least DatapointsToAlarm of the last EvaluationPeriods samples breach, OK otherwise. */
-export function evaluate(alarm: MetricAlarm, samples: readonly Sample[], queryDate: Date): Evaluation {
+const TREATMENTS: readonly TreatMissingData[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
+
+/** The alarm's TreatMissingData (PutMetricAlarm: `missing` when unset). */
+function treatmentOf(alarm: MetricAlarm): TreatMissingData {
+  return TREATMENTS.find((t) => t === (alarm.TreatMissingData ?? 'missing')) ?? 'missing';
+}
+
+/**
+ * The periods of an alarm's evaluation range: its EvaluationPeriods and the extra periods CloudWatch retrieves beyond
+ * them (EVALUATION_RANGE_EXTRA_PERIODS, the project's reading of the CloudWatch User Guide's tables, decision 256).
+ */
+export function evaluationRangeSize(alarm: Pick<MetricAlarm, 'EvaluationPeriods'>): number {
+  return Math.max(1, alarm.EvaluationPeriods ?? 1) + EVALUATION_RANGE_EXTRA_PERIODS;
+}
+
+/**
+ * CloudWatch's evaluation of a metric alarm over its evaluation range (`range`: one entry per period, oldest first,
+ * undefined where the metric has no datapoint), as the CloudWatch User Guide documents it ("Configuring how CloudWatch
+ * alarms treat missing data"): the rule the playbooks judge CloudWatch's data by (evaluateAlarmRange, decision 256), not a
+ * count of M of the last N. With N real datapoints or more the N most recent are judged; with fewer, every real one, the
+ * missing filled per TreatMissingData, and the premature-transition rule; with none, INSUFFICIENT_DATA (`missing`), ALARM
+ * (`breaching`) or OK (`notBreaching`). Undefined: the state is kept (`ignore` without enough data). The reason is
+ * CloudWatch's M-of-N wording over the datapoints judged.
+ */
+export function evaluate(alarm: MetricAlarm, range: ReadonlyArray<Sample | undefined>, queryDate: Date): Evaluation | undefined {
   const comparison = COMPARISONS[alarm.ComparisonOperator ?? ''];
   const threshold = alarm.Threshold;
   if (!comparison || threshold === undefined) {
     throw new Error(`alarm "${alarm.AlarmName ?? '?'}": cannot evaluate comparison ${alarm.ComparisonOperator ?? '(none)'} / threshold ${threshold ?? '(none)'}`);
   }
   const period = alarm.Period ?? 60;
-  const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 1;
+  const periods = Math.max(1, alarm.EvaluationPeriods ?? 1);
+  const needed = alarm.DatapointsToAlarm ?? periods;
+  const treat = treatmentOf(alarm);
+  const { verdict } = evaluateAlarmRange(range.map((sample) => (sample === undefined ? undefined : comparison.test(sample.value, threshold))), periods, needed, treat);
+  if (verdict === 'RETAIN') return undefined;
+  const real = range.filter((sample): sample is Sample => sample !== undefined);
+  const statistic = alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Maximum';
+  if (real.length === 0 || verdict === 'INSUFFICIENT_DATA') {
+    const reasonData = reasonDataJson({ queryDate, startDate: periodStart(queryDate, period), statistic, period, datapoints: [], threshold });
+    const unknown = `${periods} datapoint${periods === 1 ? ' was' : 's were'}`;
+    if (verdict === 'INSUFFICIENT_DATA') return { state: 'INSUFFICIENT_DATA', reason: `Insufficient Data: ${unknown} unknown.`, reasonData };
+    const reason = `Threshold Crossed: no datapoints were received for ${periods} period${periods === 1 ? '' : 's'} and ${unknown} missing treated as [${verdict === 'ALARM' ? 'Breaching' : 'NonBreaching'}].`;
+    return { state: verdict, reason, reasonData };
+  }
+  const state = verdict;
+  // The datapoints CloudWatch judged: the N most recent real ones, or every real one when there are fewer.
+  const samples = real.length >= periods ? real.slice(-periods) : real;
+  const filled = real.length < periods && treat === 'breaching' ? periods - real.length : 0;
   const breaching = samples.filter((sample) => comparison.test(sample.value, threshold));
-  const state = breaching.length >= needed ? 'ALARM' : 'OK';
   const shown = state === 'ALARM' ? breaching : samples.filter((sample) => !comparison.test(sample.value, threshold));
   const minimum = state === 'ALARM' ? needed : samples.length - needed + 1;
   const plural = shown.length === 1 ? 'was' : 'were';
   const list = shown.map((sample) => `${javaDouble(sample.value)} (${reasonTime(periodStart(sample.at, period))})`).join(', ');
   const reason =
     `Threshold Crossed: ${shown.length} out of the last ${samples.length} datapoints [${list}] ${plural} ` +
-    `${state === 'ALARM' ? '' : 'not '}${comparison.words} the threshold (${javaDouble(threshold)}) ` +
-    `(minimum ${minimum} datapoint${minimum === 1 ? '' : 's'} for ${alarm.StateValue ?? 'INSUFFICIENT_DATA'} -> ${state} transition).`;
-  const oldest = samples[0]?.at ?? queryDate;
+    `${state === 'ALARM' ? '' : 'not '}${comparison.words} the threshold (${javaDouble(threshold)})` +
+    (filled > 0 ? ` and ${filled} missing datapoint${filled === 1 ? ' was' : 's were'} treated as [Breaching]` : '') +
+    ` (minimum ${Math.max(1, minimum)} datapoint${Math.max(1, minimum) === 1 ? '' : 's'} for ${alarm.StateValue ?? 'INSUFFICIENT_DATA'} -> ${state} transition).`;
   const reasonData = reasonDataJson({
     queryDate,
-    startDate: periodStart(oldest, period),
-    statistic: alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Maximum',
+    startDate: periodStart(samples[0]?.at ?? queryDate, period),
+    statistic,
     period,
     datapoints: samples.map((sample) => sample.value),
     threshold,
   });
   return { state, reason, reasonData };
-}
-
-/**
- * No datapoint this period (the queue cannot be read, as when SQS stops publishing for a deleted queue): what CloudWatch
- * does with an evaluation range that holds only missing data, per TreatMissingData. Undefined: keep the state ('ignore').
- */
-function evaluateMissing(alarm: MetricAlarm, queryDate: Date): Evaluation | undefined {
-  const treat = alarm.TreatMissingData ?? 'missing';
-  if (treat === 'ignore') return undefined;
-  const period = alarm.Period ?? 60;
-  const reasonData = reasonDataJson({
-    queryDate,
-    startDate: periodStart(queryDate, period),
-    statistic: alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Maximum',
-    period,
-    datapoints: [],
-    threshold: alarm.Threshold ?? 0,
-  });
-  if (treat === 'breaching' || treat === 'notBreaching') {
-    const state = treat === 'breaching' ? 'ALARM' : 'OK';
-    const reason = `Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [${treat === 'breaching' ? 'Breaching' : 'NonBreaching'}].`;
-    return { state, reason, reasonData };
-  }
-  return { state: 'INSUFFICIENT_DATA', reason: 'Insufficient Data: 1 datapoint was unknown.', reasonData };
 }
 
 function queueNameOf(alarm: MetricAlarm): string | undefined {
@@ -312,7 +329,8 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
   const { topology } = opts;
   const { region } = opts.clientConfig;
   const sdk = { endpoint: opts.clientConfig.endpoint, region, credentials: opts.clientConfig.credentials };
-  const history = new Map<string, Sample[]>();
+  // Per alarm, its last evaluations (one period each), oldest first: a sample, or undefined where the queue gave none.
+  const history = new Map<string, Array<Sample | undefined>>();
   const knownQueueUrls = new Map<string, string>([
     [topology.queue.name, topology.queue.url],
     [topology.deadLetterQueue.name, topology.deadLetterQueue.url],
@@ -392,17 +410,13 @@ export function createAlarmEvaluator(opts: AlarmEvaluatorOptions): AlarmEvaluato
             depths.set(queueName, sample);
           }
           const queryDate = sample?.at ?? now();
-          let evaluation: Evaluation | undefined;
-          if (sample === null) {
-            // The queue is gone (deleted, or never created): no datapoint, so the alarm's history starts over.
-            history.delete(alarmName);
-            evaluation = evaluateMissing(alarm, queryDate);
-          } else {
-            const periods = Math.max(1, alarm.EvaluationPeriods ?? 1);
-            const samples = [...(history.get(alarmName) ?? []), sample].slice(-periods);
-            history.set(alarmName, samples);
-            evaluation = evaluate(alarm, samples, queryDate);
-          }
+          // The alarm's evaluation range: its last evaluations, a deleted queue's as missing data (SQS publishes nothing
+          // for it), the periods before the first evaluation missing too.
+          const size = evaluationRangeSize(alarm);
+          const kept = [...(history.get(alarmName) ?? []), sample ?? undefined].slice(-size);
+          history.set(alarmName, kept);
+          const range = [...Array<undefined>(size - kept.length).fill(undefined), ...kept];
+          const evaluation = evaluate(alarm, range, queryDate);
           if (!evaluation || evaluation.state === alarm.StateValue) return undefined;
           await cloudWatch.send(
             new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: evaluation.state, StateReason: evaluation.reason, StateReasonData: evaluation.reasonData }),

@@ -1,9 +1,10 @@
 // Plays CloudWatch for one single-metric alarm of the sandbox (moto stores alarms but never evaluates them): reads the
-// statistic over each of the alarm's last EvaluationPeriods periods, judges M of N (DatapointsToAlarm) as CloudWatch
-// does, sets the state when it changes and puts the state change on the default bus.
+// statistic over each period of the alarm's evaluation range, judges it as the CloudWatch User Guide documents (missing
+// data included: alarm-evaluator.ts's evaluate), sets the state when it changes and puts the state change on the default bus.
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, SetAlarmStateCommand, type Statistic } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { buildAlarmStateChangeEvent, evaluate, type Sample } from './alarm-evaluator';
+import type { AlarmStateValue } from '../shared/events/alarm-event';
+import { buildAlarmStateChangeEvent, evaluate, evaluationRangeSize, type Sample } from './alarm-evaluator';
 import type { SandboxClientConfig } from './provision';
 import type { Topology } from './topology';
 import { stateChangedAt } from '../shared/aws/alarm-state-reader';
@@ -11,7 +12,7 @@ import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 export interface MetricAlarmEvaluation {
   alarmName: string;
   from: string;
-  to: 'ALARM' | 'OK';
+  to: AlarmStateValue;
   /** The statistic over the latest period; undefined when the metric had no datapoint there (missing data). */
   value: number | undefined;
   /** The statistic over each of the last EvaluationPeriods periods, oldest first (undefined: missing). */
@@ -19,13 +20,6 @@ export interface MetricAlarmEvaluation {
   /** The event put on the default bus, when the state changed. */
   event?: Record<string, unknown>;
 }
-
-const TESTS: Record<string, (v: number, t: number) => boolean> = {
-  GreaterThanThreshold: (v, t) => v > t,
-  GreaterThanOrEqualToThreshold: (v, t) => v >= t,
-  LessThanThreshold: (v, t) => v < t,
-  LessThanOrEqualToThreshold: (v, t) => v <= t,
-};
 
 /**
  * The end of the window read at `now`: at least one second after it, on a whole second. moto's GetMetricStatistics drops the
@@ -37,10 +31,11 @@ export function windowEnd(now: Date): Date {
 }
 
 /**
- * One evaluation at `now` of a single-metric alarm over its last EvaluationPeriods periods: period k (0 the latest) is
- * [end - (k+1) x Period, end - k x Period) with end = windowEnd(now), read on its own, so a burst logged at now - k
- * minutes is period k's. ALARM when at least DatapointsToAlarm periods breach (a missing period breaches only under
- * TreatMissingData breaching), else OK; the reason is CloudWatch's M-of-N wording (alarm-evaluator.ts's evaluate).
+ * One evaluation at `now` of a single-metric alarm over its evaluation range (EvaluationPeriods and CloudWatch's extra
+ * periods, evaluationRangeSize): period k (0 the latest) is [end - (k+1) x Period, end - k x Period) with end =
+ * windowEnd(now), read on its own, so a burst logged at now - k minutes is period k's. Judged as CloudWatch documents it
+ * (alarm-evaluator.ts's evaluate: the N most recent datapoints, missing data per TreatMissingData, the premature-transition
+ * rule), not as a count of M of the last N.
  */
 export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientConfig; topology: Pick<Topology, 'accountId'>; alarmName: string; now: Date }): Promise<MetricAlarmEvaluation> {
   const sdk = { endpoint: opts.clientConfig.endpoint, region: opts.clientConfig.region, credentials: opts.clientConfig.credentials };
@@ -48,13 +43,11 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
   const events = new EventBridgeClient(sdk);
   try {
     const alarm = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [opts.alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];
-    const test = TESTS[alarm?.ComparisonOperator ?? ''];
     const periods = alarm?.EvaluationPeriods ?? 1;
     const needed = alarm?.DatapointsToAlarm ?? periods;
-    if (!alarm?.Namespace || !alarm.MetricName || !alarm.Statistic || !test || alarm.Threshold === undefined || periods < 1 || needed < 1 || needed > periods) {
+    if (!alarm?.Namespace || !alarm.MetricName || !alarm.Statistic || alarm.Threshold === undefined || periods < 1 || needed < 1 || needed > periods) {
       throw new Error(`alarm "${opts.alarmName}" is not a single-metric alarm this evaluator plays`);
     }
-    const threshold = alarm.Threshold;
     const statistic = alarm.Statistic as Statistic;
     const period = alarm.Period ?? 60;
     const end = windowEnd(opts.now).getTime();
@@ -73,20 +66,16 @@ export async function evaluateMetricAlarm(opts: { clientConfig: SandboxClientCon
       const points = (stats.Datapoints ?? []).map((d) => d[statistic] as number | undefined).filter((v): v is number => v !== undefined);
       return points.length > 0 ? points.reduce((a, b) => (statistic === 'Sum' ? a + b : Math.max(a, b)), statistic === 'Sum' ? 0 : -Infinity) : undefined;
     };
-    const newestFirst = await Promise.all(Array.from({ length: periods }, (_unused, k) => readPeriod(k)));
-    const values = [...newestFirst].reverse();
+    const size = evaluationRangeSize(alarm);
+    const newestFirst = await Promise.all(Array.from({ length: size }, (_unused, k) => readPeriod(k)));
+    const range: Array<Sample | undefined> = [...newestFirst].reverse().map((v, i) => (v === undefined ? undefined : { value: v, at: new Date(end - (size - i) * period * 1000) }));
+    const values = [...newestFirst].slice(0, periods).reverse();
     const value = newestFirst[0];
-    const samples: Sample[] = values.flatMap((v, i) => (v === undefined ? [] : [{ value: v, at: new Date(end - (periods - i) * period * 1000) }]));
-    const missingBreach = alarm.TreatMissingData === 'breaching' ? values.length - samples.length : 0;
-    const breaching = samples.filter((sample) => test(sample.value, threshold)).length + missingBreach;
-    const to = breaching >= needed ? 'ALARM' : 'OK';
-    const judged = samples.length > 0 ? evaluate({ ...alarm, DatapointsToAlarm: Math.max(1, needed - missingBreach) }, samples, opts.now) : undefined;
-    const reason =
-      judged && judged.state === to
-        ? judged.reason
-        : `Threshold Crossed: no datapoints were received for ${periods} period${periods === 1 ? '' : 's'} and ${periods} missing datapoint${periods === 1 ? ' was' : 's were'} treated as [${to === 'ALARM' ? 'Breaching' : 'NonBreaching'}].`;
-    const reasonData = judged?.reasonData ?? JSON.stringify({ version: '1.0', queryDate: opts.now.toISOString(), statistic: alarm.Statistic, period, recentDatapoints: [], threshold });
+    const judged = evaluate(alarm, range, opts.now);
     const from = alarm.StateValue ?? 'INSUFFICIENT_DATA';
+    // TreatMissingData ignore without enough data: CloudWatch keeps the state.
+    if (!judged) return { alarmName: opts.alarmName, from, to: from as AlarmStateValue, value, values };
+    const { state: to, reason, reasonData } = judged;
     if (to === from) return { alarmName: opts.alarmName, from, to, value, values };
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: opts.alarmName, StateValue: to, StateReason: reason, StateReasonData: reasonData }));
     const after = (await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [opts.alarmName], AlarmTypes: ['MetricAlarm'] }))).MetricAlarms?.[0];

@@ -194,11 +194,15 @@ export interface OkBorneOut {
 }
 
 /**
- * Pure: does the metric bear out an OK of a restore signal (decision 249): the alarm's `evaluationPeriods` periods ending
- * at the newest datapoint CloudWatch holds in the window (as CloudWatch evaluates the most recent datapoints, so a metric
- * a period or two late still corroborates), every one present and none breaching the threshold. Stricter than
- * CloudWatch's own OK (fewer than `datapointsToAlarm` breaching) where the alarm needs more than one: a restore wants the
- * whole range under the watermark. A missing period is not read as under it.
+ * Pure: does the metric bear out the OK of an alarm whose OK restores (decision 249: the low-water alarm; decision 257:
+ * the depth alarm's OK, which restores a burst drained within the minute): the alarm's `evaluationPeriods` periods ending
+ * at the newest datapoint CloudWatch holds in the window (CloudWatch evaluates the most recent datapoints, so a metric a
+ * period or two late still corroborates; a newer datapoint than the state change, a new burst, counts against it), judged
+ * by CloudWatch's own evaluation (evaluateAlarmRange) on the restore's stricter terms: one breaching period refuses
+ * (M = 1) and a missing period counts as breaching (not read as under the threshold). Stricter than CloudWatch's OK where
+ * the alarm needs more than one breaching period or has fewer datapoints than periods; for an alarm of 1 of 1 with
+ * missing data treated as missing (the depth alarm) it is CloudWatch's evaluation exactly, its newest period holding the
+ * anchor's datapoint.
  */
 export function metricBearsOutOk(reading: AlarmMetricReading | undefined, alarm: ConfiguredAlarm): OkBorneOut {
   const metricName = alarm.metric ? `${alarm.metric.namespace} ${alarm.metric.metricName} (${alarm.metric.stat})` : 'its metric';
@@ -213,8 +217,11 @@ export function metricBearsOutOk(reading: AlarmMetricReading | undefined, alarm:
   const inRange = points.filter((p) => Date.parse(p.at) >= (starts[0] ?? last));
   const missing = starts.filter((start) => !inRange.some((p) => Math.floor(Date.parse(p.at) / periodMs) * periodMs === start)).map((start) => new Date(start).toISOString());
   const breaching = inRange.filter((p) => breaches(p.value, alarm));
+  const slots = starts.map((start) => (missing.includes(new Date(start).toISOString()) ? undefined : breaching.some((p) => Math.floor(Date.parse(p.at) / periodMs) * periodMs === start)));
+  const { verdict } = evaluateAlarmRange(slots, slots.length, 1, 'breaching');
   const range = `its ${starts.length} period${starts.length === 1 ? '' : 's'} from ${new Date(starts[0] ?? last).toISOString()} to ${new Date(last + periodMs).toISOString()}`;
   const values = inRange.map((p) => Number(p.value.toFixed(1))).join(', ');
+  if (verdict === 'OK') return { borne: true, breaching, missing, text: `${metricName} in CloudWatch is not ${comparisonText(alarm)} in any of ${range}: ${values}` };
   if (breaching.length > 0) {
     return {
       borne: false,
@@ -223,10 +230,7 @@ export function metricBearsOutOk(reading: AlarmMetricReading | undefined, alarm:
       text: `${metricName} in CloudWatch shows ${breaching.map((p) => `${Number(p.value.toFixed(1))} at ${p.at}`).join(', ')} (${comparisonText(alarm)}, the alarm's threshold) in ${range}: ${values}`,
     };
   }
-  if (missing.length > 0) {
-    return { borne: false, breaching, missing, text: `${metricName} in CloudWatch has no datapoint for ${missing.join(', ')} in ${range}${values ? ` (${values} in the others)` : ''}` };
-  }
-  return { borne: true, breaching, missing, text: `${metricName} in CloudWatch is not ${comparisonText(alarm)} in any of ${range}: ${values}` };
+  return { borne: false, breaching, missing, text: `${metricName} in CloudWatch has no datapoint for ${missing.join(', ')} in ${range}${values ? ` (${values} in the others)` : ''}` };
 }
 
 /**

@@ -33,8 +33,8 @@ export interface QueueBackupObservation {
   /** A database the consumers use whose connections check-db-connections read as saturated, while that reading holds. */
   dbSaturation?: DbConnectionsReading;
   /**
-   * The alarm's own metric as CloudWatch holds it over the alarm's window: the depth alarm's at its ALARM (decision 217),
-   * the low-water alarm's at its OK (decision 249); absent: not read.
+   * The alarm's own metric as CloudWatch holds it over the alarm's window: the depth alarm's at its ALARM (decision 217)
+   * and at its OK (257), the low-water alarm's at its OK (decision 249); absent: not read.
    */
   alarmMetric?: AlarmMetricRead;
 }
@@ -75,7 +75,7 @@ export interface QueueBackupPlanInput {
   /**
    * The alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
    * defines, so nothing is scaled or restored on its word): a scale-up is made only when the depth now or CloudWatch bears
-   * the depth alarm out (decision 217), a restore at the low-water alarm's OK only when CloudWatch bears that out (249).
+   * the depth alarm out (decision 217), a restore at either alarm's OK only when CloudWatch bears that OK out (249, 257).
    */
   alarm: { alarmName: string; configured?: ConfiguredAlarm };
 }
@@ -104,28 +104,43 @@ const describeBaseline = (baseline: unknown): string => JSON.stringify(baseline)
 
 /**
  * The queue-depth alarm's OK: its first minute under the threshold, the backlog still ~1000 deep. The baseline comes back
- * now only when the queue is already under the low watermark (a burst drained within the minute); otherwise the restore
- * waits for the low-water alarm, nothing changed, the baseline kept. Without a watermark configured: at once, as before.
+ * now only when the queue is already under the low watermark (a burst drained within the minute) and CloudWatch bears the
+ * OK out: the alarm's own metric not over its threshold in its newest period (decision 257, as 249 for the low-water OK:
+ * SetAlarmState puts the alarm in OK without its metric, and the visible depth of a queue being drained dips under the
+ * watermark at most moments). Otherwise the restore waits for the low-water alarm, nothing changed, the baseline kept.
+ * Without a watermark configured: at once when CloudWatch bears the OK out.
  */
 function planRestoreAtOk(input: QueueBackupPlanInput): Plan<ConsumerScalingChange> {
-  const { observation, resourceState, lowWater } = input;
+  const { observation, resourceState, lowWater, alarm } = input;
   const queue = observation.queueName;
   if (resourceState?.baseline === undefined) {
     return { kind: 'none', reason: `nothing to restore: the automation has not scaled the consumers of ${queue}` };
   }
-  if (!lowWater) return planRestore(input);
+  const waitsFor = lowWater
+    ? `the low-water alarm "${lowWater.alarmName}" to go OK (the queue under ${lowWater.messages} messages for ${lowWater.evaluationMinutes} min)`
+    : `the depth alarm's next OK`;
   const depth = observation.queueDepth;
-  if (depth !== undefined && depth < lowWater.messages) return planRestore(input);
-  return {
-    kind: 'none',
-    reason:
-      `restore waits for the low-water alarm "${lowWater.alarmName}" to go OK (the queue under ${lowWater.messages} messages for ${lowWater.evaluationMinutes} min): ` +
-      (depth === undefined
-        ? `the queue's depth could not be read at this OK, so it is not known to have drained`
-        : `the queue still holds ${depth} messages at this OK, at or above the low watermark of ${lowWater.messages}`) +
-      `; nothing changed, the recorded baseline is kept`,
-    findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
-  };
+  if (lowWater && (depth === undefined || depth >= lowWater.messages)) {
+    return {
+      kind: 'none',
+      reason:
+        `restore waits for ${waitsFor}: ` +
+        (depth === undefined
+          ? `the queue's depth could not be read at this OK, so it is not known to have drained`
+          : `the queue still holds ${depth} messages at this OK, at or above the low watermark of ${lowWater.messages}`) +
+        `; nothing changed, the recorded baseline is kept`,
+      findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
+    };
+  }
+  const unborne = okNotBorneOut(observation, alarm, 'the backlog is still over the alarm\'s threshold in CloudWatch');
+  if (unborne !== undefined) {
+    return {
+      kind: 'none',
+      reason: `restore waits for ${waitsFor}: the depth alarm "${alarm.alarmName}" went OK, but ${unborne}; nothing changed, the recorded baseline is kept`,
+      findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
+    };
+  }
+  return planRestore(input);
 }
 
 /**
@@ -154,7 +169,7 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
       findings: [`recorded baseline: ${describeBaseline(resourceState.baseline)}`],
     };
   }
-  const unborne = lowWaterOkNotBorneOut(observation, alarm);
+  const unborne = okNotBorneOut(observation, alarm, 'the queue has not been under the watermark for the alarm\'s window');
   if (unborne !== undefined) {
     return {
       kind: 'none',
@@ -168,21 +183,23 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
 }
 
 /**
- * Why CloudWatch does not bear out the low-water alarm's OK, or undefined when it does (decision 249): its own metric, as
- * the configuration defines the alarm, under the watermark in every one of its evaluation periods (metricBearsOutOk). An
- * OK CloudWatch's data contradicts was set by hand (SetAlarmState) or evaluated on data since superseded; one whose data
- * is missing or unreadable is not known to have drained. Either way the restore waits: a wrong restore halves the drain
- * of a real backlog (and spends the hourly budget a real scale-up needs); a late one costs idle consumers until the next drain.
+ * Why CloudWatch does not bear out an OK that restores, or undefined when it does: the low-water alarm's (decision 249) or
+ * the depth alarm's (decision 257). Its own metric, as the configuration defines the alarm, not breaching in any of its
+ * evaluation periods ending at the newest datapoint, each present (metricBearsOutOk). An OK CloudWatch's data contradicts
+ * was set by hand (SetAlarmState) or evaluated on data since superseded; one whose data is missing or unreadable is not
+ * known to have drained. Either way the restore waits: a wrong restore halves the drain of a real backlog (and spends the
+ * hourly budget a real scale-up needs); a late one costs idle consumers until the next drain. `undrained`: what a
+ * breaching datapoint means for this alarm.
  */
-function lowWaterOkNotBorneOut(observation: QueueBackupObservation, alarm: QueueBackupPlanInput['alarm']): string | undefined {
+function okNotBorneOut(observation: QueueBackupObservation, alarm: QueueBackupPlanInput['alarm'], undrained: string): string | undefined {
   const configured = alarm.configured;
-  if (!configured) return `it is not an alarm this deployment's configuration defines, so its watermark and window are unknown`;
+  if (!configured) return `it is not an alarm this deployment's configuration defines, so its threshold and window are unknown`;
   const metric = observation.alarmMetric;
   if (metric === undefined) return "its metric was not read, so the queue is not known to have drained";
   if (metric.status === 'unread') return `its metric could not be read (${metric.reason}), so the queue is not known to have drained`;
   const ok = metricBearsOutOk(metric.reading, configured);
   if (ok.borne) return undefined;
-  return ok.breaching.length > 0 ? `${ok.text}: the queue has not been under the watermark for the alarm's window` : `${ok.text}: the queue is not known to have drained`;
+  return ok.breaching.length > 0 ? `${ok.text}: ${undrained}` : `${ok.text}: the queue is not known to have drained`;
 }
 
 /**

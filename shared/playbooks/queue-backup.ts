@@ -256,11 +256,12 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     // functions the environment owns (read ahead: the mappings say which functions consume the queue), the account's
     // concurrency and the database's saturation: one round trip when the URL was read with the claim and the mappings
     // name owned functions only (decision 216), else two.
-    // The low-water alarm's OK (the restore signal) is corroborated by its own metric (decision 249), which takes the place
-    // of the error rates in the one GetMetricData: a restore does not weigh the consumers' errors (only a scale-up does).
+    // An OK (the low-water alarm's, or the depth alarm's: either may restore) is corroborated by the alarm's own metric
+    // (decisions 249, 257), which takes the place of the error rates in the one GetMetricData: a restore does not weigh the
+    // consumers' errors (only a scale-up does).
     const restoreSignal = event !== undefined && restoreSignalNamed(regionAlarms(ctx.runtime), event.alarmName) !== undefined;
-    const lowWaterOk = restoreSignal && event?.state.value === 'OK';
-    const consumers = readAhead(ctx, ctx.runtime.env.resources.functions, !lowWaterOk);
+    const atOk = event?.state.value === 'OK';
+    const consumers = readAhead(ctx, ctx.runtime.env.resources.functions, !atOk);
     const readDepth = async (): Promise<string | undefined> => {
       const QueueUrl = target.queueUrl ?? (await queueUrlOf(ctx, target));
       const attributes = await callAws('SQS GetQueueAttributes', () =>
@@ -299,15 +300,15 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
       return undefined;
     };
     // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
-    // The depth alarm's own metric goes with them (decision 217) for a scale-up (a depth alarm's ALARM), and the low-water
-    // alarm's for a restore at its OK (decision 249).
+    // The depth alarm's own metric goes with them (decision 217) for a scale-up (a depth alarm's ALARM), and the alarm's
+    // own for a restore at its OK (decisions 249, 257).
     const scalingUp = event !== undefined && event.state.value === 'ALARM' && !restoreSignal;
     const [depth, { mappings, functions }, account, dbSaturation, alarmMetric] = await Promise.all([
       readDepth(),
       readConsumers(),
       readAccount(),
       saturatedDatabase(ctx, target.account),
-      scalingUp || lowWaterOk ? readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now(), { toQueryDate: lowWaterOk }) : Promise.resolve(undefined),
+      scalingUp || atOk ? readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now(), { toQueryDate: atOk }) : Promise.resolve(undefined),
     ]);
     return {
       queueName: target.queueName,

@@ -305,9 +305,11 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
 // restored the consumers on one instantaneous depth read under 100 while CloudWatch held the backlog's 1500 in the current
 // minute. The OK is a claim: its own metric must bear it out, as the depth alarm's ALARM must (decision 217).
 describe('a low-water OK set by hand right after a genuine scale-up (SetAlarmState, review 14 R14-6)', () => {
+  let account: SandboxAccount;
+  let handler: AlarmHandler;
   it('restores nothing: the restore waits naming the 1500 CloudWatch holds, the baseline kept for a genuine OK', async () => {
-    const account = await provisionAccount('production');
-    const handler = loadHandler('scale-consumers');
+    account = await provisionAccount('production');
+    handler = loadHandler('scale-consumers');
     await putQueueDepth(account); // the backlog as SQS publishes it: 1500 in this minute
     const up = await handler(await account.transition(queueAlarmName(account.topology), 'ALARM'));
     expect(up).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('MaximumConcurrency 50 -> 100') });
@@ -325,5 +327,33 @@ describe('a low-water OK set by hand right after a genuine scale-up (SetAlarmSta
     );
     expect(await maximumConcurrency(account)).toBe(100);
     expect(await recordedBaseline(account, up.resource?.arn ?? '')).toEqual(baseline);
+  });
+
+  // R14-6's twin (decision 257): the depth alarm's own OK, set by hand on the same scaled-up consumers, restored on the
+  // visible depth (0, under the watermark) alone. CloudWatch's newest minute is the backlog's 1500: the restore waits.
+  // Then CloudWatch's own OK (the sandbox's evaluator, a minute of its own: the queue empty) restores, once.
+  it('a depth OK set by hand restores nothing either; the depth alarm\'s OK CloudWatch evaluates on an empty queue restores', async () => {
+    const depthAlarm = queueAlarmName(account.topology);
+    const forged = await handler(await account.transition(depthAlarm, 'OK', 'Threshold Crossed: set by hand'));
+    expect(forged.outcome).toBe('skipped');
+    expect(forged.reason).toMatch(
+      new RegExp(
+        `^restore waits for the low-water alarm "${LOW_WATER.replace(/[()]/g, '\\$&')}" to go OK \\(the queue under 100 messages for 5 min\\): the depth alarm ".*" went OK, but AWS/SQS ApproximateNumberOfMessagesVisible \\(Maximum\\) in CloudWatch shows 1500 at \\S+ \\(> 1000, the alarm's threshold\\) in its 1 period from .*: the backlog is still over the alarm's threshold in CloudWatch; nothing changed, the recorded baseline is kept$`,
+      ),
+    );
+    expect(await maximumConcurrency(account)).toBe(100);
+    const baseline = { mappings: { [account.topology.consumer.mappingUuid]: 50 }, reservedConcurrency: { [account.topology.consumer.functionName]: 100 } };
+    expect(await recordedBaseline(account, forged.resource?.arn ?? '')).toEqual(baseline);
+
+    // As CloudWatch had it before the forged OK (its next evaluation of the 1500 would put it back; moto never evaluates):
+    // in ALARM, not delivered (a re-fire is the scale-up's cooldown's case, not this one).
+    await account.transition(depthAlarm, 'ALARM');
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
+    const drained = (await evaluator.evaluateOnce()).filter((t) => t.alarmName === depthAlarm);
+    expect(moved(drained)).toEqual([[depthAlarm, 'ALARM', 'OK']]);
+    const decisions = await Promise.all([0, 1].map(() => handler(drained[0]?.event ?? {})));
+    expect(decisions.filter((d) => d.outcome === 'applied').map((d) => d.reason)).toEqual(['restore consumers of notification-service-queue to baseline: MaximumConcurrency 100 -> 50']);
+    expect(await maximumConcurrency(account)).toBe(50);
+    expect(await recordedBaseline(account, forged.resource?.arn ?? '')).toBeUndefined();
   });
 });

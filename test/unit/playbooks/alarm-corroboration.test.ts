@@ -1,8 +1,8 @@
 // CloudWatch's evaluation of an alarm with missing data, as the corroboration of a changing playbook judges it (review 14
 // R14-2): the CloudWatch User Guide's own tables, then CloudWatch's metric against the project's alarms.
 import type { TreatMissingData } from '../../../shared/config/alarm-specs';
-import { evaluateAlarmRange, metricBearsOut, type CloudWatchVerdict } from '../../../shared/playbooks/alarm-corroboration';
-import { metricRead, rowAlarm } from '../../support/corroborating-readings';
+import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateAlarmRange, metricBearsOut, metricBearsOutOk, type CloudWatchVerdict } from '../../../shared/playbooks/alarm-corroboration';
+import { metricRead, restoreSignalAlarm, rowAlarm } from '../../support/corroborating-readings';
 
 /** "0 - X - X": 0 not breaching, X breaching, - missing; oldest first, as the guide writes them. */
 const range = (text: string): Array<boolean | undefined> => text.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
@@ -82,5 +82,45 @@ describe('metricBearsOut judges the alarm as CloudWatch evaluates it', () => {
     expect(depth).toMatchObject({ evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'missing' });
     expect(metricBearsOut(reading([1500, 300, undefined]), depth).borne).toBe(true);
     expect(metricBearsOut(reading([300, 200]), depth).borne).toBe(false);
+  });
+});
+
+// Decisions 249, 257: an OK that restores is judged at the newest datapoint CloudWatch holds, by CloudWatch's evaluation on
+// the restore's terms (one breaching period refuses, a missing one counts as breaching).
+describe('metricBearsOutOk judges an OK that restores as CloudWatch evaluates it', () => {
+  const reading = (values: Array<number | undefined>) => {
+    const read = metricRead(values);
+    if (read.status !== 'read') throw new Error('a reading');
+    return read.reading;
+  };
+
+  it.each<[string, Array<number | undefined>, boolean]>([
+    ['the backlog in the newest minute (an OK set by hand after the scale-up)', [1500], false],
+    ['the backlog, then its first minute under 1000', [1500, 400], true],
+    ['a minute under 1000, then the backlog', [400, 1500], false],
+    ['exactly 1000 in the newest minute (not > 1000)', [1500, 1000], true],
+    ['one message over the threshold in the newest minute', [1001], false],
+    ['a gap before the newest minute', [1500, undefined, 30], true],
+    ['a gap after the backlog, the newest minute under', [1500, undefined, undefined, 30], true],
+    ['no datapoint (CloudWatch: INSUFFICIENT_DATA)', [], false],
+  ])('the depth alarm (1 of 1, missing): %s is CloudWatch\'s own verdict at its newest datapoint', (_situation, values, borne) => {
+    const depth = rowAlarm('queue-backup');
+    expect(depth).toMatchObject({ evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'missing' });
+    expect(metricBearsOutOk(reading(values), depth).borne).toBe(borne);
+    // CloudWatch's evaluation range (N + 2 periods) ending at the newest datapoint's minute, as the guide documents it.
+    const newest = values.length - 1 - [...values].reverse().findIndex((v) => v !== undefined);
+    const size = depth.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS;
+    const range = Array.from({ length: size }, (_unused, i) => values[newest - (size - 1) + i]).map((v) => (v === undefined ? undefined : v > depth.threshold));
+    const cloudWatch = values.length === 0 ? 'INSUFFICIENT_DATA' : evaluateAlarmRange(range, depth.evaluationPeriods, depth.datapointsToAlarm, depth.treatMissingData).verdict;
+    expect(cloudWatch === 'OK').toBe(borne);
+  });
+
+  it('the low-water alarm (1 of 5): stricter than CloudWatch, which is OK on four minutes under 100 with one missing', () => {
+    const lowWater = restoreSignalAlarm();
+    expect(lowWater).toMatchObject({ evaluationPeriods: 5, datapointsToAlarm: 1, treatMissingData: 'missing' });
+    expect(evaluateAlarmRange(range('- - 0 0 0 0'), 5, 1, 'missing').verdict).toBe('OK');
+    expect(metricBearsOutOk(reading([0, 0, 0, 0]), lowWater)).toMatchObject({ borne: false, missing: ['2026-12-06T12:01:00.000Z'] });
+    expect(metricBearsOutOk(reading([0, 0, 0, 0, 0]), lowWater)).toMatchObject({ borne: true, missing: [], breaching: [] });
+    expect(metricBearsOutOk(reading([0, 0, 150, 0, 0]), lowWater)).toMatchObject({ borne: false, breaching: [{ at: '2026-12-06T12:03:00.000Z', value: 150 }] });
   });
 });

@@ -251,7 +251,7 @@ describe('scale-consumers observe: the owned functions read ahead of the mapping
 
 // Decision 249 (review 14 R14-6): the low-water alarm's OK is corroborated by its own metric, read in the one
 // GetMetricData observe makes (in place of the error rates a restore does not weigh), at once with the mappings.
-describe('scale-consumers observe at the low-water alarm\'s OK: its own metric, no error rates, one GetMetricData', () => {
+describe('scale-consumers observe at an OK (the low-water alarm\'s, the depth alarm\'s): its own metric, no error rates, one GetMetricData', () => {
   const lowWater = alarmSpecs(runtime.config, runtime.environment, region).find((s) => s.rowId === 'queue-backup' && s.restoreSignal === true);
   const eventOf = (alarmName: string | undefined, value: 'OK' | 'ALARM') =>
     ({ alarmName, state: { value, timestamp: '2024-03-05T10:00:12.345+0000' } }) as Parameters<typeof queueBackupPlaybook.observe>[2];
@@ -294,13 +294,27 @@ describe('scale-consumers observe at the low-water alarm\'s OK: its own metric, 
     expect(queried()).toHaveLength(1);
   });
 
-  it('reads the error rates and no alarm metric at the low-water alarm\'s ALARM (ignored before observe in the pipeline) and the depth alarm\'s OK', async () => {
+  it('reads the error rates and no alarm metric at the low-water alarm\'s ALARM (ignored before observe in the pipeline)', async () => {
     lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
-    for (const event of [eventOf(lowWater?.name, 'ALARM'), eventOf(depthAlarmName, 'OK')]) {
-      cloudWatchMock.resetHistory();
-      const observation = await queueBackupPlaybook.observe(context(), target, event);
-      expect(observation.alarmMetric).toBeUndefined();
-      expect(queried().map((q) => q.metrics)).toEqual([['AWS/Lambda Errors Sum 60', 'AWS/Lambda Invocations Sum 60']]);
-    }
+    cloudWatchMock.resetHistory();
+    const observation = await queueBackupPlaybook.observe(context(), target, eventOf(lowWater?.name, 'ALARM'));
+    expect(observation.alarmMetric).toBeUndefined();
+    expect(queried().map((q) => q.metrics)).toEqual([['AWS/Lambda Errors Sum 60', 'AWS/Lambda Invocations Sum 60']]);
+  });
+
+  // Decision 257: the depth alarm's OK may restore too, so it is corroborated the same way, in the same one GetMetricData.
+  it('reads the depth alarm\'s own metric at its OK, widened to the event\'s queryDate, and no error rate', async () => {
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
+    cloudWatchMock.resetHistory();
+    lambdaMock.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 100 });
+    const withQueryDate = {
+      alarmName: depthAlarmName,
+      state: { value: 'OK', timestamp: '2024-03-05T10:00:12.345+0000', reasonData: { queryDate: '2024-03-05T10:02:30.000+0000' } },
+    } as Parameters<typeof queueBackupPlaybook.observe>[2];
+    const observation = await queueBackupPlaybook.observe(context(), target, withQueryDate);
+    // The depth alarm's 1 period and 3 of slack before its state change (10:00:12), to the minute after its queryDate.
+    expect(queried()).toEqual([{ from: '2024-03-05T09:56:00.000Z', to: '2024-03-05T10:03:00.000Z', metrics: ['AWS/SQS ApproximateNumberOfMessagesVisible Maximum 60'] }]);
+    expect(observation.alarmMetric).toMatchObject({ status: 'read', reading: { stateChangeAt: '2024-03-05T10:00:12.345+0000' } });
+    expect(observation.functions).toEqual({ [consumer]: { reservedConcurrency: 100 } });
   });
 });

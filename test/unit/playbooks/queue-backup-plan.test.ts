@@ -119,10 +119,14 @@ describe('planConsumerScaling on ALARM', () => {
   });
 });
 
+/** The depth alarm's OK as CloudWatch evaluated it: the backlog's minute, then its first minute under 1000 (decision 257). */
+const DRAINED_UNDER_THRESHOLD = metricRead([1500, 400]);
+
 describe('planConsumerScaling on OK', () => {
   const scaledUp = observation({
     mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 150 }],
     functions: { consumer: { reservedConcurrency: 150 } },
+    alarmMetric: DRAINED_UNDER_THRESHOLD,
   });
   const state = (baseline?: Record<string, unknown>): ResourceState => ({ version: 1, changeTimesSeconds: [], ...(baseline ? { baseline } : {}) });
 
@@ -197,7 +201,11 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
     ['does nothing at the depth alarm\'s OK when nothing was scaled', 'depth', 'OK', 980, undefined, /^nothing to restore: the automation has not scaled the consumers of notification-service-queue$/],
   ])('%s', (_case, signal, state, depth, resourceState, expected) => {
     // The low-water alarm's OK as CloudWatch bears it out: five minutes under 100 (decision 249, its own cases below).
-    const signalled = signal === 'low-water' ? { alarm: LOW_WATER_ALARM, observation: { ...scaledUp(depth), alarmMetric: metricRead([0, 0, 0, 0, 0]) } } : { observation: scaledUp(depth) };
+    // The depth alarm's OK as CloudWatch bears it out: its newest minute under 1000 (decision 257, its own cases below).
+    const signalled =
+      signal === 'low-water'
+        ? { alarm: LOW_WATER_ALARM, observation: { ...scaledUp(depth), alarmMetric: metricRead([0, 0, 0, 0, 0]) } }
+        : { observation: { ...scaledUp(depth), alarmMetric: DRAINED_UNDER_THRESHOLD } };
     const plan = planConsumerScaling({ state, signal, policy, resourceState, lowWater, ...signalled });
     if (expected === 'restore') {
       expect(plan).toMatchObject({ kind: 'change', direction: 'restore', clearsBaseline: true, change: restore });
@@ -229,7 +237,7 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
   });
 
   it('restores at the first OK, whatever the depth, where no watermark is configured (a table without lowWater)', () => {
-    const plan = planConsumerScaling({ state: 'OK', observation: scaledUp(980), policy, resourceState: recorded });
+    const plan = planConsumerScaling({ state: 'OK', observation: { ...scaledUp(980), alarmMetric: DRAINED_UNDER_THRESHOLD }, policy, resourceState: recorded });
     expect(plan).toMatchObject({ kind: 'change', direction: 'restore', change: restore });
   });
 });
@@ -275,16 +283,64 @@ describe('planConsumerScaling corroborates the depth alarm before a scale-up (de
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'consumer-failing' });
   });
 
-  it('restores at OK whatever the depth alarm says: the restore reads the depth against the low watermark itself', () => {
+  it('restores nothing at the OK of a depth alarm this deployment does not define: its threshold and window are unknown (decision 257)', () => {
     const resourceState: ResourceState = { version: 2, changeTimesSeconds: [], baseline: { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } } };
     const plan = planConsumerScaling({
       state: 'OK',
-      observation: observation({ queueDepth: 0, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }] }),
+      observation: observation({ queueDepth: 0, alarmMetric: DRAINED_UNDER_THRESHOLD, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }] }),
       policy,
       resourceState,
       alarm: { alarmName: DEPTH_ALARM.alarmName },
     });
-    expect(plan).toMatchObject({ kind: 'change', direction: 'restore' });
+    expect(plan).toMatchObject({ kind: 'none', reason: expect.stringContaining("it is not an alarm this deployment's configuration defines, so its threshold and window are unknown") });
+  });
+});
+
+// R14-6's twin (decision 257): SetAlarmState OK on the depth alarm right after a genuine scale-up restored whenever the
+// visible depth was under the watermark at that instant (in-flight messages are not visible). Its OK is a claim too.
+describe('planConsumerScaling corroborates the depth alarm\'s OK before a restore (decision 257)', () => {
+  const baseline = { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } };
+  const recorded: ResourceState = { version: 3, changeTimesSeconds: [1000], lastScaleUpAtSeconds: 1000, baseline };
+  const lowWater = { messages: 100, evaluationMinutes: 5, alarmName: LOW_WATER_ALARM.alarmName };
+  const scaledUp = (overrides: Partial<QueueBackupObservation>): QueueBackupObservation =>
+    observation({ queueDepth: 0, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }], functions: { consumer: { reservedConcurrency: 100 } }, ...overrides });
+  const planAt = (overrides: Partial<QueueBackupObservation>, watermark: typeof lowWater | null = lowWater) =>
+    planConsumerScaling({ state: 'OK', signal: 'depth', observation: scaledUp(overrides), policy, resourceState: recorded, ...(watermark ? { lowWater: watermark } : {}) });
+  const metric = 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) in CloudWatch';
+
+  it.each<[string, Partial<QueueBackupObservation>, string]>([
+    // The finding's twin: the backlog's 1500 in the newest minute, the depth alarm put in OK by hand after the scale-up.
+    ['the backlog\'s datapoint in the newest minute (the OK set by hand after a scale-up)', { alarmMetric: metricRead([1500]) }, `${metric} shows 1500 at 2026-12-06T12:05:00.000Z (> 1000, the alarm's threshold) in its 1 period from 2026-12-06T12:05:00.000Z to 2026-12-06T12:06:00.000Z: 1500: the backlog is still over the alarm's threshold in CloudWatch`],
+    ['a minute under 1000 before the backlog\'s newest one', { alarmMetric: metricRead([400, 1500]) }, 'shows 1500 at 2026-12-06T12:05:00.000Z (> 1000'],
+    ['one message over the threshold in the newest minute', { alarmMetric: metricRead([400, 1001]) }, 'shows 1001 at 2026-12-06T12:05:00.000Z (> 1000'],
+    ['no datapoint at all (CloudWatch would be INSUFFICIENT_DATA, not OK)', { alarmMetric: metricRead([]) }, `${metric} from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: no datapoints: the queue is not known to have drained`],
+    ['the metric unreadable', { alarmMetric: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } }, 'its metric could not be read (CloudWatch GetMetricData failed: AccessDenied), so the queue is not known to have drained'],
+    ['the metric not read', {}, 'its metric was not read, so the queue is not known to have drained'],
+  ])('waits, nothing changed and the baseline kept: %s', (_situation, overrides, said) => {
+    const plan = planAt(overrides);
+    expect(plan.kind).toBe('none');
+    expect(plan.kind === 'none' && plan.reason).toContain(`restore waits for the low-water alarm "${LOW_WATER_ALARM.alarmName}" to go OK (the queue under 100 messages for 5 min): the depth alarm "${DEPTH_ALARM.alarmName}" went OK, but `);
+    expect(plan.kind === 'none' && plan.reason).toContain(said);
+    expect(plan.kind === 'none' && plan.reason).toMatch(/; nothing changed, the recorded baseline is kept$/);
+    expect(plan.kind === 'none' && plan.findings).toEqual([`recorded baseline: ${JSON.stringify(baseline)}`]);
+  });
+
+  it('waits where no watermark is configured too: the first OK restores only when CloudWatch bears it out', () => {
+    const plan = planAt({ queueDepth: 980, alarmMetric: metricRead([1500]) }, null);
+    expect(plan).toMatchObject({ kind: 'none', reason: expect.stringMatching(/^restore waits for the depth alarm's next OK: the depth alarm ".*" went OK, but .* shows 1500 at /) });
+    expect(planAt({ queueDepth: 980, alarmMetric: metricRead([1500, 980]) }, null)).toMatchObject({ kind: 'change', direction: 'restore' });
+  });
+
+  it('checks the depth now first: a queue still at the watermark waits for the low-water alarm whatever CloudWatch says', () => {
+    expect(planAt({ queueDepth: 150, alarmMetric: metricRead([1500, 400]) })).toMatchObject({ kind: 'none', reason: expect.stringContaining('the queue still holds 150 messages at this OK') });
+  });
+
+  it.each<[string, QueueBackupObservation['alarmMetric']]>([
+    ['the backlog\'s minute, then its first minute under 1000 (the OK CloudWatch evaluated)', metricRead([1500, 400])],
+    ['exactly the threshold in the newest minute (1000 is not > 1000)', metricRead([1500, 1000])],
+    ['a gap before the newest minute: the newest datapoint is the one judged', metricRead([1500, undefined, 30])],
+  ])('restores when the queue is under the watermark now and CloudWatch bears the OK out: %s', (_situation, alarmMetric) => {
+    expect(planAt({ alarmMetric })).toMatchObject({ kind: 'change', direction: 'restore', clearsBaseline: true, change: { mappings: [{ uuid: 'esm-1', from: 100, to: 50 }] } });
   });
 });
 

@@ -95,6 +95,23 @@ describe('the sandbox loop with one resource failing', () => {
     expect(lines).toEqual([]);
   });
 
+  // Decision 257: the evaluation range (N + 2 periods) still holds the queue's last datapoint for two more evaluations, and
+  // CloudWatch judges the most recent real datapoint of the range; the alarm stays ALARM until the range is all missing.
+  it('keeps the alarm of a queue deleted after a datapoint in its state while its evaluation range holds that datapoint', async () => {
+    let deleted = false;
+    sqs.on(GetQueueAttributesCommand).callsFake((input: GetQueueAttributesCommandInput) => {
+      if (input.QueueUrl === topology.queue.url && deleted) throw queueError('QueueDoesNotExist', 'The specified queue does not exist.');
+      return { Attributes: { ApproximateNumberOfMessages: input.QueueUrl === topology.queue.url ? '1500' : '0' } };
+    });
+    const evaluator = createAlarmEvaluator({ clientConfig, topology });
+    const depthMoves = async (): Promise<string[]> => (await evaluator.evaluateOnce()).filter((t) => t.alarmName === 'queue-depth').map((t) => `${t.from} -> ${t.to}`);
+    expect(await depthMoves()).toEqual([]);
+    deleted = true;
+    expect(await depthMoves()).toEqual([]);
+    expect(await depthMoves()).toEqual([]);
+    expect(await depthMoves()).toEqual(['ALARM -> INSUFFICIENT_DATA']);
+  });
+
   it('reports an AWS error for one queue once over several ticks, and evaluates the other alarm every tick', async () => {
     sqs.on(GetQueueAttributesCommand).callsFake((input: GetQueueAttributesCommandInput) => {
       if (input.QueueUrl === topology.queue.url) throw queueError('ThrottlingException', 'Rate exceeded');
