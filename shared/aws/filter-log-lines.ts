@@ -28,6 +28,8 @@ export interface LogLines {
   lines: string[];
   /** The log stream of each line (same index; '' when the answer named none). */
   streams: string[];
+  /** The event's timestamp of each line (same index; epoch ms, NaN when the answer gave none). */
+  timestamps: number[];
   more: boolean;
 }
 
@@ -35,6 +37,7 @@ export interface LogLines {
 export async function readLogLines(logs: Pick<CloudWatchLogsClient, 'send'>, request: LogLinesRequest): Promise<LogLines> {
   const lines: string[] = [];
   const streams: string[] = [];
+  const timestamps: number[] = [];
   let nextToken: string | undefined;
   let pages = 0;
   do {
@@ -53,10 +56,16 @@ export async function readLogLines(logs: Pick<CloudWatchLogsClient, 'send'>, req
       if (event.message === undefined) continue;
       lines.push(event.message);
       streams.push(event.logStreamName ?? '');
+      timestamps.push(event.timestamp ?? Number.NaN);
     }
     nextToken = page.nextToken;
   } while (nextToken && lines.length < request.maxLines && pages < request.maxPages);
-  return { lines: lines.slice(0, request.maxLines), streams: streams.slice(0, request.maxLines), more: nextToken !== undefined };
+  return {
+    lines: lines.slice(0, request.maxLines),
+    streams: streams.slice(0, request.maxLines),
+    timestamps: timestamps.slice(0, request.maxLines),
+    more: nextToken !== undefined,
+  };
 }
 
 /**

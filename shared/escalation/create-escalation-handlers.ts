@@ -27,7 +27,7 @@ import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
-import { parseTimerHandlerInput } from './escalation-events';
+import { parseTimerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
 import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
@@ -280,13 +280,7 @@ export function handlerFor(handlerName: string, options: EscalationHandlerOption
   return Object.assign(handler, { runtime: wired.runtime });
 }
 
-/**
- * The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops;
- * and the sweep's (decision 264): every overdue timer's work, said late.
- */
+/** The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops. */
 export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalation-timer', options, ({ service }, event) => {
-    const input = parseTimerHandlerInput(event);
-    return input.kind === 'sweep' ? service.sweep() : service.handleTimer(input.input);
-  });
+  return handlerFor('escalation-timer', options, ({ service }, event) => service.handleTimer(parseTimerInput(event)));
 }

@@ -2,8 +2,8 @@
 // kind, so a PHP memory_limit error is not answered with more MemorySize (review 10a, finding 4).
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { logReadFailure, readLogLines } from '../aws/filter-log-lines';
-import { OUT_OF_MEMORY_FILTER_PATTERN } from '../config/alarm-specs';
-import { classifyOutOfMemoryEvents, type OutOfMemoryLines } from './memory-pressure-plan';
+import { OUT_OF_MEMORY_TERMS } from '../config/alarm-specs';
+import { classifyOutOfMemoryEvents, LAMBDA_KILL_ERROR_TYPES, type OutOfMemoryLines } from './memory-pressure-plan';
 
 /**
  * How far before the alarm's state change the lines are read: the OOM alarm is 1 of 1 periods of 60 s, and CloudWatch
@@ -14,6 +14,14 @@ export const OOM_LINES_LOOKBACK_MINUTES = 10;
 export const OOM_LINES_MAX = 200;
 /** FilterLogEvents may answer empty pages with a nextToken while it searches: bounded so a read cannot loop. */
 const MAX_PAGES = 5;
+
+/**
+ * What the read asks FilterLogEvents for: the metric filter's terms (the lines it counted) and Lambda's REPORT of an
+ * invocation that ended in a kill's Error Type other than Runtime.OutOfMemory (already a term): a custom runtime's kill is
+ * a `Runtime.ExitError` REPORT, whose text holds none of the filter's terms (decision 257). A term pattern, matched in
+ * the text of plain and JSON-format events alike.
+ */
+export const OUT_OF_MEMORY_READ_PATTERN = [...new Set<string>([...OUT_OF_MEMORY_TERMS, ...LAMBDA_KILL_ERROR_TYPES])].map((term) => `?"${term}"`).join(' ');
 
 /** The window of lines for an alarm that changed state at `alarmTime` (undefined: the clock's now). */
 export function outOfMemoryWindow(alarmTime: string | undefined, now: Date): { start: Date; end: Date } {
@@ -29,11 +37,12 @@ export function outOfMemoryWindow(alarmTime: string | undefined, now: Date): { s
  */
 export async function readOutOfMemoryLines(logs: CloudWatchLogsClient, functionName: string, logGroupName: string, window: { start: Date; end: Date }): Promise<OutOfMemoryLines> {
   try {
-    // The metric filter's own pattern: the same lines it counted (classified again, the emulator ignores it). Newest
-    // first: the lines nearest the state change are read, and what a bounded read leaves out is the oldest (review 10b
-    // F7; startFromHead false needs a startTime on or after 2024-01-01, which the window always is).
-    const read = await readLogLines(logs, { logGroupName, window, filterPattern: OUT_OF_MEMORY_FILTER_PATTERN, maxLines: OOM_LINES_MAX, maxPages: MAX_PAGES, newestFirst: true });
-    const events = read.lines.map((message, i) => ({ message, stream: read.streams[i] ?? '' }));
+    // The metric filter's own terms (the same lines it counted, classified again: the emulator ignores the pattern) and
+    // Lambda's error REPORTs. Newest first: the lines nearest the state change are read, and what a bounded read leaves
+    // out is the oldest (review 10b F7; startFromHead false needs a startTime on or after 2024-01-01, which the window
+    // always is).
+    const read = await readLogLines(logs, { logGroupName, window, filterPattern: OUT_OF_MEMORY_READ_PATTERN, maxLines: OOM_LINES_MAX, maxPages: MAX_PAGES, newestFirst: true });
+    const events = read.lines.map((message, i) => ({ message, stream: read.streams[i] ?? '', at: read.timestamps[i] ?? Number.NaN }));
     return { status: 'read', logGroupName, ...classifyOutOfMemoryEvents(events, functionName, logGroupName), truncated: read.more };
   } catch (error) {
     const failure = logReadFailure(error);

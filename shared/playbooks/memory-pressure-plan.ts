@@ -1,8 +1,10 @@
 // Pure planning for Memory Pressure -> raise the function's MemorySize one step, within every cap it has.
+import { OUT_OF_MEMORY_TERMS } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
+import { TransientError } from '../errors';
 import type { ManualRunbook, Plan } from '../pipeline/types';
 import type { ResourceState } from '../state/incident-store';
-import { metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
+import { breaches, metricBearsOut, notCorroborated, type AlarmMetricRead, type ConfiguredAlarm } from './alarm-corroboration';
 
 /** Lambda's memory range, 128..10240 MB (Lambda quotas, "Function memory allocation"). */
 export const AWS_MIN_MEMORY_MB = 128;
@@ -44,13 +46,35 @@ export interface MemoryObservation {
   functionErrors?: FunctionErrorsRead;
 }
 
-/** The function's errors as CloudWatch holds them over the alarm's window, or why they could not be read. */
-export type FunctionErrorsRead = { status: 'read'; from: string; to: string; sum: number } | { status: 'unread'; reason: string };
+/**
+ * The function's errors as CloudWatch holds them over the alarm's window, or why they could not be read. `points`: one
+ * Sum per period CloudWatch holds (a period with no datapoint is absent, not 0: Lambda has not published it, or nothing
+ * ran); `readAt`: when they were read (decision 257: the kill's own minute may not be published yet).
+ */
+export type FunctionErrorsRead =
+  | { status: 'read'; from: string; to: string; sum: number; points?: Array<{ at: string; value: number }>; readAt?: string }
+  | { status: 'unread'; reason: string };
 
-/** Lambda's REPORT of an invocation it ended out of memory: the function's MemorySize then and the most it used. */
-export interface OutOfMemoryReport {
+/**
+ * The Error Types of Lambda's REPORT that an invocation killed at its memory is written with (decision 257):
+ * Runtime.OutOfMemory (the managed runtimes: Node.js, Python, Ruby, ...), Runtime.ExitError (a runtime process that
+ * exited, the kernel's OOM kill "signal: killed" among the causes: an OS-only runtime such as the service's PHP consumer
+ * on provided.al2/al2023), Extension.Crash (an extension the kill took with the function). Only Max Memory Used at the
+ * MemorySize tells a kill at memory from any other crash of the last two.
+ */
+export const LAMBDA_KILL_ERROR_TYPES = ['Runtime.OutOfMemory', 'Runtime.ExitError', 'Extension.Crash'] as const;
+export type LambdaKillErrorType = (typeof LAMBDA_KILL_ERROR_TYPES)[number];
+
+/**
+ * Lambda's REPORT of an invocation that ended in error with one of LAMBDA_KILL_ERROR_TYPES: the function's MemorySize
+ * then, the most it used, the Error Type, and (when read from the log) the line's timestamp.
+ */
+export interface LambdaErrorReport {
   memorySizeMb: number;
   maxMemoryUsedMb: number;
+  errorType: LambdaKillErrorType;
+  /** The log event's timestamp (ISO 8601), when the read gave one. */
+  at?: string;
 }
 
 /**
@@ -73,13 +97,15 @@ export type OutOfMemoryLines =
       /** More lines matched than were read (the read is bounded). */
       truncated: boolean;
       /**
-       * Lambda's REPORT lines of an invocation ended out of memory (Error Type Runtime.OutOfMemory; text or JSON log
-       * format) among the lines read, each in a stream named as Lambda names this function's (isLambdaLogStream).
+       * Lambda's REPORT lines of an invocation ended in error with a kill's Error Type (LAMBDA_KILL_ERROR_TYPES; text or
+       * JSON log format) among the lines read, each in a stream named as Lambda names this function's (isLambdaLogStream),
+       * at whatever memory: whether one is at the MemorySize is judged against the function's now.
        */
-      lambdaReports: OutOfMemoryReport[];
+      lambdaReports: LambdaErrorReport[];
       /**
-       * Lines read in streams Lambda does not name so: stream names are the writer's choice (CreateLogStream), so these
-       * are not the function's by their stream and are in none of the counts above.
+       * Lines the OOM metric filter counts (OUT_OF_MEMORY_TERMS) read in streams Lambda does not name so: stream names
+       * are the writer's choice (CreateLogStream), so these are not the function's by their stream and are in none of the
+       * counts above.
        */
       outsideLambdaStreams: number;
     }
@@ -96,7 +122,12 @@ const PHP_MEMORY_LIMIT = /^\s*(?:\[[^\]]{1,40}\] )?(?:NOTICE: PHP message: )?(?:
 /** The function ran out of the memory Lambda gave it (MemorySize): the runtime's error type, the kernel's kill, Node's heap. */
 const RUNTIME_OUT_OF_MEMORY = /Runtime\.OutOfMemory|signal: killed|JavaScript heap out of memory/;
 
-/** Pure: the OOM lines by kind. Lines of neither kind are ignored (the emulator's FilterLogEvents ignores the pattern). */
+/**
+ * Pure: the OOM lines by kind. A line of the function out of its MemorySize: the runtime's or the kernel's words (above),
+ * or Lambda's REPORT of an invocation that ended in error at the Memory Size it reports (a custom runtime's
+ * Runtime.ExitError REPORT says no more than that: decision 257). Lines of neither kind are ignored (the emulator's
+ * FilterLogEvents ignores the pattern).
+ */
 export function classifyOutOfMemoryLines(lines: readonly string[]): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[] } {
   let runtimeKills = 0;
   let phpMemoryLimit = 0;
@@ -106,7 +137,7 @@ export function classifyOutOfMemoryLines(lines: readonly string[]): { runtimeKil
     if (php) {
       phpMemoryLimit += 1;
       limits.add(Number(php[1]));
-    } else if (RUNTIME_OUT_OF_MEMORY.test(line)) {
+    } else if (RUNTIME_OUT_OF_MEMORY.test(line) || reachesOwnMemorySize(lambdaErrorReport(line))) {
       runtimeKills += 1;
     }
   }
@@ -129,20 +160,25 @@ export function isLambdaLogStream(streamName: string, functionName: string, logG
 
 /**
  * Lambda's REPORT line (plain-text log format): `REPORT RequestId: <id>\tDuration: .. ms\tBilled Duration: .. ms\tMemory
- * Size: N MB\tMax Memory Used: M MB[\tInit Duration: .. ms]\tStatus: error\tError Type: Runtime.OutOfMemory` (tabs; the
- * status fields are written for an invocation that did not succeed).
+ * Size: N MB\tMax Memory Used: M MB[\tInit Duration: .. ms]\tStatus: error\tError Type: <type>` (tabs; the status fields
+ * are written for an invocation that did not succeed: Lambda Developer Guide, "Understanding the Lambda execution
+ * environment lifecycle", "Failures during the invoke phase", the new-format example for a runtime crash).
  */
-const TEXT_OOM_REPORT = /^REPORT RequestId: \S+\s.*?\bMemory Size: (\d+) MB\s+Max Memory Used: (\d+) MB\b.*?\bStatus: error\s+Error Type: Runtime\.OutOfMemory\b/;
+const TEXT_ERROR_REPORT = /^REPORT RequestId: \S+\s.*?\bMemory Size: (\d+) MB\s+Max Memory Used: (\d+) MB\b.*?\bStatus: error\s+Error Type: (Runtime\.OutOfMemory|Runtime\.ExitError|Extension\.Crash)(?![\w.])/;
+
+const isKillErrorType = (value: unknown): value is LambdaKillErrorType => (LAMBDA_KILL_ERROR_TYPES as readonly unknown[]).includes(value);
 
 /**
- * Pure: the Memory Size and Max Memory Used of Lambda's REPORT of an invocation it ended out of memory, or undefined for
- * any other line. Both log formats: the plain-text REPORT line, and with LoggingConfig LogFormat JSON the
- * `platform.report` event (Telemetry API schema: record.status "error", record.errorType "Runtime.OutOfMemory",
- * record.metrics.memorySizeMB and maxMemoryUsedMB).
+ * Pure: the Memory Size, Max Memory Used and Error Type of Lambda's REPORT of an invocation that ended in error with one
+ * of LAMBDA_KILL_ERROR_TYPES, or undefined for any other line (a success, a timeout, another error type, a REPORT
+ * without Status: the format before the change the guide describes, still written in the China and GovCloud regions).
+ * Both log formats: the plain-text REPORT line, and with LoggingConfig LogFormat JSON the `platform.report` event
+ * (Telemetry API schema: record.status "error", record.errorType, record.metrics.memorySizeMB and maxMemoryUsedMB).
  */
-export function outOfMemoryReport(line: string): OutOfMemoryReport | undefined {
-  const text = TEXT_OOM_REPORT.exec(line);
-  if (text) return { memorySizeMb: Number(text[1]), maxMemoryUsedMb: Number(text[2]) };
+export function lambdaErrorReport(line: string): LambdaErrorReport | undefined {
+  const text = TEXT_ERROR_REPORT.exec(line);
+  const textType = text?.[3];
+  if (text && isKillErrorType(textType)) return { memorySizeMb: Number(text[1]), maxMemoryUsedMb: Number(text[2]), errorType: textType };
   if (!line.trimStart().startsWith('{')) return undefined;
   let parsed: unknown;
   try {
@@ -154,33 +190,41 @@ export function outOfMemoryReport(line: string): OutOfMemoryReport | undefined {
   const record = event.record;
   const size = record?.metrics?.memorySizeMB;
   const used = record?.metrics?.maxMemoryUsedMB;
-  if (event.type !== 'platform.report' || record?.status !== 'error' || record.errorType !== 'Runtime.OutOfMemory') return undefined;
+  const errorType = record?.errorType;
+  if (event.type !== 'platform.report' || record?.status !== 'error' || !isKillErrorType(errorType)) return undefined;
   if (typeof size !== 'number' || typeof used !== 'number' || !Number.isFinite(size) || !Number.isFinite(used)) return undefined;
-  return { memorySizeMb: size, maxMemoryUsedMb: used };
+  return { memorySizeMb: size, maxMemoryUsedMb: used, errorType };
 }
 
-/** One line read, with the stream it was read from (FilterLogEvents' logStreamName). */
+/** One line read, with the stream it was read from (FilterLogEvents' logStreamName) and its timestamp (epoch ms). */
 export interface ReadLogLine {
   message: string;
   stream: string;
+  at?: number;
 }
+
+/** The line holds a term the OOM metric filter counts (alarm-specs.ts OUT_OF_MEMORY_TERMS). */
+const filterCounts = (line: string): boolean => OUT_OF_MEMORY_TERMS.some((term) => line.includes(term));
 
 /**
  * Pure: the lines read in streams named as Lambda names the function's, by kind (classifyOutOfMemoryLines) and Lambda's
- * out-of-memory REPORT lines among them; the lines of any other stream only counted (not the function's by their
- * stream: anyone with logs:PutLogEvents on the group names a stream as they like, decision 253).
+ * error REPORT lines among them (with their timestamps); of any other stream only the lines the filter counts, as a
+ * number (not the function's by their stream: anyone with logs:PutLogEvents on the group names a stream as they like,
+ * decision 253; a REPORT of another function of a shared group is not what the filter counted either).
  */
 export function classifyOutOfMemoryEvents(
   events: readonly ReadLogLine[],
   functionName: string,
   logGroupName: string,
-): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[]; lambdaReports: OutOfMemoryReport[]; outsideLambdaStreams: number } {
+): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[]; lambdaReports: LambdaErrorReport[]; outsideLambdaStreams: number } {
   const own = events.filter((event) => isLambdaLogStream(event.stream, functionName, logGroupName));
   const lambdaReports = own.flatMap((event) => {
-    const report = outOfMemoryReport(event.message);
-    return report ? [report] : [];
+    const report = lambdaErrorReport(event.message);
+    if (!report) return [];
+    return [event.at !== undefined && Number.isFinite(event.at) ? { ...report, at: new Date(event.at).toISOString() } : report];
   });
-  return { ...classifyOutOfMemoryLines(own.map((e) => e.message)), lambdaReports, outsideLambdaStreams: events.length - own.length };
+  const outsideLambdaStreams = events.filter((event) => !own.includes(event) && filterCounts(event.message)).length;
+  return { ...classifyOutOfMemoryLines(own.map((e) => e.message)), lambdaReports, outsideLambdaStreams };
 }
 
 /**
@@ -190,8 +234,13 @@ export function classifyOutOfMemoryEvents(
 export const OOM_REPORT_REACH = 0.98;
 
 /** Pure: the REPORT was written at this MemorySize and its usage reached it. */
-export function reportAtMemorySize(report: OutOfMemoryReport, memoryMb: number): boolean {
+export function reportAtMemorySize(report: Pick<LambdaErrorReport, 'memorySizeMb' | 'maxMemoryUsedMb'>, memoryMb: number): boolean {
   return report.memorySizeMb === memoryMb && report.maxMemoryUsedMb >= Math.floor(memoryMb * OOM_REPORT_REACH);
+}
+
+/** Pure: an error REPORT whose usage reached the Memory Size it reports (the function's MemorySize then). */
+function reachesOwnMemorySize(report: LambdaErrorReport | undefined): boolean {
+  return report !== undefined && reportAtMemorySize(report, report.memorySizeMb);
 }
 
 const MIB = 1024 * 1024;
@@ -247,7 +296,7 @@ function linesFindings(lines: OutOfMemoryLines | undefined): string[] {
     ];
   }
   if (lines.runtimeKills === 0) return [`no OOM line found in ${lines.logGroupName}: kind not confirmed, acting on the metric's count`];
-  const kills = `${lines.runtimeKills} line${lines.runtimeKills === 1 ? '' : 's'} of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${lines.logGroupName}`;
+  const kills = `${lines.runtimeKills} line${lines.runtimeKills === 1 ? '' : 's'} of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap, Lambda's error REPORT at it) in ${lines.logGroupName}`;
   if (lines.phpMemoryLimit === 0) return [kills];
   return [
     kills,
@@ -287,14 +336,69 @@ function errorsText(functionName: string, errors: FunctionErrorsRead | undefined
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
- * Why the observation does not bear out the OOM alarm, or the findings that do (decision 253, amending 217). Both of:
- * - Lambda's own record of the kill: a REPORT line with Error Type Runtime.OutOfMemory, in a stream named as Lambda names
- *   the function's, written at the function's MemorySize now and with Max Memory Used reaching it; or, when no line of a
- *   function out of its memory was read at all (a line the filter counted and FilterLogEvents cannot find yet: log
- *   delivery lags), the alarm's own metric breaching in CloudWatch;
+ * How long after the kill's period has closed AWS/Lambda Errors of that period is waited for before "AWS counts none" is
+ * judged (decision 257): Lambda "sends metric data to CloudWatch in 1-minute intervals" (Lambda Developer Guide, "Using
+ * CloudWatch metrics with Lambda"), so the kill's own period may be missing from the read the alarm's state change
+ * triggers. A project default: the third attempt of an event (Lambda's asynchronous retries wait one minute, then two:
+ * Developer Guide, "Asynchronous invocation") always comes after it, so the wait never ends the event in the
+ * on-failure destination by itself.
+ */
+export const ERRORS_ARRIVAL_GRACE_SECONDS = 120;
+
+/**
+ * When the kill the evidence rests on happened (epoch ms), or undefined when the reading does not say: the newest
+ * REPORT at the MemorySize with a timestamp, else (the metric standing in) the newest period of the alarm's metric that
+ * breaches, at or before the state change.
+ */
+function killTime(atSize: readonly LambdaErrorReport[], standsIn: boolean, metric: AlarmMetricRead | undefined, configured: ConfiguredAlarm | undefined): number | undefined {
+  const reported = atSize.map((r) => (r.at !== undefined ? Date.parse(r.at) : Number.NaN)).filter(Number.isFinite);
+  if (reported.length > 0) return Math.max(...reported);
+  if (!standsIn || metric?.status !== 'read' || !configured) return undefined;
+  const changedAt = Date.parse(metric.reading.stateChangeAt);
+  const breaching = metric.reading.points.filter((p) => breaches(p.value, configured) && !(Date.parse(p.at) > changedAt)).map((p) => Date.parse(p.at));
+  const counted = breaching.filter(Number.isFinite);
+  return counted.length > 0 ? Math.max(...counted) : undefined;
+}
+
+/**
+ * AWS counts no error of the function in the window read: is that because the kill's own period is not published yet
+ * (`wait`: retried), or AWS's answer (`none`, with what was read)? Without the points, the read's time or the kill's
+ * time the answer is judged as read (decision 253's rule).
+ */
+function errorsAbsence(
+  errors: Extract<FunctionErrorsRead, { status: 'read' }>,
+  killedAt: number | undefined,
+  periodSeconds: number,
+): { kind: 'wait'; text: string } | { kind: 'none'; text: string } {
+  const period = periodSeconds * 1000;
+  const readAt = errors.readAt !== undefined ? Date.parse(errors.readAt) : Number.NaN;
+  if (killedAt === undefined || errors.points === undefined || !Number.isFinite(readAt)) return { kind: 'none', text: 'AWS counts none' };
+  const periodStart = Math.floor(killedAt / period) * period;
+  const from = new Date(periodStart).toISOString();
+  if (errors.points.some((p) => Date.parse(p.at) >= periodStart)) {
+    return { kind: 'none', text: `AWS counts none, its datapoints reaching the kill's period (from ${from})` };
+  }
+  const deadline = periodStart + period + ERRORS_ARRIVAL_GRACE_SECONDS * 1000;
+  const missing = `no datapoint for the kill's period (from ${from}) in CloudWatch when read at ${new Date(readAt).toISOString()}`;
+  if (readAt < deadline) return { kind: 'wait', text: `${missing}: Lambda sends its metrics at 1-minute intervals; judged on Lambda's retry, by ${new Date(deadline).toISOString()} at the latest` };
+  return { kind: 'none', text: `AWS counts none: ${missing}, ${ERRORS_ARRIVAL_GRACE_SECONDS} s after that period closed` };
+}
+
+/** "(Error Type Runtime.ExitError)", "(Error Type Runtime.OutOfMemory / Runtime.ExitError)". */
+const errorTypesText = (reports: readonly LambdaErrorReport[]): string => `(Error Type ${[...new Set(reports.map((r) => r.errorType))].join(' / ')})`;
+
+/**
+ * Why the observation does not bear out the OOM alarm, or the findings that do (decision 253, amending 217; decision
+ * 257). Both of:
+ * - Lambda's own record of the kill: a REPORT line with Status error and a kill's Error Type (Runtime.OutOfMemory,
+ *   Runtime.ExitError, Extension.Crash), in a stream named as Lambda names the function's, written at the function's
+ *   MemorySize now and with Max Memory Used reaching it; or, when no line of a function out of its memory and no such
+ *   REPORT at any memory was read at all (a line the filter counted and FilterLogEvents cannot find yet: log delivery
+ *   lags), the alarm's own metric breaching in CloudWatch;
  * - AWS/Lambda Errors of the function > 0 over the alarm's window: a kill is a function error, and AWS/ metrics are
- *   published by AWS, not by a log line.
- * Neither is proof against a determined caller (decision 253 says what is left); SetAlarmState writes neither.
+ *   published by AWS, not by a log line. When it counts none and the kill's own period is not published yet, the event
+ *   is retried (TransientError) instead of refused, until ERRORS_ARRIVAL_GRACE_SECONDS after that period.
+ * Neither is proof against a determined caller (decisions 253, 257 say what is left); SetAlarmState writes neither.
  */
 function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: MemoryPlanInput['alarm']): { plan: Plan<MemoryChange> } | { findings: string[] } {
   const fn = observation.functionName;
@@ -307,14 +411,17 @@ function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: Memor
 
   const atSize = lines?.status === 'read' ? lines.lambdaReports.filter((r) => reportAtMemorySize(r, observation.memoryMb)) : [];
   // The metric stands in for a line only when no line of a function out of its memory was read (it is not searchable
-  // yet): a kill line that is not Lambda's REPORT at this MemorySize, or any line in a stream Lambda did not name, is
-  // what the filter counted, and it does not bear the alarm out.
-  const linesSilent = lines === undefined || lines.status !== 'read' || (lines.runtimeKills === 0 && lines.outsideLambdaStreams === 0);
+  // yet): a kill line that is not Lambda's REPORT at this MemorySize, any line the filter counts in a stream Lambda did
+  // not name, or Lambda's REPORT of a failed invocation below the MemorySize (a crash, not memory) is what was read, and
+  // it does not bear the alarm out.
+  const linesSilent =
+    lines === undefined || lines.status !== 'read' || (lines.runtimeKills === 0 && lines.outsideLambdaStreams === 0 && lines.lambdaReports.length === 0);
+  const standsIn = atSize.length === 0 && linesSilent && bears?.borne === true;
   const evidence =
     atSize.length > 0
-      ? `${count(atSize.length, "REPORT line")} of Lambda's (Error Type Runtime.OutOfMemory) at ${fn}'s MemorySize ${observation.memoryMb} MB, ` +
+      ? `${count(atSize.length, "REPORT line")} of Lambda's ${errorTypesText(atSize)} at ${fn}'s MemorySize ${observation.memoryMb} MB, ` +
         `Max Memory Used ${[...new Set(atSize.map((r) => r.maxMemoryUsedMb))].join(' / ')} MB, in streams Lambda names (${lines?.logGroupName ?? ''})`
-      : linesSilent && bears?.borne
+      : standsIn
         ? `the alarm's metric bears it out: ${bears.text}`
         : undefined;
   if (evidence !== undefined && erred) return { findings: [evidence, `${errorsText(fn, errors)} (> 0, published by AWS)`] };
@@ -324,26 +431,38 @@ function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: Memor
       ? 'the OOM lines were not read'
       : lines.status !== 'read'
         ? `the OOM lines in ${lines.logGroupName} ${lines.reason}`
-        : `no REPORT line of Lambda's out of memory (Runtime.OutOfMemory) at ${fn}'s MemorySize ${observation.memoryMb} MB in ${lines.logGroupName} around the state change (` +
+        : `no REPORT line of Lambda's failed invocation (${LAMBDA_KILL_ERROR_TYPES.join(', ')}) at ${fn}'s MemorySize ${observation.memoryMb} MB in ${lines.logGroupName} around the state change (` +
           [
-            `${count(lines.lambdaReports.length, "Lambda out-of-memory REPORT")}` +
-              (lines.lambdaReports.length > 0 ? ` at ${lines.lambdaReports.map((r) => `Memory Size ${r.memorySizeMb} MB, Max Memory Used ${r.maxMemoryUsedMb} MB`).slice(0, 3).join('; ')}` : ''),
+            `${count(lines.lambdaReports.length, 'Lambda error REPORT')}` +
+              (lines.lambdaReports.length > 0
+                ? ` at ${lines.lambdaReports.map((r) => `Memory Size ${r.memorySizeMb} MB, Max Memory Used ${r.maxMemoryUsedMb} MB (${r.errorType})`).slice(0, 3).join('; ')}`
+                : ''),
             `${count(lines.runtimeKills, 'kill line')} and ${count(lines.phpMemoryLimit, 'PHP memory_limit line')} in streams Lambda names`,
             `${count(lines.outsideLambdaStreams, 'line')} in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)`,
           ].join('; ') +
           ')';
+  const notTaken =
+    lines?.status === 'read' && lines.runtimeKills === 0 && lines.outsideLambdaStreams === 0
+      ? ", not taken for a line: Lambda's REPORT of the failed invocation was read, below this MemorySize (a crash, not memory)"
+      : ", not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize";
   const metricText = !configured
     ? 'the alarm is not one this deployment defines, so its metric is unknown'
     : metric === undefined
       ? "the alarm's metric was not read"
       : metric.status === 'unread'
         ? `the alarm's metric could not be read (${metric.reason})`
-        : `${bears?.text ?? ''}${bears?.borne && !linesSilent ? ", not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize" : ''}`;
-  const what =
-    evidence !== undefined
-      ? `${evidence}, but ${errorsText(fn, errors)}: an out-of-memory kill is a function error, and AWS counts none`
-      : `${linesText}; ${metricText}; ${errorsText(fn, errors)}`;
-  return { plan: notCorroborated(alarm.alarmName, what) };
+        : `${bears?.text ?? ''}${bears?.borne && !linesSilent ? notTaken : ''}`;
+  if (evidence === undefined) return { plan: notCorroborated(alarm.alarmName, `${linesText}; ${metricText}; ${errorsText(fn, errors)}`) };
+
+  // Lambda's record of the kill, and AWS counts no error (or could not be read): is the kill's own period published yet?
+  const absence =
+    errors?.status === 'read'
+      ? errorsAbsence(errors, killTime(atSize, standsIn, metric, configured), configured?.metric?.periodSeconds ?? 60)
+      : { kind: 'none' as const, text: 'AWS counts none' };
+  if (absence.kind === 'wait') {
+    throw new TransientError(`${evidence}, and ${errorsText(fn, errors)}: ${absence.text} (decision 257)`);
+  }
+  return { plan: notCorroborated(alarm.alarmName, `${evidence}, but ${errorsText(fn, errors)}: an out-of-memory kill is a function error, and ${absence.text}`) };
 }
 
 /** The key under which the account's memory ceiling is remembered on the function's resource state. */

@@ -153,13 +153,16 @@ function outOfMemoryLines(ctx: Ctx, event: AlarmStateChange | undefined, functio
 /** The id of the function's AWS/Lambda Errors beside the alarm's metric in one GetMetricData request. */
 const ERRORS_ID = 'errors';
 
-/** The function's errors out of the alarm's reading (read with it: one request), or why they were not read. */
-function functionErrorsOf(read: AlarmMetricRead | undefined): FunctionErrorsRead | undefined {
+/**
+ * The function's errors out of the alarm's reading (read with it: one request), with each period's datapoint and when
+ * they were read (the kill's own period may not be published yet: decision 257), or why they were not read.
+ */
+function functionErrorsOf(read: AlarmMetricRead | undefined, readAt: Date): FunctionErrorsRead | undefined {
   if (read === undefined) return undefined;
   if (read.status === 'unread') return { status: 'unread', reason: read.reason };
   const points = read.reading.alongside?.[ERRORS_ID];
   if (points === undefined) return { status: 'unread', reason: 'not in the answer' };
-  return { status: 'read', from: read.reading.from, to: read.reading.to, sum: points.reduce((sum, p) => sum + p.value, 0) };
+  return { status: 'read', from: read.reading.from, to: read.reading.to, sum: points.reduce((sum, p) => sum + p.value, 0), points, readAt: readAt.toISOString() };
 }
 
 export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTarget, MemoryObservation, MemoryChange> = {
@@ -193,6 +196,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     // first reads are dropped. Failures are thrown in the order the reads were once made one after another:
     // configuration, metric filter, aliases, lines.
     const defaultLogGroup = `/aws/lambda/${target.functionName}`;
+    const readAt = ctx.clock.now();
     // The alarm's own metric goes with them (decision 217): it bears out an alarm whose lines are not searchable yet.
     const [configured, defaultFilters, aliasesRead, defaultLines, metricRead] = await Promise.allSettled([
       readConfiguration(ctx, target.functionName),
@@ -200,7 +204,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
       listAliases(ctx, target.functionName),
       outOfMemoryLines(ctx, event, target.functionName, defaultLogGroup),
       // AWS/Lambda Errors of the function in the same request, over the same window (decision 253).
-      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, ctx.clock.now(), {
+      readAlarmMetricFor(ctx.clients.cloudWatch, ctx.runtime, event, readAt, {
         alongside: [{ id: ERRORS_ID, namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: target.functionName }, stat: 'Sum' }],
       }),
     ]);
@@ -217,7 +221,7 @@ export const memoryPressurePlaybook: Playbook<MemoryPressureClients, FunctionTar
     const invokedVia = await publishedInvocations(ctx, target, settledValue(aliasesRead), configuration.FunctionArn ?? target.resource.arn);
     const oomLines = settledValue(named ? named[1] : defaultLines);
     const alarmMetric = settledValue(metricRead);
-    const functionErrors = functionErrorsOf(alarmMetric);
+    const functionErrors = functionErrorsOf(alarmMetric, readAt);
     return {
       functionName: target.functionName,
       memoryMb,

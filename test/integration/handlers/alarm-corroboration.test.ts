@@ -170,7 +170,7 @@ describe('a bare ALARM does not change production; the real condition does (revi
     const alarmName = alarmOf('raise-lambda-memory');
     const bare = await onBareAlarm('raise-lambda-memory', alarmName);
     expect(bare.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
-    expect(bare.decision.reason).toMatch(new RegExp(`not corroborated: no REPORT line of Lambda's out of memory \\(Runtime\\.OutOfMemory\\) at ${fn}'s MemorySize 512 MB .*: no datapoints`));
+    expect(bare.decision.reason).toMatch(new RegExp(`not corroborated: no REPORT line of Lambda's failed invocation \\(Runtime\\.OutOfMemory, Runtime\\.ExitError, Extension\\.Crash\\) at ${fn}'s MemorySize 512 MB .*: no datapoints`));
     expect(bare.changes).toEqual([]);
     expect(await memory()).toBe(512);
 
@@ -197,17 +197,19 @@ describe('a bare ALARM does not change production; the real condition does (revi
     // The same line in a stream named as Lambda names them: stream names are the writer's choice, but it is no REPORT.
     const shaped = await forge(lambdaLogStreamName());
     expect(shaped).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
-    expect(shaped.reason).toContain('0 Lambda out-of-memory REPORTs; 1 kill line and 0 PHP memory_limit lines in streams Lambda names');
+    expect(shaped.reason).toContain('0 Lambda error REPORTs; 1 kill line and 0 PHP memory_limit lines in streams Lambda names');
     expect(await memory()).toBe(512);
     logs.destroy();
 
-    // What AWS records for two real kills: Lambda's REPORT lines at 512 MB, the filter's count, AWS/Lambda Errors.
+    // What AWS records for two real kills of the PHP consumer (an OS-only runtime: decision 257): each the runtime's exit
+    // line (signal: killed) and Lambda's Runtime.ExitError REPORT at 512 MB, the filter's count, AWS/Lambda Errors.
     await writeOutOfMemoryLines(account, 2);
     const real = await onRealAlarm('raise-lambda-memory', alarmName);
     expect(real).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 } });
     expect(real.findings).toEqual([
-      expect.stringContaining('3 lines of the function out of its MemorySize'),
-      expect.stringContaining(`2 REPORT lines of Lambda's (Error Type Runtime.OutOfMemory) at ${fn}'s MemorySize 512 MB, Max Memory Used 512 MB`),
+      // The shaped forged line above, and each kill's exit line and REPORT at the MemorySize.
+      expect.stringContaining('5 lines of the function out of its MemorySize'),
+      expect.stringContaining(`2 REPORT lines of Lambda's (Error Type Runtime.ExitError) at ${fn}'s MemorySize 512 MB, Max Memory Used 512 MB`),
       expect.stringMatching(new RegExp(`^AWS/Lambda Errors \\(Sum\\) of ${fn} in CloudWatch from .*: [1-9]\\d* \\(> 0, published by AWS\\)$`)),
     ]);
     expect(await memory()).toBe(768);

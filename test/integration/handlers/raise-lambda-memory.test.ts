@@ -102,10 +102,39 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
     const decision = await handler(await account.transition(oomAlarm(account), 'ALARM'));
     expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('memory 512 -> 768 MB: update your IaC') });
     expect(decision.findings).toContain(
-      `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${account.topology.consumer.logGroupName}`,
+      `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap, Lambda's error REPORT at it) in ${account.topology.consumer.logGroupName}`,
     );
     expect(JSON.stringify([decision.reason, decision.findings])).not.toContain('memory_limit');
     expect(JSON.stringify([decision.reason, decision.findings])).not.toContain('kind not confirmed');
+    expect(await memoryMb(account)).toBe(768);
+  });
+});
+
+// Decision 257 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the alarm (fed by the filter's count
+// of the kill's line) changes state before the kill's AWS/Lambda Errors may be in CloudWatch.
+describe("raise-lambda-memory when the kill's AWS/Lambda Errors arrive after the alarm", () => {
+  it("throws for Lambda's retry while the kill's minute is not in CloudWatch, changing nothing, and raises on the retry once it is", async () => {
+    const { account, handler } = await freshAccount();
+    // The PHP consumer's kill (an OS-only runtime: its exit line and Lambda's Runtime.ExitError REPORT at 512 MB) and
+    // the filter's count; no AWS/Lambda Errors yet.
+    const { killedAt } = await writeOutOfMemoryLines(account, 1, { errors: 'later' });
+    const event = await account.transition(oomAlarm(account), 'ALARM');
+    const since = (await getProxyCalls(control())).length;
+    // The handler's own module registry (a fresh container): its TransientError class, matched by name.
+    await expect(handler(event)).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining("no datapoint for the kill's period (from ") });
+    expect((await callsInAccount(account.accountId, since)).filter((c) => c.startsWith('lambda:Update'))).toEqual([]);
+    expect(await memoryMb(account)).toBe(512);
+
+    // Lambda publishes the kill's error; its retry of the same event takes the claim back and decides.
+    await putConsumerErrors(account, 1, killedAt);
+    const decision = await handler(event);
+    expect(decision).toMatchObject({ outcome: 'applied', after: { memoryMb: 768 } });
+    expect(decision.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`1 REPORT line of Lambda's (Error Type Runtime.ExitError) at ${account.topology.consumer.functionName}'s MemorySize 512 MB, Max Memory Used 512 MB`),
+        expect.stringMatching(/^AWS\/Lambda Errors \(Sum\) of .*: 1 \(> 0, published by AWS\)$/),
+      ]),
+    );
     expect(await memoryMb(account)).toBe(768);
   });
 });

@@ -130,14 +130,30 @@ export function lambdaLogStreamName(at = new Date()): string {
 }
 
 /**
- * What Lambda writes when a function runs out of its MemorySize: the invocation's REPORT line, tab-separated, at that
- * MemorySize, its usage at it, with the failed invocation's Status and Error Type (plain-text log format).
+ * Lambda's REPORT line of an invocation that ended in `errorType` (plain-text log format, tab-separated, the format the
+ * Lambda Developer Guide gives for a failed invocation: "Understanding the Lambda execution environment lifecycle"), its
+ * usage at the MemorySize: what Lambda writes when a function runs out of it.
  */
-export function outOfMemoryReportLine(memoryMb: number): string {
+export function outOfMemoryReportLine(memoryMb: number, errorType: 'Runtime.OutOfMemory' | 'Runtime.ExitError' = 'Runtime.OutOfMemory', requestId: string = randomUUID()): string {
   return (
-    `REPORT RequestId: ${randomUUID()}\tDuration: 1200.00 ms\tBilled Duration: 1201 ms\tMemory Size: ${memoryMb} MB\t` +
-    `Max Memory Used: ${memoryMb} MB\tStatus: error\tError Type: Runtime.OutOfMemory\t\n`
+    `REPORT RequestId: ${requestId}\tDuration: 1200.00 ms\tBilled Duration: 1201 ms\tMemory Size: ${memoryMb} MB\t` +
+    `Max Memory Used: ${memoryMb} MB\tStatus: error\tError Type: ${errorType}\t\n`
   );
+}
+
+/**
+ * How Lambda records a kill at memory (decision 257; samples with their sources: test/fixtures/lambda-logs): a managed
+ * runtime (Node.js, Python, ...) types it Runtime.OutOfMemory; an OS-only runtime, which the seed's PHP 8.2 consumer is,
+ * exits killed ("Runtime exited with error: signal: killed", the line the OOM filter counts) and Lambda's REPORT says
+ * Runtime.ExitError at the MemorySize.
+ */
+export type KillShape = 'custom-runtime' | 'managed-runtime';
+
+/** The lines one kill at `memoryMb` leaves in the function's log stream, in the order Lambda writes them. */
+export function killLines(memoryMb: number, shape: KillShape): string[] {
+  const requestId = randomUUID();
+  if (shape === 'managed-runtime') return [outOfMemoryReportLine(memoryMb, 'Runtime.OutOfMemory', requestId)];
+  return [`RequestId: ${requestId} Error: Runtime exited with error: signal: killed`, 'Runtime.ExitError', outOfMemoryReportLine(memoryMb, 'Runtime.ExitError', requestId)];
 }
 
 /** The consumer's AWS/Lambda Errors now, as Lambda publishes them for invocations that failed (an out-of-memory kill is one). */
@@ -151,11 +167,18 @@ export async function putConsumerErrors(account: Pick<SandboxAccount, 'cloudWatc
 }
 
 /**
- * `count` out-of-memory kills of the consumer, just now, as AWS records them: Lambda's REPORT line of each at the
- * function's current MemorySize in a stream Lambda would name, the count the OOM metric filter would publish for them
- * (moto stores metric filters but does not run them), and the function's AWS/Lambda Errors (decision 253).
+ * `count` out-of-memory kills of the consumer, just now, as AWS records them: the lines each leaves (killLines: by default
+ * the seed's consumer's, an OS-only runtime's) at the function's current MemorySize in a stream Lambda would name, the
+ * count the OOM metric filter would publish for them (moto stores metric filters but does not run them), and the
+ * function's AWS/Lambda Errors (decision 253), unless `errors: 'later'`: Lambda sends its metrics at 1-minute intervals,
+ * so the alarm may fire before they are in CloudWatch (decision 257); the caller then publishes them with
+ * putConsumerErrors at `killedAt`.
  */
-export async function writeOutOfMemoryLines(account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>, count = 1): Promise<void> {
+export async function writeOutOfMemoryLines(
+  account: Pick<SandboxAccount, 'clientConfig' | 'cloudWatch' | 'topology'>,
+  count = 1,
+  options: { shape?: KillShape; errors?: 'with-the-kill' | 'later' } = {},
+): Promise<{ killedAt: Date }> {
   const logs = new CloudWatchLogsClient(account.clientConfig);
   const lambda = new LambdaClient(account.clientConfig);
   try {
@@ -165,10 +188,12 @@ export async function writeOutOfMemoryLines(account: Pick<SandboxAccount, 'clien
     const logStreamName = lambdaLogStreamName();
     await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
     const now = Date.now();
-    const events = Array.from({ length: count }, (_, i) => ({ timestamp: now - (count - i) * 100, message: outOfMemoryReportLine(memoryMb) }));
+    const messages = Array.from({ length: count }, () => killLines(memoryMb, options.shape ?? 'custom-runtime')).flat();
+    const events = messages.map((message, i) => ({ timestamp: now - (messages.length - i) * 100, message }));
     await logs.send(new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: events }));
     await account.cloudWatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Value: count, Unit: 'Count', Timestamp: new Date(now) }] }));
-    await putConsumerErrors(account, count, new Date(now));
+    if ((options.errors ?? 'with-the-kill') === 'with-the-kill') await putConsumerErrors(account, count, new Date(now));
+    return { killedAt: new Date(now) };
   } finally {
     logs.destroy();
     lambda.destroy();

@@ -16,10 +16,11 @@ describe('readLogLines', () => {
   it('follows the tokens until a page names none: every line, nothing more to read', async () => {
     logsMock
       .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: [{ message: 'a', logStreamName: 's1' }, { message: 'b', logStreamName: 's2' }], nextToken: 't1' })
+      .resolvesOnce({ events: [{ message: 'a', logStreamName: 's1', timestamp: 1796540400000 }, { message: 'b', logStreamName: 's2', timestamp: 1796540401000 }], nextToken: 't1' })
       .resolvesOnce({ events: [{ message: 'c' }] });
-    // Each line's stream, same index ('' when the answer names none): memory-pressure judges the stream (decision 253).
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['a', 'b', 'c'], streams: ['s1', 's2', ''], more: false });
+    // Each line's stream and timestamp, same index ('' / NaN when the answer names none): memory-pressure judges the
+    // stream (decision 253) and dates the kill it reads (the AWS/Lambda Errors of its minute).
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['a', 'b', 'c'], streams: ['s1', 's2', ''], timestamps: [1796540400000, 1796540401000, Number.NaN], more: false });
     expect(inputs().map((input) => [input.nextToken, input.limit])).toEqual([
       [undefined, 5],
       ['t1', 3],
@@ -33,13 +34,13 @@ describe('readLogLines', () => {
       calls += 1;
       return { events: [], nextToken: `t${calls}` };
     });
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: [], streams: [], more: true });
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: [], streams: [], timestamps: [], more: true });
     expect(calls).toBe(3);
   });
 
   it('stops at maxLines, with more to read when the page named a token', async () => {
     logsMock.on(FilterLogEventsCommand).resolves({ events: ['1', '2', '3', '4', '5', '6'].map((message) => ({ message })), nextToken: 't' });
-    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['1', '2', '3', '4', '5'], streams: ['', '', '', '', ''], more: true });
+    await expect(readLogLines(client, request)).resolves.toEqual({ lines: ['1', '2', '3', '4', '5'], streams: ['', '', '', '', ''], timestamps: Array<number>(5).fill(Number.NaN), more: true });
     expect(inputs()).toHaveLength(1);
   });
 

@@ -27,6 +27,7 @@ const SAMPLES = join(__dirname, 'aws-samples');
 /** Characters as CloudWatch counts them (code points), not UTF-16 units as `length` does. */
 const characterCount = (text: string): number => [...text].length;
 const FIXTURES = join(__dirname, '../../fixtures/events');
+const LOG_FIXTURES = join(__dirname, '../../fixtures/lambda-logs');
 
 interface Sample {
   source: Record<string, unknown>;
@@ -84,6 +85,21 @@ describe('the samples say where they come from', () => {
   it('every event in test/fixtures/events has its source listed', () => {
     const listed = Object.keys((JSON.parse(readFileSync(join(SAMPLES, 'fixtures-sources.json'), 'utf8')) as { fixtures: Record<string, string> }).fixtures);
     expect(listed.sort()).toEqual(readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort());
+  });
+
+  it('every file of log lines in test/fixtures/lambda-logs is listed, and each of its samples names its source, when it was read and what was adapted', () => {
+    const listed = Object.keys((JSON.parse(readFileSync(join(SAMPLES, 'fixtures-sources.json'), 'utf8')) as { logs: Record<string, string> }).logs);
+    expect(listed.sort()).toEqual(readdirSync(LOG_FIXTURES).filter((name) => name.endsWith('.json')).sort());
+    for (const file of listed) {
+      const { samples } = JSON.parse(readFileSync(join(LOG_FIXTURES, file), 'utf8')) as { samples: Array<{ id: string; source: { document?: unknown }; retrieved: string; adapted: unknown; lines: unknown }> };
+      expect(samples.length).toBeGreaterThan(0);
+      for (const { source, retrieved, adapted, lines } of samples) {
+        expect(source.document).toMatch(/^https:\/\//);
+        expect(retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        expect(Array.isArray(adapted)).toBe(true);
+        expect(Array.isArray(lines) && lines.length > 0 && lines.every((line) => typeof line === 'string')).toBe(true);
+      }
+    }
   });
 });
 

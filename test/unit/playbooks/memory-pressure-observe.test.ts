@@ -23,10 +23,12 @@ const target = {
   metricFilter: { namespace: 'NotificationService', metricName: 'OutOfMemoryErrors' },
 };
 
+const NOW = new Date('2024-03-05T10:00:00Z');
+
 function context(): PlaybookContext<MemoryPressureClients> {
   return {
     clients: { lambda: new LambdaClient({ region: 'us-east-1' }), logs: new CloudWatchLogsClient({ region: 'us-east-1' }) },
-    clock: new ManualClock(Date.parse('2024-03-05T10:00:00Z')),
+    clock: new ManualClock(NOW.getTime()),
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
   };
 }
@@ -122,7 +124,18 @@ describe('raise-lambda-memory observe', () => {
       ['alarm', 'NotificationService', 'OutOfMemoryErrors', [], 'Sum', 60],
       ['errors', 'AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: fn }], 'Sum', 60],
     ]);
-    expect(observation.functionErrors).toEqual({ status: 'read', from: calls[0]?.StartTime?.toISOString(), to: calls[0]?.EndTime?.toISOString(), sum: 3 });
+    // Each minute's datapoint and when it was read (the clock's now): the kill's own minute may not be published yet (decision 257).
+    expect(observation.functionErrors).toEqual({
+      status: 'read',
+      from: calls[0]?.StartTime?.toISOString(),
+      to: calls[0]?.EndTime?.toISOString(),
+      sum: 3,
+      points: [
+        { at: at(0).toISOString(), value: 2 },
+        { at: at(1).toISOString(), value: 1 },
+      ],
+      readAt: NOW.toISOString(),
+    });
     // Refused: said, and it bears out nothing (the plan pages); the alarm's metric is unread with it (one request).
     cloudWatchMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('not authorized to perform: cloudwatch:GetMetricData'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     expect((await memoryPressurePlaybook.observe(ctx, target, alarm)).functionErrors).toMatchObject({ status: 'unread', reason: expect.stringContaining('AccessDenied') });
@@ -161,7 +174,8 @@ describe('raise-lambda-memory observe', () => {
           logGroupName: `/aws/lambda/${fn}`,
           startTime: Date.parse('2024-03-05T09:31:02.121Z'),
           endTime: Date.parse('2024-03-05T10:00:00Z'),
-          filterPattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of"',
+          // The metric filter's terms and the kill Error Types of Lambda's REPORT the filter does not count (decision 257).
+          filterPattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of" ?"Runtime.ExitError" ?"Extension.Crash"',
           limit: 200,
           startFromHead: false,
         },

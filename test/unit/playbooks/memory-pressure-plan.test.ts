@@ -1,9 +1,12 @@
 // Table-driven tests of the pure memory planner: one step up, every cap, the learned account ceiling, published versions.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TransientError } from '../../../shared/errors';
 import {
   classifyOutOfMemoryEvents,
   classifyOutOfMemoryLines,
   isLambdaLogStream,
-  outOfMemoryReport,
+  lambdaErrorReport,
   memoryCeilingFromRefusal,
   nextMemoryStepMb,
   planMemoryRaise as planFor,
@@ -37,7 +40,7 @@ const killed: Extract<OutOfMemoryLines, { status: 'read' }> = {
   phpMemoryLimit: 0,
   phpLimitBytes: [],
   truncated: false,
-  lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512 }],
+  lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.OutOfMemory' }],
   outsideLambdaStreams: 0,
 };
 /** AWS/Lambda Errors (Sum) over the alarm's window (metricRead's). */
@@ -48,7 +51,7 @@ const METRIC_FINDING = `the alarm's metric bears it out: NotificationService Out
 const ERRORS_FINDING = `AWS/Lambda Errors (Sum) of ${fn} in CloudWatch from 2026-12-06T11:56:00.000Z to 2026-12-06T12:06:00.000Z: 1 (> 0, published by AWS)`;
 
 function observation(memoryMb: number, overrides: Partial<MemoryObservation> = {}): MemoryObservation {
-  const atSize: OutOfMemoryLines = { ...killed, lambdaReports: [{ memorySizeMb: memoryMb, maxMemoryUsedMb: memoryMb }] };
+  const atSize: OutOfMemoryLines = { ...killed, lambdaReports: [{ memorySizeMb: memoryMb, maxMemoryUsedMb: memoryMb, errorType: 'Runtime.OutOfMemory' }] };
   return { functionName: fn, memoryMb, lastUpdateStatus: 'Successful', invokedVia: [], oomLines: atSize, alarmMetric: metricRead([1]), functionErrors: erred(1), ...overrides };
 }
 
@@ -212,25 +215,48 @@ describe("Lambda's streams and REPORT lines (decision 253)", () => {
     expect(isLambdaLogStream(stream, fn, logGroupName)).toBe(lambdas);
   });
 
-  it.each<[string, string, { memorySizeMb: number; maxMemoryUsedMb: number } | undefined]>([
+  it.each<[string, string, { memorySizeMb: number; maxMemoryUsedMb: number; errorType: string } | undefined]>([
     [
       'text, tab-separated, with Init Duration',
       'REPORT RequestId: 806ab12b-0e66-4a4a-8d9a-eee01e457f98\tDuration: 3762.59 ms\tBilled Duration: 3763 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tInit Duration: 551.73 ms\tStatus: error\tError Type: Runtime.OutOfMemory\t\n',
-      { memorySizeMb: 512, maxMemoryUsedMb: 512 },
+      { memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.OutOfMemory' },
     ],
-    ['text, spaces (as the emulator fixtures write it)', RUNTIME_REPORT, { memorySizeMb: 512, maxMemoryUsedMb: 512 }],
+    ['text, spaces (as the emulator fixtures write it)', RUNTIME_REPORT, { memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.OutOfMemory' }],
     [
       'text with X-Ray fields after the status',
       'REPORT RequestId: 1c2d\tDuration: 812.40 ms\tBilled Duration: 813 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\tStatus: error\tError Type: Runtime.OutOfMemory\t\nXRAY TraceId: 1-5e1b4151-43a974f41a0a4d4e7c1b1e11\tSegmentId: 6b3c5d1e2f3a4b5c\tSampled: true',
-      { memorySizeMb: 256, maxMemoryUsedMb: 256 },
+      { memorySizeMb: 256, maxMemoryUsedMb: 256, errorType: 'Runtime.OutOfMemory' },
     ],
     [
       'JSON log format: platform.report, status error, Runtime.OutOfMemory',
       '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"c2","metrics":{"durationMs":800.1,"billedDurationMs":801,"memorySizeMB":128,"maxMemoryUsedMB":128},"status":"error","errorType":"Runtime.OutOfMemory"}}',
-      { memorySizeMb: 128, maxMemoryUsedMb: 128 },
+      { memorySizeMb: 128, maxMemoryUsedMb: 128, errorType: 'Runtime.OutOfMemory' },
     ],
+    // Decision 257: the other Error Types a kill at memory is written with; whether one is at memory is judged apart.
+    [
+      "a custom runtime's crash REPORT (Runtime.ExitError), whatever its memory",
+      'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 120 MB\tStatus: error\tError Type: Runtime.ExitError',
+      { memorySizeMb: 128, maxMemoryUsedMb: 120, errorType: 'Runtime.ExitError' },
+    ],
+    [
+      'JSON log format: platform.report, status error, Runtime.ExitError',
+      '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"c3","metrics":{"durationMs":800.1,"billedDurationMs":801,"memorySizeMB":512,"maxMemoryUsedMB":512},"status":"error","errorType":"Runtime.ExitError"}}',
+      { memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.ExitError' },
+    ],
+    [
+      'an extension the kill took with the function (Extension.Crash)',
+      'REPORT RequestId: 1c2d\tDuration: 812.40 ms\tBilled Duration: 813 ms\tMemory Size: 256 MB\tMax Memory Used: 256 MB\tStatus: error\tError Type: Extension.Crash',
+      { memorySizeMb: 256, maxMemoryUsedMb: 256, errorType: 'Extension.Crash' },
+    ],
+    [
+      // nishidemasami/contactform-api issue #29 (2026-08-19), as captured: a failure that is no kill.
+      'another Error Type (Runtime.InvalidEntrypoint, a captured REPORT)',
+      'REPORT RequestId: 83269395-33ee-45a8-8a99-38f67b6faf72\tDuration: 11.48 ms\tBilled Duration: 12 ms\tMemory Size: 128 MB\tMax Memory Used: 10 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint',
+      undefined,
+    ],
+    ['an Error Type that only begins like a kill\'s', 'REPORT RequestId: 1c2d\tMemory Size: 128 MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.ExitErrorX', undefined],
+    ['JSON platform.report of another error type', '{"type":"platform.report","record":{"status":"error","errorType":"Runtime.Unknown","metrics":{"memorySizeMB":128,"maxMemoryUsedMB":128}}}', undefined],
     ['a REPORT of a successful invocation', 'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\t\n', undefined],
-    ['a REPORT of another failure (Runtime.ExitError)', 'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 120 MB\tStatus: error\tError Type: Runtime.ExitError', undefined],
     ['a REPORT of a timeout', 'REPORT RequestId: 1c2d\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tStatus: timeout', undefined],
     ['JSON platform.report of a timeout', '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"b1","status":"timeout","metrics":{"durationMs":3000.0,"billedDurationMs":3000,"memorySizeMB":128,"maxMemoryUsedMB":60}}}', undefined],
     ['JSON with the error type but not a platform.report', '{"type":"function","record":{"status":"error","errorType":"Runtime.OutOfMemory","metrics":{"memorySizeMB":128,"maxMemoryUsedMB":128}}}', undefined],
@@ -239,8 +265,8 @@ describe("Lambda's streams and REPORT lines (decision 253)", () => {
     ["the runtime's exit line", KILLED, undefined],
     ["the review's forged line", 'hello Runtime.OutOfMemory from a PowerUser', undefined],
     ['a REPORT echoed inside an application line', `INFO saw ${RUNTIME_REPORT}`, undefined],
-  ])('outOfMemoryReport: %s', (_case, line, expected) => {
-    expect(outOfMemoryReport(line)).toEqual(expected);
+  ])('lambdaErrorReport: %s', (_case, line, expected) => {
+    expect(lambdaErrorReport(line)).toEqual(expected);
   });
 
   it("counts the kinds and the REPORTs only in Lambda's streams; other streams' lines only as a number", () => {
@@ -256,7 +282,36 @@ describe("Lambda's streams and REPORT lines (decision 253)", () => {
         fn,
         group,
       ),
-    ).toEqual({ runtimeKills: 2, phpMemoryLimit: 0, phpLimitBytes: [], lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512 }], outsideLambdaStreams: 2 });
+    ).toEqual({ runtimeKills: 2, phpMemoryLimit: 0, phpLimitBytes: [], lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.OutOfMemory' }], outsideLambdaStreams: 2 });
+  });
+
+  // Decision 257: the read also asks for Lambda's error REPORTs, which the filter does not count.
+  it("counts a crash REPORT at its own Memory Size as a kill, one below it as none; dates the REPORTs; counts only the filter's lines of other streams", () => {
+    const stream = `2026/12/06/[$LATEST]${id}`;
+    const exitAt = (used: number): string => RUNTIME_REPORT.replace('Runtime.OutOfMemory', 'Runtime.ExitError').replace('Max Memory Used: 512 MB', `Max Memory Used: ${used} MB`);
+    const at = Date.parse('2026-12-06T12:04:10.000Z');
+    expect(
+      classifyOutOfMemoryEvents(
+        [
+          { message: exitAt(512), stream, at },
+          { message: exitAt(90), stream, at: at + 1000 },
+          { message: 'Runtime.ExitError', stream },
+          { message: exitAt(512), stream: 'attacker' },
+          { message: RUNTIME_REPORT, stream: `2026/12/06/other-function[$LATEST]${id}` },
+        ],
+        fn,
+        group,
+      ),
+    ).toEqual({
+      runtimeKills: 1,
+      phpMemoryLimit: 0,
+      phpLimitBytes: [],
+      lambdaReports: [
+        { memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.ExitError', at: '2026-12-06T12:04:10.000Z' },
+        { memorySizeMb: 512, maxMemoryUsedMb: 90, errorType: 'Runtime.ExitError', at: '2026-12-06T12:04:11.000Z' },
+      ],
+      outsideLambdaStreams: 1,
+    });
   });
 });
 
@@ -323,18 +378,18 @@ describe('planMemoryRaise by the kind of out-of-memory line', () => {
     [
       'Lambda killed the function at its MemorySize (Runtime.OutOfMemory)',
       read([RUNTIME_REPORT, KILLED]),
-      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`, reportFinding(1), ERRORS_FINDING],
+      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap, Lambda's error REPORT at it) in ${group}`, reportFinding(1), ERRORS_FINDING],
     ],
     [
       "Node's heap ran out and Lambda reported the kill",
       read([NODE_HEAP, RUNTIME_REPORT]),
-      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`, reportFinding(1), ERRORS_FINDING],
+      [`2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap, Lambda's error REPORT at it) in ${group}`, reportFinding(1), ERRORS_FINDING],
     ],
     [
       'kills and PHP memory_limit errors together: the kills are real, memory_limit named as well',
       read([KILLED, RUNTIME_REPORT, PHP_LIMIT_LINE]),
       [
-        `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap) in ${group}`,
+        `2 lines of the function out of its MemorySize (Runtime.OutOfMemory, signal: killed, heap, Lambda's error REPORT at it) in ${group}`,
         'also 1 PHP memory_limit error (536870912 bytes), which MemorySize does not govern: raise memory_limit in the PHP ini settings as well',
         reportFinding(1),
         ERRORS_FINDING,
@@ -382,7 +437,7 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
     [
       "the review's probe: a stream named attacker, a line with Runtime.OutOfMemory, the filter's count of it, errors counted",
       { oomLines: read([FORGED], false, 'attacker') },
-      ['0 Lambda out-of-memory REPORTs', "1 line in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)", "not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize"],
+      ['0 Lambda error REPORTs', "1 line in streams Lambda does not name so (anyone with logs:PutLogEvents on the group can write those)", "not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize"],
     ],
     [
       "Lambda's REPORT text itself, written into a stream of the writer's name",
@@ -392,17 +447,17 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
     [
       'the forged line in a stream named as Lambda names them (not a REPORT)',
       { oomLines: read([FORGED]) },
-      ['0 Lambda out-of-memory REPORTs', '1 kill line and 0 PHP memory_limit lines in streams Lambda names', 'not taken for a line'],
+      ['0 Lambda error REPORTs', '1 kill line and 0 PHP memory_limit lines in streams Lambda names', 'not taken for a line'],
     ],
     [
       "a REPORT at another MemorySize (256 MB; the function has 512 MB now)",
       { oomLines: read([RUNTIME_REPORT.replace('Memory Size: 512 MB Max Memory Used: 512 MB', 'Memory Size: 256 MB Max Memory Used: 256 MB')]) },
-      ['1 Lambda out-of-memory REPORT at Memory Size 256 MB, Max Memory Used 256 MB'],
+      ['1 Lambda error REPORT at Memory Size 256 MB, Max Memory Used 256 MB (Runtime.OutOfMemory)'],
     ],
     [
       'a REPORT at 512 MB whose Max Memory Used (300 MB) is far from it',
       { oomLines: read([RUNTIME_REPORT.replace('Max Memory Used: 512 MB', 'Max Memory Used: 300 MB')]) },
-      ['1 Lambda out-of-memory REPORT at Memory Size 512 MB, Max Memory Used 300 MB'],
+      ['1 Lambda error REPORT at Memory Size 512 MB, Max Memory Used 300 MB (Runtime.OutOfMemory)'],
     ],
     [
       "Lambda's REPORT at the function's MemorySize, but AWS counts no error of the function",
@@ -449,5 +504,160 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
   it('still gives the PHP memory_limit diagnosis first: a complete read of PHP lines is a diagnosis, not a question about the alarm', () => {
     const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([PHP_LIMIT_LINE]), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'diagnosis' });
+  });
+});
+
+// Decision 257 (review 16, R16-9): the service's consumer is PHP 8.2, which Lambda runs only as an OS-only (custom)
+// runtime; there a kill at memory is written Runtime.ExitError ("signal: killed"), and only Max Memory Used at the
+// MemorySize says it was memory. Accepted in every form Lambda writes it, refused below the MemorySize.
+describe("planMemoryRaise on a kill at memory in a custom runtime's words (decision 257)", () => {
+  const EXIT_AT_SIZE = 'REPORT RequestId: 5b866fb1-7154-4af6-8078-6ef6ca4c2ddd Duration: 133.61 ms Billed Duration: 214 ms Memory Size: 512 MB Max Memory Used: 512 MB Init Duration: 80.00 ms Status: error Error Type: Runtime.ExitError';
+  const EXIT_AT_90 = EXIT_AT_SIZE.replace('Max Memory Used: 512 MB', 'Max Memory Used: 90 MB');
+  const EXIT_LINE = ['RequestId: 5b866fb1-7154-4af6-8078-6ef6ca4c2ddd Error: Runtime exited with error: signal: killed', 'Runtime.ExitError'];
+  const jsonReport = (errorType: string, used: number): string =>
+    JSON.stringify({ time: '2026-12-06T12:04:10.000Z', type: 'platform.report', record: { requestId: 'c3', metrics: { durationMs: 812.4, billedDurationMs: 813, memorySizeMB: 512, maxMemoryUsedMB: used }, status: 'error', errorType } });
+
+  it.each<[string, string[], string]>([
+    ["Runtime.ExitError at the MemorySize with the runtime's exit line (signal: killed)", [...EXIT_LINE, EXIT_AT_SIZE], "1 REPORT line of Lambda's (Error Type Runtime.ExitError) at notification-service-consumer's MemorySize 512 MB, Max Memory Used 512 MB"],
+    ['Runtime.ExitError at the MemorySize alone (no exit line read)', [EXIT_AT_SIZE], "1 REPORT line of Lambda's (Error Type Runtime.ExitError)"],
+    ['the JSON log format: platform.report, Runtime.ExitError, 512 of 512', [jsonReport('Runtime.ExitError', 512)], "1 REPORT line of Lambda's (Error Type Runtime.ExitError)"],
+    ['Extension.Crash at the MemorySize (the kill took an extension too)', [jsonReport('Extension.Crash', 510)], "1 REPORT line of Lambda's (Error Type Extension.Crash) at notification-service-consumer's MemorySize 512 MB, Max Memory Used 510 MB"],
+  ])('raises on %s, with errors counted', (_situation, lines, finding) => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read(lines), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+    expect(plan.kind === 'change' && plan.findings).toContainEqual(expect.stringContaining(finding));
+  });
+
+  it.each<[string, Partial<MemoryObservation>, string[]]>([
+    [
+      'an unrelated crash: Runtime.ExitError at 90 of 512 MB, the filter counting nothing of it (the metric at 0)',
+      { oomLines: read([EXIT_AT_90]), alarmMetric: metricRead([0]) },
+      ['1 Lambda error REPORT at Memory Size 512 MB, Max Memory Used 90 MB (Runtime.ExitError)', '0 kill lines'],
+    ],
+    [
+      "the same crash read while the filter's count breaches: the metric does not stand in for a line Lambda's REPORT contradicts",
+      { oomLines: read([EXIT_AT_90]), alarmMetric: metricRead([1]) },
+      ["not taken for a line: Lambda's REPORT of the failed invocation was read, below this MemorySize (a crash, not memory)"],
+    ],
+    [
+      "the exit line (signal: killed) with Lambda's REPORT at 90 MB: the kill line is what the filter counted, and it is no REPORT at the MemorySize",
+      { oomLines: read([...EXIT_LINE, EXIT_AT_90]), alarmMetric: metricRead([1]) },
+      ['1 kill line', "not taken for a line: the lines it counts were read and none is Lambda's REPORT at this MemorySize"],
+    ],
+    ['the JSON form at 90 MB', { oomLines: read([jsonReport('Runtime.ExitError', 90)]), alarmMetric: metricRead([]) }, ['Max Memory Used 90 MB (Runtime.ExitError)']],
+    [
+      "Runtime.ExitError at the MemorySize in a stream Lambda does not name (CreateLogStream takes any name)",
+      { oomLines: read([EXIT_AT_SIZE], false, 'attacker'), alarmMetric: metricRead([]) },
+      ['0 Lambda error REPORTs', '0 lines in streams Lambda does not name so'],
+    ],
+  ])('raises nothing and pages: %s', (_situation, overrides, said) => {
+    const plan = planMemoryRaise({ observation: observation(512, overrides), policy: production, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    for (const text of said) expect(plan.kind === 'escalate' && plan.reason).toContain(text);
+  });
+
+  it("raises when Lambda's REPORT puts the function at its MemorySize beside PHP memory_limit lines: the kill is real, memory_limit named as well", () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([PHP_LIMIT_LINE, EXIT_AT_SIZE]), alarmMetric: metricRead([]) }), policy: production, resourceState: undefined });
+    expect(change(plan)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+    expect(plan.kind === 'change' && plan.findings).toContain('also 1 PHP memory_limit error (536870912 bytes), which MemorySize does not govern: raise memory_limit in the PHP ini settings as well');
+  });
+
+  it('still gives the memory_limit diagnosis when the only REPORT is a crash below the MemorySize', () => {
+    const plan = planMemoryRaise({ observation: observation(512, { oomLines: read([PHP_LIMIT_LINE, EXIT_AT_90]) }), policy: production, resourceState: undefined });
+    expect(plan).toMatchObject({ kind: 'escalate', cause: 'diagnosis' });
+  });
+});
+
+// Lambda's log lines of failed invocations as AWS documents them and as public captures show them, each with its source
+// (test/fixtures/lambda-logs/failed-invocations.json): through the real classifier and planner, in a stream Lambda names,
+// with AWS/Lambda Errors counted and no count of the filter's (the lines alone decide). Decision 257.
+describe('Lambda log lines of failed invocations, as published (test/fixtures/lambda-logs)', () => {
+  interface LogSample {
+    id: string;
+    memoryMb: number;
+    lines: string[];
+    verdict: 'raise' | 'refuse';
+  }
+  const { samples } = JSON.parse(readFileSync(join(__dirname, '../../fixtures/lambda-logs/failed-invocations.json'), 'utf8')) as { samples: LogSample[] };
+  const anyMemory: MemoryPolicy = { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 10240 };
+
+  it('holds a managed runtime kill, a custom runtime kill, and crashes and a timeout that are not kills at memory', () => {
+    expect(samples.map((s) => `${s.id}: ${s.verdict}`)).toEqual([
+      'managed-node-runtime-oom: raise',
+      'aws-doc-runtime-crash-new-format: refuse',
+      'aws-doc-runtime-crash-old-format: refuse',
+      'custom-runtime-oom-kill-line-old-format: refuse',
+      'custom-container-crash-new-format-era: refuse',
+      'custom-runtime-oom-new-format: raise',
+      'node-timeout-at-memory: refuse',
+    ]);
+  });
+
+  it.each(samples.map((s) => [s.id, s] as const))('%s', (_id, sample) => {
+    const plan = planMemoryRaise({ observation: observation(sample.memoryMb, { oomLines: read(sample.lines), alarmMetric: metricRead([]) }), policy: anyMemory, resourceState: undefined });
+    if (sample.verdict === 'raise') expect(plan).toMatchObject({ kind: 'change', change: { fromMb: sample.memoryMb } });
+    else expect(plan).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+  });
+});
+
+// Decision 257 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the state change is read seconds
+// after the filter counted the kill's line: AWS/Lambda Errors of the kill's own minute may not be in CloudWatch yet.
+describe("planMemoryRaise waits for the kill's AWS/Lambda Errors (decision 257)", () => {
+  const KILL_AT = Date.parse('2026-12-06T12:04:10.000Z');
+  /** Lambda's REPORT at 512 MB, read with the timestamp FilterLogEvents gives it. */
+  const reportAt = (at = KILL_AT): OutOfMemoryLines => ({
+    status: 'read',
+    logGroupName: group,
+    ...classifyOutOfMemoryEvents([{ message: RUNTIME_REPORT, stream: LAMBDA_STREAM, at }], fn, group),
+    truncated: false,
+  });
+  /** AWS/Lambda Errors as CloudWatch answered the alarm's window: a Sum per minute it holds, read at `readAt`. */
+  const errorsRead = (points: Array<[string, number]>, readAt: string): FunctionErrorsRead => ({
+    status: 'read',
+    from: '2026-12-06T11:56:00.000Z',
+    to: '2026-12-06T12:06:00.000Z',
+    sum: points.reduce((sum, [, value]) => sum + value, 0),
+    points: points.map(([minute, value]) => ({ at: `2026-12-06T${minute}:00.000Z`, value })),
+    readAt,
+  });
+  const plan = (overrides: Partial<MemoryObservation>): Plan<MemoryChange> =>
+    planMemoryRaise({ observation: observation(512, { alarmMetric: metricRead([]), ...overrides }), policy: production, resourceState: undefined });
+
+  it("retries (TransientError) when CloudWatch holds no Errors for the kill's minute yet, naming the minute and until when", () => {
+    const attempt = (): Plan<MemoryChange> => plan({ oomLines: reportAt(), functionErrors: errorsRead([['11:58', 0], ['12:02', 0]], '2026-12-06T12:05:35.000Z') });
+    expect(attempt).toThrow(TransientError);
+    expect(attempt).toThrow(
+      "no datapoint for the kill's period (from 2026-12-06T12:04:00.000Z) in CloudWatch when read at 2026-12-06T12:05:35.000Z: Lambda sends its metrics at 1-minute intervals; judged on Lambda's retry, by 2026-12-06T12:07:00.000Z at the latest",
+    );
+  });
+
+  it('raises on the retry once the minute is there with the kill counted', () => {
+    const retried = plan({ oomLines: reportAt(), functionErrors: errorsRead([['11:58', 0], ['12:04', 1]], '2026-12-06T12:06:40.000Z') });
+    expect(change(retried)).toEqual({ functionName: fn, fromMb: 512, toMb: 768 });
+  });
+
+  it.each<[string, FunctionErrorsRead, string]>([
+    ["the kill's minute published, and 0", errorsRead([['12:04', 0]], '2026-12-06T12:05:35.000Z'), "an out-of-memory kill is a function error, and AWS counts none, its datapoints reaching the kill's period (from 2026-12-06T12:04:00.000Z)"],
+    ['a later minute published, none with an error', errorsRead([['12:03', 0], ['12:05', 0]], '2026-12-06T12:05:35.000Z'), "AWS counts none, its datapoints reaching the kill's period"],
+    [
+      "no datapoint for the kill's minute two minutes after it closed (nothing AWS counted)",
+      errorsRead([], '2026-12-06T12:07:00.000Z'),
+      "AWS counts none: no datapoint for the kill's period (from 2026-12-06T12:04:00.000Z) in CloudWatch when read at 2026-12-06T12:07:00.000Z, 120 s after that period closed",
+    ],
+  ])('refuses and pages when %s', (_situation, functionErrors, said) => {
+    const refused = plan({ oomLines: reportAt(), functionErrors });
+    expect(refused).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    expect(refused.kind === 'escalate' && refused.reason).toContain(said);
+  });
+
+  it("waits for the minute of the filter's breaching count when the count stands in for a line not searchable yet", () => {
+    const attempt = (): Plan<MemoryChange> => plan({ oomLines: read([]), alarmMetric: metricRead([0, 1]), functionErrors: errorsRead([['12:03', 0]], '2026-12-06T12:05:40.000Z') });
+    expect(attempt).toThrow("no datapoint for the kill's period (from 2026-12-06T12:05:00.000Z)");
+    expect(change(plan({ oomLines: read([]), alarmMetric: metricRead([0, 1]), functionErrors: errorsRead([['12:05', 1]], '2026-12-06T12:06:40.000Z') }))).toMatchObject({ toMb: 768 });
+  });
+
+  it('does not wait for a REPORT of no known time, or for errors that could not be read: judged as read', () => {
+    expect(plan({ functionErrors: errorsRead([], '2026-12-06T12:05:35.000Z') })).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
+    expect(plan({ oomLines: reportAt(), functionErrors: { status: 'unread', reason: 'CloudWatch GetMetricData failed: AccessDenied' } })).toMatchObject({ kind: 'escalate', cause: 'not-corroborated' });
   });
 });
