@@ -15,6 +15,8 @@ const REDEPLOY = 'deploy the runbook stack (npx cdk deploy -c environment=<env>)
 export interface LiveHandler {
   handler: ExpectedHandler;
   configuration: FunctionConfiguration;
+  /** Its on-failure destination as read (GetFunctionEventInvokeConfig), when it has one: dead-letter-checks.ts reads it. */
+  failureDestination?: string;
 }
 
 /** The read-only actions one handler's checks call: named in its FAIL when AWS refuses one without naming it. */
@@ -42,7 +44,8 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
     return fail('handlers', 'handler-exists', handler.functionName, `handler ${handler.functionName} does not exist`, REDEPLOY);
   }
   // Live once its configuration is read: its rule target and role are checked whatever else is wrong with it.
-  live.push({ handler, configuration });
+  const entry: LiveHandler = { handler, configuration };
+  live.push(entry);
   const problems: string[] = [];
   if (configuration.Runtime !== HANDLER_RUNTIME) problems.push(`runtime ${configuration.Runtime ?? 'unset'}, expected ${HANDLER_RUNTIME}`);
   const variables = configuration.Environment?.Variables ?? {};
@@ -53,6 +56,7 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
   try {
     const invokeConfig = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
     destination = invokeConfig.DestinationConfig?.OnFailure?.Destination;
+    if (destination) entry.failureDestination = destination;
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
   }

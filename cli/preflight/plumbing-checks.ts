@@ -423,6 +423,17 @@ export function documentApprovers(documents: readonly ExpectedDocument[]): Map<s
   return approvers;
 }
 
+/** A region of each partition that is not `region` (the probe when the environment has no other region). */
+const SPARE_REGIONS: Readonly<Record<string, readonly string[]>> = { aws: ['us-east-1', 'us-west-2'], 'aws-us-gov': ['us-gov-west-1', 'us-gov-east-1'], 'aws-cn': ['cn-north-1', 'cn-northwest-1'] };
+
+/** Pure: the regions whose executions the automation role's trust must refuse: the environment's others, or one spare. */
+export function automationProbeRegions(target: PreflightTarget, otherRegions: readonly string[]): string[] {
+  const others = otherRegions.filter((r) => r !== target.region);
+  if (others.length > 0) return [...others];
+  const spare = (SPARE_REGIONS[target.partition] ?? SPARE_REGIONS.aws ?? []).find((r) => r !== target.region);
+  return spare ? [spare] : [];
+}
+
 const isNoSuchEntity = (error: unknown): boolean => awsErrorName(error) === 'NoSuchEntityException' || awsErrorName(error) === 'NoSuchEntity';
 
 /**
@@ -432,7 +443,7 @@ const isNoSuchEntity = (error: unknown): boolean => awsErrorName(error) === 'NoS
  * its approval until it times out, with nobody able to answer it (review 11a, finding 3; decision 200's "not done").
  * An approver of another account cannot be read from here: a WARN says so.
  */
-async function checkAutomationPrincipals(clients: PreflightClients, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
+async function checkAutomationPrincipals(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   if (documents.length === 0) return [];
   const results: CheckResult[] = [];
   const roleName = automationRoleNameOf(target.region);
@@ -457,12 +468,33 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
     const execution = (account: string): string => `arn:${target.partition}:ssm:${target.region}:${account}:automation-execution/${PROBE_EXECUTION_ID}`;
     const stranger = probeAccount(target.account);
     const own: TrustSource = { what: `an Automation execution of ${target.account}`, account: target.account, sourceArn: execution(target.account) };
-    const probes: TrustSource[] = [{ what: `an execution of ${stranger}, an account not configured`, account: stranger, sourceArn: execution(stranger), condition: 'aws:SourceAccount' }];
+    // Decision 250: an execution of this account in another region (the environment's other regions, where the same
+    // documents are registered, or one region it does not use) must be refused too. A role deployed before 250 admits them.
+    const regionProbes: TrustSource[] = automationProbeRegions(target, expected.otherRegions).map((region) => ({
+      what: `an execution of ${target.account} in ${region}`,
+      account: target.account,
+      sourceArn: `arn:${target.partition}:ssm:${region}:${target.account}:automation-execution/${PROBE_EXECUTION_ID}`,
+      condition: 'aws:SourceArn',
+    }));
+    const probes: TrustSource[] = [{ what: `an execution of ${stranger}, an account not configured`, account: stranger, sourceArn: execution(stranger), condition: 'aws:SourceAccount' }, ...regionProbes];
     const roleArn = `arn:${target.partition}:iam::${target.account}:role/${roleName}`;
+    const infraTrust = `${AUTOMATION_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnLike aws:SourceArn arn:${target.partition}:ssm:${target.region}:${target.account}:automation-execution/*`;
     try {
       const verdict = await judgeServiceTrust(clients, { trust, roleArn, service: AUTOMATION_SERVICE, own, probes });
-      results.push(
-        trustResult(verdict, {
+      const otherRegions = verdict.kind === 'too-wide' ? verdict.admitted.filter((p) => regionProbes.includes(p)) : [];
+      if (otherRegions.length > 0) {
+        results.push(
+          fail(
+            'plumbing',
+            'automation-role',
+            roleName,
+            `automation role ${roleName} admits Systems Manager for ${otherRegions.map((p) => p.what).join(' and ')} (iam:SimulateCustomPolicy): its trust is not pinned to ${target.region} as decision 250 requires (a stack deployed before it): an Automation execution there, of any document given this role as AutomationAssumeRole, gets every grant of the documents that run as it, without their approval steps`,
+            `redeploy the runbook stack of ${target.region} (npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region}): it writes the trust ${infraTrust}`,
+          ),
+        );
+      } else
+        results.push(
+          trustResult(verdict, {
           check: 'automation-role',
           subject: roleName,
           role: `automation role ${roleName}`,
@@ -470,10 +502,10 @@ async function checkAutomationPrincipals(clients: PreflightClients, target: Pref
           own,
           impact,
           extra: 'act as every document that runs as it',
-          fix: 'deploy the runbook stack: it writes the trust',
-          infraTrust: `${AUTOMATION_SERVICE} with StringEquals aws:SourceAccount ${target.account} and ArnLike aws:SourceArn arn:${target.partition}:ssm:${target.region}:${target.account}:automation-execution/*`,
-        }),
-      );
+            fix: 'deploy the runbook stack: it writes the trust',
+            infraTrust,
+          }),
+        );
     } catch (error) {
       results.push(couldNotCheck('plumbing', `trust of automation role ${roleName}`, error, ['iam:SimulateCustomPolicy']));
     }
@@ -537,7 +569,7 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', "the schedules' failed deliveries", SCHEDULE_DELIVERY_ACTIONS, () => checkScheduleDelivery(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'the approval topic', APPROVAL_TOPIC_ACTIONS, () => checkApprovalTopics(clients, expected, documents))),
     ...(await guardedCheck('plumbing', 'the Route 53 failover record pair', FAILOVER_RECORD_ACTIONS, () => checkFailoverRecords(clients, expected, documents))),
-    ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, target, documents))),
+    ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, expected, target, documents))),
   ];
 }
 

@@ -2,6 +2,7 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
 import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
+import { checkDeadLetterQueues, DEAD_LETTER_ACTIONS } from './dead-letter-checks';
 import { checkMetricFilters } from './detection-checks';
 import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
@@ -30,7 +31,7 @@ export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
   routing: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'],
   handlers: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
   permissions: ['iam:SimulatePrincipalPolicy'],
-  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck', 'route53:GetHealthCheckStatus'],
+  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'sqs:GetQueueAttributes'],
   'cross-account': ['sts:AssumeRole', 'iam:GetRole', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy'],
 };
 
@@ -108,6 +109,8 @@ export async function runPreflight(
     const here = documents.filter((d) => !workloadAccount || d.account === undefined || d.account === target.account);
     const there = workloadAccount ? documents.filter((d) => d.account === workloadAccount) : [];
     checks.push(...(await guarded('plumbing', [], () => checkPlumbing(clients, expected, target, here), checks)));
+    // The dead-letter queues where the handlers run: a message there is an event the automation never acted on.
+    checks.push(...(await guardedCheck('plumbing', 'dead-letter queues', DEAD_LETTER_ACTIONS, () => checkDeadLetterQueues(clients, target, handlers.live))));
     if (session && there.length > 0) checks.push(...(await guardedCheck('plumbing', `SSM documents in ${workloadAccount}`, ['ssm:GetDocument'], () => checkDocuments(session!, there))));
     if (session && workloadAccount) {
       const executionRoleArns = new Map(handlers.live.flatMap((h) => (h.configuration.Role ? [[h.handler.name, h.configuration.Role] as const] : [])));

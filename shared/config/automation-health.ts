@@ -129,7 +129,9 @@ export function schedulerAlarmSpec(lane: { groupName: string; target: string; st
 export function deadLetterAlarmSpec(queue: { queueName: string; holds: string; firstLook: string }): DeadLetterAlarmSpec {
   return {
     alarmName: `${queue.queueName} not empty`,
-    alarmDescription: `${queue.holds} landed in ${queue.queueName}: inspect and redrive (sqs start-message-move-task). ${queue.firstLook}`,
+    // Not `sqs start-message-move-task`: SQS redrives only dead-letter queues of other SQS queues, and these are fed by
+    // Lambda and EventBridge (SQS API Reference, StartMessageMoveTask; decision 265).
+    alarmDescription: `${queue.holds} landed in ${queue.queueName}: read them and hand each back to its function (runbook preflight names the count and the commands). ${queue.firstLook}`,
     namespace: 'AWS/SQS',
     metricName: 'ApproximateNumberOfMessagesVisible',
     dimensions: { QueueName: queue.queueName },

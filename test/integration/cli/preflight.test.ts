@@ -8,6 +8,7 @@ import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } f
 import { ChangeResourceRecordSetsCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
@@ -21,6 +22,7 @@ import { atExpression, createOneTimeSchedule } from '../../../shared/escalation/
 import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { runCli } from '../../support/run-cli';
+import { mayAssume, type PolicyDoc } from '../../support/trust-oracle';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, SANDBOX_SCHEDULER_LANES, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
@@ -94,6 +96,8 @@ describe('runbook preflight -e production on the sandbox', () => {
     ]);
     // The automation health topic, read back by the same code: the first tier's stand-in subscribed, unfiltered.
     expect(report.checks.filter((c) => c.check === 'health-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.health.tiers[0]?.topicArn ?? '?'}`]);
+    // The region's two dead-letter queues (infra's names; the handlers' on-failure destination is the first): empty.
+    expect(report.checks.filter((c) => c.check === 'dead-letter-queue-empty').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.deadLetters.failedInvocations.queueName}`, `PASS ${stack.deadLetters.undeliveredEvents.queueName}`]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -647,6 +651,39 @@ describe('runbook preflight -e production on the sandbox', () => {
     } finally {
       await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: decodeURIComponent(before) }));
       await stack.iam.send(new CreateRoleCommand({ RoleName: approver, AssumeRolePolicyDocument: decodeURIComponent(approverTrust) }));
+    }
+  });
+
+  // Decision 265: what the automation never acted on, and a trust deployed before decision 250. One run, each fault
+  // proven in the emulator (the record in the queue) or by the oracle (the old trust admits us-west-2's executions).
+  it("names a dead-letter queue holding a failed invocation and an automation role whose trust admits another region's executions", async () => {
+    const automation = `notification-runbooks-automation-${String(account.clientConfig.region)}`;
+    const failed = stack.deadLetters.failedInvocations;
+    const sqs = new SQSClient(account.clientConfig);
+    const before = decodeURIComponent((await stack.iam.send(new GetRoleCommand({ RoleName: automation }))).Role?.AssumeRolePolicyDocument ?? '');
+    const before250 = before.replace(`arn:aws:ssm:${String(account.clientConfig.region)}:`, 'arn:aws:ssm:*:');
+    const inDr = `arn:aws:ssm:us-west-2:${account.accountId}:automation-execution/probe`;
+    const admits = (trust: string): Promise<boolean> =>
+      mayAssume(JSON.parse(trust) as PolicyDoc, { principal: 'ssm.amazonaws.com', role: { arn: `arn:aws:iam::${account.accountId}:role/${automation}`, account: account.accountId }, context: { 'aws:SourceAccount': account.accountId, 'aws:SourceArn': inDr } });
+    expect([await admits(before), await admits(before250)]).toEqual([false, true]);
+    // A record as Lambda's on-failure destination writes it (Lambda Developer Guide, asynchronous invocation records).
+    const record = { version: '1.0', timestamp: '2026-12-07T01:00:00.000Z', requestContext: { requestId: 'r1', functionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: { source: 'aws.cloudwatch' }, responseContext: { statusCode: 200, functionError: 'Unhandled' }, responsePayload: { errorMessage: 'kill switch unreadable' } };
+    await sqs.send(new SendMessageCommand({ QueueUrl: failed.url, MessageBody: JSON.stringify(record) }));
+    await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: before250 }));
+    try {
+      expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failed.url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('1');
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL automation-role ${automation}`, `FAIL dead-letter-queue-empty ${failed.queueName}`]);
+      const [trust, queue] = report.checks.filter((c) => c.status === 'FAIL');
+      expect(trust?.message).toContain(`admits Systems Manager for an execution of ${account.accountId} in us-west-2 (iam:SimulateCustomPolicy): its trust is not pinned to us-east-1 as decision 250 requires`);
+      expect(trust?.fix).toMatch(/^redeploy the runbook stack of us-east-1 /);
+      expect(queue?.message).toMatch(new RegExp(`^dead-letter queue ${failed.queueName} holds 1 message\\(s\\): Handler invocations that still failed after Lambda's retries: events the automation never acted on`));
+      expect(queue?.fix).toContain(`aws sqs receive-message --region us-east-1 --queue-url ${failed.url} `);
+    } finally {
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: failed.url }));
+      await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: before }));
+      sqs.destroy();
     }
   });
 

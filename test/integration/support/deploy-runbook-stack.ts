@@ -16,7 +16,6 @@ import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCo
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
@@ -35,7 +34,7 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
 import { AUTOMATION_HEALTH_TOPIC_NAME, schedulerAlarmSpec } from '../../../shared/config/automation-health';
-import { schedulerAlarmInput } from '../../../sandbox/automation-health';
+import { provisionAutomationHealth, schedulerAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
@@ -53,6 +52,8 @@ export interface DeployedRunbookStack {
   lambda: LambdaClient;
   /** Cross-account mode: the project bus's resource policy as put (infra's statements). */
   busPolicy?: BusPolicy;
+  /** infra's two dead-letter queues of the region (failed invocations, undelivered events) and the health topic. */
+  deadLetters: AutomationHealth;
 }
 
 export type BusPolicy = { Version: string; Statement: BusPolicyStatement[] };
@@ -186,7 +187,6 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   const { config, environment } = runtime;
   const iam = new IAMClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
-  const sqs = new SQSClient(clientConfig);
   const ssm = new SSMClient(clientConfig);
   const events = new EventBridgeClient(clientConfig);
   const apiGateway = new APIGatewayClient(clientConfig);
@@ -203,8 +203,10 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   // Single account: the region's stack creates the metric filters (infra WatchedAlarms); cross-account: the workload's.
   if (!options.workloadAccount) await deployMetricFilters(clientConfig, expected);
 
-  const failedUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notification-runbooks-failed' }))).QueueUrl;
-  const failedArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failedUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+  // infra's DeadLetterQueue pair (RunbookStack): the handlers' on-failure destination and the rule targets' dead-letter
+  // queue, with their "not empty" alarms on the automation health topic.
+  const deadLetters = await provisionAutomationHealth(clientConfig);
+  const failedArn = deadLetters.failedInvocations.arn;
 
   const roleArn = (name: string): string => `arn:aws:iam::${accountId}:role/${name}`;
   for (const group of expected.scheduleGroups) {
@@ -280,7 +282,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
         const pattern = { ...alarmStateChangePattern(handler.alarmNames), account: [options.workloadAccount] };
         await events.send(new PutRuleCommand({ Name: handler.ruleName, EventBusName: config.eventBusName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
       }
-      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '' }] }));
+      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '', DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
     }
   }
   // infra EscalationRouting's recoveries rule: the watched alarms escalate does not handle itself, back to OK -> escalate.
@@ -294,7 +296,9 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       ...(options.workloadAccount ? { account: [options.workloadAccount] } : {}),
     };
     await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}` }] }));
+    await events.send(
+      new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
+    );
   }
   // infra's bus policy (RunbookStack, EscalationRouting), statement for statement: in cross-account mode the workload may
   // put its alarms' state changes on the project's bus; and only the decision publishers' roles the decision source.
@@ -324,8 +328,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await cloudWatch.send(new PutMetricAlarmCommand(schedulerAlarmInput(schedulerAlarmSpec(lane), [healthTopicArn])));
   }
   cloudWatch.destroy();
-  for (const client of [sqs, ssm, events, apiGateway]) client.destroy();
-  return { handlers: expected.handlers, policies, inbox, health, iam, lambda, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
+  for (const client of [ssm, events, apiGateway]) client.destroy();
+  return { handlers: expected.handlers, policies, inbox, health, iam, lambda, deadLetters, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };
 }
 
 export interface WorkloadSide {

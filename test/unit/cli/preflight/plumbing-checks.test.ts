@@ -8,7 +8,7 @@ import { GetDocumentCommand, GetParameterCommand, ListDocumentVersionsCommand, S
 import { DescribeSeverityLevelsCommand, SupportClient } from '@aws-sdk/client-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
-import { checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
+import { automationProbeRegions, checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 import { schedulerAlarmInput } from '../../../../sandbox/automation-health';
@@ -661,7 +661,7 @@ describe('the automation role and the approvers the documents name (review 11a f
 
   it('all there: the role trusts Systems Manager, each approver of this account read once (a role, a user by its name without the path), another account\'s a WARN', async () => {
     expect(checks(await run('production', [pinned, plain]))).toEqual([
-      `PASS automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists and Systems Manager (ssm.amazonaws.com) may assume it for an Automation execution of 111122223333, and not for an execution of 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
+      `PASS automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists and Systems Manager (ssm.amazonaws.com) may assume it for an Automation execution of 111122223333, and not for an execution of 999999999999, an account not configured nor for an execution of 111122223333 in us-west-2 (iam:SimulateCustomPolicy)`,
       `PASS approver ${roleArnOf('Approver')}: approver role Approver exists (it approves Failover, Resize)`,
       'PASS approver arn:aws:iam::111122223333:user/ops/alice: approver user alice exists (it approves Failover)',
       'WARN approver arn:aws:iam::444455556666:role/Elsewhere: approver arn:aws:iam::444455556666:role/Elsewhere is in account 444455556666: not read from 111122223333 (it approves Resize)',
@@ -693,6 +693,34 @@ describe('the automation role and the approvers the documents name (review 11a f
     expect(checks(await run('production', [pinned]))[0]).toBe(
       `FAIL automation-role ${AUTOMATION}: automation role ${AUTOMATION} exists, but its trust does not admit Systems Manager (ssm.amazonaws.com) for an Automation execution of 111122223333 (aws:SourceAccount 111122223333, aws:SourceArn ${execution}; sts:AssumeRole: implicitDeny, iam:SimulateCustomPolicy): Failover runs as it and no other role: it fails at the first step`,
     );
+  });
+
+  // Decision 250 (review 15 R15-1): the trust pinned to the role's own region; a stack deployed before it admits every region.
+  it("a trust that admits this account's executions of another region (as before decision 250) is a FAIL saying to redeploy", async () => {
+    const before250: Doc = JSON.parse(JSON.stringify(ssmTrust('111122223333')).replace('arn:aws:ssm:us-east-1:', 'arn:aws:ssm:*:')) as Doc;
+    const inDr = 'arn:aws:ssm:us-west-2:111122223333:automation-execution/runbook-preflight-probe';
+    // The oracle: the old trust admits Systems Manager for us-west-2's execution, infra's does not.
+    expect(await serviceMayAssume(before250, 'ssm.amazonaws.com', roleArnOf(AUTOMATION), '111122223333', inDr)).toBe(true);
+    expect(await serviceMayAssume(ssmTrust('111122223333'), 'ssm.amazonaws.com', roleArnOf(AUTOMATION), '111122223333', inDr)).toBe(false);
+    iam.on(GetRoleCommand, { RoleName: AUTOMATION }).resolves(role(encoded(before250)));
+    const [result] = (await run('production', [pinned])).filter((r) => r.check === 'automation-role');
+    expect(`${result?.status ?? '?'} ${result?.message ?? ''}`).toBe(
+      `FAIL automation role ${AUTOMATION} admits Systems Manager for an execution of 111122223333 in us-west-2 (iam:SimulateCustomPolicy): its trust is not pinned to us-east-1 as decision 250 requires (a stack deployed before it): an Automation execution there, of any document given this role as AutomationAssumeRole, gets every grant of the documents that run as it, without their approval steps`,
+    );
+    expect(result?.fix).toBe(
+      'redeploy the runbook stack of us-east-1 (npx cdk deploy -c environment=production -c region=us-east-1 NotificationRunbooks-production-us-east-1): it writes the trust ssm.amazonaws.com with StringEquals aws:SourceAccount 111122223333 and ArnLike aws:SourceArn arn:aws:ssm:us-east-1:111122223333:automation-execution/*',
+    );
+  });
+
+  it.each([
+    ['production (us-west-2 configured)', ['us-west-2'], ['us-west-2']],
+    ['an environment of one region', [], ['us-west-2']],
+  ])('the regions probed: %s', (_, others, probed) => {
+    expect(automationProbeRegions(TARGET, others)).toEqual(probed);
+  });
+  it('the spare region is never the target region', () => {
+    expect(automationProbeRegions({ ...TARGET, region: 'us-west-2' }, [])).toEqual(['us-east-1']);
+    expect(automationProbeRegions({ ...TARGET, region: 'us-gov-west-1', partition: 'aws-us-gov' }, [])).toEqual(['us-gov-east-1']);
   });
 
   // Review 13 R13-10: IAM finds a role or user whatever the case of the name asked, and a user by its name alone; the

@@ -68,6 +68,8 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL plumbing could-not-check Scheduler groups and roles',
       "FAIL plumbing could-not-check the schedules' failed deliveries",
       'FAIL plumbing could-not-check automation role and approvers',
+      // the dead-letter queues (decision 265), after the handlers' destinations are known
+      'FAIL plumbing could-not-check dead-letter queues',
     ]);
     expect(report.summary).toEqual({ pass: 0, warn: 0, fail: report.checks.length });
     expect(report).toMatchObject({ environment: 'production', account: ACCOUNT, region: 'us-east-1', mode: 'single-account' });
@@ -83,6 +85,7 @@ describe('runPreflight with credentials that may read nothing', () => {
     expect(message('handler notification-runbooks-escalate')).toBe(
       'could not check handler notification-runbooks-escalate: AccessDenied: preflight is not allowed lambda:GetFunctionConfiguration, lambda:GetFunctionEventInvokeConfig, sqs:GetQueueUrl',
     );
+    expect(message('dead-letter queues')).toBe('could not check dead-letter queues: AccessDenied: preflight is not allowed sqs:GetQueueUrl, sqs:GetQueueAttributes');
     expect(report.checks.find((c) => c.subject === 'alarms')?.fix).toBe('grant the credentials preflight runs with cloudwatch:DescribeAlarms (read-only); an explicit deny comes from an SCP or permission boundary');
   });
 });
@@ -111,8 +114,16 @@ describe('the area guard', () => {
     const alarms = report.checks.find((c) => c.area === 'alarms');
     expect(alarms?.status).toBe('FAIL');
     expect(alarms?.message).toMatch(/^could not check alarms: TypeError: /);
-    // kill switch, tiers, the health topic, Support, Scheduler, the schedules' deliveries (no documents given here).
-    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual(['kill switch /notification-runbooks/kill-switch', 'tier subscriptions', 'the automation health topic', 'AWS Support API', 'Scheduler groups and roles', "the schedules' failed deliveries"]);
+    // kill switch, tiers, the health topic, Support, Scheduler, the schedules' deliveries (no documents given here), the dead-letter queues.
+    expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual([
+      'kill switch /notification-runbooks/kill-switch',
+      'tier subscriptions',
+      'the automation health topic',
+      'AWS Support API',
+      'Scheduler groups and roles',
+      "the schedules' failed deliveries",
+      'dead-letter queues',
+    ]);
   });
 });
 
