@@ -35,6 +35,12 @@ describe('npm test', () => {
     expect(lane).toEqual(['npm run bench -- --check', 'npm run test:integration']);
   });
 
+  it('runs the integration project on three workers (its files wait on the emulator, their CLI processes and the SDK\'s back-off), unit and infra on two (CPU-bound)', () => {
+    // Decision 266: a third integration chain fills the core the other lane leaves idle once it is done.
+    expect(scripts['test:integration']).toBe('jest --selectProjects integration --maxWorkers=3');
+    expect(scripts['test:unit-infra']).toBe('jest --selectProjects unit infra --maxWorkers=2');
+  });
+
   it('selects every jest project, each once', () => {
     const projects = everyStep
       .filter((step) => step.startsWith('npm run test:'))
