@@ -38,6 +38,7 @@ export function reopenedColumn(incident: Pick<Incident, 'reopens' | 'firstAlarmT
 
 const OVERDUE_NOTE =
   'OVERDUE: that tier was not notified at its time; the escalation timer stopped or failed (the escalation-timer log says why). ' +
+  'The escalation sweep pages a tier 5 min past due, every 5 min (decision 264): still listed after that, the sweep stopped or failed too. ' +
   'Acknowledge it (runbook ack <incident>) or notify the next tier now (NotificationService-EscalateToNextTier).';
 
 export async function incidentsCommand(options: IncidentsOptions): Promise<number> {

@@ -30,7 +30,7 @@ import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
 import { AlarmRouting } from './constructs/alarm-routing';
 import { AutomationHealthTopic } from './constructs/automation-health-topic';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
-import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
+import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationSweep, EscalationTimers, TIMER_HANDLER } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
 import { handlersForRegion } from './region-handlers';
@@ -310,7 +310,11 @@ export class RunbookStack extends Stack {
       });
     }
     const timer = functions.get(TIMER_HANDLER);
-    if (timers && timer) timers.allowInvoke(timers.escalation, timer, 'InvokeEscalationTimer');
+    if (timers && timer) {
+      timers.allowInvoke(timers.escalation, timer, 'InvokeEscalationTimer');
+      // Decision 264: the timers Scheduler could not deliver are done by a sweep that does not depend on Scheduler.
+      new EscalationSweep(this, 'EscalationSweep', { timer, deadLetterQueue: undelivered.queue });
+    }
     const verifier = functions.get(VERIFY_HANDLER);
     if (timers?.verify && verifier) timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
 

@@ -72,6 +72,26 @@ export interface TimerRetryPolicy {
  */
 export const ESCALATION_TIMER_RETRY: TimerRetryPolicy = { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 185 };
 
+/**
+ * Project default, not AWS's (decision 264): how often the escalation sweep runs (its EventBridge rule's rate). A tier
+ * Scheduler cannot page is paged by the sweep at most SWEEP_GRACE_MINUTES + SWEEP_EVERY_MINUTES after it was due.
+ */
+export const SWEEP_EVERY_MINUTES = 5;
+
+/**
+ * Project default (decision 264): how far past due a timer is before the sweep does its work, and before a page calls
+ * itself late. A one-time schedule with no flexible window is invoked at its time, at least once (EventBridge Scheduler
+ * User Guide), retried on failure; five minutes keeps the sweep off the timers that are merely being retried, while a
+ * late page still reaches its tier well within that tier's own window.
+ */
+export const SWEEP_GRACE_MINUTES = 5;
+
+/**
+ * The escalation sweep's Input, as its EventBridge rule sends it (a constant target Input) and nothing else. Anyone who may
+ * invoke escalation-timer can ask for a sweep; it pages only what is past due, once, as the timers would.
+ */
+export const SWEEP_INPUT = { action: 'sweep' } as const;
+
 /** Health checks after a change: Scheduler's own defaults, stated (a late check still judges the change it was set for). */
 export const VERIFY_CHECK_RETRY: TimerRetryPolicy = { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 };
 

@@ -16,6 +16,12 @@ export const KILL_SWITCH_CHANGE_DETAIL_TYPE = 'Parameter Store Change';
 export const ESCALATION_SCHEDULE_GROUP = 'notification-runbooks';
 /** The Scheduler group of the health checks: apart from the escalation timers, so each driver and grant sees its own. */
 export const VERIFY_SCHEDULE_GROUP = 'notification-runbooks-verify';
+/**
+ * The EventBridge rule (default bus, rate of SWEEP_EVERY_MINUTES) that invokes escalation-timer with {"action":"sweep"}
+ * (decision 264): every escalation timer more than SWEEP_GRACE_MINUTES overdue is done then, said late. A rule, not a
+ * Scheduler schedule, so that it shares neither the scheduler role nor Scheduler with the timers it stands in for.
+ */
+export const ESCALATION_SWEEP_RULE = 'notification-runbooks-escalation-sweep';
 /** The handler that runs the health check one window after a change. */
 export const VERIFY_HANDLER = 'verify-change';
 

@@ -27,7 +27,7 @@ import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
-import { parseTimerInput } from './escalation-events';
+import { parseTimerHandlerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
 import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
@@ -280,7 +280,13 @@ export function handlerFor(handlerName: string, options: EscalationHandlerOption
   return Object.assign(handler, { runtime: wired.runtime });
 }
 
-/** The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops. */
+/**
+ * The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops;
+ * and the sweep's (decision 264): every overdue timer's work, said late.
+ */
 export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalation-timer', options, ({ service }, event) => service.handleTimer(parseTimerInput(event)));
+  return handlerFor('escalation-timer', options, ({ service }, event) => {
+    const input = parseTimerHandlerInput(event);
+    return input.kind === 'sweep' ? service.sweep() : service.handleTimer(input.input);
+  });
 }

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
 import { isIncidentId } from './incident';
 import type { KillSwitchChange } from './kill-switch-change';
+import { SWEEP_INPUT } from './plan-sweep';
 import type { TimerInput } from './plan-timer';
 
 if (!z.config().localeError) z.config({ localeError: englishErrors });
@@ -100,6 +101,20 @@ export function parseTimerInput(raw: unknown): TimerInput {
   }
   if (!isIncidentId(parsed.data.incidentId)) throw new InvalidInputError(`invalid incident id ${JSON.stringify(parsed.data.incidentId)}`);
   return parsed.data.action === 'escalate' ? { ...parsed.data, level: Number(parsed.data.level) } : parsed.data;
+}
+
+export { SWEEP_INPUT } from './plan-sweep';
+
+/** What escalation-timer takes: one timer, or the sweep of every overdue one. */
+export type TimerHandlerInput = { kind: 'timer'; input: TimerInput } | { kind: 'sweep' };
+
+export function parseTimerHandlerInput(raw: unknown): TimerHandlerInput {
+  const value = toObject(raw);
+  if (typeof value === 'object' && value !== null && (value as { action?: unknown }).action === SWEEP_INPUT.action) {
+    if (Object.keys(value).length !== 1) throw new InvalidInputError('invalid escalation sweep input: {"action":"sweep"} takes no other field');
+    return { kind: 'sweep' };
+  }
+  return { kind: 'timer', input: parseTimerInput(raw) };
 }
 
 /** A decision as the pipeline recorded it in an audit entry, held to the same contract as the event's detail. */

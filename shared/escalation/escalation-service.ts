@@ -18,6 +18,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
+import { dueTimer, latenessNote, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type OverdueTimer } from './plan-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -51,6 +52,7 @@ export interface EscalationServices {
     | 'forgetAlarmIncident'
     | 'latestOfAlarm'
     | 'groupInto'
+    | 'listUnresolved'
   >;
   notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
@@ -322,8 +324,58 @@ export class EscalationService {
     return ahead;
   }
 
-  /** The escalation-timer handler. */
-  async handleTimer(input: TimerInput): Promise<EscalationResult> {
+  /**
+   * The escalation sweep (review 15 R15-5, decision 264): every unresolved incident whose escalation or still-firing check
+   * is past due by more than SWEEP_GRACE_MINUTES is handled as its timer would have been (handleTimer: the incident and
+   * the alarm re-read, the tier claimed once), the page saying how late it is. A timer delivered late after the sweep
+   * finds its tier notified and stops; one delivered at the same time loses the send's claim: one page either way. One
+   * incident that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
+   * failure destination keeps it.
+   */
+  async sweep(): Promise<EscalationResult> {
+    const now = this.now();
+    const overdue = planSweep(await this.ctx.services.store.listUnresolved(), this.ctx.policy, now, (incident) => this.alarmLocation(incident));
+    const delivered: Delivered[] = [];
+    const outcomes: string[] = [];
+    const failed: string[] = [];
+    for (const timer of overdue) {
+      const { incidentId } = timer.input;
+      this.ctx.count?.('TimersOverdue');
+      this.ctx.log.warn('escalation timer overdue: the sweep handles it', { incidentId, timer: timer.input, dueAt: timer.dueAt.toISOString(), lateMinutes: timer.lateMinutes });
+      try {
+        const result = await this.handleTimer(timer.input, timer);
+        delivered.push(...result.delivered);
+        outcomes.push(`${incidentId} ${timer.input.action === 'escalate' ? `L${timer.input.level}` : 'check'} (${timer.lateMinutes} min late): ${result.action}`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.ctx.log.error('escalation sweep: an overdue timer failed; the others go on', { incidentId, timer: timer.input, error: message });
+        failed.push(`${incidentId}: ${message}`);
+      }
+    }
+    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} of ${overdue.length} overdue timers failed (${failed.join('; ')}); retried`);
+    return {
+      action: delivered.length ? 'escalated' : overdue.length ? 'stopped' : 'ignored',
+      reason: overdue.length ? `swept ${overdue.length} overdue timer${overdue.length === 1 ? '' : 's'}: ${outcomes.join('; ')}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`,
+      ...(overdue.length ? { incidentIds: [...new Set(overdue.map((t) => t.input.incidentId))] } : {}),
+      delivered,
+    };
+  }
+
+  /**
+   * Said on the page (or the opened incident) when the timer's work is done past its time by more than the grace: by the
+   * sweep (`swept`), or by the timer itself delivered late. Undefined when on time or when the incident waits for
+   * another timer (a person's EscalateToNextTier to a later tier, a notice).
+   */
+  private lateness(input: TimerInput, incident: Incident | undefined, swept: OverdueTimer | undefined): string | undefined {
+    if (swept) return latenessNote(swept.dueAt, swept.lateMinutes, 'sweep');
+    const due = incident ? dueTimer(incident, this.ctx.policy, this.alarmLocation(incident)) : undefined;
+    if (!due || due.input.action !== input.action || (due.input.action === 'escalate' && input.action === 'escalate' && due.input.level !== input.level)) return undefined;
+    const late = minutesLate(due.dueAt, this.now());
+    return late === undefined ? undefined : latenessNote(due.dueAt, late, 'timer');
+  }
+
+  /** The escalation-timer handler; `swept`: run by the sweep for a timer that is overdue. */
+  async handleTimer(input: TimerInput, swept?: OverdueTimer): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
     // So is the alarm the timer names, when it is one this deployment watches in its workload account (the check the
@@ -358,6 +410,7 @@ export class EscalationService {
     // reached is why it fires, not a person's request.
     const pastNext = incident?.status === 'OPEN' && input.action === 'escalate' && tierAfter(this.ctx.policy, incident.level)?.level !== input.level;
     const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy, pastNext ? await ahead.sends : undefined);
+    const late = plan.kind === 'escalate' || plan.kind === 'open-still-firing' ? this.lateness(input, incident, swept) : undefined;
     switch (plan.kind) {
       case 'stop':
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
@@ -398,7 +451,7 @@ export class EscalationService {
       case 'open-still-firing': {
         const promoted = await store.promote(
           incidentId,
-          { cause: 'still-firing', reason: plan.reason, ...(alarm?.kind === 'found' && alarm.reason ? { alarmReason: alarm.reason } : {}) },
+          { cause: 'still-firing', reason: late ? `${plan.reason}; checked ${late}` : plan.reason, ...(alarm?.kind === 'found' && alarm.reason ? { alarmReason: alarm.reason } : {}) },
           this.now(),
         );
         const current = await store.get(incidentId);
@@ -408,17 +461,18 @@ export class EscalationService {
         if (promoted) this.ctx.count?.('IncidentsOpened');
         const first = this.ctx.policy.tiers[0];
         const delivered = first && current.level === 0 ? await this.notifyTier(current, first, 'opened', undefined, ahead.sends) : [];
-        return { action: 'opened', incidentId, reason: plan.reason, delivered };
+        return { action: 'opened', incidentId, reason: late ? `${plan.reason}; checked ${late}` : plan.reason, delivered };
       }
       case 'escalate': {
         if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
         const served = await this.standbyServes(incident, plan.tier, input.action === 'escalate' ? input.level : plan.tier.level);
         if (served) return served;
-        const delivered = await this.notifyTier(incident, plan.tier, 'escalated', plan.reason, ahead.sends);
+        const because = late ? `${plan.reason}; paged ${late}` : plan.reason;
+        const delivered = await this.notifyTier(incident, plan.tier, 'escalated', because, ahead.sends);
         return {
           action: delivered.length ? 'escalated' : 'stopped',
           incidentId,
-          reason: delivered.length ? `${plan.tier.name} notified: ${plan.reason}` : `${plan.tier.name} was already notified or the incident changed`,
+          reason: delivered.length ? `${plan.tier.name} notified: ${because}` : `${plan.tier.name} was already notified or the incident changed`,
           delivered,
         };
       }

@@ -18,7 +18,7 @@ const MAX_PAGES = 5;
 /**
  * What the read asks FilterLogEvents for: the metric filter's terms (the lines it counted) and Lambda's REPORT of an
  * invocation that ended in a kill's Error Type other than Runtime.OutOfMemory (already a term): a custom runtime's kill is
- * a `Runtime.ExitError` REPORT, whose text holds none of the filter's terms (decision 257). A term pattern, matched in
+ * a `Runtime.ExitError` REPORT, whose text holds none of the filter's terms (decision 267). A term pattern, matched in
  * the text of plain and JSON-format events alike.
  */
 export const OUT_OF_MEMORY_READ_PATTERN = [...new Set<string>([...OUT_OF_MEMORY_TERMS, ...LAMBDA_KILL_ERROR_TYPES])].map((term) => `?"${term}"`).join(' ');

@@ -49,14 +49,14 @@ export interface MemoryObservation {
 /**
  * The function's errors as CloudWatch holds them over the alarm's window, or why they could not be read. `points`: one
  * Sum per period CloudWatch holds (a period with no datapoint is absent, not 0: Lambda has not published it, or nothing
- * ran); `readAt`: when they were read (decision 257: the kill's own minute may not be published yet).
+ * ran); `readAt`: when they were read (decision 267: the kill's own minute may not be published yet).
  */
 export type FunctionErrorsRead =
   | { status: 'read'; from: string; to: string; sum: number; points?: Array<{ at: string; value: number }>; readAt?: string }
   | { status: 'unread'; reason: string };
 
 /**
- * The Error Types of Lambda's REPORT that an invocation killed at its memory is written with (decision 257):
+ * The Error Types of Lambda's REPORT that an invocation killed at its memory is written with (decision 267):
  * Runtime.OutOfMemory (the managed runtimes: Node.js, Python, Ruby, ...), Runtime.ExitError (a runtime process that
  * exited, the kernel's OOM kill "signal: killed" among the causes: an OS-only runtime such as the service's PHP consumer
  * on provided.al2/al2023), Extension.Crash (an extension the kill took with the function). Only Max Memory Used at the
@@ -125,7 +125,7 @@ const RUNTIME_OUT_OF_MEMORY = /Runtime\.OutOfMemory|signal: killed|JavaScript he
 /**
  * Pure: the OOM lines by kind. A line of the function out of its MemorySize: the runtime's or the kernel's words (above),
  * or Lambda's REPORT of an invocation that ended in error at the Memory Size it reports (a custom runtime's
- * Runtime.ExitError REPORT says no more than that: decision 257). Lines of neither kind are ignored (the emulator's
+ * Runtime.ExitError REPORT says no more than that: decision 267). Lines of neither kind are ignored (the emulator's
  * FilterLogEvents ignores the pattern).
  */
 export function classifyOutOfMemoryLines(lines: readonly string[]): { runtimeKills: number; phpMemoryLimit: number; phpLimitBytes: number[] } {
@@ -337,7 +337,7 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' :
 
 /**
  * How long after the kill's period has closed AWS/Lambda Errors of that period is waited for before "AWS counts none" is
- * judged (decision 257): Lambda "sends metric data to CloudWatch in 1-minute intervals" (Lambda Developer Guide, "Using
+ * judged (decision 267): Lambda "sends metric data to CloudWatch in 1-minute intervals" (Lambda Developer Guide, "Using
  * CloudWatch metrics with Lambda"), so the kill's own period may be missing from the read the alarm's state change
  * triggers. A project default: the third attempt of an event (Lambda's asynchronous retries wait one minute, then two:
  * Developer Guide, "Asynchronous invocation") always comes after it, so the wait never ends the event in the
@@ -389,7 +389,7 @@ const errorTypesText = (reports: readonly LambdaErrorReport[]): string => `(Erro
 
 /**
  * Why the observation does not bear out the OOM alarm, or the findings that do (decision 253, amending 217; decision
- * 257). Both of:
+ * 265). Both of:
  * - Lambda's own record of the kill: a REPORT line with Status error and a kill's Error Type (Runtime.OutOfMemory,
  *   Runtime.ExitError, Extension.Crash), in a stream named as Lambda names the function's, written at the function's
  *   MemorySize now and with Max Memory Used reaching it; or, when no line of a function out of its memory and no such
@@ -398,7 +398,7 @@ const errorTypesText = (reports: readonly LambdaErrorReport[]): string => `(Erro
  * - AWS/Lambda Errors of the function > 0 over the alarm's window: a kill is a function error, and AWS/ metrics are
  *   published by AWS, not by a log line. When it counts none and the kill's own period is not published yet, the event
  *   is retried (TransientError) instead of refused, until ERRORS_ARRIVAL_GRACE_SECONDS after that period.
- * Neither is proof against a determined caller (decisions 253, 257 say what is left); SetAlarmState writes neither.
+ * Neither is proof against a determined caller (decisions 253, 267 say what is left); SetAlarmState writes neither.
  */
 function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: MemoryPlanInput['alarm']): { plan: Plan<MemoryChange> } | { findings: string[] } {
   const fn = observation.functionName;
@@ -460,7 +460,7 @@ function outOfMemoryNotCorroborated(observation: MemoryObservation, alarm: Memor
       ? errorsAbsence(errors, killTime(atSize, standsIn, metric, configured), configured?.metric?.periodSeconds ?? 60)
       : { kind: 'none' as const, text: 'AWS counts none' };
   if (absence.kind === 'wait') {
-    throw new TransientError(`${evidence}, and ${errorsText(fn, errors)}: ${absence.text} (decision 257)`);
+    throw new TransientError(`${evidence}, and ${errorsText(fn, errors)}: ${absence.text} (decision 267)`);
   }
   return { plan: notCorroborated(alarm.alarmName, `${evidence}, but ${errorsText(fn, errors)}: an out-of-memory kill is a function error, and ${absence.text}`) };
 }

@@ -155,7 +155,7 @@ const ERRORS_ID = 'errors';
 
 /**
  * The function's errors out of the alarm's reading (read with it: one request), with each period's datapoint and when
- * they were read (the kill's own period may not be published yet: decision 257), or why they were not read.
+ * they were read (the kill's own period may not be published yet: decision 267), or why they were not read.
  */
 function functionErrorsOf(read: AlarmMetricRead | undefined, readAt: Date): FunctionErrorsRead | undefined {
   if (read === undefined) return undefined;

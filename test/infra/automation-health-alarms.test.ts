@@ -9,7 +9,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AutomationHealthTopic } from '../../infra/lib/constructs/automation-health-topic';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
-import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
+import { ESCALATION_SWEEP_RULE } from '../../shared/config/names';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
@@ -202,6 +203,37 @@ describe('the SNS filter semantics the reach is computed with (SNS Developer Gui
   });
 });
 
+/**
+ * Decision 264 (review 15 R15-5): the escalation sweep. One rule on the default bus, every 5 min, invoking escalation-timer
+ * with {"action":"sweep"} through the function's resource policy (a Lambda permission for this rule; no role, so not the
+ * scheduler role the timers use), undeliverable ticks kept in the undelivered-events queue (whose alarm pages L1).
+ */
+function expectSweepRule(template: CfnTemplate | undefined): void {
+  if (!template) throw new Error('no stack');
+  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.Name === ESCALATION_SWEEP_RULE);
+  expect(rules).toHaveLength(1);
+  const [ruleId, rule] = rules[0] ?? ['', {}];
+  const timerId = resourcesOfType(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.FunctionName === 'notification-runbooks-escalation-timer')?.[0];
+  const undeliveredId = resourcesOfType(template, 'AWS::SQS::Queue').find(([, q]) => q.Properties?.QueueName === DEAD_LETTER_QUEUES.undeliveredEvents.queueName)?.[0];
+  if (!timerId || !undeliveredId) throw new Error('no escalation-timer function or undelivered-events queue');
+  expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+  expect(rule.Properties?.EventBusName).toBeUndefined();
+  expect(rule.Properties?.EventPattern).toBeUndefined();
+  expect(rule.Properties?.Targets).toEqual([
+    {
+      Id: expect.any(String),
+      Arn: { 'Fn::GetAtt': [timerId, 'Arn'] },
+      Input: '{"action":"sweep"}',
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [undeliveredId, 'Arn'] } },
+      RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+    },
+  ]);
+  const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, p]) => p.Properties ?? {});
+  expect(permissions.filter((p) => JSON.stringify(p.SourceArn) === JSON.stringify({ 'Fn::GetAtt': [ruleId, 'Arn'] }))).toEqual([
+    { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [timerId, 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } },
+  ]);
+}
+
 describe('every automation health alarm reaches the first tier with no filter mismatch', () => {
   const config = JSON.stringify(productionOverrides());
 
@@ -241,6 +273,10 @@ describe('every automation health alarm reaches the first tier with no filter mi
 
     it.each(['us-east-1', 'us-west-2'])('%s: the dead-letter alarms keep their state through a gap in SQS metrics (TreatMissingData ignore)', (region) => {
       expectDeadLetterAlarmsKeepState(synthesized.json.get(`NotificationRunbooks-production-${region}`), DEAD_LETTER_HEALTH);
+    });
+
+    it.each(['us-east-1', 'us-west-2'])('%s: the escalation sweep: every 5 min on the default bus, escalation-timer invoked through its resource policy, not the scheduler role (decision 264)', (region) => {
+      expectSweepRule(synthesized.json.get(`NotificationRunbooks-production-${region}`));
     });
 
     it.each([
@@ -308,6 +344,10 @@ describe('every automation health alarm reaches the first tier with no filter mi
       expectDeadLetterAlarmsKeepState(synthesized.json.get(`NotificationRunbooks-production-${region}`), DEAD_LETTER_HEALTH);
       const workload = synthesized.built.plans.find((p) => p.kind === 'workload' && p.region === region)?.stackName ?? '';
       expectDeadLetterAlarmsKeepState(synthesized.json.get(workload), WORKLOAD_HEALTH);
+    });
+
+    it('operations us-east-1: the escalation sweep, where escalation-timer is deployed (decision 264)', () => {
+      expectSweepRule(synthesized.json.get('NotificationRunbooks-production-us-east-1'));
     });
 
     it('no other stack of the app has an alarm outside the watched ones (the remediation roles stack has none)', () => {

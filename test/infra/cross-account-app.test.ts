@@ -189,7 +189,7 @@ describe('cross-account mode (production)', () => {
 
   it('routes only the workload account\'s alarm events to the playbooks on the central bus', () => {
     const rules = resourcesOfType(template('NotificationRunbooks-production-us-east-1'), 'AWS::Events::Rule').filter(
-      ([, r]) => (r.Properties?.EventPattern as { source?: string[] }).source?.includes('aws.cloudwatch'),
+      ([, r]) => (r.Properties?.EventPattern as { source?: string[] } | undefined)?.source?.includes('aws.cloudwatch'),
     );
     expect(rules.length).toBeGreaterThan(0);
     for (const [, rule] of rules) {

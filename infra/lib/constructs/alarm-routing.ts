@@ -1,6 +1,6 @@
 // One EventBridge rule per handler that alarms name, matching its alarms' state changes, with explicit retries and a DLQ.
 import { Annotations, Duration } from 'aws-cdk-lib';
-import { Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Rule, type EventPattern, type IEventBus, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -30,8 +30,9 @@ export function toEventPattern(pattern: ReturnType<typeof alarmStateChangePatter
 }
 
 /** The target settings every rule in the app uses: stated, not left to EventBridge's defaults (185 retries, 24 h). */
-export function lambdaTarget(fn: IFunction, deadLetterQueue: IQueue): LambdaFunction {
+export function lambdaTarget(fn: IFunction, deadLetterQueue: IQueue, event?: RuleTargetInput): LambdaFunction {
   return new LambdaFunction(fn, {
+    ...(event ? { event } : {}),
     retryAttempts: DELIVERY.ruleRetryAttempts,
     maxEventAge: Duration.seconds(DELIVERY.ruleMaxEventAgeSeconds),
     deadLetterQueue,

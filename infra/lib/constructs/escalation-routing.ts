@@ -1,15 +1,15 @@
 // Escalation wiring: decisions and alarm recoveries to the escalate handler, durable timers (Scheduler) to escalation-timer.
 import { Duration, Stack } from 'aws-cdk-lib';
 import { MathExpression, Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { CfnEventBusPolicy, Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { CfnEventBusPolicy, Rule, RuleTargetInput, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../../shared/config/automation-health';
+import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../../shared/config/automation-health';
 
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
@@ -140,6 +140,28 @@ export class EscalationRouting extends Construct {
         },
       }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
     }
+  }
+}
+
+/**
+ * The escalation sweep (review 15 R15-5, decision 264): every SWEEP_EVERY_MINUTES an EventBridge rule on the account's
+ * default bus invokes escalation-timer with {"action":"sweep"}, which pages every tier (and opens every watch) whose
+ * Scheduler timer is more than SWEEP_GRACE_MINUTES overdue, saying how late. A rule rather than a Scheduler schedule:
+ * EventBridge invokes the function through its resource policy (the Lambda permission CDK adds for this rule), so the
+ * sweep shares neither the scheduler role nor Scheduler itself with the timers it stands in for. A tick EventBridge
+ * cannot deliver goes to the undelivered-events queue, whose "not empty" alarm pages.
+ */
+export class EscalationSweep extends Construct {
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: { timer: IFunction; deadLetterQueue: IQueue }) {
+    super(scope, id);
+    this.rule = new Rule(this, 'Rule', {
+      ruleName: ESCALATION_SWEEP_RULE,
+      description: `Every ${SWEEP_EVERY_MINUTES} min: escalation-timer does every escalation timer more than ${SWEEP_GRACE_MINUTES} min overdue (EventBridge Scheduler could not deliver it), saying how late`,
+      schedule: Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
+    });
+    this.rule.addTarget(lambdaTarget(props.timer, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
   }
 }
 

@@ -106,8 +106,9 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     it('routes each handler\'s alarms to that handler through one rule, with retries, a maximum age and a DLQ on the target', () => {
       const specs = alarmSpecs(synthesized.built.config, environment, region);
       const rules = resourcesOfType(t(), 'AWS::Events::Rule').filter(([, r]) => {
-        const pattern = r.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } };
-        return pattern.source?.includes('aws.cloudwatch') && !pattern.detail?.state;
+        // A scheduled rule (the escalation sweep, decision 264) has no pattern.
+        const pattern = r.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } } | undefined;
+        return pattern?.source?.includes('aws.cloudwatch') === true && !pattern.detail?.state;
       });
       const routed = new Map<string, string[]>();
       for (const [, rule] of rules) {
@@ -147,8 +148,8 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       });
       expect(alarm?.AlarmActions ?? []).toEqual([]);
       expect(alarm?.OKActions ?? []).toEqual([]);
-      const patterns = resourcesOfType(t(), 'AWS::Events::Rule').map(([, r]) => ({ name: r.Properties?.Name, pattern: r.Properties?.EventPattern as { detail?: { alarmName?: string[]; state?: unknown } } }));
-      const withIt = patterns.filter((p) => p.pattern.detail?.alarmName?.includes(name)).map((p) => [p.name, p.pattern.detail?.alarmName, p.pattern.detail?.state ?? null]);
+      const patterns = resourcesOfType(t(), 'AWS::Events::Rule').map(([, r]) => ({ name: r.Properties?.Name, pattern: r.Properties?.EventPattern as { detail?: { alarmName?: string[]; state?: unknown } } | undefined }));
+      const withIt = patterns.filter((p) => p.pattern?.detail?.alarmName?.includes(name)).map((p) => [p.name, p.pattern?.detail?.alarmName, p.pattern?.detail?.state ?? null]);
       expect(withIt).toEqual([
         ['notification-runbooks-scale-consumers', ['NotificationService Queue Depth > 1000 (notification-service-queue)', name], null],
         ['notification-runbooks-escalate-recoveries', expect.arrayContaining([name]), { value: ['OK'] }],
@@ -355,8 +356,8 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     const ruleTargets = (t: CfnTemplate): Map<string, string[]> => {
       const routed = new Map<string, string[]>();
       for (const [, rule] of resourcesOfType(t, 'AWS::Events::Rule')) {
-        const pattern = rule.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } };
-        if (!pattern.source?.includes('aws.cloudwatch') || pattern.detail?.state) continue;
+        const pattern = rule.Properties?.EventPattern as { source?: string[]; detail?: { alarmName?: string[]; state?: unknown } } | undefined;
+        if (!pattern?.source?.includes('aws.cloudwatch') || pattern.detail?.state) continue;
         for (const target of rule.Properties?.Targets as Array<{ Arn: { 'Fn::GetAtt': [string, string] } }>) {
           const fn = String(t.Resources[target.Arn['Fn::GetAtt'][0]]?.Properties?.FunctionName).replace(/^notification-runbooks-/, '');
           routed.set(fn, pattern.detail?.alarmName ?? []);

@@ -158,7 +158,12 @@ describe('runbook sandbox', () => {
     });
     let out = '';
     const endpoint = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no AWS_ENDPOINT_URL line in: ${out}`)), 50_000);
+      // A guard against a sandbox that never says it is ready, not a bound on how fast it starts (its own moto and an
+      // account provisioned: seconds on an idle machine, over 50 s at load 20); the Ctrl-C below is then sent all the same.
+      const timer = setTimeout(() => {
+        child.kill('SIGINT');
+        reject(new Error(`no AWS_ENDPOINT_URL line in: ${out}`));
+      }, 240_000);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const match = /^AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);

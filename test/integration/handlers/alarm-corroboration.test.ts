@@ -201,7 +201,7 @@ describe('a bare ALARM does not change production; the real condition does (revi
     expect(await memory()).toBe(512);
     logs.destroy();
 
-    // What AWS records for two real kills of the PHP consumer (an OS-only runtime: decision 257): each the runtime's exit
+    // What AWS records for two real kills of the PHP consumer (an OS-only runtime: decision 267): each the runtime's exit
     // line (signal: killed) and Lambda's Runtime.ExitError REPORT at 512 MB, the filter's count, AWS/Lambda Errors.
     await writeOutOfMemoryLines(account, 2);
     const real = await onRealAlarm('raise-lambda-memory', alarmName);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -407,6 +407,45 @@ describe('duplicates and the alarm still firing after a remediation', () => {
       status: 'SENT',
       delivered: { chat: 'earlier-message', email: expect.any(String) },
     });
+  });
+
+  it('a timer Scheduler drops does not stop the ladder: the sweep pages L2 once, saying how late, and L3 is scheduled (review 15 R15-5)', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    await h.inbox.read();
+    // Scheduler dropped L2's timer (its 15-min retry window spent: the role lost lambda:InvokeFunction, say): the schedule
+    // is gone. The handlers run on the real clock, so L1's 15 minutes having passed (and 17 more) is written on the item.
+    await h.scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: h.account.topology.escalationScheduleGroup.name }));
+    const dueAt = new Date(Date.now() - 17 * MINUTE_MS - 30_000).toISOString();
+    await h.account.dynamo.send(
+      new UpdateCommand({
+        TableName: h.account.topology.stateTable.name,
+        Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
+        UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due',
+        ExpressionAttributeValues: { ':due': dueAt },
+      }),
+    );
+    expect(await scheduleNames(h)).not.toContain(`escalation-${incidentId}-l2`);
+
+    // The sweep, as its EventBridge rule invokes escalation-timer every 5 minutes.
+    const swept = await h.timer({ action: 'sweep' });
+    expect(swept).toMatchObject({ action: 'escalated', incidentIds: [incidentId], delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+    const tiers = byTier(await h.inbox.read());
+    expect(Object.keys(tiers)).toEqual(['2']);
+    expect(channelsOf(tiers[2])).toEqual(['escalated:chat', 'escalated:email']);
+    expect(tiers[2]?.find((m) => m.channel === 'email')?.message).toContain(
+      `Escalated to you because DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM; paged 17 min late: due at ${dueAt}, its EventBridge Scheduler timer had not run (Scheduler could not deliver it); the escalation sweep did its work instead.`,
+    );
+    expect(await incidentItem(h, incidentId)).toMatchObject({ status: 'OPEN', level: 2, nextLevel: 3 });
+    expect((await scheduleNames(h)).filter((name) => name.startsWith(`escalation-${incidentId}-`))).toEqual([`escalation-${incidentId}-l3`]);
+
+    // Swept again, and the dropped timer delivered after all: nobody is paged twice.
+    expect(await h.timer({ action: 'sweep' })).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await h.timer({ action: 'escalate', incidentId, level: 2 })).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(await h.inbox.read()).toEqual([]);
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {

@@ -110,7 +110,7 @@ describe('raise-lambda-memory by the kind of out-of-memory line (review 10a, fin
   });
 });
 
-// Decision 257 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the alarm (fed by the filter's count
+// Decision 267 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the alarm (fed by the filter's count
 // of the kill's line) changes state before the kill's AWS/Lambda Errors may be in CloudWatch.
 describe("raise-lambda-memory when the kill's AWS/Lambda Errors arrive after the alarm", () => {
   it("throws for Lambda's retry while the kill's minute is not in CloudWatch, changing nothing, and raises on the retry once it is", async () => {

@@ -142,7 +142,7 @@ export function outOfMemoryReportLine(memoryMb: number, errorType: 'Runtime.OutO
 }
 
 /**
- * How Lambda records a kill at memory (decision 257; samples with their sources: test/fixtures/lambda-logs): a managed
+ * How Lambda records a kill at memory (decision 267; samples with their sources: test/fixtures/lambda-logs): a managed
  * runtime (Node.js, Python, ...) types it Runtime.OutOfMemory; an OS-only runtime, which the seed's PHP 8.2 consumer is,
  * exits killed ("Runtime exited with error: signal: killed", the line the OOM filter counts) and Lambda's REPORT says
  * Runtime.ExitError at the MemorySize.
@@ -171,7 +171,7 @@ export async function putConsumerErrors(account: Pick<SandboxAccount, 'cloudWatc
  * the seed's consumer's, an OS-only runtime's) at the function's current MemorySize in a stream Lambda would name, the
  * count the OOM metric filter would publish for them (moto stores metric filters but does not run them), and the
  * function's AWS/Lambda Errors (decision 253), unless `errors: 'later'`: Lambda sends its metrics at 1-minute intervals,
- * so the alarm may fire before they are in CloudWatch (decision 257); the caller then publishes them with
+ * so the alarm may fire before they are in CloudWatch (decision 267); the caller then publishes them with
  * putConsumerErrors at `killedAt`.
  */
 export async function writeOutOfMemoryLines(

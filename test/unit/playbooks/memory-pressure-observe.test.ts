@@ -124,7 +124,7 @@ describe('raise-lambda-memory observe', () => {
       ['alarm', 'NotificationService', 'OutOfMemoryErrors', [], 'Sum', 60],
       ['errors', 'AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: fn }], 'Sum', 60],
     ]);
-    // Each minute's datapoint and when it was read (the clock's now): the kill's own minute may not be published yet (decision 257).
+    // Each minute's datapoint and when it was read (the clock's now): the kill's own minute may not be published yet (decision 267).
     expect(observation.functionErrors).toEqual({
       status: 'read',
       from: calls[0]?.StartTime?.toISOString(),
@@ -174,7 +174,7 @@ describe('raise-lambda-memory observe', () => {
           logGroupName: `/aws/lambda/${fn}`,
           startTime: Date.parse('2024-03-05T09:31:02.121Z'),
           endTime: Date.parse('2024-03-05T10:00:00Z'),
-          // The metric filter's terms and the kill Error Types of Lambda's REPORT the filter does not count (decision 257).
+          // The metric filter's terms and the kill Error Types of Lambda's REPORT the filter does not count (decision 267).
           filterPattern: '?"JavaScript heap out of memory" ?"Runtime.OutOfMemory" ?"signal: killed" ?"Allowed memory size of" ?"Runtime.ExitError" ?"Extension.Crash"',
           limit: 200,
           startFromHead: false,

@@ -232,7 +232,7 @@ describe("Lambda's streams and REPORT lines (decision 253)", () => {
       '{"time":"2026-12-06T12:04:10.000Z","type":"platform.report","record":{"requestId":"c2","metrics":{"durationMs":800.1,"billedDurationMs":801,"memorySizeMB":128,"maxMemoryUsedMB":128},"status":"error","errorType":"Runtime.OutOfMemory"}}',
       { memorySizeMb: 128, maxMemoryUsedMb: 128, errorType: 'Runtime.OutOfMemory' },
     ],
-    // Decision 257: the other Error Types a kill at memory is written with; whether one is at memory is judged apart.
+    // Decision 267: the other Error Types a kill at memory is written with; whether one is at memory is judged apart.
     [
       "a custom runtime's crash REPORT (Runtime.ExitError), whatever its memory",
       'REPORT RequestId: 1c2d\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 120 MB\tStatus: error\tError Type: Runtime.ExitError',
@@ -285,7 +285,7 @@ describe("Lambda's streams and REPORT lines (decision 253)", () => {
     ).toEqual({ runtimeKills: 2, phpMemoryLimit: 0, phpLimitBytes: [], lambdaReports: [{ memorySizeMb: 512, maxMemoryUsedMb: 512, errorType: 'Runtime.OutOfMemory' }], outsideLambdaStreams: 2 });
   });
 
-  // Decision 257: the read also asks for Lambda's error REPORTs, which the filter does not count.
+  // Decision 267: the read also asks for Lambda's error REPORTs, which the filter does not count.
   it("counts a crash REPORT at its own Memory Size as a kill, one below it as none; dates the REPORTs; counts only the filter's lines of other streams", () => {
     const stream = `2026/12/06/[$LATEST]${id}`;
     const exitAt = (used: number): string => RUNTIME_REPORT.replace('Runtime.OutOfMemory', 'Runtime.ExitError').replace('Max Memory Used: 512 MB', `Max Memory Used: ${used} MB`);
@@ -507,10 +507,10 @@ describe('planMemoryRaise corroborates the alarm before a raise (decision 217)',
   });
 });
 
-// Decision 257 (review 16, R16-9): the service's consumer is PHP 8.2, which Lambda runs only as an OS-only (custom)
+// Decision 267 (review 16, R16-9): the service's consumer is PHP 8.2, which Lambda runs only as an OS-only (custom)
 // runtime; there a kill at memory is written Runtime.ExitError ("signal: killed"), and only Max Memory Used at the
 // MemorySize says it was memory. Accepted in every form Lambda writes it, refused below the MemorySize.
-describe("planMemoryRaise on a kill at memory in a custom runtime's words (decision 257)", () => {
+describe("planMemoryRaise on a kill at memory in a custom runtime's words (decision 267)", () => {
   const EXIT_AT_SIZE = 'REPORT RequestId: 5b866fb1-7154-4af6-8078-6ef6ca4c2ddd Duration: 133.61 ms Billed Duration: 214 ms Memory Size: 512 MB Max Memory Used: 512 MB Init Duration: 80.00 ms Status: error Error Type: Runtime.ExitError';
   const EXIT_AT_90 = EXIT_AT_SIZE.replace('Max Memory Used: 512 MB', 'Max Memory Used: 90 MB');
   const EXIT_LINE = ['RequestId: 5b866fb1-7154-4af6-8078-6ef6ca4c2ddd Error: Runtime exited with error: signal: killed', 'Runtime.ExitError'];
@@ -570,7 +570,7 @@ describe("planMemoryRaise on a kill at memory in a custom runtime's words (decis
 
 // Lambda's log lines of failed invocations as AWS documents them and as public captures show them, each with its source
 // (test/fixtures/lambda-logs/failed-invocations.json): through the real classifier and planner, in a stream Lambda names,
-// with AWS/Lambda Errors counted and no count of the filter's (the lines alone decide). Decision 257.
+// with AWS/Lambda Errors counted and no count of the filter's (the lines alone decide). Decision 267.
 describe('Lambda log lines of failed invocations, as published (test/fixtures/lambda-logs)', () => {
   interface LogSample {
     id: string;
@@ -600,9 +600,9 @@ describe('Lambda log lines of failed invocations, as published (test/fixtures/la
   });
 });
 
-// Decision 257 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the state change is read seconds
+// Decision 267 (review 16, R16-2): Lambda sends its metrics at 1-minute intervals, and the state change is read seconds
 // after the filter counted the kill's line: AWS/Lambda Errors of the kill's own minute may not be in CloudWatch yet.
-describe("planMemoryRaise waits for the kill's AWS/Lambda Errors (decision 257)", () => {
+describe("planMemoryRaise waits for the kill's AWS/Lambda Errors (decision 267)", () => {
   const KILL_AT = Date.parse('2026-12-06T12:04:10.000Z');
   /** Lambda's REPORT at 512 MB, read with the timestamp FilterLogEvents gives it. */
   const reportAt = (at = KILL_AT): OutOfMemoryLines => ({

@@ -1,0 +1,248 @@
+// The escalation sweep (review 15 R15-5, decision 264): a timer EventBridge Scheduler cannot deliver (dropped after its
+// 15-min retry window) no longer stops the ladder; the sweep pages the due tier saying how late, and the sweep and a late
+// timer never both page the same tier (the send's claim, as EscalationStore's conditional write keeps it).
+import { TransientError } from '../../../shared/errors';
+import { parseTimerHandlerInput, SWEEP_INPUT } from '../../../shared/escalation/escalation-events';
+import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { Incident, SentNotification } from '../../../shared/escalation/incident';
+import type { MessageView } from '../../../shared/escalation/message-view';
+import { dueTimer, minutesLate, planSweep, SWEEP_GRACE_MINUTES } from '../../../shared/escalation/plan-sweep';
+import type { TimerInput } from '../../../shared/escalation/plan-timer';
+import type { EscalationTier } from '../../../shared/escalation/policy';
+import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
+import { InvalidInputError } from '../../../shared/errors';
+import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+
+const MINUTE_MS = 60_000;
+const L1_PAGED = new Date('2026-11-25T14:00:05.000Z');
+/** L1 (DevOps) has 15 min to acknowledge: L2 is due at 14:15:05. */
+const L2_DUE = new Date(L1_PAGED.getTime() + 15 * MINUTE_MS);
+const ALARM = { name: ALARM_NAME, account: ACCOUNT };
+const at = (minutesAfterDue: number): Date => new Date(L2_DUE.getTime() + minutesAfterDue * MINUTE_MS);
+
+/** L1 paged, L2 due at L2_DUE. */
+function l1Paged(overrides: Partial<Incident> = {}): Incident {
+  return capReachedIncident({ level: 1, nextLevel: 2, nextEscalationAt: L2_DUE.toISOString(), ...overrides });
+}
+
+describe('planSweep: which unresolved incidents have an overdue timer', () => {
+  const p = policy('production');
+  const alarmOf = (): { name: string; account: string } => ALARM;
+
+  it(`leaves a timer alone until it is ${SWEEP_GRACE_MINUTES} min past due, then takes it with its lateness`, () => {
+    expect(planSweep([l1Paged()], p, at(4.9), alarmOf)).toEqual([]);
+    expect(planSweep([l1Paged()], p, at(SWEEP_GRACE_MINUTES), alarmOf)).toEqual([
+      { input: { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM }, dueAt: L2_DUE, lateMinutes: 5 },
+    ]);
+    expect(planSweep([l1Paged()], p, at(72.5), alarmOf)[0]?.lateMinutes).toBe(72);
+  });
+
+  it('a WATCHING incident is due for its still-firing check stillFiringAfterMinutes after it was created', () => {
+    const watching = capReachedIncident({ status: 'WATCHING', level: 0, createdAt: '2026-11-25T14:00:05.000Z' });
+    const due = new Date(Date.parse(watching.createdAt) + p.stillFiringAfterMinutes * MINUTE_MS);
+    expect(dueTimer(watching, p, ALARM)).toEqual({ input: { action: 'check', incidentId: watching.incidentId, alarm: ALARM }, dueAt: due });
+    expect(planSweep([watching], p, new Date(due.getTime() + 6 * MINUTE_MS), alarmOf)).toEqual([{ input: { action: 'check', incidentId: watching.incidentId, alarm: ALARM }, dueAt: due, lateMinutes: 6 }]);
+  });
+
+  it.each<[string, Partial<Incident>]>([
+    ['acknowledged', { status: 'ACKNOWLEDGED' }],
+    ['resolved', { status: 'RESOLVED' }],
+    ['a notice (no ladder)', { cause: 'region-serving' }],
+    ['at the end of its path (no next tier)', { level: 4, nextLevel: undefined, nextEscalationAt: undefined }],
+    ['a next tier not above the one notified', { level: 2 }],
+    ['a due time that does not parse', { nextEscalationAt: 'soon' }],
+    ['OPEN with nobody notified yet (its first page is the opening event\'s, retried by Lambda)', { level: 0, nextLevel: undefined, nextEscalationAt: undefined }],
+  ])('%s: nothing to sweep', (_what, overrides) => {
+    expect(planSweep([l1Paged(overrides)], p, at(120), alarmOf)).toEqual([]);
+  });
+
+  it('oldest due first, each incident with its own timer', () => {
+    const later = l1Paged({ incidentId: 'inc-aaaaaaaaaaaa', level: 2, nextLevel: 3, nextEscalationAt: at(10).toISOString() });
+    expect(planSweep([later, l1Paged()], p, at(30), alarmOf).map((t) => [t.input.incidentId, t.input.action === 'escalate' ? t.input.level : 0, t.lateMinutes])).toEqual([
+      ['inc-3f2a9c1b7d44', 2, 30],
+      ['inc-aaaaaaaaaaaa', 3, 20],
+    ]);
+  });
+
+  it('minutesLate: whole minutes, undefined within the grace', () => {
+    expect(minutesLate(L2_DUE, at(4.99))).toBeUndefined();
+    expect(minutesLate(L2_DUE, at(5.99))).toBe(5);
+  });
+});
+
+describe('parseTimerHandlerInput: the sweep rule\'s constant Input, or one timer', () => {
+  it('{"action":"sweep"} is the sweep, as an object or as JSON text', () => {
+    expect(parseTimerHandlerInput(SWEEP_INPUT)).toEqual({ kind: 'sweep' });
+    expect(parseTimerHandlerInput('{"action":"sweep"}')).toEqual({ kind: 'sweep' });
+  });
+  it('a sweep with anything more is rejected; a timer input is parsed as before', () => {
+    expect(() => parseTimerHandlerInput({ action: 'sweep', incidentId: 'inc-3f2a9c1b7d44' })).toThrow(InvalidInputError);
+    expect(parseTimerHandlerInput({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: '2' })).toEqual({ kind: 'timer', input: { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 } });
+    expect(() => parseTimerHandlerInput({ action: 'sweeps' })).toThrow(InvalidInputError);
+  });
+});
+
+interface World {
+  service: EscalationService;
+  incidents: Map<string, Incident>;
+  sends: Map<string, SentNotification & { owner: string }>;
+  schedules: Map<string, { input: TimerInput; at: Date }>;
+  /** Every page that went out: incident, tier, and why it was escalated to that tier. */
+  pages: Array<{ incidentId: string; tier: string; because?: string }>;
+  now: Date;
+  failGet?: string;
+}
+
+/** A state table with EscalationStore's conditions: a send is claimed once while the incident is in an allowed status. */
+function world(incidents: Incident[]): World {
+  const w: World = { service: undefined as unknown as EscalationService, incidents: new Map(incidents.map((i) => [i.incidentId, i])), sends: new Map(), schedules: new Map(), pages: [], now: at(0) };
+  let owners = 0;
+  const sendKey = (id: string, level: number): string => `${id}#${level}`;
+  const services: EscalationServices = {
+    store: {
+      get: async (id: string) => {
+        if (w.failGet === id) throw new TransientError('DynamoDB GetItem failed: ProvisionedThroughputExceededException');
+        const found = w.incidents.get(id);
+        return found ? { ...found } : undefined;
+      },
+      listUnresolved: async () => [...w.incidents.values()].filter((i) => i.status !== 'RESOLVED'),
+      listSends: async (id: string) => [...w.sends.entries()].filter(([k]) => k.startsWith(`${id}#`)).map(([, { owner: _owner, ...send }]) => send),
+      claimSend: async (id: string, _kind: string, level: number, tierName: string, statuses: readonly string[]) => {
+        const incident = w.incidents.get(id);
+        if (!incident || !statuses.includes(incident.status)) return { claimed: false, reason: 'incident-status' };
+        if (w.sends.has(sendKey(id, level))) return { claimed: false, reason: 'already-claimed' };
+        const owner = `o${++owners}`;
+        w.sends.set(sendKey(id, level), { kind: 'notify', level, tierName, status: 'IN_PROGRESS', channels: [], messageIds: [], owner });
+        return { claimed: true, owner, delivered: {} };
+      },
+      // WATCHING -> OPEN once, as EscalationStore's condition.
+      promote: async (id: string, fields: { cause: string; reason: string }) => {
+        const i = w.incidents.get(id);
+        if (i?.status !== 'WATCHING') return false;
+        w.incidents.set(id, { ...i, status: 'OPEN', cause: fields.cause, reason: fields.reason });
+        return true;
+      },
+      recordDelivered: async () => undefined,
+      completeSend: async (id: string, _kind: string, level: number, owner: string, result: Pick<SentNotification, 'status' | 'channels' | 'messageIds'>) => {
+        const held = w.sends.get(sendKey(id, level));
+        if (held?.owner === owner) w.sends.set(sendKey(id, level), { ...held, ...result });
+      },
+      releaseSend: async () => undefined,
+      recordTierNotified: async (id: string, level: number, next: { level: number; at: Date } | undefined) => {
+        const i = w.incidents.get(id);
+        if (i && i.level < level) w.incidents.set(id, { ...i, level, nextLevel: next?.level, nextEscalationAt: next?.at.toISOString() });
+      },
+    } as unknown as EscalationServices['store'],
+    notifier: {
+      notify: async (tier: EscalationTier, view: MessageView) => {
+        w.pages.push({ incidentId: view.incidentId, tier: tier.name, ...(view.escalatedBecause ? { because: view.escalatedBecause } : {}) });
+        return tier.supportCase ? { channels: ['support-case'], messageIds: [], caseId: 'case-1' } : { channels: ['email'], messageIds: ['m1'] };
+      },
+      resolve: async () => {
+        throw new Error('no resolution expected');
+      },
+    },
+    timers: {
+      schedule: async (input, due) => {
+        const name = timerScheduleName(input);
+        if (w.schedules.has(name)) return { name, created: false };
+        w.schedules.set(name, { input, at: due });
+        return { name, created: true };
+      },
+      cancel: async () => undefined,
+    },
+    alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-11-25T14:00:03.120Z'), reason: 'Threshold Crossed' }) },
+    records: { claimsOf: async () => [], auditsOf: async () => [] },
+  };
+  w.service = new EscalationService({
+    services,
+    policy: policy('production'),
+    rows: runtime('production').config.troubleshooting,
+    environment: 'production',
+    region: 'us-east-1',
+    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
+    clock: { now: () => w.now, sleep: async () => undefined },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  return w;
+}
+
+const l2Timer: TimerInput = { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM };
+
+describe('EscalationService.sweep: the ladder goes on when Scheduler does not deliver', () => {
+  it('L2\'s timer dropped: the sweep pages L2 once, saying how late and why, and sets L3\'s timer from now', async () => {
+    const w = world([l1Paged()]);
+    w.now = at(17);
+    const result = await w.service.sweep();
+    expect(w.pages).toEqual([
+      {
+        incidentId: 'inc-3f2a9c1b7d44',
+        tier: 'Cloud Infrastructure Team (L2)',
+        because: expect.stringContaining(
+          `; paged 17 min late: due at ${L2_DUE.toISOString()}, its EventBridge Scheduler timer had not run (Scheduler could not deliver it); the escalation sweep did its work instead`,
+        ),
+      },
+    ]);
+    expect(w.pages[0]?.because).toMatch(/^DevOps Team \(L1\) did not acknowledge within 15 min and the alarm is still in ALARM; /);
+    expect(result).toMatchObject({ action: 'escalated', incidentIds: ['inc-3f2a9c1b7d44'], delivered: [{ kind: 'notify', level: 2 }] });
+    // The ladder climbs on from the late page: L3 due L2's timeout after it.
+    expect(w.schedules.get('escalation-inc-3f2a9c1b7d44-l3')?.at).toEqual(new Date(at(17).getTime() + 30 * MINUTE_MS));
+    expect(w.incidents.get('inc-3f2a9c1b7d44')).toMatchObject({ level: 2, nextLevel: 3 });
+
+    // The next sweep finds nothing due; the dropped timer, were it delivered after all, finds L2 notified.
+    w.now = at(22);
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await w.service.handleTimer(l2Timer)).toMatchObject({ action: 'stopped', reason: 'tier L2 was already notified' });
+    expect(w.pages).toHaveLength(1);
+  });
+
+  it('the late timer and the sweep at the same moment: one page of L2 between them', async () => {
+    const w = world([l1Paged()]);
+    w.now = at(12);
+    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(l2Timer)]);
+    expect(w.pages.map((p) => p.tier)).toEqual(['Cloud Infrastructure Team (L2)']);
+    expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
+  });
+
+  it('a timer delivered late by Scheduler (within its retry window) pages and says it ran late', async () => {
+    const w = world([l1Paged()]);
+    w.now = at(9);
+    await w.service.handleTimer(l2Timer);
+    expect(w.pages[0]?.because).toContain(`; paged 9 min late: due at ${L2_DUE.toISOString()}, its EventBridge Scheduler timer ran only now (Scheduler could not deliver it on time)`);
+  });
+
+  it('a timer on time says nothing of lateness, and the sweep leaves it alone', async () => {
+    const w = world([l1Paged()]);
+    w.now = at(1);
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    await w.service.handleTimer(l2Timer);
+    expect(w.pages).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', tier: 'Cloud Infrastructure Team (L2)', because: 'DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM' }]);
+  });
+
+  it('a WATCHING incident whose still-firing check was dropped is opened by the sweep, L1 paged once, the lateness on the incident', async () => {
+    const p = policy('production');
+    const watching = capReachedIncident({ status: 'WATCHING', level: 0, cause: 'watching', createdAt: L1_PAGED.toISOString(), openedAt: undefined });
+    const w = world([watching]);
+    const due = new Date(L1_PAGED.getTime() + p.stillFiringAfterMinutes * MINUTE_MS);
+    w.now = new Date(due.getTime() + 8 * MINUTE_MS);
+    const result = await w.service.sweep();
+    expect(result.delivered).toEqual([expect.objectContaining({ kind: 'notify', level: 1 })]);
+    expect(w.incidents.get(watching.incidentId)?.reason).toContain(`; checked 8 min late: due at ${due.toISOString()}, its EventBridge Scheduler timer had not run`);
+    expect(w.pages.map((x) => x.tier)).toEqual(['DevOps Team (L1)']);
+    expect(await w.service.sweep()).toMatchObject({ delivered: [] });
+    expect(w.pages).toHaveLength(1);
+  });
+
+  it('one incident that cannot be read does not keep the other from its page; the sweep then throws, to be retried', async () => {
+    const other = l1Paged({ incidentId: 'inc-bbbbbbbbbbbb', incidentKey: 'other' });
+    const w = world([l1Paged(), other]);
+    w.failGet = 'inc-3f2a9c1b7d44';
+    w.now = at(20);
+    await expect(w.service.sweep()).rejects.toThrow(TransientError);
+    expect(w.pages.map((p) => [p.incidentId, p.tier])).toEqual([['inc-bbbbbbbbbbbb', 'Cloud Infrastructure Team (L2)']]);
+    // Retried once the read works: the first is paged, the second is not paged again.
+    w.failGet = undefined;
+    await w.service.sweep();
+    expect(w.pages.map((p) => p.incidentId).sort()).toEqual(['inc-3f2a9c1b7d44', 'inc-bbbbbbbbbbbb']);
+  });
+});
