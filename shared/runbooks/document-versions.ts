@@ -83,27 +83,20 @@ export const newCleanupProgress = (): CleanupProgress => ({ deleted: [], already
  * found and deleted; `progress` says how far it got when it throws. A DeleteDocument that fails for a version no longer
  * listed afterwards counts as done (already deleted: the goal holds, whatever error SSM gave for it).
  */
-export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string, reviewedHash?: string, progress: CleanupProgress = newCleanupProgress()): Promise<DocumentVersions> {
+export async function deleteSupersededVersions(ssm: Pick<SSMClient, 'send'>, name: string, reviewedHash: string, progress: CleanupProgress = newCleanupProgress()): Promise<DocumentVersions> {
   const found = await documentVersions(ssm, name);
   progress.found = found;
   if (found.superseded.length === 0) return found;
   // Deleted only when the default is the reviewed content: someone with ssm:UpdateDocumentDefaultVersion may have moved
   // the default to another version (an earlier one, or one added by hand), and deleting "all but the default" would then
-  // delete the reviewed version (review 15, R15-7). Nothing is deleted and the caller fails, naming what to run.
-  if (reviewedHash !== undefined) {
-    if ((await versionContentHash(ssm, name, found.defaultVersion)) !== reviewedHash) {
-      const reviewed = await versionWithContent(ssm, name, found.superseded, reviewedHash);
-      throw new Error(
-        reviewed !== undefined
-          ? `the default version ${found.defaultVersion} of ${name} is not the deployed content; version ${reviewed} is: someone moved the default. Nothing deleted; make it the default again (aws ssm update-document-default-version --name ${name} --document-version ${reviewed}) and deploy again`
-          : `no version of ${name} has the deployed content (the default is ${found.defaultVersion}): nothing deleted; runbook preflight shows what differs`,
-      );
-    }
-  } else if (found.defaultVersion !== found.latestVersion) {
-    // Content not known at synth (an environment-agnostic stack): a deploy that changed the document made its content the
-    // latest version and the default, so a default that is not the latest was moved back by someone; nothing deleted.
+  // delete the reviewed version (review 15, R15-7). Nothing is deleted and the caller fails, naming what to run. There is
+  // no fallback without the hash: "the default is the latest" proves nothing about who made it so (review 16, R16-8).
+  if ((await versionContentHash(ssm, name, found.defaultVersion)) !== reviewedHash) {
+    const reviewed = await versionWithContent(ssm, name, found.superseded, reviewedHash);
     throw new Error(
-      `the default version ${found.defaultVersion} of ${name} is not its latest ${found.latestVersion}: someone moved the default, and which version is the deployed content is not known here (the stack was synthesized without its account); nothing deleted`,
+      reviewed !== undefined
+        ? `the default version ${found.defaultVersion} of ${name} is not the deployed content; version ${reviewed} is: someone moved the default. Nothing deleted; make it the default again (aws ssm update-document-default-version --name ${name} --document-version ${reviewed}) and deploy again`
+        : `no version of ${name} has the deployed content (the default is ${found.defaultVersion}): nothing deleted; runbook preflight shows what differs`,
     );
   }
   for (const version of found.superseded) {
