@@ -8,6 +8,7 @@
 // key becomes its text (a parameter or dimension named at deploy time); it must be text, and no two keys may become one.
 import { alarmSpecFor, apiMetricDimensions, pascalCase, watchedApiOf } from './alarm-specs';
 import { approvalTopicArnOf, automationRoleNameOf, principalArn } from './names';
+import { DR_SCRIPT_HELPERS } from './dr-script-helpers';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
 /** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
@@ -109,6 +110,8 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ...latencyApiValues(config),
     ...queueDepthAlarmValues(config),
     ...documentAlarmNameValues(config, env.resources.functions[0]),
+    // The Python the DR documents' scripts share (decision 269): the same in every environment, one text for both.
+    DrScriptHelpers: DR_SCRIPT_HELPERS,
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   });
 }

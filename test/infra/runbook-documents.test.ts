@@ -83,9 +83,10 @@ describe('readRunbookDocument', () => {
     expect(failback.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:GetFunctionConfiguration', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']);
     expect(failback.actions).toEqual(expect.arrayContaining(['cloudwatch:GetMetricStatistics']));
     expect(failback.actions).not.toEqual(expect.arrayContaining(['sqs:GetQueueAttributes']));
-    // FailoverToDR's best-effort stop of the primary consumers: a client built with region_name and a botocore Config.
+    // FailoverToDR's best-effort stop of the primary consumers: a client built with region_name and a botocore Config;
+    // it reads their function's Timeout too (review 16, R16-1).
     const failover = readRunbookDocument(join(__dirname, '..', '..', 'runbooks', 'NotificationService-FailoverToDR.yaml'));
-    expect(failover.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping']);
+    expect(failover.peerActions).toEqual(['lambda:GetEventSourceMapping', 'lambda:GetFunctionConfiguration', 'lambda:ListEventSourceMappings', 'lambda:UpdateEventSourceMapping']);
     const script = (body: string) =>
       document('NotificationService-Script', `  - name: run\n    action: aws:executeScript\n    inputs:\n      Runtime: python3.11\n      Handler: handler\n      Script: |-\n${body.split('\n').map((l) => `        ${l}`).join('\n')}\n`);
     const here = readRunbookDocument(script("import boto3\ndef handler(events, context):\n    rds = boto3.client('rds')\n    return rds.describe_db_instances()"));

@@ -2,7 +2,7 @@
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -127,7 +127,10 @@ async function visible(region: string, queueUrl: string): Promise<number> {
   return Number(attrs.Attributes?.ApproximateNumberOfMessages ?? NaN);
 }
 
-/** The steps of a failover up to the Route 53 record switch: the data path, all in the DR region. */
+/**
+ * The steps of a failover up to the Route 53 record switch: the data path, all in the DR region (the primary region's
+ * consumers stopped: their in-flight batches waited out before the replica is judged and promoted; review 16, R16-1).
+ */
 const DATA_PATH = [
   'describeReplica',
   'checkNotPromoted',
@@ -136,6 +139,9 @@ const DATA_PATH = [
   'checkRequesterIsNotApprover',
   'approveFailover',
   'stopPrimaryConsumers',
+  'checkPrimaryStopped',
+  'waitInFlightBatches',
+  'checkReplicaCaughtUp',
   'promoteReplica',
   'waitPromoted',
   'pointServiceAtDatabase',
@@ -235,14 +241,14 @@ function failbackReplica(): Promise<{ drArn: string; failbackResourceId: string;
   return failbackMade;
 }
 
-/** The failback replica's ReplicaLag as RDS would publish it: [seconds from `minute`, lag in seconds]. */
-async function publishReplicaLag(minute: number, points: Array<[number, number]>): Promise<void> {
-  await new CloudWatchClient(at(standby.primaryRegion)).send(
+/** A replica's ReplicaLag as RDS would publish it: [seconds from `minute`, lag in seconds] (default: the failback replica). */
+async function publishReplicaLag(minute: number, points: Array<[number, number]>, region = standby.primaryRegion, replica = FAILBACK_REPLICA): Promise<void> {
+  await new CloudWatchClient(at(region)).send(
     new PutMetricDataCommand({
       Namespace: 'AWS/RDS',
       MetricData: points.map(([t, value]) => ({
         MetricName: 'ReplicaLag',
-        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: FAILBACK_REPLICA }],
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replica }],
         Timestamp: new Date(minute + t * 1000),
         Value: value,
         Unit: 'Seconds' as const,
@@ -284,8 +290,32 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid);
     // While the mapping is off, the standby's consumers take nothing.
     expect((await consumer.tick()).processed).toBe(0);
+    // Review 16, R16-5: a second primary mapping on the queue, bound to the consumer's alias. Listed under the consumer's
+    // unqualified name it is not (moto keeps the name it was created with; AWS documents the alias ARN as the way to list
+    // an alias's mappings); listed by the queue, as the document now does, it is.
+    const primaryLambda = new LambdaClient(at(standby.primaryRegion));
+    const alias = await primaryLambda.send(new CreateAliasCommand({ FunctionName: account.topology.consumer.functionName, Name: 'live', FunctionVersion: '$LATEST' }));
+    const aliasMapping = await primaryLambda.send(new CreateEventSourceMappingCommand({ FunctionName: alias.AliasArn, EventSourceArn: account.topology.queue.arn, Enabled: true }));
+    const aliasUuid = aliasMapping.UUID ?? '';
+    const byName = await primaryLambda.send(new ListEventSourceMappingsCommand({ FunctionName: account.topology.consumer.functionName, EventSourceArn: account.topology.queue.arn }));
+    expect(byName.EventSourceMappings?.map((m) => m.UUID)).toEqual([account.topology.consumer.mappingUuid]);
+    // Review 16, R16-1: the primary consumers' Timeout lowered to 3 s (the document reads it from Lambda), so the wait for
+    // their in-flight batches is 3 s of real time; the DR replica's ReplicaLag as RDS for PostgreSQL would publish it: a
+    // -1 (replication not active: proves nothing) for minute 1, then a commit replayed at the start of minute 2, after
+    // the primary consumers' last possible write (the run's stop, seconds from now, + 3 s).
+    await primaryLambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: account.topology.consumer.functionName, Timeout: 3 }));
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    await publishReplicaLag(minute, [[-60, 0], [60, -1], [120, 0], [150, 30]], standby.drRegion, standby.replica.identifier);
 
-    const { run, processed } = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
+    let outcome: { run: Rehearsal; processed: number };
+    let aliasState: string | undefined;
+    try {
+      outcome = await withConsumer(rehearseDocument(FAILOVER, failoverParameters(), envIn('us-west-2'), ['--approve', '--approve-as', approverOf()]), consumer);
+    } finally {
+      aliasState = (await primaryLambda.send(new GetEventSourceMappingCommand({ UUID: aliasUuid }))).State;
+      await primaryLambda.send(new DeleteEventSourceMappingCommand({ UUID: aliasUuid }));
+    }
+    const { run, processed } = outcome;
 
     expectSucceeded(run);
     expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'switchRecord', 'verifyRecordSwitched', 'recordSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
@@ -299,11 +329,27 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // Review 13 R13-2: the primary region's consumers stopped (best effort, before the promotion), said in the outputs.
     expect(before.primaryMapping).toBe('Enabled');
     expect(after.primaryMapping).toBe('Disabled');
+    expect(aliasState).toBe('Disabled');
     expect(run.result.steps.find((s) => s.step === 'stopPrimaryConsumers')?.status).toBe('Success');
+    const stopped = stepOutputs(run.result, 'stopPrimaryConsumers');
+    const uuid = account.topology.consumer.mappingUuid;
     expect(run.result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(
-      `stopped: ${account.topology.consumer.mappingUuid} in us-east-1 disabled (before: ${account.topology.consumer.mappingUuid} Enabled)`,
+      `stopped: ${uuid}, ${aliasUuid} in us-east-1 disabled (before: ${uuid} Enabled, ${aliasUuid} Enabled); a batch they took before may write until ${String(stopped.WritesEndBy)} (their Timeout, 3 s): the promotion waits for it`,
     );
-    expect(run.result.outputs['stopPrimaryConsumers.MappingUuids']).toBe(account.topology.consumer.mappingUuid);
+    expect(run.result.outputs['stopPrimaryConsumers.MappingUuids']).toBe(`${uuid},${aliasUuid}`);
+    // Review 16, R16-1: their Timeout read from Lambda (3 s), the promotion only after the sleep until WritesEndBy
+    // (the steps run in order), and the replica judged by 248's rule: minute 2's commit, not minute 1's -1.
+    expect(stopped.ConsumerTimeoutSeconds).toBe(3);
+    const writesEndBy = Date.parse(String(stopped.WritesEndBy));
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(3_000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(4_000);
+    expect(run.result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('choice 1 is true -> waitInFlightBatches');
+    expect(run.result.steps.find((s) => s.step === 'waitInFlightBatches')?.detail).toMatch(/^[0-4] s$/);
+    const minute2 = new Date(minute + 120_000).toISOString().replace('.000Z', '+00:00');
+    expect(stepOutputs(run.result, 'checkReplicaCaughtUp').ReplayedCommitNotBefore).toBe(minute2);
+    expect(run.result.outputs['checkReplicaCaughtUp.Verdict']).toBe(
+      `caught up: ${standby.replica.identifier} replayed a commit made at or after ${minute2} (ReplicaLag, minute ${minute2}), after the us-east-1 consumers' last possible write at ${new Date(writesEndBy).toISOString().replace('.000Z', '+00:00')}: every write of theirs is in it`,
+    );
     // The roles swapped; each record kept its own value, TTL and health check.
     expect(after.records).toEqual({
       'us-east-1': { ...before.records['us-east-1'], failover: 'SECONDARY' },
@@ -369,7 +415,9 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.steps.find((s) => s.step === 'verifyTraffic')?.detail).toMatch(/^cloudwatch GetMetricStatistics \$\.Datapoints\[0\]\.Unit = \(nothing\) after 15 poll\(s\)$/);
     expect(result.outputs['enableConsumers.EnabledAt']).toEqual(expect.any(String));
     // The primary consumers, stopped by the first failover, read Disabled: nothing changed there.
-    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(`already stopped: ${account.topology.consumer.mappingUuid} in us-east-1 was Disabled (nothing changed)`);
+    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toMatch(
+      new RegExp(`^already stopped: ${account.topology.consumer.mappingUuid} in us-east-1 was Disabled \\(nothing changed\\); a batch they took before may write until \\S+Z \\(their Timeout, 3 s\\): the promotion waits for it$`),
+    );
     expect((await state()).drMapping).toBe('Enabled');
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
@@ -465,7 +513,12 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.status).toBe(1);
     expect(run.result.status).toBe('Failed');
     expect(run.result.failure).toMatchObject({ step: 'readRecords', message: expect.stringContaining('ServiceUnavailable') });
-    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'recordNotSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
+    // Not stopped: no wait for in-flight batches (nothing bounds them), the replica's state said (review 16, R16-1).
+    expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH.filter((s) => s !== 'waitInFlightBatches'), 'readRecords', 'recordNotSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
+    expect(run.result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('no choice is true -> Default checkReplicaCaughtUp');
+    expect(run.result.outputs['checkReplicaCaughtUp.Verdict']).toMatch(
+      /^UNKNOWN: the us-east-1 consumers were not stopped \(stopPrimaryConsumers\.PrimaryConsumers\), so nothing bounds what reaches the old primary; the last commit it is proven to have replayed was made at or after (\S+) \(ReplicaLag\)\. Writes committed on the us-east-1 primary after \1 are not in the promoted database, nor is anything its consumers write from now on: once us-east-1 answers, stop them and compare the old primary with the promoted one before it is retired$/,
+    );
     expect(run.result.steps.find((s) => s.step === 'recordNotSwitched')?.detail).toBe(
       'RecordSwitch = "NOT SWITCHED: the us-east-1 record of api.notification.sandbox.test. is still PRIMARY; the database, parameter and consumers are failed over. ' +
         'Make sure the consumers in us-east-1 are stopped (output stopPrimaryConsumers.PrimaryConsumers) and switch the pair by hand before its health check passes again (description: If the record was not switched)."',

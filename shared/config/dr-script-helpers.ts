@@ -1,0 +1,60 @@
+// The Python both DR documents' scripts share (FailoverToDR, FailbackToPrimary): which mappings on a queue are the
+// consumer's, when its in-flight batches end, and 248's rule for "the replica has replayed everything up to then". One
+// text, rendered into each script at its `${Deploy.DrScriptHelpers}` line (runbook-deploy-values.ts), so the two
+// documents cannot judge differently. Pure functions only: every AWS call stays in the script itself, where infra reads
+// it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed in).
+
+/** Python, top level (column 0), for the line `${Deploy.DrScriptHelpers}` of a script; no `{{` (decision 120). */
+export const DR_SCRIPT_HELPERS = `import math as _math
+from datetime import datetime as _datetime, timedelta as _timedelta, timezone as _timezone
+
+
+def all_mappings(list_page):
+    # Every page of ListEventSourceMappings: list_page(extra) makes the call, extra = {} then {'Marker': NextMarker}.
+    found, extra = [], {}
+    while True:
+        page = list_page(extra)
+        found.extend(page.get('EventSourceMappings', []))
+        if not page.get('NextMarker'):
+            return found
+        extra = {'Marker': page['NextMarker']}
+
+
+def mappings_of_function(mappings, function):
+    # Listed by the queue (EventSourceArn) and kept when the mapping's FunctionArn, version or alias stripped, is the
+    # function: a mapping bound to an alias or version is the function's too (as the handlers judge: functionNameFromArn).
+    # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
+    return [m for m in mappings if len(m.get('FunctionArn', '').split(':')) > 6 and m['FunctionArn'].split(':')[6] == function]
+
+
+def writes_end_by(disabled_at, timeout_seconds):
+    # A batch handed to the function before its mapping read Disabled runs to its end: at most the function's Timeout
+    # (Lambda allows 900 s). Rounded up to the second (aws:sleep's Timestamp).
+    return _datetime.fromtimestamp(_math.ceil(disabled_at + timeout_seconds), _timezone.utc)
+
+
+def replayed_commit_not_before(point):
+    # RDS for PostgreSQL's ReplicaLag is now() - pg_last_xact_replay_timestamp() on the replica (RDS User Guide,
+    # "Monitoring and tuning the replication process"): a datapoint for the minute starting at T, sampled at or after T,
+    # proves the last replayed commit is no older than T - Minimum. A negative value (RDS: -1, replication not active)
+    # proves nothing: None.
+    if point['Minimum'] < 0:
+        return None
+    return point['Timestamp'] - _timedelta(seconds=point['Minimum'])
+
+
+def caught_up_point(points, writes_end):
+    # Decision 248: the first datapoint proving a commit replayed at or after writes_end (WAL is replayed in order, so
+    # everything committed before it is on the replica), as (point, replayed), or None.
+    for point in sorted(points, key=lambda p: p['Timestamp']):
+        replayed = replayed_commit_not_before(point)
+        if replayed is not None and replayed >= writes_end:
+            return point, replayed
+    return None
+
+
+def latest_replayed(points):
+    # The latest moment the datapoints prove the replica has replayed up to, or None when none proves anything.
+    proven = [r for r in (replayed_commit_not_before(p) for p in points) if r is not None]
+    return max(proven) if proven else None
+`;

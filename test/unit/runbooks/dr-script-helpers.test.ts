@@ -1,0 +1,95 @@
+// The Python the DR documents share (shared/config/dr-script-helpers.ts), run by python3 as the documents run it: which
+// mappings are the consumer's (review 16, R16-5), when its in-flight batches end and decision 248's ReplicaLag rule,
+// its negative-value guard included (R16-3); and that both documents' scripts are rendered with it. No AWS call.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
+import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
+import { readRunbook } from '../../../shared/runbooks/document';
+import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
+
+const DOCUMENTS = join(__dirname, '..', '..', '..', 'runbooks');
+type Step = { name: string; action: string; onFailure?: string; isCritical?: boolean; inputs?: { Script?: string } };
+
+/** One helper called on the payload: datapoints' Timestamps are ISO 8601 text, as JSON carries them. */
+const CALL = `${DR_SCRIPT_HELPERS}
+
+def _points(raw):
+    return [{'Timestamp': _datetime.fromisoformat(p['Timestamp']), 'Minimum': p['Minimum']} for p in raw]
+
+
+def handler(events, context):
+    if events['helper'] == 'caught_up_point':
+        found = caught_up_point(_points(events['points']), _datetime.fromisoformat(events['writesEnd']))
+        return None if found is None else {'at': found[0]['Timestamp'].isoformat(), 'replayed': found[1].isoformat()}
+    if events['helper'] == 'latest_replayed':
+        found = latest_replayed(_points(events['points']))
+        return None if found is None else found.isoformat()
+    if events['helper'] == 'mappings_of_function':
+        return [m['UUID'] for m in mappings_of_function(events['mappings'], events['function'])]
+    if events['helper'] == 'all_mappings':
+        pages = events['pages']
+        asked = []
+        def list_page(extra):
+            asked.append(extra)
+            return pages[len(asked) - 1]
+        return {'uuids': [m['UUID'] for m in all_mappings(list_page)], 'asked': asked}
+    return writes_end_by(events['disabledAt'], events['timeout']).isoformat()
+`;
+const run = (payload: Record<string, unknown>) => runPythonScript({ script: CALL, handler: 'handler', payload, region: 'us-west-2', timeoutSeconds: 30 });
+const fnArn = (qualifier = '') => `arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer${qualifier}`;
+
+describe('the DR documents\' shared Python', () => {
+  it("judges 248's rule on ReplicaLag Minimum: the first minute whose start minus its lag is at or after WritesEndBy; never a negative value (RDS's -1, replication not active) (review 16, R16-3)", async () => {
+    const writesEnd = '2026-12-07T02:00:30+00:00';
+    // -1 for the minute starting 02:01 would read as "a commit replayed at 02:01:01", after WritesEndBy: not read.
+    expect(await run({ helper: 'caught_up_point', writesEnd, points: [{ Timestamp: '2026-12-07T02:01:00+00:00', Minimum: -1 }] })).toBeNull();
+    expect(await run({ helper: 'latest_replayed', points: [{ Timestamp: '2026-12-07T02:01:00+00:00', Minimum: -1 }] })).toBeNull();
+    // The age of a commit replayed before WritesEndBy (minute 02:01, 60 s: 02:00:00) does not count; 02:02 with 0 does.
+    const points = [
+      { Timestamp: '2026-12-07T02:02:00+00:00', Minimum: 0 },
+      { Timestamp: '2026-12-07T02:01:00+00:00', Minimum: 60 },
+      { Timestamp: '2026-12-07T02:03:00+00:00', Minimum: -1 },
+    ];
+    expect(await run({ helper: 'caught_up_point', writesEnd, points })).toEqual({ at: '2026-12-07T02:02:00+00:00', replayed: '2026-12-07T02:02:00+00:00' });
+    expect(await run({ helper: 'caught_up_point', writesEnd, points: points.slice(1) })).toBeNull();
+    expect(await run({ helper: 'latest_replayed', points })).toBe('2026-12-07T02:02:00+00:00');
+  });
+
+  it("keeps a queue's mappings that invoke the consumer under any version or alias, and no other function's (review 16, R16-5)", async () => {
+    const mappings = [
+      { UUID: 'plain', FunctionArn: fnArn() },
+      { UUID: 'alias', FunctionArn: fnArn(':live') },
+      { UUID: 'version', FunctionArn: fnArn(':7') },
+      { UUID: 'other', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer-v2' },
+      { UUID: 'billing', FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:billing-consumer:live' },
+    ];
+    expect(await run({ helper: 'mappings_of_function', function: 'notification-service-consumer', mappings })).toEqual(['plain', 'alias', 'version']);
+    // Every page, by NextMarker.
+    const pages = [{ EventSourceMappings: [{ UUID: 'a' }], NextMarker: 'm1' }, { EventSourceMappings: [{ UUID: 'b' }] }];
+    expect(await run({ helper: 'all_mappings', pages })).toEqual({ uuids: ['a', 'b'], asked: [{}, { Marker: 'm1' }] });
+  });
+
+  it('ends in-flight writes the Timeout after the disable, rounded up to the second', async () => {
+    expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
+  });
+
+  it.each(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'])('%s: its scripts that stop consumers or judge the replica are rendered with this text, not a copy', (name) => {
+    const rendered = renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig(), 'production', { account: '123456789012', partition: 'aws', region: 'us-west-2' });
+    const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;
+    const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
+    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp'] : ['stopDrConsumers', 'waitReplicaCaughtUp']);
+    // The rule lives in the helpers only: no script states it again.
+    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName/);
+  });
+
+  it("FailoverToDR: the best-effort steps before the promotion cannot stop the failover (onFailure Continue, not critical: a primary region that hangs times the step out, 150 s) (decision 255; review 16, R16-3)", () => {
+    const steps = (parse(readFileSync(join(DOCUMENTS, 'NotificationService-FailoverToDR.yaml'), 'utf8')) as { mainSteps: Step[] }).mainSteps;
+    const promote = steps.findIndex((s) => s.name === 'promoteReplica');
+    const before = steps.slice(steps.findIndex((s) => s.name === 'approveFailover') + 1, promote);
+    expect(before.map((s) => s.name)).toEqual(['stopPrimaryConsumers', 'checkPrimaryStopped', 'waitInFlightBatches', 'checkReplicaCaughtUp']);
+    // Automation's defaults are onFailure Abort and isCritical true (an aws:branch does not fail on its own).
+    for (const step of before.filter((s) => s.action !== 'aws:branch')) expect({ step: step.name, onFailure: step.onFailure, isCritical: step.isCritical }).toEqual({ step: step.name, onFailure: 'Continue', isCritical: false });
+  });
+});
