@@ -1,5 +1,5 @@
-// Wires the escalation service once per container and returns escalation-timer's handler; escalate's is
-// create-escalate-handler.ts (its own module, so the timer's bundle does not load escalate's input parser).
+// Wires the escalation service once per container for the two escalation handlers, each built in its own module
+// (create-escalate-handler.ts, create-escalation-timer-handler.ts) so that each loads only its own input's parser.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -27,7 +27,6 @@ import { StateRecordError } from '../state/state-records';
 import { AccountAlarmReader } from './alarm-lookup';
 import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
-import { parseTimerHandlerInput } from './escalation-events';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
 import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
@@ -248,7 +247,7 @@ function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
   return { notify: async (tier, view) => log(tier, view), resolve: async (tier, view) => log(tier, view) };
 }
 
-/** One escalation handler: the service wired once per container, `run` per event (create-escalate-handler.ts, and the timer's below). */
+/** One escalation handler: the service wired once per container, `run` per event (create-escalate-handler.ts, create-escalation-timer-handler.ts). */
 export function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {
   const wired = wire(handlerName, options);
   const handler = async (event: unknown, context?: Partial<Context>): Promise<EscalationResult> => {
@@ -278,15 +277,4 @@ export function handlerFor(handlerName: string, options: EscalationHandlerOption
     }
   };
   return Object.assign(handler, { runtime: wired.runtime });
-}
-
-/**
- * The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops;
- * and the sweep's (decision 264): every overdue timer's work, said late.
- */
-export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalation-timer', options, ({ service }, event) => {
-    const input = parseTimerHandlerInput(event);
-    return input.kind === 'sweep' ? service.sweep() : service.handleTimer(input.input);
-  });
 }

@@ -8,6 +8,8 @@ const root = join(__dirname, '..', '..', '..');
 const ALARM_EVENT = 'shared/events/alarm-event.ts';
 const VERIFY_CHANGE_PLAN = 'shared/pipeline/verify-change-plan.ts';
 const CONFIG_SCHEMA = 'shared/config/schema.ts';
+const ESCALATE_INPUT = 'shared/escalation/escalate-input.ts';
+const TIMER_INPUT = 'shared/escalation/timer-input.ts';
 
 /** Our modules in the handler's output at init: the entry and the chunks it imports statically, as esbuild.config.mjs counts. */
 async function modulesAtInit(handler: string): Promise<Set<string>> {
@@ -73,5 +75,10 @@ describe('schemas built at init', () => {
   it("escalate builds the alarm event's schemas, one of the inputs it parses; escalation-timer, which parses none, does not", () => {
     expect(loaded.get('escalate')?.has(ALARM_EVENT)).toBe(true);
     expect(loaded.get('escalation-timer')?.has(ALARM_EVENT)).toBe(false);
+  });
+
+  it("each escalation handler builds its own input's schemas and not the other's", () => {
+    expect(['escalate', loaded.get('escalate')?.has(ESCALATE_INPUT), loaded.get('escalate')?.has(TIMER_INPUT)]).toEqual(['escalate', true, false]);
+    expect(['escalation-timer', loaded.get('escalation-timer')?.has(TIMER_INPUT), loaded.get('escalation-timer')?.has(ESCALATE_INPUT)]).toEqual(['escalation-timer', true, false]);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../shared/errors';
 import { parseEscalateInput } from '../../../shared/escalation/escalate-input';
-import { parseTimerInput } from '../../../shared/escalation/escalation-events';
+import { parseTimerInput } from '../../../shared/escalation/timer-input';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
 const decisionEvent = {

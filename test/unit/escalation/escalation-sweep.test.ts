@@ -2,7 +2,7 @@
 // 15-min retry window) no longer stops the ladder; the sweep pages the due tier saying how late, and the sweep and a late
 // timer never both page the same tier (the send's claim, as EscalationStore's conditional write keeps it).
 import { TransientError } from '../../../shared/errors';
-import { parseTimerHandlerInput, SWEEP_INPUT } from '../../../shared/escalation/escalation-events';
+import { parseTimerHandlerInput, SWEEP_INPUT } from '../../../shared/escalation/timer-input';
 import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';

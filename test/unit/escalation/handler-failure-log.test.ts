@@ -1,7 +1,7 @@
 // An escalation handler that fails on something other than bad input throws (Lambda retries the event, then keeps it
 // in the failure destination) and first says what failed in one error line; a state-table record the automation did
 // not write is named by its key and fields (decision 118).
-import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-handlers';
+import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-timer-handler';
 import type { EscalationServices } from '../../../shared/escalation/escalation-service';
 import { StateRecordError } from '../../../shared/state/state-records';
 

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { InvalidInputError } from '../../../shared/errors';
 import { parseEscalateInput } from '../../../shared/escalation/escalate-input';
-import { parseTimerInput } from '../../../shared/escalation/escalation-events';
+import { parseTimerInput } from '../../../shared/escalation/timer-input';
 import { schedulerInputText } from '../../../shared/escalation/one-time-schedule';
 import { TimerScheduler } from '../../../shared/escalation/timer-scheduler';
 import { partitionOf } from '../../../shared/aws/arn';

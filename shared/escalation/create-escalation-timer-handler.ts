@@ -1,0 +1,15 @@
+// escalation-timer's Lambda handler: the escalation's Scheduler timers, wired by create-escalation-handlers.ts. Apart
+// from escalate's so that only the timer loads its input parser (timer-input.ts).
+import { handlerFor, type EscalationHandler, type EscalationHandlerOptions } from './create-escalation-handlers';
+import { parseTimerHandlerInput } from './timer-input';
+
+/**
+ * The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops;
+ * and the sweep's (decision 264): every overdue timer's work, said late.
+ */
+export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
+  return handlerFor('escalation-timer', options, ({ service }, event) => {
+    const input = parseTimerHandlerInput(event);
+    return input.kind === 'sweep' ? service.sweep() : service.handleTimer(input.input);
+  });
+}
