@@ -38,7 +38,7 @@ async function storm(job: StormJob): Promise<Record<string, unknown>> {
     const reason = `Threshold Crossed: storm flap to ${value}`;
     // The backlog as SQS publishes it, before the state change (decision 217: scale-consumers reads it before scaling);
     // filling moto's queue past 1000 costs O(depth) per send. An OK's minute under 1000 as CloudWatch evaluated it
-    // (decision 257: the depth alarm's OK restores only when its own metric bears it out) at `at`, its queryDate that
+    // (decision 263: the depth alarm's OK restores only when its own metric bears it out) at `at`, its queryDate that
     // minute, as the sandbox's evaluator stamps an evaluation that stands for a minute (decision 249).
     const reasonData = JSON.stringify({ version: '1.0', queryDate: at.toISOString(), statistic: 'Maximum', period: 60, recentDatapoints: [value === 'ALARM' ? 1500 : 10], threshold: 1000 });
     await cloudWatch.send(

@@ -194,7 +194,7 @@ export interface OkBorneOut {
 }
 
 /**
- * Pure: does the metric bear out the OK of an alarm whose OK restores (decision 249: the low-water alarm; decision 257:
+ * Pure: does the metric bear out the OK of an alarm whose OK restores (decision 249: the low-water alarm; decision 263:
  * the depth alarm's OK, which restores a burst drained within the minute): the alarm's `evaluationPeriods` periods ending
  * at the newest datapoint CloudWatch holds in the window (CloudWatch evaluates the most recent datapoints, so a metric a
  * period or two late still corroborates; a newer datapoint than the state change, a new burst, counts against it), judged

@@ -34,7 +34,7 @@ export interface QueueBackupObservation {
   dbSaturation?: DbConnectionsReading;
   /**
    * The alarm's own metric as CloudWatch holds it over the alarm's window: the depth alarm's at its ALARM (decision 217)
-   * and at its OK (257), the low-water alarm's at its OK (decision 249); absent: not read.
+   * and at its OK (263), the low-water alarm's at its OK (decision 249); absent: not read.
    */
   alarmMetric?: AlarmMetricRead;
 }
@@ -75,7 +75,7 @@ export interface QueueBackupPlanInput {
   /**
    * The alarm that changed state, as the configuration defines it (`configured`; undefined: not one this deployment
    * defines, so nothing is scaled or restored on its word): a scale-up is made only when the depth now or CloudWatch bears
-   * the depth alarm out (decision 217), a restore at either alarm's OK only when CloudWatch bears that OK out (249, 257).
+   * the depth alarm out (decision 217), a restore at either alarm's OK only when CloudWatch bears that OK out (249, 263).
    */
   alarm: { alarmName: string; configured?: ConfiguredAlarm };
 }
@@ -105,7 +105,7 @@ const describeBaseline = (baseline: unknown): string => JSON.stringify(baseline)
 /**
  * The queue-depth alarm's OK: its first minute under the threshold, the backlog still ~1000 deep. The baseline comes back
  * now only when the queue is already under the low watermark (a burst drained within the minute) and CloudWatch bears the
- * OK out: the alarm's own metric not over its threshold in its newest period (decision 257, as 249 for the low-water OK:
+ * OK out: the alarm's own metric not over its threshold in its newest period (decision 263, as 249 for the low-water OK:
  * SetAlarmState puts the alarm in OK without its metric, and the visible depth of a queue being drained dips under the
  * watermark at most moments). Otherwise the restore waits for the low-water alarm, nothing changed, the baseline kept.
  * Without a watermark configured: at once when CloudWatch bears the OK out.
@@ -184,7 +184,7 @@ function planLowWaterRestore(input: QueueBackupPlanInput): Plan<ConsumerScalingC
 
 /**
  * Why CloudWatch does not bear out an OK that restores, or undefined when it does: the low-water alarm's (decision 249) or
- * the depth alarm's (decision 257). Its own metric, as the configuration defines the alarm, not breaching in any of its
+ * the depth alarm's (decision 263). Its own metric, as the configuration defines the alarm, not breaching in any of its
  * evaluation periods ending at the newest datapoint, each present (metricBearsOutOk). An OK CloudWatch's data contradicts
  * was set by hand (SetAlarmState) or evaluated on data since superseded; one whose data is missing or unreadable is not
  * known to have drained. Either way the restore waits: a wrong restore halves the drain of a real backlog (and spends the

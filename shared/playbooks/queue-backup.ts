@@ -257,7 +257,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     // concurrency and the database's saturation: one round trip when the URL was read with the claim and the mappings
     // name owned functions only (decision 216), else two.
     // An OK (the low-water alarm's, or the depth alarm's: either may restore) is corroborated by the alarm's own metric
-    // (decisions 249, 257), which takes the place of the error rates in the one GetMetricData: a restore does not weigh the
+    // (decisions 249, 263), which takes the place of the error rates in the one GetMetricData: a restore does not weigh the
     // consumers' errors (only a scale-up does).
     const restoreSignal = event !== undefined && restoreSignalNamed(regionAlarms(ctx.runtime), event.alarmName) !== undefined;
     const atOk = event?.state.value === 'OK';
@@ -301,7 +301,7 @@ export const queueBackupPlaybook: Playbook<QueueBackupClients, QueueTarget, Queu
     };
     // Cross-playbook: more consumers open more database connections; check-db-connections' reading says if that hurts.
     // The depth alarm's own metric goes with them (decision 217) for a scale-up (a depth alarm's ALARM), and the alarm's
-    // own for a restore at its OK (decisions 249, 257).
+    // own for a restore at its OK (decisions 249, 263).
     const scalingUp = event !== undefined && event.state.value === 'ALARM' && !restoreSignal;
     const [depth, { mappings, functions }, account, dbSaturation, alarmMetric] = await Promise.all([
       readDepth(),

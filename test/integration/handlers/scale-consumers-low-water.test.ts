@@ -329,7 +329,7 @@ describe('a low-water OK set by hand right after a genuine scale-up (SetAlarmSta
     expect(await recordedBaseline(account, up.resource?.arn ?? '')).toEqual(baseline);
   });
 
-  // R14-6's twin (decision 257): the depth alarm's own OK, set by hand on the same scaled-up consumers, restored on the
+  // R14-6's twin (decision 263): the depth alarm's own OK, set by hand on the same scaled-up consumers, restored on the
   // visible depth (0, under the watermark) alone. CloudWatch's newest minute is the backlog's 1500: the restore waits.
   // Then CloudWatch's own OK (the sandbox's evaluator, a minute of its own: the queue empty) restores, once.
   it('a depth OK set by hand restores nothing either; the depth alarm\'s OK CloudWatch evaluates on an empty queue restores', async () => {

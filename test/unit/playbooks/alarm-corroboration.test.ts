@@ -85,7 +85,7 @@ describe('metricBearsOut judges the alarm as CloudWatch evaluates it', () => {
   });
 });
 
-// Decisions 249, 257: an OK that restores is judged at the newest datapoint CloudWatch holds, by CloudWatch's evaluation on
+// Decisions 249, 263: an OK that restores is judged at the newest datapoint CloudWatch holds, by CloudWatch's evaluation on
 // the restore's terms (one breaching period refuses, a missing one counts as breaching).
 describe('metricBearsOutOk judges an OK that restores as CloudWatch evaluates it', () => {
   const reading = (values: Array<number | undefined>) => {

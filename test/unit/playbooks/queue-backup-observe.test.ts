@@ -302,7 +302,7 @@ describe('scale-consumers observe at an OK (the low-water alarm\'s, the depth al
     expect(queried().map((q) => q.metrics)).toEqual([['AWS/Lambda Errors Sum 60', 'AWS/Lambda Invocations Sum 60']]);
   });
 
-  // Decision 257: the depth alarm's OK may restore too, so it is corroborated the same way, in the same one GetMetricData.
+  // Decision 263: the depth alarm's OK may restore too, so it is corroborated the same way, in the same one GetMetricData.
   it('reads the depth alarm\'s own metric at its OK, widened to the event\'s queryDate, and no error rate', async () => {
     lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [scaled] });
     cloudWatchMock.resetHistory();

@@ -119,7 +119,7 @@ describe('planConsumerScaling on ALARM', () => {
   });
 });
 
-/** The depth alarm's OK as CloudWatch evaluated it: the backlog's minute, then its first minute under 1000 (decision 257). */
+/** The depth alarm's OK as CloudWatch evaluated it: the backlog's minute, then its first minute under 1000 (decision 263). */
 const DRAINED_UNDER_THRESHOLD = metricRead([1500, 400]);
 
 describe('planConsumerScaling on OK', () => {
@@ -201,7 +201,7 @@ describe('planConsumerScaling with a low watermark: the baseline comes back only
     ['does nothing at the depth alarm\'s OK when nothing was scaled', 'depth', 'OK', 980, undefined, /^nothing to restore: the automation has not scaled the consumers of notification-service-queue$/],
   ])('%s', (_case, signal, state, depth, resourceState, expected) => {
     // The low-water alarm's OK as CloudWatch bears it out: five minutes under 100 (decision 249, its own cases below).
-    // The depth alarm's OK as CloudWatch bears it out: its newest minute under 1000 (decision 257, its own cases below).
+    // The depth alarm's OK as CloudWatch bears it out: its newest minute under 1000 (decision 263, its own cases below).
     const signalled =
       signal === 'low-water'
         ? { alarm: LOW_WATER_ALARM, observation: { ...scaledUp(depth), alarmMetric: metricRead([0, 0, 0, 0, 0]) } }
@@ -283,7 +283,7 @@ describe('planConsumerScaling corroborates the depth alarm before a scale-up (de
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'consumer-failing' });
   });
 
-  it('restores nothing at the OK of a depth alarm this deployment does not define: its threshold and window are unknown (decision 257)', () => {
+  it('restores nothing at the OK of a depth alarm this deployment does not define: its threshold and window are unknown (decision 263)', () => {
     const resourceState: ResourceState = { version: 2, changeTimesSeconds: [], baseline: { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } } };
     const plan = planConsumerScaling({
       state: 'OK',
@@ -296,9 +296,9 @@ describe('planConsumerScaling corroborates the depth alarm before a scale-up (de
   });
 });
 
-// R14-6's twin (decision 257): SetAlarmState OK on the depth alarm right after a genuine scale-up restored whenever the
+// R14-6's twin (decision 263): SetAlarmState OK on the depth alarm right after a genuine scale-up restored whenever the
 // visible depth was under the watermark at that instant (in-flight messages are not visible). Its OK is a claim too.
-describe('planConsumerScaling corroborates the depth alarm\'s OK before a restore (decision 257)', () => {
+describe('planConsumerScaling corroborates the depth alarm\'s OK before a restore (decision 263)', () => {
   const baseline = { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } };
   const recorded: ResourceState = { version: 3, changeTimesSeconds: [1000], lastScaleUpAtSeconds: 1000, baseline };
   const lowWater = { messages: 100, evaluationMinutes: 5, alarmName: LOW_WATER_ALARM.alarmName };

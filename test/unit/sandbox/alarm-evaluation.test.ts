@@ -1,6 +1,6 @@
 // The sandbox's CloudWatch stand-in judges its alarms as the CloudWatch User Guide documents ("Configuring how CloudWatch
 // alarms treat missing data"), with the rule the playbooks judge CloudWatch's data by (evaluateAlarmRange, decision 256),
-// not by counting M of the last N (decision 257).
+// not by counting M of the last N (decision 263).
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { evaluate, evaluationRangeSize, type Sample } from '../../../sandbox/alarm-evaluator';
 

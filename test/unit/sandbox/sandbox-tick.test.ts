@@ -95,7 +95,7 @@ describe('the sandbox loop with one resource failing', () => {
     expect(lines).toEqual([]);
   });
 
-  // Decision 257: the evaluation range (N + 2 periods) still holds the queue's last datapoint for two more evaluations, and
+  // Decision 263: the evaluation range (N + 2 periods) still holds the queue's last datapoint for two more evaluations, and
   // CloudWatch judges the most recent real datapoint of the range; the alarm stays ALARM until the range is all missing.
   it('keeps the alarm of a queue deleted after a datapoint in its state while its evaluation range holds that datapoint', async () => {
     let deleted = false;
