@@ -6,6 +6,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
+import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { beyondStateTableReads, callsDuring, writes } from '../support/proxy-calls';
@@ -51,8 +52,18 @@ describe('scale-consumers does not trust the state table with destructive values
     return (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: stateKey, ConsistentRead: true }))).Item;
   }
 
-  /** The queue alarm cleared in the emulator, and the event CloudWatch emits for it (made before the calls are counted). */
-  const okEvent = (account: SandboxAccount) => account.transition(queueAlarmName(account.topology), 'OK');
+  /**
+   * The queue alarm cleared as CloudWatch clears it, and the event it emits (made before the calls are counted): the
+   * sandbox's evaluator judges a minute of its own on the empty queue (decision 263: an OK restores only when the depth
+   * alarm's own metric bears it out; a bare SetAlarmState OK in the minute CloudWatch holds the 1500 restores nothing).
+   */
+  async function okEvent(account: SandboxAccount): Promise<unknown> {
+    const alarmName = queueAlarmName(account.topology);
+    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
+    const cleared = (await evaluator.evaluateOnce()).filter((t) => t.alarmName === alarmName);
+    expect(cleared.map((t) => [t.from, t.to])).toEqual([['ALARM', 'OK']]);
+    return cleared[0]?.event;
+  }
   async function scaledUp(): Promise<{ account: SandboxAccount; handler: AlarmHandler; decision: Decision; stateKey: { pk: string; sk: string } }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const handler = loadHandler('scale-consumers');
@@ -140,7 +151,7 @@ describe('scale-consumers does not trust the state table with destructive values
 
   it('restores a genuine baseline within the budget', async () => {
     const { account, handler } = await scaledUp();
-    const decision = await handler(await account.transition(queueAlarmName(account.topology), 'OK'));
+    const decision = await handler(await okEvent(account));
     expect(decision).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(account)).toBe(50);
     expect(await reservedConcurrency(account)).toBe(100);
