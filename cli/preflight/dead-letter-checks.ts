@@ -5,7 +5,8 @@
 //
 // The queues: the two every runbook stack deploys where the handlers run (shared/config/automation-health.ts
 // DEAD_LETTER_QUEUES: failed invocations, undelivered events; infra/lib/runbook-stack.ts), and any other queue a live
-// handler's on-failure destination names (read by handler-checks.ts). The schedules carry no dead-letter queue
+// handler's on-failure destination names (read by handler-checks.ts); in cross-account mode also the workload's
+// undelivered-alarm-events queue, read through its preflight role. The schedules carry no dead-letter queue
 // (decision 239: their failures are the lane alarms'); one a live schedule names is judged by schedule-delivery-checks.ts.
 //
 // Verdicts (decision 265): a queue holding a visible message FAILs, naming the queue, the count and the commands that
@@ -30,7 +31,7 @@ export const DEAD_LETTER_ACTIONS = ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes']
  * dead-letter queue: the function in the TARGET_ARN message attribute; EventBridge User Guide, "Using dead-letter queues
  * to process undelivered events").
  */
-export type DeadLetterContent = 'invocation-record' | 'undelivered-event';
+export type DeadLetterContent = 'invocation-record' | 'undelivered-event' | 'forwarded-alarm';
 
 export interface WatchedDeadLetterQueue {
   queueName: string;
@@ -69,6 +70,14 @@ export function deadLetterQueuesOf(target: PreflightTarget, live: readonly LiveH
   return queues;
 }
 
+/**
+ * Pure: cross-account mode, the workload's queue (WorkloadStack): the alarm events EventBridge could not forward to the
+ * operations account's bus. Read through the workload's preflight role (its sqs:GetQueueAttributes on this queue only).
+ */
+export function workloadDeadLetterQueues(workloadAccount: string): WatchedDeadLetterQueue[] {
+  return [{ ...DEAD_LETTER_QUEUES.undeliveredAlarmEvents, account: workloadAccount, content: 'forwarded-alarm', deployed: true }];
+}
+
 export interface QueueDepth {
   /** ApproximateNumberOfMessages: available to receive. */
   visible: number;
@@ -83,10 +92,13 @@ export interface QueueDepth {
 /** The commands that read a queue's messages and hand each back to its function (there is no move task for these). */
 export function redriveCommands(queue: WatchedDeadLetterQueue, url: string, region: string): string {
   const read = `aws sqs receive-message --region ${region} --queue-url ${url} --max-number-of-messages 10 --visibility-timeout 600 --attribute-names All --message-attribute-names All`;
+  const payload = "--invocation-type Event --cli-binary-format raw-in-base64-out --payload '<the message body: the event>' /dev/null";
   const reinvoke =
     queue.content === 'invocation-record'
       ? `aws lambda invoke --region ${region} --function-name <the record's requestContext.functionArn> --invocation-type Event --cli-binary-format raw-in-base64-out --payload '<the record's requestPayload>' /dev/null`
-      : `aws lambda invoke --region ${region} --function-name <its TARGET_ARN message attribute> --invocation-type Event --cli-binary-format raw-in-base64-out --payload '<the message body: the event>' /dev/null`;
+      : queue.content === 'undelivered-event'
+        ? `aws lambda invoke --region ${region} --function-name <its TARGET_ARN message attribute> ${payload}`
+        : `with credentials of the operations account, aws lambda invoke --region ${region} --function-name <the handler whose rule matches its detail.alarmName: preflight's alarm-reaches-rule line names it> ${payload}`;
   const why = queue.content === 'invocation-record' ? "the record's responsePayload says why it failed" : 'its ERROR_CODE and ERROR_MESSAGE attributes say why it was not delivered';
   return [
     `read them first (${why}): ${read}`,
@@ -128,9 +140,9 @@ const count = (value: string | undefined): number => {
 };
 
 /** Each queue read (GetQueueUrl, GetQueueAttributes) and judged. */
-export async function checkDeadLetterQueues(clients: PreflightClients, target: PreflightTarget, live: readonly LiveHandler[]): Promise<CheckResult[]> {
+export async function checkDeadLetterQueues(clients: PreflightClients, target: PreflightTarget, live: readonly LiveHandler[], queues: readonly WatchedDeadLetterQueue[] = deadLetterQueuesOf(target, live)): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const queue of deadLetterQueuesOf(target, live)) {
+  for (const queue of queues) {
     let url: string | undefined;
     try {
       url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.queueName, ...(queue.account !== target.account ? { QueueOwnerAWSAccountId: queue.account } : {}) }))).QueueUrl;

@@ -2,7 +2,7 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
 import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
-import { checkDeadLetterQueues, DEAD_LETTER_ACTIONS } from './dead-letter-checks';
+import { checkDeadLetterQueues, DEAD_LETTER_ACTIONS, workloadDeadLetterQueues } from './dead-letter-checks';
 import { checkMetricFilters } from './detection-checks';
 import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
@@ -111,6 +111,11 @@ export async function runPreflight(
     checks.push(...(await guarded('plumbing', [], () => checkPlumbing(clients, expected, target, here), checks)));
     // The dead-letter queues where the handlers run: a message there is an event the automation never acted on.
     checks.push(...(await guardedCheck('plumbing', 'dead-letter queues', DEAD_LETTER_ACTIONS, () => checkDeadLetterQueues(clients, target, handlers.live))));
+    // ...and in cross-account mode the workload's: the alarm events its forwarding rule could not put on the bus here.
+    if (session && workloadAccount) {
+      const workloadTarget = { ...target, account: workloadAccount };
+      checks.push(...(await guardedCheck('plumbing', `dead-letter queue in ${workloadAccount}`, DEAD_LETTER_ACTIONS, () => checkDeadLetterQueues(session!, workloadTarget, [], workloadDeadLetterQueues(workloadAccount)))));
+    }
     if (session && there.length > 0) checks.push(...(await guardedCheck('plumbing', `SSM documents in ${workloadAccount}`, ['ssm:GetDocument'], () => checkDocuments(session!, there))));
     if (session && workloadAccount) {
       const executionRoleArns = new Map(handlers.live.flatMap((h) => (h.configuration.Role ? [[h.handler.name, h.configuration.Role] as const] : [])));

@@ -681,6 +681,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-queue'), 'finds the watched queue'),
     call('sqs:GetQueueAttributes', w('sqs', region, 'notification-service-queue'), 'reads its ARN and redrive policy'),
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-dlq'), 'finds the dead-letter queue its redrive policy names'),
+    call('sqs:GetQueueUrl', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'finds the workload stack\'s dead-letter queue (decision 265)'),
+    call('sqs:GetQueueAttributes', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'reads how many forwarded alarms EventBridge could not deliver (decision 265)'),
     call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
@@ -835,8 +837,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(denied.filter((r) => r.startsWith('Allowed') || r.startsWith('error'))).toEqual([]);
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
-    // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1).
-    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + alarmSpecs(app().built.config, 'production', region).length);
+    // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1);
+    // since decision 265 the workload's undelivered-alarm-events queue (2).
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and

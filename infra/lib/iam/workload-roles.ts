@@ -3,6 +3,7 @@
 // the stack, the CLI and the sandbox tests build from the same statements.
 import type { WatchedResources } from '../../../shared/config/alarm-specs';
 import { remediationSourceIdentity, SESSION_TAG_KEYS } from '../../../shared/config/names';
+import { DEAD_LETTER_QUEUES } from '../../../shared/config/automation-health';
 import { NAME_PREFIX, remediationRoleNameOf } from '../settings';
 
 /** The role preflight assumes in each workload account (IAM is global: one per account, every region). */
@@ -210,6 +211,8 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'RemediationRolesTags', Effect: 'Allow', Action: ['iam:ListRoleTags'], Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`) },
     { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => at(r).watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
     { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
+    // Its own dead-letter queue's depth: alarm events EventBridge could not forward (decision 265), never its messages.
+    { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
     { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
     { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'] },

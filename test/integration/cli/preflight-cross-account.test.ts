@@ -93,6 +93,12 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // Routing in the operations account: the workload's events, on the project's bus.
     expect(of('alarm-reaches-rule').every((c) => c.message.includes(`from ${workload.accountId} matches rule`) && c.message.includes('on bus notification-runbooks ->'))).toBe(true);
     expect(of('ok-reaches-escalate')).toHaveLength(7);
+    // The dead-letter queues: the operations account's two, and the workload's, read through its preflight role (decision 265).
+    expect(of('dead-letter-queue-empty').map((c) => `${c.status} ${c.subject}`)).toEqual([
+      'PASS notification-runbooks-failed-invocations',
+      'PASS notification-runbooks-undelivered-events',
+      'PASS notification-runbooks-undelivered-alarm-events',
+    ]);
     // Every remediation role: its trust admits its handler's execution role, and it may make the handler's calls there.
     expect(of('remediation-role-trust').map((c) => c.subject).sort()).toEqual(ACTING_IN_WORKLOAD.map(roleArn).sort());
     expect(of('remediation-role-trust').find((c) => c.subject === roleArn('scale-consumers'))?.message).toBe(

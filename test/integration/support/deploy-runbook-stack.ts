@@ -33,7 +33,8 @@ import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
-import { AUTOMATION_HEALTH_TOPIC_NAME, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { provisionAutomationHealth, schedulerAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
@@ -410,7 +411,12 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
     await iam.send(new PutRolePolicyCommand({ RoleName: forwarding.roleName, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(forwarding.policy) }));
     const forwardingRoleArn = created.Role?.Arn ?? '';
     await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: busArn, RoleArn: forwardingRoleArn }] }));
+    // WorkloadStack's DeadLetterQueue: the alarm events EventBridge could not put on the operations bus (the target's DLQ).
+    const sqs = new SQSClient(clientConfig);
+    const undeliveredUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName }))).QueueUrl ?? '';
+    const undeliveredArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: undeliveredUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+    sqs.destroy();
+    await events.send(new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: busArn, RoleArn: forwardingRoleArn, DeadLetterConfig: { Arn: undeliveredArn } }] }));
     for (const doc of documents) {
       await ssm.send(new CreateDocumentCommand({ Name: doc.name, Content: JSON.stringify(doc.content), DocumentType: 'Automation', DocumentFormat: 'JSON' }));
     }

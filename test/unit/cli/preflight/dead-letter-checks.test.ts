@@ -3,7 +3,7 @@
 // an empty queue PASSes, a missing stack queue FAILs; a handler's own on-failure destination is read too.
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkDeadLetterQueues, deadLetterQueuesOf } from '../../../../cli/preflight/dead-letter-checks';
+import { checkDeadLetterQueues, deadLetterQueuesOf, workloadDeadLetterQueues } from '../../../../cli/preflight/dead-letter-checks';
 import type { LiveHandler } from '../../../../cli/preflight/handler-checks';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, TARGET } from './support';
 
@@ -99,6 +99,18 @@ describe('checkDeadLetterQueues', () => {
     expect(lines(results)).toEqual([`PASS dead-letter-queue-empty ${FAILED}`, `PASS dead-letter-queue-empty ${UNDELIVERED}`, 'FAIL dead-letter-queue-empty team-failures']);
     expect(results[2]?.message).toContain(`holds 5 message(s): Invocations of ${handlers[0]?.functionName ?? '?'} that still failed after Lambda's retries (its on-failure destination, not the stack's ${FAILED})`);
     expect(sqs.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([{ QueueName: FAILED }, { QueueName: UNDELIVERED }, { QueueName: 'team-failures', QueueOwnerAWSAccountId: '999988887777' }]);
+  });
+
+  it("cross-account mode: the workload's undelivered-alarm-events queue, read by its owner; a forwarded alarm goes back to its handler in the operations account", async () => {
+    const WORKLOAD_ACCOUNT = '444455556666';
+    const queuesThere = workloadDeadLetterQueues(WORKLOAD_ACCOUNT);
+    expect(queuesThere.map((q) => `${q.account}/${q.queueName} ${q.content} ${String(q.deployed)}`)).toEqual([`${WORKLOAD_ACCOUNT}/notification-runbooks-undelivered-alarm-events forwarded-alarm true`]);
+    queues({ 'notification-runbooks-undelivered-alarm-events': [2, 0, 0] });
+    const results = await checkDeadLetterQueues(clients(), { ...TARGET, account: WORKLOAD_ACCOUNT }, [], queuesThere);
+    expect(lines(results)).toEqual(['FAIL dead-letter-queue-empty notification-runbooks-undelivered-alarm-events']);
+    expect(results[0]?.message).toMatch(/^dead-letter queue notification-runbooks-undelivered-alarm-events holds 2 message\(s\): Alarm events EventBridge could not forward to the operations account: events the automation never acted on/);
+    expect(results[0]?.fix).toContain("with credentials of the operations account, aws lambda invoke --region us-east-1 --function-name <the handler whose rule matches its detail.alarmName");
+    expect(sqs.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([{ QueueName: 'notification-runbooks-undelivered-alarm-events' }]);
   });
 
   it('a refused read is thrown for the guard to name (no PASS)', async () => {
