@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { isTransientAwsError } from '../shared/aws/classify-error';
 import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCleanupProgress } from '../shared/runbooks/document-versions';
+import { readStackStatus } from '../shared/aws/stack-status';
 
 /** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
 export interface CustomResourceEvent {
@@ -40,6 +41,8 @@ export const DOCUMENT_HASHES_ENV = 'DOCUMENT_HASHES';
  * nothing (decision 262).
  */
 export const DEPLOYED_CONTENTS_ENV = 'DEPLOYED_CONTENTS';
+/** The stack's own id (`AWS::StackId`): its status is read when a failure is to be answered (decision 262). */
+export const STACK_ID_ENV = 'STACK_ID';
 
 /**
  * The response goes to the pre-signed S3 URL CloudFormation gives, in its response bucket
@@ -97,6 +100,12 @@ export interface PruneDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Lambda's remaining time (context.getRemainingTimeInMillis): no retry starts that would leave less than RESPONSE_RESERVE_MS. */
   remainingMs?: () => number;
+  /**
+   * The stack's status (DescribeStacks), read only when a Create/Update has a failure to answer: during
+   * UPDATE_ROLLBACK_IN_PROGRESS the Update is the rollback's, and a FAILED answer would stop the stack in
+   * UPDATE_ROLLBACK_FAILED. Absent or failing: not known, and not answered FAILED either (decision 262).
+   */
+  stackStatus?: () => Promise<string>;
 }
 
 /**
@@ -114,22 +123,25 @@ function isRetryable(error: unknown): boolean {
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** The SSM client with bounded retries of transient failures (review 15, R15-9). */
-function retryingSsm(deps: PruneDeps): Pick<SSMClient, 'send'> {
+/** One call with bounded retries of transient failures (review 15, R15-9). */
+async function withRetries<T>(label: string, call: () => Promise<T>, deps: PruneDeps): Promise<T> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const send = async (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await deps.ssm.send(command);
-      } catch (error) {
-        const delay = RETRY_DELAYS_MS[attempt];
-        const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-        if (!isRetryable(error) || delay === undefined || remaining - delay < RESPONSE_RESERVE_MS) throw error;
-        deps.logger.warn('SSM call failed transiently; retrying', { command: command.constructor.name, attempt: attempt + 1, delayMs: delay, error: describeError(error) });
-        await sleep(delay);
-      }
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+      if (!isRetryable(error) || delay === undefined || remaining - delay < RESPONSE_RESERVE_MS) throw error;
+      deps.logger.warn('AWS call failed transiently; retrying', { call: label, attempt: attempt + 1, delayMs: delay, error: describeError(error) });
+      await sleep(delay);
     }
-  };
+  }
+}
+
+/** The SSM client with bounded retries of transient failures. */
+function retryingSsm(deps: PruneDeps): Pick<SSMClient, 'send'> {
+  const send = (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => withRetries(command.constructor.name, () => deps.ssm.send(command), deps);
   return { send: send as SSMClient['send'] };
 }
 
@@ -142,6 +154,7 @@ export const handler = (event: CustomResourceEvent, context?: { getRemainingTime
     ssm: new SSMClient({}),
     put: putToCloudFormation,
     logger,
+    stackStatus: () => readStackStatus(process.env[STACK_ID_ENV] ?? '', { region: process.env.AWS_REGION ?? '' }),
     ...(context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis?.() ?? 0 } : {}),
   });
 
@@ -236,10 +249,24 @@ async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Ans
     if (unhashed.length > 0) deps.logger.warn('superseded versions left: deployed content not known', { unhashed, left });
     return { status: 'SUCCESS', reason: `${deleted.length > 0 ? `deleted ${deleted.length} superseded version(s): ${deleted.join(', ')}` : 'nothing deleted'}${gone}${notKnown}`, deleted, left };
   }
-  // The deployment fails, naming what could not be deleted: an earlier version left startable is not a success.
-  const reason = `superseded document versions not deleted (${deleted.length} deleted: ${listed(deleted)}${gone}); left startable by number: ${listed(left)}; ${failures.join('; ')}`;
-  deps.logger.error('superseded versions not deleted', { reason, left });
-  return { status: 'FAILED', reason, deleted, left };
+  const what = `superseded document versions not deleted (${deleted.length} deleted: ${listed(deleted)}${gone}); left startable by number: ${listed(left)}; ${failures.join('; ')}`;
+  // A forward deployment fails, naming what could not be deleted: an earlier version left startable is not a success.
+  // The rollback's Update (the function already rolled back, so its DeployedContents is this function's) is not failed:
+  // that would stop the stack in UPDATE_ROLLBACK_FAILED; nor is an Update whose stack cannot be read (decision 262).
+  let stack: string;
+  try {
+    stack = deps.stackStatus ? await withRetries('CloudFormation DescribeStacks', deps.stackStatus, deps) : 'not read (no reader)';
+  } catch (error) {
+    stack = `not read (${describeError(error)})`;
+  }
+  if (/^[A-Z_]+$/.test(stack) && !stack.endsWith('ROLLBACK_IN_PROGRESS')) {
+    const reason = `${what} (the stack is ${stack})`;
+    deps.logger.error('superseded versions not deleted', { reason, left, stack });
+    return { status: 'FAILED', reason, deleted, left };
+  }
+  const reason = `${what}. Not failed: the stack's status is ${stack}, and a FAILED answer to CloudFormation's rollback stops the stack in UPDATE_ROLLBACK_FAILED; runbook preflight FAILs on the versions left`;
+  deps.logger.warn('superseded versions left: not failing a possible rollback', { reason, left, stack });
+  return { status: 'SUCCESS', reason, deleted, left };
 }
 
 export async function pruneSupersededVersions(event: CustomResourceEvent, deps: PruneDeps): Promise<void> {

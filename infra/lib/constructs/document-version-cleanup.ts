@@ -48,7 +48,7 @@ export class DocumentVersionCleanup extends Construct {
     this.role = new Role(this, 'Role', {
       roleName: cleanupRoleNameOf(stack.region),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Deletes the runbook documents\' superseded versions at deploy: lists and deletes versions of those documents only',
+      description: 'Deletes the runbook documents\' superseded versions at deploy: lists and deletes versions of those documents only, reads its own stack\'s status',
     });
     // DeleteDocument has no condition key for the version (Service Authorization Reference): the function names one always.
     const policy = new Policy(this, 'DeleteSupersededVersions', {
@@ -60,6 +60,8 @@ export class DocumentVersionCleanup extends Construct {
           actions: ['ssm:ListDocumentVersions', 'ssm:GetDocument', 'ssm:DeleteDocument'],
           resources: names.map((n) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${n}`),
         }),
+        // Its own stack's status, read when a failure is to be answered: a rollback's Update is not failed (decision 262).
+        new PolicyStatement({ sid: 'ReadOwnStackStatus', actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
         new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
       ],
     });
@@ -80,7 +82,7 @@ export class DocumentVersionCleanup extends Construct {
       timeout: Duration.minutes(5),
       role: this.role,
       logGroup,
-      environment: { DOCUMENT_NAMES: names.join(','), DOCUMENT_HASHES: reviewedHashes(props.documents, stack).join(','), DEPLOYED_CONTENTS: contents },
+      environment: { DOCUMENT_NAMES: names.join(','), DOCUMENT_HASHES: reviewedHashes(props.documents, stack).join(','), DEPLOYED_CONTENTS: contents, STACK_ID: stack.stackId },
     });
     this.fn.node.addDependency(policy);
     const cleanup = new CustomResource(this, 'Cleanup', {

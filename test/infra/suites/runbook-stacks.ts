@@ -91,7 +91,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     const t = (): CfnTemplate => template(environment, region);
     const assertions = () => synthesized.templates.get(stackName(environment, region))!;
 
-    it("the document-version cleanup's function carries the custom resource's DeployedContents, and CloudFormation updates it first (decision 262)", () => {
+    it("the document-version cleanup's function carries the custom resource's DeployedContents, CloudFormation updates it first, and it reads its own stack's status only (decision 262)", () => {
       const cleanup = functionOf(t(), CLEANUP_FUNCTION_NAME);
       const resources = resourcesOfType(t(), 'Custom::SupersededDocumentVersions');
       expect(resources).toHaveLength(1);
@@ -101,6 +101,10 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect((cleanup.resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.DEPLOYED_CONTENTS).toBe(properties.DeployedContents);
       // The ServiceToken names the function: CloudFormation updates the function before it sends the custom resource Update.
       expect(properties.ServiceToken).toEqual({ 'Fn::GetAtt': [cleanup.id, 'Arn'] });
+      // Its own stack's status, read when it has a failure to answer (a rollback's Update is not failed): that stack only.
+      expect((cleanup.resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.STACK_ID).toEqual({ Ref: 'AWS::StackId' });
+      const reads = statementsOfRole(t(), cleanup.roleId).filter((st) => JSON.stringify(st.Action).includes('cloudformation:'));
+      expect(reads).toEqual([expect.objectContaining({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } })]);
     });
 
     it('routes each handler\'s alarms to that handler through one rule, with retries, a maximum age and a DLQ on the target', () => {

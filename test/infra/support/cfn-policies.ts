@@ -130,6 +130,8 @@ export function resolveIntrinsics(value: unknown, template: CfnTemplate, d: Depl
         if (ref === 'AWS::Region') return d.region;
         if (ref === 'AWS::AccountId') return d.account;
         if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+        // The stack's own ARN (its id): the name and id are CloudFormation's at deploy; one stack's shape stands for them.
+        if (ref === 'AWS::StackId') return `arn:${d.partition}:cloudformation:${d.region}:${d.account}:stack/NotificationRunbooks/00000000-0000-0000-0000-000000000000`;
         return physicalName(template, ref, d);
       }
       case 'Fn::GetAtt': {

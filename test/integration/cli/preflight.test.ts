@@ -14,6 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { cloudFormationQuery, readStackStatus } from '../../../shared/aws/stack-status';
 import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { schedulerAlarmInput } from '../../../sandbox/automation-health';
@@ -248,7 +249,14 @@ describe('runbook preflight -e production on the sandbox', () => {
     process.env[DEPLOYED_CONTENTS_ENV] = deployedContents;
     process.env.AWS_REGION = 'us-east-1';
     const sent: Array<Record<string, unknown>> = [];
+    // The stack's status, read by the real Query call from a stack on the emulator (decision 262): not rolling back, so a
+    // failure below is answered FAILED.
+    const cfn = { region: 'us-east-1', endpoint: account.clientConfig.endpoint, credentials: account.clientConfig.credentials };
+    const created = await cloudFormationQuery('CreateStack', { StackName: 'cleanup-status', TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }) }, cfn);
+    const stackId = /<StackId>([^<]+)<\/StackId>/.exec(created)?.[1] ?? '';
+    expect(await readStackStatus(stackId, cfn)).toBe('CREATE_COMPLETE');
     const deps = {
+      stackStatus: () => readStackStatus(stackId, cfn),
       ssm,
       put: (_url: string, body: string): Promise<number> => {
         sent.push(JSON.parse(body) as Record<string, unknown>);
@@ -295,7 +303,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       // A document it cannot read fails the deployment, naming why (never a silent success).
       process.env[DOCUMENT_NAMES_ENV] = 'NotificationService-NotDeployed';
       await pruneSupersededVersions(event('Update'), deps);
-      expect(sent[3]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('InvalidDocument') as string });
+      expect(sent[3]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/InvalidDocument.*\(the stack is CREATE_COMPLETE\)$/) as string });
       // A response URL that is not CloudFormation's gets nothing, and nothing is deleted: an invoker's own S3 bucket too (R15-8).
       await expect(pruneSupersededVersions({ ...event('Update'), ResponseURL: 'http://127.0.0.1:9/steal' }, deps)).rejects.toThrow('not a CloudFormation pre-signed S3 URL');
       await expect(pruneSupersededVersions({ ...event('Update'), ResponseURL: 'https://attacker-bucket.s3.amazonaws.com/x?sig=1' }, deps)).rejects.toThrow('not a CloudFormation pre-signed S3 URL');
@@ -316,6 +324,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       else process.env[DOCUMENT_NAMES_ENV] = saved;
       if (savedHashes === undefined) delete process.env[DOCUMENT_HASHES_ENV];
       else process.env[DOCUMENT_HASHES_ENV] = savedHashes;
+      await cloudFormationQuery('DeleteStack', { StackName: 'cleanup-status' }, { region: 'us-east-1', endpoint: account.clientConfig.endpoint, credentials: account.clientConfig.credentials });
       if (savedContents === undefined) delete process.env[DEPLOYED_CONTENTS_ENV];
       else process.env[DEPLOYED_CONTENTS_ENV] = savedContents;
       if (savedRegion === undefined) delete process.env.AWS_REGION;

@@ -12,6 +12,8 @@ import {
   pruneSupersededVersions,
   type PruneDeps,
 } from '../../../custom-resources/prune-document-versions';
+import { CloudFormationQueryError, NodeSha256, readStackStatus } from '../../../shared/aws/stack-status';
+import { isTransientAwsError } from '../../../shared/aws/classify-error';
 import { deleteSupersededVersions, splitVersions } from '../../../shared/runbooks/document-versions';
 
 const ssm = mockClient(SSMClient);
@@ -128,11 +130,14 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     }
   });
 
-  /** SSM as the deploy left it: versions 1, 2 and 3 (default, the deployed content); a DeleteDocument that succeeds removes the version. */
-  const documentWithVersions = (): Set<string> => {
+  /**
+   * SSM as the deploy left it: versions 1, 2 and 3 (default, the deployed content unless `defaultContent` says otherwise;
+   * 2 has the deployed content too); a DeleteDocument that succeeds removes the version.
+   */
+  const documentWithVersions = (defaultContent: unknown = reviewed): Set<string> => {
     const live = new Set(['1', '2', '3']);
     ssm.on(ListDocumentVersionsCommand).callsFake(() => ({ DocumentVersions: [...live].map((v) => ({ Name: 'Doc', DocumentVersion: v, IsDefaultVersion: v === '3' })) }));
-    ssm.on(GetDocumentCommand, { Name: 'Doc', DocumentVersion: '3' }).resolves({ Content: JSON.stringify(reviewed), DocumentFormat: 'JSON', DocumentVersion: '3' });
+    ssm.on(GetDocumentCommand).callsFake((input: { DocumentVersion?: string }) => ({ Content: JSON.stringify(input.DocumentVersion === '3' ? defaultContent : reviewed), DocumentFormat: 'JSON' }));
     return live;
   };
   const deleteAnswers = (live: Set<string>, answers: Array<Error | 'ok'>): void => {
@@ -145,7 +150,12 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
       return {};
     });
   };
-  const run = async (event: Partial<CustomResourceEvent>, remainingMs?: number): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
+  // The stack's status as DescribeStacks answers it: a forward deploy's unless a case says otherwise.
+  const run = async (
+    event: Partial<CustomResourceEvent>,
+    remainingMs?: number,
+    stackStatus: () => Promise<string> = () => Promise.resolve('UPDATE_IN_PROGRESS'),
+  ): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
     const sleeps: number[] = [];
     const bodies: string[] = [];
     const deps: PruneDeps = {
@@ -160,6 +170,7 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
         return Promise.resolve();
       },
       ...(remainingMs === undefined ? {} : { remainingMs: () => remainingMs }),
+      stackStatus,
     };
     await pruneSupersededVersions(
       {
@@ -243,7 +254,7 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     expect(sleeps).toEqual([]);
     expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '1', Left: '1' } });
     expect(answer.Reason).toBe(
-      'superseded document versions not deleted (1 deleted: Doc:1); left startable by number: Doc:2; Doc: AccessDeniedException: User is not authorized to perform: ssm:DeleteDocument',
+      'superseded document versions not deleted (1 deleted: Doc:1); left startable by number: Doc:2; Doc: AccessDeniedException: User is not authorized to perform: ssm:DeleteDocument (the stack is UPDATE_IN_PROGRESS)',
     );
   });
 
@@ -267,10 +278,92 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     expect(deletes()).toEqual([]);
   });
 
+  it("the rollback's Update after the function's own rollback (its DeployedContents the function's, the stack UPDATE_ROLLBACK_IN_PROGRESS), the documents not rolled back yet: 254's guard deletes nothing, SUCCESS naming what is left", async () => {
+    // The default is still the failed update's content (version 3), not the content this (rolled back) function deployed.
+    documentWithVersions({ ...reviewed, description: 'the failed update' });
+    const { answer } = await run({ OldResourceProperties: { Documents: ['Doc'], DeployedContents: previous } }, undefined, () => Promise.resolve('UPDATE_ROLLBACK_IN_PROGRESS'));
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain('left startable by number: Doc:1, Doc:2; Doc: Error: the default version 3 of Doc is not the deployed content; version 2 is');
+    expect(answer.Reason).toContain("Not failed: the stack's status is UPDATE_ROLLBACK_IN_PROGRESS, and a FAILED answer to CloudFormation's rollback stops the stack in UPDATE_ROLLBACK_FAILED");
+    expect(deletes()).toEqual([]);
+  });
+
+  it('the same rollback meeting a permanent DeleteDocument error: SUCCESS, what was deleted and what is left named', async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, ['ok', awsError('AccessDeniedException', 'User is not authorized to perform: ssm:DeleteDocument')]);
+    const { answer } = await run({}, undefined, () => Promise.resolve('UPDATE_ROLLBACK_IN_PROGRESS'));
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '1', Left: '1' } });
+    expect(answer.Reason).toContain('(1 deleted: Doc:1); left startable by number: Doc:2; Doc: AccessDeniedException');
+  });
+
+  it("a failure whose stack status cannot be read (after retrying a throttle): not FAILED, the status's error named", async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, [awsError('AccessDeniedException', 'denied'), awsError('AccessDeniedException', 'denied')]);
+    let reads = 0;
+    const { answer, sleeps } = await run({}, undefined, () => {
+      reads += 1;
+      return Promise.reject(awsError(reads === 1 ? 'Throttling' : 'AccessDenied', reads === 1 ? 'Rate exceeded' : 'not authorized to perform: cloudformation:DescribeStacks'));
+    });
+    expect(reads).toBe(2);
+    expect(sleeps).toEqual([1000]);
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain("Not failed: the stack's status is not read (AccessDenied: not authorized to perform: cloudformation:DescribeStacks)");
+  });
+
   it('an Update with no DeployedContents (not CloudFormation): nothing deleted; Delete: nothing deleted, SUCCESS', async () => {
     documentWithVersions();
     expect((await run({ ResourceProperties: {} })).answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
     expect((await run({ RequestType: 'Delete' })).answer).toMatchObject({ Status: 'SUCCESS', Reason: 'nothing to delete on Delete: the documents go with the stack' });
     expect(deletes()).toEqual([]);
+  });
+});
+
+describe("the stack's status, read from CloudFormation's Query API (decision 262)", () => {
+  const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/aaf549a0-a413-11df-adb3-5081b3858e83';
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  const answering = (status: number, xml: string) => {
+    const requests: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+    const fetchFake = (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      requests.push({ url: String(url), headers: init?.headers as Record<string, string>, body: String(init?.body) });
+      return Promise.resolve(new Response(xml, { status }));
+    };
+    return { requests, fetch: fetchFake as typeof fetch };
+  };
+
+  it("signs DescribeStacks for the cloudformation service of the function's region and reads StackStatus (not StackStatusReason)", async () => {
+    // The API Reference's DescribeStacks example response, during an update's rollback.
+    const { requests, fetch } = answering(
+      200,
+      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>NotificationRunbooks-production-us-east-1</StackName><StackId>${stackId}</StackId><StackStatusReason>The following resource(s) failed to update: [Cleanup].</StackStatusReason><StackStatus>UPDATE_ROLLBACK_IN_PROGRESS</StackStatus><DisableRollback>false</DisableRollback></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>b9b4b068-3a41-11e5-94eb-example</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+    expect(await readStackStatus(stackId, { region: 'us-east-1', credentials, fetch })).toBe('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.url).toBe('https://cloudformation.us-east-1.amazonaws.com/');
+    expect(new URLSearchParams(requests[0]?.body)).toEqual(new URLSearchParams({ Action: 'DescribeStacks', Version: '2010-05-15', StackName: stackId }));
+    expect(requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/cloudformation\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+  });
+
+  it("an ErrorResponse is thrown with CloudFormation's code: a validation error is not retried, a throttle is", async () => {
+    const error = (code: string, status: number) =>
+      readStackStatus(stackId, {
+        region: 'us-east-1',
+        credentials,
+        fetch: answering(status, `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>said ${code}</Message></Error><RequestId>r</RequestId></ErrorResponse>`).fetch,
+      }).catch((e: unknown) => e);
+    const validation = await error('ValidationError', 400);
+    expect(validation).toBeInstanceOf(CloudFormationQueryError);
+    expect(validation).toMatchObject({ name: 'ValidationError', message: 'said ValidationError', $metadata: { httpStatusCode: 400 } });
+    expect(isTransientAwsError(validation)).toBe(false);
+    expect(isTransientAwsError(await error('Throttling', 400))).toBe(true);
+  });
+
+  it('hashes with node:crypto as the signer needs: SHA-256 and HMAC-SHA-256 known answers', async () => {
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+    const plain = new NodeSha256();
+    plain.update('abc');
+    expect(hex(await plain.digest())).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const keyed = new NodeSha256(new TextEncoder().encode('key'));
+    keyed.update(new TextEncoder().encode('The quick brown fox jumps over the lazy dog'));
+    expect(hex(await keyed.digest())).toBe('f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
   });
 });
