@@ -95,13 +95,15 @@ function buildSchemas() {
     earlierCauses: z.optional(
       z.array(z.strictObject({ cause: keyText, reason: text, since: keyText, until: keyText, decision: z.optional(decisionSummary) })).check(z.maxLength(MAX_EARLIER_CAUSES)),
     ),
+    /** The latest change of cause: its number (the `cause` sends' cycle), its state change, whether it re-opened (decision 272). */
+    causeChange: z.optional(z.strictObject({ count: number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES)), at: keyText, reopened: z.optional(z.boolean()) })),
     expiresAt: z.optional(epochSeconds),
   });
 
   const send = z.strictObject({
     pk: keyText,
     sk: keyText,
-    kind: z.enum(['notify', 'resolve', 'reopen', 'notice', 'resume']),
+    kind: z.enum(['notify', 'resolve', 'reopen', 'notice', 'resume', 'cause']),
     level,
     cycle: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     tierName: keyText,

@@ -17,7 +17,7 @@ import { incidentIdFor, NOTICE_CAUSES, type DecisionSummary, type Incident, type
 import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
-import { planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
+import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
 import { dueTimer, latenessNote, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type OverdueTimer } from './plan-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -1149,8 +1149,8 @@ export class EscalationService {
     const cycle = incident.reopens ?? 0;
     const sends = await store.listSends(incidentId);
     const delivered: Delivered[] = [];
+    const toldResolved = cycle > 0 ? sends.filter((s) => s.kind === 'resolve' && (s.cycle ?? 0) === cycle - 1 && s.status !== 'FAILED') : [];
     if (cycle > 0) {
-      const toldResolved = sends.filter((s) => s.kind === 'resolve' && (s.cycle ?? 0) === cycle - 1 && s.status !== 'FAILED');
       for (const told of toldResolved) {
         const tier = tierAt(this.ctx.policy, told.level);
         const page = sends.filter((s) => s.level === told.level).map(pageOf).find((p) => p !== undefined);
@@ -1180,6 +1180,9 @@ export class EscalationService {
         delivered.push({ kind: 'reopen', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
       }
     }
+    // The cause changed at this state change (decision 272): every tier already paged is told once, unless this re-open's
+    // message (which names the change) went to it.
+    delivered.push(...(await this.tellCauseChanged(incident, sends, toldResolved.map((s) => s.level))));
     // A notice re-opened: its checks of the earlier cycle stop (they name that cycle), so this cycle gets its own.
     if (incident.status === 'OPEN' && cycle > 0 && incident.level > 0 && NOTICE_CAUSES.has(incident.cause)) await this.scheduleNoticeCheck(incident);
     if (incident.status === 'OPEN') {
@@ -1212,6 +1215,59 @@ export class EscalationService {
       delivered,
     };
   }
+
+  /**
+   * Decision 272 (review 14 R14-15's second half): a later escalation grouped into the incident changed its cause (a join,
+   * or a re-open nobody was told of): each tier already paged believes the cause its page gave ("a test of the alarm"),
+   * so each is told, once (a claimed send per tier and change: `cause`, its cycle the change's number), on the channels
+   * it was paged on and its support case, what the cause is now, why, and what to do. Tiers the re-open message of the
+   * same state change went to are left out (causeChangeAudience): that message says it.
+   */
+  private async tellCauseChanged(incident: Incident, sends: readonly SentNotification[], reopenedTo: readonly number[]): Promise<Delivered[]> {
+    const { store, notifier } = this.ctx.services;
+    const { incidentId } = incident;
+    const pages = sends.flatMap((s) => pageOf(s) ?? []);
+    const audience = causeChangeAudience(
+      incident,
+      pages.map((p) => p.level),
+      reopenedTo,
+    );
+    if (!audience) return [];
+    const delivered: Delivered[] = [];
+    for (const level of audience.levels) {
+      const tier = tierAt(this.ctx.policy, level);
+      const page = pages.find((p) => p.level === level);
+      if (!tier || !page) continue;
+      const claim = await store.claimSend(incidentId, 'cause', tier.level, tier.name, ['OPEN', 'ACKNOWLEDGED'], this.now(), { cycle: audience.count });
+      if (!claim.claimed) continue;
+      const view = buildMessageView({
+        kind: 'cause-changed',
+        incident,
+        tier,
+        sent: sends,
+        now: this.now(),
+        ...ladderView(incident, this.ctx.policy, this.now()),
+        ...this.deploymentView(true),
+      });
+      const delivery = await this.deliver(incidentId, 'cause', tier, claim, (progress) => notifier.resolve(tier, view, page, progress), audience.count);
+      delivered.push({ kind: 'cause', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
+    }
+    if (delivered.length > 0) this.ctx.log.info('the cause change told to the tiers already paged', { incidentId, cause: incident.cause, change: audience.count, tiers: delivered.map((d) => d.tier) });
+    return delivered;
+  }
+}
+
+/**
+ * Where the incident's ladder stands for a message that is not a page: the next tier paged now (due already: the caller
+ * pages it), or its time.
+ */
+function ladderView(incident: Incident, policy: EscalationPolicy, now: Date): Pick<MessageInput, 'nextEscalation' | 'nextPagedNow'> {
+  const nextAt = incident.nextLevel !== undefined && incident.nextEscalationAt ? Date.parse(incident.nextEscalationAt) : Number.NaN;
+  const nextTier = incident.nextLevel !== undefined ? tierAt(policy, incident.nextLevel) : undefined;
+  if (!nextTier || Number.isNaN(nextAt)) return {};
+  if (nextAt > now.getTime()) return { nextEscalation: { tier: nextTier, at: new Date(nextAt) } };
+  const reached = tierAt(policy, incident.level);
+  return { nextPagedNow: { tier: nextTier, because: `${reached ? `${reached.name} has not acknowledged within its ${reached.timeoutMinutes} min` : 'not acknowledged'}` } };
 }
 
 /**

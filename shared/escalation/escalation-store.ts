@@ -176,9 +176,15 @@ export class EscalationStore {
       // A later escalation's cause supersedes the recorded one (review 14 R14-15): cause, reason and decision move on,
       // the superseded ones kept in earlierCauses (bounded by the pure rule), the new decision's key recorded so the
       // re-fire's append finds it. A notice superseded is no longer one: 215's marker goes, so its timer judges again.
-      sets.push('#cause = :cause', '#reason = :reason', '#earlierCauses = :earlierCauses');
-      Object.assign(names, { '#cause': 'cause', '#reason': 'reason', '#earlierCauses': 'earlierCauses', '#decision': 'decision' });
-      Object.assign(values, { ':cause': cause.cause, ':reason': cause.reason, ':earlierCauses': cause.earlierCauses });
+      // The change itself, numbered (decision 272): the tiers already paged are told of it once each, by that number.
+      sets.push('#cause = :cause', '#reason = :reason', '#earlierCauses = :earlierCauses', '#causeChange = :causeChange');
+      Object.assign(names, { '#cause': 'cause', '#reason': 'reason', '#earlierCauses': 'earlierCauses', '#decision': 'decision', '#causeChange': 'causeChange' });
+      Object.assign(values, {
+        ':cause': cause.cause,
+        ':reason': cause.reason,
+        ':earlierCauses': cause.earlierCauses,
+        ':causeChange': { count: cause.count, at: change.alarmTime, ...(reopen ? { reopened: true } : {}) },
+      });
       if (cause.decision) {
         sets.push('#decision = :decision');
         adds.push('#updateKeys :decisionKeys');

@@ -122,6 +122,12 @@ export interface Incident {
    * the current one's.
    */
   earlierCauses?: EarlierCause[];
+  /**
+   * The incident's latest change of cause (decision 272): how many it has had (the `cycle` of its `cause` messages, so
+   * each change is told once per tier), the state change whose escalation made it, and whether that state change
+   * re-opened the incident (its re-open message told the tiers it went to).
+   */
+  causeChange?: { count: number; at: string; reopened?: boolean };
 }
 
 /** A cause the incident carried before a later escalation superseded it, with the decision it was recorded with. */
@@ -141,8 +147,11 @@ export interface EarlierCause {
  * one "this region serves" message to a tier already paged, when a standby-watch incident opened before a failover turns
  * into decision 189's notice at its next tier's time (review 12, R12-7). resume: the one "the notice is withdrawn, the
  * standby watch applies again" message to a tier told the notice, when the region no longer serves (review 14 R14-14).
+ * cause: the "the cause of the page you received is superseded" message to a tier already paged, when a later escalation
+ * of the alarm grouped into the incident changes its cause (decision 272); its `cycle` is the incident's cause change
+ * (`causeChange.count`), so each change is its own claimed send.
  */
-export type SendKind = 'notify' | 'resolve' | 'reopen' | 'notice' | 'resume';
+export type SendKind = 'notify' | 'resolve' | 'reopen' | 'notice' | 'resume' | 'cause';
 
 /** One message (or support case) to one tier, as recorded once it went out. */
 export interface SentNotification {
@@ -156,7 +165,10 @@ export interface SentNotification {
   messageIds: string[];
   caseId?: string;
   error?: string;
-  /** The incident's cycle (its `reopens` when this send was made); unset for cycle 0 and for every notify. */
+  /**
+   * The incident's cycle (its `reopens` when this send was made); unset for cycle 0 and for every notify. For a `cause`
+   * send: the cause change it tells (the incident's `causeChange.count`).
+   */
   cycle?: number;
   /**
    * A send that did not complete (IN_PROGRESS given back, or FAILED): what went out under it all the same (channel ->

@@ -12,8 +12,11 @@ import { acknowledgeCommand, acknowledgeStep, documentLocation, documentRun, isP
 import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
-/** reopened: the short message of a re-fire grouped into a resolved incident (decision 204). */
-export type MessageKind = 'opened' | 'escalated' | 'resolved' | 'reopened';
+/**
+ * reopened: the short message of a re-fire grouped into a resolved incident (decision 204). cause-changed: the message to
+ * a tier already paged when a later escalation grouped into the incident changed its cause (decision 272).
+ */
+export type MessageKind = 'opened' | 'escalated' | 'resolved' | 'reopened' | 'cause-changed';
 
 export interface NotifiedEntry {
   level: number;
@@ -50,6 +53,8 @@ export interface MessageView {
   earlier: string[];
   /** The cause changed at the incident's current state change: what it was (for the re-open message's one line). */
   causeWas?: { code: string; label: string };
+  /** For "cause-changed": which of the incident's cause changes it tells (Incident.causeChange.count). */
+  causeChange?: number;
   /**
    * What to do next, chosen by the cause (cause-next-step.ts): a title, a few lines, and the document to run only where
    * running it can change the outcome. `run.where`: the account and region to run it in (documentLocation).
@@ -290,7 +295,13 @@ export function buildMessageView(input: MessageInput): MessageView {
   const alarmName = safe(incident.alarmName, FIELD_LIMITS.name);
   const resolution = safe(incident.resolution ?? 'the alarm cleared', FIELD_LIMITS.finding);
   const headline =
-    kind === 'resolved' ? `Resolved: ${alarmName} (${resolution})` : kind === 'reopened' ? `Re-opened: ${alarmName} fired again` : `${alarmName}: ${cause.label}`;
+    kind === 'resolved'
+      ? `Resolved: ${alarmName} (${resolution})`
+      : kind === 'reopened'
+        ? `Re-opened: ${alarmName} fired again`
+        : kind === 'cause-changed'
+          ? `Cause changed: ${alarmName}: ${cause.label}`
+          : `${alarmName}: ${cause.label}`;
   const earlier = (incident.earlierCauses ?? []).map((e) => safe(`${formatTime(e.since)} to ${formatTime(e.until)}: ${causeLabel(e.cause)} (${e.cause}): ${e.reason}`, FIELD_LIMITS.finding));
   const lastEarlier = incident.earlierCauses?.at(-1);
   const causeWas = lastEarlier && lastEarlier.until === incident.alarmTime ? { code: safe(lastEarlier.cause, FIELD_LIMITS.short), label: safe(causeLabel(lastEarlier.cause), FIELD_LIMITS.line) } : undefined;
@@ -321,6 +332,7 @@ export function buildMessageView(input: MessageInput): MessageView {
     updates: incident.updates.slice(-MAX_UPDATES).map((u) => safe(`${formatTime(u.decidedAt)} ${u.playbook} ${u.outcome}: ${u.reason}`, FIELD_LIMITS.line)),
     earlier,
     ...(causeWas ? { causeWas } : {}),
+    ...(kind === 'cause-changed' && incident.causeChange ? { causeChange: incident.causeChange.count } : {}),
     ...(kind === 'resolved'
       ? {}
       : {

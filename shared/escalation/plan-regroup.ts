@@ -154,6 +154,8 @@ export interface CauseChange {
   reason: string;
   decision?: DecisionSummary;
   earlierCauses: EarlierCause[];
+  /** The incident's cause changes with this one (Incident.causeChange.count, decision 272). */
+  count: number;
 }
 
 /**
@@ -168,7 +170,7 @@ export interface CauseChange {
  * `earlierCauses` (the first always, then the latest: EARLIER_CAUSES_KEPT).
  */
 export function supersedeCause(
-  read: Pick<Incident, 'cause' | 'reason' | 'decision' | 'alarmTime' | 'firstAlarmTime' | 'earlierCauses'>,
+  read: Pick<Incident, 'cause' | 'reason' | 'decision' | 'alarmTime' | 'firstAlarmTime' | 'earlierCauses' | 'causeChange'>,
   later: { cause: string; reason: string; decision?: DecisionSummary },
   alarmTime: string,
 ): CauseChange | undefined {
@@ -178,5 +180,23 @@ export function supersedeCause(
   const entry: EarlierCause = { cause: read.cause, reason: read.reason, since, until: alarmTime, ...(read.decision ? { decision: read.decision } : {}) };
   const all = [...before, entry];
   const kept = all.length > EARLIER_CAUSES_KEPT ? [all[0] as EarlierCause, ...all.slice(-(EARLIER_CAUSES_KEPT - 1))] : all;
-  return { cause: later.cause, reason: later.reason, ...(later.decision ? { decision: later.decision } : {}), earlierCauses: kept };
+  return { cause: later.cause, reason: later.reason, ...(later.decision ? { decision: later.decision } : {}), earlierCauses: kept, count: (read.causeChange?.count ?? 0) + 1 };
+}
+
+/**
+ * The tiers to tell that the incident's cause changed, and which change (decision 272; review 14 R14-15's second half): when
+ * its latest cause change came with its current state change and it is OPEN or ACKNOWLEDGED, every tier a page went to
+ * (`paged`, their levels) believes the cause that page gave, and is told once (a claimed send per tier and change).
+ * Except, when that state change re-opened the incident, the tiers its re-open message went to (`reopenedTo`: those told
+ * the last cycle resolved): that message already says what the cause is now and what it was. Undefined: nobody to tell.
+ */
+export function causeChangeAudience(
+  incident: Pick<Incident, 'status' | 'alarmTime' | 'causeChange'>,
+  paged: readonly number[],
+  reopenedTo: readonly number[],
+): { count: number; levels: number[] } | undefined {
+  const change = incident.causeChange;
+  if (!change || change.at !== incident.alarmTime || (incident.status !== 'OPEN' && incident.status !== 'ACKNOWLEDGED')) return undefined;
+  const levels = [...new Set(paged)].filter((level) => !(change.reopened && reopenedTo.includes(level))).sort((a, b) => a - b);
+  return levels.length > 0 ? { count: change.count, levels } : undefined;
 }

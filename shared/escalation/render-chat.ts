@@ -86,9 +86,49 @@ function renderReopened(view: MessageView, tag: string): ChatbotCustomNotificati
   };
 }
 
+/** The cause of the page this tier received is superseded by a later escalation of the alarm (decision 272). */
+function renderCauseChanged(view: MessageView, tag: string): ChatbotCustomNotification {
+  const lines: string[] = [];
+  if (view.killSwitch) lines.push(`:octagonal_sign: *${view.killSwitch.unread ? 'Kill switch unreadable' : 'Kill switch engaged'}:* ${inline(view.killSwitch.text)}`);
+  const was = view.causeWas;
+  lines.push(`*The cause of your page is superseded:* it was ${was ? `${inline(was.label)} (${inline(was.code)})` : 'another cause'}; a later escalation of the alarm changed it`);
+  lines.push(`*The cause is now:* ${inline(view.cause.label)} (${inline(view.cause.code)}): ${inline(view.cause.reason)}`);
+  lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
+  if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${inline(formatTime(view.acknowledged.at))}`);
+  lines.push(
+    'none' in view.nextTier
+      ? `*Next tier:* ${inline(view.nextTier.none)}`
+      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
+  );
+  lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${view.incidentId}-cause-changed-${tag.toLowerCase()}-n${view.causeChange ?? 0}`,
+    content: {
+      textType: 'client-markdown',
+      title: clip(`:arrows_counterclockwise: [${inline(view.environment)}] Cause changed: ${inline(view.alarm.name)}: ${inline(view.cause.label)}`, MAX_TITLE_CHARS),
+      description: clip(lines.join('\n'), MAX_DESCRIPTION_CHARS),
+      nextSteps: [
+        ...(view.nextStep ? [`*Next step:* ${inline(view.nextStep.title)}. ${view.nextStep.lines.map(inline).join(' ')}`] : []),
+        ...(view.acknowledged ? [] : [`Acknowledge: \`${inline(view.acknowledge.cli)}\` or <${view.acknowledge.consoleUrl}|${inline(view.acknowledge.documentName)}>, in ${inline(view.acknowledge.where)}`]),
+      ],
+      keywords: [view.environment, tag, 'cause-changed', view.cause.code],
+    },
+    metadata: {
+      threadId: view.incidentId,
+      summary: clip(`Cause changed: ${inline(view.alarm.name)} (${inline(view.environment)})`, MAX_TITLE_CHARS),
+      eventType: CHAT_EVENT_TYPE,
+      relatedResources: [view.alarm.arn],
+      additionalContext: { incidentId: view.incidentId, environment: view.environment, account: view.account, region: view.region, tier: tag, kind: view.kind, cause: view.cause.code },
+    },
+  };
+}
+
 export function renderChatNotification(view: MessageView): ChatbotCustomNotification {
   const tag = `L${view.tier.level}`;
   if (view.kind === 'reopened') return renderReopened(view, tag);
+  if (view.kind === 'cause-changed') return renderCauseChanged(view, tag);
   const title =
     view.kind === 'resolved'
       ? `:white_check_mark: [${inline(view.environment)}] Resolved: ${inline(view.alarm.name)}`

@@ -77,6 +77,36 @@ function renderReopened(view: MessageView, lines: string[]): EmailMessage {
   return { subject, text: lines.join('\n') };
 }
 
+/**
+ * The message to a tier already paged when a later escalation of the alarm changed the incident's cause (decision 272):
+ * the page it received described a cause that no longer stands; what the cause is now, why, and what to do.
+ */
+function renderCauseChanged(view: MessageView, lines: string[]): EmailMessage {
+  const subject = fittedSubject(`[CAUSE CHANGED L${view.tier.level}][${view.environment}] ${view.alarm.name}`, `: ${view.cause.label}`);
+  const was = view.causeWas;
+  lines.push(`CAUSE CHANGED: incident ${view.incidentId}, ${view.environment}`);
+  lines.push(
+    `The cause of the page you (${tierLabel(view.tier.name, view.tier.level)}) received is superseded: it was ${was ? `${was.label} (${was.code})` : 'another cause'}; ` +
+      `a later escalation of the alarm at ${formatTime(view.alarm.since)} changed it.`,
+  );
+  lines.push(`The cause is now: ${view.cause.label} (${view.cause.code}).`);
+  lines.push(...section('WHY A PERSON IS NEEDED', [view.cause.reason, ...(view.cause.guardrail ? [`Guardrail: ${view.cause.guardrail}`] : []), ...(view.cause.error ? [`Error: ${view.cause.error}`] : [])]));
+  lines.push(
+    ...section('WHAT FIRED', [
+      `Alarm:       ${view.alarm.name}`,
+      `State:       ${view.alarm.state} since ${formatTime(view.alarm.since)}`,
+      ...(view.alarm.reason ? [`Reason:      ${view.alarm.reason}`] : []),
+    ]),
+  );
+  lines.push(...nextStepSection(view));
+  if (view.acknowledged) lines.push(...section('ACKNOWLEDGED', [`by ${view.acknowledged.by} at ${formatTime(view.acknowledged.at)}`]));
+  else lines.push(...section('ACKNOWLEDGE (stops the escalation)', [`Run in ${view.acknowledge.where}:`, view.acknowledge.cli]));
+  lines.push(...section('EARLIER CAUSES (superseded by a later escalation of the alarm)', view.earlier.map((line) => `- ${line}`)));
+  lines.push(...section('NEXT TIER', nextTierLines(view)));
+  lines.push('', `-- Notification Service runbook automation, incident ${view.incidentId} (the cause changed: this message has its details)`);
+  return { subject, text: lines.join('\n') };
+}
+
 export function renderEmail(view: MessageView): EmailMessage {
   const tag = `L${view.tier.level}`;
   const subject =
@@ -88,6 +118,7 @@ export function renderEmail(view: MessageView): EmailMessage {
   // First, so nobody reads the rest believing the automation is still acting.
   if (view.killSwitch) lines.push(`${view.killSwitch.unread ? 'KILL SWITCH UNREADABLE' : 'KILL SWITCH ENGAGED'}: ${view.killSwitch.text}`, '');
   if (view.kind === 'reopened') return renderReopened(view, lines);
+  if (view.kind === 'cause-changed') return renderCauseChanged(view, lines);
   if (view.kind === 'resolved') {
     lines.push(`RESOLVED: incident ${view.incidentId}, ${view.environment}`);
     lines.push(`The alarm "${view.alarm.name}" cleared: ${view.resolution?.reason ?? 'OK'} (${formatTime(view.resolution?.at ?? '')}).`);

@@ -215,11 +215,14 @@ describe('a bare ALARM does not change production; the real condition does (revi
     expect(await memory()).toBe(768);
   });
 
-  it('scale-up-database: no CPU datapoint in CloudWatch plans no class change; five minutes over 70% plans it (behind approval in production)', async () => {
+  it('scale-up-database: no CPU datapoint in CloudWatch plans no class change; five minutes over 70% plans it (behind approval in production), and L1, paged for the bare ALARM, is told once that the cause changed', async () => {
     const rds = new RDSClient(account.clientConfig);
     const instanceClass = async (): Promise<string | undefined> =>
       (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: account.topology.database.identifier }))).DBInstances?.[0]?.DBInstanceClass;
     const alarmName = alarmOf('scale-up-database');
+    // This case's decisions go to escalate (decision 272, below); the cases above left theirs unrouted: dropped.
+    await drainDecisions();
+    await inbox.read();
     // The event's StateReasonData claims 1500 (the sandbox writes queue-like datapoints): CloudWatch holds none.
     const bare = await onBareAlarm('scale-up-database', alarmName);
     expect(bare.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'not-corroborated' } });
@@ -227,9 +230,14 @@ describe('a bare ALARM does not change production; the real condition does (revi
     expect(bare.decision.reason).toContain('no datapoints');
     expect(bare.decision.runbook).toBeUndefined();
     expect(bare.changes).toEqual([]);
+    const [opened] = await routeDecisions();
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
+    expect((await inbox.read()).map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['opened:L1:chat', 'opened:L1:email']);
 
+    // RDS published nothing for a while (INSUFFICIENT_DATA, which resolves nothing), then five minutes over 70%: ALARM.
+    await account.transition(alarmName, 'INSUFFICIENT_DATA');
     await putDatabaseCpu(account);
-    const real = await onRealAlarm('scale-up-database', alarmName);
+    const real = await loadHandler<AlarmHandler>('scale-up-database')(await account.transition(alarmName, 'ALARM'));
     expect(real).toMatchObject({
       outcome: 'escalate',
       escalation: { cause: 'approval-required' },
@@ -238,5 +246,28 @@ describe('a bare ALARM does not change production; the real condition does (revi
     });
     expect(await instanceClass()).toBe('db.r6g.xlarge');
     rds.destroy();
+
+    // Decision 272 (review 14 R14-15's second half): the real ALARM's escalation joins the open incident and supersedes its
+    // not-corroborated cause. L1, paged "not borne out ... CloudTrail", is told at that moment, once: delivered twice
+    // (Lambda's retry of the same event), one message on each channel it was paged on.
+    const [message] = (await account.sqs.send(new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+    await account.sqs.send(new DeleteMessageCommand({ QueueUrl: account.topology.decisionRoute.url, ReceiptHandle: message?.ReceiptHandle }));
+    const published: unknown = JSON.parse(message?.Body ?? '{}');
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    const joined = await escalate(published);
+    expect(joined).toMatchObject({ action: 'updated', incidentId: opened?.incidentId, delivered: [{ kind: 'cause', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }] });
+    expect(await escalate(published)).toMatchObject({ action: 'updated', incidentId: opened?.incidentId, delivered: [] });
+    const item = (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: { pk: `ESCALATION#${opened?.incidentId ?? ''}`, sk: 'INCIDENT' }, ConsistentRead: true }))).Item;
+    expect(item).toMatchObject({ status: 'OPEN', level: 1, cause: 'approval-required', causeChange: { count: 1 }, earlierCauses: [expect.objectContaining({ cause: 'not-corroborated' })] });
+    const told = await inbox.read();
+    expect(told.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['cause-changed:L1:chat', 'cause-changed:L1:email']);
+    const email = told.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain('The cause of the page you (DevOps Team (L1)) received is superseded: it was the alarm is not borne out by what the automation read: nothing was changed (not-corroborated)');
+    expect(email).toContain('The cause is now: the change needs approval (approval-required).');
+    expect(email).toContain('db.r6g.xlarge -> db.r6g.2xlarge (CPU 74.5%, 79.3%, 84.7%, 86.1%, 88.4% in CloudWatch)');
+    expect(email).toContain('NotificationService-ScaleUpDatabase');
+    expect(email).not.toContain('CloudTrail');
+    expect(told.find((m) => m.channel === 'chat')?.message).toContain('The cause is now:* the change needs approval (approval-required)');
+    expect(await inbox.read()).toEqual([]);
   });
 });

@@ -154,7 +154,7 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['an unknown kind', { kind: 'page' }, 'kind: Invalid option: expected one of "notify"|"resolve"|"reopen"|"notice"|"resume"'],
+    ['an unknown kind', { kind: 'page' }, 'kind: Invalid option: expected one of "notify"|"resolve"|"reopen"|"notice"|"resume"|"cause"'],
     ['an unknown status', { status: 'DONE' }, 'status: Invalid option: expected one of "IN_PROGRESS"|"SENT"|"FAILED"'],
     ['a level that is text', { level: 'one' }, 'level: Invalid input: expected number, received string'],
     ['channels that are a string', { channels: 'email' }, 'channels: Invalid input: expected array, received string'],

@@ -1,6 +1,6 @@
 // A re-fire of the same alarm: its own incident, or the alarm's latest incident re-opened (decision 204), at the window's edges.
 import type { Incident } from '../../../shared/escalation/incident';
-import { causeRank, EARLIER_CAUSES_KEPT, planRegroup, resumeLadder, supersedeCause } from '../../../shared/escalation/plan-regroup';
+import { causeChangeAudience, causeRank, EARLIER_CAUSES_KEPT, planRegroup, resumeLadder, supersedeCause } from '../../../shared/escalation/plan-regroup';
 import { INCIDENT_CAUSES } from '../../../shared/escalation/incident';
 import { planTimer } from '../../../shared/escalation/plan-timer';
 import { DEFAULT_FLAPPING } from '../../../shared/escalation/policy';
@@ -225,7 +225,13 @@ describe('supersedeCause: which cause a grouped incident presents (R14-15)', () 
       reason: cap.reason,
       decision: { ...cap.decision, key: 'k1-later' },
       earlierCauses: [{ cause: 'not-corroborated', reason: NC_REASON, since: notCorroborated.alarmTime, until: REFIRE, decision: notCorroborated.decision }],
+      count: 1,
     });
+  });
+
+  it('numbers each change of the incident\'s cause: the third change is 3 (its messages are told once per tier by it, decision 272)', () => {
+    const change = supersedeCause({ ...notCorroborated, causeChange: { count: 2, at: '2026-11-25T14:10:00.000+0000' } }, later(cap), REFIRE);
+    expect(change?.count).toBe(3);
   });
 
   it('an incident whose earlier cycles already moved its state change dates the earlier cause from its first state change', () => {
@@ -261,5 +267,26 @@ describe('supersedeCause: which cause a grouped incident presents (R14-15)', () 
       tier: { level: 2 },
       at: new Date('2026-12-06T10:15:00.000Z'),
     });
+  });
+});
+
+// Decision 272 (review 14 R14-15's second half): a join that changes the cause tells the tiers already paged, once each.
+describe('causeChangeAudience: who is told that the incident\'s cause changed', () => {
+  const AT = '2026-11-25T14:20:03.000+0000';
+  const changed = (overrides: Partial<Incident> = {}) =>
+    capReachedIncident({ status: 'OPEN', alarmTime: AT, causeChange: { count: 2, at: AT }, ...overrides });
+
+  it.each<[string, Partial<Incident>, number[], number[], { count: number; levels: number[] } | undefined]>([
+    ['a join changed it: every tier paged (L1 and L2), by the change\'s number', {}, [1, 2], [], { count: 2, levels: [1, 2] }],
+    ['a join changed it while acknowledged: the owner is told too', { status: 'ACKNOWLEDGED' }, [2, 1, 1], [], { count: 2, levels: [1, 2] }],
+    ['a re-open changed it: the tiers its re-open message went to are left out (it says the change)', { causeChange: { count: 2, at: AT, reopened: true } }, [1, 2], [1], { count: 2, levels: [2] }],
+    ['a re-open during a held resolution (nobody told it resolved, so no re-open message): every tier paged', { causeChange: { count: 2, at: AT, reopened: true } }, [1, 2], [], { count: 2, levels: [1, 2] }],
+    ['a re-open whose message went to every tier paged: nobody more', { causeChange: { count: 2, at: AT, reopened: true } }, [1, 2], [1, 2], undefined],
+    ['the change came with an earlier state change (this re-fire kept the cause): nobody', { causeChange: { count: 2, at: '2026-11-25T14:10:00.000+0000' } }, [1, 2], [], undefined],
+    ['the cause never changed: nobody', { causeChange: undefined }, [1, 2], [], undefined],
+    ['nobody paged yet (the first page will present the new cause): nobody', {}, [], [], undefined],
+    ['resolved again: nobody', { status: 'RESOLVED' }, [1, 2], [], undefined],
+  ])('%s', (_case, overrides, paged, reopenedTo, expected) => {
+    expect(causeChangeAudience(changed(overrides), paged, reopenedTo)).toEqual(expected);
   });
 });

@@ -419,4 +419,33 @@ describe('an incident whose cause a later escalation superseded (R14-15)', () =>
     expect(text).toContain(`EARLIER CAUSES (superseded by a later escalation of the alarm)\n  - 2026-11-25 14:00 UTC to 2026-11-25 14:20 UTC: the alarm is not borne out by what the automation read: nothing was changed (not-corroborated): ${NC_REASON}`);
     expect(renderChatNotification(view).content.description).toContain('*Earlier cause:* 2026-11-25 14:00 UTC to 2026-11-25 14:20 UTC: the alarm is not borne out');
   });
+
+  // Decision 272: a join that changes the cause tells each tier already paged, which believes its page's cause.
+  it("the cause-changed message tells a tier paged with not-corroborated that its page's cause is superseded, what it is now, why, and what to do", () => {
+    const joined = { ...superseded, reopens: undefined, causeChange: { count: 1, at: REFIRE } };
+    const view = buildMessageView(input({ kind: 'cause-changed', incident: joined, tier: l1, sent: [sentL1], now: reopenNow }));
+    const { subject, text } = renderEmail(view);
+    // The cause does not fit in SNS's 99 characters beside this alarm's name: the name is kept.
+    expect(subject).toBe('[CAUSE CHANGED L1][production] NotificationService Queue Depth > 1000 (notification-service-queue)');
+    expect(text).toContain(
+      'The cause of the page you (DevOps Team (L1)) received is superseded: it was the alarm is not borne out by what the automation read: nothing was changed (not-corroborated); a later escalation of the alarm at 2026-11-25 14:20 UTC changed it.',
+    );
+    expect(text).toContain('The cause is now: a cap was reached (cap-reached).');
+    expect(text).toContain('WHY A PERSON IS NEEDED\n  consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)');
+    expect(text).toContain('NEXT STEP: Find why the consumers cannot keep up; raising their cap is a configuration change');
+    expect(text).toContain('ACKNOWLEDGE (stops the escalation)');
+    expect(text).toContain('NEXT TIER\n  Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC');
+    expect(text).not.toContain('CloudTrail');
+    const chat = renderChatNotification(view);
+    expect(chat.id).toBe(`${joined.incidentId}-cause-changed-l1-n1`);
+    expect(chat.content.title).toContain('Cause changed: NotificationService Queue Depth &gt; 1000 (notification-service-queue): a cap was reached');
+    expect(chat.content.description).toContain('*The cause of your page is superseded:* it was the alarm is not borne out by what the automation read: nothing was changed (not-corroborated)');
+    expect(chat.content.description).toContain('*The cause is now:* a cap was reached (cap-reached): consumers of notification-service-queue are at the environment cap');
+    expect(chat.content.nextSteps?.[0]).toContain('*Next step:* Find why the consumers cannot keep up');
+    // Acknowledged: the owner is told who holds it, not asked to acknowledge again.
+    const owned = buildMessageView(input({ kind: 'cause-changed', incident: { ...joined, status: 'ACKNOWLEDGED', acknowledgedBy: 'arn:aws:iam::123456789012:user/oncall', acknowledgedAt: '2026-11-25T14:05:00.000Z' }, tier: l1, sent: [sentL1], now: reopenNow }));
+    expect(renderEmail(owned).text).toContain('ACKNOWLEDGED\n  by ');
+    expect(renderEmail(owned).text).not.toContain('ACKNOWLEDGE (stops the escalation)');
+    expect(renderChatNotification(owned).content.nextSteps?.some((line) => line.startsWith('Acknowledge:'))).toBe(false);
+  });
 });
