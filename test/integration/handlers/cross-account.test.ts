@@ -9,7 +9,7 @@ import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { clearedByCloudWatch, putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { loadHandler } from '../../support/load-handler';
 
@@ -121,7 +121,7 @@ describe('scale-consumers in cross-account mode', () => {
 
   it('restores the workload baseline on OK in a session of that state change\'s own incident', async () => {
     const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
-    const decision = await handler(await workload.transition(queueAlarmName(workload.topology), 'OK'));
+    const decision = await handler(await clearedByCloudWatch(workload, queueAlarmName(workload.topology)));
     expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId });
     expect(await maximumConcurrency(workload)).toBe(50);
     expect(await assumeRoleRequests(operations.accountId, before)).toEqual([expectedSession(decision.incidentKey ?? 'no incident key', roleArn(), operations.clientConfig.region ?? '?')]);

@@ -5,7 +5,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { clearedByCloudWatch, putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -65,7 +65,7 @@ describe('scale-consumers in production', () => {
   });
 
   it('restores the baseline when the alarm returns to OK', async () => {
-    const ok = await account.transition(alarmName, 'OK');
+    const ok = await clearedByCloudWatch(account, alarmName);
     const decision = await handler(ok);
     expect(decision).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('restore') });
     expect(await maximumConcurrency(account)).toBe(50);

@@ -6,11 +6,10 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { beyondStateTableReads, callsDuring, writes } from '../support/proxy-calls';
-import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
+import { clearedByCloudWatch, provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -52,18 +51,8 @@ describe('scale-consumers does not trust the state table with destructive values
     return (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: stateKey, ConsistentRead: true }))).Item;
   }
 
-  /**
-   * The queue alarm cleared as CloudWatch clears it, and the event it emits (made before the calls are counted): the
-   * sandbox's evaluator judges a minute of its own on the empty queue (decision 263: an OK restores only when the depth
-   * alarm's own metric bears it out; a bare SetAlarmState OK in the minute CloudWatch holds the 1500 restores nothing).
-   */
-  async function okEvent(account: SandboxAccount): Promise<unknown> {
-    const alarmName = queueAlarmName(account.topology);
-    const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
-    const cleared = (await evaluator.evaluateOnce()).filter((t) => t.alarmName === alarmName);
-    expect(cleared.map((t) => [t.from, t.to])).toEqual([['ALARM', 'OK']]);
-    return cleared[0]?.event;
-  }
+  /** The queue alarm cleared as CloudWatch clears it (decision 263), and the event it emits (made before the calls are counted). */
+  const okEvent = (account: SandboxAccount) => clearedByCloudWatch(account, queueAlarmName(account.topology));
   async function scaledUp(): Promise<{ account: SandboxAccount; handler: AlarmHandler; decision: Decision; stateKey: { pk: string; sk: string } }> {
     const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
     const handler = loadHandler('scale-consumers');

@@ -11,7 +11,7 @@ import { IncidentStore } from '../../../shared/state/incident-store';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
-import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
+import { clearedByCloudWatch, provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
@@ -122,7 +122,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
 
   it('does not revert a change the automation already restored when the alarm cleared', async () => {
     const h = await scaledUp();
-    const restored = await h.scale(await h.account.transition(queueAlarmName(h.account.topology), 'OK'));
+    const restored = await h.scale(await clearedByCloudWatch(h.account, queueAlarmName(h.account.topology)));
     expect(restored).toMatchObject({ outcome: 'applied' });
     expect(await maximumConcurrency(h.account)).toBe(50);
     await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100 });
@@ -135,7 +135,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
   // "verified healthy" of a scale-up that no longer stood. One playbook (scale-consumers) on the emulator.
   it('says a scale-up restored at the alarm\'s OK is no longer in place, names the restore, reverts nothing and records it on the incident', async () => {
     const h = await scaledUp();
-    const restored = await h.scale(await h.account.transition(queueAlarmName(h.account.topology), 'OK'));
+    const restored = await h.scale(await clearedByCloudWatch(h.account, queueAlarmName(h.account.topology)));
     expect(restored).toMatchObject({ outcome: 'applied', alarmState: 'OK' });
     expect(await maximumConcurrency(h.account)).toBe(50);
     await publishedDecisions(h.account);

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { EnvironmentName } from '../../../shared/config/schema';
-import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
+import { buildAlarmStateChangeEvent, createAlarmEvaluator } from '../../../sandbox/alarm-evaluator';
 import { sandboxEnv } from '../../../sandbox/credentials';
 import { provisionSandbox, type SandboxClientConfig } from '../../../sandbox/provision';
 import type { Topology } from '../../../sandbox/topology';
@@ -225,4 +225,18 @@ export async function breach(account: Pick<SandboxAccount, 'clientConfig' | 'clo
   if (handler === 'scale-consumers') await putQueueDepth(account);
   else if (handler === 'raise-lambda-memory') await writeOutOfMemoryLines(account);
   else if (handler === 'scale-up-database') await putDatabaseCpu(account);
+}
+
+/**
+ * `alarmName` (in ALARM) cleared as CloudWatch clears it, and the event CloudWatch emits for it: the sandbox's own
+ * evaluator judges a minute of its own on the account's resources as they are (for the depth alarm: the queue, empty
+ * unless a test sent messages). Decision 263: a depth OK restores only when the alarm's own metric bears it out, so a bare
+ * SetAlarmState OK in the minute CloudWatch holds the backlog's 1500 (putQueueDepth) restores nothing.
+ */
+export async function clearedByCloudWatch(account: Pick<SandboxAccount, 'clientConfig' | 'topology'>, alarmName: string): Promise<Record<string, unknown>> {
+  const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
+  const cleared = (await evaluator.evaluateOnce()).filter((t) => t.alarmName === alarmName);
+  const moves = cleared.map((t) => `${t.from} -> ${t.to}`);
+  if (moves.length !== 1 || moves[0] !== 'ALARM -> OK') throw new Error(`${alarmName}: the evaluator moved it ${moves.join(', ') || 'nowhere'}, not ALARM -> OK once`);
+  return cleared[0]?.event as Record<string, unknown>;
 }
