@@ -27,13 +27,15 @@ import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
 import { documentApprovers } from '../../../cli/preflight/plumbing-checks';
-import { automationRoleNameOf } from '../../../shared/config/names';
+import { automationRoleNameOf, ESCALATION_SWEEP_RULE } from '../../../shared/config/names';
+import { SWEEP_SCHEDULE_EXPRESSION } from '../../../cli/preflight/sweep-checks';
+import { TIMER_HANDLER } from '../../../cli/preflight/expectations';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
-import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, schedulerAlarmSpec, SWEEP_INPUT } from '../../../shared/config/automation-health';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { provisionAutomationHealth, schedulerAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
@@ -300,6 +302,12 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
     await events.send(
       new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
     );
+  }
+  // infra EscalationSweep (decision 264): on the default bus, every 5 minutes, escalation-timer with the sweep's Input.
+  const timerHandler = expected.handlers.find((h) => h.name === TIMER_HANDLER);
+  if (timerHandler) {
+    await events.send(new PutRuleCommand({ Name: ESCALATION_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: ESCALATION_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${timerHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
   }
   // infra's bus policy (RunbookStack, EscalationRouting), statement for statement: in cross-account mode the workload may
   // put its alarms' state changes on the project's bus; and only the decision publishers' roles the decision source.

@@ -57,6 +57,8 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL alarms could-not-check metric filter notification-service-api-504',
       // routing: the area guard (its rules are read before any alarm is tested)
       'FAIL routing could-not-check routing',
+      // the escalation sweep's rule (decision 264)
+      'FAIL routing could-not-check the escalation sweep',
       // handlers: each on its own; with none read, no role is simulated
       ...expected.handlers.map((h) => `FAIL handlers could-not-check handler ${h.functionName}`),
       // plumbing: each check on its own

@@ -1,0 +1,67 @@
+// Preflight: the escalation sweep (decision 264, review 15 R15-5). An escalation timer EventBridge Scheduler could not
+// deliver is done by the sweep: an EventBridge rule on the account's default bus (infra EscalationSweep) that invokes
+// escalation-timer every SWEEP_EVERY_MINUTES with the Input {"action":"sweep"}. A rule deleted, disabled, slowed down or
+// aimed elsewhere stops that silently, so:
+// - escalation-sweep (where escalation-timer's schedule group is expected): the rule exists, is ENABLED, runs at
+//   rate(SWEEP_EVERY_MINUTES minutes), and one of its targets is the deployed escalation-timer with exactly that Input;
+//   else FAIL, with the deploy that restores it. Not read: the function's resource policy that lets EventBridge invoke it
+//   for the rule (lambda:GetPolicy), which the template asserts (test/infra/automation-health-alarms.test.ts).
+import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommandOutput, type Target } from '@aws-sdk/client-eventbridge';
+import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
+import { ESCALATION_SWEEP_RULE } from '../../shared/config/names';
+import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
+import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+
+/** The calls this check makes: named in its could-not-check FAIL. */
+export const SWEEP_CHECK_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule'] as const;
+
+/** The rate the sweep runs at, as EventBridge states a rule's schedule. */
+export const SWEEP_SCHEDULE_EXPRESSION = `rate(${SWEEP_EVERY_MINUTES} minutes)`;
+
+/** Whether a target's Input is the sweep's, as JSON (key order and spacing aside). */
+function isSweepInput(input: string | undefined): boolean {
+  try {
+    const parsed = JSON.parse(input ?? '') as unknown;
+    return typeof parsed === 'object' && parsed !== null && JSON.stringify(parsed) === JSON.stringify(SWEEP_INPUT);
+  } catch {
+    return false;
+  }
+}
+
+/** Pure: what keeps the sweep rule from invoking escalation-timer every SWEEP_EVERY_MINUTES with the sweep's Input. */
+export function sweepRuleProblems(rule: Pick<DescribeRuleCommandOutput, 'State' | 'ScheduleExpression'> | undefined, targets: readonly Target[], timerArn: string): string[] {
+  if (!rule) return ['it does not exist'];
+  const problems: string[] = [];
+  if (rule.State !== 'ENABLED') problems.push(`it is ${rule.State ?? 'in no state'}, not ENABLED`);
+  if (rule.ScheduleExpression !== SWEEP_SCHEDULE_EXPRESSION) problems.push(`it runs on ${rule.ScheduleExpression ?? 'no schedule'}, not ${SWEEP_SCHEDULE_EXPRESSION}`);
+  const timer = targets.filter((t) => t.Arn === timerArn);
+  if (timer.length === 0) problems.push(`no target is ${timerArn} (targets: ${targets.map((t) => t.Arn ?? '?').join(', ') || 'none'})`);
+  else if (!timer.some((t) => isSweepInput(t.Input))) problems.push(`its target ${timerArn} is not given the Input ${JSON.stringify(SWEEP_INPUT)} (${timer.map((t) => t.Input ?? (t.InputPath ? `InputPath ${t.InputPath}` : 'the scheduled event')).join(', ')})`);
+  return problems;
+}
+
+/** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */
+export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+  const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${TIMER_HANDLER}`));
+  if (!lane) return [];
+  const timerArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${lane.targetFunctionName}`;
+  let rule: DescribeRuleCommandOutput | undefined;
+  try {
+    rule = await clients.events.send(new DescribeRuleCommand({ Name: ESCALATION_SWEEP_RULE }));
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+  }
+  const targets = rule ? ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: ESCALATION_SWEEP_RULE }))).Targets ?? []) : [];
+  const problems = sweepRuleProblems(rule, targets, timerArn);
+  return [
+    problems.length === 0
+      ? pass('routing', 'escalation-sweep', ESCALATION_SWEEP_RULE, `rule ${ESCALATION_SWEEP_RULE} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}: an escalation timer Scheduler cannot deliver is paged late, not lost (decision 264)`)
+      : fail(
+          'routing',
+          'escalation-sweep',
+          ESCALATION_SWEEP_RULE,
+          `rule ${ESCALATION_SWEEP_RULE}: ${problems.join('; ')}: an escalation timer Scheduler cannot deliver (dropped after 15 min) is then never done, and the incident's ladder stops`,
+          `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule: infra EscalationSweep)`,
+        ),
+  ];
+}
