@@ -223,9 +223,9 @@ async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Ans
         if (superseded.length > 0) unhashed.push(name);
         left.push(...superseded.map((v) => `${name}:${v}`));
       } catch (error) {
-        unhashed.push(name);
+        // Not read: a failure like any other document's (the deploy is told, unless CloudFormation is rolling back).
+        failures.push(`${name}: ${describeError(error)}`);
         left.push(`${name}:?`);
-        deps.logger.warn('versions not read', { document: name, error: describeError(error) });
       }
       continue;
     }
@@ -247,7 +247,8 @@ async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Ans
       : '';
   if (failures.length === 0) {
     if (unhashed.length > 0) deps.logger.warn('superseded versions left: deployed content not known', { unhashed, left });
-    return { status: 'SUCCESS', reason: `${deleted.length > 0 ? `deleted ${deleted.length} superseded version(s): ${deleted.join(', ')}` : 'nothing deleted'}${gone}${notKnown}`, deleted, left };
+    const outcome = deleted.length > 0 ? `deleted ${deleted.length} superseded version(s): ${deleted.join(', ')}` : unhashed.length > 0 ? 'nothing deleted' : 'every document has its default version only';
+    return { status: 'SUCCESS', reason: `${outcome}${gone}${notKnown}`, deleted, left };
   }
   const what = `superseded document versions not deleted (${deleted.length} deleted: ${listed(deleted)}${gone}); left startable by number: ${listed(left)}; ${failures.join('; ')}`;
   // A forward deployment fails, naming what could not be deleted: an earlier version left startable is not a success.
