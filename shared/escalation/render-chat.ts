@@ -56,11 +56,7 @@ function renderReopened(view: MessageView, tag: string): ChatbotCustomNotificati
       : `*Cause:* ${inline(view.cause.label)} (${inline(view.cause.code)}), as in the first message`,
   );
   lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
-  lines.push(
-    'none' in view.nextTier
-      ? `*Next tier:* ${inline(view.nextTier.none)}`
-      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
-  );
+  lines.push(nextTierLine(view));
   lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
   return {
     version: '1.0',
@@ -86,6 +82,13 @@ function renderReopened(view: MessageView, tag: string): ChatbotCustomNotificati
   };
 }
 
+/** Who is paged next, and when, unless someone acknowledges (or why nobody is). */
+function nextTierLine(view: MessageView): string {
+  return 'none' in view.nextTier
+    ? `*Next tier:* ${inline(view.nextTier.none)}`
+    : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`;
+}
+
 /** The cause of the page this tier received is superseded by a later escalation of the alarm (decision 272). */
 function renderCauseChanged(view: MessageView, tag: string): ChatbotCustomNotification {
   const lines: string[] = [];
@@ -95,11 +98,7 @@ function renderCauseChanged(view: MessageView, tag: string): ChatbotCustomNotifi
   lines.push(`*The cause is now:* ${inline(view.cause.label)} (${inline(view.cause.code)}): ${inline(view.cause.reason)}`);
   lines.push(`*Alarm:* \`${inline(view.alarm.name)}\` ${inline(view.alarm.state)} since ${inline(formatTime(view.alarm.since))}`);
   if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${inline(formatTime(view.acknowledged.at))}`);
-  lines.push(
-    'none' in view.nextTier
-      ? `*Next tier:* ${inline(view.nextTier.none)}`
-      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
-  );
+  lines.push(nextTierLine(view));
   lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
   return {
     version: '1.0',
@@ -156,11 +155,7 @@ export function renderChatNotification(view: MessageView): ChatbotCustomNotifica
   for (const line of view.earlier) lines.push(`*Earlier cause:* ${inline(line)}`);
   if (view.acknowledged) lines.push(`*Acknowledged* by ${inline(view.acknowledged.by)} at ${inline(formatTime(view.acknowledged.at))}`);
   lines.push(`*Notified:* ${view.notified.map((n) => inline(`${tierLabel(n.name, n.level)} (${formatTime(n.at)}, ${n.via})`)).join('; ')}`);
-  lines.push(
-    'none' in view.nextTier
-      ? `*Next tier:* ${inline(view.nextTier.none)}`
-      : `*Next tier:* ${inline(tierLabel(view.nextTier.name, view.nextTier.level))} at ${formatTime(view.nextTier.at)} (in ${view.nextTier.inMinutes} min) unless acknowledged`,
-  );
+  lines.push(nextTierLine(view));
   lines.push(`*Incident:* \`${inline(view.incidentId)}\``);
 
   const nextSteps =
