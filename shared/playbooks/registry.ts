@@ -44,6 +44,6 @@ export const PLAYBOOK_HANDLERS: ReadonlyArray<{ handler: string; row: string; pl
 /** The handlers that run no troubleshooting row, and the module that wires each. */
 export const SERVICE_HANDLERS: ReadonlyArray<{ handler: string; runs: string; module: string }> = [
   { handler: 'escalate', runs: 'decisions and OK state changes -> incidents up the escalation path', module: 'shared/escalation/create-escalate-handler.ts' },
-  { handler: 'escalation-timer', runs: "an escalation tier's timeout (EventBridge Scheduler)", module: 'shared/escalation/create-escalation-handlers.ts' },
+  { handler: 'escalation-timer', runs: "an escalation tier's timeout (EventBridge Scheduler)", module: 'shared/escalation/create-escalation-timer-handler.ts' },
   { handler: 'verify-change', runs: 'the health check one window after a change, reverting it if worse', module: 'shared/pipeline/create-verify-change-handler.ts' },
 ];

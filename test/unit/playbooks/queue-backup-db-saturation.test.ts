@@ -3,7 +3,7 @@ import { activeSaturation, DB_CONNECTIONS_FACT, type DbConnectionsReading } from
 import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import type { ResourceState } from '../../../shared/state/incident-store';
 
-import { rowAlarm } from '../../support/corroborating-readings';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
 
 /** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
 const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
@@ -51,7 +51,8 @@ describe('planConsumerScaling with a saturated database', () => {
     const resourceState: ResourceState = { version: 1, baseline: { mappings: { 'esm-1': 50 }, reservedConcurrency: { consumer: 100 } }, changeTimesSeconds: [] };
     const plan = planConsumerScaling({
       state: 'OK',
-      observation: observation({ dbSaturation: saturated, mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }] }),
+      // A genuine OK (decision 263): CloudWatch's newest minute under the depth alarm's threshold.
+      observation: observation({ dbSaturation: saturated, alarmMetric: metricRead([1500, 400]), mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }] }),
       policy,
       resourceState,
     });

@@ -7,7 +7,7 @@ import { refuseConsumerRevert } from '../../../shared/playbooks/queue-backup-hea
 import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import type { ResourceState } from '../../../shared/state/incident-store';
 
-import { rowAlarm } from '../../support/corroborating-readings';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
 
 /** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
 const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
@@ -20,6 +20,8 @@ const scaledUp: QueueBackupObservation = {
   queueName: 'notification-service-queue',
   mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 150 }],
   functions: { consumer: { reservedConcurrency: 150 } },
+  // The depth alarm's OK as CloudWatch bears it out (decision 263): the backlog's minute, then one under the threshold.
+  alarmMetric: metricRead([1500, 400]),
 };
 const state = (baseline: Record<string, unknown>): ResourceState => ({ version: 1, changeTimesSeconds: [], baseline });
 

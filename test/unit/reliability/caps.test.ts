@@ -67,6 +67,9 @@ const consumerPolicy = fc.record({
   minUnreservedConcurrency: fc.integer({ min: 100, max: 3000 }),
 });
 
+/** The depth alarm's metric as CloudWatch holds it at a genuine OK: the newest minute under the threshold. */
+const DRAINED = metricRead([1500, 400]);
+
 /** What Lambda can report: MaximumConcurrency 2..1000 or unset (possibly above the environment's cap, set by hand). */
 const consumerObservation: fc.Arbitrary<QueueBackupObservation> = fc
   .record({
@@ -128,7 +131,8 @@ function consumerInput(): fc.Arbitrary<QueueBackupPlanInput> {
     .map(({ state, observation, policy, baselineValues, baselineReserved, hasBaseline }) => ({
       state,
       alarm: DEPTH_ALARM,
-      observation,
+      // An OK CloudWatch bears out (the backlog's minute, then one under the threshold): decision 263 restores on no other.
+      observation: state === 'OK' ? { ...observation, alarmMetric: DRAINED } : observation,
       policy,
       resourceState: hasBaseline
         ? {

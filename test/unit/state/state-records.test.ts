@@ -12,7 +12,7 @@ import { parseChangeIntent, StateRecordError } from '../../../shared/state/state
 import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 import { stateRecordRefusal as refusal } from '../../support/state-record-refusal';
 
-import { rowAlarm } from '../../support/corroborating-readings';
+import { metricRead, rowAlarm } from '../../support/corroborating-readings';
 
 /** The queue's depth alarm as production's configuration defines it (> 1000): the plans here read depths above it unless a case says otherwise. */
 const DEPTH_ALARM = { alarmName: rowAlarm('queue-backup').alarmName, configured: rowAlarm('queue-backup') };
@@ -114,6 +114,8 @@ describe('a resource state read back (RESOURCE#<arn> / STATE)', () => {
       queueName: 'notification-service-queue',
       mappings: [{ uuid: 'esm-1', functionName: 'consumer', state: 'Enabled', maximumConcurrency: 100 }],
       functions: { consumer: { reservedConcurrency: 100 } },
+      // A genuine OK (decision 263): CloudWatch's newest minute under the depth alarm's threshold.
+      alarmMetric: metricRead([1500, 400]),
     };
     const plan = planConsumerScaling({ state: 'OK', observation, policy: production.env.scaleConsumers, resourceState: plannedFrom });
     expect(plan).toMatchObject({ kind: 'escalate', cause: 'guardrail', reason: expect.stringContaining('MaximumConcurrency 1000 for mapping esm-1 is outside 50..400') });
