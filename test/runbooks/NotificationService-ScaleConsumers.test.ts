@@ -6,7 +6,7 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-control';
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
-import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
+import { okInALaterMinute, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
 import { loadHandler } from '../support/load-handler';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 import { openIncident, type OpenIncident } from './support/open-incident';
@@ -39,6 +39,8 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
 
 describe(DOCUMENT, () => {
   let account: SandboxAccount;
+  /** When the scale-up's backlog (1500) was published: the restore's OK comes in a later minute. */
+  let backlogAt = new Date();
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -49,6 +51,7 @@ describe(DOCUMENT, () => {
     // A real backlog as SQS publishes it (AWS/SQS ApproximateNumberOfMessagesVisible 1500): the Lambda's own reading must
     // bear out the alarm before it scales (decision 217); the last describe fills the queue itself.
     await putQueueDepth(account);
+    backlogAt = new Date(); // after the datapoint's own timestamp
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, result, stderr } = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);
@@ -61,7 +64,8 @@ describe(DOCUMENT, () => {
   });
 
   it('restores the baseline through the same Lambda once the alarm is back to OK', async () => {
-    await account.transition(queueAlarmName(account.topology), 'OK');
+    // The OK in a later minute than the backlog's, as CloudWatch's (decision 263: an OK over the 1500 restores nothing).
+    await okInALaterMinute(account, queueAlarmName(account.topology), backlogAt);
 
     const { status, result } = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);
 

@@ -6,7 +6,7 @@
 import { loadRuntimeConfig, type RuntimeConfig } from '../../../shared/config/load-config';
 import type { Decision } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
-import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { clearedByCloudWatch, provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { ManualClock } from '../../support/manual-clock';
 import { auditEntries } from './support/emulator-records';
 import { declareCell, recordCell } from './support/guarantee-table';
@@ -287,7 +287,10 @@ async function flap(row: FlapRow, scenario: FlapScenario) {
   const knobs: Array<number | string> = [];
   for (let flip = 0; flip < scenario.flips; flip += 1) {
     const state = flip % 2 === 0 ? 'ALARM' : 'OK';
-    const event = state === 'ALARM' ? await row.playbook.arrange(account) : await account.transition(alarmName, 'OK');
+    // scale-consumers' OK as CloudWatch makes it, a minute of its own on the empty queue (decision 263: a bare
+    // SetAlarmState OK in the minute CloudWatch holds the 1500 restores nothing); the other rows' OK as before.
+    const ok = (): Promise<unknown> => (row.playbook.handler === 'scale-consumers' ? clearedByCloudWatch(account, alarmName) : account.transition(alarmName, 'OK'));
+    const event = state === 'ALARM' ? await row.playbook.arrange(account) : await ok();
     const delivered = !(state === 'OK' && scenario.okLost);
     // Whole seconds of the injected clock, as the pipeline reads it for cooldown and budget.
     flips.push({ atSeconds: Math.floor(clock.now().getTime() / 1000), state, delivered });

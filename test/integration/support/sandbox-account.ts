@@ -240,3 +240,17 @@ export async function clearedByCloudWatch(account: Pick<SandboxAccount, 'clientC
   if (moves.length !== 1 || moves[0] !== 'ALARM -> OK') throw new Error(`${alarmName}: the evaluator moved it ${moves.join(', ') || 'nowhere'}, not ALARM -> OK once`);
   return cleared[0]?.event as Record<string, unknown>;
 }
+
+/**
+ * The depth alarm's OK for a caller that reads the alarm itself (a runbook document builds the event from DescribeAlarms,
+ * with no StateReasonData): the backlog's minute (`backlogAt`, putQueueDepth's 1500) is over before the drained depth is
+ * published and the alarm set OK, as CloudWatch's OK comes in a later minute than the breach (decision 263: the OK
+ * restores only when the alarm's newest period is under its threshold). Waits for the next minute boundary at most once.
+ */
+export async function okInALaterMinute(account: SandboxAccount, alarmName: string, backlogAt: Date, depth = 0): Promise<Record<string, unknown>> {
+  const nextMinute = (Math.floor(backlogAt.getTime() / 60_000) + 1) * 60_000;
+  const wait = nextMinute - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 250));
+  await putQueueDepth(account, depth);
+  return account.transition(alarmName, 'OK');
+}
