@@ -314,17 +314,28 @@ describe('the people who start runbooks run only the project\'s documents of the
     call('ssm:UpdateMaintenanceWindowTask', ssmArn('maintenancewindow/mw-0123456789abcdef0'), 'repoints an existing task'),
   ];
 
-  it('pins the account by condition, never by a variable in an ARN\'s account (review 16, R16-6): every Allow holds aws:ResourceAccount = ${aws:PrincipalAccount}, and both policies are valid against the reference as published', async () => {
+  it('pins the account by condition, never by a variable in an ARN\'s account (review 16, R16-6): every Allow but iam:PassRole holds aws:ResourceAccount = ${aws:PrincipalAccount}, and both policies are valid against the reference as published', async () => {
     for (const file of ['runbook-starter-policy.json', 'runbook-approver-policy.json']) {
       const raw = publishedPolicy(file);
       const arns = raw.Statement.flatMap((st) => [...[st.Resource ?? []].flat(), ...[st.NotResource ?? []].flat()]).filter((arn) => arn !== '*');
       expect(arns.length).toBeGreaterThan(0);
       // IAM resolves a variable only after the fifth colon: the partition, service, region and account segments hold none.
       expect(arns.filter((arn) => arn.split(':').slice(0, 5).some((segment) => segment.includes('${')))).toEqual([]);
-      const allows = raw.Statement.filter((st) => st.Effect === 'Allow');
+      // A role can be passed only within its own account, and PassRole's context may lack aws:ResourceAccount (R17-4).
+      const allows = raw.Statement.filter((st) => st.Effect === 'Allow' && st.Action !== 'iam:PassRole');
+      expect(allows.length).toBeGreaterThan(0);
       expect(allows.filter((st) => (st.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals?.['aws:ResourceAccount'] !== PRINCIPAL_ACCOUNT).map((st) => st.Sid)).toEqual([]);
       expect(await policyFindings([{ where: `docs/iam/${file}`, kind: 'identity', document: raw }])).toEqual([]);
     }
+  });
+
+  it('passes the automation role to Systems Manager without aws:ResourceAccount in PassRole\'s context (review 17, R17-4); planted: 257\'s condition on the PassRole grant refuses it', async () => {
+    const pass = [call('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`, 'the document\'s pinned AutomationAssumeRole, to Systems Manager', { 'iam:PassedToService': 'ssm.amazonaws.com' })];
+    expect(await judge(alone, pass)).toEqual(expectResults(pass, 'Allowed'));
+    const with257 = editStatements([{ name: 'starter', document: starter }], (s) =>
+      s.Sid === 'PassTheRunbooksOwnRoleToSystemsManager' ? { ...s, Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com', 'aws:ResourceAccount': PRINCIPAL_ACCOUNT } } } : s,
+    );
+    expect(await deniedAs(jane(with257), pass)).toEqual(expectResults(pass, 'Denied'));
   });
 
   it('catches the policy of decision 250 (the variable in the ARNs\' account segment): IAM matches no resource, so every legitimate start and the PassRole are refused', async () => {

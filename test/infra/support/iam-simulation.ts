@@ -178,8 +178,11 @@ function requestContext(principal: SimulationPrincipal, region: string): Record<
  * aws:ResourceAccount, the account that owns the resource, which AWS sets on "most service actions"; the IAM User Guide
  * (AWS global condition context keys, aws:ResourceAccount, Availability) lists the exceptions: all of Amazon EBS and
  * EventBridge, and six EC2 actions. Review 16, R16-6: the starter and approver policies pin their account with it.
+ * iam:PassRole is simulated without it too (review 17, R17-4): PassRole is a permission-only check that the receiving
+ * service makes when it is handed the role, and the User Guide does not say that its context holds the key; a policy
+ * whose PassRole grant needs it would refuse every runbook start, so the simulator does not supply it.
  */
-const NO_RESOURCE_ACCOUNT_KEY = new Set(['ec2:CopyFpgaImage', 'ec2:CopyImage', 'ec2:CopySnapshot', 'ec2:CreateTransitGatewayPeeringAttachment', 'ec2:CreateVolume', 'ec2:CreateVpcPeeringConnection']);
+const NO_RESOURCE_ACCOUNT_KEY = new Set(['iam:PassRole', 'ec2:CopyFpgaImage', 'ec2:CopyImage', 'ec2:CopySnapshot', 'ec2:CreateTransitGatewayPeeringAttachment', 'ec2:CreateVolume', 'ec2:CreateVpcPeeringConnection']);
 function resourceAccountContext(call: SimulatedCall, principal: SimulationPrincipal): Record<string, string> {
   const service = call.action.split(':')[0] ?? '';
   if (service === 'ebs' || service === 'events' || NO_RESOURCE_ACCOUNT_KEY.has(call.action)) return {};
