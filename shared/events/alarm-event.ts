@@ -39,6 +39,12 @@ export interface AlarmState {
   timestamp: string;
   actionsSuppressedBy?: string;
   actionsSuppressedReason?: string;
+  /**
+   * CloudWatch's evaluation state of the alarm at this state (PARTIAL_DATA, EVALUATION_ERROR, ...: User Guide, "Alarm
+   * evaluation state"; the "How partial data is handled" example event carries `state.evaluationState`), as sent: kept
+   * for the record, not an enum, so a value CloudWatch adds later is still an event.
+   */
+  evaluationState?: string;
 }
 
 export interface AlarmStateChange {
@@ -69,6 +75,12 @@ export interface AlarmStateChange {
    * state change has one key whether EventBridge delivered it or an SSM document built it from DescribeAlarms.
    */
   incidentKey: string;
+  /**
+   * The EventBridge replay that re-sent this event from an archive (the envelope's `replay-name`; EventBridge User Guide,
+   * "Archiving and replaying events"): absent on a live delivery. A replay is taken as a delivery of the same state
+   * change (same incident key) only while the records that tell a handled one exist (shared/events/replay-age.ts).
+   */
+  replayName?: string;
 }
 
 const SOURCE = 'aws.cloudwatch';
@@ -190,6 +202,7 @@ const stateSchema = z.looseObject(
     timestamp,
     actionsSuppressedBy: z.optional(nonEmpty()),
     actionsSuppressedReason: z.optional(text()),
+    evaluationState: z.optional(nonEmpty(255)),
   },
   { error: expecting('expected an object') },
 );
@@ -212,6 +225,8 @@ const eventSchema = z.looseObject({
   time: timestamp,
   region: text().check(z.refine<string>(isAwsRegion, { error: 'expected an AWS region such as us-east-1' })),
   resources: z.optional(z.array(text(), { error: expecting('expected an array of ARNs') })),
+  // EventBridge API reference, Replay: ReplayName is 1-64 characters.
+  'replay-name': z.optional(nonEmpty(64)),
   detail: z.looseObject(
     {
       alarmName: nonEmpty(MAX_ALARM_NAME_CHARS),
@@ -358,6 +373,7 @@ function toState(raw: RawState): AlarmState {
   if (raw.reasonData !== undefined) state.reasonData = parseReasonData(raw.reasonData);
   if (raw.actionsSuppressedBy !== undefined) state.actionsSuppressedBy = raw.actionsSuppressedBy;
   if (raw.actionsSuppressedReason !== undefined) state.actionsSuppressedReason = raw.actionsSuppressedReason;
+  if (raw.evaluationState !== undefined) state.evaluationState = raw.evaluationState;
   return state;
 }
 
@@ -464,6 +480,7 @@ export function parseAlarmEvent(input: unknown): AlarmStateChange {
   if (configuration.thresholdMetricId !== undefined) result.thresholdMetricId = configuration.thresholdMetricId;
   if (configuration.description !== undefined) result.description = configuration.description;
   if (mutedReason !== undefined) result.mutedReason = mutedReason;
+  if (event['replay-name'] !== undefined) result.replayName = event['replay-name'];
   return result;
 }
 

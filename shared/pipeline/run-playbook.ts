@@ -6,6 +6,7 @@ import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError, TransientError } from '../errors';
 import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
+import { replayBeyondRecordsReason } from '../events/replay-age';
 import { evaluateGuardrails, nextResourceState, planningState } from '../guard/evaluate-guardrails';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
@@ -86,7 +87,7 @@ type Admission<Target> =
   | { kind: 'admitted'; event: AlarmStateChange; target: Target };
 
 function admit<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
-  deps: Pick<PipelineDeps<Clients, Target, Observation, Change>, 'playbook' | 'runtime' | 'watchedAlarms'>,
+  deps: Pick<PipelineDeps<Clients, Target, Observation, Change>, 'playbook' | 'runtime' | 'watchedAlarms' | 'clock'>,
   raw: unknown,
   onParsed: (event: AlarmStateChange) => void = () => undefined,
 ): Admission<Target> {
@@ -100,6 +101,9 @@ function admit<Clients, Target extends { resource: ResourceRef }, Observation, C
     // record, audit) is one the handler itself would build (decision 184).
     const facts = handlerTrustFacts(runtime, playbook.name);
     refuseUnwatchedAlarm(event, deps.watchedAlarms ? { ...facts, watchedAlarms: deps.watchedAlarms } : facts);
+    // An archive's replay older than the claims that would recognise it as handled (decision 274): refused, nothing read.
+    const replayTooOld = replayBeyondRecordsReason(event, deps.clock.now(), runtime.config.recordRetentionDays);
+    if (replayTooOld !== undefined) throw new InvalidInputError(replayTooOld, [`replay-name: ${event.replayName ?? ''}`, `state.timestamp: ${event.state.timestamp}`]);
     if (event.muted) return { kind: 'skipped', event, reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, muted: true };
     if (!playbook.actsOn.includes(event.state.value)) {
       return { kind: 'skipped', event, reason: `${playbook.name} does not act on state ${event.state.value}`, muted: false };
@@ -137,7 +141,7 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
 
   // parse: bad input is rejected here, before any AWS call.
   const admission = admit(deps, raw, (parsed) =>
-    logger.appendKeys({ alarmName: parsed.alarmName, incidentId: parsed.incidentKey, account: parsed.account, region: parsed.region }),
+    logger.appendKeys({ alarmName: parsed.alarmName, incidentId: parsed.incidentKey, account: parsed.account, region: parsed.region, ...(parsed.replayName !== undefined ? { replayName: parsed.replayName } : {}) }),
   );
   if (admission.kind === 'rejected') {
     const decision = decide({ outcome: 'rejected', ...rejectionFields(admission.error) });

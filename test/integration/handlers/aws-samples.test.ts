@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import { handledDuplicateReason } from '../../../shared/pipeline/types';
 import { getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
@@ -81,6 +82,8 @@ async function putMetricMathAlarm(account: SandboxAccount, alarmName: string, sa
 describe('scale-consumers on AWS-published event shapes (production)', () => {
   let account: SandboxAccount;
   let handler: AlarmHandler;
+  /** The metric-math event the "scales the consumers one step" case had applied: the next case replays it. */
+  let applied: Event | undefined;
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -159,5 +162,20 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
     expect(await maximumConcurrency(account)).toBe(100);
     // The same filter that saw nothing above sees this change (and the health check scheduled after it).
     expect(await changesSince(account, since)).toEqual(['lambda:UpdateEventSourceMapping', 'scheduler:CreateSchedule']);
+    applied = event;
+  });
+
+  // Decision 274: EventBridge re-sends an archived event as it was, plus replay-name (test/unit/events/aws-samples/
+  // adapted-replayed-from-archive.json). The alarm is still in the ALARM of that state change, so only the claim the
+  // first delivery took stands between the replay and a second step up.
+  it('takes a replay of that state change from an EventBridge archive as the same incident: skipped as handled, nothing changed', async () => {
+    if (!applied) throw new Error('the case before this one applies the change this one replays');
+    const replay = { ...structuredClone(applied), 'replay-name': 'replay_archive' };
+    expect(await maximumConcurrency(account)).toBe(100);
+    const since = await callIndex();
+    const decision = await handler(replay);
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: handledDuplicateReason('applied'), alarmName: applied.detail.alarmName });
+    expect(await changesSince(account, since)).toEqual([]);
+    expect(await maximumConcurrency(account)).toBe(100);
   });
 });

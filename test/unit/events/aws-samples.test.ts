@@ -70,7 +70,7 @@ function rejection(parse: () => unknown): InvalidInputError {
 
 describe('the samples say where they come from', () => {
   it('every sample names its source, when it was read and what was adapted, and holds an event or its text', () => {
-    expect(sampleFiles.length).toBe(15);
+    expect(sampleFiles.length).toBe(17);
     for (const file of sampleFiles) {
       const { source, retrieved, adapted, event, text } = sample(file.replace(/\.json$/, ''));
       expect(typeof source.document).toBe('string');
@@ -128,6 +128,10 @@ describe('parseAlarmEvent on what AWS sends', () => {
     ['composite alarm whose suppression ended, ALARM -> ALARM (adapted)', delivered('adapted-composite-suppression-ended'), { kind: 'composite', state: 'ALARM', previous: 'ALARM', muted: false, primary: undefined }],
     // Fails on the code before decision 129, whose region pattern wanted two letters before the first dash.
     ['single-metric alarm in the European Sovereign Cloud, eusc-de-east-1 (adapted)', delivered('adapted-european-sovereign-cloud-region'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    // The "How partial data is handled" page: a Metrics Insights alarm evaluated on the first 10,000 metrics only.
+    ['Metrics Insights alarm evaluated on partial data (evaluationState PARTIAL_DATA), previousState INSUFFICIENT_DATA', delivered('metrics-insights-partial-data'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: undefined }],
+    // EventBridge's replay of an archived event: the same event plus replay-name.
+    ['single-metric alarm replayed from an EventBridge archive (replay-name; adapted)', delivered('adapted-replayed-from-archive'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
   ])('accepts the %s', (_what, input, expected) => {
     const event = parseAlarmEvent(input);
     expect({
@@ -162,6 +166,32 @@ describe('parseAlarmEvent on what AWS sends', () => {
     expect(event.state.reasonData).toEqual({
       triggeringAlarms: [{ arn: 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:CompositeDemo.FirstChild', state: { value: 'ALARM', timestamp: '2023-08-04T12:54:46.138+0000' } }],
     });
+  });
+
+  it('keeps the evaluation state CloudWatch wrote (PARTIAL_DATA) on the state that has it, and on no other', () => {
+    const event = parseAlarmEvent(delivered('metrics-insights-partial-data'));
+    expect(event.state).toMatchObject({ value: 'ALARM', evaluationState: 'PARTIAL_DATA', timestamp: '2022-11-08T11:26:05.401+0000' });
+    expect(event.state.reasonData).toMatchObject({ period: 60, recentDatapoints: [20000, 20000, 20000], threshold: 0 });
+    expect(event.previousState).toEqual({ value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: '2022-11-08T11:25:51.227+0000' });
+    expect(event.metrics).toEqual([{ id: 'm2', expression: 'SELECT SUM(PartialDataTestMetric) FROM partial_data_test', returnData: true, period: 60, dimensions: {} }]);
+    expect(parseAlarmEvent(fixture('alarm-state-change-single-metric')).state.evaluationState).toBeUndefined();
+  });
+
+  it('names the replay a replayed event came from, and gives it the incident key of the live delivery it repeats', () => {
+    const replayed = parseAlarmEvent(delivered('adapted-replayed-from-archive'));
+    const live = parseAlarmEvent(fixture('alarm-state-change-single-metric'));
+    expect(replayed.replayName).toBe('replay_archive');
+    expect(live.replayName).toBeUndefined();
+    expect(replayed.incidentKey).toBe(live.incidentKey);
+    expect({ ...replayed, replayName: undefined }).toEqual({ ...live, replayName: undefined });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an empty replay-name', { ...(sample('adapted-replayed-from-archive').event ?? {}), 'replay-name': '' }, 'replay-name: must not be empty'],
+    ['a replay-name of 65 characters (EventBridge: at most 64)', { ...(sample('adapted-replayed-from-archive').event ?? {}), 'replay-name': 'r'.repeat(65) }, 'replay-name: must be at most 64 characters'],
+    ['a replay-name that is no string', { ...(sample('adapted-replayed-from-archive').event ?? {}), 'replay-name': 7 }, 'replay-name: expected a string'],
+  ])('refuses %s, naming why', (_what, input, message) => {
+    expect(rejection(() => parseAlarmEvent(input)).message).toBe(message);
   });
 
   it('keeps a previousState without reasonData as one without it', () => {
@@ -387,11 +417,11 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     return event as unknown as Record<string, unknown>;
   }
 
-  async function decide(name: string, input: unknown): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
+  /** The decision, every call the pipeline made (into `calls`, kept when the run throws) and what it published. */
+  async function decide(name: string, input: unknown, calls: string[] = []): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
     const runtime = runtimeIn(regionOf(name));
     const playbook = byName[name];
     if (!playbook) throw new Error(`no playbook ${name}`);
-    const calls: string[] = [];
     const published: Decision[] = [];
     const refused = (what: string) => async (): Promise<never> => {
       calls.push(what);
@@ -459,6 +489,66 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
       expect(published).toEqual([]);
     }
   });
+
+  // Decision 274. EventBridge re-sends an archived event as it was, plus replay-name: the 2019 example's state change is
+  // seven years before this clock, far older than the 90 days (recordRetentionDays) its claim is kept. Fails without the
+  // check in run-playbook.ts's admit: the replay goes on to DescribeAlarms (and, the alarm still in ALARM since then and
+  // the claim gone, would remediate the state change again).
+  it('every handler refuses a replay of a state change older than the records kept, and calls nothing', async () => {
+    for (const name of Object.keys(byName)) {
+      const { decision, calls, published } = await decide(name, asOwnAlarm(name, delivered('adapted-replayed-from-archive')));
+      expect(decision).toMatchObject({
+        outcome: 'rejected',
+        reason: expect.stringMatching(/^replayed event \(EventBridge replay "replay_archive"\) of alarm ".+"'s state change of 2019-10-02T17:04:40\.989\+0000, 2621 days ago: older than the 90 days the records that tell a handled state change are kept \(recordRetentionDays\), so whether it was handled cannot be told; not acted on, nothing read or changed$/),
+        findings: ['replay-name: replay_archive', 'state.timestamp: 2019-10-02T17:04:40.989+0000'],
+      });
+      expect(calls).toEqual([]);
+      expect(published).toEqual([]);
+    }
+  });
+
+  /** The sample as one of `name`'s alarms, its state change `daysAgo` before the tests' clock (2026-12-06T05:00Z). */
+  function changedDaysAgo(name: string, input: unknown, daysAgo: number): Record<string, unknown> {
+    const event = asOwnAlarm(name, input) as { detail: { state: { timestamp: string } } };
+    event.detail.state.timestamp = new Date(Date.parse('2026-12-06T05:00:00Z') - daysAgo * 86_400_000).toISOString().replace('Z', '+0000');
+    return event as unknown as Record<string, unknown>;
+  }
+
+  // At the records' age and within it a replay is a delivery of the same state change: re-read like any other (its
+  // claim then says whether it was handled: test/integration/handlers/aws-samples.test.ts replays an applied one). The
+  // queue's metric-math sample, so that scale-consumers finds its target and reaches the re-read.
+  const queueSample = (replayName?: string): Record<string, unknown> => {
+    const event = structuredClone(sample('adapted-queue-depth-metric-math').event ?? {});
+    return replayName === undefined ? event : { ...event, 'replay-name': replayName };
+  };
+  it.each<[string, string, Record<string, unknown>, number]>([
+    ['a replay of a state change 90 days old (the records still hold its claim)', 'DescribeAlarms', queueSample('replay_archive'), 90],
+    ['a replay of a state change 5 days old', 'DescribeAlarms', queueSample('replay_archive'), 5],
+    ['a live delivery of a state change 2621 days old (no replay-name: the age is not judged)', 'DescribeAlarms', queueSample(), 2621],
+    ['a replay of a state change 91 days old', 'nothing', queueSample('replay_archive'), 91],
+  ])('scale-consumers, for %s: first call %s', async (_what, first, input, daysAgo) => {
+    const calls: string[] = [];
+    // Past the re-read the services refuse every call (the claim throws): only how far the event got is asserted.
+    const decision = await decide('scale-consumers', changedDaysAgo('scale-consumers', input, daysAgo), calls).then(
+      (result) => result.decision,
+      () => undefined,
+    );
+    expect(calls[0] ?? 'nothing').toBe(first);
+    if (first === 'nothing') expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^replayed event .*, 91 days ago: older than the 90 days/) });
+  });
+
+  // The partial-data page's alarm queries a Metrics Insights table: routed to none of the handlers, and, relabelled as
+  // one of theirs, naming none of their resources. Either way refused before any AWS call.
+  it('every handler refuses the Metrics Insights alarm evaluated on partial data, as published and as one of its own alarms, and calls nothing', async () => {
+    for (const name of Object.keys(byName)) {
+      const published = await decide(name, delivered('metrics-insights-partial-data'));
+      expect(published.decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^alarm "my-alarm-name" is not one the production environment watches with /) });
+      const own = await decide(name, asOwnAlarm(name, delivered('metrics-insights-partial-data')));
+      expect(own.decision).toMatchObject({ outcome: 'rejected' });
+      expect(own.decision.reason).not.toMatch(/not one the production environment watches/);
+      expect([...published.calls, ...own.calls, ...published.published, ...own.published]).toEqual([]);
+    }
+  });
 });
 
 describe('the escalate handler\'s intake on AWS samples', () => {
@@ -470,6 +560,8 @@ describe('the escalate handler\'s intake on AWS samples', () => {
     ['a metric-math alarm under a mute rule (current example)', delivered('metric-math-muted'), 'ignore'],
     ['an anomaly-detection alarm under a mute rule (current example)', delivered('anomaly-detection-muted'), 'ignore'],
     ['an alarm now INSUFFICIENT_DATA (adapted)', delivered('adapted-insufficient-data-now'), 'ignore'],
+    ['a Metrics Insights alarm in ALARM on partial data', delivered('metrics-insights-partial-data'), 'open'],
+    ['a single-metric alarm in ALARM, replayed from an archive (adapted)', delivered('adapted-replayed-from-archive'), 'open'],
   ])('%s: %s', (_what, input, kind) => {
     const parsed = parseEscalateInput(input);
     if (parsed.kind !== 'alarm') throw new Error('expected an alarm');
