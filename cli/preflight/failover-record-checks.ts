@@ -9,8 +9,9 @@
 // (recordNotSwitched): found during the outage the document is for. Preflight makes the same read, with the caller's
 // credentials, and judges it as the document's steps would, before anyone needs it. A pair the documents can switch
 // may still fail the failover it is for: a health check Route 53 ignores or reads backwards, two records reaching one
-// endpoint or judged by one check (review 15 R15-3): those are judged too, from each check's HealthCheckConfig and
-// the PRIMARY's current status.
+// endpoint or judged by one check (review 15 R15-3), a calculated or CloudWatch alarm check Route 53 always counts
+// healthy (review 17 R17-1): those are judged too, from each check's HealthCheckConfig (and a calculated check's
+// children's) and the PRIMARY's current status.
 import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
@@ -51,6 +52,10 @@ export interface PairVerdict {
   problems: string[];
   /** What the documents would switch, but to no effect: DNS would not fail over with it (review 15 R15-3). */
   dnsProblems: string[];
+  /** What may keep DNS from failing over, depending on what preflight does not read (a CloudWatch alarm's data), or what does not decide it now (review 17 R17-1): a WARN. */
+  dnsWarnings: string[];
+  /** The health check changes (aws route53 update-health-check) that answer dnsProblems and dnsWarnings. */
+  dnsFixes: string[];
   healthCheckIds: string[];
   /** Each record's health check, by role, with the record's set identifier and value (what its check should judge). */
   healthChecks: RecordCheck[];
@@ -151,7 +156,7 @@ export function judgeRecordPair(records: readonly ResourceRecordSet[], pair: { r
     const value = record.ResourceRecords?.[0]?.Value;
     healthChecks.push({ role, id: record.HealthCheckId, ...(record.SetIdentifier ? { setIdentifier: record.SetIdentifier } : {}), ...(value ? { value } : {}) });
   }
-  return { state: problems.length > 0 ? 'refused' : state, problems, dnsProblems, healthCheckIds: healthChecks.map((c) => c.id), healthChecks };
+  return { state: problems.length > 0 ? 'refused' : state, problems, dnsProblems, dnsWarnings: [], dnsFixes: [], healthCheckIds: healthChecks.map((c) => c.id), healthChecks };
 }
 
 /**
@@ -194,6 +199,181 @@ export function healthCheckProblems(check: RecordCheck, config: HealthCheckConfi
 /** The health check types GetHealthCheckStatus reports checkers' observations for (a calculated check it does not answer). */
 const ENDPOINT_CHECK_TYPES = new Set(['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP']);
 
+/** A CALCULATED check's children as GetHealthCheck answered them, by id: the config, or undefined when it does not exist. */
+export type ChildChecks = ReadonlyMap<string, HealthCheckConfig | undefined>;
+
+export interface HealthCheckJudgement {
+  /** DNS would not fail over with the record's check: FAIL. */
+  problems: string[];
+  /** What may keep DNS from failing over, depending on what preflight does not read, or what does not decide the check now: WARN. */
+  warnings: string[];
+  /** The update-health-check commands that change what the problems and warnings name. */
+  fixes: string[];
+}
+
+/** What a record's check that misreads its region does to DNS: healthy while the region's API is down, or unhealthy while it is up. */
+function dnsEffect(check: RecordCheck, otherRegion: string, what: 'healthyWhileDown' | 'unhealthyWhileUp'): string {
+  const region = check.setIdentifier ?? 'its region';
+  const afterSwitch = check.role === 'SECONDARY' ? ` and after a switch (the documents carry each record's health check over) it is the PRIMARY's check` : '';
+  if (what === 'healthyWhileDown') {
+    return check.role === 'PRIMARY'
+      ? `so DNS keeps answering with the PRIMARY record (${region}) when its API is down: it never fails away from it`
+      : `so when the PRIMARY fails DNS answers with the SECONDARY (${region}) whether its API is up or not,${afterSwitch}: DNS would never fail away from ${region}`;
+  }
+  return check.role === 'PRIMARY'
+    ? `so while the PRIMARY's API (${region}) is up DNS answers with the SECONDARY record (${otherRegion}), whose consumers are off until FailoverToDR enables them`
+    : `so while the SECONDARY's API (${region}) is up DNS does not fail over to it,${afterSwitch}: DNS would answer with ${otherRegion}'s record while ${region}'s API is up`;
+}
+
+const INSUFFICIENT_DATA_QUOTE = `Route 53 gives it "when CloudWatch has insufficient data about the metric to determine the alarm state" (API reference, HealthCheckConfig.InsufficientDataHealthStatus)`;
+
+/**
+ * How one check reads when its record's region's API is down (its metrics stopped too) and when it is up, the other
+ * region's up; a reason for each way it misreads. Route 53's documented rules (API reference, HealthCheckConfig):
+ * Disabled is always healthy; Inverted swaps healthy and unhealthy; a CLOUDWATCH_METRIC check is healthy at OK,
+ * unhealthy at ALARM, and at insufficient data what InsufficientDataHealthStatus says (LastKnownStatus, the documented
+ * default: the status "from the last time CloudWatch had sufficient data", healthy for a new check). Not for CALCULATED.
+ */
+interface Reading {
+  healthyWhileDown: boolean;
+  healthyWhileUp: boolean;
+  reasons: string[];
+  /** Not decided by what is read (LastKnownStatus: depends on whether the alarm fired before the data stopped). */
+  warnings: string[];
+  fixes: string[];
+}
+
+function readingOf(id: string, config: HealthCheckConfig, region: string, otherRegion: string, options: { flags: boolean }): Reading {
+  const reading: Reading = { healthyWhileDown: false, healthyWhileUp: true, reasons: [], warnings: [], fixes: [] };
+  if (config.Type === 'CLOUDWATCH_METRIC') {
+    const alarm = config.AlarmIdentifier;
+    const alarmText = alarm ? `alarm ${alarm.Name ?? '?'} in ${alarm.Region ?? '?'}` : 'an alarm it does not name';
+    const insufficient = config.InsufficientDataHealthStatus;
+    if (alarm?.Region && alarm.Region === otherRegion && alarm.Region !== region) {
+      reading.healthyWhileDown = true;
+      reading.reasons.push(`watches CloudWatch ${alarmText} (AlarmIdentifier.Region): Route 53 judges ${region} by an alarm of ${otherRegion}`);
+      reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --alarm-identifier Region=${region},Name=<an alarm on ${region}'s API>`);
+    } else if (insufficient === 'Healthy') {
+      reading.healthyWhileDown = true;
+      reading.reasons.push(
+        `watches CloudWatch ${alarmText} with InsufficientDataHealthStatus Healthy, the status ${INSUFFICIENT_DATA_QUOTE}: when ${region}'s API stops, its metrics stop with it and the alarm has no data: the check reads healthy`,
+      );
+      reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --insufficient-data-health-status Unhealthy`);
+    } else if (insufficient !== 'Unhealthy') {
+      reading.warnings.push(
+        `watches CloudWatch ${alarmText} with InsufficientDataHealthStatus ${insufficient ?? 'not given (LastKnownStatus, the documented default)'}: when the alarm has no data Route 53 keeps "the status of the health check from the last time CloudWatch had sufficient data" (API reference; healthy for a new check), so if ${region}'s metrics stop before the alarm reaches ALARM the check stays healthy while the API is down (not read: the alarm's metric and TreatMissingData)`,
+      );
+      reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --insufficient-data-health-status Unhealthy`);
+    }
+  } else if (config.Type && ENDPOINT_CHECK_TYPES.has(config.Type)) {
+    const probed = config.FullyQualifiedDomainName ? regionOfEndpoint(config.FullyQualifiedDomainName) : undefined;
+    if (probed && probed === otherRegion && probed !== region) {
+      reading.healthyWhileDown = true;
+      reading.reasons.push(`probes ${config.FullyQualifiedDomainName ?? ''}, an endpoint in ${probed}`);
+      reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --fully-qualified-domain-name <${region}'s API endpoint>`);
+    }
+  }
+  if (!options.flags) return reading;
+  if (config.Disabled) {
+    reading.healthyWhileDown = true;
+    reading.healthyWhileUp = true;
+    reading.reasons.push('is disabled (Route 53 "considers the status of the health check to always be healthy")');
+    reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --no-disabled`);
+  } else if (config.Inverted) {
+    [reading.healthyWhileDown, reading.healthyWhileUp] = [!reading.healthyWhileDown, !reading.healthyWhileUp];
+    reading.reasons.push('is inverted ("unhealthy when it otherwise would be considered healthy")');
+    reading.fixes.push(`aws route53 update-health-check --health-check-id ${id} --no-inverted`);
+  }
+  return reading;
+}
+
+/**
+ * Pure (review 17 R17-1): what Route 53 does with a record's CLOUDWATCH_METRIC or CALCULATED check beyond the fields
+ * healthCheckProblems reads (Disabled, Inverted, the probed endpoint). A CLOUDWATCH_METRIC check: an alarm of the other
+ * region FAILs like a probe of its endpoint; InsufficientDataHealthStatus Healthy FAILs (the alarm has no data exactly
+ * when the region's metrics stop); LastKnownStatus (or none: the documented default) WARNs. A CALCULATED check
+ * (API reference, HealthCheckConfig.HealthThreshold: "If you specify 0, Route 53 always considers this health check to
+ * be healthy"; "a number greater than the number of child health checks, Route 53 always considers this health check to
+ * be unhealthy") FAILs on either, and is judged through its children, one level: Route 53 does not let a calculated
+ * check monitor another ("You can't configure a calculated health check to monitor the health of other calculated
+ * health checks", Developer Guide, "Values that you specify when you create or update health checks"), so a calculated
+ * or missing child is a FAIL (not judged) and nothing deeper is read (no cycle can form). Each child is read as
+ * `readingOf` reads it; enough of them healthy while the region's API is down (HealthThreshold or more), or too few
+ * healthy while it is up, FAILs naming them; a child that misreads without deciding the check now WARNs.
+ */
+export function healthCheckTypeJudgement(check: RecordCheck, config: HealthCheckConfig, otherRegion: string, children: ChildChecks): HealthCheckJudgement {
+  const judgement: HealthCheckJudgement = { problems: [], warnings: [], fixes: [] };
+  const region = check.setIdentifier ?? 'its region';
+  const label = `the ${check.role}'s health check ${check.id}`;
+  if (config.Type === 'CLOUDWATCH_METRIC') {
+    const reading = readingOf(check.id, config, region, otherRegion, { flags: false });
+    if (reading.reasons.length > 0) judgement.problems.push(`${label} ${reading.reasons.join(' and ')}, ${dnsEffect(check, otherRegion, 'healthyWhileDown')}`);
+    judgement.warnings.push(...reading.warnings.map((w) => `${label} ${w}`));
+    judgement.fixes.push(...reading.fixes);
+    return judgement;
+  }
+  if (config.Type !== 'CALCULATED') return judgement;
+  const ids = config.ChildHealthChecks ?? [];
+  const threshold = config.HealthThreshold;
+  const of = `HealthThreshold ${threshold ?? 'not given'} of ${ids.length} child check${ids.length === 1 ? '' : 's'}`;
+  const thresholdFix = `aws route53 update-health-check --health-check-id ${check.id} --health-threshold <1 to ${ids.length}>`;
+  if (threshold === 0) {
+    judgement.problems.push(`${label} is a calculated check with ${of}: "If you specify 0, Route 53 always considers this health check to be healthy" (API reference, HealthCheckConfig.HealthThreshold), ${dnsEffect(check, otherRegion, 'healthyWhileDown')}`);
+    judgement.fixes.push(thresholdFix);
+  } else if (threshold !== undefined && threshold > ids.length) {
+    judgement.problems.push(
+      `${label} is a calculated check with ${of}: "If you specify a number greater than the number of child health checks, Route 53 always considers this health check to be unhealthy" (API reference, HealthCheckConfig.HealthThreshold), ${dnsEffect(check, otherRegion, 'unhealthyWhileUp')}`,
+    );
+    judgement.fixes.push(thresholdFix);
+  }
+  const readings: Array<{ id: string; reading: Reading }> = [];
+  for (const id of ids) {
+    const child = children.get(id);
+    if (!children.has(id) || child === undefined) {
+      judgement.problems.push(`${label} is a calculated check whose child ${id} does not exist: what Route 53 counts for it is not documented, so whether DNS fails away from ${region} cannot be judged`);
+      judgement.fixes.push(`aws route53 update-health-check --health-check-id ${check.id} --child-health-checks <its existing children>`);
+    } else if (child.Type === 'CALCULATED') {
+      judgement.problems.push(
+        `${label} is a calculated check whose child ${id} is calculated too, which Route 53 does not allow ("You can't configure a calculated health check to monitor the health of other calculated health checks", Developer Guide): not judged, so whether DNS fails away from ${region} cannot be judged`,
+      );
+      judgement.fixes.push(`aws route53 update-health-check --health-check-id ${check.id} --child-health-checks <endpoint or alarm checks of ${region}>`);
+    } else {
+      readings.push({ id, reading: readingOf(id, child, region, otherRegion, { flags: true }) });
+    }
+  }
+  for (const { id, reading } of readings) judgement.warnings.push(...reading.warnings.map((w) => `${label}'s child ${id} ${w}`));
+  if (threshold === undefined || threshold === 0 || threshold > ids.length) {
+    // Decided by the threshold alone (or not given: each child that misreads is a FAIL, as nothing says how many decide).
+    for (const { id, reading } of readings) if (reading.reasons.length > 0) judgement.problems.push(`${label}'s child ${id} ${reading.reasons.join(' and ')} (${of})`);
+    judgement.fixes.push(...readings.flatMap((r) => r.reading.fixes));
+    return judgement;
+  }
+  const list = (rs: typeof readings) => rs.map(({ id, reading }) => `${id} ${reading.reasons.join(' and ')}`).join('; ');
+  const healthyWhileDown = readings.filter((r) => r.reading.healthyWhileDown);
+  const unhealthyWhileUp = readings.filter((r) => !r.reading.healthyWhileUp);
+  const healthyWhileUp = readings.length - unhealthyWhileUp.length;
+  const deciding = new Set<string>();
+  if (healthyWhileDown.length >= threshold) {
+    healthyWhileDown.forEach((r) => deciding.add(r.id));
+    judgement.problems.push(
+      `${label} is a calculated check with ${of}, and ${healthyWhileDown.length} of them count healthy while ${region}'s API is down (${list(healthyWhileDown)}): enough for the threshold: it stays healthy, ${dnsEffect(check, otherRegion, 'healthyWhileDown')}`,
+    );
+  }
+  if (healthyWhileUp < threshold) {
+    unhealthyWhileUp.forEach((r) => deciding.add(r.id));
+    judgement.problems.push(
+      `${label} is a calculated check with ${of}, and ${unhealthyWhileUp.length} of them count unhealthy while ${region}'s API is up (${list(unhealthyWhileUp)}): only ${healthyWhileUp} healthy, fewer than the threshold: it is unhealthy, ${dnsEffect(check, otherRegion, 'unhealthyWhileUp')}`,
+    );
+  }
+  const rest = readings.filter((r) => r.reading.reasons.length > 0 && !deciding.has(r.id));
+  if (rest.length > 0) {
+    judgement.warnings.push(`${label} is a calculated check with ${of} whose child${rest.length === 1 ? '' : 'ren'} ${list(rest)}: not enough to keep it from failing over now, but the threshold then counts on fewer children than it names`);
+  }
+  judgement.fixes.push(...readings.flatMap((r) => r.reading.fixes));
+  return judgement;
+}
+
+
 export interface CheckStatus {
   reporting: number;
   succeeding: number;
@@ -223,8 +403,11 @@ const SWITCH_BY_HAND =
  * does not exist: FAIL naming each problem. A pair the documents can switch FAILs too where DNS would not fail over
  * with it (review 15 R15-3): a health check disabled or inverted (each check's HealthCheckConfig, GetHealthCheck) or
  * probing the other region's endpoint, both records one value or one health check, a value that is another region's
- * AWS endpoint than its set identifier. Otherwise the PRIMARY's endpoint check is read (GetHealthCheckStatus): Route 53
- * counting it unhealthy now is a WARN (DNS already answers with the SECONDARY).
+ * AWS endpoint than its set identifier; a calculated or CloudWatch alarm check Route 53 counts healthy while its region's
+ * API is down or unhealthy while it is up (review 17 R17-1: healthCheckTypeJudgement, each calculated check's children read
+ * with GetHealthCheck, one level). What depends on what is not read (an alarm's LastKnownStatus) is a WARN. Otherwise the
+ * PRIMARY's endpoint check is read (GetHealthCheckStatus): Route 53 counting it unhealthy now is a WARN (DNS already
+ * answers with the SECONDARY).
  */
 export async function checkFailoverRecords(clients: PreflightClients, expected: PreflightExpectations, documents: readonly ExpectedDocument[]): Promise<CheckResult[]> {
   const pair = expected.failoverPair;
@@ -269,11 +452,29 @@ async function judgeLivePair(clients: PreflightClients, pair: Required<FailoverP
       verdict.state = 'refused';
     }
   }
+  // A calculated check's children (review 17 R17-1), one level: Route 53 lets no calculated check monitor another.
+  const children = new Map<string, HealthCheckConfig | undefined>();
+  for (const id of [...configs.values()].filter((c) => c.Type === 'CALCULATED').flatMap((c) => c.ChildHealthChecks ?? [])) {
+    if (children.has(id)) continue;
+    try {
+      children.set(id, configs.get(id) ?? (await clients.route53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck?.HealthCheckConfig);
+    } catch (error) {
+      if (awsErrorName(error) !== 'NoSuchHealthCheck') throw error;
+      children.set(id, undefined);
+    }
+  }
   for (const check of verdict.healthChecks) {
     const config = configs.get(check.id);
     const otherRegion = check.setIdentifier === pair.drRegion ? pair.primaryRegion : pair.drRegion;
-    if (config) verdict.dnsProblems.push(...healthCheckProblems(check, config, otherRegion));
+    if (!config) continue;
+    verdict.dnsProblems.push(...healthCheckProblems(check, config, otherRegion));
+    const judged = healthCheckTypeJudgement(check, config, otherRegion, children);
+    verdict.dnsProblems.push(...judged.problems);
+    verdict.dnsWarnings.push(...judged.warnings);
+    verdict.dnsFixes.push(...judged.fixes.filter((f) => !verdict.dnsFixes.includes(f)));
   }
+  const checkFixes = verdict.dnsFixes.length > 0 ? `; for the health checks named: ${verdict.dnsFixes.join('; ')}` : '';
+  const warnings = verdict.dnsWarnings.join('; ');
   const pairText = `PRIMARY ${pair.primaryRegion}, SECONDARY ${pair.drRegion}`;
   if (verdict.state === 'refused' || verdict.dnsProblems.length > 0) {
     const dns = verdict.dnsProblems.join('; ');
@@ -281,11 +482,12 @@ async function judgeLivePair(clients: PreflightClients, pair: Required<FailoverP
       'plumbing',
       'failover-record-pair',
       subject,
-      verdict.state === 'refused'
+      (verdict.state === 'refused'
         ? `the failover record pair ${pair.recordName} is not one ${docs} can switch: ${verdict.problems.join('; ')}: a failover would end with the record not switched (recordNotSwitched), found during the outage` +
             (dns ? `; and DNS would not fail over with it: ${dns}` : '')
-        : `the failover record pair ${pair.recordName} is one ${docs} can switch, but DNS does not fail over with it as they assume: ${dns}`,
-      `make it two CNAME failover records of ${pair.recordName} (${pairText}), each with its own value (its region's API endpoint), TTL and an existing health check of its own, enabled and not inverted (aws route53 update-health-check --health-check-id <id> --no-disabled --no-inverted): ${SWITCH_BY_HAND}`,
+        : `the failover record pair ${pair.recordName} is one ${docs} can switch, but DNS does not fail over with it as they assume: ${dns}`) +
+        (warnings ? `; also: ${warnings}` : ''),
+      `make it two CNAME failover records of ${pair.recordName} (${pairText}), each with its own value (its region's API endpoint), TTL and an existing health check of its own, enabled and not inverted (aws route53 update-health-check --health-check-id <id> --no-disabled --no-inverted): ${SWITCH_BY_HAND}${checkFixes}`,
     );
   }
   const primary = verdict.healthChecks.find((c) => c.role === 'PRIMARY');
@@ -311,8 +513,9 @@ async function judgeLivePair(clients: PreflightClients, pair: Required<FailoverP
       'failover-record-pair',
       subject,
       `the failover record pair ${pair.recordName} is failed over: PRIMARY ${pair.drRegion}, SECONDARY ${pair.primaryRegion} (DNS answers with the DR region's record while its health check passes): FailbackToPrimary can switch it back; FailoverToDR would change nothing (recordAlreadySwitched)` +
-        (unhealthy ? `; and ${unhealthy}, whose consumers FailoverToDR stopped` : ''),
-      `if the failover is over, run NotificationService-FailbackToPrimary in ${pair.primaryRegion}; if the DR region is to stay primary, set environments.<env>.regionRoles accordingly and deploy both regions`,
+        (unhealthy ? `; and ${unhealthy}, whose consumers FailoverToDR stopped` : '') +
+        (warnings ? `; and ${warnings}` : ''),
+      `if the failover is over, run NotificationService-FailbackToPrimary in ${pair.primaryRegion}; if the DR region is to stay primary, set environments.<env>.regionRoles accordingly and deploy both regions${checkFixes}`,
     );
   }
   if (unhealthy && primary) {
@@ -320,8 +523,17 @@ async function judgeLivePair(clients: PreflightClients, pair: Required<FailoverP
       'plumbing',
       'failover-record-pair',
       subject,
-      `${unhealthy}, whose consumers are off until FailoverToDR enables them: what clients send there waits unconsumed in the DR queue`,
-      `find why ${primary.value ?? `${primaryRegion}'s API`} fails its health check (aws route53 get-health-check-last-failure-reason --health-check-id ${primary.id}); if ${primaryRegion} is down, run NotificationService-FailoverToDR in ${secondaryRegion}`,
+      `${unhealthy}, whose consumers are off until FailoverToDR enables them: what clients send there waits unconsumed in the DR queue` + (warnings ? `; and ${warnings}` : ''),
+      `find why ${primary.value ?? `${primaryRegion}'s API`} fails its health check (aws route53 get-health-check-last-failure-reason --health-check-id ${primary.id}); if ${primaryRegion} is down, run NotificationService-FailoverToDR in ${secondaryRegion}${checkFixes}`,
+    );
+  }
+  if (warnings) {
+    return warn(
+      'plumbing',
+      'failover-record-pair',
+      subject,
+      `the failover record pair ${pair.recordName} (${pairText}) is one ${docs} can switch, but DNS may not fail over with it as they assume: ${warnings}${statusText}`,
+      `make each record's health check read its own region's API, so that Route 53 counts it unhealthy when that API is down: ${verdict.dnsFixes.join('; ')}`,
     );
   }
   return pass(

@@ -5,7 +5,7 @@ import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersC
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { ChangeResourceRecordSetsCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -522,6 +522,40 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
     expect((await read()).find((r) => r.Failover === 'SECONDARY')?.HealthCheckId).toBe(healthCheckId);
     expect(await inverted()).toBe(false);
+  });
+
+  // Review 17 R17-1: the PRIMARY's check "simplified" into a calculated one with HealthThreshold 0 (Route 53 "always
+  // considers this health check to be healthy") over the PRIMARY's own endpoint check: DNS never fails away from
+  // us-east-1. moto 5.2.1 keeps and answers a CALCULATED check's HealthThreshold and ChildHealthChecks (read back here);
+  // it keeps no AlarmIdentifier or InsufficientDataHealthStatus, so the CLOUDWATCH_METRIC cases are unit cases only.
+  it("names a PRIMARY health check Route 53 always counts healthy (calculated, HealthThreshold 0, over the PRIMARY's own check), and passes again once the record has its own check back", async () => {
+    const read = async () =>
+      (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, StartRecordName: pair.recordName, StartRecordType: 'CNAME', MaxItems: 2 }))).ResourceRecordSets ?? [];
+    const primary = (await read()).find((r) => r.Failover === 'PRIMARY');
+    if (!primary?.HealthCheckId) throw new Error('the provisioned pair has no PRIMARY record with a health check');
+    const ownCheck = primary.HealthCheckId;
+    const created = await route53.send(
+      new CreateHealthCheckCommand({ CallerReference: `r17-calculated-${Date.now()}`, HealthCheckConfig: { Type: 'CALCULATED', HealthThreshold: 0, ChildHealthChecks: [ownCheck] } }),
+    );
+    const calculatedId = created.HealthCheck?.Id;
+    if (!calculatedId) throw new Error('CreateHealthCheck answered no id');
+    const config = (await route53.send(new GetHealthCheckCommand({ HealthCheckId: calculatedId }))).HealthCheck?.HealthCheckConfig;
+    expect({ type: config?.Type, threshold: config?.HealthThreshold, children: config?.ChildHealthChecks }).toEqual({ type: 'CALCULATED', threshold: 0, children: [ownCheck] });
+    await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { ...primary, HealthCheckId: calculatedId } }] } }));
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL failover-record-pair ${pair.recordName} in ${pair.hostedZoneId}`]);
+      const failed = report.checks.find((c) => c.status === 'FAIL');
+      expect(failed?.message).toContain(
+        `the PRIMARY's health check ${calculatedId} is a calculated check with HealthThreshold 0 of 1 child check: "If you specify 0, Route 53 always considers this health check to be healthy" (API reference, HealthCheckConfig.HealthThreshold), so DNS keeps answering with the PRIMARY record (us-east-1) when its API is down`,
+      );
+      expect(failed?.fix).toContain(`aws route53 update-health-check --health-check-id ${calculatedId} --health-threshold <1 to 1>`);
+    } finally {
+      await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: pair.hostedZoneId, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: primary }] } }));
+      await route53.send(new DeleteHealthCheckCommand({ HealthCheckId: calculatedId }));
+    }
+    expect((await read()).find((r) => r.Failover === 'PRIMARY')?.HealthCheckId).toBe(ownCheck);
   });
 
   // Review 13 R13-5: nothing read the approval topic back. A filter policy on its only subscriber (the tiers' filter, copied

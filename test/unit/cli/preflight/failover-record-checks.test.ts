@@ -74,6 +74,29 @@ function zone(records: ResourceRecordSet[], healthChecks: string[] = ['hc-us-eas
   });
 }
 
+const CHECKS = ['hc-us-east-1', 'hc-us-west-2'];
+const PRIMARY_API = 'api.execute-api.us-east-1.amazonaws.com';
+/** A CALCULATED check (review 17 R17-1): no endpoint of its own, children hc-api-a and hc-api-b, healthy when 1 of them is. */
+const calculated = (edit: Partial<HealthCheckConfig> = {}): Partial<HealthCheckConfig> => ({
+  Type: 'CALCULATED',
+  FullyQualifiedDomainName: undefined,
+  ResourcePath: undefined,
+  ChildHealthChecks: ['hc-api-a', 'hc-api-b'],
+  HealthThreshold: 1,
+  ...edit,
+});
+/** Its two children: HTTPS checks of the PRIMARY's API (us-east-1). */
+const CHILDREN: Record<string, Partial<HealthCheckConfig>> = { 'hc-api-a': { FullyQualifiedDomainName: PRIMARY_API }, 'hc-api-b': { FullyQualifiedDomainName: PRIMARY_API, ResourcePath: '/ready' } };
+/** A CLOUDWATCH_METRIC check on an alarm of us-east-1's API, unhealthy when the alarm has no data unless `edit` says otherwise. */
+const metric = (edit: Partial<HealthCheckConfig> = {}): Partial<HealthCheckConfig> => ({
+  Type: 'CLOUDWATCH_METRIC',
+  FullyQualifiedDomainName: undefined,
+  ResourcePath: undefined,
+  AlarmIdentifier: { Region: 'us-east-1', Name: 'notification-api-5xx' },
+  InsufficientDataHealthStatus: 'Unhealthy',
+  ...edit,
+});
+
 beforeEach(() => zone(AS_PROVISIONED));
 
 describe('recordSwitchingDocuments', () => {
@@ -226,11 +249,12 @@ describe('checkFailoverRecords: read as the documents read it, FAIL with a fix b
     expect(check?.message).toContain('with the SECONDARY record (us-east-1), whose consumers FailoverToDR stopped');
   });
 
-  it("a calculated PRIMARY check: its status is not read (GetHealthCheckStatus does not answer one), and the PASS says so", async () => {
-    zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': { Type: 'CALCULATED', FullyQualifiedDomainName: undefined, ChildHealthChecks: ['c1', 'c2'], HealthThreshold: 1 } });
+  it("a calculated PRIMARY check whose children probe the PRIMARY's API: PASS; each child read, the status not (GetHealthCheckStatus does not answer a calculated check)", async () => {
+    zone(AS_PROVISIONED, [...CHECKS, 'hc-api-a', 'hc-api-b'], { 'hc-us-east-1': calculated(), ...CHILDREN });
     const [check] = await run();
     expect(check?.status).toBe('PASS');
     expect(check?.message).toContain("the PRIMARY's health check hc-us-east-1 (CALCULATED) is not read for its status: GetHealthCheckStatus reports endpoint checks only");
+    expect(route53.commandCalls(GetHealthCheckCommand).map((c) => c.args[0].input.HealthCheckId)).toEqual(['hc-us-east-1', 'hc-us-west-2', 'hc-api-a', 'hc-api-b']);
     expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(0);
   });
 
@@ -279,5 +303,144 @@ describe('checkFailoverRecords: read as the documents read it, FAIL with a fix b
     expect(expectationsFor('staging').failoverPair).toBeUndefined();
     expect(await checkFailoverRecords(clients(), expectationsFor('staging'), documents())).toEqual([]);
     expect(route53.calls()).toHaveLength(0);
+  });
+});
+
+// Review 17 R17-1: a PRIMARY check Route 53 counts healthy whatever its region does (or unhealthy whatever it does),
+// because it is CALCULATED or CLOUDWATCH_METRIC: each PASSed ("not read for its status").
+describe('checkFailoverRecords: a calculated or CloudWatch alarm health check read as Route 53 reads it (review 17 R17-1)', () => {
+  const run = () => checkFailoverRecords(clients(), expectationsFor('production', 'single-account', DR_CONFIG), documents());
+  const PRIMARY_DOWN = 'so DNS keeps answering with the PRIMARY record (us-east-1) when its API is down: it never fails away from it';
+  const PRIMARY_UP = "so while the PRIMARY's API (us-east-1) is up DNS answers with the SECONDARY record (us-west-2), whose consumers are off until FailoverToDR enables them";
+  const WITH_CHILDREN = [...CHECKS, 'hc-api-a', 'hc-api-b'];
+
+  it.each([
+    [
+      'calculated, HealthThreshold 0',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated({ HealthThreshold: 0 }), ...CHILDREN }),
+      [
+        `the PRIMARY's health check hc-us-east-1 is a calculated check with HealthThreshold 0 of 2 child checks: "If you specify 0, Route 53 always considers this health check to be healthy" (API reference, HealthCheckConfig.HealthThreshold), ${PRIMARY_DOWN}`,
+      ],
+      ['aws route53 update-health-check --health-check-id hc-us-east-1 --health-threshold <1 to 2>'],
+    ],
+    [
+      'calculated, HealthThreshold 3 of 2 children (always unhealthy: DNS always answers with the DR region)',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated({ HealthThreshold: 3 }), ...CHILDREN }),
+      [`HealthThreshold 3 of 2 child checks: "If you specify a number greater than the number of child health checks, Route 53 always considers this health check to be unhealthy"`, PRIMARY_UP],
+      ['--health-check-id hc-us-east-1 --health-threshold <1 to 2>'],
+    ],
+    [
+      'calculated 1 of 2, one child disabled (the calculated check stays healthy)',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated(), ...CHILDREN, 'hc-api-b': { ...CHILDREN['hc-api-b'], Disabled: true } }),
+      [
+        `the PRIMARY's health check hc-us-east-1 is a calculated check with HealthThreshold 1 of 2 child checks, and 1 of them count healthy while us-east-1's API is down (hc-api-b is disabled (Route 53 "considers the status of the health check to always be healthy")): enough for the threshold: it stays healthy, ${PRIMARY_DOWN}`,
+      ],
+      ['aws route53 update-health-check --health-check-id hc-api-b --no-disabled'],
+    ],
+    [
+      'calculated 2 of 2, one child inverted (the calculated check unhealthy while the API is up)',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated({ HealthThreshold: 2 }), ...CHILDREN, 'hc-api-a': { ...CHILDREN['hc-api-a'], Inverted: true } }),
+      [`1 of them count unhealthy while us-east-1's API is up (hc-api-a is inverted ("unhealthy when it otherwise would be considered healthy")): only 1 healthy, fewer than the threshold: it is unhealthy, ${PRIMARY_UP}`],
+      ['--health-check-id hc-api-a --no-inverted'],
+    ],
+    [
+      'calculated 1 of 2, one child probing the DR API',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated(), ...CHILDREN, 'hc-api-b': { FullyQualifiedDomainName: 'api.execute-api.us-west-2.amazonaws.com' } }),
+      ["1 of them count healthy while us-east-1's API is down (hc-api-b probes api.execute-api.us-west-2.amazonaws.com, an endpoint in us-west-2)", PRIMARY_DOWN],
+      ["--health-check-id hc-api-b --fully-qualified-domain-name <us-east-1's API endpoint>"],
+    ],
+    [
+      'calculated, a child that no longer exists',
+      () => zone(AS_PROVISIONED, [...CHECKS, 'hc-api-a'], { 'hc-us-east-1': calculated({ HealthThreshold: 2 }), ...CHILDREN }),
+      ["the PRIMARY's health check hc-us-east-1 is a calculated check whose child hc-api-b does not exist: what Route 53 counts for it is not documented, so whether DNS fails away from us-east-1 cannot be judged"],
+      ['--health-check-id hc-us-east-1 --child-health-checks <its existing children>'],
+    ],
+    [
+      'calculated, a child calculated too (Route 53 does not allow it: not followed)',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated(), ...CHILDREN, 'hc-api-b': calculated({ ChildHealthChecks: ['hc-us-east-1'] }) }),
+      [`whose child hc-api-b is calculated too, which Route 53 does not allow ("You can't configure a calculated health check to monitor the health of other calculated health checks", Developer Guide): not judged`],
+      ['--health-check-id hc-us-east-1 --child-health-checks <endpoint or alarm checks of us-east-1>'],
+    ],
+    [
+      'CloudWatch alarm check, InsufficientDataHealthStatus Healthy',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': metric({ InsufficientDataHealthStatus: 'Healthy' }) }),
+      [
+        `the PRIMARY's health check hc-us-east-1 watches CloudWatch alarm notification-api-5xx in us-east-1 with InsufficientDataHealthStatus Healthy, the status Route 53 gives it "when CloudWatch has insufficient data about the metric to determine the alarm state" (API reference, HealthCheckConfig.InsufficientDataHealthStatus): when us-east-1's API stops, its metrics stop with it and the alarm has no data: the check reads healthy, ${PRIMARY_DOWN}`,
+      ],
+      ['aws route53 update-health-check --health-check-id hc-us-east-1 --insufficient-data-health-status Unhealthy'],
+    ],
+    [
+      'CloudWatch alarm check on an alarm of the DR region',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': metric({ AlarmIdentifier: { Region: 'us-west-2', Name: 'notification-api-5xx' } }) }),
+      ["the PRIMARY's health check hc-us-east-1 watches CloudWatch alarm notification-api-5xx in us-west-2 (AlarmIdentifier.Region): Route 53 judges us-east-1 by an alarm of us-west-2", PRIMARY_DOWN],
+      ["--health-check-id hc-us-east-1 --alarm-identifier Region=us-east-1,Name=<an alarm on us-east-1's API>"],
+    ],
+    [
+      "the SECONDARY's check calculated with HealthThreshold 0 (the PRIMARY's after a switch)",
+      () => zone(AS_PROVISIONED, [...CHECKS, 'hc-dr-a', 'hc-dr-b'], { 'hc-us-west-2': calculated({ HealthThreshold: 0, ChildHealthChecks: ['hc-dr-a', 'hc-dr-b'] }), 'hc-dr-a': { FullyQualifiedDomainName: 'api.execute-api.us-west-2.amazonaws.com' }, 'hc-dr-b': { FullyQualifiedDomainName: 'api.execute-api.us-west-2.amazonaws.com' } }),
+      [
+        `the SECONDARY's health check hc-us-west-2 is a calculated check with HealthThreshold 0 of 2 child checks: "If you specify 0, Route 53 always considers this health check to be healthy" (API reference, HealthCheckConfig.HealthThreshold), so when the PRIMARY fails DNS answers with the SECONDARY (us-west-2) whether its API is up or not, and after a switch (the documents carry each record's health check over) it is the PRIMARY's check: DNS would never fail away from us-west-2`,
+      ],
+      ['--health-check-id hc-us-west-2 --health-threshold <1 to 2>'],
+    ],
+  ])('%s: FAIL saying why DNS would not fail over and what to change', async (_case, plant, texts, fixes) => {
+    plant();
+    const [check] = await run();
+    expect(check).toMatchObject({ status: 'FAIL', check: 'failover-record-pair', subject: `${RECORD} in ${ZONE}` });
+    expect(check?.message).toContain('can switch, but DNS does not fail over with it as they assume: ');
+    for (const text of texts) expect(check?.message).toContain(text);
+    expect(check?.fix).toContain('; for the health checks named: ');
+    for (const fix of fixes) expect(check?.fix).toContain(fix);
+  });
+
+  it.each([
+    [
+      'calculated 2 of 2 (all children), one child disabled: the other still decides, so a WARN',
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated({ HealthThreshold: 2 }), ...CHILDREN, 'hc-api-b': { ...CHILDREN['hc-api-b'], Disabled: true } }),
+      `the PRIMARY's health check hc-us-east-1 is a calculated check with HealthThreshold 2 of 2 child checks whose child hc-api-b is disabled (Route 53 "considers the status of the health check to always be healthy"): not enough to keep it from failing over now, but the threshold then counts on fewer children than it names`,
+      '--health-check-id hc-api-b --no-disabled',
+    ],
+    [
+      "calculated 1 of 2, one child a CloudWatch alarm check with LastKnownStatus: WARN naming the child",
+      () => zone(AS_PROVISIONED, WITH_CHILDREN, { 'hc-us-east-1': calculated(), ...CHILDREN, 'hc-api-b': metric({ InsufficientDataHealthStatus: 'LastKnownStatus' }) }),
+      "the PRIMARY's health check hc-us-east-1's child hc-api-b watches CloudWatch alarm notification-api-5xx in us-east-1 with InsufficientDataHealthStatus LastKnownStatus",
+      '--health-check-id hc-api-b --insufficient-data-health-status Unhealthy',
+    ],
+    [
+      'CloudWatch alarm check, InsufficientDataHealthStatus LastKnownStatus',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': metric({ InsufficientDataHealthStatus: 'LastKnownStatus' }) }),
+      `the PRIMARY's health check hc-us-east-1 watches CloudWatch alarm notification-api-5xx in us-east-1 with InsufficientDataHealthStatus LastKnownStatus: when the alarm has no data Route 53 keeps "the status of the health check from the last time CloudWatch had sufficient data" (API reference; healthy for a new check), so if us-east-1's metrics stop before the alarm reaches ALARM the check stays healthy while the API is down`,
+      '--health-check-id hc-us-east-1 --insufficient-data-health-status Unhealthy',
+    ],
+    [
+      'CloudWatch alarm check, InsufficientDataHealthStatus not given (the documented default, LastKnownStatus)',
+      () => zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': metric({ InsufficientDataHealthStatus: undefined }) }),
+      'with InsufficientDataHealthStatus not given (LastKnownStatus, the documented default): when the alarm has no data',
+      '--insufficient-data-health-status Unhealthy',
+    ],
+  ])('%s', async (_case, plant, text, fix) => {
+    plant();
+    const [check] = await run();
+    expect(check).toMatchObject({ status: 'WARN', check: 'failover-record-pair' });
+    expect(check?.message).toContain(`the failover record pair ${RECORD} (PRIMARY us-east-1, SECONDARY us-west-2) is one NotificationService-FailbackToPrimary and NotificationService-FailoverToDR can switch, but DNS may not fail over with it as they assume: `);
+    expect(check?.message).toContain(text);
+    expect(check?.fix).toContain(fix);
+  });
+
+  it('a CloudWatch alarm check of its own region, unhealthy on insufficient data: PASS, its status not read', async () => {
+    zone(AS_PROVISIONED, undefined, { 'hc-us-east-1': metric() });
+    const [check] = await run();
+    expect(check?.status).toBe('PASS');
+    expect(check?.message).toContain("the PRIMARY's health check hc-us-east-1 (CLOUDWATCH_METRIC) is not read for its status");
+    expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(0);
+  });
+
+  it('a failed-over pair whose PRIMARY (the DR record) has a LastKnownStatus alarm check: the failed-over WARN names it too', async () => {
+    zone([cname('us-east-1', 'SECONDARY'), cname('us-west-2', 'PRIMARY')], undefined, { 'hc-us-west-2': metric({ AlarmIdentifier: { Region: 'us-west-2', Name: 'dr-api-5xx' }, InsufficientDataHealthStatus: 'LastKnownStatus' }) });
+    const [check] = await run();
+    expect(check?.status).toBe('WARN');
+    expect(check?.message).toContain('is failed over: PRIMARY us-west-2, SECONDARY us-east-1');
+    expect(check?.message).toContain("; and the PRIMARY's health check hc-us-west-2 watches CloudWatch alarm dr-api-5xx in us-west-2 with InsufficientDataHealthStatus LastKnownStatus");
+    expect(check?.fix).toContain('--health-check-id hc-us-west-2 --insufficient-data-health-status Unhealthy');
   });
 });
