@@ -2,11 +2,18 @@
 // create-escalation-handlers.ts. Apart from the timer's so that only escalate loads its input parser (escalate-input.ts).
 import { handlerFor, type EscalationHandler, type EscalationHandlerOptions } from './create-escalation-handlers';
 import { parseEscalateInput } from './escalate-input';
+import { InvalidInputError } from '../errors';
+import { replayBeyondRecordsReason } from '../events/replay-age';
 
 /** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions; a kill switch change -> L1. */
 export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalate', options, ({ service, announceKillSwitchChange }, event) => {
+  return handlerFor('escalate', options, ({ service, announceKillSwitchChange, runtime, clock }, event) => {
     const input = parseEscalateInput(event);
+    if (input.kind === 'alarm') {
+      // An archive's replay older than the incident records that would recognise it (decision 274): nobody paged again.
+      const tooOld = replayBeyondRecordsReason(input.event, clock.now(), runtime.config.recordRetentionDays);
+      if (tooOld !== undefined) throw new InvalidInputError(tooOld, [`replay-name: ${input.event.replayName ?? ''}`, `state.timestamp: ${input.event.state.timestamp}`]);
+    }
     return input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input);
   });
 }

@@ -70,6 +70,7 @@ export interface Wired {
   runtime: RuntimeConfig;
   logger: Logger;
   metrics: Metrics;
+  clock: Clock;
   /** Tells L1 that someone changed the kill switch (decision 178). */
   announceKillSwitchChange(change: KillSwitchChange): Promise<EscalationResult>;
 }
@@ -231,7 +232,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     metrics.addMetric('KillSwitchChanges', MetricUnit.Count, 1);
     return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.channels.join('+') }] };
   };
-  return { service, runtime, logger, metrics, announceKillSwitchChange };
+  return { service, runtime, logger, metrics, clock, announceKillSwitchChange };
 }
 
 /**
