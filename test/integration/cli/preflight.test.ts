@@ -1,5 +1,6 @@
 // `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
@@ -14,7 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
-import { cloudFormationQuery, readStackStatus } from '../../../shared/aws/stack-status';
+import { stackStatusReader } from '../../../shared/aws/stack-status';
 import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
 import { schedulerAlarmInput } from '../../../sandbox/automation-health';
@@ -249,14 +250,16 @@ describe('runbook preflight -e production on the sandbox', () => {
     process.env[DEPLOYED_CONTENTS_ENV] = deployedContents;
     process.env.AWS_REGION = 'us-east-1';
     const sent: Array<Record<string, unknown>> = [];
-    // The stack's status, read by the real Query call from a stack on the emulator (decision 262): not rolling back, so a
-    // failure below is answered FAILED.
-    const cfn = { region: 'us-east-1', endpoint: account.clientConfig.endpoint, credentials: account.clientConfig.credentials };
-    const created = await cloudFormationQuery('CreateStack', { StackName: 'cleanup-status', TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }) }, cfn);
-    const stackId = /<StackId>([^<]+)<\/StackId>/.exec(created)?.[1] ?? '';
-    expect(await readStackStatus(stackId, cfn)).toBe('CREATE_COMPLETE');
+    // The stack's status, read from a stack on the emulator by the reader the function builds (the SDK's CloudFormation
+    // client, pointed at the sandbox by AWS_ENDPOINT_URL; decisions 262, 276): not rolling back, so a failure below is
+    // answered FAILED.
+    const cfn = new CloudFormationClient(account.clientConfig);
+    const created = await cfn.send(new CreateStackCommand({ StackName: 'cleanup-status', TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }) }));
+    const stackId = created.StackId ?? '';
+    const stackStatus = stackStatusReader(stackId, 'us-east-1');
+    expect(await stackStatus()).toBe('CREATE_COMPLETE');
     const deps = {
-      stackStatus: () => readStackStatus(stackId, cfn),
+      stackStatus,
       ssm,
       put: (_url: string, body: string): Promise<number> => {
         sent.push(JSON.parse(body) as Record<string, unknown>);
@@ -324,7 +327,8 @@ describe('runbook preflight -e production on the sandbox', () => {
       else process.env[DOCUMENT_NAMES_ENV] = saved;
       if (savedHashes === undefined) delete process.env[DOCUMENT_HASHES_ENV];
       else process.env[DOCUMENT_HASHES_ENV] = savedHashes;
-      await cloudFormationQuery('DeleteStack', { StackName: 'cleanup-status' }, { region: 'us-east-1', endpoint: account.clientConfig.endpoint, credentials: account.clientConfig.credentials });
+      await cfn.send(new DeleteStackCommand({ StackName: 'cleanup-status' }));
+      cfn.destroy();
       if (savedContents === undefined) delete process.env[DEPLOYED_CONTENTS_ENV];
       else process.env[DEPLOYED_CONTENTS_ENV] = savedContents;
       if (savedRegion === undefined) delete process.env.AWS_REGION;

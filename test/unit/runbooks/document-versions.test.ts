@@ -1,5 +1,6 @@
 // The deploy's version cleanup and preflight's reading of a document's versions (decisions 233, 240; review 15 R15-7,
 // R15-8, R15-10): what is deleted, and when nothing may be.
+import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, type DescribeStacksCommandOutput } from '@aws-sdk/client-cloudformation';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
@@ -12,12 +13,20 @@ import {
   pruneSupersededVersions,
   type PruneDeps,
 } from '../../../custom-resources/prune-document-versions';
-import { CloudFormationQueryError, NodeSha256, readStackStatus } from '../../../shared/aws/stack-status';
-import { isTransientAwsError } from '../../../shared/aws/classify-error';
+import { readStackStatus, stackStatusReader } from '../../../shared/aws/stack-status';
+import { clientConfig } from '../../../shared/aws/client-config';
 import { deleteSupersededVersions, splitVersions } from '../../../shared/runbooks/document-versions';
 
 const ssm = mockClient(SSMClient);
-afterEach(() => ssm.reset());
+const cfn = mockClient(CloudFormationClient);
+afterEach(() => {
+  ssm.reset();
+  cfn.reset();
+});
+const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/aaf549a0-a413-11df-adb3-5081b3858e83';
+// The SDK's exception as it parses CloudFormation's ErrorResponse: its Code is the name.
+const refused = (code: string, message: string, httpStatusCode: number): CloudFormationServiceException =>
+  new CloudFormationServiceException({ name: code, message, $fault: httpStatusCode < 500 ? 'client' : 'server', $metadata: { httpStatusCode } });
 
 describe('splitVersions: exactly one default, else nothing may be deleted (R15-10)', () => {
   it.each([
@@ -310,6 +319,28 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     expect(answer.Reason).toContain("Not failed: the stack's status is not read (AccessDenied: not authorized to perform: cloudformation:DescribeStacks)");
   });
 
+  it.each([
+    ['a stack CloudFormation does not know (ValidationError)', 'ValidationError', `Stack with id ${stackId} does not exist`, 400],
+    ['DescribeStacks refused (AccessDenied)', 'AccessDenied', 'User is not authorized to perform: cloudformation:DescribeStacks', 403],
+  ] as const)("a failure, the stack's status read by the function's own reader: throttled once (retried), then %s (not retried): not FAILED, the error named", async (_case, code, message, status) => {
+    const live = documentWithVersions();
+    deleteAnswers(live, [awsError('AccessDeniedException', 'denied'), awsError('AccessDeniedException', 'denied')]);
+    cfn.on(DescribeStacksCommand).rejectsOnce(refused('Throttling', 'Rate exceeded', 400)).rejects(refused(code, message, status));
+    const { answer, sleeps } = await run({}, undefined, stackStatusReader(stackId, 'us-east-1'));
+    expect(cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toEqual([{ StackName: stackId }, { StackName: stackId }]);
+    expect(sleeps).toEqual([1000]);
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain(`Not failed: the stack's status is not read (${code}: ${message})`);
+  });
+
+  it("a failure, the stack's status read by the function's own reader as UPDATE_IN_PROGRESS: FAILED naming it", async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, ['ok', awsError('AccessDeniedException', 'denied')]);
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'NotificationRunbooks-production-us-east-1', StackId: stackId, CreationTime: new Date('2026-12-01T10:00:00Z'), StackStatus: 'UPDATE_IN_PROGRESS' }] });
+    const { answer } = await run({}, undefined, stackStatusReader(stackId, 'us-east-1'));
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/AccessDeniedException: denied \(the stack is UPDATE_IN_PROGRESS\)$/) as string });
+  });
+
   it('an Update with no DeployedContents (not CloudFormation): nothing deleted; Delete: nothing deleted, SUCCESS', async () => {
     documentWithVersions();
     expect((await run({ ResourceProperties: {} })).answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
@@ -318,52 +349,36 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
   });
 });
 
-describe("the stack's status, read from CloudFormation's Query API (decision 262)", () => {
-  const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/NotificationRunbooks-production-us-east-1/aaf549a0-a413-11df-adb3-5081b3858e83';
-  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
-  const answering = (status: number, xml: string) => {
-    const requests: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
-    const fetchFake = (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
-      requests.push({ url: String(url), headers: init?.headers as Record<string, string>, body: String(init?.body) });
-      return Promise.resolve(new Response(xml, { status }));
-    };
-    return { requests, fetch: fetchFake as typeof fetch };
-  };
+describe("the stack's status, read with the SDK's CloudFormation client (decisions 262, 276)", () => {
 
-  it("signs DescribeStacks for the cloudformation service of the function's region and reads StackStatus (not StackStatusReason)", async () => {
-    // The API Reference's DescribeStacks example response, during an update's rollback.
-    const { requests, fetch } = answering(
-      200,
-      `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>NotificationRunbooks-production-us-east-1</StackName><StackId>${stackId}</StackId><StackStatusReason>The following resource(s) failed to update: [Cleanup].</StackStatusReason><StackStatus>UPDATE_ROLLBACK_IN_PROGRESS</StackStatus><DisableRollback>false</DisableRollback></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>b9b4b068-3a41-11e5-94eb-example</RequestId></ResponseMetadata></DescribeStacksResponse>`,
-    );
-    expect(await readStackStatus(stackId, { region: 'us-east-1', credentials, fetch })).toBe('UPDATE_ROLLBACK_IN_PROGRESS');
-    expect(requests).toHaveLength(1);
-    expect(requests[0]?.url).toBe('https://cloudformation.us-east-1.amazonaws.com/');
-    expect(new URLSearchParams(requests[0]?.body)).toEqual(new URLSearchParams({ Action: 'DescribeStacks', Version: '2010-05-15', StackName: stackId }));
-    expect(requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/cloudformation\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+  it("asks DescribeStacks for the function's own stack and answers its StackStatus (not StackStatusReason), with the project's client settings", async () => {
+    // The API Reference's DescribeStacks example, during an update's rollback.
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'NotificationRunbooks-production-us-east-1',
+          StackId: stackId,
+          CreationTime: new Date('2026-12-01T10:00:00Z'),
+          StackStatusReason: 'The following resource(s) failed to update: [Cleanup].',
+          StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+        },
+      ],
+    });
+    expect(await stackStatusReader(stackId, 'us-west-2')()).toBe('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toEqual([{ StackName: stackId }]);
+    // The client the reader built: the function's region, client-config.ts's attempts and adaptive retries.
+    const client = cfn.call(0).thisValue as CloudFormationClient;
+    const expected = clientConfig({ region: 'us-west-2' });
+    expect(await client.config.region()).toBe('us-west-2');
+    expect(await client.config.maxAttempts()).toBe(expected.maxAttempts);
+    expect(await client.config.retryStrategy()).toMatchObject({ mode: expected.retryMode });
   });
 
-  it("an ErrorResponse is thrown with CloudFormation's code: a validation error is not retried, a throttle is", async () => {
-    const error = (code: string, status: number) =>
-      readStackStatus(stackId, {
-        region: 'us-east-1',
-        credentials,
-        fetch: answering(status, `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>said ${code}</Message></Error><RequestId>r</RequestId></ErrorResponse>`).fetch,
-      }).catch((e: unknown) => e);
-    const validation = await error('ValidationError', 400);
-    expect(validation).toBeInstanceOf(CloudFormationQueryError);
-    expect(validation).toMatchObject({ name: 'ValidationError', message: 'said ValidationError', $metadata: { httpStatusCode: 400 } });
-    expect(isTransientAwsError(validation)).toBe(false);
-    expect(isTransientAwsError(await error('Throttling', 400))).toBe(true);
-  });
-
-  it('hashes with node:crypto as the signer needs: SHA-256 and HMAC-SHA-256 known answers', async () => {
-    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-    const plain = new NodeSha256();
-    plain.update('abc');
-    expect(hex(await plain.digest())).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    const keyed = new NodeSha256(new TextEncoder().encode('key'));
-    keyed.update(new TextEncoder().encode('The quick brown fox jumps over the lazy dog'));
-    expect(hex(await keyed.digest())).toBe('f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+  it.each([
+    ['no stack', { Stacks: [] }],
+    ['a stack without a status', { Stacks: [{ StackName: 'NotificationRunbooks-production-us-east-1', StackId: stackId, CreationTime: new Date(), StackStatus: undefined }] }],
+  ])('an answer with %s is an error, never a status', async (_case, answer) => {
+    cfn.on(DescribeStacksCommand).resolves(answer as DescribeStacksCommandOutput);
+    await expect(readStackStatus(stackId, new CloudFormationClient({ region: 'us-east-1' }))).rejects.toThrow(`DescribeStacks of ${stackId} answered no StackStatus`);
   });
 });
