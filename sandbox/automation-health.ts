@@ -5,7 +5,7 @@
 import { PutMetricAlarmCommand, CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, deadLetterAlarmSpec, type SchedulerAlarmSpec } from '../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, DEAD_LETTER_RETENTION_DAYS, deadLetterAlarmSpec, type SchedulerAlarmSpec } from '../shared/config/automation-health';
 import type { SandboxClientConfig } from './provision';
 
 export interface ProvisionedQueue {
@@ -71,7 +71,8 @@ export async function provisionAutomationHealth(clientConfig: SandboxClientConfi
   try {
     const topicArn = (await sns.send(new CreateTopicCommand({ Name: AUTOMATION_HEALTH_TOPIC_NAME }))).TopicArn ?? '';
     const queue = async (definition: (typeof DEAD_LETTER_QUEUES)[keyof typeof DEAD_LETTER_QUEUES]): Promise<ProvisionedQueue> => {
-      const url = (await sqs.send(new CreateQueueCommand({ QueueName: definition.queueName }))).QueueUrl ?? '';
+      // The stacks' retention (infra's DELIVERY.dlqRetentionDays), not SQS's default 4 days: preflight says when SQS deletes a message.
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: definition.queueName, Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 86400) } }))).QueueUrl ?? '';
       const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
       const spec = deadLetterAlarmSpec(definition);
       await cloudWatch.send(new PutMetricAlarmCommand(deadLetterAlarmInput(spec, [topicArn])));

@@ -16,13 +16,23 @@
 // start-message-move-task` is not the redrive here: SQS moves messages only out of a dead-letter queue of other SQS
 // queues ("Non-SQS queue sources of dead-letter queues, such as AWS Lambda or Amazon SNS topics, are currently not
 // supported", SQS API Reference, StartMessageMoveTask); each message is handed back to its function instead.
+//
+// How long the oldest message has left (decision 274): SQS deletes a message at the queue's MessageRetentionPeriod
+// (GetQueueAttributes), so the FAIL reads the queue's AWS/SQS ApproximateAgeOfOldestMessage (CloudWatch, Maximum) and
+// says when SQS deletes the oldest, URGENT within DEAD_LETTER_URGENT_HOURS (a project default). No datapoint, a refused
+// or failed read, or a queue of another account (its metrics are there) is said, never taken for "plenty of time".
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
+import { readMetricData } from '../../shared/aws/metric-data';
+import { DEAD_LETTER_QUEUES, DEAD_LETTER_URGENT_HOURS } from '../../shared/config/automation-health';
 import type { LiveHandler } from './handler-checks';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls these checks make: named in their could-not-check FAIL. */
 export const DEAD_LETTER_ACTIONS = ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'] as const;
+
+/** The oldest message's age: its refusal is said in the queue's FAIL (the count still stands), not a could-not-check. */
+export const DEAD_LETTER_AGE_ACTION = 'cloudwatch:GetMetricData';
 
 /**
  * What a message in the queue is, which decides how it is handed back: a Lambda invocation record (an on-failure
@@ -89,6 +99,67 @@ export interface QueueDepth {
   retentionSeconds?: number;
 }
 
+/**
+ * The oldest message's age as CloudWatch last published it: the newest AWS/SQS ApproximateAgeOfOldestMessage Maximum
+ * (`ageSeconds`) of the period starting `at`; `missing`: no datapoint over the window read (`lookedBackSeconds`);
+ * `unread`: why it was not read (a refusal, a failed read, a queue whose metrics are in another account).
+ */
+export type OldestMessage = { ageSeconds: number; at: Date; periodSeconds: number } | { missing: true; lookedBackSeconds: number } | { unread: string };
+
+/** Period of the age read: 5-minute Maximums keep a 14-day window to at most 4,032 points (one GetMetricData page). */
+export const AGE_PERIOD_SECONDS = 300;
+
+/** Pure: a span of seconds as an operator reads it ("1.5 days", "20 hours", "35 minutes"). */
+export function spanOf(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s >= 2 * 86400) return `${(Math.round((s / 86400) * 10) / 10).toString()} days`;
+  if (s >= 2 * 3600) return `${Math.round(s / 3600)} hours`;
+  return `${Math.max(1, Math.round(s / 60))} minute(s)`;
+}
+
+/**
+ * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decision 274).
+ * The age now is the datapoint's value plus the time since its period began: the same message has aged since, and if it
+ * was deleted meanwhile the estimate errs early, never late. Where the age comes from (SQS Developer Guide): for a
+ * message SQS moved from a standard source queue, the metric counts from the move but the expiry from the original
+ * enqueue ("For standard queues, the expiration of a message is always based on its original enqueue timestamp");
+ * for a FIFO queue "the enqueue timestamp resets when the message is moved to a dead-letter queue". Lambda and
+ * EventBridge send each record here as a new message, so here both count from its arrival.
+ */
+export function expiryOf(queue: WatchedDeadLetterQueue, retentionSeconds: number | undefined, oldest: OldestMessage, now: Date): { text: string; urgent: boolean } {
+  const urgentSeconds = DEAD_LETTER_URGENT_HOURS * 3600;
+  const fifo = queue.queueName.endsWith('.fifo');
+  const counted = fifo
+    ? 'a FIFO queue: SQS resets the enqueue time when it moves a message to a dead-letter queue, so the age and the expiry count from the same moment'
+    : "counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue); a message received three times or more and not deleted is left out of SQS's figure";
+  if (retentionSeconds === undefined) return { text: `SQS did not say the queue's MessageRetentionPeriod, so when its oldest message is deleted is unknown: treat it as urgent`, urgent: true };
+  const retention = `retention ${spanOf(retentionSeconds)}`;
+  if ('unread' in oldest) {
+    return { text: `its oldest message's age was not read (${oldest.unread}), so when SQS deletes it (${retention}) is unknown: treat it as urgent`, urgent: true };
+  }
+  if ('missing' in oldest) {
+    return {
+      text: `CloudWatch holds no AWS/SQS ApproximateAgeOfOldestMessage datapoint for it over the last ${spanOf(oldest.lookedBackSeconds)} (SQS publishes a queue's metrics only while it is active, and this read makes it active: run preflight again in a few minutes), so when SQS deletes its oldest message (${retention}) is unknown: treat it as urgent`,
+      urgent: true,
+    };
+  }
+  const ageNow = oldest.ageSeconds + Math.max(0, (now.getTime() - oldest.at.getTime()) / 1000);
+  const left = retentionSeconds - ageNow;
+  const seen = `AWS/SQS ApproximateAgeOfOldestMessage ${spanOf(oldest.ageSeconds)} in the ${oldest.periodSeconds / 60} minutes from ${oldest.at.toISOString()}, Maximum; ${counted}`;
+  if (left <= 0) {
+    return {
+      text: `its oldest message was ${spanOf(oldest.ageSeconds)} old at ${oldest.at.toISOString()} and SQS deletes at ${retention}: unless someone handed it back, it is deleted already and others may follow at any time (${seen}): URGENT`,
+      urgent: true,
+    };
+  }
+  const when = new Date(now.getTime() + left * 1000).toISOString();
+  const urgent = left < urgentSeconds;
+  return {
+    text: `its oldest message is about ${spanOf(ageNow)} old and SQS deletes it in about ${spanOf(left)} (by ${when}; ${retention}): ${urgent ? `URGENT: under ${DEAD_LETTER_URGENT_HOURS} hours left (the project's default threshold)` : `not yet urgent (the project's default: URGENT under ${DEAD_LETTER_URGENT_HOURS} hours left)`} (${seen})`,
+    urgent,
+  };
+}
+
 /** The commands that read a queue's messages and hand each back to its function (there is no move task for these). */
 export function redriveCommands(queue: WatchedDeadLetterQueue, url: string, region: string): string {
   const read = `aws sqs receive-message --region ${region} --queue-url ${url} --max-number-of-messages 10 --visibility-timeout 600 --attribute-names All --message-attribute-names All`;
@@ -108,18 +179,19 @@ export function redriveCommands(queue: WatchedDeadLetterQueue, url: string, regi
   ].join('; ');
 }
 
-/** Pure: one queue's line from its depth. */
-export function deadLetterResult(queue: WatchedDeadLetterQueue, url: string, depth: QueueDepth, region: string): CheckResult {
+/** Pure: one queue's line from its depth (and, when it holds messages, its oldest message's age at `now`). */
+export function deadLetterResult(queue: WatchedDeadLetterQueue, url: string, depth: QueueDepth, region: string, oldest?: OldestMessage, now: Date = new Date()): CheckResult {
   const subject = queue.queueName;
   const retention = depth.retentionSeconds !== undefined ? `, each kept ${Math.round(depth.retentionSeconds / 86400)} day(s) from its arrival and then deleted by SQS` : '';
   const others = [depth.inFlight > 0 ? `${depth.inFlight} in flight` : '', depth.delayed > 0 ? `${depth.delayed} delayed` : ''].filter(Boolean).join(', ');
   if (depth.visible > 0) {
+    const expiry = expiryOf(queue, depth.retentionSeconds, oldest ?? { unread: 'not asked' }, now);
     return fail(
       'plumbing',
       'dead-letter-queue-empty',
       subject,
-      `dead-letter queue ${queue.queueName} holds ${depth.visible} message(s)${others ? ` (and ${others})` : ''}: ${queue.holds}: events the automation never acted on${retention}. ${queue.firstLook}`,
-      redriveCommands(queue, url, region),
+      `dead-letter queue ${queue.queueName} holds ${depth.visible} message(s)${others ? ` (and ${others})` : ''}: ${queue.holds}: events the automation never acted on${retention}; ${expiry.text}. ${queue.firstLook}`,
+      `${expiry.urgent ? 'URGENT, before SQS deletes them: ' : ''}${redriveCommands(queue, url, region)}`,
     );
   }
   if (depth.inFlight > 0 || depth.delayed > 0) {
@@ -139,8 +211,48 @@ const count = (value: string | undefined): number => {
   return Number.isFinite(n) ? n : 0;
 };
 
-/** Each queue read (GetQueueUrl, GetQueueAttributes) and judged. */
-export async function checkDeadLetterQueues(clients: PreflightClients, target: PreflightTarget, live: readonly LiveHandler[], queues: readonly WatchedDeadLetterQueue[] = deadLetterQueuesOf(target, live)): Promise<CheckResult[]> {
+/**
+ * The queue's oldest message's age, over the retention window (a message cannot be older): the newest 5-minute Maximum.
+ * A queue of another account is not read (CloudWatch metrics stay in the account that owns the queue). A failed read is
+ * returned, not thrown: the queue's count still stands.
+ */
+export async function readOldestMessage(cloudWatch: Pick<CloudWatchClient, 'send'>, queue: WatchedDeadLetterQueue, target: PreflightTarget, retentionSeconds: number | undefined, now: Date): Promise<OldestMessage> {
+  if (queue.account !== target.account) return { unread: `its metrics are in account ${queue.account}, which preflight does not read` };
+  // SQS's maximum retention, 14 days, when the queue did not say its own.
+  const lookedBackSeconds = Math.min(retentionSeconds ?? 1_209_600, 1_209_600) + AGE_PERIOD_SECONDS;
+  try {
+    const series = await readMetricData(
+      cloudWatch,
+      [
+        {
+          Id: 'age',
+          MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queue.queueName }] }, Period: AGE_PERIOD_SECONDS, Stat: 'Maximum' },
+        },
+      ],
+      { from: new Date(now.getTime() - lookedBackSeconds * 1000), to: now },
+    );
+    const points = series.get('age');
+    const last = points ? points.values.length - 1 : -1;
+    const at = points?.timestamps[last];
+    const value = points?.values[last];
+    if (at === undefined || value === undefined) return { missing: true, lookedBackSeconds };
+    return { ageSeconds: value, at, periodSeconds: AGE_PERIOD_SECONDS };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const name = awsErrorName((error as { cause?: unknown }).cause) ?? awsErrorName(error);
+    const refused = /AccessDenied|not authorized/i.test(`${name ?? ''} ${text}`);
+    return { unread: refused ? `${DEAD_LETTER_AGE_ACTION} refused: grant it to the credentials preflight runs with` : `${DEAD_LETTER_AGE_ACTION} failed: ${text.slice(0, 200)}` };
+  }
+}
+
+/** Each queue read (GetQueueUrl, GetQueueAttributes; and the age of the oldest message of one holding any) and judged. */
+export async function checkDeadLetterQueues(
+  clients: PreflightClients,
+  target: PreflightTarget,
+  live: readonly LiveHandler[],
+  queues: readonly WatchedDeadLetterQueue[] = deadLetterQueuesOf(target, live),
+  now: () => Date = () => new Date(),
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const queue of queues) {
     let url: string | undefined;
@@ -167,7 +279,9 @@ export async function checkDeadLetterQueues(clients: PreflightClients, target: P
       delayed: count(attributes.ApproximateNumberOfMessagesDelayed),
       ...(attributes.MessageRetentionPeriod !== undefined ? { retentionSeconds: count(attributes.MessageRetentionPeriod) } : {}),
     };
-    results.push(deadLetterResult(queue, url, depth, target.region));
+    const at = now();
+    const oldest = depth.visible > 0 ? await readOldestMessage(clients.cloudWatch, queue, target, depth.retentionSeconds, at) : undefined;
+    results.push(deadLetterResult(queue, url, depth, target.region, oldest, at));
   }
   return results;
 }

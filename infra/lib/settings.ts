@@ -1,5 +1,6 @@
 // Infrastructure-only settings (log retention, sizing, delivery retries), per environment and per handler; the rest is shared config.
 import type { EnvironmentName } from '../../shared/config/schema';
+import { DEAD_LETTER_RETENTION_DAYS } from '../../shared/config/automation-health';
 
 /** Prefix of every function and role: the runbook documents invoke `notification-runbooks-<handler>` by name. */
 export const NAME_PREFIX = 'notification-runbooks';
@@ -70,8 +71,8 @@ export const DELIVERY = {
   asyncRetryAttempts: 2,
   /** Lambda asynchronous maximum event age (60 s - 6 h). */
   asyncMaxEventAgeSeconds: 2 * 3600,
-  /** SQS DLQ retention (max 14 days): long enough to notice and redrive after a long weekend. */
-  dlqRetentionDays: 14,
+  /** SQS DLQ retention (max 14 days): long enough to notice and redrive after a long weekend (shared with the sandbox). */
+  dlqRetentionDays: DEAD_LETTER_RETENTION_DAYS,
 } as const;
 
 /** Which runbook documents stay in the operations account in cross-account mode (decided in shared/config/names.ts). */

@@ -215,7 +215,8 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
     { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
-    { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings'], Resource: ['*'] },
+    // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 274).
+    { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData'], Resource: ['*'] },
     { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => at(r).watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.
     { Sid: 'RestApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/restapis`]) },
@@ -245,7 +246,11 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'RunbookDocuments', Effect: 'Allow', Action: ['ssm:GetDocument', 'ssm:ListDocumentVersions'], Resource: per((r) => t.documentNames.map((d) => `arn:${p}:ssm:${r}:${a}:document/${d}`)) },
   ].filter((s) => (s.Resource?.length ?? 0) > 0) as PolicyStatementJson[];
   const wildcards = [
-    { resource: '*', reason: 'lambda:ListEventSourceMappings: the Service Authorization Reference lists no resource type for it, so "*" is the only valid Resource (read-only)' },
+    {
+      resource: '*',
+      reason:
+        'lambda:ListEventSourceMappings and cloudwatch:GetMetricData: the Service Authorization Reference lists no resource type for either, so "*" is the only valid Resource (read-only; GetMetricData reads metric values, for the dead-letter queue\'s ApproximateAgeOfOldestMessage)',
+    },
     ...per((r) =>
       at(r).metricFilterLogGroups.map((g) => ({
         resource: `arn:${p}:logs:${r}:${a}:log-group:${g}:*`,

@@ -1,7 +1,7 @@
 // `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -716,6 +716,11 @@ describe('runbook preflight -e production on the sandbox', () => {
     // A record as Lambda's on-failure destination writes it (Lambda Developer Guide, asynchronous invocation records).
     const record = { version: '1.0', timestamp: '2026-12-07T01:00:00.000Z', requestContext: { requestId: 'r1', functionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: { source: 'aws.cloudwatch' }, responseContext: { statusCode: 200, functionError: 'Unhandled' }, responsePayload: { errorMessage: 'kill switch unreadable' } };
     await sqs.send(new SendMessageCommand({ QueueUrl: failed.url, MessageBody: JSON.stringify(record) }));
+    // Decision 274: the age SQS would publish for it (moto's CloudWatch has no SQS metrics, and the sandbox publishes only
+    // the queues' depth): put here, 12.5 days, so with the stack's 14-day retention SQS deletes it in about 36 hours.
+    const cloudWatch = new CloudWatchClient(account.clientConfig);
+    await cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/SQS', MetricData: [{ MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: failed.queueName }], Value: 12.5 * 86400, Unit: 'Seconds', Timestamp: new Date() }] }));
+    cloudWatch.destroy();
     await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: before250 }));
     try {
       expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failed.url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages).toBe('1');
@@ -726,6 +731,8 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(trust?.message).toContain(`admits Systems Manager for an execution of ${account.accountId} in us-west-2 (iam:SimulateCustomPolicy): its trust is not pinned to us-east-1 as decision 250 requires`);
       expect(trust?.fix).toMatch(/^redeploy the runbook stack of us-east-1 /);
       expect(queue?.message).toMatch(new RegExp(`^dead-letter queue ${failed.queueName} holds 1 message\\(s\\): Handler invocations that still failed after Lambda's retries: events the automation never acted on`));
+      expect(queue?.message).toMatch(/its oldest message is about 12\.5 days old and SQS deletes it in about 3\d hours \(by \S+; retention 14 days\): URGENT: under 72 hours left \(the project's default threshold\)/);
+      expect(queue?.fix).toMatch(/^URGENT, before SQS deletes them: /);
       expect(queue?.fix).toContain(`aws sqs receive-message --region us-east-1 --queue-url ${failed.url} `);
     } finally {
       await sqs.send(new PurgeQueueCommand({ QueueUrl: failed.url }));

@@ -35,7 +35,7 @@ import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
-import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, schedulerAlarmSpec, SWEEP_INPUT } from '../../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, DEAD_LETTER_RETENTION_DAYS, schedulerAlarmSpec, SWEEP_INPUT } from '../../../shared/config/automation-health';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { provisionAutomationHealth, schedulerAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
 import { provisionAlarms } from '../../../sandbox/provision';
@@ -421,7 +421,7 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
     await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
     // WorkloadStack's DeadLetterQueue: the alarm events EventBridge could not put on the operations bus (the target's DLQ).
     const sqs = new SQSClient(clientConfig);
-    const undeliveredUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName }))).QueueUrl ?? '';
+    const undeliveredUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName, Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 86400) } }))).QueueUrl ?? '';
     const undeliveredArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: undeliveredUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
     sqs.destroy();
     await events.send(new PutTargetsCommand({ Rule: FORWARD_ALARMS_RULE, Targets: [{ Id: 'operations-bus', Arn: busArn, RoleArn: forwardingRoleArn, DeadLetterConfig: { Arn: undeliveredArn } }] }));

@@ -1,13 +1,35 @@
 // Preflight's read of the automation's dead-letter queues: a message there is an event the automation never acted on
 // (decision 265): visible messages FAIL with the commands that read and hand them back, messages only in flight WARN,
-// an empty queue PASSes, a missing stack queue FAILs; a handler's own on-failure destination is read too.
+// an empty queue PASSes, a missing stack queue FAILs; a handler's own on-failure destination is read too. A queue holding
+// messages also says when SQS deletes the oldest (decision 274): its AWS/SQS ApproximateAgeOfOldestMessage against the
+// queue's MessageRetentionPeriod, URGENT within the project's 72 hours, and an age it could not read said as such.
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkDeadLetterQueues, deadLetterQueuesOf, workloadDeadLetterQueues } from '../../../../cli/preflight/dead-letter-checks';
+import { checkDeadLetterQueues, deadLetterQueuesOf, expiryOf, workloadDeadLetterQueues, type OldestMessage } from '../../../../cli/preflight/dead-letter-checks';
 import type { LiveHandler } from '../../../../cli/preflight/handler-checks';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, TARGET } from './support';
 
 const sqs = mockClient(SQSClient);
+const cloudWatch = mockClient(CloudWatchClient);
+
+const NOW = new Date('2026-12-07T05:00:00.000Z');
+const DAY = 86400;
+const RETENTION = 14 * DAY;
+/** CloudWatch's answer for each queue: [age in seconds, minutes before NOW its 5-minute period began]; absent: no datapoint. */
+function ages(byQueue: Record<string, [number, number]>): void {
+  cloudWatch.reset();
+  cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+    const query = input.MetricDataQueries?.[0];
+    const queue = query?.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'QueueName')?.Value ?? '';
+    const point = byQueue[queue];
+    return {
+      MetricDataResults: [
+        { Id: query?.Id, StatusCode: 'Complete', Timestamps: point ? [new Date(NOW.getTime() - point[1] * 60_000)] : [], Values: point ? [point[0]] : [] },
+      ],
+    };
+  });
+}
 
 const FAILED = 'notification-runbooks-failed-invocations';
 const UNDELIVERED = 'notification-runbooks-undelivered-events';
@@ -30,11 +52,13 @@ const handlers = expectationsFor('production').handlers;
 const live = (destination?: string): LiveHandler[] =>
   handlers.map((handler, i) => ({ handler, configuration: { FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${handler.functionName}` }, ...(destination && i === 0 ? { failureDestination: destination } : {}) }));
 const stackDestination = `arn:aws:sqs:${REGION}:${ACCOUNT}:${FAILED}`;
-const run = (l: LiveHandler[] = live(stackDestination)) => checkDeadLetterQueues(clients(), TARGET, l);
+const run = (l: LiveHandler[] = live(stackDestination)) => checkDeadLetterQueues(clients(), TARGET, l, deadLetterQueuesOf(TARGET, l), () => NOW);
 const lines = (results: Array<{ status: string; check: string; subject: string }>) => results.map((r) => `${r.status} ${r.check} ${r.subject}`);
 
 describe('checkDeadLetterQueues', () => {
-  it("reads the stack's two queues (infra's names) and PASSes them empty", async () => {
+  beforeEach(() => ages({}));
+
+  it("reads the stack's two queues (infra's names) and PASSes them empty, without reading any age", async () => {
     queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0] });
     const results = await run();
     expect(lines(results)).toEqual([`PASS dead-letter-queue-empty ${FAILED}`, `PASS dead-letter-queue-empty ${UNDELIVERED}`]);
@@ -43,16 +67,31 @@ describe('checkDeadLetterQueues', () => {
       ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'MessageRetentionPeriod'],
       ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'MessageRetentionPeriod'],
     ]);
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });
 
-  it('FAILs a queue holding messages, naming the count and the commands that read them and hand each back to its function', async () => {
+  it('FAILs a queue holding messages, naming the count, when SQS deletes the oldest, and the commands that read them and hand each back to its function', async () => {
     queues({ [FAILED]: [3, 1, 0], [UNDELIVERED]: [0, 0, 0] });
+    // The oldest: 1 day old in the period that began 10 minutes ago, so about 1 day and 10 minutes now.
+    ages({ [FAILED]: [DAY, 10] });
     const results = await run();
     expect(lines(results)).toEqual([`FAIL dead-letter-queue-empty ${FAILED}`, `PASS dead-letter-queue-empty ${UNDELIVERED}`]);
     const [failed] = results;
+    const left = RETENTION - DAY - 600;
     expect(failed?.message).toBe(
-      `dead-letter queue ${FAILED} holds 3 message(s) (and 1 in flight): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS. An alarm handler fails every attempt while the kill switch cannot be read (ssm:GetParameter denied or throttled): nothing is remediated automatically until it can.`,
+      `dead-letter queue ${FAILED} holds 3 message(s) (and 1 in flight): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS; its oldest message is about 24 hours old and SQS deletes it in about 13 days (by ${new Date(NOW.getTime() + left * 1000).toISOString()}; retention 14 days): not yet urgent (the project's default: URGENT under 72 hours left) (AWS/SQS ApproximateAgeOfOldestMessage 24 hours in the 5 minutes from 2026-12-07T04:50:00.000Z, Maximum; counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue); a message received three times or more and not deleted is left out of SQS's figure). An alarm handler fails every attempt while the kill switch cannot be read (ssm:GetParameter denied or throttled): nothing is remediated automatically until it can.`,
     );
+    // One read of the queue's own metric: 5-minute Maximums over the retention (a message cannot be older), up to now.
+    expect(cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        MetricDataQueries: [
+          { Id: 'age', MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: FAILED }] }, Period: 300, Stat: 'Maximum' } },
+        ],
+        StartTime: new Date(NOW.getTime() - (RETENTION + 300) * 1000),
+        EndTime: NOW,
+      },
+    ]);
+    expect(failed?.fix).not.toMatch(/^URGENT/);
     expect(failed?.fix).toContain(`aws sqs receive-message --region ${REGION} --queue-url ${urlOf(FAILED)} --max-number-of-messages 10`);
     expect(failed?.fix).toContain("--function-name <the record's requestContext.functionArn> --invocation-type Event");
     expect(failed?.fix).toContain("--payload '<the record's requestPayload>'");
@@ -106,11 +145,80 @@ describe('checkDeadLetterQueues', () => {
     const queuesThere = workloadDeadLetterQueues(WORKLOAD_ACCOUNT);
     expect(queuesThere.map((q) => `${q.account}/${q.queueName} ${q.content} ${String(q.deployed)}`)).toEqual([`${WORKLOAD_ACCOUNT}/notification-runbooks-undelivered-alarm-events forwarded-alarm true`]);
     queues({ 'notification-runbooks-undelivered-alarm-events': [2, 0, 0] });
-    const results = await checkDeadLetterQueues(clients(), { ...TARGET, account: WORKLOAD_ACCOUNT }, [], queuesThere);
+    ages({ 'notification-runbooks-undelivered-alarm-events': [12 * DAY, 0] });
+    const results = await checkDeadLetterQueues(clients(), { ...TARGET, account: WORKLOAD_ACCOUNT }, [], queuesThere, () => NOW);
     expect(lines(results)).toEqual(['FAIL dead-letter-queue-empty notification-runbooks-undelivered-alarm-events']);
     expect(results[0]?.message).toMatch(/^dead-letter queue notification-runbooks-undelivered-alarm-events holds 2 message\(s\): Alarm events EventBridge could not forward to the operations account: events the automation never acted on/);
     expect(results[0]?.fix).toContain("with credentials of the operations account, aws lambda invoke --region us-east-1 --function-name <the handler whose rule matches its detail.alarmName");
     expect(sqs.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([{ QueueName: 'notification-runbooks-undelivered-alarm-events' }]);
+    // Its age is the workload's metric, read with the same (workload session's) clients: the role grants cloudwatch:GetMetricData.
+    expect(results[0]?.message).toContain('SQS deletes it in about 2 days (by 2026-12-09T05:00:00.000Z; retention 14 days): URGENT');
+    expect(cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Metric?.Dimensions)).toEqual([[{ Name: 'QueueName', Value: 'notification-runbooks-undelivered-alarm-events' }]]);
+  });
+
+  it.each([
+    ['12.5 days old 10 minutes ago: URGENT, about 36 hours left', [12.5 * DAY, 10] as [number, number], /its oldest message is about 12\.5 days old and SQS deletes it in about 36 hours \(by 2026-12-08T16:50:00\.000Z; retention 14 days\): URGENT: under 72 hours left \(the project's default threshold\)/, true],
+    ['11 days old: exactly 3 days left is not yet urgent', [11 * DAY, 0] as [number, number], /SQS deletes it in about 3 days \(by 2026-12-10T05:00:00\.000Z; retention 14 days\): not yet urgent/, false],
+    ['13.9 days old an hour ago: deleted already, others may follow', [13.9 * DAY, 160] as [number, number], /its oldest message was 13\.9 days old at 2026-12-07T02:20:00\.000Z and SQS deletes at retention 14 days: unless someone handed it back, it is deleted already and others may follow at any time .*: URGENT/, true],
+  ])('says when SQS deletes the oldest message: %s', async (_, age, text, urgent) => {
+    queues({ [FAILED]: [2, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    ages({ [FAILED]: age });
+    const [failed] = await run();
+    expect(failed?.status).toBe('FAIL');
+    expect(failed?.message).toMatch(text);
+    expect(failed?.fix?.startsWith('URGENT, before SQS deletes them: read them first')).toBe(urgent);
+  });
+
+  it('no datapoint (SQS publishes only while a queue is active) is said and taken as urgent, never as time to spare', async () => {
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [4, 0, 0] });
+    ages({});
+    const results = await run();
+    expect(lines(results)).toEqual([`PASS dead-letter-queue-empty ${FAILED}`, `FAIL dead-letter-queue-empty ${UNDELIVERED}`]);
+    expect(results[1]?.message).toContain(
+      "; CloudWatch holds no AWS/SQS ApproximateAgeOfOldestMessage datapoint for it over the last 14 days (SQS publishes a queue's metrics only while it is active, and this read makes it active: run preflight again in a few minutes), so when SQS deletes its oldest message (retention 14 days) is unknown: treat it as urgent.",
+    );
+    expect(results[1]?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+  });
+
+  it("a refused age read keeps the queue's FAIL, naming cloudwatch:GetMetricData (not a could-not-check)", async () => {
+    queues({ [FAILED]: [1, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    cloudWatch.reset();
+    cloudWatch.on(GetMetricDataCommand).rejects(awsError('AccessDenied', 'User: x is not authorized to perform: cloudwatch:GetMetricData'));
+    const results = await run();
+    expect(lines(results)).toEqual([`FAIL dead-letter-queue-empty ${FAILED}`, `PASS dead-letter-queue-empty ${UNDELIVERED}`]);
+    expect(results[0]?.message).toContain(
+      "holds 1 message(s): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS; its oldest message's age was not read (cloudwatch:GetMetricData refused: grant it to the credentials preflight runs with), so when SQS deletes it (retention 14 days) is unknown: treat it as urgent.",
+    );
+  });
+
+  it("another account's queue: its age is not read here (its metrics are in its own account), and that is said", async () => {
+    const other = `arn:aws:sqs:${REGION}:999988887777:team-failures`;
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0], 'team-failures': [5, 0, 0] });
+    const results = await run(live(other));
+    expect(results[2]?.message).toContain("its oldest message's age was not read (its metrics are in account 999988887777, which preflight does not read)");
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+  });
+
+  it('a FIFO dead-letter queue: the age and the expiry count from the same moment (SQS resets the enqueue time on the move)', async () => {
+    const fifo = `arn:aws:sqs:${REGION}:${ACCOUNT}:team-failures.fifo`;
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0], 'team-failures.fifo': [1, 0, 0] });
+    ages({ 'team-failures.fifo': [2 * DAY, 0] });
+    const results = await run(live(fifo));
+    expect(results[2]?.message).toContain('SQS deletes it in about 12 days');
+    expect(results[2]?.message).toContain('a FIFO queue: SQS resets the enqueue time when it moves a message to a dead-letter queue, so the age and the expiry count from the same moment');
+    expect(results[2]?.message).not.toContain('from a standard queue');
+  });
+
+  it.each([
+    ["SQS's default retention, 4 days, and a message 2 days old: URGENT", 4 * DAY, { ageSeconds: 2 * DAY, at: NOW, periodSeconds: 300 } as OldestMessage, /deletes it in about 2 days .*: URGENT/, true],
+    ['retention not said', undefined, { ageSeconds: 60, at: NOW, periodSeconds: 300 } as OldestMessage, /^SQS did not say the queue's MessageRetentionPeriod/, true],
+    ['a fresh message in a 14-day queue', 14 * DAY, { ageSeconds: 120, at: NOW, periodSeconds: 300 } as OldestMessage, /about 2 minute\(s\) old and SQS deletes it in about 14 days/, false],
+  ])('expiryOf: %s', (_, retention, oldest, text, urgent) => {
+    const queue = deadLetterQueuesOf(TARGET, [])[0];
+    if (!queue) throw new Error('no stack queue');
+    const expiry = expiryOf(queue, retention, oldest, NOW);
+    expect(expiry.text).toMatch(text);
+    expect(expiry.urgent).toBe(urgent);
   });
 
   it('a refused read is thrown for the guard to name (no PASS)', async () => {
