@@ -2,7 +2,7 @@
 // decision 240): UpdateMethod NewVersion adds a version and makes it the default; the earlier ones would stay startable.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -31,8 +31,35 @@ export interface DocumentVersionCleanupProps {
 function reviewedHashes(documents: DocumentVersionCleanupProps['documents'], stack: Stack): string[] {
   return documents.flatMap((d) => {
     const resolved: unknown = stack.resolve(d.deployedContent);
-    return /"(Ref|Fn::[A-Za-z]+)":/.test(JSON.stringify(resolved)) ? [] : [`${d.name}=${contentHash(resolved)}`];
+    return deployTimeValues(resolved).length > 0 ? [] : [`${d.name}=${contentHash(resolved)}`];
   });
+}
+
+/** The CloudFormation intrinsics left in a resolved content ("Ref AWS::AccountId", "Fn::GetAtt"): values known only at deploy. */
+function deployTimeValues(resolved: unknown): string[] {
+  const text = JSON.stringify(resolved);
+  const found = [...text.matchAll(/"Ref":"([^"]+)"/g)].map((m) => `Ref ${m[1] ?? '?'}`).concat([...text.matchAll(/"(Fn::[A-Za-z]+)":/g)].map((m) => m[1] ?? '?'));
+  return [...new Set(found)].sort();
+}
+
+/**
+ * Decision 275 (268's "not done"): a document without a hash is one whose superseded versions the cleanup never deletes
+ * (decision 268: no hash, no deletion). Synthesis says which, and why, where it happens: on the cleanup construct.
+ */
+function warnOnUnhashed(scope: Construct, documents: DocumentVersionCleanupProps['documents'], stack: Stack): void {
+  const unhashed = documents.flatMap((d) => {
+    const values = deployTimeValues(stack.resolve(d.deployedContent));
+    return values.length > 0 ? [{ name: d.name, values }] : [];
+  });
+  if (unhashed.length === 0) return;
+  const values = [...new Set(unhashed.flatMap((u) => u.values))].sort();
+  const why = values.includes('Ref AWS::AccountId')
+    ? `the stack is synthesized without its account, so their content holds values CloudFormation fills in only at deploy (${values.join(', ')})`
+    : `their content holds values CloudFormation fills in only at deploy (${values.join(', ')})`;
+  Annotations.of(scope).addWarningV2(
+    '@notification-runbooks/document-versions-unhashed',
+    `the document-version cleanup gets no content hash for ${unhashed.length} of ${documents.length} runbook documents (${unhashed.map((u) => u.name).join(', ')}): ${why}. Without the reviewed content's hash it deletes none of their superseded versions at deploy (decision 268): each earlier version stays startable by number. Synthesize with the account (cdk deploy -c account=<id>, or the accounts context); runbook preflight FAILs on the superseded versions left (decision 233)`,
+  );
 }
 
 export class DocumentVersionCleanup extends Construct {
@@ -44,6 +71,7 @@ export class DocumentVersionCleanup extends Construct {
     const stack = Stack.of(this);
     if (!existsSync(props.bundleZip)) throw new Error(`${props.bundleZip} is missing: run \`npm run build\` before synthesizing (the stack deploys the built bundles)`);
     const names = props.documents.map((d) => d.name);
+    warnOnUnhashed(this, props.documents, stack);
     const logGroup = new LogGroup(this, 'Logs', { logGroupName: `/aws/lambda/${CLEANUP_FUNCTION_NAME}`, retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.role = new Role(this, 'Role', {
       roleName: cleanupRoleNameOf(stack.region),
