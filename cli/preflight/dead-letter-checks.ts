@@ -17,7 +17,7 @@
 // queues ("Non-SQS queue sources of dead-letter queues, such as AWS Lambda or Amazon SNS topics, are currently not
 // supported", SQS API Reference, StartMessageMoveTask); each message is handed back to its function instead.
 //
-// How long the oldest message has left (decision 274): SQS deletes a message at the queue's MessageRetentionPeriod
+// How long the oldest message has left (decision 277): SQS deletes a message at the queue's MessageRetentionPeriod
 // (GetQueueAttributes), so the FAIL reads the queue's AWS/SQS ApproximateAgeOfOldestMessage (CloudWatch, Maximum) and
 // says when SQS deletes the oldest, URGENT within DEAD_LETTER_URGENT_HOURS (a project default). No datapoint, a refused
 // or failed read, or a queue of another account (its metrics are there) is said, never taken for "plenty of time".
@@ -118,7 +118,7 @@ export function spanOf(seconds: number): string {
 }
 
 /**
- * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decision 274).
+ * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decision 277).
  * The age now is the datapoint's value plus the time since its period began: the same message has aged since, and if it
  * was deleted meanwhile the estimate errs early, never late. Where the age comes from (SQS Developer Guide): for a
  * message SQS moved from a standard source queue, the metric counts from the move but the expiry from the original

@@ -37,12 +37,12 @@ export const DEAD_LETTER_QUEUES = {
 /**
  * Project default (SQS's own is 4 days, its maximum 14; SQS API Reference, CreateQueue MessageRetentionPeriod): how long
  * the dead-letter queues keep a message, long enough to notice and redrive after a long weekend. Infra deploys it
- * (DELIVERY.dlqRetentionDays); the sandbox creates its queues with it (decision 274: it created them with SQS's 4 days).
+ * (DELIVERY.dlqRetentionDays); the sandbox creates its queues with it (decision 277: it created them with SQS's 4 days).
  */
 export const DEAD_LETTER_RETENTION_DAYS = 14;
 
 /**
- * Project default, not AWS's (decision 274): preflight calls a dead-letter message URGENT when SQS deletes it within
+ * Project default, not AWS's (decision 277): preflight calls a dead-letter message URGENT when SQS deletes it within
  * this many hours (at the queue's MessageRetentionPeriod: DEAD_LETTER_RETENTION_DAYS in the stacks; SQS's own default
  * is 4 days). 72 hours: a weekend plus a working day, the time to find the cause and hand each message back
  * before the record is gone for good.

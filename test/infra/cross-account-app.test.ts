@@ -683,7 +683,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-service-dlq'), 'finds the dead-letter queue its redrive policy names'),
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'finds the workload stack\'s dead-letter queue (decision 265)'),
     call('sqs:GetQueueAttributes', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'reads how many forwarded alarms EventBridge could not deliver (decision 265)'),
-    call('cloudwatch:GetMetricData', '*', "reads the age of that queue's oldest message, AWS/SQS ApproximateAgeOfOldestMessage (decision 274; no resource type)"),
+    call('cloudwatch:GetMetricData', '*', "reads the age of that queue's oldest message, AWS/SQS ApproximateAgeOfOldestMessage (decision 277; no resource type)"),
     call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
@@ -821,7 +821,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(statements.every((st) => st.Effect === 'Allow' && st.NotAction === undefined && st.NotResource === undefined)).toBe(true);
     const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
     expect(resources.filter((r) => r.includes(OPERATIONS))).toEqual([]);
-    // The only "*": ListEventSourceMappings and GetMetricData (no resource type; decision 274); the only account-wide
+    // The only "*": ListEventSourceMappings and GetMetricData (no resource type; decision 277); the only account-wide
     // pattern: GetQueueUrl, for the DLQ's name.
     // A named log group's own ":*" form (the ARN CloudWatch Logs gives a log group) is not a pattern over resources.
     const namedLogGroup = (r: unknown): boolean => /:log-group:\/aws\/(lambda\/notification-service-consumer|apigateway\/notification-service-api\/access):\*$/.test(String(r));
@@ -841,7 +841,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
     // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1);
-    // since decision 265 the workload's undelivered-alarm-events queue (2); since decision 274 its oldest message's age (1).
+    // since decision 265 the workload's undelivered-alarm-events queue (2); since decision 277 its oldest message's age (1).
     expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + 1 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not

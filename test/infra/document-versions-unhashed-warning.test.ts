@@ -1,4 +1,4 @@
-// Decision 275 (268's "not done"): a stack synthesized without its account gives the document-version cleanup no content
+// Decision 278 (268's "not done"): a stack synthesized without its account gives the document-version cleanup no content
 // hash for the documents whose content carries the account, and the cleanup then deletes none of their superseded
 // versions at deploy (decision 268). `cdk synth` warns on the cleanup construct, naming those documents and why, and
 // does not once the account is set.
@@ -23,7 +23,7 @@ function hashedDocuments(synthesized: SynthesizedApp): string[] {
   return hashes === '' ? [] : hashes.split(',').map((h) => h.split('=')[0] ?? '');
 }
 
-describe('cdk synth and the document-version cleanup without a content hash (decision 275)', () => {
+describe('cdk synth and the document-version cleanup without a content hash (decision 278)', () => {
   it('warns on the cleanup construct without the account, naming each document left without a hash and why', () => {
     const synthesized = synthesizeApp({ environment: 'staging' }, { cfnValidation: false });
     try {

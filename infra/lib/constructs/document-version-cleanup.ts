@@ -43,7 +43,7 @@ function deployTimeValues(resolved: unknown): string[] {
 }
 
 /**
- * Decision 275 (268's "not done"): a document without a hash is one whose superseded versions the cleanup never deletes
+ * Decision 278 (268's "not done"): a document without a hash is one whose superseded versions the cleanup never deletes
  * (decision 268: no hash, no deletion). Synthesis says which, and why, where it happens: on the cleanup construct.
  */
 function warnOnUnhashed(scope: Construct, documents: DocumentVersionCleanupProps['documents'], stack: Stack): void {

@@ -215,7 +215,7 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
     { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
-    // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 274).
+    // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 277).
     { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData'], Resource: ['*'] },
     { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => at(r).watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.

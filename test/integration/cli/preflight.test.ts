@@ -716,7 +716,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     // A record as Lambda's on-failure destination writes it (Lambda Developer Guide, asynchronous invocation records).
     const record = { version: '1.0', timestamp: '2026-12-07T01:00:00.000Z', requestContext: { requestId: 'r1', functionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:notification-runbooks-scale-consumers:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: { source: 'aws.cloudwatch' }, responseContext: { statusCode: 200, functionError: 'Unhandled' }, responsePayload: { errorMessage: 'kill switch unreadable' } };
     await sqs.send(new SendMessageCommand({ QueueUrl: failed.url, MessageBody: JSON.stringify(record) }));
-    // Decision 274: the age SQS would publish for it (moto's CloudWatch has no SQS metrics, and the sandbox publishes only
+    // Decision 277: the age SQS would publish for it (moto's CloudWatch has no SQS metrics, and the sandbox publishes only
     // the queues' depth): put here, 12.5 days, so with the stack's 14-day retention SQS deletes it in about 36 hours.
     const cloudWatch = new CloudWatchClient(account.clientConfig);
     await cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/SQS', MetricData: [{ MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: failed.queueName }], Value: 12.5 * 86400, Unit: 'Seconds', Timestamp: new Date() }] }));

@@ -1,7 +1,7 @@
 // Preflight's read of the automation's dead-letter queues: a message there is an event the automation never acted on
 // (decision 265): visible messages FAIL with the commands that read and hand them back, messages only in flight WARN,
 // an empty queue PASSes, a missing stack queue FAILs; a handler's own on-failure destination is read too. A queue holding
-// messages also says when SQS deletes the oldest (decision 274): its AWS/SQS ApproximateAgeOfOldestMessage against the
+// messages also says when SQS deletes the oldest (decision 277): its AWS/SQS ApproximateAgeOfOldestMessage against the
 // queue's MessageRetentionPeriod, URGENT within the project's 72 hours, and an age it could not read said as such.
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
