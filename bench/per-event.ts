@@ -88,8 +88,11 @@ export async function measurePerEvent(
 ): Promise<PerEventResult | { skipped: string }> {
   if (event === undefined) return { skipped: 'no alarm event drives it and no timer was pending' };
   const child = fork(join(root, 'bench', 'per-event-worker.mjs'), [], {
-    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names).
-    execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names);
+    // BENCH_CPU_PROF_INTERVAL=<us> samples more often than V8's 1000 us (a per-event cost is a few hundred us).
+    execArgv: process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...(process.env.BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${Number(process.env.BENCH_CPU_PROF_INTERVAL)}`] : [])]
+      : [],
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench' },
     // The handler's structured logs and metrics go where Lambda would send them: out of the process, unread.

@@ -7,6 +7,7 @@
 // and a NAT subnet whose route table sends 0.0.0.0/0 to an internet gateway attached to the VPC. A route whose target
 // is gone (a deleted or failed NAT gateway) is a blackhole: EC2 reports State "blackhole", and the NAT's own state says so.
 import { parseCidr } from './cidr';
+import { textMemo } from '../text-memo';
 
 export interface RouteLike {
   DestinationCidrBlock?: string;
@@ -129,6 +130,14 @@ function serviceOf(endpoint: VpcEndpointLike): string {
  */
 export function endpointPolicyLimits(policyDocument: string | undefined): string | undefined {
   if (policyDocument === undefined || policyDocument.trim() === '') return undefined;
+  return policyLimitsOf(policyDocument);
+}
+
+/**
+ * Judged once per container per document text: every decision read the same endpoints' policies and parsed each again
+ * (decision 273). The answer is a string, which nothing can change.
+ */
+const policyLimitsOf = textMemo((policyDocument: string): string | undefined => {
   let policy: unknown;
   try {
     policy = JSON.parse(policyDocument);
@@ -151,7 +160,7 @@ export function endpointPolicyLimits(policyDocument: string | undefined): string
     ...(denied.length > 0 ? [`denies ${[...new Set(denied)].join(', ')}`] : []),
   ];
   return `its policy ${parts.join(' and ')}: calls outside it are refused through the endpoint`;
-}
+}, 128);
 
 /** Judges the routes of every function subnet. */
 export function evaluateRoutes(input: RouteInput): RouteResult {

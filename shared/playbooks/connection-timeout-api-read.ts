@@ -4,6 +4,7 @@
 // other's client. Read-only.
 import { classifyAwsError, errorName, isTransientAwsError } from '../aws/classify-error';
 import { apiAccessLogGroupName } from '../config/alarm-specs';
+import { textMemo } from '../text-memo';
 import type { ApiIntegrationTimeout, ApiObservation, ApiStageLog } from './connection-timeout-plan';
 
 export interface ConfiguredApi {
@@ -62,9 +63,18 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
  */
 export function invokesFunction(uri: string | undefined, functionName: string): boolean {
   if (uri === undefined) return false;
-  const fn = `:function:${escapeRegExp(functionName)}(:[^/:]+)?`;
-  return new RegExp(`${fn}/invocations$`).test(uri) || new RegExp(`^arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}${fn}$`).test(uri);
+  const { invokeUri, functionArn } = invokePatterns(functionName);
+  return invokeUri.test(uri) || functionArn.test(uri);
 }
+
+/**
+ * The two patterns of a function name, built once per container per name (every integration of every decision asked
+ * for them again; decision 273). Neither has the g or y flag, so `test` keeps no state between calls.
+ */
+const invokePatterns = textMemo((functionName: string): Readonly<{ invokeUri: RegExp; functionArn: RegExp }> => {
+  const fn = `:function:${escapeRegExp(functionName)}(:[^/:]+)?`;
+  return Object.freeze({ invokeUri: new RegExp(`${fn}/invocations$`), functionArn: new RegExp(`^arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}${fn}$`) });
+}, 256);
 
 /** Where the stage logs, and whether the 504 metric filter can read it (its log group, JSON with a numeric status). */
 export function stageLog(stage: StageRead, apiName: string): ApiStageLog {

@@ -115,21 +115,33 @@ function describeLatency(series: MetricSeries): string {
   return value === undefined ? 'no data' : `${fixed(value * 1000, 2)} ms`;
 }
 
-export function diagnoseDatabase(observation: DbConnectionsObservation, policy: DbConnectionsPolicy): DbDiagnosis {
-  const { database, metrics, windowMinutes } = observation;
-  const db = database.identifier;
+/** The database's connections against its max_connections: what the diagnosis starts from and the reading records. */
+export type ConnectionFigures = Pick<DbDiagnosis, 'connections' | 'maxConnections' | 'connectionsPercent' | 'saturated'>;
+
+export function connectionFigures(observation: DbConnectionsObservation, policy: DbConnectionsPolicy): ConnectionFigures {
+  const { database, metrics } = observation;
   const max = effectiveMaxConnections({
     engine: database.engine,
     instanceClass: database.instanceClass,
     ...(observation.maxConnectionsParameter !== undefined ? { parameterValue: observation.maxConnectionsParameter } : {}),
   });
+  const connections = latest(metrics.databaseConnections);
+  const percent = connections !== undefined && max.value ? (connections / max.value) * 100 : undefined;
+  return {
+    ...(connections !== undefined ? { connections } : {}),
+    maxConnections: max,
+    ...(percent !== undefined ? { connectionsPercent: percent } : {}),
+    saturated: percent !== undefined && percent >= policy.saturationPercent,
+  };
+}
+
+export function diagnoseDatabase(observation: DbConnectionsObservation, policy: DbConnectionsPolicy): DbDiagnosis {
+  const { database, metrics, windowMinutes } = observation;
+  const db = database.identifier;
+  const { connections, maxConnections: max, connectionsPercent: percent, saturated } = connectionFigures(observation, policy);
   const approx = max.estimated ? '≈' : '';
   const findings: string[] = [];
   const causes: DbCause[] = [];
-
-  const connections = latest(metrics.databaseConnections);
-  const percent = connections !== undefined && max.value ? (connections / max.value) * 100 : undefined;
-  const saturated = percent !== undefined && percent >= policy.saturationPercent;
   if (connections === undefined) {
     findings.push(`DatabaseConnections: no datapoints in the last ${windowMinutes} min: saturation cannot be judged`);
   } else {
@@ -415,7 +427,7 @@ export function diagnoseLatency(observation: DbConnectionsObservation, policy: D
 /** What check-db-connections records on the database for other playbooks: the figures and, when saturated, until when. */
 export function connectionsReading(
   observation: DbConnectionsObservation,
-  diagnosis: DbDiagnosis,
+  diagnosis: ConnectionFigures,
   policy: DbConnectionsPolicy,
   incidentKey: string,
 ): DbConnectionsReading {

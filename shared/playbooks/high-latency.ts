@@ -12,8 +12,8 @@ import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
 import { DB_CONNECTIONS_FACT, rdsInstanceArn } from './db-connections-reading';
 import {
+  connectionFigures,
   connectionsReading,
-  diagnoseDatabase,
   planDbConnectionsCheck,
   type CacheNodeRole,
   type CacheObservation,
@@ -320,7 +320,8 @@ export const highLatencyPlaybook: Playbook<DbConnectionsClients, DatabaseTarget,
     // saturated): recorded whatever this run decides, dry run included, since it changes nothing in AWS.
     if (ctx.remember) {
       const policy = ctx.runtime.config.checkDbConnections;
-      const reading = connectionsReading(observation, diagnoseDatabase(observation, policy), policy, target.incidentKey);
+      // The connection figures alone: the whole diagnosis (every finding and headline) is the plan's, made once there.
+      const reading = connectionsReading(observation, connectionFigures(observation, policy), policy, target.incidentKey);
       await ctx.remember({ [DB_CONNECTIONS_FACT]: reading });
     }
     return observation;

@@ -96,7 +96,31 @@ function evaluate(expression: string, variables: Readonly<Record<string, number 
 
 const formatGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
-export function effectiveMaxConnections(input: MaxConnectionsInput): EffectiveMaxConnections {
+/**
+ * The answer per engine, instance class and parameter value, once per container: every decision on the same database
+ * parsed the same formula again (decision 273). Frozen (nothing changes an answer), length-prefixed keys (no two inputs
+ * share one), emptied at 256 inputs so values from outside cannot grow it without limit.
+ */
+const ANSWERED = new Map<string, Readonly<EffectiveMaxConnections>>();
+const MAX_ANSWERED = 256;
+
+/** How many inputs the cache holds now (never more than its bound, 256): for the test of that bound. */
+export function answeredMaxConnectionsCount(): number {
+  return ANSWERED.size;
+}
+
+export function effectiveMaxConnections(input: MaxConnectionsInput): Readonly<EffectiveMaxConnections> {
+  const { engine, instanceClass, parameterValue } = input;
+  const key = `${engine.length}:${engine}${instanceClass.length}:${instanceClass}${parameterValue === undefined ? '-' : `${parameterValue.length}:${parameterValue}`}`;
+  const known = ANSWERED.get(key);
+  if (known) return known;
+  const answer = Object.freeze(maxConnectionsOf({ engine, instanceClass, ...(parameterValue !== undefined ? { parameterValue } : {}) }));
+  if (ANSWERED.size >= MAX_ANSWERED) ANSWERED.clear();
+  ANSWERED.set(key, answer);
+  return answer;
+}
+
+function maxConnectionsOf(input: MaxConnectionsInput): EffectiveMaxConnections {
   const fromGroup = input.parameterValue !== undefined && input.parameterValue.trim() !== '';
   const source = fromGroup ? 'parameter-group' : 'engine-default';
   const expression = fromGroup ? input.parameterValue?.trim() : ENGINE_DEFAULT_MAX_CONNECTIONS[input.engine.toLowerCase()];
