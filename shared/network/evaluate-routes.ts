@@ -135,7 +135,7 @@ export function endpointPolicyLimits(policyDocument: string | undefined): string
 
 /**
  * Judged once per container per document text: every decision read the same endpoints' policies and parsed each again
- * (decision 273). The answer is a string, which nothing can change.
+ * (decision 279). The answer is a string, which nothing can change.
  */
 const policyLimitsOf = textMemo((policyDocument: string): string | undefined => {
   let policy: unknown;

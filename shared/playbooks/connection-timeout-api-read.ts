@@ -69,7 +69,7 @@ export function invokesFunction(uri: string | undefined, functionName: string): 
 
 /**
  * The two patterns of a function name, built once per container per name (every integration of every decision asked
- * for them again; decision 273). Neither has the g or y flag, so `test` keeps no state between calls.
+ * for them again; decision 279). Neither has the g or y flag, so `test` keeps no state between calls.
  */
 const invokePatterns = textMemo((functionName: string): Readonly<{ invokeUri: RegExp; functionArn: RegExp }> => {
   const fn = `:function:${escapeRegExp(functionName)}(:[^/:]+)?`;

@@ -98,7 +98,7 @@ const formatGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} 
 
 /**
  * The answer per engine, instance class and parameter value, once per container: every decision on the same database
- * parsed the same formula again (decision 273). Frozen (nothing changes an answer), length-prefixed keys (no two inputs
+ * parsed the same formula again (decision 279). Frozen (nothing changes an answer), length-prefixed keys (no two inputs
  * share one), emptied at 256 inputs so values from outside cannot grow it without limit.
  */
 const ANSWERED = new Map<string, Readonly<EffectiveMaxConnections>>();

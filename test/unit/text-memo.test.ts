@@ -1,4 +1,4 @@
-// textMemo: a pure function of a text computed once per text per container, emptied at its bound (decision 273).
+// textMemo: a pure function of a text computed once per text per container, emptied at its bound (decision 279).
 import { textMemo } from '../../shared/text-memo';
 
 describe('textMemo', () => {

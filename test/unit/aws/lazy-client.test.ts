@@ -1,5 +1,5 @@
 // lazy(): what the handlers keep per container for a module or client loaded on first use (the error-rate enrichment's
-// module, the API readers' modules, their clients; decision 273): loaded once, shared by callers at once, and a
+// module, the API readers' modules, their clients; decision 279): loaded once, shared by callers at once, and a
 // failed load not remembered.
 import { lazy } from '../../../shared/aws/lazy-client';
 

@@ -1,4 +1,4 @@
-// check-db-connections records its reading from the connection figures alone (decision 273): the reading is the one the
+// check-db-connections records its reading from the connection figures alone (decision 279): the reading is the one the
 // whole diagnosis gives, for every case of connections, max_connections and saturation.
 import { connectionFigures, connectionsReading, diagnoseDatabase, type DbConnectionsObservation } from '../../../shared/playbooks/high-latency-plan';
 

@@ -1,4 +1,4 @@
-// What inspect-security-groups keeps per container instead of rebuilding at every decision (decision 273): a function
+// What inspect-security-groups keeps per container instead of rebuilding at every decision (decision 279): a function
 // name's two invoke patterns, and each VPC endpoint policy's judgement. Same answers as built afresh, in any order,
 // past the bounds.
 import { endpointPolicyLimits } from '../../../shared/network/evaluate-routes';

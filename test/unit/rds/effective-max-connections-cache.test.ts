@@ -1,4 +1,4 @@
-// effectiveMaxConnections answers each engine, class and parameter value once per container (decision 273): the cached
+// effectiveMaxConnections answers each engine, class and parameter value once per container (decision 279): the cached
 // answer is the one a fresh module computes, frozen, keyed so that no two inputs share an answer, and bounded.
 import { answeredMaxConnectionsCount, effectiveMaxConnections, type MaxConnectionsInput } from '../../../shared/rds/effective-max-connections';
 
