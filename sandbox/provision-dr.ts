@@ -136,6 +136,8 @@ export async function provisionDrStandby(opts: {
         EventSourceArn: queue.arn,
         BatchSize: primary.consumer.batchSize,
         ScalingConfig: { MaximumConcurrency: primary.consumer.maximumConcurrency },
+        // As the primary's (sandbox/provision.ts): the consumer reports partial batch failures.
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
         Enabled: false,
       }),
     );

@@ -1,5 +1,6 @@
 // The Python both DR documents' scripts share (FailoverToDR, FailbackToPrimary): which mappings on a queue are the
-// consumer's, when its in-flight batches end, and 248's rule for "the replica has replayed everything up to then". One
+// consumer's, when its in-flight batches end, 248's rule for "the replica has replayed everything up to then", and the
+// final traffic check's verdict (252, R16-4: an invocation without a function error and a message deleted). One
 // text, rendered into each script at its `${Deploy.DrScriptHelpers}` line (runbook-deploy-values.ts), so the two
 // documents cannot judge differently. Pure functions only: every AWS call stays in the script itself, where infra reads
 // it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed in).
@@ -57,4 +58,37 @@ def latest_replayed(points):
     # The latest moment the datapoints prove the replica has replayed up to, or None when none proves anything.
     proven = [r for r in (replayed_commit_not_before(p) for p in points) if r is not None]
     return max(proven) if proven else None
+
+
+def queue_name_of(event_source_arn):
+    # arn:<partition>:sqs:<region>:<account>:<name>; QueueName is the only dimension of the AWS/SQS metrics. None for
+    # anything else.
+    parts = str(event_source_arn).split(':')
+    return parts[5] if len(parts) == 6 and parts[2] == 'sqs' and parts[5] else None
+
+
+def consumers_verdict(function, queue, since, invocations, errors, deleted, reports_item_failures, waited):
+    # None when the consumers are seen to work since the enable, else why not (the step's failure message). Decision 252:
+    # Invocations > Errors (Lambda counts invocations that end in a function error too). R16-4: and the queue had a
+    # message deleted (AWS/SQS NumberOfMessagesDeleted > 0): with ReportBatchItemFailures a function that names every
+    # message in batchItemFailures ends without a function error (Errors 0) and nothing is deleted. SQS counts a delete by
+    # anyone, Lambda's own after a batch succeeds among them.
+    seen = 'Invocations %d, Errors %d, NumberOfMessagesDeleted %d on %s, after %s' % (invocations, errors, deleted, queue, waited)
+    if invocations <= errors:
+        return ('every invocation of %s since %s ended in a function error (%s): the consumers run but fail, and their '
+                'messages return to the queue. Read their logs: the database endpoint they read, its credentials, its '
+                'security group. Nothing is undone' % (function, since, seen))
+    if deleted > 0:
+        return None
+    if reports_item_failures:
+        why = ('its mapping reports batch item failures (ReportBatchItemFailures), and a batch whose every message is '
+               'named in batchItemFailures ends without a function error but deletes nothing: the consumers run and '
+               'process nothing, and their messages return to the queue. Read their logs: the database endpoint they read, '
+               'its credentials, its security group')
+    else:
+        why = ('its mapping does not use ReportBatchItemFailures, so Lambda deletes every batch that ends without a '
+               "function error: none was (the function's execution role may lack sqs:DeleteMessage on the queue)")
+    return ('no message was deleted from %s since %s although %s ran without a function error (%s): %s. SQS publishes '
+            'NumberOfMessagesDeleted every minute, sometimes minutes late: read it again before acting. Nothing is undone'
+            % (queue, since, function, seen, why))
 `;

@@ -5,7 +5,7 @@ import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws
 import { CreateAliasCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runRehearsal } from '../../cli/rehearse';
 import type { Clock } from '../../shared/clock';
@@ -70,8 +70,11 @@ async function mutatingCallsSince(since: number): Promise<string[]> {
 
 const callCount = async () => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
 
-/** The consumers of `region` as Lambda would run them: they take messages only while their mapping is Enabled. */
-function consumerIn(region: string, queueUrl: string, mappingUuid: string, errorRate = 0) {
+/**
+ * The consumers of `region` as Lambda would run them: they take messages only while their mapping is Enabled; `errorRate`
+ * of their invocations end in a function error, `itemFailureRate` of each batch is named in batchItemFailures.
+ */
+function consumerIn(region: string, queueUrl: string, mappingUuid: string, { errorRate = 0, itemFailureRate = 0 } = {}) {
   return createSimulatedConsumer({
     sqs: new SQSClient(at(region)),
     lambda: new LambdaClient(at(region)),
@@ -81,6 +84,7 @@ function consumerIn(region: string, queueUrl: string, mappingUuid: string, error
     functionName: standby.consumer.functionName,
     messagesPerConsumerPerTick: 1,
     errorRate,
+    itemFailureRate,
   });
 }
 
@@ -160,6 +164,8 @@ const FIRST_PROMOTED_RETIRED = 'notification-service-db-dr-retired';
 const IDLE_CASE_RETIRED = 'notification-service-db-dr-retired-0';
 /** The instance the idle case promoted, renamed away before the failing-consumers case rebuilds the standby. */
 const FAILING_CASE_RETIRED = 'notification-service-db-dr-retired-1';
+/** The instance the failing-consumers case promoted, renamed away before the batch-item-failures case rebuilds it. */
+const ITEM_FAILURES_CASE_RETIRED = 'notification-service-db-dr-retired-2';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -367,8 +373,13 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
         'verifyConsumersSucceed.Errors': 0,
       }),
     );
-    // The consumer double fails nothing here: every invocation since the enable counted as one without a function error.
+    // The consumer double fails nothing here: every invocation since the enable counted as one without a function error,
+    // and the DR queue (read from the mapping's EventSourceArn) had its messages deleted since then, as SQS counts them
+    // (NumberOfMessagesDeleted: published by the sandbox's gap proxy for the deletes moto answered; review 16, R16-4).
     expect(run.result.outputs['verifyConsumersSucceed.Invocations']).toBeGreaterThan(0);
+    expect(run.result.outputs['verifyConsumersSucceed.QueueName']).toBe(standby.queue.name);
+    expect(run.result.outputs['verifyConsumersSucceed.MessagesDeleted']).toBeGreaterThan(0);
+    expect(run.result.outputs['verifyConsumersSucceed.MessagesDeleted']).toBeLessThanOrEqual(40);
   });
 
   it('refuses a second failover before asking anyone, saying the replica is ALREADY PROMOTED; the emulator refuses its promotion as RDS does', async () => {
@@ -434,20 +445,27 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // The likely failure after a failover: the DR consumers start but cannot use the promoted database, so every batch
     // ends in a function error (the double publishes Errors = Invocations). It runs at each of the rehearsal's clock's
     // sleeps (verifyTraffic's polls), on a clock that does not sleep: verifyConsumersSucceed's 9 minutes pass on it.
-    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, 1);
+    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, { errorRate: 1 });
     let advanced = 0;
     let processed = 0;
+    let received = 0;
     const clock: Clock = {
       now: () => new Date(Date.now() + advanced),
       sleep: async (ms) => {
         advanced += ms;
-        processed += (await consumer.tick()).processed;
+        const tick = await consumer.tick();
+        processed += tick.processed;
+        received += tick.received;
       },
     };
     const since = await callCount();
     const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+    // A function error returns the whole batch to the queue: the 20 are in flight (received, not deleted) until the
+    // queue's visibility timeout; emptied so that no later case takes them.
+    await new SQSClient(at(standby.drRegion)).send(new PurgeQueueCommand({ QueueUrl: standby.queue.url }));
     // Traffic was seen (what verifyTraffic proves), and every invocation of it failed: the run ends Failed, saying so.
-    expect(processed).toBeGreaterThan(0);
+    expect(received).toBeGreaterThan(0);
+    expect(processed).toBe(0);
     expect(run.exitCode).toBe(1);
     expect(result.status).toBe('Failed');
     expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
@@ -455,7 +473,62 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.failure?.step).toBe('verifyConsumersSucceed');
     expect(result.failure?.message).toMatch(
       new RegExp(
-        `^ScriptFailedError: Exception: every invocation of ${standby.consumer.functionName} since \\S+ ended in a function error \\(Invocations ([1-9]\\d*), Errors \\1, after 9 minutes\\): the consumers run but fail, and their messages return to the queue\\. Read their logs: the database endpoint they read, its credentials, its security group\\. Nothing is undone$`,
+        `^ScriptFailedError: Exception: every invocation of ${standby.consumer.functionName} since \\S+ ended in a function error \\(Invocations ([1-9]\\d*), Errors \\1, NumberOfMessagesDeleted 0 on ${standby.queue.name}, after 9 minutes\\): the consumers run but fail, and their messages return to the queue\\. Read their logs: the database endpoint they read, its credentials, its security group\\. Nothing is undone$`,
+      ),
+    );
+    expect(advanced).toBeGreaterThanOrEqual(540_000);
+    expect((await state()).drMapping).toBe('Enabled');
+    expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
+  it('ends Failed at verifyConsumersSucceed when the DR consumers name every message in batchItemFailures: no function error (Invocations > Errors), but nothing deleted from the queue (review 16, R16-4)', async () => {
+    // The standby rebuilt again (the instance the case above promoted renamed away), its consumers off, the DR parameter
+    // back on the primary; 20 messages wait in the DR queue, whose mapping reports batch item failures, as the primary's.
+    const drRds = new RDSClient(at(standby.drRegion));
+    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: ITEM_FAILURES_CASE_RETIRED, ApplyImmediately: true }));
+    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+    const drLambda = new LambdaClient(at(standby.drRegion));
+    await drLambda.send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+    expect((await drLambda.send(new GetEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid }))).FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+    await sendMessages(standby.drRegion, standby.queue.url, 20);
+    // The consumers start, cannot use the promoted database, and catch it per message: each batch returns every message
+    // in batchItemFailures and no function error (Errors 0), so Lambda deletes none. Run at each of the rehearsal
+    // clock's sleeps, on a clock that does not sleep: verifyConsumersSucceed's 9 minutes pass on it.
+    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, { itemFailureRate: 1 });
+    let advanced = 0;
+    let processed = 0;
+    let received = 0;
+    const clock: Clock = {
+      now: () => new Date(Date.now() + advanced),
+      sleep: async (ms) => {
+        advanced += ms;
+        const tick = await consumer.tick();
+        processed += tick.processed;
+        received += tick.received;
+      },
+    };
+    const since = await callCount();
+    const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+    // Nothing lost and nothing processed: the 20 are in flight in the queue (received, not deleted) until its visibility
+    // timeout. Then emptied, so that no later case takes them.
+    const sqs = new SQSClient(at(standby.drRegion));
+    const inFlight = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: standby.queue.url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: standby.queue.url }));
+    expect(inFlight.Attributes?.ApproximateNumberOfMessagesNotVisible).toBe('20');
+    expect(received).toBe(20);
+    expect(processed).toBe(0);
+    // Traffic was seen, and every invocation ended without a function error (what 252's Invocations > Errors passed on):
+    // the queue had nothing deleted since the enable, and the run ends Failed, saying what it saw and why.
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe('Failed');
+    expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
+    expect(result.steps.find((s) => s.step === 'verifyTraffic')?.status).toBe('Success');
+    expect(result.failure?.step).toBe('verifyConsumersSucceed');
+    const queue = standby.queue.name;
+    expect(result.failure?.message).toMatch(
+      new RegExp(
+        `^ScriptFailedError: Exception: no message was deleted from ${queue} since \\S+ although ${standby.consumer.functionName} ran without a function error \\(Invocations ([1-9]\\d*), Errors 0, NumberOfMessagesDeleted 0 on ${queue}, after 9 minutes\\): its mapping reports batch item failures \\(ReportBatchItemFailures\\), and a batch whose every message is named in batchItemFailures ends without a function error but deletes nothing: the consumers run and process nothing, and their messages return to the queue\\. Read their logs: the database endpoint they read, its credentials, its security group\\. SQS publishes NumberOfMessagesDeleted every minute, sometimes minutes late: read it again before acting\\. Nothing is undone$`,
       ),
     );
     expect(advanced).toBeGreaterThanOrEqual(540_000);
@@ -684,8 +757,12 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
         'waitReplicaCaughtUp.CaughtUpAt': minute3,
         'waitReplicaCaughtUp.ReplayedCommitNotBefore': minute3,
         'countDrQueue.DrQueueMessages': 5,
+        'verifyConsumersSucceed.Errors': 0,
+        'verifyConsumersSucceed.QueueName': account.topology.queue.name,
       }),
     );
+    // This region's queue had its messages deleted since the enable (review 16, R16-4), as SQS counts them.
+    expect(run.result.outputs['verifyConsumersSucceed.MessagesDeleted']).toBeGreaterThan(0);
     expect(run.result.outputs['countDrQueue.DrQueueWhatToDo']).toMatch(/^5 left in \S+notification-service-queue \(ApproximateNumberOfMessages 5, .*never enable the DR consumers for them$/);
     // The automation's configured database (resources.databases, what its alarms, grants and diagnoses name) is the one
     // serving: the promoted failback replica, under that name, and the endpoint the consumers read is its endpoint.

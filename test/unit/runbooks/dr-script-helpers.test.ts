@@ -1,6 +1,7 @@
 // The Python the DR documents share (shared/config/dr-script-helpers.ts), run by python3 as the documents run it: which
 // mappings are the consumer's (review 16, R16-5), when its in-flight batches end and decision 248's ReplicaLag rule,
-// its negative-value guard included (R16-3); and that both documents' scripts are rendered with it. No AWS call.
+// its negative-value guard included (R16-3), the final traffic check's verdict (R16-4); and that both documents'
+// scripts are rendered with it. No AWS call.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -28,6 +29,11 @@ def handler(events, context):
         return None if found is None else found.isoformat()
     if events['helper'] == 'mappings_of_function':
         return [m['UUID'] for m in mappings_of_function(events['mappings'], events['function'])]
+    if events['helper'] == 'queue_name_of':
+        return queue_name_of(events['arn'])
+    if events['helper'] == 'consumers_verdict':
+        c = events['counts']
+        return consumers_verdict('notification-service-consumer', 'notification-service-queue', '2026-12-07T02:00:00+00:00', c[0], c[1], c[2], events['reports'], '9 minutes')
     if events['helper'] == 'all_mappings':
         pages = events['pages']
         asked = []
@@ -71,6 +77,34 @@ describe('the DR documents\' shared Python', () => {
     expect(await run({ helper: 'all_mappings', pages })).toEqual({ uuids: ['a', 'b'], asked: [{}, { Marker: 'm1' }] });
   });
 
+  it.each<[string, [number, number, number], boolean, RegExp | null]>([
+    ['a healthy consumer: an invocation without a function error, messages deleted', [4, 1, 20], true, null],
+    ['every invocation a function error (decision 252)', [2, 2, 0], true, /^every invocation of notification-service-consumer since 2026-12-07T02:00:00\+00:00 ended in a function error \(Invocations 2, Errors 2, NumberOfMessagesDeleted 0 on notification-service-queue, after 9 minutes\): the consumers run but fail/],
+    [
+      'every message named in batchItemFailures: no function error, nothing deleted (review 16, R16-4)',
+      [2, 0, 0],
+      true,
+      /^no message was deleted from notification-service-queue since 2026-12-07T02:00:00\+00:00 although notification-service-consumer ran without a function error \(Invocations 2, Errors 0, NumberOfMessagesDeleted 0 on notification-service-queue, after 9 minutes\): its mapping reports batch item failures \(ReportBatchItemFailures\), and a batch whose every message is named in batchItemFailures ends without a function error but deletes nothing: .* read it again before acting\. Nothing is undone$/,
+    ],
+    [
+      'a mapping without ReportBatchItemFailures that deleted nothing: Lambda deletes a successful batch, so none succeeded as SQS sees it',
+      [2, 0, 0],
+      false,
+      /\): its mapping does not use ReportBatchItemFailures, so Lambda deletes every batch that ends without a function error: none was \(the function's execution role may lack sqs:DeleteMessage on the queue\)\. SQS publishes NumberOfMessagesDeleted every minute/,
+    ],
+  ])("judges the consumers after the enable: %s", async (_case, counts, reports, failure) => {
+    const verdict = await run({ helper: 'consumers_verdict', counts, reports });
+    if (failure === null) expect(verdict).toBeNull();
+    else expect(verdict).toMatch(failure);
+  });
+
+  it("reads the queue's name from the mapping's EventSourceArn, and nothing from another source", async () => {
+    expect(await run({ helper: 'queue_name_of', arn: 'arn:aws:sqs:us-west-2:123456789012:notification-service-queue' })).toBe('notification-service-queue');
+    expect(await run({ helper: 'queue_name_of', arn: 'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:orders.fifo' })).toBe('orders.fifo');
+    expect(await run({ helper: 'queue_name_of', arn: 'arn:aws:kinesis:us-west-2:123456789012:stream/notifications' })).toBeNull();
+    expect(await run({ helper: 'queue_name_of', arn: '' })).toBeNull();
+  });
+
   it('ends in-flight writes the Timeout after the disable, rounded up to the second', async () => {
     expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
   });
@@ -79,9 +113,9 @@ describe('the DR documents\' shared Python', () => {
     const rendered = renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig(), 'production', { account: '123456789012', partition: 'aws', region: 'us-west-2' });
     const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;
     const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
-    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp'] : ['stopDrConsumers', 'waitReplicaCaughtUp']);
-    // The rule lives in the helpers only: no script states it again.
-    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName/);
+    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'verifyConsumersSucceed']);
+    // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
+    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0/);
   });
 
   it("FailoverToDR: the best-effort steps before the promotion cannot stop the failover (onFailure Continue, not critical: a primary region that hangs times the step out, 150 s) (decision 255; review 16, R16-3)", () => {
