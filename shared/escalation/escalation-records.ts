@@ -1,7 +1,7 @@
 // The shapes of the escalation items the escalation store writes to the state table, parsed on the way back in (decision 118).
 // zod/mini, not classic zod: the handler bundles carry only the validators used here.
 import * as z from 'zod/mini';
-import { MAX_EPOCH_SECONDS, MAX_KEY_CHARS, MAX_TEXT_CHARS, parseStateRecord, type StateKey } from '../state/state-records';
+import { MAX_EPOCH_SECONDS, MAX_KEY_CHARS, MAX_TEXT_CHARS, parseStateRecord, StateRecordError, type StateKey } from '../state/state-records';
 import type { Incident, SentNotification } from './incident';
 
 /** An incident's tier level: the escalation path has four tiers (seed); a configured path stays far below this bound. */
@@ -97,6 +97,10 @@ function buildSchemas() {
     ),
     /** The latest change of cause: its number (the `cause` sends' cycle), its state change, whether it re-opened (decision 272). */
     causeChange: z.optional(z.strictObject({ count: number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES)), at: keyText, reopened: z.optional(z.boolean()) })),
+    /** A notice's next hourly re-check, as scheduled (decision 281): the sweep does it when Scheduler dropped it. */
+    noticeCheck: z.optional(
+      z.strictObject({ cycle: number.check(z.int(), z.minimum(0), z.maximum(MAX_CYCLES)), round: number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES)), at: isoTime }),
+    ),
     expiresAt: z.optional(epochSeconds),
   });
 
@@ -124,7 +128,16 @@ function buildSchemas() {
   const indexEntry = z.strictObject({ pk: keyText, sk: keyText, incidentId, expiresAt: z.optional(epochSeconds) });
   /** ESCALATION-LATEST#<alarmArn> / INCIDENT: the alarm's latest incident and its state change (decision 204). */
   const latestEntry = z.strictObject({ pk: keyText, sk: z.literal('INCIDENT'), incidentId, alarmTime: keyText, expiresAt: z.optional(epochSeconds) });
-  return { incident, send, indexEntry, latestEntry };
+  /** ESCALATION-HELD / <id>#C<cycle>: a held resolution whose settle timer has not run to an answer yet (decision 281). */
+  const heldEntry = z.strictObject({
+    pk: z.literal('ESCALATION-HELD'),
+    sk: keyText,
+    incidentId,
+    cycle: number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES)),
+    dueAt: isoTime,
+    expiresAt: z.optional(epochSeconds),
+  });
+  return { incident, send, indexEntry, latestEntry, heldEntry };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -156,4 +169,11 @@ export function parseLatestItem(key: StateKey, item: unknown): { incidentId: str
 /** An index entry naming an incident; anything else throws StateRecordError. */
 export function parseIndexItem(key: StateKey, item: unknown): { incidentId: string } {
   return { incidentId: parseStateRecord(schemas().indexEntry, key, item).incidentId };
+}
+
+/** A held resolution's entry (ESCALATION-HELD); anything else, or a key that is not its own, throws StateRecordError. */
+export function parseHeldItem(key: StateKey, item: unknown): { incidentId: string; cycle: number; dueAt: string } {
+  const { incidentId, cycle, dueAt } = parseStateRecord(schemas().heldEntry, key, item);
+  if (key.sk !== `${incidentId}#C${cycle}`) throw new StateRecordError(key, [`sk: must be ${incidentId}#C${cycle}, the entry's own incident and cycle`]);
+  return { incidentId, cycle, dueAt };
 }

@@ -18,7 +18,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
-import { dueTimer, latenessNote, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type OverdueTimer } from './plan-sweep';
+import { dueAtOf, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type OverdueTimer } from './plan-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -53,6 +53,10 @@ export interface EscalationServices {
     | 'latestOfAlarm'
     | 'groupInto'
     | 'listUnresolved'
+    | 'recordNoticeDue'
+    | 'holdResolution'
+    | 'releaseHeld'
+    | 'heldResolutions'
   >;
   notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
@@ -325,19 +329,34 @@ export class EscalationService {
   }
 
   /**
-   * The escalation sweep (review 15 R15-5, decision 264): every unresolved incident whose escalation or still-firing check
-   * is past due by more than SWEEP_GRACE_MINUTES is handled as its timer would have been (handleTimer: the incident and
-   * the alarm re-read, the tier claimed once), the page saying how late it is. A timer delivered late after the sweep
-   * finds its tier notified and stops; one delivered at the same time loses the send's claim: one page either way. One
-   * incident that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
+   * The escalation sweep (review 15 R15-5, decisions 264, 281): every timer past due by more than SWEEP_GRACE_MINUTES is
+   * done as it would have been (handleTimer: the incident and the alarm re-read, every send claimed once), saying how late:
+   * an unresolved incident's escalation, still-firing check or notice re-check (read from the incident), and a held
+   * resolution's settle timer (its ESCALATION-HELD entry). A timer delivered late after the sweep finds its work done and
+   * stops; one delivered at the same time loses the claim: one message either way. One incident (or one of the two
+   * lists) that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
    * failure destination keeps it.
    */
   async sweep(): Promise<EscalationResult> {
     const now = this.now();
-    const overdue = planSweep(await this.ctx.services.store.listUnresolved(), this.ctx.policy, now, (incident) => this.alarmLocation(incident));
+    const { store } = this.ctx.services;
+    const [unresolved, held] = await Promise.allSettled([store.listUnresolved(), store.heldResolutions()]);
+    const failed: string[] = [];
+    for (const [what, read] of [['the unresolved incidents', unresolved], ['the held resolutions', held]] as const) {
+      if (read.status === 'fulfilled') continue;
+      const message = read.reason instanceof Error ? read.reason.message : String(read.reason);
+      this.ctx.log.error(`escalation sweep: ${what} could not be read; the rest is swept`, { error: message });
+      failed.push(`${what}: ${message}`);
+    }
+    const overdue = planSweep(
+      unresolved.status === 'fulfilled' ? unresolved.value : [],
+      this.ctx.policy,
+      now,
+      (incident) => this.alarmLocation(incident),
+      held.status === 'fulfilled' ? held.value : [],
+    );
     const delivered: Delivered[] = [];
     const outcomes: string[] = [];
-    const failed: string[] = [];
     for (const timer of overdue) {
       const { incidentId } = timer.input;
       this.ctx.count?.('TimersOverdue');
@@ -345,14 +364,14 @@ export class EscalationService {
       try {
         const result = await this.handleTimer(timer.input, timer);
         delivered.push(...result.delivered);
-        outcomes.push(`${incidentId} ${timer.input.action === 'escalate' ? `L${timer.input.level}` : 'check'} (${timer.lateMinutes} min late): ${result.action}`);
+        outcomes.push(`${incidentId} ${timerLabel(timer.input)} (${timer.lateMinutes} min late): ${result.action}`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.ctx.log.error('escalation sweep: an overdue timer failed; the others go on', { incidentId, timer: timer.input, error: message });
         failed.push(`${incidentId}: ${message}`);
       }
     }
-    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} of ${overdue.length} overdue timers failed (${failed.join('; ')}); retried`);
+    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')}); retried`);
     return {
       action: delivered.length ? 'escalated' : overdue.length ? 'stopped' : 'ignored',
       reason: overdue.length ? `swept ${overdue.length} overdue timer${overdue.length === 1 ? '' : 's'}: ${outcomes.join('; ')}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`,
@@ -362,20 +381,29 @@ export class EscalationService {
   }
 
   /**
-   * Said on the page (or the opened incident) when the timer's work is done past its time by more than the grace: by the
-   * sweep (`swept`), or by the timer itself delivered late. Undefined when on time or when the incident waits for
-   * another timer (a person's EscalateToNextTier to a later tier, a notice).
+   * Said of the timer's work (a page, a check, a resolution told) when it is done past its time by more than the grace: by
+   * the sweep (`swept`), or by the timer itself delivered late. Undefined when on time or when the incident's record does
+   * not say when this timer was due (a person's EscalateToNextTier to a later tier, a notice check of another round).
    */
   private lateness(input: TimerInput, incident: Incident | undefined, swept: OverdueTimer | undefined): string | undefined {
-    if (swept) return latenessNote(swept.dueAt, swept.lateMinutes, 'sweep');
-    const due = incident ? dueTimer(incident, this.ctx.policy, this.alarmLocation(incident)) : undefined;
-    if (!due || due.input.action !== input.action || (due.input.action === 'escalate' && input.action === 'escalate' && due.input.level !== input.level)) return undefined;
-    const late = minutesLate(due.dueAt, this.now());
-    return late === undefined ? undefined : latenessNote(due.dueAt, late, 'timer');
+    if (swept) return `${lateVerb(input)} ${latenessNote(swept.dueAt, swept.lateMinutes, 'sweep')}`;
+    const dueAt = incident ? dueAtOf(input, incident, this.ctx.policy) : undefined;
+    const late = dueAt ? minutesLate(dueAt, this.now()) : undefined;
+    return dueAt && late !== undefined ? `${lateVerb(input)} ${latenessNote(dueAt, late, 'timer')}` : undefined;
   }
 
-  /** The escalation-timer handler; `swept`: run by the sweep for a timer that is overdue. */
+  /**
+   * The escalation-timer handler; `swept`: run by the sweep for a timer that is overdue. A settle timer that ran to an
+   * answer (told, or not to be told) takes its held resolution off the sweep's list (decision 281); one that throws
+   * leaves it there, for the retry or the next sweep.
+   */
   async handleTimer(input: TimerInput, swept?: OverdueTimer): Promise<EscalationResult> {
+    const result = await this.runTimer(input, swept);
+    if (input.action === 'settle') await this.ctx.services.store.releaseHeld(input.incidentId, input.cycle);
+    return result;
+  }
+
+  private async runTimer(input: TimerInput, swept: OverdueTimer | undefined): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
     // So is the alarm the timer names, when it is one this deployment watches in its workload account (the check the
@@ -410,7 +438,11 @@ export class EscalationService {
     // reached is why it fires, not a person's request.
     const pastNext = incident?.status === 'OPEN' && input.action === 'escalate' && tierAfter(this.ctx.policy, incident.level)?.level !== input.level;
     const plan = planTimer(input, incident, alarm && alarmNow(alarm), this.ctx.policy, pastNext ? await ahead.sends : undefined);
-    const late = plan.kind === 'escalate' || plan.kind === 'open-still-firing' ? this.lateness(input, incident, swept) : undefined;
+    // Every timer's work says how late it is done (decisions 264, 281): a page, a still-firing or notice check, a held
+    // resolution told. A stop does nothing late (the sweep's own log names the lateness), nor does an escalation that finds
+    // the alarm OK, nor a redelivered check finishing what it did (`resume`).
+    const late = plan.kind === 'stop' || plan.kind === 'resume' || (plan.kind === 'resolve' && input.action === 'escalate') ? undefined : this.lateness(input, incident, swept);
+    const saidLate = (reason: string): string => (late ? `${reason}; ${late}` : reason);
     switch (plan.kind) {
       case 'stop':
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
@@ -418,12 +450,12 @@ export class EscalationService {
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
       case 'recheck':
         if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
-        return this.checkNoticeLater(input, incident, plan.reason);
+        return this.checkNoticeLater(input, incident, saidLate(plan.reason));
       case 'rejudge': {
         if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
         const standby = this.ctx.standby;
         // Only the standby watch's alarms in a DR region have a serving signal to read (as for 215's climb).
-        if (!standby || !standby.alarms.has(incident.alarmName)) return this.checkNoticeLater(input, incident, `${plan.reason}, but not a standby-watch alarm of a DR region: the notice stays`);
+        if (!standby || !standby.alarms.has(incident.alarmName)) return this.checkNoticeLater(input, incident, saidLate(`${plan.reason}, but not a standby-watch alarm of a DR region: the notice stays`));
         let serving: RegionServing;
         try {
           serving = await standby.serving(location?.account ?? incident.account);
@@ -431,27 +463,29 @@ export class EscalationService {
           serving = { serving: false, reason: `not serving: the serving signal could not be read (${error instanceof Error ? error.message : String(error)})`, unread: true };
         }
         const judged = planServingRecheck(incident, serving, this.ctx.policy, input.round);
-        if (judged.kind === 'recheck') return this.checkNoticeLater(input, incident, judged.reason);
-        return this.resumeStandby(input, incident, judged);
+        if (judged.kind === 'recheck') return this.checkNoticeLater(input, incident, saidLate(judged.reason));
+        return this.resumeStandby(input, incident, { ...judged, reason: saidLate(judged.reason) });
       }
       case 'resume':
         if (input.action !== 'notice' || !incident) return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
         return this.resumeStandby(input, incident, plan);
       case 'resolve': {
         // Resolved only while the incident is still about the state change this plan was made on (decision 204).
-        const { delivered } = await this.resolveIncident(incidentId, plan.reason, incident?.alarmTime);
-        return { action: 'resolved', incidentId, reason: plan.reason, delivered };
+        const reason = saidLate(plan.reason);
+        const { delivered } = await this.resolveIncident(incidentId, reason, incident?.alarmTime);
+        return { action: 'resolved', incidentId, reason, delivered };
       }
       case 'announce': {
         if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
-        const delivered = await this.sendResolutions(incident, plan.cycle, plan.reason);
-        this.ctx.log.info('held resolution told', { incidentId, cycle: plan.cycle, reason: plan.reason, resolutionMessages: delivered.length });
-        return { action: 'resolved', incidentId, reason: plan.reason, delivered };
+        const reason = saidLate(plan.reason);
+        const delivered = await this.sendResolutions(incident, plan.cycle, reason);
+        this.ctx.log.info('held resolution told', { incidentId, cycle: plan.cycle, reason, resolutionMessages: delivered.length, ...(late ? { late } : {}) });
+        return { action: 'resolved', incidentId, reason, delivered };
       }
       case 'open-still-firing': {
         const promoted = await store.promote(
           incidentId,
-          { cause: 'still-firing', reason: late ? `${plan.reason}; checked ${late}` : plan.reason, ...(alarm?.kind === 'found' && alarm.reason ? { alarmReason: alarm.reason } : {}) },
+          { cause: 'still-firing', reason: saidLate(plan.reason), ...(alarm?.kind === 'found' && alarm.reason ? { alarmReason: alarm.reason } : {}) },
           this.now(),
         );
         const current = await store.get(incidentId);
@@ -461,13 +495,13 @@ export class EscalationService {
         if (promoted) this.ctx.count?.('IncidentsOpened');
         const first = this.ctx.policy.tiers[0];
         const delivered = first && current.level === 0 ? await this.notifyTier(current, first, 'opened', undefined, ahead.sends) : [];
-        return { action: 'opened', incidentId, reason: late ? `${plan.reason}; checked ${late}` : plan.reason, delivered };
+        return { action: 'opened', incidentId, reason: saidLate(plan.reason), delivered };
       }
       case 'escalate': {
         if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
         const served = await this.standbyServes(incident, plan.tier, input.action === 'escalate' ? input.level : plan.tier.level);
         if (served) return served;
-        const because = late ? `${plan.reason}; paged ${late}` : plan.reason;
+        const because = saidLate(plan.reason);
         const delivered = await this.notifyTier(incident, plan.tier, 'escalated', because, ahead.sends);
         return {
           action: delivered.length ? 'escalated' : 'stopped',
@@ -534,7 +568,7 @@ export class EscalationService {
   private async checkNoticeLater(input: Extract<TimerInput, { action: 'notice' }>, incident: Incident, reason: string): Promise<EscalationResult> {
     const { incidentId } = incident;
     const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
-    await this.ctx.services.timers.schedule({ action: 'notice', incidentId, cycle: input.cycle, round: input.round + 1, alarm: this.alarmLocation(incident) }, at);
+    await this.noticeDue({ action: 'notice', incidentId, cycle: input.cycle, round: input.round + 1, alarm: this.alarmLocation(incident) }, at);
     this.ctx.log.info('notice check: the notice stands, checked again later', { incidentId, reason, next: at.toISOString() });
     return { action: 'stopped', incidentId, reason: `${reason}; checked again at ${at.toISOString()}`, delivered: [] };
   }
@@ -867,7 +901,17 @@ export class EscalationService {
    */
   private async scheduleNoticeCheck(incident: Incident): Promise<void> {
     const at = new Date(this.now().getTime() + NOTICE_CHECK_MINUTES * 60_000);
-    await this.ctx.services.timers.schedule({ action: 'notice', incidentId: incident.incidentId, cycle: incident.reopens ?? 0, round: 1, alarm: this.alarmLocation(incident) }, at);
+    await this.noticeDue({ action: 'notice', incidentId: incident.incidentId, cycle: incident.reopens ?? 0, round: 1, alarm: this.alarmLocation(incident) }, at);
+  }
+
+  /**
+   * A notice's re-check: recorded on the incident first (only forward: a later round or cycle), then scheduled (decision
+   * 281). The record is what the sweep reads: a check Scheduler drops, or one whose schedule could not be created (the
+   * error is thrown), is done by the sweep once overdue; a redelivery of the round before finds the round moved on.
+   */
+  private async noticeDue(input: Extract<TimerInput, { action: 'notice' }>, at: Date): Promise<void> {
+    await this.ctx.services.store.recordNoticeDue(input.incidentId, { cycle: input.cycle, round: input.round, at });
+    await this.ctx.services.timers.schedule(input, at);
   }
 
   private async scheduleNext(incident: Incident, next: { tier: EscalationTier; at: Date }): Promise<void> {
@@ -1000,6 +1044,8 @@ export class EscalationService {
       // is still resolved in this cycle then. The alarm's index need not name it any longer: its OK has come.
       const resolvedAt = Date.parse(incident.resolvedAt ?? '');
       const at = new Date((Number.isNaN(resolvedAt) ? this.now().getTime() : resolvedAt) + this.ctx.policy.flapping.settleMinutes * 60_000);
+      // Listed for the sweep before it is scheduled (decision 281): a settle timer Scheduler drops is told by the sweep.
+      await this.ctx.services.store.holdResolution(incidentId, cycle, at, this.now());
       await timers.schedule({ action: 'settle', incidentId, cycle, alarm: this.alarmLocation(incident) }, at);
       await this.ctx.services.store.forgetAlarmIncident(incident);
       if (result.resolved) {
@@ -1297,4 +1343,18 @@ function pageOf(send: SentNotification): SentNotification | undefined {
 function alarmNow(alarm: AlarmObservation): AlarmNow | AlarmUnreadable {
   if (alarm.kind !== 'found') return { unreadable: alarm.what, ...(alarm.gone ? { gone: true as const } : {}) };
   return { value: alarm.value, ...(alarm.updatedAt ? { updatedAt: alarm.updatedAt } : {}) };
+}
+
+/** How the sweep's result names one timer it did: the tier, or which check. */
+function timerLabel(input: TimerInput): string {
+  switch (input.action) {
+    case 'escalate':
+      return `L${input.level}`;
+    case 'check':
+      return 'check';
+    case 'notice':
+      return `notice check ${input.round} (cycle ${input.cycle})`;
+    case 'settle':
+      return `held resolution (cycle ${input.cycle})`;
+  }
 }

@@ -11,8 +11,9 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
-import { parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
+import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
+import type { HeldResolution } from './plan-sweep';
 import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
 
 /*
@@ -22,6 +23,8 @@ import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotificat
  *     (...#C<cycle> for a resolution or re-open message after the incident re-opened: each cycle its own send)
  *   ESCALATION-ALARM#<alarmArn> / <alarmTime>#<id>    every incident of an alarm, for the OK that resolves them
  *   ESCALATION-LATEST#<alarmArn> / INCIDENT           the alarm's latest incident, for a re-fire to re-open (decision 204)
+ *   ESCALATION-HELD / <incidentId>#C<cycle>           a held resolution whose settle timer has not answered yet, and
+ *                                                     when it is due: the escalation sweep's list (decision 281)
  * Writes that decide who notifies whom are conditional, so duplicates and concurrent deliveries notify a tier once.
  */
 
@@ -76,6 +79,8 @@ const keyOf = (item: Record<string, unknown>): { pk: string; sk: string } => ({ 
 
 /** The partition listing every unresolved incident. */
 const OPEN_INCIDENTS_PK = 'ESCALATION-OPEN';
+/** The partition listing every held resolution whose settle timer has not run to an answer (decision 281). */
+const HELD_RESOLUTIONS_PK = 'ESCALATION-HELD';
 
 export class EscalationStore {
   constructor(
@@ -689,7 +694,8 @@ export class EscalationStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key(was.incidentId),
-          UpdateExpression: `SET #status = :open, #cause = :cause, #reason = :reason, #servingEnded = :servingEnded REMOVE #servingNotice, #nextLevel, #nextAt, ${acknowledgement.map((f) => `#${f}`).join(', ')}`,
+          // The notice's re-check ends with it (decision 281): a later notice of the same cycle starts again at round 1.
+          UpdateExpression: `SET #status = :open, #cause = :cause, #reason = :reason, #servingEnded = :servingEnded REMOVE #servingNotice, #nextLevel, #nextAt, #noticeCheck, ${acknowledgement.map((f) => `#${f}`).join(', ')}`,
           ConditionExpression: '#status = :readStatus AND #cause = :readCause AND #level = :readLevel AND #alarmTime = :readAlarmTime',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -701,6 +707,7 @@ export class EscalationStore {
             '#servingEnded': 'servingEnded',
             '#nextLevel': 'nextLevel',
             '#nextAt': 'nextEscalationAt',
+            '#noticeCheck': 'noticeCheck',
             ...Object.fromEntries(acknowledgement.map((f) => [`#${f}`, f])),
           },
           ExpressionAttributeValues: {
@@ -720,6 +727,62 @@ export class EscalationStore {
       if (isConditionalFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * A notice's next re-check as scheduled (decision 281): recorded only while the incident is unresolved and only forward
+   * (a later cycle, or a later round of the same one), so of a check done twice (the sweep and Scheduler's late delivery)
+   * the second records nothing, and an earlier round never overwrites a later one.
+   */
+  async recordNoticeDue(incidentId: string, check: { cycle: number; round: number; at: Date }): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.key(incidentId),
+          UpdateExpression: 'SET #noticeCheck = :check',
+          ConditionExpression:
+            '#status IN (:open, :acknowledged) AND (attribute_not_exists(#noticeCheck) OR #noticeCheck.#cycle < :cycle OR (#noticeCheck.#cycle = :cycle AND #noticeCheck.#round < :round))',
+          ExpressionAttributeNames: { '#status': 'status', '#noticeCheck': 'noticeCheck', '#cycle': 'cycle', '#round': 'round' },
+          ExpressionAttributeValues: {
+            ':open': 'OPEN',
+            ':acknowledged': 'ACKNOWLEDGED',
+            ':cycle': check.cycle,
+            ':round': check.round,
+            ':check': { cycle: check.cycle, round: check.round, at: check.at.toISOString() },
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  private heldKey(incidentId: string, cycle: number): { pk: string; sk: string } {
+    return { pk: HELD_RESOLUTIONS_PK, sk: `${incidentId}#C${cycle}` };
+  }
+
+  /**
+   * A held resolution listed for the sweep (decision 281), written before its settle timer is scheduled: a timer
+   * Scheduler drops is found here. The same cycle held again (a duplicate OK, a retry) writes the same entry.
+   */
+  async holdResolution(incidentId: string, cycle: number, dueAt: Date, now: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { ...this.heldKey(incidentId, cycle), incidentId, cycle, dueAt: dueAt.toISOString(), expiresAt: this.expiresAt(now) },
+      }),
+    );
+  }
+
+  /** The held resolution's settle timer ran to an answer (told, or not to be told): the sweep no longer lists it. */
+  async releaseHeld(incidentId: string, cycle: number): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: this.heldKey(incidentId, cycle) }));
+  }
+
+  /** Every held resolution whose settle timer has not answered yet (one small partition: held resolutions are few). */
+  async heldResolutions(): Promise<HeldResolution[]> {
+    return (await this.queryAll('pk = :pk', { ':pk': HELD_RESOLUTIONS_PK })).map((item) => parseHeldItem(keyOf(item), item));
   }
 
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */

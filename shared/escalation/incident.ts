@@ -128,6 +128,13 @@ export interface Incident {
    * re-opened the incident (its re-open message told the tiers it went to).
    */
   causeChange?: { count: number; at: string; reopened?: boolean };
+  /**
+   * A notice's next hourly re-check (review 12 R12-13, decision 243), as scheduled: its cycle and round and when it is
+   * due. Recorded with its schedule, so the escalation sweep finds a check EventBridge Scheduler dropped, and a check of an
+   * earlier round delivered after the sweep did it finds the round moved on (decision 281). Unset: not a notice, or one
+   * scheduled before it existed.
+   */
+  noticeCheck?: { cycle: number; round: number; at: string };
 }
 
 /** A cause the incident carried before a later escalation superseded it, with the decision it was recorded with. */

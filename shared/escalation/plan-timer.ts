@@ -209,6 +209,12 @@ function planNoticeCheck(
   }
   if ((incident.reopens ?? 0) !== input.cycle) return { kind: 'stop', reason: `incident ${incident.incidentId} re-opened since (cycle ${incident.reopens ?? 0}): that cycle's check watches it` };
   if (incident.status === 'WATCHING') return { kind: 'stop', reason: `incident ${incident.incidentId} is WATCHING, not a notice yet` };
+  // Done already (decision 281): the sweep did this round when Scheduler had not delivered it, or this is a redelivery
+  // after the round was done; the next round is recorded, and its timer scheduled, by whoever did it.
+  const recorded = incident.noticeCheck;
+  if (recorded && recorded.cycle === input.cycle && recorded.round > input.round) {
+    return { kind: 'stop', reason: `the notice's check ${input.round} (cycle ${input.cycle}) was already done: check ${recorded.round} is next, at ${recorded.at}` };
+  }
   if (!read) return { kind: 'recheck', reason: `alarm "${incident.alarmName}" was not read` };
   if ('unreadable' in read) {
     if (read.gone) {

@@ -5,7 +5,7 @@
 // diagnosis reads the API from API Gateway: the integration timeout its owner set (10 s) is the one it names.
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
-import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { atExpression } from '../../../shared/escalation/one-time-schedule';
@@ -523,5 +523,49 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect(after).toMatchObject({ status: 'OPEN', reopens: 3, level: 1 });
     expect(after?.groupedKeys).toBeUndefined();
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
+  });
+  // Decision 281 (amends 264): a held resolution's settle timer that Scheduler drops was lost (the incident resolved, the
+  // tiers never told). It is listed (ESCALATION-HELD) until its timer answers; the sweep tells it once overdue.
+  it('a held resolution whose settle timer Scheduler drops is told by the sweep, once, saying how late; the late timer delivered with it tells nobody again', async () => {
+    const { inbox, fire, clear, item, age, table } = await flapping();
+    const timer = loadHandler<EscalationHandler>('escalation-timer');
+    const opened = await fire();
+    const incidentId = opened.incidentId ?? '';
+    await clear();
+    expect(await fire()).toMatchObject({ action: 'reopened', incidentId });
+    expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId], delivered: [] });
+    await inbox.read();
+    const heldKey = { pk: 'ESCALATION-HELD', sk: `${incidentId}#C1` };
+    const listed = async (): Promise<Record<string, unknown> | undefined> => (await account.dynamo.send(new GetCommand({ TableName: table, Key: heldKey, ConsistentRead: true }))).Item;
+    const resolvedAt = String((await item(incidentId))?.resolvedAt);
+    // Held for the 10-min settle period, listed for the sweep with its due time before its timer was scheduled.
+    expect(await listed()).toMatchObject({ incidentId, cycle: 1, dueAt: new Date(Date.parse(resolvedAt) + 10 * 60_000).toISOString() });
+
+    // Scheduler dropped the settle timer (its 15-min window spent): the schedule is gone. The handlers run on the real clock,
+    // so the settle period having passed 17 min ago is written on the incident and its entry.
+    const scheduler = new SchedulerClient(account.clientConfig);
+    await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-settle-c1`, GroupName: account.topology.escalationScheduleGroup.name }));
+    scheduler.destroy();
+    const dueAt = new Date(Date.now() - 17 * 60_000 - 30_000);
+    await age(incidentId, { resolvedAt: new Date(dueAt.getTime() - 10 * 60_000).toISOString() });
+    await account.dynamo.send(new UpdateCommand({ TableName: table, Key: heldKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt.toISOString() } }));
+
+    // The sweep (its rule's Input) and Scheduler's late delivery of the same timer, at once: L1 told once on each channel.
+    const [swept, late] = await Promise.all([timer({ action: 'sweep' }), timer({ action: 'settle', incidentId, cycle: 1 })]);
+    const mine = <M extends { incidentId: string }>(messages: readonly M[]): M[] => messages.filter((m) => m.incidentId === incidentId);
+    const told = mine(await inbox.read());
+    expect(told.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['resolved:L1:chat', 'resolved:L1:email']);
+    expect([...swept.delivered, ...late.delivered].filter((d) => d.kind === 'resolve')).toEqual([{ kind: 'resolve', level: 1, tier: 'DevOps Team (L1)', via: 'chat+email' }]);
+    const email = told.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain('It was flapping: it fired 2 times between ');
+    // Whichever of the two told it says how late: the sweep (the timer had not run) or the timer (it ran only now).
+    expect(email).toMatch(new RegExp(`told 17 min late: due at ${dueAt.toISOString().replace(/[.]/g, '\\.')}, its EventBridge Scheduler timer (had not run|ran only now)`));
+    expect(await listed()).toBeUndefined();
+
+    // Swept again, and the timer delivered once more: nobody is told again.
+    // (This account's earlier cases left incidents of the same alarm: the sweep may find theirs; this one it no longer lists.)
+    expect((await timer({ action: 'sweep' })).incidentIds ?? []).not.toContain(incidentId);
+    expect(await timer({ action: 'settle', incidentId, cycle: 1 })).toMatchObject({ delivered: [] });
+    expect(mine(await inbox.read())).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // once 5 minutes were all under 100; its OK is the restore signal, and a quiet service shows it OK. Since decision 249
 // (review 14 R14-6) the restore reads that OK's own datapoints: each evaluation is a CloudWatch minute of its own
 // (minutePerEvaluation), as it is in AWS, so five evaluations are five minutes of AWS/SQS datapoints.
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PurgeQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -12,7 +12,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createAlarmEvaluator, type AlarmEvaluator, type AlarmTransition } from '../../../sandbox/alarm-evaluator';
-import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
@@ -234,9 +234,12 @@ describe('scale-consumers at the low-water alarm\'s OK under the kill switch', (
 // Review 12 R12-4 (decision 205): a restore the hourly budget holds on the low-water alarm pages L1 once, as a notice, and
 // never climbs (it used to go L1 -> L2 -> AWS Support -> Service Owner "because the alarm is still in ALARM").
 describe('a restore the hourly budget holds at the low-water alarm\'s OK, through the real escalate handler', () => {
+  let account: SandboxAccount;
+  let inbox: Awaited<ReturnType<typeof createEscalationInbox>>;
+  let noticeId = '';
   it('is one notice to L1 (chat and email), with no next tier scheduled; the signal\'s own OK resolves nothing', async () => {
-    const account = await provisionAccount('production');
-    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'low-water-held-inbox');
+    account = await provisionAccount('production');
+    inbox = await createEscalationInbox(account.clientConfig, account.topology, 'low-water-held-inbox');
     const evaluator = createAlarmEvaluator({ clientConfig: account.clientConfig, topology: account.topology, minutePerEvaluation: true });
     const handler = loadHandler('scale-consumers');
     const escalate = loadHandler<EscalationHandler>('escalate');
@@ -284,6 +287,7 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     expect(email?.message).not.toContain('NotificationService-ScaleConsumers');
     // No next tier: nothing would page L2, AWS Support or the Service Owner. Only the notice's re-read of its alarm in an
     // hour, which closes it if the alarm is deleted (review 12 R12-13) and pages nobody.
+    noticeId = opened.incidentId ?? '';
     const noticeCheck = `escalation-${opened.incidentId ?? ''}-notice-c0-r1`;
     expect(await escalationSchedules(account)).toEqual([noticeCheck]);
     const incident = await account.dynamo.send(
@@ -298,6 +302,62 @@ describe('a restore the hourly budget holds at the low-water alarm\'s OK, throug
     expect(await escalate(oks[0]?.event ?? {})).toMatchObject({ action: 'ignored', reason: expect.stringContaining('is a restore signal: its OK resolves nothing') });
     expect(await inbox.read()).toEqual([]);
     expect(await escalationSchedules(account)).toEqual([noticeCheck]);
+  });
+
+  // Decision 281 (amends 264): the notice's hourly re-check that Scheduler drops was lost (nothing re-read the alarm, the
+  // notice stayed listed after its alarm was deleted). Its due time is recorded with its schedule; the sweep does it.
+  it('its hourly re-checks Scheduler drops are done by the sweep, once each, saying how late; the late deliveries do nothing twice, and the alarm deleted closes it with one message to L1', async () => {
+    const timer = loadHandler<EscalationHandler>('escalation-timer');
+    const table = account.topology.stateTable.name;
+    const key = { pk: `ESCALATION#${noticeId}`, sk: 'INCIDENT' };
+    const item = async (): Promise<Record<string, unknown> | undefined> => (await account.dynamo.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+    const scheduler = new SchedulerClient(account.clientConfig);
+    const group = account.topology.escalationScheduleGroup.name;
+    // Recorded with the notice's schedule: check 1 of cycle 0, due in an hour.
+    expect((await item())?.noticeCheck).toMatchObject({ cycle: 0, round: 1 });
+    // Scheduler dropped check 1: the schedule is gone. The handlers run on the real clock, so the hour having passed (and
+    // 12 min more) is written on the item.
+    const overdue = async (round: number, minutes: number): Promise<string> => {
+      await scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${noticeId}-notice-c0-r${round}`, GroupName: group }));
+      const dueAt = new Date(Date.now() - minutes * 60_000 - 30_000).toISOString();
+      await account.dynamo.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'SET noticeCheck.#at = :due', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':due': dueAt } }));
+      return dueAt;
+    };
+    const firstDue = await overdue(1, 12);
+    expect(await escalationSchedules(account)).toEqual([]);
+
+    // The sweep: the low-water alarm still exists (OK), so the notice stands; check 2 recorded and scheduled, nobody told.
+    const swept = await timer({ action: 'sweep' });
+    expect(swept).toMatchObject({ action: 'stopped', incidentIds: [noticeId], delivered: [] });
+    expect(swept.reason).toContain(`${noticeId} notice check 1 (cycle 0) (12 min late): stopped`);
+    expect(await escalationSchedules(account)).toEqual([`escalation-${noticeId}-notice-c0-r2`]);
+    const second = (await item())?.noticeCheck as { round: number; at: string } | undefined;
+    expect(second).toMatchObject({ cycle: 0, round: 2 });
+    // Scheduler delivers check 1 after all: done already, nothing read into a new round, nothing scheduled again.
+    expect(await timer({ action: 'notice', incidentId: noticeId, cycle: 0, round: 1 })).toMatchObject({
+      action: 'stopped',
+      reason: `the notice's check 1 (cycle 0) was already done: check 2 is next, at ${second?.at ?? ''}`,
+    });
+    expect((await item())?.noticeCheck).toEqual(second);
+    expect(await timer({ action: 'sweep' })).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(firstDue < (second?.at ?? '')).toBe(true);
+
+    // Check 2 dropped too, and the alarm deleted (as the redeploy decision 189 asks for deletes a notice's alarm): the sweep
+    // and Scheduler's late delivery of check 2 at once close the notice, L1 told once on each channel, saying how late.
+    const secondDue = await overdue(2, 9);
+    await account.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [LOW_WATER] }));
+    const [bySweep, byTimer] = await Promise.all([timer({ action: 'sweep' }), timer({ action: 'notice', incidentId: noticeId, cycle: 0, round: 2 })]);
+    expect([bySweep.action, byTimer.action]).toContain('resolved');
+    const told = await inbox.read();
+    expect(told.map((m) => `L${m.level} ${m.kind}:${m.channel}`).sort()).toEqual(['L1 resolved:chat', 'L1 resolved:email']);
+    const email = told.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain(`alarm "${LOW_WATER}" no longer exists`);
+    expect(email).toMatch(new RegExp(`checked 9 min late: due at ${secondDue.replace(/[.]/g, '\\.')}, its EventBridge Scheduler timer (had not run|ran only now)`));
+    expect(await item()).toMatchObject({ status: 'RESOLVED' });
+    expect(await timer({ action: 'sweep' })).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await timer({ action: 'notice', incidentId: noticeId, cycle: 0, round: 2 })).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(await inbox.read()).toEqual([]);
+    scheduler.destroy();
   });
 });
 

@@ -117,6 +117,26 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
   });
 });
 
+describe('a held resolution read back (ESCALATION-HELD / <id>#C<cycle>, decision 281)', () => {
+  it('reads back what holdResolution wrote (releaseHeld: the sweep tests and the emulator)', async () => {
+    const table = new InMemoryDynamoTable();
+    const due = new Date(NOW.getTime() + 10 * 60_000);
+    await storeOver(table).holdResolution(ID, 2, due, NOW);
+    expect(await storeOver(table).heldResolutions()).toEqual([{ incidentId: ID, cycle: 2, dueAt: due.toISOString() }]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a key that is not its own incident and cycle', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 3, dueAt: '2026-12-05T22:11:00.000Z' }, `sk: must be ${ID}#C3, the entry's own incident and cycle`],
+    ['a due time that is not ISO 8601', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 1, dueAt: 'soon' }, 'dueAt: Invalid ISO datetime'],
+    ['a field the automation does not write', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 1, dueAt: '2026-12-05T22:11:00.000Z', tellAll: true }, 'tellAll: not a field the automation writes'],
+  ])('heldResolutions refuses an entry with %s, naming it', async (_what, item, issue) => {
+    const table = new InMemoryDynamoTable();
+    table.forge(item);
+    const error = await refused(storeOver(table).heldResolutions());
+    expect(error.issues).toEqual([issue]);
+  });
+});
+
 describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
   const sendKey = { pk: `ESCALATION#${ID}`, sk: 'SEND#notify#L1' };
 

@@ -4,9 +4,10 @@
 import { TransientError } from '../../../shared/errors';
 import { parseTimerHandlerInput, SWEEP_INPUT } from '../../../shared/escalation/timer-input';
 import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { AlarmObservation } from '../../../shared/escalation/alarm-lookup';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
-import { dueTimer, minutesLate, planSweep, SWEEP_GRACE_MINUTES } from '../../../shared/escalation/plan-sweep';
+import { dueAtOf, dueTimer, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type HeldResolution } from '../../../shared/escalation/plan-sweep';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
 import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
@@ -87,17 +88,35 @@ interface World {
   incidents: Map<string, Incident>;
   sends: Map<string, SentNotification & { owner: string }>;
   schedules: Map<string, { input: TimerInput; at: Date }>;
+  /** The held resolutions listed for the sweep (ESCALATION-HELD), by incident and cycle. */
+  held: Map<string, HeldResolution>;
   /** Every page that went out: incident, tier, and why it was escalated to that tier. */
   pages: Array<{ incidentId: string; tier: string; because?: string }>;
+  /** Every message back to a tier already paged (a resolution): incident, tier, and what it said of the incident. */
+  told: Array<{ incidentId: string; tier: string; said: string }>;
+  /** What DescribeAlarms answers for the incident's alarm. */
+  alarm: AlarmObservation;
   now: Date;
   failGet?: string;
+  failHeld?: boolean;
 }
 
 /** A state table with EscalationStore's conditions: a send is claimed once while the incident is in an allowed status. */
-function world(incidents: Incident[]): World {
-  const w: World = { service: undefined as unknown as EscalationService, incidents: new Map(incidents.map((i) => [i.incidentId, i])), sends: new Map(), schedules: new Map(), pages: [], now: at(0) };
+function world(incidents: Incident[], held: HeldResolution[] = []): World {
+  const w: World = {
+    service: undefined as unknown as EscalationService,
+    incidents: new Map(incidents.map((i) => [i.incidentId, i])),
+    sends: new Map(),
+    schedules: new Map(),
+    held: new Map(held.map((h) => [`${h.incidentId}#C${h.cycle}`, h])),
+    pages: [],
+    told: [],
+    alarm: { kind: 'found', value: 'ALARM', updatedAt: new Date('2026-11-25T14:00:03.120Z'), reason: 'Threshold Crossed' },
+    now: at(0),
+  };
   let owners = 0;
-  const sendKey = (id: string, level: number): string => `${id}#${level}`;
+  // As EscalationStore keys a send: SEND#<kind>#L<level>, with #C<cycle> for a later cycle's.
+  const sendKey = (id: string, kind: string, level: number, cycle?: number): string => `${id}#${kind}#${level}${cycle ? `#C${cycle}` : ''}`;
   const services: EscalationServices = {
     store: {
       get: async (id: string) => {
@@ -106,13 +125,36 @@ function world(incidents: Incident[]): World {
         return found ? { ...found } : undefined;
       },
       listUnresolved: async () => [...w.incidents.values()].filter((i) => i.status !== 'RESOLVED'),
+      heldResolutions: async () => {
+        if (w.failHeld) throw new TransientError('DynamoDB Query failed: ProvisionedThroughputExceededException');
+        return [...w.held.values()];
+      },
+      releaseHeld: async (id: string, cycle: number) => void w.held.delete(`${id}#C${cycle}`),
+      holdResolution: async (id: string, cycle: number, dueAt: Date) => void w.held.set(`${id}#C${cycle}`, { incidentId: id, cycle, dueAt: dueAt.toISOString() }),
+      // EscalationStore's condition: unresolved, and only forward (a later cycle, or a later round of the same one).
+      recordNoticeDue: async (id: string, check: { cycle: number; round: number; at: Date }) => {
+        const i = w.incidents.get(id);
+        const was = i?.noticeCheck;
+        if (!i || (i.status !== 'OPEN' && i.status !== 'ACKNOWLEDGED')) return;
+        if (was && !(was.cycle < check.cycle || (was.cycle === check.cycle && was.round < check.round))) return;
+        w.incidents.set(id, { ...i, noticeCheck: { cycle: check.cycle, round: check.round, at: check.at.toISOString() } });
+      },
+      // Any unresolved status -> RESOLVED once, as EscalationStore's condition.
+      resolve: async (id: string, reason: string, now: Date) => {
+        const i = w.incidents.get(id);
+        if (!i || i.status === 'RESOLVED') return { resolved: false, incident: i ? { ...i } : undefined };
+        const resolved: Incident = { ...i, status: 'RESOLVED', resolvedAt: now.toISOString(), resolution: reason, nextLevel: undefined, nextEscalationAt: undefined };
+        w.incidents.set(id, resolved);
+        return { resolved: true, incident: { ...resolved } };
+      },
+      forgetAlarmIncident: async () => undefined,
       listSends: async (id: string) => [...w.sends.entries()].filter(([k]) => k.startsWith(`${id}#`)).map(([, { owner: _owner, ...send }]) => send),
-      claimSend: async (id: string, _kind: string, level: number, tierName: string, statuses: readonly string[]) => {
+      claimSend: async (id: string, kind: SentNotification['kind'], level: number, tierName: string, statuses: readonly string[], _now: Date, opts: { cycle?: number } = {}) => {
         const incident = w.incidents.get(id);
         if (!incident || !statuses.includes(incident.status)) return { claimed: false, reason: 'incident-status' };
-        if (w.sends.has(sendKey(id, level))) return { claimed: false, reason: 'already-claimed' };
+        if (w.sends.has(sendKey(id, kind, level, opts.cycle))) return { claimed: false, reason: 'already-claimed' };
         const owner = `o${++owners}`;
-        w.sends.set(sendKey(id, level), { kind: 'notify', level, tierName, status: 'IN_PROGRESS', channels: [], messageIds: [], owner });
+        w.sends.set(sendKey(id, kind, level, opts.cycle), { kind, level, tierName, status: 'IN_PROGRESS', channels: [], messageIds: [], owner, ...(opts.cycle ? { cycle: opts.cycle } : {}) });
         return { claimed: true, owner, delivered: {} };
       },
       // WATCHING -> OPEN once, as EscalationStore's condition.
@@ -123,9 +165,9 @@ function world(incidents: Incident[]): World {
         return true;
       },
       recordDelivered: async () => undefined,
-      completeSend: async (id: string, _kind: string, level: number, owner: string, result: Pick<SentNotification, 'status' | 'channels' | 'messageIds'>) => {
-        const held = w.sends.get(sendKey(id, level));
-        if (held?.owner === owner) w.sends.set(sendKey(id, level), { ...held, ...result });
+      completeSend: async (id: string, kind: string, level: number, owner: string, result: Pick<SentNotification, 'status' | 'channels' | 'messageIds'>, _now: Date, cycle?: number) => {
+        const claim = w.sends.get(sendKey(id, kind, level, cycle));
+        if (claim?.owner === owner) w.sends.set(sendKey(id, kind, level, cycle), { ...claim, ...result });
       },
       releaseSend: async () => undefined,
       recordTierNotified: async (id: string, level: number, next: { level: number; at: Date } | undefined) => {
@@ -138,8 +180,9 @@ function world(incidents: Incident[]): World {
         w.pages.push({ incidentId: view.incidentId, tier: tier.name, ...(view.escalatedBecause ? { because: view.escalatedBecause } : {}) });
         return tier.supportCase ? { channels: ['support-case'], messageIds: [], caseId: 'case-1' } : { channels: ['email'], messageIds: ['m1'] };
       },
-      resolve: async () => {
-        throw new Error('no resolution expected');
+      resolve: async (tier: EscalationTier, view: MessageView, previous: SentNotification) => {
+        w.told.push({ incidentId: view.incidentId, tier: tier.name, said: JSON.stringify(view) });
+        return { channels: previous.channels, messageIds: ['m2'] };
       },
     },
     timers: {
@@ -151,7 +194,7 @@ function world(incidents: Incident[]): World {
       },
       cancel: async () => undefined,
     },
-    alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-11-25T14:00:03.120Z'), reason: 'Threshold Crossed' }) },
+    alarms: { read: async () => w.alarm },
     records: { claimsOf: async () => [], auditsOf: async () => [] },
   };
   w.service = new EscalationService({
@@ -244,5 +287,158 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
     w.failGet = undefined;
     await w.service.sweep();
     expect(w.pages.map((p) => p.incidentId).sort()).toEqual(['inc-3f2a9c1b7d44', 'inc-bbbbbbbbbbbb']);
+  });
+});
+
+// Decision 281 (amends 264): a notice's hourly re-check and a held resolution's settle timer were still lost when Scheduler
+// dropped one. The notice's check is recorded on the incident with its schedule; a held resolution is listed (ESCALATION-HELD)
+// until its settle timer answers. The sweep does either once overdue, saying how late, and the late timer finds it done.
+const NOTICE_DUE = at(60);
+/** A restore-held notice (no ladder) told to L1, its first hourly re-check due at NOTICE_DUE. */
+function notice(overrides: Partial<Incident> = {}): Incident {
+  return l1Paged({ cause: 'restore-held', nextLevel: undefined, nextEscalationAt: undefined, noticeCheck: { cycle: 0, round: 1, at: NOTICE_DUE.toISOString() }, ...overrides });
+}
+const RESOLVED_AT = at(30);
+/** A flapping incident resolved in cycle 1 (re-opened once), its resolution held until RESOLVED_AT + 10 min. */
+function heldResolution(overrides: Partial<Incident> = {}): Incident {
+  return l1Paged({ status: 'RESOLVED', reopens: 1, resolvedAt: RESOLVED_AT.toISOString(), resolution: 'alarm is OK', nextLevel: undefined, nextEscalationAt: undefined, ...overrides });
+}
+const SETTLE_DUE = new Date(RESOLVED_AT.getTime() + 10 * MINUTE_MS);
+const HELD: HeldResolution = { incidentId: 'inc-3f2a9c1b7d44', cycle: 1, dueAt: SETTLE_DUE.toISOString() };
+
+describe('planSweep: a notice\'s re-check and a held resolution (decision 281)', () => {
+  const p = policy('production');
+  const alarmOf = (): { name: string; account: string } => ALARM;
+  const noticeInput = { action: 'notice', incidentId: 'inc-3f2a9c1b7d44', cycle: 0, round: 1, alarm: ALARM };
+
+  it('a notice, open or acknowledged, is due for the re-check its record names, once past the grace', () => {
+    expect(planSweep([notice()], p, new Date(NOTICE_DUE.getTime() + 4 * MINUTE_MS), alarmOf)).toEqual([]);
+    expect(planSweep([notice()], p, new Date(NOTICE_DUE.getTime() + 12 * MINUTE_MS), alarmOf)).toEqual([{ input: noticeInput, dueAt: NOTICE_DUE, lateMinutes: 12 }]);
+    expect(planSweep([notice({ status: 'ACKNOWLEDGED', cause: 'region-serving' })], p, new Date(NOTICE_DUE.getTime() + 6 * MINUTE_MS), alarmOf)).toEqual([
+      { input: noticeInput, dueAt: NOTICE_DUE, lateMinutes: 6 },
+    ]);
+  });
+
+  it.each<[string, Partial<Incident>]>([
+    ['a notice scheduled before its check was recorded', { noticeCheck: undefined }],
+    ['a check of an earlier cycle (the notice re-opened since: that cycle\'s check is its own)', { reopens: 1 }],
+    ['a notice resolved', { status: 'RESOLVED' }],
+    ['no longer a notice (the standby watch applies again: its ladder is swept)', { cause: 'diagnosis', level: 2 }],
+  ])('%s: no notice check to sweep', (_what, overrides) => {
+    expect(planSweep([notice(overrides)], p, new Date(NOTICE_DUE.getTime() + 120 * MINUTE_MS), alarmOf)).toEqual([]);
+  });
+
+  it('a held resolution is due at its entry\'s time; within the grace, released or unparseable: nothing', () => {
+    expect(planSweep([], p, new Date(SETTLE_DUE.getTime() + 7 * MINUTE_MS), alarmOf, [HELD])).toEqual([
+      { input: { action: 'settle', incidentId: 'inc-3f2a9c1b7d44', cycle: 1 }, dueAt: SETTLE_DUE, lateMinutes: 7 },
+    ]);
+    expect(planSweep([], p, new Date(SETTLE_DUE.getTime() + 4 * MINUTE_MS), alarmOf, [HELD])).toEqual([]);
+    expect(planSweep([], p, new Date(SETTLE_DUE.getTime() + 60 * MINUTE_MS), alarmOf, [])).toEqual([]);
+    expect(planSweep([], p, new Date(SETTLE_DUE.getTime() + 60 * MINUTE_MS), alarmOf, [{ ...HELD, dueAt: 'soon' }])).toEqual([]);
+  });
+
+  it('dueAtOf: a late timer\'s due time from the record, only for the round or cycle it names', () => {
+    expect(dueAtOf({ action: 'settle', incidentId: HELD.incidentId, cycle: 1 }, heldResolution(), p)).toEqual(SETTLE_DUE);
+    expect(dueAtOf({ action: 'settle', incidentId: HELD.incidentId, cycle: 2 }, heldResolution(), p)).toBeUndefined();
+    expect(dueAtOf({ action: 'notice', incidentId: HELD.incidentId, cycle: 0, round: 1 }, notice(), p)).toEqual(NOTICE_DUE);
+    expect(dueAtOf({ action: 'notice', incidentId: HELD.incidentId, cycle: 0, round: 2 }, notice(), p)).toBeUndefined();
+  });
+});
+
+describe('EscalationService.sweep: a notice\'s re-check and a held resolution Scheduler dropped (decision 281)', () => {
+  const noticeTimer: TimerInput = { action: 'notice', incidentId: 'inc-3f2a9c1b7d44', cycle: 0, round: 1, alarm: ALARM };
+  const settleTimer: TimerInput = { action: 'settle', incidentId: 'inc-3f2a9c1b7d44', cycle: 1, alarm: ALARM };
+  const lateSweep = (minutes: number, due: Date): string =>
+    `${minutes} min late: due at ${due.toISOString()}, its EventBridge Scheduler timer had not run (Scheduler could not deliver it); the escalation sweep did its work instead`;
+
+  it('the notice\'s check dropped: the sweep checks it, saying how late, and records and schedules the next round; the late timer finds it done', async () => {
+    const w = world([notice()]);
+    w.now = new Date(NOTICE_DUE.getTime() + 12 * MINUTE_MS);
+    const swept = await w.service.sweep();
+    expect(swept).toMatchObject({ action: 'stopped', incidentIds: ['inc-3f2a9c1b7d44'], delivered: [] });
+    expect(swept.reason).toContain(`notice check 1 (cycle 0) (12 min late): stopped`);
+    const next = new Date(w.now.getTime() + 60 * MINUTE_MS);
+    expect(w.incidents.get('inc-3f2a9c1b7d44')?.noticeCheck).toEqual({ cycle: 0, round: 2, at: next.toISOString() });
+    expect(w.schedules.get('escalation-inc-3f2a9c1b7d44-notice-c0-r2')?.at).toEqual(next);
+
+    // Scheduler delivers round 1 after all, and the sweep runs again: nothing more is done.
+    w.now = new Date(w.now.getTime() + 3 * MINUTE_MS);
+    expect(await w.service.handleTimer(noticeTimer)).toMatchObject({
+      action: 'stopped',
+      reason: `the notice's check 1 (cycle 0) was already done: check 2 is next, at ${next.toISOString()}`,
+    });
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect([...w.schedules.keys()]).toEqual(['escalation-inc-3f2a9c1b7d44-notice-c0-r2']);
+    expect([w.pages, w.told]).toEqual([[], []]);
+  });
+
+  it('the check of a notice whose alarm was deleted, dropped: the sweep closes it, L1 told once how late; the late timer and the sweep at once tell nobody twice', async () => {
+    const w = world([notice()]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email', 'chat'], messageIds: ['m0'], owner: 'o0' });
+    w.alarm = { kind: 'unreadable', what: `alarm "${ALARM_NAME}" not found in account ${ACCOUNT}`, gone: true };
+    w.now = new Date(NOTICE_DUE.getTime() + 9 * MINUTE_MS);
+    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(noticeTimer)]);
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
+    expect(w.incidents.get('inc-3f2a9c1b7d44')).toMatchObject({ status: 'RESOLVED' });
+    // Whichever did it says how late: the sweep (due 9 min ago, not delivered) or the timer itself (ran only now).
+    expect(w.incidents.get('inc-3f2a9c1b7d44')?.resolution).toMatch(/no longer exists .*; checked 9 min late: due at .*, its EventBridge Scheduler timer (had not run|ran only now)/);
+    expect(w.told[0]?.said).toContain('checked 9 min late');
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(w.told).toHaveLength(1);
+  });
+
+  it('a held resolution\'s settle timer dropped: the sweep tells L1 it resolved, once, saying how late, and takes it off the list; the late timer tells nobody', async () => {
+    const w = world([heldResolution()], [HELD]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email', 'chat'], messageIds: ['m0'], owner: 'o0' });
+    w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
+    w.now = new Date(SETTLE_DUE.getTime() + 14 * MINUTE_MS);
+    const swept = await w.service.sweep();
+    expect(swept).toMatchObject({ action: 'escalated', incidentIds: ['inc-3f2a9c1b7d44'], delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(swept.reason).toContain('held resolution (cycle 1) (14 min late): resolved');
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.told[0]?.said).toContain(`; told ${lateSweep(14, SETTLE_DUE)}`);
+    expect(w.held.size).toBe(0);
+    expect(await w.service.handleTimer(settleTimer)).toMatchObject({ delivered: [] });
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(w.told).toHaveLength(1);
+  });
+
+  it('a held resolution: the sweep and the late settle timer at the same moment tell L1 once between them', async () => {
+    const w = world([heldResolution()], [HELD]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email'], messageIds: ['m0'], owner: 'o0' });
+    w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
+    w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
+    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(settleTimer)]);
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
+    expect(w.told[0]?.said).toContain('told 6 min late: due at');
+    expect(w.held.size).toBe(0);
+  });
+
+  it('a held resolution re-opened since: the sweep tells nobody and takes it off the list', async () => {
+    const w = world([heldResolution({ status: 'OPEN', reopens: 2, resolvedAt: undefined, level: 1 })], [HELD]);
+    w.now = new Date(SETTLE_DUE.getTime() + 30 * MINUTE_MS);
+    expect(await w.service.sweep()).toMatchObject({ delivered: [], reason: expect.stringContaining('held resolution (cycle 1) (30 min late): stopped') });
+    expect([w.told, w.held.size]).toEqual([[], 0]);
+  });
+
+  it('a resolution held at the OK is listed for the sweep with its settle time, before its timer is scheduled', async () => {
+    // A re-opened incident resolved through the timer's path that resolves (the alarm OK since a later state change).
+    const w2 = world([l1Paged({ reopens: 1 })]);
+    w2.alarm = { kind: 'found', value: 'OK', updatedAt: at(2), reason: 'Threshold Crossed' };
+    w2.now = at(3);
+    expect(await w2.service.handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).toMatchObject({ action: 'resolved', delivered: [] });
+    const settleAt = new Date(at(3).getTime() + 10 * MINUTE_MS).toISOString();
+    expect([...w2.held.values()]).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', cycle: 1, dueAt: settleAt }]);
+    expect(w2.schedules.get('escalation-inc-3f2a9c1b7d44-settle-c1')?.at.toISOString()).toBe(settleAt);
+  });
+
+  it('the held list that cannot be read does not keep the ladder from its page; the sweep then throws, to be retried', async () => {
+    const w = world([l1Paged()], [HELD]);
+    w.failHeld = true;
+    w.now = at(20);
+    await expect(w.service.sweep()).rejects.toThrow(/the held resolutions: DynamoDB Query failed/);
+    expect(w.pages.map((p) => p.tier)).toEqual(['Cloud Infrastructure Team (L2)']);
   });
 });

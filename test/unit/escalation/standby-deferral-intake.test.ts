@@ -126,8 +126,16 @@ function world(
         const incident = incidents.get(was.incidentId);
         if (!incident || incident.status !== was.status || incident.cause !== was.cause || incident.level !== was.level || incident.alarmTime !== was.alarmTime) return false;
         Object.assign(incident, { status: 'OPEN', cause: change.cause, reason: change.reason, servingEnded: { at: now.toISOString(), fromLevel: change.fromLevel, cycle: change.cycle, round: change.round } });
-        for (const field of ['servingNotice', 'nextLevel', 'nextEscalationAt', 'acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia'] as const) delete incident[field];
+        for (const field of ['servingNotice', 'nextLevel', 'nextEscalationAt', 'noticeCheck', 'acknowledgedBy', 'acknowledgedNote', 'acknowledgedAt', 'acknowledgedVia'] as const) delete incident[field];
         return true;
+      },
+      // EscalationStore's condition (decision 281): unresolved, and only forward (a later cycle, or a later round).
+      recordNoticeDue: async (id: string, check: { cycle: number; round: number; at: Date }) => {
+        const incident = incidents.get(id);
+        const was = incident?.noticeCheck;
+        if (!incident || (incident.status !== 'OPEN' && incident.status !== 'ACKNOWLEDGED')) return;
+        if (was && !(was.cycle < check.cycle || (was.cycle === check.cycle && was.round < check.round))) return;
+        incident.noticeCheck = { cycle: check.cycle, round: check.round, at: check.at.toISOString() };
       },
       resolve: async () => ({ resolved: false, incident: undefined }),
       incidentsOfAlarm: async (arn: string) => [...incidents.values()].filter((i) => i.alarmArn === arn && i.status !== 'RESOLVED').map((i) => ({ incidentId: i.incidentId, alarmTime: i.alarmTime })),
