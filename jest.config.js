@@ -1,7 +1,8 @@
 /** Jest projects: unit (pure + aws-sdk-client-mock), integration (against moto_server), infra (CDK synth + assertions). */
 // The local toolchain may be Node 20; deployed handlers run on Node 22, where the SDK has no such warning.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+// esbuild's transform, ts-jest for the files that call jest.mock (their calls hoisted above the imports): decision 282.
+const transform = { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transformer.js' };
 module.exports = {
   // A project-level testTimeout is ignored by jest: this one is every project's default, hooks included. CPU-bound work
   // (infra's CDK synth in a beforeAll, unit's fuzzing) took 42-80 s on 2 workers at load 5-9 (decision 125), so a loaded

@@ -6,7 +6,7 @@ import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { clearAlarmTransitions, setAlarmTransitions } from '../../sandbox/proxy-control';
 import type { EscalationHandler } from '../../shared/escalation/create-escalation-handlers';
-import { okInALaterMinute, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
+import { okInALaterMinute, provisionAccount, putBacklogAMinuteAgo, putQueueDepth, queueAlarmName, type SandboxAccount } from '../integration/support/sandbox-account';
 import { loadHandler } from '../support/load-handler';
 import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } from './support/lost-alarm-event';
 import { openIncident, type OpenIncident } from './support/open-incident';
@@ -39,7 +39,7 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
 
 describe(DOCUMENT, () => {
   let account: SandboxAccount;
-  /** When the scale-up's backlog (1500) was published: the restore's OK comes in a later minute. */
+  /** The scale-up's backlog's (1500) timestamp: the restore's OK comes in a later minute. */
   let backlogAt = new Date();
 
   beforeAll(async () => {
@@ -50,8 +50,8 @@ describe(DOCUMENT, () => {
     expect(await maximumConcurrency(account)).toBe(50);
     // A real backlog as SQS publishes it (AWS/SQS ApproximateNumberOfMessagesVisible 1500): the Lambda's own reading must
     // bear out the alarm before it scales (decision 217); the last describe fills the queue itself.
-    await putQueueDepth(account);
-    backlogAt = new Date(); // after the datapoint's own timestamp
+    // In the minute before the ALARM, the minute CloudWatch evaluated.
+    backlogAt = await putBacklogAMinuteAgo(account);
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, result, stderr } = await rehearseDocument(DOCUMENT, { QueueName: account.topology.queue.name }, account.env);

@@ -1,6 +1,6 @@
 // `runbook exec` as an on-call engineer runs it on the sandbox: a real process, rehearsing the document against the emulator.
 import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { okInALaterMinute, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { okInALaterMinute, provisionAccount, putBacklogAMinuteAgo, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { runCli } from '../../support/run-cli';
 
 async function maximumConcurrency(account: SandboxAccount): Promise<number | undefined> {
@@ -10,7 +10,7 @@ async function maximumConcurrency(account: SandboxAccount): Promise<number | und
 
 describe('runbook exec on the sandbox', () => {
   let account: SandboxAccount;
-  /** When the scale-up's backlog (1500) was published: the restore's OK comes in a later minute. */
+  /** The scale-up's backlog's (1500) timestamp: the restore's OK comes in a later minute. */
   let backlogAt = new Date();
 
   beforeAll(async () => {
@@ -19,8 +19,8 @@ describe('runbook exec on the sandbox', () => {
 
   it('rehearses NotificationService-ScaleConsumers step by step, says it is a rehearsal, and the consumers really scale', async () => {
     expect(await maximumConcurrency(account)).toBe(50);
-    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
-    backlogAt = new Date(); // after the datapoint's own timestamp
+    // The condition the alarm watches, made real (decision 217), in the minute before the ALARM, as SQS published it.
+    backlogAt = await putBacklogAMinuteAgo(account);
     await account.transition(queueAlarmName(account.topology), 'ALARM');
 
     const { status, stdout, stderr } = await runCli(['exec', 'NotificationService-ScaleConsumers', '--param', `QueueName=${account.topology.queue.name}`], account.env);

@@ -108,17 +108,28 @@ export async function putLambdaMetrics(account: SandboxAccount, figures: Record<
 // evidence before a change, so a test that wants a change creates what a real alarm would have seen, not only its state.
 
 /**
- * The queue's depth as SQS publishes it to CloudWatch (AWS/SQS ApproximateNumberOfMessagesVisible, one datapoint now):
- * what the depth alarm evaluated. Filling moto's queue past 1000 costs O(depth) per send (35 s here), so the tests give
- * the backlog as its metric; the demo fills the queue itself (cli/demo/scenarios/queue-backup.ts).
+ * The queue's depth as SQS publishes it to CloudWatch (AWS/SQS ApproximateNumberOfMessagesVisible, one datapoint at `at`,
+ * now unless given): what the depth alarm evaluated. Filling moto's queue past 1000 costs O(depth) per send (35 s here),
+ * so the tests give the backlog as its metric; the demo fills the queue itself (cli/demo/scenarios/queue-backup.ts).
  */
-export async function putQueueDepth(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>, depth = 1500): Promise<void> {
+export async function putQueueDepth(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>, depth = 1500, at: Date = new Date()): Promise<void> {
   await account.cloudWatch.send(
     new PutMetricDataCommand({
       Namespace: 'AWS/SQS',
-      MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: account.topology.queue.name }], Value: depth, Unit: 'Count', Timestamp: new Date() }],
+      MetricData: [{ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: account.topology.queue.name }], Value: depth, Unit: 'Count', Timestamp: at }],
     }),
   );
+}
+
+/**
+ * The backlog (1500) as SQS published it in the minute before this one, the minute the depth alarm's ALARM evaluated
+ * (CloudWatch judges the newest datapoint of its range, decision 263): a later OK's minute (okInALaterMinute) is then
+ * already a later one, with no wait for the clock's next minute (decision 282). Returns the datapoint's timestamp.
+ */
+export async function putBacklogAMinuteAgo(account: Pick<SandboxAccount, 'cloudWatch' | 'topology'>): Promise<Date> {
+  const at = new Date(Date.now() - 60_000);
+  await putQueueDepth(account, 1500, at);
+  return at;
 }
 
 /**
@@ -243,14 +254,16 @@ export async function clearedByCloudWatch(account: Pick<SandboxAccount, 'clientC
 
 /**
  * The depth alarm's OK for a caller that reads the alarm itself (a runbook document builds the event from DescribeAlarms,
- * with no StateReasonData): the backlog's minute (`backlogAt`, putQueueDepth's 1500) is over before the drained depth is
+ * with no StateReasonData): the backlog's minute (`backlogAt`, the 1500's timestamp) is over before the drained depth is
  * published and the alarm set OK, as CloudWatch's OK comes in a later minute than the breach (decision 263: the OK
- * restores only when the alarm's newest period is under its threshold). Waits for the next minute boundary at most once.
+ * restores only when the alarm's newest period is under its threshold). The backlog is stamped in an earlier minute
+ * (putBacklogAMinuteAgo), so nothing waits for the clock (decision 282); one in this minute is refused, not waited for.
  */
 export async function okInALaterMinute(account: SandboxAccount, alarmName: string, backlogAt: Date, depth = 0): Promise<Record<string, unknown>> {
-  const nextMinute = (Math.floor(backlogAt.getTime() / 60_000) + 1) * 60_000;
-  const wait = nextMinute - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 250));
-  await putQueueDepth(account, depth);
+  const now = new Date();
+  if (Math.floor(backlogAt.getTime() / 60_000) >= Math.floor(now.getTime() / 60_000)) {
+    throw new Error(`the backlog's datapoint (${backlogAt.toISOString()}) is not in a minute before this one (${now.toISOString()}): stamp it earlier (putBacklogAMinuteAgo)`);
+  }
+  await putQueueDepth(account, depth, now);
   return account.transition(alarmName, 'OK');
 }
