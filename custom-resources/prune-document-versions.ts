@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { isTransientAwsError } from '../shared/aws/classify-error';
 import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCleanupProgress } from '../shared/runbooks/document-versions';
+import { clientConfig } from '../shared/aws/client-config';
 import { stackStatusReader } from '../shared/aws/stack-status';
 
 /** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
@@ -84,6 +85,16 @@ function deployedContents(): string {
   return raw;
 }
 
+/** The function's own stack (AWS::StackId), whose status decides whether a failure is answered FAILED (review 17, R17-5). */
+function ownStackId(): string {
+  const raw = process.env[STACK_ID_ENV] ?? '';
+  const region = process.env.AWS_REGION ?? '';
+  if (!new RegExp(`^arn:aws(-[a-z]+)*:cloudformation:${region.replace(/-/g, '\\-')}:[0-9]{12}:stack/[A-Za-z][A-Za-z0-9-]{0,127}/[0-9a-f-]{36}$`).test(raw)) {
+    throw new Error(`${STACK_ID_ENV} must be this stack's id (arn:aws:cloudformation:${region}:<account>:stack/<name>/<uuid>); got "${raw}"`);
+  }
+  return raw;
+}
+
 function documentNames(): string[] {
   const raw = process.env[DOCUMENT_NAMES_ENV] ?? '';
   const names = raw.split(',').filter((n) => n !== '');
@@ -105,7 +116,7 @@ export interface PruneDeps {
    * UPDATE_ROLLBACK_IN_PROGRESS the Update is the rollback's, and a FAILED answer would stop the stack in
    * UPDATE_ROLLBACK_FAILED. Absent or failing: not known, and not answered FAILED either (decision 262).
    */
-  stackStatus?: () => Promise<string>;
+  stackStatus?: (abortSignal?: AbortSignal) => Promise<string>;
 }
 
 /**
@@ -118,17 +129,50 @@ export const RESPONSE_RESERVE_MS = 30_000;
 
 /** Transient for this cleanup: the project's transient AWS errors, and SSM's "concurrent updates" (TooManyUpdates). */
 function isRetryable(error: unknown): boolean {
-  return isTransientAwsError(error) || (error as { name?: string } | undefined)?.name === 'TooManyUpdates';
+  return isTransientAwsError(error) || error instanceof CallDeadlineError || (error as { name?: string } | undefined)?.name === 'TooManyUpdates';
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** One call with bounded retries of transient failures (review 15, R15-9). */
-async function withRetries<T>(label: string, call: () => Promise<T>, deps: PruneDeps): Promise<T> {
+/** The longest one attempt of a call may take (the SDK's own attempts inside it included), whatever time is left. */
+export const CALL_DEADLINE_MS = 20_000;
+
+/** A call that outlived its deadline: answered as any other failure of the call, so CloudFormation still gets its answer. */
+export class CallDeadlineError extends Error {
+  override readonly name = 'CallDeadlineExceeded';
+}
+
+/**
+ * One attempt of a call, given at most min(CALL_DEADLINE_MS, the time left less RESPONSE_RESERVE_MS): a call that hangs
+ * (a stalled regional endpoint, during the very event that makes a deploy roll back) cannot eat the time kept for the
+ * answer (review 17, R17-2). The call is told by its AbortSignal (the SDK's send aborts the request); a call that ignores
+ * it is left behind, not waited for.
+ */
+async function withDeadline<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps): Promise<T> {
+  const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+  const budget = Math.min(CALL_DEADLINE_MS, remaining - RESPONSE_RESERVE_MS);
+  if (budget <= 0) throw new CallDeadlineError(`${label} not started: ${Math.round(remaining / 1000)} s left, ${RESPONSE_RESERVE_MS / 1000} s kept for the answer`);
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new CallDeadlineError(`${label} did not answer within ${(budget / 1000).toFixed(1)} s`));
+    }, budget);
+  });
+  try {
+    return await Promise.race([call(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One call with bounded retries of transient failures (review 15, R15-9), each attempt under its deadline (R17-2). */
+async function withRetries<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps): Promise<T> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await call();
+      return await withDeadline(label, call, deps);
     } catch (error) {
       const delay = RETRY_DELAYS_MS[attempt];
       const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
@@ -141,20 +185,25 @@ async function withRetries<T>(label: string, call: () => Promise<T>, deps: Prune
 
 /** The SSM client with bounded retries of transient failures. */
 function retryingSsm(deps: PruneDeps): Pick<SSMClient, 'send'> {
-  const send = (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => withRetries(command.constructor.name, () => deps.ssm.send(command), deps);
+  const send = (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => withRetries(command.constructor.name, (abortSignal) => deps.ssm.send(command, { abortSignal }), deps);
   return { send: send as SSMClient['send'] };
 }
 
-const putToCloudFormation = async (url: string, text: string): Promise<number> => (await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': '' } })).status;
+// Bounded too (R17-2): a PUT that fails throws, and Lambda's retries of CloudFormation's asynchronous invocation answer again.
+const putToCloudFormation = async (url: string, text: string): Promise<number> =>
+  (await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': '' }, signal: AbortSignal.timeout(CALL_DEADLINE_MS) })).status;
 
 /** Lambda's entry point: the real SSM client and CloudFormation's response URL. */
 const logger = new Logger({ serviceName: 'notification-runbooks', persistentKeys: { handler: 'prune-document-versions' } });
 // One CloudFormation client per container. Imported statically: this bundle is built without splitting, where a dynamic
 // import() only defers evaluation and keeps esbuild from tree-shaking the client (68 KB more; decision 276).
 const ownStackStatus = stackStatusReader(process.env[STACK_ID_ENV] ?? '', process.env.AWS_REGION);
+const ssmClient = new SSMClient(clientConfig({ maxAttempts: 3 }));
 export const handler = (event: CustomResourceEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<void> =>
   pruneSupersededVersions(event, {
-    ssm: new SSMClient({}),
+    // The project's client settings (2 s to connect, 10 s per request) with the SDK's default 3 attempts, which
+    // RETRY_DELAYS_MS counts on; each call's deadline is withDeadline's.
+    ssm: ssmClient,
     put: putToCloudFormation,
     logger,
     stackStatus: ownStackStatus,
@@ -203,6 +252,7 @@ async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Ans
     hashes = documentHashes();
     names = documentNames();
     deployed = deployedContents();
+    ownStackId();
   } catch (error) {
     return { status: 'FAILED', reason: `superseded document versions not deleted: ${describeError(error)}`, deleted: [], left: [] };
   }

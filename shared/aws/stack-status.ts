@@ -9,8 +9,8 @@ import { clientConfig } from './client-config';
  * CloudFormation refuses is thrown as the SDK gives it (its code the error's name: ValidationError for a stack it does
  * not know, AccessDenied, Throttling), so the caller tells transient from permanent (shared/aws/classify-error.ts).
  */
-export async function readStackStatus(stackId: string, cloudFormation: Pick<CloudFormationClient, 'send'>): Promise<string> {
-  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+export async function readStackStatus(stackId: string, cloudFormation: Pick<CloudFormationClient, 'send'>, abortSignal?: AbortSignal): Promise<string> {
+  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }), abortSignal ? { abortSignal } : {});
   const status: string | undefined = Stacks?.[0]?.StackStatus;
   if (status === undefined || !/^[A-Z_]+$/.test(status)) throw new Error(`DescribeStacks of ${stackId} answered no StackStatus`);
   return status;
@@ -20,7 +20,7 @@ export async function readStackStatus(stackId: string, cloudFormation: Pick<Clou
  * The function's reader of its own stack's status: one client, with the settings every client of the project has
  * (client-config.ts); the endpoint is the SDK's own (AWS_ENDPOINT_URL in the sandbox).
  */
-export function stackStatusReader(stackId: string, region: string | undefined): () => Promise<string> {
+export function stackStatusReader(stackId: string, region: string | undefined): (abortSignal?: AbortSignal) => Promise<string> {
   const cloudFormation = new CloudFormationClient(clientConfig(region ? { region } : {}));
-  return () => readStackStatus(stackId, cloudFormation);
+  return (abortSignal) => readStackStatus(stackId, cloudFormation, abortSignal);
 }

@@ -12,6 +12,7 @@ import {
   isCloudFormationResponseUrl,
   pruneSupersededVersions,
   type PruneDeps,
+  STACK_ID_ENV,
 } from '../../../custom-resources/prune-document-versions';
 import { readStackStatus, stackStatusReader } from '../../../shared/aws/stack-status';
 import { clientConfig } from '../../../shared/aws/client-config';
@@ -125,15 +126,16 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
   const deployed = createHash('sha256').update('this template').digest('hex');
   const previous = createHash('sha256').update('the previous template').digest('hex');
   const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
-  const saved = { names: process.env[DOCUMENT_NAMES_ENV], hashes: process.env[DOCUMENT_HASHES_ENV], contents: process.env[DEPLOYED_CONTENTS_ENV], region: process.env.AWS_REGION };
+  const saved = { names: process.env[DOCUMENT_NAMES_ENV], hashes: process.env[DOCUMENT_HASHES_ENV], contents: process.env[DEPLOYED_CONTENTS_ENV], stack: process.env[STACK_ID_ENV], region: process.env.AWS_REGION };
   beforeEach(() => {
     process.env[DOCUMENT_NAMES_ENV] = 'Doc';
     process.env[DOCUMENT_HASHES_ENV] = `Doc=${reviewedHash}`;
     process.env[DEPLOYED_CONTENTS_ENV] = deployed;
+    process.env[STACK_ID_ENV] = stackId;
     process.env.AWS_REGION = 'us-east-1';
   });
   afterAll(() => {
-    for (const [key, value] of [[DOCUMENT_NAMES_ENV, saved.names], [DOCUMENT_HASHES_ENV, saved.hashes], [DEPLOYED_CONTENTS_ENV, saved.contents], ['AWS_REGION', saved.region]] as const) {
+    for (const [key, value] of [[DOCUMENT_NAMES_ENV, saved.names], [DOCUMENT_HASHES_ENV, saved.hashes], [DEPLOYED_CONTENTS_ENV, saved.contents], [STACK_ID_ENV, saved.stack], ['AWS_REGION', saved.region]] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -163,7 +165,7 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
   const run = async (
     event: Partial<CustomResourceEvent>,
     remainingMs?: number,
-    stackStatus: () => Promise<string> = () => Promise.resolve('UPDATE_IN_PROGRESS'),
+    stackStatus: (abortSignal?: AbortSignal) => Promise<string> = () => Promise.resolve('UPDATE_IN_PROGRESS'),
   ): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
     const sleeps: number[] = [];
     const bodies: string[] = [];
@@ -339,6 +341,57 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'NotificationRunbooks-production-us-east-1', StackId: stackId, CreationTime: new Date('2026-12-01T10:00:00Z'), StackStatus: 'UPDATE_IN_PROGRESS' }] });
     const { answer } = await run({}, undefined, stackStatusReader(stackId, 'us-east-1'));
     expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/AccessDeniedException: denied \(the stack is UPDATE_IN_PROGRESS\)$/) as string });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['another region\'s stack', stackId.replace('us-east-1:', 'us-west-2:')],
+    ['not a stack id', 'NotificationRunbooks-production-us-east-1'],
+  ])('its own stack id (STACK_ID) %s (review 17, R17-5): FAILED naming it, nothing read or deleted', async (_case, value) => {
+    documentWithVersions();
+    process.env[STACK_ID_ENV] = value;
+    const { answer } = await run({});
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: `superseded document versions not deleted: Error: STACK_ID must be this stack's id (arn:aws:cloudformation:us-east-1:<account>:stack/<name>/<uuid>); got "${value}"` });
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  // Review 17, R17-2: each attempt of a call gets at most min(20 s, the time left less the 30 s kept for the answer).
+  // 30.4 s left: 0.4 s each, and no retry (the next would start inside the reserve).
+  it('a DescribeStacks that never answers, 30.4 s left (review 17, R17-2): the call is given up at its deadline and CloudFormation still gets its answer, SUCCESS "not read"', async () => {
+    const live = documentWithVersions();
+    deleteAnswers(live, [awsError('AccessDeniedException', 'denied'), awsError('AccessDeniedException', 'denied')]);
+    const signals: Array<AbortSignal | undefined> = [];
+    const { answer, sleeps } = await run({}, 30_400, (signal?: AbortSignal) => {
+      signals.push(signal);
+      return new Promise<string>(() => undefined);
+    });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(sleeps).toEqual([]);
+    expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
+    expect(answer.Reason).toContain("Not failed: the stack's status is not read (CallDeadlineExceeded: CloudFormation DescribeStacks did not answer within 0.4 s)");
+  });
+
+  it('an SSM call that never answers, 30.4 s left (review 17, R17-2): given up at its deadline, the failure answered (FAILED on a forward deploy, the call named)', async () => {
+    ssm.on(ListDocumentVersionsCommand).callsFake(() => new Promise(() => undefined));
+    const { answer } = await run({}, 30_400);
+    expect(ssm.commandCalls(ListDocumentVersionsCommand)).toHaveLength(1);
+    expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '0', Left: '1' } });
+    expect(answer.Reason).toContain('Doc: CallDeadlineExceeded: ListDocumentVersionsCommand did not answer within 0.4 s');
+  });
+
+  it('no time left beyond the reserve (30 s): no call is started (the stack\'s status neither: not read, so not FAILED), the answer goes out at once', async () => {
+    documentWithVersions();
+    let reads = 0;
+    const { answer } = await run({}, 30_000, () => {
+      reads += 1;
+      return Promise.resolve('UPDATE_IN_PROGRESS');
+    });
+    expect(ssm.calls()).toHaveLength(0);
+    expect(reads).toBe(0);
+    expect(answer).toMatchObject({ Status: 'SUCCESS' });
+    expect(answer.Reason).toContain('Doc: CallDeadlineExceeded: ListDocumentVersionsCommand not started: 30 s left, 30 s kept for the answer');
+    expect(answer.Reason).toContain("the stack's status is not read (CallDeadlineExceeded: CloudFormation DescribeStacks not started: 30 s left, 30 s kept for the answer)");
   });
 
   it('an Update with no DeployedContents (not CloudFormation): nothing deleted; Delete: nothing deleted, SUCCESS', async () => {
