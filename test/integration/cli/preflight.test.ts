@@ -14,7 +14,7 @@ import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand,
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
-import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions, STACK_ID_ENV } from '../../../custom-resources/prune-document-versions';
 import { stackStatusReader } from '../../../shared/aws/stack-status';
 import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
@@ -238,6 +238,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     const savedHashes = process.env[DOCUMENT_HASHES_ENV];
     const savedContents = process.env[DEPLOYED_CONTENTS_ENV];
     const savedRegion = process.env.AWS_REGION;
+    const savedStack = process.env[STACK_ID_ENV];
     // The deployed content's hash, as synth computes it: here read from each default before the versions are added.
     const hashes: string[] = [];
     for (const name of names) {
@@ -258,6 +259,8 @@ describe('runbook preflight -e production on the sandbox', () => {
     const stackId = created.StackId ?? '';
     const stackStatus = stackStatusReader(stackId, 'us-east-1');
     expect(await stackStatus()).toBe('CREATE_COMPLETE');
+    // The function's own stack, as infra sets it (AWS::StackId), validated before any call (decision 283).
+    process.env[STACK_ID_ENV] = stackId;
     const deps = {
       stackStatus,
       ssm,
@@ -333,6 +336,8 @@ describe('runbook preflight -e production on the sandbox', () => {
       else process.env[DEPLOYED_CONTENTS_ENV] = savedContents;
       if (savedRegion === undefined) delete process.env.AWS_REGION;
       else process.env.AWS_REGION = savedRegion;
+      if (savedStack === undefined) delete process.env[STACK_ID_ENV];
+      else process.env[STACK_ID_ENV] = savedStack;
       for (const name of names) {
         const versions = (await ssm.send(new ListDocumentVersionsCommand({ Name: name }))).DocumentVersions ?? [];
         for (const v of versions.filter((x) => !x.IsDefaultVersion)) await ssm.send(new DeleteDocumentCommand({ Name: name, DocumentVersion: v.DocumentVersion }));

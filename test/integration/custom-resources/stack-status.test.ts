@@ -5,7 +5,7 @@ import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@a
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
-import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
+import { DEPLOYED_CONTENTS_ENV, STACK_ID_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
 import { sandboxEnv } from '../../../sandbox/credentials';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import type { FaultRule } from '../../../sandbox/gap-proxy';
@@ -46,6 +46,8 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
     const created = await cfn.send(new CreateStackCommand({ StackName: 'cleanup-own-stack', TemplateBody: JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }) }));
     stackId = created.StackId ?? '';
     expect(stackId).toMatch(new RegExp(`^arn:aws:cloudformation:us-east-1:${accountId}:stack/cleanup-own-stack/`));
+    // The function's own stack, as infra sets it (AWS::StackId): validated before any call (decision 283).
+    process.env[STACK_ID_ENV] = stackId;
   });
   afterEach(() => clearProxyFaults(control(), scope));
   afterAll(async () => {
@@ -57,7 +59,7 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
   });
 
   /** The Update CloudFormation sends on a forward deploy, answered with `stackStatus`; the body it would PUT. */
-  const answerFor = async (stackStatus: () => Promise<string>, remainingMs?: number): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
+  const answerFor = async (stackStatus: () => Promise<string>, remainingMs?: () => number): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
     const bodies: string[] = [];
     const sleeps: number[] = [];
     await pruneSupersededVersions(
@@ -81,7 +83,7 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
           sleeps.push(ms);
           return Promise.resolve();
         },
-        ...(remainingMs === undefined ? {} : { remainingMs: () => remainingMs }),
+        ...(remainingMs === undefined ? {} : { remainingMs }),
         stackStatus,
       },
     );
@@ -142,8 +144,14 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
     const rule = throttle(4);
     await setProxyFaults(control(), [rule], scope);
     const reader = stackStatusReader(stackId, 'us-east-1');
-    // 30.5 s of Lambda's time left: a retry after 1 s would leave less than the 30 s kept for answering.
-    const { answer, sleeps } = await answerFor(reader, 30_500);
+    // 50 s of Lambda's time left until the read starts (its deadline: 20 s, room for the SDK's 4 attempts), 30.5 s once
+    // it has: a retry after 1 s would leave less than the 30 s kept for answering (decision 283).
+    let started = false;
+    const read = (): Promise<string> => {
+      started = true;
+      return reader();
+    };
+    const { answer, sleeps } = await answerFor(read, () => (started ? 30_500 : 50_000));
     expect(faultsFired([rule], await getProxyFaults(control(), scope))).toEqual([{ rule, fired: 4 }]);
     expect(answer).toMatchObject({ Status: 'SUCCESS' });
     expect(answer.Reason).toContain("Not failed: the stack's status is not read (Throttling: Rate exceeded)");
