@@ -102,6 +102,22 @@ export const SWEEP_EVERY_MINUTES = 5;
 export const SWEEP_GRACE_MINUTES = 5;
 
 /**
+ * Project default (review 17 R17-6): how many overdue timers one sweep works on at once. A timer is a handful of
+ * DynamoDB, CloudWatch, SNS and Scheduler calls in sequence; a small pool lets a sweep after a long Scheduler outage do
+ * many within its Lambda timeout without a burst on those APIs (the clients' adaptive retry backs off across the pool).
+ * The timers of one incident are never run at once: they run in order, one after the other.
+ */
+export const SWEEP_CONCURRENCY = 4;
+
+/**
+ * Project default (review 17 R17-6): the sweep starts no further timer once the function has less than this left of its
+ * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING). The
+ * reserve lets the timers already started finish (a few calls each, at the clients' 10 s request timeout one slow call
+ * still fits) rather than be cut off by the timeout; what is left is counted and done by the next sweep.
+ */
+export const SWEEP_RESERVE_MS = 20_000;
+
+/**
  * The escalation sweep's Input, as its EventBridge rule sends it (a constant target Input) and nothing else. Anyone who may
  * invoke escalation-timer can ask for a sweep; it pages only what is past due, once, as the timers would.
  */

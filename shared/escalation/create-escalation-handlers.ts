@@ -181,7 +181,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     restoreSignals: new Set(alarmSpecs(runtime.config, runtime.environment, runtime.region).filter((alarm) => alarm.restoreSignal).map((alarm) => alarm.name)),
     clock,
     log: logger,
-    count: (metric) => metrics.addMetric(metric, MetricUnit.Count, 1),
+    count: (metric, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value),
   });
   const killSwitchNotices = new KillSwitchNoticeLog(db, { tableName: runtime.config.stateTableName, parameterName: runtime.config.killSwitchParameterName, leaseSeconds: runtime.config.claimLeaseSeconds });
   const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
@@ -249,12 +249,16 @@ function dryRunNotifier(logger: Logger): EscalationServices['notifier'] {
 }
 
 /** One escalation handler: the service wired once per container, `run` per event (create-escalate-handler.ts, create-escalation-timer-handler.ts). */
-export function handlerFor(handlerName: string, options: EscalationHandlerOptions, run: (wired: Wired, event: unknown) => Promise<EscalationResult>): EscalationHandler {
+export function handlerFor(
+  handlerName: string,
+  options: EscalationHandlerOptions,
+  run: (wired: Wired, event: unknown, context?: Partial<Context>) => Promise<EscalationResult>,
+): EscalationHandler {
   const wired = wire(handlerName, options);
   const handler = async (event: unknown, context?: Partial<Context>): Promise<EscalationResult> => {
     if (context?.awsRequestId) wired.logger.addContext(context as Context);
     try {
-      const result = await run(wired, event);
+      const result = await run(wired, event, context);
       wired.logger.info(`escalation: ${result.action}`, { result });
       return result;
     } catch (error) {

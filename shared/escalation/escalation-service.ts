@@ -18,7 +18,8 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
-import { dueAtOf, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type OverdueTimer } from './plan-sweep';
+import { dueAtOf, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
+import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
 import type { DeliveryProgress, TierDelivery, TierNotifier } from './tier-notifier';
@@ -99,7 +100,8 @@ export interface EscalationContext {
   restoreSignals?: ReadonlySet<string>;
   clock: Clock;
   log: EscalationLog;
-  count?(metric: string): void;
+  /** Counts `value` (1 when unset) of the metric. */
+  count?(metric: string, value?: number): void;
 }
 
 export interface Delivered {
@@ -335,9 +337,11 @@ export class EscalationService {
    * resolution's settle timer (its ESCALATION-HELD entry). A timer delivered late after the sweep finds its work done and
    * stops; one delivered at the same time loses the claim: one message either way. One incident (or one of the two
    * lists) that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
-   * failure destination keeps it.
+   * failure destination keeps it. The timers run SWEEP_CONCURRENCY at once (one incident's in order), and none starts
+   * once `budget.remainingMs()` is within SWEEP_RESERVE_MS (review 17 R17-6): those left are logged, counted
+   * (TimersLeftForNextSweep) and named in the result, and the next sweep does them, said as late as they then are.
    */
-  async sweep(): Promise<EscalationResult> {
+  async sweep(budget: SweepBudget = {}): Promise<EscalationResult> {
     const now = this.now();
     const { store } = this.ctx.services;
     const [unresolved, held] = await Promise.allSettled([store.listUnresolved(), store.heldResolutions()]);
@@ -355,26 +359,48 @@ export class EscalationService {
       (incident) => this.alarmLocation(incident),
       held.status === 'fulfilled' ? held.value : [],
     );
+    if (overdue.length) this.ctx.count?.('TimersOverdue', overdue.length);
+    // A small pool, one incident's timers in order (never two of one incident at once), and no timer started once the
+    // function's time left is within the reserve (review 17 R17-6): what is left is the next sweep's, 5 minutes on.
+    const run = await runBounded(
+      groupInOrder(overdue, (timer) => timer.input.incidentId),
+      { concurrency: SWEEP_CONCURRENCY, reserveMs: SWEEP_RESERVE_MS, ...(budget.remainingMs ? { remainingMs: budget.remainingMs } : {}) },
+      (timer) => {
+        this.ctx.log.warn('escalation timer overdue: the sweep handles it', { incidentId: timer.input.incidentId, timer: timer.input, dueAt: timer.dueAt.toISOString(), lateMinutes: timer.lateMinutes });
+        return this.handleTimer(timer.input, timer);
+      },
+    );
     const delivered: Delivered[] = [];
     const outcomes: string[] = [];
-    for (const timer of overdue) {
+    for (const { item: timer, result } of run.settled) {
       const { incidentId } = timer.input;
-      this.ctx.count?.('TimersOverdue');
-      this.ctx.log.warn('escalation timer overdue: the sweep handles it', { incidentId, timer: timer.input, dueAt: timer.dueAt.toISOString(), lateMinutes: timer.lateMinutes });
-      try {
-        const result = await this.handleTimer(timer.input, timer);
-        delivered.push(...result.delivered);
-        outcomes.push(`${incidentId} ${timerLabel(timer.input)} (${timer.lateMinutes} min late): ${result.action}`);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.ctx.log.error('escalation sweep: an overdue timer failed; the others go on', { incidentId, timer: timer.input, error: message });
-        failed.push(`${incidentId}: ${message}`);
+      if (result.status === 'fulfilled') {
+        delivered.push(...result.value.delivered);
+        outcomes.push(`${incidentId} ${timerLabel(timer.input)} (${timer.lateMinutes} min late): ${result.value.action}`);
+        continue;
       }
+      const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+      this.ctx.log.error('escalation sweep: an overdue timer failed; the others go on', { incidentId, timer: timer.input, error: message });
+      failed.push(`${incidentId}: ${message}`);
     }
-    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')}); retried`);
+    const left = run.left.length
+      ? `; ${run.left.length} left for the next sweep (${SWEEP_EVERY_MINUTES} min on): the function had ${Math.max(0, Math.round((run.stoppedWithMs ?? 0) / 1000))} s left, within the ${SWEEP_RESERVE_MS / 1000} s kept for the timers started to finish`
+      : '';
+    if (run.left.length) {
+      this.ctx.log.warn('escalation sweep: out of time, overdue timers left for the next sweep', {
+        left: run.left.length,
+        done: run.settled.length,
+        overdue: overdue.length,
+        remainingMs: run.stoppedWithMs,
+        timers: run.left.map((timer) => `${timer.input.incidentId} ${timerLabel(timer.input)} (${timer.lateMinutes} min late)`),
+      });
+      this.ctx.count?.('TimersLeftForNextSweep', run.left.length);
+    }
+    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')})${left}; retried`);
+    const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;
     return {
       action: delivered.length ? 'escalated' : overdue.length ? 'stopped' : 'ignored',
-      reason: overdue.length ? `swept ${overdue.length} overdue timer${overdue.length === 1 ? '' : 's'}: ${outcomes.join('; ')}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`,
+      reason: overdue.length ? `swept ${swept} overdue timer${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`,
       ...(overdue.length ? { incidentIds: [...new Set(overdue.map((t) => t.input.incidentId))] } : {}),
       delivered,
     };

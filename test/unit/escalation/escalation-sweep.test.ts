@@ -7,7 +7,7 @@ import { EscalationService, type EscalationServices } from '../../../shared/esca
 import type { AlarmObservation } from '../../../shared/escalation/alarm-lookup';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
-import { dueAtOf, dueTimer, minutesLate, planSweep, SWEEP_GRACE_MINUTES, type HeldResolution } from '../../../shared/escalation/plan-sweep';
+import { dueAtOf, dueTimer, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type HeldResolution } from '../../../shared/escalation/plan-sweep';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
 import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
@@ -99,6 +99,10 @@ interface World {
   now: Date;
   failGet?: string;
   failHeld?: boolean;
+  /** What the service counted (metric -> sum). */
+  metrics: Map<string, number>;
+  /** What the service warned of, with its fields. */
+  warnings: Array<{ message: string; extra: Record<string, unknown> }>;
 }
 
 /** A state table with EscalationStore's conditions: a send is claimed once while the incident is in an allowed status. */
@@ -113,6 +117,8 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     told: [],
     alarm: { kind: 'found', value: 'ALARM', updatedAt: new Date('2026-11-25T14:00:03.120Z'), reason: 'Threshold Crossed' },
     now: at(0),
+    metrics: new Map(),
+    warnings: [],
   };
   let owners = 0;
   // As EscalationStore keys a send: SEND#<kind>#L<level>, with #C<cycle> for a later cycle's.
@@ -205,7 +211,8 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     region: 'us-east-1',
     trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
     clock: { now: () => w.now, sleep: async () => undefined },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: { info: () => undefined, warn: (message, ...extra) => void w.warnings.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }), error: () => undefined },
+    count: (metric, value = 1) => void w.metrics.set(metric, (w.metrics.get(metric) ?? 0) + value),
   });
   return w;
 }
@@ -440,5 +447,102 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     w.now = at(20);
     await expect(w.service.sweep()).rejects.toThrow(/the held resolutions: DynamoDB Query failed/);
     expect(w.pages.map((p) => p.tier)).toEqual(['Cloud Infrastructure Team (L2)']);
+  });
+});
+
+// Review 17 R17-6: one sweep did every overdue timer in sequence inside escalation-timer's 60 s timeout; after a long
+// Scheduler outage it could be cut off mid-way. Now a small pool, and no timer started once the function's time left
+// (context.getRemainingTimeInMillis) is within SWEEP_RESERVE_MS: the rest is counted and done by the next sweep, once.
+describe('EscalationService.sweep under the function\'s deadline (review 17 R17-6)', () => {
+  const SECOND_MS = 1000;
+  /** Twelve incidents whose L2 timers Scheduler dropped during an outage, all 17 min overdue. */
+  const outage = (): Incident[] => Array.from({ length: 12 }, (_, i) => l1Paged({ incidentId: `inc-${String(i).padStart(12, 'a')}`, incidentKey: `key-${i}` }));
+
+  /**
+   * The latency fault: every alarm read and every page takes `latencyMs` (the world's clock moves on; concurrent calls add
+   * up, which only makes the fault harsher). Counts how often it fired, and the most pages in flight at once.
+   */
+  function slow(w: World, latencyMs: number): { fired: number; inFlight: number; maxInFlight: number } {
+    const fault = { fired: 0, inFlight: 0, maxInFlight: 0 };
+    const services = (w.service as unknown as { ctx: { services: EscalationServices } }).ctx.services;
+    const read = services.alarms.read.bind(services.alarms);
+    const notify = services.notifier.notify.bind(services.notifier);
+    services.alarms.read = async (location) => {
+      fault.fired += 1;
+      w.now = new Date(w.now.getTime() + latencyMs);
+      return read(location);
+    };
+    services.notifier.notify = async (...args) => {
+      fault.fired += 1;
+      fault.inFlight += 1;
+      fault.maxInFlight = Math.max(fault.maxInFlight, fault.inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      w.now = new Date(w.now.getTime() + latencyMs);
+      fault.inFlight -= 1;
+      return notify(...args);
+    };
+    return fault;
+  }
+
+  /** A Lambda invocation's time left, read from the world's clock: `timeoutMs` from now. */
+  const invocation = (w: World, timeoutMs = 60 * SECOND_MS): { remainingMs: () => number } => {
+    const deadline = w.now.getTime() + timeoutMs;
+    return { remainingMs: () => deadline - w.now.getTime() };
+  };
+
+  it('with every call slow, the sweep stops starting timers at the reserve, inside its time, and says how many are left; the next sweep pages the rest; each L2 paged once', async () => {
+    const w = world(outage());
+    w.now = at(17);
+    const fault = slow(w, 4 * SECOND_MS);
+    const first = invocation(w);
+    const swept = await w.service.sweep(first);
+
+    expect(fault.fired).toBeGreaterThan(0);
+    const done = w.pages.length;
+    // Stopped part-way, inside the function's time: the timers it started all finished (each paged its L2).
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(12);
+    expect(first.remainingMs()).toBeGreaterThan(0);
+    expect(swept.delivered).toHaveLength(done);
+    expect(swept.reason).toMatch(new RegExp(`^swept ${done} of 12 overdue timers: `));
+    expect(swept.reason).toContain(`; ${12 - done} left for the next sweep (5 min on): the function had `);
+    expect(w.metrics.get('TimersLeftForNextSweep')).toBe(12 - done);
+    expect(w.metrics.get('TimersOverdue')).toBe(12);
+    const stopped = w.warnings.find((x) => x.message === 'escalation sweep: out of time, overdue timers left for the next sweep');
+    expect(stopped?.extra).toMatchObject({ left: 12 - done, done, overdue: 12 });
+    expect(stopped?.extra.remainingMs).toBeLessThanOrEqual(SWEEP_RESERVE_MS);
+
+    // The next sweep, 5 minutes on, in a fresh invocation: the rest, said 22 min late; nobody paged twice.
+    w.now = at(22);
+    const next = await w.service.sweep(invocation(w));
+    expect(next.delivered).toHaveLength(12 - done);
+    expect(w.pages.filter((p) => p.because?.includes('paged 22 min late'))).toHaveLength(12 - done);
+    expect(new Set(w.pages.map((p) => p.incidentId)).size).toBe(12);
+    expect(w.pages).toHaveLength(12);
+    expect(w.pages.every((p) => p.tier === 'Cloud Infrastructure Team (L2)')).toBe(true);
+    w.now = at(27);
+    expect(await w.service.sweep(invocation(w))).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(w.pages).toHaveLength(12);
+  });
+
+  it(`works on at most ${SWEEP_CONCURRENCY} timers at once, and without a deadline (no Lambda context) does them all in one sweep`, async () => {
+    const w = world(outage());
+    w.now = at(17);
+    const fault = slow(w, 4 * SECOND_MS);
+    const swept = await w.service.sweep();
+    expect(fault.maxInFlight).toBe(SWEEP_CONCURRENCY);
+    expect(swept.reason).toMatch(/^swept 12 overdue timers: /);
+    expect(w.pages).toHaveLength(12);
+    expect(w.metrics.get('TimersLeftForNextSweep')).toBeUndefined();
+  });
+
+  it('started inside the reserve, the sweep starts nothing, counts every overdue timer as left, and throws nothing', async () => {
+    const w = world(outage().slice(0, 3));
+    w.now = at(17);
+    const swept = await w.service.sweep(invocation(w, SWEEP_RESERVE_MS));
+    expect(swept).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(swept.reason).toMatch(/^swept 0 of 3 overdue timers; 3 left for the next sweep \(5 min on\): the function had 20 s left, within the 20 s kept/);
+    expect(w.metrics.get('TimersLeftForNextSweep')).toBe(3);
+    expect(w.pages).toEqual([]);
   });
 });
