@@ -109,7 +109,7 @@ export interface PruneDeps {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Waits between retries (Lambda: a timer; tests: recorded, no waiting). */
   sleep?: (ms: number) => Promise<void>;
-  /** Lambda's remaining time (context.getRemainingTimeInMillis): no retry starts that would leave less than RESPONSE_RESERVE_MS. */
+  /** Lambda's remaining time (context.getRemainingTimeInMillis): no SSM call starts with SSM_RESERVE_MS left, no status read with RESPONSE_RESERVE_MS. */
   remainingMs?: () => number;
   /**
    * The stack's status (DescribeStacks), read only when a Create/Update has a failure to answer: during
@@ -136,6 +136,14 @@ const describeError = (error: unknown): string => (error instanceof Error ? `${e
 
 /** The longest one attempt of a call may take (the SDK's own attempts inside it included), whatever time is left. */
 export const CALL_DEADLINE_MS = 20_000;
+/**
+ * Time the SSM calls leave for the stack's status read (one attempt at its full deadline), on top of the answer's reserve:
+ * the read comes after every SSM call and decides FAILED on a forward deploy, so SSM calls that hang must not use its time
+ * (review 18, R18-1: they did, and a forward deploy whose SSM hung was answered SUCCESS "not read").
+ */
+export const STATUS_READ_RESERVE_MS = CALL_DEADLINE_MS;
+/** Time kept when an SSM call starts or retries: the status read's slot and the answer's reserve. */
+export const SSM_RESERVE_MS = RESPONSE_RESERVE_MS + STATUS_READ_RESERVE_MS;
 
 /** A call that outlived its deadline: answered as any other failure of the call, so CloudFormation still gets its answer. */
 export class CallDeadlineError extends Error {
@@ -143,15 +151,15 @@ export class CallDeadlineError extends Error {
 }
 
 /**
- * One attempt of a call, given at most min(CALL_DEADLINE_MS, the time left less RESPONSE_RESERVE_MS): a call that hangs
- * (a stalled regional endpoint, during the very event that makes a deploy roll back) cannot eat the time kept for the
- * answer (review 17, R17-2). The call is told by its AbortSignal (the SDK's send aborts the request); a call that ignores
- * it is left behind, not waited for.
+ * One attempt of a call, given at most min(CALL_DEADLINE_MS, the time left less `reserveMs`): a call that hangs (a stalled
+ * regional endpoint, during the very event that makes a deploy roll back) cannot eat the time kept for the answer
+ * (review 17, R17-2), nor, for an SSM call, the status read's (R18-1). The call is told by its AbortSignal (the SDK's
+ * send aborts the request); a call that ignores it is left behind, not waited for.
  */
-async function withDeadline<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps): Promise<T> {
+async function withDeadline<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps, reserveMs: number): Promise<T> {
   const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-  const budget = Math.min(CALL_DEADLINE_MS, remaining - RESPONSE_RESERVE_MS);
-  if (budget <= 0) throw new CallDeadlineError(`${label} not started: ${Math.round(remaining / 1000)} s left, ${RESPONSE_RESERVE_MS / 1000} s kept for the answer`);
+  const budget = Math.min(CALL_DEADLINE_MS, remaining - reserveMs);
+  if (budget <= 0) throw new CallDeadlineError(`${label} not started: ${Math.round(remaining / 1000)} s left, ${reserveMs / 1000} s kept ${reserveMs > RESPONSE_RESERVE_MS ? "for the stack's status read and the answer" : 'for the answer'}`);
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
@@ -167,25 +175,29 @@ async function withDeadline<T>(label: string, call: (signal: AbortSignal) => Pro
   }
 }
 
-/** One call with bounded retries of transient failures (review 15, R15-9), each attempt under its deadline (R17-2). */
-async function withRetries<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps): Promise<T> {
+/**
+ * One call with bounded retries of transient failures (review 15, R15-9), each attempt under its deadline (R17-2); no
+ * attempt or retry starts with `reserveMs` or less left.
+ */
+async function withRetries<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps, reserveMs: number): Promise<T> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await withDeadline(label, call, deps);
+      return await withDeadline(label, call, deps, reserveMs);
     } catch (error) {
       const delay = RETRY_DELAYS_MS[attempt];
       const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-      if (!isRetryable(error) || delay === undefined || remaining - delay < RESPONSE_RESERVE_MS) throw error;
+      if (!isRetryable(error) || delay === undefined || remaining - delay < reserveMs) throw error;
       deps.logger.warn('AWS call failed transiently; retrying', { call: label, attempt: attempt + 1, delayMs: delay, error: describeError(error) });
       await sleep(delay);
     }
   }
 }
 
-/** The SSM client with bounded retries of transient failures. */
+/** The SSM client with bounded retries of transient failures, leaving the status read's slot and the answer's reserve. */
 function retryingSsm(deps: PruneDeps): Pick<SSMClient, 'send'> {
-  const send = (command: Parameters<SSMClient['send']>[0]): Promise<unknown> => withRetries(command.constructor.name, (abortSignal) => deps.ssm.send(command, { abortSignal }), deps);
+  const send = (command: Parameters<SSMClient['send']>[0]): Promise<unknown> =>
+    withRetries(command.constructor.name, (abortSignal) => deps.ssm.send(command, { abortSignal }), deps, SSM_RESERVE_MS);
   return { send: send as SSMClient['send'] };
 }
 
@@ -309,7 +321,7 @@ async function cleanUp(event: CustomResourceEvent, deps: PruneDeps): Promise<Ans
   // that would stop the stack in UPDATE_ROLLBACK_FAILED; nor is an Update whose stack cannot be read (decision 262).
   let stack: string;
   try {
-    stack = deps.stackStatus ? await withRetries('CloudFormation DescribeStacks', deps.stackStatus, deps) : 'not read (no reader)';
+    stack = deps.stackStatus ? await withRetries('CloudFormation DescribeStacks', deps.stackStatus, deps, RESPONSE_RESERVE_MS) : 'not read (no reader)';
   } catch (error) {
     stack = `not read (${describeError(error)})`;
   }

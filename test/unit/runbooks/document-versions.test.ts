@@ -161,14 +161,21 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
       return {};
     });
   };
-  // The stack's status as DescribeStacks answers it: a forward deploy's unless a case says otherwise.
+  /**
+   * The stack's status as DescribeStacks answers it: a forward deploy's unless a case says otherwise. With `remainingMs`,
+   * Lambda's clock: the time left at the start, running down as the calls' deadlines and the retries' waits pass (jest's
+   * fake timers, so a 20 s deadline takes no real time); `elapsedMs` is the time the answer took on that clock. Without
+   * it, no clock: no deadline, and retries recorded without waiting.
+   */
   const run = async (
     event: Partial<CustomResourceEvent>,
     remainingMs?: number,
     stackStatus: (abortSignal?: AbortSignal) => Promise<string> = () => Promise.resolve('UPDATE_IN_PROGRESS'),
-  ): Promise<{ answer: Record<string, unknown>; sleeps: number[] }> => {
+  ): Promise<{ answer: Record<string, unknown>; sleeps: number[]; elapsedMs: number }> => {
     const sleeps: number[] = [];
     const bodies: string[] = [];
+    if (remainingMs !== undefined) jest.useFakeTimers({ now: Date.parse('2026-12-07T08:00:00Z') });
+    const start = Date.now();
     const deps: PruneDeps = {
       ssm,
       put: (_url, body) => {
@@ -178,12 +185,12 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
       sleep: (ms) => {
         sleeps.push(ms);
-        return Promise.resolve();
+        return remainingMs === undefined ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, ms));
       },
-      ...(remainingMs === undefined ? {} : { remainingMs: () => remainingMs }),
+      ...(remainingMs === undefined ? {} : { remainingMs: () => remainingMs - (Date.now() - start) }),
       stackStatus,
     };
-    await pruneSupersededVersions(
+    const answered = pruneSupersededVersions(
       {
         RequestType: 'Update',
         ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=0',
@@ -197,8 +204,24 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
       },
       deps,
     );
+    let elapsedMs = 0;
+    if (remainingMs !== undefined) {
+      let settled = false;
+      void answered.finally(() => {
+        settled = true;
+      });
+      try {
+        // Lambda's timeout ends the invocation: a case that runs past the time it was given fails here.
+        // Each step runs the promises waiting, then the clock to the next timer (a deadline, a retry's wait) and no further.
+        for (await jest.advanceTimersByTimeAsync(0); !settled && Date.now() - start < remainingMs && jest.getTimerCount() > 0; ) await jest.advanceTimersToNextTimerAsync();
+        elapsedMs = Date.now() - start;
+      } finally {
+        jest.useRealTimers();
+      }
+    }
+    await answered;
     expect(bodies).toHaveLength(1);
-    return { answer: JSON.parse(bodies[0] ?? '{}') as Record<string, unknown>, sleeps };
+    return { answer: JSON.parse(bodies[0] ?? '{}') as Record<string, unknown>, sleeps, elapsedMs };
   };
   const deletes = (): string[] => ssm.commandCalls(DeleteDocumentCommand).map((c) => c.args[0].input.DocumentVersion ?? '');
 
@@ -236,11 +259,16 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     expect(answer.Reason).toContain('left startable by number: Doc:1, Doc:2; Doc: ThrottlingException: Rate exceeded');
   });
 
-  it("no retry that would leave less than 30 s to answer CloudFormation (Lambda's remaining time)", async () => {
+  it("no SSM retry that would leave less than 50 s (the stack's status read's 20 s and the answer's 30 s: review 18, R18-1)", async () => {
     const live = documentWithVersions();
     deleteAnswers(live, [awsError('ThrottlingException', 'Rate exceeded')]);
-    const { answer, sleeps } = await run({}, 30_500);
-    expect(sleeps).toEqual([]);
+    let reads = 0;
+    const { answer, sleeps } = await run({}, 50_500, () => {
+      reads += 1;
+      return Promise.resolve('UPDATE_IN_PROGRESS');
+    });
+    expect(sleeps).toEqual([]); // 50.5 s - 1 s < 50 s
+    expect(reads).toBe(1);
     expect(answer).toMatchObject({ Status: 'FAILED' });
   });
 
@@ -355,42 +383,74 @@ describe('the custom resource answering CloudFormation: retries, a rollback, a f
     expect(ssm.calls()).toHaveLength(0);
   });
 
-  // Review 17, R17-2: each attempt of a call gets at most min(20 s, the time left less the 30 s kept for the answer).
-  // 30.4 s left: 0.4 s each, and no retry (the next would start inside the reserve).
-  it('a DescribeStacks that never answers, 30.4 s left (review 17, R17-2): the call is given up at its deadline and CloudFormation still gets its answer, SUCCESS "not read"', async () => {
+  // Review 17, R17-2: each attempt of a call gets at most min(20 s, the time left less what is kept after it): 30 s for
+  // the answer; for an SSM call also 20 s for the stack's status read that follows (review 18, R18-1). The clock runs
+  // down as Lambda's does: a call given up at its deadline has used that time.
+  it('a DescribeStacks that never answers (review 17, R17-2): given up at its 20 s deadline and CloudFormation still gets its answer with 30 s left, SUCCESS "not read"', async () => {
     const live = documentWithVersions();
     deleteAnswers(live, [awsError('AccessDeniedException', 'denied'), awsError('AccessDeniedException', 'denied')]);
     const signals: Array<AbortSignal | undefined> = [];
-    const { answer, sleeps } = await run({}, 30_400, (signal?: AbortSignal) => {
+    const { answer, sleeps, elapsedMs } = await run({}, 50_400, (signal?: AbortSignal) => {
       signals.push(signal);
       return new Promise<string>(() => undefined);
     });
     expect(signals).toHaveLength(1);
     expect(signals[0]?.aborted).toBe(true);
     expect(sleeps).toEqual([]);
+    expect(elapsedMs).toBe(20_000);
     expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '2' } });
-    expect(answer.Reason).toContain("Not failed: the stack's status is not read (CallDeadlineExceeded: CloudFormation DescribeStacks did not answer within 0.4 s)");
+    expect(answer.Reason).toContain("Not failed: the stack's status is not read (CallDeadlineExceeded: CloudFormation DescribeStacks did not answer within 20.0 s)");
   });
 
-  it('an SSM call that never answers, 30.4 s left (review 17, R17-2): given up at its deadline, the failure answered (FAILED on a forward deploy, the call named)', async () => {
+  it('an SSM call that never answers, 50.4 s left (review 17, R17-2): given up at its deadline (0.4 s, keeping 50 s), the status read, FAILED on a forward deploy naming the call', async () => {
     ssm.on(ListDocumentVersionsCommand).callsFake(() => new Promise(() => undefined));
-    const { answer } = await run({}, 30_400);
+    let reads = 0;
+    const { answer, elapsedMs } = await run({}, 50_400, () => {
+      reads += 1;
+      return Promise.resolve('UPDATE_IN_PROGRESS');
+    });
     expect(ssm.commandCalls(ListDocumentVersionsCommand)).toHaveLength(1);
+    expect(reads).toBe(1);
+    expect(elapsedMs).toBe(400);
     expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '0', Left: '1' } });
     expect(answer.Reason).toContain('Doc: CallDeadlineExceeded: ListDocumentVersionsCommand did not answer within 0.4 s');
+  });
+
+  // Review 18, R18-1: SSM hanging across several documents used to run the SSM calls down to the answer's reserve, so the
+  // status read was never started and a forward deploy that deleted nothing was answered SUCCESS "not read". On Lambda's
+  // 5 minutes: Doc1's 6 attempts (20 s each, 31 s of waits) end at 151 s; Doc2's at 250 s (a 1st-4th attempt of 20 s,
+  // waits of 1, 2, 4 and 8 s, a 5th of 4 s that leaves 50 s; a 6th would start after 16 s, inside the 50 s); Doc3's is
+  // not started; the status read starts with 50 s left and answers at once.
+  it('SSM hanging on every call for three documents, 300 s left (review 18, R18-1): the SSM calls stop with 50 s left, the status is read, FAILED on a forward deploy', async () => {
+    process.env[DOCUMENT_NAMES_ENV] = 'Doc1,Doc2,Doc3';
+    process.env[DOCUMENT_HASHES_ENV] = `Doc1=${reviewedHash},Doc2=${reviewedHash},Doc3=${reviewedHash}`;
+    ssm.on(ListDocumentVersionsCommand).callsFake(() => new Promise(() => undefined));
+    let reads = 0;
+    const { answer, sleeps, elapsedMs } = await run({}, 300_000, () => {
+      reads += 1;
+      return Promise.resolve('UPDATE_IN_PROGRESS');
+    });
+    expect(ssm.commandCalls(ListDocumentVersionsCommand).map((c) => c.args[0].input.Name)).toEqual([...Array<string>(6).fill('Doc1'), ...Array<string>(5).fill('Doc2')]);
+    expect(sleeps).toEqual([1000, 2000, 4000, 8000, 16000, 1000, 2000, 4000, 8000]);
+    expect(reads).toBe(1);
+    expect(elapsedMs).toBe(250_000);
+    expect(answer).toMatchObject({ Status: 'FAILED', Data: { Deleted: '0', Left: '3' } });
+    expect(answer.Reason).toContain("Doc3: CallDeadlineExceeded: ListDocumentVersionsCommand not started: 50 s left, 50 s kept for the stack's status read and the answer");
+    expect(answer.Reason).toMatch(/\(the stack is UPDATE_IN_PROGRESS\)$/);
   });
 
   it('no time left beyond the reserve (30 s): no call is started (the stack\'s status neither: not read, so not FAILED), the answer goes out at once', async () => {
     documentWithVersions();
     let reads = 0;
-    const { answer } = await run({}, 30_000, () => {
+    const { answer, elapsedMs } = await run({}, 30_000, () => {
       reads += 1;
       return Promise.resolve('UPDATE_IN_PROGRESS');
     });
     expect(ssm.calls()).toHaveLength(0);
     expect(reads).toBe(0);
+    expect(elapsedMs).toBe(0);
     expect(answer).toMatchObject({ Status: 'SUCCESS' });
-    expect(answer.Reason).toContain('Doc: CallDeadlineExceeded: ListDocumentVersionsCommand not started: 30 s left, 30 s kept for the answer');
+    expect(answer.Reason).toContain("Doc: CallDeadlineExceeded: ListDocumentVersionsCommand not started: 30 s left, 50 s kept for the stack's status read and the answer");
     expect(answer.Reason).toContain("the stack's status is not read (CallDeadlineExceeded: CloudFormation DescribeStacks not started: 30 s left, 30 s kept for the answer)");
   });
 
