@@ -472,6 +472,17 @@ export const serviceDependenciesSchema = z.strictObject({
   ),
 });
 
+/**
+ * The oldest state change a replay is acted on for, in days (project default). Not recordRetentionDays itself: a claim's
+ * expiry is fixed when it is taken, so after that setting is raised (30 -> 90) the claims taken under the old one are
+ * gone at 30 days, and a bound read from the current setting would let a 31-90-day-old replay through with its claim gone
+ * (review 18, R18-6). The schema keeps recordRetentionDays at least this long, so under any setting ever deployed every
+ * claim lives at least this long and the bound holds whatever the setting's history. 15 days: a live delivery is never
+ * older than a dead-letter queue keeps it (SQS: at most 14 days) and EventBridge retries for at most 24 hours; a replay
+ * from an archive is the recovery from such an outage (decision 286).
+ */
+export const REPLAY_MAX_AGE_DAYS = 15;
+
 export const automationConfigSchema = z.strictObject({
   service: nonEmptyString,
   stateTableName: string.check(z.minLength(3), z.maxLength(255)),
@@ -480,8 +491,11 @@ export const automationConfigSchema = z.strictObject({
   killSwitchCacheSeconds: number.check(int, z.minimum(0), z.maximum(300)),
   /** How long a claimed incident is held by one invocation before a retry may take it over. */
   claimLeaseSeconds: number.check(int, z.minimum(30), z.maximum(3600)),
-  /** How long incident and audit records are kept (DynamoDB TTL). */
-  recordRetentionDays: number.check(int, atLeast1, z.maximum(3650)),
+  /**
+   * How long incident and audit records are kept (DynamoDB TTL). At least REPLAY_MAX_AGE_DAYS: a replay that young is
+   * acted on because its claim is sure to be there, under this setting and every earlier one (decision 286).
+   */
+  recordRetentionDays: number.check(int, z.minimum(REPLAY_MAX_AGE_DAYS, `must be at least ${REPLAY_MAX_AGE_DAYS} days: a replayed event that young is acted on, and only its claim tells whether it was handled`), z.maximum(3650)),
   environments: z.record(environmentNameSchema, environmentSchema),
   troubleshooting: z.array(troubleshootingRowSchema).check(
     nonEmptyLength,

@@ -7,11 +7,11 @@ import { replayBeyondRecordsReason } from '../events/replay-age';
 
 /** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions; a kill switch change -> L1. */
 export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalate', options, ({ service, announceKillSwitchChange, runtime, clock }, event) => {
+  return handlerFor('escalate', options, ({ service, announceKillSwitchChange, clock }, event) => {
     const input = parseEscalateInput(event);
     if (input.kind === 'alarm') {
-      // An archive's replay older than the incident records that would recognise it (decision 274): nobody paged again.
-      const tooOld = replayBeyondRecordsReason(input.event, clock.now(), runtime.config.recordRetentionDays);
+      // An archive's replay older than every claim is sure to be kept (decisions 274, 286): nobody paged again.
+      const tooOld = replayBeyondRecordsReason(input.event, clock.now());
       if (tooOld !== undefined) throw new InvalidInputError(tooOld, [`replay-name: ${input.event.replayName ?? ''}`, `state.timestamp: ${input.event.state.timestamp}`]);
     }
     return input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input);

@@ -101,8 +101,8 @@ function admit<Clients, Target extends { resource: ResourceRef }, Observation, C
     // record, audit) is one the handler itself would build (decision 184).
     const facts = handlerTrustFacts(runtime, playbook.name);
     refuseUnwatchedAlarm(event, deps.watchedAlarms ? { ...facts, watchedAlarms: deps.watchedAlarms } : facts);
-    // An archive's replay older than the claims that would recognise it as handled (decision 274): refused, nothing read.
-    const replayTooOld = replayBeyondRecordsReason(event, deps.clock.now(), runtime.config.recordRetentionDays);
+    // An archive's replay older than every claim is sure to be kept (decisions 274, 286): refused, nothing read.
+    const replayTooOld = replayBeyondRecordsReason(event, deps.clock.now());
     if (replayTooOld !== undefined) throw new InvalidInputError(replayTooOld, [`replay-name: ${event.replayName ?? ''}`, `state.timestamp: ${event.state.timestamp}`]);
     if (event.muted) return { kind: 'skipped', event, reason: `alarm is muted: ${event.mutedReason ?? 'actions suppressed'}`, muted: true };
     if (!playbook.actsOn.includes(event.state.value)) {

@@ -22,6 +22,8 @@ describe('loadRuntimeConfig', () => {
     ['an unknown field', { environments: { staging: { autoScalling: true } } }, 'environments.staging'],
     ['a bad kill switch name', { killSwitchParameterName: 'kill switch' }, 'killSwitchParameterName'],
     ['a negative cooldown', { environments: { development: { guardrails: { cooldownSeconds: -1 } } } }, 'environments.development.guardrails.cooldownSeconds'],
+    // Decision 286: a replay up to 15 days old is acted on because its claim is sure to be kept that long.
+    ['records kept 14 days, under the 15 a replay is trusted', { recordRetentionDays: 14 }, 'recordRetentionDays'],
   ])('fails at start on %s, naming the field', (_name, overrides, field) => {
     let error: unknown;
     try {

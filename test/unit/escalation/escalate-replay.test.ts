@@ -1,5 +1,5 @@
-// escalate and an alarm event EventBridge replayed from an archive (decision 274): a replay of a state change older than
-// the incident records is refused before anything is read, so nobody is paged again for it; a younger one is handled
+// escalate and an alarm event EventBridge replayed from an archive (decisions 274, 286): a replay of a state change older
+// than every claim is sure to be kept (15 days) is refused before anything is read, so nobody is paged again for it; a younger one is handled
 // as any delivery of its state change (the incident record recognises it).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,18 +37,20 @@ function handlerRecording(calls: string[]) {
 }
 
 describe('escalate on an alarm event replayed from an EventBridge archive', () => {
-  it('refuses a replay of a state change older than the records kept (91 days), reading nothing and paging nobody', async () => {
+  // 16 days: past the 15 every claim is kept; 45 days: within the 90 configured now, but a claim taken while
+  // recordRetentionDays was 30 is gone (review 18, R18-6).
+  it.each([16, 45])('refuses a replay of a state change %i days old, past the 15 days every claim is kept, reading nothing and paging nobody', async (daysAgo) => {
     const calls: string[] = [];
-    const result = await handlerRecording(calls)(replayOfQueueAlarm(91));
+    const result = await handlerRecording(calls)(replayOfQueueAlarm(daysAgo));
     expect(result).toMatchObject({
       action: 'rejected',
-      reason: expect.stringMatching(/^replayed event \(EventBridge replay "replay_archive"\) of alarm ".+"'s state change of .+, 91 days ago: older than the 90 days/),
+      reason: expect.stringMatching(new RegExp(`^replayed event \\(EventBridge replay "replay_archive"\\) of alarm ".+"'s state change of .+, ${daysAgo} days ago: older than the 15 days`)),
       delivered: [],
     });
     expect(calls).toEqual([]);
   });
 
-  it.each([90, 5])('takes a replay of a state change %i days old as a delivery of it: the incident is read', async (daysAgo) => {
+  it.each([15, 5])('takes a replay of a state change %i days old as a delivery of it: the incident is read', async (daysAgo) => {
     const calls: string[] = [];
     // The refusing store makes the handler log its failure and throw: only how far the event got is asserted.
     const quiet = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));

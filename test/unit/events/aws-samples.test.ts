@@ -491,7 +491,7 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
   });
 
   // Decision 274. EventBridge re-sends an archived event as it was, plus replay-name: the 2019 example's state change is
-  // seven years before this clock, far older than the 90 days (recordRetentionDays) its claim is kept. Fails without the
+  // seven years before this clock, far older than the 15 days its claim is sure to be kept (decision 286). Fails without the
   // check in run-playbook.ts's admit: the replay goes on to DescribeAlarms (and, the alarm still in ALARM since then and
   // the claim gone, would remediate the state change again).
   it('every handler refuses a replay of a state change older than the records kept, and calls nothing', async () => {
@@ -499,7 +499,7 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
       const { decision, calls, published } = await decide(name, asOwnAlarm(name, delivered('adapted-replayed-from-archive')));
       expect(decision).toMatchObject({
         outcome: 'rejected',
-        reason: expect.stringMatching(/^replayed event \(EventBridge replay "replay_archive"\) of alarm ".+"'s state change of 2019-10-02T17:04:40\.989\+0000, 2621 days ago: older than the 90 days the records that tell a handled state change are kept \(recordRetentionDays\), so whether it was handled cannot be told; not acted on, nothing read or changed$/),
+        reason: expect.stringMatching(/^replayed event \(EventBridge replay "replay_archive"\) of alarm ".+"'s state change of 2019-10-02T17:04:40\.989\+0000, 2621 days ago: older than the 15 days within which the records are sure to tell a handled state change \(every claim is kept at least that long\), so whether it was handled cannot be told; not acted on, nothing read or changed \(to act on it, run the playbook's runbook by hand\)$/),
         findings: ['replay-name: replay_archive', 'state.timestamp: 2019-10-02T17:04:40.989+0000'],
       });
       expect(calls).toEqual([]);
@@ -522,10 +522,12 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     return replayName === undefined ? event : { ...event, 'replay-name': replayName };
   };
   it.each<[string, string, Record<string, unknown>, number]>([
-    ['a replay of a state change 90 days old (the records still hold its claim)', 'DescribeAlarms', queueSample('replay_archive'), 90],
+    ['a replay of a state change 15 days old (every claim is kept at least that long)', 'DescribeAlarms', queueSample('replay_archive'), 15],
     ['a replay of a state change 5 days old', 'DescribeAlarms', queueSample('replay_archive'), 5],
     ['a live delivery of a state change 2621 days old (no replay-name: the age is not judged)', 'DescribeAlarms', queueSample(), 2621],
-    ['a replay of a state change 91 days old', 'nothing', queueSample('replay_archive'), 91],
+    // Review 18, R18-6: recordRetentionDays is 90 now, but a claim taken while it was 30 is gone at 30 days.
+    ['a replay of a state change 45 days old (within the 90 days configured now, but a claim taken under 30 is gone)', 'nothing', queueSample('replay_archive'), 45],
+    ['a replay of a state change 16 days old', 'nothing', queueSample('replay_archive'), 16],
   ])('scale-consumers, for %s: first call %s', async (_what, first, input, daysAgo) => {
     const calls: string[] = [];
     // Past the re-read the services refuse every call (the claim throws): only how far the event got is asserted.
@@ -534,7 +536,7 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
       () => undefined,
     );
     expect(calls[0] ?? 'nothing').toBe(first);
-    if (first === 'nothing') expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^replayed event .*, 91 days ago: older than the 90 days/) });
+    if (first === 'nothing') expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(new RegExp(`^replayed event .*, ${daysAgo} days ago: older than the 15 days`)) });
   });
 
   // The partial-data page's alarm queries a Metrics Insights table: routed to none of the handlers, and, relabelled as
