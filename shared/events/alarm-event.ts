@@ -93,8 +93,11 @@ const MAX_DESCRIPTION_CHARS = 1024;
 const MAX_DIMENSIONS = 30;
 const MAX_DIMENSION_NAME_CHARS = 255;
 const MAX_DIMENSION_VALUE_CHARS = 1024;
-// Our own bounds: no field of a real alarm event comes near them; anything beyond is not an alarm event.
-const MAX_STRING_BYTES = 10 * 1024;
+// Our own bounds, above every field CloudWatch allows: the largest is a state's reasonData, StateReasonData of up to 4000
+// characters (CloudWatch API model, SetAlarmState; written by anyone who tests an alarm with set-alarm-state), up to
+// 16,000 bytes of UTF-8 at 4 bytes a character. 10 KiB refused a legal one of 3,414 CJK characters (decision 287).
+// Anything beyond is not an alarm event.
+const MAX_STRING_BYTES = 16 * 1024;
 const MAX_DEPTH = 32;
 const MAX_FIELD_NAME_CHARS = 255;
 
@@ -361,11 +364,23 @@ function toSeries(metric: RawMetric): AlarmMetricSeries {
 }
 
 function parseReasonData(raw: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    parsed = JSON.parse(raw) as unknown;
   } catch {
     return raw; // Kept as text: the state change is still valid and the reason is still worth recording.
   }
+  // SetAlarmState's 4000 characters can nest 2000 levels deep, past what JSON.stringify and any recursive reader of the
+  // parsed value survive: past the event's own depth bound it is kept as the text it came as (decision 287).
+  return nestedDeeperThan(parsed, MAX_DEPTH) ? raw : parsed;
+}
+
+/** Whether objects or arrays nest more than `levels` deep in `value`; recurses at most `levels` deep itself. */
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(item, levels - 1)) return true;
+  return false;
 }
 
 function toState(raw: RawState): AlarmState {

@@ -179,3 +179,40 @@ describe('scale-consumers on AWS-published event shapes (production)', () => {
     expect(await maximumConcurrency(account)).toBe(100);
   });
 });
+
+// Decision 287: an alarm of ours set to ALARM with SetAlarmState (how the User Guide has an alarm tested), with the
+// longest reason (1023 characters) and reason data (4000) CloudWatch accepts, in Japanese: 11,892 bytes of reasonData.
+// The parser's 10 KiB string bound refused the genuine event before any call: no scale-up for a real backlog.
+describe('scale-consumers on its own alarm set by SetAlarmState with the longest Japanese reason (production)', () => {
+  let account: SandboxAccount;
+  let handler: AlarmHandler;
+
+  beforeAll(async () => {
+    account = await provisionAccount('production');
+    handler = loadHandler('scale-consumers');
+  });
+
+  it('scales the consumers one step, the reason data kept whole by CloudWatch and taken by the handler', async () => {
+    const alarmName = queueAlarmName(account.topology);
+    const sample = sampleEvent('adapted-set-alarm-state-longest-unicode-reason');
+    const state = sample.detail.state as unknown as { reason: string; reasonData: string };
+    await account.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: state.reason, StateReasonData: state.reasonData }));
+    const described = (await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] }))).MetricAlarms?.[0];
+    expect([described?.StateValue, described?.StateReasonData?.length, described?.StateReason?.length]).toEqual(['ALARM', 4000, 1023]);
+
+    // The event CloudWatch sends for it: the documented single-metric shape, the alarm's own metric, its state as set.
+    const event = inAccount(sample, account, alarmName);
+    event.detail.configuration = {
+      metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: account.topology.queue.name } }, period: 60, stat: 'Maximum' }, returnData: true }],
+    };
+    event.detail.state = { ...event.detail.state, timestamp: cloudWatchTime(described?.StateUpdatedTimestamp ?? new Date()) };
+
+    await putQueueDepth(account);
+    expect(await maximumConcurrency(account)).toBe(50);
+    const since = await callIndex();
+    const decision = await handler(event);
+    expect(decision).toMatchObject({ outcome: 'applied', playbook: 'scale-consumers', alarmName });
+    expect(await maximumConcurrency(account)).toBe(100);
+    expect(await changesSince(account, since)).toEqual(['lambda:UpdateEventSourceMapping', 'scheduler:CreateSchedule']);
+  });
+});

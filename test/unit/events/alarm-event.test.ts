@@ -329,7 +329,7 @@ describe('parseAlarmEvent', () => {
   });
 
   describe('rejections', () => {
-    const long = 'x'.repeat(10 * 1024 + 1);
+    const long = 'x'.repeat(16 * 1024 + 1);
     it.each<[string, unknown, RegExp]>([
       ['rejects null', null, /^event must be a JSON object, got null$/],
       ['rejects an array', [fixture('alarm-state-change-single-metric')], /^event must be a JSON object, got an array$/],
@@ -372,9 +372,9 @@ describe('parseAlarmEvent', () => {
       ['rejects metrics that are not a list', changed('alarm-state-change-single-metric', [[...metricsPath], { id: 'm1' }]), /^detail\.configuration\.metrics: expected an array$/],
       ['rejects a dimension value that is not a string', changed('alarm-state-change-single-metric', [[...metricsPath, 0, 'metricStat', 'metric', 'dimensions', 'InstanceId'], 7]), /^detail\.configuration\.metrics\[0\]\.metricStat\.metric\.dimensions\.InstanceId: expected a string dimension value$/],
       ['rejects more than 30 dimensions on a metric', changed('alarm-state-change-single-metric', [[...metricsPath, 0, 'metricStat', 'metric', 'dimensions'], dimensions(31)]), /^detail\.configuration\.metrics\[0\]\.metricStat\.metric\.dimensions: at most 30 dimensions per metric$/],
-      ['rejects a description over 10 KB', changed('alarm-state-change-single-metric', [['detail', 'configuration', 'description'], long]), /^detail\.configuration\.description: string exceeds 10240 bytes$/],
-      ['rejects an unknown field over 10 KB', changed('alarm-state-change-single-metric', [['detail', 'notes'], [long]]), /^detail\.notes\[0\]: string exceeds 10240 bytes$/],
-      ['rejects a state reason over 10 KB of multi-byte text', changed('alarm-state-change-single-metric', [['detail', 'state', 'reason'], 'é'.repeat(5121)]), /^detail\.state\.reason: string exceeds 10240 bytes$/],
+      ['rejects a description over 16 KiB', changed('alarm-state-change-single-metric', [['detail', 'configuration', 'description'], long]), /^detail\.configuration\.description: string exceeds 16384 bytes$/],
+      ['rejects an unknown field over 16 KiB', changed('alarm-state-change-single-metric', [['detail', 'notes'], [long]]), /^detail\.notes\[0\]: string exceeds 16384 bytes$/],
+      ['rejects a state reason over 16 KiB of multi-byte text', changed('alarm-state-change-single-metric', [['detail', 'state', 'reason'], 'é'.repeat(8193)]), /^detail\.state\.reason: string exceeds 16384 bytes$/],
       ['rejects an account id that is not 12 digits', changed('alarm-state-change-single-metric', [['account'], '1234567890']), /^account: expected a 12-digit AWS account id$/],
       // Review finding (decision 116): the account id checks are whole-value checks, on the event and on a metric's accountId.
       ['rejects an account id of 13 digits', changed('alarm-state-change-single-metric', [['account'], '1234567890123']), /^account: expected a 12-digit AWS account id$/],

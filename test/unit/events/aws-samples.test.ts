@@ -22,6 +22,7 @@ import { planAlarmIntake } from '../../../shared/escalation/plan-intake';
 import { alarmSpecs } from '../../../shared/config/alarm-specs';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import type { CurrentAlarmState } from '../../../shared/aws/alarm-state-reader';
 
 const SAMPLES = join(__dirname, 'aws-samples');
 /** Characters as CloudWatch counts them (code points), not UTF-16 units as `length` does. */
@@ -70,7 +71,7 @@ function rejection(parse: () => unknown): InvalidInputError {
 
 describe('the samples say where they come from', () => {
   it('every sample names its source, when it was read and what was adapted, and holds an event or its text', () => {
-    expect(sampleFiles.length).toBe(17);
+    expect(sampleFiles.length).toBe(22);
     for (const file of sampleFiles) {
       const { source, retrieved, adapted, event, text } = sample(file.replace(/\.json$/, ''));
       expect(typeof source.document).toBe('string');
@@ -132,6 +133,10 @@ describe('parseAlarmEvent on what AWS sends', () => {
     ['Metrics Insights alarm evaluated on partial data (evaluationState PARTIAL_DATA), previousState INSUFFICIENT_DATA', delivered('metrics-insights-partial-data'), { kind: 'metric-math', state: 'ALARM', previous: 'INSUFFICIENT_DATA', muted: false, primary: undefined }],
     // EventBridge's replay of an archived event: the same event plus replay-name.
     ['single-metric alarm replayed from an EventBridge archive (replay-name; adapted)', delivered('adapted-replayed-from-archive'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    // Decision 287: SetAlarmState's longest reason (1023 characters) and reason data (4000), in Japanese: 11,892 bytes of
+    // reasonData, refused as "string exceeds 10240 bytes" before.
+    ['single-metric alarm set by SetAlarmState with the longest reason and reason data it takes, in Japanese (adapted)', delivered('adapted-set-alarm-state-longest-unicode-reason'), { kind: 'metric', state: 'ALARM', previous: 'OK', muted: false, primary: '30b6c6b2-a864-43a2-4877-c09a1afc3b87' }],
+    ['anomaly-detection band over our queue depth, fired under the lower band (adapted)', delivered('adapted-anomaly-band-over-queue-depth'), { kind: 'anomaly-detection', state: 'ALARM', previous: 'OK', muted: false, primary: 'm1' }],
   ])('accepts the %s', (_what, input, expected) => {
     const event = parseAlarmEvent(input);
     expect({
@@ -144,6 +149,25 @@ describe('parseAlarmEvent on what AWS sends', () => {
     // The incident key is the alarm ARN, as sent, and the state's own timestamp: nothing re-encoded.
     const raw = (typeof input === 'string' ? JSON.parse(input) : input) as { resources: string[]; detail: { state: { timestamp: string } } };
     expect(event.incidentKey).toBe(`${raw.resources[0]}#${raw.detail.state.timestamp}`);
+  });
+
+  it('keeps the longest reason and reason data SetAlarmState takes whole, the reason data parsed', () => {
+    const { state } = parseAlarmEvent(delivered('adapted-set-alarm-state-longest-unicode-reason'));
+    expect(characterCount(state.reason)).toBe(1023);
+    expect(state.reasonData).toMatchObject({ version: '1.0', source: 'set-alarm-state', note: expect.stringMatching(/^通知キューの滞留を手動で確認中。/) });
+  });
+
+  // Decision 287: SetAlarmState's 4000 characters of JSON can nest 2000 arrays deep; parsed, that value overflowed the
+  // stack of JSON.stringify (and of any recursive reader). Kept as the text it came as, like reasonData that is not JSON.
+  it('keeps reason data nested 2000 levels deep as the text it came as, and the event stays printable', () => {
+    const event = structuredClone(fixture('alarm-state-change-single-metric')) as { detail: { state: { reasonData: string } } };
+    event.detail.state.reasonData = `${'['.repeat(2000)}${']'.repeat(2000)}`;
+    const parsed = parseAlarmEvent(event);
+    expect(parsed.state.reasonData).toBe(event.detail.state.reasonData);
+    expect(() => JSON.stringify(parsed)).not.toThrow();
+    // 32 levels, the event's own bound, are still parsed.
+    event.detail.state.reasonData = `${'['.repeat(32)}${']'.repeat(32)}`;
+    expect(Array.isArray(parseAlarmEvent(event).state.reasonData)).toBe(true);
   });
 
   it('keeps the reasonData of a real INSUFFICIENT_DATA state: no datapoints, the evaluated timestamps', () => {
@@ -220,6 +244,10 @@ describe('parseAlarmEvent on what AWS sends', () => {
     ['an alarm configuration change (update)', fixture('alarm-configuration-change-update'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
     ['an alarm configuration change (create, composite)', delivered('configuration-change-create-composite'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
     ['an alarm configuration change (delete, its region "us-east-*" as published)', delivered('configuration-change-delete-metric-math'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    ['an alarm configuration change (create, composite with an actions suppressor)', delivered('configuration-change-create-composite-with-suppressor'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    ['an alarm configuration change (delete, composite suppressed by WaitPeriod, region "us-east-*")', delivered('configuration-change-delete-composite-with-suppressor'), /^unsupported detail-type "CloudWatch Alarm Configuration Change"/],
+    // As the page prints it, "Remove" after "alarmActions": [] included: not JSON, refused as such.
+    ['the update-with-suppressor configuration change as published (not JSON)', delivered('configuration-change-update-with-suppressor-as-published'), /^event is not valid JSON: /],
     // Fails on the code before decision 116, which said only "detail-type: required".
     [
       'the payload of an alarm action that invokes a function directly',
@@ -417,8 +445,11 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     return event as unknown as Record<string, unknown>;
   }
 
-  /** The decision, every call the pipeline made (into `calls`, kept when the run throws) and what it published. */
-  async function decide(name: string, input: unknown, calls: string[] = []): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
+  /**
+   * The decision, every call the pipeline made (into `calls`, kept when the run throws) and what it published. `alarm`:
+   * what DescribeAlarms answers (recorded as a call); without it the re-read is refused like every other call.
+   */
+  async function decide(name: string, input: unknown, calls: string[] = [], alarm?: CurrentAlarmState): Promise<{ decision: Decision; calls: string[]; published: Decision[] }> {
     const runtime = runtimeIn(regionOf(name));
     const playbook = byName[name];
     if (!playbook) throw new Error(`no playbook ${name}`);
@@ -439,7 +470,14 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
       },
       reporter: { log: () => undefined, count: () => undefined, publish: async (d) => void published.push(d) },
       killSwitch: { read: refused('killSwitch.read') },
-      alarms: { current: refused('DescribeAlarms') },
+      alarms: {
+        current: alarm
+          ? async () => {
+              calls.push('DescribeAlarms');
+              return alarm;
+            }
+          : refused('DescribeAlarms'),
+      },
     };
     const decision = await runPlaybook(
       { playbook, clients: new Proxy({}, { get: (_t, key) => calls.push(`clients.${String(key)}`) }), services, runtime, clock: { now: () => new Date('2026-12-06T05:00:00Z'), sleep: async () => undefined }, logger: new Logger({ logLevel: 'SILENT' }) },
@@ -551,6 +589,104 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
       expect([...published.calls, ...own.calls, ...published.published, ...own.published]).toEqual([]);
     }
   });
+
+  // Decision 287. The samples below as each handler's own alarm *with its own metrics* (the alarm infra deploys for it,
+  // shared/config/alarm-specs.ts), so a case reaches past the target to the re-read, as a genuine delivery would.
+  const ownSpec = (name: string) => {
+    const spec = alarmSpecs(runtimeIn(regionOf(name)).config, 'production', regionOf(name)).find((s) => s.handler === name);
+    if (!spec) throw new Error(`no alarm of ${name}`);
+    return spec;
+  };
+  /** The sample as `name`'s own alarm, its configuration.metrics those of that alarm as CloudWatch's events write them. */
+  function withOwnMetrics(name: string, input: unknown): Record<string, unknown> {
+    const event = asOwnAlarm(name, input) as { detail: { configuration: { metrics: unknown[] } } };
+    const { metric } = ownSpec(name);
+    const metricStat = (m: { namespace: string; metricName: string; dimensions: Record<string, string>; periodSeconds: number }, stat: string) => ({
+      metric: { namespace: m.namespace, name: m.metricName, dimensions: m.dimensions },
+      period: m.periodSeconds,
+      stat,
+    });
+    event.detail.configuration.metrics =
+      metric.kind === 'single'
+        ? [{ id: 'm1', metricStat: metricStat(metric.metric, metric.statistic ?? metric.extendedStatistic ?? 'Average'), returnData: true }]
+        : [
+            { id: metric.expressionId, expression: metric.expression, label: metric.label, returnData: true },
+            ...metric.inputs.map((input) => ({ id: input.id, metricStat: metricStat(input.metric, input.stat), returnData: false })),
+          ];
+    return event as unknown as Record<string, unknown>;
+  }
+  /** How far a run got: its first call ('nothing' when none), every other call refused (the run throws past the re-read). */
+  async function firstCall(name: string, input: unknown): Promise<string> {
+    const calls: string[] = [];
+    await decide(name, input, calls).catch(() => undefined);
+    return calls[0] ?? 'nothing';
+  }
+
+  // Fails with the parser's 10 KiB string bound (before decision 287): every handler refused its own genuine alarm,
+  // "detail.state.reasonData: string exceeds 10240 bytes", no remediation, no incident.
+  it('every handler takes its own alarm set by SetAlarmState with the longest reason and reason data CloudWatch accepts, in Japanese, and re-reads the alarm', async () => {
+    const reasonData = (sample('adapted-set-alarm-state-longest-unicode-reason').event as { detail: { state: { reasonData: string } } }).detail.state.reasonData;
+    expect([reasonData.length, new TextEncoder().encode(reasonData).length]).toEqual([4000, 11892]);
+    for (const name of Object.keys(byName)) {
+      expect([name, await firstCall(name, withOwnMetrics(name, delivered('adapted-set-alarm-state-longest-unicode-reason')))]).toEqual([name, 'DescribeAlarms']);
+    }
+  });
+
+  it('every handler acts on its own alarm going INSUFFICIENT_DATA -> ALARM (a captured delivery) as on any ALARM: it re-reads the alarm first', async () => {
+    const captured = JSON.parse(delivered('captured-sqs-body-high-resolution') as string) as unknown;
+    for (const name of Object.keys(byName)) {
+      expect([name, await firstCall(name, withOwnMetrics(name, captured))]).toEqual([name, 'DescribeAlarms']);
+    }
+  });
+
+  it('every handler skips its own alarm going ALARM -> INSUFFICIENT_DATA: logged and counted, nothing published, nothing called', async () => {
+    for (const name of Object.keys(byName)) {
+      const { decision, calls, published } = await decide(name, withOwnMetrics(name, delivered('adapted-insufficient-data-now')));
+      expect(decision).toMatchObject({ outcome: 'skipped', reason: `${name} does not act on state INSUFFICIENT_DATA`, alarmState: 'INSUFFICIENT_DATA' });
+      expect([...calls, ...published]).toEqual([]);
+    }
+  });
+
+  // The band alarm fired because the queue was *emptier* than expected (0.0 under the lower band): scaling the consumers
+  // up on it would be wrong. The alarm CloudWatch answers is the threshold alarm infra deployed, so the event's two series
+  // are not its one metric: refused at the re-read, before any claim. (Had the alarm itself been edited into this band,
+  // the re-read would bind it and queue-backup-plan.ts's corroboration, the depth against the configured 1000, decides.)
+  it('scale-consumers refuses the anomaly band over its queue when the alarm it re-reads is the deployed threshold alarm, and claims nothing', async () => {
+    const calls: string[] = [];
+    const deployed: CurrentAlarmState = {
+      value: 'ALARM',
+      updatedAt: new Date('2019-10-03T16:00:04.653Z'),
+      updatedAtFrom: 'StateTransitionedTimestamp',
+      definition: { kind: 'single', series: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: 'notification-service-queue' } } },
+    };
+    const { decision, published } = await decide('scale-consumers', delivered('adapted-anomaly-band-over-queue-depth'), calls, deployed);
+    expect(decision).toMatchObject({
+      outcome: 'rejected',
+      reason:
+        'the event\'s metrics are not what alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" watches (CloudWatch DescribeAlarms): metrics: the event lists 2 series, the alarm watches one metric; refused, nothing changed',
+    });
+    expect(calls).toEqual(['DescribeAlarms']);
+    expect(published).toEqual([]);
+  });
+
+  it.each<[string, (event: Record<string, unknown>) => void, RegExp]>([
+    // EventBridge delivers the account of the alarm's ARN; an event whose envelope names another is not CloudWatch's.
+    ['whose envelope names another account than its alarm ARN', (event) => void (event.account = '444455556666'), /^resources\[0\]: alarm ARN ".+" does not match the event's region, account and detail\.alarmName$/],
+    // CloudWatch cross-account observability: the monitoring account's alarm on a source account's metric (MetricDataQuery AccountId).
+    [
+      "reading the metric of another account (cross-account observability's AccountId)",
+      (event) => void ((event as { detail: { configuration: { metrics: Array<Record<string, unknown>> } } }).detail.configuration.metrics[0]!.accountId = '444455556666'),
+      /reads another account's metrics \(.+: 444455556666\): a playbook acts only on resources in the alarm's own account$/,
+    ],
+  ])('every handler refuses its own alarm %s, and calls nothing', async (_what, change, reason) => {
+    for (const name of Object.keys(byName)) {
+      const event = withOwnMetrics(name, fixture('alarm-state-change-single-metric'));
+      change(event);
+      const { decision, calls, published } = await decide(name, event);
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(reason) });
+      expect([...calls, ...published]).toEqual([]);
+    }
+  });
 });
 
 describe('the escalate handler\'s intake on AWS samples', () => {
@@ -564,6 +700,8 @@ describe('the escalate handler\'s intake on AWS samples', () => {
     ['an alarm now INSUFFICIENT_DATA (adapted)', delivered('adapted-insufficient-data-now'), 'ignore'],
     ['a Metrics Insights alarm in ALARM on partial data', delivered('metrics-insights-partial-data'), 'open'],
     ['a single-metric alarm in ALARM, replayed from an archive (adapted)', delivered('adapted-replayed-from-archive'), 'open'],
+    ['a single-metric alarm set by SetAlarmState with the longest reason and reason data, in Japanese (adapted)', delivered('adapted-set-alarm-state-longest-unicode-reason'), 'open'],
+    ['an anomaly-detection band over our queue depth in ALARM (adapted)', delivered('adapted-anomaly-band-over-queue-depth'), 'open'],
   ])('%s: %s', (_what, input, kind) => {
     const parsed = parseEscalateInput(input);
     if (parsed.kind !== 'alarm') throw new Error('expected an alarm');
@@ -585,6 +723,7 @@ describe('parseEscalateInput on what AWS sends', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['a configuration change', delivered('configuration-change-create-composite'), /got detail-type "CloudWatch Alarm Configuration Change"$/],
+    ['a configuration change of a composite with an actions suppressor', delivered('configuration-change-create-composite-with-suppressor'), /got detail-type "CloudWatch Alarm Configuration Change"$/],
     ['a contributor state change', fixture('alarm-contributor-state-change'), /got detail-type "CloudWatch Alarm Contributor State Change"$/],
     ['an alarm action payload', delivered('lambda-alarm-action-metric'), /got detail-type null$/],
     ['a composite alarm action payload', delivered('lambda-alarm-action-composite-suppression-ended'), /got detail-type null$/],
@@ -667,5 +806,17 @@ describe('EventBridge Scheduler hands the Lambda target exactly the Input we set
     expect(parseVerifyChangeInput(sent)).toEqual(input);
     // And as the text Scheduler stored, had the runtime handed it over unparsed.
     expect(parseVerifyChangeInput(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Target?.Input)).toEqual(input);
+  });
+});
+
+describe('escalation-timer and verify-change, if an AWS event ever reached them', () => {
+  // Both take only the Input the project's own Scheduler schedules carry (and escalation-timer the sweep rule's); an
+  // alarm event or configuration change misrouted to them is input of another kind: refused, nothing read or changed.
+  const events = readdirSync(SAMPLES)
+    .filter((name) => name.endsWith('.json') && name !== 'fixtures-sources.json')
+    .map((file) => [file, delivered(file.replace(/\.json$/, ''))] as [string, unknown]);
+  it.each(events)('both refuse %s as input', (_file, input) => {
+    expect(() => parseTimerInput(input)).toThrow(InvalidInputError);
+    expect(() => parseVerifyChangeInput(input)).toThrow(InvalidInputError);
   });
 });
