@@ -28,6 +28,7 @@ import {
   type MetricDataFault,
 } from './metric-data-faults';
 import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulateCustomPolicy, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
+import { LATENCY_HEADER, VIRTUAL_CLOCK_HEADER } from './virtual-latency';
 
 export interface AwsOperation {
   service: string;
@@ -50,15 +51,33 @@ export const faultRuleSchema = z
     accountId: z.string().regex(/^\d{12}$/).optional(),
     /** Limit the fault to requests signed for one region (one region down, the other answering). */
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional(),
-    /** Fail the first `times` matching calls, then pass through. */
+    /** Fault the first `times` matching calls, then pass through. */
     times: z.number().int().min(0),
-    status: z.number().int().min(400).max(599),
-    code: z.string().min(1),
+    /** Fail them with this status and error code (both or neither). */
+    status: z.number().int().min(400).max(599).optional(),
+    code: z.string().min(1).optional(),
     message: z.string().optional(),
+    /**
+     * Hold each of them this long before it is answered (then failed as above, or passed through without a status): a
+     * slow region. A caller on a rehearsal clock that does not sleep (VIRTUAL_CLOCK_HEADER) is answered at once, told the
+     * latency in LATENCY_HEADER, and its clock passes it (sandbox/rehearsal/script-runner.ts); every other caller waits.
+     */
+    latencyMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict();
-export const faultRulesSchema = z.array(faultRuleSchema);
+export const faultRulesSchema = z.array(
+  faultRuleSchema
+    .refine((rule) => (rule.status === undefined) === (rule.code === undefined), { message: 'a fault rule gives status and code together, or neither' })
+    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined, { message: 'a fault rule fails its calls (status, code), delays them (latencyMs), or both' }),
+);
 export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+/** An AWS-shaped error answer: the status and the error code the SDK names its exception after. */
+interface ErrorAnswer {
+  status: number;
+  code: string;
+  message?: string;
+}
 
 export interface GapProxy {
   endpoint: string;
@@ -352,7 +371,7 @@ interface CannedResponse {
 }
 
 /** An error response in the request's own wire protocol, so the SDK names the exception `code`. */
-function faultResponse(protocol: WireProtocol, rule: FaultRule): CannedResponse {
+function faultResponse(protocol: WireProtocol, rule: ErrorAnswer): CannedResponse {
   const requestId = randomUUID();
   const message = rule.message ?? `Injected by the sandbox gap proxy: ${rule.code}`;
   const sender = rule.status < 500;
@@ -707,7 +726,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (read.status !== 200) return forwardBuffered(req, body, described.accountId);
     const isReplica = /<ReadReplicaSourceDBInstanceIdentifier>[^<]+<\/ReadReplicaSourceDBInstanceIdentifier>/.test(read.body.toString('utf8'));
     if (!isReplica || promotedInstances.has(promotedKey(described, id))) {
-      return faultResponse(described.protocol, { times: 1, status: 400, code: 'InvalidDBInstanceState', message: `DB Instance ${id} is not a read replica.` });
+      return faultResponse(described.protocol, { status: 400, code: 'InvalidDBInstanceState', message: `DB Instance ${id} is not a read replica.` });
     }
     const answer = await forwardBuffered(req, body, described.accountId);
     if (answer.status === 200) {
@@ -730,7 +749,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       described.accountId,
     );
     if (taken.status === 200 && to !== from.toLowerCase()) {
-      return faultResponse(described.protocol, { times: 1, status: 400, code: 'DBInstanceAlreadyExists', message: `DB instance already exists: ${to}` });
+      return faultResponse(described.protocol, { status: 400, code: 'DBInstanceAlreadyExists', message: `DB instance already exists: ${to}` });
     }
     const own = resourceIdOf(described, from);
     const answer = await forwardBuffered(req, body, described.accountId);
@@ -755,7 +774,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       query = readAlarmsForMetricRequest(described.protocol, body, splitPath(req.url ?? '/').query);
     } catch (error) {
       if (!(error instanceof AlarmsForMetricRequestError)) throw error;
-      return faultResponse(described.protocol, { times: 0, status: 400, code: error.code, message: error.message });
+      return faultResponse(described.protocol, { status: 400, code: error.code, message: error.message });
     }
     const cloudWatch = clientOn('cloudwatch', (config) => new CloudWatchClient(config), described);
     let onMetric;
@@ -765,7 +784,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       // moto's own refusal, passed on in the caller's protocol.
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (!(error instanceof Error) || status === undefined || status < 400 || status > 599) throw error;
-      return faultResponse(described.protocol, { times: 0, status, code: error.name, message: error.message });
+      return faultResponse(described.protocol, { status, code: error.name, message: error.message });
     }
     const transitions = transitionsOf(described.accountId);
     const alarms = alarmsForMetric(onMetric.MetricAlarms ?? [], query).map((alarm) => withTransition(alarm, transitions));
@@ -776,7 +795,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const iamFor = (described: RequestDescription): IAMClient => clientOn('iam', (config) => new IAMClient(config), described);
 
   const reply = (described: RequestDescription, answer: GapReply): CannedResponse => {
-    if ('error' in answer) return faultResponse(described.protocol, { ...answer.error, status: answer.status, times: 0 });
+    if ('error' in answer) return faultResponse(described.protocol, { ...answer.error, status: answer.status });
     if ('xml' in answer) return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, body: Buffer.from(answer.xml) };
     return jsonResponse(200, answer.json);
   };
@@ -899,7 +918,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         // Not JSON: moto answers it as it would.
       }
       const stale = lambdaRevisions.staleRevision(fn.key, sent.RevisionId);
-      if (stale) return faultResponse(described.protocol, { times: 0, status: 412, code: 'PreconditionFailedException', message: stale });
+      if (stale) return faultResponse(described.protocol, { status: 412, code: 'PreconditionFailedException', message: stale });
     }
     const answer = await forwardBuffered(req, body, described.accountId);
     if (answer.status < 200 || answer.status >= 300) return answer;
@@ -922,7 +941,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (typeof sent.NextToken === 'string' && sent.NextToken.startsWith(SANDBOX_TOKEN_PREFIX)) {
       const stored = continuations.get(sent.NextToken);
       if (!stored || stored.accountId !== described.accountId) {
-        return faultResponse(described.protocol, { times: 0, status: 400, code: 'InvalidNextToken', message: 'The service returned an invalid NextToken' });
+        return faultResponse(described.protocol, { status: 400, code: 'InvalidNextToken', message: 'The service returned an invalid NextToken' });
       }
       continuations.delete(sent.NextToken);
       stored.fault.continued += 1;
@@ -1043,8 +1062,12 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       return;
     }
     const fault = takeFault(operation, described.region);
-    if (fault) {
-      send(res, faultResponse(described.protocol, fault));
+    if (fault?.latencyMs !== undefined) {
+      if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
+      else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    }
+    if (fault?.status !== undefined && fault.code !== undefined) {
+      send(res, faultResponse(described.protocol, { status: fault.status, code: fault.code, ...(fault.message === undefined ? {} : { message: fault.message }) }));
       return;
     }
     if (

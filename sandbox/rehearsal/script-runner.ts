@@ -11,9 +11,18 @@
 // starts at clock.now() and its time.sleep() advances it without waiting, and the clock is advanced by what the script
 // slept once it ends, as aws:waitForAwsResourceProperty's polls advance it. A script's wait and its failure at a deadline
 // then run in the test without the minutes they stand for. Only the time module is moved: the project's scripts read
-// their clock with time.time() (datetime.now() would read the host's).
+// their clock with time.time() (datetime.now() would read the host's). On that clock:
+// - a call to the sandbox takes on it only the latency a fault rule of the gap proxy gives it (latencyMs), without
+//   waiting: botocore's requests say so (VIRTUAL_CLOCK_HEADER), the proxy answers at once naming the latency
+//   (LATENCY_HEADER), and the clock moves on by it; the emulator's own answer time is the host's load, not AWS's, and is
+//   left out, so a script's budget is judged on the same figures however loaded the host is;
+//   a latency at or past the client's read timeout is that timeout, then botocore's ReadTimeoutError, as a socket that
+//   got no answer in time gives (the call reached moto all the same, as a request whose answer is lost may have);
+// - the step's timeout is judged on it, as Automation judges it on the wall clock: a script whose clock passes
+//   timeoutSeconds is stopped there (at the sleep or proxied call that passes it), failing as a real overrun does.
 import { spawn } from 'node:child_process';
 import type { Clock } from '../../shared/clock';
+import { LATENCY_HEADER, VIRTUAL_CLOCK_HEADER } from '../virtual-latency';
 
 export class ScriptFailedError extends Error {
   override readonly name = 'ScriptFailedError';
@@ -39,22 +48,55 @@ import json, sys, traceback
 request = json.load(sys.stdin)
 namespace = {'__name__': 'rehearsal_script'}
 slept = [0.0]
+class StepTimedOut(BaseException):
+    # Not an Exception: the script's own except clauses do not catch it.
+    pass
 if request.get('clockStart') is not None:
     import time
-    start, began = float(request['clockStart']), time.monotonic()
-    def virtual_sleep(seconds):
+    start, began, limit = float(request['clockStart']), time.monotonic(), float(request['timeoutSeconds'])
+    in_calls = [0.0]
+    def passes(seconds):
         slept[0] += max(0.0, float(seconds))
-    time.time = lambda: start + (time.monotonic() - began) + slept[0]
-    time.sleep = virtual_sleep
+        if time.time() - start > limit:
+            raise StepTimedOut()
+    time.time = lambda: start + (time.monotonic() - began) - in_calls[0] + slept[0]
+    time.sleep = passes
+    try:
+        import botocore.endpoint, botocore.exceptions
+    except ImportError:
+        pass
+    else:
+        real_send = botocore.endpoint.Endpoint._send
+        def send_on_clock(self, http_request):
+            http_request.headers['${VIRTUAL_CLOCK_HEADER}'] = 'virtual'
+            sent = time.monotonic()
+            try:
+                response = real_send(self, http_request)
+            finally:
+                in_calls[0] += time.monotonic() - sent
+            latency = float(response.headers.get('${LATENCY_HEADER}') or 0) / 1000
+            if latency > 0:
+                configured = self.http_session._timeout
+                read_timeout = getattr(configured, 'read_timeout', configured)
+                if isinstance(read_timeout, (int, float)) and latency >= read_timeout:
+                    passes(read_timeout)
+                    raise botocore.exceptions.ReadTimeoutError(endpoint_url=http_request.url, error='no answer in %s s (injected latency %s s)' % (read_timeout, latency))
+                passes(latency)
+            return response
+        botocore.endpoint.Endpoint._send = send_on_clock
 try:
     exec(compile(request['script'], '<executeScript>', 'exec'), namespace)
     value = namespace[request['handler']](request['payload'], None)
     out = {'ok': True, 'value': value}
+except StepTimedOut:
+    out = {'ok': False, 'timedOut': True}
 except Exception as error:
     out = {'ok': False, 'error': '%s: %s' % (type(error).__name__, error)}
 out['slept'] = slept[0]
 sys.stdout.write('\\n${MARKER}\\n' + json.dumps(out, default=str))
 `;
+
+const ranPast = (timeoutSeconds: number): string => `the script ran past ${timeoutSeconds} s and was stopped`;
 
 export function runPythonScript(run: ScriptRun): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -69,7 +111,7 @@ export function runPythonScript(run: ScriptRun): Promise<unknown> {
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new ScriptFailedError(`the script ran past ${run.timeoutSeconds} s and was stopped`));
+      reject(new ScriptFailedError(ranPast(run.timeoutSeconds)));
     }, run.timeoutSeconds * 1000);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -84,15 +126,16 @@ export function runPythonScript(run: ScriptRun): Promise<unknown> {
         reject(new ScriptFailedError(`python3 exited ${code ?? 'by signal'} without a result: ${stderr.trim().slice(-2000)}`));
         return;
       }
-      const answer = JSON.parse(stdout.slice(at + MARKER.length + 2)) as { ok: boolean; value?: unknown; error?: string; slept?: number };
+      const answer = JSON.parse(stdout.slice(at + MARKER.length + 2)) as { ok: boolean; value?: unknown; error?: string; timedOut?: boolean; slept?: number };
       // The rehearsal's clock moves on by what the script slept on it (nothing on the host's clock: it slept for real).
       const caughtUp = run.clock && answer.slept ? run.clock.sleep(answer.slept * 1000) : Promise.resolve();
       void caughtUp.then(() => {
         if (answer.ok) resolve(answer.value ?? null);
+        else if (answer.timedOut) reject(new ScriptFailedError(ranPast(run.timeoutSeconds)));
         else reject(new ScriptFailedError(answer.error ?? 'the script failed'));
       }, reject);
     });
     const clockStart = run.clock ? run.clock.now().getTime() / 1000 : null;
-    child.stdin.end(JSON.stringify({ script: run.script, handler: run.handler, payload: run.payload ?? {}, clockStart }));
+    child.stdin.end(JSON.stringify({ script: run.script, handler: run.handler, payload: run.payload ?? {}, clockStart, timeoutSeconds: run.timeoutSeconds }));
   });
 }

@@ -11,6 +11,7 @@ import { runRehearsal } from '../../cli/rehearse';
 import type { Clock } from '../../shared/clock';
 import { watchedResources } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
+import type { FaultRule } from '../../sandbox/gap-proxy';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { provisionDrStandby, type DrStandby } from '../../sandbox/provision-dr';
 import { createSimulatedConsumer } from '../../sandbox/simulated-consumer';
@@ -166,6 +167,8 @@ const IDLE_CASE_RETIRED = 'notification-service-db-dr-retired-0';
 const FAILING_CASE_RETIRED = 'notification-service-db-dr-retired-1';
 /** The instance the failing-consumers case promoted, renamed away before the batch-item-failures case rebuilds it. */
 const ITEM_FAILURES_CASE_RETIRED = 'notification-service-db-dr-retired-2';
+/** The instance the batch-item-failures case promoted, renamed away before the slow-primary case rebuilds it. */
+const SLOW_PRIMARY_CASE_RETIRED = 'notification-service-db-dr-retired-3';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -206,6 +209,66 @@ async function rehearseInProcess(document: string, region: string, clock: Clock)
   const result = run.result;
   if (!result) throw new Error(`the rehearsal did not run:\n${lines.join('\n')}`);
   return { run, result };
+}
+
+/** What a failover of a rebuilt standby in process left (failOverRebuiltStandby). */
+interface RebuiltFailover {
+  run: Awaited<ReturnType<typeof runRehearsal>>;
+  result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']>;
+  /** Messages the DR consumers took from the queue, and those they deleted (processed). */
+  received: number;
+  processed: number;
+  /** How far the clock moved (the document's waits and the scripts' sleeps and injected latencies). */
+  advanced: number;
+  /** The proxy's call count before the run (mutatingCallsSince). */
+  since: number;
+  /** Per fault rule given, how many calls it faulted (times - remaining), in the order given. */
+  fired: number[];
+}
+
+/**
+ * A failover of the standby rebuilt under the configured name: the instance the case before promoted renamed to
+ * `retiredAs` (the automation role may promote only the configured replica, decision 69), a new cross-region replica, the
+ * DR consumers off, the DR parameter back on the primary, 20 messages in the DR queue. Then FailoverToDR rehearsed in
+ * process, approved, on a clock that does not sleep, the DR consumers (the double, at `consumer`'s rates) run at each of
+ * its sleeps (verifyTraffic's polls), so the document's waits pass on it; `faults` (this account's) in force during the
+ * run only. The DR queue is the caller's to read and empty afterwards.
+ */
+async function failOverRebuiltStandby(retiredAs: string, consumer: { errorRate?: number; itemFailureRate?: number }, faults: FaultRule[] = []): Promise<RebuiltFailover> {
+  const drRds = new RDSClient(at(standby.drRegion));
+  await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: retiredAs, ApplyImmediately: true }));
+  await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+  await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
+  await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
+  await sendMessages(standby.drRegion, standby.queue.url, 20);
+  const double = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, consumer);
+  let advanced = 0;
+  let processed = 0;
+  let received = 0;
+  const clock: Clock = {
+    now: () => new Date(Date.now() + advanced),
+    sleep: async (ms) => {
+      advanced += ms;
+      const tick = await double.tick();
+      processed += tick.processed;
+      received += tick.received;
+    },
+  };
+  const since = await callCount();
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+  const scope = { accountId: account.accountId };
+  if (faults.length > 0) await setProxyFaults(control, faults, scope);
+  let ran: Awaited<ReturnType<typeof rehearseInProcess>>;
+  let fired: number[] = [];
+  try {
+    ran = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+  } finally {
+    if (faults.length > 0) {
+      fired = (await getProxyFaults(control, scope)).map((rule) => rule.times - rule.remaining);
+      await clearProxyFaults(control, scope);
+    }
+  }
+  return { ...ran, received, processed, advanced, since, fired };
 }
 
 const FAILBACK_CHECKS = [
@@ -434,32 +497,10 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   });
 
   it('ends Failed at verifyConsumersSucceed when every DR consumer invocation after the enable ends in a function error, although traffic was seen (review 15, R15-6)', async () => {
-    // The standby rebuilt under the configured name (the instance the case above promoted renamed away), its consumers
-    // off, the DR parameter back on the primary; 20 messages wait in the DR queue.
-    const drRds = new RDSClient(at(standby.drRegion));
-    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: FAILING_CASE_RETIRED, ApplyImmediately: true }));
-    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
-    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
-    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
-    await sendMessages(standby.drRegion, standby.queue.url, 20);
     // The likely failure after a failover: the DR consumers start but cannot use the promoted database, so every batch
-    // ends in a function error (the double publishes Errors = Invocations). It runs at each of the rehearsal's clock's
-    // sleeps (verifyTraffic's polls), on a clock that does not sleep: verifyConsumersSucceed's 9 minutes pass on it.
-    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, { errorRate: 1 });
-    let advanced = 0;
-    let processed = 0;
-    let received = 0;
-    const clock: Clock = {
-      now: () => new Date(Date.now() + advanced),
-      sleep: async (ms) => {
-        advanced += ms;
-        const tick = await consumer.tick();
-        processed += tick.processed;
-        received += tick.received;
-      },
-    };
-    const since = await callCount();
-    const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+    // ends in a function error (the double publishes Errors = Invocations). verifyConsumersSucceed's 9 minutes pass on
+    // the helper's clock.
+    const { run, result, received, processed, advanced, since } = await failOverRebuiltStandby(FAILING_CASE_RETIRED, { errorRate: 1 });
     // A function error returns the whole batch to the queue: the 20 are in flight (received, not deleted) until the
     // queue's visibility timeout; emptied so that no later case takes them.
     await new SQSClient(at(standby.drRegion)).send(new PurgeQueueCommand({ QueueUrl: standby.queue.url }));
@@ -482,34 +523,11 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   });
 
   it('ends Failed at verifyConsumersSucceed when the DR consumers name every message in batchItemFailures: no function error (Invocations > Errors), but nothing deleted from the queue (review 16, R16-4)', async () => {
-    // The standby rebuilt again (the instance the case above promoted renamed away), its consumers off, the DR parameter
-    // back on the primary; 20 messages wait in the DR queue, whose mapping reports batch item failures, as the primary's.
-    const drRds = new RDSClient(at(standby.drRegion));
-    await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: ITEM_FAILURES_CASE_RETIRED, ApplyImmediately: true }));
-    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
-    const drLambda = new LambdaClient(at(standby.drRegion));
-    await drLambda.send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
-    expect((await drLambda.send(new GetEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid }))).FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
-    await sendMessages(standby.drRegion, standby.queue.url, 20);
+    // The DR mapping reports batch item failures, as the primary's.
+    expect((await new LambdaClient(at(standby.drRegion)).send(new GetEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid }))).FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     // The consumers start, cannot use the promoted database, and catch it per message: each batch returns every message
-    // in batchItemFailures and no function error (Errors 0), so Lambda deletes none. Run at each of the rehearsal
-    // clock's sleeps, on a clock that does not sleep: verifyConsumersSucceed's 9 minutes pass on it.
-    const consumer = consumerIn(standby.drRegion, standby.queue.url, standby.consumer.mappingUuid, { itemFailureRate: 1 });
-    let advanced = 0;
-    let processed = 0;
-    let received = 0;
-    const clock: Clock = {
-      now: () => new Date(Date.now() + advanced),
-      sleep: async (ms) => {
-        advanced += ms;
-        const tick = await consumer.tick();
-        processed += tick.processed;
-        received += tick.received;
-      },
-    };
-    const since = await callCount();
-    const { run, result } = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+    // in batchItemFailures and no function error (Errors 0), so Lambda deletes none.
+    const { run, result, received, processed, advanced, since } = await failOverRebuiltStandby(ITEM_FAILURES_CASE_RETIRED, { itemFailureRate: 1 });
     // Nothing lost and nothing processed: the 20 are in flight in the queue (received, not deleted) until its visibility
     // timeout. Then emptied, so that no later case takes them.
     const sqs = new SQSClient(at(standby.drRegion));
@@ -534,6 +552,79 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(advanced).toBeGreaterThanOrEqual(540_000);
     expect((await state()).drMapping).toBe('Enabled');
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
+  it("answers within its step timeout when the primary region is slow: the consumers stopped and read back, their Timeout not read for lack of time and taken as Lambda's 900 s, the promotion waiting for it (review 17, R17-3)", async () => {
+    // The primary consumers on again (a person re-enabled them after the first failover), with two more mappings on the
+    // queue bound to aliases of the consumer (a blue/green deployment): three to disable and read back.
+    const primaryLambda = new LambdaClient(at(standby.primaryRegion));
+    const functionName = account.topology.consumer.functionName;
+    await primaryLambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: true }));
+    const aliasUuids: string[] = [];
+    for (const name of ['blue', 'green']) {
+      const alias = await primaryLambda.send(new CreateAliasCommand({ FunctionName: functionName, Name: name, FunctionVersion: '$LATEST' }));
+      aliasUuids.push((await primaryLambda.send(new CreateEventSourceMappingCommand({ FunctionName: alias.AliasArn, EventSourceArn: account.topology.queue.arn, Enabled: true }))).UUID ?? '');
+    }
+    // us-east-1's Lambda slow: every call's first attempt gets no answer within the script's 10 s read timeout (a 12 s
+    // stall: botocore gives up at 10 s and retries), its second answers after 6.5 s. A call takes 16.5 s and a bit
+    // (standard mode's backoff, the host's own time), on the rehearsal's clock (sandbox/rehearsal/script-runner.ts: the
+    // latency passes on it, the step's 150 s are judged on it): the 7th starts before the script's 115 s (with 15 s to
+    // spare for the host's time), the 8th would not. main's script before R17-3 made 10 such calls (list, 3 Timeout reads,
+    // 3 disables, 3 reads back), 165 s and more: stopped at 150 s, its outputs unset, the verdict "UNKNOWN: ... were not
+    // stopped".
+    const STALL: FaultRule = { service: 'lambda', region: 'us-east-1', times: 1, latencyMs: 12_000 };
+    const SLOW: FaultRule = { service: 'lambda', region: 'us-east-1', times: 1, latencyMs: 6_500 };
+    const faults = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? STALL : SLOW));
+    let outcome: RebuiltFailover;
+    let mappingStates: Array<string | undefined>;
+    try {
+      outcome = await failOverRebuiltStandby(SLOW_PRIMARY_CASE_RETIRED, {}, faults);
+    } finally {
+      mappingStates = [];
+      for (const uuid of aliasUuids) {
+        mappingStates.push((await primaryLambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State);
+        await primaryLambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+      }
+      await new SQSClient(at(standby.drRegion)).send(new PurgeQueueCommand({ QueueUrl: standby.queue.url }));
+    }
+    const { run, result, fired, since } = outcome;
+    // The step answered (Success, not stopped at its timeout) with what it did.
+    expect(result.steps.find((s) => s.step === 'stopPrimaryConsumers')).toMatchObject({ status: 'Success' });
+    // The latency fired on every call the step made, and on nothing else: 7 calls (the list, 3 disables, 3 reads back),
+    // each a stalled attempt and a slow one. No Timeout read was made.
+    const stalls = fired.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0);
+    const slowAnswers = fired.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0);
+    expect([stalls, slowAnswers]).toEqual([7, 7]);
+    // All three stopped and read back Disabled.
+    expect((await state()).primaryMapping).toBe('Disabled');
+    expect(mappingStates).toEqual(['Disabled', 'Disabled']);
+    const stopped = stepOutputs(result, 'stopPrimaryConsumers');
+    const uuids = String(stopped.MappingUuids).split(',');
+    expect([...uuids].sort()).toEqual([account.topology.consumer.mappingUuid, ...aliasUuids].sort());
+    // No time was left for their Timeout: Lambda's longest, 900 s, said so, and WritesEndBy is the read back + 900 s.
+    expect(stopped.ConsumerTimeoutSeconds).toBe(900);
+    const writesEndBy = Date.parse(String(stopped.WritesEndBy));
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(900_000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(901_000);
+    const consumerArn = `arn:aws:lambda:us-east-1:${account.accountId}:function:${functionName}`;
+    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(
+      `stopped: ${uuids.join(', ')} in us-east-1 disabled (before: ${uuids.map((u) => `${u} Enabled`).join(', ')}); a batch they took before may write until ${String(stopped.WritesEndBy)} ` +
+        `(their Timeout, 900 s (Lambda's longest: their Timeout could not be read, OutOfTime: no call starts later than 115 s into the step: reading the Timeout of ${consumerArn} not attempted)): the promotion waits for it`,
+    );
+    // Stopped, so the promotion waited until WritesEndBy and the replica was judged against it: NOT CONFIRMED (no
+    // ReplicaLag after it), never "UNKNOWN: ... not stopped".
+    expect(result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('choice 1 is true -> waitInFlightBatches');
+    expect(result.steps.find((s) => s.step === 'waitInFlightBatches')?.status).toBe('Success');
+    expect(result.outputs['checkReplicaCaughtUp.Verdict']).toMatch(
+      new RegExp(
+        `^NOT CONFIRMED: ${standby.replica.identifier} has not been seen to replay a commit made at or after ${new Date(writesEndBy).toISOString().replace('.000Z', '\\+00:00')} \\(the us-east-1 consumers' last possible write\\) in 3 minutes; `,
+      ),
+    );
+    // The rest of the failover as always: promoted, pointed, the DR consumers enabled and working.
+    expect(run.exitCode).toBe(0);
+    expect(result.status).toBe('Success');
+    expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
   it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {

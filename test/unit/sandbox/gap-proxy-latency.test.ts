@@ -1,0 +1,154 @@
+// The gap proxy's latency faults (a fault rule's latencyMs): a slow answer, passed through or failed after it; told, not
+// waited, to a caller on a rehearsal clock that does not sleep, whose clock passes it (sandbox/rehearsal/script-runner.ts),
+// a latency at or past the client's read timeout ending as botocore's ReadTimeoutError. Review 17, R17-3.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
+import { getProxyFaults } from '../../../sandbox/proxy-control';
+import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
+import type { Clock } from '../../../shared/clock';
+import { LATENCY_HEADER } from '../../../sandbox/virtual-latency';
+
+const BASE = Date.parse('2026-12-07T08:00:00Z');
+
+/** Three ListTables through the proxy with the DR scripts' bounded config: 10 s read timeout, 2 attempts, standard mode. */
+const THREE_CALLS = `import time
+
+import boto3
+from botocore.config import Config
+
+
+def handler(events, context):
+    client = boto3.client('dynamodb', endpoint_url=events['endpoint'], region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
+                          aws_secret_access_key='sandbox', config=Config(connect_timeout=5, read_timeout=10, retries={'total_max_attempts': 2, 'mode': 'standard'}))
+    began = time.time()
+    client.list_tables()
+    slow = time.time() - began
+    client.list_tables()
+    retried = time.time() - began - slow
+    try:
+        client.list_tables()
+        gave_up = None
+    except Exception as error:
+        gave_up = type(error).__name__
+    return {'slow': slow, 'retried': retried, 'gaveUp': gave_up}
+`;
+
+/** One JSON-protocol call from Node (a caller on the host's clock): its status and the latency header, if any. */
+function call(endpoint: string): Promise<{ status: number; latency: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(endpoint);
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        headers: {
+          authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          'content-type': 'application/x-amz-json-1.0',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, latency: res.headers[LATENCY_HEADER] as string | undefined }));
+      },
+    );
+    req.once('error', reject);
+    req.end('{}');
+  });
+}
+
+describe('gap proxy latency faults', () => {
+  let upstream: Server;
+  let proxy: GapProxy;
+  let reached = 0;
+  /** The emulator's own answer time (the host's load), in ms. */
+  let emulatorMs = 0;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      reached += 1;
+      req.resume();
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":[]}'), emulatorMs);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    proxy = await startGapProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+  });
+
+  afterAll(async () => {
+    await proxy.stop();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it("passes on a script's clock without waiting: a slow answer is its latency, one past the read timeout is that timeout and botocore's retry, two are a ReadTimeoutError; each attempt reached the emulator", async () => {
+    reached = 0;
+    proxy.setFaults([
+      { service: 'dynamodb', times: 1, latencyMs: 7_000 },
+      { service: 'dynamodb', times: 1, latencyMs: 12_000 },
+      { service: 'dynamodb', times: 1, latencyMs: 1 },
+      { service: 'dynamodb', times: 2, latencyMs: 12_000 },
+    ]);
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
+      slow: number;
+      retried: number;
+      gaveUp: string | null;
+    };
+    // 7 s; then 10 s (the read timeout, not the 12 s stall) + standard mode's backoff (under 1 s) + the 1 ms retry.
+    expect(value.slow).toBeGreaterThanOrEqual(7);
+    expect(value.slow).toBeLessThan(8);
+    expect(value.retried).toBeGreaterThanOrEqual(10);
+    expect(value.retried).toBeLessThan(12);
+    expect(value.gaveUp).toBe('ReadTimeoutError');
+    expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0, 0, 0, 0]);
+    expect(reached).toBe(5);
+    // The rehearsal's clock moved on by all of it: 7 + 10 + 0.001 + 10 + 10 s and the backoffs.
+    expect(advanced).toBeGreaterThanOrEqual(37_000);
+    expect(advanced).toBeLessThan(40_000);
+  });
+
+  it("leaves the emulator's own answer time off the script's clock: a call without a latency fault takes none of it", async () => {
+    emulatorMs = 600;
+    proxy.setFaults([{ service: 'dynamodb', times: 1, latencyMs: 7_000 }]);
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    try {
+      const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
+        slow: number;
+        retried: number;
+        gaveUp: string | null;
+      };
+      // The first call is its 7 s of latency, not 7.6; the next two (no fault left) none of the emulator's 0.6 s each.
+      expect(value.slow).toBeGreaterThanOrEqual(7);
+      expect(value.slow).toBeLessThan(7.3);
+      expect(value.retried).toBeLessThan(0.3);
+      expect(value.gaveUp).toBeNull();
+    } finally {
+      emulatorMs = 0;
+    }
+  });
+
+  it('holds a caller on the host clock itself and answers it as the emulator did, without the header', async () => {
+    reached = 0;
+    proxy.setFaults([{ service: 'dynamodb', times: 1, latencyMs: 50 }]);
+    expect(await call(proxy.endpoint)).toEqual({ status: 200, latency: undefined });
+    expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
+    expect(reached).toBe(1);
+  });
+
+  it('fails a call after its latency when the rule also names a status and code', async () => {
+    reached = 0;
+    proxy.setFaults([{ service: 'dynamodb', times: 1, latencyMs: 50, status: 503, code: 'ServiceUnavailable' }]);
+    expect(await call(proxy.endpoint)).toEqual({ status: 503, latency: undefined });
+    expect(reached).toBe(0);
+  });
+
+  it('refuses a rule that neither fails nor delays, and a status without a code', () => {
+    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1 }])).toThrow(/fails its calls \(status, code\), delays them \(latencyMs\), or both/);
+    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1, status: 503 }])).toThrow(/status and code together, or neither/);
+  });
+});
