@@ -37,7 +37,7 @@ import { configuredParameters } from './document-parameters';
 import type { MessageView } from './message-view';
 import type { EscalationTier } from './policy';
 import { renderEmail } from './render-email';
-import { TierNotifier, type TierDelivery } from './tier-notifier';
+import { supportCaseModule, TierNotifier, type TierDelivery } from './tier-notifier';
 import { TimerScheduler } from './timer-scheduler';
 
 /** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
@@ -115,7 +115,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const killSwitch = options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds);
   const tierNotifier = new TierNotifier(
     new SNSClient(sdkConfig),
-    lazy(async () => (await import('./support-case')).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
+    lazy(async () => (await supportCaseModule()).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
     async (tier) => (await where()).topicArn(tier.topicName),
   );
   const db = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });

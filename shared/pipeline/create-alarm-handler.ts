@@ -12,7 +12,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
 import type { Decision, Playbook, ResourceRef } from './types';
-import { VerifyScheduler } from './verify-scheduler';
+import { oneTimeScheduleModule, VerifyScheduler } from './verify-scheduler';
 import { createRecordingServices } from './recording-services';
 import type { RegionServingSource } from './region-serving-source';
 
@@ -82,7 +82,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     ...(options.services?.verifier
       ? { verifier: options.services.verifier }
       : options.playbook.health
-        ? { verifier: new VerifyScheduler(lazy(async () => (await import('../escalation/one-time-schedule')).schedulerClient(sdkConfig)), env, runtime.region) }
+        ? { verifier: new VerifyScheduler(lazy(async () => (await oneTimeScheduleModule()).schedulerClient(sdkConfig)), env, runtime.region) }
         : {}),
   };
   return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts };

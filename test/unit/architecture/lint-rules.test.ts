@@ -126,6 +126,28 @@ const CASES = {
       `export const parsed = new Date('2026-12-05T00:00:00Z');`,
     ),
   },
+  importPerCall: {
+    file: 'shared/escalation/tier-notifier.ts',
+    code: lines(
+      `import { lazy } from '../aws/lazy-client';`,
+      `export const supportCaseModule = lazy(() => import('./support-case'));`,
+      `export async function openCase(): Promise<unknown> {`,
+      `  return Promise.all([import('./support-case'), supportCaseModule()]);`,
+      `}`,
+      `export function build(): unknown {`,
+      `  return lazy(() => import('./support-case'));`,
+      `}`,
+      `const unkept = async () => import('./support-case');`,
+      `export const once = lazy(async () => (await supportCaseModule()).supportClient({}));`,
+      `export const x = [unkept, once];`,
+    ),
+  },
+  importPerCallInPlanner: {
+    file: 'shared/playbooks/memory-pressure-plan.ts',
+    code: lines(`export async function plan(): Promise<unknown> {`, `  return import('./memory-pressure-health');`, `}`),
+  },
+  realLazyImports: { file: 'shared/pipeline/verify-scheduler.ts', code: null },
+  realLazyImportsEscalation: { file: 'shared/escalation/tier-notifier.ts', code: null },
   realErrorRateHandler: { file: 'handlers/alert-error-rate.ts', code: null },
   realServiceHandlers: { file: 'infra/lib/service-handlers.ts', code: null },
   realRunbookStack: { file: 'infra/lib/runbook-stack.ts', code: null },
@@ -204,6 +226,22 @@ describe('architecture rules in ESLint (eslint.config.mjs)', () => {
       [3, '@typescript-eslint/no-floating-promises'],
       [4, '@typescript-eslint/no-misused-promises'],
     ]);
+  });
+
+  it('refuses a dynamic import() anywhere in shared/ but as the body of a lazy() kept at the module\'s top level (decision 279)', () => {
+    // Line 4: an import() per call; line 7: a lazy() built per call; line 9: an import() kept in no lazy(). Lines 2 and 10 pass.
+    expect(found.importPerCall.map((m) => [m.line, m.ruleId])).toEqual([
+      [4, 'no-restricted-syntax'],
+      [7, 'no-restricted-syntax'],
+      [9, 'no-restricted-syntax'],
+    ]);
+    expect(found.importPerCall[0]?.message).toMatch(/once per container/);
+    // The pure files' own no-restricted-syntax list (clock, randomness) carries the rule too.
+    expect(found.importPerCallInPlanner.map((m) => [m.line, m.ruleId])).toEqual([[2, 'no-restricted-syntax']]);
+  });
+
+  it('passes the modules that load on demand: the health check\'s scheduler and the support tier (decision 279\'s "not done")', () => {
+    expect([found.realLazyImports, found.realLazyImportsEscalation]).toEqual([[], []]);
   });
 
   it('passes the fixed files: the error-rate handler and the infra that imported handler factories', () => {
