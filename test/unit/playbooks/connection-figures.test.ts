@@ -1,53 +1,18 @@
 // check-db-connections records its reading from the connection figures alone (decision 279): the reading is the one the
 // whole diagnosis gives, for every case of connections, max_connections and saturation.
 import { connectionFigures, connectionsReading, diagnoseDatabase, type DbConnectionsObservation } from '../../../shared/playbooks/high-latency-plan';
-
-const policy = {
-  saturationPercent: 80,
-  cpuPercent: 70,
-  replicaLagSeconds: 30,
-  windowMinutes: 5,
-  saturationHoldMinutes: 15,
-  diskQueueDepth: 10,
-  freeStoragePercent: 10,
-  cacheEngineCpuPercent: 90,
-  cacheHitRatePercent: 80,
-  cacheConnectionsPercent: 80,
-  cacheReplicationLagSeconds: 5,
-};
-const none = { timestamps: [], values: [] };
-
-function observation(connections: number[], database: Partial<DbConnectionsObservation['database']>, maxConnectionsParameter?: string): DbConnectionsObservation {
-  return {
-    database: { identifier: 'notification-service-db', engine: 'postgres', instanceClass: 'db.r6g.xlarge', readReplicas: [], ...database },
-    ...(maxConnectionsParameter !== undefined ? { maxConnectionsParameter } : {}),
-    windowMinutes: 5,
-    observedAt: '2026-01-15T12:05:30.000Z',
-    metrics: {
-      databaseConnections: { timestamps: connections.map((_, i) => `2026-01-15T12:0${i}:00.000Z`), values: connections },
-      cpuUtilizationPercent: none,
-      freeableMemoryBytes: none,
-      readLatencySeconds: none,
-      writeLatencySeconds: none,
-      replicaLagSeconds: {},
-      freeStorageSpaceBytes: none,
-      diskQueueDepth: none,
-    },
-    caches: [],
-    latencyThresholdMs: 500,
-  };
-}
+import { observation, policy } from '../../support/high-latency-observation';
 
 describe('connectionFigures: the reading check-db-connections records', () => {
   it.each<[string, DbConnectionsObservation, { connections?: number; max?: number; percent?: number; saturated: boolean }]>([
-    ['saturated (3300 of about 3505)', observation([1200, 3300], {}), { connections: 3300, max: 3505, percent: (3300 / 3505) * 100, saturated: true }],
-    ['exactly at the 80% threshold of a fixed 1000', observation([800], {}, '1000'), { connections: 800, max: 1000, percent: 80, saturated: true }],
-    ['under the threshold', observation([400, 420, 410], {}), { connections: 410, max: 3505, percent: (410 / 3505) * 100, saturated: false }],
-    ['no datapoints', observation([], {}), { max: 3505, saturated: false }],
-    ['max_connections unknown (a class not in the table)', observation([500], { instanceClass: 'db.x9.large' }), { connections: 500, saturated: false }],
-    ['an expression that is not evaluated', observation([500], {}, '{log(DBInstanceClassMemory/8187281418)*1000}'), { connections: 500, saturated: false }],
-    ['zero max_connections', observation([5], {}, '0'), { connections: 5, max: 0, saturated: false }],
-    ['the MySQL default', observation([1300], { engine: 'mysql', instanceClass: 'db.r6g.large' }), { connections: 1300, max: 1317, percent: (1300 / 1317) * 100, saturated: true }],
+    ['saturated (3300 of about 3505)', observation({ connections: [1200, 3300] }), { connections: 3300, max: 3505, percent: (3300 / 3505) * 100, saturated: true }],
+    ['exactly at the 80% threshold of a fixed 1000', observation({ connections: [800] }, {}, '1000'), { connections: 800, max: 1000, percent: 80, saturated: true }],
+    ['under the threshold', observation({ connections: [400, 420, 410] }), { connections: 410, max: 3505, percent: (410 / 3505) * 100, saturated: false }],
+    ['no datapoints', observation({ connections: [] }), { max: 3505, saturated: false }],
+    ['max_connections unknown (a class not in the table)', observation({ connections: [500] }, { instanceClass: 'db.x9.large' }), { connections: 500, saturated: false }],
+    ['an expression that is not evaluated', observation({ connections: [500] }, {}, '{log(DBInstanceClassMemory/8187281418)*1000}'), { connections: 500, saturated: false }],
+    ['zero max_connections', observation({ connections: [5] }, {}, '0'), { connections: 5, max: 0, saturated: false }],
+    ['the MySQL default', observation({ connections: [1300] }, { engine: 'mysql', instanceClass: 'db.r6g.large' }), { connections: 1300, max: 1317, percent: (1300 / 1317) * 100, saturated: true }],
   ])('%s: its figures, and the same reading as from the whole diagnosis', (_case, obs, expected) => {
     const figures = connectionFigures(obs, policy);
     expect(figures.connections).toBe(expected.connections);
