@@ -1,10 +1,15 @@
 // API operation -> IAM action: for SDK commands a handler calls and aws:executeAwsApi steps a runbook document calls.
 
-/** SDK v3 packages the project uses -> IAM service prefix (the prefix is not always the package's or signing name). */
+/**
+ * SDK v3 packages the project uses -> IAM service prefix (the prefix is not always the package's or signing name). The
+ * IAM coverage scan (test/infra/support/sdk-calls.ts) reads the commands each bundle imports from these packages; every
+ * SDK client package in package.json has its entry (test/infra/sdk-package-prefix.test.ts).
+ */
 export const SDK_PACKAGE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-api-gateway': 'apigateway',
   // API Gateway V2 (HTTP APIs) shares the prefix and its verbs (Service Authorization Reference, API Gateway Management V2).
   '@aws-sdk/client-apigatewayv2': 'apigateway',
+  '@aws-sdk/client-cloudformation': 'cloudformation',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-dynamodb': 'dynamodb',
@@ -15,6 +20,8 @@ export const SDK_PACKAGE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-lambda': 'lambda',
   '@aws-sdk/client-rds': 'rds',
+  // The CLI's and the sandbox's (preflight, the DR failover pair); no handler calls Route 53.
+  '@aws-sdk/client-route-53': 'route53',
   '@aws-sdk/client-scheduler': 'scheduler',
   '@aws-sdk/client-sns': 'sns',
   '@aws-sdk/client-sqs': 'sqs',

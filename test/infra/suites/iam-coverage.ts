@@ -10,6 +10,7 @@ import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-sched
 import {
   apiCallsOfHandler,
   apiCallsOfMetafile,
+  readCustomResourceMetafile,
   readHandlerMetafile,
   staleLibraryCommands,
   unexplainedCommandModules,
@@ -17,7 +18,8 @@ import {
   UnattributableCallError,
   type ApiCall,
 } from '../support/sdk-calls';
-import { functionOf, grantedActions, ROOT_DIR, type SynthesizedApp } from '../support/synth';
+import { functionOf, grantedActions, resourcesOfType, ROOT_DIR, type SynthesizedApp } from '../support/synth';
+import { CLEANUP_FUNCTION_NAME } from '../../../infra/lib/constructs/document-version-cleanup';
 
 /** Calls the code makes only in a configuration infra grants them with (the function's environment says which). */
 const CONDITIONAL_CALLS: Readonly<Record<string, { unlessEnv: readonly string[]; why: string }>> = {
@@ -141,6 +143,23 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
       },
     }));
     expect(staleLibraryCommands(withoutDynamoDbCommands).sort()).toEqual(['@aws-sdk/client-dynamodb/DescribeEndpoints', '@aws-sdk/client-dynamodb/Scan']);
+  });
+
+  // The custom resources are scanned like the handlers: the cleanup's bundle was not, so a client whose package
+  // SDK_PACKAGE_PREFIX lacked (@aws-sdk/client-cloudformation, decision 276) went unnoticed.
+  it('grants the document-version cleanup every API its bundle can call, in every stack that deploys it, and no command in it is unexplained', () => {
+    const { metafile, outputPath } = readCustomResourceMetafile(ROOT_DIR, 'prune-document-versions');
+    const calls = apiCallsOfMetafile(ROOT_DIR, metafile, outputPath);
+    expect(calls.map((c) => c.operation).sort()).toEqual(['cloudformation:DescribeStacks', 'ssm:DeleteDocument', 'ssm:GetDocument', 'ssm:ListDocumentVersions']);
+    expect(unexplainedCommandModules(metafile, outputPath, calls)).toEqual([]);
+    const deploying = [...app().json].filter(([, template]) =>
+      resourcesOfType(template!, 'AWS::Lambda::Function').some(([, r]) => r.Properties?.FunctionName === CLEANUP_FUNCTION_NAME),
+    );
+    expect(deploying.length).toBeGreaterThan(0);
+    for (const [stackName, template] of deploying) {
+      const { roleId } = functionOf(template!, CLEANUP_FUNCTION_NAME);
+      expect({ stackName, missing: ungrantedCalls(calls, grantedActions(template!, roleId)).map((c) => `${c.operation} (${c.via})`) }).toEqual({ stackName, missing: [] });
+    }
   });
 
   it('fails when a handler starts calling an API its policy lacks', () => {

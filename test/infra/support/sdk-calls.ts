@@ -230,6 +230,13 @@ export function readHandlerMetafile(rootDir: string, handler: string): { metafil
   return { metafile: JSON.parse(readFileSync(file, 'utf8')) as EsbuildMetafile, outputPath: `dist/handlers/${handler}/index.mjs` };
 }
 
+/** A CloudFormation custom resource's bundle (`dist/custom-resources/<name>/`): one file, no chunks. */
+export function readCustomResourceMetafile(rootDir: string, name: string): { metafile: EsbuildMetafile; outputPath: string } {
+  const file = join(rootDir, 'dist', 'custom-resources', name, 'meta.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  return { metafile: JSON.parse(readFileSync(file, 'utf8')) as EsbuildMetafile, outputPath: `dist/custom-resources/${name}/index.mjs` };
+}
+
 export function apiCallsOfHandler(rootDir: string, handler: string): ApiCall[] {
   const { metafile, outputPath } = readHandlerMetafile(rootDir, handler);
   return apiCallsOfMetafile(rootDir, metafile, outputPath);
