@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
+import { handlerBundlesOutOfDate } from '../infra/lib/stale-build';
 import { provisionBenchAccount, startBenchSandbox } from './bench-sandbox';
 import {
   aboveFloor,
@@ -310,10 +311,11 @@ async function main(): Promise<void> {
   const previous = readResults(LATEST) ?? readResults(BASELINE);
   const say = (text: string): void => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${text}`);
 
-  // --check measures the bundles `npm run build` just wrote (npm test builds first); the full bench builds them itself.
-  const built = readdirSync(join(root, 'dist', 'handlers'), { withFileTypes: true }).filter((d) => d.isDirectory()).length > 0;
-  if (!options.check || !built) {
-    say('building the handler bundles (npm run build)...');
+  // --check measures the bundles `npm run build` just wrote (npm test builds first), and builds them only when they are
+  // missing (a fresh worktree) or not the current code's; the full bench always builds them itself.
+  const outOfDate = options.check ? handlerBundlesOutOfDate(root) : undefined;
+  if (!options.check || outOfDate) {
+    say(outOfDate ? `--check measures the built handler bundles, and they are missing or not the current code's (${outOfDate}): building them first (npm run build)...` : 'building the handler bundles (npm run build)...');
     const { buildAll } = await esbuildConfig();
     await buildAll({ quiet: true });
   }

@@ -53,6 +53,27 @@ export function staleHandlerBundles(root: string): string[] {
   return staleBuilds(root).filter((line) => line.startsWith('dist/handlers/'));
 }
 
+/**
+ * Why the handler bundles in dist/handlers are not the handlers' current code, or undefined when they are: none built (a
+ * fresh worktree: dist/ is not committed), a handler without its bundle, a bundle without its handler, or a bundle older
+ * than one of its sources. What `npm run bench` builds first (bench/run.ts): --check otherwise measures what it finds.
+ */
+export function handlerBundlesOutOfDate(root: string): string | undefined {
+  const handlers = readdirSync(join(root, 'handlers'))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.slice(0, -'.ts'.length))
+    .sort();
+  const builtDir = join(root, 'dist', 'handlers');
+  const built = existsSync(builtDir) ? readdirSync(builtDir).filter((name) => existsSync(join(builtDir, name, 'index.mjs')) && existsSync(join(builtDir, name, 'meta.json'))) : [];
+  if (built.length === 0) return 'dist/handlers holds no handler bundle';
+  const unbuilt = handlers.filter((name) => !built.includes(name));
+  if (unbuilt.length > 0) return `no bundle in dist/handlers for ${unbuilt.join(', ')}`;
+  const orphaned = built.filter((name) => !handlers.includes(name)).sort();
+  if (orphaned.length > 0) return `dist/handlers holds bundles of no handler: ${orphaned.join(', ')}`;
+  const stale = staleHandlerBundles(root);
+  return stale.length === 0 ? undefined : `${stale[0]}${stale.length > 1 ? ` (and ${stale.length - 1} more)` : ''}`;
+}
+
 export function refuseStaleHandlerBundles(root: string): void {
   const stale = staleHandlerBundles(root);
   if (stale.length === 0) return;

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
+import { handlerBundlesOutOfDate, refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
 
 let root: string;
 const at = (path: string, seconds: number, content = ''): void => {
@@ -69,5 +69,52 @@ describe('refuseStaleHandlerBundles (what `cdk synth` runs first, infra/bin/app.
     const refused = app.indexOf('refuseStaleHandlerBundles(rootDir)');
     expect(refused).toBeGreaterThan(-1);
     expect(refused).toBeLessThan(app.indexOf('buildRunbookApp(app'));
+  });
+});
+
+describe('handlerBundlesOutOfDate (what `npm run bench` builds first: bench/run.ts)', () => {
+  /** Handlers a and b, each built at 1000 from its own source at `sourceSeconds`. */
+  function handlers(sourceSeconds: number, built: readonly string[] = ['a', 'b']): void {
+    for (const name of ['a', 'b']) at(`handlers/${name}.ts`, sourceSeconds);
+    for (const name of built) {
+      at(`dist/handlers/${name}/meta.json`, 1000, JSON.stringify({ inputs: { [`handlers/${name}.ts`]: {} }, outputs: { [`dist/handlers/${name}/index.mjs`]: {} } }));
+      at(`dist/handlers/${name}/index.mjs`, 1000);
+    }
+  }
+
+  it('says nothing of current bundles, one per handler', () => {
+    handlers(500);
+    expect(handlerBundlesOutOfDate(root)).toBeUndefined();
+  });
+
+  it('names a fresh worktree: no dist/handlers at all, or an empty one', () => {
+    handlers(500, []);
+    expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers holds no handler bundle');
+    mkdirSync(join(root, 'dist', 'handlers', 'a'), { recursive: true });
+    expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers holds no handler bundle');
+  });
+
+  it('names a handler without its bundle, and a bundle without its handler', () => {
+    handlers(500, ['a']);
+    expect(handlerBundlesOutOfDate(root)).toBe('no bundle in dist/handlers for b');
+    handlers(500, ['a', 'b']);
+    at('dist/handlers/renamed/meta.json', 1000, JSON.stringify({ inputs: {}, outputs: { 'dist/handlers/renamed/index.mjs': {} } }));
+    at('dist/handlers/renamed/index.mjs', 1000);
+    expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers holds bundles of no handler: renamed');
+  });
+
+  it('names a bundle older than its source', () => {
+    handlers(2000);
+    expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers/a/index.mjs is older than handlers/a.ts (and 1 more)');
+    at('handlers/b.ts', 500);
+    expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers/a/index.mjs is older than handlers/a.ts');
+  });
+
+  it('is what bench --check asks before it measures, and it builds when told', () => {
+    const bench = readFileSync(join(__dirname, '..', '..', 'bench', 'run.ts'), 'utf8');
+    const asked = bench.indexOf('handlerBundlesOutOfDate(root)');
+    expect(asked).toBeGreaterThan(-1);
+    expect(asked).toBeLessThan(bench.indexOf('await buildAll('));
+    expect(bench.indexOf('await buildAll(')).toBeLessThan(bench.indexOf("readdirSync(join(root, 'dist', 'handlers'))"));
   });
 });
