@@ -15,6 +15,7 @@ import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, pars
 import type { CauseChange } from './plan-regroup';
 import type { HeldResolution } from './plan-sweep';
 import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
+import { epochSeconds, expiresAtSeconds } from '../state/record-expiry';
 
 /*
  * Items (one table with the pipeline's claims and audit, see shared/state/incident-store.ts):
@@ -40,8 +41,6 @@ export interface EscalationStoreOptions {
  * retry sends only the rest.
  */
 export type SendClaim = { claimed: true; owner: string; delivered: Record<string, string> } | { claimed: false; reason: 'incident-status' | 'already-claimed' };
-
-const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /**
  * Project defaults (review 13 R13-16), not AWS's: what one incident keeps of later decisions. DynamoDB's item limit is
@@ -87,10 +86,6 @@ export class EscalationStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly options: EscalationStoreOptions,
   ) {}
-
-  private expiresAt(now: Date): number {
-    return epochSeconds(now) + this.options.retentionDays * 86400;
-  }
 
   private key(incidentId: string): { pk: string; sk: string } {
     return { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' };
@@ -149,7 +144,7 @@ export class EscalationStore {
     now: Date,
     cause?: CauseChange & { next?: { level: number; at: Date } },
   ): Promise<boolean> {
-    const expiresAt = this.expiresAt(now);
+    const expiresAt = expiresAtSeconds(now, this.options.retentionDays);
     const moved = { ...read, alarmTime: change.alarmTime };
     await Promise.all([
       this.db.send(
@@ -286,7 +281,7 @@ export class EscalationStore {
 
   /** Creates the incident unless it exists; either way returns what is stored now. */
   async create(incident: Incident, now: Date): Promise<{ created: boolean; incident: Incident }> {
-    const expiresAt = this.expiresAt(now);
+    const expiresAt = expiresAtSeconds(now, this.options.retentionDays);
     // The indexes first: an index entry without its incident is skipped by readers; the reverse would hide an incident
     // from its OK. The two entries are independent of each other and written at once.
     await Promise.all([
@@ -508,7 +503,7 @@ export class EscalationStore {
                   leaseExpiresAtSeconds: epochSeconds(now) + this.options.leaseSeconds,
                   channels: [],
                   messageIds: [],
-                  expiresAt: this.expiresAt(now),
+                  expiresAt: expiresAtSeconds(now, this.options.retentionDays),
                 },
                 // The previous holder's progress must still be what was read, or another taker got there first.
                 ...(over === 'absent'
@@ -770,7 +765,7 @@ export class EscalationStore {
     await this.db.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { ...this.heldKey(incidentId, cycle), incidentId, cycle, dueAt: dueAt.toISOString(), expiresAt: this.expiresAt(now) },
+        Item: { ...this.heldKey(incidentId, cycle), incidentId, cycle, dueAt: dueAt.toISOString(), expiresAt: expiresAtSeconds(now, this.options.retentionDays) },
       }),
     );
   }

@@ -5,6 +5,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { callAws } from '../aws/classify-error';
 import { TransientError } from '../errors';
 import { claimKeyOf, parseAuditItem, parseClaimItem, parseResourceStateItem, StateRecordError, type StateKey, type StoredClaim } from './state-records';
+import { epochSeconds, expiresAtSeconds } from './record-expiry';
 
 export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED';
 
@@ -70,8 +71,6 @@ export interface IncidentStoreOptions {
   retentionDays: number;
 }
 
-const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
-
 function isConditionalFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException || (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'
@@ -125,10 +124,6 @@ export class IncidentStore {
     private readonly options: IncidentStoreOptions,
   ) {}
 
-  private expiresAt(now: Date): number {
-    return epochSeconds(now) + this.options.retentionDays * 86400;
-  }
-
   private claimKey(playbook: string, incidentKey: string): StateKey {
     return claimKeyOf(playbook, incidentKey);
   }
@@ -150,7 +145,7 @@ export class IncidentStore {
             owner,
             leaseExpiresAtSeconds: nowSeconds + this.options.leaseSeconds,
             claimedAt: now.toISOString(),
-            expiresAt: this.expiresAt(now),
+            expiresAt: expiresAtSeconds(now, this.options.retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR (#status = :inProgress AND leaseExpiresAtSeconds < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -326,7 +321,7 @@ export class IncidentStore {
           pk: `RESOURCE#${entry.resourceArn}`,
           sk: `AUDIT#${entry.at}#${entry.incidentKey}`,
           ...entry,
-          expiresAt: this.expiresAt(now),
+          expiresAt: expiresAtSeconds(now, this.options.retentionDays),
         },
       }),
     );
