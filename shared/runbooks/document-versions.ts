@@ -1,12 +1,13 @@
 // The versions of a deployed runbook document besides its default: each is still startable by number (review 13 R13-15,
 // decisions 221, 233), so the deployment deletes them and preflight FAILs while any is left.
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
-// The YAML parser is most of what the deployment's cleanup carries besides the SDK (114,739 of its bundle's 541,746 bytes;
-// decision 284): it is needed, since the documents are registered as YAML (CfnDocument documentFormat 'YAML') and the hash
-// compared is of the parsed content (at synth, of the object CloudFormation is given). Asking GetDocument for DocumentFormat JSON instead would hash SSM's own conversion, which nothing here can
-// check against real SSM (moto converts with PyYAML), and a hash that differed would have deleteSupersededVersions refuse
-// every document ("no version of <name> has the deployed content") and the deployment fail. A lazy import() would not
-// shrink it either: the custom resources are bundled without splitting, and every hashed document takes this path.
+// The YAML parser is most of what the deployment's cleanup carries besides the SDK (114,739 of its bundle's 541,881 bytes;
+// decision 289): it is needed, since the documents are registered as YAML (CfnDocument documentFormat 'YAML') and the hash
+// compared is of the parsed content (at synth, of the object CloudFormation is given). Asking GetDocument for
+// DocumentFormat JSON instead would hash SSM's own conversion, which nothing here can check against real SSM (moto
+// converts with PyYAML), and a hash that differed would have deleteSupersededVersions refuse every document ("no version
+// of <name> has the deployed content") and the deployment fail. A lazy import() would not shrink it either: the custom
+// resources are bundled without splitting, and every hashed document takes this path.
 import { parse } from 'yaml';
 import { canonicalJson, contentHash } from '../config/content-hash';
 
