@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
-import { handlerBundlesOutOfDate } from '../infra/lib/stale-build';
+import { benchBuildReason } from '../infra/lib/stale-build';
 import { provisionBenchAccount, startBenchSandbox } from './bench-sandbox';
 import {
   aboveFloor,
@@ -313,9 +313,9 @@ async function main(): Promise<void> {
 
   // --check measures the bundles `npm run build` just wrote (npm test builds first), and builds them only when they are
   // missing (a fresh worktree) or not the current code's; the full bench always builds them itself.
-  const outOfDate = options.check ? handlerBundlesOutOfDate(root) : undefined;
-  if (!options.check || outOfDate) {
-    say(outOfDate ? `--check measures the built handler bundles, and they are missing or not the current code's (${outOfDate}): building them first (npm run build)...` : 'building the handler bundles (npm run build)...');
+  const buildReason = benchBuildReason(options.check, root);
+  if (buildReason !== undefined) {
+    say(buildReason);
     const { buildAll } = await esbuildConfig();
     await buildAll({ quiet: true });
   }

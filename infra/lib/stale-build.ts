@@ -82,3 +82,14 @@ export function refuseStaleHandlerBundles(root: string): void {
       `IAM, alarms and documents that are (${stale.join('; ')}). Run \`npm run build\`, then synthesize again.`,
   );
 }
+
+/**
+ * What `npm run bench` says before it builds the handler bundles, or undefined when it measures the ones there: the full
+ * bench always builds; `--check` (part of `npm test`, which has just built) only when they are missing or not the
+ * current code's (decision 289; review 18, R18-12).
+ */
+export function benchBuildReason(check: boolean, root: string): string | undefined {
+  if (!check) return 'building the handler bundles (npm run build)...';
+  const outOfDate = handlerBundlesOutOfDate(root);
+  return outOfDate === undefined ? undefined : `--check measures the built handler bundles, and they are missing or not the current code's (${outOfDate}): building them first (npm run build)...`;
+}

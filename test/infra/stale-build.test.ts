@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { handlerBundlesOutOfDate, refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
+import { benchBuildReason, handlerBundlesOutOfDate, refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
 
 let root: string;
 const at = (path: string, seconds: number, content = ''): void => {
@@ -110,9 +110,22 @@ describe('handlerBundlesOutOfDate (what `npm run bench` builds first: bench/run.
     expect(handlerBundlesOutOfDate(root)).toBe('dist/handlers/a/index.mjs is older than handlers/a.ts');
   });
 
-  it('is what bench --check asks before it measures, and it builds when told', () => {
+  // Review 18, R18-12: what bench/run.ts builds on, judged on the same trees (its one call: benchBuildReason).
+  it('decides whether bench builds: --check with current bundles builds nothing; missing or stale ones, and the full bench, build', () => {
+    handlers(500);
+    expect(benchBuildReason(true, root)).toBeUndefined();
+    expect(benchBuildReason(false, root)).toBe('building the handler bundles (npm run build)...');
+    handlers(2000);
+    expect(benchBuildReason(true, root)).toBe(
+      "--check measures the built handler bundles, and they are missing or not the current code's (dist/handlers/a/index.mjs is older than handlers/a.ts (and 1 more)): building them first (npm run build)...",
+    );
+    rmSync(join(root, 'dist'), { recursive: true });
+    expect(benchBuildReason(true, root)).toBe("--check measures the built handler bundles, and they are missing or not the current code's (dist/handlers holds no handler bundle): building them first (npm run build)...");
+  });
+
+  it('is what bench/run.ts asks, before it lists the bundles it measures', () => {
     const bench = readFileSync(join(__dirname, '..', '..', 'bench', 'run.ts'), 'utf8');
-    const asked = bench.indexOf('handlerBundlesOutOfDate(root)');
+    const asked = bench.indexOf('const buildReason = benchBuildReason(options.check, root);\n  if (buildReason !== undefined) {');
     expect(asked).toBeGreaterThan(-1);
     expect(asked).toBeLessThan(bench.indexOf('await buildAll('));
     expect(bench.indexOf('await buildAll(')).toBeLessThan(bench.indexOf("readdirSync(join(root, 'dist', 'handlers'))"));
