@@ -21,18 +21,27 @@
 // (GetQueueAttributes), so the FAIL reads the queue's AWS/SQS ApproximateAgeOfOldestMessage (CloudWatch, Maximum) and
 // says when SQS deletes the oldest, URGENT within DEAD_LETTER_URGENT_HOURS (a project default). No datapoint, a refused
 // or failed read, or a queue of another account (its metrics are there) is said, never taken for "plenty of time".
+//
+// Which SQS queues redrive into it (decision 291): sqs:ListDeadLetterSourceQueues on the queue's own ARN. These queues
+// are fed by Lambda and EventBridge only; an SQS queue naming one as its dead-letter queue puts its poison messages
+// among the automation's records (the "not empty" alarm pages for them, the redrive commands here do not apply to them,
+// and from a standard queue they expire sooner than their age says). A source is a WARN naming it; a refused or failed
+// list is a FAIL naming the action and the exact ARN to grant it on, never read as "no source".
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, paginateListDeadLetterSourceQueues } from '@aws-sdk/client-sqs';
 import { readMetricData } from '../../shared/aws/metric-data';
 import { DEAD_LETTER_QUEUES, DEAD_LETTER_URGENT_HOURS } from '../../shared/config/automation-health';
 import type { LiveHandler } from './handler-checks';
-import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls these checks make: named in their could-not-check FAIL. */
 export const DEAD_LETTER_ACTIONS = ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'] as const;
 
 /** The oldest message's age: its refusal is said in the queue's FAIL (the count still stands), not a could-not-check. */
 export const DEAD_LETTER_AGE_ACTION = 'cloudwatch:GetMetricData';
+
+/** The SQS queues that name a queue as their dead-letter queue: its refusal is the queue's dead-letter-sources FAIL. */
+export const DEAD_LETTER_SOURCES_ACTION = 'sqs:ListDeadLetterSourceQueues';
 
 /**
  * What a message in the queue is, which decides how it is handed back: a Lambda invocation record (an on-failure
@@ -245,6 +254,58 @@ export async function readOldestMessage(cloudWatch: Pick<CloudWatchClient, 'send
   }
 }
 
+/** The queue's ARN, as IAM authorizes sqs:ListDeadLetterSourceQueues on it (the call names the queue by its URL). */
+export function queueArnOf(queue: WatchedDeadLetterQueue, target: PreflightTarget): string {
+  return `arn:${target.partition}:sqs:${target.region}:${queue.account}:${queue.queueName}`;
+}
+
+/** What ListDeadLetterSourceQueues answered: the source queues' URLs (every page), or why they were not read. */
+export type RedriveSources = { sourceUrls: string[] } | { unread: string; refused: boolean };
+
+/** Every page of ListDeadLetterSourceQueues for one queue; a refusal or failure is returned, not thrown. */
+export async function readRedriveSources(sqs: PreflightClients['sqs'], url: string): Promise<RedriveSources> {
+  const sourceUrls: string[] = [];
+  try {
+    for await (const page of paginateListDeadLetterSourceQueues({ client: sqs }, { QueueUrl: url })) sourceUrls.push(...(page.queueUrls ?? []));
+    return { sourceUrls };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const name = awsErrorName(error) ?? 'Error';
+    return { unread: `${name}: ${text.slice(0, 200)}`, refused: isAccessDenied(error) || /not authorized/i.test(text) };
+  }
+}
+
+/**
+ * Pure: the queue's dead-letter-sources line. No source PASSes; a source WARNs naming it (the automation still works,
+ * but the queue holds someone else's messages); a list that was not read FAILs naming the action and the queue's ARN.
+ * `grantFix`: where the grant lives (the caller's own policy, or the workload's preflight role, which infra deploys).
+ */
+export function redriveSourcesResult(queue: WatchedDeadLetterQueue, arn: string, sources: RedriveSources, region: string, grantFix?: string): CheckResult {
+  const subject = queue.queueName;
+  if ('unread' in sources) {
+    const grant = grantFix ?? `grant the credentials preflight runs with ${DEAD_LETTER_SOURCES_ACTION} on ${arn} (read-only: it lists queue URLs)`;
+    return fail(
+      'plumbing',
+      'dead-letter-sources',
+      subject,
+      `could not list the SQS queues that redrive into dead-letter queue ${queue.queueName} (${DEAD_LETTER_SOURCES_ACTION} on ${arn}: ${sources.unread}): a queue whose poison messages land among ${queue.holds.charAt(0).toLowerCase()}${queue.holds.slice(1)} would go unseen`,
+      sources.refused ? grant : `retry; if it persists, check the credentials, the region and the network (${DEAD_LETTER_SOURCES_ACTION} on ${arn})`,
+    );
+  }
+  if (sources.sourceUrls.length === 0) {
+    return pass('plumbing', 'dead-letter-sources', subject, `no SQS queue names ${queue.queueName} as its dead-letter queue (${DEAD_LETTER_SOURCES_ACTION}): only ${queue.content === 'invocation-record' ? 'Lambda' : 'EventBridge'} puts messages there`);
+  }
+  const names = sources.sourceUrls.map((u) => u.split('/').pop() ?? u);
+  const standard = !queue.queueName.endsWith('.fifo');
+  return warn(
+    'plumbing',
+    'dead-letter-sources',
+    subject,
+    `SQS queue(s) ${names.join(', ')} name ${queue.queueName} as their dead-letter queue (RedrivePolicy): their poison messages land among ${queue.holds.charAt(0).toLowerCase()}${queue.holds.slice(1)}, its "not empty" alarm pages the automation's people for them, and preflight's commands to hand a record back to its handler do not apply to them${standard ? "; SQS deletes each at this queue's retention counted from its first enqueue in the source queue, sooner than its age here says" : ''}`,
+    `give ${names.join(', ')} a dead-letter queue of ${names.length > 1 ? 'their' : 'its'} own: ${sources.sourceUrls.map((u) => `aws sqs set-queue-attributes --region ${region} --queue-url ${u} --attributes '{"RedrivePolicy":"{\\"deadLetterTargetArn\\":\\"<its own dead-letter queue's ARN>\\",\\"maxReceiveCount\\":\\"<its maxReceiveCount>\\"}"}'`).join('; ')}; then move what they left in ${queue.queueName} there (aws sqs start-message-move-task --source-arn ${arn} --destination-arn <that queue's ARN> moves every message, the automation's records too: read and sort them first)`,
+  );
+}
+
 /** Each queue read (GetQueueUrl, GetQueueAttributes; and the age of the oldest message of one holding any) and judged. */
 export async function checkDeadLetterQueues(
   clients: PreflightClients,
@@ -252,6 +313,8 @@ export async function checkDeadLetterQueues(
   live: readonly LiveHandler[],
   queues: readonly WatchedDeadLetterQueue[] = deadLetterQueuesOf(target, live),
   now: () => Date = () => new Date(),
+  /** Where a refused ListDeadLetterSourceQueues is granted, when not in the caller's own policy (the workload's role). */
+  sourcesGrantFix?: (arn: string) => string,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const queue of queues) {
@@ -282,6 +345,8 @@ export async function checkDeadLetterQueues(
     const at = now();
     const oldest = depth.visible > 0 ? await readOldestMessage(clients.cloudWatch, queue, target, depth.retentionSeconds, at) : undefined;
     results.push(deadLetterResult(queue, url, depth, target.region, oldest, at));
+    const arn = queueArnOf(queue, target);
+    results.push(redriveSourcesResult(queue, arn, await readRedriveSources(clients.sqs, url), target.region, sourcesGrantFix?.(arn)));
   }
   return results;
 }

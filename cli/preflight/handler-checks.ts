@@ -62,6 +62,8 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
   }
   if (!destination) {
     problems.push('no on-failure destination: a failed asynchronous invocation would be lost');
+  } else if (isFifoQueueArn(destination)) {
+    problems.push(fifoDestinationProblem(destination));
   } else if (destination.split(':')[2] === 'sqs') {
     try {
       await clients.sqs.send(new GetQueueUrlCommand({ QueueName: destination.split(':').pop() ?? '', QueueOwnerAWSAccountId: destination.split(':')[4] }));
@@ -73,6 +75,30 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
   return problems.length === 0
     ? pass('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, failures to ${destination?.split(':').pop() ?? '?'}`)
     : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, REDEPLOY);
+}
+
+/** Pure: an SQS FIFO queue's ARN (SQS: "The name of a FIFO queue must end with the .fifo suffix"). */
+export function isFifoQueueArn(arn: string): boolean {
+  const parts = arn.split(':');
+  return parts[2] === 'sqs' && (parts[5] ?? '').endsWith('.fifo');
+}
+
+/**
+ * Pure (decision 291): a FIFO queue as a function's on-failure destination. Lambda Developer Guide, "Capturing records of
+ * Lambda asynchronous invocations": the SQS destination is "A standard SQS queue", and a record Lambda cannot send counts
+ * in DestinationDeliveryFailures, as with "an unsupported destination type, such as an Amazon SQS FIFO queue".
+ */
+export function fifoDestinationProblem(destination: string): string {
+  return `its on-failure destination ${destination} is an SQS FIFO queue, which Lambda does not deliver to (Lambda Developer Guide: a standard SQS queue only; a FIFO queue is "an unsupported destination type"): a failed asynchronous invocation's record is lost, counted only in its DestinationDeliveryFailures metric`;
+}
+
+/**
+ * The action Lambda's delivery to an on-failure destination needs from the function's execution role, by the
+ * destination's service (Lambda Developer Guide, asynchronous invocation destinations: the execution role needs
+ * sqs:SendMessage, sns:Publish, lambda:InvokeFunction, events:PutEvents); undefined for one not judged here (S3).
+ */
+export function destinationAction(destination: string): string | undefined {
+  return { sqs: 'sqs:SendMessage', sns: 'sns:Publish', lambda: 'lambda:InvokeFunction', events: 'events:PutEvents' }[destination.split(':')[2] ?? ''];
 }
 
 /** Everything the role simulation needs to turn an action's resource kinds into real ARNs. */
@@ -228,7 +254,7 @@ export async function simulateGroups(iam: PreflightClients['iam'], principalArn:
 
 export async function checkRolePermissions(clients: PreflightClients, live: readonly LiveHandler[], c: ArnContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const { handler, configuration } of live) {
+  for (const { handler, configuration, failureDestination } of live) {
     const roleArn = configuration.Role;
     if (!roleArn) {
       results.push(fail('permissions', 'role-permissions', handler.functionName, `handler ${handler.functionName} has no execution role`, REDEPLOY));
@@ -240,19 +266,25 @@ export async function checkRolePermissions(clients: PreflightClients, live: read
     results.push(
       ...(await guardedCheck('permissions', `role ${role} of ${handler.functionName}`, ['iam:SimulatePrincipalPolicy'], async () => {
         const { allowed, denied } = await simulateGroups(clients.iam, roleArn, groups);
-        if (denied.length > 0) {
+        // Decision 291: the call Lambda makes with this role when an asynchronous invocation fails every retry, on the
+        // destination's exact ARN as read (GetFunctionEventInvokeConfig): not a declared action, so simulated on its own.
+        const deliver = failureDestination ? destinationAction(failureDestination) : undefined;
+        const undelivered = failureDestination && deliver ? (await simulateGroups(clients.iam, roleArn, [{ actions: [deliver], resources: [failureDestination], context: [] }])).denied : [];
+        const delivery = failureDestination && deliver ? `; ${deliver} to its on-failure destination ${failureDestination.split(':').pop() ?? failureDestination} allowed` : '';
+        if (denied.length > 0 || undelivered.length > 0) {
+          const lost = undelivered.length > 0 ? `${denied.length > 0 ? '; and ' : ''}may not deliver a failed invocation's record to its on-failure destination: ${undelivered.join('; ')} (Lambda sends it with the function's execution role, so the record is lost, counted only in DestinationDeliveryFailures)` : '';
           return fail(
             'permissions',
             'role-permissions',
             handler.functionName,
-            `role ${role} of ${handler.functionName} is denied ${denied.length} declared call(s): ${denied.join('; ')}`,
-            `grant them (infra derives the policy from the declared actions: ${REDEPLOY}); an explicit deny comes from an SCP or permission boundary: ask the account's administrators`,
+            `role ${role} of ${handler.functionName} ${denied.length > 0 ? `is denied ${denied.length} declared call(s): ${denied.join('; ')}` : ''}${lost}`,
+            `grant them (infra derives the policy from the declared actions and grants ${deliver ?? 'the delivery'} on the on-failure destination it sets: ${REDEPLOY}); an explicit deny comes from an SCP or permission boundary: ask the account's administrators`,
           );
         }
         if (unresolved.length > 0) {
-          return warn('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: ${allowed} calls allowed; not simulated (no resource of that kind found): ${unresolved.join(', ')}`, 'check the resources these actions act on exist');
+          return warn('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: ${allowed} calls allowed; not simulated (no resource of that kind found): ${unresolved.join(', ')}${delivery}`, 'check the resources these actions act on exist');
         }
-        return pass('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: all ${allowed} declared calls allowed on the real ARNs (${handler.actions.length} actions)`);
+        return pass('permissions', 'role-permissions', handler.functionName, `role ${role} of ${handler.functionName}: all ${allowed} declared calls allowed on the real ARNs (${handler.actions.length} actions)${delivery}`);
       })),
     );
   }

@@ -49,11 +49,52 @@ async function checkQueues(clients: PreflightClients, expected: PreflightExpecta
       results.push(fail('resources', 'dead-letter-queue', name, `queue ${name} has no dead-letter queue (no RedrivePolicy)`, `set a RedrivePolicy on ${name} so poison messages leave the queue`));
     } else if (!(await queueExists(clients, dlqName))) {
       results.push(fail('resources', 'dead-letter-queue', dlqName, `the dead-letter queue ${dlqName} that ${name} redrives to does not exist`, `create ${dlqName} or fix ${name}'s RedrivePolicy`));
+    } else if (redriveTypeMismatch(name, dlqName)) {
+      results.push(fail('resources', 'dead-letter-queue', dlqName, redriveTypeMismatch(name, dlqName) ?? '', `point ${name}'s RedrivePolicy at a ${name.endsWith('.fifo') ? 'FIFO' : 'standard'} queue (aws sqs set-queue-attributes --queue-url ${url} --attributes RedrivePolicy=...; the service's stack owns it)`));
     } else {
       results.push(pass('resources', 'dead-letter-queue', dlqName, `dead-letter queue ${dlqName} exists (${name} redrives after ${String(redrive?.maxReceiveCount ?? '?')} receives)`));
     }
   }
   return results;
+}
+
+/**
+ * Pure (decision 291): a source queue and its dead-letter queue of different types. SQS Developer Guide ("Configure a
+ * dead-letter queue using the Amazon SQS console"): "the queue type must match the source queue type—a FIFO queue can
+ * only use a FIFO DLQ, and a standard queue can only use a standard DLQ". A FIFO queue's name ends with ".fifo".
+ */
+export function redriveTypeMismatch(queueName: string, dlqName: string): string | undefined {
+  const kind = (n: string): string => (n.endsWith('.fifo') ? 'FIFO' : 'standard');
+  if (kind(queueName) === kind(dlqName)) return undefined;
+  return `queue ${queueName} (${kind(queueName)}) redrives to ${dlqName}, a ${kind(dlqName)} queue: SQS requires a dead-letter queue of the source queue's type (a FIFO queue only a FIFO one, a standard queue only a standard one), so its poison messages are not moved there as the redrive policy says`;
+}
+
+/**
+ * Pure (decision 291): a mapping whose on-failure destination is an SQS FIFO queue. AWS documents the destination of a
+ * DynamoDB Streams mapping as a "Standard Amazon SQS queue or standard Amazon SNS topic" (Lambda Developer Guide,
+ * "Lambda parameters for Amazon DynamoDB event source mappings", DestinationConfig): a FAIL. For other sources (Kinesis,
+ * Kafka) its parameter pages say "Amazon SQS queue" without the word, and an SQS source takes no destination (its
+ * failures go to the queue's redrive policy): a WARN, naming what is and is not documented.
+ */
+export function mappingFifoDestination(functionName: string, mapping: { UUID?: string; EventSourceArn?: string; DestinationConfig?: { OnFailure?: { Destination?: string } } }): CheckResult | undefined {
+  const destination = mapping.DestinationConfig?.OnFailure?.Destination;
+  const parts = destination?.split(':') ?? [];
+  if (!destination || parts[2] !== 'sqs' || !(parts[5] ?? '').endsWith('.fifo')) return undefined;
+  const source = mapping.EventSourceArn ?? '?';
+  const service = source.split(':')[2] ?? '?';
+  const subject = `${functionName} ${mapping.UUID ?? '?'}`;
+  const fix = `point the mapping's on-failure destination at a standard queue: aws lambda update-event-source-mapping --uuid ${mapping.UUID ?? '<uuid>'} --destination-config '{"OnFailure":{"Destination":"<a standard queue's ARN>"}}' (the service's stack owns the mapping)`;
+  const what = `event source mapping ${mapping.UUID ?? '?'} of ${functionName} (from ${source.split(':').slice(5).join(':') || source}) sends the records it discards to ${destination}, an SQS FIFO queue`;
+  if (service === 'dynamodb') {
+    return fail('resources', 'mapping-failure-destination', subject, `${what}: AWS documents a DynamoDB Streams mapping's destination as a standard SQS queue or standard SNS topic, so a discarded batch's record is lost`, fix);
+  }
+  return warn(
+    'resources',
+    'mapping-failure-destination',
+    subject,
+    `${what}: ${service === 'sqs' ? "an SQS source takes no on-failure destination (its failed messages go to the queue's RedrivePolicy), so nothing reaches it" : `AWS documents a standard queue for DynamoDB Streams mappings and for asynchronous invocation, not for a ${service} source, and a FIFO queue accepts only messages carrying a MessageGroupId: a discarded batch's record may be lost`}`,
+    fix,
+  );
 }
 
 /**
@@ -99,6 +140,11 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
     results.push(drift(name, 'reserved concurrency', concurrency.ReservedConcurrentExecutions, matrix.reservedConcurrency, iac));
 
     const mappings = (await clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: name }))).EventSourceMappings ?? [];
+    // Every mapping of the function, whatever its source: a FIFO on-failure destination (decision 291).
+    for (const mapping of mappings) {
+      const fifo = mappingFifoDestination(name, mapping);
+      if (fifo) results.push(fifo);
+    }
     const fromQueues = mappings.filter((m) => m.EventSourceArn && found.queueArns.includes(m.EventSourceArn));
     for (const mapping of fromQueues) {
       const arn = mapping.EventSourceMappingArn ?? (mapping.UUID && configuration?.FunctionArn ? `${configuration.FunctionArn.split(':function:')[0]}:event-source-mapping:${mapping.UUID}` : undefined);

@@ -2,10 +2,10 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { checkAlarms, checkRouting, type LiveRule } from './alarm-checks';
 import { BUS_POLICY_ACTIONS, checkBusPolicy } from './bus-policy-checks';
-import { checkDeadLetterQueues, DEAD_LETTER_ACTIONS, workloadDeadLetterQueues } from './dead-letter-checks';
+import { checkDeadLetterQueues, DEAD_LETTER_ACTIONS, DEAD_LETTER_SOURCES_ACTION, workloadDeadLetterQueues } from './dead-letter-checks';
 import { checkMetricFilters } from './detection-checks';
 import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
-import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, type WorkloadClients } from './cross-account-checks';
+import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, PREFLIGHT_ROLE_NAME, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
 import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
@@ -32,7 +32,7 @@ export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
   routing: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'],
   handlers: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionEventInvokeConfig', 'sqs:GetQueueUrl'],
   permissions: ['iam:SimulatePrincipalPolicy'],
-  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'sqs:GetQueueAttributes'],
+  plumbing: ['ssm:GetParameter', 'sns:ListSubscriptionsByTopic', 'support:DescribeSeverityLevels', 'ssm:GetDocument', 'ssm:ListDocumentVersions', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:GetSchedule', 'cloudwatch:DescribeAlarms', 'iam:GetRole', 'iam:GetUser', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy', 'route53:ListResourceRecordSets', 'route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'sqs:GetQueueAttributes', 'sqs:ListDeadLetterSourceQueues'],
   'cross-account': ['sts:AssumeRole', 'iam:GetRole', 'iam:SimulatePrincipalPolicy', 'iam:SimulateCustomPolicy'],
 };
 
@@ -117,7 +117,9 @@ export async function runPreflight(
     // ...and in cross-account mode the workload's: the alarm events its forwarding rule could not put on the bus here.
     if (session && workloadAccount) {
       const workloadTarget = { ...target, account: workloadAccount };
-      checks.push(...(await guardedCheck('plumbing', `dead-letter queue in ${workloadAccount}`, DEAD_LETTER_ACTIONS, () => checkDeadLetterQueues(session!, workloadTarget, [], workloadDeadLetterQueues(workloadAccount)))));
+      // A refused source list there is the preflight role's missing grant: infra deploys that role (workload-roles.ts).
+      const grantThere = (arn: string): string => `deploy the workload's remediation roles stack: its ${PREFLIGHT_ROLE_NAME} role grants ${DEAD_LETTER_SOURCES_ACTION} on ${arn} (an explicit deny comes from an SCP or permission boundary)`;
+      checks.push(...(await guardedCheck('plumbing', `dead-letter queue in ${workloadAccount}`, DEAD_LETTER_ACTIONS, () => checkDeadLetterQueues(session!, workloadTarget, [], workloadDeadLetterQueues(workloadAccount), undefined, grantThere))));
     }
     if (session && there.length > 0) checks.push(...(await guardedCheck('plumbing', `SSM documents in ${workloadAccount}`, ['ssm:GetDocument'], () => checkDocuments(session!, there))));
     if (session && workloadAccount) {

@@ -684,6 +684,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('sqs:GetQueueUrl', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'finds the workload stack\'s dead-letter queue (decision 265)'),
     call('sqs:GetQueueAttributes', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'reads how many forwarded alarms EventBridge could not deliver (decision 265)'),
     call('cloudwatch:GetMetricData', '*', "reads the age of that queue's oldest message, AWS/SQS ApproximateAgeOfOldestMessage (decision 277; no resource type)"),
+    call('sqs:ListDeadLetterSourceQueues', w('sqs', region, 'notification-runbooks-undelivered-alarm-events'), 'lists the SQS queues that name that queue as their dead-letter queue, on its exact ARN (decision 291)'),
     call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
@@ -736,6 +737,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       call('sqs:SendMessage', w('sqs', region, 'notification-service-queue'), 'puts a message on the queue'),
       call('sqs:ReceiveMessage', w('sqs', region, 'notification-service-queue'), 'reads the notifications themselves'),
       call('sqs:GetQueueAttributes', w('sqs', region, 'billing-queue'), "reads a queue that is not the service's"),
+      call('sqs:ListDeadLetterSourceQueues', w('sqs', region, 'notification-service-dlq'), "lists the sources of a queue that is not the workload stack's dead-letter queue (decision 291: that queue's ARN only)"),
       call('lambda:UpdateFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's memory"),
       call('lambda:PutFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "changes the consumer's concurrency"),
       call('lambda:GetFunction', w('lambda', region, 'function:notification-service-consumer'), "GetFunction hands out a pre-signed URL to the consumer's code package"),
@@ -815,6 +817,7 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'rds:DescribeDBInstances',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
+      'sqs:ListDeadLetterSourceQueues',
       'ssm:GetDocument',
       'ssm:ListDocumentVersions',
     ]);
@@ -827,6 +830,15 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     const namedLogGroup = (r: unknown): boolean => /:log-group:\/aws\/(lambda\/notification-service-consumer|apigateway\/notification-service-api\/access):\*$/.test(String(r));
     expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || (String(r).endsWith(':*') && !namedLogGroup(r)))).map((st) => [st.Action].flat().join(','))).toEqual(['sqs:GetQueueUrl', 'lambda:ListEventSourceMappings,cloudwatch:GetMetricData']);
     expect(await policyFindings(role.policies.map((p) => ({ where: `${role.name} ${p.name}`, kind: 'identity' as const, document: p.document })))).toEqual([]);
+    // Decision 291: sqs:ListDeadLetterSourceQueues in one statement only, on exactly the workload stack's dead-letter
+    // queue in each region (the ARN preflight's call names), beside that queue's depth read.
+    const sources = statements.filter((st) => [st.Action].flat().includes('sqs:ListDeadLetterSourceQueues'));
+    expect(sources.map((st) => ({ Action: st.Action, Resource: st.Resource }))).toEqual([
+      {
+        Action: ['sqs:GetQueueAttributes', 'sqs:ListDeadLetterSourceQueues'],
+        Resource: ['us-east-1', 'us-west-2'].map((r) => `arn:aws:sqs:${r}:${WORKLOAD}:notification-runbooks-undelivered-alarm-events`),
+      },
+    ]);
   });
 
   it.each(['us-east-1', 'us-west-2'])('%s: the IAM policy simulator allows every read preflight makes in the workload and refuses every write, the remediation roles\' powers and the project\'s dangerous calls', async (region) => {
@@ -841,8 +853,9 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // 15 reads before decision 114, plus the forwarding role's GetRole and SimulatePrincipalPolicy; no cache read in the
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
     // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1);
-    // since decision 265 the workload's undelivered-alarm-events queue (2); since decision 277 its oldest message's age (1).
-    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + 1 + alarmSpecs(app().built.config, 'production', region).length);
+    // since decision 265 the workload's undelivered-alarm-events queue (2); since decision 277 its oldest message's age (1);
+    // since decision 291 the queues that redrive into it (1).
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + 1 + 1 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
@@ -851,8 +864,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // the cache, not its id (1); since decision 177 another role's tags read, a remediation role tagged and untagged (3).
     // A call dropped from any fails this.
     // Since review 11a finding 3: a filter deleted, a filter rewritten, the log lines read, another group's filters (4).
-    // Since decision 233: a document version deleted (1).
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 + 1 : 74 + 7 + 1 + 1 + 1 + 3 + 4 + 1);
+    // Since decision 233: a document version deleted (1). Since decision 291: another queue's redrive sources listed (1).
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 + 1 + 1 : 74 + 7 + 1 + 1 + 1 + 3 + 4 + 1 + 1);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

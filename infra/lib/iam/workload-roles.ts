@@ -211,8 +211,9 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'RemediationRolesTags', Effect: 'Allow', Action: ['iam:ListRoleTags'], Resource: t.remediationHandlers.map((h) => `arn:${p}:iam::${a}:role/${remediationRoleNameOf(h)}`) },
     { Sid: 'WatchedQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => at(r).watched.queues.map((q) => `arn:${p}:sqs:${r}:${a}:${q}`)) },
     { Sid: 'QueueUrls', Effect: 'Allow', Action: ['sqs:GetQueueUrl'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:*`]) },
-    // Its own dead-letter queue's depth: alarm events EventBridge could not forward (decision 265), never its messages.
-    { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
+    // Its own dead-letter queue's depth: alarm events EventBridge could not forward (decision 265), never its messages;
+    // and the SQS queues that name it as their dead-letter queue (ListDeadLetterSourceQueues: their URLs only, decision 291).
+    { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:ListDeadLetterSourceQueues'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
     { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
     // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 277).

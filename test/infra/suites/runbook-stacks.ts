@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type EnvironmentName } from '../../../shared/config/schema';
-import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES } from '../../../shared/config/automation-health';
 import { APPROVAL_TOPIC_NAME, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
 import { handlersForRegion, pipelineActionsOf } from '../../../infra/lib/runbook-stack';
 import type { HandlerSpec } from '../../../infra/lib/handler-catalog';
@@ -251,6 +251,24 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       }
       const wildcards = allowedActionsAnywhere(t()).filter(({ action }) => action.includes('*'));
       expect(wildcards).toEqual([]);
+    });
+
+    // Decision 291: preflight simulates this call (Lambda's delivery of a failed invocation's record, made with the
+    // execution role) on the destination it reads; here the grant and the destination infra writes.
+    it("sends each handler's failed invocations to the stack's standard failed-invocations queue, and grants its role sqs:SendMessage on exactly that queue", () => {
+      const [queueId, queue] = resourcesOfType(t(), 'AWS::SQS::Queue').find(([, r]) => r.Properties?.QueueName === DEAD_LETTER_QUEUES.failedInvocations.queueName) ?? [];
+      if (!queueId) throw new Error('no failed-invocations queue');
+      // A standard queue: Lambda does not deliver to a FIFO one (Lambda Developer Guide, asynchronous invocation records).
+      expect(queue?.Properties?.FifoQueue).toBeUndefined();
+      expect(DEAD_LETTER_QUEUES.failedInvocations.queueName.endsWith('.fifo')).toBe(false);
+      const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+      for (const handler of deployedIn(environment, region)) {
+        const { id, roleId } = functionOf(t(), functionNameOf(handler.name));
+        const [, invokeConfig] = resourcesOfType(t(), 'AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: id })) ?? [];
+        expect(invokeConfig?.Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: queueArn } });
+        const sends = statementsOfRole(t(), roleId).filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
+        expect(sends.map((st) => st.Resource)).toEqual([queueArn]);
+      }
     });
 
     it('keeps state in an on-demand table with TTL on expiresAt, point-in-time recovery for the environment\'s backup retention', () => {

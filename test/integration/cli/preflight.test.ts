@@ -2,14 +2,15 @@
 // stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ListDeadLetterSourceQueuesCommand, PurgeQueueCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
@@ -100,6 +101,10 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(report.checks.filter((c) => c.check === 'health-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.health.tiers[0]?.topicArn ?? '?'}`]);
     // The region's two dead-letter queues (infra's names; the handlers' on-failure destination is the first): empty.
     expect(report.checks.filter((c) => c.check === 'dead-letter-queue-empty').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.deadLetters.failedInvocations.queueName}`, `PASS ${stack.deadLetters.undeliveredEvents.queueName}`]);
+    // ...and no SQS queue names either as its dead-letter queue (ListDeadLetterSourceQueues, decision 291).
+    expect(report.checks.filter((c) => c.check === 'dead-letter-sources').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.deadLetters.failedInvocations.queueName}`, `PASS ${stack.deadLetters.undeliveredEvents.queueName}`]);
+    // Each role may deliver its failed invocations to the stack's queue (decision 291), named in its PASS.
+    expect(report.checks.filter((c) => c.check === 'role-permissions').every((c) => c.message.endsWith(`; sqs:SendMessage to its on-failure destination ${stack.deadLetters.failedInvocations.queueName} allowed`))).toBe(true);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -703,6 +708,109 @@ describe('runbook preflight -e production on the sandbox', () => {
     } finally {
       await stack.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: automation, PolicyDocument: decodeURIComponent(before) }));
       await stack.iam.send(new CreateRoleCommand({ RoleName: approver, AssumeRolePolicyDocument: decodeURIComponent(approverTrust) }));
+    }
+  });
+
+  // Decision 291: the call Lambda makes with the execution role when an asynchronous invocation fails every retry
+  // (sqs:SendMessage on the on-failure queue), simulated on the queue's exact ARN as GetFunctionEventInvokeConfig reads it.
+  it("names a handler role that may not send to its on-failure queue (infra's SqsDestination grant removed), on the queue's ARN", async () => {
+    const handler = stack.handlers.find((h) => h.name === 'scale-consumers');
+    const policy = stack.policies.get('scale-consumers');
+    if (!handler || !policy) throw new Error('scale-consumers not deployed');
+    const failedArn = stack.deadLetters.failedInvocations.arn;
+    const without = { ...policy, Statement: policy.Statement.filter((st) => !([] as string[]).concat(st.Action as string | string[]).includes('sqs:SendMessage')) };
+    expect(without.Statement).toHaveLength(policy.Statement.length - 1);
+    await stack.iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(without) }));
+    expect(decodeURIComponent((await stack.iam.send(new GetRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions' }))).PolicyDocument ?? '')).not.toContain('sqs:SendMessage');
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL role-permissions ${handler.functionName}`]);
+      expect(report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `role ${handler.roleName} of ${handler.functionName} may not deliver a failed invocation's record to its on-failure destination: sqs:SendMessage on ${failedArn} (implicitDeny) (Lambda sends it with the function's execution role, so the record is lost, counted only in DestinationDeliveryFailures)`,
+      );
+    } finally {
+      await stack.iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(policy) }));
+    }
+  });
+
+  // Decision 291: moto keeps any queue as a function's on-failure destination (PutFunctionEventInvokeConfig checks only the
+  // ARN's pattern), as AWS's API may; Lambda then never delivers to it.
+  it('names a handler whose on-failure destination is an SQS FIFO queue, with the queue', async () => {
+    const handler = stack.handlers.find((h) => h.name === 'escalate');
+    if (!handler) throw new Error('escalate not deployed');
+    const sqs = new SQSClient(account.clientConfig);
+    const fifo = await sqs.send(new CreateQueueCommand({ QueueName: 'preflight-failed-invocations.fifo', Attributes: { FifoQueue: 'true' } }));
+    const fifoArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: fifo.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+    expect(fifoArn).toBe(`arn:aws:sqs:us-east-1:${account.accountId}:preflight-failed-invocations.fifo`);
+    // moto 5.2.1 appends a second configuration on Put and answers Get with the first: deleted first, as AWS replaces it.
+    await stack.lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
+    await stack.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: fifoArn } } }));
+    expect((await stack.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }))).DestinationConfig?.OnFailure?.Destination).toBe(fifoArn);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      // Its role may send to the stack's queue only (infra grants the destination it sets), so the delivery is named too.
+      expect(failures(report)).toEqual([`FAIL handler-configuration ${handler.functionName}`, `FAIL role-permissions ${handler.functionName}`]);
+      expect(report.checks.find((c) => c.check === 'handler-configuration' && c.status === 'FAIL')?.message).toBe(
+        `handler ${handler.functionName}: its on-failure destination ${fifoArn} is an SQS FIFO queue, which Lambda does not deliver to (Lambda Developer Guide: a standard SQS queue only; a FIFO queue is "an unsupported destination type"): a failed asynchronous invocation's record is lost, counted only in its DestinationDeliveryFailures metric`,
+      );
+      expect(report.checks.find((c) => c.check === 'role-permissions' && c.status === 'FAIL')?.message).toContain(`sqs:SendMessage on ${fifoArn} (implicitDeny)`);
+    } finally {
+      await stack.lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
+      await stack.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: stack.deadLetters.failedInvocations.arn } } }));
+      expect((await stack.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }))).DestinationConfig?.OnFailure?.Destination).toBe(stack.deadLetters.failedInvocations.arn);
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: fifo.QueueUrl }));
+      sqs.destroy();
+    }
+  });
+
+  // Decision 291: moto answers ListDeadLetterSourceQueues from its queues' RedrivePolicy, and (unlike for a FIFO source)
+  // accepts a standard queue redriving to a FIFO queue; each fault is proven here by reading it back.
+  // moto keeps an event source mapping's DestinationConfig, of any source, without judging it.
+  it("names an SQS queue redriving into the handlers' failure queue (WARN), a watched queue whose dead-letter queue is FIFO and a DynamoDB stream mapping of the consumer discarding to a FIFO queue (FAIL)", async () => {
+    const sqs = new SQSClient(account.clientConfig);
+    const dynamo = new DynamoDBClient(account.clientConfig);
+    const consumer = account.topology.consumer.functionName;
+    const table = await dynamo.send(
+      new CreateTableCommand({ TableName: 'notification-audit', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }),
+    );
+    const streamArn = table.TableDescription?.LatestStreamArn ?? '';
+    const auditFailures = `arn:aws:sqs:us-east-1:${account.accountId}:notification-audit-failures.fifo`;
+    const mapping = await stack.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: consumer, EventSourceArn: streamArn, StartingPosition: 'LATEST', DestinationConfig: { OnFailure: { Destination: auditFailures } } }));
+    expect((await stack.lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).DestinationConfig?.OnFailure?.Destination).toBe(auditFailures);
+    const failed = stack.deadLetters.failedInvocations;
+    const watched = account.topology.queue;
+    const before = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: watched.url, AttributeNames: ['RedrivePolicy'] }))).Attributes?.RedrivePolicy ?? '';
+    const source = await sqs.send(new CreateQueueCommand({ QueueName: 'billing-queue', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: failed.arn, maxReceiveCount: 3 }) } }));
+    const fifoDlq = await sqs.send(new CreateQueueCommand({ QueueName: 'notification-service-dlq.fifo', Attributes: { FifoQueue: 'true' } }));
+    const fifoDlqArn = `arn:aws:sqs:us-east-1:${account.accountId}:notification-service-dlq.fifo`;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: watched.url, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: fifoDlqArn, maxReceiveCount: 5 }) } }));
+    try {
+      expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: failed.url }))).queueUrls).toEqual([source.QueueUrl]);
+      expect(JSON.parse((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: watched.url, AttributeNames: ['RedrivePolicy'] }))).Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ deadLetterTargetArn: fifoDlqArn });
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual(['FAIL dead-letter-queue notification-service-dlq.fifo', `FAIL mapping-failure-destination ${consumer} ${mapping.UUID ?? '?'}`, `WARN dead-letter-sources ${failed.queueName}`]);
+      const [mismatch, fifoDestination, sources] = report.checks.filter((c) => c.status !== 'PASS');
+      expect(fifoDestination?.message).toBe(
+        `event source mapping ${mapping.UUID ?? '?'} of ${consumer} (from ${streamArn.split(':').slice(5).join(':')}) sends the records it discards to ${auditFailures}, an SQS FIFO queue: AWS documents a DynamoDB Streams mapping's destination as a standard SQS queue or standard SNS topic, so a discarded batch's record is lost`,
+      );
+      expect(mismatch?.message).toBe(
+        `queue ${watched.name} (standard) redrives to notification-service-dlq.fifo, a FIFO queue: SQS requires a dead-letter queue of the source queue's type (a FIFO queue only a FIFO one, a standard queue only a standard one), so its poison messages are not moved there as the redrive policy says`,
+      );
+      expect(sources?.message).toMatch(new RegExp(`^SQS queue\\(s\\) billing-queue name ${failed.queueName} as their dead-letter queue \\(RedrivePolicy\\): `));
+      expect(sources?.fix).toContain(`--queue-url ${source.QueueUrl ?? '?'} `);
+      // The other queue's sources were listed too, and it has none.
+      expect(report.checks.filter((c) => c.check === 'dead-letter-sources').map((c) => `${c.status} ${c.subject}`)).toEqual([`WARN ${failed.queueName}`, `PASS ${stack.deadLetters.undeliveredEvents.queueName}`]);
+    } finally {
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: watched.url, Attributes: { RedrivePolicy: before } }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: source.QueueUrl }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: fifoDlq.QueueUrl }));
+      await stack.lambda.send(new DeleteEventSourceMappingCommand({ UUID: mapping.UUID }));
+      await dynamo.send(new DeleteTableCommand({ TableName: 'notification-audit' }));
+      sqs.destroy();
+      dynamo.destroy();
     }
   });
 

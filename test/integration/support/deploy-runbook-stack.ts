@@ -264,7 +264,10 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       ...(handler.scheduleGroup && handler.schedulerRoleName ? { scheduleGroupName: handler.scheduleGroup, schedulerRoleArn: roleArn(handler.schedulerRoleName) } : {}),
     };
     const grant = scopedStatements(handler.actions, targets, `${handler.name} (sandbox deploy)`);
-    const policy = { Version: '2012-10-17', Statement: grant.statements.map((s) => s.toStatementJson() as Record<string, unknown>) };
+    // infra's SqsDestination: the execution role may send to the on-failure queue (queue.grantSendMessages), the call
+    // Lambda makes with it when an asynchronous invocation fails every retry (preflight simulates it, decision 291).
+    const failureDelivery = { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: failedArn };
+    const policy = { Version: '2012-10-17', Statement: [...grant.statements.map((s) => s.toStatementJson() as Record<string, unknown>), failureDelivery] };
     policies.set(handler.name, policy);
     await iam.send(new CreateRoleCommand({ RoleName: handler.roleName, AssumeRolePolicyDocument: LAMBDA_TRUST }));
     await iam.send(new PutRolePolicyCommand({ RoleName: handler.roleName, PolicyName: 'declared-actions', PolicyDocument: JSON.stringify(policy) }));

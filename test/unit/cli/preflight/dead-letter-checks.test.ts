@@ -4,10 +4,11 @@
 // messages also says when SQS deletes the oldest (decision 277): its AWS/SQS ApproximateAgeOfOldestMessage against the
 // queue's MessageRetentionPeriod, URGENT within the project's 72 hours, and an age it could not read said as such.
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListDeadLetterSourceQueuesCommand, SQSClient, type ListDeadLetterSourceQueuesCommandInput } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkDeadLetterQueues, deadLetterQueuesOf, expiryOf, workloadDeadLetterQueues, type OldestMessage } from '../../../../cli/preflight/dead-letter-checks';
+import { checkDeadLetterQueues as checkAll, deadLetterQueuesOf, expiryOf, workloadDeadLetterQueues, type OldestMessage } from '../../../../cli/preflight/dead-letter-checks';
 import type { LiveHandler } from '../../../../cli/preflight/handler-checks';
+import type { CheckResult } from '../../../../cli/preflight/types';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, TARGET } from './support';
 
 const sqs = mockClient(SQSClient);
@@ -35,9 +36,10 @@ const FAILED = 'notification-runbooks-failed-invocations';
 const UNDELIVERED = 'notification-runbooks-undelivered-events';
 const urlOf = (name: string, account = ACCOUNT): string => `https://sqs.${REGION}.amazonaws.com/${account}/${name}`;
 
-/** The account's queues: name -> [visible, in flight, delayed]; a name absent does not exist. */
-function queues(depths: Record<string, [number, number, number]>): void {
+/** The account's queues: name -> [visible, in flight, delayed]; a name absent does not exist. `sources`: the queues that name one as their DLQ. */
+function queues(depths: Record<string, [number, number, number]>, sources: Record<string, string[]> = {}): void {
   sqs.reset();
+  sqs.on(ListDeadLetterSourceQueuesCommand).callsFake((input: ListDeadLetterSourceQueuesCommandInput) => ({ queueUrls: (sources[input.QueueUrl?.split('/').pop() ?? ''] ?? []).map((n) => urlOf(n)) }));
   sqs.on(GetQueueUrlCommand).callsFake((input: { QueueName: string; QueueOwnerAWSAccountId?: string }) => {
     if (!(input.QueueName in depths)) throw awsError('QueueDoesNotExist', 'The specified queue does not exist.');
     return { QueueUrl: urlOf(input.QueueName, input.QueueOwnerAWSAccountId) };
@@ -52,6 +54,9 @@ const handlers = expectationsFor('production').handlers;
 const live = (destination?: string): LiveHandler[] =>
   handlers.map((handler, i) => ({ handler, configuration: { FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${handler.functionName}` }, ...(destination && i === 0 ? { failureDestination: destination } : {}) }));
 const stackDestination = `arn:aws:sqs:${REGION}:${ACCOUNT}:${FAILED}`;
+/** The depth lines only (decision 265, 277); each queue's dead-letter-sources line (decision 291) is tested below. */
+const depthOnly = async (results: Promise<CheckResult[]>): Promise<CheckResult[]> => (await results).filter((r) => r.check === 'dead-letter-queue-empty');
+const checkDeadLetterQueues = (...args: Parameters<typeof checkAll>): Promise<CheckResult[]> => depthOnly(checkAll(...args));
 const run = (l: LiveHandler[] = live(stackDestination)) => checkDeadLetterQueues(clients(), TARGET, l, deadLetterQueuesOf(TARGET, l), () => NOW);
 const lines = (results: Array<{ status: string; check: string; subject: string }>) => results.map((r) => `${r.status} ${r.check} ${r.subject}`);
 
@@ -225,5 +230,85 @@ describe('checkDeadLetterQueues', () => {
     sqs.reset();
     sqs.on(GetQueueUrlCommand).rejects(awsError('AccessDenied', 'not authorized to perform: sqs:GetQueueUrl'));
     await expect(run()).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
+describe('checkDeadLetterQueues: the SQS queues that redrive into each one (sqs:ListDeadLetterSourceQueues, decision 291)', () => {
+  beforeEach(() => ages({}));
+  const sourceLines = async (results: Promise<CheckResult[]>): Promise<CheckResult[]> => (await results).filter((r) => r.check === 'dead-letter-sources');
+  const all = (l: LiveHandler[] = live(stackDestination)) => checkAll(clients(), TARGET, l, deadLetterQueuesOf(TARGET, l), () => NOW);
+  const FAILED_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:${FAILED}`;
+
+  it("asks each queue by its own URL and PASSes one no SQS queue redrives into, after that queue's depth line", async () => {
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    const results = await all();
+    expect(results.map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([
+      `PASS dead-letter-queue-empty ${FAILED}`,
+      `PASS dead-letter-sources ${FAILED}`,
+      `PASS dead-letter-queue-empty ${UNDELIVERED}`,
+      `PASS dead-letter-sources ${UNDELIVERED}`,
+    ]);
+    expect(results[1]?.message).toBe(`no SQS queue names ${FAILED} as its dead-letter queue (sqs:ListDeadLetterSourceQueues): only Lambda puts messages there`);
+    expect(results[3]?.message).toBe(`no SQS queue names ${UNDELIVERED} as its dead-letter queue (sqs:ListDeadLetterSourceQueues): only EventBridge puts messages there`);
+    expect(sqs.commandCalls(ListDeadLetterSourceQueuesCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: urlOf(FAILED) }, { QueueUrl: urlOf(UNDELIVERED) }]);
+  });
+
+  it("WARNs a standard queue that names the handlers' failure queue as its dead-letter queue: its messages are not the automation's and expire sooner", async () => {
+    queues({ [FAILED]: [2, 0, 0], [UNDELIVERED]: [0, 0, 0] }, { [FAILED]: ['billing-queue'] });
+    const [sources] = await sourceLines(all());
+    expect(sources?.status).toBe('WARN');
+    expect(sources?.subject).toBe(FAILED);
+    expect(sources?.message).toBe(
+      `SQS queue(s) billing-queue name ${FAILED} as their dead-letter queue (RedrivePolicy): their poison messages land among handler invocations that still failed after Lambda's retries, its "not empty" alarm pages the automation's people for them, and preflight's commands to hand a record back to its handler do not apply to them; SQS deletes each at this queue's retention counted from its first enqueue in the source queue, sooner than its age here says`,
+    );
+    expect(sources?.fix).toContain(`aws sqs set-queue-attributes --region ${REGION} --queue-url ${urlOf('billing-queue')} --attributes '{"RedrivePolicy":"{\\"deadLetterTargetArn\\":\\"<its own dead-letter queue's ARN>\\"`);
+    expect(sources?.fix).toContain(`aws sqs start-message-move-task --source-arn ${FAILED_ARN}`);
+  });
+
+  it('reads every page of the list', async () => {
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    sqs
+      .on(ListDeadLetterSourceQueuesCommand, { QueueUrl: urlOf(UNDELIVERED) })
+      .resolvesOnce({ queueUrls: [urlOf('a-queue')], NextToken: 'page-2' })
+      .resolves({ queueUrls: [urlOf('b-queue')] });
+    const [, undelivered] = await sourceLines(all());
+    expect(undelivered?.message).toMatch(/^SQS queue\(s\) a-queue, b-queue name notification-runbooks-undelivered-events as their dead-letter queue/);
+  });
+
+  // The attacker's (or a narrowed policy's) case: the grant missing. Never read as "no source": a FAIL naming the action
+  // and the exact ARN IAM authorizes it on; the queue's depth line still stands.
+  it('a refused list is a FAIL naming sqs:ListDeadLetterSourceQueues and the exact queue ARN to grant it on, never a PASS', async () => {
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    sqs
+      .on(ListDeadLetterSourceQueuesCommand, { QueueUrl: urlOf(FAILED) })
+      .rejects(awsError('AccessDenied', `User: arn:aws:sts::${ACCOUNT}:assumed-role/ReadOnly/op is not authorized to perform: sqs:listdeadlettersourcequeues on resource: ${FAILED_ARN}`));
+    const results = await all();
+    expect(results.map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([
+      `PASS dead-letter-queue-empty ${FAILED}`,
+      `FAIL dead-letter-sources ${FAILED}`,
+      `PASS dead-letter-queue-empty ${UNDELIVERED}`,
+      `PASS dead-letter-sources ${UNDELIVERED}`,
+    ]);
+    expect(results[1]?.message).toMatch(new RegExp(`^could not list the SQS queues that redrive into dead-letter queue ${FAILED} \\(sqs:ListDeadLetterSourceQueues on ${FAILED_ARN}: AccessDenied: User: `));
+    expect(results[1]?.fix).toBe(`grant the credentials preflight runs with sqs:ListDeadLetterSourceQueues on ${FAILED_ARN} (read-only: it lists queue URLs)`);
+  });
+
+  it("cross-account mode: a refusal through the workload's preflight role names that role's deployment, on the workload queue's ARN", async () => {
+    const WORKLOAD_ACCOUNT = '444455556666';
+    const name = 'notification-runbooks-undelivered-alarm-events';
+    queues({ [name]: [0, 0, 0] });
+    sqs.on(ListDeadLetterSourceQueuesCommand).rejects(awsError('AccessDenied', 'not authorized to perform: sqs:ListDeadLetterSourceQueues'));
+    const grant = (arn: string): string => `deploy the workload's remediation roles stack: its notification-runbooks-preflight role grants sqs:ListDeadLetterSourceQueues on ${arn}`;
+    const [sources] = await sourceLines(checkAll(clients(), { ...TARGET, account: WORKLOAD_ACCOUNT }, [], workloadDeadLetterQueues(WORKLOAD_ACCOUNT), () => NOW, grant));
+    expect(sources?.status).toBe('FAIL');
+    expect(sources?.fix).toBe(`deploy the workload's remediation roles stack: its notification-runbooks-preflight role grants sqs:ListDeadLetterSourceQueues on arn:aws:sqs:${REGION}:${WORKLOAD_ACCOUNT}:${name}`);
+  });
+
+  it('a list that failed otherwise (throttled past the retries) is a FAIL saying to retry, naming the call', async () => {
+    queues({ [FAILED]: [0, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+    sqs.on(ListDeadLetterSourceQueuesCommand).rejects(awsError('RequestThrottled', 'Rate exceeded'));
+    const results = await sourceLines(all());
+    expect(results.map((r) => r.status)).toEqual(['FAIL', 'FAIL']);
+    expect(results[0]?.fix).toBe(`retry; if it persists, check the credentials, the region and the network (sqs:ListDeadLetterSourceQueues on ${FAILED_ARN})`);
   });
 });

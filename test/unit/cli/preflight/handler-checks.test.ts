@@ -86,6 +86,13 @@ describe('checkHandlers', () => {
       `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: its failure queue arn:aws:sqs:us-east-1:${ACCOUNT}:gone-queue does not exist`,
     ],
     [
+      // Decision 291: Lambda does not deliver to a FIFO queue (Lambda Developer Guide: "A standard SQS queue").
+      'an on-failure destination that is an SQS FIFO queue',
+      (d: Deployed) => d,
+      { [ESCALATE]: `arn:aws:sqs:us-east-1:${ACCOUNT}:notification-runbooks-failed.fifo` },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: its on-failure destination arn:aws:sqs:us-east-1:${ACCOUNT}:notification-runbooks-failed.fifo is an SQS FIFO queue, which Lambda does not deliver to (Lambda Developer Guide: a standard SQS queue only; a FIFO queue is "an unsupported destination type"): a failed asynchronous invocation's record is lost, counted only in its DestinationDeliveryFailures metric`,
+    ],
+    [
       'two problems at once, both named',
       (d: Deployed) => ({ ...d, [ESCALATE]: { ...d[ESCALATE], Runtime: 'python3.12' } }),
       { [ESCALATE]: undefined },
@@ -218,6 +225,53 @@ describe('checkRolePermissions', () => {
       `PASS role-permissions ${ESCALATE}`,
     ]);
     expect(results[0]?.message).toBe(`could not check role notification-runbooks-scale-consumers-us-east-1 of ${SCALE}: AccessDenied: preflight is not allowed iam:SimulatePrincipalPolicy`);
+  });
+
+  describe("the on-failure destination's delivery, which Lambda makes with the execution role (decision 291)", () => {
+    const withDestination = (name: string, destination: string): LiveHandler[] => liveOf(name).map((l) => ({ ...l, failureDestination: destination }));
+    const SCALE_ROLE = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-us-east-1`;
+
+    it('sqs:SendMessage is simulated on the destination exactly as read, apart from the declared calls, and named in the PASS', async () => {
+      simulator();
+      const [result] = await checkRolePermissions(clients(), withDestination('scale-consumers', FAILED_QUEUE), context());
+      const scale = handler('scale-consumers');
+      expect(result && line(result)).toBe(`PASS role-permissions ${SCALE}: role ${scale.roleName} of ${SCALE}: all ${answered - 1} declared calls allowed on the real ARNs (${scale.actions.length} actions); sqs:SendMessage to its on-failure destination notification-runbooks-failed allowed`);
+      expect(calls().at(-1)).toEqual({ PolicySourceArn: SCALE_ROLE, ActionNames: ['sqs:SendMessage'], ResourceArns: [FAILED_QUEUE] });
+    });
+
+    // The misconfiguration (or an attacker narrowing the role): the grant infra's SqsDestination writes is gone.
+    it('a role that may not send to its on-failure queue is a FAIL naming the call, the queue and that the record is lost', async () => {
+      simulator({ [`sqs:SendMessage ${FAILED_QUEUE}`]: { decision: 'implicitDeny' } });
+      const [result] = await checkRolePermissions(clients(), withDestination('scale-consumers', FAILED_QUEUE), context());
+      expect(result && line(result)).toBe(
+        `FAIL role-permissions ${SCALE}: role notification-runbooks-scale-consumers-us-east-1 of ${SCALE} may not deliver a failed invocation's record to its on-failure destination: sqs:SendMessage on ${FAILED_QUEUE} (implicitDeny) (Lambda sends it with the function's execution role, so the record is lost, counted only in DestinationDeliveryFailures)`,
+      );
+      expect(result?.fix).toContain('grants sqs:SendMessage on the on-failure destination it sets');
+    });
+
+    it('a declared call and the delivery both denied: one FAIL naming both', async () => {
+      simulator({ [`sqs:SendMessage ${FAILED_QUEUE}`]: { decision: 'explicitDeny' }, [`lambda:UpdateEventSourceMapping ${MAPPING}`]: { decision: 'implicitDeny' } });
+      const [result] = await checkRolePermissions(clients(), withDestination('scale-consumers', FAILED_QUEUE), context());
+      expect(result?.message).toBe(
+        `role notification-runbooks-scale-consumers-us-east-1 of ${SCALE} is denied 1 declared call(s): lambda:UpdateEventSourceMapping on ${MAPPING} (implicitDeny); and may not deliver a failed invocation's record to its on-failure destination: sqs:SendMessage on ${FAILED_QUEUE} (explicitDeny) (Lambda sends it with the function's execution role, so the record is lost, counted only in DestinationDeliveryFailures)`,
+      );
+    });
+
+    it.each([
+      [`arn:aws:sns:us-east-1:${ACCOUNT}:failures`, 'sns:Publish'],
+      [fnArn('failure-handler'), 'lambda:InvokeFunction'],
+      [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/failures`, 'events:PutEvents'],
+    ])('a destination %s is simulated with %s', async (destination, action) => {
+      simulator();
+      await checkRolePermissions(clients(), withDestination('scale-consumers', destination), context());
+      expect(calls().at(-1)).toEqual({ PolicySourceArn: SCALE_ROLE, ActionNames: [action], ResourceArns: [destination] });
+    });
+
+    it('no destination read: nothing more is simulated', async () => {
+      simulator();
+      await checkRolePermissions(clients(), liveOf('scale-consumers'), context());
+      expect(calls().flatMap((c) => c.ActionNames ?? [])).not.toContain('sqs:SendMessage');
+    });
   });
 
   it('every page of the simulation is read (a truncated answer is followed by its marker)', async () => {

@@ -8,7 +8,7 @@ import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkResources, judgeApi } from '../../../../cli/preflight/resource-checks';
+import { checkResources, judgeApi, redriveTypeMismatch } from '../../../../cli/preflight/resource-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import type { EnvironmentName } from '../../../../shared/config/schema';
 import { ACCOUNT, awsError, clients, expectationsFor, expectationsIn, TARGET } from './support';
@@ -267,6 +267,49 @@ describe('a missing resource is a FAIL naming it', () => {
     expect(found.dbArns).toEqual([]);
     expect(found.mappingArns).toEqual([]);
     expect(found.functionArns).toEqual([FUNCTION_ARN]);
+  });
+});
+
+describe('FIFO where AWS wants a standard queue, and a dead-letter queue of the other type (decision 291)', () => {
+  const STREAM = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/notification-audit/stream/2026-12-01T00:00:00.000`;
+  const KINESIS = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/notification-events`;
+  const FIFO_DLQ = 'notification-audit-failures.fifo';
+  const withMapping = (mapping: EventSourceMappingConfiguration): World => ({ ...production(), mappings: [...production().mappings, mapping] });
+
+  it.each([
+    [
+      'a standard queue redriving to a FIFO queue',
+      { queues: { [QUEUE]: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queueArn(`${DLQ}.fifo`), maxReceiveCount: 5 }) }, [`${DLQ}.fifo`]: {} } },
+      `FAIL resources dead-letter-queue ${DLQ}.fifo: queue ${QUEUE} (standard) redrives to ${DLQ}.fifo, a FIFO queue: SQS requires a dead-letter queue of the source queue's type (a FIFO queue only a FIFO one, a standard queue only a standard one), so its poison messages are not moved there as the redrive policy says`,
+    ],
+    [
+      'a DynamoDB stream mapping of the consumer discarding batches to a FIFO queue',
+      withMapping({ UUID: 'ddb-1', EventSourceArn: STREAM, State: 'Enabled', DestinationConfig: { OnFailure: { Destination: queueArn(FIFO_DLQ) } } }),
+      `FAIL resources mapping-failure-destination ${CONSUMER} ddb-1: event source mapping ddb-1 of ${CONSUMER} (from table/notification-audit/stream/2026-12-01T00:00:00.000) sends the records it discards to ${queueArn(FIFO_DLQ)}, an SQS FIFO queue: AWS documents a DynamoDB Streams mapping's destination as a standard SQS queue or standard SNS topic, so a discarded batch's record is lost`,
+    ],
+    [
+      'a Kinesis mapping discarding batches to a FIFO queue (not documented either way: a WARN)',
+      withMapping({ UUID: 'kin-1', EventSourceArn: KINESIS, State: 'Enabled', DestinationConfig: { OnFailure: { Destination: queueArn(FIFO_DLQ) } } }),
+      `WARN resources mapping-failure-destination ${CONSUMER} kin-1: event source mapping kin-1 of ${CONSUMER} (from stream/notification-events) sends the records it discards to ${queueArn(FIFO_DLQ)}, an SQS FIFO queue: AWS documents a standard queue for DynamoDB Streams mappings and for asynchronous invocation, not for a kinesis source, and a FIFO queue accepts only messages carrying a MessageGroupId: a discarded batch's record may be lost`,
+    ],
+    [
+      "the watched SQS mapping itself given a FIFO destination (an SQS source takes none)",
+      { mappings: [{ ...production().mappings[0], DestinationConfig: { OnFailure: { Destination: queueArn(FIFO_DLQ) } } }] },
+      `WARN resources mapping-failure-destination ${CONSUMER} ${MAPPING_UUID}: event source mapping ${MAPPING_UUID} of ${CONSUMER} (from ${QUEUE}) sends the records it discards to ${queueArn(FIFO_DLQ)}, an SQS FIFO queue: an SQS source takes no on-failure destination (its failed messages go to the queue's RedrivePolicy), so nothing reaches it`,
+    ],
+  ] as const)('%s is named, with the queue and the mapping', async (_case, change, failure) => {
+    const { results } = await run({ ...production(), ...change } as World);
+    expect(notPassing(results)).toEqual([failure]);
+    const judged = results.find((r) => r.status !== 'PASS');
+    expect(judged?.fix).toMatch(judged?.check === 'dead-letter-queue' ? new RegExp(`^point ${QUEUE}'s RedrivePolicy at a standard queue`) : /^point the mapping's on-failure destination at a standard queue: aws lambda update-event-source-mapping --uuid /);
+  });
+
+  it('a standard destination is not named; a FIFO queue with a FIFO dead-letter queue matches, and with a standard one does not', async () => {
+    const { results } = await run(withMapping({ UUID: 'ddb-2', EventSourceArn: STREAM, State: 'Enabled', DestinationConfig: { OnFailure: { Destination: queueArn('audit-failures') } } }));
+    expect(notPassing(results)).toEqual([]);
+    expect(redriveTypeMismatch('orders.fifo', 'orders-dlq.fifo')).toBeUndefined();
+    expect(redriveTypeMismatch('orders', 'orders-dlq')).toBeUndefined();
+    expect(redriveTypeMismatch('orders.fifo', 'orders-dlq')).toMatch(/^queue orders\.fifo \(FIFO\) redrives to orders-dlq, a standard queue: /);
   });
 });
 
