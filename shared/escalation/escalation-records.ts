@@ -135,6 +135,8 @@ function buildSchemas() {
     incidentId,
     cycle: number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES)),
     dueAt: isoTime,
+    /** How many sweep runs found a record of its incident refused (decision 292): set aside at HELD_REFUSED_RUNS_BEFORE_ASIDE. */
+    refusals: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
     expiresAt: z.optional(epochSeconds),
   });
   return { incident, send, indexEntry, latestEntry, heldEntry };

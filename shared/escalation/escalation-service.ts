@@ -9,6 +9,7 @@ import type { TroubleshootingRow } from '../config/schema';
 import { foreignAccountProblem } from '../config/workload-account';
 import { InvalidInputError, TransientError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
+import { StateRecordError } from '../state/state-records';
 import type { AlarmLocation, AlarmObservation, EscalationAlarms } from './alarm-lookup';
 import type { DecisionRecords } from './decision-records';
 import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
@@ -18,7 +19,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
-import { dueAtOf, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
+import { dueAtOf, HELD_REFUSED_RUNS_BEFORE_ASIDE, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
 import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -58,6 +59,8 @@ export interface EscalationServices {
     | 'holdResolution'
     | 'releaseHeld'
     | 'heldResolutions'
+    | 'countHeldRefusal'
+    | 'setHeldAside'
   >;
   notifier: Pick<TierNotifier, 'notify' | 'resolve'>;
   timers: Pick<TimerScheduler, 'schedule' | 'cancel'>;
@@ -102,6 +105,11 @@ export interface EscalationContext {
   log: EscalationLog;
   /** Counts `value` (1 when unset) of the metric. */
   count?(metric: string, value?: number): void;
+}
+
+/** What a settle timer's run says of its held resolution (decision 292): settled, so its ESCALATION-HELD entry goes. */
+interface HeldOutcome {
+  settled: boolean;
 }
 
 export interface Delivered {
@@ -337,7 +345,9 @@ export class EscalationService {
    * resolution's settle timer (its ESCALATION-HELD entry). A timer delivered late after the sweep finds its work done and
    * stops; one delivered at the same time loses the claim: one message either way. One incident (or one of the two
    * lists) that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
-   * failure destination keeps it. The timers run SWEEP_CONCURRENCY at once (one incident's in order), and none starts
+   * failure destination keeps it. A held entry that is not as the store writes it is refused alone (logged, counted
+   * HeldEntriesRefused, named in the answer; not thrown), and one whose incident's records stay refused is set aside after
+   * HELD_REFUSED_RUNS_BEFORE_ASIDE runs (heldRefused; decision 292). The timers run SWEEP_CONCURRENCY at once (one incident's in order), and none starts
    * once `budget.remainingMs()` is within SWEEP_RESERVE_MS (review 17 R17-6): those left are logged, counted
    * (TimersLeftForNextSweep) and named in the result, and the next sweep does them, said as late as they then are.
    */
@@ -352,12 +362,22 @@ export class EscalationService {
       this.ctx.log.error(`escalation sweep: ${what} could not be read; the rest is swept`, { error: message });
       failed.push(`${what}: ${message}`);
     }
+    // A held entry that is not as the store writes it is refused on its own (review 18 R18-3, decision 292): logged with
+    // its key and fields, counted, said in the answer, and the others are swept. Not thrown: no retry makes it valid.
+    const refused = held.status === 'fulfilled' ? held.value.refused : [];
+    for (const entry of refused) {
+      this.ctx.log.error('escalation sweep: a held resolution entry is not one the automation writes, refused; the others are swept', { record: entry.key, issues: entry.issues });
+      this.ctx.count?.('HeldEntriesRefused');
+    }
+    const refusedNote = refused.length
+      ? `; ${refused.length} held resolution entr${refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${refused.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ')}`
+      : '';
     const overdue = planSweep(
       unresolved.status === 'fulfilled' ? unresolved.value : [],
       this.ctx.policy,
       now,
       (incident) => this.alarmLocation(incident),
-      held.status === 'fulfilled' ? held.value : [],
+      held.status === 'fulfilled' ? held.value.held : [],
     );
     if (overdue.length) this.ctx.count?.('TimersOverdue', overdue.length);
     // A small pool, one incident's timers in order (never two of one incident at once), and no timer started once the
@@ -396,11 +416,11 @@ export class EscalationService {
       });
       this.ctx.count?.('TimersLeftForNextSweep', run.left.length);
     }
-    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')})${left}; retried`);
+    if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')})${left}${refusedNote}; retried`);
     const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;
     return {
       action: delivered.length ? 'escalated' : overdue.length ? 'stopped' : 'ignored',
-      reason: overdue.length ? `swept ${swept} overdue timer${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`,
+      reason: `${overdue.length ? `swept ${swept} overdue timer${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}` : `no escalation timer more than ${SWEEP_GRACE_MINUTES} min past due`}${refusedNote}`,
       ...(overdue.length ? { incidentIds: [...new Set(overdue.map((t) => t.input.incidentId))] } : {}),
       delivered,
     };
@@ -419,17 +439,58 @@ export class EscalationService {
   }
 
   /**
-   * The escalation-timer handler; `swept`: run by the sweep for a timer that is overdue. A settle timer that ran to an
-   * answer (told, or not to be told) takes its held resolution off the sweep's list (decision 281); one that throws
-   * leaves it there, for the retry or the next sweep.
+   * The escalation-timer handler; `swept`: run by the sweep for a timer that is overdue. A settle timer takes its held
+   * resolution off the sweep's list (decision 281) only once the resolution is settled (review 18 R18-2, decision 292): a
+   * plan that tells nobody (re-opened, in ALARM again, incident gone or refused), or every resolution message of the
+   * cycle read SENT or FAILED after this run's sends. A message claimed by another invocation and not final (the sweep
+   * and the late timer at once: the loser sends nothing) is not settled: the entry stays, so if the holder fails and
+   * gives the claim back, the next sweep (or the holder's retry) tells it. One that throws leaves it there too.
    */
   async handleTimer(input: TimerInput, swept?: OverdueTimer): Promise<EscalationResult> {
-    const result = await this.runTimer(input, swept);
-    if (input.action === 'settle') await this.ctx.services.store.releaseHeld(input.incidentId, input.cycle);
+    const held: HeldOutcome = { settled: false };
+    let result: EscalationResult;
+    try {
+      result = await this.runTimer(input, swept, held);
+    } catch (error) {
+      if (input.action === 'settle' && swept && error instanceof StateRecordError) await this.heldRefused(input, swept, error);
+      throw error;
+    }
+    if (input.action === 'settle') {
+      if (held.settled) await this.ctx.services.store.releaseHeld(input.incidentId, input.cycle);
+      else this.ctx.log.info('held resolution kept on the sweep\'s list: not settled by this run', { incidentId: input.incidentId, cycle: input.cycle, reason: result.reason });
+    }
     return result;
   }
 
-  private async runTimer(input: TimerInput, swept: OverdueTimer | undefined): Promise<EscalationResult> {
+  /**
+   * A swept held resolution whose run refused one of its incident's records (decision 292, review 18 R18-3): no retry
+   * makes the record valid, and the entry would fail every sweep until its TTL. Counted on the entry; on the
+   * HELD_REFUSED_RUNS_BEFORE_ASIDE-th run it is set aside (ESCALATION-HELD-ASIDE, for a person to tell it), logged and
+   * counted (HeldResolutionsSetAside). The run still throws: that sweep's failed invocation is the page, once.
+   */
+  private async heldRefused(input: Extract<TimerInput, { action: 'settle' }>, swept: OverdueTimer, error: StateRecordError): Promise<void> {
+    const { store } = this.ctx.services;
+    const { incidentId, cycle } = input;
+    const fields = { incidentId, cycle, record: error.key, issues: error.issues };
+    try {
+      const runs = await store.countHeldRefusal(incidentId, cycle);
+      if (runs === undefined || runs < HELD_REFUSED_RUNS_BEFORE_ASIDE) {
+        this.ctx.log.error(`held resolution: a record of its incident is refused (sweep run ${runs ?? '?'} of ${HELD_REFUSED_RUNS_BEFORE_ASIDE} before it is set aside)`, fields);
+        return;
+      }
+      await store.setHeldAside({ incidentId, cycle, dueAt: swept.dueAt.toISOString() }, error, runs, this.now());
+      this.ctx.count?.('HeldResolutionsSetAside');
+      this.ctx.log.error(
+        `held resolution set aside after ${runs} sweep runs refused a record of its incident: nobody was told it resolved; tell its tiers by hand (ESCALATION-HELD-ASIDE / ${incidentId}#C${cycle})`,
+        fields,
+      );
+    } catch (countError) {
+      // The refusal is what the sweep throws; a count or move that fails too is said, and the next run tries again.
+      this.ctx.log.error('held resolution: its refusal could not be counted or set aside; the next sweep run tries again', { ...fields, error: countError instanceof Error ? countError.message : String(countError) });
+    }
+  }
+
+  private async runTimer(input: TimerInput, swept: OverdueTimer | undefined, held: HeldOutcome): Promise<EscalationResult> {
     const { store, alarms } = this.ctx.services;
     // The incident's sends are read with the incident: escalating (or opening) claims a send, and the claim needs them.
     // So is the alarm the timer names, when it is one this deployment watches in its workload account (the check the
@@ -447,6 +508,8 @@ export class EscalationService {
     if (foreign) {
       this.ctx.log.warn('escalation timer refused: nobody notified, nothing changed', { incidentId: input.incidentId, reason: foreign, alarmArn: incident?.alarmArn, timer: input });
       this.ctx.count?.('TimersRefused');
+      // The incident's own record refuses it: nothing will ever be told from it (a held resolution is settled).
+      held.settled = true;
       return { action: 'refused', incidentId: input.incidentId, reason: foreign, delivered: [] };
     }
     if (location && named && (location.name !== named.name || (location.account ?? '') !== (named.account ?? ''))) {
@@ -471,6 +534,8 @@ export class EscalationService {
     const saidLate = (reason: string): string => (late ? `${reason}; ${late}` : reason);
     switch (plan.kind) {
       case 'stop':
+        // Nothing to tell (a held resolution re-opened since, in ALARM again, or its incident gone): settled.
+        held.settled = true;
         if (plan.paused) this.ctx.log.warn('escalation timer: escalation paused, the incident stays OPEN with its next tier due', { incidentId, reason: plan.reason, nextLevel: input.action === 'escalate' ? input.level : undefined });
         else this.ctx.log.info('escalation timer: nothing to do', { incidentId, reason: plan.reason });
         return { action: 'stopped', incidentId, reason: plan.reason, delivered: [] };
@@ -502,10 +567,24 @@ export class EscalationService {
         return { action: 'resolved', incidentId, reason, delivered };
       }
       case 'announce': {
-        if (!incident) return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
+        if (!incident) {
+          held.settled = true;
+          return { action: 'stopped', incidentId, reason: 'incident not found', delivered: [] };
+        }
+        const { delivered, settled } = await this.sendResolutions(incident, plan.cycle, saidLate(plan.reason));
+        held.settled = settled;
+        if (!delivered.length) {
+          // Told nobody: no lateness is said (review 18 R18-2); why nothing went out, and whether the entry stays.
+          const reason = `${plan.reason}; told nobody: ${
+            settled
+              ? 'every tier notified was already told this resolution'
+              : 'a resolution message of this cycle is claimed by another invocation and not yet SENT or FAILED: the held resolution stays on the sweep\'s list until it is'
+          }`;
+          this.ctx.log.info('held resolution: nothing told by this run', { incidentId, cycle: plan.cycle, reason, settled });
+          return { action: 'stopped', incidentId, reason, delivered };
+        }
         const reason = saidLate(plan.reason);
-        const delivered = await this.sendResolutions(incident, plan.cycle, reason);
-        this.ctx.log.info('held resolution told', { incidentId, cycle: plan.cycle, reason, resolutionMessages: delivered.length, ...(late ? { late } : {}) });
+        this.ctx.log.info('held resolution told', { incidentId, cycle: plan.cycle, reason, resolutionMessages: delivered.length, settled, ...(late ? { late } : {}) });
         return { action: 'resolved', incidentId, reason, delivered };
       }
       case 'open-still-firing': {
@@ -1080,7 +1159,7 @@ export class EscalationService {
       }
       return { resolvedNow: result.resolved, delivered: [] };
     }
-    const delivered = await this.sendResolutions(incident, 0);
+    const { delivered } = await this.sendResolutions(incident, 0);
     if (result.resolved || delivered.length) this.ctx.log.info('incident resolved', { incidentId, reason, resolutionMessages: delivered.length });
     return { resolvedNow: result.resolved, delivered };
   }
@@ -1088,8 +1167,10 @@ export class EscalationService {
   /**
    * One resolution message of cycle `cycle` to every tier notified, each its own claimed send (conditional on the
    * incident being RESOLVED). `flapping`: what the held resolution of a re-opened incident says about its flapping.
+   * `settled`: read back after the sends, every tier to be told has this cycle's resolution message SENT or FAILED (a
+   * claim another invocation holds, or one given back after a transient failure, is not settled).
    */
-  private async sendResolutions(incident: Incident, cycle: number, flapping?: string): Promise<Delivered[]> {
+  private async sendResolutions(incident: Incident, cycle: number, flapping?: string): Promise<{ delivered: Delivered[]; settled: boolean }> {
     const { store, notifier } = this.ctx.services;
     const { incidentId } = incident;
     const sends = await store.listSends(incidentId);
@@ -1098,12 +1179,15 @@ export class EscalationService {
     // where that page went: only the channels (and case) recorded as delivered.
     const notified = sends.flatMap((s) => pageOf(s) ?? []);
     const delivered: Delivered[] = [];
+    // The tiers told: a tier no longer in the path is never told, so it is not waited for.
+    const toTell: SentNotification[] = [];
     for (const previous of notified) {
       const tier = tierAt(this.ctx.policy, previous.level);
       if (!tier) {
         this.ctx.log.warn('a notified tier is no longer in the escalation path: no resolution message', { incidentId, tier: previous.tierName });
         continue;
       }
+      toTell.push(previous);
       const claim = await store.claimSend(incidentId, 'resolve', previous.level, previous.tierName, ['RESOLVED'], this.now(), cycle ? { cycle } : {});
       if (!claim.claimed) continue;
       const view = buildMessageView({
@@ -1118,14 +1202,13 @@ export class EscalationService {
       const delivery = await this.deliver(incidentId, 'resolve', tier, claim, (progress) => notifier.resolve(tier, view, previous, progress), cycle);
       delivered.push({ kind: 'resolve', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') });
     }
-    // Once every resolution message is out, later OKs of this alarm need not look at this incident again; while one is
-    // still in flight elsewhere, the index entry stays, so a retry of that sender's event can finish it.
-    if (cycle === 0) {
-      const after = await store.listSends(incidentId);
-      const finished = notified.every((n) => after.some((s) => s.kind === 'resolve' && (s.cycle ?? 0) === 0 && s.level === n.level && s.status !== 'IN_PROGRESS'));
-      if (finished) await store.forgetAlarmIncident(incident);
-    }
-    return delivered;
+    // Once every resolution message is out, later OKs of this alarm need not look at this incident again, and a held
+    // resolution leaves the sweep's list; while one is still in flight elsewhere, the index entry (or the held entry)
+    // stays, so a retry of that sender's event, or the next sweep, can finish it.
+    const after = await store.listSends(incidentId);
+    const settled = toTell.every((n) => after.some((s) => s.kind === 'resolve' && (s.cycle ?? 0) === cycle && s.level === n.level && s.status !== 'IN_PROGRESS'));
+    if (cycle === 0 && settled) await store.forgetAlarmIncident(incident);
+    return { delivered, settled };
   }
 
   /**

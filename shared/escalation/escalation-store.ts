@@ -11,6 +11,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
+import { StateRecordError, type StateKey } from '../state/state-records';
 import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
 import type { HeldResolution } from './plan-sweep';
@@ -26,8 +27,16 @@ import { epochSeconds, expiresAtSeconds } from '../state/record-expiry';
  *   ESCALATION-LATEST#<alarmArn> / INCIDENT           the alarm's latest incident, for a re-fire to re-open (decision 204)
  *   ESCALATION-HELD / <incidentId>#C<cycle>           a held resolution whose settle timer has not answered yet, and
  *                                                     when it is due: the escalation sweep's list (decision 281)
+ *   ESCALATION-HELD-ASIDE / <incidentId>#C<cycle>     one the sweep set aside: its incident's records stayed refused
+ *                                                     (decision 292); written for people, never read by the automation
  * Writes that decide who notifies whom are conditional, so duplicates and concurrent deliveries notify a tier once.
  */
+
+/** The sweep's held list (decision 281), each entry parsed on its own (decision 292): those refused, by key and fields. */
+export interface HeldList {
+  held: HeldResolution[];
+  refused: Array<{ key: StateKey; issues: readonly string[] }>;
+}
 
 export interface EscalationStoreOptions {
   tableName: string;
@@ -80,6 +89,8 @@ const keyOf = (item: Record<string, unknown>): { pk: string; sk: string } => ({ 
 const OPEN_INCIDENTS_PK = 'ESCALATION-OPEN';
 /** The partition listing every held resolution whose settle timer has not run to an answer (decision 281). */
 const HELD_RESOLUTIONS_PK = 'ESCALATION-HELD';
+/** Held resolutions the sweep set aside, their incident's records refused run after run (decision 292). */
+const HELD_ASIDE_PK = 'ESCALATION-HELD-ASIDE';
 
 export class EscalationStore {
   constructor(
@@ -775,9 +786,73 @@ export class EscalationStore {
     await this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: this.heldKey(incidentId, cycle) }));
   }
 
-  /** Every held resolution whose settle timer has not answered yet (one small partition: held resolutions are few). */
-  async heldResolutions(): Promise<HeldResolution[]> {
-    return (await this.queryAll('pk = :pk', { ':pk': HELD_RESOLUTIONS_PK })).map((item) => parseHeldItem(keyOf(item), item));
+  /**
+   * A sweep run of the held resolution found one of its incident's records refused (decision 292): counted on the entry.
+   * The count after it, or undefined when the entry is gone (released or set aside meanwhile).
+   */
+  async countHeldRefusal(incidentId: string, cycle: number): Promise<number | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: this.heldKey(incidentId, cycle),
+          UpdateExpression: 'ADD #refusals :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#refusals': 'refusals' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const refusals = out.Attributes?.refusals;
+      return typeof refusals === 'number' ? refusals : undefined;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Sets a held resolution aside (decision 292): what it was and the record refused are written to ESCALATION-HELD-ASIDE
+   * (kept as long as the records, for a person to tell it), then it leaves the sweep's list. Put first: a failure between
+   * the two leaves it listed, and the next run sets it aside again (the same item).
+   */
+  async setHeldAside(held: HeldResolution, refused: { key: StateKey; issues: readonly string[] }, runs: number, now: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: HELD_ASIDE_PK,
+          sk: `${held.incidentId}#C${held.cycle}`,
+          incidentId: held.incidentId,
+          cycle: held.cycle,
+          dueAt: held.dueAt,
+          refusedRecord: `${refused.key.pk} / ${refused.key.sk}`,
+          issues: [...refused.issues],
+          refusedRuns: runs,
+          setAsideAt: now.toISOString(),
+          expiresAt: expiresAtSeconds(now, this.options.retentionDays),
+        },
+      }),
+    );
+    await this.releaseHeld(held.incidentId, held.cycle);
+  }
+
+  /**
+   * Every held resolution whose settle timer has not answered yet (one small partition: held resolutions are few). Each
+   * entry is parsed on its own (review 18 R18-3, decision 292): one that is not as the store writes it (forged,
+   * corrupted, or a newer release's) is in `refused` with its key and fields, and keeps none of the others from the sweep.
+   */
+  async heldResolutions(): Promise<HeldList> {
+    const list: HeldList = { held: [], refused: [] };
+    for (const item of await this.queryAll('pk = :pk', { ':pk': HELD_RESOLUTIONS_PK })) {
+      try {
+        list.held.push(parseHeldItem(keyOf(item), item));
+      } catch (error) {
+        if (!(error instanceof StateRecordError)) throw error;
+        list.refused.push({ key: error.key, issues: error.issues });
+      }
+    }
+    return list;
   }
 
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */

@@ -10,6 +10,14 @@ export { SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPU
 
 const MINUTE_MS = 60_000;
 
+/**
+ * Project default (decision 292): a held resolution whose incident's records are refused (StateRecordError: no retry
+ * makes them valid) is set aside on its 3rd refused sweep run: one sweep and its two Lambda retries (infra's
+ * asyncRetryAttempts 2), so the failed-invocations queue receives that sweep once (one page), and later sweeps no longer
+ * throw for it until its TTL.
+ */
+export const HELD_REFUSED_RUNS_BEFORE_ASIDE = 3;
+
 /** A held resolution of a re-opened incident waiting for its settle timer (decision 204), as the store lists it (decision 281). */
 export interface HeldResolution {
   incidentId: string;

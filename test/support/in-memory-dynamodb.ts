@@ -6,11 +6,13 @@
 // removeUndefinedValues); PutItem answers the old item for ReturnValues ALL_OLD; a Query selects by its
 // KeyConditionExpression (pk = ..., and on sk begins_with, BETWEEN or a comparison), orders by sk (ScanIndexForward
 // false: descending), counts Limit before its FilterExpression (equalities joined by AND) and pages with
-// LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition; `pageItems` stands for the 1 MB end of a page); TransactWriteItems applies its Puts. What it does not do: write conditions
+// LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition; `pageItems` stands for the 1 MB end of a page); TransactWriteItems applies its Puts;
+// DeleteItem deletes; UpdateItem reads only `ADD #name :value` on a number (answering UPDATED_NEW), and its
+// `attribute_exists(pk)` condition (refused as DynamoDB does when the item is absent). What it does not do: other write conditions
 // (ConditionExpression, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
 // refused with the error a test sets in `refusal`: these tests forge records DynamoDB's conditions would refuse, to reach
 // the stores' parsing of what comes back. Any other command, or an expression it does not read, throws naming it.
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
 type Key = { pk: unknown; sk: unknown };
@@ -159,6 +161,26 @@ export class InMemoryDynamoTable {
         const old = this.items.get(idOf(item as Key));
         this.forge(item);
         return command.input.ReturnValues === 'ALL_OLD' && old ? { Attributes: documentCopy(old) } : {};
+      }
+      if (command instanceof DeleteCommand) {
+        this.calls.push('DeleteItem');
+        this.items.delete(idOf(command.input.Key as Key));
+        return {};
+      }
+      if (command instanceof UpdateCommand) {
+        this.calls.push('UpdateItem');
+        const { Key: key, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values } = command.input;
+        const add = /^ADD (#\w+) (:\w+)$/.exec(update ?? '');
+        if (!add || (condition !== undefined && condition !== 'attribute_exists(pk)')) throw new Error(`the test table does not answer the UpdateItem ${update ?? ''} / ${condition ?? ''}`);
+        const found = this.items.get(idOf(key as Key));
+        if (condition && !found) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+        const name = names?.[add[1] ?? ''] ?? '';
+        const by = values?.[add[2] ?? ''];
+        const was = found?.[name];
+        if (typeof by !== 'number' || (was !== undefined && typeof was !== 'number')) throw new Error(`the test table adds only numbers (UpdateItem ${update ?? ''})`);
+        const next = ((was as number | undefined) ?? 0) + by;
+        this.forge({ ...(found ?? (key as Item)), [name]: next });
+        return command.input.ReturnValues === 'UPDATED_NEW' ? { Attributes: { [name]: next } } : {};
       }
       if (command instanceof QueryCommand) {
         this.calls.push('Query');

@@ -7,7 +7,7 @@ import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/clie
 import { APIGatewayClient, GetIntegrationCommand, GetResourcesCommand, GetStageCommand, PutIntegrationCommand } from '@aws-sdk/client-api-gateway';
 import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { atExpression } from '../../../shared/escalation/one-time-schedule';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { evaluateMetricAlarm, windowEnd } from '../../../sandbox/metric-alarm-evaluator';
@@ -550,8 +550,15 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     await age(incidentId, { resolvedAt: new Date(dueAt.getTime() - 10 * 60_000).toISOString() });
     await account.dynamo.send(new UpdateCommand({ TableName: table, Key: heldKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt.toISOString() } }));
 
+    // Beside it, an entry that is not as the automation writes it (decision 292, review 18 R18-3): refused on its own,
+    // named in the sweep's answer, and this one still told.
+    const forgedKey = { pk: 'ESCALATION-HELD', sk: `${incidentId}#C9` };
+    await account.dynamo.send(new PutCommand({ TableName: table, Item: { ...forgedKey, incidentId, cycle: 9, dueAt: dueAt.toISOString(), tellAll: true } }));
+
     // The sweep (its rule's Input) and Scheduler's late delivery of the same timer, at once: L1 told once on each channel.
     const [swept, late] = await Promise.all([timer({ action: 'sweep' }), timer({ action: 'settle', incidentId, cycle: 1 })]);
+    expect(swept.reason).toContain(`held resolution entr`);
+    expect(swept.reason).toContain(`refused (not as the automation writes them): ESCALATION-HELD / ${incidentId}#C9 (tellAll: not a field the automation writes)`);
     const mine = <M extends { incidentId: string }>(messages: readonly M[]): M[] => messages.filter((m) => m.incidentId === incidentId);
     const told = mine(await inbox.read());
     expect(told.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort()).toEqual(['resolved:L1:chat', 'resolved:L1:email']);
@@ -567,5 +574,8 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     expect((await timer({ action: 'sweep' })).incidentIds ?? []).not.toContain(incidentId);
     expect(await timer({ action: 'settle', incidentId, cycle: 1 })).toMatchObject({ delivered: [] });
     expect(mine(await inbox.read())).toEqual([]);
+    // Refused, never deleted by the automation (bad input: no mutation); removed here for the cases after.
+    expect((await account.dynamo.send(new GetCommand({ TableName: table, Key: forgedKey, ConsistentRead: true }))).Item).toMatchObject({ tellAll: true });
+    await account.dynamo.send(new DeleteCommand({ TableName: table, Key: forgedKey }));
   });
 });

@@ -122,18 +122,48 @@ describe('a held resolution read back (ESCALATION-HELD / <id>#C<cycle>, decision
     const table = new InMemoryDynamoTable();
     const due = new Date(NOW.getTime() + 10 * 60_000);
     await storeOver(table).holdResolution(ID, 2, due, NOW);
-    expect(await storeOver(table).heldResolutions()).toEqual([{ incidentId: ID, cycle: 2, dueAt: due.toISOString() }]);
+    expect(await storeOver(table).heldResolutions()).toEqual({ held: [{ incidentId: ID, cycle: 2, dueAt: due.toISOString() }], refused: [] });
+  });
+
+  it('counts refused sweep runs on the entry (still read back), sets it aside with what was refused, and counts nothing once it is gone (decision 292)', async () => {
+    const table = new InMemoryDynamoTable();
+    const due = new Date(NOW.getTime() + 10 * 60_000);
+    const store = storeOver(table);
+    await store.holdResolution(ID, 2, due, NOW);
+    expect([await store.countHeldRefusal(ID, 2), await store.countHeldRefusal(ID, 2)]).toEqual([1, 2]);
+    expect(await store.heldResolutions()).toEqual({ held: [{ incidentId: ID, cycle: 2, dueAt: due.toISOString() }], refused: [] });
+    await store.setHeldAside({ incidentId: ID, cycle: 2, dueAt: due.toISOString() }, { key: INCIDENT_ITEM_KEY, issues: ['status: not a status'] }, 3, NOW);
+    expect(await store.heldResolutions()).toEqual({ held: [], refused: [] });
+    expect(table.get({ pk: 'ESCALATION-HELD-ASIDE', sk: `${ID}#C2` })).toEqual({
+      pk: 'ESCALATION-HELD-ASIDE',
+      sk: `${ID}#C2`,
+      incidentId: ID,
+      cycle: 2,
+      dueAt: due.toISOString(),
+      refusedRecord: `ESCALATION#${ID} / INCIDENT`,
+      issues: ['status: not a status'],
+      refusedRuns: 3,
+      setAsideAt: NOW.toISOString(),
+      expiresAt: expect.any(Number),
+    });
+    expect(await store.countHeldRefusal(ID, 2)).toBeUndefined();
+    expect(table.get({ pk: 'ESCALATION-HELD', sk: `${ID}#C2` })).toBeUndefined();
   });
 
   it.each<[string, Record<string, unknown>, string]>([
     ['a key that is not its own incident and cycle', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 3, dueAt: '2026-12-05T22:11:00.000Z' }, `sk: must be ${ID}#C3, the entry's own incident and cycle`],
     ['a due time that is not ISO 8601', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 1, dueAt: 'soon' }, 'dueAt: Invalid ISO datetime'],
     ['a field the automation does not write', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 1, dueAt: '2026-12-05T22:11:00.000Z', tellAll: true }, 'tellAll: not a field the automation writes'],
-  ])('heldResolutions refuses an entry with %s, naming it', async (_what, item, issue) => {
+  ])('heldResolutions refuses an entry with %s, naming it, and still lists a valid one beside it (review 18 R18-3)', async (_what, item, issue) => {
     const table = new InMemoryDynamoTable();
+    const due = new Date(NOW.getTime() + 10 * 60_000);
+    const other = incidentIdFor(`${ALARM_ARN}#2026-12-05T23:00:00.000+0000`);
+    await storeOver(table).holdResolution(other, 2, due, NOW);
     table.forge(item);
-    const error = await refused(storeOver(table).heldResolutions());
-    expect(error.issues).toEqual([issue]);
+    expect(await storeOver(table).heldResolutions()).toEqual({
+      held: [{ incidentId: other, cycle: 2, dueAt: due.toISOString() }],
+      refused: [{ key: { pk: 'ESCALATION-HELD', sk: item.sk }, issues: [issue] }],
+    });
   });
 });
 

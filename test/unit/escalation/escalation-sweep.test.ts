@@ -7,11 +7,12 @@ import { EscalationService, type EscalationServices } from '../../../shared/esca
 import type { AlarmObservation } from '../../../shared/escalation/alarm-lookup';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
-import { dueAtOf, dueTimer, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type HeldResolution } from '../../../shared/escalation/plan-sweep';
+import { dueAtOf, dueTimer, HELD_REFUSED_RUNS_BEFORE_ASIDE, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type HeldResolution } from '../../../shared/escalation/plan-sweep';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
 import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { InvalidInputError } from '../../../shared/errors';
+import { StateRecordError } from '../../../shared/state/state-records';
 import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
 
 const MINUTE_MS = 60_000;
@@ -103,6 +104,21 @@ interface World {
   metrics: Map<string, number>;
   /** What the service warned of, with its fields. */
   warnings: Array<{ message: string; extra: Record<string, unknown> }>;
+  /** store.get refuses this incident's record (StateRecordError: not as the automation writes it). */
+  refuseGet?: string;
+  /** Refused sweep runs counted on each held entry (countHeldRefusal), and the entries set aside (ESCALATION-HELD-ASIDE). */
+  refusals: Map<string, number>;
+  aside: Map<string, { held: HeldResolution; record: string; runs: number }>;
+  /** listUnresolved rejects (a throttled Query). */
+  failUnresolved?: boolean;
+  /** Scheduler's CreateSchedule rejects. */
+  failSchedule?: boolean;
+  /** Held entries the store refused (not as it writes them), listed with the held ones. */
+  refusedHeld: Array<{ key: { pk: string; sk: string }; issues: string[] }>;
+  /** The next notifier.resolve waits for this, once, before it sends (and throws what it throws). */
+  resolveGate?: () => Promise<void>;
+  /** Every error the service logged, with its fields. */
+  errors: Array<{ message: string; extra: Record<string, unknown> }>;
 }
 
 /** A state table with EscalationStore's conditions: a send is claimed once while the incident is in an allowed status. */
@@ -119,6 +135,10 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     now: at(0),
     metrics: new Map(),
     warnings: [],
+    refusedHeld: [],
+    refusals: new Map(),
+    aside: new Map(),
+    errors: [],
   };
   let owners = 0;
   // As EscalationStore keys a send: SEND#<kind>#L<level>, with #C<cycle> for a later cycle's.
@@ -127,15 +147,30 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     store: {
       get: async (id: string) => {
         if (w.failGet === id) throw new TransientError('DynamoDB GetItem failed: ProvisionedThroughputExceededException');
+        if (w.refuseGet === id) throw new StateRecordError({ pk: `ESCALATION#${id}`, sk: 'INCIDENT' }, ['status: Invalid option: expected one of "WATCHING"|"OPEN"|"ACKNOWLEDGED"|"RESOLVED"']);
         const found = w.incidents.get(id);
         return found ? { ...found } : undefined;
       },
-      listUnresolved: async () => [...w.incidents.values()].filter((i) => i.status !== 'RESOLVED'),
+      listUnresolved: async () => {
+        if (w.failUnresolved) throw new TransientError('DynamoDB Query failed: ProvisionedThroughputExceededException');
+        return [...w.incidents.values()].filter((i) => i.status !== 'RESOLVED');
+      },
       heldResolutions: async () => {
         if (w.failHeld) throw new TransientError('DynamoDB Query failed: ProvisionedThroughputExceededException');
-        return [...w.held.values()];
+        return { held: [...w.held.values()], refused: w.refusedHeld };
       },
       releaseHeld: async (id: string, cycle: number) => void w.held.delete(`${id}#C${cycle}`),
+      // As EscalationStore: counted only while the entry is listed; set aside = written aside, then released.
+      countHeldRefusal: async (id: string, cycle: number) => {
+        const key = `${id}#C${cycle}`;
+        if (!w.held.has(key)) return undefined;
+        w.refusals.set(key, (w.refusals.get(key) ?? 0) + 1);
+        return w.refusals.get(key);
+      },
+      setHeldAside: async (held: HeldResolution, refused: { key: { pk: string; sk: string } }, runs: number) => {
+        w.aside.set(`${held.incidentId}#C${held.cycle}`, { held, record: `${refused.key.pk} / ${refused.key.sk}`, runs });
+        w.held.delete(`${held.incidentId}#C${held.cycle}`);
+      },
       holdResolution: async (id: string, cycle: number, dueAt: Date) => void w.held.set(`${id}#C${cycle}`, { incidentId: id, cycle, dueAt: dueAt.toISOString() }),
       // EscalationStore's condition: unresolved, and only forward (a later cycle, or a later round of the same one).
       recordNoticeDue: async (id: string, check: { cycle: number; round: number; at: Date }) => {
@@ -175,7 +210,11 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
         const claim = w.sends.get(sendKey(id, kind, level, cycle));
         if (claim?.owner === owner) w.sends.set(sendKey(id, kind, level, cycle), { ...claim, ...result });
       },
-      releaseSend: async () => undefined,
+      // As EscalationStore: the holder gives the claim back (deleted), so a retry can claim it again.
+      releaseSend: async (id: string, kind: string, level: number, owner: string, cycle?: number) => {
+        const claim = w.sends.get(sendKey(id, kind, level, cycle));
+        if (claim?.owner === owner && claim.status === 'IN_PROGRESS') w.sends.delete(sendKey(id, kind, level, cycle));
+      },
       recordTierNotified: async (id: string, level: number, next: { level: number; at: Date } | undefined) => {
         const i = w.incidents.get(id);
         if (i && i.level < level) w.incidents.set(id, { ...i, level, nextLevel: next?.level, nextEscalationAt: next?.at.toISOString() });
@@ -187,12 +226,18 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
         return tier.supportCase ? { channels: ['support-case'], messageIds: [], caseId: 'case-1' } : { channels: ['email'], messageIds: ['m1'] };
       },
       resolve: async (tier: EscalationTier, view: MessageView, previous: SentNotification) => {
+        const gate = w.resolveGate;
+        if (gate) {
+          w.resolveGate = undefined;
+          await gate();
+        }
         w.told.push({ incidentId: view.incidentId, tier: tier.name, said: JSON.stringify(view) });
         return { channels: previous.channels, messageIds: ['m2'] };
       },
     },
     timers: {
       schedule: async (input, due) => {
+        if (w.failSchedule) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
         const name = timerScheduleName(input);
         if (w.schedules.has(name)) return { name, created: false };
         w.schedules.set(name, { input, at: due });
@@ -211,7 +256,7 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     region: 'us-east-1',
     trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
     clock: { now: () => w.now, sleep: async () => undefined },
-    log: { info: () => undefined, warn: (message, ...extra) => void w.warnings.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }), error: () => undefined },
+    log: { info: () => undefined, warn: (message, ...extra) => void w.warnings.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }), error: (message, ...extra) => void w.errors.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }) },
     count: (metric, value = 1) => void w.metrics.set(metric, (w.metrics.get(metric) ?? 0) + value),
   });
   return w;
@@ -544,5 +589,175 @@ describe('EscalationService.sweep under the function\'s deadline (review 17 R17-
     expect(swept.reason).toMatch(/^swept 0 of 3 overdue timers; 3 left for the next sweep \(5 min on\): the function had 20 s left, within the 20 s kept/);
     expect(w.metrics.get('TimersLeftForNextSweep')).toBe(3);
     expect(w.pages).toEqual([]);
+  });
+});
+
+// Review 18 (decision 292, amends 281). R18-2: a settle timer took its held resolution off the sweep's list whenever it
+// answered, also when it had lost the resolution's claim to another invocation still sending: that sender failing
+// transiently then left nobody to tell it. R18-4: two of 281's promises had no test that could fail.
+describe('a held resolution leaves the sweep\'s list only once it is settled (review 18 R18-2, decision 292)', () => {
+  const settleTimer: TimerInput = { action: 'settle', incidentId: 'inc-3f2a9c1b7d44', cycle: 1, alarm: ALARM };
+  const L1_NOTIFIED = { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email'], messageIds: ['m0'], owner: 'o0' } as const;
+
+  /** L1 paged in cycle 0, the incident resolved in cycle 1 and held, its settle timer `minutesLate` past due. */
+  function heldWorld(minutesLate: number): World {
+    const w = world([heldResolution()], [HELD]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { ...L1_NOTIFIED, channels: [...L1_NOTIFIED.channels], messageIds: [...L1_NOTIFIED.messageIds] });
+    w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
+    w.now = new Date(SETTLE_DUE.getTime() + minutesLate * MINUTE_MS);
+    return w;
+  }
+
+  /** The next resolution message is held at SNS: `entered` once its sender holds the claim and is sending; `fail()` then makes the publish fail transiently. */
+  function gateNextResolve(w: World): { entered: Promise<void>; fail: () => void } {
+    let enter!: () => void;
+    const entered = new Promise<void>((resolve) => (enter = resolve));
+    let fail!: () => void;
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    w.resolveGate = async () => {
+      enter();
+      await failed;
+      throw new TransientError('SNS Publish failed: Throttling');
+    };
+    return { entered, fail };
+  }
+
+  it('the sweep holds the claim and is sending when the late settle timer comes: the timer tells nobody, says no lateness, keeps the entry; the sweep fails transiently, and its retry tells L1 once', async () => {
+    const w = heldWorld(6);
+    const gate = gateNextResolve(w);
+    const sweeping = w.service.sweep().catch((error: unknown) => error);
+    await gate.entered;
+    const timed = await w.service.handleTimer(settleTimer);
+    expect(timed).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(timed.reason).toContain('told nobody: a resolution message of this cycle is claimed by another invocation and not yet SENT or FAILED');
+    expect(timed.reason).not.toContain('min late');
+    expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
+
+    gate.fail();
+    expect(await sweeping).toBeInstanceOf(TransientError);
+    expect(w.told).toEqual([]);
+    expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
+    // Lambda retries the sweep: the claim was given back, the entry is still listed.
+    const retried = await w.service.sweep();
+    expect(retried).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.told[0]?.said).toContain('told 6 min late');
+    expect(w.held.size).toBe(0);
+    w.now = new Date(w.now.getTime() + 10 * MINUTE_MS);
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(w.told).toHaveLength(1);
+  });
+
+  it('the mirror: the late settle timer holds the claim when the sweep comes; the sweep tells nobody and keeps the entry; the timer fails transiently, and the next sweep tells L1 once', async () => {
+    const w = heldWorld(6);
+    const gate = gateNextResolve(w);
+    const timing = w.service.handleTimer(settleTimer).catch((error: unknown) => error);
+    await gate.entered;
+    const swept = await w.service.sweep();
+    expect(swept).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(swept.reason).toContain('held resolution (cycle 1) (6 min late): stopped');
+    expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
+
+    gate.fail();
+    expect(await timing).toBeInstanceOf(TransientError);
+    expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
+    // Scheduler's retry window spent (or the retry dropped): the next sweep, 5 min on, tells it.
+    w.now = new Date(w.now.getTime() + 5 * MINUTE_MS);
+    expect(await w.service.sweep()).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.told[0]?.said).toContain('told 11 min late');
+    expect(w.held.size).toBe(0);
+  });
+
+  it('a late settle timer after the resolution was told: nobody told, "already told", no lateness, the entry (listed again) released', async () => {
+    const w = heldWorld(6);
+    await w.service.sweep();
+    expect(w.told).toHaveLength(1);
+    // The entry back (a retried OK's holdResolution ran after): settled all the same, so the timer takes it off.
+    w.held.set('inc-3f2a9c1b7d44#C1', HELD);
+    const timed = await w.service.handleTimer(settleTimer);
+    expect(timed).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(timed.reason).toContain('told nobody: every tier notified was already told this resolution');
+    expect(timed.reason).not.toContain('min late');
+    expect([w.told.length, w.held.size]).toEqual([1, 0]);
+  });
+
+  it('the settle timer could not be scheduled: the resolution was listed before, so the OK\'s retry fails but a later sweep tells L1 (281\'s "listed before its timer is scheduled")', async () => {
+    const w = world([l1Paged({ reopens: 1 })]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { ...L1_NOTIFIED, channels: ['email'], messageIds: ['m0'] });
+    w.alarm = { kind: 'found', value: 'OK', updatedAt: at(2), reason: 'Threshold Crossed' };
+    w.now = at(3);
+    w.failSchedule = true;
+    await expect(w.service.handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).rejects.toThrow(/CreateSchedule failed/);
+    const settleAt = new Date(at(3).getTime() + 10 * MINUTE_MS);
+    expect([...w.held.values()]).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', cycle: 1, dueAt: settleAt.toISOString() }]);
+    expect(w.schedules.size).toBe(0);
+    // Scheduler stays unavailable; the sweep needs none of it for a resolution.
+    w.now = new Date(settleAt.getTime() + 7 * MINUTE_MS);
+    expect(await w.service.sweep()).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.told[0]?.said).toContain(`told 7 min late: due at ${settleAt.toISOString()}`);
+    expect(w.held.size).toBe(0);
+  });
+
+  it('the unresolved incidents cannot be read while a held resolution is due: the held one is still told, then the sweep throws (281\'s "one failing does not stop the other\'s timers")', async () => {
+    const w = heldWorld(8);
+    w.failUnresolved = true;
+    await expect(w.service.sweep()).rejects.toThrow(/the unresolved incidents: DynamoDB Query failed/);
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.held.size).toBe(0);
+  });
+});
+
+// Review 18 R18-3 (decision 292): one held entry that is not as the store writes it no longer keeps the others from the
+// sweep (EscalationStore.heldResolutions parses each on its own: escalation-store-records.test.ts); the sweep names it.
+describe('a refused held entry keeps none of the others from the sweep (review 18 R18-3, decision 292)', () => {
+  const FORGED = { key: { pk: 'ESCALATION-HELD', sk: 'inc-3f2a9c1b7d44#C9' }, issues: ['tellAll: not a field the automation writes'] };
+
+  it('the valid held resolution is told; the refused one is logged with its key and fields, counted, and named in the answer; the sweep does not throw', async () => {
+    const w = world([heldResolution()], [HELD]);
+    w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email'], messageIds: ['m0'], owner: 'o0' });
+    w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
+    w.refusedHeld = [FORGED];
+    w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
+    const swept = await w.service.sweep();
+    expect(swept).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(swept.reason).toContain('; 1 held resolution entry refused (not as the automation writes them): ESCALATION-HELD / inc-3f2a9c1b7d44#C9 (tellAll: not a field the automation writes)');
+    expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
+    expect(w.errors).toEqual([{ message: expect.stringContaining('held resolution entry is not one the automation writes, refused'), extra: { record: FORGED.key, issues: FORGED.issues } }]);
+    expect(w.metrics.get('HeldEntriesRefused')).toBe(1);
+    // Nothing else due: the next sweep still names it, and still does not throw.
+    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', reason: expect.stringContaining('1 held resolution entry refused') });
+  });
+
+  it(`a held resolution whose incident record stays refused: each sweep run throws and counts it on the entry; the ${HELD_REFUSED_RUNS_BEFORE_ASIDE}rd sets it aside (logged, counted) and throws once more; later sweeps neither throw nor run it; the ladder beside it is paged throughout`, async () => {
+    expect(HELD_REFUSED_RUNS_BEFORE_ASIDE).toBe(3);
+    const ladder = l1Paged({ incidentId: 'inc-bbbbbbbbbbbb', incidentKey: 'other', nextEscalationAt: new Date(SETTLE_DUE.getTime() - 20 * MINUTE_MS).toISOString() });
+    const w = world([heldResolution(), ladder], [HELD]);
+    w.refuseGet = 'inc-3f2a9c1b7d44';
+    w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
+    // One sweep and its two Lambda retries.
+    for (const run of [1, 2]) {
+      await expect(w.service.sweep()).rejects.toThrow(/state table record ESCALATION#inc-3f2a9c1b7d44 \/ INCIDENT is not one the automation writes/);
+      expect([w.refusals.get('inc-3f2a9c1b7d44#C1'), w.held.size, w.aside.size]).toEqual([run, 1, 0]);
+    }
+    expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
+    await expect(w.service.sweep()).rejects.toThrow(/is not one the automation writes/);
+    expect([w.held.size, [...w.aside.values()]]).toEqual([0, [{ held: HELD, record: 'ESCALATION#inc-3f2a9c1b7d44 / INCIDENT', runs: 3 }]]);
+    expect(w.metrics.get('HeldResolutionsSetAside')).toBe(1);
+    expect(w.errors.map((e) => e.message)).toContainEqual(expect.stringContaining('held resolution set aside after 3 sweep runs refused a record of its incident: nobody was told it resolved; tell its tiers by hand'));
+    // The next sweep, 5 min on: nothing thrown, nothing run for it.
+    w.now = new Date(w.now.getTime() + 5 * MINUTE_MS);
+    expect(await w.service.sweep()).toMatchObject({ reason: expect.not.stringContaining('held resolution') });
+    expect(w.metrics.get('HeldResolutionsSetAside')).toBe(1);
+    expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
+  });
+
+  it('a transient failure of the held resolution\'s incident read counts nothing and sets nothing aside', async () => {
+    const w = world([heldResolution()], [HELD]);
+    w.failGet = 'inc-3f2a9c1b7d44';
+    w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
+    for (let run = 0; run < 4; run += 1) await expect(w.service.sweep()).rejects.toThrow(TransientError);
+    expect([w.refusals.size, w.held.size, w.aside.size]).toEqual([0, 1, 0]);
   });
 });

@@ -122,9 +122,22 @@ describe('InMemoryDynamoTable', () => {
     expect(table.get({ pk: 'p', sk: 'send' })).toEqual({ pk: 'p', sk: 'send', level: 1 });
   });
 
+  it('deletes on a DeleteItem; adds a number on an UpdateItem ADD (answering UPDATED_NEW), refused as DynamoDB does when attribute_exists(pk) finds nothing (decision 292)', async () => {
+    const table = new InMemoryDynamoTable();
+    const add = (sk: string): UpdateCommand =>
+      new UpdateCommand({ TableName: TABLE, Key: { pk: 'p', sk }, UpdateExpression: 'ADD #n :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' });
+    table.forge({ pk: 'p', sk: 'held', dueAt: 'x' });
+    expect([await send(table, add('held')), await send(table, add('held'))]).toEqual([{ Attributes: { n: 1 } }, { Attributes: { n: 2 } }]);
+    expect(table.get({ pk: 'p', sk: 'held' })).toEqual({ pk: 'p', sk: 'held', dueAt: 'x', n: 2 });
+    await expect(send(table, add('absent'))).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    await send(table, new DeleteCommand({ TableName: TABLE, Key: { pk: 'p', sk: 'held' } }));
+    expect([table.get({ pk: 'p', sk: 'held' }), table.get({ pk: 'p', sk: 'absent' })]).toEqual([undefined, undefined]);
+    expect(table.calls).toEqual(['UpdateItem', 'UpdateItem', 'UpdateItem', 'DeleteItem']);
+  });
+
   it.each<[string, unknown, string]>([
-    ['an UpdateItem', new UpdateCommand({ TableName: TABLE, Key: { pk: 'p', sk: 's' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': 1 } }), 'the test table does not answer UpdateCommand'],
-    ['a DeleteItem', new DeleteCommand({ TableName: TABLE, Key: { pk: 'p', sk: 's' } }), 'the test table does not answer DeleteCommand'],
+    ['an UpdateItem other than ADD', new UpdateCommand({ TableName: TABLE, Key: { pk: 'p', sk: 's' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': 1 } }), 'the test table does not answer the UpdateItem SET v = :v'],
+    ['an UpdateItem with another condition', new UpdateCommand({ TableName: TABLE, Key: { pk: 'p', sk: 's' }, UpdateExpression: 'ADD #n :one', ConditionExpression: '#n < :one', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 } }), 'the test table does not answer the UpdateItem ADD #n :one / #n < :one'],
     ['an Update in a transaction', new TransactWriteCommand({ TransactItems: [{ Update: { TableName: TABLE, Key: { pk: 'p', sk: 's' }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': 1 } } }] }), 'the test table does not answer a TransactWriteItems Update'],
     ['a key condition on another attribute', new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'gsi = :v', ExpressionAttributeValues: { ':v': 1 } }), 'the test table does not read the KeyConditionExpression "gsi = :v"'],
     ['a filter it does not read', new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', FilterExpression: 'attribute_exists(x)', ExpressionAttributeValues: { ':pk': PK } }), 'the test table does not read the FilterExpression "attribute_exists(x)"'],
