@@ -10,7 +10,7 @@ import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
 import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
 import { checkResources, type DiscoveredResources } from './resource-checks';
-import { checkEscalationSweep, SWEEP_CHECK_ACTIONS } from './sweep-checks';
+import { checkEscalationSweep, checkVerifySweep, SWEEP_CHECK_ACTIONS } from './sweep-checks';
 import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 export interface PreflightReport {
@@ -97,6 +97,8 @@ export async function runPreflight(
     }
     // The escalation sweep's rule, where the timers run (decision 264).
     checks.push(...(await guardedCheck('routing', 'the escalation sweep', SWEEP_CHECK_ACTIONS, () => checkEscalationSweep(clients, expected, target))));
+    // The verify sweep's rule, where the health checks run (decision 293).
+    checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target))));
     checks.push(...handlers.results);
     const alarmArns = [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : []));
     const arnContext = {

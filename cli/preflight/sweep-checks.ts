@@ -6,9 +6,11 @@
 //   rate(SWEEP_EVERY_MINUTES minutes), and one of its targets is the deployed escalation-timer with exactly that Input;
 //   else FAIL, with the deploy that restores it. Not read: the function's resource policy that lets EventBridge invoke it
 //   for the rule (lambda:GetPolicy), which the template asserts (test/infra/automation-health-alarms.test.ts).
+// - verify-sweep (where verify-change's schedule group is expected; decision 293): the same of the rule that invokes
+//   verify-change with {"action":"sweep"}, which runs the health checks after a change Scheduler could not deliver.
 import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommandOutput, type Target } from '@aws-sdk/client-eventbridge';
 import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
-import { ESCALATION_SWEEP_RULE } from '../../shared/config/names';
+import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
 import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -40,28 +42,66 @@ export function sweepRuleProblems(rule: Pick<DescribeRuleCommandOutput, 'State' 
   return problems;
 }
 
-/** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */
-export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
-  const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${TIMER_HANDLER}`));
+/** One sweep rule: its check's name, the rule, the function whose lane it stands in for, and what is lost without it. */
+interface SweepRuleSpec {
+  check: 'escalation-sweep' | 'verify-sweep';
+  ruleName: string;
+  handler: string;
+  passes: string;
+  lost: string;
+  construct: string;
+}
+
+const SWEEP_RULES: readonly SweepRuleSpec[] = [
+  {
+    check: 'escalation-sweep',
+    ruleName: ESCALATION_SWEEP_RULE,
+    handler: TIMER_HANDLER,
+    passes: 'an escalation timer Scheduler cannot deliver is paged late, not lost (decision 264)',
+    lost: "an escalation timer Scheduler cannot deliver (dropped after 15 min) is then never done, and the incident's ladder stops",
+    construct: 'EscalationSweep',
+  },
+  {
+    check: 'verify-sweep',
+    ruleName: VERIFY_SWEEP_RULE,
+    handler: VERIFY_HANDLER,
+    passes: 'a health check after a change whose schedule Scheduler cannot deliver is run late, not lost (decision 293)',
+    lost: 'a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays',
+    construct: 'VerifySweep',
+  },
+];
+
+async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+  const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${spec.handler}`));
   if (!lane) return [];
-  const timerArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${lane.targetFunctionName}`;
+  const functionArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${lane.targetFunctionName}`;
   let rule: DescribeRuleCommandOutput | undefined;
   try {
-    rule = await clients.events.send(new DescribeRuleCommand({ Name: ESCALATION_SWEEP_RULE }));
+    rule = await clients.events.send(new DescribeRuleCommand({ Name: spec.ruleName }));
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
   }
-  const targets = rule ? ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: ESCALATION_SWEEP_RULE }))).Targets ?? []) : [];
-  const problems = sweepRuleProblems(rule, targets, timerArn);
+  const targets = rule ? ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: spec.ruleName }))).Targets ?? []) : [];
+  const problems = sweepRuleProblems(rule, targets, functionArn);
   return [
     problems.length === 0
-      ? pass('routing', 'escalation-sweep', ESCALATION_SWEEP_RULE, `rule ${ESCALATION_SWEEP_RULE} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}: an escalation timer Scheduler cannot deliver is paged late, not lost (decision 264)`)
+      ? pass('routing', spec.check, spec.ruleName, `rule ${spec.ruleName} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}: ${spec.passes}`)
       : fail(
           'routing',
-          'escalation-sweep',
-          ESCALATION_SWEEP_RULE,
-          `rule ${ESCALATION_SWEEP_RULE}: ${problems.join('; ')}: an escalation timer Scheduler cannot deliver (dropped after 15 min) is then never done, and the incident's ladder stops`,
-          `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule: infra EscalationSweep)`,
+          spec.check,
+          spec.ruleName,
+          `rule ${spec.ruleName}: ${problems.join('; ')}: ${spec.lost}`,
+          `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule: infra ${spec.construct})`,
         ),
   ];
+}
+
+/** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */
+export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[0]!, clients, expected, target);
+}
+
+/** The verify sweep's rule, where verify-change's lane is expected (none where the region deploys no verify-change; decision 293). */
+export async function checkVerifySweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[1]!, clients, expected, target);
 }

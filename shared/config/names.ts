@@ -22,6 +22,12 @@ export const VERIFY_SCHEDULE_GROUP = 'notification-runbooks-verify';
  * Scheduler schedule, so that it shares neither the scheduler role nor Scheduler with the timers it stands in for.
  */
 export const ESCALATION_SWEEP_RULE = 'notification-runbooks-escalation-sweep';
+/**
+ * The EventBridge rule (default bus, rate of SWEEP_EVERY_MINUTES) that invokes verify-change with {"action":"sweep"}
+ * (decision 293, designed in 281): every health check more than SWEEP_GRACE_MINUTES past due whose schedule has not run
+ * is done then, said late. A rule, as the escalation sweep's, so that it does not share Scheduler or its role.
+ */
+export const VERIFY_SWEEP_RULE = 'notification-runbooks-verify-sweep';
 /** The handler that runs the health check one window after a change. */
 export const VERIFY_HANDLER = 'verify-change';
 

@@ -1,8 +1,9 @@
-// Wires verify-change once per container: the rows that change something, their clients, the store, bus and kill switch.
+// Wires verify-change once per container: the rows that change something, their clients, the store, bus and kill switch;
+// its input is one health check (a schedule's) or the verify sweep (its rule's, decision 293).
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AccountClients, accountOfArn, crossAccountSettings } from '../aws/account-clients';
 import { clientConfig } from '../aws/client-config';
@@ -11,9 +12,10 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { CHANGING_PLAYBOOKS } from '../playbooks/changing-rows';
 import type { Decision } from './types';
-import { runVerifyChange, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
+import { runVerifyHandler, type VerifiablePlaybook, type VerifyChangeServices } from './verify-change';
 import { VERIFY_HANDLER } from './verify-change-plan';
-import { createIncidentStore, createRecordingServices } from './recording-services';
+import { createVerifyChangeStore } from '../state/verify-change-store';
+import { createRecordingServices } from './recording-services';
 import { regionServingSource, type RegionServingSource } from './region-serving-source';
 
 export interface VerifyChangeHandlerOptions {
@@ -60,7 +62,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   });
   // Test doubles replace the real services; building the unused real ones does no I/O. One store (one DynamoDB client),
   // as the floor has: it was built twice, the recording services' then another (decision 113).
-  const store = createIncidentStore(runtime, sdkConfig);
+  const store = createVerifyChangeStore(runtime, sdkConfig);
   const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics, { store }), store, ...options.services };
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
@@ -69,7 +71,10 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
       const clientsIn = (account: string, incidentKey: string): Readonly<Record<string, unknown>> => accounts.forAccount(account, ownAccountHint, incidentKey).clients;
       const servingIn = (account: string, incidentKey: string): RegionServingSource | undefined =>
         options.services?.regionServing ?? accounts.forAccount(account, ownAccountHint, incidentKey).serving;
-      return await runVerifyChange({ playbooks, clientsIn, servingIn, services, runtime, clock, logger }, event);
+      // The verify sweep stops starting checks with a reserve of the function's time left; without a context, no deadline.
+      const remaining = context?.getRemainingTimeInMillis?.bind(context);
+      const metric = (name: string, value: number): void => void metrics.addMetric(name, MetricUnit.Count, value);
+      return await runVerifyHandler({ playbooks, clientsIn, servingIn, services, runtime, clock, logger, metric }, event, remaining ? { remainingMs: remaining } : {});
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();

@@ -23,7 +23,7 @@ import type { VerifyChangeInput } from './verify-change-plan';
 import type { HealthCheckScheduler } from './verify-scheduler';
 
 export interface PipelineServices {
-  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit'> &
+  store: Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'recordVerifyDue'> &
     Partial<Pick<IncidentStore, 'remember'>>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
@@ -538,12 +538,14 @@ async function withHealthCheck<Clients, Target extends { resource: ResourceRef }
     const now = clock.now();
     const dueAt = new Date(now.getTime() + windowMinutes * 60_000);
     // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key, so
-    // the two are made at once: a schedule that fires finds the record, or (a failed write, retried) refuses.
+    // the two are made at once: a schedule that fires finds the record, or (a failed write, retried) refuses. The check
+    // is listed for the verify sweep with them (decision 293): a schedule Scheduler drops is done by the sweep.
     const input: VerifyChangeInput = { action: 'verify-change', playbook: playbook.name, incidentKey: claim.incidentKey };
     const [, scheduled] = settledValues(
       await Promise.allSettled([
         claim.recordIntent({ ...intent, healthCheck: { changedAt: now.toISOString(), before } }),
         services.verifier.schedule(input, dueAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` }),
+        services.store.recordVerifyDue(playbook.name, claim.incidentKey, dueAt, now),
       ]),
     );
     return { healthCheck: { schedule: scheduled.name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };

@@ -2,6 +2,7 @@
 // zod/mini, not classic zod: the handler bundles carry only the validators used here.
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
+import { SWEEP_INPUT } from '../config/automation-health';
 import { VERIFY_HANDLER } from '../config/names';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
@@ -79,6 +80,29 @@ export function parseVerifyChangeInput(raw: unknown): VerifyChangeInput {
     throw new InvalidInputError(`not a verify-change input (it carries only action, playbook and incidentKey): ${details.join('; ')}`, details);
   }
   return parsed.data;
+}
+
+/** What verify-change takes: one health check, or the verify sweep of every overdue one (decision 293). */
+export type VerifyHandlerInput = { kind: 'check'; input: VerifyChangeInput } | { kind: 'sweep' };
+
+/**
+ * The sweep's rule sends the constant Input {"action":"sweep"} (SWEEP_INPUT), nothing beside it; anything else is a
+ * health check's input, parsed strictly as before.
+ */
+export function parseVerifyHandlerInput(raw: unknown): VerifyHandlerInput {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch {
+      value = raw;
+    }
+  }
+  if (typeof value === 'object' && value !== null && (value as { action?: unknown }).action === SWEEP_INPUT.action) {
+    if (Object.keys(value).length !== 1) throw new InvalidInputError('invalid verify sweep input: {"action":"sweep"} takes no other field');
+    return { kind: 'sweep' };
+  }
+  return { kind: 'check', input: parseVerifyChangeInput(raw) };
 }
 
 /**

@@ -3,15 +3,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { classifyAwsError, errorName } from '../aws/classify-error';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
-import { InvalidInputError } from '../errors';
+import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
+import { InvalidInputError, TransientError } from '../errors';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
 import { metricWindow } from '../playbooks/metric-window';
 import { regionDatabases } from '../playbooks/region-databases';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { settledValue } from '../settled';
-import type { IncidentStore } from '../state/incident-store';
+import type { VerifyChangeStore } from '../state/verify-change-store';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
+import { checkDueAt, checkLatenessNote, checkMinutesLate, planVerifySweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueCheck } from './plan-verify-sweep';
 import type { Decision, HealthReading, Playbook, PlaybookContext, ResourceRef } from './types';
 import {
   changeRecordedSince,
@@ -20,19 +22,21 @@ import {
   healthCheckOfRecord,
   notInPlaceReason,
   parseVerifyChangeInput,
+  parseVerifyHandlerInput,
   revertIntentOf,
   unreadableFigures,
   verifyClaimName,
   VERIFY_HANDLER,
   type HealthCheckJob,
   type RevertIntent,
+  type VerifyChangeInput,
 } from './verify-change-plan';
 
 /** A row that changes something, as verify-change holds it (method members are bivariant, so any playbook fits). */
 export type VerifiablePlaybook = Playbook<unknown, { resource: ResourceRef }, unknown, unknown>;
 
 export interface VerifyChangeServices {
-  store: Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState' | 'history'>;
+  store: Pick<VerifyChangeStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'appendAudit' | 'getResourceState' | 'history' | 'verifyDue' | 'releaseVerifyDue'>;
   reporter: Pick<DecisionReporter, 'log' | 'count' | 'publish'>;
   killSwitch: { read(): Promise<KillSwitchState> };
   /** Tests: the DR region's serving signal for every account (else `servingIn`'s). */
@@ -55,6 +59,8 @@ export interface VerifyChangeDeps {
   runtime: RuntimeConfig;
   clock: Clock;
   logger: Logger;
+  /** Counts `value` of a metric (the verify sweep's HealthChecksOverdue and HealthChecksLeftForNextSweep). */
+  metric?(name: string, value: number): void;
 }
 
 /** "memoryMb 512, lastUpdateStatus Successful" from a verify() result. */
@@ -107,12 +113,13 @@ function refusal(deps: VerifyChangeDeps, error: InvalidInputError): Decision {
  * The schedule names a record (playbook + incident); the change, its target and its revert come from that record in
  * the state table. An input that is not just that key, or names no applied change, is refused: nothing is read or changed.
  */
-export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Promise<Decision> {
+export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swept?: OverdueCheck): Promise<Decision> {
   const { runtime, clock, services, logger } = deps;
   let job: HealthCheckJob;
   let playbook: VerifiablePlaybook | undefined;
+  let input: VerifyChangeInput | undefined;
   try {
-    const input = parseVerifyChangeInput(raw);
+    input = parseVerifyChangeInput(raw);
     playbook = deps.playbooks[input.playbook];
     if (!playbook?.health) {
       throw new InvalidInputError(`verify-change has no health check for playbook "${input.playbook}" (it knows ${Object.keys(deps.playbooks).join(', ')})`);
@@ -125,16 +132,29 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
     job = healthCheckOfRecord(input, record, runtime.region, { ...runtime.env.resources, databases: regionDatabases(runtime) }, runtime.workloadAccount);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
+    // A check that can never be judged is answered: off the verify sweep's list (decision 293), or every sweep refuses it again.
+    if (input) await releaseListed(deps, input);
     return refusal(deps, error);
   }
   const checked = playbook;
+  // Said of a check done past its time by more than the grace (decision 293): by the sweep, or by a late schedule (due
+  // the window after the recorded change). A duplicate says nothing: the check it duplicates said it.
+  const dueAt = swept?.dueAt ?? checkDueAt(job.changedAt, runtime.env.verifyChange.verifyWindowMinutes);
+  const lateMinutes = swept ? swept.lateMinutes : dueAt ? checkMinutesLate(dueAt, clock.now()) : undefined;
+  const late = dueAt && lateMinutes !== undefined ? checkLatenessNote(dueAt, lateMinutes, swept ? 'sweep' : 'schedule') : undefined;
+  const saidLate = (decision: Decision): Decision => (late ? { ...decision, reason: `${decision.reason}; ${late}` } : decision);
+  // Whether the check is answered here (judged, or found judged): then it comes off the sweep's list. A duplicate that
+  // finds the check still running leaves it to its holder.
+  let answered = true;
 
-  // The same schedule delivered twice (Scheduler and Lambda retry at least once) judges and reverts once; the revert
-  // follows the pipeline's protocol on this claim: intent recorded, revert applied, claim completed.
-  return runUnderClaim<RevertIntent, Decision>({ store: services.store, clock, logger }, verifyClaimName(job.playbook), job.incidentKey, {
+  // The same schedule delivered twice (Scheduler and Lambda retry at least once), or the schedule and the verify sweep,
+  // judge and revert once; the revert follows the pipeline's protocol on this claim: intent recorded, revert applied,
+  // claim completed.
+  const decision = await runUnderClaim<RevertIntent, Decision>({ store: services.store, clock, logger }, verifyClaimName(job.playbook), job.incidentKey, {
     what: 'health check claim',
     label: `${job.playbook} health check`,
     duplicate: (existing) => {
+      answered = existing?.status === 'COMPLETED';
       const duplicate = decisionOf(job, runtime, clock, {
         outcome: 'skipped',
         reason: `duplicate delivery: the health check of this change is already ${existing?.status === 'COMPLETED' ? `done (${existing.outcome ?? 'done'})` : 'running'}`,
@@ -143,13 +163,15 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
       services.reporter.count(duplicate);
       return duplicate;
     },
-    act: (claim) => judge(deps, checked, job, claim),
+    act: async (claim) => saidLate(await judge(deps, checked, job, claim)),
     failed: (classified) =>
-      decisionOf(job, runtime, clock, {
-        outcome: 'escalate',
-        reason: `health check after "${job.summary}" failed: ${classified.message}`,
-        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
-      }),
+      saidLate(
+        decisionOf(job, runtime, clock, {
+          outcome: 'escalate',
+          reason: `health check after "${job.summary}" failed: ${classified.message}`,
+          escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
+        }),
+      ),
     record: async (decision) => {
       services.reporter.log(decision);
       services.reporter.count(decision);
@@ -163,6 +185,93 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown): Pro
     },
     outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason }),
   });
+  if (answered) await releaseListed(deps, job);
+  return decision;
+}
+
+/**
+ * Takes an answered check off the verify sweep's list. A failure to is only logged: the check is answered (its claim
+ * completed), and the next sweep finds it so (a duplicate, nothing judged twice) and takes it off then.
+ */
+async function releaseListed(deps: VerifyChangeDeps, check: Pick<VerifyChangeInput, 'playbook' | 'incidentKey'>): Promise<void> {
+  await deps.services.store.releaseVerifyDue(check.playbook, check.incidentKey).catch((error: unknown) => {
+    deps.logger.warn('the answered health check is still listed for the verify sweep; the next sweep finds it answered and unlists it', { error: errorName(error), playbook: check.playbook });
+  });
+}
+
+/**
+ * verify-change's entry: one health check (its schedule's input), or the verify sweep (the rule's {"action":"sweep"}).
+ * Anything else is refused, nothing read or changed.
+ */
+export async function runVerifyHandler(deps: VerifyChangeDeps, raw: unknown, budget: SweepBudget = {}): Promise<Decision> {
+  let kind: ReturnType<typeof parseVerifyHandlerInput>['kind'];
+  try {
+    kind = parseVerifyHandlerInput(raw).kind;
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    return refusal(deps, error);
+  }
+  return kind === 'sweep' ? runVerifySweep(deps, budget) : runVerifyChange(deps, raw);
+}
+
+/**
+ * The verify sweep (decision 281's design, built in decision 293): every health check listed (VERIFY-DUE) more than
+ * SWEEP_GRACE_MINUTES past due is run as its schedule would have run it (runVerifyChange: the record read, the claim,
+ * the judgement and any revert), its decision saying how late. verify-change's claim on the change keeps it to one
+ * judgement with the schedule delivered late, before, after or at once. SWEEP_CONCURRENCY at once, none started once
+ * `budget.remainingMs()` is within SWEEP_RESERVE_MS (what is left is logged, counted and the next sweep's). One check
+ * that fails does not stop the others; the sweep then throws, so Lambda retries it and the failure destination keeps it.
+ * The sweep's own answer is a summary (outcome skipped, never published): each check's decision is recorded and
+ * published as the schedule's would be.
+ */
+export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget = {}): Promise<Decision> {
+  const { runtime, clock, services, logger } = deps;
+  const now = clock.now();
+  const overdue = planVerifySweep(await services.store.verifyDue(), now);
+  if (overdue.length) deps.metric?.('HealthChecksOverdue', overdue.length);
+  const label = (check: OverdueCheck): string => `${check.playbook} on ${check.incidentKey} (${check.lateMinutes} min late)`;
+  const run = await runBounded(
+    groupInOrder(overdue, (check) => `${check.playbook}\u0000${check.incidentKey}`),
+    { concurrency: SWEEP_CONCURRENCY, reserveMs: SWEEP_RESERVE_MS, ...(budget.remainingMs ? { remainingMs: budget.remainingMs } : {}) },
+    (check) => {
+      logger.warn('health check overdue: the verify sweep runs it', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, dueAt: check.dueAt.toISOString(), lateMinutes: check.lateMinutes });
+      // Its own logger: the check appends its incident to its log keys, and checks run side by side.
+      const input: VerifyChangeInput = { action: 'verify-change', playbook: check.playbook, incidentKey: check.incidentKey };
+      return runVerifyChange({ ...deps, logger: logger.createChild() }, input, check);
+    },
+  );
+  const outcomes: string[] = [];
+  const failed: string[] = [];
+  for (const { item: check, result } of run.settled) {
+    if (result.status === 'fulfilled') {
+      outcomes.push(`${label(check)}: ${result.value.outcome}`);
+      continue;
+    }
+    const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+    logger.error('verify sweep: an overdue health check failed; the others go on', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, error: message });
+    failed.push(`${label(check)}: ${message}`);
+  }
+  const left = run.left.length
+    ? `; ${run.left.length} left for the next sweep (${SWEEP_EVERY_MINUTES} min on): the function had ${Math.max(0, Math.round((run.stoppedWithMs ?? 0) / 1000))} s left, within the ${SWEEP_RESERVE_MS / 1000} s kept for the checks started to finish`
+    : '';
+  if (run.left.length) {
+    logger.warn('verify sweep: out of time, overdue health checks left for the next sweep', { left: run.left.length, done: run.settled.length, overdue: overdue.length, remainingMs: run.stoppedWithMs, checks: run.left.map(label) });
+    deps.metric?.('HealthChecksLeftForNextSweep', run.left.length);
+  }
+  if (failed.length) throw new TransientError(`verify sweep: ${failed.length} failed of ${overdue.length} overdue health checks (${failed.join('; ')})${left}; retried`);
+  const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;
+  return {
+    playbook: VERIFY_HANDLER,
+    outcome: 'skipped',
+    reason: overdue.length
+      ? `swept ${swept} overdue health check${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}`
+      : `no health check more than ${SWEEP_GRACE_MINUTES} min past due`,
+    environment: runtime.environment,
+    region: runtime.region,
+    dryRun: runtime.dryRun,
+    decidedAt: clock.now().toISOString(),
+    ...(outcomes.length ? { findings: outcomes } : {}),
+  };
 }
 
 async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: HealthCheckJob, claim: HeldClaim<RevertIntent>): Promise<Decision> {

@@ -8,6 +8,13 @@ import { queueBackupPlaybook } from './queue-backup';
 export const CHANGING_PLAYBOOKS = [queueBackupPlaybook, memoryPressurePlaybook, cpuUtilizationPlaybook] as const;
 
 /**
+ * The verify sweep (decision 293): verify-change takes an answered check off the sweep's list (shared/state/
+ * verify-change-store.ts releaseVerifyDue; the list's Query is the state table's, above). Only verify-change: the alarm
+ * handlers list a check with PutItem, which they already hold.
+ */
+export const VERIFY_SWEEP_ACTIONS = ['dynamodb:DeleteItem'] as const;
+
+/**
  * Every AWS action verify-change calls: the changing rows' own (it observes, applies and verifies their revert through
  * their code) and the state table, bus and kill switch. Infra grants exactly these.
  */
@@ -17,11 +24,14 @@ export const VERIFY_CHANGE_ACTIONS: readonly string[] = [
     ...PIPELINE_ACTIONS.stateTable,
     ...PIPELINE_ACTIONS.eventBus,
     ...PIPELINE_ACTIONS.killSwitch,
+    ...VERIFY_SWEEP_ACTIONS,
   ]),
 ].sort();
 
 /** What verify-change calls on the automation's own resources (state table, bus, kill switch), wherever the change was. */
-export const VERIFY_CHANGE_OWN_ACTIONS: readonly string[] = [...new Set([...PIPELINE_ACTIONS.stateTable, ...PIPELINE_ACTIONS.eventBus, ...PIPELINE_ACTIONS.killSwitch])].sort();
+export const VERIFY_CHANGE_OWN_ACTIONS: readonly string[] = [
+  ...new Set([...PIPELINE_ACTIONS.stateTable, ...PIPELINE_ACTIONS.eventBus, ...PIPELINE_ACTIONS.killSwitch, ...VERIFY_SWEEP_ACTIONS]),
+].sort();
 
 /**
  * Cross-account mode: what verify-change calls on a workload's resources, through the remediation role that workload

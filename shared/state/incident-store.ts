@@ -4,6 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { callAws } from '../aws/classify-error';
 import { TransientError } from '../errors';
+import { verifyScheduleName } from '../pipeline/verify-schedule-name';
 import { claimKeyOf, parseAuditItem, parseClaimItem, parseResourceStateItem, StateRecordError, type StateKey, type StoredClaim } from './state-records';
 import { epochSeconds, expiresAtSeconds } from './record-expiry';
 
@@ -69,6 +70,14 @@ export interface IncidentStoreOptions {
   tableName: string;
   leaseSeconds: number;
   retentionDays: number;
+}
+
+/** The verify sweep's list (decision 293): VERIFY-DUE / <the check's schedule name>, one small partition. */
+export const VERIFY_DUE_PK = 'VERIFY-DUE';
+
+/** A listed check's key: by its schedule's name (a hash of playbook and incident; an incident key may be longer than a sort key). */
+export function verifyDueKey(playbook: string, incidentKey: string): StateKey {
+  return { pk: VERIFY_DUE_PK, sk: verifyScheduleName(playbook, incidentKey) };
 }
 
 function isConditionalFailure(error: unknown): boolean {
@@ -237,6 +246,19 @@ export class IncidentStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * Lists a health check for the verify sweep (decision 293), written with the intent it judges and its schedule: a
+   * schedule Scheduler drops is found here. The same check listed again (a retry) writes the same entry.
+   */
+  async recordVerifyDue(playbook: string, incidentKey: string, dueAt: Date, now: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { ...verifyDueKey(playbook, incidentKey), playbook, incidentKey, dueAt: dueAt.toISOString(), expiresAt: expiresAtSeconds(now, this.options.retentionDays) },
+      }),
+    );
   }
 
   private resourceKey(resourceArn: string): { pk: string; sk: string } {

@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 import { englishErrors } from '../config/zod-english';
 import { PermanentError } from '../errors';
+import { verifyScheduleName } from '../pipeline/verify-schedule-name';
 
 if (!z.config().localeError) z.config({ localeError: englishErrors });
 
@@ -117,7 +118,16 @@ function buildSchemas() {
     decision: plainObject,
     expiresAt: optional.epochSeconds,
   });
-  return { resourceState, claim, changeIntent, audit };
+  /** VERIFY-DUE / <schedule name>: a health check listed for the verify sweep until verify-change answers it (decision 293). */
+  const verifyDue = z.strictObject({
+    pk: z.literal('VERIFY-DUE'),
+    sk: keyText,
+    playbook: string.check(z.minLength(1), z.maxLength(64), z.regex(/^[a-z][a-z0-9-]*$/, 'must be a playbook name')),
+    incidentKey: keyText,
+    dueAt: z.iso.datetime({ offset: true }),
+    expiresAt: optional.epochSeconds,
+  });
+  return { resourceState, claim, changeIntent, audit, verifyDue };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -173,4 +183,15 @@ export function parseChangeIntent(key: StateKey, intent: unknown): void {
 /** An audit entry (RESOURCE#<arn> / AUDIT#<at>#<incidentKey>); anything else throws StateRecordError. */
 export function parseAuditItem(key: StateKey, item: unknown): StoredAudit {
   return parseStateRecord(schemas().audit, key, item);
+}
+
+/**
+ * A health check's entry on the verify sweep's list (VERIFY-DUE); anything else, or a key that is not its own check's
+ * schedule name, throws StateRecordError.
+ */
+export function parseVerifyDueItem(key: StateKey, item: unknown): { playbook: string; incidentKey: string; dueAt: string } {
+  const { playbook, incidentKey, dueAt } = parseStateRecord(schemas().verifyDue, key, item);
+  const own = verifyScheduleName(playbook, incidentKey);
+  if (key.sk !== own) throw new StateRecordError(key, [`sk: must be ${own}, the schedule name of its own playbook and incident`]);
+  return { playbook, incidentKey, dueAt };
 }

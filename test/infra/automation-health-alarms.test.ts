@@ -10,12 +10,12 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { AutomationHealthTopic } from '../../infra/lib/constructs/automation-health-topic';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
-import { ESCALATION_SWEEP_RULE } from '../../shared/config/names';
+import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
 import { filterAccepts } from './support/sns-filter';
-import { resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
+import { functionOf, grantedActions, resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
 const ONCALL = 'oncall@example.com';
 const WORKSPACE = 'T012ABCDEFG';
@@ -208,14 +208,14 @@ describe('the SNS filter semantics the reach is computed with (SNS Developer Gui
  * with {"action":"sweep"} through the function's resource policy (a Lambda permission for this rule; no role, so not the
  * scheduler role the timers use), undeliverable ticks kept in the undelivered-events queue (whose alarm pages L1).
  */
-function expectSweepRule(template: CfnTemplate | undefined): void {
+function expectSweepRule(template: CfnTemplate | undefined, ruleName = ESCALATION_SWEEP_RULE, functionName = 'notification-runbooks-escalation-timer'): void {
   if (!template) throw new Error('no stack');
-  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.Name === ESCALATION_SWEEP_RULE);
+  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.Name === ruleName);
   expect(rules).toHaveLength(1);
   const [ruleId, rule] = rules[0] ?? ['', {}];
-  const timerId = resourcesOfType(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.FunctionName === 'notification-runbooks-escalation-timer')?.[0];
+  const timerId = resourcesOfType(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.FunctionName === functionName)?.[0];
   const undeliveredId = resourcesOfType(template, 'AWS::SQS::Queue').find(([, q]) => q.Properties?.QueueName === DEAD_LETTER_QUEUES.undeliveredEvents.queueName)?.[0];
-  if (!timerId || !undeliveredId) throw new Error('no escalation-timer function or undelivered-events queue');
+  if (!timerId || !undeliveredId) throw new Error(`no ${functionName} function or undelivered-events queue`);
   expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
   expect(rule.Properties?.EventBusName).toBeUndefined();
   expect(rule.Properties?.EventPattern).toBeUndefined();
@@ -277,6 +277,20 @@ describe('every automation health alarm reaches the first tier with no filter mi
 
     it.each(['us-east-1', 'us-west-2'])('%s: the escalation sweep: every 5 min on the default bus, escalation-timer invoked through its resource policy, not the scheduler role (decision 264)', (region) => {
       expectSweepRule(synthesized.json.get(`NotificationRunbooks-production-${region}`));
+    });
+
+    it.each(['us-east-1', 'us-west-2'])('%s: the verify sweep, where verify-change is deployed: every 5 min on the default bus, verify-change invoked through its resource policy, with Input {"action":"sweep"} (decision 293)', (region) => {
+      expectSweepRule(synthesized.json.get(`NotificationRunbooks-production-${region}`), VERIFY_SWEEP_RULE, 'notification-runbooks-verify-change');
+    });
+
+    it('us-east-1: only verify-change may take a check off the verify sweep\'s list (dynamodb:DeleteItem); the alarm handlers list one with PutItem (decision 293)', () => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      expect(grantedActions(template, functionOf(template, 'notification-runbooks-verify-change').roleId).has('dynamodb:DeleteItem')).toBe(true);
+      for (const handler of ['scale-consumers', 'raise-lambda-memory', 'scale-up-database']) {
+        const granted = grantedActions(template, functionOf(template, `notification-runbooks-${handler}`).roleId);
+        expect([handler, granted.has('dynamodb:PutItem'), granted.has('dynamodb:DeleteItem')]).toEqual([handler, true, false]);
+      }
     });
 
     it.each([
@@ -348,6 +362,10 @@ describe('every automation health alarm reaches the first tier with no filter mi
 
     it('operations us-east-1: the escalation sweep, where escalation-timer is deployed (decision 264)', () => {
       expectSweepRule(synthesized.json.get('NotificationRunbooks-production-us-east-1'));
+    });
+
+    it('operations us-east-1: the verify sweep, where verify-change is deployed (decision 293)', () => {
+      expectSweepRule(synthesized.json.get('NotificationRunbooks-production-us-east-1'), VERIFY_SWEEP_RULE, 'notification-runbooks-verify-change');
     });
 
     it('no other stack of the app has an alarm outside the watched ones (the remediation roles stack has none)', () => {

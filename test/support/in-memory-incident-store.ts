@@ -1,16 +1,35 @@
 // An in-memory stand-in for IncidentStore with the same claim / lease / version semantics, for unit tests and benchmarks.
 import { randomUUID } from 'node:crypto';
-import type { AuditEntry, ClaimRecord, ClaimResult, IncidentStore, ResourceState } from '../../shared/state/incident-store';
+import type { AuditEntry, ClaimRecord, ClaimResult, ResourceState } from '../../shared/state/incident-store';
+import type { VerifyChangeStore } from '../../shared/state/verify-change-store';
 import { TransientError } from '../../shared/errors';
 
-type StorePort = Pick<IncidentStore, 'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember' | 'history'>;
+type StorePort = Pick<
+  VerifyChangeStore,
+  'claim' | 'getClaim' | 'recordIntent' | 'complete' | 'release' | 'getResourceState' | 'reserveChange' | 'appendAudit' | 'remember' | 'history' | 'recordVerifyDue' | 'releaseVerifyDue' | 'verifyDue'
+>;
 
 export class InMemoryIncidentStore implements StorePort {
   readonly claims = new Map<string, ClaimRecord>();
   readonly resources = new Map<string, ResourceState>();
   readonly audit: AuditEntry[] = [];
 
+  /** The verify sweep's list (VERIFY-DUE), by playbook and incident. */
+  readonly verifyList = new Map<string, { playbook: string; incidentKey: string; dueAt: string }>();
+
   constructor(private readonly leaseSeconds = 300) {}
+
+  async recordVerifyDue(playbook: string, incidentKey: string, dueAt: Date): Promise<void> {
+    this.verifyList.set(`${incidentKey}#${playbook}`, { playbook, incidentKey, dueAt: dueAt.toISOString() });
+  }
+
+  async releaseVerifyDue(playbook: string, incidentKey: string): Promise<void> {
+    this.verifyList.delete(`${incidentKey}#${playbook}`);
+  }
+
+  async verifyDue(): Promise<Array<{ playbook: string; incidentKey: string; dueAt: string }>> {
+    return [...this.verifyList.values()].map((entry) => ({ ...entry }));
+  }
 
   async claim(playbook: string, incidentKey: string, now: Date): Promise<ClaimResult> {
     const key = `${incidentKey}#${playbook}`;

@@ -9,7 +9,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../../shared/config/automation-health';
 
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP } from '../../../shared/config/names';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
 import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
@@ -162,6 +162,28 @@ export class EscalationSweep extends Construct {
       schedule: Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
     });
     this.rule.addTarget(lambdaTarget(props.timer, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
+  }
+}
+
+/**
+ * The verify sweep (decision 293, designed in 281): every SWEEP_EVERY_MINUTES an EventBridge rule on the account's
+ * default bus invokes verify-change with {"action":"sweep"}, which runs every health check listed (VERIFY-DUE) more than
+ * SWEEP_GRACE_MINUTES past due whose schedule has not answered, saying how late. A rule for the same reasons as the
+ * escalation sweep's: EventBridge invokes the function through its resource policy (the Lambda permission CDK adds for
+ * this rule), not through Scheduler or the health checks' scheduler role. A tick it cannot deliver goes to the
+ * undelivered-events queue.
+ */
+export class VerifySweep extends Construct {
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: { verifier: IFunction; deadLetterQueue: IQueue }) {
+    super(scope, id);
+    this.rule = new Rule(this, 'Rule', {
+      ruleName: VERIFY_SWEEP_RULE,
+      description: `Every ${SWEEP_EVERY_MINUTES} min: verify-change runs every health check after a change more than ${SWEEP_GRACE_MINUTES} min overdue (EventBridge Scheduler could not deliver it), saying how late`,
+      schedule: Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
+    });
+    this.rule.addTarget(lambdaTarget(props.verifier, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
   }
 }
 

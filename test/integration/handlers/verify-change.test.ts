@@ -1,7 +1,9 @@
 // The health check after a change, through the real entry points (scale-consumers, raise-lambda-memory, verify-change) and
 // the real SDK against the emulator: the metrics are put with PutMetricData, the Scheduler driver plays the clock.
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { verifyScheduleName } from '../../../shared/pipeline/verify-schedule-name';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
@@ -118,6 +120,41 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(await maximumConcurrency(h.account)).toBe(50);
     // A late redelivery finds it done and changes nothing.
     expect(await h.verify(pending?.input)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('already done (escalate)') });
+  });
+
+  // Decision 293 (designed in 281): Scheduler drops the health check's schedule (its 24 h retry spent); the verify sweep,
+  // as its EventBridge rule invokes verify-change every 5 minutes, runs it once, saying how late; the schedule delivered
+  // after all finds it done. The handlers run on the real clock, so the listed due time is written 17 min back.
+  it('a health check whose schedule Scheduler drops is run once by the verify sweep, saying how late; the late schedule after it changes nothing', async () => {
+    const h = await scaledUp();
+    await publishedDecisions(h.account);
+    const [pending] = await h.driver.pending();
+    const incidentKey = h.decision.incidentKey ?? '';
+    const listedKey = { pk: 'VERIFY-DUE', sk: verifyScheduleName('scale-consumers', incidentKey) };
+    // The alarm handler listed the check with its record and schedule.
+    const listed = await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: listedKey, ConsistentRead: true }));
+    expect(listed.Item).toMatchObject({ playbook: 'scale-consumers', incidentKey, dueAt: h.decision.healthCheck?.dueAt });
+    await new SchedulerClient(h.account.clientConfig).send(new DeleteScheduleCommand({ Name: verifyScheduleName('scale-consumers', incidentKey), GroupName: h.account.topology.verifyScheduleGroup.name }));
+    expect(await h.driver.pending()).toEqual([]);
+    const dueAt = new Date(Date.now() - 17 * MINUTE_MS - 30_000).toISOString();
+    await h.account.dynamo.send(new UpdateCommand({ TableName: h.account.topology.stateTable.name, Key: listedKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt } }));
+    await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+
+    const swept = await h.verify({ action: 'sweep' });
+    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped', reason: `swept 1 overdue health check: scale-consumers on ${incidentKey} (17 min late): escalate` });
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    const published = await publishedDecisions(h.account);
+    expect(published).toEqual([expect.objectContaining({ outcome: 'escalate', playbook: 'scale-consumers', escalation: { cause: 'made-worse' } })]);
+    expect(published[0]?.reason).toContain(
+      `; checked 17 min late: due at ${dueAt}, its EventBridge Scheduler schedule had not run (Scheduler could not deliver it); the verify sweep did its work instead`,
+    );
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: listedKey, ConsistentRead: true }))).Item).toBeUndefined();
+
+    // The dropped schedule delivered after all, and the next sweep: nothing judged, reverted or published again.
+    expect(await h.verify(pending?.input)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('already done (escalate)') });
+    expect(await h.verify({ action: 'sweep' })).toMatchObject({ outcome: 'skipped', reason: 'no health check more than 5 min past due' });
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    expect(await publishedDecisions(h.account)).toEqual([]);
   });
 
   it('does not revert a change the automation already restored when the alarm cleared', async () => {

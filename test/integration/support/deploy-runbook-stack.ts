@@ -27,7 +27,7 @@ import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
 import { documentApprovers } from '../../../cli/preflight/plumbing-checks';
-import { automationRoleNameOf, ESCALATION_SWEEP_RULE } from '../../../shared/config/names';
+import { automationRoleNameOf, ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { SWEEP_SCHEDULE_EXPRESSION } from '../../../cli/preflight/sweep-checks';
 import { TIMER_HANDLER } from '../../../cli/preflight/expectations';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
@@ -311,6 +311,12 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   if (timerHandler) {
     await events.send(new PutRuleCommand({ Name: ESCALATION_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: ESCALATION_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${timerHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
+  }
+  // infra VerifySweep (decision 293): the same for verify-change, where it is deployed.
+  const verifyHandler = expected.handlers.find((h) => h.name === VERIFY_HANDLER);
+  if (verifyHandler) {
+    await events.send(new PutRuleCommand({ Name: VERIFY_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: VERIFY_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${verifyHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
   }
   // infra's bus policy (RunbookStack, EscalationRouting), statement for statement: in cross-account mode the workload may
   // put its alarms' state changes on the project's bus; and only the decision publishers' roles the decision source.

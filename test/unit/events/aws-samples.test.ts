@@ -467,6 +467,7 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
         getResourceState: refused('getResourceState'),
         reserveChange: refused('reserveChange'),
         appendAudit: refused('appendAudit'),
+        recordVerifyDue: refused('recordVerifyDue'),
       },
       reporter: { log: () => undefined, count: () => undefined, publish: async (d) => void published.push(d) },
       killSwitch: { read: refused('killSwitch.read') },

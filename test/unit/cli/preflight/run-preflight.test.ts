@@ -59,6 +59,7 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL routing could-not-check routing',
       // the escalation sweep's rule (decision 264)
       'FAIL routing could-not-check the escalation sweep',
+      'FAIL routing could-not-check the verify sweep',
       // handlers: each on its own; with none read, no role is simulated
       ...expected.handlers.map((h) => `FAIL handlers could-not-check handler ${h.functionName}`),
       // plumbing: each check on its own

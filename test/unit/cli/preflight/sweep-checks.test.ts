@@ -2,7 +2,7 @@
 // sweep silently, and then an escalation timer Scheduler drops is never done: each is a FAIL naming it, with the deploy.
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkEscalationSweep, sweepRuleProblems, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
+import { checkEscalationSweep, checkVerifySweep, sweepRuleProblems, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
@@ -56,5 +56,36 @@ describe('checkEscalationSweep', () => {
   it('a refused read is thrown (the caller makes it a could-not-check FAIL), never a PASS', async () => {
     events.on(DescribeRuleCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: events:DescribeRule'));
     await expect(checkEscalationSweep(clients(), expectationsFor('production'), TARGET)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+// Decision 293: the verify sweep's rule, the same check of the rule that invokes verify-change with {"action":"sweep"}.
+describe('checkVerifySweep', () => {
+  const VERIFY_RULE = 'notification-runbooks-verify-sweep';
+  const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:notification-runbooks-verify-change`;
+  beforeEach(() => events.reset());
+
+  it('PASS for the deployed rule invoking verify-change with the sweep Input', async () => {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, ...deployed });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ ...sweepTarget, Arn: VERIFY_ARN }] });
+    const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(rest).toEqual([]);
+    expect(result).toMatchObject({ status: 'PASS', area: 'routing', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toContain('a health check after a change whose schedule Scheduler cannot deliver is run late, not lost (decision 293)');
+  });
+
+  it('FAIL when the rule is deleted or aimed at escalation-timer, with the deploy that writes it', async () => {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).rejects(awsError('ResourceNotFoundException', `Rule ${VERIFY_RULE} does not exist.`));
+    const [deleted] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(deleted).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(deleted?.message).toBe(
+      `rule ${VERIFY_RULE}: it does not exist: a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays`,
+    );
+    expect(deleted?.fix).toBe(`npx cdk deploy -c environment=production -c region=${REGION} NotificationRunbooks-production-${REGION} (the runbook stack writes the rule: infra VerifySweep)`);
+    events.reset();
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, ...deployed });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [sweepTarget] });
+    const [elsewhere] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(elsewhere?.message).toContain(`no target is ${VERIFY_ARN} (targets: ${TIMER_ARN})`);
   });
 });

@@ -1,0 +1,248 @@
+// The verify sweep (decision 281's design, built in decision 293): a health check after a change is listed (VERIFY-DUE)
+// with its record and schedule; every 5 minutes the sweep runs each listed check more than 5 min past due whose schedule
+// has not answered, saying how late, and verify-change's claim on the change keeps it to one judgement with a late
+// delivery of the schedule (after the sweep, or at once). The check's health read and revert are counted here.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { InvalidInputError, TransientError } from '../../../shared/errors';
+import { checkDueAt, planVerifySweep, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_RESERVE_MS } from '../../../shared/pipeline/plan-verify-sweep';
+import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../shared/pipeline/types';
+import { runVerifyHandler, runVerifySweep, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
+import { parseVerifyHandlerInput } from '../../../shared/pipeline/verify-change-plan';
+import { verifyScheduleName } from '../../../shared/pipeline/verify-schedule-name';
+import { parseVerifyDueItem, StateRecordError } from '../../../shared/state/state-records';
+import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { ManualClock } from '../../support/manual-clock';
+
+const MINUTE_MS = 60_000;
+const ACCOUNT = '123456789012';
+const FN = 'notification-service-consumer';
+const RESOURCE: ResourceRef = { type: 'lambda-function', id: FN, arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${FN}` };
+const PLAYBOOK = 'test-playbook';
+const CHANGED_AT = '2026-03-05T10:00:00.000Z';
+/** production's verifyWindowMinutes is 10: the check is due at 10:10. */
+const DUE = new Date(Date.parse(CHANGED_AT) + 10 * MINUTE_MS);
+const incident = (n: number): string => `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T10:00:0${n}.000+0000`;
+
+interface Knob {
+  value: number;
+  healthReads: number;
+  reverts: number;
+  /** Errors after the change: 50 is worse than the 1 before (a revert), 0 is healthy. */
+  errorsAfter: number;
+  /** The health read throws (a throttle that outlasts the SDK's retries). */
+  failing?: boolean;
+}
+
+const reading = (errors: number): HealthReading => ({ from: CHANGED_AT, to: '2026-03-05T10:10:00.000Z', figures: { errors } });
+
+const playbook: Playbook<Knob, { resource: ResourceRef }, { value: number }, { from: number; to: number }> = {
+  name: PLAYBOOK,
+  row: 'test',
+  actions: [],
+  actsOn: ['ALARM'],
+  resolveTarget: () => ({ resource: RESOURCE }),
+  observe: async (ctx) => ({ value: ctx.clients.value }),
+  plan: () => ({ kind: 'none', reason: 'not used' }),
+  apply: async (ctx, _target, change) => {
+    ctx.clients.reverts += 1;
+    ctx.clients.value = change.to;
+  },
+  verify: async (ctx) => ({ value: ctx.clients.value }),
+  isApplied: (observation, change) => observation.value === change.to,
+  health: {
+    signal: 'errors',
+    read: async (ctx) => {
+      ctx.clients.healthReads += 1;
+      if (ctx.clients.failing) throw new TransientError('CloudWatch GetMetricData throttled');
+      return reading(ctx.clients.errorsAfter);
+    },
+    worse: (before, after) => ((after.figures.errors ?? 0) > (before.figures.errors ?? 0) ? `errors ${before.figures.errors} -> ${after.figures.errors}` : undefined),
+    revertOf: (change) => ({ from: change.to, to: change.from }),
+  },
+};
+
+/** The alarm pipeline's record of an applied change (2 -> 3) on `key`, listed for the sweep as withHealthCheck lists it. */
+async function applied(store: InMemoryIncidentStore, clock: ManualClock, key: string, list = true): Promise<void> {
+  const claimed = await store.claim(PLAYBOOK, key, clock.now());
+  if (!claimed.claimed) throw new Error('could not claim');
+  await store.recordIntent(PLAYBOOK, key, claimed.owner, {
+    direction: 'scale-up',
+    summary: 'raise 2 -> 3',
+    change: { from: 2, to: 3 },
+    target: { resource: RESOURCE },
+    alarm: { account: ACCOUNT, region: 'us-east-1', name: 'OOM', arn: key.split('#')[0], state: 'ALARM', time: '2026-03-05T10:00:00.000+0000' },
+    healthCheck: { changedAt: CHANGED_AT, before: reading(1) },
+  });
+  await store.complete(PLAYBOOK, key, claimed.owner, 'applied', 'raise 2 -> 3');
+  if (list) await store.recordVerifyDue(PLAYBOOK, key, DUE);
+}
+
+async function world(errorsAfter = 50, keys = [incident(1)]) {
+  const knobs = new Map(keys.map((key) => [key, { value: 3, healthReads: 0, reverts: 0, errorsAfter } as Knob]));
+  const store = new InMemoryIncidentStore(120);
+  const clock = new ManualClock(Date.parse(CHANGED_AT));
+  for (const key of keys) await applied(store, clock, key);
+  const published: Decision[] = [];
+  const metrics = new Map<string, number>();
+  const deps: VerifyChangeDeps = {
+    playbooks: { [PLAYBOOK]: playbook as unknown as VerifyChangeDeps['playbooks'][string] },
+    clientsIn: (_account, key) => ({ [PLAYBOOK]: knobs.get(key) }),
+    services: {
+      store,
+      reporter: { log: () => undefined, count: () => undefined, publish: async (decision: Decision) => void published.push(decision) },
+      killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) },
+    },
+    runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
+    clock,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metric: (name, value) => void metrics.set(name, (metrics.get(name) ?? 0) + value),
+  };
+  const at = (minutesAfterDue: number): void => {
+    clock.advanceSeconds((DUE.getTime() + minutesAfterDue * MINUTE_MS - clock.now().getTime()) / 1000);
+  };
+  const schedule = (key = incident(1)) => runVerifyHandler(deps, { action: 'verify-change', playbook: PLAYBOOK, incidentKey: key });
+  return { knobs, knob: knobs.get(keys[0] ?? '') as Knob, store, clock, deps, published, metrics, at, schedule };
+}
+
+describe('parseVerifyHandlerInput: the verify sweep rule\'s constant Input, or one health check', () => {
+  it('{"action":"sweep"} is the sweep, as an object or as JSON text; anything beside it is refused', () => {
+    expect(parseVerifyHandlerInput(SWEEP_INPUT)).toEqual({ kind: 'sweep' });
+    expect(parseVerifyHandlerInput('{"action":"sweep"}')).toEqual({ kind: 'sweep' });
+    expect(() => parseVerifyHandlerInput({ action: 'sweep', playbook: PLAYBOOK })).toThrow(InvalidInputError);
+    expect(parseVerifyHandlerInput({ action: 'verify-change', playbook: PLAYBOOK, incidentKey: 'k' })).toEqual({ kind: 'check', input: { action: 'verify-change', playbook: PLAYBOOK, incidentKey: 'k' } });
+    expect(() => parseVerifyHandlerInput({ action: 'sweeps' })).toThrow(InvalidInputError);
+  });
+});
+
+describe('planVerifySweep: which listed health checks are overdue', () => {
+  const listed = (dueAt: string, key = 'k') => ({ playbook: PLAYBOOK, incidentKey: key, dueAt });
+  it(`leaves a check alone until it is ${SWEEP_GRACE_MINUTES} min past due, then takes it with its lateness, oldest first`, () => {
+    expect(planVerifySweep([listed(DUE.toISOString())], new Date(DUE.getTime() + 4.9 * MINUTE_MS))).toEqual([]);
+    const later = new Date(DUE.getTime() + 3 * MINUTE_MS).toISOString();
+    expect(planVerifySweep([listed(later, 'b'), listed(DUE.toISOString(), 'a')], new Date(DUE.getTime() + 12 * MINUTE_MS))).toEqual([
+      { playbook: PLAYBOOK, incidentKey: 'a', dueAt: DUE, lateMinutes: 12 },
+      { playbook: PLAYBOOK, incidentKey: 'b', dueAt: new Date(later), lateMinutes: 9 },
+    ]);
+  });
+  it('a due time that does not parse: nothing', () => {
+    expect(planVerifySweep([listed('soon')], new Date(DUE.getTime() + 60 * MINUTE_MS))).toEqual([]);
+  });
+  it('checkDueAt: the window after the recorded change', () => {
+    expect(checkDueAt(CHANGED_AT, 10)).toEqual(DUE);
+    expect(checkDueAt('soon', 10)).toBeUndefined();
+  });
+});
+
+describe('runVerifySweep: a health check whose schedule Scheduler dropped is run once, saying how late', () => {
+  it('the schedule dropped: the sweep judges the change once (reverted, worse), says how late, and unlists it; the late schedule and the next sweep do nothing', async () => {
+    const w = await world();
+    w.at(12);
+    const swept = await runVerifyHandler(w.deps, SWEEP_INPUT);
+    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped' });
+    expect(swept.reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(12 min late\): escalate$/);
+    expect([w.knob.healthReads, w.knob.reverts, w.knob.value]).toEqual([1, 1, 2]);
+    expect(w.published).toHaveLength(1);
+    expect(w.published[0]?.reason).toMatch(/made things worse \(errors 1 -> 50\); reverted to the recorded value: value 2/);
+    expect(w.published[0]?.reason).toContain(
+      `; checked 12 min late: due at ${DUE.toISOString()}, its EventBridge Scheduler schedule had not run (Scheduler could not deliver it); the verify sweep did its work instead`,
+    );
+    expect(w.store.verifyList.size).toBe(0);
+    expect(w.metrics.get('HealthChecksOverdue')).toBe(1);
+
+    // Scheduler delivers the schedule after all (within its 24 h), and the sweep runs again: nothing judged or reverted again.
+    w.at(20);
+    expect(await w.schedule()).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: the health check of this change is already done (escalate)' });
+    expect(await runVerifySweep(w.deps)).toMatchObject({ reason: 'no health check more than 5 min past due' });
+    expect([w.knob.healthReads, w.knob.reverts, w.published.length]).toEqual([1, 1, 1]);
+  });
+
+  it('the sweep and the late schedule at the same moment: one judgement between them', async () => {
+    const w = await world(0);
+    w.at(7);
+    const [swept, scheduled] = await Promise.all([runVerifySweep(w.deps), w.schedule()]);
+    expect(w.knob.healthReads).toBe(1);
+    expect(w.published).toHaveLength(1);
+    expect(w.published[0]?.reason).toMatch(/verified healthy, nothing worse after 10 min; checked 7 min late: due at .*, its EventBridge Scheduler schedule (had not run|ran only now)/);
+    // The loser is a duplicate: the schedule's answer says so, or the sweep's finding for it is the duplicate's skip.
+    expect(scheduled.reason.includes('duplicate delivery') || swept.findings?.[0]?.endsWith(': skipped')).toBe(true);
+    expect(w.store.verifyList.size).toBe(0);
+  });
+
+  it('a schedule delivered on time is judged as before, says nothing of lateness, and unlists its check; the sweep then finds nothing', async () => {
+    const w = await world(0);
+    w.at(1);
+    expect((await w.schedule()).reason).toBe('health check of "raise 2 -> 3" (errors): change still in place, verified healthy, nothing worse after 10 min');
+    expect(w.store.verifyList.size).toBe(0);
+    w.at(30);
+    expect((await runVerifySweep(w.deps)).reason).toBe('no health check more than 5 min past due');
+    expect(w.knob.healthReads).toBe(1);
+  });
+
+  it('a schedule Scheduler delivers late on its own says it ran late', async () => {
+    const w = await world(0);
+    w.at(40);
+    expect((await w.schedule()).reason).toContain(`; checked 40 min late: due at ${DUE.toISOString()}, its EventBridge Scheduler schedule ran only now (Scheduler could not deliver it on time)`);
+  });
+
+  it('within the grace the sweep leaves a check to its schedule', async () => {
+    const w = await world(0);
+    w.at(4);
+    expect((await runVerifySweep(w.deps)).reason).toBe('no health check more than 5 min past due');
+    expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([0, 1]);
+  });
+
+  it('a listed check with no applied change on record is refused once and unlisted: no sweep runs it again', async () => {
+    const w = await world(0, []);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(9), DUE);
+    w.at(10);
+    expect((await runVerifySweep(w.deps)).reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(10 min late\): rejected$/);
+    expect(w.store.verifyList.size).toBe(0);
+    expect((await runVerifySweep(w.deps)).reason).toBe('no health check more than 5 min past due');
+  });
+
+  it('one check that fails stays listed and does not keep the other from its judgement; the sweep then throws, to be retried', async () => {
+    const w = await world(0, [incident(1), incident(2)]);
+    const failing = w.knobs.get(incident(1)) as Knob;
+    failing.failing = true;
+    w.at(15);
+    await expect(runVerifySweep(w.deps)).rejects.toThrow(/verify sweep: 1 failed of 2 overdue health checks \(test-playbook on .*OOM#2026-03-05T10:00:01.*CloudWatch GetMetricData throttled\)/);
+    expect(w.knobs.get(incident(2))?.healthReads).toBe(1);
+    expect([...w.store.verifyList.values()].map((e) => e.incidentKey)).toEqual([incident(1)]);
+    // Retried once the read works: the first is judged, the second not again.
+    failing.failing = false;
+    await runVerifySweep(w.deps);
+    expect([failing.healthReads, w.knobs.get(incident(2))?.healthReads, w.store.verifyList.size]).toEqual([2, 1, 0]);
+  });
+
+  it('with the function\'s time at the reserve the sweep starts no check, counts them left, and the next sweep runs them', async () => {
+    const w = await world(0, [incident(1), incident(2), incident(3)]);
+    w.at(8);
+    const swept = await runVerifySweep(w.deps, { remainingMs: () => SWEEP_RESERVE_MS });
+    expect(swept.reason).toMatch(/^swept 0 of 3 overdue health checks; 3 left for the next sweep \(5 min on\): the function had 20 s left/);
+    expect(w.metrics.get('HealthChecksLeftForNextSweep')).toBe(3);
+    expect([...w.knobs.values()].map((k) => k.healthReads)).toEqual([0, 0, 0]);
+    w.at(13);
+    await runVerifySweep(w.deps, { remainingMs: () => 60_000 });
+    expect([...w.knobs.values()].map((k) => k.healthReads)).toEqual([1, 1, 1]);
+    expect(w.published.every((d) => d.reason.includes('checked 13 min late'))).toBe(true);
+  });
+});
+
+describe('parseVerifyDueItem: a listed check read back from the state table is the automation\'s own', () => {
+  const key = incident(1);
+  const item = { pk: 'VERIFY-DUE', sk: verifyScheduleName(PLAYBOOK, key), playbook: PLAYBOOK, incidentKey: key, dueAt: DUE.toISOString(), expiresAt: 1_800_000_000 };
+  it('read back as written', () => {
+    expect(parseVerifyDueItem({ pk: item.pk, sk: item.sk }, item)).toEqual({ playbook: PLAYBOOK, incidentKey: key, dueAt: DUE.toISOString() });
+  });
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a key that is not its own check\'s schedule name', { sk: verifyScheduleName(PLAYBOOK, incident(2)) }, 'sk: must be verify-'],
+    ['a due time not ISO 8601', { dueAt: 'soon' }, 'dueAt'],
+    ['an unknown field', { revertTo: 1 }, 'revertTo: not a field the automation writes'],
+    ['a playbook that is not a name', { playbook: 'Scale Consumers' }, 'playbook'],
+  ])('%s: refused, naming it', (_what, overrides, named) => {
+    const bad = { ...item, ...overrides };
+    expect(() => parseVerifyDueItem({ pk: bad.pk, sk: String(bad.sk) }, bad)).toThrow(StateRecordError);
+    expect(() => parseVerifyDueItem({ pk: bad.pk, sk: String(bad.sk) }, bad)).toThrow(named);
+  });
+});
