@@ -1,9 +1,12 @@
 // Child process of the per-event benchmark: one handler's in-memory-transport bundle, one event recorded against the
 // emulator, then thousands of distinct incidents answered from memory; per event: wall time minus time inside the transport.
+import { Buffer } from 'node:buffer';
+import { openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize, serialize, writeHeapSnapshot } from 'node:v8';
 
 /** The same state change at a later instant: a new incident (alarm ARN + state timestamp) that the pipeline handles in full. */
 function nthIncident(event, n) {
@@ -15,6 +18,25 @@ function nthIncident(event, n) {
   // Only an EventBridge envelope has an id; a Scheduler timer's input is replayed as it is (its schema is strict).
   if (typeof copy.id === 'string') copy.id = `${String(n).padStart(8, '0')}-bench-0000-0000-000000000000`;
   return copy;
+}
+
+/**
+ * The calling thread's time waiting on a CPU's run queue so far, in ns (the kernel's schedstat run_delay, brought up to
+ * date each time the thread is switched in, so exact when read by the running thread); undefined where /proc has none.
+ */
+function runqueueReader() {
+  try {
+    const fd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+    const buffer = Buffer.alloc(96);
+    const read = () => {
+      const length = readSync(fd, buffer, 0, buffer.length, 0);
+      return BigInt(buffer.toString('latin1', 0, length).split(' ')[1]);
+    };
+    read();
+    return read;
+  } catch {
+    return undefined;
+  }
 }
 
 function lambdaContext(handler) {
@@ -41,6 +63,9 @@ process.once('message', async (job) => {
       sendNs: 0n,
       sendsInFlight: 0,
       sendStarted: 0n,
+      readRunqueueNs: undefined,
+      sendRunqueueNs: 0n,
+      sendRunqueueStarted: 0n,
       calls: [],
       recorded: [],
       misses: 0,
@@ -89,17 +114,68 @@ process.once('message', async (job) => {
         return 'threw';
       }
     };
+    // The main thread's time runnable but not running, per event and inside the SDK's sends (sdk-send-timer.mjs): another
+    // process (or thread) held the CPU. Reported beside our pipeline's time, never silently taken out of it.
+    const readRunqueueNs = runqueueReader();
+    transport.readRunqueueNs = readRunqueueNs;
+    const waitUs = [];
+    const warmupOwnUs = [];
+    const warmupWaitUs = [];
+    // BENCH_TRACE=<dir>: every event's figures in order, the warm-up's too, with the main thread's context switches
+    // (voluntary: it blocked, e.g. an idle event loop waiting for a timer; involuntary: it was preempted).
+    const trace = process.env.BENCH_TRACE ? [] : undefined;
+    const heapAfterGc = [];
+    const switches = () => {
+      const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
+      return [/voluntary_ctxt_switches:\s+(\d+)/, /nonvoluntary_ctxt_switches:\s+(\d+)/].map((re) => Number(re.exec(status)?.[1] ?? NaN));
+    };
     for (let n = 0; n < job.warmup + job.events; n += 1) {
       const event = nthIncident(job.event, n);
       transport.position = new Map();
       transport.awsNs = 0n;
       transport.sendNs = 0n;
+      transport.sendRunqueueNs = 0n;
       transport.calls = [];
+      const switchesBefore = trace ? switches() : undefined;
+      const waitBefore = readRunqueueNs?.();
       const started = process.hrtime.bigint();
       const startedMs = performance.now();
       const outcome = await invoke(event);
       const totalNs = process.hrtime.bigint() - started;
-      if (n < job.warmup) continue;
+      const eventWaitNs = readRunqueueNs ? readRunqueueNs() - waitBefore : undefined;
+      const ownWaitUs = eventWaitNs === undefined ? undefined : Number(eventWaitNs - transport.sendRunqueueNs) / 1000;
+      const ownUs = Number(totalNs - transport.sendNs) / 1000;
+      if (trace) {
+        const after = switches();
+        trace.push([
+          n < job.warmup ? 'warmup' : 'measured',
+          startedMs,
+          Number(totalNs) / 1000,
+          Number(transport.sendNs - transport.awsNs) / 1000,
+          Number(transport.awsNs) / 1000,
+          ownUs,
+          eventWaitNs === undefined ? '' : Number(eventWaitNs) / 1000,
+          ownWaitUs ?? '',
+          after[0] - switchesBefore[0],
+          after[1] - switchesBefore[1],
+        ]);
+      }
+      // With BENCH_NODE_FLAGS=--expose-gc, the heap left after a full collection every 100 decisions (outside the
+      // timed window): a per-container store that grows with the decisions handled shows here.
+      if (trace && typeof globalThis.gc === 'function' && n % 100 === 99) {
+        globalThis.gc();
+        heapAfterGc.push([n + 1, process.memoryUsage().heapUsed]);
+        // BENCH_HEAP_SNAPSHOTS=1 as well: a snapshot after the warm-up and one at the end, to tell what grew.
+        if (process.env.BENCH_HEAP_SNAPSHOTS && (n + 1 === job.warmup || n + 1 === job.warmup + job.events)) {
+          writeHeapSnapshot(join(process.env.BENCH_TRACE, `${job.handler.replace(/\W+/g, '-')}-${process.pid}-${n + 1}.heapsnapshot`));
+        }
+      }
+      if (n < job.warmup) {
+        warmupOwnUs.push(ownUs);
+        if (ownWaitUs !== undefined) warmupWaitUs.push(ownWaitUs);
+        continue;
+      }
+      if (ownWaitUs !== undefined) waitUs.push(ownWaitUs);
       intervals.push([startedMs, performance.now()]);
       costsUs.push(Number(totalNs - transport.awsNs) / 1000);
       awsUs.push(Number(transport.awsNs) / 1000);
@@ -132,6 +208,17 @@ process.once('message', async (job) => {
       transport.spans = undefined;
     }
 
+    if (trace) {
+      const gcOf = (i) => (i < job.warmup ? '' : Math.round(gcUs[i - job.warmup] * 10) / 10);
+      const rows = trace.map((row, i) => [i, ...row.map((v) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)), gcOf(i)].join(','));
+      writeFileSync(
+        join(process.env.BENCH_TRACE, `${job.handler.replace(/\W+/g, '-')}-${process.pid}.csv`),
+        `n,phase,startMs,wallUs,sdkUs,awsUs,ownUs,eventRunqueueUs,ownRunqueueUs,voluntarySwitches,involuntarySwitches,gcUs\n${rows.join('\n')}\n`,
+      );
+      if (heapAfterGc.length > 0) {
+        writeFileSync(join(process.env.BENCH_TRACE, `${job.handler.replace(/\W+/g, '-')}-${process.pid}.heap.csv`), `decisions,heapUsedBytes\n${heapAfterGc.map((row) => row.join(',')).join('\n')}\n`);
+      }
+    }
     process.send({
       ok: true,
       gcUs,
@@ -143,6 +230,9 @@ process.once('message', async (job) => {
       costsUs,
       awsUs,
       sdkUs,
+      ...(readRunqueueNs ? { waitUs } : {}),
+      warmupOwnUs,
+      ...(readRunqueueNs ? { warmupWaitUs } : {}),
       outcomes,
       errors,
       firstError,

@@ -1,5 +1,6 @@
 // Per-event processing cost of one handler: its event recorded once against the emulator, then replayed from memory in a fresh process.
 import { fork } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchAccount } from './bench-sandbox';
 import { root } from './bundles';
@@ -21,6 +22,59 @@ export interface RoundTripResult {
   outcomes: Record<string, number>;
 }
 
+/** Our pipeline's run-queue wait per event, and our pipeline's time less it (with GC, and without GC as well). */
+export interface WaitFigures {
+  medianUs: number;
+  p99Us: number;
+  eventsWithWait: number;
+  ownLessWaitMedianUs: number;
+  ownLessWaitP99Us: number;
+  ownLessWaitNoGcP99Us: number;
+}
+
+/** The warm-up decisions' own time: the first (the process's second decision), the first ten's median, all of them. */
+export interface FirstEvents {
+  warmupEvents: number;
+  firstOwnUs: number;
+  firstTenOwnMedianUs: number;
+  warmupOwnMedianUs: number;
+  warmupOwnP99Us: number;
+  /** The same less each decision's run-queue wait, where it was read. */
+  lessWait?: { firstUs: number; firstTenMedianUs: number; warmupMedianUs: number; warmupP99Us: number };
+}
+
+const lessWait = (own: readonly number[], waits: readonly number[]): number[] => own.map((cost, i) => Math.max(0, cost - (waits[i] ?? 0)));
+
+/**
+ * Our pipeline's time per event less the time its thread waited for a CPU (each event's own wait; clamped at 0). A GC
+ * pause can itself be waited through, so "without GC" takes out the wait and the pause together, at most the event's
+ * time. Undefined when the wait was not read for every event.
+ */
+export function waitFigures(own: readonly number[], waits: readonly number[] | undefined, gc: readonly number[]): WaitFigures | undefined {
+  if (!waits || waits.length !== own.length || own.length === 0) return undefined;
+  const less = lessWait(own, waits);
+  return {
+    medianUs: median(waits),
+    p99Us: percentile(waits, 99),
+    eventsWithWait: waits.filter((us) => us > 0).length,
+    ownLessWaitMedianUs: median(less),
+    ownLessWaitP99Us: percentile(less, 99),
+    ownLessWaitNoGcP99Us: percentile(less.map((cost, i) => Math.max(0, cost - (gc[i] ?? 0))), 99),
+  };
+}
+
+export function firstEventFigures(warmupOwn: readonly number[], warmupWaits: readonly number[] | undefined): FirstEvents {
+  const less = warmupWaits && warmupWaits.length === warmupOwn.length && warmupOwn.length > 0 ? lessWait(warmupOwn, warmupWaits) : undefined;
+  return {
+    warmupEvents: warmupOwn.length,
+    firstOwnUs: warmupOwn[0] ?? 0,
+    firstTenOwnMedianUs: median(warmupOwn.slice(0, 10)),
+    warmupOwnMedianUs: median(warmupOwn),
+    warmupOwnP99Us: percentile(warmupOwn, 99),
+    ...(less ? { lessWait: { firstUs: less[0] ?? 0, firstTenMedianUs: median(less.slice(0, 10)), warmupMedianUs: median(less), warmupP99Us: percentile(less, 99) } } : {}),
+  };
+}
+
 export interface PerEventResult {
   events: number;
   medianUs: number;
@@ -38,6 +92,17 @@ export interface PerEventResult {
   gcP99Us: number;
   eventsWithGc: number;
   ownNoGcP99Us: number;
+  /**
+   * The machine's share of our pipeline's time: the main thread runnable but not running (another process, or another
+   * thread, held the CPU; the kernel's run-queue delay, Linux only). Our pipeline less it is the time our code ran.
+   */
+  wait?: WaitFigures;
+  /**
+   * The figures above are warm: they start after `warmupEvents` replayed decisions (each a new incident), which follow
+   * one decision recorded against the emulator in the same process. These are those warm-up decisions' own figures:
+   * the first replayed one (the process's second decision), the median of the first ten, and all of them.
+   */
+  firstEvents: FirstEvents;
   callsPerEvent: number;
   roundTrips?: RoundTripResult;
   recordedOutcome: string;
@@ -64,6 +129,9 @@ interface WorkerReply {
   firstError?: string;
   misses?: number;
   gcUs?: number[];
+  waitUs?: number[];
+  warmupOwnUs?: number[];
+  warmupWaitUs?: number[];
   latency?: Array<{ wallMs: number; outcome: string; calls: string[]; spans: Span[] }>;
 }
 
@@ -87,17 +155,27 @@ export async function measurePerEvent(
   options: PerEventOptions = { latencyMs: 0, latencyEvents: 0 },
 ): Promise<PerEventResult | { skipped: string }> {
   if (event === undefined) return { skipped: 'no alarm event drives it and no timer was pending' };
+  // Measurement aids, none of them on by default. BENCH_TRACE=<dir>: each event's figures in order, one CSV per worker.
+  // BENCH_NODE_FLAGS='--trace-deopt ...': V8 flags for the worker, whose stdout (the flags' output and the handler's log
+  // lines) then goes to <BENCH_TRACE or the working directory>/<handler>-<pid>.stdout instead of nowhere.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const traceDir = process.env.BENCH_TRACE;
+  const stdoutFile = nodeFlags.length > 0 ? openSync(join(traceDir ?? root, `${handler.replace(/\W+/g, '-')}-${Date.now()}.stdout`), 'w') : undefined;
   const child = fork(join(root, 'bench', 'per-event-worker.mjs'), [], {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names);
     // BENCH_CPU_PROF_INTERVAL=<us> samples more often than V8's 1000 us (a per-event cost is a few hundred us).
-    execArgv: process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...(process.env.BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${Number(process.env.BENCH_CPU_PROF_INTERVAL)}`] : [])]
-      : [],
+    execArgv: [
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...(process.env.BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${Number(process.env.BENCH_CPU_PROF_INTERVAL)}`] : [])]
+        : []),
+      ...nodeFlags,
+    ],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench', ...(traceDir ? { BENCH_TRACE: traceDir } : {}), ...(process.env.BENCH_HEAP_SNAPSHOTS ? { BENCH_HEAP_SNAPSHOTS: '1' } : {}) },
     // The handler's structured logs and metrics go where Lambda would send them: out of the process, unread.
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', stdoutFile ?? 'ignore', 'pipe', 'ipc'],
   });
+  if (stdoutFile !== undefined) closeSync(stdoutFile);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
@@ -128,6 +206,8 @@ export async function measurePerEvent(
   const own = costs.map((cost, i) => cost - (sdk[i] ?? 0));
   const gc = reply.gcUs ?? [];
   const ownNoGc = own.map((cost, i) => Math.max(0, cost - (gc[i] ?? 0)));
+  const wait = waitFigures(own, reply.waitUs, gc);
+  const firstEvents = firstEventFigures(reply.warmupOwnUs ?? [], reply.warmupWaitUs);
   const latency = reply.latency ?? [];
   const last = latency[latency.length - 1];
   const roundTrips: RoundTripResult | undefined =
@@ -156,6 +236,8 @@ export async function measurePerEvent(
     gcP99Us: percentile(gc, 99),
     eventsWithGc: gc.filter((us) => us > 0).length,
     ownNoGcP99Us: percentile(ownNoGc, 99),
+    ...(wait ? { wait } : {}),
+    firstEvents,
     callsPerEvent: reply.callsPerEvent ?? 0,
     ...(roundTrips ? { roundTrips } : {}),
     recordedOutcome: reply.recordedOutcome ?? '?',

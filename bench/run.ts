@@ -194,15 +194,24 @@ function checkTargets(handlers: Record<string, HandlerFigures>, storm: StormResu
       }
     }
     if (h.perEvent) {
+      const p = h.perEvent;
+      // Judged on the time our pipeline ran: its wall time less the main thread's run-queue wait (another process held
+      // the CPU: this machine's load, not our code); GC stays in. Where the wait cannot be read, on the wall time.
+      const value = p.wait ? p.wait.ownLessWaitP99Us : p.ownP99Us;
       checks.push({
-        target: 'our pipeline p99 <= 1 ms (SDK, AWS apart)',
+        target: p.wait ? 'our pipeline p99 <= 1 ms (SDK, AWS, run-queue wait apart)' : 'our pipeline p99 <= 1 ms (SDK, AWS apart)',
         subject: name,
-        value: h.perEvent.ownP99Us,
+        value,
         limit: TARGETS.perEventP99Us,
-        met: h.perEvent.ownP99Us <= TARGETS.perEventP99Us,
+        met: value <= TARGETS.perEventP99Us,
         note:
-          `whole event p99 ${fixed(h.perEvent.p99Us)} us, of which the SDK's client-side work p99 ${fixed(h.perEvent.sdkP99Us)} us; ` +
-          `GC p99 ${fixed(h.perEvent.gcP99Us)} us (${h.perEvent.eventsWithGc} of ${h.perEvent.events} events had a pause); ours without GC p99 ${fixed(h.perEvent.ownNoGcP99Us)} us`,
+          `whole event p99 ${fixed(p.p99Us)} us, of which the SDK's client-side work p99 ${fixed(p.sdkP99Us)} us; ` +
+          `GC p99 ${fixed(p.gcP99Us)} us (${p.eventsWithGc} of ${p.events} events had a pause); ours median ${fixed(p.ownMedianUs)} us, p99 ${fixed(p.ownP99Us)} us, without GC p99 ${fixed(p.ownNoGcP99Us)} us` +
+          (p.wait
+            ? `; the machine's run-queue wait inside ours p99 ${fixed(p.wait.p99Us)} us (${p.wait.eventsWithWait} events); ours less it median ${fixed(p.wait.ownLessWaitMedianUs)} us, p99 ${fixed(p.wait.ownLessWaitP99Us)} us, also without GC p99 ${fixed(p.wait.ownLessWaitNoGcP99Us)} us`
+            : '') +
+          `; these are warm, after ${p.firstEvents.warmupEvents} warm-up decisions, whose ours (less the wait) was: the first replayed ${fixed(p.firstEvents.firstOwnUs)} us (${fixed(p.firstEvents.lessWait?.firstUs)}), ` +
+          `the first ten's median ${fixed(p.firstEvents.firstTenOwnMedianUs)} us (${fixed(p.firstEvents.lessWait?.firstTenMedianUs)}), all of them median ${fixed(p.firstEvents.warmupOwnMedianUs)} us (${fixed(p.firstEvents.lessWait?.warmupMedianUs)}), p99 ${fixed(p.firstEvents.warmupOwnP99Us)} us (${fixed(p.firstEvents.lessWait?.warmupP99Us)})`,
       });
     }
   }
@@ -424,7 +433,7 @@ async function main(): Promise<void> {
         `  ${subject.name}: ${
           'skipped' in result
             ? `skipped (${result.skipped})`
-            : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us (ours ${fixed(result.ownP99Us)} us); ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
+            : `${result.recordedOutcome}; median ${fixed(result.medianUs)} us, p99 ${fixed(result.p99Us)} us (ours ${fixed(result.ownP99Us)} us${result.wait ? `, less the run-queue wait ${fixed(result.wait.ownLessWaitP99Us)} us` : ''}); ${trips?.callsPerDecision ?? '?'} AWS calls, ` +
               `${trips?.sequentialRoundTrips ?? '?'} sequential round trips, ${fixed(trips?.wallMedianMs, 1)} ms per decision at ${options.latencyMs} ms per call` +
               // The paths made of another handler's leftovers or in another region say what they decided, verdict included (whole).
               (PATH_SOURCES[subject.name] || path.env ? `; recorded: ${result.recordedReason ?? ''}` : '')

@@ -503,6 +503,34 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
   });
 }
 
+const BUILT_SPECS = new WeakMap<AutomationConfig, Map<string, readonly AlarmSpec[]>>();
+
+/** A frozen copy, to the leaves, of plain data (arrays, objects, primitives): the original is left as it was. */
+function frozenCopy<T>(value: T): T {
+  if (Array.isArray(value)) return Object.freeze(value.map((item: unknown) => frozenCopy(item))) as T;
+  if (typeof value === 'object' && value !== null) return Object.freeze(Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, frozenCopy(inner)]))) as T;
+  return value;
+}
+
+/**
+ * `alarmSpecs` for the decision path, which asks for the same region's alarms several times per decision (Queue Backup
+ * six: admission, observe, plan, the configured alarm twice): built once per configuration object, environment and
+ * region. A container's configuration is parsed once at start and never changed (decision 108); the specs are frozen,
+ * spec by spec, so no caller can change what the next one reads. A configuration changed in place would not be seen:
+ * build-time callers (infra, the CLI, the sandbox) call `alarmSpecs`.
+ */
+export function alarmSpecsOf(config: AutomationConfig, environment: EnvironmentName, region?: string): readonly AlarmSpec[] {
+  const byPlace = BUILT_SPECS.get(config) ?? new Map<string, readonly AlarmSpec[]>();
+  BUILT_SPECS.set(config, byPlace);
+  const place = `${environment}\n${region ?? ''}`;
+  const known = byPlace.get(place);
+  if (known) return known;
+  // A copy is frozen: a spec may hold a part of the configuration itself, which is not this function's to freeze.
+  const specs = frozenCopy(alarmSpecs(config, environment, region));
+  byPlace.set(place, specs);
+  return specs;
+}
+
 /**
  * What the out-of-memory log metric filter matches, as CloudWatch Logs "?term" OR syntax (quoted: the terms hold spaces
  * and punctuation): Node's heap exhaustion, Lambda's runtime OOM error type, the kernel OOM kill, PHP's memory_limit error.

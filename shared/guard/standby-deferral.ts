@@ -1,6 +1,6 @@
 // Pure: in a DR region that does not serve, a changing row's alarm on the same metric as one of the standby watch's alarms
 // defers to it, so one backlog is one incident and one page (decision 158). No SDK, no clock, no env.
-import { alarmSpecs, restoreSignalNamed, type AlarmSpec } from '../config/alarm-specs';
+import { alarmSpecsOf, restoreSignalNamed, type AlarmSpec } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import type { EnvironmentName } from '../config/schema';
 import type { AlarmStateChange } from '../events/alarm-event';
@@ -52,7 +52,7 @@ function alarmsWheneverItDoes(owner: AlarmSpec, alarm: AlarmSpec): boolean {
 
 /** The standby watch's single-metric alarms of a region, and every other alarm there (what could shadow them). */
 function standbyAndOthers(config: RuntimeConfig['config'], environment: EnvironmentName, region: string): { standby: AlarmSpec[]; others: AlarmSpec[] } {
-  const specs = alarmSpecs(config, environment, region);
+  const specs = alarmSpecsOf(config, environment, region);
   return { standby: specs.filter((s) => s.rowId === STANDBY_ROW && s.metric.kind === 'single'), others: specs.filter((s) => s.rowId !== STANDBY_ROW) };
 }
 

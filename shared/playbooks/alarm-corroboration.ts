@@ -1,6 +1,6 @@
 // Pure: does a changing playbook's own reading bear out the alarm before it changes anything (review 11b F3, decision 217)?
 // An alarm in ALARM is a claim: CloudWatch's SetAlarmState ("for testing purposes") moves it there without its metric.
-import { alarmSpecs, type AlarmSpec, type ComparisonOperator, type TreatMissingData } from '../config/alarm-specs';
+import { alarmSpecsOf, type AlarmSpec, type ComparisonOperator, type TreatMissingData } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import type { Plan } from '../pipeline/types';
 
@@ -23,7 +23,7 @@ export interface ConfiguredAlarm {
 
 /** The configured alarm of that name in the handler's region, or undefined (not one this deployment defines). */
 export function configuredAlarm(runtime: RuntimeConfig, alarmName: string): ConfiguredAlarm | undefined {
-  const spec = alarmSpecs(runtime.config, runtime.environment, runtime.region).find((s) => s.name === alarmName);
+  const spec = alarmSpecsOf(runtime.config, runtime.environment, runtime.region).find((s) => s.name === alarmName);
   return spec ? configuredAlarmOf(spec) : undefined;
 }
 

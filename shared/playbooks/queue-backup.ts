@@ -15,7 +15,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { functionNameFromArn, partitionOf } from '../aws/arn';
 import { callAws, isTransientAwsError } from '../aws/classify-error';
 import { readMetricData } from '../aws/metric-data';
-import { alarmSpecs, restoreSignalNamed } from '../config/alarm-specs';
+import { alarmSpecsOf, restoreSignalNamed } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
@@ -47,7 +47,7 @@ export interface QueueTarget {
 type Ctx = PlaybookContext<QueueBackupClients>;
 
 /** The alarms deployed in the handler's region, as infra and the sandbox deploy them (pure configuration). */
-const regionAlarms = (runtime: RuntimeConfig) => alarmSpecs(runtime.config, runtime.environment, runtime.region);
+const regionAlarms = (runtime: RuntimeConfig) => alarmSpecsOf(runtime.config, runtime.environment, runtime.region);
 
 /** The queue's low watermark and its alarm in this region (decision 185), or undefined where no `lowWater` is configured. */
 export function queueLowWater(runtime: RuntimeConfig, queueName: string): QueueLowWater | undefined {
