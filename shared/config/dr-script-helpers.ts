@@ -1,13 +1,45 @@
 // The Python both DR documents' scripts share (FailoverToDR, FailbackToPrimary): which mappings on a queue are the
 // consumer's, when its in-flight batches end, 248's rule for "the replica has replayed everything up to then", and the
-// final traffic check's verdict (252, R16-4: an invocation without a function error and a message deleted). One
+// final traffic check's verdict (252, R16-4: an invocation without a function error and a message deleted), and the
+// bounds a script that calls a region keeps (R17-3, decisions 288, 295: bounded calls, one deadline). One
 // text, rendered into each script at its `${Deploy.DrScriptHelpers}` line (runbook-deploy-values.ts), so the two
 // documents cannot judge differently. Pure functions only: every AWS call stays in the script itself, where infra reads
 // it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed in).
 
 /** Python, top level (column 0), for the line `${Deploy.DrScriptHelpers}` of a script; no `{{` (decision 120). */
 export const DR_SCRIPT_HELPERS = `import math as _math
+import time as _time
 from datetime import datetime as _datetime, timedelta as _timedelta, timezone as _timezone
+
+# One bounded call (bounded_config) ends within 2 x (5 s to connect + 10 s to answer) + standard mode's backoff (under
+# 1 s): 31 s. A script's budget is its step's timeoutSeconds less this and a margin.
+BOUNDED_CALL_SECONDS = 31
+
+
+def bounded_config():
+    # A client's Config for a region that may be slow or down: short timeouts and two attempts (aws:executeScript does not
+    # retry throttling by itself), so one call ends within BOUNDED_CALL_SECONDS.
+    from botocore.config import Config
+    return Config(connect_timeout=5, read_timeout=10, retries={'total_max_attempts': 2, 'mode': 'standard'})
+
+
+class OutOfTime(Exception):
+    # A call not started: the script's deadline had passed (deadline_of).
+    pass
+
+
+def deadline_of(budget_seconds):
+    # One deadline for a whole script, budget_seconds from now (review 17, R17-3). The function returned, called before
+    # each call with what it is about to do, raises OutOfTime once the deadline has passed, so that call is not made: with
+    # bounded calls, the script answers within budget_seconds + BOUNDED_CALL_SECONDS, never stopped at its step's timeout
+    # with its outputs unset.
+    deadline = _time.time() + budget_seconds
+
+    def in_time(what):
+        if _time.time() >= deadline:
+            raise OutOfTime('no call starts later than %d s into the step: %s not attempted' % (budget_seconds, what))
+
+    return in_time
 
 
 def all_mappings(list_page):

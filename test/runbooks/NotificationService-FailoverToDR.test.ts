@@ -735,7 +735,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const { run, result } = await rehearseInProcess(FAILBACK, standby.primaryRegion, clock);
     expect(run.exitCode).toBe(1);
     expect(result.status).toBe('Failed');
-    expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
+    expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
     // The DR function's Timeout read from Lambda (the seed's 30 s): writes can end only that long after the disable.
     const stopped = stepOutputs(result, 'stopDrConsumers');
     expect(stopped.ConsumerTimeoutSeconds).toBe(30);
@@ -767,6 +767,71 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect((await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId).toBe(made.oldPrimaryResourceId);
     // Called off, as the description says: the DR consumers enabled again (the next case fails back for real).
     await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: String(stopped.MappingUuid), Enabled: true }));
+  });
+
+  it("answers within its step timeout when the DR region is slow: the DR consumers disabled, their mapping not read back in the script's 560 s, the step's outputs say so with MappingUuid, and the run ends Failed at drConsumersNotStopped, nothing promoted (R17-3's root, decision 295)", async () => {
+    const made = await failbackReplica();
+    const before = await state();
+    expect(before.drMapping).toBe('Enabled');
+    // us-west-2's Lambda slow, on the rehearsal's clock (sandbox/rehearsal/script-runner.ts: the latency passes on it, the
+    // step's 600 s are judged on it). A 61 s stall gets no answer within the script's 10 s read timeout (botocore gives
+    // up, retries once; main's default client waited 60 s, 5 attempts, then failed the step with its outputs unset):
+    // the list a stall and an 8 s answer (18-19 s), the disable an 8 s answer: the reads back start at 26-27 s. Every
+    // attempt to read the mapping back stalls: a read is 20-21 s, then 10 s before the next: the 18th starts by
+    // 27 + 17 x 31 = 554 s, before the script's 560 s, the 19th not before 26 + 18 x 30 = 566 s. No Timeout read.
+    const dr = standby.drRegion;
+    const faults: FaultRule[] = [
+      { service: 'lambda', operation: 'ListEventSourceMappings', region: dr, times: 1, latencyMs: 61_000 },
+      { service: 'lambda', operation: 'ListEventSourceMappings', region: dr, times: 1, latencyMs: 8_000 },
+      { service: 'lambda', operation: 'UpdateEventSourceMapping', region: dr, times: 1, latencyMs: 8_000 },
+      { service: 'lambda', operation: 'GetEventSourceMapping', region: dr, times: 100, latencyMs: 61_000 },
+      { service: 'lambda', operation: 'GetFunctionConfiguration', region: dr, times: 1, latencyMs: 1 },
+    ];
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: account.accountId };
+    const since = await callCount();
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    await setProxyFaults(control, faults, scope);
+    let ran: Awaited<ReturnType<typeof rehearseInProcess>>;
+    let fired: number[];
+    try {
+      ran = await rehearseInProcess(FAILBACK, standby.primaryRegion, clock);
+    } finally {
+      fired = (await getProxyFaults(control, scope)).map((rule) => rule.times - rule.remaining);
+      await clearProxyFaults(control, scope);
+    }
+    const { run, result } = ran;
+    // The latency fired on every call the step made, and on nothing else: the list's two attempts, the disable, 18 reads
+    // back of two stalled attempts each; no Timeout read.
+    expect(fired).toEqual([1, 1, 1, 36, 0]);
+    // The step answered (Success, not stopped at its 600 s) with what it did and what is not confirmed.
+    expect(result.steps.find((s) => s.step === 'stopDrConsumers')).toMatchObject({ status: 'Success' });
+    const stopped = stepOutputs(result, 'stopDrConsumers');
+    const uuid = standby.consumer.mappingUuid;
+    expect(stopped).toMatchObject({ MappingUuid: uuid, StateBefore: 'Enabled', WritesEndBy: '', DisabledAt: '' });
+    expect(String(stopped.DrConsumers)).toMatch(
+      new RegExp(
+        `^NOT CONFIRMED: asked ${dr} to disable the DR consumers mapping ${uuid} \\(before: Enabled\\), and when the step's time ran out \\(560 s\\) its last read back was not read \\(ReadTimeoutError: .*\\): it may still be consuming\\. Read it \\(aws lambda get-event-source-mapping --region ${dr} --uuid ${uuid}\\) until it is Disabled, .* Nothing promoted$`,
+      ),
+    );
+    expect(result.outputs['stopDrConsumers.MappingUuid']).toBe(uuid);
+    expect(result.outputs['stopDrConsumers.DrConsumers']).toBe(stopped.DrConsumers);
+    // Not confirmed stopped: the run ends at drConsumersNotStopped with that message, before anything is promoted.
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe('Failed');
+    expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'drConsumersNotStopped']);
+    expect(result.steps.find((s) => s.step === 'checkDrStopped')?.detail).toBe('no choice is true -> Default drConsumersNotStopped');
+    expect(result.failure?.step).toBe('drConsumersNotStopped');
+    expect(result.failure?.message).toContain(String(stopped.DrConsumers));
+    // The disable reached Lambda (its answer came, late): the mapping is Disabled, only that changed.
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping']);
+    const after = await state();
+    expect(after.drMapping).toBe('Disabled');
+    expect({ ...after, drMapping: before.drMapping }).toEqual(before);
+    expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);
+    // Called off, as the description says, with the step's MappingUuid: the DR consumers enabled again.
+    await new LambdaClient(at(dr)).send(new UpdateEventSourceMappingCommand({ UUID: String(stopped.MappingUuid), Enabled: true }));
   });
 
   it("fails back after approval with one writer: the DR consumers stopped and the replica caught up before the promotion, the old primary retired under its new name, the failback replica promoted and renamed, the record switched back, the service pointed at it, the DR queue's leftovers counted", async () => {
@@ -811,6 +876,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.result.steps.map((s) => s.step)).toEqual([
       ...FAILBACK_CHECKS,
       'stopDrConsumers',
+      'checkDrStopped',
       'waitInFlightBatches',
       'waitReplicaCaughtUp',
       'retireOldPrimary',

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
@@ -41,6 +42,21 @@ def handler(events, context):
             asked.append(extra)
             return pages[len(asked) - 1]
         return {'uuids': [m['UUID'] for m in all_mappings(list_page)], 'asked': asked}
+    if events['helper'] == 'deadline_of':
+        import time
+        t0 = time.time()
+        in_time = deadline_of(events['budget'])
+        started = []
+        try:
+            while True:
+                in_time('call %d' % len(started))
+                started.append(round(time.time() - t0))
+                time.sleep(events['each'])
+        except OutOfTime as error:
+            return {'started': started, 'said': str(error)}
+    if events['helper'] == 'bounded_config':
+        c = bounded_config()
+        return [c.connect_timeout, c.read_timeout, c.retries, BOUNDED_CALL_SECONDS]
     return writes_end_by(events['disabledAt'], events['timeout']).isoformat()
 `;
 const run = (payload: Record<string, unknown>) => runPythonScript({ script: CALL, handler: 'handler', payload, region: 'us-west-2', timeoutSeconds: 30 });
@@ -105,6 +121,18 @@ describe('the DR documents\' shared Python', () => {
     expect(await run({ helper: 'queue_name_of', arn: '' })).toBeNull();
   });
 
+  it("gives a script one deadline: a call starts only before it, the first not started is named (OutOfTime); a bounded call ends within 31 s (R17-3, decisions 288, 295)", async () => {
+    // On a clock that does not sleep (the rehearsal's): calls every 7 s under a 20 s budget start at 0, 7, 14 s after
+    // deadline_of (the host's own time between them, milliseconds, rounded off); the one at 21 does not.
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:00:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    expect(await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'deadline_of', budget: 20, each: 7 }, region: 'us-west-2', timeoutSeconds: 30, clock })).toEqual({
+      started: [0, 7, 14],
+      said: 'no call starts later than 20 s into the step: call 3 not attempted',
+    });
+    expect(await run({ helper: 'bounded_config' })).toEqual([5, 10, { total_max_attempts: 2, mode: 'standard' }, 31]);
+  });
+
   it('ends in-flight writes the Timeout after the disable, rounded up to the second', async () => {
     expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
   });
@@ -115,7 +143,7 @@ describe('the DR documents\' shared Python', () => {
     const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
     expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'verifyConsumersSucceed']);
     // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
-    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0/);
+    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout/);
   });
 
   it("FailoverToDR: the best-effort steps before the promotion cannot stop the failover (onFailure Continue, not critical: a primary region that hangs times the step out, 150 s) (decision 255; review 16, R16-3)", () => {
