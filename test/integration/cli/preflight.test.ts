@@ -1,5 +1,6 @@
-// `runbook preflight` as an operator runs it (a real process, the real SDK) against a sandbox account with the runbook
-// stack deployed: all PASS, then one planted fault at a time, each proven in the emulator and named by exactly one FAIL.
+// `runbook preflight` as an operator runs it (the CLI's main() in this process, the all-PASS text run a real process; the
+// real SDK) against a sandbox account with the runbook stack deployed: all PASS, then one planted fault at a time, each
+// proven in the emulator and named by exactly one FAIL.
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -30,7 +31,8 @@ import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, SANDBOX_SCHEDULER_LANES, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
-// Each run is a whole CLI process making some 150 calls; on a loaded machine one takes 40 s or more.
+// Each run makes some 150 calls (in the test's process, decision 296; the text form as a whole CLI process); on a loaded
+// machine one takes 40 s or more.
 jest.setTimeout(300_000);
 
 describe('runbook preflight -e production on the sandbox', () => {
@@ -38,8 +40,9 @@ describe('runbook preflight -e production on the sandbox', () => {
   let stack: DeployedRunbookStack;
   let sns: SNSClient;
 
+  /** In the test's process (decision 296); the all-PASS case's text form runs the built CLI as a process (runCli). */
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
-    return runPreflight('production', account.env, 180_000);
+    return runPreflight('production', account.env, 180_000, { inProcess: true });
   };
   const failures = notPassing;
 
@@ -184,7 +187,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     const health = await sns.send(new SubscribeCommand({ TopicArn: stack.health.tiers[0]?.topicArn, Protocol: 'email', Endpoint: address, ReturnSubscriptionArn: true }));
     try {
       await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: '{"channel":["nobody"]}' }));
-      const refiltered = await runPreflight('production', env, 180_000);
+      const refiltered = await runPreflight('production', env, 180_000, { inProcess: true });
       expect(refiltered.status).toBe(1);
       expect(failures(refiltered.report)).toEqual([`FAIL tier-people ${tier.name} ${address}`]);
       const failed = refiltered.report.checks.find((c) => c.status === 'FAIL');
@@ -194,7 +197,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect([fix[1], fix[2]]).toEqual(['us-east-1', subscriptionArn]);
       // The fix as written (the CLI's call through the SDK).
       await sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: fix[2], AttributeName: fix[3], AttributeValue: fix[4] }));
-      const fixed = await runPreflight('production', env, 180_000);
+      const fixed = await runPreflight('production', env, 180_000, { inProcess: true });
       expect(failures(fixed.report)).toEqual([]);
       expect(fixed.status).toBe(0);
       expect(fixed.report.checks.filter((c) => c.check === 'tier-people').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${tier.name} ${address}`]);
