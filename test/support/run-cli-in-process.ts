@@ -4,7 +4,6 @@
 // is captured. A test that needs the process itself (the bin, the built bundle, the exit) uses runCli.
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { main } from '../../cli/runbook';
 import type { CliRun } from './run-cli';
 
 const root = join(__dirname, '../..');
@@ -51,6 +50,9 @@ async function runOnce(args: readonly string[], env: Record<string, string | und
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`runbook ${args.join(' ')} (in process) did not finish in ${timeoutMs} ms`)), timeoutMs);
     });
+    // Loaded on the first run (once per test file): a file that imports this module but runs every command as a process
+    // does not pay for the CLI's modules.
+    const { main } = await import('../../cli/runbook');
     const status = await Promise.race([main(['node', 'runbook', ...args]), timedOut]);
     return { status, stdout, stderr };
   } finally {
