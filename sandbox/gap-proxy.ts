@@ -17,7 +17,7 @@ import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
-import { messagesDeleted, SQS_DELETES_METRIC } from './sqs-deletes-metric';
+import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
 import {
   metricDataFaultsSchema,
   parseMetricDataAnswer,
@@ -112,6 +112,14 @@ type WireProtocol = 'json' | 'query' | 'ec2-query' | 'rest-json' | 'rest-xml' | 
 
 /** Services the SDK speaks REST-XML to (their errors are XML); every other REST service here is REST-JSON. */
 const REST_XML_SERVICES = new Set(['route53']);
+
+/** The SQS calls whose answer the proxy counts into SQS's metric for them (decisions 280, 292), by operation. */
+const SQS_COUNTED_CALLS = new Map<string, typeof SQS_DELETES_METRIC | typeof SQS_SENT_METRIC>([
+  ['DeleteMessage', SQS_DELETES_METRIC],
+  ['DeleteMessageBatch', SQS_DELETES_METRIC],
+  ['SendMessage', SQS_SENT_METRIC],
+  ['SendMessageBatch', SQS_SENT_METRIC],
+]);
 
 interface RequestDescription extends AwsOperation {
   protocol: WireProtocol;
@@ -1089,29 +1097,25 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       return;
     }
     // moto 5.2.1 publishes no AWS/SQS metric: NumberOfMessagesDeleted (the DR documents' verifyConsumersSucceed reads it,
-    // review 16, R16-4) is SQS's part, played here for every delete moto answered, whoever made it, before the answer
-    // goes back (AWS publishes it within minutes; a test reads it at once).
-    if (described.service === 'sqs' && (described.operation === 'DeleteMessage' || described.operation === 'DeleteMessageBatch')) {
+    // review 16, R16-4) and NumberOfMessagesSent (preflight's dead-letter age bound reads it, review 18, R18-5) are SQS's
+    // part, played here for every delete and send moto answered, whoever made it, before the answer goes back (AWS
+    // publishes them within minutes; a test reads them at once).
+    const countedMetric = described.service === 'sqs' ? SQS_COUNTED_CALLS.get(described.operation) : undefined;
+    if (countedMetric) {
       const answer = await forwardBuffered(req, body, described.accountId);
-      const deleted = messagesDeleted({
-        operation: described.operation,
-        protocol: described.protocol,
-        path,
-        requestBody: body.toString('utf8'),
-        status: answer.status,
-        responseBody: answer.body.toString('utf8'),
-      });
-      if (deleted) {
+      const call = { operation: described.operation, protocol: described.protocol, path, requestBody: body.toString('utf8'), status: answer.status, responseBody: answer.body.toString('utf8') };
+      const messages = countedMetric === SQS_SENT_METRIC ? messagesSent(call) : messagesDeleted(call);
+      if (messages) {
         const cloudWatch = clientOn('cloudwatch', (config) => new CloudWatchClient(config), described);
-        // The messages are deleted either way; a datapoint that cannot be written is reported, not turned into a failed delete.
+        // The messages are deleted (or added) either way; a datapoint that cannot be written is reported, not turned into a failed call.
         await cloudWatch
           .send(
             new PutMetricDataCommand({
-              Namespace: SQS_DELETES_METRIC.namespace,
-              MetricData: [{ MetricName: SQS_DELETES_METRIC.metricName, Dimensions: [{ Name: 'QueueName', Value: deleted.queueName }], Value: deleted.count, Unit: 'Count' }],
+              Namespace: countedMetric.namespace,
+              MetricData: [{ MetricName: countedMetric.metricName, Dimensions: [{ Name: 'QueueName', Value: messages.queueName }], Value: messages.count, Unit: 'Count' }],
             }),
           )
-          .catch((error: unknown) => console.error(`sandbox gap proxy: NumberOfMessagesDeleted not published: ${String(error)}`));
+          .catch((error: unknown) => console.error(`sandbox gap proxy: ${countedMetric.metricName} not published: ${String(error)}`));
       }
       send(res, answer);
       return;

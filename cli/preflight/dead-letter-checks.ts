@@ -21,15 +21,17 @@
 // (GetQueueAttributes), so the FAIL reads the queue's AWS/SQS ApproximateAgeOfOldestMessage (CloudWatch, Maximum) and
 // says when SQS deletes the oldest, URGENT within DEAD_LETTER_URGENT_HOURS (a project default). No datapoint, a refused
 // or failed read, or a queue of another account (its metrics are there) is said, never taken for "plenty of time".
+// That figure leaves out a message received three times or more, so the age is bounded from above by the queue's sends
+// since it was last seen empty (NumberOfMessagesSent, decision 292): the larger is taken.
 //
 // Which SQS queues redrive into it (decision 291): sqs:ListDeadLetterSourceQueues on the queue's own ARN. These queues
 // are fed by Lambda and EventBridge only; an SQS queue naming one as its dead-letter queue puts its poison messages
 // among the automation's records (the "not empty" alarm pages for them, the redrive commands here do not apply to them,
 // and from a standard queue they expire sooner than their age says). A source is a WARN naming it; a refused or failed
 // list is a FAIL naming the action and the exact ARN to grant it on, never read as "no source".
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, paginateListDeadLetterSourceQueues } from '@aws-sdk/client-sqs';
-import { readMetricData } from '../../shared/aws/metric-data';
+import { readMetricData, type MetricPoints } from '../../shared/aws/metric-data';
 import { DEAD_LETTER_QUEUES, DEAD_LETTER_URGENT_HOURS } from '../../shared/config/automation-health';
 import type { LiveHandler } from './handler-checks';
 import { awsErrorName, fail, isAccessDenied, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -110,10 +112,19 @@ export interface QueueDepth {
 
 /**
  * The oldest message's age as CloudWatch last published it: the newest AWS/SQS ApproximateAgeOfOldestMessage Maximum
- * (`ageSeconds`) of the period starting `at`; `missing`: no datapoint over the window read (`lookedBackSeconds`);
- * `unread`: why it was not read (a refusal, a failed read, a queue whose metrics are in another account).
+ * (`ageSeconds`) of the period starting `at`, with the bound its arrivals put on it (`arrivals`, decision 292);
+ * `missing`: no age datapoint over the window read (`lookedBackSeconds`); `unread`: why it was not read (a refusal, a
+ * failed read, a queue whose metrics are in another account).
  */
-export type OldestMessage = { ageSeconds: number; at: Date; periodSeconds: number } | { missing: true; lookedBackSeconds: number } | { unread: string };
+export type OldestMessage = { ageSeconds: number; at: Date; periodSeconds: number; arrivals: ArrivalBound } | { missing: true; lookedBackSeconds: number } | { unread: string };
+
+/**
+ * What the queue's arrivals say, independent of who received what (decision 292): every message in it now was sent at or
+ * after `since` (the start of the earliest 5-minute period with AWS/SQS NumberOfMessagesSent > 0 at or after the last
+ * period the queue was seen empty, `lastEmpty`, or within the window when it was not seen empty there); `none`: no
+ * such datapoint, so nothing bounds the age.
+ */
+export type ArrivalBound = { since: Date; lastEmpty?: Date } | { none: true; lastEmpty?: Date };
 
 /** Period of the age read: 5-minute Maximums keep a 14-day window to at most 4,032 points (one GetMetricData page). */
 export const AGE_PERIOD_SECONDS = 300;
@@ -127,20 +138,23 @@ export function spanOf(seconds: number): string {
 }
 
 /**
- * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decision 277).
- * The age now is the datapoint's value plus the time since its period began: the same message has aged since, and if it
- * was deleted meanwhile the estimate errs early, never late. Where the age comes from (SQS Developer Guide): for a
- * message SQS moved from a standard source queue, the metric counts from the move but the expiry from the original
- * enqueue ("For standard queues, the expiration of a message is always based on its original enqueue timestamp");
- * for a FIFO queue "the enqueue timestamp resets when the message is moved to a dead-letter queue". Lambda and
- * EventBridge send each record here as a new message, so here both count from its arrival.
+ * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decisions 277, 292).
+ * The age now is the larger of two: the age datapoint's value plus the time since its period began (the same message has
+ * aged since, and if it was deleted meanwhile the estimate errs early, never late), and the time since `arrivals.since`
+ * (nothing now in the queue arrived before it). SQS leaves out of its figure a message received three times or more and
+ * not deleted, so the first alone can read a younger message than the oldest; the second does not depend on receives.
+ * No bound from the arrivals is said and taken as urgent. Where the age comes from (SQS Developer Guide): for a message
+ * SQS moved from a standard source queue, the metric counts from the move but the expiry from the original enqueue ("For
+ * standard queues, the expiration of a message is always based on its original enqueue timestamp"); for a FIFO queue
+ * "the enqueue timestamp resets when the message is moved to a dead-letter queue". Lambda and EventBridge send each
+ * record here as a new message, so here both count from its arrival.
  */
 export function expiryOf(queue: WatchedDeadLetterQueue, retentionSeconds: number | undefined, oldest: OldestMessage, now: Date): { text: string; urgent: boolean } {
   const urgentSeconds = DEAD_LETTER_URGENT_HOURS * 3600;
   const fifo = queue.queueName.endsWith('.fifo');
   const counted = fifo
     ? 'a FIFO queue: SQS resets the enqueue time when it moves a message to a dead-letter queue, so the age and the expiry count from the same moment'
-    : "counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue); a message received three times or more and not deleted is left out of SQS's figure";
+    : 'counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue)';
   if (retentionSeconds === undefined) return { text: `SQS did not say the queue's MessageRetentionPeriod, so when its oldest message is deleted is unknown: treat it as urgent`, urgent: true };
   const retention = `retention ${spanOf(retentionSeconds)}`;
   if ('unread' in oldest) {
@@ -152,12 +166,25 @@ export function expiryOf(queue: WatchedDeadLetterQueue, retentionSeconds: number
       urgent: true,
     };
   }
-  const ageNow = oldest.ageSeconds + Math.max(0, (now.getTime() - oldest.at.getTime()) / 1000);
+  const period = (at: Date): string => `the ${oldest.periodSeconds / 60} minutes from ${at.toISOString()}`;
+  const ageSeen = `AWS/SQS ApproximateAgeOfOldestMessage ${spanOf(oldest.ageSeconds)} in ${period(oldest.at)}, Maximum, which leaves out a message received three times or more and not deleted (receive-message and the console's poll each receive it)`;
+  const emptied = (lastEmpty: Date | undefined): string =>
+    lastEmpty ? `since the queue was last seen empty (in ${period(lastEmpty)}: ApproximateNumberOfMessagesVisible 0, none in flight or delayed)` : 'over the window read (the queue was not seen empty there)';
+  const { arrivals } = oldest;
+  if ('none' in arrivals) {
+    return {
+      text: `${ageSeen}; CloudWatch holds no AWS/SQS NumberOfMessagesSent above 0 for it ${emptied(arrivals.lastEmpty)} (SQS does not count a message its redrive moved here as sent; a datapoint can come minutes late: run preflight again in a few minutes), so nothing bounds how old its oldest message is and when SQS deletes it (${retention}) is unknown: treat it as urgent`,
+      urgent: true,
+    };
+  }
+  const byAge = oldest.ageSeconds + Math.max(0, (now.getTime() - oldest.at.getTime()) / 1000);
+  const byArrivals = Math.max(0, (now.getTime() - arrivals.since.getTime()) / 1000);
+  const ageNow = Math.max(byAge, byArrivals);
   const left = retentionSeconds - ageNow;
-  const seen = `AWS/SQS ApproximateAgeOfOldestMessage ${spanOf(oldest.ageSeconds)} in the ${oldest.periodSeconds / 60} minutes from ${oldest.at.toISOString()}, Maximum; ${counted}`;
+  const seen = `${ageSeen}; AWS/SQS NumberOfMessagesSent, Sum, first above 0 ${emptied(arrivals.lastEmpty)} in ${period(arrivals.since)}, so nothing in it is older than ${spanOf(byArrivals)}; the larger age is taken; ${counted}`;
   if (left <= 0) {
     return {
-      text: `its oldest message was ${spanOf(oldest.ageSeconds)} old at ${oldest.at.toISOString()} and SQS deletes at ${retention}: unless someone handed it back, it is deleted already and others may follow at any time (${seen}): URGENT`,
+      text: `its oldest message is about ${spanOf(ageNow)} old and SQS deletes at ${retention}: unless someone handed it back, it is deleted already and others may follow at any time (${seen}): URGENT`,
       urgent: true,
     };
   }
@@ -220,23 +247,52 @@ const count = (value: string | undefined): number => {
   return Number.isFinite(n) ? n : 0;
 };
 
+/** The period starts of a series whose value is 0 (a series absent: none). */
+function zeroAt(points: MetricPoints | undefined): Set<number> {
+  return new Set((points?.timestamps ?? []).filter((_, i) => points?.values[i] === 0).map((t) => t.getTime()));
+}
+
 /**
- * The queue's oldest message's age, over the retention window (a message cannot be older): the newest 5-minute Maximum.
- * A queue of another account is not read (CloudWatch metrics stay in the account that owns the queue). A failed read is
- * returned, not thrown: the queue's count still stands.
+ * Pure (decision 292): the earliest period with NumberOfMessagesSent (Sum) above 0 at or after the last period the queue
+ * was seen empty: its ApproximateNumberOfMessagesVisible Maximum 0, and its ApproximateNumberOfMessagesNotVisible and
+ * ApproximateNumberOfMessagesDelayed Maximums 0 or not published (SQS publishes those only while such messages exist).
+ * A period with no Visible datapoint is not taken as empty (an inactive queue publishes nothing, messages or not).
+ * The empty period itself counts: a message sent after its samples is counted in it. Every message in the queue now was
+ * sent after a sample at which it was empty, so no earlier than that period's start.
+ */
+export function arrivalBoundOf(series: { sent?: MetricPoints; visible?: MetricPoints; inFlight?: MetricPoints; delayed?: MetricPoints }): ArrivalBound {
+  const nonZero = (points: MetricPoints | undefined): Set<number> => new Set((points?.timestamps ?? []).filter((_, i) => (points?.values[i] ?? 0) !== 0).map((t) => t.getTime()));
+  const busy = new Set([...nonZero(series.inFlight), ...nonZero(series.delayed)]);
+  const empty = [...zeroAt(series.visible)].filter((t) => !busy.has(t));
+  const lastEmptyMs = empty.length > 0 ? Math.max(...empty) : undefined;
+  const lastEmpty = lastEmptyMs === undefined ? {} : { lastEmpty: new Date(lastEmptyMs) };
+  const sends = (series.sent?.timestamps ?? []).filter((t, i) => (series.sent?.values[i] ?? 0) > 0 && (lastEmptyMs === undefined || t.getTime() >= lastEmptyMs)).map((t) => t.getTime());
+  return sends.length > 0 ? { since: new Date(Math.min(...sends)), ...lastEmpty } : { none: true, ...lastEmpty };
+}
+
+/**
+ * The queue's oldest message's age, over the retention window (a message cannot be older): the newest 5-minute Maximum,
+ * and in the same GetMetricData call what bounds it from above (decision 292): NumberOfMessagesSent (Sum) and the three
+ * depth metrics (Maximum), 5-minute periods. A queue of another account is not read (CloudWatch metrics stay in the
+ * account that owns the queue). A failed read is returned, not thrown: the queue's count still stands.
  */
 export async function readOldestMessage(cloudWatch: Pick<CloudWatchClient, 'send'>, queue: WatchedDeadLetterQueue, target: PreflightTarget, retentionSeconds: number | undefined, now: Date): Promise<OldestMessage> {
   if (queue.account !== target.account) return { unread: `its metrics are in account ${queue.account}, which preflight does not read` };
   // SQS's maximum retention, 14 days, when the queue did not say its own.
   const lookedBackSeconds = Math.min(retentionSeconds ?? 1_209_600, 1_209_600) + AGE_PERIOD_SECONDS;
+  const query = (id: string, metricName: string, stat: 'Maximum' | 'Sum'): MetricDataQuery => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: metricName, Dimensions: [{ Name: 'QueueName', Value: queue.queueName }] }, Period: AGE_PERIOD_SECONDS, Stat: stat },
+  });
   try {
     const series = await readMetricData(
       cloudWatch,
       [
-        {
-          Id: 'age',
-          MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: queue.queueName }] }, Period: AGE_PERIOD_SECONDS, Stat: 'Maximum' },
-        },
+        query('age', 'ApproximateAgeOfOldestMessage', 'Maximum'),
+        query('sent', 'NumberOfMessagesSent', 'Sum'),
+        query('visible', 'ApproximateNumberOfMessagesVisible', 'Maximum'),
+        query('inFlight', 'ApproximateNumberOfMessagesNotVisible', 'Maximum'),
+        query('delayed', 'ApproximateNumberOfMessagesDelayed', 'Maximum'),
       ],
       { from: new Date(now.getTime() - lookedBackSeconds * 1000), to: now },
     );
@@ -245,7 +301,8 @@ export async function readOldestMessage(cloudWatch: Pick<CloudWatchClient, 'send
     const at = points?.timestamps[last];
     const value = points?.values[last];
     if (at === undefined || value === undefined) return { missing: true, lookedBackSeconds };
-    return { ageSeconds: value, at, periodSeconds: AGE_PERIOD_SECONDS };
+    const arrivals = arrivalBoundOf({ sent: series.get('sent'), visible: series.get('visible'), inFlight: series.get('inFlight'), delayed: series.get('delayed') });
+    return { ageSeconds: value, at, periodSeconds: AGE_PERIOD_SECONDS, arrivals };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const name = awsErrorName((error as { cause?: unknown }).cause) ?? awsErrorName(error);

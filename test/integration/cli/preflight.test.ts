@@ -857,6 +857,46 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
+  // Review 18, R18-5 (decision 292): an operator who read the oldest record three times (receive-message, the console's
+  // poll) leaves it out of SQS's ApproximateAgeOfOldestMessage, which then reads a younger message. moto publishes no
+  // age: the test puts 1 hour, what SQS would then say, and the queue's past (empty 13 days ago, a send 12.5 days ago).
+  // The send it makes itself goes through the gap proxy, which publishes its NumberOfMessagesSent as SQS does.
+  it("bounds a dead-letter record's age by the sends since the queue was last empty, not SQS's age figure alone", async () => {
+    const undelivered = stack.deadLetters.undeliveredEvents;
+    const sqs = new SQSClient(account.clientConfig);
+    const cloudWatch = new CloudWatchClient(account.clientConfig);
+    const put = (MetricName: string, Value: number, daysAgo: number) =>
+      cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/SQS',
+          MetricData: [{ MetricName, Dimensions: [{ Name: 'QueueName', Value: undelivered.queueName }], Value, Unit: MetricName === 'ApproximateAgeOfOldestMessage' ? 'Seconds' : 'Count', Timestamp: new Date(Date.now() - daysAgo * 86_400_000) }],
+        }),
+      );
+    const line = async () => (await preflight()).report.checks.find((c) => c.check === 'dead-letter-queue-empty' && c.subject === undelivered.queueName);
+    await put('ApproximateNumberOfMessagesVisible', 0, 13);
+    await put('NumberOfMessagesSent', 1, 12.5);
+    await sqs.send(new SendMessageCommand({ QueueUrl: undelivered.url, MessageBody: JSON.stringify({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change' }) }));
+    await put('ApproximateAgeOfOldestMessage', 3600, 0);
+    try {
+      const old = await line();
+      expect(old?.status).toBe('FAIL');
+      expect(old?.message).toMatch(/its oldest message is about 12\.5 days old and SQS deletes it in about 3\d hours \(by \S+; retention 14 days\): URGENT: under 72 hours left/);
+      expect(old?.message).toContain('AWS/SQS ApproximateAgeOfOldestMessage 60 minute(s) in the 5 minutes from ');
+      expect(old?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+      // Seen empty a day ago: the send 12.5 days ago no longer counts; the one the proxy counted bounds the age.
+      await put('ApproximateNumberOfMessagesVisible', 0, 1);
+      const fresh = await line();
+      expect(fresh?.status).toBe('FAIL');
+      expect(fresh?.message).toMatch(/its oldest message is about \d+ minute\(s\) old and SQS deletes it in about 14 days \(by \S+; retention 14 days\): not yet urgent/);
+      expect(fresh?.message).toMatch(/AWS\/SQS NumberOfMessagesSent, Sum, first above 0 since the queue was last seen empty \(in the 5 minutes from \S+: ApproximateNumberOfMessagesVisible 0, none in flight or delayed\) in the 5 minutes from \S+, so nothing in it is older than \d+ minute\(s\)/);
+      expect(fresh?.fix).not.toMatch(/^URGENT/);
+    } finally {
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: undelivered.url }));
+      sqs.destroy();
+      cloudWatch.destroy();
+    }
+  });
+
   // Review 11a finding 3: both filters deleted (Memory Pressure and Connection Timeout detected only through them), all PASS.
   it('names each deleted metric filter, the row that goes undetected and its alarm', async () => {
     const logs = new CloudWatchLogsClient(account.clientConfig);

@@ -17,19 +17,34 @@ const cloudWatch = mockClient(CloudWatchClient);
 const NOW = new Date('2026-12-07T05:00:00.000Z');
 const DAY = 86400;
 const RETENTION = 14 * DAY;
-/** CloudWatch's answer for each queue: [age in seconds, minutes before NOW its 5-minute period began]; absent: no datapoint. */
-function ages(byQueue: Record<string, [number, number]>): void {
+/** One series: [value, minutes before NOW its period began]. */
+type Points = Array<[number, number]>;
+/** A queue's metrics as CloudWatch holds them (decision 292 reads the four besides the age in the same call). */
+interface QueueMetrics {
+  age?: [number, number];
+  sent?: Points;
+  visible?: Points;
+  inFlight?: Points;
+  delayed?: Points;
+}
+/** CloudWatch's answer for each queue, each query by its Id; a series absent: no datapoint. */
+function metrics(byQueue: Record<string, QueueMetrics>): void {
   cloudWatch.reset();
-  cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
-    const query = input.MetricDataQueries?.[0];
-    const queue = query?.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'QueueName')?.Value ?? '';
-    const point = byQueue[queue];
-    return {
-      MetricDataResults: [
-        { Id: query?.Id, StatusCode: 'Complete', Timestamps: point ? [new Date(NOW.getTime() - point[1] * 60_000)] : [], Values: point ? [point[0]] : [] },
-      ],
-    };
-  });
+  cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map((query) => {
+      const queue = query.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'QueueName')?.Value ?? '';
+      const held = byQueue[queue] ?? {};
+      const points: Points = query.Id === 'age' ? (held.age ? [held.age] : []) : (held[query.Id as 'sent' | 'visible' | 'inFlight' | 'delayed'] ?? []);
+      return { Id: query.Id, StatusCode: 'Complete', Timestamps: points.map(([, minutes]) => new Date(NOW.getTime() - minutes * 60_000)), Values: points.map(([value]) => value) };
+    }),
+  }));
+}
+/**
+ * Each queue's age [seconds, minutes before NOW its 5-minute period began], and its one message's send no earlier than
+ * that age says (so the age datapoint decides, as before decision 292); absent: no datapoint.
+ */
+function ages(byQueue: Record<string, [number, number]>): void {
+  metrics(Object.fromEntries(Object.entries(byQueue).map(([queue, [age, minutes]]) => [queue, { age: [age, minutes] as [number, number], sent: [[1, minutes + Math.floor(age) / 60]] as Points }])));
 }
 
 const FAILED = 'notification-runbooks-failed-invocations';
@@ -84,13 +99,19 @@ describe('checkDeadLetterQueues', () => {
     const [failed] = results;
     const left = RETENTION - DAY - 600;
     expect(failed?.message).toBe(
-      `dead-letter queue ${FAILED} holds 3 message(s) (and 1 in flight): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS; its oldest message is about 24 hours old and SQS deletes it in about 13 days (by ${new Date(NOW.getTime() + left * 1000).toISOString()}; retention 14 days): not yet urgent (the project's default: URGENT under 72 hours left) (AWS/SQS ApproximateAgeOfOldestMessage 24 hours in the 5 minutes from 2026-12-07T04:50:00.000Z, Maximum; counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue); a message received three times or more and not deleted is left out of SQS's figure). An alarm handler fails every attempt while the kill switch cannot be read (ssm:GetParameter denied or throttled): nothing is remediated automatically until it can.`,
+      `dead-letter queue ${FAILED} holds 3 message(s) (and 1 in flight): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS; its oldest message is about 24 hours old and SQS deletes it in about 13 days (by ${new Date(NOW.getTime() + left * 1000).toISOString()}; retention 14 days): not yet urgent (the project's default: URGENT under 72 hours left) (AWS/SQS ApproximateAgeOfOldestMessage 24 hours in the 5 minutes from 2026-12-07T04:50:00.000Z, Maximum, which leaves out a message received three times or more and not deleted (receive-message and the console's poll each receive it); AWS/SQS NumberOfMessagesSent, Sum, first above 0 over the window read (the queue was not seen empty there) in the 5 minutes from 2026-12-06T04:50:00.000Z, so nothing in it is older than 24 hours; the larger age is taken; counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue)). An alarm handler fails every attempt while the kill switch cannot be read (ssm:GetParameter denied or throttled): nothing is remediated automatically until it can.`,
     );
-    // One read of the queue's own metric: 5-minute Maximums over the retention (a message cannot be older), up to now.
+    // One read of the queue's own metrics, 5-minute periods over the retention (a message cannot be older), up to now:
+    // the age, and in the same call what bounds it from above (decision 292): the sends and the queue's depth.
+    const stat = (Id: string, MetricName: string, Stat: string) => ({ Id, MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName, Dimensions: [{ Name: 'QueueName', Value: FAILED }] }, Period: 300, Stat } });
     expect(cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
       {
         MetricDataQueries: [
-          { Id: 'age', MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: FAILED }] }, Period: 300, Stat: 'Maximum' } },
+          stat('age', 'ApproximateAgeOfOldestMessage', 'Maximum'),
+          stat('sent', 'NumberOfMessagesSent', 'Sum'),
+          stat('visible', 'ApproximateNumberOfMessagesVisible', 'Maximum'),
+          stat('inFlight', 'ApproximateNumberOfMessagesNotVisible', 'Maximum'),
+          stat('delayed', 'ApproximateNumberOfMessagesDelayed', 'Maximum'),
         ],
         StartTime: new Date(NOW.getTime() - (RETENTION + 300) * 1000),
         EndTime: NOW,
@@ -164,7 +185,7 @@ describe('checkDeadLetterQueues', () => {
   it.each([
     ['12.5 days old 10 minutes ago: URGENT, about 36 hours left', [12.5 * DAY, 10] as [number, number], /its oldest message is about 12\.5 days old and SQS deletes it in about 36 hours \(by 2026-12-08T16:50:00\.000Z; retention 14 days\): URGENT: under 72 hours left \(the project's default threshold\)/, true],
     ['11 days old: exactly 3 days left is not yet urgent', [11 * DAY, 0] as [number, number], /SQS deletes it in about 3 days \(by 2026-12-10T05:00:00\.000Z; retention 14 days\): not yet urgent/, false],
-    ['13.9 days old an hour ago: deleted already, others may follow', [13.9 * DAY, 160] as [number, number], /its oldest message was 13\.9 days old at 2026-12-07T02:20:00\.000Z and SQS deletes at retention 14 days: unless someone handed it back, it is deleted already and others may follow at any time .*: URGENT/, true],
+    ['13.9 days old an hour ago: deleted already, others may follow', [13.9 * DAY, 160] as [number, number], /its oldest message is about 14 days old and SQS deletes at retention 14 days: unless someone handed it back, it is deleted already and others may follow at any time \(AWS\/SQS ApproximateAgeOfOldestMessage 13\.9 days in the 5 minutes from 2026-12-07T02:20:00\.000Z.*: URGENT/, true],
   ])('says when SQS deletes the oldest message: %s', async (_, age, text, urgent) => {
     queues({ [FAILED]: [2, 0, 0], [UNDELIVERED]: [0, 0, 0] });
     ages({ [FAILED]: age });
@@ -215,15 +236,81 @@ describe('checkDeadLetterQueues', () => {
   });
 
   it.each([
-    ["SQS's default retention, 4 days, and a message 2 days old: URGENT", 4 * DAY, { ageSeconds: 2 * DAY, at: NOW, periodSeconds: 300 } as OldestMessage, /deletes it in about 2 days .*: URGENT/, true],
-    ['retention not said', undefined, { ageSeconds: 60, at: NOW, periodSeconds: 300 } as OldestMessage, /^SQS did not say the queue's MessageRetentionPeriod/, true],
-    ['a fresh message in a 14-day queue', 14 * DAY, { ageSeconds: 120, at: NOW, periodSeconds: 300 } as OldestMessage, /about 2 minute\(s\) old and SQS deletes it in about 14 days/, false],
+    ["SQS's default retention, 4 days, and a message 2 days old: URGENT", 4 * DAY, { ageSeconds: 2 * DAY, at: NOW, periodSeconds: 300, arrivals: { since: new Date(NOW.getTime() - 2 * DAY * 1000) } } as OldestMessage, /deletes it in about 2 days .*: URGENT/, true],
+    ['retention not said', undefined, { ageSeconds: 60, at: NOW, periodSeconds: 300, arrivals: { since: NOW } } as OldestMessage, /^SQS did not say the queue's MessageRetentionPeriod/, true],
+    ['a fresh message in a 14-day queue', 14 * DAY, { ageSeconds: 120, at: NOW, periodSeconds: 300, arrivals: { since: new Date(NOW.getTime() - 120_000) } } as OldestMessage, /about 2 minute\(s\) old and SQS deletes it in about 14 days/, false],
   ])('expiryOf: %s', (_, retention, oldest, text, urgent) => {
     const queue = deadLetterQueuesOf(TARGET, [])[0];
     if (!queue) throw new Error('no stack queue');
     const expiry = expiryOf(queue, retention, oldest, NOW);
     expect(expiry.text).toMatch(text);
     expect(expiry.urgent).toBe(urgent);
+  });
+
+  // Review 18, R18-5 (decision 292): SQS leaves out of ApproximateAgeOfOldestMessage a message received three times or
+  // more and not deleted; preflight's own receive-message and the console's poll receive. The sends since the queue was
+  // last empty bound the age from above, whoever received what.
+  describe('the age bounded by the sends since the queue was last empty (NumberOfMessagesSent, decision 292)', () => {
+    const oldestOf = async (held: QueueMetrics) => {
+      queues({ [FAILED]: [1, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+      metrics({ [FAILED]: held });
+      const [failed] = await run();
+      expect(failed?.status).toBe('FAIL');
+      return failed;
+    };
+    // The message 12.5 days old, read three times: SQS's figure says an hour (a younger one's), the sends say 12.5 days.
+    const looked3Times: QueueMetrics = { age: [3600, 5], sent: [[1, 12.5 * 24 * 60], [1, 65]] };
+
+    it('a young age datapoint and a send 12.5 days back on a 14-day queue: URGENT, about 36 hours left, from the sends', async () => {
+      const failed = await oldestOf(looked3Times);
+      expect(failed?.message).toContain(
+        "its oldest message is about 12.5 days old and SQS deletes it in about 36 hours (by 2026-12-08T17:00:00.000Z; retention 14 days): URGENT: under 72 hours left (the project's default threshold) (AWS/SQS ApproximateAgeOfOldestMessage 60 minute(s) in the 5 minutes from 2026-12-07T04:55:00.000Z, Maximum, which leaves out a message received three times or more and not deleted (receive-message and the console's poll each receive it); AWS/SQS NumberOfMessagesSent, Sum, first above 0 over the window read (the queue was not seen empty there) in the 5 minutes from 2026-11-24T17:00:00.000Z, so nothing in it is older than 12.5 days; the larger age is taken;",
+      );
+      expect(failed?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+    });
+
+    it('a send before the last empty period does not count: the first send after it does (not yet urgent)', async () => {
+      const failed = await oldestOf({ ...looked3Times, sent: [[1, 12.5 * 24 * 60], [1, 24 * 60], [2, 65]], visible: [[0, 2 * 24 * 60], [1, 24 * 60 - 5], [0, 3 * 24 * 60]], inFlight: [[0, 2 * 24 * 60]] });
+      expect(failed?.message).toContain(
+        'its oldest message is about 24 hours old and SQS deletes it in about 13 days (by 2026-12-20T05:00:00.000Z; retention 14 days): not yet urgent',
+      );
+      expect(failed?.message).toContain(
+        'AWS/SQS NumberOfMessagesSent, Sum, first above 0 since the queue was last seen empty (in the 5 minutes from 2026-12-05T05:00:00.000Z: ApproximateNumberOfMessagesVisible 0, none in flight or delayed) in the 5 minutes from 2026-12-06T05:00:00.000Z, so nothing in it is older than 24 hours',
+      );
+      expect(failed?.fix).not.toMatch(/^URGENT/);
+    });
+
+    it.each([
+      ['a message in flight (someone receiving it: ApproximateNumberOfMessagesNotVisible 1)', { visible: [[0, 2 * 24 * 60]], inFlight: [[1, 2 * 24 * 60]] }],
+      ['a delayed message', { visible: [[0, 2 * 24 * 60]], delayed: [[1, 2 * 24 * 60]] }],
+      ['no ApproximateNumberOfMessagesVisible datapoint (an inactive queue publishes nothing, messages or not)', { inFlight: [[0, 2 * 24 * 60]], delayed: [[0, 2 * 24 * 60]] }],
+    ] as Array<[string, QueueMetrics]>)('a period with %s is not empty: the send 12.5 days back still counts (URGENT)', async (_, depth) => {
+      const failed = await oldestOf({ ...looked3Times, ...depth });
+      expect(failed?.message).toContain('its oldest message is about 12.5 days old and SQS deletes it in about 36 hours');
+      expect(failed?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+    });
+
+    it('no send since the queue was last empty (a message SQS redrive moved here is not counted as sent): said, and urgent', async () => {
+      const failed = await oldestOf({ age: [3600, 5], sent: [[1, 3 * 24 * 60]], visible: [[0, 2 * 24 * 60]] });
+      expect(failed?.message).toContain(
+        "; CloudWatch holds no AWS/SQS NumberOfMessagesSent above 0 for it since the queue was last seen empty (in the 5 minutes from 2026-12-05T05:00:00.000Z: ApproximateNumberOfMessagesVisible 0, none in flight or delayed) (SQS does not count a message its redrive moved here as sent; a datapoint can come minutes late: run preflight again in a few minutes), so nothing bounds how old its oldest message is and when SQS deletes it (retention 14 days) is unknown: treat it as urgent.",
+      );
+      expect(failed?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+    });
+
+    it('the sends series not read in full (Forbidden) fails the whole read: said, and urgent, never the age alone', async () => {
+      queues({ [FAILED]: [1, 0, 0], [UNDELIVERED]: [0, 0, 0] });
+      cloudWatch.reset();
+      cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+        MetricDataResults: (input.MetricDataQueries ?? []).map((q) =>
+          q.Id === 'sent' ? { Id: q.Id, StatusCode: 'Forbidden', Timestamps: [], Values: [] } : { Id: q.Id, StatusCode: 'Complete', Timestamps: q.Id === 'age' ? [NOW] : [], Values: q.Id === 'age' ? [3600] : [] },
+        ),
+      }));
+      const [failed] = await run();
+      expect(failed?.message).toContain("its oldest message's age was not read (cloudwatch:GetMetricData failed: CloudWatch GetMetricData gave an incomplete reading, not decided on: sent: Forbidden)");
+      expect(failed?.message).toContain('is unknown: treat it as urgent');
+      expect(failed?.fix).toMatch(/^URGENT, before SQS deletes them: /);
+    });
   });
 
   it('a refused read is thrown for the guard to name (no PASS)', async () => {
