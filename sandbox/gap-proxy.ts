@@ -113,7 +113,7 @@ type WireProtocol = 'json' | 'query' | 'ec2-query' | 'rest-json' | 'rest-xml' | 
 /** Services the SDK speaks REST-XML to (their errors are XML); every other REST service here is REST-JSON. */
 const REST_XML_SERVICES = new Set(['route53']);
 
-/** The SQS calls whose answer the proxy counts into SQS's metric for them (decisions 280, 292), by operation. */
+/** The SQS calls whose answer the proxy counts into SQS's metric for them (decisions 280, 297), by operation. */
 const SQS_COUNTED_CALLS = new Map<string, typeof SQS_DELETES_METRIC | typeof SQS_SENT_METRIC>([
   ['DeleteMessage', SQS_DELETES_METRIC],
   ['DeleteMessageBatch', SQS_DELETES_METRIC],

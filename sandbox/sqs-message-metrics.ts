@@ -1,11 +1,11 @@
 // SQS's part moto 5.2.1 does not play: AWS/SQS NumberOfMessagesDeleted for the deletes it answered (decision 280) and
-// NumberOfMessagesSent for the sends it answered (decision 292) (pure: request and answer in, the datapoint's queue and
+// NumberOfMessagesSent for the sends it answered (decision 297) (pure: request and answer in, the datapoint's queue and
 // count out). The gap proxy publishes each before it answers the call.
 
 /** The SQS Developer Guide ("Available CloudWatch metrics for Amazon SQS"): QueueName is its only dimension. */
 export const SQS_DELETES_METRIC = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesDeleted' } as const;
 
-/** The same namespace and dimension: "the number of messages added to a queue" (decision 292). */
+/** The same namespace and dimension: "the number of messages added to a queue" (decision 297). */
 export const SQS_SENT_METRIC = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent' } as const;
 
 /** One SQS call moto answered, as the proxy saw it. */

@@ -22,7 +22,7 @@
 // says when SQS deletes the oldest, URGENT within DEAD_LETTER_URGENT_HOURS (a project default). No datapoint, a refused
 // or failed read, or a queue of another account (its metrics are there) is said, never taken for "plenty of time".
 // That figure leaves out a message received three times or more, so the age is bounded from above by the queue's sends
-// since it was last seen empty (NumberOfMessagesSent, decision 292): the larger is taken.
+// since it was last seen empty (NumberOfMessagesSent, decision 297): the larger is taken.
 //
 // Which SQS queues redrive into it (decision 291): sqs:ListDeadLetterSourceQueues on the queue's own ARN. These queues
 // are fed by Lambda and EventBridge only; an SQS queue naming one as its dead-letter queue puts its poison messages
@@ -112,14 +112,14 @@ export interface QueueDepth {
 
 /**
  * The oldest message's age as CloudWatch last published it: the newest AWS/SQS ApproximateAgeOfOldestMessage Maximum
- * (`ageSeconds`) of the period starting `at`, with the bound its arrivals put on it (`arrivals`, decision 292);
+ * (`ageSeconds`) of the period starting `at`, with the bound its arrivals put on it (`arrivals`, decision 297);
  * `missing`: no age datapoint over the window read (`lookedBackSeconds`); `unread`: why it was not read (a refusal, a
  * failed read, a queue whose metrics are in another account).
  */
 export type OldestMessage = { ageSeconds: number; at: Date; periodSeconds: number; arrivals: ArrivalBound } | { missing: true; lookedBackSeconds: number } | { unread: string };
 
 /**
- * What the queue's arrivals say, independent of who received what (decision 292): every message in it now was sent at or
+ * What the queue's arrivals say, independent of who received what (decision 297): every message in it now was sent at or
  * after `since` (the start of the earliest 5-minute period with AWS/SQS NumberOfMessagesSent > 0 at or after the last
  * period the queue was seen empty, `lastEmpty`, or within the window when it was not seen empty there); `none`: no
  * such datapoint, so nothing bounds the age.
@@ -138,7 +138,7 @@ export function spanOf(seconds: number): string {
 }
 
 /**
- * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decisions 277, 292).
+ * Pure: what the FAIL says about the oldest message's expiry, and whether it is urgent (decisions 277, 297).
  * The age now is the larger of two: the age datapoint's value plus the time since its period began (the same message has
  * aged since, and if it was deleted meanwhile the estimate errs early, never late), and the time since `arrivals.since`
  * (nothing now in the queue arrived before it). SQS leaves out of its figure a message received three times or more and
@@ -253,7 +253,7 @@ function zeroAt(points: MetricPoints | undefined): Set<number> {
 }
 
 /**
- * Pure (decision 292): the earliest period with NumberOfMessagesSent (Sum) above 0 at or after the last period the queue
+ * Pure (decision 297): the earliest period with NumberOfMessagesSent (Sum) above 0 at or after the last period the queue
  * was seen empty: its ApproximateNumberOfMessagesVisible Maximum 0, and its ApproximateNumberOfMessagesNotVisible and
  * ApproximateNumberOfMessagesDelayed Maximums 0 or not published (SQS publishes those only while such messages exist).
  * A period with no Visible datapoint is not taken as empty (an inactive queue publishes nothing, messages or not).
@@ -272,7 +272,7 @@ export function arrivalBoundOf(series: { sent?: MetricPoints; visible?: MetricPo
 
 /**
  * The queue's oldest message's age, over the retention window (a message cannot be older): the newest 5-minute Maximum,
- * and in the same GetMetricData call what bounds it from above (decision 292): NumberOfMessagesSent (Sum) and the three
+ * and in the same GetMetricData call what bounds it from above (decision 297): NumberOfMessagesSent (Sum) and the three
  * depth metrics (Maximum), 5-minute periods. A queue of another account is not read (CloudWatch metrics stay in the
  * account that owns the queue). A failed read is returned, not thrown: the queue's count still stands.
  */

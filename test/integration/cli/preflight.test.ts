@@ -857,7 +857,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
-  // Review 18, R18-5 (decision 292): an operator who read the oldest record three times (receive-message, the console's
+  // Review 18, R18-5 (decision 297): an operator who read the oldest record three times (receive-message, the console's
   // poll) leaves it out of SQS's ApproximateAgeOfOldestMessage, which then reads a younger message. moto publishes no
   // age: the test puts 1 hour, what SQS would then say, and the queue's past (empty 13 days ago, a send 12.5 days ago).
   // The send it makes itself goes through the gap proxy, which publishes its NumberOfMessagesSent as SQS does.

@@ -1,4 +1,4 @@
-// The gap proxy's NumberOfMessagesDeleted and NumberOfMessagesSent (sandbox/sqs-message-metrics.ts; decisions 280, 292):
+// The gap proxy's NumberOfMessagesDeleted and NumberOfMessagesSent (sandbox/sqs-message-metrics.ts; decisions 280, 297):
 // which answered SQS calls deleted or added how many messages of which queue, on the wire shapes the SDK v3 (AWS JSON
 // 1.0) and a query-protocol client send.
 import { messagesDeleted, messagesSent, type SqsCall } from '../../../sandbox/sqs-message-metrics';

@@ -19,7 +19,7 @@ const DAY = 86400;
 const RETENTION = 14 * DAY;
 /** One series: [value, minutes before NOW its period began]. */
 type Points = Array<[number, number]>;
-/** A queue's metrics as CloudWatch holds them (decision 292 reads the four besides the age in the same call). */
+/** A queue's metrics as CloudWatch holds them (decision 297 reads the four besides the age in the same call). */
 interface QueueMetrics {
   age?: [number, number];
   sent?: Points;
@@ -41,7 +41,7 @@ function metrics(byQueue: Record<string, QueueMetrics>): void {
 }
 /**
  * Each queue's age [seconds, minutes before NOW its 5-minute period began], and its one message's send no earlier than
- * that age says (so the age datapoint decides, as before decision 292); absent: no datapoint.
+ * that age says (so the age datapoint decides, as before decision 297); absent: no datapoint.
  */
 function ages(byQueue: Record<string, [number, number]>): void {
   metrics(Object.fromEntries(Object.entries(byQueue).map(([queue, [age, minutes]]) => [queue, { age: [age, minutes] as [number, number], sent: [[1, minutes + Math.floor(age) / 60]] as Points }])));
@@ -102,7 +102,7 @@ describe('checkDeadLetterQueues', () => {
       `dead-letter queue ${FAILED} holds 3 message(s) (and 1 in flight): Handler invocations that still failed after Lambda's retries: events the automation never acted on, each kept 14 day(s) from its arrival and then deleted by SQS; its oldest message is about 24 hours old and SQS deletes it in about 13 days (by ${new Date(NOW.getTime() + left * 1000).toISOString()}; retention 14 days): not yet urgent (the project's default: URGENT under 72 hours left) (AWS/SQS ApproximateAgeOfOldestMessage 24 hours in the 5 minutes from 2026-12-07T04:50:00.000Z, Maximum, which leaves out a message received three times or more and not deleted (receive-message and the console's poll each receive it); AWS/SQS NumberOfMessagesSent, Sum, first above 0 over the window read (the queue was not seen empty there) in the 5 minutes from 2026-12-06T04:50:00.000Z, so nothing in it is older than 24 hours; the larger age is taken; counted from its arrival here (Lambda and EventBridge send each record as a new message; one SQS moved here from a standard queue would expire sooner: its expiry counts from its original enqueue)). An alarm handler fails every attempt while the kill switch cannot be read (ssm:GetParameter denied or throttled): nothing is remediated automatically until it can.`,
     );
     // One read of the queue's own metrics, 5-minute periods over the retention (a message cannot be older), up to now:
-    // the age, and in the same call what bounds it from above (decision 292): the sends and the queue's depth.
+    // the age, and in the same call what bounds it from above (decision 297): the sends and the queue's depth.
     const stat = (Id: string, MetricName: string, Stat: string) => ({ Id, MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName, Dimensions: [{ Name: 'QueueName', Value: FAILED }] }, Period: 300, Stat } });
     expect(cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -247,10 +247,10 @@ describe('checkDeadLetterQueues', () => {
     expect(expiry.urgent).toBe(urgent);
   });
 
-  // Review 18, R18-5 (decision 292): SQS leaves out of ApproximateAgeOfOldestMessage a message received three times or
+  // Review 18, R18-5 (decision 297): SQS leaves out of ApproximateAgeOfOldestMessage a message received three times or
   // more and not deleted; preflight's own receive-message and the console's poll receive. The sends since the queue was
   // last empty bound the age from above, whoever received what.
-  describe('the age bounded by the sends since the queue was last empty (NumberOfMessagesSent, decision 292)', () => {
+  describe('the age bounded by the sends since the queue was last empty (NumberOfMessagesSent, decision 297)', () => {
     const oldestOf = async (held: QueueMetrics) => {
       queues({ [FAILED]: [1, 0, 0], [UNDELIVERED]: [0, 0, 0] });
       metrics({ [FAILED]: held });
