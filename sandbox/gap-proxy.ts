@@ -28,7 +28,7 @@ import {
   type MetricDataFault,
 } from './metric-data-faults';
 import { describeSeverityLevels, judgeAssumeRole, rolePolicies, sandboxCallerArn, simulateCustomPolicy, simulatePrincipalPolicy, testEventPattern, type GapReply } from './preflight-gaps';
-import { LATENCY_HEADER, VIRTUAL_CLOCK_HEADER } from './virtual-latency';
+import { LATENCY_HEADER, TRICKLE_HEADER, VIRTUAL_CLOCK_HEADER } from './virtual-latency';
 
 export interface AwsOperation {
   service: string;
@@ -63,12 +63,20 @@ export const faultRuleSchema = z
      * latency in LATENCY_HEADER, and its clock passes it (sandbox/rehearsal/script-runner.ts); every other caller waits.
      */
     latencyMs: z.number().int().min(1).max(600_000).optional(),
+    /**
+     * Dribble each answer's body over this long, a piece every TRICKLE_PIECE_MS at most, so no read waits long enough to
+     * time out (review 18, R18-7: botocore's read_timeout is per socket read, so such an answer has no bound but the
+     * caller's own). Told in TRICKLE_HEADER to a caller on a rehearsal clock that does not sleep, which passes it whole.
+     */
+    trickleMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict();
 export const faultRulesSchema = z.array(
   faultRuleSchema
     .refine((rule) => (rule.status === undefined) === (rule.code === undefined), { message: 'a fault rule gives status and code together, or neither' })
-    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined, { message: 'a fault rule fails its calls (status, code), delays them (latencyMs), or both' }),
+    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined, {
+      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), or several',
+    }),
 );
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
@@ -456,6 +464,54 @@ function jsonResponse(status: number, value: unknown): CannedResponse {
 function send(res: ServerResponse, canned: CannedResponse): void {
   res.writeHead(canned.status, { ...canned.headers, 'content-length': String(canned.body.length) });
   res.end(canned.body);
+}
+
+/** A trickled answer's longest pause between two pieces: under any read timeout a caller of the sandbox sets. */
+export const TRICKLE_PIECE_MS = 200;
+
+/**
+ * Makes `res` dribble the answer it is given (by send or a pass-through's pipe) over `totalMs`: its body in evenly spaced
+ * pieces, TRICKLE_PIECE_MS apart while the body has a byte for each (a shorter body: a byte at a time, further apart),
+ * the head going out with the first piece; the last piece ends the answer.
+ */
+function trickleAnswer(res: ServerResponse, totalMs: number): void {
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  const end = res.end.bind(res) as (chunk?: Buffer) => ServerResponse;
+  const held: Buffer[] = [];
+  const hold = (chunk: unknown): void => {
+    if (typeof chunk === 'string') held.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) held.push(Buffer.from(chunk));
+  };
+  const dribble = (): void => {
+    const body = Buffer.concat(held);
+    const count = Math.max(1, Math.min(body.length, Math.ceil(totalMs / TRICKLE_PIECE_MS)));
+    const size = Math.ceil(body.length / count);
+    const gapMs = totalMs / count;
+    let sent = 0;
+    const next = (): void => {
+      if (res.destroyed) return;
+      const piece = body.subarray(sent * size, (sent + 1) * size);
+      sent += 1;
+      if (sent >= count) {
+        end(piece);
+        return;
+      }
+      write(piece);
+      setTimeout(next, gapMs);
+    };
+    setTimeout(next, gapMs);
+  };
+  Object.assign(res, {
+    write: (chunk: unknown): boolean => {
+      hold(chunk);
+      return true;
+    },
+    end: (chunk?: unknown): ServerResponse => {
+      if (typeof chunk !== 'function') hold(chunk);
+      dribble();
+      return res;
+    },
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -1073,6 +1129,10 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (fault?.latencyMs !== undefined) {
       if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
       else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    }
+    if (fault?.trickleMs !== undefined) {
+      if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(TRICKLE_HEADER, String(fault.trickleMs));
+      else trickleAnswer(res, fault.trickleMs);
     }
     if (fault?.status !== undefined && fault.code !== undefined) {
       send(res, faultResponse(described.protocol, { status: fault.status, code: fault.code, ...(fault.message === undefined ? {} : { message: fault.message }) }));

@@ -18,11 +18,17 @@
 //   left out, so a script's budget is judged on the same figures however loaded the host is;
 //   a latency at or past the client's read timeout is that timeout, then botocore's ReadTimeoutError, as a socket that
 //   got no answer in time gives (the call reached moto all the same, as a request whose answer is lost may have);
+//   a trickle (TRICKLE_HEADER: the answer dribbled, each piece within the read timeout) passes on it whole, no timeout;
+// - each thread has its own account on it, a thread started from its starter's time: a call in a worker thread moves
+//   that thread's clock only; a concurrent.futures Future is waited for until it is answered (the host's time left off)
+//   and its waiter judges on the clocks whether it came in time (shared/config/dr-script-helpers.ts, Deadline.call:
+//   an answer that came after its limit is not taken, and the waiter's clock ends at the limit), so a call left behind
+//   costs the script its limit, not the call's whole time, as on the wall clock;
 // - the step's timeout is judged on it, as Automation judges it on the wall clock: a script whose clock passes
 //   timeoutSeconds is stopped there (at the sleep or proxied call that passes it), failing as a real overrun does.
 import { spawn } from 'node:child_process';
 import type { Clock } from '../../shared/clock';
-import { LATENCY_HEADER, VIRTUAL_CLOCK_HEADER } from '../virtual-latency';
+import { LATENCY_HEADER, TRICKLE_HEADER, VIRTUAL_CLOCK_HEADER } from '../virtual-latency';
 
 export class ScriptFailedError extends Error {
   override readonly name = 'ScriptFailedError';
@@ -47,20 +53,48 @@ const RUNNER = `
 import json, sys, traceback
 request = json.load(sys.stdin)
 namespace = {'__name__': 'rehearsal_script'}
-slept = [0.0]
 class StepTimedOut(BaseException):
     # Not an Exception: the script's own except clauses do not catch it.
     pass
 if request.get('clockStart') is not None:
-    import time
+    import concurrent.futures, threading, time
     start, began, limit = float(request['clockStart']), time.monotonic(), float(request['timeoutSeconds'])
-    in_calls = [0.0]
+    # Each thread has its own account on the clock (what it slept, the host's time it spent in calls), a thread started
+    # from where its starter is: a call's latency moves only the clock of the thread that made it.
+    local = threading.local()
+    def account():
+        if not hasattr(local, 'slept'):
+            local.slept, local.in_calls = 0.0, 0.0
+        return local
     def passes(seconds):
-        slept[0] += max(0.0, float(seconds))
-        if time.time() - start > limit:
+        mine = account()
+        mine.slept += max(0.0, float(seconds))
+        # The step's timeout is judged on the script's own (main) thread: a call left behind may run on past it.
+        if threading.current_thread() is threading.main_thread() and time.time() - start > limit:
             raise StepTimedOut()
-    time.time = lambda: start + (time.monotonic() - began) - in_calls[0] + slept[0]
+    time.time = lambda: start + (time.monotonic() - began) - account().in_calls + account().slept
     time.sleep = passes
+    real_start = threading.Thread.start
+    def start_on_clock(self):
+        slept, in_calls = account().slept, account().in_calls
+        run = self.run
+        def run_on_clock():
+            mine = account()
+            mine.slept, mine.in_calls = slept, in_calls
+            run()
+        self.run = run_on_clock
+        real_start(self)
+    threading.Thread.start = start_on_clock
+    # A Future's answer is waited for until it is there (a call told its latency answers at once), the host's time
+    # spent waiting left off the clock, as a call's is; whether it came in time is for the waiter to judge on the clocks.
+    real_result = concurrent.futures.Future.result
+    def result_on_clock(self, timeout=None):
+        sent = time.monotonic()
+        try:
+            return real_result(self)
+        finally:
+            account().in_calls += time.monotonic() - sent
+    concurrent.futures.Future.result = result_on_clock
     try:
         import botocore.endpoint, botocore.exceptions
     except ImportError:
@@ -73,7 +107,7 @@ if request.get('clockStart') is not None:
             try:
                 response = real_send(self, http_request)
             finally:
-                in_calls[0] += time.monotonic() - sent
+                account().in_calls += time.monotonic() - sent
             latency = float(response.headers.get('${LATENCY_HEADER}') or 0) / 1000
             if latency > 0:
                 configured = self.http_session._timeout
@@ -82,6 +116,8 @@ if request.get('clockStart') is not None:
                     passes(read_timeout)
                     raise botocore.exceptions.ReadTimeoutError(endpoint_url=http_request.url, error='no answer in %s s (injected latency %s s)' % (read_timeout, latency))
                 passes(latency)
+            # A trickled answer: every piece within the read timeout, so none times out and the whole time passes.
+            passes(float(response.headers.get('${TRICKLE_HEADER}') or 0) / 1000)
             return response
         botocore.endpoint.Endpoint._send = send_on_clock
 try:
@@ -92,7 +128,7 @@ except StepTimedOut:
     out = {'ok': False, 'timedOut': True}
 except Exception as error:
     out = {'ok': False, 'error': '%s: %s' % (type(error).__name__, error)}
-out['slept'] = slept[0]
+out['slept'] = account().slept if request.get('clockStart') is not None else 0.0
 sys.stdout.write('\\n${MARKER}\\n' + json.dumps(out, default=str))
 `;
 

@@ -1,45 +1,109 @@
 // The Python both DR documents' scripts share (FailoverToDR, FailbackToPrimary): which mappings on a queue are the
 // consumer's, when its in-flight batches end, 248's rule for "the replica has replayed everything up to then", and the
 // final traffic check's verdict (252, R16-4: an invocation without a function error and a message deleted), and the
-// bounds a script that calls a region keeps (R17-3, decisions 288, 295: bounded calls, one deadline). One
+// bounds a script that calls a slow region keeps (R17-3, R18-7; decisions 288, 295, 298: one deadline, every call limited on
+// the wall clock). One
 // text, rendered into each script at its `${Deploy.DrScriptHelpers}` line (runbook-deploy-values.ts), so the two
-// documents cannot judge differently. Pure functions only: every AWS call stays in the script itself, where infra reads
-// it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed in).
+// documents cannot judge differently. Every AWS call stays in the script itself, written there as client.method(...), where
+// infra reads it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed
+// in): a call limited by the deadline is passed as a lambda around that text (Deadline.call).
 
 /** Python, top level (column 0), for the line `${Deploy.DrScriptHelpers}` of a script; no `{{` (decision 120). */
-export const DR_SCRIPT_HELPERS = `import math as _math
+export const DR_SCRIPT_HELPERS = `import concurrent.futures as _futures
+import math as _math
+import threading as _threading
 import time as _time
 from datetime import datetime as _datetime, timedelta as _timedelta, timezone as _timezone
 
-# One bounded call (bounded_config) ends within 2 x (5 s to connect + 10 s to answer) + standard mode's backoff (under
-# 1 s): 31 s. A script's budget is its step's timeoutSeconds less this and a margin.
+
+# The longest a call is waited for, on the wall clock (Deadline.call). 2 x (5 s to connect + 10 s to answer) + standard
+# mode's backoff (under 1 s) is what bounded_config's timeouts allow when every socket operation is one: they are per
+# socket read and per address tried (review 18, R18-7: an answer trickling in, each piece within 10 s, has no bound), so
+# 31 s is enforced by the wait, not assumed from them.
 BOUNDED_CALL_SECONDS = 31
 
 
 def bounded_config():
     # A client's Config for a region that may be slow or down: short timeouts and two attempts (aws:executeScript does not
-    # retry throttling by itself), so one call ends within BOUNDED_CALL_SECONDS.
+    # retry throttling by itself), so a call that gets no answer gives up early; the wall-clock limit is Deadline.call's.
     from botocore.config import Config
     return Config(connect_timeout=5, read_timeout=10, retries={'total_max_attempts': 2, 'mode': 'standard'})
 
 
 class OutOfTime(Exception):
-    # A call not started: the script's deadline had passed (deadline_of).
+    # A call not started: the script's deadline had passed (Deadline).
     pass
 
 
-def deadline_of(budget_seconds):
-    # One deadline for a whole script, budget_seconds from now (review 17, R17-3). The function returned, called before
-    # each call with what it is about to do, raises OutOfTime once the deadline has passed, so that call is not made: with
-    # bounded calls, the script answers within budget_seconds + BOUNDED_CALL_SECONDS, never stopped at its step's timeout
-    # with its outputs unset.
-    deadline = _time.time() + budget_seconds
+class NotAnswered(Exception):
+    # A call started and not answered within its limit on the wall clock: left behind, its answer never read. It may have
+    # reached AWS and done its work (a disable may take effect after the script has returned): say so, never "not done".
+    pass
 
-    def in_time(what):
-        if _time.time() >= deadline:
-            raise OutOfTime('no call starts later than %d s into the step: %s not attempted' % (budget_seconds, what))
 
-    return in_time
+class Deadline(object):
+    # One deadline for a whole script (review 17, R17-3), budget_seconds from its start, and the time by which every call
+    # has answered or been left behind, answer_by = deadline + call_seconds. Called with what the script is about to do, it
+    # raises OutOfTime once the deadline has passed, so that call is not made. call(what, fn) makes the call fn() (a lambda
+    # around client.method(...)) only then, and waits for its answer at most min(its limit, answer_by - now) on the wall
+    # clock (R18-7): the script answers within budget_seconds + call_seconds whatever the region does, never stopped at
+    # its step's timeout with its outputs unset. A shorter call (seconds) may start later, while its limit ends by answer_by.
+    def __init__(self, budget_seconds, call_seconds=BOUNDED_CALL_SECONDS):
+        self.budget_seconds, self.call_seconds = budget_seconds, call_seconds
+        self.started = _time.time()
+        self.deadline = self.started + budget_seconds
+        self.answer_by = self.deadline + call_seconds
+
+    def __call__(self, what, seconds=None):
+        # Before a call of at most seconds (the call's limit, call_seconds unless shorter): it starts only if that limit
+        # ends by answer_by; for a call of call_seconds, only before the deadline.
+        seconds = self.call_seconds if seconds is None else min(seconds, self.call_seconds)
+        if _time.time() >= self.answer_by - seconds:
+            if seconds == self.call_seconds:
+                raise OutOfTime('no call starts later than %d s into the step: %s not attempted' % (self.budget_seconds, what))
+            raise OutOfTime('no %d s call starts later than %d s into the step: %s not attempted'
+                            % (seconds, self.budget_seconds + self.call_seconds - seconds, what))
+        return seconds
+
+    def call(self, what, fn, seconds=None):
+        # fn() (a lambda around client.method(...)), waited for at most its limit (seconds, else call_seconds) on the
+        # wall clock; not answered by then: NotAnswered, and fn's thread is left behind.
+        seconds = self(what, seconds)
+        began = _time.time()
+        limit_at = min(began + seconds, self.answer_by)
+        answer = _futures.Future()
+
+        def work():
+            # The answer and when it came. Nothing here touches the script's state: a call left behind changes nothing
+            # the script reports (only AWS, which its words allow for).
+            try:
+                answer.set_result((True, fn(), _time.time()))
+            except BaseException as error:
+                answer.set_result((False, error, _time.time()))
+
+        # A daemon thread: one left behind holds neither the script's answer nor the interpreter's exit.
+        _threading.Thread(target=work, name='call: %s' % what, daemon=True).start()
+        try:
+            ok, value, answered_at = answer.result(timeout=max(0.0, limit_at - _time.time()))
+        except _futures.TimeoutError:
+            ok, value, answered_at = None, None, None
+        if answered_at is None or answered_at > limit_at:
+            # Past the limit: not taken, even if it came (a clock that does not sleep learns of a late answer only after it
+            # came). The wait ends at the limit: a no-op on the wall clock, the limit on such a clock.
+            _time.sleep(max(0.0, limit_at - _time.time()))
+            raise NotAnswered('%s: no answer in %.0f s (a call is waited for %d s at most; it may have reached AWS and taken effect, or not)'
+                              % (what, limit_at - began, seconds))
+        # The answer came by the limit: the script goes on from when it came (a no-op on the wall clock).
+        _time.sleep(max(0.0, answered_at - _time.time()))
+        if not ok:
+            raise value
+        return value
+
+
+def deadline_of(budget_seconds, call_seconds=BOUNDED_CALL_SECONDS):
+    # The script's Deadline (above): in_time = deadline_of(115); in_time('what') before a call made by hand;
+    # in_time.call('what', lambda: client.method(...)) for one limited on the wall clock.
+    return Deadline(budget_seconds, call_seconds)
 
 
 def all_mappings(list_page):

@@ -168,6 +168,7 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
       crossRegionCall('lambda:GetFunctionConfiguration', fn('us-east-1', 'notification-service-consumer'), "reads the primary consumer's Timeout (review 16, R16-1)"),
       crossRegionCall('lambda:GetFunctionConfiguration', `${fn('us-east-1', 'notification-service-consumer')}:live`, "reads the Timeout of the alias a primary mapping invokes (review 16, R16-5)"),
       crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "stops a primary mapping bound to the consumer's alias (review 16, R16-5)", { 'lambda:FunctionArn': `${fn('us-east-1', 'notification-service-consumer')}:live` }),
+      crossRegionCall('lambda:GetFunctionConfiguration', fn('us-west-2', 'notification-service-consumer'), "reads this region's consumer Timeout when the primary's could not be read (review 18, R18-8)"),
     ];
     const drDenied = [
       crossRegionCall('lambda:UpdateEventSourceMapping', mapping('us-east-1'), "another function's mapping in the primary region", { 'lambda:FunctionArn': fn('us-east-1', 'billing-consumer') }),
@@ -175,6 +176,7 @@ describe('the failover / failback documents\' role (IAM policy simulation)', () 
       crossRegionCall('lambda:DeleteEventSourceMapping', mapping('us-east-1'), 'the primary mapping is never deleted', consumerOf('us-east-1')),
       crossRegionCall('lambda:UpdateFunctionConfiguration', fn('us-east-1', 'notification-service-consumer'), "the primary consumer's function is not changed"),
       crossRegionCall('lambda:GetFunctionConfiguration', fn('us-east-1', 'billing-consumer'), "another function's configuration in the primary region"),
+      crossRegionCall('lambda:GetFunctionConfiguration', fn('us-west-2', 'billing-consumer'), "another function's configuration in this region"),
       crossRegionCall('lambda:GetFunctionConfiguration', fn('eu-west-1', 'notification-service-consumer'), 'the consumer in a region outside the pair'),
       crossRegionCall('sqs:PurgeQueue', queue('us-east-1', 'notification-service-queue'), "the primary's queue is never purged"),
       crossRegionCall('rds:PromoteReadReplica', db('us-east-1', 'notification-service-db-failback'), "the primary region's replica is never promoted from here"),

@@ -2,7 +2,7 @@
 // us-east-1, the standby in us-west-2 (cross-region read replica, replicated queue, DR consumer with its mapping off,
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateAliasCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -169,6 +169,9 @@ const FAILING_CASE_RETIRED = 'notification-service-db-dr-retired-1';
 const ITEM_FAILURES_CASE_RETIRED = 'notification-service-db-dr-retired-2';
 /** The instance the batch-item-failures case promoted, renamed away before the slow-primary case rebuilds it. */
 const SLOW_PRIMARY_CASE_RETIRED = 'notification-service-db-dr-retired-3';
+/** The instance the slow-primary case promoted, renamed away before the first trickle case rebuilds it; then the second's. */
+const TRICKLE_UNCONFIRMED_CASE_RETIRED = 'notification-service-db-dr-retired-4';
+const TRICKLE_STOPPED_CASE_RETIRED = 'notification-service-db-dr-retired-5';
 /** The failback replica a person creates in the primary region (FailbackToPrimary's default). */
 const FAILBACK_REPLICA = 'notification-service-db-failback';
 /** Tags that tell the instances apart after the renames (a rename keeps an instance's tags). */
@@ -183,7 +186,7 @@ const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordNa
  * The document rehearsed in this process (not the CLI's child), in `region`, approved, on `clock` (a clock that does not
  * sleep: the document's waits pass on it), its lines kept; AWS_REGION restored after. Fails when nothing ran.
  */
-async function rehearseInProcess(document: string, region: string, clock: Clock): Promise<{ run: Awaited<ReturnType<typeof runRehearsal>>; result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']> }> {
+async function rehearseInProcess(document: string, region: string, clock: Clock, onLine: (line: string) => void = () => undefined): Promise<{ run: Awaited<ReturnType<typeof runRehearsal>>; result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']> }> {
   const lines: string[] = [];
   const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
   Object.assign(process.env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
@@ -198,7 +201,13 @@ async function rehearseInProcess(document: string, region: string, clock: Clock)
         clock,
         pollIntervalMs: 60_000,
       },
-      { log: (line) => lines.push(line), error: (line) => lines.push(line) },
+      {
+        log: (line) => {
+          lines.push(line);
+          onLine(line);
+        },
+        error: (line) => lines.push(line),
+      },
     );
   } finally {
     for (const [name, value] of Object.entries(saved)) {
@@ -224,6 +233,8 @@ interface RebuiltFailover {
   since: number;
   /** Per fault rule given, how many calls it faulted (times - remaining), in the order given. */
   fired: number[];
+  /** How far the clock moved from a step's start to the next step's start, in ms (a script's: what it slept and its calls' latencies). */
+  stepClockMs: (step: string) => number;
 }
 
 /**
@@ -260,15 +271,26 @@ async function failOverRebuiltStandby(retiredAs: string, consumer: { errorRate?:
   if (faults.length > 0) await setProxyFaults(control, faults, scope);
   let ran: Awaited<ReturnType<typeof rehearseInProcess>>;
   let fired: number[] = [];
+  // Where the clock was at each step's start line ("[n] name (action)...").
+  const starts: Array<[string, number]> = [];
+  const onLine = (line: string) => {
+    const step = /^\[\d+\] (\w+) \(/.exec(line)?.[1];
+    if (step) starts.push([step, advanced]);
+  };
   try {
-    ran = await rehearseInProcess(FAILOVER, standby.drRegion, clock);
+    ran = await rehearseInProcess(FAILOVER, standby.drRegion, clock, onLine);
   } finally {
     if (faults.length > 0) {
       fired = (await getProxyFaults(control, scope)).map((rule) => rule.times - rule.remaining);
       await clearProxyFaults(control, scope);
     }
   }
-  return { ...ran, received, processed, advanced, since, fired };
+  const stepClockMs = (step: string): number => {
+    const at = starts.findIndex(([name]) => name === step);
+    if (at < 0 || at + 1 >= starts.length) throw new Error(`no start of ${step} and of a step after it: ${starts.map(([name]) => name).join(', ')}`);
+    return (starts[at + 1]?.[1] ?? 0) - (starts[at]?.[1] ?? 0);
+  };
+  return { ...ran, received, processed, advanced, since, fired, stepClockMs };
 }
 
 const FAILBACK_CHECKS = [
@@ -554,7 +576,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
-  it("answers within its step timeout when the primary region is slow: the consumers stopped and read back, their Timeout not read for lack of time and taken as Lambda's 900 s, the promotion waiting for it (review 17, R17-3)", async () => {
+  it("answers within its step timeout when the primary region is slow: the consumers stopped and read back, their Timeout not read there for lack of time and read in this region instead (not Lambda's 900 s), the promotion waiting for it (review 17, R17-3; review 18, R18-8)", async () => {
     // The primary consumers on again (a person re-enabled them after the first failover), with two more mappings on the
     // queue bound to aliases of the consumer (a blue/green deployment): three to disable and read back.
     const primaryLambda = new LambdaClient(at(standby.primaryRegion));
@@ -601,16 +623,24 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const stopped = stepOutputs(result, 'stopPrimaryConsumers');
     const uuids = String(stopped.MappingUuids).split(',');
     expect([...uuids].sort()).toEqual([account.topology.consumer.mappingUuid, ...aliasUuids].sort());
-    // No time was left for their Timeout: Lambda's longest, 900 s, said so, and WritesEndBy is the read back + 900 s.
-    expect(stopped.ConsumerTimeoutSeconds).toBe(900);
+    // No time was left for us-east-1's Timeout: the same consumer's in this region (us-west-2, where the script runs),
+    // read there and said so (review 18, R18-8: not Lambda's 900 s, a quarter of an hour before the promotion), and
+    // WritesEndBy is the read back + that.
+    const drTimeout = (await new LambdaClient(at(standby.drRegion)).send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).Timeout ?? 0;
+    expect(drTimeout).toBeGreaterThan(0);
+    expect(drTimeout).toBeLessThan(900);
+    expect(stopped.ConsumerTimeoutSeconds).toBe(drTimeout);
     const writesEndBy = Date.parse(String(stopped.WritesEndBy));
-    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(900_000);
-    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(901_000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(drTimeout * 1000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(drTimeout * 1000 + 1000);
     const consumerArn = `arn:aws:lambda:us-east-1:${account.accountId}:function:${functionName}`;
     expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(
       `stopped: ${uuids.join(', ')} in us-east-1 disabled (before: ${uuids.map((u) => `${u} Enabled`).join(', ')}); a batch they took before may write until ${String(stopped.WritesEndBy)} ` +
-        `(their Timeout, 900 s (Lambda's longest: their Timeout could not be read, OutOfTime: no call starts later than 115 s into the step: reading the Timeout of ${consumerArn} not attempted)): the promotion waits for it`,
+        `(their Timeout, ${drTimeout} s, read in us-west-2 (us-east-1's could not be read, OutOfTime: no call starts later than 115 s into the step: reading the Timeout of ${consumerArn} not attempted; ` +
+        'the same consumer, deployed to both regions from one stack: a Timeout changed in us-east-1 alone is not seen)): the promotion waits for it',
     );
+    // The step's time on the clock: under 146 s (115 + one call's 31).
+    expect(outcome.stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(146_000);
     // Stopped, so the promotion waited until WritesEndBy and the replica was judged against it: NOT CONFIRMED (no
     // ReplicaLag after it), never "UNKNOWN: ... not stopped".
     expect(result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('choice 1 is true -> waitInFlightBatches');
@@ -625,6 +655,94 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.status).toBe('Success');
     expect(result.steps.map((s) => s.step)).toEqual([...DATA_PATH, 'readRecords', 'checkRecordPair', 'recordAlreadySwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
     expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'UpdateEventSourceMapping', 'PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
+  /**
+   * The primary consumers' mapping on again, a failover of a rebuilt standby with `faults` on us-east-1's Lambda: the
+   * outcome, the mapping's state in us-east-1 afterwards, and the DR queue emptied.
+   */
+  async function failOverWithPrimaryFaults(retiredAs: string, faults: FaultRule[]): Promise<{ outcome: RebuiltFailover; primaryMapping: string | undefined }> {
+    const primaryLambda = new LambdaClient(at(standby.primaryRegion));
+    await primaryLambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, Enabled: true }));
+    try {
+      const outcome = await failOverRebuiltStandby(retiredAs, {}, faults);
+      return { outcome, primaryMapping: (await primaryLambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).State };
+    } finally {
+      await new SQSClient(at(standby.drRegion)).send(new PurgeQueueCommand({ QueueUrl: standby.queue.url }));
+    }
+  }
+
+  /** us-east-1's Lambda answering `operation` by the byte: every piece well within botocore's 10 s read timeout, the whole `trickleMs`. */
+  const trickled = (operation: string, times: number, trickleMs: number): FaultRule => ({ service: 'lambda', operation, region: 'us-east-1', times, trickleMs });
+  /** What Deadline.call says of a call left behind (shared/config/dr-script-helpers.ts). */
+  const notAnswered = (what: string) => `${what}: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not)`;
+
+  it("answers within its step timeout when the primary region's answers trickle in past the old 31 s bound: a call is left behind at 31 s on the wall clock; the disable not answered is said to be possibly done (it was), the reads back not answered: NOT CONFIRMED, nothing waited for (review 18, R18-7)", async () => {
+    // Each piece of an answer comes within the 10 s read timeout, so botocore never gives up: the list answered in 20 s,
+    // the disable in 60 s, each read back in 75 s. Main's script before R18-7 waited for all of it: list 20 s, disable
+    // until 80 s, the first read back until 155 s: stopped at 150 s, its outputs unset. Now: the disable left behind at
+    // 51 s, the reads back at 82 and 115 s, the next read not started (117 s): NOT CONFIRMED.
+    const faults = [trickled('ListEventSourceMappings', 1, 20_000), trickled('UpdateEventSourceMapping', 1, 60_000), trickled('GetEventSourceMapping', 10, 75_000)];
+    const { outcome, primaryMapping } = await failOverWithPrimaryFaults(TRICKLE_UNCONFIRMED_CASE_RETIRED, faults);
+    const { run, result, fired, since, stepClockMs } = outcome;
+    // The trickles fired: the list, the disable, two reads back.
+    expect(fired).toEqual([1, 1, 2]);
+    expect(result.steps.find((s) => s.step === 'stopPrimaryConsumers')).toMatchObject({ status: 'Success' });
+    // 20 + 31 + 31 + 2 + 31 + 2 = 117 s, less the host's own time between the calls (on the script's clock, not passed
+    // on to the rehearsal's): within 115 + 31.
+    expect(stepClockMs('stopPrimaryConsumers')).toBeGreaterThan(116_000);
+    expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(146_000);
+    const uuid = account.topology.consumer.mappingUuid;
+    const stopped = stepOutputs(result, 'stopPrimaryConsumers');
+    expect(stopped.WritesEndBy).toBe('');
+    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toBe(
+      `NOT CONFIRMED: asked us-east-1 to disable ${uuid} (before: ${uuid} Enabled), and when the step's time ran out (115 s) Lambda reported ${uuid} not read (NotAnswered: ${notAnswered(`reading ${uuid} back`)}). ` +
+        `A disable not answered (${notAnswered(`disabling ${uuid}`)}) may still take effect: they may be found Disabled later. Check that they end Disabled: ` +
+        `aws lambda list-event-source-mappings --region us-east-1 --event-source-arn ${account.topology.queue.arn} (those whose FunctionArn is ${account.topology.consumer.functionName}, any version or alias), ` +
+        'then for each: aws lambda update-event-source-mapping --region us-east-1 --uuid <UUID> --no-enabled',
+    );
+    // The disable left behind had reached Lambda: the mapping is Disabled, as the words allow; nothing the script
+    // reported came from it.
+    expect(primaryMapping).toBe('Disabled');
+    expect(result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('no choice is true -> Default checkReplicaCaughtUp');
+    expect(result.outputs['checkReplicaCaughtUp.Verdict']).toMatch(/^UNKNOWN: the us-east-1 consumers were not seen to stop \(stopPrimaryConsumers\.PrimaryConsumers\), so nothing bounds/);
+    expect(run.exitCode).toBe(0);
+    expect(result.status).toBe('Success');
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
+  });
+
+  it("answers within its step timeout when the primary's answers trickle and this region cannot read the consumer's Timeout either: stopped (read back Disabled after a disable left behind), their Timeout left behind and not read here, Lambda's 900 s (review 18, R18-7, R18-8)", async () => {
+    // The list answered in 20 s, the disable (60 s) and the first read back (75 s) left behind at 51 and 82 s, the second
+    // read back answered at once (Disabled: the disable had reached Lambda), us-east-1's Timeout left behind at 115 s,
+    // and us-west-2's read of it answered 503 twice (its 2 attempts). Main's script before R18-7: stopped at 150 s.
+    const DR_TIMEOUT_UNREADABLE: FaultRule = { service: 'lambda', operation: 'GetFunctionConfiguration', region: 'us-west-2', times: 2, status: 503, code: 'ServiceUnavailable', message: 'injected: us-west-2 Lambda unavailable' };
+    const faults = [trickled('ListEventSourceMappings', 1, 20_000), trickled('UpdateEventSourceMapping', 1, 60_000), trickled('GetEventSourceMapping', 1, 75_000), trickled('GetFunctionConfiguration', 1, 60_000), DR_TIMEOUT_UNREADABLE];
+    const { outcome, primaryMapping } = await failOverWithPrimaryFaults(TRICKLE_STOPPED_CASE_RETIRED, faults);
+    const { run, result, fired, since, stepClockMs } = outcome;
+    expect(fired).toEqual([1, 1, 1, 1, 2]);
+    expect(result.steps.find((s) => s.step === 'stopPrimaryConsumers')).toMatchObject({ status: 'Success' });
+    // 20 + 31 + 31 + 2 + 31 s and the 503s: 115 s, less the host's own time between the calls.
+    expect(stepClockMs('stopPrimaryConsumers')).toBeGreaterThan(114_000);
+    expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(146_000);
+    expect(primaryMapping).toBe('Disabled');
+    const uuid = account.topology.consumer.mappingUuid;
+    const stopped = stepOutputs(result, 'stopPrimaryConsumers');
+    expect(stopped.ConsumerTimeoutSeconds).toBe(900);
+    const writesEndBy = Date.parse(String(stopped.WritesEndBy));
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeGreaterThanOrEqual(900_000);
+    expect(writesEndBy - Date.parse(String(stopped.DisabledAt))).toBeLessThan(901_000);
+    const consumerArn = `arn:aws:lambda:us-east-1:${account.accountId}:function:${account.topology.consumer.functionName}`;
+    expect(result.outputs['stopPrimaryConsumers.PrimaryConsumers']).toMatch(
+      new RegExp(
+        `^stopped: ${uuid} in us-east-1 disabled \\(before: ${uuid} Enabled\\); a batch they took before may write until ${String(stopped.WritesEndBy)} ` +
+          `\\(their Timeout, 900 s \\(Lambda's longest: us-east-1's could not be read, NotAnswered: reading the Timeout of ${consumerArn}: no answer in 31 s .*; ` +
+          `nor us-west-2's, ClientError: An error occurred \\(ServiceUnavailable\\) .*\\)\\): the promotion waits for it$`,
+      ),
+    );
+    expect(result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('choice 1 is true -> waitInFlightBatches');
+    expect(run.exitCode).toBe(0);
+    expect(result.status).toBe('Success');
+    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
   it("fails over with Route 53's control plane down (the us-east-1 outage): database promoted, service pointed, consumers enabled and draining; the record not switched, said so, the execution Failed", async () => {
@@ -681,7 +799,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.result.steps.map((s) => s.step)).toEqual([...DATA_PATH.filter((s) => s !== 'waitInFlightBatches'), 'readRecords', 'recordNotSwitched', 'verifyTraffic', 'verifyConsumersSucceed']);
     expect(run.result.steps.find((s) => s.step === 'checkPrimaryStopped')?.detail).toBe('no choice is true -> Default checkReplicaCaughtUp');
     expect(run.result.outputs['checkReplicaCaughtUp.Verdict']).toMatch(
-      /^UNKNOWN: the us-east-1 consumers were not stopped \(stopPrimaryConsumers\.PrimaryConsumers\), so nothing bounds what reaches the old primary; the last commit it is proven to have replayed was made at or after (\S+) \(ReplicaLag\)\. Writes committed on the us-east-1 primary after \1 are not in the promoted database, nor is anything its consumers write from now on: once us-east-1 answers, stop them and compare the old primary with the promoted one before it is retired$/,
+      /^UNKNOWN: the us-east-1 consumers were not seen to stop \(stopPrimaryConsumers\.PrimaryConsumers\), so nothing bounds what reaches the old primary; the last commit it is proven to have replayed was made at or after (\S+) \(ReplicaLag\)\. Writes committed on the us-east-1 primary after \1 are not in the promoted database, nor is anything its consumers write from now on: once us-east-1 answers, stop them and compare the old primary with the promoted one before it is retired$/,
     );
     expect(run.result.steps.find((s) => s.step === 'recordNotSwitched')?.detail).toBe(
       'RecordSwitch = "NOT SWITCHED: the us-east-1 record of api.notification.sandbox.test. is still PRIMARY; the database, parameter and consumers are failed over. ' +

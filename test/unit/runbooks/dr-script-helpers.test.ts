@@ -3,8 +3,12 @@
 // its negative-value guard included (R16-3), the final traffic check's verdict (R16-4); and that both documents'
 // scripts are rendered with it. No AWS call.
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
+import { getProxyFaults } from '../../../sandbox/proxy-control';
 import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
@@ -57,6 +61,23 @@ def handler(events, context):
     if events['helper'] == 'bounded_config':
         c = bounded_config()
         return [c.connect_timeout, c.read_timeout, c.retries, BOUNDED_CALL_SECONDS]
+    if events['helper'] == 'Deadline.call':
+        # ListTables through the gap proxy, each limited by the deadline; what each call came to, and when (from the start).
+        import time
+        import boto3
+        client = boto3.client('dynamodb', endpoint_url=events['endpoint'], region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
+                              aws_secret_access_key='sandbox', config=bounded_config())
+        in_time = deadline_of(events['budget'], *events.get('callSeconds', []))
+        said = []
+        for i in range(events['calls']):
+            try:
+                said.append('answered %s' % in_time.call('call %d' % i, lambda: client.list_tables()['TableNames']))
+            except NotAnswered as error:
+                said.append('NotAnswered: %s' % error)
+            except OutOfTime as error:
+                said.append('OutOfTime: %s' % error)
+            said[-1] += ' at %.1f' % (time.time() - in_time.started)
+        return said
     return writes_end_by(events['disabledAt'], events['timeout']).isoformat()
 `;
 const run = (payload: Record<string, unknown>) => runPythonScript({ script: CALL, handler: 'handler', payload, region: 'us-west-2', timeoutSeconds: 30 });
@@ -121,7 +142,7 @@ describe('the DR documents\' shared Python', () => {
     expect(await run({ helper: 'queue_name_of', arn: '' })).toBeNull();
   });
 
-  it("gives a script one deadline: a call starts only before it, the first not started is named (OutOfTime); a bounded call ends within 31 s (R17-3, decisions 288, 295)", async () => {
+  it("gives a script one deadline: a call starts only before it, the first not started is named (OutOfTime); bounded_config's timeouts and the 31 s a call is waited for (R17-3, decisions 288, 295)", async () => {
     // On a clock that does not sleep (the rehearsal's): calls every 7 s under a 20 s budget start at 0, 7, 14 s after
     // deadline_of (the host's own time between them, milliseconds, rounded off); the one at 21 does not.
     let advanced = 0;
@@ -131,6 +152,64 @@ describe('the DR documents\' shared Python', () => {
       said: 'no call starts later than 20 s into the step: call 3 not attempted',
     });
     expect(await run({ helper: 'bounded_config' })).toEqual([5, 10, { total_max_attempts: 2, mode: 'standard' }, 31]);
+  });
+
+  describe('limits each call on the wall clock (review 18, R18-7: botocore\'s timeouts are per socket read and per address, a trickling answer has no bound)', () => {
+    let upstream: Server;
+    let proxy: GapProxy;
+    let reached = 0;
+
+    beforeAll(async () => {
+      upstream = createServer((req, res) => {
+        reached += 1;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":["notification-service-state"]}');
+      });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      proxy = await startGapProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    });
+
+    afterAll(async () => {
+      await proxy.stop();
+      await new Promise((resolve) => upstream.close(resolve));
+    });
+
+    it("on the wall clock (small figures): an answer trickling past the call's limit is left behind, NotAnswered, though every piece came within botocore's 10 s read timeout; the next call is answered", async () => {
+      reached = 0;
+      // 1 s per call; the first answer dribbled over 4 s (a piece every 200 ms), the second at once.
+      proxy.setFaults([{ service: 'dynamodb', times: 1, trickleMs: 4_000 }]);
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 10, callSeconds: [1], calls: 2 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
+      expect(said[0]).toMatch(/^NotAnswered: call 0: no answer in 1 s \(a call is waited for 1 s at most; it may have reached AWS and taken effect, or not\) at \d+\.\d$/);
+      expect(said[1]).toMatch(/^answered \['notification-service-state'\] at \d+\.\d$/);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
+      // The call left behind reached the emulator: its work may be done although its answer was never read.
+      expect(reached).toBe(2);
+    });
+
+    it("on a script's clock that does not sleep (the rehearsal's): a 60 s trickle costs the call's 31 s and no more, a 20 s one is answered at 20 s; no call starts after the budget, none ends after budget + 31 s", async () => {
+      reached = 0;
+      proxy.setFaults([
+        { service: 'dynamodb', times: 1, trickleMs: 60_000 },
+        { service: 'dynamodb', times: 1, trickleMs: 20_000 },
+        { service: 'dynamodb', times: 2, trickleMs: 60_000 },
+      ]);
+      let advanced = 0;
+      const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:00:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 60, calls: 4 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
+      // 0-31 left behind; 31-51 answered; 51-82 left behind; at 82 the 60 s budget has passed: not started.
+      expect(said).toEqual([
+        'NotAnswered: call 0: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 31.0',
+        "answered ['notification-service-state'] at 51.0",
+        'NotAnswered: call 2: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 82.0',
+        'OutOfTime: no call starts later than 60 s into the step: call 3 not attempted at 82.0',
+      ]);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0, 0, 1]);
+      expect(reached).toBe(3);
+      // The rehearsal's clock moved by what the script waited, 82 s less the host's own time between the calls (it runs
+      // on the script's clock too), not the 140 s of the three answers.
+      expect(advanced).toBeGreaterThan(81_500);
+      expect(advanced).toBeLessThanOrEqual(82_000);
+    });
   });
 
   it('ends in-flight writes the Timeout after the disable, rounded up to the second', async () => {
@@ -143,7 +222,7 @@ describe('the DR documents\' shared Python', () => {
     const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
     expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'verifyConsumersSucceed']);
     // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
-    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout/);
+    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout|_futures\.|threading\./);
   });
 
   it("FailoverToDR: the best-effort steps before the promotion cannot stop the failover (onFailure Continue, not critical: a primary region that hangs times the step out, 150 s) (decision 255; review 16, R16-3)", () => {

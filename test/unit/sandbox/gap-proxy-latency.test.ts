@@ -7,7 +7,7 @@ import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
 import { getProxyFaults } from '../../../sandbox/proxy-control';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import type { Clock } from '../../../shared/clock';
-import { LATENCY_HEADER } from '../../../sandbox/virtual-latency';
+import { LATENCY_HEADER, TRICKLE_HEADER } from '../../../sandbox/virtual-latency';
 
 const BASE = Date.parse('2026-12-07T08:00:00Z');
 
@@ -34,8 +34,8 @@ def handler(events, context):
     return {'slow': slow, 'retried': retried, 'gaveUp': gave_up}
 `;
 
-/** One JSON-protocol call from Node (a caller on the host's clock): its status and the latency header, if any. */
-function call(endpoint: string): Promise<{ status: number; latency: string | undefined }> {
+/** One JSON-protocol call from Node (a caller on the host's clock): its status, the latency and trickle headers, its body and in how many pieces it came. */
+function call(endpoint: string): Promise<{ status: number; latency: string | undefined; trickle?: string | undefined; body?: string; pieces?: number }> {
   return new Promise((resolve, reject) => {
     const url = new URL(endpoint);
     const req = request(
@@ -52,8 +52,13 @@ function call(endpoint: string): Promise<{ status: number; latency: string | und
         },
       },
       (res) => {
-        res.resume();
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, latency: res.headers[LATENCY_HEADER] as string | undefined }));
+        const pieces: Buffer[] = [];
+        res.on('data', (piece: Buffer) => pieces.push(piece));
+        res.once('end', () => {
+          const answered = { status: res.statusCode ?? 0, latency: res.headers[LATENCY_HEADER] as string | undefined };
+          const trickle = res.headers[TRICKLE_HEADER] as string | undefined;
+          resolve(pieces.length > 1 || trickle ? { ...answered, trickle, body: Buffer.concat(pieces).toString('utf8'), pieces: pieces.length } : answered);
+        });
       },
     );
     req.once('error', reject);
@@ -147,8 +152,39 @@ describe('gap proxy latency faults', () => {
     expect(reached).toBe(0);
   });
 
-  it('refuses a rule that neither fails nor delays, and a status without a code', () => {
-    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1 }])).toThrow(/fails its calls \(status, code\), delays them \(latencyMs\), or both/);
+  it("dribbles a trickled answer to a caller on the host clock in pieces, whole and as the emulator gave it (review 18, R18-7)", async () => {
+    reached = 0;
+    proxy.setFaults([{ service: 'dynamodb', times: 1, trickleMs: 400 }]);
+    // 17 bytes over 400 ms: two pieces (TRICKLE_PIECE_MS 200), the second ending the answer.
+    expect(await call(proxy.endpoint)).toEqual({ status: 200, latency: undefined, trickle: undefined, body: '{"TableNames":[]}', pieces: 2 });
+    expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
+    expect(reached).toBe(1);
+  });
+
+  it("passes a trickle on a script's clock whole and without a ReadTimeoutError, however far past the read timeout (review 18, R18-7)", async () => {
+    reached = 0;
+    // Each trickled answer is 60 s, six times the script's 10 s read timeout: botocore's read_timeout is per socket read.
+    proxy.setFaults([{ service: 'dynamodb', times: 3, trickleMs: 60_000 }]);
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
+      slow: number;
+      retried: number;
+      gaveUp: string | null;
+    };
+    expect(value.slow).toBeGreaterThanOrEqual(60);
+    expect(value.slow).toBeLessThan(60.3);
+    expect(value.retried).toBeGreaterThanOrEqual(60);
+    expect(value.retried).toBeLessThan(60.3);
+    expect(value.gaveUp).toBeNull();
+    expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
+    expect(reached).toBe(3);
+    expect(advanced).toBeGreaterThanOrEqual(180_000);
+    expect(advanced).toBeLessThan(181_000);
+  });
+
+  it('refuses a rule that neither fails, delays nor trickles, and a status without a code', () => {
+    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1 }])).toThrow(/fails its calls \(status, code\), delays them \(latencyMs\), trickles their answers \(trickleMs\), or several/);
     expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1, status: 503 }])).toThrow(/status and code together, or neither/);
   });
 });
