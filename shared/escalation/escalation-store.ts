@@ -11,7 +11,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
-import { StateRecordError, type StateKey } from '../state/state-records';
+import { parseEach, type RefusedEntry, type StateKey } from '../state/state-records';
 import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
 import type { HeldResolution } from './plan-sweep';
@@ -35,7 +35,7 @@ import { epochSeconds, expiresAtSeconds } from '../state/record-expiry';
 /** The sweep's held list (decision 281), each entry parsed on its own (decision 292): those refused, by key and fields. */
 export interface HeldList {
   held: HeldResolution[];
-  refused: Array<{ key: StateKey; issues: readonly string[] }>;
+  refused: RefusedEntry[];
 }
 
 export interface EscalationStoreOptions {
@@ -843,16 +843,8 @@ export class EscalationStore {
    * corrupted, or a newer release's) is in `refused` with its key and fields, and keeps none of the others from the sweep.
    */
   async heldResolutions(): Promise<HeldList> {
-    const list: HeldList = { held: [], refused: [] };
-    for (const item of await this.queryAll('pk = :pk', { ':pk': HELD_RESOLUTIONS_PK })) {
-      try {
-        list.held.push(parseHeldItem(keyOf(item), item));
-      } catch (error) {
-        if (!(error instanceof StateRecordError)) throw error;
-        list.refused.push({ key: error.key, issues: error.issues });
-      }
-    }
-    return list;
+    const { parsed, refused } = parseEach(await this.queryAll('pk = :pk', { ':pk': HELD_RESOLUTIONS_PK }), parseHeldItem);
+    return { held: parsed, refused };
   }
 
   /** Raises the incident's tier level (never lowers it) and sets or clears the next escalation. */

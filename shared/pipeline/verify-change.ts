@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { InvalidInputError, TransientError } from '../errors';
+import { StateRecordError } from '../state/state-records';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
 import { metricWindow } from '../playbooks/metric-window';
@@ -59,7 +60,7 @@ export interface VerifyChangeDeps {
   runtime: RuntimeConfig;
   clock: Clock;
   logger: Logger;
-  /** Counts `value` of a metric (the verify sweep's HealthChecksOverdue and HealthChecksLeftForNextSweep). */
+  /** Counts `value` of a metric (the verify sweep's HealthChecksOverdue, HealthChecksLeftForNextSweep, VerifyDueRefused and HealthChecksRefused). */
   metric?(name: string, value: number): void;
 }
 
@@ -227,7 +228,15 @@ export async function runVerifyHandler(deps: VerifyChangeDeps, raw: unknown, bud
 export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget = {}): Promise<Decision> {
   const { runtime, clock, services, logger } = deps;
   const now = clock.now();
-  const overdue = planVerifySweep(await services.store.verifyDue(), now);
+  const listed = await services.store.verifyDue();
+  // An entry not as the automation writes it is refused on its own (review 18c R18-13, decision 299, as 292 for held
+  // resolutions): logged with its key and issues, counted, named in the answer; not thrown (no retry makes it valid) and
+  // not deleted (bad input: no mutation). The others are swept.
+  for (const entry of listed.refused) {
+    logger.error('verify sweep: a listed health check entry is not one the automation writes, refused; the others are swept', { record: entry.key, issues: entry.issues });
+  }
+  if (listed.refused.length) deps.metric?.('VerifyDueRefused', listed.refused.length);
+  const overdue = planVerifySweep(listed.due, now);
   if (overdue.length) deps.metric?.('HealthChecksOverdue', overdue.length);
   const label = (check: OverdueCheck): string => `${check.playbook} on ${check.incidentKey} (${check.lateMinutes} min late)`;
   const run = await runBounded(
@@ -242,12 +251,21 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
   );
   const outcomes: string[] = [];
   const failed: string[] = [];
+  const unjudgeable: string[] = [];
   for (const { item: check, result } of run.settled) {
     if (result.status === 'fulfilled') {
       outcomes.push(`${label(check)}: ${result.value.outcome}`);
       continue;
     }
     const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
+    if (result.reason instanceof StateRecordError) {
+      // The check's own record (its change, or its claim) is not as the automation writes it (review 18c R18-14, decision
+      // 296): no retry makes it valid, so the sweep does not throw for it; it is logged, counted and named, and stays
+      // listed (no mutation on bad input), named again by each sweep until its TTL. Its schedule's own delivery still throws.
+      logger.error('verify sweep: a listed health check cannot be judged, its record is not one the automation writes; judge it by hand', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, record: result.reason.key, issues: result.reason.issues });
+      unjudgeable.push(`${label(check)}: ${message}`);
+      continue;
+    }
     logger.error('verify sweep: an overdue health check failed; the others go on', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, error: message });
     failed.push(`${label(check)}: ${message}`);
   }
@@ -258,14 +276,20 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
     logger.warn('verify sweep: out of time, overdue health checks left for the next sweep', { left: run.left.length, done: run.settled.length, overdue: overdue.length, remainingMs: run.stoppedWithMs, checks: run.left.map(label) });
     deps.metric?.('HealthChecksLeftForNextSweep', run.left.length);
   }
-  if (failed.length) throw new TransientError(`verify sweep: ${failed.length} failed of ${overdue.length} overdue health checks (${failed.join('; ')})${left}; retried`);
+  if (unjudgeable.length) deps.metric?.('HealthChecksRefused', unjudgeable.length);
+  const refusedNote = `${
+    listed.refused.length
+      ? `; ${listed.refused.length} listed entr${listed.refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${listed.refused.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ')}`
+      : ''
+  }${unjudgeable.length ? `; ${unjudgeable.length} not judged, a record not as the automation writes it (judge by hand): ${unjudgeable.join('; ')}` : ''}`;
+  if (failed.length) throw new TransientError(`verify sweep: ${failed.length} failed of ${overdue.length} overdue health checks (${failed.join('; ')})${left}${refusedNote}; retried`);
   const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;
   return {
     playbook: VERIFY_HANDLER,
     outcome: 'skipped',
-    reason: overdue.length
+    reason: `${overdue.length
       ? `swept ${swept} overdue health check${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}`
-      : `no health check more than ${SWEEP_GRACE_MINUTES} min past due`,
+      : `no health check more than ${SWEEP_GRACE_MINUTES} min past due`}${refusedNote}`,
     environment: runtime.environment,
     region: runtime.region,
     dryRun: runtime.dryRun,

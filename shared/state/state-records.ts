@@ -33,6 +33,31 @@ export class StateRecordError extends PermanentError {
   }
 }
 
+/** A list entry read back and refused, by key and fields (decision 292's per-entry parse). */
+export interface RefusedEntry {
+  key: StateKey;
+  issues: readonly string[];
+}
+
+/**
+ * Parses each item of a list read from the state table on its own (decisions 292 and 299): one that is not as the
+ * automation writes it (forged, corrupted, or a newer release's read by a rolled-back one) is answered in `refused` with
+ * its key and fields, and keeps none of the others from the reader. Anything but a StateRecordError is thrown.
+ */
+export function parseEach<T>(items: Iterable<Record<string, unknown>>, parse: (key: StateKey, item: Record<string, unknown>) => T): { parsed: T[]; refused: RefusedEntry[] } {
+  const parsed: T[] = [];
+  const refused: RefusedEntry[] = [];
+  for (const item of items) {
+    try {
+      parsed.push(parse({ pk: String(item.pk), sk: String(item.sk) }, item));
+    } catch (error) {
+      if (!(error instanceof StateRecordError)) throw error;
+      refused.push({ key: error.key, issues: error.issues });
+    }
+  }
+  return { parsed, refused };
+}
+
 /** 9999-12-31T23:59:59Z: any epoch-seconds field beyond it is not a time this automation wrote. */
 export const MAX_EPOCH_SECONDS = 253402300799;
 /** nextResourceState keeps the last hour's change times plus one; the hourly budget's schema caps it far below this. */

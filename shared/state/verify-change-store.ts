@@ -6,7 +6,13 @@ import type { SdkClientConfig } from '../aws/client-config';
 import type { RuntimeConfig } from '../config/load-config';
 import type { VerifyDue } from '../pipeline/plan-verify-sweep';
 import { IncidentStore, VERIFY_DUE_PK, verifyDueKey, type IncidentStoreOptions } from './incident-store';
-import { parseVerifyDueItem } from './state-records';
+import { parseEach, parseVerifyDueItem, type RefusedEntry } from './state-records';
+
+/** The verify sweep's list: the checks listed, and the entries refused (by key and fields, decision 299). */
+export interface VerifyDueList {
+  due: VerifyDue[];
+  refused: RefusedEntry[];
+}
 
 export class VerifyChangeStore extends IncidentStore {
   constructor(
@@ -21,9 +27,13 @@ export class VerifyChangeStore extends IncidentStore {
     await this.documents.send(new DeleteCommand({ TableName: this.settings.tableName, Key: verifyDueKey(playbook, incidentKey) }));
   }
 
-  /** Every health check listed and not answered yet (consistent reads, every page); an entry not as written throws. */
-  async verifyDue(): Promise<VerifyDue[]> {
-    const listed: VerifyDue[] = [];
+  /**
+   * Every health check listed and not answered yet (consistent reads, every page). Each entry is parsed on its own
+   * (review 18c R18-13, decision 299, as 292 did for held resolutions): one not as the automation writes it is in
+   * `refused` with its key and fields, and keeps none of the others from the sweep.
+   */
+  async verifyDue(): Promise<VerifyDueList> {
+    const items: Array<Record<string, unknown>> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
@@ -35,10 +45,11 @@ export class VerifyChangeStore extends IncidentStore {
           ConsistentRead: true,
         }),
       );
-      for (const item of page.Items ?? []) listed.push(parseVerifyDueItem({ pk: String(item.pk), sk: String(item.sk) }, item));
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return listed;
+    const { parsed, refused } = parseEach(items, parseVerifyDueItem);
+    return { due: parsed, refused };
   }
 }
 

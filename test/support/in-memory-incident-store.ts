@@ -1,7 +1,8 @@
 // An in-memory stand-in for IncidentStore with the same claim / lease / version semantics, for unit tests and benchmarks.
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry, ClaimRecord, ClaimResult, ResourceState } from '../../shared/state/incident-store';
-import type { VerifyChangeStore } from '../../shared/state/verify-change-store';
+import type { RefusedEntry } from '../../shared/state/state-records';
+import type { VerifyChangeStore, VerifyDueList } from '../../shared/state/verify-change-store';
 import { TransientError } from '../../shared/errors';
 
 type StorePort = Pick<
@@ -27,8 +28,11 @@ export class InMemoryIncidentStore implements StorePort {
     this.verifyList.delete(`${incidentKey}#${playbook}`);
   }
 
-  async verifyDue(): Promise<Array<{ playbook: string; incidentKey: string; dueAt: string }>> {
-    return [...this.verifyList.values()].map((entry) => ({ ...entry }));
+  /** Entries of the list the store refused (not as the automation writes them): named by the sweep, never run. */
+  readonly verifyRefused: RefusedEntry[] = [];
+
+  async verifyDue(): Promise<VerifyDueList> {
+    return { due: [...this.verifyList.values()].map((entry) => ({ ...entry })), refused: this.verifyRefused.map((entry) => ({ ...entry })) };
   }
 
   async claim(playbook: string, incidentKey: string, now: Date): Promise<ClaimResult> {

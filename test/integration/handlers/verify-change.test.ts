@@ -2,7 +2,7 @@
 // the real SDK against the emulator: the metrics are put with PutMetricData, the Scheduler driver plays the clock.
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { verifyScheduleName } from '../../../shared/pipeline/verify-schedule-name';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
@@ -139,9 +139,17 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     const dueAt = new Date(Date.now() - 17 * MINUTE_MS - 30_000).toISOString();
     await h.account.dynamo.send(new UpdateCommand({ TableName: h.account.topology.stateTable.name, Key: listedKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt } }));
     await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    // Beside it, an entry not as the automation writes it (a field a newer release might add; decision 299): refused and
+    // named, and it keeps none of the others from the sweep; left in the table (bad input: no mutation).
+    const forgedKey = { pk: 'VERIFY-DUE', sk: verifyScheduleName('scale-consumers', `${incidentKey}-forged`) };
+    await h.account.dynamo.send(
+      new PutCommand({ TableName: h.account.topology.stateTable.name, Item: { ...forgedKey, playbook: 'scale-consumers', incidentKey: `${incidentKey}-forged`, dueAt, attempts: 1 } }),
+    );
 
     const swept = await h.verify({ action: 'sweep' });
-    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped', reason: `swept 1 overdue health check: scale-consumers on ${incidentKey} (17 min late): escalate` });
+    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped', reason: expect.stringMatching(new RegExp(`^swept 1 overdue health check: scale-consumers on ${escape(incidentKey)} \\(17 min late\\): escalate; 1 listed entry refused \\(not as the automation writes them\\): VERIFY-DUE / ${escape(forgedKey.sk)} \\(.*attempts.*\\)$`)) });
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: forgedKey, ConsistentRead: true }))).Item).toMatchObject({ attempts: 1 });
+    await h.account.dynamo.send(new DeleteCommand({ TableName: h.account.topology.stateTable.name, Key: forgedKey }));
     expect(await maximumConcurrency(h.account)).toBe(50);
     const published = await publishedDecisions(h.account);
     expect(published).toEqual([expect.objectContaining({ outcome: 'escalate', playbook: 'scale-consumers', escalation: { cause: 'made-worse' } })]);

@@ -8,7 +8,7 @@ import { InvalidInputError, TransientError } from '../../../shared/errors';
 import { checkDueAt, planVerifySweep, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_RESERVE_MS } from '../../../shared/pipeline/plan-verify-sweep';
 import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { runVerifyHandler, runVerifySweep, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
-import { parseVerifyHandlerInput } from '../../../shared/pipeline/verify-change-plan';
+import { parseVerifyHandlerInput, verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { verifyScheduleName } from '../../../shared/pipeline/verify-schedule-name';
 import { parseVerifyDueItem, StateRecordError } from '../../../shared/state/state-records';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
@@ -226,6 +226,56 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     await runVerifySweep(w.deps, { remainingMs: () => 60_000 });
     expect([...w.knobs.values()].map((k) => k.healthReads)).toEqual([1, 1, 1]);
     expect(w.published.every((d) => d.reason.includes('checked 13 min late'))).toBe(true);
+  });
+});
+
+describe('runVerifySweep: entries and records not as the automation writes them (review 18c; decision 299)', () => {
+  it('a listed entry the store refuses is logged, counted and named; the valid check beside it is run; the sweep does not throw', async () => {
+    const w = await world(0);
+    w.store.verifyRefused.push({ key: { pk: 'VERIFY-DUE', sk: 'verify-forged' }, issues: ['attempts: not a field the automation writes'] });
+    w.at(10);
+    const swept = await runVerifySweep(w.deps);
+    expect(swept.reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(10 min late\): skipped; 1 listed entry refused \(not as the automation writes them\): VERIFY-DUE \/ verify-forged \(attempts: not a field the automation writes\)$/);
+    expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([1, 0]);
+    expect(w.metrics.get('VerifyDueRefused')).toBe(1);
+    // With nothing overdue the refused entry is still named.
+    expect((await runVerifySweep(w.deps)).reason).toMatch(/^no health check more than 5 min past due; 1 listed entry refused/);
+  });
+
+  it('a listed check whose record is refused is named and counted by each sweep, never thrown for; the other check is judged', async () => {
+    const w = await world(0, [incident(1), incident(2)]);
+    const real = w.store.getClaim.bind(w.store);
+    w.store.getClaim = async (pb: string, key: string) => {
+      if (key === incident(1)) throw new StateRecordError({ pk: `INCIDENT#${key}`, sk: `CLAIM#${pb}` }, ['intent: forged']);
+      return real(pb, key);
+    };
+    w.at(10);
+    for (let sweep = 0; sweep < 3; sweep += 1) {
+      const swept = await runVerifySweep(w.deps);
+      expect(swept.reason).toMatch(/; 1 not judged, a record not as the automation writes it \(judge by hand\): test-playbook on .*OOM#2026-03-05T10:00:01.*intent: forged$/);
+    }
+    expect(w.knobs.get(incident(2))?.healthReads).toBe(1);
+    expect(w.metrics.get('HealthChecksRefused')).toBe(3);
+    // Not deleted (bad input: no mutation): it stays listed, named by each sweep until its TTL.
+    expect([...w.store.verifyList.values()].map((e) => e.incidentKey)).toEqual([incident(1)]);
+    // Its schedule's own delivery still throws (retried, then the failure destination keeps it).
+    await expect(w.schedule(incident(1))).rejects.toThrow(StateRecordError);
+  });
+
+  it('a duplicate that finds the check still running leaves it listed for its holder; once the holder is gone, a later sweep judges and unlists it', async () => {
+    const w = await world(0);
+    // The schedule holds the check's claim (IN_PROGRESS) while the sweep runs.
+    w.at(10);
+    const held = await w.store.claim(verifyClaimName(PLAYBOOK), incident(1), w.clock.now());
+    expect(held.claimed).toBe(true);
+    const swept = await runVerifySweep(w.deps);
+    expect(swept.findings).toEqual([expect.stringMatching(/\(10 min late\): skipped$/)]);
+    expect(w.knob.healthReads).toBe(0);
+    expect(w.store.verifyList.size).toBe(1);
+    // The holder died; its lease (120 s) has long run out: the next sweep takes the claim over, judges once and unlists.
+    w.at(15);
+    await runVerifySweep(w.deps);
+    expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([1, 0]);
   });
 });
 
