@@ -41,6 +41,19 @@ const OVERDUE_NOTE =
   'The escalation sweep pages a tier 5 min past due, every 5 min (decision 264): still listed after that, the sweep stopped or failed too. ' +
   'Acknowledge it (runbook ack <incident>) or notify the next tier now (NotificationService-EscalateToNextTier).';
 
+/**
+ * The unresolved list's records refused (decision 300): an index entry, or the incident record it names, that is not as
+ * the automation writes it. Named with its key and fields; its incident, if it is one, is not in the list above and the
+ * escalation sweep does not climb its ladder.
+ */
+export function refusedIncidentsNote(refused: ReadonlyArray<{ key: { pk: string; sk: string }; issues: readonly string[] }>): string {
+  return [
+    `REFUSED: ${refused.length} record${refused.length === 1 ? '' : 's'} of the open incidents ${refused.length === 1 ? 'is' : 'are'} not as the automation writes ${refused.length === 1 ? 'it' : 'them'} (forged, corrupted, or a newer release's); not listed, and the escalation sweep does not climb ${refused.length === 1 ? 'its' : 'their'} ladder:`,
+    ...refused.map((r) => `  ${r.key.pk} / ${r.key.sk}: ${r.issues.join('; ')}`),
+    'Read the record (aws dynamodb get-item) before trusting or deleting it.',
+  ].join('\n');
+}
+
 export async function incidentsCommand(options: IncidentsOptions): Promise<number> {
   if (options.environment) process.env.RUNBOOK_ENVIRONMENT = options.environment;
   let config;
@@ -52,7 +65,10 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
   }
   const { db, store } = escalationStore(config);
   try {
-    const incidents = (await store.listUnresolved()).filter((i) => !options.environment || i.environment === options.environment);
+    // Each record parsed on its own (decision 300): one refused is named below, and the others are listed.
+    const unresolved = await store.listUnresolved();
+    const incidents = unresolved.incidents.filter((i) => !options.environment || i.environment === options.environment);
+    const refused = unresolved.refused;
     // Which table was read, where: each region keeps its own (production's DR region too), so "none" names its place.
     const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '(no region)';
     // Naming the account is a courtesy: the table was read all the same.
@@ -63,11 +79,23 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
     const now = new Date();
     const overdue = new Set(incidents.filter((i) => escalationOverdue(i, now)).map((i) => i.incidentId));
     if (options.json) {
-      console.log(JSON.stringify({ source, incidents: incidents.map((i) => ({ ...i, reopens: i.reopens ?? 0, ...(overdue.has(i.incidentId) ? { nextEscalationOverdue: true } : {}) })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            source,
+            incidents: incidents.map((i) => ({ ...i, reopens: i.reopens ?? 0, ...(overdue.has(i.incidentId) ? { nextEscalationOverdue: true } : {}) })),
+            ...(refused.length ? { refused: refused.map((r) => ({ record: r.key, issues: r.issues })) } : {}),
+          },
+          null,
+          2,
+        ),
+      );
+      if (refused.length) console.error(refusedIncidentsNote(refused));
       return EXIT.ok;
     }
     if (incidents.length === 0) {
-      console.log(`no open incidents (${where})`);
+      console.log(`no open incidents${refused.length ? ' that could be read' : ''} (${where})`);
+      if (refused.length) console.log(`\n${refusedIncidentsNote(refused)}`);
       return EXIT.ok;
     }
     console.log(`open incidents (${where})`);
@@ -89,6 +117,7 @@ export async function incidentsCommand(options: IncidentsOptions): Promise<numbe
       ),
     );
     if (overdue.size > 0) console.log(`\n${OVERDUE_NOTE}`);
+    if (refused.length) console.log(`\n${refusedIncidentsNote(refused)}`);
     console.log(`\nAcknowledge one with: runbook ack <incident>`);
     return EXIT.ok;
   } catch (error) {

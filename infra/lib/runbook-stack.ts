@@ -180,6 +180,8 @@ export class RunbookStack extends Stack {
         : undefined;
     // The timers' own failures (no DLQ on a schedule) page through the health topic too; its policy is written once all are known.
     timers?.watchHealth(health);
+    // Decision 300: a sweep that keeps running out of time pages too (it returns success, counting what it left).
+    if (timers && names.has(TIMER_HANDLER)) timers.watchSweepBacklog(health, environment);
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
     const drScope = disasterRecoveryScope(config, environment, this.region);

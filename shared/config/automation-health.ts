@@ -1,6 +1,7 @@
 // Pure: the automation's own health alarms (its dead-letter queues "not empty") and who they reach (review 12, R12-9).
 // Infra deploys them (infra/lib/constructs/dead-letter-queue.ts, automation-health-topic.ts); the sandbox provisions the
 // same definitions (sandbox/automation-health.ts), so the emulator plays what the template deploys.
+import { METRICS_NAMESPACE, SERVICE_NAME } from './names';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
 /**
@@ -111,11 +112,64 @@ export const SWEEP_CONCURRENCY = 4;
 
 /**
  * Project default (review 17 R17-6): the sweep starts no further timer once the function has less than this left of its
- * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING). The
- * reserve lets the timers already started finish (a few calls each, at the clients' 10 s request timeout one slow call
- * still fits) rather than be cut off by the timeout; what is left is counted and done by the next sweep.
+ * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING); what
+ * is left is counted and done by the next sweep. The reserve lets timers started finish when their calls are slow but
+ * answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does NOT bound one timer (review 18b R18-10, decision
+ * 300): one call may take 4 attempts (shared/aws/client-config.ts) of up to 2 s connect + 10 s request each, plus the
+ * retry backoff, about 50 s, and a timer is several calls in sequence. A timer cut off by the Lambda timeout after its
+ * SNS publish and before the send is recorded is published again once the claim's lease ends (the retry or the next
+ * sweep): a second page of the same tier, up to SWEEP_CONCURRENCY at once. That risk is stated, not closed (per-call
+ * deadlines on the sweep path are not built).
  */
 export const SWEEP_RESERVE_MS = 20_000;
+
+/**
+ * The metric the escalation sweep counts its overdue timers left for the next sweep with (decision 284): escalation-timer
+ * adds it through Powertools Metrics (namespace METRICS_NAMESPACE; dimensions service, environment and handler,
+ * create-escalation-handlers.ts), only when a sweep stopped at SWEEP_RESERVE_MS with timers not started.
+ */
+export const SWEEP_LEFT_METRIC = 'TimersLeftForNextSweep';
+
+/**
+ * The escalation sweep falling behind (review 18b R18-9, decision 300; project default): since 284 a sweep that runs out
+ * of time returns success and counts SWEEP_LEFT_METRIC, so a backlog that persists would delay pages with no alarm (before
+ * 284 the cut-off sweep failed into the failed-invocations queue, whose alarm pages). Sum > 0 in 2 of 2 periods of
+ * SWEEP_EVERY_MINUTES: one sweep leaving timers is the designed overflow after a burst (the next one does them, 5 min
+ * on); two sweeps in a row leaving timers means the backlog is not draining and tiers are paged 10 min or more late.
+ * Missing data (a sweep that left nothing publishes no point for it) is not breaching.
+ */
+export interface SweepBacklogAlarmSpec {
+  alarmName: string;
+  alarmDescription: string;
+  namespace: typeof METRICS_NAMESPACE;
+  metricName: typeof SWEEP_LEFT_METRIC;
+  /** As Powertools writes them for escalation-timer: its service, the environment and the handler. */
+  dimensions: { service: typeof SERVICE_NAME; environment: string; handler: 'escalation-timer' };
+  statistic: 'Sum';
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  threshold: number;
+  comparisonOperator: 'GreaterThanThreshold';
+  treatMissingData: 'notBreaching';
+}
+
+export function sweepBacklogAlarmSpec(environment: string): SweepBacklogAlarmSpec {
+  return {
+    alarmName: `${SERVICE_NAME} escalation sweep leaving overdue timers`,
+    alarmDescription: `Two escalation sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue escalation timers not started (${METRICS_NAMESPACE} ${SWEEP_LEFT_METRIC}): escalation-timer runs out of time before the backlog is done, so tiers are paged ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the escalation-timer log ("escalation sweep: out of time"), at the latency of DynamoDB, CloudWatch DescribeAlarms, SNS and Scheduler, and at EventBridge Scheduler's own alarm; runbook incidents shows each late escalation as OVERDUE.`,
+    namespace: METRICS_NAMESPACE,
+    metricName: SWEEP_LEFT_METRIC,
+    dimensions: { service: SERVICE_NAME, environment, handler: 'escalation-timer' },
+    statistic: 'Sum',
+    periodSeconds: SWEEP_EVERY_MINUTES * 60,
+    evaluationPeriods: 2,
+    datapointsToAlarm: 2,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+  };
+}
 
 /**
  * The escalation sweep's Input, as its EventBridge rule sends it (a constant target Input) and nothing else. Anyone who may

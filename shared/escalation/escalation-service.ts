@@ -19,7 +19,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
-import { dueAtOf, HELD_REFUSED_RUNS_BEFORE_ASIDE, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
+import { dueAtOf, HELD_REFUSED_RUNS_BEFORE_ASIDE, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_LEFT_METRIC, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
 import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -347,7 +347,8 @@ export class EscalationService {
    * lists) that fails does not keep the others from being swept; the sweep then throws, so Lambda retries it and the
    * failure destination keeps it. A held entry that is not as the store writes it is refused alone (logged, counted
    * HeldEntriesRefused, named in the answer; not thrown), and one whose incident's records stay refused is set aside after
-   * HELD_REFUSED_RUNS_BEFORE_ASIDE runs (heldRefused; decision 292). The timers run SWEEP_CONCURRENCY at once (one incident's in order), and none starts
+   * HELD_REFUSED_RUNS_BEFORE_ASIDE runs (heldRefused; decision 292). An unresolved incident's index entry or record refused
+   * is the same: logged, counted UnresolvedRecordsRefused, named, the other ladders swept (decision 300). The timers run SWEEP_CONCURRENCY at once (one incident's in order), and none starts
    * once `budget.remainingMs()` is within SWEEP_RESERVE_MS (review 17 R17-6): those left are logged, counted
    * (TimersLeftForNextSweep) and named in the result, and the next sweep does them, said as late as they then are.
    */
@@ -369,11 +370,21 @@ export class EscalationService {
       this.ctx.log.error('escalation sweep: a held resolution entry is not one the automation writes, refused; the others are swept', { record: entry.key, issues: entry.issues });
       this.ctx.count?.('HeldEntriesRefused');
     }
-    const refusedNote = refused.length
-      ? `; ${refused.length} held resolution entr${refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${refused.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ')}`
-      : '';
+    // The same for the unresolved list (decision 300): an index entry, or the incident record it names, refused alone.
+    const refusedOpen = unresolved.status === 'fulfilled' ? unresolved.value.refused : [];
+    for (const record of refusedOpen) {
+      this.ctx.log.error('escalation sweep: an unresolved incident\'s record is not one the automation writes, refused; the others are swept', { record: record.key, issues: record.issues });
+      this.ctx.count?.('UnresolvedRecordsRefused');
+    }
+    const named = (records: ReadonlyArray<{ key: { pk: string; sk: string }; issues: readonly string[] }>): string =>
+      records.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ');
+    const refusedNote =
+      (refusedOpen.length
+        ? `; ${refusedOpen.length} unresolved incident record${refusedOpen.length === 1 ? '' : 's'} refused (not as the automation writes them; that incident's ladder is not swept): ${named(refusedOpen)}`
+        : '') +
+      (refused.length ? `; ${refused.length} held resolution entr${refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${named(refused)}` : '');
     const overdue = planSweep(
-      unresolved.status === 'fulfilled' ? unresolved.value : [],
+      unresolved.status === 'fulfilled' ? unresolved.value.incidents : [],
       this.ctx.policy,
       now,
       (incident) => this.alarmLocation(incident),
@@ -414,7 +425,7 @@ export class EscalationService {
         remainingMs: run.stoppedWithMs,
         timers: run.left.map((timer) => `${timer.input.incidentId} ${timerLabel(timer.input)} (${timer.lateMinutes} min late)`),
       });
-      this.ctx.count?.('TimersLeftForNextSweep', run.left.length);
+      this.ctx.count?.(SWEEP_LEFT_METRIC, run.left.length);
     }
     if (failed.length) throw new TransientError(`escalation sweep: ${failed.length} failed of ${overdue.length} overdue timers and 2 lists (${failed.join('; ')})${left}${refusedNote}; retried`);
     const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;

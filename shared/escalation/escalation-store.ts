@@ -11,7 +11,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
-import { parseEach, type RefusedEntry, type StateKey } from '../state/state-records';
+import { parseEach, StateRecordError, type RefusedEntry, type StateKey } from '../state/state-records';
 import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
 import type { HeldResolution } from './plan-sweep';
@@ -35,6 +35,16 @@ import { epochSeconds, expiresAtSeconds } from '../state/record-expiry';
 /** The sweep's held list (decision 281), each entry parsed on its own (decision 292): those refused, by key and fields. */
 export interface HeldList {
   held: HeldResolution[];
+  refused: RefusedEntry[];
+}
+
+/**
+ * The unresolved incidents, each index entry and its incident parsed on their own (decision 300): an entry, or the
+ * incident record it names, that is not as the store writes it is in `refused` (the record refused: the entry's or the
+ * incident's key) and keeps none of the others from the sweep or from `runbook incidents`.
+ */
+export interface UnresolvedList {
+  incidents: Incident[];
   refused: RefusedEntry[];
 }
 
@@ -956,16 +966,33 @@ export class EscalationStore {
     );
   }
 
-  /** Every incident not yet resolved, oldest alarm first. */
-  async listUnresolved(): Promise<Incident[]> {
-    const incidents: Incident[] = [];
+  /**
+   * Every incident not yet resolved, oldest alarm first. Each index entry, and the incident record it names, is parsed on
+   * its own (decision 300, as 292 did for the held list): one that is not as the store writes it (forged, corrupted, a
+   * newer release's) is in `refused` with its key and fields, and the others are listed. Any other failure (a throttled
+   * Query or GetItem) still rejects the whole list: a retry may read it.
+   */
+  async listUnresolved(): Promise<UnresolvedList> {
+    const list: UnresolvedList = { incidents: [], refused: [] };
+    const refusedKeys = new Set<string>();
     for (const item of await this.queryAll('pk = :pk', { ':pk': OPEN_INCIDENTS_PK })) {
-      const incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
+      let incident: Incident | undefined;
+      try {
+        incident = await this.get(parseIndexItem(keyOf(item), item).incidentId);
+      } catch (error) {
+        if (!(error instanceof StateRecordError)) throw error;
+        // A re-opened incident has an entry per state change: its refused record is named once.
+        const named = `${error.key.pk}\u0000${error.key.sk}`;
+        if (!refusedKeys.has(named)) list.refused.push({ key: error.key, issues: error.issues });
+        refusedKeys.add(named);
+        continue;
+      }
       // An index entry whose incident is resolved (or gone) is skipped: resolve and forget are two writes.
       // A re-opened incident is listed once, whichever of its state changes' entries is found first.
-      if (incident && incident.status !== 'RESOLVED' && !incidents.some((i) => i.incidentId === incident.incidentId)) incidents.push(incident);
+      const found = incident;
+      if (found && found.status !== 'RESOLVED' && !list.incidents.some((i) => i.incidentId === found.incidentId)) list.incidents.push(found);
     }
-    return incidents;
+    return list;
   }
 
   /** Every unresolved incident of an alarm (oldest first), for the OK state change that resolves them. */

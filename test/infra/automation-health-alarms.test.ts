@@ -130,6 +130,8 @@ async function healthAlarmReach(synthesized: SynthesizedApp, stackName: string, 
 const DEAD_LETTER_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
 const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke escalation-timer';
 const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
+/** Decision 300: the escalation sweep leaving overdue timers two sweeps in a row (where escalation-timer is deployed). */
+const SWEEP_BACKLOG = 'notification-runbooks escalation sweep leaving overdue timers';
 /** Both regions deploy both Scheduler lanes (escalation timers, health checks after a change). */
 /** R14-7: each deployed handler's "events waiting" alarm (every handler is invoked asynchronously). */
 const eventsWaiting = (...handlers: string[]): string[] => handlers.map((h) => `notification-runbooks-${h} events waiting over 2 min`);
@@ -138,12 +140,14 @@ const OPERATIONS_HEALTH: Record<string, string[]> = {
     ...DEAD_LETTER_HEALTH,
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
+    SWEEP_BACKLOG,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change'),
   ],
   'us-west-2': [
     ...DEAD_LETTER_HEALTH,
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
+    SWEEP_BACKLOG,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'),
   ],
 };

@@ -19,6 +19,8 @@ export interface HealthAlarmSpec {
   threshold: number;
   comparisonOperator: 'GreaterThanThreshold';
   evaluationPeriods: number;
+  /** Unset: every period evaluated must breach (CloudWatch's default, evaluationPeriods). */
+  datapointsToAlarm?: number;
   treatMissingData: 'ignore' | 'notBreaching';
 }
 
@@ -72,6 +74,7 @@ export class AutomationHealthTopic extends Construct {
       threshold: spec.threshold,
       comparisonOperator: COMPARISON[spec.comparisonOperator],
       evaluationPeriods: spec.evaluationPeriods,
+      ...(spec.datapointsToAlarm !== undefined ? { datapointsToAlarm: spec.datapointsToAlarm } : {}),
       treatMissingData: TREAT_MISSING_DATA[spec.treatMissingData],
     });
     this.watch(alarm);

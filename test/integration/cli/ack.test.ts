@@ -1,7 +1,7 @@
 // `runbook ack` as an on-call engineer runs it: a real process against the emulator's state table. The acknowledger
 // recorded is the principal of the credentials used, as STS names it, whatever --by says (decision 174).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import type { Incident } from '../../../shared/escalation/incident';
 import { provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -63,6 +63,26 @@ describe('runbook ack', () => {
     expect(parsed.incidents).toEqual([expect.objectContaining({ incidentId, status: 'OPEN', level: 1, nextLevel: 2, reopens: 0 })]);
     const none = await runCli(['incidents', '-e', 'staging'], account.env);
     expect(none.stdout).toBe(`no open incidents (state table ${account.topology.stateTable.name}, account ${account.accountId}, us-east-1, environment staging)\n`);
+  });
+
+  it('lists what it can read beside a forged index entry and names the entry under REFUSED, exit 0 (decision 300)', async () => {
+    const forged = { pk: 'ESCALATION-OPEN', sk: '2026-11-25T14:00:00.000+0000#x' };
+    await account.dynamo.send(new PutCommand({ TableName: account.topology.stateTable.name, Item: { ...forged, incidentId: 'inc-../../x' } }));
+    try {
+      const table = await runCli(['incidents'], account.env);
+      expect(table.status).toBe(0);
+      expect(table.stdout).toMatch(new RegExp(`${incidentId}\\s+OPEN\\s`));
+      expect(table.stdout).toContain(
+        'REFUSED: 1 record of the open incidents is not as the automation writes it (forged, corrupted, or a newer release\'s); not listed, and the escalation sweep does not climb its ladder:\n  ESCALATION-OPEN / 2026-11-25T14:00:00.000+0000#x: incidentId: must be an incident id (inc- and 12 hex digits)\n',
+      );
+      const json = await runCli(['incidents', '--json'], account.env);
+      expect(json.status).toBe(0);
+      const parsed = JSON.parse(json.stdout) as { incidents: Incident[]; refused: unknown };
+      expect(parsed.incidents.map((i) => i.incidentId)).toEqual([incidentId]);
+      expect(parsed.refused).toEqual([{ record: forged, issues: ['incidentId: must be an incident id (inc- and 12 hex digits)'] }]);
+    } finally {
+      await account.dynamo.send(new DeleteCommand({ TableName: account.topology.stateTable.name, Key: forged }));
+    }
   });
 
   it('records the caller\'s principal (STS) as the acknowledger, and --by only as a self-declared note, and exits 0', async () => {

@@ -304,7 +304,7 @@ async function incidentInDr(incidentId: string) {
 async function unresolvedInDr() {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient(at(DR)));
   try {
-    return await new EscalationStore(db, { tableName: dr.stateTable.name, retentionDays: 30, leaseSeconds: 60 }).listUnresolved();
+    return (await new EscalationStore(db, { tableName: dr.stateTable.name, retentionDays: 30, leaseSeconds: 60 }).listUnresolved()).incidents;
   } finally {
     db.destroy();
   }

@@ -1,5 +1,5 @@
 // `runbook incidents`' RE-OPENED column: how often a flapping alarm's incident came back (decisions 204, 212).
-import { reopenedColumn } from '../../../cli/incidents';
+import { refusedIncidentsNote, reopenedColumn } from '../../../cli/incidents';
 
 describe('runbook incidents RE-OPENED column', () => {
   it.each([
@@ -10,5 +10,17 @@ describe('runbook incidents RE-OPENED column', () => {
     ['a re-opened item without its first state change (written before 204 kept it): its own alarm time', { reopens: 3 }, '3 (fired 4x since 2026-12-06T11:00:00.000+0000)'],
   ])('%s', (_case, fields, expected) => {
     expect(reopenedColumn({ alarmTime: '2026-12-06T11:00:00.000+0000', ...fields })).toBe(expected);
+  });
+});
+
+describe('runbook incidents names the records it refused (decision 300)', () => {
+  it('each refused record by key and fields, and that its ladder is not swept', () => {
+    expect(refusedIncidentsNote([{ key: { pk: 'ESCALATION-OPEN', sk: 't#x' }, issues: ['incidentId: must be an incident id (inc- and 12 hex digits)'] }])).toBe(
+      [
+        "REFUSED: 1 record of the open incidents is not as the automation writes it (forged, corrupted, or a newer release's); not listed, and the escalation sweep does not climb its ladder:",
+        '  ESCALATION-OPEN / t#x: incidentId: must be an incident id (inc- and 12 hex digits)',
+        'Read the record (aws dynamodb get-item) before trusting or deleting it.',
+      ].join('\n'),
+    );
   });
 });

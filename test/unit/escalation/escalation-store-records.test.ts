@@ -86,25 +86,49 @@ describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {
     expect(error.issues).toEqual([issue]);
   });
 
-  it('listUnresolved refuses an index entry naming something that is not an incident id', async () => {
+  it('listUnresolved refuses an index entry naming something that is not an incident id, and still lists the valid incident beside it (decision 300)', async () => {
     const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: 'inc-../../x' });
-    const error = await refused(storeOver(table).listUnresolved());
-    expect(error.key).toEqual({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' });
-    expect(error.issues).toEqual(['incidentId: must be an incident id (inc- and 12 hex digits)']);
+    expect(await storeOver(table).listUnresolved()).toEqual({
+      incidents: [incident()],
+      refused: [{ key: { pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' }, issues: ['incidentId: must be an incident id (inc- and 12 hex digits)'] }],
+    });
   });
 
   it.each([
     ['a prefix', `x/${ID}`],
     ['a suffix', `${ID}/../x`],
-  ])('listUnresolved refuses an index entry whose incident id is a genuine one with %s', async (_what, forgedId) => {
+  ])('listUnresolved refuses an index entry whose incident id is a genuine one with %s, and still lists the valid incident', async (_what, forgedId) => {
     const table = new InMemoryDynamoTable();
     await storeOver(table).create(incident(), NOW);
     table.forge({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x', incidentId: forgedId });
-    const error = await refused(storeOver(table).listUnresolved());
-    expect(error.key).toEqual({ pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' });
-    expect(error.issues).toEqual(['incidentId: must be an incident id (inc- and 12 hex digits)']);
+    const list = await storeOver(table).listUnresolved();
+    expect(list.incidents.map((i) => i.incidentId)).toEqual([ID]);
+    expect(list.refused).toEqual([{ key: { pk: 'ESCALATION-OPEN', sk: '2026-12-05T22:00:00.000+0000#x' }, issues: ['incidentId: must be an incident id (inc- and 12 hex digits)'] }]);
+  });
+
+  it('listUnresolved refuses an incident record that is not as the store writes it, and still lists the valid incident beside it (decision 300)', async () => {
+    const table = new InMemoryDynamoTable();
+    const other = { ...incident(), incidentId: incidentIdFor(`${ALARM_ARN}#2026-12-05T23:00:00.000+0000`), incidentKey: `${ALARM_ARN}#2026-12-05T23:00:00.000+0000`, alarmTime: '2026-12-05T23:00:00.000+0000' };
+    await storeOver(table).create(incident(), NOW);
+    await storeOver(table).create(other, NOW);
+    const otherKey = { pk: `ESCALATION#${other.incidentId}`, sk: 'INCIDENT' };
+    table.forge(JSON.parse(JSON.stringify({ ...table.get(otherKey), updateKeys: undefined, status: 'CLOSED' })) as Record<string, unknown>);
+    expect(await storeOver(table).listUnresolved()).toEqual({
+      incidents: [incident()],
+      refused: [{ key: otherKey, issues: ['status: Invalid option: expected one of "WATCHING"|"OPEN"|"ACKNOWLEDGED"|"RESOLVED"'] }],
+    });
+  });
+
+  it('listUnresolved still rejects on a failure that is not a refusal (a throttled read): a retry may read it', async () => {
+    const table = new InMemoryDynamoTable();
+    await storeOver(table).create(incident(), NOW);
+    const store = new EscalationStore(
+      { send: async () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' })) } as unknown as DynamoDBDocumentClient,
+      { tableName: 'state', retentionDays: 30, leaseSeconds: 120 },
+    );
+    await expect(store.listUnresolved()).rejects.toThrow('Rate exceeded');
   });
 
   it("incidentsOfAlarm reads the alarm's index as create wrote it, and refuses a forged entry", async () => {
