@@ -4,7 +4,8 @@
 import { paginateSimulatePrincipalPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { scopeOf, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
+import { scopeFor, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
+import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
 import type { DiscoveredResources } from './resource-checks';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -189,6 +190,9 @@ export function contextFor(condition: ConditionKind | undefined, c: ArnContext):
       return [{ ContextKeyName: 'aws:ResourceTag/Environment', ContextKeyType: 'string', ContextKeyValues: [c.expected.environment] }];
     // default-document-version: a start that names no version (as runbook exec starts), so no ssm:DocumentVersion.
     // failover-record: only the DR documents' Route 53 changes carry it; their resource kinds are not simulated (arnsOf).
+    // verify-due-partition: verify-change's DeleteItem, as it deletes a verify sweep's list entry (VERIFY-DUE / *).
+    case 'verify-due-partition':
+      return [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: ['VERIFY-DUE'] }];
     case 'default-document-version':
     case 'failover-record':
     case undefined:
@@ -207,7 +211,7 @@ export function simulationGroups(handler: ExpectedHandler, c: ArnContext): { gro
   const groups = new Map<string, SimulationGroup>();
   const unresolved: string[] = [];
   for (const action of [...handler.actions].sort()) {
-    const scope = scopeOf(action, handler.name);
+    const scope = scopeFor(action, handler.name, SERVICE_HANDLER_ACTIONS[handler.name]?.narrowed?.[action]);
     let resources: string[];
     let context: ContextEntry[] = [];
     if ('anyResource' in scope) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { playbooks } from '../../shared/playbooks/registry';
 import { PIPELINE_ACTIONS } from '../../shared/pipeline/pipeline-actions';
 import { SERVICE_HANDLER_ACTIONS, type ServiceHandlerDeclaration } from './service-handlers';
+import type { ConditionKind } from './iam/action-scopes';
 
 export interface HandlerSpec {
   name: string;
@@ -24,6 +25,8 @@ export interface HandlerSpec {
    * DR region its role is granted the reads of that signal (REGION_SERVING_ACTIONS).
    */
   readsRegionServing?: boolean;
+  /** A service handler's actions granted under a narrower condition (ServiceHandlerDeclaration.narrowed). */
+  narrowed?: Readonly<Record<string, ConditionKind>>;
   declaredIn: string;
   /** A service handler that, in cross-account mode, acts on a workload's resources through a remediation role. */
   crossAccount?: ServiceHandlerDeclaration['crossAccount'];
@@ -89,6 +92,7 @@ export function handlerCatalog(options: HandlerCatalogOptions): HandlerSpec[] {
         declaredIn: service.declaredIn,
         ...(service.crossAccount ? { crossAccount: service.crossAccount } : {}),
         ...(service.readsRegionServing ? { readsRegionServing: true } : {}),
+        ...(service.narrowed ? { narrowed: service.narrowed } : {}),
         bundleZip,
       };
     }

@@ -283,7 +283,7 @@ export class RunbookStack extends Stack {
         roleName: executionRoleNameOf(handler.name, this.region),
         settings,
         environment: environmentVariables,
-        grant: scopedStatements(actions, targets, declaredBy),
+        grant: scopedStatements(actions, targets, declaredBy, handler.narrowed),
         failureQueue: failed.queue,
         key,
       });

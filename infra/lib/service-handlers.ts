@@ -1,5 +1,6 @@
 // Handlers that are not playbooks (escalation, timers): where each declares the IAM actions it calls.
 import { ESCALATION_ACTIONS, ESCALATION_WORKLOAD_ROLE_ACTIONS } from '../../shared/config/service-handler-actions';
+import type { ConditionKind } from './iam/action-scopes';
 import { VERIFY_CHANGE_ACTIONS, VERIFY_CHANGE_OWN_ACTIONS, VERIFY_CHANGE_WORKLOAD_ROLE_ACTIONS } from '../../shared/playbooks/changing-rows';
 
 export interface ServiceHandlerDeclaration {
@@ -15,6 +16,8 @@ export interface ServiceHandlerDeclaration {
    * own role's in one account, the remediation role's in cross-account mode (REGION_SERVING_ACTIONS, as a changing row's).
    */
   readsRegionServing?: boolean;
+  /** Actions this handler is granted under a narrower condition than action-scopes.ts gives every handler. */
+  narrowed?: Readonly<Record<string, ConditionKind>>;
 }
 
 const ESCALATION_DECLARATION: ServiceHandlerDeclaration = {
@@ -38,6 +41,9 @@ export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, ServiceHandlerDecl
   'escalation-timer': { ...ESCALATION_DECLARATION, readsRegionServing: true },
   'verify-change': {
     actions: VERIFY_CHANGE_ACTIONS,
+    // It deletes only the verify sweep's list entries (VERIFY-DUE / *): its DeleteItem is held to that partition (review
+    // 18c R18-16), so it cannot delete a claim, an audit entry or a held resolution.
+    narrowed: { 'dynamodb:DeleteItem': 'verify-due-partition' },
     declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS',
     crossAccount: {
       ownActions: VERIFY_CHANGE_OWN_ACTIONS,

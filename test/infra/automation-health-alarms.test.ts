@@ -13,9 +13,10 @@ import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES } from '../../shared/c
 import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
-import { resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
+import { VERIFY_DUE_PK } from '../../shared/state/incident-store';
+import { deployedRoles, resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
 import { filterAccepts } from './support/sns-filter';
-import { functionOf, grantedActions, resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
+import { functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
 const ONCALL = 'oncall@example.com';
 const WORKSPACE = 'T012ABCDEFG';
@@ -295,6 +296,47 @@ describe('every automation health alarm reaches the first tier with no filter mi
         const granted = grantedActions(template, functionOf(template, `notification-runbooks-${handler}`).roleId);
         expect([handler, granted.has('dynamodb:PutItem'), granted.has('dynamodb:DeleteItem')]).toEqual([handler, true, false]);
       }
+    });
+
+    it("us-east-1: verify-change's DeleteItem is held to the verify sweep's partition (dynamodb:LeadingKeys VERIFY-DUE): a list entry's delete allowed, a claim's, an audit entry's or a held resolution's denied (review 18c R18-16, decision 301)", async () => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      const roleId = functionOf(template, 'notification-runbooks-verify-change').roleId;
+      const deleting = statementsOfRole(template, roleId).filter((st) => [st.Action].flat().includes('dynamodb:DeleteItem'));
+      expect(deleting).toHaveLength(1);
+      expect(deleting[0]).toMatchObject({
+        Action: 'dynamodb:DeleteItem',
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERIFY_DUE_PK] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+      });
+      const account = '123456789012';
+      const role = deployedRoles(template, { partition: 'aws', region: 'us-east-1', account }).find((r) => r.name === 'notification-runbooks-verify-change-us-east-1');
+      if (!role) throw new Error("no verify-change role");
+      const deleteWith = async (keys: Record<string, string[]>): Promise<string> => {
+        const response = await runSimulation(
+          {
+            request: {
+              principal: `arn:aws:sts::${account}:assumed-role/${role.name}/verify-change`,
+              action: 'dynamodb:DeleteItem',
+              resource: { resource: `arn:aws:dynamodb:us-east-1:${account}:table/notification-runbooks-state`, accountId: account },
+              contextVariables: { 'aws:PrincipalArn': role.arn, 'aws:PrincipalAccount': account, 'aws:RequestedRegion': 'us-east-1', 'aws:ResourceAccount': account, ...keys },
+            },
+            identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+          },
+          {},
+        );
+        if (response.resultType === 'error') throw new Error(`iam-simulate could not simulate: ${JSON.stringify(response.errors)}`);
+        return response.overallResult;
+      };
+      expect(await deleteWith({ 'dynamodb:LeadingKeys': [VERIFY_DUE_PK] })).toBe('Allowed');
+      expect(await deleteWith({ 'dynamodb:LeadingKeys': ['INCIDENT#arn:aws:cloudwatch:us-east-1:123456789012:alarm:A#1'] })).toBe('ImplicitlyDenied');
+      expect(await deleteWith({ 'dynamodb:LeadingKeys': ['ESCALATION-HELD'] })).toBe('ImplicitlyDenied');
+      expect(await deleteWith({ 'dynamodb:LeadingKeys': ['AUDIT#arn:aws:lambda:us-east-1:123456789012:function:f'] })).toBe('ImplicitlyDenied');
+      expect(await deleteWith({})).toBe('ImplicitlyDenied');
+      // The escalation handlers' deletes are not narrowed (their held resolutions and alarm indexes).
+      const timerDeletes = statementsOfRole(template, functionOf(template, 'notification-runbooks-escalation-timer').roleId).filter((st) => [st.Action].flat().includes('dynamodb:DeleteItem'));
+      expect(timerDeletes.map((st) => st.Condition)).toEqual([undefined]);
     });
 
     it.each([

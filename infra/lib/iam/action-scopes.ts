@@ -55,7 +55,12 @@ export type ConditionKind =
    * ssm:DocumentVersion: a runbook is started at its default version only (no DocumentVersion, or $DEFAULT), never an
    * earlier version that lacks a later check (review 13 R13-15; AWS's Automation identity-based policy example 2).
    */
-  | 'default-document-version';
+  | 'default-document-version'
+  /**
+   * dynamodb:LeadingKeys: only the items of the verify sweep's list (partition VERIFY-DUE, decision 293); given per
+   * handler (verify-change's DeleteItem, review 18c R18-16), not per action: the escalation handlers' deletes are elsewhere.
+   */
+  | 'verify-due-partition';
 
 export type ActionScope =
   | { resources: readonly ResourceKind[]; condition?: ConditionKind }
@@ -233,4 +238,13 @@ export function scopeOf(action: string, declaredBy: string): ActionScope {
     );
   }
   return scope;
+}
+
+/**
+ * An action's scope for one handler: scopeOf's, with the handler's own narrower condition where its declaration gives one
+ * (ServiceHandlerDeclaration.narrowed: the same resources, that condition). Infra grants it, preflight simulates it.
+ */
+export function scopeFor(action: string, declaredBy: string, narrowing: ConditionKind | undefined): ActionScope {
+  const declared = scopeOf(action, declaredBy);
+  return narrowing && !('anyResource' in declared) ? { resources: declared.resources, condition: narrowing } : declared;
 }

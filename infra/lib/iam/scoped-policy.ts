@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { WatchedResources } from '../../../shared/config/alarm-specs';
 import type { EnvironmentName } from '../../../shared/config/schema';
 import type { DisasterRecoveryScope } from '../../../shared/config/dr-scope';
-import { scopeOf, type ConditionKind, type ResourceKind } from './action-scopes';
+import { scopeFor, type ConditionKind, type ResourceKind } from './action-scopes';
 
 /** Everything a statement can be scoped to, in the account and regions the actions act in. */
 export interface ScopeTargets {
@@ -248,6 +248,12 @@ function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Reco
       // ForAllValues: a request that names no version (the key absent: the default runs) or names $DEFAULT; "1", "$LATEST"
       // or any number is refused. Whether SSM sets the key when no version is named is not documented (decision 221).
       return { 'ForAllValues:StringEquals': { 'ssm:DocumentVersion': [DEFAULT_DOCUMENT_VERSION] } };
+    case 'verify-due-partition':
+      // LeadingKeys is multivalued: ForAllValues, and Null false so a request without the key is not let through
+      // vacuously (as document-table-writes.ts). VERIFY-DUE is the partition key (pk) of every entry of the list.
+      // The literal is shared/state/incident-store.ts VERIFY_DUE_PK (infra does not import the store; the infra test
+      // compares the two).
+      return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['VERIFY-DUE'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
   }
 }
 
@@ -263,10 +269,10 @@ const pascal = (text: string): string =>
  * One statement per group of actions that share resources and condition, each scoped to those resources.
  * Actions whose resources this environment does not have (no watched queue, say) are left out and reported.
  */
-export function scopedStatements(actions: readonly string[], targets: ScopeTargets, declaredBy: string): ScopedGrant {
+export function scopedStatements(actions: readonly string[], targets: ScopeTargets, declaredBy: string, narrowed: Readonly<Record<string, ConditionKind>> = {}): ScopedGrant {
   const groups = new Map<string, { actions: string[]; kinds: ResourceKind[]; condition?: ConditionKind; anyReasons?: string[] }>();
   for (const action of [...new Set(actions)].sort()) {
-    const scope = scopeOf(action, declaredBy);
+    const scope = scopeFor(action, declaredBy, narrowed[action]);
     const key = 'anyResource' in scope ? '*' : `${[...scope.resources].sort().join('+')}|${scope.condition ?? ''}`;
     const group = groups.get(key) ?? {
       actions: [],

@@ -169,6 +169,7 @@ export async function simulationPlan(synthesized: SynthesizedApp, options: { wor
         serviceAccount: d.account,
         ownAccount: d.account,
         env,
+        handler: handler.name,
         ...(key ? { key } : {}),
       };
       const label = `${plan.stackName} ${handler.name}`;

@@ -24,6 +24,8 @@ export interface ServiceWorld {
   ownAccount: string;
   /** The handler's environment variables as deployed (table, bus, kill switch, schedule group, scheduler role). */
   env: Record<string, string>;
+  /** The handler whose calls these are (its DeleteItem names the partition it deletes in). */
+  handler?: string;
   /** The project's KMS key (SNS server-side encryption of the escalation topics) and its policy. */
   key?: { arn: string; policy: PolicyDocument };
 }
@@ -154,7 +156,12 @@ const CALLS: Readonly<Record<string, CallsOf>> = {
   'dynamodb:GetItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:PutItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
   'dynamodb:UpdateItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
-  'dynamodb:DeleteItem': onOwn((o) => o.table(), 'released claims'),
+  // The partition the request names (dynamodb:LeadingKeys): verify-change deletes only the verify sweep's list entries
+  // (its grant is held to VERIFY-DUE, review 18c R18-16); the escalation handlers their held resolutions and indexes.
+  'dynamodb:DeleteItem': (w) =>
+    onOwn((o) => o.table(), w.handler === 'verify-change' ? "the verify sweep's list entries (VERIFY-DUE)" : 'held resolutions, alarm indexes', {
+      'dynamodb:LeadingKeys': [w.handler === 'verify-change' ? 'VERIFY-DUE' : 'ESCALATION-HELD'],
+    })(w),
   'dynamodb:Query': onOwn((o) => o.table(), 'the audit trail'),
   'dynamodb:ConditionCheckItem': onOwn((o) => o.table(), 'one message per tier (transaction)'),
   'events:PutEvents': onOwn((o) => o.bus(), 'the decision event', { 'events:source': DECISION_SOURCE, 'events:detail-type': DECISION_DETAIL_TYPE }),

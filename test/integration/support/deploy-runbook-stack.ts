@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
+import { SERVICE_HANDLER_ACTIONS } from '../../../infra/lib/service-handlers';
 import { holdToSessionRegion } from '../../../infra/lib/iam/session-region';
 import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
@@ -263,7 +264,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       ...(options.workloadAccount && handler.remediationRoleName ? { remediationRoleArns: [`arn:aws:iam::${options.workloadAccount}:role/${handler.remediationRoleName}`] } : {}),
       ...(handler.scheduleGroup && handler.schedulerRoleName ? { scheduleGroupName: handler.scheduleGroup, schedulerRoleArn: roleArn(handler.schedulerRoleName) } : {}),
     };
-    const grant = scopedStatements(handler.actions, targets, `${handler.name} (sandbox deploy)`);
+    const grant = scopedStatements(handler.actions, targets, `${handler.name} (sandbox deploy)`, SERVICE_HANDLER_ACTIONS[handler.name]?.narrowed);
     // infra's SqsDestination: the execution role may send to the on-failure queue (queue.grantSendMessages), the call
     // Lambda makes with it when an asynchronous invocation fails every retry (preflight simulates it, decision 291).
     const failureDelivery = { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: failedArn };

@@ -6,7 +6,7 @@ import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, L
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
-import { arnsOf, checkHandlers, checkRolePermissions, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
+import { arnsOf, checkHandlers, checkRolePermissions, simulationGroups, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
 
@@ -391,6 +391,15 @@ describe('arnsOf: the real ARNs an action is simulated on', () => {
       `${gw}/apis/preflight1/integrations`,
       `${gw}/apis/preflight1/routes`,
     ]);
+  });
+
+  it("verify-change's DeleteItem is simulated as it deletes, on the verify sweep's partition (dynamodb:LeadingKeys VERIFY-DUE, review 18c R18-16); escalate's without the key", () => {
+    const verify = expected.handlers.find((h) => h.name === 'verify-change') as ExpectedHandler;
+    const deleting = (h: ExpectedHandler) => simulationGroups({ ...h, actions: ['dynamodb:DeleteItem'] }, c).groups;
+    expect(deleting(verify)).toEqual([
+      { actions: ['dynamodb:DeleteItem'], resources: [`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/notification-runbooks-state`], context: [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: ['VERIFY-DUE'] }] },
+    ]);
+    expect(deleting(escalate)[0]?.context).toEqual([]);
   });
 
   it('dr-replica: in the DR region, the replica the resource checks found there', () => {
