@@ -133,8 +133,10 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swep
     job = healthCheckOfRecord(input, record, runtime.region, { ...runtime.env.resources, databases: regionDatabases(runtime) }, runtime.workloadAccount);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    // A check that can never be judged is answered: off the verify sweep's list (decision 293), or every sweep refuses it again.
-    if (input) await releaseListed(deps, input);
+    // A check the sweep found listed that can never be judged is answered: off the list (decision 293), or every sweep
+    // refuses it again. A refused delivery of a schedule (or a forged input) changes nothing, not even the list (house
+    // rule: bad input, no AWS mutation; decision 302): if it is listed, the sweep refuses it in turn and unlists it then.
+    if (input && swept) await releaseListed(deps, input);
     return refusal(deps, error);
   }
   const checked = playbook;

@@ -201,6 +201,19 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     expect((await runVerifySweep(w.deps)).reason).toBe('no health check more than 5 min past due');
   });
 
+  // Decision 302: a refused delivery of a schedule (a forged input naming no applied change) changes nothing, not even
+  // the list; the listed check is refused and unlisted by the sweep in turn.
+  it('a schedule delivery naming no applied change is refused and leaves the list as it is; the sweep refuses and unlists it', async () => {
+    const w = await world(0, []);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(9), DUE);
+    const refused = await w.schedule(incident(9));
+    expect(refused).toMatchObject({ outcome: 'rejected' });
+    expect([...w.store.verifyList.values()].map((e) => e.incidentKey)).toEqual([incident(9)]);
+    w.at(10);
+    expect((await runVerifySweep(w.deps)).reason).toMatch(/: rejected$/);
+    expect(w.store.verifyList.size).toBe(0);
+  });
+
   it('one check that fails stays listed and does not keep the other from its judgement; the sweep then throws, to be retried', async () => {
     const w = await world(0, [incident(1), incident(2)]);
     const failing = w.knobs.get(incident(1)) as Knob;
