@@ -30,6 +30,11 @@ const FOREIGN = '999999999999';
  * third PutItem), no health check scheduled (Scheduler), no revert intent recorded (a second UpdateItem).
  */
 const REFUSED_AND_ESCALATED = ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'events:PutEvents'];
+/**
+ * A health check's: the same, and the check taken off the verify sweep's list once answered (a DeleteItem on its
+ * VERIFY-DUE entry, decisions 293, 302; verify-change's delete is held to that partition, decision 301).
+ */
+const CHECK_REFUSED_AND_ESCALATED = ['dynamodb:DeleteItem', ...REFUSED_AND_ESCALATED];
 
 /**
  * verify-change as the Scheduler driver delivers it, with the calls of each delivery (in the test's account and the
@@ -191,7 +196,7 @@ describe('verify-change does not trust the recorded change it reverts (productio
     expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
     expect(verdict.reason).toContain('not reverted: the recorded value is refused');
     expect(verdict.reason).toContain(`MaximumConcurrency 2 for mapping ${account.topology.consumer.mappingUuid} is outside 50..400`);
-    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
+    expect(writes(calls).sort()).toEqual(CHECK_REFUSED_AND_ESCALATED);
     expect(await maximumConcurrency(account)).toBe(100);
   });
 
@@ -255,7 +260,7 @@ describe('verify-change reverts no further than the step the change made (produc
     expect(verdict.reason).toContain('not reverted: the recorded value is refused');
     expect(verdict.reason).toContain(`memory 512 MB for ${functionName} is not one step below 1728 MB (one step up from 512 MB is 768 MB)`);
     expect(calls).toHaveLength(1);
-    expect(writes(calls[0] ?? []).sort()).toEqual(REFUSED_AND_ESCALATED);
+    expect(writes(calls[0] ?? []).sort()).toEqual(CHECK_REFUSED_AND_ESCALATED);
     expect(await memoryMb(account)).toBe(1728);
   });
 });
