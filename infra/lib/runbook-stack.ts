@@ -30,7 +30,7 @@ import { scopedStatements, type ScopeTargets } from './iam/scoped-policy';
 import { AlarmRouting } from './constructs/alarm-routing';
 import { AutomationHealthTopic } from './constructs/automation-health-topic';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
-import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, EscalationSweep, EscalationTimers, TIMER_HANDLER, VerifySweep } from './constructs/escalation-routing';
+import { DecisionPublishersOnly, ESCALATE_HANDLER, EscalationRouting, escalationSweep, EscalationTimers, TIMER_HANDLER, verifySweep } from './constructs/escalation-routing';
 import { EscalationTopics } from './constructs/escalation-topics';
 import { ProjectKey } from './constructs/project-key';
 import { handlersForRegion } from './region-handlers';
@@ -315,13 +315,13 @@ export class RunbookStack extends Stack {
     if (timers && timer) {
       timers.allowInvoke(timers.escalation, timer, 'InvokeEscalationTimer');
       // Decision 264: the timers Scheduler could not deliver are done by a sweep that does not depend on Scheduler.
-      new EscalationSweep(this, 'EscalationSweep', { timer, deadLetterQueue: undelivered.queue });
+      escalationSweep(this, timer, undelivered.queue);
     }
     const verifier = functions.get(VERIFY_HANDLER);
     if (timers?.verify && verifier) {
       timers.allowInvoke(timers.verify, verifier, 'InvokeVerifyChange');
       // Decision 293: the health checks Scheduler could not deliver are done by a sweep that does not depend on Scheduler.
-      new VerifySweep(this, 'VerifySweep', { verifier, deadLetterQueue: undelivered.queue });
+      verifySweep(this, verifier, undelivered.queue);
     }
 
     // Cross-account mode: only the documents on the automation's own incident state run here; the others, with their

@@ -159,48 +159,35 @@ export class EscalationRouting extends Construct {
 }
 
 /**
- * The escalation sweep (review 15 R15-5, decision 264): every SWEEP_EVERY_MINUTES an EventBridge rule on the account's
- * default bus invokes escalation-timer with {"action":"sweep"}, which pages every tier (and opens every watch) whose
- * Scheduler timer is more than SWEEP_GRACE_MINUTES overdue, saying how late. A rule rather than a Scheduler schedule:
+ * A sweep (decisions 264, 293): every SWEEP_EVERY_MINUTES an EventBridge rule on the account's default bus invokes its
+ * function with {"action":"sweep"}, which does every timer of its lane more than SWEEP_GRACE_MINUTES overdue, saying how
+ * late: escalation-timer pages every tier (and opens every watch) whose Scheduler timer did not come; verify-change runs
+ * every health check listed (VERIFY-DUE) whose schedule has not answered. A rule rather than a Scheduler schedule:
  * EventBridge invokes the function through its resource policy (the Lambda permission CDK adds for this rule), so the
  * sweep shares neither the scheduler role nor Scheduler itself with the timers it stands in for. A tick EventBridge
  * cannot deliver goes to the undelivered-events queue, whose "not empty" alarm pages.
  */
-export class EscalationSweep extends Construct {
+export class SweepRule extends Construct {
   readonly rule: Rule;
 
-  constructor(scope: Construct, id: string, props: { timer: IFunction; deadLetterQueue: IQueue }) {
+  constructor(scope: Construct, id: string, props: { ruleName: string; target: IFunction; does: string; deadLetterQueue: IQueue }) {
     super(scope, id);
     this.rule = new Rule(this, 'Rule', {
-      ruleName: ESCALATION_SWEEP_RULE,
-      description: `Every ${SWEEP_EVERY_MINUTES} min: escalation-timer does every escalation timer more than ${SWEEP_GRACE_MINUTES} min overdue (EventBridge Scheduler could not deliver it), saying how late`,
+      ruleName: props.ruleName,
+      description: `Every ${SWEEP_EVERY_MINUTES} min: ${props.does} more than ${SWEEP_GRACE_MINUTES} min overdue (EventBridge Scheduler could not deliver it), saying how late`,
       schedule: Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
     });
-    this.rule.addTarget(lambdaTarget(props.timer, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
+    this.rule.addTarget(lambdaTarget(props.target, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
   }
 }
 
-/**
- * The verify sweep (decision 293, designed in 281): every SWEEP_EVERY_MINUTES an EventBridge rule on the account's
- * default bus invokes verify-change with {"action":"sweep"}, which runs every health check listed (VERIFY-DUE) more than
- * SWEEP_GRACE_MINUTES past due whose schedule has not answered, saying how late. A rule for the same reasons as the
- * escalation sweep's: EventBridge invokes the function through its resource policy (the Lambda permission CDK adds for
- * this rule), not through Scheduler or the health checks' scheduler role. A tick it cannot deliver goes to the
- * undelivered-events queue.
- */
-export class VerifySweep extends Construct {
-  readonly rule: Rule;
+/** The escalation lane's sweep (review 15 R15-5, decision 264). */
+export const escalationSweep = (scope: Construct, timer: IFunction, deadLetterQueue: IQueue): SweepRule =>
+  new SweepRule(scope, 'EscalationSweep', { ruleName: ESCALATION_SWEEP_RULE, target: timer, does: 'escalation-timer does every escalation timer', deadLetterQueue });
 
-  constructor(scope: Construct, id: string, props: { verifier: IFunction; deadLetterQueue: IQueue }) {
-    super(scope, id);
-    this.rule = new Rule(this, 'Rule', {
-      ruleName: VERIFY_SWEEP_RULE,
-      description: `Every ${SWEEP_EVERY_MINUTES} min: verify-change runs every health check after a change more than ${SWEEP_GRACE_MINUTES} min overdue (EventBridge Scheduler could not deliver it), saying how late`,
-      schedule: Schedule.rate(Duration.minutes(SWEEP_EVERY_MINUTES)),
-    });
-    this.rule.addTarget(lambdaTarget(props.verifier, props.deadLetterQueue, RuleTargetInput.fromObject(SWEEP_INPUT)));
-  }
-}
+/** The verify lane's sweep (decision 293, designed in 281). */
+export const verifySweep = (scope: Construct, verifier: IFunction, deadLetterQueue: IQueue): SweepRule =>
+  new SweepRule(scope, 'VerifySweep', { ruleName: VERIFY_SWEEP_RULE, target: verifier, does: 'verify-change runs every health check after a change', deadLetterQueue });
 
 export { DECISION_PUBLISHERS_SID, SOURCE_ABSENT_SID };
 

@@ -307,13 +307,13 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
     );
   }
-  // infra EscalationSweep (decision 264): on the default bus, every 5 minutes, escalation-timer with the sweep's Input.
+  // infra escalationSweep (decision 264): on the default bus, every 5 minutes, escalation-timer with the sweep's Input.
   const timerHandler = expected.handlers.find((h) => h.name === TIMER_HANDLER);
   if (timerHandler) {
     await events.send(new PutRuleCommand({ Name: ESCALATION_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: ESCALATION_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${timerHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
   }
-  // infra VerifySweep (decision 293): the same for verify-change, where it is deployed.
+  // infra verifySweep (decision 293): the same for verify-change, where it is deployed.
   const verifyHandler = expected.handlers.find((h) => h.name === VERIFY_HANDLER);
   if (verifyHandler) {
     await events.send(new PutRuleCommand({ Name: VERIFY_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
