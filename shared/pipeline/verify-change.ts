@@ -14,7 +14,19 @@ import type { DecisionReporter } from '../report/decision-reporter';
 import { settledValue } from '../settled';
 import type { VerifyChangeStore } from '../state/verify-change-store';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
-import { checkDueAt, checkLatenessNote, checkMinutesLate, planVerifySweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_RESERVE_MS, type OverdueCheck } from './plan-verify-sweep';
+import {
+  checkDueAt,
+  checkLatenessNote,
+  checkMinutesLate,
+  planVerifySweep,
+  SWEEP_CONCURRENCY,
+  SWEEP_EVERY_MINUTES,
+  SWEEP_GRACE_MINUTES,
+  SWEEP_RESERVE_MS,
+  type ListedCheck,
+  type OverdueCheck,
+  type RecordedClaim,
+} from './plan-verify-sweep';
 import type { Decision, HealthReading, Playbook, PlaybookContext, ResourceRef } from './types';
 import {
   changeRecordedSince,
@@ -114,11 +126,12 @@ function refusal(deps: VerifyChangeDeps, error: InvalidInputError): Decision {
  * The schedule names a record (playbook + incident); the change, its target and its revert come from that record in
  * the state table. An input that is not just that key, or names no applied change, is refused: nothing is read or changed.
  */
-export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swept?: OverdueCheck): Promise<Decision> {
+export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swept?: SweptCheck): Promise<Decision> {
   const { runtime, clock, services, logger } = deps;
   let job: HealthCheckJob;
   let playbook: VerifiablePlaybook | undefined;
   let input: VerifyChangeInput | undefined;
+  let overdue: OverdueCheck | undefined;
   try {
     input = parseVerifyChangeInput(raw);
     playbook = deps.playbooks[input.playbook];
@@ -126,11 +139,18 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swep
       throw new InvalidInputError(`verify-change has no health check for playbook "${input.playbook}" (it knows ${Object.keys(deps.playbooks).join(', ')})`);
     }
     logger.appendKeys({ incidentId: input.incidentKey, checkedPlaybook: input.playbook });
-    const record = await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
-      throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
-    });
+    // The sweep read the record already, to take the check's due time from it (decision 304); a schedule reads it here.
+    const record = swept
+      ? swept.record
+      : await services.store.getClaim(input.playbook, input.incidentKey).catch((error: unknown) => {
+          throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
+        });
     // The databases owned where it runs: in the DR region the promoted replica, never the primary's (decision 123).
     job = healthCheckOfRecord(input, record, runtime.region, { ...runtime.env.resources, databases: regionDatabases(runtime) }, runtime.workloadAccount);
+    overdue = swept?.overdue;
+    // The sweep judges only a check whose record gave its due time (planVerifySweep); one it found unjudgeable that the
+    // record's parse took as a change is still not judged.
+    if (swept && !overdue) throw new InvalidInputError(`verify-change refused: the verify sweep found no due time on record for ${input.playbook} on incident ${input.incidentKey}`);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     // A check the sweep found listed that can never be judged is answered: off the list (decision 293), or every sweep
@@ -142,9 +162,9 @@ export async function runVerifyChange(deps: VerifyChangeDeps, raw: unknown, swep
   const checked = playbook;
   // Said of a check done past its time by more than the grace (decision 293): by the sweep, or by a late schedule (due
   // the window after the recorded change). A duplicate says nothing: the check it duplicates said it.
-  const dueAt = swept?.dueAt ?? checkDueAt(job.changedAt, runtime.env.verifyChange.verifyWindowMinutes);
-  const lateMinutes = swept ? swept.lateMinutes : dueAt ? checkMinutesLate(dueAt, clock.now()) : undefined;
-  const late = dueAt && lateMinutes !== undefined ? checkLatenessNote(dueAt, lateMinutes, swept ? 'sweep' : 'schedule') : undefined;
+  const dueAt = overdue?.dueAt ?? checkDueAt(job.changedAt, runtime.env.verifyChange.verifyWindowMinutes);
+  const lateMinutes = overdue ? overdue.lateMinutes : dueAt ? checkMinutesLate(dueAt, clock.now()) : undefined;
+  const late = dueAt && lateMinutes !== undefined ? checkLatenessNote(dueAt, lateMinutes, overdue ? 'sweep' : 'schedule') : undefined;
   const saidLate = (decision: Decision): Decision => (late ? { ...decision, reason: `${decision.reason}; ${late}` } : decision);
   // Whether the check is answered here (judged, or found judged): then it comes off the sweep's list. A duplicate that
   // finds the check still running leaves it to its holder.
@@ -218,14 +238,34 @@ export async function runVerifyHandler(deps: VerifyChangeDeps, raw: unknown, bud
 }
 
 /**
+ * What the sweep hands runVerifyChange for a listed check: the change's record it read (the check's due time came from
+ * it, decision 304), and the check as overdue by that time; without `overdue` the record can never be judged (refused
+ * and unlisted).
+ */
+export interface SweptCheck {
+  record: RecordedClaim;
+  overdue?: OverdueCheck;
+}
+
+/** One listed check the sweep runs: overdue by its record's time, or unjudgeable on its record (refused, unlisted). */
+interface SweepItem {
+  playbook: string;
+  incidentKey: string;
+  swept: SweptCheck;
+  /** "(12 min late)", "(no change on record)". */
+  note: string;
+}
+
+/**
  * The verify sweep (decision 281's design, built in decision 293): every health check listed (VERIFY-DUE) more than
- * SWEEP_GRACE_MINUTES past due is run as its schedule would have run it (runVerifyChange: the record read, the claim,
- * the judgement and any revert), its decision saying how late. verify-change's claim on the change keeps it to one
- * judgement with the schedule delivered late, before, after or at once. SWEEP_CONCURRENCY at once, none started once
- * `budget.remainingMs()` is within SWEEP_RESERVE_MS (what is left is logged, counted and the next sweep's). One check
- * that fails does not stop the others; the sweep then throws, so Lambda retries it and the failure destination keeps it.
- * The sweep's own answer is a summary (outcome skipped, never published): each check's decision is recorded and
- * published as the schedule's would be.
+ * SWEEP_GRACE_MINUTES past due is run as its schedule would have run it (runVerifyChange: the claim, the judgement and
+ * any revert), its decision saying how late. The due time is its change's record's, read for every listed entry before
+ * anything is decided; an entry whose `dueAt` the record does not confirm is refused, counted and left, never run
+ * (review 18 R18-15, decision 304). verify-change's claim on the change keeps it to one judgement with the schedule
+ * delivered late, before, after or at once. SWEEP_CONCURRENCY at once, none started once `budget.remainingMs()` is
+ * within SWEEP_RESERVE_MS (what is left is logged, counted and the next sweep's). One check that fails does not stop the
+ * others; the sweep then throws, so Lambda retries it and the failure destination keeps it. The sweep's own answer is a
+ * summary (outcome skipped, never published): each check's decision is recorded and published as the schedule's would be.
  */
 export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget = {}): Promise<Decision> {
   const { runtime, clock, services, logger } = deps;
@@ -237,60 +277,100 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
   for (const entry of listed.refused) {
     logger.error('verify sweep: a listed health check entry is not one the automation writes, refused; the others are swept', { record: entry.key, issues: entry.issues });
   }
-  if (listed.refused.length) deps.metric?.('VerifyDueRefused', listed.refused.length);
-  const overdue = planVerifySweep(listed.due, now);
-  if (overdue.length) deps.metric?.('HealthChecksOverdue', overdue.length);
-  const label = (check: OverdueCheck): string => `${check.playbook} on ${check.incidentKey} (${check.lateMinutes} min late)`;
-  const run = await runBounded(
-    groupInOrder(overdue, (check) => `${check.playbook}\u0000${check.incidentKey}`),
-    { concurrency: SWEEP_CONCURRENCY, reserveMs: SWEEP_RESERVE_MS, ...(budget.remainingMs ? { remainingMs: budget.remainingMs } : {}) },
-    (check) => {
-      logger.warn('health check overdue: the verify sweep runs it', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, dueAt: check.dueAt.toISOString(), lateMinutes: check.lateMinutes });
-      // Its own logger: the check appends its incident to its log keys, and checks run side by side.
-      const input: VerifyChangeInput = { action: 'verify-change', playbook: check.playbook, incidentKey: check.incidentKey };
-      return runVerifyChange({ ...deps, logger: logger.createChild() }, input, check);
-    },
-  );
-  const outcomes: string[] = [];
+  const bounded = { concurrency: SWEEP_CONCURRENCY, reserveMs: SWEEP_RESERVE_MS, ...(budget.remainingMs ? { remainingMs: budget.remainingMs } : {}) };
+  const label = (check: { playbook: string; incidentKey: string }, note: string): string => `${check.playbook} on ${check.incidentKey} ${note}`;
   const failed: string[] = [];
   const unjudgeable: string[] = [];
-  for (const { item: check, result } of run.settled) {
-    if (result.status === 'fulfilled') {
-      outcomes.push(`${label(check)}: ${result.value.outcome}`);
-      continue;
-    }
-    const message = result.reason instanceof Error ? result.reason.message : String(result.reason);
-    if (result.reason instanceof StateRecordError) {
-      // The check's own record (its change, or its claim) is not as the automation writes it (review 18c R18-14, decision
-      // 296): no retry makes it valid, so the sweep does not throw for it; it is logged, counted and named, and stays
-      // listed (no mutation on bad input), named again by each sweep until its TTL. Its schedule's own delivery still throws.
-      logger.error('verify sweep: a listed health check cannot be judged, its record is not one the automation writes; judge it by hand', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, record: result.reason.key, issues: result.reason.issues });
-      unjudgeable.push(`${label(check)}: ${message}`);
-      continue;
+  /** A check's own record is not as the automation writes it (review 18c R18-14, decision 299): judged by hand, never thrown for. */
+  const settleFailure = (check: { playbook: string; incidentKey: string }, note: string, reason: unknown): void => {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    if (reason instanceof StateRecordError) {
+      // No retry makes it valid, so the sweep does not throw for it; it is logged, counted and named, and stays listed
+      // (no mutation on bad input), named again by each sweep until its TTL. Its schedule's own delivery still throws.
+      logger.error('verify sweep: a listed health check cannot be judged, its record is not one the automation writes; judge it by hand', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, record: reason.key, issues: reason.issues });
+      unjudgeable.push(`${label(check, note)}: ${message}`);
+      return;
     }
     logger.error('verify sweep: an overdue health check failed; the others go on', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, error: message });
-    failed.push(`${label(check)}: ${message}`);
+    failed.push(`${label(check, note)}: ${message}`);
+  };
+
+  // Each listed check's record first (decision 304): the entry says which change, never when; the record says when.
+  const reads = await runBounded(
+    listed.due.map((entry) => [entry]),
+    bounded,
+    (entry) =>
+      services.store.getClaim(entry.playbook, entry.incidentKey).catch((error: unknown) => {
+        throw classifyAwsError(error, 'DynamoDB GetItem (recorded change)');
+      }),
+  );
+  const withRecords: ListedCheck[] = [];
+  for (const { item: entry, result } of reads.settled) {
+    if (result.status === 'fulfilled') withRecords.push({ entry, record: result.value });
+    else settleFailure(entry, '(its record unread)', result.reason);
   }
-  const left = run.left.length
-    ? `; ${run.left.length} left for the next sweep (${SWEEP_EVERY_MINUTES} min on): the function had ${Math.max(0, Math.round((run.stoppedWithMs ?? 0) / 1000))} s left, within the ${SWEEP_RESERVE_MS / 1000} s kept for the checks started to finish`
+  const plan = planVerifySweep(withRecords, now, runtime.env.verifyChange.verifyWindowMinutes);
+  // An entry whose due time its record does not confirm (forged, or stale): refused like an entry not as the automation
+  // writes it (decision 299's skip and count): logged, counted VerifyDueRefused, named; never run, never thrown for, never
+  // deleted. Its schedule, if there is one, still comes at the record's time and unlists it once answered.
+  for (const entry of plan.unconfirmed) {
+    logger.error('verify sweep: a listed health check\'s due time is not its change\'s recorded one, refused; it is not run', { checkedPlaybook: entry.playbook, incidentId: entry.incidentKey, issue: entry.issue });
+  }
+  const refusedEntries = listed.refused.length + plan.unconfirmed.length;
+  if (refusedEntries) deps.metric?.('VerifyDueRefused', refusedEntries);
+  if (plan.overdue.length) deps.metric?.('HealthChecksOverdue', plan.overdue.length);
+
+  const items: SweepItem[] = [];
+  const recordOf = new Map(withRecords.map(({ entry, record }) => [`${entry.playbook}\u0000${entry.incidentKey}`, record]));
+  const record = (check: { playbook: string; incidentKey: string }): RecordedClaim => recordOf.get(`${check.playbook}\u0000${check.incidentKey}`);
+  for (const check of plan.overdue) items.push({ playbook: check.playbook, incidentKey: check.incidentKey, swept: { record: record(check), overdue: check }, note: `(${check.lateMinutes} min late)` });
+  for (const check of plan.unjudgeable) items.push({ playbook: check.playbook, incidentKey: check.incidentKey, swept: { record: record(check) }, note: `(${check.why})` });
+  const run = await runBounded(groupInOrder(items, (item) => `${item.playbook}\u0000${item.incidentKey}`), bounded, (item) => {
+    const { overdue } = item.swept;
+    if (overdue) logger.warn('health check overdue: the verify sweep runs it', { checkedPlaybook: item.playbook, incidentId: item.incidentKey, dueAt: overdue.dueAt.toISOString(), lateMinutes: overdue.lateMinutes });
+    // Its own logger: the check appends its incident to its log keys, and checks run side by side.
+    const input: VerifyChangeInput = { action: 'verify-change', playbook: item.playbook, incidentKey: item.incidentKey };
+    return runVerifyChange({ ...deps, logger: logger.createChild() }, input, item.swept);
+  });
+  const outcomes: string[] = [];
+  for (const { item, result } of run.settled) {
+    if (result.status === 'fulfilled') outcomes.push(`${label(item, item.note)}: ${result.value.outcome}`);
+    else settleFailure(item, item.note, result.reason);
+  }
+  const leftCount = reads.left.length + run.left.length;
+  const stoppedWithMs = reads.stoppedWithMs ?? run.stoppedWithMs;
+  const left = leftCount
+    ? `; ${leftCount} left for the next sweep (${SWEEP_EVERY_MINUTES} min on): the function had ${Math.max(0, Math.round((stoppedWithMs ?? 0) / 1000))} s left, within the ${SWEEP_RESERVE_MS / 1000} s kept for the checks started to finish`
     : '';
-  if (run.left.length) {
-    logger.warn('verify sweep: out of time, overdue health checks left for the next sweep', { left: run.left.length, done: run.settled.length, overdue: overdue.length, remainingMs: run.stoppedWithMs, checks: run.left.map(label) });
-    deps.metric?.('HealthChecksLeftForNextSweep', run.left.length);
+  if (leftCount) {
+    logger.warn('verify sweep: out of time, listed health checks left for the next sweep', {
+      left: leftCount,
+      unread: reads.left.length,
+      done: run.settled.length,
+      overdue: plan.overdue.length,
+      remainingMs: stoppedWithMs,
+      checks: [...reads.left.map((entry) => label(entry, '(its record unread)')), ...run.left.map((item) => label(item, item.note))],
+    });
+    deps.metric?.('HealthChecksLeftForNextSweep', leftCount);
   }
   if (unjudgeable.length) deps.metric?.('HealthChecksRefused', unjudgeable.length);
   const refusedNote = `${
     listed.refused.length
       ? `; ${listed.refused.length} listed entr${listed.refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${listed.refused.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ')}`
       : ''
+  }${
+    plan.unconfirmed.length
+      ? `; ${plan.unconfirmed.length} listed entr${plan.unconfirmed.length === 1 ? 'y' : 'ies'} refused, not run (a due time its change's record does not confirm): ${plan.unconfirmed.map((u) => `${label(u, `(${u.issue})`)}`).join(', ')}`
+      : ''
   }${unjudgeable.length ? `; ${unjudgeable.length} not judged, a record not as the automation writes it (judge by hand): ${unjudgeable.join('; ')}` : ''}`;
-  if (failed.length) throw new TransientError(`verify sweep: ${failed.length} failed of ${overdue.length} overdue health checks (${failed.join('; ')})${left}${refusedNote}; retried`);
-  const swept = run.left.length ? `${run.settled.length} of ${overdue.length}` : `${overdue.length}`;
+  const total = items.length + reads.left.length;
+  if (failed.length) throw new TransientError(`verify sweep: ${failed.length} failed of ${listed.due.length} listed health checks (${failed.join('; ')})${left}${refusedNote}; retried`);
+  const swept = leftCount ? `${run.settled.length} of ${total}` : `${items.length}`;
   return {
     playbook: VERIFY_HANDLER,
     outcome: 'skipped',
-    reason: `${overdue.length
-      ? `swept ${swept} overdue health check${overdue.length === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}`
+    reason: `${total
+      ? `swept ${swept} health check${total === 1 ? '' : 's'}${outcomes.length ? `: ${outcomes.join('; ')}` : ''}${left}`
       : `no health check more than ${SWEEP_GRACE_MINUTES} min past due`}${refusedNote}`,
     environment: runtime.environment,
     region: runtime.region,

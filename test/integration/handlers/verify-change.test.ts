@@ -10,6 +10,7 @@ import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler
 import type { Decision } from '../../../shared/pipeline/types';
 import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { IncidentStore } from '../../../shared/state/incident-store';
+import { claimKeyOf } from '../../../shared/state/state-records';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
@@ -69,6 +70,24 @@ async function pastTheWindow(h: Harness): Promise<Decision[]> {
   return fired.map((f) => f.result as Decision);
 }
 
+/**
+ * Ages scale-consumers' change on `incidentKey` by `lateMs` past its due time, as the alarm pipeline would have written it
+ * that long ago: the record's `intent.healthCheck.changedAt` and the listed entry's `dueAt` (one clock reading apart by
+ * the window). Answers the due time written.
+ */
+async function agedBy(account: SandboxAccount, incidentKey: string, lateMs: number): Promise<string> {
+  const dueAt = new Date(Date.now() - lateMs);
+  const changedAt = new Date(dueAt.getTime() - 10 * MINUTE_MS).toISOString();
+  const table = account.topology.stateTable.name;
+  await account.dynamo.send(
+    new UpdateCommand({ TableName: table, Key: claimKeyOf('scale-consumers', incidentKey), UpdateExpression: 'SET intent.healthCheck.changedAt = :at', ExpressionAttributeValues: { ':at': changedAt } }),
+  );
+  await account.dynamo.send(
+    new UpdateCommand({ TableName: table, Key: { pk: 'VERIFY-DUE', sk: verifyScheduleName('scale-consumers', incidentKey) }, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt.toISOString() } }),
+  );
+  return dueAt.toISOString();
+}
+
 describe('verify-change after scale-consumers (production, 10 min window)', () => {
   async function scaledUp(): Promise<Harness & { scale: AlarmHandler; decision: Decision }> {
     const h = await harness();
@@ -124,7 +143,8 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
 
   // Decision 293 (designed in 281): Scheduler drops the health check's schedule (its 24 h retry spent); the verify sweep,
   // as its EventBridge rule invokes verify-change every 5 minutes, runs it once, saying how late; the schedule delivered
-  // after all finds it done. The handlers run on the real clock, so the listed due time is written 17 min back.
+  // after all finds it done. The handlers run on the real clock, so the change is aged: its record's time and the listed
+  // due time written back as the automation would have written them 27 min ago (decision 304: the record says when).
   it('a health check whose schedule Scheduler drops is run once by the verify sweep, saying how late; the late schedule after it changes nothing', async () => {
     const h = await scaledUp();
     await publishedDecisions(h.account);
@@ -136,8 +156,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(listed.Item).toMatchObject({ playbook: 'scale-consumers', incidentKey, dueAt: h.decision.healthCheck?.dueAt });
     await new SchedulerClient(h.account.clientConfig).send(new DeleteScheduleCommand({ Name: verifyScheduleName('scale-consumers', incidentKey), GroupName: h.account.topology.verifyScheduleGroup.name }));
     expect(await h.driver.pending()).toEqual([]);
-    const dueAt = new Date(Date.now() - 17 * MINUTE_MS - 30_000).toISOString();
-    await h.account.dynamo.send(new UpdateCommand({ TableName: h.account.topology.stateTable.name, Key: listedKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': dueAt } }));
+    const dueAt = await agedBy(h.account, incidentKey, 17 * MINUTE_MS + 30_000);
     await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
     // Beside it, an entry not as the automation writes it (a field a newer release might add; decision 299): refused and
     // named, and it keeps none of the others from the sweep; left in the table (bad input: no mutation).
@@ -147,7 +166,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     );
 
     const swept = await h.verify({ action: 'sweep' });
-    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped', reason: expect.stringMatching(new RegExp(`^swept 1 overdue health check: scale-consumers on ${escape(incidentKey)} \\(17 min late\\): escalate; 1 listed entry refused \\(not as the automation writes them\\): VERIFY-DUE / ${escape(forgedKey.sk)} \\(.*attempts.*\\)$`)) });
+    expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped', reason: expect.stringMatching(new RegExp(`^swept 1 health check: scale-consumers on ${escape(incidentKey)} \\(17 min late\\): escalate; 1 listed entry refused \\(not as the automation writes them\\): VERIFY-DUE / ${escape(forgedKey.sk)} \\(.*attempts.*\\)$`)) });
     expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: forgedKey, ConsistentRead: true }))).Item).toMatchObject({ attempts: 1 });
     await h.account.dynamo.send(new DeleteCommand({ TableName: h.account.topology.stateTable.name, Key: forgedKey }));
     expect(await maximumConcurrency(h.account)).toBe(50);
@@ -163,6 +182,43 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(await h.verify({ action: 'sweep' })).toMatchObject({ outcome: 'skipped', reason: 'no health check more than 5 min past due' });
     expect(await maximumConcurrency(h.account)).toBe(50);
     expect(await publishedDecisions(h.account)).toEqual([]);
+  });
+
+  // Review 18 R18-15, decision 304: an attacker who can write the state table's list but not the change's record forges
+  // the listed check's due time early, to have the change judged (and reverted) while it still settles. The sweep reads
+  // the record, finds the entry's time is not the record's, and refuses it: counted, named, nothing else read or written.
+  it('a listed due time forged early on a settling change is refused by the sweep: nothing judged, reverted, written or published; its schedule judges it at its time', async () => {
+    const h = await scaledUp();
+    await publishedDecisions(h.account);
+    const incidentKey = h.decision.incidentKey ?? '';
+    const table = h.account.topology.stateTable.name;
+    const listedKey = { pk: 'VERIFY-DUE', sk: verifyScheduleName('scale-consumers', incidentKey) };
+    const recordedDue = h.decision.healthCheck?.dueAt ?? '';
+    const forgedDue = new Date(Date.now() - 17 * MINUTE_MS).toISOString();
+    await h.account.dynamo.send(new UpdateCommand({ TableName: table, Key: listedKey, UpdateExpression: 'SET dueAt = :due', ExpressionAttributeValues: { ':due': forgedDue } }));
+    // The consumers get worse: a judgement now would revert.
+    await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+
+    const { result: swept, calls } = await callsDuring([h.account.accountId], () => h.verify({ action: 'sweep' }));
+    expect(swept).toMatchObject({
+      playbook: 'verify-change',
+      outcome: 'skipped',
+      reason:
+        `no health check more than 5 min past due; 1 listed entry refused, not run (a due time its change's record does not confirm): ` +
+        `scale-consumers on ${incidentKey} (dueAt ${forgedDue} is not its change's due time ${recordedDue} (recorded change plus 10 min))`,
+    });
+    // The list read and the record read: no health read, no claim, no revert, no delete, no event.
+    expect(calls).toEqual(['dynamodb:Query', 'dynamodb:GetItem']);
+    expect(await maximumConcurrency(h.account)).toBe(100);
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: table, Key: listedKey, ConsistentRead: true }))).Item).toMatchObject({ dueAt: forgedDue });
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: table, Key: claimKeyOf(verifyClaimName('scale-consumers'), incidentKey), ConsistentRead: true }))).Item).toBeUndefined();
+    expect(await publishedDecisions(h.account)).toEqual([]);
+
+    // Its schedule, made for the record's time, judges as before (worse: reverted) and takes the entry off the list.
+    const [verdict] = await pastTheWindow(h);
+    expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: table, Key: listedKey, ConsistentRead: true }))).Item).toBeUndefined();
   });
 
   it('does not revert a change the automation already restored when the alarm cleared', async () => {

@@ -115,18 +115,66 @@ describe('parseVerifyHandlerInput: the verify sweep rule\'s constant Input, or o
   });
 });
 
-describe('planVerifySweep: which listed health checks are overdue', () => {
-  const listed = (dueAt: string, key = 'k') => ({ playbook: PLAYBOOK, incidentKey: key, dueAt });
-  it(`leaves a check alone until it is ${SWEEP_GRACE_MINUTES} min past due, then takes it with its lateness, oldest first`, () => {
-    expect(planVerifySweep([listed(DUE.toISOString())], new Date(DUE.getTime() + 4.9 * MINUTE_MS))).toEqual([]);
+describe('planVerifySweep: which listed health checks are overdue, by their change\'s record (decision 304)', () => {
+  const WINDOW = 10;
+  /** A change's claim as the alarm pipeline completes it: applied, its health check recorded at `changedAt`. */
+  const record = (changedAt = CHANGED_AT, status = 'COMPLETED', outcome = 'applied') => ({ status, outcome, intent: { healthCheck: { changedAt, before: reading(1) } } });
+  const listed = (dueAt: string, key = 'k', rec: ReturnType<typeof record> | { status: string; outcome?: string; intent?: unknown } | undefined = record()) => ({
+    entry: { playbook: PLAYBOOK, incidentKey: key, dueAt },
+    record: rec,
+  });
+  const minutesAfterDue = (minutes: number): Date => new Date(DUE.getTime() + minutes * MINUTE_MS);
+
+  it(`leaves a check alone until it is ${SWEEP_GRACE_MINUTES} min past its recorded due time, then takes it with its lateness, oldest first`, () => {
+    expect(planVerifySweep([listed(DUE.toISOString())], minutesAfterDue(4.9), WINDOW)).toEqual({ overdue: [], unconfirmed: [], unjudgeable: [] });
+    const laterChange = new Date(Date.parse(CHANGED_AT) + 3 * MINUTE_MS).toISOString();
     const later = new Date(DUE.getTime() + 3 * MINUTE_MS).toISOString();
-    expect(planVerifySweep([listed(later, 'b'), listed(DUE.toISOString(), 'a')], new Date(DUE.getTime() + 12 * MINUTE_MS))).toEqual([
+    expect(planVerifySweep([listed(later, 'b', record(laterChange)), listed(DUE.toISOString(), 'a')], minutesAfterDue(12), WINDOW).overdue).toEqual([
       { playbook: PLAYBOOK, incidentKey: 'a', dueAt: DUE, lateMinutes: 12 },
       { playbook: PLAYBOOK, incidentKey: 'b', dueAt: new Date(later), lateMinutes: 9 },
     ]);
   });
-  it('a due time that does not parse: nothing', () => {
-    expect(planVerifySweep([listed('soon')], new Date(DUE.getTime() + 60 * MINUTE_MS))).toEqual([]);
+
+  // The attacker writes the state table's list but not the change's record: the entry's dueAt decides nothing.
+  it('an entry whose due time is earlier than its record\'s (forged, to have a settling change judged) is unconfirmed, not overdue', () => {
+    const forged = new Date(DUE.getTime() - 60 * MINUTE_MS).toISOString();
+    expect(planVerifySweep([listed(forged)], minutesAfterDue(-7), WINDOW)).toEqual({
+      overdue: [],
+      unconfirmed: [{ playbook: PLAYBOOK, incidentKey: 'k', issue: `dueAt ${forged} is not its change's due time ${DUE.toISOString()} (recorded change plus 10 min)` }],
+      unjudgeable: [],
+    });
+  });
+  it('an entry whose due time is later than its record\'s (forged or stale, hiding an overdue check) is unconfirmed and named, not silently waited for', () => {
+    const hidden = new Date(DUE.getTime() + 24 * 60 * MINUTE_MS).toISOString();
+    expect(planVerifySweep([listed(hidden)], minutesAfterDue(30), WINDOW)).toMatchObject({ overdue: [], unconfirmed: [{ incidentKey: 'k', issue: expect.stringContaining(`dueAt ${hidden} is not`) }] });
+  });
+  it('one millisecond off is unconfirmed: the record and the entry are written from one clock reading', () => {
+    const off = new Date(DUE.getTime() + 1).toISOString();
+    expect(planVerifySweep([listed(off)], minutesAfterDue(30), WINDOW).unconfirmed).toHaveLength(1);
+    // The same instant written with an offset is the same time.
+    expect(planVerifySweep([listed('2026-03-05T11:10:00.000+01:00')], minutesAfterDue(30), WINDOW).overdue).toHaveLength(1);
+  });
+  it('a record whose change time is not a time: unconfirmed, never run', () => {
+    expect(planVerifySweep([listed(DUE.toISOString(), 'k', record('soon'))], minutesAfterDue(60), WINDOW)).toMatchObject({ overdue: [], unconfirmed: [{ issue: 'its change\'s recorded time "soon" is not a time' }] });
+  });
+  it('no change on record, or one completed without a health check: unjudgeable whatever the entry says; one still being made: nothing yet', () => {
+    const farFuture = '2099-01-01T00:00:00.000Z';
+    expect(planVerifySweep([{ entry: { playbook: PLAYBOOK, incidentKey: 'none', dueAt: farFuture }, record: undefined }, listed(farFuture, 'esc', { status: 'COMPLETED', outcome: 'escalate', intent: {} })], minutesAfterDue(-9), WINDOW)).toEqual({
+      overdue: [],
+      unconfirmed: [],
+      unjudgeable: [
+        { playbook: PLAYBOOK, incidentKey: 'none', why: 'no change on record' },
+        { playbook: PLAYBOOK, incidentKey: 'esc', why: 'its change completed escalate with no health check recorded' },
+      ],
+    });
+    expect(planVerifySweep([listed(DUE.toISOString(), 'k', { status: 'IN_PROGRESS', intent: { direction: 'scale-up' } })], minutesAfterDue(60), WINDOW)).toEqual({ overdue: [], unconfirmed: [], unjudgeable: [] });
+  });
+  // The operator's (or a function's) clock skewed: the record's time and the entry's come from one writer's clock, so a
+  // skew never refuses an entry; the sweep's own clock ahead by less than the grace still never judges before the due time.
+  it('a writer clock ahead of the sweep\'s: its change "in the future" is simply not due yet', () => {
+    const ahead = new Date(Date.parse(CHANGED_AT) + 30 * MINUTE_MS).toISOString();
+    const aheadDue = new Date(DUE.getTime() + 30 * MINUTE_MS).toISOString();
+    expect(planVerifySweep([listed(aheadDue, 'k', record(ahead))], minutesAfterDue(20), WINDOW)).toEqual({ overdue: [], unconfirmed: [], unjudgeable: [] });
   });
   it('checkDueAt: the window after the recorded change', () => {
     expect(checkDueAt(CHANGED_AT, 10)).toEqual(DUE);
@@ -140,7 +188,7 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     w.at(12);
     const swept = await runVerifyHandler(w.deps, SWEEP_INPUT);
     expect(swept).toMatchObject({ playbook: 'verify-change', outcome: 'skipped' });
-    expect(swept.reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(12 min late\): escalate$/);
+    expect(swept.reason).toMatch(/^swept 1 health check: test-playbook on .* \(12 min late\): escalate$/);
     expect([w.knob.healthReads, w.knob.reverts, w.knob.value]).toEqual([1, 1, 2]);
     expect(w.published).toHaveLength(1);
     expect(w.published[0]?.reason).toMatch(/made things worse \(errors 1 -> 50\); reverted to the recorded value: value 2/);
@@ -192,11 +240,11 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([0, 1]);
   });
 
-  it('a listed check with no applied change on record is refused once and unlisted: no sweep runs it again', async () => {
+  it('a listed check with no applied change on record is refused once and unlisted, whatever its due time: no sweep runs it again', async () => {
     const w = await world(0, []);
-    await w.store.recordVerifyDue(PLAYBOOK, incident(9), DUE);
-    w.at(10);
-    expect((await runVerifySweep(w.deps)).reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(10 min late\): rejected$/);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(9), new Date('2099-01-01T00:00:00.000Z'));
+    w.at(-9);
+    expect((await runVerifySweep(w.deps)).reason).toMatch(/^swept 1 health check: test-playbook on .* \(no change on record\): rejected$/);
     expect(w.store.verifyList.size).toBe(0);
     expect((await runVerifySweep(w.deps)).reason).toBe('no health check more than 5 min past due');
   });
@@ -219,7 +267,7 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     const failing = w.knobs.get(incident(1)) as Knob;
     failing.failing = true;
     w.at(15);
-    await expect(runVerifySweep(w.deps)).rejects.toThrow(/verify sweep: 1 failed of 2 overdue health checks \(test-playbook on .*OOM#2026-03-05T10:00:01.*CloudWatch GetMetricData throttled\)/);
+    await expect(runVerifySweep(w.deps)).rejects.toThrow(/verify sweep: 1 failed of 2 listed health checks \(test-playbook on .*OOM#2026-03-05T10:00:01.*CloudWatch GetMetricData throttled\)/);
     expect(w.knobs.get(incident(2))?.healthReads).toBe(1);
     expect([...w.store.verifyList.values()].map((e) => e.incidentKey)).toEqual([incident(1)]);
     // Retried once the read works: the first is judged, the second not again.
@@ -232,7 +280,7 @@ describe('runVerifySweep: a health check whose schedule Scheduler dropped is run
     const w = await world(0, [incident(1), incident(2), incident(3)]);
     w.at(8);
     const swept = await runVerifySweep(w.deps, { remainingMs: () => SWEEP_RESERVE_MS });
-    expect(swept.reason).toMatch(/^swept 0 of 3 overdue health checks; 3 left for the next sweep \(5 min on\): the function had 20 s left/);
+    expect(swept.reason).toMatch(/^swept 0 of 3 health checks; 3 left for the next sweep \(5 min on\): the function had 20 s left/);
     expect(w.metrics.get('HealthChecksLeftForNextSweep')).toBe(3);
     expect([...w.knobs.values()].map((k) => k.healthReads)).toEqual([0, 0, 0]);
     w.at(13);
@@ -248,7 +296,7 @@ describe('runVerifySweep: entries and records not as the automation writes them 
     w.store.verifyRefused.push({ key: { pk: 'VERIFY-DUE', sk: 'verify-forged' }, issues: ['attempts: not a field the automation writes'] });
     w.at(10);
     const swept = await runVerifySweep(w.deps);
-    expect(swept.reason).toMatch(/^swept 1 overdue health check: test-playbook on .* \(10 min late\): skipped; 1 listed entry refused \(not as the automation writes them\): VERIFY-DUE \/ verify-forged \(attempts: not a field the automation writes\)$/);
+    expect(swept.reason).toMatch(/^swept 1 health check: test-playbook on .* \(10 min late\): skipped; 1 listed entry refused \(not as the automation writes them\): VERIFY-DUE \/ verify-forged \(attempts: not a field the automation writes\)$/);
     expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([1, 0]);
     expect(w.metrics.get('VerifyDueRefused')).toBe(1);
     // With nothing overdue the refused entry is still named.
@@ -289,6 +337,58 @@ describe('runVerifySweep: entries and records not as the automation writes them 
     w.at(15);
     await runVerifySweep(w.deps);
     expect([w.knob.healthReads, w.store.verifyList.size]).toEqual([1, 0]);
+  });
+});
+
+// Review 18 R18-15 (decision 304): an attacker who can write the state table's list (a PutItem on VERIFY-DUE / <schedule
+// name>, the key the automation uses) but not the change's record. The entry names a real change; only its dueAt lies.
+describe('runVerifySweep: a listed due time its change\'s record does not confirm is refused, counted and never acted upon', () => {
+  it('an early dueAt forged on a settling change: refused and counted, nothing judged, reverted, claimed, published or deleted; the schedule later judges it as before', async () => {
+    const w = await world(50);
+    const forgedDue = new Date(DUE.getTime() - 60 * MINUTE_MS);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(1), forgedDue);
+    const before = [...w.store.verifyList.values()];
+    // 3 min after the change: the change is still settling (due at 10:10); the entry says it was due at 09:10.
+    w.at(-7);
+    const swept = await runVerifySweep(w.deps);
+    expect(swept).toMatchObject({ outcome: 'skipped' });
+    expect(swept.reason).toBe(
+      `no health check more than 5 min past due; 1 listed entry refused, not run (a due time its change's record does not confirm): test-playbook on ${incident(1)} (dueAt ${forgedDue.toISOString()} is not its change's due time ${DUE.toISOString()} (recorded change plus 10 min))`,
+    );
+    expect(w.metrics.get('VerifyDueRefused')).toBe(1);
+    expect(w.metrics.get('HealthChecksOverdue')).toBeUndefined();
+    expect([w.knob.healthReads, w.knob.reverts, w.knob.value, w.published.length]).toEqual([0, 0, 3, 0]);
+    expect(await w.store.getClaim(verifyClaimName(PLAYBOOK), incident(1))).toBeUndefined();
+    expect([...w.store.verifyList.values()]).toEqual(before);
+    // Still refused an hour on by the entry's clock (the record's due time now well past): never run on its strength.
+    w.at(30);
+    expect((await runVerifySweep(w.deps)).reason).toMatch(/^no health check more than 5 min past due; 1 listed entry refused, not run/);
+    expect([w.knob.healthReads, w.knob.reverts, w.published.length]).toEqual([0, 0, 0]);
+    // Its schedule, made for the record's time, judges the change as before (worse: reverted) and answers the entry.
+    expect((await w.schedule()).outcome).toBe('escalate');
+    expect([w.knob.healthReads, w.knob.reverts, w.store.verifyList.size]).toEqual([1, 1, 0]);
+  });
+
+  it('a late dueAt forged over a check whose schedule was dropped does not hide it: refused, counted and named by every sweep, not run', async () => {
+    const w = await world(50);
+    const hidden = new Date(DUE.getTime() + 7 * 24 * 60 * MINUTE_MS);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(1), hidden);
+    w.at(20);
+    for (let sweep = 1; sweep <= 2; sweep += 1) {
+      expect((await runVerifySweep(w.deps)).reason).toContain(`test-playbook on ${incident(1)} (dueAt ${hidden.toISOString()} is not its change's due time ${DUE.toISOString()}`);
+      expect(w.metrics.get('VerifyDueRefused')).toBe(sweep);
+    }
+    expect([w.knob.healthReads, w.knob.reverts, w.published.length, w.store.verifyList.size]).toEqual([0, 0, 0, 1]);
+  });
+
+  it('the forged entry beside a genuine overdue check: the genuine one is judged once and unlisted, the forged one refused; the sweep does not throw', async () => {
+    const w = await world(0, [incident(1), incident(2)]);
+    await w.store.recordVerifyDue(PLAYBOOK, incident(2), new Date(DUE.getTime() - 30 * MINUTE_MS));
+    w.at(8);
+    const swept = await runVerifySweep(w.deps);
+    expect(swept.reason).toMatch(/^swept 1 health check: test-playbook on .*OOM#2026-03-05T10:00:01\.000\+0000 \(8 min late\): skipped; 1 listed entry refused, not run .*OOM#2026-03-05T10:00:02/);
+    expect([w.knobs.get(incident(1))?.healthReads, w.knobs.get(incident(2))?.healthReads]).toEqual([1, 0]);
+    expect([...w.store.verifyList.values()].map((e) => e.incidentKey)).toEqual([incident(2)]);
   });
 });
 
