@@ -291,7 +291,7 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
       unjudgeable.push(`${label(check, note)}: ${message}`);
       return;
     }
-    logger.error('verify sweep: an overdue health check failed; the others go on', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, error: message });
+    logger.error('verify sweep: a listed health check failed; the others go on', { checkedPlaybook: check.playbook, incidentId: check.incidentKey, error: message });
     failed.push(`${label(check, note)}: ${message}`);
   };
 
