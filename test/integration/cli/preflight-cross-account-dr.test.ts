@@ -20,7 +20,8 @@ import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-
 import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
-// Each run is a whole CLI process making some 200 calls; on a loaded machine one takes a minute.
+// Each run makes some 200 calls, in the test's process (decision 296; the bin is proven by preflight.test.ts and
+// preflight-cross-account.test.ts); on a loaded machine one takes a minute.
 jest.setTimeout(300_000);
 
 const DR = 'us-west-2';
@@ -38,7 +39,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
   const BUS = (): string => `arn:aws:events:${DR}:${operations.accountId}:event-bus/notification-runbooks`;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
-    return runPreflight('production', { ...operations.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR }, 240_000);
+    return runPreflight('production', { ...operations.env, AWS_REGION: DR, AWS_DEFAULT_REGION: DR }, 240_000, { inProcess: true });
   };
   const failures = notPassing;
 

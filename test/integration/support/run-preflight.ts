@@ -7,7 +7,8 @@ import { runCliInProcess } from '../../support/run-cli-in-process';
 /**
  * Runs preflight for `environment` with `env`; throws, with stderr, when it printed no JSON report. `inProcess` skips the
  * node start and the CLI bundle's load (about half of a run's CPU); a run in process that reports another region than
- * `env.AWS_REGION` is refused, not judged: decision 296 saw one, in a file run after preflight.test.ts in the same worker.
+ * `env.AWS_REGION` is refused, not judged: decision 296 saw one, in a file run after another in the same worker; decision
+ * 305 did not see it again (three orders, every file's runs in process) and keeps the check.
  */
 export async function runPreflight(
   environment: string,
@@ -20,7 +21,7 @@ export async function runPreflight(
   if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
   const report = JSON.parse(run.stdout) as PreflightReport;
   if (how.inProcess && env.AWS_REGION && report.region !== env.AWS_REGION) {
-    throw new Error(`preflight in the test's process ran in ${report.region}, not the run's AWS_REGION ${env.AWS_REGION}: run it as a process (decision 296)`);
+    throw new Error(`preflight in the test's process ran in ${report.region}, not the run's AWS_REGION ${env.AWS_REGION}: run it as a process (decisions 296, 305)`);
   }
   return { status: run.status, report };
 }
