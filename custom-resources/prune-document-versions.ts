@@ -6,6 +6,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { isTransientAwsError } from '../shared/aws/classify-error';
 import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCleanupProgress } from '../shared/runbooks/document-versions';
 import { clientConfig } from '../shared/aws/client-config';
+import { CallDeadlineError, withCallDeadline } from '../shared/aws/call-deadline';
 import { stackStatusReader } from '../shared/aws/stack-status';
 
 /** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
@@ -145,34 +146,19 @@ export const STATUS_READ_RESERVE_MS = CALL_DEADLINE_MS;
 /** Time kept when an SSM call starts or retries: the status read's slot and the answer's reserve. */
 export const SSM_RESERVE_MS = RESPONSE_RESERVE_MS + STATUS_READ_RESERVE_MS;
 
-/** A call that outlived its deadline: answered as any other failure of the call, so CloudFormation still gets its answer. */
-export class CallDeadlineError extends Error {
-  override readonly name = 'CallDeadlineExceeded';
-}
-
 /**
- * One attempt of a call, given at most min(CALL_DEADLINE_MS, the time left less `reserveMs`): a call that hangs (a stalled
- * regional endpoint, during the very event that makes a deploy roll back) cannot eat the time kept for the answer
- * (review 17, R17-2), nor, for an SSM call, the status read's (R18-1). The call is told by its AbortSignal (the SDK's
- * send aborts the request); a call that ignores it is left behind, not waited for.
+ * One attempt of a call, given at most min(CALL_DEADLINE_MS, the time left less `reserveMs`) (shared/aws/call-deadline.ts):
+ * a call that hangs (a stalled regional endpoint, during the very event that makes a deploy roll back) cannot eat the
+ * time kept for the answer (review 17, R17-2), nor, for an SSM call, the status read's (R18-1). A call that outlived its
+ * deadline is answered as any other failure of the call, so CloudFormation still gets its answer.
  */
-async function withDeadline<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps, reserveMs: number): Promise<T> {
-  const remaining = deps.remainingMs?.() ?? Number.POSITIVE_INFINITY;
-  const budget = Math.min(CALL_DEADLINE_MS, remaining - reserveMs);
-  if (budget <= 0) throw new CallDeadlineError(`${label} not started: ${Math.round(remaining / 1000)} s left, ${reserveMs / 1000} s kept ${reserveMs > RESPONSE_RESERVE_MS ? "for the stack's status read and the answer" : 'for the answer'}`);
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new CallDeadlineError(`${label} did not answer within ${(budget / 1000).toFixed(1)} s`));
-    }, budget);
+function withDeadline<T>(label: string, call: (signal: AbortSignal) => Promise<T>, deps: PruneDeps, reserveMs: number): Promise<T> {
+  return withCallDeadline(label, (signal) => call(signal ?? new AbortController().signal), {
+    ...(deps.remainingMs ? { remainingMs: deps.remainingMs } : {}),
+    reserveMs,
+    capMs: CALL_DEADLINE_MS,
+    keptFor: reserveMs > RESPONSE_RESERVE_MS ? "for the stack's status read and the answer" : 'for the answer',
   });
-  try {
-    return await Promise.race([call(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -26,6 +26,9 @@ const TRANSIENT_NAMES = new Set([
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
+  // A call given up at its invocation's deadline (shared/aws/call-deadline.ts): its answer is lost as a network error's
+  // is, and it is retried as one (review 18b R18-10).
+  'CallDeadlineExceeded',
 ]);
 
 interface SdkErrorShape {

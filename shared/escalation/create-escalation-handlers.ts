@@ -12,8 +12,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AccountClients, crossAccountSettings } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
+import { deadlineBound, InvocationDeadline } from '../aws/call-deadline';
 import { callAws } from '../aws/classify-error';
-import { clientConfig } from '../aws/client-config';
+import { clientConfig, type SdkClientConfig } from '../aws/client-config';
 import { lazy } from '../aws/lazy-client';
 import { systemClock, type Clock } from '../clock';
 import { alarmSpecs } from '../config/alarm-specs';
@@ -39,6 +40,7 @@ import type { EscalationTier } from './policy';
 import { renderEmail } from './render-email';
 import { supportCaseModule, TierNotifier, type TierDelivery } from './tier-notifier';
 import { TimerScheduler } from './timer-scheduler';
+import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from './timer-deadline';
 
 /** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
 export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
@@ -61,6 +63,18 @@ export interface EscalationHandlerOptions {
    * that reads it (escalation-timer, review 12 R12-7), so escalate's bundle carries neither it nor its grant.
    */
   regionServing?: typeof regionServingSource;
+  /** Replace the SDK clients (tests): what the services call, under the same deadlines as the real ones. */
+  clients?: Partial<EscalationClients>;
+}
+
+/** The SDK clients the escalation services call (only `send`); CloudWatch's per account (the workload's role). */
+export interface EscalationClients {
+  dynamodb: Pick<DynamoDBDocumentClient, 'send'>;
+  sns: Pick<SNSClient, 'send'>;
+  scheduler: Pick<SchedulerClient, 'send'>;
+  ssm: Pick<SSMClient, 'send'>;
+  sts: Pick<STSClient, 'send'>;
+  cloudWatch(config: SdkClientConfig): Pick<CloudWatchClient, 'send'>;
 }
 
 export type EscalationHandler = ((event: unknown, context?: Partial<Context>) => Promise<EscalationResult>) & { runtime: RuntimeConfig };
@@ -71,6 +85,11 @@ export interface Wired {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
+  /**
+   * The time left of the invocation under way, armed by escalation-timer's handler (review 18b R18-10): every client
+   * below is bound by it (none armed: no deadline, as for escalate).
+   */
+  deadline: InvocationDeadline;
   /** Tells L1 that someone changed the kill switch (decision 178). */
   announceKillSwitchChange(change: KillSwitchChange): Promise<EscalationResult>;
 }
@@ -84,13 +103,21 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
   const sdkConfig = clientConfig({ region: runtime.region });
-  const sts = new STSClient(sdkConfig);
+  // Every call is bound by the invocation's deadline once escalation-timer's handler arms it (review 18b R18-10): a call
+  // of a timer's work gives up with TIMER_CALL_RESERVE_MS left; the writes that record a delivery or give its claim
+  // back (the store's `recorder`) with TIMER_RECORD_RESERVE_MS, so a page that was answered is recorded in the time
+  // between and never left unrecorded by the function's timeout.
+  const deadline = new InvocationDeadline();
+  const work = <C extends { send: object }>(client: C, label: string): Pick<C, 'send'> =>
+    deadlineBound(client, deadline, { reserveMs: TIMER_CALL_RESERVE_MS, keptFor: 'to record or give back what was sent, and to answer', label: `${label} call` });
+  const clients = options.clients ?? {};
+  const sts = work(clients.sts ?? new STSClient(sdkConfig), 'STS');
   // One DescribeAlarms reader per account: the handler's own, or, for a workload's alarm, one with that workload's role.
   const alarmAccounts = new AccountClients({
     config: sdkConfig,
     settings: crossAccountSettings(env),
     handler: handlerName,
-    build: (config) => new AlarmStateReader(new CloudWatchClient(config)),
+    build: (config) => new AlarmStateReader(work(clients.cloudWatch?.(config) ?? new CloudWatchClient(config), 'CloudWatch')),
   });
 
   // The account the topics, timer function, scheduler role and kill switch live in: this function's own, asked once per container.
@@ -104,7 +131,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   };
   const where = async (): Promise<EscalationDeployment> => escalationDeployment(env, { region: runtime.region, account: await account() });
 
-  const ssm = new SSMClient(sdkConfig);
+  const ssm = work(clients.ssm ?? new SSMClient(sdkConfig), 'SSM');
   // This region's switch; in cross-account mode the operations account it is in (the page's resume command names both).
   const crossAccount = crossAccountSettings(env);
   const killSwitchLocation = {
@@ -114,25 +141,31 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   };
   const killSwitch = options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds);
   const tierNotifier = new TierNotifier(
-    new SNSClient(sdkConfig),
-    lazy(async () => (await supportCaseModule()).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) })),
+    work(clients.sns ?? new SNSClient(sdkConfig), 'SNS'),
+    lazy(async () => work((await supportCaseModule()).supportClient({ ...sdkConfig, region: supportApiRegion(runtime.region) }), 'Support')),
     async (tier) => (await where()).topicArn(tier.topicName),
   );
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
+  const table = clients.dynamodb ?? DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
+  const db = work(table, 'DynamoDB');
+  const recorder = deadlineBound(table, deadline, { reserveMs: TIMER_RECORD_RESERVE_MS, keptFor: 'to answer', label: 'DynamoDB call' });
   const services: EscalationServices = {
     store:
       options.services?.store ??
-      new EscalationStore(db, {
-        tableName: runtime.config.stateTableName,
-        retentionDays: runtime.config.recordRetentionDays,
-        leaseSeconds: runtime.config.claimLeaseSeconds,
-      }),
+      new EscalationStore(
+        db,
+        {
+          tableName: runtime.config.stateTableName,
+          retentionDays: runtime.config.recordRetentionDays,
+          leaseSeconds: runtime.config.claimLeaseSeconds,
+        },
+        recorder,
+      ),
     notifier:
       options.services?.notifier ??
       (runtime.dryRun ? dryRunNotifier(logger) : undefined) ??
       // The kill switch stops changes, not pages (decision 178): every message goes out, saying so while it is engaged.
       withKillSwitchNotice(tierNotifier, killSwitch, killSwitchLocation, logger),
-    timers: options.services?.timers ?? new TimerScheduler(new SchedulerClient(sdkConfig), where),
+    timers: options.services?.timers ?? new TimerScheduler(work(clients.scheduler ?? new SchedulerClient(sdkConfig), 'Scheduler'), where),
     alarms: options.services?.alarms ?? new AccountAlarmReader((account) => alarmAccounts.forAccount(account)),
     records: options.services?.records ?? new DecisionRecords(db, runtime.config.stateTableName),
   };
@@ -232,7 +265,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     metrics.addMetric('KillSwitchChanges', MetricUnit.Count, 1);
     return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.channels.join('+') }] };
   };
-  return { service, runtime, logger, metrics, clock, announceKillSwitchChange };
+  return { service, runtime, logger, metrics, clock, deadline, announceKillSwitchChange };
 }
 
 /**

@@ -8,11 +8,17 @@ import { parseTimerHandlerInput } from './timer-input';
  * and the sweep's (decision 264): every overdue timer's work, said late, in a small pool under the function's deadline.
  */
 export function createEscalationTimerHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalation-timer', options, ({ service }, event, context) => {
+  return handlerFor('escalation-timer', options, async ({ service, deadline }, event, context) => {
     const input = parseTimerHandlerInput(event);
-    // The sweep stops starting timers with a reserve of the function's time left (review 17 R17-6); without a Lambda
-    // context (a direct call) it has no deadline.
+    // The sweep stops starting timers with a reserve of the function's time left (review 17 R17-6), and every AWS call,
+    // the sweep's or one timer's, is bound by that time (review 18b R18-10: timer-deadline.ts); without a Lambda context
+    // (a direct call) there is no deadline.
     const remaining = context?.getRemainingTimeInMillis?.bind(context);
-    return input.kind === 'sweep' ? service.sweep(remaining ? { remainingMs: remaining } : {}) : service.handleTimer(input.input);
+    const disarm = remaining ? deadline.arm(remaining) : undefined;
+    try {
+      return await (input.kind === 'sweep' ? service.sweep(remaining ? { remainingMs: remaining } : {}) : service.handleTimer(input.input));
+    } finally {
+      disarm?.();
+    }
   });
 }

@@ -39,7 +39,7 @@ export class KillSwitchNoticeLog {
   private readonly key: StateKey;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: Pick<DynamoDBDocumentClient, 'send'>,
     private readonly options: { tableName: string; parameterName: string; leaseSeconds: number },
   ) {
     this.key = noticeLogKey(options.parameterName);

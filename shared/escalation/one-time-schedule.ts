@@ -41,7 +41,7 @@ export interface OneTimeSchedule {
 }
 
 /** Creates the schedule unless one of that name exists (ConflictException: created by an earlier attempt, a no-op). */
-export async function createOneTimeSchedule(scheduler: SchedulerClient, schedule: OneTimeSchedule): Promise<{ name: string; created: boolean }> {
+export async function createOneTimeSchedule(scheduler: Pick<SchedulerClient, 'send'>, schedule: OneTimeSchedule): Promise<{ name: string; created: boolean }> {
   try {
     await scheduler.send(
       new CreateScheduleCommand({

@@ -13,7 +13,7 @@ export function supportClient(config: SupportClientConfig): SupportClient {
 
 /** Opens the tier's case at `severityCode`: the escalated row's own severity (supportSeverityOf), else the tier's. */
 export async function createSupportCase(
-  support: SupportClient,
+  support: Pick<SupportClient, 'send'>,
   tier: EscalationTier,
   email: { subject: string; text: string },
   severityCode: string,
@@ -35,7 +35,7 @@ export async function createSupportCase(
   return created.caseId;
 }
 
-export async function addCaseCommunication(support: SupportClient, caseId: string, text: string): Promise<void> {
+export async function addCaseCommunication(support: Pick<SupportClient, 'send'>, caseId: string, text: string): Promise<void> {
   await callAws('Support AddCommunicationToCase', () =>
     support.send(new AddCommunicationToCaseCommand({ caseId, communicationBody: text.slice(0, MAX_CASE_BODY_CHARS) })),
   );

@@ -47,9 +47,9 @@ function attributes(view: MessageView, channel: string): Record<string, MessageA
 
 export class TierNotifier {
   constructor(
-    private readonly sns: SNSClient,
+    private readonly sns: Pick<SNSClient, 'send'>,
     /** Given lazily by the handlers: only a support tier loads the Support SDK (./support-case.ts, a chunk of its own). */
-    private readonly support: SupportClient | Lazy<SupportClient>,
+    private readonly support: Pick<SupportClient, 'send'> | Lazy<Pick<SupportClient, 'send'>>,
     private readonly topicArn: (tier: EscalationTier) => Promise<string>,
   ) {}
 

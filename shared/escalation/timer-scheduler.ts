@@ -22,7 +22,7 @@ function isNotFound(error: unknown): boolean {
 
 export class TimerScheduler {
   constructor(
-    private readonly scheduler: SchedulerClient,
+    private readonly scheduler: Pick<SchedulerClient, 'send'>,
     private readonly deployment: () => Promise<Pick<EscalationDeployment, 'timerFunctionArn' | 'schedulerRoleArn' | 'scheduleGroup'>>,
   ) {}
 

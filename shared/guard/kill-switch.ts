@@ -50,7 +50,7 @@ export class KillSwitch {
   private kept: { value: string | undefined; untilMs: number; version?: number; modifiedAt?: string } | undefined;
 
   constructor(
-    private readonly ssm: SSMClient,
+    private readonly ssm: Pick<SSMClient, 'send'>,
     private readonly parameterName: string,
     private readonly maxAgeSeconds: number,
     private readonly nowMs: () => number = () => Date.now(),
