@@ -16,7 +16,7 @@ import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
-import { clearProxyFaults, getProxyCalls, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
@@ -446,6 +446,64 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect(await h.timer({ action: 'sweep' })).toMatchObject({ action: 'ignored', delivered: [] });
     expect(await h.timer({ action: 'escalate', incidentId, level: 2 })).toMatchObject({ action: 'stopped', delivered: [] });
     expect(await h.inbox.read()).toEqual([]);
+  });
+
+  // Review 18b R18-10: a timer cut off by the function's timeout after its publish and before its record paged the tier
+  // again after the claim's lease. Every call of the timer is now aborted with TIMER_CALL_RESERVE_MS (8 s) of the
+  // invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s: the calls before
+  // the publishes answer at once, both publishes stall at the proxy (9 s, below the SDK's 10 s request timeout, so the
+  // SDK neither times them out nor retries them) and are aborted at 7 s, before the stall would have ended in a 503.
+  it('a publish stalled past the function\'s deadline is aborted, its claim given back and nothing recorded sent; the retry pages L2 once (review 18b R18-10)', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    await h.inbox.read();
+    const dueAt = new Date(Date.now() - 17 * MINUTE_MS).toISOString();
+    await h.account.dynamo.send(
+      new UpdateCommand({
+        TableName: h.account.topology.stateTable.name,
+        Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
+        UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due',
+        ExpressionAttributeValues: { ':due': dueAt },
+      }),
+    );
+    const timer = { action: 'escalate', incidentId, level: 2 };
+    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
+      const deadline = Date.now() + timeoutMs;
+      return { getRemainingTimeInMillis: () => deadline - Date.now() };
+    };
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: h.account.accountId };
+    const publishes = async (since: number): Promise<number> =>
+      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
+    const since = (await getProxyCalls(control)).length;
+
+    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
+    let cut: unknown;
+    try {
+      cut = await h.timer(timer, invocation(15_000)).catch((error: unknown) => error);
+      // The stall fired exactly twice (the two channels), and nothing retried a publish.
+      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
+    expect(await publishes(since)).toBe(2);
+    expect(await h.inbox.read()).toEqual([]);
+    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L2' };
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({
+      status: 'IN_PROGRESS',
+      leaseExpiresAtSeconds: 0,
+      delivered: {},
+    });
+
+    // Lambda's retry, SNS answering: L2 paged once, by chat and email.
+    expect(await h.timer(timer, invocation(60_000))).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+    expect(channelsOf(byTier(await h.inbox.read())[2])).toEqual(['escalated:chat', 'escalated:email']);
+    expect(await publishes(since)).toBe(4);
+    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({ status: 'SENT' });
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
