@@ -6,7 +6,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { isTransientAwsError } from '../shared/aws/classify-error';
 import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCleanupProgress } from '../shared/runbooks/document-versions';
 import { clientConfig } from '../shared/aws/client-config';
-import { CallDeadlineError, withCallDeadline } from '../shared/aws/call-deadline';
+import { withCallDeadline } from '../shared/aws/call-deadline';
 import { stackStatusReader } from '../shared/aws/stack-status';
 
 /** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
@@ -128,9 +128,12 @@ export const RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 16000
 /** Time kept for answering CloudFormation: a function that times out never answers, and CloudFormation waits for it. */
 export const RESPONSE_RESERVE_MS = 30_000;
 
-/** Transient for this cleanup: the project's transient AWS errors, and SSM's "concurrent updates" (TooManyUpdates). */
+/**
+ * Transient for this cleanup: the project's transient AWS errors (a call given up at its deadline, CallDeadlineExceeded,
+ * among them), and SSM's "concurrent updates" (TooManyUpdates).
+ */
 function isRetryable(error: unknown): boolean {
-  return isTransientAwsError(error) || error instanceof CallDeadlineError || (error as { name?: string } | undefined)?.name === 'TooManyUpdates';
+  return isTransientAwsError(error) || (error as { name?: string } | undefined)?.name === 'TooManyUpdates';
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

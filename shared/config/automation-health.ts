@@ -114,12 +114,11 @@ export const SWEEP_CONCURRENCY = 4;
  * Project default (review 17 R17-6): the sweep starts no further timer once the function has less than this left of its
  * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING); what
  * is left is counted and done by the next sweep. The reserve lets timers started finish when their calls are slow but
- * answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does NOT bound one timer (review 18b R18-10, decision
- * 300): one call may take 4 attempts (shared/aws/client-config.ts) of up to 2 s connect + 10 s request each, plus the
- * retry backoff, about 50 s, and a timer is several calls in sequence. A timer cut off by the Lambda timeout after its
- * SNS publish and before the send is recorded is published again once the claim's lease ends (the retry or the next
- * sweep): a second page of the same tier, up to SWEEP_CONCURRENCY at once. That risk is stated, not closed (per-call
- * deadlines on the sweep path are not built).
+ * answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does not bound one timer (review 18b R18-10, decision
+ * 300): one call may take about 50 s (4 attempts of 2 s connect + 10 s request, shared/aws/client-config.ts, and the
+ * backoff), and a timer is several calls. What bounds a timer is its calls' deadline (decision 305,
+ * shared/escalation/timer-deadline.ts): every call aborted with 8 s left, a delivery recorded or its claim given back in
+ * the 6 s after, so a page SNS answered is never left unrecorded by the function's timeout.
  */
 export const SWEEP_RESERVE_MS = 20_000;
 
