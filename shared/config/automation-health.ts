@@ -116,7 +116,7 @@ export const SWEEP_CONCURRENCY = 4;
  * is left is counted and done by the next sweep. The reserve lets timers started finish when their calls are slow but
  * answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does not bound one timer (review 18b R18-10, decision
  * 300): one call may take about 50 s (4 attempts of 2 s connect + 10 s request, shared/aws/client-config.ts, and the
- * backoff), and a timer is several calls. What bounds a timer is its calls' deadline (decision 305,
+ * backoff), and a timer is several calls. What bounds a timer is its calls' deadline (decision 306,
  * shared/escalation/timer-deadline.ts): every call aborted with 8 s left, a delivery recorded or its claim given back in
  * the 6 s after, so a page SNS answered is never left unrecorded by the function's timeout.
  */

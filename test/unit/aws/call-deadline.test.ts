@@ -1,5 +1,5 @@
 // The one call deadline (shared/aws/call-deadline.ts): the document-version cleanup's (decisions 283, 285; its cases in
-// test/unit/runbooks/document-versions.test.ts) and escalation-timer's (decision 305; test/unit/escalation/timer-deadline.test.ts).
+// test/unit/runbooks/document-versions.test.ts) and escalation-timer's (decision 306; test/unit/escalation/timer-deadline.test.ts).
 // Here: what a handler arms for its invocation, and how a call given up is classified.
 import { CallDeadlineError, InvocationDeadline, withCallDeadline } from '../../../shared/aws/call-deadline';
 import { classifyAwsError, isTransientAwsError } from '../../../shared/aws/classify-error';
