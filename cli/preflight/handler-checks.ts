@@ -193,6 +193,13 @@ export function contextFor(condition: ConditionKind | undefined, c: ArnContext):
     // verify-due-partition: verify-change's DeleteItem, as it deletes a verify sweep's list entry (VERIFY-DUE / *).
     case 'verify-due-partition':
       return [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: ['VERIFY-DUE'] }];
+    // incident-or-resource-partition: verify-change's PutItem, its claim's partition and its audit entry's in one request:
+    // the condition is ForAllValues, so the simulation is allowed only if both prefixes are granted (review 19 R19-3).
+    case 'incident-or-resource-partition':
+      return [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: ['INCIDENT#preflight-probe', 'RESOURCE#preflight-probe'] }];
+    // incident-partition: verify-change's UpdateItem, on its claim's partition.
+    case 'incident-partition':
+      return [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: ['INCIDENT#preflight-probe'] }];
     case 'default-document-version':
     case 'failover-record':
     case undefined:

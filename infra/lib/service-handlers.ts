@@ -41,9 +41,12 @@ export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, ServiceHandlerDecl
   'escalation-timer': { ...ESCALATION_DECLARATION, readsRegionServing: true },
   'verify-change': {
     actions: VERIFY_CHANGE_ACTIONS,
-    // It deletes only the verify sweep's list entries (VERIFY-DUE / *): its DeleteItem is held to that partition (review
-    // 18c R18-16), so it cannot delete a claim, an audit entry or a held resolution.
-    narrowed: { 'dynamodb:DeleteItem': 'verify-due-partition' },
+    // Its state-table writes are held to the partitions its code writes (dynamodb:LeadingKeys; IAM has no sort-key
+    // condition): DeleteItem to the verify sweep's list (VERIFY-DUE, review 18c R18-16), PutItem to an incident's or a
+    // resource's partition (its claim, its audit entry), UpdateItem to an incident's (its claim) (review 19 R19-3). So it
+    // cannot DeleteItem outside VERIFY-DUE, nor write a held resolution, an escalation record, a list entry or a kill
+    // switch notice; it can still overwrite, or expire through TTL, any claim, audit entry or resource STATE (decision 305).
+    narrowed: { 'dynamodb:DeleteItem': 'verify-due-partition', 'dynamodb:PutItem': 'incident-or-resource-partition', 'dynamodb:UpdateItem': 'incident-partition' },
     declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS',
     crossAccount: {
       ownActions: VERIFY_CHANGE_OWN_ACTIONS,

@@ -5,7 +5,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { callAws } from '../aws/classify-error';
 import { TransientError } from '../errors';
 import { verifyScheduleName } from '../pipeline/verify-schedule-name';
-import { claimKeyOf, parseAuditItem, parseClaimItem, parseResourceStateItem, StateRecordError, type StateKey, type StoredClaim } from './state-records';
+import { auditKeyOf, claimKeyOf, parseAuditItem, parseClaimItem, parseResourceStateItem, StateRecordError, type StateKey, type StoredClaim } from './state-records';
 import { epochSeconds, expiresAtSeconds } from './record-expiry';
 
 export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED';
@@ -340,8 +340,7 @@ export class IncidentStore {
       new PutCommand({
         TableName: this.options.tableName,
         Item: {
-          pk: `RESOURCE#${entry.resourceArn}`,
-          sk: `AUDIT#${entry.at}#${entry.incidentKey}`,
+          ...auditKeyOf(entry.resourceArn, entry.at, entry.incidentKey),
           ...entry,
           expiresAt: expiresAtSeconds(now, this.options.retentionDays),
         },

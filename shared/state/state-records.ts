@@ -19,6 +19,11 @@ export function claimKeyOf(name: string, incidentKey: string): StateKey {
   return { pk: `INCIDENT#${incidentKey}`, sk: `CLAIM#${name}` };
 }
 
+/** Where an audit entry lives: RESOURCE#<resourceArn> / AUDIT#<at>#<incidentKey> (the resource's partition, beside its STATE). */
+export function auditKeyOf(resourceArn: string, at: string, incidentKey: string): StateKey {
+  return { pk: `RESOURCE#${resourceArn}`, sk: `AUDIT#${at}#${incidentKey}` };
+}
+
 /**
  * A record read back from the state table that is not what the automation writes. Permanent: a retry would read the
  * same record. The pipeline escalates it (cause `failure`, nothing applied); a claim it cannot read is thrown, retried,

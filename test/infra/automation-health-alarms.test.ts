@@ -13,7 +13,9 @@ import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES } from '../../shared/c
 import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { defaultConfig } from '../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
+import { verifyClaimName } from '../../shared/pipeline/verify-change-plan';
 import { VERIFY_DUE_PK } from '../../shared/state/incident-store';
+import { auditKeyOf, claimKeyOf } from '../../shared/state/state-records';
 import { deployedRoles, resolveIntrinsics, type Deployed, type PolicyDocument } from './support/cfn-policies';
 import { filterAccepts } from './support/sns-filter';
 import { functionOf, grantedActions, resourcesOfType, statementsOfRole, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
@@ -126,6 +128,32 @@ async function healthAlarmReach(synthesized: SynthesizedApp, stackName: string, 
     reaches.push(reach);
   }
   return reaches.sort((a, b) => a.alarm.localeCompare(b.alarm));
+}
+
+/**
+ * What @cloud-copilot/iam-simulate answers for one state-table request of a handler's deployed role in us-east-1, the
+ * request naming `keys` (dynamodb:LeadingKeys: the partitions it reads or writes; none when empty).
+ */
+async function stateTableRequest(template: CfnTemplate, handler: string, action: string, keys: Record<string, string[]>): Promise<string> {
+  const account = '123456789012';
+  const role = deployedRoles(template, { partition: 'aws', region: 'us-east-1', account }).find((r) => r.name === `notification-runbooks-${handler}-us-east-1`);
+  if (!role) throw new Error(`no ${handler} role`);
+  const response = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:sts::${account}:assumed-role/${role.name}/${handler}`,
+        action,
+        resource: { resource: `arn:aws:dynamodb:us-east-1:${account}:table/notification-runbooks-state`, accountId: account },
+        contextVariables: { 'aws:PrincipalArn': role.arn, 'aws:PrincipalAccount': account, 'aws:RequestedRegion': 'us-east-1', 'aws:ResourceAccount': account, ...keys },
+      },
+      identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`iam-simulate could not simulate: ${JSON.stringify(response.errors)}`);
+  return response.overallResult;
 }
 
 const DEAD_LETTER_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
@@ -308,27 +336,7 @@ describe('every automation health alarm reaches the first tier with no filter mi
         Action: 'dynamodb:DeleteItem',
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERIFY_DUE_PK] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
       });
-      const account = '123456789012';
-      const role = deployedRoles(template, { partition: 'aws', region: 'us-east-1', account }).find((r) => r.name === 'notification-runbooks-verify-change-us-east-1');
-      if (!role) throw new Error("no verify-change role");
-      const deleteWith = async (keys: Record<string, string[]>): Promise<string> => {
-        const response = await runSimulation(
-          {
-            request: {
-              principal: `arn:aws:sts::${account}:assumed-role/${role.name}/verify-change`,
-              action: 'dynamodb:DeleteItem',
-              resource: { resource: `arn:aws:dynamodb:us-east-1:${account}:table/notification-runbooks-state`, accountId: account },
-              contextVariables: { 'aws:PrincipalArn': role.arn, 'aws:PrincipalAccount': account, 'aws:RequestedRegion': 'us-east-1', 'aws:ResourceAccount': account, ...keys },
-            },
-            identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document })),
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-          },
-          {},
-        );
-        if (response.resultType === 'error') throw new Error(`iam-simulate could not simulate: ${JSON.stringify(response.errors)}`);
-        return response.overallResult;
-      };
+      const deleteWith = (keys: Record<string, string[]>): Promise<string> => stateTableRequest(template, 'verify-change', 'dynamodb:DeleteItem', keys);
       expect(await deleteWith({ 'dynamodb:LeadingKeys': [VERIFY_DUE_PK] })).toBe('Allowed');
       expect(await deleteWith({ 'dynamodb:LeadingKeys': ['INCIDENT#arn:aws:cloudwatch:us-east-1:123456789012:alarm:A#1'] })).toBe('ImplicitlyDenied');
       expect(await deleteWith({ 'dynamodb:LeadingKeys': ['ESCALATION-HELD'] })).toBe('ImplicitlyDenied');
@@ -337,6 +345,40 @@ describe('every automation health alarm reaches the first tier with no filter mi
       // The escalation handlers' deletes are not narrowed (their held resolutions and alarm indexes).
       const timerDeletes = statementsOfRole(template, functionOf(template, 'notification-runbooks-escalation-timer').roleId).filter((st) => [st.Action].flat().includes('dynamodb:DeleteItem'));
       expect(timerDeletes.map((st) => st.Condition)).toEqual([undefined]);
+    });
+
+    it("us-east-1: verify-change's PutItem and UpdateItem are held to the partitions it writes (dynamodb:LeadingKeys): its claim and its audit entry allowed; a held resolution, an escalation incident, a list entry, a resource's STATE by update, or no key denied (review 19 R19-3, decision 305)", async () => {
+      const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
+      if (!template) throw new Error('no stack');
+      const writing = statementsOfRole(template, functionOf(template, 'notification-runbooks-verify-change').roleId).filter((st) =>
+        [st.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'),
+      );
+      expect(writing.map((st) => ({ Action: st.Action, Condition: st.Condition }))).toEqual([
+        { Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*', 'RESOURCE#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } } },
+        { Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } } },
+      ]);
+      // The partitions as the code keys them: its claim (runUnderClaim on verify-change#<playbook>) and its audit entry.
+      const incident = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:notification-service-queue-depth#2026-12-07T10:00:00.000+0000';
+      const claim = claimKeyOf(verifyClaimName('scale-consumers'), incident).pk;
+      const consumer = 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer';
+      const audit = auditKeyOf(consumer, '2026-12-07T10:01:00.000Z', incident).pk;
+      const put = (keys: Record<string, string[]>): Promise<string> => stateTableRequest(template, 'verify-change', 'dynamodb:PutItem', keys);
+      const update = (keys: Record<string, string[]>): Promise<string> => stateTableRequest(template, 'verify-change', 'dynamodb:UpdateItem', keys);
+      expect(await put({ 'dynamodb:LeadingKeys': [claim] })).toBe('Allowed');
+      expect(await put({ 'dynamodb:LeadingKeys': [audit] })).toBe('Allowed');
+      expect(await update({ 'dynamodb:LeadingKeys': [claim] })).toBe('Allowed');
+      for (const partition of ['ESCALATION-HELD', 'ESCALATION#inc-3f2a9c1b7d44', VERIFY_DUE_PK, 'KILL-SWITCH-NOTICE#/notification-runbooks/kill-switch']) {
+        expect([partition, await put({ 'dynamodb:LeadingKeys': [partition] }), await update({ 'dynamodb:LeadingKeys': [partition] })]).toEqual([partition, 'ImplicitlyDenied', 'ImplicitlyDenied']);
+      }
+      expect(await update({ 'dynamodb:LeadingKeys': [audit] })).toBe('ImplicitlyDenied');
+      expect(await put({})).toBe('ImplicitlyDenied');
+      expect(await update({})).toBe('ImplicitlyDenied');
+      // Not narrowed for the alarm handlers: scale-consumers writes resource state, claims and the verify sweep's list.
+      const consumerWrites = statementsOfRole(template, functionOf(template, 'notification-runbooks-scale-consumers').roleId).filter((st) =>
+        [st.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'),
+      );
+      expect(consumerWrites.map((st) => st.Condition)).toEqual([undefined]);
+      expect(await stateTableRequest(template, 'scale-consumers', 'dynamodb:PutItem', { 'dynamodb:LeadingKeys': [VERIFY_DUE_PK] })).toBe('Allowed');
     });
 
     it.each([

@@ -60,7 +60,14 @@ export type ConditionKind =
    * dynamodb:LeadingKeys: only the items of the verify sweep's list (partition VERIFY-DUE, decision 293); given per
    * handler (verify-change's DeleteItem, review 18c R18-16), not per action: the escalation handlers' deletes are elsewhere.
    */
-  | 'verify-due-partition';
+  | 'verify-due-partition'
+  /**
+   * dynamodb:LeadingKeys: only an incident's partition (INCIDENT#*, its claims) or a resource's (RESOURCE#*, its audit
+   * entries and its STATE): where verify-change's PutItem writes its claim and its audit entry (review 19 R19-3).
+   */
+  | 'incident-or-resource-partition'
+  /** dynamodb:LeadingKeys: only an incident's partition (INCIDENT#*): where verify-change's UpdateItem writes its claim. */
+  | 'incident-partition';
 
 export type ActionScope =
   | { resources: readonly ResourceKind[]; condition?: ConditionKind }

@@ -254,6 +254,12 @@ function conditionFor(kind: ConditionKind, t: ScopeTargets): Record<string, Reco
       // The literal is shared/state/incident-store.ts VERIFY_DUE_PK (infra does not import the store; the infra test
       // compares the two).
       return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['VERIFY-DUE'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
+    // The same, on partition prefixes: StringLike (IAM string operators take * and ? wildcards). The prefixes are
+    // shared/state/state-records.ts claimKeyOf's and auditKeyOf's (the infra test derives its keys from those).
+    case 'incident-or-resource-partition':
+      return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*', 'RESOURCE#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
+    case 'incident-partition':
+      return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
   }
 }
 

@@ -804,6 +804,31 @@ function faultSuite(plan: () => SimulationPlan): void {
     ]);
   });
 
+  it("catches verify-change's state-table writes widened back to the whole table, and a partition its code writes left out of the grant (review 19 R19-3, decision 305)", async () => {
+    const c = caseOf(`${STACK} verify-change`);
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    expect(await runCase(c)).toMatchObject({ neededDenied: [], dangerousAllowed: [] });
+    // Planted: the LeadingKeys condition off its PutItem and UpdateItem (the grant before decision 305).
+    const widened = withPolicies(c, (s) => {
+      if (!actionsOf(s).some((a) => writes.includes(a))) return s;
+      const { Condition: _dropped, ...rest } = s;
+      return rest;
+    });
+    expect((await runCase(widened)).dangerousAllowed.map((d) => d.replace(/ on arn:\S+ \((.*)\): Allowed$/, ': $1'))).toEqual([
+      'dynamodb:PutItem: forges a held resolution the escalation handlers act on',
+      'dynamodb:PutItem: rewrites an escalation incident (its tier, its acknowledgement)',
+      'dynamodb:PutItem: lists a forged health check for the verify sweep',
+      'dynamodb:PutItem: a write naming no partition (ForAllValues would hold vacuously)',
+      "dynamodb:UpdateItem: rewrites a resource's baseline or an audit entry's expiry in place",
+      'dynamodb:UpdateItem: rewrites a held resolution',
+    ]);
+    // Planted: its PutItem held to the incident's partition only: the audit entry it writes is refused.
+    const noAudit = withPolicies(c, (s) =>
+      actionsOf(s).includes('dynamodb:PutItem') ? { ...s, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } } } : s,
+    );
+    expect((await runCase(noAudit)).neededDenied).toEqual([expect.stringMatching(/^dynamodb:PutItem on arn:aws:dynamodb:us-east-1:\d+:table\/notification-runbooks-state \(its decision's audit entry .*\): ImplicitlyDenied$/)]);
+  });
+
   it('catches an action that does not exist, a resource of a type the action does not accept, and a condition key the action does not know', async () => {
     const doc = (statement: PolicyDocument['Statement'][number]): JudgedPolicy => ({ where: 'planted', kind: 'identity', document: { Version: '2012-10-17', Statement: [statement] } });
     expect(

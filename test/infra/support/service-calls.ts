@@ -9,6 +9,9 @@ import { VERIFY_SCHEDULE_GROUP_ENV } from '../../../shared/pipeline/verify-sched
 import { regionDatabases } from '../../../shared/playbooks/region-databases';
 import { playbooks } from '../../../shared/playbooks/registry';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../../../shared/report/decision-reporter';
+import { VERIFY_DUE_PK } from '../../../shared/state/incident-store';
+import { auditKeyOf, claimKeyOf } from '../../../shared/state/state-records';
+import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import type { PolicyDocument } from './cfn-policies';
 import type { SimulatedCall } from './iam-simulation';
 
@@ -32,6 +35,12 @@ export interface ServiceWorld {
 
 /** A fixed alarm state change: the incident the simulated calls are about. */
 export const SIMULATED_INCIDENT_KEY = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:simulated#2026-01-01T00:00:00.000+0000';
+
+/** When the simulated incident's change was made (an audit entry's `at`). */
+const SIMULATED_CHANGED_AT = '2026-01-01T00:01:00.000Z';
+
+/** The partition of verify-change's claim on the simulated incident, as its store keys it. */
+const verifyChangeClaimPartition = (): string => claimKeyOf(verifyClaimName('scale-consumers'), SIMULATED_INCIDENT_KEY).pk;
 
 function serviceArns(w: ServiceWorld) {
   const { partition: p, region: r, serviceAccount: a } = w;
@@ -154,8 +163,19 @@ const CALLS: Readonly<Record<string, CallsOf>> = {
   },
   'elasticache:DescribeCacheClusters': onService((s) => s.cacheCluster, "a node cluster of the cache (High Latency's per-node metrics)"),
   'dynamodb:GetItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
-  'dynamodb:PutItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
-  'dynamodb:UpdateItem': onOwn((o) => o.table(), 'claims, resource state, incidents'),
+  // verify-change's writes are held to the partitions it writes (review 19 R19-3): each call names its partition
+  // (dynamodb:LeadingKeys), from the store's own key functions. Every other handler's grant has no such condition.
+  'dynamodb:PutItem': (w) =>
+    w.handler === 'verify-change'
+      ? [
+          ...onOwn((o) => o.table(), 'its health check claim (INCIDENT#<incident> / CLAIM#verify-change#<playbook>)', { 'dynamodb:LeadingKeys': [verifyChangeClaimPartition()] })(w),
+          ...onOwn((o) => o.table(), "its decision's audit entry (RESOURCE#<arn> / AUDIT#...)", { 'dynamodb:LeadingKeys': [auditKeyOf(serviceArns(w).function, SIMULATED_CHANGED_AT, SIMULATED_INCIDENT_KEY).pk] })(w),
+        ]
+      : onOwn((o) => o.table(), 'claims, resource state, incidents')(w),
+  'dynamodb:UpdateItem': (w) =>
+    w.handler === 'verify-change'
+      ? onOwn((o) => o.table(), "its health check claim's intent, completion, release", { 'dynamodb:LeadingKeys': [verifyChangeClaimPartition()] })(w)
+      : onOwn((o) => o.table(), 'claims, resource state, incidents')(w),
   // The partition the request names (dynamodb:LeadingKeys): verify-change deletes only the verify sweep's list entries
   // (its grant is held to VERIFY-DUE, review 18c R18-16); the escalation handlers their held resolutions and indexes.
   'dynamodb:DeleteItem': (w) =>
@@ -352,6 +372,32 @@ export function dangerousCalls(w: ServiceWorld, stack: StackFacts): SimulatedCal
     ...stack.scheduleGroups.filter((group) => group !== ownLaneGroup).map((group) => onOwnAccount('scheduler:CreateSchedule', scheduleArn(w, group), `creates a schedule in ${group}, not this handler's own group`)),
     ...stack.scheduleGroups.map((group) => onOwnAccount('scheduler:DeleteScheduleGroup', `arn:${p}:scheduler:${r}:${own}:schedule-group/${group}`, 'deletes every pending timer')),
     onSvc('sts:AssumeRole', `arn:${p}:iam::${svc}:role/OrganizationAccountAccessRole`, "assumes the account's administrator role"),
+    ...(w.handler === 'verify-change' ? verifyChangeForeignPartitionCalls(w, table) : []),
+  ];
+}
+
+/**
+ * verify-change's state-table writes outside the partitions its code writes (review 18c R18-16, review 19 R19-3): what its
+ * DeleteItem, PutItem and UpdateItem conditions (dynamodb:LeadingKeys) refuse. What they cannot refuse (IAM has no
+ * sort-key condition): a PutItem over another claim or audit entry in an incident's or resource's partition (decision 305).
+ */
+export function verifyChangeForeignPartitionCalls(w: ServiceWorld, table: string): SimulatedCall[] {
+  const write = (action: string, partitions: string[] | undefined, why: string): SimulatedCall => ({
+    action,
+    resource: table,
+    resourceAccount: w.ownAccount,
+    why,
+    ...(partitions ? { context: { 'dynamodb:LeadingKeys': partitions } } : {}),
+  });
+  const resource = serviceArns(w).function;
+  return [
+    write('dynamodb:PutItem', ['ESCALATION-HELD'], 'forges a held resolution the escalation handlers act on'),
+    write('dynamodb:PutItem', ['ESCALATION#inc-3f2a9c1b7d44'], "rewrites an escalation incident (its tier, its acknowledgement)"),
+    write('dynamodb:PutItem', [VERIFY_DUE_PK], 'lists a forged health check for the verify sweep'),
+    write('dynamodb:PutItem', undefined, 'a write naming no partition (ForAllValues would hold vacuously)'),
+    write('dynamodb:UpdateItem', [`RESOURCE#${resource}`], "rewrites a resource's baseline or an audit entry's expiry in place"),
+    write('dynamodb:UpdateItem', ['ESCALATION-HELD'], 'rewrites a held resolution'),
+    write('dynamodb:DeleteItem', [verifyChangeClaimPartition()], 'deletes a claim'),
   ];
 }
 

@@ -402,6 +402,19 @@ describe('arnsOf: the real ARNs an action is simulated on', () => {
     expect(deleting(escalate)[0]?.context).toEqual([]);
   });
 
+  it("verify-change's PutItem is simulated on its claim's and its audit entry's partitions, its UpdateItem on its claim's (dynamodb:LeadingKeys INCIDENT# / RESOURCE#, review 19 R19-3); escalate's without the key", () => {
+    const verify = expected.handlers.find((h) => h.name === 'verify-change') as ExpectedHandler;
+    const writing = (h: ExpectedHandler) => simulationGroups({ ...h, actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] }, c).groups;
+    const table = [`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/notification-runbooks-state`];
+    const leadingKeys = (values: string[]) => [{ ContextKeyName: 'dynamodb:LeadingKeys', ContextKeyType: 'stringList', ContextKeyValues: values }];
+    expect(writing(verify)).toEqual([
+      { actions: ['dynamodb:GetItem'], resources: table, context: [] },
+      { actions: ['dynamodb:PutItem'], resources: table, context: leadingKeys(['INCIDENT#preflight-probe', 'RESOURCE#preflight-probe']) },
+      { actions: ['dynamodb:UpdateItem'], resources: table, context: leadingKeys(['INCIDENT#preflight-probe']) },
+    ]);
+    expect(writing(escalate)).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: table, context: [] }]);
+  });
+
   it('dr-replica: in the DR region, the replica the resource checks found there', () => {
     const replica = `arn:aws:rds:us-west-2:${ACCOUNT}:db:notification-service-db-replica`;
     expect(arnsOf('dr-replica', escalate, { ...c, found: { ...c.found, drReplicaArns: [replica] } })).toEqual([replica]);
