@@ -45,7 +45,7 @@ export const SERVICE_HANDLER_ACTIONS: Readonly<Record<string, ServiceHandlerDecl
     // condition): DeleteItem to the verify sweep's list (VERIFY-DUE, review 18c R18-16), PutItem to an incident's or a
     // resource's partition (its claim, its audit entry), UpdateItem to an incident's (its claim) (review 19 R19-3). So it
     // cannot DeleteItem outside VERIFY-DUE, nor write a held resolution, an escalation record, a list entry or a kill
-    // switch notice; it can still overwrite, or expire through TTL, any claim, audit entry or resource STATE (decision 305).
+    // switch notice; it can still overwrite, or expire through TTL, any claim, audit entry or resource STATE (decision 307).
     narrowed: { 'dynamodb:DeleteItem': 'verify-due-partition', 'dynamodb:PutItem': 'incident-or-resource-partition', 'dynamodb:UpdateItem': 'incident-partition' },
     declaredIn: 'shared/playbooks/changing-rows.ts VERIFY_CHANGE_ACTIONS',
     crossAccount: {

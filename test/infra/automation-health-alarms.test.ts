@@ -347,7 +347,7 @@ describe('every automation health alarm reaches the first tier with no filter mi
       expect(timerDeletes.map((st) => st.Condition)).toEqual([undefined]);
     });
 
-    it("us-east-1: verify-change's PutItem and UpdateItem are held to the partitions it writes (dynamodb:LeadingKeys): its claim and its audit entry allowed; a held resolution, an escalation incident, a list entry, a resource's STATE by update, or no key denied (review 19 R19-3, decision 305)", async () => {
+    it("us-east-1: verify-change's PutItem and UpdateItem are held to the partitions it writes (dynamodb:LeadingKeys): its claim and its audit entry allowed; a held resolution, an escalation incident, a list entry, a resource's STATE by update, or no key denied (review 19 R19-3, decision 307)", async () => {
       const template = synthesized.json.get('NotificationRunbooks-production-us-east-1');
       if (!template) throw new Error('no stack');
       const writing = statementsOfRole(template, functionOf(template, 'notification-runbooks-verify-change').roleId).filter((st) =>

@@ -804,11 +804,11 @@ function faultSuite(plan: () => SimulationPlan): void {
     ]);
   });
 
-  it("catches verify-change's state-table writes widened back to the whole table, and a partition its code writes left out of the grant (review 19 R19-3, decision 305)", async () => {
+  it("catches verify-change's state-table writes widened back to the whole table, and a partition its code writes left out of the grant (review 19 R19-3, decision 307)", async () => {
     const c = caseOf(`${STACK} verify-change`);
     const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
     expect(await runCase(c)).toMatchObject({ neededDenied: [], dangerousAllowed: [] });
-    // Planted: the LeadingKeys condition off its PutItem and UpdateItem (the grant before decision 305).
+    // Planted: the LeadingKeys condition off its PutItem and UpdateItem (the grant before decision 307).
     const widened = withPolicies(c, (s) => {
       if (!actionsOf(s).some((a) => writes.includes(a))) return s;
       const { Condition: _dropped, ...rest } = s;

@@ -379,7 +379,7 @@ export function dangerousCalls(w: ServiceWorld, stack: StackFacts): SimulatedCal
 /**
  * verify-change's state-table writes outside the partitions its code writes (review 18c R18-16, review 19 R19-3): what its
  * DeleteItem, PutItem and UpdateItem conditions (dynamodb:LeadingKeys) refuse. What they cannot refuse (IAM has no
- * sort-key condition): a PutItem over another claim or audit entry in an incident's or resource's partition (decision 305).
+ * sort-key condition): a PutItem over another claim or audit entry in an incident's or resource's partition (decision 307).
  */
 export function verifyChangeForeignPartitionCalls(w: ServiceWorld, table: string): SimulatedCall[] {
   const write = (action: string, partitions: string[] | undefined, why: string): SimulatedCall => ({
