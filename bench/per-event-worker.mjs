@@ -39,6 +39,28 @@ function runqueueReader() {
   }
 }
 
+/** The sampling heap profiler through the inspector, every 4 KB allocated by default (BENCH_ALLOC_PROF_INTERVAL bytes). */
+async function allocationProfiler() {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('HeapProfiler.enable');
+  return {
+    start: () =>
+      post('HeapProfiler.startSampling', {
+        samplingInterval: Number(process.env.BENCH_ALLOC_PROF_INTERVAL ?? 4096),
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      }),
+    stop: async (file) => {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 function lambdaContext(handler) {
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -129,7 +151,11 @@ process.once('message', async (job) => {
       const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
       return [/voluntary_ctxt_switches:\s+(\d+)/, /nonvoluntary_ctxt_switches:\s+(\d+)/].map((re) => Number(re.exec(status)?.[1] ?? NaN));
     };
+    // BENCH_ALLOC_PROF=<dir>: V8's sampling heap profiler over the measured events, collected objects included (what a
+    // decision allocates, not what it keeps), written there as a .heapprofile (Chrome DevTools reads it).
+    const allocProfile = process.env.BENCH_ALLOC_PROF ? await allocationProfiler() : undefined;
     for (let n = 0; n < job.warmup + job.events; n += 1) {
+      if (allocProfile && n === job.warmup) await allocProfile.start();
       const event = nthIncident(job.event, n);
       transport.position = new Map();
       transport.awsNs = 0n;
@@ -184,6 +210,7 @@ process.once('message', async (job) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       callsPerEvent = transport.calls.length;
     }
+    if (allocProfile) await allocProfile.stop(join(process.env.BENCH_ALLOC_PROF, `${job.handler.replace(/\W+/g, '-')}-${process.pid}.heapprofile`));
     // Let the observer deliver what it has, then attribute each pause to the event it fell in.
     await new Promise((resolve) => setTimeout(resolve, 0));
     for (const entry of gcObserver.takeRecords?.() ?? []) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);

@@ -171,7 +171,7 @@ export async function measurePerEvent(
       ...nodeFlags,
     ],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench', ...(traceDir ? { BENCH_TRACE: traceDir } : {}), ...(process.env.BENCH_HEAP_SNAPSHOTS ? { BENCH_HEAP_SNAPSHOTS: '1' } : {}) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench', ...(traceDir ? { BENCH_TRACE: traceDir } : {}), ...(process.env.BENCH_HEAP_SNAPSHOTS ? { BENCH_HEAP_SNAPSHOTS: '1' } : {}), ...(process.env.BENCH_ALLOC_PROF ? { BENCH_ALLOC_PROF: process.env.BENCH_ALLOC_PROF, BENCH_ALLOC_PROF_INTERVAL: process.env.BENCH_ALLOC_PROF_INTERVAL ?? '4096' } : {}) },
     // The handler's structured logs and metrics go where Lambda would send them: out of the process, unread.
     stdio: ['ignore', stdoutFile ?? 'ignore', 'pipe', 'ipc'],
   });

@@ -1,5 +1,6 @@
 // Pure: an escalation or resolution message as an AWS Chatbot (Amazon Q Developer in chat applications) custom notification.
-import { escapeChat } from '../report/safe-text';
+import { escapeChat, MEMO_MAX_CHARS, MEMO_TEXTS } from '../report/safe-text';
+import { textMemo } from '../text-memo';
 import { formatTime, tierLabel, type MessageView } from './message-view';
 
 /**
@@ -40,8 +41,15 @@ function clip(text: string, max: number): string {
  * from outside cannot make a link, a mention or a new section.
  */
 function inline(text: string): string {
+  return text.length <= MEMO_MAX_CHARS ? inlineMemo(text) : inlineText(text);
+}
+
+function inlineText(text: string): string {
   return escapeChat(text.replace(/\s+/g, ' ').trim());
 }
+
+// Once per container per short text, as safeField's (shared/report/safe-text.ts): most fields repeat at every event.
+const inlineMemo = textMemo(inlineText, MEMO_TEXTS);
 
 /** The short message of a re-fire grouped into the incident (decision 204). */
 function renderReopened(view: MessageView, tag: string): ChatbotCustomNotification {

@@ -268,7 +268,10 @@ function describeValue(value: unknown): string {
   return typeof value;
 }
 
-/** Every string (and key) bounded in size and the nesting bounded in depth, unknown fields included. */
+/**
+ * Every string (and key) bounded in size and the nesting bounded in depth, unknown fields included. `path` is one array
+ * walked in place (pushed and popped), written out only for an issue: every event passes here, nearly always clean.
+ */
 function oversizedValues(value: unknown, path: PropertyKey[] = [], issues: string[] = []): string[] {
   if (path.length > MAX_DEPTH) {
     issues.push(`${formatPath(path)}: nested deeper than ${MAX_DEPTH} levels`);
@@ -278,11 +281,20 @@ function oversizedValues(value: unknown, path: PropertyKey[] = [], issues: strin
       issues.push(`${formatPath(path)}: string exceeds ${MAX_STRING_BYTES} bytes`);
     }
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => oversizedValues(item, [...path, i], issues));
+    for (let i = 0; i < value.length; i += 1) {
+      path.push(i);
+      oversizedValues(value[i], path, issues);
+      path.pop();
+    }
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.length > MAX_FIELD_NAME_CHARS) issues.push(`${formatPath(path)}: field name exceeds ${MAX_FIELD_NAME_CHARS} characters`);
-      else oversizedValues(item, [...path, key], issues);
+    for (const key of Object.keys(value)) {
+      if (key.length > MAX_FIELD_NAME_CHARS) {
+        issues.push(`${formatPath(path)}: field name exceeds ${MAX_FIELD_NAME_CHARS} characters`);
+        continue;
+      }
+      path.push(key);
+      oversizedValues((value as Record<string, unknown>)[key], path, issues);
+      path.pop();
     }
   }
   return issues;

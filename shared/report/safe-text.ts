@@ -1,5 +1,6 @@
 // Pure: text from outside (alarm reasons, log lines, resource names) made safe to show: one line, bounded, secrets masked,
 // and escaped for the channel it goes to. Nothing here knows a message's layout; the renderers call it on every field.
+import { textMemo } from '../text-memo';
 
 /** "…(N more characters)" is not added: a bounded field ends with "…", so a reader knows it was cut. */
 const ELLIPSIS = '…';
@@ -64,10 +65,24 @@ export function maskSecrets(text: string): string {
   return masked;
 }
 
+/**
+ * Texts up to this long are masked and made one line once per container (at most MEMO_TEXTS of them, then the memo is
+ * emptied): a message runs some 30 fields through safeField, most of them the same at every event of a container (the
+ * environment, region, account, tier names, cause labels, next-step lines), and each pass is eight secret patterns and
+ * two more replaces. Longer texts (an alarm's reason, a finding) are computed each time, so the memo stays small.
+ */
+export const MEMO_MAX_CHARS = 512;
+export const MEMO_TEXTS = 256;
+const maskedLine = textMemo((text) => oneLine(maskSecrets(text)), MEMO_TEXTS);
+
 /** What every field from outside gets before it goes anywhere: secrets masked, one line, bounded. */
 export function safeField(text: string | undefined, maxChars: number): string {
-  return bounded(oneLine(maskSecrets(text ?? '')), maxChars);
+  const raw = text ?? '';
+  return bounded(raw.length <= MEMO_MAX_CHARS ? maskedLine(raw) : oneLine(maskSecrets(raw)), maxChars);
 }
+
+/** How many texts safeField's memo holds now (at most MEMO_TEXTS): for the tests of that bound. */
+export const safeFieldMemoSize = (): number => maskedLine.size();
 
 /**
  * Slack mrkdwn (what AWS Chatbot's client-markdown becomes in Slack) and Teams markdown: "&", "<" and ">" are the only

@@ -469,3 +469,24 @@ describe('primaryMetric', () => {
     });
   });
 });
+
+describe('every oversized value is named by its own path, unknown fields included (one path walked in place: decision 308)', () => {
+  it('names a long string, a nesting too deep and a long field name in sibling branches, each with its path, in order', () => {
+    const long = 'x'.repeat(16 * 1024 + 1);
+    const nest = (levels: number): unknown => (levels === 0 ? 'bottom' : { a: nest(levels - 1) });
+    const event = changed(
+      'alarm-state-change-single-metric',
+      [['detail', 'notes'], [long, nest(40), ['fine', long]]],
+      [['detail', 'extra'], { ['k'.repeat(256)]: 1, ok: long, fine: [1, 2] }],
+      [['detail', 'state', 'reason'], long],
+    );
+    expect(rejection(event).details).toEqual([
+      'detail.state.reason: string exceeds 16384 bytes',
+      'detail.notes[0]: string exceeds 16384 bytes',
+      `detail.notes[1]${'.a'.repeat(30)}: nested deeper than 32 levels`,
+      'detail.notes[2][1]: string exceeds 16384 bytes',
+      'detail.extra: field name exceeds 255 characters',
+      'detail.extra.ok: string exceeds 16384 bytes',
+    ]);
+  });
+});

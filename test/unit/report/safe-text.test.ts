@@ -1,5 +1,5 @@
 // Text from outside made safe: masking of secrets and personal data, one line, bounds, chat escaping; attack strings from the field.
-import { bounded, escapeChat, maskSecrets, oneLine, safeField } from '../../../shared/report/safe-text';
+import { bounded, escapeChat, maskSecrets, MEMO_MAX_CHARS, MEMO_TEXTS, oneLine, safeField, safeFieldMemoSize } from '../../../shared/report/safe-text';
 
 describe('maskSecrets', () => {
   it.each([
@@ -201,5 +201,35 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
     expect(bounded(text, 6)).toBe(text);
     expect(bounded(text, 4)).toBe(text);
     expect(bounded(text, 3)).toBe('ab…');
+  });
+});
+
+describe('safeField computes a short text once per container, and gives what it gave without that (decision 308)', () => {
+  const reference = (text: string, maxChars: number): string => bounded(oneLine(maskSecrets(text)), maxChars);
+
+  it('the same text at two bounds: each bound applied to the one masked line, never the first call\'s cut', () => {
+    const text = 'Authorization: Bearer abc.def-ghi_jkl123456 from\tjane.doe@example.org';
+    expect(safeField(text, 10)).toBe('Authoriza…');
+    expect(safeField(text, 200)).toBe('Authorization: Bearer **** from ****@example.org');
+    expect(safeField(text, 10)).toBe(reference(text, 10));
+    expect(safeField(undefined, 5)).toBe('');
+  });
+
+  it('texts at and past the memo\'s length are masked alike; only those up to MEMO_MAX_CHARS are kept, at most MEMO_TEXTS of them', () => {
+    const secret = 'password=hunter2 ';
+    const atBound = secret.padEnd(MEMO_MAX_CHARS, 'x');
+    const pastBound = secret.padEnd(MEMO_MAX_CHARS + 1, 'x');
+    for (let i = 0; i < MEMO_TEXTS + 40; i += 1) {
+      const text = `alarm ${i}: password=p${i} in\nline`;
+      expect(safeField(text, 80)).toBe(reference(text, 80));
+      expect(safeField(text, 80)).toBe(`alarm ${i}: password=**** in line`);
+      expect(safeFieldMemoSize()).toBeLessThanOrEqual(MEMO_TEXTS);
+    }
+    const before = safeFieldMemoSize();
+    expect(safeField(pastBound, 40)).toBe(reference(pastBound, 40));
+    expect(safeField(pastBound, 40)).toBe('password=**** xxxxxxxxxxxxxxxxxxxxxxxxx…');
+    expect(safeFieldMemoSize()).toBe(before);
+    expect(safeField(atBound, 40)).toBe(reference(atBound, 40));
+    expect(safeFieldMemoSize()).toBe(before === MEMO_TEXTS ? 1 : before + 1);
   });
 });
