@@ -33,7 +33,7 @@ export const EVENTS_SERVICE = 'events.amazonaws.com';
 /** A rule of the workload that is not the forwarding rule: infra's trust refuses EventBridge acting for it. */
 export const OTHER_RULE_PROBE = 'runbook-preflight-probe-not-the-forwarder';
 
-type TrustStatement = { Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown; Condition?: unknown; Sid?: unknown };
+type TrustStatement = { Effect?: unknown; Principal?: unknown; NotPrincipal?: unknown; Resource?: unknown; NotResource?: unknown; Condition?: unknown; Sid?: unknown };
 
 /** Pure: does a Principal element name this service principal (or anyone)? */
 export function principalNamesService(principal: unknown, service: string): boolean {
@@ -47,7 +47,8 @@ export function principalNamesService(principal: unknown, service: string): bool
 /**
  * Pure: the trust's statements that apply to `service`, as identity-policy statements on the role (Principal / a
  * NotPrincipal that leaves the service out removed, Resource = the role), for iam:SimulateCustomPolicy; and what the
- * trust names (for the message when none applies).
+ * trust names (for the message when none applies). A resource policy's statement (a Lambda function's) keeps its own
+ * Resource / NotResource: the resource it names is judged against `roleArn`, the resource asked for.
  */
 export function serviceTrustStatements(trust: string | undefined, roleArn: string, service: string): { statements: Array<Record<string, unknown>>; named: string[] } {
   const text = trust ?? '{}';
@@ -56,7 +57,7 @@ export function serviceTrustStatements(trust: string | undefined, roleArn: strin
   const named = [...new Set(all.map((s) => JSON.stringify(s.Principal ?? s.NotPrincipal ?? null)))];
   const statements = all
     .filter((s) => (s.NotPrincipal !== undefined ? !principalNamesService(s.NotPrincipal, service) : principalNamesService(s.Principal, service)))
-    .map(({ Principal: _p, NotPrincipal: _n, ...rest }) => ({ ...rest, Resource: roleArn }));
+    .map(({ Principal: _p, NotPrincipal: _n, ...rest }) => (rest.Resource === undefined && rest.NotResource === undefined ? { ...rest, Resource: roleArn } : { ...rest }));
   return { statements, named };
 }
 
@@ -102,12 +103,20 @@ export function ruleTargetContext(account: string, ruleArn: string): ContextEntr
 
 /** iam:SimulateCustomPolicy of sts:AssumeRole on the role: AWS's decision, and the context keys it lacked. */
 export async function simulateAssume(operations: PreflightClients, statements: Array<Record<string, unknown>>, roleArn: string, context: ContextEntry[]): Promise<string> {
+  return simulateServiceAction(operations, statements, 'sts:AssumeRole', roleArn, context);
+}
+
+/**
+ * iam:SimulateCustomPolicy of `action` on `resourceArn` by the statements a service principal is named in (a role's
+ * trust: sts:AssumeRole; a function's resource policy: lambda:InvokeFunction): AWS's decision, and the context keys it lacked.
+ */
+export async function simulateServiceAction(operations: PreflightClients, statements: Array<Record<string, unknown>>, action: string, resourceArn: string, context: ContextEntry[]): Promise<string> {
   if (!statements.some((st) => st.Effect === 'Allow')) return 'implicitDeny, no statement allows it';
   const out = await operations.iam.send(
-    new SimulateCustomPolicyCommand({ PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: ['sts:AssumeRole'], ResourceArns: [roleArn], ContextEntries: context }),
+    new SimulateCustomPolicyCommand({ PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: [action], ResourceArns: [resourceArn], ContextEntries: context }),
   );
   const results = out.EvaluationResults ?? [];
-  if (results.length !== 1) throw new Error(`iam:SimulateCustomPolicy judged ${results.length} requests for one (sts:AssumeRole on ${roleArn})`);
+  if (results.length !== 1) throw new Error(`iam:SimulateCustomPolicy judged ${results.length} requests for one (${action} on ${resourceArn})`);
   const r = results[0];
   const missing = r?.MissingContextValues ?? [];
   return `${r?.EvalDecision ?? '?'}${missing.length > 0 ? `, missing ${missing.join(', ')}` : ''}`;

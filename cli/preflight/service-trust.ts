@@ -6,9 +6,11 @@
 // service, refuses the real AssumeRole; a check on the Principal alone passes it. The statements naming the service go,
 // without Principal, to iam:SimulateCustomPolicy with the context the service sets (AWS evaluates every condition; the
 // Principal match is preflight's, forwarding-role-checks.ts serviceTrustStatements), then with the context of resources
-// the trust must refuse (a probe): admitted, the trust lacks the condition that confines it.
+// the trust must refuse (a probe): admitted, the trust lacks the condition that confines it. A resource policy granting a
+// service a call on the resource (a Lambda function's, for an EventBridge rule: decision 309) is judged the same way
+// (judgeServiceGrant), with its own action and Resource.
 import type { ContextEntry } from '@aws-sdk/client-iam';
-import { foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateAssume } from './forwarding-role-checks';
+import { foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
 import type { PreflightClients } from './types';
 
 /** A resource the service may act for: its account and ARN, as the service names them in aws:SourceAccount / aws:SourceArn. */
@@ -49,9 +51,39 @@ export async function judgeServiceTrust(
   if (statements.length === 0) return { kind: 'not-named', named };
   const foreign = foreignTrustPrincipals(input.trust, input.service);
   if (foreign.length > 0) return { kind: 'foreign', principals: foreign };
-  const own = await simulateAssume(clients, statements, input.roleArn, sourceContext(input.own));
-  if (!own.startsWith('allowed')) return { kind: 'refused', decision: own };
+  return judgeForSources(clients, statements, 'sts:AssumeRole', input.roleArn, input.own, input.probes);
+}
+
+/** What a resource policy grants a service for a source: the trust's verdicts but 'foreign' (other principals are not judged). */
+export type ServiceGrantVerdict = Exclude<ServiceTrustVerdict, { kind: 'foreign' }>;
+
+/**
+ * Judges a resource policy (a Lambda function's, as lambda:GetPolicy returns it) for `service` calling `action` on
+ * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
+ * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Statements naming other principals
+ * (another rule's service, an account) are not this grant's and are not judged.
+ */
+export async function judgeServiceGrant(
+  clients: PreflightClients,
+  input: { policy: string | undefined; resourceArn: string; service: string; action: string; own: TrustSource; probes: readonly TrustSource[] },
+): Promise<ServiceGrantVerdict> {
+  const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
+  if (statements.length === 0) return { kind: 'not-named', named };
+  return judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes);
+}
+
+/** `own` must be allowed, each probe refused: AWS judges every condition and Deny (iam:SimulateCustomPolicy). */
+async function judgeForSources(
+  clients: PreflightClients,
+  statements: Array<Record<string, unknown>>,
+  action: string,
+  resourceArn: string,
+  own: TrustSource,
+  probes: readonly TrustSource[],
+): Promise<ServiceGrantVerdict> {
+  const ownDecision = await simulateServiceAction(clients, statements, action, resourceArn, sourceContext(own));
+  if (!ownDecision.startsWith('allowed')) return { kind: 'refused', decision: ownDecision };
   const admitted: TrustSource[] = [];
-  for (const probe of input.probes) if ((await simulateAssume(clients, statements, input.roleArn, sourceContext(probe))).startsWith('allowed')) admitted.push(probe);
-  return admitted.length > 0 ? { kind: 'too-wide', admitted } : { kind: 'admitted', refused: [...input.probes] };
+  for (const probe of probes) if ((await simulateServiceAction(clients, statements, action, resourceArn, sourceContext(probe))).startsWith('allowed')) admitted.push(probe);
+  return admitted.length > 0 ? { kind: 'too-wide', admitted } : { kind: 'admitted', refused: [...probes] };
 }

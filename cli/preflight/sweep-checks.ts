@@ -4,18 +4,32 @@
 // aimed elsewhere stops that silently, so:
 // - escalation-sweep (where escalation-timer's schedule group is expected): the rule exists, is ENABLED, runs at
 //   rate(SWEEP_EVERY_MINUTES minutes), and one of its targets is the deployed escalation-timer with exactly that Input;
-//   else FAIL, with the deploy that restores it. Not read: the function's resource policy that lets EventBridge invoke it
-//   for the rule (lambda:GetPolicy), which the template asserts (test/infra/automation-health-alarms.test.ts).
+//   else FAIL, with the deploy that restores it.
 // - verify-sweep (where verify-change's schedule group is expected; decision 293): the same of the rule that invokes
 //   verify-change with {"action":"sweep"}, which runs the health checks after a change Scheduler could not deliver.
+// - Both (review 18c R18-18, decision 309): EventBridge invokes the function through its resource-based policy, not a
+//   role, so a rule that targets it without a statement allowing events.amazonaws.com lambda:InvokeFunction for that
+//   rule (AWS:SourceArn) never runs it, and says nothing. The policy is read (lambda:GetPolicy) and judged as the
+//   roles' trusts are (service-trust.ts judgeServiceGrant: the statements naming EventBridge, to
+//   iam:SimulateCustomPolicy with the rule as aws:SourceArn and its account as aws:SourceAccount): refused (no policy,
+//   no statement naming EventBridge, conditions naming another rule, a Deny) is a FAIL; allowed, then probed with
+//   another rule of the account and the rule's name in an account nobody configured: either allowed (a statement with
+//   no AWS:SourceArn condition, or a wildcard one: any rule may invoke the sweep) is a WARN; else PASS.
 import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommandOutput, type Target } from '@aws-sdk/client-eventbridge';
+import { GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
 import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
+import { probeAccount } from './bus-policy-checks';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
-import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { EVENTS_SERVICE } from './forwarding-role-checks';
+import { judgeServiceGrant, type TrustSource } from './service-trust';
+import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls this check makes: named in its could-not-check FAIL. */
-export const SWEEP_CHECK_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule'] as const;
+export const SWEEP_CHECK_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy'] as const;
+
+/** A rule of the account that is not the sweep's: the function's permission must not let EventBridge invoke it for that one. */
+export const OTHER_SWEEP_RULE_PROBE = 'runbook-preflight-probe-not-the-sweep';
 
 /** The rate the sweep runs at, as EventBridge states a rule's schedule. */
 export const SWEEP_SCHEDULE_EXPRESSION = `rate(${SWEEP_EVERY_MINUTES} minutes)`;
@@ -71,6 +85,47 @@ const SWEEP_RULES: readonly SweepRuleSpec[] = [
   },
 ];
 
+/** What the function's resource policy lets EventBridge do for the sweep rule. */
+export type SweepPermission = { kind: 'allowed'; text: string } | { kind: 'refused'; problem: string } | { kind: 'too-wide'; text: string; admitted: string };
+
+/**
+ * The function's resource-based policy for the sweep rule (review 18c R18-18, decision 309): lambda:GetPolicy, judged by
+ * judgeServiceGrant for events.amazonaws.com lambda:InvokeFunction on `functionArn` with the rule as aws:SourceArn; then
+ * another rule of the account and the same rule's name in an account nobody configured, both to be refused.
+ */
+export async function checkSweepPermission(clients: PreflightClients, target: PreflightTarget, functionName: string, functionArn: string, ruleArn: string): Promise<SweepPermission> {
+  let policy: string | undefined;
+  try {
+    policy = (await clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName }))).Policy;
+  } catch (error) {
+    // Lambda answers ResourceNotFoundException for a function with no resource policy at all (and for no function).
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+  }
+  if (policy === undefined) return { kind: 'refused', problem: `${functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule` };
+  const rule = ruleArn.split(':rule/')[1] ?? ruleArn;
+  const stranger = probeAccount(target.account);
+  const own: TrustSource = { what: `rule ${rule}`, account: target.account, sourceArn: ruleArn };
+  const probes: TrustSource[] = [
+    { what: `rule ${OTHER_SWEEP_RULE_PROBE} of this account`, account: target.account, sourceArn: `arn:${target.partition}:events:${target.region}:${target.account}:rule/${OTHER_SWEEP_RULE_PROBE}`, condition: 'AWS:SourceArn' },
+    { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: `arn:${target.partition}:events:${target.region}:${stranger}:rule/${rule}`, condition: 'AWS:SourceArn' },
+  ];
+  const verdict = await judgeServiceGrant(clients, { policy, resourceArn: functionArn, service: EVENTS_SERVICE, action: 'lambda:InvokeFunction', own, probes });
+  switch (verdict.kind) {
+    case 'not-named':
+      return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
+    case 'refused':
+      return { kind: 'refused', problem: `the resource-based policy of ${functionName} does not allow ${EVENTS_SERVICE} lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn}; iam:SimulateCustomPolicy: ${verdict.decision})` };
+    case 'too-wide':
+      return {
+        kind: 'too-wide',
+        text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule`,
+        admitted: verdict.admitted.map((p) => p.what).join(' and '),
+      };
+    case 'admitted':
+      return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
+  }
+}
+
 async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
   const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${spec.handler}`));
   if (!lane) return [];
@@ -83,17 +138,32 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   }
   const targets = rule ? ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: spec.ruleName }))).Targets ?? []) : [];
   const problems = sweepRuleProblems(rule, targets, functionArn);
-  return [
-    problems.length === 0
-      ? pass('routing', spec.check, spec.ruleName, `rule ${spec.ruleName} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}: ${spec.passes}`)
-      : fail(
-          'routing',
-          spec.check,
-          spec.ruleName,
-          `rule ${spec.ruleName}: ${problems.join('; ')}: ${spec.lost}`,
-          `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule: infra ${spec.construct})`,
-        ),
-  ];
+  // The rule's own ARN, as EventBridge names it in aws:SourceArn when it invokes the target.
+  const ruleArn = rule?.Arn ?? `arn:${target.partition}:events:${target.region}:${target.account}:rule/${spec.ruleName}`;
+  const deploy = `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule and its Lambda permission: infra ${spec.construct})`;
+  const failed = (): CheckResult[] => [fail('routing', spec.check, spec.ruleName, `rule ${spec.ruleName}: ${problems.join('; ')}: ${spec.lost}`, deploy)];
+  if (!rule) return failed();
+  const permission = await checkSweepPermission(clients, target, lane.targetFunctionName, functionArn, ruleArn);
+  if (permission.kind === 'refused') {
+    problems.push(permission.problem);
+    return failed();
+  }
+  if (problems.length > 0) return failed();
+  const invokes = `rule ${spec.ruleName} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}`;
+  if (permission.kind === 'too-wide') {
+    // AWS allows a permission without AWS:SourceArn; the sweep runs, but any rule (of any account the policy admits) may
+    // invoke it with an Input of its choosing, and the function then does what that Input asks.
+    return [
+      warn(
+        'routing',
+        spec.check,
+        spec.ruleName,
+        `${invokes}, and ${permission.text}, but for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${lane.targetFunctionName} with an Input of its choosing`,
+        `confine the statement to the rule: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <the broad statement's Sid>, then aws lambda add-permission --function-name ${lane.targetFunctionName} --statement-id ${spec.construct} --action lambda:InvokeFunction --principal ${EVENTS_SERVICE} --source-arn ${ruleArn}; or ${deploy}`,
+      ),
+    ];
+  }
+  return [pass('routing', spec.check, spec.ruleName, `${invokes}; ${permission.text}: ${spec.passes}`)];
 }
 
 /** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */

@@ -7,7 +7,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
@@ -108,6 +108,11 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(report.checks.filter((c) => c.check === 'dead-letter-sources').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.deadLetters.failedInvocations.queueName}`, `PASS ${stack.deadLetters.undeliveredEvents.queueName}`]);
     // Each role may deliver its failed invocations to the stack's queue (decision 291), named in its PASS.
     expect(report.checks.filter((c) => c.check === 'role-permissions').every((c) => c.message.endsWith(`; sqs:SendMessage to its on-failure destination ${stack.deadLetters.failedInvocations.queueName} allowed`))).toBe(true);
+    // Both sweep rules invoke their function, which EventBridge may invoke for that rule only (decision 309: GetPolicy).
+    expect(report.checks.filter((c) => c.check === 'escalation-sweep' || c.check === 'verify-sweep').map((c) => `${c.status} ${c.check} ${c.message.split(': ')[0]}`)).toEqual([
+      'PASS escalation-sweep rule notification-runbooks-escalation-sweep invokes notification-runbooks-escalation-timer rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
+      'PASS verify-sweep rule notification-runbooks-verify-sweep invokes notification-runbooks-verify-change rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
+    ]);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -455,6 +460,41 @@ describe('runbook preflight -e production on the sandbox', () => {
       await events.send(new EnableRuleCommand({ Name: rule }));
       events.destroy();
     }
+  });
+
+  // Review 18c R18-18, decision 309: the verify sweep's rule read back right (exists, ENABLED, rate, target, Input) said
+  // PASS though verify-change's resource-based policy did not let EventBridge invoke it for the rule: the sweep never ran.
+  it("names a sweep rule whose function's permission for it is gone (FAIL), or admits any rule (WARN)", async () => {
+    const fn = 'notification-runbooks-verify-change';
+    const rule = 'notification-runbooks-verify-sweep';
+    const ruleArn = `arn:aws:events:us-east-1:${account.accountId}:rule/${rule}`;
+    const statements = async (): Promise<Array<{ Sid?: string; Condition?: unknown }>> =>
+      (JSON.parse((await stack.lambda.send(new GetPolicyCommand({ FunctionName: fn }))).Policy ?? '{}') as { Statement: Array<{ Sid?: string; Condition?: unknown }> }).Statement;
+    // As the sandbox's deploy wrote it (CDK's LambdaFunction target): events.amazonaws.com for the rule's ARN.
+    expect(await statements()).toEqual([expect.objectContaining({ Sid: 'VerifySweep', Condition: { ArnLike: { 'AWS:SourceArn': ruleArn } } })]);
+    await stack.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: 'VerifySweep' }));
+    await expect(stack.lambda.send(new GetPolicyCommand({ FunctionName: fn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    try {
+      const gone = await preflight();
+      expect(gone.status).toBe(1);
+      expect(failures(gone.report)).toEqual([`FAIL verify-sweep ${rule}`]);
+      expect(gone.report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `rule ${rule}: ${fn} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule: a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays`,
+      );
+
+      // A permission with no SourceArn (AWS allows it): the sweep runs, but any rule may invoke verify-change.
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'AnyRule', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }));
+      const broad = await preflight();
+      expect(broad.status).toBe(0);
+      expect(failures(broad.report)).toEqual([`WARN verify-sweep ${rule}`]);
+      expect(broad.report.checks.find((c) => c.status === 'WARN')?.message).toContain(
+        `the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-not-the-sweep of this account and rule ${rule} of 999999999999, an account nobody configured too`,
+      );
+    } finally {
+      if ((await statements().catch(() => [])).some((st) => st.Sid === 'AnyRule')) await stack.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: 'AnyRule' }));
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'VerifySweep', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }));
+    }
+    expect(await statements()).toEqual([expect.objectContaining({ Sid: 'VerifySweep' })]);
   });
 
   // Review 11a finding 3: the escalation's Scheduler role existed with no policy, and preflight said "exists".

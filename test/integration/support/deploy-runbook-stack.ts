@@ -14,7 +14,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
@@ -307,18 +307,20 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
     );
   }
-  // infra escalationSweep (decision 264): on the default bus, every 5 minutes, escalation-timer with the sweep's Input.
+  // infra's SweepRule (decisions 264, 293): on the default bus, every 5 minutes, the function with the sweep's Input, and
+  // the function's permission for that rule (CDK's LambdaFunction target adds it: events.amazonaws.com, AWS:SourceArn
+  // the rule), without which EventBridge never invokes it (decision 309; preflight's sweep checks read it).
+  const sweepRule = async (ruleName: string, statementId: string, functionName: string): Promise<void> => {
+    const { RuleArn } = await events.send(new PutRuleCommand({ Name: ruleName, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: functionName, StatementId: statementId, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: RuleArn }));
+  };
+  // infra escalationSweep (decision 264): escalation-timer.
   const timerHandler = expected.handlers.find((h) => h.name === TIMER_HANDLER);
-  if (timerHandler) {
-    await events.send(new PutRuleCommand({ Name: ESCALATION_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: ESCALATION_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${timerHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
-  }
+  if (timerHandler) await sweepRule(ESCALATION_SWEEP_RULE, 'EscalationSweep', timerHandler.functionName);
   // infra verifySweep (decision 293): the same for verify-change, where it is deployed.
   const verifyHandler = expected.handlers.find((h) => h.name === VERIFY_HANDLER);
-  if (verifyHandler) {
-    await events.send(new PutRuleCommand({ Name: VERIFY_SWEEP_RULE, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: VERIFY_SWEEP_RULE, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${verifyHandler.functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
-  }
+  if (verifyHandler) await sweepRule(VERIFY_SWEEP_RULE, 'VerifySweep', verifyHandler.functionName);
   // infra's bus policy (RunbookStack, EscalationRouting), statement for statement: in cross-account mode the workload may
   // put its alarms' state changes on the project's bus; and only the decision publishers' roles the decision source.
   let busPolicy: BusPolicy | undefined;

@@ -6,7 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, SimulateCustomPolicyCommand, type ServiceInputTypes as IamInput, type ServiceOutputTypes as IamOutput, type IAMClientResolvedConfig } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -31,6 +31,7 @@ import { preflightExpectations, type PreflightExpectations } from '../../../../c
 import type { PreflightClients, PreflightTarget } from '../../../../cli/preflight/types';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
 import type { EnvironmentName } from '../../../../shared/config/schema';
+import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
 
 export const ACCOUNT = '111122223333';
 export const WORKLOAD = '444455556666';
@@ -80,6 +81,26 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
 /** An AWS SDK error as the SDK throws it: its name is the exception type. */
 export function awsError(name: string, message = `${name} (unit test)`): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+/**
+ * iam:SimulateCustomPolicy answered as AWS evaluates it: the documents given, under the context given, by the sandbox's
+ * evaluator (sandbox/iam-policy-simulator.ts, the gap proxy's), multivalued keys as their ContextKeyType says.
+ */
+export function simulateCustomPolicyAsAws(iam: AwsStub<IamInput, IamOutput, IAMClientResolvedConfig>): void {
+  iam.on(SimulateCustomPolicyCommand).callsFake((input: { PolicyInputList: string[]; ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: Array<{ ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: string }> }) => {
+    const policies = input.PolicyInputList.map((document, i) => ({ name: `input${i + 1}`, document: JSON.parse(document) as { Statement?: unknown } }));
+    const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName, e.ContextKeyValues]));
+    const multivalued = new Set((input.ContextEntries ?? []).filter((e) => e.ContextKeyType.endsWith('List')).map((e) => e.ContextKeyName.toLowerCase()));
+    return {
+      EvaluationResults: input.ActionNames.flatMap((action) =>
+        (input.ResourceArns ?? ['*']).map((resource) => {
+          const r = simulatePolicies(policies, { action, resource, context, multivalued });
+          return { EvalActionName: action, EvalResourceName: resource, EvalDecision: r.decision, MissingContextValues: r.missingContextValues };
+        }),
+      ),
+    };
+  });
 }
 
 /** The expectations of an environment in one of its regions (production's us-west-2 is its DR region). */

@@ -1,15 +1,44 @@
 // Preflight: the escalation sweep's rule (decision 264). A rule deleted, disabled, slowed down or aimed elsewhere stops the
 // sweep silently, and then an escalation timer Scheduler drops is never done: each is a FAIL naming it, with the deploy.
+// So does a function whose resource-based policy does not let EventBridge invoke it for the rule (decision 309).
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkEscalationSweep, checkVerifySweep, sweepRuleProblems, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
-import { ACCOUNT, awsError, clients, expectationsFor, REGION, TARGET } from './support';
+import { checkEscalationSweep, checkSweepPermission, checkVerifySweep, OTHER_SWEEP_RULE_PROBE, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
+import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
+const lambda = mockClient(LambdaClient);
+const iam = mockClient(IAMClient);
 const TIMER_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:notification-runbooks-escalation-timer`;
 const RULE = 'notification-runbooks-escalation-sweep';
 const deployed = { State: 'ENABLED' as const, ScheduleExpression: 'rate(5 minutes)' };
 const sweepTarget = { Id: 'Target0', Arn: TIMER_ARN, Input: '{"action":"sweep"}' };
+const ruleArn = (rule: string, account = ACCOUNT): string => `arn:aws:events:${REGION}:${account}:rule/${rule}`;
+
+/** The statement CDK's LambdaFunction target adds for a rule (Lambda AddPermission with SourceArn), as GetPolicy returns it. */
+const invokeFor = (functionArn: string, rule: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Sid: `AllowEventRule${rule}`,
+  Effect: 'Allow',
+  Principal: { Service: 'events.amazonaws.com' },
+  Action: 'lambda:InvokeFunction',
+  Resource: functionArn,
+  Condition: { ArnLike: { 'AWS:SourceArn': ruleArn(rule) } },
+  ...overrides,
+});
+const policyOf = (...statements: Array<Record<string, unknown>>): string => JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements });
+
+/** The function's resource policy (GetPolicy), or none (Lambda's ResourceNotFoundException); SimulateCustomPolicy as AWS judges it. */
+function functionPolicy(policies: Record<string, string | undefined>): void {
+  lambda.on(GetPolicyCommand).callsFake((input: { FunctionName: string }) => {
+    const policy = policies[input.FunctionName];
+    if (policy === undefined) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+    return { Policy: policy, RevisionId: 'r1' };
+  });
+  simulateCustomPolicyAsAws(iam);
+}
+const TIMER = 'notification-runbooks-escalation-timer';
 
 describe('sweepRuleProblems', () => {
   it('the rule as infra deploys it: none', () => {
@@ -33,15 +62,22 @@ describe('sweepRuleProblems', () => {
 });
 
 describe('checkEscalationSweep', () => {
-  beforeEach(() => events.reset());
+  beforeEach(() => {
+    events.reset();
+    lambda.reset();
+    iam.reset();
+  });
 
-  it('PASS for the deployed rule, read on the default bus', async () => {
-    events.on(DescribeRuleCommand, { Name: RULE }).resolves({ Name: RULE, ...deployed });
+  it('PASS for the deployed rule, read on the default bus, with its Lambda permission for the rule', async () => {
+    events.on(DescribeRuleCommand, { Name: RULE }).resolves({ Name: RULE, Arn: ruleArn(RULE), ...deployed });
     events.on(ListTargetsByRuleCommand, { Rule: RULE }).resolves({ Targets: [sweepTarget] });
+    functionPolicy({ [TIMER]: policyOf(invokeFor(TIMER_ARN, RULE)) });
     const [result, ...rest] = await checkEscalationSweep(clients(), expectationsFor('production'), TARGET);
     expect(rest).toEqual([]);
     expect(result).toMatchObject({ status: 'PASS', area: 'routing', check: 'escalation-sweep', subject: RULE });
+    expect(result?.message).toContain('its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)');
     expect(events.commandCalls(DescribeRuleCommand)[0]?.args[0].input).toEqual({ Name: RULE });
+    expect(lambda.commandCalls(GetPolicyCommand).map((c) => c.args[0].input)).toEqual([{ FunctionName: TIMER }]);
   });
 
   it('FAIL when the rule does not exist, with the deploy that writes it', async () => {
@@ -49,8 +85,9 @@ describe('checkEscalationSweep', () => {
     const [result] = await checkEscalationSweep(clients(), expectationsFor('production'), TARGET);
     expect(result).toMatchObject({ status: 'FAIL', check: 'escalation-sweep', subject: RULE });
     expect(result?.message).toBe(`rule ${RULE}: it does not exist: an escalation timer Scheduler cannot deliver (dropped after 15 min) is then never done, and the incident's ladder stops`);
-    expect(result?.fix).toBe(`npx cdk deploy -c environment=production -c region=${REGION} NotificationRunbooks-production-${REGION} (the runbook stack writes the rule: infra EscalationSweep)`);
+    expect(result?.fix).toBe(`npx cdk deploy -c environment=production -c region=${REGION} NotificationRunbooks-production-${REGION} (the runbook stack writes the rule and its Lambda permission: infra EscalationSweep)`);
     expect(events.commandCalls(ListTargetsByRuleCommand)).toHaveLength(0);
+    expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(0);
   });
 
   it('a refused read is thrown (the caller makes it a could-not-check FAIL), never a PASS', async () => {
@@ -62,12 +99,18 @@ describe('checkEscalationSweep', () => {
 // Decision 293: the verify sweep's rule, the same check of the rule that invokes verify-change with {"action":"sweep"}.
 describe('checkVerifySweep', () => {
   const VERIFY_RULE = 'notification-runbooks-verify-sweep';
-  const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:notification-runbooks-verify-change`;
-  beforeEach(() => events.reset());
+  const VERIFY = 'notification-runbooks-verify-change';
+  const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
+  beforeEach(() => {
+    events.reset();
+    lambda.reset();
+    iam.reset();
+  });
 
   it('PASS for the deployed rule invoking verify-change with the sweep Input', async () => {
-    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, ...deployed });
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: ruleArn(VERIFY_RULE), ...deployed });
     events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ ...sweepTarget, Arn: VERIFY_ARN }] });
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE)) });
     const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
     expect(rest).toEqual([]);
     expect(result).toMatchObject({ status: 'PASS', area: 'routing', check: 'verify-sweep', subject: VERIFY_RULE });
@@ -81,11 +124,98 @@ describe('checkVerifySweep', () => {
     expect(deleted?.message).toBe(
       `rule ${VERIFY_RULE}: it does not exist: a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays`,
     );
-    expect(deleted?.fix).toBe(`npx cdk deploy -c environment=production -c region=${REGION} NotificationRunbooks-production-${REGION} (the runbook stack writes the rule: infra VerifySweep)`);
+    expect(deleted?.fix).toBe(`npx cdk deploy -c environment=production -c region=${REGION} NotificationRunbooks-production-${REGION} (the runbook stack writes the rule and its Lambda permission: infra VerifySweep)`);
     events.reset();
-    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, ...deployed });
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: ruleArn(VERIFY_RULE), ...deployed });
     events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [sweepTarget] });
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE)) });
     const [elsewhere] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
     expect(elsewhere?.message).toContain(`no target is ${VERIFY_ARN} (targets: ${TIMER_ARN})`);
+  });
+
+  // Review 18c R18-18, decision 309: EventBridge invokes verify-change through its resource-based policy; a rule without
+  // the statement for it never runs the sweep, though rule, target and Input are all right.
+  function deployedRule(): void {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: ruleArn(VERIFY_RULE), ...deployed });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ ...sweepTarget, Arn: VERIFY_ARN }] });
+  }
+
+  it.each<[string, string | undefined, string]>([
+    ['no resource policy at all', undefined, `${VERIFY} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule`],
+    [
+      'a policy for SNS only',
+      policyOf({ ...invokeFor(VERIFY_ARN, VERIFY_RULE), Principal: { Service: 'sns.amazonaws.com' } }),
+      `the resource-based policy of ${VERIFY} names no events.amazonaws.com (it names {"Service":"sns.amazonaws.com"}), so EventBridge may not invoke it for the rule`,
+    ],
+    [
+      "the escalation sweep's rule only",
+      policyOf(invokeFor(VERIFY_ARN, RULE)),
+      `the resource-based policy of ${VERIFY} does not allow events.amazonaws.com lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn(VERIFY_RULE)}; iam:SimulateCustomPolicy: implicitDeny)`,
+    ],
+    [
+      'a Deny of EventBridge beside the grant',
+      policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { Sid: 'NoEvents', Effect: 'Deny', Principal: { Service: 'events.amazonaws.com' }, Action: 'lambda:*', Resource: VERIFY_ARN }),
+      `the resource-based policy of ${VERIFY} does not allow events.amazonaws.com lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn(VERIFY_RULE)}; iam:SimulateCustomPolicy: explicitDeny)`,
+    ],
+    [
+      'a grant on a version, not the function the rule targets',
+      policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE, { Resource: `${VERIFY_ARN}:7` })),
+      `the resource-based policy of ${VERIFY} does not allow events.amazonaws.com lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn(VERIFY_RULE)}; iam:SimulateCustomPolicy: implicitDeny)`,
+    ],
+  ])('FAIL: %s, naming it, with the deploy that writes the permission', async (_what, policy, problem) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policy });
+    const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(rest).toEqual([]);
+    expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE}: ${problem}: a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays`,
+    );
+    expect(result?.fix).toContain('(the runbook stack writes the rule and its Lambda permission: infra VerifySweep)');
+  });
+
+  it('the permission problem is named beside the rule\'s own', async () => {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: ruleArn(VERIFY_RULE), State: 'DISABLED', ScheduleExpression: 'rate(5 minutes)' });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ ...sweepTarget, Arn: VERIFY_ARN }] });
+    functionPolicy({});
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result?.message).toMatch(/^rule notification-runbooks-verify-sweep: it is DISABLED, not ENABLED; notification-runbooks-verify-change has no resource-based policy/);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['no condition at all (AWS allows it)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: undefined }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account and rule ${VERIFY_RULE} of 999999999999, an account nobody configured`],
+    ['the account only (AWS:SourceAccount)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account`],
+    ['a wildcard rule ARN', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } } }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account`],
+  ])('WARN: a statement with %s lets other rules invoke it too', async (_what, statement, admitted) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(statement) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'WARN', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule, but for ${admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${VERIFY} with an Input of its choosing`,
+    );
+    expect(result?.fix).toContain(`aws lambda add-permission --function-name ${VERIFY} --statement-id VerifySweep --action lambda:InvokeFunction --principal events.amazonaws.com --source-arn ${ruleArn(VERIFY_RULE)}`);
+  });
+
+  it('judges only the statements naming EventBridge, with the rule and its account as AWS sets them', async () => {
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: undefined }) });
+    const verdict = await checkSweepPermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
+    expect(verdict).toEqual({ kind: 'allowed', text: 'its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)' });
+    const asked = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
+    expect(asked).toHaveLength(3);
+    expect(asked[0]).toMatchObject({ ActionNames: ['lambda:InvokeFunction'], ResourceArns: [VERIFY_ARN] });
+    expect(JSON.parse(asked[0]?.PolicyInputList?.[0] ?? '{}')).toEqual({ Version: '2012-10-17', Statement: [{ Sid: `AllowEventRule${VERIFY_RULE}`, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: VERIFY_ARN, Condition: { ArnLike: { 'AWS:SourceArn': ruleArn(VERIFY_RULE) } } }] });
+    expect(asked.map((a) => a.ContextEntries?.map((e) => `${e.ContextKeyName}=${e.ContextKeyValues?.join(',')}`))).toEqual([
+      [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(VERIFY_RULE)}`],
+      [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(OTHER_SWEEP_RULE_PROBE)}`],
+      ['aws:SourceAccount=999999999999', `aws:SourceArn=${ruleArn(VERIFY_RULE, '999999999999')}`],
+    ]);
+  });
+
+  it('a refused GetPolicy is thrown (a could-not-check FAIL naming lambda:GetPolicy), never a PASS', async () => {
+    deployedRule();
+    lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: lambda:GetPolicy'));
+    await expect(checkVerifySweep(clients(), expectationsFor('production'), TARGET)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(SWEEP_CHECK_ACTIONS).toEqual(['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy']);
   });
 });
