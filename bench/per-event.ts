@@ -157,7 +157,8 @@ export async function measurePerEvent(
   if (event === undefined) return { skipped: 'no alarm event drives it and no timer was pending' };
   // Measurement aids, none of them on by default. BENCH_TRACE=<dir>: each event's figures in order, one CSV per worker.
   // BENCH_NODE_FLAGS='--trace-deopt ...': V8 flags for the worker, whose stdout (the flags' output and the handler's log
-  // lines) then goes to <BENCH_TRACE or the working directory>/<handler>-<pid>.stdout instead of nowhere.
+  // lines) then goes to <BENCH_TRACE or the working directory>/<handler>-<pid>.stdout instead of nowhere. BENCH_ALLOC_PROF=<dir>:
+  // a sampling heap profile of the measured events, collected objects included (BENCH_ALLOC_PROF_INTERVAL bytes, 4096).
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const traceDir = process.env.BENCH_TRACE;
   const stdoutFile = nodeFlags.length > 0 ? openSync(join(traceDir ?? root, `${handler.replace(/\W+/g, '-')}-${Date.now()}.stdout`), 'w') : undefined;

@@ -11,7 +11,9 @@ export interface TextMemo<T> {
 export function textMemo<T>(compute: (text: string) => T, maxTexts: number): TextMemo<T> {
   const known = new Map<string, T>();
   const memo = (text: string): T => {
-    if (known.has(text)) return known.get(text) as T;
+    // One lookup on a hit (the common case: the memo exists for texts that repeat); `has` only for a stored undefined.
+    const hit = known.get(text);
+    if (hit !== undefined || known.has(text)) return hit as T;
     const value = compute(text);
     if (known.size >= maxTexts) known.clear();
     known.set(text, value);
