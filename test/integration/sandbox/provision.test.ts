@@ -17,6 +17,9 @@ import { GetEventSourceMappingCommand, GetFunctionCommand, GetFunctionConcurrenc
 import { DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
@@ -296,7 +299,7 @@ describe('provisionSandbox', () => {
 });
 
 describe("the sandbox's moto_server (sandbox/moto-speedups.ts, decision 196)", () => {
-  it('starts with both of its caches applied', () => {
+  it('starts with each of its speedups applied', () => {
     expect(speedupLines).toEqual([`${MOTO_SPEEDUPS_LOG_PREFIX} ${MOTO_SPEEDUPS.join(' ')}`]);
   });
 
@@ -312,6 +315,28 @@ describe("the sandbox's moto_server (sandbox/moto-speedups.ts, decision 196)", (
     expect(delivered.map((e) => ({ type: e['detail-type'], source: e.source, account: e.account, detail: e.detail })).sort((a, b) => a.type.localeCompare(b.type))).toEqual(
       sent.map((detail) => ({ type: `Runbook Decision ${detail.n}`, source: 'notification-service.runbooks', account: topology.accountId, detail })),
     );
+  });
+  it("counts a queue's visible, in-flight and delayed messages as SQS does, each count judged at one instant (sqs-count-one-clock, decision 310)", async () => {
+    const sqs = client(SQSClient);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'speedups-counts' }));
+    if (!QueueUrl) throw new Error('no queue');
+    try {
+      const entries = [0, 1, 2, 3, 4].map((n) => ({ Id: String(n), MessageBody: `message ${n}`, ...(n >= 3 ? { DelaySeconds: 600 } : {}) }));
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: entries }));
+      const counts = async (): Promise<Record<string, string | undefined>> =>
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }))).Attributes ?? {};
+      expect(await counts()).toEqual({ ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '2' });
+      // Two received and not deleted: in flight for 10 minutes; the delayed two are not handed out.
+      const received = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 2, VisibilityTimeout: 600, WaitTimeSeconds: 0 }))).Messages ?? [];
+      expect(received.map((m) => m.Body).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^message [012]$/)]));
+      expect(received).toHaveLength(2);
+      expect(await counts()).toEqual({ ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '2', ApproximateNumberOfMessagesDelayed: '2' });
+      // One handed back at once (visibility 0): visible again.
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: received[0]?.ReceiptHandle, VisibilityTimeout: 0 }));
+      expect(await counts()).toEqual({ ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', ApproximateNumberOfMessagesDelayed: '2' });
+    } finally {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    }
   });
 });
 
