@@ -1,11 +1,12 @@
 // The automation's own health wiring as the stacks deploy it in one account and region (infra/lib/runbook-stack.ts):
 // the failed-invocations and undelivered-events queues, their "not empty" alarms (shared/config/automation-health.ts,
 // the definitions infra synthesizes) with the unfiltered health topic as their ALARM action. Provisioned on request
-// (tests of review 12, R12-9), not by every sandbox.
+// (tests of review 12, R12-9), not by every sandbox; the Scheduler lanes' and the sweep metric alarms' inputs for what
+// `cdk deploy` of the runbook stack adds (test/integration/support/deploy-runbook-stack.ts).
 import { PutMetricAlarmCommand, CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, DEAD_LETTER_RETENTION_DAYS, deadLetterAlarmSpec, type SchedulerAlarmSpec } from '../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, DEAD_LETTER_RETENTION_DAYS, deadLetterAlarmSpec, type SchedulerAlarmSpec, type SweepMetricAlarmSpec } from '../shared/config/automation-health';
 import type { SandboxClientConfig } from './provision';
 
 export interface ProvisionedQueue {
@@ -57,6 +58,29 @@ export function schedulerAlarmInput(spec: SchedulerAlarmSpec, alarmActions: stri
       { Id: 'expr_1', Expression: spec.expression, ReturnData: true },
     ],
     EvaluationPeriods: spec.evaluationPeriods,
+    Threshold: spec.threshold,
+    ComparisonOperator: spec.comparisonOperator,
+    TreatMissingData: spec.treatMissingData,
+    AlarmActions: alarmActions,
+  };
+}
+
+/**
+ * The PutMetricAlarm input of a sweep metric alarm (the escalation sweep's backlog, decision 300; a sweep's refused
+ * records, decision 311): a Sum of the handler's own metric with the dimensions Powertools writes, as infra's
+ * EscalationTimers.watchSweepMetrics synthesizes it, its actions given: the sandbox's wiring.
+ */
+export function sweepMetricAlarmInput(spec: SweepMetricAlarmSpec, alarmActions: string[]): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: spec.alarmName,
+    AlarmDescription: spec.alarmDescription,
+    Namespace: spec.namespace,
+    MetricName: spec.metricName,
+    Dimensions: Object.entries(spec.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    Statistic: spec.statistic,
+    Period: spec.periodSeconds,
+    EvaluationPeriods: spec.evaluationPeriods,
+    DatapointsToAlarm: spec.datapointsToAlarm,
     Threshold: spec.threshold,
     ComparisonOperator: spec.comparisonOperator,
     TreatMissingData: spec.treatMissingData,

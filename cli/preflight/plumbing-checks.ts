@@ -15,6 +15,7 @@ import { probeAccount } from './bus-policy-checks';
 import { checkFailoverRecords, FAILOVER_RECORD_ACTIONS } from './failover-record-checks';
 import { checkHealthTopic } from './health-topic-checks';
 import { checkScheduleDelivery, SCHEDULE_DELIVERY_ACTIONS } from './schedule-delivery-checks';
+import { checkSweepMetricAlarms, SWEEP_METRIC_ALARM_ACTIONS } from './sweep-metric-alarm-checks';
 import { TOPIC_REACH_ACTIONS } from './topic-reach';
 import { simulateGroups } from './handler-checks';
 import { judgeServiceTrust, type ServiceTrustVerdict, type TrustSource } from './service-trust';
@@ -567,6 +568,7 @@ export async function checkPlumbing(clients: PreflightClients, expected: Preflig
     ...(await guardedCheck('plumbing', 'SSM documents', ['ssm:GetDocument'], () => checkDocuments(clients, documents))),
     ...(await guardedCheck('plumbing', 'Scheduler groups and roles', ['scheduler:GetScheduleGroup', 'iam:GetRole', 'iam:SimulateCustomPolicy'], () => checkScheduler(clients, expected, target))),
     ...(await guardedCheck('plumbing', "the schedules' failed deliveries", SCHEDULE_DELIVERY_ACTIONS, () => checkScheduleDelivery(clients, expected, target))),
+    ...(await guardedCheck('plumbing', "the sweeps' health alarms", SWEEP_METRIC_ALARM_ACTIONS, () => checkSweepMetricAlarms(clients, expected, target))),
     ...(await guardedCheck('plumbing', 'the approval topic', APPROVAL_TOPIC_ACTIONS, () => checkApprovalTopics(clients, expected, documents))),
     ...(await guardedCheck('plumbing', 'the Route 53 failover record pair', FAILOVER_RECORD_ACTIONS, () => checkFailoverRecords(clients, expected, documents))),
     ...(await guardedCheck('plumbing', 'automation role and approvers', ['iam:GetRole', 'iam:GetUser', 'iam:SimulateCustomPolicy'], () => checkAutomationPrincipals(clients, expected, target, documents))),

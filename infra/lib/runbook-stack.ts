@@ -180,8 +180,9 @@ export class RunbookStack extends Stack {
         : undefined;
     // The timers' own failures (no DLQ on a schedule) page through the health topic too; its policy is written once all are known.
     timers?.watchHealth(health);
-    // Decision 300: a sweep that keeps running out of time pages too (it returns success, counting what it left).
-    if (timers && names.has(TIMER_HANDLER)) timers.watchSweepBacklog(health, environment);
+    // Decisions 300, 311: a sweep that keeps running out of time, or refuses a record of its own, pages too (it returns
+    // success, counting what it left or refused): each alarm where the handler counting it is deployed.
+    timers?.watchSweepMetrics(health, environment, (handler) => names.has(handler));
     const functionArn = (handler: string): string => `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${functionNameOf(handler)}`;
 
     const drScope = disasterRecoveryScope(config, environment, this.region);

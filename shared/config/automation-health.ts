@@ -124,50 +124,180 @@ export const SWEEP_RESERVE_MS = 20_000;
 
 /**
  * The metric the escalation sweep counts its overdue timers left for the next sweep with (decision 284): escalation-timer
- * adds it through Powertools Metrics (namespace METRICS_NAMESPACE; dimensions service, environment and handler,
- * create-escalation-handlers.ts), only when a sweep stopped at SWEEP_RESERVE_MS with timers not started.
+ * adds it through Powertools Metrics (namespace METRICS_NAMESPACE; dimensions as SWEEP_METRIC_DIMENSIONS says), only when
+ * a sweep stopped at SWEEP_RESERVE_MS with timers not started.
  */
 export const SWEEP_LEFT_METRIC = 'TimersLeftForNextSweep';
 
 /**
- * The escalation sweep falling behind (review 18b R18-9, decision 300; project default): since 284 a sweep that runs out
- * of time returns success and counts SWEEP_LEFT_METRIC, so a backlog that persists would delay pages with no alarm (before
- * 284 the cut-off sweep failed into the failed-invocations queue, whose alarm pages). Sum > 0 in 2 of 2 periods of
- * SWEEP_EVERY_MINUTES: one sweep leaving timers is the designed overflow after a burst (the next one does them, 5 min
- * on); two sweeps in a row leaving timers means the backlog is not draining and tiers are paged 10 min or more late.
- * Missing data (a sweep that left nothing publishes no point for it) is not breaching.
+ * The refused-record metrics the sweeps count (decisions 292, 299, 300): the one name each handler counts with and each
+ * health alarm watches. Each is counted only when it is not zero, so a period with no point is a sweep that refused nothing.
  */
-export interface SweepBacklogAlarmSpec {
+export const REFUSED_METRICS = {
+  /** escalation-timer's sweep, per ESCALATION-HELD entry not as the automation writes it: every sweep until its TTL (decision 292). */
+  heldEntries: 'HeldEntriesRefused',
+  /** escalation-timer's sweep, once per held resolution set aside after its incident's records stayed refused (decision 292). */
+  heldSetAside: 'HeldResolutionsSetAside',
+  /** escalation-timer's sweep, per unresolved index entry or incident record refused: every sweep until its TTL (decision 300). */
+  unresolvedRecords: 'UnresolvedRecordsRefused',
+  /** verify-change's sweep, per VERIFY-DUE entry refused, or whose due time its change's record does not confirm: every sweep until its TTL (decisions 299, 304). */
+  verifyDue: 'VerifyDueRefused',
+  /** verify-change's sweep, per listed check whose own record is refused (not judged): every sweep until its TTL (decision 299). */
+  healthChecks: 'HealthChecksRefused',
+} as const;
+
+/** The handlers whose sweeps count what a health alarm watches. */
+export type SweepHandler = 'escalation-timer' | 'verify-change';
+
+/**
+ * The dimensions Powertools writes on each sweep handler's metrics: `service` (its serviceName, SERVICE_NAME) and the
+ * Metrics' defaultDimensions, environment and the handler's name under the key its factory gives it:
+ * shared/escalation/create-escalation-handlers.ts `handler`, shared/pipeline/create-verify-change-handler.ts `playbook`
+ * (as every playbook's metrics). A series with one dimension more or less is another metric, with no data: the alarms
+ * are on exactly these (test/infra/automation-metric-alarms.test.ts reads them from each handler's EMF output).
+ */
+export const SWEEP_METRIC_DIMENSION: Readonly<Record<SweepHandler, 'handler' | 'playbook'>> = { 'escalation-timer': 'handler', 'verify-change': 'playbook' };
+
+export function sweepMetricDimensions(handler: SweepHandler, environment: string): Record<string, string> {
+  return { service: SERVICE_NAME, environment, [SWEEP_METRIC_DIMENSION[handler]]: handler };
+}
+
+/**
+ * Project default (decision 311): how many sweep periods a refused-record alarm looks back over. A refused record is a
+ * data-integrity fact that needs a person (no retry makes it valid, the automation deletes nothing on bad input), so the
+ * first sweep that counts it pages: > 0 in 1 of REFUSED_ALARM_PERIODS periods of SWEEP_EVERY_MINUTES. Each sweep counts
+ * it again until the record is mended, deleted or reaches its TTL, so the alarm stays in ALARM (one notification: an
+ * alarm action runs on the change of state, not per period) while it stays; looking back 3 periods keeps a sweep that
+ * ran late, was throttled before its list or landed two runs in one period from taking it OK and paging again. It goes
+ * OK 15 min after the last sweep that named a record.
+ */
+export const REFUSED_ALARM_PERIODS = 3;
+
+/**
+ * A health alarm on a metric a sweep handler counts through Powertools (namespace METRICS_NAMESPACE, dimensions
+ * sweepMetricDimensions): the escalation sweep falling behind (decision 300) and the sweeps' refused records (decision
+ * 311). Infra builds each where its handler is deployed (EscalationTimers.watchSweepMetrics), the sandbox provisions the
+ * same (sandbox/automation-health.ts), preflight reads each back (cli/preflight/sweep-metric-alarm-checks.ts).
+ */
+export interface SweepMetricAlarmSpec {
   alarmName: string;
   alarmDescription: string;
+  /** The handler that counts the metric: the alarm exists where it is deployed. */
+  handler: SweepHandler;
   namespace: typeof METRICS_NAMESPACE;
-  metricName: typeof SWEEP_LEFT_METRIC;
-  /** As Powertools writes them for escalation-timer: its service, the environment and the handler. */
-  dimensions: { service: typeof SERVICE_NAME; environment: string; handler: 'escalation-timer' };
+  metricName: string;
+  /** As Powertools writes them for `handler`: its service, the environment and the handler (sweepMetricDimensions). */
+  dimensions: Record<string, string>;
   statistic: 'Sum';
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
   threshold: number;
   comparisonOperator: 'GreaterThanThreshold';
+  /** A sweep that counted nothing publishes no point for the metric. */
   treatMissingData: 'notBreaching';
 }
 
-export function sweepBacklogAlarmSpec(environment: string): SweepBacklogAlarmSpec {
-  return {
-    alarmName: `${SERVICE_NAME} escalation sweep leaving overdue timers`,
-    alarmDescription: `Two escalation sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue escalation timers not started (${METRICS_NAMESPACE} ${SWEEP_LEFT_METRIC}): escalation-timer runs out of time before the backlog is done, so tiers are paged ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the escalation-timer log ("escalation sweep: out of time"), at the latency of DynamoDB, CloudWatch DescribeAlarms, SNS and Scheduler, and at EventBridge Scheduler's own alarm; runbook incidents shows each late escalation as OVERDUE.`,
+/** One row of SWEEP_METRIC_ALARMS: what differs between the alarms. */
+interface SweepMetricAlarmRow {
+  /** The alarm's construct id in infra (the backlog's is decision 300's, kept so its deployed alarm is not replaced). */
+  constructId: string;
+  handler: SweepHandler;
+  metricName: string;
+  /** After the service name. */
+  name: string;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  description: string;
+}
+
+/**
+ * The sweep metric alarms, one per metric (decisions 300, 311; project defaults). The escalation sweep falling behind:
+ * Sum > 0 in 2 of 2 periods of SWEEP_EVERY_MINUTES: one sweep leaving timers is the designed overflow after a burst (the
+ * next one does them, 5 min on); two sweeps in a row leaving timers means the backlog is not draining and tiers are paged
+ * 10 min or more late. The refused records: Sum > 0 in 1 of REFUSED_ALARM_PERIODS (see there).
+ * A function, not a module constant, so a handler bundle that imports this module's constants leaves the table out
+ * (esbuild drops an unused function; it keeps a top-level array of template literals).
+ */
+function sweepMetricAlarmRows(): SweepMetricAlarmRow[] {
+  const REFUSED_CLEARS = `in ALARM while any sweep names one (it pages once; a second refused record does not page again), OK ${REFUSED_ALARM_PERIODS * SWEEP_EVERY_MINUTES} min after the last`;
+  const NOT_MUTATED = 'No retry makes it valid and the automation deletes nothing on bad input';
+  return [
+    {
+      constructId: 'SweepBacklog',
+      handler: 'escalation-timer',
+      metricName: SWEEP_LEFT_METRIC,
+      name: 'escalation sweep leaving overdue timers',
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      description: `Two escalation sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue escalation timers not started (${METRICS_NAMESPACE} ${SWEEP_LEFT_METRIC}): escalation-timer runs out of time before the backlog is done, so tiers are paged ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the escalation-timer log ("escalation sweep: out of time"), at the latency of DynamoDB, CloudWatch DescribeAlarms, SNS and Scheduler, and at EventBridge Scheduler's own alarm; runbook incidents shows each late escalation as OVERDUE.`,
+    },
+    {
+      constructId: 'HeldEntriesRefused',
+      handler: 'escalation-timer',
+      metricName: REFUSED_METRICS.heldEntries,
+      name: 'escalation sweep refusing a held resolution entry',
+      evaluationPeriods: REFUSED_ALARM_PERIODS,
+      datapointsToAlarm: 1,
+      description: `An ESCALATION-HELD entry of the state table (a resolution waiting to be told) is not as the automation writes it (${METRICS_NAMESPACE} ${REFUSED_METRICS.heldEntries}): every escalation sweep refuses it, so if it is a real resolution nobody is told. ${NOT_MUTATED}. The escalation-timer log ("a held resolution entry is not one the automation writes") and the sweep's answer name its key and fields: read the item, tell its tiers by hand if it is real, delete it. ${REFUSED_CLEARS}.`,
+    },
+    {
+      constructId: 'HeldResolutionsSetAside',
+      handler: 'escalation-timer',
+      metricName: REFUSED_METRICS.heldSetAside,
+      name: 'escalation sweep setting a held resolution aside',
+      evaluationPeriods: REFUSED_ALARM_PERIODS,
+      datapointsToAlarm: 1,
+      description: `A held resolution was set aside (${METRICS_NAMESPACE} ${REFUSED_METRICS.heldSetAside}): a sweep and its retries kept refusing a record of its incident, so nobody was told it resolved and no sweep will. The escalation-timer log ("held resolution set aside") names ESCALATION-HELD-ASIDE / <incident>#C<cycle> with the record refused and its fields: tell its tiers by hand, mend or delete the record. Counted once: the alarm goes OK ${REFUSED_ALARM_PERIODS * SWEEP_EVERY_MINUTES} min later.`,
+    },
+    {
+      constructId: 'UnresolvedRecordsRefused',
+      handler: 'escalation-timer',
+      metricName: REFUSED_METRICS.unresolvedRecords,
+      name: 'escalation sweep refusing an unresolved incident record',
+      evaluationPeriods: REFUSED_ALARM_PERIODS,
+      datapointsToAlarm: 1,
+      description: `An unresolved incident's index entry or record is not as the automation writes it (${METRICS_NAMESPACE} ${REFUSED_METRICS.unresolvedRecords}): every escalation sweep refuses it, so that incident's ladder is not swept (a tier Scheduler fails to page stays unpaged). ${NOT_MUTATED}. runbook incidents names it under REFUSED (key and fields), as do the escalation-timer log and the sweep's answer: page its tiers by hand if it is a real incident, mend or delete the record. ${REFUSED_CLEARS}.`,
+    },
+    {
+      constructId: 'VerifyDueRefused',
+      handler: 'verify-change',
+      metricName: REFUSED_METRICS.verifyDue,
+      name: 'verify sweep refusing a listed health check',
+      evaluationPeriods: REFUSED_ALARM_PERIODS,
+      datapointsToAlarm: 1,
+      description: `A VERIFY-DUE entry of the state table (a health check after an automated change) is not as the automation writes it, or names a due time its change's record does not confirm (${METRICS_NAMESPACE} ${REFUSED_METRICS.verifyDue}): every verify sweep refuses it, so if its schedule was dropped the change is never judged nor reverted. ${NOT_MUTATED}. The verify-change log ("a listed health check entry is not one the automation writes", "due time is not its change's recorded one") and the sweep's answer name it: judge the change by hand, delete the entry. ${REFUSED_CLEARS}.`,
+    },
+    {
+      constructId: 'HealthChecksRefused',
+      handler: 'verify-change',
+      metricName: REFUSED_METRICS.healthChecks,
+      name: 'verify sweep unable to judge a health check',
+      evaluationPeriods: REFUSED_ALARM_PERIODS,
+      datapointsToAlarm: 1,
+      description: `A listed health check's own record (its change's claim or its verify claim) is not as the automation writes it (${METRICS_NAMESPACE} ${REFUSED_METRICS.healthChecks}): every verify sweep skips it, so the automated change is never judged nor reverted. ${NOT_MUTATED}. The verify-change log ("cannot be judged ... judge it by hand") names the check and the record's key and fields: judge the change by hand, mend or delete the record. ${REFUSED_CLEARS}.`,
+    },
+  ];
+}
+
+/** The sweep metric alarms of an environment whose deployed handlers `deployed` says (infra, the sandbox and preflight). */
+export function sweepMetricAlarmSpecs(environment: string, deployed: (handler: SweepHandler) => boolean = () => true): Array<SweepMetricAlarmSpec & { constructId: string }> {
+  return sweepMetricAlarmRows().filter((row) => deployed(row.handler)).map((row) => ({
+    constructId: row.constructId,
+    alarmName: `${SERVICE_NAME} ${row.name}`,
+    alarmDescription: row.description,
+    handler: row.handler,
     namespace: METRICS_NAMESPACE,
-    metricName: SWEEP_LEFT_METRIC,
-    dimensions: { service: SERVICE_NAME, environment, handler: 'escalation-timer' },
+    metricName: row.metricName,
+    dimensions: sweepMetricDimensions(row.handler, environment),
     statistic: 'Sum',
     periodSeconds: SWEEP_EVERY_MINUTES * 60,
-    evaluationPeriods: 2,
-    datapointsToAlarm: 2,
+    evaluationPeriods: row.evaluationPeriods,
+    datapointsToAlarm: row.datapointsToAlarm,
     threshold: 0,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'notBreaching',
-  };
+  }));
 }
 
 /**

@@ -19,7 +19,7 @@ import type { ConfiguredParameter } from './document-parameters';
 import { buildMessageView, type MessageInput, type MessageKind } from './message-view';
 import { planAlarmIntake, planDecisionIntake } from './plan-intake';
 import { causeChangeAudience, planRegroup, resumeLadder, supersedeCause } from './plan-regroup';
-import { dueAtOf, HELD_REFUSED_RUNS_BEFORE_ASIDE, latenessNote, lateVerb, minutesLate, planSweep, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_LEFT_METRIC, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
+import { dueAtOf, HELD_REFUSED_RUNS_BEFORE_ASIDE, latenessNote, lateVerb, minutesLate, planSweep, REFUSED_METRICS, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_LEFT_METRIC, SWEEP_RESERVE_MS, type OverdueTimer } from './plan-sweep';
 import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { NOTICE_CHECK_MINUTES, nextEscalation, planServingRecheck, planTimer, type AlarmNow, type AlarmUnreadable, type TimerInput, type TimerPlan } from './plan-timer';
 import { tierAfter, tierAt, type EscalationPolicy, type EscalationTier } from './policy';
@@ -368,13 +368,13 @@ export class EscalationService {
     const refused = held.status === 'fulfilled' ? held.value.refused : [];
     for (const entry of refused) {
       this.ctx.log.error('escalation sweep: a held resolution entry is not one the automation writes, refused; the others are swept', { record: entry.key, issues: entry.issues });
-      this.ctx.count?.('HeldEntriesRefused');
+      this.ctx.count?.(REFUSED_METRICS.heldEntries);
     }
     // The same for the unresolved list (decision 300): an index entry, or the incident record it names, refused alone.
     const refusedOpen = unresolved.status === 'fulfilled' ? unresolved.value.refused : [];
     for (const record of refusedOpen) {
       this.ctx.log.error('escalation sweep: an unresolved incident\'s record is not one the automation writes, refused; the others are swept', { record: record.key, issues: record.issues });
-      this.ctx.count?.('UnresolvedRecordsRefused');
+      this.ctx.count?.(REFUSED_METRICS.unresolvedRecords);
     }
     const named = (records: ReadonlyArray<{ key: { pk: string; sk: string }; issues: readonly string[] }>): string =>
       records.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ');
@@ -490,7 +490,7 @@ export class EscalationService {
         return;
       }
       await store.setHeldAside({ incidentId, cycle, dueAt: swept.dueAt.toISOString() }, error, runs, this.now());
-      this.ctx.count?.('HeldResolutionsSetAside');
+      this.ctx.count?.(REFUSED_METRICS.heldSetAside);
       this.ctx.log.error(
         `held resolution set aside after ${runs} sweep runs refused a record of its incident: nobody was told it resolved; tell its tiers by hand (ESCALATION-HELD-ASIDE / ${incidentId}#C${cycle})`,
         fields,

@@ -6,7 +6,7 @@ import type { TimerAlarm, TimerInput } from './plan-timer';
 import type { EscalationPolicy } from './policy';
 import { SWEEP_GRACE_MINUTES } from '../config/automation-health';
 
-export { SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_LEFT_METRIC, SWEEP_RESERVE_MS } from '../config/automation-health';
+export { REFUSED_METRICS, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_LEFT_METRIC, SWEEP_RESERVE_MS } from '../config/automation-health';
 
 const MINUTE_MS = 60_000;
 

@@ -19,6 +19,7 @@ import {
   checkLatenessNote,
   checkMinutesLate,
   planVerifySweep,
+  REFUSED_METRICS,
   SWEEP_CONCURRENCY,
   SWEEP_EVERY_MINUTES,
   SWEEP_GRACE_MINUTES,
@@ -317,7 +318,7 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
     logger.error('verify sweep: a listed health check\'s due time is not its change\'s recorded one, refused; it is not run', { checkedPlaybook: entry.playbook, incidentId: entry.incidentKey, issue: entry.issue });
   }
   const refusedEntries = listed.refused.length + plan.unconfirmed.length;
-  if (refusedEntries) deps.metric?.('VerifyDueRefused', refusedEntries);
+  if (refusedEntries) deps.metric?.(REFUSED_METRICS.verifyDue, refusedEntries);
   if (plan.overdue.length) deps.metric?.('HealthChecksOverdue', plan.overdue.length);
 
   const items: SweepItem[] = [];
@@ -353,7 +354,7 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
     });
     deps.metric?.('HealthChecksLeftForNextSweep', leftCount);
   }
-  if (unjudgeable.length) deps.metric?.('HealthChecksRefused', unjudgeable.length);
+  if (unjudgeable.length) deps.metric?.(REFUSED_METRICS.healthChecks, unjudgeable.length);
   const refusedNote = `${
     listed.refused.length
       ? `; ${listed.refused.length} listed entr${listed.refused.length === 1 ? 'y' : 'ies'} refused (not as the automation writes them): ${listed.refused.map((r) => `${r.key.pk} / ${r.key.sk} (${r.issues.join('; ')})`).join(', ')}`

@@ -161,6 +161,14 @@ const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke esc
 const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
 /** Decision 300: the escalation sweep leaving overdue timers two sweeps in a row (where escalation-timer is deployed). */
 const SWEEP_BACKLOG = 'notification-runbooks escalation sweep leaving overdue timers';
+/** Decision 311: each sweep refusing a record of its own (escalation-timer's three, verify-change's two). */
+const REFUSED_RECORDS = [
+  'notification-runbooks escalation sweep refusing a held resolution entry',
+  'notification-runbooks escalation sweep setting a held resolution aside',
+  'notification-runbooks escalation sweep refusing an unresolved incident record',
+  'notification-runbooks verify sweep refusing a listed health check',
+  'notification-runbooks verify sweep unable to judge a health check',
+];
 /** Both regions deploy both Scheduler lanes (escalation timers, health checks after a change). */
 /** R14-7: each deployed handler's "events waiting" alarm (every handler is invoked asynchronously). */
 const eventsWaiting = (...handlers: string[]): string[] => handlers.map((h) => `notification-runbooks-${h} events waiting over 2 min`);
@@ -170,6 +178,7 @@ const OPERATIONS_HEALTH: Record<string, string[]> = {
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
     SWEEP_BACKLOG,
+    ...REFUSED_RECORDS,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change'),
   ],
   'us-west-2': [
@@ -177,6 +186,7 @@ const OPERATIONS_HEALTH: Record<string, string[]> = {
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
     SWEEP_BACKLOG,
+    ...REFUSED_RECORDS,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'),
   ],
 };

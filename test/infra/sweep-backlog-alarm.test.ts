@@ -7,42 +7,11 @@ import type { EscalationServices } from '../../shared/escalation/escalation-serv
 import { SWEEP_INPUT } from '../../shared/escalation/timer-input';
 import { AUTOMATION_HEALTH_TOPIC_NAME } from '../../shared/config/automation-health';
 import { capReachedIncident } from '../unit/escalation/fixtures';
+import { emitted, type EmittedMetric } from './support/emf';
 import { resourcesOfType, synthesizeApp, type CfnResource } from './support/synth';
 
 const ENV = { RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_ACCOUNT_ID: '111111111111' };
 const MINUTE_MS = 60_000;
-
-interface EmittedMetric {
-  namespace: string;
-  name: string;
-  value: unknown;
-  dimensions: Record<string, string>;
-}
-
-/** Every metric of every EMF line written while `act` runs, with its namespace and its dimensions' values. */
-async function emitted(act: () => Promise<unknown>): Promise<EmittedMetric[]> {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]): void => void lines.push(args.map(String).join(' '));
-  const spies = [jest.spyOn(console, 'log'), jest.spyOn(console, 'error'), jest.spyOn(console, 'warn'), jest.spyOn(console, 'info')].map((spy) => spy.mockImplementation(capture));
-  // Powertools writes through a Console of its own (stdout), outside POWERTOOLS_DEV.
-  const writes = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)));
-  try {
-    await act();
-  } finally {
-    for (const spy of [...spies, ...writes]) spy.mockRestore();
-  }
-  const out: EmittedMetric[] = [];
-  for (const line of lines.join('\n').split('\n').filter((l) => l.startsWith('{') && l.includes('"_aws"'))) {
-    const emf = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
-    for (const directive of emf._aws.CloudWatchMetrics) {
-      for (const dimensionSet of directive.Dimensions) {
-        const dimensions = Object.fromEntries(dimensionSet.map((name) => [name, String(emf[name])]));
-        for (const metric of directive.Metrics) out.push({ namespace: directive.Namespace, name: metric.Name, value: emf[metric.Name], dimensions });
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * Three incidents whose L2 timers are 20 min overdue; the invocation has 30 s left when the first timer is taken, then

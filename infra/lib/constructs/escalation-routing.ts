@@ -7,7 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, sweepBacklogAlarmSpec, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../../shared/config/automation-health';
+import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, sweepMetricAlarmSpecs, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type SweepHandler, type TimerRetryPolicy } from '../../../shared/config/automation-health';
 
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
@@ -86,17 +86,19 @@ export class EscalationTimers extends Construct {
   }
 
   /**
-   * Review 18b R18-9 (decision 300): the escalation sweep leaving overdue timers two sweeps in a row pages the first tier
-   * through the health topic, on the metric escalation-timer counts them with (sweepBacklogAlarmSpec). Only where
-   * escalation-timer is deployed.
+   * The sweep metric alarms (sweepMetricAlarmSpecs), each where the handler that counts its metric is deployed, paging the
+   * first tier through the health topic: the escalation sweep leaving overdue timers two sweeps in a row (review 18b
+   * R18-9, decision 300) and a sweep refusing a record of its own (decision 311: escalation-timer's held and unresolved
+   * records, verify-change's listed checks), on exactly the namespace, metric and dimensions the handler writes.
    */
-  watchSweepBacklog(health: AutomationHealthTopic, environment: string): Alarm {
-    const spec = sweepBacklogAlarmSpec(environment);
-    return health.alarm(
-      this,
-      'SweepBacklog',
-      spec,
-      new Metric({ namespace: spec.namespace, metricName: spec.metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period: Duration.seconds(spec.periodSeconds) }),
+  watchSweepMetrics(health: AutomationHealthTopic, environment: string, deployed: (handler: SweepHandler) => boolean): Alarm[] {
+    return sweepMetricAlarmSpecs(environment, deployed).map((spec) =>
+      health.alarm(
+        this,
+        spec.constructId,
+        spec,
+        new Metric({ namespace: spec.namespace, metricName: spec.metricName, dimensionsMap: spec.dimensions, statistic: spec.statistic, period: Duration.seconds(spec.periodSeconds) }),
+      ),
     );
   }
 

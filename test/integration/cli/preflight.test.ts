@@ -20,8 +20,8 @@ import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICA
 import { stackStatusReader } from '../../../shared/aws/stack-status';
 import { contentHash } from '../../../shared/config/content-hash';
 import { putMetricAlarmInput } from '../../../sandbox/provision';
-import { schedulerAlarmInput } from '../../../sandbox/automation-health';
-import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec } from '../../../shared/config/automation-health';
+import { schedulerAlarmInput, sweepMetricAlarmInput } from '../../../sandbox/automation-health';
+import { ESCALATION_TIMER_RETRY, REFUSED_METRICS, schedulerAlarmSpec, sweepMetricAlarmSpecs } from '../../../shared/config/automation-health';
 import { atExpression, createOneTimeSchedule } from '../../../shared/escalation/one-time-schedule';
 import { provisionFailoverRecordPair, type FailoverRecordPair } from '../../../sandbox/provision-dr';
 import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
@@ -30,6 +30,9 @@ import { mayAssume, type PolicyDoc } from '../../support/trust-oracle';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, SANDBOX_SCHEDULER_LANES, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+/** The sweep metric alarms production deploys in a region with both sweep handlers (decisions 300, 311). */
+const SWEEP_ALARMS = sweepMetricAlarmSpecs('production');
 
 // Each run makes some 150 calls (in the test's process, decision 296; the text form as a whole CLI process); on a loaded
 // machine one takes 40 s or more.
@@ -100,6 +103,8 @@ describe('runbook preflight -e production on the sandbox', () => {
       'PASS schedule-lane-alarm notification-runbooks-verify schedules failing to invoke verify-change',
       'PASS schedule-delivery notification-runbooks-verify',
     ]);
+    // The sweep metric alarms (decisions 300, 311): the escalation sweep's backlog and each refused-record count of both sweeps.
+    expect(report.checks.filter((c) => c.check === 'sweep-metric-alarm').map((c) => `${c.status} ${c.subject}`)).toEqual(SWEEP_ALARMS.map((s) => `PASS ${s.alarmName}`));
     // The automation health topic, read back by the same code: the first tier's stand-in subscribed, unfiltered.
     expect(report.checks.filter((c) => c.check === 'health-topic').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${stack.health.tiers[0]?.topicArn ?? '?'}`]);
     // The region's two dead-letter queues (infra's names; the handlers' on-failure destination is the first): empty.
@@ -727,6 +732,37 @@ describe('runbook preflight -e production on the sandbox', () => {
       for (const name of ['preflight-as-created', 'preflight-default-retry', 'preflight-dead-letter']) await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: lane.groupName }));
       scheduler.destroy();
     }
+  });
+
+  // Decision 311 (300's "not done"): the sweeps count what they leave and refuse and return success; only these alarms
+  // page. One deleted, and verify-change's put back on escalation-timer's `handler` dimension (verify-change writes
+  // `playbook`: that series has no data): exactly those two FAIL; the alarms as the deploy writes them clear both.
+  it('names a sweep metric alarm that is missing and one on a dimension its handler does not write; the deployed alarms clear them', async () => {
+    const healthTopicArn = stack.health.tiers[0]?.topicArn ?? '';
+    const missing = SWEEP_ALARMS.find((s) => s.metricName === REFUSED_METRICS.unresolvedRecords);
+    const misdimensioned = SWEEP_ALARMS.find((s) => s.metricName === REFUSED_METRICS.healthChecks);
+    if (!missing || !misdimensioned) throw new Error('no such sweep metric alarm');
+    await account.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [missing.alarmName] }));
+    const wrong = sweepMetricAlarmInput({ ...misdimensioned, dimensions: { service: 'notification-runbooks', environment: 'production', handler: 'verify-change' } }, [healthTopicArn]);
+    await account.cloudWatch.send(new PutMetricAlarmCommand(wrong));
+    // Both faults are in the emulator.
+    expect((await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [missing.alarmName] }))).MetricAlarms).toEqual([]);
+    expect((await account.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [misdimensioned.alarmName] }))).MetricAlarms?.[0]?.Dimensions?.map((d) => d.Name).sort()).toEqual(['environment', 'handler', 'service']);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL sweep-metric-alarm ${missing.alarmName}`, `FAIL sweep-metric-alarm ${misdimensioned.alarmName}`]);
+      expect(report.checks.filter((c) => c.status === 'FAIL').map((c) => c.message)).toEqual([
+        `alarm "${missing.alarmName}": it does not exist: escalation-timer's sweep counts UnresolvedRecordsRefused and returns success, so nobody is paged for it (decisions 300, 311)`,
+        `alarm "${misdimensioned.alarmName}": its dimensions are environment=production, handler=verify-change, service=notification-runbooks, not environment=production, playbook=verify-change, service=notification-runbooks (what Powertools writes for verify-change): that series has no data: verify-change's sweep counts HealthChecksRefused and returns success, so nobody is paged for it (decisions 300, 311)`,
+      ]);
+    } finally {
+      // As the deploy writes them (a PutMetricAlarm replaces the alarm of that name whole).
+      for (const spec of [missing, misdimensioned]) await account.cloudWatch.send(new PutMetricAlarmCommand(sweepMetricAlarmInput(spec, [healthTopicArn])));
+    }
+    const fixed = await preflight();
+    expect(failures(fixed.report)).toEqual([]);
+    expect(fixed.report.checks.filter((c) => c.check === 'sweep-metric-alarm').map((c) => c.status)).toEqual(SWEEP_ALARMS.map(() => 'PASS'));
   });
 
   // Review 11a finding 3 / decision 200's "not done": the role the documents run as, and their approvers, were read by nothing.

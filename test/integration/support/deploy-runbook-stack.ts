@@ -6,7 +6,7 @@
 // queue) and execution role, whose inline policy is infra's own `scopedStatements` for the handler's declared actions
 // (the same code the CDK app synthesizes), the rule targets, the scheduler roles (infra's trust, and lambda:InvokeFunction
 // on the lane's target), the SSM documents as deployed to the
-// environment, the service's API, and one confirmed (SQS) subscription per tier and on the automation health topic, and each Scheduler lane's alarm. With `dr` it deploys the DR region's
+// environment, the service's API, and one confirmed (SQS) subscription per tier and on the automation health topic, each Scheduler lane's alarm and the sweep metric alarms. With `dr` it deploys the DR region's
 // stack instead (its handlers only, infra handlersForRegion): on the shared resources sandbox/provision-dr.ts provisions
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
@@ -38,7 +38,8 @@ import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/es
 import { APPROVAL_TOPIC_NAME } from '../../../shared/config/names';
 import { AUTOMATION_HEALTH_TOPIC_NAME, DEAD_LETTER_QUEUES, DEAD_LETTER_RETENTION_DAYS, schedulerAlarmSpec, SWEEP_INPUT } from '../../../shared/config/automation-health';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { provisionAutomationHealth, schedulerAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
+import { provisionAutomationHealth, schedulerAlarmInput, sweepMetricAlarmInput, type AutomationHealth } from '../../../sandbox/automation-health';
+import { expectedSweepMetricAlarms } from '../../../cli/preflight/sweep-metric-alarm-checks';
 import { provisionAlarms } from '../../../sandbox/provision';
 import type { DrAutomation } from '../../../sandbox/provision-dr';
 import type { SandboxAccount } from './sandbox-account';
@@ -348,6 +349,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   for (const lane of SANDBOX_SCHEDULER_LANES.filter((l) => expected.scheduleGroups.some((g) => g.name === l.groupName))) {
     await cloudWatch.send(new PutMetricAlarmCommand(schedulerAlarmInput(schedulerAlarmSpec(lane), [healthTopicArn])));
   }
+  // infra EscalationTimers.watchSweepMetrics: the sweep metric alarms of the handlers deployed here (decisions 300, 311).
+  for (const spec of expectedSweepMetricAlarms(expected)) await cloudWatch.send(new PutMetricAlarmCommand(sweepMetricAlarmInput(spec, [healthTopicArn])));
   cloudWatch.destroy();
   for (const client of [ssm, events, apiGateway]) client.destroy();
   return { handlers: expected.handlers, policies, inbox, health, iam, lambda, deadLetters, ...(approvals ? { approvals } : {}), ...(busPolicy ? { busPolicy } : {}) };

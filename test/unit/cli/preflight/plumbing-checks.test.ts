@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { automationProbeRegions, checkPlumbing, contentHash } from '../../../../cli/preflight/plumbing-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
-import { schedulerAlarmInput } from '../../../../sandbox/automation-health';
+import { schedulerAlarmInput, sweepMetricAlarmInput } from '../../../../sandbox/automation-health';
+import { expectedSweepMetricAlarms } from '../../../../cli/preflight/sweep-metric-alarm-checks';
 import { schedulerAlarmSpec } from '../../../../shared/config/automation-health';
 import { awsError, clients, expectationsFor, TARGET } from './support';
 import type { EnvironmentName } from '../../../../shared/config/schema';
@@ -119,7 +120,9 @@ function wiredCorrectly(): void {
     ...(schedulerAlarmInput(schedulerAlarmSpec({ groupName, target: groupName.endsWith('-verify') ? 'verify-change' : 'escalation-timer', stops: 's', retry: 'r' }), [HEALTH_TOPIC]) as MetricAlarm),
     ActionsEnabled: true,
   }));
-  cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({ MetricAlarms: laneAlarms.filter((a) => input.AlarmNames.includes(a.AlarmName ?? '')) }));
+  // ...and the sweep metric alarms as deployed (decisions 300, 311: sweep-metric-alarm-checks.test.ts judges them), production's.
+  const sweepAlarms: MetricAlarm[] = expectedSweepMetricAlarms(expectationsFor('production')).map((spec) => ({ ...(sweepMetricAlarmInput(spec, [HEALTH_TOPIC]) as MetricAlarm), ActionsEnabled: true }));
+  cloudWatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({ MetricAlarms: [...laneAlarms, ...sweepAlarms].filter((a) => input.AlarmNames.includes(a.AlarmName ?? '')) }));
   iam.on(GetRoleCommand).resolves(roleWithTrust(SCHEDULER_TRUST));
   for (const [roleName, group] of Object.entries(LANES)) iam.on(GetRoleCommand, { RoleName: roleName }).resolves(roleWithTrust(encoded(schedulerTrustDoc(group))));
   simulateFrom(INFRA_INVOKE_GRANTS);
@@ -171,8 +174,9 @@ describe('kill switch', () => {
     ]);
     expect(denied[0]?.fix).toContain('grant the credentials preflight runs with ssm:GetParameter');
     // 4 tiers, the health topic, the Support API, 2 schedule groups + 2 roles and their invoke permission, each lane's
-    // alarm and its (no) live schedules: still checked and passing.
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6 + 4);
+    // alarm and its (no) live schedules, the 6 sweep metric alarms (4 escalation-timer's, 2 verify-change's): still
+    // checked and passing.
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6 + 4 + 6);
   });
 });
 

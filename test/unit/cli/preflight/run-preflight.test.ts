@@ -70,6 +70,8 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL plumbing could-not-check SSM documents',
       'FAIL plumbing could-not-check Scheduler groups and roles',
       "FAIL plumbing could-not-check the schedules' failed deliveries",
+      // the sweep metric alarms (decisions 300, 311)
+      "FAIL plumbing could-not-check the sweeps' health alarms",
       'FAIL plumbing could-not-check automation role and approvers',
       // the dead-letter queues (decision 265), after the handlers' destinations are known
       'FAIL plumbing could-not-check dead-letter queues',
@@ -117,7 +119,7 @@ describe('the area guard', () => {
     const alarms = report.checks.find((c) => c.area === 'alarms');
     expect(alarms?.status).toBe('FAIL');
     expect(alarms?.message).toMatch(/^could not check alarms: TypeError: /);
-    // kill switch, tiers, the health topic, Support, Scheduler, the schedules' deliveries (no documents given here), the dead-letter queues.
+    // kill switch, tiers, the health topic, Support, Scheduler, the schedules' deliveries, the sweeps' alarms (no documents given here), the dead-letter queues.
     expect(report.checks.filter((c) => c.area === 'plumbing').map((c) => c.subject)).toEqual([
       'kill switch /notification-runbooks/kill-switch',
       'tier subscriptions',
@@ -125,6 +127,7 @@ describe('the area guard', () => {
       'AWS Support API',
       'Scheduler groups and roles',
       "the schedules' failed deliveries",
+      "the sweeps' health alarms",
       'dead-letter queues',
     ]);
   });
