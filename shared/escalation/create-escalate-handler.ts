@@ -7,13 +7,20 @@ import { replayBeyondRecordsReason } from '../events/replay-age';
 
 /** "Runbook Decision" events and alarm state changes -> incidents, first-tier notifications, resolutions; a kill switch change -> L1. */
 export function createEscalateHandler(options: EscalationHandlerOptions = {}): EscalationHandler {
-  return handlerFor('escalate', options, ({ service, announceKillSwitchChange, clock }, event) => {
+  return handlerFor('escalate', options, async ({ service, announceKillSwitchChange, clock, deadline }, event, context) => {
     const input = parseEscalateInput(event);
     if (input.kind === 'alarm') {
       // An archive's replay older than every claim is sure to be kept (decisions 274, 286): nobody paged again.
       const tooOld = replayBeyondRecordsReason(input.event, clock.now());
       if (tooOld !== undefined) throw new InvalidInputError(tooOld, [`replay-name: ${input.event.replayName ?? ''}`, `state.timestamp: ${input.event.state.timestamp}`]);
     }
-    return input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input);
+    // Every AWS call is bound by the function's time left, as escalation-timer's (timer-deadline.ts; decision 307): a
+    // first page or a kill switch notice that went out is recorded, or its claim given back, before the timeout.
+    const disarm = context?.getRemainingTimeInMillis ? deadline.arm(context.getRemainingTimeInMillis.bind(context)) : undefined;
+    try {
+      return await (input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input));
+    } finally {
+      disarm?.();
+    }
   });
 }

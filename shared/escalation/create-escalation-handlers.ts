@@ -86,8 +86,8 @@ export interface Wired {
   metrics: Metrics;
   clock: Clock;
   /**
-   * The time left of the invocation under way, armed by escalation-timer's handler (review 18b R18-10): every client
-   * below is bound by it (none armed: no deadline, as for escalate).
+   * The time left of the invocation under way, armed by each handler from its Lambda context (escalation-timer: review
+   * 18b R18-10; escalate: decision 307): every client below is bound by it (none armed, a direct call: no deadline).
    */
   deadline: InvocationDeadline;
   /** Tells L1 that someone changed the kill switch (decision 178). */
@@ -103,10 +103,10 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
   const sdkConfig = clientConfig({ region: runtime.region });
-  // Every call is bound by the invocation's deadline once escalation-timer's handler arms it (review 18b R18-10): a call
-  // of a timer's work gives up with TIMER_CALL_RESERVE_MS left; the writes that record a delivery or give its claim
-  // back (the store's `recorder`) with TIMER_RECORD_RESERVE_MS, so a page that was answered is recorded in the time
-  // between and never left unrecorded by the function's timeout.
+  // Every call is bound by the invocation's deadline once the handler arms it (review 18b R18-10, decision 307): a call
+  // of the work gives up with TIMER_CALL_RESERVE_MS left; the writes that record a delivery or give its claim back (the
+  // store's and the kill switch notice log's `recorder`) with TIMER_RECORD_RESERVE_MS, so a page that was answered is
+  // recorded in the time between and never left unrecorded by the function's timeout.
   const deadline = new InvocationDeadline();
   const work = <C extends { send: object }>(client: C, label: string): Pick<C, 'send'> =>
     deadlineBound(client, deadline, { reserveMs: TIMER_CALL_RESERVE_MS, keptFor: 'to record or give back what was sent, and to answer', label: `${label} call` });
@@ -216,7 +216,11 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     log: logger,
     count: (metric, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value),
   });
-  const killSwitchNotices = new KillSwitchNoticeLog(db, { tableName: runtime.config.stateTableName, parameterName: runtime.config.killSwitchParameterName, leaseSeconds: runtime.config.claimLeaseSeconds });
+  const killSwitchNotices = new KillSwitchNoticeLog(
+    db,
+    { tableName: runtime.config.stateTableName, parameterName: runtime.config.killSwitchParameterName, leaseSeconds: runtime.config.claimLeaseSeconds },
+    recorder,
+  );
   const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
     const name = runtime.config.killSwitchParameterName;
     if (change.name !== name) throw new InvalidInputError(`a Parameter Store Change of ${JSON.stringify(change.name.slice(0, 256))}, not of the kill switch ${name}`);

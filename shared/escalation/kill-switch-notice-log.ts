@@ -38,11 +38,20 @@ const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 export class KillSwitchNoticeLog {
   private readonly key: StateKey;
 
+  /** The writes that record what the notice sent, or give its claim back (recordDelivered, complete, release). */
+  private readonly recorder: Pick<DynamoDBDocumentClient, 'send'>;
+
+  /**
+   * `recorder`: the same table through a client those three writes use (escalate's may run later into the invocation
+   * than its other calls: timer-deadline.ts); the claim's read and write go through `db`. Default: `db`.
+   */
   constructor(
     private readonly db: Pick<DynamoDBDocumentClient, 'send'>,
     private readonly options: { tableName: string; parameterName: string; leaseSeconds: number },
+    recorder?: Pick<DynamoDBDocumentClient, 'send'>,
   ) {
     this.key = noticeLogKey(options.parameterName);
+    this.recorder = recorder ?? db;
   }
 
   /**
@@ -80,7 +89,7 @@ export class KillSwitchNoticeLog {
 
   /** One channel went out under the claim: a retry after another channel failed does not send it again. */
   async recordDelivered(owner: string, channel: string, messageId: string): Promise<void> {
-    await this.db.send(
+    await this.recorder.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: this.key,
@@ -94,7 +103,7 @@ export class KillSwitchNoticeLog {
 
   /** Every channel went out: the state is told. */
   async complete(owner: string, now: Date): Promise<void> {
-    await this.db.send(
+    await this.recorder.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: this.key,
@@ -109,7 +118,7 @@ export class KillSwitchNoticeLog {
   /** Gives the claim back after a failed send, so Lambda's retry of the event takes it over at once. */
   async release(owner: string): Promise<void> {
     try {
-      await this.db.send(
+      await this.recorder.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.key,

@@ -1,6 +1,7 @@
-// What escalation-timer keeps of its invocation's time after its calls (review 18b R18-10): every call of a timer's
-// work (the sweep's or one timer's) is given up before the function's timeout, and the writes that record what a
-// delivery sent, or give its claim back, still have time after it. Project defaults, for escalation-timer's 60 s.
+// What the escalation handlers keep of their invocation's time after their calls (review 18b R18-10, decision 307): every
+// call of the work (escalation-timer's sweep or timer, escalate's event or kill switch notice) is given up before the
+// function's timeout, and the writes that record what a delivery sent, or give its claim back, still have time after
+// it. Project defaults for the 60 s timeout both functions have (infra DEFAULT_SIZING; test/infra/escalation-deadline-fit.test.ts).
 
 /**
  * No call of a timer's work (a read, a claim, a publish, a case, a schedule) starts with 8 s or less of the invocation
@@ -11,7 +12,7 @@ export const TIMER_CALL_RESERVE_MS = 8_000;
 
 /**
  * The writes that record a delivery's channels and its completion, or release its claim (EscalationStore's
- * recordDelivered, completeSend, releaseSend), run until 2 s are left: the last 2 s are the handler's answer (its log
- * lines, its metrics, the sweep's result).
+ * recordDelivered, completeSend, releaseSend; KillSwitchNoticeLog's recordDelivered, complete, release), run until 2 s
+ * are left: the last 2 s are the handler's answer (its log lines, its metrics, the sweep's result).
  */
 export const TIMER_RECORD_RESERVE_MS = 2_000;
