@@ -79,7 +79,7 @@ function splitTop(text: string, separator: string): string[] {
 /**
  * The condition expressions EscalationStore writes with, evaluated on the item as stored (the shared in-memory table does
  * not evaluate them; a claim must be refused here as DynamoDB refuses it): OR and AND, parentheses, attribute_exists,
- * attribute_not_exists, `=`, `<` and IN. Anything else throws, naming it.
+ * attribute_not_exists, `=`, `<`, `<=` and IN. Anything else throws, naming it.
  */
 function holds(item: Item | undefined, condition: string | undefined, input: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }): boolean {
   if (condition === undefined) return true;
@@ -94,10 +94,13 @@ function holds(item: Item | undefined, condition: string | undefined, input: { E
     if (trimmed.startsWith('(') && trimmed.endsWith(')')) return evaluate(trimmed.slice(1, -1));
     const exists = /^attribute_(not_)?exists\((#?\w+)\)$/.exec(trimmed);
     if (exists) return (item?.[name(exists[2] ?? '')] === undefined) === (exists[1] !== undefined);
-    const compared = /^(#\w+) (=|<) (:\w+)$/.exec(trimmed);
+    const compared = /^(#\w+) (=|<=|<) (:\w+)$/.exec(trimmed);
     if (compared) {
       const [a, b] = [item?.[name(compared[1] ?? '')], value(compared[3] ?? '')];
-      return compared[2] === '=' ? a === b : typeof a === 'number' && typeof b === 'number' && a < b;
+      if (compared[2] === '=') return a === b;
+      // DynamoDB orders two numbers, or two strings by their bytes (the same order for the ASCII keys here); else false.
+      const ordered = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+      return ordered && (compared[2] === '<' ? a < b : a <= b);
     }
     const among = /^(#\w+) IN \((.*)\)$/.exec(trimmed);
     if (among) return (among[2] ?? '').split(', ').some((token) => item?.[name(among[1] ?? '')] === value(token));
