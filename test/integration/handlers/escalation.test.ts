@@ -506,6 +506,50 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({ status: 'SENT' });
   });
 
+  // Decision 307 (amends 306): escalate arms the same deadline from its own context, so its first page has the timer's
+  // guarantee. The incident is new; both L1 publishes stall at the proxy (9 s) and are aborted at 7 s of the 15 s given.
+  it('escalate\'s first page stalled past the function\'s deadline is aborted, L1\'s claim given back and nothing recorded sent; the retry pages L1 once (decision 307)', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    // At the cap, so scale-consumers escalates (this case does not lean on the cases before it).
+    await consumersAtCap(h);
+    const decision = await alarmAndDecision(h);
+    expect(decision.detail).toMatchObject({ outcome: 'escalate' });
+    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
+      const deadline = Date.now() + timeoutMs;
+      return { getRemainingTimeInMillis: () => deadline - Date.now() };
+    };
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: h.account.accountId };
+    const publishes = async (since: number): Promise<number> =>
+      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
+    const since = (await getProxyCalls(control)).length;
+
+    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
+    let cut: unknown;
+    try {
+      cut = await h.escalate(decision, invocation(15_000)).catch((error: unknown) => error);
+      // The stall fired exactly twice (the two channels), and nothing retried a publish.
+      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
+    expect(await publishes(since)).toBe(2);
+    expect(await h.inbox.read()).toEqual([]);
+    const incidentId = incidentIdFor(String(decision.detail.incidentKey));
+    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L1' };
+    const send = async (): Promise<Record<string, unknown> | undefined> =>
+      (await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item;
+    expect(await send()).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
+
+    // Lambda's retry of the event, SNS answering: the claim taken over at once, L1 paged once, by chat and email.
+    expect(await h.escalate(decision, invocation(60_000))).toMatchObject({ incidentId, delivered: [{ kind: 'notify', level: 1, tier: 'DevOps Team (L1)' }] });
+    expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:chat', 'opened:email']);
+    expect(await publishes(since)).toBe(4);
+    expect(await send()).toMatchObject({ status: 'SENT' });
+  });
+
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
     const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
     expect(await h.escalate({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} })).toMatchObject({ action: 'rejected' });
