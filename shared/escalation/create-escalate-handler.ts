@@ -14,7 +14,7 @@ export function createEscalateHandler(options: EscalationHandlerOptions = {}): E
       const tooOld = replayBeyondRecordsReason(input.event, clock.now());
       if (tooOld !== undefined) throw new InvalidInputError(tooOld, [`replay-name: ${input.event.replayName ?? ''}`, `state.timestamp: ${input.event.state.timestamp}`]);
     }
-    // Every AWS call is bound by the function's time left, as escalation-timer's (timer-deadline.ts; decision 310): a
+    // Every AWS call is bound by the function's time left, as escalation-timer's (timer-deadline.ts; decision 312): a
     // first page or a kill switch notice that went out is recorded, or its claim given back, before the timeout.
     const disarm = context?.getRemainingTimeInMillis ? deadline.arm(context.getRemainingTimeInMillis.bind(context)) : undefined;
     try {

@@ -87,7 +87,7 @@ export interface Wired {
   clock: Clock;
   /**
    * The time left of the invocation under way, armed by each handler from its Lambda context (escalation-timer: review
-   * 18b R18-10; escalate: decision 310): every client below is bound by it (none armed, a direct call: no deadline).
+   * 18b R18-10; escalate: decision 312): every client below is bound by it (none armed, a direct call: no deadline).
    */
   deadline: InvocationDeadline;
   /** Tells L1 that someone changed the kill switch (decision 178). */
@@ -103,7 +103,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
   const sdkConfig = clientConfig({ region: runtime.region });
-  // Every call is bound by the invocation's deadline once the handler arms it (review 18b R18-10, decision 310): a call
+  // Every call is bound by the invocation's deadline once the handler arms it (review 18b R18-10, decision 312): a call
   // of the work gives up with TIMER_CALL_RESERVE_MS left; the writes that record a delivery or give its claim back (the
   // store's and the kill switch notice log's `recorder`) with TIMER_RECORD_RESERVE_MS, so a page that was answered is
   // recorded in the time between and never left unrecorded by the function's timeout.

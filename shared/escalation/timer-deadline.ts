@@ -1,4 +1,4 @@
-// What the escalation handlers keep of their invocation's time after their calls (review 18b R18-10, decision 310): every
+// What the escalation handlers keep of their invocation's time after their calls (review 18b R18-10, decision 312): every
 // call of the work (escalation-timer's sweep or timer, escalate's event or kill switch notice) is given up before the
 // function's timeout, and the writes that record what a delivery sent, or give its claim back, still have time after
 // it. Project defaults for the 60 s timeout both functions have (infra DEFAULT_SIZING; test/infra/escalation-deadline-fit.test.ts).

@@ -5,7 +5,7 @@
 import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from '../../shared/escalation/timer-deadline';
 import { resourcesOfType, synthesizeApp } from './support/synth';
 
-describe('the escalation functions\' timeout and the deadline reserves (decisions 306, 310)', () => {
+describe('the escalation functions\' timeout and the deadline reserves (decisions 306, 312)', () => {
   let timeouts: Record<string, unknown>;
 
   beforeAll(() => {

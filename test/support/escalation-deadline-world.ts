@@ -1,4 +1,4 @@
-// The harness of the escalation handlers' deadline tests (review 18b R18-10, decisions 306, 310): the real handler, its
+// The harness of the escalation handlers' deadline tests (review 18b R18-10, decisions 306, 312): the real handler, its
 // real store, notifier, scheduler and alarm reader, over SDK clients whose `send` answers from memory (the state table:
 // test/support/in-memory-dynamodb.ts) or hangs until its AbortSignal aborts, as the SDK's does. Lambda's clock is jest's
 // fake one, and runs down as Lambda's does: a 52 s wait takes no real time, and an invocation that has not answered by

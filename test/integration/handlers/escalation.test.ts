@@ -506,9 +506,9 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({ status: 'SENT' });
   });
 
-  // Decision 310 (amends 306): escalate arms the same deadline from its own context, so its first page has the timer's
+  // Decision 312 (amends 306): escalate arms the same deadline from its own context, so its first page has the timer's
   // guarantee. The incident is new; both L1 publishes stall at the proxy (9 s) and are aborted at 7 s of the 15 s given.
-  it('escalate\'s first page stalled past the function\'s deadline is aborted, L1\'s claim given back and nothing recorded sent; the retry pages L1 once (decision 310)', async () => {
+  it('escalate\'s first page stalled past the function\'s deadline is aborted, L1\'s claim given back and nothing recorded sent; the retry pages L1 once (decision 312)', async () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
     // At the cap, so scale-consumers escalates (this case does not lean on the cases before it).

@@ -1,4 +1,4 @@
-// Decision 310 (amends 306): escalate's calls under the invocation's deadline, as escalation-timer's. Its clients were
+// Decision 312 (amends 306): escalate's calls under the invocation's deadline, as escalation-timer's. Its clients were
 // bound since 306 but nothing armed them, so escalate's first page and the kill switch's notice kept the window review
 // 18b R18-10 found: a timeout between SNS's answer and the record left the send claimed with nothing delivered on
 // record, and after the claim's lease the retry paged the tier again. Now escalate's handler arms the deadline from its
@@ -57,7 +57,7 @@ const BEFORE_FIRST_PAGE = [
   'SNS Publish (email)',
 ].map((call) => ({ call, atMs: 0 }));
 
-describe('escalate\'s calls under the invocation\'s deadline (decision 310; review 18b R18-10)', () => {
+describe('escalate\'s calls under the invocation\'s deadline (decision 312; review 18b R18-10)', () => {
   let writes: jest.SpyInstance[] = [];
 
   beforeEach(() => {
