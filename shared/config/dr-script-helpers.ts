@@ -106,6 +106,21 @@ def deadline_of(budget_seconds, call_seconds=BOUNDED_CALL_SECONDS):
     return Deadline(budget_seconds, call_seconds)
 
 
+def unanswered_said(error):
+    # A read that failed or was not answered, for a step's message: its class and its first words.
+    return '%s: %s' % (type(error).__name__, str(error)[:300])
+
+
+def moment(text):
+    # How Automation writes UpdateEventSourceMapping's LastModified as a String is not documented: epoch seconds or ISO
+    # 8601 (with or without a zone, 'T' or a space) are read.
+    try:
+        return _datetime.fromtimestamp(float(text), _timezone.utc)
+    except ValueError:
+        value = _datetime.fromisoformat(text.replace('Z', '+00:00'))
+        return value if value.tzinfo else value.replace(tzinfo=_timezone.utc)
+
+
 def all_mappings(list_page):
     # Every page of ListEventSourceMappings: list_page(extra) makes the call, extra = {} then {'Marker': NextMarker}.
     found, extra = [], {}
@@ -187,4 +202,73 @@ def consumers_verdict(function, queue, since, invocations, errors, deleted, repo
     return ('no message was deleted from %s since %s although %s ran without a function error (%s): %s. SQS publishes '
             'NumberOfMessagesDeleted every minute, sometimes minutes late: read it again before acting. Nothing is undone'
             % (queue, since, function, seen, why))
+
+
+def verify_consumers(in_time, function, mapping_uuid, since, region, read_mapping, read_sum, read_again_seconds):
+    # verifyConsumersSucceed, both documents: the consumers' mapping read (read_mapping(): GetEventSourceMapping), then
+    # every read_again_seconds the three sums since the enable (read_sum(namespace, metric, dimensions, until):
+    # GetMetricStatistics, Sum) until consumers_verdict passes or in_time's deadline has passed. Every read is made through
+    # in_time.call (decision 298): one that fails or is not answered is made again in the next round, and the step answers
+    # by the deadline + 31 s whatever Lambda or CloudWatch does, with a message saying what was not confirmed (decision
+    # 304). A verdict is drawn only from one round whose three reads were all answered: sums read at different times could
+    # pass a consumer whose errors came after its invocations were read.
+    waited = '%d minutes' % (in_time.budget_seconds // 60)
+    since_said = since.isoformat()
+    mapping, unread = None, None
+
+    def mapping_not_read():
+        return Exception('NOT CONFIRMED: the consumers of %s since %s were not verified: their mapping %s was not read in %s '
+                         '(%s), so neither was its queue. Read it (aws lambda get-event-source-mapping --region %s --uuid %s), '
+                         "then the consumers' Invocations, Errors and the queue's NumberOfMessagesDeleted since then (aws "
+                         'cloudwatch get-metric-statistics --period 60 --statistics Sum). Nothing is undone'
+                         % (function, since_said, mapping_uuid, waited, unread or 'no read started', region, mapping_uuid))
+
+    while mapping is None:
+        try:
+            mapping = in_time.call('reading the mapping %s' % mapping_uuid, read_mapping)
+        except OutOfTime:
+            raise mapping_not_read()
+        except Exception as error:
+            unread = unanswered_said(error)
+            # No wait that ends past the deadline: the step answers by the deadline + one call's limit.
+            if _time.time() >= in_time.deadline:
+                raise mapping_not_read()
+            _time.sleep(read_again_seconds)
+    queue = queue_name_of(mapping.get('EventSourceArn', ''))
+    if queue is None:
+        raise Exception('mapping %s reads %s, not an SQS queue: its deletes cannot be read. Nothing is undone' % (mapping_uuid, mapping.get('EventSourceArn')))
+    reports_item_failures = 'ReportBatchItemFailures' in (mapping.get('FunctionResponseTypes') or [])
+    sums = [('AWS/Lambda', 'Invocations', [{'Name': 'FunctionName', 'Value': function}]),
+            ('AWS/Lambda', 'Errors', [{'Name': 'FunctionName', 'Value': function}]),
+            ('AWS/SQS', 'NumberOfMessagesDeleted', [{'Name': 'QueueName', 'Value': queue}])]
+    # The last verdict of a round read whole, and what failed after it (or in every round, when none was).
+    verdict, unread = None, None
+    while True:
+        until = _datetime.fromtimestamp(_time.time(), _timezone.utc) + _timedelta(minutes=10)
+        try:
+            counts = []
+            for namespace, metric, dimensions in sums:
+                answer = in_time.call('reading %s %s' % (namespace, metric), lambda n=namespace, m=metric, d=dimensions: read_sum(n, m, d, until))
+                counts.append(int(sum(p['Sum'] for p in answer['Datapoints'])))
+        except OutOfTime:
+            break
+        except Exception as error:
+            unread = unanswered_said(error)
+        else:
+            unread = None
+            verdict = consumers_verdict(function, queue, since_said, counts[0], counts[1], counts[2], reports_item_failures, waited)
+            if verdict is None:
+                return {'Invocations': counts[0], 'Errors': counts[1], 'MessagesDeleted': counts[2], 'QueueName': queue}
+        if _time.time() >= in_time.deadline:
+            break
+        _time.sleep(read_again_seconds)
+    if verdict is not None and unread is None:
+        raise Exception(verdict)
+    if verdict is not None:
+        raise Exception('%s. NOT CONFIRMED since: the reads after that were not all answered (the last: %s)' % (verdict, unread))
+    raise Exception('NOT CONFIRMED: the consumers of %s since %s were not verified: CloudWatch did not answer their Invocations, '
+                    "Errors (AWS/Lambda) and %s's NumberOfMessagesDeleted (AWS/SQS) in one round in %s (the last read: %s). They "
+                    'may well work: read the three by hand (aws cloudwatch get-metric-statistics --region %s --start-time %s '
+                    '--period 60 --statistics Sum); they work when Invocations > Errors and NumberOfMessagesDeleted > 0. Nothing '
+                    'is undone' % (function, since_said, queue, waited, unread or 'no read started', region, since_said))
 `;

@@ -78,6 +78,27 @@ def handler(events, context):
                 said.append('OutOfTime: %s' % error)
             said[-1] += ' at %.1f' % (time.time() - in_time.started)
         return said
+    if events['helper'] == 'verify_consumers':
+        # No AWS: each read answers from the plan, in order (a number: its Sum; null: an answer that comes after 10 minutes,
+        # on the reading thread's clock), the mapping's reads likewise ('mapping': null hangs).
+        import time
+        plan, mapping_plan = list(events['reads']), list(events['mapping'])
+        def answer(planned):
+            if planned is None:
+                time.sleep(600)
+            return planned
+        def read_mapping():
+            found = answer(mapping_plan.pop(0) if len(mapping_plan) > 1 else mapping_plan[0])
+            return {'EventSourceArn': 'arn:aws:sqs:us-west-2:123456789012:notification-service-queue', 'FunctionResponseTypes': ['ReportBatchItemFailures'], 'found': found}
+        def read_sum(namespace, metric, dimensions, until):
+            return {'Datapoints': [{'Sum': answer(plan.pop(0) if len(plan) > 1 else plan[0])}]}
+        in_time = deadline_of(events['budget'])
+        since = moment('2026-12-07T02:00:00Z')
+        try:
+            said = verify_consumers(in_time, 'notification-service-consumer', 'uuid-1', since, 'us-west-2', read_mapping, read_sum, 20)
+        except Exception as error:
+            said = 'failed: %s' % error
+        return {'said': said, 'at': round(time.time() - in_time.started)}
     return writes_end_by(events['disabledAt'], events['timeout']).isoformat()
 `;
 const run = (payload: Record<string, unknown>) => runPythonScript({ script: CALL, handler: 'handler', payload, region: 'us-west-2', timeoutSeconds: 30 });
@@ -212,6 +233,39 @@ describe('the DR documents\' shared Python', () => {
     });
   });
 
+  it.each<[string, { mapping: Array<number | null>; reads: Array<number | null> }, RegExp | Record<string, unknown>, number]>([
+    ['a round not answered, the next whole and passing: passes', { mapping: [1], reads: [null, 3, 0, 5] }, { Invocations: 3, Errors: 0, MessagesDeleted: 5, QueueName: 'notification-service-queue' }, 51],
+    [
+      'a whole round failing, then no read answered: that verdict, and NOT CONFIRMED since',
+      { mapping: [1], reads: [2, 2, 0, null] },
+      /^failed: every invocation of notification-service-consumer since 2026-12-07T02:00:00\+00:00 ended in a function error \(Invocations 2, Errors 2, NumberOfMessagesDeleted 0 on notification-service-queue, after 2 minutes\): .* Nothing is undone\. NOT CONFIRMED since: the reads after that were not all answered \(the last: NotAnswered: reading AWS\/Lambda Invocations: no answer in 31 s .*\)$/,
+      122,
+    ],
+    [
+      'no read of CloudWatch answered: NOT CONFIRMED, and how to read them by hand',
+      { mapping: [1], reads: [null] },
+      /^failed: NOT CONFIRMED: the consumers of notification-service-consumer since 2026-12-07T02:00:00\+00:00 were not verified: CloudWatch did not answer their Invocations, Errors \(AWS\/Lambda\) and notification-service-queue's NumberOfMessagesDeleted \(AWS\/SQS\) in one round in 2 minutes \(the last read: NotAnswered: reading AWS\/Lambda Invocations: .*\)\. They may well work: read the three by hand \(aws cloudwatch get-metric-statistics --region us-west-2 --start-time 2026-12-07T02:00:00\+00:00 --period 60 --statistics Sum\); .* Nothing is undone$/,
+      133,
+    ],
+    [
+      'the mapping never read: NOT CONFIRMED, its queue unknown',
+      { mapping: [null], reads: [1] },
+      /^failed: NOT CONFIRMED: the consumers of notification-service-consumer since 2026-12-07T02:00:00\+00:00 were not verified: their mapping uuid-1 was not read in 2 minutes \(NotAnswered: reading the mapping uuid-1: no answer in 31 s .*\), so neither was its queue\. Read it \(aws lambda get-event-source-mapping --region us-west-2 --uuid uuid-1\), .* Nothing is undone$/,
+      133,
+    ],
+  ])("verifyConsumersSucceed's shared loop on a script's clock, every read limited (decision 304): %s", async (_case, plan, expected, at) => {
+    // Budget 120 s, 20 s between rounds: a read left behind costs its 31 s, none starts after 120 s and no wait ends past
+    // it, so the script answers by 151 s: reads left behind at 0, 51, 102 s (the mapping's, or a round's first) end the
+    // loop at 133 s; a whole round at 0 s and reads left behind at 20 and 71 s end it at 122 s (the next not started); a
+    // round left behind at 0 s, then a passing one at 51 s.
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:10:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const out = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'verify_consumers', budget: 120, ...plan }, region: 'us-west-2', timeoutSeconds: 600, clock })) as { said: unknown; at: number };
+    if (expected instanceof RegExp) expect(String(out.said)).toMatch(expected);
+    else expect(out.said).toEqual(expected);
+    expect(out.at).toBe(at);
+  });
+
   it('ends in-flight writes the Timeout after the disable, rounded up to the second', async () => {
     expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
   });
@@ -220,7 +274,7 @@ describe('the DR documents\' shared Python', () => {
     const rendered = renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig(), 'production', { account: '123456789012', partition: 'aws', region: 'us-west-2' });
     const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;
     const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
-    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'verifyConsumersSucceed']);
+    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'countDrQueue', 'verifyConsumersSucceed']);
     // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
     for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout|_futures\.|threading\./);
   });
