@@ -210,7 +210,7 @@ def verify_consumers(in_time, function, mapping_uuid, since, region, read_mappin
     # GetMetricStatistics, Sum) until consumers_verdict passes or in_time's deadline has passed. Every read is made through
     # in_time.call (decision 298): one that fails or is not answered is made again in the next round, and the step answers
     # by the deadline + 31 s whatever Lambda or CloudWatch does, with a message saying what was not confirmed (decision
-    # 304). A verdict is drawn only from one round whose three reads were all answered: sums read at different times could
+    # 313). A verdict is drawn only from one round whose three reads were all answered: sums read at different times could
     # pass a consumer whose errors came after its invocations were read.
     waited = '%d minutes' % (in_time.budget_seconds // 60)
     since_said = since.isoformat()

@@ -764,7 +764,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'PromoteReadReplica', 'PutParameter', 'UpdateEventSourceMapping']);
   });
 
-  it("answers within its step timeouts when CloudWatch here does not answer the scripts' reads: checkReplicaCaughtUp's Verdict says which read was not answered by its 211 s, and verifyConsumersSucceed ends the run Failed by its 571 s saying NOT CONFIRMED and how to read them by hand; everything else failed over (decision 304)", async () => {
+  it("answers within its step timeouts when CloudWatch here does not answer the scripts' reads: checkReplicaCaughtUp's Verdict says which read was not answered by its 211 s, and verifyConsumersSucceed ends the run Failed by its 571 s saying NOT CONFIRMED and how to read them by hand; everything else failed over (decision 313)", async () => {
     const dr = standby.drRegion;
     // The primary consumers read Disabled (the case above left them so): checkReplicaCaughtUp reads for 3 minutes. Every
     // read of CloudWatch in us-west-2 by the scripts answered by the byte over 10 minutes (botocore's per-read timeout never
@@ -1023,7 +1023,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
   });
 
 
-  it("answers within its step timeout when a read back of the DR mapping is left behind just before the script's 560 s: no wait after it, NOT CONFIRMED by 591 s on the clock, not stopped at 600 s with its outputs unset (decision 304)", async () => {
+  it("answers within its step timeout when a read back of the DR mapping is left behind just before the script's 560 s: no wait after it, NOT CONFIRMED by 591 s on the clock, not stopped at 600 s with its outputs unset (decision 313)", async () => {
     await failbackReplica();
     const before = await state();
     expect(before.drMapping).toBe('Enabled');
@@ -1072,7 +1072,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping']);
   });
 
-  it("does not promote when CloudWatch does not answer the failback replica's ReplicaLag: every read trickles in past its 31 s and is left behind, and waitReplicaCaughtUp fails by its 571 s on the clock (inside its 600 s), saying NOT CONFIRMED and what was not read, nothing promoted (decision 304)", async () => {
+  it("does not promote when CloudWatch does not answer the failback replica's ReplicaLag: every read trickles in past its 31 s and is left behind, and waitReplicaCaughtUp fails by its 571 s on the clock (inside its 600 s), saying NOT CONFIRMED and what was not read, nothing promoted (decision 313)", async () => {
     const made = await failbackReplica();
     const before = await state();
     expect(before.drMapping).toBe('Enabled');
@@ -1160,7 +1160,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // In process, on a clock that does not sleep, this region's consumers (the double) run at each of its sleeps. The
     // scripts after the stop meet a slow answer each, on their first call, in the gap proxy: a 10-minute trickle
     // (botocore's per-read timeout never fires), left behind at 31 s on the clock and made again, so the failback goes
-    // through as before (decision 304). Main's scripts (boto3's default clients, no wall-clock limit) waited for each
+    // through as before (decision 313). Main's scripts (boto3's default clients, no wall-clock limit) waited for each
     // past the step's timeout and were stopped there. The reads of CloudWatch in this region, in order: waitReplicaCaughtUp's
     // first (trickled) and second (caught up), verifyTraffic's one poll (the double ran at countDrQueue's waits), then
     // verifyConsumersSucceed's first (trickled; its round is read again 20 s later, whole).

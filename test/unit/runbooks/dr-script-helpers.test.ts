@@ -253,7 +253,7 @@ describe('the DR documents\' shared Python', () => {
       /^failed: NOT CONFIRMED: the consumers of notification-service-consumer since 2026-12-07T02:00:00\+00:00 were not verified: their mapping uuid-1 was not read in 2 minutes \(NotAnswered: reading the mapping uuid-1: no answer in 31 s .*\), so neither was its queue\. Read it \(aws lambda get-event-source-mapping --region us-west-2 --uuid uuid-1\), .* Nothing is undone$/,
       133,
     ],
-  ])("verifyConsumersSucceed's shared loop on a script's clock, every read limited (decision 304): %s", async (_case, plan, expected, at) => {
+  ])("verifyConsumersSucceed's shared loop on a script's clock, every read limited (decision 313): %s", async (_case, plan, expected, at) => {
     // Budget 120 s, 20 s between rounds: a read left behind costs its 31 s, none starts after 120 s and no wait ends past
     // it, so the script answers by 151 s: reads left behind at 0, 51, 102 s (the mapping's, or a round's first) end the
     // loop at 133 s; a whole round at 0 s and reads left behind at 20 and 71 s end it at 122 s (the next not started); a
