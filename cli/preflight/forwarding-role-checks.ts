@@ -68,26 +68,46 @@ export function serviceTrustStatements(trust: string | undefined, roleArn: strin
  * Each entry names the statement (Sid, else its position) and the principal. Deny statements admit nobody.
  */
 export function foreignTrustPrincipals(trust: string | undefined, service: string): string[] {
-  const text = trust ?? '{}';
-  const document = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
-  const all = (document.Statement === undefined ? [] : Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as TrustStatement[];
-  const found: string[] = [];
+  return foreignPrincipals(trust, service).map((f) => f.text);
+}
+
+/** One principal an Allow statement admits besides the service (foreignPrincipals). */
+export interface ForeignPrincipal {
+  /** "statement <Sid>: AWS arn:aws:iam::999999999999:root", as foreignTrustPrincipals says it. */
+  text: string;
+  /** The Principal's key ('AWS', 'Service', 'Federated', 'CanonicalUser'), '*' for `Principal: "*"`, 'NotPrincipal'. */
+  kind: string;
+  value: string;
+  /** Whether the statement has a Condition (which may confine whom it admits; not judged here). */
+  conditional: boolean;
+}
+
+/**
+ * Pure: foreignTrustPrincipals with what each entry is; `only` keeps the statements it accepts (a resource policy's
+ * statements granting the action judged: decision 311).
+ */
+export function foreignPrincipals(document: string | undefined, service: string, only: (statement: Record<string, unknown>) => boolean = () => true): ForeignPrincipal[] {
+  const text = document ?? '{}';
+  const parsed = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+  const all = (parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]) as TrustStatement[];
+  const found: ForeignPrincipal[] = [];
   all.forEach((s, i) => {
-    if (s.Effect !== 'Allow') return;
+    if (s.Effect !== 'Allow' || !only(s as Record<string, unknown>)) return;
     const where = `statement ${typeof s.Sid === 'string' && s.Sid !== '' ? s.Sid : `#${i + 1}`}`;
+    const conditional = s.Condition !== undefined;
     if (s.NotPrincipal !== undefined) {
-      found.push(`${where}: NotPrincipal ${JSON.stringify(s.NotPrincipal)} (everyone it does not name)`);
+      found.push({ text: `${where}: NotPrincipal ${JSON.stringify(s.NotPrincipal)} (everyone it does not name)`, kind: 'NotPrincipal', value: JSON.stringify(s.NotPrincipal), conditional });
       return;
     }
     const principal = s.Principal;
     if (principal === undefined) return;
     if (typeof principal !== 'object' || principal === null) {
-      found.push(`${where}: Principal ${JSON.stringify(principal)}`);
+      found.push({ text: `${where}: Principal ${JSON.stringify(principal)}`, kind: '*', value: String(principal), conditional });
       return;
     }
     for (const [kind, value] of Object.entries(principal as Record<string, unknown>)) {
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
-      for (const v of values) if (!(kind === 'Service' && v === service)) found.push(`${where}: ${kind} ${v}`);
+      for (const v of values) if (!(kind === 'Service' && v === service)) found.push({ text: `${where}: ${kind} ${v}`, kind, value: v, conditional });
     }
   });
   return found;

@@ -10,7 +10,7 @@
 // service a call on the resource (a Lambda function's, for an EventBridge rule: decision 309) is judged the same way
 // (judgeServiceGrant), with its own action and Resource.
 import type { ContextEntry } from '@aws-sdk/client-iam';
-import { foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
+import { foreignPrincipals, foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
 import type { PreflightClients } from './types';
 
 /** A resource the service may act for: its account and ARN, as the service names them in aws:SourceAccount / aws:SourceArn. */
@@ -54,22 +54,63 @@ export async function judgeServiceTrust(
   return judgeForSources(clients, statements, 'sts:AssumeRole', input.roleArn, input.own, input.probes);
 }
 
-/** What a resource policy grants a service for a source: the trust's verdicts but 'foreign' (other principals are not judged). */
-export type ServiceGrantVerdict = Exclude<ServiceTrustVerdict, { kind: 'foreign' }>;
+/**
+ * What a resource policy grants a service for a source: the trust's verdicts but 'foreign', each with the other
+ * principals the policy lets call the action (`others`, reported: a WARN); or 'open' when one of them is anyone, any
+ * account's principal, or another account as a whole, with no condition (a FAIL: review 19 R19-8, decision 311).
+ */
+export type ServiceGrantVerdict =
+  /** Allow statements granting the action to anyone (`*`, AWS `*`, NotPrincipal) or to another account, unconditionally. */
+  | { kind: 'open'; principals: string[] }
+  | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[] });
+
+/** Pure: does an IAM action pattern ("lambda:*", "*", "lambda:Invoke*") match `action` (case-insensitive, as IAM)? */
+function actionMatches(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return re.test(action);
+}
+
+/** Pure: does an Allow statement grant `action` (its Action matches it, or its NotAction does not)? */
+export function statementGrants(statement: Record<string, unknown>, action: string): boolean {
+  const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  if (statement.NotAction !== undefined) return !list(statement.NotAction).some((p) => actionMatches(p, action));
+  return list(statement.Action).some((p) => actionMatches(p, action));
+}
+
+/** Pure: the account an AWS principal names ("123456789012", "arn:aws:iam::123456789012:root" or a role/user ARN). */
+function principalAccount(value: string): string | undefined {
+  if (/^\d{12}$/.test(value)) return value;
+  return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(value)?.[1];
+}
+
+/** Pure: does an AWS principal name a whole account (its root, or the bare ID), not one role or user of it? */
+function wholeAccount(value: string): boolean {
+  return /^\d{12}$/.test(value) || /^arn:[^:]+:iam::\d{12}:root$/.test(value);
+}
 
 /**
  * Judges a resource policy (a Lambda function's, as lambda:GetPolicy returns it) for `service` calling `action` on
  * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
- * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Statements naming other principals
- * (another rule's service, an account) are not this grant's and are not judged.
+ * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Every other principal an Allow statement
+ * grants `action` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is read) is reported: anyone
+ * (`*`, AWS `*`, NotPrincipal) or a whole other account with no Condition is 'open', nothing simulated; the rest
+ * (another service, one role of another account, a principal of this account, any of them under a Condition preflight
+ * does not judge) are `others`, unless `expected` names them (a principal the deployment grants on purpose).
  */
 export async function judgeServiceGrant(
   clients: PreflightClients,
-  input: { policy: string | undefined; resourceArn: string; service: string; action: string; own: TrustSource; probes: readonly TrustSource[] },
+  input: { policy: string | undefined; resourceArn: string; service: string; action: string; own: TrustSource; probes: readonly TrustSource[]; expected?: readonly string[] },
 ): Promise<ServiceGrantVerdict> {
+  const account = input.resourceArn.split(':')[4];
+  const foreign = foreignPrincipals(input.policy, input.service, (s) => statementGrants(s, input.action)).filter((f) => !(f.kind === 'AWS' && input.expected?.includes(f.value)));
+  const isOpen = (f: (typeof foreign)[number]): boolean =>
+    !f.conditional && (f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && (f.value === '*' || (wholeAccount(f.value) && principalAccount(f.value) !== account))));
+  const open = foreign.filter(isOpen);
+  if (open.length > 0) return { kind: 'open', principals: open.map((f) => f.text) };
+  const others = foreign.map((f) => `${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
-  if (statements.length === 0) return { kind: 'not-named', named };
-  return judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes);
+  if (statements.length === 0) return { kind: 'not-named', named, others };
+  return { ...(await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes)), others };
 }
 
 /** `own` must be allowed, each probe refused: AWS judges every condition and Deny (iam:SimulateCustomPolicy). */
@@ -80,7 +121,7 @@ async function judgeForSources(
   resourceArn: string,
   own: TrustSource,
   probes: readonly TrustSource[],
-): Promise<ServiceGrantVerdict> {
+): Promise<Exclude<ServiceTrustVerdict, { kind: 'foreign' | 'not-named' }>> {
   const ownDecision = await simulateServiceAction(clients, statements, action, resourceArn, sourceContext(own));
   if (!ownDecision.startsWith('allowed')) return { kind: 'refused', decision: ownDecision };
   const admitted: TrustSource[] = [];

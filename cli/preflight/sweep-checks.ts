@@ -86,7 +86,13 @@ const SWEEP_RULES: readonly SweepRuleSpec[] = [
 ];
 
 /** What the function's resource policy lets EventBridge do for the sweep rule. */
-export type SweepPermission = { kind: 'allowed'; text: string } | { kind: 'refused'; problem: string } | { kind: 'too-wide'; text: string; admitted: string };
+export type SweepPermission =
+  | { kind: 'allowed'; text: string }
+  | { kind: 'refused'; problem: string }
+  /** Anyone, or another account, may invoke the function, whatever the rule's permission (decision 311): a FAIL. */
+  | { kind: 'open'; problem: string }
+  /** Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`): a WARN. */
+  | { kind: 'too-wide'; text: string; admitted?: string; others?: string };
 
 /**
  * The function's resource-based policy for the sweep rule (review 18c R18-18, decision 309): lambda:GetPolicy, judged by
@@ -110,6 +116,10 @@ export async function checkSweepPermission(clients: PreflightClients, target: Pr
     { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: `arn:${target.partition}:events:${target.region}:${stranger}:rule/${rule}`, condition: 'AWS:SourceArn' },
   ];
   const verdict = await judgeServiceGrant(clients, { policy, resourceArn: functionArn, service: EVENTS_SERVICE, action: 'lambda:InvokeFunction', own, probes });
+  if (verdict.kind === 'open') {
+    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone or another account invoke it, with no condition (${verdict.principals.join('; ')})` };
+  }
+  const others = verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {};
   switch (verdict.kind) {
     case 'not-named':
       return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
@@ -120,8 +130,10 @@ export async function checkSweepPermission(clients: PreflightClients, target: Pr
         kind: 'too-wide',
         text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule`,
         admitted: verdict.admitted.map((p) => p.what).join(' and '),
+        ...others,
       };
     case 'admitted':
+      if (verdict.others.length > 0) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
       return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
   }
 }
@@ -150,15 +162,33 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   }
   if (problems.length > 0) return failed();
   const invokes = `rule ${spec.ruleName} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}`;
+  if (permission.kind === 'open') {
+    // Review 19 R19-8 (decision 311): the sweep runs, but anyone the statement admits may invoke the function with an
+    // input of their choosing (a sweep, or one timer / health check they make up).
+    return [
+      fail(
+        'routing',
+        spec.check,
+        spec.ruleName,
+        `${invokes}, but ${permission.problem}: they may invoke ${lane.targetFunctionName} with an input of their choosing`,
+        `remove the statement: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <its Sid>; or ${deploy}`,
+      ),
+    ];
+  }
   if (permission.kind === 'too-wide') {
     // AWS allows a permission without AWS:SourceArn; the sweep runs, but any rule (of any account the policy admits) may
-    // invoke it with an Input of its choosing, and the function then does what that Input asks.
+    // invoke it with an Input of its choosing, and the function then does what that Input asks. So may any other
+    // principal the policy grants lambda:InvokeFunction (decision 311).
+    const wide = [
+      ...(permission.admitted ? [`for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${lane.targetFunctionName} with an Input of its choosing`] : []),
+      ...(permission.others ? [`it also grants lambda:InvokeFunction to ${permission.others}: each may invoke ${lane.targetFunctionName} with an input of its choosing`] : []),
+    ];
     return [
       warn(
         'routing',
         spec.check,
         spec.ruleName,
-        `${invokes}, and ${permission.text}, but for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${lane.targetFunctionName} with an Input of its choosing`,
+        `${invokes}, and ${permission.text}, but ${wide.join('; and ')}`,
         `confine the statement to the rule: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <the broad statement's Sid>, then aws lambda add-permission --function-name ${lane.targetFunctionName} --statement-id ${spec.construct} --action lambda:InvokeFunction --principal ${EVENTS_SERVICE} --source-arn ${ruleArn}; or ${deploy}`,
       ),
     ];

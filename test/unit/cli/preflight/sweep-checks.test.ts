@@ -6,6 +6,7 @@ import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkEscalationSweep, checkSweepPermission, checkVerifySweep, OTHER_SWEEP_RULE_PROBE, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
+import { judgeServiceGrant } from '../../../../cli/preflight/service-trust';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
@@ -200,7 +201,12 @@ describe('checkVerifySweep', () => {
   it('judges only the statements naming EventBridge, with the rule and its account as AWS sets them', async () => {
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: undefined }) });
     const verdict = await checkSweepPermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
-    expect(verdict).toEqual({ kind: 'allowed', text: 'its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)' });
+    // The SNS statement is not simulated, but it is reported (decision 311): SNS may invoke the function too.
+    expect(verdict).toEqual({
+      kind: 'too-wide',
+      text: `the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)`,
+      others: 'statement Sns: Service sns.amazonaws.com',
+    });
     const asked = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
     expect(asked).toHaveLength(3);
     expect(asked[0]).toMatchObject({ ActionNames: ['lambda:InvokeFunction'], ResourceArns: [VERIFY_ARN] });
@@ -210,6 +216,76 @@ describe('checkVerifySweep', () => {
       [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(OTHER_SWEEP_RULE_PROBE)}`],
       ['aws:SourceAccount=999999999999', `aws:SourceArn=${ruleArn(VERIFY_RULE, '999999999999')}`],
     ]);
+  });
+
+  // Review 19 R19-8, decision 311: the statements naming another principal were dropped before simulation and the PASS
+  // said "for this rule only"; anyone they admit may invoke the function with an input of their choosing.
+  const grant = (Sid: string, principal: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+    Sid,
+    Effect: 'Allow',
+    ...principal,
+    Action: 'lambda:InvokeFunction',
+    Resource: VERIFY_ARN,
+    ...overrides,
+  });
+  it.each<[string, Record<string, unknown>, string]>([
+    ["AWS '*'", grant('Anyone', { Principal: { AWS: '*' } }), 'statement Anyone: AWS *'],
+    ["Principal '*' with lambda:*", grant('All', { Principal: '*' }, { Action: 'lambda:*' }), 'statement All: Principal "*"'],
+    ["another account's root", grant('Foreign', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement Foreign: AWS arn:aws:iam::999999999999:root'],
+    ["another account's bare ID, Action '*'", grant('Bare', { Principal: { AWS: ['999999999999'] } }, { Action: ['s3:GetObject', '*'] }), 'statement Bare: AWS 999999999999'],
+    ['NotPrincipal', grant('AllBut', { NotPrincipal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement AllBut: NotPrincipal {"AWS":"arn:aws:iam::999999999999:root"} (everyone it does not name)'],
+    ["NotAction that leaves lambda:InvokeFunction in", grant('NotAct', { Principal: { AWS: '*' } }, { Action: undefined, NotAction: 'lambda:GetFunction' }), 'statement NotAct: AWS *'],
+  ])('FAIL: a statement granting lambda:InvokeFunction to %s with no condition, beside the rule\'s own, nothing simulated', async (_what, statement, named) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
+    const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(rest).toEqual([]);
+    expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone or another account invoke it, with no condition (${named}): they may invoke ${VERIFY} with an input of their choosing`,
+    );
+    expect(result?.fix).toContain(`aws lambda remove-permission --function-name ${VERIFY} --statement-id <its Sid>`);
+    expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(0);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "another account's root under an AWS:SourceAccount condition",
+      grant('Cond', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }, { Condition: { StringEquals: { 'AWS:SourceAccount': '999999999999' } } }),
+      'statement Cond: AWS arn:aws:iam::999999999999:root (under a Condition)',
+    ],
+    ['one role of another account', grant('Role', { Principal: { AWS: 'arn:aws:iam::999999999999:role/x' } }), 'statement Role: AWS arn:aws:iam::999999999999:role/x'],
+    ['this account', grant('Own', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), `statement Own: AWS arn:aws:iam::${ACCOUNT}:root`],
+    ['another service', grant('S3', { Principal: { Service: 's3.amazonaws.com' } }), 'statement S3: Service s3.amazonaws.com'],
+  ])('WARN: a statement granting lambda:InvokeFunction to %s is named', async (_what, statement, named) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'WARN', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn), but it also grants lambda:InvokeFunction to ${named}: each may invoke ${VERIFY} with an input of its choosing`,
+    );
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a Deny of anyone', grant('NoOne', { Principal: { AWS: '*' } }, { Effect: 'Deny', Action: 'lambda:InvokeFunction' })],
+    ["anyone, for another action (lambda:GetFunction)", grant('Read', { Principal: '*' }, { Action: 'lambda:GetFunction' })],
+    ["anyone, for every action but lambda:Invoke*", grant('NotInvoke', { Principal: '*' }, { Action: undefined, NotAction: 'lambda:Invoke*' })],
+  ])('PASS beside %s: no other principal may invoke it', async (_what, statement) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'PASS', check: 'verify-sweep', subject: VERIFY_RULE });
+  });
+
+  it('judgeServiceGrant: a principal the deployment grants on purpose (expected) is not reported; another one is', async () => {
+    const role = 'arn:aws:iam::999999999999:role/workload-automation';
+    functionPolicy({});
+    const policy = policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), grant('Workload', { Principal: { AWS: role } }));
+    const own = { what: `rule ${VERIFY_RULE}`, account: ACCOUNT, sourceArn: ruleArn(VERIFY_RULE) };
+    const input = { policy, resourceArn: VERIFY_ARN, service: 'events.amazonaws.com', action: 'lambda:InvokeFunction', own, probes: [] };
+    expect(await judgeServiceGrant(clients(), { ...input, expected: [role] })).toEqual({ kind: 'admitted', refused: [], others: [] });
+    expect(await judgeServiceGrant(clients(), input)).toEqual({ kind: 'admitted', refused: [], others: [`statement Workload: AWS ${role}`] });
   });
 
   it('a refused GetPolicy is thrown (a could-not-check FAIL naming lambda:GetPolicy), never a PASS', async () => {
