@@ -241,8 +241,10 @@ export async function invoke(
   w: World,
   create: (options: EscalationHandlerOptions) => EscalationHandler,
   event: unknown,
+  /** A handler already built: a warm container's second invocation (review 19 R19-9). */
+  warm?: EscalationHandler,
 ): Promise<{ result?: unknown; error?: Error; answeredAtMs: number }> {
-  const handler = create(handlerOptions(w));
+  const handler = warm ?? create(handlerOptions(w));
   const invokedAt = Date.now();
   const context: Partial<Context> = { getRemainingTimeInMillis: () => invokedAt + TIMEOUT_MS - Date.now() };
   let outcome: { result?: unknown; error?: Error } | undefined;

@@ -456,6 +456,9 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   it('a publish stalled past the function\'s deadline is aborted, its claim given back and nothing recorded sent; the retry pages L2 once (review 18b R18-10)', async () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
+    // At the cap, so scale-consumers escalates and escalate opens the incident: the case does not lean on the cases
+    // before it (review 19 R19-9: run alone, the consumers were below the cap, the change applied, escalate 'watching').
+    await consumersAtCap(h);
     const opened = await h.escalate(await alarmAndDecision(h));
     const incidentId = opened.incidentId ?? '';
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });

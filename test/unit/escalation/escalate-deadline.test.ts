@@ -10,6 +10,7 @@
 // (test/support/escalation-deadline-world.ts, shared with escalation-timer's cases).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalateHandler } from '../../../shared/escalation/create-escalate-handler';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import { noticeLogKey } from '../../../shared/escalation/kill-switch-notice-log';
@@ -18,7 +19,7 @@ import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIME
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
 /** One invocation of escalate with Lambda's 60 s (its timeout: infra DEFAULT_SIZING). */
-const invoke = (w: World, event: unknown): ReturnType<typeof invokeHandler> => invokeHandler(w, createEscalateHandler, event);
+const invoke = (w: World, event: unknown, warm?: EscalationHandler): ReturnType<typeof invokeHandler> => invokeHandler(w, createEscalateHandler, event, warm);
 
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '../../fixtures/events', name), 'utf8')) as Record<string, unknown>;
 
@@ -95,6 +96,22 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
       { incidentId, tier: 'L1', channel: 'email' },
     ]);
     expect(l1Send(w)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
+  });
+
+  // Review 19 R19-9: a warm container's next invocation, through the same handler, is bound by its own time left.
+  it('a warm container: the second invocation through the same handler is bound by its own time left, not the first\'s', async () => {
+    const w = world();
+    const handler = createEscalateHandler(handlerOptions(w));
+    const first = await invoke(w, queueAlarmFires(), handler);
+    expect(first.result).toMatchObject({ action: 'opened', incidentId });
+    // Two minutes on, the first invocation's 60 s long over (its time left would be -60 s); the same alarm again.
+    jest.setSystemTime(START + 2 * TIMEOUT_MS);
+    w.calls = [];
+    const second = await invoke(w, queueAlarmFires(), handler);
+    expect(second.error).toBeUndefined();
+    expect(w.calls.length).toBeGreaterThan(0);
+    expect(w.abortedAt).toEqual([]);
+    expect(w.pages).toHaveLength(2);
   });
 
   it('a first page answered just before the calls\' deadline is recorded in the time kept after it: SENT, and the retry pages nobody again', async () => {

@@ -8,6 +8,7 @@
 // The real escalation-timer handler, its real store, notifier, scheduler and alarm reader, over SDK clients whose `send`
 // answers from memory or hangs until its AbortSignal aborts, on jest's fake clock (test/support/escalation-deadline-world.ts,
 // shared with escalate's cases: escalate-deadline.test.ts).
+import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-timer-handler';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { SWEEP_INPUT } from '../../../shared/escalation/timer-input';
@@ -16,7 +17,7 @@ import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIME
 import { ACCOUNT, ALARM_NAME, capReachedIncident } from './fixtures';
 
 /** One invocation of escalation-timer with Lambda's 60 s (test/support/escalation-deadline-world.ts). */
-const invoke = (w: World, event: unknown): ReturnType<typeof invokeHandler> => invokeHandler(w, createEscalationTimerHandler, event);
+const invoke = (w: World, event: unknown, warm?: EscalationHandler): ReturnType<typeof invokeHandler> => invokeHandler(w, createEscalationTimerHandler, event, warm);
 
 /** L1 was paged at 14:00:05; L2 was due 15 min later, 17 min ago. */
 const L2_DUE = '2026-11-25T14:15:05.000Z';
@@ -155,6 +156,28 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     expect(retried.result).toMatchObject({ action: 'escalated' });
     expect(w.pages).toHaveLength(12);
     expect(new Set(w.pages.map((p) => `${p.incidentId} ${p.channel}`)).size).toBe(12);
+    for (const id of ids) expect(sendOf(w, id)).toMatchObject({ status: 'SENT' });
+  });
+
+  // Review 19 R19-9: the deadline is per container (clients built once); each case above built a handler per invocation,
+  // so an invocation whose deadline stayed armed after it answered was never seen by the next. Lambda reuses a warm
+  // container: the first invocation's time left, still armed, would refuse every call of the next one.
+  it('a warm container: the second invocation through the same handler is bound by its own time left, not the first\'s', async () => {
+    const ids = ['inc-aaaaaaaaaaa0', 'inc-aaaaaaaaaaa1'];
+    const w = world();
+    await l1Paged(w, ids);
+    const handler = createEscalationTimerHandler(handlerOptions(w));
+
+    const first = await invoke(w, { ...timer, incidentId: ids[0] }, handler);
+    expect(first.result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: L2 }] });
+    // Two minutes on, the first invocation's 60 s long over (its time left would be -60 s).
+    jest.setSystemTime(START + 2 * TIMEOUT_MS);
+    w.calls = [];
+    const second = await invoke(w, { ...timer, incidentId: ids[1] }, handler);
+    expect(second.error).toBeUndefined();
+    expect(second.result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: L2 }] });
+    expect(w.abortedAt).toEqual([]);
+    expect(w.pages.map((p) => `${p.incidentId} ${p.channel}`)).toEqual([`${ids[0]} chat`, `${ids[0]} email`, `${ids[1]} chat`, `${ids[1]} email`]);
     for (const id of ids) expect(sendOf(w, id)).toMatchObject({ status: 'SENT' });
   });
 
