@@ -533,18 +533,26 @@ async function withHealthCheck<Clients, Target extends { resource: ResourceRef }
   if (!playbook.health || !services.verifier || !claim || intent.direction === 'restore') return {};
   try {
     const windowMinutes = runtime.env.verifyChange.verifyWindowMinutes;
-    const before = settledValue(await (readBefore ?? settle(readHealthBefore(deps, ctx, target, intent))));
+    // A retry finishing a change whose earlier attempt recorded its health check keeps that attempt's time and reading
+    // (review 19 R19-11, decision 314): its intent and its verify-sweep entry are rewritten with the times already there,
+    // so the sweep (decision 304), reading the two apart, never finds one attempt's time beside another's. The reading
+    // kept is also the one taken before the change; a retry could only read the signal after it.
+    const recorded = intent.healthCheck && !Number.isNaN(Date.parse(intent.healthCheck.changedAt)) ? intent.healthCheck : undefined;
+    const before = recorded?.before ?? settledValue(await (readBefore ?? settle(readHealthBefore(deps, ctx, target, intent))));
     if (!before) return {};
     const now = clock.now();
-    const dueAt = new Date(now.getTime() + windowMinutes * 60_000);
+    const changedAt = recorded ? new Date(recorded.changedAt) : now;
+    const dueAt = new Date(changedAt.getTime() + windowMinutes * 60_000);
     // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key, so
     // the two are made at once: a schedule that fires finds the record, or (a failed write, retried) refuses. The check
-    // is listed for the verify sweep with them (decision 293): a schedule Scheduler drops is done by the sweep.
+    // is listed for the verify sweep with them (decision 293): a schedule Scheduler drops is done by the sweep. A retry
+    // past the recorded due time schedules it a minute on (the check then judges from the record's time, late).
+    const scheduleAt = dueAt.getTime() > now.getTime() ? dueAt : new Date(now.getTime() + 60_000);
     const input: VerifyChangeInput = { action: 'verify-change', playbook: playbook.name, incidentKey: claim.incidentKey };
     const [, scheduled] = settledValues(
       await Promise.allSettled([
-        claim.recordIntent({ ...intent, healthCheck: { changedAt: now.toISOString(), before } }),
-        services.verifier.schedule(input, dueAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` }),
+        claim.recordIntent({ ...intent, healthCheck: { changedAt: changedAt.toISOString(), before } }),
+        services.verifier.schedule(input, scheduleAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` }),
         services.store.recordVerifyDue(playbook.name, claim.incidentKey, dueAt, now),
       ]),
     );

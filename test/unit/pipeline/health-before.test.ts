@@ -8,6 +8,7 @@ import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput,
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { TransientError } from '../../../shared/errors';
+import { planVerifySweep } from '../../../shared/pipeline/plan-verify-sweep';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { readWindowMetrics } from '../../../shared/playbooks/metric-window';
@@ -114,5 +115,87 @@ describe('a change whose health reading before it is not complete', () => {
     await expect(run).rejects.toThrow(/answered InternalError .*m0: InternalError/);
     expect(knob).toEqual({ value: 2, applyCalls: 1 });
     expect(scheduled).toEqual([]);
+  });
+});
+
+// Review 19 R19-11, decision 314: the intent (its health check's changedAt) and the verify sweep's entry (dueAt) are
+// written at once; a retry that rewrote both from its own clock reading left a moment where the sweep, reading the entry
+// and then the record, found one attempt's time beside the other's and refused (and counted) a genuine check.
+describe('a retry finishing a change whose health check an earlier attempt recorded', () => {
+  it('keeps that attempt\'s time and reading: at every write of the retry the sweep finds the entry confirmed by the record', async () => {
+    answerEveryQuery('Complete');
+    const { knob, deps } = setup();
+    const store = deps.services.store as InMemoryIncidentStore;
+    const windowMinutes = deps.runtime.env.verifyChange.verifyWindowMinutes;
+    // What the verify sweep would plan, read between any two writes.
+    const sweepSees = (): string[] => {
+      const listed = [...store.verifyList.values()].map((entry) => ({ entry, record: store.claims.get(`${entry.incidentKey}#${entry.playbook}`) }));
+      return planVerifySweep(listed, new Date(deps.clock.now().getTime()), windowMinutes).unconfirmed.map((u) => u.issue);
+    };
+    const seen: string[][] = [];
+    const recordIntent = store.recordIntent.bind(store);
+    const recordVerifyDue = store.recordVerifyDue.bind(store);
+    // Read just before and just after each write (the writes run at once: one lands between the other's two reads).
+    store.recordIntent = async (...args) => {
+      seen.push(sweepSees());
+      await recordIntent(...args);
+      seen.push(sweepSees());
+    };
+    store.recordVerifyDue = async (...args) => {
+      seen.push(sweepSees());
+      await recordVerifyDue(...args);
+      seen.push(sweepSees());
+    };
+    // The first attempt: applied, intent and entry written, its schedule refused for a moment (thrown for a retry).
+    let scheduleFails = true;
+    const scheduledAt: string[] = [];
+    deps.services.verifier = {
+      schedule: async (_input, at) => {
+        scheduledAt.push(at.toISOString());
+        if (scheduleFails) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
+        return { name: 'verify-change-test', created: true };
+      },
+    };
+    await expect(runPlaybook(deps, fixture)).rejects.toBeInstanceOf(TransientError);
+    const [entry] = [...store.verifyList.values()];
+    const changedAt = '2019-10-02T17:05:00.000Z';
+    const dueAt = new Date(Date.parse(changedAt) + windowMinutes * 60_000).toISOString();
+    expect(entry?.dueAt).toBe(dueAt);
+
+    // Lambda's retry, 2 minutes on: the change is found applied, the check scheduled again from the recorded time.
+    deps.clock.advanceSeconds(120);
+    scheduleFails = false;
+    seen.length = 0;
+    const retried = await runPlaybook(deps, fixture);
+    expect(retried).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('earlier attempt'), healthCheck: { dueAt, before: { figures: { errors: 2 } } } });
+    expect(knob.applyCalls).toBe(1);
+    expect(seen).toHaveLength(4);
+    expect(seen.flat()).toEqual([]);
+    expect([...store.verifyList.values()].map((e) => e.dueAt)).toEqual([dueAt]);
+    expect(store.claims.get(`${entry?.incidentKey}#${entry?.playbook}`)).toMatchObject({ intent: { healthCheck: { changedAt } } });
+    expect(scheduledAt).toEqual([dueAt, dueAt]);
+  });
+
+  it('a retry past the recorded due time keeps it, and schedules the check a minute on', async () => {
+    answerEveryQuery('Complete');
+    const { deps } = setup();
+    const store = deps.services.store as InMemoryIncidentStore;
+    const windowMinutes = deps.runtime.env.verifyChange.verifyWindowMinutes;
+    let scheduleFails = true;
+    const scheduledAt: string[] = [];
+    deps.services.verifier = {
+      schedule: async (_input, at) => {
+        scheduledAt.push(at.toISOString());
+        if (scheduleFails) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
+        return { name: 'verify-change-test', created: true };
+      },
+    };
+    await expect(runPlaybook(deps, fixture)).rejects.toBeInstanceOf(TransientError);
+    deps.clock.advanceSeconds((windowMinutes + 5) * 60);
+    scheduleFails = false;
+    await runPlaybook(deps, fixture);
+    const dueAt = new Date(Date.parse('2019-10-02T17:05:00.000Z') + windowMinutes * 60_000).toISOString();
+    expect([...store.verifyList.values()].map((e) => e.dueAt)).toEqual([dueAt]);
+    expect(scheduledAt).toEqual([dueAt, new Date(deps.clock.now().getTime() + 60_000).toISOString()]);
   });
 });
