@@ -14,6 +14,7 @@ import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandb
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { DR_REGION_HANDLERS, PRIMARY_REGION_HANDLERS } from '../../fixtures/deployed-handlers';
 
 // Each run makes some 150 calls, in the test's process (decision 296; the bin is proven by preflight.test.ts); on a loaded
 // machine one takes 40 s or more.
@@ -24,8 +25,6 @@ const preflight = async (environment: EnvironmentName, env: Record<string, strin
 };
 const subjects = (report: PreflightReport, check: string): string[] => report.checks.filter((c) => c.check === check).map((c) => c.subject);
 
-// Written out from the configuration's defaults (shared/config/defaults.ts), not read from the code under test.
-const PRIMARY_HANDLERS = ['alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change'];
 const fn = (handler: string): string => `notification-runbooks-${handler}`;
 const TIERS = ['DevOps Team (L1)', 'Cloud Infrastructure Team (L2)', 'AWS Support (Enterprise)', 'Service Owner'];
 
@@ -84,8 +83,8 @@ function describeEnvironment(environment: 'staging' | 'development', want: Envir
       ]);
       expect(subjects(report, 'tier-subscription')).toEqual([...want.tiers]);
       expect(report.checks.find((c) => c.check === 'support-api')?.message).toContain(want.support);
-      expect(subjects(report, 'handler-configuration').sort()).toEqual(PRIMARY_HANDLERS.map(fn));
-      expect(subjects(report, 'role-permissions').sort()).toEqual(PRIMARY_HANDLERS.map(fn));
+      expect(subjects(report, 'handler-configuration').sort()).toEqual(PRIMARY_REGION_HANDLERS.map(fn));
+      expect(subjects(report, 'role-permissions').sort()).toEqual(PRIMARY_REGION_HANDLERS.map(fn));
       // The 6 rows' alarms and Queue Backup's low-water alarm (decision 185).
       expect(report.checks.filter((c) => c.check === 'alarm-definition')).toHaveLength(7);
       expect(subjects(report, 'schedule-group')).toEqual(['notification-runbooks', 'notification-runbooks-verify']);
@@ -146,20 +145,6 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
   let dr: DrAutomation;
   let stack: DeployedRunbookStack;
   let env: Record<string, string>;
-  // us-west-2 (dr) deploys every handler since decision 123 (the rows that change something act there only while it
-  // serves, `runbook list`), the standby watch included.
-  const DR_HANDLERS = [
-    'alert-error-rate',
-    'check-db-connections',
-    'escalate',
-    'escalation-timer',
-    'inspect-security-groups',
-    'raise-lambda-memory',
-    'scale-consumers',
-    'scale-up-database',
-    'verify-change',
-    'watch-standby',
-  ];
 
   beforeAll(async () => {
     account = await provisionAccount('production');
@@ -181,9 +166,9 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(notPassing(report)).toEqual([]);
     expect(status).toBe(0);
     expect(report).toMatchObject({ environment: 'production', region: DR, mode: 'single-account' });
-    expect(stack.handlers.map((h) => h.name).sort()).toEqual(DR_HANDLERS);
-    expect(subjects(report, 'handler-configuration').sort()).toEqual(DR_HANDLERS.map(fn));
-    expect(subjects(report, 'role-permissions').sort()).toEqual(DR_HANDLERS.map(fn));
+    expect(stack.handlers.map((h) => h.name).sort()).toEqual(DR_REGION_HANDLERS);
+    expect(subjects(report, 'handler-configuration').sort()).toEqual(DR_REGION_HANDLERS.map(fn));
+    expect(subjects(report, 'role-permissions').sort()).toEqual(DR_REGION_HANDLERS.map(fn));
     // The standby alarms (provision-dr) and every row's, each reaching its handler's rule; the CPU alarm on the replica.
     const alarms = subjects(report, 'alarm-definition');
     // 9, and the replicated queue's low-water alarm (decision 185).
