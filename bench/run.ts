@@ -208,7 +208,7 @@ function checkTargets(handlers: Record<string, HandlerFigures>, storm: StormResu
           `whole event p99 ${fixed(p.p99Us)} us, of which the SDK's client-side work p99 ${fixed(p.sdkP99Us)} us; ` +
           `GC p99 ${fixed(p.gcP99Us)} us (${p.eventsWithGc} of ${p.events} events had a pause); ours median ${fixed(p.ownMedianUs)} us, p99 ${fixed(p.ownP99Us)} us, without GC p99 ${fixed(p.ownNoGcP99Us)} us` +
           (p.wait
-            ? `; the machine's run-queue wait inside ours p99 ${fixed(p.wait.p99Us)} us (${p.wait.eventsWithWait} events); ours less it median ${fixed(p.wait.ownLessWaitMedianUs)} us, p99 ${fixed(p.wait.ownLessWaitP99Us)} us, also without GC p99 ${fixed(p.wait.ownLessWaitNoGcP99Us)} us`
+            ? `; the machine's run-queue wait inside ours p99 ${fixed(p.wait.p99Us)} us (${p.wait.eventsWithWait} events); ours less it median ${fixed(p.wait.ownLessWaitMedianUs)} us, p99 ${fixed(p.wait.ownLessWaitP99Us)} us, also without GC p99 ${fixed(p.wait.ownLessWaitNoGcP99Us)}-${fixed(p.wait.ownLessWaitNoGcUpperP99Us)} us (a range: a wait inside a GC pause is not told apart)`
             : '') +
           `; these are warm, after ${p.firstEvents.warmupEvents} warm-up decisions, whose ours (less the wait) was: the first replayed ${fixed(p.firstEvents.firstOwnUs)} us (${fixed(p.firstEvents.lessWait?.firstUs)}), ` +
           `the first ten's median ${fixed(p.firstEvents.firstTenOwnMedianUs)} us (${fixed(p.firstEvents.lessWait?.firstTenMedianUs)}), all of them median ${fixed(p.firstEvents.warmupOwnMedianUs)} us (${fixed(p.firstEvents.lessWait?.warmupMedianUs)}), p99 ${fixed(p.firstEvents.warmupOwnP99Us)} us (${fixed(p.firstEvents.lessWait?.warmupP99Us)})`,

@@ -15,12 +15,21 @@ describe('waitFigures', () => {
       ownLessWaitMedianUs: 700,
       ownLessWaitP99Us: 800,
       ownLessWaitNoGcP99Us: 700,
+      ownLessWaitNoGcUpperP99Us: 700,
     });
+  });
+
+  // Review 19 R19-4: the wait and the pause both taken out count a wait inside the pause twice: a lower bound only.
+  it("'without GC' is a range: the wait and the pause both out (lower), the larger of them out (upper)", () => {
+    // 1000 us, 300 of them waiting, a 400 us pause: 300 us of ours if the wait was outside the pause, 600 if inside.
+    expect(waitFigures([1000], [300], [400])).toMatchObject({ ownLessWaitNoGcP99Us: 300, ownLessWaitNoGcUpperP99Us: 600 });
+    // No overlap possible (no pause): the bounds meet.
+    expect(waitFigures([1000], [300], [0])).toMatchObject({ ownLessWaitNoGcP99Us: 700, ownLessWaitNoGcUpperP99Us: 700 });
   });
 
   it('never takes more than the event itself: a pause waited through is not taken out twice below 0', () => {
     // The 900 us GC pause was itself 800 us of waiting: 1000 - 800 - 900 would be -700.
-    expect(waitFigures([1000], [800], [900])).toMatchObject({ ownLessWaitP99Us: 200, ownLessWaitNoGcP99Us: 0 });
+    expect(waitFigures([1000], [800], [900])).toMatchObject({ ownLessWaitP99Us: 200, ownLessWaitNoGcP99Us: 0, ownLessWaitNoGcUpperP99Us: 100 });
     // A wait read a little wider than the timed window is not a negative time.
     expect(waitFigures([100], [130], [0])).toMatchObject({ ownLessWaitMedianUs: 0, ownLessWaitP99Us: 0 });
   });
