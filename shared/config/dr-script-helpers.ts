@@ -41,6 +41,41 @@ class NotAnswered(Exception):
     pass
 
 
+# The limit of the call a thread makes for Deadline.call (its own thread, so one call's: calls may overlap), read by
+# _no_attempt_past_limit. Unset on every other thread (the script's own calls made by hand): those are not refused.
+_this_call = _threading.local()
+
+
+class PastLimit(NotAnswered):
+    # An attempt not sent (review 19, R19-2): botocore's retry loop, in a call's thread left behind, would send its next
+    # attempt after the call's limit, when the script may already have answered that the call was not answered.
+    pass
+
+
+def _no_attempt_past_limit(**kwargs):
+    # botocore's before-send event, emitted for every attempt of every call (its retries too) just before the request goes
+    # on the wire, in the thread making the call: past that call's limit, raising here sends nothing. botocore takes the
+    # error as the attempt's (not a retryable one) and raises it from the call. An attempt already on the wire is not
+    # called back: it may still take effect, as the scripts' words say.
+    limit_at = getattr(_this_call, 'limit_at', None)
+    if limit_at is not None and _time.time() >= limit_at:
+        raise PastLimit('%s: no attempt sent after its %.0f s limit (one sent before it may still take effect)'
+                        % (_this_call.what, limit_at - _this_call.began))
+
+
+def _refuse_attempts_past_limit():
+    # On boto3's default session, before the script builds any client: every client made with boto3.client(...) (the only
+    # way infra lets a script call AWS: infra/lib/iam/script-actions.ts) copies the session's handlers when it is built,
+    # so each one, whichever service or region, has the handler; a call not made through Deadline.call is not refused.
+    import boto3
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register('before-send', _no_attempt_past_limit, unique_id='dr-script-helpers.no-attempt-past-limit')
+
+
+_refuse_attempts_past_limit()
+
+
 class Deadline(object):
     # One deadline for a whole script (review 17, R17-3), budget_seconds from its start, and the time by which every call
     # has answered or been left behind, answer_by = deadline + call_seconds. Called with what the script is about to do, it
@@ -67,7 +102,8 @@ class Deadline(object):
 
     def call(self, what, fn, seconds=None):
         # fn() (a lambda around client.method(...)), waited for at most its limit (seconds, else call_seconds) on the
-        # wall clock; not answered by then: NotAnswered, and fn's thread is left behind.
+        # wall clock; not answered by then: NotAnswered, and fn's thread is left behind, sending no attempt after the limit
+        # (a retry of a slow 5xx or of a slow connect would reach AWS after the script has answered; review 19, R19-2).
         seconds = self(what, seconds)
         began = _time.time()
         limit_at = min(began + seconds, self.answer_by)
@@ -75,7 +111,9 @@ class Deadline(object):
 
         def work():
             # The answer and when it came. Nothing here touches the script's state: a call left behind changes nothing
-            # the script reports (only AWS, which its words allow for).
+            # the script reports (only AWS, which its words allow for). Its limit is this thread's: no attempt of it
+            # (botocore's retries) is sent after it (_no_attempt_past_limit, R19-2).
+            _this_call.limit_at, _this_call.began, _this_call.what = limit_at, began, what
             try:
                 answer.set_result((True, fn(), _time.time()))
             except BaseException as error:

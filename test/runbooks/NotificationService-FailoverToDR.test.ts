@@ -700,16 +700,18 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // Each piece of an answer comes within the 10 s read timeout, so botocore never gives up: the list answered in 20 s,
     // the disable in 60 s, each read back in 75 s. Main's script before R18-7 waited for all of it: list 20 s, disable
     // until 80 s, the first read back until 155 s: stopped at 150 s, its outputs unset. Now: the disable left behind at
-    // 51 s, the reads back at 82 and 115 s, the next read not started (117 s): NOT CONFIRMED.
+    // 51 s, the reads back at 82 and 115 s, then no wait past the 115 s deadline (decision 314; before it, 2 s more, at
+    // 117 s, the next read not started): NOT CONFIRMED.
     const faults = [trickled('ListEventSourceMappings', 1, 20_000), trickled('UpdateEventSourceMapping', 1, 60_000), trickled('GetEventSourceMapping', 10, 75_000)];
     const { outcome, primaryMapping } = await failOverWithPrimaryFaults(TRICKLE_UNCONFIRMED_CASE_RETIRED, faults);
     const { run, result, fired, since, stepClockMs } = outcome;
     // The trickles fired: the list, the disable, two reads back.
     expect(fired).toEqual([1, 1, 2]);
     expect(result.steps.find((s) => s.step === 'stopPrimaryConsumers')).toMatchObject({ status: 'Success' });
-    // 20 + 31 + 31 + 2 + 31 + 2 = 117 s, less the host's own time between the calls (on the script's clock, not passed
-    // on to the rehearsal's): within 115 + 31.
-    expect(stepClockMs('stopPrimaryConsumers')).toBeGreaterThan(116_000);
+    // 20 + 31 + 31 + 2 + 31 = 115 s, less the host's own time between the calls (on the script's clock, not passed on to
+    // the rehearsal's): within 115 + 31, and no 2 s wait after the deadline (decision 314).
+    expect(stepClockMs('stopPrimaryConsumers')).toBeGreaterThan(114_000);
+    expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(115_000);
     expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(146_000);
     const uuid = account.topology.consumer.mappingUuid;
     const stopped = stepOutputs(result, 'stopPrimaryConsumers');
@@ -1070,6 +1072,60 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // The disable reached Lambda: the mapping read Disabled after the run; then this case's enable.
     expect(after.drMapping).toBe('Disabled');
     expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping']);
+  });
+
+  it("sends no attempt of a call after its limit: the disable's first attempt a 500 trickled past the 31 s, botocore's retry is not sent from the thread left behind, the mapping stays Enabled and NOT STOPPED says an attempt already sent may still take effect (review 19, R19-2)", async () => {
+    await failbackReplica();
+    const before = await state();
+    expect(before.drMapping).toBe('Enabled');
+    // us-west-2's Lambda answering the disable's first attempt with a 500 (not applied: the proxy answers it without
+    // passing it to moto) dribbled over 40 s, each piece within the read timeout: the call is left behind at 31 s. A 500
+    // is retryable (standard mode, 2 attempts): before R19-2 the thread left behind sent the second attempt after its
+    // backoff, past the limit, and it disabled the mapping after the script had said NOT STOPPED. The second rule counts
+    // any attempt after the first (passed on to moto after 1 ms): it must not fire. On the rehearsal's clock the script's
+    // wait for the left-behind thread ends when that thread has ended (sandbox/rehearsal/script-runner.ts: a Future is
+    // waited for until answered, then judged on the clocks), and the Python process has exited when the run's steps go on:
+    // the proxy's figures read after the run are every attempt the call will ever make.
+    const dr = standby.drRegion;
+    const faults: FaultRule[] = [
+      { service: 'lambda', operation: 'UpdateEventSourceMapping', region: dr, times: 1, status: 500, code: 'ServiceException', message: 'slow failure', trickleMs: 40_000 },
+      counted('lambda', 'UpdateEventSourceMapping', dr, 1),
+    ];
+    let advanced = 0;
+    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+    const since = await callCount();
+    let ran: FaultedRehearsal | undefined;
+    let after: Awaited<ReturnType<typeof state>>;
+    let attempts: string[];
+    try {
+      ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults);
+    } finally {
+      after = await state();
+      attempts = await mutatingCallsSince(since);
+      // Called off, as NOT STOPPED says: the DR consumers enabled, even if they read Enabled (the next cases fail back),
+      // also when this case fails.
+      await new LambdaClient(at(dr)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: true }));
+    }
+    const { run, result, fired } = ran;
+    // The 500 fired on the first attempt; no second attempt reached the proxy.
+    expect(fired).toEqual([1, 0]);
+    expect(attempts).toEqual(['UpdateEventSourceMapping']);
+    // Nothing disabled it later: the one attempt was refused by the proxy, the retry never sent.
+    expect(after.drMapping).toBe('Enabled');
+    expect(after).toEqual(before);
+    const uuid = standby.consumer.mappingUuid;
+    const stopped = stepOutputs(result, 'stopDrConsumers');
+    expect(stopped).toMatchObject({ MappingUuid: uuid, StateBefore: 'Enabled', WritesEndBy: '', DisabledAt: '' });
+    expect(stopped.DrConsumers).toBe(
+      `NOT STOPPED: disabling the DR consumers mapping ${uuid} in ${dr} (before: Enabled) failed (NotAnswered: ${notAnswered(`disabling ${uuid}`)}); ` +
+        'the call may have reached Lambda or not, and an attempt already sent may still take effect: it may be found Disabled later. ' +
+        `Read it (aws lambda get-event-source-mapping --region ${dr} --uuid ${uuid}): disable it (--no-enabled) and read it back until Disabled, ` +
+        'or, to call the failback off, enable it (--enabled) even if it reads Enabled and read it again a minute later, so a late disable does not ' +
+        'leave the DR consumers stopped while DR serves. Nothing promoted',
+    );
+    expect(run.exitCode).toBe(1);
+    expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'drConsumersNotStopped']);
+    expect(result.failure?.step).toBe('drConsumersNotStopped');
   });
 
   it("does not promote when CloudWatch does not answer the failback replica's ReplicaLag: every read trickles in past its 31 s and is left behind, and waitReplicaCaughtUp fails by its 571 s on the clock (inside its 600 s), saying NOT CONFIRMED and what was not read, nothing promoted (decision 313)", async () => {

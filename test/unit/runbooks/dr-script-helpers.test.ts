@@ -77,6 +77,8 @@ def handler(events, context):
             except OutOfTime as error:
                 said.append('OutOfTime: %s' % error)
             said[-1] += ' at %.1f' % (time.time() - in_time.started)
+        # Then the script goes on this long (its own work, or Automation's next step) while a call left behind may run on.
+        time.sleep(events.get('linger', 0))
         return said
     if events['helper'] == 'verify_consumers':
         # No AWS: each read answers from the plan, in order (a number: its Sum; null: an answer that comes after 10 minutes,
@@ -230,6 +232,58 @@ describe('the DR documents\' shared Python', () => {
       // on the script's clock too), not the 140 s of the three answers.
       expect(advanced).toBeGreaterThan(81_500);
       expect(advanced).toBeLessThanOrEqual(82_000);
+    });
+  });
+
+  describe("sends no attempt of a call left behind after its limit (review 19, R19-2: botocore's retry loop runs on in the thread left behind)", () => {
+    let upstream: Server;
+    let proxy: GapProxy;
+    let reached = 0;
+
+    beforeAll(async () => {
+      upstream = createServer((req, res) => {
+        reached += 1;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":["notification-service-state"]}');
+      });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      proxy = await startGapProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    });
+
+    afterAll(async () => {
+      await proxy.stop();
+      await new Promise((resolve) => upstream.close(resolve));
+    });
+
+    // The first attempt answered 500 (retryable in standard mode; the proxy answers it, nothing reaches the emulator)
+    // dribbled past the call's limit; the second rule counts any later attempt, passed on to the emulator.
+    const slow500 = (trickleMs: number) => [
+      { service: 'dynamodb', times: 1, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs },
+      { service: 'dynamodb', times: 1, latencyMs: 1 },
+    ];
+
+    it("on a script's clock that does not sleep: the 500 trickled over 40 s, the call left behind at 31 s; its thread's retry, due after the limit, is not sent", async () => {
+      reached = 0;
+      proxy.setFaults(slow500(40_000));
+      let advanced = 0;
+      const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:00:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+      // On this clock the script's wait for a call ends when its thread has ended (sandbox/rehearsal/script-runner.ts), so
+      // every attempt the call will ever make has been made when the script answers.
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 60, calls: 1 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
+      expect(said).toEqual(['NotAnswered: call 0: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 31.0']);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
+      expect(reached).toBe(0);
+    });
+
+    it("on the wall clock (the review's figures): the 500 trickled over 2.5 s, the call's limit 1 s; the script goes on 5 s more and no second attempt comes", async () => {
+      reached = 0;
+      proxy.setFaults(slow500(2_500));
+      // The retry would be due at 2.5 s + standard mode's backoff (under 1 s): the script lives to 6 s, and the proxy's
+      // figures are read after its process has ended, so no thread of it can send anything later.
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 10, callSeconds: [1], calls: 1, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
+      expect(said[0]).toMatch(/^NotAnswered: call 0: no answer in 1 s \(a call is waited for 1 s at most; it may have reached AWS and taken effect, or not\) at \d+\.\d$/);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
+      expect(reached).toBe(0);
     });
   });
 
