@@ -2,7 +2,7 @@
 // consumer's, when its in-flight batches end, 248's rule for "the replica has replayed everything up to then", and the
 // final traffic check's verdict (252, R16-4: an invocation without a function error and a message deleted), and the
 // bounds a script that calls a slow region keeps (R17-3, R18-7; decisions 288, 295, 298: one deadline, every call limited on
-// the wall clock). One
+// the wall clock; 315: no attempt of a call sent after its limit). One
 // text, rendered into each script at its `${Deploy.DrScriptHelpers}` line (runbook-deploy-values.ts), so the two
 // documents cannot judge differently. Every AWS call stays in the script itself, written there as client.method(...), where
 // infra reads it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed

@@ -700,7 +700,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // Each piece of an answer comes within the 10 s read timeout, so botocore never gives up: the list answered in 20 s,
     // the disable in 60 s, each read back in 75 s. Main's script before R18-7 waited for all of it: list 20 s, disable
     // until 80 s, the first read back until 155 s: stopped at 150 s, its outputs unset. Now: the disable left behind at
-    // 51 s, the reads back at 82 and 115 s, then no wait past the 115 s deadline (decision 314; before it, 2 s more, at
+    // 51 s, the reads back at 82 and 115 s, then no wait past the 115 s deadline (decision 315; before it, 2 s more, at
     // 117 s, the next read not started): NOT CONFIRMED.
     const faults = [trickled('ListEventSourceMappings', 1, 20_000), trickled('UpdateEventSourceMapping', 1, 60_000), trickled('GetEventSourceMapping', 10, 75_000)];
     const { outcome, primaryMapping } = await failOverWithPrimaryFaults(TRICKLE_UNCONFIRMED_CASE_RETIRED, faults);
@@ -709,7 +709,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(fired).toEqual([1, 1, 2]);
     expect(result.steps.find((s) => s.step === 'stopPrimaryConsumers')).toMatchObject({ status: 'Success' });
     // 20 + 31 + 31 + 2 + 31 = 115 s, less the host's own time between the calls (on the script's clock, not passed on to
-    // the rehearsal's): within 115 + 31, and no 2 s wait after the deadline (decision 314).
+    // the rehearsal's): within 115 + 31, and no 2 s wait after the deadline (decision 315).
     expect(stepClockMs('stopPrimaryConsumers')).toBeGreaterThan(114_000);
     expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(115_000);
     expect(stepClockMs('stopPrimaryConsumers')).toBeLessThanOrEqual(146_000);
