@@ -106,9 +106,9 @@ export function sampleEvent(alarm: MetricAlarm, target: PreflightTarget, from: '
 
 /**
  * A rule as read (DescribeRule, ListTargetsByRule), once per rule: its pattern, its state, its targets' ARNs and the role
- * each target is invoked with (target ARN -> RoleArn); undefined when it does not exist.
+ * each target is invoked with (target ARN -> RoleArn), its own ARN; undefined when it does not exist.
  */
-export type LiveRule = { pattern: string | undefined; state: string | undefined; targets: string[]; targetRoles: Record<string, string> } | undefined;
+export type LiveRule = { pattern: string | undefined; state: string | undefined; targets: string[]; targetRoles: Record<string, string>; arn?: string } | undefined;
 
 /**
  * Pure: why a rule delivers nothing whatever its pattern, or undefined when it delivers. "A disabled rule won't match any
@@ -133,7 +133,7 @@ export async function readRule(clients: PreflightClients, name: string, cache: M
     const described = await clients.events.send(new DescribeRuleCommand({ Name: name, ...bus }));
     const listed = (await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? [];
     const targets = listed.flatMap((t) => (t.Arn ? [t.Arn] : []));
-    rule = { pattern: described.EventPattern, state: described.State, targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
+    rule = { pattern: described.EventPattern, state: described.State, ...(described.Arn ? { arn: described.Arn } : {}), targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     rule = undefined;

@@ -2,7 +2,7 @@
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
 import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
 import { AUTOMATION_HEALTH_TOPIC_NAME, healthSubscribers } from '../../shared/config/automation-health';
-import { ESCALATION_SCHEDULE_GROUP, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
+import { DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, EscalationChannel, RegionRole } from '../../shared/config/schema';
 import { resolveEscalationPolicy } from '../../shared/escalation/policy';
 import { REGION_SERVING_ACTIONS } from '../../shared/pipeline/pipeline-actions';
@@ -47,6 +47,26 @@ export interface ExpectedHandler extends HandlerDeclaration {
   schedulerRoleName?: string;
   /** Cross-account mode: the role it assumes in the workload account (infra remediationRoleNameOf). */
   remediationRoleName?: string;
+}
+
+/**
+ * A rule the region's stack writes whose target is one of its handlers (the sweeps aside: their own checks'): EventBridge
+ * invokes the function for it only through the Lambda permission CDK's LambdaFunction target adds (decision 316).
+ */
+export interface ExpectedInvokingRule {
+  ruleName: string;
+  /** alarms: where the alarms' state changes arrive (the default bus; the project's bus in cross-account mode). */
+  bus: 'alarms' | 'project' | 'default';
+  handler: string;
+  functionName: string;
+  /** infra's construct that writes the rule and its permission (named in the fix). */
+  construct: string;
+  /** The permission's statement id the sandbox's deploy gives it (named in the WARN's fix). */
+  statementId: string;
+  /** Routing's checks already FAIL it missing or aimed elsewhere (alarm routes, recoveries): no second line for that. */
+  routedElsewhere: boolean;
+  /** What is lost while EventBridge may not invoke the function for it. */
+  lost: string;
 }
 
 export interface ExpectedTier {
@@ -127,6 +147,8 @@ export interface PreflightExpectations {
    * recoveries rule, or escalate's own alarm rule for an alarm escalate handles (it gets every state change).
    */
   okRoute: { handler: string; functionName: string; recoveriesRule: string };
+  /** Every rule the stack writes with a handler as its target, the sweeps aside (infra AlarmRouting, EscalationRouting). */
+  invokingRules: ExpectedInvokingRule[];
 }
 
 export const ESCALATION_HANDLERS = ['escalate', 'escalation-timer'] as const;
@@ -244,6 +266,47 @@ export function preflightExpectations(
     approverEmails: [...(env.runbookApprovers?.emails ?? [])],
     health: { topicName: AUTOMATION_HEALTH_TOPIC_NAME, ...healthSubscribers(config, environment) },
     ...(failoverPair ? { failoverPair } : {}),
-    okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: `${NAME_PREFIX}-escalate-recoveries` },
+    okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: RECOVERIES_RULE },
+    invokingRules: invokingRules(handlers, alarms),
   };
+}
+
+/** Pure: the rules infra writes with a handler as their target (AlarmRouting's per handler, EscalationRouting's three), the sweeps aside. */
+export function invokingRules(handlers: readonly ExpectedHandler[], alarms: readonly AlarmSpec[]): ExpectedInvokingRule[] {
+  const routes = handlers.flatMap((h): ExpectedInvokingRule[] =>
+    h.ruleName
+      ? [
+          {
+            ruleName: h.ruleName,
+            bus: 'alarms',
+            handler: h.name,
+            functionName: h.functionName,
+            construct: `AlarmRouting ${h.name}`,
+            statementId: `AlarmRoute-${h.name}`,
+            routedElsewhere: true,
+            lost: `${h.name} never runs for the state changes of ${h.alarmNames.map((a) => `"${a}"`).join(', ')}, and nobody is paged for them`,
+          },
+        ]
+      : [],
+  );
+  const escalate = handlers.find((h) => h.name === ESCALATE_HANDLER);
+  if (!escalate) return routes;
+  const rule = (ruleName: string, bus: ExpectedInvokingRule['bus'], construct: string, routedElsewhere: boolean, lost: string): ExpectedInvokingRule => ({
+    ruleName,
+    bus,
+    handler: ESCALATE_HANDLER,
+    functionName: escalate.functionName,
+    construct: `EscalationRouting ${construct}`,
+    statementId: construct,
+    routedElsewhere,
+    lost,
+  });
+  // infra EscalationRouting: the recoveries rule only where some alarm is not escalate's own (escalate gets all of those).
+  const recovering = alarms.some((a) => a.handler !== ESCALATE_HANDLER);
+  return [
+    ...routes,
+    rule(DECISIONS_RULE, 'project', 'Decisions', false, 'no runbook decision reaches escalate: an escalation opens no incident and pages nobody, and no change starts its "still firing?" watch'),
+    rule(KILL_SWITCH_CHANGES_RULE, 'default', 'KillSwitchChanges', false, 'a change of the kill switch (automation turned off or on, the parameter deleted) is told to nobody'),
+    ...(recovering ? [rule(RECOVERIES_RULE, 'alarms', 'AlarmRecoveries', true, "an alarm back to OK resolves no incident: the tiers already paged are not told and the escalation timers keep climbing")] : []),
+  ];
 }

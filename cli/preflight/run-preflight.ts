@@ -10,6 +10,7 @@ import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
 import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
 import { checkResources, type DiscoveredResources } from './resource-checks';
+import { checkInvokingRules, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from './rule-permission-checks';
 import { checkEscalationSweep, checkVerifySweep, SWEEP_CHECK_ACTIONS } from './sweep-checks';
 import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -95,10 +96,15 @@ export async function runPreflight(
       }
       checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));
     }
+    // Each function's resource-based policy, read once in this run however many rules target it (decision 316).
+    const policies: FunctionPolicies = new Map();
+    // Every other rule that targets a handler: EventBridge may invoke it for that rule (its Lambda permission, decision 316).
+    const ruleBus = workloadAccount ? { eventBusName: expected.eventBusName } : {};
+    checks.push(...(await guardedCheck('routing', 'the rules\' Lambda permissions', RULE_PERMISSION_ACTIONS, () => checkInvokingRules(clients, expected, target, functionArns, ruleBus, policies))));
     // The escalation sweep's rule, where the timers run (decision 264).
-    checks.push(...(await guardedCheck('routing', 'the escalation sweep', SWEEP_CHECK_ACTIONS, () => checkEscalationSweep(clients, expected, target))));
+    checks.push(...(await guardedCheck('routing', 'the escalation sweep', SWEEP_CHECK_ACTIONS, () => checkEscalationSweep(clients, expected, target, policies))));
     // The verify sweep's rule, where the health checks run (decision 293).
-    checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target))));
+    checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target, policies))));
     checks.push(...handlers.results);
     const alarmArns = [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : []));
     const arnContext = {

@@ -9,27 +9,18 @@
 //   verify-change with {"action":"sweep"}, which runs the health checks after a change Scheduler could not deliver.
 // - Both (review 18c R18-18, decision 309): EventBridge invokes the function through its resource-based policy, not a
 //   role, so a rule that targets it without a statement allowing events.amazonaws.com lambda:InvokeFunction for that
-//   rule (AWS:SourceArn) never runs it, and says nothing. The policy is read (lambda:GetPolicy) and judged as the
-//   roles' trusts are (service-trust.ts judgeServiceGrant: the statements naming EventBridge, to
-//   iam:SimulateCustomPolicy with the rule as aws:SourceArn and its account as aws:SourceAccount): refused (no policy,
-//   no statement naming EventBridge, conditions naming another rule, a Deny) is a FAIL; allowed, then probed with
-//   another rule of the account and the rule's name in an account nobody configured: either allowed (a statement with
-//   no AWS:SourceArn condition, or a wildcard one: any rule may invoke the sweep) is a WARN; else PASS.
+//   rule (AWS:SourceArn) never runs it, and says nothing. The policy is judged by rule-permission-checks.ts
+//   checkRulePermission, shared with every other rule that targets a handler (decision 316): refused is a FAIL, open to
+//   anyone or another account a FAIL, admitting other rules or principals a WARN; else PASS.
 import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommandOutput, type Target } from '@aws-sdk/client-eventbridge';
-import { GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
 import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
-import { probeAccount } from './bus-policy-checks';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
-import { EVENTS_SERVICE } from './forwarding-role-checks';
-import { judgeServiceGrant, type TrustSource } from './service-trust';
+import { checkRulePermission, confinePermissionFix, deployedInvokers, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls this check makes: named in its could-not-check FAIL. */
-export const SWEEP_CHECK_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy'] as const;
-
-/** A rule of the account that is not the sweep's: the function's permission must not let EventBridge invoke it for that one. */
-export const OTHER_SWEEP_RULE_PROBE = 'runbook-preflight-probe-not-the-sweep';
+export const SWEEP_CHECK_ACTIONS = RULE_PERMISSION_ACTIONS;
 
 /** The rate the sweep runs at, as EventBridge states a rule's schedule. */
 export const SWEEP_SCHEDULE_EXPRESSION = `rate(${SWEEP_EVERY_MINUTES} minutes)`;
@@ -85,60 +76,7 @@ const SWEEP_RULES: readonly SweepRuleSpec[] = [
   },
 ];
 
-/** What the function's resource policy lets EventBridge do for the sweep rule. */
-export type SweepPermission =
-  | { kind: 'allowed'; text: string }
-  | { kind: 'refused'; problem: string }
-  /** Anyone, or another account, may invoke the function, whatever the rule's permission (decision 311): a FAIL. */
-  | { kind: 'open'; problem: string }
-  /** Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`): a WARN. */
-  | { kind: 'too-wide'; text: string; admitted?: string; others?: string };
-
-/**
- * The function's resource-based policy for the sweep rule (review 18c R18-18, decision 309): lambda:GetPolicy, judged by
- * judgeServiceGrant for events.amazonaws.com lambda:InvokeFunction on `functionArn` with the rule as aws:SourceArn; then
- * another rule of the account and the same rule's name in an account nobody configured, both to be refused.
- */
-export async function checkSweepPermission(clients: PreflightClients, target: PreflightTarget, functionName: string, functionArn: string, ruleArn: string): Promise<SweepPermission> {
-  let policy: string | undefined;
-  try {
-    policy = (await clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName }))).Policy;
-  } catch (error) {
-    // Lambda answers ResourceNotFoundException for a function with no resource policy at all (and for no function).
-    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-  }
-  if (policy === undefined) return { kind: 'refused', problem: `${functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule` };
-  const rule = ruleArn.split(':rule/')[1] ?? ruleArn;
-  const stranger = probeAccount(target.account);
-  const own: TrustSource = { what: `rule ${rule}`, account: target.account, sourceArn: ruleArn };
-  const probes: TrustSource[] = [
-    { what: `rule ${OTHER_SWEEP_RULE_PROBE} of this account`, account: target.account, sourceArn: `arn:${target.partition}:events:${target.region}:${target.account}:rule/${OTHER_SWEEP_RULE_PROBE}`, condition: 'AWS:SourceArn' },
-    { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: `arn:${target.partition}:events:${target.region}:${stranger}:rule/${rule}`, condition: 'AWS:SourceArn' },
-  ];
-  const verdict = await judgeServiceGrant(clients, { policy, resourceArn: functionArn, service: EVENTS_SERVICE, action: 'lambda:InvokeFunction', own, probes });
-  if (verdict.kind === 'open') {
-    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone or another account invoke it, with no condition (${verdict.principals.join('; ')})` };
-  }
-  const others = verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {};
-  switch (verdict.kind) {
-    case 'not-named':
-      return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
-    case 'refused':
-      return { kind: 'refused', problem: `the resource-based policy of ${functionName} does not allow ${EVENTS_SERVICE} lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn}; iam:SimulateCustomPolicy: ${verdict.decision})` };
-    case 'too-wide':
-      return {
-        kind: 'too-wide',
-        text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule`,
-        admitted: verdict.admitted.map((p) => p.what).join(' and '),
-        ...others,
-      };
-    case 'admitted':
-      if (verdict.others.length > 0) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
-      return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
-  }
-}
-
-async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
+async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies): Promise<CheckResult[]> {
   const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${spec.handler}`));
   if (!lane) return [];
   const functionArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${lane.targetFunctionName}`;
@@ -155,7 +93,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   const deploy = `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule and its Lambda permission: infra ${spec.construct})`;
   const failed = (): CheckResult[] => [fail('routing', spec.check, spec.ruleName, `rule ${spec.ruleName}: ${problems.join('; ')}: ${spec.lost}`, deploy)];
   if (!rule) return failed();
-  const permission = await checkSweepPermission(clients, target, lane.targetFunctionName, functionArn, ruleArn);
+  const permission = await checkRulePermission(clients, target, lane.targetFunctionName, functionArn, ruleArn, policies, deployedInvokers(expected, target));
   if (permission.kind === 'refused') {
     problems.push(permission.problem);
     return failed();
@@ -163,7 +101,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   if (problems.length > 0) return failed();
   const invokes = `rule ${spec.ruleName} invokes ${lane.targetFunctionName} ${SWEEP_SCHEDULE_EXPRESSION} with ${JSON.stringify(SWEEP_INPUT)}`;
   if (permission.kind === 'open') {
-    // Review 19 R19-8 (decision 311): the sweep runs, but anyone the statement admits may invoke the function with an
+    // Review 19 R19-8 (decision 314): the sweep runs, but anyone the statement admits may invoke the function with an
     // input of their choosing (a sweep, or one timer / health check they make up).
     return [
       fail(
@@ -178,30 +116,18 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   if (permission.kind === 'too-wide') {
     // AWS allows a permission without AWS:SourceArn; the sweep runs, but any rule (of any account the policy admits) may
     // invoke it with an Input of its choosing, and the function then does what that Input asks. So may any other
-    // principal the policy grants lambda:InvokeFunction (decision 311).
-    const wide = [
-      ...(permission.admitted ? [`for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${lane.targetFunctionName} with an Input of its choosing`] : []),
-      ...(permission.others ? [`it also grants lambda:InvokeFunction to ${permission.others}: each may invoke ${lane.targetFunctionName} with an input of its choosing`] : []),
-    ];
-    return [
-      warn(
-        'routing',
-        spec.check,
-        spec.ruleName,
-        `${invokes}, and ${permission.text}, but ${wide.join('; and ')}`,
-        `confine the statement to the rule: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <the broad statement's Sid>, then aws lambda add-permission --function-name ${lane.targetFunctionName} --statement-id ${spec.construct} --action lambda:InvokeFunction --principal ${EVENTS_SERVICE} --source-arn ${ruleArn}; or ${deploy}`,
-      ),
-    ];
+    // principal the policy grants lambda:InvokeFunction (decision 314).
+    return [warn('routing', spec.check, spec.ruleName, `${invokes}, and ${permission.text}, but ${tooWideText(permission, lane.targetFunctionName, 'Input')}`, confinePermissionFix(lane.targetFunctionName, spec.construct, ruleArn, deploy))];
   }
   return [pass('routing', spec.check, spec.ruleName, `${invokes}; ${permission.text}: ${spec.passes}`)];
 }
 
 /** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */
-export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
-  return checkSweepRule(SWEEP_RULES[0]!, clients, expected, target);
+export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map()): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[0]!, clients, expected, target, policies);
 }
 
 /** The verify sweep's rule, where verify-change's lane is expected (none where the region deploys no verify-change; decision 293). */
-export async function checkVerifySweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget): Promise<CheckResult[]> {
-  return checkSweepRule(SWEEP_RULES[1]!, clients, expected, target);
+export async function checkVerifySweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map()): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[1]!, clients, expected, target, policies);
 }

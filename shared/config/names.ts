@@ -28,6 +28,12 @@ export const ESCALATION_SWEEP_RULE = 'notification-runbooks-escalation-sweep';
  * is done then, said late. A rule, as the escalation sweep's, so that it does not share Scheduler or its role.
  */
 export const VERIFY_SWEEP_RULE = 'notification-runbooks-verify-sweep';
+/** The rule (the project's bus) delivering the runbook decisions to escalate (infra EscalationRouting Decisions). */
+export const DECISIONS_RULE = 'notification-runbooks-escalate-decisions';
+/** The rule (the default bus) delivering every change of the kill switch to escalate (infra EscalationRouting KillSwitchChanges, decision 178). */
+export const KILL_SWITCH_CHANGES_RULE = 'notification-runbooks-kill-switch-changes';
+/** The rule (the alarms' bus) delivering the OK of each alarm escalate does not handle itself to escalate (infra EscalationRouting AlarmRecoveries). */
+export const RECOVERIES_RULE = 'notification-runbooks-escalate-recoveries';
 /** The handler that runs the health check one window after a change. */
 export const VERIFY_HANDLER = 'verify-change';
 

@@ -9,9 +9,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, sweepMetricAlarmSpecs, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type SweepHandler, type TimerRetryPolicy } from '../../../shared/config/automation-health';
 
-import { DECISION_DETAIL_TYPE, DECISION_SOURCE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
+import { DECISION_DETAIL_TYPE, DECISION_SOURCE, DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
-import { NAME_PREFIX } from '../settings';
 import { lambdaTarget } from './alarm-routing';
 import type { AutomationHealthTopic } from './automation-health-topic';
 
@@ -128,7 +127,7 @@ export class EscalationRouting extends Construct {
     // Escalations open incidents; applied and dry-run changes on a firing alarm start a "still firing?" watch; a decision
     // on an OK alarm resolves (shared/escalation/plan-intake.ts). Rejected events are never published.
     new Rule(this, 'Decisions', {
-      ruleName: `${NAME_PREFIX}-escalate-decisions`,
+      ruleName: DECISIONS_RULE,
       description: 'Runbook decisions to the escalation path',
       eventBus: props.projectBus,
       eventPattern: { source: [DECISION_SOURCE], detailType: [DECISION_DETAIL_TYPE], detail: { outcome: ['escalate', 'applied', 'dry-run', 'skipped'] } },
@@ -137,7 +136,7 @@ export class EscalationRouting extends Construct {
     // Someone changed the kill switch: SSM puts "Parameter Store Change" on this account's default bus (best effort, per
     // the Systems Manager user guide); the escalate handler tells L1 what it says now and where CloudTrail names who.
     new Rule(this, 'KillSwitchChanges', {
-      ruleName: `${NAME_PREFIX}-kill-switch-changes`,
+      ruleName: KILL_SWITCH_CHANGES_RULE,
       description: 'Every change of the runbook kill switch (value written, parameter deleted) is told to the first escalation tier',
       eventPattern: { source: ['aws.ssm'], detailType: [KILL_SWITCH_CHANGE_DETAIL_TYPE], detail: { name: [props.killSwitchParameterName] } },
     }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
@@ -146,7 +145,7 @@ export class EscalationRouting extends Construct {
     if (recovering.length > 0) {
       // An alarm back to OK resolves its incident and tells everyone who was notified.
       new Rule(this, 'AlarmRecoveries', {
-        ruleName: `${NAME_PREFIX}-escalate-recoveries`,
+        ruleName: RECOVERIES_RULE,
         description: 'Watched alarms returning to OK resolve their incidents',
         eventBus: props.alarmBus,
         eventPattern: {

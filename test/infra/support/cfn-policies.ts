@@ -102,8 +102,9 @@ function arnOf(template: CfnTemplate, id: string, attribute: string, d: Deployed
       return name();
     case 'AWS::Events::Rule.Arn': {
       const ruleName = typeof resource.Properties?.Name === 'string' ? resource.Properties.Name : id;
-      const bus = resource.Properties?.EventBusName;
-      return `arn:${p}:events:${r}:${a}:rule/${bus === undefined ? '' : `${String(resolveIntrinsics(bus, template, d))}/`}${ruleName}`;
+      // AWS names a rule of the default bus "rule/<name>", with EventBusName "default" given or not.
+      const bus = resource.Properties?.EventBusName === undefined ? 'default' : String(resolveIntrinsics(resource.Properties.EventBusName, template, d));
+      return `arn:${p}:events:${r}:${a}:rule/${bus === 'default' ? '' : `${bus}/`}${ruleName}`;
     }
     case 'AWS::CloudWatch::Alarm.Arn':
       return `arn:${p}:cloudwatch:${r}:${a}:alarm:${String(resource.Properties?.AlarmName ?? id)}`;

@@ -141,8 +141,12 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
     // the two Scheduler lanes' roles, each for its own group, the other lane's and the probe account's, and the automation
     // role for an execution of this account, of the probe account and of this account in us-west-2 (decisions 220, 265:
     // these roles live in the operations account); and the two sweep rules' functions' resource policies, each for its
-    // rule, another rule of the account and the probe account's (decision 309).
-    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(4 * ACTING_IN_WORKLOAD.length + 1 + 3 + 2 * 3 + 3 + 2 * 3);
+    // rule, another rule of the account and the probe account's (decision 309); and the same three for each other rule that
+    // targets a handler (decision 316): each handler's alarm route and escalate's decisions, kill-switch and recoveries
+    // rules, 6 + 3 = 9 here (27 calls).
+    const invoking = stack.handlers.filter((h) => h.ruleName).length + 3;
+    expect(invoking).toBe(9);
+    expect(calls.filter((c) => c.operation === 'SimulateCustomPolicy')).toHaveLength(4 * ACTING_IN_WORKLOAD.length + 1 + 3 + 2 * 3 + 3 + 2 * 3 + invoking * 3);
     // The tags read through the preflight role (keys moto issued: the proxy names no account for them, nor an IAM
     // request's parameters; another test file's preflight may run beside this one): at least one ListRoleTags per
     // remediation role (each named in its PASS above), none with the operations account's own keys.

@@ -118,6 +118,15 @@ describe('runbook preflight -e production on the sandbox', () => {
       'PASS escalation-sweep rule notification-runbooks-escalation-sweep invokes notification-runbooks-escalation-timer rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
       'PASS verify-sweep rule notification-runbooks-verify-sweep invokes notification-runbooks-verify-change rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
     ]);
+    // Every other rule that targets a handler (6 alarm routes, decisions, kill switch, recoveries): EventBridge may invoke
+    // the function for that rule only (decision 316), each function's policy read once (escalate's serves 3 rules).
+    expect(report.checks.filter((c) => c.check === 'rule-permission').map((c) => `${c.status} ${c.message.split(';')[0]}`)).toEqual([
+      ...stack.handlers.filter((h) => h.ruleName).map((h) => `PASS rule ${h.ruleName ?? ''} on the default bus targets ${h.functionName}`),
+      'PASS rule notification-runbooks-escalate-decisions on bus notification-runbooks targets notification-runbooks-escalate',
+      'PASS rule notification-runbooks-kill-switch-changes on the default bus targets notification-runbooks-escalate',
+      'PASS rule notification-runbooks-escalate-recoveries on the default bus targets notification-runbooks-escalate',
+    ]);
+    expect(stack.handlers.filter((h) => h.ruleName)).toHaveLength(6);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
     // The text form an operator reads: one line per check, and the totals.
     const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
@@ -493,13 +502,53 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(broad.status).toBe(0);
       expect(failures(broad.report)).toEqual([`WARN verify-sweep ${rule}`]);
       expect(broad.report.checks.find((c) => c.status === 'WARN')?.message).toContain(
-        `the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-not-the-sweep of this account and rule ${rule} of 999999999999, an account nobody configured too`,
+        `the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-another-rule of this account and rule ${rule} of 999999999999, an account nobody configured too`,
       );
     } finally {
       if ((await statements().catch(() => [])).some((st) => st.Sid === 'AnyRule')) await stack.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: 'AnyRule' }));
       await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'VerifySweep', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }));
     }
     expect(await statements()).toEqual([expect.objectContaining({ Sid: 'VerifySweep' })]);
+  });
+
+  // Decision 316: an alarm route that exists, is ENABLED, matches its alarms and targets its handler still never invokes
+  // it without the handler's Lambda permission for that rule; and one of escalate's three rules losing its statement is
+  // named alone (one policy read, each rule judged against it).
+  it("names an alarm route whose handler's permission for it is gone, and an escalate rule whose statement is gone, each alone (FAIL)", async () => {
+    const route = stack.handlers.find((h) => h.name === 'scale-consumers');
+    if (!route?.ruleName) throw new Error('scale-consumers has no rule');
+    const escalate = 'notification-runbooks-escalate';
+    const routeArn = `arn:aws:events:us-east-1:${account.accountId}:rule/${route.ruleName}`;
+    const decisionsArn = `arn:aws:events:us-east-1:${account.accountId}:rule/notification-runbooks/notification-runbooks-escalate-decisions`;
+    const sids = async (fn: string): Promise<Array<string | undefined>> =>
+      (JSON.parse((await stack.lambda.send(new GetPolicyCommand({ FunctionName: fn }))).Policy ?? '{}') as { Statement: Array<{ Sid?: string }> }).Statement.map((st) => st.Sid);
+    expect(await sids(route.functionName)).toEqual(['AlarmRoute-scale-consumers']);
+    expect((await sids(escalate)).sort()).toEqual(['AlarmRecoveries', 'Decisions', 'KillSwitchChanges']);
+    await stack.lambda.send(new RemovePermissionCommand({ FunctionName: route.functionName, StatementId: 'AlarmRoute-scale-consumers' }));
+    await expect(stack.lambda.send(new GetPolicyCommand({ FunctionName: route.functionName }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    try {
+      const gone = await preflight();
+      expect(gone.status).toBe(1);
+      expect(failures(gone.report)).toEqual([`FAIL rule-permission ${route.ruleName}`]);
+      expect(gone.report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `rule ${route.ruleName} on the default bus targets ${route.functionName}, but ${route.functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule: scale-consumers never runs for the state changes of ${route.alarmNames.map((a) => `"${a}"`).join(', ')}, and nobody is paged for them`,
+      );
+    } finally {
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: route.functionName, StatementId: 'AlarmRoute-scale-consumers', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: routeArn }));
+    }
+    await stack.lambda.send(new RemovePermissionCommand({ FunctionName: escalate, StatementId: 'Decisions' }));
+    try {
+      const decisions = await preflight();
+      expect(decisions.status).toBe(1);
+      expect(failures(decisions.report)).toEqual(['FAIL rule-permission notification-runbooks-escalate-decisions']);
+      expect(decisions.report.checks.find((c) => c.status === 'FAIL')?.message).toContain(
+        `the resource-based policy of ${escalate} does not allow events.amazonaws.com lambda:InvokeFunction for this rule (AWS:SourceArn ${decisionsArn}; iam:SimulateCustomPolicy: implicitDeny)`,
+      );
+    } finally {
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: escalate, StatementId: 'Decisions', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: decisionsArn }));
+    }
+    expect(await sids(route.functionName)).toEqual(['AlarmRoute-scale-consumers']);
+    expect((await sids(escalate)).sort()).toEqual(['AlarmRecoveries', 'Decisions', 'KillSwitchChanges']);
   });
 
   // Review 11a finding 3: the escalation's Scheduler role existed with no policy, and preflight said "exists".

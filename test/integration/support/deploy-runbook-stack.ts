@@ -28,7 +28,7 @@ import { handlerDeclarations } from '../../../cli/preflight/declarations';
 import { preflightExpectations, HANDLER_RUNTIME, type ExpectedHandler, type PreflightExpectations } from '../../../cli/preflight/expectations';
 import { deployedDocuments } from '../../../cli/preflight/index';
 import { documentApprovers } from '../../../cli/preflight/plumbing-checks';
-import { automationRoleNameOf, ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
+import { automationRoleNameOf, DECISION_DETAIL_TYPE, DECISION_SOURCE, DECISIONS_RULE, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, KILL_SWITCH_CHANGES_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { SWEEP_SCHEDULE_EXPRESSION } from '../../../cli/preflight/sweep-checks';
 import { TIMER_HANDLER } from '../../../cli/preflight/expectations';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
@@ -259,6 +259,13 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   // Single account: the alarms' rules are on the default bus (the sandbox topology's); cross-account: on the project's bus.
   const onBus = options.workloadAccount ? { EventBusName: config.eventBusName } : {};
   const policies = new Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>();
+  // The Lambda permission CDK's LambdaFunction target adds for every rule that targets a function (AddPermission:
+  // events.amazonaws.com, SourceArn the rule's ARN as EventBridge names it, "rule/<bus>/<name>" on a custom bus), without
+  // which EventBridge never invokes it for that rule (decisions 309, 316; preflight's rule-permission and sweep checks).
+  const permitRule = async (functionName: string, statementId: string, ruleArn: string | undefined): Promise<void> => {
+    if (!ruleArn) throw new Error(`no ARN for the rule of ${statementId}`);
+    await lambda.send(new AddPermissionCommand({ FunctionName: functionName, StatementId: statementId, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }));
+  };
   for (const handler of expected.handlers) {
     const targets: ScopeTargets = {
       ...ownTargets,
@@ -291,6 +298,9 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
         await events.send(new PutRuleCommand({ Name: handler.ruleName, EventBusName: config.eventBusName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
       }
       await events.send(new PutTargetsCommand({ Rule: handler.ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '', DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
+      // CDK's LambdaFunction target: EventBridge may invoke the handler for this rule (decision 316).
+      const { Arn } = await events.send(new DescribeRuleCommand({ Name: handler.ruleName, ...onBus }));
+      await permitRule(handler.functionName, `AlarmRoute-${handler.name}`, Arn);
     }
   }
   // infra EscalationRouting's recoveries rule: the watched alarms escalate does not handle itself, back to OK -> escalate.
@@ -303,10 +313,24 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       detail: { alarmName: recovering, state: { value: ['OK'] } },
       ...(options.workloadAccount ? { account: [options.workloadAccount] } : {}),
     };
-    await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    const { RuleArn } = await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
     await events.send(
       new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
     );
+    await permitRule(escalate.functionName, 'AlarmRecoveries', RuleArn);
+  }
+  // infra EscalationRouting's two other rules to escalate: the runbook decisions on the project's bus, and every change of
+  // the kill switch on the default bus (SSM's Parameter Store Change), each with its permission.
+  if (escalate) {
+    const escalateTarget = [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }];
+    const decisions = { source: [DECISION_SOURCE], 'detail-type': [DECISION_DETAIL_TYPE], detail: { outcome: ['escalate', 'applied', 'dry-run', 'skipped'] } };
+    const decisionRule = await events.send(new PutRuleCommand({ Name: DECISIONS_RULE, EventBusName: shared.eventBus.name, EventPattern: JSON.stringify(decisions), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: DECISIONS_RULE, EventBusName: shared.eventBus.name, Targets: escalateTarget }));
+    await permitRule(escalate.functionName, 'Decisions', decisionRule.RuleArn);
+    const switchChanges = { source: ['aws.ssm'], 'detail-type': [KILL_SWITCH_CHANGE_DETAIL_TYPE], detail: { name: [config.killSwitchParameterName] } };
+    const switchRule = await events.send(new PutRuleCommand({ Name: KILL_SWITCH_CHANGES_RULE, EventPattern: JSON.stringify(switchChanges), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: KILL_SWITCH_CHANGES_RULE, Targets: escalateTarget }));
+    await permitRule(escalate.functionName, 'KillSwitchChanges', switchRule.RuleArn);
   }
   // infra's SweepRule (decisions 264, 293): on the default bus, every 5 minutes, the function with the sweep's Input, and
   // the function's permission for that rule (CDK's LambdaFunction target adds it: events.amazonaws.com, AWS:SourceArn
@@ -314,7 +338,7 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   const sweepRule = async (ruleName: string, statementId: string, functionName: string): Promise<void> => {
     const { RuleArn } = await events.send(new PutRuleCommand({ Name: ruleName, ScheduleExpression: SWEEP_SCHEDULE_EXPRESSION, State: 'ENABLED' }));
     await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 'sweep', Arn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`, Input: JSON.stringify(SWEEP_INPUT), DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
-    await lambda.send(new AddPermissionCommand({ FunctionName: functionName, StatementId: statementId, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: RuleArn }));
+    await permitRule(functionName, statementId, RuleArn);
   };
   // infra escalationSweep (decision 264): escalation-timer.
   const timerHandler = expected.handlers.find((h) => h.name === TIMER_HANDLER);

@@ -57,6 +57,7 @@ describe('runPreflight with credentials that may read nothing', () => {
       'FAIL alarms could-not-check metric filter notification-service-api-504',
       // routing: the area guard (its rules are read before any alarm is tested)
       'FAIL routing could-not-check routing',
+      "FAIL routing could-not-check the rules' Lambda permissions",
       // the escalation sweep's rule (decision 264)
       'FAIL routing could-not-check the escalation sweep',
       'FAIL routing could-not-check the verify sweep',

@@ -5,7 +5,8 @@ import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from
 import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkEscalationSweep, checkSweepPermission, checkVerifySweep, OTHER_SWEEP_RULE_PROBE, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
+import { checkEscalationSweep, checkVerifySweep, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
+import { checkRulePermission, OTHER_RULE_PROBE } from '../../../../cli/preflight/rule-permission-checks';
 import { judgeServiceGrant } from '../../../../cli/preflight/service-trust';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
@@ -184,9 +185,9 @@ describe('checkVerifySweep', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['no condition at all (AWS allows it)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: undefined }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account and rule ${VERIFY_RULE} of 999999999999, an account nobody configured`],
-    ['the account only (AWS:SourceAccount)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account`],
-    ['a wildcard rule ARN', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } } }), `rule ${OTHER_SWEEP_RULE_PROBE} of this account`],
+    ['no condition at all (AWS allows it)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: undefined }), `rule ${OTHER_RULE_PROBE} of this account and rule ${VERIFY_RULE} of 999999999999, an account nobody configured`],
+    ['the account only (AWS:SourceAccount)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }), `rule ${OTHER_RULE_PROBE} of this account`],
+    ['a wildcard rule ARN', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } } }), `rule ${OTHER_RULE_PROBE} of this account`],
   ])('WARN: a statement with %s lets other rules invoke it too', async (_what, statement, admitted) => {
     deployedRule();
     functionPolicy({ [VERIFY]: policyOf(statement) });
@@ -200,7 +201,7 @@ describe('checkVerifySweep', () => {
 
   it('judges only the statements naming EventBridge, with the rule and its account as AWS sets them', async () => {
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: undefined }) });
-    const verdict = await checkSweepPermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
+    const verdict = await checkRulePermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
     // The SNS statement is not simulated, but it is reported (decision 311): SNS may invoke the function too.
     expect(verdict).toEqual({
       kind: 'too-wide',
@@ -213,7 +214,7 @@ describe('checkVerifySweep', () => {
     expect(JSON.parse(asked[0]?.PolicyInputList?.[0] ?? '{}')).toEqual({ Version: '2012-10-17', Statement: [{ Sid: `AllowEventRule${VERIFY_RULE}`, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: VERIFY_ARN, Condition: { ArnLike: { 'AWS:SourceArn': ruleArn(VERIFY_RULE) } } }] });
     expect(asked.map((a) => a.ContextEntries?.map((e) => `${e.ContextKeyName}=${e.ContextKeyValues?.join(',')}`))).toEqual([
       [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(VERIFY_RULE)}`],
-      [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(OTHER_SWEEP_RULE_PROBE)}`],
+      [`aws:SourceAccount=${ACCOUNT}`, `aws:SourceArn=${ruleArn(OTHER_RULE_PROBE)}`],
       ['aws:SourceAccount=999999999999', `aws:SourceArn=${ruleArn(VERIFY_RULE, '999999999999')}`],
     ]);
   });

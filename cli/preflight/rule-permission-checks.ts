@@ -1,0 +1,201 @@
+// Preflight: may EventBridge invoke each handler for each rule that targets it? (review 18c R18-18, decisions 309, 316)
+//
+// EventBridge invokes a rule's Lambda target through the function's resource-based policy, not a role: without a
+// statement allowing events.amazonaws.com lambda:InvokeFunction for that rule (AWS:SourceArn, the rule's ARN; on a custom
+// bus "rule/<bus>/<name>"), a rule that exists, is ENABLED, matches and targets the function never runs it; each refused
+// delivery goes to the rule's undelivered-events queue after EventBridge's retries, and the function says nothing. CDK's
+// LambdaFunction target adds that statement (AWS::Lambda::Permission, SourceArn Fn::GetAtt Rule.Arn, no SourceAccount).
+// - checkRulePermission: the function's policy (lambda:GetPolicy, read once per function and run: FunctionPolicies)
+//   judged as the roles' trusts are (service-trust.ts judgeServiceGrant, iam:SimulateCustomPolicy with the rule as
+//   aws:SourceArn and its account as aws:SourceAccount): refused (no policy, no statement naming EventBridge, conditions
+//   naming another rule, a Deny) is a FAIL; allowed, then probed with another rule of the account (on the same bus) and
+//   the rule's own name in an account nobody configured: either allowed is a WARN (any such rule may invoke the function
+//   with an event of its choosing); else PASS. The sweeps' checks use it (sweep-checks.ts).
+// - checkInvokingRules: every other rule the region's stack writes with a handler as its target (expectations.ts
+//   invokingRules: each alarm route, the recoveries rule, the decisions rule, the kill switch's), one line each
+//   (rule-permission). An alarm route or the recoveries rule missing or aimed elsewhere is routing's FAIL already
+//   (alarm-checks.ts), so it gets no line here; the decisions and kill-switch rules, which nothing else reads, are FAILs.
+import { GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { readRule, type AlarmRoute, type LiveRule } from './alarm-checks';
+import { probeAccount } from './bus-policy-checks';
+import type { ExpectedInvokingRule, PreflightExpectations } from './expectations';
+import { EVENTS_SERVICE } from './forwarding-role-checks';
+import { judgeServiceGrant, type TrustSource } from './service-trust';
+import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { automationRoleNameOf } from '../../shared/config/names';
+
+/** The calls the rules' permission check makes: named in its could-not-check FAIL. */
+export const RULE_PERMISSION_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy'] as const;
+
+/** A rule of the account (on the rule's bus) that is not the one judged: the function's permission must not admit it. */
+export const OTHER_RULE_PROBE = 'runbook-preflight-probe-another-rule';
+
+/** Each function's resource-based policy as read in this run (undefined: it has none), so one GetPolicy per function. */
+export type FunctionPolicies = Map<string, Promise<string | undefined>>;
+
+/** lambda:GetPolicy of `functionName`, once per run: every rule of the function is judged against the same read. */
+export function readFunctionPolicy(clients: PreflightClients, functionName: string, policies: FunctionPolicies): Promise<string | undefined> {
+  const cached = policies.get(functionName);
+  if (cached) return cached;
+  const read = (async (): Promise<string | undefined> => {
+    try {
+      return (await clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName }))).Policy;
+    } catch (error) {
+      // Lambda answers ResourceNotFoundException for a function with no resource policy at all (and for no function).
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      return undefined;
+    }
+  })();
+  policies.set(functionName, read);
+  return read;
+}
+
+/** What the function's resource policy lets EventBridge do for the rule. */
+export type RulePermission =
+  | { kind: 'allowed'; text: string }
+  | { kind: 'refused'; problem: string }
+  /** Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8): a FAIL. */
+  | { kind: 'open'; problem: string }
+  /** Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`): a WARN. */
+  | { kind: 'too-wide'; text: string; admitted?: string; others?: string };
+
+/** Pure: a rule's ARN in another account, or with another name on the same bus (arn:...:rule/[<bus>/]<name>). */
+export function ruleArnLike(ruleArn: string, change: { account?: string; name?: string }): string {
+  const parts = ruleArn.split(':');
+  if (change.account !== undefined) parts[4] = change.account;
+  if (change.name !== undefined) {
+    const path = (parts[5] ?? 'rule/').split('/');
+    path[path.length - 1] = change.name;
+    parts[5] = path.join('/');
+  }
+  return parts.join(':');
+}
+
+/**
+ * The principals the deployment itself grants lambda:InvokeFunction besides EventBridge, not reported as others: in
+ * cross-account mode the workload's automation role of the region, which infra lets invoke the handlers the workload's
+ * documents run (runbook-stack InvokedByWorkloadRunbooks).
+ */
+export function deployedInvokers(expected: Pick<PreflightExpectations, 'workloadAccount'>, target: PreflightTarget): string[] {
+  if (expected.workloadAccount === undefined || expected.workloadAccount === target.account) return [];
+  return [`arn:${target.partition}:iam::${expected.workloadAccount}:role/${automationRoleNameOf(target.region)}`];
+}
+
+/**
+ * The function's resource-based policy for the rule (decision 309): judged by judgeServiceGrant for events.amazonaws.com
+ * lambda:InvokeFunction on `functionArn` with the rule as aws:SourceArn; then another rule of the account on the same bus
+ * and the same rule in an account nobody configured, both to be refused. `policies`: this run's reads (one per function);
+ * `invokers`: principals the deployment grants the call on purpose (deployedInvokers).
+ */
+export async function checkRulePermission(
+  clients: PreflightClients,
+  target: PreflightTarget,
+  functionName: string,
+  functionArn: string,
+  ruleArn: string,
+  policies: FunctionPolicies = new Map(),
+  invokers: readonly string[] = [],
+): Promise<RulePermission> {
+  const policy = await readFunctionPolicy(clients, functionName, policies);
+  if (policy === undefined) return { kind: 'refused', problem: `${functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule` };
+  const rule = ruleArn.split(':rule/')[1] ?? ruleArn;
+  const account = ruleArn.split(':')[4] || target.account;
+  const stranger = probeAccount(target.account, account);
+  const another = ruleArnLike(ruleArn, { name: OTHER_RULE_PROBE });
+  const own: TrustSource = { what: `rule ${rule}`, account, sourceArn: ruleArn };
+  const probes: TrustSource[] = [
+    { what: `rule ${another.split(':rule/')[1] ?? OTHER_RULE_PROBE} of this account`, account, sourceArn: another, condition: 'AWS:SourceArn' },
+    { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: ruleArnLike(ruleArn, { account: stranger }), condition: 'AWS:SourceArn' },
+  ];
+  const verdict = await judgeServiceGrant(clients, { policy, resourceArn: functionArn, service: EVENTS_SERVICE, action: 'lambda:InvokeFunction', own, probes, expected: invokers });
+  if (verdict.kind === 'open') {
+    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone or another account invoke it, with no condition (${verdict.principals.join('; ')})` };
+  }
+  const others = verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {};
+  switch (verdict.kind) {
+    case 'not-named':
+      return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
+    case 'refused':
+      return { kind: 'refused', problem: `the resource-based policy of ${functionName} does not allow ${EVENTS_SERVICE} lambda:InvokeFunction for this rule (AWS:SourceArn ${ruleArn}; iam:SimulateCustomPolicy: ${verdict.decision})` };
+    case 'too-wide':
+      return {
+        kind: 'too-wide',
+        text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule`,
+        admitted: verdict.admitted.map((p) => p.what).join(' and '),
+        ...others,
+      };
+    case 'admitted':
+      if (verdict.others.length > 0) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
+      return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
+  }
+}
+
+/** Pure: what a too-wide permission lets others do, in words (`input`: "Input" for a sweep's, "event" for a rule's). */
+export function tooWideText(permission: Extract<RulePermission, { kind: 'too-wide' }>, functionName: string, input: string): string {
+  return [
+    ...(permission.admitted ? [`for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${functionName} with an ${input} of its choosing`] : []),
+    ...(permission.others ? [`it also grants lambda:InvokeFunction to ${permission.others}: each may invoke ${functionName} with an input of its choosing`] : []),
+  ].join('; and ');
+}
+
+/** The fix for a permission AWS allows but that admits other rules: confine it to the rule (or redeploy). */
+export function confinePermissionFix(functionName: string, statementId: string, ruleArn: string, deploy: string): string {
+  return `confine the statement to the rule: aws lambda remove-permission --function-name ${functionName} --statement-id <the broad statement's Sid>, then aws lambda add-permission --function-name ${functionName} --statement-id ${statementId} --action lambda:InvokeFunction --principal ${EVENTS_SERVICE} --source-arn ${ruleArn}; or ${deploy}`;
+}
+
+const targetsFunction = (targets: readonly string[], functionArn: string): boolean => targets.some((t) => t === functionArn || t.startsWith(`${functionArn}:`));
+
+/** The bus a rule is on in this run: the alarms' (the project's bus in cross-account mode), the project's, or the default. */
+function busOf(rule: ExpectedInvokingRule, expected: PreflightExpectations, route: AlarmRoute): string | undefined {
+  if (rule.bus === 'project') return expected.eventBusName;
+  if (rule.bus === 'alarms') return route.eventBusName;
+  return undefined;
+}
+
+/**
+ * One line per rule of expected.invokingRules (the sweeps are their own checks'): the function's permission for it. A rule
+ * routing already reads (routedElsewhere) that is missing or aimed elsewhere gets no line; another is a FAIL here.
+ */
+export async function checkInvokingRules(
+  clients: PreflightClients,
+  expected: PreflightExpectations,
+  target: PreflightTarget,
+  handlerFunctionArns: ReadonlyMap<string, string>,
+  route: AlarmRoute = {},
+  policies: FunctionPolicies = new Map(),
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const rules = new Map<string, LiveRule>();
+  const deployStack = `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region}`;
+  for (const spec of expected.invokingRules) {
+    const bus = busOf(spec, expected, route);
+    const onBus = bus ? `on bus ${bus}` : 'on the default bus';
+    const functionArn = handlerFunctionArns.get(spec.handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${spec.functionName}`;
+    const deploy = `${deployStack} (the runbook stack writes the rule and its Lambda permission: infra ${spec.construct})`;
+    const rule = await readRule(clients, spec.ruleName, rules, bus);
+    const named = `rule ${spec.ruleName} ${onBus}`;
+    if (!rule || !targetsFunction(rule.targets, functionArn)) {
+      if (spec.routedElsewhere) continue; // routing's rule-exists / rule-target / ok-reaches-escalate FAIL says it
+      const problem = rule ? `does not target ${spec.functionName} (targets: ${rule.targets.join(', ') || 'none'})` : 'does not exist';
+      results.push(fail('routing', 'rule-permission', spec.ruleName, `${named} ${problem}: ${spec.lost}`, deploy));
+      continue;
+    }
+    // The rule's own ARN as EventBridge names it in aws:SourceArn when it invokes the target (DescribeRule's Arn).
+    const ruleArn = rule.arn ?? `arn:${target.partition}:events:${target.region}:${target.account}:rule/${bus ? `${bus}/` : ''}${spec.ruleName}`;
+    const permission = await checkRulePermission(clients, target, spec.functionName, functionArn, ruleArn, policies, deployedInvokers(expected, target));
+    const invokes = `${named} targets ${spec.functionName}`;
+    if (permission.kind === 'refused') {
+      results.push(fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: ${spec.lost}`, deploy));
+    } else if (permission.kind === 'open') {
+      // Review 19 R19-8: the rule delivers, but anyone the statement admits may invoke the handler with an event they write.
+      results.push(
+        fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: they may invoke ${spec.functionName} with an input of their choosing`, `remove the statement: aws lambda remove-permission --function-name ${spec.functionName} --statement-id <its Sid>; or ${deploy}`),
+      );
+    } else if (permission.kind === 'too-wide') {
+      results.push(warn('routing', 'rule-permission', spec.ruleName, `${invokes}, and ${permission.text}, but ${tooWideText(permission, spec.functionName, 'event')}`, confinePermissionFix(spec.functionName, spec.statementId, ruleArn, deploy)));
+    } else {
+      results.push(pass('routing', 'rule-permission', spec.ruleName, `${invokes}; ${permission.text}`));
+    }
+  }
+  return results;
+}
