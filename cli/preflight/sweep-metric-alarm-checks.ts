@@ -1,6 +1,7 @@
-// Preflight: the sweep metric alarms page (decisions 300, 311). The sweeps return success when they fall behind or refuse
-// a record of their own, and count it (escalation-timer: TimersLeftForNextSweep, HeldEntriesRefused,
-// HeldResolutionsSetAside, UnresolvedRecordsRefused; verify-change: VerifyDueRefused, HealthChecksRefused); only the
+// Preflight: the sweep metric alarms page (decisions 300, 311, 317). The sweeps return success when they fall behind or
+// refuse a record of their own, and count it (escalation-timer: TimersLeftForNextSweep, HeldEntriesRefused,
+// HeldResolutionsSetAside, UnresolvedRecordsRefused; verify-change: HealthChecksLeftForNextSweep, VerifyDueRefused,
+// HealthChecksRefused); only the
 // health alarm on each metric tells anyone. Nothing read those alarms back (300's "not done"), so:
 // - sweep-metric-alarm (per alarm of sweepMetricAlarmSpecs whose handler this region deploys): the alarm exists and is
 //   the one infra deploys (EscalationTimers.watchSweepMetrics): the spec's namespace and metric, exactly its dimensions

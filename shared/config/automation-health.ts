@@ -130,6 +130,13 @@ export const SWEEP_RESERVE_MS = 20_000;
 export const SWEEP_LEFT_METRIC = 'TimersLeftForNextSweep';
 
 /**
+ * The metric the verify sweep counts its listed health checks left for the next sweep with (decision 293): verify-change
+ * adds it through Powertools Metrics (namespace METRICS_NAMESPACE; dimensions as SWEEP_METRIC_DIMENSION says, `playbook`),
+ * only when a sweep stopped at SWEEP_RESERVE_MS with checks not read or not started. Its alarm: decision 317.
+ */
+export const VERIFY_SWEEP_LEFT_METRIC = 'HealthChecksLeftForNextSweep';
+
+/**
  * The refused-record metrics the sweeps count (decisions 292, 299, 300): the one name each handler counts with and each
  * health alarm watches. Each is counted only when it is not zero, so a period with no point is a sweep that refused nothing.
  */
@@ -212,10 +219,12 @@ interface SweepMetricAlarmRow {
 }
 
 /**
- * The sweep metric alarms, one per metric (decisions 300, 311; project defaults). The escalation sweep falling behind:
- * Sum > 0 in 2 of 2 periods of SWEEP_EVERY_MINUTES: one sweep leaving timers is the designed overflow after a burst (the
- * next one does them, 5 min on); two sweeps in a row leaving timers means the backlog is not draining and tiers are paged
- * 10 min or more late. The refused records: Sum > 0 in 1 of REFUSED_ALARM_PERIODS (see there).
+ * The sweep metric alarms, one per metric (decisions 300, 311, 317; project defaults). A sweep falling behind (the
+ * escalation sweep's timers, 300; the verify sweep's health checks, 317): Sum > 0 in 2 of 2 periods of SWEEP_EVERY_MINUTES,
+ * the period both sweep rules run at (infra SweepRule): one sweep leaving work is the designed overflow after a burst
+ * (the next one does it, 5 min on); two sweeps in a row leaving work means the backlog is not draining, and what it
+ * stands for (a tier's page, a change's judgement and revert) comes 10 min or more late. The refused records: Sum > 0 in
+ * 1 of REFUSED_ALARM_PERIODS (see there).
  * A function, not a module constant, so a handler bundle that imports this module's constants leaves the table out
  * (esbuild drops an unused function; it keeps a top-level array of template literals).
  */
@@ -258,6 +267,15 @@ function sweepMetricAlarmRows(): SweepMetricAlarmRow[] {
       evaluationPeriods: REFUSED_ALARM_PERIODS,
       datapointsToAlarm: 1,
       description: `An unresolved incident's index entry or record is not as the automation writes it (${METRICS_NAMESPACE} ${REFUSED_METRICS.unresolvedRecords}): every escalation sweep refuses it, so that incident's ladder is not swept (a tier Scheduler fails to page stays unpaged). ${NOT_MUTATED}. runbook incidents names it under REFUSED (key and fields), as do the escalation-timer log and the sweep's answer: page its tiers by hand if it is a real incident, mend or delete the record. ${REFUSED_CLEARS}.`,
+    },
+    {
+      constructId: 'VerifySweepBacklog',
+      handler: 'verify-change',
+      metricName: VERIFY_SWEEP_LEFT_METRIC,
+      name: 'verify sweep leaving overdue health checks',
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      description: `Two verify sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue health checks not read or not started (${METRICS_NAMESPACE} ${VERIFY_SWEEP_LEFT_METRIC}): verify-change runs out of time before the backlog is done, so automated changes whose scheduled check did not come are judged, and a harmful one reverted, ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the verify-change log ("verify sweep: out of time, listed health checks left for the next sweep", naming each), at the latency of DynamoDB, CloudWatch GetMetricData and the changed services' APIs, and at the verify lane's "schedules failing to invoke verify-change" alarm.`,
     },
     {
       constructId: 'VerifyDueRefused',

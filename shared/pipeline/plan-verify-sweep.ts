@@ -5,7 +5,7 @@
 // judgement with a late delivery of the schedule.
 import { SWEEP_GRACE_MINUTES } from '../config/automation-health';
 
-export { REFUSED_METRICS, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_RESERVE_MS } from '../config/automation-health';
+export { REFUSED_METRICS, SWEEP_CONCURRENCY, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, SWEEP_RESERVE_MS, VERIFY_SWEEP_LEFT_METRIC } from '../config/automation-health';
 
 const MINUTE_MS = 60_000;
 

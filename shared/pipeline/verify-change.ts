@@ -24,6 +24,7 @@ import {
   SWEEP_EVERY_MINUTES,
   SWEEP_GRACE_MINUTES,
   SWEEP_RESERVE_MS,
+  VERIFY_SWEEP_LEFT_METRIC,
   type ListedCheck,
   type OverdueCheck,
   type RecordedClaim,
@@ -352,7 +353,7 @@ export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget
       remainingMs: stoppedWithMs,
       checks: [...reads.left.map((entry) => label(entry, '(its record unread)')), ...run.left.map((item) => label(item, item.note))],
     });
-    deps.metric?.('HealthChecksLeftForNextSweep', leftCount);
+    deps.metric?.(VERIFY_SWEEP_LEFT_METRIC, leftCount);
   }
   if (unjudgeable.length) deps.metric?.(REFUSED_METRICS.healthChecks, unjudgeable.length);
   const refusedNote = `${

@@ -161,6 +161,8 @@ const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke esc
 const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
 /** Decision 300: the escalation sweep leaving overdue timers two sweeps in a row (where escalation-timer is deployed). */
 const SWEEP_BACKLOG = 'notification-runbooks escalation sweep leaving overdue timers';
+/** Decision 317: the verify sweep leaving overdue health checks two sweeps in a row (where verify-change is deployed). */
+const VERIFY_SWEEP_BACKLOG = 'notification-runbooks verify sweep leaving overdue health checks';
 /** Decision 311: each sweep refusing a record of its own (escalation-timer's three, verify-change's two). */
 const REFUSED_RECORDS = [
   'notification-runbooks escalation sweep refusing a held resolution entry',
@@ -178,6 +180,7 @@ const OPERATIONS_HEALTH: Record<string, string[]> = {
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
     SWEEP_BACKLOG,
+    VERIFY_SWEEP_BACKLOG,
     ...REFUSED_RECORDS,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change'),
   ],
@@ -186,6 +189,7 @@ const OPERATIONS_HEALTH: Record<string, string[]> = {
     ESCALATION_TIMERS,
     HEALTH_CHECKS,
     SWEEP_BACKLOG,
+    VERIFY_SWEEP_BACKLOG,
     ...REFUSED_RECORDS,
     ...eventsWaiting('alert-error-rate', 'check-db-connections', 'escalate', 'escalation-timer', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'verify-change', 'watch-standby'),
   ],

@@ -174,9 +174,9 @@ describe('kill switch', () => {
     ]);
     expect(denied[0]?.fix).toContain('grant the credentials preflight runs with ssm:GetParameter');
     // 4 tiers, the health topic, the Support API, 2 schedule groups + 2 roles and their invoke permission, each lane's
-    // alarm and its (no) live schedules, the 6 sweep metric alarms (4 escalation-timer's, 2 verify-change's): still
+    // alarm and its (no) live schedules, the 7 sweep metric alarms (4 escalation-timer's, 3 verify-change's): still
     // checked and passing.
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6 + 4 + 6);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4 + 1 + 1 + 6 + 4 + 7);
   });
 });
 

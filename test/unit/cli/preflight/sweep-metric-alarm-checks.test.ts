@@ -1,4 +1,4 @@
-// Preflight reads back the sweep metric alarms (decisions 300, 311): the escalation sweep falling behind and each
+// Preflight reads back the sweep metric alarms (decisions 300, 311, 317): each sweep falling behind and each
 // refused-record metric of the two sweeps. An alarm missing, on another metric or dimension set than the handler writes,
 // with another threshold or evaluation, or not notifying the health topic, pages nobody: a FAIL naming each difference.
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
@@ -29,13 +29,15 @@ const spec = (metricName: string): SweepMetricAlarmSpec => {
 const lines = (results: Array<{ status: string; check: string; subject: string }>): string[] => results.map((r) => `${r.status} ${r.check} ${r.subject}`);
 
 describe('the sweep metric alarms a region deploys', () => {
-  it("production us-east-1 (both sweep handlers): the backlog alarm and the five refused-record alarms, each on its handler's metric as Powertools writes it", () => {
+  it("production us-east-1 (both sweep handlers): each sweep's backlog alarm and the five refused-record alarms, each on its handler's metric as Powertools writes it", () => {
     expect(specs.map((s) => [s.alarmName, s.metricName, s.dimensions, `${s.datapointsToAlarm} of ${s.evaluationPeriods}`])).toEqual([
       ['notification-runbooks escalation sweep leaving overdue timers', 'TimersLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '2 of 2'],
       ['notification-runbooks escalation sweep refusing a held resolution entry', 'HeldEntriesRefused', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       ['notification-runbooks escalation sweep setting a held resolution aside', 'HeldResolutionsSetAside', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       ['notification-runbooks escalation sweep refusing an unresolved incident record', 'UnresolvedRecordsRefused', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       // verify-change's Metrics name the handler `playbook`, as every playbook's (create-verify-change-handler.ts).
+      // Its backlog: 2 of 2 sweeps, as escalation-timer's (decision 317).
+      ['notification-runbooks verify sweep leaving overdue health checks', 'HealthChecksLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '2 of 2'],
       ['notification-runbooks verify sweep refusing a listed health check', 'VerifyDueRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
       ['notification-runbooks verify sweep unable to judge a health check', 'HealthChecksRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
     ]);
@@ -113,7 +115,8 @@ describe('sweepMetricAlarmProblems (pure)', () => {
 });
 
 describe('checkSweepMetricAlarms', () => {
-  it('every alarm as deployed: one PASS each, from one DescribeAlarms naming the six', async () => {
+  it('every alarm as deployed: one PASS each, from one DescribeAlarms naming the seven', async () => {
+    expect(specs).toHaveLength(7);
     wired(specs.map((s) => deployed(s)));
     const results = await checkSweepMetricAlarms(clients(), production, TARGET);
     expect(lines(results)).toEqual(specs.map((s) => `PASS sweep-metric-alarm ${s.alarmName}`));
@@ -139,7 +142,7 @@ describe('checkSweepMetricAlarms', () => {
         expect.stringContaining('npx cdk deploy'),
       ],
     ]);
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(4);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(5);
   });
 
   it('a region deploying neither sweep handler asks for nothing', async () => {
