@@ -43,7 +43,17 @@ class NotAnswered(Exception):
 
 # The limit of the call a thread makes for Deadline.call (its own thread, so one call's: calls may overlap), read by
 # _no_attempt_past_limit. Unset on every other thread (the script's own calls made by hand): those are not refused.
-_this_call = _threading.local()
+# One object for the whole Python process, kept on the botocore module and made by the first script that loads this text
+# (review 19, R19-12): if Automation runs a second step's script in the process of a first, boto3's default session keeps
+# the first one's handler (botocore ignores a second registration under the same unique_id), and that handler reads this
+# same object, in which the second step's calls set their limits; a call of the first step's still running sets and reads
+# its own thread's entry, so it is refused at its own limit.
+def _shared_this_call():
+    import botocore
+    return botocore.__dict__.setdefault('_dr_script_helpers_this_call', _threading.local())
+
+
+_this_call = _shared_this_call()
 
 
 class PastLimit(NotAnswered):
@@ -57,10 +67,13 @@ def _no_attempt_past_limit(**kwargs):
     # on the wire, in the thread making the call: past that call's limit, raising here sends nothing. botocore takes the
     # error as the attempt's (not a retryable one) and raises it from the call. An attempt already on the wire is not
     # called back: it may still take effect, as the scripts' words say.
+    # The error is the PastLimit of the script that made the call (put with its limit), not of the script whose handler
+    # this is: one raised in a later step's call is that step's NotAnswered.
     limit_at = getattr(_this_call, 'limit_at', None)
     if limit_at is not None and _time.time() >= limit_at:
-        raise PastLimit('%s: no attempt sent after its %.0f s limit (one sent before it may still take effect)'
-                        % (_this_call.what, limit_at - _this_call.began))
+        refusal = getattr(_this_call, 'refusal', PastLimit)
+        raise refusal('%s: no attempt sent after its %.0f s limit (one sent before it may still take effect)'
+                      % (_this_call.what, limit_at - _this_call.began))
 
 
 def _refuse_attempts_past_limit():
@@ -113,7 +126,7 @@ class Deadline(object):
             # The answer and when it came. Nothing here touches the script's state: a call left behind changes nothing
             # the script reports (only AWS, which its words allow for). Its limit is this thread's: no attempt of it
             # (botocore's retries) is sent after it (_no_attempt_past_limit, R19-2).
-            _this_call.limit_at, _this_call.began, _this_call.what = limit_at, began, what
+            _this_call.limit_at, _this_call.began, _this_call.what, _this_call.refusal = limit_at, began, what, PastLimit
             try:
                 answer.set_result((True, fn(), _time.time()))
             except BaseException as error:

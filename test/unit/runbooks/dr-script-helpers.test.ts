@@ -103,6 +103,42 @@ def handler(events, context):
         return {'said': said, 'at': round(time.time() - in_time.started)}
     return writes_end_by(events['disabledAt'], events['timeout']).isoformat()
 `;
+/**
+ * Two DR steps' scripts in ONE Python process (review 19, R19-12: whether aws:executeScript reuses its runtime is not
+ * documented): the helper text (the payload's) loaded twice, each time in a namespace of its own as a step's script is,
+ * each step making one call limited to 1 s through the gap proxy and returning at once, then the process living on.
+ */
+const TWO_STEPS = `import time
+import boto3
+
+
+def handler(events, context):
+    said = []
+
+    def step(n):
+        ns = {'__name__': 'step %d' % n}
+        exec(compile(events['helpers'], '<step %d>' % n, 'exec'), ns)
+        client = boto3.client('dynamodb', endpoint_url=events['endpoint'], region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
+                              aws_secret_access_key='sandbox', config=ns['bounded_config']())
+        in_time = ns['deadline_of'](10, 1)
+
+        def list_tables():
+            # What the call came to in its own thread, also after the step has left it behind.
+            try:
+                return client.list_tables()['TableNames']
+            except BaseException as error:
+                said.append('step %d thread: %s%s' % (n, type(error).__name__, ", this step's NotAnswered" if isinstance(error, ns['NotAnswered']) else ''))
+                raise
+        try:
+            said.append('step %d: answered %s' % (n, in_time.call('step %d call' % n, list_tables)))
+        except ns['NotAnswered'] as error:
+            said.append('step %d: NotAnswered' % n)
+
+    step(1)
+    step(2)
+    time.sleep(events['linger'])
+    return sorted(said)
+`;
 const run = (payload: Record<string, unknown>) => runPythonScript({ script: CALL, handler: 'handler', payload, region: 'us-west-2', timeoutSeconds: 30 });
 const fnArn = (qualifier = '') => `arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer${qualifier}`;
 
@@ -283,6 +319,26 @@ describe('the DR documents\' shared Python', () => {
       const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 10, callSeconds: [1], calls: 1, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
       expect(said[0]).toMatch(/^NotAnswered: call 0: no answer in 1 s \(a call is waited for 1 s at most; it may have reached AWS and taken effect, or not\) at \d+\.\d$/);
       expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
+      expect(reached).toBe(0);
+    });
+
+    it("when a second step's script loads the helpers again in the same Python process (R19-12): its call's retry past the limit is refused too, as is the first step's, still running then", async () => {
+      reached = 0;
+      // Each step's first attempt a 500 trickled over 2.5 s (the call left behind at 1 s); step 2 loads at about 1 s, while
+      // step 1's thread runs on, its retry due after 2.5 s. Any attempt sent after a first passes the second rule to the
+      // emulator. The proxy's figures are read after the process has ended.
+      proxy.setFaults([
+        { service: 'dynamodb', times: 2, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs: 2_500 },
+        { service: 'dynamodb', times: 1, latencyMs: 1 },
+      ]);
+      const said = await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers: DR_SCRIPT_HELPERS, endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 });
+      expect(said).toEqual([
+        'step 1 thread: PastLimit, this step\'s NotAnswered',
+        'step 1: NotAnswered',
+        'step 2 thread: PastLimit, this step\'s NotAnswered',
+        'step 2: NotAnswered',
+      ]);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
       expect(reached).toBe(0);
     });
   });
