@@ -6,8 +6,9 @@
 // - sweep-metric-alarm (per alarm of sweepMetricAlarmSpecs whose handler this region deploys): the alarm exists and is
 //   the one infra deploys (EscalationTimers.watchSweepMetrics): the spec's namespace and metric, exactly its dimensions
 //   (service, environment and the handler as Powertools writes them: a series with one more or one less has no data), its
-//   statistic, period, M of N, threshold and comparison, missing data as the spec says, actions enabled and the health
-//   topic among them; else FAIL naming each difference, with the deploy that restores it.
+//   statistic, its Unit unset or the one the handler writes (Count: an alarm on another unit matches no datapoint and
+//   never fires, decision 318), period, M of N, threshold and comparison, missing data as the spec says, actions enabled
+//   and the health topic among them; else FAIL naming each difference, with the deploy that restores it.
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { sweepMetricAlarmSpecs, type SweepMetricAlarmSpec } from '../../shared/config/automation-health';
 import type { PreflightExpectations } from './expectations';
@@ -38,6 +39,8 @@ export function sweepMetricAlarmProblems(alarm: MetricAlarm | undefined, spec: S
   const differs = Object.keys(spec.dimensions).length !== Object.keys(live).length || Object.entries(spec.dimensions).some(([name, value]) => live[name] !== value);
   if (differs) problems.push(`its dimensions are ${dimensionsText(live)}, not ${dimensionsText(spec.dimensions)} (what Powertools writes for ${spec.handler}): that series has no data`);
   if (alarm.Statistic !== spec.statistic) problems.push(`it is the ${alarm.Statistic ?? alarm.ExtendedStatistic ?? 'no statistic'}, not the ${spec.statistic} of what the sweeps counted`);
+  // Unset matches the metric whatever its unit (infra leaves it unset); set, it must be the unit the handler writes.
+  if (alarm.Unit !== undefined && alarm.Unit !== spec.unit) problems.push(`its unit is ${alarm.Unit}, not ${spec.unit}, the unit ${spec.handler} writes ${spec.metricName} with: it matches no datapoint and never fires`);
   if (alarm.Period !== spec.periodSeconds) problems.push(`its period is ${String(alarm.Period ?? '?')} s, not the sweep's ${spec.periodSeconds} s`);
   const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
   if (alarm.EvaluationPeriods !== spec.evaluationPeriods || needed !== spec.datapointsToAlarm) {

@@ -181,6 +181,25 @@ export function sweepMetricDimensions(handler: SweepHandler, environment: string
 export const REFUSED_ALARM_PERIODS = 3;
 
 /**
+ * Project default (decision 318, amending 300 and 317): a sweep falling behind pages when SWEEP_BACKLOG_DATAPOINTS of
+ * SWEEP_BACKLOG_PERIODS periods of SWEEP_EVERY_MINUTES hold a point, i.e. two sweeps leaving work within 15 min. Not 2 of
+ * 2: the metric is published only when a sweep leaves work, at the end of a run that may take the function's whole
+ * timeout (60 s, DEFAULT_SIZING) and start late, so two consecutive sweeps' points can fall in one period and none in
+ * the next; 2 of 2 then never sees its streak and a backlog that persists may never page. 2 of 3 still needs two
+ * periods with a point: one sweep's overflow (one point, or a sweep and its retries in one period) never pages.
+ */
+export const SWEEP_BACKLOG_PERIODS = 3;
+export const SWEEP_BACKLOG_DATAPOINTS = 2;
+
+/**
+ * The unit the sweep handlers write each sweep metric with (Powertools MetricUnit.Count: escalation-timer's `count`,
+ * verify-change's `metric`; test/infra/sweep-metric-alarms.test.ts reads it from their EMF output). An alarm whose Unit
+ * is set to another unit matches no datapoint and never fires; infra leaves it unset (any unit), preflight FAILs one set
+ * otherwise (decision 318).
+ */
+export const SWEEP_METRIC_UNIT = 'Count';
+
+/**
  * A health alarm on a metric a sweep handler counts through Powertools (namespace METRICS_NAMESPACE, dimensions
  * sweepMetricDimensions): the escalation sweep falling behind (decision 300) and the sweeps' refused records (decision
  * 311). Infra builds each where its handler is deployed (EscalationTimers.watchSweepMetrics), the sandbox provisions the
@@ -196,6 +215,8 @@ export interface SweepMetricAlarmSpec {
   /** As Powertools writes them for `handler`: its service, the environment and the handler (sweepMetricDimensions). */
   dimensions: Record<string, string>;
   statistic: 'Sum';
+  /** The unit the handler writes the metric with (SWEEP_METRIC_UNIT); the alarm's Unit, if set, must be it. */
+  unit: typeof SWEEP_METRIC_UNIT;
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
@@ -220,10 +241,11 @@ interface SweepMetricAlarmRow {
 
 /**
  * The sweep metric alarms, one per metric (decisions 300, 311, 317; project defaults). A sweep falling behind (the
- * escalation sweep's timers, 300; the verify sweep's health checks, 317): Sum > 0 in 2 of 2 periods of SWEEP_EVERY_MINUTES,
- * the period both sweep rules run at (infra SweepRule): one sweep leaving work is the designed overflow after a burst
- * (the next one does it, 5 min on); two sweeps in a row leaving work means the backlog is not draining, and what it
- * stands for (a tier's page, a change's judgement and revert) comes 10 min or more late. The refused records: Sum > 0 in
+ * escalation sweep's timers, 300; the verify sweep's health checks, 317): Sum > 0 in SWEEP_BACKLOG_DATAPOINTS of
+ * SWEEP_BACKLOG_PERIODS periods of SWEEP_EVERY_MINUTES (decision 318), the period both sweep rules run at (infra
+ * SweepRule): one sweep leaving work is the designed overflow after a burst (the next one does it, 5 min on); two sweeps
+ * within 15 min leaving work means the backlog is not draining (or keeps refilling), and what it stands for (a tier's
+ * page, a change's judgement and revert) comes 10 min or more late. The refused records: Sum > 0 in
  * 1 of REFUSED_ALARM_PERIODS (see there).
  * A function, not a module constant, so a handler bundle that imports this module's constants leaves the table out
  * (esbuild drops an unused function; it keeps a top-level array of template literals).
@@ -237,9 +259,9 @@ function sweepMetricAlarmRows(): SweepMetricAlarmRow[] {
       handler: 'escalation-timer',
       metricName: SWEEP_LEFT_METRIC,
       name: 'escalation sweep leaving overdue timers',
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      description: `Two escalation sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue escalation timers not started (${METRICS_NAMESPACE} ${SWEEP_LEFT_METRIC}): escalation-timer runs out of time before the backlog is done, so tiers are paged ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the escalation-timer log ("escalation sweep: out of time"), at the latency of DynamoDB, CloudWatch DescribeAlarms, SNS and Scheduler, and at EventBridge Scheduler's own alarm; runbook incidents shows each late escalation as OVERDUE.`,
+      evaluationPeriods: SWEEP_BACKLOG_PERIODS,
+      datapointsToAlarm: SWEEP_BACKLOG_DATAPOINTS,
+      description: `Two escalation sweeps within ${SWEEP_BACKLOG_PERIODS * SWEEP_EVERY_MINUTES} min (one every ${SWEEP_EVERY_MINUTES} min) stopped with overdue escalation timers not started (${METRICS_NAMESPACE} ${SWEEP_LEFT_METRIC}): escalation-timer runs out of time before the backlog is done, so tiers are paged ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the escalation-timer log ("escalation sweep: out of time"), at the latency of DynamoDB, CloudWatch DescribeAlarms, SNS and Scheduler, and at EventBridge Scheduler's own alarm; runbook incidents shows each late escalation as OVERDUE.`,
     },
     {
       constructId: 'HeldEntriesRefused',
@@ -273,9 +295,9 @@ function sweepMetricAlarmRows(): SweepMetricAlarmRow[] {
       handler: 'verify-change',
       metricName: VERIFY_SWEEP_LEFT_METRIC,
       name: 'verify sweep leaving overdue health checks',
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      description: `Two verify sweeps in a row (every ${SWEEP_EVERY_MINUTES} min) stopped with overdue health checks not read or not started (${METRICS_NAMESPACE} ${VERIFY_SWEEP_LEFT_METRIC}): verify-change runs out of time before the backlog is done, so automated changes whose scheduled check did not come are judged, and a harmful one reverted, ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the verify-change log ("verify sweep: out of time, listed health checks left for the next sweep", naming each), at the latency of DynamoDB, CloudWatch GetMetricData and the changed services' APIs, and at the verify lane's "schedules failing to invoke verify-change" alarm.`,
+      evaluationPeriods: SWEEP_BACKLOG_PERIODS,
+      datapointsToAlarm: SWEEP_BACKLOG_DATAPOINTS,
+      description: `Two verify sweeps within ${SWEEP_BACKLOG_PERIODS * SWEEP_EVERY_MINUTES} min (one every ${SWEEP_EVERY_MINUTES} min) stopped with overdue health checks not read or not started (${METRICS_NAMESPACE} ${VERIFY_SWEEP_LEFT_METRIC}): verify-change runs out of time before the backlog is done, so automated changes whose scheduled check did not come are judged, and a harmful one reverted, ${2 * SWEEP_EVERY_MINUTES} min or more late. Look at the verify-change log ("verify sweep: out of time, listed health checks left for the next sweep", naming each), at the latency of DynamoDB, CloudWatch GetMetricData and the changed services' APIs, and at the verify lane's "schedules failing to invoke verify-change" alarm.`,
     },
     {
       constructId: 'VerifyDueRefused',
@@ -309,6 +331,7 @@ export function sweepMetricAlarmSpecs(environment: string, deployed: (handler: S
     metricName: row.metricName,
     dimensions: sweepMetricDimensions(row.handler, environment),
     statistic: 'Sum',
+    unit: SWEEP_METRIC_UNIT,
     periodSeconds: SWEEP_EVERY_MINUTES * 60,
     evaluationPeriods: row.evaluationPeriods,
     datapointsToAlarm: row.datapointsToAlarm,

@@ -80,7 +80,7 @@ describe('the escalation sweep backlog alarm (review 18b R18-9, decision 300)', 
     expect(Object.keys(left.dimensions).length).toBeGreaterThan(0);
   });
 
-  it("the production stack's alarm watches exactly that namespace, metric and dimensions: Sum over 5 min, > 0 in 2 of 2, missing data not breaching, published to the health topic", () => {
+  it("the production stack's alarm watches exactly that namespace, metric and dimensions: Sum over 5 min, > 0 in 2 of 3 (decision 318), missing data not breaching, published to the health topic", () => {
     expect({
       Namespace: alarm?.Namespace,
       MetricName: alarm?.MetricName,
@@ -92,7 +92,7 @@ describe('the escalation sweep backlog alarm (review 18b R18-9, decision 300)', 
         .map(([Name, Value]) => ({ Name, Value }))
         .sort((a, b) => a.Name.localeCompare(b.Name)),
     });
-    expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     expect(alarm?.AlarmActions).toEqual([{ Ref: healthTopicId }]);
   });
 });

@@ -7,12 +7,12 @@
 // health topic. Then preflight's own judgement (cli/preflight/sweep-metric-alarm-checks.ts) is run on the alarms infra
 // synthesizes, in both regions: each heard as deployed. Decision 317: the verify sweep falling behind likewise, made to
 // happen in verify-change's real handler (the function at its reserve, its listed checks left for the next sweep), its
-// alarm 2 of 2 periods of the verify sweep rule's own rate, read from the synthesized rule.
+// alarm 2 of 3 periods (decision 318) of the verify sweep rule's own rate, read from the synthesized rule.
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { handlerDeclarations } from '../../cli/preflight/declarations';
 import { preflightExpectations } from '../../cli/preflight/expectations';
 import { expectedSweepMetricAlarms, sweepMetricAlarmProblems } from '../../cli/preflight/sweep-metric-alarm-checks';
-import { AUTOMATION_HEALTH_TOPIC_NAME, SWEEP_RESERVE_MS } from '../../shared/config/automation-health';
+import { AUTOMATION_HEALTH_TOPIC_NAME, SWEEP_RESERVE_MS, sweepMetricAlarmSpecs } from '../../shared/config/automation-health';
 import { VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { createEscalationTimerHandler } from '../../shared/escalation/create-escalation-timer-handler';
 import type { EscalationServices } from '../../shared/escalation/escalation-service';
@@ -147,6 +147,12 @@ function watching(template: CfnTemplate, metric: EmittedMetric, alarmName: strin
       .map(([Name, Value]) => ({ Name, Value }))
       .sort((a, b) => a.Name.localeCompare(b.Name)),
   });
+  // Decision 318 (review 19 R19-15): the unit the handler really writes is the spec's (preflight FAILs an alarm whose
+  // Unit is set otherwise), and the alarm leaves Unit unset or names that unit.
+  const spec = sweepMetricAlarmSpecs('production').find((s) => s.alarmName === alarmName);
+  expect(metric.unit).toBe(spec?.unit);
+  expect(metric.unit).toBe('Count');
+  expect([undefined, metric.unit]).toContain(alarm?.Unit);
   return alarm;
 }
 
@@ -173,7 +179,7 @@ describe('the sweeps\' refused-record and backlog alarms watch what the handlers
     expect(alarm?.AlarmActions).toEqual([{ Ref: healthTopicId }]);
   });
 
-  it.each(BACKLOGS)('%s: the one metric it adds, the number left, is watched by exactly one alarm, "%s", on its namespace and dimensions: Sum over 5 min (the sweep rule\'s rate), > 0 in 2 of 2, missing data not breaching, paging the health topic', async (_case, alarmName, leave, control) => {
+  it.each(BACKLOGS)('%s: the one metric it adds, the number left, is watched by exactly one alarm, "%s", on its namespace and dimensions: Sum over 5 min (the sweep rule\'s rate), > 0 in 2 of 3 (decision 318), missing data not breaching, paging the health topic', async (_case, alarmName, leave, control) => {
     const metrics = added(await leave(), await control());
     expect(metrics.map((m) => m.value)).toEqual([2]);
     const metric = metrics[0] as EmittedMetric;
@@ -181,7 +187,7 @@ describe('the sweeps\' refused-record and backlog alarms watch what the handlers
     const alarm = watching(template, metric, alarmName);
     const rule = resourcesOfType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties?.Name === VERIFY_SWEEP_RULE)?.[1].Properties;
     expect(rule?.ScheduleExpression).toBe(`rate(${Number(alarm?.Period) / 60} minutes)`);
-    expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     expect(alarm?.AlarmActions).toEqual([{ Ref: healthTopicId }]);
   });
 

@@ -5,6 +5,8 @@ export interface EmittedMetric {
   namespace: string;
   name: string;
   value: unknown;
+  /** The Unit Powertools wrote for it (undefined when the directive names none). */
+  unit: string | undefined;
   dimensions: Record<string, string>;
 }
 
@@ -22,11 +24,11 @@ export async function emitted(act: () => Promise<unknown>): Promise<EmittedMetri
   }
   const out: EmittedMetric[] = [];
   for (const line of lines.join('\n').split('\n').filter((l) => l.startsWith('{') && l.includes('"_aws"'))) {
-    const emf = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    const emf = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit?: string }> }> } } & Record<string, unknown>;
     for (const directive of emf._aws.CloudWatchMetrics) {
       for (const dimensionSet of directive.Dimensions) {
         const dimensions = Object.fromEntries(dimensionSet.map((name) => [name, String(emf[name])]));
-        for (const metric of directive.Metrics) out.push({ namespace: directive.Namespace, name: metric.Name, value: emf[metric.Name], dimensions });
+        for (const metric of directive.Metrics) out.push({ namespace: directive.Namespace, name: metric.Name, value: emf[metric.Name], unit: metric.Unit, dimensions });
       }
     }
   }

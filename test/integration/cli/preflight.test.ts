@@ -15,6 +15,8 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, List
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { DEPLOYED_CONTENTS_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions, STACK_ID_ENV } from '../../../custom-resources/prune-document-versions';
 import { stackStatusReader } from '../../../shared/aws/stack-status';
@@ -30,6 +32,28 @@ import { mayAssume, type PolicyDoc } from '../../support/trust-oracle';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { deployRunbookStack, SANDBOX_SCHEDULER_LANES, SCHEDULER_INVOKE_POLICY, schedulerInvokePolicy, type DeployedRunbookStack } from '../support/deploy-runbook-stack';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+
+/**
+ * The README's all-PASS transcript (the block from `$ runbook preflight -e production` to its closing fence): its PASS
+ * lines and its summary line, with what the emulator generates per run made alike (decision 318, review 19 R19-17):
+ * 12-digit account ids, UUIDs (event source mapping, health checks), the API id, SSM documents' content hashes.
+ */
+function readmeTranscript(): { pass: string[]; summary: string } {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8').split('\n');
+  const start = readme.indexOf('$ runbook preflight -e production');
+  const end = readme.indexOf('```', start);
+  if (start < 0 || end < 0) throw new Error('no preflight transcript block in README.md');
+  const block = readme.slice(start + 1, end);
+  return { pass: block.filter((l) => l.startsWith('PASS ')), summary: block.at(-1) ?? '' };
+}
+
+/** A transcript line with the emulator's per-run ids made alike (readmeTranscript). */
+const normalised = (line: string): string =>
+  line
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/\b\d{12}\b/g, '<account>')
+    .replace(/content hash [0-9a-f]{12}\b/g, 'content hash <hash>')
+    .replace(/^(PASS +resources +API \S+ exists) \([a-z0-9]+\)$/, '$1 (<api-id>)');
 
 /** The sweep metric alarms production deploys in a region with both sweep handlers (decisions 300, 311). */
 const SWEEP_ALARMS = sweepMetricAlarmSpecs('production');
@@ -134,6 +158,11 @@ describe('runbook preflight -e production on the sandbox', () => {
     const lines = text.stdout.trim().split('\n');
     expect(lines.filter((l) => /^PASS /.test(l))).toHaveLength(report.summary.pass);
     expect(lines.at(-1)).toBe(`${report.summary.pass} passed, 0 warnings, 0 failed`);
+    // The README's transcript stays this run's (review 19 R19-17): the same summary line and the same PASS lines, the
+    // emulator's per-run ids aside; a check added, removed or reworded without re-taking the README fails here.
+    const readme = readmeTranscript();
+    expect(readme.summary).toBe(lines.at(-1));
+    expect(readme.pass.map(normalised).sort()).toEqual(lines.filter((l) => /^PASS /.test(l)).map(normalised).sort());
     console.log(`preflight transcript (sandbox, all PASS):\n$ runbook preflight -e production\n${text.stdout}`);
   });
 

@@ -31,13 +31,13 @@ const lines = (results: Array<{ status: string; check: string; subject: string }
 describe('the sweep metric alarms a region deploys', () => {
   it("production us-east-1 (both sweep handlers): each sweep's backlog alarm and the five refused-record alarms, each on its handler's metric as Powertools writes it", () => {
     expect(specs.map((s) => [s.alarmName, s.metricName, s.dimensions, `${s.datapointsToAlarm} of ${s.evaluationPeriods}`])).toEqual([
-      ['notification-runbooks escalation sweep leaving overdue timers', 'TimersLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '2 of 2'],
+      ['notification-runbooks escalation sweep leaving overdue timers', 'TimersLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '2 of 3'],
       ['notification-runbooks escalation sweep refusing a held resolution entry', 'HeldEntriesRefused', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       ['notification-runbooks escalation sweep setting a held resolution aside', 'HeldResolutionsSetAside', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       ['notification-runbooks escalation sweep refusing an unresolved incident record', 'UnresolvedRecordsRefused', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       // verify-change's Metrics name the handler `playbook`, as every playbook's (create-verify-change-handler.ts).
-      // Its backlog: 2 of 2 sweeps, as escalation-timer's (decision 317).
-      ['notification-runbooks verify sweep leaving overdue health checks', 'HealthChecksLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '2 of 2'],
+      // Its backlog: 2 of 3 sweeps, as escalation-timer's (decisions 317, 318).
+      ['notification-runbooks verify sweep leaving overdue health checks', 'HealthChecksLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '2 of 3'],
       ['notification-runbooks verify sweep refusing a listed health check', 'VerifyDueRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
       ['notification-runbooks verify sweep unable to judge a health check', 'HealthChecksRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
     ]);
@@ -76,6 +76,11 @@ describe('sweepMetricAlarmProblems (pure)', () => {
     for (const s of specs) expect(sweepMetricAlarmProblems(deployed(s), s, HEALTH)).toEqual([]);
   });
 
+  it('Unit unset (matches any unit, as infra deploys it) or Count (what the handlers write): no problem', () => {
+    expect(asDeployed.Unit).toBeUndefined();
+    expect(sweepMetricAlarmProblems({ ...asDeployed, Unit: 'Count' }, held, HEALTH)).toEqual([]);
+  });
+
   it.each<[string, MetricAlarm | undefined, SweepMetricAlarmSpec, string[]]>([
     ['missing', undefined, held, ['it does not exist']],
     [
@@ -99,6 +104,9 @@ describe('sweepMetricAlarmProblems (pure)', () => {
     ['another metric name', { ...asDeployed, MetricName: 'HeldEntryRefused' }, held, ['it watches NotificationService/Runbooks HeldEntryRefused, not NotificationService/Runbooks HeldEntriesRefused, the metric escalation-timer counts']],
     ['another namespace', { ...asDeployed, Namespace: 'NotificationService' }, held, ['it watches NotificationService HeldEntriesRefused, not NotificationService/Runbooks HeldEntriesRefused, the metric escalation-timer counts']],
     ['the Average', { ...asDeployed, Statistic: 'Average' }, held, ['it is the Average, not the Sum of what the sweeps counted']],
+    // Decision 318 (review 19 R19-15): the handlers write Count; an alarm on another unit matches no datapoint.
+    ['Unit Seconds (never matches what the sweep writes)', { ...asDeployed, Unit: 'Seconds' }, held, ['its unit is Seconds, not Count, the unit escalation-timer writes HeldEntriesRefused with: it matches no datapoint and never fires']],
+    ["the verify backlog's on Unit Percent", { ...deployed(spec('HealthChecksLeftForNextSweep')), Unit: 'Percent' }, spec('HealthChecksLeftForNextSweep'), ['its unit is Percent, not Count, the unit verify-change writes HealthChecksLeftForNextSweep with: it matches no datapoint and never fires']],
     ['over 1 hour', { ...asDeployed, Period: 3600 }, held, ["its period is 3600 s, not the sweep's 300 s"]],
     ['3 of 3 (a record named by one sweep only never alarms)', { ...asDeployed, DatapointsToAlarm: 3 }, held, ['it alarms on 3 of 3 periods, not 1 of 3']],
     ['DatapointsToAlarm unset on 1 of 1', { ...asDeployed, DatapointsToAlarm: undefined, EvaluationPeriods: 1 }, held, ['it alarms on 1 of 1 periods, not 1 of 3']],
