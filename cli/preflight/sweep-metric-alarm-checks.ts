@@ -7,7 +7,7 @@
 //   the one infra deploys (EscalationTimers.watchSweepMetrics): the spec's namespace and metric, exactly its dimensions
 //   (service, environment and the handler as Powertools writes them: a series with one more or one less has no data), its
 //   statistic, its Unit unset or the one the handler writes (Count: an alarm on another unit matches no datapoint and
-//   never fires, decision 318), period, M of N, threshold and comparison, missing data as the spec says, actions enabled
+//   never fires, decision 319), period, M of N, threshold and comparison, missing data as the spec says, actions enabled
 //   and the health topic among them; else FAIL naming each difference, with the deploy that restores it.
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { sweepMetricAlarmSpecs, type SweepMetricAlarmSpec } from '../../shared/config/automation-health';

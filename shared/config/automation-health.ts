@@ -181,7 +181,7 @@ export function sweepMetricDimensions(handler: SweepHandler, environment: string
 export const REFUSED_ALARM_PERIODS = 3;
 
 /**
- * Project default (decision 318, amending 300 and 317): a sweep falling behind pages when SWEEP_BACKLOG_DATAPOINTS of
+ * Project default (decision 319, amending 300 and 317): a sweep falling behind pages when SWEEP_BACKLOG_DATAPOINTS of
  * SWEEP_BACKLOG_PERIODS periods of SWEEP_EVERY_MINUTES hold a point, i.e. two sweeps leaving work within 15 min. Not 2 of
  * 2: the metric is published only when a sweep leaves work, at the end of a run that may take the function's whole
  * timeout (60 s, DEFAULT_SIZING) and start late, so two consecutive sweeps' points can fall in one period and none in
@@ -195,7 +195,7 @@ export const SWEEP_BACKLOG_DATAPOINTS = 2;
  * The unit the sweep handlers write each sweep metric with (Powertools MetricUnit.Count: escalation-timer's `count`,
  * verify-change's `metric`; test/infra/sweep-metric-alarms.test.ts reads it from their EMF output). An alarm whose Unit
  * is set to another unit matches no datapoint and never fires; infra leaves it unset (any unit), preflight FAILs one set
- * otherwise (decision 318).
+ * otherwise (decision 319).
  */
 export const SWEEP_METRIC_UNIT = 'Count';
 
@@ -242,7 +242,7 @@ interface SweepMetricAlarmRow {
 /**
  * The sweep metric alarms, one per metric (decisions 300, 311, 317; project defaults). A sweep falling behind (the
  * escalation sweep's timers, 300; the verify sweep's health checks, 317): Sum > 0 in SWEEP_BACKLOG_DATAPOINTS of
- * SWEEP_BACKLOG_PERIODS periods of SWEEP_EVERY_MINUTES (decision 318), the period both sweep rules run at (infra
+ * SWEEP_BACKLOG_PERIODS periods of SWEEP_EVERY_MINUTES (decision 319), the period both sweep rules run at (infra
  * SweepRule): one sweep leaving work is the designed overflow after a burst (the next one does it, 5 min on); two sweeps
  * within 15 min leaving work means the backlog is not draining (or keeps refilling), and what it stands for (a tier's
  * page, a change's judgement and revert) comes 10 min or more late. The refused records: Sum > 0 in

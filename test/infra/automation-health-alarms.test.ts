@@ -159,9 +159,9 @@ async function stateTableRequest(template: CfnTemplate, handler: string, action:
 const DEAD_LETTER_HEALTH = ['notification-runbooks-failed-invocations not empty', 'notification-runbooks-undelivered-events not empty'];
 const ESCALATION_TIMERS = 'notification-runbooks schedules failing to invoke escalation-timer';
 const HEALTH_CHECKS = 'notification-runbooks-verify schedules failing to invoke verify-change';
-/** Decision 300: the escalation sweep leaving overdue timers in two sweeps within 15 min (2 of 3 periods, decision 318), where escalation-timer is deployed. */
+/** Decision 300: the escalation sweep leaving overdue timers in two sweeps within 15 min (2 of 3 periods, decision 319), where escalation-timer is deployed. */
 const SWEEP_BACKLOG = 'notification-runbooks escalation sweep leaving overdue timers';
-/** Decision 317: the verify sweep leaving overdue health checks in two sweeps within 15 min (2 of 3 periods, decision 318), where verify-change is deployed. */
+/** Decision 317: the verify sweep leaving overdue health checks in two sweeps within 15 min (2 of 3 periods, decision 319), where verify-change is deployed. */
 const VERIFY_SWEEP_BACKLOG = 'notification-runbooks verify sweep leaving overdue health checks';
 /** Decision 311: each sweep refusing a record of its own (escalation-timer's three, verify-change's two). */
 const REFUSED_RECORDS = [

@@ -80,7 +80,7 @@ describe('the escalation sweep backlog alarm (review 18b R18-9, decision 300)', 
     expect(Object.keys(left.dimensions).length).toBeGreaterThan(0);
   });
 
-  it("the production stack's alarm watches exactly that namespace, metric and dimensions: Sum over 5 min, > 0 in 2 of 3 (decision 318), missing data not breaching, published to the health topic", () => {
+  it("the production stack's alarm watches exactly that namespace, metric and dimensions: Sum over 5 min, > 0 in 2 of 3 (decision 319), missing data not breaching, published to the health topic", () => {
     expect({
       Namespace: alarm?.Namespace,
       MetricName: alarm?.MetricName,

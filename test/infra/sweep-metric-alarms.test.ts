@@ -7,7 +7,7 @@
 // health topic. Then preflight's own judgement (cli/preflight/sweep-metric-alarm-checks.ts) is run on the alarms infra
 // synthesizes, in both regions: each heard as deployed. Decision 317: the verify sweep falling behind likewise, made to
 // happen in verify-change's real handler (the function at its reserve, its listed checks left for the next sweep), its
-// alarm 2 of 3 periods (decision 318) of the verify sweep rule's own rate, read from the synthesized rule.
+// alarm 2 of 3 periods (decision 319) of the verify sweep rule's own rate, read from the synthesized rule.
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { handlerDeclarations } from '../../cli/preflight/declarations';
 import { preflightExpectations } from '../../cli/preflight/expectations';
@@ -179,7 +179,7 @@ describe('the sweeps\' refused-record and backlog alarms watch what the handlers
     expect(alarm?.AlarmActions).toEqual([{ Ref: healthTopicId }]);
   });
 
-  it.each(BACKLOGS)('%s: the one metric it adds, the number left, is watched by exactly one alarm, "%s", on its namespace and dimensions: Sum over 5 min (the sweep rule\'s rate), > 0 in 2 of 3 (decision 318), missing data not breaching, paging the health topic', async (_case, alarmName, leave, control) => {
+  it.each(BACKLOGS)('%s: the one metric it adds, the number left, is watched by exactly one alarm, "%s", on its namespace and dimensions: Sum over 5 min (the sweep rule\'s rate), > 0 in 2 of 3 (decision 319), missing data not breaching, paging the health topic', async (_case, alarmName, leave, control) => {
     const metrics = added(await leave(), await control());
     expect(metrics.map((m) => m.value)).toEqual([2]);
     const metric = metrics[0] as EmittedMetric;

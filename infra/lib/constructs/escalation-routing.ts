@@ -87,7 +87,7 @@ export class EscalationTimers extends Construct {
   /**
    * The sweep metric alarms (sweepMetricAlarmSpecs), each where the handler that counts its metric is deployed, paging the
    * first tier through the health topic: the escalation sweep leaving overdue timers in two sweeps within 15 min (review 18b
-   * R18-9, decisions 300, 318) and a sweep refusing a record of its own (decision 311: escalation-timer's held and unresolved
+   * R18-9, decisions 300, 319) and a sweep refusing a record of its own (decision 311: escalation-timer's held and unresolved
    * records, verify-change's listed checks), on exactly the namespace, metric and dimensions the handler writes.
    */
   watchSweepMetrics(health: AutomationHealthTopic, environment: string, deployed: (handler: SweepHandler) => boolean): Alarm[] {

@@ -35,7 +35,7 @@ import { provisionAccount, type SandboxAccount } from '../support/sandbox-accoun
 
 /**
  * The README's all-PASS transcript (the block from `$ runbook preflight -e production` to its closing fence): its PASS
- * lines and its summary line, with what the emulator generates per run made alike (decision 318, review 19 R19-17):
+ * lines and its summary line, with what the emulator generates per run made alike (decision 319, review 19 R19-17):
  * 12-digit account ids, UUIDs (event source mapping, health checks), the API id, SSM documents' content hashes.
  */
 function readmeTranscript(): { pass: string[]; summary: string } {

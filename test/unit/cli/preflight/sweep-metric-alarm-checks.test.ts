@@ -36,7 +36,7 @@ describe('the sweep metric alarms a region deploys', () => {
       ['notification-runbooks escalation sweep setting a held resolution aside', 'HeldResolutionsSetAside', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       ['notification-runbooks escalation sweep refusing an unresolved incident record', 'UnresolvedRecordsRefused', { service: 'notification-runbooks', environment: 'production', handler: 'escalation-timer' }, '1 of 3'],
       // verify-change's Metrics name the handler `playbook`, as every playbook's (create-verify-change-handler.ts).
-      // Its backlog: 2 of 3 sweeps, as escalation-timer's (decisions 317, 318).
+      // Its backlog: 2 of 3 sweeps, as escalation-timer's (decisions 317, 319).
       ['notification-runbooks verify sweep leaving overdue health checks', 'HealthChecksLeftForNextSweep', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '2 of 3'],
       ['notification-runbooks verify sweep refusing a listed health check', 'VerifyDueRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
       ['notification-runbooks verify sweep unable to judge a health check', 'HealthChecksRefused', { service: 'notification-runbooks', environment: 'production', playbook: 'verify-change' }, '1 of 3'],
