@@ -147,7 +147,7 @@ function watching(template: CfnTemplate, metric: EmittedMetric, alarmName: strin
       .map(([Name, Value]) => ({ Name, Value }))
       .sort((a, b) => a.Name.localeCompare(b.Name)),
   });
-  // Decision 318 (review 19 R19-15): the unit the handler really writes is the spec's (preflight FAILs an alarm whose
+  // Decision 319 (review 19 R19-15): the unit the handler really writes is the spec's (preflight FAILs an alarm whose
   // Unit is set otherwise), and the alarm leaves Unit unset or names that unit.
   const spec = sweepMetricAlarmSpecs('production').find((s) => s.alarmName === alarmName);
   expect(metric.unit).toBe(spec?.unit);

@@ -104,7 +104,7 @@ describe('sweepMetricAlarmProblems (pure)', () => {
     ['another metric name', { ...asDeployed, MetricName: 'HeldEntryRefused' }, held, ['it watches NotificationService/Runbooks HeldEntryRefused, not NotificationService/Runbooks HeldEntriesRefused, the metric escalation-timer counts']],
     ['another namespace', { ...asDeployed, Namespace: 'NotificationService' }, held, ['it watches NotificationService HeldEntriesRefused, not NotificationService/Runbooks HeldEntriesRefused, the metric escalation-timer counts']],
     ['the Average', { ...asDeployed, Statistic: 'Average' }, held, ['it is the Average, not the Sum of what the sweeps counted']],
-    // Decision 318 (review 19 R19-15): the handlers write Count; an alarm on another unit matches no datapoint.
+    // Decision 319 (review 19 R19-15): the handlers write Count; an alarm on another unit matches no datapoint.
     ['Unit Seconds (never matches what the sweep writes)', { ...asDeployed, Unit: 'Seconds' }, held, ['its unit is Seconds, not Count, the unit escalation-timer writes HeldEntriesRefused with: it matches no datapoint and never fires']],
     ["the verify backlog's on Unit Percent", { ...deployed(spec('HealthChecksLeftForNextSweep')), Unit: 'Percent' }, spec('HealthChecksLeftForNextSweep'), ['its unit is Percent, not Count, the unit verify-change writes HealthChecksLeftForNextSweep with: it matches no datapoint and never fires']],
     ['over 1 hour', { ...asDeployed, Period: 3600 }, held, ["its period is 3600 s, not the sweep's 300 s"]],
