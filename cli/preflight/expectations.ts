@@ -106,6 +106,12 @@ export interface PreflightExpectations {
   standby?: { replicaIdentifier: string; sourceDatabases: string[] };
   /** environments.<env>.accountId: where the service runs; another account than preflight's is cross-account mode. */
   workloadAccount?: string;
+  /**
+   * Cross-account mode: the handler functions the workload's documents invoke (infra/lib/iam/invoked-functions.ts, as
+   * infra grants the workload's automation role on them), set by runPreflight from the documents it expects there;
+   * unset, no function's grant to that role is taken as the deployment's (review 19 R19-14, decision 320).
+   */
+  workloadInvokedFunctions?: readonly string[];
   watched: WatchedResources;
   /**
    * The environment's databases another region holds and this one does not (in a primary region the DR replica, in the

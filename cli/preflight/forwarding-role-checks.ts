@@ -80,6 +80,8 @@ export interface ForeignPrincipal {
   value: string;
   /** Whether the statement has a Condition (which may confine whom it admits; not judged here). */
   conditional: boolean;
+  /** The statement as the document holds it (a resource policy's is simulated for a stranger: decision 320). */
+  statement: Record<string, unknown>;
 }
 
 /**
@@ -95,19 +97,20 @@ export function foreignPrincipals(document: string | undefined, service: string,
     if (s.Effect !== 'Allow' || !only(s as Record<string, unknown>)) return;
     const where = `statement ${typeof s.Sid === 'string' && s.Sid !== '' ? s.Sid : `#${i + 1}`}`;
     const conditional = s.Condition !== undefined;
+    const statement = s as Record<string, unknown>;
     if (s.NotPrincipal !== undefined) {
-      found.push({ text: `${where}: NotPrincipal ${JSON.stringify(s.NotPrincipal)} (everyone it does not name)`, kind: 'NotPrincipal', value: JSON.stringify(s.NotPrincipal), conditional });
+      found.push({ text: `${where}: NotPrincipal ${JSON.stringify(s.NotPrincipal)} (everyone it does not name)`, kind: 'NotPrincipal', value: JSON.stringify(s.NotPrincipal), conditional, statement });
       return;
     }
     const principal = s.Principal;
     if (principal === undefined) return;
     if (typeof principal !== 'object' || principal === null) {
-      found.push({ text: `${where}: Principal ${JSON.stringify(principal)}`, kind: '*', value: String(principal), conditional });
+      found.push({ text: `${where}: Principal ${JSON.stringify(principal)}`, kind: '*', value: String(principal), conditional, statement });
       return;
     }
     for (const [kind, value] of Object.entries(principal as Record<string, unknown>)) {
       const values = Array.isArray(value) ? value.map(String) : [String(value)];
-      for (const v of values) if (!(kind === 'Service' && v === service)) found.push({ text: `${where}: ${kind} ${v}`, kind, value: v, conditional });
+      for (const v of values) if (!(kind === 'Service' && v === service)) found.push({ text: `${where}: ${kind} ${v}`, kind, value: v, conditional, statement });
     }
   });
   return found;

@@ -72,20 +72,49 @@ export function ruleArnLike(ruleArn: string, change: { account?: string; name?: 
 }
 
 /**
- * The principals the deployment itself grants lambda:InvokeFunction besides EventBridge, not reported as others: in
- * cross-account mode the workload's automation role of the region, which infra lets invoke the handlers the workload's
- * documents run (runbook-stack InvokedByWorkloadRunbooks).
+ * The principals the deployment itself grants lambda:InvokeFunction on `functionName` besides EventBridge, not reported
+ * as others: in cross-account mode the workload's automation role of the region, on the handlers the workload's
+ * documents run (expected.workloadInvokedFunctions, infra's list: runbook-stack InvokedByWorkloadRunbooks), and on no
+ * other (review 19 R19-14, decision 320). Only the statement shape infra writes is exempt (asDeployedGrant).
  */
-export function deployedInvokers(expected: Pick<PreflightExpectations, 'workloadAccount'>, target: PreflightTarget): string[] {
+export function deployedInvokers(expected: Pick<PreflightExpectations, 'workloadAccount' | 'workloadInvokedFunctions'>, target: PreflightTarget, functionName: string): string[] {
   if (expected.workloadAccount === undefined || expected.workloadAccount === target.account) return [];
+  if (!expected.workloadInvokedFunctions?.includes(functionName)) return [];
   return [`arn:${target.partition}:iam::${expected.workloadAccount}:role/${automationRoleNameOf(target.region)}`];
+}
+
+/**
+ * Pure: is `statement` the one infra writes for a deployed invoker (CDK addPermission with an ArnPrincipal: Allow, one AWS
+ * principal, Action lambda:InvokeFunction, Resource the function, nothing else)? Another shape naming the same principal
+ * (a Condition, NotAction, another Resource) is judged like any other principal's (review 19 R19-14, decision 320).
+ */
+export function asDeployedGrant(statement: Record<string, unknown>, functionArn: string): boolean {
+  const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) && v.length === 1 ? String(v[0]) : undefined);
+  const principal = statement.Principal;
+  const keys = Object.keys(statement).filter((k) => k !== 'Sid');
+  return (
+    statement.Effect === 'Allow' &&
+    typeof principal === 'object' &&
+    principal !== null &&
+    Object.keys(principal).length === 1 &&
+    one((principal as { AWS?: unknown }).AWS) !== undefined &&
+    one(statement.Action) === 'lambda:InvokeFunction' &&
+    one(statement.Resource) === functionArn &&
+    keys.every((k) => ['Effect', 'Principal', 'Action', 'Resource'].includes(k))
+  );
+}
+
+/** The accounts configured besides preflight's own: the workload's in cross-account mode. */
+export function configuredAccounts(expected: Pick<PreflightExpectations, 'workloadAccount'>): string[] {
+  return expected.workloadAccount === undefined ? [] : [expected.workloadAccount];
 }
 
 /**
  * The function's resource-based policy for the rule (decision 309): judged by judgeServiceGrant for events.amazonaws.com
  * lambda:InvokeFunction on `functionArn` with the rule as aws:SourceArn; then another rule of the account on the same bus
  * and the same rule in an account nobody configured, both to be refused. `policies`: this run's reads (one per function);
- * `invokers`: principals the deployment grants the call on purpose (deployedInvokers).
+ * `invokers`: principals the deployment grants the call on purpose (deployedInvokers); `accounts`: the other accounts
+ * configured (configuredAccounts): a principal of theirs granted the call is a WARN, of any other account a FAIL.
  */
 export async function checkRulePermission(
   clients: PreflightClients,
@@ -95,6 +124,7 @@ export async function checkRulePermission(
   ruleArn: string,
   policies: FunctionPolicies = new Map(),
   invokers: readonly string[] = [],
+  accounts: readonly string[] = [],
 ): Promise<RulePermission> {
   const policy = await readFunctionPolicy(clients, functionName, policies);
   if (policy === undefined) return { kind: 'refused', problem: `${functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule` };
@@ -105,11 +135,21 @@ export async function checkRulePermission(
   const own: TrustSource = { what: `rule ${rule}`, account, sourceArn: ruleArn };
   const probes: TrustSource[] = [
     { what: `rule ${another.split(':rule/')[1] ?? OTHER_RULE_PROBE} of this account`, account, sourceArn: another, condition: 'AWS:SourceArn' },
-    { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: ruleArnLike(ruleArn, { account: stranger }), condition: 'AWS:SourceArn' },
+    { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: ruleArnLike(ruleArn, { account: stranger }), condition: 'AWS:SourceArn', stranger: true },
   ];
-  const verdict = await judgeServiceGrant(clients, { policy, resourceArn: functionArn, service: EVENTS_SERVICE, action: 'lambda:InvokeFunction', own, probes, expected: invokers });
+  const verdict = await judgeServiceGrant(clients, {
+    policy,
+    resourceArn: functionArn,
+    service: EVENTS_SERVICE,
+    action: 'lambda:InvokeFunction',
+    own,
+    probes,
+    expected: invokers,
+    expectedShape: (s) => asDeployedGrant(s, functionArn),
+    accounts: [target.account, ...accounts],
+  });
   if (verdict.kind === 'open') {
-    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone or another account invoke it, with no condition (${verdict.principals.join('; ')})` };
+    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, invoke it (${verdict.principals.join('; ')})` };
   }
   const others = verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {};
   switch (verdict.kind) {
@@ -182,7 +222,7 @@ export async function checkInvokingRules(
     }
     // The rule's own ARN as EventBridge names it in aws:SourceArn when it invokes the target (DescribeRule's Arn).
     const ruleArn = rule.arn ?? `arn:${target.partition}:events:${target.region}:${target.account}:rule/${bus ? `${bus}/` : ''}${spec.ruleName}`;
-    const permission = await checkRulePermission(clients, target, spec.functionName, functionArn, ruleArn, policies, deployedInvokers(expected, target));
+    const permission = await checkRulePermission(clients, target, spec.functionName, functionArn, ruleArn, policies, deployedInvokers(expected, target, spec.functionName), configuredAccounts(expected));
     const invokes = `${named} targets ${spec.functionName}`;
     if (permission.kind === 'refused') {
       results.push(fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: ${spec.lost}`, deploy));

@@ -10,6 +10,7 @@ import type { PreflightExpectations } from './expectations';
 import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
 import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
 import { checkResources, type DiscoveredResources } from './resource-checks';
+import { invocationsOf, invokedHandlerFunctions } from '../../infra/lib/iam/invoked-functions';
 import { checkInvokingRules, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from './rule-permission-checks';
 import { checkEscalationSweep, checkVerifySweep, SWEEP_CHECK_ACTIONS } from './sweep-checks';
 import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -54,14 +55,26 @@ async function guarded<T>(area: CheckArea, fallback: T, run: () => Promise<T>, s
  * read-only preflight role it offers (session "preflight"). If that role cannot be assumed, one FAIL says so and names
  * what was not checked.
  */
+/**
+ * Cross-account mode: `expected` with the handlers the workload's documents (those of `documents` registered there)
+ * invoke, the only ones infra grants the workload's automation role (review 19 R19-14, decision 320). Else as given.
+ */
+export function withWorkloadInvocations(expected: PreflightExpectations, target: PreflightTarget, documents: readonly ExpectedDocument[]): PreflightExpectations {
+  const workload = expected.workloadAccount !== undefined && expected.workloadAccount !== target.account ? expected.workloadAccount : undefined;
+  if (!workload) return expected;
+  const there = documents.filter((d) => d.account === workload).map((d) => invocationsOf(d.content));
+  return { ...expected, workloadInvokedFunctions: invokedHandlerFunctions(there, expected.handlers.map((h) => h.functionName)) };
+}
+
 export async function runPreflight(
   clients: PreflightClients,
-  expected: PreflightExpectations,
+  configured: PreflightExpectations,
   target: PreflightTarget,
   documents: readonly ExpectedDocument[],
 ): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
-  const workloadAccount = expected.workloadAccount !== undefined && expected.workloadAccount !== target.account ? expected.workloadAccount : undefined;
+  const workloadAccount = configured.workloadAccount !== undefined && configured.workloadAccount !== target.account ? configured.workloadAccount : undefined;
+  const expected = withWorkloadInvocations(configured, target, documents);
   let session: WorkloadClients | undefined;
   try {
     // Where the service lives: this account, or the workload through the preflight role.

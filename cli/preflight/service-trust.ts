@@ -10,7 +10,8 @@
 // service a call on the resource (a Lambda function's, for an EventBridge rule: decision 309) is judged the same way
 // (judgeServiceGrant), with its own action and Resource.
 import type { ContextEntry } from '@aws-sdk/client-iam';
-import { foreignPrincipals, foreignTrustPrincipals, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
+import { probeAccount } from './bus-policy-checks';
+import { foreignPrincipals, foreignTrustPrincipals, type ForeignPrincipal, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
 import type { PreflightClients } from './types';
 
 /** A resource the service may act for: its account and ARN, as the service names them in aws:SourceAccount / aws:SourceArn. */
@@ -21,6 +22,11 @@ export interface TrustSource {
   sourceArn: string;
   /** For a probe: the condition infra's trust refuses it by (named in the WARN when it is admitted). */
   condition?: string;
+  /**
+   * For a probe: its account is one nobody configured. A resource policy admitting it lets a stranger invoke the
+   * resource (judgeServiceGrant: 'open', a FAIL; review 19 R19-13, decision 320), not only another resource of ours.
+   */
+  stranger?: boolean;
 }
 
 export type ServiceTrustVerdict =
@@ -56,11 +62,15 @@ export async function judgeServiceTrust(
 
 /**
  * What a resource policy grants a service for a source: the trust's verdicts but 'foreign', each with the other
- * principals the policy lets call the action (`others`, reported: a WARN); or 'open' when one of them is anyone, any
- * account's principal, or another account as a whole, with no condition (a FAIL: review 19 R19-8, decision 311).
+ * principals the policy lets call the action (`others`, reported: a WARN); or 'open' when a principal of an account
+ * nobody configured may call it (a FAIL: review 19 R19-8, decision 311; R19-13, decision 320).
  */
 export type ServiceGrantVerdict =
-  /** Allow statements granting the action to anyone (`*`, AWS `*`, NotPrincipal) or to another account, unconditionally. */
+  /**
+   * Allow statements a stranger passes: anyone (`*`, AWS `*`, NotPrincipal) or a principal of an account nobody
+   * configured, with no condition or under one AWS judges admits a stranger; another service with no condition confining
+   * it to our resources; the service itself for a resource of an account nobody configured (a stranger probe admitted).
+   */
   | { kind: 'open'; principals: string[] }
   | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[] });
 
@@ -83,34 +93,87 @@ function principalAccount(value: string): string | undefined {
   return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(value)?.[1];
 }
 
-/** Pure: does an AWS principal name a whole account (its root, or the bare ID), not one role or user of it? */
-function wholeAccount(value: string): boolean {
-  return /^\d{12}$/.test(value) || /^arn:[^:]+:iam::\d{12}:root$/.test(value);
+/** The name a stranger's probe resources and roles take (an ARN preflight invents, in the stranger's account). */
+const STRANGER_PROBE = 'runbook-preflight-probe-stranger';
+
+/**
+ * The context a call by a principal of `stranger` carries, as far as the stranger chooses it: its account and a role of
+ * it (an IAM caller: `iam`), a resource of its account (a service acting for it: aws:SourceAccount / aws:SourceArn;
+ * for anyone, `*` or NotPrincipal, both) and TLS (aws:SecureTransport, which anyone may use).
+ */
+function strangerContext(stranger: string, resourceArn: string, as: { service?: string; iam: boolean; source: boolean; roleArn?: string }): ContextEntry[] {
+  const { service, roleArn } = as;
+  const [, partition = 'aws', , region = ''] = resourceArn.split(':');
+  const prefix = service?.split('.')[0] ?? 'events';
+  const entry = (name: string, value: string, type: ContextEntry['ContextKeyType'] = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: [value] });
+  return [
+    ...(!as.source ? [] : [entry('aws:SourceAccount', stranger), entry('aws:SourceArn', `arn:${partition}:${prefix}:${region}:${stranger}:${STRANGER_PROBE}`)]),
+    ...(as.iam ? [entry('aws:PrincipalAccount', stranger), entry('aws:PrincipalArn', roleArn ?? `arn:${partition}:iam::${stranger}:role/${STRANGER_PROBE}`)] : []),
+    entry('aws:SecureTransport', 'true', 'boolean'),
+  ];
 }
 
 /**
  * Judges a resource policy (a Lambda function's, as lambda:GetPolicy returns it) for `service` calling `action` on
  * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
  * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Every other principal an Allow statement
- * grants `action` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is read) is reported: anyone
- * (`*`, AWS `*`, NotPrincipal) or a whole other account with no Condition is 'open', nothing simulated; the rest
- * (another service, one role of another account, a principal of this account, any of them under a Condition preflight
- * does not judge) are `others`, unless `expected` names them (a principal the deployment grants on purpose).
+ * grants `action` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is read) is reported. A
+ * stranger (review 19 R19-13, decision 320): anyone (`*`, AWS `*`, NotPrincipal), a principal of an account not in
+ * `accounts` (the resource's, `own`'s and `expected`'s are added), or another service: with no condition anyone or such
+ * an account's principal is 'open', nothing simulated; otherwise its statement alone is simulated
+ * (iam:SimulateCustomPolicy) with the context a stranger's call carries (strangerContext), whatever its Condition says,
+ * and admitted it is 'open'. The rest (a principal of our accounts, a stranger the simulation refuses) are `others`
+ * (a WARN), unless `expected` names them (a principal the deployment grants on purpose, exactly as it writes it).
+ * Then the service's own statements: a probe with `stranger` admitted is 'open' too.
  */
 export async function judgeServiceGrant(
   clients: PreflightClients,
-  input: { policy: string | undefined; resourceArn: string; service: string; action: string; own: TrustSource; probes: readonly TrustSource[]; expected?: readonly string[] },
+  input: {
+    policy: string | undefined;
+    resourceArn: string;
+    service: string;
+    action: string;
+    own: TrustSource;
+    probes: readonly TrustSource[];
+    expected?: readonly string[];
+    /** Whether a statement naming an expected principal is exactly the one the deployment writes (else it is judged). */
+    expectedShape?: (statement: Record<string, unknown>) => boolean;
+    accounts?: readonly string[];
+  },
 ): Promise<ServiceGrantVerdict> {
-  const account = input.resourceArn.split(':')[4];
-  const foreign = foreignPrincipals(input.policy, input.service, (s) => statementGrants(s, input.action)).filter((f) => !(f.kind === 'AWS' && input.expected?.includes(f.value)));
-  const isOpen = (f: (typeof foreign)[number]): boolean =>
-    !f.conditional && (f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && (f.value === '*' || (wholeAccount(f.value) && principalAccount(f.value) !== account))));
-  const open = foreign.filter(isOpen);
-  if (open.length > 0) return { kind: 'open', principals: open.map((f) => f.text) };
-  const others = foreign.map((f) => `${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
+  const account = input.resourceArn.split(':')[4] ?? '';
+  const deployed = (f: ForeignPrincipal): boolean => f.kind === 'AWS' && (input.expected?.includes(f.value) ?? false) && (input.expectedShape?.(f.statement) ?? true);
+  const foreign = foreignPrincipals(input.policy, input.service, (s) => statementGrants(s, input.action)).filter((f) => !deployed(f));
+  const configured = new Set([account, input.own.account, ...(input.accounts ?? []), ...(input.expected ?? []).map(principalAccount).filter((a): a is string => a !== undefined)]);
+  const strangerAccount = input.probes.find((p) => p.stranger)?.account ?? probeAccount(...configured);
+  const open: string[] = [];
+  const others: string[] = [];
+  const judged: Array<{ f: ForeignPrincipal; stranger: string }> = [];
+  for (const f of foreign) {
+    const of = f.kind === 'AWS' ? principalAccount(f.value) : undefined;
+    const anyone = f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && f.value === '*');
+    const stranger = anyone || f.kind === 'Service' || (of !== undefined && !configured.has(of));
+    if (!stranger) others.push(`${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
+    else if (!f.conditional && f.kind !== 'Service') open.push(f.text);
+    else judged.push({ f, stranger: of ?? strangerAccount });
+  }
+  if (open.length > 0) return { kind: 'open', principals: open };
+  for (const { f, stranger } of judged) {
+    const { Principal: _p, NotPrincipal: _n, ...statement } = f.statement;
+    const asked = statement.Resource === undefined && statement.NotResource === undefined ? { ...statement, Resource: input.resourceArn } : statement;
+    const service = f.kind === 'Service' ? f.value : undefined;
+    const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
+    const decision = await simulateServiceAction(clients, [asked], input.action, input.resourceArn, strangerContext(stranger, input.resourceArn, { ...(service ? { service } : {}), iam: f.kind !== 'Service', source: f.kind !== 'AWS' || f.value === '*', ...(role ? { roleArn: role } : {}) }));
+    if (decision.startsWith('allowed')) open.push(`${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${service ? `a resource of ${stranger}` : `a principal of ${stranger}`}, an account nobody configured; iam:SimulateCustomPolicy)`);
+    else others.push(`${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
+  }
+  if (open.length > 0) return { kind: 'open', principals: open };
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
   if (statements.length === 0) return { kind: 'not-named', named, others };
-  return { ...(await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes)), others };
+  const verdict = await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes);
+  const strangers = verdict.kind === 'too-wide' ? verdict.admitted.filter((p) => p.stranger) : [];
+  if (strangers.length > 0) return { kind: 'open', principals: strangers.map((p) => `Service ${input.service} for ${p.what} (iam:SimulateCustomPolicy: admitted)`) };
+  return { ...verdict, others };
 }
 
 /** `own` must be allowed, each probe refused: AWS judges every condition and Deny (iam:SimulateCustomPolicy). */

@@ -16,7 +16,7 @@ import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommand
 import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
 import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
-import { checkRulePermission, confinePermissionFix, deployedInvokers, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
+import { checkRulePermission, configuredAccounts, confinePermissionFix, deployedInvokers, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls this check makes: named in its could-not-check FAIL. */
@@ -93,7 +93,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
   const deploy = `npx cdk deploy -c environment=${expected.environment} -c region=${target.region} NotificationRunbooks-${expected.environment}-${target.region} (the runbook stack writes the rule and its Lambda permission: infra ${spec.construct})`;
   const failed = (): CheckResult[] => [fail('routing', spec.check, spec.ruleName, `rule ${spec.ruleName}: ${problems.join('; ')}: ${spec.lost}`, deploy)];
   if (!rule) return failed();
-  const permission = await checkRulePermission(clients, target, lane.targetFunctionName, functionArn, ruleArn, policies, deployedInvokers(expected, target));
+  const permission = await checkRulePermission(clients, target, lane.targetFunctionName, functionArn, ruleArn, policies, deployedInvokers(expected, target, lane.targetFunctionName), configuredAccounts(expected));
   if (permission.kind === 'refused') {
     problems.push(permission.problem);
     return failed();

@@ -5,13 +5,16 @@
 // own rule-permission check: a deployed stack PASSes. Cross-account mode: the rules on the project's bus in the
 // operations account (the workload forwards to that bus; its forwarding rule targets the bus, not a function), so each
 // SourceArn is "rule/<bus>/<name>" of the operations account.
+import { join } from 'node:path';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handlerDeclarations } from '../../cli/preflight/declarations';
 import { preflightExpectations } from '../../cli/preflight/expectations';
+import { deployedDocuments } from '../../cli/preflight/index';
 import { checkInvokingRules } from '../../cli/preflight/rule-permission-checks';
+import { withWorkloadInvocations } from '../../cli/preflight/run-preflight';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { clients, simulateCustomPolicyAsAws } from '../unit/cli/preflight/support';
@@ -54,7 +57,11 @@ function checkStack(synthesized: SynthesizedApp, stack: string, d: Deployed, mod
   // Cross-account: preflight runs with the configuration naming the workload (environments.production.accountId).
   const workload = mode === 'cross-account' ? { RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: WORKLOAD } } }) } : {};
   const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: d.region, ...workload });
-  const expected = preflightExpectations(config, 'production', d.region, handlerDeclarations(mode));
+  const target = { account: d.account, region: d.region, partition: d.partition, caller: `arn:aws:iam::${d.account}:role/Operator` };
+  // As preflight runs (runPreflight): in cross-account mode the handlers the workload's documents invoke, from the
+  // documents it expects there, are the ones whose grant to the workload's automation role is the deployment's (decision 320).
+  const where = { ...target, ...(mode === 'cross-account' ? { workloadAccount: WORKLOAD } : {}) };
+  const expected = withWorkloadInvocations(preflightExpectations(config, 'production', d.region, handlerDeclarations(mode)), target, deployedDocuments(join(__dirname, '..', '..', 'runbooks'), config, 'production', where));
   const projectBus = expected.eventBusName;
   const busOf = (bus: 'alarms' | 'project' | 'default'): string | undefined => (bus === 'project' || (bus === 'alarms' && mode === 'cross-account') ? projectBus : undefined);
   // The rules that target a handler are exactly preflight's, each on the bus preflight reads it on, plus the sweeps.
@@ -105,12 +112,13 @@ function checkStack(synthesized: SynthesizedApp, stack: string, d: Deployed, mod
     }),
   }));
   simulateCustomPolicyAsAws(iam);
-  const target = { account: d.account, region: d.region, partition: d.partition, caller: `arn:aws:iam::${d.account}:role/Operator` };
   const workloadGrants = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => !String(resolveIntrinsics(p.Properties?.Principal, template, d)).endsWith('.amazonaws.com'));
   // Cross-account: the workload's automation role may invoke the handlers its documents run (some of them rule targets).
   expect(workloadGrants.length > 0).toBe(mode === 'cross-account');
   return checkInvokingRules(clients(), expected, target, new Map(), mode === 'cross-account' ? { eventBusName: projectBus } : {}).then((results) => {
     expect(results.map((r) => `${r.status} ${r.subject}`)).toEqual(expected.invokingRules.map((r) => `PASS ${r.ruleName}`));
+    // The workload role's grants are exempt on the handlers infra grants it, and only there (review 19 R19-14).
+    if (mode === 'cross-account') expect(expected.workloadInvokedFunctions?.length).toBe(workloadGrants.length);
   });
 }
 

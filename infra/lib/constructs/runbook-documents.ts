@@ -18,6 +18,9 @@ import { scriptCalls } from '../iam/script-actions';
 import { documentTableWriteCondition } from '../iam/document-table-writes';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
+import { functionOfStep, invokedHandlerFunctions } from '../iam/invoked-functions';
+
+export { invokedHandlerFunctions };
 
 export interface RunbookDocument {
   name: string;
@@ -64,20 +67,6 @@ interface Step {
   name?: unknown;
   action?: unknown;
   inputs?: Record<string, unknown>;
-}
-
-const DEPLOY_TOKEN = /\$\{Deploy\.[A-Za-z0-9.]+\}/g;
-
-/**
- * The function an aws:invokeLambdaFunction step runs: a literal name or ARN, or `{{ Parameter }}` with that parameter's
- * default (`${Deploy.HandlerArnPrefix}notification-runbooks-<handler>`). The role may invoke only that function: another
- * value given at start is refused by IAM. Undefined when the step names no function the document fixes.
- */
-function functionOfStep(functionName: string, parameters: unknown): string | undefined {
-  const reference = /^\{\{\s*([A-Za-z0-9_]+)\s*\}\}$/.exec(functionName.trim());
-  const fixed = reference ? (parameters as Record<string, { default?: unknown }> | undefined)?.[reference[1] ?? '']?.default : functionName;
-  if (typeof fixed !== 'string' || fixed === '' || fixed.includes('{{')) return undefined;
-  return fixed.replace(DEPLOY_TOKEN, '').split(':').pop();
 }
 
 /** Reads and checks one document; the actions come from its steps, so the role and the documents cannot drift. */
@@ -177,13 +166,6 @@ export interface RegionDocuments {
  */
 export function documentsForRegion(documents: readonly RunbookDocument[], region: RegionDocuments): RunbookDocument[] {
   return documents.filter((d) => !region.notRegistered.has(d.name) && d.invokedFunctions.every((fn) => region.deployedFunctions.includes(fn)));
-}
-
-/** The handler functions (by name) the documents invoke; every handler when a step leaves its function open. */
-export function invokedHandlerFunctions(documents: readonly RunbookDocument[], handlerFunctions: readonly string[]): string[] {
-  if (documents.some((d) => d.invokesParameterizedFunction)) return [...handlerFunctions];
-  const invoked = new Set(documents.flatMap((d) => d.invokedFunctions));
-  return handlerFunctions.filter((name) => invoked.has(name));
 }
 
 export interface AutomationRoleProps {

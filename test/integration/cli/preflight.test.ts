@@ -507,7 +507,7 @@ describe('runbook preflight -e production on the sandbox', () => {
 
   // Review 18c R18-18, decision 309: the verify sweep's rule read back right (exists, ENABLED, rate, target, Input) said
   // PASS though verify-change's resource-based policy did not let EventBridge invoke it for the rule: the sweep never ran.
-  it("names a sweep rule whose function's permission for it is gone (FAIL), or admits any rule (WARN)", async () => {
+  it("names a sweep rule whose function's permission for it is gone (FAIL), admits any account's rule (FAIL), or any rule of this account (WARN)", async () => {
     const fn = 'notification-runbooks-verify-change';
     const rule = 'notification-runbooks-verify-sweep';
     const ruleArn = `arn:aws:events:us-east-1:${account.accountId}:rule/${rule}`;
@@ -525,13 +525,23 @@ describe('runbook preflight -e production on the sandbox', () => {
         `rule ${rule}: ${fn} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule: a health check after a change whose schedule Scheduler cannot deliver (dropped after its 24 h retry) is then never run: a change that made things worse stays`,
       );
 
-      // A permission with no SourceArn (AWS allows it): the sweep runs, but any rule may invoke verify-change.
+      // A permission with no SourceArn (AWS allows it): the sweep runs, but any rule, of any account, may invoke
+      // verify-change: a FAIL since review 19 R19-13 (decision 320; it was a WARN).
       await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'AnyRule', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }));
+      const open = await preflight();
+      expect(open.status).toBe(1);
+      expect(failures(open.report)).toEqual([`FAIL verify-sweep ${rule}`]);
+      expect(open.report.checks.find((c) => c.status === 'FAIL')?.message).toContain(
+        `the resource-based policy of ${fn} lets anyone, or a principal of an account nobody configured, invoke it (Service events.amazonaws.com for rule ${rule} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted))`,
+      );
+      // Any rule of this account only (a wildcard SourceArn): broader within our account, a WARN.
+      await stack.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: 'AnyRule' }));
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'AnyRule', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: `arn:aws:events:us-east-1:${account.accountId}:rule/*` }));
       const broad = await preflight();
       expect(broad.status).toBe(0);
       expect(failures(broad.report)).toEqual([`WARN verify-sweep ${rule}`]);
       expect(broad.report.checks.find((c) => c.status === 'WARN')?.message).toContain(
-        `the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-another-rule of this account and rule ${rule} of 999999999999, an account nobody configured too`,
+        `the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-another-rule of this account too`,
       );
     } finally {
       if ((await statements().catch(() => [])).some((st) => st.Sid === 'AnyRule')) await stack.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: 'AnyRule' }));

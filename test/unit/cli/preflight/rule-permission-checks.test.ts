@@ -5,8 +5,9 @@ import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { invokingRules } from '../../../../cli/preflight/expectations';
-import { checkInvokingRules, OTHER_RULE_PROBE, ruleArnLike, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from '../../../../cli/preflight/rule-permission-checks';
+import { checkInvokingRules, deployedInvokers, OTHER_RULE_PROBE, ruleArnLike, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from '../../../../cli/preflight/rule-permission-checks';
 import { checkEscalationSweep } from '../../../../cli/preflight/sweep-checks';
+import { automationRoleNameOf } from '../../../../shared/config/names';
 import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
@@ -158,7 +159,7 @@ describe('checkInvokingRules', () => {
     [
       'a statement for SNS only',
       'single',
-      { statements: (fn, st) => (fn === 'notification-runbooks-check-db-connections' ? [invokeFor(fn, undefined, { Principal: { Service: 'sns.amazonaws.com' } })] : st) },
+      { statements: (fn, st) => (fn === 'notification-runbooks-check-db-connections' ? [invokeFor(fn, `arn:aws:sns:${REGION}:${ACCOUNT}:ours`, { Principal: { Service: 'sns.amazonaws.com' } })] : st) },
       ['FAIL rule-permission notification-runbooks-check-db-connections'],
       'names no events.amazonaws.com (it names {"Service":"sns.amazonaws.com"})',
     ],
@@ -174,7 +175,7 @@ describe('checkInvokingRules', () => {
       'single',
       { statements: (fn, st) => (fn === 'notification-runbooks-alert-error-rate' ? [...st, { Sid: 'Anyone', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: fnArn(fn) }] : st) },
       ['FAIL rule-permission notification-runbooks-alert-error-rate'],
-      'lets anyone or another account invoke it, with no condition',
+      'lets anyone, or a principal of an account nobody configured, invoke it',
     ],
     [
       'the decisions rule deleted (nothing else reads it)',
@@ -206,8 +207,45 @@ describe('checkInvokingRules', () => {
     if (failed.length > 0) expect(notPassing[0]?.fix).toMatch(/npx cdk deploy -c environment=production .*\(the runbook stack writes the rule and its Lambda permission: infra (AlarmRouting|EscalationRouting) /);
   });
 
+  it('FAIL for a statement with no condition (review 19 R19-13, decision 320): a rule of an account nobody configured may invoke it', async () => {
+    const fn = 'notification-runbooks-scale-up-database';
+    deployed('single', { statements: (f, st) => (f === fn ? [invokeFor(fn, undefined)] : st) });
+    const notPassing = (await run('single')).filter((r) => r.status !== 'PASS');
+    expect(lines(notPassing)).toEqual([`FAIL rule-permission ${fn}`]);
+    expect(notPassing[0]?.message).toContain(`(Service events.amazonaws.com for rule ${fn} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted))`);
+  });
+
+  // Review 19 R19-14, decision 320: the workload's automation role is exempt only on the handlers infra grants it (those
+  // the workload's documents invoke) and only as infra writes the grant.
+  const WORKLOAD = '444455556666';
+  const INVOKED = 'notification-runbooks-scale-up-database';
+  const withWorkload = { ...expectationsFor('production', 'cross-account', { environments: { production: { accountId: WORKLOAD } } }), workloadInvokedFunctions: [INVOKED] };
+  const role = `arn:aws:iam::${WORKLOAD}:role/${automationRoleNameOf(REGION)}`;
+  const grantRole = (fn: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ Sid: 'InvokedByWorkloadRunbooks', Effect: 'Allow', Principal: { AWS: role }, Action: 'lambda:InvokeFunction', Resource: fnArn(fn), ...extra });
+  const runWorkload = () => checkInvokingRules(clients(), withWorkload, TARGET, new Map(), { eventBusName: BUS });
+
+  it('cross-account: the role granted as infra writes it, on a handler its documents invoke, is the deployment\'s (PASS)', async () => {
+    expect(deployedInvokers(withWorkload, TARGET, INVOKED)).toEqual([role]);
+    expect(deployedInvokers(withWorkload, TARGET, ESCALATE)).toEqual([]);
+    deployed('cross', { statements: (f, st) => (f === INVOKED ? [...st, grantRole(f)] : st) });
+    const results = await runWorkload();
+    expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+    expect(results.map((r) => r.subject)).toContain(INVOKED);
+  });
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ['on escalate, which no workload document invokes', ESCALATE, {}],
+    ['under a Condition', INVOKED, { Condition: { Bool: { 'aws:SecureTransport': 'true' } } }],
+    ['with NotAction', INVOKED, { Action: undefined, NotAction: 'lambda:GetFunction' }],
+  ])('cross-account: the workload automation role granted %s is reported, not exempt', async (_what, fn, overrides) => {
+    deployed('cross', { statements: (f, st) => (f === fn ? [...st, grantRole(f, overrides)] : st) });
+    const notPassing = (await runWorkload()).filter((r) => r.status !== 'PASS');
+    expect(notPassing.length).toBeGreaterThan(0);
+    expect(notPassing.every((r) => r.status === 'WARN' && r.message.includes(`it also grants lambda:InvokeFunction to statement InvokedByWorkloadRunbooks: AWS ${role}`))).toBe(true);
+    expect(lines(notPassing)).toEqual(withWorkload.invokingRules.filter((r) => r.functionName === fn).map((r) => `WARN rule-permission ${r.ruleName}`));
+  });
+
   it.each([
-    ['no condition at all (AWS allows it)', undefined, `rule ${OTHER_RULE_PROBE} of this account and rule notification-runbooks-scale-up-database of 999999999999, an account nobody configured`],
     ['a wildcard rule ARN', ruleArn('*'), `rule ${OTHER_RULE_PROBE} of this account`],
   ])('WARN for a statement admitting other rules: %s', async (_what, sourceArn, admitted) => {
     const fn = 'notification-runbooks-scale-up-database';

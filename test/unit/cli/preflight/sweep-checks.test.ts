@@ -185,7 +185,6 @@ describe('checkVerifySweep', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['no condition at all (AWS allows it)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: undefined }), `rule ${OTHER_RULE_PROBE} of this account and rule ${VERIFY_RULE} of 999999999999, an account nobody configured`],
     ['the account only (AWS:SourceAccount)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }), `rule ${OTHER_RULE_PROBE} of this account`],
     ['a wildcard rule ARN', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } } }), `rule ${OTHER_RULE_PROBE} of this account`],
   ])('WARN: a statement with %s lets other rules invoke it too', async (_what, statement, admitted) => {
@@ -199,17 +198,38 @@ describe('checkVerifySweep', () => {
     expect(result?.fix).toContain(`aws lambda add-permission --function-name ${VERIFY} --statement-id VerifySweep --action lambda:InvokeFunction --principal events.amazonaws.com --source-arn ${ruleArn(VERIFY_RULE)}`);
   });
 
+  // Review 19 R19-13, decision 320: a statement EventBridge passes for a rule of an account nobody configured lets that
+  // account's rule invoke the handler (EventBridge delivers cross-account to a Lambda): a FAIL, not a WARN.
+  it.each<[string, Record<string, unknown>]>([
+    ['no condition at all', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: undefined })],
+    ['a rule name under any account (ArnLike arn:...:*:rule/<name>)', invokeFor(VERIFY_ARN, VERIFY_RULE, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:*:rule/${VERIFY_RULE}` } } })],
+  ])('FAIL: an EventBridge statement with %s admits the rule of an account nobody configured', async (_what, statement) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(statement) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, invoke it (Service events.amazonaws.com for rule ${VERIFY_RULE} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted)): they may invoke ${VERIFY} with an input of their choosing`,
+    );
+  });
+
   it('judges only the statements naming EventBridge, with the rule and its account as AWS sets them', async () => {
-    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: undefined }) });
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:sns:${REGION}:${ACCOUNT}:ours` } } }) });
     const verdict = await checkRulePermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
-    // The SNS statement is not simulated, but it is reported (decision 311): SNS may invoke the function too.
+    // The SNS statement is simulated for a stranger's topic only (decision 320: refused), and reported (decision 311).
     expect(verdict).toEqual({
       kind: 'too-wide',
       text: `the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)`,
-      others: 'statement Sns: Service sns.amazonaws.com',
+      others: 'statement Sns: Service sns.amazonaws.com (under a Condition)',
     });
-    const asked = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
-    expect(asked).toHaveLength(3);
+    const all = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
+    expect(all).toHaveLength(4);
+    expect(all[0]?.ContextEntries?.map((e) => `${e.ContextKeyName}=${e.ContextKeyValues?.join(',')}`)).toEqual([
+      'aws:SourceAccount=999999999999',
+      `aws:SourceArn=arn:aws:sns:${REGION}:999999999999:runbook-preflight-probe-stranger`,
+      'aws:SecureTransport=true',
+    ]);
+    const asked = all.slice(1);
     expect(asked[0]).toMatchObject({ ActionNames: ['lambda:InvokeFunction'], ResourceArns: [VERIFY_ARN] });
     expect(JSON.parse(asked[0]?.PolicyInputList?.[0] ?? '{}')).toEqual({ Version: '2012-10-17', Statement: [{ Sid: `AllowEventRule${VERIFY_RULE}`, Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: VERIFY_ARN, Condition: { ArnLike: { 'AWS:SourceArn': ruleArn(VERIFY_RULE) } } }] });
     expect(asked.map((a) => a.ContextEntries?.map((e) => `${e.ContextKeyName}=${e.ContextKeyValues?.join(',')}`))).toEqual([
@@ -243,7 +263,7 @@ describe('checkVerifySweep', () => {
     expect(rest).toEqual([]);
     expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
     expect(result?.message).toBe(
-      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone or another account invoke it, with no condition (${named}): they may invoke ${VERIFY} with an input of their choosing`,
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, invoke it (${named}): they may invoke ${VERIFY} with an input of their choosing`,
     );
     expect(result?.fix).toContain(`aws lambda remove-permission --function-name ${VERIFY} --statement-id <its Sid>`);
     expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(0);
@@ -255,9 +275,8 @@ describe('checkVerifySweep', () => {
       grant('Cond', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }, { Condition: { StringEquals: { 'AWS:SourceAccount': '999999999999' } } }),
       'statement Cond: AWS arn:aws:iam::999999999999:root (under a Condition)',
     ],
-    ['one role of another account', grant('Role', { Principal: { AWS: 'arn:aws:iam::999999999999:role/x' } }), 'statement Role: AWS arn:aws:iam::999999999999:role/x'],
     ['this account', grant('Own', { Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), `statement Own: AWS arn:aws:iam::${ACCOUNT}:root`],
-    ['another service', grant('S3', { Principal: { Service: 's3.amazonaws.com' } }), 'statement S3: Service s3.amazonaws.com'],
+    ['another service, for a bucket of this account only', grant('S3', { Principal: { Service: 's3.amazonaws.com' } }, { Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }), 'statement S3: Service s3.amazonaws.com (under a Condition)'],
   ])('WARN: a statement granting lambda:InvokeFunction to %s is named', async (_what, statement, named) => {
     deployedRule();
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
@@ -265,6 +284,34 @@ describe('checkVerifySweep', () => {
     expect(result).toMatchObject({ status: 'WARN', check: 'verify-sweep', subject: VERIFY_RULE });
     expect(result?.message).toBe(
       `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn), but it also grants lambda:InvokeFunction to ${named}: each may invoke ${VERIFY} with an input of its choosing`,
+    );
+  });
+
+  // Review 19 R19-13, decision 320: a stranger's call is simulated whatever the statement's Condition; admitted, a FAIL.
+  it.each<[string, Record<string, unknown>, string]>([
+    ['one role of another account', grant('Role', { Principal: { AWS: 'arn:aws:iam::999999999999:role/x' } }), 'statement Role: AWS arn:aws:iam::999999999999:role/x'],
+    [
+      'another service with no condition (any account\'s topic)',
+      grant('Sns', { Principal: { Service: 'sns.amazonaws.com' } }),
+      'statement Sns: Service sns.amazonaws.com (no condition confines it to our resources: admitted for a resource of 999999999999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      "AWS '*' under a condition that always holds",
+      grant('Tls', { Principal: { AWS: '*' } }, { Condition: { Bool: { 'aws:SecureTransport': 'true' } } }),
+      'statement Tls: AWS * (its Condition admits a principal of 999999999999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      "another account's root under a condition naming that account",
+      grant('Acct', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }, { Condition: { StringEquals: { 'aws:PrincipalAccount': '999999999999' } } }),
+      'statement Acct: AWS arn:aws:iam::999999999999:root (its Condition admits a principal of 999999999999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+  ])('FAIL: a statement granting lambda:InvokeFunction to %s, a stranger admitted', async (_what, statement, named) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, invoke it (${named}): they may invoke ${VERIFY} with an input of their choosing`,
     );
   });
 
@@ -286,7 +333,9 @@ describe('checkVerifySweep', () => {
     const own = { what: `rule ${VERIFY_RULE}`, account: ACCOUNT, sourceArn: ruleArn(VERIFY_RULE) };
     const input = { policy, resourceArn: VERIFY_ARN, service: 'events.amazonaws.com', action: 'lambda:InvokeFunction', own, probes: [] };
     expect(await judgeServiceGrant(clients(), { ...input, expected: [role] })).toEqual({ kind: 'admitted', refused: [], others: [] });
-    expect(await judgeServiceGrant(clients(), input)).toEqual({ kind: 'admitted', refused: [], others: [`statement Workload: AWS ${role}`] });
+    // Its account configured (the workload's), the role is another principal of ours: a WARN; not configured, a stranger.
+    expect(await judgeServiceGrant(clients(), { ...input, accounts: ['999999999999'] })).toEqual({ kind: 'admitted', refused: [], others: [`statement Workload: AWS ${role}`] });
+    expect(await judgeServiceGrant(clients(), input)).toEqual({ kind: 'open', principals: [`statement Workload: AWS ${role}`] });
   });
 
   it('a refused GetPolicy is thrown (a could-not-check FAIL naming lambda:GetPolicy), never a PASS', async () => {
