@@ -113,6 +113,61 @@ function strangerContext(stranger: string, resourceArn: string, as: { service?: 
   ];
 }
 
+/** An account a statement's Condition names (review 19 R19-18, decision 321): a 12-digit value, or an ARN's account field. */
+export interface NamedAccount {
+  /** 12 digits, or undefined for an ARN whose account position is a wildcard ("*", "?"): any account. */
+  account: string | undefined;
+  /** The ARN value naming it, wildcards as written (an aws:SourceArn / aws:PrincipalArn pattern), if it was an ARN. */
+  arn?: string;
+  key: string;
+}
+
+/** Pure: every account the Condition of `statement` names, in any key (AWS:SourceAccount, AWS:SourceArn, aws:PrincipalArn, ...). */
+export function conditionAccounts(statement: Record<string, unknown>): NamedAccount[] {
+  const found: NamedAccount[] = [];
+  const condition = statement.Condition;
+  if (typeof condition !== 'object' || condition === null) return found;
+  for (const keys of Object.values(condition as Record<string, unknown>)) {
+    if (typeof keys !== 'object' || keys === null) continue;
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
+      for (const v of (Array.isArray(value) ? value : [value]).map(String)) {
+        if (/^\d{12}$/.test(v)) found.push({ account: v, key });
+        const arn = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/.exec(v);
+        if (!arn) continue;
+        const field = arn[1] ?? '';
+        if (/^\d{12}$/.test(field)) found.push({ account: field, arn: v, key });
+        else if (/[*?]/.test(field)) found.push({ account: undefined, arn: v, key });
+      }
+    }
+  }
+  return found;
+}
+
+/** Pure: an ARN pattern made a concrete ARN in `account` (its account field replaced, each wildcard filled with a probe name). */
+export function concreteArn(pattern: string, account: string): string {
+  const parts = pattern.split(':');
+  parts[4] = account;
+  return parts.join(':').replace(/\*/g, STRANGER_PROBE).replace(/\?/g, 'x');
+}
+
+/**
+ * The stranger probes the service's own statements must refuse besides `probes`: for each account a Condition names that
+ * nobody configured (and each ARN whose account position is a wildcard, in `strangerAccount`), a resource of that account
+ * as the Condition names it (review 19 R19-18, decision 321: a probe of one invented account never tests a statement
+ * admitting another real one).
+ */
+function namedStrangerProbes(statements: ReadonlyArray<Record<string, unknown>>, own: TrustSource, configured: ReadonlySet<string>, strangerAccount: string): TrustSource[] {
+  const probes = new Map<string, TrustSource>();
+  for (const named of statements.flatMap(conditionAccounts)) {
+    const account = named.account ?? strangerAccount;
+    if (configured.has(account)) continue;
+    const sourceArn = named.arn !== undefined ? concreteArn(named.arn, account) : concreteArn(own.sourceArn, account);
+    const what = named.arn !== undefined ? `${sourceArn} of ${account}, an account nobody configured (its Condition names ${named.arn})` : `${own.what} of ${account}, an account nobody configured (its Condition names ${named.key} ${account})`;
+    if (!probes.has(sourceArn)) probes.set(sourceArn, { what, account, sourceArn, condition: named.key, stranger: true });
+  }
+  return [...probes.values()];
+}
+
 /**
  * Judges a resource policy (a Lambda function's, as lambda:GetPolicy returns it) for `service` calling `action` on
  * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
@@ -170,7 +225,8 @@ export async function judgeServiceGrant(
   if (open.length > 0) return { kind: 'open', principals: open };
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
   if (statements.length === 0) return { kind: 'not-named', named, others };
-  const verdict = await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, input.probes);
+  const conditionProbes = namedStrangerProbes(statements, input.own, configured, strangerAccount).filter((p) => !input.probes.some((q) => q.sourceArn === p.sourceArn));
+  const verdict = await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, [...input.probes, ...conditionProbes]);
   const strangers = verdict.kind === 'too-wide' ? verdict.admitted.filter((p) => p.stranger) : [];
   if (strangers.length > 0) return { kind: 'open', principals: strangers.map((p) => `Service ${input.service} for ${p.what} (iam:SimulateCustomPolicy: admitted)`) };
   return { ...verdict, others };

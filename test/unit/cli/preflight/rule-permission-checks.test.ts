@@ -215,6 +215,22 @@ describe('checkInvokingRules', () => {
     expect(notPassing[0]?.message).toContain(`(Service events.amazonaws.com for rule ${fn} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted))`);
   });
 
+  // Review 19 R19-18, decision 321: a statement admitting another real account (named in its Condition) is probed with
+  // that account, not only with the invented 999999999999.
+  it.each<[string, Record<string, unknown>, string]>([
+    ['ArnLike AWS:SourceArn on its rules', { ArnLike: { 'AWS:SourceArn': 'arn:aws:events:us-east-1:777788889999:rule/*' } }, 'arn:aws:events:us-east-1:777788889999:rule/runbook-preflight-probe-stranger of 777788889999'],
+    ['StringEquals AWS:SourceAccount', { StringEquals: { 'AWS:SourceAccount': '777788889999' } }, 'of 777788889999, an account nobody configured (its Condition names AWS:SourceAccount 777788889999)'],
+    ['aws:SourceArn naming one rule of it', { ArnEquals: { 'aws:SourceArn': 'arn:aws:events:us-east-1:777788889999:rule/evil' } }, 'arn:aws:events:us-east-1:777788889999:rule/evil of 777788889999'],
+    ['a wildcard account position on another rule name', { ArnLike: { 'AWS:SourceArn': 'arn:aws:events:us-east-1:*:rule/evil' } }, 'arn:aws:events:us-east-1:999999999999:rule/evil of 999999999999'],
+  ])('FAIL for our statement plus an events statement admitting an unconfigured account: %s (R19-18)', async (_what, condition, named) => {
+    const fn = 'notification-runbooks-scale-up-database';
+    deployed('single', { statements: (f, st) => (f === fn ? [...st, invokeFor(fn, undefined, { Sid: 'Other', Condition: condition })] : st) });
+    const notPassing = (await run('single')).filter((r) => r.status !== 'PASS');
+    expect(lines(notPassing)).toEqual([`FAIL rule-permission ${fn}`]);
+    expect(notPassing[0]?.message).toContain(named);
+    expect(notPassing[0]?.message).toContain('iam:SimulateCustomPolicy: admitted');
+  });
+
   // Review 19 R19-14, decision 320: the workload's automation role is exempt only on the handlers infra grants it (those
   // the workload's documents invoke) and only as infra writes the grant.
   const WORKLOAD = '444455556666';

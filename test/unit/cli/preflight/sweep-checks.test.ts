@@ -213,6 +213,19 @@ describe('checkVerifySweep', () => {
     );
   });
 
+  // Review 19 R19-18, decision 321: our statement plus one for another real account's rules; the probe of 999999999999
+  // alone never tested it.
+  it.each<[string, Record<string, unknown>, string]>([
+    ['ArnLike AWS:SourceArn rule/* of 777788889999', { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:777788889999:rule/*` } }, `arn:aws:events:${REGION}:777788889999:rule/runbook-preflight-probe-stranger of 777788889999, an account nobody configured`],
+    ['StringEquals AWS:SourceAccount 777788889999', { StringEquals: { 'AWS:SourceAccount': '777788889999' } }, `rule ${VERIFY_RULE} of 777788889999, an account nobody configured (its Condition names AWS:SourceAccount 777788889999)`],
+  ])('FAIL: our statement plus an EventBridge statement with %s', async (_what, condition, named) => {
+    deployedRule();
+    functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Other', Condition: condition }) });
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
+    expect(result?.message).toContain(`(Service events.amazonaws.com for ${named}`);
+  });
+
   it('judges only the statements naming EventBridge, with the rule and its account as AWS sets them', async () => {
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), { ...invokeFor(VERIFY_ARN, 'x'), Sid: 'Sns', Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:sns:${REGION}:${ACCOUNT}:ours` } } }) });
     const verdict = await checkRulePermission(clients(), TARGET, VERIFY, VERIFY_ARN, ruleArn(VERIFY_RULE));
