@@ -8,6 +8,16 @@
 // infra reads it to grant it (infra/lib/iam/script-actions.ts reads calls on clients the script builds, not on one passed
 // in): a call limited by the deadline is passed as a lambda around that text (Deadline.call).
 
+/**
+ * The version of the contract between the text's before-send handler and its per-process call object: in the handler's
+ * unique_id and in the object's attribute name on the botocore module (review 19, R19-22). Scripts rendered from two
+ * texts may run in one Python process (steps of documents deployed from two versions); botocore ignores a second
+ * registration under a unique_id already registered, so each version registers its own handler, reading its own object.
+ * Bump it on ANY change to the object's attributes (limit_at, began, what, refusal), to what the handler reads or raises,
+ * or to how Deadline.call sets them. Version 1 (decision 318, commit 9a5a468) had no suffix.
+ */
+export const DR_SCRIPT_HELPERS_VERSION = 2;
+
 /** Python, top level (column 0), for the line `${Deploy.DrScriptHelpers}` of a script; no `{{` (decision 120). */
 export const DR_SCRIPT_HELPERS = `import concurrent.futures as _futures
 import math as _math
@@ -47,10 +57,11 @@ class NotAnswered(Exception):
 # (review 19, R19-12): if Automation runs a second step's script in the process of a first, boto3's default session keeps
 # the first one's handler (botocore ignores a second registration under the same unique_id), and that handler reads this
 # same object, in which the second step's calls set their limits; a call of the first step's still running sets and reads
-# its own thread's entry, so it is refused at its own limit.
+# its own thread's entry, so it is refused at its own limit. The attribute and the handler's unique_id carry the contract's
+# version (R19-22): a text of another version in the same process registers its own handler, reading its own object.
 def _shared_this_call():
     import botocore
-    return botocore.__dict__.setdefault('_dr_script_helpers_this_call', _threading.local())
+    return botocore.__dict__.setdefault('_dr_script_helpers_this_call_v${DR_SCRIPT_HELPERS_VERSION}', _threading.local())
 
 
 _this_call = _shared_this_call()
@@ -83,7 +94,7 @@ def _refuse_attempts_past_limit():
     import boto3
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register('before-send', _no_attempt_past_limit, unique_id='dr-script-helpers.no-attempt-past-limit')
+    boto3.DEFAULT_SESSION.events.register('before-send', _no_attempt_past_limit, unique_id='dr-script-helpers.no-attempt-past-limit.v${DR_SCRIPT_HELPERS_VERSION}')
 
 
 _refuse_attempts_past_limit()

@@ -11,7 +11,7 @@ import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
 import { getProxyFaults } from '../../../sandbox/proxy-control';
 import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
-import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
+import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from '../../../shared/config/dr-script-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
 
@@ -105,8 +105,9 @@ def handler(events, context):
 `;
 /**
  * Two DR steps' scripts in ONE Python process (review 19, R19-12: whether aws:executeScript reuses its runtime is not
- * documented): the helper text (the payload's) loaded twice, each time in a namespace of its own as a step's script is,
- * each step making one call limited to 1 s through the gap proxy and returning at once, then the process living on.
+ * documented): a helper text loaded for each step (the payload's helpers[0], then helpers[1]: the same text, or two
+ * versions' texts, R19-22), each in a namespace of its own as a step's script is, each step making one call limited to
+ * 1 s through the gap proxy and returning at once, then the process living on.
  */
 const TWO_STEPS = `import time
 import boto3
@@ -117,7 +118,7 @@ def handler(events, context):
 
     def step(n):
         ns = {'__name__': 'step %d' % n}
-        exec(compile(events['helpers'], '<step %d>' % n, 'exec'), ns)
+        exec(compile(events['helpers'][n - 1], '<step %d>' % n, 'exec'), ns)
         client = boto3.client('dynamodb', endpoint_url=events['endpoint'], region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
                               aws_secret_access_key='sandbox', config=ns['bounded_config']())
         in_time = ns['deadline_of'](10, 1)
@@ -331,13 +332,42 @@ describe('the DR documents\' shared Python', () => {
         { service: 'dynamodb', times: 2, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs: 2_500 },
         { service: 'dynamodb', times: 1, latencyMs: 1 },
       ]);
-      const said = await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers: DR_SCRIPT_HELPERS, endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 });
+      const said = await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers: [DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS], endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 });
       expect(said).toEqual([
         'step 1 thread: PastLimit, this step\'s NotAnswered',
         'step 1: NotAnswered',
         'step 2 thread: PastLimit, this step\'s NotAnswered',
         'step 2: NotAnswered',
       ]);
+      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
+      expect(reached).toBe(0);
+    });
+
+    // The text deployed before this one (decision 318, commit 9a5a468, verbatim): its handler's unique_id and its
+    // object's attribute carry no version, as any text deployed before R19-22 did.
+    const V1_TEXT = readFileSync(join(__dirname, '..', '..', 'fixtures', 'dr-script-helpers', 'v1-9a5a468.py'), 'utf8');
+
+    it.each([
+      ['the previous text (v1) first, then this one', [V1_TEXT, DR_SCRIPT_HELPERS]],
+      ['this text first, then the previous one (v1)', [DR_SCRIPT_HELPERS, V1_TEXT]],
+    ])("when two versions' texts load in the same Python process (R19-22: %s): each registers its own handler, and no retry of either's call past its limit is sent", async (_order, helpers) => {
+      expect(V1_TEXT).toContain("unique_id='dr-script-helpers.no-attempt-past-limit')");
+      expect(DR_SCRIPT_HELPERS).toContain(`unique_id='dr-script-helpers.no-attempt-past-limit.v${DR_SCRIPT_HELPERS_VERSION}')`);
+      reached = 0;
+      // As the R19-12 case: each step's first attempt a 500 trickled over 2.5 s, its call left behind at 1 s; any attempt
+      // sent after a first passes the second rule to the emulator. The proxy's figures are read after the process ended.
+      proxy.setFaults([
+        { service: 'dynamodb', times: 2, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs: 2_500 },
+        { service: 'dynamodb', times: 1, latencyMs: 1 },
+      ]);
+      const said = (await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers, endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
+      expect(said).toEqual([
+        'step 1 thread: PastLimit, this step\'s NotAnswered',
+        'step 1: NotAnswered',
+        'step 2 thread: PastLimit, this step\'s NotAnswered',
+        'step 2: NotAnswered',
+      ]);
+      // Two first attempts and no second one: this text's call sent exactly 1 attempt, and so did v1's.
       expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
       expect(reached).toBe(0);
     });
