@@ -147,6 +147,7 @@ export async function checkRulePermission(
     expected: invokers,
     expectedShape: (s) => asDeployedGrant(s, functionArn),
     accounts: [target.account, ...accounts],
+    alsoActions: ['lambda:InvokeFunctionUrl'],
   });
   if (verdict.kind === 'open') {
     return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, invoke it (${verdict.principals.join('; ')})` };

@@ -101,14 +101,22 @@ const STRANGER_PROBE = 'runbook-preflight-probe-stranger';
  * it (an IAM caller: `iam`), a resource of its account (a service acting for it: aws:SourceAccount / aws:SourceArn;
  * for anyone, `*` or NotPrincipal, both) and TLS (aws:SecureTransport, which anyone may use).
  */
-function strangerContext(stranger: string, resourceArn: string, as: { service?: string; iam: boolean; source: boolean; roleArn?: string }): ContextEntry[] {
+function strangerContext(
+  stranger: string,
+  resourceArn: string,
+  as: { service?: string; iam: boolean; source: boolean; roleArn?: string; sourceArn?: string; orgId?: string; sourceOrgId?: string; action?: string },
+): ContextEntry[] {
   const { service, roleArn } = as;
   const [, partition = 'aws', , region = ''] = resourceArn.split(':');
   const prefix = service?.split('.')[0] ?? 'events';
   const entry = (name: string, value: string, type: ContextEntry['ContextKeyType'] = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: [value] });
   return [
-    ...(!as.source ? [] : [entry('aws:SourceAccount', stranger), entry('aws:SourceArn', `arn:${partition}:${prefix}:${region}:${stranger}:${STRANGER_PROBE}`)]),
+    ...(!as.source ? [] : [entry('aws:SourceAccount', stranger), entry('aws:SourceArn', as.sourceArn ?? `arn:${partition}:${prefix}:${region}:${stranger}:${STRANGER_PROBE}`)]),
+    ...(as.source && as.sourceOrgId !== undefined ? [entry('aws:SourceOrgID', as.sourceOrgId)] : []),
     ...(as.iam ? [entry('aws:PrincipalAccount', stranger), entry('aws:PrincipalArn', roleArn ?? `arn:${partition}:iam::${stranger}:role/${STRANGER_PROBE}`)] : []),
+    ...(as.iam && as.orgId !== undefined ? [entry('aws:PrincipalOrgID', as.orgId)] : []),
+    // A function URL anyone calls with AuthType NONE (add-permission --function-url-auth-type NONE writes this key).
+    ...(as.action?.toLowerCase() === 'lambda:invokefunctionurl' ? [entry('lambda:FunctionUrlAuthType', 'NONE')] : []),
     entry('aws:SecureTransport', 'true', 'boolean'),
   ];
 }
@@ -141,6 +149,19 @@ export function conditionAccounts(statement: Record<string, unknown>): NamedAcco
     }
   }
   return found;
+}
+
+/** Pure: the values the Condition of `statement` gives `key` (case-insensitive), under any operator. */
+export function conditionValues(statement: Record<string, unknown>, key: string): string[] {
+  const condition = statement.Condition;
+  if (typeof condition !== 'object' || condition === null) return [];
+  return Object.values(condition as Record<string, unknown>).flatMap((keys) =>
+    typeof keys !== 'object' || keys === null
+      ? []
+      : Object.entries(keys as Record<string, unknown>)
+          .filter(([k]) => k.toLowerCase() === key.toLowerCase())
+          .flatMap(([, v]) => (Array.isArray(v) ? v.map(String) : [String(v)])),
+  );
 }
 
 /** Pure: an ARN pattern made a concrete ARN in `account` (its account field replaced, each wildcard filled with a probe name). */
@@ -194,11 +215,14 @@ export async function judgeServiceGrant(
     /** Whether a statement naming an expected principal is exactly the one the deployment writes (else it is judged). */
     expectedShape?: (statement: Record<string, unknown>) => boolean;
     accounts?: readonly string[];
+    /** Other actions a stranger must not be granted either (lambda:InvokeFunctionUrl: review 19 R19-20, decision 323). */
+    alsoActions?: readonly string[];
   },
 ): Promise<ServiceGrantVerdict> {
+  const actions = [input.action, ...(input.alsoActions ?? [])];
   const account = input.resourceArn.split(':')[4] ?? '';
   const deployed = (f: ForeignPrincipal): boolean => f.kind === 'AWS' && (input.expected?.includes(f.value) ?? false) && (input.expectedShape?.(f.statement) ?? true);
-  const foreign = foreignPrincipals(input.policy, input.service, (s) => statementGrants(s, input.action)).filter((f) => !deployed(f));
+  const foreign = foreignPrincipals(input.policy, input.service, (s) => actions.some((a) => statementGrants(s, a))).filter((f) => !deployed(f));
   const configured = new Set([account, input.own.account, ...(input.accounts ?? []), ...(input.expected ?? []).map(principalAccount).filter((a): a is string => a !== undefined)]);
   const strangerAccount = input.probes.find((p) => p.stranger)?.account ?? probeAccount(...configured);
   const open: string[] = [];
@@ -218,8 +242,40 @@ export async function judgeServiceGrant(
     const asked = statement.Resource === undefined && statement.NotResource === undefined ? { ...statement, Resource: input.resourceArn } : statement;
     const service = f.kind === 'Service' ? f.value : undefined;
     const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
-    const decision = await simulateServiceAction(clients, [asked], input.action, input.resourceArn, strangerContext(stranger, input.resourceArn, { ...(service ? { service } : {}), iam: f.kind !== 'Service', source: f.kind !== 'AWS' || f.value === '*', ...(role ? { roleArn: role } : {}) }));
-    if (decision.startsWith('allowed')) open.push(`${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${service ? `a resource of ${stranger}` : `a principal of ${stranger}`}, an account nobody configured; iam:SimulateCustomPolicy)`);
+    // The invented stranger, then each account the Condition names that nobody configured, as the Condition names it
+    // (review 19 R19-19, decision 323), in the organisation it names if any (R19-21).
+    const tries: Array<{ account: string; arn?: string; key?: string }> = [
+      { account: stranger },
+      ...conditionAccounts(f.statement)
+        .map((n) => ({ ...n, account: n.account ?? strangerAccount }))
+        .filter((n) => !configured.has(n.account)),
+    ];
+    const orgId = conditionValues(f.statement, 'aws:PrincipalOrgID')[0];
+    const sourceOrgId = conditionValues(f.statement, 'aws:SourceOrgID')[0];
+    let admitted: string | undefined;
+    for (const t of tries) {
+      for (const action of actions.filter((a) => statementGrants(f.statement, a))) {
+        const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
+        const roleArn = role ?? arnFor(/PrincipalArn$/i);
+        const sourceArn = arnFor(/SourceArn$/i);
+        const context = strangerContext(t.account, input.resourceArn, {
+          ...(service ? { service } : {}),
+          iam: f.kind !== 'Service',
+          source: f.kind !== 'AWS' || f.value === '*',
+          ...(roleArn ? { roleArn } : {}),
+          ...(sourceArn ? { sourceArn } : {}),
+          ...(orgId !== undefined ? { orgId } : {}),
+          ...(sourceOrgId !== undefined ? { sourceOrgId } : {}),
+          action,
+        });
+        if (!(await simulateServiceAction(clients, [asked], action, input.resourceArn, context)).startsWith('allowed')) continue;
+        const org = f.kind !== 'Service' && orgId !== undefined ? ` in organisation ${orgId} (it admits every account of the organisation, configured or not)` : service && sourceOrgId !== undefined ? ` in organisation ${sourceOrgId} (it admits every account of the organisation, configured or not)` : '';
+        admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${service ? `a resource of ${t.account}` : `a principal of ${t.account}`}${org}, an account nobody configured${action === input.action ? '' : `, for ${action}`}; iam:SimulateCustomPolicy)`;
+        break;
+      }
+      if (admitted !== undefined) break;
+    }
+    if (admitted !== undefined) open.push(admitted);
     else others.push(`${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
   }
   if (open.length > 0) return { kind: 'open', principals: open };

@@ -318,6 +318,39 @@ describe('checkVerifySweep', () => {
       grant('Acct', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }, { Condition: { StringEquals: { 'aws:PrincipalAccount': '999999999999' } } }),
       'statement Acct: AWS arn:aws:iam::999999999999:root (its Condition admits a principal of 999999999999, an account nobody configured; iam:SimulateCustomPolicy)',
     ],
+    // Review 19 R19-19, R19-21, decision 323: the stranger is also every unconfigured account the Condition names, in
+    // the organisation it names.
+    [
+      "'*' under aws:PrincipalAccount of another real account",
+      grant('Other', { Principal: '*' }, { Condition: { StringEquals: { 'aws:PrincipalAccount': '777788889999' } } }),
+      'statement Other: Principal "*" (its Condition admits a principal of 777788889999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      'sns.amazonaws.com under AWS:SourceAccount of another real account',
+      grant('Sns', { Principal: { Service: 'sns.amazonaws.com' } }, { Condition: { StringEquals: { 'AWS:SourceAccount': '777788889999' } } }),
+      'statement Sns: Service sns.amazonaws.com (its Condition admits a resource of 777788889999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      'sns.amazonaws.com under ArnLike AWS:SourceArn of a topic of another real account',
+      grant('Topic', { Principal: { Service: 'sns.amazonaws.com' } }, { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:sns:${REGION}:777788889999:alerts` } } }),
+      'statement Topic: Service sns.amazonaws.com (its Condition admits a resource of 777788889999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      "'*' under aws:PrincipalArn of a role of another real account",
+      grant('Arn', { Principal: '*' }, { Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::777788889999:role/*' } } }),
+      'statement Arn: Principal "*" (its Condition admits a principal of 777788889999, an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    [
+      "'*' under aws:PrincipalOrgID (add-permission --principal-org-id)",
+      grant('Org', { Principal: '*' }, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }),
+      'statement Org: Principal "*" (its Condition admits a principal of 999999999999 in organisation o-a1b2c3d4e5 (it admits every account of the organisation, configured or not), an account nobody configured; iam:SimulateCustomPolicy)',
+    ],
+    // Review 19 R19-20: a function URL anyone may call (add-permission --function-url-auth-type NONE).
+    [
+      "'*' lambda:InvokeFunctionUrl under lambda:FunctionUrlAuthType NONE",
+      grant('Url', { Principal: '*' }, { Action: 'lambda:InvokeFunctionUrl', Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } }),
+      'statement Url: Principal "*" (its Condition admits a principal of 999999999999, an account nobody configured, for lambda:InvokeFunctionUrl; iam:SimulateCustomPolicy)',
+    ],
   ])('FAIL: a statement granting lambda:InvokeFunction to %s, a stranger admitted', async (_what, statement, named) => {
     deployedRule();
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
