@@ -257,3 +257,20 @@ export async function invoke(
   return { ...outcome, answeredAtMs: Date.now() - invokedAt };
 }
 
+
+/**
+ * Registers, for the describe block it is called in, the clock every deadline case runs on (jest's fake timers from
+ * START; ticks and microtasks real, so the SDK's promises settle) and silences Powertools' log lines, which these cases
+ * do not read; both put back after each case.
+ */
+export function useDeadlineClock(): void {
+  let writes: jest.SpyInstance[] = [];
+  beforeEach(() => {
+    jest.useFakeTimers({ now: START, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    writes = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
+  });
+  afterEach(() => {
+    for (const spy of writes) spy.mockRestore();
+    jest.useRealTimers();
+  });
+}

@@ -15,7 +15,7 @@ import { createEscalateHandler } from '../../../shared/escalation/create-escalat
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import { noticeLogKey } from '../../../shared/escalation/kill-switch-notice-log';
 import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
-import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, type Item, type World } from '../../support/escalation-deadline-world';
+import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
 /** One invocation of escalate with Lambda's 60 s (its timeout: infra DEFAULT_SIZING). */
@@ -59,17 +59,7 @@ const BEFORE_FIRST_PAGE = [
 ].map((call) => ({ call, atMs: 0 }));
 
 describe('escalate\'s calls under the invocation\'s deadline (decision 312; review 18b R18-10)', () => {
-  let writes: jest.SpyInstance[] = [];
-
-  beforeEach(() => {
-    jest.useFakeTimers({ now: START, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    // Powertools' log lines are not what these cases read.
-    writes = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
-  });
-  afterEach(() => {
-    for (const spy of writes) spy.mockRestore();
-    jest.useRealTimers();
-  });
+  useDeadlineClock();
 
   it('a first page that never answers: both publishes aborted at exactly 8 s left, L1\'s claim given back, nobody paged; the retry pages L1 once', async () => {
     const w = world();

@@ -13,7 +13,7 @@ import { createEscalationTimerHandler } from '../../../shared/escalation/create-
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { SWEEP_INPUT } from '../../../shared/escalation/timer-input';
 import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
-import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, type Item, type World } from '../../support/escalation-deadline-world';
+import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ACCOUNT, ALARM_NAME, capReachedIncident } from './fixtures';
 
 /** One invocation of escalation-timer with Lambda's 60 s (test/support/escalation-deadline-world.ts). */
@@ -35,17 +35,7 @@ const sendOf = (w: World, incidentId: string): Item | undefined => w.table.get({
 
 describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b R18-10)', () => {
   const timer = { action: 'escalate', incidentId: 'inc-aaaaaaaaaaa0', level: 2, alarm: { name: ALARM_NAME, account: ACCOUNT } };
-  let writes: jest.SpyInstance[] = [];
-
-  beforeEach(() => {
-    jest.useFakeTimers({ now: START, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    // Powertools' log lines are not what these cases read.
-    writes = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
-  });
-  afterEach(() => {
-    for (const spy of writes) spy.mockRestore();
-    jest.useRealTimers();
-  });
+  useDeadlineClock();
 
   it('a publish that never answers: aborted at exactly 8 s left, the claim given back, the invocation answers (thrown, so Lambda retries) inside its time; the retry pages L2 once', async () => {
     const w = world();
