@@ -8,9 +8,10 @@
 // Scheduler User Guide): the only trace is the group's failure metrics, which the lane's alarm sums and sends to the
 // automation health topic (decision 239; the topic's own subscribers are checked by health-topic-checks.ts). So:
 // - schedule-lane-alarm (per group): that alarm exists and is the one infra deploys where it matters: the group's four
-//   failure metrics (SCHEDULER_FAILURE_METRICS) with the ScheduleGroup dimension only, each summed over at most 5 min,
-//   the alarmed expression their sum, one breaching datapoint enough, above 0, actions enabled, notifying the health
-//   topic (review 16, R16-7); else FAIL: a failed delivery would be lost, nobody told.
+//   failure metrics (SCHEDULER_FAILURE_METRICS) with the ScheduleGroup dimension only, each summed over at most 5 min
+//   with its Unit unset or Scheduler's (Count, decision 325), the alarmed expression their sum, one breaching datapoint
+//   enough, above 0, actions enabled, notifying the health topic (review 16, R16-7); else FAIL: a failed delivery would
+//   be lost, nobody told.
 // - schedule-delivery (per live schedule that is not as the handlers create it, read with ListSchedules + GetSchedule):
 //   a DeadLetterConfig whose queue its execution role may not send to (sqs:SendMessage, simulated; the User Guide's
 //   execution-role permission for a DLQ) FAIL: the dead-letter event is lost; a RetryPolicy other than the lane's WARN
@@ -20,6 +21,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetScheduleCommand, paginateListSchedules, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { ESCALATION_TIMER_RETRY, SCHEDULER_FAILURE_METRICS, schedulerAlarmSpec, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../../shared/config/automation-health';
+import { unitProblem } from './alarm-unit';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
 import { simulateGroups } from './handler-checks';
 import { fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -58,7 +60,9 @@ function expressionOfMetrics(expression: string, metricOf: Record<string, string
  * Pure: what keeps the lane's alarm from telling anyone that a schedule of its group failed or was dropped. Compared
  * with the alarm infra deploys (schedulerAlarmSpec): each failure metric of the group, with ScheduleGroup as its only
  * dimension (Scheduler publishes no other: a series with another matches nothing), its Sum over at most the spec's
- * period (a longer one hears a drop later than the ladder it is for); the alarmed expression the spec's sum of the four;
+ * period (a longer one hears a drop later than the ladder it is for), its Unit unset or Scheduler's (Count: another
+ * matches none of the metric's datapoints; the same comparison as the sweep metric alarms', alarm-unit.ts); the
+ * alarmed expression the spec's sum of the four;
  * one breaching datapoint enough (a single drop is one datapoint: "3 of 3" never alarms on it; review 16, R16-7);
  * above 0; actions enabled and the health topic among them.
  */
@@ -88,6 +92,9 @@ export function laneAlarmProblems(alarm: MetricAlarm | undefined, lane: Schedule
     const others = (metric?.Dimensions ?? []).filter((d) => d.Name !== 'ScheduleGroup');
     if (others.length > 0) problems.push(`its ${metricName} also names ${others.map((d) => `${d.Name ?? '?'}=${d.Value ?? '?'}`).join(', ')}: Scheduler publishes the metric with ScheduleGroup only, so that series has no data`);
     if (stat !== spec.statistic) problems.push(`its ${metricName} is the ${stat ?? '?'}, not the ${spec.statistic} of failures`);
+    // A metric-math alarm has no Unit of its own: each query's MetricStat has one (unset: any unit, as infra deploys it).
+    const unit = unitProblem(`its ${metricName}'s unit`, watched.MetricStat.Unit, { metricName, writer: 'Scheduler', unit: spec.unit }, 'that query matches no datapoint, so a failure counted there is never heard');
+    if (unit) problems.push(unit);
     if ((period ?? 0) > spec.periodSeconds) problems.push(`its ${metricName} is summed over ${String(period)} s: a failure is heard up to that late, not within ${spec.periodSeconds} s`);
   }
   const alarmed = queries.filter((q) => q.ReturnData !== false && q.Expression !== undefined);

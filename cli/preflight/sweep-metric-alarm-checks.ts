@@ -11,6 +11,7 @@
 //   and the health topic among them; else FAIL naming each difference, with the deploy that restores it.
 import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { sweepMetricAlarmSpecs, type SweepMetricAlarmSpec } from '../../shared/config/automation-health';
+import { unitProblem } from './alarm-unit';
 import type { PreflightExpectations } from './expectations';
 import { fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -40,7 +41,8 @@ export function sweepMetricAlarmProblems(alarm: MetricAlarm | undefined, spec: S
   if (differs) problems.push(`its dimensions are ${dimensionsText(live)}, not ${dimensionsText(spec.dimensions)} (what Powertools writes for ${spec.handler}): that series has no data`);
   if (alarm.Statistic !== spec.statistic) problems.push(`it is the ${alarm.Statistic ?? alarm.ExtendedStatistic ?? 'no statistic'}, not the ${spec.statistic} of what the sweeps counted`);
   // Unset matches the metric whatever its unit (infra leaves it unset); set, it must be the unit the handler writes.
-  if (alarm.Unit !== undefined && alarm.Unit !== spec.unit) problems.push(`its unit is ${alarm.Unit}, not ${spec.unit}, the unit ${spec.handler} writes ${spec.metricName} with: it matches no datapoint and never fires`);
+  const unit = unitProblem('its unit', alarm.Unit, { metricName: spec.metricName, writer: spec.handler, unit: spec.unit }, 'it matches no datapoint and never fires');
+  if (unit) problems.push(unit);
   if (alarm.Period !== spec.periodSeconds) problems.push(`its period is ${String(alarm.Period ?? '?')} s, not the sweep's ${spec.periodSeconds} s`);
   const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
   if (alarm.EvaluationPeriods !== spec.evaluationPeriods || needed !== spec.datapointsToAlarm) {

@@ -361,6 +361,14 @@ export const SCHEDULER_FAILURE_METRICS = ['TargetErrorCount', 'TargetErrorThrott
 export type SchedulerFailureMetric = (typeof SCHEDULER_FAILURE_METRICS)[number];
 
 /**
+ * The unit EventBridge Scheduler publishes its AWS/Scheduler metrics with (User Guide, "Monitoring Amazon EventBridge
+ * Scheduler with Amazon CloudWatch": its units are Count; not read from a real emission here, moto publishes no
+ * AWS/Scheduler metric). A lane alarm's metric query whose Unit is set to another unit sees none of that metric's
+ * datapoints; infra leaves it unset (any unit), preflight FAILs one set otherwise (decision 325, as 319 for the sweeps).
+ */
+export const SCHEDULER_METRIC_UNIT = 'Count';
+
+/**
  * A schedule group's "failing to invoke" alarm (project default: any failure in 5 minutes), on the metric math sum of
  * SCHEDULER_FAILURE_METRICS for the group. Each series is FILLed with 0 so a minute where only one of them has a point
  * still sums (the others publish nothing while zero). The schedules carry no dead-letter queue: the first failed attempt
@@ -376,6 +384,8 @@ export interface SchedulerAlarmSpec {
   expression: string;
   dimensions: { ScheduleGroup: string };
   statistic: 'Sum';
+  /** The unit Scheduler publishes each metric with (SCHEDULER_METRIC_UNIT); a query's Unit, if set, must be it. */
+  unit: typeof SCHEDULER_METRIC_UNIT;
   periodSeconds: number;
   evaluationPeriods: number;
   threshold: number;
@@ -393,6 +403,7 @@ export function schedulerAlarmSpec(lane: { groupName: string; target: string; st
     expression: `SUM([${Object.keys(metrics).map((id) => `FILL(${id}, 0)`).join(', ')}])`,
     dimensions: { ScheduleGroup: lane.groupName },
     statistic: 'Sum',
+    unit: SCHEDULER_METRIC_UNIT,
     periodSeconds: 300,
     evaluationPeriods: 1,
     threshold: 0,
