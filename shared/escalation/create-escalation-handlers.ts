@@ -40,7 +40,7 @@ import type { EscalationTier } from './policy';
 import { renderEmail } from './render-email';
 import { supportCaseModule, TierNotifier, type TierDelivery } from './tier-notifier';
 import { TimerScheduler } from './timer-scheduler';
-import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from './timer-deadline';
+import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from './timer-deadline';
 
 /** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
 export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
@@ -104,12 +104,12 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
   const sdkConfig = clientConfig({ region: runtime.region });
   // Every call is bound by the invocation's deadline once the handler arms it (review 18b R18-10, decision 312): a call
-  // of the work gives up with TIMER_CALL_RESERVE_MS left; the writes that record a delivery or give its claim back (the
-  // store's and the kill switch notice log's `recorder`) with TIMER_RECORD_RESERVE_MS, so a page that was answered is
-  // recorded in the time between and never left unrecorded by the function's timeout.
+  // of the work gives up with ESCALATION_CALL_RESERVE_MS left; the writes that record a delivery or give its claim back
+  // (the store's and the kill switch notice log's `recorder`) with ESCALATION_RECORD_RESERVE_MS, so a page that was
+  // answered is recorded in the time between and never left unrecorded by the function's timeout.
   const deadline = new InvocationDeadline();
   const work = <C extends { send: object }>(client: C, label: string): Pick<C, 'send'> =>
-    deadlineBound(client, deadline, { reserveMs: TIMER_CALL_RESERVE_MS, keptFor: 'to record or give back what was sent, and to answer', label: `${label} call` });
+    deadlineBound(client, deadline, { reserveMs: ESCALATION_CALL_RESERVE_MS, keptFor: 'to record or give back what was sent, and to answer', label: `${label} call` });
   const clients = options.clients ?? {};
   const sts = work(clients.sts ?? new STSClient(sdkConfig), 'STS');
   // One DescribeAlarms reader per account: the handler's own, or, for a workload's alarm, one with that workload's role.
@@ -147,7 +147,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   );
   const table = clients.dynamodb ?? DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
   const db = work(table, 'DynamoDB');
-  const recorder = deadlineBound(table, deadline, { reserveMs: TIMER_RECORD_RESERVE_MS, keptFor: 'to answer', label: 'DynamoDB call' });
+  const recorder = deadlineBound(table, deadline, { reserveMs: ESCALATION_RECORD_RESERVE_MS, keptFor: 'to answer', label: 'DynamoDB call' });
   const services: EscalationServices = {
     store:
       options.services?.store ??

@@ -449,8 +449,8 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   });
 
   // Review 18b R18-10: a timer cut off by the function's timeout after its publish and before its record paged the tier
-  // again after the claim's lease. Every call of the timer is now aborted with TIMER_CALL_RESERVE_MS (8 s) of the
-  // invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s: the calls before
+  // again after the claim's lease. Every call of the timer is now aborted with ESCALATION_CALL_RESERVE_MS (8 s) of
+  // the invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s: the calls before
   // the publishes answer at once, both publishes stall at the proxy (9 s, below the SDK's 10 s request timeout, so the
   // SDK neither times them out nor retries them) and are aborted at 7 s, before the stall would have ended in a 503.
   it('a publish stalled past the function\'s deadline is aborted, its claim given back and nothing recorded sent; the retry pages L2 once (review 18b R18-10)', async () => {

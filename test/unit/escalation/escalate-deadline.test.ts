@@ -2,8 +2,8 @@
 // bound since 306 but nothing armed them, so escalate's first page and the kill switch's notice kept the window review
 // 18b R18-10 found: a timeout between SNS's answer and the record left the send claimed with nothing delivered on
 // record, and after the claim's lease the retry paged the tier again. Now escalate's handler arms the deadline from its
-// Lambda context: every call is aborted with TIMER_CALL_RESERVE_MS left, and the writes that record a delivery or give
-// its claim back (the incident's send and the kill switch notice log's) run until TIMER_RECORD_RESERVE_MS left.
+// Lambda context: every call is aborted with ESCALATION_CALL_RESERVE_MS left, and the writes that record a delivery or
+// give its claim back (the incident's send and the kill switch notice log's) run until ESCALATION_RECORD_RESERVE_MS left.
 //
 // The real escalate handler, its real store, notifier, notice log, scheduler and alarm reader, over SDK clients whose
 // `send` answers from memory or hangs until its AbortSignal aborts, on jest's fake clock running down as Lambda's does
@@ -14,7 +14,7 @@ import type { EscalationHandler } from '../../../shared/escalation/create-escala
 import { createEscalateHandler } from '../../../shared/escalation/create-escalate-handler';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import { noticeLogKey } from '../../../shared/escalation/kill-switch-notice-log';
-import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
+import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
 import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
@@ -37,7 +37,7 @@ const switchChanged = (): Record<string, unknown> => fixture('parameter-store-ch
 
 const incidentId = incidentIdFor(`${ALARM_ARN}#${ALARM_TIME}`);
 const L1 = 'DevOps Team (L1)';
-const CUT_MS = TIMEOUT_MS - TIMER_CALL_RESERVE_MS;
+const CUT_MS = TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS;
 const l1Send = (w: World): Item | undefined => w.table.get({ pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L1' });
 const notice = (w: World): Item | undefined => w.table.get(noticeLogKey('/notification-runbooks/kill-switch'));
 
@@ -121,7 +121,7 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
     expect(l1Send(w)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
     // The incident's level is work: with 7 s left it is not started, and the invocation throws (Lambda retries).
     expect(done.answeredAtMs).toBe(CUT_MS + 999);
-    expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${TIMER_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
+    expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${ESCALATION_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
 
     // The retry finds L1's page SENT: nobody paged again; the level is written (and L2's timer, the same step, again).
     jest.setSystemTime(START + 2 * TIMEOUT_MS);
@@ -192,8 +192,8 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
 
     const cut = await invoke(w, queueAlarmFires());
     expect(w.pages).toHaveLength(2);
-    expect(w.abortedAt).toEqual(Array<number>(3).fill(TIMEOUT_MS - TIMER_RECORD_RESERVE_MS));
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - TIMER_RECORD_RESERVE_MS);
+    expect(w.abortedAt).toEqual(Array<number>(3).fill(TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS));
+    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS);
     expect(cut.error?.message).toContain('CallDeadlineExceeded');
     expect(l1Send(w)).toMatchObject({ status: 'IN_PROGRESS', delivered: {} });
   });

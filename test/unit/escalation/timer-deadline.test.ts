@@ -12,7 +12,7 @@ import type { EscalationHandler } from '../../../shared/escalation/create-escala
 import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-timer-handler';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { SWEEP_INPUT } from '../../../shared/escalation/timer-input';
-import { TIMER_CALL_RESERVE_MS, TIMER_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
+import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
 import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ACCOUNT, ALARM_NAME, capReachedIncident } from './fixtures';
 
@@ -55,10 +55,10 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
       { call: 'SNS Publish (chat)', atMs: 0 },
       { call: 'SNS Publish (email)', atMs: 0 },
       // Both publishes aborted at 60 - 8 = 52 s; the release runs in the 6 s kept for it.
-      { call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - TIMER_CALL_RESERVE_MS },
+      { call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS },
     ]);
-    expect(w.abortedAt).toEqual([TIMEOUT_MS - TIMER_CALL_RESERVE_MS, TIMEOUT_MS - TIMER_CALL_RESERVE_MS]);
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - TIMER_CALL_RESERVE_MS);
+    expect(w.abortedAt).toEqual([TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS, TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS]);
+    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS);
     expect(w.pages).toEqual([]);
     // Given back: still IN_PROGRESS, its lease ended, nothing recorded delivered. The retry takes it at once.
     expect(sendOf(w, timer.incidentId)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
@@ -80,21 +80,21 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     const w = world();
     await l1Paged(w, [timer.incidentId]);
     // Answered 1 ms before the deadline (51.999 s in, 8.001 s left); the state table takes 1 s for each record.
-    w.sns = (_channel, signal) => answerAfter(TIMEOUT_MS - TIMER_CALL_RESERVE_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
+    w.sns = (_channel, signal) => answerAfter(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
     w.recordWrite = (signal) => answerAfter(1000, {}, signal, w.abortedAt);
 
     const done = await invoke(w, timer);
     expect(w.abortedAt).toEqual([]);
     expect(w.pages).toHaveLength(2);
     expect(w.calls.slice(8)).toEqual([
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - TIMER_CALL_RESERVE_MS - 1 },
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - TIMER_CALL_RESERVE_MS - 1 },
-      { call: 'DynamoDB UpdateItem (complete)', atMs: TIMEOUT_MS - TIMER_CALL_RESERVE_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
+      { call: 'DynamoDB UpdateItem (complete)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
     ]);
     expect(sendOf(w, timer.incidentId)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
     // The incident's level is a write of the timer's work: with 7 s left it is not started, and the invocation throws.
-    expect(done.answeredAtMs).toBe(TIMEOUT_MS - TIMER_CALL_RESERVE_MS + 999);
-    expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${TIMER_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
+    expect(done.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS + 999);
+    expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${ESCALATION_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
 
     // Lambda's retry finds the page SENT: nobody is paged again; the level and L3's timer are made (afterNotified).
     jest.setSystemTime(START + 2 * TIMEOUT_MS);
@@ -113,8 +113,8 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     const cut = await invoke(w, timer);
     expect(w.pages).toHaveLength(2);
     // The records and the completion, aborted at 60 - 2 = 58 s; then the claim's release is not started (2 s left).
-    expect(w.abortedAt).toEqual([TIMEOUT_MS - TIMER_RECORD_RESERVE_MS, TIMEOUT_MS - TIMER_RECORD_RESERVE_MS, TIMEOUT_MS - TIMER_RECORD_RESERVE_MS]);
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - TIMER_RECORD_RESERVE_MS);
+    expect(w.abortedAt).toEqual([TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS, TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS, TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS]);
+    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_RECORD_RESERVE_MS);
     expect(cut.error?.message).toContain('CallDeadlineExceeded');
     expect(sendOf(w, timer.incidentId)).toMatchObject({ status: 'IN_PROGRESS', delivered: {} });
   });
@@ -126,12 +126,12 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     w.sns = (_channel, signal) => hang(signal, w.abortedAt);
 
     const cut = await invoke(w, SWEEP_INPUT);
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - TIMER_CALL_RESERVE_MS);
+    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS);
     // 4 timers at once (SWEEP_CONCURRENCY), both channels each: 8 publishes started at 0 s, all aborted at 52 s.
     expect(w.calls.filter((c) => c.call.startsWith('SNS Publish'))).toHaveLength(8);
     expect(w.calls.filter((c) => c.call.startsWith('SNS Publish')).every((c) => c.atMs === 0)).toBe(true);
-    expect(w.abortedAt).toEqual(Array<number>(8).fill(TIMEOUT_MS - TIMER_CALL_RESERVE_MS));
-    expect(w.calls.filter((c) => c.call === 'DynamoDB UpdateItem (release)')).toEqual(Array.from({ length: 4 }, () => ({ call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - TIMER_CALL_RESERVE_MS })));
+    expect(w.abortedAt).toEqual(Array<number>(8).fill(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS));
+    expect(w.calls.filter((c) => c.call === 'DynamoDB UpdateItem (release)')).toEqual(Array.from({ length: 4 }, () => ({ call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS })));
     expect(cut.error?.message).toMatch(/^escalation sweep: 4 failed of 6 overdue timers and 2 lists \(/);
     expect(cut.error?.message).toContain('CallDeadlineExceeded: SNS call did not answer within 52.0 s');
     expect(cut.error?.message).toContain('; 2 left for the next sweep (5 min on): the function had 8 s left, within the 20 s kept for the timers started to finish');
