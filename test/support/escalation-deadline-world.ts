@@ -10,6 +10,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { EscalationClients, EscalationHandler, EscalationHandlerOptions } from '../../shared/escalation/create-escalation-handlers';
+import { ESCALATION_CALL_RESERVE_MS } from '../../shared/escalation/timer-deadline';
 import { ACCOUNT, ALARM_NAME } from '../unit/escalation/fixtures';
 import { InMemoryDynamoTable } from './in-memory-dynamodb';
 
@@ -17,6 +18,8 @@ export const ENV = { RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1',
 /** Both escalation functions' timeout (infra DEFAULT_SIZING; test/infra/escalation-deadline-fit.test.ts). */
 export const TIMEOUT_MS = 60_000;
 export const START = Date.parse('2026-11-25T14:32:05.000Z');
+/** Where either handler's calls are given up: its 60 s less ESCALATION_CALL_RESERVE_MS, 52 s in. */
+export const CALL_CUT_MS = TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS;
 
 export type Item = Record<string, unknown>;
 
@@ -232,6 +235,43 @@ export function handlerOptions(w: World): EscalationHandlerOptions {
   return { env: ENV, clients: w.clients, killSwitch: { read: async () => ({ engaged: false, reason: 'off' }) } };
 }
 
+/** What an invocation answered (its result or error) and when, in ms since it was invoked. */
+export interface Invoked {
+  result?: unknown;
+  error?: Error;
+  answeredAtMs: number;
+}
+
+/** SNS never answers a publish: each is aborted when its AbortSignal aborts (recorded in abortedAt). */
+export function publishesHang(w: World): void {
+  w.sns = (_channel, signal) => hang(signal, w.abortedAt);
+}
+
+/** SNS answers each publish 1 ms before the calls' deadline (51.999 s in, 8.001 s left); the state table takes 1 s a record. */
+export function publishesAnsweredJustInTime(w: World): void {
+  w.sns = (_channel, signal) => answerAfter(CALL_CUT_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
+  w.recordWrite = (signal) => answerAfter(1000, {}, signal, w.abortedAt);
+}
+
+/**
+ * An invocation whose two publishes were under way at the calls' deadline: both aborted at exactly 52 s, the invocation
+ * answered there with the chat publish's TransientError (thrown, so Lambda retries), nobody paged.
+ */
+export function expectPublishesCut(w: World, cut: Invoked): void {
+  expect(cut.error?.name).toBe('TransientError');
+  expect(cut.error?.message).toBe('SNS Publish (chat) failed: CallDeadlineExceeded: SNS call did not answer within 52.0 s');
+  expect(w.abortedAt).toEqual([CALL_CUT_MS, CALL_CUT_MS]);
+  expect(cut.answeredAtMs).toBe(CALL_CUT_MS);
+  expect(w.pages).toEqual([]);
+}
+
+/** Two minutes on (the invocation before long over; Lambda's retry, or a warm container's next event), SNS answering at once; the calls listed afresh. */
+export function twoMinutesOn(w: World): void {
+  jest.setSystemTime(START + 2 * TIMEOUT_MS);
+  w.sns = () => 'answer';
+  w.calls = [];
+}
+
 /**
  * One invocation of the handler with Lambda's 60 s, on the clock that runs down: each step runs the promises waiting,
  * then the clock to the next timer (a call's deadline, an answer's delay) and no further. An invocation that has not
@@ -243,7 +283,7 @@ export async function invoke(
   event: unknown,
   /** A handler already built: a warm container's second invocation (review 19 R19-9). */
   warm?: EscalationHandler,
-): Promise<{ result?: unknown; error?: Error; answeredAtMs: number }> {
+): Promise<Invoked> {
   const handler = warm ?? create(handlerOptions(w));
   const invokedAt = Date.now();
   const context: Partial<Context> = { getRemainingTimeInMillis: () => invokedAt + TIMEOUT_MS - Date.now() };

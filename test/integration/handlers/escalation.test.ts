@@ -103,6 +103,59 @@ async function scheduleNames(h: Harness): Promise<string[]> {
   return (listed.Schedules ?? []).map((s) => s.Name ?? '').sort();
 }
 
+/** The incident's next tier made due `agoMs` ago (the handlers run on the real clock, so the wait is written on the item); returns when. */
+async function nextTierDueAgo(h: Harness, incidentId: string, agoMs: number): Promise<string> {
+  const dueAt = new Date(Date.now() - agoMs).toISOString();
+  await h.account.dynamo.send(
+    new UpdateCommand({
+      TableName: h.account.topology.stateTable.name,
+      Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
+      UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due',
+      ExpressionAttributeValues: { ':due': dueAt },
+    }),
+  );
+  return dueAt;
+}
+
+/** A Lambda context whose time left runs down on the wall clock from `timeoutMs`: the handlers arm their deadline from it. */
+function lambdaContext(timeoutMs: number): { getRemainingTimeInMillis: () => number } {
+  const deadline = Date.now() + timeoutMs;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+/** The incident's send record of a tier's notice (SEND#notify#L<level>), read consistently. */
+async function sendItem(h: Harness, incidentId: string, level: number): Promise<Record<string, unknown> | undefined> {
+  const key = { pk: `ESCALATION#${incidentId}`, sk: `SEND#notify#L${level}` };
+  return (await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: key, ConsistentRead: true }))).Item;
+}
+
+/**
+ * Review 18b R18-10's stall (decisions 306, 312): `invoke` runs with 15 s while both of the account's SNS publishes are
+ * held 9 s at the gap proxy (below the SDK's 10 s request timeout, so the SDK neither times them out nor retries them;
+ * then a 503). Asserts the stall fired exactly twice (the two channels, no publish retried), the invocation failed with
+ * the deadline's TransientError, 2 Publish calls were made and nobody was paged. Returns a count of the account's
+ * Publish calls since just before the stall.
+ */
+async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingTimeInMillis: () => number }) => Promise<unknown>): Promise<() => Promise<number>> {
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+  const scope = { accountId: h.account.accountId };
+  const since = (await getProxyCalls(control)).length;
+  const publishes = async (): Promise<number> =>
+    (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
+  await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
+  let cut: unknown;
+  try {
+    cut = await invoke(lambdaContext(15_000)).catch((error: unknown) => error);
+    expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+  } finally {
+    await clearProxyFaults(control, scope);
+  }
+  expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
+  expect(await publishes()).toBe(2);
+  expect(await h.inbox.read()).toEqual([]);
+  return publishes;
+}
+
 describe('escalation along the support path (production)', () => {
   let h: Harness;
   let incidentId: string;
@@ -419,15 +472,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     // Scheduler dropped L2's timer (its 15-min retry window spent: the role lost lambda:InvokeFunction, say): the schedule
     // is gone. The handlers run on the real clock, so L1's 15 minutes having passed (and 17 more) is written on the item.
     await h.scheduler.send(new DeleteScheduleCommand({ Name: `escalation-${incidentId}-l2`, GroupName: h.account.topology.escalationScheduleGroup.name }));
-    const dueAt = new Date(Date.now() - 17 * MINUTE_MS - 30_000).toISOString();
-    await h.account.dynamo.send(
-      new UpdateCommand({
-        TableName: h.account.topology.stateTable.name,
-        Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
-        UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due',
-        ExpressionAttributeValues: { ':due': dueAt },
-      }),
-    );
+    const dueAt = await nextTierDueAgo(h, incidentId, 17 * MINUTE_MS + 30_000);
     expect(await scheduleNames(h)).not.toContain(`escalation-${incidentId}-l2`);
 
     // The sweep, as its EventBridge rule invokes escalation-timer every 5 minutes.
@@ -463,50 +508,16 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     const incidentId = opened.incidentId ?? '';
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
     await h.inbox.read();
-    const dueAt = new Date(Date.now() - 17 * MINUTE_MS).toISOString();
-    await h.account.dynamo.send(
-      new UpdateCommand({
-        TableName: h.account.topology.stateTable.name,
-        Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' },
-        UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due',
-        ExpressionAttributeValues: { ':due': dueAt },
-      }),
-    );
+    await nextTierDueAgo(h, incidentId, 17 * MINUTE_MS);
     const timer = { action: 'escalate', incidentId, level: 2 };
-    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
-      const deadline = Date.now() + timeoutMs;
-      return { getRemainingTimeInMillis: () => deadline - Date.now() };
-    };
-    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const scope = { accountId: h.account.accountId };
-    const publishes = async (since: number): Promise<number> =>
-      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
-    const since = (await getProxyCalls(control)).length;
-
-    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
-    let cut: unknown;
-    try {
-      cut = await h.timer(timer, invocation(15_000)).catch((error: unknown) => error);
-      // The stall fired exactly twice (the two channels), and nothing retried a publish.
-      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
-    } finally {
-      await clearProxyFaults(control, scope);
-    }
-    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
-    expect(await publishes(since)).toBe(2);
-    expect(await h.inbox.read()).toEqual([]);
-    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L2' };
-    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({
-      status: 'IN_PROGRESS',
-      leaseExpiresAtSeconds: 0,
-      delivered: {},
-    });
+    const publishes = await stalledPastDeadline(h, (context) => h.timer(timer, context));
+    expect(await sendItem(h, incidentId, 2)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
 
     // Lambda's retry, SNS answering: L2 paged once, by chat and email.
-    expect(await h.timer(timer, invocation(60_000))).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
+    expect(await h.timer(timer, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: 'Cloud Infrastructure Team (L2)' }] });
     expect(channelsOf(byTier(await h.inbox.read())[2])).toEqual(['escalated:chat', 'escalated:email']);
-    expect(await publishes(since)).toBe(4);
-    expect((await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item).toMatchObject({ status: 'SENT' });
+    expect(await publishes()).toBe(4);
+    expect(await sendItem(h, incidentId, 2)).toMatchObject({ status: 'SENT' });
   });
 
   // Decision 312 (amends 306): escalate arms the same deadline from its own context, so its first page has the timer's
@@ -518,39 +529,15 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     await consumersAtCap(h);
     const decision = await alarmAndDecision(h);
     expect(decision.detail).toMatchObject({ outcome: 'escalate' });
-    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
-      const deadline = Date.now() + timeoutMs;
-      return { getRemainingTimeInMillis: () => deadline - Date.now() };
-    };
-    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const scope = { accountId: h.account.accountId };
-    const publishes = async (since: number): Promise<number> =>
-      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
-    const since = (await getProxyCalls(control)).length;
-
-    await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
-    let cut: unknown;
-    try {
-      cut = await h.escalate(decision, invocation(15_000)).catch((error: unknown) => error);
-      // The stall fired exactly twice (the two channels), and nothing retried a publish.
-      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
-    } finally {
-      await clearProxyFaults(control, scope);
-    }
-    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
-    expect(await publishes(since)).toBe(2);
-    expect(await h.inbox.read()).toEqual([]);
+    const publishes = await stalledPastDeadline(h, (context) => h.escalate(decision, context));
     const incidentId = incidentIdFor(String(decision.detail.incidentKey));
-    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L1' };
-    const send = async (): Promise<Record<string, unknown> | undefined> =>
-      (await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: sendKey, ConsistentRead: true }))).Item;
-    expect(await send()).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
+    expect(await sendItem(h, incidentId, 1)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
 
     // Lambda's retry of the event, SNS answering: the claim taken over at once, L1 paged once, by chat and email.
-    expect(await h.escalate(decision, invocation(60_000))).toMatchObject({ incidentId, delivered: [{ kind: 'notify', level: 1, tier: 'DevOps Team (L1)' }] });
+    expect(await h.escalate(decision, lambdaContext(60_000))).toMatchObject({ incidentId, delivered: [{ kind: 'notify', level: 1, tier: 'DevOps Team (L1)' }] });
     expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:chat', 'opened:email']);
-    expect(await publishes(since)).toBe(4);
-    expect(await send()).toMatchObject({ status: 'SENT' });
+    expect(await publishes()).toBe(4);
+    expect(await sendItem(h, incidentId, 1)).toMatchObject({ status: 'SENT' });
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {

@@ -15,7 +15,7 @@ import { createEscalateHandler } from '../../../shared/escalation/create-escalat
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import { noticeLogKey } from '../../../shared/escalation/kill-switch-notice-log';
 import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
-import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
+import { answerAfter, CALL_CUT_MS, expectPublishesCut, hang, handlerOptions, invoke as invokeHandler, publishesAnsweredJustInTime, publishesHang, TIMEOUT_MS, twoMinutesOn, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
 /** One invocation of escalate with Lambda's 60 s (its timeout: infra DEFAULT_SIZING). */
@@ -37,7 +37,6 @@ const switchChanged = (): Record<string, unknown> => fixture('parameter-store-ch
 
 const incidentId = incidentIdFor(`${ALARM_ARN}#${ALARM_TIME}`);
 const L1 = 'DevOps Team (L1)';
-const CUT_MS = TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS;
 const l1Send = (w: World): Item | undefined => w.table.get({ pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L1' });
 const notice = (w: World): Item | undefined => w.table.get(noticeLogKey('/notification-runbooks/kill-switch'));
 
@@ -63,21 +62,16 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
 
   it('a first page that never answers: both publishes aborted at exactly 8 s left, L1\'s claim given back, nobody paged; the retry pages L1 once', async () => {
     const w = world();
-    w.sns = (_channel, signal) => hang(signal, w.abortedAt);
+    publishesHang(w);
 
     const cut = await invoke(w, queueAlarmFires());
-    expect(cut.error?.name).toBe('TransientError');
-    expect(cut.error?.message).toBe('SNS Publish (chat) failed: CallDeadlineExceeded: SNS call did not answer within 52.0 s');
+    expectPublishesCut(w, cut);
     // The release runs in the 6 s kept for it; the incident's "next tier" note is work, not started with 8 s left (logged).
-    expect(w.calls).toEqual([...BEFORE_FIRST_PAGE, { call: 'DynamoDB UpdateItem (release)', atMs: CUT_MS }]);
-    expect(w.abortedAt).toEqual([CUT_MS, CUT_MS]);
-    expect(cut.answeredAtMs).toBe(CUT_MS);
-    expect(w.pages).toEqual([]);
+    expect(w.calls).toEqual([...BEFORE_FIRST_PAGE, { call: 'DynamoDB UpdateItem (release)', atMs: CALL_CUT_MS }]);
     expect(l1Send(w)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
 
     // Lambda's retry of the event, 2 min on, SNS answering: the claim taken over at once (not after its lease), L1 paged once.
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
+    twoMinutesOn(w);
     const retried = await invoke(w, queueAlarmFires());
     expect(retried.error).toBeUndefined();
     expect(retried.result).toMatchObject({ action: 'opened', incidentId, delivered: [{ kind: 'notify', level: 1, tier: L1, via: 'chat+email' }] });
@@ -95,8 +89,7 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
     const first = await invoke(w, queueAlarmFires(), handler);
     expect(first.result).toMatchObject({ action: 'opened', incidentId });
     // Two minutes on, the first invocation's 60 s long over (its time left would be -60 s); the same alarm again.
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.calls = [];
+    twoMinutesOn(w);
     const second = await invoke(w, queueAlarmFires(), handler);
     expect(second.error).toBeUndefined();
     expect(w.calls.length).toBeGreaterThan(0);
@@ -106,27 +99,23 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
 
   it('a first page answered just before the calls\' deadline is recorded in the time kept after it: SENT, and the retry pages nobody again', async () => {
     const w = world();
-    // Answered 1 ms before the deadline (8.001 s left); the state table takes 1 s for each record.
-    w.sns = (_channel, signal) => answerAfter(CUT_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
-    w.recordWrite = (signal) => answerAfter(1000, {}, signal, w.abortedAt);
+    publishesAnsweredJustInTime(w);
 
     const done = await invoke(w, queueAlarmFires());
     expect(w.abortedAt).toEqual([]);
     expect(w.pages).toHaveLength(2);
     expect(w.calls.slice(BEFORE_FIRST_PAGE.length)).toEqual([
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CUT_MS - 1 },
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CUT_MS - 1 },
-      { call: 'DynamoDB UpdateItem (complete)', atMs: CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (complete)', atMs: CALL_CUT_MS - 1 },
     ]);
     expect(l1Send(w)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
     // The incident's level is work: with 7 s left it is not started, and the invocation throws (Lambda retries).
-    expect(done.answeredAtMs).toBe(CUT_MS + 999);
+    expect(done.answeredAtMs).toBe(CALL_CUT_MS + 999);
     expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${ESCALATION_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
 
     // The retry finds L1's page SENT: nobody paged again; the level is written (and L2's timer, the same step, again).
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
-    w.calls = [];
+    twoMinutesOn(w);
     const retried = await invoke(w, queueAlarmFires());
     expect(retried.result).toMatchObject({ action: 'opened', incidentId, delivered: [] });
     expect(w.pages).toHaveLength(2);
@@ -136,26 +125,21 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
 
   it('the kill switch\'s notice that never answers: both publishes aborted at exactly 8 s left, the notice\'s claim given back, nobody told; the retry tells L1 once', async () => {
     const w = world();
-    w.sns = (_channel, signal) => hang(signal, w.abortedAt);
+    publishesHang(w);
 
     const cut = await invoke(w, switchChanged());
-    expect(cut.error?.name).toBe('TransientError');
-    expect(cut.error?.message).toBe('SNS Publish (chat) failed: CallDeadlineExceeded: SNS call did not answer within 52.0 s');
+    expectPublishesCut(w, cut);
     expect(w.calls).toEqual([
       { call: 'STS GetCallerIdentity', atMs: 0 }, // the switch's account, checked against the event's
       { call: 'DynamoDB GetItem', atMs: 0 }, // the notice log
       { call: 'DynamoDB PutItem', atMs: 0 }, // the notice claimed
       { call: 'SNS Publish (chat)', atMs: 0 },
       { call: 'SNS Publish (email)', atMs: 0 },
-      { call: 'DynamoDB UpdateItem (release)', atMs: CUT_MS },
+      { call: 'DynamoDB UpdateItem (release)', atMs: CALL_CUT_MS },
     ]);
-    expect(w.abortedAt).toEqual([CUT_MS, CUT_MS]);
-    expect(cut.answeredAtMs).toBe(CUT_MS);
-    expect(w.pages).toEqual([]);
     expect(notice(w)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
 
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
+    twoMinutesOn(w);
     const retried = await invoke(w, switchChanged());
     expect(retried.result).toMatchObject({ action: 'announced', delivered: [{ kind: 'notify', level: 1, tier: L1, via: 'chat+email' }] });
     expect(w.pages.map((p) => `${p.tier} ${p.channel}`)).toEqual(['L1 chat', 'L1 email']);
@@ -164,23 +148,21 @@ describe('escalate\'s calls under the invocation\'s deadline (decision 312; revi
 
   it('the kill switch\'s notice answered just before the calls\' deadline is recorded and completed in the time kept after it; the retry finds it told', async () => {
     const w = world();
-    w.sns = (_channel, signal) => answerAfter(CUT_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
-    w.recordWrite = (signal) => answerAfter(1000, {}, signal, w.abortedAt);
+    publishesAnsweredJustInTime(w);
 
     const done = await invoke(w, switchChanged());
     expect(w.abortedAt).toEqual([]);
     expect(w.calls.slice(5)).toEqual([
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CUT_MS - 1 },
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
       // Once both channels are on record (1 s each, at once), 7 s left: the completion is a record, so it runs.
-      { call: 'DynamoDB UpdateItem (complete)', atMs: CUT_MS + 999 },
+      { call: 'DynamoDB UpdateItem (complete)', atMs: CALL_CUT_MS + 999 },
     ]);
     expect(done.result).toMatchObject({ action: 'announced', delivered: [{ kind: 'notify', level: 1, tier: L1, via: 'chat+email' }] });
-    expect(done.answeredAtMs).toBe(CUT_MS + 1999);
+    expect(done.answeredAtMs).toBe(CALL_CUT_MS + 1999);
     expect(notice(w)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
 
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
+    twoMinutesOn(w);
     const retried = await invoke(w, switchChanged());
     expect(retried.result).toMatchObject({ action: 'ignored', delivered: [] });
     expect(w.pages).toHaveLength(2);

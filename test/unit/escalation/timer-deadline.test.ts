@@ -13,7 +13,7 @@ import { createEscalationTimerHandler } from '../../../shared/escalation/create-
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { SWEEP_INPUT } from '../../../shared/escalation/timer-input';
 import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from '../../../shared/escalation/timer-deadline';
-import { answerAfter, hang, handlerOptions, invoke as invokeHandler, START, TIMEOUT_MS, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
+import { answerAfter, CALL_CUT_MS, expectPublishesCut, hang, handlerOptions, invoke as invokeHandler, publishesAnsweredJustInTime, publishesHang, TIMEOUT_MS, twoMinutesOn, world, useDeadlineClock, type Item, type World } from '../../support/escalation-deadline-world';
 import { ACCOUNT, ALARM_NAME, capReachedIncident } from './fixtures';
 
 /** One invocation of escalation-timer with Lambda's 60 s (test/support/escalation-deadline-world.ts). */
@@ -40,11 +40,10 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
   it('a publish that never answers: aborted at exactly 8 s left, the claim given back, the invocation answers (thrown, so Lambda retries) inside its time; the retry pages L2 once', async () => {
     const w = world();
     await l1Paged(w, [timer.incidentId]);
-    w.sns = (_channel, signal) => hang(signal, w.abortedAt);
+    publishesHang(w);
 
     const cut = await invoke(w, timer);
-    expect(cut.error?.name).toBe('TransientError');
-    expect(cut.error?.message).toBe('SNS Publish (chat) failed: CallDeadlineExceeded: SNS call did not answer within 52.0 s');
+    expectPublishesCut(w, cut);
     expect(w.calls).toEqual([
       { call: 'DynamoDB Query', atMs: 0 },
       { call: 'CloudWatch DescribeAlarms', atMs: 0 },
@@ -55,18 +54,13 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
       { call: 'SNS Publish (chat)', atMs: 0 },
       { call: 'SNS Publish (email)', atMs: 0 },
       // Both publishes aborted at 60 - 8 = 52 s; the release runs in the 6 s kept for it.
-      { call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS },
+      { call: 'DynamoDB UpdateItem (release)', atMs: CALL_CUT_MS },
     ]);
-    expect(w.abortedAt).toEqual([TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS, TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS]);
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS);
-    expect(w.pages).toEqual([]);
     // Given back: still IN_PROGRESS, its lease ended, nothing recorded delivered. The retry takes it at once.
     expect(sendOf(w, timer.incidentId)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: {} });
 
-    // Lambda's retry, a minute on, SNS answering: L2 paged once, by email and chat, and recorded SENT.
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
-    w.calls = [];
+    // Lambda's retry, 2 min on, SNS answering: L2 paged once, by email and chat, and recorded SENT.
+    twoMinutesOn(w);
     const retried = await invoke(w, timer);
     expect(retried.result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: L2 }] });
     expect(w.pages).toEqual([
@@ -79,26 +73,23 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
   it('a publish answered just before the calls\' deadline is recorded in the time kept after it: SENT, and the retry pages nobody again', async () => {
     const w = world();
     await l1Paged(w, [timer.incidentId]);
-    // Answered 1 ms before the deadline (51.999 s in, 8.001 s left); the state table takes 1 s for each record.
-    w.sns = (_channel, signal) => answerAfter(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1, { MessageId: 'late' }, signal, w.abortedAt);
-    w.recordWrite = (signal) => answerAfter(1000, {}, signal, w.abortedAt);
+    publishesAnsweredJustInTime(w);
 
     const done = await invoke(w, timer);
     expect(w.abortedAt).toEqual([]);
     expect(w.pages).toHaveLength(2);
     expect(w.calls.slice(8)).toEqual([
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
-      { call: 'DynamoDB UpdateItem (record delivered)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
-      { call: 'DynamoDB UpdateItem (complete)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (record delivered)', atMs: CALL_CUT_MS - 1 },
+      { call: 'DynamoDB UpdateItem (complete)', atMs: CALL_CUT_MS - 1 },
     ]);
     expect(sendOf(w, timer.incidentId)).toMatchObject({ status: 'SENT', delivered: { chat: 'm-1', email: 'm-2' } });
     // The incident's level is a write of the timer's work: with 7 s left it is not started, and the invocation throws.
-    expect(done.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS + 999);
+    expect(done.answeredAtMs).toBe(CALL_CUT_MS + 999);
     expect(done.error?.message).toBe(`DynamoDB call not started: 7 s left, ${ESCALATION_CALL_RESERVE_MS / 1000} s kept to record or give back what was sent, and to answer`);
 
     // Lambda's retry finds the page SENT: nobody is paged again; the level and L3's timer are made (afterNotified).
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.calls = [];
+    twoMinutesOn(w);
     const retried = await invoke(w, timer);
     expect(retried.result).toMatchObject({ action: 'stopped', delivered: [] });
     expect(w.pages).toHaveLength(2);
@@ -123,15 +114,15 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     const ids = Array.from({ length: 6 }, (_, i) => `inc-aaaaaaaaaaa${i}`);
     const w = world();
     await l1Paged(w, ids);
-    w.sns = (_channel, signal) => hang(signal, w.abortedAt);
+    publishesHang(w);
 
     const cut = await invoke(w, SWEEP_INPUT);
-    expect(cut.answeredAtMs).toBe(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS);
+    expect(cut.answeredAtMs).toBe(CALL_CUT_MS);
     // 4 timers at once (SWEEP_CONCURRENCY), both channels each: 8 publishes started at 0 s, all aborted at 52 s.
     expect(w.calls.filter((c) => c.call.startsWith('SNS Publish'))).toHaveLength(8);
     expect(w.calls.filter((c) => c.call.startsWith('SNS Publish')).every((c) => c.atMs === 0)).toBe(true);
-    expect(w.abortedAt).toEqual(Array<number>(8).fill(TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS));
-    expect(w.calls.filter((c) => c.call === 'DynamoDB UpdateItem (release)')).toEqual(Array.from({ length: 4 }, () => ({ call: 'DynamoDB UpdateItem (release)', atMs: TIMEOUT_MS - ESCALATION_CALL_RESERVE_MS })));
+    expect(w.abortedAt).toEqual(Array<number>(8).fill(CALL_CUT_MS));
+    expect(w.calls.filter((c) => c.call === 'DynamoDB UpdateItem (release)')).toEqual(Array.from({ length: 4 }, () => ({ call: 'DynamoDB UpdateItem (release)', atMs: CALL_CUT_MS })));
     expect(cut.error?.message).toMatch(/^escalation sweep: 4 failed of 6 overdue timers and 2 lists \(/);
     expect(cut.error?.message).toContain('CallDeadlineExceeded: SNS call did not answer within 52.0 s');
     expect(cut.error?.message).toContain('; 2 left for the next sweep (5 min on): the function had 8 s left, within the 20 s kept for the timers started to finish');
@@ -140,8 +131,7 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     for (const id of ids.slice(4)) expect(sendOf(w, id)).toBeUndefined();
 
     // The sweep's retry, SNS answering: every L2 paged once, by email and chat.
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.sns = () => 'answer';
+    twoMinutesOn(w);
     const retried = await invoke(w, SWEEP_INPUT);
     expect(retried.result).toMatchObject({ action: 'escalated' });
     expect(w.pages).toHaveLength(12);
@@ -161,8 +151,7 @@ describe('escalation-timer\'s calls under the invocation\'s deadline (review 18b
     const first = await invoke(w, { ...timer, incidentId: ids[0] }, handler);
     expect(first.result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: L2 }] });
     // Two minutes on, the first invocation's 60 s long over (its time left would be -60 s).
-    jest.setSystemTime(START + 2 * TIMEOUT_MS);
-    w.calls = [];
+    twoMinutesOn(w);
     const second = await invoke(w, { ...timer, incidentId: ids[1] }, handler);
     expect(second.error).toBeUndefined();
     expect(second.result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2, tier: L2 }] });
