@@ -1,8 +1,11 @@
-// Fuzzing all nine Lambda entry points (handlers/*.ts), each exactly as Lambda loads it, with the SDK clients it really
-// builds: 2,000 hostile inputs each by default (fast-check; FUZZ_RUNS=10000 for a longer run). The clients point at a recording stub endpoint on 127.0.0.1 (the gap
+// Fuzzing all ten Lambda entry points (every file of handlers/, read from the directory: one added there without a fuzz
+// group here fails this file), each exactly as Lambda loads it in its region, with the SDK clients it really builds:
+// 2,000 hostile inputs each by default (fast-check; FUZZ_RUNS=10000 for a longer run). The clients point at a recording stub endpoint on 127.0.0.1 (the gap
 // proxy with no upstream: it records every call and answers each one with AccessDenied, so nothing reaches a network).
 // Asserted: no crash; a rejected input is logged with its reason and makes no AWS call at all; the spread of rejected
 // vs accepted inputs; every call counted.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { isIncidentId } from '../../../shared/escalation/incident';
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE } from '../../../shared/report/decision-reporter';
@@ -30,6 +33,8 @@ type Entry = (event: unknown) => Promise<unknown>;
 
 interface FuzzedHandler {
   name: string;
+  /** The region its Lambda runs in (AWS_REGION when it is loaded). */
+  region: string;
   /** Real inputs of the kinds this handler takes: the generator mutates these. */
   bases(): JsonObject[];
   /** The reason when the handler rejected the input, else undefined. */
@@ -52,18 +57,25 @@ const escalationRejection = (result: unknown): string | undefined => {
 
 const alarmBases = (): JsonObject[] => [...fixtureEvents(), queueAlarmEvent('notification-service-queue')];
 
+const productionConfig = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '' }).config;
+
+/** The region whose alarms route to `handler` (decision 184): the six changing rows' in us-east-1, watch-standby's in the DR region. */
+function alarmRegionOf(handler: string): string | undefined {
+  return productionConfig.environments.production.regions.find((region) => alarmSpecs(productionConfig, 'production', region).some((spec) => spec.handler === handler));
+}
+
 /**
  * An alarm handler takes only the alarms routed to it (decision 184): its bases are every alarm base relabelled as its
- * own alarm (name and ARN), so the generator mutates events it would act on, plus AWS's single-metric example as
- * published, an alarm nobody routed to it.
+ * own alarm (name, and ARN in its own region), so the generator mutates events it would act on, plus AWS's single-metric
+ * example as published, an alarm nobody routed to it.
  */
-function ownAlarmBases(handler: string): JsonObject[] {
-  const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_CONFIG_JSON: '' });
-  const own = alarmSpecs(runtime.config, 'production', 'us-east-1').find((spec) => spec.handler === handler)?.name;
-  if (!own) throw new Error(`no alarm of ${handler} in us-east-1`);
+function ownAlarmBases(handler: string, region: string): JsonObject[] {
+  const own = alarmSpecs(productionConfig, 'production', region).find((spec) => spec.handler === handler)?.name;
+  if (!own) throw new Error(`no alarm of ${handler} in ${region}`);
   const relabelled = alarmBases().map((base) => {
-    const event = structuredClone(base) as JsonObject & { detail: { alarmName: string }; resources: string[] };
-    event.resources = event.resources.map((arn) => arn.replace(`:alarm:${event.detail.alarmName}`, `:alarm:${own}`));
+    const event = structuredClone(base) as JsonObject & { detail: { alarmName: string }; resources: string[]; region: string };
+    event.resources = event.resources.map((arn) => arn.replace(/^(arn:aws:cloudwatch:)[^:]+(:\d{12}:alarm:).*$/, `$1${region}$2${own}`));
+    event.region = region;
     event.detail.alarmName = own;
     return event as JsonObject;
   });
@@ -121,26 +133,36 @@ function verifyInputs(): JsonObject[] {
   return [{ action: 'verify-change', playbook: 'scale-consumers', incidentKey: `${alarmArn}|ALARM|2026-12-05T05:00:00.000+0000` }];
 }
 
-const alarmHandler = (name: string, minAccepted: number): FuzzedHandler => ({
+const alarmHandler = (name: string, region: string): FuzzedHandler => ({
   name,
-  bases: () => ownAlarmBases(name),
+  region,
+  bases: () => ownAlarmBases(name, region),
   rejection: decisionRejection,
   rejectedMessage: 'event rejected',
   minRejected: 0.3,
-  minAccepted,
+  minAccepted: 0.02,
 });
 
-const HANDLERS: FuzzedHandler[] = [
-  alarmHandler('scale-consumers', 0.02),
-  alarmHandler('raise-lambda-memory', 0.02),
-  alarmHandler('scale-up-database', 0.02),
-  alarmHandler('alert-error-rate', 0.02),
-  alarmHandler('inspect-security-groups', 0.02),
-  alarmHandler('check-db-connections', 0.02),
-  { name: 'escalate', bases: () => [...alarmBases(), decisionEvent()], rejection: escalationRejection, rejectedMessage: 'event rejected', minRejected: 0.3, minAccepted: 0.02 },
-  { name: 'escalation-timer', bases: timerInputs, rejection: escalationRejection, rejectedMessage: 'event rejected', minRejected: 0.3, minAccepted: 0.02 },
-  { name: 'verify-change', bases: verifyInputs, rejection: decisionRejection, rejectedMessage: 'verify-change input rejected', minRejected: 0.3, minAccepted: 0.02 },
-];
+/** The entry points that are not an alarm handler, each on a stream of its own inputs. */
+const OTHER_HANDLERS: Record<string, FuzzedHandler> = {
+  escalate: { name: 'escalate', region: 'us-east-1', bases: () => [...alarmBases(), decisionEvent()], rejection: escalationRejection, rejectedMessage: 'event rejected', minRejected: 0.3, minAccepted: 0.02 },
+  'escalation-timer': { name: 'escalation-timer', region: 'us-east-1', bases: timerInputs, rejection: escalationRejection, rejectedMessage: 'event rejected', minRejected: 0.3, minAccepted: 0.02 },
+  'verify-change': { name: 'verify-change', region: 'us-east-1', bases: verifyInputs, rejection: decisionRejection, rejectedMessage: 'verify-change input rejected', minRejected: 0.3, minAccepted: 0.02 },
+};
+
+/** Every Lambda entry point: each file of handlers/, as esbuild bundles them (infra/ builds one function per file). */
+const ENTRY_POINTS = readdirSync(join(__dirname, '../../../handlers'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -'.ts'.length))
+  .sort();
+
+/** Each entry point's fuzz: an alarm handler (one the configuration routes alarms to, in some region) or one of OTHER_HANDLERS. */
+function fuzzedHandlerOf(name: string): FuzzedHandler | undefined {
+  const region = alarmRegionOf(name);
+  return region ? alarmHandler(name, region) : OTHER_HANDLERS[name];
+}
+
+const HANDLERS: FuzzedHandler[] = ENTRY_POINTS.flatMap((name) => fuzzedHandlerOf(name) ?? []);
 
 /** Operations that change something, by name (the stub records SigV4 service + API). */
 const isMutating = (operation: string): boolean => !/^(Get|List|Describe|Query|Scan|BatchGet|Receive|Filter|Lookup|Search|Head|Select)/.test(operation);
@@ -178,23 +200,31 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreConsole();
-  console.log(`bad input (all nine entry points, real clients, stub endpoint):\n${figures.join('\n')}`);
+  console.log(`bad input (all ${HANDLERS.length} entry points of handlers/, real clients, stub endpoint):\n${figures.join('\n')}`);
   process.env = savedEnv;
   await stub?.stop();
 });
 
 /**
- * The inputs each group of entry points takes: each alarm handler a stream of generated events around its own alarm
- * (decision 184), escalate one of alarm state changes and Runbook Decisions; the timer and verify-change inputs are
- * streams of their own. Every entry point sees EVENTS inputs.
+ * The inputs each entry point takes: each alarm handler a stream of generated events around its own alarm (decision
+ * 184), escalate one of alarm state changes and Runbook Decisions; the timer and verify-change inputs are streams of
+ * their own. Every entry point sees EVENTS inputs.
  */
-const GROUPS: Array<{ title: string; handlers: FuzzedHandler[]; bases(): JsonObject[] }> = [
-  // Each alarm handler on a stream of its own alarm's events (ownAlarmBases); escalate on every alarm's and the decisions.
-  ...HANDLERS.filter((h) => !['escalate', 'escalation-timer', 'verify-change'].includes(h.name)).map((h) => ({ title: h.name, handlers: [h], bases: h.bases })),
-  { title: 'escalate', handlers: HANDLERS.filter((h) => h.name === 'escalate'), bases: () => [...alarmBases(), decisionEvent()] },
-  { title: 'escalation-timer', handlers: HANDLERS.filter((h) => h.name === 'escalation-timer'), bases: timerInputs },
-  { title: 'verify-change', handlers: HANDLERS.filter((h) => h.name === 'verify-change'), bases: verifyInputs },
-];
+const GROUPS: Array<{ title: string; region: string; handlers: FuzzedHandler[]; bases(): JsonObject[] }> = HANDLERS.map((h) => ({ title: h.name, region: h.region, handlers: [h], bases: h.bases }));
+
+/** Runs `body` with AWS_REGION (and AWS_DEFAULT_REGION) set to `region`, as that region's Lambda has them. */
+async function inRegion<T>(region: string, body: () => Promise<T>): Promise<T> {
+  const before = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+  Object.assign(process.env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
 
 interface Tally {
   rejected: number;
@@ -248,9 +278,16 @@ async function runOne(fuzzed: FuzzedHandler, handler: Entry, tally: Tally, input
 }
 
 describe('every Lambda entry point under hostile input', () => {
+  it('fuzzes every file of handlers/ (ten entry points), each with the inputs it takes', () => {
+    expect({ entryPoints: ENTRY_POINTS.length, fuzzed: HANDLERS.map((h) => h.name) }).toEqual({ entryPoints: 10, fuzzed: ENTRY_POINTS });
+    // watch-standby runs in the DR region only: its alarms are the standby's, in us-west-2.
+    expect(HANDLERS.map((h) => [h.name, h.region]).filter(([, region]) => region !== 'us-east-1')).toEqual([['watch-standby', 'us-west-2']]);
+  });
+
   it.each(GROUPS.map((g) => [g.title, g] as const))(
     `%s: ${EVENTS} generated inputs each -> no crash, each rejection logged with its reason and no AWS call`,
-    async (_title, group) => {
+    // Each function is loaded and run in its own region, as Lambda runs it (its configuration and clients read AWS_REGION).
+    async (_title, group) => inRegion(group.region, async () => {
       const entries = group.handlers.map((fuzzed) => ({ fuzzed, handler: loadHandler<Entry>(fuzzed.name), tally: { rejected: 0, accepted: 0, thrown: 0, calls: 0, mutatingCalls: 0, callsForRejected: 0, thrownNames: {} } as Tally }));
 
       await fc.assert(
@@ -290,7 +327,7 @@ describe('every Lambda entry point under hostile input', () => {
           enoughAccepted: true,
         });
       }
-    },
+    }),
     900_000,
   );
 });
