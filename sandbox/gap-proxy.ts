@@ -69,13 +69,20 @@ export const faultRuleSchema = z
      * caller's own). Told in TRICKLE_HEADER to a caller on a rehearsal clock that does not sleep, which passes it whole.
      */
     trickleMs: z.number().int().min(1).max(600_000).optional(),
+    /**
+     * Hold each of them, before it reaches the emulator, until the test lets them go (POST /__sandbox/faults/release, or
+     * the account's rules replaced or removed); then treated as above. A call reaches AWS only after the test has done
+     * something in between, with no race on time (review 20a R20-4: an acknowledgement between escalation's read of the
+     * incident and its claim's transaction). GET faults says how many are held now.
+     */
+    hold: z.literal(true).optional(),
   })
   .strict();
 export const faultRulesSchema = z.array(
   faultRuleSchema
     .refine((rule) => (rule.status === undefined) === (rule.code === undefined), { message: 'a fault rule gives status and code together, or neither' })
-    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined, {
-      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), or several',
+    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined || rule.hold !== undefined, {
+      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), holds them until released (hold), or several',
     }),
 );
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -92,6 +99,8 @@ export interface GapProxy {
   port: number;
   calls: AwsOperation[];
   setFaults(rules: FaultRule[]): void;
+  /** Lets go the calls hold rules keep (of one account when given); returns how many. */
+  releaseHeld(accountId?: string): number;
   /** GetMetricData answers moto never gives (PartialData over two pages, a series Forbidden or InternalError): sandbox/metric-data-faults.ts. */
   setMetricDataFaults(rules: MetricDataFault[]): void;
   /** The GetMetricData rules in force, with how often each rewrote an answer and answered its next page. */
@@ -539,17 +548,33 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     throw new Error(`the gap proxy only forwards to a loopback upstream, got ${upstream.origin}`);
   }
   const calls: AwsOperation[] = [];
-  let faults: { rule: FaultRule; remaining: number }[] = [];
+  // `held`: the calls a hold rule keeps from the emulator now, each let go by calling it.
+  type ActiveRule = { rule: FaultRule; remaining: number; held: Array<() => void> };
+  let faults: ActiveRule[] = [];
   let outage: { active: boolean; after?: Partial<AwsOperation> } = { active: false };
 
+  /** Lets go every call held by `rules` (released, or their rules replaced or removed: nothing is held for ever). */
+  const release = (rules: readonly ActiveRule[]): number => {
+    let released = 0;
+    for (const active of rules) {
+      for (const go of active.held.splice(0)) {
+        go();
+        released += 1;
+      }
+    }
+    return released;
+  };
   const setFaults = (rules: FaultRule[]): void => {
-    faults = faultRulesSchema.parse(rules).map((rule) => ({ rule, remaining: rule.times }));
+    const parsed = faultRulesSchema.parse(rules);
+    release(faults);
+    faults = parsed.map((rule) => ({ rule, remaining: rule.times, held: [] }));
   };
   // Test files share the proxy: one scoped to an account replaces only that account's rules.
   const setAccountFaults = (accountId: string, rules: FaultRule[]): void => {
+    release(faults.filter(({ rule }) => rule.accountId === accountId));
     faults = [
       ...faults.filter(({ rule }) => rule.accountId !== accountId),
-      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times })),
+      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times, held: [] })),
     ];
   };
 
@@ -568,7 +593,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const alarmTransitions = new Map<string, AlarmTransition[]>();
   const transitionsOf = (accountId: string | undefined): AlarmTransition[] => alarmTransitions.get(accountId ?? '') ?? [];
 
-  const takeFault = (op: AwsOperation, region: string | undefined): FaultRule | undefined => {
+  const takeFault = (op: AwsOperation, region: string | undefined): ActiveRule | undefined => {
     const hit = faults.find(
       ({ rule, remaining }) =>
         remaining > 0 &&
@@ -579,7 +604,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     );
     if (!hit) return undefined;
     hit.remaining -= 1;
-    return hit.rule;
+    return hit;
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
@@ -914,11 +939,13 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         return jsonResponse(200, { faults: faults.length });
       }
       case 'GET faults':
-        return jsonResponse(200, { faults: faults.map(({ rule, remaining }) => ({ ...rule, remaining })) });
+        return jsonResponse(200, { faults: faults.map(({ rule, remaining, held }) => ({ ...rule, remaining, held: held.length })) });
       case 'DELETE faults':
         if (accountId) setAccountFaults(accountId, []);
-        else faults = [];
+        else setFaults([]);
         return jsonResponse(200, { faults: faults.length });
+      case 'POST faults/release':
+        return jsonResponse(200, { released: release(faults.filter(({ rule }) => accountId === undefined || rule.accountId === accountId)) });
       case 'POST metric-data-faults': {
         let json: unknown;
         try {
@@ -1125,7 +1152,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       forward(req, res, body, described.accountId, true);
       return;
     }
-    const fault = takeFault(operation, described.region);
+    const active = takeFault(operation, described.region);
+    const fault = active?.rule;
+    if (active && fault?.hold) await new Promise<void>((go) => active.held.push(go));
     if (fault?.latencyMs !== undefined) {
       if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
       else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -1283,6 +1312,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     port,
     calls,
     setFaults,
+    releaseHeld: (accountId) => release(faults.filter(({ rule }) => accountId === undefined || rule.accountId === accountId)),
     setMetricDataFaults: (rules) => setMetricDataFaults(rules),
     metricDataFaults: () => metricDataFaults.map((f) => ({ ...f })),
     startOutage: (options = {}) => {

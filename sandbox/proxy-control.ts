@@ -6,7 +6,8 @@ import { metricDataFaultSchema, type ActiveMetricDataFault, type MetricDataFault
 
 const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional(), parameters: z.record(z.string(), z.string()).optional() });
 const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
-const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number() })) });
+const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number(), held: z.number() })) });
+const releasedResponseSchema = z.object({ released: z.number() });
 const metricDataFaultsResponseSchema = z.object({
   faults: z.array(metricDataFaultSchema.extend({ remaining: z.number(), injected: z.number(), continued: z.number() })),
 });
@@ -40,8 +41,8 @@ export async function setProxyFaults(endpoint: string, rules: FaultRule[], scope
   await call(endpoint, 'POST', `faults${scopeQuery(scope)}`, rules);
 }
 
-/** A fault rule as the proxy holds it: `times - remaining` is how often it fired. */
-export type ActiveFault = FaultRule & { remaining: number };
+/** A fault rule as the proxy holds it: `times - remaining` is how often it fired; `held`, how many calls a hold rule keeps now. */
+export type ActiveFault = FaultRule & { remaining: number; held: number };
 
 /** The fault rules in force (of one account with a scope), with how many failures each has left to inject. */
 export async function getProxyFaults(endpoint: string, scope?: FaultScope): Promise<ActiveFault[]> {
@@ -49,7 +50,15 @@ export async function getProxyFaults(endpoint: string, scope?: FaultScope): Prom
   return scope ? faults.filter((f) => f.accountId === scope.accountId) : faults;
 }
 
-/** Removes the fault rules of one account, or all of them without a scope. */
+/**
+ * Lets go the calls that hold rules (`hold: true`) keep from the emulator, of one account with a scope; returns how many.
+ * Replacing or removing the rules lets them go too.
+ */
+export async function releaseProxyHolds(endpoint: string, scope?: FaultScope): Promise<number> {
+  return releasedResponseSchema.parse(await call(endpoint, 'POST', `faults/release${scopeQuery(scope)}`)).released;
+}
+
+/** Removes the fault rules of one account, or all of them without a scope (letting go any call they hold). */
 export async function clearProxyFaults(endpoint: string, scope?: FaultScope): Promise<void> {
   await call(endpoint, 'DELETE', `faults${scopeQuery(scope)}`);
 }

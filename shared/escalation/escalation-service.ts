@@ -959,6 +959,8 @@ export class EscalationService {
     // A notice (decision 189) goes to its tier once: no next tier, no timer.
     const next = NOTICE_CAUSES.has(incident.cause) ? undefined : nextEscalation(this.ctx.policy, tier, now);
     if (!claim.claimed) {
+      // Acknowledged or resolved since it was read (review 20a R20-4): the claim's own status check is what stopped it.
+      if (claim.reason === 'incident-status') this.ctx.log.info('tier not notified: the incident is no longer OPEN (checked in the claim\'s transaction)', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, readAs: incident.status });
       if (claim.reason === 'already-claimed' && incident.level < tier.level) {
         const current = (await store.listSends(incident.incidentId)).find((s) => s.kind === 'notify' && s.level === tier.level);
         if (current && current.status !== 'IN_PROGRESS') await this.afterNotified(incident, tier, next);
