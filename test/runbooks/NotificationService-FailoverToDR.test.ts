@@ -308,6 +308,38 @@ async function rehearseWithFaults(document: string, region: string, clock: Clock
   return { ...ran, fired, stepClockMs };
 }
 
+/** A failback rehearsal called off afterwards (failbackCalledOff). */
+interface CalledOffFailback extends FaultedRehearsal {
+  /** The state the run left, read before the DR consumers were enabled again. */
+  after: Awaited<ReturnType<typeof state>>;
+  /** This account's mutating calls from just before the run to its end (the enable that calls it off not among them). */
+  mutating: string[];
+  /** How far the run moved the clock, in ms. */
+  advancedMs: number;
+}
+
+/**
+ * FAILBACK rehearsed from the primary region in process, on a clock that does not sleep, with `faults` (this account's)
+ * in force during the run; then called off, as the description says, also when the run or the case fails: the DR
+ * consumers enabled again, so the next cases fail back from a DR region that serves.
+ */
+async function failbackCalledOff(faults: FaultRule[] = []): Promise<CalledOffFailback> {
+  let advanced = 0;
+  const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
+  const since = await callCount();
+  let ran: FaultedRehearsal | undefined;
+  let after: Awaited<ReturnType<typeof state>>;
+  let mutating: string[];
+  try {
+    ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults);
+  } finally {
+    after = await state();
+    mutating = await mutatingCallsSince(since);
+    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: true }));
+  }
+  return { ...ran, after, mutating, advancedMs: advanced };
+}
+
 const FAILBACK_CHECKS = [
   'describeReplica',
   'checkNotPromoted',
@@ -917,12 +949,10 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       [-60, 0],
       ...[60, 120, 180, 240].map((t): [number, number] => [t, (minute + t * 1000 - replayedAt) / 1000]),
     ]);
-    const since = await callCount();
     // In process, on a clock that does not sleep: waitInFlightBatches' 30 s (the DR function's Timeout, the seed's) and
     // waitReplicaCaughtUp's 540 s pass on it (the script's own time.time()/time.sleep(): sandbox/rehearsal/script-runner.ts).
-    let advanced = 0;
-    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const { run, result } = await rehearseInProcess(FAILBACK, standby.primaryRegion, clock);
+    // Called off after it, as the description says: the DR consumers enabled again (the next case fails back for real).
+    const { run, result, after, mutating, advancedMs } = await failbackCalledOff();
     expect(run.exitCode).toBe(1);
     expect(result.status).toBe('Failed');
     expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
@@ -947,16 +977,14 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.failure?.message).toContain("Nothing promoted; the DR consumers stay stopped.");
     expect(result.failure?.message).toContain("make one write there while this step waits (psql -h <DR database> -c 'SELECT txid_current();')");
     expect(result.failure?.message).toContain('SELECT pg_last_wal_replay_lsn() on the replica equals SELECT pg_current_wal_lsn() on the DR database');
-    expect(advanced).toBeGreaterThanOrEqual(540_000 + inFlightWait * 1000 - 500);
+    expect(advancedMs).toBeGreaterThanOrEqual(540_000 + inFlightWait * 1000 - 500);
     // Only the DR consumers were stopped: nothing promoted, renamed, switched, pointed or enabled here.
-    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping']);
-    const after = await state();
+    expect(mutating).toEqual(['UpdateEventSourceMapping']);
     expect(after.drMapping).toBe('Disabled');
     expect({ ...after, drMapping: before.drMapping }).toEqual(before);
     expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);
     expect((await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId).toBe(made.oldPrimaryResourceId);
-    // Called off, as the description says: the DR consumers enabled again (the next case fails back for real).
-    await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: String(stopped.MappingUuid), Enabled: true }));
+    expect(stopped.MappingUuid).toBe(standby.consumer.mappingUuid);
   });
 
   it("answers within its step timeout when the DR region is slow: the DR consumers disabled, their mapping not read back in the script's 560 s, the step's outputs say so with MappingUuid, and the run ends Failed at drConsumersNotStopped, nothing promoted (R17-3's root, decision 295)", async () => {
@@ -977,21 +1005,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       { service: 'lambda', operation: 'GetEventSourceMapping', region: dr, times: 100, latencyMs: 61_000 },
       { service: 'lambda', operation: 'GetFunctionConfiguration', region: dr, times: 1, latencyMs: 1 },
     ];
-    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const scope = { accountId: account.accountId };
-    const since = await callCount();
-    let advanced = 0;
-    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    await setProxyFaults(control, faults, scope);
-    let ran: Awaited<ReturnType<typeof rehearseInProcess>>;
-    let fired: number[];
-    try {
-      ran = await rehearseInProcess(FAILBACK, standby.primaryRegion, clock);
-    } finally {
-      fired = (await getProxyFaults(control, scope)).map((rule) => rule.times - rule.remaining);
-      await clearProxyFaults(control, scope);
-    }
-    const { run, result } = ran;
+    // Called off after it, as the description says: the DR consumers enabled again.
+    const { run, result, fired, after, mutating } = await failbackCalledOff(faults);
     // The latency fired on every call the step made, and on nothing else: the list's two attempts, the disable, 18 reads
     // back of two stalled attempts each; no Timeout read.
     expect(fired).toEqual([1, 1, 1, 36, 0]);
@@ -1015,13 +1030,10 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(result.failure?.step).toBe('drConsumersNotStopped');
     expect(result.failure?.message).toContain(String(stopped.DrConsumers));
     // The disable reached Lambda (its answer came, late): the mapping is Disabled, only that changed.
-    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping']);
-    const after = await state();
+    expect(mutating).toEqual(['UpdateEventSourceMapping']);
     expect(after.drMapping).toBe('Disabled');
     expect({ ...after, drMapping: before.drMapping }).toEqual(before);
     expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);
-    // Called off, as the description says, with the step's MappingUuid: the DR consumers enabled again.
-    await new LambdaClient(at(dr)).send(new UpdateEventSourceMappingCommand({ UUID: String(stopped.MappingUuid), Enabled: true }));
   });
 
 
@@ -1041,20 +1053,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       { service: 'lambda', operation: 'GetEventSourceMapping', region: dr, times: 100, trickleMs: 600_000 },
       counted('lambda', 'GetFunctionConfiguration', dr, 1),
     ];
-    let advanced = 0;
-    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const since = await callCount();
-    let ran: FaultedRehearsal | undefined;
-    let after: Awaited<ReturnType<typeof state>>;
-    try {
-      ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults);
-    } finally {
-      after = await state();
-      // Called off, as the description says: the DR consumers enabled again (the next cases fail back), also when this
-      // case fails.
-      await new LambdaClient(at(dr)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: true }));
-    }
-    const { run, result, fired, stepClockMs } = ran;
+    // Called off after it, as the description says: the DR consumers enabled again (the next cases fail back).
+    const { run, result, fired, stepClockMs, after, mutating } = await failbackCalledOff(faults);
     expect(fired).toEqual([1, 1, 14, 0]);
     expect(result.steps.find((s) => s.step === 'stopDrConsumers')).toMatchObject({ status: 'Success' });
     // 26 + 14 x 31 + 13 x 10 = 590 s on the clock (less the host's own time), within 560 + 31.
@@ -1069,9 +1069,9 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(run.exitCode).toBe(1);
     expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'drConsumersNotStopped']);
     expect(result.failure?.step).toBe('drConsumersNotStopped');
-    // The disable reached Lambda: the mapping read Disabled after the run; then this case's enable.
+    // The disable reached Lambda: the mapping read Disabled after the run, the run's one mutating call.
     expect(after.drMapping).toBe('Disabled');
-    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping']);
+    expect(mutating).toEqual(['UpdateEventSourceMapping']);
   });
 
   it("sends no attempt of a call after its limit: the disable's first attempt a 500 trickled past the 31 s, botocore's retry is not sent from the thread left behind, the mapping stays Enabled and NOT STOPPED says an attempt already sent may still take effect (review 19, R19-2)", async () => {
@@ -1091,25 +1091,11 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
       { service: 'lambda', operation: 'UpdateEventSourceMapping', region: dr, times: 1, status: 500, code: 'ServiceException', message: 'slow failure', trickleMs: 40_000 },
       counted('lambda', 'UpdateEventSourceMapping', dr, 1),
     ];
-    let advanced = 0;
-    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const since = await callCount();
-    let ran: FaultedRehearsal | undefined;
-    let after: Awaited<ReturnType<typeof state>>;
-    let attempts: string[];
-    try {
-      ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults);
-    } finally {
-      after = await state();
-      attempts = await mutatingCallsSince(since);
-      // Called off, as NOT STOPPED says: the DR consumers enabled, even if they read Enabled (the next cases fail back),
-      // also when this case fails.
-      await new LambdaClient(at(dr)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: true }));
-    }
-    const { run, result, fired } = ran;
+    // Called off after it, as NOT STOPPED says: the DR consumers enabled, even if they read Enabled (the next cases fail back).
+    const { run, result, fired, after, mutating } = await failbackCalledOff(faults);
     // The 500 fired on the first attempt; no second attempt reached the proxy.
     expect(fired).toEqual([1, 0]);
-    expect(attempts).toEqual(['UpdateEventSourceMapping']);
+    expect(mutating).toEqual(['UpdateEventSourceMapping']);
     // Nothing disabled it later: the one attempt was refused by the proxy, the retry never sent.
     expect(after.drMapping).toBe('Enabled');
     expect(after).toEqual(before);
@@ -1136,20 +1122,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // within its 10 s); main's script, on boto3's default client with no wall-clock limit, waited for the first answer
     // past its step's 600 s and was stopped there, its message lost. Now each read is left behind at 31 s and made again
     // 20 s later: reads start at 0, 51, ..., 510 s (11), the 12th not before 561 s, past the script's 540 s.
-    let advanced = 0;
-    const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const since = await callCount();
-    let ran: FaultedRehearsal | undefined;
-    let after: Awaited<ReturnType<typeof state>>;
-    try {
-      ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, [trickledMetrics(standby.primaryRegion, 100)]);
-    } finally {
-      after = await state();
-      // Called off, as the description says: the DR consumers enabled again (the next case fails back for real), also
-      // when this case fails.
-      await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: true }));
-    }
-    const { run, result, fired, stepClockMs } = ran;
+    // Called off after it, as the description says: the DR consumers enabled again (the next case fails back for real).
+    const { run, result, fired, stepClockMs, after, mutating } = await failbackCalledOff([trickledMetrics(standby.primaryRegion, 100)]);
     // The trickle fired on every read the step made, and nothing else of CloudWatch was asked.
     expect(fired).toEqual([11]);
     expect(result.steps.map((s) => s.step)).toEqual([...FAILBACK_CHECKS, 'stopDrConsumers', 'checkDrStopped', 'waitInFlightBatches', 'waitReplicaCaughtUp']);
@@ -1169,9 +1143,8 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
         '--period 60 --statistics Minimum: a minute T with Minimum L proves a commit made at T - L replayed), or check by hand that SELECT pg_last_wal_replay_lsn() on the replica equals SELECT pg_current_wal_lsn() on the DR database and go on by hand (description, If a step fails)',
     );
     expect(stopped.MappingUuid).toBe(standby.consumer.mappingUuid);
-    // Only the DR consumers were stopped (the disable, and this case's enable after the run): nothing promoted, renamed,
-    // switched, pointed or enabled here.
-    expect(await mutatingCallsSince(since)).toEqual(['UpdateEventSourceMapping', 'UpdateEventSourceMapping']);
+    // Only the DR consumers were stopped (the disable): nothing promoted, renamed, switched, pointed or enabled here.
+    expect(mutating).toEqual(['UpdateEventSourceMapping']);
     expect(after.drMapping).toBe('Disabled');
     expect({ ...after, drMapping: before.drMapping }).toEqual(before);
     expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);

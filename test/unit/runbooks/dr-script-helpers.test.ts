@@ -3,19 +3,19 @@
 // its negative-value guard included (R16-3), the final traffic check's verdict (R16-4); and that both documents'
 // scripts are rendered with it. No AWS call.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
 import { getProxyFaults } from '../../../sandbox/proxy-control';
 import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from '../../../shared/config/dr-script-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
+import { useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
 
 const DOCUMENTS = join(__dirname, '..', '..', '..', 'runbooks');
+/** DynamoDB's ListTables answer the stand-in upstream gives every call the gap proxy lets through. */
+const LIST_TABLES_ANSWER = '{"TableNames":["notification-service-state"]}';
 type Step = { name: string; action: string; onFailure?: string; isCritical?: boolean; inputs?: { Script?: string } };
 
 /** One helper called on the payload: datapoints' Timestamps are ISO 8601 text, as JSON carries them. */
@@ -215,47 +215,28 @@ describe('the DR documents\' shared Python', () => {
   });
 
   describe('limits each call on the wall clock (review 18, R18-7: botocore\'s timeouts are per socket read and per address, a trickling answer has no bound)', () => {
-    let upstream: Server;
-    let proxy: GapProxy;
-    let reached = 0;
-
-    beforeAll(async () => {
-      upstream = createServer((req, res) => {
-        reached += 1;
-        req.resume();
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":["notification-service-state"]}');
-      });
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      proxy = await startGapProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
-    });
-
-    afterAll(async () => {
-      await proxy.stop();
-      await new Promise((resolve) => upstream.close(resolve));
-    });
+    const behind = useUpstreamBehindGapProxy(LIST_TABLES_ANSWER);
 
     it("on the wall clock (small figures): an answer trickling past the call's limit is left behind, NotAnswered, though every piece came within botocore's 10 s read timeout; the next call is answered", async () => {
-      reached = 0;
       // 1 s per call; the first answer dribbled over 4 s (a piece every 200 ms), the second at once.
-      proxy.setFaults([{ service: 'dynamodb', times: 1, trickleMs: 4_000 }]);
-      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 10, callSeconds: [1], calls: 2 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
+      behind.proxy.setFaults([{ service: 'dynamodb', times: 1, trickleMs: 4_000 }]);
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: behind.proxy.endpoint, budget: 10, callSeconds: [1], calls: 2 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
       expect(said[0]).toMatch(/^NotAnswered: call 0: no answer in 1 s \(a call is waited for 1 s at most; it may have reached AWS and taken effect, or not\) at \d+\.\d$/);
       expect(said[1]).toMatch(/^answered \['notification-service-state'\] at \d+\.\d$/);
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
+      expect((await getProxyFaults(behind.proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
       // The call left behind reached the emulator: its work may be done although its answer was never read.
-      expect(reached).toBe(2);
+      expect(behind.reached).toHaveLength(2);
     });
 
     it("on a script's clock that does not sleep (the rehearsal's): a 60 s trickle costs the call's 31 s and no more, a 20 s one is answered at 20 s; no call starts after the budget, none ends after budget + 31 s", async () => {
-      reached = 0;
-      proxy.setFaults([
+      behind.proxy.setFaults([
         { service: 'dynamodb', times: 1, trickleMs: 60_000 },
         { service: 'dynamodb', times: 1, trickleMs: 20_000 },
         { service: 'dynamodb', times: 2, trickleMs: 60_000 },
       ]);
       let advanced = 0;
       const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:00:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 60, calls: 4 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: behind.proxy.endpoint, budget: 60, calls: 4 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
       // 0-31 left behind; 31-51 answered; 51-82 left behind; at 82 the 60 s budget has passed: not started.
       expect(said).toEqual([
         'NotAnswered: call 0: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 31.0',
@@ -263,8 +244,8 @@ describe('the DR documents\' shared Python', () => {
         'NotAnswered: call 2: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 82.0',
         'OutOfTime: no call starts later than 60 s into the step: call 3 not attempted at 82.0',
       ]);
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0, 0, 1]);
-      expect(reached).toBe(3);
+      expect((await getProxyFaults(behind.proxy.endpoint)).map((f) => f.remaining)).toEqual([0, 0, 1]);
+      expect(behind.reached).toHaveLength(3);
       // The rehearsal's clock moved by what the script waited, 82 s less the host's own time between the calls (it runs
       // on the script's clock too), not the 140 s of the three answers.
       expect(advanced).toBeGreaterThan(81_500);
@@ -273,24 +254,7 @@ describe('the DR documents\' shared Python', () => {
   });
 
   describe("sends no attempt of a call left behind after its limit (review 19, R19-2: botocore's retry loop runs on in the thread left behind)", () => {
-    let upstream: Server;
-    let proxy: GapProxy;
-    let reached = 0;
-
-    beforeAll(async () => {
-      upstream = createServer((req, res) => {
-        reached += 1;
-        req.resume();
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":["notification-service-state"]}');
-      });
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      proxy = await startGapProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
-    });
-
-    afterAll(async () => {
-      await proxy.stop();
-      await new Promise((resolve) => upstream.close(resolve));
-    });
+    const behind = useUpstreamBehindGapProxy(LIST_TABLES_ANSWER);
 
     // The first attempt answered 500 (retryable in standard mode; the proxy answers it, nothing reaches the emulator)
     // dribbled past the call's limit; the second rule counts any later attempt, passed on to the emulator.
@@ -300,47 +264,52 @@ describe('the DR documents\' shared Python', () => {
     ];
 
     it("on a script's clock that does not sleep: the 500 trickled over 40 s, the call left behind at 31 s; its thread's retry, due after the limit, is not sent", async () => {
-      reached = 0;
-      proxy.setFaults(slow500(40_000));
+      behind.proxy.setFaults(slow500(40_000));
       let advanced = 0;
       const clock: Clock = { now: () => new Date(Date.parse('2026-12-07T02:00:00Z') + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
       // On this clock the script's wait for a call ends when its thread has ended (sandbox/rehearsal/script-runner.ts), so
       // every attempt the call will ever make has been made when the script answers.
-      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 60, calls: 1 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: behind.proxy.endpoint, budget: 60, calls: 1 }, region: 'us-east-1', timeoutSeconds: 150, clock })) as string[];
       expect(said).toEqual(['NotAnswered: call 0: no answer in 31 s (a call is waited for 31 s at most; it may have reached AWS and taken effect, or not) at 31.0']);
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
-      expect(reached).toBe(0);
+      expect((await getProxyFaults(behind.proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
+      expect(behind.reached).toHaveLength(0);
     });
 
     it("on the wall clock (the review's figures): the 500 trickled over 2.5 s, the call's limit 1 s; the script goes on 5 s more and no second attempt comes", async () => {
-      reached = 0;
-      proxy.setFaults(slow500(2_500));
+      behind.proxy.setFaults(slow500(2_500));
       // The retry would be due at 2.5 s + standard mode's backoff (under 1 s): the script lives to 6 s, and the proxy's
       // figures are read after its process has ended, so no thread of it can send anything later.
-      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: proxy.endpoint, budget: 10, callSeconds: [1], calls: 1, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
+      const said = (await runPythonScript({ script: CALL, handler: 'handler', payload: { helper: 'Deadline.call', endpoint: behind.proxy.endpoint, budget: 10, callSeconds: [1], calls: 1, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
       expect(said[0]).toMatch(/^NotAnswered: call 0: no answer in 1 s \(a call is waited for 1 s at most; it may have reached AWS and taken effect, or not\) at \d+\.\d$/);
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
-      expect(reached).toBe(0);
+      expect((await getProxyFaults(behind.proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([1, 0]);
+      expect(behind.reached).toHaveLength(0);
     });
 
-    it("when a second step's script loads the helpers again in the same Python process (R19-12): its call's retry past the limit is refused too, as is the first step's, still running then", async () => {
-      reached = 0;
-      // Each step's first attempt a 500 trickled over 2.5 s (the call left behind at 1 s); step 2 loads at about 1 s, while
-      // step 1's thread runs on, its retry due after 2.5 s. Any attempt sent after a first passes the second rule to the
-      // emulator. The proxy's figures are read after the process has ended.
-      proxy.setFaults([
+    /**
+     * Two steps' scripts in one Python process (TWO_STEPS), each loading its text of the helpers: each step's first
+     * attempt a 500 trickled over 2.5 s (the call left behind at 1 s); step 2 loads at about 1 s, while step 1's thread
+     * runs on, its retry due after 2.5 s. Any attempt sent after a first passes the second rule to the emulator. Both
+     * steps say NotAnswered, both threads PastLimit, and the two first attempts are all that was sent (the proxy's
+     * figures read after the process has ended): each text's call made exactly 1 attempt.
+     */
+    async function expectNoRetryPastLimitInEitherStep(helpers: string[]): Promise<void> {
+      behind.proxy.setFaults([
         { service: 'dynamodb', times: 2, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs: 2_500 },
         { service: 'dynamodb', times: 1, latencyMs: 1 },
       ]);
-      const said = await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers: [DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS], endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 });
+      const said = await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers, endpoint: behind.proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 });
       expect(said).toEqual([
         'step 1 thread: PastLimit, this step\'s NotAnswered',
         'step 1: NotAnswered',
         'step 2 thread: PastLimit, this step\'s NotAnswered',
         'step 2: NotAnswered',
       ]);
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
-      expect(reached).toBe(0);
+      expect((await getProxyFaults(behind.proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
+      expect(behind.reached).toHaveLength(0);
+    }
+
+    it("when a second step's script loads the helpers again in the same Python process (R19-12): its call's retry past the limit is refused too, as is the first step's, still running then", async () => {
+      await expectNoRetryPastLimitInEitherStep([DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS]);
     });
 
     // The text deployed before this one (decision 318, commit 9a5a468, verbatim): its handler's unique_id and its
@@ -353,23 +322,8 @@ describe('the DR documents\' shared Python', () => {
     ])("when two versions' texts load in the same Python process (R19-22: %s): each registers its own handler, and no retry of either's call past its limit is sent", async (_order, helpers) => {
       expect(V1_TEXT).toContain("unique_id='dr-script-helpers.no-attempt-past-limit')");
       expect(DR_SCRIPT_HELPERS).toContain(`unique_id='dr-script-helpers.no-attempt-past-limit.v${DR_SCRIPT_HELPERS_VERSION}')`);
-      reached = 0;
-      // As the R19-12 case: each step's first attempt a 500 trickled over 2.5 s, its call left behind at 1 s; any attempt
-      // sent after a first passes the second rule to the emulator. The proxy's figures are read after the process ended.
-      proxy.setFaults([
-        { service: 'dynamodb', times: 2, status: 500, code: 'InternalServerError', message: 'slow failure', trickleMs: 2_500 },
-        { service: 'dynamodb', times: 1, latencyMs: 1 },
-      ]);
-      const said = (await runPythonScript({ script: TWO_STEPS, handler: 'handler', payload: { helpers, endpoint: proxy.endpoint, linger: 5 }, region: 'us-east-1', timeoutSeconds: 30 })) as string[];
-      expect(said).toEqual([
-        'step 1 thread: PastLimit, this step\'s NotAnswered',
-        'step 1: NotAnswered',
-        'step 2 thread: PastLimit, this step\'s NotAnswered',
-        'step 2: NotAnswered',
-      ]);
-      // Two first attempts and no second one: this text's call sent exactly 1 attempt, and so did v1's.
-      expect((await getProxyFaults(proxy.endpoint)).map((f) => f.times - f.remaining)).toEqual([2, 0]);
-      expect(reached).toBe(0);
+      // As the R19-12 case: this text's call sent exactly 1 attempt, and so did v1's.
+      await expectNoRetryPastLimitInEitherStep(helpers);
     });
   });
 
