@@ -20,7 +20,8 @@ import { readRule, type AlarmRoute, type LiveRule } from './alarm-checks';
 import { probeAccount } from './bus-policy-checks';
 import type { ExpectedInvokingRule, PreflightExpectations } from './expectations';
 import { EVENTS_SERVICE } from './forwarding-role-checks';
-import { judgeServiceGrant, type TrustSource } from './service-trust';
+import { LAMBDA_FUNCTION_CALLS, lambdaCallClass, type LambdaCallClass } from './lambda-function-actions';
+import { callList, judgeServiceGrant, type TrustSource } from './service-trust';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 import { automationRoleNameOf } from '../../shared/config/names';
 
@@ -54,10 +55,16 @@ export function readFunctionPolicy(clients: PreflightClients, functionName: stri
 export type RulePermission =
   | { kind: 'allowed'; text: string }
   | { kind: 'refused'; problem: string }
-  /** Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8): a FAIL. */
-  | { kind: 'open'; problem: string }
-  /** Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`): a WARN. */
-  | { kind: 'too-wide'; text: string; admitted?: string; others?: string };
+  /**
+   * Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8), or change it
+   * or read its code (decision 325): a FAIL, with what they may then do (`consequence`).
+   */
+  | { kind: 'open'; problem: string; consequence: string }
+  /**
+   * Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`), or other calls granted
+   * (`otherCalls`): a WARN.
+   */
+  | { kind: 'too-wide'; text: string; admitted?: string; others?: string; otherCalls?: string };
 
 /** Pure: a rule's ARN in another account, or with another name on the same bus (arn:...:rule/[<bus>/]<name>). */
 export function ruleArnLike(ruleArn: string, change: { account?: string; name?: string }): string {
@@ -147,12 +154,15 @@ export async function checkRulePermission(
     expected: invokers,
     expectedShape: (s) => asDeployedGrant(s, functionArn),
     accounts: [target.account, ...accounts],
-    alsoActions: ['lambda:InvokeFunctionUrl'],
+    // Every call a function's policy can grant (decision 325), not only the invocation the rule makes.
+    alsoActions: LAMBDA_FUNCTION_CALLS.filter((a) => a !== 'lambda:InvokeFunction'),
+    classOf: lambdaCallClass,
   });
   if (verdict.kind === 'open') {
-    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, invoke it (${verdict.principals.join('; ')})` };
+    const { what, consequence } = strangerCalls(verdict.calls, functionName);
+    return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, ${what} (${verdict.principals.join('; ')})`, consequence };
   }
-  const others = verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {};
+  const others = { ...(verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {}), ...(verdict.otherCalls ? { otherCalls: verdict.otherCalls.join('; ') } : {}) };
   switch (verdict.kind) {
     case 'not-named':
       return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
@@ -166,7 +176,7 @@ export async function checkRulePermission(
         ...others,
       };
     case 'admitted':
-      if (verdict.others.length > 0) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
+      if (verdict.others.length > 0 || verdict.otherCalls) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
       return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
   }
 }
@@ -176,7 +186,24 @@ export function tooWideText(permission: Extract<RulePermission, { kind: 'too-wid
   return [
     ...(permission.admitted ? [`for ${permission.admitted} too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${functionName} with an ${input} of its choosing`] : []),
     ...(permission.others ? [`it also grants lambda:InvokeFunction to ${permission.others}: each may invoke ${functionName} with an input of its choosing`] : []),
+    ...(permission.otherCalls ? [`it also grants ${permission.otherCalls}: calls on ${functionName} beyond the rule's`] : []),
   ].join('; and ');
+}
+
+/** What a stranger granted these calls may do, for the class of each (decision 325), most harmful first. */
+const CLASS_WORDS: ReadonlyArray<{ class: LambdaCallClass; what: string; then: (fn: string) => string }> = [
+  { class: 'invoke', what: 'invoke it', then: (fn) => `they may invoke ${fn} with an input of their choosing` },
+  { class: 'permissions', what: 'change who may call it', then: (fn) => `they may grant themselves, or anyone, any call on ${fn}` },
+  { class: 'write', what: 'change it', then: (fn) => `they may change ${fn} (its code, which then runs with its role, its configuration or concurrency) or delete it` },
+  { class: 'code', what: 'read its code or environment', then: (fn) => `they may read ${fn}'s code and environment variables` },
+];
+
+/** Pure: the words for an 'open' verdict's calls: "invoke it" for an invocation alone (the text before decision 325). */
+export function strangerCalls(calls: readonly string[], functionName: string): { what: string; consequence: string } {
+  const words = CLASS_WORDS.map((w) => ({ ...w, calls: calls.filter((c) => (lambdaCallClass(c) ?? 'invoke') === w.class) })).filter((w) => w.calls.length > 0);
+  const onlyInvoke = words.length === 1 && words[0]?.class === 'invoke';
+  const what = onlyInvoke ? 'invoke it' : words.map((w) => `${w.what} (${callList(w.calls)})`).join(', ');
+  return { what, consequence: words.map((w) => w.then(functionName)).join('; ') };
 }
 
 /** The fix for a permission AWS allows but that admits other rules: confine it to the rule (or redeploy). */
@@ -230,7 +257,7 @@ export async function checkInvokingRules(
     } else if (permission.kind === 'open') {
       // Review 19 R19-8: the rule delivers, but anyone the statement admits may invoke the handler with an event they write.
       results.push(
-        fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: they may invoke ${spec.functionName} with an input of their choosing`, `remove the statement: aws lambda remove-permission --function-name ${spec.functionName} --statement-id <its Sid>; or ${deploy}`),
+        fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: ${permission.consequence}`, `remove the statement: aws lambda remove-permission --function-name ${spec.functionName} --statement-id <its Sid>; or ${deploy}`),
       );
     } else if (permission.kind === 'too-wide') {
       results.push(warn('routing', 'rule-permission', spec.ruleName, `${invokes}, and ${permission.text}, but ${tooWideText(permission, spec.functionName, 'event')}`, confinePermissionFix(spec.functionName, spec.statementId, ruleArn, deploy)));

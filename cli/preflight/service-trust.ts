@@ -9,7 +9,7 @@
 // the trust must refuse (a probe): admitted, the trust lacks the condition that confines it. A resource policy granting a
 // service a call on the resource (a Lambda function's, for an EventBridge rule: decision 309) is judged the same way
 // (judgeServiceGrant), with its own action and Resource.
-import type { ContextEntry } from '@aws-sdk/client-iam';
+import { paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { probeAccount } from './bus-policy-checks';
 import { foreignPrincipals, foreignTrustPrincipals, type ForeignPrincipal, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
 import type { PreflightClients } from './types';
@@ -71,8 +71,12 @@ export type ServiceGrantVerdict =
    * configured, with no condition or under one AWS judges admits a stranger; another service with no condition confining
    * it to our resources; the service itself for a resource of an account nobody configured (a stranger probe admitted).
    */
-  | { kind: 'open'; principals: string[] }
-  | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[] });
+  | { kind: 'open'; principals: string[]; calls: string[] }
+  /**
+   * `others`: principals of our accounts granted the action, and strangers the simulation refuses; `otherCalls`: the
+   * same granted other calls, and strangers granted calls that read the function's metadata only (decision 325).
+   */
+  | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[]; otherCalls?: string[] });
 
 /** Pure: does an IAM action pattern ("lambda:*", "*", "lambda:Invoke*") match `action` (case-insensitive, as IAM)? */
 function actionMatches(pattern: string, action: string): boolean {
@@ -97,26 +101,81 @@ function principalAccount(value: string): string | undefined {
 const STRANGER_PROBE = 'runbook-preflight-probe-stranger';
 
 /**
- * The context a call by a principal of `stranger` carries, as far as the stranger chooses it: its account and a role of
- * it (an IAM caller: `iam`), a resource of its account (a service acting for it: aws:SourceAccount / aws:SourceArn;
- * for anyone, `*` or NotPrincipal, both) and TLS (aws:SecureTransport, which anyone may use).
+ * A caller a stranger's statement is simulated as (decision 325: an Allow for anyone is two callers, each judged with the
+ * Deny statements that apply to it): an IAM principal of `account` (a role, `arn`), or a service acting for a resource of
+ * `account` (`service` undefined: any service, for an Allow of anyone).
  */
-function strangerContext(
-  stranger: string,
-  resourceArn: string,
-  as: { service?: string; iam: boolean; source: boolean; roleArn?: string; sourceArn?: string; orgId?: string; sourceOrgId?: string; action?: string },
-): ContextEntry[] {
-  const { service, roleArn } = as;
-  const [, partition = 'aws', , region = ''] = resourceArn.split(':');
-  const prefix = service?.split('.')[0] ?? 'events';
+export type StrangerCaller = { kind: 'iam'; account: string; arn: string } | { kind: 'service'; account: string; service?: string; sourceArn: string };
+
+const values = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** Pure: a Principal element that surely names `caller` ("*", AWS "*", its account, its root, its ARN; its service). */
+function surelyNames(principal: unknown, caller: StrangerCaller): boolean {
+  if (principal === '*') return true;
+  if (typeof principal !== 'object' || principal === null) return false;
+  const p = principal as { AWS?: unknown; Service?: unknown };
+  if (caller.kind === 'iam') return values(p.AWS).some((v) => v === '*' || v === caller.arn || (principalAccount(v) === caller.account && (/^\d{12}$/.test(v) || v.endsWith(':root'))));
+  return caller.service !== undefined && values(p.Service).includes(caller.service);
+}
+
+/** Pure: a Principal element that may name `caller` (any service entry may be the one an Allow of anyone's caller is). */
+function mayName(principal: unknown, caller: StrangerCaller): boolean {
+  if (surelyNames(principal, caller)) return true;
+  if (typeof principal !== 'object' || principal === null) return false;
+  const p = principal as { AWS?: unknown; Service?: unknown };
+  if (caller.kind === 'iam') return false;
+  return values(p.AWS).includes('*') || (caller.service === undefined && values(p.Service).length > 0);
+}
+
+/**
+ * Pure: does a Deny statement apply to `caller` (IAM: an explicit Deny in the resource policy wins over any Allow; review
+ * 19 / decision 320's "not done", decision 325)? Its Principal must surely name the caller, or its NotPrincipal surely not
+ * name it: a Deny that might not apply is not applied, so the judgement can over-report a stranger, never miss one.
+ */
+export function denyApplies(statement: Record<string, unknown>, caller: StrangerCaller): boolean {
+  if (statement.Effect !== 'Deny') return false;
+  if (statement.NotPrincipal !== undefined) return !mayName(statement.NotPrincipal, caller);
+  return surelyNames(statement.Principal, caller);
+}
+
+/** An organisation a stranger's call is simulated in: its id and, when a Condition names one, an organisational-unit path. */
+interface OrgVariant {
+  orgId?: string;
+  path?: string;
+}
+
+/** Pure: an organisation path pattern made one path ("o-a/r-b/ou-c/*" -> "o-a/r-b/ou-c/"): what an account under it carries. */
+export function concretePath(pattern: string): string {
+  return pattern.replace(/\*/g, '').replace(/\?/g, 'x');
+}
+
+/**
+ * Pure: the organisations a stranger's call is tried in, for `idKey` / `pathsKey` (aws:PrincipalOrgID and
+ * aws:PrincipalOrgPaths, or aws:SourceOrgID and aws:SourceOrgPaths): none, then every id and every path the statements'
+ * Conditions name (review 19 R19-21, decision 323, tried the first id only; decision 325 tries each, and each path in its
+ * own organisation). An organisation nobody configured is always a stranger's: it holds accounts preflight cannot list.
+ */
+export function orgVariants(statements: ReadonlyArray<Record<string, unknown>>, idKey: string, pathsKey: string): OrgVariant[] {
+  const paths = [...new Set(statements.flatMap((s) => conditionValues(s, pathsKey)))].map((p) => ({ orgId: p.split('/')[0] ?? p, path: concretePath(p) }));
+  const ids = [...new Set(statements.flatMap((s) => conditionValues(s, idKey)))].filter((id) => !paths.some((p) => p.orgId === id)).map((orgId) => ({ orgId }));
+  return [{}, ...ids, ...paths];
+}
+
+/**
+ * The context a call by `caller` carries, as far as the stranger chooses it: its account and a role of it (an IAM
+ * caller), or a resource of its account (a service acting for it: aws:SourceAccount / aws:SourceArn), its organisation
+ * and organisational-unit path if tried, and TLS (aws:SecureTransport, which anyone may use). `url`: a function URL call
+ * anyone makes with AuthType NONE (add-permission --function-url-auth-type NONE writes this key).
+ */
+function strangerContext(caller: StrangerCaller, org: OrgVariant, url: boolean): ContextEntry[] {
   const entry = (name: string, value: string, type: ContextEntry['ContextKeyType'] = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: [value] });
+  const iam = caller.kind === 'iam';
   return [
-    ...(!as.source ? [] : [entry('aws:SourceAccount', stranger), entry('aws:SourceArn', as.sourceArn ?? `arn:${partition}:${prefix}:${region}:${stranger}:${STRANGER_PROBE}`)]),
-    ...(as.source && as.sourceOrgId !== undefined ? [entry('aws:SourceOrgID', as.sourceOrgId)] : []),
-    ...(as.iam ? [entry('aws:PrincipalAccount', stranger), entry('aws:PrincipalArn', roleArn ?? `arn:${partition}:iam::${stranger}:role/${STRANGER_PROBE}`)] : []),
-    ...(as.iam && as.orgId !== undefined ? [entry('aws:PrincipalOrgID', as.orgId)] : []),
-    // A function URL anyone calls with AuthType NONE (add-permission --function-url-auth-type NONE writes this key).
-    ...(as.action?.toLowerCase() === 'lambda:invokefunctionurl' ? [entry('lambda:FunctionUrlAuthType', 'NONE')] : []),
+    ...(iam ? [entry('aws:PrincipalAccount', caller.account), entry('aws:PrincipalArn', caller.arn)] : [entry('aws:SourceAccount', caller.account), entry('aws:SourceArn', caller.sourceArn)]),
+    ...(org.orgId !== undefined ? [entry(iam ? 'aws:PrincipalOrgID' : 'aws:SourceOrgID', org.orgId)] : []),
+    // Multivalued keys (IAM User Guide, aws:PrincipalOrgPaths / aws:SourceOrgPaths): a policy reads them with ForAnyValue.
+    ...(org.path !== undefined ? [entry(iam ? 'aws:PrincipalOrgPaths' : 'aws:SourceOrgPaths', org.path, 'stringList')] : []),
+    ...(url ? [entry('lambda:FunctionUrlAuthType', 'NONE')] : []),
     entry('aws:SecureTransport', 'true', 'boolean'),
   ];
 }
@@ -189,18 +248,48 @@ function namedStrangerProbes(statements: ReadonlyArray<Record<string, unknown>>,
   return [...probes.values()];
 }
 
+/** What a call on the resource lets its caller do (LambdaCallClass: judgeServiceGrant's caller classes them). */
+export type CallClass = 'invoke' | 'permissions' | 'write' | 'code' | 'read';
+
+/** Pure: at most `max` calls named, then how many more ("lambda:A, lambda:B and 12 more"). */
+export function callList(calls: readonly string[], max = 4): string {
+  return calls.length <= max ? calls.join(', ') : `${calls.slice(0, max).join(', ')} and ${calls.length - max} more`;
+}
+
+/** The statement as an identity policy's, for iam:SimulateCustomPolicy: no Principal, the resource asked for if it names none. */
+function asIdentityStatement(statement: Record<string, unknown>, resourceArn: string): Record<string, unknown> {
+  const { Principal: _p, NotPrincipal: _n, ...rest } = statement;
+  return rest.Resource === undefined && rest.NotResource === undefined ? { ...rest, Resource: resourceArn } : rest;
+}
+
+/** iam:SimulateCustomPolicy of each of `actions` on `resourceArn` (paginated): the actions AWS allows. */
+async function allowedActions(clients: PreflightClients, statements: Array<Record<string, unknown>>, actions: readonly string[], resourceArn: string, context: ContextEntry[]): Promise<string[]> {
+  if (actions.length === 0 || !statements.some((st) => st.Effect === 'Allow')) return [];
+  const allowed: string[] = [];
+  const pages = paginateSimulateCustomPolicy(
+    { client: clients.iam },
+    { PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: [...actions], ResourceArns: [resourceArn], ContextEntries: context },
+  );
+  for await (const page of pages) for (const r of page.EvaluationResults ?? []) if (r.EvalDecision === 'allowed' && r.EvalActionName) allowed.push(r.EvalActionName);
+  return actions.filter((a) => allowed.some((b) => b.toLowerCase() === a.toLowerCase()));
+}
+
 /**
  * Judges a resource policy (a Lambda function's, as lambda:GetPolicy returns it) for `service` calling `action` on
  * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
  * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Every other principal an Allow statement
- * grants `action` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is read) is reported. A
- * stranger (review 19 R19-13, decision 320): anyone (`*`, AWS `*`, NotPrincipal), a principal of an account not in
- * `accounts` (the resource's, `own`'s and `expected`'s are added), or another service: with no condition anyone or such
- * an account's principal is 'open', nothing simulated; otherwise its statement alone is simulated
- * (iam:SimulateCustomPolicy) with the context a stranger's call carries (strangerContext), whatever its Condition says,
- * and admitted it is 'open'. The rest (a principal of our accounts, a stranger the simulation refuses) are `others`
- * (a WARN), unless `expected` names them (a principal the deployment grants on purpose, exactly as it writes it).
- * Then the service's own statements: a probe with `stranger` admitted is 'open' too.
+ * grants a call of `action` / `alsoActions` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is
+ * read; every call on the function: decision 325) is judged. A stranger (review 19 R19-13, decision 320): anyone (`*`,
+ * AWS `*`, NotPrincipal), a principal of an account not in `accounts` (the resource's, `own`'s and `expected`'s are
+ * added), or another service. Granted a call `classOf` says is not a 'read', it is 'open' when AWS admits it: with no
+ * condition and no Deny in the policy, anyone or such an account's principal is, nothing simulated; otherwise its
+ * statement and every Deny of the policy that applies to the caller (denyApplies) are simulated
+ * (iam:SimulateCustomPolicy) with the context a stranger's call carries (strangerContext), whatever the Condition says,
+ * for the invented stranger and each account, organisation and organisational unit the Conditions name. The rest are
+ * reported (a WARN): a principal of our accounts granted `action` (`others`) or another call but a 'read'
+ * (`otherCalls`), a stranger the simulation refuses, a stranger granted 'read' calls only (`otherCalls`); unless
+ * `expected` names them (a principal the deployment grants on purpose, exactly as it writes it). Then the service's own
+ * statements: a probe with `stranger` admitted is 'open' too.
  */
 export async function judgeServiceGrant(
   clients: PreflightClients,
@@ -215,78 +304,131 @@ export async function judgeServiceGrant(
     /** Whether a statement naming an expected principal is exactly the one the deployment writes (else it is judged). */
     expectedShape?: (statement: Record<string, unknown>) => boolean;
     accounts?: readonly string[];
-    /** Other actions a stranger must not be granted either (lambda:InvokeFunctionUrl: review 19 R19-20, decision 323). */
+    /**
+     * Every other call a stranger must not be granted either (lambda:InvokeFunctionUrl: review 19 R19-20, decision 323;
+     * every call on the function: decision 325), most harmful first.
+     */
     alsoActions?: readonly string[];
+    /** What each call lets its caller do (default: invoke): a stranger granted 'read' calls only is a WARN, not 'open'. */
+    classOf?: (action: string) => CallClass | undefined;
   },
 ): Promise<ServiceGrantVerdict> {
   const actions = [input.action, ...(input.alsoActions ?? [])];
+  const classOf = (a: string): CallClass => input.classOf?.(a) ?? 'invoke';
   const account = input.resourceArn.split(':')[4] ?? '';
+  const partition = input.resourceArn.split(':')[1] ?? 'aws';
+  const region = input.resourceArn.split(':')[3] ?? '';
   const deployed = (f: ForeignPrincipal): boolean => f.kind === 'AWS' && (input.expected?.includes(f.value) ?? false) && (input.expectedShape?.(f.statement) ?? true);
   const foreign = foreignPrincipals(input.policy, input.service, (s) => actions.some((a) => statementGrants(s, a))).filter((f) => !deployed(f));
   const configured = new Set([account, input.own.account, ...(input.accounts ?? []), ...(input.expected ?? []).map(principalAccount).filter((a): a is string => a !== undefined)]);
   const strangerAccount = input.probes.find((p) => p.stranger)?.account ?? probeAccount(...configured);
-  const open: string[] = [];
+  const denies = policyStatements(input.policy).filter((s) => s.Effect === 'Deny');
+  const open: Array<{ text: string; calls: string[] }> = [];
   const others: string[] = [];
-  const judged: Array<{ f: ForeignPrincipal; stranger: string }> = [];
+  const otherCalls: string[] = [];
+  const report = (f: ForeignPrincipal, granted: readonly string[], why: string): void => {
+    if (granted.includes(input.action)) others.push(`${f.text}${why}`);
+    const rest = granted.filter((a) => a !== input.action);
+    if (rest.length > 0) otherCalls.push(`${callList(rest)} to ${f.text}${why}`);
+  };
+  const judged: Array<{ f: ForeignPrincipal; stranger: string; granted: string[] }> = [];
   for (const f of foreign) {
+    const granted = actions.filter((a) => statementGrants(f.statement, a));
+    const harmful = granted.filter((a) => classOf(a) !== 'read');
     const of = f.kind === 'AWS' ? principalAccount(f.value) : undefined;
     const anyone = f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && f.value === '*');
     const stranger = anyone || f.kind === 'Service' || (of !== undefined && !configured.has(of));
-    if (!stranger) others.push(`${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
-    else if (!f.conditional && f.kind !== 'Service') open.push(f.text);
-    else judged.push({ f, stranger: of ?? strangerAccount });
+    const conditional = f.conditional ? ' (under a Condition)' : '';
+    // Our own accounts' principals: reported for the calls that change or read the function, not for its metadata.
+    if (!stranger) report(f, harmful, conditional);
+    else if (harmful.length === 0) report(f, granted, ` (reads its metadata only, not its code or environment${f.conditional ? '; under a Condition' : ''})`);
+    else if (!f.conditional && f.kind !== 'Service' && denies.length === 0) open.push({ text: `${f.text}${sameCalls(harmful, input.action) ? '' : ` (${actionElement(f.statement)})`}`, calls: harmful });
+    else judged.push({ f, stranger: of ?? strangerAccount, granted: harmful });
   }
-  if (open.length > 0) return { kind: 'open', principals: open };
-  for (const { f, stranger } of judged) {
-    const { Principal: _p, NotPrincipal: _n, ...statement } = f.statement;
-    const asked = statement.Resource === undefined && statement.NotResource === undefined ? { ...statement, Resource: input.resourceArn } : statement;
+  if (open.length > 0) return openVerdict(open);
+  for (const { f, stranger, granted } of judged) {
+    const allow = asIdentityStatement(f.statement, input.resourceArn);
     const service = f.kind === 'Service' ? f.value : undefined;
+    const anyone = f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && f.value === '*');
     const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
-    // The invented stranger, then each account the Condition names that nobody configured, as the Condition names it
-    // (review 19 R19-19, decision 323), in the organisation it names if any (R19-21).
+    // The invented stranger, then each account the Conditions (the statement's, and the policy's Denies') name that nobody
+    // configured, as they name it (review 19 R19-19, decision 323).
     const tries: Array<{ account: string; arn?: string; key?: string }> = [
       { account: stranger },
-      ...conditionAccounts(f.statement)
+      ...[f.statement, ...denies]
+        .flatMap(conditionAccounts)
         .map((n) => ({ ...n, account: n.account ?? strangerAccount }))
         .filter((n) => !configured.has(n.account)),
     ];
-    const orgId = conditionValues(f.statement, 'aws:PrincipalOrgID')[0];
-    const sourceOrgId = conditionValues(f.statement, 'aws:SourceOrgID')[0];
+    const principalOrgs = orgVariants([f.statement, ...denies], 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths');
+    const sourceOrgs = orgVariants([f.statement, ...denies], 'aws:SourceOrgID', 'aws:SourceOrgPaths');
     let admitted: string | undefined;
-    for (const t of tries) {
-      for (const action of actions.filter((a) => statementGrants(f.statement, a))) {
-        const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
-        const roleArn = role ?? arnFor(/PrincipalArn$/i);
-        const sourceArn = arnFor(/SourceArn$/i);
-        const context = strangerContext(t.account, input.resourceArn, {
-          ...(service ? { service } : {}),
-          iam: f.kind !== 'Service',
-          source: f.kind !== 'AWS' || f.value === '*',
-          ...(roleArn ? { roleArn } : {}),
-          ...(sourceArn ? { sourceArn } : {}),
-          ...(orgId !== undefined ? { orgId } : {}),
-          ...(sourceOrgId !== undefined ? { sourceOrgId } : {}),
-          action,
-        });
-        if (!(await simulateServiceAction(clients, [asked], action, input.resourceArn, context)).startsWith('allowed')) continue;
-        const org = f.kind !== 'Service' && orgId !== undefined ? ` in organisation ${orgId} (it admits every account of the organisation, configured or not)` : service && sourceOrgId !== undefined ? ` in organisation ${sourceOrgId} (it admits every account of the organisation, configured or not)` : '';
-        admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${service ? `a resource of ${t.account}` : `a principal of ${t.account}`}${org}, an account nobody configured${action === input.action ? '' : `, for ${action}`}; iam:SimulateCustomPolicy)`;
-        break;
+    let admittedCalls: string[] = [];
+    search: for (const t of tries) {
+      const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
+      const callers: StrangerCaller[] = [
+        ...(f.kind !== 'Service' ? [{ kind: 'iam' as const, account: t.account, arn: role ?? arnFor(/PrincipalArn$/i) ?? `arn:${partition}:iam::${t.account}:role/${STRANGER_PROBE}` }] : []),
+        ...(f.kind === 'Service' || anyone
+          ? [{ kind: 'service' as const, account: t.account, ...(service ? { service } : {}), sourceArn: arnFor(/SourceArn$/i) ?? `arn:${partition}:${service?.split('.')[0] ?? 'events'}:${region}:${t.account}:${STRANGER_PROBE}` }]
+          : []),
+      ];
+      for (const caller of callers) {
+        const statements = [allow, ...denies.filter((d) => denyApplies(d, caller)).map((d) => asIdentityStatement(d, input.resourceArn))];
+        for (const org of caller.kind === 'iam' ? principalOrgs : sourceOrgs) {
+          // A function URL's call carries lambda:FunctionUrlAuthType; no other call does (asked alone with it).
+          const url = granted.filter((a) => a.toLowerCase() === 'lambda:invokefunctionurl');
+          const allowed = [
+            ...(await allowedActions(clients, statements, granted.filter((a) => !url.includes(a)), input.resourceArn, strangerContext(caller, org, false))),
+            ...(await allowedActions(clients, statements, url, input.resourceArn, strangerContext(caller, org, true))),
+          ];
+          if (allowed.length === 0) continue;
+          const inOrg =
+            org.path !== undefined
+              ? ` in organisational unit ${org.path} of organisation ${org.orgId ?? '?'} (it admits every account under it, configured or not)`
+              : org.orgId !== undefined
+                ? ` in organisation ${org.orgId} (it admits every account of the organisation, configured or not)`
+                : '';
+          const ordered = granted.filter((a) => allowed.includes(a));
+          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}; iam:SimulateCustomPolicy)`;
+          admittedCalls = ordered;
+          break search;
+        }
       }
-      if (admitted !== undefined) break;
     }
-    if (admitted !== undefined) open.push(admitted);
-    else others.push(`${f.text}${f.conditional ? ' (under a Condition)' : ''}`);
+    if (admitted !== undefined) open.push({ text: admitted, calls: admittedCalls });
+    else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
-  if (open.length > 0) return { kind: 'open', principals: open };
+  if (open.length > 0) return openVerdict(open);
+  const extra = otherCalls.length > 0 ? { otherCalls } : {};
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
-  if (statements.length === 0) return { kind: 'not-named', named, others };
+  if (statements.length === 0) return { kind: 'not-named', named, others, ...extra };
   const conditionProbes = namedStrangerProbes(statements, input.own, configured, strangerAccount).filter((p) => !input.probes.some((q) => q.sourceArn === p.sourceArn));
   const verdict = await judgeForSources(clients, statements, input.action, input.resourceArn, input.own, [...input.probes, ...conditionProbes]);
   const strangers = verdict.kind === 'too-wide' ? verdict.admitted.filter((p) => p.stranger) : [];
-  if (strangers.length > 0) return { kind: 'open', principals: strangers.map((p) => `Service ${input.service} for ${p.what} (iam:SimulateCustomPolicy: admitted)`) };
-  return { ...verdict, others };
+  if (strangers.length > 0) return { kind: 'open', principals: strangers.map((p) => `Service ${input.service} for ${p.what} (iam:SimulateCustomPolicy: admitted)`), calls: [input.action] };
+  return { ...verdict, others, ...extra };
 }
+
+/** Pure: a statement's Action or NotAction as written ("Action lambda:*", "NotAction lambda:Invoke*"), naming what it grants. */
+function actionElement(statement: Record<string, unknown>): string {
+  return statement.NotAction !== undefined ? `NotAction ${values(statement.NotAction).join(', ')}` : `Action ${values(statement.Action).join(', ')}`;
+}
+
+/** Pure: are `calls` just `action` (the texts name the calls only when they are others)? */
+const sameCalls = (calls: readonly string[], action: string): boolean => calls.length === 1 && calls[0] === action;
+
+/** The 'open' verdict: the principals admitted, and every call they were admitted for, in the order tried. */
+function openVerdict(open: ReadonlyArray<{ text: string; calls: string[] }>): ServiceGrantVerdict {
+  return { kind: 'open', principals: open.map((o) => o.text), calls: [...new Set(open.flatMap((o) => o.calls))] };
+}
+
+/** Pure: a policy document's statements (as lambda:GetPolicy returns it, or URL-encoded as IAM does). */
+function policyStatements(document: string | undefined): Array<Record<string, unknown>> {
+  const text = document ?? '{}';
+  const parsed = JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text)) as { Statement?: unknown };
+  return (parsed.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]) as Array<Record<string, unknown>>;
+}
+
 
 /** `own` must be allowed, each probe refused: AWS judges every condition and Deny (iam:SimulateCustomPolicy). */
 async function judgeForSources(

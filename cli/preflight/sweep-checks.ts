@@ -108,7 +108,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
         'routing',
         spec.check,
         spec.ruleName,
-        `${invokes}, but ${permission.problem}: they may invoke ${lane.targetFunctionName} with an input of their choosing`,
+        `${invokes}, but ${permission.problem}: ${permission.consequence}`,
         `remove the statement: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <its Sid>; or ${deploy}`,
       ),
     ];

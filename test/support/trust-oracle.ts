@@ -1,6 +1,7 @@
 // Test support: the oracle for a role's trust. May `principal` assume the role, the WHOLE trust judged as the role's
 // resource policy by @cloud-copilot/iam-simulate (independent of preflight's Principal handling and of the sandbox's
-// evaluator)? Shared by the preflight tests that judge a service's or an attacker's access to a role.
+// evaluator)? Shared by the preflight tests that judge a service's or an attacker's access to a role; mayCall is the same
+// oracle for any call on a resource with a resource policy (a Lambda function's: decision 325).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 export type PolicyDoc = { Version: string; Statement: Array<Record<string, unknown>> };
@@ -28,6 +29,36 @@ export async function mayAssume(trust: PolicyDoc, request: AssumeRequest): Promi
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: trust,
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`the oracle could not simulate: ${JSON.stringify(response.errors)}`);
+  return response.overallResult === 'Allowed';
+}
+
+export interface CallRequest {
+  /** A service principal (sns.amazonaws.com) or an IAM ARN (a role of the caller's account). */
+  principal: string;
+  action: string;
+  resource: { arn: string; account: string };
+  /** Request context as the caller's call carries it: aws:PrincipalAccount, aws:SourceArn, aws:PrincipalOrgPaths, ... */
+  context?: Record<string, string | string[]>;
+}
+
+/**
+ * May `principal` make the call, the WHOLE resource policy (a Lambda function's, as lambda:GetPolicy returns it: every
+ * Allow and Deny, Principal included) judged by @cloud-copilot/iam-simulate? An IAM caller of another account is given an
+ * identity policy allowing everything (an attacker grants itself what it likes); a service principal needs none.
+ */
+export async function mayCall(policy: PolicyDoc, request: CallRequest): Promise<boolean> {
+  const iamCaller = request.principal.startsWith('arn:');
+  const response = await runSimulation(
+    {
+      request: { principal: request.principal, action: request.action, resource: { resource: request.resource.arn, accountId: request.resource.account }, contextVariables: request.context ?? {} },
+      identityPolicies: iamCaller ? [{ name: 'attacker-own', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policy,
     },
     {},
   );

@@ -215,6 +215,20 @@ describe('checkInvokingRules', () => {
     expect(notPassing[0]?.message).toContain(`(Service events.amazonaws.com for rule ${fn} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted))`);
   });
 
+  // Decision 325: a stranger granted another call than the invocation (here the code's replacement) is a FAIL on every
+  // rule of the function, saying what the stranger may then do. Escalate's policy serves its 3 rules: each line says it.
+  it('FAIL on each of escalate\'s rules when anyone may UpdateFunctionCode (add-permission --principal "*" --action lambda:UpdateFunctionCode)', async () => {
+    deployed('single', { statements: (f, st) => (f === ESCALATE ? [...st, { Sid: 'Replace', Effect: 'Allow', Principal: '*', Action: 'lambda:UpdateFunctionCode', Resource: fnArn(f) }] : st) });
+    const notPassing = (await run('single')).filter((r) => r.status !== 'PASS');
+    expect(lines(notPassing)).toEqual(['notification-runbooks-escalate-decisions', 'notification-runbooks-kill-switch-changes', 'notification-runbooks-escalate-recoveries'].map((r) => `FAIL rule-permission ${r}`));
+    for (const r of notPassing) {
+      expect(r.message).toContain(
+        `but the resource-based policy of ${ESCALATE} lets anyone, or a principal of an account nobody configured, change it (lambda:UpdateFunctionCode) (statement Replace: Principal "*" (Action lambda:UpdateFunctionCode)): they may change ${ESCALATE} (its code, which then runs with its role, its configuration or concurrency) or delete it`,
+      );
+      expect(r.fix).toContain(`aws lambda remove-permission --function-name ${ESCALATE} --statement-id <its Sid>`);
+    }
+  });
+
   // Review 19 R19-18, decision 321: a statement admitting another real account (named in its Condition) is probed with
   // that account, not only with the invented 999999999999.
   it.each<[string, Record<string, unknown>, string]>([

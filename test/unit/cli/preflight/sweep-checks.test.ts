@@ -262,21 +262,33 @@ describe('checkVerifySweep', () => {
     Resource: VERIFY_ARN,
     ...overrides,
   });
-  it.each<[string, Record<string, unknown>, string]>([
-    ["AWS '*'", grant('Anyone', { Principal: { AWS: '*' } }), 'statement Anyone: AWS *'],
-    ["Principal '*' with lambda:*", grant('All', { Principal: '*' }, { Action: 'lambda:*' }), 'statement All: Principal "*"'],
-    ["another account's root", grant('Foreign', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement Foreign: AWS arn:aws:iam::999999999999:root'],
-    ["another account's bare ID, Action '*'", grant('Bare', { Principal: { AWS: ['999999999999'] } }, { Action: ['s3:GetObject', '*'] }), 'statement Bare: AWS 999999999999'],
-    ['NotPrincipal', grant('AllBut', { NotPrincipal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement AllBut: NotPrincipal {"AWS":"arn:aws:iam::999999999999:root"} (everyone it does not name)'],
-    ["NotAction that leaves lambda:InvokeFunction in", grant('NotAct', { Principal: { AWS: '*' } }, { Action: undefined, NotAction: 'lambda:GetFunction' }), 'statement NotAct: AWS *'],
-  ])('FAIL: a statement granting lambda:InvokeFunction to %s with no condition, beside the rule\'s own, nothing simulated', async (_what, statement, named) => {
+  // Decision 325: a statement granting every call (lambda:*, *, a NotAction) hands a stranger the function itself, not
+  // only its invocation: each class of call is named, with what the stranger may then do.
+  const ALL_CALLS =
+    'invoke it (lambda:InvokeFunction, lambda:InvokeFunctionUrl, lambda:InvokeAsync), change who may call it (lambda:AddPermission, lambda:RemovePermission, lambda:PutResourcePolicy, lambda:DeleteResourcePolicy and 2 more), change it (lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration, lambda:PublishVersion, lambda:CreateAlias and 20 more), read its code or environment (lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:ListVersionsByFunction)';
+  const ALL_THEN = `they may invoke ${VERIFY} with an input of their choosing; they may grant themselves, or anyone, any call on ${VERIFY}; they may change ${VERIFY} (its code, which then runs with its role, its configuration or concurrency) or delete it; they may read ${VERIFY}'s code and environment variables`;
+  const INVOKE_THEN = `they may invoke ${VERIFY} with an input of their choosing`;
+  it.each<[string, Record<string, unknown>, string, string, string]>([
+    ["AWS '*'", grant('Anyone', { Principal: { AWS: '*' } }), 'statement Anyone: AWS *', 'invoke it', INVOKE_THEN],
+    ["Principal '*' with lambda:*", grant('All', { Principal: '*' }, { Action: 'lambda:*' }), 'statement All: Principal "*" (Action lambda:*)', ALL_CALLS, ALL_THEN],
+    ["another account's root", grant('Foreign', { Principal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement Foreign: AWS arn:aws:iam::999999999999:root', 'invoke it', INVOKE_THEN],
+    ["another account's bare ID, Action '*'", grant('Bare', { Principal: { AWS: ['999999999999'] } }, { Action: ['s3:GetObject', '*'] }), 'statement Bare: AWS 999999999999 (Action s3:GetObject, *)', ALL_CALLS, ALL_THEN],
+    ['NotPrincipal', grant('AllBut', { NotPrincipal: { AWS: 'arn:aws:iam::999999999999:root' } }), 'statement AllBut: NotPrincipal {"AWS":"arn:aws:iam::999999999999:root"} (everyone it does not name)', 'invoke it', INVOKE_THEN],
+    [
+      'NotAction that leaves lambda:InvokeFunction in',
+      grant('NotAct', { Principal: { AWS: '*' } }, { Action: undefined, NotAction: 'lambda:GetFunction' }),
+      'statement NotAct: AWS * (NotAction lambda:GetFunction)',
+      ALL_CALLS.replace('lambda:GetFunction, lambda:GetFunctionConfiguration', 'lambda:GetFunctionConfiguration'),
+      ALL_THEN,
+    ],
+  ])('FAIL: a statement granting lambda:InvokeFunction to %s with no condition, beside the rule\'s own, nothing simulated', async (_what, statement, named, calls, then) => {
     deployedRule();
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
     const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
     expect(rest).toEqual([]);
     expect(result).toMatchObject({ status: 'FAIL', check: 'verify-sweep', subject: VERIFY_RULE });
     expect(result?.message).toBe(
-      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, invoke it (${named}): they may invoke ${VERIFY} with an input of their choosing`,
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, ${calls} (${named}): ${then}`,
     );
     expect(result?.fix).toContain(`aws lambda remove-permission --function-name ${VERIFY} --statement-id <its Sid>`);
     expect(iam.commandCalls(SimulateCustomPolicyCommand)).toHaveLength(0);
@@ -363,9 +375,9 @@ describe('checkVerifySweep', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['a Deny of anyone', grant('NoOne', { Principal: { AWS: '*' } }, { Effect: 'Deny', Action: 'lambda:InvokeFunction' })],
-    ["anyone, for another action (lambda:GetFunction)", grant('Read', { Principal: '*' }, { Action: 'lambda:GetFunction' })],
-    ["anyone, for every action but lambda:Invoke*", grant('NotInvoke', { Principal: '*' }, { Action: undefined, NotAction: 'lambda:Invoke*' })],
-  ])('PASS beside %s: no other principal may invoke it', async (_what, statement) => {
+    // Not a call on the function (decision 325 judges every call a function's policy can grant: lambda-function-actions.ts).
+    ["anyone, for another service's action (s3:GetObject)", grant('S3Read', { Principal: '*' }, { Action: 's3:GetObject' })],
+  ])('PASS beside %s: no other principal may call it', async (_what, statement) => {
     deployedRule();
     functionPolicy({ [VERIFY]: policyOf(invokeFor(VERIFY_ARN, VERIFY_RULE), statement) });
     const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
@@ -381,7 +393,7 @@ describe('checkVerifySweep', () => {
     expect(await judgeServiceGrant(clients(), { ...input, expected: [role] })).toEqual({ kind: 'admitted', refused: [], others: [] });
     // Its account configured (the workload's), the role is another principal of ours: a WARN; not configured, a stranger.
     expect(await judgeServiceGrant(clients(), { ...input, accounts: ['999999999999'] })).toEqual({ kind: 'admitted', refused: [], others: [`statement Workload: AWS ${role}`] });
-    expect(await judgeServiceGrant(clients(), input)).toEqual({ kind: 'open', principals: [`statement Workload: AWS ${role}`] });
+    expect(await judgeServiceGrant(clients(), input)).toEqual({ kind: 'open', principals: [`statement Workload: AWS ${role}`], calls: ['lambda:InvokeFunction'] });
   });
 
   it('a refused GetPolicy is thrown (a could-not-check FAIL naming lambda:GetPolicy), never a PASS', async () => {

