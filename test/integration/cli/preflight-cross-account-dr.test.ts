@@ -113,6 +113,23 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(of('forwarding-role-permissions').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${roleArn} forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} may events:PutEvents the workload's alarm state changes on ${BUS()} (iam:SimulatePrincipalPolicy)`,
     ]);
+    // Every rule that targets a handler in the operations account has the function's Lambda permission for it alone
+    // (decisions 309, 316, 325): the alarm routes and the recoveries rule on the project's bus (cross-account mode, their
+    // SourceArn rule/<bus>/<name>), the decisions rule there too, the kill-switch rule on the default bus; both sweeps.
+    // The workload's automation role's grants on the handlers its documents run are the deployment's (decision 320).
+    const routed = stack.handlers.filter((h) => h.ruleName);
+    expect(routed.map((h) => h.name).sort()).toEqual(['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby']);
+    expect(of('rule-permission').map((c) => `${c.status} ${c.message.split(';')[0]}`)).toEqual([
+      ...routed.map((h) => `PASS rule ${h.ruleName ?? ''} on bus notification-runbooks targets ${h.functionName}`),
+      'PASS rule notification-runbooks-escalate-decisions on bus notification-runbooks targets notification-runbooks-escalate',
+      'PASS rule notification-runbooks-kill-switch-changes on the default bus targets notification-runbooks-escalate',
+      'PASS rule notification-runbooks-escalate-recoveries on bus notification-runbooks targets notification-runbooks-escalate',
+    ]);
+    expect(of('rule-permission').every((c) => c.message.endsWith('; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)'))).toBe(true);
+    expect(of('escalation-sweep').concat(of('verify-sweep')).map((c) => `${c.status} ${c.check} ${c.message.split(': ')[0]}`)).toEqual([
+      'PASS escalation-sweep rule notification-runbooks-escalation-sweep invokes notification-runbooks-escalation-timer rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
+      'PASS verify-sweep rule notification-runbooks-verify-sweep invokes notification-runbooks-verify-change rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)',
+    ]);
   });
 
   it("names the DR region's forwarding role when it may put events on the primary region's bus only (us-east-1's, not us-west-2's): the only FAIL", async () => {

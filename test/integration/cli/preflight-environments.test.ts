@@ -188,6 +188,22 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(subjects(report, 'scheduler-role')).toEqual([`notification-runbooks-escalation-scheduler-${DR}`, `notification-runbooks-verify-scheduler-${DR}`]);
     expect(subjects(report, 'tier-subscription')).toEqual(TIERS);
     expect(report.checks.filter((c) => c.check === 'failover-record-pair').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${standby.recordName} in ${standby.hostedZoneId}`]);
+    // Every rule that targets a handler here has the function's Lambda permission for it alone (decisions 309, 316, as
+    // preflight.test.ts asserts for us-east-1; decision 325 for this region): the 7 alarm routes (the standby watch's
+    // too), escalate's decisions, kill-switch and recoveries rules, and both sweeps, each on the bus the region puts it.
+    const routed = stack.handlers.filter((h) => h.ruleName);
+    expect(routed.map((h) => h.name).sort()).toEqual(DR_REGION_HANDLERS.filter((h) => !['escalate', 'escalation-timer', 'verify-change'].includes(h)));
+    expect(report.checks.filter((c) => c.check === 'rule-permission').map((c) => `${c.status} ${c.message.split(';')[0]}`)).toEqual([
+      ...routed.map((h) => `PASS rule ${h.ruleName ?? ''} on the default bus targets ${h.functionName}`),
+      `PASS rule notification-runbooks-escalate-decisions on bus notification-runbooks targets ${fn('escalate')}`,
+      `PASS rule notification-runbooks-kill-switch-changes on the default bus targets ${fn('escalate')}`,
+      `PASS rule notification-runbooks-escalate-recoveries on the default bus targets ${fn('escalate')}`,
+    ]);
+    expect(report.checks.filter((c) => c.check === 'rule-permission').every((c) => c.message.endsWith('; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)'))).toBe(true);
+    expect(report.checks.filter((c) => c.check === 'escalation-sweep' || c.check === 'verify-sweep').map((c) => `${c.status} ${c.check} ${c.message.split(': ')[0]}`)).toEqual([
+      `PASS escalation-sweep rule notification-runbooks-escalation-sweep invokes ${fn('escalation-timer')} rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)`,
+      `PASS verify-sweep rule notification-runbooks-verify-sweep invokes ${fn('verify-change')} rate(5 minutes) with {"action":"sweep"}; its resource-based policy allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn)`,
+    ]);
   });
 
   it('names a standby alarm with the wrong threshold (the replica lag at 600 s, expected 300)', async () => {
