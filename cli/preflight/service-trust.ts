@@ -74,7 +74,7 @@ export type ServiceGrantVerdict =
   | { kind: 'open'; principals: string[]; calls: string[] }
   /**
    * `others`: principals of our accounts granted the action, and strangers the simulation refuses; `otherCalls`: the
-   * same granted other calls, and strangers granted calls that read the function's metadata only (decision 325).
+   * same granted other calls, and strangers granted calls that read the function's metadata only (decision 328).
    */
   | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[]; otherCalls?: string[] });
 
@@ -101,7 +101,7 @@ function principalAccount(value: string): string | undefined {
 const STRANGER_PROBE = 'runbook-preflight-probe-stranger';
 
 /**
- * A caller a stranger's statement is simulated as (decision 325: an Allow for anyone is two callers, each judged with the
+ * A caller a stranger's statement is simulated as (decision 328: an Allow for anyone is two callers, each judged with the
  * Deny statements that apply to it): an IAM principal of `account` (a role, `arn`), or a service acting for a resource of
  * `account` (`service` undefined: any service, for an Allow of anyone).
  */
@@ -129,7 +129,7 @@ function mayName(principal: unknown, caller: StrangerCaller): boolean {
 
 /**
  * Pure: does a Deny statement apply to `caller` (IAM: an explicit Deny in the resource policy wins over any Allow; review
- * 19 / decision 320's "not done", decision 325)? Its Principal must surely name the caller, or its NotPrincipal surely not
+ * 19 / decision 320's "not done", decision 328)? Its Principal must surely name the caller, or its NotPrincipal surely not
  * name it: a Deny that might not apply is not applied, so the judgement can over-report a stranger, never miss one.
  */
 export function denyApplies(statement: Record<string, unknown>, caller: StrangerCaller): boolean {
@@ -152,7 +152,7 @@ export function concretePath(pattern: string): string {
 /**
  * Pure: the organisations a stranger's call is tried in, for `idKey` / `pathsKey` (aws:PrincipalOrgID and
  * aws:PrincipalOrgPaths, or aws:SourceOrgID and aws:SourceOrgPaths): none, then every id and every path the statements'
- * Conditions name (review 19 R19-21, decision 323, tried the first id only; decision 325 tries each, and each path in its
+ * Conditions name (review 19 R19-21, decision 323, tried the first id only; decision 328 tries each, and each path in its
  * own organisation). An organisation nobody configured is always a stranger's: it holds accounts preflight cannot list.
  */
 export function orgVariants(statements: ReadonlyArray<Record<string, unknown>>, idKey: string, pathsKey: string): OrgVariant[] {
@@ -279,7 +279,7 @@ async function allowedActions(clients: PreflightClients, statements: Array<Recor
  * `resourceArn` for `own` (an EventBridge rule invoking its target: review 18c R18-18, decision 309), then for each of
  * `probes` (which must be refused), as judgeServiceTrust judges a role's trust. Every other principal an Allow statement
  * grants a call of `action` / `alsoActions` to (decision 311, review 19 R19-8: foreignPrincipals, as a role's trust is
- * read; every call on the function: decision 325) is judged. A stranger (review 19 R19-13, decision 320): anyone (`*`,
+ * read; every call on the function: decision 328) is judged. A stranger (review 19 R19-13, decision 320): anyone (`*`,
  * AWS `*`, NotPrincipal), a principal of an account not in `accounts` (the resource's, `own`'s and `expected`'s are
  * added), or another service. Granted a call `classOf` says is not a 'read', it is 'open' when AWS admits it: with no
  * condition and no Deny in the policy, anyone or such an account's principal is, nothing simulated; otherwise its
@@ -306,7 +306,7 @@ export async function judgeServiceGrant(
     accounts?: readonly string[];
     /**
      * Every other call a stranger must not be granted either (lambda:InvokeFunctionUrl: review 19 R19-20, decision 323;
-     * every call on the function: decision 325), most harmful first.
+     * every call on the function: decision 328), most harmful first.
      */
     alsoActions?: readonly string[];
     /** What each call lets its caller do (default: invoke): a stranger granted 'read' calls only is a WARN, not 'open'. */

@@ -1,7 +1,7 @@
 // Test support: the oracle for a role's trust. May `principal` assume the role, the WHOLE trust judged as the role's
 // resource policy by @cloud-copilot/iam-simulate (independent of preflight's Principal handling and of the sandbox's
 // evaluator)? Shared by the preflight tests that judge a service's or an attacker's access to a role; mayCall is the same
-// oracle for any call on a resource with a resource policy (a Lambda function's: decision 325).
+// oracle for any call on a resource with a resource policy (a Lambda function's: decision 328).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 export type PolicyDoc = { Version: string; Statement: Array<Record<string, unknown>> };

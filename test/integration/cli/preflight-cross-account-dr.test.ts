@@ -114,7 +114,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
       `PASS ${roleArn} forwarding role ${FORWARDING_ROLE_NAME} in ${workload.accountId} may events:PutEvents the workload's alarm state changes on ${BUS()} (iam:SimulatePrincipalPolicy)`,
     ]);
     // Every rule that targets a handler in the operations account has the function's Lambda permission for it alone
-    // (decisions 309, 316, 325): the alarm routes and the recoveries rule on the project's bus (cross-account mode, their
+    // (decisions 309, 316, 328): the alarm routes and the recoveries rule on the project's bus (cross-account mode, their
     // SourceArn rule/<bus>/<name>), the decisions rule there too, the kill-switch rule on the default bus; both sweeps.
     // The workload's automation role's grants on the handlers its documents run are the deployment's (decision 320).
     const routed = stack.handlers.filter((h) => h.ruleName);

@@ -189,7 +189,7 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(subjects(report, 'tier-subscription')).toEqual(TIERS);
     expect(report.checks.filter((c) => c.check === 'failover-record-pair').map((c) => `${c.status} ${c.subject}`)).toEqual([`PASS ${standby.recordName} in ${standby.hostedZoneId}`]);
     // Every rule that targets a handler here has the function's Lambda permission for it alone (decisions 309, 316, as
-    // preflight.test.ts asserts for us-east-1; decision 325 for this region): the 7 alarm routes (the standby watch's
+    // preflight.test.ts asserts for us-east-1; decision 328 for this region): the 7 alarm routes (the standby watch's
     // too), escalate's decisions, kill-switch and recoveries rules, and both sweeps, each on the bus the region puts it.
     const routed = stack.handlers.filter((h) => h.ruleName);
     expect(routed.map((h) => h.name).sort()).toEqual(DR_REGION_HANDLERS.filter((h) => !['escalate', 'escalation-timer', 'verify-change'].includes(h)));

@@ -1,6 +1,6 @@
 // Preflight: what a handler's resource-based policy hands a stranger (anyone, an account nobody configured, another
 // service with no source condition), for every call a function's policy can grant, with every Deny of the policy applied
-// and every organisation and organisational unit its Conditions name tried (decision 325; follows 320, 321, 323).
+// and every organisation and organisational unit its Conditions name tried (decision 328; follows 320, 321, 323).
 // Each attacker statement is written as `aws lambda get-policy` returns it (add-permission's shapes, and PutResourcePolicy's
 // Deny, NotAction and wildcards), beside the statement CDK writes for the rule. Preflight's verdict comes from its own
 // Principal handling plus the simulator (the mocked iam:SimulateCustomPolicy, answered by the sandbox's evaluator); each
@@ -139,7 +139,7 @@ describe('the calls a function policy can grant (pure)', () => {
   });
 });
 
-// Decision 325, gap 1: calls other than the invocation, granted to a stranger.
+// Decision 328, gap 1: calls other than the invocation, granted to a stranger.
 describe('a stranger granted calls other than the invocation', () => {
   it.each<[string, Record<string, unknown>, string, CallRequest]>([
     [
@@ -239,7 +239,7 @@ describe('a stranger granted calls other than the invocation', () => {
   });
 });
 
-// Decision 325, gaps 2 and 3: organisational-unit paths probed, every organisation tried.
+// Decision 328, gaps 2 and 3: organisational-unit paths probed, every organisation tried.
 describe('a stranger admitted through an organisation or an organisational unit', () => {
   it.each<[string, Record<string, unknown>, string, CallRequest]>([
     [
@@ -287,7 +287,7 @@ describe('a stranger admitted through an organisation or an organisational unit'
   });
 });
 
-// Decision 325, gap 4: the whole policy, as IAM evaluates it: an explicit Deny wins over any Allow.
+// Decision 328, gap 4: the whole policy, as IAM evaluates it: an explicit Deny wins over any Allow.
 describe('a Deny elsewhere in the policy', () => {
   it("neutralises a broad Allow: anyone granted lambda:*, and a Deny of every call not from our account or for our account's resources (a resource perimeter)", async () => {
     const perimeter = stmt('Perimeter', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT, 'aws:SourceAccount': ACCOUNT } } });

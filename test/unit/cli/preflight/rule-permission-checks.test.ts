@@ -215,7 +215,7 @@ describe('checkInvokingRules', () => {
     expect(notPassing[0]?.message).toContain(`(Service events.amazonaws.com for rule ${fn} of 999999999999, an account nobody configured (iam:SimulateCustomPolicy: admitted))`);
   });
 
-  // Decision 325: a stranger granted another call than the invocation (here the code's replacement) is a FAIL on every
+  // Decision 328: a stranger granted another call than the invocation (here the code's replacement) is a FAIL on every
   // rule of the function, saying what the stranger may then do. Escalate's policy serves its 3 rules: each line says it.
   it('FAIL on each of escalate\'s rules when anyone may UpdateFunctionCode (add-permission --principal "*" --action lambda:UpdateFunctionCode)', async () => {
     deployed('single', { statements: (f, st) => (f === ESCALATE ? [...st, { Sid: 'Replace', Effect: 'Allow', Principal: '*', Action: 'lambda:UpdateFunctionCode', Resource: fnArn(f) }] : st) });

@@ -262,7 +262,7 @@ describe('checkVerifySweep', () => {
     Resource: VERIFY_ARN,
     ...overrides,
   });
-  // Decision 325: a statement granting every call (lambda:*, *, a NotAction) hands a stranger the function itself, not
+  // Decision 328: a statement granting every call (lambda:*, *, a NotAction) hands a stranger the function itself, not
   // only its invocation: each class of call is named, with what the stranger may then do.
   const ALL_CALLS =
     'invoke it (lambda:InvokeFunction, lambda:InvokeFunctionUrl, lambda:InvokeAsync), change who may call it (lambda:AddPermission, lambda:RemovePermission, lambda:PutResourcePolicy, lambda:DeleteResourcePolicy and 2 more), change it (lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration, lambda:PublishVersion, lambda:CreateAlias and 20 more), read its code or environment (lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:ListVersionsByFunction)';
@@ -375,7 +375,7 @@ describe('checkVerifySweep', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['a Deny of anyone', grant('NoOne', { Principal: { AWS: '*' } }, { Effect: 'Deny', Action: 'lambda:InvokeFunction' })],
-    // Not a call on the function (decision 325 judges every call a function's policy can grant: lambda-function-actions.ts).
+    // Not a call on the function (decision 328 judges every call a function's policy can grant: lambda-function-actions.ts).
     ["anyone, for another service's action (s3:GetObject)", grant('S3Read', { Principal: '*' }, { Action: 's3:GetObject' })],
   ])('PASS beside %s: no other principal may call it', async (_what, statement) => {
     deployedRule();
