@@ -4,6 +4,7 @@
 import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-timer-handler';
 import type { EscalationServices } from '../../../shared/escalation/escalation-service';
 import { StateRecordError } from '../../../shared/state/state-records';
+import { writtenJsonLines } from '../../support/written-lines';
 
 const ENV = { RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1', RUNBOOK_ACCOUNT_ID: '111111111111' };
 const KEY = { pk: 'ESCALATION#inc-3f2a9c1b7d44', sk: 'INCIDENT' };
@@ -14,23 +15,9 @@ function failingServices(error: Error): Partial<EscalationServices> {
   return { store: failing, notifier: failing, timers: failing, alarms: failing, records: failing } as unknown as Partial<EscalationServices>;
 }
 
-/** The JSON lines Powertools' Logger writes while `act` runs. */
+/** The JSON lines Powertools' Logger writes while `act` runs (info to stdout, warnings and errors to stderr). */
 async function loggedLines(act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]): void => void lines.push(args.map(String).join(' '));
-  const spies = [jest.spyOn(console, 'log'), jest.spyOn(console, 'error'), jest.spyOn(console, 'warn'), jest.spyOn(console, 'info')].map((spy) => spy.mockImplementation(capture));
-  // Powertools' Logger writes through a Console of its own: info to stdout, warnings and errors to stderr.
-  const writes = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)));
-  try {
-    await act();
-  } finally {
-    for (const spy of [...spies, ...writes]) spy.mockRestore();
-  }
-  return lines
-    .join('\n')
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.includes('"level"'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (await writtenJsonLines(act)).filter((line) => line.includes('"level"')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('escalation handlers say what failed before the event is retried', () => {

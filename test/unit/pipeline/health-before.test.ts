@@ -122,6 +122,20 @@ describe('a change whose health reading before it is not complete', () => {
 // written at once; a retry that rewrote both from its own clock reading left a moment where the sweep, reading the entry
 // and then the record, found one attempt's time beside the other's and refused (and counted) a genuine check.
 describe('a retry finishing a change whose health check an earlier attempt recorded', () => {
+  /** Scheduler refusing the health check's schedule (ThrottlingException: thrown for a retry) until `allow()`; every instant asked for, listed. */
+  function schedulerRefusingUntilAllowed(deps: ReturnType<typeof setup>['deps']): { scheduledAt: string[]; allow: () => void } {
+    let refusing = true;
+    const scheduledAt: string[] = [];
+    deps.services.verifier = {
+      schedule: async (_input, at) => {
+        scheduledAt.push(at.toISOString());
+        if (refusing) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
+        return { name: 'verify-change-test', created: true };
+      },
+    };
+    return { scheduledAt, allow: () => void (refusing = false) };
+  }
+
   it('keeps that attempt\'s time and reading: at every write of the retry the sweep finds the entry confirmed by the record', async () => {
     answerEveryQuery('Complete');
     const { knob, deps } = setup();
@@ -147,15 +161,7 @@ describe('a retry finishing a change whose health check an earlier attempt recor
       seen.push(sweepSees());
     };
     // The first attempt: applied, intent and entry written, its schedule refused for a moment (thrown for a retry).
-    let scheduleFails = true;
-    const scheduledAt: string[] = [];
-    deps.services.verifier = {
-      schedule: async (_input, at) => {
-        scheduledAt.push(at.toISOString());
-        if (scheduleFails) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
-        return { name: 'verify-change-test', created: true };
-      },
-    };
+    const scheduler = schedulerRefusingUntilAllowed(deps);
     await expect(runPlaybook(deps, fixture)).rejects.toBeInstanceOf(TransientError);
     const [entry] = [...store.verifyList.values()];
     const changedAt = '2019-10-02T17:05:00.000Z';
@@ -164,7 +170,7 @@ describe('a retry finishing a change whose health check an earlier attempt recor
 
     // Lambda's retry, 2 minutes on: the change is found applied, the check scheduled again from the recorded time.
     deps.clock.advanceSeconds(120);
-    scheduleFails = false;
+    scheduler.allow();
     seen.length = 0;
     const retried = await runPlaybook(deps, fixture);
     expect(retried).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('earlier attempt'), healthCheck: { dueAt, before: { figures: { errors: 2 } } } });
@@ -173,7 +179,7 @@ describe('a retry finishing a change whose health check an earlier attempt recor
     expect(seen.flat()).toEqual([]);
     expect([...store.verifyList.values()].map((e) => e.dueAt)).toEqual([dueAt]);
     expect(store.claims.get(`${entry?.incidentKey}#${entry?.playbook}`)).toMatchObject({ intent: { healthCheck: { changedAt } } });
-    expect(scheduledAt).toEqual([dueAt, dueAt]);
+    expect(scheduler.scheduledAt).toEqual([dueAt, dueAt]);
   });
 
   it('a retry past the recorded due time keeps it, and schedules the check a minute on', async () => {
@@ -181,21 +187,13 @@ describe('a retry finishing a change whose health check an earlier attempt recor
     const { deps } = setup();
     const store = deps.services.store as InMemoryIncidentStore;
     const windowMinutes = deps.runtime.env.verifyChange.verifyWindowMinutes;
-    let scheduleFails = true;
-    const scheduledAt: string[] = [];
-    deps.services.verifier = {
-      schedule: async (_input, at) => {
-        scheduledAt.push(at.toISOString());
-        if (scheduleFails) throw new TransientError('Scheduler CreateSchedule failed: ThrottlingException');
-        return { name: 'verify-change-test', created: true };
-      },
-    };
+    const scheduler = schedulerRefusingUntilAllowed(deps);
     await expect(runPlaybook(deps, fixture)).rejects.toBeInstanceOf(TransientError);
     deps.clock.advanceSeconds((windowMinutes + 5) * 60);
-    scheduleFails = false;
+    scheduler.allow();
     await runPlaybook(deps, fixture);
     const dueAt = new Date(Date.parse('2019-10-02T17:05:00.000Z') + windowMinutes * 60_000).toISOString();
     expect([...store.verifyList.values()].map((e) => e.dueAt)).toEqual([dueAt]);
-    expect(scheduledAt).toEqual([dueAt, new Date(deps.clock.now().getTime() + 60_000).toISOString()]);
+    expect(scheduler.scheduledAt).toEqual([dueAt, new Date(deps.clock.now().getTime() + 60_000).toISOString()]);
   });
 });

@@ -12,8 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { busStatementsFor, checkBusPolicy, forwardingPrincipal } from '../../../../cli/preflight/bus-policy-checks';
 import type { LiveRule } from '../../../../cli/preflight/alarm-checks';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement } from '../../../../infra/lib/iam/bus-policy';
-import { simulatePolicies } from '../../../../sandbox/iam-policy-simulator';
-import { ACCOUNT, awsError, clients, TARGET, WORKLOAD } from './support';
+import { ACCOUNT, awsError, clients, simulateCustomPolicyAsAws, TARGET, WORKLOAD } from './support';
 
 const events = mockClient(EventBridgeClient);
 const iam = mockClient(IAMClient);
@@ -83,19 +82,7 @@ function deployment(policy: Record<string, unknown> | undefined, opts: { role?: 
     if (opts.bus === false) throw awsError('ResourceNotFoundException', 'Event bus notification-runbooks does not exist.');
     return { Name: 'notification-runbooks', Arn: BUS, ...(policy ? { Policy: JSON.stringify(policy) } : {}) };
   });
-  iam.on(SimulateCustomPolicyCommand).callsFake((input: { PolicyInputList: string[]; ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: Array<{ ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: string }> }) => {
-    const policies = input.PolicyInputList.map((document, i) => ({ name: `input${i + 1}`, document: JSON.parse(document) as { Statement?: unknown } }));
-    const context = Object.fromEntries((input.ContextEntries ?? []).map((e) => [e.ContextKeyName, e.ContextKeyValues]));
-    const multivalued = new Set((input.ContextEntries ?? []).filter((e) => e.ContextKeyType.endsWith('List')).map((e) => e.ContextKeyName.toLowerCase()));
-    return {
-      EvaluationResults: input.ActionNames.flatMap((action) =>
-        (input.ResourceArns ?? ['*']).map((resource) => {
-          const r = simulatePolicies(policies, { action, resource, context, multivalued });
-          return { EvalActionName: action, EvalResourceName: resource, EvalDecision: r.decision, MissingContextValues: r.missingContextValues };
-        }),
-      ),
-    };
-  });
+  simulateCustomPolicyAsAws(iam);
 }
 
 async function run() {
