@@ -10,6 +10,8 @@ export const ESCALATION_ACTIONS = [
   'dynamodb:ConditionCheckItem',
   'cloudwatch:DescribeAlarms',
   'sns:Publish',
+  // Before CreateCase, the case an earlier attempt may have opened (review 19 R19-10; shared/escalation/support-case.ts).
+  'support:DescribeCases',
   'support:CreateCase',
   'support:AddCommunicationToCase',
   'scheduler:CreateSchedule',

@@ -982,7 +982,8 @@ export class EscalationService {
     // ladder (review 11a finding 5). Both are awaited before anything is thrown, so a failing delivery still leaves the
     // timer; a retry schedules the same step again, a no-op (the schedule's name is the step's).
     const [delivered, scheduled] = await Promise.allSettled([
-      this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress)),
+      // A support tier's case is looked for before it is opened, among the cases since the incident was created (R19-10).
+      this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress, { since: new Date(incident.createdAt) })),
       next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : Promise.resolve(),
     ]);
     if (delivered.status === 'rejected') {
@@ -999,6 +1000,15 @@ export class EscalationService {
     await this.ctx.services.store.recordTierNotified(incident.incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined);
     this.ctx.count?.('TiersNotified');
     this.ctx.log.info('tier notified', { incidentId: incident.incidentId, tier: tier.name, tierLevel: tier.level, delivery, nextEscalation: next?.at.toISOString() });
+    if (delivery.caseLookup === 'incomplete' || delivery.caseLookup === 'unread') {
+      this.ctx.log.warn('support case opened without a finished look for an earlier attempt\'s case: a second case for this incident and tier is possible', {
+        incidentId: incident.incidentId,
+        tier: tier.name,
+        caseId: delivery.caseId,
+        caseLookup: delivery.caseLookup,
+        ...(delivery.caseLookupError ? { error: delivery.caseLookupError } : {}),
+      });
+    }
     return [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.caseId ? `support case ${delivery.caseId}` : delivery.channels.join('+') }];
   }
 

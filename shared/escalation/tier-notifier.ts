@@ -8,11 +8,26 @@ import type { MessageView } from './message-view';
 import { supportSeverityOf, type EscalationTier } from './policy';
 import { renderChatNotification } from './render-chat';
 import { renderEmail } from './render-email';
+import { caseMarker, caseSubject } from './support-case-marker';
 
 export interface TierDelivery {
   channels: string[];
   messageIds: string[];
   caseId?: string;
+  /**
+   * How the case was found before one was opened (review 19 R19-10): `found` an earlier attempt's case, recorded and
+   * not opened again; `none` no such case; `incomplete` / `unread` the look could not be finished and a case was opened
+   * all the same (a second one is possible: logged). Absent when no case was opened or looked for in this attempt.
+   */
+  caseLookup?: 'found' | 'none' | 'incomplete' | 'unread';
+  /** For `unread`: why DescribeCases was refused. */
+  caseLookupError?: string;
+}
+
+/** What the support tier's case needs beyond the message: since when a case of this incident can exist. */
+export interface CaseOptions {
+  /** The incident's creation: no case of it is older (the look for an earlier attempt's case starts there). */
+  since?: Date;
 }
 
 /**
@@ -58,22 +73,48 @@ export class TierNotifier {
    * people who own the case are the tier's subscribers (synth warns and preflight checks that topic): they hear what AWS
    * Support is asked, and a case that cannot be opened (Support's one endpoint is us-east-1) still leaves them paged.
    */
-  async notify(tier: EscalationTier, view: MessageView, progress: DeliveryProgress = NO_PROGRESS): Promise<TierDelivery> {
+  async notify(tier: EscalationTier, view: MessageView, progress: DeliveryProgress = NO_PROGRESS, options: CaseOptions = {}): Promise<TierDelivery> {
     if (!tier.supportCase) return this.publish(tier, view, tier.channels, progress);
     // Both at once, each recorded as it goes out; a failed one throws once the other answered, so a retry sends only it.
-    const [published, opened] = await Promise.allSettled([this.publish(tier, view, tier.channels, progress), this.openCase(tier, tier.supportCase, view, progress)]);
+    const [published, opened] = await Promise.allSettled([this.publish(tier, view, tier.channels, progress), this.openCase(tier, tier.supportCase, view, progress, options)]);
     if (published.status === 'rejected') throw published.reason;
     if (opened.status === 'rejected') throw opened.reason;
-    return { channels: ['support-case', ...published.value.channels], messageIds: published.value.messageIds, ...(opened.value ? { caseId: opened.value } : {}) };
+    const { caseId, lookup, lookupError } = opened.value;
+    return {
+      channels: ['support-case', ...published.value.channels],
+      messageIds: published.value.messageIds,
+      ...(caseId ? { caseId } : {}),
+      ...(lookup ? { caseLookup: lookup } : {}),
+      ...(lookupError ? { caseLookupError: lookupError } : {}),
+    };
   }
 
-  private async openCase(tier: EscalationTier, supportCase: NonNullable<EscalationTier['supportCase']>, view: MessageView, progress: DeliveryProgress): Promise<string | undefined> {
+  /**
+   * CreateCase takes no idempotency token (review 19 R19-10): an attempt aborted by the deadline, or whose answer was
+   * lost, after Support made the case released its claim with no case recorded. So before it opens one, the attempt
+   * looks for a case whose subject opens with this incident's and tier's marker (support-case.ts findMarkedCase) and,
+   * found, records that one as the delivery.
+   */
+  private async openCase(
+    tier: EscalationTier,
+    supportCase: NonNullable<EscalationTier['supportCase']>,
+    view: MessageView,
+    progress: DeliveryProgress,
+    options: CaseOptions,
+  ): Promise<{ caseId?: string; lookup?: TierDelivery['caseLookup']; lookupError?: string }> {
     const opened = progress.delivered['support-case'];
-    if (opened) return opened;
+    if (opened) return { caseId: opened };
     const [cases, support] = await Promise.all([supportCaseModule(), resolveLazy(this.support)]);
-    const caseId = await cases.createSupportCase(support, tier, renderEmail(view), supportSeverityOf(supportCase, view.automation?.playbook));
+    const marker = caseMarker(view.incidentId, view.tier.level);
+    const lookup = await cases.findMarkedCase(support, marker, options.since);
+    if (lookup.outcome === 'found') {
+      progress.record('support-case', lookup.caseId);
+      return { caseId: lookup.caseId, lookup: 'found' };
+    }
+    const email = renderEmail(view);
+    const caseId = await cases.createSupportCase(support, tier, { subject: caseSubject(marker, email.subject), text: email.text }, supportSeverityOf(supportCase, view.automation?.playbook));
     if (caseId) progress.record('support-case', caseId);
-    return caseId;
+    return { ...(caseId ? { caseId } : {}), lookup: lookup.outcome, ...(lookup.outcome === 'unread' ? { lookupError: lookup.error } : {}) };
   }
 
   /** The resolution goes where the notification went: the same channels, and the support case as a new communication. */

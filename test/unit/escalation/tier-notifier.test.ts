@@ -1,6 +1,6 @@
 // What goes out to a tier: SNS publishes per channel (email with per-protocol bodies, Chatbot JSON for chat), and for the support tier a case too.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { AddCommunicationToCaseCommand, CreateCaseCommand, SupportClient } from '@aws-sdk/client-support';
+import { AddCommunicationToCaseCommand, CreateCaseCommand, DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildMessageView } from '../../../shared/escalation/message-view';
 import { TierNotifier } from '../../../shared/escalation/tier-notifier';
@@ -27,6 +27,7 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
   support.on(CreateCaseCommand).resolves({ caseId: 'case-123456789012-muen-2026-1234' });
   support.on(AddCommunicationToCaseCommand).resolves({ result: true });
+  support.on(DescribeCasesCommand).resolves({ cases: [] });
 });
 
 describe('TierNotifier', () => {
@@ -70,13 +71,15 @@ describe('TierNotifier', () => {
   ])('opens an AWS Support case in %s with severity %s and pages the tier\'s own topic, the people who own the case', async (_env, environment, severity) => {
     const { tier, view: message } = view(3, environment);
     const delivery = await notifier().notify(tier, message);
-    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-123456789012-muen-2026-1234' });
+    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
     expect(sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.channel?.StringValue])).toEqual([
       ['arn:aws:sns:us-east-1:123456789012:notification-escalation-l3-aws-support', 'email'],
     ]);
     const input = support.commandCalls(CreateCaseCommand)[0]?.args[0].input;
     expect(input).toMatchObject({ severityCode: severity, issueType: 'technical', language: 'en' });
-    expect(input?.subject).toMatch(/^\[ESCALATION L3\]/);
+    // The subject opens with the incident's and tier's marker (R19-10), then the email's subject.
+    expect(input?.subject).toMatch(/^\[inc-3f2a9c1b7d44 L3\] \[ESCALATION L3\]/);
+    expect(input?.subject?.length).toBeLessThanOrEqual(99);
     expect(input?.communicationBody?.length).toBeLessThanOrEqual(8000);
   });
 
@@ -91,6 +94,87 @@ describe('TierNotifier', () => {
     expect(support.commandCalls(CreateCaseCommand)[0]?.args[0].input.severityCode).toBe(severity);
   });
 
+  describe('looks for the case an earlier attempt opened before it opens one (review 19 R19-10)', () => {
+    const ours = '[inc-3f2a9c1b7d44 L3] [ESCALATION L3][production] NotificationService Queue Depth > 1000';
+    const since = new Date('2026-11-25T14:00:05.000Z');
+
+    it('reads every case since 5 min before the incident was created, resolved ones included, without their communications', async () => {
+      const { tier, view: message } = view(3);
+      await notifier().notify(tier, message, undefined, { since });
+      expect(support.commandCalls(DescribeCasesCommand).map((c) => c.args[0].input)).toEqual([
+        { includeResolvedCases: true, includeCommunications: false, maxResults: 100, language: 'en', afterTime: '2026-11-25T13:55:05.000Z' },
+      ]);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
+    });
+
+    it('records the case an earlier attempt opened (its answer lost) as the delivery, and opens none', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-billing', subject: 'Billing question' }, { caseId: 'case-earlier', subject: ours, status: 'resolved' }] });
+      const recorded: string[] = [];
+      const delivery = await notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since });
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+      expect(recorded.sort()).toEqual(['email=msg-1', 'support-case=case-earlier']);
+      expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-earlier', caseLookup: 'found' });
+    });
+
+    it('opens ours beside a case a person opened about the same incident: only the exact marker is ours', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).resolves({
+        cases: [
+          { caseId: 'case-person', subject: 'Re: [inc-3f2a9c1b7d44 L3] queue depth still high' },
+          { caseId: 'case-l4', subject: '[inc-3f2a9c1b7d44 L4] [ESCALATED L4][production] NotificationService' },
+        ],
+      });
+      const delivery = await notifier().notify(tier, message, undefined, { since });
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
+      expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
+    });
+
+    it('follows the pages: ours on the second is found in 2 reads', async () => {
+      const { tier, view: message } = view(3);
+      support
+        .on(DescribeCasesCommand)
+        .resolvesOnce({ cases: [{ caseId: 'case-a', subject: 'a' }], nextToken: 'page-2' })
+        .resolvesOnce({ cases: [{ caseId: 'case-earlier', subject: ours }] });
+      const delivery = await notifier().notify(tier, message, undefined, { since });
+      expect(support.commandCalls(DescribeCasesCommand).map((c) => c.args[0].input.nextToken)).toEqual([undefined, 'page-2']);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+      expect(delivery).toMatchObject({ caseId: 'case-earlier', caseLookup: 'found' });
+    });
+
+    it('reads 3 pages at most, then opens the case all the same and says the look was not finished', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-a', subject: 'a' }], nextToken: 'more' });
+      const delivery = await notifier().notify(tier, message, undefined, { since });
+      expect(support.commandCalls(DescribeCasesCommand)).toHaveLength(3);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
+      expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'incomplete' });
+    });
+
+    it('a look that fails for now opens no case: the tier\'s topic is paged and recorded, the retry looks again and finds the case', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).rejects(Object.assign(new Error('us-east-1 impaired'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
+      const recorded: Record<string, string> = {};
+      const progress = { delivered: recorded, record: (channel: string, id: string) => void (recorded[channel] = id) };
+      await expect(notifier().notify(tier, message, progress, { since })).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support DescribeCases failed: ServiceUnavailable') });
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+      expect(recorded).toEqual({ email: 'msg-1' });
+      support.on(DescribeCasesCommand).resolves({ cases: [] });
+      const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) }, { since });
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
+      expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
+    });
+
+    it('a look refused for good (access denied) still opens the case, saying why the look was not made', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: support:DescribeCases'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+      const delivery = await notifier().notify(tier, message, undefined, { since });
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
+      expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'unread', caseLookupError: expect.stringContaining('(missing permission: support:DescribeCases)') });
+    });
+  });
+
   it('pages the L3 topic when AWS Support cannot be reached, and the retry opens only the case', async () => {
     const { tier, view: message } = view(3);
     support.on(CreateCaseCommand).rejects(Object.assign(new Error('us-east-1 impaired'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
@@ -102,7 +186,7 @@ describe('TierNotifier', () => {
     support.on(CreateCaseCommand).resolves({ caseId: 'case-2' });
     const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-2' });
+    expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-2', caseLookup: 'none' });
   });
 
   it('tells the support case about the resolution as a communication on it, and the tier\'s channels that were paged', async () => {
