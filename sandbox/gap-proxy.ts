@@ -18,6 +18,7 @@ import { LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
+import { describeCasesPage } from './support-cases-gap';
 import {
   metricDataFaultsSchema,
   parseMetricDataAnswer,
@@ -76,13 +77,19 @@ export const faultRuleSchema = z
      * incident and its claim's transaction). GET faults says how many are held now.
      */
     hold: z.literal(true).optional(),
+     * The call reaches moto first and its change is made; only then do the delay (latencyMs) and the failure apply, to its answer
+     * (moto's is dropped), and without a status the connection is cut: AWS applied it, the caller never heard (review
+     * 19 R19-10: a CreateCase that opened a case whose answer was lost). The request goes to moto as sent, without the
+     * proxy's other gaps.
+     */
+    answerLost: z.literal(true).optional(),
   })
   .strict();
 export const faultRulesSchema = z.array(
   faultRuleSchema
     .refine((rule) => (rule.status === undefined) === (rule.code === undefined), { message: 'a fault rule gives status and code together, or neither' })
-    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined || rule.hold !== undefined, {
-      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), holds them until released (hold), or several',
+    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined || rule.hold !== undefined || rule.answerLost === true, {
+      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), holds them until released (hold), loses their answers (answerLost), or several',
     }),
 );
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -1155,6 +1162,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const active = takeFault(operation, described.region);
     const fault = active?.rule;
     if (active && fault?.hold) await new Promise<void>((go) => active.held.push(go));
+    // Applied by moto, answered by nobody: moto's answer is read and dropped before the delay and the failure below.
+    if (fault?.answerLost) await forwardBuffered(req, body, described.accountId);
     if (fault?.latencyMs !== undefined) {
       if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
       else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -1165,6 +1174,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     if (fault?.status !== undefined && fault.code !== undefined) {
       send(res, faultResponse(described.protocol, { status: fault.status, code: fault.code, ...(fault.message === undefined ? {} : { message: fault.message }) }));
+      return;
+    }
+    if (fault?.answerLost) {
+      res.destroy();
+      return;
+    }
+    // moto pages and filters no DescribeCases (sandbox/support-cases-gap.ts): its whole answer, paged and filtered as AWS would.
+    if (described.service === 'support' && described.operation === 'DescribeCases') {
+      const answer = await forwardBuffered(req, body, described.accountId);
+      send(res, answer.status === 200 ? reply(described, describeCasesPage(body.toString('utf8'), answer.body.toString('utf8'))) : answer);
       return;
     }
     if (
