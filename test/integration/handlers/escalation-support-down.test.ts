@@ -74,18 +74,20 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
     // The first invocation and Lambda's two retries (escalation-timer: MaximumRetryAttempts 2), each a fresh container.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const run = await runCli(['invoke', 'escalation-timer', '--event', file], account.env);
-      expect(run.stderr).toContain('escalation-timer failed (TransientError): Support CreateCase failed: ServiceUnavailable');
+      // The look for an earlier attempt's case comes first (review 19 R19-10) and fails as CreateCase would.
+      expect(run.stderr).toContain('escalation-timer failed (TransientError): Support DescribeCases failed: ServiceUnavailable');
       expect(run.status).toBe(1);
       expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l3`, `escalation-${incidentId}-l4`]);
     }
-    // The fault fired exactly as often as CreateCase was attempted: one case per invocation, each attempted
-    // maxAttempts = 4 times by the SDK (shared/aws/client-config.ts, adaptive retry mode; a 503 is retryable), three
-    // invocations: 12. Exact on purpose (review 12, R12-11): a second case per invocation, or a retry loop of our own
-    // against an impaired Support API, shows here.
+    // The fault fired exactly as often as Support was called: one look (DescribeCases) per invocation, made once (the
+    // Support client's SDK retries only throttling: a 503 may follow a change Support made, decision 325), and no
+    // CreateCase without a look: three invocations, 3 calls (12 CreateCase before decision 325: 4 SDK attempts each).
+    // Exact on purpose (review 12, R12-11): a second case per invocation, or a retry loop of our own against an impaired
+    // Support API, shows here.
     const [fault] = await getProxyFaults(CONTROL(), scope);
     const calls = (await getProxyCalls(CONTROL(), since)).filter((c) => c.accountId === account.accountId);
-    expect(calls.filter((c) => c.operation === 'CreateCase')).toHaveLength(3 * 4);
-    expect(fault?.remaining).toBe(1000 - 3 * 4);
+    expect(calls.filter((c) => c.service === 'support').map((c) => c.operation)).toEqual(['DescribeCases', 'DescribeCases', 'DescribeCases']);
+    expect(fault?.remaining).toBe(1000 - 3);
     const creates = calls.filter((c) => c.service === 'scheduler' && c.operation === 'CreateSchedule');
     expect(creates.length).toBe(3);
     const l4 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l4`, GroupName: account.topology.escalationScheduleGroup.name }));

@@ -261,7 +261,9 @@ describe('escalation along the support path (production)', () => {
     expect(channelsOf(tiers[3])).toEqual(['escalated:email']);
     expect(tiers[3]?.[0]?.subject).toMatch(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/);
     const cases = await new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' }).send(new DescribeCasesCommand({ includeResolvedCases: true }));
-    expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/)]);
+    // The case's subject opens with the incident's and tier's marker (review 19 R19-10), then the email's subject.
+    expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(new RegExp(`^\\[${incidentId} L3\\] \\[ESCALATED L3\\]\\[production\\] NotificationService Queue Depth`))]);
+    expect(cases.cases?.[0]?.subject?.length).toBeLessThanOrEqual(99);
   });
 
   it('resolves on OK: every notified tier gets exactly one resolution message, even when the OK arrives twice', async () => {
@@ -538,6 +540,84 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect(channelsOf(byTier(await h.inbox.read())[1])).toEqual(['opened:chat', 'opened:email']);
     expect(await publishes()).toBe(4);
     expect(await sendItem(h, incidentId, 1)).toMatchObject({ status: 'SENT' });
+  });
+
+  // Review 19 R19-10: CreateCase takes no idempotency token. Support opens L3's case (the proxy lets CreateCase reach
+  // moto), then its answer is held 9 s and the call aborted by the deadline at 7 s of the 15 s given: the claim is given
+  // back with no case recorded. The retry looks (DescribeCases since the incident was created, through the proxy's
+  // afterTime filter and pages) for the case whose subject opens with the incident's and tier's marker, and records it:
+  // exactly one case in moto, one CreateCase made in all.
+  it('a support case opened by an attempt whose CreateCase answer was lost is found by the retry and recorded, not opened twice (review 19 R19-10)', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    await consumersAtCap(h);
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    const table = h.account.topology.stateTable.name;
+    const dueNow = async (): Promise<void> => {
+      const dueAt = new Date(Date.now() - MINUTE_MS).toISOString();
+      await h.account.dynamo.send(
+        new UpdateCommand({ TableName: table, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due', ExpressionAttributeValues: { ':due': dueAt } }),
+      );
+    };
+    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
+      const deadline = Date.now() + timeoutMs;
+      return { getRemainingTimeInMillis: () => deadline - Date.now() };
+    };
+    await dueNow();
+    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, invocation(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
+    await h.inbox.read();
+    await dueNow();
+
+    const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
+    const marker = `[${incidentId} L3]`;
+    const casesOfIncident = async (): Promise<Array<{ caseId?: string; subject?: string }>> =>
+      ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const scope = { accountId: h.account.accountId };
+    const supportCalls = async (since: number): Promise<string[]> =>
+      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+    const publishes = async (since: number): Promise<number> =>
+      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
+    const since = (await getProxyCalls(control)).length;
+    const timer = { action: 'escalate', incidentId, level: 3 };
+
+    await setProxyFaults(control, [{ service: 'support', operation: 'CreateCase', times: 1, answerLost: true, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
+    let cut: unknown;
+    try {
+      cut = await h.timer(timer, invocation(15_000)).catch((error: unknown) => error);
+      // The fault fired exactly once: the one CreateCase, which moto applied.
+      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^Support CreateCase failed: CallDeadlineExceeded: Support call did not answer within \d+\.\d s$/) });
+    // The look, then the CreateCase moto applied (this test's own reads of moto's cases come after).
+    expect(await supportCalls(since)).toEqual(['DescribeCases', 'CreateCase']);
+    const made = await casesOfIncident();
+    expect(made).toEqual([expect.objectContaining({ subject: expect.stringMatching(/^\[inc-[0-9a-f]{12} L3\] \[ESCALATED L3\]\[production\] NotificationService Queue Depth/) })]);
+    expect(made[0]?.subject?.startsWith(`${marker} `)).toBe(true);
+    // L3's own topic was paged and recorded; the case was not recorded, and the claim was given back.
+    expect(channelsOf(byTier(await h.inbox.read())[3])).toEqual(['escalated:email']);
+    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L3' };
+    const send = async (): Promise<Record<string, unknown> | undefined> => (await h.account.dynamo.send(new GetCommand({ TableName: table, Key: sendKey, ConsistentRead: true }))).Item;
+    expect(await send()).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: { email: expect.any(String) } });
+    expect(((await send())?.delivered as Record<string, unknown>)['support-case']).toBeUndefined();
+
+    // Lambda's retry: the case found and recorded; no CreateCase, no second page of L3.
+    const caseId = made[0]?.caseId ?? '';
+    const beforeRetry = (await getProxyCalls(control)).length;
+    const retried = await h.timer(timer, invocation(60_000));
+    const retryCalls = await supportCalls(beforeRetry);
+    // Exactly one case of the incident in moto (two with the look skipped), and one CreateCase in all.
+    expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([caseId]);
+    expect(retryCalls).toEqual(['DescribeCases']);
+    expect((await supportCalls(since)).filter((operation) => operation === 'CreateCase')).toHaveLength(1);
+    expect(retried).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 3, via: `support case ${caseId}` }] });
+    expect(await publishes(since)).toBe(1);
+    expect(await h.inbox.read()).toEqual([]);
+    expect(await send()).toMatchObject({ status: 'SENT', caseId, delivered: { email: expect.any(String), 'support-case': caseId } });
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
