@@ -80,8 +80,8 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
       expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l3`, `escalation-${incidentId}-l4`]);
     }
     // The fault fired exactly as often as Support was called: one look (DescribeCases) per invocation, made once (the
-    // Support client's SDK retries only throttling: a 503 may follow a change Support made, decision 325), and no
-    // CreateCase without a look: three invocations, 3 calls (12 CreateCase before decision 325: 4 SDK attempts each).
+    // Support client's SDK retries only throttling: a 503 may follow a change Support made, decision 329), and no
+    // CreateCase without a look: three invocations, 3 calls (12 CreateCase before decision 329: 4 SDK attempts each).
     // Exact on purpose (review 12, R12-11): a second case per invocation, or a retry loop of our own against an impaired
     // Support API, shows here.
     const [fault] = await getProxyFaults(CONTROL(), scope);
