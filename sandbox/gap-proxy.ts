@@ -77,10 +77,11 @@ export const faultRuleSchema = z
      * incident and its claim's transaction). GET faults says how many are held now.
      */
     hold: z.literal(true).optional(),
-     * The call reaches moto first and its change is made; only then do the delay (latencyMs) and the failure apply, to its answer
-     * (moto's is dropped), and without a status the connection is cut: AWS applied it, the caller never heard (review
-     * 19 R19-10: a CreateCase that opened a case whose answer was lost). The request goes to moto as sent, without the
-     * proxy's other gaps.
+    /**
+     * The call reaches moto first and its change is made; only then do the delay (latencyMs) and the failure apply, to
+     * its answer (moto's is dropped), and without a status the connection is cut: AWS applied it, the caller never heard
+     * (review 19 R19-10: a CreateCase that opened a case whose answer was lost). The request goes to moto as sent,
+     * without the proxy's other gaps.
      */
     answerLost: z.literal(true).optional(),
   })

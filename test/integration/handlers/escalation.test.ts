@@ -554,21 +554,10 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     const opened = await h.escalate(await alarmAndDecision(h));
     const incidentId = opened.incidentId ?? '';
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
-    const table = h.account.topology.stateTable.name;
-    const dueNow = async (): Promise<void> => {
-      const dueAt = new Date(Date.now() - MINUTE_MS).toISOString();
-      await h.account.dynamo.send(
-        new UpdateCommand({ TableName: table, Key: { pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' }, UpdateExpression: 'SET nextEscalationAt = :due, ladderDueAt = :due', ExpressionAttributeValues: { ':due': dueAt } }),
-      );
-    };
-    const invocation = (timeoutMs: number): { getRemainingTimeInMillis: () => number } => {
-      const deadline = Date.now() + timeoutMs;
-      return { getRemainingTimeInMillis: () => deadline - Date.now() };
-    };
-    await dueNow();
-    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, invocation(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
+    await nextTierDueAgo(h, incidentId, MINUTE_MS);
+    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
     await h.inbox.read();
-    await dueNow();
+    await nextTierDueAgo(h, incidentId, MINUTE_MS);
 
     const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
     const marker = `[${incidentId} L3]`;
@@ -586,7 +575,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     await setProxyFaults(control, [{ service: 'support', operation: 'CreateCase', times: 1, answerLost: true, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
     let cut: unknown;
     try {
-      cut = await h.timer(timer, invocation(15_000)).catch((error: unknown) => error);
+      cut = await h.timer(timer, lambdaContext(15_000)).catch((error: unknown) => error);
       // The fault fired exactly once: the one CreateCase, which moto applied.
       expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
     } finally {
@@ -600,15 +589,13 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect(made[0]?.subject?.startsWith(`${marker} `)).toBe(true);
     // L3's own topic was paged and recorded; the case was not recorded, and the claim was given back.
     expect(channelsOf(byTier(await h.inbox.read())[3])).toEqual(['escalated:email']);
-    const sendKey = { pk: `ESCALATION#${incidentId}`, sk: 'SEND#notify#L3' };
-    const send = async (): Promise<Record<string, unknown> | undefined> => (await h.account.dynamo.send(new GetCommand({ TableName: table, Key: sendKey, ConsistentRead: true }))).Item;
-    expect(await send()).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: { email: expect.any(String) } });
-    expect(((await send())?.delivered as Record<string, unknown>)['support-case']).toBeUndefined();
+    expect(await sendItem(h, incidentId, 3)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: { email: expect.any(String) } });
+    expect(((await sendItem(h, incidentId, 3))?.delivered as Record<string, unknown>)['support-case']).toBeUndefined();
 
     // Lambda's retry: the case found and recorded; no CreateCase, no second page of L3.
     const caseId = made[0]?.caseId ?? '';
     const beforeRetry = (await getProxyCalls(control)).length;
-    const retried = await h.timer(timer, invocation(60_000));
+    const retried = await h.timer(timer, lambdaContext(60_000));
     const retryCalls = await supportCalls(beforeRetry);
     // Exactly one case of the incident in moto (two with the look skipped), and one CreateCase in all.
     expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([caseId]);
@@ -617,7 +604,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect(retried).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 3, via: `support case ${caseId}` }] });
     expect(await publishes(since)).toBe(1);
     expect(await h.inbox.read()).toEqual([]);
-    expect(await send()).toMatchObject({ status: 'SENT', caseId, delivered: { email: expect.any(String), 'support-case': caseId } });
+    expect(await sendItem(h, incidentId, 3)).toMatchObject({ status: 'SENT', caseId, delivered: { email: expect.any(String), 'support-case': caseId } });
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
