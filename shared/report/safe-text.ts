@@ -1,4 +1,4 @@
-// Pure: text from outside (alarm reasons, log lines, resource names) made safe to show: one line, bounded, secrets masked,
+// Pure: text from outside (alarm reasons, log lines, resource names) made safe to show: one line, secrets masked, bounded,
 // and escaped for the channel it goes to. Nothing here knows a message's layout; the renderers call it on every field.
 import { textMemo } from '../text-memo';
 
@@ -6,15 +6,34 @@ import { textMemo } from '../text-memo';
 const ELLIPSIS = '…';
 
 /**
- * Control characters (C0, DEL, C1), line and paragraph separators, and the invisible format characters that reorder or
- * hide text (bidirectional overrides and isolates, "Trojan Source", CVE-2021-42574; zero-width spaces and joiners; BOM).
+ * Control characters (C0, DEL, C1), line and paragraph separators, and every format character: invisible, they reorder
+ * or hide text (bidirectional overrides and isolates, "Trojan Source", CVE-2021-42574; zero-width spaces and joiners; the
+ * soft hyphen; BOM; tag characters). By Unicode general category (Cc, Cf, Zl, Zp), so none is left out of a list.
+ */
+const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * ANSI escape sequences (ECMA-48), as coloured log lines carry them: a CSI (ESC [ parameters, intermediates, final byte:
+ * SGR colours, cursor moves) or a string command to its terminator (OSC, e.g. a title or an OSC 8 hyperlink; DCS, SOS,
+ * PM, APC; ended by BEL or ESC \\). Any other ESC is a control character like the rest: a space, the next character kept
+ * (so a bare ESC before an AWS key id never takes the key's first letter with it).
  */
 // eslint-disable-next-line no-control-regex
-const CONTROL_OR_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const ANSI_ESCAPE = /\u001b\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
 
-/** One line: every control or invisible character becomes a space, runs of white space one space, ends trimmed. */
+/**
+ * What a reader sees, before anything is matched against it (review 20a R20-3, decision 326): compatibility forms folded
+ * (NFKC: fullwidth and styled letters, NBSP and the other compatibility spaces become their plain forms), each ANSI escape
+ * sequence and each control or invisible character a space. A space, not nothing: a secret beside one of them is a word
+ * of its own, as the masks' word boundaries expect.
+ */
+export function visibleText(text: string): string {
+  return text.normalize('NFKC').replace(ANSI_ESCAPE, ' ').replace(CONTROL_OR_INVISIBLE, ' ');
+}
+
+/** One line: the visible text (visibleText), runs of white space one space, ends trimmed. */
 export function oneLine(text: string): string {
-  return text.replace(CONTROL_OR_INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
+  return visibleText(text).replace(/\s+/g, ' ').trim();
 }
 
 /** At most `maxChars` characters (code points, so a cut never splits a surrogate pair), ending in "…" when cut. */
@@ -73,12 +92,18 @@ export function maskSecrets(text: string): string {
  */
 export const MEMO_MAX_CHARS = 512;
 export const MEMO_TEXTS = 256;
-const maskedLine = textMemo((text) => oneLine(maskSecrets(text)), MEMO_TEXTS);
+/**
+ * Made one line first, then masked: the masks see the text as it will be shown, so a secret beside an ANSI colour code, a
+ * zero-width character or a NUL is masked like any other (review 20a R20-3: masked first, `\b` and the value classes
+ * did not match across those characters, which oneLine then turned into spaces, showing the secret).
+ */
+const maskedOneLine = (text: string): string => maskSecrets(oneLine(text));
+const maskedLine = textMemo(maskedOneLine, MEMO_TEXTS);
 
-/** What every field from outside gets before it goes anywhere: secrets masked, one line, bounded. */
+/** What every field from outside gets before it goes anywhere: one line of what a reader sees, secrets masked, bounded. */
 export function safeField(text: string | undefined, maxChars: number): string {
   const raw = text ?? '';
-  return bounded(raw.length <= MEMO_MAX_CHARS ? maskedLine(raw) : oneLine(maskSecrets(raw)), maxChars);
+  return bounded(raw.length <= MEMO_MAX_CHARS ? maskedLine(raw) : maskedOneLine(raw), maxChars);
 }
 
 /** How many texts safeField's memo holds now (at most MEMO_TEXTS): for the tests of that bound. */

@@ -1,4 +1,5 @@
 // Text from outside made safe: masking of secrets and personal data, one line, bounds, chat escaping; attack strings from the field.
+import fc from 'fast-check';
 import { bounded, escapeChat, maskSecrets, MEMO_MAX_CHARS, MEMO_TEXTS, oneLine, safeField, safeFieldMemoSize } from '../../../shared/report/safe-text';
 
 describe('maskSecrets', () => {
@@ -65,8 +66,12 @@ describe('oneLine and bounded', () => {
     ['Unicode line and paragraph separators', 'a\u2028b\u2029c', 'a b c'],
     ['bidirectional overrides (Trojan Source)', 'queue\u202Eeulav\u202C ok', 'queue eulav ok'],
     ['zero-width characters and a BOM', '\ufeffad\u200bmin', 'ad min'],
-    ['ANSI escape sequences', '\u001b[31mred\u001b[0m', '[31mred [0m'],
+    ['ANSI escape sequences (CSI: colours, erase line)', '\u001b[31mred\u001b[0m \u001b[2Kline', 'red line'],
+    ['ANSI string commands (OSC title ended by BEL, OSC 8 hyperlink ended by ESC \\)', '\u001b]0;title\u0007a \u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\', 'a link'],
+    ['a bare ESC: a space, the next character kept', 'a\u001bAKIA', 'a AKIA'],
     ['C1 controls', 'a\u0085b\u009bc', 'a b c'],
+    ['a soft hyphen and tag characters (format characters, invisible)', 'ad\u00admin\u{e0041}', 'ad min'],
+    ['compatibility forms (NFKC): fullwidth letters, NBSP, an ideographic space', '\uff21\uff2b\uff29\uff21\u00a0x\u3000y', 'AKIA x y'],
   ])('makes one line of %s', (_case, raw, expected) => {
     expect(oneLine(raw)).toBe(expected);
   });
@@ -79,12 +84,91 @@ describe('oneLine and bounded', () => {
     expect(Array.from(cut)).toHaveLength(3);
   });
 
-  it('safeField masks, makes one line and bounds, in that order (a secret cut by the bound is still masked)', () => {
+  it('safeField makes one line, masks and bounds, in that order (a secret cut by the bound is still masked)', () => {
     const raw = `login failed\npassword=${'x'.repeat(50)} for admin@example.com`;
     const safe = safeField(raw, 40);
     expect(safe).toBe('login failed password=**** for ****@exa…');
     expect(Array.from(safe)).toHaveLength(40);
     expect(safeField(undefined, 10)).toBe('');
+  });
+});
+
+/**
+ * Review 20a R20-3: masking ran before control and invisible characters were removed, so a secret beside an ANSI colour
+ * code, a zero-width character or a NUL was not matched, and was shown once those characters became spaces. The
+ * expected texts below are written out by hand: what a reader should see.
+ */
+describe('safeField masks a secret beside a character a reader does not see', () => {
+  it.each([
+    // The review's four, each leaked before.
+    ['a bearer token after an ANSI colour (CSI SGR)', 'Authorization: Bearer \u001b[33mabcdef0123456789\u001b[0m', 'Authorization: Bearer ****'],
+    ['an AWS key id inside ANSI colours', 'creds \u001b[31mAKIAIOSFODNN7EXAMPLE\u001b[0m leaked', 'creds [aws key ****] leaked'],
+    ['a bearer token after a zero-width space (U+200B)', 'Authorization: Bearer\u200babcdef0123456789', 'Authorization: Bearer ****'],
+    ['a password after a NUL', 'password\u0000=hunter2hunter2', 'password =****'],
+    // One row per kind of character, each with another kind of secret.
+    ['an AWS key id after an OSC title ended by BEL', 'x\u001b]0;build\u0007AKIAIOSFODNN7EXAMPLE', 'x [aws key ****]'],
+    ['a GitHub token after an OSC 8 hyperlink', '\u001b]8;;https://ci.example/1\u001b\\ghp_16C7e42F292c6912E7710c838347Ae178B4a\u001b]8;;\u001b\\ failed', '[token ****] failed'],
+    ['an AWS key id after a cursor move (CSI 2K)', 'line\u001b[2KASIAY34FZKBOKMUTVV7A', 'line [aws key ****]'],
+    ['a JWT after a zero-width joiner (U+200D)', 'session\u200deyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig', 'session [jwt ****]'],
+    ['a Slack token after a zero-width non-joiner (U+200C)', 'token-for\u200cxoxb-123456789012-abcdefghijkl', 'token-for [token ****]'],
+    ['a password in a URL after a BOM (U+FEFF)', 'connect\ufeffpostgres://app:S3cr3tpw@db.example.com:5432/notify', 'connect postgres://app:****@db.example.com:5432/notify'],
+    ['an AWS key id after a word joiner (U+2060)', 'key\u2060AKIAIOSFODNN7EXAMPLE', 'key [aws key ****]'],
+    ['an API key after a BEL', 'ding\u0007api_key=sk9f8e7d6c5b4a', 'ding api_key=****'],
+    ['an AWS key id after a NUL', 'k\u0000AKIAIOSFODNN7EXAMPLE\u0000', 'k [aws key ****]'],
+    ['a bearer token after a right-to-left override (U+202E)', 'Bearer\u202eabcdef0123456789\u202c ok', 'Bearer **** ok'],
+    ['an AWS key id inside a left-to-right isolate (U+2066 ... U+2069)', 'id\u2066AKIAIOSFODNN7EXAMPLE\u2069.', 'id [aws key ****] .'],
+    ['an email after a right-to-left mark (U+200F)', 'to\u200fjane.doe@example.org', 'to ****@example.org'],
+    ['a basic credential after DEL', 'Authorization: Basic\u007fdXNlcjpwYXNzd29yZA==', 'Authorization: Basic ****'],
+    ['an AWS key id after a C1 CSI (U+009B)', 'c1\u009bAKIAIOSFODNN7EXAMPLE', 'c1 [aws key ****]'],
+    ['an AWS key id after a line separator (U+2028)', 'x\u2028AKIAIOSFODNN7EXAMPLE', 'x [aws key ****]'],
+    ['a password after a soft hyphen (U+00AD)', 'db\u00adpassword=hunter2hunter2', 'db password=****'],
+    ['a bearer token after a no-break space (U+00A0, NFKC a space)', 'Authorization: Bearer\u00a0abcdef0123456789', 'Authorization: Bearer ****'],
+    ['a fullwidth bearer token (NFKC: the lookalike read as itself)', '\uff22\uff45\uff41\uff52\uff45\uff52 \uff41\uff42\uff43\uff44\uff45\uff46\uff10\uff11\uff12\uff13', 'Bearer ****'],
+    ['a fullwidth AWS key id', '\uff21\uff2b\uff29\uff21\uff29\uff2f\uff33\uff26\uff2f\uff24\uff2e\uff2e\uff17\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25', '[aws key ****]'],
+  ])('%s', (_case, raw, expected) => {
+    expect(safeField(raw, 500)).toBe(expected);
+  });
+
+  // Generated: a secret of each kind with a run of unseen characters on each side (and inside the label of the kinds
+  // that have one). The expectation is built from the parts: the words, the secret's masked form, one space for each
+  // run. Nothing here calls the code's normalisation.
+  const upperDigits = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 16, maxLength: 16 });
+  const alnum = (min: number, max: number): fc.Arbitrary<string> =>
+    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: min, maxLength: max });
+  /** [the secret as it appears, the label before it (shown), what is shown for it] */
+  const secrets: fc.Arbitrary<{ kind: string; label?: string; secret: string; shown: string }> = fc.oneof(
+    fc.tuple(fc.constantFrom('AKIA', 'ASIA', 'AROA', 'AIDA'), upperDigits).map(([prefix, rest]) => ({ kind: 'aws key', secret: `${prefix}${rest}`, shown: '[aws key ****]' })),
+    fc.tuple(fc.constantFrom('Bearer', 'Basic'), alnum(8, 40)).map(([scheme, token]) => ({ kind: 'authorization', label: scheme, secret: token, shown: `${scheme} ****` })),
+    fc.tuple(fc.constantFrom('password=', 'secret=', 'api_key=', 'client_secret: '), alnum(4, 20)).map(([key, value]) => ({ kind: 'key=value', secret: `${key}${value}`, shown: `${key}****` })),
+    alnum(36, 36).map((rest) => ({ kind: 'github token', secret: `ghp_${rest}`, shown: '[token ****]' })),
+    alnum(10, 30).map((rest) => ({ kind: 'slack token', secret: `xoxb-${rest}`, shown: '[token ****]' })),
+    fc.tuple(alnum(6, 16)).map(([pw]) => ({ kind: 'url password', secret: `postgres://app:${pw}@db.example.com:5432/notify`, shown: 'postgres://app:****@db.example.com:5432/notify' })),
+    fc.tuple(alnum(4, 20), alnum(4, 20), alnum(0, 20)).map(([h, p, sig]) => ({ kind: 'jwt', secret: `eyJ${h}.eyJ${p}.${sig}`, shown: '[jwt ****]' })),
+  );
+  // What a reader does not see, as log lines carry it: ANSI CSI and string commands, C0 (NUL, BEL, ESC alone...), DEL,
+  // C1, zero-width and bidirectional characters, BOM, separators, and the compatibility spaces NFKC makes plain.
+  const unseen = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 107 }), fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })).map(([a, b]) => `\u001b[${a}${b === undefined ? '' : `;${b}`}m`),
+    fc.constantFrom('\u001b[2K', '\u001b[1A', '\u001b[?25l', '\u001b]0;title\u0007', '\u001b]8;;https://example.com\u001b\\', '\u001bP1$r\u001b\\'),
+    fc.constantFrom('\u0000', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad'),
+    fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'),
+    fc.constantFrom('\u2028', '\u2029', '\u00a0', '\u2009', '\u3000', '\u{e0041}'),
+  );
+  const run = fc.array(unseen, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+  const word = fc.constantFrom('creds', 'request failed:', 'ERROR', 'consumer said', 'leaked', 'at', '(42)');
+
+  it('a secret of every kind with unseen characters around it: masked, and the words around it kept, 1,000 generated', () => {
+    const kinds = new Map<string, number>();
+    fc.assert(
+      fc.property(word, run, secrets, run, run, word, (before, left, { kind, label, secret, shown }, inside, right, after) => {
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        const raw = `${before}${left}${label === undefined ? '' : `${label}${inside}`}${secret}${right}${after}`;
+        expect(safeField(raw, 500)).toBe(`${before} ${shown} ${after}`);
+      }),
+      { numRuns: 1_000, seed: 20 },
+    );
+    // Every kind generated (exact: the seed is fixed).
+    expect([...kinds.keys()].sort()).toEqual(['authorization', 'aws key', 'github token', 'jwt', 'key=value', 'slack token', 'url password']);
   });
 });
 
@@ -205,7 +289,7 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
 });
 
 describe('safeField computes a short text once per container, and gives what it gave without that (decision 308)', () => {
-  const reference = (text: string, maxChars: number): string => bounded(oneLine(maskSecrets(text)), maxChars);
+  const reference = (text: string, maxChars: number): string => bounded(maskSecrets(oneLine(text)), maxChars);
 
   it('the same text at two bounds: each bound applied to the one masked line, never the first call\'s cut', () => {
     const text = 'Authorization: Bearer abc.def-ghi_jkl123456 from\tjane.doe@example.org';
