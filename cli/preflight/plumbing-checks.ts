@@ -9,6 +9,7 @@ import { DescribeSeverityLevelsCommand } from '@aws-sdk/client-support';
 import { parse } from 'yaml';
 import { automationRoleNameOf, ESCALATION_SCHEDULE_GROUP, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import { noSubscriberFix } from '../../shared/config/tier-subscribers';
+import { killSwitchStateOf } from '../../shared/guard/kill-switch';
 import { TIMER_HANDLER, type ExpectedTier, type PreflightExpectations } from './expectations';
 import { APPROVAL_TOPIC_ACTIONS, checkApprovalTopics } from './approval-topic-checks';
 import { probeAccount } from './bus-policy-checks';
@@ -37,7 +38,8 @@ async function checkKillSwitch(clients: PreflightClients, expected: PreflightExp
   const putOff = `aws ssm put-parameter --region ${expected.region} --name ${name} --value off --overwrite (after checking why it was engaged; each region has its own switch)`;
   try {
     const value = (await clients.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-    return value?.trim() === 'off'
+    // The handlers' own rule (shared/guard/kill-switch.ts): what preflight says is what they will do.
+    return !killSwitchStateOf(name, value).engaged
       ? pass('plumbing', 'kill-switch', name, `kill switch ${name} says "off": automation is on`)
       : fail('plumbing', 'kill-switch', name, `kill switch ${name} says "${value ?? ''}": the automation changes nothing, it only plans, reports and pages (anything but "off" engages it)`, putOff);
   } catch (error) {

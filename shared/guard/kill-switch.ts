@@ -21,18 +21,26 @@ export interface KillSwitchState {
   absent?: true;
 }
 
-/** The one value that leaves automation on: exactly "off" (surrounding whitespace ignored, case kept: "OFF" engages). */
+/** The one value that leaves automation on: exactly "off" (surrounding ASCII whitespace ignored, case kept: "OFF" engages). */
 export const KILL_SWITCH_OFF = 'off';
 
 /**
- * Fails closed: anything but exactly "off" engages the switch ("stop", "enabled", "kill", "OFF", "" ...). A value that
+ * The whitespace "off" may carry around it: space, tab, LF and CR, what a shell, an editor or a Windows file adds. Not
+ * String.prototype.trim's set (review 20a R20-5, decision 326): a no-break space, a BOM, a line separator, an ideographic
+ * space or a vertical tab pasted around "off" is not a value anyone can see they wrote, so it engages the switch.
+ */
+const AROUND_OFF = /^[ \t\n\r]+|[ \t\n\r]+$/g;
+
+/**
+ * Fails closed: anything but exactly "off" engages the switch ("stop", "enabled", "kill", "OFF", "", "off" after a
+ * no-break space ...). A value that
  * merely looks like "on" is not needed: the stack writes "off", and any change to it means someone wants automation to stop.
  */
 export function killSwitchStateOf(parameterName: string, value: string | undefined): KillSwitchState {
   if (value === undefined) {
     return { engaged: true, reason: `kill switch ${parameterName} does not exist: failing closed, no automated change is made (the stack creates it as "${KILL_SWITCH_OFF}")` };
   }
-  const trimmed = value.trim();
+  const trimmed = value.replace(AROUND_OFF, '');
   if (trimmed === KILL_SWITCH_OFF) return { engaged: false, reason: `kill switch ${parameterName} is off` };
   return {
     engaged: true,

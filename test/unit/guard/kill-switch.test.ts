@@ -39,6 +39,18 @@ describe('KillSwitch', () => {
     ['engages on an empty value', { value: '' }, true, 'is ""'],
     ['engages on whitespace only', { value: '   ' }, true, 'is ""'],
     ['engages on "of f"', { value: 'of f' }, true, 'is "of f"'],
+    ['stays off on "off" after CRLF and tabs (ASCII whitespace)', { value: '\t off\r\n' }, false, 'is off'],
+    // Review 20a R20-5 (decision 326): whitespace no one sees they wrote is not trimmed; String.prototype.trim would have
+    // read each of these as "off" and left automation on.
+    ['engages on "off" after a no-break space (U+00A0)', { value: '\u00a0off' }, true, 'is "\u00a0off"'],
+    ['engages on "off" after a BOM (U+FEFF)', { value: '\ufeffoff' }, true, 'is "\ufeffoff"'],
+    ['engages on "off" before a line separator (U+2028)', { value: 'off\u2028' }, true, 'is "off\u2028"'],
+    ['engages on "off" between ideographic spaces (U+3000)', { value: '\u3000off\u3000' }, true, 'is "\u3000off\u3000"'],
+    ['engages on "off" before a vertical tab', { value: 'off\u000b' }, true, 'is "off\\u000b"'],
+    ['engages on "off" before a form feed', { value: 'off\u000c' }, true, 'is "off\\f"'],
+    ['engages on "off" after a zero-width space (U+200B)', { value: '\u200boff' }, true, 'is "\u200boff"'],
+    ['engages on "off" before a narrow no-break space (U+202F)', { value: 'off\u202f' }, true, 'is "off\u202f"'],
+    ['engages on fullwidth "ｏｆｆ"', { value: '\uff4f\uff46\uff46' }, true, 'is "\uff4f\uff46\uff46"'],
     ['engages when the parameter does not exist (fails closed)', { error: 'ParameterNotFound' }, true, 'does not exist'],
   ] as const)('%s', async (_name, answer, engaged, reason) => {
     const state = await new KillSwitch(ssmAnswering(answer).ssm, NAME, 30).read();
@@ -79,29 +91,42 @@ describe('KillSwitch', () => {
     }
   });
 
-  it('turns automation off for no value but exactly "off", over 500 generated values', () => {
-    // Independent of the code: the expectation is a plain comparison with the text trimmed of ASCII whitespace.
-    // Half the values are random text, half are "off" with random surrounding whitespace and random letters upper-cased,
-    // so the generator itself produces trimmed "off" values and case variants (the seed is fixed: the counts are exact).
-    const alphabet = ['o', 'f', 'F', 'O', 'n', ' ', '\t', '\n', 'x', '-', '1', 'é'];
-    const whitespace = [' ', '\t', '\n', '\r'];
+  it('turns automation off for no value but exactly "off" amid ASCII whitespace, over 500 generated values', () => {
+    // Independent of the code: the expectation is read character by character, from the README's rule (space, tab, LF, CR
+    // around "off", nothing else). Half the values are random text, half are "off" with random letters upper-cased and a
+    // random pad on each side drawn from ASCII whitespace and the Unicode spaces String.prototype.trim also strips (NBSP,
+    // BOM, U+2028, U+3000, VT...), so both rules' "off" are generated (the seed is fixed: the counts are exact).
+    const alphabet = ['o', 'f', 'F', 'O', 'n', ' ', '\t', '\n', 'x', '-', '1', 'é', '\u00a0', '\ufeff'];
+    const asciiWhitespace = [' ', '\t', '\n', '\r'];
+    const unicodeSpaces = ['\u00a0', '\ufeff', '\u2028', '\u2029', '\u3000', '\u000b', '\u000c', '\u0085', '\u1680', '\u2000', '\u200a', '\u202f', '\u205f', '\u200b'];
     let seed = 7;
     const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16);
     const pick = (list: string[]): string => list[next() % list.length] ?? '';
-    const pad = (): string => Array.from({ length: next() % 3 }, () => pick(whitespace)).join('');
+    const pad = (): string => Array.from({ length: next() % 3 }, () => pick(next() % 3 === 0 ? unicodeSpaces : asciiWhitespace)).join('');
     const values = Array.from({ length: 500 }, () =>
       next() % 2 === 0
         ? Array.from({ length: next() % 6 }, () => pick(alphabet)).join('')
         : pad() + [...'off'].map((letter) => (next() % 4 === 0 ? letter.toUpperCase() : letter)).join('') + pad(),
     );
-    const trimmed = (v: string): string => v.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
-    const expectedOff = values.filter((v) => trimmed(v) === 'off');
-    // The spread of what was generated: exactly "off", "off" with whitespace around it, case variants, everything else.
-    expect(expectedOff).toHaveLength(98);
-    expect(expectedOff.filter((v) => v !== 'off')).toHaveLength(90);
-    expect(values.filter((v) => trimmed(v).toLowerCase() === 'off' && trimmed(v) !== 'off')).toHaveLength(174);
-    expect(values.filter((v) => trimmed(v).toLowerCase() !== 'off')).toHaveLength(228);
-    for (const value of values) expect(killSwitchStateOf(NAME, value).engaged).toBe(!expectedOff.includes(value));
+    // The oracle: skip space, tab, LF and CR from each end, one character at a time; what is left must be "off".
+    const isAsciiPad = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+    const leavesOn = (v: string): boolean => {
+      const chars = [...v];
+      let start = 0;
+      let end = chars.length;
+      while (start < end && isAsciiPad(chars[start])) start += 1;
+      while (end > start && isAsciiPad(chars[end - 1])) end -= 1;
+      return end - start === 3 && chars[start] === 'o' && chars[start + 1] === 'f' && chars[start + 2] === 'f';
+    };
+    const expectedOff = values.filter(leavesOn);
+    // The spread of what was generated: exactly "off", "off" with ASCII whitespace around it, "off" that only
+    // String.prototype.trim reads as "off" (a Unicode space around it: engaged), case variants, everything else.
+    expect(expectedOff).toHaveLength(53);
+    expect(expectedOff.filter((v) => v !== 'off')).toHaveLength(39);
+    expect(values.filter((v) => v.trim() === 'off' && !leavesOn(v))).toHaveLength(40);
+    expect(values.filter((v) => v.trim().toLowerCase() === 'off' && v.trim() !== 'off')).toHaveLength(143);
+    expect(values.filter((v) => v.trim().toLowerCase() !== 'off')).toHaveLength(264);
+    for (const value of values) expect({ value, engaged: killSwitchStateOf(NAME, value).engaged }).toEqual({ value, engaged: !leavesOn(value) });
   });
 
   it('keeps an answer for the cache age, then asks SSM again', async () => {

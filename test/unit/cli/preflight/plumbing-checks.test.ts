@@ -144,6 +144,9 @@ describe('kill switch', () => {
     ['" off " (whitespace ignored)', { Parameter: { Value: ' off\n' } }, 'PASS', 'says "off"'],
     ['"on"', { Parameter: { Value: 'on' } }, 'FAIL', 'says "on": the automation changes nothing, it only plans, reports and pages'],
     ['"OFF" (case kept)', { Parameter: { Value: 'OFF' } }, 'FAIL', 'says "OFF"'],
+    // The handlers' rule (decision 326): only ASCII whitespace around "off" is ignored; a no-break space or BOM engages it.
+    ['"off" after a no-break space (engaged, as the handlers read it)', { Parameter: { Value: '\u00a0off' } }, 'FAIL', 'says "\u00a0off"'],
+    ['"off" after a BOM', { Parameter: { Value: '\ufeffoff' } }, 'FAIL', 'says "\ufeffoff"'],
   ])('%s', async (_case, answer, status, text) => {
     ssm.on(GetParameterCommand).resolves(answer);
     const [check] = only(await run(), 'kill-switch');
