@@ -16,7 +16,7 @@ import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
@@ -117,10 +117,14 @@ async function nextTierDueAgo(h: Harness, incidentId: string, agoMs: number): Pr
   return dueAt;
 }
 
-/** A Lambda context whose time left runs down on the wall clock from `timeoutMs`: the handlers arm their deadline from it. */
+/**
+ * A Lambda context on the test's clock, which stands at `timeoutMs` left (review 20a R20-8): the handlers arm their deadline
+ * from it, so every call is given the same budget (`timeoutMs` less the reserve) however long the calls before it took on a
+ * loaded machine; on the wall clock, calls slower than ~7 s in all left the publishes no time and failed the case. Lambda's
+ * clock running down across calls is the deadline unit cases' (jest's fake clock).
+ */
 function lambdaContext(timeoutMs: number): { getRemainingTimeInMillis: () => number } {
-  const deadline = Date.now() + timeoutMs;
-  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+  return { getRemainingTimeInMillis: () => timeoutMs };
 }
 
 /** The incident's send record of a tier's notice (SEND#notify#L<level>), read consistently. */
@@ -130,11 +134,12 @@ async function sendItem(h: Harness, incidentId: string, level: number): Promise<
 }
 
 /**
- * Review 18b R18-10's stall (decisions 306, 312): `invoke` runs with 15 s while both of the account's SNS publishes are
- * held 9 s at the gap proxy (below the SDK's 10 s request timeout, so the SDK neither times them out nor retries them;
- * then a 503). Asserts the stall fired exactly twice (the two channels, no publish retried), the invocation failed with
- * the deadline's TransientError, 2 Publish calls were made and nobody was paged. Returns a count of the account's
- * Publish calls since just before the stall.
+ * Review 18b R18-10's stall (decisions 306, 312): `invoke` runs with 15 s left while both of the account's SNS publishes are
+ * held at the gap proxy until the test lets them go (a hold rule, review 20a R20-8: no answer can race the deadline's
+ * abort at 7 s; the SDK's 10 s requestTimeout only warns; let go, they get a 503, never moto). Asserts both were held
+ * when the invocation gave up and the stall fired exactly twice (the two channels, no publish retried), the invocation
+ * failed with the deadline's TransientError, 2 Publish calls were made and nobody was paged. Returns a count of the
+ * account's Publish calls since just before the stall.
  */
 async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingTimeInMillis: () => number }) => Promise<unknown>): Promise<() => Promise<number>> {
   const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -142,12 +147,16 @@ async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingT
   const since = (await getProxyCalls(control)).length;
   const publishes = async (): Promise<number> =>
     (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
-  await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
+  await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, hold: true, status: 503, code: 'ServiceUnavailable' }], scope);
   let cut: unknown;
+  // A deadline that never aborts would wait on the held publishes for ever: a minute on (the abort is due at 7 s) they are
+  // let go with the 503, the SDK retries them past the spent rule, and the case fails on what follows instead of hanging.
+  const unstick = setTimeout(() => void releaseProxyHolds(control, scope).catch(() => undefined), 60_000);
   try {
     cut = await invoke(lambdaContext(15_000)).catch((error: unknown) => error);
-    expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    expect((await getProxyFaults(control, scope)).map((f) => [f.remaining, f.held])).toEqual([[0, 2]]);
   } finally {
+    clearTimeout(unstick);
     await clearProxyFaults(control, scope);
   }
   expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^SNS Publish \((chat|email)\) failed: CallDeadlineExceeded: SNS call did not answer within \d+\.\d s$/) });
@@ -497,9 +506,8 @@ describe('duplicates and the alarm still firing after a remediation', () => {
 
   // Review 18b R18-10: a timer cut off by the function's timeout after its publish and before its record paged the tier
   // again after the claim's lease. Every call of the timer is now aborted with ESCALATION_CALL_RESERVE_MS (8 s) of
-  // the invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s: the calls before
-  // the publishes answer at once, both publishes stall at the proxy (9 s, below the SDK's 10 s request timeout, so the
-  // SDK neither times them out nor retries them) and are aborted at 7 s, before the stall would have ended in a 503.
+  // the invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s on the test's
+  // clock (stalledPastDeadline): both publishes are held at the proxy and aborted at 7 s.
   it('a publish stalled past the function\'s deadline is aborted, its claim given back and nothing recorded sent; the retry pages L2 once (review 18b R18-10)', async () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
@@ -523,7 +531,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   });
 
   // Decision 312 (amends 306): escalate arms the same deadline from its own context, so its first page has the timer's
-  // guarantee. The incident is new; both L1 publishes stall at the proxy (9 s) and are aborted at 7 s of the 15 s given.
+  // guarantee. The incident is new; both L1 publishes are held at the proxy and aborted at 7 s of the 15 s given.
   it('escalate\'s first page stalled past the function\'s deadline is aborted, L1\'s claim given back and nothing recorded sent; the retry pages L1 once (decision 312)', async () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
