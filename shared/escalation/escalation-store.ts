@@ -11,6 +11,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
+import { settledAll } from '../settled';
 import { parseEach, StateRecordError, type RefusedEntry, type StateKey } from '../state/state-records';
 import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
@@ -177,7 +178,8 @@ export class EscalationStore {
   ): Promise<boolean> {
     const expiresAt = expiresAtSeconds(now, this.options.retentionDays);
     const moved = { ...read, alarmTime: change.alarmTime };
-    await Promise.all([
+    // As create's: every index write settles before the first failure is thrown.
+    await settledAll(
       this.db.send(
         new PutCommand({
           TableName: this.options.tableName,
@@ -186,7 +188,7 @@ export class EscalationStore {
       ),
       this.db.send(new PutCommand({ TableName: this.options.tableName, Item: { pk: OPEN_INCIDENTS_PK, sk: `${change.alarmTime}#${read.incidentId}`, incidentId: read.incidentId, expiresAt } })),
       this.pointLatest(moved, expiresAt),
-    ]);
+    );
     const sets = ['#alarmTime = :alarmTime', '#firstAlarmTime = if_not_exists(#firstAlarmTime, :readAlarmTime)', '#expiresAt = :expiresAt'];
     const names: Record<string, string> = { '#status': 'status', '#alarmTime': 'alarmTime', '#firstAlarmTime': 'firstAlarmTime', '#groupedKeys': 'groupedKeys', '#expiresAt': 'expiresAt' };
     const values: Record<string, unknown> = {
@@ -270,10 +272,10 @@ export class EscalationStore {
     }
     // The old state change's index entries: a late OK of it must not find this incident (its resolve is conditional on
     // the state change too, so one left behind by a failure here resolves nothing).
-    await Promise.all([
+    await settledAll(
       this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: `ESCALATION-ALARM#${read.alarmArn}`, sk: `${read.alarmTime}#${read.incidentId}` } })),
       this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { pk: OPEN_INCIDENTS_PK, sk: `${read.alarmTime}#${read.incidentId}` } })),
-    ]);
+    );
     return true;
   }
 
@@ -314,8 +316,9 @@ export class EscalationStore {
   async create(incident: Incident, now: Date): Promise<{ created: boolean; incident: Incident }> {
     const expiresAt = expiresAtSeconds(now, this.options.retentionDays);
     // The indexes first: an index entry without its incident is skipped by readers; the reverse would hide an incident
-    // from its OK. The two entries are independent of each other and written at once.
-    await Promise.all([
+    // from its OK. The entries are independent of each other and written at once; all of them settle before a failure is
+    // thrown (settledAll), so no write is still in flight when the invocation ends (review 20b).
+    await settledAll(
       this.db.send(
         new PutCommand({
           TableName: this.options.tableName,
@@ -331,7 +334,7 @@ export class EscalationStore {
       ),
       // The alarm's latest incident, where its next ALARM looks for one to re-open (decision 204).
       this.pointLatest(incident, expiresAt),
-    ]);
+    );
     try {
       await this.db.send(
         new PutCommand({
