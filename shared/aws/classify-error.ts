@@ -103,12 +103,6 @@ export function iamActionOf(operation: string): string | undefined {
 /** Wraps an SDK error in TransientError or PermanentError, naming the operation, keeping the cause. */
 export function classifyAwsError(error: unknown, operation: string): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
-  // One of these classes from another copy of shared/errors.ts: a chunk loaded by import() into another module registry
-  // than its importer's (jest's isolateModules, test/support/load-handler.ts; esbuild's bundle shares one copy). It was
-  // classified where it was thrown: kept, same message and cause, not wrapped as an unknown error (permanent).
-  if (error instanceof Error && (error.name === 'TransientError' || error.name === 'PermanentError') && error.constructor.name === error.name) {
-    return error.name === 'TransientError' ? new TransientError(error.message, { cause: error.cause }) : new PermanentError(error.message, { cause: error.cause });
-  }
   const said = (error as SdkErrorShape)?.message ?? String(error);
   let message = `${operation} failed: ${errorName(error)}: ${said}`;
   // Some services' denials do not say which action was refused (SQS: "Access to the resource ... is denied"): name it.
