@@ -57,6 +57,11 @@ export interface PlaybookCase {
   auditEntries: number;
   /** The decisions a completed change publishes on the bus (what arrange published is drained before). */
   publishedOutcome: Decision['outcome'];
+  /**
+   * Every call one duplicate delivery makes (`service:Operation`, sorted), by what it finds: the claim still held by the
+   * delivery making the change (`running`) or completed (`done`). Review 20a R20-6: a duplicate is not free of AWS calls.
+   */
+  duplicateCalls: { running: readonly string[]; done: readonly string[] };
   knob: {
     name: string;
     read(account: SandboxAccount): Promise<KnobValue>;
@@ -219,6 +224,8 @@ export const scaleConsumersCase: PlaybookCase = {
   },
   made: alarmMade,
   publishedOutcome: 'applied',
+  // The alarm re-read, the queue's URL (its addressing read, decision 216), the refused claim; the same whether the claim is still held or completed.
+  duplicateCalls: { running: ['dynamodb:PutItem', 'monitoring:DescribeAlarms', 'sqs:GetQueueUrl'], done: ['dynamodb:PutItem', 'monitoring:DescribeAlarms', 'sqs:GetQueueUrl'] },
   auditEntries: 1,
   knob: {
     name: 'MaximumConcurrency',
@@ -254,6 +261,8 @@ export const raiseLambdaMemoryCase: PlaybookCase = {
   },
   made: alarmMade,
   publishedOutcome: 'applied',
+  // The alarm re-read and the refused claim; the same whether the claim is still held or completed.
+  duplicateCalls: { running: ['dynamodb:PutItem', 'monitoring:DescribeAlarms'], done: ['dynamodb:PutItem', 'monitoring:DescribeAlarms'] },
   auditEntries: 1,
   knob: {
     name: 'MemorySize',
@@ -294,6 +303,8 @@ export const scaleUpDatabaseCase: PlaybookCase = {
   },
   made: alarmMade,
   publishedOutcome: 'applied',
+  // The alarm re-read and the refused claim; the same whether the claim is still held or completed.
+  duplicateCalls: { running: ['dynamodb:PutItem', 'monitoring:DescribeAlarms'], done: ['dynamodb:PutItem', 'monitoring:DescribeAlarms'] },
   auditEntries: 1,
   knob: {
     name: 'DBInstanceClass',
@@ -349,6 +360,8 @@ export const verifyChangeCase: PlaybookCase = {
   // records that revert (the made-worse escalation, published) instead of judging again and finding the change gone.
   made: (decision) => decision?.outcome === 'escalate' && decision.escalation?.cause === 'made-worse' && decision.reason.includes('reverted to the recorded value'),
   publishedOutcome: 'escalate',
+  // The recorded change read, the refused claim; one that finds the check done also takes it off the sweep's list.
+  duplicateCalls: { running: ['dynamodb:GetItem', 'dynamodb:PutItem'], done: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] },
   // The scale-up's entry and the health check's.
   auditEntries: 2,
   knob: {
