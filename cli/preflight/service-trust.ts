@@ -163,21 +163,100 @@ export function orgVariants(statements: ReadonlyArray<Record<string, unknown>>, 
 
 /**
  * The context a call by `caller` carries, as far as the stranger chooses it: its account and a role of it (an IAM
- * caller), or a resource of its account (a service acting for it: aws:SourceAccount / aws:SourceArn), its organisation
- * and organisational-unit path if tried, and TLS (aws:SecureTransport, which anyone may use). `url`: a function URL call
- * anyone makes with AuthType NONE (add-permission --function-url-auth-type NONE writes this key).
+ * caller), or a resource of its account (a service acting for it: aws:SourceAccount, aws:SourceOwner, aws:SourceArn),
+ * its organisation and organisational-unit path if tried, and TLS (aws:SecureTransport, which anyone may use); and the
+ * keys AWS sets on every call to the function whoever makes it (aws:RequestedRegion, its region; aws:ResourceAccount,
+ * its account; aws:PrincipalIsAWSService). `urlAuth`: a function URL call carries the URL's AuthType
+ * (lambda:FunctionUrlAuthType: NONE, or AWS_IAM for a signed call; add-permission --function-url-auth-type writes it).
  */
-function strangerContext(caller: StrangerCaller, org: OrgVariant, url: boolean): ContextEntry[] {
+function strangerContext(caller: StrangerCaller, org: OrgVariant, urlAuth: string | undefined, resourceArn: string): ContextEntry[] {
   const entry = (name: string, value: string, type: ContextEntry['ContextKeyType'] = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: [value] });
   const iam = caller.kind === 'iam';
   return [
-    ...(iam ? [entry('aws:PrincipalAccount', caller.account), entry('aws:PrincipalArn', caller.arn)] : [entry('aws:SourceAccount', caller.account), entry('aws:SourceArn', caller.sourceArn)]),
+    ...(iam
+      ? [entry('aws:PrincipalAccount', caller.account), entry('aws:PrincipalArn', caller.arn)]
+      : [entry('aws:SourceAccount', caller.account), entry('aws:SourceOwner', caller.account), entry('aws:SourceArn', caller.sourceArn), ...(caller.service ? [entry('aws:PrincipalServiceName', caller.service)] : [])]),
     ...(org.orgId !== undefined ? [entry(iam ? 'aws:PrincipalOrgID' : 'aws:SourceOrgID', org.orgId)] : []),
     // Multivalued keys (IAM User Guide, aws:PrincipalOrgPaths / aws:SourceOrgPaths): a policy reads them with ForAnyValue.
     ...(org.path !== undefined ? [entry(iam ? 'aws:PrincipalOrgPaths' : 'aws:SourceOrgPaths', org.path, 'stringList')] : []),
-    ...(url ? [entry('lambda:FunctionUrlAuthType', 'NONE')] : []),
+    ...(urlAuth !== undefined ? [entry('lambda:FunctionUrlAuthType', urlAuth)] : []),
     entry('aws:SecureTransport', 'true', 'boolean'),
+    entry('aws:RequestedRegion', resourceArn.split(':')[3] ?? ''),
+    entry('aws:ResourceAccount', resourceArn.split(':')[4] ?? ''),
+    entry('aws:PrincipalIsAWSService', iam ? 'false' : 'true', 'boolean'),
   ];
+}
+
+/**
+ * How a Condition key stands in a stranger's call (review 20b R20-20, decision 331): 'set', preflight puts in the
+ * context what AWS would (strangerContext; the accounts, ARNs and organisations are tried in turn); 'absent', AWS never
+ * puts it in this caller's call (a service's call carries no aws:Principal* identity, an IAM caller's no aws:Source*); 
+ * 'chosen', any other key: the caller sets it (aws:PrincipalTag/*, aws:SourceIp, aws:UserAgent, a request's
+ * lambda:Principal...), or it is the time (aws:CurrentTime, aws:EpochTime: a stranger may wait), or preflight cannot know
+ * its value (the function's tags, its organisation): a stranger may meet any one such Condition.
+ */
+export type KeyStand = 'set' | 'absent' | 'chosen';
+
+const ALWAYS_SET = ['aws:securetransport', 'aws:requestedregion', 'aws:resourceaccount', 'aws:principalisawsservice'];
+const PRINCIPAL_KEYS = ['aws:principalaccount', 'aws:principalarn', 'aws:principalorgid', 'aws:principalorgpaths'];
+const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceowner', 'aws:sourceorgid', 'aws:sourceorgpaths'];
+/** The invocations that carry no lambda:FunctionUrlAuthType (InvokeFunctionUrl does; the URL's config calls name one). */
+const NOT_URL_INVOCATIONS = ['lambda:invokefunction', 'lambda:invokeasync'];
+
+/** Pure: how `key` stands in `caller`'s call of `action` (KeyStand). */
+export function keyStand(key: string, caller: StrangerCaller, action: string): KeyStand {
+  const k = key.toLowerCase();
+  if (ALWAYS_SET.includes(k)) return 'set';
+  if (k === 'lambda:functionurlauthtype') return action.toLowerCase() === 'lambda:invokefunctionurl' ? 'set' : NOT_URL_INVOCATIONS.includes(action.toLowerCase()) ? 'absent' : 'chosen';
+  if (caller.kind === 'iam') {
+    if (PRINCIPAL_KEYS.includes(k)) return 'set';
+    if (SOURCE_KEYS.includes(k) || k === 'aws:principalservicename' || k === 'aws:principalservicenameslist') return 'absent';
+    return 'chosen';
+  }
+  if (SOURCE_KEYS.includes(k)) return 'set';
+  if (k === 'aws:principalservicename') return caller.service !== undefined ? 'set' : 'chosen';
+  if (PRINCIPAL_KEYS.includes(k) || k.startsWith('aws:principaltag/')) return 'absent';
+  return 'chosen';
+}
+
+/** Pure: the keys a statement's Condition uses (as written), under any operator. */
+function conditionKeys(statement: Record<string, unknown>): string[] {
+  const condition = statement.Condition;
+  if (typeof condition !== 'object' || condition === null) return [];
+  return Object.values(condition as Record<string, unknown>).flatMap((keys) => (typeof keys === 'object' && keys !== null ? Object.keys(keys) : []));
+}
+
+/**
+ * Pure: an Allow statement as the stranger may meet it: each Condition entry on a key the caller chooses (keyStand
+ * 'chosen') removed, as if met; `chosen` names them. The simulator judges the rest with the context preflight sets.
+ */
+export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: StrangerCaller, action: string): { statement: Record<string, unknown>; chosen: string[] } {
+  const condition = statement.Condition;
+  if (typeof condition !== 'object' || condition === null) return { statement, chosen: [] };
+  const chosen: string[] = [];
+  const kept: Record<string, Record<string, unknown>> = {};
+  for (const [operator, keys] of Object.entries(condition as Record<string, unknown>)) {
+    if (typeof keys !== 'object' || keys === null) continue;
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
+      if (keyStand(key, caller, action) === 'chosen') chosen.push(key);
+      else kept[operator] = { ...(kept[operator] ?? {}), [key]: value };
+    }
+  }
+  const { Condition: _c, ...rest } = statement;
+  return { statement: Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest, chosen: [...new Set(chosen)] };
+}
+
+/** Pure: an account a 12-digit pattern ("1234*", "11112222333?") matches, not one of `avoid`; undefined for "*" alone (any). */
+export function fillAccount(pattern: string, avoid: ReadonlySet<string> = new Set()): string | undefined {
+  if (!/^[\d*?]+$/.test(pattern) || !/\d/.test(pattern)) return undefined;
+  const fixed = pattern.replace(/\*/g, '').length;
+  if (fixed > 12 || (!pattern.includes('*') && fixed !== 12)) return undefined;
+  for (const d of '0123456789') {
+    let first = true;
+    const filled = pattern.replace(/\?/g, d).replace(/\*/g, () => (first ? ((first = false), d.repeat(12 - fixed)) : ''));
+    if (!avoid.has(filled)) return filled;
+  }
+  return undefined;
 }
 
 /** An account a statement's Condition names (review 19 R19-18, decision 321): a 12-digit value, or an ARN's account field. */
@@ -190,7 +269,7 @@ export interface NamedAccount {
 }
 
 /** Pure: every account the Condition of `statement` names, in any key (AWS:SourceAccount, AWS:SourceArn, aws:PrincipalArn, ...). */
-export function conditionAccounts(statement: Record<string, unknown>): NamedAccount[] {
+export function conditionAccounts(statement: Record<string, unknown>, avoid: ReadonlySet<string> = new Set()): NamedAccount[] {
   const found: NamedAccount[] = [];
   const condition = statement.Condition;
   if (typeof condition !== 'object' || condition === null) return found;
@@ -198,12 +277,17 @@ export function conditionAccounts(statement: Record<string, unknown>): NamedAcco
     if (typeof keys !== 'object' || keys === null) continue;
     for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
       for (const v of (Array.isArray(value) ? value : [value]).map(String)) {
+        // A wildcard pattern (StringLike "1234*", an ARN's "1*") is filled, not replaced: a stranger's account it matches.
         if (/^\d{12}$/.test(v)) found.push({ account: v, key });
+        else if (/^[\d*?]+$/.test(v)) {
+          const filled = fillAccount(v, avoid);
+          if (filled !== undefined) found.push({ account: filled, key });
+        }
         const arn = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/.exec(v);
         if (!arn) continue;
         const field = arn[1] ?? '';
         if (/^\d{12}$/.test(field)) found.push({ account: field, arn: v, key });
-        else if (/[*?]/.test(field)) found.push({ account: undefined, arn: v, key });
+        else if (/[*?]/.test(field)) found.push({ account: fillAccount(field, avoid), arn: v, key });
       }
     }
   }
@@ -238,7 +322,7 @@ export function concreteArn(pattern: string, account: string): string {
  */
 function namedStrangerProbes(statements: ReadonlyArray<Record<string, unknown>>, own: TrustSource, configured: ReadonlySet<string>, strangerAccount: string): TrustSource[] {
   const probes = new Map<string, TrustSource>();
-  for (const named of statements.flatMap(conditionAccounts)) {
+  for (const named of statements.flatMap((st) => conditionAccounts(st, configured))) {
     const account = named.account ?? strangerAccount;
     if (configured.has(account)) continue;
     const sourceArn = named.arn !== undefined ? concreteArn(named.arn, account) : concreteArn(own.sourceArn, account);
@@ -262,16 +346,89 @@ function asIdentityStatement(statement: Record<string, unknown>, resourceArn: st
   return rest.Resource === undefined && rest.NotResource === undefined ? { ...rest, Resource: resourceArn } : rest;
 }
 
-/** iam:SimulateCustomPolicy of each of `actions` on `resourceArn` (paginated): the actions AWS allows. */
-async function allowedActions(clients: PreflightClients, statements: Array<Record<string, unknown>>, actions: readonly string[], resourceArn: string, context: ContextEntry[]): Promise<string[]> {
-  if (actions.length === 0 || !statements.some((st) => st.Effect === 'Allow')) return [];
+/**
+ * iam:SimulateCustomPolicy of each of `actions` on `resourceArn` (paginated): the actions AWS allows, and for each other
+ * the context keys AWS says it lacked (MissingContextValues: on the result, or per resource when ResourceArns is given).
+ */
+async function simulateActions(
+  clients: PreflightClients,
+  statements: Array<Record<string, unknown>>,
+  actions: readonly string[],
+  resourceArn: string,
+  context: ContextEntry[],
+): Promise<{ allowed: string[]; missing: Map<string, string[]> }> {
+  const missing = new Map<string, string[]>();
+  if (actions.length === 0 || !statements.some((st) => st.Effect === 'Allow')) return { allowed: [], missing };
   const allowed: string[] = [];
   const pages = paginateSimulateCustomPolicy(
     { client: clients.iam },
     { PolicyInputList: [JSON.stringify({ Version: '2012-10-17', Statement: statements })], ActionNames: [...actions], ResourceArns: [resourceArn], ContextEntries: context },
   );
-  for await (const page of pages) for (const r of page.EvaluationResults ?? []) if (r.EvalDecision === 'allowed' && r.EvalActionName) allowed.push(r.EvalActionName);
-  return actions.filter((a) => allowed.some((b) => b.toLowerCase() === a.toLowerCase()));
+  for await (const page of pages) {
+    for (const r of page.EvaluationResults ?? []) {
+      if (!r.EvalActionName) continue;
+      if (r.EvalDecision === 'allowed') allowed.push(r.EvalActionName);
+      else missing.set(r.EvalActionName, [...(r.MissingContextValues ?? []), ...(r.ResourceSpecificResults ?? []).flatMap((x) => x.MissingContextValues ?? [])]);
+    }
+  }
+  return { allowed: actions.filter((a) => allowed.some((b) => b.toLowerCase() === a.toLowerCase())), missing };
+}
+
+/** What a stranger's call of the granted actions comes to, for one caller in one organisation. */
+interface StrangerOutcome {
+  allowed: string[];
+  /** The Condition keys of the Allow the caller meets itself (keyStand 'chosen'), for the calls allowed. */
+  chosen: string[];
+  /** lambda:InvokeFunctionUrl allowed with this AuthType (the first tried that admits it). */
+  urlAuth?: string;
+  /** Refused calls' keys AWS lacked that preflight cannot set (a policy variable, a key of the Denies): not judged. */
+  unjudged: string[];
+}
+
+/**
+ * The stranger's calls of `granted` simulated (iam:SimulateCustomPolicy): the Allow as the caller meets it
+ * (asStrangerMeetsIt, per call: lambda:FunctionUrlAuthType stands differently for each), with `denies` (already those
+ * that apply to the caller). lambda:InvokeFunctionUrl is asked with AuthType NONE, then AWS_IAM if a Condition names the
+ * key (the cross-account URL grant, add-permission --function-url-auth-type AWS_IAM: review 20b R20-20).
+ */
+async function simulateStranger(
+  clients: PreflightClients,
+  allowStatement: Record<string, unknown>,
+  denies: ReadonlyArray<Record<string, unknown>>,
+  granted: readonly string[],
+  caller: StrangerCaller,
+  org: OrgVariant,
+  resourceArn: string,
+): Promise<StrangerOutcome> {
+  const namesUrlAuth = [allowStatement, ...denies].some((st) => conditionKeys(st).some((k) => k.toLowerCase() === 'lambda:functionurlauthtype'));
+  const groups = new Map<string, { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]> }>();
+  for (const action of granted) {
+    const { statement, chosen } = asStrangerMeetsIt(allowStatement, caller, action);
+    const statements = [asIdentityStatement(statement, resourceArn), ...denies.map((d) => asIdentityStatement(d, resourceArn))];
+    const auths = action.toLowerCase() === 'lambda:invokefunctionurl' ? (namesUrlAuth ? ['NONE', 'AWS_IAM'] : ['NONE']) : [undefined];
+    for (const urlAuth of auths) {
+      const key = `${JSON.stringify(statements)}|${urlAuth ?? ''}`;
+      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>() };
+      group.actions.push(action);
+      group.chosen.set(action, chosen);
+      groups.set(key, group);
+    }
+  }
+  const allowed = new Set<string>();
+  const chosen = new Set<string>();
+  const unjudged = new Set<string>();
+  let urlAuth: string | undefined;
+  for (const group of groups.values()) {
+    const actions = group.actions.filter((a) => !allowed.has(a));
+    const result = await simulateActions(clients, group.statements, actions, resourceArn, strangerContext(caller, org, group.urlAuth, resourceArn));
+    for (const a of result.allowed) {
+      allowed.add(a);
+      for (const k of group.chosen.get(a) ?? []) chosen.add(k);
+      if (group.urlAuth !== undefined) urlAuth ??= group.urlAuth;
+    }
+    for (const [a, keys] of result.missing) for (const k of keys) if (keyStand(k, caller, a) === 'chosen') unjudged.add(k);
+  }
+  return { allowed: granted.filter((a) => allowed.has(a)), chosen: [...chosen], ...(urlAuth !== undefined ? { urlAuth } : {}), unjudged: [...unjudged] };
 }
 
 /**
@@ -347,7 +504,6 @@ export async function judgeServiceGrant(
   }
   if (open.length > 0) return openVerdict(open);
   for (const { f, stranger, granted } of judged) {
-    const allow = asIdentityStatement(f.statement, input.resourceArn);
     const service = f.kind === 'Service' ? f.value : undefined;
     const anyone = f.kind === '*' || f.kind === 'NotPrincipal' || (f.kind === 'AWS' && f.value === '*');
     const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
@@ -356,7 +512,7 @@ export async function judgeServiceGrant(
     const tries: Array<{ account: string; arn?: string; key?: string }> = [
       { account: stranger },
       ...[f.statement, ...denies]
-        .flatMap(conditionAccounts)
+        .flatMap((st) => conditionAccounts(st, configured))
         .map((n) => ({ ...n, account: n.account ?? strangerAccount }))
         .filter((n) => !configured.has(n.account)),
     ];
@@ -364,6 +520,7 @@ export async function judgeServiceGrant(
     const sourceOrgs = orgVariants([f.statement, ...denies], 'aws:SourceOrgID', 'aws:SourceOrgPaths');
     let admitted: string | undefined;
     let admittedCalls: string[] = [];
+    const unjudged = new Set<string>();
     search: for (const t of tries) {
       const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
       const callers: StrangerCaller[] = [
@@ -373,14 +530,11 @@ export async function judgeServiceGrant(
           : []),
       ];
       for (const caller of callers) {
-        const statements = [allow, ...denies.filter((d) => denyApplies(d, caller)).map((d) => asIdentityStatement(d, input.resourceArn))];
+        const applying = denies.filter((d) => denyApplies(d, caller));
         for (const org of caller.kind === 'iam' ? principalOrgs : sourceOrgs) {
-          // A function URL's call carries lambda:FunctionUrlAuthType; no other call does (asked alone with it).
-          const url = granted.filter((a) => a.toLowerCase() === 'lambda:invokefunctionurl');
-          const allowed = [
-            ...(await allowedActions(clients, statements, granted.filter((a) => !url.includes(a)), input.resourceArn, strangerContext(caller, org, false))),
-            ...(await allowedActions(clients, statements, url, input.resourceArn, strangerContext(caller, org, true))),
-          ];
+          const outcome = await simulateStranger(clients, f.statement, applying, granted, caller, org, input.resourceArn);
+          for (const k of outcome.unjudged) unjudged.add(k);
+          const allowed = outcome.allowed;
           if (allowed.length === 0) continue;
           const inOrg =
             org.path !== undefined
@@ -389,13 +543,17 @@ export async function judgeServiceGrant(
                 ? ` in organisation ${org.orgId} (it admits every account of the organisation, configured or not)`
                 : '';
           const ordered = granted.filter((a) => allowed.includes(a));
-          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}; iam:SimulateCustomPolicy)`;
+          const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time)` : '';
+          const auth = outcome.urlAuth !== undefined && outcome.urlAuth !== 'NONE' ? ` (a function URL of AuthType ${outcome.urlAuth})` : '';
+          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${meets}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
           admittedCalls = ordered;
           break search;
         }
       }
     }
     if (admitted !== undefined) open.push({ text: admitted, calls: admittedCalls });
+    // Refused only because AWS lacked a key preflight cannot set: not judged, so not passed (fail closed: R20-20).
+    else if (unjudged.size > 0) open.push({ text: `${f.text} (a Condition on ${[...unjudged].join(', ')}, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)`, calls: granted });
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
   if (open.length > 0) return openVerdict(open);

