@@ -155,12 +155,14 @@ function addressPieces(block: Cidr, rules: readonly Rule[]): Cidr[] {
 }
 
 /** Splits the port range at every rule boundary inside it. */
-function portPieces(range: PortRange, rules: readonly Rule[]): PortRange[] {
-  const cuts = new Set<number>([range.from, range.to + 1]);
+function portPieces(range: PortRange, rules: readonly Rule[]): readonly PortRange[] {
+  let cuts: Set<number> | undefined;
   for (const rule of rules) {
-    if (rule.ports.from > range.from && rule.ports.from <= range.to) cuts.add(rule.ports.from);
-    if (rule.ports.to >= range.from && rule.ports.to < range.to) cuts.add(rule.ports.to + 1);
+    if (rule.ports.from > range.from && rule.ports.from <= range.to) (cuts ??= new Set([range.from, range.to + 1])).add(rule.ports.from);
+    if (rule.ports.to >= range.from && rule.ports.to < range.to) (cuts ??= new Set([range.from, range.to + 1])).add(rule.ports.to + 1);
   }
+  // No rule boundary inside the range (the usual: rules on the whole range or on exactly the port): one piece.
+  if (!cuts) return [range];
   const sorted = [...cuts].sort((a, b) => a - b);
   return sorted.slice(0, -1).map((from, i) => ({ from, to: (sorted[i + 1] ?? range.to + 1) - 1 }));
 }
@@ -204,8 +206,10 @@ export function evaluateAclCrossing(
   const peers = crossing.peer.cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
   for (const block of peers) {
     const relevant = rules.filter((r) => r.cidr.family === block.family && cidrOverlaps(r.cidr, block) && r.ports.from <= ports.to && r.ports.to >= ports.from);
+    // The port pieces depend on the rules, not on the address piece: split once per block.
+    const ranges = portPieces(ports, relevant);
     for (const piece of addressPieces(block, relevant)) {
-      for (const range of portPieces(ports, relevant)) {
+      for (const range of ranges) {
         const first = relevant.find((r) => cidrContains(r.cidr, piece) && r.ports.from <= range.from && r.ports.to >= range.to);
         if (first?.allow) {
           via.add(first.text);

@@ -177,8 +177,8 @@ function evaluateDirection(
     const permissions = (direction === 'egress' ? group.IpPermissionsEgress : group.IpPermissions) ?? [];
     for (const permission of permissions) {
       const matches = allowsTcpPort(permission, port);
-      const what = describeProtocolPorts(permission);
-      const rule = (peerText: string): string => `${groupLabel(groups, groupId)} ${direction} ${what} ${toward} ${peerText}`;
+      // A rule's text only for a rule that is named (every rule of every group is read for each path and direction).
+      const rule = (peerText: string): string => `${groupLabel(groups, groupId)} ${direction} ${describeProtocolPorts(permission)} ${toward} ${peerText}`;
       for (const pair of permission.UserIdGroupPairs ?? []) {
         if (!pair.GroupId || !peer.groupIds.includes(pair.GroupId)) continue;
         if (matches) {
@@ -188,22 +188,19 @@ function evaluateDirection(
           nearMisses.push(rule(groupLabel(groups, pair.GroupId)));
         }
       }
-      const cidrTexts: Array<{ text: string; origin: string }> = [
-        ...(permission.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [{ text: r.CidrIp, origin: r.CidrIp }] : [])),
-        ...(permission.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [{ text: r.CidrIpv6, origin: r.CidrIpv6 }] : [])),
-        ...(permission.PrefixListIds ?? []).flatMap((p) => {
-          if (!p.PrefixListId) return [];
-          const entries = prefixLists[p.PrefixListId];
-          return (entries ?? []).map((text) => ({ text, origin: `${p.PrefixListId} (prefix list: ${text})` }));
-        }),
-      ];
-      for (const { text, origin } of cidrTexts) {
+      // Only a rule on the port allows any CIDR: the others' ranges are not read.
+      if (!matches) continue;
+      const allow = (text: string, origin: string): void => {
         const cidr = parseCidr(text);
-        if (!cidr) continue;
-        if (matches) {
-          allowedCidrs.push(cidr);
-          viaCidr.push({ cidr, text: rule(origin) });
-        }
+        if (!cidr) return;
+        allowedCidrs.push(cidr);
+        viaCidr.push({ cidr, text: rule(origin) });
+      };
+      for (const range of permission.IpRanges ?? []) if (range.CidrIp) allow(range.CidrIp, range.CidrIp);
+      for (const range of permission.Ipv6Ranges ?? []) if (range.CidrIpv6) allow(range.CidrIpv6, range.CidrIpv6);
+      for (const list of permission.PrefixListIds ?? []) {
+        if (!list.PrefixListId) continue;
+        for (const text of prefixLists[list.PrefixListId] ?? []) allow(text, `${list.PrefixListId} (prefix list: ${text})`);
       }
     }
   }

@@ -5,7 +5,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, incidentKeyOfRawEvent } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
-import { clientConfig, type SdkClientConfig } from '../aws/client-config';
+import { clientConfig, withCachedMiddleware, type SdkClientConfig } from '../aws/client-config';
 import { lazy } from '../aws/lazy-client';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
@@ -64,7 +64,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     settings: crossAccountSettings(env),
     handler: options.playbook.name,
     build: (config) => {
-      const cloudWatch = new CloudWatchClient(config);
+      const cloudWatch = new CloudWatchClient(withCachedMiddleware(config));
       // A changing row in a DR region reads whether it serves where the alarm's resources are (decision 123); a primary
       // region, or a row that changes nothing, does not.
       const serving = options.playbook.regionServing?.(config, runtime);

@@ -5,7 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { SdkClientConfig } from '../aws/client-config';
+import { withCachedMiddleware, type SdkClientConfig } from '../aws/client-config';
 import type { RuntimeConfig } from '../config/load-config';
 import { KillSwitch } from '../guard/kill-switch';
 import { DecisionReporter } from '../report/decision-reporter';
@@ -35,6 +35,6 @@ export function createRecordingServices(
     store: overrides.store ?? createIncidentStore(runtime, sdkConfig),
     reporter: overrides.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
     killSwitch:
-      overrides.killSwitch ?? new KillSwitch(new SSMClient(sdkConfig), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+      overrides.killSwitch ?? new KillSwitch(new SSMClient(withCachedMiddleware(sdkConfig)), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
   };
 }

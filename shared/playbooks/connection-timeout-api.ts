@@ -15,6 +15,7 @@ import {
   type Stage,
 } from '@aws-sdk/client-api-gateway';
 import { errorName } from '../aws/classify-error';
+import { withCachedMiddleware } from '../aws/client-config';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../network/evaluate-dependency-state';
 import { invokesFunction, NOT_FOUND, readApiWith, type ApiReads, type ConfiguredApi, type StageRead } from './connection-timeout-api-read';
 import type { ApiObservation, ApiIntegrationTimeout } from './connection-timeout-plan';
@@ -22,7 +23,7 @@ import type { ApiObservation, ApiIntegrationTimeout } from './connection-timeout
 export type { ConfiguredApi } from './connection-timeout-api-read';
 
 export function apiGatewayClient(config: APIGatewayClientConfig): APIGatewayClient {
-  return new APIGatewayClient(config);
+  return new APIGatewayClient(withCachedMiddleware(config));
 }
 
 /** GetRestApis / GetResources return at most 500 items a page (API Gateway API reference, limit). */

@@ -14,6 +14,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { withCachedMiddleware } from '../aws/client-config';
 import { everyNextTokenPage } from '../aws/every-page';
 import { TransientError } from '../errors';
 import { lazy, resolveLazy, type Lazy } from '../aws/lazy-client';
@@ -356,10 +357,11 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'apigateway:GET',
   ],
   createClients: (config) => ({
-    lambda: new LambdaClient(config),
-    ec2: new EC2Client(config),
-    rds: new RDSClient(config),
-    elastiCache: new ElastiCacheClient(config),
+    // Each command class's middleware stack resolved once per client (decision 325: 22 calls a decision).
+    lambda: new LambdaClient(withCachedMiddleware(config)),
+    ec2: new EC2Client(withCachedMiddleware(config)),
+    rds: new RDSClient(withCachedMiddleware(config)),
+    elastiCache: new ElastiCacheClient(withCachedMiddleware(config)),
     apiGateway: lazy(async () => (await restApiModule()).apiGatewayClient(config)),
     apiGatewayV2: lazy(async () => (await httpApiModule()).apiGatewayV2Client(config)),
   }),

@@ -15,7 +15,8 @@ const MAX_DETAIL_BYTES = 200_000;
 
 export function decisionDetail(decision: Decision): string {
   const detail = JSON.stringify(decision);
-  if (Buffer.byteLength(detail) <= MAX_DETAIL_BYTES) return detail;
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a text that short is within the bound without counting its bytes.
+  if (detail.length * 3 <= MAX_DETAIL_BYTES || Buffer.byteLength(detail) <= MAX_DETAIL_BYTES) return detail;
   return JSON.stringify({ ...decision, findings: decision.findings?.slice(0, 20), before: undefined, after: undefined, truncated: true });
 }
 

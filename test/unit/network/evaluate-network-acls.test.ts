@@ -121,6 +121,12 @@ describe('evaluateNetworkAclPath: what blocks, and the exact fix', () => {
       { NetworkAclId: 'acl-data', RuleNumber: 80, Protocol: '6', RuleAction: 'allow', Egress: false, CidrBlock: '10.0.1.0/24', PortRange: { From: 5432, To: 5432 } },
     ],
     [
+      'a deny of one reply port (2049) numbered before the allow of all of them: the ranges are judged piece by piece',
+      [allow(100, false, '10.0.0.0/16', [5432, 5432]), deny(90, true, '10.0.0.0/16', [2049, 2049]), allow(100, true, '10.0.0.0/16', [1024, 65535])],
+      'acl-data of subnet-0c (RDS notification-service-db) denies egress of the replies on tcp 1024-65535 to Lambda notification-service-consumer (10.0.1.0/24): rule 90 deny tcp 2049 to 10.0.0.0/16: network ACLs are stateless, the return traffic needs its own rule',
+      { NetworkAclId: 'acl-data', RuleNumber: 80, Protocol: '6', RuleAction: 'allow', Egress: true, CidrBlock: '10.0.1.0/24', PortRange: { From: 1024, To: 65535 } },
+    ],
+    [
       'the port typo: 5433 allowed instead of 5432',
       [allow(100, false, '10.0.0.0/16', [5433, 5433]), allow(100, true, '10.0.0.0/16', [1024, 65535])],
       'acl-data of subnet-0c (RDS notification-service-db) denies ingress on tcp 5432 from Lambda notification-service-consumer (10.0.1.0/24): rule * deny all traffic from 0.0.0.0/0',
