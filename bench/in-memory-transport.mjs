@@ -6,7 +6,7 @@ import { HttpResponse } from '@smithy/core/protocols';
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers';
-import { chooseRecorded, requestFingerprint } from './replay-match';
+import { chooseRecorded, requestFingerprint, requestShape } from './replay-match';
 
 export * from '@smithy/node-http-handler';
 
@@ -49,6 +49,22 @@ async function collect(stream) {
   const chunks = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A recorded list's request fingerprints and their shapes, computed once per list (the recording is complete before the
+ * replay) rather than for every recorded request at every replayed call: bench-only garbage the replay's scavenges would
+ * otherwise charge partly to the handler (decision 328).
+ */
+const recordedIndex = new WeakMap();
+function recordedRequests(list) {
+  let index = recordedIndex.get(list);
+  if (!index || index.fingerprints.length !== list.length) {
+    const fingerprints = list.map((e) => e.request);
+    index = { fingerprints, shapes: fingerprints.map(requestShape) };
+    recordedIndex.set(list, index);
+  }
+  return index;
 }
 
 function respond(recorded) {
@@ -106,7 +122,8 @@ export class NodeHttpHandler {
     bench.calls.push(`${what.service}:${what.operation}`);
     let response;
     const used = key ? (bench.position.get(key) ?? new Set()) : new Set();
-    const chosen = list ? chooseRecorded(list.map((e) => e.request), used, requestFingerprint(request)) : undefined;
+    const recorded = list ? recordedRequests(list) : undefined;
+    const chosen = recorded ? chooseRecorded(recorded.fingerprints, used, requestFingerprint(request), recorded.shapes) : undefined;
     if (list && chosen !== undefined) {
       used.add(chosen);
       bench.position.set(key, used);

@@ -38,20 +38,26 @@ export function requestShape(fingerprint: string): string {
  * the same request, else to a request of the same shape; once those are used, the last answer to the same request (or
  * shape) again (a poll that reads more often than the recording did gets the latest answer); a request the recording
  * never made in any form gets the first unused answer, else the last. undefined when nothing was recorded.
+ * `shapes`: the recorded requests' shapes, computed once by the caller (the transport, decision 328) rather than for every
+ * recorded request at every replayed call; by default computed here.
  */
-export function chooseRecorded(recorded: readonly string[], used: ReadonlySet<number>, fingerprint: string): number | undefined {
+export function chooseRecorded(recorded: readonly string[], used: ReadonlySet<number>, fingerprint: string, shapes: readonly string[] = recorded.map(requestShape)): number | undefined {
   if (recorded.length === 0) return undefined;
   const shape = requestShape(fingerprint);
-  const all = recorded.map((_, i) => i);
-  const unused = all.filter((i) => !used.has(i));
-  const exact = (i: number): boolean => recorded[i] === fingerprint;
-  const alike = (i: number): boolean => requestShape(recorded[i] ?? '') === shape;
-  return (
-    unused.find(exact) ??
-    unused.find(alike) ??
-    all.filter(exact).pop() ??
-    all.filter(alike).pop() ??
-    unused[0] ??
-    recorded.length - 1
-  );
+  let firstUnused: number | undefined;
+  let firstUnusedExact: number | undefined;
+  let firstUnusedAlike: number | undefined;
+  let lastExact: number | undefined;
+  let lastAlike: number | undefined;
+  for (let i = 0; i < recorded.length; i += 1) {
+    const exact = recorded[i] === fingerprint;
+    const alike = shapes[i] === shape;
+    if (exact) lastExact = i;
+    if (alike) lastAlike = i;
+    if (used.has(i)) continue;
+    firstUnused ??= i;
+    if (exact) firstUnusedExact ??= i;
+    if (alike) firstUnusedAlike ??= i;
+  }
+  return firstUnusedExact ?? firstUnusedAlike ?? lastExact ?? lastAlike ?? firstUnused ?? recorded.length - 1;
 }

@@ -40,6 +40,26 @@ describe('the per-event bench answers a replayed request with the recorded answe
     expect(chooseRecorded([], new Set(), other)).toBeUndefined();
   });
 
+  it('prefers the answer to the same request to an earlier one of the same shape', () => {
+    const earlier = getMetricData(ERRORS, 1796585100, 1796585400);
+    const later = getMetricData(ERRORS, 1796585160, 1796585460);
+    expect(chooseRecorded([earlier, later], new Set(), later)).toBe(1);
+    expect(chooseRecorded([earlier, later], new Set([1]), later)).toBe(0);
+  });
+
+  it('chooses the same with the recorded shapes given as without (the transport computes them once, decision 328)', () => {
+    const poll = requestFingerprint({ method: 'GET', path: '/2015-03-31/event-source-mappings/abc' });
+    const lists = [recorded, [poll, poll, poll], [...recorded, poll]];
+    const asked = [getMetricData(ERRORS, 1796585160, 1796585460), getMetricData(ALARM, 1796585100, 1796585400), poll, requestFingerprint({ method: 'POST', path: '/', body: '{}' })];
+    for (const list of lists) {
+      for (const fingerprint of asked) {
+        for (const used of [new Set<number>(), new Set([0]), new Set([1]), new Set([0, 1, 2])]) {
+          expect(chooseRecorded(list, used, fingerprint, list.map(requestShape))).toBe(chooseRecorded(list, used, fingerprint));
+        }
+      }
+    }
+  });
+
   it('tells requests apart by path and query, not only by body', () => {
     expect(requestFingerprint({ method: 'GET', path: '/a', query: { b: '1', a: ['x', 'y'] } })).toBe(requestFingerprint({ method: 'GET', path: '/a', query: { a: ['x', 'y'], b: '1' } }));
     expect(requestFingerprint({ method: 'GET', path: '/a' })).not.toBe(requestFingerprint({ method: 'GET', path: '/b' }));
