@@ -54,7 +54,7 @@ async function collect(stream) {
 /**
  * A recorded list's request fingerprints and their shapes, computed once per list (the recording is complete before the
  * replay) rather than for every recorded request at every replayed call: bench-only garbage the replay's scavenges would
- * otherwise charge partly to the handler (decision 331).
+ * otherwise charge partly to the handler (decision 332).
  */
 const recordedIndex = new WeakMap();
 function recordedRequests(list) {

@@ -38,7 +38,7 @@ export function requestShape(fingerprint: string): string {
  * the same request, else to a request of the same shape; once those are used, the last answer to the same request (or
  * shape) again (a poll that reads more often than the recording did gets the latest answer); a request the recording
  * never made in any form gets the first unused answer, else the last. undefined when nothing was recorded.
- * `shapes`: the recorded requests' shapes, computed once by the caller (the transport, decision 331) rather than for every
+ * `shapes`: the recorded requests' shapes, computed once by the caller (the transport, decision 332) rather than for every
  * recorded request at every replayed call; by default computed here.
  */
 export function chooseRecorded(recorded: readonly string[], used: ReadonlySet<number>, fingerprint: string, shapes: readonly string[] = recorded.map(requestShape)): number | undefined {

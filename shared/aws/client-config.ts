@@ -36,7 +36,7 @@ export function clientConfig(options: ClientConfigOptions = {}): SdkClientConfig
 /**
  * `config` with the SDK's `cacheMiddleware`: the client resolves a command class's middleware stack at its first send and
  * keeps the handler, instead of resolving it again at every send (the stack's copy, sort and closures: about 25 KB
- * allocated per call, decision 331). A send with handler options (an abortSignal: `deadlineBound`) still resolves anew.
+ * allocated per call, decision 332). A send with handler options (an abortSignal: `deadlineBound`) still resolves anew.
  * The cached handler shares one handler context across every send of its class, concurrent ones included, and the
  * SDK's middleware writes per-request values into it (the resolved endpoint, the selected auth scheme and identity):
  * safe only for a client whose endpoint and auth parameters come from its configuration alone, never from a command's

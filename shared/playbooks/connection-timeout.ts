@@ -357,7 +357,7 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'apigateway:GET',
   ],
   createClients: (config) => ({
-    // Each command class's middleware stack resolved once per client (decision 331: 22 calls a decision).
+    // Each command class's middleware stack resolved once per client (decision 332: 22 calls a decision).
     lambda: new LambdaClient(withCachedMiddleware(config)),
     ec2: new EC2Client(withCachedMiddleware(config)),
     rds: new RDSClient(withCachedMiddleware(config)),

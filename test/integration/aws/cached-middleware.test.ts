@@ -1,4 +1,4 @@
-// withCachedMiddleware through the real SDK against the emulator (decision 331): concurrent sends of one command class on a
+// withCachedMiddleware through the real SDK against the emulator (decision 332): concurrent sends of one command class on a
 // client whose stack is cached share one handler context, into which the SDK's middleware writes the resolved endpoint and
 // the selected auth scheme while another send of the class is between its own reads of them. For every client built so on
 // inspect-security-groups' path (its own, the alarm reader's CloudWatch, the kill switch's SSM), six sends of one class

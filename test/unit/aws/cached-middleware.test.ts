@@ -1,4 +1,4 @@
-// withCachedMiddleware (decision 331): a client with the SDK's cacheMiddleware shares one handler context across every
+// withCachedMiddleware (decision 332): a client with the SDK's cacheMiddleware shares one handler context across every
 // send of a command class, concurrent ones included, and the SDK's middleware writes the resolved endpoint and auth scheme
 // into it. That is safe only where both come from the client's configuration, never from a command's input: checked here
 // for every command of every client built so, against the SDK as installed (an SDK update that gives one an input-derived
@@ -98,7 +98,7 @@ describe('withCachedMiddleware', () => {
     for (const client of [clients.lambda, clients.ec2, clients.rds, clients.elastiCache]) client.destroy();
   });
 
-  it('is used at exactly the sites of decision 331, each on a client checked above, and nothing else sets cacheMiddleware', () => {
+  it('is used at exactly the sites of decision 332, each on a client checked above, and nothing else sets cacheMiddleware', () => {
     const sites: string[] = [];
     const otherMentions: string[] = [];
     for (const file of [...sourceFiles(join(root, 'shared')), ...sourceFiles(join(root, 'handlers'))]) {

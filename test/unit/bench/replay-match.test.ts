@@ -47,7 +47,7 @@ describe('the per-event bench answers a replayed request with the recorded answe
     expect(chooseRecorded([earlier, later], new Set([1]), later)).toBe(0);
   });
 
-  it('chooses the same with the recorded shapes given as without (the transport computes them once, decision 331)', () => {
+  it('chooses the same with the recorded shapes given as without (the transport computes them once, decision 332)', () => {
     const poll = requestFingerprint({ method: 'GET', path: '/2015-03-31/event-source-mappings/abc' });
     const lists = [recorded, [poll, poll, poll], [...recorded, poll]];
     const asked = [getMetricData(ERRORS, 1796585160, 1796585460), getMetricData(ALARM, 1796585100, 1796585400), poll, requestFingerprint({ method: 'POST', path: '/', body: '{}' })];

@@ -1,5 +1,5 @@
 // decisionDetail: the decision's JSON for the bus, whole while its UTF-8 bytes are within 200,000 (PutEvents' entry is at
-// most 256 KB), trimmed past it. A text short enough is not counted byte by byte (decision 331): the bound is on bytes, so
+// most 256 KB), trimmed past it. A text short enough is not counted byte by byte (decision 332): the bound is on bytes, so
 // a text of multi-byte characters past the bound in bytes, though not in characters, must still be trimmed.
 import type { Decision } from '../../../shared/pipeline/types';
 import { decisionDetail } from '../../../shared/report/decision-reporter';
