@@ -9,6 +9,7 @@ import { handlerCatalog, type HandlerSpec } from './handler-catalog';
 import { addNagChecks } from './nag';
 import { RemediationRolesStack } from './remediation-roles-stack';
 import { RunbookStack } from './runbook-stack';
+import { assertLeaseCoversTimeouts } from './settings';
 import { WorkloadStack } from './workload-stack';
 
 export interface RunbookAppOptions {
@@ -47,6 +48,7 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
   };
   const plans = planDeployment(config, context);
   const handlers = options.handlers ?? handlerCatalog({ rootDir: options.rootDir });
+  assertLeaseCoversTimeouts(config.claimLeaseSeconds, handlers.map((handler) => handler.name));
 
   const stacks = new Map<string, RunbookStack | WorkloadStack | RemediationRolesStack>();
   for (const plan of plans) {

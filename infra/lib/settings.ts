@@ -1,6 +1,7 @@
 // Infrastructure-only settings (log retention, sizing, delivery retries), per environment and per handler; the rest is shared config.
 import type { EnvironmentName } from '../../shared/config/schema';
 import { DEAD_LETTER_RETENTION_DAYS } from '../../shared/config/automation-health';
+import { assertLeaseCoversTimeouts as assertLeaseCovers } from '../../shared/config/claim-lease';
 
 /** Prefix of every function and role: the runbook documents invoke `notification-runbooks-<handler>` by name. */
 export const NAME_PREFIX = 'notification-runbooks';
@@ -59,6 +60,15 @@ export const HANDLER_SIZING: Readonly<Record<string, Partial<HandlerSizing>>> = 
 
 export function sizingOf(handler: string): HandlerSizing {
   return { ...DEFAULT_SIZING, ...HANDLER_SIZING[handler] };
+}
+
+/**
+ * Synth refuses a handler whose Lambda timeout, with the margin, passes the claim lease its configuration gives it
+ * (decision 31; review 20b R20-24): the configuration's minimum is set for the longest timeout the sizing table had, and
+ * this holds a timeout raised past it to the lease. `sizing`: the table's, unless a test hands in another.
+ */
+export function assertLeaseCoversTimeouts(leaseSeconds: number, handlers: readonly string[], sizing: (handler: string) => HandlerSizing = sizingOf): void {
+  assertLeaseCovers(leaseSeconds, Object.fromEntries(handlers.map((handler) => [functionNameOf(handler), sizing(handler).timeoutSeconds])));
 }
 
 /** How alarm and decision events reach the handlers, and what happens when they cannot. */

@@ -21,9 +21,10 @@ export const defaultConfig: AutomationConfigInput = {
   killSwitchParameterName: '/notification-runbooks/kill-switch',
   // Project default: a handler re-reads the kill switch at most every 30 s (one SSM read per container per 30 s).
   killSwitchCacheSeconds: 30,
-  // Longer than a handler runs (its Lambda timeout must stay under it), shorter than Lambda's last asynchronous retry
-  // (3 minutes after the first attempt), so that retry can take over an incident whose holder died.
-  claimLeaseSeconds: 120,
+  // Project default. Longer than a handler runs (its Lambda timeout, 120 s at most, and a 10 s margin must stay under it:
+  // shared/config/claim-lease.ts), shorter than Lambda's last asynchronous retry (3 minutes after the first attempt), so
+  // that retry can take over an incident whose holder died. Was 120, equal to scale-up-database's timeout (review 20b R20-24).
+  claimLeaseSeconds: 150,
   // Project default: audit and incident records are kept 90 days (a quarter's reviews), then expire by TTL.
   recordRetentionDays: 90,
   environments: {

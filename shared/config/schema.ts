@@ -1,6 +1,7 @@
 // The automation's configuration as one zod schema: the seed's troubleshooting table, environment matrix and escalation path.
 // zod/mini rather than classic zod: it tree-shakes, so a handler bundle carries only the validators used here.
 import * as z from 'zod/mini';
+import { CLAIM_LEASE_MARGIN_SECONDS, LONGEST_HANDLER_TIMEOUT_SECONDS, MIN_CLAIM_LEASE_SECONDS } from './claim-lease';
 import { englishErrors } from './zod-english';
 
 // zod/mini registers no locale: English, worded as zod's en locale ("Too big: expected number to be <=1000"), shared/config/zod-english.ts.
@@ -489,8 +490,15 @@ export const automationConfigSchema = z.strictObject({
   eventBusName: string.check(nonEmptyLength, z.maxLength(256)),
   killSwitchParameterName: string.check(z.regex(/^\/[\w.\-/]+$/, 'must be an SSM parameter path like /runbooks/kill-switch')),
   killSwitchCacheSeconds: number.check(int, z.minimum(0), z.maximum(300)),
-  /** How long a claimed incident is held by one invocation before a retry may take it over. */
-  claimLeaseSeconds: number.check(int, z.minimum(30), z.maximum(3600)),
+  /**
+   * How long a claimed incident is held by one invocation before a retry may take it over. Longer than the longest
+   * handler timeout with a margin (decision 31; review 20b R20-24): a shorter lease let a retry run beside a live holder.
+   */
+  claimLeaseSeconds: number.check(
+    int,
+    z.minimum(MIN_CLAIM_LEASE_SECONDS, `must be at least ${MIN_CLAIM_LEASE_SECONDS} s: the longest handler timeout (${LONGEST_HANDLER_TIMEOUT_SECONDS} s) and a ${CLAIM_LEASE_MARGIN_SECONDS} s margin, so no retry takes over a claim whose holder is still running`),
+    z.maximum(3600),
+  ),
   /**
    * How long incident and audit records are kept (DynamoDB TTL). At least REPLAY_MAX_AGE_DAYS: a replay that young is
    * acted on because its claim is sure to be there, under this setting and every earlier one (decision 286).

@@ -36,8 +36,9 @@ const ROW = 'cpu-utilization';
  * How long verify watches the class change. A real one takes minutes to tens of minutes; past this bound the
  * decision reports the change as accepted and still in progress (RDS finishes it on its own) rather than failing.
  */
-// 4 x 15 s keeps verify well inside the handler's 120 s Lambda timeout and the 120 s claim lease (infra/lib/settings.ts,
-// claimLeaseSeconds); the scheduled health check (verify-change) looks again once the window has passed.
+// 4 x 15 s keeps verify well inside the handler's 120 s Lambda timeout (infra/lib/settings.ts), itself under the 150 s
+// claim lease (claimLeaseSeconds, shared/config/claim-lease.ts); the scheduled health check (verify-change) looks again
+// once the window has passed.
 const SETTLE_POLLS = 4;
 const SETTLE_INTERVAL_MS = 15_000;
 
