@@ -18,7 +18,9 @@ import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
-import { breach, provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { breach, provisionAccount, putDatabaseCpu, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
+import { alarmOf, scaleUpDatabaseCase } from '../reliability/support/playbook-cases';
+import type { EnvironmentName } from '../../../shared/config/schema';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
 const MINUTE_MS = 60_000;
@@ -129,31 +131,78 @@ describe('the kill switch set to "stop": every alarm handler is a dry run (produ
   });
 });
 
-describe('the kill switch set to "stop": verify-change does not revert (production)', () => {
-  it('holds the revert of a change that made things worse and escalates instead, changing nothing', async () => {
-    const account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: '' });
+/**
+ * A changing playbook's change, made with the switch off and healthy figures before it, and the figures after it that
+ * make its health check judge it worse (review 20a R20-7: every playbook verify-change reverts, not one).
+ */
+interface RevertCase {
+  environment: EnvironmentName;
+  /** The change, as the playbook's alarm handler makes it; its decision. */
+  change(account: SandboxAccount): Promise<Decision>;
+  /** Figures after the change that its health check judges worse. */
+  worse(account: SandboxAccount): Promise<void>;
+  /** The knob the change moves, as serviceState names it. */
+  knob: 'maximumConcurrency' | 'memoryMb' | 'dbInstanceClass';
+}
+
+const REVERTS: Record<'scale-consumers' | 'raise-lambda-memory' | 'scale-up-database', RevertCase> = {
+  'scale-consumers': {
+    environment: 'production',
+    change: async (account) => {
+      await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
+      await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
+      return loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
+    },
+    worse: (account) => putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 }),
+    knob: 'maximumConcurrency',
+  },
+  'raise-lambda-memory': {
+    environment: 'production',
+    change: async (account) => {
+      await putLambdaMetrics(account, { Invocations: 400, Errors: 1, Duration: 400 * 120 });
+      await writeOutOfMemoryLines(account); // the condition the alarm watches, made real (decision 217)
+      return loadHandler<AlarmHandler>('raise-lambda-memory')(await account.transition(alarmOf(account, 'raise-lambda-memory'), 'ALARM'));
+    },
+    // Errors (timeouts) rose after the raise.
+    worse: (account) => putLambdaMetrics(account, { Invocations: 200, Errors: 60, Duration: 200 * 120 }),
+    knob: 'memoryMb',
+  },
+  'scale-up-database': {
+    // Production changes the DB class only behind approval; staging applies it (as the reliability suite's row).
+    environment: 'staging',
+    change: async (account) => loadHandler<AlarmHandler>('scale-up-database')(await scaleUpDatabaseCase.arrange(account)),
+    // The CPU did not come down after the bigger class.
+    worse: (account) => putDatabaseCpu(account, [95]),
+    knob: 'dbInstanceClass',
+  },
+};
+
+describe('the kill switch set to "stop": verify-change does not revert', () => {
+  it.each(Object.keys(REVERTS) as Array<keyof typeof REVERTS>)('holds the revert of a %s change that made things worse and escalates instead, changing nothing', async (row) => {
+    const revert = REVERTS[row];
+    const account = await provisionAccount(revert.environment, { RUNBOOK_CONFIG_JSON: '' });
     const driver = createSchedulerDriver({
       scheduler: new SchedulerClient(account.clientConfig),
       groupName: account.topology.verifyScheduleGroup.name,
       invoke: () => Promise.reject(new Error('not run through the driver here')),
     });
-    await putLambdaMetrics(account, { Invocations: 500, Errors: 2, Throttles: 0 });
-    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
-    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
-    const applied = await loadHandler<AlarmHandler>('scale-consumers')(await account.transition(queueAlarmName(account.topology), 'ALARM'));
-    expect(applied).toMatchObject({ outcome: 'applied' });
-    const [pending] = await driver.pending();
-    expect(pending?.input).toBeDefined();
+    const untouched = await serviceState(account);
+    expect(await revert.change(account)).toMatchObject({ playbook: row, outcome: 'applied' });
+    const pending = await driver.pending();
+    expect(pending.map((p) => (p.input as { playbook?: string }).playbook)).toEqual([row]);
     const changed = await serviceState(account);
-    expect(changed.maximumConcurrency).toBe(100);
+    expect(changed[revert.knob]).not.toEqual(untouched[revert.knob]);
 
     await setKillSwitch(account, 'stop');
-    await putLambdaMetrics(account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    await revert.worse(account);
     const since = await callCount();
-    const verdict = await loadHandler<VerifyChangeHandler>('verify-change')(pending?.input);
+    const verdict = await loadHandler<VerifyChangeHandler>('verify-change')(pending[0]?.input);
 
-    expect(verdict).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringContaining('kill switch') });
-    expect(mutations(await callsSince(account, since))).toEqual([]);
+    expect(verdict).toMatchObject({ playbook: row, outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringContaining('kill switch') });
+    const calls = await callsSince(account, since);
+    // It judged (asked the switch, read the figures) and published its verdict; it changed nothing of the service.
+    expect(calls).toEqual(expect.arrayContaining(['ssm:GetParameter', 'monitoring:GetMetricData', 'events:PutEvents']));
+    expect(mutations(calls)).toEqual([]);
     expect(await serviceState(account)).toEqual(changed);
   });
 });
