@@ -172,6 +172,8 @@ export async function measurePerEvent(
   const traceDir = process.env.BENCH_TRACE;
   const stdoutFile = nodeFlags.length > 0 ? openSync(join(traceDir ?? root, `${handler.replace(/\W+/g, '-')}-${Date.now()}.stdout`), 'w') : undefined;
   const child = fork(join(root, 'bench', 'per-event-worker.mjs'), [], {
+    // BENCH_COVERAGE=<dir>: V8's precise (block) coverage of the worker written there (NODE_V8_COVERAGE), which
+    // bench/coverage-by-module.ts reads per module of an unminified variant (BENCH_NO_MINIFY=1): what a path never runs.
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (with BENCH_NO_MINIFY=1 for readable names);
     // BENCH_CPU_PROF_INTERVAL=<us> samples more often than V8's 1000 us (a per-event cost is a few hundred us).
     execArgv: [
@@ -181,7 +183,7 @@ export async function measurePerEvent(
       ...nodeFlags,
     ],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench', ...(traceDir ? { BENCH_TRACE: traceDir } : {}), ...(process.env.BENCH_HEAP_SNAPSHOTS ? { BENCH_HEAP_SNAPSHOTS: '1' } : {}), ...(process.env.BENCH_ALLOC_PROF ? { BENCH_ALLOC_PROF: process.env.BENCH_ALLOC_PROF, BENCH_ALLOC_PROF_INTERVAL: process.env.BENCH_ALLOC_PROF_INTERVAL ?? '4096' } : {}) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...account.env, ...options.env, POWERTOOLS_SERVICE_NAME: 'bench', ...(traceDir ? { BENCH_TRACE: traceDir } : {}), ...(process.env.BENCH_HEAP_SNAPSHOTS ? { BENCH_HEAP_SNAPSHOTS: '1' } : {}), ...(process.env.BENCH_COVERAGE ? { NODE_V8_COVERAGE: process.env.BENCH_COVERAGE } : {}), ...(process.env.BENCH_ALLOC_PROF ? { BENCH_ALLOC_PROF: process.env.BENCH_ALLOC_PROF, BENCH_ALLOC_PROF_INTERVAL: process.env.BENCH_ALLOC_PROF_INTERVAL ?? '4096' } : {}) },
     // The handler's structured logs and metrics go where Lambda would send them: out of the process, unread.
     stdio: ['ignore', stdoutFile ?? 'ignore', 'pipe', 'ipc'],
   });

@@ -2,6 +2,8 @@
 // create-escalation-handlers.ts. Apart from the timer's so that only escalate loads its input parser (escalate-input.ts).
 import { handlerFor, type EscalationHandler, type EscalationHandlerOptions } from './create-escalation-handlers';
 import { parseEscalateInput } from './escalate-input';
+// The service's intake, read at init: every escalate event runs it (decision 333); escalation-timer's part is not read.
+import { handle } from './escalation-intake';
 import { InvalidInputError } from '../errors';
 import { replayBeyondRecordsReason } from '../events/replay-age';
 
@@ -18,7 +20,7 @@ export function createEscalateHandler(options: EscalationHandlerOptions = {}): E
     // first page or a kill switch notice that went out is recorded, or its claim given back, before the timeout.
     const disarm = context?.getRemainingTimeInMillis ? deadline.arm(context.getRemainingTimeInMillis.bind(context)) : undefined;
     try {
-      return await (input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : service.handle(input));
+      return await (input.kind === 'kill-switch-change' ? announceKillSwitchChange(input.change) : handle(service, input));
     } finally {
       disarm?.();
     }

@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../clock';
 import { alarmSpecs } from '../config/alarm-specs';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
-import { InvalidInputError, TransientError } from '../errors';
+import { InvalidInputError } from '../errors';
 import { KillSwitch, type KillSwitchState } from '../guard/kill-switch';
 import { standbyDeferralTargets } from '../guard/standby-deferral';
 import type { regionServingSource, RegionServingSource } from '../pipeline/region-serving-source';
@@ -30,8 +30,7 @@ import { DecisionRecords } from './decision-records';
 import { escalationDeployment, supportApiRegion, type EscalationDeployment } from './deployment';
 import { EscalationService, type EscalationResult, type EscalationServices } from './escalation-service';
 import { EscalationStore } from './escalation-store';
-import { killSwitchToldKey, renderKillSwitchChange, type KillSwitchChange } from './kill-switch-change';
-import { KillSwitchNoticeLog } from './kill-switch-notice-log';
+import type { KillSwitchChange } from './kill-switch-change';
 import { withKillSwitchNotice } from './kill-switch-notice';
 import { resolveEscalationPolicy } from './policy';
 import { configuredParameters } from './document-parameters';
@@ -44,6 +43,9 @@ import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from './time
 
 /** Every AWS API action the escalation handlers call lives in shared/config/service-handler-actions.ts (infra reads it). */
 export { ESCALATION_ACTIONS } from '../config/service-handler-actions';
+
+// The rarer paths (escalation-rare-paths.ts): here, a kill switch change's announcement, loaded with the first such event.
+const rarePathsModule = lazy(() => import('./escalation-rare-paths'));
 
 /**
  * Cross-account mode (REMEDIATION_ROLE_NAME set): the escalation handlers read a workload's alarm through the role that
@@ -216,10 +218,22 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
     log: logger,
     count: (metric, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value),
   });
-  const killSwitchNotices = new KillSwitchNoticeLog(
-    db,
-    { tableName: runtime.config.stateTableName, parameterName: runtime.config.killSwitchParameterName, leaseSeconds: runtime.config.claimLeaseSeconds },
-    recorder,
+  // A change of the kill switch is told to L1 (decision 178): rare, so its rendering and its notice log are a module
+  // loaded with the first such event (decision 333), built once per container. A change that is not of this function's
+  // own switch is refused before it loads.
+  const announcer = lazy(async () =>
+    (await rarePathsModule()).killSwitchAnnouncer({
+      runtime,
+      policy,
+      clock,
+      logger,
+      metrics,
+      tierNotifier,
+      db,
+      recorder,
+      account,
+      readSwitch: () => (options.killSwitch ?? new KillSwitch(ssm, runtime.config.killSwitchParameterName, 0)).read(),
+    }),
   );
   const announceKillSwitchChange = async (change: KillSwitchChange): Promise<EscalationResult> => {
     const name = runtime.config.killSwitchParameterName;
@@ -233,41 +247,8 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
         `a Parameter Store Change from account ${change.account}, ${change.region}: the kill switch ${name} this function watches is in account ${own}, ${runtime.region}; not announced (not an event EventBridge would deliver here)`,
       );
     }
-    // What it says now, read past the cache (a change just happened); a failed read is told as such, never withheld.
-    const now = await (options.killSwitch ?? new KillSwitch(ssm, name, 0)).read();
-    const tier = policy.tiers[0];
-    if (!tier) throw new InvalidInputError(`the ${runtime.environment} escalation path has no tier to tell`);
-    const at = clock.now();
-    const notice = renderKillSwitchChange(change, now, { environment: runtime.environment, account: own, region: runtime.region, tier, at });
-    const told = killSwitchToldKey(change, now);
-    const reason = `${change.operation} of ${name} (${told}) told to ${tier.name}: ${now.reason}`;
-    if (runtime.dryRun) {
-      logger.info('dry run: kill switch change not sent', { tier: tier.name, subject: notice.subject, text: notice.text });
-      return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: tier.channels.map((c) => `dry-run:${c}`).join('+') }] };
-    }
-    // Each state of the switch is told once (review 12 R12-3, review 13 R13-9): a redelivery, or the same event handed to
-    // escalate by anyone who may invoke it, finds it told and pages nobody.
-    const claim = await killSwitchNotices.claim(told, at);
-    if (!claim.claimed) {
-      if (claim.reason === 'in-progress') throw new TransientError(`the kill switch notice of ${told} is being sent by another delivery; retried, it finds it told or takes it over`);
-      logger.info('kill switch change already told', { operation: change.operation, told, sentAt: claim.sentAt, now: now.reason });
-      metrics.addMetric('KillSwitchChangesAlreadyTold', MetricUnit.Count, 1);
-      return { action: 'ignored', reason: `${name} ${told} was already told to ${tier.name}${claim.sentAt ? ` at ${claim.sentAt}` : ''}: nobody paged again`, delivered: [] };
-    }
-    logger.warn('kill switch changed: telling the first tier', { operation: change.operation, now: now.reason, told, tier: tier.name });
-    let delivery;
-    try {
-      delivery = await tierNotifier.publishNotice(tier, notice, 'kill-switch', runtime.environment, {
-        delivered: claim.delivered,
-        onDelivered: (channel, messageId) => killSwitchNotices.recordDelivered(claim.owner, channel, messageId),
-      });
-    } catch (error) {
-      await killSwitchNotices.release(claim.owner);
-      throw error;
-    }
-    await killSwitchNotices.complete(claim.owner, clock.now());
-    metrics.addMetric('KillSwitchChanges', MetricUnit.Count, 1);
-    return { action: 'announced', reason, delivered: [{ kind: 'notify', level: tier.level, tier: tier.name, via: delivery.channels.join('+') }] };
+    if (!policy.tiers[0]) throw new InvalidInputError(`the ${runtime.environment} escalation path has no tier to tell`);
+    return (await announcer())(change);
   };
   return { service, runtime, logger, metrics, clock, deadline, announceKillSwitchChange };
 }

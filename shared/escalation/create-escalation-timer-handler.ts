@@ -2,6 +2,12 @@
 // from escalate's so that only the timer loads its input parser (timer-input.ts).
 import { handlerFor, type EscalationHandler, type EscalationHandlerOptions } from './create-escalation-handlers';
 import { parseTimerHandlerInput } from './timer-input';
+// The service's timer run, read at init: a due timer runs it (decision 333).
+import { handleTimer } from './escalation-timer-run';
+import { lazy } from '../aws/lazy-client';
+
+// The rarer paths (escalation-rare-paths.ts): here, the sweep, loaded on its first run in a container (decision 333).
+const rarePathsModule = lazy(() => import('./escalation-rare-paths'));
 
 /**
  * The durable timers' target: re-reads incident and alarm, then escalates to the next tier, opens, resolves or stops;
@@ -16,7 +22,7 @@ export function createEscalationTimerHandler(options: EscalationHandlerOptions =
     const remaining = context?.getRemainingTimeInMillis?.bind(context);
     const disarm = remaining ? deadline.arm(remaining) : undefined;
     try {
-      return await (input.kind === 'sweep' ? service.sweep(remaining ? { remainingMs: remaining } : {}) : service.handleTimer(input.input));
+      return await (input.kind === 'sweep' ? (await rarePathsModule()).sweep(service, remaining ? { remainingMs: remaining } : {}, (timer, swept) => handleTimer(service, timer, swept)) : handleTimer(service, input.input));
     } finally {
       disarm?.();
     }

@@ -195,3 +195,29 @@ export function incidentIdFor(incidentKey: string): string {
 export function isIncidentId(value: string): boolean {
   return INCIDENT_ID.test(value);
 }
+
+/** One per cause (typed over INCIDENT_CAUSES: a cause without a label does not compile); read in subjects and titles. */
+const CAUSE_LABELS: Record<IncidentCause, string> = {
+  guardrail: 'blocked by a guardrail',
+  failure: 'the remediation failed',
+  'cap-reached': 'a cap was reached',
+  'consumer-failing': 'the consumer is failing',
+  'approval-required': 'the change needs approval',
+  diagnosis: 'diagnosis only: a person decides',
+  'not-applicable': 'the automatic response does not apply',
+  'publish-required': 'the function runs a published version: the change needs a publish',
+  'cross-playbook': "held back: another row's finding forbids the change (e.g. the database is saturated)",
+  'made-worse': 'the automatic change made health worse: the automation reverted it (unless the reason says why not)',
+  unverifiable: 'the change could not be verified: its health signal had no data',
+  'alarm-time-unknown': "the alarm's state-change time is unknown: nothing was changed",
+  'not-corroborated': 'the alarm is not borne out by what the automation read: nothing was changed',
+  'region-serving': 'this region serves since a failover: the standby watch no longer applies (a notice, not escalated)',
+  'still-firing': 'the alarm is still firing after the automatic change',
+  alarm: 'the troubleshooting table says: alert and escalate',
+  'restore-held': 'the backlog drained but the consumers were not restored to their baseline (a notice, not escalated)',
+};
+
+/** A few words for an escalation cause, for subjects and titles. */
+export function causeLabel(cause: string): string {
+  return Object.hasOwn(CAUSE_LABELS, cause) ? CAUSE_LABELS[cause as IncidentCause] : cause;
+}

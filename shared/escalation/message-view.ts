@@ -4,12 +4,11 @@ import { approvalTopicArnOf, principalArn } from '../config/names';
 import { partitionOf } from '../aws/arn';
 import { isProjectRunbook } from '../report/project-runbook';
 import { bounded, oneLine, safeField } from '../report/safe-text';
-import { NOTICE_CAUSES, type DecisionSummary, type Incident, type SentNotification } from './incident';
+import { causeLabel, NOTICE_CAUSES, type DecisionSummary, type Incident, type SentNotification } from './incident';
 import { nextStepForCause } from './cause-next-step';
 import { acknowledgerLabel } from './acknowledger';
 import type { ConfiguredParameter } from './document-parameters';
 import { acknowledgeCommand, acknowledgeStep, documentLocation, documentRun, isPrintable, runbookStep, type AutomationRun } from './next-step';
-import { causeLabel } from './plan-intake';
 import type { EscalationPolicy, EscalationTier } from './policy';
 
 /**

@@ -1,5 +1,5 @@
 // Pure: what one decision or alarm state change does to the incident it is about (open, watch, update, resolve, nothing).
-import type { IncidentCause, IncidentStatus } from './incident';
+import type { IncidentStatus } from './incident';
 
 export interface DecisionFacts {
   playbook: string;
@@ -28,31 +28,9 @@ export type IntakeAction =
   | { kind: 'resolve'; okTime: string }
   | { kind: 'ignore'; reason: string };
 
-/** One per cause (typed over INCIDENT_CAUSES: a cause without a label does not compile); read in subjects and titles. */
-const CAUSE_LABELS: Record<IncidentCause, string> = {
-  guardrail: 'blocked by a guardrail',
-  failure: 'the remediation failed',
-  'cap-reached': 'a cap was reached',
-  'consumer-failing': 'the consumer is failing',
-  'approval-required': 'the change needs approval',
-  diagnosis: 'diagnosis only: a person decides',
-  'not-applicable': 'the automatic response does not apply',
-  'publish-required': 'the function runs a published version: the change needs a publish',
-  'cross-playbook': "held back: another row's finding forbids the change (e.g. the database is saturated)",
-  'made-worse': 'the automatic change made health worse: the automation reverted it (unless the reason says why not)',
-  unverifiable: 'the change could not be verified: its health signal had no data',
-  'alarm-time-unknown': "the alarm's state-change time is unknown: nothing was changed",
-  'not-corroborated': 'the alarm is not borne out by what the automation read: nothing was changed',
-  'region-serving': 'this region serves since a failover: the standby watch no longer applies (a notice, not escalated)',
-  'still-firing': 'the alarm is still firing after the automatic change',
-  alarm: 'the troubleshooting table says: alert and escalate',
-  'restore-held': 'the backlog drained but the consumers were not restored to their baseline (a notice, not escalated)',
-};
-
-/** A few words for an escalation cause, for subjects and titles. */
-export function causeLabel(cause: string): string {
-  return Object.hasOwn(CAUSE_LABELS, cause) ? CAUSE_LABELS[cause as IncidentCause] : cause;
-}
+// The causes' labels live with the causes (incident.ts): every message reads them, the intake's planner only escalate
+// (decision 333). Re-exported for this planner's readers.
+export { causeLabel } from './incident';
 
 /**
  * A decision event -> what happens to its incident. `existing` is the incident's status when there is one.

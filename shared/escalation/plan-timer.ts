@@ -22,12 +22,9 @@ export type TimerInput =
    */
   | { action: 'notice'; incidentId: string; cycle: number; round: number; alarm?: TimerAlarm };
 
-/**
- * Project default, not AWS's (review 12 R12-13): how often a notice re-reads its alarm. A notice has no ladder and no
- * timer, so nothing else would find that its alarm was deleted; an hour keeps a notice of a redeployed region listed at
- * most about an hour after the redeploy, at one DescribeAlarms and one schedule per hour per open notice.
- */
-export const NOTICE_CHECK_MINUTES = 60;
+// NOTICE_CHECK_MINUTES and nextEscalation live in policy.ts, which every page reads (the escalate handler without this
+// planner, decision 333); re-exported here for the timer's readers.
+export { NOTICE_CHECK_MINUTES, nextEscalation } from './policy';
 
 /** Where the incident's alarm lives: its name and, from its ARN, its account (shared/escalation/alarm-lookup.ts). */
 export interface TimerAlarm {
@@ -302,10 +299,4 @@ export function unreachedTiers(policy: EscalationPolicy, fromLevel: number, toLe
     return `${tier.name} could not be reached (${send.status === 'FAILED' ? `its delivery failed${send.error ? `: ${send.error}` : ''}` : 'its delivery did not complete'})`;
   });
   return said.length && said.every((s) => s !== undefined) ? (said as string[]) : [];
-}
-
-/** After notifying `tier` at `now`: the next tier and when its timer is due, or nothing at the end of the path. */
-export function nextEscalation(policy: EscalationPolicy, tier: EscalationTier, now: Date): { tier: EscalationTier; at: Date } | undefined {
-  const next = tierAfter(policy, tier.level);
-  return next ? { tier: next, at: new Date(now.getTime() + tier.timeoutMinutes * 60_000) } : undefined;
 }

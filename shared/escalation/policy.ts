@@ -109,3 +109,16 @@ export function tierAfter(policy: EscalationPolicy, level: number): EscalationTi
   const index = policy.tiers.findIndex((tier) => tier.level === level);
   return index < 0 ? undefined : policy.tiers[index + 1];
 }
+
+/**
+ * Project default, not AWS's (review 12 R12-13): how often a notice re-reads its alarm. A notice has no ladder and no
+ * timer, so nothing else would find that its alarm was deleted; an hour keeps a notice of a redeployed region listed at
+ * most about an hour after the redeploy, at one DescribeAlarms and one schedule per hour per open notice.
+ */
+export const NOTICE_CHECK_MINUTES = 60;
+
+/** After notifying `tier` at `now`: the next tier and when its timer is due, or nothing at the end of the path. */
+export function nextEscalation(policy: EscalationPolicy, tier: EscalationTier, now: Date): { tier: EscalationTier; at: Date } | undefined {
+  const next = tierAfter(policy, tier.level);
+  return next ? { tier: next, at: new Date(now.getTime() + tier.timeoutMinutes * 60_000) } : undefined;
+}

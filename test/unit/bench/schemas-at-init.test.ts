@@ -1,5 +1,7 @@
 // What each handler loads at init among the modules that build zod schemas at load (decision 106): a handler constructs
-// the schemas of the input it parses, never another handler's. Resolved with esbuild (our modules only) as the build does.
+// the schemas of the input it parses, never another handler's; and which parts of the escalation service each escalation
+// handler reads at init (decision 333): its common path's, none of the parts only a rarer path runs. Resolved with esbuild
+// (our modules only) as the build does.
 import { build, type Metafile } from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +13,11 @@ const CONFIG_SCHEMA = 'shared/config/schema.ts';
 const ESCALATE_INPUT = 'shared/escalation/escalate-input.ts';
 const TIMER_INPUT = 'shared/escalation/timer-input.ts';
 
-/** Our modules in the handler's output at init: the entry and the chunks it imports statically, as esbuild.config.mjs counts. */
-async function modulesAtInit(handler: string): Promise<Set<string>> {
+/**
+ * Our modules in the handler's output at init (the entry and the chunks it imports statically, as esbuild.config.mjs
+ * counts) and in the whole output (the chunks loaded on demand too).
+ */
+async function modulesOf(handler: string): Promise<{ atInit: Set<string>; anywhere: Set<string> }> {
   const result = await build({
     absWorkingDir: root,
     entryPoints: { index: join('handlers', `${handler}.ts`) },
@@ -36,7 +41,10 @@ async function modulesAtInit(handler: string): Promise<Set<string>> {
     for (const imported of outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
   };
   visit(entry);
-  return new Set([...atInit].flatMap((file) => Object.keys(outputs[file]?.inputs ?? {})));
+  return {
+    atInit: new Set([...atInit].flatMap((file) => Object.keys(outputs[file]?.inputs ?? {}))),
+    anywhere: new Set(Object.values(outputs).flatMap((output) => Object.keys(output.inputs))),
+  };
 }
 
 const handlers = readdirSync(join(root, 'handlers'))
@@ -46,12 +54,15 @@ const handlers = readdirSync(join(root, 'handlers'))
 const ESCALATION = ['escalate', 'escalation-timer'];
 const alarmHandlers = handlers.filter((name) => !ESCALATION.includes(name) && name !== 'verify-change');
 
-describe('schemas built at init', () => {
-  let loaded: Map<string, Set<string>>;
-  beforeAll(async () => {
-    loaded = new Map(await Promise.all(handlers.map(async (name) => [name, await modulesAtInit(name)] as const)));
-  });
+let loaded: Map<string, Set<string>>;
+let bundled: Map<string, Set<string>>;
+beforeAll(async () => {
+  const built = await Promise.all(handlers.map(async (name) => [name, await modulesOf(name)] as const));
+  loaded = new Map(built.map(([name, modules]) => [name, modules.atInit]));
+  bundled = new Map(built.map(([name, modules]) => [name, modules.anywhere]));
+});
 
+describe('schemas built at init', () => {
   it('covers every handler: the seven alarm handlers, the two escalation handlers and verify-change', () => {
     expect(alarmHandlers).toHaveLength(7);
     expect(handlers).toHaveLength(10);
@@ -80,5 +91,31 @@ describe('schemas built at init', () => {
   it("each escalation handler builds its own input's schemas and not the other's", () => {
     expect(['escalate', loaded.get('escalate')?.has(ESCALATE_INPUT), loaded.get('escalate')?.has(TIMER_INPUT)]).toEqual(['escalate', true, false]);
     expect(['escalation-timer', loaded.get('escalation-timer')?.has(TIMER_INPUT), loaded.get('escalation-timer')?.has(ESCALATE_INPUT)]).toEqual(['escalation-timer', true, false]);
+  });
+});
+
+describe("the escalation service's parts at init (decision 333)", () => {
+  const part = (name: string): string => `shared/escalation/${name}.ts`;
+  // Loaded on first use in both handlers: the sweep (escalation-timer's scheduled run, no page waits on it), the
+  // region-serving notice (a DR region's standby watch), a re-fire re-opening or joining its incident, a kill switch change.
+  const RARE = ['escalation-rare-paths', 'escalation-sweep', 'escalation-notice', 'escalation-reopen', 'kill-switch-announce', 'render-kill-switch-change', 'kill-switch-notice-log'];
+
+  it.each([
+    // A late timer says how late (plan-sweep's lateness): the timer's common path; escalate never runs a timer.
+    ['escalate', ['escalation-intake', 'escalation-service', 'plan-intake', 'trust-decision'], ['escalation-timer-run', 'plan-timer', 'plan-sweep', ...RARE]],
+    ['escalation-timer', ['escalation-timer-run', 'escalation-service', 'plan-timer', 'plan-sweep'], ['escalation-intake', 'plan-intake', 'trust-decision', ...RARE]],
+  ])('%s reads its common path\'s part at init and no part only another path runs', (handler, atInit, notAtInit) => {
+    const modules = loaded.get(handler);
+    expect([handler, atInit.filter((name) => !modules?.has(part(name)))]).toEqual([handler, []]);
+    expect([handler, notAtInit.filter((name) => modules?.has(part(name)))]).toEqual([handler, []]);
+  });
+
+  it.each(['escalate', 'escalation-timer'])('%s still bundles the rarer paths left out of its init, for the event that loads them', (handler) => {
+    const parts = ['escalation-rare-paths', 'escalation-sweep', 'escalation-notice', 'escalation-reopen', 'kill-switch-announce'];
+    expect([handler, parts.filter((name) => !bundled.get(handler)?.has(part(name)))]).toEqual([handler, []]);
+  });
+
+  it('escalation-timer does not bundle the intake at all: no timer runs it', () => {
+    expect(bundled.get('escalation-timer')?.has(part('escalation-intake'))).toBe(false);
   });
 });

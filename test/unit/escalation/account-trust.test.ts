@@ -3,6 +3,8 @@
 import { parseAlarmEvent } from '../../../shared/events/alarm-event';
 import { EscalationService, type EscalationContext, type EscalationServices } from '../../../shared/escalation/escalation-service';
 import { checkAlarm, precheckDecision, type TrustFacts } from '../../../shared/escalation/trust-decision';
+import { handleAlarm } from '../../../shared/escalation/escalation-intake';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 import type { WorkloadAccount } from '../../../shared/config/workload-account';
 import { ACCOUNT, ALARM_ARN, ALARM_NAME, ALARM_TIME, QUEUE_ARN, capReachedIncident, policy, runtime } from './fixtures';
 
@@ -77,7 +79,7 @@ describe('escalation-timer with an incident record naming another account', () =
   it('refuses the timer: no alarm read there, nobody notified, nothing written; logged with the incident and the timer', async () => {
     const { services, calls } = recordingServices(capReachedIncident({ alarmArn: OTHER_ARN, account: OTHER, incidentKey: `${OTHER_ARN}#${ALARM_TIME}` }));
     const warnings: Array<[string, Record<string, unknown>]> = [];
-    const result = await service(services, warnings).handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 });
+    const result = await handleTimer(service(services, warnings), { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 });
     expect(result).toEqual({
       action: 'refused',
       incidentId: 'inc-3f2a9c1b7d44',
@@ -93,7 +95,7 @@ describe('escalation-timer with an incident record naming another account', () =
 
   it("escalates the workload account's incident as before (the alarm re-read there)", async () => {
     const { services, calls } = recordingServices(capReachedIncident({ level: 1 }));
-    const result = await service(services, []).handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 });
+    const result = await handleTimer(service(services, []), { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2 });
     expect(result.action).toBe('stopped');
     expect(calls).toEqual(expect.arrayContaining(['store.get', 'alarms.read', 'store.claimSend']));
   });
@@ -118,7 +120,7 @@ describe('escalate with an alarm state change from another account', () => {
     });
     const { services, calls } = recordingServices(undefined);
     const warnings: Array<[string, Record<string, unknown>]> = [];
-    const result = await service(services, warnings).handleAlarm(event);
+    const result = await handleAlarm(service(services, warnings), event);
     expect(result).toMatchObject({ action: 'refused', reason: refusedReason, delivered: [] });
     expect(calls).toEqual([]);
     expect(warnings.map(([message]) => message)).toEqual(['decision refused: nobody notified, nothing changed']);

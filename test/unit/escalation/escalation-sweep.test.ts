@@ -14,6 +14,8 @@ import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { InvalidInputError } from '../../../shared/errors';
 import { StateRecordError } from '../../../shared/state/state-records';
 import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { sweep } from '../../../shared/escalation/escalation-sweep';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const MINUTE_MS = 60_000;
 const L1_PAGED = new Date('2026-11-25T14:00:05.000Z');
@@ -271,7 +273,7 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
   it('L2\'s timer dropped: the sweep pages L2 once, saying how late and why, and sets L3\'s timer from now', async () => {
     const w = world([l1Paged()]);
     w.now = at(17);
-    const result = await w.service.sweep();
+    const result = await sweep(w.service);
     expect(w.pages).toEqual([
       {
         incidentId: 'inc-3f2a9c1b7d44',
@@ -289,15 +291,15 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
 
     // The next sweep finds nothing due; the dropped timer, were it delivered after all, finds L2 notified.
     w.now = at(22);
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
-    expect(await w.service.handleTimer(l2Timer)).toMatchObject({ action: 'stopped', reason: 'tier L2 was already notified' });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await handleTimer(w.service, l2Timer)).toMatchObject({ action: 'stopped', reason: 'tier L2 was already notified' });
     expect(w.pages).toHaveLength(1);
   });
 
   it('the late timer and the sweep at the same moment: one page of L2 between them', async () => {
     const w = world([l1Paged()]);
     w.now = at(12);
-    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(l2Timer)]);
+    const [swept, timed] = await Promise.all([sweep(w.service), handleTimer(w.service, l2Timer)]);
     expect(w.pages.map((p) => p.tier)).toEqual(['Cloud Infrastructure Team (L2)']);
     expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
   });
@@ -305,15 +307,15 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
   it('a timer delivered late by Scheduler (within its retry window) pages and says it ran late', async () => {
     const w = world([l1Paged()]);
     w.now = at(9);
-    await w.service.handleTimer(l2Timer);
+    await handleTimer(w.service, l2Timer);
     expect(w.pages[0]?.because).toContain(`; paged 9 min late: due at ${L2_DUE.toISOString()}, its EventBridge Scheduler timer ran only now (Scheduler could not deliver it on time)`);
   });
 
   it('a timer on time says nothing of lateness, and the sweep leaves it alone', async () => {
     const w = world([l1Paged()]);
     w.now = at(1);
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
-    await w.service.handleTimer(l2Timer);
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
+    await handleTimer(w.service, l2Timer);
     expect(w.pages).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', tier: 'Cloud Infrastructure Team (L2)', because: 'DevOps Team (L1) did not acknowledge within 15 min and the alarm is still in ALARM' }]);
   });
 
@@ -323,11 +325,11 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
     const w = world([watching]);
     const due = new Date(L1_PAGED.getTime() + p.stillFiringAfterMinutes * MINUTE_MS);
     w.now = new Date(due.getTime() + 8 * MINUTE_MS);
-    const result = await w.service.sweep();
+    const result = await sweep(w.service);
     expect(result.delivered).toEqual([expect.objectContaining({ kind: 'notify', level: 1 })]);
     expect(w.incidents.get(watching.incidentId)?.reason).toContain(`; checked 8 min late: due at ${due.toISOString()}, its EventBridge Scheduler timer had not run`);
     expect(w.pages.map((x) => x.tier)).toEqual(['DevOps Team (L1)']);
-    expect(await w.service.sweep()).toMatchObject({ delivered: [] });
+    expect(await sweep(w.service)).toMatchObject({ delivered: [] });
     expect(w.pages).toHaveLength(1);
   });
 
@@ -336,11 +338,11 @@ describe('EscalationService.sweep: the ladder goes on when Scheduler does not de
     const w = world([l1Paged(), other]);
     w.failGet = 'inc-3f2a9c1b7d44';
     w.now = at(20);
-    await expect(w.service.sweep()).rejects.toThrow(TransientError);
+    await expect(sweep(w.service)).rejects.toThrow(TransientError);
     expect(w.pages.map((p) => [p.incidentId, p.tier])).toEqual([['inc-bbbbbbbbbbbb', 'Cloud Infrastructure Team (L2)']]);
     // Retried once the read works: the first is paged, the second is not paged again.
     w.failGet = undefined;
-    await w.service.sweep();
+    await sweep(w.service);
     expect(w.pages.map((p) => p.incidentId).sort()).toEqual(['inc-3f2a9c1b7d44', 'inc-bbbbbbbbbbbb']);
   });
 });
@@ -409,7 +411,7 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
   it('the notice\'s check dropped: the sweep checks it, saying how late, and records and schedules the next round; the late timer finds it done', async () => {
     const w = world([notice()]);
     w.now = new Date(NOTICE_DUE.getTime() + 12 * MINUTE_MS);
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(swept).toMatchObject({ action: 'stopped', incidentIds: ['inc-3f2a9c1b7d44'], delivered: [] });
     expect(swept.reason).toContain(`notice check 1 (cycle 0) (12 min late): stopped`);
     const next = new Date(w.now.getTime() + 60 * MINUTE_MS);
@@ -418,11 +420,11 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
 
     // Scheduler delivers round 1 after all, and the sweep runs again: nothing more is done.
     w.now = new Date(w.now.getTime() + 3 * MINUTE_MS);
-    expect(await w.service.handleTimer(noticeTimer)).toMatchObject({
+    expect(await handleTimer(w.service, noticeTimer)).toMatchObject({
       action: 'stopped',
       reason: `the notice's check 1 (cycle 0) was already done: check 2 is next, at ${next.toISOString()}`,
     });
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
     expect([...w.schedules.keys()]).toEqual(['escalation-inc-3f2a9c1b7d44-notice-c0-r2']);
     expect([w.pages, w.told]).toEqual([[], []]);
   });
@@ -432,14 +434,14 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email', 'chat'], messageIds: ['m0'], owner: 'o0' });
     w.alarm = { kind: 'unreadable', what: `alarm "${ALARM_NAME}" not found in account ${ACCOUNT}`, gone: true };
     w.now = new Date(NOTICE_DUE.getTime() + 9 * MINUTE_MS);
-    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(noticeTimer)]);
+    const [swept, timed] = await Promise.all([sweep(w.service), handleTimer(w.service, noticeTimer)]);
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
     expect(w.incidents.get('inc-3f2a9c1b7d44')).toMatchObject({ status: 'RESOLVED' });
     // Whichever did it says how late: the sweep (due 9 min ago, not delivered) or the timer itself (ran only now).
     expect(w.incidents.get('inc-3f2a9c1b7d44')?.resolution).toMatch(/no longer exists .*; checked 9 min late: due at .*, its EventBridge Scheduler timer (had not run|ran only now)/);
     expect(w.told[0]?.said).toContain('checked 9 min late');
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
     expect(w.told).toHaveLength(1);
   });
 
@@ -448,14 +450,14 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email', 'chat'], messageIds: ['m0'], owner: 'o0' });
     w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
     w.now = new Date(SETTLE_DUE.getTime() + 14 * MINUTE_MS);
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(swept).toMatchObject({ action: 'escalated', incidentIds: ['inc-3f2a9c1b7d44'], delivered: [{ kind: 'resolve', level: 1 }] });
     expect(swept.reason).toContain('held resolution (cycle 1) (14 min late): resolved');
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.told[0]?.said).toContain(`; told ${lateSweep(14, SETTLE_DUE)}`);
     expect(w.held.size).toBe(0);
-    expect(await w.service.handleTimer(settleTimer)).toMatchObject({ delivered: [] });
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await handleTimer(w.service, settleTimer)).toMatchObject({ delivered: [] });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
     expect(w.told).toHaveLength(1);
   });
 
@@ -464,7 +466,7 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     w.sends.set('inc-3f2a9c1b7d44#notify#1', { kind: 'notify', level: 1, tierName: 'DevOps Team (L1)', status: 'SENT', channels: ['email'], messageIds: ['m0'], owner: 'o0' });
     w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
     w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
-    const [swept, timed] = await Promise.all([w.service.sweep(), w.service.handleTimer(settleTimer)]);
+    const [swept, timed] = await Promise.all([sweep(w.service), handleTimer(w.service, settleTimer)]);
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect([swept.delivered.length, timed.delivered.length].sort()).toEqual([0, 1]);
     expect(w.told[0]?.said).toContain('told 6 min late: due at');
@@ -474,7 +476,7 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
   it('a held resolution re-opened since: the sweep tells nobody and takes it off the list', async () => {
     const w = world([heldResolution({ status: 'OPEN', reopens: 2, resolvedAt: undefined, level: 1 })], [HELD]);
     w.now = new Date(SETTLE_DUE.getTime() + 30 * MINUTE_MS);
-    expect(await w.service.sweep()).toMatchObject({ delivered: [], reason: expect.stringContaining('held resolution (cycle 1) (30 min late): stopped') });
+    expect(await sweep(w.service)).toMatchObject({ delivered: [], reason: expect.stringContaining('held resolution (cycle 1) (30 min late): stopped') });
     expect([w.told, w.held.size]).toEqual([[], 0]);
   });
 
@@ -483,7 +485,7 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     const w2 = world([l1Paged({ reopens: 1 })]);
     w2.alarm = { kind: 'found', value: 'OK', updatedAt: at(2), reason: 'Threshold Crossed' };
     w2.now = at(3);
-    expect(await w2.service.handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).toMatchObject({ action: 'resolved', delivered: [] });
+    expect(await handleTimer(w2.service, { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).toMatchObject({ action: 'resolved', delivered: [] });
     const settleAt = new Date(at(3).getTime() + 10 * MINUTE_MS).toISOString();
     expect([...w2.held.values()]).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', cycle: 1, dueAt: settleAt }]);
     expect(w2.schedules.get('escalation-inc-3f2a9c1b7d44-settle-c1')?.at.toISOString()).toBe(settleAt);
@@ -493,7 +495,7 @@ describe('EscalationService.sweep: a notice\'s re-check and a held resolution Sc
     const w = world([l1Paged()], [HELD]);
     w.failHeld = true;
     w.now = at(20);
-    await expect(w.service.sweep()).rejects.toThrow(/the held resolutions: DynamoDB Query failed/);
+    await expect(sweep(w.service)).rejects.toThrow(/the held resolutions: DynamoDB Query failed/);
     expect(w.pages.map((p) => p.tier)).toEqual(['Cloud Infrastructure Team (L2)']);
   });
 });
@@ -543,7 +545,7 @@ describe('EscalationService.sweep under the function\'s deadline (review 17 R17-
     w.now = at(17);
     const fault = slow(w, 4 * SECOND_MS);
     const first = invocation(w);
-    const swept = await w.service.sweep(first);
+    const swept = await sweep(w.service, first);
 
     expect(fault.fired).toBeGreaterThan(0);
     const done = w.pages.length;
@@ -564,14 +566,14 @@ describe('EscalationService.sweep under the function\'s deadline (review 17 R17-
 
     // The next sweep, 5 minutes on, in a fresh invocation: the rest, said 22 min late; nobody paged twice.
     w.now = at(22);
-    const next = await w.service.sweep(invocation(w));
+    const next = await sweep(w.service, invocation(w));
     expect(next.delivered).toHaveLength(12 - done);
     expect(w.pages.filter((p) => p.because?.includes('paged 22 min late'))).toHaveLength(12 - done);
     expect(new Set(w.pages.map((p) => p.incidentId)).size).toBe(12);
     expect(w.pages).toHaveLength(12);
     expect(w.pages.every((p) => p.tier === 'Cloud Infrastructure Team (L2)')).toBe(true);
     w.now = at(27);
-    expect(await w.service.sweep(invocation(w))).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await sweep(w.service, invocation(w))).toMatchObject({ action: 'ignored', delivered: [] });
     expect(w.pages).toHaveLength(12);
   });
 
@@ -579,7 +581,7 @@ describe('EscalationService.sweep under the function\'s deadline (review 17 R17-
     const w = world(outage());
     w.now = at(17);
     const fault = slow(w, 4 * SECOND_MS);
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(fault.maxInFlight).toBe(SWEEP_CONCURRENCY);
     expect(swept.reason).toMatch(/^swept 12 overdue timers: /);
     expect(w.pages).toHaveLength(12);
@@ -589,7 +591,7 @@ describe('EscalationService.sweep under the function\'s deadline (review 17 R17-
   it('started inside the reserve, the sweep starts nothing, counts every overdue timer as left, and throws nothing', async () => {
     const w = world(outage().slice(0, 3));
     w.now = at(17);
-    const swept = await w.service.sweep(invocation(w, SWEEP_RESERVE_MS));
+    const swept = await sweep(w.service, invocation(w, SWEEP_RESERVE_MS));
     expect(swept).toMatchObject({ action: 'stopped', delivered: [] });
     expect(swept.reason).toMatch(/^swept 0 of 3 overdue timers; 3 left for the next sweep \(5 min on\): the function had 20 s left, within the 20 s kept/);
     expect(w.metrics.get('TimersLeftForNextSweep')).toBe(3);
@@ -630,9 +632,9 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
   it('the sweep holds the claim and is sending when the late settle timer comes: the timer tells nobody, says no lateness, keeps the entry; the sweep fails transiently, and its retry tells L1 once', async () => {
     const w = heldWorld(6);
     const gate = gateNextResolve(w);
-    const sweeping = w.service.sweep().catch((error: unknown) => error);
+    const sweeping = sweep(w.service).catch((error: unknown) => error);
     await gate.entered;
-    const timed = await w.service.handleTimer(settleTimer);
+    const timed = await handleTimer(w.service, settleTimer);
     expect(timed).toMatchObject({ action: 'stopped', delivered: [] });
     expect(timed.reason).toContain('told nobody: a resolution message of this cycle is claimed by another invocation and not yet SENT or FAILED');
     expect(timed.reason).not.toContain('min late');
@@ -643,22 +645,22 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
     expect(w.told).toEqual([]);
     expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
     // Lambda retries the sweep: the claim was given back, the entry is still listed.
-    const retried = await w.service.sweep();
+    const retried = await sweep(w.service);
     expect(retried).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resolve', level: 1 }] });
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.told[0]?.said).toContain('told 6 min late');
     expect(w.held.size).toBe(0);
     w.now = new Date(w.now.getTime() + 10 * MINUTE_MS);
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', delivered: [] });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', delivered: [] });
     expect(w.told).toHaveLength(1);
   });
 
   it('the mirror: the late settle timer holds the claim when the sweep comes; the sweep tells nobody and keeps the entry; the timer fails transiently, and the next sweep tells L1 once', async () => {
     const w = heldWorld(6);
     const gate = gateNextResolve(w);
-    const timing = w.service.handleTimer(settleTimer).catch((error: unknown) => error);
+    const timing = handleTimer(w.service, settleTimer).catch((error: unknown) => error);
     await gate.entered;
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(swept).toMatchObject({ action: 'stopped', delivered: [] });
     expect(swept.reason).toContain('held resolution (cycle 1) (6 min late): stopped');
     expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
@@ -668,7 +670,7 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
     expect([...w.held.keys()]).toEqual(['inc-3f2a9c1b7d44#C1']);
     // Scheduler's retry window spent (or the retry dropped): the next sweep, 5 min on, tells it.
     w.now = new Date(w.now.getTime() + 5 * MINUTE_MS);
-    expect(await w.service.sweep()).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(await sweep(w.service)).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.told[0]?.said).toContain('told 11 min late');
     expect(w.held.size).toBe(0);
@@ -676,11 +678,11 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
 
   it('a late settle timer after the resolution was told: nobody told, "already told", no lateness, the entry (listed again) released', async () => {
     const w = heldWorld(6);
-    await w.service.sweep();
+    await sweep(w.service);
     expect(w.told).toHaveLength(1);
     // The entry back (a retried OK's holdResolution ran after): settled all the same, so the timer takes it off.
     w.held.set('inc-3f2a9c1b7d44#C1', HELD);
-    const timed = await w.service.handleTimer(settleTimer);
+    const timed = await handleTimer(w.service, settleTimer);
     expect(timed).toMatchObject({ action: 'stopped', delivered: [] });
     expect(timed.reason).toContain('told nobody: every tier notified was already told this resolution');
     expect(timed.reason).not.toContain('min late');
@@ -693,13 +695,13 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
     w.alarm = { kind: 'found', value: 'OK', updatedAt: at(2), reason: 'Threshold Crossed' };
     w.now = at(3);
     w.failSchedule = true;
-    await expect(w.service.handleTimer({ action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).rejects.toThrow(/CreateSchedule failed/);
+    await expect(handleTimer(w.service, { action: 'escalate', incidentId: 'inc-3f2a9c1b7d44', level: 2, alarm: ALARM })).rejects.toThrow(/CreateSchedule failed/);
     const settleAt = new Date(at(3).getTime() + 10 * MINUTE_MS);
     expect([...w.held.values()]).toEqual([{ incidentId: 'inc-3f2a9c1b7d44', cycle: 1, dueAt: settleAt.toISOString() }]);
     expect(w.schedules.size).toBe(0);
     // Scheduler stays unavailable; the sweep needs none of it for a resolution.
     w.now = new Date(settleAt.getTime() + 7 * MINUTE_MS);
-    expect(await w.service.sweep()).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
+    expect(await sweep(w.service)).toMatchObject({ delivered: [{ kind: 'resolve', level: 1 }] });
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.told[0]?.said).toContain(`told 7 min late: due at ${settleAt.toISOString()}`);
     expect(w.held.size).toBe(0);
@@ -708,7 +710,7 @@ describe('a held resolution leaves the sweep\'s list only once it is settled (re
   it('the unresolved incidents cannot be read while a held resolution is due: the held one is still told, then the sweep throws (281\'s "one failing does not stop the other\'s timers")', async () => {
     const w = heldWorld(8);
     w.failUnresolved = true;
-    await expect(w.service.sweep()).rejects.toThrow(/the unresolved incidents: DynamoDB Query failed/);
+    await expect(sweep(w.service)).rejects.toThrow(/the unresolved incidents: DynamoDB Query failed/);
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.held.size).toBe(0);
   });
@@ -725,14 +727,14 @@ describe('a refused held entry keeps none of the others from the sweep (review 1
     w.alarm = { kind: 'found', value: 'OK', updatedAt: RESOLVED_AT, reason: 'Threshold Crossed' };
     w.refusedHeld = [FORGED];
     w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(swept).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resolve', level: 1 }] });
     expect(swept.reason).toContain('; 1 held resolution entry refused (not as the automation writes them): ESCALATION-HELD / inc-3f2a9c1b7d44#C9 (tellAll: not a field the automation writes)');
     expect(w.told.map((t) => t.tier)).toEqual(['DevOps Team (L1)']);
     expect(w.errors).toEqual([{ message: expect.stringContaining('held resolution entry is not one the automation writes, refused'), extra: { record: FORGED.key, issues: FORGED.issues } }]);
     expect(w.metrics.get('HeldEntriesRefused')).toBe(1);
     // Nothing else due: the next sweep still names it, and still does not throw.
-    expect(await w.service.sweep()).toMatchObject({ action: 'ignored', reason: expect.stringContaining('1 held resolution entry refused') });
+    expect(await sweep(w.service)).toMatchObject({ action: 'ignored', reason: expect.stringContaining('1 held resolution entry refused') });
   });
 
   it(`a held resolution whose incident record stays refused: each sweep run throws and counts it on the entry; the ${HELD_REFUSED_RUNS_BEFORE_ASIDE}rd sets it aside (logged, counted) and throws once more; later sweeps neither throw nor run it; the ladder beside it is paged throughout`, async () => {
@@ -743,17 +745,17 @@ describe('a refused held entry keeps none of the others from the sweep (review 1
     w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
     // One sweep and its two Lambda retries.
     for (const run of [1, 2]) {
-      await expect(w.service.sweep()).rejects.toThrow(/state table record ESCALATION#inc-3f2a9c1b7d44 \/ INCIDENT is not one the automation writes/);
+      await expect(sweep(w.service)).rejects.toThrow(/state table record ESCALATION#inc-3f2a9c1b7d44 \/ INCIDENT is not one the automation writes/);
       expect([w.refusals.get('inc-3f2a9c1b7d44#C1'), w.held.size, w.aside.size]).toEqual([run, 1, 0]);
     }
     expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
-    await expect(w.service.sweep()).rejects.toThrow(/is not one the automation writes/);
+    await expect(sweep(w.service)).rejects.toThrow(/is not one the automation writes/);
     expect([w.held.size, [...w.aside.values()]]).toEqual([0, [{ held: HELD, record: 'ESCALATION#inc-3f2a9c1b7d44 / INCIDENT', runs: 3 }]]);
     expect(w.metrics.get('HeldResolutionsSetAside')).toBe(1);
     expect(w.errors.map((e) => e.message)).toContainEqual(expect.stringContaining('held resolution set aside after 3 sweep runs refused a record of its incident: nobody was told it resolved; tell its tiers by hand'));
     // The next sweep, 5 min on: nothing thrown, nothing run for it.
     w.now = new Date(w.now.getTime() + 5 * MINUTE_MS);
-    expect(await w.service.sweep()).toMatchObject({ reason: expect.not.stringContaining('held resolution') });
+    expect(await sweep(w.service)).toMatchObject({ reason: expect.not.stringContaining('held resolution') });
     expect(w.metrics.get('HeldResolutionsSetAside')).toBe(1);
     expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
   });
@@ -762,7 +764,7 @@ describe('a refused held entry keeps none of the others from the sweep (review 1
     const w = world([heldResolution()], [HELD]);
     w.failGet = 'inc-3f2a9c1b7d44';
     w.now = new Date(SETTLE_DUE.getTime() + 6 * MINUTE_MS);
-    for (let run = 0; run < 4; run += 1) await expect(w.service.sweep()).rejects.toThrow(TransientError);
+    for (let run = 0; run < 4; run += 1) await expect(sweep(w.service)).rejects.toThrow(TransientError);
     expect([w.refusals.size, w.held.size, w.aside.size]).toEqual([0, 1, 0]);
   });
 });
@@ -774,7 +776,7 @@ describe('a refused record of the unresolved list keeps none of the others from 
     const ladder = l1Paged({ incidentId: 'inc-bbbbbbbbbbbb', incidentKey: 'other', nextEscalationAt: new Date(at(0).getTime() - 20 * MINUTE_MS).toISOString() });
     const w = world([ladder]);
     w.refusedOpen = [FORGED];
-    const swept = await w.service.sweep();
+    const swept = await sweep(w.service);
     expect(swept).toMatchObject({ action: 'escalated', incidentIds: ['inc-bbbbbbbbbbbb'] });
     expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
     expect(swept.reason).toContain(
@@ -783,7 +785,7 @@ describe('a refused record of the unresolved list keeps none of the others from 
     expect(w.errors).toEqual([{ message: expect.stringContaining("unresolved incident's record is not one the automation writes, refused"), extra: { record: FORGED.key, issues: FORGED.issues } }]);
     expect(w.metrics.get('UnresolvedRecordsRefused')).toBe(1);
     // The next sweep: the ladder already paged, the record still named, still no throw.
-    expect(await w.service.sweep()).toMatchObject({ reason: expect.stringContaining('1 unresolved incident record refused') });
+    expect(await sweep(w.service)).toMatchObject({ reason: expect.stringContaining('1 unresolved incident record refused') });
     expect(w.pages.map((p) => p.incidentId)).toEqual(['inc-bbbbbbbbbbbb']);
   });
 });

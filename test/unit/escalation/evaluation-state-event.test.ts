@@ -9,6 +9,8 @@ import { EscalationService, type EscalationServices } from '../../../shared/esca
 import type { Incident } from '../../../shared/escalation/incident';
 import type { TrustFacts } from '../../../shared/escalation/trust-decision';
 import { ACCOUNT, capReachedIncident, policy, runtime } from './fixtures';
+import { handleAlarm } from '../../../shared/escalation/escalation-intake';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 // The User Guide's partial-data example ("How partial data is handled"): a Metrics Insights alarm in ALARM since
 // 11:26:05.401, evaluated on partial data since 11:41:05.118 (that update's time is its StateUpdatedTimestamp).
@@ -97,14 +99,14 @@ function harness(alarm: MetricAlarm, incident?: Incident) {
 describe('escalate with an ALARM event of an alarm whose EvaluationState moved after its state change', () => {
   it('opens the incident of the state change itself (the EvaluationState update is not a newer state change)', async () => {
     const { service, calls } = harness(described);
-    const result = await service.handleAlarm(alarmEvent(ALARM_TIME));
+    const result = await handleAlarm(service, alarmEvent(ALARM_TIME));
     expect(result).toMatchObject({ action: 'opened' });
     expect(calls).toContain('store.create');
   });
 
   it('opens nothing for the event stamped with the EvaluationState update: its own incident key, the same ALARM', async () => {
     const { service, calls, infos } = harness(described);
-    const result = await service.handleAlarm(alarmEvent(PARTIAL_DATA_TIME));
+    const result = await handleAlarm(service, alarmEvent(PARTIAL_DATA_TIME));
     expect(result).toMatchObject({
       action: 'ignored',
       reason: expect.stringMatching(/^alarm "my-alarm-name": not a state change: the alarm has been ALARM since 2022-11-08T11:26:05.401Z \(StateTransitionedTimestamp\)/),
@@ -118,7 +120,7 @@ describe('escalate with an ALARM event of an alarm whose EvaluationState moved a
   it('opens it when only StateUpdatedTimestamp is answered: a later update within the state cannot be told then (as before)', async () => {
     const { StateTransitionedTimestamp: _dropped, ...untransitioned } = described;
     const { service, calls } = harness(untransitioned);
-    expect(await service.handleAlarm(alarmEvent(PARTIAL_DATA_TIME))).toMatchObject({ action: 'opened' });
+    expect(await handleAlarm(service, alarmEvent(PARTIAL_DATA_TIME))).toMatchObject({ action: 'opened' });
     expect(calls).toContain('store.create');
   });
 });
@@ -136,7 +138,7 @@ describe('escalation-timer checking a watch on an alarm whose EvaluationState mo
 
   it('opens the incident (still firing) instead of resolving it as superseded by a newer ALARM state change', async () => {
     const { service, calls } = harness(described, watching);
-    const result = await service.handleTimer({ action: 'check', incidentId: watching.incidentId, alarm: { name: NAME, account: ACCOUNT } });
+    const result = await handleTimer(service, { action: 'check', incidentId: watching.incidentId, alarm: { name: NAME, account: ACCOUNT } });
     expect(result).toMatchObject({ action: 'opened', reason: expect.stringContaining(`alarm "${NAME}" is still in ALARM`) });
     expect(calls).toContain('store.promote');
     expect(calls).not.toContain('store.resolve');

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../shared/errors';
 import { parseEscalateInput } from '../../../shared/escalation/escalate-input';
-import { killSwitchToldKey, renderKillSwitchChange, whoChangedCommand, type KillSwitchChange } from '../../../shared/escalation/kill-switch-change';
+import type { KillSwitchChange } from '../../../shared/escalation/kill-switch-change';
+import { killSwitchToldKey, renderKillSwitchChange, whoChangedCommand } from '../../../shared/escalation/render-kill-switch-change';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/parameter-store-change-update.json'), 'utf8')) as Record<string, unknown>;
 const NAME = '/notification-runbooks/kill-switch';

@@ -8,6 +8,7 @@ import { planTimer, unreachedTiers, type TimerInput } from '../../../shared/esca
 import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const INCIDENT = 'inc-3f2a9c1b7d44';
 const L3_AT = new Date('2026-11-25T14:45:00.000Z');
@@ -121,7 +122,7 @@ describe('a tier that cannot be reached does not stop the escalation path', () =
     // The first attempt and Lambda's two retries (escalation-timer's async config: MaximumRetryAttempts 2), a minute apart.
     for (const attempt of [0, 1, 2]) {
       w.now = new Date(L3_AT.getTime() + attempt * MINUTE_MS);
-      await expect(w.service.handleTimer(timer(level))).rejects.toBeInstanceOf(TransientError);
+      await expect(handleTimer(w.service, timer(level))).rejects.toBeInstanceOf(TransientError);
       expect([...w.schedules.keys()]).toEqual([nextSchedule]);
     }
     // Due after the first attempt's timeout: a retry does not move it.
@@ -138,9 +139,9 @@ describe('a tier that cannot be reached does not stop the escalation path', () =
   it('pages the Service Owner once when L4\'s timer fires after AWS Support was never reached, saying so', async () => {
     const w = world(2);
     w.failing.tier = 3;
-    await expect(w.service.handleTimer(timer(3))).rejects.toBeInstanceOf(TransientError);
+    await expect(handleTimer(w.service, timer(3))).rejects.toBeInstanceOf(TransientError);
     w.now = new Date(L3_AT.getTime() + 60 * MINUTE_MS);
-    const fired = await Promise.all([w.service.handleTimer(timer(4)), w.service.handleTimer(timer(4))]);
+    const fired = await Promise.all([handleTimer(w.service, timer(4)), handleTimer(w.service, timer(4))]);
     expect(fired.flatMap((r) => r.delivered)).toEqual([{ kind: 'notify', level: 4, tier: 'Service Owner', via: 'email' }]);
     expect(w.pages).toEqual(['Service Owner']);
     const escalated = fired.find((r) => r.action === 'escalated');
@@ -155,11 +156,11 @@ describe('a tier that cannot be reached does not stop the escalation path', () =
   it('a delivery that went out while the timer could not be created is finished by the retry without paging again', async () => {
     const w = world(2);
     w.failing.schedule = true;
-    await expect(w.service.handleTimer(timer(3))).rejects.toBeInstanceOf(TransientError);
+    await expect(handleTimer(w.service, timer(3))).rejects.toBeInstanceOf(TransientError);
     expect(w.pages).toEqual(['AWS Support (Enterprise)']);
     expect(w.schedules.size).toBe(0);
     w.failing.schedule = false;
-    const retried = await w.service.handleTimer(timer(3));
+    const retried = await handleTimer(w.service, timer(3));
     expect(retried.delivered).toEqual([]);
     expect(w.pages).toEqual(['AWS Support (Enterprise)']);
     expect([...w.schedules.keys()]).toEqual([`escalation-${INCIDENT}-l4`]);
@@ -168,11 +169,11 @@ describe('a tier that cannot be reached does not stop the escalation path', () =
 
   it('a delivery that succeeds schedules the next tier once and records the level once', async () => {
     const w = world(2);
-    const result = await w.service.handleTimer(timer(3));
+    const result = await handleTimer(w.service, timer(3));
     expect(result.delivered).toEqual([{ kind: 'notify', level: 3, tier: 'AWS Support (Enterprise)', via: 'support case case-1' }]);
     expect(w.scheduleCalls).toBe(1);
     expect(w.incident.level).toBe(3);
-    expect(await w.service.handleTimer(timer(3))).toMatchObject({ action: 'stopped', delivered: [] });
+    expect(await handleTimer(w.service, timer(3))).toMatchObject({ action: 'stopped', delivered: [] });
     expect(w.scheduleCalls).toBe(1);
   });
 });

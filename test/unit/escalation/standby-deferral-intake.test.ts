@@ -13,6 +13,8 @@ import type { TimerInput } from '../../../shared/escalation/plan-timer';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import type { RecordedAudit, RecordedClaim } from '../../../shared/escalation/trust-decision';
 import { standbyDeferralTargets } from '../../../shared/guard/standby-deferral';
+import { handleDecision } from '../../../shared/escalation/escalation-intake';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const ACCOUNT = '123456789012';
 const DR = 'us-west-2';
@@ -191,12 +193,12 @@ describe('a replicated-queue backlog in the DR region before a failover', () => 
     const deferred = deferredDecision();
     const { service, incidents, pages } = world([deferred, standbyDecision]);
 
-    const first = await service.handleDecision(deferred);
+    const first = await handleDecision(service, deferred);
     expect(first).toMatchObject({ action: 'ignored', delivered: [] });
     expect(first.reason).toContain(`scale-consumers deferred to alarm "${STANDBY_DEPTH}", which has no open incident yet: nobody notified`);
     expect(incidents.size).toBe(0);
 
-    const second = await service.handleDecision(standbyDecision);
+    const second = await handleDecision(service, standbyDecision);
     expect(second).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => i.alarmName)).toEqual([STANDBY_DEPTH]);
     const incident = [...incidents.values()][0];
@@ -210,11 +212,11 @@ describe('a replicated-queue backlog in the DR region before a failover', () => 
     const deferred = deferredDecision('2026-12-06T08:06:03.120+0000');
     const { service, incidents, pages } = world([deferred, standbyDecision]);
 
-    await service.handleDecision(standbyDecision);
+    await handleDecision(service, standbyDecision);
     const incidentId = [...incidents.keys()][0];
-    const later = await service.handleDecision(deferred);
+    const later = await handleDecision(service, deferred);
     expect(later).toMatchObject({ action: 'updated', incidentId, delivered: [] });
-    const again = await service.handleDecision(deferred);
+    const again = await handleDecision(service, deferred);
     expect(again).toMatchObject({ action: 'updated', incidentId, reason: 'this decision is already recorded', delivered: [] });
 
     expect(incidents.size).toBe(1);
@@ -225,7 +227,7 @@ describe('a replicated-queue backlog in the DR region before a failover', () => 
   it('a deferral to an alarm this deployment does not watch is escalated on its own instead (it could never be reported)', async () => {
     const deferred = deferredDecision(undefined, 'NotificationService Some Alarm Nobody Deploys');
     const { service, incidents, pages } = world([deferred]);
-    const result = await service.handleDecision(deferred);
+    const result = await handleDecision(service, deferred);
     expect(result).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => [i.alarmName, i.cause])).toEqual([[QUEUE_ALARM, 'not-applicable']]);
     expect(pages).toHaveLength(1);
@@ -241,7 +243,7 @@ describe('the standby watch after a failover (decision 189)', () => {
 
   it('is one notice to L1 that schedules no next tier and never offers the failover', async () => {
     const { service, incidents, pages, scheduled } = world([serving]);
-    const opened = await service.handleDecision(serving);
+    const opened = await handleDecision(service, serving);
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => i.cause)).toEqual(['region-serving']);
     expect(pages.map((p) => p.level)).toEqual([1]);
@@ -256,7 +258,7 @@ describe('the standby watch after a failover (decision 189)', () => {
 
   it('a diagnosis before the failover still climbs: L2 is scheduled', async () => {
     const { service, scheduled } = world([standbyDecision]);
-    await service.handleDecision(standbyDecision);
+    await handleDecision(service, standbyDecision);
     expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
   });
 });
@@ -275,11 +277,11 @@ describe('a standby incident opened before a failover, its next tier due after i
     expect(STANDBY_ALARMS.has(STANDBY_DEPTH)).toBe(true);
     const { asked, standby } = reader(async () => ({ serving: true, reason: SERVING }));
     const { service, incidents, pages, scheduled, toldAgain } = world([standbyDecision], undefined, standby);
-    const opened = await service.handleDecision(standbyDecision);
+    const opened = await handleDecision(service, standbyDecision);
     const incidentId = opened.incidentId ?? '';
     expect(scheduled).toEqual([expect.objectContaining({ level: 2 })]);
 
-    const fired = await service.handleTimer(l2Timer(incidentId));
+    const fired = await handleTimer(service, l2Timer(incidentId));
     expect(fired).toMatchObject({ action: 'updated', incidentId, delivered: [{ kind: 'notice', level: 1, tier: 'DevOps Team (L1)', via: 'email+chat' }] });
     expect(asked).toEqual([ACCOUNT]);
     expect(pages.map((p) => p.level)).toEqual([1]);
@@ -296,7 +298,7 @@ describe('a standby incident opened before a failover, its next tier due after i
     expect(JSON.stringify(view?.nextStep)).not.toContain('start-automation-execution');
 
     // The same timer delivered again (Scheduler and Lambda deliver at least once): nobody told twice, nothing climbs.
-    expect(await service.handleTimer(l2Timer(incidentId))).toMatchObject({ action: 'updated', delivered: [] });
+    expect(await handleTimer(service, l2Timer(incidentId))).toMatchObject({ action: 'updated', delivered: [] });
     expect(toldAgain).toHaveLength(1);
     expect(pages.map((p) => p.level)).toEqual([1]);
     expect(asked).toEqual([ACCOUNT]);
@@ -313,8 +315,8 @@ describe('a standby incident opened before a failover, its next tier due after i
   ])('%s: the ladder climbs to L2 as before (missing data is never "healthy")', async (_situation, answer) => {
     const { asked, standby } = reader(answer);
     const { service, incidents, pages, scheduled, toldAgain } = world([standbyDecision], undefined, standby);
-    const opened = await service.handleDecision(standbyDecision);
-    const fired = await service.handleTimer(l2Timer(opened.incidentId ?? ''));
+    const opened = await handleDecision(service, standbyDecision);
+    const fired = await handleTimer(service, l2Timer(opened.incidentId ?? ''));
     expect(fired).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 2 }] });
     expect(asked).toEqual([ACCOUNT]);
     expect(pages.map((p) => p.level)).toEqual([1, 2]);
@@ -334,8 +336,8 @@ describe('a standby incident opened before a failover, its next tier due after i
       escalation: { cause: 'guardrail', guardrail: 'dr-region' },
     };
     const { service, pages } = world([queueDecision], undefined, standby);
-    const opened = await service.handleDecision(queueDecision);
-    const fired = await service.handleTimer({ action: 'escalate', incidentId: opened.incidentId ?? '', level: 2, alarm: { name: QUEUE_ALARM, account: ACCOUNT } });
+    const opened = await handleDecision(service, queueDecision);
+    const fired = await handleTimer(service, { action: 'escalate', incidentId: opened.incidentId ?? '', level: 2, alarm: { name: QUEUE_ALARM, account: ACCOUNT } });
     expect(fired).toMatchObject({ action: 'escalated' });
     expect(asked).toEqual([]);
     expect(pages.map((p) => p.level)).toEqual([1, 2]);
@@ -357,8 +359,8 @@ describe('a region-serving notice at its hourly check, after a failback (review 
     const asked: string[] = [];
     const standby = { alarms: STANDBY_ALARMS, serving: async (account: string) => (asked.push(account), answer) };
     const w = world([standbyDecision], undefined, standby);
-    const incidentId = (await w.service.handleDecision(standbyDecision)).incidentId ?? '';
-    await w.service.handleTimer({ action: 'escalate', incidentId, level: 2, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+    const incidentId = (await handleDecision(w.service, standbyDecision)).incidentId ?? '';
+    await handleTimer(w.service, { action: 'escalate', incidentId, level: 2, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
     expect(w.incidents.get(incidentId)).toMatchObject({ cause: 'region-serving', servingNotice: { insteadOfLevel: 2 } });
     expect(w.toldAgain.map((t) => `${t.level} ${t.view.cause.reason.slice(0, 20)}`)).toEqual(['1 us-west-2 serves pro']);
     w.toldAgain.length = 0;
@@ -368,7 +370,7 @@ describe('a region-serving notice at its hourly check, after a failback (review 
 
   it('still serving: the notice stands, the next check is scheduled, nobody is told', async () => {
     const { service, incidentId, asked, pages, toldAgain, scheduled, incidents } = await madeNotice();
-    const result = await service.handleTimer(check(incidentId, 1));
+    const result = await handleTimer(service, check(incidentId, 1));
     expect(result).toMatchObject({ action: 'stopped', delivered: [], reason: expect.stringContaining('us-west-2 still serves (serving since a failover') });
     expect(asked).toEqual([ACCOUNT, ACCOUNT]);
     expect(scheduled).toEqual([expect.objectContaining({ action: 'notice', cycle: 0, round: 2 })]);
@@ -380,7 +382,7 @@ describe('a region-serving notice at its hourly check, after a failback (review 
   it('failed back: the standby incident again (diagnosis), L1 told the notice is withdrawn, L2 paged, L3 scheduled; the same check delivered again tells nobody twice', async () => {
     const { service, incidentId, answer, pages, toldAgain, scheduled, incidents } = await madeNotice();
     answer({ serving: false, reason: FAILED_BACK });
-    const result = await service.handleTimer(check(incidentId, 1));
+    const result = await handleTimer(service, check(incidentId, 1));
     expect(result).toMatchObject({
       action: 'escalated',
       incidentId,
@@ -407,19 +409,19 @@ describe('a region-serving notice at its hourly check, after a failback (review 
     expect(scheduled).toEqual([expect.objectContaining({ action: 'escalate', level: 3 })]);
 
     // Scheduler and Lambda deliver at least once: the same check again finishes nothing new.
-    const again = await service.handleTimer(check(incidentId, 1));
+    const again = await handleTimer(service, check(incidentId, 1));
     expect(again).toMatchObject({ action: 'updated', delivered: [] });
     expect(pages.map((p) => p.level)).toEqual([1, 2]);
     expect(toldAgain).toHaveLength(1);
     // A later check of the old chain (round 2) finds no notice: the checks end, the ladder watches it.
-    expect(await service.handleTimer(check(incidentId, 2))).toMatchObject({ action: 'stopped', reason: expect.stringContaining('not a notice') });
+    expect(await handleTimer(service, check(incidentId, 2))).toMatchObject({ action: 'stopped', reason: expect.stringContaining('not a notice') });
   });
 
   it('failed back, the notice acknowledged (as 189 asks): re-opened with the acknowledgement cleared, L2 paged', async () => {
     const { service, incidentId, answer, pages, incidents } = await madeNotice();
     Object.assign(incidents.get(incidentId) ?? {}, { status: 'ACKNOWLEDGED', acknowledgedBy: 'arn:aws:sts::123456789012:assumed-role/OnCall/bob', acknowledgedAt: '2026-12-06T09:00:00.000Z', acknowledgedVia: 'runbook ack' });
     answer({ serving: false, reason: FAILED_BACK });
-    const result = await service.handleTimer(check(incidentId, 1));
+    const result = await handleTimer(service, check(incidentId, 1));
     expect(result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'resume', level: 1 }, { kind: 'notify', level: 2 }] });
     const incident = incidents.get(incidentId);
     expect(incident).toMatchObject({ status: 'OPEN', cause: 'diagnosis', level: 2 });
@@ -431,10 +433,10 @@ describe('a region-serving notice at its hourly check, after a failback (review 
   it('the signal unread: the ladder resumes, saying so; its L3 timer reads the signal again and, serving, makes it the notice again', async () => {
     const { service, incidentId, answer, pages, toldAgain, incidents } = await madeNotice();
     answer({ serving: false, reason: 'not serving: the replica notification-service-db-replica could not be read (ThrottlingException: Rate exceeded)', unread: true });
-    expect(await service.handleTimer(check(incidentId, 1))).toMatchObject({ action: 'escalated' });
+    expect(await handleTimer(service, check(incidentId, 1))).toMatchObject({ action: 'escalated' });
     expect(incidents.get(incidentId)?.reason).toContain('could not be read (ThrottlingException');
     answer({ serving: true, reason: SERVING });
-    const l3 = await service.handleTimer({ action: 'escalate', incidentId, level: 3, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
+    const l3 = await handleTimer(service, { action: 'escalate', incidentId, level: 3, alarm: { name: STANDBY_DEPTH, account: ACCOUNT } });
     expect(l3).toMatchObject({ action: 'updated', delivered: [{ kind: 'notice', level: 2 }] });
     expect(incidents.get(incidentId)).toMatchObject({ cause: 'region-serving', level: 2, servingNotice: { insteadOfLevel: 3, previousCause: 'diagnosis' } });
     expect(pages.map((p) => p.level)).toEqual([1, 2]);
@@ -472,11 +474,11 @@ describe('a restore the guardrails hold on the low-water alarm (review 12 R12-4;
     const decision = held(guardrail, reason);
     expect(LOW_WATER).toBe('NotificationService Queue Over Low Water >= 100 in 5 min (notification-service-queue)');
     const { service, incidents, pages, scheduled } = world([decision], drained);
-    const opened = await service.handleDecision(decision);
+    const opened = await handleDecision(service, decision);
     expect(opened).toMatchObject({ action: 'opened', delivered: [{ kind: 'notify', level: 1 }] });
     expect([...incidents.values()].map((i) => [i.cause, i.decision?.cause, i.decision?.guardrail])).toEqual([['restore-held', 'guardrail', guardrail]]);
     // A redelivery of the same decision pages nobody again.
-    await service.handleDecision(decision);
+    await handleDecision(service, decision);
     expect(pages.map((p) => p.level)).toEqual([1]);
     expect(scheduled).toEqual([expect.objectContaining({ action: 'notice', cycle: 0, round: 1 })]);
     const view = pages[0]?.view;

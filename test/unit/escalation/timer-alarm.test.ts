@@ -5,6 +5,7 @@ import type { Incident } from '../../../shared/escalation/incident';
 import type { WorkloadAccount } from '../../../shared/config/workload-account';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
 import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const NOW = new Date('2026-11-25T14:16:00.000Z');
 
@@ -96,7 +97,7 @@ function harness(workloadAccount?: WorkloadAccount): Harness {
 
 /** Runs the timer, answering the incident read only after the service had its chance to start the other reads. */
 async function run(h: Harness, input: TimerInput, incident: Incident | undefined) {
-  const result = h.service.handleTimer(input);
+  const result = handleTimer(h.service, input);
   await new Promise((resolve) => setImmediate(resolve));
   const beforeIncident = [...h.log];
   h.answerIncident(incident);
