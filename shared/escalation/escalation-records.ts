@@ -2,7 +2,7 @@
 // zod/mini, not classic zod: the handler bundles carry only the validators used here.
 import * as z from 'zod/mini';
 import { MAX_EPOCH_SECONDS, MAX_KEY_CHARS, MAX_TEXT_CHARS, parseStateRecord, StateRecordError, type StateKey } from '../state/state-records';
-import type { Incident, SentNotification } from './incident';
+import { CASE_NONCE, type Incident, type SentNotification } from './incident';
 
 /** An incident's tier level: the escalation path has four tiers (seed); a configured path stays far below this bound. */
 const MAX_TIER_LEVEL = 100;
@@ -121,6 +121,11 @@ function buildSchemas() {
     sentAt: z.optional(isoTime),
     caseId: optionalText,
     error: optionalText,
+    /**
+     * The send's own token for its support case's subject (review 20b R20-23): written with the first claim, carried over
+     * by a takeover; only a case bearing it is this send's. Absent on a send claimed before it existed.
+     */
+    caseNonce: z.optional(string.check(z.regex(CASE_NONCE, 'must be 16 lowercase hex characters'))),
     expiresAt: z.optional(epochSeconds),
   });
 
@@ -157,7 +162,7 @@ export function parseIncidentItem(key: StateKey, item: unknown): Incident {
 }
 
 /** One send item (ESCALATION#<id> / SEND#<kind>#L<level>); anything else throws StateRecordError. */
-export function parseSendItem(key: StateKey, item: unknown): SentNotification & { owner: string; delivered: Record<string, string> | undefined } {
+export function parseSendItem(key: StateKey, item: unknown): SentNotification & { owner: string; delivered: Record<string, string> | undefined; caseNonce?: string } {
   const { pk: _pk, sk: _sk, expiresAt: _expiresAt, leaseExpiresAtSeconds: _lease, ...send } = parseStateRecord(schemas().send, key, item);
   return { ...send, delivered: send.delivered };
 }

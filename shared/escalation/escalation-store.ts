@@ -16,7 +16,7 @@ import { parseEach, StateRecordError, type RefusedEntry, type StateKey } from '.
 import { parseHeldItem, parseIncidentItem, parseIndexItem, parseLatestItem, parseSendItem } from './escalation-records';
 import type { CauseChange } from './plan-regroup';
 import type { HeldResolution } from './plan-sweep';
-import type { DecisionSummary, Incident, IncidentStatus, SendKind, SentNotification } from './incident';
+import { newCaseNonce, type DecisionSummary, type Incident, type IncidentStatus, type SendKind, type SentNotification } from './incident';
 import { epochSeconds, expiresAtSeconds } from '../state/record-expiry';
 
 /*
@@ -60,7 +60,19 @@ export interface EscalationStoreOptions {
  * A won claim carries what an earlier, interrupted holder already delivered (channel -> message or case id), so the
  * retry sends only the rest.
  */
-export type SendClaim = { claimed: true; owner: string; delivered: Record<string, string> } | { claimed: false; reason: 'incident-status' | 'already-claimed' };
+export type SendClaim =
+  | {
+      claimed: true;
+      owner: string;
+      delivered: Record<string, string>;
+      /**
+       * The send's support case nonce (review 20b R20-23): the previous holder's on a takeover, a new one on a new send
+       * (or one claimed before nonces existed). Written with the claim, before any CreateCase; only a case whose subject
+       * marker carries it is this send's.
+       */
+      caseNonce: string;
+    }
+  | { claimed: false; reason: 'incident-status' | 'already-claimed' };
 
 /**
  * Project defaults (review 13 R13-16), not AWS's: what one incident keeps of later decisions. DynamoDB's item limit is
@@ -486,7 +498,7 @@ export class EscalationStore {
     const existing = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }));
     // What a takeover carries over (who held it, what it delivered) is read back: parsed before it is believed.
     const send = existing.Item ? parseSendItem(key, existing.Item) : undefined;
-    const previous = send ? { owner: send.owner, delivered: send.delivered } : undefined;
+    const previous = send ? { owner: send.owner, delivered: send.delivered, ...(send.caseNonce ? { caseNonce: send.caseNonce } : {}) } : undefined;
     return this.writeClaim(incidentId, kind, level, tierName, statuses, now, previous ?? 'absent-or-expired', cycle);
   }
 
@@ -502,11 +514,13 @@ export class EscalationStore {
     tierName: string,
     statuses: readonly IncidentStatus[],
     now: Date,
-    over: 'absent' | 'absent-or-expired' | { owner: string; delivered: Record<string, string> | undefined },
+    over: 'absent' | 'absent-or-expired' | { owner: string; delivered: Record<string, string> | undefined; caseNonce?: string },
     cycle?: number,
   ): Promise<SendClaim> {
     const owner = randomUUID();
     const previous = typeof over === 'object' ? over : undefined;
+    // The case nonce stays the send's for good: a takeover's retry must find the case its predecessor may have opened.
+    const caseNonce = previous?.caseNonce ?? newCaseNonce();
     const statusValues = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]));
     try {
       await this.db.send(
@@ -528,6 +542,7 @@ export class EscalationStore {
                 Item: {
                   ...this.sendKey(incidentId, kind, level, cycle),
                   delivered: previous?.delivered ?? {},
+                  caseNonce,
                   kind,
                   level,
                   ...(cycle ? { cycle } : {}),
@@ -554,7 +569,7 @@ export class EscalationStore {
           ],
         }),
       );
-      return { claimed: true, owner, delivered: { ...(previous?.delivered ?? {}) } };
+      return { claimed: true, owner, delivered: { ...(previous?.delivered ?? {}) }, caseNonce };
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) throw error;
@@ -638,7 +653,8 @@ export class EscalationStore {
   async listSends(incidentId: string): Promise<SentNotification[]> {
     const items = await this.queryAll('pk = :pk AND begins_with(sk, :send)', { ':pk': `ESCALATION#${incidentId}`, ':send': 'SEND#' });
     return items.map((item): SentNotification => {
-      const { owner: _owner, delivered, ...send } = parseSendItem(keyOf(item), item);
+      // Neither the holder nor the case nonce leaves the store: the nonce is what tells our case from a planted one.
+      const { owner: _owner, caseNonce: _caseNonce, delivered, ...send } = parseSendItem(keyOf(item), item);
       // What went out under a send that did not complete is kept: those people were paged (a resolution goes to them).
       return send.status !== 'SENT' && delivered && Object.keys(delivered).length > 0 ? { ...send, delivered } : send;
     });

@@ -1,5 +1,5 @@
 // The incident an escalation is about: its record in the state table, what it keeps of decisions, and its id.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ESCALATION_CAUSES } from '../pipeline/types';
 
 /**
@@ -186,6 +186,18 @@ export interface SentNotification {
 }
 
 const INCIDENT_ID = /^inc-[0-9a-f]{12}$/;
+
+/**
+ * A send's case nonce: 16 lowercase hex characters (64 random bits, escalation-store.ts writeClaim), written to the send
+ * item with its first claim, before any CreateCase, carried over by a takeover, and put in its support case's subject
+ * marker (support-case-marker.ts; review 20b R20-23).
+ */
+export const CASE_NONCE = /^[0-9a-f]{16}$/;
+
+/** A new send's case nonce. */
+export function newCaseNonce(): string {
+  return randomBytes(8).toString('hex');
+}
 
 /** A short id a person can type (`runbook ack inc-3f2a9c1b7d44`), the same for every delivery of one state change. */
 export function incidentIdFor(incidentKey: string): string {

@@ -73,7 +73,9 @@ export function withKillSwitchNotice(
     return { ...view, killSwitch: notice };
   };
   return {
-    notify: async (tier, view, progress) => live.notify(tier, await noted(tier, view), progress),
+    // The case options (the incident's creation, the send's case nonce) go through: dropped, the look read every case
+    // in the account's 12 months and the case had no nonce (review 20b R20-23).
+    notify: async (tier, view, progress, options) => live.notify(tier, await noted(tier, view), progress, options),
     resolve: async (tier, view, previous, progress) => live.resolve(tier, await noted(tier, view), previous, progress),
   };
 }

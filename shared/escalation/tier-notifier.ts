@@ -24,10 +24,15 @@ export interface TierDelivery {
   caseLookupError?: string;
 }
 
-/** What the support tier's case needs beyond the message: since when a case of this incident can exist. */
+/** What the support tier's case needs beyond the message: since when a case of this incident can exist, and whose it is. */
 export interface CaseOptions {
   /** The incident's creation: no case of it is older (the look for an earlier attempt's case starts there). */
   since?: Date;
+  /**
+   * The send's case nonce, from its claim (escalation-store.ts SendClaim): carried in the case's subject marker, and the
+   * look takes only a case bearing it (review 20b R20-23). Required to open a case: without it none is opened.
+   */
+  caseNonce?: string;
 }
 
 /**
@@ -92,8 +97,9 @@ export class TierNotifier {
   /**
    * CreateCase takes no idempotency token (review 19 R19-10): an attempt aborted by the deadline, or whose answer was
    * lost, after Support made the case released its claim with no case recorded. So before it opens one, the attempt
-   * looks for a case whose subject opens with this incident's and tier's marker (support-case.ts findMarkedCase) and,
-   * found, records that one as the delivery.
+   * looks for a case whose subject opens with this send's marker (incident, tier and the send's nonce: support-case.ts
+   * findMarkedCase) and, found, records that one as the delivery. A case someone else opened with the incident's id and
+   * tier is not taken for ours (review 20b R20-23): it does not bear the nonce.
    */
   private async openCase(
     tier: EscalationTier,
@@ -104,8 +110,9 @@ export class TierNotifier {
   ): Promise<{ caseId?: string; lookup?: TierDelivery['caseLookup']; lookupError?: string }> {
     const opened = progress.delivered['support-case'];
     if (opened) return { caseId: opened };
+    if (options.caseNonce === undefined) throw new Error(`support case for ${view.incidentId} L${view.tier.level} not opened: no case nonce from the send's claim`);
     const [cases, support] = await Promise.all([supportCaseModule(), resolveLazy(this.support)]);
-    const marker = caseMarker(view.incidentId, view.tier.level);
+    const marker = caseMarker(view.incidentId, view.tier.level, options.caseNonce);
     const lookup = await cases.findMarkedCase(support, marker, options.since);
     if (lookup.outcome === 'found') {
       progress.record('support-case', lookup.caseId);

@@ -6,7 +6,7 @@ import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
+import { CreateCaseCommand, DescribeCasesCommand, ResolveCaseCommand, SupportClient } from '@aws-sdk/client-support';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse as parseYaml } from 'yaml';
@@ -270,8 +270,9 @@ describe('escalation along the support path (production)', () => {
     expect(channelsOf(tiers[3])).toEqual(['escalated:email']);
     expect(tiers[3]?.[0]?.subject).toMatch(/^\[ESCALATED L3\]\[production\] NotificationService Queue Depth/);
     const cases = await new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' }).send(new DescribeCasesCommand({ includeResolvedCases: true }));
-    // The case's subject opens with the incident's and tier's marker (review 19 R19-10), then the email's subject.
-    expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(new RegExp(`^\\[${incidentId} L3\\] \\[ESCALATED L3\\]\\[production\\] NotificationService Queue Depth`))]);
+    // The case's subject opens with the send's marker (incident, tier, the nonce its claim wrote: R19-10, R20-23), then the email's subject.
+    const nonce = String((await sendItem(h, incidentId, 3))?.caseNonce);
+    expect(cases.cases?.map((c) => c.subject)).toEqual([expect.stringMatching(new RegExp(`^\\[${incidentId} L3 ${nonce}\\] \\[ESCALATED L3\\]\\[production\\] NotificationService Queue`))]);
     expect(cases.cases?.[0]?.subject?.length).toBeLessThanOrEqual(99);
   });
 
@@ -568,7 +569,8 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     await nextTierDueAgo(h, incidentId, MINUTE_MS);
 
     const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
-    const marker = `[${incidentId} L3]`;
+    // The send's marker: the incident, the tier and the nonce its first claim wrote (review 20b R20-23).
+    const marker = async (): Promise<string> => `[${incidentId} L3 ${String((await sendItem(h, incidentId, 3))?.caseNonce)}]`;
     const casesOfIncident = async (): Promise<Array<{ caseId?: string; subject?: string }>> =>
       ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
@@ -593,8 +595,8 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     // The look, then the CreateCase moto applied (this test's own reads of moto's cases come after).
     expect(await supportCalls(since)).toEqual(['DescribeCases', 'CreateCase']);
     const made = await casesOfIncident();
-    expect(made).toEqual([expect.objectContaining({ subject: expect.stringMatching(/^\[inc-[0-9a-f]{12} L3\] \[ESCALATED L3\]\[production\] NotificationService Queue Depth/) })]);
-    expect(made[0]?.subject?.startsWith(`${marker} `)).toBe(true);
+    expect(made).toEqual([expect.objectContaining({ subject: expect.stringMatching(/^\[inc-[0-9a-f]{12} L3 [0-9a-f]{16}\] \[ESCALATED L3\]\[production\] NotificationService Queue/) })]);
+    expect(made[0]?.subject?.startsWith(`${await marker()} `)).toBe(true);
     // L3's own topic was paged and recorded; the case was not recorded, and the claim was given back.
     expect(channelsOf(byTier(await h.inbox.read())[3])).toEqual(['escalated:email']);
     expect(await sendItem(h, incidentId, 3)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0, delivered: { email: expect.any(String) } });
@@ -613,6 +615,47 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect(await publishes(since)).toBe(1);
     expect(await h.inbox.read()).toEqual([]);
     expect(await sendItem(h, incidentId, 3)).toMatchObject({ status: 'SENT', caseId, delivered: { email: expect.any(String), 'support-case': caseId } });
+  });
+
+  // Review 20b R20-23: the incident id is printed in every L1/L2 message, and the marker of 329 was the incident and the
+  // tier alone. Anyone allowed support:CreateCase in the account opens (and resolves) a low-severity case with that bare
+  // marker before L3 is due; L3's look reads it among the cases since the incident was created and does not take it for
+  // ours: only a case bearing the send's nonce is. L3's urgent case is opened beside it and recorded.
+  it('a case someone opened with the incident\'s and tier\'s bare marker (low severity, resolved) does not stop L3\'s own case (review 20b R20-23)', async () => {
+    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+    await h.inbox.read();
+    await consumersAtCap(h);
+    const opened = await h.escalate(await alarmAndDecision(h));
+    const incidentId = opened.incidentId ?? '';
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    await nextTierDueAgo(h, incidentId, MINUTE_MS);
+    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
+    await h.inbox.read();
+    await nextTierDueAgo(h, incidentId, MINUTE_MS);
+
+    const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
+    const planted =
+      (await support.send(new CreateCaseCommand({ subject: `[${incidentId} L3] please ignore`, communicationBody: 'nothing to see', severityCode: 'low', issueType: 'technical', language: 'en' }))).caseId ?? '';
+    await support.send(new ResolveCaseCommand({ caseId: planted }));
+    const casesOfIncident = async (): Promise<Array<{ caseId?: string; subject?: string; severityCode?: string }>> =>
+      ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
+    expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    const since = (await getProxyCalls(control)).length;
+
+    const result = await h.timer({ action: 'escalate', incidentId, level: 3 }, lambdaContext(60_000));
+    const calls = (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+    // The look read the planted case (made after the incident) and opened ours all the same.
+    expect(calls).toEqual(['DescribeCases', 'CreateCase']);
+    const cases = await casesOfIncident();
+    const ours = cases.find((c) => c.caseId !== planted);
+    expect(cases.map((c) => c.caseId).sort()).toEqual([planted, ours?.caseId].sort());
+    const nonce = String((await sendItem(h, incidentId, 3))?.caseNonce);
+    expect(nonce).toMatch(/^[0-9a-f]{16}$/);
+    expect(ours).toMatchObject({ severityCode: 'critical', subject: expect.stringMatching(new RegExp(`^\\[${incidentId} L3 ${nonce}\\] \\[ESCALATED L3\\]\\[production\\]`)) });
+    expect(result).toMatchObject({ action: 'escalated', delivered: [{ kind: 'notify', level: 3, via: `support case ${ours?.caseId}` }] });
+    expect(await sendItem(h, incidentId, 3)).toMatchObject({ status: 'SENT', caseId: ours?.caseId, caseNonce: nonce, delivered: { email: expect.any(String), 'support-case': ours?.caseId } });
+    expect(channelsOf(byTier(await h.inbox.read())[3])).toEqual(['escalated:email']);
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {

@@ -234,6 +234,7 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     ['channels that are a string', { channels: 'email' }, 'channels: Invalid input: expected array, received string'],
     ['a lease that is text', { leaseExpiresAtSeconds: 'soon' }, 'leaseExpiresAtSeconds: Invalid input: expected number, received string'],
     ['a delivered message id that is a number', { delivered: { email: 7 } }, 'delivered.email: Invalid input: expected string, received number'],
+    ['a case nonce that is not 16 hex characters', { caseNonce: '[inc-3f2a9c1b7d44 L3]' }, 'caseNonce: must be 16 lowercase hex characters'],
   ])('listSends and a takeover refuse %s, naming the key and field', async (_forgery, forged, issue) => {
     const table = new InMemoryDynamoTable();
     const item = await claimed(table);
@@ -257,6 +258,27 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     expect(claim).toMatchObject({ claimed: true, delivered: { email: 'm-1' } });
     expect(table.get(sendKey)).toMatchObject({ status: 'IN_PROGRESS', delivered: { email: 'm-1' } });
     expect(table.get(sendKey)?.owner).not.toBe('earlier-owner');
+  });
+
+  // Review 20b R20-23: the support case's marker carries the send's nonce; a retry finds its predecessor's case only if
+  // the nonce survives the takeover. It is written with the first claim (before any CreateCase) and never leaves the store.
+  it('a claim writes a new case nonce; a takeover carries it over; a send written before nonces gets a new one; listSends never shows it', async () => {
+    const table = new InMemoryDynamoTable();
+    const item = await claimed(table);
+    const first = String(item.caseNonce);
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    table.forge({ ...item, owner: 'earlier-owner', leaseExpiresAtSeconds: 0 });
+    const takeover = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
+    expect(takeover).toMatchObject({ claimed: true, caseNonce: first });
+    expect(table.get(sendKey)?.caseNonce).toBe(first);
+    expect(JSON.stringify(await storeOver(table).listSends(ID))).not.toContain(first);
+    const { caseNonce: _none, ...older } = table.get(sendKey) ?? {};
+    table.forge({ ...older, owner: 'older-owner', leaseExpiresAtSeconds: 0 });
+    const legacy = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
+    expect(legacy).toMatchObject({ claimed: true, caseNonce: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(legacy.claimed && legacy.caseNonce).not.toBe(first);
+    const other = await storeOver(table).claimSend(ID, 'notify', 2, 'Cloud Infrastructure Team', ['OPEN'], NOW, { seenAbsent: true });
+    expect(other.claimed && other.caseNonce).not.toBe(legacy.claimed && legacy.caseNonce);
   });
 });
 

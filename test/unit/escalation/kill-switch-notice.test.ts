@@ -23,11 +23,13 @@ const UNREAD: KillSwitchState = { engaged: true, unread: true, reason: `kill swi
 
 function recording(state: () => Promise<KillSwitchState>) {
   const sent: Array<{ via: 'notify' | 'resolve'; view: MessageView }> = [];
+  const options: unknown[] = [];
   const warnings: string[] = [];
   const notifier = withKillSwitchNotice(
     {
-      notify: async (_tier, v) => {
+      notify: async (_tier, v, _progress, caseOptions) => {
         sent.push({ via: 'notify', view: v });
+        options.push(caseOptions);
         return { channels: ['email'], messageIds: ['m'] };
       },
       resolve: async (_tier, v) => {
@@ -39,10 +41,17 @@ function recording(state: () => Promise<KillSwitchState>) {
     WHERE,
     { warn: (message) => void warnings.push(message) },
   );
-  return { notifier, sent, warnings };
+  return { notifier, sent, warnings, options };
 }
 
 describe('withKillSwitchNotice', () => {
+  it('hands the support case options (the incident\'s creation, the send\'s case nonce) to the live notifier (review 20b R20-23)', async () => {
+    const { notifier, options } = recording(async () => OFF);
+    const caseOptions = { since: new Date('2026-11-25T14:00:05.000Z'), caseNonce: '7c0e5b1d9a2f4e68' };
+    await notifier.notify(l1, view, undefined, caseOptions);
+    expect(options).toEqual([caseOptions]);
+  });
+
   it('sends the message unchanged while the switch says "off"', async () => {
     const { notifier, sent, warnings } = recording(async () => OFF);
     await notifier.notify(l1, view);

@@ -9,6 +9,8 @@ import { capReachedIncident, policy, runtime } from './fixtures';
 const sns = mockClient(SNSClient);
 const support = mockClient(SupportClient);
 const production = policy('production');
+/** The send's case nonce, as its claim gives it (escalation-store.ts; review 20b R20-23). */
+const NONCE = '7c0e5b1d9a2f4e68';
 const staging = policy('staging');
 
 function notifier(): TierNotifier {
@@ -70,15 +72,15 @@ describe('TierNotifier', () => {
     ['staging', staging, 'normal'],
   ])('opens an AWS Support case in %s with severity %s and pages the tier\'s own topic, the people who own the case', async (_env, environment, severity) => {
     const { tier, view: message } = view(3, environment);
-    const delivery = await notifier().notify(tier, message);
+    const delivery = await notifier().notify(tier, message, undefined, { caseNonce: NONCE });
     expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
     expect(sns.commandCalls(PublishCommand).map((c) => [c.args[0].input.TopicArn, c.args[0].input.MessageAttributes?.channel?.StringValue])).toEqual([
       ['arn:aws:sns:us-east-1:123456789012:notification-escalation-l3-aws-support', 'email'],
     ]);
     const input = support.commandCalls(CreateCaseCommand)[0]?.args[0].input;
     expect(input).toMatchObject({ severityCode: severity, issueType: 'technical', language: 'en' });
-    // The subject opens with the incident's and tier's marker (R19-10), then the email's subject.
-    expect(input?.subject).toMatch(/^\[inc-3f2a9c1b7d44 L3\] \[ESCALATION L3\]/);
+    // The subject opens with the send's marker (R19-10: incident and tier; R20-23: the send's nonce), then the email's subject.
+    expect(input?.subject).toMatch(/^\[inc-3f2a9c1b7d44 L3 7c0e5b1d9a2f4e68\] \[ESCALATION L3\]/);
     expect(input?.subject?.length).toBeLessThanOrEqual(99);
     expect(input?.communicationBody?.length).toBeLessThanOrEqual(8000);
   });
@@ -90,17 +92,17 @@ describe('TierNotifier', () => {
     const { tier, view: message } = view(3);
     const automation = message.automation ? { ...message.automation, playbook } : undefined;
     expect(automation).toBeDefined();
-    await notifier().notify(tier, { ...message, automation });
+    await notifier().notify(tier, { ...message, automation }, undefined, { caseNonce: NONCE });
     expect(support.commandCalls(CreateCaseCommand)[0]?.args[0].input.severityCode).toBe(severity);
   });
 
   describe('looks for the case an earlier attempt opened before it opens one (review 19 R19-10)', () => {
-    const ours = '[inc-3f2a9c1b7d44 L3] [ESCALATION L3][production] NotificationService Queue Depth > 1000';
+    const ours = `[inc-3f2a9c1b7d44 L3 ${NONCE}] [ESCALATION L3][production] NotificationService Queue Depth > 1000`;
     const since = new Date('2026-11-25T14:00:05.000Z');
 
     it('reads every case since 5 min before the incident was created, resolved ones included, without their communications', async () => {
       const { tier, view: message } = view(3);
-      await notifier().notify(tier, message, undefined, { since });
+      await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE });
       expect(support.commandCalls(DescribeCasesCommand).map((c) => c.args[0].input)).toEqual([
         { includeResolvedCases: true, includeCommunications: false, maxResults: 100, language: 'en', afterTime: '2026-11-25T13:55:05.000Z' },
       ]);
@@ -111,7 +113,7 @@ describe('TierNotifier', () => {
       const { tier, view: message } = view(3);
       support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-billing', subject: 'Billing question' }, { caseId: 'case-earlier', subject: ours, status: 'resolved' }] });
       const recorded: string[] = [];
-      const delivery = await notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since });
+      const delivery = await notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since, caseNonce: NONCE });
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
       expect(recorded.sort()).toEqual(['email=msg-1', 'support-case=case-earlier']);
       expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-earlier', caseLookup: 'found' });
@@ -125,9 +127,37 @@ describe('TierNotifier', () => {
           { caseId: 'case-l4', subject: '[inc-3f2a9c1b7d44 L4] [ESCALATED L4][production] NotificationService' },
         ],
       });
-      const delivery = await notifier().notify(tier, message, undefined, { since });
+      const delivery = await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE });
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
       expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
+    });
+
+    // Review 20b R20-23: the incident id is printed in every L1/L2 message; anyone allowed support:CreateCase could open
+    // (and resolve) a low-severity case with the incident's and tier's marker before L3 was due, and L3's case was never
+    // opened. Only a case bearing this send's nonce is ours.
+    it.each([
+      ['the incident\'s and tier\'s marker without a nonce (planted, low, resolved, by anyone)', '[inc-3f2a9c1b7d44 L3] please ignore'],
+      ['the marker with the nonce of another send', '[inc-3f2a9c1b7d44 L3 0123456789abcdef] [ESCALATION L3][production] NotificationService'],
+      ['our nonce in capitals', `[inc-3f2a9c1b7d44 L3 ${NONCE.toUpperCase()}] [ESCALATION L3][production] NotificationService`],
+    ])('opens ours beside a case with %s', async (_what, subject) => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-planted', subject, severityCode: 'low', status: 'resolved', submittedBy: 'intern@example.com' }] });
+      const recorded: string[] = [];
+      const delivery = await notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since, caseNonce: NONCE });
+      expect(support.commandCalls(CreateCaseCommand).map((c) => [c.args[0].input.severityCode, c.args[0].input.subject?.slice(0, 39)])).toEqual([['urgent', `[inc-3f2a9c1b7d44 L3 ${NONCE}] `]]);
+      expect(recorded.sort()).toEqual(['email=msg-1', 'support-case=case-123456789012-muen-2026-1234']);
+      expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
+    });
+
+    it('opens no case without the send\'s nonce (a caller that lost it): no look, no CreateCase, the topic still paged', async () => {
+      const { tier, view: message } = view(3);
+      const recorded: string[] = [];
+      await expect(notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since })).rejects.toThrow(
+        'support case for inc-3f2a9c1b7d44 L3 not opened: no case nonce from the send\'s claim',
+      );
+      expect(support.commandCalls(DescribeCasesCommand)).toHaveLength(0);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+      expect(recorded).toEqual(['email=msg-1']);
     });
 
     it('follows the pages: ours on the second is found in 2 reads', async () => {
@@ -136,7 +166,7 @@ describe('TierNotifier', () => {
         .on(DescribeCasesCommand)
         .resolvesOnce({ cases: [{ caseId: 'case-a', subject: 'a' }], nextToken: 'page-2' })
         .resolvesOnce({ cases: [{ caseId: 'case-earlier', subject: ours }] });
-      const delivery = await notifier().notify(tier, message, undefined, { since });
+      const delivery = await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE });
       expect(support.commandCalls(DescribeCasesCommand).map((c) => c.args[0].input.nextToken)).toEqual([undefined, 'page-2']);
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
       expect(delivery).toMatchObject({ caseId: 'case-earlier', caseLookup: 'found' });
@@ -145,7 +175,7 @@ describe('TierNotifier', () => {
     it('reads 3 pages at most, then opens the case all the same and says the look was not finished', async () => {
       const { tier, view: message } = view(3);
       support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-a', subject: 'a' }], nextToken: 'more' });
-      const delivery = await notifier().notify(tier, message, undefined, { since });
+      const delivery = await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE });
       expect(support.commandCalls(DescribeCasesCommand)).toHaveLength(3);
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
       expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'incomplete' });
@@ -156,11 +186,11 @@ describe('TierNotifier', () => {
       support.on(DescribeCasesCommand).rejects(Object.assign(new Error('us-east-1 impaired'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
       const recorded: Record<string, string> = {};
       const progress = { delivered: recorded, record: (channel: string, id: string) => void (recorded[channel] = id) };
-      await expect(notifier().notify(tier, message, progress, { since })).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support DescribeCases failed: ServiceUnavailable') });
+      await expect(notifier().notify(tier, message, progress, { since, caseNonce: NONCE })).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support DescribeCases failed: ServiceUnavailable') });
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
       expect(recorded).toEqual({ email: 'msg-1' });
       support.on(DescribeCasesCommand).resolves({ cases: [] });
-      const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) }, { since });
+      const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) }, { since, caseNonce: NONCE });
       expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
       expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'none' });
@@ -169,7 +199,7 @@ describe('TierNotifier', () => {
     it('a look refused for good (access denied) still opens the case, saying why the look was not made', async () => {
       const { tier, view: message } = view(3);
       support.on(DescribeCasesCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: support:DescribeCases'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-      const delivery = await notifier().notify(tier, message, undefined, { since });
+      const delivery = await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE });
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
       expect(delivery).toMatchObject({ caseId: 'case-123456789012-muen-2026-1234', caseLookup: 'unread', caseLookupError: expect.stringContaining('(missing permission: support:DescribeCases)') });
     });
@@ -180,11 +210,11 @@ describe('TierNotifier', () => {
     support.on(CreateCaseCommand).rejects(Object.assign(new Error('us-east-1 impaired'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
     const recorded: Record<string, string> = {};
     const progress = { delivered: recorded, record: (channel: string, id: string) => void (recorded[channel] = id) };
-    await expect(notifier().notify(tier, message, progress)).rejects.toMatchObject({ name: 'TransientError' });
+    await expect(notifier().notify(tier, message, progress, { caseNonce: NONCE })).rejects.toMatchObject({ name: 'TransientError' });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(recorded).toEqual({ email: 'msg-1' });
     support.on(CreateCaseCommand).resolves({ caseId: 'case-2' });
-    const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) });
+    const delivery = await notifier().notify(tier, message, { delivered: { ...recorded }, record: (channel, id) => void (recorded[channel] = id) }, { caseNonce: NONCE });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-2', caseLookup: 'none' });
   });
