@@ -4,6 +4,7 @@ import { withinStateReason } from '../aws/alarm-state-reader';
 import { partitionOf } from '../aws/arn';
 import { lazy } from '../aws/lazy-client';
 import { InvalidInputError, TransientError } from '../errors';
+import { settledAll } from '../settled';
 import type { AlarmStateChange } from '../events/alarm-event';
 import { parseRecordedDecision, type DecisionEventDetail, type EscalateInput } from './escalation-events';
 import { summarizeDecision, type EscalationResult, type EscalationService, type OpenFacts, type ReadAhead, type Delivered } from './escalation-service';
@@ -98,10 +99,11 @@ export async function trustDecision(
   if (pre.kind === 'refused') return pre;
   const { records } = svc.ctx.services;
   const incidentKey = claimed.incidentKey ?? '';
-  const [claims, audits] = await Promise.all([
+  // Both reads answer before a failure is thrown (settledAll, decision 330's rule for calls made at once).
+  const [claims, audits] = await settledAll(
     records.claimsOf(incidentKey),
     records.auditsOf(claimed.resource?.arn ?? '', incidentKey, auditFrom(claimed.alarmTime ?? '')),
-  ]);
+  );
   const matched = matchRecordedDecision(claimed, claims, audits);
   if (matched.kind === 'refused') return matched;
   try {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { accountOfArn } from '../aws/arn';
 import { classifyAwsError } from '../aws/classify-error';
 import type { Clock } from '../clock';
+import { settledAll } from '../settled';
 import type { RegionServing } from '../guard/region-serving';
 import type { TroubleshootingRow } from '../config/schema';
 import { TransientError } from '../errors';
@@ -285,13 +286,14 @@ export class EscalationService {
 
   async afterNotified(incident: Incident, tier: EscalationTier, next: { tier: EscalationTier; at: Date } | undefined): Promise<void> {
     const { incidentId } = incident;
-    // The level and the next tier's timer at once: either failing throws, and the retry (the send being SENT) does both
-    // again, each idempotent (a level is never lowered; a schedule of the same step is a no-op). The timer names the
-    // incident's alarm, so it can re-read the alarm with the incident (handleTimer).
-    await Promise.all([
+    // The level and the next tier's timer at once: either failing throws, once both have answered (settledAll: no write
+    // left in flight after the invocation returns), and the retry (the send being SENT) does both again, each idempotent
+    // (a level is never lowered; a schedule of the same step is a no-op). The timer names the incident's alarm, so it can
+    // re-read the alarm with the incident (handleTimer).
+    await settledAll(
       this.ctx.services.store.recordTierNotified(incidentId, tier.level, next ? { level: next.tier.level, at: next.at } : undefined),
-      next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : undefined,
-    ]);
+      next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : Promise.resolve(),
+    );
   }
 
   /**
@@ -389,10 +391,11 @@ export class EscalationService {
     if (result.resolved) {
       this.ctx.count?.('IncidentsResolved');
       const pending = this.ctx.policy.tiers.filter((t) => t.level > incident.level);
-      await Promise.all([
+      // Every delete answers before the warning (settledAll): none is left in flight when the invocation returns.
+      await settledAll(
         timers.cancel({ action: 'check', incidentId }),
         ...pending.map((t) => timers.cancel({ action: 'escalate', incidentId, level: t.level })),
-      ]).catch((error: unknown) => this.ctx.log.warn('could not delete a pending timer; it will find the incident resolved', { incidentId, error: String(error) }));
+      ).catch((error: unknown) => this.ctx.log.warn('could not delete a pending timer; it will find the incident resolved', { incidentId, error: String(error) }));
     }
     const cycle = incident.reopens ?? 0;
     if (cycle > 0) {
