@@ -6,7 +6,7 @@ import { CloudWatchClient, DescribeAlarmsForMetricCommand, PutMetricDataCommand,
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetFunctionConcurrencyCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { alarmsForMetric, alarmsForMetricAnswer, AlarmsForMetricRequestError, readAlarmsForMetricRequest } from './alarms-for-metric';
@@ -14,7 +14,8 @@ import { alarmTransitionsSchema, describeAlarmsJsonWithTransitions, withTransiti
 import { listDocumentVersions } from './document-versions-gap';
 import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
-import { LambdaRevisions, withRevision } from './lambda-revisions';
+import { QualifiedPolicies } from './lambda-qualified-policies';
+import { functionNameOfPath, LambdaRevisions, withRevision } from './lambda-revisions';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
@@ -1000,6 +1001,30 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
 
   const dynamoGate = dynamoTransactionGates();
 
+  // moto keeps one policy per function, shared with its versions and aliases: theirs are kept here
+  // (sandbox/lambda-qualified-policies.ts, review 20b R20-22).
+  const qualifiedPolicies = new QualifiedPolicies();
+  const qualifiedPolicyAnswer = (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> | undefined => {
+    const { pathname, query } = splitPath(req.url ?? '/');
+    const request = { operation: described.operation, accountId: described.accountId ?? '', region: described.region ?? DEFAULT_REGION, pathname, qualifier: query.get('Qualifier') };
+    if ((described.operation === 'DeleteFunction' && request.qualifier) || described.operation === 'DeleteAlias') {
+      const alias = described.operation === 'DeleteAlias' ? decodeURIComponent(pathname.split('/aliases/')[1] ?? '') : request.qualifier;
+      return forwardBuffered(req, body, described.accountId).then((answer) => {
+        if (answer.status >= 200 && answer.status < 300) qualifiedPolicies.forget({ ...request, qualifier: alias });
+        return answer;
+      });
+    }
+    if (qualifiedPolicies.keyOf(request) === undefined) return undefined;
+    const exists = (): Promise<boolean> =>
+      lambdaFor(described)
+        .send(new GetFunctionConfigurationCommand({ FunctionName: functionNameOfPath(pathname) ?? '', Qualifier: request.qualifier ?? undefined }))
+        .then(
+          () => true,
+          () => false,
+        );
+    return qualifiedPolicies.answer({ ...request, body: body.toString('utf8') }, exists).then((answer) => reply(described, answer));
+  };
+
   // moto keeps no RevisionId on a function and ignores one on an update: kept here (sandbox/lambda-revisions.ts).
   const lambdaRevisions = new LambdaRevisions();
   const revisionOfRequest = (req: IncomingMessage, described: RequestDescription) => {
@@ -1282,6 +1307,11 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       return;
     }
     if (described.service === 'lambda') {
+      const qualified = qualifiedPolicyAnswer(req, body, described);
+      if (qualified) {
+        send(res, await qualified);
+        return;
+      }
       const revised = await lambdaRevision(req, body, described);
       if (revised) {
         send(res, revised);

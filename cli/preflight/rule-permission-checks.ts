@@ -15,7 +15,7 @@
 //   invokingRules: each alarm route, the recoveries rule, the decisions rule, the kill switch's), one line each
 //   (rule-permission). An alarm route or the recoveries rule missing or aimed elsewhere is routing's FAIL already
 //   (alarm-checks.ts), so it gets no line here; the decisions and kill-switch rules, which nothing else reads, are FAILs.
-import { GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { GetPolicyCommand, ListAliasesCommand, ListVersionsByFunctionCommand, type ListAliasesCommandOutput, type ListVersionsByFunctionCommandOutput } from '@aws-sdk/client-lambda';
 import { readRule, type AlarmRoute, type LiveRule } from './alarm-checks';
 import { probeAccount } from './bus-policy-checks';
 import type { ExpectedInvokingRule, PreflightExpectations } from './expectations';
@@ -26,26 +26,78 @@ import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients
 import { automationRoleNameOf } from '../../shared/config/names';
 
 /** The calls the rules' permission check makes: named in its could-not-check FAIL. */
-export const RULE_PERMISSION_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy'] as const;
+export const RULE_PERMISSION_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'lambda:ListVersionsByFunction', 'lambda:ListAliases', 'iam:SimulateCustomPolicy'] as const;
 
 /** A rule of the account (on the rule's bus) that is not the one judged: the function's permission must not admit it. */
 export const OTHER_RULE_PROBE = 'runbook-preflight-probe-another-rule';
 
-/** Each function's resource-based policy as read in this run (undefined: it has none), so one GetPolicy per function. */
-export type FunctionPolicies = Map<string, Promise<string | undefined>>;
+/** A policy of one of the function's published versions or aliases (lambda:GetPolicy with its Qualifier). */
+export interface QualifiedPolicy {
+  qualifier: string;
+  kind: 'version' | 'alias';
+  policy: string;
+}
 
-/** lambda:GetPolicy of `functionName`, once per run: every rule of the function is judged against the same read. */
-export function readFunctionPolicy(clients: PreflightClients, functionName: string, policies: FunctionPolicies): Promise<string | undefined> {
+/** A function's resource-based policies as read in this run: the function's own (undefined: none), its versions' and aliases'. */
+export interface FunctionPolicySet {
+  policy: string | undefined;
+  qualified: QualifiedPolicy[];
+  /** Versions and aliases past QUALIFIER_LIMIT: their policies were not read. */
+  unread: number;
+}
+
+/** Each function's resource-based policies as read in this run, so one read of each per function. */
+export type FunctionPolicies = Map<string, Promise<FunctionPolicySet>>;
+
+/** At most this many versions and aliases of a function are read (a deployed handler has none: CDK publishes no version). */
+export const QUALIFIER_LIMIT = 100;
+
+/** lambda:GetPolicy of the function, or of a version or alias (`qualifier`): undefined when it has none. */
+async function getPolicy(clients: PreflightClients, functionName: string, qualifier?: string): Promise<string | undefined> {
+  try {
+    return (await clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName, ...(qualifier !== undefined ? { Qualifier: qualifier } : {}) }))).Policy;
+  } catch (error) {
+    // Lambda answers ResourceNotFoundException for a function with no resource policy at all (and for no function).
+    if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    return undefined;
+  }
+}
+
+/**
+ * The function's published versions and aliases (lambda:ListVersionsByFunction, lambda:ListAliases, paginated), at most
+ * QUALIFIER_LIMIT: each has its own resource-based policy (add-permission --qualifier), and invoking one runs that
+ * version's code with the function's role (review 20b R20-22).
+ */
+async function listQualifiers(clients: PreflightClients, functionName: string): Promise<Array<{ qualifier: string; kind: 'version' | 'alias' }>> {
+  const found: Array<{ qualifier: string; kind: 'version' | 'alias' }> = [];
+  let marker: string | undefined;
+  do {
+    const page: ListVersionsByFunctionCommandOutput = await clients.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, MaxItems: 50, ...(marker ? { Marker: marker } : {}) }));
+    for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') found.push({ qualifier: v.Version, kind: 'version' });
+    marker = page.NextMarker;
+  } while (marker && found.length <= QUALIFIER_LIMIT);
+  marker = undefined;
+  do {
+    const page: ListAliasesCommandOutput = await clients.lambda.send(new ListAliasesCommand({ FunctionName: functionName, MaxItems: 50, ...(marker ? { Marker: marker } : {}) }));
+    for (const a of page.Aliases ?? []) if (a.Name) found.push({ qualifier: a.Name, kind: 'alias' });
+    marker = page.NextMarker;
+  } while (marker && found.length <= QUALIFIER_LIMIT);
+  return found;
+}
+
+/** The function's policies (its own, its versions' and aliases'), once per run: every rule of the function is judged against the same reads. */
+export function readFunctionPolicies(clients: PreflightClients, functionName: string, policies: FunctionPolicies): Promise<FunctionPolicySet> {
   const cached = policies.get(functionName);
   if (cached) return cached;
-  const read = (async (): Promise<string | undefined> => {
-    try {
-      return (await clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName }))).Policy;
-    } catch (error) {
-      // Lambda answers ResourceNotFoundException for a function with no resource policy at all (and for no function).
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
-      return undefined;
+  const read = (async (): Promise<FunctionPolicySet> => {
+    const policy = await getPolicy(clients, functionName);
+    const qualifiers = await listQualifiers(clients, functionName);
+    const qualified: QualifiedPolicy[] = [];
+    for (const q of qualifiers.slice(0, QUALIFIER_LIMIT)) {
+      const text = await getPolicy(clients, functionName, q.qualifier);
+      if (text !== undefined) qualified.push({ ...q, policy: text });
     }
+    return { policy, qualified, unread: Math.max(0, qualifiers.length - QUALIFIER_LIMIT) };
   })();
   policies.set(functionName, read);
   return read;
@@ -59,7 +111,7 @@ export type RulePermission =
    * Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8), or change it
    * or read its code (decision 328): a FAIL, with what they may then do (`consequence`).
    */
-  | { kind: 'open'; problem: string; consequence: string }
+  | { kind: 'open'; problem: string; consequence: string; /** The version or alias whose own policy it is (remove-permission --qualifier). */ qualifier?: string }
   /**
    * Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`), or other calls granted
    * (`otherCalls`): a WARN.
@@ -133,7 +185,7 @@ export async function checkRulePermission(
   invokers: readonly string[] = [],
   accounts: readonly string[] = [],
 ): Promise<RulePermission> {
-  const policy = await readFunctionPolicy(clients, functionName, policies);
+  const { policy, qualified, unread } = await readFunctionPolicies(clients, functionName, policies);
   if (policy === undefined) return { kind: 'refused', problem: `${functionName} has no resource-based policy (lambda:GetPolicy: none), so EventBridge may not invoke it for the rule` };
   const rule = ruleArn.split(':rule/')[1] ?? ruleArn;
   const account = ruleArn.split(':')[4] || target.account;
@@ -144,23 +196,36 @@ export async function checkRulePermission(
     { what: `rule ${another.split(':rule/')[1] ?? OTHER_RULE_PROBE} of this account`, account, sourceArn: another, condition: 'AWS:SourceArn' },
     { what: `rule ${rule} of ${stranger}, an account nobody configured`, account: stranger, sourceArn: ruleArnLike(ruleArn, { account: stranger }), condition: 'AWS:SourceArn', stranger: true },
   ];
-  const verdict = await judgeServiceGrant(clients, {
-    policy,
-    resourceArn: functionArn,
-    service: EVENTS_SERVICE,
-    action: 'lambda:InvokeFunction',
-    own,
-    probes,
-    expected: invokers,
-    expectedShape: (s) => asDeployedGrant(s, functionArn),
-    accounts: [target.account, ...accounts],
-    // Every call a function's policy can grant (decision 328), not only the invocation the rule makes.
-    alsoActions: LAMBDA_FUNCTION_CALLS.filter((a) => a !== 'lambda:InvokeFunction'),
-    classOf: lambdaCallClass,
-  });
+  const judge = (text: string, resourceArn: string, probed: readonly TrustSource[]) =>
+    judgeServiceGrant(clients, {
+      policy: text,
+      resourceArn,
+      service: EVENTS_SERVICE,
+      action: 'lambda:InvokeFunction',
+      own,
+      probes: probed,
+      expected: invokers,
+      expectedShape: (s) => asDeployedGrant(s, functionArn),
+      accounts: [target.account, ...accounts],
+      // Every call a function's policy can grant (decision 328), not only the invocation the rule makes.
+      alsoActions: LAMBDA_FUNCTION_CALLS.filter((a) => a !== 'lambda:InvokeFunction'),
+      classOf: lambdaCallClass,
+    });
+  const verdict = await judge(policy, functionArn, probes);
   if (verdict.kind === 'open') {
     const { what, consequence } = strangerCalls(verdict.calls, functionName);
     return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, ${what} (${verdict.principals.join('; ')})`, consequence };
+  }
+  // Each version's and alias's own policy, judged the same way on its qualified ARN (review 20b R20-22): a stranger
+  // granted a call there runs that version's code with the function's role. Only strangers are reported from them.
+  for (const q of qualified) {
+    const onQualifier = await judge(q.policy, `${functionArn}:${q.qualifier}`, []);
+    if (onQualifier.kind !== 'open') continue;
+    const { what, consequence } = strangerCalls(onQualifier.calls, functionName);
+    return { kind: 'open', problem: `the resource-based policy of ${q.kind} ${q.qualifier} of ${functionName} (${functionName}:${q.qualifier}) lets anyone, or a principal of an account nobody configured, ${what} (${onQualifier.principals.join('; ')})`, consequence, qualifier: q.qualifier };
+  }
+  if (unread > 0) {
+    return { kind: 'open', problem: `${functionName} has more than ${QUALIFIER_LIMIT} versions and aliases, and the resource-based policies of ${unread} were not read (lambda:GetPolicy with Qualifier), so a stranger granted a call on one would go unseen`, consequence: 'delete the versions and aliases no longer used (aws lambda delete-function --qualifier), then run preflight again' };
   }
   const others = { ...(verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {}), ...(verdict.otherCalls ? { otherCalls: verdict.otherCalls.join('; ') } : {}) };
   switch (verdict.kind) {
@@ -204,6 +269,11 @@ export function strangerCalls(calls: readonly string[], functionName: string): {
   const onlyInvoke = words.length === 1 && words[0]?.class === 'invoke';
   const what = onlyInvoke ? 'invoke it' : words.map((w) => `${w.what} (${callList(w.calls)})`).join(', ');
   return { what, consequence: words.map((w) => w.then(functionName)).join('; ') };
+}
+
+/** Pure: the command that removes the stranger's statement (from the version's or alias's own policy if it is there). */
+export function removePermission(functionName: string, permission: Extract<RulePermission, { kind: 'open' }>): string {
+  return `aws lambda remove-permission --function-name ${functionName}${permission.qualifier !== undefined ? ` --qualifier ${permission.qualifier}` : ''} --statement-id <its Sid>`;
 }
 
 /** The fix for a permission AWS allows but that admits other rules: confine it to the rule (or redeploy). */
@@ -257,7 +327,7 @@ export async function checkInvokingRules(
     } else if (permission.kind === 'open') {
       // Review 19 R19-8: the rule delivers, but anyone the statement admits may invoke the handler with an event they write.
       results.push(
-        fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: ${permission.consequence}`, `remove the statement: aws lambda remove-permission --function-name ${spec.functionName} --statement-id <its Sid>; or ${deploy}`),
+        fail('routing', 'rule-permission', spec.ruleName, `${invokes}, but ${permission.problem}: ${permission.consequence}`, `remove the statement: ${removePermission(spec.functionName, permission)}; or ${deploy}`),
       );
     } else if (permission.kind === 'too-wide') {
       results.push(warn('routing', 'rule-permission', spec.ruleName, `${invokes}, and ${permission.text}, but ${tooWideText(permission, spec.functionName, 'event')}`, confinePermissionFix(spec.functionName, spec.statementId, ruleArn, deploy)));

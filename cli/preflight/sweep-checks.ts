@@ -16,7 +16,7 @@ import { DescribeRuleCommand, ListTargetsByRuleCommand, type DescribeRuleCommand
 import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation-health';
 import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
-import { checkRulePermission, configuredAccounts, confinePermissionFix, deployedInvokers, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
+import { checkRulePermission, configuredAccounts, confinePermissionFix, deployedInvokers, removePermission, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** The calls this check makes: named in its could-not-check FAIL. */
@@ -109,7 +109,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
         spec.check,
         spec.ruleName,
         `${invokes}, but ${permission.problem}: ${permission.consequence}`,
-        `remove the statement: aws lambda remove-permission --function-name ${lane.targetFunctionName} --statement-id <its Sid>; or ${deploy}`,
+        `remove the statement: ${removePermission(lane.targetFunctionName, permission)}; or ${deploy}`,
       ),
     ];
   }

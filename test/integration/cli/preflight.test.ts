@@ -7,7 +7,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateEventSourceMappingCommand, DeleteFunctionCommand, PublishVersionCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
@@ -548,6 +548,44 @@ describe('runbook preflight -e production on the sandbox', () => {
       await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, StatementId: 'VerifySweep', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }));
     }
     expect(await statements()).toEqual([expect.objectContaining({ Sid: 'VerifySweep' })]);
+  });
+
+  // Review 20b R20-22, decision 331: `add-permission --qualifier` writes a version's own policy, which the function's
+  // GetPolicy never shows; invoking the version runs its code with the handler's role. (moto shares one policy between a
+  // function and its versions: the gap proxy keeps each version's and alias's, sandbox/lambda-qualified-policies.ts.)
+  it("names a published version of verify-change whose own policy lets anyone invoke it (FAIL), and passes once it is gone", async () => {
+    const fn = 'notification-runbooks-verify-change';
+    const rule = 'notification-runbooks-verify-sweep';
+    const { Version: version } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    if (version === undefined) throw new Error('PublishVersion answered no Version');
+    const statementsOf = async (qualifier?: string): Promise<string[]> =>
+      (JSON.parse((await stack.lambda.send(new GetPolicyCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }))).Policy ?? '{}') as { Statement: Array<{ Sid?: string }> }).Statement.map((st) => String(st.Sid));
+    // The first failure is the one reported: the version's removal after it must not hide it.
+    let failure: unknown;
+    try {
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, Qualifier: version, StatementId: 'AnyoneOnVersion', Action: 'lambda:InvokeFunction', Principal: '*' }));
+      // Two policies, as Lambda keeps them: the function's (CDK's statement for the rule only) and the version's.
+      expect(await statementsOf()).toEqual(['VerifySweep']);
+      expect(await statementsOf(version)).toEqual(['AnyoneOnVersion']);
+      const open = await preflight();
+      expect(open.status).toBe(1);
+      expect(failures(open.report)).toEqual([`FAIL verify-sweep ${rule}`]);
+      const line = open.report.checks.find((c) => c.status === 'FAIL');
+      expect(line?.message).toBe(
+        `rule ${rule} invokes ${fn} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of version ${version} of ${fn} (${fn}:${version}) lets anyone, or a principal of an account nobody configured, invoke it (statement AnyoneOnVersion: Principal "*"): they may invoke ${fn} with an input of their choosing`,
+      );
+      expect(line?.fix).toContain(`aws lambda remove-permission --function-name ${fn} --qualifier ${version} --statement-id <its Sid>`);
+    } catch (error) {
+      failure = error;
+    }
+    await stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: version })).catch((error: unknown) => {
+      if (failure === undefined) throw error;
+    });
+    if (failure !== undefined) throw failure;
+    // The version gone, its policy with it; the function's untouched.
+    expect(await statementsOf()).toEqual(['VerifySweep']);
+    const again = await preflight();
+    expect(failures(again.report)).toEqual([]);
   });
 
   // Decision 316: an alarm route that exists, is ENABLED, matches its alarms and targets its handler still never invokes

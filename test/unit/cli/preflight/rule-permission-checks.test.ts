@@ -8,7 +8,7 @@ import { invokingRules } from '../../../../cli/preflight/expectations';
 import { checkInvokingRules, deployedInvokers, OTHER_RULE_PROBE, ruleArnLike, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from '../../../../cli/preflight/rule-permission-checks';
 import { checkEscalationSweep } from '../../../../cli/preflight/sweep-checks';
 import { automationRoleNameOf } from '../../../../shared/config/names';
-import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
@@ -95,6 +95,7 @@ describe('checkInvokingRules', () => {
   beforeEach(() => {
     events.reset();
     lambda.reset();
+    noVersionsOrAliases(lambda);
     iam.reset();
   });
 

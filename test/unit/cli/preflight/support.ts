@@ -7,7 +7,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulateCustomPolicyCommand, type ServiceInputTypes as IamInput, type ServiceOutputTypes as IamOutput, type IAMClientResolvedConfig } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListAliasesCommand, ListVersionsByFunctionCommand, type LambdaClientResolvedConfig, type ServiceInputTypes as LambdaInput, type ServiceOutputTypes as LambdaOutput } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -128,4 +128,13 @@ export function mockTopic(sns: AwsStub<SnsInput, SnsOutput, SNSClientResolvedCon
   sns.on(GetSubscriptionAttributesCommand).callsFake((input: { SubscriptionArn: string }) => ({
     Attributes: { SubscriptionArn: input.SubscriptionArn, ConfirmationWasAuthenticated: 'true', PendingConfirmation: 'false', ...(attributes[input.SubscriptionArn] ?? {}) },
   }));
+}
+
+/**
+ * A function with no published version and no alias, as CDK deploys the handlers (ListVersionsByFunction lists $LATEST
+ * only; ListAliases none): preflight then reads no qualified policy (review 20b R20-22).
+ */
+export function noVersionsOrAliases(lambda: AwsStub<LambdaInput, LambdaOutput, LambdaClientResolvedConfig>): void {
+  lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '$LATEST' }] });
+  lambda.on(ListAliasesCommand).resolves({ Aliases: [] });
 }

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { checkEscalationSweep, checkVerifySweep, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
 import { checkRulePermission, OTHER_RULE_PROBE } from '../../../../cli/preflight/rule-permission-checks';
 import { judgeServiceGrant } from '../../../../cli/preflight/service-trust';
-import { ACCOUNT, awsError, clients, expectationsFor, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
@@ -67,6 +67,7 @@ describe('checkEscalationSweep', () => {
   beforeEach(() => {
     events.reset();
     lambda.reset();
+    noVersionsOrAliases(lambda);
     iam.reset();
   });
 
@@ -106,6 +107,7 @@ describe('checkVerifySweep', () => {
   beforeEach(() => {
     events.reset();
     lambda.reset();
+    noVersionsOrAliases(lambda);
     iam.reset();
   });
 
@@ -406,6 +408,6 @@ describe('checkVerifySweep', () => {
     deployedRule();
     lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: lambda:GetPolicy'));
     await expect(checkVerifySweep(clients(), expectationsFor('production'), TARGET)).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    expect(SWEEP_CHECK_ACTIONS).toEqual(['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'iam:SimulateCustomPolicy']);
+    expect(SWEEP_CHECK_ACTIONS).toEqual(['events:DescribeRule', 'events:ListTargetsByRule', 'lambda:GetPolicy', 'lambda:ListVersionsByFunction', 'lambda:ListAliases', 'iam:SimulateCustomPolicy']);
   });
 });
