@@ -42,7 +42,8 @@ export function clientConfig(options: ClientConfigOptions = {}): SdkClientConfig
  * safe only for a client whose endpoint and auth parameters come from its configuration alone, never from a command's
  * input (no `contextParams` / `operationContextParams` endpoint instruction: DynamoDB's TableName and EventBridge's
  * EndpointId have one), whose middleware is never changed after its first send, and with one credential provider.
- * `CACHED_STACK_CLIENTS` names the clients checked so (test/unit/aws/cached-middleware.test.ts); the document client
+ * `CACHED_STACK_CLIENTS` names the clients checked so (test/unit/aws/cached-middleware.test.ts: every command's endpoint
+ * instructions, and what its auth scheme middleware reads, sent through the client's stack); the document client
  * refuses the option outright.
  */
 export function withCachedMiddleware<C extends object>(config: C): C & { cacheMiddleware: true } {
