@@ -112,21 +112,32 @@ function holds(item: Item | undefined, condition: string | undefined, input: { E
   return evaluate(condition);
 }
 
-/** UpdateItem's `SET #a = :b, #c.#d = :e` (REMOVE ignored), on the item as stored. */
-function applySet(table: InMemoryDynamoTable, input: UpdateCommand['input']): void {
+/**
+ * UpdateItem's `SET #a = :b, #c.#d = :e, #f = if_not_exists(#f, :g) + :h` and `REMOVE #i, #j` (ADD ignored), on the item
+ * as stored; the item written, for ReturnValues ALL_NEW.
+ */
+function applySet(table: InMemoryDynamoTable, input: UpdateCommand['input']): Item {
   const key = input.Key as { pk: string; sk: string };
   const item = table.get(key);
   if (!holds(item, input.ConditionExpression, input)) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
   const next: Item = { ...(item ?? key) };
-  const set = /^SET (.*?)(?: REMOVE .*)?$/.exec(input.UpdateExpression ?? '')?.[1] ?? '';
-  for (const assignment of set.split(', ')) {
+  const expression = input.UpdateExpression ?? '';
+  const set = /^SET (.*?)(?: REMOVE | ADD |$)/.exec(expression)?.[1] ?? '';
+  const attribute = (token: string): string => input.ExpressionAttributeNames?.[token] ?? token;
+  for (const assignment of splitTop(set, ', ')) {
     const [path = '', token = ''] = assignment.split(' = ');
-    const names = path.split('.').map((part) => input.ExpressionAttributeNames?.[part] ?? part);
-    const value = input.ExpressionAttributeValues?.[token];
+    const names = path.split('.').map(attribute);
+    const counted = /^if_not_exists\((#\w+), (:\w+)\) \+ (:\w+)$/.exec(token);
+    const value = counted
+      ? Number(next[attribute(counted[1] ?? '')] ?? input.ExpressionAttributeValues?.[counted[2] ?? '']) + Number(input.ExpressionAttributeValues?.[counted[3] ?? ''])
+      : input.ExpressionAttributeValues?.[token];
     if (names.length === 2) next[names[0] ?? ''] = { ...((next[names[0] ?? ''] as Item | undefined) ?? {}), [names[1] ?? '']: value };
     else next[names[0] ?? ''] = value;
   }
+  const remove = / REMOVE (.*?)(?: ADD |$)/.exec(expression)?.[1];
+  for (const token of remove ? remove.split(', ') : []) delete next[attribute(token)];
   table.forge(next);
+  return next;
 }
 
 export function world(): World {
@@ -156,8 +167,8 @@ export function world(): World {
                 : 'update';
           called(`DynamoDB UpdateItem (${what})`);
           const write = (): Promise<unknown> => {
-            applySet(table, command.input);
-            return Promise.resolve({});
+            const written = applySet(table, command.input);
+            return Promise.resolve(command.input.ReturnValues === 'ALL_NEW' ? { Attributes: written } : {});
           };
           if ((what === 'record delivered' || what === 'complete') && w.recordWrite) return w.recordWrite(options?.abortSignal).then(write);
           return write();
