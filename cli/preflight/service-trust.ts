@@ -283,6 +283,12 @@ export interface NamedAccount {
   /** The ARN value naming it, wildcards as written (an aws:SourceArn / aws:PrincipalArn pattern), if it was an ARN. */
   arn?: string;
   key: string;
+  /**
+   * The ARN names no account at all (an S3 bucket's, arn:aws:s3:::name: review 20b R20-25): a bucket of that name may be
+   * anyone's (names are global; one deleted or mistyped can be created by a stranger), so it is tried in a stranger's
+   * account; only an aws:SourceAccount of ours beside it refuses that (AWS's confused-deputy guidance).
+   */
+  accountless?: boolean;
 }
 
 /** Pure: every account the Condition of `statement` names, in any key (AWS:SourceAccount, AWS:SourceArn, aws:PrincipalArn, ...). */
@@ -305,6 +311,7 @@ export function conditionAccounts(statement: Record<string, unknown>, avoid: Rea
         const field = arn[1] ?? '';
         if (/^\d{12}$/.test(field)) found.push({ account: field, arn: v, key });
         else if (/[*?]/.test(field)) found.push({ account: fillAccount(field, avoid), arn: v, key });
+        else if (field === '' && /SourceArn$/i.test(key)) found.push({ account: undefined, arn: v, key, accountless: true });
       }
     }
   }
@@ -327,7 +334,8 @@ export function conditionValues(statement: Record<string, unknown>, key: string,
 /** Pure: an ARN pattern made a concrete ARN in `account` (its account field replaced, each wildcard filled with a probe name). */
 export function concreteArn(pattern: string, account: string): string {
   const parts = pattern.split(':');
-  parts[4] = account;
+  // An ARN with no account field (an S3 bucket's) keeps none: AWS names the bucket so whoever owns it.
+  if (parts[4] !== '') parts[4] = account;
   return parts.join(':').replace(/\*/g, STRANGER_PROBE).replace(/\?/g, 'x');
 }
 
@@ -535,7 +543,7 @@ export async function judgeServiceGrant(
     const role = f.kind === 'AWS' && /:role\//.test(f.value) ? f.value : undefined;
     // The invented stranger, then each account the Conditions (the statement's, and the policy's Denies') name that nobody
     // configured, as they name it (review 19 R19-19, decision 323).
-    const tries: Array<{ account: string; arn?: string; key?: string; callerArn?: string }> = [
+    const tries: Array<{ account: string; arn?: string; key?: string; callerArn?: string; accountless?: boolean }> = [
       { account: stranger },
       ...[f.statement, ...denies]
         .flatMap((st) => conditionAccounts(st, configured))
@@ -580,7 +588,11 @@ export async function judgeServiceGrant(
           const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time)` : '';
           const outside = outcome.outside.length > 0 ? `, stepping outside ${outcome.outside.join(' and ')}` : '';
           const auth = outcome.urlAuth !== undefined && outcome.urlAuth !== 'NONE' ? ` (a function URL of AuthType ${outcome.urlAuth})` : '';
-          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${meets}${outside}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
+          const noAccount =
+            t.accountless && caller.kind === 'service'
+              ? ` (its aws:SourceArn ${t.arn ?? ''} names no account: a bucket of that name may be anyone's, and no aws:SourceAccount of ours confines it, as AWS's confused-deputy guidance asks)`
+              : '';
+          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${noAccount}${meets}${outside}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
           admittedCalls = ordered;
           break search;
         }

