@@ -254,8 +254,11 @@ export class EscalationService {
     // timer; a retry schedules the same step again, a no-op (the schedule's name is the step's).
     const [delivered, scheduled] = await Promise.allSettled([
       // A support tier's case is looked for before it is opened, among the cases since the incident was created (R19-10).
-      // Only a case bearing the send's nonce (written with its claim) is taken for this send's (review 20b R20-23).
-      this.deliver(incident.incidentId, 'notify', tier, claim, (progress) => notifier.notify(tier, view, progress, { since: new Date(incident.createdAt), caseNonce: claim.caseNonce })),
+      // Only a case bearing the send's nonce (written with its claim) is taken for this send's (review 20b R20-23); a
+      // claim that wrote the nonce just now (the send's first attempt) has no case to find: not looked for (decision 334).
+      this.deliver(incident.incidentId, 'notify', tier, claim, (progress) =>
+        notifier.notify(tier, view, progress, { since: new Date(incident.createdAt), caseNonce: claim.caseNonce, caseNonceNew: claim.caseNonceNew }),
+      ),
       next ? this.scheduleNext(incident, next) : NOTICE_CAUSES.has(incident.cause) ? this.scheduleNoticeCheck(incident) : Promise.resolve(),
     ]);
     if (delivered.status === 'rejected') {

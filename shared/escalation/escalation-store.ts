@@ -71,6 +71,11 @@ export type SendClaim =
        * marker carries it is this send's.
        */
       caseNonce: string;
+      /**
+       * This claim wrote `caseNonce` (a new send, or one written before nonces existed), not a takeover carrying it over:
+       * no case can bear it yet, so the look for an earlier attempt's case is skipped (decision 334).
+       */
+      caseNonceNew: boolean;
     }
   | { claimed: false; reason: 'incident-status' | 'already-claimed' };
 
@@ -569,7 +574,7 @@ export class EscalationStore {
           ],
         }),
       );
-      return { claimed: true, owner, delivered: { ...(previous?.delivered ?? {}) }, caseNonce };
+      return { claimed: true, owner, delivered: { ...(previous?.delivered ?? {}) }, caseNonce, caseNonceNew: previous?.caseNonce === undefined };
     } catch (error) {
       const codes = cancellationCodes(error);
       if (!codes) throw error;

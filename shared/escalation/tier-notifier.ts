@@ -17,7 +17,8 @@ export interface TierDelivery {
   /**
    * How the case was found before one was opened (review 19 R19-10): `found` an earlier attempt's case, recorded and
    * not opened again; `none` no such case; `incomplete` / `unread` the look could not be finished and a case was opened
-   * all the same (a second one is possible: logged). Absent when no case was opened or looked for in this attempt.
+   * all the same (a second one is possible: logged). Absent when no case was looked for in this attempt: none opened,
+   * or the send's first attempt (its nonce new, so no earlier case can bear it: CaseOptions.caseNonceNew).
    */
   caseLookup?: 'found' | 'none' | 'incomplete' | 'unread';
   /** For `unread`: why DescribeCases was refused. */
@@ -33,6 +34,11 @@ export interface CaseOptions {
    * look takes only a case bearing it (review 20b R20-23). Required to open a case: without it none is opened.
    */
   caseNonce?: string;
+  /**
+   * The send's claim wrote the nonce in this attempt (SendClaim.caseNonceNew): no case can bear it yet, so no look is
+   * made (one DescribeCases fewer per first attempt, decision 334). Unset: looked for, as on every retry or takeover.
+   */
+  caseNonceNew?: boolean;
 }
 
 /**
@@ -99,7 +105,8 @@ export class TierNotifier {
    * lost, after Support made the case released its claim with no case recorded. So before it opens one, the attempt
    * looks for a case whose subject opens with this send's marker (incident, tier and the send's nonce: support-case.ts
    * findMarkedCase) and, found, records that one as the delivery. A case someone else opened with the incident's id and
-   * tier is not taken for ours (review 20b R20-23): it does not bear the nonce.
+   * tier is not taken for ours (review 20b R20-23): it does not bear the nonce. The send's first attempt, whose claim has
+   * just written the nonce, does not look (decision 334): only this attempt can open a case bearing it, and has not yet.
    */
   private async openCase(
     tier: EscalationTier,
@@ -113,15 +120,15 @@ export class TierNotifier {
     if (options.caseNonce === undefined) throw new Error(`support case for ${view.incidentId} L${view.tier.level} not opened: no case nonce from the send's claim`);
     const [cases, support] = await Promise.all([supportCaseModule(), resolveLazy(this.support)]);
     const marker = caseMarker(view.incidentId, view.tier.level, options.caseNonce);
-    const lookup = await cases.findMarkedCase(support, marker, options.since);
-    if (lookup.outcome === 'found') {
+    const lookup = options.caseNonceNew ? undefined : await cases.findMarkedCase(support, marker, options.since);
+    if (lookup?.outcome === 'found') {
       progress.record('support-case', lookup.caseId);
       return { caseId: lookup.caseId, lookup: 'found' };
     }
     const email = renderEmail(view);
     const caseId = await cases.createSupportCase(support, tier, { subject: caseSubject(marker, email.subject), text: email.text }, supportSeverityOf(supportCase, view.automation?.playbook));
     if (caseId) progress.record('support-case', caseId);
-    return { ...(caseId ? { caseId } : {}), lookup: lookup.outcome, ...(lookup.outcome === 'unread' ? { lookupError: lookup.error } : {}) };
+    return { ...(caseId ? { caseId } : {}), ...(lookup ? { lookup: lookup.outcome } : {}), ...(lookup?.outcome === 'unread' ? { lookupError: lookup.error } : {}) };
   }
 
   /** The resolution goes where the notification went: the same channels, and the support case as a new communication. */

@@ -74,19 +74,22 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
     // The first invocation and Lambda's two retries (escalation-timer: MaximumRetryAttempts 2), each a fresh container.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const run = await runCli(['invoke', 'escalation-timer', '--event', file], account.env);
-      // The look for an earlier attempt's case comes first (review 19 R19-10) and fails as CreateCase would.
-      expect(run.stderr).toContain('escalation-timer failed (TransientError): Support DescribeCases failed: ServiceUnavailable');
+      // The first attempt opens the case with no look (decision 334: its claim wrote the send's nonce, no case can bear
+      // it); each retry, a takeover carrying the nonce, looks for an earlier attempt's case first (review 19 R19-10),
+      // and the look fails as CreateCase would.
+      expect(run.stderr).toContain(`escalation-timer failed (TransientError): Support ${attempt === 0 ? 'CreateCase' : 'DescribeCases'} failed: ServiceUnavailable`);
       expect(run.status).toBe(1);
       expect(await scheduleNames()).toEqual([`escalation-${incidentId}-l3`, `escalation-${incidentId}-l4`]);
     }
-    // The fault fired exactly as often as Support was called: one look (DescribeCases) per invocation, made once (the
-    // Support client's SDK retries only throttling: a 503 may follow a change Support made, decision 329), and no
-    // CreateCase without a look: three invocations, 3 calls (12 CreateCase before decision 329: 4 SDK attempts each).
+    // The fault fired exactly as often as Support was called: one call per invocation, made once (the Support client's
+    // SDK retries only throttling: a 503 may follow a change Support made, decision 329): the first attempt's CreateCase
+    // (no look: decision 334), then each retry's look, and no CreateCase on a retry without a look: three invocations,
+    // 3 calls (12 CreateCase before decision 329: 4 SDK attempts each; 3 DescribeCases from 329 to 334).
     // Exact on purpose (review 12, R12-11): a second case per invocation, or a retry loop of our own against an impaired
     // Support API, shows here.
     const [fault] = await getProxyFaults(CONTROL(), scope);
     const calls = (await getProxyCalls(CONTROL(), since)).filter((c) => c.accountId === account.accountId);
-    expect(calls.filter((c) => c.service === 'support').map((c) => c.operation)).toEqual(['DescribeCases', 'DescribeCases', 'DescribeCases']);
+    expect(calls.filter((c) => c.service === 'support').map((c) => c.operation)).toEqual(['CreateCase', 'DescribeCases', 'DescribeCases']);
     expect(fault?.remaining).toBe(1000 - 3);
     const creates = calls.filter((c) => c.service === 'scheduler' && c.operation === 'CreateSchedule');
     expect(creates.length).toBe(3);

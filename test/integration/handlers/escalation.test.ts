@@ -592,8 +592,9 @@ describe('duplicates and the alarm still firing after a remediation', () => {
       await clearProxyFaults(control, scope);
     }
     expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^Support CreateCase failed: CallDeadlineExceeded: Support call did not answer within \d+\.\d s$/) });
-    // The look, then the CreateCase moto applied (this test's own reads of moto's cases come after).
-    expect(await supportCalls(since)).toEqual(['DescribeCases', 'CreateCase']);
+    // The CreateCase moto applied, with no look before it: the send's first attempt, whose claim wrote the nonce just now
+    // (decision 334; this test's own reads of moto's cases come after).
+    expect(await supportCalls(since)).toEqual(['CreateCase']);
     const made = await casesOfIncident();
     expect(made).toEqual([expect.objectContaining({ subject: expect.stringMatching(/^\[inc-[0-9a-f]{12} L3 [0-9a-f]{16}\] \[ESCALATED L3\]\[production\] NotificationService Queue/) })]);
     expect(made[0]?.subject?.startsWith(`${await marker()} `)).toBe(true);
@@ -620,7 +621,9 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   // Review 20b R20-23: the incident id is printed in every L1/L2 message, and the marker of 329 was the incident and the
   // tier alone. Anyone allowed support:CreateCase in the account opens (and resolves) a low-severity case with that bare
   // marker before L3 is due; L3's look reads it among the cases since the incident was created and does not take it for
-  // ours: only a case bearing the send's nonce is. L3's urgent case is opened beside it and recorded.
+  // ours: only a case bearing the send's nonce is. L3's urgent case is opened beside it and recorded. The look is made by
+  // a retry or takeover (decision 334: a first attempt's nonce is new, so it does not look): here the first attempt's
+  // CreateCase fails once (503, not applied), and Lambda's retry looks.
   it('a case someone opened with the incident\'s and tier\'s bare marker (low severity, resolved) does not stop L3\'s own case (review 20b R20-23)', async () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
@@ -641,12 +644,30 @@ describe('duplicates and the alarm still firing after a remediation', () => {
       ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
     expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const since = (await getProxyCalls(control)).length;
+    const scope = { accountId: h.account.accountId };
+    const supportCalls = async (since: number): Promise<string[]> =>
+      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+    const timer = { action: 'escalate', incidentId, level: 3 };
 
-    const result = await h.timer({ action: 'escalate', incidentId, level: 3 }, lambdaContext(60_000));
-    const calls = (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
-    // The look read the planted case (made after the incident) and opened ours all the same.
-    expect(calls).toEqual(['DescribeCases', 'CreateCase']);
+    // The first attempt: no look (its claim wrote the nonce), its CreateCase refused once; the claim given back.
+    const first = (await getProxyCalls(control)).length;
+    await setProxyFaults(control, [{ service: 'support', operation: 'CreateCase', times: 1, status: 503, code: 'ServiceUnavailable' }], scope);
+    let cut: unknown;
+    try {
+      cut = await h.timer(timer, lambdaContext(60_000)).catch((error: unknown) => error);
+      // The fault fired exactly once: the one CreateCase, not applied.
+      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support CreateCase failed: ServiceUnavailable') });
+    expect(await supportCalls(first)).toEqual(['CreateCase']);
+    expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
+
+    // Lambda's retry, a takeover carrying the nonce: it looks, reads the planted case (made after the incident) and opens ours all the same.
+    const since = (await getProxyCalls(control)).length;
+    const result = await h.timer(timer, lambdaContext(60_000));
+    expect(await supportCalls(since)).toEqual(['DescribeCases', 'CreateCase']);
     const cases = await casesOfIncident();
     const ours = cases.find((c) => c.caseId !== planted);
     expect(cases.map((c) => c.caseId).sort()).toEqual([planted, ours?.caseId].sort());

@@ -198,7 +198,8 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     const store = storeOver(table);
     await store.create(incident(), NOW);
     const claim = await store.claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW, { seenAbsent: true });
-    expect(claim).toMatchObject({ claimed: true });
+    // A new send: this claim wrote its case nonce (decision 334).
+    expect(claim).toMatchObject({ claimed: true, caseNonceNew: true });
     const item = table.get(sendKey);
     if (!item) throw new Error('the claim wrote nothing');
     return item;
@@ -269,16 +270,19 @@ describe('a send read back (ESCALATION#<id> / SEND#<kind>#L<level>)', () => {
     expect(first).toMatch(/^[0-9a-f]{16}$/);
     table.forge({ ...item, owner: 'earlier-owner', leaseExpiresAtSeconds: 0 });
     const takeover = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
-    expect(takeover).toMatchObject({ claimed: true, caseNonce: first });
+    // Decision 334: the first claim wrote the nonce (`claimed`: caseNonceNew, no look); the takeover carried it over (looks).
+    expect(takeover).toMatchObject({ claimed: true, caseNonce: first, caseNonceNew: false });
     expect(table.get(sendKey)?.caseNonce).toBe(first);
     expect(JSON.stringify(await storeOver(table).listSends(ID))).not.toContain(first);
     const { caseNonce: _none, ...older } = table.get(sendKey) ?? {};
     table.forge({ ...older, owner: 'older-owner', leaseExpiresAtSeconds: 0 });
     const legacy = await storeOver(table).claimSend(ID, 'notify', 1, 'DevOps Team', ['OPEN'], NOW);
-    expect(legacy).toMatchObject({ claimed: true, caseNonce: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    // A send written before nonces gets one now: new (its holder's case, if any, bears no nonce for a look to match).
+    expect(legacy).toMatchObject({ claimed: true, caseNonce: expect.stringMatching(/^[0-9a-f]{16}$/), caseNonceNew: true });
     expect(legacy.claimed && legacy.caseNonce).not.toBe(first);
     const other = await storeOver(table).claimSend(ID, 'notify', 2, 'Cloud Infrastructure Team', ['OPEN'], NOW, { seenAbsent: true });
     expect(other.claimed && other.caseNonce).not.toBe(legacy.claimed && legacy.caseNonce);
+    expect(other).toMatchObject({ claimed: true, caseNonceNew: true });
   });
 });
 

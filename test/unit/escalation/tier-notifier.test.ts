@@ -109,6 +109,29 @@ describe('TierNotifier', () => {
       expect(support.commandCalls(CreateCaseCommand)).toHaveLength(1);
     });
 
+    // Decision 334: the look is for a case an earlier attempt of the send opened; a claim that has just written the
+    // send's nonce is the first attempt, and only it can open a case bearing that nonce.
+    it('a first attempt (the claim wrote the nonce now) opens its case without a look: no DescribeCases, one CreateCase with the marker, no caseLookup', async () => {
+      const { tier, view: message } = view(3);
+      // A case bearing the nonce cannot exist yet; were one answered, the first attempt would not read it.
+      support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-earlier', subject: ours }] });
+      const recorded: string[] = [];
+      const delivery = await notifier().notify(tier, message, { delivered: {}, record: (channel, id) => void recorded.push(`${channel}=${id}`) }, { since, caseNonce: NONCE, caseNonceNew: true });
+      expect(support.commandCalls(DescribeCasesCommand)).toHaveLength(0);
+      expect(support.commandCalls(CreateCaseCommand).map((c) => c.args[0].input.subject?.slice(0, 38))).toEqual([`[inc-3f2a9c1b7d44 L3 ${NONCE}]`]);
+      expect(recorded).toEqual(['email=msg-1', 'support-case=case-123456789012-muen-2026-1234']);
+      expect(delivery).toEqual({ channels: ['support-case', 'email'], messageIds: ['msg-1'], caseId: 'case-123456789012-muen-2026-1234' });
+    });
+
+    it('a retry or takeover (the nonce carried over from an earlier claim) looks first, and takes the case bearing it', async () => {
+      const { tier, view: message } = view(3);
+      support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-earlier', subject: ours }] });
+      const delivery = await notifier().notify(tier, message, undefined, { since, caseNonce: NONCE, caseNonceNew: false });
+      expect(support.commandCalls(DescribeCasesCommand)).toHaveLength(1);
+      expect(support.commandCalls(CreateCaseCommand)).toHaveLength(0);
+      expect(delivery).toMatchObject({ caseId: 'case-earlier', caseLookup: 'found' });
+    });
+
     it('records the case an earlier attempt opened (its answer lost) as the delivery, and opens none', async () => {
       const { tier, view: message } = view(3);
       support.on(DescribeCasesCommand).resolves({ cases: [{ caseId: 'case-billing', subject: 'Billing question' }, { caseId: 'case-earlier', subject: ours, status: 'resolved' }] });
