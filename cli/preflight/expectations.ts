@@ -138,6 +138,11 @@ export interface PreflightExpectations {
   /** Each schedule group, the role Scheduler invokes its one target with, and that target (infra EscalationTimers.allowInvoke). */
   scheduleGroups: Array<{ name: string; roleName: string; targetFunctionName: string }>;
   stateTableName: string;
+  /**
+   * The claim lease the configuration gives every handler (claimLeaseSeconds): a deployed function's Timeout with the
+   * margin must stay under it (decision 31; handler-checks.ts), whatever the console or another stack set it to.
+   */
+  claimLeaseSeconds: number;
   eventBusName: string;
   /** The approvers' addresses infra subscribes to the approval topic (environments.<env>.runbookApprovers.emails). */
   approverEmails: string[];
@@ -268,6 +273,7 @@ export function preflightExpectations(
     },
     scheduleGroups,
     stateTableName: config.stateTableName,
+    claimLeaseSeconds: config.claimLeaseSeconds,
     eventBusName: config.eventBusName,
     approverEmails: [...(env.runbookApprovers?.emails ?? [])],
     health: { topicName: AUTOMATION_HEALTH_TOPIC_NAME, ...healthSubscribers(config, environment) },

@@ -6,6 +6,7 @@ import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, t
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { scopeFor, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
 import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';
+import { CLAIM_LEASE_MARGIN_SECONDS, leaseTimeoutProblems } from '../../shared/config/claim-lease';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
 import type { DiscoveredResources } from './resource-checks';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
@@ -28,12 +29,12 @@ export async function checkHandlers(clients: PreflightClients, expected: Preflig
   const results: CheckResult[] = [];
   const live: LiveHandler[] = [];
   for (const handler of expected.handlers) {
-    results.push(...(await guardedCheck('handlers', `handler ${handler.functionName}`, HANDLER_ACTIONS, () => checkHandler(clients, handler, live))));
+    results.push(...(await guardedCheck('handlers', `handler ${handler.functionName}`, HANDLER_ACTIONS, () => checkHandler(clients, handler, expected.claimLeaseSeconds, live))));
   }
   return { results, live };
 }
 
-async function checkHandler(clients: PreflightClients, handler: ExpectedHandler, live: LiveHandler[]): Promise<CheckResult> {
+async function checkHandler(clients: PreflightClients, handler: ExpectedHandler, leaseSeconds: number, live: LiveHandler[]): Promise<CheckResult> {
   let configuration: FunctionConfiguration | undefined;
   try {
     // GetFunctionConfiguration, not GetFunction: that one also returns a pre-signed URL to the code package.
@@ -53,6 +54,10 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
   for (const [name, value] of Object.entries(handler.environment)) {
     if (variables[name] !== value) problems.push(`${name}=${variables[name] ?? '(unset)'}, expected ${value}`);
   }
+  // Decision 31: the function must be stopped before its claim's lease can be taken over. Synth checks infra's timeouts
+  // (decision 330); this checks the deployed one, which the console or another stack can change after deployment.
+  const timeoutProblem = leaseTimeoutProblem(handler.functionName, configuration.Timeout, leaseSeconds);
+  if (timeoutProblem) problems.push(timeoutProblem);
   let destination: string | undefined;
   try {
     const invokeConfig = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName }));
@@ -74,8 +79,29 @@ async function checkHandler(clients: PreflightClients, handler: ExpectedHandler,
     }
   }
   return problems.length === 0
-    ? pass('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, failures to ${destination?.split(':').pop() ?? '?'}`)
-    : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, REDEPLOY);
+    ? pass(
+        'handlers',
+        'handler-configuration',
+        handler.functionName,
+        `handler ${handler.functionName}: ${HANDLER_RUNTIME}, environment ${handler.environment.RUNBOOK_ENVIRONMENT}, timeout ${configuration.Timeout ?? '?'} s within claimLeaseSeconds ${leaseSeconds} less the ${CLAIM_LEASE_MARGIN_SECONDS} s margin, failures to ${destination?.split(':').pop() ?? '?'}`,
+      )
+    : fail('handlers', 'handler-configuration', handler.functionName, `handler ${handler.functionName}: ${problems.join('; ')}`, timeoutProblem ? leaseTimeoutFix(leaseSeconds) : REDEPLOY);
+}
+
+/**
+ * Pure: a deployed function's Timeout against the configured claim lease (shared/config/claim-lease.ts, as synth checks
+ * it): the problem with both figures and what follows, or undefined when it fits. Lambda always returns Timeout; a
+ * configuration without one is not taken as fitting.
+ */
+export function leaseTimeoutProblem(functionName: string, timeoutSeconds: number | undefined, leaseSeconds: number): string | undefined {
+  if (timeoutSeconds === undefined) return `timeout unset: cannot tell whether it ends before its claim's lease (claimLeaseSeconds ${leaseSeconds}) can be taken over`;
+  const [problem] = leaseTimeoutProblems(leaseSeconds, { [functionName]: timeoutSeconds });
+  return problem === undefined ? undefined : `${problem.slice(functionName.length + 2)}: a retry can take over its claim while it still runs (two attempts at once, decision 31)`;
+}
+
+/** Pure: the fix for a deployed timeout past the lease: infra's timeout back, or the lease raised with the margin. */
+export function leaseTimeoutFix(leaseSeconds: number): string {
+  return `set its timeout to at most ${leaseSeconds - CLAIM_LEASE_MARGIN_SECONDS} s (${REDEPLOY} restores infra's, which synth checks against the lease), or raise claimLeaseSeconds past the timeout by ${CLAIM_LEASE_MARGIN_SECONDS} s and deploy`;
 }
 
 /** Pure: an SQS FIFO queue's ARN (SQS: "The name of a FIFO queue must end with the .fifo suffix"). */

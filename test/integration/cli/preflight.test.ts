@@ -970,6 +970,32 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
+  // Decision 335 (31, 330): synth checks infra's timeouts against the claim lease; a timeout raised after deployment (the
+  // console, another stack) is seen here, from the deployed function's configuration against the configured lease.
+  it("names a handler whose deployed timeout with the margin passes the claim lease, with both figures and the fix", async () => {
+    const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
+    if (!handler) throw new Error('scale-up-database not deployed');
+    const timeout = async (): Promise<number | undefined> => (await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: handler.functionName }))).Timeout;
+    expect(await timeout()).toBe(120);
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: handler.functionName, Timeout: 141 }));
+    expect(await timeout()).toBe(141);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL handler-configuration ${handler.functionName}`]);
+      const failure = report.checks.find((c) => c.check === 'handler-configuration' && c.status === 'FAIL');
+      expect(failure?.message).toBe(
+        `handler ${handler.functionName}: Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+      );
+      expect(failure?.fix).toBe(
+        "set its timeout to at most 140 s (deploy the runbook stack (npx cdk deploy -c environment=<env>) restores infra's, which synth checks against the lease), or raise claimLeaseSeconds past the timeout by 10 s and deploy",
+      );
+    } finally {
+      await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: handler.functionName, Timeout: 120 }));
+      expect(await timeout()).toBe(120);
+    }
+  });
+
   // Decision 291: moto answers ListDeadLetterSourceQueues from its queues' RedrivePolicy, and (unlike for a FIFO source)
   // accepts a standard queue redriving to a FIFO queue; each fault is proven here by reading it back.
   // moto keeps an event source mapping's DestinationConfig, of any source, without judging it.

@@ -22,6 +22,7 @@ import { ZipFile } from 'yazl';
 import { decisionPublishersStatement, forwardedAlarmsStatement, sourceAbsentStatement, type BusPolicyStatement } from '../../../infra/lib/iam/bus-policy';
 import { scopedStatements, type ScopeTargets } from '../../../infra/lib/iam/scoped-policy';
 import { SERVICE_HANDLER_ACTIONS } from '../../../infra/lib/service-handlers';
+import { sizingOf } from '../../../infra/lib/settings';
 import { holdToSessionRegion } from '../../../infra/lib/iam/session-region';
 import { FORWARD_ALARMS_RULE, forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, PREFLIGHT_ROLE_NAME, preflightReads, preflightTrust, remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { handlerDeclarations } from '../../../cli/preflight/declarations';
@@ -287,6 +288,8 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
         Role: roleArn(handler.roleName),
         Handler: 'index.handler',
         Code: { ZipFile: zip },
+        // infra's timeout (settings.ts sizingOf): preflight compares the deployed one with the claim lease (decision 335).
+        Timeout: sizingOf(handler.name).timeoutSeconds,
         Environment: { Variables: { ...handler.environment, RUNBOOK_ACCOUNT_ID: accountId } },
       }),
     );

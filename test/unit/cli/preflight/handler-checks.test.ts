@@ -9,6 +9,7 @@ import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
 import { arnsOf, checkHandlers, checkRolePermissions, simulationGroups, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+import { sizingOf } from '../../../../infra/lib/settings';
 
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
@@ -25,7 +26,7 @@ type Deployed = Record<string, (Omit<Partial<FunctionConfiguration>, 'Runtime'> 
 /** Every expected handler deployed as infra deploys it, failures to notification-runbooks-failed. */
 function deployedHandlers(): Deployed {
   return Object.fromEntries(
-    expected.handlers.map((h) => [h.functionName, { FunctionArn: fnArn(h.functionName), Runtime: 'nodejs22.x', Role: `arn:aws:iam::${ACCOUNT}:role/${h.roleName}`, Environment: { Variables: { ...INFRA_ENV, POWERTOOLS_LOG_LEVEL: 'INFO' } } }]),
+    expected.handlers.map((h) => [h.functionName, { FunctionArn: fnArn(h.functionName), Runtime: 'nodejs22.x', Timeout: sizingOf(h.name).timeoutSeconds, Role: `arn:aws:iam::${ACCOUNT}:role/${h.roleName}`, Environment: { Variables: { ...INFRA_ENV, POWERTOOLS_LOG_LEVEL: 'INFO' } } }]),
   );
 }
 
@@ -57,7 +58,12 @@ describe('checkHandlers', () => {
   it('every handler as infra deploys it: one PASS each, and each is live for the routing and role checks', async () => {
     deploy(deployedHandlers());
     const { results, live } = await checkHandlers(clients(), expected);
-    expect(results.map(line)).toEqual(expected.handlers.map((h) => `PASS handler-configuration ${h.functionName}: handler ${h.functionName}: nodejs22.x, environment production, failures to notification-runbooks-failed`));
+    expect(results.map(line)).toEqual(
+      expected.handlers.map(
+        (h) =>
+          `PASS handler-configuration ${h.functionName}: handler ${h.functionName}: nodejs22.x, environment production, timeout ${sizingOf(h.name).timeoutSeconds} s within claimLeaseSeconds 150 less the 10 s margin, failures to notification-runbooks-failed`,
+      ),
+    );
     expect(live.map((l) => l.configuration.FunctionArn)).toEqual(expected.handlers.map((h) => fnArn(h.functionName)));
     // The spread: the playbooks and the service handlers alike.
     expect(results.map((r) => r.subject)).toEqual(expect.arrayContaining([SCALE, ESCALATE, 'notification-runbooks-escalation-timer', 'notification-runbooks-verify-change']));
@@ -106,6 +112,55 @@ describe('checkHandlers', () => {
     expect(results).toHaveLength(expected.handlers.length);
     // A handler that exists is still live (its route and role are checked); a missing one is not.
     expect(live.some((l) => l.handler.functionName === ESCALATE)).toBe(!failure.startsWith('FAIL handler-exists'));
+  });
+
+  // Decision 31/330: synth checks infra's timeouts against the lease; a timeout changed after deployment (console, another
+  // stack) is seen here, against the configured lease (150 s, project default), with the same 10 s margin.
+  const SCALE_DB = 'notification-runbooks-scale-up-database';
+  const TIMEOUT_FIX = 'set its timeout to at most 140 s (deploy the runbook stack (npx cdk deploy -c environment=<env>) restores infra\'s, which synth checks against the lease), or raise claimLeaseSeconds past the timeout by 10 s and deploy';
+  it.each([
+    [
+      'scale-up-database raised to 141 s in the console (1 s into the margin)',
+      SCALE_DB,
+      { Timeout: 141 },
+      `FAIL handler-configuration ${SCALE_DB}: handler ${SCALE_DB}: Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ],
+    [
+      'escalate at Lambda\'s 900 s maximum',
+      ESCALATE,
+      { Timeout: 900 },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: Lambda timeout 900 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ],
+    [
+      'a timeout past the lease beside another runtime: both named, the timeout\'s fix',
+      ESCALATE,
+      { Timeout: 150, Runtime: 'nodejs20.x' },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: runtime nodejs20.x, expected nodejs22.x; Lambda timeout 150 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ],
+    [
+      'no Timeout in the answer: not taken as fitting',
+      ESCALATE,
+      { Timeout: undefined },
+      `FAIL handler-configuration ${ESCALATE}: handler ${ESCALATE}: timeout unset: cannot tell whether it ends before its claim's lease (claimLeaseSeconds 150) can be taken over`,
+    ],
+  ] as const)('a deployed timeout past the claim lease: %s is the one FAIL, with both figures and the fix', async (_case, fn, change, failure) => {
+    const functions = deployedHandlers();
+    deploy({ ...functions, [fn]: { ...functions[fn], ...change } });
+    const { results, live } = await checkHandlers(clients(), expected);
+    expect(notPassing(results)).toEqual([failure]);
+    expect(results.find((r) => r.status === 'FAIL')?.fix).toBe(TIMEOUT_FIX);
+    expect(live.some((l) => l.handler.functionName === fn)).toBe(true);
+  });
+
+  it('a deployed timeout exactly at the lease less the margin (140 s of 150) passes; a shorter lease is the one configured', async () => {
+    const functions = deployedHandlers();
+    deploy({ ...functions, [SCALE_DB]: { ...functions[SCALE_DB], Timeout: 140 } });
+    expect(notPassing((await checkHandlers(clients(), expected)).results)).toEqual([]);
+    // The configuration's lease, not the default: at 145 s, infra's own 120 s for scale-up-database still fits (135).
+    deploy({ ...functions, [SCALE_DB]: { ...functions[SCALE_DB], Timeout: 140 } });
+    expect(notPassing((await checkHandlers(clients(), { ...expected, claimLeaseSeconds: 145 })).results)).toEqual([
+      `FAIL handler-configuration ${SCALE_DB}: handler ${SCALE_DB}: Lambda timeout 140 s + 10 s margin passes claimLeaseSeconds 145: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ]);
   });
 
   it('AccessDenied on one handler is a FAIL naming it and the permission; every other handler is still checked', async () => {
