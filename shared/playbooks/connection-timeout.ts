@@ -80,6 +80,12 @@ async function describeSubnets(ctx: Ctx, subnetIds: readonly string[]): Promise<
   );
 }
 
+/** Pure: whether describeSubnets of `a` and of `b` send the same filter, subnet-id with the same set of ids (none: no request). */
+export function sameSubnetFilter(a: readonly string[], b: readonly string[]): boolean {
+  const [left, right] = [new Set(a), new Set(b)];
+  return left.size > 0 && left.size === right.size && [...left].every((id) => right.has(id));
+}
+
 function cidrsOf(subnets: Map<string, SubnetInfo>, ids: readonly string[], ipv6: boolean): string[] {
   return ids.flatMap((id) => {
     const subnet = subnets.get(id);
@@ -305,8 +311,12 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
   const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
   const pending = [...databases, ...caches, ...endpointDependencies(network)];
   const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
+  // The dependencies' subnets are often exactly the function's (the service's two private subnets): then the request
+  // would be the function's own, made again in the same decision (same subnet-id filter: EC2 ORs a filter's values, so
+  // their order does not matter), and its answer is reused (decision 336). Nothing is kept past this decision.
+  const dependencySubnetIds = pending.flatMap((d) => d.subnetIds);
   const [dependencySubnets, groups] = await settledAll(
-    describeSubnets(ctx, pending.flatMap((d) => d.subnetIds)),
+    sameSubnetFilter(dependencySubnetIds, subnetIds) ? Promise.resolve(functionSubnets) : describeSubnets(ctx, dependencySubnetIds),
     securityGroups(ctx, [...functionGroups, ...pending.flatMap((d) => d.groupIds)]),
   );
   const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({

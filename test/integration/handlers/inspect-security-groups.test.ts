@@ -23,6 +23,7 @@ import { getProxyCalls } from '../../../sandbox/proxy-control';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
+import { callsDuring } from '../support/proxy-calls';
 import { loadHandler } from '../../support/load-handler';
 
 const RUNBOOK = 'NotificationService-TroubleshootConnectionTimeout';
@@ -74,7 +75,11 @@ describe('inspect-security-groups in production', () => {
 
   it('proves every path of the seed topology open (groups, ACLs, routes, states) and names the 30 s / 29 s timeout race', async () => {
     const before = await groupsOf(ec2, account);
-    const decision = await fire(account, handler);
+    const { result: decision, calls } = await callsDuring([account.accountId], () => fire(account, handler));
+    // Decision 336: the seed's database, cache and interface endpoints sit in the function's two private subnets, so
+    // their subnets' read would be the function's own request again: its answer is reused. Two DescribeSubnets in all,
+    // the function's (by id) and the VPC's (readVpcNetwork, by vpc-id); three before it.
+    expect(calls.filter((c) => c === 'ec2:DescribeSubnets')).toHaveLength(2);
     expect(decision).toMatchObject({
       outcome: 'escalate',
       playbook: 'inspect-security-groups',

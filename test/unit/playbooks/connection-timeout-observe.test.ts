@@ -21,7 +21,7 @@ import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient, type DB
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
-import { connectionTimeoutPlaybook, type ConnectionTimeoutClients } from '../../../shared/playbooks/connection-timeout';
+import { connectionTimeoutPlaybook, sameSubnetFilter, type ConnectionTimeoutClients } from '../../../shared/playbooks/connection-timeout';
 import { planConnectionTimeoutDiagnosis } from '../../../shared/playbooks/connection-timeout-plan';
 import { ManualClock } from '../../support/manual-clock';
 
@@ -128,6 +128,56 @@ describe('inspect-security-groups observe: the database port as RDS answers it',
     expect(plan.reason).not.toContain('the 504 is not a network problem');
     expect(plan.runbook).toBeUndefined();
     expect(plan.findings).toEqual(expect.arrayContaining([expect.stringContaining('its security-group path is not judged')]));
+  });
+});
+
+describe("inspect-security-groups observe: the dependencies' subnets read once when they are the function's (decision 336)", () => {
+  const subnetFilters = (): Array<{ name?: string; values?: string[] }> =>
+    ec2.commandCalls(DescribeSubnetsCommand).map((c) => ({ name: c.args[0].input.Filters?.[0]?.Name, values: c.args[0].input.Filters?.[0]?.Values }));
+  const onlyDatabase = JSON.stringify({ dependencies: { caches: [] } });
+  const available = (over: Partial<DBInstance>) => database({ DBInstanceStatus: 'available', Endpoint: { Address: 'db.example', Port: 5432 }, ...over });
+
+  it("the database in the function's own subnet: the function's subnet-id answer serves both, two DescribeSubnets (the function's, the VPC's)", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [available({ DBSubnetGroup: { DBSubnetGroupName: 'shared', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: 'subnet-fn', SubnetStatus: 'Active' }] } })],
+    });
+    const { observation } = await observe(onlyDatabase);
+    expect(subnetFilters()).toEqual([
+      { name: 'subnet-id', values: ['subnet-fn'] },
+      { name: 'vpc-id', values: ['vpc-1'] },
+    ]);
+    // The reused answer still gives the database its subnet's CIDR.
+    expect(observation.dependencies.find((d) => d.kind === 'rds')).toMatchObject({ subnetIds: ['subnet-fn'], cidrs: ['10.0.1.0/24'] });
+  });
+
+  it("the database in another subnet (another filter): read on its own, three DescribeSubnets", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available({})] });
+    const { observation } = await observe(onlyDatabase);
+    expect(subnetFilters()).toEqual([
+      { name: 'subnet-id', values: ['subnet-fn'] },
+      { name: 'vpc-id', values: ['vpc-1'] },
+      { name: 'subnet-id', values: ['subnet-db'] },
+    ]);
+    expect(observation.dependencies.find((d) => d.kind === 'rds')).toMatchObject({ subnetIds: ['subnet-db'], cidrs: ['10.0.3.0/24'] });
+  });
+
+  it('nothing is kept across decisions: a second decision reads the subnets again', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [available({ DBSubnetGroup: { DBSubnetGroupName: 'shared', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: 'subnet-fn', SubnetStatus: 'Active' }] } })],
+    });
+    await observe(onlyDatabase);
+    await observe(onlyDatabase);
+    expect(subnetFilters().map((f) => f.name)).toEqual(['subnet-id', 'vpc-id', 'subnet-id', 'vpc-id']);
+  });
+
+  it.each<[string, string[], string[], boolean]>([
+    ['the same ids in another order, one repeated', ['subnet-b', 'subnet-a', 'subnet-b'], ['subnet-a', 'subnet-b'], true],
+    ['one subnet fewer (a subset is another filter)', ['subnet-a'], ['subnet-a', 'subnet-b'], false],
+    ['one subnet more', ['subnet-a', 'subnet-b', 'subnet-c'], ['subnet-a', 'subnet-b'], false],
+    ['the same count, another subnet', ['subnet-a', 'subnet-c'], ['subnet-a', 'subnet-b'], false],
+    ['no ids (no request is made)', [], [], false],
+  ])('sameSubnetFilter: %s', (_case, a, b, same) => {
+    expect(sameSubnetFilter(a, b)).toBe(same);
   });
 });
 
