@@ -17,7 +17,7 @@ import { checkInvokingRules } from '../../cli/preflight/rule-permission-checks';
 import { withWorkloadInvocations } from '../../cli/preflight/run-preflight';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
-import { clients, simulateCustomPolicyAsAws } from '../unit/cli/preflight/support';
+import { clients, noVersionsOrAliases, simulateCustomPolicyAsAws } from '../unit/cli/preflight/support';
 import { resolveIntrinsics, type Deployed } from './support/cfn-policies';
 import { resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
@@ -91,6 +91,8 @@ function checkStack(synthesized: SynthesizedApp, stack: string, d: Deployed, mod
   // Every AWS::Lambda::Permission of the function (the rules', and in cross-account mode the workload automation role's
   // InvokedByWorkloadRunbooks), as Lambda's AddPermission writes it: the deployment's own grants are no WARN either.
   const functionIds = new Map(resourcesOfType(template, 'AWS::Lambda::Function').map(([id, r]) => [String(r.Properties?.FunctionName), id]));
+  // As CDK deploys the handlers: no published version, no alias, so no qualified policy to read (decision 331).
+  noVersionsOrAliases(lambda);
   lambda.on(GetPolicyCommand).callsFake((input: { FunctionName: string }) => ({
     Policy: JSON.stringify({
       Version: '2012-10-17',
