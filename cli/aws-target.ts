@@ -1,5 +1,6 @@
 // `--profile` and `--region` on every verb that calls AWS, with the AWS CLI's precedence: flag, then environment, then config.
 import { Option, type Command } from 'commander';
+import { clientConfig } from '../shared/aws/client-config';
 
 export interface AwsTargetFlags {
   profile?: string;
@@ -58,7 +59,8 @@ export function resolveAwsTarget(flags: AwsTargetFlags, env: Env, configRegion: 
  */
 export async function resolveConfigRegion(profile: string | undefined): Promise<string | undefined> {
   const { STSClient } = await import('@aws-sdk/client-sts');
-  const client = new STSClient(profile ? { profile } : {});
+  // Never sends: built with the project's settings all the same, like every client (decision 333).
+  const client = new STSClient({ ...clientConfig(), ...(profile ? { profile } : {}) });
   try {
     return await client.config.region();
   } catch {

@@ -14,21 +14,40 @@ export interface SdkClientConfig {
   credentials?: AwsCredentialIdentityProvider;
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  /**
+   * NodeHttpHandler's options (a plain object: each client builds its own handler from them, NodeHttpHandler.create).
+   * `throwOnRequestTimeout: true` is what makes `requestTimeout` fail the attempt: without it @smithy/node-http-handler
+   * (4.x) only logs a warning when the time passes and the call waits on (decision 333). Typed `true` so a client
+   * built from this type cannot lose it (test/unit/aws/request-timeout.test.ts scans every construction).
+   */
+  requestHandler: { connectionTimeout: number; requestTimeout: number; socketTimeout: number; throwOnRequestTimeout: true };
 }
 
+/** The project's defaults (decision 333): a connection within 2 s; an answer's headers within 10 s, then no 10 s of silence. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 2000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 /**
- * Settings every client shares. Adaptive retry backs off on throttling across calls of one container;
- * timeouts keep a hung endpoint from eating the Lambda's whole budget.
+ * Settings every client shares. Adaptive retry backs off on throttling across calls of one container; the timeouts
+ * keep a hung endpoint from eating the Lambda's whole budget: an attempt whose connection is not made within
+ * `connectionTimeoutMs`, whose answer has not begun within `requestTimeoutMs` (the handler's timer, started with the
+ * request), or whose socket then stays silent that long (the answer's body stalled), fails with a TimeoutError. The SDK
+ * retries it (a transient error, up to `maxAttempts`); past them it reaches the pipeline as transient
+ * (classify-error.ts). An answer that keeps trickling bytes is bounded by none of them: only a deadline (call-deadline.ts).
  */
 export function clientConfig(options: ClientConfigOptions = {}): SdkClientConfig {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return {
     ...(options.region ? { region: options.region } : {}),
     maxAttempts: options.maxAttempts ?? 4,
     retryMode: 'adaptive',
     requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? 2000,
-      requestTimeout: options.requestTimeoutMs ?? 10000,
+      connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout,
+      // The socket's inactivity once the answer has begun (requestTimeout's timer stops at the answer's headers). Unset,
+      // it is the SDK's (none, or 300-900 s with AWS_ENABLE_DEFAULT_SOCKET_TIMEOUT_2026).
+      socketTimeout: requestTimeout,
+      throwOnRequestTimeout: true,
     },
   };
 }

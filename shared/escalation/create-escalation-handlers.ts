@@ -104,7 +104,7 @@ function wire(handlerName: string, options: EscalationHandlerOptions): Wired {
   const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: handlerName, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, handler: handlerName } });
-  const sdkConfig = clientConfig({ region: runtime.region });
+  const sdkConfig = clientConfig({ region: runtime.region, ...runtime.config.sdkTimeouts });
   // Every call is bound by the invocation's deadline once the handler arms it (review 18b R18-10, decision 312): a call
   // of the work gives up with ESCALATION_CALL_RESERVE_MS left; the writes that record a delivery or give its claim back
   // (the store's and the kill switch notice log's `recorder`) with ESCALATION_RECORD_RESERVE_MS, so a page that was

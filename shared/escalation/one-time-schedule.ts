@@ -1,13 +1,14 @@
 // One-time EventBridge Scheduler schedules (at(...)) invoking a Lambda function: the escalation's timers and the health
 // check after a change. A module of its own: the alarm handlers import it (and the Scheduler client) with a dynamic
 // import() only after a change, so esbuild keeps it, and only it, in a chunk a cold start does not read.
-import { ConflictException, CreateScheduleCommand, SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { classifyAwsError } from '../aws/classify-error';
+import type { SdkClientConfig } from '../aws/client-config';
 import type { TimerRetryPolicy } from '../config/automation-health';
 
 export { ESCALATION_TIMER_RETRY, VERIFY_CHECK_RETRY, type TimerRetryPolicy } from '../config/automation-health';
 
-export function schedulerClient(config: SchedulerClientConfig): SchedulerClient {
+export function schedulerClient(config: SdkClientConfig): SchedulerClient {
   return new SchedulerClient(config);
 }
 

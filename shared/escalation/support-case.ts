@@ -1,9 +1,10 @@
 // The AWS Support tier's calls, in a module of their own: the tier notifier loads it (and the Support client) only
 // when a tier opens or updates a support case, so the Support SDK is not read at every cold start.
-import { AddCommunicationToCaseCommand, CreateCaseCommand, DescribeCasesCommand, SupportClient, type SupportClientConfig } from '@aws-sdk/client-support';
+import { AddCommunicationToCaseCommand, CreateCaseCommand, DescribeCasesCommand, SupportClient } from '@aws-sdk/client-support';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { callAws } from '../aws/classify-error';
+import type { SdkClientConfig } from '../aws/client-config';
 import { PermanentError } from '../errors';
 import type { EscalationTier } from './policy';
 import { caseWithMarker } from './support-case-marker';
@@ -57,8 +58,13 @@ class ThrottlingOnlyRetry implements RetryStrategyV2 {
   }
 }
 
-export function supportClient(config: SupportClientConfig & { maxAttempts?: number }): SupportClient {
-  return new SupportClient({ ...config, retryStrategy: new ThrottlingOnlyRetry(config.maxAttempts ?? 4) });
+/** The Support client's retry strategy: throttling only (above). */
+export function supportRetryStrategy(maxAttempts: number): RetryStrategyV2 {
+  return new ThrottlingOnlyRetry(maxAttempts);
+}
+
+export function supportClient(config: SdkClientConfig): SupportClient {
+  return new SupportClient({ ...config, retryStrategy: supportRetryStrategy(config.maxAttempts) });
 }
 
 /**

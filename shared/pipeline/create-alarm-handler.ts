@@ -56,7 +56,7 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     serviceName: SERVICE_NAME,
     defaultDimensions: { environment: runtime.environment, playbook: options.playbook.name },
   });
-  const sdkConfig = clientConfig({ region: runtime.region });
+  const sdkConfig = clientConfig({ region: runtime.region, ...runtime.config.sdkTimeouts });
   const createClients = options.createClients ?? options.playbook.createClients;
   if (!createClients) throw new Error(`playbook ${options.playbook.name} declares no createClients and none was given`);
   const accounts = new AccountClients({

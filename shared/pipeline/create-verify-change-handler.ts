@@ -34,7 +34,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   const clock = options.clock ?? systemClock;
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: VERIFY_HANDLER, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, playbook: VERIFY_HANDLER } });
-  const sdkConfig = clientConfig({ region: runtime.region });
+  const sdkConfig = clientConfig({ region: runtime.region, ...runtime.config.sdkTimeouts });
   const playbooks: Record<string, VerifiablePlaybook> = {};
   for (const playbook of CHANGING_PLAYBOOKS) {
     if (!playbook.createClients) throw new Error(`playbook ${playbook.name} declares no createClients`);

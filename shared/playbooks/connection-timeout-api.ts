@@ -10,19 +10,18 @@ import {
   GetStagesCommand,
   paginateGetResources,
   paginateGetRestApis,
-  type APIGatewayClientConfig,
   type RestApi,
   type Stage,
 } from '@aws-sdk/client-api-gateway';
 import { errorName } from '../aws/classify-error';
-import { withCachedMiddleware } from '../aws/client-config';
+import { withCachedMiddleware, type SdkClientConfig } from '../aws/client-config';
 import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from '../network/evaluate-dependency-state';
 import { invokesFunction, NOT_FOUND, readApiWith, type ApiReads, type ConfiguredApi, type StageRead } from './connection-timeout-api-read';
 import type { ApiObservation, ApiIntegrationTimeout } from './connection-timeout-plan';
 
 export type { ConfiguredApi } from './connection-timeout-api-read';
 
-export function apiGatewayClient(config: APIGatewayClientConfig): APIGatewayClient {
+export function apiGatewayClient(config: SdkClientConfig): APIGatewayClient {
   return new APIGatewayClient(withCachedMiddleware(config));
 }
 

@@ -11,7 +11,6 @@ import {
   GetStageCommand,
   GetStagesCommand,
   type Api,
-  type ApiGatewayV2ClientConfig,
   type Integration,
   type Route,
   type Stage,
@@ -20,12 +19,12 @@ import { HTTP_API_INTEGRATION_TIMEOUT_MS } from '../network/evaluate-dependency-
 import { invokesFunction, readApiWith, type ApiReads, type ConfiguredApi, type FoundApi, type StageRead } from './connection-timeout-api-read';
 import type { ApiIntegrationTimeout, ApiObservation } from './connection-timeout-plan';
 import { everyPage, type ListedPage } from '../aws/every-page';
-import { withCachedMiddleware } from '../aws/client-config';
+import { withCachedMiddleware, type SdkClientConfig } from '../aws/client-config';
 
 /** A v2 list call's page (`Items`, `NextToken`) as the shared pager reads it. */
 const v2Page = <T>(page: { Items?: T[]; NextToken?: string }): ListedPage<T> => ({ items: page.Items, next: page.NextToken });
 
-export function apiGatewayV2Client(config: ApiGatewayV2ClientConfig): ApiGatewayV2Client {
+export function apiGatewayV2Client(config: SdkClientConfig): ApiGatewayV2Client {
   return new ApiGatewayV2Client(withCachedMiddleware(config));
 }
 

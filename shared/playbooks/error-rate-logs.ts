@@ -1,10 +1,11 @@
 // The error-rate alert's enrichment: the function's error lines from CloudWatch Logs. A module of its own, loaded on
 // demand with the Logs client, so the alert-error-rate handler does not read the Logs SDK at every cold start.
-import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { SdkClientConfig } from '../aws/client-config';
 import { logReadFailure, readLogLines } from '../aws/filter-log-lines';
 import { groupErrorMessages, type ErrorRateObservation } from './error-rate-plan';
 
-export function logsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {
+export function logsClient(config: SdkClientConfig): CloudWatchLogsClient {
   return new CloudWatchLogsClient(config);
 }
 

@@ -1,10 +1,10 @@
 // The Support client's retries (review 19 R19-10): the SDK repeats a call AWS refused for throttling, never one whose
 // outcome is unknown (CreateCase has no idempotency token: a repeat after a lost answer would open a second case).
 import { Readable } from 'node:stream';
-import { CreateCaseCommand } from '@aws-sdk/client-support';
+import { CreateCaseCommand, SupportClient } from '@aws-sdk/client-support';
 import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
 import { clientConfig } from '../../../shared/aws/client-config';
-import { supportClient } from '../../../shared/escalation/support-case';
+import { supportRetryStrategy } from '../../../shared/escalation/support-case';
 
 type Answer = { status: number; body: Record<string, unknown> } | { reset: true };
 
@@ -32,7 +32,14 @@ function endpoint(answers: Answer[]): { handle: (request: HttpRequest) => Promis
 
 function client(answers: Answer[]): { send: (command: CreateCaseCommand) => Promise<unknown>; requests: string[] } {
   const fake = endpoint(answers);
-  const support = supportClient({ ...clientConfig({ region: 'us-east-1' }), credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestHandler: { handle: fake.handle } });
+  // supportClient's settings and retry strategy, with the fake endpoint as its request handler.
+  const config = clientConfig({ region: 'us-east-1' });
+  const support = new SupportClient({
+    ...config,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    requestHandler: { handle: fake.handle },
+    retryStrategy: supportRetryStrategy(config.maxAttempts),
+  });
   return { send: (command) => support.send(command), requests: fake.requests };
 }
 

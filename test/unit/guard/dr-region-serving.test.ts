@@ -3,6 +3,7 @@
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
+import { clientConfig } from '../../../shared/aws/client-config';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { evaluateGuardrails, type GuardInput } from '../../../shared/guard/evaluate-guardrails';
 import { judgeRegionServing, type RegionServingReading } from '../../../shared/guard/region-serving';
@@ -106,7 +107,7 @@ describe('readRegionServing reads the region itself (RDS and Lambda mocked)', ()
     rds.reset();
     lambda.reset();
   });
-  const reader = () => createRegionServingReader({ region: 'us-west-2', maxAttempts: 1, retryMode: 'standard', requestHandler: { connectionTimeout: 100, requestTimeout: 100 } }, dr);
+  const reader = () => createRegionServingReader({ ...clientConfig({ region: 'us-west-2', maxAttempts: 1, connectionTimeoutMs: 100, requestTimeoutMs: 100 }), retryMode: 'standard' }, dr);
 
   it('serves after a failover: the replica described has no source, the consumer mapping on the queue is Enabled', async () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: REPLICA, DBInstanceStatus: 'available' }] });
