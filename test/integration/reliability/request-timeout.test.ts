@@ -1,0 +1,168 @@
+// A read whose answer never comes fails at the SDK's request timeout (decision 333): the gap proxy holds every attempt of
+// one read the handler makes under its claim (a hold rule: it never answers until the test lets it go), the SDK times
+// each attempt out and retries it, the pipeline takes the TimeoutError as transient, logs it, releases the claim and
+// throws; nothing was changed, and Lambda's retry makes the change exactly once. The timeout comes through the real
+// configuration path: `sdkTimeouts.requestTimeoutMs` in RUNBOOK_CONFIG_JSON, read by the handler's entry point.
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
+import type { AwsOperation } from '../../../sandbox/gap-proxy';
+import { provisionAccount } from '../support/sandbox-account';
+import { auditEntries, publishedDecisions } from './support/emulator-records';
+import { deliverAsynchronously } from './support/lambda-delivery';
+import { entryPoint, isMutating, playbookCases, type PlaybookCase } from './support/playbook-cases';
+
+// Provisioning a topology, four timed-out attempts and a retry, on a loaded machine.
+jest.setTimeout(240_000);
+
+const control = (): string => {
+  const endpoint = process.env.SANDBOX_PROXY_CONTROL;
+  if (!endpoint) throw new Error('SANDBOX_PROXY_CONTROL is not set: run through jest --selectProjects integration');
+  return endpoint;
+};
+
+/** Short enough for a test, long enough that the emulator's ordinary answers on a loaded machine come within it. */
+const REQUEST_TIMEOUT_MS = 3000;
+/** The project's SDK attempts per call (shared/aws/client-config.ts): each one is held, and each times out. */
+const SDK_ATTEMPTS = 4;
+/**
+ * A guard, not a timing assertion: should the timeout not fire, the rules are removed at this point, letting the held
+ * call go (503, then the SDK's retry passes), so the case fails on its outcome instead of hanging.
+ */
+const GUARD_MS = 90_000;
+
+/**
+ * Per row, a read the handler makes once, after its claim (the claim's PutItem comes first: asserted from the call log).
+ * Not verify-change's GetMetricData: its figures are read several at once, so their attempts share the rule's holds and
+ * the SDK's later attempts pass (seen: 5 held, the check completed on delivery 1).
+ */
+const HELD_READ: Record<PlaybookCase['row'], Pick<AwsOperation, 'service' | 'operation'>> = {
+  'scale-consumers': { service: 'sqs', operation: 'GetQueueAttributes' },
+  'raise-lambda-memory': { service: 'lambda', operation: 'GetFunctionConfiguration' },
+  'scale-up-database': { service: 'rds', operation: 'DescribeDBInstances' },
+  'verify-change': { service: 'lambda', operation: 'ListEventSourceMappings' },
+};
+
+describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read never answers', (_row, playbook) => {
+  it('fails the read at the request timeout, logs a transient failure, changes nothing, releases the claim; the retry changes once', async () => {
+    const timeouts = { sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } };
+    const account = await provisionAccount(playbook.environment, { RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, ...timeouts }) });
+    const runtime = loadRuntimeConfig(process.env);
+    expect(runtime.config.sdkTimeouts).toEqual({ requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    const event = await playbook.arrange(account);
+    await publishedDecisions(account);
+    // The entry point Lambda runs, loaded as a new container would, logging its errors to the console (read here).
+    const logged: Array<Record<string, unknown>> = [];
+    Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true' });
+    const errorLog = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(JSON.parse(String(args[0])) as Record<string, unknown>));
+    const handler = entryPoint(playbook);
+    Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    delete process.env.POWERTOOLS_DEV;
+    const before = await playbook.knob.read(account);
+    const scope = { accountId: account.accountId };
+    const read = HELD_READ[playbook.row];
+    // One more than the SDK's attempts, so a fifth attempt would be held too and show in the count.
+    // Let go, a held call is failed (503) and never reaches the emulator.
+    const rule = { ...read, times: SDK_ATTEMPTS + 1, hold: true as const, status: 503, code: 'ServiceUnavailable' };
+    const since = (await getProxyCalls(control())).length;
+    await setProxyFaults(control(), [rule], scope);
+    const guard = setTimeout(() => void clearProxyFaults(control(), scope), GUARD_MS);
+    let heldAtFailure: ActiveFault[] = [];
+    let firstDeliveryCalls: AwsOperation[] = [];
+    let result;
+    try {
+      result = await deliverAsynchronously(handler, event, {
+        // Before Lambda's retry: what the first delivery left, then the held attempts let go and the rule removed.
+        beforeRetry: async (attempt) => {
+          if (attempt !== 2) return;
+          heldAtFailure = await getProxyFaults(control(), scope);
+          firstDeliveryCalls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
+          await clearProxyFaults(control(), scope);
+        },
+      });
+    } finally {
+      clearTimeout(guard);
+      errorLog.mockRestore();
+      await clearProxyFaults(control(), scope);
+    }
+    const isHeldRead = (c: AwsOperation): boolean => c.service === read.service && c.operation === read.operation;
+    const changeCalls = (await getProxyCalls(control(), since)).filter(
+      (c) => c.accountId === account.accountId && playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation),
+    );
+    const after = await playbook.knob.read(account);
+    const published = await publishedDecisions(account);
+    const transient = logged.find((line) => line.message === 'transient failure: the event will be retried');
+    console.log(
+      `request-timeout: ${playbook.row}: ${read.service}:${read.operation} held ${JSON.stringify(heldAtFailure.map((f) => ({ held: f.held, remaining: f.remaining })))}; ` +
+        `delivery 1 threw ${result.errors[0]?.name ?? 'nothing'} (${result.errors[0]?.message ?? ''}); ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts}; ` +
+        `${changeCalls.length} change call(s) (${playbook.knob.name} ${before} -> ${after})`,
+    );
+
+    // The first delivery failed on the timed-out read, as transient (Lambda retries it), naming the timeout.
+    expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
+    expect(result.errors[0]?.message).toMatch(new RegExp(`TimeoutError: .*exceeded the configured ${REQUEST_TIMEOUT_MS} ms requestTimeout`));
+    // The hold fired exactly once per SDK attempt: each attempt was held, timed out and retried; the fifth never came.
+    expect(heldAtFailure.map((f) => ({ held: f.held, remaining: f.remaining }))).toEqual([{ held: SDK_ATTEMPTS, remaining: 1 }]);
+    // The read was made under the claim: the claim's conditional PutItem came before it.
+    const claimAt = firstDeliveryCalls.findIndex((c) => c.service === 'dynamodb' && c.operation === 'PutItem');
+    expect(claimAt).toBeGreaterThanOrEqual(0);
+    expect(claimAt).toBeLessThan(firstDeliveryCalls.findIndex(isHeldRead));
+    // Nothing changed: no call of the first delivery touched the service's resources (its only writes: the state table's).
+    expect(firstDeliveryCalls.filter((c) => isMutating(c.operation) && c.service !== 'dynamodb').map((c) => `${c.service}:${c.operation}`)).toEqual([]);
+    // Logged with its error, once.
+    expect(transient).toMatchObject({ level: 'ERROR', error: { name: 'TransientError', message: expect.stringContaining('TimeoutError') } });
+    // Nothing lost: the claim was given back, so Lambda's retry (at once here, well inside the lease) took it and made
+    // the change exactly once, recorded and published once.
+    expect(result.attempts).toBe(2);
+    expect({ made: playbook.made(result.decision), changes: changeCalls.length, after }).toEqual({ made: true, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
+    expect(await auditEntries(account, result.decision?.resource?.arn ?? '')).toHaveLength(playbook.auditEntries);
+    expect(published.map((d) => d.outcome)).toEqual([playbook.publishedOutcome]);
+  });
+});
+
+describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim is written but the answer comes too late', (_row, playbook) => {
+  it("takes the claim its own timed-out attempt wrote (the SDK's retry is refused by it) and makes the change once", async () => {
+    const account = await provisionAccount(playbook.environment, {
+      RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
+    });
+    const runtime = loadRuntimeConfig(process.env);
+    const event = await playbook.arrange(account);
+    await publishedDecisions(account);
+    const handler = entryPoint(playbook);
+    const before = await playbook.knob.read(account);
+    const scope = { accountId: account.accountId };
+    // The claim's PutItem (the account's first in the delivery) reaches the emulator and is applied; its answer is kept
+    // far past the request timeout (then dropped), so the SDK times the attempt out and retries the same PutItem.
+    const rule = { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS };
+    const since = (await getProxyCalls(control())).length;
+    await setProxyFaults(control(), [rule], scope);
+    let result;
+    let fired: ActiveFault[];
+    try {
+      result = await deliverAsynchronously(handler, event);
+      fired = await getProxyFaults(control(), scope);
+    } finally {
+      await clearProxyFaults(control(), scope);
+    }
+    const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
+    const changes = calls.filter((c) => playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation)).length;
+    const after = await playbook.knob.read(account);
+    const published = await publishedDecisions(account);
+    console.log(
+      `request-timeout: ${playbook.row}: claim answer lost past the timeout (fired ${fired.map((f) => f.times - f.remaining).join()}) -> ` +
+        `${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} (${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ` +
+        `${changes} change call(s) (${playbook.knob.name} ${before} -> ${after}); published ${published.map((d) => d.outcome).join() || 'nothing'}`,
+    );
+
+    // The fault fired once: the first claim attempt was applied and its answer lost.
+    expect(fired.map((f) => f.times - f.remaining)).toEqual([1]);
+    // Not a duplicate of itself: the change made exactly once, in the first delivery, recorded and published once.
+    expect({ made: playbook.made(result.decision), attempts: result.attempts, changes, after }).toEqual({
+      made: true,
+      attempts: 1,
+      changes: 1,
+      after: playbook.knob.afterOneChange(account, runtime),
+    });
+    expect(await auditEntries(account, result.decision?.resource?.arn ?? '')).toHaveLength(playbook.auditEntries);
+    expect(published.map((d) => d.outcome)).toEqual([playbook.publishedOutcome]);
+  });
+});
