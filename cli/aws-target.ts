@@ -59,7 +59,7 @@ export function resolveAwsTarget(flags: AwsTargetFlags, env: Env, configRegion: 
  */
 export async function resolveConfigRegion(profile: string | undefined): Promise<string | undefined> {
   const { STSClient } = await import('@aws-sdk/client-sts');
-  // Never sends: built with the project's settings all the same, like every client (decision 333).
+  // Never sends: built with the project's settings all the same, like every client (decision 337).
   const client = new STSClient({ ...clientConfig(), ...(profile ? { profile } : {}) });
   try {
     return await client.config.region();

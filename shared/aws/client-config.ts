@@ -17,13 +17,13 @@ export interface SdkClientConfig {
   /**
    * NodeHttpHandler's options (a plain object: each client builds its own handler from them, NodeHttpHandler.create).
    * `throwOnRequestTimeout: true` is what makes `requestTimeout` fail the attempt: without it @smithy/node-http-handler
-   * (4.x) only logs a warning when the time passes and the call waits on (decision 333). Typed `true` so a client
+   * (4.x) only logs a warning when the time passes and the call waits on (decision 337). Typed `true` so a client
    * built from this type cannot lose it (test/unit/aws/request-timeout.test.ts scans every construction).
    */
   requestHandler: { connectionTimeout: number; requestTimeout: number; socketTimeout: number; throwOnRequestTimeout: true };
 }
 
-/** The project's defaults (decision 333): a connection within 2 s; an answer's headers within 10 s, then no 10 s of silence. */
+/** The project's defaults (decision 337): a connection within 2 s; an answer's headers within 10 s, then no 10 s of silence. */
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 2000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 

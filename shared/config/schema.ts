@@ -506,7 +506,7 @@ export const automationConfigSchema = z.strictObject({
   recordRetentionDays: number.check(int, z.minimum(REPLAY_MAX_AGE_DAYS, `must be at least ${REPLAY_MAX_AGE_DAYS} days: a replayed event that young is acted on, and only its claim tells whether it was handled`), z.maximum(3650)),
   /**
    * Every SDK client's timeouts (shared/aws/client-config.ts; unset: 2 s to connect, 10 s for an answer to begin and
-   * then of silence). A timed-out attempt fails and is retried by the SDK, then by the pipeline (decision 333). Not
+   * then of silence). A timed-out attempt fails and is retried by the SDK, then by the pipeline (decision 337). Not
    * above 30 s: four attempts must leave a handler's timeout something.
    */
   sdkTimeouts: z.optional(

@@ -177,7 +177,7 @@ export class IncidentStore {
       const existing = claimOfRefusal(error, this.claimKey(playbook, incidentKey)) ?? (await this.getClaim(playbook, incidentKey));
       // Refused by its own write: an earlier attempt of this very PutItem was applied and its answer lost (the request
       // timed out, the connection reset), and the SDK's retry found it (the owner is this call's random id). The claim is
-      // this call's; read as a duplicate, nobody would finish the incident and Lambda would not retry (decision 333).
+      // this call's; read as a duplicate, nobody would finish the incident and Lambda would not retry (decision 337).
       // Whether that attempt took over an expired claim, and what its holder intended, went with the lost answer.
       if (existing?.owner === owner) return { claimed: true, owner, takenOver: false };
       return { claimed: false, existing };

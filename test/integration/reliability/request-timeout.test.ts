@@ -1,4 +1,4 @@
-// A read whose answer never comes fails at the SDK's request timeout (decision 333): the gap proxy holds every attempt of
+// A read whose answer never comes fails at the SDK's request timeout (decision 337): the gap proxy holds every attempt of
 // one read the handler makes under its claim (a hold rule: it never answers until the test lets it go), the SDK times
 // each attempt out and retries it, the pipeline takes the TimeoutError as transient, logs it, releases the claim and
 // throws; nothing was changed, and Lambda's retry makes the change exactly once. The timeout comes through the real

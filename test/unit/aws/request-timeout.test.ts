@@ -1,4 +1,4 @@
-// The SDK's request timeout is real (decision 333): an attempt whose answer never comes, or stops coming, fails with a
+// The SDK's request timeout is real (decision 337): an attempt whose answer never comes, or stops coming, fails with a
 // TimeoutError the SDK retries and the pipeline takes as transient; and every SDK client the automation builds gets it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
