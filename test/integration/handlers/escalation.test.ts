@@ -15,6 +15,7 @@ import type { EscalationHandler } from '../../../shared/escalation/create-escala
 import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
+import type { FaultRule } from '../../../sandbox/gap-proxy';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
@@ -163,6 +164,50 @@ async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingT
   expect(await publishes()).toBe(2);
   expect(await h.inbox.read()).toEqual([]);
   return publishes;
+}
+
+/** L3 due: the incident opened (L1 paged), L2 paged by its timer, each tier made due a minute ago. Returns the incident's id. */
+async function incidentWithL3Due(h: Harness): Promise<string> {
+  await h.escalate(await h.account.transition(h.alarmName, 'OK'));
+  await h.inbox.read();
+  await consumersAtCap(h);
+  const opened = await h.escalate(await alarmAndDecision(h));
+  const incidentId = opened.incidentId ?? '';
+  expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+  await nextTierDueAgo(h, incidentId, MINUTE_MS);
+  expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
+  await h.inbox.read();
+  await nextTierDueAgo(h, incidentId, MINUTE_MS);
+  return incidentId;
+}
+
+interface SupportCase { caseId?: string; subject?: string; severityCode?: string }
+
+/** The Support cases in moto whose subject names the incident, resolved ones included. */
+async function supportCasesOf(support: SupportClient, incidentId: string): Promise<SupportCase[]> {
+  return ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
+}
+
+/** The operations of the account's Support calls through the gap proxy since call number `since`. */
+async function supportOperationsSince(h: Harness, since: number): Promise<string[]> {
+  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+}
+
+/**
+ * The escalation timer run once under one fault rule of the account's (times: 1) at the gap proxy: asserts the rule was
+ * spent (it fired exactly once), clears the account's rules and returns what the timer returned or threw.
+ */
+async function timerUnderOneFault(h: Harness, event: unknown, context: ReturnType<typeof lambdaContext>, fault: FaultRule): Promise<unknown> {
+  const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+  const scope = { accountId: h.account.accountId };
+  await setProxyFaults(control, [fault], scope);
+  try {
+    const cut = await h.timer(event, context).catch((error: unknown) => error);
+    expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
+    return cut;
+  } finally {
+    await clearProxyFaults(control, scope);
+  }
 }
 
 describe('escalation along the support path (production)', () => {
@@ -557,40 +602,20 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   // afterTime filter and pages) for the case whose subject opens with the incident's and tier's marker, and records it:
   // exactly one case in moto, one CreateCase made in all.
   it('a support case opened by an attempt whose CreateCase answer was lost is found by the retry and recorded, not opened twice (review 19 R19-10)', async () => {
-    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
-    await h.inbox.read();
-    await consumersAtCap(h);
-    const opened = await h.escalate(await alarmAndDecision(h));
-    const incidentId = opened.incidentId ?? '';
-    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
-    await nextTierDueAgo(h, incidentId, MINUTE_MS);
-    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
-    await h.inbox.read();
-    await nextTierDueAgo(h, incidentId, MINUTE_MS);
-
+    const incidentId = await incidentWithL3Due(h);
     const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
     // The send's marker: the incident, the tier and the nonce its first claim wrote (review 20b R20-23).
     const marker = async (): Promise<string> => `[${incidentId} L3 ${String((await sendItem(h, incidentId, 3))?.caseNonce)}]`;
-    const casesOfIncident = async (): Promise<Array<{ caseId?: string; subject?: string }>> =>
-      ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
+    const casesOfIncident = (): Promise<SupportCase[]> => supportCasesOf(support, incidentId);
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const scope = { accountId: h.account.accountId };
-    const supportCalls = async (since: number): Promise<string[]> =>
-      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+    const supportCalls = (since: number): Promise<string[]> => supportOperationsSince(h, since);
     const publishes = async (since: number): Promise<number> =>
       (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
     const since = (await getProxyCalls(control)).length;
     const timer = { action: 'escalate', incidentId, level: 3 };
 
-    await setProxyFaults(control, [{ service: 'support', operation: 'CreateCase', times: 1, answerLost: true, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' }], scope);
-    let cut: unknown;
-    try {
-      cut = await h.timer(timer, lambdaContext(15_000)).catch((error: unknown) => error);
-      // The fault fired exactly once: the one CreateCase, which moto applied.
-      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
-    } finally {
-      await clearProxyFaults(control, scope);
-    }
+    // The fault fires exactly once: the one CreateCase, which moto applies.
+    const cut = await timerUnderOneFault(h, timer, lambdaContext(15_000), { service: 'support', operation: 'CreateCase', times: 1, answerLost: true, latencyMs: 9000, status: 503, code: 'ServiceUnavailable' });
     expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/^Support CreateCase failed: CallDeadlineExceeded: Support call did not answer within \d+\.\d s$/) });
     // The CreateCase moto applied, with no look before it: the send's first attempt, whose claim wrote the nonce just now
     // (decision 334; this test's own reads of moto's cases come after).
@@ -625,41 +650,21 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   // a retry or takeover (decision 334: a first attempt's nonce is new, so it does not look): here the first attempt's
   // CreateCase fails once (503, not applied), and Lambda's retry looks.
   it('a case someone opened with the incident\'s and tier\'s bare marker (low severity, resolved) does not stop L3\'s own case (review 20b R20-23)', async () => {
-    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
-    await h.inbox.read();
-    await consumersAtCap(h);
-    const opened = await h.escalate(await alarmAndDecision(h));
-    const incidentId = opened.incidentId ?? '';
-    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
-    await nextTierDueAgo(h, incidentId, MINUTE_MS);
-    expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
-    await h.inbox.read();
-    await nextTierDueAgo(h, incidentId, MINUTE_MS);
-
+    const incidentId = await incidentWithL3Due(h);
     const support = new SupportClient({ ...h.account.clientConfig, region: 'us-east-1' });
     const planted =
       (await support.send(new CreateCaseCommand({ subject: `[${incidentId} L3] please ignore`, communicationBody: 'nothing to see', severityCode: 'low', issueType: 'technical', language: 'en' }))).caseId ?? '';
     await support.send(new ResolveCaseCommand({ caseId: planted }));
-    const casesOfIncident = async (): Promise<Array<{ caseId?: string; subject?: string; severityCode?: string }>> =>
-      ((await support.send(new DescribeCasesCommand({ includeResolvedCases: true }))).cases ?? []).filter((c) => c.subject?.includes(incidentId));
+    const casesOfIncident = (): Promise<SupportCase[]> => supportCasesOf(support, incidentId);
     expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
-    const scope = { accountId: h.account.accountId };
-    const supportCalls = async (since: number): Promise<string[]> =>
-      (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'support').map((c) => c.operation);
+    const supportCalls = (since: number): Promise<string[]> => supportOperationsSince(h, since);
     const timer = { action: 'escalate', incidentId, level: 3 };
 
     // The first attempt: no look (its claim wrote the nonce), its CreateCase refused once; the claim given back.
     const first = (await getProxyCalls(control)).length;
-    await setProxyFaults(control, [{ service: 'support', operation: 'CreateCase', times: 1, status: 503, code: 'ServiceUnavailable' }], scope);
-    let cut: unknown;
-    try {
-      cut = await h.timer(timer, lambdaContext(60_000)).catch((error: unknown) => error);
-      // The fault fired exactly once: the one CreateCase, not applied.
-      expect((await getProxyFaults(control, scope)).map((f) => f.remaining)).toEqual([0]);
-    } finally {
-      await clearProxyFaults(control, scope);
-    }
+    // The fault fires exactly once: the one CreateCase, not applied.
+    const cut = await timerUnderOneFault(h, timer, lambdaContext(60_000), { service: 'support', operation: 'CreateCase', times: 1, status: 503, code: 'ServiceUnavailable' });
     expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support CreateCase failed: ServiceUnavailable') });
     expect(await supportCalls(first)).toEqual(['CreateCase']);
     expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
