@@ -9,25 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import type { EscalationClients, EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
+import type { EscalationClients } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalateHandler } from '../../../shared/escalation/create-escalate-handler';
 import { incidentIdFor } from '../../../shared/escalation/incident';
-import { handlerOptions, invoke, twoMinutesOn, useDeadlineClock, world, type Invoked, type World } from '../../support/escalation-deadline-world';
-import { writtenJsonLines } from '../../support/written-lines';
+import { handlerOptions, twoMinutesOn, useDeadlineClock, world, type World } from '../../support/escalation-deadline-world';
+import { expectLoadFailedOnce, invokeLogged, loadRarePathsOrFail, rarePathsLoads } from '../../support/rare-paths-load-failure';
 import { ALARM_ARN, ALARM_NAME, ALARM_TIME } from './fixtures';
 
-const CHUNK = '/var/task/chunks/escalation-rare-paths-7QX2KD4M.mjs';
-/** How many loads of the module fail before one succeeds (read by the mock factory, hence the `mock` prefix jest requires). */
-let mockLoadsToFail = 0;
-let mockLoads = 0;
-jest.mock('../../../shared/escalation/escalation-rare-paths', () => {
-  mockLoads += 1;
-  if (mockLoadsToFail > 0) {
-    mockLoadsToFail -= 1;
-    throw Object.assign(new Error(`Cannot find module '${CHUNK}' imported from /var/task/index.mjs`), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  return jest.requireActual<Record<string, unknown>>('../../../shared/escalation/escalation-rare-paths');
-});
+jest.mock('../../../shared/escalation/escalation-rare-paths', () =>
+  jest.requireActual<{ loadRarePathsOrFail: typeof loadRarePathsOrFail }>('../../support/rare-paths-load-failure').loadRarePathsOrFail(),
+);
 
 /** The queue alarm's state changes: it fired, cleared 20 min later, and fired again 10 min after that (within 30: re-opens). */
 const OK_TIME = '2026-11-25T14:20:00.000+0000';
@@ -64,16 +55,6 @@ function alarmReads(w: World): { now: { value: 'ALARM' | 'OK'; since: string } }
   return alarm;
 }
 
-/** One invocation with what it logged (Powertools' JSON lines, parsed). */
-async function invokeLogged(w: World, handler: EscalationHandler, event: unknown): Promise<{ outcome: Invoked; lines: Array<Record<string, unknown>> }> {
-  let outcome: Invoked | undefined;
-  const lines = await writtenJsonLines(async () => {
-    outcome = await invoke(w, createEscalateHandler, event, handler);
-  });
-  if (!outcome) throw new Error('the invocation did not answer');
-  return { outcome, lines: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
-
 const incidentId = incidentIdFor(`${ALARM_ARN}#${ALARM_TIME}`);
 
 describe("escalate's re-fire when the rarer paths' chunk fails to load", () => {
@@ -84,34 +65,29 @@ describe("escalate's re-fire when the rarer paths' chunk fails to load", () => {
     const alarm = alarmReads(w);
     const handler = createEscalateHandler(handlerOptions(w));
     // The incident opened (L1 paged), then resolved (L1 told): loads nothing of the rarer paths.
-    const opened = await invokeLogged(w, handler, stateChange('ALARM', ALARM_TIME));
+    const opened = await invokeLogged(w, createEscalateHandler, stateChange('ALARM', ALARM_TIME), handler);
     expect(opened.outcome.result).toMatchObject({ action: 'opened', incidentId });
     alarm.now = { value: 'OK', since: OK_TIME };
-    const resolved = await invokeLogged(w, handler, stateChange('OK', OK_TIME));
+    const resolved = await invokeLogged(w, createEscalateHandler, stateChange('OK', OK_TIME), handler);
     expect(resolved.outcome.result).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
     expect(w.pages.map((p) => `${p.tier} ${p.channel}`)).toEqual(['L1 chat', 'L1 email', 'L1 chat', 'L1 email']);
-    const loadsBefore = mockLoads;
+    const loadsBefore = rarePathsLoads.attempted;
 
     // The alarm fires again 10 min after it cleared: the incident re-opens, and the module fails to load.
     twoMinutesOn(w);
     alarm.now = { value: 'ALARM', since: REFIRE_TIME };
-    mockLoadsToFail = 1;
-    const failed = await invokeLogged(w, handler, stateChange('ALARM', REFIRE_TIME));
-    // The fault fired: the module's load was attempted and failed.
-    expect(mockLoads - loadsBefore).toBe(1);
-    expect(mockLoadsToFail).toBe(0);
-    expect(failed.outcome.error).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining(CHUNK) });
-    const errors = failed.lines.filter((line) => line.level === 'ERROR');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ message: 'escalation failed: the event will be retried, then kept by the failure destination', error: { message: expect.stringContaining(CHUNK) } });
+    rarePathsLoads.toFail = 1;
+    const failed = await invokeLogged(w, createEscalateHandler, stateChange('ALARM', REFIRE_TIME), handler);
+    // The fault fired: the module's load was attempted and failed; thrown, one ERROR line naming the chunk.
+    expectLoadFailedOnce(failed, loadsBefore);
     // The move was written before the load: the incident is open again, on the re-fire's state change; nobody told yet.
     expect(w.table.get({ pk: `ESCALATION#${incidentId}`, sk: 'INCIDENT' })).toMatchObject({ status: 'OPEN', alarmTime: REFIRE_TIME, reopens: 1 });
     expect(w.pages).toHaveLength(4);
 
     // Lambda's retry of the same event, same container: the module loads; the re-open found done, L1 told it re-opened.
     twoMinutesOn(w);
-    const retried = await invokeLogged(w, handler, stateChange('ALARM', REFIRE_TIME));
-    expect(mockLoads - loadsBefore).toBe(2);
+    const retried = await invokeLogged(w, createEscalateHandler, stateChange('ALARM', REFIRE_TIME), handler);
+    expect(rarePathsLoads.attempted - loadsBefore).toBe(2);
     expect(retried.outcome.error).toBeUndefined();
     expect(retried.outcome.result).toMatchObject({ action: 'reopened', incidentId, delivered: [expect.objectContaining({ kind: 'reopen', level: 1 })] });
     expect(retried.lines.filter((line) => line.level === 'ERROR')).toEqual([]);

@@ -6,36 +6,16 @@
 //
 // The real escalation-timer handler, its real store, notifier and scheduler over the in-memory state table
 // (test/support/escalation-deadline-world.ts); the module's import made to fail once by jest's module mock.
-import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalationTimerHandler } from '../../../shared/escalation/create-escalation-timer-handler';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { SWEEP_INPUT } from '../../../shared/escalation/timer-input';
-import { handlerOptions, invoke, twoMinutesOn, useDeadlineClock, world, type Invoked, type World } from '../../support/escalation-deadline-world';
-import { writtenJsonLines } from '../../support/written-lines';
+import { handlerOptions, twoMinutesOn, useDeadlineClock, world, type World } from '../../support/escalation-deadline-world';
+import { expectLoadFailedOnce, invokeLogged, loadRarePathsOrFail, rarePathsLoads } from '../../support/rare-paths-load-failure';
 import { capReachedIncident } from './fixtures';
 
-const CHUNK = '/var/task/chunks/escalation-rare-paths-7QX2KD4M.mjs';
-/** How many loads of the module fail before one succeeds (read by the mock factory, hence the `mock` prefix jest requires). */
-let mockLoadsToFail = 0;
-let mockLoads = 0;
-jest.mock('../../../shared/escalation/escalation-rare-paths', () => {
-  mockLoads += 1;
-  if (mockLoadsToFail > 0) {
-    mockLoadsToFail -= 1;
-    throw Object.assign(new Error(`Cannot find module '${CHUNK}' imported from /var/task/index.mjs`), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  return jest.requireActual<Record<string, unknown>>('../../../shared/escalation/escalation-rare-paths');
-});
-
-/** One invocation with what it logged (Powertools' JSON lines, parsed). */
-async function invokeLogged(w: World, handler: EscalationHandler): Promise<{ outcome: Invoked; lines: Array<Record<string, unknown>> }> {
-  let outcome: Invoked | undefined;
-  const lines = await writtenJsonLines(async () => {
-    outcome = await invoke(w, createEscalationTimerHandler, SWEEP_INPUT, handler);
-  });
-  if (!outcome) throw new Error('the invocation did not answer');
-  return { outcome, lines: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
+jest.mock('../../../shared/escalation/escalation-rare-paths', () =>
+  jest.requireActual<{ loadRarePathsOrFail: typeof loadRarePathsOrFail }>('../../support/rare-paths-load-failure').loadRarePathsOrFail(),
+);
 
 const L2_DUE = '2026-11-25T14:15:05.000Z';
 const IDS = ['inc-aaaaaaaaaaa0', 'inc-aaaaaaaaaaa1'];
@@ -55,25 +35,20 @@ describe("escalation-timer's sweep when the rarer paths' chunk fails to load", (
     const w = world();
     await l1Paged(w);
     const handler = createEscalationTimerHandler(handlerOptions(w));
-    mockLoadsToFail = 1;
-    const loadsBefore = mockLoads;
+    rarePathsLoads.toFail = 1;
+    const loadsBefore = rarePathsLoads.attempted;
 
-    const failed = await invokeLogged(w, handler);
-    // The fault fired: the module's load was attempted and failed.
-    expect(mockLoads - loadsBefore).toBe(1);
-    expect(mockLoadsToFail).toBe(0);
-    expect(failed.outcome.error).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining(CHUNK) });
-    const errors = failed.lines.filter((line) => line.level === 'ERROR');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ message: 'escalation failed: the event will be retried, then kept by the failure destination', error: { message: expect.stringContaining(CHUNK) } });
+    const failed = await invokeLogged(w, createEscalationTimerHandler, SWEEP_INPUT, handler);
+    // The fault fired: the module's load was attempted and failed; thrown, one ERROR line naming the chunk.
+    expectLoadFailedOnce(failed, loadsBefore);
     // Nothing swept, nothing read or written: the retry has all of it to do.
     expect(w.calls).toEqual([]);
     expect(w.pages).toEqual([]);
 
     // Lambda's retry (or the next sweep), in the same warm container: the module is loaded again and the sweep runs.
     twoMinutesOn(w);
-    const retried = await invokeLogged(w, handler);
-    expect(mockLoads - loadsBefore).toBe(2);
+    const retried = await invokeLogged(w, createEscalationTimerHandler, SWEEP_INPUT, handler);
+    expect(rarePathsLoads.attempted - loadsBefore).toBe(2);
     expect(retried.outcome.error).toBeUndefined();
     expect(retried.outcome.result).toMatchObject({ action: 'escalated' });
     expect(retried.lines.filter((line) => line.level === 'ERROR')).toEqual([]);
