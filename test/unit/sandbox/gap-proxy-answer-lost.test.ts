@@ -1,23 +1,13 @@
 // The gap proxy's answerLost fault (review 19 R19-10): the call reaches the emulator and its change is made, then its
 // answer is replaced by the rule's failure, or the connection cut; a plain failure rule never reaches the emulator.
 import { request } from 'node:http';
-import { useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
-
-const signed = `AWS4-HMAC-SHA256 Credential=AKIA111122223333MOTO/20261125/us-east-1/support/aws4_request, SignedHeaders=host, Signature=00`;
+import { jsonProtocolPost, useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
 
 /** One Support call through the proxy: its status, or the socket error that cut it. */
 function call(endpoint: string, operation: string): Promise<number | string> {
   return new Promise((resolve) => {
-    const url = new URL(endpoint);
     const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: '/',
-        agent: false,
-        headers: { authorization: signed, 'x-amz-target': `AWSSupport_20130415.${operation}`, 'content-type': 'application/x-amz-json-1.1' },
-      },
+      jsonProtocolPost(endpoint, { service: 'support', target: `AWSSupport_20130415.${operation}`, contentType: 'application/x-amz-json-1.1', accessKeyId: 'AKIA111122223333MOTO' }),
       (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));

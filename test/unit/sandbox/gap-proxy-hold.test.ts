@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { MOTO_ACCOUNT_HEADER } from '../../../sandbox/gap-proxy';
 import { clearProxyFaults, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
-import { useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
+import { jsonProtocolPost, useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';
@@ -12,21 +12,8 @@ const OTHER = '222222222222';
 /** One DynamoDB JSON-protocol call in `account`: its status once answered. */
 function call(endpoint: string, operation: string, account: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const url = new URL(endpoint);
     const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: '/',
-        agent: false,
-        headers: {
-          authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
-          'content-type': 'application/x-amz-json-1.0',
-          [MOTO_ACCOUNT_HEADER]: account,
-        },
-      },
+      jsonProtocolPost(endpoint, { service: 'dynamodb', target: `DynamoDB_20120810.${operation}`, headers: { [MOTO_ACCOUNT_HEADER]: account } }),
       (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));

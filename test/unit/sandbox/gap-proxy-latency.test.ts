@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startGapProxy, type GapProxy } from '../../../sandbox/gap-proxy';
 import { getProxyFaults } from '../../../sandbox/proxy-control';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
+import { jsonProtocolPost } from '../../support/upstream-behind-gap-proxy';
 import type { Clock } from '../../../shared/clock';
 import { LATENCY_HEADER, TRICKLE_HEADER } from '../../../sandbox/virtual-latency';
 
@@ -37,20 +38,8 @@ def handler(events, context):
 /** One JSON-protocol call from Node (a caller on the host's clock): its status, the latency and trickle headers, its body and in how many pieces it came. */
 function call(endpoint: string): Promise<{ status: number; latency: string | undefined; trickle?: string | undefined; body?: string; pieces?: number }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(endpoint);
     const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: '/',
-        agent: false,
-        headers: {
-          authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-          'x-amz-target': 'DynamoDB_20120810.ListTables',
-          'content-type': 'application/x-amz-json-1.0',
-        },
-      },
+      jsonProtocolPost(endpoint, { service: 'dynamodb', target: 'DynamoDB_20120810.ListTables' }),
       (res) => {
         const pieces: Buffer[] = [];
         res.on('data', (piece: Buffer) => pieces.push(piece));
