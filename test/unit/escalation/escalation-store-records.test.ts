@@ -7,31 +7,17 @@ import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
 import { documentCopy as copy, InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 import { stateRecordRefusal as refused } from '../../support/state-record-refusal';
+import { STORE_ALARM_ARN as ALARM_ARN, STORE_INCIDENT_ID as ID, STORE_INCIDENT_KEY as INCIDENT_KEY, STORE_NOW as NOW, storeIncident } from './fixtures';
 
-const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
-const INCIDENT_KEY = `${ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
-const ID = incidentIdFor(INCIDENT_KEY);
 const INCIDENT_ITEM_KEY = { pk: `ESCALATION#${ID}`, sk: 'INCIDENT' };
-const NOW = new Date('2026-12-05T22:01:00.000Z');
 
 const storeOver = (table: InMemoryDynamoTable): EscalationStore =>
   new EscalationStore(table.client as unknown as DynamoDBDocumentClient, { tableName: 'state', retentionDays: 30, leaseSeconds: 120 });
 
+/** The store files' incident with the alarm's reason and the decision that opened it. */
 function incident(): Incident {
-  return {
-    incidentId: ID,
-    incidentKey: INCIDENT_KEY,
-    alarmArn: ALARM_ARN,
-    alarmName: 'notification-service-queue-backup',
-    alarmTime: '2026-12-05T22:00:00.000+0000',
-    alarmState: 'ALARM',
+  return storeIncident({
     alarmReason: 'Threshold Crossed: 1 datapoint [1500.0] was greater than the threshold (1000.0).',
-    account: '111111111111',
-    region: 'us-east-1',
-    environment: 'production',
-    status: 'OPEN',
-    cause: 'cap-reached',
-    reason: 'consumers at cap 400',
     decision: {
       key: 'scale-consumers#k',
       playbook: 'scale-consumers',
@@ -44,11 +30,7 @@ function incident(): Incident {
       findings: ['MaximumConcurrency 400 (cap 400)'],
       runbook: { documentName: 'NotificationService-ScaleConsumers', parameters: { QueueName: ['notification-service-queue'] } },
     },
-    updates: [],
-    createdAt: '2026-12-05T22:00:31.000Z',
-    openedAt: '2026-12-05T22:00:31.000Z',
-    level: 0,
-  };
+  });
 }
 
 describe('an incident read back (ESCALATION#<id> / INCIDENT)', () => {

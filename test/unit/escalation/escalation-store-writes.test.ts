@@ -3,31 +3,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
-import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
+import type { Incident } from '../../../shared/escalation/incident';
+import { STORE_ALARM_ARN as ALARM_ARN, STORE_NOW as NOW, storeIncident } from './fixtures';
 
-const ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
-const INCIDENT_KEY = `${ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
-const ID = incidentIdFor(INCIDENT_KEY);
-const NOW = new Date('2026-12-05T22:01:00.000Z');
-
-const incident: Incident = {
-  incidentId: ID,
-  incidentKey: INCIDENT_KEY,
-  alarmArn: ALARM_ARN,
-  alarmName: 'notification-service-queue-backup',
-  alarmTime: '2026-12-05T22:00:00.000+0000',
-  alarmState: 'ALARM',
-  account: '111111111111',
-  region: 'us-east-1',
-  environment: 'production',
-  status: 'OPEN',
-  cause: 'cap-reached',
-  reason: 'consumers at cap 400',
-  updates: [],
-  createdAt: '2026-12-05T22:00:31.000Z',
-  openedAt: '2026-12-05T22:00:31.000Z',
-  level: 0,
-};
+const incident: Incident = storeIncident();
 
 /** A Put's answer held until the test lets it go. */
 interface Held {

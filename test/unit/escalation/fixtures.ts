@@ -1,6 +1,6 @@
 // Real incident situations for the escalation unit tests: what the pipeline's decisions look like in the field.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import type { Incident } from '../../../shared/escalation/incident';
+import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
 import { resolveEscalationPolicy, type EscalationPolicy } from '../../../shared/escalation/policy';
 
 export const ACCOUNT = '123456789012';
@@ -115,4 +115,34 @@ export function approvalIncident(overrides: Partial<Incident> = {}): Incident {
     },
     ...overrides,
   });
+}
+
+/** The EscalationStore unit files' incident (escalation-store-records, escalation-store-writes): the queue-backup alarm of 5 Dec 22:00. */
+export const STORE_ALARM_ARN = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:notification-service-queue-backup';
+export const STORE_INCIDENT_KEY = `${STORE_ALARM_ARN}#2026-12-05T22:00:00.000+0000`;
+export const STORE_INCIDENT_ID = incidentIdFor(STORE_INCIDENT_KEY);
+/** When those files' writes are made. */
+export const STORE_NOW = new Date('2026-12-05T22:01:00.000Z');
+
+/** That incident, open (cap reached), no tier paged yet; `extra` fields added (a decision, the alarm's reason). */
+export function storeIncident(extra: Partial<Incident> = {}): Incident {
+  return {
+    incidentId: STORE_INCIDENT_ID,
+    incidentKey: STORE_INCIDENT_KEY,
+    alarmArn: STORE_ALARM_ARN,
+    alarmName: 'notification-service-queue-backup',
+    alarmTime: '2026-12-05T22:00:00.000+0000',
+    alarmState: 'ALARM',
+    account: '111111111111',
+    region: 'us-east-1',
+    environment: 'production',
+    status: 'OPEN',
+    cause: 'cap-reached',
+    reason: 'consumers at cap 400',
+    updates: [],
+    createdAt: '2026-12-05T22:00:31.000Z',
+    openedAt: '2026-12-05T22:00:31.000Z',
+    level: 0,
+    ...extra,
+  };
 }
