@@ -166,14 +166,24 @@ async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingT
   return publishes;
 }
 
-/** L3 due: the incident opened (L1 paged), L2 paged by its timer, each tier made due a minute ago. Returns the incident's id. */
-async function incidentWithL3Due(h: Harness): Promise<string> {
+/**
+ * A fresh incident: the alarm back to OK (its resolutions read), then firing with the consumers at the cap, so
+ * scale-consumers escalates and escalate opens the incident, L1 paged: the case does not lean on the cases before it
+ * (review 19 R19-9: run alone, the consumers were below the cap, the change applied, escalate 'watching'). Returns its id.
+ */
+async function incidentOpenedAtCap(h: Harness): Promise<string> {
   await h.escalate(await h.account.transition(h.alarmName, 'OK'));
   await h.inbox.read();
   await consumersAtCap(h);
   const opened = await h.escalate(await alarmAndDecision(h));
   const incidentId = opened.incidentId ?? '';
   expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+  return incidentId;
+}
+
+/** L3 due: the incident opened (L1 paged), L2 paged by its timer, each tier made due a minute ago. Returns the incident's id. */
+async function incidentWithL3Due(h: Harness): Promise<string> {
+  const incidentId = await incidentOpenedAtCap(h);
   await nextTierDueAgo(h, incidentId, MINUTE_MS);
   expect(await h.timer({ action: 'escalate', incidentId, level: 2 }, lambdaContext(60_000))).toMatchObject({ action: 'escalated', delivered: [{ level: 2 }] });
   await h.inbox.read();
@@ -555,14 +565,8 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   // the invocation left, and the claim given back in the time kept after it. Here the invocation has 15 s on the test's
   // clock (stalledPastDeadline): both publishes are held at the proxy and aborted at 7 s.
   it('a publish stalled past the function\'s deadline is aborted, its claim given back and nothing recorded sent; the retry pages L2 once (review 18b R18-10)', async () => {
-    await h.escalate(await h.account.transition(h.alarmName, 'OK'));
-    await h.inbox.read();
-    // At the cap, so scale-consumers escalates and escalate opens the incident: the case does not lean on the cases
-    // before it (review 19 R19-9: run alone, the consumers were below the cap, the change applied, escalate 'watching').
-    await consumersAtCap(h);
-    const opened = await h.escalate(await alarmAndDecision(h));
-    const incidentId = opened.incidentId ?? '';
-    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    // At the cap, so scale-consumers escalates and escalate opens the incident (incidentOpenedAtCap).
+    const incidentId = await incidentOpenedAtCap(h);
     await h.inbox.read();
     await nextTierDueAgo(h, incidentId, 17 * MINUTE_MS);
     const timer = { action: 'escalate', incidentId, level: 2 };
