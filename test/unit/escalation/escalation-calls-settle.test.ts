@@ -7,7 +7,7 @@ import type { DecisionEventDetail } from '../../../shared/escalation/escalation-
 import type { Incident } from '../../../shared/escalation/incident';
 import { tierAt } from '../../../shared/escalation/policy';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
-import { ACCOUNT, ALARM_ARN, ALARM_NAME, ALARM_TIME, QUEUE_ARN, capReachedIncident, policy, runtime } from './fixtures';
+import { ALARM_NAME, capReachedDecision, capReachedIncident, policy, runtime } from './fixtures';
 
 const NOW = new Date('2026-11-25T14:20:00.000Z');
 
@@ -143,20 +143,7 @@ describe('calls the escalation service makes at once all answer before it goes o
 
   it("trustDecision: the claim read denied at once, the audit read held: thrown only once the audit read answered", async () => {
     const w = world(new Set(['claimsOf']), capReachedIncident());
-    const claimed: DecisionEventDetail = {
-      playbook: 'scale-consumers',
-      outcome: 'escalate',
-      reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)',
-      decidedAt: '2026-11-25T14:00:04.512Z',
-      environment: 'production',
-      region: 'us-east-1',
-      account: ACCOUNT,
-      incidentKey: `${ALARM_ARN}#${ALARM_TIME}`,
-      alarmName: ALARM_NAME,
-      alarmArn: ALARM_ARN,
-      alarmTime: ALARM_TIME,
-      resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
-    };
+    const claimed: DecisionEventDetail = capReachedDecision();
     const state = track(trustDecision(w.service, claimed));
     await drain();
     expect(w.calls).toEqual(['claimsOf', 'auditsOf']);

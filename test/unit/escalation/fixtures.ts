@@ -1,5 +1,6 @@
 // Real incident situations for the escalation unit tests: what the pipeline's decisions look like in the field.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { DecisionEventDetail } from '../../../shared/escalation/escalation-events';
 import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
 import { resolveEscalationPolicy, type EscalationPolicy } from '../../../shared/escalation/policy';
 
@@ -144,5 +145,23 @@ export function storeIncident(extra: Partial<Incident> = {}): Incident {
     openedAt: '2026-12-05T22:00:31.000Z',
     level: 0,
     ...extra,
+  };
+}
+
+/** What scale-consumers publishes when the consumers are at the cap (shared/pipeline/run-playbook.ts): the "Runbook Decision" event's detail. */
+export function capReachedDecision(): DecisionEventDetail {
+  return {
+    playbook: 'scale-consumers',
+    outcome: 'escalate',
+    reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)',
+    decidedAt: '2026-11-25T14:00:04.512Z',
+    environment: 'production',
+    region: 'us-east-1',
+    account: ACCOUNT,
+    incidentKey: `${ALARM_ARN}#${ALARM_TIME}`,
+    alarmName: ALARM_NAME,
+    alarmArn: ALARM_ARN,
+    alarmTime: ALARM_TIME,
+    resource: { type: 'sqs-queue-consumers', id: 'notification-service-queue', arn: QUEUE_ARN },
   };
 }

@@ -8,25 +8,12 @@ import {
   type ClaimedDecision,
   type TrustFacts,
 } from '../../../shared/escalation/trust-decision';
-import { ACCOUNT, ALARM_ARN, ALARM_NAME, ALARM_TIME, QUEUE_ARN } from './fixtures';
+import { ACCOUNT, ALARM_ARN, ALARM_NAME, ALARM_TIME, capReachedDecision, QUEUE_ARN } from './fixtures';
 
 const facts: TrustFacts = { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) };
 
 /** What scale-consumers publishes when the consumers are at the cap (shared/pipeline/run-playbook.ts). */
-const real: ClaimedDecision = {
-  playbook: 'scale-consumers',
-  outcome: 'escalate',
-  reason: 'consumers of notification-service-queue are at the environment cap (MaximumConcurrency 400)',
-  decidedAt: '2026-11-25T14:00:04.512Z',
-  environment: 'production',
-  region: 'us-east-1',
-  account: ACCOUNT,
-  incidentKey: `${ALARM_ARN}#${ALARM_TIME}`,
-  alarmName: ALARM_NAME,
-  alarmArn: ALARM_ARN,
-  alarmTime: ALARM_TIME,
-  resource: { arn: QUEUE_ARN },
-};
+const real: ClaimedDecision = { ...capReachedDecision(), resource: { arn: QUEUE_ARN } };
 
 describe('precheckDecision', () => {
   it('admits the decision the pipeline publishes, naming the alarm it is about', () => {
