@@ -31,6 +31,11 @@ export interface HeldClaim<Intent> {
   takenOver: boolean;
   /** What that attempt recorded it was about to do: the retry finishes it instead of doing it again. */
   previousIntent: Intent | undefined;
+  /**
+   * The claim's answer was lost: an earlier attempt's claim may have been taken over and its intent replaced unread
+   * (decision 338). The holder must not apply a change where an earlier attempt of the incident may have made one.
+   */
+  previousIntentUnknown: boolean;
   /** Writes the planned change onto the claim before it is made. Throws TransientError when the claim was taken over. */
   recordIntent(intent: Intent): Promise<void>;
 }
@@ -98,6 +103,7 @@ export async function runUnderClaim<Intent, Result>(
     owner,
     takenOver: claim.takenOver,
     previousIntent: claim.takenOver ? (claim.previousIntent as Intent | undefined) : undefined,
+    previousIntentUnknown: claim.previousIntentUnknown === true,
     recordIntent: (intent) => store.recordIntent(claimName, incidentKey, owner, intent),
   };
 

@@ -35,6 +35,11 @@ export type ClaimResult =
        * record), and the holder escalates this instead of acting, so nothing is planned from, or finished after, it.
        */
       refusedRecord?: StateRecordError;
+      /**
+       * This claim's PutItem was applied but its answer lost (the SDK's retry was refused by it): whether it took over an
+       * earlier attempt's claim, and what that attempt intended, are unknown (decision 338).
+       */
+      previousIntentUnknown?: true;
     }
   | { claimed: false; existing: ClaimRecord | undefined };
 
@@ -179,7 +184,10 @@ export class IncidentStore {
       // timed out, the connection reset), and the SDK's retry found it (the owner is this call's random id). The claim is
       // this call's; read as a duplicate, nobody would finish the incident and Lambda would not retry (decision 337).
       // Whether that attempt took over an expired claim, and what its holder intended, went with the lost answer.
-      if (existing?.owner === owner) return { claimed: true, owner, takenOver: false };
+      // So the claim says its previous intent is unknown, and the holder does not plan afresh where an earlier attempt of
+      // this incident may have acted: planning afresh from a setting that attempt already raised would raise it again
+      // (review 20d R20-60, decision 338).
+      if (existing?.owner === owner) return { claimed: true, owner, takenOver: false, previousIntentUnknown: true };
       return { claimed: false, existing };
     }
   }

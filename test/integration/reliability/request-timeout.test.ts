@@ -166,3 +166,67 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
     expect(published.map((d) => d.outcome)).toEqual([playbook.publishedOutcome]);
   });
 });
+
+// Review 20d R20-60 (decision 338): attempt A applies its change, then fails transiently (publishing its decision) and
+// gives its claim back; retry B's takeover PutItem replaces A's claim, intent included, and B's answer is lost, so the
+// SDK's retry is refused by B's own item. B cannot know A's intent: planning afresh from the setting A raised would raise
+// it again (the guardrails let this incident's own reservation through). B changes nothing and escalates, saying why.
+const consumers = playbookCases.find((c) => c.row === 'scale-consumers');
+if (!consumers) throw new Error('no scale-consumers playbook case');
+describe('scale-consumers when a takeover of an applied attempt loses its claim answer', () => {
+  it('does not apply a second step: one change call, 50 -> 100, escalated with the reason logged and published', async () => {
+    const playbook = consumers;
+    const account = await provisionAccount(playbook.environment, {
+      RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
+    });
+    const runtime = loadRuntimeConfig(process.env);
+    const event = await playbook.arrange(account);
+    await publishedDecisions(account);
+    const handler = entryPoint(playbook);
+    const before = await playbook.knob.read(account);
+    const scope = { accountId: account.accountId };
+    const since = (await getProxyCalls(control())).length;
+    // Delivery 1: the change is applied, then publishing its decision fails at every SDK attempt: transient, claim released.
+    await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
+    let publishFaults: ActiveFault[] = [];
+    let lostFaults: ActiveFault[];
+    let result;
+    try {
+      result = await deliverAsynchronously(handler, event, {
+        beforeRetry: async (attempt) => {
+          if (attempt !== 2) return;
+          publishFaults = await getProxyFaults(control(), scope);
+          await clearProxyFaults(control(), scope);
+          // Delivery 2: its takeover PutItem (the account's first in the delivery) is applied, its answer lost past the
+          // timeout; the SDK retries the same PutItem, which its own item refuses.
+          await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
+        },
+      });
+      lostFaults = await getProxyFaults(control(), scope);
+    } finally {
+      await clearProxyFaults(control(), scope);
+    }
+    const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
+    const changes = calls.filter((c) => playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation)).length;
+    const after = await playbook.knob.read(account);
+    const published = await publishedDecisions(account);
+    console.log(
+      `request-timeout: ${playbook.row}: takeover's claim answer lost after an applied attempt (publish fired ${publishFaults.map((f) => f.times - f.remaining).join()}, ` +
+        `lost fired ${lostFaults.map((f) => f.times - f.remaining).join()}) -> ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} ` +
+        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after})`,
+    );
+
+    // Both faults fired: delivery 1's publish failed at each SDK attempt, delivery 2's claim answer was lost once.
+    expect(publishFaults.map((f) => f.times - f.remaining)).toEqual([SDK_ATTEMPTS]);
+    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    // Exactly one change, by delivery 1: 50 -> 100, not 150.
+    expect({ before, changes, after }).toEqual({ before: 50, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
+    expect(after).toBe(100);
+    // Delivery 2 changed nothing, escalated, and said why: logged and published once (delivery 1 published nothing).
+    expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
+    expect(result.attempts).toBe(2);
+    expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+    expect(result.decision?.reason).toMatch(/^not changed again: an earlier attempt of this incident reserved a change to .* that may already be made/);
+    expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
+  });
+});
