@@ -1,4 +1,5 @@
 // `runbook exec <document>`: starts an SSM Automation execution and follows it step by step to its end; on the sandbox, rehearses it.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import {
@@ -369,7 +370,9 @@ export async function execCommand(document: string, options: ExecOptions = {}, d
     let resolvedRegion = region ?? '';
     try {
       resolvedRegion = await ssm.config.region();
-      const started = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: document, ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}) }));
+      // One token per command: the SDK's retry of a start whose answer was lost (timed out, reset) is the same request
+      // to SSM, which starts no second execution for it (review 20d R20-62, decision 338). The SDK fills none in itself.
+      const started = await ssm.send(new StartAutomationExecutionCommand({ DocumentName: document, ClientToken: randomUUID(), ...(Object.keys(parameters).length > 0 ? { Parameters: parameters } : {}) }));
       executionId = started.AutomationExecutionId;
     } catch (error) {
       const { code, text } = startErrorAdvice(error, document, resolvedRegion || '(none)');

@@ -291,6 +291,7 @@ describe('runbook exec against AWS', () => {
     expect(code).toBe(1);
     expect(ssmMock.commandCalls(StartAutomationExecutionCommand)[0]?.args[0].input).toEqual({
       DocumentName: DOCUMENT,
+      ClientToken: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       Parameters: { DBInstanceIdentifier: ['notification-service-db'], TargetInstanceClass: ['db.r6g.2xlarge'] },
     });
     expect(out).toContain('    DBInstanceClass is "db.t3.medium", expected "db.r6g.xlarge"');
