@@ -31,6 +31,25 @@ const SDK_ATTEMPTS = 4;
 const GUARD_MS = 90_000;
 
 /**
+ * The start every case shares: the row's account provisioned with the short request timeout in its configuration, the
+ * row's alarm arranged, the decisions published so far drained.
+ */
+async function arrangeWithTimeout(playbook: PlaybookCase) {
+  const account = await provisionAccount(playbook.environment, {
+    RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
+  });
+  const runtime = loadRuntimeConfig(process.env);
+  const event = await playbook.arrange(account);
+  await publishedDecisions(account);
+  return { account, runtime, event, scope: { accountId: account.accountId } };
+}
+
+/** The row's change calls among `calls`, in the account `accountId`. */
+function changeCallsOf(playbook: PlaybookCase, calls: readonly AwsOperation[], accountId: string): AwsOperation[] {
+  return calls.filter((c) => c.accountId === accountId && playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation));
+}
+
+/**
  * Per row, a read the handler makes once, after its claim (the claim's PutItem comes first: asserted from the call log).
  * Not verify-change's GetMetricData: its figures are read several at once, so their attempts share the rule's holds and
  * the SDK's later attempts pass (seen: 5 held, the check completed on delivery 1).
@@ -44,12 +63,8 @@ const HELD_READ: Record<PlaybookCase['row'], Pick<AwsOperation, 'service' | 'ope
 
 describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read never answers', (_row, playbook) => {
   it('fails the read at the request timeout, logs a transient failure, changes nothing, releases the claim; the retry changes once', async () => {
-    const timeouts = { sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } };
-    const account = await provisionAccount(playbook.environment, { RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, ...timeouts }) });
-    const runtime = loadRuntimeConfig(process.env);
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     expect(runtime.config.sdkTimeouts).toEqual({ requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    const event = await playbook.arrange(account);
-    await publishedDecisions(account);
     // The entry point Lambda runs, loaded as a new container would, logging its errors to the console (read here).
     const logged: Array<Record<string, unknown>> = [];
     Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_DEV: 'true' });
@@ -58,7 +73,6 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read nev
     Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
     delete process.env.POWERTOOLS_DEV;
     const before = await playbook.knob.read(account);
-    const scope = { accountId: account.accountId };
     const read = HELD_READ[playbook.row];
     // One more than the SDK's attempts, so a fifth attempt would be held too and show in the count.
     // Let go, a held call is failed (503) and never reaches the emulator.
@@ -85,9 +99,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read nev
       await clearProxyFaults(control(), scope);
     }
     const isHeldRead = (c: AwsOperation): boolean => c.service === read.service && c.operation === read.operation;
-    const changeCalls = (await getProxyCalls(control(), since)).filter(
-      (c) => c.accountId === account.accountId && playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation),
-    );
+    const changeCalls = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId);
     const after = await playbook.knob.read(account);
     const published = await publishedDecisions(account);
     const transient = logged.find((line) => line.message === 'transient failure: the event will be retried');
@@ -121,15 +133,9 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read nev
 
 describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim is written but the answer comes too late', (_row, playbook) => {
   it("takes the claim its own timed-out attempt wrote (the SDK's retry is refused by it) and makes the change once", async () => {
-    const account = await provisionAccount(playbook.environment, {
-      RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
-    });
-    const runtime = loadRuntimeConfig(process.env);
-    const event = await playbook.arrange(account);
-    await publishedDecisions(account);
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const scope = { accountId: account.accountId };
     // The claim's PutItem (the account's first in the delivery) reaches the emulator and is applied; its answer is kept
     // far past the request timeout (then dropped), so the SDK times the attempt out and retries the same PutItem.
     const rule = { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS };
@@ -143,8 +149,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
     } finally {
       await clearProxyFaults(control(), scope);
     }
-    const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
-    const changes = calls.filter((c) => playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation)).length;
+    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
     const after = await playbook.knob.read(account);
     const published = await publishedDecisions(account);
     console.log(
@@ -176,15 +181,9 @@ if (!consumers) throw new Error('no scale-consumers playbook case');
 describe('scale-consumers when a takeover of an applied attempt loses its claim answer', () => {
   it('does not apply a second step: one change call, 50 -> 100, escalated with the reason logged and published', async () => {
     const playbook = consumers;
-    const account = await provisionAccount(playbook.environment, {
-      RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
-    });
-    const runtime = loadRuntimeConfig(process.env);
-    const event = await playbook.arrange(account);
-    await publishedDecisions(account);
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const scope = { accountId: account.accountId };
     const since = (await getProxyCalls(control())).length;
     // Delivery 1: the change is applied, then publishing its decision fails at every SDK attempt: transient, claim released.
     await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
@@ -206,8 +205,7 @@ describe('scale-consumers when a takeover of an applied attempt loses its claim 
     } finally {
       await clearProxyFaults(control(), scope);
     }
-    const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
-    const changes = calls.filter((c) => playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation)).length;
+    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
     const after = await playbook.knob.read(account);
     const published = await publishedDecisions(account);
     console.log(
