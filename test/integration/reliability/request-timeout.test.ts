@@ -6,10 +6,11 @@
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
-import { provisionAccount } from '../support/sandbox-account';
+import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
-import { entryPoint, isMutating, playbookCases, type PlaybookCase } from './support/playbook-cases';
+import { entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, concurrencySteps, type PlaybookCase } from './support/playbook-cases';
+import type { RuntimeConfig } from '../../../shared/config/load-config';
 
 // Provisioning a topology, four timed-out attempts and a retry, on a loaded machine.
 jest.setTimeout(240_000);
@@ -34,9 +35,9 @@ const GUARD_MS = 90_000;
  * The start every case shares: the row's account provisioned with the short request timeout in its configuration, the
  * row's alarm arranged, the decisions published so far drained.
  */
-async function arrangeWithTimeout(playbook: PlaybookCase) {
+async function arrangeWithTimeout(playbook: PlaybookCase, configJson: Record<string, unknown> = {}) {
   const account = await provisionAccount(playbook.environment, {
-    RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
+    RUNBOOK_CONFIG_JSON: JSON.stringify({ ...playbook.configJson, ...configJson, sdkTimeouts: { requestTimeoutMs: REQUEST_TIMEOUT_MS } }),
   });
   const runtime = loadRuntimeConfig(process.env);
   const event = await playbook.arrange(account);
@@ -174,20 +175,42 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
 
 // Review 20d R20-60 (decision 338): attempt A applies its change, then fails transiently (publishing its decision) and
 // gives its claim back; retry B's takeover PutItem replaces A's claim, intent included, and B's answer is lost, so the
-// SDK's retry is refused by B's own item. B cannot know A's intent: planning afresh from the setting A raised would raise
-// it again (the guardrails let this incident's own reservation through). B changes nothing and escalates, saying why.
-const consumers = playbookCases.find((c) => c.row === 'scale-consumers');
-if (!consumers) throw new Error('no scale-consumers playbook case');
-describe('scale-consumers when a takeover of an applied attempt loses its claim answer', () => {
-  it('does not apply a second step: one change call, 50 -> 100, escalated with the reason logged and published', async () => {
-    const playbook = consumers;
-    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
+// SDK's retry is refused by B's own item. B cannot know A's intent: planning afresh would add a second step to the one A
+// made (scale-consumers + stepConcurrency, raise-lambda-memory one more memory step, scale-up-database one more rung;
+// the guardrails let this incident's own reservation through). B changes nothing and escalates, saying why. The check
+// is in the shared pipeline, before any row's plan; each alarm row proves it on its own change (decision 340).
+// Each row is given room for a second step, so that only the check holds it back (planted: the check off -> 2 changes):
+// without it, raise-lambda-memory's corroboration (a REPORT line at the current MemorySize) and staging's two-rung ladder
+// would hold it back on their own. The room is a real situation: the function ran out of memory again at its new size
+// before the retry; a staging ladder of three rungs.
+interface SecondStepRoom {
+  configJson?: Record<string, unknown>;
+  beforeSecondDelivery?(account: SandboxAccount): Promise<unknown>;
+  /** The knob after two steps from the arranged state, from the configuration: what the check prevents. */
+  afterTwoChanges(account: SandboxAccount, runtime: RuntimeConfig): number | string;
+}
+const SECOND_STEP_ROOM: Record<Exclude<PlaybookCase['row'], 'verify-change'>, SecondStepRoom> = {
+  'scale-consumers': { afterTwoChanges: (account, runtime) => concurrencySteps(account.topology.consumer.maximumConcurrency, runtime)[2] ?? NaN },
+  'raise-lambda-memory': {
+    beforeSecondDelivery: (account) => writeOutOfMemoryLines(account),
+    afterTwoChanges: (account, runtime) => memorySteps(account.topology.consumer.memoryMb, runtime)[2] ?? NaN,
+  },
+  'scale-up-database': {
+    configJson: { environments: { staging: { scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge'] } } } },
+    afterTwoChanges: (account, runtime) => ladderSteps(account.topology.database.instanceClass, runtime)[2] ?? '(top of the ladder)',
+  },
+};
+const alarmRows = playbookCases.flatMap((c) => (c.row === 'verify-change' ? [] : [[c.row, c, SECOND_STEP_ROOM[c.row]] as const]));
+describe.each(alarmRows)('%s when a takeover of an applied attempt loses its claim answer', (_row, playbook, room) => {
+  it('does not apply a second step: one change call, the knob one step up, escalated with the reason logged and published', async () => {
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook, room.configJson);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
     const since = (await getProxyCalls(control())).length;
     // Delivery 1: the change is applied, then publishing its decision fails at every SDK attempt: transient, claim released.
     await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
     let publishFaults: ActiveFault[] = [];
+    let firstDeliveryChanges = -1;
     let lostFaults: ActiveFault[];
     let result;
     try {
@@ -195,7 +218,9 @@ describe('scale-consumers when a takeover of an applied attempt loses its claim 
         beforeRetry: async (attempt) => {
           if (attempt !== 2) return;
           publishFaults = await getProxyFaults(control(), scope);
+          firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
           await clearProxyFaults(control(), scope);
+          await room.beforeSecondDelivery?.(account);
           // Delivery 2: its takeover PutItem (the account's first in the delivery) is applied, its answer lost past the
           // timeout; the SDK retries the same PutItem, which its own item refuses.
           await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
@@ -211,15 +236,17 @@ describe('scale-consumers when a takeover of an applied attempt loses its claim 
     console.log(
       `request-timeout: ${playbook.row}: takeover's claim answer lost after an applied attempt (publish fired ${publishFaults.map((f) => f.times - f.remaining).join()}, ` +
         `lost fired ${lostFaults.map((f) => f.times - f.remaining).join()}) -> ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} ` +
-        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after})`,
+        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after}; ` +
+        `one step ${playbook.knob.afterOneChange(account, runtime)}, two ${room.afterTwoChanges(account, runtime)})`,
     );
 
     // Both faults fired: delivery 1's publish failed at each SDK attempt, delivery 2's claim answer was lost once.
     expect(publishFaults.map((f) => f.times - f.remaining)).toEqual([SDK_ATTEMPTS]);
     expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
-    // Exactly one change, by delivery 1: 50 -> 100, not 150.
-    expect({ before, changes, after }).toEqual({ before: 50, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
-    expect(after).toBe(100);
+    // Exactly one change, by delivery 1: the knob one step up from where it was arranged, not two.
+    expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
+    // There was room for a second step (so the check, not a cap, held it back).
+    expect(new Set([before, after, room.afterTwoChanges(account, runtime)]).size).toBe(3);
     // Delivery 2 changed nothing, escalated, and said why: logged and published once (delivery 1 published nothing).
     expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
     expect(result.attempts).toBe(2);
