@@ -3,27 +3,20 @@
 // its claim's TransactWriteItems (a hold rule: no race on time) while the incident is acknowledged (runbook ack) or
 // resolved (the alarm's OK); then lets it go. Only the transaction's ConditionCheck (moto evaluates it) can stop the
 // page now: L2 is not notified, no send is recorded, and the handler logs why.
-import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ackCommand } from '../../../cli/ack';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
-import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
+import type { InboxMessage } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
-import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth } from '../support/sandbox-account';
+import { consumersAtCap, escalationHarness, NO_REGROUPING_ENV, type EscalationHarness } from '../support/escalation-harness';
 import { callMark, callsSince } from '../support/proxy-calls';
 import { loadHandler } from '../../support/load-handler';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
 
-interface Harness {
-  account: SandboxAccount;
-  inbox: EscalationInbox;
-  escalate: EscalationHandler;
-  timer: EscalationHandler;
-  scaleConsumers: AlarmHandler;
-  alarmName: string;
+interface Harness extends EscalationHarness {
   /** The escalation timer's log lines (Powertools development mode writes them to the console), parsed. */
   timerLog: Array<Record<string, unknown>>;
 }
@@ -31,9 +24,7 @@ interface Harness {
 async function harness(): Promise<Harness> {
   // Each case opens a fresh incident seconds after the last one resolved: grouping is off (decision 204), as in
   // escalation.test.ts's acknowledgement cases.
-  const account = await provisionAccount('production', {
-    RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 10 } } } } }),
-  });
+  const account = await provisionAccount('production', NO_REGROUPING_ENV);
   const timerLog: Array<Record<string, unknown>> = [];
   Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_DEV: 'true' });
   jest.spyOn(console, 'info').mockImplementation((...args: unknown[]) => void timerLog.push(JSON.parse(String(args[0])) as Record<string, unknown>));
@@ -41,16 +32,8 @@ async function harness(): Promise<Harness> {
   Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
   delete process.env.POWERTOOLS_DEV;
   // The consumers at the production cap (400): scale-consumers escalates instead of scaling.
-  await account.lambda.send(new UpdateEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }));
-  return {
-    account,
-    inbox: await createEscalationInbox(account.clientConfig, account.topology, 'claim-race-inbox'),
-    escalate: loadHandler<EscalationHandler>('escalate'),
-    timer,
-    scaleConsumers: loadHandler<AlarmHandler>('scale-consumers'),
-    alarmName: queueAlarmName(account.topology),
-    timerLog,
-  };
+  await consumersAtCap(account);
+  return { ...(await escalationHarness(account, { inboxPrefix: 'claim-race-inbox', timer })), timerLog };
 }
 
 /** The queue alarm fires; scale-consumers escalates; escalate opens the incident and pages L1. Returns the incident's id. */

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateCaseCommand, DescribeCasesCommand, ResolveCaseCommand, SupportClient } from '@aws-sdk/client-support';
@@ -11,54 +10,27 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse as parseYaml } from 'yaml';
 import { ackCommand } from '../../../cli/ack';
-import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import { incidentIdFor } from '../../../shared/escalation/incident';
-import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { FaultRule } from '../../../sandbox/gap-proxy';
-import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
+import type { InboxMessage } from '../../../sandbox/escalation-inbox';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
-import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
+import { provisionAccount, putQueueDepth } from '../support/sandbox-account';
+import { consumersAtCap, escalationHarness, NO_REGROUPING_ENV, type EscalationHarness } from '../support/escalation-harness';
 import { handlerScheduleDriver } from '../support/handler-schedules';
-import { loadHandler } from '../../support/load-handler';
 
 const MINUTE_MS = 60_000;
 
-interface Harness {
-  account: SandboxAccount;
-  inbox: EscalationInbox;
-  escalate: EscalationHandler;
-  timer: EscalationHandler;
-  scaleConsumers: AlarmHandler;
+interface Harness extends EscalationHarness {
   driver: SchedulerDriver;
   scheduler: SchedulerClient;
-  alarmName: string;
 }
 
 async function harness(extraEnv: Record<string, string> = {}): Promise<Harness> {
   const account = await provisionAccount('production', extraEnv);
-  const inbox = await createEscalationInbox(account.clientConfig, account.topology);
-  const timer = loadHandler<EscalationHandler>('escalation-timer');
-  const scheduler = new SchedulerClient(account.clientConfig);
-  const driver = handlerScheduleDriver(account, 'escalation-timer', timer);
-  return {
-    account,
-    inbox,
-    escalate: loadHandler<EscalationHandler>('escalate'),
-    timer,
-    scaleConsumers: loadHandler<AlarmHandler>('scale-consumers'),
-    driver,
-    scheduler,
-    alarmName: queueAlarmName(account.topology),
-  };
-}
-
-/** The consumers already at the production cap (400): scale-consumers escalates instead of scaling. */
-async function consumersAtCap(h: Harness): Promise<void> {
-  await h.account.lambda.send(
-    new UpdateEventSourceMappingCommand({ UUID: h.account.topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: 400 } }),
-  );
+  const parts = await escalationHarness(account);
+  return { ...parts, scheduler: new SchedulerClient(account.clientConfig), driver: handlerScheduleDriver(account, 'escalation-timer', parts.timer) };
 }
 
 /** The "Runbook Decision" events scale-consumers put on the project's bus, as EventBridge delivered them to the queue. */
@@ -174,7 +146,7 @@ async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingT
 async function incidentOpenedAtCap(h: Harness): Promise<string> {
   await h.escalate(await h.account.transition(h.alarmName, 'OK'));
   await h.inbox.read();
-  await consumersAtCap(h);
+  await consumersAtCap(h.account);
   const opened = await h.escalate(await alarmAndDecision(h));
   const incidentId = opened.incidentId ?? '';
   expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
@@ -227,7 +199,7 @@ describe('escalation along the support path (production)', () => {
 
   beforeAll(async () => {
     h = await harness();
-    await consumersAtCap(h);
+    await consumersAtCap(h.account);
   });
 
   it('notifies L1 once, by email and chat, when a remediation cannot close the incident', async () => {
@@ -364,8 +336,8 @@ describe('acknowledging an incident', () => {
     // seconds after the first case's incident resolved, re-opened that incident, whose next tier (decision 212) was due
     // by a clock the driver had advanced, so whether its L2 timer fired depended on timing (fresh-clone run of main +
     // 216/217: 'stopped' expected, nothing fired). Grouping is off here, as in the duplicates describe below.
-    h = await harness({ RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 10 } } } } }) });
-    await consumersAtCap(h);
+    h = await harness(NO_REGROUPING_ENV);
+    await consumersAtCap(h.account);
   });
 
   it('stops the escalation: the timer finds it acknowledged and L2 is never notified', async () => {
@@ -453,7 +425,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     // Each case fires the queue alarm again seconds after the last case's incident resolved. With the default 30-min
     // grouping window (decision 204) each would re-open that incident; these cases are about a fresh incident's first
     // page, so grouping is off here (a re-fire re-opening is connection-timeout-504.test.ts's flapping case).
-    h = await harness({ RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 10 } } } } }) });
+    h = await harness(NO_REGROUPING_ENV);
   });
 
   it('opens an incident when the alarm is still in ALARM after the automatic change, checked by a durable timer', async () => {
@@ -475,7 +447,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   });
 
   it('notifies L1 once when the same decision event arrives 10 times at once', async () => {
-    await consumersAtCap(h);
+    await consumersAtCap(h.account);
     const decision = await alarmAndDecision(h);
     const results = await Promise.all(Array.from({ length: 10 }, () => h.escalate(decision)));
     expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
@@ -586,7 +558,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     await h.escalate(await h.account.transition(h.alarmName, 'OK'));
     await h.inbox.read();
     // At the cap, so scale-consumers escalates (this case does not lean on the cases before it).
-    await consumersAtCap(h);
+    await consumersAtCap(h.account);
     const decision = await alarmAndDecision(h);
     expect(decision.detail).toMatchObject({ outcome: 'escalate' });
     const publishes = await stalledPastDeadline(h, (context) => h.escalate(decision, context));

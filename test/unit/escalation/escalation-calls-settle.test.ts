@@ -1,13 +1,13 @@
 // Calls the escalation service makes at once (resolveIncident's timer deletes, afterNotified's level and next timer, a
 // decision's claim and audit reads): a failure is acted on only once every other call has answered, so no call is left in
 // flight when the invocation returns (review 20c R20-40; decision 330's rule, shared/settled.ts).
-import { EscalationService, type EscalationServices, type EscalationLog } from '../../../shared/escalation/escalation-service';
+import type { EscalationService, EscalationServices, EscalationLog } from '../../../shared/escalation/escalation-service';
 import { trustDecision } from '../../../shared/escalation/escalation-intake';
 import type { DecisionEventDetail } from '../../../shared/escalation/escalation-events';
 import type { Incident } from '../../../shared/escalation/incident';
 import { tierAt } from '../../../shared/escalation/policy';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
-import { ALARM_NAME, capReachedDecision, capReachedIncident, policy, runtime } from './fixtures';
+import { capReachedDecision, capReachedIncident, productionService } from './fixtures';
 
 const NOW = new Date('2026-11-25T14:20:00.000Z');
 
@@ -66,16 +66,7 @@ function world(failing: ReadonlySet<string>, incident: Incident): World {
     },
   };
   const log: EscalationLog = { info: () => undefined, warn: (message) => void warnings.push(message), error: () => undefined };
-  const service = new EscalationService({
-    services,
-    policy: policy('production'),
-    rows: runtime('production').config.troubleshooting,
-    environment: 'production',
-    region: 'us-east-1',
-    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
-    clock: { now: () => NOW, sleep: async () => undefined },
-    log,
-  });
+  const service = productionService(services, { now: () => NOW, log });
   return { service, held, calls, warnings };
 }
 

@@ -3,7 +3,7 @@
 // timer never both page the same tier (the send's claim, as EscalationStore's conditional write keeps it).
 import { TransientError } from '../../../shared/errors';
 import { parseTimerHandlerInput, SWEEP_INPUT } from '../../../shared/escalation/timer-input';
-import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { EscalationService, EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { AlarmObservation } from '../../../shared/escalation/alarm-lookup';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import type { MessageView } from '../../../shared/escalation/message-view';
@@ -13,7 +13,7 @@ import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
 import { InvalidInputError } from '../../../shared/errors';
 import { StateRecordError } from '../../../shared/state/state-records';
-import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, productionService } from './fixtures';
 import { sweep } from '../../../shared/escalation/escalation-sweep';
 import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
@@ -253,14 +253,8 @@ function world(incidents: Incident[], held: HeldResolution[] = []): World {
     alarms: { read: async () => w.alarm },
     records: { claimsOf: async () => [], auditsOf: async () => [] },
   };
-  w.service = new EscalationService({
-    services,
-    policy: policy('production'),
-    rows: runtime('production').config.troubleshooting,
-    environment: 'production',
-    region: 'us-east-1',
-    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
-    clock: { now: () => w.now, sleep: async () => undefined },
+  w.service = productionService(services, {
+    now: () => w.now,
     log: { info: () => undefined, warn: (message, ...extra) => void w.warnings.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }), error: (message, ...extra) => void w.errors.push({ message, extra: Object.assign({}, ...extra) as Record<string, unknown> }) },
     count: (metric, value = 1) => void w.metrics.set(metric, (w.metrics.get(metric) ?? 0) + value),
   });

@@ -1,5 +1,7 @@
 // Real incident situations for the escalation unit tests: what the pipeline's decisions look like in the field.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import type { WorkloadAccount } from '../../../shared/config/workload-account';
+import { EscalationService, type EscalationContext, type EscalationLog, type EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { DecisionEventDetail } from '../../../shared/escalation/escalation-events';
 import { incidentIdFor, type Incident } from '../../../shared/escalation/incident';
 import { resolveEscalationPolicy, type EscalationPolicy } from '../../../shared/escalation/policy';
@@ -16,6 +18,33 @@ export function runtime(environment: 'production' | 'staging' | 'development' = 
 
 export function policy(environment: 'production' | 'staging' | 'development' = 'production'): EscalationPolicy {
   return resolveEscalationPolicy(runtime(environment).config, environment);
+}
+
+/** A log no case reads: every line dropped. */
+export const QUIET_LOG: EscalationLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The service as production's escalation handlers build it (its policy and rows; the trust of us-east-1 with both
+ * regions, the queue alarm watched) over the case's `services`: its clock at `now()` (sleep returns at once), its log
+ * (QUIET_LOG unless given). `region` where the handler runs (us-east-1 unless given), `workloadAccount` of the trust and
+ * `count` as the handlers give them.
+ */
+export function productionService(
+  services: EscalationServices,
+  options: { now: () => Date; log?: EscalationLog; region?: string; workloadAccount?: WorkloadAccount; count?: EscalationContext['count'] },
+): EscalationService {
+  const { workloadAccount, count } = options;
+  return new EscalationService({
+    services,
+    policy: policy('production'),
+    rows: runtime('production').config.troubleshooting,
+    environment: 'production',
+    region: options.region ?? 'us-east-1',
+    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]), ...(workloadAccount ? { workloadAccount } : {}) },
+    clock: { now: options.now, sleep: async () => undefined },
+    log: options.log ?? QUIET_LOG,
+    ...(count ? { count } : {}),
+  });
 }
 
 /** The consumers are at the environment cap: scale-consumers escalated (cause cap-reached), nobody acted yet. */

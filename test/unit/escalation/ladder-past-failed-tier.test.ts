@@ -2,12 +2,12 @@
 // with the delivery, so AWS Support unreachable from the DR region in a us-east-1 outage still leads to the Service Owner;
 // a retry schedules nothing new and pages nobody twice.
 import { TransientError } from '../../../shared/errors';
-import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { EscalationService, EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { Incident, SentNotification } from '../../../shared/escalation/incident';
 import { planTimer, unreachedTiers, type TimerInput } from '../../../shared/escalation/plan-timer';
 import type { EscalationTier } from '../../../shared/escalation/policy';
 import { timerScheduleName } from '../../../shared/escalation/timer-scheduler';
-import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, productionService } from './fixtures';
 import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const INCIDENT = 'inc-3f2a9c1b7d44';
@@ -96,16 +96,8 @@ function world(level: number): World {
     alarms: { read: async () => ({ kind: 'found', value: 'ALARM', updatedAt: new Date('2026-11-25T14:00:03.120Z'), reason: 'Threshold Crossed' }) },
     records: { claimsOf: async () => [], auditsOf: async () => [] },
   };
-  w.service = new EscalationService({
-    services,
-    policy: policy('production'),
-    rows: runtime('production').config.troubleshooting,
-    environment: 'production',
-    region: 'us-west-2',
-    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]) },
-    clock: { now: () => w.now, sleep: async () => undefined },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
+  // Run in us-west-2, the trust us-east-1's, as this case always had it.
+  w.service = productionService(services, { now: () => w.now, region: 'us-west-2' });
   return w;
 }
 

@@ -1,10 +1,10 @@
 // escalation-timer re-reads the alarm its timer names at once with the incident; the incident stays the authority.
-import { EscalationService, type EscalationServices } from '../../../shared/escalation/escalation-service';
+import type { EscalationService, EscalationServices } from '../../../shared/escalation/escalation-service';
 import type { AlarmLocation, AlarmObservation } from '../../../shared/escalation/alarm-lookup';
 import type { Incident } from '../../../shared/escalation/incident';
 import type { WorkloadAccount } from '../../../shared/config/workload-account';
 import type { TimerInput } from '../../../shared/escalation/plan-timer';
-import { ACCOUNT, ALARM_NAME, capReachedIncident, policy, runtime } from './fixtures';
+import { ACCOUNT, ALARM_NAME, capReachedIncident, productionService } from './fixtures';
 import { handleTimer } from '../../../shared/escalation/escalation-timer-run';
 
 const NOW = new Date('2026-11-25T14:16:00.000Z');
@@ -82,16 +82,7 @@ function harness(workloadAccount?: WorkloadAccount): Harness {
     },
     records: { claimsOf: async () => [], auditsOf: async () => [] },
   };
-  const service = new EscalationService({
-    services,
-    policy: policy('production'),
-    rows: runtime('production').config.troubleshooting,
-    environment: 'production',
-    region: 'us-east-1',
-    trust: { environment: 'production', region: 'us-east-1', regions: ['us-east-1', 'us-west-2'], watchedAlarms: new Set([ALARM_NAME]), ...(workloadAccount ? { workloadAccount } : {}) },
-    clock: { now: () => NOW, sleep: async () => undefined },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  });
+  const service = productionService(services, { now: () => NOW, ...(workloadAccount ? { workloadAccount } : {}) });
   return { service, log, alarmReads, schedules, notified, answerIncident: (incident) => answer(incident) };
 }
 
