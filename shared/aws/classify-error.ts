@@ -1,14 +1,35 @@
 // Sorts an AWS SDK error into the pipeline's error classes: retry (transient) or record and escalate (permanent).
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
 import { PermanentError, TransientError } from '../errors';
 
+/**
+ * What the project retries beyond the SDK's own classification (@smithy/core retry service-error-classification:
+ * THROTTLING_ERROR_CODES, TRANSIENT_ERROR_CODES, NODEJS_TIMEOUT_ERROR_CODES, NODEJS_NETWORK_ERROR_CODES, 500-504, 429),
+ * which is asked first (review 21a R21-5): a name the SDK retries is still worth Lambda's retry once the SDK's attempts
+ * have run out. The SDK's names stay listed here too, so an error from another realm, whose name survives only in the
+ * SDK's wrapper message, is judged by the same list.
+ */
 const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
+  // The SDK's throttling codes (THROTTLING_ERROR_CODES).
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
   'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
   'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+  // KMS throttling a call made with an SSE-KMS key, as SNS names it (Publish: KMSThrottlingException) and SQS does
+  // (SendMessage: KmsThrottled): in neither of the SDK's lists, and as passing as KMS's own ThrottlingException.
+  'KMSThrottlingException',
+  'KmsThrottled',
   'ResourceConflictException',
   // Lambda: "The operation conflicts with the resource's availability. For example, you tried to update an event source
   // mapping in the CREATING state" (API reference, UpdateEventSourceMapping errors; HTTP 400): it clears, like a conflict.
@@ -19,6 +40,8 @@ const TRANSIENT_NAMES = new Set([
   'InternalServerError',
   'InternalServiceError',
   'ServiceException',
+  // The SDK's transient codes (TRANSIENT_ERROR_CODES) and Node's network codes (NODEJS_TIMEOUT_ERROR_CODES,
+  // NODEJS_NETWORK_ERROR_CODES: an unreachable host or network, a DNS answer not found or not yet given).
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -26,6 +49,10 @@ const TRANSIENT_NAMES = new Set([
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
   // A call given up at its invocation's deadline (shared/aws/call-deadline.ts): its answer is lost as a network error's
   // is, and it is retried as one (review 18b R18-10).
   'CallDeadlineExceeded',
@@ -50,6 +77,11 @@ export function isTransientAwsError(error: unknown): boolean {
   if (error instanceof PermanentError) return false;
   const e = error as SdkErrorShape;
   if (!e || typeof e !== 'object') return false;
+  // A denial is permanent even where the SDK would retry it: AccessDeniedException is one of its clock-skew codes,
+  // retried once it corrected the skew; a denial that outlived that correction is the policy's, not the clock's.
+  if (isAccessDenied(error)) return false;
+  const sdk = error as SdkError;
+  if (isThrottlingError(sdk) || isTransientError(sdk)) return true;
   if (TRANSIENT_NAMES.has(e.name ?? '') || TRANSIENT_NAMES.has(e.code ?? '')) return true;
   // The SDK's retry middleware replaces an error from another JavaScript realm (node:vm, Jest's sandbox) with
   // "AWS SDK error wrapper for TimeoutError: socket hang up": the original name survives only in the message.

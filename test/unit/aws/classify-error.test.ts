@@ -1,6 +1,11 @@
 // How an AWS error is sorted: retried (transient) or recorded and escalated (permanent). Each case is an error AWS
 // documents for a call the playbooks make, in the shape the SDK v3 throws it (name, $fault, $metadata.httpStatusCode).
+import { ConditionalCheckFailedException, LimitExceededException, TransactionInProgressException } from '@aws-sdk/client-dynamodb';
 import { ResourceConflictException, ResourceInUseException, ResourceNotFoundException, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { InvalidDBInstanceStateFault } from '@aws-sdk/client-rds';
+import { PriorRequestNotComplete } from '@aws-sdk/client-route-53';
+import { KMSThrottlingException } from '@aws-sdk/client-sns';
+import { KmsThrottled, RequestThrottled } from '@aws-sdk/client-sqs';
 import { classifyAwsError, isTransientAwsError } from '../../../shared/aws/classify-error';
 import { PermanentError, TransientError } from '../../../shared/errors';
 
@@ -74,5 +79,70 @@ describe('classifyAwsError: an error that only calls itself one of the pipeline\
     const thrown = new other!.TransientError('Support CreateCase failed: CallDeadlineExceeded');
     expect(thrown).not.toBeInstanceOf(TransientError);
     expect(classifyAwsError(thrown, 'notify AWS Support (Enterprise)')).toBeInstanceOf(PermanentError);
+  });
+});
+
+// Review 21a R21-5: what the SDK itself retries (@smithy/core retry, service-error-classification constants.js:
+// THROTTLING_ERROR_CODES, NODEJS_NETWORK_ERROR_CODES) is still transient once its attempts have run out, so Lambda
+// retries it instead of escalating a failure. Modelled exceptions are the clients' own classes; the rest are built in the
+// shape the SDK throws them (a query/XML service's error code as the name) or Node does (a getaddrinfo / connect error's code).
+const named = (name: string, httpStatusCode: number): Error => Object.assign(new Error(`${name} (as the service answered it)`), { name, $fault: 'client', ...meta(httpStatusCode) });
+const network = (code: string, syscall: string): Error => Object.assign(new Error(`${syscall} ${code} sqs.us-east-1.amazonaws.com`), { code, errno: -3008, syscall });
+
+describe('isTransientAwsError: throttling and network errors the SDK retries stay retried after its attempts (R21-5)', () => {
+  it.each<[string, Error]>([
+    ['SQS RequestThrottled (its modelled 400): a throttled GetQueueAttributes', new RequestThrottled({ message: 'Rate exceeded', ...meta(400) })],
+    ['SQS KmsThrottled: KMS throttled the queue\'s key', new KmsThrottled({ message: 'KMS throttled', ...meta(400) })],
+    ['SNS KMSThrottlingException: KMS throttled the topic\'s key on Publish', new KMSThrottlingException({ message: 'Rate exceeded', ...meta(400) })],
+    ['DynamoDB LimitExceededException: too many concurrent control-plane operations', new LimitExceededException({ message: 'Too many operations', ...meta(400) })],
+    ['DynamoDB TransactionInProgressException: the same transaction token still in flight', new TransactionInProgressException({ message: 'in progress', ...meta(400) })],
+    ['Route 53 PriorRequestNotComplete: the previous change to the record is still in progress', new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', ...meta(400) })],
+    ['EC2ThrottledException (EC2 query error code)', named('EC2ThrottledException', 400)],
+    ['SlowDown (S3\'s code; with a 400 here, so only its name decides)', named('SlowDown', 400)],
+    ['BandwidthLimitExceeded', named('BandwidthLimitExceeded', 400)],
+    ['ENOTFOUND: DNS found no address', network('ENOTFOUND', 'getaddrinfo')],
+    ['EAI_AGAIN: DNS did not answer in time', network('EAI_AGAIN', 'getaddrinfo')],
+    ['EHOSTUNREACH: no route to the host', network('EHOSTUNREACH', 'connect')],
+    ['ENETUNREACH: the network is unreachable', network('ENETUNREACH', 'connect')],
+  ])('%s is transient', (_situation, error) => {
+    expect(isTransientAwsError(error)).toBe(true);
+    expect(classifyAwsError(error, 'SQS GetQueueAttributes')).toBeInstanceOf(TransientError);
+  });
+
+  // What only the SDK's classification knows, by no name of the project's list: the @retryable trait of a modelled
+  // error, a request refused for clock skew the SDK has since corrected, an HTTP/2 stream the server refused.
+  it.each<[string, Error]>([
+    ['an error the service model marks @retryable (throttling)', Object.assign(new Error('slow down'), { name: 'SomeModelledRetryable', $retryable: { throttling: true }, ...meta(400) })],
+    [
+      'RequestTimeTooSkewed once the SDK corrected the skew',
+      Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }),
+    ],
+    ['an HTTP/2 stream the server refused (NGHTTP2_REFUSED_STREAM)', Object.assign(new Error('Stream closed with error code NGHTTP2_REFUSED_STREAM'), { code: 'ERR_HTTP2_STREAM_ERROR' })],
+  ])('%s is transient by the SDK\'s own classification', (_situation, error) => {
+    expect(isTransientAwsError(error)).toBe(true);
+  });
+
+  it.each(['RequestThrottled', 'KMSThrottlingException', 'ENOTFOUND', 'EAI_AGAIN'])('%s is transient when only the SDK\'s wrapper message of another realm names it', (name) => {
+    const wrapped = new Error(`AWS SDK error wrapper for ${name}: x`);
+    expect(isTransientAwsError(wrapped)).toBe(true);
+  });
+});
+
+describe('isTransientAwsError: what must stay permanent does, whatever the SDK retries', () => {
+  it.each<[string, Error]>([
+    ['AccessDenied (SQS, 403)', Object.assign(new Error('Access to the resource is denied.'), { name: 'AccessDenied', ...meta(403) })],
+    [
+      'AccessDeniedException after the SDK corrected its clock skew (one of its clock-skew codes): the policy\'s denial, not the clock\'s',
+      Object.assign(new Error('User is not authorized to perform: lambda:UpdateEventSourceMapping'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }),
+    ],
+    ['ValidationException (400)', named('ValidationException', 400)],
+    ['DynamoDB ConditionalCheckFailedException: the claim is someone else\'s', new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta(400) })],
+    ['RDS InvalidDBInstanceStateFault (the modelled class)', new InvalidDBInstanceStateFault({ message: 'Instance db is not in available state.', ...meta(400) })],
+    ['RDS InvalidDBInstanceState (the query error code)', named('InvalidDBInstanceState', 400)],
+    ['Lambda ResourceNotFoundException (404)', new ResourceNotFoundException({ message: 'gone', ...meta(404) })],
+    ['SSM ParameterNotFound (400)', named('ParameterNotFound', 400)],
+  ])('%s is permanent', (_situation, error) => {
+    expect(isTransientAwsError(error)).toBe(false);
+    expect(classifyAwsError(error, 'RDS ModifyDBInstance')).toBeInstanceOf(PermanentError);
   });
 });
