@@ -28,12 +28,21 @@ const ANSI_ESCAPE = /\u001b\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|\u0
  * of its own, as the masks' word boundaries expect.
  */
 export function visibleText(text: string): string {
-  return text.normalize('NFKC').replace(ANSI_ESCAPE, ' ').replace(CONTROL_OR_INVISIBLE, ' ');
+  return unseenAsSpaces(text.normalize('NFKC'));
+}
+
+/** visibleText of text already folded (NFKC). */
+function unseenAsSpaces(folded: string): string {
+  return folded.replace(ANSI_ESCAPE, ' ').replace(CONTROL_OR_INVISIBLE, ' ');
 }
 
 /** One line: the visible text (visibleText), runs of white space one space, ends trimmed. */
 export function oneLine(text: string): string {
-  return visibleText(text).replace(/\s+/g, ' ').trim();
+  return oneLineOf(visibleText(text));
+}
+
+function oneLineOf(visible: string): string {
+  return visible.replace(/\s+/g, ' ').trim();
 }
 
 /** At most `maxChars` characters (code points, so a cut never splits a surrogate pair), ending in "…" when cut. */
@@ -73,6 +82,90 @@ const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string), 
   [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, `${MASK}@$1`, '@'],
 ];
 
+/**
+ * What a reader does not see and that can stand inside a word: an ANSI escape sequence, a format character (zero-width,
+ * bidirectional, soft hyphen, BOM, tags), a control character other than white space (NUL, BEL, DEL, C1...); one or more
+ * in a row. Not tab, line feed, VT, FF, CR or NEL, nor the separators and spaces: a reader sees those as a break.
+ */
+const UNSEEN_RUN_SOURCE = `(?:${ANSI_ESCAPE.source}|\\p{Cf}|(?![\\t\\n\\v\\f\\r\\u0085])\\p{Cc})+`;
+const UNSEEN_RUN = new RegExp(UNSEEN_RUN_SOURCE, 'gu');
+const HAS_UNSEEN_RUN = new RegExp(UNSEEN_RUN_SOURCE, 'u');
+
+/** Each mask's pattern without its `g`: what one match is replaced with, on its own. */
+const SINGLE_MASKS = MASKS.map(([pattern, replacement]) => [new RegExp(pattern.source, pattern.flags.replace('g', '')), replacement] as const);
+
+/** How many runs of a text are each tried joined on its own (the others spaces); all are tried joined at once too. */
+const RUNS_TRIED_ALONE = 16;
+
+/** Adds to `inside` each point (a run's place in `text`) strictly inside the part some mask's match in `text` hides. */
+function markHidden(text: string, points: ReadonlyArray<{ run: number; at: number }>, inside: Set<number>): void {
+  MASKS.forEach(([pattern, , required], index) => {
+    if (required !== undefined && !text.includes(required)) return;
+    const [single, replacement] = SINGLE_MASKS[index] ?? [pattern, ''];
+    for (const match of text.matchAll(pattern)) {
+      const found = match[0];
+      const replaced = found.replace(single, replacement as string);
+      // The part hidden: the match less what its replacement keeps at either end (the label, the URL's user and host).
+      let kept = 0;
+      while (kept < found.length && kept < replaced.length && found[kept] === replaced[kept]) kept += 1;
+      let keptEnd = 0;
+      while (keptEnd < found.length - kept && keptEnd < replaced.length - kept && found[found.length - 1 - keptEnd] === replaced[replaced.length - 1 - keptEnd]) keptEnd += 1;
+      const from = match.index + kept;
+      const to = match.index + found.length - keptEnd;
+      for (const point of points) if (point.at > from && point.at < to) inside.add(point.run);
+    }
+  });
+}
+
+/**
+ * `folded` (NFKC) with each run of unseen characters that stands inside a secret removed, the others kept (visibleText
+ * then makes them spaces). A run stands inside a secret when, taken out, it is strictly inside the part a mask hides
+ * (`AKIAIOSF` ZWSP `ODNN7EXAMPLE`, `Bearer abcd` ZWSP `efgh1234`): shown as a space, the secret's pieces were words of
+ * their own, masked in part or not at all. Tried with every run taken out (a secret split twice) and with each run taken
+ * out alone, the others spaces (a label whose space is a run: `Bearer` ZWSP `token` ZWSP `rest`); the first 16 runs
+ * alone. A run beside a secret stays a space, so the secret stays a word of its own for the masks' word boundaries
+ * (decision 326), as does one between a label and its value (the label is not hidden). A word that a run glues to a
+ * secret whose value runs on (a token's tail, an email's local part) is one word to a reader, and is hidden with it:
+ * more hidden, never less (decision 342).
+ */
+function joinSplitSecrets(folded: string): string {
+  if (!HAS_UNSEEN_RUN.test(folded)) return folded;
+  const runs: Array<{ start: number; end: number }> = [];
+  const pieces: string[] = [];
+  let from = 0;
+  for (const run of folded.matchAll(UNSEEN_RUN)) {
+    pieces.push(folded.slice(from, run.index));
+    runs.push({ start: run.index, end: run.index + run[0].length });
+    from = run.index + run[0].length;
+  }
+  pieces.push(folded.slice(from));
+  // The pieces between runs as the masks will see them (their line breaks, NEL among them, spaces).
+  const seen = pieces.map(unseenAsSpaces);
+  const inside = new Set<number>();
+  // Every run taken out at once.
+  let at = 0;
+  markHidden(
+    seen.join(''),
+    runs.map((_run, index) => ({ run: index, at: (at += seen[index]?.length ?? 0) })),
+    inside,
+  );
+  // Each run taken out alone, the others a space.
+  for (let index = 0; index < Math.min(runs.length, RUNS_TRIED_ALONE); index += 1) {
+    if (inside.has(index)) continue;
+    const before = seen.slice(0, index + 1).join(' ');
+    markHidden(`${before}${seen.slice(index + 1).join(' ')}`, [{ run: index, at: before.length }], inside);
+  }
+  if (inside.size === 0) return folded;
+  let rebuilt = '';
+  from = 0;
+  runs.forEach((run, index) => {
+    if (!inside.has(index)) return;
+    rebuilt += folded.slice(from, run.start);
+    from = run.end;
+  });
+  return rebuilt + folded.slice(from);
+}
+
 /** Masks secrets and personal data (tokens, AWS keys, passwords in URLs and connection strings, bearer tokens, emails). */
 export function maskSecrets(text: string): string {
   let masked = text;
@@ -95,9 +188,10 @@ export const MEMO_TEXTS = 256;
 /**
  * Made one line first, then masked: the masks see the text as it will be shown, so a secret beside an ANSI colour code, a
  * zero-width character or a NUL is masked like any other (review 20a R20-3: masked first, `\b` and the value classes
- * did not match across those characters, which oneLine then turned into spaces, showing the secret).
+ * did not match across those characters, which oneLine then turned into spaces, showing the secret). Before that, the
+ * runs of them that stand inside a secret are taken out (joinSplitSecrets, decision 342), so a split secret is masked whole.
  */
-const maskedOneLine = (text: string): string => maskSecrets(oneLine(text));
+const maskedOneLine = (text: string): string => maskSecrets(oneLineOf(unseenAsSpaces(joinSplitSecrets(text.normalize('NFKC')))));
 const maskedLine = textMemo(maskedOneLine, MEMO_TEXTS);
 
 /** What every field from outside gets before it goes anywhere: one line of what a reader sees, secrets masked, bounded. */

@@ -93,6 +93,57 @@ describe('oneLine and bounded', () => {
   });
 });
 
+// Generated: a secret of each kind with a run of unseen characters on each side (and inside the label of the kinds
+// that have one). The expectation is built from the parts: the words, the secret's masked form, one space for each
+// run. Nothing here calls the code's normalisation.
+const upperDigits = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 16, maxLength: 16 });
+const alnum = (min: number, max: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: min, maxLength: max });
+/** [the secret as it appears, the label before it (shown), what is shown for it] */
+const secrets: fc.Arbitrary<{ kind: string; label?: string; secret: string; shown: string }> = fc.oneof(
+  fc.tuple(fc.constantFrom('AKIA', 'ASIA', 'AROA', 'AIDA'), upperDigits).map(([prefix, rest]) => ({ kind: 'aws key', secret: `${prefix}${rest}`, shown: '[aws key ****]' })),
+  fc.tuple(fc.constantFrom('Bearer', 'Basic'), alnum(8, 40)).map(([scheme, token]) => ({ kind: 'authorization', label: scheme, secret: token, shown: `${scheme} ****` })),
+  fc.tuple(fc.constantFrom('password=', 'secret=', 'api_key=', 'client_secret: '), alnum(4, 20)).map(([key, value]) => ({ kind: 'key=value', secret: `${key}${value}`, shown: `${key}****` })),
+  alnum(36, 36).map((rest) => ({ kind: 'github token', secret: `ghp_${rest}`, shown: '[token ****]' })),
+  alnum(10, 30).map((rest) => ({ kind: 'slack token', secret: `xoxb-${rest}`, shown: '[token ****]' })),
+  fc.tuple(alnum(6, 16)).map(([pw]) => ({ kind: 'url password', secret: `postgres://app:${pw}@db.example.com:5432/notify`, shown: 'postgres://app:****@db.example.com:5432/notify' })),
+  fc.tuple(alnum(4, 20), alnum(4, 20), alnum(0, 20)).map(([h, p, sig]) => ({ kind: 'jwt', secret: `eyJ${h}.eyJ${p}.${sig}`, shown: '[jwt ****]' })),
+);
+// What a reader does not see, as log lines carry it: ANSI CSI and string commands, C0 (NUL, BEL, ESC alone...), DEL,
+// C1, zero-width and bidirectional characters, BOM, separators, and the compatibility spaces NFKC makes plain.
+const unseen = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 107 }), fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })).map(([a, b]) => `\u001b[${a}${b === undefined ? '' : `;${b}`}m`),
+  fc.constantFrom('\u001b[2K', '\u001b[1A', '\u001b[?25l', '\u001b]0;title\u0007', '\u001b]8;;https://example.com\u001b\\', '\u001bP1$r\u001b\\'),
+  fc.constantFrom('\u0000', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad'),
+  fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'),
+  fc.constantFrom('\u2028', '\u2029', '\u00a0', '\u2009', '\u3000', '\u{e0041}'),
+);
+const run = fc.array(unseen, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+const word = fc.constantFrom('creds', 'request failed:', 'ERROR', 'consumer said', 'leaked', 'at', '(42)');
+/** Unseen characters that can stand inside a word (decision 342): ANSI sequences, controls other than white space, format characters. */
+const insideWordUnseen = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 107 }), fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })).map(([a, b]) => `\u001b[${a}${b === undefined ? '' : `;${b}`}m`),
+  fc.constantFrom('\u001b[2K', '\u001b]0;title\u0007', '\u001b]8;;https://example.com\u001b\\'),
+  fc.constantFrom('\u0000', '\u0007', '\u0008', '\u001b', '\u007f', '\u009b', '\u00ad'),
+  fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202e', '\u2066', '\u2069', '\u{e0041}'),
+);
+/** A run made only of such characters (written out here, not the code's pattern): no break a reader sees among them. */
+// eslint-disable-next-line no-control-regex
+const INSIDE_WORD_RUN = /^(?:\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001bP[^\u001b]*\u001b\\|[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]|\u{e0041})+$/u;
+/** What of the next word each kind's value takes in when glued to it (the tail of its pattern in safe-text.ts's MASKS). */
+const TAIL_OF: Readonly<Record<string, RegExp>> = {
+  authorization: /^[\w\-.~+/]+/,
+  'key=value': /^[^\s"',;&}]+/,
+  'github token': /^[A-Za-z0-9]+/,
+  'slack token': /^[\w-]+/,
+  jwt: /^[\w-]+/,
+};
+
+/** Exact for the fixed seeds below (decision 342): how many of the 1,000 glue the word after to the secret. */
+const GLUED_OF_1000 = 370;
+/** Exact for the fixed seed: lookalike cases the join left as they were, and those it showed less of. */
+const LOOKALIKE_OUTCOME = { same: 766, lessShown: 234 };
+
 /**
  * Review 20a R20-3: masking ran before control and invisible characters were removed, so a secret beside an ANSI colour
  * code, a zero-width character or a NUL was not matched, and was shown once those characters became spaces. The
@@ -117,7 +168,8 @@ describe('safeField masks a secret beside a character a reader does not see', ()
     ['an AWS key id after a NUL', 'k\u0000AKIAIOSFODNN7EXAMPLE\u0000', 'k [aws key ****]'],
     ['a bearer token after a right-to-left override (U+202E)', 'Bearer\u202eabcdef0123456789\u202c ok', 'Bearer **** ok'],
     ['an AWS key id inside a left-to-right isolate (U+2066 ... U+2069)', 'id\u2066AKIAIOSFODNN7EXAMPLE\u2069.', 'id [aws key ****] .'],
-    ['an email after a right-to-left mark (U+200F)', 'to\u200fjane.doe@example.org', 'to ****@example.org'],
+    // Decision 342: an email's local part takes in the word a run glues to it (one word to a reader): hidden with it.
+    ['an email after a right-to-left mark (U+200F)', 'to\u200fjane.doe@example.org', '****@example.org'],
     ['a basic credential after DEL', 'Authorization: Basic\u007fdXNlcjpwYXNzd29yZA==', 'Authorization: Basic ****'],
     ['an AWS key id after a C1 CSI (U+009B)', 'c1\u009bAKIAIOSFODNN7EXAMPLE', 'c1 [aws key ****]'],
     ['an AWS key id after a line separator (U+2028)', 'x\u2028AKIAIOSFODNN7EXAMPLE', 'x [aws key ****]'],
@@ -129,46 +181,111 @@ describe('safeField masks a secret beside a character a reader does not see', ()
     expect(safeField(raw, 500)).toBe(expected);
   });
 
-  // Generated: a secret of each kind with a run of unseen characters on each side (and inside the label of the kinds
-  // that have one). The expectation is built from the parts: the words, the secret's masked form, one space for each
-  // run. Nothing here calls the code's normalisation.
-  const upperDigits = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 16, maxLength: 16 });
-  const alnum = (min: number, max: number): fc.Arbitrary<string> =>
-    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: min, maxLength: max });
-  /** [the secret as it appears, the label before it (shown), what is shown for it] */
-  const secrets: fc.Arbitrary<{ kind: string; label?: string; secret: string; shown: string }> = fc.oneof(
-    fc.tuple(fc.constantFrom('AKIA', 'ASIA', 'AROA', 'AIDA'), upperDigits).map(([prefix, rest]) => ({ kind: 'aws key', secret: `${prefix}${rest}`, shown: '[aws key ****]' })),
-    fc.tuple(fc.constantFrom('Bearer', 'Basic'), alnum(8, 40)).map(([scheme, token]) => ({ kind: 'authorization', label: scheme, secret: token, shown: `${scheme} ****` })),
-    fc.tuple(fc.constantFrom('password=', 'secret=', 'api_key=', 'client_secret: '), alnum(4, 20)).map(([key, value]) => ({ kind: 'key=value', secret: `${key}${value}`, shown: `${key}****` })),
-    alnum(36, 36).map((rest) => ({ kind: 'github token', secret: `ghp_${rest}`, shown: '[token ****]' })),
-    alnum(10, 30).map((rest) => ({ kind: 'slack token', secret: `xoxb-${rest}`, shown: '[token ****]' })),
-    fc.tuple(alnum(6, 16)).map(([pw]) => ({ kind: 'url password', secret: `postgres://app:${pw}@db.example.com:5432/notify`, shown: 'postgres://app:****@db.example.com:5432/notify' })),
-    fc.tuple(alnum(4, 20), alnum(4, 20), alnum(0, 20)).map(([h, p, sig]) => ({ kind: 'jwt', secret: `eyJ${h}.eyJ${p}.${sig}`, shown: '[jwt ****]' })),
-  );
-  // What a reader does not see, as log lines carry it: ANSI CSI and string commands, C0 (NUL, BEL, ESC alone...), DEL,
-  // C1, zero-width and bidirectional characters, BOM, separators, and the compatibility spaces NFKC makes plain.
-  const unseen = fc.oneof(
-    fc.tuple(fc.integer({ min: 0, max: 107 }), fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })).map(([a, b]) => `\u001b[${a}${b === undefined ? '' : `;${b}`}m`),
-    fc.constantFrom('\u001b[2K', '\u001b[1A', '\u001b[?25l', '\u001b]0;title\u0007', '\u001b]8;;https://example.com\u001b\\', '\u001bP1$r\u001b\\'),
-    fc.constantFrom('\u0000', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad'),
-    fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'),
-    fc.constantFrom('\u2028', '\u2029', '\u00a0', '\u2009', '\u3000', '\u{e0041}'),
-  );
-  const run = fc.array(unseen, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
-  const word = fc.constantFrom('creds', 'request failed:', 'ERROR', 'consumer said', 'leaked', 'at', '(42)');
-
   it('a secret of every kind with unseen characters around it: masked, and the words around it kept, 1,000 generated', () => {
     const kinds = new Map<string, number>();
+    let glued = 0;
     fc.assert(
       fc.property(word, run, secrets, run, run, word, (before, left, { kind, label, secret, shown }, inside, right, after) => {
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         const raw = `${before}${left}${label === undefined ? '' : `${label}${inside}`}${secret}${right}${after}`;
-        expect(safeField(raw, 500)).toBe(`${before} ${shown} ${after}`);
+        // Decision 342: characters that stand inside a word (no break among them) glue the word after to a secret whose
+        // value runs on (its pattern's tail class): a reader sees one word, and it is hidden with the secret.
+        const absorbed = INSIDE_WORD_RUN.test(right) ? (TAIL_OF[kind]?.exec(after)?.[0] ?? '') : '';
+        if (absorbed) glued += 1;
+        expect(safeField(raw, 500)).toBe(absorbed ? `${before} ${shown}${after.slice(absorbed.length)}` : `${before} ${shown} ${after}`);
       }),
       { numRuns: 1_000, seed: 20 },
     );
     // Every kind generated (exact: the seed is fixed).
     expect([...kinds.keys()].sort()).toEqual(['authorization', 'aws key', 'github token', 'jwt', 'key=value', 'slack token', 'url password']);
+    expect(glued).toBe(GLUED_OF_1000);
+  });
+});
+
+/**
+ * Review 20d / decision 342: an unseen character INSIDE a secret (a ZWSP pasted into a token, a colour code in the
+ * middle of a key) was a space once made visible, so the secret's pieces were words of their own: each masked in part
+ * or not at all, and shown. Now a run of such characters inside the part a mask hides is taken out before the masks
+ * run; one beside a secret stays a space (decision 326). Expected texts written by hand.
+ */
+describe('safeField masks a secret split by characters a reader does not see', () => {
+  it.each([
+    // The review's case: a token with U+200B in the middle.
+    ['an AWS key id with a zero-width space in the middle', 'key AKIAIOSF\u200bODNN7EXAMPLE failed', 'key [aws key ****] failed'],
+    ['an AWS key id split by an ANSI colour', 'creds AKIAIOSF\u001b[31mODNN7EXAMPLE\u001b[0m', 'creds [aws key ****]'],
+    ['an AWS key id split by a NUL and a soft hyphen', 'k ASIAY34\u0000FZKBOK\u00adMUTVV7A', 'k [aws key ****]'],
+    ['a bearer token split after its first 8 characters (the head alone was masked, the tail shown)', 'Authorization: Bearer abcdefgh\u200bijklmnop rejected', 'Authorization: Bearer **** rejected'],
+    ['a bearer token split before 8 characters (neither piece was masked)', 'Authorization: Bearer abcd\u2060efgh1234', 'Authorization: Bearer ****'],
+    ['a password split by a zero-width joiner', 'login password=hunt\u200der2 denied', 'login password=**** denied'],
+    ['a password in a URL split by a BOM', 'connect postgres://app:S3cr\ufeff3tpw@db.example.com:5432/notify', 'connect postgres://app:****@db.example.com:5432/notify'],
+    ['a GitHub token split twice', 'clone ghp_16C7e42F\u200b292c6912E7710c8\u200c38347Ae178B4a failed', 'clone [token ****] failed'],
+    ['a Slack token whose head is too short to be one', 'post xoxb-12345\u200b6789012-abcdefghijkl', 'post [token ****]'],
+    ['a JWT split in its header', 'session eyJhbGci\u200bOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig ok', 'session [jwt ****] ok'],
+    ['an email address split in its local part', 'bounce jane.\u200bdoe@example.org', 'bounce ****@example.org'],
+    // Beside, not inside: still a space, the words kept.
+    ['a label and its token (the label is not hidden)', 'Bearer\u200babcdef0123456789', 'Bearer ****'],
+    ['a word before an AWS key id', 'key\u200bAKIAIOSFODNN7EXAMPLE', 'key [aws key ****]'],
+    ['a word before a URL whose password is hidden', 'creds\u200bpostgres://app:pw1234@db.example.com/x', 'creds postgres://app:****@db.example.com/x'],
+    ['no secret at all', 'ad\u200bmin \u001b[1mbold\u001b[0mtext', 'ad min bold text'],
+    ['a line break inside a token: a break a reader sees, not joined', 'Bearer abcd\u2028efgh1234', 'Bearer abcd efgh1234'],
+    // Glued: a word a reader sees as one with the secret is hidden with it (more hidden, never less).
+    ['a word glued after a Slack token', 'post xoxb-123456789012-abcdefghijkl\u200bfailed', 'post [token ****]'],
+    ['a word glued before an email\'s local part', 'leaked\u200bjane@example.org', '****@example.org'],
+  ])('%s', (_case, raw, expected) => {
+    expect(safeField(raw, 500)).toBe(expected);
+  });
+
+  /** A secret as three parts: the text its mask keeps before, the part it hides, the text it keeps after. */
+  const parted: fc.Arbitrary<{ kind: string; kept: string; hidden: string; keptAfter: string; shown: string }> = fc.oneof(
+    fc.tuple(fc.constantFrom('AKIA', 'ASIA', 'AROA', 'AIDA'), upperDigits).map(([prefix, rest]) => ({ kind: 'aws key', kept: '', hidden: `${prefix}${rest}`, keptAfter: '', shown: '[aws key ****]' })),
+    fc.tuple(fc.constantFrom('Bearer', 'Basic'), alnum(8, 40)).map(([scheme, token]) => ({ kind: 'authorization', kept: `${scheme} `, hidden: token, keptAfter: '', shown: `${scheme} ****` })),
+    fc.tuple(fc.constantFrom('password=', 'secret=', 'api_key=', 'client_secret: '), alnum(2, 20)).map(([key, value]) => ({ kind: 'key=value', kept: key, hidden: value, keptAfter: '', shown: `${key}****` })),
+    alnum(36, 36).map((rest) => ({ kind: 'github token', kept: '', hidden: `ghp_${rest}`, keptAfter: '', shown: '[token ****]' })),
+    alnum(10, 30).map((rest) => ({ kind: 'slack token', kept: '', hidden: `xoxb-${rest}`, keptAfter: '', shown: '[token ****]' })),
+    alnum(2, 16).map((pw) => ({ kind: 'url password', kept: 'postgres://app:', hidden: pw, keptAfter: '@db.example.com:5432/notify', shown: 'postgres://app:****@db.example.com:5432/notify' })),
+    fc.tuple(alnum(4, 20), alnum(4, 20), alnum(0, 20)).map(([h, p, sig]) => ({ kind: 'jwt', kept: '', hidden: `eyJ${h}.eyJ${p}.${sig}`, keptAfter: '', shown: '[jwt ****]' })),
+  );
+  const insideRun = fc.array(insideWordUnseen, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+
+  it('a secret of every kind with a run of unseen characters anywhere inside what its mask hides: masked whole, 1,000 generated', () => {
+    const kinds = new Map<string, number>();
+    fc.assert(
+      fc.property(word, parted, fc.nat(), insideRun, word, (before, { kind, kept, hidden, keptAfter, shown }, cut, run, after) => {
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        const at = 1 + (cut % (hidden.length - 1));
+        const raw = `${before} ${kept}${hidden.slice(0, at)}${run}${hidden.slice(at)}${keptAfter} ${after}`;
+        expect(safeField(raw, 500)).toBe(`${before} ${shown} ${after}`);
+      }),
+      { numRuns: 1_000, seed: 341 },
+    );
+    expect([...kinds.keys()].sort()).toEqual(['authorization', 'aws key', 'github token', 'jwt', 'key=value', 'slack token', 'url password']);
+  });
+
+  // Lookalikes NFKC does not fold (Cyrillic and Greek letters) stay a known gap (decision 326): a secret with one is not
+  // read as Latin. What is asserted: the join never shows a piece of such a secret that the text made visible with a
+  // space for each run (the order before decision 342, maskSecrets(oneLine(raw))) hid.
+  const LOOKALIKES: Readonly<Record<string, string>> = { A: '\u0410', B: '\u0412', E: '\u0415', K: '\u041a', O: '\u041e', P: '\u0420', T: '\u0422', X: '\u03a7', a: '\u0430', e: '\u0435', o: '\u03bf', p: '\u0440', c: '\u0441', x: '\u0445' };
+  it('a secret with a lookalike letter NFKC does not fold, split or not: no piece of it shown that the spaced text hid, 1,000 generated', () => {
+    const outcome = { same: 0, lessShown: 0 };
+    fc.assert(
+      fc.property(word, parted, fc.nat(), fc.nat(), fc.option(insideRun, { nil: undefined }), word, (before, { kept, hidden, keptAfter }, swap, cut, run, after) => {
+        const letters = [...hidden].map((c, i) => [c, i] as const).filter(([c]) => LOOKALIKES[c] !== undefined);
+        const [letter, index] = letters.length ? (letters[swap % letters.length] ?? ['', -1]) : ['', -1];
+        const secret = index < 0 ? hidden : `${hidden.slice(0, index)}${LOOKALIKES[letter] ?? letter}${hidden.slice(index + 1)}`;
+        const at = 1 + (cut % (secret.length - 1));
+        const raw = `${before} ${kept}${run === undefined ? secret : `${secret.slice(0, at)}${run}${secret.slice(at)}`}${keptAfter} ${after}`;
+        const spaced = maskSecrets(oneLine(raw));
+        const now = safeField(raw, 500);
+        const pieces = (shown: string): string[] => Array.from({ length: Math.max(0, secret.length - 3) }, (_, i) => secret.slice(i, i + 4)).filter((piece) => shown.includes(piece));
+        const shownNow = pieces(now);
+        const shownBefore = new Set(pieces(spaced));
+        expect(shownNow.filter((piece) => !shownBefore.has(piece))).toEqual([]);
+        if (shownNow.length < shownBefore.size) outcome.lessShown += 1;
+        else outcome.same += 1;
+      }),
+      { numRuns: 1_000, seed: 3411 },
+    );
+    expect(outcome).toEqual(LOOKALIKE_OUTCOME);
   });
 });
 
