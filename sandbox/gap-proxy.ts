@@ -85,13 +85,31 @@ export const faultRuleSchema = z
      * without the proxy's other gaps.
      */
     answerLost: z.literal(true).optional(),
+    /**
+     * Only on RDS ModifyDBInstance: the instance a matched call modified (moto answered it 200, lost or not) is then
+     * `modifying`, as RDS has it for the minutes a modification applied at once takes, and RDS refuses a further
+     * ModifyDBInstance of it: 400 InvalidDBInstanceState "Database instance is not in available state." (RDS API
+     * reference, ModifyDBInstance Errors). moto models no such state (review 20d R20-61). While the rule is in force (until
+     * the account's rules are replaced or removed), each further ModifyDBInstance of that instance is answered so, in
+     * RDS's query-protocol error shape, and never reaches moto; GET faults counts them (`refused`). moto's
+     * DescribeDBInstances answers are left as moto gives them (the class changed at once, `available`).
+     */
+    rdsModifying: z.literal(true).optional(),
   })
   .strict();
 export const faultRulesSchema = z.array(
   faultRuleSchema
     .refine((rule) => (rule.status === undefined) === (rule.code === undefined), { message: 'a fault rule gives status and code together, or neither' })
-    .refine((rule) => rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined || rule.hold !== undefined || rule.answerLost === true, {
-      message: 'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), holds them until released (hold), loses their answers (answerLost), or several',
+    .refine(
+      (rule) =>
+        rule.status !== undefined || rule.latencyMs !== undefined || rule.trickleMs !== undefined || rule.hold !== undefined || rule.answerLost === true || rule.rdsModifying === true,
+      {
+        message:
+          'a fault rule fails its calls (status, code), delays them (latencyMs), trickles their answers (trickleMs), holds them until released (hold), loses their answers (answerLost), leaves the instance modifying (rdsModifying), or several',
+      },
+    )
+    .refine((rule) => rule.rdsModifying === undefined || (rule.service === 'rds' && rule.operation === 'ModifyDBInstance' && rule.status === undefined), {
+      message: 'rdsModifying is a rule on service rds, operation ModifyDBInstance, whose calls reach moto (no status)',
     }),
 );
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -558,7 +576,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   }
   const calls: AwsOperation[] = [];
   // `held`: the calls a hold rule keeps from the emulator now, each let go by calling it.
-  type ActiveRule = { rule: FaultRule; remaining: number; held: Array<() => void> };
+  // `modifying` and `refused` (rdsModifying rules): the instances the rule's calls modified, and the refusals answered since.
+  type ActiveRule = { rule: FaultRule; remaining: number; held: Array<() => void>; modifying: Set<string>; refused: number };
   let faults: ActiveRule[] = [];
   let outage: { active: boolean; after?: Partial<AwsOperation> } = { active: false };
 
@@ -576,14 +595,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const setFaults = (rules: FaultRule[]): void => {
     const parsed = faultRulesSchema.parse(rules);
     release(faults);
-    faults = parsed.map((rule) => ({ rule, remaining: rule.times, held: [] }));
+    faults = parsed.map((rule) => ({ rule, remaining: rule.times, held: [], modifying: new Set<string>(), refused: 0 }));
   };
   // Test files share the proxy: one scoped to an account replaces only that account's rules.
   const setAccountFaults = (accountId: string, rules: FaultRule[]): void => {
     release(faults.filter(({ rule }) => rule.accountId === accountId));
     faults = [
       ...faults.filter(({ rule }) => rule.accountId !== accountId),
-      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times, held: [] })),
+      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times, held: [], modifying: new Set<string>(), refused: 0 })),
     ];
   };
 
@@ -601,6 +620,26 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   // Alarm fields moto never answers (sandbox/alarm-transitions.ts), per account, as a test set them.
   const alarmTransitions = new Map<string, AlarmTransition[]>();
   const transitionsOf = (accountId: string | undefined): AlarmTransition[] => alarmTransitions.get(accountId ?? '') ?? [];
+
+  /** The instance an RDS ModifyDBInstance names, per account and region (identifiers are case-insensitive in RDS). */
+  const modifiedInstance = (described: RequestDescription, body: Buffer): string | undefined => {
+    if (described.service !== 'rds' || described.operation !== 'ModifyDBInstance' || described.protocol !== 'query') return undefined;
+    const id = new URLSearchParams(body.toString('utf8')).get('DBInstanceIdentifier');
+    return id ? `${described.accountId ?? ''}|${described.region ?? DEFAULT_REGION}|${id.toLowerCase()}` : undefined;
+  };
+  /** An rdsModifying rule's call that moto applied leaves its instance `modifying` while the rule is in force. */
+  const markModifying = (active: ActiveRule | undefined, described: RequestDescription, body: Buffer, status: number): void => {
+    const instance = modifiedInstance(described, body);
+    if (active?.rule.rdsModifying && instance && status === 200) active.modifying.add(instance);
+  };
+  /** RDS's refusal of a ModifyDBInstance of an instance an rdsModifying rule left `modifying`; undefined for any other call. */
+  const modifyingRefusal = (described: RequestDescription, body: Buffer): CannedResponse | undefined => {
+    const instance = modifiedInstance(described, body);
+    const holder = instance === undefined ? undefined : faults.find((active) => active.modifying.has(instance));
+    if (!holder) return undefined;
+    holder.refused += 1;
+    return faultResponse(described.protocol, { status: 400, code: 'InvalidDBInstanceState', message: 'Database instance is not in available state.' });
+  };
 
   const takeFault = (op: AwsOperation, region: string | undefined): ActiveRule | undefined => {
     const hit = faults.find(
@@ -948,7 +987,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         return jsonResponse(200, { faults: faults.length });
       }
       case 'GET faults':
-        return jsonResponse(200, { faults: faults.map(({ rule, remaining, held }) => ({ ...rule, remaining, held: held.length })) });
+        return jsonResponse(200, { faults: faults.map(({ rule, remaining, held, refused }) => ({ ...rule, remaining, held: held.length, ...(rule.rdsModifying ? { refused } : {}) })) });
       case 'DELETE faults':
         if (accountId) setAccountFaults(accountId, []);
         else setFaults([]);
@@ -1185,11 +1224,17 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       forward(req, res, body, described.accountId, true);
       return;
     }
+    // An instance an rdsModifying rule left `modifying`: RDS refuses its next modification (moto would apply it).
+    const refusedModification = isForm ? modifyingRefusal(described, body) : undefined;
+    if (refusedModification) {
+      send(res, refusedModification);
+      return;
+    }
     const active = takeFault(operation, described.region);
     const fault = active?.rule;
     if (active && fault?.hold) await new Promise<void>((go) => active.held.push(go));
     // Applied by moto, answered by nobody: moto's answer is read and dropped before the delay and the failure below.
-    if (fault?.answerLost) await forwardBuffered(req, body, described.accountId);
+    if (fault?.answerLost) markModifying(active, described, body, (await forwardBuffered(req, body, described.accountId)).status);
     if (fault?.latencyMs !== undefined) {
       if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
       else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -1275,7 +1320,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       return;
     }
     if (described.service === 'rds') {
-      send(res, rdsAnswer(await forwardBuffered(req, body, described.accountId), described));
+      const answer = await forwardBuffered(req, body, described.accountId);
+      markModifying(active, described, body, answer.status);
+      send(res, rdsAnswer(answer, described));
       return;
     }
     // moto issues AssumeRole credentials for any role, existing or not, whatever its trust (sandbox/preflight-gaps.ts).

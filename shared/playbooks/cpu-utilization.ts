@@ -2,7 +2,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
-import { callAws } from '../aws/classify-error';
+import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
@@ -47,6 +47,12 @@ async function describe(ctx: Ctx, id: string): Promise<DBInstance> {
   const instance = result.DBInstances?.[0];
   if (!instance) throw new PermanentError(`RDS DescribeDBInstances returned no instance ${id}`);
   return instance;
+}
+
+/** RDS's refusal of a modification while the instance is not `available` (API reference, ModifyDBInstance: InvalidDBInstanceState, 400). */
+function isInstanceStateRefusal(error: unknown): boolean {
+  const name = errorName(error);
+  return name === 'InvalidDBInstanceStateFault' || name === 'InvalidDBInstanceState';
 }
 
 function observationOf(id: string, db: DBInstance): DatabaseObservation {
@@ -123,11 +129,26 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   },
 
   async apply(ctx, _target, change) {
-    await callAws('RDS ModifyDBInstance', () =>
-      ctx.clients.rds.send(
-        new ModifyDBInstanceCommand({ DBInstanceIdentifier: change.dbInstanceIdentifier, DBInstanceClass: change.toClass, ApplyImmediately: true }),
-      ),
-    );
+    const id = change.dbInstanceIdentifier;
+    try {
+      await ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBInstanceClass: change.toClass, ApplyImmediately: true }));
+    } catch (error) {
+      // RDS refuses a modification of an instance that is not `available` (InvalidDBInstanceState, 400). After more than
+      // one attempt of this call (the SDK retries one timed out or cut since decision 337), the refusal can be RDS's answer
+      // to this very change: an earlier attempt was applied, its answer lost, and the instance is now `modifying`. So the
+      // instance is read again: the class planned, running or pending, is this change made (review 20d R20-61). Anything
+      // else, and a refusal of the first attempt, stays a failure.
+      const attempts = (error as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+      if (!isInstanceStateRefusal(error) || attempts < 2) throw classifyAwsError(error, 'RDS ModifyDBInstance');
+      const seen = observationOf(id, await describe(ctx, id));
+      if (seen.instanceClass === change.toClass || seen.pendingInstanceClass === change.toClass) return;
+      throw new PermanentError(
+        `RDS ModifyDBInstance of ${id} to ${change.toClass} refused after ${attempts} attempts (${errorName(error)}: ${(error as { message?: string }).message ?? ''}): ` +
+          `the instance reads ${seen.instanceClass} (${seen.status})${seen.pendingInstanceClass ? ` with ${seen.pendingInstanceClass} pending` : ', no class change pending'}, ` +
+          `so no attempt of this change was taken: another modification is under way`,
+        { cause: error },
+      );
+    }
   },
 
   async verify(ctx, _target, change) {

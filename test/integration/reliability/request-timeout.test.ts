@@ -7,9 +7,9 @@ import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
-import { auditEntries, publishedDecisions } from './support/emulator-records';
+import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
-import { entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, concurrencySteps, type PlaybookCase } from './support/playbook-cases';
+import { entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, concurrencySteps, scheduledHealthChecks, type PlaybookCase } from './support/playbook-cases';
 import type { RuntimeConfig } from '../../../shared/config/load-config';
 
 // Provisioning a topology, four timed-out attempts and a retry, on a loaded machine.
@@ -253,5 +253,58 @@ describe.each(alarmRows)('%s when a takeover of an applied attempt loses its cla
     expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
     expect(result.decision?.reason).toMatch(/^not changed again: an earlier attempt of this incident reserved a change to .* that may already be made/);
     expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
+  });
+});
+
+// Review 20d R20-61 (decision 343): scale-up-database's ModifyDBInstance is applied, its answer is lost past the request
+// timeout, and the SDK's retry of the same call meets RDS's refusal of a modification while the instance is `modifying`
+// (InvalidDBInstanceState, 400: played by the gap proxy's rdsModifying rule, moto models no such state). Taken as the
+// failure it says, the decision read "remediation failed", the reservation was given back and nobody watched the change
+// AWS goes on making. apply reads the instance again and finds the class planned: the change is recorded applied.
+const database = playbookCases.find((c) => c.row === 'scale-up-database');
+if (!database) throw new Error('no scale-up-database playbook case');
+describe('scale-up-database when its ModifyDBInstance is applied but the answer comes too late', () => {
+  it("takes the refusal of the SDK's retry (the instance modifying) as its own change: recorded applied, reservation kept, health check scheduled", async () => {
+    const playbook = database;
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
+    const handler = entryPoint(playbook);
+    const before = await playbook.knob.read(account);
+    const since = (await getProxyCalls(control())).length;
+    // The account's first ModifyDBInstance reaches the emulator (the class changes) and leaves the instance modifying;
+    // its answer is kept far past the request timeout (then dropped), so the SDK times the attempt out and sends it again.
+    const rule = { service: 'rds', operation: 'ModifyDBInstance', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS, rdsModifying: true as const };
+    await setProxyFaults(control(), [rule], scope);
+    let result;
+    let fired: ActiveFault[];
+    try {
+      result = await deliverAsynchronously(handler, event);
+      fired = await getProxyFaults(control(), scope);
+    } finally {
+      await clearProxyFaults(control(), scope);
+    }
+    const modifyCalls = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
+    const after = await playbook.knob.read(account);
+    const published = await publishedDecisions(account);
+    const arn = result.decision?.resource?.arn ?? '';
+    const state = await resourceState(account, arn);
+    const checks = await scheduledHealthChecks(account);
+    console.log(
+      `request-timeout: ${playbook.row}: ModifyDBInstance answer lost past the timeout (fired ${fired.map((f) => f.times - f.remaining).join()}, retries refused ${fired.map((f) => f.refused).join()}) -> ` +
+        `${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} (${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ` +
+        `${modifyCalls} ModifyDBInstance call(s) (${playbook.knob.name} ${before} -> ${after}); health checks ${checks.length}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
+    );
+
+    // The fault fired: the first attempt was applied and its answer lost; the SDK's retry was refused, once.
+    expect(fired.map((f) => ({ fired: f.times - f.remaining, refused: f.refused }))).toEqual([{ fired: 1, refused: 1 }]);
+    // One change, made by the first attempt: two calls (the applied one and its refused retry), one class step.
+    expect({ modifyCalls, after }).toEqual({ modifyCalls: 2, after: playbook.knob.afterOneChange(account, runtime) });
+    // Recorded applied on the first delivery, with its health check scheduled and its reservation kept.
+    expect({ outcome: result.decision?.outcome, attempts: result.attempts, errors: result.errors.length }).toEqual({ outcome: 'applied', attempts: 1, errors: 0 });
+    expect(result.decision?.healthCheck).toMatchObject({ schedule: expect.any(String) });
+    expect(checks).toHaveLength(1);
+    expect(result.decision?.incidentKey).toEqual(expect.any(String));
+    expect(state).toMatchObject({ lastIncidentKey: result.decision?.incidentKey, changeTimesSeconds: [expect.any(Number)] });
+    expect(await auditEntries(account, arn)).toHaveLength(playbook.auditEntries);
+    expect(published.map((d) => d.outcome)).toEqual(['applied']);
   });
 });

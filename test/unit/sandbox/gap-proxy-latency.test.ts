@@ -172,8 +172,10 @@ describe('gap proxy latency faults', () => {
     expect(advanced).toBeLessThan(181_000);
   });
 
-  it('refuses a rule that neither fails, delays, trickles, holds nor loses its answer, and a status without a code', () => {
-    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1 }])).toThrow(/fails its calls \(status, code\), delays them \(latencyMs\), trickles their answers \(trickleMs\), holds them until released \(hold\), loses their answers \(answerLost\), or several/);
+  it('refuses a rule that neither fails, delays, trickles, holds, loses its answer nor leaves an instance modifying, and a status without a code', () => {
+    expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1 }])).toThrow(
+      /fails its calls \(status, code\), delays them \(latencyMs\), trickles their answers \(trickleMs\), holds them until released \(hold\), loses their answers \(answerLost\), leaves the instance modifying \(rdsModifying\), or several/,
+    );
     expect(() => proxy.setFaults([{ service: 'dynamodb', times: 1, status: 503 }])).toThrow(/status and code together, or neither/);
   });
 });
