@@ -3,6 +3,7 @@
 // moto has no SimulatePrincipalPolicy; the gap proxy answers it with this from the role's own policy documents in the
 // emulator. It covers what the project's policies use: Effect, Action / NotAction, Resource / NotResource and the
 // condition operators below (with IfExists). An operator it does not know is an error, never a silent allow.
+import { BlockList, isIP } from 'node:net';
 import { actionMatches } from '../shared/runbooks/lint/iam-policy';
 
 export type EvalDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
@@ -71,6 +72,24 @@ function arnMatches(pattern: string, value: string): boolean {
 
 type Comparator = (policyValue: string, requestValue: string) => boolean;
 
+/**
+ * IAM's IpAddress: the request's address inside the policy's CIDR (a bare address is /32 or /128), IPv4 or IPv6 (IAM
+ * User Guide, "IP address condition operators"). A value that is no address or CIDR matches nothing. Decision 340:
+ * preflight's simulations of a function policy carry statements with aws:SourceIp.
+ */
+export function ipInCidr(cidr: string, address: string): boolean {
+  const [base = '', prefix, ...more] = cidr.trim().split('/');
+  const family = isIP(base);
+  if (family === 0 || more.length > 0 || isIP(address) !== family) return false;
+  const max = family === 4 ? 32 : 128;
+  const bits = prefix === undefined ? max : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  if (!(bits >= 0 && bits <= max)) return false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const list = new BlockList();
+  list.addSubnet(base, bits, type);
+  return list.check(address, type);
+}
+
 const POSITIVE: Record<string, Comparator> = {
   StringEquals: (p, r) => p === r,
   StringEqualsIgnoreCase: (p, r) => p.toLowerCase() === r.toLowerCase(),
@@ -78,6 +97,7 @@ const POSITIVE: Record<string, Comparator> = {
   ArnEquals: (p, r) => arnMatches(p, r),
   ArnLike: (p, r) => arnMatches(p, r),
   Bool: (p, r) => p.toLowerCase() === r.toLowerCase(),
+  IpAddress: (p, r) => ipInCidr(p, r),
 };
 const NEGATED: Record<string, string> = {
   StringNotEquals: 'StringEquals',
@@ -85,6 +105,7 @@ const NEGATED: Record<string, string> = {
   StringNotLike: 'StringLike',
   ArnNotEquals: 'ArnEquals',
   ArnNotLike: 'ArnLike',
+  NotIpAddress: 'IpAddress',
 };
 
 function contextValues(context: SimulationInput['context'], key: string): readonly string[] | undefined {

@@ -9,6 +9,7 @@
 // the trust must refuse (a probe): admitted, the trust lacks the condition that confines it. A resource policy granting a
 // service a call on the resource (a Lambda function's, for an EventBridge rule: decision 309) is judged the same way
 // (judgeServiceGrant), with its own action and Resource.
+import { isIP } from 'node:net';
 import { paginateSimulateCustomPolicy, type ContextEntry } from '@aws-sdk/client-iam';
 import { probeAccount } from './bus-policy-checks';
 import { foreignPrincipals, foreignTrustPrincipals, type ForeignPrincipal, ruleTargetContext, serviceTrustStatements, simulateServiceAction } from './forwarding-role-checks';
@@ -105,14 +106,22 @@ const STRANGER_PROBE = 'runbook-preflight-probe-stranger';
  * Deny statements that apply to it): an IAM principal of `account` (a role, `arn`), or a service acting for a resource of
  * `account` (`service` undefined: any service, for an Allow of anyone).
  */
-export type StrangerCaller = { kind: 'iam'; account: string; arn: string } | { kind: 'service'; account: string; service?: string; sourceArn: string };
+export type StrangerCaller =
+  | { kind: 'iam'; account: string; arn: string }
+  | { kind: 'service'; account: string; service?: string; sourceArn: string }
+  /**
+   * An unsigned call of a function URL of AuthType NONE (decision 340): Lambda authenticates nobody, so the request
+   * carries no AWS identity: no aws:Principal* key, no principal tag, no aws:Source* resource, no organisation.
+   */
+  | { kind: 'anonymous' };
 
 const values = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 /** Pure: a Principal element that surely names `caller` ("*", AWS "*", its account, its root, its ARN; its service). */
 function surelyNames(principal: unknown, caller: StrangerCaller): boolean {
   if (principal === '*') return true;
-  if (typeof principal !== 'object' || principal === null) return false;
+  // An anonymous caller: only "*" surely names it (services differ on whether AWS "*" does: CDK's AnyPrincipal notes).
+  if (caller.kind === 'anonymous' || typeof principal !== 'object' || principal === null) return false;
   const p = principal as { AWS?: unknown; Service?: unknown };
   if (caller.kind === 'iam') return values(p.AWS).some((v) => v === '*' || v === caller.arn || (principalAccount(v) === caller.account && (/^\d{12}$/.test(v) || v.endsWith(':root'))));
   return caller.service !== undefined && values(p.Service).includes(caller.service);
@@ -123,7 +132,7 @@ function mayName(principal: unknown, caller: StrangerCaller): boolean {
   if (surelyNames(principal, caller)) return true;
   if (typeof principal !== 'object' || principal === null) return false;
   const p = principal as { AWS?: unknown; Service?: unknown };
-  if (caller.kind === 'iam') return false;
+  if (caller.kind !== 'service') return caller.kind === 'anonymous' && values(p.AWS).includes('*');
   return values(p.AWS).includes('*') || (caller.service === undefined && values(p.Service).length > 0);
 }
 
@@ -182,6 +191,14 @@ const STRING_OPERATOR = (operator: string): boolean => /^(For(Any|All)Value:)?St
  */
 function strangerContext(caller: StrangerCaller, org: OrgVariant, urlAuth: string | undefined, resourceArn: string): ContextEntry[] {
   const entry = (name: string, value: string, type: ContextEntry['ContextKeyType'] = 'string'): ContextEntry => ({ ContextKeyName: name, ContextKeyType: type, ContextKeyValues: [value] });
+  const anywhere = [
+    entry('aws:SecureTransport', 'true', 'boolean'),
+    entry('aws:RequestedRegion', resourceArn.split(':')[3] ?? ''),
+    entry('aws:ResourceAccount', resourceArn.split(':')[4] ?? ''),
+  ];
+  // An anonymous URL call (decision 340): the URL's AuthType and the keys about the request and the function only;
+  // aws:PrincipalIsAWSService too is set on signed requests only (IAM User Guide, its availability).
+  if (caller.kind === 'anonymous') return [...(urlAuth !== undefined ? [entry('lambda:FunctionUrlAuthType', urlAuth)] : []), ...anywhere];
   const iam = caller.kind === 'iam';
   return [
     ...(iam
@@ -191,9 +208,7 @@ function strangerContext(caller: StrangerCaller, org: OrgVariant, urlAuth: strin
     // Multivalued keys (IAM User Guide, aws:PrincipalOrgPaths / aws:SourceOrgPaths): a policy reads them with ForAnyValue.
     ...(org.path !== undefined ? [entry(iam ? 'aws:PrincipalOrgPaths' : 'aws:SourceOrgPaths', org.path, 'stringList')] : []),
     ...(urlAuth !== undefined ? [entry('lambda:FunctionUrlAuthType', urlAuth)] : []),
-    entry('aws:SecureTransport', 'true', 'boolean'),
-    entry('aws:RequestedRegion', resourceArn.split(':')[3] ?? ''),
-    entry('aws:ResourceAccount', resourceArn.split(':')[4] ?? ''),
+    ...anywhere,
     entry('aws:PrincipalIsAWSService', iam ? 'false' : 'true', 'boolean'),
   ];
 }
@@ -214,9 +229,24 @@ const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceowner', 'a
 /** The invocations that carry no lambda:FunctionUrlAuthType (InvokeFunctionUrl does; the URL's config calls name one). */
 const NOT_URL_INVOCATIONS = ['lambda:invokefunction', 'lambda:invokeasync'];
 
+/**
+ * The keys an anonymous call never carries (decision 340): who signed it (aws:Principal*, principal tags, aws:userid,
+ * aws:username, MFA, the session's), what service or resource it comes through (aws:Source* but the network's,
+ * aws:ViaAWSService, aws:CalledVia*); the network keys (aws:SourceIp, aws:SourceVpc...) are the request's, not absent.
+ */
+function anonymousLacks(k: string): boolean {
+  if (k.startsWith('aws:principal') || k.startsWith('aws:calledvia') || k.startsWith('aws:multifactorauth') || k.startsWith('aws:ec2instancesource')) return true;
+  if (SOURCE_KEYS.includes(k) || k === 'aws:sourceidentity') return true;
+  return ['aws:userid', 'aws:username', 'aws:tokenissuetime', 'aws:federatedprovider', 'aws:viaawsservice', 'aws:assumedroot'].includes(k);
+}
+
 /** Pure: how `key` stands in `caller`'s call of `action` (KeyStand). */
 export function keyStand(key: string, caller: StrangerCaller, action: string): KeyStand {
   const k = key.toLowerCase();
+  if (caller.kind === 'anonymous') {
+    if (k === 'lambda:functionurlauthtype' || (ALWAYS_SET.includes(k) && k !== 'aws:principalisawsservice')) return 'set';
+    return anonymousLacks(k) ? 'absent' : 'chosen';
+  }
   if (ALWAYS_SET.includes(k)) return 'set';
   if (k === 'lambda:functionurlauthtype') return action.toLowerCase() === 'lambda:invokefunctionurl' ? 'set' : NOT_URL_INVOCATIONS.includes(action.toLowerCase()) ? 'absent' : 'chosen';
   if (caller.kind === 'iam') {
@@ -237,24 +267,109 @@ function conditionKeys(statement: Record<string, unknown>): string[] {
   return Object.values(condition as Record<string, unknown>).flatMap((keys) => (typeof keys === 'object' && keys !== null ? Object.keys(keys) : []));
 }
 
+/** The keys naming the network a call comes from (decision 340): the caller's public address, its VPC, its VPC endpoint. */
+const NETWORK_KEYS = ['aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce'];
+
+/** Pure: the address family and prefix length of a CIDR or a bare address ("203.0.113.7" is /32), or undefined if it is none. */
+export function cidrPrefix(value: string): { family: 4 | 6; prefix: number } | undefined {
+  const [address = '', prefix, ...more] = value.trim().split('/');
+  const family = isIP(address);
+  if ((family !== 4 && family !== 6) || more.length > 0) return undefined;
+  const max = family === 4 ? 32 : 128;
+  if (prefix === undefined) return { family, prefix: max };
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return undefined;
+  return { family, prefix: Number(prefix) };
+}
+
+/**
+ * Pure: is a CIDR so wide that strangers surely hold addresses in it: IPv4 /0 to /8 (a /8 is a former class A, like
+ * 3.0.0.0/8, where anyone's EC2 instance gets an address), IPv6 /0 to /32 (a /32 is what a registry allocates one
+ * provider, for all its customers). Decision 340.
+ */
+export function wideCidr(value: string): boolean {
+  const cidr = cidrPrefix(value);
+  return cidr === undefined || cidr.prefix <= (cidr.family === 4 ? 8 : 32);
+}
+
+const EQUALS = ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike'];
+const NOT_EQUALS = ['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike'].flatMap((o) => [o, `${o}IfExists`]);
+
+/**
+ * Pure: the networks a Condition entry confines a stranger to, in words ("aws:SourceIp 203.0.113.0/24"), or undefined
+ * when it confines no one (decision 340). A stranger cannot choose its public address, VPC or VPC endpoint: it must
+ * hold a host there. In an Allow: IpAddress aws:SourceIp of CIDRs none of them wide (wideCidr), or StringEquals
+ * aws:SourceVpc / aws:SourceVpce of named ids (vpc-..., vpce-..., no wildcard). In a Deny (the stranger outside them
+ * refused): NotIpAddress aws:SourceIp, StringNotEquals aws:SourceVpc / aws:SourceVpce, with or without IfExists (a
+ * missing key then holds: refused too). Not confining: IfExists in an Allow (a call through a VPC endpoint carries no
+ * aws:SourceIp, so it passes), a negation in an Allow, a wide CIDR, a wildcard, a policy variable, and aws:VpcSourceIp
+ * alone (a VPC's addresses: any account may build a VPC with that range; IAM pairs it with aws:SourceVpc).
+ */
+export function networkConfinement(operator: string, key: string, value: unknown, effect: 'Allow' | 'Deny'): string | undefined {
+  const k = key.toLowerCase();
+  const list = values(value);
+  if (!NETWORK_KEYS.includes(k) || list.length === 0 || list.some((v) => v.includes('${'))) return undefined;
+  if (k === 'aws:sourceip') {
+    const confining = effect === 'Allow' ? operator === 'IpAddress' : operator === 'NotIpAddress' || operator === 'NotIpAddressIfExists';
+    if (!confining || list.some(wideCidr)) return undefined;
+  } else {
+    const confining = effect === 'Allow' ? EQUALS.includes(operator) : NOT_EQUALS.includes(operator);
+    const id = k === 'aws:sourcevpc' ? /^vpc-[0-9a-f]+$/i : /^vpce-[0-9a-f]+$/i;
+    if (!confining || !list.every((v) => id.test(v))) return undefined;
+  }
+  return `${key} ${list.join(', ')}`;
+}
+
+/** Pure: does a chosen key name a network (aws:SourceIp, aws:VpcSourceIp, ...) without confining it (the FAIL says how to)? */
+const networkKey = (key: string): boolean => [...NETWORK_KEYS, 'aws:vpcsourceip'].includes(key.toLowerCase());
+
 /**
  * Pure: an Allow statement as the stranger may meet it: each Condition entry on a key the caller chooses (keyStand
- * 'chosen') removed, as if met; `chosen` names them. The simulator judges the rest with the context preflight sets.
+ * 'chosen') removed, as if met; `chosen` names them. Each entry confining the caller to named networks
+ * (networkConfinement) removed too, as met from there; `networks` names them (decision 340). The simulator judges the
+ * rest with the context preflight sets.
  */
-export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: StrangerCaller, action: string): { statement: Record<string, unknown>; chosen: string[] } {
+export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: StrangerCaller, action: string): { statement: Record<string, unknown>; chosen: string[]; networks: string[] } {
   const condition = statement.Condition;
-  if (typeof condition !== 'object' || condition === null) return { statement, chosen: [] };
+  if (typeof condition !== 'object' || condition === null) return { statement, chosen: [], networks: [] };
   const chosen: string[] = [];
+  const networks: string[] = [];
   const kept: Record<string, Record<string, unknown>> = {};
   for (const [operator, keys] of Object.entries(condition as Record<string, unknown>)) {
     if (typeof keys !== 'object' || keys === null) continue;
     for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
-      if (keyStand(key, caller, action) === 'chosen') chosen.push(key);
+      const network = networkConfinement(operator, key, value, 'Allow');
+      if (network !== undefined) networks.push(network);
+      else if (keyStand(key, caller, action) === 'chosen') chosen.push(key);
       else kept[operator] = { ...(kept[operator] ?? {}), [key]: value };
     }
   }
   const { Condition: _c, ...rest } = statement;
-  return { statement: Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest, chosen: [...new Set(chosen)] };
+  return { statement: Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest, chosen: [...new Set(chosen)], networks };
+}
+
+/**
+ * Pure: a Deny that refuses the caller outside named networks (decision 340): each Condition entry confines it to a
+ * network in the Deny's sense (networkConfinement) or is on a key the caller does not choose, at least one the former.
+ * `outside`: the Deny as it applies to a caller outside the networks (those entries hold, so removed); inside them it
+ * does not apply. Undefined for any other Deny.
+ */
+export function denyFences(deny: Record<string, unknown>, caller: StrangerCaller, action: string): { networks: string[]; outside: Record<string, unknown> } | undefined {
+  const condition = deny.Condition;
+  if (typeof condition !== 'object' || condition === null || JSON.stringify(condition).includes('${')) return undefined;
+  const networks: string[] = [];
+  const kept: Record<string, Record<string, unknown>> = {};
+  for (const [operator, keys] of Object.entries(condition as Record<string, unknown>)) {
+    if (typeof keys !== 'object' || keys === null) return undefined;
+    for (const [key, value] of Object.entries(keys as Record<string, unknown>)) {
+      const network = networkConfinement(operator, key, value, 'Deny');
+      if (network !== undefined) networks.push(network);
+      else if (keyStand(key, caller, action) === 'chosen') return undefined;
+      else kept[operator] = { ...(kept[operator] ?? {}), [key]: value };
+    }
+  }
+  if (networks.length === 0) return undefined;
+  const { Condition: _c, ...rest } = deny;
+  return { networks, outside: Object.keys(kept).length > 0 ? { ...rest, Condition: kept } : rest };
 }
 
 /** Pure: may a Deny that applies to `caller` be counted on for `action`: no Condition key the caller meets or steps outside? */
@@ -404,19 +519,31 @@ interface StrangerOutcome {
   allowed: string[];
   /** The Condition keys of the Allow the caller meets itself (keyStand 'chosen'), for the calls allowed. */
   chosen: string[];
-  /** lambda:InvokeFunctionUrl allowed with this AuthType (the first tried that admits it). */
+  /** lambda:InvokeFunctionUrl allowed with this AuthType, when a Condition names the key or the caller is anonymous. */
   urlAuth?: string;
   /** The Denies that apply to the caller but that it steps outside (denyCovers: false), for the calls allowed. */
   outside: string[];
   /** Refused calls' keys AWS lacked that preflight cannot set (a policy variable, a key of the Denies): not judged. */
   unjudged: string[];
+  /** Some call is confined to named networks (the Allow's, or a Deny refusing the caller outside them): decision 340. */
+  fenced: boolean;
+  /** 'inside' only: the networks the calls allowed were confined to. */
+  networks: string[];
 }
+
+/**
+ * Where the stranger calls from, against the networks the policy names (decision 340): 'outside' every one of them (an
+ * Allow confined to networks admits nothing; a Deny refusing callers outside them applies), or 'inside' (the Allow's
+ * network entries met; those Denies do not apply).
+ */
+type Place = 'outside' | 'inside';
 
 /**
  * The stranger's calls of `granted` simulated (iam:SimulateCustomPolicy): the Allow as the caller meets it
  * (asStrangerMeetsIt, per call: lambda:FunctionUrlAuthType stands differently for each), with `denies` (already those
- * that apply to the caller). lambda:InvokeFunctionUrl is asked with AuthType NONE, then AWS_IAM if a Condition names the
- * key (the cross-account URL grant, add-permission --function-url-auth-type AWS_IAM: review 20b R20-20).
+ * that apply to the caller), from `place`. lambda:InvokeFunctionUrl is asked with AuthType AWS_IAM for a signed caller
+ * (an IAM principal, a service) and NONE for an anonymous one, which makes no other call (decision 340; review 20b
+ * R20-20 asked NONE with a principal's keys, which an unsigned call does not carry).
  */
 async function simulateStranger(
   clients: PreflightClients,
@@ -426,23 +553,42 @@ async function simulateStranger(
   caller: StrangerCaller,
   org: OrgVariant,
   resourceArn: string,
+  place: Place = 'outside',
 ): Promise<StrangerOutcome> {
   const namesUrlAuth = [allowStatement, ...denies].some((st) => conditionKeys(st).some((k) => k.toLowerCase() === 'lambda:functionurlauthtype'));
-  const groups = new Map<string, { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]> }>();
-  for (const action of granted) {
-    const { statement, chosen } = asStrangerMeetsIt(allowStatement, caller, action);
+  const isUrl = (a: string): boolean => a.toLowerCase() === 'lambda:invokefunctionurl';
+  // Every call of the Lambda API but the URL's is signed: an anonymous caller makes that one only.
+  const calls = caller.kind === 'anonymous' ? granted.filter(isUrl) : granted;
+  type Group = { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]>; networks: Map<string, string[]> };
+  const groups = new Map<string, Group>();
+  let fenced = false;
+  for (const action of calls) {
+    const met = asStrangerMeetsIt(allowStatement, caller, action);
     // A Deny counts only if the stranger cannot step outside it (review 20b R20-21): none of its Condition keys is one the
-    // caller sets (or the time, or unknown), and no value names another key (a policy variable).
+    // caller sets (or the time, or unknown), and no value names another key (a policy variable); or it refuses the caller
+    // outside named networks (decision 340: it applies outside them, not inside).
     const covering = denies.filter((d) => denyCovers(d, caller, action));
-    const outside = denies.filter((d) => !covering.includes(d)).map((d) => `Deny ${typeof d.Sid === 'string' ? `${d.Sid} ` : ''}(its Condition on ${conditionKeys(d).filter((k) => keyStand(k, caller, action) === 'chosen' || JSON.stringify(d.Condition).includes('${')).join(', ')}, which the caller sets, or the time)`);
-    const statements = [asIdentityStatement(statement, resourceArn), ...covering.map((d) => asIdentityStatement(d, resourceArn))];
-    const auths = action.toLowerCase() === 'lambda:invokefunctionurl' ? (namesUrlAuth ? ['NONE', 'AWS_IAM'] : ['NONE']) : [undefined];
+    const fences = denies.filter((d) => !covering.includes(d)).flatMap((d) => {
+      const f = denyFences(d, caller, action);
+      return f ? [{ deny: d, ...f }] : [];
+    });
+    if (met.networks.length > 0 || fences.length > 0) fenced = true;
+    // From outside the networks an Allow confined to them admits nothing.
+    if (place === 'outside' && met.networks.length > 0) continue;
+    const outside = denies
+      .filter((d) => !covering.includes(d) && !fences.some((f) => f.deny === d))
+      .map((d) => `Deny ${typeof d.Sid === 'string' ? `${d.Sid} ` : ''}(its Condition on ${conditionKeys(d).filter((k) => keyStand(k, caller, action) === 'chosen' || JSON.stringify(d.Condition).includes('${')).join(', ')}, which the caller sets, or the time)`);
+    const applied = place === 'outside' ? [...covering, ...fences.map((f) => f.outside)] : covering;
+    const networks = place === 'inside' ? [...met.networks, ...fences.flatMap((f) => f.networks)] : [];
+    const statements = [asIdentityStatement(met.statement, resourceArn), ...applied.map((d) => asIdentityStatement(d, resourceArn))];
+    const auths = isUrl(action) ? [caller.kind === 'anonymous' ? 'NONE' : 'AWS_IAM'] : [undefined];
     for (const urlAuth of auths) {
       const key = `${JSON.stringify(statements)}|${urlAuth ?? ''}`;
-      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>() };
+      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>(), networks: new Map<string, string[]>() };
       group.actions.push(action);
-      group.chosen.set(action, chosen);
+      group.chosen.set(action, met.chosen);
       group.outside.set(action, outside);
+      group.networks.set(action, networks);
       groups.set(key, group);
     }
   }
@@ -450,6 +596,7 @@ async function simulateStranger(
   const chosen = new Set<string>();
   const outside = new Set<string>();
   const unjudged = new Set<string>();
+  const networks = new Set<string>();
   let urlAuth: string | undefined;
   for (const group of groups.values()) {
     const actions = group.actions.filter((a) => !allowed.has(a));
@@ -458,11 +605,21 @@ async function simulateStranger(
       allowed.add(a);
       for (const k of group.chosen.get(a) ?? []) chosen.add(k);
       for (const d of group.outside.get(a) ?? []) outside.add(d);
-      if (group.urlAuth !== undefined) urlAuth ??= group.urlAuth;
+      for (const n of group.networks.get(a) ?? []) networks.add(n);
+      // The AuthType is worth naming when a Condition keys on it, or the caller is anonymous (NONE).
+      if (group.urlAuth !== undefined && (namesUrlAuth || caller.kind === 'anonymous')) urlAuth ??= group.urlAuth;
     }
     for (const [a, keys] of result.missing) for (const k of keys) if (keyStand(k, caller, a) === 'chosen') unjudged.add(k);
   }
-  return { allowed: granted.filter((a) => allowed.has(a)), chosen: [...chosen], outside: [...outside], ...(urlAuth !== undefined ? { urlAuth } : {}), unjudged: [...unjudged] };
+  return {
+    allowed: calls.filter((a) => allowed.has(a)),
+    chosen: [...chosen],
+    outside: [...outside],
+    ...(urlAuth !== undefined ? { urlAuth } : {}),
+    unjudged: [...unjudged],
+    fenced,
+    networks: [...networks],
+  };
 }
 
 /**
@@ -559,8 +716,36 @@ export async function judgeServiceGrant(
     ];
     const principalOrgs = orgVariants([f.statement, ...denies], 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths');
     const sourceOrgs = orgVariants([f.statement, ...denies], 'aws:SourceOrgID', 'aws:SourceOrgPaths');
+    /** Pure: who the outcome admits, and how, in words (the FAIL's parenthesis, or what a network-confined WARN admits). */
+    const describe = (caller: StrangerCaller, t: (typeof tries)[number], org: OrgVariant, outcome: StrangerOutcome): string => {
+      const inOrg = org.own
+        ? ` in an organisation of its own (${org.orgId ?? '?'})`
+        : org.path !== undefined
+          ? ` in organisational unit ${org.path} of organisation ${org.orgId ?? '?'} (it admits every account under it, configured or not)`
+          : org.orgId !== undefined
+            ? ` in organisation ${org.orgId} (it admits every account of the organisation, configured or not)`
+            : '';
+      const ordered = granted.filter((a) => outcome.allowed.includes(a));
+      const wide = outcome.chosen.some(networkKey)
+        ? '; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids'
+        : '';
+      const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time${wide})` : '';
+      const outside = outcome.outside.length > 0 ? `, stepping outside ${outcome.outside.join(' and ')}` : '';
+      const auth = outcome.urlAuth !== undefined && outcome.urlAuth !== 'NONE' ? ` (a function URL of AuthType ${outcome.urlAuth})` : '';
+      const noAccount =
+        t.accountless && caller.kind === 'service'
+          ? ` (its aws:SourceArn ${t.arn ?? ''} names no account: a bucket of that name may be anyone's, and no aws:SourceAccount of ours confines it, as AWS's confused-deputy guidance asks)`
+          : '';
+      const whom =
+        caller.kind === 'anonymous'
+          ? 'an anonymous caller of its function URL (AuthType NONE: the call carries no AWS identity, so no account, organisation or tag confines it)'
+          : `${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${noAccount}`;
+      return `${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${whom}${meets}${outside}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy`;
+    };
     let admitted: string | undefined;
     let admittedCalls: string[] = [];
+    /** Admitted only from inside the networks the policy names (decision 340): a WARN naming them, unless a FAIL is found. */
+    let fencedIn: { text: string; calls: string[]; networks: string[] } | undefined;
     const unjudged = new Set<string>();
     search: for (const t of tries) {
       const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
@@ -569,38 +754,32 @@ export async function judgeServiceGrant(
         ...(f.kind === 'Service' || anyone
           ? [{ kind: 'service' as const, account: t.account, ...(service ? { service } : {}), sourceArn: arnFor(/SourceArn$/i) ?? `arn:${partition}:${service?.split('.')[0] ?? 'events'}:${region}:${t.account}:${STRANGER_PROBE}` }]
           : []),
+        // Anyone's grant of the function URL's call: an unsigned call of a URL of AuthType NONE too, once (it has no account).
+        ...(anyone && t === tries[0] && granted.includes('lambda:InvokeFunctionUrl') ? [{ kind: 'anonymous' as const }] : []),
       ];
       for (const caller of callers) {
         const applying = denies.filter((d) => denyApplies(d, caller));
-        for (const org of caller.kind === 'iam' ? principalOrgs : sourceOrgs) {
+        for (const org of caller.kind === 'iam' ? principalOrgs : caller.kind === 'service' ? sourceOrgs : [{}]) {
           const outcome = await simulateStranger(clients, f.statement, applying, granted, caller, org, input.resourceArn);
           for (const k of outcome.unjudged) unjudged.add(k);
-          const allowed = outcome.allowed;
-          if (allowed.length === 0) continue;
-          const inOrg = org.own
-            ? ` in an organisation of its own (${org.orgId ?? '?'})`
-            : org.path !== undefined
-              ? ` in organisational unit ${org.path} of organisation ${org.orgId ?? '?'} (it admits every account under it, configured or not)`
-              : org.orgId !== undefined
-                ? ` in organisation ${org.orgId} (it admits every account of the organisation, configured or not)`
-                : '';
-          const ordered = granted.filter((a) => allowed.includes(a));
-          const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time)` : '';
-          const outside = outcome.outside.length > 0 ? `, stepping outside ${outcome.outside.join(' and ')}` : '';
-          const auth = outcome.urlAuth !== undefined && outcome.urlAuth !== 'NONE' ? ` (a function URL of AuthType ${outcome.urlAuth})` : '';
-          const noAccount =
-            t.accountless && caller.kind === 'service'
-              ? ` (its aws:SourceArn ${t.arn ?? ''} names no account: a bucket of that name may be anyone's, and no aws:SourceAccount of ours confines it, as AWS's confused-deputy guidance asks)`
-              : '';
-          admitted = `${f.text} (${f.conditional ? 'its Condition admits' : 'no condition confines it to our resources: admitted for'} ${caller.kind === 'service' ? `a resource of ${t.account}` : `a principal of ${t.account}`}${inOrg}, an account nobody configured${noAccount}${meets}${outside}${sameCalls(ordered, input.action) ? '' : `, for ${callList(ordered)}`}${auth}; iam:SimulateCustomPolicy)`;
-          admittedCalls = ordered;
-          break search;
+          if (outcome.allowed.length > 0) {
+            admitted = `${f.text} (${describe(caller, t, org, outcome)})`;
+            admittedCalls = granted.filter((a) => outcome.allowed.includes(a));
+            break search;
+          }
+          // Refused from outside the networks the policy names: from inside them (decision 340)?
+          if (fencedIn !== undefined || !outcome.fenced) continue;
+          const inside = await simulateStranger(clients, f.statement, applying, granted, caller, org, input.resourceArn, 'inside');
+          for (const k of inside.unjudged) unjudged.add(k);
+          if (inside.allowed.length > 0) fencedIn = { text: describe(caller, t, org, inside), calls: granted.filter((a) => inside.allowed.includes(a)), networks: inside.networks };
         }
       }
     }
     if (admitted !== undefined) open.push({ text: admitted, calls: admittedCalls });
     // Refused only because AWS lacked a key preflight cannot set: not judged, so not passed (fail closed: R20-20).
     else if (unjudged.size > 0) open.push({ text: `${f.text} (a Condition on ${[...unjudged].join(', ')}, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)`, calls: granted });
+    // Admitted only from the networks the policy names (decision 340): reachable by whoever holds a host there, a WARN.
+    else if (fencedIn !== undefined) report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}, whose hosts must be ours: from there ${fencedIn.text})`);
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
   if (open.length > 0) return openVerdict(open);

@@ -2,7 +2,7 @@
 // resource policy by @cloud-copilot/iam-simulate (independent of preflight's Principal handling and of the sandbox's
 // evaluator)? Shared by the preflight tests that judge a service's or an attacker's access to a role; mayCall is the same
 // oracle for any call on a resource with a resource policy (a Lambda function's: decision 328).
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { anonymousPrincipal, runSimulation } from '@cloud-copilot/iam-simulate';
 
 export type PolicyDoc = { Version: string; Statement: Array<Record<string, unknown>> };
 
@@ -36,8 +36,11 @@ export async function mayAssume(trust: PolicyDoc, request: AssumeRequest): Promi
   return response.overallResult === 'Allowed';
 }
 
+/** The principal of an unsigned request (a function URL of AuthType NONE): no AWS identity at all (decision 340). */
+export const ANONYMOUS = 'anonymous';
+
 export interface CallRequest {
-  /** A service principal (sns.amazonaws.com) or an IAM ARN (a role of the caller's account). */
+  /** A service principal (sns.amazonaws.com), an IAM ARN (a role of the caller's account), or ANONYMOUS. */
   principal: string;
   action: string;
   resource: { arn: string; account: string };
@@ -48,13 +51,14 @@ export interface CallRequest {
 /**
  * May `principal` make the call, the WHOLE resource policy (a Lambda function's, as lambda:GetPolicy returns it: every
  * Allow and Deny, Principal included) judged by @cloud-copilot/iam-simulate? An IAM caller of another account is given an
- * identity policy allowing everything (an attacker grants itself what it likes); a service principal needs none.
+ * identity policy allowing everything (an attacker grants itself what it likes); a service principal needs none, nor
+ * does an anonymous caller (iam-simulate's anonymousPrincipal: an unsigned request, no identity policy possible).
  */
 export async function mayCall(policy: PolicyDoc, request: CallRequest): Promise<boolean> {
   const iamCaller = request.principal.startsWith('arn:');
   const response = await runSimulation(
     {
-      request: { principal: request.principal, action: request.action, resource: { resource: request.resource.arn, accountId: request.resource.account }, contextVariables: request.context ?? {} },
+      request: { principal: request.principal === ANONYMOUS ? anonymousPrincipal : request.principal, action: request.action, resource: { resource: request.resource.arn, accountId: request.resource.account }, contextVariables: request.context ?? {} },
       identityPolicies: iamCaller ? [{ name: 'attacker-own', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }] : [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],

