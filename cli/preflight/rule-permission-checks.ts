@@ -216,18 +216,29 @@ export async function checkRulePermission(
     const { what, consequence } = strangerCalls(verdict.calls, functionName);
     return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, ${what} (${verdict.principals.join('; ')})`, consequence };
   }
-  // Each version's and alias's own policy, judged the same way on its qualified ARN (review 20b R20-22): a stranger
-  // granted a call there runs that version's code with the function's role. Only strangers are reported from them.
+  // Each version's and alias's own policy, judged the same way on its qualified ARN (review 20b R20-22), with the same
+  // probes and for every grant (decision 340: 331 reported strangers only): a stranger granted a call there runs that
+  // version's code with the function's role (a FAIL); another rule of the account, a principal of our accounts or
+  // another call granted there is a WARN, named with its qualifier, as on the function's own policy.
+  const onQualifiers = { admitted: [] as string[], others: [] as string[], otherCalls: [] as string[] };
   for (const q of qualified) {
-    const onQualifier = await judge(q.policy, `${functionArn}:${q.qualifier}`, []);
-    if (onQualifier.kind !== 'open') continue;
-    const { what, consequence } = strangerCalls(onQualifier.calls, functionName);
-    return { kind: 'open', problem: `the resource-based policy of ${q.kind} ${q.qualifier} of ${functionName} (${functionName}:${q.qualifier}) lets anyone, or a principal of an account nobody configured, ${what} (${onQualifier.principals.join('; ')})`, consequence, qualifier: q.qualifier };
+    const onQualifier = await judge(q.policy, `${functionArn}:${q.qualifier}`, probes);
+    if (onQualifier.kind === 'open') {
+      const { what, consequence } = strangerCalls(onQualifier.calls, functionName);
+      return { kind: 'open', problem: `the resource-based policy of ${q.kind} ${q.qualifier} of ${functionName} (${functionName}:${q.qualifier}) lets anyone, or a principal of an account nobody configured, ${what} (${onQualifier.principals.join('; ')})`, consequence, qualifier: q.qualifier };
+    }
+    const where = ` on ${q.kind} ${q.qualifier} (${functionName}:${q.qualifier})`;
+    if (onQualifier.kind === 'too-wide') onQualifiers.admitted.push(...onQualifier.admitted.map((p) => `${p.what}${where}`));
+    onQualifiers.others.push(...onQualifier.others.map((o) => `${o}${where}`));
+    onQualifiers.otherCalls.push(...(onQualifier.otherCalls ?? []).map((o) => `${o}${where}`));
   }
   if (unread > 0) {
     return { kind: 'open', problem: `${functionName} has more than ${QUALIFIER_LIMIT} versions and aliases, and the resource-based policies of ${unread} were not read (lambda:GetPolicy with Qualifier), so a stranger granted a call on one would go unseen`, consequence: 'delete the versions and aliases no longer used (aws lambda delete-function --qualifier), then run preflight again' };
   }
-  const others = { ...(verdict.others.length > 0 ? { others: verdict.others.join('; ') } : {}), ...(verdict.otherCalls ? { otherCalls: verdict.otherCalls.join('; ') } : {}) };
+  const allOthers = [...verdict.others, ...onQualifiers.others];
+  const allOtherCalls = [...(verdict.otherCalls ?? []), ...onQualifiers.otherCalls];
+  const others = { ...(allOthers.length > 0 ? { others: allOthers.join('; ') } : {}), ...(allOtherCalls.length > 0 ? { otherCalls: allOtherCalls.join('; ') } : {}) };
+  const alsoAdmitted = onQualifiers.admitted.length > 0 ? { admitted: onQualifiers.admitted.join(' and ') } : {};
   switch (verdict.kind) {
     case 'not-named':
       return { kind: 'refused', problem: `the resource-based policy of ${functionName} names no ${EVENTS_SERVICE} (it names ${verdict.named.join(', ') || 'nobody'}), so EventBridge may not invoke it for the rule` };
@@ -237,11 +248,13 @@ export async function checkRulePermission(
       return {
         kind: 'too-wide',
         text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule`,
-        admitted: verdict.admitted.map((p) => p.what).join(' and '),
+        admitted: [...verdict.admitted.map((p) => p.what), ...onQualifiers.admitted].join(' and '),
         ...others,
       };
     case 'admitted':
-      if (verdict.others.length > 0 || verdict.otherCalls) return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...others };
+      if (allOthers.length > 0 || allOtherCalls.length > 0 || onQualifiers.admitted.length > 0) {
+        return { kind: 'too-wide', text: `the resource-based policy of ${functionName} allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)`, ...alsoAdmitted, ...others };
+      }
       return { kind: 'allowed', text: `its resource-based policy allows ${EVENTS_SERVICE} to invoke it for this rule only (AWS:SourceArn)` };
   }
 }

@@ -566,11 +566,67 @@ describe("a stranger granted a call on one of the function's versions or aliases
     expect(qualifiers).toEqual(['(function)', ...(kind === 'version' ? ['1', '2', '3'] : ['1', qualifier])]);
   });
 
-  it('passes versions and aliases with no policy, or one granting our own account only', async () => {
-    const ours = onQualifier('2', stmt('Ours', { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 'lambda:InvokeFunction'));
-    const line = await sweepWithQualifiers({ '2': ours }, ['1', '2'], ['live']);
+  it("passes versions and aliases with no policy, or one granting EventBridge this rule only (CDK's statement on the alias)", async () => {
+    const forTheRule = onQualifier('live', { ...OURS, Sid: 'LiveSweep' });
+    const line = await sweepWithQualifiers({ live: forTheRule }, ['1', '2'], ['live']);
     expect(line.status).toBe('PASS');
     expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(4);
+  });
+
+  // Decision 340: every grant on a version's or alias's policy is judged as the function's is, not only strangers'.
+  it('FAIL: EventBridge on alias live with no AWS:SourceArn (any rule of any account invokes that alias)', async () => {
+    const doc = onQualifier('live', stmt('AnyRule', { Service: 'events.amazonaws.com' }, 'lambda:InvokeFunction'));
+    const strangerRule = `arn:aws:events:${REGION}:${PROBE}:rule/${VERIFY_RULE}`;
+    expect(await mayCall(doc, { principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: { arn: `${VERIFY_ARN}:live`, account: ACCOUNT }, context: { 'aws:SourceAccount': PROBE, 'aws:SourceArn': strangerRule } })).toBe(true);
+    const line = await sweepWithQualifiers({ live: doc }, [], ['live']);
+    expect(line.status).toBe('FAIL');
+    expect(line.message).toBe(
+      `${QUALIFIED_HEAD(`alias live of ${VERIFY} (${VERIFY}:live)`)}invoke it (Service events.amazonaws.com for rule ${VERIFY_RULE} of ${PROBE}, an account nobody configured (iam:SimulateCustomPolicy: admitted)): ${INVOKES}`,
+    );
+  });
+
+  it.each<[string, string, 'version' | 'alias', Record<string, unknown>, string, CallRequest | undefined, boolean]>([
+    [
+      'our own account may invoke version 2 (broader within our own accounts, as on the function)',
+      '2',
+      'version',
+      stmt('Ours', { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 'lambda:InvokeFunction'),
+      `it also grants lambda:InvokeFunction to statement Ours: AWS arn:aws:iam::${ACCOUNT}:root on version 2 (${VERIFY}:2): each may invoke ${VERIFY} with an input of its choosing`,
+      undefined,
+      false,
+    ],
+    [
+      'our own account may UpdateFunctionCode on alias live',
+      'live',
+      'alias',
+      stmt('OursCode', { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 'lambda:UpdateFunctionCode'),
+      `it also grants lambda:UpdateFunctionCode to statement OursCode: AWS arn:aws:iam::${ACCOUNT}:root on alias live (${VERIFY}:live): calls on ${VERIFY} beyond the rule's`,
+      undefined,
+      false,
+    ],
+    [
+      'anyone may GetPolicy on version 1 (metadata only)',
+      '1',
+      'version',
+      stmt('Policy', '*', 'lambda:GetPolicy'),
+      `it also grants lambda:GetPolicy to statement Policy: Principal "*" (reads its metadata only, not its code or environment) on version 1 (${VERIFY}:1): calls on ${VERIFY} beyond the rule's`,
+      byRole('lambda:GetPolicy'),
+      true,
+    ],
+    [
+      'EventBridge on alias live for any rule of our account (ArnLike rule/*)',
+      'live',
+      'alias',
+      stmt('AnyOfOurRules', { Service: 'events.amazonaws.com' }, 'lambda:InvokeFunction', { Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/*` } } }),
+      `for rule runbook-preflight-probe-another-rule of this account on alias live (${VERIFY}:live) too (no AWS:SourceArn condition naming the rule, or a wildcard one): any such rule may invoke ${VERIFY} with an Input of its choosing`,
+      { principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: { arn: `${VERIFY_ARN}:live`, account: ACCOUNT }, context: { 'aws:SourceAccount': PROBE, 'aws:SourceArn': `arn:aws:events:${REGION}:${PROBE}:rule/x` } },
+      false,
+    ],
+  ])('WARN: %s', async (_what, qualifier, kind, statement, detail, stranger, strangerAdmitted) => {
+    const doc = onQualifier(qualifier, statement);
+    if (stranger) expect(await mayCall(doc, { ...stranger, resource: { arn: `${VERIFY_ARN}:${qualifier}`, account: ACCOUNT } })).toBe(strangerAdmitted);
+    const line = await sweepWithQualifiers({ [qualifier]: doc }, kind === 'version' ? ['1', '2'] : [], kind === 'alias' ? [qualifier] : []);
+    expect(line).toMatchObject({ status: 'WARN', message: `${WARN_HEAD}${detail}` });
   });
 
   it(`fails closed past ${QUALIFIER_LIMIT} versions and aliases: the rest are not read`, async () => {
