@@ -5,7 +5,7 @@ import { DescribeRuleCommand, ListTargetsByRuleCommand, TestEventPatternCommand 
 import type { AlarmSpec } from '../../shared/config/alarm-specs';
 import { buildAlarmStateChangeEvent } from '../../sandbox/alarm-evaluator';
 import type { PreflightExpectations } from './expectations';
-import { awsErrorName, fail, pass, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, noteTargets, pass, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 
 const REDEPLOY = 'deploy the runbook stack (npx cdk deploy -c environment=<env>): the alarms are generated from the configuration';
 
@@ -125,7 +125,7 @@ export function enableRuleFix(ruleName: string, eventBusName?: string, redeploy:
   return `aws events enable-rule --name ${ruleName}${eventBusName ? ` --event-bus-name ${eventBusName}` : ''} (after checking why it was disabled), or ${redeploy}`;
 }
 
-export async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>, eventBusName?: string): Promise<LiveRule> {
+export async function readRule(clients: PreflightClients, name: string, cache: Map<string, LiveRule>, eventBusName?: string, seen?: RuleTargets): Promise<LiveRule> {
   if (cache.has(name)) return cache.get(name);
   let rule: LiveRule;
   const bus = eventBusName ? { EventBusName: eventBusName } : {};
@@ -134,6 +134,7 @@ export async function readRule(clients: PreflightClients, name: string, cache: M
     const listed = (await clients.events.send(new ListTargetsByRuleCommand({ Rule: name, ...bus }))).Targets ?? [];
     const targets = listed.flatMap((t) => (t.Arn ? [t.Arn] : []));
     rule = { pattern: described.EventPattern, state: described.State, ...(described.Arn ? { arn: described.Arn } : {}), targets, targetRoles: Object.fromEntries(listed.flatMap((t) => (t.Arn && t.RoleArn ? [[t.Arn, t.RoleArn] as const] : []))) };
+    noteTargets(seen, name, targets);
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     rule = undefined;
@@ -156,6 +157,7 @@ export async function checkRouting(
   live: ReadonlyMap<string, MetricAlarm>,
   handlerFunctionArns: ReadonlyMap<string, string>,
   route: AlarmRoute = {},
+  seen?: RuleTargets,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const rules = new Map<string, LiveRule>();
@@ -164,7 +166,7 @@ export async function checkRouting(
     handlerFunctionArns.get(handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${functionName}`;
   for (const handler of expected.handlers) {
     if (!handler.ruleName) continue;
-    const rule = await readRule(clients, handler.ruleName, rules, route.eventBusName);
+    const rule = await readRule(clients, handler.ruleName, rules, route.eventBusName, seen);
     if (!rule) {
       results.push(fail('routing', 'rule-exists', handler.ruleName, `rule ${handler.ruleName} does not exist${onBus}: ${handler.name}'s alarms reach nobody`, REDEPLOY));
       continue;
@@ -190,7 +192,7 @@ export async function checkRouting(
       );
     }
   }
-  results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName), route)));
+  results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName), route, seen)));
   return results;
 }
 
@@ -207,6 +209,7 @@ async function checkOkRoute(
   rules: Map<string, LiveRule>,
   escalateArn: string,
   route: AlarmRoute,
+  seen?: RuleTargets,
 ): Promise<CheckResult[]> {
   const { okRoute } = expected;
   const onBus = route.eventBusName ? ` on bus ${route.eventBusName}` : '';
@@ -215,7 +218,7 @@ async function checkOkRoute(
     const alarm = live.get(spec.name);
     if (!alarm) continue; // already a FAIL of the alarm checks
     const ruleName = spec.handler === okRoute.handler ? expected.handlers.find((h) => h.name === okRoute.handler)?.ruleName ?? okRoute.recoveriesRule : okRoute.recoveriesRule;
-    const rule = await readRule(clients, ruleName, rules, route.eventBusName);
+    const rule = await readRule(clients, ruleName, rules, route.eventBusName, seen);
     const unresolved = `an OK of "${spec.name}" never resolves its incident: the tiers already paged are not told and the escalation timers keep climbing`;
     if (!rule) {
       results.push(fail('routing', 'ok-reaches-escalate', spec.name, `rule ${ruleName} does not exist${onBus}: ${unresolved}`, REDEPLOY));

@@ -9,7 +9,7 @@ import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';
 import { CLAIM_LEASE_MARGIN_SECONDS, leaseTimeoutProblems } from '../../shared/config/claim-lease';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
 import type { DiscoveredResources } from './resource-checks';
-import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 import { HANDLER_RUNTIME } from './expectations';
 
 const REDEPLOY = 'deploy the runbook stack (npx cdk deploy -c environment=<env>)';
@@ -97,6 +97,50 @@ export function leaseTimeoutProblem(functionName: string, timeoutSeconds: number
   if (timeoutSeconds === undefined) return `timeout unset: cannot tell whether it ends before its claim's lease (claimLeaseSeconds ${leaseSeconds}) can be taken over`;
   const [problem] = leaseTimeoutProblems(leaseSeconds, { [functionName]: timeoutSeconds });
   return problem === undefined ? undefined : `${problem.slice(functionName.length + 2)}: a retry can take over its claim while it still runs (two attempts at once, decision 31)`;
+}
+
+/**
+ * Each handler's version or alias that a rule of this run targets (`targets`: noteTargets; a target ARN of the handler's
+ * ARN and a qualifier): EventBridge invokes that version with its own configuration, so its Timeout must fit the lease as
+ * the handler's does (decision 340; 335 read the unqualified function only). lambda:GetFunctionConfiguration with the
+ * Qualifier (an alias answers its version's). One line each: FAIL past the lease or gone, else PASS. None where the
+ * rules target the functions themselves, as infra deploys them (CDK's LambdaFunction target: the unqualified ARN).
+ */
+export async function checkTargetedVersions(clients: PreflightClients, live: readonly LiveHandler[], leaseSeconds: number, targets: RuleTargets): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const { handler, configuration } of live) {
+    const functionArn = configuration.FunctionArn;
+    if (!functionArn) continue;
+    for (const [targetArn, rules] of targets) {
+      if (!targetArn.startsWith(`${functionArn}:`)) continue;
+      const qualifier = targetArn.slice(functionArn.length + 1);
+      const subject = `${handler.functionName}:${qualifier}`;
+      const by = `${rules.size > 1 ? 'rules' : 'rule'} ${[...rules].join(', ')}`;
+      let version: FunctionConfiguration | undefined;
+      try {
+        version = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: handler.functionName, Qualifier: qualifier }));
+      } catch (error) {
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      }
+      if (!version) {
+        results.push(fail('handlers', 'handler-configuration', subject, `${by} ${rules.size > 1 ? 'target' : 'targets'} ${subject}, which does not exist: EventBridge cannot invoke it, and ${handler.name} never runs for those rules`, `${REDEPLOY}: the runbook stack aims its rules at the function itself`));
+        continue;
+      }
+      const problem = leaseTimeoutProblem(subject, version.Timeout, leaseSeconds);
+      const runs = `handler ${subject} (version ${version.Version ?? '?'}, which ${by} ${rules.size > 1 ? 'invoke' : 'invokes'})`;
+      results.push(
+        problem
+          ? fail('handlers', 'handler-configuration', subject, `${runs}: ${problem}`, targetedVersionFix(handler.functionName, qualifier, leaseSeconds))
+          : pass('handlers', 'handler-configuration', subject, `${runs}: timeout ${version.Timeout ?? '?'} s within claimLeaseSeconds ${leaseSeconds} less the ${CLAIM_LEASE_MARGIN_SECONDS} s margin`),
+      );
+    }
+  }
+  return results;
+}
+
+/** Pure: the fix for a targeted version past the lease: a published version's configuration cannot change (Lambda). */
+export function targetedVersionFix(functionName: string, qualifier: string, leaseSeconds: number): string {
+  return `aim the rule at ${functionName} itself (${REDEPLOY} restores infra's targets), or publish a version whose timeout is at most ${leaseSeconds - CLAIM_LEASE_MARGIN_SECONDS} s and aim ${/^\d+$/.test(qualifier) ? 'the rule' : `alias ${qualifier}`} at it (a published version's configuration cannot change), or raise claimLeaseSeconds past its timeout by ${CLAIM_LEASE_MARGIN_SECONDS} s and deploy`;
 }
 
 /** Pure: the fix for a deployed timeout past the lease: infra's timeout back, or the lease raised with the margin. */

@@ -22,7 +22,7 @@ import type { ExpectedInvokingRule, PreflightExpectations } from './expectations
 import { EVENTS_SERVICE } from './forwarding-role-checks';
 import { LAMBDA_FUNCTION_CALLS, lambdaCallClass, type LambdaCallClass } from './lambda-function-actions';
 import { callList, judgeServiceGrant, type TrustSource } from './service-trust';
-import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 import { automationRoleNameOf } from '../../shared/config/names';
 
 /** The calls the rules' permission check makes: named in its could-not-check FAIL. */
@@ -314,6 +314,7 @@ export async function checkInvokingRules(
   handlerFunctionArns: ReadonlyMap<string, string>,
   route: AlarmRoute = {},
   policies: FunctionPolicies = new Map(),
+  seen?: RuleTargets,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const rules = new Map<string, LiveRule>();
@@ -323,7 +324,7 @@ export async function checkInvokingRules(
     const onBus = bus ? `on bus ${bus}` : 'on the default bus';
     const functionArn = handlerFunctionArns.get(spec.handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${spec.functionName}`;
     const deploy = `${deployStack} (the runbook stack writes the rule and its Lambda permission: infra ${spec.construct})`;
-    const rule = await readRule(clients, spec.ruleName, rules, bus);
+    const rule = await readRule(clients, spec.ruleName, rules, bus, seen);
     const named = `rule ${spec.ruleName} ${onBus}`;
     if (!rule || !targetsFunction(rule.targets, functionArn)) {
       if (spec.routedElsewhere) continue; // routing's rule-exists / rule-target / ok-reaches-escalate FAIL says it

@@ -7,13 +7,13 @@ import { checkMetricFilters } from './detection-checks';
 import { checkForwardingRole, FORWARDING_ROLE_ACTIONS } from './forwarding-role-checks';
 import { checkAlarmForwarding, checkRemediationRoles, openWorkloadSession, PREFLIGHT_ROLE_NAME, type WorkloadClients } from './cross-account-checks';
 import type { PreflightExpectations } from './expectations';
-import { checkHandlers, checkRolePermissions, type LiveHandler } from './handler-checks';
+import { checkHandlers, checkRolePermissions, checkTargetedVersions, type LiveHandler } from './handler-checks';
 import { checkDocuments, checkPlumbing, type ExpectedDocument } from './plumbing-checks';
 import { checkResources, type DiscoveredResources } from './resource-checks';
 import { invocationsOf, invokedHandlerFunctions } from '../../infra/lib/iam/invoked-functions';
 import { checkInvokingRules, RULE_PERMISSION_ACTIONS, type FunctionPolicies } from './rule-permission-checks';
 import { checkEscalationSweep, checkVerifySweep, SWEEP_CHECK_ACTIONS } from './sweep-checks';
-import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { couldNotCheck, guardedCheck, type CheckArea, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 
 export interface PreflightReport {
   environment: string;
@@ -95,6 +95,8 @@ export async function runPreflight(
     if (where) checks.push(...(await guarded('alarms', [], () => checkMetricFilters(where, expected), checks)));
     const handlers = await guarded('handlers', { results: [], live: [] as LiveHandler[] }, () => checkHandlers(clients, expected), checks);
     const functionArns = new Map(handlers.live.flatMap((h) => (h.configuration.FunctionArn ? [[h.handler.name, h.configuration.FunctionArn] as const] : [])));
+    // Every target of every rule routing reads: a handler's version or alias one targets is checked as the handler is.
+    const ruleTargets: RuleTargets = new Map();
     if (where) {
       // Cross-account: the workload forwards its alarms to the project's bus here, whose rules match the workload's account.
       const route = workloadAccount ? { eventBusName: expected.eventBusName, eventAccount: workloadAccount } : {};
@@ -107,18 +109,20 @@ export async function runPreflight(
         // ...and the forwarding role's own side: EventBridge may assume it, and it may put events on that bus (decision 114).
         checks.push(...(await guardedCheck('routing', `forwarding role in ${workloadAccount}`, FORWARDING_ROLE_ACTIONS, () => checkForwardingRole(session!, clients, forwarding))));
       }
-      checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route), checks)));
+      checks.push(...(await guarded('routing', [], () => checkRouting(clients, expected, target, alarms.live, functionArns, route, ruleTargets), checks)));
     }
     // Each function's resource-based policy, read once in this run however many rules target it (decision 316).
     const policies: FunctionPolicies = new Map();
     // Every other rule that targets a handler: EventBridge may invoke it for that rule (its Lambda permission, decision 316).
     const ruleBus = workloadAccount ? { eventBusName: expected.eventBusName } : {};
-    checks.push(...(await guardedCheck('routing', 'the rules\' Lambda permissions', RULE_PERMISSION_ACTIONS, () => checkInvokingRules(clients, expected, target, functionArns, ruleBus, policies))));
+    checks.push(...(await guardedCheck('routing', 'the rules\' Lambda permissions', RULE_PERMISSION_ACTIONS, () => checkInvokingRules(clients, expected, target, functionArns, ruleBus, policies, ruleTargets))));
     // The escalation sweep's rule, where the timers run (decision 264).
-    checks.push(...(await guardedCheck('routing', 'the escalation sweep', SWEEP_CHECK_ACTIONS, () => checkEscalationSweep(clients, expected, target, policies))));
+    checks.push(...(await guardedCheck('routing', 'the escalation sweep', SWEEP_CHECK_ACTIONS, () => checkEscalationSweep(clients, expected, target, policies, ruleTargets))));
     // The verify sweep's rule, where the health checks run (decision 293).
-    checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target, policies))));
+    checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target, policies, ruleTargets))));
     checks.push(...handlers.results);
+    // A version or alias of a handler that a rule targets runs with its own configuration: its Timeout against the lease.
+    checks.push(...(await guardedCheck('handlers', 'the versions and aliases rules target', ['lambda:GetFunctionConfiguration'], () => checkTargetedVersions(clients, handlers.live, expected.claimLeaseSeconds, ruleTargets))));
     const alarmArns = [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : []));
     const arnContext = {
       target,

@@ -17,7 +17,7 @@ import { SWEEP_EVERY_MINUTES, SWEEP_INPUT } from '../../shared/config/automation
 import { ESCALATION_SWEEP_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../shared/config/names';
 import { TIMER_HANDLER, type PreflightExpectations } from './expectations';
 import { checkRulePermission, configuredAccounts, confinePermissionFix, deployedInvokers, removePermission, RULE_PERMISSION_ACTIONS, tooWideText, type FunctionPolicies } from './rule-permission-checks';
-import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
+import { awsErrorName, fail, noteTargets, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 
 /** The calls this check makes: named in its could-not-check FAIL. */
 export const SWEEP_CHECK_ACTIONS = RULE_PERMISSION_ACTIONS;
@@ -76,7 +76,7 @@ const SWEEP_RULES: readonly SweepRuleSpec[] = [
   },
 ];
 
-async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies): Promise<CheckResult[]> {
+async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies, seen?: RuleTargets): Promise<CheckResult[]> {
   const lane = expected.scheduleGroups.find((g) => g.targetFunctionName.endsWith(`-${spec.handler}`));
   if (!lane) return [];
   const functionArn = `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${lane.targetFunctionName}`;
@@ -87,6 +87,7 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
     if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
   }
   const targets = rule ? ((await clients.events.send(new ListTargetsByRuleCommand({ Rule: spec.ruleName }))).Targets ?? []) : [];
+  noteTargets(seen, spec.ruleName, targets.flatMap((t) => (t.Arn ? [t.Arn] : [])));
   const problems = sweepRuleProblems(rule, targets, functionArn);
   // The rule's own ARN, as EventBridge names it in aws:SourceArn when it invokes the target.
   const ruleArn = rule?.Arn ?? `arn:${target.partition}:events:${target.region}:${target.account}:rule/${spec.ruleName}`;
@@ -123,11 +124,11 @@ async function checkSweepRule(spec: SweepRuleSpec, clients: PreflightClients, ex
 }
 
 /** The sweep rule, where escalation-timer's lane is expected (none where the region deploys no escalation-timer). */
-export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map()): Promise<CheckResult[]> {
-  return checkSweepRule(SWEEP_RULES[0]!, clients, expected, target, policies);
+export async function checkEscalationSweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map(), seen?: RuleTargets): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[0]!, clients, expected, target, policies, seen);
 }
 
 /** The verify sweep's rule, where verify-change's lane is expected (none where the region deploys no verify-change; decision 293). */
-export async function checkVerifySweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map()): Promise<CheckResult[]> {
-  return checkSweepRule(SWEEP_RULES[1]!, clients, expected, target, policies);
+export async function checkVerifySweep(clients: PreflightClients, expected: PreflightExpectations, target: PreflightTarget, policies: FunctionPolicies = new Map(), seen?: RuleTargets): Promise<CheckResult[]> {
+  return checkSweepRule(SWEEP_RULES[1]!, clients, expected, target, policies, seen);
 }

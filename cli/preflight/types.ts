@@ -73,6 +73,18 @@ export const warn = (area: CheckArea, check: string, subject: string, message: s
 export const fail = (area: CheckArea, check: string, subject: string, message: string, fix: string): CheckResult => ({ area, check, subject, status: 'FAIL', message, fix });
 
 /** The name of an AWS SDK error (its exception type), or undefined for anything else. */
+/**
+ * The targets of the EventBridge rules this run read (each target's ARN, and the rules naming it): a handler's version or
+ * alias a rule targets is what EventBridge invokes, with that version's configuration (decision 340).
+ */
+export type RuleTargets = Map<string, Set<string>>;
+
+/** Notes `rule`'s targets in `seen` (when the caller keeps one). */
+export function noteTargets(seen: RuleTargets | undefined, rule: string, targets: readonly string[]): void {
+  if (!seen) return;
+  for (const arn of targets) seen.set(arn, (seen.get(arn) ?? new Set<string>()).add(rule));
+}
+
 export function awsErrorName(error: unknown): string | undefined {
   const e = error as { name?: unknown; Code?: unknown };
   return typeof e?.name === 'string' ? e.name : typeof e?.Code === 'string' ? e.Code : undefined;

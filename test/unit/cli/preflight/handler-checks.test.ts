@@ -6,8 +6,8 @@ import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, L
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
-import { arnsOf, checkHandlers, checkRolePermissions, simulationGroups, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
-import type { CheckResult } from '../../../../cli/preflight/types';
+import { arnsOf, checkHandlers, checkRolePermissions, checkTargetedVersions, simulationGroups, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
+import { noteTargets, type CheckResult, type RuleTargets } from '../../../../cli/preflight/types';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
 import { sizingOf } from '../../../../infra/lib/settings';
 
@@ -53,6 +53,7 @@ const line = (r: CheckResult): string => `${r.status} ${r.check} ${r.subject}: $
 const notPassing = (results: CheckResult[]): string[] => results.filter((r) => r.status !== 'PASS').map(line);
 const ESCALATE = 'notification-runbooks-escalate';
 const SCALE = 'notification-runbooks-scale-consumers';
+const VERIFY = 'notification-runbooks-verify-change';
 
 describe('checkHandlers', () => {
   it('every handler as infra deploys it: one PASS each, and each is live for the routing and role checks', async () => {
@@ -173,6 +174,70 @@ describe('checkHandlers', () => {
     expect(results.filter((r) => r.status === 'PASS')).toHaveLength(expected.handlers.length - 1);
     // Its configuration was read: its role is still simulated.
     expect(live).toHaveLength(expected.handlers.length);
+  });
+});
+
+// Decision 340: a rule aimed at a handler's version or alias invokes that version, with its own configuration: its Timeout
+// must fit the claim lease as the handler's does (335 read the unqualified function only). Infra's rules target the
+// functions themselves (CDK's LambdaFunction target), so a deployed run has no such line.
+describe('checkTargetedVersions', () => {
+  const SCALE_DB = 'notification-runbooks-scale-up-database';
+  /** Every handler as infra deploys it, and these versions (by "function:qualifier"), each answering its own configuration. */
+  async function run(versions: Record<string, Partial<FunctionConfiguration>>, ruleTargets: Array<[string, string[]]>, lease = expected.claimLeaseSeconds): Promise<CheckResult[]> {
+    const functions = deployedHandlers();
+    deploy(functions);
+    lambda.on(GetFunctionConfigurationCommand).callsFake((input: { FunctionName: string; Qualifier?: string }) => {
+      const configuration = input.Qualifier === undefined ? functions[input.FunctionName] : versions[`${input.FunctionName}:${input.Qualifier}`];
+      if (!configuration) throw awsError('ResourceNotFoundException', `Function not found: ${fnArn(input.FunctionName)}${input.Qualifier ? `:${input.Qualifier}` : ''}`);
+      return { FunctionName: input.FunctionName, ...configuration };
+    });
+    const { live } = await checkHandlers(clients(), expected);
+    const seen: RuleTargets = new Map();
+    for (const [rule, targets] of ruleTargets) noteTargets(seen, rule, targets);
+    return checkTargetedVersions(clients(), live, lease, seen);
+  }
+  const qualifiedAsked = (): string[] => lambda.commandCalls(GetFunctionConfigurationCommand).flatMap((c) => (c.args[0].input.Qualifier ? [`${c.args[0].input.FunctionName}:${c.args[0].input.Qualifier}`] : []));
+
+  it("FAILs an alias a rule targets whose version's timeout passes the lease, though the function's own fits (the one line, both figures, the fix)", async () => {
+    const results = await run({ [`${SCALE_DB}:live`]: { Version: '3', Timeout: 300 } }, [['notification-runbooks-scale-up-database-alarms', [fnArn(SCALE_DB), `${fnArn(SCALE_DB)}:live`]]]);
+    expect(results.map(line)).toEqual([
+      `FAIL handler-configuration ${SCALE_DB}:live: handler ${SCALE_DB}:live (version 3, which rule notification-runbooks-scale-up-database-alarms invokes): Lambda timeout 300 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ]);
+    expect(results[0]?.fix).toBe(
+      `aim the rule at ${SCALE_DB} itself (deploy the runbook stack (npx cdk deploy -c environment=<env>) restores infra's targets), or publish a version whose timeout is at most 140 s and aim alias live at it (a published version's configuration cannot change), or raise claimLeaseSeconds past its timeout by 10 s and deploy`,
+    );
+    expect(qualifiedAsked()).toEqual([`${SCALE_DB}:live`]);
+  });
+
+  it('PASSes a version two rules target whose timeout fits (140 s of 150), naming both rules; FAILs it under a shorter lease', async () => {
+    const targets: Array<[string, string[]]> = [
+      ['notification-runbooks-escalate-decisions', [`${fnArn(ESCALATE)}:2`]],
+      ['notification-runbooks-escalate-kill-switch', [`${fnArn(ESCALATE)}:2`]],
+    ];
+    const fits = await run({ [`${ESCALATE}:2`]: { Version: '2', Timeout: 140 } }, targets);
+    expect(fits.map(line)).toEqual([
+      `PASS handler-configuration ${ESCALATE}:2: handler ${ESCALATE}:2 (version 2, which rules notification-runbooks-escalate-decisions, notification-runbooks-escalate-kill-switch invoke): timeout 140 s within claimLeaseSeconds 150 less the 10 s margin`,
+    ]);
+    const shorter = await run({ [`${ESCALATE}:2`]: { Version: '2', Timeout: 140 } }, targets, 145);
+    expect(shorter.map((r) => r.status)).toEqual(['FAIL']);
+    expect(shorter[0]?.fix).toContain('aim the rule at');
+  });
+
+  it('FAILs a version a rule targets that does not exist', async () => {
+    const results = await run({}, [['notification-runbooks-verify-sweep', [`${fnArn(VERIFY)}:7`]]]);
+    expect(results.map(line)).toEqual([
+      `FAIL handler-configuration ${VERIFY}:7: rule notification-runbooks-verify-sweep targets ${VERIFY}:7, which does not exist: EventBridge cannot invoke it, and verify-change never runs for those rules`,
+    ]);
+  });
+
+  it('has no line, and reads no version, where the rules target the functions themselves (as infra deploys them), or other functions', async () => {
+    const results = await run({}, [
+      ['notification-runbooks-escalate-decisions', [fnArn(ESCALATE)]],
+      // A function whose name begins with a handler's is not that handler's version.
+      ['elsewhere', [`${fnArn(ESCALATE)}-copy`, `${fnArn('another-function')}:live`, `arn:aws:sqs:us-east-1:${ACCOUNT}:queue`]],
+    ]);
+    expect(results).toEqual([]);
+    expect(qualifiedAsked()).toEqual([]);
   });
 });
 
