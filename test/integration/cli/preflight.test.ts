@@ -5,9 +5,9 @@ import { CloudFormationClient, CreateStackCommand, DeleteStackCommand } from '@a
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient, DeleteMetricFilterCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, CreateEventSourceMappingCommand, DeleteFunctionCommand, PublishVersionCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateAliasCommand, CreateEventSourceMappingCommand, DeleteAliasCommand, DeleteFunctionCommand, PublishVersionCommand, DeleteEventSourceMappingCommand, DeleteFunctionEventInvokeConfigCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, PutFunctionEventInvokeConfigCommand, RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ChangeResourceRecordSetsCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand, type Target } from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
@@ -994,6 +994,77 @@ describe('runbook preflight -e production on the sandbox', () => {
       await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: handler.functionName, Timeout: 120 }));
       expect(await timeout()).toBe(120);
     }
+  });
+
+  // Decision 340: a rule aimed at an alias invokes the alias's version with that version's configuration. moto copies the
+  // configuration at PublishVersion (the version keeps 141 s after $LATEST is restored to infra's 120 s: read back).
+  it("names an alias an alarm route targets whose version's timeout passes the claim lease, though the function's own fits (FAIL)", async () => {
+    const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
+    if (!handler?.ruleName) throw new Error('scale-up-database not deployed with its rule');
+    const fn = handler.functionName;
+    const events = new EventBridgeClient(account.clientConfig);
+    const timeout = async (qualifier?: string): Promise<number | undefined> => (await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }))).Timeout;
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 141 }));
+    const { Version: version, FunctionArn: versionArn } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 120 }));
+    if (version === undefined || versionArn === undefined) throw new Error('PublishVersion answered no Version');
+    const aliasArn = `${versionArn.slice(0, versionArn.lastIndexOf(':'))}:live`;
+    let failure: unknown;
+    try {
+      await stack.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: version }));
+      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'LiveAlias', Arn: aliasArn }] }));
+      expect([await timeout(), await timeout(version), await timeout('live')]).toEqual([120, 141, 141]);
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL handler-configuration ${fn}:live`]);
+      const line = report.checks.find((c) => c.subject === `${fn}:live`);
+      expect(line?.message).toBe(
+        `handler ${fn}:live (version ${version}, which rule ${handler.ruleName} invokes): Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+      );
+      expect(line?.fix).toContain(`aim the rule at ${fn} itself`);
+      // The function's own line still passes: its configuration is infra's.
+      expect(report.checks.find((c) => c.subject === fn && c.check === 'handler-configuration')?.status).toBe('PASS');
+    } catch (error) {
+      failure = error;
+    }
+    const cleanups = [
+      () => events.send(new RemoveTargetsCommand({ Rule: handler.ruleName ?? '', Ids: ['LiveAlias'] })),
+      () => stack.lambda.send(new DeleteAliasCommand({ FunctionName: fn, Name: 'live' })),
+      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: version })),
+    ];
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => (failure ??= error));
+    events.destroy();
+    if (failure !== undefined) throw failure;
+    expect(await timeout()).toBe(120);
+  });
+
+  // Decision 340: a version's own policy is judged for every grant, as the function's: our own account granted the
+  // invocation there is a WARN naming the version (331 reported strangers only). The gap proxy keeps one policy per version.
+  it("names our own account's grant on a version's own policy (WARN), and an anonymous function URL grant there (FAIL)", async () => {
+    const fn = 'notification-runbooks-verify-change';
+    const rule = 'notification-runbooks-verify-sweep';
+    const { Version: version } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    if (version === undefined) throw new Error('PublishVersion answered no Version');
+    let failure: unknown;
+    try {
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, Qualifier: version, StatementId: 'OursOnVersion', Action: 'lambda:InvokeFunction', Principal: account.accountId }));
+      const ours = await preflight();
+      expect(failures(ours.report)).toEqual([`WARN verify-sweep ${rule}`]);
+      expect(ours.report.checks.find((c) => c.status === 'WARN')?.message).toBe(
+        `rule ${rule} invokes ${fn} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn), but it also grants lambda:InvokeFunction to statement OursOnVersion: AWS arn:aws:iam::${account.accountId}:root on version ${version} (${fn}:${version}): each may invoke ${fn} with an input of its choosing`,
+      );
+      // Anyone's URL call of AuthType NONE there: simulated as an unsigned caller (decision 340), still a FAIL.
+      await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, Qualifier: version, StatementId: 'PublicUrl', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
+      const open = await preflight();
+      expect(failures(open.report)).toEqual([`FAIL verify-sweep ${rule}`]);
+      expect(open.report.checks.find((c) => c.status === 'FAIL')?.message).toBe(
+        `rule ${rule} invokes ${fn} rate(5 minutes) with {"action":"sweep"}, but the resource-based policy of version ${version} of ${fn} (${fn}:${version}) lets anyone, or a principal of an account nobody configured, invoke it (statement PublicUrl: Principal "*" (its Condition admits an anonymous caller of its function URL (AuthType NONE: the call carries no AWS identity, so no account, organisation or tag confines it), for lambda:InvokeFunctionUrl; iam:SimulateCustomPolicy)): they may invoke ${fn} with an input of their choosing`,
+      );
+    } catch (error) {
+      failure = error;
+    }
+    await stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: version })).catch((error: unknown) => (failure ??= error));
+    if (failure !== undefined) throw failure;
   });
 
   // Decision 291: moto answers ListDeadLetterSourceQueues from its queues' RedrivePolicy, and (unlike for a FIFO source)
