@@ -74,7 +74,7 @@ type Comparator = (policyValue: string, requestValue: string) => boolean;
 
 /**
  * IAM's IpAddress: the request's address inside the policy's CIDR (a bare address is /32 or /128), IPv4 or IPv6 (IAM
- * User Guide, "IP address condition operators"). A value that is no address or CIDR matches nothing. Decision 340:
+ * User Guide, "IP address condition operators"). A value that is no address or CIDR matches nothing. Decision 344:
  * preflight's simulations of a function policy carry statements with aws:SourceIp.
  */
 export function ipInCidr(cidr: string, address: string): boolean {

@@ -102,7 +102,7 @@ export function leaseTimeoutProblem(functionName: string, timeoutSeconds: number
 /**
  * Each handler's version or alias that a rule of this run targets (`targets`: noteTargets; a target ARN of the handler's
  * ARN and a qualifier): EventBridge invokes that version with its own configuration, so its Timeout must fit the lease as
- * the handler's does (decision 340; 335 read the unqualified function only). lambda:GetFunctionConfiguration with the
+ * the handler's does (decision 344; 335 read the unqualified function only). lambda:GetFunctionConfiguration with the
  * Qualifier (an alias answers its version's). One line each: FAIL past the lease or gone, else PASS. None where the
  * rules target the functions themselves, as infra deploys them (CDK's LambdaFunction target: the unqualified ARN).
  */

@@ -217,7 +217,7 @@ export async function checkRulePermission(
     return { kind: 'open', problem: `the resource-based policy of ${functionName} lets anyone, or a principal of an account nobody configured, ${what} (${verdict.principals.join('; ')})`, consequence };
   }
   // Each version's and alias's own policy, judged the same way on its qualified ARN (review 20b R20-22), with the same
-  // probes and for every grant (decision 340: 331 reported strangers only): a stranger granted a call there runs that
+  // probes and for every grant (decision 344: 331 reported strangers only): a stranger granted a call there runs that
   // version's code with the function's role (a FAIL); another rule of the account, a principal of our accounts or
   // another call granted there is a WARN, named with its qualifier, as on the function's own policy.
   const onQualifiers = { admitted: [] as string[], others: [] as string[], otherCalls: [] as string[] };

@@ -110,7 +110,7 @@ export type StrangerCaller =
   | { kind: 'iam'; account: string; arn: string }
   | { kind: 'service'; account: string; service?: string; sourceArn: string }
   /**
-   * An unsigned call of a function URL of AuthType NONE (decision 340): Lambda authenticates nobody, so the request
+   * An unsigned call of a function URL of AuthType NONE (decision 344): Lambda authenticates nobody, so the request
    * carries no AWS identity: no aws:Principal* key, no principal tag, no aws:Source* resource, no organisation.
    */
   | { kind: 'anonymous' };
@@ -196,7 +196,7 @@ function strangerContext(caller: StrangerCaller, org: OrgVariant, urlAuth: strin
     entry('aws:RequestedRegion', resourceArn.split(':')[3] ?? ''),
     entry('aws:ResourceAccount', resourceArn.split(':')[4] ?? ''),
   ];
-  // An anonymous URL call (decision 340): the URL's AuthType and the keys about the request and the function only;
+  // An anonymous URL call (decision 344): the URL's AuthType and the keys about the request and the function only;
   // aws:PrincipalIsAWSService too is set on signed requests only (IAM User Guide, its availability).
   if (caller.kind === 'anonymous') return [...(urlAuth !== undefined ? [entry('lambda:FunctionUrlAuthType', urlAuth)] : []), ...anywhere];
   const iam = caller.kind === 'iam';
@@ -230,7 +230,7 @@ const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceowner', 'a
 const NOT_URL_INVOCATIONS = ['lambda:invokefunction', 'lambda:invokeasync'];
 
 /**
- * The keys an anonymous call never carries (decision 340): who signed it (aws:Principal*, principal tags, aws:userid,
+ * The keys an anonymous call never carries (decision 344): who signed it (aws:Principal*, principal tags, aws:userid,
  * aws:username, MFA, the session's), what service or resource it comes through (aws:Source* but the network's,
  * aws:ViaAWSService, aws:CalledVia*); the network keys (aws:SourceIp, aws:SourceVpc...) are the request's, not absent.
  */
@@ -267,7 +267,7 @@ function conditionKeys(statement: Record<string, unknown>): string[] {
   return Object.values(condition as Record<string, unknown>).flatMap((keys) => (typeof keys === 'object' && keys !== null ? Object.keys(keys) : []));
 }
 
-/** The keys naming the network a call comes from (decision 340): the caller's public address, its VPC, its VPC endpoint. */
+/** The keys naming the network a call comes from (decision 344): the caller's public address, its VPC, its VPC endpoint. */
 const NETWORK_KEYS = ['aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce'];
 
 /** Pure: the address family and prefix length of a CIDR or a bare address ("203.0.113.7" is /32), or undefined if it is none. */
@@ -284,7 +284,7 @@ export function cidrPrefix(value: string): { family: 4 | 6; prefix: number } | u
 /**
  * Pure: is a CIDR so wide that strangers surely hold addresses in it: IPv4 /0 to /8 (a /8 is a former class A, like
  * 3.0.0.0/8, where anyone's EC2 instance gets an address), IPv6 /0 to /32 (a /32 is what a registry allocates one
- * provider, for all its customers). Decision 340.
+ * provider, for all its customers). Decision 344.
  */
 export function wideCidr(value: string): boolean {
   const cidr = cidrPrefix(value);
@@ -296,7 +296,7 @@ const NOT_EQUALS = ['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLi
 
 /**
  * Pure: the networks a Condition entry confines a stranger to, in words ("aws:SourceIp 203.0.113.0/24"), or undefined
- * when it confines no one (decision 340). A stranger cannot choose its public address, VPC or VPC endpoint: it must
+ * when it confines no one (decision 344). A stranger cannot choose its public address, VPC or VPC endpoint: it must
  * hold a host there. In an Allow: IpAddress aws:SourceIp of CIDRs none of them wide (wideCidr), or StringEquals
  * aws:SourceVpc / aws:SourceVpce of named ids (vpc-..., vpce-..., no wildcard). In a Deny (the stranger outside them
  * refused): NotIpAddress aws:SourceIp, StringNotEquals aws:SourceVpc / aws:SourceVpce, with or without IfExists (a
@@ -325,7 +325,7 @@ const networkKey = (key: string): boolean => [...NETWORK_KEYS, 'aws:vpcsourceip'
 /**
  * Pure: an Allow statement as the stranger may meet it: each Condition entry on a key the caller chooses (keyStand
  * 'chosen') removed, as if met; `chosen` names them. Each entry confining the caller to named networks
- * (networkConfinement) removed too, as met from there; `networks` names them (decision 340). The simulator judges the
+ * (networkConfinement) removed too, as met from there; `networks` names them (decision 344). The simulator judges the
  * rest with the context preflight sets.
  */
 export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: StrangerCaller, action: string): { statement: Record<string, unknown>; chosen: string[]; networks: string[] } {
@@ -348,7 +348,7 @@ export function asStrangerMeetsIt(statement: Record<string, unknown>, caller: St
 }
 
 /**
- * Pure: a Deny that refuses the caller outside named networks (decision 340): each Condition entry confines it to a
+ * Pure: a Deny that refuses the caller outside named networks (decision 344): each Condition entry confines it to a
  * network in the Deny's sense (networkConfinement) or is on a key the caller does not choose, at least one the former.
  * `outside`: the Deny as it applies to a caller outside the networks (those entries hold, so removed); inside them it
  * does not apply. Undefined for any other Deny.
@@ -525,14 +525,14 @@ interface StrangerOutcome {
   outside: string[];
   /** Refused calls' keys AWS lacked that preflight cannot set (a policy variable, a key of the Denies): not judged. */
   unjudged: string[];
-  /** Some call is confined to named networks (the Allow's, or a Deny refusing the caller outside them): decision 340. */
+  /** Some call is confined to named networks (the Allow's, or a Deny refusing the caller outside them): decision 344. */
   fenced: boolean;
   /** 'inside' only: the networks the calls allowed were confined to. */
   networks: string[];
 }
 
 /**
- * Where the stranger calls from, against the networks the policy names (decision 340): 'outside' every one of them (an
+ * Where the stranger calls from, against the networks the policy names (decision 344): 'outside' every one of them (an
  * Allow confined to networks admits nothing; a Deny refusing callers outside them applies), or 'inside' (the Allow's
  * network entries met; those Denies do not apply).
  */
@@ -542,7 +542,7 @@ type Place = 'outside' | 'inside';
  * The stranger's calls of `granted` simulated (iam:SimulateCustomPolicy): the Allow as the caller meets it
  * (asStrangerMeetsIt, per call: lambda:FunctionUrlAuthType stands differently for each), with `denies` (already those
  * that apply to the caller), from `place`. lambda:InvokeFunctionUrl is asked with AuthType AWS_IAM for a signed caller
- * (an IAM principal, a service) and NONE for an anonymous one, which makes no other call (decision 340; review 20b
+ * (an IAM principal, a service) and NONE for an anonymous one, which makes no other call (decision 344; review 20b
  * R20-20 asked NONE with a principal's keys, which an unsigned call does not carry).
  */
 async function simulateStranger(
@@ -566,7 +566,7 @@ async function simulateStranger(
     const met = asStrangerMeetsIt(allowStatement, caller, action);
     // A Deny counts only if the stranger cannot step outside it (review 20b R20-21): none of its Condition keys is one the
     // caller sets (or the time, or unknown), and no value names another key (a policy variable); or it refuses the caller
-    // outside named networks (decision 340: it applies outside them, not inside).
+    // outside named networks (decision 344: it applies outside them, not inside).
     const covering = denies.filter((d) => denyCovers(d, caller, action));
     const fences = denies.filter((d) => !covering.includes(d)).flatMap((d) => {
       const f = denyFences(d, caller, action);
@@ -744,7 +744,7 @@ export async function judgeServiceGrant(
     };
     let admitted: string | undefined;
     let admittedCalls: string[] = [];
-    /** Admitted only from inside the networks the policy names (decision 340): a WARN naming them, unless a FAIL is found. */
+    /** Admitted only from inside the networks the policy names (decision 344): a WARN naming them, unless a FAIL is found. */
     let fencedIn: { text: string; calls: string[]; networks: string[] } | undefined;
     const unjudged = new Set<string>();
     search: for (const t of tries) {
@@ -767,7 +767,7 @@ export async function judgeServiceGrant(
             admittedCalls = granted.filter((a) => outcome.allowed.includes(a));
             break search;
           }
-          // Refused from outside the networks the policy names: from inside them (decision 340)?
+          // Refused from outside the networks the policy names: from inside them (decision 344)?
           if (fencedIn !== undefined || !outcome.fenced) continue;
           const inside = await simulateStranger(clients, f.statement, applying, granted, caller, org, input.resourceArn, 'inside');
           for (const k of inside.unjudged) unjudged.add(k);
@@ -778,7 +778,7 @@ export async function judgeServiceGrant(
     if (admitted !== undefined) open.push({ text: admitted, calls: admittedCalls });
     // Refused only because AWS lacked a key preflight cannot set: not judged, so not passed (fail closed: R20-20).
     else if (unjudged.size > 0) open.push({ text: `${f.text} (a Condition on ${[...unjudged].join(', ')}, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)`, calls: granted });
-    // Admitted only from the networks the policy names (decision 340): reachable by whoever holds a host there, a WARN.
+    // Admitted only from the networks the policy names (decision 344): reachable by whoever holds a host there, a WARN.
     else if (fencedIn !== undefined) report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}, whose hosts must be ours: from there ${fencedIn.text})`);
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }

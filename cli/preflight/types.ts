@@ -75,7 +75,7 @@ export const fail = (area: CheckArea, check: string, subject: string, message: s
 /** The name of an AWS SDK error (its exception type), or undefined for anything else. */
 /**
  * The targets of the EventBridge rules this run read (each target's ARN, and the rules naming it): a handler's version or
- * alias a rule targets is what EventBridge invokes, with that version's configuration (decision 340).
+ * alias a rule targets is what EventBridge invokes, with that version's configuration (decision 344).
  */
 export type RuleTargets = Map<string, Set<string>>;
 

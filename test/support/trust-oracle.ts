@@ -36,7 +36,7 @@ export async function mayAssume(trust: PolicyDoc, request: AssumeRequest): Promi
   return response.overallResult === 'Allowed';
 }
 
-/** The principal of an unsigned request (a function URL of AuthType NONE): no AWS identity at all (decision 340). */
+/** The principal of an unsigned request (a function URL of AuthType NONE): no AWS identity at all (decision 344). */
 export const ANONYMOUS = 'anonymous';
 
 export interface CallRequest {

@@ -996,7 +996,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
-  // Decision 340: a rule aimed at an alias invokes the alias's version with that version's configuration. moto copies the
+  // Decision 344: a rule aimed at an alias invokes the alias's version with that version's configuration. moto copies the
   // configuration at PublishVersion (the version keeps 141 s after $LATEST is restored to infra's 120 s: read back).
   it("names an alias an alarm route targets whose version's timeout passes the claim lease, though the function's own fits (FAIL)", async () => {
     const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
@@ -1038,7 +1038,7 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(await timeout()).toBe(120);
   });
 
-  // Decision 340: a version's own policy is judged for every grant, as the function's: our own account granted the
+  // Decision 344: a version's own policy is judged for every grant, as the function's: our own account granted the
   // invocation there is a WARN naming the version (331 reported strangers only). The gap proxy keeps one policy per version.
   it("names our own account's grant on a version's own policy (WARN), and an anonymous function URL grant there (FAIL)", async () => {
     const fn = 'notification-runbooks-verify-change';
@@ -1053,7 +1053,7 @@ describe('runbook preflight -e production on the sandbox', () => {
       expect(ours.report.checks.find((c) => c.status === 'WARN')?.message).toBe(
         `rule ${rule} invokes ${fn} rate(5 minutes) with {"action":"sweep"}, and the resource-based policy of ${fn} allows events.amazonaws.com to invoke it for this rule only (AWS:SourceArn), but it also grants lambda:InvokeFunction to statement OursOnVersion: AWS arn:aws:iam::${account.accountId}:root on version ${version} (${fn}:${version}): each may invoke ${fn} with an input of its choosing`,
       );
-      // Anyone's URL call of AuthType NONE there: simulated as an unsigned caller (decision 340), still a FAIL.
+      // Anyone's URL call of AuthType NONE there: simulated as an unsigned caller (decision 344), still a FAIL.
       await stack.lambda.send(new AddPermissionCommand({ FunctionName: fn, Qualifier: version, StatementId: 'PublicUrl', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
       const open = await preflight();
       expect(failures(open.report)).toEqual([`FAIL verify-sweep ${rule}`]);

@@ -67,7 +67,7 @@ describe('simulatePolicies (sandbox SimulatePrincipalPolicy)', () => {
     });
   });
 
-  // Decision 340: preflight's simulations of a function policy carry aws:SourceIp statements (the rule's own delivery
+  // Decision 344: preflight's simulations of a function policy carry aws:SourceIp statements (the rule's own delivery
   // is simulated with every statement naming its service, a Deny of callers outside a range among them).
   describe('IpAddress / NotIpAddress on aws:SourceIp, IPv4 and IPv6, as iam-simulate answers', () => {
     const FN = 'arn:aws:lambda:us-east-1:111122223333:function:f';

@@ -573,7 +573,7 @@ describe("a stranger granted a call on one of the function's versions or aliases
     expect(lambda.commandCalls(GetPolicyCommand)).toHaveLength(4);
   });
 
-  // Decision 340: every grant on a version's or alias's policy is judged as the function's is, not only strangers'.
+  // Decision 344: every grant on a version's or alias's policy is judged as the function's is, not only strangers'.
   it('FAIL: EventBridge on alias live with no AWS:SourceArn (any rule of any account invokes that alias)', async () => {
     const doc = onQualifier('live', stmt('AnyRule', { Service: 'events.amazonaws.com' }, 'lambda:InvokeFunction'));
     const strangerRule = `arn:aws:events:${REGION}:${PROBE}:rule/${VERIFY_RULE}`;
@@ -669,7 +669,7 @@ describe('S3 confined by a bucket ARN, which names no account', () => {
   });
 });
 
-// Decision 340: a Condition on the network a call comes from (aws:SourceIp, aws:SourceVpc, aws:SourceVpce) confines a
+// Decision 344: a Condition on the network a call comes from (aws:SourceIp, aws:SourceVpc, aws:SourceVpce) confines a
 // stranger to those networks: it cannot choose its public address, VPC or endpoint, only hold a host there. A grant
 // confined so is a WARN naming the networks; one the stranger can step out of (wide, negated, IfExists, a wildcard,
 // aws:VpcSourceIp alone) stays a FAIL. Each case's oracle: the stranger from an address it can hold (FAIL: admitted), or
@@ -849,7 +849,7 @@ describe('a stranger confined to the networks a Condition names', () => {
   });
 });
 
-// Decision 340: a call of a function URL of AuthType NONE is unsigned: it carries no aws:Principal* key, no principal
+// Decision 344: a call of a function URL of AuthType NONE is unsigned: it carries no aws:Principal* key, no principal
 // tag, no organisation. It is simulated as such (iam-simulate's anonymous principal is the oracle), not with a role's keys.
 describe('an anonymous caller of a function URL of AuthType NONE', () => {
   const anonymous = (context: Record<string, string> = {}): CallRequest => ({

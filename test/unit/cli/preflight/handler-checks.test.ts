@@ -177,7 +177,7 @@ describe('checkHandlers', () => {
   });
 });
 
-// Decision 340: a rule aimed at a handler's version or alias invokes that version, with its own configuration: its Timeout
+// Decision 344: a rule aimed at a handler's version or alias invokes that version, with its own configuration: its Timeout
 // must fit the claim lease as the handler's does (335 read the unqualified function only). Infra's rules target the
 // functions themselves (CDK's LambdaFunction target), so a deployed run has no such line.
 describe('checkTargetedVersions', () => {

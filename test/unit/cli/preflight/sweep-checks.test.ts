@@ -369,7 +369,7 @@ describe('checkVerifySweep', () => {
     [
       "'*' lambda:InvokeFunctionUrl under lambda:FunctionUrlAuthType NONE",
       grant('Url', { Principal: '*' }, { Action: 'lambda:InvokeFunctionUrl', Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } } }),
-      // Decision 340: the URL's call is unsigned, so it is simulated as an anonymous caller's.
+      // Decision 344: the URL's call is unsigned, so it is simulated as an anonymous caller's.
       'statement Url: Principal "*" (its Condition admits an anonymous caller of its function URL (AuthType NONE: the call carries no AWS identity, so no account, organisation or tag confines it), for lambda:InvokeFunctionUrl; iam:SimulateCustomPolicy)',
     ],
   ])('FAIL: a statement granting lambda:InvokeFunction to %s, a stranger admitted', async (_what, statement, named) => {
