@@ -94,3 +94,22 @@ export function deadlineBound<C extends { send: object }>(client: C, deadline: I
   };
   return { send: bounded as unknown as C['send'] };
 }
+
+/** The views deadlineBoundClient made: a client bound twice (a shared one handed to several rows) is bound once. */
+const boundViews = new WeakSet<object>();
+
+/**
+ * `client` itself but for its `send`, bound as deadlineBound binds it: a view (a Proxy) that answers every other property
+ * from the client, so it is still an instance of its class (the SDK's paginators check `client instanceof` their client)
+ * and has its config and middleware. For clients built where the caller does not build them (a playbook's createClients).
+ */
+export function deadlineBoundClient<C extends { send: object }>(client: C, deadline: InvocationDeadline, terms: { reserveMs: number; keptFor: string; label: string }): C {
+  if (boundViews.has(client)) return client;
+  const { send } = deadlineBound(client, deadline, terms);
+  const view = new Proxy(client, {
+    get: (target, property, receiver) => (property === 'send' ? send : Reflect.get(target, property, receiver) as unknown),
+  });
+  boundViews.add(view);
+  return view;
+}
+

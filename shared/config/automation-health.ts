@@ -113,14 +113,31 @@ export const SWEEP_CONCURRENCY = 4;
 /**
  * Project default (review 17 R17-6): the sweep starts no further timer once the function has less than this left of its
  * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING); what
- * is left is counted and done by the next sweep. The reserve lets timers started finish when their calls are slow but
- * answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does not bound one timer (review 18b R18-10, decision
- * 300): one call may take about 50 s (4 attempts of 2 s connect + 10 s request, shared/aws/client-config.ts, and the
- * backoff), and a timer is several calls. What bounds a timer is its calls' deadline (decision 306,
- * shared/escalation/timer-deadline.ts): every call aborted with 8 s left, a delivery recorded or its claim given back in
- * the 6 s after, so a page SNS answered is never left unrecorded by the function's timeout.
+ * is left is counted and done by the next sweep. The reserve lets timers (and verify-change's checks) started finish when
+ * their calls are slow but answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does not bound one timer or
+ * check (review 18b R18-10, decision 300; review 20d R20-64, decision 345): one call whose answer never comes takes about
+ * 41 s with the default client settings (shared/aws/client-config.ts: 4 attempts, each failed by its 10 s request timer,
+ * which runs from the request and so holds the connect; and the retry's backoff between them, at most 0.2 + 0.4 + 0.8 s),
+ * and a timer or check is several calls. What bounds them is their calls' deadline: escalation-timer's every call aborted
+ * with 8 s left, a delivery recorded or its claim given back in the 6 s after (decision 306,
+ * shared/escalation/timer-deadline.ts); verify-change's sweep, VERIFY_CALL_RESERVE_MS and VERIFY_RECORD_RESERVE_MS below.
  */
 export const SWEEP_RESERVE_MS = 20_000;
+
+/**
+ * verify-change's sweep (review 20d R20-64, decision 345): no AWS call of a check it runs (a read, the claim, the revert,
+ * the audit entry, the decision event, the unlisting) starts with 8 s or less of the invocation left, and one under way
+ * is aborted at 8 s left; the check then fails as transient and its claim is given back in the time after
+ * (VERIFY_RECORD_RESERVE_MS), so the next sweep runs it at once instead of after the claim's lease. Set, as escalation's
+ * reserves are, for the 60 s timeout verify-change has (infra DEFAULT_SIZING; test/infra/escalation-deadline-fit.test.ts).
+ */
+export const VERIFY_CALL_RESERVE_MS = 8_000;
+
+/**
+ * The state table writes that end a check's claim (complete: the verdict recorded; release: given back after a failure)
+ * run until 2 s are left: the last 2 s are the sweep's answer (its log lines and metrics).
+ */
+export const VERIFY_RECORD_RESERVE_MS = 2_000;
 
 /**
  * The metric the escalation sweep counts its overdue timers left for the next sweep with (decision 284): escalation-timer

@@ -6,7 +6,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { AccountClients, accountOfArn, crossAccountSettings } from '../aws/account-clients';
+import { deadlineBoundClient, InvocationDeadline, withCallDeadline } from '../aws/call-deadline';
 import { clientConfig } from '../aws/client-config';
+import { VERIFY_CALL_RESERVE_MS, VERIFY_RECORD_RESERVE_MS } from '../config/automation-health';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
@@ -35,6 +37,14 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: VERIFY_HANDLER, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, playbook: VERIFY_HANDLER } });
   const sdkConfig = clientConfig({ region: runtime.region, ...runtime.config.sdkTimeouts });
+  // The sweep's checks are bound by its invocation's time (review 20d R20-64, decision 345): armed while a sweep runs,
+  // every call below is aborted with VERIFY_CALL_RESERVE_MS left (one whose answer never comes takes about 41 s, more
+  // than the sweep's 20 s reserve), and the writes that end a claim run until VERIFY_RECORD_RESERVE_MS left, so a check
+  // cut short gives its claim back instead of holding it until its lease. Not armed (a schedule's single check), no bound.
+  const deadline = new InvocationDeadline();
+  const keptFor = 'to give the health check\'s claim back, and to answer';
+  const work = <C extends { send: object }>(client: C, label: string): C =>
+    deadlineBoundClient(client, deadline, { reserveMs: VERIFY_CALL_RESERVE_MS, keptFor, label: `${label} call` });
   const playbooks: Record<string, VerifiablePlaybook> = {};
   for (const playbook of CHANGING_PLAYBOOKS) {
     if (!playbook.createClients) throw new Error(`playbook ${playbook.name} declares no createClients`);
@@ -49,21 +59,29 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
     build: (config) => {
       // One client per service for all the playbooks, as the floor has (bench/floors.ts): queue-backup and
       // memory-pressure both read and revert Lambda through the same one (decision 113).
-      const shared = { cloudWatch: new CloudWatchClient(config), lambda: new LambdaClient(config) };
+      const shared = { cloudWatch: work(new CloudWatchClient(config), 'CloudWatch'), lambda: work(new LambdaClient(config), 'Lambda') };
       const clients: Record<string, unknown> = {};
       for (const playbook of CHANGING_PLAYBOOKS) {
-        const create = playbook.createClients as ((c: typeof config, s: typeof shared) => unknown) | undefined;
-        if (create) clients[playbook.name] = create(config, shared);
+        const create = playbook.createClients as ((c: typeof config, s: typeof shared) => Record<string, unknown>) | undefined;
+        if (create) clients[playbook.name] = boundClients(create(config, shared), (client, name) => work(client, `${playbook.name} ${name}`));
       }
-      // In a DR region a revert is a change there too: it is made only while the region serves (decision 123).
+      // In a DR region a revert is a change there too: it is made only while the region serves (decision 123). Its
+      // reader builds its own clients: its read is given up at the deadline (read as "not read": the revert held).
       const serving = regionServingSource(config, runtime);
-      return { clients, ...(serving ? { serving } : {}) };
+      const boundServing: RegionServingSource | undefined = serving && {
+        read: (account) =>
+          withCallDeadline('region serving read', () => serving.read(account), { remainingMs: () => deadline.remainingMs() ?? Number.POSITIVE_INFINITY, reserveMs: VERIFY_CALL_RESERVE_MS, keptFor }),
+      };
+      return { clients, ...(boundServing ? { serving: boundServing } : {}) };
     },
   });
   // Test doubles replace the real services; building the unused real ones does no I/O. One store (one DynamoDB client),
   // as the floor has: it was built twice, the recording services' then another (decision 113).
-  const store = createVerifyChangeStore(runtime, sdkConfig);
-  const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics, { store }), store, ...options.services };
+  const store = createVerifyChangeStore(runtime, sdkConfig, {
+    work: (client) => work(client, 'DynamoDB'),
+    record: (client) => deadlineBoundClient(client, deadline, { reserveMs: VERIFY_RECORD_RESERVE_MS, keptFor: 'to answer', label: 'DynamoDB call' }),
+  });
+  const services: VerifyChangeServices = { ...createRecordingServices(runtime, sdkConfig, logger, metrics, { store }, work), store, ...options.services };
   const handler = async (event: unknown, context?: Partial<Context>): Promise<Decision> => {
     if (context?.awsRequestId) logger.addContext(context as Context);
     try {
@@ -74,11 +92,19 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
       // The verify sweep stops starting checks with a reserve of the function's time left; without a context, no deadline.
       const remaining = context?.getRemainingTimeInMillis?.bind(context);
       const metric = (name: string, value: number): void => void metrics.addMetric(name, MetricUnit.Count, value);
-      return await runVerifyHandler({ playbooks, clientsIn, servingIn, services, runtime, clock, logger, metric }, event, remaining ? { remainingMs: remaining } : {});
+      const armDeadline = (remainingMs: () => number): (() => void) => deadline.arm(remainingMs);
+      return await runVerifyHandler({ playbooks, clientsIn, servingIn, services, runtime, clock, logger, metric, armDeadline }, event, remaining ? { remainingMs: remaining } : {});
     } finally {
       metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };
   return Object.assign(handler, { runtime });
+}
+
+/** A row's clients with each SDK client among them (anything with a `send`) bound by `bind`; the rest as they are. */
+function boundClients(clients: Record<string, unknown>, bind: <C extends { send: object }>(client: C, name: string) => C): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(clients).map(([name, client]) => [name, typeof (client as { send?: unknown } | undefined)?.send === 'function' ? bind(client as { send: object }, name) : client]),
+  );
 }

@@ -23,18 +23,23 @@ export function createIncidentStore(runtime: RuntimeConfig, sdkConfig: SdkClient
   });
 }
 
-/** Builds what `overrides` (tests) does not provide. */
+/** A client's calls bound by a handler's deadline (verify-change's sweep, decision 345); unset: as they are. */
+export type BindClient = <C extends { send: object }>(client: C, label: string) => C;
+
+/** Builds what `overrides` (tests) does not provide; the reporter's and the kill switch's calls bound by `bind`. */
 export function createRecordingServices(
   runtime: RuntimeConfig,
   sdkConfig: SdkClientConfig,
   logger: Logger,
   metrics: Metrics,
   overrides: Partial<RecordingServices> = {},
+  bind: BindClient = (client) => client,
 ): RecordingServices {
   return {
     store: overrides.store ?? createIncidentStore(runtime, sdkConfig),
-    reporter: overrides.reporter ?? new DecisionReporter(new EventBridgeClient(sdkConfig), runtime.config.eventBusName, logger, metrics),
+    reporter: overrides.reporter ?? new DecisionReporter(bind(new EventBridgeClient(sdkConfig), 'EventBridge'), runtime.config.eventBusName, logger, metrics),
     killSwitch:
-      overrides.killSwitch ?? new KillSwitch(new SSMClient(withCachedMiddleware(sdkConfig)), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
+      overrides.killSwitch ??
+      new KillSwitch(bind(new SSMClient(withCachedMiddleware(sdkConfig)), 'SSM'), runtime.config.killSwitchParameterName, runtime.config.killSwitchCacheSeconds),
   };
 }

@@ -133,9 +133,14 @@ function claimOfRefusal(error: unknown, key: StateKey): ClaimRecord | undefined 
 }
 
 export class IncidentStore {
+  /**
+   * `recorder`: the client of the writes that end a claim (complete, release), where a handler gives them a later
+   * deadline than its other calls (verify-change's sweep, decision 345); unset, `db`.
+   */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly options: IncidentStoreOptions,
+    private readonly recorder: DynamoDBDocumentClient = db,
   ) {}
 
   private claimKey(playbook: string, incidentKey: string): StateKey {
@@ -201,11 +206,11 @@ export class IncidentStore {
 
   /** Writes the planned change onto the claim before it is applied. */
   async recordIntent(playbook: string, incidentKey: string, owner: string, intent: unknown): Promise<void> {
-    await this.ownedUpdate(playbook, incidentKey, owner, 'SET intent = :intent', { ':intent': intent });
+    await this.ownedUpdate(this.db, playbook, incidentKey, owner, 'SET intent = :intent', { ':intent': intent });
   }
 
   async complete(playbook: string, incidentKey: string, owner: string, outcome: string, reason: string, runbook?: unknown): Promise<void> {
-    await this.ownedUpdate(playbook, incidentKey, owner, `SET #status = :completed, outcome = :outcome, reason = :reason${runbook === undefined ? '' : ', runbook = :runbook'}`, {
+    await this.ownedUpdate(this.recorder, playbook, incidentKey, owner, `SET #status = :completed, outcome = :outcome, reason = :reason${runbook === undefined ? '' : ', runbook = :runbook'}`, {
       ':completed': 'COMPLETED',
       ':outcome': outcome,
       ':reason': reason,
@@ -219,7 +224,7 @@ export class IncidentStore {
    */
   async release(playbook: string, incidentKey: string, owner: string): Promise<void> {
     try {
-      await this.db.send(
+      await this.recorder.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.claimKey(playbook, incidentKey),
@@ -235,6 +240,7 @@ export class IncidentStore {
   }
 
   private async ownedUpdate(
+    client: DynamoDBDocumentClient,
     playbook: string,
     incidentKey: string,
     owner: string,
@@ -242,7 +248,7 @@ export class IncidentStore {
     values: Record<string, unknown>,
   ): Promise<void> {
     try {
-      await this.db.send(
+      await client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.claimKey(playbook, incidentKey),

@@ -18,8 +18,9 @@ export class VerifyChangeStore extends IncidentStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly settings: IncidentStoreOptions,
+    recorder: DynamoDBDocumentClient = documents,
   ) {
-    super(documents, settings);
+    super(documents, settings, recorder);
   }
 
   /** verify-change answered the check (its claim completed, or the check refused): the sweep no longer lists it. */
@@ -53,11 +54,18 @@ export class VerifyChangeStore extends IncidentStore {
   }
 }
 
-/** verify-change's store as its handler builds it (the recording services' store is this one: one DynamoDB client). */
-export function createVerifyChangeStore(runtime: RuntimeConfig, sdkConfig: SdkClientConfig): VerifyChangeStore {
-  return new VerifyChangeStore(DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } }), {
-    tableName: runtime.config.stateTableName,
-    leaseSeconds: runtime.config.claimLeaseSeconds,
-    retentionDays: runtime.config.recordRetentionDays,
-  });
+/** How a handler bounds a client's calls: `work` for most, `record` for the writes that end a claim (decision 345). */
+export interface StoreBinding {
+  work(client: DynamoDBDocumentClient): DynamoDBDocumentClient;
+  record(client: DynamoDBDocumentClient): DynamoDBDocumentClient;
+}
+
+/**
+ * verify-change's store as its handler builds it (the recording services' store is this one: one DynamoDB client),
+ * its calls bound as `binding` says (unset: as they are).
+ */
+export function createVerifyChangeStore(runtime: RuntimeConfig, sdkConfig: SdkClientConfig, binding?: StoreBinding): VerifyChangeStore {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(sdkConfig), { marshallOptions: { removeUndefinedValues: true } });
+  const settings = { tableName: runtime.config.stateTableName, leaseSeconds: runtime.config.claimLeaseSeconds, retentionDays: runtime.config.recordRetentionDays };
+  return binding ? new VerifyChangeStore(binding.work(documents), settings, binding.record(documents)) : new VerifyChangeStore(documents, settings);
 }

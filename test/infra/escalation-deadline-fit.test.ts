@@ -12,6 +12,7 @@ import { CLAIM_LEASE_MARGIN_SECONDS, MIN_CLAIM_LEASE_SECONDS } from '../../share
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { ConfigurationError } from '../../shared/errors';
 import { ESCALATION_CALL_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS } from '../../shared/escalation/timer-deadline';
+import { SWEEP_RESERVE_MS, VERIFY_CALL_RESERVE_MS, VERIFY_RECORD_RESERVE_MS } from '../../shared/config/automation-health';
 import { resourcesOfType, ROOT_DIR, synthesizeApp } from './support/synth';
 
 let timeoutsByRegion: Record<string, Record<string, number>>;
@@ -40,6 +41,14 @@ describe('the escalation functions\' timeout and the deadline reserves (decision
     expect(timeout).toBe(60);
     const timeoutMs = Number(timeout) * 1000;
     expect([timeoutMs - ESCALATION_CALL_RESERVE_MS, ESCALATION_CALL_RESERVE_MS - ESCALATION_RECORD_RESERVE_MS, ESCALATION_RECORD_RESERVE_MS]).toEqual([52_000, 6_000, 2_000]);
+  });
+});
+
+describe('verify-change\'s timeout and its sweep\'s deadline reserves (review 20d R20-64, decision 345)', () => {
+  it('verify-change has the 60 s they were set for: a check starts with more than 20 s left, its calls end at 8 s left (12 s at least), its claim is given back until 2 s left', () => {
+    const timeout = timeoutsByRegion['us-east-1']?.['notification-runbooks-verify-change'];
+    expect(timeout).toBe(60);
+    expect([Number(timeout) * 1000 - VERIFY_CALL_RESERVE_MS, SWEEP_RESERVE_MS - VERIFY_CALL_RESERVE_MS, VERIFY_CALL_RESERVE_MS - VERIFY_RECORD_RESERVE_MS, VERIFY_RECORD_RESERVE_MS]).toEqual([52_000, 12_000, 6_000, 2_000]);
   });
 });
 

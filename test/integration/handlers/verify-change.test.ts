@@ -14,6 +14,7 @@ import { claimKeyOf } from '../../../shared/state/state-records';
 import { createSandboxClock, type SandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { callsDuring } from '../support/proxy-calls';
+import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { clearedByCloudWatch, provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { handlerScheduleDriver } from '../support/handler-schedules';
 
@@ -182,6 +183,51 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(await h.verify({ action: 'sweep' })).toMatchObject({ outcome: 'skipped', reason: 'no health check more than 5 min past due' });
     expect(await maximumConcurrency(h.account)).toBe(50);
     expect(await publishedDecisions(h.account)).toEqual([]);
+  });
+
+  // Review 20d R20-64, decision 345: a read whose answer never comes takes about 41 s with the SDK's own bounds, more than
+  // the sweep's 20 s reserve, so a check started with 21 s left ran to the function's timeout and held its claim until
+  // the lease. The gap proxy holds the check's ListEventSourceMappings; the function's time is the Lambda context's (25 s
+  // left at the sweep's start, counting down on the real clock): the call is given up with 8 s left, the claim given back; the next
+  // sweep runs the check at once.
+  it('a sweep\'s check whose read never answers is given up with 8 s of the function left: its claim given back, the next sweep runs it at once', async () => {
+    const h = await scaledUp();
+    await publishedDecisions(h.account);
+    const incidentKey = h.decision.incidentKey ?? '';
+    await new SchedulerClient(h.account.clientConfig).send(new DeleteScheduleCommand({ Name: verifyScheduleName('scale-consumers', incidentKey), GroupName: h.account.topology.verifyScheduleGroup.name }));
+    await agedBy(h.account, incidentKey, 17 * MINUTE_MS + 30_000);
+    await putLambdaMetrics(h.account, { Invocations: 300, Errors: 100, Throttles: 40 });
+    const scope = { accountId: h.account.accountId };
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
+    // More than the SDK's 4 attempts: an attempt after the first would be held too, and counted.
+    await setProxyFaults(control, [{ service: 'lambda', operation: 'ListEventSourceMappings', times: 5, hold: true, status: 503, code: 'ServiceUnavailable' }], scope);
+    let held: Array<{ held: number; remaining: number }>;
+    let failed: unknown;
+    try {
+      const endsAt = Date.now() + 25_000;
+      failed = await h.verify({ action: 'sweep' }, { getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()) }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      held = (await getProxyFaults(control, scope)).map((f) => ({ held: f.held, remaining: f.remaining }));
+    } finally {
+      await clearProxyFaults(control, scope);
+    }
+    // The fault fired twice: the first attempt failed by its 10 s request timer, the SDK's retry was held and given up at
+    // the deadline (some 13 to 16 s after the call began), before a third; the SDK alone would have made all 4.
+    expect(held).toEqual([{ held: 2, remaining: 3 }]);
+    expect((failed as Error).name).toBe('TransientError');
+    expect((failed as Error).message).toMatch(/^verify sweep: 1 failed of 1 listed health checks \(scale-consumers on .* \(17 min late\): Lambda ListEventSourceMappings failed: CallDeadlineExceeded: Lambda call did not answer within \d+\.\d s\)/);
+    // Given back (its lease ended at once), nothing reverted or published, still listed.
+    const claim = await h.account.dynamo.send(new GetCommand({ TableName: h.account.topology.stateTable.name, Key: claimKeyOf(verifyClaimName('scale-consumers'), incidentKey), ConsistentRead: true }));
+    expect(claim.Item).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0 });
+    expect(await maximumConcurrency(h.account)).toBe(100);
+    expect(await publishedDecisions(h.account)).toEqual([]);
+
+    // The next sweep, the endpoint answering: the check runs at once (no lease to wait out), judged and reverted once.
+    expect(await h.verify({ action: 'sweep' })).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^swept 1 health check: scale-consumers on .* \(17 min late\): escalate$/) });
+    expect(await maximumConcurrency(h.account)).toBe(50);
+    expect((await publishedDecisions(h.account)).map((d) => d.outcome)).toEqual(['escalate']);
   });
 
   // Review 18 R18-15, decision 304: an attacker who can write the state table's list but not the change's record forges

@@ -3,7 +3,9 @@
 // others (review 18c R18-13, R18-17; decision 299).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { verifyDueKey } from '../../../shared/state/incident-store';
-import { VerifyChangeStore } from '../../../shared/state/verify-change-store';
+import { clientConfig } from '../../../shared/aws/client-config';
+import { loadRuntimeConfig } from '../../../shared/config/load-config';
+import { createVerifyChangeStore, VerifyChangeStore } from '../../../shared/state/verify-change-store';
 import { InMemoryDynamoTable } from '../../support/in-memory-dynamodb';
 
 const storeOver = (table: InMemoryDynamoTable): VerifyChangeStore =>
@@ -36,3 +38,24 @@ describe('VerifyChangeStore.verifyDue: the verify sweep\'s list, read whole and 
   });
 });
 
+
+// Decision 345: verify-change's sweep gives the writes that end a claim (complete, release) a later deadline than its
+// other calls, so a check cut short at its calls' deadline can still give its claim back. The store sends them through
+// the binding's `record` client, everything else through `work`.
+describe('createVerifyChangeStore: the writes that end a claim go through their own client', () => {
+  it('claim, intent and unlist through `work`; complete and release through `record`', async () => {
+    const seen: string[] = [];
+    // Each write answered as DynamoDB answers a write that passed its condition (no old item): the routing is what counts.
+    const through = (name: string): DynamoDBDocumentClient =>
+      ({ send: async (command: { constructor: { name: string } }) => (seen.push(`${name} ${command.constructor.name}`), {}) }) as unknown as DynamoDBDocumentClient;
+    const runtime = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' });
+    const store = createVerifyChangeStore(runtime, clientConfig({ region: 'us-east-1' }), { work: () => through('work'), record: () => through('record') });
+    const first = await store.claim('verify-change#scale-consumers', alarm('A'), NOW);
+    if (!first.claimed) throw new Error('not claimed');
+    await store.recordIntent('verify-change#scale-consumers', alarm('A'), first.owner, { kind: 'revert' });
+    await store.complete('verify-change#scale-consumers', alarm('A'), first.owner, 'skipped', 'healthy');
+    await store.release('verify-change#scale-consumers', alarm('B'), first.owner);
+    await store.releaseVerifyDue('scale-consumers', alarm('A'));
+    expect(seen).toEqual(['work PutCommand', 'work UpdateCommand', 'record UpdateCommand', 'record UpdateCommand', 'work DeleteCommand']);
+  });
+});
