@@ -2,7 +2,7 @@
 // calls its playbook declares on the real resource ARNs (iam:SimulatePrincipalPolicy: AWS's own simulator, which sees
 // SCPs and permission boundaries).
 import { paginateSimulatePrincipalPolicy, type ContextEntry } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, ListAliasesCommand, type FunctionConfiguration, type ListAliasesCommandOutput } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { scopeFor, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
 import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';
@@ -103,7 +103,8 @@ export function leaseTimeoutProblem(functionName: string, timeoutSeconds: number
  * Each handler's version or alias that a rule of this run targets (`targets`: noteTargets; a target ARN of the handler's
  * ARN and a qualifier): EventBridge invokes that version with its own configuration, so its Timeout must fit the lease as
  * the handler's does (decision 344; 335 read the unqualified function only). lambda:GetFunctionConfiguration with the
- * Qualifier (an alias answers its version's). One line each: FAIL past the lease or gone, else PASS. None where the
+ * Qualifier (an alias answers its version's; the versions its RoutingConfig sends a share to are read too). One line
+ * each: FAIL past the lease or gone, else PASS. None where the
  * rules target the functions themselves, as infra deploys them (CDK's LambdaFunction target: the unqualified ARN).
  */
 export async function checkTargetedVersions(clients: PreflightClients, live: readonly LiveHandler[], leaseSeconds: number, targets: RuleTargets): Promise<CheckResult[]> {
@@ -126,16 +127,48 @@ export async function checkTargetedVersions(clients: PreflightClients, live: rea
         results.push(fail('handlers', 'handler-configuration', subject, `${by} ${rules.size > 1 ? 'target' : 'targets'} ${subject}, which does not exist: EventBridge cannot invoke it, and ${handler.name} never runs for those rules`, `${REDEPLOY}: the runbook stack aims its rules at the function itself`));
         continue;
       }
-      const problem = leaseTimeoutProblem(subject, version.Timeout, leaseSeconds);
-      const runs = `handler ${subject} (version ${version.Version ?? '?'}, which ${by} ${rules.size > 1 ? 'invoke' : 'invokes'})`;
+      // An alias may send a share of its invocations to a second version (RoutingConfig.AdditionalVersionWeights): each
+      // version that runs is judged (ListAliases: already among the rules' permission reads; moto keeps RoutingConfig).
+      const weights = /^\d+$/.test(qualifier) ? {} : await aliasWeights(clients, handler.functionName, qualifier);
+      const running: Array<{ version: string; timeout: number | undefined; weight?: number; gone?: boolean }> = [{ version: version.Version ?? '?', timeout: version.Timeout }];
+      for (const [extra, weight] of Object.entries(weights)) {
+        if (extra === version.Version) continue;
+        let read: FunctionConfiguration | undefined;
+        try {
+          read = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: handler.functionName, Qualifier: extra }));
+        } catch (error) {
+          if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+        }
+        running.push({ version: extra, timeout: read?.Timeout, weight, ...(read ? {} : { gone: true }) });
+      }
+      const several = running.length > 1;
+      const problems = running.flatMap((r) => {
+        const problem = r.gone ? 'does not exist' : leaseTimeoutProblem(subject, r.timeout, leaseSeconds);
+        return problem === undefined ? [] : [several ? `version ${r.version}: ${problem}` : problem];
+      });
+      const which = several ? `versions ${running.map((r) => (r.weight !== undefined ? `${r.version} (${Math.round(r.weight * 100)}% of its invocations)` : r.version)).join(' and ')}` : `version ${running[0]?.version ?? '?'}`;
+      const runs = `handler ${subject} (${which}, which ${by} ${rules.size > 1 ? 'invoke' : 'invokes'})`;
+      const timeouts = several ? `timeouts ${running.map((r) => `${r.timeout ?? '?'} s`).join(', ')}` : `timeout ${version.Timeout ?? '?'} s`;
       results.push(
-        problem
-          ? fail('handlers', 'handler-configuration', subject, `${runs}: ${problem}`, targetedVersionFix(handler.functionName, qualifier, leaseSeconds))
-          : pass('handlers', 'handler-configuration', subject, `${runs}: timeout ${version.Timeout ?? '?'} s within claimLeaseSeconds ${leaseSeconds} less the ${CLAIM_LEASE_MARGIN_SECONDS} s margin`),
+        problems.length > 0
+          ? fail('handlers', 'handler-configuration', subject, `${runs}: ${problems.join('; ')}`, targetedVersionFix(handler.functionName, qualifier, leaseSeconds))
+          : pass('handlers', 'handler-configuration', subject, `${runs}: ${timeouts} within claimLeaseSeconds ${leaseSeconds} less the ${CLAIM_LEASE_MARGIN_SECONDS} s margin`),
       );
     }
   }
   return results;
+}
+
+/** The versions an alias sends a share of its invocations to besides its own (lambda:ListAliases, paginated): version -> weight. */
+async function aliasWeights(clients: PreflightClients, functionName: string, alias: string): Promise<Record<string, number>> {
+  let marker: string | undefined;
+  do {
+    const page: ListAliasesCommandOutput = await clients.lambda.send(new ListAliasesCommand({ FunctionName: functionName, MaxItems: 50, ...(marker ? { Marker: marker } : {}) }));
+    const found = (page.Aliases ?? []).find((a) => a.Name === alias);
+    if (found) return found.RoutingConfig?.AdditionalVersionWeights ?? {};
+    marker = page.NextMarker;
+  } while (marker);
+  return {};
 }
 
 /** Pure: the fix for a targeted version past the lease: a published version's configuration cannot change (Lambda). */

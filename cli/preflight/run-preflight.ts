@@ -122,7 +122,7 @@ export async function runPreflight(
     checks.push(...(await guardedCheck('routing', 'the verify sweep', SWEEP_CHECK_ACTIONS, () => checkVerifySweep(clients, expected, target, policies, ruleTargets))));
     checks.push(...handlers.results);
     // A version or alias of a handler that a rule targets runs with its own configuration: its Timeout against the lease.
-    checks.push(...(await guardedCheck('handlers', 'the versions and aliases rules target', ['lambda:GetFunctionConfiguration'], () => checkTargetedVersions(clients, handlers.live, expected.claimLeaseSeconds, ruleTargets))));
+    checks.push(...(await guardedCheck('handlers', 'the versions and aliases rules target', ['lambda:GetFunctionConfiguration', 'lambda:ListAliases'], () => checkTargetedVersions(clients, handlers.live, expected.claimLeaseSeconds, ruleTargets))));
     const alarmArns = [...alarms.live.values()].flatMap((a) => (a.AlarmArn ? [a.AlarmArn] : []));
     const arnContext = {
       target,

@@ -115,7 +115,7 @@ export const SWEEP_CONCURRENCY = 4;
  * time (context.getRemainingTimeInMillis; escalation-timer's timeout is 60 s, infra/lib/settings.ts DEFAULT_SIZING); what
  * is left is counted and done by the next sweep. The reserve lets timers (and verify-change's checks) started finish when
  * their calls are slow but answer (the sweep test's 4 s per call: 7 done, 4 s to spare). It does not bound one timer or
- * check (review 18b R18-10, decision 300; review 20d R20-64, decision 345): one call whose answer never comes takes about
+ * check (review 18b R18-10, decision 300; review 20d R20-64, decision 346): one call whose answer never comes takes about
  * 41 s with the default client settings (shared/aws/client-config.ts: 4 attempts, each failed by its 10 s request timer,
  * which runs from the request and so holds the connect; and the retry's backoff between them, at most 0.2 + 0.4 + 0.8 s),
  * and a timer or check is several calls. What bounds them is their calls' deadline: escalation-timer's every call aborted
@@ -125,7 +125,7 @@ export const SWEEP_CONCURRENCY = 4;
 export const SWEEP_RESERVE_MS = 20_000;
 
 /**
- * verify-change's sweep (review 20d R20-64, decision 345): no AWS call of a check it runs (a read, the claim, the revert,
+ * verify-change's sweep (review 20d R20-64, decision 346): no AWS call of a check it runs (a read, the claim, the revert,
  * the audit entry, the decision event, the unlisting) starts with 8 s or less of the invocation left, and one under way
  * is aborted at 8 s left; the check then fails as transient and its claim is given back in the time after
  * (VERIFY_RECORD_RESERVE_MS), so the next sweep runs it at once instead of after the claim's lease. Set, as escalation's

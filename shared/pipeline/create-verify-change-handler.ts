@@ -37,7 +37,7 @@ export function createVerifyChangeHandler(options: VerifyChangeHandlerOptions = 
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: VERIFY_HANDLER, environment: runtime.environment } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { environment: runtime.environment, playbook: VERIFY_HANDLER } });
   const sdkConfig = clientConfig({ region: runtime.region, ...runtime.config.sdkTimeouts });
-  // The sweep's checks are bound by its invocation's time (review 20d R20-64, decision 345): armed while a sweep runs,
+  // The sweep's checks are bound by its invocation's time (review 20d R20-64, decision 346): armed while a sweep runs,
   // every call below is aborted with VERIFY_CALL_RESERVE_MS left (one whose answer never comes takes about 41 s, more
   // than the sweep's 20 s reserve), and the writes that end a claim run until VERIFY_RECORD_RESERVE_MS left, so a check
   // cut short gives its claim back instead of holding it until its lease. Not armed (a schedule's single check), no bound.

@@ -23,7 +23,7 @@ export function createIncidentStore(runtime: RuntimeConfig, sdkConfig: SdkClient
   });
 }
 
-/** A client's calls bound by a handler's deadline (verify-change's sweep, decision 345); unset: as they are. */
+/** A client's calls bound by a handler's deadline (verify-change's sweep, decision 346); unset: as they are. */
 export type BindClient = <C extends { send: object }>(client: C, label: string) => C;
 
 /** Builds what `overrides` (tests) does not provide; the reporter's and the kill switch's calls bound by `bind`. */

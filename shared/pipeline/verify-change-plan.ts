@@ -311,3 +311,41 @@ export function notInPlaceReason(about: string, setting: { reads: string; atBefo
   else by = `${how} by ${since.playbook} at ${since.decidedAt.slice(11, 19)} UTC (${since.reason || 'no reason recorded'}; incident ${since.incidentKey})`;
   return `${about}: change no longer in place (${by}); now ${setting.reads}: nothing to verify, nothing reverted`;
 }
+
+/** How much of an earlier attempt's recorded reason a retry repeats (its own audit entry, read back). */
+const EARLIER_REASON_MAX = 600;
+
+/**
+ * The revert an earlier attempt of this same health check recorded in the audit trail: its entry is keyed by the
+ * checked change (`at` = the change's time, this incident), and a revert's decision is an escalation carrying
+ * `after.reverted` (revertedDecision). Returns that decision's reason (bounded), or undefined when the trail records none.
+ * Used where the check's previous intent is unknown (its claim's answer was lost, decision 345): the trail is then the
+ * only record of a revert the earlier attempt made.
+ */
+export function revertRecordedByEarlierAttempt(
+  entries: ReadonlyArray<{ incidentKey: string; at: string; decision: Record<string, unknown> }>,
+  checked: { incidentKey: string; changedAt: string; playbook: string },
+): string | undefined {
+  const own = entries.find((entry) => entry.incidentKey === checked.incidentKey && entry.at === checked.changedAt && entry.decision.playbook === checked.playbook);
+  if (!own) return undefined;
+  const { outcome, reason, escalation, after } = own.decision;
+  const cause = (escalation as { cause?: unknown } | undefined)?.cause;
+  const reverted = (after as { reverted?: unknown } | undefined)?.reverted;
+  if (outcome !== 'escalate' || cause !== 'made-worse' || reverted === undefined || typeof reason !== 'string') return undefined;
+  return reason.length > EARLIER_REASON_MAX ? `${reason.slice(0, EARLIER_REASON_MAX)}...` : reason;
+}
+
+/**
+ * Why a health check whose previous intent is unknown (decision 345) neither judges nor reverts: the change is gone and
+ * the setting reads the value a revert puts back, but nothing says who put it back. An earlier attempt of this check
+ * may have judged the change worse and reverted it (then its escalation was never published), or a person, a deploy or
+ * another tool did; the automation recorded no change of it since.
+ */
+export function unknownRevertReason(about: string, reads: string, since: { unread: string } | undefined): string {
+  const trail = since ? `the automation's record of the resource could not be read (${since.unread})` : 'the automation recorded no revert and no other change of it since';
+  return (
+    `${about}: change no longer in place, the setting reads the value a revert puts back (now ${reads}); an earlier attempt of this health check ` +
+    `may have judged it worse and reverted it, and what that attempt intended was lost with the answer to this attempt's claim (the write timed out ` +
+    `and was retried); ${trail}. Nothing reverted or re-applied: check whether the change made things worse and who put the value back`
+  );
+}

@@ -12,6 +12,7 @@ import { metricWindow } from '../playbooks/metric-window';
 import { regionDatabases } from '../playbooks/region-databases';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { settledValue } from '../settled';
+import type { AuditEntry } from '../state/incident-store';
 import type { VerifyChangeStore } from '../state/verify-change-store';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import {
@@ -39,9 +40,12 @@ import {
   parseVerifyChangeInput,
   parseVerifyHandlerInput,
   revertIntentOf,
+  revertRecordedByEarlierAttempt,
+  unknownRevertReason,
   unreadableFigures,
   verifyClaimName,
   VERIFY_HANDLER,
+  type ChangeSince,
   type HealthCheckJob,
   type RevertIntent,
   type VerifyChangeInput,
@@ -77,7 +81,7 @@ export interface VerifyChangeDeps {
   /** Counts `value` of a metric (the verify sweep's HealthChecksOverdue, HealthChecksLeftForNextSweep, VerifyDueRefused and HealthChecksRefused). */
   metric?(name: string, value: number): void;
   /**
-   * Binds every AWS call of the clients and services above by the invocation's time left (decision 345): the sweep arms
+   * Binds every AWS call of the clients and services above by the invocation's time left (decision 346): the sweep arms
    * it with its budget for its run and disarms it after (the function returned). Unset: the calls are not bound.
    */
   armDeadline?(remainingMs: () => number): () => void;
@@ -275,7 +279,7 @@ interface SweepItem {
  * summary (outcome skipped, never published): each check's decision is recorded and published as the schedule's would be.
  */
 export async function runVerifySweep(deps: VerifyChangeDeps, budget: SweepBudget = {}): Promise<Decision> {
-  // Every call of the checks it runs ends before the function's timeout (review 20d R20-64, decision 345): one cut short
+  // Every call of the checks it runs ends before the function's timeout (review 20d R20-64, decision 346): one cut short
   // fails the check as transient, and its claim is given back in the time kept after.
   const disarm = budget.remainingMs ? deps.armDeadline?.(budget.remainingMs) : undefined;
   try {
@@ -431,6 +435,13 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   if (previous && !stillApplied && playbook.isApplied(observation, revert)) {
     return revertedDecision(deps, job, about, previous.worse, { before, after: { health: previous.after.figures, window: `${previous.after.from}/${previous.after.to}` } }, previous.after, await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
   }
+  // The claim's answer was lost (decision 338): an earlier attempt of this check may have reverted the change, its
+  // intent replaced unread. A change still in place was not reverted by anyone, so it is judged afresh below on a fresh
+  // reading (the revert's values are absolute and checked). A change gone, reading the value a revert puts back, is
+  // never judged "restored by someone else" blind: the trail is read for the earlier attempt's revert (decision 345).
+  if (!stillApplied && claim.previousIntentUnknown && playbook.isApplied(observation, revert)) {
+    return unknownRevert(deps, playbook, job, ctx, observation, about, before);
+  }
   if (!stillApplied) return notInPlace(deps, playbook, job, observation, about, before);
 
   const after = settledValue(read);
@@ -531,6 +542,54 @@ function revertedDecision(
 /** How many of the resource's newest audit entries are read to find who changed it since (one Query page). */
 const SINCE_ENTRIES = 25;
 
+/** The resource's newest audit entries, or why they could not be read (never thrown: only who, never whether). */
+async function trailOf(deps: VerifyChangeDeps, job: HealthCheckJob): Promise<AuditEntry[] | { unread: string }> {
+  return deps.services.store.history(job.target.resource.arn, SINCE_ENTRIES).catch((error: unknown) => ({ unread: errorName(error) }));
+}
+
+/**
+ * The change is gone and the setting reads the value its revert puts back, and this check's claim does not know its
+ * previous intent (its answer was lost: decision 338). Nothing is reverted or re-applied. The audit trail says which:
+ * an earlier attempt of this check recorded its revert there (its publish or its claim's completion failed after) ->
+ * that revert is recorded and published again, the setting re-read; another incident's change since -> not in place,
+ * as ever; neither (or the trail unread) -> escalated, saying what is not known (decision 345).
+ */
+async function unknownRevert(
+  deps: VerifyChangeDeps,
+  playbook: VerifiablePlaybook,
+  job: HealthCheckJob,
+  ctx: PlaybookContext<unknown>,
+  observation: unknown,
+  about: string,
+  before: Record<string, unknown>,
+): Promise<Decision> {
+  const trail = await trailOf(deps, job);
+  const entries = 'unread' in trail ? [] : trail;
+  const earlier = revertRecordedByEarlierAttempt(entries, job);
+  const revert = playbook.health?.revertOf(job.change);
+  if (earlier !== undefined && revert !== undefined) {
+    const state = await playbook.verify(ctx, job.target, revert);
+    return decisionOf(job, deps.runtime, deps.clock, {
+      before,
+      after: { reverted: state },
+      findings: [`before: ${describeReading(job.before)}`, `recorded by the earlier attempt: ${earlier}`],
+      outcome: 'escalate',
+      reason: `${earlier} (reverted by an earlier attempt of this check, as its audit entry records; recorded on retry: reads ${describeState(state)}, nothing reverted again)`,
+      escalation: { cause: 'made-worse' },
+    });
+  }
+  const since = 'unread' in trail ? trail : changeRecordedSince(trail, job);
+  if (since !== undefined && !('unread' in since)) return notInPlace(deps, playbook, job, observation, about, before, since);
+  const setting = playbook.settingNow?.(observation, job.change) ?? { reads: `a value other than the change made (${job.summary})`, atBefore: true };
+  return decisionOf(job, deps.runtime, deps.clock, {
+    outcome: 'escalate',
+    reason: unknownRevertReason(about, setting.reads, since),
+    before,
+    findings: [`before: ${describeReading(job.before)}`, `now: ${setting.reads}`],
+    escalation: { cause: 'failure' },
+  });
+}
+
 /**
  * The change is no longer in place: nothing to verify, nothing reverted (not even someone else's value). Says what the
  * setting reads now and who changed it, as far as the automation's own audit trail of the resource knows.
@@ -542,13 +601,12 @@ async function notInPlace(
   observation: unknown,
   about: string,
   before: Record<string, unknown>,
+  known?: ChangeSince,
 ): Promise<Decision> {
   const setting = playbook.settingNow?.(observation, job.change) ?? { reads: `a value other than the change made (${job.summary})`, atBefore: false };
   // Only who, never whether: a failure to read the trail is said in the reason, the verdict stands on the observation.
-  const since = await deps.services.store.history(job.target.resource.arn, SINCE_ENTRIES).then(
-    (entries) => changeRecordedSince(entries, job),
-    (error: unknown) => ({ unread: errorName(error) }),
-  );
+  const trail = known ? undefined : await trailOf(deps, job);
+  const since = known ?? (trail === undefined || 'unread' in trail ? trail : changeRecordedSince(trail, job));
   return decisionOf(job, deps.runtime, deps.clock, {
     outcome: 'skipped',
     reason: notInPlaceReason(about, setting, since),

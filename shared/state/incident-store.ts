@@ -135,7 +135,7 @@ function claimOfRefusal(error: unknown, key: StateKey): ClaimRecord | undefined 
 export class IncidentStore {
   /**
    * `recorder`: the client of the writes that end a claim (complete, release), where a handler gives them a later
-   * deadline than its other calls (verify-change's sweep, decision 345); unset, `db`.
+   * deadline than its other calls (verify-change's sweep, decision 346); unset, `db`.
    */
   constructor(
     private readonly db: DynamoDBDocumentClient,

@@ -54,7 +54,7 @@ export class VerifyChangeStore extends IncidentStore {
   }
 }
 
-/** How a handler bounds a client's calls: `work` for most, `record` for the writes that end a claim (decision 345). */
+/** How a handler bounds a client's calls: `work` for most, `record` for the writes that end a claim (decision 346). */
 export interface StoreBinding {
   work(client: DynamoDBDocumentClient): DynamoDBDocumentClient;
   record(client: DynamoDBDocumentClient): DynamoDBDocumentClient;

@@ -44,7 +44,7 @@ describe('the escalation functions\' timeout and the deadline reserves (decision
   });
 });
 
-describe('verify-change\'s timeout and its sweep\'s deadline reserves (review 20d R20-64, decision 345)', () => {
+describe('verify-change\'s timeout and its sweep\'s deadline reserves (review 20d R20-64, decision 346)', () => {
   it('verify-change has the 60 s they were set for: a check starts with more than 20 s left, its calls end at 8 s left (12 s at least), its claim is given back until 2 s left', () => {
     const timeout = timeoutsByRegion['us-east-1']?.['notification-runbooks-verify-change'];
     expect(timeout).toBe(60);

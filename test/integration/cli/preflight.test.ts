@@ -1038,6 +1038,43 @@ describe('runbook preflight -e production on the sandbox', () => {
     expect(await timeout()).toBe(120);
   });
 
+  // Decision 344: an alias may send a share of its invocations to a second version (RoutingConfig); that version runs
+  // with its own timeout too. moto keeps the alias's RoutingConfig and answers it in ListAliases.
+  it("names an alias an alarm route targets whose weighted second version's timeout passes the claim lease (FAIL)", async () => {
+    const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
+    if (!handler?.ruleName) throw new Error('scale-up-database not deployed with its rule');
+    const fn = handler.functionName;
+    const events = new EventBridgeClient(account.clientConfig);
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 141 }));
+    const { Version: long } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 120 }));
+    const { Version: short, FunctionArn: shortArn } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    if (long === undefined || short === undefined || shortArn === undefined) throw new Error('PublishVersion answered no Version');
+    const aliasArn = `${shortArn.slice(0, shortArn.lastIndexOf(':'))}:live`;
+    let failure: unknown;
+    try {
+      await stack.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: short, RoutingConfig: { AdditionalVersionWeights: { [long]: 0.1 } } }));
+      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'LiveAlias', Arn: aliasArn }] }));
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL handler-configuration ${fn}:live`]);
+      expect(report.checks.find((c) => c.subject === `${fn}:live`)?.message).toBe(
+        `handler ${fn}:live (versions ${short} and ${long} (10% of its invocations), which rule ${handler.ruleName} invokes): version ${long}: Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+      );
+    } catch (error) {
+      failure = error;
+    }
+    const cleanups = [
+      () => events.send(new RemoveTargetsCommand({ Rule: handler.ruleName ?? '', Ids: ['LiveAlias'] })),
+      () => stack.lambda.send(new DeleteAliasCommand({ FunctionName: fn, Name: 'live' })),
+      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: long })),
+      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: short })),
+    ];
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => (failure ??= error));
+    events.destroy();
+    if (failure !== undefined) throw failure;
+  });
+
   // Decision 344: a version's own policy is judged for every grant, as the function's: our own account granted the
   // invocation there is a WARN naming the version (331 reported strangers only). The gap proxy keeps one policy per version.
   it("names our own account's grant on a version's own policy (WARN), and an anonymous function URL grant there (FAIL)", async () => {

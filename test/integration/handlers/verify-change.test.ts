@@ -185,7 +185,7 @@ describe('verify-change after scale-consumers (production, 10 min window)', () =
     expect(await publishedDecisions(h.account)).toEqual([]);
   });
 
-  // Review 20d R20-64, decision 345: a read whose answer never comes takes about 41 s with the SDK's own bounds, more than
+  // Review 20d R20-64, decision 346: a read whose answer never comes takes about 41 s with the SDK's own bounds, more than
   // the sweep's 20 s reserve, so a check started with 21 s left ran to the function's timeout and held its claim until
   // the lease. The gap proxy holds the check's ListEventSourceMappings; the function's time is the Lambda context's (25 s
   // left at the sweep's start, counting down on the real clock): the call is given up with 8 s left, the claim given back; the next

@@ -3,13 +3,14 @@
 // each attempt out and retries it, the pipeline takes the TimeoutError as transient, logs it, releases the claim and
 // throws; nothing was changed, and Lambda's retry makes the change exactly once. The timeout comes through the real
 // configuration path: `sdkTimeouts.requestTimeoutMs` in RUNBOOK_CONFIG_JSON, read by the handler's entry point.
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
-import { entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, concurrencySteps, scheduledHealthChecks, type PlaybookCase } from './support/playbook-cases';
+import { concurrencySteps, entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, scheduledHealthChecks, verifyChangeCase, type PlaybookCase } from './support/playbook-cases';
 import type { RuntimeConfig } from '../../../shared/config/load-config';
 
 // Provisioning a topology, four timed-out attempts and a retry, on a loaded machine.
@@ -306,5 +307,77 @@ describe('scale-up-database when its ModifyDBInstance is applied but the answer 
     expect(state).toMatchObject({ lastIncidentKey: result.decision?.incidentKey, changeTimesSeconds: [expect.any(Number)] });
     expect(await auditEntries(account, arn)).toHaveLength(playbook.auditEntries);
     expect(published.map((d) => d.outcome)).toEqual(['applied']);
+  });
+});
+
+// Decision 345 (338's "not done" (c)): verify-change's own claim. Attempt A judges the scale-up worse, reverts it, writes
+// its audit entry, then cannot publish (PutEvents 503 at each SDK attempt): transient, claim released with A's revert
+// intent on it. Retry B's takeover PutItem replaces that claim, its answer lost: B does not know A reverted. It finds the
+// change gone and the setting at the value a revert puts back; before 345 it said "restored, not by this automation"
+// (skipped) and the made-worse escalation was never published. Now it reads the trail: A's entry there -> A's revert
+// recorded and published again (made-worse); A's entry gone too (A died between its revert and its record, arranged
+// by deleting it) -> escalated saying what is not known. Either way nothing is reverted or re-applied: one change call.
+describe.each([
+  ['its revert recorded in the audit trail', 'recorded'],
+  ['its revert not recorded (the attempt died before its record)', 'unrecorded'],
+] as const)('verify-change when a takeover of an attempt that reverted loses its claim answer: %s', (_title, trail) => {
+  it('reverts nothing again (one change call) and publishes one escalation saying what it knows', async () => {
+    const playbook = verifyChangeCase;
+    const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
+    const handler = entryPoint(playbook);
+    const before = await playbook.knob.read(account);
+    const since = (await getProxyCalls(control())).length;
+    await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
+    let publishFaults: ActiveFault[] = [];
+    let firstDeliveryChanges = -1;
+    let deletedEntries = 0;
+    let lostFaults: ActiveFault[];
+    let result;
+    try {
+      result = await deliverAsynchronously(handler, event, {
+        beforeRetry: async (attempt) => {
+          if (attempt !== 2) return;
+          publishFaults = await getProxyFaults(control(), scope);
+          firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
+          await clearProxyFaults(control(), scope);
+          if (trail === 'unrecorded') {
+            // A's record of its revert: the health check's audit entry (an escalation carrying after.reverted).
+            const table = account.topology.stateTable.name;
+            const items = (await account.dynamo.send(new ScanCommand({ TableName: table }))).Items ?? [];
+            const reverts = items.filter((item) => String(item.sk).startsWith('AUDIT#') && (item.decision as { after?: { reverted?: unknown } } | undefined)?.after?.reverted !== undefined);
+            for (const item of reverts) await account.dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+            deletedEntries = reverts.length;
+          }
+          await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
+        },
+      });
+      lostFaults = await getProxyFaults(control(), scope);
+    } finally {
+      await clearProxyFaults(control(), scope);
+    }
+    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
+    const after = await playbook.knob.read(account);
+    const published = await publishedDecisions(account);
+    console.log(
+      `request-timeout: verify-change (${trail}): takeover's claim answer lost after a revert (publish fired ${publishFaults.map((f) => f.times - f.remaining).join()}, ` +
+        `lost fired ${lostFaults.map((f) => f.times - f.remaining).join()}, audit entries deleted ${deletedEntries}) -> ${result.decision?.outcome ?? 'not completed'} ` +
+        `(${result.decision?.escalation?.cause ?? ''}) on delivery ${result.attempts} (${result.decision?.reason ?? ''}); ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after})`,
+    );
+
+    expect(publishFaults.map((f) => f.times - f.remaining)).toEqual([SDK_ATTEMPTS]);
+    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    expect(deletedEntries).toBe(trail === 'unrecorded' ? 1 : 0);
+    // One revert, by delivery 1: back to the value before the scale-up; delivery 2 changed nothing.
+    expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
+    expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
+    expect(result.attempts).toBe(2);
+    if (trail === 'recorded') {
+      expect(playbook.made(result.decision)).toBe(true);
+      expect(result.decision?.reason).toContain('(reverted by an earlier attempt of this check, as its audit entry records; recorded on retry');
+    } else {
+      expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+      expect(result.decision?.reason).toMatch(/change no longer in place, the setting reads the value a revert puts back .* Nothing reverted or re-applied/);
+    }
+    expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
   });
 });

@@ -39,7 +39,7 @@ describe('a call given up at its deadline', () => {
   });
 });
 
-// Decision 345: verify-change binds the clients a row builds itself (createClients), so the view must still be the
+// Decision 346: verify-change binds the clients a row builds itself (createClients), so the view must still be the
 // client for everything but `send`: the SDK's paginators refuse anything not `instanceof` their client.
 describe('deadlineBoundClient: a client bound where it was not built', () => {
   const lambdaAt = (): LambdaClient => new LambdaClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });

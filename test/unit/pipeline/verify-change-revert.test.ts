@@ -470,3 +470,118 @@ describe('a change no longer in place is not judged: the check says what it foun
     expect(knob).toMatchObject({ value: 3, applyCalls: 0 });
   });
 });
+
+// Decision 345 (338's "not done" (c)): a retry whose claim's answer was lost does not know what an earlier attempt of
+// the check intended (its takeover replaced that attempt's claim, intent included, unread). It never reverts or
+// re-applies blind: a change still in place is judged afresh; a change gone whose setting reads the revert's value is
+// found in the audit trail (the earlier attempt's revert recorded again), explained by another incident's recorded
+// change, or escalated saying what is not known.
+describe('a health check whose claim answer was lost (previous intent unknown)', () => {
+  /**
+   * The store's answer to a claim whose first PutItem was applied and its answer lost: the SDK's retry is refused by the
+   * item it wrote, and IncidentStore.claim answers `previousIntentUnknown` (shared/state/incident-store.ts, decision 338).
+   * Here the in-memory store takes the claim (a takeover, when an earlier attempt released it) and answers as the real
+   * store then does, once; `tookOver` says what the lost answer would have said.
+   */
+  function loseNextClaimAnswer(store: InMemoryIncidentStore) {
+    const seen = { fired: 0, tookOver: false };
+    const original = store.claim.bind(store);
+    store.claim = async (claimName, incidentKey, now) => {
+      const result = await original(claimName, incidentKey, now);
+      if (seen.fired > 0 || !result.claimed || claimName !== verifyClaimName(PLAYBOOK)) return result;
+      seen.fired += 1;
+      seen.tookOver = result.takenOver;
+      return { claimed: true, owner: result.owner, takenOver: false, previousIntentUnknown: true };
+    };
+    return seen;
+  }
+
+  /** The reporter's publish fails once (the decision's event not sent): the attempt is transient, its claim released. */
+  function failNextPublish(deps: VerifyChangeDeps) {
+    const seen = { fired: 0 };
+    const publish = deps.services.reporter.publish;
+    deps.services.reporter.publish = async (decision) => {
+      if (seen.fired === 0) {
+        seen.fired += 1;
+        throw new TransientError('EventBridge PutEvents failed (ServiceUnavailable)');
+      }
+      return publish(decision);
+    };
+    return seen;
+  }
+
+  it('an earlier attempt reverted and recorded its revert, then could not publish: the retry records that revert again from the trail, reverting nothing', async () => {
+    const { knob, deps, input, store, published, verifyClaim } = await setup();
+    const publishFault = failNextPublish(deps);
+    await expect(runVerifyChange(deps, input)).rejects.toThrow('EventBridge PutEvents failed');
+    expect(publishFault.fired).toBe(1);
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1, healthReads: 1 });
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS', intent: { kind: 'revert' } });
+    const lost = loseNextClaimAnswer(store);
+
+    const retried = await runVerifyChange(deps, input);
+
+    expect(lost).toEqual({ fired: 1, tookOver: true });
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringMatching(REVERTED) });
+    expect(retried.reason).toContain('(reverted by an earlier attempt of this check, as its audit entry records; recorded on retry: reads value 2, nothing reverted again)');
+    expect(retried.after).toEqual({ reverted: { value: 2 } });
+    // Exactly one revert: the retry applied nothing (it read the health signal with the resource, and judged nothing).
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
+    expect(published).toEqual([retried]);
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it('an earlier attempt reverted and died before recording it: nothing reverted or re-applied, escalated saying what is not known', async () => {
+    const { knob, deps, input, store, published, verifyClaim } = await setup('answer-lost');
+    await expect(runVerifyChange(deps, input)).rejects.toThrow(TransientError);
+    expect(knob).toMatchObject({ faultsFired: 1, value: 2, changes: 1, applyCalls: 1 });
+    expect(store.audit).toEqual([]);
+    const lost = loseNextClaimAnswer(store);
+
+    const retried = await runVerifyChange(deps, input);
+
+    expect(lost).toEqual({ fired: 1, tookOver: true });
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+    expect(retried.reason).toMatch(
+      /: change no longer in place, the setting reads the value a revert puts back \(now knob 2 \(the change: 2 -> 3\)\); an earlier attempt of this health check may have judged it worse and reverted it, .* the automation recorded no revert and no other change of it since\. Nothing reverted or re-applied: check whether the change made things worse and who put the value back$/,
+    );
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
+    expect(published).toEqual([retried]);
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it('an earlier attempt died before its revert: the change is still in place, judged afresh on a fresh reading and reverted once', async () => {
+    const { knob, deps, input, store, published } = await setup('dies-before-apply');
+    await expect(runVerifyChange(deps, input)).rejects.toThrow(TransientError);
+    expect(knob).toMatchObject({ faultsFired: 1, value: 3, changes: 0 });
+    const lost = loseNextClaimAnswer(store);
+
+    const retried = await runVerifyChange(deps, input);
+
+    expect(lost).toEqual({ fired: 1, tookOver: true });
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' }, reason: expect.stringMatching(REVERTED) });
+    expect(retried.reason).not.toContain('earlier attempt');
+    expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 2, healthReads: 2 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it.each<[string, number, RegExp]>([
+    // The value the revert would put back, explained by another incident's recorded change: not in place, as ever.
+    ['restored by the automation at the OK since', 2, /change no longer in place \(restored by test-playbook at 10:03:10 UTC \(restore 3 -> 2;/],
+    // Neither the change nor the revert's value: nobody's revert, not in place, as with a known intent.
+    ['changed to another value', 7, /change no longer in place \(changed since by test-playbook at 10:03:10 UTC/],
+  ])('a first claim whose answer was lost, the change gone (%s): not in place, nothing reverted', async (_situation, value, expected) => {
+    const { knob, deps, input, store, published } = await setup();
+    knob.value = value;
+    const OK = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:OOM#2026-03-05T10:03:00.000+0000`;
+    store.audit.push({ resourceArn: RESOURCE.arn, incidentKey: OK, at: '2026-03-05T10:03:10.000Z', decision: { playbook: PLAYBOOK, outcome: 'applied', reason: `restore 3 -> ${value}`, decidedAt: '2026-03-05T10:03:10.000Z' } });
+    const lost = loseNextClaimAnswer(store);
+
+    const decision = await runVerifyChange(deps, input);
+
+    expect(lost).toEqual({ fired: 1, tookOver: false });
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(expected) });
+    expect(knob).toMatchObject({ value, applyCalls: 0, changes: 0 });
+    expect(published).toEqual([decision]);
+  });
+});

@@ -1,4 +1,4 @@
-// Review 20d R20-64 (decision 345): one AWS call whose answer never comes takes about 41 s with the SDK's own bounds (4
+// Review 20d R20-64 (decision 346): one AWS call whose answer never comes takes about 41 s with the SDK's own bounds (4
 // attempts of a 10 s request timer and the backoff), more than the verify sweep's 20 s reserve; a check started with 21 s
 // left ran on to the function's timeout and held its claim until the lease. Now, while a sweep runs, every call of
 // verify-change's clients is aborted with VERIFY_CALL_RESERVE_MS left: the check fails as transient and its claim is given
@@ -76,7 +76,7 @@ async function listedChange(store: InMemoryIncidentStore, clock: ManualClock): P
   await clock.sleep(NOW - clock.now().getTime());
 }
 
-describe('the verify sweep\'s checks end before the function\'s timeout (review 20d R20-64, decision 345)', () => {
+describe('the verify sweep\'s checks end before the function\'s timeout (review 20d R20-64, decision 346)', () => {
   const saved = { ...process.env };
   let endpoint: Silent | undefined;
 

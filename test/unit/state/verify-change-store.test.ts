@@ -39,7 +39,7 @@ describe('VerifyChangeStore.verifyDue: the verify sweep\'s list, read whole and 
 });
 
 
-// Decision 345: verify-change's sweep gives the writes that end a claim (complete, release) a later deadline than its
+// Decision 346: verify-change's sweep gives the writes that end a claim (complete, release) a later deadline than its
 // other calls, so a check cut short at its calls' deadline can still give its claim back. The store sends them through
 // the binding's `record` client, everything else through `work`.
 describe('createVerifyChangeStore: the writes that end a claim go through their own client', () => {

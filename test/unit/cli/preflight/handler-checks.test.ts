@@ -2,7 +2,7 @@
 // on-failure queue that exists), and its role's declared calls simulated on the real ARNs (iam:SimulatePrincipalPolicy);
 // every FAIL names what was found against what was expected, and a refused read names the permission.
 import { IAMClient, SimulatePrincipalPolicyCommand, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, ListAliasesCommand, type AliasConfiguration, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
@@ -183,9 +183,11 @@ describe('checkHandlers', () => {
 describe('checkTargetedVersions', () => {
   const SCALE_DB = 'notification-runbooks-scale-up-database';
   /** Every handler as infra deploys it, and these versions (by "function:qualifier"), each answering its own configuration. */
-  async function run(versions: Record<string, Partial<FunctionConfiguration>>, ruleTargets: Array<[string, string[]]>, lease = expected.claimLeaseSeconds): Promise<CheckResult[]> {
+  async function run(versions: Record<string, Partial<FunctionConfiguration>>, ruleTargets: Array<[string, string[]]>, lease = expected.claimLeaseSeconds, aliases: AliasConfiguration[] = []): Promise<CheckResult[]> {
     const functions = deployedHandlers();
     deploy(functions);
+    // Two pages, the alias asked for on the second (as ListAliases pages with NextMarker).
+    lambda.on(ListAliasesCommand).callsFake((input: { Marker?: string }) => (input.Marker === undefined ? { Aliases: [{ Name: 'other', FunctionVersion: '1' }], NextMarker: 'm2' } : { Aliases: aliases }));
     lambda.on(GetFunctionConfigurationCommand).callsFake((input: { FunctionName: string; Qualifier?: string }) => {
       const configuration = input.Qualifier === undefined ? functions[input.FunctionName] : versions[`${input.FunctionName}:${input.Qualifier}`];
       if (!configuration) throw awsError('ResourceNotFoundException', `Function not found: ${fnArn(input.FunctionName)}${input.Qualifier ? `:${input.Qualifier}` : ''}`);
@@ -207,6 +209,20 @@ describe('checkTargetedVersions', () => {
       `aim the rule at ${SCALE_DB} itself (deploy the runbook stack (npx cdk deploy -c environment=<env>) restores infra's targets), or publish a version whose timeout is at most 140 s and aim alias live at it (a published version's configuration cannot change), or raise claimLeaseSeconds past its timeout by 10 s and deploy`,
     );
     expect(qualifiedAsked()).toEqual([`${SCALE_DB}:live`]);
+  });
+
+  it("FAILs an alias whose weighted second version passes the lease, though the version it points at fits (RoutingConfig: 10% of its invocations)", async () => {
+    const weighted: AliasConfiguration = { Name: 'live', FunctionVersion: '4', RoutingConfig: { AdditionalVersionWeights: { '3': 0.1 } } };
+    const results = await run({ [`${SCALE_DB}:live`]: { Version: '4', Timeout: 120 }, [`${SCALE_DB}:3`]: { Version: '3', Timeout: 300 } }, [['notification-runbooks-scale-up-database-alarms', [`${fnArn(SCALE_DB)}:live`]]], undefined, [weighted]);
+    expect(results.map(line)).toEqual([
+      `FAIL handler-configuration ${SCALE_DB}:live: handler ${SCALE_DB}:live (versions 4 and 3 (10% of its invocations), which rule notification-runbooks-scale-up-database-alarms invokes): version 3: Lambda timeout 300 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+    ]);
+    expect(qualifiedAsked()).toEqual([`${SCALE_DB}:live`, `${SCALE_DB}:3`]);
+    // Both within the lease: one PASS naming both timeouts.
+    const fits = await run({ [`${SCALE_DB}:live`]: { Version: '4', Timeout: 120 }, [`${SCALE_DB}:3`]: { Version: '3', Timeout: 140 } }, [['notification-runbooks-scale-up-database-alarms', [`${fnArn(SCALE_DB)}:live`]]], undefined, [weighted]);
+    expect(fits.map(line)).toEqual([
+      `PASS handler-configuration ${SCALE_DB}:live: handler ${SCALE_DB}:live (versions 4 and 3 (10% of its invocations), which rule notification-runbooks-scale-up-database-alarms invokes): timeouts 120 s, 140 s within claimLeaseSeconds 150 less the 10 s margin`,
+    ]);
   });
 
   it('PASSes a version two rules target whose timeout fits (140 s of 150), naming both rules; FAILs it under a shorter lease', async () => {
