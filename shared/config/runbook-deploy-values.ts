@@ -8,11 +8,23 @@
 // key becomes its text (a parameter or dimension named at deploy time); it must be text, and no two keys may become one.
 import { alarmSpecFor, apiMetricDimensions, pascalCase, watchedApiOf } from './alarm-specs';
 import { approvalTopicArnOf, automationRoleNameOf, principalArn } from './names';
-import { DR_SCRIPT_HELPERS } from './dr-script-helpers';
+import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from './dr-script-helpers';
+import { helpersUsedBy, withoutComments } from './python-helpers';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
-/** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row. */
-export type DeployValue = string | number | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>>;
+/**
+ * Python a document's scripts share, on a line of its own in a script: each script gets only the statements its code
+ * uses (python-helpers.ts), without comments, under a line naming `source` (review 21a, R21-1: SSM's 64 KB document
+ * limit).
+ */
+export interface PythonHelpers {
+  readonly pythonHelpers: string;
+  /** Where the commented text is, for the line above the copy. */
+  readonly source: string;
+}
+
+/** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row, or Python helpers. */
+export type DeployValue = string | number | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>> | PythonHelpers;
 export type DeployValues = Readonly<Record<string, DeployValue>>;
 
 export class DeployValueError extends Error {
@@ -110,8 +122,9 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ...latencyApiValues(config),
     ...queueDepthAlarmValues(config),
     ...documentAlarmNameValues(config, env.resources.functions[0]),
-    // The Python the DR documents' scripts share (decision 269): the same in every environment, one text for both.
-    DrScriptHelpers: DR_SCRIPT_HELPERS,
+    // The Python the DR documents' scripts share (decision 269): the same in every environment, one text for both; each
+    // script gets the parts it uses (decision 340).
+    DrScriptHelpers: { pythonHelpers: DR_SCRIPT_HELPERS, source: `shared/config/dr-script-helpers.ts (v${DR_SCRIPT_HELPERS_VERSION})` },
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   });
 }
@@ -122,7 +135,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
  */
 function refuseSsmReferences(values: DeployValues): DeployValues {
   const texts = (value: DeployValue): string[] =>
-    typeof value === 'string' ? [value] : typeof value === 'number' ? [] : (value as readonly unknown[]).flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'object' && v !== null ? Object.values(v as Record<string, string>) : []));
+    typeof value === 'string' ? [value] : typeof value === 'number' ? [] : isPythonHelpers(value) ? [value.pythonHelpers, value.source] : (value as readonly unknown[]).flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'object' && v !== null ? Object.values(v as Record<string, string>) : []));
   for (const [name, value] of Object.entries(values)) {
     const bad = texts(value).find((text) => text.includes('{{') || text.includes('}}'));
     if (bad !== undefined) throw new DeployValueError(`the deploy value ${name} ${JSON.stringify(bad)} holds {{ or }}: Automation would read it as a parameter or SSM reference`);
@@ -222,6 +235,24 @@ function automationRoleValues(partition: string, account: string, roleName: stri
   return { AutomationRoleArn: arn, AutomationRolePattern: exactly(arn, `:iam:::role/${roleName}`) };
 }
 
+function isPythonHelpers(value: DeployValue | undefined): value is PythonHelpers {
+  return typeof value === 'object' && !Array.isArray(value) && typeof (value as PythonHelpers).pythonHelpers === 'string';
+}
+
+/** The script `text` with its `${Deploy.name}` line replaced by the helpers its code uses; the line must be one of its own. */
+function withHelpers(text: string, name: string, helpers: PythonHelpers): string {
+  const token = `\${Deploy.${name}}`;
+  const lines = text.split('\n');
+  const at = lines.flatMap((line, i) => (line.includes(token) ? [i] : []));
+  if (at.length !== 1 || lines[at[0] as number] !== token) {
+    throw new DeployValueError(`\${Deploy.${name}} (Python helpers) must be a line of its own at column 0 of a script, once: found on ${at.length} line(s)`);
+  }
+  const code = lines.filter((_, i) => i !== at[0]).join('\n');
+  const used = withoutComments(helpersUsedBy(helpers.pythonHelpers, code));
+  lines[at[0] as number] = `# ${helpers.source}: the part this script uses, without its comments\n${used}`;
+  return lines.join('\n');
+}
+
 function isRows(value: DeployValue | undefined): value is ReadonlyArray<Readonly<Record<string, string>>> {
   return Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null);
 }
@@ -258,7 +289,12 @@ function renderValue(value: unknown, values: DeployValues, row?: { list: string;
     if (whole?.[1] !== undefined) {
       const found = lookup(values, whole[1]);
       if (isRows(found)) throw new DeployValueError(`\${Deploy.${whole[1]}} is a list of rows: use it as \${Deploy.${whole[1]}.Field} inside a list item`);
+      if (isPythonHelpers(found)) throw new DeployValueError(`\${Deploy.${whole[1]}} is Python helpers: it can only be a line of a script`);
       return Array.isArray(found) ? [...found] : found;
+    }
+    // Python helpers first: which of them a script gets depends on the rest of its text.
+    for (const [name, found] of Object.entries(values)) {
+      if (isPythonHelpers(found) && value.includes(`\${Deploy.${name}}`)) return renderValue(withHelpers(value, name, found), values, row);
     }
     return value.replace(TOKEN, (_token, name: string, field: string | undefined) => {
       if (field !== undefined) {

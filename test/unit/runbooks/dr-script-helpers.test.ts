@@ -9,6 +9,7 @@ import { getProxyFaults } from '../../../sandbox/proxy-control';
 import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from '../../../shared/config/dr-script-helpers';
+import { helpersUsedBy, withoutComments } from '../../../shared/config/python-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
 import { useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
@@ -364,13 +365,18 @@ describe('the DR documents\' shared Python', () => {
     expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
   });
 
-  it.each(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'])('%s: its scripts that stop consumers or judge the replica are rendered with this text, not a copy', (name) => {
+  it.each(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'])('%s: its scripts that stop consumers or judge the replica are rendered with this text (the part each uses, decision 340), not a copy', (name) => {
+    const source = (readRunbook(join(DOCUMENTS, `${name}.yaml`)).content as { mainSteps: Step[] }).mainSteps;
     const rendered = renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig(), 'production', { account: '123456789012', partition: 'aws', region: 'us-west-2' });
     const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;
-    const using = steps.filter((s) => s.inputs?.Script?.includes(DR_SCRIPT_HELPERS)).map((s) => s.name);
+    const helpersOf = (step: Step): string => {
+      const own = source.find((s) => s.name === step.name)?.inputs?.Script?.replace('${Deploy.DrScriptHelpers}', '') ?? '';
+      return withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own));
+    };
+    const using = steps.filter((s) => source.find((x) => x.name === s.name)?.inputs?.Script?.includes('${Deploy.DrScriptHelpers}') && s.inputs?.Script?.includes(helpersOf(s))).map((s) => s.name);
     expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'countDrQueue', 'verifyConsumersSucceed']);
     // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
-    for (const step of steps) expect(step.inputs?.Script?.replace(DR_SCRIPT_HELPERS, '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout|_futures\.|threading\./);
+    for (const step of steps) expect(step.inputs?.Script?.replace(using.includes(step.name) ? helpersOf(step) : '\0', '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout|_futures\.|threading\./);
   });
 
   it("FailoverToDR: the best-effort steps before the promotion cannot stop the failover (onFailure Continue, not critical: a primary region that hangs times the step out, 150 s) (decision 255; review 16, R16-3)", () => {

@@ -1,0 +1,64 @@
+// Each aws:executeScript step of the DR documents, as rendered for every environment, carries the part of the shared
+// Python its code uses (review 21a, R21-1; decision 340), and python3 finds no name it uses undefined: every global a
+// function reads is defined in its own script, and the module's top level loads (the helpers' registration included).
+import { join } from 'node:path';
+import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
+import { helperBlocksUsedBy, helpersUsedBy, withoutComments } from '../../../shared/config/python-helpers';
+import { readRunbook } from '../../../shared/runbooks/document';
+import { projectConfig, renderLoadedRunbook, RENDERED_ENVIRONMENTS } from '../../../shared/runbooks/rendered-runbook';
+import { undefinedPythonNames } from '../../support/python-undefined-names';
+
+const DOCUMENTS = join(__dirname, '..', '..', '..', 'runbooks');
+const DR_DOCUMENTS = ['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'];
+const TOKEN = '${Deploy.DrScriptHelpers}';
+type Step = { name: string; action: string; inputs?: { Script?: string } };
+
+const sourceSteps = (name: string): Step[] => (readRunbook(join(DOCUMENTS, `${name}.yaml`)).content as { mainSteps: Step[] }).mainSteps;
+const renderedSteps = (name: string, environment: (typeof RENDERED_ENVIRONMENTS)[number], region: string): Step[] =>
+  (renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig({}), environment, { account: '123456789012', partition: 'aws', region }).content as { mainSteps: Step[] }).mainSteps;
+const scriptSteps = (steps: Step[]) => steps.filter((s) => s.action === 'aws:executeScript' && typeof s.inputs?.Script === 'string');
+
+describe('the DR documents\' script steps, rendered', () => {
+  const renderings = DR_DOCUMENTS.flatMap((name) => RENDERED_ENVIRONMENTS.flatMap((environment) => ['us-east-1', 'us-west-2'].map((region) => ({ name, environment, region }))));
+
+  it.each(renderings.map((r) => [`${r.name} ${r.environment} ${r.region}`, r] as const))('%s: python3 finds every name each script uses defined in that script, and each loads', (_label, { name, environment, region }) => {
+    const steps = scriptSteps(renderedSteps(name, environment, region));
+    const checks = undefinedPythonNames(steps.map((s) => s.inputs?.Script ?? ''));
+    expect(steps.map((s, i) => ({ step: s.name, ...checks[i] }))).toEqual(steps.map((s) => ({ step: s.name, missing: [], loadError: null })));
+  });
+
+  it.each(DR_DOCUMENTS)('%s: a script step gets exactly the helpers its own code uses (computed from the helpers\' source), not the whole text', (name) => {
+    const source = scriptSteps(sourceSteps(name)).filter((s) => s.inputs?.Script?.includes(TOKEN));
+    const rendered = new Map(scriptSteps(renderedSteps(name, 'production', 'us-east-1')).map((s) => [s.name, s.inputs?.Script ?? '']));
+    expect(source.length).toBeGreaterThanOrEqual(3);
+    for (const step of source) {
+      const own = (step.inputs?.Script ?? '').replace(TOKEN, '');
+      const kept = withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own));
+      expect(rendered.get(step.name)).toContain(kept);
+      // Never the whole text, and never its comments.
+      expect(rendered.get(step.name)).not.toContain(DR_SCRIPT_HELPERS);
+      expect(kept.length).toBeLessThan(withoutComments(DR_SCRIPT_HELPERS).length);
+    }
+  });
+
+  it('keeps what a used helper needs and what runs at load for it: Deadline.call\'s before-send registration goes with deadline_of, the traffic verdict only with verify_consumers', () => {
+    const names = (code: string) => helperBlocksUsedBy(DR_SCRIPT_HELPERS, code).flatMap((b) => (b.defines.size > 0 ? [...b.defines] : [b.text.split('\n').at(-1) ?? '']));
+    const deadline = names('def handler(events, context):\n    return deadline_of(10)\n');
+    expect(deadline).toEqual(expect.arrayContaining(['Deadline', 'BOUNDED_CALL_SECONDS', '_this_call', '_shared_this_call', 'PastLimit', 'NotAnswered', '_no_attempt_past_limit', '_refuse_attempts_past_limit()']));
+    expect(deadline).not.toContain('verify_consumers');
+    expect(deadline).not.toContain('consumers_verdict');
+    // A helper that needs no call limit comes without the registration or Deadline.
+    expect(names('def handler(events, context):\n    return queue_name_of(events["arn"])\n')).toEqual(['queue_name_of']);
+    // verify_consumers is handed its Deadline by the script: it brings the verdict and what it raises, not Deadline.
+    expect(names('def handler(events, context):\n    return verify_consumers\n')).toEqual(['_time', '_datetime', '_timedelta', '_timezone', 'OutOfTime', 'unanswered_said', 'queue_name_of', 'consumers_verdict', 'verify_consumers']);
+  });
+
+  it('the check finds a helper a script uses but does not carry (the fault it guards against: a helper left out)', () => {
+    const [stop] = scriptSteps(renderedSteps('NotificationService-FailbackToPrimary', 'production', 'us-east-1')).filter((s) => s.name === 'stopDrConsumers');
+    const script = stop?.inputs?.Script ?? '';
+    expect(script).toContain('\ndef deadline_of(');
+    const without = script.replace(/\ndef deadline_of\([^]*?\n(?=\S)/, '\n');
+    expect(without).not.toContain('def deadline_of(');
+    expect(undefinedPythonNames([without])).toEqual([{ missing: ['deadline_of'], loadError: null }]);
+  });
+});
