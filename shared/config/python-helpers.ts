@@ -38,7 +38,7 @@ const NUMBER = /[0-9][A-Za-z0-9_.]*|\.[0-9][A-Za-z0-9_.]*/y;
 const STRING_START = /([rRbBuUfF]{0,2})('''|"""|'|")/y;
 
 /** The tokens of Python source that matter here: names, strings (f-strings' identifiers as names), numbers, operators. */
-function tokenize(source: string, comments: Array<[number, number]> = []): Token[] {
+function tokenize(source: string, comments: Array<[number, number]> = [], strings: Array<[number, number]> = []): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   let line = 0;
@@ -96,6 +96,7 @@ function tokenize(source: string, comments: Array<[number, number]> = []): Token
       }
       const body = source.slice(bodyStart, i);
       i += quote.length;
+      strings.push([start, i]);
       push({ kind: 'string', text: source.slice(start, i) }, start);
       if (/f/i.test(prefix)) for (const match of body.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) tokens.push({ kind: 'name', text: match[0], line, atColumn0: false, depth });
       line += (body.match(/\n/g) ?? []).length;
@@ -296,27 +297,32 @@ export function helpersUsedBy(helpers: string, code: string): string {
 }
 
 /**
- * `source` without its comments (a `#` outside a string to the end of its line) and the lines that held only a comment:
- * the same code. The deployed copy of the shared text is its code; the why stays in its source.
+ * `source` without its comments (a `#` outside a string to the end of its line), the lines that held only a comment and
+ * blank lines outside strings: the same code. The deployed copy of a script is its code; the why stays in its source.
  */
 export function withoutComments(source: string): string {
   const comments: Array<[number, number]> = [];
-  tokenize(source, comments);
+  const strings: Array<[number, number]> = [];
+  tokenize(source, comments, strings);
   const lines = source.split('\n');
   const offsets: number[] = [];
   lines.reduce((at, line) => (offsets.push(at), at + line.length + 1), 0);
-  const commentOn = new Map<number, number>();
-  for (const [start] of comments) {
-    let line = offsets.findIndex((at, i) => start >= at && start <= at + (lines[i] as string).length);
+  const lineAt = (offset: number): number => {
+    let line = offsets.findIndex((at, i) => offset >= at && offset <= at + (lines[i] as string).length);
     if (line < 0) line = lines.length - 1;
-    commentOn.set(line, start - (offsets[line] as number));
-  }
+    return line;
+  };
+  const commentOn = new Map<number, number>();
+  for (const [start] of comments) commentOn.set(lineAt(start), start - (offsets[lineAt(start)] as number));
+  // Lines a string spans past its first: a blank one there is the string's text.
+  const inString = new Set<number>();
+  for (const [start, end] of strings) for (let line = lineAt(start) + 1; line <= lineAt(end); line += 1) inString.add(line);
   const kept: string[] = [];
   lines.forEach((line, i) => {
+    if (inString.has(i)) return void kept.push(line);
     const at = commentOn.get(i);
-    if (at === undefined) return void kept.push(line);
-    const code = line.slice(0, at).trimEnd();
-    if (code !== '') kept.push(code);
+    const code = at === undefined ? line : line.slice(0, at).trimEnd();
+    if (code.trim() !== '') kept.push(code);
   });
   return kept.join('\n');
 }

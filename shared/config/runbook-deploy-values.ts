@@ -14,8 +14,8 @@ import type { AutomationConfig, EnvironmentName } from './schema';
 
 /**
  * Python a document's scripts share, on a line of its own in a script: each script gets only the statements its code
- * uses (python-helpers.ts), without comments, under a line naming `source` (review 21a, R21-1: SSM's 64 KB document
- * limit).
+ * uses (python-helpers.ts), and a script that carries them is deployed without comments, under a line naming the sources
+ * (review 21a, R21-1: SSM's 64 KB document limit).
  */
 export interface PythonHelpers {
   readonly pythonHelpers: string;
@@ -248,9 +248,9 @@ function withHelpers(text: string, name: string, helpers: PythonHelpers): string
     throw new DeployValueError(`\${Deploy.${name}} (Python helpers) must be a line of its own at column 0 of a script, once: found on ${at.length} line(s)`);
   }
   const code = lines.filter((_, i) => i !== at[0]).join('\n');
-  const used = withoutComments(helpersUsedBy(helpers.pythonHelpers, code));
-  lines[at[0] as number] = `# ${helpers.source}: the part this script uses, without its comments\n${used}`;
-  return lines.join('\n');
+  lines[at[0] as number] = helpersUsedBy(helpers.pythonHelpers, code);
+  // The script is deployed as code: its comments, and the helpers', stay in the sources the line below names.
+  return `# Comments: the runbook's source and ${helpers.source}\n${withoutComments(lines.join('\n'))}`;
 }
 
 function isRows(value: DeployValue | undefined): value is ReadonlyArray<Readonly<Record<string, string>>> {

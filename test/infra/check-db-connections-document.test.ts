@@ -5,7 +5,8 @@
 // function is: the app is built with its handlers (the bundles in dist/).
 import { App } from 'aws-cdk-lib';
 import { buildRunbookApp } from '../../infra/lib/app';
-import { ROOT_DIR } from './support/synth';
+import { documentContentOf } from './support/document-content';
+import { ROOT_DIR, type CfnResource, type CfnTemplate } from './support/synth';
 
 const API = 'notification-service-api';
 const API_ID = 'a1b2c3d4e5';
@@ -31,7 +32,7 @@ function deployedDocument(apis: unknown[] | undefined): DocumentContent {
   const template = app.synth().getStackByName(STACK).template as { Resources: Record<string, Resource> };
   const documents = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SSM::Document' && r.Properties.Name === DOCUMENT);
   expect(documents).toHaveLength(1);
-  return documents[0]?.Properties.Content as DocumentContent;
+  return documentContentOf<DocumentContent>(documents[0] as unknown as CfnResource, template as unknown as CfnTemplate, { partition: 'aws', region: 'us-east-1', account: '123456789012' });
 }
 
 /** Where the document names the API: its Api* parameters, the alarm both lookups read and what the check requires of it, the event's dimensions. */

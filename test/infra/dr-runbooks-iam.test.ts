@@ -10,7 +10,8 @@ import { defaultConfig } from '../../shared/config/defaults';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
 import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import type { EnvironmentName } from '../../shared/config/schema';
-import { deployedRoles, resolveIntrinsics, type DeployedRole } from './support/cfn-policies';
+import { deployedRoles, type DeployedRole } from './support/cfn-policies';
+import { documentContentOf } from './support/document-content';
 import { policyFindings, simulate, type SimulatedCall } from './support/iam-simulation';
 import type { CfnTemplate } from './support/synth';
 
@@ -261,7 +262,7 @@ describe('the failover / failback documents run only as the project\'s own autom
     const template = Template.fromStack(stack).toJSON() as CfnTemplate;
     const [, doc] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::SSM::Document' && r.Properties?.Name === name) ?? [];
     if (!doc) throw new Error(`no document ${name}`);
-    const content = resolveIntrinsics(doc.Properties?.Content, template, { partition: 'aws', region, account: ACCOUNT }) as { parameters: Record<string, { default?: unknown; allowedPattern?: string }> };
+    const content = documentContentOf<{ parameters: Record<string, { default?: unknown; allowedPattern?: string }> }>(doc, template, { partition: 'aws', region, account: ACCOUNT });
     const parameter = content.parameters.AutomationAssumeRole;
     const own = `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-automation-${region}`;
     expect(parameter?.default).toBe(own);

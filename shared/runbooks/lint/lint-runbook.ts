@@ -13,6 +13,7 @@ import { sdkModels } from '../sdk-model';
 import { apiInputProblems, selectorProblem } from './api-inputs';
 import { approverProblems, approversFromParameters, isApprovalGated, ungatedChanges } from './approvals';
 import { automationSchemaValidator } from './automation-schema';
+import { DOCUMENT_BUDGET_BYTES, SSM_DOCUMENT_MAX_BYTES, documentBytes, runtimeParametersMaxLength, updateVariableProblems } from './document-limits';
 import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
 import { describeSubstitutions, hasPlaceholder, substitute, weakest, type Substitution } from './placeholders';
 
@@ -572,6 +573,20 @@ function checkRole(model: RunbookModel, policy: NonNullable<LintOptions['policy'
   }
 }
 
+/** SSM's 64 KB document limit and aws:updateVariable's 512 characters (document-limits.ts; review 21a, R21-1, R21-6). */
+function checkLimits(runbook: LoadedRunbook, model: RunbookModel, out: Collector): void {
+  const bytes = documentBytes(withoutEmptySections(runbook.content));
+  const parameters = runtimeParametersMaxLength(model) ?? 0;
+  if (bytes > SSM_DOCUMENT_MAX_BYTES) {
+    out.add('error', 'document-size', `the document is ${bytes} bytes as deployed (its compact JSON text), over SSM's ${SSM_DOCUMENT_MAX_BYTES}: CreateDocument refuses it (MaxDocumentSizeExceeded)`, { path: [] });
+  } else if (bytes + parameters > SSM_DOCUMENT_MAX_BYTES) {
+    out.add('error', 'document-size', `the document is ${bytes} bytes as deployed (its compact JSON text) and its parameters take up to ${parameters} at run time: over SSM's ${SSM_DOCUMENT_MAX_BYTES}, which counts both`, { path: [] });
+  } else if (bytes > DOCUMENT_BUDGET_BYTES) {
+    out.add('warning', 'document-size', `the document is ${bytes} bytes as deployed (its compact JSON text), over the ${DOCUMENT_BUDGET_BYTES} that leave room for runtime parameters within SSM's ${SSM_DOCUMENT_MAX_BYTES}, which counts them too`, { path: [] });
+  }
+  for (const problem of updateVariableProblems(model)) out.add(problem.severity, 'update-variable-length', problem.message, { step: problem.step, path: [...problem.step.path, 'inputs', 'Value'] });
+}
+
 export function lintRunbook(runbook: LoadedRunbook, options: LintOptions = {}): Finding[] {
   const out = new Collector(runbook);
   for (const error of runbook.syntaxErrors) {
@@ -592,6 +607,7 @@ export function lintRunbook(runbook: LoadedRunbook, options: LintOptions = {}): 
   checkApprovals(model, graph, out);
   checkReferences(model, graph, out);
   checkApis(model, options.catalog ?? sdkCatalog(), out);
+  checkLimits(runbook, model, out);
   if (options.policy) checkRole(model, options.policy, out);
   return out.findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }

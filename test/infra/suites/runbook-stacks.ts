@@ -342,12 +342,12 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       }
     });
 
-    it('creates one Automation document (YAML) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
+    it('creates one Automation document (its compact JSON text, decision 340) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
       // Every document can run in every region since the DR region runs the rows that change something (decision 123).
       const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks'));
       expect(resourcesOfType(t(), 'AWS::SSM::Document').map(([, r]) => r.Properties?.Name).sort()).toEqual(documents.map((d) => d.name).sort());
       for (const doc of documents) {
-        assertions().hasResourceProperties('AWS::SSM::Document', { Name: doc.name, DocumentType: 'Automation', DocumentFormat: 'YAML', UpdateMethod: 'NewVersion' });
+        assertions().hasResourceProperties('AWS::SSM::Document', { Name: doc.name, DocumentType: 'Automation', DocumentFormat: 'JSON', UpdateMethod: 'NewVersion' });
       }
       if (documents.length > 0) {
         assertions().hasResourceProperties('AWS::IAM::Role', {

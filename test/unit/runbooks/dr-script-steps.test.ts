@@ -35,6 +35,11 @@ describe('the DR documents\' script steps, rendered', () => {
       const own = (step.inputs?.Script ?? '').replace(TOKEN, '');
       const kept = withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own));
       expect(rendered.get(step.name)).toContain(kept);
+      // No helper the script does not use: each top-level def and class of the shared text it carries is one it needs.
+      const needed = new Set(helperBlocksUsedBy(DR_SCRIPT_HELPERS, own).flatMap((b) => [...b.defines]));
+      const helperNames = new Set(helperBlocksUsedBy(DR_SCRIPT_HELPERS, withoutComments(DR_SCRIPT_HELPERS)).flatMap((b) => [...b.defines]));
+      const carried = [...(rendered.get(step.name) ?? '').matchAll(/^(?:def|class) (\w+)/gm)].map((m) => m[1] as string).filter((n) => helperNames.has(n));
+      expect({ step: step.name, unneeded: carried.filter((n) => !needed.has(n)) }).toEqual({ step: step.name, unneeded: [] });
       // Never the whole text, and never its comments.
       expect(rendered.get(step.name)).not.toContain(DR_SCRIPT_HELPERS);
       expect(kept.length).toBeLessThan(withoutComments(DR_SCRIPT_HELPERS).length);

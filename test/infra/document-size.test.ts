@@ -1,0 +1,103 @@
+// Every runbook document the app deploys fits SSM's 64 KB document limit (review 21a, R21-1; decision 340), with room
+// left for its runtime parameters, which the same quota counts. Neither moto nor the sandbox has the limit: this is where
+// it is held. infra hands CloudFormation each document as its compact JSON text (a string Content is passed to
+// CreateDocument as it is; an object would be written out again by CloudFormation's Jackson, as double-quoted YAML
+// folded at 80 columns), so the bytes measured here are the bytes sent, the stack's tokens resolved to their longest.
+import { DOCUMENT_BUDGET_BYTES, SSM_DOCUMENT_MAX_BYTES, runtimeParametersMaxLength } from '../../shared/runbooks/lint/document-limits';
+import { runbookModel } from '../../shared/runbooks/document';
+import { documentContentText } from './support/document-content';
+import { resourcesOfType, synthesizeApp, type SynthesizedApp } from './support/synth';
+
+// The longest values the stack's tokens take: a 12-digit account, the longest partition (aws-iso-b is 9; aws-us-gov 10).
+const LONGEST = { account: '999999999999', partition: 'aws-us-gov' };
+
+// A configuration with many of what the documents are rendered from: 10 approvers (aws:approve's most), 6 of them roles,
+// whose names go into every approval step and each requester check's choices; a long instance-class ladder (its upgrade
+// pairs are ScaleUpDatabase's choices); Lambda's whole memory range in 64 MB steps (RaiseLambdaMemory's allowed values).
+const MANY = {
+  environments: {
+    production: {
+      runbookApprovers: {
+        principals: [
+          ...Array.from({ length: 6 }, (_, i) => `arn:aws:iam::123456789012:role/notification-service/on-call/NotificationServiceRunbookApprover${i}`),
+          ...Array.from({ length: 4 }, (_, i) => `user/notification-service-database-administrator-${i}`),
+        ],
+        minRequiredApprovals: 2,
+      },
+      scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r6g.8xlarge', 'db.r6g.12xlarge', 'db.r6g.16xlarge'] },
+      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 10240, minMemoryMb: 512 },
+    },
+  },
+};
+
+interface Measured {
+  stack: string;
+  name: string;
+  json: number;
+  /** DocumentFormat, and whether Content is text (a string, or Fn::Join around the stack's tokens). */
+  format: unknown;
+  text: boolean;
+  /** The longest its parameters' values are together, by their patterns, allowedValues and maxChars (undefined: unbounded). */
+  parameters: number | undefined;
+}
+
+function measure(synthesized: SynthesizedApp): Measured[] {
+  const found: Measured[] = [];
+  for (const [stack, template] of synthesized.json) {
+    const region = stack.match(/(us|eu|ap|sa|ca|me|af|il)-[a-z]+-\d$/)?.[0] ?? 'us-east-1';
+    for (const [, resource] of resourcesOfType(template, 'AWS::SSM::Document')) {
+      const text = documentContentText(resource, template, { ...LONGEST, region });
+      const content = JSON.parse(text) as unknown;
+      const model = runbookModel(content);
+      found.push({
+        stack,
+        name: String(resource.Properties?.Name),
+        json: Buffer.byteLength(text),
+        format: resource.Properties?.DocumentFormat,
+        text: typeof resource.Properties?.Content === 'string' || Object.keys(resource.Properties?.Content ?? {}).join() === 'Fn::Join',
+        parameters: model ? runtimeParametersMaxLength(model) : undefined,
+      });
+    }
+  }
+  return found;
+}
+
+// Bytes sent, the largest of the document's stacks (they differ by the region's name only).
+const EXPECTED_DR_SIZES = { default: { failback: 60_931, failover: 53_233 }, many: { failback: 63_355, failover: 55_657 } };
+
+describe.each<[string, { config?: string }]>([
+  ['the default configuration', {}],
+  ['a configuration with 10 approvers, a 7-class ladder and Lambda\'s whole memory range', { config: JSON.stringify(MANY) }],
+])('the runbook documents deployed with %s', (_label, context) => {
+  let measured: Measured[] = [];
+  beforeAll(() => {
+    const synthesized = synthesizeApp({ environment: 'production', account: '123456789012', ...context }, { cfnValidation: false });
+    try {
+      measured = measure(synthesized);
+    } finally {
+      synthesized.dispose();
+    }
+  });
+
+  it('are handed to CloudFormation as their compact JSON text (DocumentFormat JSON), not an object it would write out again', () => {
+    expect(measured.length).toBeGreaterThanOrEqual(10);
+    expect(measured.map((m) => m.name)).toEqual(expect.arrayContaining(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary']));
+    expect(measured.filter((m) => m.format !== 'JSON' || !m.text)).toEqual([]);
+  });
+
+  it(`each fits SSM's ${SSM_DOCUMENT_MAX_BYTES} bytes with its parameters at their longest (where they are bounded), and with the default configuration the ${DOCUMENT_BUDGET_BYTES} that leave room for them however long`, () => {
+    const budget = context.config ? SSM_DOCUMENT_MAX_BYTES : DOCUMENT_BUDGET_BYTES;
+    const over = measured.filter((m) => m.json > budget || m.json + (m.parameters ?? 0) > SSM_DOCUMENT_MAX_BYTES);
+    expect(over).toEqual([]);
+    // The DR documents' parameters are all bounded (RecordName and the regions since decision 340).
+    expect(measured.filter((m) => /FailoverToDR|FailbackToPrimary/.test(m.name) && m.parameters === undefined)).toEqual([]);
+  });
+
+  it('the DR documents are the largest, at the sizes decision 340 gives (bytes as sent, the largest of their stacks)', () => {
+    const largestOf = (name: string) => Math.max(...measured.filter((m) => m.name === name).map((m) => m.json));
+    const others = Math.max(...measured.filter((m) => !/FailoverToDR|FailbackToPrimary/.test(m.name)).map((m) => m.json));
+    const sizes = { failback: largestOf('NotificationService-FailbackToPrimary'), failover: largestOf('NotificationService-FailoverToDR') };
+    expect(Math.min(sizes.failback, sizes.failover)).toBeGreaterThan(others);
+    expect(sizes).toEqual(EXPECTED_DR_SIZES[context.config ? 'many' : 'default']);
+  });
+});
