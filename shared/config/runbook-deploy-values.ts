@@ -123,7 +123,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ...queueDepthAlarmValues(config),
     ...documentAlarmNameValues(config, env.resources.functions[0]),
     // The Python the DR documents' scripts share (decision 269): the same in every environment, one text for both; each
-    // script gets the parts it uses (decision 346).
+    // script gets the parts it uses (decision 347).
     DrScriptHelpers: { pythonHelpers: DR_SCRIPT_HELPERS, source: `shared/config/dr-script-helpers.ts (v${DR_SCRIPT_HELPERS_VERSION})` },
     ...(where.region !== undefined ? { HandlerArnPrefix: `arn:${where.partition}:lambda:${where.region}:${where.handlerAccount ?? where.account}:function:` } : {}),
   });

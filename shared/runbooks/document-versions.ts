@@ -3,7 +3,7 @@
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
 // The YAML parser is most of what the deployment's cleanup carries besides the SDK (114,739 of its bundle's 541,881 bytes;
 // decision 289): it is needed, since the documents were registered as YAML (CfnDocument documentFormat 'YAML'; JSON text
-// since decision 346, and a version registered before is still read) and the hash
+// since decision 347, and a version registered before is still read) and the hash
 // compared is of the parsed content (at synth, of the object CloudFormation is given). Asking GetDocument for
 // DocumentFormat JSON instead would hash SSM's own conversion, which nothing here can check against real SSM (moto
 // converts with PyYAML), and a hash that differed would have deleteSupersededVersions refuse every document ("no version

@@ -1,4 +1,4 @@
-// Every runbook document the app deploys fits SSM's 64 KB document limit (review 21a, R21-1; decision 346), with room
+// Every runbook document the app deploys fits SSM's 64 KB document limit (review 21a, R21-1; decision 347), with room
 // left for its runtime parameters, which the same quota counts. Neither moto nor the sandbox has the limit: this is where
 // it is held. infra hands CloudFormation each document as its compact JSON text (a string Content is passed to
 // CreateDocument as it is; an object would be written out again by CloudFormation's Jackson, as double-quoted YAML
@@ -89,11 +89,11 @@ describe.each<[string, { config?: string }]>([
     const budget = context.config ? SSM_DOCUMENT_MAX_BYTES : DOCUMENT_BUDGET_BYTES;
     const over = measured.filter((m) => m.json > budget || m.json + (m.parameters ?? 0) > SSM_DOCUMENT_MAX_BYTES);
     expect(over).toEqual([]);
-    // The DR documents' parameters are all bounded (RecordName and the regions since decision 346).
+    // The DR documents' parameters are all bounded (RecordName and the regions since decision 347).
     expect(measured.filter((m) => /FailoverToDR|FailbackToPrimary/.test(m.name) && m.parameters === undefined)).toEqual([]);
   });
 
-  it('the DR documents are the largest, at the sizes decision 346 gives (bytes as sent, the largest of their stacks)', () => {
+  it('the DR documents are the largest, at the sizes decision 347 gives (bytes as sent, the largest of their stacks)', () => {
     const largestOf = (name: string) => Math.max(...measured.filter((m) => m.name === name).map((m) => m.json));
     const others = Math.max(...measured.filter((m) => !/FailoverToDR|FailbackToPrimary/.test(m.name)).map((m) => m.json));
     const sizes = { failback: largestOf('NotificationService-FailbackToPrimary'), failover: largestOf('NotificationService-FailoverToDR') };

@@ -25,7 +25,7 @@ export { invokedHandlerFunctions };
 export interface RunbookDocument {
   name: string;
   file: string;
-  /** The document, parsed; deployed as its compact JSON text (decision 346). */
+  /** The document, parsed; deployed as its compact JSON text (decision 347). */
   content: Record<string, unknown>;
   /** IAM actions its steps call (aws:executeAwsApi and friends, aws:invokeLambdaFunction, aws:executeAutomation). */
   actions: string[];
@@ -355,7 +355,7 @@ export class RunbookDocuments extends Construct {
       });
       // Content as text, compact JSON: CloudFormation hands a string to CreateDocument as it is, while an object it writes
       // out again (Jackson: YAML double-quoted and folded at 80 columns, or indented JSON), 8-9% more bytes than this text
-      // and none this project can measure. SSM refuses a document over 64 KB (review 21a, R21-1; decision 346), so the
+      // and none this project can measure. SSM refuses a document over 64 KB (review 21a, R21-1; decision 347), so the
       // bytes sent are these, measured by the linter and test/infra/document-size.test.ts.
       resource.addPropertyOverride('Content', stack.toJsonString(content));
       return { name: doc.name, resource, deployedContent: content };

@@ -1,4 +1,4 @@
-// Limits SSM enforces on a document that neither moto nor the sandbox enforce (review 21a, R21-1, R21-6; decision 346):
+// Limits SSM enforces on a document that neither moto nor the sandbox enforce (review 21a, R21-1, R21-6; decision 347):
 // - CreateDocument, Content: "The content of the document must not exceed 64KB. This quota also includes the content
 //   specified for input parameters at runtime" (MaxDocumentSizeExceeded). infra deploys a document as its compact JSON
 //   text (runbook-documents.ts), so that text's UTF-8 bytes are what counts;
@@ -12,7 +12,7 @@ import { referencesInString } from '../references';
 export const SSM_DOCUMENT_MAX_BYTES = 65_536;
 /**
  * What a document may take (60 KiB): the rest, 4,096 bytes, is left for the values of its runtime parameters, which the
- * same quota counts; the DR documents' parameters take at most 1,722 bytes by their patterns (decision 346).
+ * same quota counts; the DR documents' parameters take at most 1,722 bytes by their patterns (decision 347).
  */
 export const DOCUMENT_BUDGET_BYTES = 61_440;
 /** aws:updateVariable's longest Value. */

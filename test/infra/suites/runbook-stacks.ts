@@ -342,7 +342,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       }
     });
 
-    it('creates one Automation document (its compact JSON text, decision 346) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
+    it('creates one Automation document (its compact JSON text, decision 347) per runbooks/*.yaml that can run here, named after its file, and the role they run as', () => {
       // Every document can run in every region since the DR region runs the rows that change something (decision 123).
       const documents = readRunbookDocuments(join(ROOT_DIR, 'runbooks'));
       expect(resourcesOfType(t(), 'AWS::SSM::Document').map(([, r]) => r.Properties?.Name).sort()).toEqual(documents.map((d) => d.name).sort());

@@ -1,4 +1,4 @@
-// A runbook document's Content as a synthesized template holds it: its compact JSON text (decision 346), a string or an
+// A runbook document's Content as a synthesized template holds it: its compact JSON text (decision 347), a string or an
 // Fn::Join around the stack's tokens, parsed after those are resolved to what AWS will hold.
 import { resolveIntrinsics, type Deployed } from './cfn-policies';
 import type { CfnResource, CfnTemplate } from './synth';

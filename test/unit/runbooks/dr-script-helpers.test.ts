@@ -365,7 +365,7 @@ describe('the DR documents\' shared Python', () => {
     expect(await run({ helper: 'writes_end_by', disabledAt: Date.parse('2026-12-07T02:00:00.200Z') / 1000, timeout: 30 })).toBe('2026-12-07T02:00:31+00:00');
   });
 
-  it.each(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'])('%s: its scripts that stop consumers or judge the replica are rendered with this text (the part each uses, decision 346), not a copy', (name) => {
+  it.each(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary'])('%s: its scripts that stop consumers or judge the replica are rendered with this text (the part each uses, decision 347), not a copy', (name) => {
     const source = (readRunbook(join(DOCUMENTS, `${name}.yaml`)).content as { mainSteps: Step[] }).mainSteps;
     const rendered = renderLoadedRunbook(readRunbook(join(DOCUMENTS, `${name}.yaml`)), projectConfig(), 'production', { account: '123456789012', partition: 'aws', region: 'us-west-2' });
     const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;

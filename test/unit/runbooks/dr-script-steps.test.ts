@@ -1,5 +1,5 @@
 // Each aws:executeScript step of the DR documents, as rendered for every environment, carries the part of the shared
-// Python its code uses (review 21a, R21-1; decision 346), and python3 finds no name it uses undefined: every global a
+// Python its code uses (review 21a, R21-1; decision 347), and python3 finds no name it uses undefined: every global a
 // function reads is defined in its own script, and the module's top level loads (the helpers' registration included).
 import { join } from 'node:path';
 import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';

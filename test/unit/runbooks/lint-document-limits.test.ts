@@ -1,4 +1,4 @@
-// The linter's document-size and update-variable-length rules (review 21a, R21-1, R21-6; decision 346): SSM refuses a
+// The linter's document-size and update-variable-length rules (review 21a, R21-1, R21-6; decision 347): SSM refuses a
 // document over 64 KB, runtime parameters included, and an aws:updateVariable Value over 512 characters fails its step.
 import { parseRunbook } from '../../../shared/runbooks/document';
 import { patternMaxLength } from '../../../shared/runbooks/lint/document-limits';
