@@ -996,83 +996,74 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
-  // Decision 344: a rule aimed at an alias invokes the alias's version with that version's configuration. moto copies the
-  // configuration at PublishVersion (the version keeps 141 s after $LATEST is restored to infra's 120 s: read back).
-  it("names an alias an alarm route targets whose version's timeout passes the claim lease, though the function's own fits (FAIL)", async () => {
+  /**
+   * Decision 344: scale-up-database's alarm route aimed at its alias live too. A version is published at each of
+   * `timeouts` ($LATEST restored to infra's 120 s after), alias live made on the last one (sending 10% to the first when
+   * `weighted`), then `check` runs; the target, the alias and the versions are removed after, whatever happened.
+   */
+  async function withLiveAliasOnRoute(timeouts: number[], weighted: boolean, check: (run: { fn: string; ruleName: string; versions: string[] }) => Promise<void>): Promise<void> {
     const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
     if (!handler?.ruleName) throw new Error('scale-up-database not deployed with its rule');
-    const fn = handler.functionName;
+    const { functionName: fn, ruleName } = handler;
     const events = new EventBridgeClient(account.clientConfig);
-    const timeout = async (qualifier?: string): Promise<number | undefined> => (await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }))).Timeout;
-    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 141 }));
-    const { Version: version, FunctionArn: versionArn } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
-    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 120 }));
-    if (version === undefined || versionArn === undefined) throw new Error('PublishVersion answered no Version');
-    const aliasArn = `${versionArn.slice(0, versionArn.lastIndexOf(':'))}:live`;
+    const versions: string[] = [];
     let failure: unknown;
     try {
-      await stack.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: version }));
-      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'LiveAlias', Arn: aliasArn }] }));
+      let functionArn = '';
+      for (const Timeout of timeouts) {
+        await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout }));
+        const published = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+        if (published.Version === undefined || published.FunctionArn === undefined) throw new Error('PublishVersion answered no Version');
+        versions.push(published.Version);
+        functionArn = published.FunctionArn.slice(0, published.FunctionArn.lastIndexOf(':'));
+      }
+      await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 120 }));
+      const [first = '', last = ''] = [versions[0], versions[versions.length - 1]];
+      await stack.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: last, ...(weighted ? { RoutingConfig: { AdditionalVersionWeights: { [first]: 0.1 } } } : {}) }));
+      await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 'LiveAlias', Arn: `${functionArn}:live` }] }));
+      await check({ fn, ruleName, versions });
+    } catch (error) {
+      failure = error;
+    }
+    const cleanups = [
+      () => events.send(new RemoveTargetsCommand({ Rule: ruleName, Ids: ['LiveAlias'] })),
+      () => stack.lambda.send(new DeleteAliasCommand({ FunctionName: fn, Name: 'live' })),
+      ...versions.map((Qualifier) => () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier }))),
+    ];
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => (failure ??= error));
+    events.destroy();
+    if (failure !== undefined) throw failure;
+  }
+  const LEASE_PASSED = 'Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)';
+
+  // A rule aimed at an alias invokes the alias's version with that version's configuration. moto copies the
+  // configuration at PublishVersion (the version keeps 141 s after $LATEST is restored to infra's 120 s: read back).
+  it("names an alias an alarm route targets whose version's timeout passes the claim lease, though the function's own fits (FAIL)", async () => {
+    await withLiveAliasOnRoute([141], false, async ({ fn, ruleName, versions: [version] }) => {
+      const timeout = async (qualifier?: string): Promise<number | undefined> => (await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn, ...(qualifier ? { Qualifier: qualifier } : {}) }))).Timeout;
       expect([await timeout(), await timeout(version), await timeout('live')]).toEqual([120, 141, 141]);
       const { status, report } = await preflight();
       expect(status).toBe(1);
       expect(failures(report)).toEqual([`FAIL handler-configuration ${fn}:live`]);
       const line = report.checks.find((c) => c.subject === `${fn}:live`);
-      expect(line?.message).toBe(
-        `handler ${fn}:live (version ${version}, which rule ${handler.ruleName} invokes): Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
-      );
+      expect(line?.message).toBe(`handler ${fn}:live (version ${version ?? '?'}, which rule ${ruleName} invokes): ${LEASE_PASSED}`);
       expect(line?.fix).toContain(`aim the rule at ${fn} itself`);
       // The function's own line still passes: its configuration is infra's.
       expect(report.checks.find((c) => c.subject === fn && c.check === 'handler-configuration')?.status).toBe('PASS');
-    } catch (error) {
-      failure = error;
-    }
-    const cleanups = [
-      () => events.send(new RemoveTargetsCommand({ Rule: handler.ruleName ?? '', Ids: ['LiveAlias'] })),
-      () => stack.lambda.send(new DeleteAliasCommand({ FunctionName: fn, Name: 'live' })),
-      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: version })),
-    ];
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => (failure ??= error));
-    events.destroy();
-    if (failure !== undefined) throw failure;
-    expect(await timeout()).toBe(120);
+    });
   });
 
-  // Decision 344: an alias may send a share of its invocations to a second version (RoutingConfig); that version runs
-  // with its own timeout too. moto keeps the alias's RoutingConfig and answers it in ListAliases.
+  // An alias may send a share of its invocations to a second version (RoutingConfig); that version runs with its own
+  // timeout too. moto keeps the alias's RoutingConfig and answers it in ListAliases.
   it("names an alias an alarm route targets whose weighted second version's timeout passes the claim lease (FAIL)", async () => {
-    const handler = stack.handlers.find((h) => h.name === 'scale-up-database');
-    if (!handler?.ruleName) throw new Error('scale-up-database not deployed with its rule');
-    const fn = handler.functionName;
-    const events = new EventBridgeClient(account.clientConfig);
-    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 141 }));
-    const { Version: long } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
-    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Timeout: 120 }));
-    const { Version: short, FunctionArn: shortArn } = await stack.lambda.send(new PublishVersionCommand({ FunctionName: fn }));
-    if (long === undefined || short === undefined || shortArn === undefined) throw new Error('PublishVersion answered no Version');
-    const aliasArn = `${shortArn.slice(0, shortArn.lastIndexOf(':'))}:live`;
-    let failure: unknown;
-    try {
-      await stack.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: short, RoutingConfig: { AdditionalVersionWeights: { [long]: 0.1 } } }));
-      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, Targets: [{ Id: 'LiveAlias', Arn: aliasArn }] }));
+    await withLiveAliasOnRoute([141, 120], true, async ({ fn, ruleName, versions: [long = '', short = ''] }) => {
       const { status, report } = await preflight();
       expect(status).toBe(1);
       expect(failures(report)).toEqual([`FAIL handler-configuration ${fn}:live`]);
       expect(report.checks.find((c) => c.subject === `${fn}:live`)?.message).toBe(
-        `handler ${fn}:live (versions ${short} and ${long} (10% of its invocations), which rule ${handler.ruleName} invokes): version ${long}: Lambda timeout 141 s + 10 s margin passes claimLeaseSeconds 150: a retry can take over its claim while it still runs (two attempts at once, decision 31)`,
+        `handler ${fn}:live (versions ${short} and ${long} (10% of its invocations), which rule ${ruleName} invokes): version ${long}: ${LEASE_PASSED}`,
       );
-    } catch (error) {
-      failure = error;
-    }
-    const cleanups = [
-      () => events.send(new RemoveTargetsCommand({ Rule: handler.ruleName ?? '', Ids: ['LiveAlias'] })),
-      () => stack.lambda.send(new DeleteAliasCommand({ FunctionName: fn, Name: 'live' })),
-      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: long })),
-      () => stack.lambda.send(new DeleteFunctionCommand({ FunctionName: fn, Qualifier: short })),
-    ];
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => (failure ??= error));
-    events.destroy();
-    if (failure !== undefined) throw failure;
+    });
   });
 
   // Decision 344: a version's own policy is judged for every grant, as the function's: our own account granted the
