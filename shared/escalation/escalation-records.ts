@@ -142,6 +142,8 @@ function buildSchemas() {
     dueAt: isoTime,
     /** How many sweep runs found a record of its incident refused (decision 292): set aside at HELD_REFUSED_RUNS_BEFORE_ASIDE. */
     refusals: z.optional(number.check(z.int(), z.minimum(1), z.maximum(MAX_CYCLES))),
+    /** The token of the sweep run's count that made `refusals`: a repeat of that write is not counted again (decision 348). */
+    refusalToken: z.optional(keyText),
     expiresAt: z.optional(epochSeconds),
   });
   return { incident, send, indexEntry, latestEntry, heldEntry };

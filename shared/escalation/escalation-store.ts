@@ -835,23 +835,30 @@ export class EscalationStore {
    * The count after it, or undefined when the entry is gone (released or set aside meanwhile).
    */
   async countHeldRefusal(incidentId: string, cycle: number): Promise<number | undefined> {
+    // This count's own token: a repeat of the write (its answer lost, the SDK's retry) finds it and is refused, so one
+    // sweep run counts once (review 20d R20-63, decision 348); the refusal's item (ALL_OLD) then says the count it made.
+    const token = randomUUID();
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: this.heldKey(incidentId, cycle),
-          UpdateExpression: 'ADD #refusals :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#refusals': 'refusals' },
-          ExpressionAttributeValues: { ':one': 1 },
+          UpdateExpression: 'SET #token = :token ADD #refusals :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#token) OR #token <> :token)',
+          ExpressionAttributeNames: { '#refusals': 'refusals', '#token': 'refusalToken' },
+          ExpressionAttributeValues: { ':one': 1, ':token': token },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const refusals = out.Attributes?.refusals;
       return typeof refusals === 'number' ? refusals : undefined;
     } catch (error) {
-      if (isConditionalFailure(error)) return undefined;
-      throw error;
+      if (!isConditionalFailure(error)) throw error;
+      // The entry is gone (released or set aside meanwhile), or this very count was applied and its answer lost.
+      const item = (error as { Item?: { refusalToken?: { S?: string }; refusals?: { N?: string } } }).Item;
+      const counted = item?.refusalToken?.S === token ? Number(item.refusals?.N) : Number.NaN;
+      return Number.isInteger(counted) ? counted : undefined;
     }
   }
 

@@ -92,6 +92,17 @@ function isConditionalFailure(error: unknown): boolean {
 }
 
 /**
+ * The resource state item's field holding the token of the write that made it (reserveChange's PutItem, remember's
+ * UpdateItem): a write whose answer was lost recognises itself in the refusal of the SDK's retry (decision 348).
+ */
+const WRITE_TOKEN = 'writeToken';
+
+/** The write token of the item a conditional write was refused by (ALL_OLD), or undefined. */
+function writeTokenOfRefusal(error: unknown): string | undefined {
+  return (error as { Item?: Record<string, { S?: string } | undefined> }).Item?.[WRITE_TOKEN]?.S;
+}
+
+/**
  * The claim a conditional PutItem was refused by (ConditionalCheckFailedException.Item with ALL_OLD), in DynamoDB's
  * attribute-value form: only its scalar fields are read, which is all a duplicate needs.
  */
@@ -307,6 +318,7 @@ export class IncidentStore {
    */
   async remember(resourceArn: string, facts: Record<string, unknown>): Promise<void> {
     const key = this.resourceKey(resourceArn);
+    const writeToken = randomUUID();
     // A map attribute must exist before its keys can be set, and one expression cannot do both.
     await this.db.send(
       new UpdateCommand({
@@ -318,15 +330,23 @@ export class IncidentStore {
     );
     const entries = Object.entries(facts);
     if (entries.length === 0) return;
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: key,
-        UpdateExpression: `SET ${entries.map((_, i) => `learned.#k${i} = :v${i}`).join(', ')} ADD version :one`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#k${i}`, name])),
-        ExpressionAttributeValues: { ':one': 1, ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])) },
-      }),
-    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          UpdateExpression: `SET ${entries.map((_, i) => `learned.#k${i} = :v${i}`).join(', ')}, #writeToken = :writeToken ADD version :one`,
+          // The version is bumped once per call: a repeat of this very write (its answer lost, the SDK's retry) finds its
+          // own token and is refused, instead of bumping the version again (review 20d R20-63, decision 348).
+          ConditionExpression: 'attribute_not_exists(#writeToken) OR #writeToken <> :writeToken',
+          ExpressionAttributeNames: { '#writeToken': WRITE_TOKEN, ...Object.fromEntries(entries.map(([name], i) => [`#k${i}`, name])) },
+          ExpressionAttributeValues: { ':one': 1, ':writeToken': writeToken, ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])) },
+        }),
+      );
+    } catch (error) {
+      // Only this call's own applied write carries its token: the facts are there, the version bumped once.
+      if (!isConditionalFailure(error)) throw error;
+    }
   }
 
   /**
@@ -335,18 +355,24 @@ export class IncidentStore {
    */
   async reserveChange(resourceArn: string, expectedVersion: number | undefined, next: Omit<ResourceState, 'version'>): Promise<void> {
     const version = (expectedVersion ?? 0) + 1;
+    const writeToken = randomUUID();
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: { ...this.resourceKey(resourceArn), ...next, version },
+          Item: { ...this.resourceKey(resourceArn), ...next, version, [WRITE_TOKEN]: writeToken },
           ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :expected',
           ...(expectedVersion === undefined ? {} : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+          // A refusal says whose write is there: one call instead of a PutItem and a GetItem.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           // Resource state carries baselines: it never expires.
         }),
       );
     } catch (error) {
       if (isConditionalFailure(error)) {
+        // Refused by this very write: an earlier attempt of it was applied and its answer lost (timed out, cut), and the
+        // SDK's retry met the version it wrote. The reservation is made; it is nobody else's (review 20d R20-63, decision 348).
+        if (writeTokenOfRefusal(error) === writeToken) return;
         throw new TransientError(`resource ${resourceArn} was changed by another incident at the same time`, { cause: error });
       }
       throw error;

@@ -105,6 +105,8 @@ function buildSchemas() {
     ...resourceFields,
     changeTimesSeconds: z.optional(resourceFields.changeTimesSeconds),
     reservedFrom: z.optional(reservedFrom),
+    // The token of the write that made the item (reserveChange, remember): its own lost answer is recognised (decision 348).
+    writeToken: z.optional(keyText),
   });
 
   /**

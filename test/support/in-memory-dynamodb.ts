@@ -7,8 +7,9 @@
 // KeyConditionExpression (pk = ..., and on sk begins_with, BETWEEN or a comparison), orders by sk (ScanIndexForward
 // false: descending), counts Limit before its FilterExpression (equalities joined by AND) and pages with
 // LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition; `pageItems` stands for the 1 MB end of a page); TransactWriteItems applies its Puts;
-// DeleteItem deletes; UpdateItem reads only `ADD #name :value` on a number (answering UPDATED_NEW), and its
-// `attribute_exists(pk)` condition (refused as DynamoDB does when the item is absent). What it does not do: other write conditions
+// DeleteItem deletes; UpdateItem reads only `ADD #name :value` on a number (answering UPDATED_NEW), optionally after
+// `SET #token = :token`, and its `attribute_exists(pk)` condition (refused as DynamoDB does when the item is absent), or
+// that and the token's guard (refused when the item carries the token: ALL_OLD answers its strings and numbers). What it does not do: other write conditions
 // (ConditionExpression, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
 // refused with the error a test sets in `refusal`: these tests forge records DynamoDB's conditions would refuse, to reach
 // the stores' parsing of what comes back. Any other command, or an expression it does not read, throws naming it.
@@ -16,6 +17,15 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteComma
 
 type Item = Record<string, unknown>;
 type Key = { pk: unknown; sk: unknown };
+
+/** An item's strings and numbers as DynamoDB's attribute values: what a refusal's ALL_OLD carries (the document client does not convert it). */
+function attributeValues(item: Item): Record<string, { S?: string; N?: string }> {
+  return Object.fromEntries(
+    Object.entries(item).flatMap(([name, value]): Array<[string, { S?: string; N?: string }]> =>
+      typeof value === 'string' ? [[name, { S: value }]] : typeof value === 'number' ? [[name, { N: String(value) }]] : [],
+    ),
+  );
+}
 
 /**
  * A deep copy as the document client hands one out: plain objects and arrays of this realm (structuredClone's would read
@@ -170,17 +180,26 @@ export class InMemoryDynamoTable {
       if (command instanceof UpdateCommand) {
         this.calls.push('UpdateItem');
         const { Key: key, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values } = command.input;
-        const add = /^ADD (#\w+) (:\w+)$/.exec(update ?? '');
-        if (!add || (condition !== undefined && condition !== 'attribute_exists(pk)')) throw new Error(`the test table does not answer the UpdateItem ${update ?? ''} / ${condition ?? ''}`);
+        const add = /^(?:SET (#\w+) = (:\w+) )?ADD (#\w+) (:\w+)$/.exec(update ?? '');
+        const [, setName, setValue, addName, addValue] = add ?? [];
+        // The write's own token (decision 348): refused when the item already carries it.
+        const tokenGuard = setName && setValue ? `attribute_exists(pk) AND (attribute_not_exists(${setName}) OR ${setName} <> ${setValue})` : undefined;
+        if (!add || (condition !== undefined && condition !== 'attribute_exists(pk)' && condition !== tokenGuard)) {
+          throw new Error(`the test table does not answer the UpdateItem ${update ?? ''} / ${condition ?? ''}`);
+        }
         const found = this.items.get(idOf(key as Key));
-        if (condition && !found) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-        const name = names?.[add[1] ?? ''] ?? '';
-        const by = values?.[add[2] ?? ''];
+        const token = setName ? { name: names?.[setName] ?? '', value: values?.[setValue ?? ''] } : undefined;
+        if ((condition && !found) || (condition === tokenGuard && token && found?.[token.name] === token.value)) {
+          const old = found && command.input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: attributeValues(found) } : {};
+          throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...old });
+        }
+        const name = names?.[addName ?? ''] ?? '';
+        const by = values?.[addValue ?? ''];
         const was = found?.[name];
         if (typeof by !== 'number' || (was !== undefined && typeof was !== 'number')) throw new Error(`the test table adds only numbers (UpdateItem ${update ?? ''})`);
         const next = ((was as number | undefined) ?? 0) + by;
-        this.forge({ ...(found ?? (key as Item)), [name]: next });
-        return command.input.ReturnValues === 'UPDATED_NEW' ? { Attributes: { [name]: next } } : {};
+        this.forge({ ...(found ?? (key as Item)), ...(token ? { [token.name]: token.value } : {}), [name]: next });
+        return command.input.ReturnValues === 'UPDATED_NEW' ? { Attributes: { ...(token ? { [token.name]: token.value } : {}), [name]: next } } : {};
       }
       if (command instanceof QueryCommand) {
         this.calls.push('Query');

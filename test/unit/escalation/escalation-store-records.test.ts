@@ -156,6 +156,23 @@ describe('a held resolution read back (ESCALATION-HELD / <id>#C<cycle>, decision
     expect(table.get({ pk: 'ESCALATION-HELD', sk: `${ID}#C2` })).toBeUndefined();
   });
 
+  it("counts a sweep run once when its write is repeated (the first answer lost, the SDK's retry refused by its own token: decision 340)", async () => {
+    const table = new InMemoryDynamoTable();
+    const store = storeOver(table);
+    await store.holdResolution(ID, 2, new Date(NOW.getTime() + 10 * 60_000), NOW);
+    // Each write reaches the table twice, the first answer dropped: what a request timeout and the SDK's retry do.
+    const repeating = {
+      send: async (command: Parameters<typeof table.client.send>[0]) => {
+        await table.client.send(command).catch(() => undefined);
+        return table.client.send(command);
+      },
+    };
+    const retried = new EscalationStore(repeating as unknown as DynamoDBDocumentClient, { tableName: 'state', retentionDays: 30, leaseSeconds: 120 });
+    expect([await retried.countHeldRefusal(ID, 2), await retried.countHeldRefusal(ID, 2)]).toEqual([1, 2]);
+    expect(table.get({ pk: 'ESCALATION-HELD', sk: `${ID}#C2` })).toMatchObject({ refusals: 2 });
+    expect(await store.heldResolutions()).toMatchObject({ held: [{ incidentId: ID, cycle: 2 }], refused: [] });
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
     ['a key that is not its own incident and cycle', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 3, dueAt: '2026-12-05T22:11:00.000Z' }, `sk: must be ${ID}#C3, the entry's own incident and cycle`],
     ['a due time that is not ISO 8601', { pk: 'ESCALATION-HELD', sk: `${ID}#C1`, incidentId: ID, cycle: 1, dueAt: 'soon' }, 'dueAt: Invalid ISO datetime'],
