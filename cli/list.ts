@@ -3,7 +3,7 @@
 // regions and escalation tiers with their channels and timeouts.
 import { parseAutomationConfig, mergeConfig } from '../shared/config/load-config';
 import { defaultConfig } from '../shared/config/defaults';
-import { alarmSpecs, roleOfRegion } from '../shared/config/alarm-specs';
+import { alarmSpecs, roleOfRegion, type AlarmSpec } from '../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName, type MutationMode, type TroubleshootingRow } from '../shared/config/schema';
 import { DEFAULT_FLAPPING, resolveEscalationPolicy } from '../shared/escalation/policy';
 import { effectiveMutationMode } from '../shared/guard/evaluate-guardrails';
@@ -50,8 +50,26 @@ export interface AlarmDefinition {
   evaluation: { statistic: string; periodSeconds: number; datapointsToAlarm: number; evaluationPeriods: number; treatMissingData: string; source: 'project default' };
 }
 
-function alarmDefinition(config: AutomationConfig, row: TroubleshootingRow): AlarmDefinition | undefined {
-  const spec = ENVIRONMENTS.flatMap((env) => config.environments[env].regions.flatMap((region) => alarmSpecs(config, env, region))).find((a) => a.rowId === row.id && a.restoreSignal !== true);
+/** The first alarm (not a restore signal) infra creates for the row in any environment and region: what the ALARM column and the definition describe. */
+function rowAlarmSpec(config: AutomationConfig, row: TroubleshootingRow): AlarmSpec | undefined {
+  return ENVIRONMENTS.flatMap((env) => config.environments[env].regions.flatMap((region) => alarmSpecs(config, env, region))).find((a) => a.rowId === row.id && a.restoreSignal !== true);
+}
+
+/**
+ * The ALARM column: what CloudWatch holds. A single-metric alarm's metric is the row's detection metric; a metric-math
+ * alarm's (the error rate: Lambda publishes no ErrorRate metric) is its expression over the metrics it reads, printed as
+ * such, so that an operator looks for metrics that exist (review 21a, R21-7).
+ */
+export function alarmColumn(row: TroubleshootingRow, spec: AlarmSpec | undefined): string {
+  const { detection } = row;
+  const condition = `${detection.comparison.replace('Threshold', '')} ${detection.threshold}${detection.unit ? ` ${detection.unit}` : ''}`;
+  const metric = spec?.metric;
+  if (metric?.kind !== 'math') return `${detection.namespace} ${detection.metricName} ${condition}`;
+  const inputs = metric.inputs.map((i) => `${i.id} = ${i.metric.namespace} ${i.metric.metricName} ${i.stat}`).join(', ');
+  return `${metric.expression} (${inputs}) ${condition}`;
+}
+
+function alarmDefinition(config: AutomationConfig, row: TroubleshootingRow, spec: AlarmSpec | undefined): AlarmDefinition | undefined {
   if (!spec) return undefined;
   const { comparison, threshold } = row.detection;
   const asDefault = defaultConfig.troubleshooting.find((r) => r.id === row.id)?.detection;
@@ -135,6 +153,7 @@ export function listCommand(options: { json?: boolean }): number {
     return label;
   };
   const rows = config.troubleshooting.map((row) => {
+    const spec = rowAlarmSpec(config, row);
     const regions = Object.fromEntries(
       ENVIRONMENTS.map((env): [EnvironmentName, Record<string, RowAction>] => [
         env,
@@ -151,13 +170,13 @@ export function listCommand(options: { json?: boolean }): number {
       id: row.id,
       issue: row.issue,
       symptom: row.symptom,
-      alarm: `${row.detection.namespace} ${row.detection.metricName} ${row.detection.comparison.replace('Threshold', '')} ${row.detection.threshold}${row.detection.unit ? ` ${row.detection.unit}` : ''}`,
+      alarm: alarmColumn(row, spec),
       handler: row.handler,
       response: row.response,
       modes,
       regions,
       runbook: row.runbook ?? null,
-      alarmDefinition: alarmDefinition(config, row) ?? null,
+      alarmDefinition: alarmDefinition(config, row, spec) ?? null,
     };
   });
   if (options.json) {

@@ -209,6 +209,19 @@ describe('runbook list', () => {
     expect(configured.troubleshooting.find((r) => r.id === 'connection-timeout')?.alarmDefinition).toMatchObject({ threshold: { value: 5, source: 'this configuration' } });
   });
 
+  // Review 21a, R21-7: Lambda publishes no ErrorRate metric; the row's alarm is metric math over Errors and Invocations,
+  // and the ALARM column says so (written out by hand from alarm-specs.ts's error-rate shape). Single-metric rows keep
+  // the detection metric.
+  it("prints the error-rate row's alarm as its metric math over AWS/Lambda Errors and Invocations, not a metric that does not exist", () => {
+    const listed = JSON.parse(run(true)) as { troubleshooting: Array<{ id: string; alarm: string }> };
+    const alarm = (id: string) => listed.troubleshooting.find((r) => r.id === id)?.alarm;
+    expect(alarm('error-rate')).toBe('errors / invocations * 100 (errors = AWS/Lambda Errors Sum, invocations = AWS/Lambda Invocations Sum) GreaterThan 1 Percent');
+    expect(alarm('cpu-utilization')).toBe('AWS/RDS CPUUtilization GreaterThan 70 Percent');
+    const text = run(false);
+    expect(text).not.toContain('ErrorRate');
+    expect(text).toContain('errors / invocations * 100 (errors = AWS/Lambda Errors Sum, invocations = AWS/Lambda Invocations Sum)');
+  });
+
   it('says when the flapping settings are the configuration\'s own, and when grouping is off', () => {
     const text = run(false, { environments: { staging: { escalation: { flapping: { regroupWithinMinutes: 0, settleMinutes: 5 } } } } });
     expect(text).toContain('  flapping (this configuration): off: every ALARM state change is its own incident');
