@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { deserialize, serialize, writeHeapSnapshot } from 'node:v8';
@@ -112,8 +112,12 @@ process.once('message', async (job) => {
 
     // Garbage collection is reported apart: each pause is attributed to the event it fell in.
     const gcPauses = [];
+    const gcKinds = [];
     const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+      for (const entry of list.getEntries()) {
+        gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+        gcKinds.push(entry.detail?.kind);
+      }
     });
     gcObserver.observe({ entryTypes: ['gc'] });
     const intervals = [];
@@ -213,9 +217,33 @@ process.once('message', async (job) => {
     if (allocProfile) await allocProfile.stop(join(process.env.BENCH_ALLOC_PROF, `${job.handler.replace(/\W+/g, '-')}-${process.pid}.heapprofile`));
     // Let the observer deliver what it has, then attribute each pause to the event it fell in.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    for (const entry of gcObserver.takeRecords?.() ?? []) gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+    for (const entry of gcObserver.takeRecords?.() ?? []) {
+      gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+      gcKinds.push(entry.detail?.kind);
+    }
     gcObserver.disconnect();
     const gcUs = intervals.map(([from, to]) => gcPauses.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(to, end) - Math.max(from, start)), 0) * 1000);
+    if (allocProfile) {
+      // Beside the profile, what bench/alloc-by-owner.ts divides by and counts: the measured events, the collections that
+      // began between the first measured event's start and the last one's end (the bench's own work between events
+      // included), and each recorded answer's size (what the SDK parses at every replayed call).
+      const [windowFrom, windowTo] = [intervals[0]?.[0] ?? 0, intervals.at(-1)?.[1] ?? 0];
+      const inWindow = gcKinds.filter((_, i) => gcPauses[i][0] >= windowFrom && gcPauses[i][0] <= windowTo);
+      const answers = new Map();
+      for (const [key, list] of transport.recordings) for (const entry of list) if (!answers.has(entry)) answers.set(entry, key);
+      writeFileSync(
+        join(process.env.BENCH_ALLOC_PROF, `${job.handler.replace(/\W+/g, '-')}-${process.pid}.json`),
+        JSON.stringify({
+          handler: job.handler,
+          events: job.events,
+          scavenges: inWindow.filter((kind) => kind === constants.NODE_PERFORMANCE_GC_MINOR).length,
+          markCompacts: inWindow.filter((kind) => kind === constants.NODE_PERFORMANCE_GC_MAJOR).length,
+          otherCollections: inWindow.filter((kind) => kind !== constants.NODE_PERFORMANCE_GC_MINOR && kind !== constants.NODE_PERFORMANCE_GC_MAJOR).length,
+          eventsWithGc: gcUs.filter((us) => us > 0).length,
+          recordedAnswers: [...answers].map(([entry, key]) => [key, entry.response?.body?.length ?? 0]),
+        }),
+      );
+    }
 
     // Round trips: the same handler, each AWS answer after a fixed latency; every event a new incident.
     const latency = [];
