@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsForMetricCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -16,6 +17,7 @@ import { dynamoTransactionGates, runsAlone } from './dynamodb-gate';
 import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { QualifiedPolicies } from './lambda-qualified-policies';
 import { functionNameOfPath, LambdaRevisions, withRevision } from './lambda-revisions';
+import { vpcConfigSubnet, withVpcId } from './lambda-vpc-id';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
@@ -656,7 +658,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
-  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient | SSMClient;
+  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient | SSMClient | EC2Client;
   const motoClients = new Map<string, MotoClient>();
   const clientOn = <C extends MotoClient>(
     kind: string,
@@ -1086,7 +1088,19 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const answer = await forwardBuffered(req, body, described.accountId);
     if (answer.status < 200 || answer.status >= 300) return answer;
     if (fn.kind !== 'read') lambdaRevisions.renew(fn.key);
-    return fn.kind === 'delete' ? answer : { ...answer, body: withRevision(described.operation, answer.body, lambdaRevisions.revisionOf(fn.key)) };
+    return fn.kind === 'delete' ? answer : realVpcId(described, { ...answer, body: withRevision(described.operation, answer.body, lambdaRevisions.revisionOf(fn.key)) });
+  };
+  // moto answers VpcConfig.VpcId with a placeholder (sandbox/lambda-vpc-id.ts): the VPC of the function's first subnet,
+  // as EC2 (moto) has it, is put there instead; a subnet moto does not know leaves the answer as it was.
+  const realVpcId = async (described: RequestDescription, answer: CannedResponse): Promise<CannedResponse> => {
+    const subnetId = vpcConfigSubnet(described.operation, answer.body);
+    if (!subnetId) return answer;
+    const ec2 = clientOn('ec2', (config) => new EC2Client(config), described);
+    const vpcId = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })).then(
+      (out) => out.Subnets?.[0]?.VpcId,
+      () => undefined,
+    );
+    return vpcId ? { ...answer, body: withVpcId(described.operation, answer.body, vpcId) } : answer;
   };
 
   /**

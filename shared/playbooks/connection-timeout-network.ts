@@ -8,6 +8,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcEndpointsCommand,
   type EC2Client,
+  type Subnet,
 } from '@aws-sdk/client-ec2';
 import { DescribeReplicationGroupsCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { everyNextTokenPage } from '../aws/every-page';
@@ -28,8 +29,35 @@ export function collect<Page extends { NextToken?: string | undefined }, T>(
 
 const next = (token: string | undefined) => (token ? { NextToken: token } : {});
 
+/** A subnet as the security-group proof uses it: its VPC, its IPv4 CIDR and its associated IPv6 CIDRs. */
+export interface SubnetInfo {
+  vpcId?: string;
+  ipv4: string[];
+  ipv6: string[];
+}
+
+/** Each subnet DescribeSubnets answered, by id (whatever the filter: a subnet's description is the same in any answer). */
+export function subnetInfos(found: readonly Subnet[]): Map<string, SubnetInfo> {
+  return new Map(
+    found.map((subnet) => [
+      subnet.SubnetId ?? '',
+      {
+        ...(subnet.VpcId ? { vpcId: subnet.VpcId } : {}),
+        ipv4: subnet.CidrBlock ? [subnet.CidrBlock] : [],
+        ipv6: (subnet.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlockState?.State === 'associated' && a.Ipv6CidrBlock).map((a) => a.Ipv6CidrBlock ?? ''),
+      },
+    ]),
+  );
+}
+
+/** The VPC's network, and each of its subnets as DescribeSubnets answered it (by id). */
+export interface VpcNetworkRead {
+  network: VpcNetwork;
+  subnets: Map<string, SubnetInfo>;
+}
+
 /** One read per kind, filtered to the VPC, every page. */
-export async function readVpcNetwork(ec2: Pick<EC2Client, 'send'>, vpcId: string): Promise<VpcNetwork> {
+export async function readVpcNetwork(ec2: Pick<EC2Client, 'send'>, vpcId: string): Promise<VpcNetworkRead> {
   const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
   // Six independent reads at once (one round trip, not six).
   const [subnets, acls, routeTables, natGateways, internetGateways, endpoints] = await settledAll(
@@ -41,7 +69,7 @@ export async function readVpcNetwork(ec2: Pick<EC2Client, 'send'>, vpcId: string
     collect('EC2 DescribeInternetGateways', (t) => ec2.send(new DescribeInternetGatewaysCommand({ ...next(t) })), (p) => p.InternetGateways),
     collect('EC2 DescribeVpcEndpoints', (t) => ec2.send(new DescribeVpcEndpointsCommand({ Filters: inVpc, ...next(t) })), (p) => p.VpcEndpoints),
   );
-  return {
+  const network: VpcNetwork = {
     subnets: subnets.map((s) => ({
       subnetId: s.SubnetId ?? '',
       ...(s.AvailabilityZone ? { availabilityZone: s.AvailabilityZone } : {}),
@@ -56,6 +84,7 @@ export async function readVpcNetwork(ec2: Pick<EC2Client, 'send'>, vpcId: string
     internetGateways: internetGateways.filter((igw) => (igw.Attachments ?? []).length === 0 || (igw.Attachments ?? []).some((a) => a.VpcId === vpcId)),
     endpoints,
   };
+  return { network, subnets: subnetInfos(subnets) };
 }
 
 /**

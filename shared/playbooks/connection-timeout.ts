@@ -5,7 +5,6 @@ import {
   EC2Client,
   GetManagedPrefixListEntriesCommand,
   type SecurityGroup,
-  type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
@@ -14,6 +13,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { withCachedSigner } from '../aws/cached-signer';
 import { withCachedMiddleware } from '../aws/client-config';
 import { everyNextTokenPage } from '../aws/every-page';
 import { TransientError } from '../errors';
@@ -22,7 +22,7 @@ import { parseCidr } from '../network/cidr';
 import type { DependencyState } from '../network/evaluate-dependency-state';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
 import { settledAll } from '../settled';
-import { collect, readCacheStates, readVpcNetwork } from './connection-timeout-network';
+import { collect, readCacheStates, readVpcNetwork, subnetInfos, type SubnetInfo, type VpcNetworkRead } from './connection-timeout-network';
 import { regionDatabases } from './region-databases';
 import { planConnectionTimeoutDiagnosis, type ApiObservation, type ConnectionTimeoutObservation, type DependencyEndpoint, type VpcNetwork } from './connection-timeout-plan';
 import { serviceFunctionOf } from './service-function';
@@ -54,36 +54,27 @@ const HTTPS_PORT = 443;
 /** VpcEndpoint State values of endpoints that carry no traffic. */
 const GONE_ENDPOINT_STATES = new Set(['deleting', 'deleted', 'rejected', 'failed', 'expired']);
 
-interface SubnetInfo {
-  vpcId?: string;
-  ipv4: string[];
-  ipv6: string[];
-}
-
 async function describeSubnets(ctx: Ctx, subnetIds: readonly string[]): Promise<Map<string, SubnetInfo>> {
   const ids = [...new Set(subnetIds)];
   if (ids.length === 0) return new Map();
   // A filter, not SubnetIds: a subnet that no longer exists is then left out instead of failing the whole read.
   const filters = [{ Name: 'subnet-id', Values: ids }];
-  const found = await collect('EC2 DescribeSubnets', (t) => ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: filters, ...(t ? { NextToken: t } : {}) })), (p) => p.Subnets);
-  return new Map(
-    found.map((subnet: Subnet) => [
-      subnet.SubnetId ?? '',
-      {
-        ...(subnet.VpcId ? { vpcId: subnet.VpcId } : {}),
-        ipv4: subnet.CidrBlock ? [subnet.CidrBlock] : [],
-        ipv6: (subnet.Ipv6CidrBlockAssociationSet ?? [])
-          .filter((a) => a.Ipv6CidrBlockState?.State === 'associated' && a.Ipv6CidrBlock)
-          .map((a) => a.Ipv6CidrBlock ?? ''),
-      },
-    ]),
-  );
+  return subnetInfos(await collect('EC2 DescribeSubnets', (t) => ctx.clients.ec2.send(new DescribeSubnetsCommand({ Filters: filters, ...(t ? { NextToken: t } : {}) })), (p) => p.Subnets));
 }
 
 /** Pure: whether describeSubnets of `a` and of `b` send the same filter, subnet-id with the same set of ids (none: no request). */
 export function sameSubnetFilter(a: readonly string[], b: readonly string[]): boolean {
   const [left, right] = [new Set(a), new Set(b)];
   return left.size > 0 && left.size === right.size && [...left].every((id) => right.has(id));
+}
+
+/**
+ * Pure: whether a subnet-id read of `ids` would answer nothing but subnets `described` already holds, every one of them
+ * (an answer read in this decision, e.g. the VPC's whole DescribeSubnets): a subnet's description is the same whatever
+ * filter found it. None is not: no request would be made.
+ */
+export function everySubnetDescribed(ids: readonly string[], described: ReadonlyMap<string, unknown>): boolean {
+  return ids.length > 0 && ids.every((id) => described.has(id));
 }
 
 function cidrsOf(subnets: Map<string, SubnetInfo>, ids: readonly string[], ipv6: boolean): string[] {
@@ -269,11 +260,24 @@ async function readTargetApi(ctx: Ctx, target: ServiceFunctionTarget): Promise<A
   return readApi(client, configured, target.functionName);
 }
 
+/** What is read once the VPC is known: its network (none without a VPC) and the caches' groups named within it. */
+interface AroundVpc {
+  read?: VpcNetworkRead;
+  caches: PendingDependency[];
+  cacheNotes: string[];
+}
+
+async function aroundVpc(ctx: Ctx, vpcId: string | undefined): Promise<AroundVpc> {
+  const cacheNotes: string[] = [];
+  const [read, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
+  return { ...(read ? { read } : {}), caches, cacheNotes };
+}
+
 async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<ConnectionTimeoutObservation> {
   // Reads at once wherever one does not need another's answer: the function, its dependencies' descriptions and the
-  // caches' states; then the function's subnets; then the VPC's network and the caches' groups by name; then the
-  // dependencies' subnets and every security group. Notes and states keep the order of the reads made one by one.
-  const cacheNotes: string[] = [];
+  // caches' states; then the VPC's network and the caches' groups by name (the function's subnets by id first, when
+  // Lambda does not name its VPC or the VPC's answer lacks one of them); then the dependencies' subnets and every
+  // security group. Notes and states keep the order of the reads made one by one.
   const dbStates: DependencyState[] = [];
   const unjudged: string[] = [];
   const cacheUnknown: string[] = [];
@@ -301,22 +305,36 @@ async function observeNetwork(ctx: Ctx, target: ServiceFunctionTarget): Promise<
     await settled;
     return { functionName: target.functionName, dependencies: [], securityGroups: [], prefixLists: {}, notes: [], ...timeout };
   }
-  const [databases, cacheStates] = await described;
-  const functionSubnets = await describeSubnets(ctx, subnetIds);
+  // Lambda names the function's VPC (VpcConfig.VpcId): its network is read at once, beside the databases' and caches'
+  // reads, and the function's subnets are taken from the VPC's own DescribeSubnets when every one of them is there (a
+  // subnet-id read would answer the same subnets: decision 350). Otherwise (no VpcId, or a subnet not in that VPC) the
+  // function's subnets are read by id and say which VPC it is in, as before; a claimed VPC that turns out to be another's
+  // read is not used.
+  const claimedVpcId = vpcConfig?.VpcId;
+  const [[databases, cacheStates], claimed] = await settledAll(described, claimedVpcId ? aroundVpc(ctx, claimedVpcId) : Promise.resolve(undefined));
+  const fromClaimed = claimed?.read && everySubnetDescribed(subnetIds, claimed.read.subnets) ? claimed : undefined;
+  const functionSubnets = fromClaimed?.read?.subnets ?? (await describeSubnets(ctx, subnetIds));
   // The subnets say which VPC the function is in (Lambda's VpcConfig.VpcId is not always filled in).
-  const vpcId = [...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? vpcConfig?.VpcId;
+  const vpcId = fromClaimed ? claimedVpcId : ([...functionSubnets.values()].find((s) => s.vpcId)?.vpcId ?? claimedVpcId);
   const dualStack = vpcConfig?.Ipv6AllowedForDualStack === true;
-  const [network, caches] = await settledAll(vpcId ? readVpcNetwork(ctx.clients.ec2, vpcId) : Promise.resolve(undefined), cacheDependencies(ctx, vpcId, cacheNotes));
-  const notes = [...cacheNotes];
+  const around = fromClaimed ?? (claimed && vpcId === claimedVpcId ? claimed : await aroundVpc(ctx, vpcId));
+  const network = around.read?.network;
+  const notes = [...around.cacheNotes];
   const dependencyStates: DependencyState[] = [...dbStates, ...cacheStates];
-  const pending = [...databases, ...caches, ...endpointDependencies(network)];
+  const pending = [...databases, ...around.caches, ...endpointDependencies(network)];
   const functionGroups = vpcConfig?.SecurityGroupIds ?? [];
-  // The dependencies' subnets are often exactly the function's (the service's two private subnets): then the request
-  // would be the function's own, made again in the same decision (same subnet-id filter: EC2 ORs a filter's values, so
-  // their order does not matter), and its answer is reused (decision 336). Nothing is kept past this decision.
+  // The dependencies' subnets are often exactly the function's (the service's two private subnets), or others of its
+  // VPC: then the request would answer subnets this decision already read (same subnet-id filter: EC2 ORs a filter's
+  // values, so their order does not matter; or every one in the VPC's answer), and that answer is reused (decisions 336,
+  // 350). Nothing is kept past this decision.
   const dependencySubnetIds = pending.flatMap((d) => d.subnetIds);
+  const readAlready = sameSubnetFilter(dependencySubnetIds, subnetIds)
+    ? functionSubnets
+    : around.read && everySubnetDescribed(dependencySubnetIds, around.read.subnets)
+      ? around.read.subnets
+      : undefined;
   const [dependencySubnets, groups] = await settledAll(
-    sameSubnetFilter(dependencySubnetIds, subnetIds) ? Promise.resolve(functionSubnets) : describeSubnets(ctx, dependencySubnetIds),
+    readAlready ? Promise.resolve(readAlready) : describeSubnets(ctx, dependencySubnetIds),
     securityGroups(ctx, [...functionGroups, ...pending.flatMap((d) => d.groupIds)]),
   );
   const dependencies: DependencyEndpoint[] = pending.map(({ subnetIds: ids, cidrs, ipv6, ...rest }) => ({
@@ -367,11 +385,12 @@ export const connectionTimeoutPlaybook: Playbook<ConnectionTimeoutClients, Servi
     'apigateway:GET',
   ],
   createClients: (config) => ({
-    // Each command class's middleware stack resolved once per client (decision 332: 22 calls a decision).
-    lambda: new LambdaClient(withCachedMiddleware(config)),
-    ec2: new EC2Client(withCachedMiddleware(config)),
-    rds: new RDSClient(withCachedMiddleware(config)),
-    elastiCache: new ElastiCacheClient(withCachedMiddleware(config)),
+    // Each command class's middleware stack resolved once per client (decision 332: 22 calls a decision), and one SigV4
+    // signer per client (decision 350: 11 of its 20 calls a decision go through these four).
+    lambda: withCachedSigner(new LambdaClient(withCachedMiddleware(config))),
+    ec2: withCachedSigner(new EC2Client(withCachedMiddleware(config))),
+    rds: withCachedSigner(new RDSClient(withCachedMiddleware(config))),
+    elastiCache: withCachedSigner(new ElastiCacheClient(withCachedMiddleware(config))),
     apiGateway: lazy(async () => (await restApiModule()).apiGatewayClient(config)),
     apiGatewayV2: lazy(async () => (await httpApiModule()).apiGatewayV2Client(config)),
   }),

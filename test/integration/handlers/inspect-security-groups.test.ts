@@ -76,10 +76,16 @@ describe('inspect-security-groups in production', () => {
   it('proves every path of the seed topology open (groups, ACLs, routes, states) and names the 30 s / 29 s timeout race', async () => {
     const before = await groupsOf(ec2, account);
     const { result: decision, calls } = await callsDuring([account.accountId], () => fire(account, handler));
-    // Decision 336: the seed's database, cache and interface endpoints sit in the function's two private subnets, so
-    // their subnets' read would be the function's own request again: its answer is reused. Two DescribeSubnets in all,
-    // the function's (by id) and the VPC's (readVpcNetwork, by vpc-id); three before it.
-    expect(calls.filter((c) => c === 'ec2:DescribeSubnets')).toHaveLength(2);
+    // Decisions 336 and 350: Lambda names the function's VPC (VpcConfig.VpcId: the gap proxy puts the real one where moto
+    // answers a placeholder), so the VPC's DescribeSubnets (readVpcNetwork, by vpc-id) is read at once and holds the
+    // function's two private subnets and the seed's database's, cache's and interface endpoints' (the same two): one
+    // DescribeSubnets in all, 20 calls a decision; two before 350 (the function's by id first), three before 336.
+    expect(calls.filter((c) => c === 'ec2:DescribeSubnets')).toHaveLength(1);
+    expect(calls.filter((c) => /^(ec2|lambda|rds|elasticache):/.test(c)).sort()).toEqual([
+      ...['ec2:DescribeInternetGateways', 'ec2:DescribeNatGateways', 'ec2:DescribeNetworkAcls', 'ec2:DescribeRouteTables'],
+      ...['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcEndpoints'],
+      ...['elasticache:DescribeReplicationGroups', 'lambda:GetFunctionConfiguration', 'rds:DescribeDBInstances'],
+    ]);
     expect(decision).toMatchObject({
       outcome: 'escalate',
       playbook: 'inspect-security-groups',

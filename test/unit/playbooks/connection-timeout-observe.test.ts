@@ -21,7 +21,7 @@ import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient, type DB
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { PlaybookContext } from '../../../shared/pipeline/types';
-import { connectionTimeoutPlaybook, sameSubnetFilter, type ConnectionTimeoutClients } from '../../../shared/playbooks/connection-timeout';
+import { connectionTimeoutPlaybook, everySubnetDescribed, sameSubnetFilter, type ConnectionTimeoutClients } from '../../../shared/playbooks/connection-timeout';
 import { planConnectionTimeoutDiagnosis } from '../../../shared/playbooks/connection-timeout-plan';
 import { ManualClock } from '../../support/manual-clock';
 
@@ -81,10 +81,13 @@ beforeEach(() => {
   elastiCache
     .on(DescribeReplicationGroupsCommand)
     .resolves({ ReplicationGroups: [{ ReplicationGroupId: 'notification-service-cache', Status: 'available', AutomaticFailover: 'disabled', ClusterEnabled: false }] });
+  // Every subnet is in vpc-1: a vpc-id filter naming another VPC answers none.
   ec2.on(DescribeSubnetsCommand).callsFake((input: DescribeSubnetsCommandInput) => ({
-    Subnets: (input.Filters?.find((f) => f.Name === 'subnet-id')?.Values ?? Object.keys(subnets)).flatMap((id) =>
-      subnets[id] ? [{ SubnetId: id, VpcId: 'vpc-1', CidrBlock: subnets[id], AvailabilityZone: 'us-east-1a' }] : [],
-    ),
+    Subnets: (input.Filters?.find((f) => f.Name === 'vpc-id')?.Values ?? ['vpc-1']).includes('vpc-1')
+      ? (input.Filters?.find((f) => f.Name === 'subnet-id')?.Values ?? Object.keys(subnets)).flatMap((id) =>
+          subnets[id] ? [{ SubnetId: id, VpcId: 'vpc-1', CidrBlock: subnets[id], AvailabilityZone: 'us-east-1a' }] : [],
+        )
+      : [],
   }));
   ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => {
     const ids = input.Filters?.find((f) => f.Name === 'group-id')?.Values;
@@ -131,43 +134,74 @@ describe('inspect-security-groups observe: the database port as RDS answers it',
   });
 });
 
-describe("inspect-security-groups observe: the dependencies' subnets read once when they are the function's (decision 336)", () => {
+describe("inspect-security-groups observe: subnets read once a decision, from the VPC's answer where it holds them (decisions 336, 350)", () => {
   const subnetFilters = (): Array<{ name?: string; values?: string[] }> =>
     ec2.commandCalls(DescribeSubnetsCommand).map((c) => ({ name: c.args[0].input.Filters?.[0]?.Name, values: c.args[0].input.Filters?.[0]?.Values }));
   const onlyDatabase = JSON.stringify({ dependencies: { caches: [] } });
   const available = (over: Partial<DBInstance>) => database({ DBInstanceStatus: 'available', Endpoint: { Address: 'db.example', Port: 5432 }, ...over });
+  const inSubnet = (id: string): Partial<DBInstance> => ({ DBSubnetGroup: { DBSubnetGroupName: 'shared', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: id, SubnetStatus: 'Active' }] } });
+  /** Lambda's answer for the function, VpcConfig.VpcId as given (undefined: left out). */
+  const functionInVpc = (vpcId: string | undefined) =>
+    lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: FN, Timeout: 30, VpcConfig: { SubnetIds: ['subnet-fn'], SecurityGroupIds: ['sg-fn'], ...(vpcId ? { VpcId: vpcId } : {}) } });
 
-  it("the database in the function's own subnet: the function's subnet-id answer serves both, two DescribeSubnets (the function's, the VPC's)", async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({
-      DBInstances: [available({ DBSubnetGroup: { DBSubnetGroupName: 'shared', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: 'subnet-fn', SubnetStatus: 'Active' }] } })],
-    });
-    const { observation } = await observe(onlyDatabase);
-    expect(subnetFilters()).toEqual([
-      { name: 'subnet-id', values: ['subnet-fn'] },
-      { name: 'vpc-id', values: ['vpc-1'] },
-    ]);
-    // The reused answer still gives the database its subnet's CIDR.
-    expect(observation.dependencies.find((d) => d.kind === 'rds')).toMatchObject({ subnetIds: ['subnet-fn'], cidrs: ['10.0.1.0/24'] });
-  });
-
-  it("the database in another subnet (another filter): read on its own, three DescribeSubnets", async () => {
+  it("Lambda names the VPC and the VPC's answer holds the function's subnet: one DescribeSubnets, the VPC's, serves the function and its database", async () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available({})] });
     const { observation } = await observe(onlyDatabase);
-    expect(subnetFilters()).toEqual([
-      { name: 'subnet-id', values: ['subnet-fn'] },
-      { name: 'vpc-id', values: ['vpc-1'] },
-      { name: 'subnet-id', values: ['subnet-db'] },
-    ]);
+    expect(subnetFilters()).toEqual([{ name: 'vpc-id', values: ['vpc-1'] }]);
+    expect(observation.vpc).toMatchObject({ vpcId: 'vpc-1', subnetIds: ['subnet-fn'], cidrs: ['10.0.1.0/24'] });
     expect(observation.dependencies.find((d) => d.kind === 'rds')).toMatchObject({ subnetIds: ['subnet-db'], cidrs: ['10.0.3.0/24'] });
   });
 
+  it.each<[string, Partial<DBInstance>]>([
+    ["the database in the function's own subnet", inSubnet('subnet-fn')],
+    ['the database in another subnet of the VPC', {}],
+  ])('the same observation whether Lambda names the VPC (one DescribeSubnets) or not (two, the function subnet by id first): %s', async (_case, over) => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available(over)] });
+    const named = await observe(onlyDatabase);
+    expect(subnetFilters()).toEqual([{ name: 'vpc-id', values: ['vpc-1'] }]);
+    ec2.resetHistory();
+    functionInVpc(undefined);
+    const unnamed = await observe(onlyDatabase);
+    expect(subnetFilters()).toEqual([
+      { name: 'subnet-id', values: ['subnet-fn'] },
+      { name: 'vpc-id', values: ['vpc-1'] },
+    ]);
+    expect(named.observation).toEqual(unnamed.observation);
+    expect(named.plan).toEqual(unnamed.plan);
+  });
+
+  it("Lambda's VpcId names a VPC whose answer lacks the function's subnet (moto's placeholder vpc-123abc): read by id, then the subnet's own VPC, and nothing of the first VPC's read is used", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available({})] });
+    functionInVpc(undefined);
+    const truth = await observe();
+    ec2.resetHistory();
+    functionInVpc('vpc-123abc');
+    const { observation, plan } = await observe();
+    expect(subnetFilters()).toEqual([
+      { name: 'vpc-id', values: ['vpc-123abc'] },
+      { name: 'subnet-id', values: ['subnet-fn'] },
+      { name: 'vpc-id', values: ['vpc-1'] },
+    ]);
+    expect(observation.vpc?.vpcId).toBe('vpc-1');
+    expect(observation).toEqual(truth.observation);
+    expect(plan).toEqual(truth.plan);
+  });
+
+  it("a dependency subnet the VPC's answer does not hold (another VPC's, or gone) is read by id, with the others", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available({ DBSubnetGroup: { DBSubnetGroupName: 'two', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: 'subnet-db' }, { SubnetIdentifier: 'subnet-gone' }] } })] });
+    const { observation } = await observe(onlyDatabase);
+    expect(subnetFilters()).toEqual([
+      { name: 'vpc-id', values: ['vpc-1'] },
+      { name: 'subnet-id', values: ['subnet-db', 'subnet-gone'] },
+    ]);
+    expect(observation.dependencies.find((d) => d.kind === 'rds')).toMatchObject({ subnetIds: ['subnet-db', 'subnet-gone'], cidrs: ['10.0.3.0/24'] });
+  });
+
   it('nothing is kept across decisions: a second decision reads the subnets again', async () => {
-    rds.on(DescribeDBInstancesCommand).resolves({
-      DBInstances: [available({ DBSubnetGroup: { DBSubnetGroupName: 'shared', VpcId: 'vpc-1', SubnetGroupStatus: 'Complete', Subnets: [{ SubnetIdentifier: 'subnet-fn', SubnetStatus: 'Active' }] } })],
-    });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [available(inSubnet('subnet-fn'))] });
     await observe(onlyDatabase);
     await observe(onlyDatabase);
-    expect(subnetFilters().map((f) => f.name)).toEqual(['subnet-id', 'vpc-id', 'subnet-id', 'vpc-id']);
+    expect(subnetFilters().map((f) => f.name)).toEqual(['vpc-id', 'vpc-id']);
   });
 
   it.each<[string, string[], string[], boolean]>([
@@ -178,6 +212,14 @@ describe("inspect-security-groups observe: the dependencies' subnets read once w
     ['no ids (no request is made)', [], [], false],
   ])('sameSubnetFilter: %s', (_case, a, b, same) => {
     expect(sameSubnetFilter(a, b)).toBe(same);
+  });
+
+  it.each<[string, string[], boolean]>([
+    ['every id described, in any order, one repeated', ['subnet-b', 'subnet-a', 'subnet-b'], true],
+    ['one id not described', ['subnet-a', 'subnet-c'], false],
+    ['no ids (no request is made)', [], false],
+  ])('everySubnetDescribed: %s', (_case, ids, described) => {
+    expect(everySubnetDescribed(ids, new Map([['subnet-a', {}], ['subnet-b', {}]]))).toBe(described);
   });
 });
 
